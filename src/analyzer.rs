@@ -1,0 +1,182 @@
+//! The pipeline driver: packets in, report out.
+//!
+//! In: packets from any source (file or live), one input at a time. Out: finished
+//! [`ConnectionReport`]s and counts of what else was seen. Holds the flow table (a fast
+//! FxHash map keyed by the symmetric [`FlowKey`]), starts a new connection on port reuse
+//! (REASSEMBLY.md rule 13), and evicts flows by capture time — idle ones, closed ones after
+//! a grace period, the least recently active ones beyond the flow cap — so memory follows
+//! what is in flight, not the size of the input (rules 10, 12, 15).
+
+use crate::capture::{Packet, Timestamp};
+use crate::connection::Connection;
+use crate::decode::{self, Skip};
+use crate::flow::FlowKey;
+use crate::report::{ConnectionReport, Seen};
+use crate::tcp::assembler::Limits;
+use rustc_hash::FxHashMap;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub limits: Limits,
+    /// A flow with no packet for this long (capture time) is finished and reported.
+    pub idle_timeout_s: u64,
+    /// At most this many flows are tracked at once.
+    pub max_flows: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            limits: Limits::default(),
+            idle_timeout_s: 600,
+            max_flows: 200_000,
+        }
+    }
+}
+
+/// A closed connection is kept this long (capture time) for late ACKs and retransmissions.
+const CLOSED_GRACE_S: i64 = 30;
+
+pub struct Analyzer {
+    opts: Options,
+    flows: FxHashMap<FlowKey, Connection>,
+    done: Vec<ConnectionReport>,
+    pub seen: Seen,
+    input: usize,
+    now: Timestamp,
+    last_sweep: Timestamp,
+    /// Called with each finished WebSocket connection as it is reported (live mode).
+    on_done: Option<Box<dyn FnMut(&ConnectionReport)>>,
+}
+
+impl Analyzer {
+    pub fn new(opts: Options) -> Analyzer {
+        Analyzer {
+            opts,
+            flows: FxHashMap::default(),
+            done: Vec::new(),
+            seen: Seen::default(),
+            input: 0,
+            now: Timestamp(i64::MIN),
+            last_sweep: Timestamp(i64::MIN),
+            on_done: None,
+        }
+    }
+
+    /// Calls `f` for each WebSocket connection as soon as it is finished.
+    pub fn on_done(&mut self, f: Box<dyn FnMut(&ConnectionReport)>) {
+        self.on_done = Some(f);
+    }
+
+    /// Starts the next input: packet numbers restart, flows do not carry over.
+    pub fn begin_input(&mut self, index: usize) {
+        self.finish_all();
+        self.input = index;
+    }
+
+    pub fn packet(&mut self, pkt: &Packet<'_>) {
+        self.seen.packets += 1;
+        let seg = match decode::decode(pkt) {
+            Ok(seg) => seg,
+            Err(Skip::UnsupportedLink(l)) => {
+                *self
+                    .seen
+                    .unsupported_link_types
+                    .entry(l.to_string())
+                    .or_default() += 1;
+                return;
+            }
+            Err(Skip::NotTcp) => {
+                self.seen.other_packets += 1;
+                return;
+            }
+            Err(Skip::Malformed) => {
+                self.seen.malformed_packets += 1;
+                return;
+            }
+        };
+        self.seen.tcp_packets += 1;
+        if pkt.ts > self.now {
+            self.now = pkt.ts;
+        }
+        let (key, _) = FlowKey::of(seg.src, seg.dst);
+        let reuse = self.flows.get(&key).is_some_and(|c| {
+            let s = c.side_of(seg.src);
+            c.is_reuse(s, &seg)
+        });
+        if reuse {
+            if let Some(old) = self.flows.remove(&key) {
+                self.finish(old);
+            }
+        }
+        let input = self.input;
+        let conn = self.flows.entry(key).or_insert_with(|| {
+            Connection::new(seg.src, seg.dst, input, pkt.number, pkt.ts)
+        });
+        conn.segment(&seg, pkt.number, pkt.ts, &self.opts.limits);
+        if self.flows.len() > self.opts.max_flows
+            || self.now.0.saturating_sub(self.last_sweep.0) > 1_000_000_000
+        {
+            self.sweep();
+        }
+    }
+
+    /// Finish flows that are idle, or closed and past the grace period; beyond the flow cap,
+    /// the least recently active.
+    fn sweep(&mut self) {
+        self.last_sweep = self.now;
+        let now = self.now.0;
+        let idle = (self.opts.idle_timeout_s as i64).saturating_mul(1_000_000_000);
+        let grace = CLOSED_GRACE_S * 1_000_000_000;
+        let mut expired: Vec<FlowKey> = self
+            .flows
+            .iter()
+            .filter(|(_, c)| {
+                let quiet = now.saturating_sub(c.last_ts.0);
+                quiet > idle || (c.closed() && quiet > grace)
+            })
+            .map(|(k, _)| *k)
+            .collect();
+        if self.flows.len() - expired.len() > self.opts.max_flows {
+            let mut by_age: Vec<(Timestamp, FlowKey)> =
+                self.flows.iter().map(|(k, c)| (c.last_ts, *k)).collect();
+            by_age.sort_unstable_by_key(|(t, _)| *t);
+            let excess = self.flows.len() - self.opts.max_flows * 9 / 10;
+            expired = by_age.into_iter().take(excess).map(|(_, k)| k).collect();
+        }
+        for k in expired {
+            if let Some(c) = self.flows.remove(&k) {
+                self.seen.evicted_flows += 1;
+                self.finish(c);
+            }
+        }
+    }
+
+    fn finish(&mut self, mut c: Connection) {
+        self.seen.tcp_connections += 1;
+        c.finish();
+        if c.is_websocket() {
+            let r = ConnectionReport::from_connection(&c, 0);
+            if let Some(f) = self.on_done.as_mut() {
+                f(&r);
+            }
+            self.done.push(r);
+        } else {
+            self.seen.other_tcp_connections += 1;
+        }
+    }
+
+    fn finish_all(&mut self) {
+        let mut all: Vec<Connection> = self.flows.drain().map(|(_, c)| c).collect();
+        all.sort_by_key(|c| c.first_packet);
+        for c in all {
+            self.finish(c);
+        }
+    }
+
+    /// End of all input: every flow still tracked is finished.
+    pub fn finish_input(mut self) -> (Vec<ConnectionReport>, Seen) {
+        self.finish_all();
+        (self.done, self.seen)
+    }
+}

@@ -1,0 +1,298 @@
+//! Capture files: classic pcap (µs and ns, either byte order), pcapng (any number of
+//! sections and interfaces, each with its own link type and timestamp resolution), either
+//! one gzip-compressed, from a path or from standard input (`-`).
+//!
+//! In: a path. Out: each packet to a callback, in file order, and an [`InputSummary`]
+//! (format, link types, packet count, warnings). Parsing is pcap-parser's; this module adds
+//! the streaming loop over a bounded buffer, timestamps in nanoseconds, and damage handling:
+//! a file cut mid-record or a record that cannot be parsed ends the input with a warning
+//! naming the byte offset, and the packets before it are still analyzed.
+
+use super::{LinkType, Packet, Timestamp};
+use crate::error::Error;
+use pcap_parser::pcapng::Block;
+use pcap_parser::{PcapBlockOwned, PcapError};
+use serde::Serialize;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// What a run learned about one input, for the report's `inputs` array.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct InputSummary {
+    pub path: String,
+    /// "pcap" or "pcapng".
+    pub format: &'static str,
+    pub gzip: bool,
+    pub link_types: Vec<LinkType>,
+    pub packets: u64,
+    pub warnings: Vec<String>,
+    /// Size of the file in bytes (compressed size for gzip), when known.
+    pub bytes: Option<u64>,
+}
+
+/// Reader buffer. A record larger than this (far beyond any real packet, even a 256 KiB
+/// offloaded segment) means the file is damaged there.
+const BUFFER: usize = 2 << 20;
+
+/// Opens `path` ("-" for standard input), undoing gzip when the data starts with its magic.
+fn open(path: &Path) -> Result<(Box<dyn Read + Send>, bool, Option<u64>), Error> {
+    let map_err = |e: io::Error| match e.kind() {
+        io::ErrorKind::NotFound => Error::NotFound {
+            path: path.to_path_buf(),
+        },
+        io::ErrorKind::PermissionDenied => Error::PermissionDenied {
+            path: path.to_path_buf(),
+        },
+        _ => Error::Io {
+            path: path.to_path_buf(),
+            source: e,
+        },
+    };
+    let (raw, size): (Box<dyn Read + Send>, Option<u64>) = if path.as_os_str() == "-" {
+        (Box::new(io::stdin()), None)
+    } else {
+        let f = File::open(path).map_err(map_err)?;
+        let meta = f.metadata().map_err(map_err)?;
+        if meta.is_dir() {
+            return Err(Error::Io {
+                path: path.to_path_buf(),
+                source: io::Error::other("is a directory, not a capture file"),
+            });
+        }
+        (Box::new(f), Some(meta.len()))
+    };
+    let mut buf = BufReader::with_capacity(64 * 1024, raw);
+    let head = buf.fill_buf().map_err(map_err)?;
+    if head.starts_with(&[0x1f, 0x8b]) {
+        Ok((
+            Box::new(flate2::read::MultiGzDecoder::new(buf)),
+            true,
+            size,
+        ))
+    } else {
+        Ok((Box::new(buf), false, size))
+    }
+}
+
+/// Per-interface facts from a pcapng Interface Description Block.
+#[derive(Clone, Copy)]
+struct Interface {
+    link: LinkType,
+    /// Timestamp units per second.
+    resolution: u64,
+    offset: i64,
+    snaplen: u32,
+}
+
+/// Reads every packet of `path`, calling `sink` for each. Fatal only when the file cannot
+/// be opened or is not a capture at all; damage later in the file becomes a warning.
+pub fn read(path: &Path, sink: &mut dyn FnMut(&Packet<'_>)) -> Result<InputSummary, Error> {
+    let (reader, gzip, bytes) = open(path)?;
+    let display = path.display().to_string();
+    let mut summary = InputSummary {
+        path: display,
+        format: "pcap",
+        gzip,
+        link_types: Vec::new(),
+        packets: 0,
+        warnings: Vec::new(),
+        bytes,
+    };
+    let mut reader = match pcap_parser::create_reader(BUFFER, reader) {
+        Ok(r) => r,
+        Err(e) => return Err(header_error(path, e)),
+    };
+    let mut legacy: Option<(LinkType, bool)> = None;
+    let mut interfaces: Vec<Interface> = Vec::new();
+    let mut warned_bad_if = false;
+    let mut number: u64 = 0;
+    let note_link = |summary: &mut InputSummary, l: LinkType| {
+        if !summary.link_types.contains(&l) {
+            summary.link_types.push(l);
+        }
+    };
+    loop {
+        match reader.next() {
+            Ok((offset, block)) => {
+                match block {
+                    PcapBlockOwned::LegacyHeader(h) => {
+                        let link = LinkType(h.network.0 as u32);
+                        note_link(&mut summary, link);
+                        legacy = Some((link, h.is_nanosecond_precision()));
+                    }
+                    PcapBlockOwned::Legacy(b) => {
+                        let (link, nanos) = legacy.unwrap_or((LinkType::ETHERNET, false));
+                        number += 1;
+                        let frac = if nanos {
+                            b.ts_usec.min(999_999_999)
+                        } else {
+                            b.ts_usec.min(999_999).saturating_mul(1000)
+                        };
+                        let caplen = (b.caplen as usize).min(b.data.len());
+                        sink(&Packet {
+                            number,
+                            ts: Timestamp::from_parts(i64::from(b.ts_sec), frac),
+                            link,
+                            data: &b.data[..caplen],
+                            orig_len: b.origlen.max(caplen as u32),
+                        });
+                    }
+                    PcapBlockOwned::NG(block) => {
+                        summary.format = "pcapng";
+                        match block {
+                            Block::SectionHeader(_) => interfaces.clear(),
+                            Block::InterfaceDescription(idb) => {
+                                let link = LinkType(idb.linktype.0 as u32);
+                                note_link(&mut summary, link);
+                                interfaces.push(Interface {
+                                    link,
+                                    resolution: idb.ts_resolution().unwrap_or(1_000_000),
+                                    offset: idb.ts_offset(),
+                                    snaplen: idb.snaplen,
+                                });
+                            }
+                            Block::EnhancedPacket(epb) => {
+                                number += 1;
+                                let Some(iface) = interfaces.get(epb.if_id as usize).copied()
+                                else {
+                                    if !warned_bad_if {
+                                        warned_bad_if = true;
+                                        summary.warnings.push(format!(
+                                            "packet {number} names interface {} but the file describes only {}; such packets were skipped",
+                                            epb.if_id,
+                                            interfaces.len()
+                                        ));
+                                    }
+                                    reader.consume(offset);
+                                    continue;
+                                };
+                                let ts = ng_timestamp(epb.ts_high, epb.ts_low, iface);
+                                let caplen = (epb.caplen as usize).min(epb.data.len());
+                                sink(&Packet {
+                                    number,
+                                    ts,
+                                    link: iface.link,
+                                    data: &epb.data[..caplen],
+                                    orig_len: epb.origlen.max(caplen as u32),
+                                });
+                            }
+                            Block::SimplePacket(spb) => {
+                                number += 1;
+                                if let Some(iface) = interfaces.first().copied() {
+                                    let mut caplen = spb.data.len().min(spb.origlen as usize);
+                                    if iface.snaplen > 0 {
+                                        caplen = caplen.min(iface.snaplen as usize);
+                                    }
+                                    sink(&Packet {
+                                        number,
+                                        ts: Timestamp(0),
+                                        link: iface.link,
+                                        data: &spb.data[..caplen],
+                                        orig_len: spb.origlen.max(caplen as u32),
+                                    });
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                reader.consume(offset);
+            }
+            Err(PcapError::Eof) => break,
+            Err(PcapError::Incomplete(_)) => {
+                let at = reader.consumed();
+                if reader.refill().is_err() {
+                    summary.warnings.push(format!(
+                        "reading stopped after packet {number} at byte {at}: the input could not be read further"
+                    ));
+                    break;
+                }
+            }
+            Err(PcapError::UnexpectedEof) => {
+                summary.warnings.push(format!(
+                    "the capture is truncated: the record after packet {number} (at byte {}) is cut short; \
+                     the {number} packets before it were analyzed",
+                    reader.consumed()
+                ));
+                break;
+            }
+            Err(PcapError::BufferTooSmall) => {
+                summary.warnings.push(format!(
+                    "the record after packet {number} (at byte {}) declares a size larger than {} MiB; \
+                     the file is damaged there and reading stopped",
+                    reader.consumed(),
+                    BUFFER >> 20
+                ));
+                break;
+            }
+            Err(e) => {
+                let what = describe(&e);
+                let at = reader.consumed();
+                summary.warnings.push(format!(
+                    "the record after packet {number} (at byte {at}) cannot be parsed ({what}); reading stopped there"
+                ));
+                break;
+            }
+        }
+    }
+    summary.packets = number;
+    Ok(summary)
+}
+
+fn ng_timestamp(high: u32, low: u32, iface: Interface) -> Timestamp {
+    let units = (u64::from(high) << 32 | u64::from(low)) as u128;
+    let res = u128::from(iface.resolution.max(1));
+    let secs = (units / res) as i64;
+    let nanos = ((units % res) * 1_000_000_000 / res) as u32;
+    Timestamp::from_parts(secs.saturating_add(iface.offset), nanos)
+}
+
+fn describe<I>(e: &PcapError<I>) -> String {
+    match e {
+        PcapError::NomError(_, kind) | PcapError::OwnedNomError(_, kind) => {
+            format!("bad block: {kind:?}")
+        }
+        PcapError::ReadError => "read error".into(),
+        PcapError::HeaderNotRecognized => "unknown block".into(),
+        PcapError::Eof | PcapError::UnexpectedEof | PcapError::Incomplete(_) => {
+            "cut short".into()
+        }
+        PcapError::BufferTooSmall => "record too large".into(),
+    }
+}
+
+fn header_error(path: &Path, e: PcapError<&[u8]>) -> Error {
+    let path: PathBuf = path.to_path_buf();
+    match e {
+        PcapError::Eof => Error::Empty { path },
+        PcapError::Incomplete(_) | PcapError::UnexpectedEof => {
+            let len = std::fs::metadata(&path).map(|m| m.len() as usize).unwrap_or(0);
+            Error::TruncatedHeader { path, len }
+        }
+        PcapError::ReadError => Error::BadGzip {
+            detail: "read error while decompressing or reading".into(),
+            path,
+        },
+        _ => {
+            let magic = std::fs::File::open(&path)
+                .ok()
+                .and_then(|mut f| {
+                    let mut b = [0u8; 4];
+                    f.read_exact(&mut b).ok().map(|_| b)
+                })
+                .map(|b| {
+                    let text: String = b
+                        .iter()
+                        .map(|&c| if c.is_ascii_graphic() { c as char } else { '.' })
+                        .collect();
+                    format!(
+                        "{:02x} {:02x} {:02x} {:02x} \"{text}\"",
+                        b[0], b[1], b[2], b[3]
+                    )
+                })
+                .unwrap_or_else(|| "an unknown header".into());
+            Error::NotACapture { path, magic }
+        }
+    }
+}

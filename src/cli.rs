@@ -1,0 +1,95 @@
+//! The command line (clap derive): raw flags in, a validated command out.
+//!
+//! `wsclose analyze CAPTURE...`, `wsclose explain CODE [CODE]`, `wsclose codes`,
+//! `wsclose live -i IFACE [-f FILTER]` (with the `live` feature).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  success: the report lists at least one WebSocket connection
+  1  the input held no WebSocket connection (the report says what it did hold)
+  2  usage error (bad flag or argument)
+  3  an input could not be read: missing, unreadable, not a pcap/pcapng capture
+  4  live capture unavailable: built without the `live` feature, no permission, bad interface or filter";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "wsclose",
+    version,
+    about = "Find out why WebSocket connections closed: reads pcap/pcapng captures, \
+             reassembles TCP, decodes RFC 6455 frames and explains every close code.",
+    after_help = EXIT_CODES
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A table for the terminal.
+    Table,
+    /// The stable JSON contract (see README.md).
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Report every WebSocket connection in capture files and how each one closed.
+    #[command(after_help = EXIT_CODES)]
+    Analyze(AnalyzeArgs),
+    /// Explain one close code, or compare two.
+    Explain {
+        /// One or two close codes, e.g. `1006` or `1007 1008`.
+        #[arg(required = true, num_args = 1..=2)]
+        codes: Vec<u16>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// List every close code in the catalog.
+    Codes {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Capture on a network interface and report closes as they happen (feature `live`).
+    #[command(after_help = EXIT_CODES)]
+    Live(LiveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Capture files: .pcap, .pcapng, either gzip-compressed, or - for standard input.
+    #[arg(required = true, value_name = "CAPTURE")]
+    pub files: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Debug, Args, Clone, Copy)]
+pub struct LimitArgs {
+    /// Finish a connection after this many seconds of capture time without a packet.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    pub idle_timeout: u64,
+    /// Track at most this many TCP connections at once (the least recently active are finished first).
+    #[arg(long, value_name = "N", default_value_t = 200_000)]
+    pub max_flows: usize,
+    /// Out-of-order bytes held per direction before the oldest hole is declared a gap.
+    #[arg(long, value_name = "BYTES", default_value_t = 4 << 20)]
+    pub max_buffer: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    /// Interface to capture on, e.g. lo or eth0.
+    #[arg(short, long, value_name = "IFACE")]
+    pub interface: Option<String>,
+    /// BPF capture filter, e.g. 'tcp port 8765'.
+    #[arg(short, long, value_name = "FILTER", default_value = "tcp")]
+    pub filter: String,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}

@@ -1,0 +1,174 @@
+//! Close frames and what they mean.
+//!
+//! In: a close frame's unmasked payload (RFC 6455 §5.5.1). Out: a [`CloseFrame`] with the
+//! code (if the payload had one), the reason as text, and every problem with it (§7.4: codes
+//! that must never be sent, unassigned codes; §5.5: payload over 125 bytes; a 1-byte
+//! payload; a reason that is not UTF-8). `catalog` explains each code; `diagnosis` turns a
+//! connection's closes and TCP ending into the status each application saw.
+
+pub mod catalog;
+pub mod diagnosis;
+
+use crate::capture::Timestamp;
+use crate::flow::Role;
+use catalog::OnWire;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Problem {
+    /// One byte of payload: too short for a code (§5.5.1).
+    OneBytePayload,
+    /// Payload over 125 bytes (§5.5).
+    TooLong,
+    /// The reason is not valid UTF-8 (§5.5.1).
+    ReasonNotUtf8,
+    /// 1005, 1006 or 1015, which §7.4.1 says must never be sent.
+    CodeNeverSent,
+    /// A code outside the ranges an endpoint may send (§7.4.2): 0-999, 1004, 1016-2999, >= 5000.
+    CodeInvalid,
+    /// Part of the payload is missing from the capture.
+    Truncated,
+}
+
+impl Problem {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Problem::OneBytePayload => "one-byte-payload",
+            Problem::TooLong => "too-long",
+            Problem::ReasonNotUtf8 => "reason-not-utf8",
+            Problem::CodeNeverSent => "code-never-sent",
+            Problem::CodeInvalid => "code-invalid",
+            Problem::Truncated => "truncated",
+        }
+    }
+}
+
+/// One close frame as it was on the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloseFrame {
+    pub from: Role,
+    /// `None` for an empty payload, a 1-byte payload, or code bytes missing from the capture.
+    pub code: Option<u16>,
+    /// The reason, with invalid UTF-8 replaced by U+FFFD (the raw bytes' problem is listed).
+    pub reason: String,
+    pub payload_len: u64,
+    /// The packet in which the frame was completed.
+    pub packet: u64,
+    pub ts: Timestamp,
+    pub problems: Vec<Problem>,
+    /// Delivery order within the connection.
+    pub order: u64,
+}
+
+impl CloseFrame {
+    /// `payload` is what was kept (unmasked); `complete` says whether it is the whole payload.
+    pub fn parse(
+        from: Role,
+        payload: &[u8],
+        complete: bool,
+        payload_len: u64,
+        packet: u64,
+        ts: Timestamp,
+        order: u64,
+    ) -> CloseFrame {
+        let mut problems = Vec::new();
+        if !complete {
+            problems.push(Problem::Truncated);
+        }
+        if payload_len > 125 {
+            problems.push(Problem::TooLong);
+        }
+        let (code, reason_bytes) = match payload {
+            [] => (None, &[][..]),
+            [_] => {
+                if complete {
+                    problems.push(Problem::OneBytePayload);
+                }
+                (None, &[][..])
+            }
+            [hi, lo, rest @ ..] => (Some(u16::from_be_bytes([*hi, *lo])), rest),
+        };
+        if let Some(c) = code {
+            match catalog::lookup(c).on_wire {
+                OnWire::Allowed => {}
+                OnWire::Never => problems.push(Problem::CodeNeverSent),
+                OnWire::Invalid => problems.push(Problem::CodeInvalid),
+            }
+        }
+        // A reason cut by the capture may end mid-character: only judge a complete one.
+        if complete && simdutf8::basic::from_utf8(reason_bytes).is_err() {
+            problems.push(Problem::ReasonNotUtf8);
+        }
+        CloseFrame {
+            from,
+            code,
+            reason: String::from_utf8_lossy(reason_bytes).into_owned(),
+            payload_len,
+            packet,
+            ts,
+            problems,
+            order,
+        }
+    }
+
+    /// The status the receiving application sees: the code, or 1005 for a frame without one
+    /// (§7.1.5). `None` when the code bytes are not in the capture.
+    pub fn received_status(&self) -> Option<u16> {
+        match self.code {
+            Some(c) => Some(c),
+            None if self.problems.contains(&Problem::Truncated) && self.payload_len >= 2 => None,
+            None => Some(1005),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(p: &[u8]) -> CloseFrame {
+        CloseFrame::parse(Role::Client, p, true, p.len() as u64, 1, Timestamp(0), 0)
+    }
+
+    #[test]
+    fn code_and_reason() {
+        let c = parse(b"\x03\xe8bye");
+        assert_eq!((c.code, c.reason.as_str()), (Some(1000), "bye"));
+        assert!(c.problems.is_empty());
+        assert_eq!(c.received_status(), Some(1000));
+    }
+
+    #[test]
+    fn empty_is_1005_and_one_byte_is_malformed() {
+        let c = parse(b"");
+        assert_eq!((c.code, c.received_status()), (None, Some(1005)));
+        assert!(c.problems.is_empty());
+        let c = parse(b"\x03");
+        assert_eq!(c.problems, vec![Problem::OneBytePayload]);
+    }
+
+    #[test]
+    fn bad_codes_and_reasons() {
+        assert_eq!(parse(b"\x03\xed").problems, vec![Problem::CodeNeverSent]); // 1005
+        assert_eq!(parse(b"\x03\xee").problems, vec![Problem::CodeNeverSent]); // 1006
+        assert_eq!(parse(b"\x03\xec").problems, vec![Problem::CodeInvalid]); // 1004
+        assert_eq!(parse(b"\x00\x00").problems, vec![Problem::CodeInvalid]);
+        assert_eq!(parse(b"\x13\x88").problems, vec![Problem::CodeInvalid]); // 5000
+        assert!(parse(b"\x0f\xa1x").problems.is_empty()); // 4001
+        let c = parse(b"\x03\xe8\xff\xfe");
+        assert_eq!(c.problems, vec![Problem::ReasonNotUtf8]);
+        assert_eq!(c.reason, "\u{fffd}\u{fffd}");
+        let mut long = b"\x03\xe8".to_vec();
+        long.extend(std::iter::repeat_n(b'a', 124));
+        assert_eq!(parse(&long).problems, vec![Problem::TooLong]);
+    }
+
+    #[test]
+    fn truncated_code_is_unknown_not_1005() {
+        let c = CloseFrame::parse(Role::Server, b"\x03", false, 5, 1, Timestamp(0), 0);
+        assert_eq!(c.code, None);
+        assert_eq!(c.received_status(), None);
+        assert_eq!(c.problems, vec![Problem::Truncated]);
+    }
+}

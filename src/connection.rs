@@ -1,0 +1,402 @@
+//! One TCP connection, from its first segment to its report: roles, the two half-streams,
+//! the HTTP upgrade, the two WebSocket decoders, and how each side ended.
+//!
+//! In: decoded TCP segments of this connection, in capture order. Out: on `finish`, the
+//! facts the report needs (handshake, close frames, TCP endings, findings, statistics).
+//! Roles follow REASSEMBLY.md rule 3: the SYN's sender is the client; else the receiver of a
+//! SYN/ACK; else the side that sent the HTTP request. RFC 6455 §4 (handshake), RFC 9293
+//! §3.10.7 (RST acceptance is simplified here: any RST ends its direction).
+
+use crate::capture::Timestamp;
+use crate::decode::{Endpoint, Segment};
+use crate::finding::{Findings, Kind};
+use crate::flow::Role;
+use crate::http::{self, Parsed};
+use crate::tcp::assembler::{HalfStream, Limits};
+use crate::tcp::Event;
+use crate::websocket::decoder::{Decoder, Origin};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EndKind {
+    Fin,
+    Rst,
+}
+
+/// How one side ended its half of the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct End {
+    pub kind: EndKind,
+    pub packet: u64,
+    pub ts: Timestamp,
+    /// Delivery order within the connection (shared with close frames).
+    pub order: u64,
+}
+
+/// What the opening handshake showed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Handshake {
+    /// The upgrade request was captured.
+    pub request_seen: bool,
+    pub request_packet: Option<u64>,
+    pub host: Option<String>,
+    pub path: Option<String>,
+    pub key: Option<String>,
+    pub version: Option<String>,
+    pub offered_protocols: Option<String>,
+    pub offered_extensions: Option<String>,
+    /// The server's reply status, when captured.
+    pub status: Option<u16>,
+    pub response_packet: Option<u64>,
+    pub reason: Option<String>,
+    pub subprotocol: Option<String>,
+    pub extensions: Option<String>,
+    pub accept: Option<String>,
+    pub deflate: bool,
+}
+
+impl Handshake {
+    /// Sec-WebSocket-Accept matches the key (None if either is missing).
+    pub fn accept_valid(&self) -> Option<bool> {
+        let key = self.key.as_deref()?;
+        let accept = self.accept.as_deref()?;
+        Some(http::accept_for(key) == accept.trim())
+    }
+}
+
+/// The application-layer state of one direction.
+#[derive(Debug)]
+enum App {
+    /// Nothing seen yet.
+    Start,
+    /// Buffering HTTP headers (request or response).
+    Http(Vec<u8>),
+    Ws(Box<Decoder>),
+    /// Not (or no longer) decoded.
+    Off,
+}
+
+/// Everything above TCP, kept apart from the half-streams so both can be borrowed at once.
+#[derive(Debug)]
+pub struct Upper {
+    sides: [App; 2],
+    /// Index (0/1) of the client side, once known.
+    pub client: Option<usize>,
+    pub handshake: Handshake,
+    pub findings: Findings,
+    order: u64,
+}
+
+#[derive(Debug)]
+pub struct Connection {
+    /// `ep[0]` sent the first packet seen.
+    pub ep: [Endpoint; 2],
+    pub tcp: [HalfStream; 2],
+    pub isn: [Option<u32>; 2],
+    pub up: Upper,
+    pub ends: [Option<End>; 2],
+    pub input: usize,
+    pub first_packet: u64,
+    pub first_ts: Timestamp,
+    pub last_packet: u64,
+    pub last_ts: Timestamp,
+    pub packets: u64,
+}
+
+impl Connection {
+    pub fn new(src: Endpoint, dst: Endpoint, input: usize, packet: u64, ts: Timestamp) -> Connection {
+        Connection {
+            ep: [src, dst],
+            tcp: [HalfStream::new(), HalfStream::new()],
+            isn: [None, None],
+            up: Upper {
+                sides: [App::Start, App::Start],
+                client: None,
+                handshake: Handshake::default(),
+                findings: Findings::default(),
+                order: 0,
+            },
+            ends: [None, None],
+            input,
+            first_packet: packet,
+            first_ts: ts,
+            last_packet: packet,
+            last_ts: ts,
+            packets: 0,
+        }
+    }
+
+    /// Which side (0/1) a segment from `src` belongs to.
+    pub fn side_of(&self, src: Endpoint) -> usize {
+        usize::from(src != self.ep[0])
+    }
+
+    /// The role of side `s`, falling back to "the higher port is the client's ephemeral one".
+    pub fn role(&self, s: usize) -> Role {
+        let client = self.up.client.unwrap_or_else(|| {
+            if self.ep[0].port >= self.ep[1].port {
+                0
+            } else {
+                1
+            }
+        });
+        if s == client {
+            Role::Client
+        } else {
+            Role::Server
+        }
+    }
+
+    /// True when this connection is or tried to become a WebSocket.
+    pub fn is_websocket(&self) -> bool {
+        self.up.handshake.request_seen
+            || self.up.handshake.status == Some(101)
+            || self.up.sides.iter().any(|a| matches!(a, App::Ws(_)))
+    }
+
+    /// Neither direction will ever be decoded: skip its data.
+    pub fn ignored(&self) -> bool {
+        self.up.sides.iter().all(|a| matches!(a, App::Off)) && !self.is_websocket()
+    }
+
+    /// Both sides have ended (FIN reached or RST).
+    pub fn closed(&self) -> bool {
+        self.ends.iter().all(Option::is_some) || self.ends.iter().flatten().any(|e| e.kind == EndKind::Rst)
+    }
+
+    /// A SYN that starts a new connection on this 4-tuple (port reuse, rule 13).
+    pub fn is_reuse(&self, s: usize, seg: &Segment<'_>) -> bool {
+        seg.syn && !seg.ack_flag && self.isn[s].is_some_and(|isn| isn != seg.seq)
+    }
+
+    pub fn segment(&mut self, seg: &Segment<'_>, packet: u64, ts: Timestamp, limits: &Limits) {
+        let s = self.side_of(seg.src);
+        self.packets += 1;
+        self.last_packet = packet;
+        if ts > self.last_ts {
+            self.last_ts = ts;
+        }
+        if seg.syn {
+            if self.up.client.is_none() {
+                self.up.client = Some(if seg.ack_flag { 1 - s } else { s });
+            }
+            if self.isn[s].is_none() {
+                self.isn[s] = Some(seg.seq);
+                self.tcp[s].syn(seg.seq);
+            }
+        }
+        if self.ignored() {
+            return;
+        }
+        let Connection { tcp, up, ends, .. } = self;
+        if seg.rst {
+            // Deliver what was held, then end this direction.
+            tcp[s].flush(&mut |ev| up.on_event(s, ev));
+            if ends[s].is_none() {
+                up.order += 1;
+                ends[s] = Some(End {
+                    kind: EndKind::Rst,
+                    packet,
+                    ts,
+                    order: up.order,
+                });
+            }
+            return;
+        }
+        if seg.ack_flag {
+            tcp[1 - s].peer_ack(seg.ack, &mut |ev| up.on_event(1 - s, ev));
+            Self::note_fin(&tcp[1 - s], &mut ends[1 - s], up, packet, ts);
+        }
+        if !seg.syn || !seg.payload.is_empty() {
+            let data_seq = if seg.syn { seg.seq.wrapping_add(1) } else { seg.seq };
+            tcp[s].segment(
+                data_seq,
+                seg.payload,
+                seg.missing,
+                seg.fin,
+                packet,
+                ts,
+                limits,
+                &mut |ev| up.on_event(s, ev),
+            );
+        }
+        Self::note_fin(&tcp[s], &mut ends[s], up, packet, ts);
+        if tcp[s].cap_hit && !up.findings.has(Kind::BufferCapHit) {
+            up.findings.push(
+                Kind::BufferCapHit,
+                None,
+                Some(packet),
+                "the out-of-order buffer of one direction reached its cap; the oldest hole was declared a gap".into(),
+            );
+        }
+    }
+
+    fn note_fin(tcp: &HalfStream, end: &mut Option<End>, up: &mut Upper, packet: u64, ts: Timestamp) {
+        if end.is_none() && tcp.fin_reached() {
+            up.order += 1;
+            *end = Some(End {
+                kind: EndKind::Fin,
+                packet,
+                ts,
+                order: up.order,
+            });
+        }
+    }
+
+    /// End of input (or eviction): deliver what is held, with gaps over the holes.
+    pub fn finish(&mut self) {
+        let Connection {
+            tcp,
+            up,
+            ends,
+            last_packet,
+            last_ts,
+            ..
+        } = self;
+        for s in 0..2 {
+            tcp[s].flush(&mut |ev| up.on_event(s, ev));
+            Self::note_fin(&tcp[s], &mut ends[s], up, *last_packet, *last_ts);
+            let c = tcp[s].counters;
+            if c.inconsistencies > 0 {
+                up.findings.push(
+                    Kind::InconsistentRetransmission,
+                    None,
+                    None,
+                    format!("{} retransmitted segments carried bytes different from the first copy (the first copy was kept)", c.inconsistencies),
+                );
+            }
+        }
+    }
+
+    /// The decoder of side `s`, if that side became a WebSocket stream.
+    pub fn decoder(&self, s: usize) -> Option<&Decoder> {
+        match &self.up.sides[s] {
+            App::Ws(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
+impl Upper {
+    fn role(&self, s: usize) -> Role {
+        if self.client == Some(s) {
+            Role::Client
+        } else {
+            Role::Server
+        }
+    }
+
+    fn on_event(&mut self, s: usize, ev: Event<'_>) {
+        self.order += 1;
+        if let App::Start = self.sides[s] {
+            self.sides[s] = match ev {
+                Event::Data { bytes, .. } if http::looks_like_request(bytes) => {
+                    if self.client.is_none() {
+                        self.client = Some(s);
+                    }
+                    App::Http(Vec::new())
+                }
+                Event::Data { bytes, .. } if http::looks_like_response(bytes) => {
+                    if self.client.is_none() {
+                        self.client = Some(1 - s);
+                    }
+                    App::Http(Vec::new())
+                }
+                _ => App::Off,
+            };
+        }
+        match &mut self.sides[s] {
+            App::Start | App::Off => {}
+            App::Ws(dec) => dec.feed(ev, self.order, &mut self.findings),
+            App::Http(buf) => match ev {
+                Event::Gap { .. } => {
+                    self.sides[s] = App::Off;
+                }
+                Event::Data {
+                    bytes, packet, ts, ..
+                } => {
+                    buf.extend_from_slice(bytes);
+                    let buf = std::mem::take(buf);
+                    self.http(s, buf, packet, ts);
+                }
+            },
+        }
+    }
+
+    /// Try to complete the request or response buffered for side `s`.
+    fn http(&mut self, s: usize, buf: Vec<u8>, packet: u64, ts: Timestamp) {
+        let at = Origin {
+            packet,
+            ts,
+            order: self.order,
+        };
+        if http::looks_like_response(&buf) {
+            match http::parse_response(&buf) {
+                Parsed::Partial => self.sides[s] = App::Http(buf),
+                Parsed::Invalid => self.sides[s] = App::Off,
+                Parsed::Done(r, n) => {
+                    let role = self.role(s);
+                    let hs = &mut self.handshake;
+                    hs.status = Some(r.status);
+                    hs.response_packet = Some(packet);
+                    hs.reason = Some(r.reason);
+                    hs.subprotocol = r.protocol;
+                    hs.deflate = http::has_permessage_deflate(r.extensions.as_deref());
+                    hs.extensions = r.extensions;
+                    hs.accept = r.accept;
+                    if r.status == 101 {
+                        let deflate = hs.deflate;
+                        if let Some(App::Ws(other)) = self.sides.get_mut(1 - s) {
+                            other.deflate = deflate;
+                        }
+                        let mut dec = Box::new(Decoder::new(role, deflate));
+                        dec.data(&buf[n..], at, &mut self.findings);
+                        self.sides[s] = App::Ws(dec);
+                        if hs.accept_valid() == Some(false) {
+                            self.findings.push(
+                                Kind::AcceptMismatch,
+                                Some(Role::Server),
+                                Some(packet),
+                                "Sec-WebSocket-Accept does not match the client's Sec-WebSocket-Key (RFC 6455 §4.2.2); a conforming client fails the connection".into(),
+                            );
+                        }
+                    } else {
+                        if hs.request_seen || r.upgrade {
+                            self.findings.push(
+                                Kind::UpgradeRefused,
+                                Some(Role::Server),
+                                Some(packet),
+                                format!("the server answered the upgrade with HTTP {} {}", r.status, hs.reason.as_deref().unwrap_or("")),
+                            );
+                        }
+                        self.sides = [App::Off, App::Off];
+                    }
+                }
+            }
+        } else {
+            match http::parse_request(&buf) {
+                Parsed::Partial => self.sides[s] = App::Http(buf),
+                Parsed::Invalid => self.sides[s] = App::Off,
+                Parsed::Done(r, n) if r.is_websocket_upgrade() => {
+                    let role = self.role(s);
+                    let hs = &mut self.handshake;
+                    hs.request_seen = true;
+                    hs.request_packet = Some(packet);
+                    hs.host = r.host;
+                    hs.path = Some(r.path);
+                    hs.key = r.key;
+                    hs.version = r.version;
+                    hs.offered_protocols = r.protocols;
+                    hs.offered_extensions = r.extensions;
+                    let mut dec = Box::new(Decoder::new(role, hs.deflate));
+                    dec.data(&buf[n..], at, &mut self.findings);
+                    self.sides[s] = App::Ws(dec);
+                }
+                Parsed::Done(..) => {
+                    // Plain HTTP: not a WebSocket, nothing more to decode on either side.
+                    self.sides = [App::Off, App::Off];
+                }
+            }
+        }
+    }
+}

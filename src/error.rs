@@ -1,0 +1,51 @@
+//! Fatal errors: the ones that stop a run before or instead of a report.
+//!
+//! Everything wrong *inside* a capture (a damaged record, an unknown link type, a protocol
+//! violation) is a warning or a finding in the report, never one of these. Each message
+//! says what to do next; `main` maps each variant to a documented exit code.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: no such file (check the path; use - to read a capture from standard input)")]
+    NotFound { path: PathBuf },
+
+    #[error("{path}: permission denied (check the file's permissions, or run with sudo)")]
+    PermissionDenied { path: PathBuf },
+
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{path}: the file is empty (a capture starts with a pcap or pcapng header)")]
+    Empty { path: PathBuf },
+
+    #[error(
+        "{path}: not a pcap or pcapng capture (it starts with {magic}); \
+         save captures with `tcpdump -w FILE` or Wireshark's \"Save As\" pcap/pcapng"
+    )]
+    NotACapture { path: PathBuf, magic: String },
+
+    #[error("{path}: the capture header is cut short ({len} bytes); the file is truncated")]
+    TruncatedHeader { path: PathBuf, len: usize },
+
+    #[error("{path}: the gzip data is damaged: {detail}")]
+    BadGzip { path: PathBuf, detail: String },
+
+    #[error("{0}")]
+    Live(String),
+}
+
+impl Error {
+    /// The process exit code for this error (documented in README.md and `--help`).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Live(_) => 4,
+            _ => 3,
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! Typed findings: everything wrong or notable inside a capture, each with the side that
+//! caused it, the packet it is in, and a detail sentence. Never a panic, never a log line.
+//!
+//! In: pushed by the tcp, http and websocket stages as they see things. Out: the report's
+//! `findings` array. The `kind` names are part of the JSON contract (kebab-case, stable).
+
+use crate::flow::Role;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    // RFC 6455 §5.1 / §5.3: masking.
+    UnmaskedClientFrame,
+    MaskedServerFrame,
+    // §5.2: header fields.
+    RsvBitsSet,
+    ReservedOpcode,
+    NonMinimalLength,
+    LengthTopBitSet,
+    // §5.4 / §5.5: fragmentation and control frames.
+    ControlFrameTooLong,
+    FragmentedControlFrame,
+    ContinuationWithoutStart,
+    DataFrameInsideFragmentedMessage,
+    // §5.6 / §8.1: text payloads.
+    InvalidUtf8Text,
+    // §5.5.1 / §7.1.4: after a close frame.
+    FrameAfterClose,
+    // §5.5.1, §7.4: close payloads.
+    MalformedClose,
+    // §4: the handshake.
+    AcceptMismatch,
+    UpgradeRefused,
+    // Capture quality (REASSEMBLY.md).
+    Gap,
+    OutOfSync,
+    TruncatedMessage,
+    InconsistentRetransmission,
+    BufferCapHit,
+    HandshakeNotCaptured,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::UnmaskedClientFrame => "unmasked-client-frame",
+            Kind::MaskedServerFrame => "masked-server-frame",
+            Kind::RsvBitsSet => "rsv-bits-set",
+            Kind::ReservedOpcode => "reserved-opcode",
+            Kind::NonMinimalLength => "non-minimal-length",
+            Kind::LengthTopBitSet => "length-top-bit-set",
+            Kind::ControlFrameTooLong => "control-frame-too-long",
+            Kind::FragmentedControlFrame => "fragmented-control-frame",
+            Kind::ContinuationWithoutStart => "continuation-without-start",
+            Kind::DataFrameInsideFragmentedMessage => "data-frame-inside-fragmented-message",
+            Kind::InvalidUtf8Text => "invalid-utf8-text",
+            Kind::FrameAfterClose => "frame-after-close",
+            Kind::MalformedClose => "malformed-close",
+            Kind::AcceptMismatch => "accept-mismatch",
+            Kind::UpgradeRefused => "upgrade-refused",
+            Kind::Gap => "gap",
+            Kind::OutOfSync => "out-of-sync",
+            Kind::TruncatedMessage => "truncated-message",
+            Kind::InconsistentRetransmission => "inconsistent-retransmission",
+            Kind::BufferCapHit => "buffer-cap-hit",
+            Kind::HandshakeNotCaptured => "handshake-not-captured",
+        }
+    }
+
+    /// A breach of RFC 6455 by the sender (as opposed to a note about the capture).
+    pub fn is_violation(self) -> bool {
+        !matches!(
+            self,
+            Kind::Gap
+                | Kind::OutOfSync
+                | Kind::TruncatedMessage
+                | Kind::InconsistentRetransmission
+                | Kind::BufferCapHit
+                | Kind::HandshakeNotCaptured
+                | Kind::UpgradeRefused
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub kind: Kind,
+    pub from: Option<Role>,
+    pub packet: Option<u64>,
+    pub detail: String,
+}
+
+/// A bounded list: a hostile capture cannot grow it without limit.
+#[derive(Debug, Clone, Default)]
+pub struct Findings {
+    pub items: Vec<Finding>,
+    /// Findings not kept because the list was full.
+    pub dropped: u64,
+}
+
+impl Findings {
+    pub const MAX: usize = 200;
+
+    pub fn push(&mut self, kind: Kind, from: Option<Role>, packet: Option<u64>, detail: String) {
+        if self.items.len() < Self::MAX {
+            self.items.push(Finding {
+                kind,
+                from,
+                packet,
+                detail,
+            });
+        } else {
+            self.dropped += 1;
+        }
+    }
+
+    pub fn has(&self, kind: Kind) -> bool {
+        self.items.iter().any(|f| f.kind == kind)
+    }
+}

@@ -1,0 +1,249 @@
+//! The opening handshake (RFC 6455 §4): the client's HTTP/1.1 `GET` with
+//! `Upgrade: websocket` and the server's reply, parsed with httparse.
+//!
+//! In: the first bytes of each direction, buffered until the blank line that ends the
+//! headers. Out: a [`Request`] or [`Response`] and the header length, so the first WebSocket
+//! bytes that share a segment with the headers are decoded too (REASSEMBLY.md rule 9).
+//! The accept check is §4.2.2: base64(SHA-1(key + the RFC's GUID)).
+
+use base64::Engine;
+use sha1::{Digest, Sha1};
+
+/// The GUID that §1.3 appends to Sec-WebSocket-Key.
+const WS_GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+/// Headers longer than this are not a handshake we will wait for.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+const MAX_HEADERS: usize = 64;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Request {
+    pub method: String,
+    pub path: String,
+    pub host: Option<String>,
+    pub key: Option<String>,
+    pub version: Option<String>,
+    pub protocols: Option<String>,
+    pub extensions: Option<String>,
+    /// `Upgrade: websocket` (case-insensitive) is present.
+    pub upgrade: bool,
+}
+
+impl Request {
+    pub fn is_websocket_upgrade(&self) -> bool {
+        self.method.eq_ignore_ascii_case("GET") && self.upgrade
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Response {
+    pub status: u16,
+    pub reason: String,
+    pub accept: Option<String>,
+    pub protocol: Option<String>,
+    pub extensions: Option<String>,
+    pub upgrade: bool,
+}
+
+/// Result of trying to parse buffered bytes.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Parsed<T> {
+    /// The blank line has not arrived yet.
+    Partial,
+    /// Parsed; the headers took this many bytes.
+    Done(T, usize),
+    /// Not an HTTP message of the expected kind.
+    Invalid,
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Joins repeated headers with ", " as RFC 9110 §5.3 allows.
+fn append(slot: &mut Option<String>, value: &[u8]) {
+    let v = text(value).trim().to_string();
+    match slot {
+        Some(s) => {
+            s.push_str(", ");
+            s.push_str(&v);
+        }
+        None => *slot = Some(v),
+    }
+}
+
+pub fn parse_request(buf: &[u8]) -> Parsed<Request> {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut req = httparse::Request::new(&mut headers);
+    match req.parse(buf) {
+        Ok(httparse::Status::Partial) => {
+            if buf.len() > MAX_HEADER_BYTES {
+                Parsed::Invalid
+            } else {
+                Parsed::Partial
+            }
+        }
+        Ok(httparse::Status::Complete(n)) => {
+            let mut r = Request {
+                method: req.method.unwrap_or_default().to_string(),
+                path: req.path.unwrap_or_default().to_string(),
+                ..Request::default()
+            };
+            for h in req.headers.iter() {
+                let name = h.name;
+                if name.eq_ignore_ascii_case("host") {
+                    append(&mut r.host, h.value);
+                } else if name.eq_ignore_ascii_case("sec-websocket-key") {
+                    append(&mut r.key, h.value);
+                } else if name.eq_ignore_ascii_case("sec-websocket-version") {
+                    append(&mut r.version, h.value);
+                } else if name.eq_ignore_ascii_case("sec-websocket-protocol") {
+                    append(&mut r.protocols, h.value);
+                } else if name.eq_ignore_ascii_case("sec-websocket-extensions") {
+                    append(&mut r.extensions, h.value);
+                } else if name.eq_ignore_ascii_case("upgrade") {
+                    r.upgrade |= has_token(h.value, "websocket");
+                }
+            }
+            Parsed::Done(r, n)
+        }
+        Err(_) => Parsed::Invalid,
+    }
+}
+
+pub fn parse_response(buf: &[u8]) -> Parsed<Response> {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut resp = httparse::Response::new(&mut headers);
+    match resp.parse(buf) {
+        Ok(httparse::Status::Partial) => {
+            if buf.len() > MAX_HEADER_BYTES {
+                Parsed::Invalid
+            } else {
+                Parsed::Partial
+            }
+        }
+        Ok(httparse::Status::Complete(n)) => {
+            let mut r = Response {
+                status: resp.code.unwrap_or(0),
+                reason: resp.reason.unwrap_or_default().to_string(),
+                ..Response::default()
+            };
+            for h in resp.headers.iter() {
+                let name = h.name;
+                if name.eq_ignore_ascii_case("sec-websocket-accept") {
+                    append(&mut r.accept, h.value);
+                } else if name.eq_ignore_ascii_case("sec-websocket-protocol") {
+                    append(&mut r.protocol, h.value);
+                } else if name.eq_ignore_ascii_case("sec-websocket-extensions") {
+                    append(&mut r.extensions, h.value);
+                } else if name.eq_ignore_ascii_case("upgrade") {
+                    r.upgrade |= has_token(h.value, "websocket");
+                }
+            }
+            Parsed::Done(r, n)
+        }
+        Err(_) => Parsed::Invalid,
+    }
+}
+
+/// Comma-separated token list contains `token` (case-insensitive).
+fn has_token(value: &[u8], token: &str) -> bool {
+    value
+        .split(|&b| b == b',')
+        .any(|t| t.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
+}
+
+/// The Sec-WebSocket-Accept value a server must send for `key` (§4.2.2 step 5.4).
+pub fn accept_for(key: &str) -> String {
+    let mut h = Sha1::new();
+    h.update(key.trim().as_bytes());
+    h.update(WS_GUID.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(h.finalize())
+}
+
+/// Does the extension list name permessage-deflate (RFC 7692 §7)?
+pub fn has_permessage_deflate(extensions: Option<&str>) -> bool {
+    extensions.is_some_and(|e| {
+        e.split(',').any(|ext| {
+            ext.split(';')
+                .next()
+                .is_some_and(|name| name.trim().eq_ignore_ascii_case("permessage-deflate"))
+        })
+    })
+}
+
+/// Does this look like the start of an HTTP request (so this side is the client)?
+pub fn looks_like_request(b: &[u8]) -> bool {
+    const METHODS: [&[u8]; 9] = [
+        b"GET ", b"POST ", b"PUT ", b"HEAD ", b"DELETE ", b"OPTIONS ", b"PATCH ", b"CONNECT ",
+        b"TRACE ",
+    ];
+    METHODS.iter().any(|m| {
+        let n = m.len().min(b.len());
+        n > 0 && b[..n] == m[..n]
+    })
+}
+
+/// Does this look like the start of an HTTP response?
+pub fn looks_like_response(b: &[u8]) -> bool {
+    let m = b"HTTP/";
+    let n = m.len().min(b.len());
+    n > 0 && b[..n] == m[..n]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc_accept_example() {
+        // RFC 6455 §1.3.
+        assert_eq!(
+            accept_for("dGhlIHNhbXBsZSBub25jZQ=="),
+            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+        );
+    }
+
+    #[test]
+    fn request_with_trailing_frame_bytes() {
+        let raw = b"GET /chat?x=1 HTTP/1.1\r\nHost: example.com:9001\r\nUpgrade: WebSocket\r\n\
+Connection: keep-alive, Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat\r\nSec-WebSocket-Protocol: superchat\r\n\r\n\x81\x80";
+        let Parsed::Done(r, n) = parse_request(raw) else {
+            panic!()
+        };
+        assert_eq!(&raw[n..], b"\x81\x80");
+        assert!(r.is_websocket_upgrade());
+        assert_eq!(r.path, "/chat?x=1");
+        assert_eq!(r.host.as_deref(), Some("example.com:9001"));
+        assert_eq!(r.protocols.as_deref(), Some("chat, superchat"));
+        for cut in 0..n {
+            assert_eq!(parse_request(&raw[..cut]), Parsed::Partial, "cut {cut}");
+        }
+    }
+
+    #[test]
+    fn response_and_deflate() {
+        let raw = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n";
+        let Parsed::Done(r, n) = parse_response(raw) else {
+            panic!()
+        };
+        assert_eq!(n, raw.len());
+        assert_eq!(r.status, 101);
+        assert!(has_permessage_deflate(r.extensions.as_deref()));
+        assert!(!has_permessage_deflate(Some("x-webkit-deflate-frame")));
+        assert!(matches!(
+            parse_response(b"SSH-2.0-OpenSSH\r\n\r\n"),
+            Parsed::Invalid
+        ));
+    }
+
+    #[test]
+    fn sniffing() {
+        assert!(looks_like_request(b"GE"));
+        assert!(looks_like_request(b"GET / HTTP/1.1"));
+        assert!(!looks_like_request(b"\x81\x05"));
+        assert!(looks_like_response(b"HTTP/1.1 101"));
+        assert!(!looks_like_response(b"\x16\x03\x01"));
+    }
+}

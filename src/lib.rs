@@ -1,0 +1,73 @@
+//! wsclose: why did that WebSocket connection close?
+//!
+//! The crate is laid out as the data flows:
+//!
+//! ```text
+//! capture ──► decode ──► flow ──► tcp ──► http ──► websocket ──► close ──► report
+//!  files,     link/IP/    4-tuple   per-      upgrade   nom frame     catalog +   table,
+//!  live       TCP slice   key,      direction handshake codec,        diagnosis   json
+//!  (libpcap)  (etherparse) roles    reassembly (httparse) UTF-8
+//! ```
+//!
+//! - [`capture`]: packets from pcap/pcapng files (gzip or not, or stdin).
+//! - [`decode`]: link, IP and TCP headers (etherparse), zero-copy.
+//! - [`flow`]: the symmetric 4-tuple key and client/server roles.
+//! - [`tcp`]: per-direction reassembly into `Data` and explicit `Gap` events.
+//! - [`http`]: the RFC 6455 §4 opening handshake.
+//! - [`websocket`]: the nom frame parser and the streaming per-direction decoder.
+//! - [`close`]: close frames, the close-code catalog, and the status diagnosis.
+//! - [`connection`] and [`analyzer`]: one connection's state, and the flow table that drives
+//!   every packet through the stages above.
+//! - [`report`]: one model, one renderer per format.
+//!
+//! Fatal errors are [`error::Error`]; everything wrong inside a capture is a
+//! [`finding::Finding`] or an input warning in the report.
+
+pub mod analyzer;
+pub mod capture;
+pub mod cli;
+pub mod close;
+pub mod connection;
+pub mod decode;
+pub mod error;
+pub mod finding;
+pub mod flow;
+pub mod http;
+pub mod report;
+pub mod sanitize;
+pub mod tcp;
+pub mod websocket;
+
+use analyzer::{Analyzer, Options};
+use error::Error;
+use report::Report;
+use std::path::PathBuf;
+
+/// Analyzes capture files (`-` is standard input) into one report. Fails only when an input
+/// cannot be opened or is not a capture; damage inside a capture is a warning in the report.
+pub fn analyze_files(paths: &[PathBuf], opts: Options) -> Result<Report, Error> {
+    // Fail before any work if an input is plainly missing.
+    for p in paths {
+        if p.as_os_str() != "-" && !p.exists() {
+            return Err(Error::NotFound { path: p.clone() });
+        }
+    }
+    let mut analyzer = Analyzer::new(opts);
+    let mut inputs = Vec::with_capacity(paths.len());
+    for (i, path) in paths.iter().enumerate() {
+        analyzer.begin_input(i);
+        let before = analyzer.seen.unsupported_link_types.clone();
+        let mut summary = capture::file::read(path, &mut |pkt| analyzer.packet(pkt))?;
+        for (link, n) in &analyzer.seen.unsupported_link_types {
+            let new = n - before.get(link).copied().unwrap_or(0);
+            if new > 0 {
+                summary.warnings.push(format!(
+                    "{new} packets with link type {link} were not decoded: wsclose reads Ethernet, Linux cooked (SLL/SLL2), BSD loopback and raw IP"
+                ));
+            }
+        }
+        inputs.push(summary);
+    }
+    let (connections, seen) = analyzer.finish_input();
+    Ok(Report::new(inputs, connections, seen))
+}

@@ -1,0 +1,235 @@
+//! The report model, built once from the analyzed connections and rendered by one module
+//! per format (`table`, `json`).
+//!
+//! In: finished [`Connection`]s and input summaries. Out: a [`Report`] whose serde form is
+//! the stable JSON contract of ARCHITECTURE.md (`version`, `inputs`, `connections` with
+//! `id`, `client`, `server`, `handshake`, `close_frames`, `tcp_end`, `tcp_end_by`,
+//! `status`, `findings`; `summary`). Fields may be added; those names never change.
+
+pub mod explain;
+pub mod json;
+pub mod table;
+
+use crate::capture::file::InputSummary;
+use crate::close::catalog;
+use crate::close::diagnosis::{self, Status, TcpEnd};
+use crate::close::CloseFrame;
+use crate::connection::{Connection, EndKind};
+use crate::finding::Finding;
+use crate::flow::Role;
+use crate::tcp::Counters;
+use crate::websocket::decoder::Stats;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub version: u32,
+    pub tool: String,
+    pub inputs: Vec<InputSummary>,
+    pub connections: Vec<ConnectionReport>,
+    pub summary: Summary,
+    /// What the capture held besides WebSocket connections.
+    pub seen: Seen,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub connections: u64,
+    /// Count per status code; "open" for connections with no status, "other" for
+    /// connections whose status has no code (refused upgrade, truncated close).
+    pub by_status: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Seen {
+    pub packets: u64,
+    pub tcp_packets: u64,
+    pub other_packets: u64,
+    pub malformed_packets: u64,
+    /// Link types that were not decoded, with their packet counts.
+    pub unsupported_link_types: BTreeMap<String, u64>,
+    pub tcp_connections: u64,
+    /// TCP connections that spoke HTTP but never asked for an upgrade, or spoke something else.
+    pub other_tcp_connections: u64,
+    /// Flows evicted before the end of the input (idle timeout or flow cap).
+    pub evicted_flows: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HandshakeReport {
+    pub seen: bool,
+    pub host: Option<String>,
+    pub path: Option<String>,
+    pub status: Option<u16>,
+    pub subprotocol: Option<String>,
+    pub extensions: Option<String>,
+    pub accept_valid: Option<bool>,
+    pub request_packet: Option<u64>,
+    pub response_packet: Option<u64>,
+    pub deflate: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CloseFrameReport {
+    pub from: Role,
+    pub code: Option<u16>,
+    pub name: Option<&'static str>,
+    pub reason: String,
+    pub packet: u64,
+    pub time: String,
+    pub problems: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct SeenBy {
+    pub client: Option<u16>,
+    pub server: Option<u16>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct PerSide<T> {
+    pub client: T,
+    pub server: T,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConnectionReport {
+    pub id: u64,
+    /// Index into `inputs`.
+    pub input: usize,
+    pub client: String,
+    pub server: String,
+    pub handshake: HandshakeReport,
+    pub close_frames: Vec<CloseFrameReport>,
+    /// "fin", "rst" or "open": how TCP ended first.
+    pub tcp_end: &'static str,
+    pub tcp_end_by: Option<Role>,
+    pub tcp_end_packet: Option<u64>,
+    pub status: Status,
+    /// The status each application saw (the peer's code, 1005, 1006, or null while open).
+    pub seen_by: SeenBy,
+    pub findings: Vec<Finding>,
+    pub findings_dropped: u64,
+    pub first_packet: u64,
+    pub last_packet: u64,
+    pub start: String,
+    pub end: String,
+    pub duration_s: f64,
+    pub frames: PerSide<Stats>,
+    pub tcp: PerSide<Counters>,
+}
+
+impl ConnectionReport {
+    /// Builds the report of a finished connection (`finish` already called).
+    pub fn from_connection(c: &Connection, id: u64) -> ConnectionReport {
+        let client_side = (0..2).find(|&s| c.role(s) == Role::Client).unwrap_or(0);
+        let server_side = 1 - client_side;
+        let mut closes: Vec<&CloseFrame> = (0..2)
+            .filter_map(|s| c.decoder(s))
+            .flat_map(|d| d.closes.iter())
+            .collect();
+        closes.sort_by_key(|f| f.order);
+        let ends: Vec<TcpEnd> = (0..2)
+            .filter_map(|s| {
+                c.ends[s].map(|e| TcpEnd {
+                    by: c.role(s),
+                    kind: e.kind,
+                    packet: e.packet,
+                    order: e.order,
+                })
+            })
+            .collect();
+        let hs = &c.up.handshake;
+        let upgraded = hs.status == Some(101) || c.decoder(server_side).is_some();
+        let status = diagnosis::status(&closes, &ends, hs.status, upgraded);
+        let first_end = ends.iter().min_by_key(|e| e.order);
+        let stats = |s: usize| c.decoder(s).map(|d| d.stats).unwrap_or_default();
+        ConnectionReport {
+            id,
+            input: c.input,
+            client: c.ep[client_side].to_string(),
+            server: c.ep[server_side].to_string(),
+            handshake: HandshakeReport {
+                seen: hs.request_seen,
+                host: hs.host.clone(),
+                path: hs.path.clone(),
+                status: hs.status,
+                subprotocol: hs.subprotocol.clone(),
+                extensions: hs.extensions.clone(),
+                accept_valid: hs.accept_valid(),
+                request_packet: hs.request_packet,
+                response_packet: hs.response_packet,
+                deflate: hs.deflate,
+            },
+            close_frames: closes
+                .iter()
+                .map(|f| CloseFrameReport {
+                    from: f.from,
+                    code: f.code,
+                    name: f.code.map(|code| catalog::lookup(code).name),
+                    reason: f.reason.clone(),
+                    packet: f.packet,
+                    time: f.ts.rfc3339(),
+                    problems: f.problems.iter().map(|p| p.as_str()).collect(),
+                })
+                .collect(),
+            tcp_end: match first_end.map(|e| e.kind) {
+                Some(EndKind::Fin) => "fin",
+                Some(EndKind::Rst) => "rst",
+                None => "open",
+            },
+            tcp_end_by: first_end.map(|e| e.by),
+            tcp_end_packet: first_end.map(|e| e.packet),
+            seen_by: SeenBy {
+                client: diagnosis::seen_by(Role::Client, &closes, &ends),
+                server: diagnosis::seen_by(Role::Server, &closes, &ends),
+            },
+            status,
+            findings: c.up.findings.items.clone(),
+            findings_dropped: c.up.findings.dropped,
+            first_packet: c.first_packet,
+            last_packet: c.last_packet,
+            start: c.first_ts.rfc3339(),
+            end: c.last_ts.rfc3339(),
+            duration_s: c.last_ts.since(c.first_ts),
+            frames: PerSide {
+                client: stats(client_side),
+                server: stats(server_side),
+            },
+            tcp: PerSide {
+                client: c.tcp[client_side].counters,
+                server: c.tcp[server_side].counters,
+            },
+        }
+    }
+
+    /// The key under which `summary.by_status` counts this connection.
+    pub fn status_key(&self) -> String {
+        match self.status.code {
+            Some(c) => c.to_string(),
+            None if self.status.name.starts_with("Open") => "open".into(),
+            None => "other".into(),
+        }
+    }
+}
+
+impl Report {
+    pub fn new(inputs: Vec<InputSummary>, mut connections: Vec<ConnectionReport>, seen: Seen) -> Report {
+        connections.sort_by_key(|c| (c.input, c.first_packet));
+        let mut summary = Summary::default();
+        for (i, c) in connections.iter_mut().enumerate() {
+            c.id = i as u64 + 1;
+            *summary.by_status.entry(c.status_key()).or_default() += 1;
+        }
+        summary.connections = connections.len() as u64;
+        Report {
+            version: 1,
+            tool: format!("wsclose {}", env!("CARGO_PKG_VERSION")),
+            inputs,
+            connections,
+            summary,
+            seen,
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! `--format table` (the default): a comfy-table per report, sized to the terminal.
+//!
+//! In: a [`Report`]. Out: text for a terminal or a pipe. One row per connection (endpoints
+//! and path, close frames each way, how TCP ended, status with cause and fix, findings),
+//! then counts by status. Every string from the wire goes through `sanitize::terminal`.
+
+use super::{ConnectionReport, Report};
+use crate::close::catalog;
+use crate::sanitize::terminal;
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{ContentArrangement, Table};
+use std::fmt::Write;
+
+fn close_line(c: &ConnectionReport, from: crate::flow::Role) -> String {
+    let frames: Vec<_> = c.close_frames.iter().filter(|f| f.from == from).collect();
+    let Some(f) = frames.first() else {
+        return format!("{from}: no close frame");
+    };
+    let mut s = match f.code {
+        Some(code) => format!("{from}: {code} {}", catalog::lookup(code).name),
+        None => format!("{from}: empty close (no code)"),
+    };
+    if !f.reason.is_empty() {
+        let _ = write!(s, " \"{}\"", terminal(&f.reason));
+    }
+    let _ = write!(s, " [pkt {}]", f.packet);
+    if !f.problems.is_empty() {
+        let _ = write!(s, " ({})", f.problems.join(", "));
+    }
+    if frames.len() > 1 {
+        let _ = write!(s, " +{} more", frames.len() - 1);
+    }
+    s
+}
+
+pub fn render(report: &Report, width: Option<u16>) -> String {
+    let mut out = String::new();
+    for (i, input) in report.inputs.iter().enumerate() {
+        let n = report.connections.iter().filter(|c| c.input == i).count();
+        let _ = writeln!(
+            out,
+            "{}: {} packets, {} WebSocket connection{}",
+            terminal(&input.path),
+            input.packets,
+            n,
+            if n == 1 { "" } else { "s" }
+        );
+    }
+    if report.connections.is_empty() {
+        return out;
+    }
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(vec!["#", "Connection", "Close frames / TCP", "Status", "Cause and fix"]);
+    t.set_width(width.unwrap_or(160));
+    for c in &report.connections {
+        let mut conn = format!("{}\n→ {}", c.client, c.server);
+        if let Some(p) = &c.handshake.path {
+            let _ = write!(conn, "\n{}", terminal(p));
+        }
+        if !c.handshake.seen {
+            conn.push_str("\n(handshake not captured)");
+        }
+        let tcp = match (c.tcp_end, c.tcp_end_by, c.tcp_end_packet) {
+            ("open", ..) => "tcp: still open at end of capture".to_string(),
+            (kind, Some(by), Some(p)) => format!("tcp: {} by {by} [pkt {p}]", kind.to_uppercase()),
+            (kind, ..) => format!("tcp: {kind}"),
+        };
+        let closes = format!(
+            "{}\n{}\n{tcp}",
+            close_line(c, crate::flow::Role::Client),
+            close_line(c, crate::flow::Role::Server)
+        );
+        let mut status = match c.status.code {
+            Some(code) => format!("{code} {}", c.status.name),
+            None => c.status.name.clone(),
+        };
+        if c.status.inferred {
+            status.push_str("\n(inferred)");
+        }
+        let violations: Vec<_> = c.findings.iter().filter(|f| f.kind.is_violation()).collect();
+        let notes = c.findings.len() - violations.len();
+        if !violations.is_empty() {
+            let _ = write!(status, "\n⚠ {} violation{}:", violations.len(), if violations.len() == 1 { "" } else { "s" });
+            for f in violations.iter().take(3) {
+                let _ = write!(status, "\n  {}", f.kind.as_str());
+                if let Some(p) = f.packet {
+                    let _ = write!(status, " [pkt {p}]");
+                }
+            }
+            if violations.len() > 3 {
+                let _ = write!(status, "\n  …");
+            }
+        }
+        if notes > 0 {
+            let _ = write!(status, "\n{notes} capture note{}", if notes == 1 { "" } else { "s" });
+        }
+        let cause = format!(
+            "{}\nFix: {}",
+            terminal(&c.status.cause),
+            terminal(&c.status.fix)
+        );
+        t.add_row(vec![c.id.to_string(), conn, closes, status, cause]);
+    }
+    let _ = writeln!(out, "{t}");
+    let mut sum = Table::new();
+    sum.load_style(UTF8_FULL_CONDENSED)
+        .set_header(vec!["Status", "Connections"]);
+    for (key, n) in &report.summary.by_status {
+        let label = match key.parse::<u16>() {
+            Ok(code) => {
+                let e = catalog::lookup(code);
+                let inferred = if matches!(code, 1005 | 1006) { " (inferred)" } else { "" };
+                format!("{code} {}{inferred}", e.name)
+            }
+            Err(_) => key.clone(),
+        };
+        sum.add_row(vec![label, n.to_string()]);
+    }
+    let _ = writeln!(out, "{sum}");
+    out
+}

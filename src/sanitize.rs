@@ -1,0 +1,81 @@
+//! Making strings from the wire safe for where they are shown.
+//!
+//! In: text that came off the wire (close reasons, paths, header values). Out: the same text
+//! with everything that could act on a terminal or break the layout made visible as an
+//! escape: C0 and C1 control characters (ESC, CSI, BEL, CR, LF, ...), DEL, and the Unicode
+//! bidirectional overrides that can reorder what a reader sees. Printable text, including
+//! non-ASCII letters, passes unchanged and without allocation.
+
+use std::borrow::Cow;
+use std::fmt::Write;
+
+/// Characters that never reach a terminal raw.
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// For a terminal (table output): unsafe characters become `\n`, `\t`, `\x1b`, `\u{202e}`.
+pub fn terminal(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_unsafe) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if !is_unsafe(c) {
+            out.push(c);
+            continue;
+        }
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x100 => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// For JSON text already produced by serde_json (which escapes C0 itself): escape the C1
+/// controls and bidi overrides too, so `cat report.json` on a terminal is safe. These
+/// characters can only occur inside JSON strings, so the result is the same JSON value.
+pub fn json(s: String) -> String {
+    if !s.chars().any(is_unsafe) {
+        return s;
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if is_unsafe(c) && c != '\n' {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_escapes_controls_keeps_text() {
+        assert!(matches!(terminal("zu spät ✓"), Cow::Borrowed(_)));
+        assert_eq!(terminal("a\x1b[31mred\x07\nb"), "a\\x1b[31mred\\x07\\nb");
+        assert_eq!(terminal("x\u{9b}y\u{202e}z"), "x\\x9by\\u{202e}z");
+    }
+
+    #[test]
+    fn json_stays_valid() {
+        let raw = serde_json::to_string_pretty(&serde_json::json!({"r": "a\u{9b}b\u{1b}c\u{2066}"})).unwrap();
+        let safe = json(raw);
+        assert!(!safe.chars().any(|c| is_unsafe(c) && c != '\n'));
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back["r"], "a\u{9b}b\u{1b}c\u{2066}");
+    }
+}

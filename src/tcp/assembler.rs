@@ -1,0 +1,501 @@
+//! One direction of a TCP connection: 64-bit offsets, in-order delivery, a bounded
+//! out-of-order queue, and explicit gaps.
+//!
+//! Invariant: every byte offset below `next` has been delivered exactly once, as `Data` or
+//! as part of a `Gap`; `pending` holds only non-overlapping ranges at or above `next`, and
+//! never the range starting at `next` itself (that one is delivered at once — holding the
+//! next expected bytes back would stall the stream for nothing).
+//!
+//! Offsets are unwrapped from 32-bit sequence numbers by a signed 32-bit difference against
+//! the delivered frontier (RFC 9293 §3.4; REASSEMBLY.md rule 2), so streams may cross the
+//! 2^32 wrap and exceed 4 GiB. First bytes win (rule 5).
+
+use super::{Counters, Event};
+use crate::capture::Timestamp;
+use std::collections::BTreeMap;
+
+/// Limits on what one direction may hold while waiting for a hole to fill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Out-of-order bytes held per direction before a gap is forced.
+    pub max_pending_bytes: usize,
+    /// Out-of-order ranges (holes) held per direction before a gap is forced.
+    pub max_pending_ranges: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_pending_bytes: 4 << 20,
+            max_pending_ranges: 1024,
+        }
+    }
+}
+
+/// A segment beyond this many bytes past the frontier is not believed (rule 2).
+const MAX_AHEAD: i64 = 1 << 30;
+
+#[derive(Debug)]
+struct Held {
+    data: Vec<u8>,
+    packet: u64,
+    ts: Timestamp,
+}
+
+#[derive(Debug, Default)]
+pub struct HalfStream {
+    /// Sequence number of stream offset 0, once known.
+    base: Option<u32>,
+    /// True when the stream was picked up without its SYN (the start is unknown, not a gap).
+    pub partial: bool,
+    /// Next offset to deliver.
+    next: u64,
+    pending: BTreeMap<u64, Held>,
+    pending_bytes: usize,
+    /// Offset of the FIN (one past the last data byte), once seen.
+    fin_at: Option<u64>,
+    fin_delivered: bool,
+    pub counters: Counters,
+    /// A gap was forced by [`Limits`] at least once.
+    pub cap_hit: bool,
+}
+
+impl HalfStream {
+    pub fn new() -> HalfStream {
+        HalfStream::default()
+    }
+
+    /// The SYN (or SYN/ACK) of this direction: data starts at `isn + 1`.
+    pub fn syn(&mut self, isn: u32) {
+        if self.base.is_none() {
+            self.base = Some(isn.wrapping_add(1));
+        }
+    }
+
+    /// The initial sequence number this direction started from, when its SYN was seen.
+    pub fn started(&self) -> bool {
+        self.base.is_some()
+    }
+
+    /// Offset of the next byte to deliver.
+    pub fn frontier(&self) -> u64 {
+        self.next
+    }
+
+    /// True once the FIN has been reached in order: every byte before it was delivered.
+    pub fn fin_reached(&self) -> bool {
+        self.fin_delivered
+    }
+
+    /// Unwrap a sequence number to a stream offset relative to the frontier.
+    fn offset_of(&self, seq: u32) -> Option<i64> {
+        let base = self.base?;
+        let frontier_seq = base.wrapping_add(self.next as u32);
+        Some(self.next as i64 + i64::from(seq.wrapping_sub(frontier_seq) as i32))
+    }
+
+    /// One segment of this direction. `missing` payload bytes followed `payload` on the wire
+    /// but were cut by the snaplen.
+    #[allow(clippy::too_many_arguments)]
+    pub fn segment<'p>(
+        &mut self,
+        seq: u32,
+        payload: &'p [u8],
+        missing: u32,
+        fin: bool,
+        packet: u64,
+        ts: Timestamp,
+        limits: &Limits,
+        out: &mut impl FnMut(Event<'_>),
+    ) {
+        if payload.is_empty() && missing == 0 && !fin {
+            return;
+        }
+        if self.base.is_none() {
+            // Picked up mid-stream (rule 3): start at the first byte seen.
+            self.base = Some(seq);
+            self.partial = true;
+        }
+        let Some(start) = self.offset_of(seq) else {
+            return;
+        };
+        let len = payload.len() as i64 + i64::from(missing);
+        if start - (self.next as i64) > MAX_AHEAD {
+            return;
+        }
+        self.counters.segments += u64::from(len > 0);
+        if fin && self.fin_at.is_none() && start + len >= 0 {
+            self.fin_at = Some((start + len) as u64);
+        }
+        let next = self.next as i64;
+        if len > 0 {
+            if start + len <= next {
+                self.counters.retransmissions += 1;
+            } else {
+                let skip = (next - start).max(0) as usize;
+                if skip > 0 {
+                    self.counters.retransmissions += 1;
+                }
+                let begin = start.max(next) as u64;
+                let data = payload.get(skip..).unwrap_or(&[]);
+                let cut = if skip > payload.len() {
+                    u64::from(missing) - (skip - payload.len()) as u64
+                } else {
+                    u64::from(missing)
+                };
+                if begin == self.next {
+                    self.deliver(data, packet, ts, out);
+                    if cut > 0 {
+                        self.gap(cut, out);
+                    }
+                    self.drain(out);
+                } else {
+                    // Bytes cut by the snaplen in a held segment surface as a gap when the
+                    // frontier reaches them.
+                    self.hold(begin, data, packet, ts);
+                    self.enforce(limits, out);
+                }
+            }
+        }
+        self.check_fin();
+    }
+
+    /// The peer acknowledged everything before `ack`: a hole below it will never be filled
+    /// by this capture (rule 6, "ACK past a hole").
+    pub fn peer_ack(&mut self, ack: u32, out: &mut impl FnMut(Event<'_>)) {
+        let Some(mut acked) = self.offset_of(ack) else {
+            return;
+        };
+        if let Some(fin) = self.fin_at {
+            acked = acked.min(fin as i64);
+        }
+        let Some((&first, _)) = self.pending.first_key_value() else {
+            return;
+        };
+        if acked > self.next as i64 && acked - (self.next as i64) <= MAX_AHEAD {
+            let upto = (acked as u64).min(first);
+            self.gap(upto - self.next, out);
+            self.drain(out);
+            self.check_fin();
+        }
+    }
+
+    /// End of input (or an RST): deliver everything held, with gaps over the holes.
+    pub fn flush(&mut self, out: &mut impl FnMut(Event<'_>)) {
+        while let Some((&first, _)) = self.pending.first_key_value() {
+            if first > self.next {
+                self.gap(first - self.next, out);
+            }
+            self.drain(out);
+        }
+        if let Some(fin) = self.fin_at {
+            if fin > self.next {
+                self.gap(fin - self.next, out);
+            }
+        }
+        self.check_fin();
+    }
+
+    fn check_fin(&mut self) {
+        if let Some(fin) = self.fin_at {
+            if self.next >= fin && self.pending.is_empty() {
+                self.fin_delivered = true;
+            }
+        }
+    }
+
+    fn deliver(&mut self, data: &[u8], packet: u64, ts: Timestamp, out: &mut impl FnMut(Event<'_>)) {
+        if data.is_empty() {
+            return;
+        }
+        out(Event::Data {
+            offset: self.next,
+            bytes: data,
+            packet,
+            ts,
+        });
+        self.next += data.len() as u64;
+        self.counters.bytes += data.len() as u64;
+    }
+
+    fn gap(&mut self, len: u64, out: &mut impl FnMut(Event<'_>)) {
+        if len == 0 {
+            return;
+        }
+        out(Event::Gap {
+            offset: self.next,
+            len,
+        });
+        self.next += len;
+        self.counters.gaps += 1;
+        self.counters.missing_bytes += len;
+    }
+
+    /// Deliver held ranges that the frontier has reached.
+    fn drain(&mut self, out: &mut impl FnMut(Event<'_>)) {
+        while let Some(entry) = self.pending.first_entry() {
+            let start = *entry.key();
+            if start > self.next {
+                break;
+            }
+            let held = entry.remove();
+            self.pending_bytes -= held.data.len();
+            let skip = (self.next - start) as usize;
+            if let Some(rest) = held.data.get(skip..) {
+                self.deliver(rest, held.packet, held.ts, out);
+            }
+        }
+    }
+
+    /// Queue bytes that arrived ahead of a hole; bytes already held win (rule 5).
+    fn hold(&mut self, start: u64, data: &[u8], packet: u64, ts: Timestamp) {
+        if data.is_empty() {
+            return;
+        }
+        self.counters.out_of_order += 1;
+        let end = start + data.len() as u64;
+        let mut pieces: Vec<(u64, u64)> = Vec::new();
+        let mut cur = start;
+        let from = self
+            .pending
+            .range(..=start)
+            .next_back()
+            .map_or(start, |(k, _)| *k);
+        let mut overlapped = false;
+        for (&k, held) in self.pending.range(from..end) {
+            let kend = k + held.data.len() as u64;
+            if kend <= cur {
+                continue;
+            }
+            if k > cur {
+                pieces.push((cur, k));
+            }
+            // Compare the overlap [max(k, cur), min(kend, end)).
+            let lo = k.max(cur);
+            let hi = kend.min(end);
+            overlapped = true;
+            let old = &held.data[(lo - k) as usize..(hi - k) as usize];
+            let new = &data[(lo - start) as usize..(hi - start) as usize];
+            if old != new {
+                self.counters.inconsistencies += 1;
+            }
+            cur = kend;
+            if cur >= end {
+                break;
+            }
+        }
+        if cur < end {
+            pieces.push((cur, end));
+        }
+        if overlapped {
+            self.counters.retransmissions += 1;
+        }
+        for (s, e) in pieces {
+            let bytes = data[(s - start) as usize..(e - start) as usize].to_vec();
+            self.pending_bytes += bytes.len();
+            self.pending.insert(
+                s,
+                Held {
+                    data: bytes,
+                    packet,
+                    ts,
+                },
+            );
+        }
+    }
+
+    /// Over a cap, skip to the oldest held range: make a gap, never drop what is next.
+    fn enforce(&mut self, limits: &Limits, out: &mut impl FnMut(Event<'_>)) {
+        while self.pending_bytes > limits.max_pending_bytes
+            || self.pending.len() > limits.max_pending_ranges
+        {
+            let Some((&first, _)) = self.pending.first_key_value() else {
+                break;
+            };
+            self.cap_hit = true;
+            self.gap(first - self.next, out);
+            self.drain(out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Collects the stream as bytes with `None` for gap bytes.
+    #[derive(Default)]
+    struct Sink {
+        bytes: Vec<Option<u8>>,
+        gaps: Vec<(u64, u64)>,
+    }
+
+    impl Sink {
+        fn push(&mut self, e: Event<'_>) {
+            match e {
+                Event::Data { offset, bytes, .. } => {
+                    assert_eq!(offset as usize, self.bytes.len(), "data out of order");
+                    self.bytes.extend(bytes.iter().map(|&b| Some(b)));
+                }
+                Event::Gap { offset, len } => {
+                    assert_eq!(offset as usize, self.bytes.len(), "gap out of order");
+                    self.gaps.push((offset, len));
+                    self.bytes.extend(std::iter::repeat_n(None, len as usize));
+                }
+            }
+        }
+        fn text(&self) -> String {
+            self.bytes.iter().map(|b| b.map_or('_', |b| b as char)).collect()
+        }
+    }
+
+    fn seg(h: &mut HalfStream, sink: &mut Sink, seq: u32, data: &[u8]) {
+        h.segment(seq, data, 0, false, 1, Timestamp(0), &Limits::default(), &mut |e| sink.push(e));
+    }
+
+    const ISNS: [u32; 4] = [0, 1, u32::MAX, u32::MAX - 9];
+
+    #[test]
+    fn in_order_out_of_order_and_duplicates() {
+        for isn in ISNS {
+            let mut h = HalfStream::new();
+            let mut s = Sink::default();
+            h.syn(isn);
+            let b = isn.wrapping_add(1);
+            seg(&mut h, &mut s, b, b"abc");
+            seg(&mut h, &mut s, b.wrapping_add(6), b"ghi");
+            assert_eq!(s.text(), "abc");
+            seg(&mut h, &mut s, b.wrapping_add(3), b"def");
+            assert_eq!(s.text(), "abcdefghi", "isn {isn}");
+            seg(&mut h, &mut s, b.wrapping_add(3), b"def");
+            // Retransmission reaching past the frontier: only the tail is new.
+            seg(&mut h, &mut s, b.wrapping_add(6), b"ghijk");
+            assert_eq!(s.text(), "abcdefghijk");
+            assert_eq!(h.counters.retransmissions, 2);
+            assert!(s.gaps.is_empty());
+        }
+    }
+
+    #[test]
+    fn reversed_segments() {
+        for isn in ISNS {
+            let mut h = HalfStream::new();
+            let mut s = Sink::default();
+            h.syn(isn);
+            let b = isn.wrapping_add(1);
+            let text = b"0123456789abcdefghij";
+            for i in (0..10u32).rev() {
+                let off = (i * 2) as usize;
+                seg(&mut h, &mut s, b.wrapping_add(i * 2), &text[off..off + 2]);
+            }
+            assert_eq!(s.text().as_bytes(), text);
+        }
+    }
+
+    #[test]
+    fn first_bytes_win_among_held() {
+        let mut h = HalfStream::new();
+        let mut s = Sink::default();
+        h.syn(100);
+        seg(&mut h, &mut s, 105, b"XYZ");
+        seg(&mut h, &mut s, 104, b"-xyz-");
+        seg(&mut h, &mut s, 101, b"abc");
+        assert_eq!(s.text(), "abc-XYZ-");
+        assert_eq!(h.counters.inconsistencies, 1);
+    }
+
+    #[test]
+    fn hole_is_a_gap_at_flush_never_spliced() {
+        let mut h = HalfStream::new();
+        let mut s = Sink::default();
+        h.syn(0);
+        seg(&mut h, &mut s, 1, b"ab");
+        seg(&mut h, &mut s, 6, b"fg");
+        h.flush(&mut |e| s.push(e));
+        assert_eq!(s.text(), "ab___fg");
+        assert_eq!(s.gaps, vec![(2, 3)]);
+        assert_eq!(h.counters.missing_bytes, 3);
+    }
+
+    #[test]
+    fn ack_past_hole_makes_gap_at_once() {
+        let mut h = HalfStream::new();
+        let mut s = Sink::default();
+        h.syn(0);
+        seg(&mut h, &mut s, 1, b"ab");
+        seg(&mut h, &mut s, 6, b"fg");
+        h.peer_ack(8, &mut |e| s.push(e));
+        assert_eq!(s.text(), "ab___fg");
+    }
+
+    #[test]
+    fn fin_reached_only_after_all_data() {
+        let mut h = HalfStream::new();
+        let mut s = Sink::default();
+        h.syn(0);
+        h.segment(4, b"d", 0, true, 3, Timestamp(0), &Limits::default(), &mut |e| s.push(e));
+        assert!(!h.fin_reached());
+        seg(&mut h, &mut s, 1, b"abc");
+        assert!(h.fin_reached());
+        assert_eq!(s.text(), "abcd");
+    }
+
+    #[test]
+    fn snaplen_cut_becomes_gap() {
+        let mut h = HalfStream::new();
+        let mut s = Sink::default();
+        h.syn(0);
+        h.segment(1, b"ab", 3, false, 1, Timestamp(0), &Limits::default(), &mut |e| s.push(e));
+        seg(&mut h, &mut s, 6, b"f");
+        assert_eq!(s.text(), "ab___f");
+    }
+
+    #[test]
+    fn midstream_pickup_is_partial_not_gap() {
+        let mut h = HalfStream::new();
+        let mut s = Sink::default();
+        seg(&mut h, &mut s, 5000, b"xy");
+        seg(&mut h, &mut s, 5002, b"z");
+        assert!(h.partial);
+        assert_eq!(s.text(), "xyz");
+        assert!(s.gaps.is_empty());
+    }
+
+    #[test]
+    fn cap_forces_gap_and_keeps_bounded() {
+        let limits = Limits {
+            max_pending_bytes: 10,
+            max_pending_ranges: 100,
+        };
+        let mut h = HalfStream::new();
+        let mut s = Sink::default();
+        h.syn(0);
+        for i in 0..5u32 {
+            h.segment(11 + i * 4, b"abcd", 0, false, 1, Timestamp(0), &limits, &mut |e| s.push(e));
+        }
+        assert!(h.cap_hit);
+        assert!(h.pending_bytes <= 10);
+        h.flush(&mut |e| s.push(e));
+        assert_eq!(s.text(), "__________abcdabcdabcdabcdabcd");
+    }
+
+    #[test]
+    fn stream_past_4_gib() {
+        let mut h = HalfStream::new();
+        let mut s_len = 0u64;
+        h.syn(u32::MAX - 3);
+        let chunk = vec![7u8; 1 << 16];
+        let mut seq = (u32::MAX - 3).wrapping_add(1);
+        for _ in 0..(1u64 << 16) + 2 {
+            h.segment(seq, &chunk, 0, false, 1, Timestamp(0), &Limits::default(), &mut |e| {
+                if let Event::Data { offset, bytes, .. } = e {
+                    assert_eq!(offset, s_len);
+                    s_len += bytes.len() as u64;
+                }
+            });
+            seq = seq.wrapping_add(1 << 16);
+        }
+        assert!(s_len > 1 << 32);
+        assert_eq!(h.counters.gaps, 0);
+    }
+}

@@ -1,0 +1,42 @@
+//! TCP reassembly, one [`assembler::HalfStream`] per direction (REASSEMBLY.md rules 1-11).
+//!
+//! In: segments of one direction (sequence number, payload, flags, packet number, time) and
+//! the peer's acknowledgements. Out: [`Event`]s in stream order: `Data` (borrowed from the
+//! packet when it arrives in order, so the common path copies nothing) and `Gap` (bytes the
+//! capture does not hold — never spliced over, never filled with zeros). How the direction
+//! ended (FIN reached, RST) is read from the half-stream by the connection.
+//! RFC 9293 §3.4 (sequence numbers) and §3.10.7 (segment arrival) apply.
+
+pub mod assembler;
+
+use crate::capture::Timestamp;
+
+/// What a half-stream hands to the application layer, in stream order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event<'a> {
+    /// Bytes at stream `offset`, from the segment in `packet` captured at `ts`.
+    Data {
+        offset: u64,
+        bytes: &'a [u8],
+        packet: u64,
+        ts: Timestamp,
+    },
+    /// `len` bytes at `offset` that the capture does not hold.
+    Gap { offset: u64, len: u64 },
+}
+
+/// Per-direction counters for the report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counters {
+    /// Payload bytes delivered in order.
+    pub bytes: u64,
+    pub segments: u64,
+    /// Segments that repeated bytes already seen (wholly or in part).
+    pub retransmissions: u64,
+    /// Segments that arrived ahead of a hole and had to wait.
+    pub out_of_order: u64,
+    pub gaps: u64,
+    pub missing_bytes: u64,
+    /// Retransmissions whose bytes differed from the first copy (the first copy is kept).
+    pub inconsistencies: u64,
+}

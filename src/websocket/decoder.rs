@@ -1,0 +1,509 @@
+//! The per-direction WebSocket decoder.
+//!
+//! In: one direction's stream after the handshake, as tcp `Data` and `Gap` events. Out: close
+//! frames ([`crate::close::CloseFrame`]), per-direction statistics, and findings for every
+//! framing rule broken (RFC 6455 §5.1-§5.6, §7.1.4, §8.1).
+//!
+//! Headers are parsed with nom straight from the segment; only a header split across
+//! segments is copied (at most 14 bytes). Payloads are streamed, never buffered whole: data
+//! payloads are unmasked a chunk at a time into a reused scratch buffer for UTF-8 checking,
+//! control payloads (at most 125 bytes when valid) are kept up to a cap. A gap inside a
+//! payload of known length keeps the decoder in sync (the message is marked truncated, the
+//! mask position moves on); a gap over a header puts the direction out of sync, and nothing
+//! more is decoded from it — no frame, no code is guessed (REASSEMBLY.md rule 8).
+
+use super::frame::{parse_header, unmask, FrameHeader, Opcode, MAX_HEADER_LEN};
+use super::utf8::Utf8Stream;
+use crate::capture::Timestamp;
+use crate::close::CloseFrame;
+use crate::finding::{Findings, Kind};
+use crate::flow::Role;
+use crate::tcp::Event;
+
+/// Control payloads beyond this are counted but not kept (a valid one is at most 125 bytes).
+const MAX_CONTROL_KEEP: usize = 4096;
+/// Close frames kept per direction (the first one is the one that counts).
+const MAX_CLOSES_KEPT: usize = 4;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Stats {
+    pub frames: u64,
+    pub messages: u64,
+    pub text_messages: u64,
+    pub binary_messages: u64,
+    /// Messages sent compressed (permessage-deflate, RSV1 on the first frame).
+    pub compressed_messages: u64,
+    pub pings: u64,
+    pub pongs: u64,
+    pub payload_bytes: u64,
+    /// Largest complete data message: (bytes, packet where it ended).
+    pub largest_message: Option<(u64, u64)>,
+    #[serde(skip)]
+    pub last_frame: Option<(u64, Timestamp)>,
+    #[serde(skip)]
+    pub last_ping: Option<(u64, Timestamp)>,
+    #[serde(skip)]
+    pub last_pong: Option<(u64, Timestamp)>,
+}
+
+#[derive(Debug)]
+struct Frame {
+    h: FrameHeader,
+    /// Payload bytes consumed so far.
+    pos: u64,
+    truncated: bool,
+    control: Vec<u8>,
+}
+
+#[derive(Debug)]
+struct Message {
+    opcode: Opcode,
+    len: u64,
+    compressed: bool,
+    utf8: Option<Utf8Stream>,
+    truncated: bool,
+    invalid_reported: bool,
+}
+
+#[derive(Debug)]
+pub struct Decoder {
+    from: Role,
+    /// permessage-deflate was negotiated: RSV1 may be set on a message's first frame.
+    pub deflate: bool,
+    hdr: [u8; MAX_HEADER_LEN],
+    hdr_len: usize,
+    frame: Option<Frame>,
+    msg: Option<Message>,
+    scratch: Vec<u8>,
+    /// Offset where the direction went out of sync, if it did.
+    pub out_of_sync: Option<u64>,
+    pub closes: Vec<CloseFrame>,
+    /// Close frames beyond the kept ones.
+    pub extra_closes: u64,
+    after_close_reported: bool,
+    pub stats: Stats,
+    /// Where the last captured bytes came from (a frame that ends inside a gap ends there).
+    last: Option<Origin>,
+}
+
+/// Where the current bytes came from, passed down with each chunk.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin {
+    pub packet: u64,
+    pub ts: Timestamp,
+    /// Delivery order within the connection, to order closes against TCP endings.
+    pub order: u64,
+}
+
+impl Decoder {
+    pub fn new(from: Role, deflate: bool) -> Decoder {
+        Decoder {
+            from,
+            deflate,
+            hdr: [0; MAX_HEADER_LEN],
+            hdr_len: 0,
+            frame: None,
+            msg: None,
+            scratch: Vec::new(),
+            out_of_sync: None,
+            closes: Vec::new(),
+            extra_closes: 0,
+            after_close_reported: false,
+            stats: Stats::default(),
+            last: None,
+        }
+    }
+
+    /// A message is open (fragmented or a frame in progress) — for "partial message" notes.
+    pub fn mid_message(&self) -> bool {
+        self.msg.is_some() || self.frame.is_some() || self.hdr_len > 0
+    }
+
+    /// Feed one tcp event of this direction.
+    pub fn feed(&mut self, ev: Event<'_>, order: u64, findings: &mut Findings) {
+        match ev {
+            Event::Data {
+                bytes, packet, ts, ..
+            } => self.data(
+                bytes,
+                Origin { packet, ts, order },
+                findings,
+            ),
+            Event::Gap { offset, len } => self.gap(offset, len, findings),
+        }
+    }
+
+    /// Bytes of this direction's WebSocket stream, in order.
+    pub fn data(&mut self, mut b: &[u8], at: Origin, findings: &mut Findings) {
+        self.last = Some(at);
+        while !b.is_empty() {
+            if self.out_of_sync.is_some() {
+                return;
+            }
+            if self.frame.is_none() {
+                let parsed = if self.hdr_len == 0 {
+                    match parse_header(b) {
+                        Ok((_, h)) => Some((h, h.header_len)),
+                        Err(_) => None,
+                    }
+                } else {
+                    let old = self.hdr_len;
+                    let take = (MAX_HEADER_LEN - old).min(b.len());
+                    self.hdr[old..old + take].copy_from_slice(&b[..take]);
+                    match parse_header(&self.hdr[..old + take]) {
+                        Ok((_, h)) => Some((h, h.header_len - old)),
+                        Err(_) => {
+                            self.hdr_len = old + take;
+                            b = &b[take..];
+                            continue;
+                        }
+                    }
+                };
+                match parsed {
+                    Some((h, used)) => {
+                        self.hdr_len = 0;
+                        b = &b[used..];
+                        self.start_frame(h, at, findings);
+                    }
+                    None => {
+                        // Incomplete: keep the start of the header for the next chunk.
+                        self.hdr[..b.len()].copy_from_slice(b);
+                        self.hdr_len = b.len();
+                        return;
+                    }
+                }
+            } else if let Some(f) = self.frame.as_ref() {
+                let want = f.h.payload_len - f.pos;
+                let n = (b.len() as u64).min(want) as usize;
+                let (now, rest) = b.split_at(n);
+                self.payload(now, findings, at);
+                b = rest;
+                self.maybe_end_frame(at, findings);
+            }
+        }
+    }
+
+    /// Bytes the capture does not hold.
+    pub fn gap(&mut self, offset: u64, len: u64, findings: &mut Findings) {
+        if self.out_of_sync.is_some() {
+            return;
+        }
+        if let Some(f) = self.frame.as_mut() {
+            let want = f.h.payload_len - f.pos;
+            if len <= want && self.hdr_len == 0 {
+                // Inside a payload of known length: skip it and stay in sync.
+                f.pos += len;
+                f.truncated = true;
+                if let Some(m) = self.msg.as_mut() {
+                    if !f.h.opcode.is_control() {
+                        m.truncated = true;
+                        m.len += len;
+                        m.utf8 = None;
+                    }
+                }
+                findings.push(
+                    Kind::TruncatedMessage,
+                    Some(self.from),
+                    None,
+                    format!(
+                        "{len} bytes of a {} frame's payload are not in the capture; the frame is marked truncated and decoding stays in sync",
+                        f.h.opcode
+                    ),
+                );
+                if f.pos == f.h.payload_len {
+                    self.end_frame_after_gap(findings);
+                }
+                return;
+            }
+        }
+        self.out_of_sync = Some(offset);
+        findings.push(
+            Kind::OutOfSync,
+            Some(self.from),
+            None,
+            format!(
+                "{len} bytes at stream offset {offset} are missing from the capture where a frame header was expected; \
+                 nothing after it in this direction is decoded (no frame or close code is guessed)"
+            ),
+        );
+    }
+
+    fn end_frame_after_gap(&mut self, findings: &mut Findings) {
+        // The frame ended inside the gap: its end packet is unknown.
+        if let Some(f) = self.frame.take() {
+            self.stats.frames += 1;
+            if f.h.opcode == Opcode::CLOSE {
+                // The close payload is partly missing: record that a close frame was sent,
+                // but its code only if both code bytes were captured.
+                self.record_close(f, self.last, findings);
+            } else if !f.h.opcode.is_control() && f.h.fin {
+                self.msg = None;
+            }
+        }
+    }
+
+    fn violation(&self, findings: &mut Findings, kind: Kind, packet: u64, detail: String) {
+        findings.push(kind, Some(self.from), Some(packet), detail);
+    }
+
+    fn start_frame(&mut self, h: FrameHeader, at: Origin, findings: &mut Findings) {
+        let p = at.packet;
+        let op = h.opcode;
+        if !self.closes.is_empty() && !self.after_close_reported {
+            self.after_close_reported = true;
+            self.violation(
+                findings,
+                Kind::FrameAfterClose,
+                p,
+                format!("a {op} frame was sent after this side's close frame (RFC 6455 §5.5.1)"),
+            );
+        }
+        match (self.from, h.masked()) {
+            (Role::Client, false) => self.violation(
+                findings,
+                Kind::UnmaskedClientFrame,
+                p,
+                format!("the client sent a {op} frame without a mask (RFC 6455 §5.1: a server must close with 1002)"),
+            ),
+            (Role::Server, true) => self.violation(
+                findings,
+                Kind::MaskedServerFrame,
+                p,
+                format!("the server sent a masked {op} frame (RFC 6455 §5.1: a client must close with 1002)"),
+            ),
+            _ => {}
+        }
+        let rsv_ok = h.rsv == 0
+            || (self.deflate
+                && h.rsv == 0b100
+                && (op == Opcode::TEXT || op == Opcode::BINARY));
+        if !rsv_ok {
+            self.violation(
+                findings,
+                Kind::RsvBitsSet,
+                p,
+                format!(
+                    "RSV bits {:03b} set on a {op} frame{} (RFC 6455 §5.2{})",
+                    h.rsv,
+                    if self.deflate { "" } else { " with no extension negotiated" },
+                    if self.deflate { ", RFC 7692 §6" } else { "" }
+                ),
+            );
+        }
+        if op.is_reserved() {
+            self.violation(
+                findings,
+                Kind::ReservedOpcode,
+                p,
+                format!("reserved opcode 0x{:X} (RFC 6455 §5.2)", op.0),
+            );
+        }
+        if h.non_minimal_length() {
+            self.violation(
+                findings,
+                Kind::NonMinimalLength,
+                p,
+                format!("payload length {} written in a longer form than needed (RFC 6455 §5.2)", h.payload_len),
+            );
+        }
+        if h.length_top_bit_set() {
+            self.violation(
+                findings,
+                Kind::LengthTopBitSet,
+                p,
+                format!("64-bit payload length {} has its top bit set (RFC 6455 §5.2); the payload is skipped, not buffered", h.payload_len),
+            );
+        }
+        if op.is_control() {
+            if h.payload_len > 125 {
+                self.violation(
+                    findings,
+                    Kind::ControlFrameTooLong,
+                    p,
+                    format!("{op} frame with a {}-byte payload; control frames carry at most 125 (RFC 6455 §5.5)", h.payload_len),
+                );
+            }
+            if !h.fin {
+                self.violation(
+                    findings,
+                    Kind::FragmentedControlFrame,
+                    p,
+                    format!("{op} frame without FIN: control frames must not be fragmented (RFC 6455 §5.5)"),
+                );
+            }
+        } else if op == Opcode::CONTINUATION {
+            if self.msg.is_none() {
+                self.violation(
+                    findings,
+                    Kind::ContinuationWithoutStart,
+                    p,
+                    "continuation frame with no message in progress (RFC 6455 §5.4)".into(),
+                );
+            }
+        } else if !op.is_reserved() {
+            if let Some(m) = &self.msg {
+                self.violation(
+                    findings,
+                    Kind::DataFrameInsideFragmentedMessage,
+                    p,
+                    format!(
+                        "a new {op} frame started while a fragmented {} message was still open (RFC 6455 §5.4)",
+                        m.opcode
+                    ),
+                );
+            }
+            let compressed = self.deflate && h.rsv1();
+            self.msg = Some(Message {
+                opcode: op,
+                len: 0,
+                compressed,
+                // Compressed text is checked after inflating (issue 4); until then, not here.
+                utf8: (op == Opcode::TEXT && !compressed).then(Utf8Stream::new),
+                truncated: false,
+                invalid_reported: false,
+            });
+        }
+        self.frame = Some(Frame {
+            h,
+            pos: 0,
+            truncated: false,
+            control: Vec::new(),
+        });
+        self.maybe_end_frame(at, findings);
+    }
+
+    fn payload(&mut self, chunk: &[u8], findings: &mut Findings, at: Origin) {
+        let Some(f) = self.frame.as_mut() else {
+            return;
+        };
+        let start = f.pos;
+        f.pos += chunk.len() as u64;
+        self.stats.payload_bytes += chunk.len() as u64;
+        if f.h.opcode.is_control() {
+            let room = MAX_CONTROL_KEEP.saturating_sub(f.control.len());
+            let keep = &chunk[..chunk.len().min(room)];
+            let at_len = f.control.len();
+            f.control.extend_from_slice(keep);
+            if let Some(key) = f.h.mask {
+                unmask(&mut f.control[at_len..], key, start);
+            }
+            return;
+        }
+        if f.h.opcode.is_reserved() {
+            return;
+        }
+        let Some(m) = self.msg.as_mut() else {
+            return;
+        };
+        m.len += chunk.len() as u64;
+        if let Some(v) = m.utf8.as_mut() {
+            let res = match f.h.mask {
+                Some(key) => {
+                    self.scratch.clear();
+                    self.scratch.extend_from_slice(chunk);
+                    unmask(&mut self.scratch, key, start);
+                    v.push(&self.scratch)
+                }
+                None => v.push(chunk),
+            };
+            if let Err(off) = res {
+                m.utf8 = None;
+                if !m.invalid_reported {
+                    m.invalid_reported = true;
+                    findings.push(
+                        Kind::InvalidUtf8Text,
+                        Some(self.from),
+                        Some(at.packet),
+                        format!("text message is not valid UTF-8 at message byte {off} (RFC 6455 §8.1: the receiver must close with 1007)"),
+                    );
+                }
+            }
+        }
+    }
+
+    fn maybe_end_frame(&mut self, at: Origin, findings: &mut Findings) {
+        let done = self
+            .frame
+            .as_ref()
+            .is_some_and(|f| f.pos == f.h.payload_len);
+        if !done {
+            return;
+        }
+        let Some(f) = self.frame.take() else {
+            return;
+        };
+        self.stats.frames += 1;
+        self.stats.last_frame = Some((at.packet, at.ts));
+        let op = f.h.opcode;
+        match op {
+            Opcode::CLOSE => self.record_close(f, Some(at), findings),
+            Opcode::PING => {
+                self.stats.pings += 1;
+                self.stats.last_ping = Some((at.packet, at.ts));
+            }
+            Opcode::PONG => {
+                self.stats.pongs += 1;
+                self.stats.last_pong = Some((at.packet, at.ts));
+            }
+            _ if op.is_reserved() => {}
+            _ => {
+                if f.h.fin {
+                    if let Some(mut m) = self.msg.take() {
+                        if let Some(v) = m.utf8.as_mut() {
+                            if let Err(off) = v.finish() {
+                                if !m.invalid_reported {
+                                    findings.push(
+                                        Kind::InvalidUtf8Text,
+                                        Some(self.from),
+                                        Some(at.packet),
+                                        format!("text message ends inside a UTF-8 sequence at message byte {off} (RFC 6455 §8.1)"),
+                                    );
+                                }
+                            }
+                        }
+                        self.stats.messages += 1;
+                        self.stats.compressed_messages += u64::from(m.compressed);
+                        if m.opcode == Opcode::TEXT {
+                            self.stats.text_messages += 1;
+                        } else if m.opcode == Opcode::BINARY {
+                            self.stats.binary_messages += 1;
+                        }
+                        if self.stats.largest_message.is_none_or(|(l, _)| m.len > l) {
+                            self.stats.largest_message = Some((m.len, at.packet));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn record_close(&mut self, f: Frame, at: Option<Origin>, findings: &mut Findings) {
+        if self.closes.len() >= MAX_CLOSES_KEPT {
+            self.extra_closes += 1;
+            return;
+        }
+        let (packet, ts, order) = match at {
+            Some(a) => (a.packet, a.ts, a.order),
+            None => (0, Timestamp(0), u64::MAX),
+        };
+        let kept_all = f.control.len() as u64 == f.h.payload_len && !f.truncated;
+        let close = CloseFrame::parse(self.from, &f.control, kept_all, f.h.payload_len, packet, ts, order);
+        if !close.problems.is_empty() {
+            findings.push(
+                Kind::MalformedClose,
+                Some(self.from),
+                Some(packet),
+                format!(
+                    "close frame problems: {}",
+                    close
+                        .problems
+                        .iter()
+                        .map(|p| p.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
+        self.closes.push(close);
+    }
+}

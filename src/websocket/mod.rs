@@ -1,0 +1,6 @@
+//! WebSocket framing (RFC 6455 §5): the pure nom header parser (`frame`), incremental
+//! UTF-8 validation (`utf8`) and the per-direction streaming decoder (`decoder`).
+
+pub mod decoder;
+pub mod frame;
+pub mod utf8;
