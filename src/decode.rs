@@ -152,16 +152,8 @@ mod tests {
     fn ethernet_with_two_vlan_tags() {
         let b = PacketBuilder::ethernet2([1; 6], [2; 6])
             .double_vlan(
-                etherparse::SingleVlanHeader {
-                    vlan_id: etherparse::VlanId::try_new(10).unwrap(),
-                    ether_type: etherparse::ether_type::VLAN_TAGGED_FRAME,
-                    ..Default::default()
-                },
-                etherparse::SingleVlanHeader {
-                    vlan_id: etherparse::VlanId::try_new(20).unwrap(),
-                    ether_type: etherparse::ether_type::IPV6,
-                    ..Default::default()
-                },
+                etherparse::VlanId::try_new(10).unwrap(),
+                etherparse::VlanId::try_new(20).unwrap(),
             )
             .ipv6([0; 16], [1; 16], 64)
             .tcp(1, 2, 3, 4);

@@ -179,16 +179,21 @@ fn close_status(c: &CloseFrame, closes: &[&CloseFrame]) -> Status {
 }
 
 /// The status the application on side `role` saw: the code in the peer's close frame (1005
-/// if it had none), else 1006 if TCP ended, else none (still open).
+/// if it had none) when it arrived before the peer's direction ended (a FIN from the peer,
+/// or an RST from either side); else 1006 if TCP ended; else none (still open).
 pub fn seen_by(role: Role, closes: &[&CloseFrame], ends: &[TcpEnd]) -> Option<u16> {
     let from_peer = closes
         .iter()
         .filter(|c| c.from == role.peer())
         .min_by_key(|c| c.order);
-    let first_end = ends.iter().map(|e| e.order).min();
+    let cut_off = ends
+        .iter()
+        .filter(|e| e.by == role.peer() || e.kind == EndKind::Rst)
+        .map(|e| e.order)
+        .min();
     match from_peer {
-        Some(c) if first_end.is_none_or(|e| c.order < e) => c.received_status(),
-        _ if first_end.is_some() => Some(1006),
+        Some(c) if cut_off.is_none_or(|e| c.order < e) => c.received_status(),
+        _ if !ends.is_empty() => Some(1006),
         _ => None,
     }
 }
@@ -239,6 +244,12 @@ mod tests {
         let s = status(&[&late], &[end(Role::Client, EndKind::Fin, 4)], Some(101), true);
         assert_eq!(s.code, Some(1006));
         assert_eq!(seen_by(Role::Server, &[&late], &[end(Role::Client, EndKind::Fin, 4)]), Some(1006));
+        // The initiator half-closed first; the reply still reaches it.
+        let first = close(Role::Server, b"\x03\xea", 2);
+        let reply = close(Role::Client, b"\x03\xea", 6);
+        let ends = [end(Role::Server, EndKind::Fin, 4)];
+        assert_eq!(seen_by(Role::Server, &[&first, &reply], &ends), Some(1002));
+        assert_eq!(seen_by(Role::Client, &[&first, &reply], &ends), Some(1002));
     }
 
     #[test]
