@@ -37,6 +37,9 @@ impl Default for Options {
 /// A closed connection is kept this long (capture time) for late ACKs and retransmissions.
 const CLOSED_GRACE_S: i64 = 30;
 
+/// A callback for each finished WebSocket connection.
+pub type OnDone = Box<dyn FnMut(&ConnectionReport)>;
+
 pub struct Analyzer {
     opts: Options,
     flows: FxHashMap<FlowKey, Connection>,
@@ -46,7 +49,7 @@ pub struct Analyzer {
     now: Timestamp,
     last_sweep: Timestamp,
     /// Called with each finished WebSocket connection as it is reported (live mode).
-    on_done: Option<Box<dyn FnMut(&ConnectionReport)>>,
+    on_done: Option<OnDone>,
 }
 
 impl Analyzer {
@@ -64,7 +67,7 @@ impl Analyzer {
     }
 
     /// Calls `f` for each WebSocket connection as soon as it is finished.
-    pub fn on_done(&mut self, f: Box<dyn FnMut(&ConnectionReport)>) {
+    pub fn on_done(&mut self, f: OnDone) {
         self.on_done = Some(f);
     }
 
@@ -110,9 +113,10 @@ impl Analyzer {
             }
         }
         let input = self.input;
-        let conn = self.flows.entry(key).or_insert_with(|| {
-            Connection::new(seg.src, seg.dst, input, pkt.number, pkt.ts)
-        });
+        let conn = self
+            .flows
+            .entry(key)
+            .or_insert_with(|| Connection::new(seg.src, seg.dst, input, pkt.number, pkt.ts));
         conn.segment(&seg, pkt.number, pkt.ts, &self.opts.limits);
         if self.flows.len() > self.opts.max_flows
             || self.now.0.saturating_sub(self.last_sweep.0) > 1_000_000_000

@@ -104,7 +104,13 @@ pub struct Connection {
 }
 
 impl Connection {
-    pub fn new(src: Endpoint, dst: Endpoint, input: usize, packet: u64, ts: Timestamp) -> Connection {
+    pub fn new(
+        src: Endpoint,
+        dst: Endpoint,
+        input: usize,
+        packet: u64,
+        ts: Timestamp,
+    ) -> Connection {
         Connection {
             ep: [src, dst],
             tcp: [HalfStream::new(), HalfStream::new()],
@@ -161,7 +167,8 @@ impl Connection {
 
     /// Both sides have ended (FIN reached or RST).
     pub fn closed(&self) -> bool {
-        self.ends.iter().all(Option::is_some) || self.ends.iter().flatten().any(|e| e.kind == EndKind::Rst)
+        self.ends.iter().all(Option::is_some)
+            || self.ends.iter().flatten().any(|e| e.kind == EndKind::Rst)
     }
 
     /// A SYN that starts a new connection on this 4-tuple (port reuse, rule 13).
@@ -208,7 +215,11 @@ impl Connection {
             Self::note_fin(&tcp[1 - s], &mut ends[1 - s], up, packet, ts);
         }
         if !seg.syn || !seg.payload.is_empty() {
-            let data_seq = if seg.syn { seg.seq.wrapping_add(1) } else { seg.seq };
+            let data_seq = if seg.syn {
+                seg.seq.wrapping_add(1)
+            } else {
+                seg.seq
+            };
             tcp[s].segment(
                 data_seq,
                 seg.payload,
@@ -231,7 +242,13 @@ impl Connection {
         }
     }
 
-    fn note_fin(tcp: &HalfStream, end: &mut Option<End>, up: &mut Upper, packet: u64, ts: Timestamp) {
+    fn note_fin(
+        tcp: &HalfStream,
+        end: &mut Option<End>,
+        up: &mut Upper,
+        packet: u64,
+        ts: Timestamp,
+    ) {
         if end.is_none() && tcp.fin_reached() {
             up.order += 1;
             *end = Some(End {
@@ -366,7 +383,11 @@ impl Upper {
                                 Kind::UpgradeRefused,
                                 Some(Role::Server),
                                 Some(packet),
-                                format!("the server answered the upgrade with HTTP {} {}", r.status, hs.reason.as_deref().unwrap_or("")),
+                                format!(
+                                    "the server answered the upgrade with HTTP {} {}",
+                                    r.status,
+                                    hs.reason.as_deref().unwrap_or("")
+                                ),
                             );
                         }
                         self.sides = [App::Off, App::Off];

@@ -63,13 +63,19 @@ pub fn decode<'a>(pkt: &Packet<'a>) -> Result<Segment<'a>, Skip> {
             // 16-byte header, protocol (an EtherType for IP) in the last two bytes.
             let proto = data.get(14..16).ok_or(Skip::Malformed)?;
             let payload = data.get(16..).ok_or(Skip::Malformed)?;
-            LaxSlicedPacket::from_ether_type(EtherType(u16::from_be_bytes([proto[0], proto[1]])), payload)
+            LaxSlicedPacket::from_ether_type(
+                EtherType(u16::from_be_bytes([proto[0], proto[1]])),
+                payload,
+            )
         }
         LinkType::LINUX_SLL2 => {
             // 20-byte header, protocol in the first two bytes.
             let proto = data.get(0..2).ok_or(Skip::Malformed)?;
             let payload = data.get(20..).ok_or(Skip::Malformed)?;
-            LaxSlicedPacket::from_ether_type(EtherType(u16::from_be_bytes([proto[0], proto[1]])), payload)
+            LaxSlicedPacket::from_ether_type(
+                EtherType(u16::from_be_bytes([proto[0], proto[1]])),
+                payload,
+            )
         }
         LinkType::NULL | LinkType::LOOP => {
             // 4-byte address family (host order for NULL, network order for LOOP); the IP

@@ -174,7 +174,14 @@ pub fn has_permessage_deflate(extensions: Option<&str>) -> bool {
 /// Does this look like the start of an HTTP request (so this side is the client)?
 pub fn looks_like_request(b: &[u8]) -> bool {
     const METHODS: [&[u8]; 9] = [
-        b"GET ", b"POST ", b"PUT ", b"HEAD ", b"DELETE ", b"OPTIONS ", b"PATCH ", b"CONNECT ",
+        b"GET ",
+        b"POST ",
+        b"PUT ",
+        b"HEAD ",
+        b"DELETE ",
+        b"OPTIONS ",
+        b"PATCH ",
+        b"CONNECT ",
         b"TRACE ",
     ];
     METHODS.iter().any(|m| {

@@ -72,7 +72,9 @@ mod tests {
 
     #[test]
     fn json_stays_valid() {
-        let raw = serde_json::to_string_pretty(&serde_json::json!({"r": "a\u{9b}b\u{1b}c\u{2066}"})).unwrap();
+        let raw =
+            serde_json::to_string_pretty(&serde_json::json!({"r": "a\u{9b}b\u{1b}c\u{2066}"}))
+                .unwrap();
         let safe = json(raw);
         assert!(!safe.chars().any(|c| is_unsafe(c) && c != '\n'));
         let back: serde_json::Value = serde_json::from_str(&safe).unwrap();

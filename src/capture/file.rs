@@ -36,7 +36,10 @@ pub struct InputSummary {
 const BUFFER: usize = 2 << 20;
 
 /// Opens `path` ("-" for standard input), undoing gzip when the data starts with its magic.
-fn open(path: &Path) -> Result<(Box<dyn Read + Send>, bool, Option<u64>), Error> {
+/// An opened input: the (decompressed) byte stream, whether it was gzip, its size on disk.
+type Opened = (Box<dyn Read + Send>, bool, Option<u64>);
+
+fn open(path: &Path) -> Result<Opened, Error> {
     let map_err = |e: io::Error| match e.kind() {
         io::ErrorKind::NotFound => Error::NotFound {
             path: path.to_path_buf(),
@@ -65,11 +68,7 @@ fn open(path: &Path) -> Result<(Box<dyn Read + Send>, bool, Option<u64>), Error>
     let mut buf = BufReader::with_capacity(64 * 1024, raw);
     let head = buf.fill_buf().map_err(map_err)?;
     if head.starts_with(&[0x1f, 0x8b]) {
-        Ok((
-            Box::new(flate2::read::MultiGzDecoder::new(buf)),
-            true,
-            size,
-        ))
+        Ok((Box::new(flate2::read::MultiGzDecoder::new(buf)), true, size))
     } else {
         Ok((Box::new(buf), false, size))
     }
@@ -255,9 +254,7 @@ fn describe<I>(e: &PcapError<I>) -> String {
         }
         PcapError::ReadError => "read error".into(),
         PcapError::HeaderNotRecognized => "unknown block".into(),
-        PcapError::Eof | PcapError::UnexpectedEof | PcapError::Incomplete(_) => {
-            "cut short".into()
-        }
+        PcapError::Eof | PcapError::UnexpectedEof | PcapError::Incomplete(_) => "cut short".into(),
         PcapError::BufferTooSmall => "record too large".into(),
     }
 }
@@ -267,7 +264,9 @@ fn header_error(path: &Path, e: PcapError<&[u8]>) -> Error {
     match e {
         PcapError::Eof => Error::Empty { path },
         PcapError::Incomplete(_) | PcapError::UnexpectedEof => {
-            let len = std::fs::metadata(&path).map(|m| m.len() as usize).unwrap_or(0);
+            let len = std::fs::metadata(&path)
+                .map(|m| m.len() as usize)
+                .unwrap_or(0);
             Error::TruncatedHeader { path, len }
         }
         PcapError::ReadError => Error::BadGzip {

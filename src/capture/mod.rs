@@ -16,7 +16,10 @@ pub struct Timestamp(pub i64);
 
 impl Timestamp {
     pub fn from_parts(secs: i64, nanos: u32) -> Timestamp {
-        Timestamp(secs.saturating_mul(1_000_000_000).saturating_add(i64::from(nanos)))
+        Timestamp(
+            secs.saturating_mul(1_000_000_000)
+                .saturating_add(i64::from(nanos)),
+        )
     }
 
     pub fn secs(self) -> i64 {

@@ -110,7 +110,9 @@ pub fn status(
                 name: name.into(),
                 inferred: false,
                 cause: cause.into(),
-                fix: "Capture until the connection closes (or reproduce the close while capturing).".into(),
+                fix:
+                    "Capture until the connection closes (or reproduce the close while capturing)."
+                        .into(),
             }
         }
     }
@@ -128,7 +130,10 @@ fn close_status(c: &CloseFrame, closes: &[&CloseFrame]) -> Status {
                 quoted_reason(&r.reason),
                 r.packet
             ),
-            None => format!(" The {} replied with an empty close frame (packet {}).", r.from, r.packet),
+            None => format!(
+                " The {} replied with an empty close frame (packet {}).",
+                r.from, r.packet
+            ),
         })
         .unwrap_or_else(|| format!(" The {} sent no close frame in reply.", c.from.peer()));
     match c.received_status() {
@@ -204,7 +209,15 @@ mod tests {
     use crate::capture::Timestamp;
 
     fn close(from: Role, payload: &[u8], order: u64) -> CloseFrame {
-        CloseFrame::parse(from, payload, true, payload.len() as u64, order, Timestamp(0), order)
+        CloseFrame::parse(
+            from,
+            payload,
+            true,
+            payload.len() as u64,
+            order,
+            Timestamp(0),
+            order,
+        )
     }
 
     fn end(by: Role, kind: EndKind, order: u64) -> TcpEnd {
@@ -220,7 +233,12 @@ mod tests {
     fn initiator_code_wins() {
         let a = close(Role::Server, b"\x03\xf0policy", 5);
         let b = close(Role::Client, b"\x03\xe8", 7);
-        let s = status(&[&b, &a], &[end(Role::Server, EndKind::Fin, 9)], Some(101), true);
+        let s = status(
+            &[&b, &a],
+            &[end(Role::Server, EndKind::Fin, 9)],
+            Some(101),
+            true,
+        );
         assert_eq!((s.code, s.inferred), (Some(1008), false));
         assert!(s.cause.contains("server closed with 1008"), "{}", s.cause);
         assert!(s.cause.contains("client replied 1000"), "{}", s.cause);
@@ -239,11 +257,27 @@ mod tests {
     fn tcp_end_before_close_is_1006() {
         let s = status(&[], &[end(Role::Client, EndKind::Rst, 4)], Some(101), true);
         assert_eq!((s.code, s.inferred), (Some(1006), true));
-        assert!(s.cause.contains("client reset TCP with an RST (packet 4)"), "{}", s.cause);
+        assert!(
+            s.cause.contains("client reset TCP with an RST (packet 4)"),
+            "{}",
+            s.cause
+        );
         let late = close(Role::Server, b"\x03\xe8", 9);
-        let s = status(&[&late], &[end(Role::Client, EndKind::Fin, 4)], Some(101), true);
+        let s = status(
+            &[&late],
+            &[end(Role::Client, EndKind::Fin, 4)],
+            Some(101),
+            true,
+        );
         assert_eq!(s.code, Some(1006));
-        assert_eq!(seen_by(Role::Server, &[&late], &[end(Role::Client, EndKind::Fin, 4)]), Some(1006));
+        assert_eq!(
+            seen_by(
+                Role::Server,
+                &[&late],
+                &[end(Role::Client, EndKind::Fin, 4)]
+            ),
+            Some(1006)
+        );
         // The initiator half-closed first; the reply still reaches it.
         let first = close(Role::Server, b"\x03\xea", 2);
         let reply = close(Role::Client, b"\x03\xea", 6);

@@ -20,8 +20,12 @@ fn label(e: &Entry, code: u16) -> String {
 fn on_wire(e: &Entry) -> &'static str {
     match e.on_wire {
         OnWire::Allowed => "yes, an endpoint may send it",
-        OnWire::Never => "never: a local status only (RFC 6455 §7.4.1); seeing it in a frame is a protocol error",
-        OnWire::Invalid => "no: not assigned; a close frame carrying it is a protocol error (RFC 6455 §7.4.2)",
+        OnWire::Never => {
+            "never: a local status only (RFC 6455 §7.4.1); seeing it in a frame is a protocol error"
+        }
+        OnWire::Invalid => {
+            "no: not assigned; a close frame carrying it is a protocol error (RFC 6455 §7.4.2)"
+        }
     }
 }
 
@@ -88,7 +92,12 @@ pub fn codes(width: Option<u16>) -> String {
             OnWire::Never => "never",
             OnWire::Invalid => "invalid",
         };
-        t.add_row(vec![code, e.name.to_string(), wire.to_string(), e.meaning.to_string()]);
+        t.add_row(vec![
+            code,
+            e.name.to_string(),
+            wire.to_string(),
+            e.meaning.to_string(),
+        ]);
     }
     format!("{t}\n")
 }

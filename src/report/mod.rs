@@ -215,7 +215,11 @@ impl ConnectionReport {
 }
 
 impl Report {
-    pub fn new(inputs: Vec<InputSummary>, mut connections: Vec<ConnectionReport>, seen: Seen) -> Report {
+    pub fn new(
+        inputs: Vec<InputSummary>,
+        mut connections: Vec<ConnectionReport>,
+        seen: Seen,
+    ) -> Report {
         connections.sort_by_key(|c| (c.input, c.first_packet));
         let mut summary = Summary::default();
         for (i, c) in connections.iter_mut().enumerate() {

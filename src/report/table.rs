@@ -52,7 +52,13 @@ pub fn render(report: &Report, width: Option<u16>) -> String {
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(vec!["#", "Connection", "Close frames / TCP", "Status", "Cause and fix"]);
+        .set_header(vec![
+            "#",
+            "Connection",
+            "Close frames / TCP",
+            "Status",
+            "Cause and fix",
+        ]);
     t.set_width(width.unwrap_or(160));
     for c in &report.connections {
         let mut conn = format!("{}\n→ {}", c.client, c.server);
@@ -79,10 +85,19 @@ pub fn render(report: &Report, width: Option<u16>) -> String {
         if c.status.inferred {
             status.push_str("\n(inferred)");
         }
-        let violations: Vec<_> = c.findings.iter().filter(|f| f.kind.is_violation()).collect();
+        let violations: Vec<_> = c
+            .findings
+            .iter()
+            .filter(|f| f.kind.is_violation())
+            .collect();
         let notes = c.findings.len() - violations.len();
         if !violations.is_empty() {
-            let _ = write!(status, "\n⚠ {} violation{}:", violations.len(), if violations.len() == 1 { "" } else { "s" });
+            let _ = write!(
+                status,
+                "\n⚠ {} violation{}:",
+                violations.len(),
+                if violations.len() == 1 { "" } else { "s" }
+            );
             for f in violations.iter().take(3) {
                 let _ = write!(status, "\n  {}", f.kind.as_str());
                 if let Some(p) = f.packet {
@@ -94,7 +109,11 @@ pub fn render(report: &Report, width: Option<u16>) -> String {
             }
         }
         if notes > 0 {
-            let _ = write!(status, "\n{notes} capture note{}", if notes == 1 { "" } else { "s" });
+            let _ = write!(
+                status,
+                "\n{notes} capture note{}",
+                if notes == 1 { "" } else { "s" }
+            );
         }
         let cause = format!(
             "{}\nFix: {}",
@@ -111,7 +130,11 @@ pub fn render(report: &Report, width: Option<u16>) -> String {
         let label = match key.parse::<u16>() {
             Ok(code) => {
                 let e = catalog::lookup(code);
-                let inferred = if matches!(code, 1005 | 1006) { " (inferred)" } else { "" };
+                let inferred = if matches!(code, 1005 | 1006) {
+                    " (inferred)"
+                } else {
+                    ""
+                };
                 format!("{code} {}{inferred}", e.name)
             }
             Err(_) => key.clone(),

@@ -97,10 +97,10 @@ impl HalfStream {
     /// One segment of this direction. `missing` payload bytes followed `payload` on the wire
     /// but were cut by the snaplen.
     #[allow(clippy::too_many_arguments)]
-    pub fn segment<'p>(
+    pub fn segment(
         &mut self,
         seq: u32,
-        payload: &'p [u8],
+        payload: &[u8],
         missing: u32,
         fin: bool,
         packet: u64,
@@ -204,7 +204,13 @@ impl HalfStream {
         }
     }
 
-    fn deliver(&mut self, data: &[u8], packet: u64, ts: Timestamp, out: &mut impl FnMut(Event<'_>)) {
+    fn deliver(
+        &mut self,
+        data: &[u8],
+        packet: u64,
+        ts: Timestamp,
+        out: &mut impl FnMut(Event<'_>),
+    ) {
         if data.is_empty() {
             return;
         }
@@ -345,12 +351,24 @@ mod tests {
             }
         }
         fn text(&self) -> String {
-            self.bytes.iter().map(|b| b.map_or('_', |b| b as char)).collect()
+            self.bytes
+                .iter()
+                .map(|b| b.map_or('_', |b| b as char))
+                .collect()
         }
     }
 
     fn seg(h: &mut HalfStream, sink: &mut Sink, seq: u32, data: &[u8]) {
-        h.segment(seq, data, 0, false, 1, Timestamp(0), &Limits::default(), &mut |e| sink.push(e));
+        h.segment(
+            seq,
+            data,
+            0,
+            false,
+            1,
+            Timestamp(0),
+            &Limits::default(),
+            &mut |e| sink.push(e),
+        );
     }
 
     const ISNS: [u32; 4] = [0, 1, u32::MAX, u32::MAX - 9];
@@ -433,7 +451,16 @@ mod tests {
         let mut h = HalfStream::new();
         let mut s = Sink::default();
         h.syn(0);
-        h.segment(4, b"d", 0, true, 3, Timestamp(0), &Limits::default(), &mut |e| s.push(e));
+        h.segment(
+            4,
+            b"d",
+            0,
+            true,
+            3,
+            Timestamp(0),
+            &Limits::default(),
+            &mut |e| s.push(e),
+        );
         assert!(!h.fin_reached());
         seg(&mut h, &mut s, 1, b"abc");
         assert!(h.fin_reached());
@@ -445,7 +472,16 @@ mod tests {
         let mut h = HalfStream::new();
         let mut s = Sink::default();
         h.syn(0);
-        h.segment(1, b"ab", 3, false, 1, Timestamp(0), &Limits::default(), &mut |e| s.push(e));
+        h.segment(
+            1,
+            b"ab",
+            3,
+            false,
+            1,
+            Timestamp(0),
+            &Limits::default(),
+            &mut |e| s.push(e),
+        );
         seg(&mut h, &mut s, 6, b"f");
         assert_eq!(s.text(), "ab___f");
     }
@@ -471,7 +507,16 @@ mod tests {
         let mut s = Sink::default();
         h.syn(0);
         for i in 0..5u32 {
-            h.segment(11 + i * 4, b"abcd", 0, false, 1, Timestamp(0), &limits, &mut |e| s.push(e));
+            h.segment(
+                11 + i * 4,
+                b"abcd",
+                0,
+                false,
+                1,
+                Timestamp(0),
+                &limits,
+                &mut |e| s.push(e),
+            );
         }
         assert!(h.cap_hit);
         assert!(h.pending_bytes <= 10);
@@ -487,12 +532,21 @@ mod tests {
         let chunk = vec![7u8; 1 << 16];
         let mut seq = (u32::MAX - 3).wrapping_add(1);
         for _ in 0..(1u64 << 16) + 2 {
-            h.segment(seq, &chunk, 0, false, 1, Timestamp(0), &Limits::default(), &mut |e| {
-                if let Event::Data { offset, bytes, .. } = e {
-                    assert_eq!(offset, s_len);
-                    s_len += bytes.len() as u64;
-                }
-            });
+            h.segment(
+                seq,
+                &chunk,
+                0,
+                false,
+                1,
+                Timestamp(0),
+                &Limits::default(),
+                &mut |e| {
+                    if let Event::Data { offset, bytes, .. } = e {
+                        assert_eq!(offset, s_len);
+                        s_len += bytes.len() as u64;
+                    }
+                },
+            );
             seq = seq.wrapping_add(1 << 16);
         }
         assert!(s_len > 1 << 32);

@@ -124,11 +124,7 @@ impl Decoder {
         match ev {
             Event::Data {
                 bytes, packet, ts, ..
-            } => self.data(
-                bytes,
-                Origin { packet, ts, order },
-                findings,
-            ),
+            } => self.data(bytes, Origin { packet, ts, order }, findings),
             Event::Gap { offset, len } => self.gap(offset, len, findings),
         }
     }
@@ -274,9 +270,7 @@ impl Decoder {
             _ => {}
         }
         let rsv_ok = h.rsv == 0
-            || (self.deflate
-                && h.rsv == 0b100
-                && (op == Opcode::TEXT || op == Opcode::BINARY));
+            || (self.deflate && h.rsv == 0b100 && (op == Opcode::TEXT || op == Opcode::BINARY));
         if !rsv_ok {
             self.violation(
                 findings,
@@ -285,7 +279,11 @@ impl Decoder {
                 format!(
                     "RSV bits {:03b} set on a {op} frame{} (RFC 6455 §5.2{})",
                     h.rsv,
-                    if self.deflate { "" } else { " with no extension negotiated" },
+                    if self.deflate {
+                        ""
+                    } else {
+                        " with no extension negotiated"
+                    },
                     if self.deflate { ", RFC 7692 §6" } else { "" }
                 ),
             );
@@ -303,7 +301,10 @@ impl Decoder {
                 findings,
                 Kind::NonMinimalLength,
                 p,
-                format!("payload length {} written in a longer form than needed (RFC 6455 §5.2)", h.payload_len),
+                format!(
+                    "payload length {} written in a longer form than needed (RFC 6455 §5.2)",
+                    h.payload_len
+                ),
             );
         }
         if h.length_top_bit_set() {
@@ -487,7 +488,15 @@ impl Decoder {
             None => (0, Timestamp(0), u64::MAX),
         };
         let kept_all = f.control.len() as u64 == f.h.payload_len && !f.truncated;
-        let close = CloseFrame::parse(self.from, &f.control, kept_all, f.h.payload_len, packet, ts, order);
+        let close = CloseFrame::parse(
+            self.from,
+            &f.control,
+            kept_all,
+            f.h.payload_len,
+            packet,
+            ts,
+            order,
+        );
         if !close.problems.is_empty() {
             findings.push(
                 Kind::MalformedClose,

@@ -1,0 +1,172 @@
+//! The command line as a user meets it: errors, exit codes, warnings, and the catalog
+//! commands. Exit codes are documented in README.md and `wsclose --help`.
+
+use assert_cmd::Command;
+use std::fs;
+
+fn fixture(name: &str) -> String {
+    format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn wsclose() -> Command {
+    Command::cargo_bin("wsclose").unwrap()
+}
+
+#[test]
+fn missing_file_exits_3_with_a_hint() {
+    let out = wsclose()
+        .args(["analyze", "no/such/file.pcap"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no such file"), "{err}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn not_a_capture_exits_3_and_shows_the_magic() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("notes.txt");
+    fs::write(&p, "hello, this is not a capture file\n").unwrap();
+    let out = wsclose().arg("analyze").arg(&p).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not a pcap or pcapng capture"), "{err}");
+    assert!(err.contains("\"hell\""), "{err}");
+}
+
+#[test]
+fn empty_file_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("empty.pcap");
+    fs::write(&p, b"").unwrap();
+    let out = wsclose().arg("analyze").arg(&p).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("empty"));
+}
+
+#[test]
+fn truncated_capture_reports_what_was_read_with_a_warning() {
+    let data = fs::read(fixture("node-close-1008.pcap")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("cut.pcap");
+    // Cut inside the record of packet 11 (the client's FIN): both close frames survive.
+    let cut = data.len() - 150;
+    fs::write(&p, &data[..cut]).unwrap();
+    let out = wsclose()
+        .args(["analyze", "--format", "json"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning") && err.contains("truncated"),
+        "{err}"
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let w = r["inputs"][0]["warnings"][0].as_str().unwrap();
+    assert!(w.contains("truncated"), "{w}");
+    assert_eq!(r["connections"][0]["status"]["code"], 1008);
+}
+
+#[test]
+fn truncated_header_exits_3() {
+    let data = fs::read(fixture("node-close-1008.pcap")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("head.pcap");
+    fs::write(&p, &data[..10]).unwrap();
+    let out = wsclose().arg("analyze").arg(&p).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+}
+
+#[test]
+fn no_websocket_exits_1_and_says_what_was_seen() {
+    // A capture with TCP traffic but no WebSocket upgrade: keep only the SYN handshake
+    // records (24-byte header, then three records) of a fixture.
+    let data = fs::read(fixture("python-no-close-rst.pcap")).unwrap();
+    let mut end = 24;
+    for _ in 0..3 {
+        let caplen = u32::from_le_bytes(data[end + 8..end + 12].try_into().unwrap()) as usize;
+        end += 16 + caplen;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("syn.pcap");
+    fs::write(&p, &data[..end]).unwrap();
+    let out = wsclose().arg("analyze").arg(&p).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no WebSocket connection found"), "{err}");
+    assert!(err.contains("3 packets"), "{err}");
+}
+
+#[test]
+fn table_output_names_code_reason_and_fix() {
+    let out = wsclose()
+        .args(["analyze", &fixture("node-close-1008.pcap")])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("1008 Policy Violation"), "{text}");
+    assert!(text.contains("token expired"), "{text}");
+    assert!(text.contains("Fix:"), "{text}");
+    assert!(text.contains("pkt 9"), "{text}");
+}
+
+#[cfg(not(feature = "live"))]
+#[test]
+fn live_without_feature_says_how_to_get_it() {
+    let out = wsclose().args(["live", "-i", "lo"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("libpcap-dev") && err.contains("--features live"),
+        "{err}"
+    );
+}
+
+#[test]
+fn explain_one_and_two_codes() {
+    let out = wsclose().args(["explain", "1006"]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("1006 Abnormal Closure"), "{text}");
+    assert!(text.contains("never"), "{text}");
+    let out = wsclose()
+        .args(["explain", "1008", "1007"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("1008 vs 1007") && text.contains("Key difference"),
+        "{text}"
+    );
+    let out = wsclose().args(["explain", "4321"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("4000-4999"));
+}
+
+#[test]
+fn explain_rejects_a_non_number() {
+    let out = wsclose().args(["explain", "abc"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn codes_lists_every_registered_code() {
+    let out = wsclose()
+        .args(["codes", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let firsts: Vec<u64> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["first"].as_u64().unwrap())
+        .collect();
+    for code in (1000..=1015).chain([3000, 3003, 3008, 4000]) {
+        assert!(firsts.contains(&code), "{code} missing");
+    }
+}
