@@ -6,12 +6,13 @@
 
 use super::{ConnectionReport, Report};
 use crate::close::catalog;
+use crate::flow::Role;
 use crate::sanitize::terminal;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 use std::fmt::Write;
 
-fn close_line(c: &ConnectionReport, from: crate::flow::Role) -> String {
+fn close_line(c: &ConnectionReport, from: Role) -> String {
     let frames: Vec<_> = c.close_frames.iter().filter(|f| f.from == from).collect();
     let Some(f) = frames.first() else {
         return format!("{from}: no close frame");
@@ -73,10 +74,12 @@ pub fn render(report: &Report, width: Option<u16>) -> String {
             (kind, Some(by), Some(p)) => format!("tcp: {} by {by} [pkt {p}]", kind.to_uppercase()),
             (kind, ..) => format!("tcp: {kind}"),
         };
+        // The initiator's line first: its code is the status.
+        let first = c.close_frames.first().map_or(Role::Client, |f| f.from);
         let closes = format!(
             "{}\n{}\n{tcp}",
-            close_line(c, crate::flow::Role::Client),
-            close_line(c, crate::flow::Role::Server)
+            close_line(c, first),
+            close_line(c, first.peer())
         );
         let mut status = match c.status.code {
             Some(code) => format!("{code} {}", c.status.name),
