@@ -14,8 +14,11 @@ fn tshark_available() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// (packet, sender port, code) of every close frame, as wsclose reports them.
-fn ours(path: &Path) -> (Vec<(u64, u16, Option<u64>)>, Vec<u16>) {
+/// (packet, sender port, code) of a close frame.
+type Close = (u64, u16, Option<u64>);
+
+/// Every close frame as wsclose reports them, and the server ports it found.
+fn ours(path: &Path) -> (Vec<Close>, Vec<u16>) {
     let out = Command::cargo_bin("wsclose")
         .unwrap()
         .args(["analyze", "--format", "json"])
@@ -47,7 +50,7 @@ fn ours(path: &Path) -> (Vec<(u64, u16, Option<u64>)>, Vec<u16>) {
 }
 
 /// The same, as tshark decodes them with the server ports forced to HTTP.
-fn theirs(path: &Path, ports: &[u16]) -> Vec<(u64, u16, Option<u64>)> {
+fn theirs(path: &Path, ports: &[u16]) -> Vec<Close> {
     let mut cmd = Proc::new("tshark");
     cmd.arg("-r").arg(path);
     for p in ports {
