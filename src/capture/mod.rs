@@ -7,6 +7,7 @@
 //! stage works on in-memory packets and never touches a file or libpcap.
 
 pub mod file;
+pub mod write;
 
 use serde::Serialize;
 
