@@ -71,6 +71,8 @@ enum App {
     Start,
     /// Buffering HTTP headers (request or response).
     Http(Vec<u8>),
+    /// Picked up mid-stream: looking for a frame header at segment starts (`tries` so far).
+    Probe(u32),
     Ws(Box<Decoder>),
     /// Not (or no longer) decoded.
     Off,
@@ -85,6 +87,8 @@ pub struct Upper {
     pub handshake: Handshake,
     pub findings: Findings,
     order: u64,
+    /// This direction's start was not captured (no SYN before its first data).
+    partial: [bool; 2],
 }
 
 #[derive(Debug)]
@@ -121,6 +125,7 @@ impl Connection {
                 handshake: Handshake::default(),
                 findings: Findings::default(),
                 order: 0,
+                partial: [false, false],
             },
             ends: [None, None],
             input,
@@ -165,6 +170,11 @@ impl Connection {
         self.up.sides.iter().all(|a| matches!(a, App::Off)) && !self.is_websocket()
     }
 
+    /// Found by its frames, without a captured handshake.
+    pub fn midstream(&self) -> bool {
+        self.up.findings.has(Kind::HandshakeNotCaptured)
+    }
+
     /// Both sides have ended (FIN reached or RST).
     pub fn closed(&self) -> bool {
         self.ends.iter().all(Option::is_some)
@@ -196,6 +206,9 @@ impl Connection {
             return;
         }
         let Connection { tcp, up, ends, .. } = self;
+        if !tcp[s].started() && !seg.syn {
+            up.partial[s] = true;
+        }
         if seg.rst {
             // Deliver what was held, then end this direction.
             tcp[s].flush(&mut |ev| up.on_event(s, ev));
@@ -319,11 +332,16 @@ impl Upper {
                     }
                     App::Http(Vec::new())
                 }
+                _ if self.partial[s] => App::Probe(0),
                 _ => App::Off,
             };
         }
+        if let App::Probe(tries) = self.sides[s] {
+            self.probe(s, ev, tries);
+            return;
+        }
         match &mut self.sides[s] {
-            App::Start | App::Off => {}
+            App::Start | App::Off | App::Probe(_) => {}
             App::Ws(dec) => dec.feed(ev, self.order, &mut self.findings),
             App::Http(buf) => match ev {
                 Event::Gap { .. } => {
@@ -337,6 +355,52 @@ impl Upper {
                     self.http(s, buf, packet, ts);
                 }
             },
+        }
+    }
+
+    /// Mid-stream: does this segment start with a WebSocket frame? Roles come from masking.
+    fn probe(&mut self, s: usize, ev: Event<'_>, tries: u32) {
+        /// Segments examined before a direction is given up as not WebSocket.
+        const MAX_TRIES: u32 = 64;
+        let Event::Data {
+            bytes, packet, ts, ..
+        } = ev
+        else {
+            return;
+        };
+        let role = crate::websocket::probe::probe(bytes);
+        let consistent = |r: Role| match self.client {
+            None => true,
+            Some(c) => (c == s) == (r == Role::Client),
+        };
+        match role {
+            Some(r) if consistent(r) => {
+                if self.client.is_none() {
+                    self.client = Some(if r == Role::Client { s } else { 1 - s });
+                }
+                if !self.findings.has(Kind::HandshakeNotCaptured) {
+                    self.findings.push(
+                        Kind::HandshakeNotCaptured,
+                        None,
+                        Some(packet),
+                        "the capture starts after the WebSocket handshake: the connection was found by its frames, extensions are unknown (RSV1 is accepted on data frames)".into(),
+                    );
+                }
+                // Without the handshake, permessage-deflate may be in use: allow RSV1.
+                let mut dec = Box::new(Decoder::new(r, true));
+                dec.data(
+                    bytes,
+                    Origin {
+                        packet,
+                        ts,
+                        order: self.order,
+                    },
+                    &mut self.findings,
+                );
+                self.sides[s] = App::Ws(dec);
+            }
+            _ if tries + 1 >= MAX_TRIES => self.sides[s] = App::Off,
+            _ => self.sides[s] = App::Probe(tries + 1),
         }
     }
 

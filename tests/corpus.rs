@@ -164,6 +164,8 @@ fn corpus_close_codes_match_its_readme() {
             vec![None],
         ),
         ("arkime-websocket.pcap", vec![vec![]], vec![None]),
+        // Starts after the handshake: found by its frames.
+        ("ndpi-websocket-midstream.pcap", vec![vec![]], vec![None]),
     ];
     for (file, frames, statuses) in expect {
         let r = analyze(&dir, file);
@@ -196,6 +198,14 @@ fn corpus_violations_are_flagged() {
     assert!(kinds("zeek-wrong-accept-header.pcap").contains(&"accept-mismatch".to_string()));
     let r = analyze(&dir, "zeek-wrong-accept-header.pcap");
     assert_eq!(r["connections"][0]["handshake"]["accept_valid"], false);
+    let r = analyze(&dir, "ndpi-websocket-midstream.pcap");
+    let c = &r["connections"][0];
+    assert_eq!(c["handshake"]["seen"], false);
+    assert_eq!(c["findings"][0]["kind"], "handshake-not-captured");
+    // Roles from masking: the masked side (port 50999) is the client.
+    assert_eq!(c["client"], "192.168.43.1:50999");
+    assert_eq!(c["frames"]["client"]["frames"], 2);
+    assert_eq!(c["frames"]["server"]["frames"], 3);
     // The compressed capture negotiates permessage-deflate: RSV1 is not a violation there.
     assert!(kinds("suricata-verify-websocket-compressed.pcap").is_empty());
 }

@@ -49,8 +49,12 @@ mod tests {
     #[test]
     fn round_trip_through_the_reader() {
         let mut w = PcapWriter::new(Vec::new(), LinkType::RAW, 65535).unwrap();
-        w.packet(Timestamp::from_parts(1_700_000_000, 123_456_000), b"\x45abc", 60)
-            .unwrap();
+        w.packet(
+            Timestamp::from_parts(1_700_000_000, 123_456_000),
+            b"\x45abc",
+            60,
+        )
+        .unwrap();
         let bytes = w.into_inner();
         let dir = std::env::temp_dir().join(format!("wsclose-write-{}", std::process::id()));
         std::fs::write(&dir, &bytes).unwrap();

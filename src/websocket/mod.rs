@@ -3,4 +3,5 @@
 
 pub mod decoder;
 pub mod frame;
+pub mod probe;
 pub mod utf8;
