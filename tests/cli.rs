@@ -170,3 +170,28 @@ fn codes_lists_every_registered_code() {
         assert!(firsts.contains(&code), "{code} missing");
     }
 }
+
+#[test]
+fn unsupported_link_type_is_named_once() {
+    use wsclose::capture::write::PcapWriter;
+    use wsclose::capture::{LinkType, Timestamp};
+    let mut w = PcapWriter::new(Vec::new(), LinkType(147), 65535).unwrap();
+    for i in 0..5 {
+        w.packet(Timestamp::from_parts(i, 0), b"\x00\x01\x02\x03", 4)
+            .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("user0.pcap");
+    fs::write(&p, w.into_inner()).unwrap();
+    let out = wsclose().arg("analyze").arg(&p).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let warnings: Vec<&str> = err.lines().filter(|l| l.contains("warning")).collect();
+    assert_eq!(warnings.len(), 1, "{err}");
+    assert!(
+        warnings[0].contains(
+            "5 packets with link type USER (147-162, private use) (147) were not decoded"
+        ),
+        "{err}"
+    );
+}

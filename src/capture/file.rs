@@ -295,3 +295,150 @@ fn header_error(path: &Path, e: PcapError<&[u8]>) -> Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp(name: &str, bytes: &[u8]) -> PathBuf {
+        let p = std::env::temp_dir().join(format!("wsclose-{}-{name}", std::process::id()));
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    type Seen = Vec<(u64, Timestamp, LinkType, Vec<u8>, u32)>;
+
+    fn read_all(p: &Path) -> (InputSummary, Seen) {
+        let mut seen = Vec::new();
+        let s = read(p, &mut |pk| {
+            seen.push((pk.number, pk.ts, pk.link, pk.data.to_vec(), pk.orig_len))
+        })
+        .unwrap();
+        std::fs::remove_file(p).ok();
+        (s, seen)
+    }
+
+    #[test]
+    fn big_endian_nanosecond_pcap() {
+        let mut b = Vec::new();
+        b.extend_from_slice(&0xa1b2_3c4du32.to_be_bytes());
+        b.extend_from_slice(&2u16.to_be_bytes());
+        b.extend_from_slice(&4u16.to_be_bytes());
+        b.extend_from_slice(&[0; 8]);
+        b.extend_from_slice(&65535u32.to_be_bytes());
+        b.extend_from_slice(&101u32.to_be_bytes());
+        for v in [7u32, 999_999_999, 3, 10] {
+            b.extend_from_slice(&v.to_be_bytes());
+        }
+        b.extend_from_slice(b"abc");
+        let (s, seen) = read_all(&temp("be.pcap", &b));
+        assert_eq!(s.format, "pcap");
+        assert_eq!(s.link_types, vec![LinkType::RAW]);
+        assert_eq!(
+            seen,
+            vec![(
+                1,
+                Timestamp::from_parts(7, 999_999_999),
+                LinkType::RAW,
+                b"abc".to_vec(),
+                10
+            )]
+        );
+    }
+
+    /// A pcapng block: type, total length, body padded to 32 bits, total length again.
+    fn block(kind: u32, body: &[u8]) -> Vec<u8> {
+        let mut body = body.to_vec();
+        while body.len() % 4 != 0 {
+            body.push(0);
+        }
+        let len = (body.len() + 12) as u32;
+        let mut b = kind.to_le_bytes().to_vec();
+        b.extend_from_slice(&len.to_le_bytes());
+        b.extend_from_slice(&body);
+        b.extend_from_slice(&len.to_le_bytes());
+        b
+    }
+
+    fn idb(link: u16, tsresol: Option<u8>) -> Vec<u8> {
+        let mut body = link.to_le_bytes().to_vec();
+        body.extend_from_slice(&[0, 0]);
+        body.extend_from_slice(&0u32.to_le_bytes());
+        if let Some(r) = tsresol {
+            body.extend_from_slice(&9u16.to_le_bytes());
+            body.extend_from_slice(&1u16.to_le_bytes());
+            body.extend_from_slice(&[r, 0, 0, 0]);
+            body.extend_from_slice(&[0, 0, 0, 0]);
+        }
+        block(1, &body)
+    }
+
+    fn epb(iface: u32, ts: u64, data: &[u8], orig: u32) -> Vec<u8> {
+        let mut body = iface.to_le_bytes().to_vec();
+        body.extend_from_slice(&((ts >> 32) as u32).to_le_bytes());
+        body.extend_from_slice(&(ts as u32).to_le_bytes());
+        body.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        body.extend_from_slice(&orig.to_le_bytes());
+        body.extend_from_slice(data);
+        block(6, &body)
+    }
+
+    fn shb() -> Vec<u8> {
+        let mut body = 0x1a2b_3c4du32.to_le_bytes().to_vec();
+        body.extend_from_slice(&1u16.to_le_bytes());
+        body.extend_from_slice(&0u16.to_le_bytes());
+        body.extend_from_slice(&(-1i64).to_le_bytes());
+        block(0x0a0d_0d0a, &body)
+    }
+
+    #[test]
+    fn pcapng_two_interfaces_two_link_types_and_resolutions() {
+        let mut b = shb();
+        b.extend(idb(1, None)); // Ethernet, microseconds
+        b.extend(idb(101, Some(9))); // raw IP, nanoseconds
+        b.extend(epb(0, 1_500_000, b"eth", 3));
+        b.extend(epb(1, 2_000_000_123, b"raw!", 40));
+        let (s, seen) = read_all(&temp("two.pcapng", &b));
+        assert_eq!(s.format, "pcapng");
+        assert_eq!(s.link_types, vec![LinkType::ETHERNET, LinkType::RAW]);
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+        assert_eq!(seen.len(), 2);
+        assert_eq!(seen[0].1, Timestamp::from_parts(1, 500_000_000));
+        assert_eq!(seen[0].2, LinkType::ETHERNET);
+        assert_eq!(seen[1].1, Timestamp::from_parts(2, 123));
+        assert_eq!(
+            (seen[1].2, seen[1].3.as_slice(), seen[1].4),
+            (LinkType::RAW, &b"raw!"[..], 40)
+        );
+    }
+
+    #[test]
+    fn pcapng_unknown_interface_is_a_warning_not_a_crash() {
+        let mut b = shb();
+        b.extend(idb(1, None));
+        b.extend(epb(3, 0, b"x", 1));
+        b.extend(epb(0, 0, b"y", 1));
+        let (s, seen) = read_all(&temp("badif.pcapng", &b));
+        assert_eq!(seen.len(), 1);
+        assert_eq!(seen[0].0, 2);
+        assert!(s.warnings[0].contains("interface 3"), "{:?}", s.warnings);
+    }
+
+    #[test]
+    fn huge_caplen_stops_with_a_warning() {
+        let mut b = Vec::new();
+        b.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+        b.extend_from_slice(&2u16.to_le_bytes());
+        b.extend_from_slice(&4u16.to_le_bytes());
+        b.extend_from_slice(&[0; 8]);
+        b.extend_from_slice(&65535u32.to_le_bytes());
+        b.extend_from_slice(&1u32.to_le_bytes());
+        for v in [0u32, 0, 0xffff_fff0, 0xffff_fff0] {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+        b.extend_from_slice(&[0u8; 64]);
+        let (s, seen) = read_all(&temp("huge.pcap", &b));
+        assert!(seen.is_empty());
+        assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+    }
+}
