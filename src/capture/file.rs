@@ -349,7 +349,7 @@ mod tests {
     /// A pcapng block: type, total length, body padded to 32 bits, total length again.
     fn block(kind: u32, body: &[u8]) -> Vec<u8> {
         let mut body = body.to_vec();
-        while body.len() % 4 != 0 {
+        while !body.len().is_multiple_of(4) {
             body.push(0);
         }
         let len = (body.len() + 12) as u32;
