@@ -8,7 +8,7 @@
 //! what is in flight, not the size of the input (rules 10, 12, 15).
 
 use crate::capture::{Packet, Timestamp};
-use crate::connection::Connection;
+use crate::connection::{CloseEvent, Connection};
 use crate::decode::{self, Skip};
 use crate::flow::FlowKey;
 use crate::report::{ConnectionReport, Seen};
@@ -37,8 +37,8 @@ impl Default for Options {
 /// A closed connection is kept this long (capture time) for late ACKs and retransmissions.
 const CLOSED_GRACE_S: i64 = 30;
 
-/// A callback for each finished WebSocket connection.
-pub type OnDone = Box<dyn FnMut(&ConnectionReport)>;
+/// A callback for each close frame or TCP ending of a WebSocket connection, as it happens.
+pub type OnEvent = Box<dyn FnMut(&CloseEvent)>;
 
 pub struct Analyzer {
     opts: Options,
@@ -49,7 +49,7 @@ pub struct Analyzer {
     now: Timestamp,
     last_sweep: Timestamp,
     /// Called with each finished WebSocket connection as it is reported (live mode).
-    on_done: Option<OnDone>,
+    on_event: Option<OnEvent>,
 }
 
 impl Analyzer {
@@ -62,13 +62,14 @@ impl Analyzer {
             input: 0,
             now: Timestamp(i64::MIN),
             last_sweep: Timestamp(i64::MIN),
-            on_done: None,
+            on_event: None,
         }
     }
 
-    /// Calls `f` for each WebSocket connection as soon as it is finished.
-    pub fn on_done(&mut self, f: OnDone) {
-        self.on_done = Some(f);
+    /// Calls `f` for each close frame and TCP ending of a WebSocket connection as soon as
+    /// the packet that carries it is processed (live mode).
+    pub fn on_event(&mut self, f: OnEvent) {
+        self.on_event = Some(f);
     }
 
     /// Starts the next input: packet numbers restart, flows do not carry over.
@@ -117,7 +118,15 @@ impl Analyzer {
             .flows
             .entry(key)
             .or_insert_with(|| Connection::new(seg.src, seg.dst, input, pkt.number, pkt.ts));
+        let before = self.on_event.as_ref().map(|_| conn.event_count());
         conn.segment(&seg, pkt.number, pkt.ts, &self.opts.limits);
+        if let (Some(n), Some(f)) = (before, self.on_event.as_mut()) {
+            if conn.is_websocket() && conn.event_count() > n {
+                for ev in conn.events_from(n) {
+                    f(&ev);
+                }
+            }
+        }
         if self.flows.len() > self.opts.max_flows
             || self.now.0.saturating_sub(self.last_sweep.0) > 1_000_000_000
         {
@@ -160,11 +169,7 @@ impl Analyzer {
         self.seen.tcp_connections += 1;
         c.finish();
         if c.is_websocket() {
-            let r = ConnectionReport::from_connection(&c, 0);
-            if let Some(f) = self.on_done.as_mut() {
-                f(&r);
-            }
-            self.done.push(r);
+            self.done.push(ConnectionReport::from_connection(&c, 0));
         } else {
             self.seen.other_tcp_connections += 1;
         }

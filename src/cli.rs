@@ -56,6 +56,8 @@ pub enum Command {
     /// Capture on a network interface and report closes as they happen (feature `live`).
     #[command(after_help = EXIT_CODES)]
     Live(LiveArgs),
+    /// List the interfaces live capture can use, with their addresses (feature `live`).
+    Interfaces,
 }
 
 #[derive(Debug, Args)]
@@ -84,12 +86,41 @@ pub struct LimitArgs {
 
 #[derive(Debug, Args)]
 pub struct LiveArgs {
-    /// Interface to capture on, e.g. lo or eth0.
-    #[arg(short, long, value_name = "IFACE")]
+    /// Interface to capture on, e.g. lo or eth0 (`wsclose interfaces` lists them).
+    #[arg(short, long, value_name = "IFACE", required_unless_present = "list")]
     pub interface: Option<String>,
-    /// BPF capture filter, e.g. 'tcp port 8765'.
+    /// BPF capture filter, as tcpdump takes it, e.g. 'tcp port 8765'.
     #[arg(short, long, value_name = "FILTER", default_value = "tcp")]
     pub filter: String,
+    /// One line per close as it happens, then the report (table); or JSON lines (json).
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Stop after this many seconds (default: at Ctrl-C).
+    #[arg(long, value_name = "SECONDS")]
+    pub duration: Option<f64>,
+    /// Stop after this many packets.
+    #[arg(long, value_name = "N")]
+    pub count: Option<u64>,
+    /// Save every captured packet to this pcap file (to attach to the ticket).
+    #[arg(short, long, value_name = "FILE")]
+    pub write: Option<PathBuf>,
+    /// List the interfaces instead of capturing.
+    #[arg(long)]
+    pub list: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+impl LimitArgs {
+    /// The analyzer options these flags describe.
+    pub fn options(&self) -> crate::analyzer::Options {
+        crate::analyzer::Options {
+            limits: crate::tcp::assembler::Limits {
+                max_pending_bytes: self.max_buffer,
+                ..crate::tcp::assembler::Limits::default()
+            },
+            idle_timeout_s: self.idle_timeout,
+            max_flows: self.max_flows.max(1),
+        }
+    }
 }

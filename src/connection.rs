@@ -33,6 +33,30 @@ pub struct End {
     pub order: u64,
 }
 
+/// A close frame or a TCP ending, as it happens (for live output).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloseEvent {
+    pub ts: Timestamp,
+    pub packet: u64,
+    pub client: Endpoint,
+    pub server: Endpoint,
+    pub path: Option<String>,
+    pub from: Role,
+    pub what: EventWhat,
+    /// True when no close frame came before this event (so a TCP ending means 1006).
+    pub first: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventWhat {
+    Close {
+        code: Option<u16>,
+        reason: String,
+        problems: Vec<crate::close::Problem>,
+    },
+    Tcp(EndKind),
+}
+
 /// What the opening handshake showed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Handshake {
@@ -296,6 +320,67 @@ impl Connection {
                 );
             }
         }
+    }
+
+    /// How many close frames and TCP endings this connection has had.
+    pub fn event_count(&self) -> usize {
+        let closes: usize = (0..2)
+            .filter_map(|s| self.decoder(s))
+            .map(|d| d.closes.len())
+            .sum();
+        closes + self.ends.iter().flatten().count()
+    }
+
+    /// The close frames and TCP endings after the first `n`, in delivery order.
+    pub fn events_from(&self, n: usize) -> Vec<CloseEvent> {
+        let client_side = (0..2).find(|&s| self.role(s) == Role::Client).unwrap_or(0);
+        let mut all: Vec<(u64, Timestamp, u64, Role, EventWhat)> = Vec::new();
+        for s in 0..2 {
+            if let Some(d) = self.decoder(s) {
+                for c in &d.closes {
+                    all.push((
+                        c.order,
+                        c.ts,
+                        c.packet,
+                        c.from,
+                        EventWhat::Close {
+                            code: c.code,
+                            reason: c.reason.clone(),
+                            problems: c.problems.clone(),
+                        },
+                    ));
+                }
+            }
+            if let Some(e) = self.ends[s] {
+                all.push((
+                    e.order,
+                    e.ts,
+                    e.packet,
+                    self.role(s),
+                    EventWhat::Tcp(e.kind),
+                ));
+            }
+        }
+        all.sort_by_key(|e| e.0);
+        let mut seen_close = false;
+        let mut out = Vec::new();
+        for (i, (_, ts, packet, from, what)) in all.into_iter().enumerate() {
+            let first = !seen_close;
+            seen_close |= matches!(what, EventWhat::Close { .. });
+            if i >= n {
+                out.push(CloseEvent {
+                    ts,
+                    packet,
+                    client: self.ep[client_side],
+                    server: self.ep[1 - client_side],
+                    path: self.up.handshake.path.clone(),
+                    from,
+                    what,
+                    first,
+                });
+            }
+        }
+        out
     }
 
     /// The decoder of side `s`, if that side became a WebSocket stream.

@@ -38,6 +38,14 @@ pub enum Error {
 
     #[error("{0}")]
     Live(String),
+
+    /// Live capture failed after it had started; what was captured is still reported.
+    #[cfg(feature = "live")]
+    #[error("{message}")]
+    LiveStopped {
+        message: String,
+        summary: crate::capture::live::LiveSummary,
+    },
 }
 
 impl Error {
@@ -45,6 +53,8 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Live(_) => 4,
+            #[cfg(feature = "live")]
+            Error::LiveStopped { .. } => 4,
             _ => 3,
         }
     }

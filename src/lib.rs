@@ -71,3 +71,54 @@ pub fn analyze_files(paths: &[PathBuf], opts: Options) -> Result<Report, Error> 
     let (connections, seen) = analyzer.finish_input();
     Ok(Report::new(inputs, connections, seen))
 }
+
+/// Captures live (feature `live`) through the same pipeline as [`analyze_files`], calling
+/// `on_event` for each close frame and TCP ending as it happens, until `stop` is set or a
+/// limit in `opts` is reached. Returns the report of everything captured, libpcap's
+/// counters, and — when the capture failed after it started — why (also a report warning).
+#[cfg(feature = "live")]
+pub fn live_session(
+    opts: &capture::live::LiveOptions,
+    analysis: Options,
+    stop: &std::sync::atomic::AtomicBool,
+    on_event: analyzer::OnEvent,
+) -> Result<(Report, capture::live::LiveSummary, Option<String>), Error> {
+    let mut analyzer = Analyzer::new(analysis);
+    analyzer.on_event(on_event);
+    let result = capture::live::capture(opts, stop, &mut |pkt| analyzer.packet(pkt));
+    let (summary, failure) = match result {
+        Ok(s) => (s, None),
+        Err(Error::LiveStopped { message, summary }) => (summary, Some(message)),
+        Err(e) => return Err(e),
+    };
+    let mut warnings: Vec<String> = failure.iter().cloned().collect();
+    if summary.dropped > 0 || summary.if_dropped > 0 {
+        warnings.push(format!(
+            "libpcap dropped {} packets (buffer full) and the interface dropped {}; closes in those packets are missing from this report",
+            summary.dropped, summary.if_dropped
+        ));
+    }
+    if let Some(w) = &opts.write {
+        warnings.push(format!(
+            "every captured packet was saved to {} ({} packets); `wsclose analyze {}` reproduces this report",
+            w.display(),
+            summary.packets,
+            w.display()
+        ));
+    }
+    let input = capture::file::InputSummary {
+        path: format!("live:{}", opts.interface),
+        format: "live",
+        gzip: false,
+        link_types: summary.link.into_iter().collect(),
+        packets: summary.packets,
+        warnings,
+        bytes: None,
+    };
+    let (connections, seen) = analyzer.finish_input();
+    Ok((
+        Report::new(vec![input], connections, seen),
+        summary,
+        failure,
+    ))
+}

@@ -5,11 +5,9 @@
 use clap::Parser;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
-use wsclose::analyzer::Options;
 use wsclose::cli::{AnalyzeArgs, Cli, Command, Format, LiveArgs};
 use wsclose::report::{explain, json, table};
 use wsclose::sanitize::terminal;
-use wsclose::tcp::assembler::Limits;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -57,20 +55,14 @@ fn run(cli: Cli) -> Result<u8, wsclose::error::Error> {
             });
             Ok(0)
         }
+        Command::Live(args) if args.list => interfaces(),
         Command::Live(args) => live(args),
+        Command::Interfaces => interfaces(),
     }
 }
 
 fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
-    let opts = Options {
-        limits: Limits {
-            max_pending_bytes: args.limits.max_buffer,
-            ..Limits::default()
-        },
-        idle_timeout_s: args.limits.idle_timeout,
-        max_flows: args.limits.max_flows.max(1),
-    };
-    let report = wsclose::analyze_files(&args.files, opts)?;
+    let report = wsclose::analyze_files(&args.files, args.limits.options())?;
     for input in &report.inputs {
         for w in &input.warnings {
             eprintln!("wsclose: warning: {}: {}", terminal(&input.path), w);
@@ -103,22 +95,92 @@ fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
 }
 
 #[cfg(not(feature = "live"))]
+const NO_LIVE: &str = "this wsclose was built without live capture. To get it, install libpcap's development \
+     package (Debian/Ubuntu: `sudo apt-get install libpcap-dev`; Fedora: `sudo dnf install libpcap-devel`) \
+     and rebuild with the `live` feature: `cargo build --release --features live` \
+     (or `cargo install --path . --features live`). Offline analysis needs none of this: \
+     capture with `tcpdump -i lo -w bug.pcap` and run `wsclose analyze bug.pcap`.";
+
+#[cfg(not(feature = "live"))]
 fn live(_args: LiveArgs) -> Result<u8, wsclose::error::Error> {
-    Err(wsclose::error::Error::Live(
-        "this wsclose was built without live capture. To get it, install libpcap's development \
-         package (Debian/Ubuntu: `sudo apt-get install libpcap-dev`; Fedora: `sudo dnf install libpcap-devel`) \
-         and rebuild with the `live` feature: `cargo build --release --features live` \
-         (or `cargo install --path . --features live`). Offline analysis needs none of this: \
-         capture with `tcpdump -i lo -w bug.pcap` and run `wsclose analyze bug.pcap`."
-            .into(),
-    ))
+    Err(wsclose::error::Error::Live(NO_LIVE.into()))
+}
+
+#[cfg(not(feature = "live"))]
+fn interfaces() -> Result<u8, wsclose::error::Error> {
+    Err(wsclose::error::Error::Live(NO_LIVE.into()))
 }
 
 #[cfg(feature = "live")]
-fn live(_args: LiveArgs) -> Result<u8, wsclose::error::Error> {
-    Err(wsclose::error::Error::Live(
-        "live capture is not implemented yet in this version; capture with \
-         `tcpdump -i lo -w bug.pcap` and run `wsclose analyze bug.pcap`"
-            .into(),
-    ))
+fn interfaces() -> Result<u8, wsclose::error::Error> {
+    let mut out = String::new();
+    for i in wsclose::capture::live::interfaces()? {
+        out.push_str(&format!(
+            "{:<16} {:<5} {}{}\n",
+            i.name,
+            if i.up { "up" } else { "down" },
+            i.addresses.join(", "),
+            i.description
+                .map(|d| format!("  ({d})"))
+                .unwrap_or_default()
+        ));
+    }
+    emit(&out);
+    Ok(0)
+}
+
+#[cfg(feature = "live")]
+fn live(args: LiveArgs) -> Result<u8, wsclose::error::Error> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use wsclose::capture::live::LiveOptions;
+    use wsclose::report::events;
+
+    let interface = args.interface.clone().unwrap_or_default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    // A second Ctrl-C while the report is printed ends the process the usual way.
+    let _ = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
+    let opts = LiveOptions {
+        interface: interface.clone(),
+        filter: args.filter.clone(),
+        duration: args.duration.map(std::time::Duration::from_secs_f64),
+        count: args.count,
+        write: args.write.clone(),
+    };
+    let format = args.format;
+    eprintln!(
+        "wsclose: capturing on {} (filter '{}'){}; Ctrl-C stops and prints the report",
+        interface,
+        args.filter,
+        args.write
+            .as_ref()
+            .map(|w| format!(", saving packets to {}", w.display()))
+            .unwrap_or_default()
+    );
+    let on_event = Box::new(move |ev: &wsclose::connection::CloseEvent| {
+        let mut line = match format {
+            Format::Table => events::line(ev),
+            Format::Json => events::json_line(ev),
+        };
+        line.push('\n');
+        emit(&line);
+    });
+    let (report, _summary, failure) =
+        wsclose::live_session(&opts, args.limits.options(), &stop, on_event)?;
+    for w in &report.inputs[0].warnings {
+        eprintln!("wsclose: {}", terminal(w));
+    }
+    match format {
+        Format::Table => emit(&format!("\n{}", table::render(&report, width()))),
+        Format::Json => {
+            let compact = serde_json::to_string(&report).unwrap_or_default();
+            emit(&(wsclose::sanitize::json(compact) + "\n"));
+        }
+    }
+    Ok(if failure.is_some() { 4 } else { 0 })
 }

@@ -7,6 +7,8 @@
 //! stage works on in-memory packets and never touches a file or libpcap.
 
 pub mod file;
+#[cfg(feature = "live")]
+pub mod live;
 pub mod write;
 
 use serde::Serialize;

@@ -6,6 +6,7 @@
 //! `id`, `client`, `server`, `handshake`, `close_frames`, `tcp_end`, `tcp_end_by`,
 //! `status`, `findings`; `summary`). Fields may be added; those names never change.
 
+pub mod events;
 pub mod explain;
 pub mod json;
 pub mod table;

@@ -1,0 +1,114 @@
+//! Live output: one line per close frame or TCP ending, as it happens.
+//!
+//! In: a [`CloseEvent`]. Out: a terminal line (time, client → server, who did what, the code
+//! and its name, the reason, a short cause), or one JSON object per line for piping.
+
+use crate::close::catalog;
+use crate::connection::{CloseEvent, EndKind, EventWhat};
+use crate::sanitize::terminal;
+use std::fmt::Write;
+
+/// The first sentence of a catalog text: a short cause for a one-line event.
+fn first_sentence(text: &str) -> &str {
+    match text.find(". ") {
+        Some(i) => &text[..=i],
+        None => text,
+    }
+}
+
+fn clock(ev: &CloseEvent) -> String {
+    let t = ev.ts.rfc3339();
+    // "2026-11-22T13:29:54.289472000Z" -> "13:29:54.289"
+    t.get(11..23).unwrap_or(&t).to_string()
+}
+
+pub fn line(ev: &CloseEvent) -> String {
+    let mut s = format!("{} {} → {}", clock(ev), ev.client, ev.server);
+    if let Some(p) = &ev.path {
+        let _ = write!(s, " {}", terminal(p));
+    }
+    match &ev.what {
+        EventWhat::Close {
+            code,
+            reason,
+            problems,
+        } => {
+            match code {
+                Some(c) => {
+                    let e = catalog::lookup(*c);
+                    let _ = write!(s, "  {} sent close {c} {}", ev.from, e.name);
+                }
+                None => {
+                    let _ = write!(s, "  {} sent an empty close (the peer sees 1005)", ev.from);
+                }
+            }
+            if !reason.is_empty() {
+                let _ = write!(s, " \"{}\"", terminal(reason));
+            }
+            if !problems.is_empty() {
+                let names: Vec<&str> = problems.iter().map(|p| p.as_str()).collect();
+                let _ = write!(s, " [{}]", names.join(", "));
+            }
+            if ev.first {
+                let meaning = code.map_or(catalog::lookup(1005).meaning, |c| {
+                    catalog::lookup(c).meaning
+                });
+                let _ = write!(s, " — {}", first_sentence(meaning));
+            }
+        }
+        EventWhat::Tcp(kind) => {
+            let k = match kind {
+                EndKind::Fin => "FIN",
+                EndKind::Rst => "RST",
+            };
+            let _ = write!(s, "  {} sent TCP {k}", ev.from);
+            if ev.first {
+                let _ = write!(
+                    s,
+                    " with no close frame: 1006 {} — {}",
+                    catalog::lookup(1006).name,
+                    first_sentence(catalog::lookup(1006).meaning)
+                );
+            }
+        }
+    }
+    let _ = write!(s, " [pkt {}]", ev.packet);
+    s
+}
+
+pub fn json_line(ev: &CloseEvent) -> String {
+    let (event, code, reason, problems) = match &ev.what {
+        EventWhat::Close {
+            code,
+            reason,
+            problems,
+        } => (
+            "close",
+            code.or(Some(1005).filter(|_| ev.first)),
+            Some(reason.as_str()),
+            problems.iter().map(|p| p.as_str()).collect(),
+        ),
+        EventWhat::Tcp(EndKind::Fin) => ("fin", Some(1006).filter(|_| ev.first), None, vec![]),
+        EventWhat::Tcp(EndKind::Rst) => ("rst", Some(1006).filter(|_| ev.first), None, vec![]),
+    };
+    let wire_code = match &ev.what {
+        EventWhat::Close { code, .. } => *code,
+        EventWhat::Tcp(_) => None,
+    };
+    let v = serde_json::json!({
+        "time": ev.ts.rfc3339(),
+        "packet": ev.packet,
+        "client": ev.client.to_string(),
+        "server": ev.server.to_string(),
+        "path": ev.path,
+        "from": ev.from,
+        "event": event,
+        "code": wire_code,
+        "reason": reason,
+        "problems": problems,
+        // The status this event gives the connection, when it is the first one.
+        "status": code.filter(|_| ev.first),
+        "name": code.filter(|_| ev.first).map(|c| catalog::lookup(c).name),
+    });
+    crate::sanitize::json(v.to_string())
+}

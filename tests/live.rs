@@ -1,0 +1,132 @@
+//! Live capture end to end (feature `live`): a real WebSocket server and client (tungstenite)
+//! talk on loopback while `wsclose live` captures; the live output must report exactly the
+//! close they made, and the `--write` capture must give the same report offline.
+//! Without permission to capture, the test says why and skips — except under CI (which
+//! runs as root), where not capturing is a failure.
+#![cfg(feature = "live")]
+
+use assert_cmd::cargo::CommandCargoExt;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use tungstenite::protocol::frame::coding::CloseCode;
+use tungstenite::protocol::CloseFrame;
+use tungstenite::Message;
+
+const REASON: &str = "bye from tungstenite ✓";
+
+fn can_capture() -> Result<(), String> {
+    let out = Command::cargo_bin("wsclose")
+        .unwrap()
+        .args(["live", "-i", "lo", "--duration", "0.1"])
+        .output()
+        .unwrap();
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+#[test]
+fn live_reports_the_close_as_it_happens_and_write_reproduces_it() {
+    if let Err(why) = can_capture() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must be able to capture: {why}"
+        );
+        eprintln!("skipping: cannot capture on lo here: {why}");
+        return;
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("live.pcap");
+    let mut child = Command::cargo_bin("wsclose")
+        .unwrap()
+        .args(["live", "-i", "lo", "--format", "json", "--duration", "4"])
+        .args(["-f", &format!("tcp port {port}")])
+        .arg("--write")
+        .arg(&saved)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Give libpcap a moment to open the interface.
+    std::thread::sleep(Duration::from_millis(1000));
+
+    let server = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut ws = tungstenite::accept(stream).unwrap();
+        loop {
+            match ws.read() {
+                Ok(Message::Text(_)) => {
+                    ws.close(Some(CloseFrame {
+                        code: CloseCode::Library(4001),
+                        reason: REASON.into(),
+                    }))
+                    .unwrap();
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+    });
+    let (mut client, _) = tungstenite::connect(format!("ws://127.0.0.1:{port}/live-test")).unwrap();
+    client.send(Message::Text("hello".into())).unwrap();
+    loop {
+        match client.read() {
+            Ok(Message::Close(_)) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    let _ = client.flush();
+    drop(client);
+    server.join().unwrap();
+
+    let stdout = child.stdout.take().unwrap();
+    let lines: Vec<Value> = BufReader::new(stdout)
+        .lines()
+        .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
+        .collect();
+    let status = child.wait().unwrap();
+    assert!(status.success());
+
+    // The first event: the server's close, as it happened.
+    let close = lines
+        .iter()
+        .find(|l| l["event"] == "close")
+        .expect("a close event");
+    assert_eq!(close["from"], "server");
+    assert_eq!(close["code"], 4001);
+    assert_eq!(close["reason"], REASON);
+    assert_eq!(close["status"], 4001);
+    assert_eq!(close["path"], "/live-test");
+
+    // The last line is the full report.
+    let report = lines.last().unwrap();
+    let conns = report["connections"].as_array().unwrap();
+    assert_eq!(conns.len(), 1);
+    assert_eq!(conns[0]["status"]["code"], 4001);
+
+    // The saved capture gives the same close frames offline.
+    let out = Command::cargo_bin("wsclose")
+        .unwrap()
+        .args(["analyze", "--format", "json"])
+        .arg(&saved)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let offline: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        offline["connections"][0]["close_frames"],
+        conns[0]["close_frames"]
+    );
+    assert_eq!(offline["connections"][0]["status"], conns[0]["status"]);
+}
