@@ -7,7 +7,7 @@
 //! a grace period, the least recently active ones beyond the flow cap — so memory follows
 //! what is in flight, not the size of the input (rules 10, 12, 15).
 
-use crate::capture::{Packet, Timestamp};
+use crate::capture::{LinkType, Packet, Timestamp};
 use crate::connection::{CloseEvent, Connection};
 use crate::decode::{self, Skip};
 use crate::flow::FlowKey;
@@ -45,6 +45,8 @@ pub struct Analyzer {
     flows: FxHashMap<FlowKey, Connection>,
     done: Vec<ConnectionReport>,
     pub seen: Seen,
+    /// Packets per link type that could not be decoded, across all inputs.
+    unsupported: Vec<(LinkType, u64)>,
     input: usize,
     now: Timestamp,
     last_sweep: Timestamp,
@@ -59,6 +61,7 @@ impl Analyzer {
             flows: FxHashMap::default(),
             done: Vec::new(),
             seen: Seen::default(),
+            unsupported: Vec::new(),
             input: 0,
             now: Timestamp(i64::MIN),
             last_sweep: Timestamp(i64::MIN),
@@ -83,11 +86,10 @@ impl Analyzer {
         let seg = match decode::decode(pkt) {
             Ok(seg) => seg,
             Err(Skip::UnsupportedLink(l)) => {
-                *self
-                    .seen
-                    .unsupported_link_types
-                    .entry(l.to_string())
-                    .or_default() += 1;
+                match self.unsupported.iter_mut().find(|(k, _)| *k == l) {
+                    Some((_, n)) => *n += 1,
+                    None => self.unsupported.push((l, 1)),
+                }
                 return;
             }
             Err(Skip::NotTcp) => {
@@ -183,9 +185,17 @@ impl Analyzer {
         }
     }
 
+    /// Packets per undecodable link type so far.
+    pub fn unsupported(&self) -> &[(LinkType, u64)] {
+        &self.unsupported
+    }
+
     /// End of all input: every flow still tracked is finished.
     pub fn finish_input(mut self) -> (Vec<ConnectionReport>, Seen) {
         self.finish_all();
+        for (l, n) in &self.unsupported {
+            self.seen.unsupported_link_types.insert(l.to_string(), *n);
+        }
         (self.done, self.seen)
     }
 }

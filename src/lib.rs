@@ -56,10 +56,14 @@ pub fn analyze_files(paths: &[PathBuf], opts: Options) -> Result<Report, Error> 
     let mut inputs = Vec::with_capacity(paths.len());
     for (i, path) in paths.iter().enumerate() {
         analyzer.begin_input(i);
-        let before = analyzer.seen.unsupported_link_types.clone();
+        let before = analyzer.unsupported().to_vec();
         let mut summary = capture::file::read(path, &mut |pkt| analyzer.packet(pkt))?;
-        for (link, n) in &analyzer.seen.unsupported_link_types {
-            let new = n - before.get(link).copied().unwrap_or(0);
+        for (link, n) in analyzer.unsupported() {
+            let earlier = before
+                .iter()
+                .find(|(l, _)| l == link)
+                .map_or(0, |(_, m)| *m);
+            let new = n - earlier;
             if new > 0 {
                 summary.warnings.push(format!(
                     "{new} packets with link type {link} were not decoded: wsclose reads Ethernet, Linux cooked (SLL/SLL2), BSD loopback and raw IP"
