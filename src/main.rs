@@ -170,8 +170,12 @@ fn live(args: LiveArgs) -> Result<u8, wsclose::error::Error> {
         line.push('\n');
         emit(&line);
     });
-    let (report, _summary, failure) =
+    let (report, summary, failure) =
         wsclose::live_session(&opts, args.limits.options(), &stop, on_event)?;
+    eprintln!(
+        "wsclose: {} packets captured; libpcap received {}, dropped {} (buffer full), interface dropped {}",
+        summary.packets, summary.received, summary.dropped, summary.if_dropped
+    );
     for w in &report.inputs[0].warnings {
         eprintln!("wsclose: {}", terminal(w));
     }
