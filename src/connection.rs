@@ -403,6 +403,17 @@ impl Upper {
 
     fn on_event(&mut self, s: usize, ev: Event<'_>) {
         self.order += 1;
+        if let Event::Gap { offset, len } = ev {
+            let from = self.role(s);
+            self.findings.push(
+                Kind::Gap,
+                Some(from),
+                None,
+                format!(
+                    "{len} bytes of the {from}'s stream at offset {offset} are not in the capture (dropped or cut by the snaplen); nothing is guessed across them"
+                ),
+            );
+        }
         if let App::Start = self.sides[s] {
             self.sides[s] = match ev {
                 Event::Data { bytes, .. } if http::looks_like_request(bytes) => {

@@ -50,11 +50,14 @@ fn end_phrase(e: &TcpEnd) -> String {
 }
 
 /// `closes` and `ends` in any order; they are ordered here by delivery order.
+/// `missing` says the capture lacks part of either stream (a gap, or a direction out of
+/// sync), so a close frame may have been sent without being seen.
 pub fn status(
     closes: &[&CloseFrame],
     ends: &[TcpEnd],
     http_status: Option<u16>,
     upgraded: bool,
+    missing: bool,
 ) -> Status {
     if let Some(code) = http_status.filter(|&c| c != 101) {
         return Status {
@@ -81,13 +84,18 @@ pub fn status(
                     )
                 })
                 .unwrap_or_default();
+            let seen = if missing {
+                "No close frame was seen before {end}, as far as the capture shows: part of the stream is missing from it (see the gap findings), so one may have been sent and lost; without it both applications see 1006."
+            } else {
+                "No close frame was sent before {end}; both applications see 1006."
+            };
             Status {
                 code: Some(1006),
                 name: entry.name.into(),
                 inferred: true,
                 cause: format!(
-                    "No close frame was sent before {}; both applications see 1006.{late} {}",
-                    end_phrase(e),
+                    "{}{late} {}",
+                    seen.replace("{end}", &end_phrase(e)),
                     entry.causes
                 ),
                 fix: entry.fix.into(),
@@ -183,6 +191,68 @@ fn close_status(c: &CloseFrame, closes: &[&CloseFrame]) -> Status {
     }
 }
 
+/// If a quiet spell before a 1006 matches a well-known proxy idle timeout, which one.
+pub fn idle_timeout_match(idle_s: f64) -> Option<&'static str> {
+    if (57.0..=63.0).contains(&idle_s) {
+        Some("about 60 s, the default idle timeout of nginx (proxy_read_timeout) and of AWS load balancers")
+    } else if (97.0..=103.0).contains(&idle_s) {
+        Some("about 100 s, Cloudflare's idle timeout for proxied WebSockets")
+    } else {
+        None
+    }
+}
+
+/// Adds what the capture shows about the quiet spell before a 1006 to its cause and fix.
+pub fn explain_idle(status: &mut Status, idle: &Idle) {
+    if status.code != Some(1006) {
+        return;
+    }
+    let mut s = match idle.last_frame_packet {
+        Some(p) => format!(
+            " The last WebSocket frame was at packet {p}, {:.1} s before TCP ended",
+            idle.seconds
+        ),
+        None => format!(
+            " No WebSocket frame was seen; TCP ended {:.1} s after the handshake",
+            idle.seconds
+        ),
+    };
+    match (idle.last_ping_packet, idle.last_pong_packet) {
+        (None, None) => s.push_str("; no ping or pong was sent at all."),
+        (ping, pong) => {
+            let f = |p: Option<u64>| p.map_or("none".to_string(), |p| format!("packet {p}"));
+            s.push_str(&format!(
+                "; last ping: {}, last pong: {}.",
+                f(ping),
+                f(pong)
+            ));
+        }
+    }
+    if let Some(m) = idle_timeout_match(idle.seconds) {
+        s.push_str(&format!(
+            " That quiet spell is {m}: an intermediary most likely closed the idle connection."
+        ));
+        status.fix = format!(
+            "Keep the connection busy: send a ping (or an application heartbeat) well inside the timeout, for example every 20-30 s, or raise the proxy's idle timeout. {}",
+            status.fix
+        );
+    }
+    let at = status
+        .cause
+        .find("see 1006.")
+        .map_or(0, |i| i + "see 1006.".len());
+    status.cause.insert_str(at, &s);
+}
+
+/// The quiet spell before a connection ended.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Idle {
+    pub seconds: f64,
+    pub last_frame_packet: Option<u64>,
+    pub last_ping_packet: Option<u64>,
+    pub last_pong_packet: Option<u64>,
+}
+
 /// The status the application on side `role` saw: the code in the peer's close frame (1005
 /// if it had none) when it arrived before the peer's direction ended (a FIN from the peer,
 /// or an RST from either side); else 1006 if TCP ended; else none (still open).
@@ -238,6 +308,7 @@ mod tests {
             &[end(Role::Server, EndKind::Fin, 9)],
             Some(101),
             true,
+            false,
         );
         assert_eq!((s.code, s.inferred), (Some(1008), false));
         assert!(s.cause.contains("server closed with 1008"), "{}", s.cause);
@@ -249,13 +320,19 @@ mod tests {
     #[test]
     fn empty_close_is_1005_inferred() {
         let a = close(Role::Client, b"", 3);
-        let s = status(&[&a], &[], Some(101), true);
+        let s = status(&[&a], &[], Some(101), true, false);
         assert_eq!((s.code, s.inferred), (Some(1005), true));
     }
 
     #[test]
     fn tcp_end_before_close_is_1006() {
-        let s = status(&[], &[end(Role::Client, EndKind::Rst, 4)], Some(101), true);
+        let s = status(
+            &[],
+            &[end(Role::Client, EndKind::Rst, 4)],
+            Some(101),
+            true,
+            false,
+        );
         assert_eq!((s.code, s.inferred), (Some(1006), true));
         assert!(
             s.cause.contains("client reset TCP with an RST (packet 4)"),
@@ -268,8 +345,21 @@ mod tests {
             &[end(Role::Client, EndKind::Fin, 4)],
             Some(101),
             true,
+            false,
         );
         assert_eq!(s.code, Some(1006));
+        let lost = status(
+            &[],
+            &[end(Role::Client, EndKind::Fin, 4)],
+            Some(101),
+            true,
+            true,
+        );
+        assert!(
+            lost.cause.contains("may have been sent and lost"),
+            "{}",
+            lost.cause
+        );
         assert_eq!(
             seen_by(
                 Role::Server,
@@ -287,18 +377,64 @@ mod tests {
     }
 
     #[test]
+    fn idle_sixty_seconds_points_at_a_proxy() {
+        let mut s = status(
+            &[],
+            &[end(Role::Server, EndKind::Fin, 4)],
+            Some(101),
+            true,
+            false,
+        );
+        let idle = Idle {
+            seconds: 60.02,
+            last_frame_packet: Some(7),
+            last_ping_packet: None,
+            last_pong_packet: None,
+        };
+        explain_idle(&mut s, &idle);
+        assert!(
+            s.cause.contains("packet 7, 60.0 s before TCP ended"),
+            "{}",
+            s.cause
+        );
+        assert!(s.cause.contains("no ping or pong"), "{}", s.cause);
+        assert!(s.cause.contains("nginx"), "{}", s.cause);
+        assert!(s.fix.starts_with("Keep the connection busy"), "{}", s.fix);
+        let mut s = status(
+            &[],
+            &[end(Role::Server, EndKind::Fin, 4)],
+            Some(101),
+            true,
+            false,
+        );
+        explain_idle(
+            &mut s,
+            &Idle {
+                seconds: 12.0,
+                ..idle
+            },
+        );
+        assert!(
+            !s.cause.contains("That quiet spell") && !s.fix.starts_with("Keep"),
+            "{}",
+            s.cause
+        );
+        assert!(idle_timeout_match(100.4).is_some_and(|m| m.contains("Cloudflare")));
+    }
+
+    #[test]
     fn open_and_refused() {
-        let s = status(&[], &[], Some(101), true);
+        let s = status(&[], &[], Some(101), true, false);
         assert_eq!(s.code, None);
         assert_eq!(s.name, "Open");
-        let s = status(&[], &[], Some(403), false);
+        let s = status(&[], &[], Some(403), false, false);
         assert_eq!((s.code, s.name.as_str()), (None, "Upgrade refused"));
     }
 
     #[test]
     fn truncated_close_is_unknown() {
         let c = CloseFrame::parse(Role::Client, b"", false, 2, 8, Timestamp(0), 8);
-        let s = status(&[&c], &[], Some(101), true);
+        let s = status(&[&c], &[], Some(101), true, false);
         assert_eq!(s.code, None);
         assert!(s.name.starts_with("Unknown"));
     }

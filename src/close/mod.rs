@@ -62,7 +62,9 @@ pub struct CloseFrame {
 }
 
 impl CloseFrame {
-    /// `payload` is what was kept (unmasked); `complete` says whether it is the whole payload.
+    /// `payload` is what was kept (unmasked); `complete` is false when part of the frame is
+    /// missing from the capture. A complete payload may still be kept only in part (a
+    /// control frame far over 125 bytes): its reason is then checked as far as it was kept.
     pub fn parse(
         from: Role,
         payload: &[u8],
@@ -96,8 +98,14 @@ impl CloseFrame {
                 OnWire::Invalid => problems.push(Problem::CodeInvalid),
             }
         }
-        // A reason cut by the capture may end mid-character: only judge a complete one.
-        if complete && simdutf8::basic::from_utf8(reason_bytes).is_err() {
+        // A reason cut by the capture or the keep cap may end mid-character: judge what
+        // is there, forgiving only an unfinished last character where it was cut.
+        let cut = !complete || (payload.len() as u64) < payload_len;
+        let utf8_ok = match simdutf8::compat::from_utf8(reason_bytes) {
+            Ok(_) => true,
+            Err(e) => cut && e.error_len().is_none(),
+        };
+        if !utf8_ok {
             problems.push(Problem::ReasonNotUtf8);
         }
         CloseFrame {

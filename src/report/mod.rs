@@ -12,6 +12,7 @@ pub mod json;
 pub mod table;
 
 use crate::capture::file::InputSummary;
+use crate::capture::Timestamp;
 use crate::close::catalog;
 use crate::close::diagnosis::{self, Status, TcpEnd};
 use crate::close::CloseFrame;
@@ -112,6 +113,8 @@ pub struct ConnectionReport {
     pub seen_by: SeenBy,
     pub findings: Vec<Finding>,
     pub findings_dropped: u64,
+    /// Seconds from the last WebSocket frame (either way) to the first FIN/RST.
+    pub idle_before_end_s: Option<f64>,
     pub first_packet: u64,
     pub last_packet: u64,
     pub start: String,
@@ -119,6 +122,20 @@ pub struct ConnectionReport {
     pub duration_s: f64,
     pub frames: PerSide<Stats>,
     pub tcp: PerSide<Counters>,
+}
+
+/// The later of two (packet, time) marks.
+trait Latest {
+    fn max_by_key_ts(self, other: Self) -> Self;
+}
+
+impl Latest for Option<(u64, Timestamp)> {
+    fn max_by_key_ts(self, other: Self) -> Self {
+        match (self, other) {
+            (Some(a), Some(b)) => Some(if b.1 > a.1 { b } else { a }),
+            (a, b) => a.or(b),
+        }
+    }
 }
 
 impl ConnectionReport {
@@ -143,9 +160,27 @@ impl ConnectionReport {
             .collect();
         let hs = &c.up.handshake;
         let upgraded = hs.status == Some(101) || c.decoder(server_side).is_some();
-        let status = diagnosis::status(&closes, &ends, hs.status, upgraded);
+        let missing = (0..2).any(|s| {
+            c.tcp[s].counters.gaps > 0 || c.decoder(s).is_some_and(|d| d.out_of_sync.is_some())
+        });
+        let mut status = diagnosis::status(&closes, &ends, hs.status, upgraded, missing);
         let first_end = ends.iter().min_by_key(|e| e.order);
         let stats = |s: usize| c.decoder(s).map(|d| d.stats).unwrap_or_default();
+        let (cs, ss) = (stats(client_side), stats(server_side));
+        let latest = |a: Option<(u64, Timestamp)>, b: Option<(u64, Timestamp)>| a.max_by_key_ts(b);
+        let last_frame = latest(cs.last_frame, ss.last_frame);
+        let idle = c.ends.iter().flatten().min_by_key(|e| e.order).map(|end| {
+            let since = last_frame.map_or(c.first_ts, |(_, t)| t);
+            diagnosis::Idle {
+                seconds: end.ts.since(since).max(0.0),
+                last_frame_packet: last_frame.map(|(p, _)| p),
+                last_ping_packet: latest(cs.last_ping, ss.last_ping).map(|(p, _)| p),
+                last_pong_packet: latest(cs.last_pong, ss.last_pong).map(|(p, _)| p),
+            }
+        });
+        if let Some(idle) = &idle {
+            diagnosis::explain_idle(&mut status, idle);
+        }
         ConnectionReport {
             id,
             input: c.input,
@@ -189,14 +224,15 @@ impl ConnectionReport {
             status,
             findings: c.up.findings.items.clone(),
             findings_dropped: c.up.findings.dropped,
+            idle_before_end_s: idle.map(|i| (i.seconds * 1000.0).round() / 1000.0),
             first_packet: c.first_packet,
             last_packet: c.last_packet,
             start: c.first_ts.rfc3339(),
             end: c.last_ts.rfc3339(),
             duration_s: c.last_ts.since(c.first_ts),
             frames: PerSide {
-                client: stats(client_side),
-                server: stats(server_side),
+                client: cs,
+                server: ss,
             },
             tcp: PerSide {
                 client: c.tcp[client_side].counters,

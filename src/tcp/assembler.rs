@@ -160,24 +160,27 @@ impl HalfStream {
         self.check_fin();
     }
 
-    /// The peer acknowledged everything before `ack`: a hole below it will never be filled
-    /// by this capture (rule 6, "ACK past a hole").
+    /// The peer acknowledged everything before `ack`: bytes below it that the capture does
+    /// not hold will never arrive, so they are a gap now (rule 6, "ACK past a hole"), whether
+    /// or not later bytes are already waiting.
     pub fn peer_ack(&mut self, ack: u32, out: &mut impl FnMut(Event<'_>)) {
         let Some(mut acked) = self.offset_of(ack) else {
             return;
         };
         if let Some(fin) = self.fin_at {
+            // The FIN takes a sequence number but is not a byte.
             acked = acked.min(fin as i64);
         }
-        let Some((&first, _)) = self.pending.first_key_value() else {
+        if acked <= self.next as i64 || acked - (self.next as i64) > MAX_AHEAD {
             return;
-        };
-        if acked > self.next as i64 && acked - (self.next as i64) <= MAX_AHEAD {
-            let upto = (acked as u64).min(first);
-            self.gap(upto - self.next, out);
-            self.drain(out);
-            self.check_fin();
         }
+        let upto = match self.pending.first_key_value() {
+            Some((&first, _)) => (acked as u64).min(first),
+            None => acked as u64,
+        };
+        self.gap(upto - self.next, out);
+        self.drain(out);
+        self.check_fin();
     }
 
     /// End of input (or an RST): deliver everything held, with gaps over the holes.

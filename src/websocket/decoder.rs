@@ -15,7 +15,7 @@
 use super::frame::{parse_header, unmask, FrameHeader, Opcode, MAX_HEADER_LEN};
 use super::utf8::Utf8Stream;
 use crate::capture::Timestamp;
-use crate::close::CloseFrame;
+use crate::close::{CloseFrame, Problem};
 use crate::finding::{Findings, Kind};
 use crate::flow::Role;
 use crate::tcp::Event;
@@ -381,6 +381,10 @@ impl Decoder {
         f.pos += chunk.len() as u64;
         self.stats.payload_bytes += chunk.len() as u64;
         if f.h.opcode.is_control() {
+            if f.truncated {
+                // Bytes after a hole are never joined to bytes before it.
+                return;
+            }
             let room = MAX_CONTROL_KEEP.saturating_sub(f.control.len());
             let keep = &chunk[..chunk.len().min(room)];
             let at_len = f.control.len();
@@ -487,17 +491,19 @@ impl Decoder {
             Some(a) => (a.packet, a.ts, a.order),
             None => (0, Timestamp(0), u64::MAX),
         };
-        let kept_all = f.control.len() as u64 == f.h.payload_len && !f.truncated;
+        // `control` may be shorter than the payload because of the keep cap (not a capture
+        // problem) or a gap (`truncated`).
         let close = CloseFrame::parse(
             self.from,
             &f.control,
-            kept_all,
+            !f.truncated,
             f.h.payload_len,
             packet,
             ts,
             order,
         );
-        if !close.problems.is_empty() {
+        // A capture that lost part of the frame is a note (already made), not the sender's fault.
+        if close.problems.iter().any(|p| *p != Problem::Truncated) {
             findings.push(
                 Kind::MalformedClose,
                 Some(self.from),
@@ -507,6 +513,7 @@ impl Decoder {
                     close
                         .problems
                         .iter()
+                        .filter(|p| **p != Problem::Truncated)
                         .map(|p| p.as_str())
                         .collect::<Vec<_>>()
                         .join(", ")
