@@ -15,6 +15,7 @@ use crate::http::{self, Parsed};
 use crate::tcp::assembler::{HalfStream, Limits};
 use crate::tcp::Event;
 use crate::websocket::decoder::{Decoder, Origin};
+use crate::websocket::deflate::{self, Inflater};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -77,6 +78,8 @@ pub struct Handshake {
     pub extensions: Option<String>,
     pub accept: Option<String>,
     pub deflate: bool,
+    /// permessage-deflate parameters the server agreed to.
+    pub deflate_params: Option<deflate::Params>,
 }
 
 impl Handshake {
@@ -523,10 +526,25 @@ impl Upper {
                     hs.accept = r.accept;
                     if r.status == 101 {
                         let deflate = hs.deflate;
+                        hs.deflate_params =
+                            hs.extensions.as_deref().and_then(deflate::parse_params);
+                        let params = hs.deflate_params;
                         if let Some(App::Ws(other)) = self.sides.get_mut(1 - s) {
                             other.deflate = deflate;
+                            if let Some(p) = params {
+                                other.set_inflater(Inflater::new(
+                                    p.client_no_context_takeover,
+                                    deflate::DEFAULT_CAP,
+                                ));
+                            }
                         }
                         let mut dec = Box::new(Decoder::new(role, deflate));
+                        if let Some(p) = params {
+                            dec.set_inflater(Inflater::new(
+                                p.server_no_context_takeover,
+                                deflate::DEFAULT_CAP,
+                            ));
+                        }
                         dec.data(&buf[n..], at, &mut self.findings);
                         self.sides[s] = App::Ws(dec);
                         if hs.accept_valid() == Some(false) {
@@ -570,6 +588,12 @@ impl Upper {
                     hs.offered_protocols = r.protocols;
                     hs.offered_extensions = r.extensions;
                     let mut dec = Box::new(Decoder::new(role, hs.deflate));
+                    if let Some(p) = hs.deflate_params {
+                        dec.set_inflater(Inflater::new(
+                            p.client_no_context_takeover,
+                            deflate::DEFAULT_CAP,
+                        ));
+                    }
                     dec.data(&buf[n..], at, &mut self.findings);
                     self.sides[s] = App::Ws(dec);
                 }

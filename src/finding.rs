@@ -29,6 +29,10 @@ pub enum Kind {
     FrameAfterClose,
     // §5.5.1, §7.4: close payloads.
     MalformedClose,
+    // RFC 7692: permessage-deflate.
+    InflateFailed,
+    InflateCapHit,
+    InflateStopped,
     // §4: the handshake.
     AcceptMismatch,
     UpgradeRefused,
@@ -57,6 +61,9 @@ impl Kind {
             Kind::InvalidUtf8Text => "invalid-utf8-text",
             Kind::FrameAfterClose => "frame-after-close",
             Kind::MalformedClose => "malformed-close",
+            Kind::InflateFailed => "inflate-failed",
+            Kind::InflateCapHit => "inflate-cap-hit",
+            Kind::InflateStopped => "inflate-stopped",
             Kind::AcceptMismatch => "accept-mismatch",
             Kind::UpgradeRefused => "upgrade-refused",
             Kind::Gap => "gap",
@@ -79,6 +86,8 @@ impl Kind {
                 | Kind::BufferCapHit
                 | Kind::HandshakeNotCaptured
                 | Kind::UpgradeRefused
+                | Kind::InflateCapHit
+                | Kind::InflateStopped
         )
     }
 }

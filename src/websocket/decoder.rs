@@ -12,6 +12,7 @@
 //! mask position moves on); a gap over a header puts the direction out of sync, and nothing
 //! more is decoded from it — no frame, no code is guessed (REASSEMBLY.md rule 8).
 
+use super::deflate::{InflateError, Inflater};
 use super::frame::{parse_header, unmask, FrameHeader, Opcode, MAX_HEADER_LEN};
 use super::utf8::Utf8Stream;
 use crate::capture::Timestamp;
@@ -44,6 +45,9 @@ pub struct Stats {
     pub last_ping: Option<(u64, Timestamp)>,
     #[serde(skip)]
     pub last_pong: Option<(u64, Timestamp)>,
+    /// The last complete data message: (opcode, size, packet where it ended).
+    #[serde(skip)]
+    pub last_message: Option<(Opcode, u64, u64)>,
 }
 
 #[derive(Debug)]
@@ -58,11 +62,41 @@ struct Frame {
 #[derive(Debug)]
 struct Message {
     opcode: Opcode,
+    /// Payload bytes on the wire.
     len: u64,
     compressed: bool,
+    /// Being inflated (compressed, an inflater is available, nothing went wrong yet).
+    inflate: bool,
+    /// Inflated bytes so far.
+    inflated: u64,
     utf8: Option<Utf8Stream>,
     truncated: bool,
     invalid_reported: bool,
+}
+
+/// Feeds a piece of a text message's (inflated) payload to its UTF-8 check; the first
+/// invalid byte becomes one finding.
+fn check_utf8(m: &mut Message, from: Role, piece: &[u8], packet: u64, findings: &mut Findings) {
+    let Some(v) = m.utf8.as_mut() else {
+        return;
+    };
+    if let Err(off) = v.push(piece) {
+        m.utf8 = None;
+        if !m.invalid_reported {
+            m.invalid_reported = true;
+            let what = if m.compressed {
+                "inflated text message"
+            } else {
+                "text message"
+            };
+            findings.push(
+                Kind::InvalidUtf8Text,
+                Some(from),
+                Some(packet),
+                format!("{what} is not valid UTF-8 at message byte {off} (RFC 6455 §8.1: the receiver must close with 1007)"),
+            );
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -70,6 +104,8 @@ pub struct Decoder {
     from: Role,
     /// permessage-deflate was negotiated: RSV1 may be set on a message's first frame.
     pub deflate: bool,
+    /// Inflates compressed messages, when the handshake told how (RFC 7692).
+    inflater: Option<Inflater>,
     hdr: [u8; MAX_HEADER_LEN],
     hdr_len: usize,
     frame: Option<Frame>,
@@ -100,6 +136,7 @@ impl Decoder {
         Decoder {
             from,
             deflate,
+            inflater: None,
             hdr: [0; MAX_HEADER_LEN],
             hdr_len: 0,
             frame: None,
@@ -112,6 +149,12 @@ impl Decoder {
             stats: Stats::default(),
             last: None,
         }
+    }
+
+    /// Inflate this direction's compressed messages with `inflater`.
+    pub fn set_inflater(&mut self, inflater: Inflater) {
+        self.deflate = true;
+        self.inflater = Some(inflater);
     }
 
     /// A message is open (fragmented or a frame in progress) — for "partial message" notes.
@@ -195,6 +238,23 @@ impl Decoder {
                         m.truncated = true;
                         m.len += len;
                         m.utf8 = None;
+                        if m.inflate {
+                            // The window is lost with the missing bytes (REASSEMBLY.md rule 8).
+                            m.inflate = false;
+                            self.inflater = self
+                                .inflater
+                                .as_ref()
+                                .filter(|i| i.resets_each_message())
+                                .map(|i| Inflater::new(true, i.cap()));
+                            if self.inflater.is_none() {
+                                findings.push(
+                                    Kind::InflateStopped,
+                                    Some(self.from),
+                                    None,
+                                    "part of a compressed message is missing, and the sender keeps its compression window between messages: later messages of this direction cannot be inflated".into(),
+                                );
+                            }
+                        }
                     }
                 }
                 findings.push(
@@ -354,12 +414,15 @@ impl Decoder {
                 );
             }
             let compressed = self.deflate && h.rsv1();
+            let inflate = compressed && self.inflater.is_some();
             self.msg = Some(Message {
                 opcode: op,
                 len: 0,
                 compressed,
-                // Compressed text is checked after inflating (issue 4); until then, not here.
-                utf8: (op == Opcode::TEXT && !compressed).then(Utf8Stream::new),
+                inflate,
+                inflated: 0,
+                // Compressed text is checked once inflated; without an inflater, not at all.
+                utf8: (op == Opcode::TEXT && (!compressed || inflate)).then(Utf8Stream::new),
                 truncated: false,
                 invalid_reported: false,
             });
@@ -401,29 +464,56 @@ impl Decoder {
             return;
         };
         m.len += chunk.len() as u64;
-        if let Some(v) = m.utf8.as_mut() {
-            let res = match f.h.mask {
-                Some(key) => {
-                    self.scratch.clear();
-                    self.scratch.extend_from_slice(chunk);
-                    unmask(&mut self.scratch, key, start);
-                    v.push(&self.scratch)
-                }
-                None => v.push(chunk),
-            };
-            if let Err(off) = res {
-                m.utf8 = None;
-                if !m.invalid_reported {
-                    m.invalid_reported = true;
-                    findings.push(
-                        Kind::InvalidUtf8Text,
-                        Some(self.from),
-                        Some(at.packet),
-                        format!("text message is not valid UTF-8 at message byte {off} (RFC 6455 §8.1: the receiver must close with 1007)"),
-                    );
-                }
-            }
+        if m.utf8.is_none() && !m.inflate {
+            return;
         }
+        let data: &[u8] = match f.h.mask {
+            Some(key) => {
+                self.scratch.clear();
+                self.scratch.extend_from_slice(chunk);
+                unmask(&mut self.scratch, key, start);
+                &self.scratch
+            }
+            None => chunk,
+        };
+        let from = self.from;
+        if !m.inflate {
+            check_utf8(m, from, data, at.packet, findings);
+            return;
+        }
+        let Some(inf) = self.inflater.as_mut() else {
+            return;
+        };
+        let mut inflated = 0u64;
+        let res = inf.chunk(data, &mut |piece| {
+            inflated += piece.len() as u64;
+            check_utf8(m, from, piece, at.packet, findings);
+        });
+        m.inflated += inflated;
+        if let Err(e) = res {
+            self.inflate_failed(e, at.packet, findings);
+        }
+    }
+
+    /// A compressed message could not be inflated: say why, and stop inflating this
+    /// direction (its window no longer matches the sender's).
+    fn inflate_failed(&mut self, e: InflateError, packet: u64, findings: &mut Findings) {
+        if let Some(m) = self.msg.as_mut() {
+            m.inflate = false;
+            m.utf8 = None;
+        }
+        self.inflater = None;
+        let (kind, detail) = match e {
+            InflateError::Corrupt(why) => (
+                Kind::InflateFailed,
+                format!("a compressed message does not inflate ({why}); RFC 7692 §8: the receiver must fail the connection (libraries close with 1007 or 1002). Later messages of this direction are not inflated"),
+            ),
+            InflateError::TooLarge { cap } => (
+                Kind::InflateCapHit,
+                format!("a compressed message inflates past {} MiB; inflating stopped there (a decompression bomb, or a very large message). Later messages of this direction are not inflated", cap >> 20),
+            ),
+        };
+        findings.push(kind, Some(self.from), Some(packet), detail);
     }
 
     fn maybe_end_frame(&mut self, at: Origin, findings: &mut Findings) {
@@ -453,6 +543,20 @@ impl Decoder {
             _ if op.is_reserved() => {}
             _ => {
                 if f.h.fin {
+                    if self.msg.as_ref().is_some_and(|m| m.inflate) {
+                        if let (Some(m), Some(inf)) = (self.msg.as_mut(), self.inflater.as_mut()) {
+                            let from = self.from;
+                            let mut inflated = 0u64;
+                            let res = inf.end_message(&mut |piece| {
+                                inflated += piece.len() as u64;
+                                check_utf8(m, from, piece, at.packet, findings);
+                            });
+                            m.inflated += inflated;
+                            if let Err(e) = res {
+                                self.inflate_failed(e, at.packet, findings);
+                            }
+                        }
+                    }
                     if let Some(mut m) = self.msg.take() {
                         if let Some(v) = m.utf8.as_mut() {
                             if let Err(off) = v.finish() {
@@ -473,9 +577,12 @@ impl Decoder {
                         } else if m.opcode == Opcode::BINARY {
                             self.stats.binary_messages += 1;
                         }
-                        if self.stats.largest_message.is_none_or(|(l, _)| m.len > l) {
-                            self.stats.largest_message = Some((m.len, at.packet));
+                        // Size limits apply to what the application gets: the inflated size.
+                        let size = if m.inflate { m.inflated } else { m.len };
+                        if self.stats.largest_message.is_none_or(|(l, _)| size > l) {
+                            self.stats.largest_message = Some((size, at.packet));
                         }
+                        self.stats.last_message = Some((m.opcode, size, at.packet));
                     }
                 }
             }
@@ -521,5 +628,119 @@ impl Decoder {
             );
         }
         self.closes.push(close);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::{Compress, Compression, FlushCompress};
+
+    fn at(packet: u64) -> Origin {
+        Origin {
+            packet,
+            ts: Timestamp(0),
+            order: packet,
+        }
+    }
+
+    /// An unmasked server frame.
+    fn frame(b0: u8, payload: &[u8]) -> Vec<u8> {
+        let mut f = vec![b0];
+        match payload.len() {
+            n if n < 126 => f.push(n as u8),
+            n => {
+                f.push(126);
+                f.extend_from_slice(&(n as u16).to_be_bytes());
+            }
+        }
+        f.extend_from_slice(payload);
+        f
+    }
+
+    /// Compress like a permessage-deflate sender (sync flush, tail stripped).
+    fn deflate(c: &mut Compress, msg: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(msg.len() * 2 + 64);
+        c.compress_vec(msg, &mut out, FlushCompress::Sync).unwrap();
+        out.truncate(out.len() - 4);
+        out
+    }
+
+    fn server_with_inflater() -> Decoder {
+        let mut d = Decoder::new(Role::Server, true);
+        d.set_inflater(Inflater::new(false, 1 << 20));
+        d
+    }
+
+    fn kinds(f: &Findings) -> Vec<Kind> {
+        f.items.iter().map(|f| f.kind).collect()
+    }
+
+    #[test]
+    fn compressed_text_is_inflated_and_checked_across_messages() {
+        let mut c = Compress::new(Compression::default(), false);
+        let mut d = server_with_inflater();
+        let mut f = Findings::default();
+        let m1 = deflate(&mut c, "grüße, grüße, grüße, grüße".as_bytes());
+        let m2 = deflate(&mut c, "grüße again".as_bytes());
+        d.data(&frame(0xC1, &m1), at(1), &mut f);
+        d.data(&frame(0xC1, &m2), at(2), &mut f);
+        assert!(f.items.is_empty(), "{:?}", f.items);
+        assert_eq!(d.stats.messages, 2);
+        assert_eq!(d.stats.compressed_messages, 2);
+        // Sizes are the inflated ones.
+        assert_eq!(
+            d.stats.largest_message,
+            Some(("grüße, grüße, grüße, grüße".len() as u64, 1))
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_inside_compressed_text_is_found_after_inflating() {
+        let mut c = Compress::new(Compression::default(), false);
+        let mut d = server_with_inflater();
+        let mut f = Findings::default();
+        let m = deflate(&mut c, b"ok so far \xc3\x28 then bad");
+        d.data(&frame(0xC1, &m), at(5), &mut f);
+        assert_eq!(kinds(&f), vec![Kind::InvalidUtf8Text]);
+        assert_eq!(f.items[0].packet, Some(5));
+        assert!(
+            f.items[0]
+                .detail
+                .contains("inflated text message is not valid UTF-8 at message byte 10"),
+            "{}",
+            f.items[0].detail
+        );
+    }
+
+    #[test]
+    fn corrupt_compressed_data_is_a_finding_and_stops_inflating() {
+        let mut d = server_with_inflater();
+        let mut f = Findings::default();
+        d.data(&frame(0xC1, b"\xff\xff\xff\xff\xff\xff"), at(3), &mut f);
+        assert_eq!(kinds(&f), vec![Kind::InflateFailed]);
+        // The decoder stays in sync: a later close frame is still read.
+        d.data(&frame(0x88, b"\x03\xefbad data"), at(4), &mut f);
+        assert_eq!(d.closes[0].code, Some(1007));
+    }
+
+    #[test]
+    fn a_decompression_bomb_hits_the_cap() {
+        let mut c = Compress::new(Compression::best(), false);
+        let mut d = server_with_inflater();
+        let mut f = Findings::default();
+        let bomb = deflate(&mut c, &vec![b'a'; 4 << 20]);
+        assert!(bomb.len() < 65_000);
+        d.data(&frame(0xC2, &bomb), at(9), &mut f);
+        assert_eq!(kinds(&f), vec![Kind::InflateCapHit]);
+    }
+
+    #[test]
+    fn without_an_inflater_compressed_text_is_not_judged() {
+        let mut d = Decoder::new(Role::Server, true);
+        let mut f = Findings::default();
+        d.data(&frame(0xC1, b"\xff\xfe not deflate"), at(1), &mut f);
+        assert!(f.items.is_empty());
+        assert_eq!(d.stats.compressed_messages, 1);
     }
 }

@@ -2,6 +2,7 @@
 //! UTF-8 validation (`utf8`) and the per-direction streaming decoder (`decoder`).
 
 pub mod decoder;
+pub mod deflate;
 pub mod frame;
 pub mod probe;
 pub mod utf8;
