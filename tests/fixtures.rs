@@ -565,3 +565,52 @@ fn stdin_input() {
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(r["connections"][0]["status"]["code"], 1008);
 }
+
+#[test]
+fn evidence_points_at_the_frame_behind_each_status() {
+    let cases: [(&str, &[u64], &str); 6] = [
+        ("python-close-1002.pcap", &[10], "unmasked-client-frame"),
+        (
+            "python-close-1007.pcap",
+            &[10],
+            "not valid UTF-8 at message byte 0",
+        ),
+        (
+            "python-close-1009.pcap",
+            &[8],
+            "largest message from the client was 100 bytes",
+        ),
+        (
+            "node-close-1003.pcap",
+            &[10],
+            "last message before the close was binary (4 bytes",
+        ),
+        ("node-close-empty.pcap", &[9], "no status code"),
+        (
+            "python-no-close-rst.pcap",
+            &[10],
+            "client reset TCP with an RST",
+        ),
+    ];
+    for (file, packets, text) in cases {
+        let path = format!("{}/fixtures/{file}", env!("CARGO_MANIFEST_DIR"));
+        let r = run_json(&["analyze", "--format", "json", &path]);
+        let e = &r["connections"][0]["evidence"];
+        let got: Vec<u64> = e["packets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_u64().unwrap())
+            .collect();
+        assert_eq!(got, packets, "{file}: {e}");
+        assert!(e["summary"].as_str().unwrap().contains(text), "{file}: {e}");
+        assert_eq!(e["consistent"], true, "{file}");
+    }
+    // A clean 1000 close needs no evidence.
+    let path = format!(
+        "{}/fixtures/python-close-1000-client.pcap",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let r = run_json(&["analyze", "--format", "json", &path]);
+    assert!(r["connections"][0]["evidence"].is_null());
+}

@@ -11,7 +11,9 @@
 use super::catalog;
 use super::CloseFrame;
 use crate::connection::EndKind;
+use crate::finding::{Finding, Kind};
 use crate::flow::Role;
+use crate::websocket::decoder::Stats;
 use serde::Serialize;
 
 /// How one side ended its half of the TCP connection.
@@ -251,6 +253,166 @@ pub struct Idle {
     pub last_frame_packet: Option<u64>,
     pub last_ping_packet: Option<u64>,
     pub last_pong_packet: Option<u64>,
+}
+
+/// What the capture shows that explains (or contradicts) the status, with packet numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    /// One line, for the table.
+    pub summary: String,
+    /// The packets that show it.
+    pub packets: Vec<u64>,
+    /// False when the code and the capture disagree (e.g. a 1002 with no violation visible).
+    pub consistent: bool,
+}
+
+/// Facts about a connection that evidence is drawn from.
+#[derive(Debug, Clone, Copy)]
+pub struct Facts<'a> {
+    /// The first close frame on the wire, if any.
+    pub first_close: Option<&'a CloseFrame>,
+    pub findings: &'a [Finding],
+    /// Frame statistics of what the client sent, and of what the server sent.
+    pub client: &'a Stats,
+    pub server: &'a Stats,
+    pub first_end: Option<TcpEnd>,
+    pub idle: Option<Idle>,
+    /// Part of a stream is missing from the capture.
+    pub missing: bool,
+}
+
+impl Facts<'_> {
+    fn sent_by(&self, r: Role) -> &Stats {
+        match r {
+            Role::Client => self.client,
+            Role::Server => self.server,
+        }
+    }
+}
+
+/// The evidence for `status`: for 1002 the violations that preceded it, for 1007 the
+/// offending message, for 1009 the largest message, for 1003 the message type before it,
+/// for 1005 the empty close frame, for 1006 how TCP ended and the quiet spell before it.
+pub fn evidence(status: &Status, f: &Facts<'_>) -> Option<Evidence> {
+    let code = status.code?;
+    if code == 1006 {
+        let e = f.first_end?;
+        let mut summary = end_phrase(&e);
+        if let Some(idle) = f.idle {
+            summary.push_str(&format!(", {:.1} s after the last frame", idle.seconds));
+            if idle_timeout_match(idle.seconds).is_some() {
+                summary.push_str(" (a proxy idle timeout?)");
+            }
+        }
+        return Some(Evidence {
+            summary,
+            packets: vec![e.packet],
+            consistent: true,
+        });
+    }
+    let close = f.first_close?;
+    let peer = close.from.peer();
+    let before = |x: &&Finding| x.from == Some(peer) && x.packet.is_none_or(|p| p <= close.packet);
+    let unseen = |what: &str| {
+        let why = if f.missing {
+            "part of the capture is missing, so it may be there"
+        } else {
+            "the code and the capture disagree"
+        };
+        Evidence {
+            summary: format!(
+                "no {what} from the {peer} is visible before the close (packet {}): {why}",
+                close.packet
+            ),
+            packets: vec![close.packet],
+            consistent: f.missing,
+        }
+    };
+    let listed = |items: Vec<&Finding>| {
+        let mut packets: Vec<u64> = items.iter().filter_map(|x| x.packet).collect();
+        packets.dedup();
+        let mut kinds: Vec<&str> = items.iter().map(|x| x.kind.as_str()).collect();
+        kinds.dedup();
+        Evidence {
+            summary: format!(
+                "the {peer} broke the protocol first: {} (packet{} {})",
+                kinds.join(", "),
+                if packets.len() == 1 { "" } else { "s" },
+                packets
+                    .iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            packets,
+            consistent: true,
+        }
+    };
+    match code {
+        1002 => {
+            let v: Vec<&Finding> = f
+                .findings
+                .iter()
+                .filter(before)
+                .filter(|x| x.kind.is_violation() && x.kind != Kind::InvalidUtf8Text)
+                .collect();
+            Some(if v.is_empty() { unseen("protocol violation") } else { listed(v) })
+        }
+        1007 => {
+            let v: Vec<&Finding> = f
+                .findings
+                .iter()
+                .filter(before)
+                .filter(|x| matches!(x.kind, Kind::InvalidUtf8Text | Kind::InflateFailed))
+                .collect();
+            Some(match v.first() {
+                None => unseen("invalid UTF-8 text or undecodable compressed message"),
+                Some(x) => Evidence {
+                    summary: format!("the {peer}'s message at packet {}: {}", x.packet.unwrap_or(0), x.detail),
+                    packets: x.packet.into_iter().collect(),
+                    consistent: true,
+                },
+            })
+        }
+        1009 => {
+            let sent = f.sent_by(peer);
+            let (what, size, packet) = match (sent.largest_message, sent.largest_frame) {
+                (Some((size, packet)), _) => ("message".to_string(), size, packet),
+                (None, Some((size, packet, op))) => (format!("frame ({op})"), size, packet),
+                (None, None) => return Some(unseen("message")),
+            };
+            Some(Evidence {
+                summary: format!(
+                    "the largest {what} from the {peer} was {size} bytes (packet {packet}); the {} closed because it is over its limit",
+                    close.from
+                ),
+                packets: vec![packet],
+                consistent: true,
+            })
+        }
+        1003 => f.sent_by(peer).last_message.map(|(op, size, packet)| Evidence {
+            summary: format!("the {peer}'s last message before the close was {op} ({size} bytes, packet {packet})"),
+            packets: vec![packet],
+            consistent: true,
+        }),
+        1005 => Some(Evidence {
+            summary: format!(
+                "the {} sent a close frame with no status code (packet {}): close() was called without a code",
+                close.from, close.packet
+            ),
+            packets: vec![close.packet],
+            consistent: true,
+        }),
+        _ => {
+            let v: Vec<&Finding> = f
+                .findings
+                .iter()
+                .filter(before)
+                .filter(|x| x.kind.is_violation())
+                .collect();
+            (!v.is_empty()).then(|| listed(v))
+        }
+    }
 }
 
 /// The status the application on side `role` saw: the code in the peer's close frame (1005

@@ -109,6 +109,8 @@ pub struct ConnectionReport {
     pub tcp_end_by: Option<Role>,
     pub tcp_end_packet: Option<u64>,
     pub status: Status,
+    /// What in the capture explains the status (or contradicts it), with packet numbers.
+    pub evidence: Option<diagnosis::Evidence>,
     /// The status each application saw (the peer's code, 1005, 1006, or null while open).
     pub seen_by: SeenBy,
     pub findings: Vec<Finding>,
@@ -164,7 +166,6 @@ impl ConnectionReport {
             c.tcp[s].counters.gaps > 0 || c.decoder(s).is_some_and(|d| d.out_of_sync.is_some())
         });
         let mut status = diagnosis::status(&closes, &ends, hs.status, upgraded, missing);
-        let first_end = ends.iter().min_by_key(|e| e.order);
         let stats = |s: usize| c.decoder(s).map(|d| d.stats).unwrap_or_default();
         let (cs, ss) = (stats(client_side), stats(server_side));
         let latest = |a: Option<(u64, Timestamp)>, b: Option<(u64, Timestamp)>| a.max_by_key_ts(b);
@@ -181,6 +182,19 @@ impl ConnectionReport {
         if let Some(idle) = &idle {
             diagnosis::explain_idle(&mut status, idle);
         }
+        let first_end = ends.iter().min_by_key(|e| e.order).copied();
+        let evidence = diagnosis::evidence(
+            &status,
+            &diagnosis::Facts {
+                first_close: closes.first().copied(),
+                findings: &c.up.findings.items,
+                client: &cs,
+                server: &ss,
+                first_end,
+                idle,
+                missing,
+            },
+        );
         ConnectionReport {
             id,
             input: c.input,
@@ -222,6 +236,7 @@ impl ConnectionReport {
                 server: diagnosis::seen_by(Role::Server, &closes, &ends),
             },
             status,
+            evidence,
             findings: c.up.findings.items.clone(),
             findings_dropped: c.up.findings.dropped,
             idle_before_end_s: idle.map(|i| (i.seconds * 1000.0).round() / 1000.0),

@@ -118,7 +118,17 @@ pub fn render(report: &Report, width: Option<u16>) -> String {
                 if notes == 1 { "" } else { "s" }
             );
         }
-        let cause = format!(
+        let mut cause = String::new();
+        if let Some(e) = &c.evidence {
+            let mark = if e.consistent {
+                "Evidence"
+            } else {
+                "⚠ Evidence"
+            };
+            let _ = writeln!(cause, "{mark}: {}", terminal(&e.summary));
+        }
+        let _ = write!(
+            cause,
             "{}\nFix: {}",
             terminal(&c.status.cause),
             terminal(&c.status.fix)

@@ -45,6 +45,9 @@ pub struct Stats {
     pub last_ping: Option<(u64, Timestamp)>,
     #[serde(skip)]
     pub last_pong: Option<(u64, Timestamp)>,
+    /// Largest single frame's payload: (bytes, packet, opcode).
+    #[serde(skip)]
+    pub largest_frame: Option<(u64, u64, Opcode)>,
     /// The last complete data message: (opcode, size, packet where it ended).
     #[serde(skip)]
     pub last_message: Option<(Opcode, u64, u64)>,
@@ -529,6 +532,13 @@ impl Decoder {
         };
         self.stats.frames += 1;
         self.stats.last_frame = Some((at.packet, at.ts));
+        if self
+            .stats
+            .largest_frame
+            .is_none_or(|(l, _, _)| f.h.payload_len > l)
+        {
+            self.stats.largest_frame = Some((f.h.payload_len, at.packet, f.h.opcode));
+        }
         let op = f.h.opcode;
         match op {
             Opcode::CLOSE => self.record_close(f, Some(at), findings),
