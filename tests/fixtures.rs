@@ -614,3 +614,34 @@ fn evidence_points_at_the_frame_behind_each_status() {
     let r = run_json(&["analyze", "--format", "json", &path]);
     assert!(r["connections"][0]["evidence"].is_null());
 }
+
+#[test]
+fn closing_handshake_who_started_who_replied_who_closed_tcp() {
+    let path = format!(
+        "{}/fixtures/python-close-1000-client.pcap",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let r = run_json(&["analyze", "--format", "json", &path]);
+    let h = &r["connections"][0]["close_handshake"];
+    assert_eq!(h["initiator"], "client");
+    assert_eq!(
+        (
+            h["reply"].as_bool(),
+            h["reply_code"].as_u64(),
+            h["echoed"].as_bool()
+        ),
+        (Some(true), Some(1000), Some(true))
+    );
+    assert_eq!(h["tcp_closed_first_by"], "server");
+    // Node's ws client closes TCP before the server does.
+    let path = format!(
+        "{}/fixtures/node-close-1008.pcap",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let r = run_json(&["analyze", "--format", "json", &path]);
+    let h = &r["connections"][0]["close_handshake"];
+    assert_eq!(
+        (h["initiator"].as_str(), h["tcp_closed_first_by"].as_str()),
+        (Some("server"), Some("client"))
+    );
+}

@@ -415,6 +415,39 @@ pub fn evidence(status: &Status, f: &Facts<'_>) -> Option<Evidence> {
     }
 }
 
+/// The closing handshake (RFC 6455 §5.5.1, §7.1.1-§7.1.4): who started it, how the peer
+/// answered, and who closed TCP first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CloseHandshake {
+    pub initiator: Role,
+    /// The peer's close frame, if it sent one: its code (null for an empty one).
+    pub reply: bool,
+    pub reply_code: Option<u16>,
+    /// The reply carried the same code as the initiator's frame (the usual, polite answer).
+    pub echoed: bool,
+    /// Seconds from the initiator's close frame to the reply.
+    pub reply_after_s: Option<f64>,
+    /// Who ended TCP first after the close frames (RFC 6455 §7.1.1: the server should).
+    pub tcp_closed_first_by: Option<Role>,
+}
+
+pub fn close_handshake(closes: &[&CloseFrame], ends: &[TcpEnd]) -> Option<CloseHandshake> {
+    let first = closes.iter().min_by_key(|c| c.order)?;
+    let reply = closes
+        .iter()
+        .filter(|c| c.from != first.from)
+        .min_by_key(|c| c.order);
+    let first_end = ends.iter().min_by_key(|e| e.order);
+    Some(CloseHandshake {
+        initiator: first.from,
+        reply: reply.is_some(),
+        reply_code: reply.and_then(|r| r.code),
+        echoed: reply.is_some_and(|r| r.code == first.code),
+        reply_after_s: reply.map(|r| (r.ts.since(first.ts) * 1e6).round() / 1e6),
+        tcp_closed_first_by: first_end.filter(|e| e.order > first.order).map(|e| e.by),
+    })
+}
+
 /// The status the application on side `role` saw: the code in the peer's close frame (1005
 /// if it had none) when it arrived before the peer's direction ended (a FIN from the peer,
 /// or an RST from either side); else 1006 if TCP ended; else none (still open).
@@ -582,6 +615,19 @@ mod tests {
             s.cause
         );
         assert!(idle_timeout_match(100.4).is_some_and(|m| m.contains("Cloudflare")));
+    }
+
+    #[test]
+    fn closing_handshake() {
+        let a = close(Role::Client, b"\x03\xe8bye", 3);
+        let b = close(Role::Server, b"\x03\xe9", 5);
+        let h = close_handshake(&[&b, &a], &[end(Role::Client, EndKind::Fin, 7)]).unwrap();
+        assert_eq!(h.initiator, Role::Client);
+        assert_eq!((h.reply, h.reply_code, h.echoed), (true, Some(1001), false));
+        assert_eq!(h.tcp_closed_first_by, Some(Role::Client));
+        let h = close_handshake(&[&a], &[]).unwrap();
+        assert!(!h.reply && h.tcp_closed_first_by.is_none());
+        assert!(close_handshake(&[], &[]).is_none());
     }
 
     #[test]

@@ -113,6 +113,8 @@ pub struct ConnectionReport {
     pub evidence: Option<diagnosis::Evidence>,
     /// The status each application saw (the peer's code, 1005, 1006, or null while open).
     pub seen_by: SeenBy,
+    /// The closing handshake, when a close frame was sent.
+    pub close_handshake: Option<diagnosis::CloseHandshake>,
     pub findings: Vec<Finding>,
     pub findings_dropped: u64,
     /// Seconds from the last WebSocket frame (either way) to the first FIN/RST.
@@ -235,6 +237,7 @@ impl ConnectionReport {
                 client: diagnosis::seen_by(Role::Client, &closes, &ends),
                 server: diagnosis::seen_by(Role::Server, &closes, &ends),
             },
+            close_handshake: diagnosis::close_handshake(&closes, &ends),
             status,
             evidence,
             findings: c.up.findings.items.clone(),
