@@ -516,6 +516,7 @@ impl Upper {
                 Parsed::Invalid => self.sides[s] = App::Off,
                 Parsed::Done(r, n) => {
                     let role = self.role(s);
+                    let problems = r.problems();
                     let hs = &mut self.handshake;
                     hs.status = Some(r.status);
                     hs.response_packet = Some(packet);
@@ -525,6 +526,14 @@ impl Upper {
                     hs.extensions = r.extensions;
                     hs.accept = r.accept;
                     if r.status == 101 {
+                        for problem in problems {
+                            self.findings.push(
+                                Kind::HandshakeInvalid,
+                                Some(Role::Server),
+                                Some(packet),
+                                format!("{problem} (RFC 6455 §4.2.2)"),
+                            );
+                        }
                         let deflate = hs.deflate;
                         hs.deflate_params =
                             hs.extensions.as_deref().and_then(deflate::parse_params);
@@ -577,6 +586,14 @@ impl Upper {
                 Parsed::Partial => self.sides[s] = App::Http(buf),
                 Parsed::Invalid => self.sides[s] = App::Off,
                 Parsed::Done(r, n) if r.is_websocket_upgrade() => {
+                    for problem in r.problems() {
+                        self.findings.push(
+                            Kind::HandshakeInvalid,
+                            Some(Role::Client),
+                            Some(packet),
+                            format!("{problem} (RFC 6455 §4.1)"),
+                        );
+                    }
                     let role = self.role(s);
                     let hs = &mut self.handshake;
                     hs.request_seen = true;

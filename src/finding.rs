@@ -35,6 +35,7 @@ pub enum Kind {
     InflateStopped,
     // §4: the handshake.
     AcceptMismatch,
+    HandshakeInvalid,
     UpgradeRefused,
     // Capture quality (REASSEMBLY.md).
     Gap,
@@ -65,6 +66,7 @@ impl Kind {
             Kind::InflateCapHit => "inflate-cap-hit",
             Kind::InflateStopped => "inflate-stopped",
             Kind::AcceptMismatch => "accept-mismatch",
+            Kind::HandshakeInvalid => "handshake-invalid",
             Kind::UpgradeRefused => "upgrade-refused",
             Kind::Gap => "gap",
             Kind::OutOfSync => "out-of-sync",

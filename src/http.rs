@@ -26,6 +26,10 @@ pub struct Request {
     pub extensions: Option<String>,
     /// `Upgrade: websocket` (case-insensitive) is present.
     pub upgrade: bool,
+    /// `Connection` lists `upgrade`.
+    pub connection_upgrade: bool,
+    /// HTTP minor version (1 for HTTP/1.1).
+    pub minor_version: u8,
 }
 
 impl Request {
@@ -42,6 +46,7 @@ pub struct Response {
     pub protocol: Option<String>,
     pub extensions: Option<String>,
     pub upgrade: bool,
+    pub connection_upgrade: bool,
 }
 
 /// Result of trying to parse buffered bytes.
@@ -86,6 +91,7 @@ pub fn parse_request(buf: &[u8]) -> Parsed<Request> {
             let mut r = Request {
                 method: req.method.unwrap_or_default().to_string(),
                 path: req.path.unwrap_or_default().to_string(),
+                minor_version: req.version.unwrap_or(1),
                 ..Request::default()
             };
             for h in req.headers.iter() {
@@ -102,12 +108,68 @@ pub fn parse_request(buf: &[u8]) -> Parsed<Request> {
                     append(&mut r.extensions, h.value);
                 } else if name.eq_ignore_ascii_case("upgrade") {
                     r.upgrade |= has_token(h.value, "websocket");
+                } else if name.eq_ignore_ascii_case("connection") {
+                    r.connection_upgrade |= has_token(h.value, "upgrade");
                 }
             }
             Parsed::Done(r, n)
         }
         Err(_) => Parsed::Invalid,
     }
+}
+
+impl Request {
+    /// What is wrong with this upgrade request by RFC 6455 §4.1 (empty when nothing is).
+    pub fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        if self.minor_version < 1 {
+            p.push("the request is HTTP/1.0; the upgrade needs HTTP/1.1 or later".to_string());
+        }
+        if !self.connection_upgrade {
+            p.push("the Connection header does not list \"Upgrade\"".to_string());
+        }
+        match self.key.as_deref().map(str::trim) {
+            None => p.push("Sec-WebSocket-Key is missing".to_string()),
+            Some(k) if base64_len(k) != Some(16) => p.push(format!(
+                "Sec-WebSocket-Key \"{k}\" is not 16 bytes in base64"
+            )),
+            _ => {}
+        }
+        match self.version.as_deref().map(str::trim) {
+            None => p.push("Sec-WebSocket-Version is missing".to_string()),
+            Some("13") => {}
+            Some(v) => p.push(format!(
+                "Sec-WebSocket-Version is {v}; RFC 6455 requires 13"
+            )),
+        }
+        p
+    }
+}
+
+impl Response {
+    /// What is wrong with a 101 response by RFC 6455 §4.2.2 / §4.1 (the accept value is
+    /// checked separately, against the key).
+    pub fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        if !self.upgrade {
+            p.push("the 101 response lacks \"Upgrade: websocket\"".to_string());
+        }
+        if !self.connection_upgrade {
+            p.push("the 101 response's Connection header does not list \"Upgrade\"".to_string());
+        }
+        if self.accept.is_none() {
+            p.push("the 101 response has no Sec-WebSocket-Accept".to_string());
+        }
+        p
+    }
+}
+
+/// Decoded length of a base64 string, if it is base64.
+fn base64_len(s: &str) -> Option<usize> {
+    base64::engine::general_purpose::STANDARD
+        .decode(s)
+        .ok()
+        .map(|v| v.len())
 }
 
 pub fn parse_response(buf: &[u8]) -> Parsed<Response> {
@@ -137,6 +199,8 @@ pub fn parse_response(buf: &[u8]) -> Parsed<Response> {
                     append(&mut r.extensions, h.value);
                 } else if name.eq_ignore_ascii_case("upgrade") {
                     r.upgrade |= has_token(h.value, "websocket");
+                } else if name.eq_ignore_ascii_case("connection") {
+                    r.connection_upgrade |= has_token(h.value, "upgrade");
                 }
             }
             Parsed::Done(r, n)
@@ -220,6 +284,7 @@ Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat\r\nSec-WebSocket-Proto
         };
         assert_eq!(&raw[n..], b"\x81\x80");
         assert!(r.is_websocket_upgrade());
+        assert!(r.problems().is_empty(), "{:?}", r.problems());
         assert_eq!(r.path, "/chat?x=1");
         assert_eq!(r.host.as_deref(), Some("example.com:9001"));
         assert_eq!(r.protocols.as_deref(), Some("chat, superchat"));
@@ -243,6 +308,26 @@ Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Extensions: 
             parse_response(b"SSH-2.0-OpenSSH\r\n\r\n"),
             Parsed::Invalid
         ));
+    }
+
+    #[test]
+    fn handshake_problems() {
+        let raw = b"GET / HTTP/1.0\r\nUpgrade: websocket\r\nSec-WebSocket-Key: abc\r\nSec-WebSocket-Version: 8\r\n\r\n";
+        let Parsed::Done(r, _) = parse_request(raw) else {
+            panic!()
+        };
+        let p = r.problems().join("; ");
+        assert!(
+            p.contains("HTTP/1.0")
+                && p.contains("Connection")
+                && p.contains("not 16 bytes")
+                && p.contains("is 8"),
+            "{p}"
+        );
+        let Parsed::Done(r, _) = parse_response(b"HTTP/1.1 101 OK\r\n\r\n") else {
+            panic!()
+        };
+        assert_eq!(r.problems().len(), 3);
     }
 
     #[test]

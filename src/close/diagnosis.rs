@@ -52,6 +52,48 @@ fn end_phrase(e: &TcpEnd) -> String {
 }
 
 /// `closes` and `ends` in any order; they are ordered here by delivery order.
+/// The likely cause and fix of an HTTP status that refused an upgrade.
+fn refusal(code: u16) -> (&'static str, &'static str) {
+    match code {
+        400 => (
+            "400 usually means the request's upgrade headers were missing or wrong (Sec-WebSocket-Key, Sec-WebSocket-Version, Connection: Upgrade), often stripped by a proxy.",
+            "Compare the request headers with RFC 6455 §4.1; if a proxy sits in between, make it forward Upgrade and Connection (nginx: proxy_http_version 1.1 and proxy_set_header Upgrade/Connection).",
+        ),
+        401 | 403 => (
+            "401/403 mean the server refused the client: missing or expired credentials, or an Origin it does not allow.",
+            "Send the credentials the endpoint expects (cookie, token in the query or header) and check the server's allowed Origins.",
+        ),
+        404 => (
+            "404 means nothing serves WebSockets at that path on that host.",
+            "Check the URL path and the server's route, and any path rewriting in a proxy.",
+        ),
+        426 => (
+            "426 means the server wants another protocol version (often Sec-WebSocket-Version 13).",
+            "Send Sec-WebSocket-Version: 13; read the server's Sec-WebSocket-Version header for what it accepts.",
+        ),
+        429 | 503 => (
+            "429/503 mean the server or a proxy is overloaded or rate-limiting connections.",
+            "Reconnect with exponential backoff and jitter; check rate limits and server capacity.",
+        ),
+        200 => (
+            "200 means the server (or a proxy) treated the upgrade as a plain HTTP request: WebSocket support is off there, or a proxy dropped the Upgrade header.",
+            "Enable WebSocket support on that route, and make proxies forward Upgrade and Connection.",
+        ),
+        300..=399 => (
+            "A redirect: WebSocket clients do not follow redirects on the upgrade.",
+            "Connect to the final URL directly (often ws:// → wss:// or a trailing slash).",
+        ),
+        500..=599 => (
+            "A 5xx means the server or a gateway failed while handling the upgrade.",
+            "Read the server's (or gateway's) error log for the time of the request.",
+        ),
+        _ => (
+            "The status says why the server declined.",
+            "Read the HTTP response body and headers in the capture for the server's reason.",
+        ),
+    }
+}
+
 /// `missing` says the capture lacks part of either stream (a gap, or a direction out of
 /// sync), so a close frame may have been sent without being seen.
 pub fn status(
@@ -62,14 +104,15 @@ pub fn status(
     missing: bool,
 ) -> Status {
     if let Some(code) = http_status.filter(|&c| c != 101) {
+        let (likely, fix) = refusal(code);
         return Status {
             code: None,
             name: "Upgrade refused".into(),
             inferred: false,
             cause: format!(
-                "The server answered the WebSocket upgrade with HTTP {code}, so no WebSocket connection was opened and no close code applies."
+                "The server answered the WebSocket upgrade with HTTP {code} instead of 101, so no WebSocket connection was opened and no close code applies (a browser reports it as a failed connection, often with close code 1006). {likely}"
             ),
-            fix: "Read the HTTP response: 400 usually means a missing or bad Sec-WebSocket-Key or Version header, 401/403 missing credentials or a rejected Origin, 404 a wrong path, 426 an unsupported WebSocket version.".into(),
+            fix: fix.into(),
         };
     }
     let first_close = closes.iter().min_by_key(|c| c.order);
@@ -637,6 +680,11 @@ mod tests {
         assert_eq!(s.name, "Open");
         let s = status(&[], &[], Some(403), false, false);
         assert_eq!((s.code, s.name.as_str()), (None, "Upgrade refused"));
+        assert!(
+            s.cause.contains("HTTP 403") && s.cause.contains("Origin"),
+            "{}",
+            s.cause
+        );
     }
 
     #[test]
