@@ -645,3 +645,21 @@ fn closing_handshake_who_started_who_replied_who_closed_tcp() {
         (Some("server"), Some("client"))
     );
 }
+
+#[test]
+fn python_refused_upgrade_is_reported_with_its_http_status() {
+    let path = format!(
+        "{}/fixtures/python-refused-403.pcap",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let r = run_json(&["analyze", "--format", "json", &path]);
+    let c = &r["connections"][0];
+    assert_eq!(c["handshake"]["status"], 403);
+    assert_eq!(c["handshake"]["response_packet"], 6);
+    assert!(c["status"]["code"].is_null());
+    assert_eq!(c["status"]["name"], "Upgrade refused");
+    assert!(c["status"]["cause"].as_str().unwrap().contains("HTTP 403"));
+    assert_eq!(c["findings"][0]["kind"], "upgrade-refused");
+    assert_eq!(c["close_frames"].as_array().unwrap().len(), 0);
+    assert_eq!(r["summary"]["by_status"]["refused"], 1);
+}

@@ -38,8 +38,8 @@ pub struct Report {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
     pub connections: u64,
-    /// Count per status code; "open" for connections with no status, "other" for
-    /// connections whose status has no code (refused upgrade, truncated close).
+    /// Count per status code; "open" for connections still open, "refused" for refused
+    /// upgrades, "unknown" for a close whose code the capture lacks.
     pub by_status: BTreeMap<String, u64>,
 }
 
@@ -264,7 +264,8 @@ impl ConnectionReport {
         match self.status.code {
             Some(c) => c.to_string(),
             None if self.status.name.starts_with("Open") => "open".into(),
-            None => "other".into(),
+            None if self.status.name == "Upgrade refused" => "refused".into(),
+            None => "unknown".into(),
         }
     }
 }
