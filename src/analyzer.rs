@@ -22,6 +22,9 @@ pub struct Options {
     pub idle_timeout_s: u64,
     /// At most this many flows are tracked at once.
     pub max_flows: usize,
+    /// Frames kept per direction for timelines, and whether with payload previews.
+    pub frame_log: usize,
+    pub previews: bool,
 }
 
 impl Default for Options {
@@ -30,6 +33,8 @@ impl Default for Options {
             limits: Limits::default(),
             idle_timeout_s: 600,
             max_flows: 200_000,
+            frame_log: 16,
+            previews: false,
         }
     }
 }
@@ -116,10 +121,12 @@ impl Analyzer {
             }
         }
         let input = self.input;
-        let conn = self
-            .flows
-            .entry(key)
-            .or_insert_with(|| Connection::new(seg.src, seg.dst, input, pkt.number, pkt.ts));
+        let log = (self.opts.frame_log, self.opts.previews);
+        let conn = self.flows.entry(key).or_insert_with(|| {
+            let mut c = Connection::new(seg.src, seg.dst, input, pkt.number, pkt.ts);
+            c.up.frame_log = log;
+            c
+        });
         let before = self.on_event.as_ref().map(|_| conn.event_count());
         conn.segment(&seg, pkt.number, pkt.ts, &self.opts.limits);
         if let (Some(n), Some(f)) = (before, self.on_event.as_mut()) {
@@ -171,7 +178,11 @@ impl Analyzer {
         self.seen.tcp_connections += 1;
         c.finish();
         if c.is_websocket() {
-            self.done.push(ConnectionReport::from_connection(&c, 0));
+            let mut r = ConnectionReport::from_connection(&c, 0);
+            if self.opts.previews {
+                r.timeline = Some(r.recent_frames.clone());
+            }
+            self.done.push(r);
         } else {
             self.seen.other_tcp_connections += 1;
         }

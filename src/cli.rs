@@ -3,6 +3,7 @@
 //! `wsclose analyze CAPTURE...`, `wsclose explain CODE [CODE]`, `wsclose codes`,
 //! `wsclose live -i IFACE [-f FILTER]` (with the `live` feature).
 
+use crate::report::filter::{Selection, StatusSpec};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -10,9 +11,10 @@ pub const EXIT_CODES: &str = "\
 Exit codes:
   0  success: the report lists at least one WebSocket connection
   1  the input held no WebSocket connection (the report says what it did hold)
-  2  usage error (bad flag or argument)
+  2  usage error (bad flag or argument, no such connection)
   3  an input could not be read: missing, unreadable, not a pcap/pcapng capture
-  4  live capture unavailable: built without the `live` feature, no permission, bad interface or filter";
+  4  live capture unavailable: built without the `live` feature, no permission, bad interface or filter
+  5  --fail-on: a connection ended with one of the listed statuses";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -27,12 +29,35 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Output of `analyze`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// A table for the terminal.
     Table,
     /// The stable JSON contract (see README.md).
     Json,
+    /// A report to paste into a bug ticket (GitHub/GitLab/Jira).
+    Markdown,
+    /// One row per connection.
+    Csv,
+}
+
+/// Output of `explain`, `codes` and `live`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TextFormat {
+    /// Text for the terminal.
+    Table,
+    /// JSON (for `live`: one object per line).
+    Json,
+}
+
+/// When to colour the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -45,14 +70,17 @@ pub enum Command {
         /// One or two close codes, e.g. `1006` or `1007 1008`.
         #[arg(required = true, num_args = 1..=2)]
         codes: Vec<u16>,
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+        format: TextFormat,
     },
     /// List every close code in the catalog.
     Codes {
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+        format: TextFormat,
     },
+    /// Write one connection's packets to a pcap of their own (ids as `analyze` shows them).
+    #[command(after_help = EXIT_CODES)]
+    Extract(ExtractArgs),
     /// Capture on a network interface and report closes as they happen (feature `live`).
     #[command(after_help = EXIT_CODES)]
     Live(LiveArgs),
@@ -67,6 +95,67 @@ pub struct AnalyzeArgs {
     pub files: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Show every frame of the selected connections (time, side, opcode, flags, length, preview).
+    #[arg(long)]
+    pub timeline: bool,
+    /// Replace addresses with pseudonyms and leave out query strings and payloads.
+    #[arg(long)]
+    pub redact: bool,
+    /// Exit with code 5 if a shown connection has one of these statuses (e.g. 1006 4000-4999 open).
+    #[arg(long, value_name = "STATUS", num_args = 1..)]
+    pub fail_on: Vec<StatusSpec>,
+    /// Colour the table: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Which connections to report.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SelectArgs {
+    /// Only this connection (repeatable), by the id the report shows.
+    #[arg(long = "connection", value_name = "ID")]
+    pub connections: Vec<u64>,
+    /// Only these statuses (repeatable): a code (1006), a range (4000-4999), open, refused, unknown.
+    #[arg(long = "status", value_name = "STATUS")]
+    pub statuses: Vec<StatusSpec>,
+    /// Only problems: everything but clean 1000/1001 closes.
+    #[arg(long)]
+    pub problems: bool,
+    /// Only connections whose Host header or address contains HOST.
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
+    /// Only connections with this port on either side.
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+}
+
+impl SelectArgs {
+    pub fn selection(&self) -> Selection {
+        Selection {
+            connections: self.connections.clone(),
+            statuses: self.statuses.clone(),
+            problems: self.problems,
+            host: self.host.clone(),
+            port: self.port,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    /// The capture the connection is in (a file, not standard input).
+    #[arg(value_name = "CAPTURE")]
+    pub capture: PathBuf,
+    /// The connection's id, as `wsclose analyze CAPTURE` shows it.
+    #[arg(long = "connection", value_name = "ID")]
+    pub connection: u64,
+    /// Where to write the pcap.
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    pub write: PathBuf,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -93,8 +182,8 @@ pub struct LiveArgs {
     #[arg(short, long, value_name = "FILTER", default_value = "tcp")]
     pub filter: String,
     /// One line per close as it happens, then the report (table); or JSON lines (json).
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+    pub format: TextFormat,
     /// Stop after this many seconds (default: at Ctrl-C).
     #[arg(long, value_name = "SECONDS")]
     pub duration: Option<f64>,
@@ -121,6 +210,7 @@ impl LimitArgs {
             },
             idle_timeout_s: self.idle_timeout,
             max_flows: self.max_flows.max(1),
+            ..crate::analyzer::Options::default()
         }
     }
 }

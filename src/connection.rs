@@ -116,6 +116,8 @@ pub struct Upper {
     order: u64,
     /// This direction's start was not captured (no SYN before its first data).
     partial: [bool; 2],
+    /// Frames each decoder keeps for timelines, and whether with payload previews.
+    pub frame_log: (usize, bool),
 }
 
 #[derive(Debug)]
@@ -153,6 +155,7 @@ impl Connection {
                 findings: Findings::default(),
                 order: 0,
                 partial: [false, false],
+                frame_log: (16, false),
             },
             ends: [None, None],
             input,
@@ -395,6 +398,13 @@ impl Connection {
     }
 }
 
+/// A decoder with the connection's frame-log settings.
+fn new_decoder(frame_log: (usize, bool), role: Role, deflate: bool) -> Box<Decoder> {
+    let mut d = Box::new(Decoder::new(role, deflate));
+    d.set_frame_log(frame_log.0, frame_log.1);
+    d
+}
+
 impl Upper {
     fn role(&self, s: usize) -> Role {
         if self.client == Some(s) {
@@ -486,7 +496,7 @@ impl Upper {
                     );
                 }
                 // Without the handshake, permessage-deflate may be in use: allow RSV1.
-                let mut dec = Box::new(Decoder::new(r, true));
+                let mut dec = new_decoder(self.frame_log, r, true);
                 dec.data(
                     bytes,
                     Origin {
@@ -547,7 +557,7 @@ impl Upper {
                                 ));
                             }
                         }
-                        let mut dec = Box::new(Decoder::new(role, deflate));
+                        let mut dec = new_decoder(self.frame_log, role, deflate);
                         if let Some(p) = params {
                             dec.set_inflater(Inflater::new(
                                 p.server_no_context_takeover,
@@ -604,7 +614,8 @@ impl Upper {
                     hs.version = r.version;
                     hs.offered_protocols = r.protocols;
                     hs.offered_extensions = r.extensions;
-                    let mut dec = Box::new(Decoder::new(role, hs.deflate));
+                    let deflate = hs.deflate;
+                    let mut dec = new_decoder(self.frame_log, role, deflate);
                     if let Some(p) = hs.deflate_params {
                         dec.set_inflater(Inflater::new(
                             p.client_no_context_takeover,

@@ -39,6 +39,10 @@ pub enum Error {
     #[error("{0}")]
     Live(String),
 
+    /// The command line asked for something the input does not have.
+    #[error("{0}")]
+    Usage(String),
+
     /// Live capture failed after it had started; what was captured is still reported.
     #[cfg(feature = "live")]
     #[error("{message}")]
@@ -53,6 +57,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Live(_) => 4,
+            Error::Usage(_) => 2,
             #[cfg(feature = "live")]
             Error::LiveStopped { .. } => 4,
             _ => 3,

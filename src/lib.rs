@@ -30,6 +30,7 @@ pub mod close;
 pub mod connection;
 pub mod decode;
 pub mod error;
+pub mod extract;
 pub mod finding;
 pub mod flow;
 pub mod http;
@@ -118,6 +119,8 @@ pub fn live_session(
         packets: summary.packets,
         warnings,
         bytes: None,
+        first_time: None,
+        last_time: None,
     };
     let (connections, seen) = analyzer.finish_input();
     Ok((

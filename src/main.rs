@@ -5,8 +5,10 @@
 use clap::Parser;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
-use wsclose::cli::{AnalyzeArgs, Cli, Command, Format, LiveArgs};
-use wsclose::report::{explain, json, table};
+use wsclose::cli::{
+    AnalyzeArgs, Cli, ColorChoice, Command, ExtractArgs, Format, LiveArgs, TextFormat,
+};
+use wsclose::report::{csv, explain, json, markdown, redact, table};
 use wsclose::sanitize::terminal;
 
 fn main() -> ExitCode {
@@ -43,36 +45,100 @@ fn run(cli: Cli) -> Result<u8, wsclose::error::Error> {
         Command::Analyze(args) => analyze(args),
         Command::Explain { codes, format } => {
             emit(&match format {
-                Format::Table => explain::explain(&codes),
-                Format::Json => explain::explain_json(&codes),
+                TextFormat::Table => explain::explain(&codes),
+                TextFormat::Json => explain::explain_json(&codes),
             });
             Ok(0)
         }
         Command::Codes { format } => {
             emit(&match format {
-                Format::Table => explain::codes(width()),
-                Format::Json => explain::codes_json(),
+                TextFormat::Table => explain::codes(width()),
+                TextFormat::Json => explain::codes_json(),
             });
             Ok(0)
         }
+        Command::Extract(args) => extract(args),
         Command::Live(args) if args.list => interfaces(),
         Command::Live(args) => live(args),
         Command::Interfaces => interfaces(),
     }
 }
 
+/// The command line as typed, for the report header (arguments with spaces quoted).
+fn command_line() -> String {
+    std::env::args()
+        .map(|a| {
+            if a.contains(' ') || a.is_empty() {
+                format!("'{a}'")
+            } else {
+                a
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// SHA-256 of a file, streamed (none for standard input or an unreadable file).
+fn sha256(path: &std::path::Path) -> Option<String> {
+    use sha2::Digest;
+    if path.as_os_str() == "-" {
+        return None;
+    }
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut h = sha2::Sha256::new();
+    std::io::copy(&mut f, &mut h).ok()?;
+    Some(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+fn color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
 fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
-    let report = wsclose::analyze_files(&args.files, args.limits.options())?;
+    let mut opts = args.limits.options();
+    if args.timeline {
+        opts.frame_log = 100_000;
+        opts.previews = true;
+    }
+    let mut report = wsclose::analyze_files(&args.files, opts)?;
+    report.command = Some(command_line());
     for input in &report.inputs {
         for w in &input.warnings {
             eprintln!("wsclose: warning: {}: {}", terminal(&input.path), w);
         }
     }
+    let found = report.connections.len();
+    args.select.selection().apply(&mut report);
+    if let Some(id) = args
+        .select
+        .connections
+        .iter()
+        .find(|id| **id == 0 || **id as usize > found)
+    {
+        return Err(wsclose::error::Error::Usage(format!(
+            "there is no connection {id}: the report has {found} (ids 1 to {found})"
+        )));
+    }
+    if args.redact {
+        redact::redact(&mut report);
+    }
     emit(&match args.format {
-        Format::Table => table::render(&report, width()),
+        Format::Table => table::render(&report, width(), color(args.color)),
         Format::Json => json::render(&report),
+        Format::Csv => csv::render(&report),
+        Format::Markdown => {
+            let hashes: Vec<Option<String>> = args.files.iter().map(|p| sha256(p)).collect();
+            markdown::render(&report, &hashes)
+        }
     });
-    if report.connections.is_empty() {
+    if found == 0 {
         let s = &report.seen;
         eprintln!(
             "wsclose: no WebSocket connection found: {} packets, {} TCP packets in {} TCP connections (none asked for a WebSocket upgrade), {} other packets{}",
@@ -90,6 +156,52 @@ fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
             }
         );
         return Ok(1);
+    }
+    if !args.fail_on.is_empty() {
+        let hits = report
+            .connections
+            .iter()
+            .filter(|c| args.fail_on.iter().any(|s| s.matches(c)))
+            .count();
+        if hits > 0 {
+            eprintln!("wsclose: {hits} connection(s) ended with a status listed in --fail-on");
+            return Ok(5);
+        }
+    }
+    Ok(0)
+}
+
+fn extract(args: ExtractArgs) -> Result<u8, wsclose::error::Error> {
+    if args.capture.as_os_str() == "-" {
+        return Err(wsclose::error::Error::Usage(
+            "extract reads the capture twice, so it needs a file, not standard input".into(),
+        ));
+    }
+    let report =
+        wsclose::analyze_files(std::slice::from_ref(&args.capture), args.limits.options())?;
+    let n = report.connections.len();
+    let Some(conn) = report.connections.iter().find(|c| c.id == args.connection) else {
+        return Err(wsclose::error::Error::Usage(format!(
+            "there is no connection {} in {}: it has {n} WebSocket connection(s) (`wsclose analyze {}` lists them)",
+            args.connection,
+            args.capture.display(),
+            args.capture.display()
+        )));
+    };
+    let done = wsclose::extract::extract(&args.capture, conn, &args.write)?;
+    eprintln!(
+        "wsclose: wrote {} packets of connection {} ({} → {}) to {}",
+        done.packets,
+        conn.id,
+        terminal(&conn.client),
+        terminal(&conn.server),
+        args.write.display()
+    );
+    if done.skipped_other_link > 0 {
+        eprintln!(
+            "wsclose: warning: {} packets of that connection were on another link type and were left out",
+            done.skipped_other_link
+        );
     }
     Ok(0)
 }
@@ -164,8 +276,8 @@ fn live(args: LiveArgs) -> Result<u8, wsclose::error::Error> {
     );
     let on_event = Box::new(move |ev: &wsclose::connection::CloseEvent| {
         let mut line = match format {
-            Format::Table => events::line(ev),
-            Format::Json => events::json_line(ev),
+            TextFormat::Table => events::line(ev),
+            TextFormat::Json => events::json_line(ev),
         };
         line.push('\n');
         emit(&line);
@@ -180,8 +292,11 @@ fn live(args: LiveArgs) -> Result<u8, wsclose::error::Error> {
         eprintln!("wsclose: {}", terminal(w));
     }
     match format {
-        Format::Table => emit(&format!("\n{}", table::render(&report, width()))),
-        Format::Json => {
+        TextFormat::Table => emit(&format!(
+            "\n{}",
+            table::render(&report, width(), color(ColorChoice::Auto))
+        )),
+        TextFormat::Json => {
             let compact = serde_json::to_string(&report).unwrap_or_default();
             emit(&(wsclose::sanitize::json(compact) + "\n"));
         }

@@ -59,6 +59,44 @@ pub fn json(s: String) -> String {
     out
 }
 
+/// For CSV already quoted by the csv crate: control characters other than the line breaks
+/// inside quoted fields become visible escapes (a quoted CR/LF is legal CSV and stays).
+pub fn csv(s: &str) -> String {
+    if !s.chars().any(|c| is_unsafe(c) && c != '\n' && c != '\r') {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| {
+            if is_unsafe(c) && c != '\n' && c != '\r' {
+                format!("\\u{{{:x}}}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// For Markdown (CommonMark/GFM), inline or in a table cell: control characters made
+/// visible as for a terminal, then every character with a Markdown or HTML meaning escaped
+/// (`|` cannot end a table cell, a backtick cannot open code, `<` cannot open a tag).
+pub fn markdown(s: &str) -> String {
+    let t = terminal(s);
+    let mut out = String::with_capacity(t.len() + 8);
+    for c in t.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,6 +106,15 @@ mod tests {
         assert!(matches!(terminal("zu spät ✓"), Cow::Borrowed(_)));
         assert_eq!(terminal("a\x1b[31mred\x07\nb"), "a\\x1b[31mred\\x07\\nb");
         assert_eq!(terminal("x\u{9b}y\u{202e}z"), "x\\x9by\\u{202e}z");
+    }
+
+    #[test]
+    fn markdown_cannot_break_a_table_or_open_html() {
+        let m = markdown("a|b `code` <script>\x1b[2J\nnext");
+        assert!(!m.contains("<script>") && !m.contains('\n') && !m.contains('\x1b'));
+        assert_eq!(m.matches('|').count(), m.matches("\\|").count());
+        assert_eq!(m.matches('`').count(), m.matches("\\`").count());
+        assert!(m.contains("&lt;script&gt;"));
     }
 
     #[test]

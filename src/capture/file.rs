@@ -29,6 +29,9 @@ pub struct InputSummary {
     pub warnings: Vec<String>,
     /// Size of the file in bytes (compressed size for gzip), when known.
     pub bytes: Option<u64>,
+    /// Capture time of the first and last packet (RFC 3339), when there were packets.
+    pub first_time: Option<String>,
+    pub last_time: Option<String>,
 }
 
 /// Reader buffer. A record larger than this (far beyond any real packet, even a 256 KiB
@@ -97,6 +100,16 @@ pub fn read(path: &Path, sink: &mut dyn FnMut(&Packet<'_>)) -> Result<InputSumma
         packets: 0,
         warnings: Vec::new(),
         bytes,
+        first_time: None,
+        last_time: None,
+    };
+    let mut span: Option<(Timestamp, Timestamp)> = None;
+    let mut sink = |p: &Packet<'_>| {
+        span = Some(match span {
+            None => (p.ts, p.ts),
+            Some((a, b)) => (a.min(p.ts), b.max(p.ts)),
+        });
+        sink(p)
     };
     let mut reader = match pcap_parser::create_reader(BUFFER, reader) {
         Ok(r) => r,
@@ -236,6 +249,10 @@ pub fn read(path: &Path, sink: &mut dyn FnMut(&Packet<'_>)) -> Result<InputSumma
         }
     }
     summary.packets = number;
+    if let Some((a, b)) = span {
+        summary.first_time = Some(a.rfc3339());
+        summary.last_time = Some(b.rfc3339());
+    }
     Ok(summary)
 }
 

@@ -6,9 +6,13 @@
 //! `id`, `client`, `server`, `handshake`, `close_frames`, `tcp_end`, `tcp_end_by`,
 //! `status`, `findings`; `summary`). Fields may be added; those names never change.
 
+pub mod csv;
 pub mod events;
 pub mod explain;
+pub mod filter;
 pub mod json;
+pub mod markdown;
+pub mod redact;
 pub mod table;
 
 use crate::capture::file::InputSummary;
@@ -17,10 +21,11 @@ use crate::close::catalog;
 use crate::close::diagnosis::{self, Status, TcpEnd};
 use crate::close::CloseFrame;
 use crate::connection::{Connection, EndKind};
+use crate::decode::Endpoint;
 use crate::finding::Finding;
 use crate::flow::Role;
 use crate::tcp::Counters;
-use crate::websocket::decoder::Stats;
+use crate::websocket::decoder::{FrameRecord, Stats};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -28,6 +33,10 @@ use std::collections::BTreeMap;
 pub struct Report {
     pub version: u32,
     pub tool: String,
+    /// The command line that made the report (set by the binary).
+    pub command: Option<String>,
+    /// Addresses, query strings and payloads were removed (`--redact`).
+    pub redacted: bool,
     pub inputs: Vec<InputSummary>,
     pub connections: Vec<ConnectionReport>,
     pub summary: Summary,
@@ -37,7 +46,10 @@ pub struct Report {
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
+    /// Connections shown (after any selection).
     pub connections: u64,
+    /// Connections found, before any selection.
+    pub total_connections: u64,
     /// Count per status code; "open" for connections still open, "refused" for refused
     /// upgrades, "unknown" for a close whose code the capture lacks.
     pub by_status: BTreeMap<String, u64>,
@@ -126,6 +138,18 @@ pub struct ConnectionReport {
     pub duration_s: f64,
     pub frames: PerSide<Stats>,
     pub tcp: PerSide<Counters>,
+    /// Every logged frame, both ways in order (with `--timeline`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<Vec<FrameRecord>>,
+    /// The last frames each way, in order (for the frames around the close).
+    #[serde(skip)]
+    pub recent_frames: Vec<FrameRecord>,
+    /// Frames that fell out of the per-direction logs.
+    #[serde(skip)]
+    pub frames_not_logged: u64,
+    /// The two endpoints, client first (for filters and extraction).
+    #[serde(skip)]
+    pub endpoints: (Endpoint, Endpoint),
 }
 
 /// The later of two (packet, time) marks.
@@ -256,6 +280,20 @@ impl ConnectionReport {
                 client: c.tcp[client_side].counters,
                 server: c.tcp[server_side].counters,
             },
+            timeline: None,
+            recent_frames: {
+                let mut v: Vec<FrameRecord> = (0..2)
+                    .filter_map(|s| c.decoder(s))
+                    .flat_map(|d| d.log.iter().cloned())
+                    .collect();
+                v.sort_by_key(|f| (f.order, f.packet));
+                v
+            },
+            frames_not_logged: (0..2)
+                .filter_map(|s| c.decoder(s))
+                .map(|d| d.log_dropped)
+                .sum(),
+            endpoints: (c.ep[client_side], c.ep[server_side]),
         }
     }
 
@@ -277,19 +315,30 @@ impl Report {
         seen: Seen,
     ) -> Report {
         connections.sort_by_key(|c| (c.input, c.first_packet));
-        let mut summary = Summary::default();
         for (i, c) in connections.iter_mut().enumerate() {
             c.id = i as u64 + 1;
-            *summary.by_status.entry(c.status_key()).or_default() += 1;
         }
-        summary.connections = connections.len() as u64;
-        Report {
+        let mut r = Report {
             version: 1,
             tool: format!("wsclose {}", env!("CARGO_PKG_VERSION")),
+            command: None,
+            redacted: false,
             inputs,
             connections,
-            summary,
+            summary: Summary::default(),
             seen,
+        };
+        r.recount();
+        r.summary.total_connections = r.summary.connections;
+        r
+    }
+
+    /// Counts the connections shown, by status.
+    pub fn recount(&mut self) {
+        self.summary.by_status.clear();
+        for c in &self.connections {
+            *self.summary.by_status.entry(c.status_key()).or_default() += 1;
         }
+        self.summary.connections = self.connections.len() as u64;
     }
 }

@@ -9,7 +9,7 @@ use crate::close::catalog;
 use crate::flow::Role;
 use crate::sanitize::terminal;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{ContentArrangement, Table};
+use comfy_table::{Cell, Color, ContentArrangement, Table};
 use std::fmt::Write;
 
 fn close_line(c: &ConnectionReport, from: Role) -> String {
@@ -34,7 +34,18 @@ fn close_line(c: &ConnectionReport, from: Role) -> String {
     s
 }
 
-pub fn render(report: &Report, width: Option<u16>) -> String {
+/// Green for clean closes, yellow for 1005 and still-open, red for the rest.
+fn status_color(c: &ConnectionReport) -> Color {
+    match c.status.code {
+        Some(1000) | Some(1001) if !c.findings.iter().any(|f| f.kind.is_violation()) => {
+            Color::Green
+        }
+        Some(1005) | None => Color::Yellow,
+        _ => Color::Red,
+    }
+}
+
+pub fn render(report: &Report, width: Option<u16>, color: bool) -> String {
     let mut out = String::new();
     for (i, input) in report.inputs.iter().enumerate() {
         let n = report.connections.iter().filter(|c| c.input == i).count();
@@ -51,6 +62,11 @@ pub fn render(report: &Report, width: Option<u16>) -> String {
         return out;
     }
     let mut t = Table::new();
+    if !color {
+        t.force_no_tty();
+    } else {
+        t.enforce_styling();
+    }
     t.load_style(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_header(vec![
@@ -133,7 +149,17 @@ pub fn render(report: &Report, width: Option<u16>) -> String {
             terminal(&c.status.cause),
             terminal(&c.status.fix)
         );
-        t.add_row(vec![c.id.to_string(), conn, closes, status, cause]);
+        let mut status_cell = Cell::new(status);
+        if color {
+            status_cell = status_cell.fg(status_color(c));
+        }
+        t.add_row(vec![
+            Cell::new(c.id),
+            Cell::new(conn),
+            Cell::new(closes),
+            status_cell,
+            Cell::new(cause),
+        ]);
     }
     let _ = writeln!(out, "{t}");
     let mut sum = Table::new();

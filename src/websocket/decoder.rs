@@ -60,6 +60,47 @@ struct Frame {
     pos: u64,
     truncated: bool,
     control: Vec<u8>,
+    /// The first unmasked payload bytes of a data frame, when previews are logged.
+    preview: Vec<u8>,
+}
+
+/// Bytes of a data frame's payload kept for its timeline preview.
+const PREVIEW_BYTES: usize = 48;
+
+/// One frame as the timeline shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FrameRecord {
+    /// Packet in which the frame was completed.
+    pub packet: u64,
+    #[serde(skip)]
+    pub ts: Timestamp,
+    #[serde(skip)]
+    pub order: u64,
+    pub from: Role,
+    pub opcode: &'static str,
+    pub fin: bool,
+    pub rsv: u8,
+    pub masked: bool,
+    pub len: u64,
+    /// Close code and reason, a shortened text preview, or a note; none when not logged.
+    pub detail: Option<String>,
+}
+
+/// Shortens a preview to `PREVIEW_BYTES` on a character boundary, marking the cut.
+fn preview_text(bytes: &[u8], total: u64, text: bool) -> String {
+    let more = if total > bytes.len() as u64 {
+        "…"
+    } else {
+        ""
+    };
+    if text {
+        let s = String::from_utf8_lossy(bytes);
+        let s = s.trim_end_matches('\u{fffd}');
+        format!("\"{s}\"{more}")
+    } else {
+        let hex: Vec<String> = bytes.iter().take(16).map(|b| format!("{b:02x}")).collect();
+        format!("{}{}", hex.join(" "), if total > 16 { " …" } else { "" })
+    }
 }
 
 #[derive(Debug)]
@@ -123,6 +164,12 @@ pub struct Decoder {
     pub stats: Stats,
     /// Where the last captured bytes came from (a frame that ends inside a gap ends there).
     last: Option<Origin>,
+    /// The most recent frames (at most `log_cap`), for timelines.
+    pub log: std::collections::VecDeque<FrameRecord>,
+    log_cap: usize,
+    log_previews: bool,
+    /// Frames that fell out of the log.
+    pub log_dropped: u64,
 }
 
 /// Where the current bytes came from, passed down with each chunk.
@@ -151,6 +198,10 @@ impl Decoder {
             after_close_reported: false,
             stats: Stats::default(),
             last: None,
+            log: std::collections::VecDeque::new(),
+            log_cap: 16,
+            log_previews: false,
+            log_dropped: 0,
         }
     }
 
@@ -158,6 +209,12 @@ impl Decoder {
     pub fn set_inflater(&mut self, inflater: Inflater) {
         self.deflate = true;
         self.inflater = Some(inflater);
+    }
+
+    /// Keep the last `cap` frames (16 by default), with payload previews if `previews`.
+    pub fn set_frame_log(&mut self, cap: usize, previews: bool) {
+        self.log_cap = cap;
+        self.log_previews = previews;
     }
 
     /// A message is open (fragmented or a frame in progress) — for "partial message" notes.
@@ -435,6 +492,7 @@ impl Decoder {
             pos: 0,
             truncated: false,
             control: Vec::new(),
+            preview: Vec::new(),
         });
         self.maybe_end_frame(at, findings);
     }
@@ -462,6 +520,14 @@ impl Decoder {
         }
         if f.h.opcode.is_reserved() {
             return;
+        }
+        if self.log_previews && f.preview.len() < PREVIEW_BYTES {
+            let n = (PREVIEW_BYTES - f.preview.len()).min(chunk.len());
+            let at_len = f.preview.len();
+            f.preview.extend_from_slice(&chunk[..n]);
+            if let Some(key) = f.h.mask {
+                unmask(&mut f.preview[at_len..], key, start);
+            }
         }
         let Some(m) = self.msg.as_mut() else {
             return;
@@ -540,6 +606,28 @@ impl Decoder {
             self.stats.largest_frame = Some((f.h.payload_len, at.packet, f.h.opcode));
         }
         let op = f.h.opcode;
+        let mut record = FrameRecord {
+            packet: at.packet,
+            ts: at.ts,
+            order: at.order,
+            from: self.from,
+            opcode: op.name(),
+            fin: f.h.fin,
+            rsv: f.h.rsv,
+            masked: f.h.masked(),
+            len: f.h.payload_len,
+            detail: None,
+        };
+        if self.log_previews && !op.is_control() && !f.preview.is_empty() {
+            let compressed = self.msg.as_ref().is_some_and(|m| m.compressed);
+            let text = self.msg.as_ref().is_some_and(|m| m.opcode == Opcode::TEXT);
+            record.detail = Some(if compressed {
+                "(compressed)".to_string()
+            } else {
+                preview_text(&f.preview, f.h.payload_len, text)
+            });
+        }
+        let closes_before = self.closes.len();
         match op {
             Opcode::CLOSE => self.record_close(f, Some(at), findings),
             Opcode::PING => {
@@ -596,6 +684,22 @@ impl Decoder {
                     }
                 }
             }
+        }
+        if self.closes.len() > closes_before {
+            if let Some(c) = self.closes.last() {
+                record.detail = Some(match c.code {
+                    Some(code) if c.reason.is_empty() => code.to_string(),
+                    Some(code) => format!("{code} \"{}\"", c.reason),
+                    None => "no status code".to_string(),
+                });
+            }
+        }
+        if self.log_cap > 0 {
+            if self.log.len() >= self.log_cap {
+                self.log.pop_front();
+                self.log_dropped += 1;
+            }
+            self.log.push_back(record);
         }
     }
 

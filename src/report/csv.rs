@@ -1,0 +1,87 @@
+//! `--format csv`: one row per connection with a header row, quoted by the csv crate.
+//!
+//! In: a [`Report`]. Out: CSV for spreadsheets and scripts. Columns: id, input, client,
+//! server, host, path, status code, status name, inferred, initiator, client/server close
+//! code and reason, tcp end and by whom, evidence, violations, first and last packet.
+
+use super::Report;
+use crate::flow::Role;
+
+const HEADER: [&str; 21] = [
+    "id",
+    "input",
+    "client",
+    "server",
+    "host",
+    "path",
+    "status_code",
+    "status_name",
+    "inferred",
+    "initiator",
+    "client_close_code",
+    "client_close_reason",
+    "server_close_code",
+    "server_close_reason",
+    "tcp_end",
+    "tcp_end_by",
+    "evidence",
+    "violations",
+    "findings",
+    "first_packet",
+    "last_packet",
+];
+
+pub fn render(report: &Report) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(HEADER);
+    for c in &report.connections {
+        let close = |r: Role| c.close_frames.iter().find(|f| f.from == r);
+        let code = |r: Role| {
+            close(r).map_or(String::new(), |f| {
+                f.code.map_or("empty".into(), |v| v.to_string())
+            })
+        };
+        let reason = |r: Role| close(r).map_or(String::new(), |f| f.reason.clone());
+        let violations: Vec<&str> = c
+            .findings
+            .iter()
+            .filter(|f| f.kind.is_violation())
+            .map(|f| f.kind.as_str())
+            .collect();
+        let row = [
+            c.id.to_string(),
+            report
+                .inputs
+                .get(c.input)
+                .map_or(String::new(), |i| i.path.clone()),
+            c.client.clone(),
+            c.server.clone(),
+            c.handshake.host.clone().unwrap_or_default(),
+            c.handshake.path.clone().unwrap_or_default(),
+            c.status.code.map_or(String::new(), |v| v.to_string()),
+            c.status.name.clone(),
+            c.status.inferred.to_string(),
+            c.close_frames
+                .first()
+                .map_or(String::new(), |f| f.from.to_string()),
+            code(Role::Client),
+            reason(Role::Client),
+            code(Role::Server),
+            reason(Role::Server),
+            c.tcp_end.to_string(),
+            c.tcp_end_by.map_or(String::new(), |r| r.to_string()),
+            c.evidence
+                .as_ref()
+                .map_or(String::new(), |e| e.summary.clone()),
+            violations.join(" "),
+            c.findings.len().to_string(),
+            c.first_packet.to_string(),
+            c.last_packet.to_string(),
+        ];
+        let _ = w.write_record(&row);
+    }
+    let bytes = w.into_inner().unwrap_or_default();
+    let text = String::from_utf8(bytes).unwrap_or_default();
+    // Quoting keeps the structure; escape sequences still must not reach a terminal.
+    crate::sanitize::csv(&text)
+}

@@ -1,0 +1,138 @@
+//! Choosing which connections a report shows: `--connection`, `--status` (codes, ranges,
+//! `open`, `refused`, `unknown`), `--problems`, `--host`, `--port`; and `--fail-on`.
+//!
+//! In: a full [`Report`] and the user's selection. Out: the report with only the chosen
+//! connections (ids unchanged, so `--connection 7` always means the same one), and the
+//! summary recounted over them.
+
+use super::{ConnectionReport, Report};
+use std::str::FromStr;
+
+/// A status as the user names it on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusSpec {
+    /// A code or an inclusive range of codes (`1006`, `4000-4999`).
+    Codes(u16, u16),
+    /// Still open at the end of the capture.
+    Open,
+    /// The upgrade was refused.
+    Refused,
+    /// A close whose code the capture lacks.
+    Unknown,
+}
+
+impl FromStr for StatusSpec {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<StatusSpec, String> {
+        let bad = || {
+            format!("'{s}' is not a status: use a code (1006), a range (4000-4999), open, refused or unknown")
+        };
+        match s.trim().to_ascii_lowercase().as_str() {
+            "open" => Ok(StatusSpec::Open),
+            "refused" => Ok(StatusSpec::Refused),
+            "unknown" => Ok(StatusSpec::Unknown),
+            t => match t.split_once('-') {
+                Some((a, b)) => {
+                    let (a, b) = (
+                        a.trim().parse().map_err(|_| bad())?,
+                        b.trim().parse().map_err(|_| bad())?,
+                    );
+                    if a > b {
+                        return Err(format!("'{s}': the range is backwards"));
+                    }
+                    Ok(StatusSpec::Codes(a, b))
+                }
+                None => t
+                    .parse()
+                    .map(|c| StatusSpec::Codes(c, c))
+                    .map_err(|_| bad()),
+            },
+        }
+    }
+}
+
+impl StatusSpec {
+    pub fn matches(&self, c: &ConnectionReport) -> bool {
+        match (self, c.status.code) {
+            (StatusSpec::Codes(a, b), Some(code)) => (*a..=*b).contains(&code),
+            (StatusSpec::Codes(..), None) => false,
+            (StatusSpec::Open, _) => c.status_key() == "open",
+            (StatusSpec::Refused, _) => c.status_key() == "refused",
+            (StatusSpec::Unknown, _) => c.status_key() == "unknown",
+        }
+    }
+}
+
+/// Which connections to show; an empty selection shows all.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub connections: Vec<u64>,
+    pub statuses: Vec<StatusSpec>,
+    /// Everything but clean 1000/1001 closes.
+    pub problems: bool,
+    /// Matches the Host header or either address (case-insensitive substring).
+    pub host: Option<String>,
+    /// Matches either port.
+    pub port: Option<u16>,
+}
+
+impl Selection {
+    pub fn is_empty(&self) -> bool {
+        self.connections.is_empty()
+            && self.statuses.is_empty()
+            && !self.problems
+            && self.host.is_none()
+            && self.port.is_none()
+    }
+
+    pub fn matches(&self, c: &ConnectionReport) -> bool {
+        (self.connections.is_empty() || self.connections.contains(&c.id))
+            && (self.statuses.is_empty() || self.statuses.iter().any(|s| s.matches(c)))
+            && (!self.problems || is_problem(c))
+            && self.host.as_deref().is_none_or(|h| {
+                let h = h.to_ascii_lowercase();
+                c.handshake
+                    .host
+                    .as_deref()
+                    .is_some_and(|x| x.to_ascii_lowercase().contains(&h))
+                    || c.client.to_ascii_lowercase().contains(&h)
+                    || c.server.to_ascii_lowercase().contains(&h)
+            })
+            && self
+                .port
+                .is_none_or(|p| c.endpoints.0.port == p || c.endpoints.1.port == p)
+    }
+
+    /// Keeps the matching connections and recounts the summary over them.
+    pub fn apply(&self, report: &mut Report) {
+        if self.is_empty() {
+            return;
+        }
+        report.connections.retain(|c| self.matches(c));
+        report.recount();
+    }
+}
+
+/// Not a clean close: anything but 1000/1001, or a 1000/1001 with protocol violations.
+pub fn is_problem(c: &ConnectionReport) -> bool {
+    !matches!(c.status.code, Some(1000) | Some(1001))
+        || c.findings.iter().any(|f| f.kind.is_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_specs() {
+        assert_eq!("1006".parse(), Ok(StatusSpec::Codes(1006, 1006)));
+        assert_eq!("4000-4999".parse(), Ok(StatusSpec::Codes(4000, 4999)));
+        assert_eq!("OPEN".parse(), Ok(StatusSpec::Open));
+        assert!("4999-4000".parse::<StatusSpec>().is_err());
+        assert!("abc"
+            .parse::<StatusSpec>()
+            .unwrap_err()
+            .contains("not a status"));
+    }
+}

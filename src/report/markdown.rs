@@ -1,0 +1,253 @@
+//! `--format markdown`: a self-contained report to paste into a GitHub/GitLab/Jira ticket.
+//!
+//! In: a [`Report`] (and, for the header, each input's SHA-256, computed by the caller).
+//! Out: CommonMark/GFM: the tool, command line, inputs (name, size, SHA-256, time span), a
+//! summary by status, then one section per connection: status with evidence, cause and
+//! fix; the handshake; the close frames; the frames around the close; the findings. Every
+//! string from the wire goes through `sanitize::markdown`, so nothing can break a table,
+//! open a code span or inject HTML.
+
+use super::{ConnectionReport, Report};
+use crate::close::catalog;
+use crate::sanitize::markdown as md;
+use std::fmt::Write;
+
+/// How many frames before the end the "frames around the close" table shows.
+const AROUND_CLOSE: usize = 12;
+
+fn status_label(c: &ConnectionReport) -> String {
+    match c.status.code {
+        Some(code) if c.status.inferred => format!("{code} {} (inferred)", c.status.name),
+        Some(code) => format!("{code} {}", c.status.name),
+        None => c.status.name.clone(),
+    }
+}
+
+fn opt(v: &Option<String>) -> String {
+    v.as_deref().map_or("—".to_string(), md)
+}
+
+/// `hashes[i]` is the SHA-256 of input `i`, when it could be computed.
+pub fn render(report: &Report, hashes: &[Option<String>]) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "# WebSocket close report\n");
+    let _ = writeln!(o, "- **Tool:** {}", md(&report.tool));
+    if let Some(cmd) = &report.command {
+        let _ = writeln!(o, "- **Command:** {}", md(cmd));
+    }
+    for (i, input) in report.inputs.iter().enumerate() {
+        let _ = write!(o, "- **Input:** {}", md(&input.path));
+        if let Some(b) = input.bytes {
+            let _ = write!(o, ", {b} bytes");
+        }
+        if let Some(Some(h)) = hashes.get(i) {
+            let _ = write!(o, ", SHA-256 {}", md(h));
+        }
+        let _ = write!(
+            o,
+            ", {} ({}), {} packets",
+            input.format,
+            input
+                .link_types
+                .iter()
+                .map(|l| l.name())
+                .collect::<Vec<_>>()
+                .join(", "),
+            input.packets
+        );
+        if let (Some(a), Some(b)) = (&input.first_time, &input.last_time) {
+            let _ = write!(o, ", {} to {}", md(a), md(b));
+        }
+        o.push('\n');
+        for w in &input.warnings {
+            let _ = writeln!(o, "  - ⚠️ {}", md(w));
+        }
+    }
+    if report.redacted {
+        let _ = writeln!(
+            o,
+            "- **Redacted:** addresses are replaced by stable pseudonyms; query strings, credentials and payloads are left out; close reasons are kept."
+        );
+    }
+    let _ = writeln!(o, "\n## Summary\n");
+    if report.summary.total_connections != report.summary.connections {
+        let _ = writeln!(
+            o,
+            "{} of {} WebSocket connections are shown (selected on the command line).\n",
+            report.summary.connections, report.summary.total_connections
+        );
+    }
+    let _ = writeln!(o, "| Status | Connections |\n|---|---:|");
+    for (key, n) in &report.summary.by_status {
+        let label = match key.parse::<u16>() {
+            Ok(code) => format!("{code} {}", catalog::lookup(code).name),
+            Err(_) => key.clone(),
+        };
+        let _ = writeln!(o, "| {} | {n} |", md(&label));
+    }
+    if report.connections.is_empty() {
+        let _ = writeln!(o, "\nNo WebSocket connection to show.");
+    }
+    for c in &report.connections {
+        connection(&mut o, c);
+    }
+    o
+}
+
+fn connection(o: &mut String, c: &ConnectionReport) {
+    let _ = writeln!(
+        o,
+        "\n## Connection {}: {} → {} — {}\n",
+        c.id,
+        md(&c.client),
+        md(&c.server),
+        md(&status_label(c))
+    );
+    if let Some(e) = &c.evidence {
+        let mark = if e.consistent { "" } else { "⚠️ " };
+        let _ = writeln!(o, "- **Evidence:** {mark}{}", md(&e.summary));
+    }
+    let _ = writeln!(o, "- **Cause:** {}", md(&c.status.cause));
+    let _ = writeln!(o, "- **Fix:** {}", md(&c.status.fix));
+    let _ = writeln!(
+        o,
+        "- **Seen by the applications:** client {}, server {}",
+        c.seen_by.client.map_or("—".into(), |v| v.to_string()),
+        c.seen_by.server.map_or("—".into(), |v| v.to_string())
+    );
+    let _ = writeln!(
+        o,
+        "- **Time:** {} to {} ({:.3} s), packets {} to {}",
+        md(&c.start),
+        md(&c.end),
+        c.duration_s,
+        c.first_packet,
+        c.last_packet
+    );
+
+    let h = &c.handshake;
+    let _ = writeln!(o, "\n### Handshake\n\n| | |\n|---|---|");
+    if h.seen {
+        let _ = writeln!(
+            o,
+            "| Request | packet {}: GET {}, Host {} |",
+            h.request_packet.unwrap_or(0),
+            opt(&h.path),
+            opt(&h.host)
+        );
+    } else {
+        let _ = writeln!(
+            o,
+            "| Request | not captured (the capture starts after the handshake) |"
+        );
+    }
+    match h.status {
+        Some(s) => {
+            let accept = match h.accept_valid {
+                Some(true) => "Sec-WebSocket-Accept valid",
+                Some(false) => "⚠️ Sec-WebSocket-Accept does not match the key",
+                None => "no accept check",
+            };
+            let _ = writeln!(
+                o,
+                "| Response | packet {}: HTTP {s}, {accept} |",
+                h.response_packet.unwrap_or(0)
+            );
+        }
+        None => {
+            let _ = writeln!(o, "| Response | not captured |");
+        }
+    }
+    let _ = writeln!(o, "| Subprotocol | {} |", opt(&h.subprotocol));
+    let _ = writeln!(o, "| Extensions | {} |", opt(&h.extensions));
+
+    let _ = writeln!(o, "\n### Close\n");
+    if c.close_frames.is_empty() {
+        let _ = writeln!(o, "No close frame in the capture.\n");
+    } else {
+        let _ = writeln!(o, "| Packet | Time | From | Code | Name | Reason | Problems |\n|---:|---|---|---:|---|---|---|");
+        for f in &c.close_frames {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                f.packet,
+                md(&f.time),
+                f.from,
+                f.code.map_or("—".into(), |v| v.to_string()),
+                f.name.map_or("no status code".to_string(), md),
+                if f.reason.is_empty() {
+                    "—".to_string()
+                } else {
+                    md(&f.reason)
+                },
+                if f.problems.is_empty() {
+                    "—".to_string()
+                } else {
+                    md(&f.problems.join(", "))
+                }
+            );
+        }
+        o.push('\n');
+    }
+    let tcp = match (c.tcp_end, c.tcp_end_by, c.tcp_end_packet) {
+        ("open", ..) => "still open at the end of the capture".to_string(),
+        (kind, Some(by), Some(p)) => format!("{} from the {by} (packet {p})", kind.to_uppercase()),
+        (kind, ..) => kind.to_string(),
+    };
+    let _ = writeln!(o, "- **TCP ended:** {tcp}");
+    if let Some(idle) = c.idle_before_end_s {
+        let _ = writeln!(
+            o,
+            "- **Quiet before the end:** {idle:.3} s since the last frame"
+        );
+    }
+
+    let frames = c.timeline.as_ref().unwrap_or(&c.recent_frames);
+    if !frames.is_empty() {
+        let shown: &[_] = if c.timeline.is_some() {
+            frames
+        } else {
+            &frames[frames.len().saturating_sub(AROUND_CLOSE)..]
+        };
+        let title = if c.timeline.is_some() {
+            "Timeline"
+        } else {
+            "Frames around the close"
+        };
+        let _ = writeln!(o, "\n### {title}\n\n| Packet | From | Opcode | FIN | RSV | Mask | Length | Detail |\n|---:|---|---|---|---|---|---:|---|");
+        for f in shown {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} | {:03b} | {} | {} | {} |",
+                f.packet,
+                f.from,
+                f.opcode,
+                if f.fin { "✓" } else { "" },
+                f.rsv,
+                if f.masked { "✓" } else { "" },
+                f.len,
+                f.detail.as_deref().map_or(String::new(), md)
+            );
+        }
+    }
+
+    if !c.findings.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n### Findings\n\n| Packet | From | Kind | Detail |\n|---:|---|---|---|"
+        );
+        for f in &c.findings {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} |",
+                f.packet.map_or("—".into(), |p| p.to_string()),
+                f.from.map_or("—", |r| r.as_str()),
+                f.kind.as_str(),
+                md(&f.detail)
+            );
+        }
+        if c.findings_dropped > 0 {
+            let _ = writeln!(o, "\n…and {} more findings not listed.", c.findings_dropped);
+        }
+    }
+}

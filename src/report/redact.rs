@@ -1,0 +1,114 @@
+//! `--redact`: a report safe to attach to a public ticket.
+//!
+//! In: a finished [`Report`]. Out: the same report with every IP address replaced by a
+//! stable pseudonym (the same address gets the same name throughout one report; ports are
+//! kept), host names in Host headers replaced the same way, query strings dropped from
+//! paths, payload previews left out, input paths cut to their file names and the command
+//! line dropped. Close reasons, codes and packet numbers are kept: they are the point.
+//! The report says it was redacted.
+
+use super::Report;
+use std::collections::HashMap;
+
+struct Names {
+    map: HashMap<String, String>,
+}
+
+impl Names {
+    fn name(&mut self, addr: &str) -> String {
+        let n = self.map.len() + 1;
+        self.map
+            .entry(addr.to_string())
+            .or_insert_with(|| format!("host-{n}"))
+            .clone()
+    }
+
+    /// "1.2.3.4:80" or "[::1]:80" → "host-N:80".
+    fn endpoint(&mut self, ep: &str) -> String {
+        match ep.rsplit_once(':') {
+            Some((ip, port)) => format!("{}:{port}", self.name(ip.trim_matches(['[', ']']))),
+            None => self.name(ep),
+        }
+    }
+
+    /// A Host header: "example.com:8080", "[::1]:9015", "10.0.0.1".
+    fn host(&mut self, host: &str) -> String {
+        let h = host.trim();
+        let (name, port) = if let Some(rest) = h.strip_prefix('[') {
+            match rest.split_once(']') {
+                Some((ip, tail)) => (ip, tail.strip_prefix(':')),
+                None => (rest, None),
+            }
+        } else {
+            match h.rsplit_once(':') {
+                Some((n, p)) if p.chars().all(|c| c.is_ascii_digit()) && !n.contains(':') => {
+                    (n, Some(p))
+                }
+                _ => (h, None),
+            }
+        };
+        let pseudonym = self.name(name);
+        match port {
+            Some(p) => format!("{pseudonym}:{p}"),
+            None => pseudonym,
+        }
+    }
+}
+
+fn strip_query(path: &str) -> String {
+    match path.split_once('?') {
+        Some((p, _)) => format!("{p}?[redacted]"),
+        None => path.to_string(),
+    }
+}
+
+pub fn redact(report: &mut Report) {
+    let mut names = Names {
+        map: HashMap::new(),
+    };
+    for c in &mut report.connections {
+        c.client = names.endpoint(&c.client);
+        c.server = names.endpoint(&c.server);
+        let h = &mut c.handshake;
+        h.host = h.host.as_deref().map(|x| names.host(x));
+        h.path = h.path.as_deref().map(strip_query);
+        for frames in c
+            .timeline
+            .iter_mut()
+            .chain(std::iter::once(&mut c.recent_frames))
+        {
+            for f in frames.iter_mut() {
+                if f.opcode != "close" {
+                    f.detail = None;
+                }
+            }
+        }
+    }
+    for input in &mut report.inputs {
+        if let Some(name) = std::path::Path::new(&input.path).file_name() {
+            input.path = name.to_string_lossy().into_owned();
+        }
+    }
+    report.command = None;
+    report.redacted = true;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_address_same_name_ports_kept() {
+        let mut n = Names {
+            map: HashMap::new(),
+        };
+        assert_eq!(n.endpoint("10.1.2.3:5000"), "host-1:5000");
+        assert_eq!(n.endpoint("[fd00::7]:443"), "host-2:443");
+        assert_eq!(n.endpoint("10.1.2.3:6000"), "host-1:6000");
+        assert_eq!(n.host("10.1.2.3:8080"), "host-1:8080");
+        assert_eq!(n.host("[fd00::7]:443"), "host-2:443");
+        assert_eq!(n.host("internal.example.com"), "host-3");
+        assert_eq!(strip_query("/ws?token=secret&x=1"), "/ws?[redacted]");
+        assert_eq!(strip_query("/ws"), "/ws");
+    }
+}
