@@ -6,7 +6,7 @@
 //!
 //! Headers are parsed with nom straight from the segment; only a header split across
 //! segments is copied (at most 14 bytes). Payloads are streamed, never buffered whole: data
-//! payloads are unmasked a chunk at a time into a reused scratch buffer for UTF-8 checking,
+//! payloads are unmasked 4 KiB at a time on the stack for UTF-8 checking and inflating,
 //! control payloads (at most 125 bytes when valid) are kept up to a cap. A gap inside a
 //! payload of known length keeps the decoder in sync (the message is marked truncated, the
 //! mask position moves on); a gap over a header puts the direction out of sync, and nothing
@@ -20,6 +20,9 @@ use crate::close::{CloseFrame, Problem};
 use crate::finding::{Findings, Kind};
 use crate::flow::Role;
 use crate::tcp::Event;
+
+/// Masked payload is unmasked this many bytes at a time, on the stack.
+const UNMASK_CHUNK: usize = 4096;
 
 /// Control payloads beyond this are counted but not kept (a valid one is at most 125 bytes).
 const MAX_CONTROL_KEEP: usize = 4096;
@@ -154,7 +157,6 @@ pub struct Decoder {
     hdr_len: usize,
     frame: Option<Frame>,
     msg: Option<Message>,
-    scratch: Vec<u8>,
     /// Offset where the direction went out of sync, if it did.
     pub out_of_sync: Option<u64>,
     pub closes: Vec<CloseFrame>,
@@ -191,7 +193,6 @@ impl Decoder {
             hdr_len: 0,
             frame: None,
             msg: None,
-            scratch: Vec::new(),
             out_of_sync: None,
             closes: Vec::new(),
             extra_closes: 0,
@@ -536,31 +537,40 @@ impl Decoder {
         if m.utf8.is_none() && !m.inflate {
             return;
         }
-        let data: &[u8] = match f.h.mask {
-            Some(key) => {
-                self.scratch.clear();
-                self.scratch.extend_from_slice(chunk);
-                unmask(&mut self.scratch, key, start);
-                &self.scratch
-            }
-            None => chunk,
-        };
         let from = self.from;
-        if !m.inflate {
-            check_utf8(m, from, data, at.packet, findings);
-            return;
-        }
-        let Some(inf) = self.inflater.as_mut() else {
-            return;
-        };
-        let mut inflated = 0u64;
-        let res = inf.chunk(data, &mut |piece| {
-            inflated += piece.len() as u64;
-            check_utf8(m, from, piece, at.packet, findings);
-        });
-        m.inflated += inflated;
-        if let Err(e) = res {
-            self.inflate_failed(e, at.packet, findings);
+        // Unmask through a small stack buffer: no per-connection buffer grows with the
+        // largest segment ever seen.
+        let mut buf = [0u8; UNMASK_CHUNK];
+        for (i, piece) in chunk.chunks(UNMASK_CHUNK).enumerate() {
+            let data: &[u8] = match f.h.mask {
+                Some(key) => {
+                    let b = &mut buf[..piece.len()];
+                    b.copy_from_slice(piece);
+                    unmask(b, key, start + (i * UNMASK_CHUNK) as u64);
+                    b
+                }
+                None => piece,
+            };
+            if !m.inflate {
+                check_utf8(m, from, data, at.packet, findings);
+                if m.utf8.is_none() {
+                    return;
+                }
+                continue;
+            }
+            let Some(inf) = self.inflater.as_mut() else {
+                return;
+            };
+            let mut inflated = 0u64;
+            let res = inf.chunk(data, &mut |p| {
+                inflated += p.len() as u64;
+                check_utf8(m, from, p, at.packet, findings);
+            });
+            m.inflated += inflated;
+            if let Err(e) = res {
+                self.inflate_failed(e, at.packet, findings);
+                return;
+            }
         }
     }
 

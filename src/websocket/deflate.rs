@@ -63,7 +63,6 @@ const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 /// One direction's inflater.
 pub struct Inflater {
     d: Decompress,
-    out: Vec<u8>,
     /// Reset the window after each message (`*_no_context_takeover`).
     reset_each_message: bool,
     cap: u64,
@@ -84,7 +83,6 @@ impl Inflater {
     pub fn new(reset_each_message: bool, cap: u64) -> Inflater {
         Inflater {
             d: Decompress::new(false),
-            out: vec![0; 16 * 1024],
             reset_each_message,
             cap,
             produced: 0,
@@ -108,11 +106,13 @@ impl Inflater {
         mut input: &[u8],
         sink: &mut dyn FnMut(&[u8]),
     ) -> Result<(), InflateError> {
+        // Output goes through a stack buffer: an idle inflater holds only its window.
+        let mut out = [0u8; 8192];
         loop {
             let (in0, out0) = (self.d.total_in(), self.d.total_out());
             let status = self
                 .d
-                .decompress(input, &mut self.out, FlushDecompress::Sync)
+                .decompress(input, &mut out, FlushDecompress::Sync)
                 .map_err(|e| InflateError::Corrupt(e.to_string()))?;
             let used = (self.d.total_in() - in0) as usize;
             let made = (self.d.total_out() - out0) as usize;
@@ -122,7 +122,7 @@ impl Inflater {
                 if self.produced > self.cap {
                     return Err(InflateError::TooLarge { cap: self.cap });
                 }
-                sink(&self.out[..made]);
+                sink(&out[..made]);
             }
             if status == Status::StreamEnd {
                 // A final block (BFINAL) ends the deflate stream; the next message starts a
@@ -133,7 +133,7 @@ impl Inflater {
                 }
                 continue;
             }
-            if (input.is_empty() && made < self.out.len()) || (used == 0 && made == 0) {
+            if (input.is_empty() && made < out.len()) || (used == 0 && made == 0) {
                 return Ok(());
             }
         }
