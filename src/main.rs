@@ -32,7 +32,14 @@ fn emit(text: &str) {
     }
 }
 
+/// Table width: `COLUMNS` when set, else the terminal's, else the renderer's default.
 fn width() -> Option<u16> {
+    if let Some(c) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<u16>().ok())
+    {
+        return Some(c.max(40));
+    }
     if std::io::stdout().is_terminal() {
         comfy_table::Table::new().width()
     } else {

@@ -112,7 +112,7 @@ fn table_output_names_code_reason_and_fix() {
     assert!(text.contains("1008 Policy Violation"), "{text}");
     assert!(text.contains("token expired"), "{text}");
     assert!(text.contains("Fix:"), "{text}");
-    assert!(text.contains("pkt 9"), "{text}");
+    assert!(text.contains("pkt\u{a0}9"), "{text}");
 }
 
 #[cfg(not(feature = "live"))]
