@@ -25,7 +25,7 @@ pub enum Error {
     Empty { path: PathBuf },
 
     #[error(
-        "{path}: not a pcap or pcapng capture (it starts with {magic}); \
+        "{path}: not a pcap or pcapng capture ({magic}); \
          save captures with `tcpdump -w FILE` or Wireshark's \"Save As\" pcap/pcapng"
     )]
     NotACapture { path: PathBuf, magic: String },

@@ -195,3 +195,56 @@ fn unsupported_link_type_is_named_once() {
         "{err}"
     );
 }
+
+#[test]
+fn cut_gzip_capture_reports_what_was_read() {
+    use flate2::write::GzEncoder;
+    use std::io::{Read, Write};
+    let mut plain = Vec::new();
+    flate2::read::GzDecoder::new(fs::File::open(fixture("node-many.pcap.gz")).unwrap())
+        .read_to_end(&mut plain)
+        .unwrap();
+    let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&plain).unwrap();
+    let gz = gz.finish().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("cut.pcap.gz");
+    fs::write(&p, &gz[..gz.len() * 2 / 3]).unwrap();
+    let out = wsclose()
+        .args(["analyze", "--format", "json"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let warnings = r["inputs"][0]["warnings"].to_string();
+    assert!(
+        warnings.contains("gzip data is damaged or cut short"),
+        "{warnings}"
+    );
+    assert!(r["inputs"][0]["packets"].as_u64().unwrap() > 10);
+}
+
+#[test]
+fn gzip_of_something_else_and_tiny_text_are_not_captures() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("notes.gz");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(b"just some text, not a capture\n").unwrap();
+    fs::write(&p, gz.finish().unwrap()).unwrap();
+    let out = wsclose().arg("analyze").arg(&p).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("decompressed, is not a pcap"));
+    let t = dir.path().join("hi.txt");
+    fs::write(&t, "hi\n").unwrap();
+    let out = wsclose().arg("analyze").arg(&t).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("not a pcap or pcapng capture (it starts with 68 69 0a"));
+}

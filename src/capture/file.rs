@@ -16,6 +16,7 @@ use serde::Serialize;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// What a run learned about one input, for the report's `inputs` array.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -39,8 +40,38 @@ pub struct InputSummary {
 const BUFFER: usize = 2 << 20;
 
 /// Opens `path` ("-" for standard input), undoing gzip when the data starts with its magic.
-/// An opened input: the (decompressed) byte stream, whether it was gzip, its size on disk.
-type Opened = (Box<dyn Read + Send>, bool, Option<u64>);
+/// An opened input: the (decompressed) byte stream, whether it was gzip, its size on disk,
+/// and where a damaged gzip stream will say it stopped.
+type Opened = (Box<dyn Read + Send>, bool, Option<u64>, Damage);
+
+/// Set when the decompressed stream ended in an error: (bytes delivered before, why).
+type Damage = Arc<Mutex<Option<(u64, String)>>>;
+
+/// A gzip stream that ends at its first error instead of failing the whole input: what was
+/// decompressed before the damage is still analyzed, and the damage becomes a warning.
+struct Tolerant<R> {
+    inner: R,
+    delivered: u64,
+    damage: Damage,
+}
+
+impl<R: Read> Read for Tolerant<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.inner.read(buf) {
+            Ok(n) => {
+                self.delivered += n as u64;
+                Ok(n)
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Err(e),
+            Err(e) => {
+                if let Ok(mut d) = self.damage.lock() {
+                    d.get_or_insert((self.delivered, e.to_string()));
+                }
+                Ok(0)
+            }
+        }
+    }
+}
 
 fn open(path: &Path) -> Result<Opened, Error> {
     let map_err = |e: io::Error| match e.kind() {
@@ -70,10 +101,16 @@ fn open(path: &Path) -> Result<Opened, Error> {
     };
     let mut buf = BufReader::with_capacity(64 * 1024, raw);
     let head = buf.fill_buf().map_err(map_err)?;
+    let damage: Damage = Arc::default();
     if head.starts_with(&[0x1f, 0x8b]) {
-        Ok((Box::new(flate2::read::MultiGzDecoder::new(buf)), true, size))
+        let gz = Tolerant {
+            inner: flate2::read::MultiGzDecoder::new(buf),
+            delivered: 0,
+            damage: Arc::clone(&damage),
+        };
+        Ok((Box::new(gz), true, size, damage))
     } else {
-        Ok((Box::new(buf), false, size))
+        Ok((Box::new(buf), false, size, damage))
     }
 }
 
@@ -90,7 +127,8 @@ struct Interface {
 /// Reads every packet of `path`, calling `sink` for each. Fatal only when the file cannot
 /// be opened or is not a capture at all; damage later in the file becomes a warning.
 pub fn read(path: &Path, sink: &mut dyn FnMut(&Packet<'_>)) -> Result<InputSummary, Error> {
-    let (reader, gzip, bytes) = open(path)?;
+    let (reader, gzip, bytes, damage) = open(path)?;
+    let damaged = || damage.lock().ok().and_then(|d| d.clone());
     let display = path.display().to_string();
     let mut summary = InputSummary {
         path: display,
@@ -113,7 +151,24 @@ pub fn read(path: &Path, sink: &mut dyn FnMut(&Packet<'_>)) -> Result<InputSumma
     };
     let mut reader = match pcap_parser::create_reader(BUFFER, reader) {
         Ok(r) => r,
-        Err(e) => return Err(header_error(path, e)),
+        Err(e) => {
+            if let Some((at, why)) = damaged() {
+                return Err(Error::BadGzip {
+                    path: path.to_path_buf(),
+                    detail: format!(
+                        "it fails after {at} decompressed bytes, before a capture header: {why}"
+                    ),
+                });
+            }
+            if gzip {
+                return Err(Error::NotACapture {
+                    path: path.to_path_buf(),
+                    magic: "gzip data that, decompressed, is not a pcap or pcapng capture either"
+                        .into(),
+                });
+            }
+            return Err(header_error(path, e));
+        }
     };
     let mut legacy: Option<(LinkType, bool)> = None;
     let mut interfaces: Vec<Interface> = Vec::new();
@@ -249,6 +304,11 @@ pub fn read(path: &Path, sink: &mut dyn FnMut(&Packet<'_>)) -> Result<InputSumma
         }
     }
     summary.packets = number;
+    if let Some((at, why)) = damaged() {
+        summary.warnings.push(format!(
+            "the gzip data is damaged or cut short after {at} decompressed bytes ({why}); the {number} packets before it were analyzed"
+        ));
+    }
     if let Some((a, b)) = span {
         summary.first_time = Some(a.rfc3339());
         summary.last_time = Some(b.rfc3339());
@@ -276,11 +336,28 @@ fn describe<I>(e: &PcapError<I>) -> String {
     }
 }
 
+/// Do the file's first bytes begin a pcap or pcapng magic number (so a short file is a cut
+/// capture, not some other file)?
+fn starts_like_a_capture(path: &Path) -> bool {
+    const MAGICS: [[u8; 4]; 5] = [
+        [0xd4, 0xc3, 0xb2, 0xa1],
+        [0xa1, 0xb2, 0xc3, 0xd4],
+        [0x4d, 0x3c, 0xb2, 0xa1],
+        [0xa1, 0xb2, 0x3c, 0x4d],
+        [0x0a, 0x0d, 0x0d, 0x0a],
+    ];
+    let mut head = [0u8; 4];
+    let n = File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    n > 0 && MAGICS.iter().any(|m| m[..n] == head[..n])
+}
+
 fn header_error(path: &Path, e: PcapError<&[u8]>) -> Error {
     let path: PathBuf = path.to_path_buf();
     match e {
         PcapError::Eof => Error::Empty { path },
-        PcapError::Incomplete(_) | PcapError::UnexpectedEof => {
+        PcapError::Incomplete(_) | PcapError::UnexpectedEof if starts_like_a_capture(&path) => {
             let len = std::fs::metadata(&path)
                 .map(|m| m.len() as usize)
                 .unwrap_or(0);
@@ -291,23 +368,17 @@ fn header_error(path: &Path, e: PcapError<&[u8]>) -> Error {
             path,
         },
         _ => {
-            let magic = std::fs::File::open(&path)
-                .ok()
-                .and_then(|mut f| {
-                    let mut b = [0u8; 4];
-                    f.read_exact(&mut b).ok().map(|_| b)
-                })
-                .map(|b| {
-                    let text: String = b
-                        .iter()
-                        .map(|&c| if c.is_ascii_graphic() { c as char } else { '.' })
-                        .collect();
-                    format!(
-                        "{:02x} {:02x} {:02x} {:02x} \"{text}\"",
-                        b[0], b[1], b[2], b[3]
-                    )
-                })
-                .unwrap_or_else(|| "an unknown header".into());
+            let mut head = [0u8; 4];
+            let n = File::open(&path)
+                .and_then(|mut f| f.read(&mut head))
+                .unwrap_or(0);
+            let bytes = &head[..n];
+            let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            let text: String = bytes
+                .iter()
+                .map(|&c| if c.is_ascii_graphic() { c as char } else { '.' })
+                .collect();
+            let magic = format!("it starts with {} \"{text}\"", hex.join(" "));
             Error::NotACapture { path, magic }
         }
     }
