@@ -44,21 +44,26 @@ use error::Error;
 use report::Report;
 use std::path::PathBuf;
 
-/// Analyzes capture files (`-` is standard input) into one report. Fails only when an input
-/// cannot be opened or is not a capture; damage inside a capture is a warning in the report.
+/// Analyzes capture files (`-` is standard input) into one report. An input that cannot be
+/// opened or is not a capture is listed in the report with its `error`, and the others are
+/// still analyzed; only when no input could be read at all is that an `Err`. Damage inside
+/// a capture is a warning in the report.
 pub fn analyze_files(paths: &[PathBuf], opts: Options) -> Result<Report, Error> {
-    // Fail before any work if an input is plainly missing.
-    for p in paths {
-        if p.as_os_str() != "-" && !p.exists() {
-            return Err(Error::NotFound { path: p.clone() });
-        }
-    }
     let mut analyzer = Analyzer::new(opts);
     let mut inputs = Vec::with_capacity(paths.len());
+    let mut first_error = None;
     for (i, path) in paths.iter().enumerate() {
         analyzer.begin_input(i);
         let before = analyzer.unsupported().to_vec();
-        let mut summary = capture::file::read(path, &mut |pkt| analyzer.packet(pkt))?;
+        let mut summary = match capture::file::read(path, &mut |pkt| analyzer.packet(pkt)) {
+            Ok(s) => s,
+            Err(e) => {
+                let summary = capture::file::InputSummary::failed(path, &e);
+                first_error.get_or_insert(e);
+                inputs.push(summary);
+                continue;
+            }
+        };
         for (link, n) in analyzer.unsupported() {
             let earlier = before
                 .iter()
@@ -72,6 +77,11 @@ pub fn analyze_files(paths: &[PathBuf], opts: Options) -> Result<Report, Error> 
             }
         }
         inputs.push(summary);
+    }
+    if let Some(e) = first_error {
+        if inputs.iter().all(|i| i.error.is_some()) {
+            return Err(e);
+        }
     }
     let (connections, seen) = analyzer.finish_input();
     Ok(Report::new(inputs, connections, seen))
@@ -121,6 +131,7 @@ pub fn live_session(
         bytes: None,
         first_time: None,
         last_time: None,
+        error: None,
     };
     let (connections, seen) = analyzer.finish_input();
     Ok((

@@ -120,7 +120,11 @@ fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
         for w in &input.warnings {
             eprintln!("wsclose: warning: {}: {}", terminal(&input.path), w);
         }
+        if let Some(e) = &input.error {
+            eprintln!("wsclose: {} (the other inputs were analyzed)", terminal(e));
+        }
     }
+    let unreadable = report.inputs.iter().any(|i| i.error.is_some());
     let found = report.connections.len();
     args.select.selection().apply(&mut report);
     if let Some(id) = args
@@ -145,6 +149,9 @@ fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
             markdown::render(&report, &hashes)
         }
     });
+    if unreadable {
+        return Ok(3);
+    }
     if found == 0 {
         let s = &report.seen;
         eprintln!(

@@ -248,3 +248,25 @@ fn gzip_of_something_else_and_tiny_text_are_not_captures() {
     assert!(String::from_utf8_lossy(&out.stderr)
         .contains("not a pcap or pcapng capture (it starts with 68 69 0a"));
 }
+
+#[test]
+fn one_unreadable_input_among_several_still_reports_the_others_and_exits_3() {
+    let out = wsclose()
+        .args([
+            "analyze",
+            "--format",
+            "json",
+            &fixture("node-close-1008.pcap"),
+            "no/such.pcap",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["connections"][0]["status"]["code"], 1008);
+    assert!(r["inputs"][1]["error"]
+        .as_str()
+        .unwrap()
+        .contains("no such file"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the other inputs were analyzed"));
+}

@@ -33,6 +33,27 @@ pub struct InputSummary {
     /// Capture time of the first and last packet (RFC 3339), when there were packets.
     pub first_time: Option<String>,
     pub last_time: Option<String>,
+    /// Why the input could not be read at all (the other inputs are still analyzed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl InputSummary {
+    /// The entry for an input that could not be read.
+    pub fn failed(path: &Path, e: &Error) -> InputSummary {
+        InputSummary {
+            path: path.display().to_string(),
+            format: "unreadable",
+            gzip: false,
+            link_types: Vec::new(),
+            packets: 0,
+            warnings: Vec::new(),
+            bytes: None,
+            first_time: None,
+            last_time: None,
+            error: Some(e.to_string()),
+        }
+    }
 }
 
 /// Reader buffer. A record larger than this (far beyond any real packet, even a 256 KiB
@@ -140,6 +161,7 @@ pub fn read(path: &Path, sink: &mut dyn FnMut(&Packet<'_>)) -> Result<InputSumma
         bytes,
         first_time: None,
         last_time: None,
+        error: None,
     };
     let mut span: Option<(Timestamp, Timestamp)> = None;
     let mut sink = |p: &Packet<'_>| {

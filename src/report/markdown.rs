@@ -58,6 +58,9 @@ pub fn render(report: &Report, hashes: &[Option<String>]) -> String {
         if let (Some(a), Some(b)) = (&input.first_time, &input.last_time) {
             let _ = write!(o, ", {} to {}", md(a), md(b));
         }
+        if let Some(e) = &input.error {
+            let _ = write!(o, " — ⚠️ not read: {}", md(e));
+        }
         o.push('\n');
         for w in &input.warnings {
             let _ = writeln!(o, "  - ⚠️ {}", md(w));

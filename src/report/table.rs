@@ -86,6 +86,10 @@ pub fn render(report: &Report, width: Option<u16>, color: bool) -> String {
     let mut out = String::new();
     let many_inputs = report.inputs.len() > 1;
     for (i, input) in report.inputs.iter().enumerate() {
+        if let Some(e) = &input.error {
+            let _ = writeln!(out, "{}: not read: {}", terminal(&input.path), terminal(e));
+            continue;
+        }
         let n = report.connections.iter().filter(|c| c.input == i).count();
         let _ = writeln!(
             out,
