@@ -88,6 +88,14 @@ impl Analyzer {
 
     pub fn packet(&mut self, pkt: &Packet<'_>) {
         self.seen.packets += 1;
+        if (pkt.data.len() as u64) < u64::from(pkt.orig_len) {
+            self.seen.snaplen_cut_packets += 1;
+            self.seen.smallest_snaplen = Some(
+                self.seen
+                    .smallest_snaplen
+                    .map_or(pkt.data.len() as u32, |m| m.min(pkt.data.len() as u32)),
+            );
+        }
         let seg = match decode::decode(pkt) {
             Ok(seg) => seg,
             Err(Skip::UnsupportedLink(l)) => {

@@ -55,6 +55,10 @@ pub fn analyze_files(paths: &[PathBuf], opts: Options) -> Result<Report, Error> 
     for (i, path) in paths.iter().enumerate() {
         analyzer.begin_input(i);
         let before = analyzer.unsupported().to_vec();
+        let (cut_before, malformed_before) = (
+            analyzer.seen.snaplen_cut_packets,
+            analyzer.seen.malformed_packets,
+        );
         let mut summary = match capture::file::read(path, &mut |pkt| analyzer.packet(pkt)) {
             Ok(s) => s,
             Err(e) => {
@@ -64,6 +68,19 @@ pub fn analyze_files(paths: &[PathBuf], opts: Options) -> Result<Report, Error> 
                 continue;
             }
         };
+        let cut = analyzer.seen.snaplen_cut_packets - cut_before;
+        if cut > 0 {
+            summary.warnings.push(format!(
+                "{cut} packets were cut by the capture's snap length (some kept only {} bytes): what lay beyond the cut is missing, never guessed; capture with `tcpdump -s 0` to keep whole packets",
+                analyzer.seen.smallest_snaplen.unwrap_or(0)
+            ));
+        }
+        let malformed = analyzer.seen.malformed_packets - malformed_before;
+        if malformed > 0 {
+            summary.warnings.push(format!(
+                "{malformed} packets have cut or damaged IP/TCP headers and were skipped"
+            ));
+        }
         for (link, n) in analyzer.unsupported() {
             let earlier = before
                 .iter()
@@ -84,7 +101,16 @@ pub fn analyze_files(paths: &[PathBuf], opts: Options) -> Result<Report, Error> 
         }
     }
     let (connections, seen) = analyzer.finish_input();
-    Ok(Report::new(inputs, connections, seen))
+    let mut report = Report::new(inputs, connections, seen);
+    // A connection "still open" in a file that stops early may well have closed after it.
+    for c in &mut report.connections {
+        let cut = report.inputs.get(c.input).is_some_and(|i| i.truncated);
+        if cut && c.status.code.is_none() && c.status.name.starts_with("Open") {
+            c.status.cause = "The capture file stops early (it is truncated or damaged; see the input's warning), so whatever ended this connection is not in it; no close code is guessed.".into();
+            c.status.fix = "Get the whole capture file (re-copy or re-download it; check that tcpdump was stopped cleanly), or capture again until the connection closes.".into();
+        }
+    }
+    Ok(report)
 }
 
 /// Captures live (feature `live`) through the same pipeline as [`analyze_files`], calling

@@ -50,7 +50,8 @@ fn width() -> Option<u16> {
 fn run(cli: Cli) -> Result<u8, wsclose::error::Error> {
     match cli.command {
         Command::Analyze(args) => analyze(args),
-        Command::Explain { codes, format } => {
+        Command::Explain { mut codes, format } => {
+            codes.dedup();
             emit(&match format {
                 TextFormat::Table => explain::explain(&codes),
                 TextFormat::Json => explain::explain_json(&codes),
@@ -69,6 +70,11 @@ fn run(cli: Cli) -> Result<u8, wsclose::error::Error> {
         Command::Live(args) => live(args),
         Command::Interfaces => interfaces(),
     }
+}
+
+/// "1 packet", "2 packets".
+fn plural(n: u64, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
 /// The command line as typed, for the report header (arguments with spaces quoted).
@@ -155,11 +161,12 @@ fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
     if found == 0 {
         let s = &report.seen;
         eprintln!(
-            "wsclose: no WebSocket connection found: {} packets, {} TCP packets in {} TCP connections (none asked for a WebSocket upgrade), {} other packets{}",
-            s.packets,
-            s.tcp_packets,
-            s.tcp_connections,
-            s.other_packets + s.malformed_packets,
+            "wsclose: no WebSocket connection found: {}, {} in {} (none asked for a WebSocket upgrade or carried WebSocket frames), {} other, {} with cut or damaged headers{}",
+            plural(s.packets, "packet"),
+            plural(s.tcp_packets, "TCP packet"),
+            plural(s.tcp_connections, "TCP connection"),
+            s.other_packets,
+            s.malformed_packets,
             if s.unsupported_link_types.is_empty() {
                 String::new()
             } else {

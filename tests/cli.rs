@@ -270,3 +270,74 @@ fn one_unreadable_input_among_several_still_reports_the_others_and_exits_3() {
         .contains("no such file"));
     assert!(String::from_utf8_lossy(&out.stderr).contains("the other inputs were analyzed"));
 }
+
+/// Rewrites a little-endian pcap, cutting every record to at most `snaplen` bytes.
+fn with_snaplen(data: &[u8], snaplen: usize) -> Vec<u8> {
+    let mut out = data[..24].to_vec();
+    let mut at = 24;
+    while at + 16 <= data.len() {
+        let caplen = u32::from_le_bytes(data[at + 8..at + 12].try_into().unwrap()) as usize;
+        let keep = caplen.min(snaplen);
+        let mut h = data[at..at + 16].to_vec();
+        h[8..12].copy_from_slice(&(keep as u32).to_le_bytes());
+        out.extend_from_slice(&h);
+        out.extend_from_slice(&data[at + 16..at + 16 + keep]);
+        at += 16 + caplen;
+    }
+    out
+}
+
+#[test]
+fn snaplen_cut_capture_says_so_and_invents_nothing() {
+    let data = fs::read(fixture("node-close-1008.pcap")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("snap.pcap");
+    // 80 bytes keep the headers and the first bytes of each payload only.
+    fs::write(&p, with_snaplen(&data, 80)).unwrap();
+    let out = wsclose()
+        .args(["analyze", "--format", "json"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let w = r["inputs"][0]["warnings"].to_string();
+    assert!(
+        w.contains("cut by the capture's snap length") && w.contains("80 bytes"),
+        "{w}"
+    );
+    // The close frames (2 + 2 + 13 bytes of payload) fit in 80 bytes; nothing else is made up.
+    for c in r["connections"].as_array().unwrap() {
+        for f in c["close_frames"].as_array().unwrap() {
+            assert_eq!(f["code"], 1008, "{f}");
+        }
+    }
+}
+
+#[test]
+fn a_connection_open_at_the_cut_of_a_truncated_file_says_the_file_is_cut() {
+    let data = fs::read(fixture("node-close-1008.pcap")).unwrap();
+    // Keep the header and the first 7 records (handshake and a message), then half a record.
+    let mut end = 24;
+    for _ in 0..7 {
+        let caplen = u32::from_le_bytes(data[end + 8..end + 12].try_into().unwrap()) as usize;
+        end += 16 + caplen;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("cut.pcap");
+    fs::write(&p, &data[..end + 20]).unwrap();
+    let out = wsclose()
+        .args(["analyze", "--format", "json"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &r["connections"][0]["status"];
+    assert!(s["code"].is_null());
+    assert!(
+        s["cause"]
+            .as_str()
+            .unwrap()
+            .contains("capture file stops early"),
+        "{s}"
+    );
+}

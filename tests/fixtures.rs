@@ -662,4 +662,9 @@ fn python_refused_upgrade_is_reported_with_its_http_status() {
     assert_eq!(c["findings"][0]["kind"], "upgrade-refused");
     assert_eq!(c["close_frames"].as_array().unwrap().len(), 0);
     assert_eq!(r["summary"]["by_status"]["refused"], 1);
+    // No WebSocket ever existed: no application saw a close status.
+    assert!(c["seen_by"]["client"].is_null() && c["seen_by"]["server"].is_null());
+    assert_eq!(c["tcp_ends"][0]["by"], "server");
+    assert_eq!(c["tcp_ends"][0]["packet"], 8);
+    assert_eq!(c["tcp_ends"][1]["packet"], 9);
 }

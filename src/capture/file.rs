@@ -33,6 +33,8 @@ pub struct InputSummary {
     /// Capture time of the first and last packet (RFC 3339), when there were packets.
     pub first_time: Option<String>,
     pub last_time: Option<String>,
+    /// Reading stopped before the end of the data (cut or damaged file).
+    pub truncated: bool,
     /// Why the input could not be read at all (the other inputs are still analyzed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -51,6 +53,7 @@ impl InputSummary {
             bytes: None,
             first_time: None,
             last_time: None,
+            truncated: false,
             error: Some(e.to_string()),
         }
     }
@@ -161,6 +164,7 @@ pub fn read(path: &Path, sink: &mut dyn FnMut(&Packet<'_>)) -> Result<InputSumma
         bytes,
         first_time: None,
         last_time: None,
+        truncated: false,
         error: None,
     };
     let mut span: Option<(Timestamp, Timestamp)> = None;
@@ -295,6 +299,7 @@ pub fn read(path: &Path, sink: &mut dyn FnMut(&Packet<'_>)) -> Result<InputSumma
                     summary.warnings.push(format!(
                         "reading stopped after packet {number} at byte {at}: the input could not be read further"
                     ));
+                    summary.truncated = true;
                     break;
                 }
             }
@@ -304,6 +309,7 @@ pub fn read(path: &Path, sink: &mut dyn FnMut(&Packet<'_>)) -> Result<InputSumma
                      the {number} packets before it were analyzed",
                     reader.consumed()
                 ));
+                summary.truncated = true;
                 break;
             }
             Err(PcapError::BufferTooSmall) => {
@@ -313,6 +319,7 @@ pub fn read(path: &Path, sink: &mut dyn FnMut(&Packet<'_>)) -> Result<InputSumma
                     reader.consumed(),
                     BUFFER >> 20
                 ));
+                summary.truncated = true;
                 break;
             }
             Err(e) => {
@@ -321,12 +328,14 @@ pub fn read(path: &Path, sink: &mut dyn FnMut(&Packet<'_>)) -> Result<InputSumma
                 summary.warnings.push(format!(
                     "the record after packet {number} (at byte {at}) cannot be parsed ({what}); reading stopped there"
                 ));
+                summary.truncated = true;
                 break;
             }
         }
     }
     summary.packets = number;
     if let Some((at, why)) = damaged() {
+        summary.truncated = true;
         summary.warnings.push(format!(
             "the gzip data is damaged or cut short after {at} decompressed bytes ({why}); the {number} packets before it were analyzed"
         ));

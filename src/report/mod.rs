@@ -61,6 +61,10 @@ pub struct Seen {
     pub tcp_packets: u64,
     pub other_packets: u64,
     pub malformed_packets: u64,
+    /// Packets the capture kept only in part (captured length < length on the wire).
+    pub snaplen_cut_packets: u64,
+    /// The smallest captured length among those packets.
+    pub smallest_snaplen: Option<u32>,
     /// Link types that were not decoded, with their packet counts.
     pub unsupported_link_types: BTreeMap<String, u64>,
     pub tcp_connections: u64,
@@ -96,6 +100,13 @@ pub struct CloseFrameReport {
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
+pub struct TcpEndReport {
+    pub by: Role,
+    pub kind: EndKind,
+    pub packet: u64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
 pub struct SeenBy {
     pub client: Option<u16>,
     pub server: Option<u16>,
@@ -120,6 +131,8 @@ pub struct ConnectionReport {
     pub tcp_end: &'static str,
     pub tcp_end_by: Option<Role>,
     pub tcp_end_packet: Option<u64>,
+    /// Every side's FIN or RST, in order.
+    pub tcp_ends: Vec<TcpEndReport>,
     pub status: Status,
     /// What in the capture explains the status (or contradicts it), with packet numbers.
     pub evidence: Option<diagnosis::Evidence>,
@@ -176,7 +189,7 @@ impl ConnectionReport {
             .flat_map(|d| d.closes.iter())
             .collect();
         closes.sort_by_key(|f| f.order);
-        let ends: Vec<TcpEnd> = (0..2)
+        let mut ends: Vec<TcpEnd> = (0..2)
             .filter_map(|s| {
                 c.ends[s].map(|e| TcpEnd {
                     by: c.role(s),
@@ -186,6 +199,7 @@ impl ConnectionReport {
                 })
             })
             .collect();
+        ends.sort_by_key(|e| e.order);
         let hs = &c.up.handshake;
         let upgraded = hs.status == Some(101) || c.decoder(server_side).is_some();
         let missing = (0..2).any(|s| {
@@ -257,10 +271,26 @@ impl ConnectionReport {
             },
             tcp_end_by: first_end.map(|e| e.by),
             tcp_end_packet: first_end.map(|e| e.packet),
-            seen_by: SeenBy {
-                client: diagnosis::seen_by(Role::Client, &closes, &ends),
-                server: diagnosis::seen_by(Role::Server, &closes, &ends),
+            // A refused upgrade never became a WebSocket: no application saw a close status.
+            seen_by: if hs.status.is_some_and(|s| s != 101) {
+                SeenBy {
+                    client: None,
+                    server: None,
+                }
+            } else {
+                SeenBy {
+                    client: diagnosis::seen_by(Role::Client, &closes, &ends),
+                    server: diagnosis::seen_by(Role::Server, &closes, &ends),
+                }
             },
+            tcp_ends: ends
+                .iter()
+                .map(|e| TcpEndReport {
+                    by: e.by,
+                    kind: e.kind,
+                    packet: e.packet,
+                })
+                .collect(),
             close_handshake: diagnosis::close_handshake(&closes, &ends),
             status,
             evidence,
