@@ -240,6 +240,10 @@ impl Connection {
             up.partial[s] = true;
         }
         if seg.rst {
+            if !tcp[s].accepts_rst(seg.seq) {
+                // Out of window (rule 11): not this connection's end.
+                return;
+            }
             // Deliver what was held, then end this direction.
             tcp[s].flush(&mut |ev| up.on_event(s, ev));
             if ends[s].is_none() {
@@ -250,12 +254,13 @@ impl Connection {
                     ts,
                     order: up.order,
                 });
+                up.cut_mid_message(s, "reset TCP (RST)", packet);
             }
             return;
         }
         if seg.ack_flag {
             tcp[1 - s].peer_ack(seg.ack, &mut |ev| up.on_event(1 - s, ev));
-            Self::note_fin(&tcp[1 - s], &mut ends[1 - s], up, packet, ts);
+            Self::note_fin(1 - s, &tcp[1 - s], &mut ends[1 - s], up, packet, ts);
         }
         if !seg.syn || !seg.payload.is_empty() {
             let data_seq = if seg.syn {
@@ -274,7 +279,7 @@ impl Connection {
                 &mut |ev| up.on_event(s, ev),
             );
         }
-        Self::note_fin(&tcp[s], &mut ends[s], up, packet, ts);
+        Self::note_fin(s, &tcp[s], &mut ends[s], up, packet, ts);
         if tcp[s].cap_hit && !up.findings.has(Kind::BufferCapHit) {
             up.findings.push(
                 Kind::BufferCapHit,
@@ -286,6 +291,7 @@ impl Connection {
     }
 
     fn note_fin(
+        s: usize,
         tcp: &HalfStream,
         end: &mut Option<End>,
         up: &mut Upper,
@@ -300,6 +306,7 @@ impl Connection {
                 ts,
                 order: up.order,
             });
+            up.cut_mid_message(s, "closed TCP (FIN)", packet);
         }
     }
 
@@ -315,8 +322,17 @@ impl Connection {
         } = self;
         for s in 0..2 {
             tcp[s].flush(&mut |ev| up.on_event(s, ev));
-            Self::note_fin(&tcp[s], &mut ends[s], up, *last_packet, *last_ts);
+            Self::note_fin(s, &tcp[s], &mut ends[s], up, *last_packet, *last_ts);
             let c = tcp[s].counters;
+            if c.after_fin > 0 {
+                let from = up.role(s);
+                up.findings.push(
+                    Kind::DataAfterFin,
+                    Some(from),
+                    tcp[s].first_after_fin,
+                    format!("{} segments from the {from} carried data after its FIN (RFC 9293 §3.10.7.4); it was not decoded", c.after_fin),
+                );
+            }
             if c.inconsistencies > 0 {
                 up.findings.push(
                     Kind::InconsistentRetransmission,
@@ -464,6 +480,21 @@ impl Upper {
                     self.http(s, buf, packet, ts);
                 }
             },
+        }
+    }
+
+    /// Side `s` ended TCP (`how`) in the middle of a frame or fragmented message: say so.
+    fn cut_mid_message(&mut self, s: usize, how: &str, packet: u64) {
+        if let App::Ws(d) = &self.sides[s] {
+            if d.mid_message() {
+                let from = d.from();
+                self.findings.push(
+                    Kind::TruncatedMessage,
+                    Some(from),
+                    Some(packet),
+                    format!("the {from} {how} in the middle of a frame or fragmented message: that message never arrived whole"),
+                );
+            }
         }
     }
 

@@ -42,6 +42,7 @@ pub enum Kind {
     OutOfSync,
     TruncatedMessage,
     InconsistentRetransmission,
+    DataAfterFin,
     BufferCapHit,
     HandshakeNotCaptured,
 }
@@ -72,6 +73,7 @@ impl Kind {
             Kind::OutOfSync => "out-of-sync",
             Kind::TruncatedMessage => "truncated-message",
             Kind::InconsistentRetransmission => "inconsistent-retransmission",
+            Kind::DataAfterFin => "data-after-fin",
             Kind::BufferCapHit => "buffer-cap-hit",
             Kind::HandshakeNotCaptured => "handshake-not-captured",
         }
@@ -85,6 +87,7 @@ impl Kind {
                 | Kind::OutOfSync
                 | Kind::TruncatedMessage
                 | Kind::InconsistentRetransmission
+                | Kind::DataAfterFin
                 | Kind::BufferCapHit
                 | Kind::HandshakeNotCaptured
                 | Kind::UpgradeRefused

@@ -489,7 +489,7 @@ fn close_1_byte_facts() {
 }
 
 #[test]
-#[ignore = "bug: a rejected 1-byte close gives status 1005 \"close() was called without a code\"; the server failed it with 1002"]
+
 fn close_1_byte_status() {
     status(&CLOSE_1_BYTE);
 }
@@ -500,7 +500,7 @@ fn close_1005_facts() {
 }
 
 #[test]
-#[ignore = "bug: 1005 on the wire gives status 1005 explained as an empty close; the server failed it with 1002"]
+
 fn close_1005_status() {
     status(&CLOSE_1005);
 }
@@ -511,7 +511,7 @@ fn close_999_facts() {
 }
 
 #[test]
-#[ignore = "bug: the rejected close code 999 becomes the status, with no evidence; the server failed it with 1002"]
+
 fn close_999_status() {
     status(&CLOSE_999);
 }
@@ -522,7 +522,7 @@ fn close_reason_utf8_facts() {
 }
 
 #[test]
-#[ignore = "bug: a rejected close (reason not UTF-8) gives status 1000 Normal Closure, no evidence; the server failed it with 1007"]
+
 fn close_reason_utf8_status() {
     status(&CLOSE_REASON_UTF8);
 }
@@ -573,7 +573,7 @@ fn python_too_big_fragmented_facts() {
 }
 
 #[test]
-#[ignore = "bug: 1009 evidence names the largest complete message (5 bytes, packet 8), not the unfinished 80-byte one over the limit (packet 18)"]
+
 fn python_too_big_fragmented_status() {
     status(&PYTHON_TOO_BIG);
 }
@@ -584,7 +584,7 @@ fn node_too_big_fragmented_facts() {
 }
 
 #[test]
-#[ignore = "bug: 1009 evidence names the largest complete message (5 bytes, packet 8), not the unfinished 80-byte one over the limit (packet 18)"]
+
 fn node_too_big_fragmented_status() {
     status(&NODE_TOO_BIG);
 }

@@ -9,7 +9,7 @@
 //! code bytes are missing from the capture gives "unknown", not 1005.
 
 use super::catalog;
-use super::CloseFrame;
+use super::{CloseFrame, Problem};
 use crate::connection::EndKind;
 use crate::finding::{Finding, Kind};
 use crate::flow::Role;
@@ -115,8 +115,38 @@ pub fn status(
             fix: fix.into(),
         };
     }
+    // A close frame that breaks the rules is refused by its receiver (which then fails the
+    // connection with a code of its own): it sets no status, it is evidence.
+    let rejected: Vec<&CloseFrame> = closes.iter().copied().filter(|c| c.rejected()).collect();
+    let valid: Vec<&CloseFrame> = closes.iter().copied().filter(|c| !c.rejected()).collect();
+    let closes = valid.as_slice();
     let first_close = closes.iter().min_by_key(|c| c.order);
     let first_end = ends.iter().min_by_key(|e| e.order);
+    let mut status = status_from(first_close.copied(), first_end, closes, missing, upgraded);
+    if let Some(bad) = rejected.first() {
+        let note = format!(
+            " The {}'s close frame at packet {} was not a valid close ({}), so the {} could not accept it.",
+            bad.from,
+            bad.packet,
+            bad.problems.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", "),
+            bad.from.peer()
+        );
+        let at = status
+            .cause
+            .find(". ")
+            .map_or(status.cause.len(), |i| i + 1);
+        status.cause.insert_str(at, &note);
+    }
+    status
+}
+
+fn status_from(
+    first_close: Option<&CloseFrame>,
+    first_end: Option<&TcpEnd>,
+    closes: &[&CloseFrame],
+    missing: bool,
+    upgraded: bool,
+) -> Status {
     match (first_close, first_end) {
         (Some(c), e) if e.is_none_or(|e| c.order < e.order) => close_status(c, closes),
         (_, Some(e)) => {
@@ -406,7 +436,10 @@ pub fn evidence(status: &Status, f: &Facts<'_>) -> Option<Evidence> {
                 .findings
                 .iter()
                 .filter(before)
-                .filter(|x| matches!(x.kind, Kind::InvalidUtf8Text | Kind::InflateFailed))
+                .filter(|x| {
+                    matches!(x.kind, Kind::InvalidUtf8Text | Kind::InflateFailed)
+                        || (x.kind == Kind::MalformedClose && x.detail.contains(Problem::ReasonNotUtf8.as_str()))
+                })
                 .collect();
             Some(match v.first() {
                 None => unseen("invalid UTF-8 text or undecodable compressed message"),
@@ -497,7 +530,7 @@ pub fn close_handshake(closes: &[&CloseFrame], ends: &[TcpEnd]) -> Option<CloseH
 pub fn seen_by(role: Role, closes: &[&CloseFrame], ends: &[TcpEnd]) -> Option<u16> {
     let from_peer = closes
         .iter()
-        .filter(|c| c.from == role.peer())
+        .filter(|c| c.from == role.peer() && !c.rejected())
         .min_by_key(|c| c.order);
     let cut_off = ends
         .iter()

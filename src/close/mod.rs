@@ -120,6 +120,12 @@ impl CloseFrame {
         }
     }
 
+    /// Breaks a rule (RFC 6455 §5.5, §7.1.6, §7.4), so a conforming receiver refuses it
+    /// and fails the connection instead of accepting its code. Missing bytes alone don't count.
+    pub fn rejected(&self) -> bool {
+        self.problems.iter().any(|p| *p != Problem::Truncated)
+    }
+
     /// The status the receiving application sees: the code, or 1005 for a frame without one
     /// (§7.1.5). `None` when the code bytes are not in the capture.
     pub fn received_status(&self) -> Option<u16> {

@@ -226,7 +226,7 @@ impl ConnectionReport {
         let evidence = diagnosis::evidence(
             &status,
             &diagnosis::Facts {
-                first_close: closes.first().copied(),
+                first_close: closes.iter().copied().find(|c| !c.rejected()),
                 findings: &c.up.findings.items,
                 client: &cs,
                 server: &ss,

@@ -35,6 +35,12 @@ impl Default for Limits {
 /// A segment beyond this many bytes past the frontier is not believed (rule 2).
 const MAX_AHEAD: i64 = 1 << 30;
 
+/// Delivered bytes kept to compare retransmissions against (close frames fit easily).
+const RECENT: usize = 256;
+
+/// An RST this far from the frontier is outside any plausible window and ignored (rule 11).
+const RST_WINDOW: i64 = 1 << 19;
+
 #[derive(Debug)]
 struct Held {
     data: Vec<u8>,
@@ -58,6 +64,10 @@ pub struct HalfStream {
     pub counters: Counters,
     /// A gap was forced by [`Limits`] at least once.
     pub cap_hit: bool,
+    /// The last delivered bytes (at most `RECENT`), contiguous up to `next`.
+    recent: Vec<u8>,
+    /// The first packet that carried data after the FIN.
+    pub first_after_fin: Option<u64>,
 }
 
 impl HalfStream {
@@ -80,6 +90,13 @@ impl HalfStream {
     /// Offset of the next byte to deliver.
     pub fn frontier(&self) -> u64 {
         self.next
+    }
+
+    /// Whether an RST with this sequence number is in window (rule 11). Without a known
+    /// start there is nothing to judge by, so it is accepted.
+    pub fn accepts_rst(&self, seq: u32) -> bool {
+        self.offset_of(seq)
+            .is_none_or(|o| (o - self.next as i64).abs() <= RST_WINDOW)
     }
 
     /// True once the FIN has been reached in order: every byte before it was delivered.
@@ -112,6 +129,11 @@ impl HalfStream {
             return;
         }
         if self.base.is_none() {
+            // A keep-alive (at most one old byte) says nothing about where data starts
+            // (rule 14): wait for real data.
+            if payload.len() + missing as usize <= 1 && !fin {
+                return;
+            }
             // Picked up mid-stream (rule 3): start at the first byte seen.
             self.base = Some(seq);
             self.partial = true;
@@ -123,11 +145,25 @@ impl HalfStream {
         if start - (self.next as i64) > MAX_AHEAD {
             return;
         }
+        if let Some(f) = self.fin_at {
+            if len > 0 && start >= f as i64 {
+                // Nothing follows a FIN (rule 11): count it, decode none of it.
+                self.counters.after_fin += 1;
+                self.first_after_fin.get_or_insert(packet);
+                return;
+            }
+        }
         self.counters.segments += u64::from(len > 0);
         if fin && self.fin_at.is_none() && start + len >= 0 {
             self.fin_at = Some((start + len) as u64);
         }
         let next = self.next as i64;
+        // A keep-alive re-sends one old byte, often garbage (rule 14): not a retransmission
+        // worth comparing.
+        let keep_alive = payload.len() == 1 && start == next - 1;
+        if len > 0 && start < next && !keep_alive {
+            self.compare_with_delivered(start, payload);
+        }
         if len > 0 {
             if start + len <= next {
                 self.counters.retransmissions += 1;
@@ -143,16 +179,30 @@ impl HalfStream {
                 } else {
                     u64::from(missing)
                 };
-                if begin == self.next {
+                let end = begin + data.len() as u64;
+                let overlaps_held = self
+                    .pending
+                    .first_key_value()
+                    .is_some_and(|(&held, _)| held < end);
+                if begin == self.next && !overlaps_held {
+                    // The common case: in order, nothing held in its way. No copy.
                     self.deliver(data, packet, ts, out);
                     if cut > 0 {
                         self.gap(cut, out);
                     }
                     self.drain(out);
+                } else if begin == self.next {
+                    // In order, but over bytes already held: those arrived first and win.
+                    self.hold(begin, data, packet, ts, false);
+                    self.drain(out);
+                    if cut > 0 && self.next == end {
+                        self.gap(cut, out);
+                        self.drain(out);
+                    }
                 } else {
                     // Bytes cut by the snaplen in a held segment surface as a gap when the
                     // frontier reaches them.
-                    self.hold(begin, data, packet, ts);
+                    self.hold(begin, data, packet, ts, true);
                     self.enforce(limits, out);
                 }
             }
@@ -207,6 +257,22 @@ impl HalfStream {
         }
     }
 
+    /// A retransmission over delivered bytes: compare what the tail still holds (rule 5).
+    fn compare_with_delivered(&mut self, start: i64, payload: &[u8]) {
+        let next = self.next as i64;
+        let tail_start = next - self.recent.len() as i64;
+        let lo = start.max(tail_start);
+        let hi = (start + payload.len() as i64).min(next);
+        if lo >= hi {
+            return;
+        }
+        let old = &self.recent[(lo - tail_start) as usize..(hi - tail_start) as usize];
+        let new = &payload[(lo - start) as usize..(hi - start) as usize];
+        if old != new {
+            self.counters.inconsistencies += 1;
+        }
+    }
+
     fn deliver(
         &mut self,
         data: &[u8],
@@ -216,6 +282,15 @@ impl HalfStream {
     ) {
         if data.is_empty() {
             return;
+        }
+        // Keep the last RECENT delivered bytes to judge later retransmissions over them.
+        if data.len() >= RECENT {
+            self.recent.clear();
+            self.recent.extend_from_slice(&data[data.len() - RECENT..]);
+        } else {
+            let excess = (self.recent.len() + data.len()).saturating_sub(RECENT);
+            self.recent.drain(..excess);
+            self.recent.extend_from_slice(data);
         }
         out(Event::Data {
             offset: self.next,
@@ -231,6 +306,7 @@ impl HalfStream {
         if len == 0 {
             return;
         }
+        self.recent.clear();
         out(Event::Gap {
             offset: self.next,
             len,
@@ -257,11 +333,11 @@ impl HalfStream {
     }
 
     /// Queue bytes that arrived ahead of a hole; bytes already held win (rule 5).
-    fn hold(&mut self, start: u64, data: &[u8], packet: u64, ts: Timestamp) {
+    fn hold(&mut self, start: u64, data: &[u8], packet: u64, ts: Timestamp, out_of_order: bool) {
         if data.is_empty() {
             return;
         }
-        self.counters.out_of_order += 1;
+        self.counters.out_of_order += u64::from(out_of_order);
         let end = start + data.len() as u64;
         let mut pieces: Vec<(u64, u64)> = Vec::new();
         let mut cur = start;

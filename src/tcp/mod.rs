@@ -39,4 +39,6 @@ pub struct Counters {
     pub missing_bytes: u64,
     /// Retransmissions whose bytes differed from the first copy (the first copy is kept).
     pub inconsistencies: u64,
+    /// Segments carrying data after this direction's FIN (ignored).
+    pub after_fin: u64,
 }

@@ -40,7 +40,8 @@ pub struct Stats {
     pub pings: u64,
     pub pongs: u64,
     pub payload_bytes: u64,
-    /// Largest complete data message: (bytes, packet where it ended).
+    /// Largest data message, counting a fragmented one as it grows: (bytes, packet where
+    /// it ended, or where it reached that size).
     pub largest_message: Option<(u64, u64)>,
     #[serde(skip)]
     pub last_frame: Option<(u64, Timestamp)>,
@@ -218,9 +219,15 @@ impl Decoder {
         self.log_previews = previews;
     }
 
+    /// Who sends this direction.
+    pub fn from(&self) -> Role {
+        self.from
+    }
+
     /// A message is open (fragmented or a frame in progress) — for "partial message" notes.
     pub fn mid_message(&self) -> bool {
-        self.msg.is_some() || self.frame.is_some() || self.hdr_len > 0
+        self.out_of_sync.is_none()
+            && (self.msg.is_some() || self.frame.is_some() || self.hdr_len > 0)
     }
 
     /// Feed one tcp event of this direction.
@@ -650,6 +657,16 @@ impl Decoder {
             }
             _ if op.is_reserved() => {}
             _ => {
+                if !f.h.fin {
+                    // A fragmented message counts toward the largest one as it grows: a
+                    // receiver's size limit may stop it before its last fragment (1009).
+                    if let Some(m) = &self.msg {
+                        let size = if m.inflate { m.inflated } else { m.len };
+                        if self.stats.largest_message.is_none_or(|(l, _)| size > l) {
+                            self.stats.largest_message = Some((size, at.packet));
+                        }
+                    }
+                }
                 if f.h.fin {
                     if self.msg.as_ref().is_some_and(|m| m.inflate) {
                         if let (Some(m), Some(inf)) = (self.msg.as_mut(), self.inflater.as_mut()) {

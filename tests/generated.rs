@@ -1,0 +1,186 @@
+//! The benchmark corpus generator's captures against their ground truth.
+//!
+//! `examples/gen/mod.rs` plays hundreds of interleaved connections (WebSocket over IPv4 and
+//! IPv6, plain HTTP, TLS-looking, UDP) and writes, for every WebSocket connection, the
+//! close frames with the packet that completes each, how TCP ended and the expected
+//! status. The analyzer must report exactly that: the same connections, no more, and for
+//! each the same close frames (from, code, reason, packet), TCP ending and status code,
+//! with no finding (the generated traffic breaks no rule and loses no byte).
+//!
+//! The comparison goes through the JSON contract (`serde_json::to_value` of the report), so
+//! it checks the names scripts rely on.
+
+#[path = "../examples/gen/mod.rs"]
+mod gen;
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use wsclose::analyzer::Options;
+
+/// Generates a capture and its truth in `dir`; returns the capture's path and the truth.
+fn generate(dir: &tempfile::TempDir, cfg: &gen::Config) -> (PathBuf, Value, gen::Summary) {
+    let pcap = dir.path().join(format!("gen-{}.pcap", cfg.seed));
+    let mut truth = Vec::new();
+    let mut w = gen::pcap_file(&pcap).unwrap();
+    let summary = gen::generate(cfg, &mut w, &mut truth).unwrap();
+    std::io::Write::flush(&mut w.into_inner()).unwrap();
+    let truth: Value = serde_json::from_slice(&truth).expect("the truth is JSON");
+    (pcap, truth, summary)
+}
+
+/// One close frame as (from, code, reason, packet).
+fn closes(frames: &Value) -> Vec<(String, Option<u64>, String, u64)> {
+    frames
+        .as_array()
+        .expect("close_frames is an array")
+        .iter()
+        .map(|f| {
+            (
+                f["from"].as_str().unwrap().to_string(),
+                f["code"].as_u64(),
+                f["reason"].as_str().unwrap().to_string(),
+                f["packet"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Runs the analyzer on a generated capture and compares every connection with the truth.
+fn check(cfg: gen::Config) {
+    let dir = tempfile::tempdir().unwrap();
+    let (pcap, truth, summary) = generate(&dir, &cfg);
+    let report = wsclose::analyze_files(std::slice::from_ref(&pcap), Options::default())
+        .expect("the generated capture is readable");
+    let report = serde_json::to_value(&report).unwrap();
+
+    assert_eq!(
+        report["inputs"][0]["packets"].as_u64(),
+        Some(summary.packets)
+    );
+    assert!(report["inputs"][0]["warnings"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+
+    let mut expected: BTreeMap<(String, String), &Value> = BTreeMap::new();
+    for c in truth["websocket_connections"].as_array().unwrap() {
+        let key = (
+            c["client"].as_str().unwrap().to_string(),
+            c["server"].as_str().unwrap().to_string(),
+        );
+        assert!(
+            expected.insert(key.clone(), c).is_none(),
+            "the generator reused {key:?}"
+        );
+    }
+    assert_eq!(expected.len() as u64, summary.websocket);
+
+    let mut failures = Vec::new();
+    let mut extra = Vec::new();
+    let conns = report["connections"].as_array().unwrap();
+    for c in conns {
+        let key = (
+            c["client"].as_str().unwrap().to_string(),
+            c["server"].as_str().unwrap().to_string(),
+        );
+        let Some(t) = expected.remove(&key) else {
+            extra.push(key);
+            continue;
+        };
+        let got = (
+            closes(&c["close_frames"]),
+            c["status"]["code"].as_u64(),
+            c["tcp_end"].as_str().unwrap().to_string(),
+            c["tcp_end_by"].as_str().map(str::to_string),
+        );
+        let want = (
+            closes(&t["close_frames"]),
+            t["status"].as_u64(),
+            t["tcp_end"].as_str().unwrap().to_string(),
+            t["tcp_end_by"].as_str().map(str::to_string),
+        );
+        let findings: Vec<&str> = c["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["kind"].as_str().unwrap_or("?"))
+            .collect();
+        if got != want || !findings.is_empty() {
+            failures.push(format!(
+                "{} → {} ({}, first packet {}):\n   got  {got:?} findings {findings:?}\n   want {want:?}",
+                key.0, key.1, t["scenario"], t["first_packet"]
+            ));
+        }
+    }
+    let missing: Vec<_> = expected.keys().collect();
+    assert!(
+        failures.is_empty() && extra.is_empty() && missing.is_empty(),
+        "{} of {} connections differ from the truth, {} extra, {} missing\n{}\nextra: {extra:?}\nmissing: {missing:?}",
+        failures.len(),
+        conns.len(),
+        extra.len(),
+        missing.len(),
+        failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n")
+    );
+    assert_eq!(
+        report["summary"]["connections"].as_u64(),
+        Some(summary.websocket)
+    );
+    assert_eq!(
+        report["seen"]["other_tcp_connections"].as_u64(),
+        Some(summary.other_tcp)
+    );
+}
+
+#[test]
+fn generated_capture_matches_the_truth() {
+    check(gen::Config::new(300, 5_000_000, 7));
+}
+
+#[test]
+fn generated_capture_many_in_flight_matches_the_truth() {
+    // Everything in flight at once, other seed: maximal interleaving, more 64 KiB segments
+    // between the frames of one connection.
+    let mut cfg = gen::Config::new(200, 3_000_000, 11);
+    cfg.concurrency = 200;
+    check(cfg);
+}
+
+#[test]
+fn the_generator_covers_the_mix_and_is_reproducible() {
+    let cfg = gen::Config::new(300, 2_000_000, 3);
+    let run = || {
+        let mut sink = gen::MemSink::default();
+        let mut truth = Vec::new();
+        let s = gen::generate(&cfg, &mut sink, &mut truth).unwrap();
+        (sink.data, sink.index.len(), truth, s)
+    };
+    let (a, n, ta, s) = run();
+    let (b, m, tb, _) = run();
+    assert!(a == b && n == m && ta == tb, "same seed, same bytes");
+    let truth: Value = serde_json::from_slice(&ta).unwrap();
+    let conns = truth["websocket_connections"].as_array().unwrap();
+    let has = |f: &dyn Fn(&Value) -> bool| conns.iter().any(f);
+    for code in [1000, 1001, 1005, 1006] {
+        assert!(has(&|c| c["status"] == code), "status {code} in the mix");
+    }
+    assert!(
+        has(&|c| c["status"].is_null()),
+        "open connections in the mix"
+    );
+    assert!(has(&|c| c["tcp_end"] == "rst"), "RST in the mix");
+    assert!(has(&|c| c["client"].as_str().unwrap().starts_with('[')));
+    assert!(has(&|c| c["close_frames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["code"].is_null())));
+    assert!(s.other_tcp > 0 && s.udp_packets > 0);
+    // Within 10% of the asked size.
+    assert!(
+        s.bytes.abs_diff(cfg.size) < cfg.size / 10,
+        "{} bytes",
+        s.bytes
+    );
+}
