@@ -245,7 +245,7 @@ impl Connection {
                 return;
             }
             // Deliver what was held, then end this direction.
-            tcp[s].flush(&mut |ev| up.on_event(s, ev));
+            tcp[s].flush_at(Some(packet), &mut |ev| up.on_event(s, ev));
             if ends[s].is_none() {
                 up.order += 1;
                 ends[s] = Some(End {
@@ -259,7 +259,7 @@ impl Connection {
             return;
         }
         if seg.ack_flag {
-            tcp[1 - s].peer_ack(seg.ack, &mut |ev| up.on_event(1 - s, ev));
+            tcp[1 - s].peer_ack(seg.ack, packet, &mut |ev| up.on_event(1 - s, ev));
             Self::note_fin(1 - s, &tcp[1 - s], &mut ends[1 - s], up, packet, ts);
         }
         if !seg.syn || !seg.payload.is_empty() {
@@ -432,12 +432,17 @@ impl Upper {
 
     fn on_event(&mut self, s: usize, ev: Event<'_>) {
         self.order += 1;
-        if let Event::Gap { offset, len } = ev {
+        if let Event::Gap {
+            offset,
+            len,
+            packet,
+        } = ev
+        {
             let from = self.role(s);
             self.findings.push(
                 Kind::Gap,
                 Some(from),
-                None,
+                packet,
                 format!(
                     "{len} bytes of the {from}'s stream at offset {offset} are not in the capture (dropped or cut by the snaplen); nothing is guessed across them"
                 ),

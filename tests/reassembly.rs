@@ -153,7 +153,7 @@ impl Stream {
                 self.data.push((offset, bytes.len(), packet));
                 self.bytes.extend(bytes.iter().map(|&b| Some(b)));
             }
-            Event::Gap { offset, len } => {
+            Event::Gap { offset, len, .. } => {
                 assert_eq!(offset, self.bytes.len() as u64, "gap out of order");
                 assert!(len > 0, "empty gap");
                 self.gaps.push((offset, len));
@@ -216,7 +216,7 @@ impl Half {
 
     fn ack(&mut self, off: u64) {
         let Half { h, out, base, .. } = self;
-        h.peer_ack(base.wrapping_add(off as u32), &mut |e| out.push(e));
+        h.peer_ack(base.wrapping_add(off as u32), 0, &mut |e| out.push(e));
     }
 
     fn flush(&mut self) {
@@ -1100,8 +1100,8 @@ fn s14_hole_acked_by_the_peer_is_a_gap_at_once() {
         assert_eq!(
             findings(c),
             vec![
-                (Kind::Gap, Some(Server), None),
-                (Kind::TruncatedMessage, Some(Server), None)
+                (Kind::Gap, Some(Server), Some(7)),
+                (Kind::TruncatedMessage, Some(Server), Some(7))
             ]
         );
         let server_bytes = before + big.len() - 1000 + sc.len();
@@ -1181,8 +1181,8 @@ fn s15_gap_inside_a_websocket_payload_truncates_and_stays_in_sync() {
     assert_eq!(
         findings(c),
         vec![
-            (Kind::Gap, Some(Client), None),
-            (Kind::TruncatedMessage, Some(Client), None)
+            (Kind::Gap, Some(Client), Some(10)),
+            (Kind::TruncatedMessage, Some(Client), Some(10))
         ]
     );
     assert_eq!(
@@ -1226,8 +1226,8 @@ fn s16_gap_over_a_websocket_header_puts_the_direction_out_of_sync() {
     assert_eq!(
         findings(c),
         vec![
-            (Kind::Gap, Some(Client), None),
-            (Kind::OutOfSync, Some(Client), None)
+            (Kind::Gap, Some(Client), Some(9)),
+            (Kind::OutOfSync, Some(Client), Some(9))
         ]
     );
     // Nothing guessed: the server's close, and at most the client's real one (a strict
@@ -1377,8 +1377,8 @@ fn s18_rst_arriving_before_missing_data_closes_after_the_flush() {
         assert_eq!(
             findings(c),
             vec![
-                (Kind::Gap, Some(Server), None),
-                (Kind::TruncatedMessage, Some(Server), None)
+                (Kind::Gap, Some(Server), Some(8)),
+                (Kind::TruncatedMessage, Some(Server), Some(8))
             ]
         );
         let t = tcp(c.tcp.server);
@@ -1866,8 +1866,12 @@ fn s25_flood_of_far_ahead_segments_is_capped_and_forces_a_gap() {
         assert_eq!(
             findings(c),
             vec![
-                (Kind::Gap, Some(Server), None),
-                (Kind::TruncatedMessage, Some(Server), None),
+                (Kind::Gap, Some(Server), Some(pkts[held as usize - 1])),
+                (
+                    Kind::TruncatedMessage,
+                    Some(Server),
+                    Some(pkts[held as usize - 1])
+                ),
                 (Kind::BufferCapHit, None, Some(pkts[held as usize - 1]))
             ],
             "cap at {held}"
@@ -2341,8 +2345,8 @@ fn s32_snaplen_cut_bytes_are_a_gap_not_zeros() {
         assert_eq!(
             findings(c),
             vec![
-                (Kind::Gap, Some(Server), None),
-                (Kind::TruncatedMessage, Some(Server), None)
+                (Kind::Gap, Some(Server), Some(9)),
+                (Kind::TruncatedMessage, Some(Server), Some(9))
             ],
             "isn {isn}"
         );
@@ -2370,8 +2374,8 @@ fn s32_snaplen_cut_bytes_are_a_gap_not_zeros() {
         assert_eq!(
             findings(c),
             vec![
-                (Kind::Gap, Some(Server), None),
-                (Kind::OutOfSync, Some(Server), None)
+                (Kind::Gap, Some(Server), Some(6)),
+                (Kind::OutOfSync, Some(Server), Some(6))
             ],
             "isn {isn}"
         );

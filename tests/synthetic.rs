@@ -840,8 +840,8 @@ fn hole_over_a_frame_header_puts_the_direction_out_of_sync() {
     assert_eq!(
         findings(c),
         vec![
-            (Kind::Gap, Some(Server), None),
-            (Kind::OutOfSync, Some(Server), None)
+            (Kind::Gap, Some(Server), Some(9)),
+            (Kind::OutOfSync, Some(Server), Some(9))
         ]
     );
     // Nothing after the hole on the server's side is reported, least of all a 4000.
@@ -878,8 +878,8 @@ fn hole_inside_a_payload_of_known_length_keeps_the_decoder_in_sync() {
     assert_eq!(
         findings(c),
         vec![
-            (Kind::Gap, Some(Server), None),
-            (Kind::TruncatedMessage, Some(Server), None)
+            (Kind::Gap, Some(Server), Some(10)),
+            (Kind::TruncatedMessage, Some(Server), Some(10))
         ]
     );
     assert_eq!(c.tcp.server.missing_bytes, 1000);
@@ -902,8 +902,8 @@ fn hole_just_before_a_fin_still_ends_that_side_at_its_fin() {
     assert_eq!(
         findings(c),
         vec![
-            (Kind::Gap, Some(Server), None),
-            (Kind::OutOfSync, Some(Server), None)
+            (Kind::Gap, Some(Server), Some(8)),
+            (Kind::OutOfSync, Some(Server), Some(8))
         ]
     );
     // The server ended TCP first: its FIN, proved complete by the client's ACK.
@@ -966,8 +966,8 @@ fn snaplen_cut_inside_a_payload_keeps_the_next_close_exact() {
     assert_eq!(
         findings(c),
         vec![
-            (Kind::Gap, Some(Server), None),
-            (Kind::TruncatedMessage, Some(Server), None)
+            (Kind::Gap, Some(Server), Some(7)),
+            (Kind::TruncatedMessage, Some(Server), Some(7))
         ]
     );
     assert_eq!(c.tcp.server.missing_bytes, 900);

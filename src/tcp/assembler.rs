@@ -188,7 +188,7 @@ impl HalfStream {
                     // The common case: in order, nothing held in its way. No copy.
                     self.deliver(data, packet, ts, out);
                     if cut > 0 {
-                        self.gap(cut, out);
+                        self.gap(cut, Some(packet), out);
                     }
                     self.drain(out);
                 } else if begin == self.next {
@@ -196,14 +196,14 @@ impl HalfStream {
                     self.hold(begin, data, packet, ts, false);
                     self.drain(out);
                     if cut > 0 && self.next == end {
-                        self.gap(cut, out);
+                        self.gap(cut, Some(packet), out);
                         self.drain(out);
                     }
                 } else {
                     // Bytes cut by the snaplen in a held segment surface as a gap when the
                     // frontier reaches them.
                     self.hold(begin, data, packet, ts, true);
-                    self.enforce(limits, out);
+                    self.enforce(limits, packet, out);
                 }
             }
         }
@@ -213,7 +213,7 @@ impl HalfStream {
     /// The peer acknowledged everything before `ack`: bytes below it that the capture does
     /// not hold will never arrive, so they are a gap now (rule 6, "ACK past a hole"), whether
     /// or not later bytes are already waiting.
-    pub fn peer_ack(&mut self, ack: u32, out: &mut impl FnMut(Event<'_>)) {
+    pub fn peer_ack(&mut self, ack: u32, packet: u64, out: &mut impl FnMut(Event<'_>)) {
         let Some(mut acked) = self.offset_of(ack) else {
             return;
         };
@@ -228,22 +228,27 @@ impl HalfStream {
             Some((&first, _)) => (acked as u64).min(first),
             None => acked as u64,
         };
-        self.gap(upto - self.next, out);
+        self.gap(upto - self.next, Some(packet), out);
         self.drain(out);
         self.check_fin();
     }
 
-    /// End of input (or an RST): deliver everything held, with gaps over the holes.
+    /// End of input: deliver everything held, with gaps over the holes.
     pub fn flush(&mut self, out: &mut impl FnMut(Event<'_>)) {
+        self.flush_at(None, out);
+    }
+
+    /// Deliver everything held because of `packet` (an RST), or at the end (`None`).
+    pub fn flush_at(&mut self, packet: Option<u64>, out: &mut impl FnMut(Event<'_>)) {
         while let Some((&first, _)) = self.pending.first_key_value() {
             if first > self.next {
-                self.gap(first - self.next, out);
+                self.gap(first - self.next, packet, out);
             }
             self.drain(out);
         }
         if let Some(fin) = self.fin_at {
             if fin > self.next {
-                self.gap(fin - self.next, out);
+                self.gap(fin - self.next, packet, out);
             }
         }
         self.check_fin();
@@ -302,7 +307,7 @@ impl HalfStream {
         self.counters.bytes += data.len() as u64;
     }
 
-    fn gap(&mut self, len: u64, out: &mut impl FnMut(Event<'_>)) {
+    fn gap(&mut self, len: u64, packet: Option<u64>, out: &mut impl FnMut(Event<'_>)) {
         if len == 0 {
             return;
         }
@@ -310,6 +315,7 @@ impl HalfStream {
         out(Event::Gap {
             offset: self.next,
             len,
+            packet,
         });
         self.next += len;
         self.counters.gaps += 1;
@@ -390,7 +396,7 @@ impl HalfStream {
     }
 
     /// Over a cap, skip to the oldest held range: make a gap, never drop what is next.
-    fn enforce(&mut self, limits: &Limits, out: &mut impl FnMut(Event<'_>)) {
+    fn enforce(&mut self, limits: &Limits, packet: u64, out: &mut impl FnMut(Event<'_>)) {
         while self.pending_bytes > limits.max_pending_bytes
             || self.pending.len() > limits.max_pending_ranges
         {
@@ -398,7 +404,7 @@ impl HalfStream {
                 break;
             };
             self.cap_hit = true;
-            self.gap(first - self.next, out);
+            self.gap(first - self.next, Some(packet), out);
             self.drain(out);
         }
     }
@@ -422,7 +428,7 @@ mod tests {
                     assert_eq!(offset as usize, self.bytes.len(), "data out of order");
                     self.bytes.extend(bytes.iter().map(|&b| Some(b)));
                 }
-                Event::Gap { offset, len } => {
+                Event::Gap { offset, len, .. } => {
                     assert_eq!(offset as usize, self.bytes.len(), "gap out of order");
                     self.gaps.push((offset, len));
                     self.bytes.extend(std::iter::repeat_n(None, len as usize));
@@ -521,7 +527,7 @@ mod tests {
         h.syn(0);
         seg(&mut h, &mut s, 1, b"ab");
         seg(&mut h, &mut s, 6, b"fg");
-        h.peer_ack(8, &mut |e| s.push(e));
+        h.peer_ack(8, 9, &mut |e| s.push(e));
         assert_eq!(s.text(), "ab___fg");
     }
 

@@ -21,8 +21,13 @@ pub enum Event<'a> {
         packet: u64,
         ts: Timestamp,
     },
-    /// `len` bytes at `offset` that the capture does not hold.
-    Gap { offset: u64, len: u64 },
+    /// `len` bytes at `offset` that the capture does not hold; `packet` is the one that
+    /// showed it (cut by the snaplen, an ACK past the hole, a cap or an RST forcing it), if any.
+    Gap {
+        offset: u64,
+        len: u64,
+        packet: Option<u64>,
+    },
 }
 
 /// Per-direction counters for the report.

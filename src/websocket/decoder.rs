@@ -236,7 +236,11 @@ impl Decoder {
             Event::Data {
                 bytes, packet, ts, ..
             } => self.data(bytes, Origin { packet, ts, order }, findings),
-            Event::Gap { offset, len } => self.gap(offset, len, findings),
+            Event::Gap {
+                offset,
+                len,
+                packet,
+            } => self.gap(offset, len, packet, findings),
         }
     }
 
@@ -291,7 +295,7 @@ impl Decoder {
     }
 
     /// Bytes the capture does not hold.
-    pub fn gap(&mut self, offset: u64, len: u64, findings: &mut Findings) {
+    pub fn gap(&mut self, offset: u64, len: u64, packet: Option<u64>, findings: &mut Findings) {
         if self.out_of_sync.is_some() {
             return;
         }
@@ -318,7 +322,7 @@ impl Decoder {
                                 findings.push(
                                     Kind::InflateStopped,
                                     Some(self.from),
-                                    None,
+                                    packet,
                                     "part of a compressed message is missing, and the sender keeps its compression window between messages: later messages of this direction cannot be inflated".into(),
                                 );
                             }
@@ -328,7 +332,7 @@ impl Decoder {
                 findings.push(
                     Kind::TruncatedMessage,
                     Some(self.from),
-                    None,
+                    packet,
                     format!(
                         "{len} bytes of a {} frame's payload are not in the capture; the frame is marked truncated and decoding stays in sync",
                         f.h.opcode
@@ -344,7 +348,7 @@ impl Decoder {
         findings.push(
             Kind::OutOfSync,
             Some(self.from),
-            None,
+            packet,
             format!(
                 "{len} bytes at stream offset {offset} are missing from the capture where a frame header was expected; \
                  nothing after it in this direction is decoded (no frame or close code is guessed)"
