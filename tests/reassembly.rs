@@ -802,7 +802,6 @@ fn s10_whole_request_before_the_syn_is_kept() {
 
 #[test]
 #[ignore = "not yet: rule 3, data before the SYN fixes the start; the bytes before it are dropped"]
-
 fn s10_data_before_the_syn_is_buffered_and_released() {
     for (ci, si) in isn_pairs(0, 0) {
         let ctx = format!("isns {ci}/{si}");
@@ -1998,7 +1997,6 @@ fn s27_clock_stepping_back_inside_one_flow_keeps_it_whole() {
 
 #[test]
 #[ignore = "not yet: rule 15, a packet an hour ahead evicts every other flow as idle (indistinguishable, at that moment, from a real idle timeout)"]
-
 fn s27_merged_captures_with_skewed_clocks_keep_active_flows() {
     // Two captures merged packet by packet once A's upgrade is done; B's clock is an hour
     // ahead, so every other packet goes back in time.

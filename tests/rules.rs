@@ -489,7 +489,6 @@ fn close_1_byte_facts() {
 }
 
 #[test]
-
 fn close_1_byte_status() {
     status(&CLOSE_1_BYTE);
 }
@@ -500,7 +499,6 @@ fn close_1005_facts() {
 }
 
 #[test]
-
 fn close_1005_status() {
     status(&CLOSE_1005);
 }
@@ -511,7 +509,6 @@ fn close_999_facts() {
 }
 
 #[test]
-
 fn close_999_status() {
     status(&CLOSE_999);
 }
@@ -522,7 +519,6 @@ fn close_reason_utf8_facts() {
 }
 
 #[test]
-
 fn close_reason_utf8_status() {
     status(&CLOSE_REASON_UTF8);
 }
@@ -573,7 +569,6 @@ fn python_too_big_fragmented_facts() {
 }
 
 #[test]
-
 fn python_too_big_fragmented_status() {
     status(&PYTHON_TOO_BIG);
 }
@@ -584,7 +579,6 @@ fn node_too_big_fragmented_facts() {
 }
 
 #[test]
-
 fn node_too_big_fragmented_status() {
     status(&NODE_TOO_BIG);
 }

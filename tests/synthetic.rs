@@ -547,7 +547,6 @@ fn text_frame_after_close_is_a_finding() {
 }
 
 #[test]
-
 fn oversized_close_fully_captured_is_too_long_not_truncated() {
     let mut s = Session::new(40046, 8080);
     s.open();
@@ -886,7 +885,6 @@ fn hole_inside_a_payload_of_known_length_keeps_the_decoder_in_sync() {
 }
 
 #[test]
-
 fn hole_just_before_a_fin_still_ends_that_side_at_its_fin() {
     let mut s = Session::new(40072, 8080);
     s.open();
@@ -916,7 +914,6 @@ fn hole_just_before_a_fin_still_ends_that_side_at_its_fin() {
 }
 
 #[test]
-
 fn close_reason_is_never_spliced_across_a_hole() {
     let mut s = Session::new(40073, 8080);
     s.open();
@@ -1020,7 +1017,6 @@ fn snaplen_cut_in_the_reason_keeps_the_code() {
 }
 
 #[test]
-
 fn snaplen_cut_close_is_a_capture_note_not_a_violation() {
     let r = cut_close(40082);
     let c = only(&r);
