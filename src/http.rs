@@ -80,13 +80,7 @@ pub fn parse_request(buf: &[u8]) -> Parsed<Request> {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut req = httparse::Request::new(&mut headers);
     match req.parse(buf) {
-        Ok(httparse::Status::Partial) => {
-            if buf.len() > MAX_HEADER_BYTES {
-                Parsed::Invalid
-            } else {
-                Parsed::Partial
-            }
-        }
+        Ok(httparse::Status::Partial) => partial(buf),
         Ok(httparse::Status::Complete(n)) => {
             let mut r = Request {
                 method: req.method.unwrap_or_default().to_string(),
@@ -102,14 +96,14 @@ pub fn parse_request(buf: &[u8]) -> Parsed<Request> {
                     append(&mut r.key, h.value);
                 } else if name.eq_ignore_ascii_case("sec-websocket-version") {
                     append(&mut r.version, h.value);
-                } else if name.eq_ignore_ascii_case("sec-websocket-protocol") {
-                    append(&mut r.protocols, h.value);
-                } else if name.eq_ignore_ascii_case("sec-websocket-extensions") {
-                    append(&mut r.extensions, h.value);
-                } else if name.eq_ignore_ascii_case("upgrade") {
-                    r.upgrade |= has_token(h.value, "websocket");
-                } else if name.eq_ignore_ascii_case("connection") {
-                    r.connection_upgrade |= has_token(h.value, "upgrade");
+                } else {
+                    shared_header(
+                        h,
+                        &mut r.protocols,
+                        &mut r.extensions,
+                        &mut r.upgrade,
+                        &mut r.connection_upgrade,
+                    );
                 }
             }
             Parsed::Done(r, n)
@@ -176,13 +170,7 @@ pub fn parse_response(buf: &[u8]) -> Parsed<Response> {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut resp = httparse::Response::new(&mut headers);
     match resp.parse(buf) {
-        Ok(httparse::Status::Partial) => {
-            if buf.len() > MAX_HEADER_BYTES {
-                Parsed::Invalid
-            } else {
-                Parsed::Partial
-            }
-        }
+        Ok(httparse::Status::Partial) => partial(buf),
         Ok(httparse::Status::Complete(n)) => {
             let mut r = Response {
                 status: resp.code.unwrap_or(0),
@@ -193,19 +181,49 @@ pub fn parse_response(buf: &[u8]) -> Parsed<Response> {
                 let name = h.name;
                 if name.eq_ignore_ascii_case("sec-websocket-accept") {
                     append(&mut r.accept, h.value);
-                } else if name.eq_ignore_ascii_case("sec-websocket-protocol") {
-                    append(&mut r.protocol, h.value);
-                } else if name.eq_ignore_ascii_case("sec-websocket-extensions") {
-                    append(&mut r.extensions, h.value);
-                } else if name.eq_ignore_ascii_case("upgrade") {
-                    r.upgrade |= has_token(h.value, "websocket");
-                } else if name.eq_ignore_ascii_case("connection") {
-                    r.connection_upgrade |= has_token(h.value, "upgrade");
+                } else {
+                    shared_header(
+                        h,
+                        &mut r.protocol,
+                        &mut r.extensions,
+                        &mut r.upgrade,
+                        &mut r.connection_upgrade,
+                    );
                 }
             }
             Parsed::Done(r, n)
         }
         Err(_) => Parsed::Invalid,
+    }
+}
+
+/// Headers not finished yet: wait for more, unless they are already too long to be real.
+fn partial<T>(buf: &[u8]) -> Parsed<T> {
+    if buf.len() > MAX_HEADER_BYTES {
+        Parsed::Invalid
+    } else {
+        Parsed::Partial
+    }
+}
+
+/// The headers both halves of the handshake carry: subprotocol(s), extensions, `Upgrade`
+/// and `Connection`.
+fn shared_header(
+    h: &httparse::Header<'_>,
+    protocol: &mut Option<String>,
+    extensions: &mut Option<String>,
+    upgrade: &mut bool,
+    connection_upgrade: &mut bool,
+) {
+    let name = h.name;
+    if name.eq_ignore_ascii_case("sec-websocket-protocol") {
+        append(protocol, h.value);
+    } else if name.eq_ignore_ascii_case("sec-websocket-extensions") {
+        append(extensions, h.value);
+    } else if name.eq_ignore_ascii_case("upgrade") {
+        *upgrade |= has_token(h.value, "websocket");
+    } else if name.eq_ignore_ascii_case("connection") {
+        *connection_upgrade |= has_token(h.value, "upgrade");
     }
 }
 
