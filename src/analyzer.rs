@@ -25,6 +25,9 @@ pub struct Options {
     /// Frames kept per direction for timelines, and whether with payload previews.
     pub frame_log: usize,
     pub previews: bool,
+    /// Keep closed connections until the grace period ends instead of reporting them at
+    /// once (tests of late retransmissions).
+    pub keep_closed: bool,
 }
 
 impl Default for Options {
@@ -33,14 +36,20 @@ impl Default for Options {
             limits: Limits::default(),
             idle_timeout_s: 600,
             max_flows: 200_000,
-            frame_log: 16,
+            // Frame logs cost memory per connection: only reports that show frames ask.
+            frame_log: 0,
             previews: false,
+            keep_closed: false,
         }
     }
 }
 
-/// A closed connection is kept this long (capture time) for late ACKs and retransmissions.
+/// A closed connection's tombstone is kept this long (capture time) to swallow its late
+/// ACKs and retransmissions.
 const CLOSED_GRACE_S: i64 = 30;
+
+/// At most this many tombstones (32 bytes each) are kept.
+const MAX_TOMBSTONES: usize = 1 << 16;
 
 /// A callback for each close frame or TCP ending of a WebSocket connection, as it happens.
 pub type OnEvent = Box<dyn FnMut(&CloseEvent)>;
@@ -48,6 +57,9 @@ pub type OnEvent = Box<dyn FnMut(&CloseEvent)>;
 pub struct Analyzer {
     opts: Options,
     flows: FxHashMap<FlowKey, Connection>,
+    /// Connections finished because both sides closed: when, and their report's index in
+    /// `done` if they were WebSocket (see `MAX_TOMBSTONES`).
+    closed: FxHashMap<FlowKey, (Timestamp, Option<usize>)>,
     done: Vec<ConnectionReport>,
     pub seen: Seen,
     /// Packets per link type that could not be decoded, across all inputs.
@@ -64,6 +76,7 @@ impl Analyzer {
         Analyzer {
             opts,
             flows: FxHashMap::default(),
+            closed: FxHashMap::default(),
             done: Vec::new(),
             seen: Seen::default(),
             unsupported: Vec::new(),
@@ -119,6 +132,20 @@ impl Analyzer {
             self.now = pkt.ts;
         }
         let (key, _) = FlowKey::of(seg.src, seg.dst);
+        if let Some(&(_, done)) = self.closed.get(&key) {
+            if seg.syn && !seg.ack_flag {
+                // A new connection on the same 4-tuple (rule 13).
+                self.closed.remove(&key);
+            } else {
+                // The last ACK or a retransmitted FIN of a connection already reported:
+                // it still belongs to that connection's packet range.
+                self.seen.late_packets += 1;
+                if let Some(r) = done.and_then(|i| self.done.get_mut(i)) {
+                    r.last_packet = pkt.number;
+                }
+                return;
+            }
+        }
         let reuse = self.flows.get(&key).is_some_and(|c| {
             let s = c.side_of(seg.src);
             c.is_reuse(s, &seg)
@@ -144,7 +171,16 @@ impl Analyzer {
                 }
             }
         }
+        if conn.closed() && !self.opts.keep_closed {
+            // Both sides are done: report it now and keep only a tombstone, so memory
+            // follows the connections in flight.
+            if let Some(c) = self.flows.remove(&key) {
+                let done = self.finish(c);
+                self.closed.insert(key, (pkt.ts, done));
+            }
+        }
         if self.flows.len() > self.opts.max_flows
+            || self.closed.len() > MAX_TOMBSTONES
             || self.now.0.saturating_sub(self.last_sweep.0) > 1_000_000_000
         {
             self.sweep();
@@ -158,6 +194,11 @@ impl Analyzer {
         let now = self.now.0;
         let idle = (self.opts.idle_timeout_s as i64).saturating_mul(1_000_000_000);
         let grace = CLOSED_GRACE_S * 1_000_000_000;
+        self.closed
+            .retain(|_, (t, _)| now.saturating_sub(t.0) <= grace);
+        if self.closed.len() > MAX_TOMBSTONES {
+            self.closed.clear();
+        }
         let mut expired: Vec<FlowKey> = self
             .flows
             .iter()
@@ -182,7 +223,8 @@ impl Analyzer {
         }
     }
 
-    fn finish(&mut self, mut c: Connection) {
+    /// Reports a connection; returns the index of its report if it was a WebSocket.
+    fn finish(&mut self, mut c: Connection) -> Option<usize> {
         self.seen.tcp_connections += 1;
         c.finish();
         if c.is_websocket() {
@@ -191,12 +233,15 @@ impl Analyzer {
                 r.timeline = Some(r.recent_frames.clone());
             }
             self.done.push(r);
+            Some(self.done.len() - 1)
         } else {
             self.seen.other_tcp_connections += 1;
+            None
         }
     }
 
     fn finish_all(&mut self) {
+        self.closed.clear();
         let mut all: Vec<Connection> = self.flows.drain().map(|(_, c)| c).collect();
         all.sort_by_key(|c| c.first_packet);
         for c in all {

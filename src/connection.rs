@@ -155,7 +155,7 @@ impl Connection {
                 findings: Findings::default(),
                 order: 0,
                 partial: [false, false],
-                frame_log: (16, false),
+                frame_log: (0, false),
             },
             ends: [None, None],
             input,

@@ -119,6 +119,9 @@ fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
     if args.timeline {
         opts.frame_log = 100_000;
         opts.previews = true;
+    } else if args.format == Format::Markdown {
+        // The frames around each close.
+        opts.frame_log = 12;
     }
     let mut report = wsclose::analyze_files(&args.files, opts)?;
     report.command = Some(command_line());
@@ -146,9 +149,18 @@ fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
     if args.redact {
         redact::redact(&mut report);
     }
+    if args.format == Format::Json {
+        // Streamed: a large report is not built in memory first.
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        if let Err(e) = json::write(&report, &mut out).and_then(|_| out.flush()) {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                eprintln!("wsclose: cannot write the report: {e}");
+            }
+        }
+    }
     emit(&match args.format {
+        Format::Json => String::new(),
         Format::Table => table::render(&report, width(), color(args.color)),
-        Format::Json => json::render(&report),
         Format::Csv => csv::render(&report),
         Format::Markdown => {
             let hashes: Vec<Option<String>> = args.files.iter().map(|p| sha256(p)).collect();

@@ -72,6 +72,8 @@ pub struct Seen {
     pub other_tcp_connections: u64,
     /// Flows evicted before the end of the input (idle timeout or flow cap).
     pub evicted_flows: u64,
+    /// Packets of connections already closed and reported (final ACKs, retransmitted FINs).
+    pub late_packets: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
