@@ -106,7 +106,8 @@ pub fn analyze_files(paths: &[PathBuf], opts: Options) -> Result<Report, Error> 
     for c in &mut report.connections {
         let cut = report.inputs.get(c.input).is_some_and(|i| i.truncated);
         if cut && c.status.code.is_none() && c.status.name.starts_with("Open") {
-            c.status.cause = "The capture file stops early (it is truncated or damaged; see the input's warning), so whatever ended this connection is not in it; no close code is guessed.".into();
+            c.status.general = "";
+            c.status.detail = "The capture file stops early (it is truncated or damaged; see the input's warning), so whatever ended this connection is not in it; no close code is guessed.".into();
             c.status.fix = "Get the whole capture file (re-copy or re-download it; check that tcpdump was stopped cleanly), or capture again until the connection closes.".into();
         }
     }

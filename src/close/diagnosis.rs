@@ -15,6 +15,7 @@ use crate::finding::{Finding, Kind};
 use crate::flow::Role;
 use crate::websocket::decoder::Stats;
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// How one side ended its half of the TCP connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,15 +26,45 @@ pub struct TcpEnd {
     pub order: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// The status of a connection. In JSON: `code`, `name`, `inferred`, `cause`, `fix`, where
+/// `cause` is this capture's `detail` followed by the catalog's typical causes (`general`):
+/// kept apart in memory so thousands of reports do not each copy the catalog text.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Status {
     /// The status code, or `None` (JSON null) when there is none to report.
     pub code: Option<u16>,
-    pub name: String,
+    pub name: Cow<'static, str>,
     /// True for 1005 and 1006, which are never on the wire.
     pub inferred: bool,
-    pub cause: String,
-    pub fix: String,
+    /// What this capture shows, with packet numbers.
+    pub detail: String,
+    /// The catalog's typical causes of the code (empty when there is no code).
+    pub general: &'static str,
+    pub fix: Cow<'static, str>,
+}
+
+impl Status {
+    /// The whole cause: this capture's detail, then the typical causes.
+    pub fn cause(&self) -> String {
+        if self.general.is_empty() {
+            self.detail.clone()
+        } else {
+            format!("{} {}", self.detail, self.general)
+        }
+    }
+}
+
+impl Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Status", 5)?;
+        st.serialize_field("code", &self.code)?;
+        st.serialize_field("name", &self.name)?;
+        st.serialize_field("inferred", &self.inferred)?;
+        st.serialize_field("cause", &self.cause())?;
+        st.serialize_field("fix", &self.fix)?;
+        st.end()
+    }
 }
 
 fn quoted_reason(reason: &str) -> String {
@@ -109,9 +140,10 @@ pub fn status(
             code: None,
             name: "Upgrade refused".into(),
             inferred: false,
-            cause: format!(
+            detail: format!(
                 "The server answered the WebSocket upgrade with HTTP {code} instead of 101, so no WebSocket connection was opened and no close code applies (a browser reports it as a failed connection, often with close code 1006). {likely}"
             ),
+            general: "",
             fix: fix.into(),
         };
     }
@@ -132,10 +164,10 @@ pub fn status(
             bad.from.peer()
         );
         let at = status
-            .cause
+            .detail
             .find(". ")
-            .map_or(status.cause.len(), |i| i + 1);
-        status.cause.insert_str(at, &note);
+            .map_or(status.detail.len(), |i| i + 1);
+        status.detail.insert_str(at, &note);
     }
     status
 }
@@ -168,11 +200,8 @@ fn status_from(
                 code: Some(1006),
                 name: entry.name.into(),
                 inferred: true,
-                cause: format!(
-                    "{}{late} {}",
-                    seen.replace("{end}", &end_phrase(e)),
-                    entry.causes
-                ),
+                detail: format!("{}{late}", seen.replace("{end}", &end_phrase(e))),
+                general: entry.causes,
                 fix: entry.fix.into(),
             }
         }
@@ -192,7 +221,8 @@ fn status_from(
                 code: None,
                 name: name.into(),
                 inferred: false,
-                cause: cause.into(),
+                detail: cause.into(),
+                general: "",
                 fix:
                     "Capture until the connection closes (or reproduce the close while capturing)."
                         .into(),
@@ -226,13 +256,13 @@ fn close_status(c: &CloseFrame, closes: &[&CloseFrame]) -> Status {
                 code: Some(1005),
                 name: entry.name.into(),
                 inferred: true,
-                cause: format!(
-                    "The {} sent a close frame with no status code (packet {}), so the {}'s application sees 1005.{reply} {}",
+                detail: format!(
+                    "The {} sent a close frame with no status code (packet {}), so the {}'s application sees 1005.{reply}",
                     c.from,
                     c.packet,
                     c.from.peer(),
-                    entry.causes
                 ),
+                general: entry.causes,
                 fix: entry.fix.into(),
             }
         }
@@ -242,14 +272,14 @@ fn close_status(c: &CloseFrame, closes: &[&CloseFrame]) -> Status {
                 code: Some(code),
                 name: entry.name.into(),
                 inferred: false,
-                cause: format!(
-                    "The {} closed with {code} ({}){} at packet {}.{reply} {}",
+                detail: format!(
+                    "The {} closed with {code} ({}){} at packet {}.{reply}",
                     c.from,
                     entry.name,
                     quoted_reason(&c.reason),
                     c.packet,
-                    entry.causes
                 ),
+                general: entry.causes,
                 fix: entry.fix.into(),
             }
         }
@@ -257,10 +287,11 @@ fn close_status(c: &CloseFrame, closes: &[&CloseFrame]) -> Status {
             code: None,
             name: "Unknown (close frame truncated)".into(),
             inferred: false,
-            cause: format!(
+            detail: format!(
                 "The {} sent a close frame (packet {}) but its status code is not in the capture (bytes missing); no code is guessed.",
                 c.from, c.packet
             ),
+            general: "",
             fix: "Capture with a full snaplen (tcpdump -s 0) and without drops to see the code.".into(),
         },
     }
@@ -310,13 +341,14 @@ pub fn explain_idle(status: &mut Status, idle: &Idle) {
         status.fix = format!(
             "Keep the connection busy: send a ping (or an application heartbeat) well inside the timeout, for example every 20-30 s, or raise the proxy's idle timeout. {}",
             status.fix
-        );
+        )
+        .into();
     }
     let at = status
-        .cause
+        .detail
         .find("see 1006.")
         .map_or(0, |i| i + "see 1006.".len());
-    status.cause.insert_str(at, &s);
+    status.detail.insert_str(at, &s);
 }
 
 /// The quiet spell before a connection ended.
@@ -582,8 +614,12 @@ mod tests {
             false,
         );
         assert_eq!((s.code, s.inferred), (Some(1008), false));
-        assert!(s.cause.contains("server closed with 1008"), "{}", s.cause);
-        assert!(s.cause.contains("client replied 1000"), "{}", s.cause);
+        assert!(
+            s.cause().contains("server closed with 1008"),
+            "{}",
+            s.cause()
+        );
+        assert!(s.cause().contains("client replied 1000"), "{}", s.cause());
         assert_eq!(seen_by(Role::Client, &[&a, &b], &[]), Some(1008));
         assert_eq!(seen_by(Role::Server, &[&a, &b], &[]), Some(1000));
     }
@@ -606,9 +642,10 @@ mod tests {
         );
         assert_eq!((s.code, s.inferred), (Some(1006), true));
         assert!(
-            s.cause.contains("client reset TCP with an RST (packet 4)"),
+            s.cause()
+                .contains("client reset TCP with an RST (packet 4)"),
             "{}",
-            s.cause
+            s.cause()
         );
         let late = close(Role::Server, b"\x03\xe8", 9);
         let s = status(
@@ -627,9 +664,9 @@ mod tests {
             true,
         );
         assert!(
-            lost.cause.contains("may have been sent and lost"),
+            lost.cause().contains("may have been sent and lost"),
             "{}",
-            lost.cause
+            lost.cause()
         );
         assert_eq!(
             seen_by(
@@ -664,12 +701,12 @@ mod tests {
         };
         explain_idle(&mut s, &idle);
         assert!(
-            s.cause.contains("packet 7, 60.0 s before TCP ended"),
+            s.cause().contains("packet 7, 60.0 s before TCP ended"),
             "{}",
-            s.cause
+            s.cause()
         );
-        assert!(s.cause.contains("no ping or pong"), "{}", s.cause);
-        assert!(s.cause.contains("nginx"), "{}", s.cause);
+        assert!(s.cause().contains("no ping or pong"), "{}", s.cause());
+        assert!(s.cause().contains("nginx"), "{}", s.cause());
         assert!(s.fix.starts_with("Keep the connection busy"), "{}", s.fix);
         let mut s = status(
             &[],
@@ -686,9 +723,9 @@ mod tests {
             },
         );
         assert!(
-            !s.cause.contains("That quiet spell") && !s.fix.starts_with("Keep"),
+            !s.cause().contains("That quiet spell") && !s.fix.starts_with("Keep"),
             "{}",
-            s.cause
+            s.cause()
         );
         assert!(idle_timeout_match(100.4).is_some_and(|m| m.contains("Cloudflare")));
     }
@@ -712,11 +749,11 @@ mod tests {
         assert_eq!(s.code, None);
         assert_eq!(s.name, "Open");
         let s = status(&[], &[], Some(403), false, false);
-        assert_eq!((s.code, s.name.as_str()), (None, "Upgrade refused"));
+        assert_eq!((s.code, &*s.name), (None, "Upgrade refused"));
         assert!(
-            s.cause.contains("HTTP 403") && s.cause.contains("Origin"),
+            s.cause().contains("HTTP 403") && s.cause().contains("Origin"),
             "{}",
-            s.cause
+            s.cause()
         );
     }
 

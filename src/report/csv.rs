@@ -59,7 +59,7 @@ pub fn render(report: &Report) -> String {
             c.handshake.host.clone().unwrap_or_default(),
             c.handshake.path.clone().unwrap_or_default(),
             c.status.code.map_or(String::new(), |v| v.to_string()),
-            c.status.name.clone(),
+            c.status.name.to_string(),
             c.status.inferred.to_string(),
             c.close_frames
                 .first()

@@ -19,7 +19,7 @@ fn status_label(c: &ConnectionReport) -> String {
     match c.status.code {
         Some(code) if c.status.inferred => format!("{code} {} (inferred)", c.status.name),
         Some(code) => format!("{code} {}", c.status.name),
-        None => c.status.name.clone(),
+        None => c.status.name.to_string(),
     }
 }
 
@@ -110,7 +110,7 @@ fn connection(o: &mut String, c: &ConnectionReport) {
         let mark = if e.consistent { "" } else { "⚠️ " };
         let _ = writeln!(o, "- **Evidence:** {mark}{}", md(&e.summary));
     }
-    let _ = writeln!(o, "- **Cause:** {}", md(&c.status.cause));
+    let _ = writeln!(o, "- **Cause:** {}", md(&c.status.cause()));
     let _ = writeln!(o, "- **Fix:** {}", md(&c.status.fix));
     let _ = writeln!(
         o,

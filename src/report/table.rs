@@ -61,7 +61,7 @@ fn status_label(c: &ConnectionReport) -> String {
     match c.status.code {
         Some(code) if c.status.inferred => format!("{code} {} (inferred)", c.status.name),
         Some(code) => format!("{code} {}", c.status.name),
-        None => c.status.name.clone(),
+        None => c.status.name.to_string(),
     }
 }
 
@@ -222,7 +222,7 @@ fn explanations(out: &mut String, report: &Report, width: u16) {
     let mut groups: Vec<(String, String, String, Vec<u64>)> = Vec::new();
     for c in &report.connections {
         let label = status_label(c);
-        let fix = c.status.fix.clone();
+        let fix = c.status.fix.to_string();
         match groups.iter_mut().find(|g| g.0 == label && g.2 == fix) {
             Some(g) => g.3.push(c.id),
             None => {
@@ -231,7 +231,7 @@ fn explanations(out: &mut String, report: &Report, width: u16) {
                         let e = catalog::lookup(code);
                         format!("{} {}", e.meaning, e.causes)
                     }
-                    None => c.status.cause.clone(),
+                    None => c.status.cause(),
                 };
                 groups.push((label, cause, fix, vec![c.id]));
             }
