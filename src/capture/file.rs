@@ -151,6 +151,9 @@ struct Interface {
 /// Reads every packet of `path`, calling `sink` for each. Fatal only when the file cannot
 /// be opened or is not a capture at all; damage later in the file becomes a warning.
 pub fn read(path: &Path, sink: &mut dyn FnMut(&Packet<'_>)) -> Result<InputSummary, Error> {
+    if let Some(summary) = read_mapped(path, sink) {
+        return Ok(summary);
+    }
     let (reader, gzip, bytes, damage) = open(path)?;
     let damaged = || damage.lock().ok().and_then(|d| d.clone());
     let display = path.display().to_string();
@@ -345,6 +348,114 @@ pub fn read(path: &Path, sink: &mut dyn FnMut(&Packet<'_>)) -> Result<InputSumma
         summary.last_time = Some(b.rfc3339());
     }
     Ok(summary)
+}
+
+/// Bytes of a mapped file processed before they are handed back to the kernel.
+const MAP_WINDOW: usize = 4 << 20;
+
+/// The fast path for the common case: an uncompressed classic pcap in a regular file is
+/// memory-mapped and its records parsed in place (pcap-parser's record parser on the
+/// mapping), with no copy of the packet data at all. Processed windows are released as it
+/// goes, so resident memory stays flat however large the file. `None` means "not this
+/// case": the streaming reader handles it.
+fn read_mapped(path: &Path, sink: &mut dyn FnMut(&Packet<'_>)) -> Option<InputSummary> {
+    use memmap2::{Mmap, UncheckedAdvice};
+    use pcap_parser::pcap::{parse_pcap_frame, parse_pcap_frame_be, parse_pcap_header};
+    if path.as_os_str() == "-" {
+        return None;
+    }
+    let file = File::open(path).ok()?;
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() || meta.len() < 24 {
+        return None;
+    }
+    // SAFETY: the mapping is read-only and only read; if another process truncates the file
+    // while we read, the process may get SIGBUS — the same risk every mmap-based capture
+    // reader (libpcap included) accepts for speed.
+    let map = unsafe { Mmap::map(&file) }.ok()?;
+    let data: &[u8] = &map;
+    let (mut rest, header) = parse_pcap_header(data).ok()?;
+    if header.is_modified_format() {
+        return None;
+    }
+    let parse = if header.is_bigendian() {
+        parse_pcap_frame_be
+    } else {
+        parse_pcap_frame
+    };
+    let link = LinkType(header.network.0 as u32);
+    let nanos = header.is_nanosecond_precision();
+    let mut summary = InputSummary {
+        path: path.display().to_string(),
+        format: "pcap",
+        gzip: false,
+        link_types: vec![link],
+        packets: 0,
+        warnings: Vec::new(),
+        bytes: Some(meta.len()),
+        first_time: None,
+        last_time: None,
+        truncated: false,
+        error: None,
+    };
+    let mut span: Option<(Timestamp, Timestamp)> = None;
+    let mut released = 0usize;
+    while !rest.is_empty() {
+        let at = data.len() - rest.len();
+        match parse(rest) {
+            Ok((next, b)) => {
+                summary.packets += 1;
+                let frac = if nanos {
+                    b.ts_usec.min(999_999_999)
+                } else {
+                    b.ts_usec.min(999_999).saturating_mul(1000)
+                };
+                let ts = Timestamp::from_parts(i64::from(b.ts_sec), frac);
+                span = Some(span.map_or((ts, ts), |(a, z)| (a.min(ts), z.max(ts))));
+                let caplen = (b.caplen as usize).min(b.data.len());
+                sink(&Packet {
+                    number: summary.packets,
+                    ts,
+                    link,
+                    data: &b.data[..caplen],
+                    orig_len: b.origlen.max(caplen as u32),
+                });
+                rest = next;
+            }
+            Err(e) => {
+                let n = summary.packets;
+                summary.warnings.push(match e {
+                    nom::Err::Incomplete(_) => format!(
+                        "the capture is truncated: the record after packet {n} (at byte {at}) is cut short or declares more bytes than the file holds; the {n} packets before it were analyzed"
+                    ),
+                    _ => format!(
+                        "the record after packet {n} (at byte {at}) cannot be parsed; reading stopped there"
+                    ),
+                });
+                summary.truncated = true;
+                break;
+            }
+        }
+        let done = data.len() - rest.len();
+        if done - released >= MAP_WINDOW {
+            let upto = done & !4095;
+            // SAFETY: bytes before `done` are never read again; dropping their pages only
+            // makes a later read (there is none) fault them back in from the file.
+            unsafe {
+                let _ = map.unchecked_advise_range(
+                    UncheckedAdvice::DontNeed,
+                    released,
+                    upto - released,
+                );
+            }
+            released = upto;
+        }
+    }
+    if let Some((a, b)) = span {
+        summary.first_time = Some(a.rfc3339());
+        summary.last_time = Some(b.rfc3339());
+    }
+    Some(summary)
 }
 
 fn ng_timestamp(high: u32, low: u32, iface: Interface) -> Timestamp {

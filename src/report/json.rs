@@ -20,6 +20,13 @@ impl Formatter for SafePretty<'_> {
         w: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
+        // Fast path: every unsafe character's UTF-8 encoding starts with one of these bytes.
+        if !fragment
+            .bytes()
+            .any(|b| matches!(b, 0x7F | 0xC2 | 0xD8 | 0xE2))
+        {
+            return w.write_all(fragment.as_bytes());
+        }
         let mut start = 0;
         for (i, c) in fragment.char_indices() {
             if is_unsafe(c) {

@@ -41,6 +41,43 @@ const RECENT: usize = 256;
 /// An RST this far from the frontier is outside any plausible window and ignored (rule 11).
 const RST_WINDOW: i64 = 1 << 19;
 
+/// The last `RECENT` delivered bytes, in a ring: each delivery copies at most `RECENT`
+/// bytes and moves none.
+#[derive(Debug, Clone)]
+struct Tail {
+    buf: [u8; RECENT],
+    /// Where the next byte goes.
+    end: usize,
+    /// How many bytes are valid (at most `RECENT`).
+    len: usize,
+}
+
+impl Default for Tail {
+    fn default() -> Tail {
+        Tail {
+            buf: [0; RECENT],
+            end: 0,
+            len: 0,
+        }
+    }
+}
+
+impl Tail {
+    fn push(&mut self, data: &[u8]) {
+        let data = &data[data.len().saturating_sub(RECENT)..];
+        let first = data.len().min(RECENT - self.end);
+        self.buf[self.end..self.end + first].copy_from_slice(&data[..first]);
+        self.buf[..data.len() - first].copy_from_slice(&data[first..]);
+        self.end = (self.end + data.len()) % RECENT;
+        self.len = (self.len + data.len()).min(RECENT);
+    }
+
+    /// Byte `i` of the tail, oldest first.
+    fn get(&self, i: usize) -> u8 {
+        self.buf[(self.end + RECENT - self.len + i) % RECENT]
+    }
+}
+
 #[derive(Debug)]
 struct Held {
     data: Vec<u8>,
@@ -65,7 +102,7 @@ pub struct HalfStream {
     /// A gap was forced by [`Limits`] at least once.
     pub cap_hit: bool,
     /// The last delivered bytes (at most `RECENT`), contiguous up to `next`.
-    recent: Vec<u8>,
+    recent: Tail,
     /// The first packet that carried data after the FIN.
     pub first_after_fin: Option<u64>,
 }
@@ -265,15 +302,18 @@ impl HalfStream {
     /// A retransmission over delivered bytes: compare what the tail still holds (rule 5).
     fn compare_with_delivered(&mut self, start: i64, payload: &[u8]) {
         let next = self.next as i64;
-        let tail_start = next - self.recent.len() as i64;
+        let tail_start = next - self.recent.len as i64;
         let lo = start.max(tail_start);
         let hi = (start + payload.len() as i64).min(next);
         if lo >= hi {
             return;
         }
-        let old = &self.recent[(lo - tail_start) as usize..(hi - tail_start) as usize];
         let new = &payload[(lo - start) as usize..(hi - start) as usize];
-        if old != new {
+        let differs = new
+            .iter()
+            .enumerate()
+            .any(|(i, b)| self.recent.get((lo - tail_start) as usize + i) != *b);
+        if differs {
             self.counters.inconsistencies += 1;
         }
     }
@@ -289,14 +329,7 @@ impl HalfStream {
             return;
         }
         // Keep the last RECENT delivered bytes to judge later retransmissions over them.
-        if data.len() >= RECENT {
-            self.recent.clear();
-            self.recent.extend_from_slice(&data[data.len() - RECENT..]);
-        } else {
-            let excess = (self.recent.len() + data.len()).saturating_sub(RECENT);
-            self.recent.drain(..excess);
-            self.recent.extend_from_slice(data);
-        }
+        self.recent.push(data);
         out(Event::Data {
             offset: self.next,
             bytes: data,
@@ -311,7 +344,7 @@ impl HalfStream {
         if len == 0 {
             return;
         }
-        self.recent.clear();
+        self.recent.len = 0;
         out(Event::Gap {
             offset: self.next,
             len,
