@@ -55,7 +55,123 @@ pub enum Skip {
     Malformed,
 }
 
+/// Decodes a packet: the fast path for plain Ethernet/VLAN/cooked/loopback/raw → IPv4 or
+/// IPv6 (no extension headers, no fragment) → TCP, and etherparse's lax slicer for
+/// everything else (IPv6 extension headers, damaged or cut headers, other protocols).
 pub fn decode<'a>(pkt: &Packet<'a>) -> Result<Segment<'a>, Skip> {
+    match fast(pkt) {
+        Some(seg) => Ok(seg),
+        None => lax(pkt),
+    }
+}
+
+/// Where the IP packet starts and its EtherType, for the link types read here.
+fn network(link: LinkType, data: &[u8]) -> Option<(u16, &[u8])> {
+    use etherparse::{Ethernet2HeaderSlice, SingleVlanHeaderSlice};
+    match link {
+        LinkType::ETHERNET => {
+            let eth = Ethernet2HeaderSlice::from_slice(data).ok()?;
+            let mut ether_type = eth.ether_type().0;
+            let mut rest = data.get(14..)?;
+            // Up to three VLAN tags (802.1Q, QinQ).
+            for _ in 0..3 {
+                if !matches!(ether_type, 0x8100 | 0x88a8 | 0x9100) {
+                    break;
+                }
+                let vlan = SingleVlanHeaderSlice::from_slice(rest).ok()?;
+                ether_type = vlan.ether_type().0;
+                rest = rest.get(4..)?;
+            }
+            Some((ether_type, rest))
+        }
+        LinkType::LINUX_SLL => Some((
+            u16::from_be_bytes([*data.get(14)?, *data.get(15)?]),
+            data.get(16..)?,
+        )),
+        LinkType::LINUX_SLL2 => Some((
+            u16::from_be_bytes([*data.first()?, *data.get(1)?]),
+            data.get(20..)?,
+        )),
+        LinkType::NULL | LinkType::LOOP => version_type(data.get(4..)?),
+        LinkType(12) | LinkType(14) | LinkType::RAW | LinkType::IPV4 | LinkType::IPV6 => {
+            version_type(data)
+        }
+        _ => None,
+    }
+}
+
+/// The EtherType an IP packet's version nibble stands for.
+fn version_type(ip: &[u8]) -> Option<(u16, &[u8])> {
+    match ip.first()? >> 4 {
+        4 => Some((0x0800, ip)),
+        6 => Some((0x86dd, ip)),
+        _ => None,
+    }
+}
+
+/// The common case without building a full sliced packet (which is large to move around):
+/// `None` sends the packet to the lax slicer, which handles everything else.
+fn fast<'a>(pkt: &Packet<'a>) -> Option<Segment<'a>> {
+    use etherparse::{ip_number, Ipv4HeaderSlice, Ipv6HeaderSlice, TcpHeaderSlice};
+    let (ether_type, ip) = network(pkt.link, pkt.data)?;
+    let (src, dst, payload, declared) = match ether_type {
+        0x0800 => {
+            let h = Ipv4HeaderSlice::from_slice(ip).ok()?;
+            if h.protocol() != ip_number::TCP || h.is_fragmenting_payload() {
+                return None;
+            }
+            let hl = usize::from(h.ihl()) * 4;
+            let total = usize::from(h.total_len());
+            // Total length 0 (TSO/GRO on loopback) or past the capture: the lax path decides.
+            if total < hl || total > ip.len() {
+                return None;
+            }
+            let src: IpAddr = h.source_addr().into();
+            let dst: IpAddr = h.destination_addr().into();
+            (src, dst, ip.get(hl..total)?, total - hl)
+        }
+        0x86dd => {
+            let h = Ipv6HeaderSlice::from_slice(ip).ok()?;
+            if h.next_header() != ip_number::TCP {
+                return None;
+            }
+            let len = usize::from(h.payload_length());
+            if len == 0 || 40 + len > ip.len() {
+                return None;
+            }
+            let src: IpAddr = h.source_addr().into();
+            let dst: IpAddr = h.destination_addr().into();
+            (src, dst, ip.get(40..40 + len)?, len)
+        }
+        _ => return None,
+    };
+    let _ = declared;
+    let tcp = TcpHeaderSlice::from_slice(payload).ok()?;
+    let hl = usize::from(tcp.data_offset()) * 4;
+    Some(Segment {
+        src: Endpoint {
+            ip: src,
+            port: tcp.source_port(),
+        },
+        dst: Endpoint {
+            ip: dst,
+            port: tcp.destination_port(),
+        },
+        seq: tcp.sequence_number(),
+        ack: tcp.acknowledgment_number(),
+        syn: tcp.syn(),
+        ack_flag: tcp.ack(),
+        fin: tcp.fin(),
+        rst: tcp.rst(),
+        window: tcp.window_size(),
+        payload: payload.get(hl..)?,
+        // The whole IP packet was captured (checked above), so nothing was cut.
+        missing: 0,
+    })
+}
+
+/// The general path: etherparse's lax slicer, which also reads what a snaplen cut short.
+fn lax<'a>(pkt: &Packet<'a>) -> Result<Segment<'a>, Skip> {
     let data = pkt.data;
     let sliced = match pkt.link {
         LinkType::ETHERNET => LaxSlicedPacket::from_ethernet(data).map_err(|_| Skip::Malformed)?,
@@ -210,6 +326,33 @@ mod tests {
         let s = decode(&p).unwrap();
         assert_eq!(s.payload.len() + s.missing as usize, 100);
         assert_eq!(s.missing, (ip.len() - 60) as u32);
+    }
+
+    #[test]
+    fn fast_and_lax_paths_agree_on_every_fixture() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path
+                .extension()
+                .is_some_and(|e| e == "pcap" || e == "pcapng" || e == "gz")
+            {
+                crate::capture::file::read(&path, &mut |p| {
+                    let lax = lax(p)
+                        .ok()
+                        .map(|s| (s.src, s.dst, s.seq, s.ack, s.payload.to_vec(), s.missing));
+                    if let Some(f) = fast(p) {
+                        checked += 1;
+                        let fast =
+                            Some((f.src, f.dst, f.seq, f.ack, f.payload.to_vec(), f.missing));
+                        assert_eq!(fast, lax, "{} packet {}", path.display(), p.number);
+                    }
+                })
+                .unwrap();
+            }
+        }
+        assert!(checked > 500, "{checked}");
     }
 
     #[test]

@@ -21,8 +21,20 @@ use crate::finding::{Findings, Kind};
 use crate::flow::Role;
 use crate::tcp::Event;
 
-/// Masked payload is unmasked this many bytes at a time, on the stack.
+/// Masked payload is unmasked this many bytes at a time, in a buffer shared by every
+/// decoder of the thread (so no per-connection buffer grows with the largest segment, and
+/// nothing is zeroed per chunk).
 const UNMASK_CHUNK: usize = 4096;
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Box<[u8; UNMASK_CHUNK]>> =
+        std::cell::RefCell::new(Box::new([0; UNMASK_CHUNK]));
+}
+
+/// Runs `f` with the thread's unmasking buffer.
+fn with_scratch<R>(f: impl FnOnce(&mut [u8; UNMASK_CHUNK]) -> R) -> R {
+    SCRATCH.with_borrow_mut(|b| f(b))
+}
 
 /// Control payloads beyond this are counted but not kept (a valid one is at most 125 bytes).
 const MAX_CONTROL_KEEP: usize = 4096;
@@ -549,39 +561,40 @@ impl Decoder {
             return;
         }
         let from = self.from;
-        // Unmask through a small stack buffer: no per-connection buffer grows with the
-        // largest segment ever seen.
-        let mut buf = [0u8; UNMASK_CHUNK];
-        for (i, piece) in chunk.chunks(UNMASK_CHUNK).enumerate() {
-            let data: &[u8] = match f.h.mask {
-                Some(key) => {
-                    let b = &mut buf[..piece.len()];
-                    b.copy_from_slice(piece);
-                    unmask(b, key, start + (i * UNMASK_CHUNK) as u64);
-                    b
+        let inflater = &mut self.inflater;
+        let failed = with_scratch(|buf| {
+            for (i, piece) in chunk.chunks(UNMASK_CHUNK).enumerate() {
+                let data: &[u8] = match f.h.mask {
+                    Some(key) => {
+                        let b = &mut buf[..piece.len()];
+                        b.copy_from_slice(piece);
+                        unmask(b, key, start + (i * UNMASK_CHUNK) as u64);
+                        b
+                    }
+                    None => piece,
+                };
+                if !m.inflate {
+                    check_utf8(m, from, data, at.packet, findings);
+                    if m.utf8.is_none() {
+                        return None;
+                    }
+                    continue;
                 }
-                None => piece,
-            };
-            if !m.inflate {
-                check_utf8(m, from, data, at.packet, findings);
-                if m.utf8.is_none() {
-                    return;
+                let inf = inflater.as_mut()?;
+                let mut inflated = 0u64;
+                let res = inf.chunk(data, &mut |p| {
+                    inflated += p.len() as u64;
+                    check_utf8(m, from, p, at.packet, findings);
+                });
+                m.inflated += inflated;
+                if let Err(e) = res {
+                    return Some(e);
                 }
-                continue;
             }
-            let Some(inf) = self.inflater.as_mut() else {
-                return;
-            };
-            let mut inflated = 0u64;
-            let res = inf.chunk(data, &mut |p| {
-                inflated += p.len() as u64;
-                check_utf8(m, from, p, at.packet, findings);
-            });
-            m.inflated += inflated;
-            if let Err(e) = res {
-                self.inflate_failed(e, at.packet, findings);
-                return;
-            }
+            None
+        });
+        if let Some(e) = failed {
+            self.inflate_failed(e, at.packet, findings);
         }
     }
 

@@ -57,6 +57,12 @@ pub enum InflateError {
 /// Per-message cap on inflated bytes.
 pub const DEFAULT_CAP: u64 = 64 << 20;
 
+const OUT_LEN: usize = 8192;
+
+thread_local! {
+    static OUT: std::cell::RefCell<Box<[u8; OUT_LEN]>> = std::cell::RefCell::new(Box::new([0; OUT_LEN]));
+}
+
 /// The tail RFC 7692 §7.2.2 has the sender strip from every message.
 const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 
@@ -101,18 +107,23 @@ impl Inflater {
     }
 
     /// Compressed bytes of the current message; `sink` gets the inflated pieces.
-    pub fn chunk(
+    pub fn chunk(&mut self, input: &[u8], sink: &mut dyn FnMut(&[u8])) -> Result<(), InflateError> {
+        // Output goes through a buffer shared by the thread: an idle inflater holds only
+        // its window, and nothing is zeroed per call.
+        OUT.with_borrow_mut(|out| self.run(input, out, sink))
+    }
+
+    fn run(
         &mut self,
         mut input: &[u8],
+        out: &mut [u8; OUT_LEN],
         sink: &mut dyn FnMut(&[u8]),
     ) -> Result<(), InflateError> {
-        // Output goes through a stack buffer: an idle inflater holds only its window.
-        let mut out = [0u8; 8192];
         loop {
             let (in0, out0) = (self.d.total_in(), self.d.total_out());
             let status = self
                 .d
-                .decompress(input, &mut out, FlushDecompress::Sync)
+                .decompress(input, out, FlushDecompress::Sync)
                 .map_err(|e| InflateError::Corrupt(e.to_string()))?;
             let used = (self.d.total_in() - in0) as usize;
             let made = (self.d.total_out() - out0) as usize;
