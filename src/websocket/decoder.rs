@@ -575,9 +575,8 @@ impl Decoder {
                 };
                 if !m.inflate {
                     check_utf8(m, from, data, at.packet, findings);
-                    if m.utf8.is_none() {
-                        return None;
-                    }
+                    // Nothing more to check once the text is known to be invalid.
+                    m.utf8.as_ref()?;
                     continue;
                 }
                 let inf = inflater.as_mut()?;
