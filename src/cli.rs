@@ -103,8 +103,9 @@ pub struct AnalyzeArgs {
     /// Replace addresses with pseudonyms and leave out query strings and payloads.
     #[arg(long)]
     pub redact: bool,
-    /// Exit with code 5 if a shown connection has one of these statuses (e.g. 1006 4000-4999 open).
-    #[arg(long, value_name = "STATUS", num_args = 1..)]
+    /// Exit with code 5 if a shown connection has one of these statuses: a comma-separated
+    /// list, repeatable (e.g. --fail-on 1006,4000-4999,open).
+    #[arg(long, value_name = "STATUS,...", value_delimiter = ',')]
     pub fail_on: Vec<StatusSpec>,
     /// Colour the table: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]

@@ -79,7 +79,9 @@ fn plural(n: u64, what: &str) -> String {
 
 /// The command line as typed, for the report header (arguments with spaces quoted).
 fn command_line() -> String {
-    std::env::args()
+    // "wsclose" rather than the binary's path, which says nothing to the ticket's reader.
+    std::iter::once("wsclose".to_string())
+        .chain(std::env::args().skip(1))
         .map(|a| {
             if a.contains(' ') || a.is_empty() {
                 format!("'{a}'")
