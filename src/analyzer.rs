@@ -28,6 +28,11 @@ pub struct Options {
     /// Keep closed connections until the grace period ends instead of reporting them at
     /// once (tests of late retransmissions).
     pub keep_closed: bool,
+    /// Threads for one capture file (0: one per core, at most 4). Flows are sharded by a
+    /// symmetric hash; the report is the same as with one thread.
+    pub threads: usize,
+    /// Files smaller than this are read by one thread (threads cost more than they save).
+    pub shard_min_bytes: u64,
 }
 
 impl Default for Options {
@@ -40,6 +45,8 @@ impl Default for Options {
             frame_log: 0,
             previews: false,
             keep_closed: false,
+            threads: 0,
+            shard_min_bytes: 16 << 20,
         }
     }
 }
@@ -52,7 +59,7 @@ const CLOSED_GRACE_S: i64 = 30;
 const MAX_TOMBSTONES: usize = 1 << 16;
 
 /// A callback for each close frame or TCP ending of a WebSocket connection, as it happens.
-pub type OnEvent = Box<dyn FnMut(&CloseEvent)>;
+pub type OnEvent = Box<dyn FnMut(&CloseEvent) + Send>;
 
 pub struct Analyzer {
     opts: Options,
@@ -64,6 +71,8 @@ pub struct Analyzer {
     pub seen: Seen,
     /// Packets per link type that could not be decoded, across all inputs.
     unsupported: Vec<(LinkType, u64)>,
+    /// This analyzer's share of the flows (see `set_shard`).
+    shard: Option<(u64, u64)>,
     input: usize,
     now: Timestamp,
     last_sweep: Timestamp,
@@ -72,6 +81,16 @@ pub struct Analyzer {
 }
 
 impl Analyzer {
+    /// How many threads to use on one file, from the options and the machine.
+    pub fn threads(opts: &Options) -> usize {
+        match opts.threads {
+            0 => std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(4),
+            n => n,
+        }
+    }
+
     pub fn new(opts: Options) -> Analyzer {
         Analyzer {
             opts,
@@ -80,6 +99,7 @@ impl Analyzer {
             done: Vec::new(),
             seen: Seen::default(),
             unsupported: Vec::new(),
+            shard: None,
             input: 0,
             now: Timestamp(i64::MIN),
             last_sweep: Timestamp(i64::MIN),
@@ -99,7 +119,34 @@ impl Analyzer {
         self.input = index;
     }
 
+    /// For the next input, take only the connections whose symmetric flow hash falls in
+    /// shard `me` of `n` (`None`: all of them). Each shard's analyzer still sees every
+    /// packet's time, so eviction happens at the same moments as in one analyzer; counts of
+    /// non-TCP packets are kept by shard 0 alone.
+    pub fn set_shard(&mut self, shard: Option<(u64, u64)>) {
+        self.shard = shard;
+    }
+
+    fn primary(&self) -> bool {
+        self.shard.is_none_or(|(me, _)| me == 0)
+    }
+
     pub fn packet(&mut self, pkt: &Packet<'_>) {
+        if pkt.ts > self.now {
+            self.now = pkt.ts;
+        }
+        let primary = self.primary();
+        if !primary {
+            // Only TCP flows of this shard matter here.
+            if let Ok(seg) = decode::decode(pkt) {
+                let (key, _) = FlowKey::of(seg.src, seg.dst);
+                if self.owns(&key) {
+                    self.tcp(pkt, seg, key);
+                }
+            }
+            self.maybe_sweep();
+            return;
+        }
         self.seen.packets += 1;
         if (pkt.data.len() as u64) < u64::from(pkt.orig_len) {
             self.seen.snaplen_cut_packets += 1;
@@ -127,11 +174,24 @@ impl Analyzer {
                 return;
             }
         };
-        self.seen.tcp_packets += 1;
-        if pkt.ts > self.now {
-            self.now = pkt.ts;
-        }
         let (key, _) = FlowKey::of(seg.src, seg.dst);
+        if self.owns(&key) {
+            self.tcp(pkt, seg, key);
+        }
+        self.maybe_sweep();
+    }
+
+    /// Is this flow this analyzer's (always, without sharding)?
+    fn owns(&self, key: &FlowKey) -> bool {
+        use std::hash::{BuildHasher, BuildHasherDefault};
+        self.shard.is_none_or(|(me, n)| {
+            BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(key) % n == me
+        })
+    }
+
+    /// One TCP segment of a flow this analyzer owns.
+    fn tcp(&mut self, pkt: &Packet<'_>, seg: decode::Segment<'_>, key: FlowKey) {
+        self.seen.tcp_packets += 1;
         if let Some(&(_, done)) = self.closed.get(&key) {
             if seg.syn && !seg.ack_flag {
                 // A new connection on the same 4-tuple (rule 13).
@@ -179,12 +239,22 @@ impl Analyzer {
                 self.closed.insert(key, (pkt.ts, done));
             }
         }
-        if self.flows.len() > self.opts.max_flows
+    }
+
+    fn maybe_sweep(&mut self) {
+        let max_flows = self.max_flows();
+        if self.flows.len() > max_flows
             || self.closed.len() > MAX_TOMBSTONES
             || self.now.0.saturating_sub(self.last_sweep.0) > 1_000_000_000
         {
             self.sweep();
         }
+    }
+
+    /// The flow cap of this analyzer: the whole cap shared among the shards.
+    fn max_flows(&self) -> usize {
+        let n = self.shard.map_or(1, |(_, n)| n as usize);
+        (self.opts.max_flows / n).max(1)
     }
 
     /// Finish flows that are idle, or closed and past the grace period; beyond the flow cap,
@@ -208,11 +278,12 @@ impl Analyzer {
             })
             .map(|(k, _)| *k)
             .collect();
-        if self.flows.len() - expired.len() > self.opts.max_flows {
+        let max_flows = self.max_flows();
+        if self.flows.len() - expired.len() > max_flows {
             let mut by_age: Vec<(Timestamp, FlowKey)> =
                 self.flows.iter().map(|(k, c)| (c.last_ts, *k)).collect();
             by_age.sort_unstable_by_key(|(t, _)| *t);
-            let excess = self.flows.len() - self.opts.max_flows * 9 / 10;
+            let excess = self.flows.len() - max_flows * 9 / 10;
             expired = by_age.into_iter().take(excess).map(|(_, k)| k).collect();
         }
         for k in expired {
@@ -261,5 +332,21 @@ impl Analyzer {
             self.seen.unsupported_link_types.insert(l.to_string(), *n);
         }
         (self.done, self.seen)
+    }
+
+    /// Ends all input of this analyzer and of the shard analyzers that helped it: their
+    /// reports together, and the counts added up.
+    pub fn finish_with(self, helpers: Vec<Analyzer>) -> (Vec<ConnectionReport>, Seen) {
+        let (mut done, mut seen) = self.finish_input();
+        for h in helpers {
+            let (d, s) = h.finish_input();
+            done.extend(d);
+            seen.tcp_packets += s.tcp_packets;
+            seen.tcp_connections += s.tcp_connections;
+            seen.other_tcp_connections += s.other_tcp_connections;
+            seen.evicted_flows += s.evicted_flows;
+            seen.late_packets += s.late_packets;
+        }
+        (done, seen)
     }
 }

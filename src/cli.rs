@@ -172,6 +172,9 @@ pub struct LimitArgs {
     /// Out-of-order bytes held per direction before the oldest hole is declared a gap.
     #[arg(long, value_name = "BYTES", default_value_t = 4 << 20)]
     pub max_buffer: usize,
+    /// Threads per capture file (0: one per core, at most 4; large pcap files only).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
 }
 
 #[derive(Debug, Args)]
@@ -211,6 +214,7 @@ impl LimitArgs {
             },
             idle_timeout_s: self.idle_timeout,
             max_flows: self.max_flows.max(1),
+            threads: self.threads,
             ..crate::analyzer::Options::default()
         }
     }

@@ -50,16 +50,42 @@ use std::path::PathBuf;
 /// a capture is a warning in the report.
 pub fn analyze_files(paths: &[PathBuf], opts: Options) -> Result<Report, Error> {
     let mut analyzer = Analyzer::new(opts);
+    // Analyzers of the other shards, for large classic pcap files (see `Options::threads`).
+    let mut helpers: Vec<Analyzer> = Vec::new();
+    let threads = Analyzer::threads(&opts);
     let mut inputs = Vec::with_capacity(paths.len());
     let mut first_error = None;
     for (i, path) in paths.iter().enumerate() {
         analyzer.begin_input(i);
+        let shards = if threads > 1
+            && capture::file::mappable(path).is_some_and(|size| size >= opts.shard_min_bytes)
+        {
+            threads
+        } else {
+            1
+        };
+        while helpers.len() + 1 < shards {
+            helpers.push(Analyzer::new(opts));
+        }
+        let n = shards as u64;
+        analyzer.set_shard((shards > 1).then_some((0, n)));
+        for (k, h) in helpers.iter_mut().enumerate() {
+            h.begin_input(i);
+            h.set_shard(Some((k as u64 + 1, n)));
+        }
         let before = analyzer.unsupported().to_vec();
         let (cut_before, malformed_before) = (
             analyzer.seen.snaplen_cut_packets,
             analyzer.seen.malformed_packets,
         );
-        let mut summary = match capture::file::read(path, &mut |pkt| analyzer.packet(pkt)) {
+        let read = std::thread::scope(|scope| {
+            // Every shard reads the whole (memory-mapped) file and keeps its own flows.
+            for h in helpers.iter_mut().take(shards - 1) {
+                scope.spawn(move || capture::file::read(path, &mut |pkt| h.packet(pkt)));
+            }
+            capture::file::read(path, &mut |pkt| analyzer.packet(pkt))
+        });
+        let mut summary = match read {
             Ok(s) => s,
             Err(e) => {
                 let summary = capture::file::InputSummary::failed(path, &e);
@@ -100,7 +126,7 @@ pub fn analyze_files(paths: &[PathBuf], opts: Options) -> Result<Report, Error> 
             return Err(e);
         }
     }
-    let (connections, seen) = analyzer.finish_input();
+    let (connections, seen) = analyzer.finish_with(helpers);
     let mut report = Report::new(inputs, connections, seen);
     // A connection "still open" in a file that stops early may well have closed after it.
     for c in &mut report.connections {
@@ -158,6 +184,7 @@ pub fn live_session(
         bytes: None,
         first_time: None,
         last_time: None,
+        truncated: failure.is_some(),
         error: None,
     };
     let (connections, seen) = analyzer.finish_input();

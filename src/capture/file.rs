@@ -350,6 +350,26 @@ pub fn read(path: &Path, sink: &mut dyn FnMut(&Packet<'_>)) -> Result<InputSumma
     Ok(summary)
 }
 
+/// The size of `path` if it is a regular, uncompressed classic pcap file (the kind read
+/// through a memory map, and so the kind several threads can share).
+pub fn mappable(path: &Path) -> Option<u64> {
+    if path.as_os_str() == "-" {
+        return None;
+    }
+    let mut f = File::open(path).ok()?;
+    let meta = f.metadata().ok()?;
+    let mut magic = [0u8; 4];
+    f.read_exact(&mut magic).ok()?;
+    let classic = matches!(
+        magic,
+        [0xd4, 0xc3, 0xb2, 0xa1]
+            | [0xa1, 0xb2, 0xc3, 0xd4]
+            | [0x4d, 0x3c, 0xb2, 0xa1]
+            | [0xa1, 0xb2, 0x3c, 0x4d]
+    );
+    (meta.is_file() && classic).then_some(meta.len())
+}
+
 /// Bytes of a mapped file processed before they are handed back to the kernel.
 const MAP_WINDOW: usize = 4 << 20;
 
