@@ -34,9 +34,14 @@ fn run_json(args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-fn check(file: &str, expected: &[Conn]) {
+/// The JSON report of one fixture.
+fn analyze(file: &str) -> Value {
     let path = format!("{}/fixtures/{file}", env!("CARGO_MANIFEST_DIR"));
-    let report = run_json(&["analyze", "--format", "json", &path]);
+    run_json(&["analyze", "--format", "json", &path])
+}
+
+fn check(file: &str, expected: &[Conn]) {
+    let report = analyze(file);
     let conns = report["connections"].as_array().unwrap();
     assert_eq!(conns.len(), expected.len(), "{file}: connection count");
     for (c, e) in conns.iter().zip(expected) {
@@ -189,11 +194,7 @@ fn python_close_1002_after_unmasked_client_frame() {
         ("fin", "server", 12),
         1002,
     );
-    let path = format!(
-        "{}/fixtures/python-close-1002.pcap",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let r = run_json(&["analyze", "--format", "json", &path]);
+    let r = analyze("python-close-1002.pcap");
     let f = &r["connections"][0]["findings"][0];
     assert_eq!(f["kind"], "unmasked-client-frame");
     assert_eq!(f["packet"], 10);
@@ -226,11 +227,7 @@ fn python_close_1007_invalid_utf8() {
         ("fin", "server", 13),
         1007,
     );
-    let path = format!(
-        "{}/fixtures/python-close-1007.pcap",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let r = run_json(&["analyze", "--format", "json", &path]);
+    let r = analyze("python-close-1007.pcap");
     let f = &r["connections"][0]["findings"][0];
     assert_eq!(f["kind"], "invalid-utf8-text");
     assert_eq!(f["packet"], 10);
@@ -353,11 +350,7 @@ fn python_deflate_negotiated() {
         ("fin", "server", 14),
         1000,
     );
-    let path = format!(
-        "{}/fixtures/python-deflate.pcap",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let r = run_json(&["analyze", "--format", "json", &path]);
+    let r = analyze("python-deflate.pcap");
     let c = &r["connections"][0];
     assert_eq!(c["handshake"]["deflate"], true);
     // RSV1 on compressed messages is allowed once deflate is negotiated: no findings.
@@ -383,8 +376,7 @@ fn node_ipv6() {
         ("fin", "server", 12),
         1000,
     );
-    let path = format!("{}/fixtures/node-ipv6.pcap", env!("CARGO_MANIFEST_DIR"));
-    let r = run_json(&["analyze", "--format", "json", &path]);
+    let r = analyze("node-ipv6.pcap");
     assert_eq!(r["connections"][0]["client"], "[::1]:31015");
 }
 
@@ -400,11 +392,7 @@ fn node_pcapng() {
         ("fin", "server", 11),
         1000,
     );
-    let path = format!(
-        "{}/fixtures/node-close-1000.pcapng",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let r = run_json(&["analyze", "--format", "json", &path]);
+    let r = analyze("node-close-1000.pcapng");
     assert_eq!(r["inputs"][0]["format"], "pcapng");
 }
 
@@ -430,8 +418,7 @@ fn python_linux_cooked_sll_and_sll2() {
         ("fin", "server", 12),
         1000,
     );
-    let path = format!("{}/fixtures/python-sll2.pcap", env!("CARGO_MANIFEST_DIR"));
-    let r = run_json(&["analyze", "--format", "json", &path]);
+    let r = analyze("python-sll2.pcap");
     assert_eq!(r["inputs"][0]["link_types"][0], 276);
 }
 
@@ -447,11 +434,7 @@ fn python_nanosecond_timestamps() {
         ("fin", "server", 12),
         1000,
     );
-    let path = format!(
-        "{}/fixtures/python-nanosecond.pcap",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let r = run_json(&["analyze", "--format", "json", &path]);
+    let r = analyze("python-nanosecond.pcap");
     let t = r["connections"][0]["close_frames"][0]["time"]
         .as_str()
         .unwrap();
@@ -593,8 +576,7 @@ fn evidence_points_at_the_frame_behind_each_status() {
         ),
     ];
     for (file, packets, text) in cases {
-        let path = format!("{}/fixtures/{file}", env!("CARGO_MANIFEST_DIR"));
-        let r = run_json(&["analyze", "--format", "json", &path]);
+        let r = analyze(file);
         let e = &r["connections"][0]["evidence"];
         let got: Vec<u64> = e["packets"]
             .as_array()
@@ -607,21 +589,13 @@ fn evidence_points_at_the_frame_behind_each_status() {
         assert_eq!(e["consistent"], true, "{file}");
     }
     // A clean 1000 close needs no evidence.
-    let path = format!(
-        "{}/fixtures/python-close-1000-client.pcap",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let r = run_json(&["analyze", "--format", "json", &path]);
+    let r = analyze("python-close-1000-client.pcap");
     assert!(r["connections"][0]["evidence"].is_null());
 }
 
 #[test]
 fn closing_handshake_who_started_who_replied_who_closed_tcp() {
-    let path = format!(
-        "{}/fixtures/python-close-1000-client.pcap",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let r = run_json(&["analyze", "--format", "json", &path]);
+    let r = analyze("python-close-1000-client.pcap");
     let h = &r["connections"][0]["close_handshake"];
     assert_eq!(h["initiator"], "client");
     assert_eq!(
@@ -634,11 +608,7 @@ fn closing_handshake_who_started_who_replied_who_closed_tcp() {
     );
     assert_eq!(h["tcp_closed_first_by"], "server");
     // Node's ws client closes TCP before the server does.
-    let path = format!(
-        "{}/fixtures/node-close-1008.pcap",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let r = run_json(&["analyze", "--format", "json", &path]);
+    let r = analyze("node-close-1008.pcap");
     let h = &r["connections"][0]["close_handshake"];
     assert_eq!(
         (h["initiator"].as_str(), h["tcp_closed_first_by"].as_str()),
@@ -648,11 +618,7 @@ fn closing_handshake_who_started_who_replied_who_closed_tcp() {
 
 #[test]
 fn python_refused_upgrade_is_reported_with_its_http_status() {
-    let path = format!(
-        "{}/fixtures/python-refused-403.pcap",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let r = run_json(&["analyze", "--format", "json", &path]);
+    let r = analyze("python-refused-403.pcap");
     let c = &r["connections"][0];
     assert_eq!(c["handshake"]["status"], 403);
     assert_eq!(c["handshake"]["response_packet"], 6);
