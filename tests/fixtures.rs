@@ -634,3 +634,32 @@ fn python_refused_upgrade_is_reported_with_its_http_status() {
     assert_eq!(c["tcp_ends"][0]["packet"], 8);
     assert_eq!(c["tcp_ends"][1]["packet"], 9);
 }
+
+#[test]
+fn python_deflate_without_context_takeover() {
+    echo(
+        "python-deflate-no-context.pcap",
+        (31043, 18735),
+        "client",
+        Some(1000),
+        "bye",
+        (12, 13),
+        ("fin", "server", 14),
+        1000,
+    );
+    let r = analyze("python-deflate-no-context.pcap");
+    let c = &r["connections"][0];
+    assert!(c["handshake"]["extensions"]
+        .as_str()
+        .unwrap()
+        .contains("client_no_context_takeover"));
+    // Each message inflates on its own window: the 180-byte message comes out whole.
+    assert_eq!(
+        c["findings"].as_array().unwrap().len(),
+        0,
+        "{}",
+        c["findings"]
+    );
+    assert_eq!(c["frames"]["client"]["compressed_messages"], 2);
+    assert_eq!(c["frames"]["client"]["largest_message"][0], 180);
+}
