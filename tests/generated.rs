@@ -47,10 +47,10 @@ fn closes(frames: &Value) -> Vec<(String, Option<u64>, String, u64)> {
 }
 
 /// Runs the analyzer on a generated capture and compares every connection with the truth.
-fn check(cfg: gen::Config) {
+fn check(cfg: gen::Config, opts: Options) -> Value {
     let dir = tempfile::tempdir().unwrap();
     let (pcap, truth, summary) = generate(&dir, &cfg);
-    let report = wsclose::analyze_files(std::slice::from_ref(&pcap), Options::default())
+    let report = wsclose::analyze_files(std::slice::from_ref(&pcap), opts)
         .expect("the generated capture is readable");
     let report = serde_json::to_value(&report).unwrap();
 
@@ -131,11 +131,13 @@ fn check(cfg: gen::Config) {
         report["seen"]["other_tcp_connections"].as_u64(),
         Some(summary.other_tcp)
     );
+    report
 }
 
 #[test]
 fn generated_capture_matches_the_truth() {
-    check(gen::Config::new(300, 5_000_000, 7));
+    let report = check(gen::Config::new(300, 5_000_000, 7), Options::default());
+    assert_eq!(report["seen"]["evicted_flows"].as_u64(), Some(0));
 }
 
 #[test]
@@ -144,7 +146,23 @@ fn generated_capture_many_in_flight_matches_the_truth() {
     // between the frames of one connection.
     let mut cfg = gen::Config::new(200, 3_000_000, 11);
     cfg.concurrency = 200;
-    check(cfg);
+    let _ = check(cfg, Options::default());
+}
+
+#[test]
+fn generated_capture_with_evictions_matches_the_truth() {
+    // A slow link (5 MB over about 40 s of capture time) and a 5 s idle timeout: silent
+    // open connections leave the flow table by the idle timeout (closed ones after their
+    // grace period, or at once), long before the end of the input; the report must not
+    // change.
+    let mut cfg = gen::Config::new(300, 5_000_000, 9);
+    cfg.rate_mbps = 1;
+    let opts = Options {
+        idle_timeout_s: 5,
+        ..Options::default()
+    };
+    let report = check(cfg, opts);
+    assert!(report["seen"]["evicted_flows"].as_u64().unwrap() > 0);
 }
 
 #[test]

@@ -13,7 +13,7 @@
 //! more is decoded from it — no frame, no code is guessed (REASSEMBLY.md rule 8).
 
 use super::deflate::{InflateError, Inflater};
-use super::frame::{parse_header, unmask, FrameHeader, Opcode, MAX_HEADER_LEN};
+use super::frame::{parse_header, unmask, unmask_into, FrameHeader, Opcode, MAX_HEADER_LEN};
 use super::utf8::Utf8Stream;
 use crate::capture::Timestamp;
 use crate::close::{CloseFrame, Problem};
@@ -567,8 +567,7 @@ impl Decoder {
                 let data: &[u8] = match f.h.mask {
                     Some(key) => {
                         let b = &mut buf[..piece.len()];
-                        b.copy_from_slice(piece);
-                        unmask(b, key, start + (i * UNMASK_CHUNK) as u64);
+                        unmask_into(b, piece, key, start + (i * UNMASK_CHUNK) as u64);
                         b
                     }
                     None => piece,

@@ -169,6 +169,32 @@ pub fn unmask(buf: &mut [u8], key: [u8; 4], pos: u64) {
     }
 }
 
+/// Copies `src` into `dst` (same length) unmasked in one pass, a word at a time:
+/// `dst[j] = src[j] ^ key[(pos + j) % 4]`.
+pub fn unmask_into(dst: &mut [u8], src: &[u8], key: [u8; 4], pos: u64) {
+    let shift = (pos % 4) as usize;
+    let mut rotated = [0u8; 4];
+    for (j, r) in rotated.iter_mut().enumerate() {
+        *r = key[(j + shift) % 4];
+    }
+    let word = u64::from_ne_bytes([
+        rotated[0], rotated[1], rotated[2], rotated[3], rotated[0], rotated[1], rotated[2],
+        rotated[3],
+    ]);
+    let n = dst.len().min(src.len());
+    let (dst, src) = (&mut dst[..n], &src[..n]);
+    let mut d = dst.chunks_exact_mut(8);
+    let mut s = src.chunks_exact(8);
+    for (dc, sc) in (&mut d).zip(&mut s) {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(sc);
+        dc.copy_from_slice(&(u64::from_ne_bytes(bytes) ^ word).to_ne_bytes());
+    }
+    for (j, (db, sb)) in d.into_remainder().iter_mut().zip(s.remainder()).enumerate() {
+        *db = sb ^ rotated[j % 4];
+    }
+}
+
 /// Byte-at-a-time unmasking, the plain statement of §5.3.
 pub fn unmask_bytewise(buf: &mut [u8], key: [u8; 4], pos: u64) {
     for (j, b) in buf.iter_mut().enumerate() {
@@ -309,6 +335,21 @@ mod tests {
                     unmask_bytewise(&mut b, key, pos);
                     assert_eq!(a, b, "start {start} len {len} pos {pos}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn unmask_into_matches_unmask_at_every_alignment() {
+        let key = [0x11, 0x22, 0x33, 0x44];
+        let data: Vec<u8> = (0..64u8).collect();
+        for len in 0..40 {
+            for pos in 0..5u64 {
+                let mut a = data[..len].to_vec();
+                unmask(&mut a, key, pos);
+                let mut b = vec![0u8; len];
+                unmask_into(&mut b, &data[..len], key, pos);
+                assert_eq!(a, b, "len {len} pos {pos}");
             }
         }
     }

@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""Compare `wsclose analyze --format json` output with a generator truth file.
+
+usage: check_truth.py TRUTH.json REPORT.json
+
+Every WebSocket connection of the truth must appear once in the report (matched by client
+and server), with the same close frames (from, code, reason, packet), status code, TCP
+ending and no findings; the report must hold no other connection. Exit 0 when all match,
+1 otherwise (the first differences are printed).
+"""
+import json
+import sys
+
+
+def frames(fs):
+    return [(f["from"], f["code"], f["reason"], f["packet"]) for f in fs]
+
+
+def main():
+    truth_path, report_path = sys.argv[1], sys.argv[2]
+    with open(truth_path) as f:
+        truth = json.load(f)
+    with open(report_path) as f:
+        report = json.load(f)
+    expected = {(c["client"], c["server"]): c for c in truth["websocket_connections"]}
+    bad, extra = [], []
+    for c in report["connections"]:
+        key = (c["client"], c["server"])
+        t = expected.pop(key, None)
+        if t is None:
+            extra.append(key)
+            continue
+        got = (frames(c["close_frames"]), c["status"]["code"], c["tcp_end"], c["tcp_end_by"])
+        want = (frames(t["close_frames"]), t["status"], t["tcp_end"], t["tcp_end_by"])
+        kinds = [f["kind"] for f in c["findings"]]
+        if got != want or kinds:
+            bad.append(f"{key[0]} -> {key[1]} ({t['scenario']})\n  got  {got} {kinds}\n  want {want}")
+    n = len(truth["websocket_connections"])
+    ok = not bad and not extra and not expected
+    print(
+        f"{'OK' if ok else 'MISMATCH'}: {n} WebSocket connections in the truth, "
+        f"{len(report['connections'])} in the report, {len(bad)} differ, "
+        f"{len(extra)} extra, {len(expected)} missing"
+    )
+    for line in bad[:10]:
+        print(line)
+    for key in extra[:5]:
+        print("extra:", key)
+    for key in list(expected)[:5]:
+        print("missing:", key)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,262 @@
+//! Micro-benchmarks of the hot paths, and the whole pipeline on a generated capture.
+//!
+//! ```sh
+//! cargo bench --bench hot_paths                 # everything, a few minutes on 2 cores
+//! cargo bench --bench hot_paths -- unmask       # one group
+//! ```
+//!
+//! Groups: `frame_header` (nom header parser), `unmask` (word-wise vs byte-wise, 64 B,
+//! 1 KiB, 64 KiB), `utf8` (incremental validation, whole and per segment), `reassembly`
+//! (one direction, 1 MiB in MSS segments, in order and shuffled), `pipeline` (the analyzer
+//! fed in-memory packets of a generated 20 MB capture; the same through `analyze_files`
+//! from a file; rendering that report as JSON).
+
+#[path = "../examples/gen/mod.rs"]
+mod gen;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use std::hint::black_box;
+use std::time::Duration;
+use wsclose::analyzer::{Analyzer, Options};
+use wsclose::capture::{LinkType, Packet, Timestamp};
+use wsclose::tcp::assembler::{HalfStream, Limits};
+use wsclose::tcp::Event;
+use wsclose::websocket::frame::{parse_header, unmask, unmask_bytewise};
+use wsclose::websocket::utf8::Utf8Stream;
+
+fn configure(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
+    g.warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(20);
+}
+
+fn frame_header(c: &mut Criterion) {
+    let mut headers: Vec<(&str, Vec<u8>)> = Vec::new();
+    let mut f = Vec::new();
+    gen::frame(&mut f, true, 0x1, None, b"hello");
+    headers.push(("short_server", f));
+    let mut f = Vec::new();
+    gen::frame(&mut f, true, 0x1, Some([1, 2, 3, 4]), b"hello");
+    headers.push(("short_masked", f));
+    let mut f = Vec::new();
+    gen::frame(&mut f, true, 0x2, Some([1, 2, 3, 4]), &[0u8; 1000]);
+    headers.push(("len16_masked", f));
+    let mut f = Vec::new();
+    gen::frame(&mut f, true, 0x2, None, &[0u8; 70_000]);
+    headers.push(("len64_server", f));
+
+    let mut g = c.benchmark_group("frame_header");
+    configure(&mut g);
+    g.throughput(Throughput::Elements(1));
+    for (name, bytes) in &headers {
+        g.bench_with_input(BenchmarkId::from_parameter(name), bytes, |b, bytes| {
+            b.iter(|| parse_header(black_box(bytes)).map(|(_, h)| h.payload_len))
+        });
+    }
+    // Only the first bytes of a header arrived: the Incomplete path.
+    let partial = &headers[2].1[..3];
+    g.bench_function("incomplete", |b| {
+        b.iter(|| parse_header(black_box(partial)).is_err())
+    });
+    g.finish();
+}
+
+fn unmasking(c: &mut Criterion) {
+    let mut g = c.benchmark_group("unmask");
+    configure(&mut g);
+    let key = [0x37, 0xfa, 0x21, 0x3d];
+    for size in [64usize, 1024, 65_536] {
+        let mut buf = gen::Rng::new(1).bytes(size);
+        g.throughput(Throughput::Bytes(size as u64));
+        g.bench_with_input(BenchmarkId::new("word", size), &size, |b, _| {
+            b.iter(|| unmask(black_box(&mut buf), key, 1))
+        });
+        g.bench_with_input(BenchmarkId::new("bytewise", size), &size, |b, _| {
+            b.iter(|| unmask_bytewise(black_box(&mut buf), key, 1))
+        });
+    }
+    g.finish();
+}
+
+/// About `n` bytes of JSON-like text with multi-byte characters (as the generator writes).
+fn sample_text(n: usize) -> Vec<u8> {
+    let mut rng = gen::Rng::new(5);
+    let words = [
+        "price",
+        "update",
+        "naïve",
+        "café",
+        "日本語",
+        "✓",
+        "ok",
+        "session",
+    ];
+    let mut s = String::with_capacity(n + 16);
+    while s.len() < n {
+        s.push_str(words[rng.below(words.len() as u64) as usize]);
+        s.push(' ');
+    }
+    while s.len() > n {
+        s.pop();
+    }
+    s.into_bytes()
+}
+
+fn utf8(c: &mut Criterion) {
+    let text = sample_text(65_536);
+    let ascii = vec![b'a'; 65_536];
+    let mut g = c.benchmark_group("utf8");
+    configure(&mut g);
+    g.throughput(Throughput::Bytes(text.len() as u64));
+    g.bench_function("mixed_64k_whole", |b| {
+        b.iter(|| {
+            let mut s = Utf8Stream::new();
+            s.push(black_box(&text)).and_then(|_| s.finish())
+        })
+    });
+    g.bench_function("mixed_64k_per_segment", |b| {
+        b.iter(|| {
+            let mut s = Utf8Stream::new();
+            for chunk in black_box(&text).chunks(1448) {
+                s.push(chunk).unwrap();
+            }
+            s.finish()
+        })
+    });
+    g.throughput(Throughput::Bytes(ascii.len() as u64));
+    g.bench_function("ascii_64k_whole", |b| {
+        b.iter(|| {
+            let mut s = Utf8Stream::new();
+            s.push(black_box(&ascii)).and_then(|_| s.finish())
+        })
+    });
+    let small = &text[..120];
+    g.throughput(Throughput::Bytes(small.len() as u64));
+    g.bench_function("mixed_120b", |b| {
+        b.iter(|| {
+            let mut s = Utf8Stream::new();
+            s.push(black_box(small)).and_then(|_| s.finish())
+        })
+    });
+    g.finish();
+}
+
+fn reassembly(c: &mut Criterion) {
+    const TOTAL: usize = 1 << 20;
+    const MSS: usize = 1448;
+    let data = gen::Rng::new(2).bytes(TOTAL);
+    let isn: u32 = 0xFFFF_0000; // crosses the 2^32 wrap
+    let segs: Vec<(u32, &[u8])> = data
+        .chunks(MSS)
+        .enumerate()
+        .map(|(i, p)| (isn.wrapping_add(1).wrapping_add((i * MSS) as u32), p))
+        .collect();
+    // Shuffled in windows of 32 segments (a reordering network), and fully.
+    let mut rng = gen::Rng::new(3);
+    let mut windowed = segs.clone();
+    for w in windowed.chunks_mut(32) {
+        for i in (1..w.len()).rev() {
+            let j = rng.below(i as u64 + 1) as usize;
+            w.swap(i, j);
+        }
+    }
+    let mut full = segs.clone();
+    for i in (1..full.len()).rev() {
+        let j = rng.below(i as u64 + 1) as usize;
+        full.swap(i, j);
+    }
+    let limits = Limits::default();
+    let run = |order: &[(u32, &[u8])]| {
+        let mut h = HalfStream::new();
+        h.syn(isn);
+        let mut delivered = 0u64;
+        let mut out = |ev: Event<'_>| {
+            if let Event::Data { bytes, .. } = ev {
+                delivered += bytes.len() as u64;
+            }
+        };
+        for (n, (seq, p)) in order.iter().enumerate() {
+            h.segment(
+                *seq,
+                p,
+                0,
+                false,
+                n as u64 + 1,
+                Timestamp(0),
+                &limits,
+                &mut out,
+            );
+        }
+        h.flush(&mut out);
+        assert_eq!(delivered, TOTAL as u64);
+        delivered
+    };
+    let mut g = c.benchmark_group("reassembly");
+    configure(&mut g);
+    g.throughput(Throughput::Bytes(TOTAL as u64));
+    g.bench_function("in_order_1MiB", |b| b.iter(|| run(black_box(&segs))));
+    g.bench_function("shuffled_window32_1MiB", |b| {
+        b.iter(|| run(black_box(&windowed)))
+    });
+    g.bench_function("shuffled_full_1MiB", |b| b.iter(|| run(black_box(&full))));
+    g.finish();
+}
+
+fn pipeline(c: &mut Criterion) {
+    let cfg = gen::Config::new(400, 20_000_000, 7);
+    let mut sink = gen::MemSink::default();
+    let summary = gen::generate(&cfg, &mut sink, std::io::sink()).expect("generate");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("bench.pcap");
+    {
+        let mut w = gen::pcap_file(&path).expect("create");
+        for &(ts, start, end) in &sink.index {
+            let data = &sink.data[start..end];
+            w.packet(ts, data, data.len() as u32).expect("write");
+        }
+        std::io::Write::flush(&mut w.into_inner()).expect("flush");
+    }
+    let analyze_mem = || {
+        let mut a = Analyzer::new(Options::default());
+        a.begin_input(0);
+        for (i, &(ts, start, end)) in sink.index.iter().enumerate() {
+            let data = &sink.data[start..end];
+            a.packet(&Packet {
+                number: i as u64 + 1,
+                ts,
+                link: LinkType::ETHERNET,
+                data,
+                orig_len: data.len() as u32,
+            });
+        }
+        a.finish_input()
+    };
+    let (conns, _) = analyze_mem();
+    assert_eq!(conns.len() as u64, summary.websocket);
+
+    let mut g = c.benchmark_group("pipeline");
+    g.warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5))
+        .sample_size(10);
+    g.throughput(Throughput::Bytes(summary.bytes));
+    g.bench_function("analyzer_in_memory_20MB", |b| {
+        b.iter(|| black_box(analyze_mem().0.len()))
+    });
+    g.bench_function("analyze_files_20MB", |b| {
+        b.iter(|| {
+            wsclose::analyze_files(std::slice::from_ref(&path), Options::default())
+                .expect("analyze")
+                .connections
+                .len()
+        })
+    });
+    let report =
+        wsclose::analyze_files(std::slice::from_ref(&path), Options::default()).expect("analyze");
+    g.bench_function("render_json_20MB", |b| {
+        b.iter(|| wsclose::report::json::render(black_box(&report)).len())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, frame_header, unmasking, utf8, reassembly, pipeline);
+criterion_main!(benches);

@@ -1,0 +1,1439 @@
+//! The benchmark corpus generator, shared by `examples/gen_capture.rs` (the command),
+//! `tests/generated.rs` (ground-truth test) and `benches/hot_paths.rs` (in-memory pipeline).
+//!
+//! It plays many concurrent TCP connections, interleaved packet by packet in time, and
+//! streams every packet to a [`Sink`] (a pcap file in practice) while it writes the ground
+//! truth of every WebSocket connection as JSON. Memory follows the connections in flight
+//! (`concurrency`), never the size of the output.
+//!
+//! What is in it:
+//! - WebSocket connections (about 87%): a real HTTP/1.1 upgrade (random
+//!   `Sec-WebSocket-Key`, matching `Sec-WebSocket-Accept`), then messages: mostly small JSON
+//!   text, some medium binary, a few large ones (16 KiB to 1 MiB, over many segments),
+//!   fragmented messages (with pings between fragments), pings and pongs, bursts of several
+//!   frames per segment; client frames masked with a fresh random key per frame, server
+//!   frames not; then an ending from a realistic mix (clean closes with 1000, 1001, 1008,
+//!   1011, 4xxx and others, empty close frames, TCP FIN or RST without any close frame, a
+//!   close answered by an RST, a FIN before the close frame, connections still open).
+//! - Plain HTTP request/response connections (about 10%, some with keep-alive) and
+//!   TLS-looking connections on 443 (about 3%): not WebSocket.
+//! - UDP (DNS-like query/response pairs).
+//! - IPv4 and about 15% IPv6; Ethernet link type; MSS-sized segments (1448 bytes with the
+//!   timestamp option, 1428 over IPv6), 64 KiB "offloaded" segments on about 15% of server
+//!   directions and 5% of client directions; pure ACKs; rare spurious retransmissions
+//!   (identical bytes).
+//!
+//! Everything comes from one seeded SplitMix64 generator, so a seed reproduces the same
+//! bytes. Timestamps increase with the bytes written, at `rate_mbps`.
+//!
+//! The truth, per WebSocket connection: client and server ("ip:port", "[ip]:port" for IPv6),
+//! the close frames in the order their last byte reached the wire (from, code or null,
+//! reason, and the number of the packet that completes the frame), how TCP ended first,
+//! and the expected status code: the first close frame's code, 1005 when it has no code,
+//! 1006 when a FIN or RST came before any close frame, null while still open.
+
+#![allow(dead_code)]
+
+use base64::Engine as _;
+use etherparse::PacketBuilder;
+use serde_json::json;
+use std::collections::{BTreeMap, VecDeque};
+use std::io::{self, Write};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use wsclose::capture::write::PcapWriter;
+use wsclose::capture::{LinkType, Timestamp};
+
+/// Snaplen written in the pcap header (the largest packet is about 65 KB).
+pub const SNAPLEN: u32 = 262_144;
+/// WebSocket and HTTP servers on ports tshark dissects as HTTP by default.
+pub const HTTP_PORTS: [u16; 2] = [80, 8080];
+/// WebSocket and HTTP servers on ports tshark needs `-d tcp.port==P,http` for.
+pub const OTHER_PORTS: [u16; 2] = [8765, 9001];
+const TLS_PORT: u16 = 443;
+/// Capture start: 2026-01-15T10:00:00Z.
+const START_SECS: i64 = 1_768_471_200;
+
+const C: usize = 0;
+const S: usize = 1;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// TCP connections to generate (WebSocket and not).
+    pub connections: u64,
+    /// Target size of the capture file in bytes (reached within a few percent).
+    pub size: u64,
+    pub seed: u64,
+    /// Connections in flight at once.
+    pub concurrency: usize,
+    /// Capture time advances as if the link carried this many megabits per second.
+    pub rate_mbps: u64,
+}
+
+impl Config {
+    pub fn new(connections: u64, size: u64, seed: u64) -> Config {
+        Config {
+            connections,
+            size,
+            seed,
+            concurrency: (connections / 10).clamp(1, 256) as usize,
+            rate_mbps: 200,
+        }
+    }
+}
+
+/// Where packets go. A pcap writer in practice; a vector in benchmarks.
+pub trait Sink {
+    fn emit(&mut self, ts: Timestamp, data: &[u8]) -> io::Result<()>;
+}
+
+impl<W: Write> Sink for PcapWriter<W> {
+    fn emit(&mut self, ts: Timestamp, data: &[u8]) -> io::Result<()> {
+        self.packet(ts, data, data.len() as u32)
+    }
+}
+
+/// Packets kept in memory: one flat buffer plus (timestamp, start, end) per packet.
+#[derive(Default)]
+pub struct MemSink {
+    pub data: Vec<u8>,
+    pub index: Vec<(Timestamp, usize, usize)>,
+}
+
+impl Sink for MemSink {
+    fn emit(&mut self, ts: Timestamp, data: &[u8]) -> io::Result<()> {
+        let start = self.data.len();
+        self.data.extend_from_slice(data);
+        self.index.push((ts, start, self.data.len()));
+        Ok(())
+    }
+}
+
+/// Opens `path` and writes the pcap global header (Ethernet link type).
+pub fn pcap_file(path: &std::path::Path) -> io::Result<PcapWriter<io::BufWriter<std::fs::File>>> {
+    let f = std::fs::File::create(path)?;
+    PcapWriter::new(
+        io::BufWriter::with_capacity(1 << 20, f),
+        LinkType::ETHERNET,
+        SNAPLEN,
+    )
+}
+
+/// What was generated.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub packets: u64,
+    /// Bytes of the pcap file (global header and record headers included).
+    pub bytes: u64,
+    pub websocket: u64,
+    pub other_tcp: u64,
+    pub udp_packets: u64,
+    /// WebSocket connections per expected status ("open" for none).
+    pub by_status: BTreeMap<String, u64>,
+}
+
+// ---------------------------------------------------------------------------------------
+// Randomness
+// ---------------------------------------------------------------------------------------
+
+/// SplitMix64: tiny, fast, and the same on every platform.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed ^ 0x5DEE_CE66_D1CE_4E5B)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: u64) -> u64 {
+        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
+    }
+
+    /// Uniform in `lo..=hi`.
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.below(hi - lo + 1)
+    }
+
+    /// Uniform in [0, 1).
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    pub fn chance(&mut self, p: f64) -> bool {
+        self.unit() < p
+    }
+
+    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len() as u64) as usize]
+    }
+
+    /// Index drawn with the given weights.
+    pub fn weighted(&mut self, weights: &[u32]) -> usize {
+        let total: u64 = weights.iter().map(|&w| u64::from(w)).sum();
+        let mut x = self.below(total);
+        for (i, &w) in weights.iter().enumerate() {
+            if x < u64::from(w) {
+                return i;
+            }
+            x -= u64::from(w);
+        }
+        weights.len() - 1
+    }
+
+    pub fn fill(&mut self, buf: &mut [u8]) {
+        let mut chunks = buf.chunks_exact_mut(8);
+        for c in &mut chunks {
+            c.copy_from_slice(&self.next_u64().to_le_bytes());
+        }
+        let rest = chunks.into_remainder();
+        let v = self.next_u64().to_le_bytes();
+        let n = rest.len();
+        rest.copy_from_slice(&v[..n]);
+    }
+
+    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
+        let mut v = vec![0u8; n];
+        self.fill(&mut v);
+        v
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// WebSocket and HTTP bytes
+// ---------------------------------------------------------------------------------------
+
+const OP_CONT: u8 = 0x0;
+const OP_TEXT: u8 = 0x1;
+const OP_BINARY: u8 = 0x2;
+const OP_CLOSE: u8 = 0x8;
+const OP_PING: u8 = 0x9;
+const OP_PONG: u8 = 0xA;
+
+/// Appends one RFC 6455 frame (minimal length encoding; masked with `mask` if given).
+pub fn frame(out: &mut Vec<u8>, fin: bool, opcode: u8, mask: Option<[u8; 4]>, payload: &[u8]) {
+    out.push((u8::from(fin) << 7) | opcode);
+    let m = if mask.is_some() { 0x80 } else { 0 };
+    let n = payload.len();
+    if n < 126 {
+        out.push(m | n as u8);
+    } else if n <= 0xFFFF {
+        out.push(m | 126);
+        out.extend_from_slice(&(n as u16).to_be_bytes());
+    } else {
+        out.push(m | 127);
+        out.extend_from_slice(&(n as u64).to_be_bytes());
+    }
+    match mask {
+        Some(key) => {
+            out.extend_from_slice(&key);
+            let start = out.len();
+            out.extend_from_slice(payload);
+            let word = u32::from_ne_bytes(key);
+            let body = &mut out[start..];
+            let mut chunks = body.chunks_exact_mut(4);
+            for c in &mut chunks {
+                let v = u32::from_ne_bytes([c[0], c[1], c[2], c[3]]) ^ word;
+                c.copy_from_slice(&v.to_ne_bytes());
+            }
+            for (i, b) in chunks.into_remainder().iter_mut().enumerate() {
+                *b ^= key[i];
+            }
+        }
+        None => out.extend_from_slice(payload),
+    }
+}
+
+const WORDS: &[&str] = &[
+    "alpha",
+    "bravo",
+    "charlie",
+    "delta",
+    "echo",
+    "price",
+    "update",
+    "ticker",
+    "naïve",
+    "café",
+    "über",
+    "日本語",
+    "✓",
+    "—",
+    "Ωmega",
+    "party🎉",
+    "status",
+    "ok",
+    "user",
+    "session",
+    "42",
+    "3.14",
+    "order",
+    "fill",
+    "quote",
+    "bid",
+    "ask",
+    "volume",
+    "zürich",
+    "ñandú",
+];
+const TYPES: &[&str] = &[
+    "update", "tick", "presence", "chat", "ack", "snapshot", "event",
+];
+
+/// JSON-looking valid UTF-8 text of about `len` bytes (multi-byte characters included).
+fn text(rng: &mut Rng, len: usize) -> Vec<u8> {
+    let mut s = String::with_capacity(len + 24);
+    s.push_str("{\"type\":\"");
+    s.push_str(rng.pick(TYPES));
+    s.push_str("\",\"seq\":");
+    s.push_str(&rng.below(1_000_000).to_string());
+    s.push_str(",\"data\":\"");
+    while s.len() + 2 < len {
+        s.push_str(rng.pick(WORDS));
+        s.push(' ');
+    }
+    s.push_str("\"}");
+    s.into_bytes()
+}
+
+/// A Sec-WebSocket-Key: 16 random bytes in base64.
+fn ws_key(rng: &mut Rng) -> String {
+    base64::engine::general_purpose::STANDARD.encode(rng.bytes(16))
+}
+
+const PATHS: &[&str] = &[
+    "/ws",
+    "/chat",
+    "/socket.io/?EIO=4&transport=websocket",
+    "/api/stream",
+    "/live/feed?market=EU",
+    "/graphql",
+    "/notifications",
+];
+const HOSTS: &[&str] = &[
+    "chat.example.test",
+    "stream.example.test",
+    "api.example.test",
+    "ws.example.test",
+];
+const AGENTS: &[&str] = &[
+    "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36",
+    "Python/3.12 websockets/13.1",
+    "okhttp/4.12.0",
+];
+
+fn upgrade_request(rng: &mut Rng, path: &str, key: &str, proto: Option<&str>) -> Vec<u8> {
+    let mut r = format!(
+        "GET {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n",
+        rng.pick(HOSTS),
+        rng.pick(AGENTS)
+    );
+    if rng.chance(0.5) {
+        r.push_str("Origin: https://app.example.test\r\n");
+    }
+    if rng.chance(0.3) {
+        // Offered, never accepted below: no frame is compressed.
+        r.push_str("Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n");
+    }
+    if let Some(p) = proto {
+        r.push_str(&format!("Sec-WebSocket-Protocol: {p}, v1.json\r\n"));
+    }
+    r.push_str("\r\n");
+    r.into_bytes()
+}
+
+fn upgrade_response(key: &str, proto: Option<&str>) -> Vec<u8> {
+    let mut r = format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n",
+        wsclose::http::accept_for(key)
+    );
+    if let Some(p) = proto {
+        r.push_str(&format!("Sec-WebSocket-Protocol: {p}\r\n"));
+    }
+    r.push_str("\r\n");
+    r.into_bytes()
+}
+
+fn http_request(rng: &mut Rng) -> Vec<u8> {
+    let path = rng.pick(&[
+        "/",
+        "/index.html",
+        "/api/items?page=2",
+        "/static/app.js",
+        "/health",
+        "/images/logo.png",
+    ]);
+    format!(
+        "GET {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: {}\r\nAccept: */*\r\nConnection: keep-alive\r\n\r\n",
+        rng.pick(HOSTS),
+        rng.pick(AGENTS)
+    )
+    .into_bytes()
+}
+
+fn http_response(rng: &mut Rng, body_len: usize) -> Vec<u8> {
+    let (ctype, textual) = rng.pick(&[
+        ("text/html; charset=utf-8", true),
+        ("application/json", true),
+        ("application/javascript", true),
+        ("image/png", false),
+    ]);
+    let mut r = format!(
+        "HTTP/1.1 200 OK\r\nServer: nginx/1.24.0\r\nContent-Type: {ctype}\r\nContent-Length: {body_len}\r\nCache-Control: max-age=60\r\n\r\n"
+    )
+    .into_bytes();
+    if textual {
+        let mut t = text(rng, body_len);
+        t.resize(body_len, b' ');
+        r.extend_from_slice(&t);
+    } else {
+        r.extend_from_slice(&rng.bytes(body_len));
+    }
+    r
+}
+
+/// One TLS application-data record (random contents).
+fn tls_record(rng: &mut Rng, len: usize) -> Vec<u8> {
+    let mut r = vec![0x17, 0x03, 0x03];
+    r.extend_from_slice(&(len as u16).to_be_bytes());
+    r.extend_from_slice(&rng.bytes(len));
+    r
+}
+
+// ---------------------------------------------------------------------------------------
+// Packets
+// ---------------------------------------------------------------------------------------
+
+const F_SYN: u8 = 1;
+const F_ACK: u8 = 2;
+const F_FIN: u8 = 4;
+const F_RST: u8 = 8;
+const F_PSH: u8 = 16;
+
+fn mac_of(ip: IpAddr) -> [u8; 6] {
+    let b = match ip {
+        IpAddr::V4(a) => a.octets(),
+        IpAddr::V6(a) => {
+            let o = a.octets();
+            [o[12], o[13], o[14], o[15]]
+        }
+    };
+    [0x02, 0x42, b[0], b[1], b[2], b[3]]
+}
+
+/// The output: sink, packet numbers, file size, capture clock.
+struct Out<'a, K: Sink> {
+    sink: &'a mut K,
+    packets: u64,
+    bytes: u64,
+    /// Capture time, nanoseconds since the epoch.
+    now: i64,
+    rate_mbps: u64,
+    buf: Vec<u8>,
+    jitter: Rng,
+}
+
+impl<K: Sink> Out<'_, K> {
+    /// Writes the packet in `self.buf`; returns its number.
+    fn flush_buf(&mut self) -> io::Result<u64> {
+        let len = self.buf.len() as i64;
+        self.now += len * 8_000 / self.rate_mbps as i64 + self.jitter.below(2_000) as i64 + 1;
+        self.packets += 1;
+        self.bytes += 16 + len as u64;
+        self.sink.emit(Timestamp(self.now), &self.buf)?;
+        Ok(self.packets)
+    }
+
+    /// Milliseconds since the capture start, for TCP timestamps.
+    fn ms(&self) -> u32 {
+        ((self.now - START_SECS * 1_000_000_000) / 1_000_000) as u32
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn tcp(
+        &mut self,
+        src: SocketAddr,
+        dst: SocketAddr,
+        seq: u32,
+        ack: u32,
+        flags: u8,
+        window: u16,
+        options: &[u8],
+        payload: &[u8],
+    ) -> io::Result<u64> {
+        let b = PacketBuilder::ethernet2(mac_of(src.ip()), mac_of(dst.ip()));
+        let b = match (src.ip(), dst.ip()) {
+            (IpAddr::V4(s), IpAddr::V4(d)) => b.ipv4(s.octets(), d.octets(), 64),
+            (IpAddr::V6(s), IpAddr::V6(d)) => b.ipv6(s.octets(), d.octets(), 64),
+            _ => unreachable!("mixed address families"),
+        };
+        let mut t = b.tcp(src.port(), dst.port(), seq, window);
+        if flags & F_ACK != 0 {
+            t = t.ack(ack);
+        }
+        if flags & F_SYN != 0 {
+            t = t.syn();
+        }
+        if flags & F_FIN != 0 {
+            t = t.fin();
+        }
+        if flags & F_RST != 0 {
+            t = t.rst();
+        }
+        if flags & F_PSH != 0 {
+            t = t.psh();
+        }
+        let t = t.options_raw(options).expect("tcp options fit");
+        self.buf.clear();
+        t.write_to_vec(&mut self.buf, payload)
+            .expect("packet fits in memory");
+        self.flush_buf()
+    }
+
+    fn udp(&mut self, src: SocketAddr, dst: SocketAddr, payload: &[u8]) -> io::Result<u64> {
+        let b = PacketBuilder::ethernet2(mac_of(src.ip()), mac_of(dst.ip()));
+        let b = match (src.ip(), dst.ip()) {
+            (IpAddr::V4(s), IpAddr::V4(d)) => b.ipv4(s.octets(), d.octets(), 64),
+            (IpAddr::V6(s), IpAddr::V6(d)) => b.ipv6(s.octets(), d.octets(), 64),
+            _ => unreachable!("mixed address families"),
+        };
+        self.buf.clear();
+        b.udp(src.port(), dst.port())
+            .write_to_vec(&mut self.buf, payload)
+            .expect("packet fits in memory");
+        self.flush_buf()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Connections
+// ---------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Ws,
+    Http,
+    Tls,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Handshake,
+    Data,
+    Ending,
+}
+
+/// A close frame of the truth.
+#[derive(Debug, Clone)]
+struct CloseTruth {
+    from: usize,
+    code: Option<u16>,
+    reason: String,
+    packet: u64,
+}
+
+enum Op {
+    Syn,
+    SynAck,
+    /// A pure ACK from this side.
+    Ack(usize),
+    /// The application of this side hands bytes to TCP (no packet); a close frame ends
+    /// with these bytes when the truth is given.
+    Write(usize, Vec<u8>, Option<CloseTruth>),
+    /// One segment from a side with bytes waiting; repeats until nothing waits.
+    Flush,
+    /// The same segment again (a spurious retransmission).
+    Again(usize, u32, Vec<u8>),
+    Fin(usize),
+    Rst(usize),
+    /// The connection is over.
+    Done,
+    /// The connection stays open, silent, to the end of the capture.
+    Linger,
+}
+
+enum StepResult {
+    Packet,
+    Done,
+    Linger,
+}
+
+struct Conn {
+    kind: Kind,
+    /// [client, server].
+    ep: [SocketAddr; 2],
+    /// Next sequence number each side sends.
+    seq: [u32; 2],
+    window: [u16; 2],
+    /// Maximum payload per segment per side.
+    seg: [usize; 2],
+    ts_base: [u32; 2],
+    outbox: [Vec<u8>; 2],
+    pos: [usize; 2],
+    /// Bytes handed to TCP so far, and bytes sent, per side.
+    written_stream: [u64; 2],
+    sent_stream: [u64; 2],
+    /// Close frames waiting for their last byte to be sent: (stream end offset, truth).
+    marks: [VecDeque<(u64, CloseTruth)>; 2],
+    closes: Vec<CloseTruth>,
+    /// Set by the first close frame or TCP ending: the expected status.
+    status: Option<Option<u16>>,
+    tcp_end: Option<(&'static str, usize)>,
+    unacked: [u32; 2],
+    ops: VecDeque<Op>,
+    phase: Phase,
+    /// File bytes this connection may use before it ends, and has used.
+    budget: u64,
+    used: u64,
+    first_packet: u64,
+    path: &'static str,
+    scenario: &'static str,
+    requests: u32,
+}
+
+impl Conn {
+    fn remaining(&self) -> u64 {
+        self.budget.saturating_sub(self.used)
+    }
+
+    fn options(&self, d: usize, ms: u32) -> [u8; 12] {
+        let mut o = [1, 1, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0];
+        o[4..8].copy_from_slice(&self.ts_base[d].wrapping_add(ms).to_be_bytes());
+        o[8..12].copy_from_slice(
+            &self.ts_base[1 - d]
+                .wrapping_add(ms.saturating_sub(1))
+                .to_be_bytes(),
+        );
+        o
+    }
+
+    fn send<K: Sink>(
+        &mut self,
+        out: &mut Out<'_, K>,
+        d: usize,
+        flags: u8,
+        seq: u32,
+        payload: &[u8],
+    ) -> io::Result<u64> {
+        let opts = self.options(d, out.ms());
+        let before = out.bytes;
+        let n = out.tcp(
+            self.ep[d],
+            self.ep[1 - d],
+            seq,
+            self.seq[1 - d],
+            flags,
+            self.window[d],
+            &opts,
+            payload,
+        )?;
+        self.used += out.bytes - before;
+        Ok(n)
+    }
+
+    fn mask(&self, d: usize, rng: &mut Rng) -> Option<[u8; 4]> {
+        (d == C).then(|| (rng.next_u64() as u32).to_ne_bytes())
+    }
+
+    fn ws_frame(&self, rng: &mut Rng, d: usize, fin: bool, op: u8, payload: &[u8]) -> Vec<u8> {
+        let mut v = Vec::with_capacity(payload.len() + 14);
+        frame(&mut v, fin, op, self.mask(d, rng), payload);
+        v
+    }
+
+    /// A close frame of side `d` (code `None`: empty payload), with its truth.
+    fn close_op(&self, rng: &mut Rng, d: usize, code: Option<u16>, reason: &str) -> Op {
+        let mut payload = Vec::new();
+        if let Some(c) = code {
+            payload.extend_from_slice(&c.to_be_bytes());
+            payload.extend_from_slice(reason.as_bytes());
+        }
+        let bytes = self.ws_frame(rng, d, true, OP_CLOSE, &payload);
+        Op::Write(
+            d,
+            bytes,
+            Some(CloseTruth {
+                from: d,
+                code,
+                reason: if code.is_some() {
+                    reason.to_string()
+                } else {
+                    String::new()
+                },
+                packet: 0,
+            }),
+        )
+    }
+
+    fn note_end(&mut self, kind: &'static str, d: usize) {
+        if self.status.is_none() {
+            self.status = Some(Some(1006));
+        }
+        if self.tcp_end.is_none() {
+            self.tcp_end = Some((kind, d));
+        }
+    }
+
+    /// Emits packets until one is written (or the connection ends).
+    fn step<K: Sink>(&mut self, out: &mut Out<'_, K>, rng: &mut Rng) -> io::Result<StepResult> {
+        loop {
+            let Some(op) = self.ops.pop_front() else {
+                self.plan(rng);
+                continue;
+            };
+            match op {
+                Op::Syn => {
+                    let n = self.syn(out, C)?;
+                    self.first_packet = n;
+                    return Ok(StepResult::Packet);
+                }
+                Op::SynAck => {
+                    self.syn(out, S)?;
+                    return Ok(StepResult::Packet);
+                }
+                Op::Ack(d) => {
+                    self.send(out, d, F_ACK, self.seq[d], &[])?;
+                    self.unacked[1 - d] = 0;
+                    return Ok(StepResult::Packet);
+                }
+                Op::Write(d, bytes, mark) => {
+                    self.written_stream[d] += bytes.len() as u64;
+                    if self.outbox[d].is_empty() {
+                        self.outbox[d] = bytes;
+                        self.pos[d] = 0;
+                    } else {
+                        self.outbox[d].extend_from_slice(&bytes);
+                    }
+                    if let Some(m) = mark {
+                        self.marks[d].push_back((self.written_stream[d], m));
+                    }
+                }
+                Op::Flush => {
+                    let waiting: Vec<usize> = (0..2)
+                        .filter(|&d| self.pos[d] < self.outbox[d].len())
+                        .collect();
+                    if waiting.is_empty() {
+                        continue;
+                    }
+                    let d = rng.pick(&waiting);
+                    self.segment(out, rng, d)?;
+                    return Ok(StepResult::Packet);
+                }
+                Op::Again(d, seq, bytes) => {
+                    self.send(out, d, F_ACK | F_PSH, seq, &bytes)?;
+                    return Ok(StepResult::Packet);
+                }
+                Op::Fin(d) => {
+                    let seq = self.seq[d];
+                    self.seq[d] = seq.wrapping_add(1);
+                    // The FIN's own ACK number is the peer's current one.
+                    self.send(out, d, F_FIN | F_ACK, seq, &[])?;
+                    self.note_end("fin", d);
+                    return Ok(StepResult::Packet);
+                }
+                Op::Rst(d) => {
+                    self.send(out, d, F_RST | F_ACK, self.seq[d], &[])?;
+                    self.note_end("rst", d);
+                    return Ok(StepResult::Packet);
+                }
+                Op::Done => return Ok(StepResult::Done),
+                Op::Linger => return Ok(StepResult::Linger),
+            }
+        }
+    }
+
+    fn syn<K: Sink>(&mut self, out: &mut Out<'_, K>, d: usize) -> io::Result<u64> {
+        let ms = out.ms();
+        let mss: u16 = if self.ep[0].is_ipv6() { 1440 } else { 1460 };
+        let mut o = [2, 4, 0, 0, 4, 2, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3, 3, 7];
+        o[2..4].copy_from_slice(&mss.to_be_bytes());
+        o[8..12].copy_from_slice(&self.ts_base[d].wrapping_add(ms).to_be_bytes());
+        if d == S {
+            o[12..16].copy_from_slice(&self.ts_base[C].wrapping_add(ms).to_be_bytes());
+        }
+        let isn = self.seq[d];
+        self.seq[d] = isn.wrapping_add(1);
+        let flags = if d == C { F_SYN } else { F_SYN | F_ACK };
+        let before = out.bytes;
+        let n = out.tcp(
+            self.ep[d],
+            self.ep[1 - d],
+            isn,
+            self.seq[1 - d],
+            flags,
+            64_240,
+            &o,
+            &[],
+        )?;
+        self.used += out.bytes - before;
+        Ok(n)
+    }
+
+    /// One data segment from side `d`; queues what follows it (more data, an ACK).
+    fn segment<K: Sink>(
+        &mut self,
+        out: &mut Out<'_, K>,
+        rng: &mut Rng,
+        d: usize,
+    ) -> io::Result<()> {
+        let start = self.pos[d];
+        let n = (self.outbox[d].len() - start).min(self.seg[d]);
+        let end = start + n;
+        let last = end == self.outbox[d].len();
+        let seq = self.seq[d];
+        let flags = if last { F_ACK | F_PSH } else { F_ACK };
+        let payload = std::mem::take(&mut self.outbox[d]);
+        let packet = self.send(out, d, flags, seq, &payload[start..end])?;
+        let again = (n <= 1448 && rng.chance(0.002)).then(|| payload[start..end].to_vec());
+        self.outbox[d] = payload;
+        self.seq[d] = seq.wrapping_add(n as u32);
+        self.sent_stream[d] += n as u64;
+        self.pos[d] = end;
+        if last {
+            self.outbox[d].clear();
+            self.outbox[d].shrink_to(64 << 10);
+            self.pos[d] = 0;
+        }
+        while let Some((at, _)) = self.marks[d].front() {
+            if *at > self.sent_stream[d] {
+                break;
+            }
+            let (_, mut t) = self.marks[d].pop_front().expect("front exists");
+            t.packet = packet;
+            if self.status.is_none() {
+                self.status = Some(Some(t.code.unwrap_or(1005)));
+            }
+            self.closes.push(t);
+        }
+        // What comes next, in reverse order of pushing to the front.
+        if (0..2).any(|s| self.pos[s] < self.outbox[s].len()) {
+            self.ops.push_front(Op::Flush);
+        }
+        self.unacked[d] += 1;
+        if self.unacked[d] >= 2 || (last && rng.chance(0.6)) {
+            self.unacked[d] = 0;
+            self.ops.push_front(Op::Ack(1 - d));
+        }
+        if let Some(bytes) = again {
+            self.ops.push_front(Op::Again(d, seq, bytes));
+        }
+        Ok(())
+    }
+
+    /// Queues the next things this connection does.
+    fn plan(&mut self, rng: &mut Rng) {
+        match self.phase {
+            Phase::Handshake => {
+                self.ops.extend([Op::Syn, Op::SynAck, Op::Ack(C)]);
+                self.phase = Phase::Data;
+                match self.kind {
+                    Kind::Ws => {
+                        let key = ws_key(rng);
+                        let proto = rng.chance(0.2).then_some("chat");
+                        let req = upgrade_request(rng, self.path, &key, proto);
+                        let mut resp = upgrade_response(&key, proto);
+                        if rng.chance(0.1) {
+                            // The server's first frame in the segment of the 101 response.
+                            let t = {
+                                let n = rng.range(20, 200) as usize;
+                                text(rng, n)
+                            };
+                            frame(&mut resp, true, OP_TEXT, None, &t);
+                        }
+                        self.ops.extend([
+                            Op::Write(C, req, None),
+                            Op::Flush,
+                            Op::Write(S, resp, None),
+                            Op::Flush,
+                        ]);
+                    }
+                    Kind::Http | Kind::Tls => {}
+                }
+            }
+            Phase::Data => match self.kind {
+                Kind::Ws => self.plan_ws(rng),
+                Kind::Http => self.plan_http(rng),
+                Kind::Tls => self.plan_tls(rng),
+            },
+            Phase::Ending => unreachable!("an ending always finishes with Done or Linger"),
+        }
+    }
+
+    fn plan_http(&mut self, rng: &mut Rng) {
+        if self.requests > 0 && (self.remaining() == 0 || rng.chance(0.5)) {
+            self.phase = Phase::Ending;
+            let first = if rng.chance(0.5) { C } else { S };
+            self.ops
+                .extend([Op::Fin(first), Op::Fin(1 - first), Op::Ack(first), Op::Done]);
+            return;
+        }
+        self.requests += 1;
+        let body = if rng.chance(0.7) {
+            rng.range(100, 6_000)
+        } else {
+            rng.range(6_000, self.remaining().clamp(6_000, 2 << 20))
+        };
+        let req = http_request(rng);
+        let resp = http_response(rng, body as usize);
+        self.ops.extend([
+            Op::Write(C, req, None),
+            Op::Flush,
+            Op::Write(S, resp, None),
+            Op::Flush,
+        ]);
+    }
+
+    fn plan_tls(&mut self, rng: &mut Rng) {
+        if self.requests > 0 && (self.remaining() == 0 || rng.chance(0.3)) {
+            self.phase = Phase::Ending;
+            self.ops
+                .extend([Op::Fin(C), Op::Fin(S), Op::Ack(C), Op::Done]);
+            return;
+        }
+        self.requests += 1;
+        let up = {
+            let n = rng.range(60, 900) as usize;
+            tls_record(rng, n)
+        };
+        let mut down = Vec::new();
+        let mut left = rng.range(200, self.remaining().clamp(200, 200_000)) as usize;
+        while left > 0 {
+            let n = left.min(16_384);
+            down.extend_from_slice(&tls_record(rng, n));
+            left -= n;
+        }
+        self.ops.extend([
+            Op::Write(C, up, None),
+            Op::Flush,
+            Op::Write(S, down, None),
+            Op::Flush,
+        ]);
+    }
+
+    fn small_message(&self, rng: &mut Rng, d: usize) -> Vec<u8> {
+        if rng.chance(0.85) {
+            let t = {
+                let n = rng.range(20, 400) as usize;
+                text(rng, n)
+            };
+            self.ws_frame(rng, d, true, OP_TEXT, &t)
+        } else {
+            let b = {
+                let n = rng.range(1, 400) as usize;
+                rng.bytes(n)
+            };
+            self.ws_frame(rng, d, true, OP_BINARY, &b)
+        }
+    }
+
+    fn plan_ws(&mut self, rng: &mut Rng) {
+        if self.remaining() == 0 {
+            self.plan_ending(rng);
+            return;
+        }
+        let d = if rng.chance(0.6) { S } else { C };
+        match rng.weighted(&[55, 16, 6, 5, 7, 11]) {
+            0 => {
+                let m = self.small_message(rng, d);
+                self.ops.extend([Op::Write(d, m, None), Op::Flush]);
+            }
+            1 => {
+                let b = {
+                    let n = rng.range(400, 8_000) as usize;
+                    rng.bytes(n)
+                };
+                let m = self.ws_frame(rng, d, true, OP_BINARY, &b);
+                self.ops.extend([Op::Write(d, m, None), Op::Flush]);
+            }
+            2 if self.remaining() > 16_384 => {
+                // 16 KiB .. 1 MiB, log-uniform, within what is left of the budget.
+                let size = (16_384.0 * 64f64.powf(rng.unit())) as u64;
+                let size = size.min(self.remaining()) as usize;
+                let m = if rng.chance(0.3) {
+                    let t = text(rng, size);
+                    self.ws_frame(rng, d, true, OP_TEXT, &t)
+                } else {
+                    let b = rng.bytes(size);
+                    self.ws_frame(rng, d, true, OP_BINARY, &b)
+                };
+                self.ops.extend([Op::Write(d, m, None), Op::Flush]);
+            }
+            3 => self.plan_fragmented(rng, d),
+            4 => {
+                let p = {
+                    let n = rng.range(0, 16) as usize;
+                    rng.bytes(n)
+                };
+                let ping = self.ws_frame(rng, d, true, OP_PING, &p);
+                let pong = self.ws_frame(rng, 1 - d, true, OP_PONG, &p);
+                self.ops.extend([
+                    Op::Write(d, ping, None),
+                    Op::Flush,
+                    Op::Write(1 - d, pong, None),
+                    Op::Flush,
+                ]);
+            }
+            _ => {
+                // A burst: several frames per segment, sometimes both ways at once.
+                let mut m = Vec::new();
+                for _ in 0..rng.range(2, 6) {
+                    m.extend_from_slice(&self.small_message(rng, d));
+                }
+                self.ops.push_back(Op::Write(d, m, None));
+                if rng.chance(0.3) {
+                    let other = self.small_message(rng, 1 - d);
+                    self.ops.push_back(Op::Write(1 - d, other, None));
+                }
+                self.ops.push_back(Op::Flush);
+            }
+        }
+    }
+
+    /// A message in 2..=6 fragments split at arbitrary bytes (inside UTF-8 characters too),
+    /// each in its own segment; sometimes a ping between fragments, answered afterwards.
+    fn plan_fragmented(&mut self, rng: &mut Rng, d: usize) {
+        let is_text = rng.chance(0.6);
+        let len = rng.range(10, 6_000) as usize;
+        let body = if is_text {
+            text(rng, len)
+        } else {
+            rng.bytes(len)
+        };
+        let n = rng.range(2, 6) as usize;
+        let mut cuts: Vec<usize> = (0..n - 1)
+            .map(|_| rng.below(body.len() as u64 + 1) as usize)
+            .collect();
+        cuts.sort_unstable();
+        cuts.insert(0, 0);
+        cuts.push(body.len());
+        let mut ping: Option<Vec<u8>> = None;
+        for i in 0..n {
+            let op = match (i, is_text) {
+                (0, true) => OP_TEXT,
+                (0, false) => OP_BINARY,
+                _ => OP_CONT,
+            };
+            let f = self.ws_frame(rng, d, i == n - 1, op, &body[cuts[i]..cuts[i + 1]]);
+            self.ops.extend([Op::Write(d, f, None), Op::Flush]);
+            if i < n - 1 && ping.is_none() && rng.chance(0.3) {
+                let p = rng.bytes(4);
+                let f = self.ws_frame(rng, d, true, OP_PING, &p);
+                self.ops.extend([Op::Write(d, f, None), Op::Flush]);
+                ping = Some(p);
+            }
+        }
+        if let Some(p) = ping {
+            let f = self.ws_frame(rng, 1 - d, true, OP_PONG, &p);
+            self.ops.extend([Op::Write(1 - d, f, None), Op::Flush]);
+        }
+    }
+
+    /// How the connection ends.
+    fn plan_ending(&mut self, rng: &mut Rng) {
+        self.phase = Phase::Ending;
+        let init = if rng.chance(0.5) { C } else { S };
+        let peer = 1 - init;
+        // Sometimes the last message goes out with the close frame.
+        if rng.chance(0.2) {
+            let m = self.small_message(rng, init);
+            self.ops.push_back(Op::Write(init, m, None));
+        }
+        let scenario = rng.weighted(&[70, 3, 2, 8, 8, 5, 1, 1]);
+        let (code, reason) = pick_close(rng);
+        if matches!(scenario, 3..=6) {
+            // No close frame from the initiator to share a segment with: send the message.
+            self.ops.push_back(Op::Flush);
+        }
+        match scenario {
+            0 => {
+                self.scenario = "close-handshake";
+                let op = self.close_op(rng, init, code, reason);
+                self.ops.extend([op, Op::Flush]);
+                let reply = match code {
+                    None => None,
+                    Some(c) => match rng.weighted(&[60, 25, 15]) {
+                        0 => Some((Some(c), "")),
+                        1 => Some((Some(1000), "")),
+                        _ => Some((Some(c), reason)),
+                    },
+                };
+                let (rc, rr) = reply.unwrap_or((None, ""));
+                let op = self.close_op(rng, peer, rc, rr);
+                self.ops.extend([op, Op::Flush]);
+                let first = if rng.chance(0.8) { S } else { C };
+                self.ops
+                    .extend([Op::Fin(first), Op::Fin(1 - first), Op::Ack(first), Op::Done]);
+            }
+            1 => {
+                self.scenario = "close-then-rst";
+                let op = self.close_op(rng, init, code, reason);
+                let who = if rng.chance(0.5) { init } else { peer };
+                self.ops.extend([op, Op::Flush, Op::Rst(who), Op::Done]);
+            }
+            2 => {
+                self.scenario = "close-then-fin";
+                let op = self.close_op(rng, init, code, reason);
+                self.ops.extend([
+                    op,
+                    Op::Flush,
+                    Op::Fin(init),
+                    Op::Fin(peer),
+                    Op::Ack(init),
+                    Op::Done,
+                ]);
+            }
+            3 => {
+                self.scenario = "fin-no-close";
+                if rng.chance(0.8) {
+                    self.ops
+                        .extend([Op::Fin(init), Op::Fin(peer), Op::Ack(init), Op::Done]);
+                } else {
+                    self.ops.extend([Op::Fin(init), Op::Rst(peer), Op::Done]);
+                }
+            }
+            4 => {
+                self.scenario = "rst-no-close";
+                self.ops.extend([Op::Rst(init), Op::Done]);
+            }
+            5 => {
+                self.scenario = "open";
+                self.ops.push_back(Op::Linger);
+            }
+            6 => {
+                self.scenario = "fin-then-close";
+                let op = self.close_op(rng, S, Some(1000), "");
+                self.ops
+                    .extend([Op::Fin(C), op, Op::Flush, Op::Fin(S), Op::Ack(C), Op::Done]);
+            }
+            _ => {
+                self.scenario = "close-unanswered-open";
+                let op = self.close_op(rng, init, code, reason);
+                self.ops.extend([op, Op::Flush, Op::Linger]);
+            }
+        }
+    }
+
+    fn truth(&self) -> serde_json::Value {
+        let role = |d: usize| if d == C { "client" } else { "server" };
+        json!({
+            "client": self.ep[C].to_string(),
+            "server": self.ep[S].to_string(),
+            "first_packet": self.first_packet,
+            "path": self.path,
+            "scenario": self.scenario,
+            "close_frames": self.closes.iter().map(|c| json!({
+                "from": role(c.from),
+                "code": c.code,
+                "reason": c.reason,
+                "packet": c.packet,
+            })).collect::<Vec<_>>(),
+            "tcp_end": self.tcp_end.map_or("open", |(k, _)| k),
+            "tcp_end_by": self.tcp_end.map(|(_, d)| role(d)),
+            "status": self.status.flatten(),
+        })
+    }
+
+    fn status_key(&self) -> String {
+        match self.status.flatten() {
+            Some(c) => c.to_string(),
+            None => "open".into(),
+        }
+    }
+}
+
+/// The initiator's close code and reason (code `None`: an empty close frame).
+fn pick_close(rng: &mut Rng) -> (Option<u16>, &'static str) {
+    const NORMAL: &[&str] = &["", "", "bye", "normal closure", "done", "session ended ✓"];
+    const AWAY: &[&str] = &["", "going away", "server shutting down", "redéploiement"];
+    const POLICY: &[&str] = &["token expired", "origin not allowed", "rate limit exceeded"];
+    const ERROR: &[&str] = &["internal error", "upstream timeout", "database unavailable"];
+    const APP: &[(u16, &str)] = &[
+        (4000, "custom close"),
+        (4001, "unauthorized"),
+        (4003, "forbidden"),
+        (4008, "heartbeat timeout"),
+        (4010, "kicked: duplicate session"),
+        (4429, "too many requests"),
+        (4999, "application error — ünïcödé"),
+    ];
+    match rng.weighted(&[55, 12, 5, 5, 8, 6, 1, 1, 1]) {
+        0 => (Some(1000), rng.pick(NORMAL)),
+        1 => (Some(1001), rng.pick(AWAY)),
+        2 => (Some(1008), rng.pick(POLICY)),
+        3 => (Some(1011), rng.pick(ERROR)),
+        4 => {
+            let (c, r) = rng.pick(APP);
+            (Some(c), r)
+        }
+        5 => (None, ""),
+        6 => (Some(1003), "unsupported data"),
+        7 => (Some(1009), "message too big"),
+        _ => (Some(1002), "protocol error"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The generator
+// ---------------------------------------------------------------------------------------
+
+const V4_HOSTS: usize = 600;
+const V6_HOSTS: usize = 120;
+
+struct Hosts {
+    next_port: Vec<u16>,
+}
+
+impl Hosts {
+    fn new(rng: &mut Rng) -> Hosts {
+        Hosts {
+            next_port: (0..V4_HOSTS + V6_HOSTS)
+                .map(|_| rng.range(32_768, 45_000) as u16)
+                .collect(),
+        }
+    }
+
+    /// A client endpoint never used before in this capture (per host, ports only grow).
+    fn client(&mut self, rng: &mut Rng, v6: bool) -> SocketAddr {
+        let h = if v6 {
+            V4_HOSTS + rng.below(V6_HOSTS as u64) as usize
+        } else {
+            rng.below(V4_HOSTS as u64) as usize
+        };
+        let port = self.next_port[h];
+        self.next_port[h] = port.wrapping_add(rng.range(1, 3) as u16);
+        let ip = if v6 {
+            IpAddr::V6(Ipv6Addr::new(
+                0xfd00,
+                0x1,
+                0,
+                0,
+                0,
+                0,
+                0,
+                (h - V4_HOSTS) as u16 + 0x10,
+            ))
+        } else {
+            IpAddr::V4(Ipv4Addr::new(10, 1, (h / 200) as u8, (h % 200) as u8 + 10))
+        };
+        SocketAddr::new(ip, port)
+    }
+}
+
+fn server(rng: &mut Rng, v6: bool, port: u16) -> SocketAddr {
+    let ip = if v6 {
+        IpAddr::V6(Ipv6Addr::new(
+            0xfd00,
+            0x200,
+            0,
+            0,
+            0,
+            0,
+            0,
+            rng.range(1, 4) as u16,
+        ))
+    } else {
+        IpAddr::V4(Ipv4Addr::new(10, 200, 0, rng.range(1, 8) as u8))
+    };
+    SocketAddr::new(ip, port)
+}
+
+/// Streams the truth JSON.
+struct Truth<T: Write> {
+    out: T,
+    first: bool,
+}
+
+impl<T: Write> Truth<T> {
+    fn connection(&mut self, c: &Conn) -> io::Result<()> {
+        if !self.first {
+            self.out.write_all(b",\n")?;
+        }
+        self.first = false;
+        serde_json::to_writer(&mut self.out, &c.truth())?;
+        Ok(())
+    }
+}
+
+/// Generates the capture into `sink` and its truth into `truth`.
+pub fn generate<K: Sink, T: Write>(cfg: &Config, sink: &mut K, truth: T) -> io::Result<Summary> {
+    let mut rng = Rng::new(cfg.seed);
+    let mut out = Out {
+        sink,
+        packets: 0,
+        bytes: 24,
+        now: START_SECS * 1_000_000_000,
+        rate_mbps: cfg.rate_mbps.max(1),
+        buf: Vec::with_capacity(70_000),
+        jitter: Rng::new(cfg.seed.wrapping_add(1)),
+    };
+    let mut truth = Truth {
+        out: truth,
+        first: true,
+    };
+    let head = json!({
+        "generator": "wsclose examples/gen_capture",
+        "seed": cfg.seed,
+        "connections": cfg.connections,
+        "size": cfg.size,
+        "link_type": 1,
+        "http_ports": HTTP_PORTS,
+        "other_ports": OTHER_PORTS,
+    })
+    .to_string();
+    // The head without its closing brace, then the connections array.
+    truth.out.write_all(&head.as_bytes()[..head.len() - 1])?;
+    truth.out.write_all(b",\"websocket_connections\":[\n")?;
+
+    let mut summary = Summary::default();
+    let mut hosts = Hosts::new(&mut rng);
+    let mut active: Vec<Conn> = Vec::with_capacity(cfg.concurrency);
+    let mut started = 0u64;
+    loop {
+        while active.len() < cfg.concurrency.max(1) && started < cfg.connections {
+            let committed: u64 = active.iter().map(Conn::remaining).sum();
+            let left = cfg.size.saturating_sub(out.bytes).saturating_sub(committed);
+            let mean = left / (cfg.connections - started);
+            let factor = if rng.chance(0.8) {
+                0.05 + 0.55 * rng.unit()
+            } else {
+                1.0 + 5.4 * rng.unit()
+            };
+            let budget = (mean as f64 * factor) as u64;
+            active.push(new_conn(&mut rng, &mut hosts, budget));
+            started += 1;
+        }
+        if active.is_empty() {
+            break;
+        }
+        if rng.chance(0.01) {
+            udp_pair(&mut out, &mut rng, &mut hosts)?;
+            summary.udp_packets += 2;
+        }
+        let i = rng.below(active.len() as u64) as usize;
+        match active[i].step(&mut out, &mut rng)? {
+            StepResult::Packet => {}
+            StepResult::Done | StepResult::Linger => {
+                let c = active.swap_remove(i);
+                if c.kind == Kind::Ws {
+                    summary.websocket += 1;
+                    *summary.by_status.entry(c.status_key()).or_default() += 1;
+                    truth.connection(&c)?;
+                } else {
+                    summary.other_tcp += 1;
+                }
+            }
+        }
+    }
+    summary.packets = out.packets;
+    summary.bytes = out.bytes;
+    let tail = json!({
+        "packets": summary.packets,
+        "bytes": summary.bytes,
+        "websocket": summary.websocket,
+        "other_tcp": summary.other_tcp,
+        "udp_packets": summary.udp_packets,
+        "by_status": summary.by_status,
+    });
+    write!(truth.out, "\n],\"summary\":{tail}}}\n")?;
+    truth.out.flush()?;
+    Ok(summary)
+}
+
+fn new_conn(rng: &mut Rng, hosts: &mut Hosts, budget: u64) -> Conn {
+    let kind = match rng.weighted(&[87, 10, 3]) {
+        0 => Kind::Ws,
+        1 => Kind::Http,
+        _ => Kind::Tls,
+    };
+    let v6 = rng.chance(0.15);
+    let port = match kind {
+        Kind::Tls => TLS_PORT,
+        _ if rng.chance(0.5) => rng.pick(&HTTP_PORTS),
+        _ => rng.pick(&OTHER_PORTS),
+    };
+    let mss = if v6 { 1428 } else { 1448 };
+    let seg = [
+        if rng.chance(0.05) { 65_160 } else { mss },
+        if rng.chance(0.15) { 65_160 } else { mss },
+    ];
+    Conn {
+        kind,
+        ep: [hosts.client(rng, v6), server(rng, v6, port)],
+        seq: [rng.next_u64() as u32, rng.next_u64() as u32],
+        window: [rng.range(500, 3_000) as u16, rng.range(500, 3_000) as u16],
+        seg,
+        ts_base: [rng.next_u64() as u32, rng.next_u64() as u32],
+        outbox: [Vec::new(), Vec::new()],
+        pos: [0, 0],
+        written_stream: [0, 0],
+        sent_stream: [0, 0],
+        marks: [VecDeque::new(), VecDeque::new()],
+        closes: Vec::new(),
+        status: None,
+        tcp_end: None,
+        unacked: [0, 0],
+        ops: VecDeque::new(),
+        phase: Phase::Handshake,
+        budget,
+        used: 0,
+        first_packet: 0,
+        path: rng.pick(PATHS),
+        scenario: "",
+        requests: 0,
+    }
+}
+
+/// A DNS-looking query and its answer.
+fn udp_pair<K: Sink>(out: &mut Out<'_, K>, rng: &mut Rng, hosts: &mut Hosts) -> io::Result<()> {
+    let v6 = rng.chance(0.15);
+    let mut client = hosts.client(rng, v6);
+    client.set_port(rng.range(10_000, 60_000) as u16);
+    let dns = if v6 {
+        SocketAddr::new(
+            IpAddr::V6(Ipv6Addr::new(0xfd00, 0x53, 0, 0, 0, 0, 0, 1)),
+            53,
+        )
+    } else {
+        SocketAddr::new(IpAddr::V4(Ipv4Addr::new(10, 200, 0, 53)), 53)
+    };
+    let q = {
+        let n = rng.range(30, 60) as usize;
+        rng.bytes(n)
+    };
+    out.udp(client, dns, &q)?;
+    let a = {
+        let n = rng.range(60, 200) as usize;
+        rng.bytes(n)
+    };
+    out.udp(dns, client, &a)?;
+    Ok(())
+}
+
+/// Parses sizes like `1G`, `200M`, `5MB`, `64KiB`, `1000` (K/M/G decimal; Ki/Mi/Gi binary).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num.parse().map_err(|_| format!("bad size {s:?}"))?;
+    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1e3,
+        "m" | "mb" => 1e6,
+        "g" | "gb" => 1e9,
+        "ki" | "kib" => 1024.0,
+        "mi" | "mib" => 1024.0 * 1024.0,
+        "gi" | "gib" => 1024.0 * 1024.0 * 1024.0,
+        _ => return Err(format!("bad size unit in {s:?}")),
+    };
+    Ok((n * mult) as u64)
+}

@@ -1,0 +1,40 @@
+//! The floor for any pcap analyzer: read the file and walk its record headers, nothing else.
+//!
+//! ```sh
+//! cargo run --release --example walk -- capture.pcap
+//! ```
+//!
+//! Uses pcap-parser's streaming reader with the same 2 MiB buffer as wsclose, touches no
+//! packet byte, and prints the packet count and captured bytes.
+
+use pcap_parser::{PcapBlockOwned, PcapError};
+use std::fs::File;
+
+fn main() {
+    let path = std::env::args().nth(1).expect("usage: walk FILE");
+    let file = File::open(&path).expect("open the capture");
+    let mut reader = pcap_parser::create_reader(2 << 20, file).expect("a pcap or pcapng file");
+    let (mut packets, mut bytes) = (0u64, 0u64);
+    loop {
+        match reader.next() {
+            Ok((offset, block)) => {
+                match block {
+                    PcapBlockOwned::Legacy(b) => {
+                        packets += 1;
+                        bytes += u64::from(b.caplen);
+                    }
+                    PcapBlockOwned::NG(pcap_parser::Block::EnhancedPacket(b)) => {
+                        packets += 1;
+                        bytes += u64::from(b.caplen);
+                    }
+                    _ => {}
+                }
+                reader.consume(offset);
+            }
+            Err(PcapError::Eof) => break,
+            Err(PcapError::Incomplete(_)) => reader.refill().expect("read the capture"),
+            Err(e) => panic!("{path}: {e:?}"),
+        }
+    }
+    println!("{path}: {packets} packets, {bytes} captured bytes");
+}
