@@ -35,7 +35,8 @@ impl Default for Limits {
 /// A segment beyond this many bytes past the frontier is not believed (rule 2).
 const MAX_AHEAD: i64 = 1 << 30;
 
-/// Delivered bytes kept to compare retransmissions against (close frames fit easily).
+/// Delivered bytes kept to compare retransmissions against (close frames fit easily);
+/// segments larger than this are not kept.
 const RECENT: usize = 256;
 
 /// An RST this far from the frontier is outside any plausible window and ignored (rule 11).
@@ -328,8 +329,15 @@ impl HalfStream {
         if data.is_empty() {
             return;
         }
-        // Keep the last RECENT delivered bytes to judge later retransmissions over them.
-        self.recent.push(data);
+        // Keep the last delivered bytes of small segments (close frames, control frames,
+        // short messages) to judge later retransmissions over them. A large segment is not
+        // copied: that would read every payload byte-cold just in case; retransmissions over
+        // it are counted but not compared.
+        if data.len() <= RECENT {
+            self.recent.push(data);
+        } else {
+            self.recent.len = 0;
+        }
         out(Event::Data {
             offset: self.next,
             bytes: data,
