@@ -346,7 +346,9 @@ impl Report {
         mut connections: Vec<ConnectionReport>,
         seen: Seen,
     ) -> Report {
-        connections.sort_by_key(|c| (c.input, c.first_packet));
+        // Keys are unique (one packet starts one connection), so an in-place unstable sort is
+        // deterministic and needs no scratch copy of the reports.
+        connections.sort_unstable_by_key(|c| (c.input, c.first_packet));
         for (i, c) in connections.iter_mut().enumerate() {
             c.id = i as u64 + 1;
         }
