@@ -121,13 +121,12 @@ impl Inflater {
     ) -> Result<(), InflateError> {
         loop {
             let (in0, out0) = (self.d.total_in(), self.d.total_out());
-            let status = self
-                .d
-                .decompress(input, out, FlushDecompress::Sync)
-                .map_err(|e| InflateError::Corrupt(e.to_string()))?;
+            let result = self.d.decompress(input, out, FlushDecompress::Sync);
             let used = (self.d.total_in() - in0) as usize;
             let made = (self.d.total_out() - out0) as usize;
-            input = &input[used..];
+            input = input.get(used..).unwrap_or(&[]);
+            // What was inflated before an error is still handed on, so findings do not
+            // depend on how the compressed bytes were split into segments.
             if made > 0 {
                 self.produced += made as u64;
                 if self.produced > self.cap {
@@ -135,6 +134,7 @@ impl Inflater {
                 }
                 sink(&out[..made]);
             }
+            let status = result.map_err(|e| InflateError::Corrupt(e.to_string()))?;
             if status == Status::StreamEnd {
                 // A final block (BFINAL) ends the deflate stream; the next message starts a
                 // new one (RFC 7692 §7.2.3.3 allows this).
