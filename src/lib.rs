@@ -23,6 +23,11 @@
 //! Fatal errors are [`error::Error`]; everything wrong inside a capture is a
 //! [`finding::Finding`] or an input warning in the report.
 
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 pub mod analyzer;
 pub mod capture;
 pub mod cli;
