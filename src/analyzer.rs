@@ -137,14 +137,15 @@ impl Analyzer {
         }
         let primary = self.primary();
         if !primary {
-            // Only TCP flows of this shard matter here.
+            // Only TCP flows of this shard matter here. Sweep exactly when shard 0 (and a
+            // single analyzer) would: after TCP packets only.
             if let Ok(seg) = decode::decode(pkt) {
                 let (key, _) = FlowKey::of(seg.src, seg.dst);
                 if self.owns(&key) {
                     self.tcp(pkt, seg, key);
                 }
+                self.maybe_sweep();
             }
-            self.maybe_sweep();
             return;
         }
         self.seen.packets += 1;

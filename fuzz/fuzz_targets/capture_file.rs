@@ -1,0 +1,9 @@
+//! Fuzz target `capture_file`: the body is `wsclose_fuzz::capture_file` (fuzz/src/lib.rs), which says what
+//! the input means and which invariants are checked.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    wsclose_fuzz::capture_file(data);
+});
