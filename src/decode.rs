@@ -114,7 +114,7 @@ fn version_type(ip: &[u8]) -> Option<(u16, &[u8])> {
 fn fast<'a>(pkt: &Packet<'a>) -> Option<Segment<'a>> {
     use etherparse::{ip_number, Ipv4HeaderSlice, Ipv6HeaderSlice, TcpHeaderSlice};
     let (ether_type, ip) = network(pkt.link, pkt.data)?;
-    let (src, dst, payload, declared) = match ether_type {
+    let (src, dst, payload) = match ether_type {
         0x0800 => {
             let h = Ipv4HeaderSlice::from_slice(ip).ok()?;
             if h.protocol() != ip_number::TCP || h.is_fragmenting_payload() {
@@ -128,7 +128,7 @@ fn fast<'a>(pkt: &Packet<'a>) -> Option<Segment<'a>> {
             }
             let src: IpAddr = h.source_addr().into();
             let dst: IpAddr = h.destination_addr().into();
-            (src, dst, ip.get(hl..total)?, total - hl)
+            (src, dst, ip.get(hl..total)?)
         }
         0x86dd => {
             let h = Ipv6HeaderSlice::from_slice(ip).ok()?;
@@ -141,11 +141,10 @@ fn fast<'a>(pkt: &Packet<'a>) -> Option<Segment<'a>> {
             }
             let src: IpAddr = h.source_addr().into();
             let dst: IpAddr = h.destination_addr().into();
-            (src, dst, ip.get(40..40 + len)?, len)
+            (src, dst, ip.get(40..40 + len)?)
         }
         _ => return None,
     };
-    let _ = declared;
     let tcp = TcpHeaderSlice::from_slice(payload).ok()?;
     let hl = usize::from(tcp.data_offset()) * 4;
     Some(Segment {
