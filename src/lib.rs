@@ -54,6 +54,16 @@ use std::path::PathBuf;
 /// still analyzed; only when no input could be read at all is that an `Err`. Damage inside
 /// a capture is a warning in the report.
 pub fn analyze_files(paths: &[PathBuf], opts: Options) -> Result<Report, Error> {
+    analyze_files_with_progress(paths, opts, None)
+}
+
+/// [`analyze_files`], adding the file bytes read so far to `progress` (across all inputs)
+/// so that a caller can draw a progress bar from another thread.
+pub fn analyze_files_with_progress(
+    paths: &[PathBuf],
+    opts: Options,
+    progress: Option<capture::file::Progress>,
+) -> Result<Report, Error> {
     let mut analyzer = Analyzer::new(opts);
     // Analyzers of the other shards, for large classic pcap files (see `Options::threads`).
     let mut helpers: Vec<Analyzer> = Vec::new();
@@ -88,7 +98,7 @@ pub fn analyze_files(paths: &[PathBuf], opts: Options) -> Result<Report, Error> 
             for h in helpers.iter_mut().take(shards - 1) {
                 scope.spawn(move || capture::file::read(path, &mut |pkt| h.packet(pkt)));
             }
-            capture::file::read(path, &mut |pkt| analyzer.packet(pkt))
+            capture::file::read_counted(path, &mut |pkt| analyzer.packet(pkt), progress.clone())
         });
         let mut summary = match read {
             Ok(s) => s,

@@ -116,6 +116,85 @@ fn color(choice: ColorChoice) -> bool {
     }
 }
 
+/// A progress bar on standard error while large inputs are read: it appears only when
+/// standard error is a terminal and the reading has taken more than a second, and it is
+/// cleared before anything is printed, so it never mixes with a report, piped or not.
+struct Bar {
+    counter: wsclose::capture::file::Progress,
+    done: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Bar {
+    /// Starts the bar's thread, or `None` when standard error is not a terminal.
+    fn start(files: &[std::path::PathBuf]) -> Option<Bar> {
+        use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::Arc;
+        use std::time::{Duration, Instant};
+        if !std::io::stderr().is_terminal() {
+            return None;
+        }
+        // The total is known when every input is a file (bytes on disk, compressed or not).
+        let total: Option<u64> = files
+            .iter()
+            .map(|p| {
+                (p.as_os_str() != "-")
+                    .then(|| std::fs::metadata(p).ok().map(|m| m.len()))
+                    .flatten()
+            })
+            .sum();
+        let counter = wsclose::capture::file::Progress::default();
+        let done = Arc::new(AtomicBool::new(false));
+        let (c, d) = (Arc::clone(&counter), Arc::clone(&done));
+        let thread = std::thread::spawn(move || {
+            let started = Instant::now();
+            let mut bar: Option<ProgressBar> = None;
+            while !d.load(Ordering::Acquire) {
+                std::thread::park_timeout(Duration::from_millis(100));
+                if bar.is_none() && started.elapsed() >= Duration::from_secs(1) {
+                    let (b, template) = match total {
+                        Some(t) => (
+                            ProgressBar::with_draw_target(Some(t), ProgressDrawTarget::hidden()),
+                            "wsclose: reading [{bar:20}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)",
+                        ),
+                        None => (
+                            ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden()),
+                            "wsclose: reading {spinner} {bytes} ({bytes_per_sec})",
+                        ),
+                    };
+                    if let Ok(style) = ProgressStyle::with_template(template) {
+                        b.set_style(style.progress_chars("=> "));
+                    }
+                    // The rate and time left count from here, not from a jump at start.
+                    b.set_position(c.load(Ordering::Relaxed));
+                    b.reset_eta();
+                    b.set_draw_target(ProgressDrawTarget::stderr());
+                    bar = Some(b);
+                }
+                if let Some(b) = &bar {
+                    b.set_position(c.load(Ordering::Relaxed));
+                }
+            }
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+        });
+        Some(Bar {
+            counter,
+            done,
+            thread,
+        })
+    }
+
+    /// Stops the bar and clears its line.
+    fn finish(self) {
+        self.done.store(true, std::sync::atomic::Ordering::Release);
+        self.thread.thread().unpark();
+        let _ = self.thread.join();
+    }
+}
+
 fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
     let mut opts = args.limits.options();
     if args.timeline {
@@ -125,7 +204,16 @@ fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
         // The frames around each close.
         opts.frame_log = 12;
     }
-    let mut report = wsclose::analyze_files(&args.files, opts)?;
+    let bar = Bar::start(&args.files);
+    let analyzed = wsclose::analyze_files_with_progress(
+        &args.files,
+        opts,
+        bar.as_ref().map(|b| std::sync::Arc::clone(&b.counter)),
+    );
+    if let Some(b) = bar {
+        b.finish();
+    }
+    let mut report = analyzed?;
     report.command = Some(command_line());
     for input in &report.inputs {
         for w in &input.warnings {

@@ -16,7 +16,26 @@ use serde::Serialize;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+
+/// Bytes of input read so far (file bytes: compressed ones for gzip), for a progress bar.
+/// Shared with whoever draws it; the reader adds to it every few MiB.
+pub type Progress = Arc<AtomicU64>;
+
+/// Counts the bytes read from the file itself (before any decompression).
+struct Counted<R> {
+    inner: R,
+    progress: Progress,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
 
 /// What a run learned about one input, for the report's `inputs` array.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -97,7 +116,7 @@ impl<R: Read> Read for Tolerant<R> {
     }
 }
 
-fn open(path: &Path) -> Result<Opened, Error> {
+fn open(path: &Path, progress: Option<Progress>) -> Result<Opened, Error> {
     let map_err = |e: io::Error| match e.kind() {
         io::ErrorKind::NotFound => Error::NotFound {
             path: path.to_path_buf(),
@@ -122,6 +141,13 @@ fn open(path: &Path) -> Result<Opened, Error> {
             });
         }
         (Box::new(f), Some(meta.len()))
+    };
+    let raw: Box<dyn Read + Send> = match progress {
+        Some(progress) => Box::new(Counted {
+            inner: raw,
+            progress,
+        }),
+        None => raw,
     };
     let mut buf = BufReader::with_capacity(64 * 1024, raw);
     let head = buf.fill_buf().map_err(map_err)?;
@@ -151,10 +177,19 @@ struct Interface {
 /// Reads every packet of `path`, calling `sink` for each. Fatal only when the file cannot
 /// be opened or is not a capture at all; damage later in the file becomes a warning.
 pub fn read(path: &Path, sink: &mut dyn FnMut(&Packet<'_>)) -> Result<InputSummary, Error> {
-    if let Some(summary) = read_mapped(path, sink) {
+    read_counted(path, sink, None)
+}
+
+/// [`read`], adding the bytes it reads from the file to `progress` as it goes.
+pub fn read_counted(
+    path: &Path,
+    sink: &mut dyn FnMut(&Packet<'_>),
+    progress: Option<Progress>,
+) -> Result<InputSummary, Error> {
+    if let Some(summary) = read_mapped(path, sink, progress.as_ref()) {
         return Ok(summary);
     }
-    let (reader, gzip, bytes, damage) = open(path)?;
+    let (reader, gzip, bytes, damage) = open(path, progress)?;
     let damaged = || damage.lock().ok().and_then(|d| d.clone());
     let display = path.display().to_string();
     let mut summary = InputSummary {
@@ -378,7 +413,11 @@ const MAP_WINDOW: usize = 4 << 20;
 /// mapping), with no copy of the packet data at all. Processed windows are released as it
 /// goes, so resident memory stays flat however large the file. `None` means "not this
 /// case": the streaming reader handles it.
-fn read_mapped(path: &Path, sink: &mut dyn FnMut(&Packet<'_>)) -> Option<InputSummary> {
+fn read_mapped(
+    path: &Path,
+    sink: &mut dyn FnMut(&Packet<'_>),
+    progress: Option<&Progress>,
+) -> Option<InputSummary> {
     use memmap2::{Mmap, UncheckedAdvice};
     use pcap_parser::pcap::{parse_pcap_frame, parse_pcap_frame_be, parse_pcap_header};
     if path.as_os_str() == "-" {
@@ -468,8 +507,14 @@ fn read_mapped(path: &Path, sink: &mut dyn FnMut(&Packet<'_>)) -> Option<InputSu
                     upto - released,
                 );
             }
+            if let Some(p) = progress {
+                p.fetch_add((upto - released) as u64, Ordering::Relaxed);
+            }
             released = upto;
         }
+    }
+    if let Some(p) = progress {
+        p.fetch_add((data.len() - released) as u64, Ordering::Relaxed);
     }
     if let Some((a, b)) = span {
         summary.first_time = Some(a.rfc3339());
