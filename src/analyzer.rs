@@ -190,10 +190,23 @@ impl Analyzer {
         })
     }
 
-    /// One TCP segment of a flow this analyzer owns.
+    /// One TCP segment of a flow this analyzer owns. A key is never both tracked and a
+    /// tombstone, so the common case (a packet of a tracked flow) costs one lookup.
     fn tcp(&mut self, pkt: &Packet<'_>, seg: decode::Segment<'_>, key: FlowKey) {
         self.seen.tcp_packets += 1;
-        if let Some(&(_, done)) = self.closed.get(&key) {
+        if let Some(conn) = self.flows.get_mut(&key) {
+            let s = conn.side_of(seg.src);
+            if !conn.is_reuse(s, &seg) {
+                if Self::feed(conn, &seg, pkt, &self.opts.limits, &mut self.on_event) {
+                    self.closed_now(key, pkt.ts);
+                }
+                return;
+            }
+            // A new connection on the same 4-tuple (rule 13): the old one is finished.
+            if let Some(old) = self.flows.remove(&key) {
+                self.finish(old);
+            }
+        } else if let Some(&(_, done)) = self.closed.get(&key) {
             if seg.syn && !seg.ack_flag {
                 // A new connection on the same 4-tuple (rule 13).
                 self.closed.remove(&key);
@@ -207,38 +220,44 @@ impl Analyzer {
                 return;
             }
         }
-        let reuse = self.flows.get(&key).is_some_and(|c| {
-            let s = c.side_of(seg.src);
-            c.is_reuse(s, &seg)
-        });
-        if reuse {
-            if let Some(old) = self.flows.remove(&key) {
-                self.finish(old);
-            }
+        let mut c = Connection::new(seg.src, seg.dst, self.input, pkt.number, pkt.ts);
+        c.up.frame_log = (self.opts.frame_log, self.opts.previews);
+        let conn = self.flows.entry(key).or_insert(c);
+        if Self::feed(conn, &seg, pkt, &self.opts.limits, &mut self.on_event) {
+            self.closed_now(key, pkt.ts);
         }
-        let input = self.input;
-        let log = (self.opts.frame_log, self.opts.previews);
-        let conn = self.flows.entry(key).or_insert_with(|| {
-            let mut c = Connection::new(seg.src, seg.dst, input, pkt.number, pkt.ts);
-            c.up.frame_log = log;
-            c
-        });
-        let before = self.on_event.as_ref().map(|_| conn.event_count());
-        conn.segment(&seg, pkt.number, pkt.ts, &self.opts.limits);
-        if let (Some(n), Some(f)) = (before, self.on_event.as_mut()) {
+    }
+
+    /// Hands a segment to its connection and calls the event callback with what it
+    /// produced; true when both sides are now done.
+    fn feed(
+        conn: &mut Connection,
+        seg: &decode::Segment<'_>,
+        pkt: &Packet<'_>,
+        limits: &Limits,
+        on_event: &mut Option<OnEvent>,
+    ) -> bool {
+        let before = on_event.as_ref().map(|_| conn.event_count());
+        conn.segment(seg, pkt.number, pkt.ts, limits);
+        if let (Some(n), Some(f)) = (before, on_event.as_mut()) {
             if conn.is_websocket() && conn.event_count() > n {
                 for ev in conn.events_from(n) {
                     f(&ev);
                 }
             }
         }
-        if conn.closed() && !self.opts.keep_closed {
-            // Both sides are done: report it now and keep only a tombstone, so memory
-            // follows the connections in flight.
-            if let Some(c) = self.flows.remove(&key) {
-                let done = self.finish(c);
-                self.closed.insert(key, (pkt.ts, done));
-            }
+        conn.closed()
+    }
+
+    /// Both sides of `key` are done: report it now and keep only a tombstone, so memory
+    /// follows the connections in flight.
+    fn closed_now(&mut self, key: FlowKey, ts: Timestamp) {
+        if self.opts.keep_closed {
+            return;
+        }
+        if let Some(c) = self.flows.remove(&key) {
+            let done = self.finish(c);
+            self.closed.insert(key, (ts, done));
         }
     }
 
