@@ -406,7 +406,7 @@ pub fn mappable(path: &Path) -> Option<u64> {
 }
 
 /// Bytes of a mapped file processed before they are handed back to the kernel.
-const MAP_WINDOW: usize = 4 << 20;
+const MAP_WINDOW: usize = 1 << 20;
 
 /// The fast path for the common case: an uncompressed classic pcap in a regular file is
 /// memory-mapped and its records parsed in place (pcap-parser's record parser on the
