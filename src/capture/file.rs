@@ -16,7 +16,7 @@ use serde::Serialize;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Bytes of input read so far (file bytes: compressed ones for gzip), for a progress bar.
@@ -408,6 +408,89 @@ pub fn mappable(path: &Path) -> Option<u64> {
 /// Bytes of a mapped file processed before they are handed back to the kernel.
 const MAP_WINDOW: usize = 1 << 20;
 
+/// How far one reader of a shared map may run ahead of the slowest.
+const MAX_LEAD: usize = 8 << 20;
+
+/// An uncompressed classic pcap in a regular file, memory-mapped once and read by one or
+/// more threads at a time (each keeping its own flows): each reader says how far it has
+/// got, and the pages every reader has passed are handed back to the kernel. One mapping
+/// for all readers means each page is faulted in once and, read by the readers at nearly
+/// the same moment, comes from the cache for all but the first.
+pub struct SharedMap {
+    map: memmap2::Mmap,
+    len: u64,
+    /// How far each reader has got (bytes; `usize::MAX` once it is done).
+    done: Vec<AtomicUsize>,
+    /// Bytes from the start of the file already released.
+    released: AtomicUsize,
+}
+
+impl SharedMap {
+    /// Maps `path` for `readers` readers; `None` when it is not a regular, uncompressed
+    /// classic pcap file (the streaming reader handles everything else).
+    pub fn open(path: &Path, readers: usize) -> Option<SharedMap> {
+        if path.as_os_str() == "-" {
+            return None;
+        }
+        let file = File::open(path).ok()?;
+        let meta = file.metadata().ok()?;
+        if !meta.is_file() || meta.len() < 24 {
+            return None;
+        }
+        // SAFETY: the mapping is read-only and only read; if another process truncates the
+        // file while we read, the process may get SIGBUS — the same risk every mmap-based
+        // capture reader (libpcap included) accepts for speed.
+        let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
+        let (_, header) = pcap_parser::pcap::parse_pcap_header(&map).ok()?;
+        if header.is_modified_format() {
+            return None;
+        }
+        Some(SharedMap {
+            map,
+            len: meta.len(),
+            done: (0..readers.max(1)).map(|_| AtomicUsize::new(0)).collect(),
+            released: AtomicUsize::new(0),
+        })
+    }
+
+    /// The slowest reader's position.
+    fn slowest(&self) -> usize {
+        self.done
+            .iter()
+            .map(|d| d.load(Ordering::Acquire))
+            .min()
+            .unwrap_or(0)
+    }
+
+    /// Reader `me` has read everything before `at`: release the pages all readers passed.
+    /// A reader more than `MAX_LEAD` ahead of the slowest waits for it, so the pages held
+    /// (read by one reader, not yet by another) stay bounded when one thread is slowed.
+    fn advance(&self, me: usize, at: usize) {
+        if let Some(d) = self.done.get(me) {
+            d.store(at, Ordering::Release);
+        }
+        if at != usize::MAX {
+            while self.slowest().saturating_add(MAX_LEAD) < at {
+                std::thread::yield_now();
+            }
+        }
+        let slowest = self.slowest().min(self.map.len());
+        let upto = slowest & !4095;
+        let from = self.released.fetch_max(upto, Ordering::AcqRel);
+        if upto > from {
+            // SAFETY: every reader is past `upto` and never reads before it again;
+            // dropping the pages only makes a later read (there is none) fault them back in.
+            unsafe {
+                let _ = self.map.unchecked_advise_range(
+                    memmap2::UncheckedAdvice::DontNeed,
+                    from,
+                    upto - from,
+                );
+            }
+        }
+    }
+}
+
 /// The fast path for the common case: an uncompressed classic pcap in a regular file is
 /// memory-mapped and its records parsed in place (pcap-parser's record parser on the
 /// mapping), with no copy of the packet data at all. Processed windows are released as it
@@ -418,25 +501,46 @@ fn read_mapped(
     sink: &mut dyn FnMut(&Packet<'_>),
     progress: Option<&Progress>,
 ) -> Option<InputSummary> {
-    use memmap2::{Mmap, UncheckedAdvice};
+    let shared = SharedMap::open(path, 1)?;
+    Some(read_shared(path, &shared, 0, sink, progress))
+}
+
+/// Reads every packet of a [`SharedMap`] as its reader `me`, like [`read`].
+pub fn read_shared(
+    path: &Path,
+    shared: &SharedMap,
+    me: usize,
+    sink: &mut dyn FnMut(&Packet<'_>),
+    progress: Option<&Progress>,
+) -> InputSummary {
     use pcap_parser::pcap::{parse_pcap_frame, parse_pcap_frame_be, parse_pcap_header};
-    if path.as_os_str() == "-" {
-        return None;
+    /// Marks the reader done however it leaves (even by unwinding), so no other reader
+    /// waits for it forever.
+    struct Done<'a>(&'a SharedMap, usize);
+    impl Drop for Done<'_> {
+        fn drop(&mut self) {
+            self.0.advance(self.1, usize::MAX);
+        }
     }
-    let file = File::open(path).ok()?;
-    let meta = file.metadata().ok()?;
-    if !meta.is_file() || meta.len() < 24 {
-        return None;
-    }
-    // SAFETY: the mapping is read-only and only read; if another process truncates the file
-    // while we read, the process may get SIGBUS — the same risk every mmap-based capture
-    // reader (libpcap included) accepts for speed.
-    let map = unsafe { Mmap::map(&file) }.ok()?;
-    let data: &[u8] = &map;
-    let (mut rest, header) = parse_pcap_header(data).ok()?;
-    if header.is_modified_format() {
-        return None;
-    }
+    let _done = Done(shared, me);
+    let data: &[u8] = &shared.map;
+    let mut summary = InputSummary {
+        path: path.display().to_string(),
+        format: "pcap",
+        gzip: false,
+        link_types: Vec::new(),
+        packets: 0,
+        warnings: Vec::new(),
+        bytes: Some(shared.len),
+        first_time: None,
+        last_time: None,
+        truncated: false,
+        error: None,
+    };
+    let Ok((mut rest, header)) = parse_pcap_header(data) else {
+        // `SharedMap::open` parsed this header already.
+        return summary;
+    };
     let parse = if header.is_bigendian() {
         parse_pcap_frame_be
     } else {
@@ -444,21 +548,10 @@ fn read_mapped(
     };
     let link = LinkType(header.network.0 as u32);
     let nanos = header.is_nanosecond_precision();
-    let mut summary = InputSummary {
-        path: path.display().to_string(),
-        format: "pcap",
-        gzip: false,
-        link_types: vec![link],
-        packets: 0,
-        warnings: Vec::new(),
-        bytes: Some(meta.len()),
-        first_time: None,
-        last_time: None,
-        truncated: false,
-        error: None,
-    };
+    summary.link_types.push(link);
     let mut span: Option<(Timestamp, Timestamp)> = None;
-    let mut released = 0usize;
+    // Where this reader last told the others how far it got.
+    let mut told = 0usize;
     while !rest.is_empty() {
         let at = data.len() - rest.len();
         match parse(rest) {
@@ -476,7 +569,7 @@ fn read_mapped(
                     number: summary.packets,
                     ts,
                     link,
-                    data: &b.data[..caplen],
+                    data: b.data.get(..caplen).unwrap_or(b.data),
                     orig_len: b.origlen.max(caplen as u32),
                 });
                 rest = next;
@@ -496,31 +589,22 @@ fn read_mapped(
             }
         }
         let done = data.len() - rest.len();
-        if done - released >= MAP_WINDOW {
-            let upto = done & !4095;
-            // SAFETY: bytes before `done` are never read again; dropping their pages only
-            // makes a later read (there is none) fault them back in from the file.
-            unsafe {
-                let _ = map.unchecked_advise_range(
-                    UncheckedAdvice::DontNeed,
-                    released,
-                    upto - released,
-                );
-            }
+        if done - told >= MAP_WINDOW {
+            shared.advance(me, done);
             if let Some(p) = progress {
-                p.fetch_add((upto - released) as u64, Ordering::Relaxed);
+                p.fetch_add((done - told) as u64, Ordering::Relaxed);
             }
-            released = upto;
+            told = done;
         }
     }
     if let Some(p) = progress {
-        p.fetch_add((data.len() - released) as u64, Ordering::Relaxed);
+        p.fetch_add((data.len() - told) as u64, Ordering::Relaxed);
     }
     if let Some((a, b)) = span {
         summary.first_time = Some(a.rfc3339());
         summary.last_time = Some(b.rfc3339());
     }
-    Some(summary)
+    summary
 }
 
 fn ng_timestamp(high: u32, low: u32, iface: Interface) -> Timestamp {
@@ -602,6 +686,51 @@ mod tests {
     }
 
     type Seen = Vec<(u64, Timestamp, LinkType, Vec<u8>, u32)>;
+
+    /// Two readers of one shared map, one of them slowed down at the start: both see every
+    /// packet, in order, and neither waits forever for the other (the fast one is held
+    /// back to `MAX_LEAD`, then both finish).
+    #[test]
+    fn shared_map_readers_see_everything_and_wait_for_each_other() {
+        use crate::capture::write::PcapWriter;
+        let mut w = PcapWriter::new(Vec::new(), LinkType::ETHERNET, 65535).unwrap();
+        let n = 3 * (MAX_LEAD + 2 * MAP_WINDOW) / 1000;
+        for i in 0..n {
+            let data = vec![(i % 251) as u8; 984];
+            w.packet(Timestamp::from_parts(i as i64, 0), &data, 984).unwrap();
+        }
+        let p = temp("shared.pcap", &w.into_inner());
+        let map = SharedMap::open(&p, 2).unwrap();
+        let reader = |me: usize, slow: bool| {
+            let mut count = 0u64;
+            let mut ok = true;
+            let summary = read_shared(
+                &p,
+                &map,
+                me,
+                &mut |pkt| {
+                    if slow && count == 0 {
+                        std::thread::sleep(std::time::Duration::from_millis(300));
+                    }
+                    count += 1;
+                    ok &= pkt.number == count
+                        && pkt.ts.secs() == count as i64 - 1
+                        && pkt.data.iter().all(|&b| b == ((count - 1) % 251) as u8);
+                },
+                None,
+            );
+            (summary.packets, count, ok, summary.truncated)
+        };
+        let (a, b) = std::thread::scope(|s| {
+            let slow = s.spawn(|| reader(1, true));
+            let fast = reader(0, false);
+            (fast, slow.join().unwrap())
+        });
+        std::fs::remove_file(&p).ok();
+        assert_eq!(a, (n as u64, n as u64, true, false));
+        assert_eq!(b, a);
+        assert_eq!(map.slowest(), usize::MAX);
+    }
 
     fn read_all(p: &Path) -> (InputSummary, Seen) {
         let mut seen = Vec::new();
