@@ -133,6 +133,9 @@ pub struct Connection {
     pub first_ts: Timestamp,
     pub last_packet: u64,
     pub last_ts: Timestamp,
+    /// When this connection last had a packet, by the analyzer's eviction clock (which
+    /// neither goes back nor leaps on one packet, rule 15); idleness is measured from it.
+    pub active_at: Timestamp,
     pub packets: u64,
 }
 
@@ -163,6 +166,7 @@ impl Connection {
             first_ts: ts,
             last_packet: packet,
             last_ts: ts,
+            active_at: ts,
             packets: 0,
         }
     }

@@ -1996,12 +1996,26 @@ fn s27_clock_stepping_back_inside_one_flow_keeps_it_whole() {
 }
 
 #[test]
-#[ignore = "not yet: rule 15, a packet an hour ahead evicts every other flow as idle (indistinguishable, at that moment, from a real idle timeout)"]
 fn s27_merged_captures_with_skewed_clocks_keep_active_flows() {
     // Two captures merged packet by packet once A's upgrade is done; B's clock is an hour
     // ahead, so every other packet goes back in time.
-    let a = full_session(41027, 1000, T0);
-    let b = full_session(41127, 4000, Timestamp(T0.0 + 3_600_000_000_000));
+    merged_captures(T0, Timestamp(T0.0 + 3_600_000_000_000));
+    // The same with A's clock an hour ahead: the clock starts an hour ahead and B's
+    // packets, all an hour behind it, keep B active.
+    merged_captures(Timestamp(T0.0 + 3_600_000_000_000), T0);
+}
+
+/// Sessions A (from `a_clock`) and B (from `b_clock`), a packet every 2 s (so the
+/// analyzer sweeps for idle flows between packets), merged packet by packet once A's
+/// upgrade is done: both are reported whole, neither is evicted.
+fn merged_captures(a_clock: Timestamp, b_clock: Timestamp) {
+    let mut a = full_session(41027, 1000, a_clock);
+    let mut b = full_session(41127, 4000, b_clock);
+    for (s, start) in [(&mut a, a_clock), (&mut b, b_clock)] {
+        for (i, p) in s.pkts.iter_mut().enumerate() {
+            p.ts = Timestamp(start.0 + i as i64 * 2_000_000_000);
+        }
+    }
     let mut pkts: Vec<Pkt> = a.pkts[..5].to_vec();
     for (x, y) in a.pkts[5..].iter().zip(&b.pkts) {
         pkts.extend([x.clone(), y.clone()]);
