@@ -5,7 +5,9 @@
 //! FxHash map keyed by the symmetric [`FlowKey`]), starts a new connection on port reuse
 //! (REASSEMBLY.md rule 13), and evicts flows by capture time — idle ones, closed ones after
 //! a grace period, the least recently active ones beyond the flow cap — so memory follows
-//! what is in flight, not the size of the input (rules 10, 12, 15).
+//! what is in flight, not the size of the input (rules 10, 12, 15). The eviction clock does
+//! not go back, and a step ahead larger than the idle timeout moves it only once the next
+//! packet confirms it, so one packet from a skewed clock (merged captures) evicts nothing.
 
 use crate::capture::{LinkType, Packet, Timestamp};
 use crate::connection::{CloseEvent, Connection};
@@ -74,7 +76,13 @@ pub struct Analyzer {
     /// This analyzer's share of the flows (see `set_shard`).
     shard: Option<(u64, u64)>,
     input: usize,
+    /// The eviction clock: the latest capture time seen, except a step ahead larger than
+    /// the idle timeout, which waits in `ahead` until the next packet confirms it.
     now: Timestamp,
+    /// A step ahead of `now` larger than the idle timeout, not yet confirmed (rule 15).
+    ahead: Option<Timestamp>,
+    /// A sweep came due while `ahead` was pending: it runs once the step is judged.
+    sweep_owed: bool,
     last_sweep: Timestamp,
     /// Called with each finished WebSocket connection as it is reported (live mode).
     on_event: Option<OnEvent>,
@@ -102,6 +110,8 @@ impl Analyzer {
             shard: None,
             input: 0,
             now: Timestamp(i64::MIN),
+            ahead: None,
+            sweep_owed: false,
             last_sweep: Timestamp(i64::MIN),
             on_event: None,
         }
@@ -132,9 +142,7 @@ impl Analyzer {
     }
 
     pub fn packet(&mut self, pkt: &Packet<'_>) {
-        if pkt.ts > self.now {
-            self.now = pkt.ts;
-        }
+        self.advance_clock(pkt.ts);
         let primary = self.primary();
         if !primary {
             // Only TCP flows of this shard matter here. Sweep exactly when shard 0 (and a
@@ -197,8 +205,9 @@ impl Analyzer {
         if let Some(conn) = self.flows.get_mut(&key) {
             let s = conn.side_of(seg.src);
             if !conn.is_reuse(s, &seg) {
-                if Self::feed(conn, &seg, pkt, &self.opts.limits, &mut self.on_event) {
-                    self.closed_now(key, pkt.ts);
+                let at = self.now.max(pkt.ts);
+                if Self::feed(conn, &seg, pkt, &self.opts.limits, &mut self.on_event, at) {
+                    self.closed_now(key, at);
                 }
                 return;
             }
@@ -223,22 +232,26 @@ impl Analyzer {
         let mut c = Connection::new(seg.src, seg.dst, self.input, pkt.number, pkt.ts);
         c.up.frame_log = (self.opts.frame_log, self.opts.previews);
         let conn = self.flows.entry(key).or_insert(c);
-        if Self::feed(conn, &seg, pkt, &self.opts.limits, &mut self.on_event) {
-            self.closed_now(key, pkt.ts);
+        let at = self.now.max(pkt.ts);
+        if Self::feed(conn, &seg, pkt, &self.opts.limits, &mut self.on_event, at) {
+            self.closed_now(key, at);
         }
     }
 
-    /// Hands a segment to its connection and calls the event callback with what it
-    /// produced; true when both sides are now done.
+    /// Hands a segment to its connection (active at clock time `at`) and calls the event
+    /// callback with what it produced; true when both sides are now done.
     fn feed(
         conn: &mut Connection,
         seg: &decode::Segment<'_>,
         pkt: &Packet<'_>,
         limits: &Limits,
         on_event: &mut Option<OnEvent>,
+        at: Timestamp,
     ) -> bool {
         let before = on_event.as_ref().map(|_| conn.event_count());
         conn.segment(seg, pkt.number, pkt.ts, limits);
+        // A packet from a clock behind the others (merged captures) still shows activity.
+        conn.active_at = conn.active_at.max(at);
         if let (Some(n), Some(f)) = (before, on_event.as_mut()) {
             if conn.is_websocket() && conn.event_count() > n {
                 for ev in conn.events_from(n) {
@@ -249,8 +262,8 @@ impl Analyzer {
         conn.closed()
     }
 
-    /// Both sides of `key` are done: report it now and keep only a tombstone, so memory
-    /// follows the connections in flight.
+    /// Both sides of `key` are done (at clock time `ts`): report it now and keep only a
+    /// tombstone, so memory follows the connections in flight.
     fn closed_now(&mut self, key: FlowKey, ts: Timestamp) {
         if self.opts.keep_closed {
             return;
@@ -261,7 +274,49 @@ impl Analyzer {
         }
     }
 
+    /// Moves the eviction clock to `ts` (rule 15). Time that goes backwards does not move
+    /// it. A step ahead larger than the idle timeout would, on its own, make every other
+    /// flow idle, so it waits for the next packet: if that one is far ahead too, the step
+    /// was real (a quiet spell) and the clock takes it, then the sweep it made due runs,
+    /// before that next packet, exactly as it would have at the step; if the next packet is
+    /// back near the clock, the step was one packet out of line (merged captures with
+    /// skewed clocks) and is dropped. The end of input confirms a step still waiting.
+    fn advance_clock(&mut self, ts: Timestamp) {
+        let idle = (self.opts.idle_timeout_s as i64).saturating_mul(1_000_000_000);
+        if let Some(step) = self.ahead.take() {
+            if ts.0 > self.now.0.saturating_add(idle) {
+                self.now = step;
+            }
+            if std::mem::take(&mut self.sweep_owed) {
+                self.maybe_sweep();
+            }
+        }
+        if self.now.0 == i64::MIN {
+            self.now = ts;
+        } else if ts.0 > self.now.0.saturating_add(idle) {
+            self.ahead = Some(ts);
+        } else if ts > self.now {
+            self.now = ts;
+        }
+    }
+
+    /// End of an input: a step ahead still waiting is confirmed (nothing came to contradict
+    /// it) and the sweep it made due runs.
+    fn settle_clock(&mut self) {
+        if let Some(step) = self.ahead.take() {
+            self.now = step;
+        }
+        if std::mem::take(&mut self.sweep_owed) {
+            self.maybe_sweep();
+        }
+    }
+
     fn maybe_sweep(&mut self) {
+        if self.ahead.is_some() {
+            // Judged at the next packet (see `advance_clock`).
+            self.sweep_owed = true;
+            return;
+        }
         let max_flows = self.max_flows();
         if self.flows.len() > max_flows
             || self.closed.len() > MAX_TOMBSTONES
@@ -293,7 +348,7 @@ impl Analyzer {
             .flows
             .iter()
             .filter(|(_, c)| {
-                let quiet = now.saturating_sub(c.last_ts.0);
+                let quiet = now.saturating_sub(c.active_at.0);
                 quiet > idle || (c.closed() && quiet > grace)
             })
             .map(|(k, _)| *k)
@@ -301,7 +356,7 @@ impl Analyzer {
         let max_flows = self.max_flows();
         if self.flows.len() - expired.len() > max_flows {
             let mut by_age: Vec<(Timestamp, FlowKey)> =
-                self.flows.iter().map(|(k, c)| (c.last_ts, *k)).collect();
+                self.flows.iter().map(|(k, c)| (c.active_at, *k)).collect();
             by_age.sort_unstable_by_key(|(t, _)| *t);
             let excess = self.flows.len() - max_flows * 9 / 10;
             expired = by_age.into_iter().take(excess).map(|(_, k)| k).collect();
@@ -332,6 +387,7 @@ impl Analyzer {
     }
 
     fn finish_all(&mut self) {
+        self.settle_clock();
         self.closed.clear();
         let mut all: Vec<Connection> = self.flows.drain().map(|(_, c)| c).collect();
         all.sort_by_key(|c| c.first_packet);

@@ -4,8 +4,12 @@
 //! In: decoded TCP segments of this connection, in capture order. Out: on `finish`, the
 //! facts the report needs (handshake, close frames, TCP endings, findings, statistics).
 //! Roles follow REASSEMBLY.md rule 3: the SYN's sender is the client; else the receiver of a
-//! SYN/ACK; else the side that sent the HTTP request. RFC 6455 §4 (handshake), RFC 9293
-//! §3.10.7 (RST acceptance is simplified here: any RST ends its direction).
+//! SYN/ACK; else the side that sent the HTTP request. Data of a direction captured before
+//! its SYN is held by its half-stream until the SYN, and at most until the other direction
+//! sends data, FIN or RST, this one resets, or a short window (32 packets, 200 ms of
+//! capture time) passes, so the order of events across the two directions is kept.
+//! RFC 6455 §4 (handshake), RFC 9293 §3.10.7 (RST acceptance is simplified here: any RST
+//! ends its direction).
 
 use crate::capture::Timestamp;
 use crate::decode::{Endpoint, Segment};
@@ -16,6 +20,13 @@ use crate::tcp::assembler::{HalfStream, Limits};
 use crate::tcp::Event;
 use crate::websocket::decoder::{Decoder, Origin};
 use crate::websocket::deflate::{self, Inflater};
+
+/// Data captured before its direction's SYN waits for it at most this many packets of the
+/// capture (reordered captures move packets by a few places)...
+const EARLY_WINDOW_PACKETS: u64 = 32;
+
+/// ... and at most this long in capture time.
+const EARLY_WINDOW_NS: i64 = 200_000_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -133,6 +144,9 @@ pub struct Connection {
     pub first_ts: Timestamp,
     pub last_packet: u64,
     pub last_ts: Timestamp,
+    /// When this connection last had a packet, by the analyzer's eviction clock (which
+    /// neither goes back nor leaps on one packet, rule 15); idleness is measured from it.
+    pub active_at: Timestamp,
     pub packets: u64,
 }
 
@@ -163,6 +177,7 @@ impl Connection {
             first_ts: ts,
             last_packet: packet,
             last_ts: ts,
+            active_at: ts,
             packets: 0,
         }
     }
@@ -238,6 +253,28 @@ impl Connection {
         let Connection { tcp, up, ends, .. } = self;
         if !tcp[s].started() && !seg.syn {
             up.partial[s] = true;
+        }
+        if seg.syn && tcp[s].started() {
+            // Data of this direction held before its SYN (a reordered capture) starts at
+            // the SYN after all; nothing of it was delivered yet if the decoder has not
+            // started.
+            if matches!(up.sides[s], App::Start) {
+                up.partial[s] = false;
+            }
+            tcp[s].release(limits, &mut |ev| up.on_event(s, ev));
+        }
+        // Stop waiting for a SYN (rule 3: never wait long) when the other direction moves
+        // on, this direction resets, or the window is over; data held in this direction
+        // is released by the next segment that follows it.
+        for (x, half) in tcp.iter_mut().enumerate() {
+            if let Some((first, first_ts)) = half.held_since() {
+                let moves = !seg.payload.is_empty() || seg.fin || seg.rst;
+                let over = packet.saturating_sub(first) > EARLY_WINDOW_PACKETS
+                    || ts.0.saturating_sub(first_ts.0) > EARLY_WINDOW_NS;
+                if (x != s && moves) || (x == s && seg.rst) || over {
+                    half.release(limits, &mut |ev| up.on_event(x, ev));
+                }
+            }
         }
         if seg.rst {
             if !tcp[s].accepts_rst(seg.seq) {

@@ -697,7 +697,8 @@ mod tests {
         let n = 3 * (MAX_LEAD + 2 * MAP_WINDOW) / 1000;
         for i in 0..n {
             let data = vec![(i % 251) as u8; 984];
-            w.packet(Timestamp::from_parts(i as i64, 0), &data, 984).unwrap();
+            w.packet(Timestamp::from_parts(i as i64, 0), &data, 984)
+                .unwrap();
         }
         let p = temp("shared.pcap", &w.into_inner());
         let map = SharedMap::open(&p, 2).unwrap();

@@ -9,6 +9,14 @@
 //! Offsets are unwrapped from 32-bit sequence numbers by a signed 32-bit difference against
 //! the delivered frontier (RFC 9293 §3.4; REASSEMBLY.md rule 2), so streams may cross the
 //! 2^32 wrap and exceed 4 GiB. First bytes win (rule 5).
+//!
+//! Before the start is known (no SYN yet), the first segments are held, not delivered: a
+//! SYN captured just after them (a reordered capture) still sets the start (scenario 10).
+//! The hold is short and bounded (rule 3: never wait for a SYN that may never come): it
+//! ends at the SYN, at a segment that continues past the held bytes, at `release` (the
+//! connection's window: the other direction moving on, an RST, a few packets or a short
+//! capture time), at a flush, or beyond [`EARLY_MAX_BYTES`] or 8 segments. Without a SYN,
+//! the stream then starts at the lowest held byte and is partial.
 
 use super::{Counters, Event};
 use crate::capture::Timestamp;
@@ -79,6 +87,24 @@ impl Tail {
     }
 }
 
+/// Bytes held, per direction, while its start is unknown (no SYN yet): a SYN captured
+/// just after them may still set the start (rule 3, scenario 10).
+pub const EARLY_MAX_BYTES: usize = 64 << 10;
+
+/// Segments held while the start is unknown.
+const EARLY_MAX_SEGMENTS: usize = 8;
+
+/// A segment seen before this direction's start was known.
+#[derive(Debug)]
+struct Early {
+    seq: u32,
+    data: Vec<u8>,
+    missing: u32,
+    fin: bool,
+    packet: u64,
+    ts: Timestamp,
+}
+
 #[derive(Debug)]
 struct Held {
     data: Vec<u8>,
@@ -106,6 +132,10 @@ pub struct HalfStream {
     recent: Tail,
     /// The first packet that carried data after the FIN.
     pub first_after_fin: Option<u64>,
+    /// Segments seen before the start was known, in capture order, held until the SYN
+    /// comes, the stream moves on past them, or the caller's window ends (`release`).
+    early: Vec<Early>,
+    early_bytes: usize,
 }
 
 impl HalfStream {
@@ -113,11 +143,68 @@ impl HalfStream {
         HalfStream::default()
     }
 
-    /// The SYN (or SYN/ACK) of this direction: data starts at `isn + 1`.
+    /// The SYN (or SYN/ACK) of this direction: data starts at `isn + 1`. Segments held
+    /// because they came before it are delivered by the next `segment` or `release`.
     pub fn syn(&mut self, isn: u32) {
         if self.base.is_none() {
             self.base = Some(isn.wrapping_add(1));
         }
+    }
+
+    /// The packet and time of the first segment held while the start is unknown, if any.
+    pub fn held_since(&self) -> Option<(u64, Timestamp)> {
+        self.early.first().map(|e| (e.packet, e.ts))
+    }
+
+    /// Stop waiting for a SYN: deliver the segments held before the start was known. If
+    /// no SYN came, the stream starts at the lowest of them and is partial (rule 3).
+    pub fn release(&mut self, limits: &Limits, out: &mut impl FnMut(Event<'_>)) {
+        if self.early.is_empty() {
+            return;
+        }
+        let early = std::mem::take(&mut self.early);
+        self.early_bytes = 0;
+        if self.base.is_none() {
+            let first = early.first().map_or(0, |e| e.seq);
+            let lowest = early
+                .iter()
+                .map(|e| e.seq.wrapping_sub(first) as i32)
+                .min()
+                .unwrap_or(0);
+            self.base = Some(first.wrapping_add(lowest as u32));
+            self.partial = true;
+        }
+        for e in early {
+            self.segment(
+                e.seq, &e.data, e.missing, e.fin, e.packet, e.ts, limits, out,
+            );
+        }
+    }
+
+    /// Whether a segment arriving before the start is known should wait for a SYN: the
+    /// first one does, and so does one that lies before or among those held (earlier bytes
+    /// arriving late); one at or past the end of the held bytes shows the stream moving on.
+    /// Held bytes stay under [`EARLY_MAX_BYTES`] and [`EARLY_MAX_SEGMENTS`].
+    fn should_hold(&self, seq: u32, payload: &[u8], limits: &Limits) -> bool {
+        // A keep-alive (one old byte) comes from an idle sender, long after its SYN.
+        if payload.len() <= 1
+            || self.early.len() >= EARLY_MAX_SEGMENTS
+            || self.early_bytes.saturating_add(payload.len())
+                > EARLY_MAX_BYTES.min(limits.max_pending_bytes)
+        {
+            return false;
+        }
+        let Some(first) = self.early.first() else {
+            return true;
+        };
+        let rel = |s: u32| i64::from(s.wrapping_sub(first.seq) as i32);
+        let held_end = self
+            .early
+            .iter()
+            .map(|e| rel(e.seq) + e.data.len() as i64 + i64::from(e.missing))
+            .max()
+            .unwrap_or(0);
+        rel(seq) < held_end
     }
 
     /// The initial sequence number this direction started from, when its SYN was seen.
@@ -169,12 +256,32 @@ impl HalfStream {
         if self.base.is_none() {
             // A keep-alive (at most one old byte) says nothing about where data starts
             // (rule 14): wait for real data.
-            if payload.len() + missing as usize <= 1 && !fin {
+            if payload.len() + missing as usize <= 1 && !fin && self.early.is_empty() {
                 return;
             }
-            // Picked up mid-stream (rule 3): start at the first byte seen.
-            self.base = Some(seq);
-            self.partial = true;
+            // The SYN may have been captured after this data (a reordered capture): hold
+            // the first segments briefly rather than fix the start on them.
+            if self.should_hold(seq, payload, limits) {
+                self.early_bytes += payload.len();
+                self.early.push(Early {
+                    seq,
+                    data: payload.to_vec(),
+                    missing,
+                    fin,
+                    packet,
+                    ts,
+                });
+                return;
+            }
+            // Picked up mid-stream (rule 3): start at the lowest byte seen.
+            self.release(limits, out);
+            if self.base.is_none() {
+                self.base = Some(seq);
+                self.partial = true;
+            }
+        } else if !self.early.is_empty() {
+            // The SYN came after held segments: they go first.
+            self.release(limits, out);
         }
         let Some(start) = self.offset_of(seq) else {
             return;
@@ -278,6 +385,12 @@ impl HalfStream {
 
     /// Deliver everything held because of `packet` (an RST), or at the end (`None`).
     pub fn flush_at(&mut self, packet: Option<u64>, out: &mut impl FnMut(Event<'_>)) {
+        // Everything is delivered below: no cap needs to force a gap on the way.
+        let unbounded = Limits {
+            max_pending_bytes: usize::MAX,
+            max_pending_ranges: usize::MAX,
+        };
+        self.release(&unbounded, out);
         while let Some((&first, _)) = self.pending.first_key_value() {
             if first > self.next {
                 self.gap(first - self.next, packet, out);
@@ -677,5 +790,78 @@ mod tests {
         }
         assert!(s_len > 1 << 32);
         assert_eq!(h.counters.gaps, 0);
+    }
+
+    #[test]
+    fn data_before_the_syn_is_held_and_released_by_it() {
+        for isn in ISNS {
+            let mut h = HalfStream::new();
+            let mut s = Sink::default();
+            let b = isn.wrapping_add(1);
+            seg(&mut h, &mut s, b.wrapping_add(3), b"def");
+            assert_eq!(s.text(), "", "held while the start is unknown");
+            assert!(h.held_since().is_some());
+            h.syn(isn);
+            h.release(&Limits::default(), &mut |e| s.push(e));
+            assert_eq!(s.text(), "", "held out of order behind the SYN's start");
+            seg(&mut h, &mut s, b, b"abc");
+            assert_eq!(s.text(), "abcdef", "isn {isn}");
+            assert!(!h.partial);
+            assert!(s.gaps.is_empty());
+        }
+    }
+
+    #[test]
+    fn midstream_segments_reordered_before_the_stream_moves_on_lose_nothing() {
+        let mut h = HalfStream::new();
+        let mut s = Sink::default();
+        seg(&mut h, &mut s, 5003, b"def");
+        seg(&mut h, &mut s, 5000, b"abc");
+        assert_eq!(s.text(), "");
+        // Past the end of what is held: no SYN is coming, start at the lowest byte.
+        seg(&mut h, &mut s, 5006, b"gh");
+        assert_eq!(s.text(), "abcdefgh");
+        assert!(h.partial);
+        assert!(s.gaps.is_empty());
+        assert_eq!(h.held_since(), None);
+    }
+
+    #[test]
+    fn held_data_is_flushed_at_the_end() {
+        let mut h = HalfStream::new();
+        let mut s = Sink::default();
+        seg(&mut h, &mut s, 77, b"only");
+        assert_eq!(s.text(), "");
+        h.flush(&mut |e| s.push(e));
+        assert_eq!(s.text(), "only");
+        assert!(h.partial);
+        assert!(s.gaps.is_empty());
+    }
+
+    #[test]
+    fn data_held_before_the_start_is_bounded() {
+        // Segments that keep going back (each before the last) are held up to the cap;
+        // then the lowest held starts the stream, and what comes before it afterwards is
+        // before the start (as for any stream picked up mid-way).
+        let mut h = HalfStream::new();
+        let mut s = Sink::default();
+        let n = EARLY_MAX_SEGMENTS as u32 + 3;
+        for i in (0..n).rev() {
+            seg(&mut h, &mut s, 1000 + i * 2, b"xy");
+            assert!(h.early.len() <= EARLY_MAX_SEGMENTS);
+        }
+        assert_eq!(s.text(), "xy".repeat(EARLY_MAX_SEGMENTS));
+        assert!(s.gaps.is_empty());
+        assert_eq!(h.counters.bytes, 2 * EARLY_MAX_SEGMENTS as u64);
+        assert_eq!(h.counters.retransmissions, 3);
+        assert!(h.partial);
+
+        // One large segment is not held at all.
+        let mut h = HalfStream::new();
+        let mut s = Sink::default();
+        let big = vec![b'b'; EARLY_MAX_BYTES + 1];
+        seg(&mut h, &mut s, 9, &big);
+        assert_eq!(s.bytes.len(), big.len());
+        assert!(h.early_bytes <= EARLY_MAX_BYTES);
     }
 }
