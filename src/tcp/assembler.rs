@@ -65,17 +65,30 @@ impl Default for Tail {
 
 impl Tail {
     fn push(&mut self, data: &[u8]) {
-        let data = &data[data.len().saturating_sub(RECENT)..];
-        let first = data.len().min(RECENT - self.end);
-        self.buf[self.end..self.end + first].copy_from_slice(&data[..first]);
-        self.buf[..data.len() - first].copy_from_slice(&data[first..]);
+        let data = data
+            .get(data.len().saturating_sub(RECENT)..)
+            .unwrap_or_default();
+        // The ring from `end` to its end, then from its start: the copy wraps at most once,
+        // and what wraps (`data.len() - back.len()` bytes) fits before `end`.
+        let (front, back) = self.buf.split_at_mut_checked(self.end).unwrap_or_default();
+        let (first, wrapped) = data
+            .split_at_checked(back.len().min(data.len()))
+            .unwrap_or_default();
+        if let Some(dst) = back.get_mut(..first.len()) {
+            dst.copy_from_slice(first);
+        }
+        if let Some(dst) = front.get_mut(..wrapped.len()) {
+            dst.copy_from_slice(wrapped);
+        }
         self.end = (self.end + data.len()) % RECENT;
         self.len = (self.len + data.len()).min(RECENT);
     }
 
-    /// Byte `i` of the tail, oldest first.
-    fn get(&self, i: usize) -> u8 {
-        self.buf[(self.end + RECENT - self.len + i) % RECENT]
+    /// The tail's bytes, oldest first.
+    fn iter(&self) -> impl Iterator<Item = &u8> {
+        let start = (self.end + RECENT - self.len) % RECENT;
+        let (before, from) = self.buf.split_at_checked(start).unwrap_or_default();
+        from.iter().chain(before).take(self.len)
     }
 }
 
@@ -309,11 +322,15 @@ impl HalfStream {
         if lo >= hi {
             return;
         }
-        let new = &payload[(lo - start) as usize..(hi - start) as usize];
-        let differs = new
+        let Some(new) = payload.get((lo - start) as usize..(hi - start) as usize) else {
+            return;
+        };
+        let differs = self
+            .recent
             .iter()
-            .enumerate()
-            .any(|(i, b)| self.recent.get((lo - tail_start) as usize + i) != *b);
+            .skip((lo - tail_start) as usize)
+            .zip(new)
+            .any(|(old, b)| old != b);
         if differs {
             self.counters.inconsistencies += 1;
         }
@@ -406,8 +423,8 @@ impl HalfStream {
             let lo = k.max(cur);
             let hi = kend.min(end);
             overlapped = true;
-            let old = &held.data[(lo - k) as usize..(hi - k) as usize];
-            let new = &data[(lo - start) as usize..(hi - start) as usize];
+            let old = held.data.get((lo - k) as usize..(hi - k) as usize);
+            let new = data.get((lo - start) as usize..(hi - start) as usize);
             if old != new {
                 self.counters.inconsistencies += 1;
             }
@@ -423,7 +440,10 @@ impl HalfStream {
             self.counters.retransmissions += 1;
         }
         for (s, e) in pieces {
-            let bytes = data[(s - start) as usize..(e - start) as usize].to_vec();
+            let Some(bytes) = data.get((s - start) as usize..(e - start) as usize) else {
+                continue;
+            };
+            let bytes = bytes.to_vec();
             self.pending_bytes += bytes.len();
             self.pending.insert(
                 s,
