@@ -153,17 +153,17 @@ fn rotated(key: [u8; 4], pos: u64) -> [u8; 4] {
         .to_be_bytes()
 }
 
-/// The rotated key twice over, to XOR eight bytes at once.
-fn mask_word(r: [u8; 4]) -> u64 {
-    let [r0, r1, r2, r3] = r;
-    u64::from_ne_bytes([r0, r1, r2, r3, r0, r1, r2, r3])
+/// The key as seen from payload byte number `pos`, twice over, to XOR eight bytes at once.
+fn mask8(key: [u8; 4], pos: u64) -> [u8; 8] {
+    let [r0, r1, r2, r3] = rotated(key, pos);
+    [r0, r1, r2, r3, r0, r1, r2, r3]
 }
 
 /// XOR `buf` with `key`, where `buf[0]` is payload byte number `pos` of its frame (§5.3).
 /// Works a 64-bit word at a time; [`unmask_bytewise`] is the reference it is tested against.
 pub fn unmask(buf: &mut [u8], key: [u8; 4], pos: u64) {
-    let rotated = rotated(key, pos);
-    let word = mask_word(rotated);
+    let mask = mask8(key, pos);
+    let word = u64::from_ne_bytes(mask);
     let mut chunks = buf.chunks_exact_mut(8);
     for chunk in &mut chunks {
         let mut bytes = [0u8; 8];
@@ -171,11 +171,8 @@ pub fn unmask(buf: &mut [u8], key: [u8; 4], pos: u64) {
         let v = u64::from_ne_bytes(bytes) ^ word;
         chunk.copy_from_slice(&v.to_ne_bytes());
     }
-    for (b, k) in chunks
-        .into_remainder()
-        .iter_mut()
-        .zip(rotated.iter().cycle())
-    {
+    // Fewer than 8 bytes remain, each at its place in `mask`.
+    for (b, k) in chunks.into_remainder().iter_mut().zip(mask) {
         *b ^= k;
     }
 }
@@ -183,8 +180,8 @@ pub fn unmask(buf: &mut [u8], key: [u8; 4], pos: u64) {
 /// Copies `src` into `dst` (same length) unmasked in one pass, a word at a time:
 /// `dst[j] = src[j] ^ key[(pos + j) % 4]`.
 pub fn unmask_into(dst: &mut [u8], src: &[u8], key: [u8; 4], pos: u64) {
-    let rotated = rotated(key, pos);
-    let word = mask_word(rotated);
+    let mask = mask8(key, pos);
+    let word = u64::from_ne_bytes(mask);
     let n = dst.len().min(src.len());
     let (dst, src) = (
         dst.get_mut(..n).unwrap_or_default(),
@@ -198,16 +195,18 @@ pub fn unmask_into(dst: &mut [u8], src: &[u8], key: [u8; 4], pos: u64) {
         dc.copy_from_slice(&(u64::from_ne_bytes(bytes) ^ word).to_ne_bytes());
     }
     let rest = d.into_remainder().iter_mut().zip(s.remainder());
-    for ((db, sb), k) in rest.zip(rotated.iter().cycle()) {
+    for ((db, sb), k) in rest.zip(mask) {
         *db = sb ^ k;
     }
 }
 
 /// Byte-at-a-time unmasking, the plain statement of §5.3.
 pub fn unmask_bytewise(buf: &mut [u8], key: [u8; 4], pos: u64) {
-    let keys = key.iter().cycle().skip((pos % 4) as usize);
-    for (b, k) in buf.iter_mut().zip(keys) {
-        *b ^= k;
+    for (j, b) in buf.iter_mut().enumerate() {
+        // 2^64 is a multiple of 4: wrapping keeps the key position right; `% 4` is always
+        // a position in the key.
+        let at = (pos.wrapping_add(j as u64) % 4) as usize;
+        *b ^= key.get(at).copied().unwrap_or(0);
     }
 }
 
