@@ -520,6 +520,26 @@ mod tests {
     const ISNS: [u32; 4] = [0, 1, u32::MAX, u32::MAX - 9];
 
     #[test]
+    fn tail_keeps_the_last_recent_bytes_across_wraps() {
+        let mut t = Tail::default();
+        let mut all: Vec<u8> = Vec::new();
+        let mut n = 0u8;
+        for size in [0, 1, 7, 100, 255, 256, 3, 250, 300, 1, 129, 128, 256, 17] {
+            let piece: Vec<u8> = (0..size)
+                .map(|_| {
+                    n = n.wrapping_add(1);
+                    n
+                })
+                .collect();
+            t.push(&piece);
+            all.extend_from_slice(&piece);
+            let want = &all[all.len().saturating_sub(RECENT)..];
+            assert_eq!(t.iter().copied().collect::<Vec<u8>>(), want, "after {size}");
+            assert_eq!(t.len, want.len());
+        }
+    }
+
+    #[test]
     fn in_order_out_of_order_and_duplicates() {
         for isn in ISNS {
             let mut h = HalfStream::new();
