@@ -28,6 +28,65 @@ const EARLY_WINDOW_PACKETS: u64 = 32;
 /// ... and at most this long in capture time.
 const EARLY_WINDOW_NS: i64 = 200_000_000;
 
+/// One direction of a connection, named by who sent it: `A` is the endpoint that sent the
+/// first packet seen, `B` the other. A typed index into [`Sides`], so that picking a side's
+/// state cannot go out of bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    A,
+    B,
+}
+
+impl Side {
+    /// Both sides, `A` first.
+    pub const BOTH: [Side; 2] = [Side::A, Side::B];
+
+    /// The opposite direction.
+    pub fn other(self) -> Side {
+        match self {
+            Side::A => Side::B,
+            Side::B => Side::A,
+        }
+    }
+}
+
+/// One value per [`Side`]; indexing by a `Side` is a `match`, it cannot fail.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sides<T> {
+    pub a: T,
+    pub b: T,
+}
+
+impl<T> Sides<T> {
+    pub const fn new(a: T, b: T) -> Sides<T> {
+        Sides { a, b }
+    }
+
+    /// Both values, `A` first.
+    pub fn iter(&self) -> std::array::IntoIter<&T, 2> {
+        [&self.a, &self.b].into_iter()
+    }
+}
+
+impl<T> std::ops::Index<Side> for Sides<T> {
+    type Output = T;
+    fn index(&self, s: Side) -> &T {
+        match s {
+            Side::A => &self.a,
+            Side::B => &self.b,
+        }
+    }
+}
+
+impl<T> std::ops::IndexMut<Side> for Sides<T> {
+    fn index_mut(&mut self, s: Side) -> &mut T {
+        match s {
+            Side::A => &mut self.a,
+            Side::B => &mut self.b,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EndKind {
@@ -119,26 +178,26 @@ enum App {
 /// Everything above TCP, kept apart from the half-streams so both can be borrowed at once.
 #[derive(Debug)]
 pub struct Upper {
-    sides: [App; 2],
-    /// Index (0/1) of the client side, once known.
-    pub client: Option<usize>,
+    sides: Sides<App>,
+    /// The client's side, once known.
+    pub client: Option<Side>,
     pub handshake: Handshake,
     pub findings: Findings,
     order: u64,
     /// This direction's start was not captured (no SYN before its first data).
-    partial: [bool; 2],
+    partial: Sides<bool>,
     /// Frames each decoder keeps for timelines, and whether with payload previews.
     pub frame_log: (usize, bool),
 }
 
 #[derive(Debug)]
 pub struct Connection {
-    /// `ep[0]` sent the first packet seen.
-    pub ep: [Endpoint; 2],
-    pub tcp: [HalfStream; 2],
-    pub isn: [Option<u32>; 2],
+    /// `ep.a` sent the first packet seen.
+    pub ep: Sides<Endpoint>,
+    pub tcp: Sides<HalfStream>,
+    pub isn: Sides<Option<u32>>,
     pub up: Upper,
-    pub ends: [Option<End>; 2],
+    pub ends: Sides<Option<End>>,
     pub input: usize,
     pub first_packet: u64,
     pub first_ts: Timestamp,
@@ -159,19 +218,19 @@ impl Connection {
         ts: Timestamp,
     ) -> Connection {
         Connection {
-            ep: [src, dst],
-            tcp: [HalfStream::new(), HalfStream::new()],
-            isn: [None, None],
+            ep: Sides::new(src, dst),
+            tcp: Sides::default(),
+            isn: Sides::default(),
             up: Upper {
-                sides: [App::Start, App::Start],
+                sides: Sides::new(App::Start, App::Start),
                 client: None,
                 handshake: Handshake::default(),
                 findings: Findings::default(),
                 order: 0,
-                partial: [false, false],
+                partial: Sides::default(),
                 frame_log: (0, false),
             },
-            ends: [None, None],
+            ends: Sides::default(),
             input,
             first_packet: packet,
             first_ts: ts,
@@ -182,21 +241,29 @@ impl Connection {
         }
     }
 
-    /// Which side (0/1) a segment from `src` belongs to.
-    pub fn side_of(&self, src: Endpoint) -> usize {
-        usize::from(src != self.ep[0])
+    /// Which side a segment from `src` belongs to.
+    pub fn side_of(&self, src: Endpoint) -> Side {
+        if src == self.ep.a {
+            Side::A
+        } else {
+            Side::B
+        }
     }
 
-    /// The role of side `s`, falling back to "the higher port is the client's ephemeral one".
-    pub fn role(&self, s: usize) -> Role {
-        let client = self.up.client.unwrap_or_else(|| {
-            if self.ep[0].port >= self.ep[1].port {
-                0
+    /// The client's side, falling back to "the higher port is the client's ephemeral one".
+    pub fn client_side(&self) -> Side {
+        self.up
+            .client
+            .unwrap_or(if self.ep.a.port >= self.ep.b.port {
+                Side::A
             } else {
-                1
-            }
-        });
-        if s == client {
+                Side::B
+            })
+    }
+
+    /// The role of side `s` (see [`Connection::client_side`]).
+    pub fn role(&self, s: Side) -> Role {
+        if s == self.client_side() {
             Role::Client
         } else {
             Role::Server
@@ -227,7 +294,7 @@ impl Connection {
     }
 
     /// A SYN that starts a new connection on this 4-tuple (port reuse, rule 13).
-    pub fn is_reuse(&self, s: usize, seg: &Segment<'_>) -> bool {
+    pub fn is_reuse(&self, s: Side, seg: &Segment<'_>) -> bool {
         seg.syn && !seg.ack_flag && self.isn[s].is_some_and(|isn| isn != seg.seq)
     }
 
@@ -240,7 +307,7 @@ impl Connection {
         }
         if seg.syn {
             if self.up.client.is_none() {
-                self.up.client = Some(if seg.ack_flag { 1 - s } else { s });
+                self.up.client = Some(if seg.ack_flag { s.other() } else { s });
             }
             if self.isn[s].is_none() {
                 self.isn[s] = Some(seg.seq);
@@ -266,7 +333,8 @@ impl Connection {
         // Stop waiting for a SYN (rule 3: never wait long) when the other direction moves
         // on, this direction resets, or the window is over; data held in this direction
         // is released by the next segment that follows it.
-        for (x, half) in tcp.iter_mut().enumerate() {
+        for x in Side::BOTH {
+            let half = &mut tcp[x];
             if let Some((first, first_ts)) = half.held_since() {
                 let moves = !seg.payload.is_empty() || seg.fin || seg.rst;
                 let over = packet.saturating_sub(first) > EARLY_WINDOW_PACKETS
@@ -296,8 +364,9 @@ impl Connection {
             return;
         }
         if seg.ack_flag {
-            tcp[1 - s].peer_ack(seg.ack, packet, &mut |ev| up.on_event(1 - s, ev));
-            Self::note_fin(1 - s, &tcp[1 - s], &mut ends[1 - s], up, packet, ts);
+            let o = s.other();
+            tcp[o].peer_ack(seg.ack, packet, &mut |ev| up.on_event(o, ev));
+            Self::note_fin(o, &tcp[o], &mut ends[o], up, packet, ts);
         }
         if !seg.syn || !seg.payload.is_empty() {
             let data_seq = if seg.syn {
@@ -328,7 +397,7 @@ impl Connection {
     }
 
     fn note_fin(
-        s: usize,
+        s: Side,
         tcp: &HalfStream,
         end: &mut Option<End>,
         up: &mut Upper,
@@ -357,7 +426,7 @@ impl Connection {
             last_ts,
             ..
         } = self;
-        for s in 0..2 {
+        for s in Side::BOTH {
             tcp[s].flush(&mut |ev| up.on_event(s, ev));
             Self::note_fin(s, &tcp[s], &mut ends[s], up, *last_packet, *last_ts);
             let c = tcp[s].counters;
@@ -383,7 +452,8 @@ impl Connection {
 
     /// How many close frames and TCP endings this connection has had.
     pub fn event_count(&self) -> usize {
-        let closes: usize = (0..2)
+        let closes: usize = Side::BOTH
+            .into_iter()
             .filter_map(|s| self.decoder(s))
             .map(|d| d.closes.len())
             .sum();
@@ -392,9 +462,9 @@ impl Connection {
 
     /// The close frames and TCP endings after the first `n`, in delivery order.
     pub fn events_from(&self, n: usize) -> Vec<CloseEvent> {
-        let client_side = (0..2).find(|&s| self.role(s) == Role::Client).unwrap_or(0);
+        let client_side = self.client_side();
         let mut all: Vec<(u64, Timestamp, u64, Role, EventWhat)> = Vec::new();
-        for s in 0..2 {
+        for s in Side::BOTH {
             if let Some(d) = self.decoder(s) {
                 for c in &d.closes {
                     all.push((
@@ -431,7 +501,7 @@ impl Connection {
                     ts,
                     packet,
                     client: self.ep[client_side],
-                    server: self.ep[1 - client_side],
+                    server: self.ep[client_side.other()],
                     path: self.up.handshake.path.clone(),
                     from,
                     what,
@@ -443,7 +513,7 @@ impl Connection {
     }
 
     /// The decoder of side `s`, if that side became a WebSocket stream.
-    pub fn decoder(&self, s: usize) -> Option<&Decoder> {
+    pub fn decoder(&self, s: Side) -> Option<&Decoder> {
         match &self.up.sides[s] {
             App::Ws(d) => Some(d),
             _ => None,
@@ -459,7 +529,7 @@ fn new_decoder(frame_log: (usize, bool), role: Role, deflate: bool) -> Box<Decod
 }
 
 impl Upper {
-    fn role(&self, s: usize) -> Role {
+    fn role(&self, s: Side) -> Role {
         if self.client == Some(s) {
             Role::Client
         } else {
@@ -467,7 +537,7 @@ impl Upper {
         }
     }
 
-    fn on_event(&mut self, s: usize, ev: Event<'_>) {
+    fn on_event(&mut self, s: Side, ev: Event<'_>) {
         self.order += 1;
         if let Event::Gap {
             offset,
@@ -495,7 +565,7 @@ impl Upper {
                 }
                 Event::Data { bytes, .. } if http::looks_like_response(bytes) => {
                     if self.client.is_none() {
-                        self.client = Some(1 - s);
+                        self.client = Some(s.other());
                     }
                     App::Http(Vec::new())
                 }
@@ -526,7 +596,7 @@ impl Upper {
     }
 
     /// Side `s` ended TCP (`how`) in the middle of a frame or fragmented message: say so.
-    fn cut_mid_message(&mut self, s: usize, how: &str, packet: u64) {
+    fn cut_mid_message(&mut self, s: Side, how: &str, packet: u64) {
         if let App::Ws(d) = &self.sides[s] {
             if d.mid_message() {
                 let from = d.from();
@@ -541,7 +611,7 @@ impl Upper {
     }
 
     /// Mid-stream: does this segment start with a WebSocket frame? Roles come from masking.
-    fn probe(&mut self, s: usize, ev: Event<'_>, tries: u32) {
+    fn probe(&mut self, s: Side, ev: Event<'_>, tries: u32) {
         /// Segments examined before a direction is given up as not WebSocket.
         const MAX_TRIES: u32 = 64;
         let Event::Data {
@@ -558,7 +628,7 @@ impl Upper {
         match role {
             Some(r) if consistent(r) => {
                 if self.client.is_none() {
-                    self.client = Some(if r == Role::Client { s } else { 1 - s });
+                    self.client = Some(if r == Role::Client { s } else { s.other() });
                 }
                 if !self.findings.has(Kind::HandshakeNotCaptured) {
                     self.findings.push(
@@ -587,7 +657,7 @@ impl Upper {
     }
 
     /// Try to complete the request or response buffered for side `s`.
-    fn http(&mut self, s: usize, buf: Vec<u8>, packet: u64, ts: Timestamp) {
+    fn http(&mut self, s: Side, buf: Vec<u8>, packet: u64, ts: Timestamp) {
         let at = Origin {
             packet,
             ts,
@@ -621,7 +691,7 @@ impl Upper {
                         hs.deflate_params =
                             hs.extensions.as_deref().and_then(deflate::parse_params);
                         let params = hs.deflate_params;
-                        if let Some(App::Ws(other)) = self.sides.get_mut(1 - s) {
+                        if let App::Ws(other) = &mut self.sides[s.other()] {
                             other.deflate = deflate;
                             if let Some(p) = params {
                                 other.set_inflater(Inflater::new(
@@ -637,7 +707,7 @@ impl Upper {
                                 deflate::DEFAULT_CAP,
                             ));
                         }
-                        dec.data(&buf[n..], at, &mut self.findings);
+                        dec.data(buf.get(n..).unwrap_or_default(), at, &mut self.findings);
                         self.sides[s] = App::Ws(dec);
                         if hs.accept_valid() == Some(false) {
                             self.findings.push(
@@ -660,7 +730,7 @@ impl Upper {
                                 ),
                             );
                         }
-                        self.sides = [App::Off, App::Off];
+                        self.sides = Sides::new(App::Off, App::Off);
                     }
                 }
             }
@@ -695,12 +765,12 @@ impl Upper {
                             deflate::DEFAULT_CAP,
                         ));
                     }
-                    dec.data(&buf[n..], at, &mut self.findings);
+                    dec.data(buf.get(n..).unwrap_or_default(), at, &mut self.findings);
                     self.sides[s] = App::Ws(dec);
                 }
                 Parsed::Done(..) => {
                     // Plain HTTP: not a WebSocket, nothing more to decode on either side.
-                    self.sides = [App::Off, App::Off];
+                    self.sides = Sides::new(App::Off, App::Off);
                 }
             }
         }

@@ -176,21 +176,16 @@ fn lax<'a>(pkt: &Packet<'a>) -> Result<Segment<'a>, Skip> {
         LinkType::ETHERNET => LaxSlicedPacket::from_ethernet(data).map_err(|_| Skip::Malformed)?,
         LinkType::LINUX_SLL => {
             // 16-byte header, protocol (an EtherType for IP) in the last two bytes.
-            let proto = data.get(14..16).ok_or(Skip::Malformed)?;
+            let proto = data.get(14..16).and_then(|p| p.try_into().ok());
+            let proto: [u8; 2] = proto.ok_or(Skip::Malformed)?;
             let payload = data.get(16..).ok_or(Skip::Malformed)?;
-            LaxSlicedPacket::from_ether_type(
-                EtherType(u16::from_be_bytes([proto[0], proto[1]])),
-                payload,
-            )
+            LaxSlicedPacket::from_ether_type(EtherType(u16::from_be_bytes(proto)), payload)
         }
         LinkType::LINUX_SLL2 => {
             // 20-byte header, protocol in the first two bytes.
-            let proto = data.get(0..2).ok_or(Skip::Malformed)?;
+            let proto = data.first_chunk::<2>().ok_or(Skip::Malformed)?;
             let payload = data.get(20..).ok_or(Skip::Malformed)?;
-            LaxSlicedPacket::from_ether_type(
-                EtherType(u16::from_be_bytes([proto[0], proto[1]])),
-                payload,
-            )
+            LaxSlicedPacket::from_ether_type(EtherType(u16::from_be_bytes(*proto)), payload)
         }
         LinkType::NULL | LinkType::LOOP => {
             // 4-byte address family (host order for NULL, network order for LOOP); the IP

@@ -266,17 +266,17 @@ pub fn looks_like_request(b: &[u8]) -> bool {
         b"CONNECT ",
         b"TRACE ",
     ];
-    METHODS.iter().any(|m| {
-        let n = m.len().min(b.len());
-        n > 0 && b[..n] == m[..n]
-    })
+    METHODS.iter().any(|m| agrees(b, m))
 }
 
 /// Does this look like the start of an HTTP response?
 pub fn looks_like_response(b: &[u8]) -> bool {
-    let m = b"HTTP/";
-    let n = m.len().min(b.len());
-    n > 0 && b[..n] == m[..n]
+    agrees(b, b"HTTP/")
+}
+
+/// `b` is not empty and, as far as both go, equals `m`: one is a prefix of the other.
+fn agrees(b: &[u8], m: &[u8]) -> bool {
+    !b.is_empty() && (b.starts_with(m) || m.starts_with(b))
 }
 
 #[cfg(test)]

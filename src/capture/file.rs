@@ -265,7 +265,7 @@ pub fn read_counted(
                             number,
                             ts: Timestamp::from_parts(i64::from(b.ts_sec), frac),
                             link,
-                            data: &b.data[..caplen],
+                            data: b.data.get(..caplen).unwrap_or(b.data),
                             orig_len: b.origlen.max(caplen as u32),
                         });
                     }
@@ -304,7 +304,7 @@ pub fn read_counted(
                                     number,
                                     ts,
                                     link: iface.link,
-                                    data: &epb.data[..caplen],
+                                    data: epb.data.get(..caplen).unwrap_or(epb.data),
                                     orig_len: epb.origlen.max(caplen as u32),
                                 });
                             }
@@ -319,7 +319,7 @@ pub fn read_counted(
                                         number,
                                         ts: Timestamp(0),
                                         link: iface.link,
-                                        data: &spb.data[..caplen],
+                                        data: spb.data.get(..caplen).unwrap_or(spb.data),
                                         orig_len: spb.origlen.max(caplen as u32),
                                     });
                                 }
@@ -641,7 +641,10 @@ fn starts_like_a_capture(path: &Path) -> bool {
     let n = File::open(path)
         .and_then(|mut f| f.read(&mut head))
         .unwrap_or(0);
-    n > 0 && MAGICS.iter().any(|m| m[..n] == head[..n])
+    n > 0
+        && MAGICS
+            .iter()
+            .any(|m| m.get(..n).is_some_and(|m| Some(m) == head.get(..n)))
 }
 
 fn header_error(path: &Path, e: PcapError<&[u8]>) -> Error {
@@ -663,7 +666,7 @@ fn header_error(path: &Path, e: PcapError<&[u8]>) -> Error {
             let n = File::open(&path)
                 .and_then(|mut f| f.read(&mut head))
                 .unwrap_or(0);
-            let bytes = &head[..n];
+            let bytes = head.get(..n).unwrap_or(&head);
             let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
             let text: String = bytes
                 .iter()

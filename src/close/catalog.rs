@@ -75,6 +75,19 @@ const UNREGISTERED_CAUSES: &str = "A framework or hosted service using its own c
 const UNREGISTERED_FIX: &str = "Identify the sending library or service (from the Server or User-Agent header in the handshake, or the negotiated subprotocol) and look the code up in its documentation. If the code is yours, register it with IANA or move it into 4000-4999.";
 const UNREGISTERED_REFERENCE: &str = "RFC 6455 §7.4.2; IANA registry";
 
+/// The last row (5000-65535): also what [`lookup`] falls back to.
+const OUT_OF_RANGE: Entry = Entry {
+    first: 5000,
+    last: 65535,
+    name: "Out of Range",
+    kind: Kind::Invalid,
+    on_wire: OnWire::Invalid,
+    meaning: "RFC 6455 defines no range above 4999, so these values mean nothing and are not valid in a close frame, even though the two-byte field can hold them.",
+    causes: "Most often a byte-order bug: a sender that writes the code little-endian turns 1000 into 59395 and 1001 into 59651. Other sources are an application error number pushed past 4999, or a capture parser reading the wrong two bytes as the status.",
+    fix: "Swap the two status bytes by hand: if that gives a sensible code, fix the sender to write network (big-endian) byte order. Otherwise change the application to use a code in 4000-4999. Receivers that follow RFC 6455 fail the connection on these values, usually answering 1002.",
+    reference: "RFC 6455 §7.4.2",
+};
+
 /// All rows, ordered by `first`, non-overlapping, together covering 0..=65535 with no hole.
 pub static ENTRIES: &[Entry] = &[
     Entry {
@@ -352,17 +365,7 @@ pub static ENTRIES: &[Entry] = &[
         fix: "Look the code up in the documentation of the subprotocol named in the handshake (Sec-WebSocket-Protocol) or of the service you connect to, and read the reason text. If you design your own codes, document them and keep their meanings stable across versions.",
         reference: "RFC 6455 §7.4.2",
     },
-    Entry {
-        first: 5000,
-        last: 65535,
-        name: "Out of Range",
-        kind: Kind::Invalid,
-        on_wire: OnWire::Invalid,
-        meaning: "RFC 6455 defines no range above 4999, so these values mean nothing and are not valid in a close frame, even though the two-byte field can hold them.",
-        causes: "Most often a byte-order bug: a sender that writes the code little-endian turns 1000 into 59395 and 1001 into 59651. Other sources are an application error number pushed past 4999, or a capture parser reading the wrong two bytes as the status.",
-        fix: "Swap the two status bytes by hand: if that gives a sensible code, fix the sender to write network (big-endian) byte order. Otherwise change the application to use a code in 4000-4999. Receivers that follow RFC 6455 fail the connection on these values, usually answering 1002.",
-        reference: "RFC 6455 §7.4.2",
-    },
+    OUT_OF_RANGE,
 ];
 
 /// The row for `code`: its own row if it has one, else the range row that covers it. Never fails.
@@ -370,7 +373,7 @@ pub fn lookup(code: u16) -> &'static Entry {
     // ENTRIES is sorted and covers 0..=65535, so the first row whose `last`
     // is not below `code` always exists and contains it.
     let idx = ENTRIES.partition_point(|e| e.last < code);
-    &ENTRIES[idx]
+    ENTRIES.get(idx).unwrap_or(&OUT_OF_RANGE)
 }
 
 /// A comparison of two codes that users often confuse.

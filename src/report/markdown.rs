@@ -210,7 +210,9 @@ fn connection(o: &mut String, c: &ConnectionReport) {
         let shown: &[_] = if c.timeline.is_some() {
             frames
         } else {
-            &frames[frames.len().saturating_sub(AROUND_CLOSE)..]
+            frames
+                .get(frames.len().saturating_sub(AROUND_CLOSE)..)
+                .unwrap_or(frames)
         };
         let title = if c.timeline.is_some() {
             "Timeline"

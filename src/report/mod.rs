@@ -20,7 +20,7 @@ use crate::capture::Timestamp;
 use crate::close::catalog;
 use crate::close::diagnosis::{self, Status, TcpEnd};
 use crate::close::CloseFrame;
-use crate::connection::{Connection, EndKind};
+use crate::connection::{Connection, EndKind, Side};
 use crate::decode::Endpoint;
 use crate::finding::Finding;
 use crate::flow::Role;
@@ -184,14 +184,16 @@ impl Latest for Option<(u64, Timestamp)> {
 impl ConnectionReport {
     /// Builds the report of a finished connection (`finish` already called).
     pub fn from_connection(c: &Connection, id: u64) -> ConnectionReport {
-        let client_side = (0..2).find(|&s| c.role(s) == Role::Client).unwrap_or(0);
-        let server_side = 1 - client_side;
-        let mut closes: Vec<&CloseFrame> = (0..2)
+        let client_side = c.client_side();
+        let server_side = client_side.other();
+        let mut closes: Vec<&CloseFrame> = Side::BOTH
+            .into_iter()
             .filter_map(|s| c.decoder(s))
             .flat_map(|d| d.closes.iter())
             .collect();
         closes.sort_by_key(|f| f.order);
-        let mut ends: Vec<TcpEnd> = (0..2)
+        let mut ends: Vec<TcpEnd> = Side::BOTH
+            .into_iter()
             .filter_map(|s| {
                 c.ends[s].map(|e| TcpEnd {
                     by: c.role(s),
@@ -204,11 +206,11 @@ impl ConnectionReport {
         ends.sort_by_key(|e| e.order);
         let hs = &c.up.handshake;
         let upgraded = hs.status == Some(101) || c.decoder(server_side).is_some();
-        let missing = (0..2).any(|s| {
+        let missing = Side::BOTH.into_iter().any(|s| {
             c.tcp[s].counters.gaps > 0 || c.decoder(s).is_some_and(|d| d.out_of_sync.is_some())
         });
         let mut status = diagnosis::status(&closes, &ends, hs.status, upgraded, missing);
-        let stats = |s: usize| c.decoder(s).map(|d| d.stats).unwrap_or_default();
+        let stats = |s: Side| c.decoder(s).map(|d| d.stats).unwrap_or_default();
         let (cs, ss) = (stats(client_side), stats(server_side));
         let latest = |a: Option<(u64, Timestamp)>, b: Option<(u64, Timestamp)>| a.max_by_key_ts(b);
         let last_frame = latest(cs.last_frame, ss.last_frame);
@@ -314,14 +316,16 @@ impl ConnectionReport {
             },
             timeline: None,
             recent_frames: {
-                let mut v: Vec<FrameRecord> = (0..2)
+                let mut v: Vec<FrameRecord> = Side::BOTH
+                    .into_iter()
                     .filter_map(|s| c.decoder(s))
                     .flat_map(|d| d.log.iter().cloned())
                     .collect();
                 v.sort_by_key(|f| (f.order, f.packet));
                 v
             },
-            frames_not_logged: (0..2)
+            frames_not_logged: Side::BOTH
+                .into_iter()
                 .filter_map(|s| c.decoder(s))
                 .map(|d| d.log_dropped)
                 .sum(),

@@ -73,17 +73,30 @@ impl Default for Tail {
 
 impl Tail {
     fn push(&mut self, data: &[u8]) {
-        let data = &data[data.len().saturating_sub(RECENT)..];
-        let first = data.len().min(RECENT - self.end);
-        self.buf[self.end..self.end + first].copy_from_slice(&data[..first]);
-        self.buf[..data.len() - first].copy_from_slice(&data[first..]);
+        let data = data
+            .get(data.len().saturating_sub(RECENT)..)
+            .unwrap_or_default();
+        // The ring from `end` to its end, then from its start: the copy wraps at most once,
+        // and what wraps (`data.len() - back.len()` bytes) fits before `end`.
+        let (front, back) = self.buf.split_at_mut_checked(self.end).unwrap_or_default();
+        let (first, wrapped) = data
+            .split_at_checked(back.len().min(data.len()))
+            .unwrap_or_default();
+        if let Some(dst) = back.get_mut(..first.len()) {
+            dst.copy_from_slice(first);
+        }
+        if let Some(dst) = front.get_mut(..wrapped.len()) {
+            dst.copy_from_slice(wrapped);
+        }
         self.end = (self.end + data.len()) % RECENT;
         self.len = (self.len + data.len()).min(RECENT);
     }
 
-    /// Byte `i` of the tail, oldest first.
-    fn get(&self, i: usize) -> u8 {
-        self.buf[(self.end + RECENT - self.len + i) % RECENT]
+    /// The tail's bytes, oldest first.
+    fn iter(&self) -> impl Iterator<Item = &u8> {
+        let start = (self.end + RECENT - self.len) % RECENT;
+        let (before, from) = self.buf.split_at_checked(start).unwrap_or_default();
+        from.iter().chain(before).take(self.len)
     }
 }
 
@@ -422,11 +435,15 @@ impl HalfStream {
         if lo >= hi {
             return;
         }
-        let new = &payload[(lo - start) as usize..(hi - start) as usize];
-        let differs = new
+        let Some(new) = payload.get((lo - start) as usize..(hi - start) as usize) else {
+            return;
+        };
+        let differs = self
+            .recent
             .iter()
-            .enumerate()
-            .any(|(i, b)| self.recent.get((lo - tail_start) as usize + i) != *b);
+            .skip((lo - tail_start) as usize)
+            .zip(new)
+            .any(|(old, b)| old != b);
         if differs {
             self.counters.inconsistencies += 1;
         }
@@ -519,8 +536,8 @@ impl HalfStream {
             let lo = k.max(cur);
             let hi = kend.min(end);
             overlapped = true;
-            let old = &held.data[(lo - k) as usize..(hi - k) as usize];
-            let new = &data[(lo - start) as usize..(hi - start) as usize];
+            let old = held.data.get((lo - k) as usize..(hi - k) as usize);
+            let new = data.get((lo - start) as usize..(hi - start) as usize);
             if old != new {
                 self.counters.inconsistencies += 1;
             }
@@ -536,7 +553,10 @@ impl HalfStream {
             self.counters.retransmissions += 1;
         }
         for (s, e) in pieces {
-            let bytes = data[(s - start) as usize..(e - start) as usize].to_vec();
+            let Some(bytes) = data.get((s - start) as usize..(e - start) as usize) else {
+                continue;
+            };
+            let bytes = bytes.to_vec();
             self.pending_bytes += bytes.len();
             self.pending.insert(
                 s,
@@ -611,6 +631,26 @@ mod tests {
     }
 
     const ISNS: [u32; 4] = [0, 1, u32::MAX, u32::MAX - 9];
+
+    #[test]
+    fn tail_keeps_the_last_recent_bytes_across_wraps() {
+        let mut t = Tail::default();
+        let mut all: Vec<u8> = Vec::new();
+        let mut n = 0u8;
+        for size in [0, 1, 7, 100, 255, 256, 3, 250, 300, 1, 129, 128, 256, 17] {
+            let piece: Vec<u8> = (0..size)
+                .map(|_| {
+                    n = n.wrapping_add(1);
+                    n
+                })
+                .collect();
+            t.push(&piece);
+            all.extend_from_slice(&piece);
+            let want = &all[all.len().saturating_sub(RECENT)..];
+            assert_eq!(t.iter().copied().collect::<Vec<u8>>(), want, "after {size}");
+            assert_eq!(t.len, want.len());
+        }
+    }
 
     #[test]
     fn in_order_out_of_order_and_duplicates() {

@@ -270,14 +270,19 @@ impl Decoder {
                         Err(_) => None,
                     }
                 } else {
+                    // Top up the saved start of the header from this chunk.
                     let old = self.hdr_len;
-                    let take = (MAX_HEADER_LEN - old).min(b.len());
-                    self.hdr[old..old + take].copy_from_slice(&b[..take]);
-                    match parse_header(&self.hdr[..old + take]) {
-                        Ok((_, h)) => Some((h, h.header_len - old)),
+                    let free = self.hdr.get_mut(old..).unwrap_or_default();
+                    let (more, after) = b.split_at_checked(free.len()).unwrap_or((b, &[]));
+                    if let Some(dst) = free.get_mut(..more.len()) {
+                        dst.copy_from_slice(more);
+                    }
+                    let have = old + more.len();
+                    match parse_header(self.hdr.get(..have).unwrap_or_default()) {
+                        Ok((_, h)) => Some((h, h.header_len.saturating_sub(old))),
                         Err(_) => {
-                            self.hdr_len = old + take;
-                            b = &b[take..];
+                            self.hdr_len = have;
+                            b = after;
                             continue;
                         }
                     }
@@ -285,13 +290,17 @@ impl Decoder {
                 match parsed {
                     Some((h, used)) => {
                         self.hdr_len = 0;
-                        b = &b[used..];
+                        b = b.get(used..).unwrap_or_default();
                         self.start_frame(h, at, findings);
                     }
                     None => {
-                        // Incomplete: keep the start of the header for the next chunk.
-                        self.hdr[..b.len()].copy_from_slice(b);
-                        self.hdr_len = b.len();
+                        // Incomplete (so shorter than the longest header): keep the start of
+                        // the header for the next chunk.
+                        let n = b.len().min(MAX_HEADER_LEN);
+                        if let (Some(dst), Some(src)) = (self.hdr.get_mut(..n), b.get(..n)) {
+                            dst.copy_from_slice(src);
+                        }
+                        self.hdr_len = n;
                         return;
                     }
                 }
@@ -534,11 +543,11 @@ impl Decoder {
                 return;
             }
             let room = MAX_CONTROL_KEEP.saturating_sub(f.control.len());
-            let keep = &chunk[..chunk.len().min(room)];
+            let keep = chunk.get(..room).unwrap_or(chunk);
             let at_len = f.control.len();
             f.control.extend_from_slice(keep);
-            if let Some(key) = f.h.mask {
-                unmask(&mut f.control[at_len..], key, start);
+            if let (Some(key), Some(new)) = (f.h.mask, f.control.get_mut(at_len..)) {
+                unmask(new, key, start);
             }
             return;
         }
@@ -546,11 +555,12 @@ impl Decoder {
             return;
         }
         if self.log_previews && f.preview.len() < PREVIEW_BYTES {
-            let n = (PREVIEW_BYTES - f.preview.len()).min(chunk.len());
+            let room = PREVIEW_BYTES - f.preview.len();
             let at_len = f.preview.len();
-            f.preview.extend_from_slice(&chunk[..n]);
-            if let Some(key) = f.h.mask {
-                unmask(&mut f.preview[at_len..], key, start);
+            f.preview
+                .extend_from_slice(chunk.get(..room).unwrap_or(chunk));
+            if let (Some(key), Some(new)) = (f.h.mask, f.preview.get_mut(at_len..)) {
+                unmask(new, key, start);
             }
         }
         let Some(m) = self.msg.as_mut() else {
@@ -566,7 +576,8 @@ impl Decoder {
             for (i, piece) in chunk.chunks(UNMASK_CHUNK).enumerate() {
                 let data: &[u8] = match f.h.mask {
                     Some(key) => {
-                        let b = &mut buf[..piece.len()];
+                        // Pieces are at most `UNMASK_CHUNK` long: the scratch holds each.
+                        let b = buf.get_mut(..piece.len()).unwrap_or_default();
                         unmask_into(b, piece, key, start + (i * UNMASK_CHUNK) as u64);
                         b
                     }

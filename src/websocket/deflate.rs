@@ -132,7 +132,7 @@ impl Inflater {
                 if self.produced > self.cap {
                     return Err(InflateError::TooLarge { cap: self.cap });
                 }
-                sink(&out[..made]);
+                sink(out.get(..made).unwrap_or(out));
             }
             let status = result.map_err(|e| InflateError::Corrupt(e.to_string()))?;
             if status == Status::StreamEnd {

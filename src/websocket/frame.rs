@@ -7,8 +7,7 @@
 //! length with the top bit set) is kept in the header for the decoder to judge, because
 //! the decoder knows what was negotiated and who sent the frame.
 
-use nom::bytes::streaming::take;
-use nom::number::streaming::{be_u16, be_u64, be_u8};
+use nom::number::streaming::{be_u16, be_u32, be_u64, be_u8};
 use nom::IResult;
 use std::fmt;
 
@@ -128,8 +127,8 @@ pub fn parse_header(input: &[u8]) -> IResult<&[u8], FrameHeader> {
         n => (i, (u64::from(n), LenEncoding::Short)),
     };
     let (i, mask) = if b1 & 0x80 != 0 {
-        let (i, key) = take(4usize)(i)?;
-        (i, Some([key[0], key[1], key[2], key[3]]))
+        let (i, key) = be_u32(i)?;
+        (i, Some(key.to_be_bytes()))
     } else {
         (i, None)
     };
@@ -145,18 +144,26 @@ pub fn parse_header(input: &[u8]) -> IResult<&[u8], FrameHeader> {
     Ok((i, header))
 }
 
+/// The key as seen from payload byte number `pos`: `rotated[j] == key[(pos + j) % 4]`.
+fn rotated(key: [u8; 4], pos: u64) -> [u8; 4] {
+    // Big-endian, byte `k` of the key sits `k` bytes from the top: rotating left by
+    // `pos % 4` bytes brings byte `pos % 4` to the front.
+    u32::from_be_bytes(key)
+        .rotate_left(8 * (pos % 4) as u32)
+        .to_be_bytes()
+}
+
+/// The key as seen from payload byte number `pos`, twice over, to XOR eight bytes at once.
+fn mask8(key: [u8; 4], pos: u64) -> [u8; 8] {
+    let [r0, r1, r2, r3] = rotated(key, pos);
+    [r0, r1, r2, r3, r0, r1, r2, r3]
+}
+
 /// XOR `buf` with `key`, where `buf[0]` is payload byte number `pos` of its frame (§5.3).
 /// Works a 64-bit word at a time; [`unmask_bytewise`] is the reference it is tested against.
 pub fn unmask(buf: &mut [u8], key: [u8; 4], pos: u64) {
-    let shift = (pos % 4) as usize;
-    let mut rotated = [0u8; 4];
-    for (j, r) in rotated.iter_mut().enumerate() {
-        *r = key[(j + shift) % 4];
-    }
-    let word = u64::from_ne_bytes([
-        rotated[0], rotated[1], rotated[2], rotated[3], rotated[0], rotated[1], rotated[2],
-        rotated[3],
-    ]);
+    let mask = mask8(key, pos);
+    let word = u64::from_ne_bytes(mask);
     let mut chunks = buf.chunks_exact_mut(8);
     for chunk in &mut chunks {
         let mut bytes = [0u8; 8];
@@ -164,25 +171,22 @@ pub fn unmask(buf: &mut [u8], key: [u8; 4], pos: u64) {
         let v = u64::from_ne_bytes(bytes) ^ word;
         chunk.copy_from_slice(&v.to_ne_bytes());
     }
-    for (j, b) in chunks.into_remainder().iter_mut().enumerate() {
-        *b ^= rotated[j % 4];
+    // Fewer than 8 bytes remain, each at its place in `mask`.
+    for (b, k) in chunks.into_remainder().iter_mut().zip(mask) {
+        *b ^= k;
     }
 }
 
 /// Copies `src` into `dst` (same length) unmasked in one pass, a word at a time:
 /// `dst[j] = src[j] ^ key[(pos + j) % 4]`.
 pub fn unmask_into(dst: &mut [u8], src: &[u8], key: [u8; 4], pos: u64) {
-    let shift = (pos % 4) as usize;
-    let mut rotated = [0u8; 4];
-    for (j, r) in rotated.iter_mut().enumerate() {
-        *r = key[(j + shift) % 4];
-    }
-    let word = u64::from_ne_bytes([
-        rotated[0], rotated[1], rotated[2], rotated[3], rotated[0], rotated[1], rotated[2],
-        rotated[3],
-    ]);
+    let mask = mask8(key, pos);
+    let word = u64::from_ne_bytes(mask);
     let n = dst.len().min(src.len());
-    let (dst, src) = (&mut dst[..n], &src[..n]);
+    let (dst, src) = (
+        dst.get_mut(..n).unwrap_or_default(),
+        src.get(..n).unwrap_or_default(),
+    );
     let mut d = dst.chunks_exact_mut(8);
     let mut s = src.chunks_exact(8);
     for (dc, sc) in (&mut d).zip(&mut s) {
@@ -190,16 +194,19 @@ pub fn unmask_into(dst: &mut [u8], src: &[u8], key: [u8; 4], pos: u64) {
         bytes.copy_from_slice(sc);
         dc.copy_from_slice(&(u64::from_ne_bytes(bytes) ^ word).to_ne_bytes());
     }
-    for (j, (db, sb)) in d.into_remainder().iter_mut().zip(s.remainder()).enumerate() {
-        *db = sb ^ rotated[j % 4];
+    let rest = d.into_remainder().iter_mut().zip(s.remainder());
+    for ((db, sb), k) in rest.zip(mask) {
+        *db = sb ^ k;
     }
 }
 
 /// Byte-at-a-time unmasking, the plain statement of §5.3.
 pub fn unmask_bytewise(buf: &mut [u8], key: [u8; 4], pos: u64) {
     for (j, b) in buf.iter_mut().enumerate() {
-        // 2^64 is a multiple of 4: wrapping keeps the key position right.
-        *b ^= key[(pos.wrapping_add(j as u64) % 4) as usize];
+        // 2^64 is a multiple of 4: wrapping keeps the key position right; `% 4` is always
+        // a position in the key.
+        let at = (pos.wrapping_add(j as u64) % 4) as usize;
+        *b ^= key.get(at).copied().unwrap_or(0);
     }
 }
 

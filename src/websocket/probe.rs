@@ -55,15 +55,17 @@ pub fn probe(bytes: &[u8]) -> Option<Role> {
     if !plausible(&h) {
         return None;
     }
-    let start = h.header_len;
-    let end = start as u64 + h.payload_len;
-    let payload = &bytes[start..bytes.len().min(end as usize)];
+    let after_header = bytes.get(h.header_len..).unwrap_or_default();
+    let len = usize::try_from(h.payload_len).unwrap_or(usize::MAX);
+    // The payload as far as this segment holds it, and whatever follows the frame.
+    let (payload, next) = after_header
+        .split_at_checked(len)
+        .unwrap_or((after_header, &[]));
     if !payload_fits(&h, payload) {
         return None;
     }
-    if (bytes.len() as u64) > end {
+    if !next.is_empty() {
         // The next frame must pass too, with the same direction's mask bit.
-        let next = &bytes[end as usize..];
         match parse_header(next) {
             Ok((_, n)) if plausible(&n) && n.masked() == h.masked() => {}
             Ok(_) => return None,

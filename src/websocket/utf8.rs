@@ -21,11 +21,14 @@ impl Utf8Stream {
     /// Feed the next piece; `Err(offset)` gives the message offset where the bad sequence starts.
     pub fn push(&mut self, mut b: &[u8]) -> Result<(), u64> {
         if self.carry_len > 0 {
-            while self.carry_len < 4 && !b.is_empty() {
-                self.carry[self.carry_len] = b[0];
+            while let (Some(slot), Some((&first, rest))) =
+                (self.carry.get_mut(self.carry_len), b.split_first())
+            {
+                *slot = first;
                 self.carry_len += 1;
-                b = &b[1..];
-                match simdutf8::compat::from_utf8(&self.carry[..self.carry_len]) {
+                b = rest;
+                let carried = self.carry.get(..self.carry_len).unwrap_or_default();
+                match simdutf8::compat::from_utf8(carried) {
                     Ok(_) => {
                         self.pos += self.carry_len as u64;
                         self.carry_len = 0;
@@ -52,11 +55,17 @@ impl Utf8Stream {
                 let good = e.valid_up_to();
                 match e.error_len() {
                     None => {
-                        let rest = &b[good..];
-                        self.carry[..rest.len()].copy_from_slice(rest);
-                        self.carry_len = rest.len();
-                        self.pos += good as u64;
-                        Ok(())
+                        // An unfinished character at the end: at most three bytes, carried.
+                        let rest = b.get(good..).unwrap_or_default();
+                        match self.carry.get_mut(..rest.len()) {
+                            Some(carry) => {
+                                carry.copy_from_slice(rest);
+                                self.carry_len = rest.len();
+                                self.pos += good as u64;
+                                Ok(())
+                            }
+                            None => Err(self.pos + good as u64),
+                        }
                     }
                     Some(_) => Err(self.pos + good as u64),
                 }
