@@ -439,6 +439,15 @@ impl Connection {
                     format!("{} segments from the {from} carried data after its FIN (RFC 9293 §3.10.7.4); it was not decoded", c.after_fin),
                 );
             }
+            if c.implausible > 0 {
+                let from = up.role(s);
+                up.findings.push(
+                    Kind::ImplausibleSegment,
+                    Some(from),
+                    tcp[s].first_implausible,
+                    format!("{} segments from the {from} started more than 1 GiB past the bytes delivered so far (a corrupt or forged sequence number); they were ignored, not held", c.implausible),
+                );
+            }
             if c.inconsistencies > 0 {
                 up.findings.push(
                     Kind::InconsistentRetransmission,

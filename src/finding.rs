@@ -43,6 +43,7 @@ pub enum Kind {
     TruncatedMessage,
     InconsistentRetransmission,
     DataAfterFin,
+    ImplausibleSegment,
     BufferCapHit,
     HandshakeNotCaptured,
 }
@@ -74,6 +75,7 @@ impl Kind {
             Kind::TruncatedMessage => "truncated-message",
             Kind::InconsistentRetransmission => "inconsistent-retransmission",
             Kind::DataAfterFin => "data-after-fin",
+            Kind::ImplausibleSegment => "implausible-segment",
             Kind::BufferCapHit => "buffer-cap-hit",
             Kind::HandshakeNotCaptured => "handshake-not-captured",
         }
@@ -88,6 +90,7 @@ impl Kind {
                 | Kind::TruncatedMessage
                 | Kind::InconsistentRetransmission
                 | Kind::DataAfterFin
+                | Kind::ImplausibleSegment
                 | Kind::BufferCapHit
                 | Kind::HandshakeNotCaptured
                 | Kind::UpgradeRefused

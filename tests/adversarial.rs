@@ -368,18 +368,21 @@ fn held_forged_closes_past_a_hole_over_a_header_are_never_decoded() {
 #[test]
 fn segments_implausibly_far_ahead_are_not_held_and_leave_no_gap() {
     // 100 000 segments 1.5 GiB past the server's frontier (beyond the 1 GiB a segment may
-    // lead by): none is held, none forces a gap, and the real close is exact.
+    // lead by): none is held, none forces a gap, the real close is exact, and the report
+    // says how many were ignored and where the first was.
     let mut s = Session::new(42004, 8080);
     s.open();
     let far = s.next[1].wrapping_add(3 << 29);
+    let mut first = None;
     for i in 0..100_000u32 {
-        s.emit(
+        let n = s.emit(
             Server,
             0,
             far.wrapping_add(i * 16),
             &close(Server, 4001, "far"),
             None,
         );
+        first.get_or_insert(n);
     }
     let real = s.send(Server, &close(Server, 1000, "real"));
     let reply = s.send(Client, &close(Client, 1000, "real"));
@@ -393,8 +396,18 @@ fn segments_implausibly_far_ahead_are_not_held_and_leave_no_gap() {
             cl(Client, 1000, "real", reply)
         ]
     );
-    assert_eq!(findings(c), vec![]);
-    assert_eq!((c.tcp.server.gaps, c.tcp.server.out_of_order), (0, 0));
+    assert_eq!(
+        findings(c),
+        vec![(Kind::ImplausibleSegment, Some(Server), first)]
+    );
+    assert_eq!(
+        (
+            c.tcp.server.gaps,
+            c.tcp.server.out_of_order,
+            c.tcp.server.implausible
+        ),
+        (0, 0, 100_000)
+    );
     assert!(peak < MIB, "peak heap {peak} bytes");
 }
 

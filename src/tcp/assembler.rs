@@ -145,6 +145,8 @@ pub struct HalfStream {
     recent: Tail,
     /// The first packet that carried data after the FIN.
     pub first_after_fin: Option<u64>,
+    /// The first packet whose segment lay implausibly far ahead (`MAX_AHEAD`).
+    pub first_implausible: Option<u64>,
     /// Segments seen before the start was known, in capture order, held until the SYN
     /// comes, the stream moves on past them, or the caller's window ends (`release`).
     early: Vec<Early>,
@@ -301,6 +303,9 @@ impl HalfStream {
         };
         let len = payload.len() as i64 + i64::from(missing);
         if start - (self.next as i64) > MAX_AHEAD {
+            // Not believed (rule 2): counted and reported, never held.
+            self.counters.implausible += 1;
+            self.first_implausible.get_or_insert(packet);
             return;
         }
         if let Some(f) = self.fin_at {

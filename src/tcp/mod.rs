@@ -48,4 +48,7 @@ pub struct Counters {
     pub inconsistencies: u64,
     /// Segments carrying data after this direction's FIN (ignored).
     pub after_fin: u64,
+    /// Segments starting more than 1 GiB past the delivered bytes: not believed (a
+    /// corrupt or forged sequence number, REASSEMBLY.md rule 2) and ignored.
+    pub implausible: u64,
 }
