@@ -430,23 +430,31 @@ impl Connection {
             tcp[s].flush(&mut |ev| up.on_event(s, ev));
             Self::note_fin(s, &tcp[s], &mut ends[s], up, *last_packet, *last_ts);
             let c = tcp[s].counters;
-            if c.after_fin > 0 {
-                let from = up.role(s);
-                up.findings.push(
+            let from = up.role(s);
+            // Segments of this side that were counted and ignored: how many, the first.
+            let ignored = [
+                (
                     Kind::DataAfterFin,
-                    Some(from),
+                    c.after_fin,
                     tcp[s].first_after_fin,
-                    format!("{} segments from the {from} carried data after its FIN (RFC 9293 §3.10.7.4); it was not decoded", c.after_fin),
-                );
-            }
-            if c.implausible > 0 {
-                let from = up.role(s);
-                up.findings.push(
+                    "carried data after its FIN (RFC 9293 §3.10.7.4); it was not decoded",
+                ),
+                (
                     Kind::ImplausibleSegment,
-                    Some(from),
+                    c.implausible,
                     tcp[s].first_implausible,
-                    format!("{} segments from the {from} started more than 1 GiB past the bytes delivered so far (a corrupt or forged sequence number); they were ignored, not held", c.implausible),
-                );
+                    "started more than 1 GiB past the bytes delivered so far (a corrupt or forged sequence number); they were ignored, not held",
+                ),
+            ];
+            for (kind, n, first, what) in ignored {
+                if n > 0 {
+                    up.findings.push(
+                        kind,
+                        Some(from),
+                        first,
+                        format!("{n} segments from the {from} {what}"),
+                    );
+                }
             }
             if c.inconsistencies > 0 {
                 up.findings.push(
