@@ -8,12 +8,15 @@
 //! what is in flight, not the size of the input (rules 10, 12, 15). The eviction clock does
 //! not go back, and a step ahead larger than the idle timeout moves it only once the next
 //! packet confirms it, so one packet from a skewed clock (merged captures) evicts nothing.
+//! Finished reports go to a [`Store`], which keeps at most `Options::keep_reports` of them
+//! in memory and the rest in a temporary file.
 
 use crate::capture::{LinkType, Packet, Timestamp};
 use crate::connection::{CloseEvent, Connection};
 use crate::decode::{self, Skip};
+use crate::error::Error;
 use crate::flow::FlowKey;
-use crate::report::{ConnectionReport, Seen};
+use crate::report::{ConnectionReport, Seen, Store};
 use crate::tcp::assembler::Limits;
 use rustc_hash::FxHashMap;
 
@@ -35,6 +38,9 @@ pub struct Options {
     pub threads: usize,
     /// Files smaller than this are read by one thread (threads cost more than they save).
     pub shard_min_bytes: u64,
+    /// Finished reports kept in memory (per analyzer); later ones go to a temporary file,
+    /// so memory does not grow with the number of connections in the capture.
+    pub keep_reports: usize,
 }
 
 impl Default for Options {
@@ -49,6 +55,7 @@ impl Default for Options {
             keep_closed: false,
             threads: 0,
             shard_min_bytes: 16 << 20,
+            keep_reports: crate::report::store::DEFAULT_BUDGET,
         }
     }
 }
@@ -69,7 +76,7 @@ pub struct Analyzer {
     /// Connections finished because both sides closed: when, and their report's index in
     /// `done` if they were WebSocket (see `MAX_TOMBSTONES`).
     closed: FxHashMap<FlowKey, (Timestamp, Option<usize>)>,
-    done: Vec<ConnectionReport>,
+    done: Store,
     pub seen: Seen,
     /// Packets per link type that could not be decoded, across all inputs.
     unsupported: Vec<(LinkType, u64)>,
@@ -104,7 +111,7 @@ impl Analyzer {
             opts,
             flows: FxHashMap::default(),
             closed: FxHashMap::default(),
-            done: Vec::new(),
+            done: Store::new(opts.keep_reports),
             seen: Seen::default(),
             unsupported: Vec::new(),
             shard: None,
@@ -223,8 +230,8 @@ impl Analyzer {
                 // The last ACK or a retransmitted FIN of a connection already reported:
                 // it still belongs to that connection's packet range.
                 self.seen.late_packets += 1;
-                if let Some(r) = done.and_then(|i| self.done.get_mut(i)) {
-                    r.last_packet = pkt.number;
+                if let Some(i) = done {
+                    self.done.set_last_packet(i, pkt.number);
                 }
                 return;
             }
@@ -378,8 +385,7 @@ impl Analyzer {
             if self.opts.previews {
                 r.timeline = Some(r.recent_frames.clone());
             }
-            self.done.push(r);
-            Some(self.done.len() - 1)
+            Some(self.done.push(r))
         } else {
             self.seen.other_tcp_connections += 1;
             None
@@ -401,8 +407,16 @@ impl Analyzer {
         &self.unsupported
     }
 
-    /// End of all input: every flow still tracked is finished.
-    pub fn finish_input(mut self) -> (Vec<ConnectionReport>, Seen) {
+    /// End of all input: every flow still tracked is finished. The reports, in the order
+    /// they finished (ids not yet given), all in memory; fails only if those kept in the
+    /// temporary file cannot be read back.
+    pub fn finish_input(self) -> Result<(Vec<ConnectionReport>, Seen), Error> {
+        let (done, seen) = self.finish_store();
+        Ok((done.into_vec().map_err(Error::Spill)?, seen))
+    }
+
+    /// [`Analyzer::finish_input`], leaving the reports in their store.
+    pub fn finish_store(mut self) -> (Store, Seen) {
         self.finish_all();
         for (l, n) in &self.unsupported {
             self.seen.unsupported_link_types.insert(l.to_string(), *n);
@@ -411,12 +425,12 @@ impl Analyzer {
     }
 
     /// Ends all input of this analyzer and of the shard analyzers that helped it: their
-    /// reports together, and the counts added up.
-    pub fn finish_with(self, helpers: Vec<Analyzer>) -> (Vec<ConnectionReport>, Seen) {
-        let (mut done, mut seen) = self.finish_input();
+    /// reports together in one store, and the counts added up.
+    pub fn finish_with(self, helpers: Vec<Analyzer>) -> (Store, Seen) {
+        let (mut done, mut seen) = self.finish_store();
         for h in helpers {
-            let (d, s) = h.finish_input();
-            done.extend(d);
+            let (d, s) = h.finish_store();
+            done.append(d);
             seen.tcp_packets += s.tcp_packets;
             seen.tcp_connections += s.tcp_connections;
             seen.other_tcp_connections += s.other_tcp_connections;
