@@ -38,8 +38,9 @@ pub struct Options {
     pub threads: usize,
     /// Files smaller than this are read by one thread (threads cost more than they save).
     pub shard_min_bytes: u64,
-    /// Finished reports kept in memory (per analyzer); later ones go to a temporary file,
-    /// so memory does not grow with the number of connections in the capture.
+    /// Finished reports kept in memory (shared among the threads of a sharded file); later
+    /// ones go to a temporary file, so memory does not grow with the number of connections
+    /// in the capture.
     pub keep_reports: usize,
 }
 
@@ -72,7 +73,9 @@ pub type OnEvent = Box<dyn FnMut(&CloseEvent) + Send>;
 
 pub struct Analyzer {
     opts: Options,
-    flows: FxHashMap<FlowKey, Connection>,
+    /// Boxed: a table sized for the busiest moment then costs a pointer per free slot, not
+    /// a whole connection, and the flows left at the end are sorted as pointers.
+    flows: FxHashMap<FlowKey, Box<Connection>>,
     /// Connections finished because both sides closed: when, and their report's index in
     /// `done` if they were WebSocket (see `MAX_TOMBSTONES`).
     closed: FxHashMap<FlowKey, (Timestamp, Option<usize>)>,
@@ -142,6 +145,9 @@ impl Analyzer {
     /// non-TCP packets are kept by shard 0 alone.
     pub fn set_shard(&mut self, shard: Option<(u64, u64)>) {
         self.shard = shard;
+        // The budget of reports kept in memory is shared among the shards, like the flow cap.
+        let n = shard.map_or(1, |(_, n)| n.max(1) as usize);
+        self.done.set_budget(self.opts.keep_reports / n);
     }
 
     fn primary(&self) -> bool {
@@ -238,7 +244,7 @@ impl Analyzer {
         }
         let mut c = Connection::new(seg.src, seg.dst, self.input, pkt.number, pkt.ts);
         c.up.frame_log = (self.opts.frame_log, self.opts.previews);
-        let conn = self.flows.entry(key).or_insert(c);
+        let conn = self.flows.entry(key).or_insert_with(|| Box::new(c));
         let at = self.now.max(pkt.ts);
         if Self::feed(conn, &seg, pkt, &self.opts.limits, &mut self.on_event, at) {
             self.closed_now(key, at);
@@ -377,7 +383,7 @@ impl Analyzer {
     }
 
     /// Reports a connection; returns the index of its report if it was a WebSocket.
-    fn finish(&mut self, mut c: Connection) -> Option<usize> {
+    fn finish(&mut self, mut c: Box<Connection>) -> Option<usize> {
         self.seen.tcp_connections += 1;
         c.finish();
         if c.is_websocket() {
@@ -395,7 +401,7 @@ impl Analyzer {
     fn finish_all(&mut self) {
         self.settle_clock();
         self.closed.clear();
-        let mut all: Vec<Connection> = self.flows.drain().map(|(_, c)| c).collect();
+        let mut all: Vec<Box<Connection>> = self.flows.drain().map(|(_, c)| c).collect();
         all.sort_by_key(|c| c.first_packet);
         for c in all {
             self.finish(c);

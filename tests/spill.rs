@@ -152,7 +152,8 @@ fn render(
     } else {
         let r = wsclose::analyze_files_with_progress(files, opts, None).unwrap();
         let stored = r.stored.as_ref().unwrap();
-        assert_eq!(stored.on_disk(), stored.len().saturating_sub(keep));
+        // At most `keep` in memory (shared among the threads).
+        assert!(stored.on_disk() >= stored.len().saturating_sub(keep));
         r
     };
     sel.apply(&mut r).unwrap();

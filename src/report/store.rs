@@ -119,6 +119,11 @@ impl Store {
         }
     }
 
+    /// Keeps up to `budget` reports in memory from now on.
+    pub fn set_budget(&mut self, budget: usize) {
+        self.budget = budget;
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }
