@@ -243,6 +243,10 @@ fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
     match args.format {
         // Streamed, a chunk of connections at a time: a large report is never in memory.
         Format::Json | Format::Csv => {
+            if report.stored.as_ref().is_some_and(|s| s.on_disk() == 0) {
+                // All in memory anyway: move them out of the store rather than copy chunks.
+                report.load().map_err(spill)?;
+            }
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             let written = match args.format {
                 Format::Json => json::write(&report, &mut out),

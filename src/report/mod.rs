@@ -493,20 +493,29 @@ impl Report {
     /// Brings the connections of a store into `connections` (for the renderers that want
     /// them all at once).
     pub fn load(&mut self) -> std::io::Result<()> {
-        if let Some(store) = &self.stored {
-            let mut all = Vec::with_capacity(store.len());
-            self.read_stored(store, |c| {
-                all.push(c);
-                Ok(())
-            })?;
-            self.connections = all;
-            self.stored = None;
+        let Some(store) = self.stored.take() else {
+            return Ok(());
+        };
+        let mut all = store.into_vec()?;
+        let mut names = self.redacted.then(redact::Names::default);
+        for c in &mut all {
+            self.as_shown(c, &mut names);
         }
+        self.connections = all;
         Ok(())
     }
 
-    /// Reads every report of `store` back, as this report shows it: with the truncated-input
-    /// status, and redacted if the report is (pseudonyms in id order, as `redact` gives).
+    /// A stored report as this report shows it: with the truncated-input status, and
+    /// redacted if the report is (`names` then holds the pseudonyms given so far).
+    fn as_shown(&self, c: &mut ConnectionReport, names: &mut Option<redact::Names>) {
+        mark_cut(&self.inputs, c);
+        if let Some(names) = names {
+            names.connection(c);
+        }
+    }
+
+    /// Reads every report of `store` back (a copy of those kept in memory), as this report
+    /// shows them (pseudonyms in id order, as `redact` gives).
     fn read_stored(
         &self,
         store: &Store,
@@ -516,10 +525,7 @@ impl Report {
         let mut buf = Vec::new();
         for i in 0..store.len() {
             let mut c = store.get(i, &mut buf)?;
-            mark_cut(&self.inputs, &mut c);
-            if let Some(names) = &mut names {
-                names.connection(&mut c);
-            }
+            self.as_shown(&mut c, &mut names);
             f(c)?;
         }
         Ok(())

@@ -282,10 +282,58 @@ impl Store {
         Ok(r)
     }
 
-    /// All the reports, in the store's order, in memory.
-    pub fn into_vec(self) -> io::Result<Vec<ConnectionReport>> {
-        let mut buf = Vec::new();
-        (0..self.len()).map(|i| self.get(i, &mut buf)).collect()
+    /// [`Store::get`], moving a report kept in memory out of the store instead of copying
+    /// it (it cannot be read again).
+    pub fn take(&mut self, index: usize, buf: &mut Vec<u8>) -> io::Result<ConnectionReport> {
+        let e = *self
+            .entries
+            .get(index)
+            .ok_or_else(|| io::Error::other("no such report"))?;
+        let Place::Memory(i) = e.place else {
+            return self.get(index, buf);
+        };
+        let mut r = self
+            .memory
+            .get_mut(i)
+            .and_then(Option::take)
+            .ok_or_else(|| damaged("a report kept in memory is missing"))?;
+        r.id = e.id;
+        r.last_packet = e.last_packet;
+        Ok(r)
+    }
+
+    /// All the reports, in the store's order, in memory. When none is on disk, they are put
+    /// in order where they are, without a second vector of them.
+    pub fn into_vec(mut self) -> io::Result<Vec<ConnectionReport>> {
+        let mut rank = vec![usize::MAX; self.memory.len()];
+        let mut all_in_memory = self.entries.len() == self.memory.len();
+        for (k, e) in self.entries.iter().enumerate() {
+            match (e.place, all_in_memory) {
+                (Place::Memory(i), true) => match rank.get_mut(i) {
+                    Some(r) if *r == usize::MAX => *r = k,
+                    _ => all_in_memory = false,
+                },
+                _ => all_in_memory = false,
+            }
+        }
+        if !all_in_memory {
+            let mut buf = Vec::new();
+            return (0..self.len()).map(|i| self.take(i, &mut buf)).collect();
+        }
+        // `rank` is a permutation: move each report to its rank, one cycle at a time.
+        for i in 0..rank.len() {
+            while let Some(&r) = rank.get(i).filter(|&&r| r != i) {
+                self.memory.swap(i, r);
+                rank.swap(i, r);
+            }
+        }
+        // Collected in place (same layout): no second buffer.
+        let mut out: Vec<ConnectionReport> = self.memory.into_iter().flatten().collect();
+        for (r, e) in out.iter_mut().zip(&self.entries) {
+            r.id = e.id;
+            r.last_packet = e.last_packet;
+        }
+        Ok(out)
     }
 }
 
@@ -357,21 +405,24 @@ mod tests {
     fn merged_and_sorted_like_the_report() {
         let report = crate::analyze_files(&fixtures(), Options::default()).unwrap();
         let all = report.connections;
-        let (mut a, mut b) = (Store::new(2), Store::new(2));
-        // Reversed, split between two stores, each with its own file.
-        for (i, c) in all.iter().rev().enumerate() {
-            let mut c = c.clone();
-            c.id = 0;
-            if i % 2 == 0 { &mut a } else { &mut b }.push(c);
-        }
-        a.append(b);
-        assert_eq!(a.files.len(), 2);
-        a.sort();
-        let back = a.into_vec().unwrap();
-        let ids: Vec<u64> = back.iter().map(|c| c.id).collect();
-        assert_eq!(ids, (1..=all.len() as u64).collect::<Vec<_>>());
-        for (x, y) in all.iter().zip(&back) {
-            assert_eq!(format!("{x:?}"), format!("{y:?}"));
+        // With files, and all in memory (put in order in place).
+        for budget in [2, usize::MAX] {
+            let (mut a, mut b) = (Store::new(budget), Store::new(budget));
+            // Reversed, split between two stores, each with its own file.
+            for (i, c) in all.iter().rev().enumerate() {
+                let mut c = c.clone();
+                c.id = 0;
+                if i % 2 == 0 { &mut a } else { &mut b }.push(c);
+            }
+            a.append(b);
+            assert_eq!(a.files.len(), if budget == 2 { 2 } else { 0 });
+            a.sort();
+            let back = a.into_vec().unwrap();
+            let ids: Vec<u64> = back.iter().map(|c| c.id).collect();
+            assert_eq!(ids, (1..=all.len() as u64).collect::<Vec<_>>());
+            for (x, y) in all.iter().zip(&back) {
+                assert_eq!(format!("{x:?}"), format!("{y:?}"));
+            }
         }
     }
 }
