@@ -229,7 +229,7 @@ fn pipeline(c: &mut Criterion) {
                 orig_len: data.len() as u32,
             });
         }
-        a.finish_input()
+        a.finish_input().unwrap()
     };
     let (conns, _) = analyze_mem();
     assert_eq!(conns.len() as u64, summary.websocket);

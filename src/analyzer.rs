@@ -8,12 +8,15 @@
 //! what is in flight, not the size of the input (rules 10, 12, 15). The eviction clock does
 //! not go back, and a step ahead larger than the idle timeout moves it only once the next
 //! packet confirms it, so one packet from a skewed clock (merged captures) evicts nothing.
+//! Finished reports go to a [`Store`], which keeps at most `Options::keep_reports` of them
+//! in memory and the rest in a temporary file.
 
 use crate::capture::{LinkType, Packet, Timestamp};
 use crate::connection::{CloseEvent, Connection};
 use crate::decode::{self, Skip};
+use crate::error::Error;
 use crate::flow::FlowKey;
-use crate::report::{ConnectionReport, Seen};
+use crate::report::{ConnectionReport, Seen, Store};
 use crate::tcp::assembler::Limits;
 use rustc_hash::FxHashMap;
 
@@ -35,6 +38,10 @@ pub struct Options {
     pub threads: usize,
     /// Files smaller than this are read by one thread (threads cost more than they save).
     pub shard_min_bytes: u64,
+    /// Finished reports kept in memory (shared among the threads of a sharded file); later
+    /// ones go to a temporary file, so memory does not grow with the number of connections
+    /// in the capture.
+    pub keep_reports: usize,
 }
 
 impl Default for Options {
@@ -49,6 +56,7 @@ impl Default for Options {
             keep_closed: false,
             threads: 0,
             shard_min_bytes: 16 << 20,
+            keep_reports: crate::report::store::DEFAULT_BUDGET,
         }
     }
 }
@@ -65,11 +73,13 @@ pub type OnEvent = Box<dyn FnMut(&CloseEvent) + Send>;
 
 pub struct Analyzer {
     opts: Options,
-    flows: FxHashMap<FlowKey, Connection>,
+    /// Boxed: a table sized for the busiest moment then costs a pointer per free slot, not
+    /// a whole connection, and the flows left at the end are sorted as pointers.
+    flows: FxHashMap<FlowKey, Box<Connection>>,
     /// Connections finished because both sides closed: when, and their report's index in
     /// `done` if they were WebSocket (see `MAX_TOMBSTONES`).
     closed: FxHashMap<FlowKey, (Timestamp, Option<usize>)>,
-    done: Vec<ConnectionReport>,
+    done: Store,
     pub seen: Seen,
     /// Packets per link type that could not be decoded, across all inputs.
     unsupported: Vec<(LinkType, u64)>,
@@ -104,7 +114,7 @@ impl Analyzer {
             opts,
             flows: FxHashMap::default(),
             closed: FxHashMap::default(),
-            done: Vec::new(),
+            done: Store::new(opts.keep_reports),
             seen: Seen::default(),
             unsupported: Vec::new(),
             shard: None,
@@ -135,6 +145,9 @@ impl Analyzer {
     /// non-TCP packets are kept by shard 0 alone.
     pub fn set_shard(&mut self, shard: Option<(u64, u64)>) {
         self.shard = shard;
+        // The budget of reports kept in memory is shared among the shards, like the flow cap.
+        let n = shard.map_or(1, |(_, n)| n.max(1) as usize);
+        self.done.set_budget(self.opts.keep_reports / n);
     }
 
     fn primary(&self) -> bool {
@@ -223,15 +236,15 @@ impl Analyzer {
                 // The last ACK or a retransmitted FIN of a connection already reported:
                 // it still belongs to that connection's packet range.
                 self.seen.late_packets += 1;
-                if let Some(r) = done.and_then(|i| self.done.get_mut(i)) {
-                    r.last_packet = pkt.number;
+                if let Some(i) = done {
+                    self.done.set_last_packet(i, pkt.number);
                 }
                 return;
             }
         }
         let mut c = Connection::new(seg.src, seg.dst, self.input, pkt.number, pkt.ts);
         c.up.frame_log = (self.opts.frame_log, self.opts.previews);
-        let conn = self.flows.entry(key).or_insert(c);
+        let conn = self.flows.entry(key).or_insert_with(|| Box::new(c));
         let at = self.now.max(pkt.ts);
         if Self::feed(conn, &seg, pkt, &self.opts.limits, &mut self.on_event, at) {
             self.closed_now(key, at);
@@ -370,7 +383,7 @@ impl Analyzer {
     }
 
     /// Reports a connection; returns the index of its report if it was a WebSocket.
-    fn finish(&mut self, mut c: Connection) -> Option<usize> {
+    fn finish(&mut self, mut c: Box<Connection>) -> Option<usize> {
         self.seen.tcp_connections += 1;
         c.finish();
         if c.is_websocket() {
@@ -378,8 +391,7 @@ impl Analyzer {
             if self.opts.previews {
                 r.timeline = Some(r.recent_frames.clone());
             }
-            self.done.push(r);
-            Some(self.done.len() - 1)
+            Some(self.done.push(r))
         } else {
             self.seen.other_tcp_connections += 1;
             None
@@ -389,7 +401,7 @@ impl Analyzer {
     fn finish_all(&mut self) {
         self.settle_clock();
         self.closed.clear();
-        let mut all: Vec<Connection> = self.flows.drain().map(|(_, c)| c).collect();
+        let mut all: Vec<Box<Connection>> = self.flows.drain().map(|(_, c)| c).collect();
         all.sort_by_key(|c| c.first_packet);
         for c in all {
             self.finish(c);
@@ -401,8 +413,16 @@ impl Analyzer {
         &self.unsupported
     }
 
-    /// End of all input: every flow still tracked is finished.
-    pub fn finish_input(mut self) -> (Vec<ConnectionReport>, Seen) {
+    /// End of all input: every flow still tracked is finished. The reports, in the order
+    /// they finished (ids not yet given), all in memory; fails only if those kept in the
+    /// temporary file cannot be read back.
+    pub fn finish_input(self) -> Result<(Vec<ConnectionReport>, Seen), Error> {
+        let (done, seen) = self.finish_store();
+        Ok((done.into_vec().map_err(Error::Spill)?, seen))
+    }
+
+    /// [`Analyzer::finish_input`], leaving the reports in their store.
+    pub fn finish_store(mut self) -> (Store, Seen) {
         self.finish_all();
         for (l, n) in &self.unsupported {
             self.seen.unsupported_link_types.insert(l.to_string(), *n);
@@ -411,12 +431,12 @@ impl Analyzer {
     }
 
     /// Ends all input of this analyzer and of the shard analyzers that helped it: their
-    /// reports together, and the counts added up.
-    pub fn finish_with(self, helpers: Vec<Analyzer>) -> (Vec<ConnectionReport>, Seen) {
-        let (mut done, mut seen) = self.finish_input();
+    /// reports together in one store, and the counts added up.
+    pub fn finish_with(self, helpers: Vec<Analyzer>) -> (Store, Seen) {
+        let (mut done, mut seen) = self.finish_store();
         for h in helpers {
-            let (d, s) = h.finish_input();
-            done.extend(d);
+            let (d, s) = h.finish_store();
+            done.append(d);
             seen.tcp_packets += s.tcp_packets;
             seen.tcp_connections += s.tcp_connections;
             seen.other_tcp_connections += s.other_tcp_connections;

@@ -175,6 +175,9 @@ pub struct LimitArgs {
     /// Threads per capture file (0: one per core, at most 4; large pcap files only).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
+    /// Finished connection reports kept in memory; the rest go to a temporary file (tests).
+    #[arg(long, hide = true, value_name = "N", default_value_t = crate::report::store::DEFAULT_BUDGET)]
+    pub keep_reports: usize,
 }
 
 #[derive(Debug, Args)]
@@ -215,6 +218,7 @@ impl LimitArgs {
             idle_timeout_s: self.idle_timeout,
             max_flows: self.max_flows.max(1),
             threads: self.threads,
+            keep_reports: self.keep_reports,
             ..crate::analyzer::Options::default()
         }
     }

@@ -39,6 +39,10 @@ pub enum Error {
     #[error("{0}")]
     Live(String),
 
+    /// The temporary file that holds finished reports of a large capture failed.
+    #[error("cannot read back the finished connection reports from their temporary file: {0} (TMPDIR must name a writable directory with free space)")]
+    Spill(#[source] std::io::Error),
+
     /// The command line asked for something the input does not have.
     #[error("{0}")]
     Usage(String),

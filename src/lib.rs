@@ -54,16 +54,21 @@ use error::Error;
 use report::Report;
 use std::path::PathBuf;
 
-/// Analyzes capture files (`-` is standard input) into one report. An input that cannot be
-/// opened or is not a capture is listed in the report with its `error`, and the others are
-/// still analyzed; only when no input could be read at all is that an `Err`. Damage inside
-/// a capture is a warning in the report.
+/// Analyzes capture files (`-` is standard input) into one report, with every connection
+/// in memory (`report.connections`). An input that cannot be opened or is not a capture is
+/// listed in the report with its `error`, and the others are still analyzed; only when no
+/// input could be read at all is that an `Err`. Damage inside a capture is a warning in the
+/// report.
 pub fn analyze_files(paths: &[PathBuf], opts: Options) -> Result<Report, Error> {
-    analyze_files_with_progress(paths, opts, None)
+    let mut report = analyze_files_with_progress(paths, opts, None)?;
+    report.load().map_err(Error::Spill)?;
+    Ok(report)
 }
 
 /// [`analyze_files`], adding the file bytes read so far to `progress` (across all inputs)
-/// so that a caller can draw a progress bar from another thread.
+/// so that a caller can draw a progress bar from another thread, and leaving the
+/// connections in a store (`report.stored`: beyond `opts.keep_reports`, in a temporary
+/// file), to be read with `Report::for_each_chunk` or `Report::for_each_connection`.
 pub fn analyze_files_with_progress(
     paths: &[PathBuf],
     opts: Options,
@@ -158,18 +163,10 @@ pub fn analyze_files_with_progress(
             return Err(e);
         }
     }
-    let (connections, seen) = analyzer.finish_with(helpers);
-    let mut report = Report::new(inputs, connections, seen);
-    // A connection "still open" in a file that stops early may well have closed after it.
-    for c in &mut report.connections {
-        let cut = report.inputs.get(c.input).is_some_and(|i| i.truncated);
-        if cut && c.status.code.is_none() && c.status.name.starts_with("Open") {
-            c.status.general = "";
-            c.status.detail = "The capture file stops early (it is truncated or damaged; see the input's warning), so whatever ended this connection is not in it; no close code is guessed.".into();
-            c.status.fix = "Get the whole capture file (re-copy or re-download it; check that tcpdump was stopped cleanly), or capture again until the connection closes.".into();
-        }
-    }
-    Ok(report)
+    let (store, seen) = analyzer.finish_with(helpers);
+    // A connection "still open" in a truncated input is marked so as it is read back
+    // (`report::mark_cut`).
+    Ok(Report::from_store(inputs, store, seen))
 }
 
 /// Captures live (feature `live`) through the same pipeline as [`analyze_files`], calling
@@ -219,7 +216,7 @@ pub fn live_session(
         truncated: failure.is_some(),
         error: None,
     };
-    let (connections, seen) = analyzer.finish_input();
+    let (connections, seen) = analyzer.finish_input()?;
     Ok((
         Report::new(vec![input], connections, seen),
         summary,

@@ -224,13 +224,14 @@ fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
         }
     }
     let unreadable = report.inputs.iter().any(|i| i.error.is_some());
-    let found = report.connections.len();
-    args.select.selection().apply(&mut report);
+    let found = report.summary.total_connections;
+    let spill = wsclose::error::Error::Spill;
+    args.select.selection().apply(&mut report).map_err(spill)?;
     if let Some(id) = args
         .select
         .connections
         .iter()
-        .find(|id| **id == 0 || **id as usize > found)
+        .find(|id| **id == 0 || **id > found)
     {
         return Err(wsclose::error::Error::Usage(format!(
             "there is no connection {id}: the report has {found} (ids 1 to {found})"
@@ -239,24 +240,37 @@ fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
     if args.redact {
         redact::redact(&mut report);
     }
-    if args.format == Format::Json {
-        // Streamed: a large report is not built in memory first.
-        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        if let Err(e) = json::write(&report, &mut out).and_then(|_| out.flush()) {
-            if e.kind() != std::io::ErrorKind::BrokenPipe {
-                eprintln!("wsclose: cannot write the report: {e}");
+    match args.format {
+        // Streamed, a chunk of connections at a time: a large report is never in memory.
+        Format::Json | Format::Csv => {
+            if report.stored.as_ref().is_some_and(|s| s.on_disk() == 0) {
+                // All in memory anyway: move them out of the store rather than copy chunks.
+                report.load().map_err(spill)?;
+            }
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let written = match args.format {
+                Format::Json => json::write(&report, &mut out),
+                _ => csv::write(&report, &mut out),
+            };
+            if let Err(e) = written.and_then(|_| out.flush()) {
+                if e.kind() != std::io::ErrorKind::BrokenPipe {
+                    eprintln!("wsclose: cannot write the report: {e}");
+                }
             }
         }
-    }
-    emit(&match args.format {
-        Format::Json => String::new(),
-        Format::Table => table::render(&report, width(), color(args.color)),
-        Format::Csv => csv::render(&report),
-        Format::Markdown => {
-            let hashes: Vec<Option<String>> = args.files.iter().map(|p| sha256(p)).collect();
-            markdown::render(&report, &hashes)
+        Format::Table | Format::Markdown => {
+            // For people: built whole, as a terminal or a ticket shows it.
+            report.load().map_err(spill)?;
+            emit(&match args.format {
+                Format::Table => table::render(&report, width(), color(args.color)),
+                _ => {
+                    let hashes: Vec<Option<String>> =
+                        args.files.iter().map(|p| sha256(p)).collect();
+                    markdown::render(&report, &hashes)
+                }
+            });
         }
-    });
+    }
     if unreadable {
         return Ok(3);
     }
@@ -281,11 +295,13 @@ fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
         return Ok(1);
     }
     if !args.fail_on.is_empty() {
-        let hits = report
-            .connections
-            .iter()
-            .filter(|c| args.fail_on.iter().any(|s| s.matches(c)))
-            .count();
+        let mut hits = 0;
+        report
+            .for_each_connection(|c| {
+                hits += usize::from(args.fail_on.iter().any(|s| s.matches(c)));
+                Ok(())
+            })
+            .map_err(spill)?;
         if hits > 0 {
             eprintln!("wsclose: {hits} connection(s) ended with a status listed in --fail-on");
             return Ok(5);
@@ -300,10 +316,23 @@ fn extract(args: ExtractArgs) -> Result<u8, wsclose::error::Error> {
             "extract reads the capture twice, so it needs a file, not standard input".into(),
         ));
     }
-    let report =
-        wsclose::analyze_files(std::slice::from_ref(&args.capture), args.limits.options())?;
-    let n = report.connections.len();
-    let Some(conn) = report.connections.iter().find(|c| c.id == args.connection) else {
+    // Only the one connection is read back from the store.
+    let report = wsclose::analyze_files_with_progress(
+        std::slice::from_ref(&args.capture),
+        args.limits.options(),
+        None,
+    )?;
+    let n = report.summary.total_connections;
+    let mut found = None;
+    report
+        .for_each_connection(|c| {
+            if c.id == args.connection {
+                found = Some(c.clone());
+            }
+            Ok(())
+        })
+        .map_err(wsclose::error::Error::Spill)?;
+    let Some(conn) = found else {
         return Err(wsclose::error::Error::Usage(format!(
             "there is no connection {} in {}: it has {n} WebSocket connection(s) (`wsclose analyze {}` lists them)",
             args.connection,
@@ -311,7 +340,7 @@ fn extract(args: ExtractArgs) -> Result<u8, wsclose::error::Error> {
             args.capture.display()
         )));
     };
-    let done = wsclose::extract::extract(&args.capture, conn, &args.write)?;
+    let done = wsclose::extract::extract(&args.capture, &conn, &args.write)?;
     eprintln!(
         "wsclose: wrote {} packets of connection {} ({} → {}) to {}",
         done.packets,

@@ -844,7 +844,7 @@ fn run_analyzer(pkts: &[Vec<u8>]) -> Vec<ConnectionReport> {
             orig_len: p.len() as u32,
         });
     }
-    a.finish_input().0
+    a.finish_input().unwrap().0
 }
 
 /// What the network must not change: close frames per side (in each side's order), the

@@ -1031,7 +1031,7 @@ fn s12_stream_longer_than_4_gib_keeps_offsets_growing() {
     for p in &s.pkts[after..] {
         feed(&mut a, &p.data, p.ts);
     }
-    let (conns, seen) = a.finish_input();
+    let (conns, seen) = a.finish_input().unwrap();
     let r = Report::new(Vec::new(), conns, seen);
     let c = only(&r);
     assert_eq!(

@@ -440,7 +440,7 @@ pub fn analyze_raw(pkts: &[Vec<u8>], opts: Options) -> (Vec<ConnectionReport>, r
             orig_len: p.len() as u32,
         });
     }
-    a.finish_input()
+    a.finish_input().unwrap_or_default()
 }
 
 /// What must not depend on how a stream was cut into segments (packet numbers may).
@@ -667,7 +667,7 @@ pub fn pipeline(data: &[u8]) {
             orig_len: *orig,
         });
     }
-    let (conns, seen) = a.finish_input();
+    let (conns, seen) = a.finish_input().unwrap_or_default();
     assert_eq!(seen.packets, pkts.len() as u64);
     assert!(seen.tcp_packets + seen.other_packets + seen.malformed_packets <= seen.packets);
     assert!(conns.len() as u64 <= seen.tcp_connections);

@@ -1,11 +1,13 @@
 //! `--format csv`: one row per connection with a header row, quoted by the csv crate.
 //!
-//! In: a [`Report`]. Out: CSV for spreadsheets and scripts. Columns: id, input, client,
+//! In: a [`Report`] (connections in memory or in a store). Out: CSV for spreadsheets and
+//! scripts, written a few hundred rows at a time. Columns: id, input, client,
 //! server, host, path, status code, status name, inferred, initiator, client/server close
 //! code and reason, tcp end and by whom, evidence, violations, first and last packet.
 
-use super::Report;
+use super::{ConnectionReport, Report};
 use crate::flow::Role;
+use std::io::{self, Write};
 
 const HEADER: [&str; 21] = [
     "id",
@@ -31,57 +33,81 @@ const HEADER: [&str; 21] = [
     "last_packet",
 ];
 
-pub fn render(report: &Report) -> String {
+/// Rows written per round (each round is sanitized and written out as one piece).
+const CHUNK: usize = 512;
+
+/// Writes the header and one row per connection shown.
+pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    write_rows(std::iter::once(HEADER.map(String::from)), out)?;
+    report.for_each_chunk(CHUNK, |chunk| {
+        write_rows(chunk.iter().map(|c| row(report, c)), out)
+    })
+}
+
+/// Quotes `rows` (each record stands alone in CSV, so pieces give the same bytes as the
+/// whole) and writes them. Quoting keeps the structure; escape sequences still must not
+/// reach a terminal.
+fn write_rows(rows: impl Iterator<Item = [String; 21]>, out: &mut dyn Write) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(HEADER);
-    for c in &report.connections {
-        let close = |r: Role| c.close_frames.iter().find(|f| f.from == r);
-        let code = |r: Role| {
-            close(r).map_or(String::new(), |f| {
-                f.code.map_or("empty".into(), |v| v.to_string())
-            })
-        };
-        let reason = |r: Role| close(r).map_or(String::new(), |f| f.reason.clone());
-        let violations: Vec<&str> = c
-            .findings
-            .iter()
-            .filter(|f| f.kind.is_violation())
-            .map(|f| f.kind.as_str())
-            .collect();
-        let row = [
-            c.id.to_string(),
-            report
-                .inputs
-                .get(c.input)
-                .map_or(String::new(), |i| i.path.clone()),
-            c.client.clone(),
-            c.server.clone(),
-            c.handshake.host.clone().unwrap_or_default(),
-            c.handshake.path.clone().unwrap_or_default(),
-            c.status.code.map_or(String::new(), |v| v.to_string()),
-            c.status.name.to_string(),
-            c.status.inferred.to_string(),
-            c.close_frames
-                .first()
-                .map_or(String::new(), |f| f.from.to_string()),
-            code(Role::Client),
-            reason(Role::Client),
-            code(Role::Server),
-            reason(Role::Server),
-            c.tcp_end.to_string(),
-            c.tcp_end_by.map_or(String::new(), |r| r.to_string()),
-            c.evidence
-                .as_ref()
-                .map_or(String::new(), |e| e.summary.clone()),
-            violations.join(" "),
-            c.findings.len().to_string(),
-            c.first_packet.to_string(),
-            c.last_packet.to_string(),
-        ];
-        let _ = w.write_record(&row);
+    for r in rows {
+        w.write_record(&r)?;
     }
-    let bytes = w.into_inner().unwrap_or_default();
-    let text = String::from_utf8(bytes).unwrap_or_default();
-    // Quoting keeps the structure; escape sequences still must not reach a terminal.
-    crate::sanitize::csv(&text)
+    let bytes = w
+        .into_inner()
+        .map_err(|e| io::Error::other(e.to_string()))?;
+    let text = String::from_utf8(bytes).map_err(io::Error::other)?;
+    out.write_all(crate::sanitize::csv(&text).as_bytes())
+}
+
+/// The CSV as a string (tests, small reports).
+pub fn render(report: &Report) -> String {
+    let mut buf = Vec::new();
+    let _ = write(report, &mut buf);
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+fn row(report: &Report, c: &ConnectionReport) -> [String; 21] {
+    let close = |r: Role| c.close_frames.iter().find(|f| f.from == r);
+    let code = |r: Role| {
+        close(r).map_or(String::new(), |f| {
+            f.code.map_or("empty".into(), |v| v.to_string())
+        })
+    };
+    let reason = |r: Role| close(r).map_or(String::new(), |f| f.reason.clone());
+    let violations: Vec<&str> = c
+        .findings
+        .iter()
+        .filter(|f| f.kind.is_violation())
+        .map(|f| f.kind.as_str())
+        .collect();
+    [
+        c.id.to_string(),
+        report
+            .inputs
+            .get(c.input)
+            .map_or(String::new(), |i| i.path.clone()),
+        c.client.clone(),
+        c.server.clone(),
+        c.handshake.host.clone().unwrap_or_default(),
+        c.handshake.path.clone().unwrap_or_default(),
+        c.status.code.map_or(String::new(), |v| v.to_string()),
+        c.status.name.to_string(),
+        c.status.inferred.to_string(),
+        c.close_frames
+            .first()
+            .map_or(String::new(), |f| f.from.to_string()),
+        code(Role::Client),
+        reason(Role::Client),
+        code(Role::Server),
+        reason(Role::Server),
+        c.tcp_end.to_string(),
+        c.tcp_end_by.map_or(String::new(), |r| r.to_string()),
+        c.evidence
+            .as_ref()
+            .map_or(String::new(), |e| e.summary.clone()),
+        violations.join(" "),
+        c.findings.len().to_string(),
+        c.first_packet.to_string(),
+        c.last_packet.to_string(),
+    ]
 }

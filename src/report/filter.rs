@@ -3,7 +3,7 @@
 //!
 //! In: a full [`Report`] and the user's selection. Out: the report with only the chosen
 //! connections (ids unchanged, so `--connection 7` always means the same one), and the
-//! summary recounted over them.
+//! summary recounted over them. Connections in a store are read back once to choose.
 
 use super::{ConnectionReport, Report};
 use std::str::FromStr;
@@ -104,13 +104,26 @@ impl Selection {
                 .is_none_or(|p| c.endpoints.0.port == p || c.endpoints.1.port == p)
     }
 
-    /// Keeps the matching connections and recounts the summary over them.
-    pub fn apply(&self, report: &mut Report) {
+    /// Keeps the matching connections and recounts the summary over them. Fails only if
+    /// stored connections cannot be read back.
+    pub fn apply(&self, report: &mut Report) -> std::io::Result<()> {
         if self.is_empty() {
-            return;
+            return Ok(());
         }
-        report.connections.retain(|c| self.matches(c));
+        if report.stored.is_some() {
+            let mut keep = Vec::new();
+            report.for_each_connection(|c| {
+                keep.push(self.matches(c));
+                Ok(())
+            })?;
+            if let Some(store) = &mut report.stored {
+                store.retain(&keep);
+            }
+        } else {
+            report.connections.retain(|c| self.matches(c));
+        }
         report.recount();
+        Ok(())
     }
 }
 

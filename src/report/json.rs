@@ -1,7 +1,8 @@
 //! `--format json`: the stable machine contract (see the `report` module and README.md).
 //!
-//! In: a [`Report`]. Out: pretty-printed JSON, written straight to the output (the report
-//! is never held twice in memory), with strings safe to print on a terminal: serde_json
+//! In: a [`Report`] (connections in memory or in a store). Out: pretty-printed JSON,
+//! written straight to the output, the connections a chunk at a time (the report is never
+//! held twice in memory, nor, from a store, once), with strings safe to print on a terminal: serde_json
 //! escapes C0 controls itself, and this module's formatter also escapes DEL, the C1
 //! controls and the bidirectional overrides (`sanitize::is_unsafe`).
 
@@ -158,43 +159,49 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     key(out, false, "inputs")?;
     value(out, 1, &report.inputs)?;
     key(out, false, "connections")?;
-    if report.connections.is_empty() {
-        out.write_all(b"[]")?;
-    } else {
-        out.write_all(b"[")?;
-        let mut bufs = (Vec::new(), Vec::new());
-        for (round, chunk) in report.connections.chunks(2 * CHUNK).enumerate() {
-            let (a, b) = chunk.split_at(chunk.len().min(CHUNK));
-            let one = |buf: &mut Vec<u8>, part: &[super::ConnectionReport], first: bool| {
-                buf.clear();
-                for (i, c) in part.iter().enumerate() {
-                    if !(first && i == 0) {
-                        buf.push(b',');
-                    }
-                    newline(buf, 2)?;
-                    value(buf, 2, c)?;
-                }
-                Ok::<(), io::Error>(())
-            };
-            let (ra, rb) = std::thread::scope(|s| {
-                let (ba, bb) = (&mut bufs.0, &mut bufs.1);
-                let other = (!b.is_empty()).then(|| s.spawn(|| one(bb, b, false)));
-                let ra = one(ba, a, round == 0);
-                let rb = other.map_or(Ok(()), |h| {
-                    h.join()
-                        .unwrap_or_else(|_| Err(io::Error::other("JSON writer thread failed")))
-                });
-                (ra, rb)
-            });
-            ra?;
-            rb?;
-            out.write_all(&bufs.0)?;
-            if !b.is_empty() {
-                out.write_all(&bufs.1)?;
-            }
+    let mut any = false;
+    let mut bufs = (Vec::new(), Vec::new());
+    report.for_each_chunk(2 * CHUNK, |chunk| {
+        let first = !any;
+        if first {
+            out.write_all(b"[")?;
+            any = true;
         }
+        let (a, b) = chunk.split_at(chunk.len().min(CHUNK));
+        let one = |buf: &mut Vec<u8>, part: &[super::ConnectionReport], first: bool| {
+            buf.clear();
+            for (i, c) in part.iter().enumerate() {
+                if !(first && i == 0) {
+                    buf.push(b',');
+                }
+                newline(buf, 2)?;
+                value(buf, 2, c)?;
+            }
+            Ok::<(), io::Error>(())
+        };
+        let (ra, rb) = std::thread::scope(|s| {
+            let (ba, bb) = (&mut bufs.0, &mut bufs.1);
+            let other = (!b.is_empty()).then(|| s.spawn(|| one(bb, b, false)));
+            let ra = one(ba, a, first);
+            let rb = other.map_or(Ok(()), |h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(io::Error::other("JSON writer thread failed")))
+            });
+            (ra, rb)
+        });
+        ra?;
+        rb?;
+        out.write_all(&bufs.0)?;
+        if !b.is_empty() {
+            out.write_all(&bufs.1)?;
+        }
+        Ok(())
+    })?;
+    if any {
         newline(out, 1)?;
         out.write_all(b"]")?;
+    } else {
+        out.write_all(b"[]")?;
     }
     key(out, false, "summary")?;
     value(out, 1, &report.summary)?;

@@ -5,6 +5,13 @@
 //! the stable JSON contract of ARCHITECTURE.md (`version`, `inputs`, `connections` with
 //! `id`, `client`, `server`, `handshake`, `close_frames`, `tcp_end`, `tcp_end_by`,
 //! `status`, `findings`; `summary`). Fields may be added; those names never change.
+//!
+//! A report's connections are either all in memory (`connections`) or in a [`Store`]
+//! (`stored`, large captures: most of them in a temporary file). Renderers read them with
+//! [`Report::for_each_chunk`] / [`Report::for_each_connection`], which work on both, or call
+//! [`Report::load`] first. Reading from a store applies what was decided for the whole
+//! report after the reports were made: the truncated-input status ([`mark_cut`]) and
+//! `--redact`.
 
 pub mod csv;
 pub mod events;
@@ -13,6 +20,8 @@ pub mod filter;
 pub mod json;
 pub mod markdown;
 pub mod redact;
+mod spill;
+pub mod store;
 pub mod table;
 
 use crate::capture::file::InputSummary;
@@ -28,6 +37,7 @@ use crate::tcp::Counters;
 use crate::websocket::decoder::{FrameRecord, Stats};
 use serde::Serialize;
 use std::collections::BTreeMap;
+pub use store::Store;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -38,7 +48,12 @@ pub struct Report {
     /// Addresses, query strings and payloads were removed (`--redact`).
     pub redacted: bool,
     pub inputs: Vec<InputSummary>,
+    /// The connections shown, when they are in memory (else in `stored`).
     pub connections: Vec<ConnectionReport>,
+    /// The connections shown, when they are in a store (`connections` is then empty; the
+    /// serde form leaves them out: write such a report with `json::write`).
+    #[serde(skip)]
+    pub stored: Option<Store>,
     pub summary: Summary,
     /// What the capture held besides WebSocket connections.
     pub seen: Seen,
@@ -335,12 +350,49 @@ impl ConnectionReport {
 
     /// The key under which `summary.by_status` counts this connection.
     pub fn status_key(&self) -> String {
+        self.status_kind().to_string()
+    }
+
+    /// [`ConnectionReport::status_key`], without the allocation.
+    pub fn status_kind(&self) -> StatusKey {
         match self.status.code {
-            Some(c) => c.to_string(),
-            None if self.status.name.starts_with("Open") => "open".into(),
-            None if self.status.name == "Upgrade refused" => "refused".into(),
-            None => "unknown".into(),
+            Some(c) => StatusKey::Code(c),
+            None if self.status.name.starts_with("Open") => StatusKey::Open,
+            None if self.status.name == "Upgrade refused" => StatusKey::Refused,
+            None => StatusKey::Unknown,
         }
+    }
+}
+
+/// What `summary.by_status` counts a connection under: its code, "open", "refused" or
+/// "unknown".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusKey {
+    Code(u16),
+    Open,
+    Refused,
+    Unknown,
+}
+
+impl std::fmt::Display for StatusKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StatusKey::Code(c) => write!(f, "{c}"),
+            StatusKey::Open => f.write_str("open"),
+            StatusKey::Refused => f.write_str("refused"),
+            StatusKey::Unknown => f.write_str("unknown"),
+        }
+    }
+}
+
+/// A connection "still open" in a file that stops early may well have closed after it:
+/// its status says so instead.
+pub fn mark_cut(inputs: &[InputSummary], c: &mut ConnectionReport) {
+    let cut = inputs.get(c.input).is_some_and(|i| i.truncated);
+    if cut && c.status.code.is_none() && c.status.name.starts_with("Open") {
+        c.status.general = "";
+        c.status.detail = "The capture file stops early (it is truncated or damaged; see the input's warning), so whatever ended this connection is not in it; no close code is guessed.".into();
+        c.status.fix = "Get the whole capture file (re-copy or re-download it; check that tcpdump was stopped cleanly), or capture again until the connection closes.".into();
     }
 }
 
@@ -356,6 +408,21 @@ impl Report {
         for (i, c) in connections.iter_mut().enumerate() {
             c.id = i as u64 + 1;
         }
+        Report::build(inputs, connections, None, seen)
+    }
+
+    /// A report whose connections stay in `store` (sorted and numbered here).
+    pub fn from_store(inputs: Vec<InputSummary>, mut store: Store, seen: Seen) -> Report {
+        store.sort();
+        Report::build(inputs, Vec::new(), Some(store), seen)
+    }
+
+    fn build(
+        inputs: Vec<InputSummary>,
+        connections: Vec<ConnectionReport>,
+        stored: Option<Store>,
+        seen: Seen,
+    ) -> Report {
         let mut r = Report {
             version: 1,
             tool: format!("wsclose {}", env!("CARGO_PKG_VERSION")),
@@ -363,6 +430,7 @@ impl Report {
             redacted: false,
             inputs,
             connections,
+            stored,
             summary: Summary::default(),
             seen,
         };
@@ -374,9 +442,96 @@ impl Report {
     /// Counts the connections shown, by status.
     pub fn recount(&mut self) {
         self.summary.by_status.clear();
-        for c in &self.connections {
-            *self.summary.by_status.entry(c.status_key()).or_default() += 1;
+        let (keys, n): (Box<dyn Iterator<Item = StatusKey>>, usize) = match &self.stored {
+            Some(s) => (Box::new(s.statuses()), s.len()),
+            None => (
+                Box::new(self.connections.iter().map(|c| c.status_kind())),
+                self.connections.len(),
+            ),
+        };
+        for k in keys {
+            *self.summary.by_status.entry(k.to_string()).or_default() += 1;
         }
-        self.summary.connections = self.connections.len() as u64;
+        self.summary.connections = n as u64;
+    }
+
+    /// Calls `f` with the connections shown, in id order, up to `n` at a time (all of them
+    /// in memory at once only if they already were).
+    pub fn for_each_chunk(
+        &self,
+        n: usize,
+        mut f: impl FnMut(&[ConnectionReport]) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let n = n.max(1);
+        let Some(store) = &self.stored else {
+            return self.connections.chunks(n).try_for_each(f);
+        };
+        let mut chunk = Vec::with_capacity(n.min(store.len()));
+        self.read_stored(store, |c| {
+            chunk.push(c);
+            if chunk.len() < n {
+                return Ok(());
+            }
+            let r = f(&chunk);
+            chunk.clear();
+            r
+        })?;
+        if chunk.is_empty() {
+            Ok(())
+        } else {
+            f(&chunk)
+        }
+    }
+
+    /// Calls `f` with each connection shown, in id order.
+    pub fn for_each_connection(
+        &self,
+        mut f: impl FnMut(&ConnectionReport) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        match &self.stored {
+            Some(store) => self.read_stored(store, |c| f(&c)),
+            None => self.connections.iter().try_for_each(f),
+        }
+    }
+
+    /// Brings the connections of a store into `connections` (for the renderers that want
+    /// them all at once).
+    pub fn load(&mut self) -> std::io::Result<()> {
+        let Some(store) = self.stored.take() else {
+            return Ok(());
+        };
+        let mut all = store.into_vec()?;
+        let mut names = self.redacted.then(redact::Names::default);
+        for c in &mut all {
+            self.as_shown(c, &mut names);
+        }
+        self.connections = all;
+        Ok(())
+    }
+
+    /// A stored report as this report shows it: with the truncated-input status, and
+    /// redacted if the report is (`names` then holds the pseudonyms given so far).
+    fn as_shown(&self, c: &mut ConnectionReport, names: &mut Option<redact::Names>) {
+        mark_cut(&self.inputs, c);
+        if let Some(names) = names {
+            names.connection(c);
+        }
+    }
+
+    /// Reads every report of `store` back (a copy of those kept in memory), as this report
+    /// shows them (pseudonyms in id order, as `redact` gives).
+    fn read_stored(
+        &self,
+        store: &Store,
+        mut f: impl FnMut(ConnectionReport) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let mut names = self.redacted.then(redact::Names::default);
+        let mut buf = Vec::new();
+        for i in 0..store.len() {
+            let mut c = store.get(i, &mut buf)?;
+            self.as_shown(&mut c, &mut names);
+            f(c)?;
+        }
+        Ok(())
     }
 }

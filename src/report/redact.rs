@@ -5,12 +5,15 @@
 //! kept), host names in Host headers replaced the same way, query strings dropped from
 //! paths, payload previews left out, input paths cut to their file names and the command
 //! line dropped. Close reasons, codes and packet numbers are kept: they are the point.
-//! The report says it was redacted.
+//! The report says it was redacted. A report whose connections are in a store is redacted
+//! as they are read back, in id order, so the pseudonyms are the same.
 
-use super::Report;
+use super::{ConnectionReport, Report};
 use std::collections::HashMap;
 
-struct Names {
+/// The pseudonyms given so far.
+#[derive(Debug, Default)]
+pub(crate) struct Names {
     map: HashMap<String, String>,
 }
 
@@ -62,15 +65,13 @@ fn strip_query(path: &str) -> String {
     }
 }
 
-pub fn redact(report: &mut Report) {
-    let mut names = Names {
-        map: HashMap::new(),
-    };
-    for c in &mut report.connections {
-        c.client = names.endpoint(&c.client);
-        c.server = names.endpoint(&c.server);
+impl Names {
+    /// Redacts one connection (connections are given in id order).
+    pub(crate) fn connection(&mut self, c: &mut ConnectionReport) {
+        c.client = self.endpoint(&c.client);
+        c.server = self.endpoint(&c.server);
         let h = &mut c.handshake;
-        h.host = h.host.as_deref().map(|x| names.host(x));
+        h.host = h.host.as_deref().map(|x| self.host(x));
         h.path = h.path.as_deref().map(strip_query);
         for frames in c
             .timeline
@@ -83,6 +84,14 @@ pub fn redact(report: &mut Report) {
                 }
             }
         }
+    }
+}
+
+pub fn redact(report: &mut Report) {
+    // Stored connections are redacted as they are read (`Report::for_each_connection`).
+    let mut names = Names::default();
+    for c in &mut report.connections {
+        names.connection(c);
     }
     for input in &mut report.inputs {
         if let Some(name) = std::path::Path::new(&input.path).file_name() {

@@ -1,0 +1,428 @@
+//! Finished connection reports, kept in memory up to a budget and beyond it in an anonymous
+//! temporary file, so that memory does not grow with the number of connections a capture
+//! held (issues 3 and 7).
+//!
+//! In: reports as their connections finish (in any order), later packet numbers of
+//! finished connections (late ACKs, see `Analyzer`), and the stores of other shards. Out:
+//! after [`Store::sort`], the reports in the report's order — by (input, first packet),
+//! ids 1..N — read back one at a time. The first `budget` reports stay in memory (a capture
+//! attached to a bug report never has more, so it never touches the disk); each later one
+//! is written to the file in the compact form of `spill` and only a small [`Entry`] stays
+//! in memory. The file (`tempfile::tempfile`) has no name and is deleted by the system when
+//! the last handle to it closes. If it cannot be made or written, reports stay in memory.
+
+use super::spill::{self, Statics};
+use super::{ConnectionReport, StatusKey};
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::sync::Arc;
+
+/// Finished reports kept in memory by default before the rest go to the temporary file.
+pub const DEFAULT_BUDGET: usize = 1024;
+
+/// Bytes of encoded reports gathered before they are written to the file in one go.
+const WRITE_BATCH: usize = 256 << 10;
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    budget: usize,
+    /// One per report: in the order pushed, or the report's order after `sort`.
+    entries: Vec<Entry>,
+    /// The reports kept in memory (`Place::Memory` indexes here).
+    memory: Vec<Option<ConnectionReport>>,
+    /// Temporary files: this store's own, and those of shard stores appended to it.
+    files: Vec<SpillFile>,
+    /// Which of `files` this store writes to, once it has needed one.
+    writing: Option<usize>,
+    /// The temporary file failed: everything stays in memory from then on.
+    no_disk: bool,
+}
+
+/// What stays in memory of a report: its place, and the few fields that are updated or
+/// counted without reading it back.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    /// Set by `sort` (0 before).
+    id: u64,
+    input: usize,
+    first_packet: u64,
+    /// Updated by late packets after the report was made (the stored copy is not).
+    last_packet: u64,
+    status: StatusKey,
+    place: Place,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    Memory(usize),
+    File { file: usize, at: u64, len: u32 },
+}
+
+/// One temporary file: the bytes written, those still waiting to be, and the statics its
+/// reports refer to.
+#[derive(Debug, Clone)]
+struct SpillFile {
+    file: Arc<File>,
+    written: u64,
+    pending: Vec<u8>,
+    statics: Statics,
+}
+
+impl SpillFile {
+    /// Writes the pending bytes at the end of the file. On failure they stay pending (and
+    /// readable).
+    fn flush(&mut self) -> io::Result<()> {
+        let mut f = &*self.file;
+        f.seek(SeekFrom::Start(self.written))?;
+        f.write_all(&self.pending)?;
+        self.written += self.pending.len() as u64;
+        self.pending.clear();
+        Ok(())
+    }
+
+    fn read(&self, at: u64, len: u32, buf: &mut Vec<u8>) -> io::Result<()> {
+        buf.clear();
+        let len = len as usize;
+        if at >= self.written {
+            let from = usize::try_from(at - self.written).map_err(io::Error::other)?;
+            let bytes = self
+                .pending
+                .get(from..from.saturating_add(len))
+                .ok_or_else(|| damaged("a report lies beyond the pending bytes"))?;
+            buf.extend_from_slice(bytes);
+            return Ok(());
+        }
+        buf.resize(len, 0);
+        let mut f = &*self.file;
+        f.seek(SeekFrom::Start(at))?;
+        f.read_exact(buf)
+    }
+}
+
+fn damaged(what: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("the temporary file of finished reports is damaged: {what}"),
+    )
+}
+
+impl Store {
+    /// A store that keeps up to `budget` reports in memory.
+    pub fn new(budget: usize) -> Store {
+        Store {
+            budget,
+            entries: Vec::new(),
+            memory: Vec::new(),
+            files: Vec::new(),
+            writing: None,
+            no_disk: false,
+        }
+    }
+
+    /// Keeps up to `budget` reports in memory from now on.
+    pub fn set_budget(&mut self, budget: usize) {
+        self.budget = budget;
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// How many reports are in the temporary file rather than in memory.
+    pub fn on_disk(&self) -> usize {
+        self.entries
+            .iter()
+            .filter(|e| matches!(e.place, Place::File { .. }))
+            .count()
+    }
+
+    /// Adds a finished report; returns its index for [`Store::set_last_packet`] (valid
+    /// until the store is sorted or another is appended).
+    pub fn push(&mut self, r: ConnectionReport) -> usize {
+        let entry = Entry {
+            id: r.id,
+            input: r.input,
+            first_packet: r.first_packet,
+            last_packet: r.last_packet,
+            status: r.status_kind(),
+            place: Place::Memory(0),
+        };
+        let place = self.place(r);
+        self.entries.push(Entry { place, ..entry });
+        self.entries.len() - 1
+    }
+
+    /// Keeps `r` in memory while the budget allows, else writes it to the file.
+    fn place(&mut self, r: ConnectionReport) -> Place {
+        if self.memory.len() >= self.budget && !self.no_disk {
+            match self.spill(&r) {
+                Ok(place) => return place,
+                Err(_) => self.no_disk = true,
+            }
+        }
+        self.memory.push(Some(r));
+        Place::Memory(self.memory.len() - 1)
+    }
+
+    fn spill(&mut self, r: &ConnectionReport) -> io::Result<Place> {
+        let k = match self.writing {
+            Some(k) => k,
+            None => {
+                self.files.push(SpillFile {
+                    file: Arc::new(tempfile::tempfile()?),
+                    written: 0,
+                    pending: Vec::new(),
+                    statics: Statics::default(),
+                });
+                let k = self.files.len() - 1;
+                self.writing = Some(k);
+                k
+            }
+        };
+        let f = self
+            .files
+            .get_mut(k)
+            .ok_or_else(|| io::Error::other("no temporary file"))?;
+        let at = f.written + f.pending.len() as u64;
+        let start = f.pending.len();
+        spill::encode(r, &mut f.statics, &mut f.pending);
+        let len = match u32::try_from(f.pending.len() - start) {
+            Ok(len) => len,
+            Err(e) => {
+                f.pending.truncate(start);
+                return Err(io::Error::other(e));
+            }
+        };
+        if f.pending.len() >= WRITE_BATCH {
+            f.flush()?;
+        }
+        Ok(Place::File { file: k, at, len })
+    }
+
+    /// A packet of a finished connection came late: it is the report's last packet now.
+    pub fn set_last_packet(&mut self, index: usize, packet: u64) {
+        if let Some(e) = self.entries.get_mut(index) {
+            e.last_packet = packet;
+        }
+    }
+
+    /// Takes in every report of `other` (another shard's store).
+    pub fn append(&mut self, other: Store) {
+        let base = self.files.len();
+        self.files.extend(other.files);
+        let mut memory = other.memory;
+        for e in other.entries {
+            let place = match e.place {
+                Place::File { file, at, len } => Place::File {
+                    file: file + base,
+                    at,
+                    len,
+                },
+                Place::Memory(i) => match memory.get_mut(i).and_then(Option::take) {
+                    Some(r) => self.place(r),
+                    None => continue,
+                },
+            };
+            self.entries.push(Entry { place, ..e });
+        }
+    }
+
+    /// Puts the reports in the report's order, by (input, first packet), and numbers them
+    /// from 1. Keys are unique (one packet starts one connection), so an unstable sort is
+    /// deterministic.
+    pub fn sort(&mut self) {
+        self.entries
+            .sort_unstable_by_key(|e| (e.input, e.first_packet));
+        for (i, e) in self.entries.iter_mut().enumerate() {
+            e.id = i as u64 + 1;
+        }
+    }
+
+    /// Keeps the reports whose flag in `keep` (one per report, in order) is true.
+    pub fn retain(&mut self, keep: &[bool]) {
+        let mut flags = keep.iter();
+        self.entries
+            .retain(|_| flags.next().copied().unwrap_or(false));
+    }
+
+    /// Each report's status, in order (for the summary's counts).
+    pub fn statuses(&self) -> impl Iterator<Item = StatusKey> + '_ {
+        self.entries.iter().map(|e| e.status)
+    }
+
+    /// The report at `index` (in the store's order), read back.
+    pub fn get(&self, index: usize, buf: &mut Vec<u8>) -> io::Result<ConnectionReport> {
+        let e = self
+            .entries
+            .get(index)
+            .ok_or_else(|| io::Error::other("no such report"))?;
+        let mut r = match e.place {
+            Place::Memory(i) => self
+                .memory
+                .get(i)
+                .and_then(Option::as_ref)
+                .cloned()
+                .ok_or_else(|| damaged("a report kept in memory is missing"))?,
+            Place::File { file, at, len } => {
+                let f = self
+                    .files
+                    .get(file)
+                    .ok_or_else(|| damaged("a report's file is missing"))?;
+                f.read(at, len, buf)?;
+                spill::decode(buf, &f.statics)
+                    .ok_or_else(|| damaged("a report cannot be decoded"))?
+            }
+        };
+        r.id = e.id;
+        r.last_packet = e.last_packet;
+        Ok(r)
+    }
+
+    /// [`Store::get`], moving a report kept in memory out of the store instead of copying
+    /// it (it cannot be read again).
+    pub fn take(&mut self, index: usize, buf: &mut Vec<u8>) -> io::Result<ConnectionReport> {
+        let e = *self
+            .entries
+            .get(index)
+            .ok_or_else(|| io::Error::other("no such report"))?;
+        let Place::Memory(i) = e.place else {
+            return self.get(index, buf);
+        };
+        let mut r = self
+            .memory
+            .get_mut(i)
+            .and_then(Option::take)
+            .ok_or_else(|| damaged("a report kept in memory is missing"))?;
+        r.id = e.id;
+        r.last_packet = e.last_packet;
+        Ok(r)
+    }
+
+    /// All the reports, in the store's order, in memory. When none is on disk, they are put
+    /// in order where they are, without a second vector of them.
+    pub fn into_vec(mut self) -> io::Result<Vec<ConnectionReport>> {
+        let mut rank = vec![usize::MAX; self.memory.len()];
+        let mut all_in_memory = self.entries.len() == self.memory.len();
+        for (k, e) in self.entries.iter().enumerate() {
+            match (e.place, all_in_memory) {
+                (Place::Memory(i), true) => match rank.get_mut(i) {
+                    Some(r) if *r == usize::MAX => *r = k,
+                    _ => all_in_memory = false,
+                },
+                _ => all_in_memory = false,
+            }
+        }
+        if !all_in_memory {
+            let mut buf = Vec::new();
+            return (0..self.len()).map(|i| self.take(i, &mut buf)).collect();
+        }
+        // `rank` is a permutation: move each report to its rank, one cycle at a time.
+        for i in 0..rank.len() {
+            while let Some(&r) = rank.get(i).filter(|&&r| r != i) {
+                self.memory.swap(i, r);
+                rank.swap(i, r);
+            }
+        }
+        // Collected in place (same layout): no second buffer.
+        let mut out: Vec<ConnectionReport> = self.memory.into_iter().flatten().collect();
+        for (r, e) in out.iter_mut().zip(&self.entries) {
+            r.id = e.id;
+            r.last_packet = e.last_packet;
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyzer::Options;
+
+    fn fixtures() -> Vec<std::path::PathBuf> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut paths: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().contains(".pcap"))
+            .collect();
+        paths.sort();
+        paths
+    }
+
+    /// Every field survives the file, including those JSON leaves out, and the statics
+    /// come back as the very same statics.
+    #[test]
+    fn reports_read_back_from_the_file_are_the_same() {
+        let opts = Options {
+            frame_log: 100,
+            previews: true,
+            ..Options::default()
+        };
+        let report = crate::analyze_files(&fixtures(), opts).unwrap();
+        let all = report.connections;
+        assert!(all.len() > 30);
+        assert!(all.iter().any(|c| !c.recent_frames.is_empty()));
+        assert!(all.iter().any(|c| c.timeline.is_some()));
+        let mut store = Store::new(3);
+        let mut index = Vec::new();
+        for c in &all {
+            index.push(store.push(c.clone()));
+        }
+        assert_eq!(store.on_disk(), all.len() - 3);
+        // A late packet after the report was written.
+        let last = *index.last().unwrap();
+        store.set_last_packet(last, 999_999);
+        // Some written to the file, some still pending.
+        store.files[0].flush().unwrap();
+        for c in all.iter().take(5) {
+            store.push(c.clone());
+        }
+        let back = store.into_vec().unwrap();
+        assert_eq!(back.len(), all.len() + 5);
+        for (i, (a, b)) in all.iter().zip(&back).enumerate() {
+            let mut a = a.clone();
+            if i == last {
+                a.last_packet = 999_999;
+            }
+            assert_eq!(format!("{a:?}"), format!("{b:?}"));
+            assert!(std::ptr::eq(a.tcp_end, b.tcp_end));
+            assert!(std::ptr::eq(a.status.general, b.status.general));
+            assert_eq!(
+                matches!(a.status.name, std::borrow::Cow::Borrowed(_)),
+                matches!(b.status.name, std::borrow::Cow::Borrowed(_))
+            );
+            for (x, y) in a.recent_frames.iter().zip(&b.recent_frames) {
+                assert!(std::ptr::eq(x.opcode, y.opcode));
+            }
+        }
+    }
+
+    #[test]
+    fn merged_and_sorted_like_the_report() {
+        let report = crate::analyze_files(&fixtures(), Options::default()).unwrap();
+        let all = report.connections;
+        // With files, and all in memory (put in order in place).
+        for budget in [2, usize::MAX] {
+            let (mut a, mut b) = (Store::new(budget), Store::new(budget));
+            // Reversed, split between two stores, each with its own file.
+            for (i, c) in all.iter().rev().enumerate() {
+                let mut c = c.clone();
+                c.id = 0;
+                if i % 2 == 0 { &mut a } else { &mut b }.push(c);
+            }
+            a.append(b);
+            assert_eq!(a.files.len(), if budget == 2 { 2 } else { 0 });
+            a.sort();
+            let back = a.into_vec().unwrap();
+            let ids: Vec<u64> = back.iter().map(|c| c.id).collect();
+            assert_eq!(ids, (1..=all.len() as u64).collect::<Vec<_>>());
+            for (x, y) in all.iter().zip(&back) {
+                assert_eq!(format!("{x:?}"), format!("{y:?}"));
+            }
+        }
+    }
+}

@@ -1,0 +1,209 @@
+//! Finished reports kept in a temporary file beyond a budget (issues 3 and 7) change
+//! nothing in any output: every format, with selection and redaction, over every fixture
+//! (all at once and one by one), with 1 and 2 threads, gives the same bytes with a tiny
+//! budget (nearly everything on disk) as with everything in memory (the library's
+//! in-memory report, or the command line's default budget).
+
+use assert_cmd::Command;
+use std::path::PathBuf;
+use wsclose::analyzer::Options;
+use wsclose::report::filter::{Selection, StatusSpec};
+use wsclose::report::{csv, json, markdown, redact, table, Report};
+
+const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
+
+fn fixtures() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(PathBuf::from(MANIFEST).join("fixtures"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains(".pcap"))
+        .collect();
+    files.sort();
+    assert!(files.len() > 20);
+    files
+}
+
+const FORMATS: [&str; 4] = ["table", "json", "markdown", "csv"];
+
+/// Command-line selections and redaction, each paired with the same in library terms.
+fn choices() -> Vec<(Vec<&'static str>, Selection, bool)> {
+    let none = Selection::default();
+    vec![
+        (vec![], none.clone(), false),
+        (vec!["--redact"], none.clone(), true),
+        (
+            vec!["--status", "1002", "--redact"],
+            Selection {
+                statuses: vec![StatusSpec::Codes(1002, 1002)],
+                ..Selection::default()
+            },
+            true,
+        ),
+        (
+            vec!["--problems"],
+            Selection {
+                problems: true,
+                ..Selection::default()
+            },
+            false,
+        ),
+        (
+            vec!["--host", "::1"],
+            Selection {
+                host: Some("::1".into()),
+                ..Selection::default()
+            },
+            false,
+        ),
+        (
+            vec!["--port", "9015"],
+            Selection {
+                port: Some(9015),
+                ..Selection::default()
+            },
+            false,
+        ),
+        (
+            vec!["--connection", "2", "--connection", "5"],
+            Selection {
+                connections: vec![2, 5],
+                ..Selection::default()
+            },
+            false,
+        ),
+    ]
+}
+
+/// What `wsclose analyze` prints (stdout, exit code).
+fn cli(files: &[PathBuf], format: &str, extra: &[&str], keep: Option<usize>) -> (String, i32) {
+    let mut cmd = Command::cargo_bin("wsclose").unwrap();
+    cmd.current_dir(MANIFEST)
+        .env("COLUMNS", "100")
+        .args(["analyze", "--color", "never", "--format", format])
+        .args(extra)
+        .args(files);
+    let flag = keep.map(|k| format!(" --keep-reports {k}"));
+    if let Some(k) = keep {
+        cmd.arg("--keep-reports").arg(k.to_string());
+    }
+    let out = cmd.output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    // The report quotes its command line: take the test's flag out of it.
+    let text = match flag {
+        Some(f) => text.replace(&f, ""),
+        None => text,
+    };
+    (text, out.status.code().unwrap_or(-1))
+}
+
+#[test]
+fn the_command_line_prints_the_same_with_reports_on_disk() {
+    let all = fixtures();
+    let mut runs: Vec<Vec<PathBuf>> = vec![all.clone()];
+    runs.extend(all.iter().map(|f| vec![f.clone()]));
+    let mut selected_some = false;
+    for files in &runs {
+        for format in FORMATS {
+            for (extra, _, _) in choices() {
+                let mut extra = extra.clone();
+                if format == "table" && extra.is_empty() {
+                    extra.push("--timeline");
+                }
+                let (base, code) = cli(files, format, &extra, None);
+                for keep in [0, 3] {
+                    let (spilled, c) = cli(files, format, &extra, Some(keep));
+                    assert_eq!(c, code, "{files:?} {format} {extra:?} keep {keep}");
+                    assert!(spilled == base, "{files:?} {format} {extra:?} keep {keep}");
+                }
+                selected_some |= files.len() > 1 && code == 0 && !extra.is_empty();
+            }
+        }
+    }
+    assert!(selected_some);
+    // --fail-on reads the stored reports too.
+    let (_, code) = cli(&all, "csv", &["--fail-on", "1002"], Some(0));
+    assert_eq!(code, 5);
+    let (_, code) = cli(&all, "csv", &["--fail-on", "4999"], Some(0));
+    assert_eq!(code, 0);
+}
+
+/// The report as `wsclose analyze` builds and prints it, through the library.
+fn render(
+    files: &[PathBuf],
+    threads: usize,
+    keep: usize,
+    format: &str,
+    sel: &Selection,
+    redacted: bool,
+) -> String {
+    let opts = Options {
+        threads,
+        // Shard even the smallest files.
+        shard_min_bytes: 0,
+        keep_reports: keep,
+        frame_log: if format == "markdown" { 12 } else { 0 },
+        ..Options::default()
+    };
+    let mut r: Report = if keep == usize::MAX {
+        // The reference: every connection in memory, as before there was a store.
+        let r = wsclose::analyze_files(files, opts).unwrap();
+        assert!(r.stored.is_none());
+        r
+    } else {
+        let r = wsclose::analyze_files_with_progress(files, opts, None).unwrap();
+        let stored = r.stored.as_ref().unwrap();
+        // At most `keep` in memory (shared among the threads).
+        assert!(stored.on_disk() >= stored.len().saturating_sub(keep));
+        r
+    };
+    sel.apply(&mut r).unwrap();
+    if redacted {
+        redact::redact(&mut r);
+    }
+    match format {
+        "json" => json::render(&r),
+        "csv" => csv::render(&r),
+        "table" => {
+            r.load().unwrap();
+            table::render(&r, Some(100), false)
+        }
+        _ => {
+            r.load().unwrap();
+            markdown::render(&r, &vec![None; files.len()])
+        }
+    }
+}
+
+#[test]
+fn one_and_two_threads_give_the_same_with_reports_on_disk() {
+    let all = fixtures();
+    let mut runs: Vec<Vec<PathBuf>> = vec![all.clone()];
+    runs.extend(all.iter().map(|f| vec![f.clone()]));
+    for files in &runs {
+        for format in FORMATS {
+            for (_, sel, redacted) in choices() {
+                let base = render(files, 1, usize::MAX, format, &sel, redacted);
+                for threads in [1, 2] {
+                    for keep in [0, 3] {
+                        let out = render(files, threads, keep, format, &sel, redacted);
+                        assert!(
+                            out == base,
+                            "{files:?} {format} {sel:?} {redacted} {threads} threads keep {keep}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    // The in-memory report of the library is the same report.
+    let r = wsclose::analyze_files(
+        &all,
+        Options {
+            keep_reports: 2,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    assert!(r.stored.is_none() && r.connections.len() > 30);
+    assert!(json::render(&r) == render(&all, 1, usize::MAX, "json", &Selection::default(), false));
+}
