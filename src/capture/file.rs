@@ -375,10 +375,10 @@ pub fn read_counted(
             }
             Err(PcapError::BufferTooSmall) => {
                 let at = reader.consumed();
-                let declared = declared_len(reader.data(), summary.format, big_endian)
-                    .map_or_else(String::new, |n| format!(" ({n} bytes)"));
+                let declared = declares(reader.data(), summary.format, big_endian)
+                    .unwrap_or_else(|| "declares a size".into());
                 summary.warnings.push(format!(
-                    "the {} after packet {number} (at byte {at}) declares a size{declared} larger than {} MiB; \
+                    "the {} after packet {number} (at byte {at}) {declared}, more than {} MiB; \
                      the file is damaged there and reading stopped",
                     unit(summary.format),
                     BUFFER >> 20
@@ -729,6 +729,16 @@ fn declared_len(data: &[u8], format: &str, big_endian: bool) -> Option<u64> {
     }
 }
 
+/// What the record at the start of `data` declares its length to be, in words.
+fn declares(data: &[u8], format: &str, big_endian: bool) -> Option<String> {
+    let len = declared_len(data, format, big_endian)?;
+    Some(if format == "pcapng" {
+        format!("declares a block total length of {len} bytes")
+    } else {
+        format!("declares {} captured bytes", len.saturating_sub(16))
+    })
+}
+
 /// Why the record at the start of `data` (the unparsed rest of the input; `to_end`: it runs
 /// to the end of the input) cannot be read, from its length fields; `None` when they look
 /// right.
@@ -757,11 +767,7 @@ fn record_problem(data: &[u8], format: &str, big_endian: bool, to_end: bool) -> 
     }
     let have = data.len() as u64;
     if len > have {
-        let what = if format == "pcapng" {
-            format!("declares a block total length of {len} bytes")
-        } else {
-            format!("declares {} captured bytes", len - 16)
-        };
+        let what = declares(data, format, big_endian)?;
         return to_end.then(|| {
             Problem::Short(format!(
                 "{what} but the file ends {} bytes into it (cut short, or a damaged length)",
