@@ -650,9 +650,11 @@ pub fn read_shared(
     summary
 }
 
-/// Capture times that go backwards in file order: how often, and the first time, for one
-/// warning per input. Packets are analyzed in file order whatever their times; a time out
-/// of order only skews the delays computed across it.
+/// Capture times that go backwards in file order by at least [`BACKWARDS_NOTED_NS`]: how
+/// often, and the first time, for one warning per input. Packets are analyzed in file order
+/// whatever their times; a time out of order only skews the delays computed across it.
+/// Smaller steps back are left unsaid: captures on several CPUs or interfaces have them
+/// by the dozen (tens of microseconds) and they change no figure a user reads.
 #[derive(Default)]
 struct Backwards {
     /// The previous packet's number and time.
@@ -666,7 +668,7 @@ struct Backwards {
 impl Backwards {
     fn see(&mut self, number: u64, ts: Timestamp) {
         if let Some((prev, last)) = self.last {
-            if ts < last {
+            if last.0.saturating_sub(ts.0) >= BACKWARDS_NOTED_NS {
                 self.count += 1;
                 self.first
                     .get_or_insert((number, prev, last.0.saturating_sub(ts.0)));
@@ -680,7 +682,7 @@ impl Backwards {
         let others = match self.count {
             0 | 1 => String::new(),
             c => format!(
-                " ({} more packets are earlier than the one before them)",
+                " ({} more packets are a second or more earlier than the one before them)",
                 c - 1
             ),
         };
@@ -691,6 +693,9 @@ impl Backwards {
         ))
     }
 }
+
+/// A step back in capture time worth a warning: one second.
+const BACKWARDS_NOTED_NS: i64 = 1_000_000_000;
 
 /// "record" (classic pcap) or "block" (pcapng).
 fn unit(format: &str) -> &'static str {
