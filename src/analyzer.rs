@@ -83,6 +83,8 @@ pub struct Analyzer {
     pub seen: Seen,
     /// Packets per link type that could not be decoded, across all inputs.
     unsupported: Vec<(LinkType, u64)>,
+    /// The first packet of this input with cut or damaged IP/TCP headers.
+    first_malformed: Option<u64>,
     /// This analyzer's share of the flows (see `set_shard`).
     shard: Option<(u64, u64)>,
     input: usize,
@@ -117,6 +119,7 @@ impl Analyzer {
             done: Store::new(opts.keep_reports),
             seen: Seen::default(),
             unsupported: Vec::new(),
+            first_malformed: None,
             shard: None,
             input: 0,
             now: Timestamp(i64::MIN),
@@ -137,6 +140,13 @@ impl Analyzer {
     pub fn begin_input(&mut self, index: usize) {
         self.finish_all();
         self.input = index;
+        self.first_malformed = None;
+    }
+
+    /// The number of the first packet of this input whose IP/TCP headers were cut or
+    /// damaged (for the input's warning).
+    pub fn first_malformed(&self) -> Option<u64> {
+        self.first_malformed
     }
 
     /// For the next input, take only the connections whose symmetric flow hash falls in
@@ -193,6 +203,7 @@ impl Analyzer {
             }
             Err(Skip::Malformed) => {
                 self.seen.malformed_packets += 1;
+                self.first_malformed.get_or_insert(pkt.number);
                 return;
             }
         };

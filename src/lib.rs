@@ -140,8 +140,11 @@ pub fn analyze_files_with_progress(
         }
         let malformed = analyzer.seen.malformed_packets - malformed_before;
         if malformed > 0 {
+            let first = analyzer
+                .first_malformed()
+                .map_or_else(String::new, |n| format!(" (the first: packet {n})"));
             summary.warnings.push(format!(
-                "{malformed} packets have cut or damaged IP/TCP headers and were skipped"
+                "{malformed} packets have cut or damaged IP/TCP headers and were skipped{first}"
             ));
         }
         for (link, n) in analyzer.unsupported() {

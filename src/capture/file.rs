@@ -206,11 +206,13 @@ pub fn read_counted(
         error: None,
     };
     let mut span: Option<(Timestamp, Timestamp)> = None;
+    let mut backwards = Backwards::default();
     let mut sink = |p: &Packet<'_>| {
         span = Some(match span {
             None => (p.ts, p.ts),
             Some((a, b)) => (a.min(p.ts), b.max(p.ts)),
         });
+        backwards.see(p.number, p.ts);
         sink(p)
     };
     let mut reader = match pcap_parser::create_reader(BUFFER, reader) {
@@ -235,6 +237,9 @@ pub fn read_counted(
         }
     };
     let mut legacy: Option<(LinkType, bool)> = None;
+    // Byte order of the classic header or of the current pcapng section, to read the
+    // length fields of a record that fails to parse.
+    let mut big_endian = false;
     let mut interfaces: Vec<Interface> = Vec::new();
     let mut warned_bad_if = false;
     let mut number: u64 = 0;
@@ -251,6 +256,7 @@ pub fn read_counted(
                         let link = LinkType(h.network.0 as u32);
                         note_link(&mut summary, link);
                         legacy = Some((link, h.is_nanosecond_precision()));
+                        big_endian = h.is_bigendian();
                     }
                     PcapBlockOwned::Legacy(b) => {
                         let (link, nanos) = legacy.unwrap_or((LinkType::ETHERNET, false));
@@ -272,7 +278,10 @@ pub fn read_counted(
                     PcapBlockOwned::NG(block) => {
                         summary.format = "pcapng";
                         match block {
-                            Block::SectionHeader(_) => interfaces.clear(),
+                            Block::SectionHeader(shb) => {
+                                big_endian = shb.big_endian();
+                                interfaces.clear();
+                            }
                             Block::InterfaceDescription(idb) => {
                                 let link = LinkType(idb.linktype.0 as u32);
                                 note_link(&mut summary, link);
@@ -342,19 +351,36 @@ pub fn read_counted(
                 }
             }
             Err(PcapError::UnexpectedEof) => {
-                summary.warnings.push(format!(
-                    "the capture is truncated: the record after packet {number} (at byte {}) is cut short; \
-                     the {number} packets before it were analyzed",
-                    reader.consumed()
-                ));
+                let at = reader.consumed();
+                let what = record_problem(reader.data(), summary.format, big_endian, true);
+                summary.warnings.push(match what {
+                    Some(Problem::Damaged(what)) => format!(
+                        "the {} after packet {number} (at byte {at}) is damaged: {what}; reading stopped there \
+                         and the {number} packets before it were analyzed",
+                        unit(summary.format)
+                    ),
+                    Some(Problem::Short(what)) => format!(
+                        "the capture is truncated: the {} after packet {number} (at byte {at}) {what}; \
+                         the {number} packets before it were analyzed",
+                        unit(summary.format)
+                    ),
+                    None => format!(
+                        "the capture is truncated: the {} after packet {number} (at byte {at}) is cut short; \
+                         the {number} packets before it were analyzed",
+                        unit(summary.format)
+                    ),
+                });
                 summary.truncated = true;
                 break;
             }
             Err(PcapError::BufferTooSmall) => {
+                let at = reader.consumed();
+                let declared = declares(reader.data(), summary.format, big_endian)
+                    .unwrap_or_else(|| "declares a size".into());
                 summary.warnings.push(format!(
-                    "the record after packet {number} (at byte {}) declares a size larger than {} MiB; \
+                    "the {} after packet {number} (at byte {at}) {declared}, more than {} MiB; \
                      the file is damaged there and reading stopped",
-                    reader.consumed(),
+                    unit(summary.format),
                     BUFFER >> 20
                 ));
                 summary.truncated = true;
@@ -363,8 +389,13 @@ pub fn read_counted(
             Err(e) => {
                 let what = describe(&e);
                 let at = reader.consumed();
+                let what = match record_problem(reader.data(), summary.format, big_endian, false) {
+                    Some(Problem::Damaged(why) | Problem::Short(why)) => why,
+                    None => what,
+                };
                 summary.warnings.push(format!(
-                    "the record after packet {number} (at byte {at}) cannot be parsed ({what}); reading stopped there"
+                    "the {} after packet {number} (at byte {at}) cannot be parsed: {what}; reading stopped there",
+                    unit(summary.format)
                 ));
                 summary.truncated = true;
                 break;
@@ -372,6 +403,7 @@ pub fn read_counted(
         }
     }
     summary.packets = number;
+    summary.warnings.extend(backwards.warning());
     if let Some((at, why)) = damaged() {
         summary.truncated = true;
         summary.warnings.push(format!(
@@ -552,6 +584,7 @@ pub fn read_shared(
     let nanos = header.is_nanosecond_precision();
     summary.link_types.push(link);
     let mut span: Option<(Timestamp, Timestamp)> = None;
+    let mut backwards = Backwards::default();
     // Where this reader last told the others how far it got.
     let mut told = 0usize;
     while !rest.is_empty() {
@@ -566,6 +599,7 @@ pub fn read_shared(
                 };
                 let ts = Timestamp::from_parts(i64::from(b.ts_sec), frac);
                 span = Some(span.map_or((ts, ts), |(a, z)| (a.min(ts), z.max(ts))));
+                backwards.see(summary.packets, ts);
                 let caplen = (b.caplen as usize).min(b.data.len());
                 sink(&Packet {
                     number: summary.packets,
@@ -578,10 +612,16 @@ pub fn read_shared(
             }
             Err(e) => {
                 let n = summary.packets;
+                let be = header.is_bigendian();
                 summary.warnings.push(match e {
-                    nom::Err::Incomplete(_) => format!(
-                        "the capture is truncated: the record after packet {n} (at byte {at}) is cut short or declares more bytes than the file holds; the {n} packets before it were analyzed"
-                    ),
+                    nom::Err::Incomplete(_) => match record_problem(rest, "pcap", be, true) {
+                        Some(Problem::Short(what) | Problem::Damaged(what)) => format!(
+                            "the capture is truncated: the record after packet {n} (at byte {at}) {what}; the {n} packets before it were analyzed"
+                        ),
+                        None => format!(
+                            "the capture is truncated: the record after packet {n} (at byte {at}) is cut short; the {n} packets before it were analyzed"
+                        ),
+                    },
                     _ => format!(
                         "the record after packet {n} (at byte {at}) cannot be parsed; reading stopped there"
                     ),
@@ -602,11 +642,153 @@ pub fn read_shared(
     if let Some(p) = progress {
         p.fetch_add((data.len() - told) as u64, Ordering::Relaxed);
     }
+    summary.warnings.extend(backwards.warning());
     if let Some((a, b)) = span {
         summary.first_time = Some(a.rfc3339());
         summary.last_time = Some(b.rfc3339());
     }
     summary
+}
+
+/// Capture times that go backwards in file order by at least [`BACKWARDS_NOTED_NS`]: how
+/// often, and the first time, for one warning per input. Packets are analyzed in file order
+/// whatever their times; a time out of order only skews the delays computed across it.
+/// Smaller steps back are left unsaid: captures on several CPUs or interfaces have them
+/// by the dozen (tens of microseconds) and they change no figure a user reads.
+#[derive(Default)]
+struct Backwards {
+    /// The previous packet's number and time.
+    last: Option<(u64, Timestamp)>,
+    count: u64,
+    /// The first packet earlier than the one before it: (its number, the previous packet's
+    /// number, how far back in nanoseconds).
+    first: Option<(u64, u64, i64)>,
+}
+
+impl Backwards {
+    fn see(&mut self, number: u64, ts: Timestamp) {
+        if let Some((prev, last)) = self.last {
+            if last.0.saturating_sub(ts.0) >= BACKWARDS_NOTED_NS {
+                self.count += 1;
+                self.first
+                    .get_or_insert((number, prev, last.0.saturating_sub(ts.0)));
+            }
+        }
+        self.last = Some((number, ts));
+    }
+
+    fn warning(&self) -> Option<String> {
+        let (n, prev, back) = self.first?;
+        let others = match self.count {
+            0 | 1 => String::new(),
+            c => format!(
+                " ({} more packets are a second or more earlier than the one before them)",
+                c - 1
+            ),
+        };
+        Some(format!(
+            "capture times go backwards: packet {n} is {:.6} s earlier than packet {prev}{others}; \
+             packets are analyzed in file order, but delays and durations spanning such a packet may be wrong",
+            back as f64 / 1e9
+        ))
+    }
+}
+
+/// A step back in capture time worth a warning: one second.
+const BACKWARDS_NOTED_NS: i64 = 1_000_000_000;
+
+/// "record" (classic pcap) or "block" (pcapng).
+fn unit(format: &str) -> &'static str {
+    if format == "pcapng" {
+        "block"
+    } else {
+        "record"
+    }
+}
+
+/// What is wrong with a record that failed to parse, read from its length fields.
+enum Problem {
+    /// The input ends inside it (the file was cut, or its length is too large).
+    Short(String),
+    /// Its length fields are impossible whatever follows.
+    Damaged(String),
+}
+
+/// A little- or big-endian u32 at `at` in `data`.
+fn word(data: &[u8], at: usize, big_endian: bool) -> Option<u32> {
+    let b: [u8; 4] = data.get(at..at.checked_add(4)?)?.try_into().ok()?;
+    Some(if big_endian {
+        u32::from_be_bytes(b)
+    } else {
+        u32::from_le_bytes(b)
+    })
+}
+
+/// The length a record at the start of `data` declares: a pcapng block's total length, a
+/// classic record's 16-byte header plus captured length.
+fn declared_len(data: &[u8], format: &str, big_endian: bool) -> Option<u64> {
+    if format == "pcapng" {
+        word(data, 4, big_endian).map(u64::from)
+    } else {
+        word(data, 8, big_endian).map(|caplen| u64::from(caplen) + 16)
+    }
+}
+
+/// What the record at the start of `data` declares its length to be, in words.
+fn declares(data: &[u8], format: &str, big_endian: bool) -> Option<String> {
+    let len = declared_len(data, format, big_endian)?;
+    Some(if format == "pcapng" {
+        format!("declares a block total length of {len} bytes")
+    } else {
+        format!("declares {} captured bytes", len.saturating_sub(16))
+    })
+}
+
+/// Why the record at the start of `data` (the unparsed rest of the input; `to_end`: it runs
+/// to the end of the input) cannot be read, from its length fields; `None` when they look
+/// right.
+fn record_problem(data: &[u8], format: &str, big_endian: bool, to_end: bool) -> Option<Problem> {
+    let header = if format == "pcapng" { 8 } else { 16 };
+    if data.len() < header {
+        return to_end.then(|| {
+            Problem::Short(format!(
+                "is cut short: only {} of its {header} header bytes are in the file",
+                data.len()
+            ))
+        });
+    }
+    let len = declared_len(data, format, big_endian)?;
+    if format == "pcapng" {
+        if len < 12 {
+            return Some(Problem::Damaged(format!(
+                "its block total length is {len}, less than the 12 bytes of a block's own header and trailer"
+            )));
+        }
+        if len % 4 != 0 {
+            return Some(Problem::Damaged(format!(
+                "its block total length {len} is not a multiple of 4"
+            )));
+        }
+    }
+    let have = data.len() as u64;
+    if len > have {
+        let what = declares(data, format, big_endian)?;
+        return to_end.then(|| {
+            Problem::Short(format!(
+                "{what} but the file ends {} bytes into it (cut short, or a damaged length)",
+                have
+            ))
+        });
+    }
+    if format == "pcapng" {
+        let trailer = word(data, usize::try_from(len).ok()? - 4, big_endian)?;
+        if u64::from(trailer) != len {
+            return Some(Problem::Damaged(format!(
+                "its trailing block total length {trailer} differs from the leading one, {len}"
+            )));
+        }
+    }
+    None
 }
 
 fn ng_timestamp(high: u32, low: u32, iface: Interface) -> Timestamp {
