@@ -293,6 +293,13 @@ fn swapped_timestamps_keep_the_closes_and_say_nothing() {
     let bytes = [head, recs.concat()].concat();
     let (out, r) = run("swapped.pcap", &bytes);
     assert_closes(&out, &r, 1008, &undamaged_pcap());
+    // The reply now carries a time before the close it answers: no delay is claimed
+    // (the undamaged capture has one).
+    let delay =
+        |r: &serde_json::Value| r["connections"][0]["close_handshake"]["reply_after_s"].clone();
+    let (_, clean) = run("clean.pcap", &fixture(PCAP));
+    assert!(delay(&clean).as_f64().is_some_and(|d| d > 0.0), "{clean}");
+    assert!(delay(&r).is_null(), "{r}");
     assert_eq!(r["seen"]["evicted_flows"], 0);
     assert_eq!(r["inputs"][0]["truncated"], false);
     assert!(warnings(&r).is_empty(), "{r}");

@@ -551,7 +551,11 @@ pub fn close_handshake(closes: &[&CloseFrame], ends: &[TcpEnd]) -> Option<CloseH
         reply: reply.is_some(),
         reply_code: reply.and_then(|r| r.code),
         echoed: reply.is_some_and(|r| r.code == first.code),
-        reply_after_s: reply.map(|r| (r.ts.since(first.ts) * 1e6).round() / 1e6),
+        // A reply stamped before the close it answers (capture times out of order) has
+        // no delay that can be told: none rather than a negative one.
+        reply_after_s: reply
+            .filter(|r| r.ts >= first.ts)
+            .map(|r| (r.ts.since(first.ts) * 1e6).round() / 1e6),
         tcp_closed_first_by: first_end.filter(|e| e.order > first.order).map(|e| e.by),
     })
 }
