@@ -226,3 +226,17 @@ pub fn live_session(
         failure,
     ))
 }
+
+/// The recorded captures in `fixtures/`, sorted, for the unit tests that run on all of them.
+#[cfg(test)]
+pub(crate) fn fixture_paths() -> Vec<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains(".pcap"))
+        .collect();
+    paths.sort();
+    assert!(paths.len() > 10, "fixtures missing from {}", dir.display());
+    paths
+}

@@ -225,14 +225,7 @@ mod tests {
     /// threaded writer: byte for byte what serde_json's own pretty printer writes.
     #[test]
     fn same_bytes_as_serde_json_pretty() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-        let mut paths: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.to_string_lossy().contains(".pcap"))
-            .collect();
-        paths.sort();
-        assert!(paths.len() > 10);
+        let paths = crate::fixture_paths();
         let mut report = crate::analyze_files(&paths, crate::analyzer::Options::default()).unwrap();
         let all = report.connections.clone();
         assert!(!all.is_empty());

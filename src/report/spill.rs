@@ -318,37 +318,27 @@ impl Code for Opcode {
     }
 }
 
-impl Code for Role {
-    fn put(&self, w: &mut Writer<'_>) {
-        w.out.push(match self {
-            Role::Client => 0,
-            Role::Server => 1,
-        });
-    }
-    fn get(r: &mut Reader<'_>) -> Option<Self> {
-        match r.byte()? {
-            0 => Some(Role::Client),
-            1 => Some(Role::Server),
-            _ => None,
+/// A field-less enum written as one byte: its index in the list given.
+macro_rules! one_byte {
+    ($t:ident { $($v:ident = $n:literal),* $(,)? }) => {
+        impl Code for $t {
+            fn put(&self, w: &mut Writer<'_>) {
+                w.out.push(match self {
+                    $( $t::$v => $n, )*
+                });
+            }
+            fn get(r: &mut Reader<'_>) -> Option<Self> {
+                match r.byte()? {
+                    $( $n => Some($t::$v), )*
+                    _ => None,
+                }
+            }
         }
-    }
+    };
 }
 
-impl Code for EndKind {
-    fn put(&self, w: &mut Writer<'_>) {
-        w.out.push(match self {
-            EndKind::Fin => 0,
-            EndKind::Rst => 1,
-        });
-    }
-    fn get(r: &mut Reader<'_>) -> Option<Self> {
-        match r.byte()? {
-            0 => Some(EndKind::Fin),
-            1 => Some(EndKind::Rst),
-            _ => None,
-        }
-    }
-}
+one_byte!(Role { Client = 0, Server = 1 });
+one_byte!(EndKind { Fin = 0, Rst = 1 });
 
 /// Every finding kind, in declaration order: a kind is written as its index here.
 const KINDS: [Kind; 27] = [

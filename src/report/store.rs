@@ -345,14 +345,7 @@ mod tests {
     use crate::analyzer::Options;
 
     fn fixtures() -> Vec<std::path::PathBuf> {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-        let mut paths: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.to_string_lossy().contains(".pcap"))
-            .collect();
-        paths.sort();
-        paths
+        crate::fixture_paths()
     }
 
     /// Every field survives the file, including those JSON leaves out, and the statics
