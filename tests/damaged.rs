@@ -17,6 +17,8 @@
 use serde_json::Value;
 use std::path::Path;
 use std::process::Output;
+use wsclose::capture::file::{read, InputSummary};
+use wsclose::capture::{LinkType, Timestamp};
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
@@ -76,13 +78,83 @@ fn block(kind: u32, body: &[u8]) -> Vec<u8> {
     b
 }
 
-/// An Interface Description Block with nanosecond timestamps (if_tsresol 9), as the
-/// fixture's own.
-fn idb(link: u16) -> Vec<u8> {
+/// An Interface Description Block; `tsresol` 9 gives nanosecond timestamps (as the
+/// fixture's own), `None` the default microseconds.
+fn idb(link: u16, tsresol: Option<u8>) -> Vec<u8> {
     let mut body = link.to_le_bytes().to_vec();
     body.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
-    body.extend_from_slice(&[9, 0, 1, 0, 9, 0, 0, 0, 0, 0, 0, 0]);
+    if let Some(r) = tsresol {
+        body.extend_from_slice(&[9, 0, 1, 0, r, 0, 0, 0, 0, 0, 0, 0]);
+    }
     block(1, &body)
+}
+
+/// An Enhanced Packet Block on interface `iface` at `ts` (in the interface's units).
+fn epb(iface: u32, ts: u64, data: &[u8], orig: u32) -> Vec<u8> {
+    let mut body = iface.to_le_bytes().to_vec();
+    body.extend_from_slice(&((ts >> 32) as u32).to_le_bytes());
+    body.extend_from_slice(&(ts as u32).to_le_bytes());
+    body.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    body.extend_from_slice(&orig.to_le_bytes());
+    body.extend_from_slice(data);
+    block(6, &body)
+}
+
+/// A little-endian Section Header Block of unknown section length.
+fn shb() -> Vec<u8> {
+    let mut body = 0x1a2b_3c4du32.to_le_bytes().to_vec();
+    body.extend_from_slice(&1u16.to_le_bytes());
+    body.extend_from_slice(&0u16.to_le_bytes());
+    body.extend_from_slice(&(-1i64).to_le_bytes());
+    block(0x0a0d_0d0a, &body)
+}
+
+/// Every packet the reader hands over: number, time, link type, bytes, original length.
+type Seen = Vec<(u64, Timestamp, LinkType, Vec<u8>, u32)>;
+
+fn read_all(name: &str, bytes: &[u8]) -> (InputSummary, Seen) {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join(name);
+    std::fs::write(&p, bytes).unwrap();
+    let mut seen = Vec::new();
+    let s = read(&p, &mut |pk| {
+        seen.push((pk.number, pk.ts, pk.link, pk.data.to_vec(), pk.orig_len))
+    })
+    .unwrap();
+    (s, seen)
+}
+
+#[test]
+fn pcapng_two_interfaces_two_link_types_and_resolutions() {
+    let mut b = shb();
+    b.extend(idb(1, None)); // Ethernet, microseconds
+    b.extend(idb(101, Some(9))); // raw IP, nanoseconds
+    b.extend(epb(0, 1_500_000, b"eth", 3));
+    b.extend(epb(1, 2_000_000_123, b"raw!", 40));
+    let (s, seen) = read_all("two.pcapng", &b);
+    assert_eq!(s.format, "pcapng");
+    assert_eq!(s.link_types, vec![LinkType::ETHERNET, LinkType::RAW]);
+    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0].1, Timestamp::from_parts(1, 500_000_000));
+    assert_eq!(seen[0].2, LinkType::ETHERNET);
+    assert_eq!(seen[1].1, Timestamp::from_parts(2, 123));
+    assert_eq!(
+        (seen[1].2, seen[1].3.as_slice(), seen[1].4),
+        (LinkType::RAW, &b"raw!"[..], 40)
+    );
+}
+
+#[test]
+fn pcapng_unknown_interface_is_a_warning_not_a_crash() {
+    let mut b = shb();
+    b.extend(idb(1, None));
+    b.extend(epb(3, 0, b"x", 1));
+    b.extend(epb(0, 0, b"y", 1));
+    let (s, seen) = read_all("badif.pcapng", &b);
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].0, 2);
+    assert!(s.warnings[0].contains("interface 3"), "{:?}", s.warnings);
 }
 
 /// A copy of Enhanced Packet Block `epb` on interface `iface`, its packet data starting
@@ -465,7 +537,7 @@ fn mixed_link_types_report_the_supported_interface_and_name_the_other_once() {
     // A second interface of link type 147 (USER0) with copies of three packets on it,
     // interleaved with the real ones (after packets 4, 5 and 8).
     let mut bytes = blocks[..2].concat();
-    bytes.extend(idb(147));
+    bytes.extend(idb(147, Some(9)));
     for (i, b) in blocks.iter().enumerate().skip(2) {
         bytes.extend_from_slice(b);
         if [5, 6, 9].contains(&i) {
@@ -496,7 +568,7 @@ fn mixed_link_types_report_the_supported_interface_and_name_the_other_once() {
     // Ethernet and raw IP in one file, one connection across both: the server's packets
     // (those from port 9016) on a raw-IP interface. Both closes are still reported.
     let mut bytes = blocks[..2].concat();
-    bytes.extend(idb(101));
+    bytes.extend(idb(101, Some(9)));
     for b in &blocks[2..] {
         // Ethernet (14) + IPv4 (20) header: the TCP source port at 34.
         let is_epb = le32(b, 0) == 6;
