@@ -82,7 +82,8 @@ pub struct Analyzer {
     done: Store,
     pub seen: Seen,
     /// Packets per link type that could not be decoded, across all inputs.
-    unsupported: Vec<(LinkType, u64)>,
+    /// Per undecodable link type: packets so far, and the first of them in this input.
+    unsupported: Vec<(LinkType, u64, Option<u64>)>,
     /// The first packet of this input with cut or damaged IP/TCP headers.
     first_malformed: Option<u64>,
     /// This analyzer's share of the flows (see `set_shard`).
@@ -141,6 +142,9 @@ impl Analyzer {
         self.finish_all();
         self.input = index;
         self.first_malformed = None;
+        for (_, _, first) in &mut self.unsupported {
+            *first = None;
+        }
     }
 
     /// The number of the first packet of this input whose IP/TCP headers were cut or
@@ -191,9 +195,12 @@ impl Analyzer {
         let seg = match decode::decode(pkt) {
             Ok(seg) => seg,
             Err(Skip::UnsupportedLink(l)) => {
-                match self.unsupported.iter_mut().find(|(k, _)| *k == l) {
-                    Some((_, n)) => *n += 1,
-                    None => self.unsupported.push((l, 1)),
+                match self.unsupported.iter_mut().find(|(k, _, _)| *k == l) {
+                    Some((_, n, first)) => {
+                        *n += 1;
+                        first.get_or_insert(pkt.number);
+                    }
+                    None => self.unsupported.push((l, 1, Some(pkt.number))),
                 }
                 return;
             }
@@ -419,8 +426,8 @@ impl Analyzer {
         }
     }
 
-    /// Packets per undecodable link type so far.
-    pub fn unsupported(&self) -> &[(LinkType, u64)] {
+    /// Per undecodable link type: packets so far, and the first of them in this input.
+    pub fn unsupported(&self) -> &[(LinkType, u64, Option<u64>)] {
         &self.unsupported
     }
 
@@ -435,7 +442,7 @@ impl Analyzer {
     /// [`Analyzer::finish_input`], leaving the reports in their store.
     pub fn finish_store(mut self) -> (Store, Seen) {
         self.finish_all();
-        for (l, n) in &self.unsupported {
+        for (l, n, _) in &self.unsupported {
             self.seen.unsupported_link_types.insert(l.to_string(), *n);
         }
         (self.done, self.seen)

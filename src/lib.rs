@@ -147,15 +147,16 @@ pub fn analyze_files_with_progress(
                 "{malformed} packets have cut or damaged IP/TCP headers and were skipped{first}"
             ));
         }
-        for (link, n) in analyzer.unsupported() {
+        for (link, n, first) in analyzer.unsupported() {
             let earlier = before
                 .iter()
-                .find(|(l, _)| l == link)
-                .map_or(0, |(_, m)| *m);
+                .find(|(l, _, _)| l == link)
+                .map_or(0, |(_, m, _)| *m);
             let new = n - earlier;
             if new > 0 {
+                let first = first.map_or_else(String::new, |p| format!(" (the first: packet {p})"));
                 summary.warnings.push(format!(
-                    "{new} packets with link type {link} were not decoded: wsclose reads Ethernet, Linux cooked (SLL/SLL2), BSD loopback and raw IP"
+                    "{new} packets with link type {link} were not decoded{first}: wsclose reads Ethernet, Linux cooked (SLL/SLL2), BSD loopback and raw IP"
                 ));
             }
         }

@@ -558,6 +558,8 @@ fn mixed_link_types_report_the_supported_interface_and_name_the_other_once() {
     let w = warning_with(&out, &r, "were not decoded");
     assert!(w.contains("3 packets with link type USER"), "{w}");
     assert!(w.contains("(147)"), "{w}");
+    // The first copy follows packet 4, so it is packet 5.
+    assert!(w.contains("not decoded (the first: packet 5)"), "{w}");
     assert_eq!(
         stderr(&out).matches("were not decoded").count(),
         1,
