@@ -140,9 +140,7 @@ pub fn analyze_files_with_progress(
         }
         let malformed = analyzer.seen.malformed_packets - malformed_before;
         if malformed > 0 {
-            let first = analyzer
-                .first_malformed()
-                .map_or_else(String::new, |n| format!(" (the first: packet {n})"));
+            let first = first_packet(analyzer.first_malformed());
             summary.warnings.push(format!(
                 "{malformed} packets have cut or damaged IP/TCP headers and were skipped{first}"
             ));
@@ -154,7 +152,7 @@ pub fn analyze_files_with_progress(
                 .map_or(0, |(_, m, _)| *m);
             let new = n - earlier;
             if new > 0 {
-                let first = first.map_or_else(String::new, |p| format!(" (the first: packet {p})"));
+                let first = first_packet(*first);
                 summary.warnings.push(format!(
                     "{new} packets with link type {link} were not decoded{first}: wsclose reads Ethernet, Linux cooked (SLL/SLL2), BSD loopback and raw IP"
                 ));
@@ -226,6 +224,11 @@ pub fn live_session(
         summary,
         failure,
     ))
+}
+
+/// " (the first: packet N)" for a warning that counts packets, or nothing.
+fn first_packet(number: Option<u64>) -> String {
+    number.map_or_else(String::new, |n| format!(" (the first: packet {n})"))
 }
 
 /// The recorded captures in `fixtures/`, sorted, for the unit tests that run on all of them.

@@ -351,25 +351,13 @@ pub fn read_counted(
                 }
             }
             Err(PcapError::UnexpectedEof) => {
-                let at = reader.consumed();
-                let what = record_problem(reader.data(), summary.format, big_endian, true);
-                summary.warnings.push(match what {
-                    Some(Problem::Damaged(what)) => format!(
-                        "the {} after packet {number} (at byte {at}) is damaged: {what}; reading stopped there \
-                         and the {number} packets before it were analyzed",
-                        unit(summary.format)
-                    ),
-                    Some(Problem::Short(what)) => format!(
-                        "the capture is truncated: the {} after packet {number} (at byte {at}) {what}; \
-                         the {number} packets before it were analyzed",
-                        unit(summary.format)
-                    ),
-                    None => format!(
-                        "the capture is truncated: the {} after packet {number} (at byte {at}) is cut short; \
-                         the {number} packets before it were analyzed",
-                        unit(summary.format)
-                    ),
-                });
+                let problem = record_problem(reader.data(), summary.format, big_endian, true);
+                summary.warnings.push(cut_warning(
+                    problem,
+                    summary.format,
+                    number,
+                    reader.consumed(),
+                ));
                 summary.truncated = true;
                 break;
             }
@@ -614,14 +602,9 @@ pub fn read_shared(
                 let n = summary.packets;
                 let be = header.is_bigendian();
                 summary.warnings.push(match e {
-                    nom::Err::Incomplete(_) => match record_problem(rest, "pcap", be, true) {
-                        Some(Problem::Short(what) | Problem::Damaged(what)) => format!(
-                            "the capture is truncated: the record after packet {n} (at byte {at}) {what}; the {n} packets before it were analyzed"
-                        ),
-                        None => format!(
-                            "the capture is truncated: the record after packet {n} (at byte {at}) is cut short; the {n} packets before it were analyzed"
-                        ),
-                    },
+                    nom::Err::Incomplete(_) => {
+                        cut_warning(record_problem(rest, "pcap", be, true), "pcap", n, at)
+                    }
                     _ => format!(
                         "the record after packet {n} (at byte {at}) cannot be parsed; reading stopped there"
                     ),
@@ -703,6 +686,26 @@ fn unit(format: &str) -> &'static str {
         "block"
     } else {
         "record"
+    }
+}
+
+/// The warning for an input whose reading stopped at the record after packet `n`, at byte
+/// `at`, because the input ends inside it: what its length fields say is wrong with it.
+fn cut_warning(problem: Option<Problem>, format: &str, n: u64, at: usize) -> String {
+    let unit = unit(format);
+    match problem {
+        Some(Problem::Damaged(what)) => format!(
+            "the {unit} after packet {n} (at byte {at}) is damaged: {what}; reading stopped there \
+             and the {n} packets before it were analyzed"
+        ),
+        Some(Problem::Short(what)) => format!(
+            "the capture is truncated: the {unit} after packet {n} (at byte {at}) {what}; \
+             the {n} packets before it were analyzed"
+        ),
+        None => format!(
+            "the capture is truncated: the {unit} after packet {n} (at byte {at}) is cut short; \
+             the {n} packets before it were analyzed"
+        ),
     }
 }
 
