@@ -793,3 +793,107 @@ impl Upper {
         }
     }
 }
+
+// The frozen form of a connection (see `freeze`): every field of every part.
+crate::codec::one_byte!(Side { A = 0, B = 1 });
+
+impl<T: crate::codec::Code> crate::codec::Code for Sides<T> {
+    fn put(&self, w: &mut crate::codec::Writer<'_>) {
+        self.a.put(w);
+        self.b.put(w);
+    }
+    fn get(r: &mut crate::codec::Reader<'_>) -> Option<Self> {
+        Some(Sides::new(T::get(r)?, T::get(r)?))
+    }
+}
+
+impl crate::codec::Code for App {
+    fn put(&self, w: &mut crate::codec::Writer<'_>) {
+        match self {
+            App::Start => w.out.push(0),
+            App::Http(buf) => {
+                w.out.push(1);
+                buf.put(w);
+            }
+            App::Probe(tries) => {
+                w.out.push(2);
+                tries.put(w);
+            }
+            App::Ws(d) => {
+                w.out.push(3);
+                d.put(w);
+            }
+            App::Off => w.out.push(4),
+        }
+    }
+    fn get(r: &mut crate::codec::Reader<'_>) -> Option<Self> {
+        use crate::codec::Code;
+        Some(match r.byte()? {
+            0 => App::Start,
+            1 => App::Http(Code::get(r)?),
+            2 => App::Probe(Code::get(r)?),
+            3 => App::Ws(Code::get(r)?),
+            4 => App::Off,
+            _ => return None,
+        })
+    }
+}
+
+crate::codec::fields!(End {
+    kind,
+    packet,
+    ts,
+    order,
+});
+crate::codec::fields!(Handshake {
+    request_seen,
+    request_packet,
+    host,
+    path,
+    key,
+    version,
+    offered_protocols,
+    offered_extensions,
+    status,
+    response_packet,
+    reason,
+    subprotocol,
+    extensions,
+    accept,
+    deflate,
+    deflate_params,
+});
+crate::codec::fields!(Upper {
+    sides,
+    client,
+    handshake,
+    findings,
+    order,
+    partial,
+    frame_log,
+});
+crate::codec::fields!(Connection {
+    ep,
+    tcp,
+    isn,
+    up,
+    ends,
+    input,
+    first_packet,
+    first_ts,
+    last_packet,
+    last_ts,
+    active_at,
+    packets,
+});
+
+impl Connection {
+    /// Whether this connection has a frozen form: not while a direction inflates
+    /// permessage-deflate messages (an inflater's window cannot be written out).
+    pub fn can_freeze(&self) -> bool {
+        self.up.sides.iter().all(|a| match a {
+            App::Ws(d) => d.can_freeze(),
+            _ => true,
+        })
+    }
+}

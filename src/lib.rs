@@ -37,6 +37,7 @@ pub mod analyzer;
 pub mod capture;
 pub mod cli;
 pub mod close;
+pub mod codec;
 pub mod connection;
 pub mod decode;
 pub mod error;

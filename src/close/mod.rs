@@ -137,6 +137,25 @@ impl CloseFrame {
     }
 }
 
+crate::codec::one_byte!(Problem {
+    OneBytePayload = 0,
+    TooLong = 1,
+    ReasonNotUtf8 = 2,
+    CodeNeverSent = 3,
+    CodeInvalid = 4,
+    Truncated = 5,
+});
+crate::codec::fields!(CloseFrame {
+    from,
+    code,
+    reason,
+    payload_len,
+    packet,
+    ts,
+    problems,
+    order,
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

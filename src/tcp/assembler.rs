@@ -589,6 +589,47 @@ impl HalfStream {
     }
 }
 
+// The frozen form of a half-stream (see `freeze`): every field, the tail as its bytes.
+impl crate::codec::Code for Tail {
+    fn put(&self, w: &mut crate::codec::Writer<'_>) {
+        w.uint(self.len as u64);
+        for &b in self.iter() {
+            w.out.push(b);
+        }
+    }
+    fn get(r: &mut crate::codec::Reader<'_>) -> Option<Self> {
+        let n = r.len()?;
+        let mut t = Tail::default();
+        t.push(r.take(n)?);
+        (n <= RECENT).then_some(t)
+    }
+}
+crate::codec::fields!(Early {
+    seq,
+    data,
+    missing,
+    fin,
+    packet,
+    ts,
+});
+crate::codec::fields!(Held { data, packet, ts });
+crate::codec::fields!(HalfStream {
+    base,
+    partial,
+    next,
+    pending,
+    pending_bytes,
+    fin_at,
+    fin_delivered,
+    counters,
+    cap_hit,
+    recent,
+    first_after_fin,
+    first_implausible,
+    early,
+    early_bytes,
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

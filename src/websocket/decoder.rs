@@ -798,6 +798,77 @@ impl Decoder {
     }
 }
 
+crate::codec::fields!(Frame {
+    h,
+    pos,
+    truncated,
+    control,
+    preview,
+});
+crate::codec::fields!(Message {
+    opcode,
+    len,
+    compressed,
+    inflate,
+    inflated,
+    utf8,
+    truncated,
+    invalid_reported,
+});
+crate::codec::fields!(Origin { packet, ts, order });
+
+impl Decoder {
+    /// Whether this decoder can be frozen (see `freeze`): everything but an inflater's
+    /// window has a frozen form, so a direction that inflates stays in memory.
+    pub fn can_freeze(&self) -> bool {
+        self.inflater.is_none()
+    }
+}
+
+// Every field but the inflater, which a frozen decoder never has (`can_freeze`).
+impl crate::codec::Code for Decoder {
+    fn put(&self, w: &mut crate::codec::Writer<'_>) {
+        self.from.put(w);
+        self.deflate.put(w);
+        self.hdr.put(w);
+        self.hdr_len.put(w);
+        self.frame.put(w);
+        self.msg.put(w);
+        self.out_of_sync.put(w);
+        self.closes.put(w);
+        self.extra_closes.put(w);
+        self.after_close_reported.put(w);
+        self.stats.put(w);
+        self.last.put(w);
+        self.log.put(w);
+        self.log_cap.put(w);
+        self.log_previews.put(w);
+        self.log_dropped.put(w);
+    }
+    fn get(r: &mut crate::codec::Reader<'_>) -> Option<Self> {
+        use crate::codec::Code;
+        Some(Decoder {
+            from: Code::get(r)?,
+            deflate: Code::get(r)?,
+            inflater: None,
+            hdr: Code::get(r)?,
+            hdr_len: Code::get(r)?,
+            frame: Code::get(r)?,
+            msg: Code::get(r)?,
+            out_of_sync: Code::get(r)?,
+            closes: Code::get(r)?,
+            extra_closes: Code::get(r)?,
+            after_close_reported: Code::get(r)?,
+            stats: Code::get(r)?,
+            last: Code::get(r)?,
+            log: Code::get(r)?,
+            log_cap: Code::get(r)?,
+            log_previews: Code::get(r)?,
+            log_dropped: Code::get(r)?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

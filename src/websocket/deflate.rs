@@ -163,6 +163,13 @@ impl Inflater {
     }
 }
 
+crate::codec::fields!(Params {
+    server_no_context_takeover,
+    client_no_context_takeover,
+    server_max_window_bits,
+    client_max_window_bits,
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -210,6 +210,21 @@ pub fn unmask_bytewise(buf: &mut [u8], key: [u8; 4], pos: u64) {
     }
 }
 
+crate::codec::one_byte!(LenEncoding {
+    Short = 0,
+    Extended16 = 1,
+    Extended64 = 2,
+});
+crate::codec::fields!(FrameHeader {
+    fin,
+    rsv,
+    opcode,
+    mask,
+    payload_len,
+    len_encoding,
+    header_len,
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -83,6 +83,12 @@ impl Utf8Stream {
     }
 }
 
+crate::codec::fields!(Utf8Stream {
+    carry,
+    carry_len,
+    pos,
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;
