@@ -16,6 +16,7 @@ use crate::connection::{CloseEvent, Connection};
 use crate::decode::{self, Skip};
 use crate::error::Error;
 use crate::flow::FlowKey;
+use crate::freeze::{Freezer, Frozen};
 use crate::report::{ConnectionReport, Seen, Store};
 use crate::tcp::assembler::Limits;
 use rustc_hash::FxHashMap;
@@ -42,6 +43,35 @@ pub struct Options {
     /// ones go to a temporary file, so memory does not grow with the number of connections
     /// in the capture.
     pub keep_reports: usize,
+    /// When quiet connections are frozen out of memory (see `freeze`).
+    pub freeze: Freeze,
+}
+
+/// When the analyzer freezes a connection out of memory (`freeze`); the report is the same
+/// whatever this says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freeze {
+    Never,
+    /// After this long without a packet (capture time, milliseconds): `ended` for a
+    /// connection one side has ended (FIN or RST seen), `open` for the others.
+    Quiet {
+        ended_ms: u64,
+        open_ms: u64,
+    },
+    /// After every packet, and thawed for the next (tests: every connection goes through
+    /// its frozen form at every step).
+    EveryPacket,
+}
+
+impl Default for Freeze {
+    /// A side that sent its FIN and went quiet for a quarter of a second is most likely done; an open
+    /// connection quiet for ten seconds is idle between heartbeats.
+    fn default() -> Self {
+        Freeze::Quiet {
+            ended_ms: 250,
+            open_ms: 10_000,
+        }
+    }
 }
 
 impl Default for Options {
@@ -57,6 +87,7 @@ impl Default for Options {
             threads: 0,
             shard_min_bytes: 16 << 20,
             keep_reports: crate::report::store::DEFAULT_BUDGET,
+            freeze: Freeze::default(),
         }
     }
 }
@@ -64,6 +95,9 @@ impl Default for Options {
 /// A closed connection's tombstone is kept this long (capture time) to swallow its late
 /// ACKs and retransmissions.
 const CLOSED_GRACE_S: i64 = 30;
+
+/// Capture time between two sweeps of the flow table (idle flows, tombstones, freezing).
+const SWEEP_EVERY_NS: i64 = 250_000_000;
 
 /// At most this many tombstones (32 bytes each) are kept.
 const MAX_TOMBSTONES: usize = 1 << 16;
@@ -76,6 +110,10 @@ pub struct Analyzer {
     /// Boxed: a table sized for the busiest moment then costs a pointer per free slot, not
     /// a whole connection, and the flows left at the end are sorted as pointers.
     flows: FxHashMap<FlowKey, Box<Connection>>,
+    /// Connections frozen out of memory (a key is never both here and in `flows` or
+    /// `closed`), and the file that holds them.
+    frozen: FxHashMap<FlowKey, Frozen>,
+    freezer: Freezer,
     /// Connections finished because both sides closed: when, and their report's index in
     /// `done` if they were WebSocket (see `MAX_TOMBSTONES`).
     closed: FxHashMap<FlowKey, (Timestamp, Option<usize>)>,
@@ -116,6 +154,8 @@ impl Analyzer {
         Analyzer {
             opts,
             flows: FxHashMap::default(),
+            frozen: FxHashMap::default(),
+            freezer: Freezer::new(),
             closed: FxHashMap::default(),
             done: Store::new(opts.keep_reports),
             seen: Seen::default(),
@@ -233,6 +273,14 @@ impl Analyzer {
     /// tombstone, so the common case (a packet of a tracked flow) costs one lookup.
     fn tcp(&mut self, pkt: &Packet<'_>, seg: decode::Segment<'_>, key: FlowKey) {
         self.seen.tcp_packets += 1;
+        self.route(pkt, seg, key);
+        if self.opts.freeze == Freeze::EveryPacket {
+            self.freeze_one(key);
+        }
+    }
+
+    /// [`Analyzer::tcp`] after the count.
+    fn route(&mut self, pkt: &Packet<'_>, seg: decode::Segment<'_>, key: FlowKey) {
         if let Some(conn) = self.flows.get_mut(&key) {
             let s = conn.side_of(seg.src);
             if !conn.is_reuse(s, &seg) {
@@ -245,6 +293,15 @@ impl Analyzer {
             // A new connection on the same 4-tuple (rule 13): the old one is finished.
             if let Some(old) = self.flows.remove(&key) {
                 self.finish(old);
+            }
+        } else if let Some(f) = self.frozen.remove(&key) {
+            // A frozen connection's next packet: back into memory, then as any other.
+            match self.freezer.thaw(&f) {
+                Some(c) => {
+                    self.flows.insert(key, c);
+                    return self.route(pkt, seg, key);
+                }
+                None => self.seen.lost_frozen += 1,
             }
         } else if let Some(&(_, done)) = self.closed.get(&key) {
             if seg.syn && !seg.ack_flag {
@@ -349,9 +406,9 @@ impl Analyzer {
             return;
         }
         let max_flows = self.max_flows();
-        if self.flows.len() > max_flows
+        if self.flows.len() + self.frozen.len() > max_flows
             || self.closed.len() > MAX_TOMBSTONES
-            || self.now.0.saturating_sub(self.last_sweep.0) > 1_000_000_000
+            || self.now.0.saturating_sub(self.last_sweep.0) > SWEEP_EVERY_NS
         {
             self.sweep();
         }
@@ -383,21 +440,77 @@ impl Analyzer {
                 quiet > idle || (c.closed() && quiet > grace)
             })
             .map(|(k, _)| *k)
+            .chain(
+                self.frozen
+                    .iter()
+                    .filter(|(_, f)| now.saturating_sub(f.active_at.0) > idle)
+                    .map(|(k, _)| *k),
+            )
             .collect();
         let max_flows = self.max_flows();
-        if self.flows.len() - expired.len() > max_flows {
-            let mut by_age: Vec<(Timestamp, FlowKey)> =
-                self.flows.iter().map(|(k, c)| (c.active_at, *k)).collect();
+        let tracked = self.flows.len() + self.frozen.len();
+        if tracked - expired.len() > max_flows {
+            let mut by_age: Vec<(Timestamp, FlowKey)> = self
+                .flows
+                .iter()
+                .map(|(k, c)| (c.active_at, *k))
+                .chain(self.frozen.iter().map(|(k, f)| (f.active_at, *k)))
+                .collect();
             by_age.sort_unstable_by_key(|(t, _)| *t);
-            let excess = self.flows.len() - max_flows * 9 / 10;
+            let excess = tracked - max_flows * 9 / 10;
             expired = by_age.into_iter().take(excess).map(|(_, k)| k).collect();
         }
         for k in expired {
-            if let Some(c) = self.flows.remove(&k) {
+            if let Some(c) = self.take(&k) {
                 self.seen.evicted_flows += 1;
                 self.finish(c);
             }
         }
+        if let Freeze::Quiet { ended_ms, open_ms } = self.opts.freeze {
+            let quiet_for = |ms: u64| (ms as i64).saturating_mul(1_000_000);
+            let (ended, open) = (quiet_for(ended_ms), quiet_for(open_ms));
+            let quiet: Vec<FlowKey> = self
+                .flows
+                .iter()
+                .filter(|(_, c)| {
+                    let quiet = now.saturating_sub(c.active_at.0);
+                    !c.closed() && quiet >= if c.ended() { ended } else { open }
+                })
+                .map(|(k, _)| *k)
+                .collect();
+            for k in quiet {
+                self.freeze_one(k);
+            }
+        }
+        if self.freezer.wants_compaction() {
+            self.freezer.compact(self.frozen.values_mut());
+        }
+    }
+
+    /// Freezes the connection of `key` out of memory, if it can be.
+    fn freeze_one(&mut self, key: FlowKey) {
+        if let Some(c) = self.flows.get(&key) {
+            if c.closed() {
+                return;
+            }
+            if let Some(f) = self.freezer.freeze(c) {
+                self.flows.remove(&key);
+                self.frozen.insert(key, f);
+            }
+        }
+    }
+
+    /// Takes the connection of `key` out of the table, thawing it if it was frozen.
+    fn take(&mut self, key: &FlowKey) -> Option<Box<Connection>> {
+        if let Some(c) = self.flows.remove(key) {
+            return Some(c);
+        }
+        let f = self.frozen.remove(key)?;
+        let c = self.freezer.thaw(&f);
+        if c.is_none() {
+            self.seen.lost_frozen += 1;
+        }
+        c
     }
 
     /// Reports a connection; returns the index of its report if it was a WebSocket.
@@ -419,11 +532,25 @@ impl Analyzer {
     fn finish_all(&mut self) {
         self.settle_clock();
         self.closed.clear();
-        let mut all: Vec<Box<Connection>> = self.flows.drain().map(|(_, c)| c).collect();
-        all.sort_by_key(|c| c.first_packet);
-        for c in all {
-            self.finish(c);
+        // In the order the connections started, frozen ones thawed one at a time.
+        let mut all: Vec<(u64, FlowKey)> = self
+            .flows
+            .iter()
+            .map(|(k, c)| (c.first_packet, *k))
+            .chain(self.frozen.iter().map(|(k, f)| (f.first_packet, *k)))
+            .collect();
+        // One packet starts one connection: the keys are unique.
+        all.sort_unstable_by_key(|(first, _)| *first);
+        for (_, k) in all {
+            if let Some(c) = self.take(&k) {
+                self.finish(c);
+            }
         }
+    }
+
+    /// Connections frozen out of memory so far, and thawed back (see `freeze`).
+    pub fn freeze_counts(&self) -> (u64, u64) {
+        (self.freezer.frozen_count, self.freezer.thawed_count)
     }
 
     /// Per undecodable link type: packets so far, and the first of them in this input.
@@ -460,6 +587,7 @@ impl Analyzer {
             seen.other_tcp_connections += s.other_tcp_connections;
             seen.evicted_flows += s.evicted_flows;
             seen.late_packets += s.late_packets;
+            seen.lost_frozen += s.lost_frozen;
         }
         (done, seen)
     }

@@ -109,7 +109,7 @@ impl<'a> Reader<'a> {
         Some(head)
     }
 
-    pub fn len(&mut self) -> Option<usize> {
+    pub fn count(&mut self) -> Option<usize> {
         let n = usize::try_from(self.uint()?).ok()?;
         // A length can never exceed what is left (every item takes at least one byte).
         (n <= self.bytes.len()).then_some(n)
@@ -202,7 +202,7 @@ impl Code for String {
         w.bytes(self.as_bytes());
     }
     fn get(r: &mut Reader<'_>) -> Option<Self> {
-        let n = r.len()?;
+        let n = r.count()?;
         let b = r.take(n)?;
         simdutf8::basic::from_utf8(b).ok().map(str::to_owned)
     }
@@ -266,7 +266,7 @@ impl<T: Code> Code for Vec<T> {
         }
     }
     fn get(r: &mut Reader<'_>) -> Option<Self> {
-        let n = r.len()?;
+        let n = r.count()?;
         let mut v = Vec::with_capacity(n);
         for _ in 0..n {
             v.push(T::get(r)?);
@@ -480,7 +480,7 @@ impl<K: Code + Ord, V: Code> Code for BTreeMap<K, V> {
         }
     }
     fn get(r: &mut Reader<'_>) -> Option<Self> {
-        let n = r.len()?;
+        let n = r.count()?;
         let mut m = BTreeMap::new();
         for _ in 0..n {
             let k = K::get(r)?;

@@ -44,6 +44,7 @@ pub mod error;
 pub mod extract;
 pub mod finding;
 pub mod flow;
+pub mod freeze;
 pub mod http;
 pub mod report;
 pub mod sanitize;

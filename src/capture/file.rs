@@ -431,7 +431,7 @@ const MAP_WINDOW: usize = 1 << 20;
 /// How far one reader of a shared map may run ahead of the slowest (2 MiB: on a 1 GB
 /// capture of 500 connections, two threads peak at 9.3 MiB RSS with it, 12.9 with 8 MiB,
 /// at the same wall time).
-const MAX_LEAD: usize = 2 << 20;
+const MAX_LEAD: usize = 1 << 20;
 
 /// An uncompressed classic pcap in a regular file, memory-mapped once and read by one or
 /// more threads at a time (each keeping its own flows): each reader says how far it has

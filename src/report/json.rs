@@ -133,7 +133,7 @@ fn value<W: Write + ?Sized, T: Serialize + ?Sized>(
 
 /// Connections serialized per round by each thread: big enough to amortize the threads'
 /// start, small enough that the buffers stay a few MiB.
-const CHUNK: usize = 512;
+const CHUNK: usize = 128;
 
 /// Writes the report as pretty JSON followed by a newline: the same bytes as serde_json's
 /// pretty printer gives for the whole report, but with the connections (nearly all of a

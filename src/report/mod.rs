@@ -89,6 +89,14 @@ pub struct Seen {
     pub evicted_flows: u64,
     /// Packets of connections already closed and reported (final ACKs, retransmitted FINs).
     pub late_packets: u64,
+    /// Connections frozen out of memory (`freeze`) that could not be read back from the
+    /// temporary file: not reported. Only an I/O error on that file does this.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub lost_frozen: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, Serialize)]

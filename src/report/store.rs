@@ -23,7 +23,7 @@ use std::sync::Arc;
 pub const DEFAULT_BUDGET: usize = 256;
 
 /// Bytes of encoded reports gathered before they are written to the file in one go.
-const WRITE_BATCH: usize = 256 << 10;
+const WRITE_BATCH: usize = 64 << 10;
 
 #[derive(Debug, Clone)]
 pub struct Store {

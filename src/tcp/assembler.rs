@@ -598,7 +598,7 @@ impl crate::codec::Code for Tail {
         }
     }
     fn get(r: &mut crate::codec::Reader<'_>) -> Option<Self> {
-        let n = r.len()?;
+        let n = r.count()?;
         let mut t = Tail::default();
         t.push(r.take(n)?);
         (n <= RECENT).then_some(t)

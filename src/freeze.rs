@@ -1,0 +1,269 @@
+//! Quiet connections frozen out of memory, so that memory follows the connections with
+//! traffic in flight, not every connection the capture left open (issues 3 and 7).
+//!
+//! In: a [`Connection`] the analyzer has not seen a packet of for a while (a side that
+//! sent its FIN and went quiet, an idle WebSocket between heartbeats). Out: a small
+//! [`Frozen`] handle, the connection's whole state written in `codec`'s binary form to an
+//! anonymous temporary file; and back, on its next packet, at its idle timeout or at the
+//! end of the input, the very same connection, field for field, so the report does not
+//! depend on whether a connection was ever frozen (tests/freeze.rs checks that on every
+//! fixture and on generated captures). A connection that inflates permessage-deflate
+//! messages (RFC 7692) is never frozen: an inflater's window has no binary form.
+//!
+//! The file (`tempfile::tempfile`) has no name and is deleted by the system when wsclose
+//! exits. Thawed connections leave their bytes behind as garbage; once the garbage is both
+//! over [`COMPACT_MIN`] and twice the bytes still frozen, the frozen ones are copied to a
+//! fresh file, so the disk used stays proportional to what is frozen. If the file cannot
+//! be made or written, connections simply stay in memory.
+
+use crate::capture::Timestamp;
+use crate::codec::{self, Statics};
+use crate::connection::Connection;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+
+/// Bytes of frozen connections gathered before they are written to the file in one go.
+const WRITE_BATCH: usize = 64 << 10;
+
+/// Garbage (bytes of thawed connections) tolerated in the file before compacting.
+const COMPACT_MIN: u64 = 64 << 20;
+
+/// What stays in memory of a frozen connection: where its bytes are, and what the
+/// analyzer needs to decide without reading them back (its idle time, its report order).
+#[derive(Debug, Clone, Copy)]
+pub struct Frozen {
+    pub active_at: Timestamp,
+    pub first_packet: u64,
+    at: u64,
+    len: u32,
+}
+
+/// The temporary file of frozen connections.
+#[derive(Debug)]
+pub struct Freezer {
+    file: Option<File>,
+    /// Bytes written to the file; `pending` follows them.
+    written: u64,
+    pending: Vec<u8>,
+    statics: Statics,
+    /// Bytes of connections still frozen, and of those thawed since.
+    live: u64,
+    garbage: u64,
+    /// The file could not be made or written: nothing more is frozen.
+    failed: bool,
+    /// Connections frozen and thawed so far (for tests and benchmarks).
+    pub frozen_count: u64,
+    pub thawed_count: u64,
+    buf: Vec<u8>,
+    /// [`COMPACT_MIN`], smaller in tests.
+    compact_min: u64,
+}
+
+impl Default for Freezer {
+    fn default() -> Self {
+        Freezer::new()
+    }
+}
+
+impl Freezer {
+    pub fn new() -> Freezer {
+        Freezer {
+            file: None,
+            written: 0,
+            pending: Vec::new(),
+            statics: Statics::default(),
+            live: 0,
+            garbage: 0,
+            failed: false,
+            frozen_count: 0,
+            thawed_count: 0,
+            buf: Vec::new(),
+            compact_min: COMPACT_MIN,
+        }
+    }
+
+    /// Writes `c` out; `None` (the connection stays in memory) when it cannot be frozen
+    /// or the file cannot be used.
+    pub fn freeze(&mut self, c: &Connection) -> Option<Frozen> {
+        if self.failed || !c.can_freeze() {
+            return None;
+        }
+        if self.file.is_none() {
+            match tempfile::tempfile() {
+                Ok(f) => self.file = Some(f),
+                Err(_) => {
+                    self.failed = true;
+                    return None;
+                }
+            }
+        }
+        let at = self.written + self.pending.len() as u64;
+        let start = self.pending.len();
+        codec::encode(c, &mut self.statics, &mut self.pending);
+        let Ok(len) = u32::try_from(self.pending.len() - start) else {
+            self.pending.truncate(start);
+            return None;
+        };
+        if self.pending.len() >= WRITE_BATCH && self.flush().is_err() {
+            // The bytes stay pending, so this one (and the earlier ones) can still be read.
+            self.failed = true;
+        }
+        self.live += u64::from(len);
+        self.frozen_count += 1;
+        Some(Frozen {
+            active_at: c.active_at,
+            first_packet: c.first_packet,
+            at,
+            len,
+        })
+    }
+
+    /// Reads a frozen connection back; `None` if its bytes cannot be read (an I/O error on
+    /// the temporary file) or decoded (a bug).
+    pub fn thaw(&mut self, f: &Frozen) -> Option<Box<Connection>> {
+        let mut buf = std::mem::take(&mut self.buf);
+        let c = self
+            .read(f, &mut buf)
+            .ok()
+            .and_then(|()| codec::decode::<Connection>(&buf, &self.statics));
+        self.buf = buf;
+        self.live = self.live.saturating_sub(u64::from(f.len));
+        self.garbage += u64::from(f.len);
+        self.thawed_count += 1;
+        c.map(Box::new)
+    }
+
+    /// Whether enough of the file is garbage to be worth a [`Freezer::compact`].
+    pub fn wants_compaction(&self) -> bool {
+        self.garbage > self.compact_min && self.garbage > 2 * self.live
+    }
+
+    /// Copies the connections still frozen (`all` of them) to a fresh file and drops the
+    /// old one. On failure the old file is kept, as it is.
+    pub fn compact<'a>(&mut self, all: impl Iterator<Item = &'a mut Frozen>) {
+        let mut next = Freezer {
+            statics: std::mem::take(&mut self.statics),
+            compact_min: self.compact_min,
+            ..Freezer::new()
+        };
+        let mut moved: Vec<(&'a mut Frozen, u64)> = Vec::new();
+        let mut buf = std::mem::take(&mut self.buf);
+        let mut ok = tempfile::tempfile().map(|f| next.file = Some(f)).is_ok();
+        for f in all {
+            if !ok {
+                break;
+            }
+            ok = self.read(f, &mut buf).is_ok();
+            let at = next.written + next.pending.len() as u64;
+            next.pending.extend_from_slice(&buf);
+            if next.pending.len() >= WRITE_BATCH {
+                ok &= next.flush().is_ok();
+            }
+            moved.push((f, at));
+        }
+        ok &= next.flush().is_ok();
+        self.buf = buf;
+        if !ok {
+            self.statics = next.statics;
+            return;
+        }
+        next.live = moved.iter().map(|(f, _)| u64::from(f.len)).sum();
+        for (f, at) in moved {
+            f.at = at;
+        }
+        next.frozen_count = self.frozen_count;
+        next.thawed_count = self.thawed_count;
+        next.buf = std::mem::take(&mut self.buf);
+        *self = next;
+    }
+
+    /// Writes the pending bytes at the end of the file. On failure they stay pending.
+    fn flush(&mut self) -> io::Result<()> {
+        let Some(mut file) = self.file.as_ref() else {
+            return Ok(());
+        };
+        file.seek(SeekFrom::Start(self.written))?;
+        file.write_all(&self.pending)?;
+        self.written += self.pending.len() as u64;
+        self.pending.clear();
+        Ok(())
+    }
+
+    fn read(&self, f: &Frozen, buf: &mut Vec<u8>) -> io::Result<()> {
+        buf.clear();
+        let len = f.len as usize;
+        if f.at >= self.written {
+            let from = usize::try_from(f.at - self.written).map_err(io::Error::other)?;
+            let bytes = self
+                .pending
+                .get(from..from.saturating_add(len))
+                .ok_or_else(|| io::Error::other("a frozen connection lies beyond the file"))?;
+            buf.extend_from_slice(bytes);
+            return Ok(());
+        }
+        let mut file = self
+            .file
+            .as_ref()
+            .ok_or_else(|| io::Error::other("no file of frozen connections"))?;
+        buf.resize(len, 0);
+        file.seek(SeekFrom::Start(f.at))?;
+        file.read_exact(buf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::Endpoint;
+
+    fn connection(i: u64) -> Connection {
+        let ep = |port: u16| Endpoint {
+            ip: std::net::Ipv4Addr::new(10, 0, (i >> 8) as u8, i as u8).into(),
+            port,
+        };
+        let mut c = Connection::new(ep(40_000), ep(8765), 0, i, Timestamp(i as i64 * 1000));
+        c.packets = i * 7;
+        c
+    }
+
+    fn bytes(c: &Connection) -> Vec<u8> {
+        let mut out = Vec::new();
+        codec::encode(c, &mut Statics::default(), &mut out);
+        out
+    }
+
+    #[test]
+    fn thawed_connections_are_the_frozen_ones_across_batches_and_compaction() {
+        let mut fz = Freezer::new();
+        fz.compact_min = 0;
+        // Enough connections to fill several write batches, so most are read from the file.
+        let n = 4000u64;
+        let mut frozen: Vec<(u64, Frozen)> = (0..n)
+            .map(|i| (i, fz.freeze(&connection(i)).expect("frozen")))
+            .collect();
+        assert!(fz.written > 0, "batches were written to the file");
+        // Thaw three quarters: their bytes become garbage.
+        let keep = frozen.split_off(frozen.len() * 3 / 4);
+        for (i, f) in &frozen {
+            let c = fz.thaw(f).expect("thawed");
+            assert_eq!(bytes(&c), bytes(&connection(*i)));
+        }
+        let mut keep = keep;
+        assert!(fz.wants_compaction());
+        let before = fz.written + fz.pending.len() as u64;
+        fz.compact(keep.iter_mut().map(|(_, f)| f));
+        let after = fz.written + fz.pending.len() as u64;
+        assert!(
+            after < before / 2,
+            "{after} bytes after compaction, {before} before"
+        );
+        assert!(!fz.wants_compaction());
+        for (i, f) in &keep {
+            let c = fz.thaw(f).expect("thawed after compaction");
+            assert_eq!(bytes(&c), bytes(&connection(*i)));
+            assert_eq!(f.first_packet, *i);
+        }
+        assert_eq!(fz.frozen_count, n);
+        assert_eq!(fz.thawed_count, n);
+    }
+}
