@@ -19,8 +19,8 @@
 use crate::capture::Timestamp;
 use crate::codec::{self, Statics};
 use crate::connection::Connection;
-use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use crate::scratch::Scratch;
+use std::io;
 
 /// Bytes of frozen connections gathered before they are written to the file in one go.
 const WRITE_BATCH: usize = 64 << 10;
@@ -41,10 +41,8 @@ pub struct Frozen {
 /// The temporary file of frozen connections.
 #[derive(Debug)]
 pub struct Freezer {
-    file: Option<File>,
-    /// Bytes written to the file; `pending` follows them.
-    written: u64,
-    pending: Vec<u8>,
+    /// Made on first need.
+    file: Option<Scratch>,
     statics: Statics,
     /// Bytes of connections still frozen, and of those thawed since.
     live: u64,
@@ -69,8 +67,6 @@ impl Freezer {
     pub fn new() -> Freezer {
         Freezer {
             file: None,
-            written: 0,
-            pending: Vec::new(),
             statics: Statics::default(),
             live: 0,
             garbage: 0,
@@ -89,7 +85,7 @@ impl Freezer {
             return None;
         }
         if self.file.is_none() {
-            match tempfile::tempfile() {
+            match Scratch::new(WRITE_BATCH) {
                 Ok(f) => self.file = Some(f),
                 Err(_) => {
                     self.failed = true;
@@ -97,14 +93,10 @@ impl Freezer {
                 }
             }
         }
-        let at = self.written + self.pending.len() as u64;
-        let start = self.pending.len();
-        codec::encode(c, &mut self.statics, &mut self.pending);
-        let Ok(len) = u32::try_from(self.pending.len() - start) else {
-            self.pending.truncate(start);
-            return None;
-        };
-        if self.pending.len() >= WRITE_BATCH && self.flush().is_err() {
+        let file = self.file.as_mut()?;
+        let statics = &mut self.statics;
+        let (at, len) = file.append(|out| codec::encode(c, statics, out))?;
+        if file.maybe_flush().is_err() {
             // The bytes stay pending, so this one (and the earlier ones) can still be read.
             self.failed = true;
         }
@@ -141,73 +133,37 @@ impl Freezer {
     /// Copies the connections still frozen (`all` of them) to a fresh file and drops the
     /// old one. On failure the old file is kept, as it is.
     pub fn compact<'a>(&mut self, all: impl Iterator<Item = &'a mut Frozen>) {
-        let mut next = Freezer {
-            statics: std::mem::take(&mut self.statics),
-            compact_min: self.compact_min,
-            ..Freezer::new()
+        let Ok(mut next) = Scratch::new(WRITE_BATCH) else {
+            return;
         };
-        let mut moved: Vec<(&'a mut Frozen, u64)> = Vec::new();
         let mut buf = std::mem::take(&mut self.buf);
-        let mut ok = tempfile::tempfile().map(|f| next.file = Some(f)).is_ok();
-        for f in all {
-            if !ok {
-                break;
-            }
-            ok = self.read(f, &mut buf).is_ok();
-            let at = next.written + next.pending.len() as u64;
-            next.pending.extend_from_slice(&buf);
-            if next.pending.len() >= WRITE_BATCH {
-                ok &= next.flush().is_ok();
-            }
+        let mut moved: Vec<(&'a mut Frozen, u64)> = Vec::new();
+        let mut copy = |f: &'a mut Frozen, buf: &mut Vec<u8>| -> io::Result<()> {
+            self.read(f, buf)?;
+            let (at, _) = next
+                .append(|out| out.extend_from_slice(buf))
+                .ok_or_else(|| io::Error::other("a record of 4 GiB or more"))?;
             moved.push((f, at));
-        }
-        ok &= next.flush().is_ok();
+            next.maybe_flush()
+        };
+        let ok = all.into_iter().all(|f| copy(f, &mut buf).is_ok());
         self.buf = buf;
-        if !ok {
-            self.statics = next.statics;
+        if !ok || next.flush().is_err() {
             return;
         }
-        next.live = moved.iter().map(|(f, _)| u64::from(f.len)).sum();
+        self.live = moved.iter().map(|(f, _)| u64::from(f.len)).sum();
+        self.garbage = 0;
         for (f, at) in moved {
             f.at = at;
         }
-        next.frozen_count = self.frozen_count;
-        next.thawed_count = self.thawed_count;
-        next.buf = std::mem::take(&mut self.buf);
-        *self = next;
-    }
-
-    /// Writes the pending bytes at the end of the file. On failure they stay pending.
-    fn flush(&mut self) -> io::Result<()> {
-        let Some(mut file) = self.file.as_ref() else {
-            return Ok(());
-        };
-        file.seek(SeekFrom::Start(self.written))?;
-        file.write_all(&self.pending)?;
-        self.written += self.pending.len() as u64;
-        self.pending.clear();
-        Ok(())
+        self.file = Some(next);
     }
 
     fn read(&self, f: &Frozen, buf: &mut Vec<u8>) -> io::Result<()> {
-        buf.clear();
-        let len = f.len as usize;
-        if f.at >= self.written {
-            let from = usize::try_from(f.at - self.written).map_err(io::Error::other)?;
-            let bytes = self
-                .pending
-                .get(from..from.saturating_add(len))
-                .ok_or_else(|| io::Error::other("a frozen connection lies beyond the file"))?;
-            buf.extend_from_slice(bytes);
-            return Ok(());
-        }
-        let mut file = self
-            .file
+        self.file
             .as_ref()
-            .ok_or_else(|| io::Error::other("no file of frozen connections"))?;
-        buf.resize(len, 0);
-        file.seek(SeekFrom::Start(f.at))?;
-        file.read_exact(buf)
+            .ok_or_else(|| io::Error::other("no file of frozen connections"))?
+            .read(f.at, f.len, buf)
     }
 }
 
@@ -241,7 +197,10 @@ mod tests {
         let mut frozen: Vec<(u64, Frozen)> = (0..n)
             .map(|i| (i, fz.freeze(&connection(i)).expect("frozen")))
             .collect();
-        assert!(fz.written > 0, "batches were written to the file");
+        assert!(
+            fz.file.as_ref().unwrap().written() > 0,
+            "batches were written to the file"
+        );
         // Thaw three quarters: their bytes become garbage.
         let keep = frozen.split_off(frozen.len() * 3 / 4);
         for (i, f) in &frozen {
@@ -250,9 +209,9 @@ mod tests {
         }
         let mut keep = keep;
         assert!(fz.wants_compaction());
-        let before = fz.written + fz.pending.len() as u64;
+        let before = fz.file.as_ref().unwrap().end();
         fz.compact(keep.iter_mut().map(|(_, f)| f));
-        let after = fz.written + fz.pending.len() as u64;
+        let after = fz.file.as_ref().unwrap().end();
         assert!(
             after < before / 2,
             "{after} bytes after compaction, {before} before"

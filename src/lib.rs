@@ -48,6 +48,7 @@ pub mod freeze;
 pub mod http;
 pub mod report;
 pub mod sanitize;
+pub mod scratch;
 pub mod tcp;
 pub mod websocket;
 

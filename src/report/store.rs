@@ -13,9 +13,8 @@
 
 use super::spill::{self, Statics};
 use super::{ConnectionReport, StatusKey};
-use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::sync::Arc;
+use crate::scratch::Scratch;
+use std::io;
 
 /// Finished reports kept in memory by default before the rest go to the temporary file
 /// (256: about 0.6 MB of reports; 1024 cost 2 MiB more peak RSS on a 1 GB capture and
@@ -60,45 +59,11 @@ enum Place {
     File { file: usize, at: u64, len: u32 },
 }
 
-/// One temporary file: the bytes written, those still waiting to be, and the statics its
-/// reports refer to.
+/// One temporary file, and the statics its reports refer to.
 #[derive(Debug, Clone)]
 struct SpillFile {
-    file: Arc<File>,
-    written: u64,
-    pending: Vec<u8>,
+    scratch: Scratch,
     statics: Statics,
-}
-
-impl SpillFile {
-    /// Writes the pending bytes at the end of the file. On failure they stay pending (and
-    /// readable).
-    fn flush(&mut self) -> io::Result<()> {
-        let mut f = &*self.file;
-        f.seek(SeekFrom::Start(self.written))?;
-        f.write_all(&self.pending)?;
-        self.written += self.pending.len() as u64;
-        self.pending.clear();
-        Ok(())
-    }
-
-    fn read(&self, at: u64, len: u32, buf: &mut Vec<u8>) -> io::Result<()> {
-        buf.clear();
-        let len = len as usize;
-        if at >= self.written {
-            let from = usize::try_from(at - self.written).map_err(io::Error::other)?;
-            let bytes = self
-                .pending
-                .get(from..from.saturating_add(len))
-                .ok_or_else(|| damaged("a report lies beyond the pending bytes"))?;
-            buf.extend_from_slice(bytes);
-            return Ok(());
-        }
-        buf.resize(len, 0);
-        let mut f = &*self.file;
-        f.seek(SeekFrom::Start(at))?;
-        f.read_exact(buf)
-    }
 }
 
 fn damaged(what: &str) -> io::Error {
@@ -175,9 +140,7 @@ impl Store {
             Some(k) => k,
             None => {
                 self.files.push(SpillFile {
-                    file: Arc::new(tempfile::tempfile()?),
-                    written: 0,
-                    pending: Vec::new(),
+                    scratch: Scratch::new(WRITE_BATCH)?,
                     statics: Statics::default(),
                 });
                 let k = self.files.len() - 1;
@@ -189,19 +152,12 @@ impl Store {
             .files
             .get_mut(k)
             .ok_or_else(|| io::Error::other("no temporary file"))?;
-        let at = f.written + f.pending.len() as u64;
-        let start = f.pending.len();
-        spill::encode(r, &mut f.statics, &mut f.pending);
-        let len = match u32::try_from(f.pending.len() - start) {
-            Ok(len) => len,
-            Err(e) => {
-                f.pending.truncate(start);
-                return Err(io::Error::other(e));
-            }
-        };
-        if f.pending.len() >= WRITE_BATCH {
-            f.flush()?;
-        }
+        let statics = &mut f.statics;
+        let (at, len) = f
+            .scratch
+            .append(|out| spill::encode(r, statics, out))
+            .ok_or_else(|| io::Error::other("a report of 4 GiB or more"))?;
+        f.scratch.maybe_flush()?;
         Ok(Place::File { file: k, at, len })
     }
 
@@ -274,7 +230,7 @@ impl Store {
                     .files
                     .get(file)
                     .ok_or_else(|| damaged("a report's file is missing"))?;
-                f.read(at, len, buf)?;
+                f.scratch.read(at, len, buf)?;
                 spill::decode(buf, &f.statics)
                     .ok_or_else(|| damaged("a report cannot be decoded"))?
             }
@@ -372,7 +328,7 @@ mod tests {
         let last = *index.last().unwrap();
         store.set_last_packet(last, 999_999);
         // Some written to the file, some still pending.
-        store.files[0].flush().unwrap();
+        store.files[0].scratch.flush().unwrap();
         for c in all.iter().take(5) {
             store.push(c.clone());
         }
