@@ -69,7 +69,7 @@ impl Default for Freeze {
     fn default() -> Self {
         Freeze::Quiet {
             ended_ms: 250,
-            open_ms: 10_000,
+            open_ms: 2_000,
         }
     }
 }
