@@ -85,13 +85,11 @@ pub fn analyze_files_with_progress(
     let mut first_error = None;
     for (i, path) in paths.iter().enumerate() {
         analyzer.begin_input(i);
-        // Every shard reads the whole file through one shared memory map and keeps its own
-        // flows.
-        let shared = (threads > 1
-            && capture::file::mappable(path).is_some_and(|size| size >= opts.shard_min_bytes))
-        .then(|| capture::file::SharedMap::open(path, threads))
-        .flatten();
-        let shards = if shared.is_some() { threads } else { 1 };
+        // Every shard reads the whole file on its own (the kernel's page cache holds it
+        // once) and keeps its own flows.
+        let sharded = threads > 1
+            && capture::file::shardable(path).is_some_and(|size| size >= opts.shard_min_bytes);
+        let shards = if sharded { threads } else { 1 };
         while helpers.len() + 1 < shards {
             helpers.push(Analyzer::new(opts));
         }
@@ -106,24 +104,13 @@ pub fn analyze_files_with_progress(
             analyzer.seen.snaplen_cut_packets,
             analyzer.seen.malformed_packets,
         );
-        let read = std::thread::scope(|scope| match &shared {
-            Some(map) => {
-                for (k, h) in helpers.iter_mut().take(shards - 1).enumerate() {
-                    scope.spawn(move || {
-                        capture::file::read_shared(path, map, k + 1, &mut |pkt| h.packet(pkt), None)
-                    });
-                }
-                Ok(capture::file::read_shared(
-                    path,
-                    map,
-                    0,
-                    &mut |pkt| analyzer.packet(pkt),
-                    progress.as_ref(),
-                ))
+        let read = std::thread::scope(|scope| {
+            for h in helpers.iter_mut().take(shards - 1) {
+                scope.spawn(move || {
+                    capture::file::read_counted(path, &mut |pkt| h.packet(pkt), None)
+                });
             }
-            None => {
-                capture::file::read_counted(path, &mut |pkt| analyzer.packet(pkt), progress.clone())
-            }
+            capture::file::read_counted(path, &mut |pkt| analyzer.packet(pkt), progress.clone())
         });
         let mut summary = match read {
             Ok(s) => s,

@@ -16,7 +16,7 @@ use serde::Serialize;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Bytes of input read so far (file bytes: compressed ones for gzip), for a progress bar.
@@ -78,9 +78,15 @@ impl InputSummary {
     }
 }
 
-/// Reader buffer. A record larger than this (far beyond any real packet, even a 256 KiB
-/// offloaded segment) means the file is damaged there.
-const BUFFER: usize = 2 << 20;
+/// Reader buffer to start with: room for any ordinary packet record, and small, since each
+/// analyzer thread has its own (a memory map instead costs resident pages that the kernel
+/// maps ahead in large folios: 2-4 MiB more peak RSS, for no gain in time).
+const BUFFER: usize = 256 << 10;
+
+/// What the reader buffer may grow to for one record. A record larger than this (far
+/// beyond any real packet, even a 256 KiB offloaded segment) means the file is damaged
+/// there.
+const BUFFER_MAX: usize = 2 << 20;
 
 /// Opens `path` ("-" for standard input), undoing gzip when the data starts with its magic.
 /// An opened input: the (decompressed) byte stream, whether it was gzip, its size on disk,
@@ -186,9 +192,6 @@ pub fn read_counted(
     sink: &mut dyn FnMut(&Packet<'_>),
     progress: Option<Progress>,
 ) -> Result<InputSummary, Error> {
-    if let Some(summary) = read_mapped(path, sink, progress.as_ref()) {
-        return Ok(summary);
-    }
     let (reader, gzip, bytes, damage) = open(path, progress)?;
     let damaged = || damage.lock().ok().and_then(|d| d.clone());
     let display = path.display().to_string();
@@ -236,6 +239,7 @@ pub fn read_counted(
             return Err(header_error(path, e));
         }
     };
+    let mut capacity = BUFFER;
     let mut legacy: Option<(LinkType, bool)> = None;
     // Byte order of the classic header or of the current pcapng section, to read the
     // length fields of a record that fails to parse.
@@ -363,13 +367,43 @@ pub fn read_counted(
             }
             Err(PcapError::BufferTooSmall) => {
                 let at = reader.consumed();
+                // Bytes of the file from this record on (a plain file's offsets are the
+                // reader's; a gzip stream's are not).
+                let left = bytes
+                    .filter(|_| !gzip)
+                    .map(|size| size.saturating_sub(at as u64));
+                let declared = declared_len(reader.data(), summary.format, big_endian);
+                if let (Some(left), Some(len)) = (left, declared) {
+                    if len > left {
+                        // It runs past the end of the file: cut short, or a damaged length.
+                        let problem = record_problem_in(
+                            reader.data(),
+                            left,
+                            summary.format,
+                            big_endian,
+                            true,
+                        );
+                        summary
+                            .warnings
+                            .push(cut_warning(problem, summary.format, number, at));
+                        summary.truncated = true;
+                        break;
+                    }
+                }
+                if capacity < BUFFER_MAX {
+                    // A record larger than the buffer: room for it, then read on.
+                    capacity = BUFFER_MAX;
+                    if reader.grow(capacity) {
+                        continue;
+                    }
+                }
                 let declared = declares(reader.data(), summary.format, big_endian)
                     .unwrap_or_else(|| "declares a size".into());
                 summary.warnings.push(format!(
                     "the {} after packet {number} (at byte {at}) {declared}, more than {} MiB; \
                      the file is damaged there and reading stopped",
                     unit(summary.format),
-                    BUFFER >> 20
+                    BUFFER_MAX >> 20
                 ));
                 summary.truncated = true;
                 break;
@@ -405,9 +439,9 @@ pub fn read_counted(
     Ok(summary)
 }
 
-/// The size of `path` if it is a regular, uncompressed classic pcap file (the kind read
-/// through a memory map, and so the kind several threads can share).
-pub fn mappable(path: &Path) -> Option<u64> {
+/// The size of `path` if it is a regular, uncompressed classic pcap file: the kind several
+/// threads can each read whole, at little cost (see `analyze_files_with_progress`).
+pub fn shardable(path: &Path) -> Option<u64> {
     if path.as_os_str() == "-" {
         return None;
     }
@@ -423,214 +457,6 @@ pub fn mappable(path: &Path) -> Option<u64> {
             | [0xa1, 0xb2, 0x3c, 0x4d]
     );
     (meta.is_file() && classic).then_some(meta.len())
-}
-
-/// Bytes of a mapped file processed before they are handed back to the kernel.
-const MAP_WINDOW: usize = 1 << 20;
-
-/// How far one reader of a shared map may run ahead of the slowest (2 MiB: on a 1 GB
-/// capture of 500 connections, two threads peak at 9.3 MiB RSS with it, 12.9 with 8 MiB,
-/// at the same wall time).
-const MAX_LEAD: usize = 1 << 20;
-
-/// An uncompressed classic pcap in a regular file, memory-mapped once and read by one or
-/// more threads at a time (each keeping its own flows): each reader says how far it has
-/// got, and the pages every reader has passed are handed back to the kernel. One mapping
-/// for all readers means each page is faulted in once and, read by the readers at nearly
-/// the same moment, comes from the cache for all but the first.
-pub struct SharedMap {
-    map: memmap2::Mmap,
-    len: u64,
-    /// How far each reader has got (bytes; `usize::MAX` once it is done).
-    done: Vec<AtomicUsize>,
-    /// Bytes from the start of the file already released.
-    released: AtomicUsize,
-}
-
-impl SharedMap {
-    /// Maps `path` for `readers` readers; `None` when it is not a regular, uncompressed
-    /// classic pcap file (the streaming reader handles everything else).
-    pub fn open(path: &Path, readers: usize) -> Option<SharedMap> {
-        if path.as_os_str() == "-" {
-            return None;
-        }
-        let file = File::open(path).ok()?;
-        let meta = file.metadata().ok()?;
-        if !meta.is_file() || meta.len() < 24 {
-            return None;
-        }
-        // SAFETY: the mapping is read-only and only read; if another process truncates the
-        // file while we read, the process may get SIGBUS — the same risk every mmap-based
-        // capture reader (libpcap included) accepts for speed.
-        let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
-        let (_, header) = pcap_parser::pcap::parse_pcap_header(&map).ok()?;
-        if header.is_modified_format() {
-            return None;
-        }
-        Some(SharedMap {
-            map,
-            len: meta.len(),
-            done: (0..readers.max(1)).map(|_| AtomicUsize::new(0)).collect(),
-            released: AtomicUsize::new(0),
-        })
-    }
-
-    /// The slowest reader's position.
-    fn slowest(&self) -> usize {
-        self.done
-            .iter()
-            .map(|d| d.load(Ordering::Acquire))
-            .min()
-            .unwrap_or(0)
-    }
-
-    /// Reader `me` has read everything before `at`: release the pages all readers passed.
-    /// A reader more than `MAX_LEAD` ahead of the slowest waits for it, so the pages held
-    /// (read by one reader, not yet by another) stay bounded when one thread is slowed.
-    fn advance(&self, me: usize, at: usize) {
-        if let Some(d) = self.done.get(me) {
-            d.store(at, Ordering::Release);
-        }
-        if at != usize::MAX {
-            while self.slowest().saturating_add(MAX_LEAD) < at {
-                std::thread::yield_now();
-            }
-        }
-        let slowest = self.slowest().min(self.map.len());
-        let upto = slowest & !4095;
-        let from = self.released.fetch_max(upto, Ordering::AcqRel);
-        if upto > from {
-            // SAFETY: every reader is past `upto` and never reads before it again;
-            // dropping the pages only makes a later read (there is none) fault them back in.
-            unsafe {
-                let _ = self.map.unchecked_advise_range(
-                    memmap2::UncheckedAdvice::DontNeed,
-                    from,
-                    upto - from,
-                );
-            }
-        }
-    }
-}
-
-/// The fast path for the common case: an uncompressed classic pcap in a regular file is
-/// memory-mapped and its records parsed in place (pcap-parser's record parser on the
-/// mapping), with no copy of the packet data at all. Processed windows are released as it
-/// goes, so resident memory stays flat however large the file. `None` means "not this
-/// case": the streaming reader handles it.
-fn read_mapped(
-    path: &Path,
-    sink: &mut dyn FnMut(&Packet<'_>),
-    progress: Option<&Progress>,
-) -> Option<InputSummary> {
-    let shared = SharedMap::open(path, 1)?;
-    Some(read_shared(path, &shared, 0, sink, progress))
-}
-
-/// Reads every packet of a [`SharedMap`] as its reader `me`, like [`read`].
-pub fn read_shared(
-    path: &Path,
-    shared: &SharedMap,
-    me: usize,
-    sink: &mut dyn FnMut(&Packet<'_>),
-    progress: Option<&Progress>,
-) -> InputSummary {
-    use pcap_parser::pcap::{parse_pcap_frame, parse_pcap_frame_be, parse_pcap_header};
-    /// Marks the reader done however it leaves (even by unwinding), so no other reader
-    /// waits for it forever.
-    struct Done<'a>(&'a SharedMap, usize);
-    impl Drop for Done<'_> {
-        fn drop(&mut self) {
-            self.0.advance(self.1, usize::MAX);
-        }
-    }
-    let _done = Done(shared, me);
-    let data: &[u8] = &shared.map;
-    let mut summary = InputSummary {
-        path: path.display().to_string(),
-        format: "pcap",
-        gzip: false,
-        link_types: Vec::new(),
-        packets: 0,
-        warnings: Vec::new(),
-        bytes: Some(shared.len),
-        first_time: None,
-        last_time: None,
-        truncated: false,
-        error: None,
-    };
-    let Ok((mut rest, header)) = parse_pcap_header(data) else {
-        // `SharedMap::open` parsed this header already.
-        return summary;
-    };
-    let parse = if header.is_bigendian() {
-        parse_pcap_frame_be
-    } else {
-        parse_pcap_frame
-    };
-    let link = LinkType(header.network.0 as u32);
-    let nanos = header.is_nanosecond_precision();
-    summary.link_types.push(link);
-    let mut span: Option<(Timestamp, Timestamp)> = None;
-    let mut backwards = Backwards::default();
-    // Where this reader last told the others how far it got.
-    let mut told = 0usize;
-    while !rest.is_empty() {
-        let at = data.len() - rest.len();
-        match parse(rest) {
-            Ok((next, b)) => {
-                summary.packets += 1;
-                let frac = if nanos {
-                    b.ts_usec.min(999_999_999)
-                } else {
-                    b.ts_usec.min(999_999).saturating_mul(1000)
-                };
-                let ts = Timestamp::from_parts(i64::from(b.ts_sec), frac);
-                span = Some(span.map_or((ts, ts), |(a, z)| (a.min(ts), z.max(ts))));
-                backwards.see(summary.packets, ts);
-                let caplen = (b.caplen as usize).min(b.data.len());
-                sink(&Packet {
-                    number: summary.packets,
-                    ts,
-                    link,
-                    data: b.data.get(..caplen).unwrap_or(b.data),
-                    orig_len: b.origlen.max(caplen as u32),
-                });
-                rest = next;
-            }
-            Err(e) => {
-                let n = summary.packets;
-                let be = header.is_bigendian();
-                summary.warnings.push(match e {
-                    nom::Err::Incomplete(_) => {
-                        cut_warning(record_problem(rest, "pcap", be, true), "pcap", n, at)
-                    }
-                    _ => format!(
-                        "the record after packet {n} (at byte {at}) cannot be parsed; reading stopped there"
-                    ),
-                });
-                summary.truncated = true;
-                break;
-            }
-        }
-        let done = data.len() - rest.len();
-        if done - told >= MAP_WINDOW {
-            shared.advance(me, done);
-            if let Some(p) = progress {
-                p.fetch_add((done - told) as u64, Ordering::Relaxed);
-            }
-            told = done;
-        }
-    }
-    if let Some(p) = progress {
-        p.fetch_add((data.len() - told) as u64, Ordering::Relaxed);
-    }
-    summary.warnings.extend(backwards.warning());
-    if let Some((a, b)) = span {
-        summary.first_time = Some(a.rfc3339());
-        summary.last_time = Some(b.rfc3339());
-    }
-    summary
 }
 
 /// Capture times that go backwards in file order by at least [`BACKWARDS_NOTED_NS`]: how
@@ -751,6 +577,18 @@ fn declares(data: &[u8], format: &str, big_endian: bool) -> Option<String> {
 /// to the end of the input) cannot be read, from its length fields; `None` when they look
 /// right.
 fn record_problem(data: &[u8], format: &str, big_endian: bool, to_end: bool) -> Option<Problem> {
+    record_problem_in(data, data.len() as u64, format, big_endian, to_end)
+}
+
+/// [`record_problem`] for a record of which `have` bytes are left in the input, the first
+/// of them in `data` (a reader's buffer may hold less than the file does).
+fn record_problem_in(
+    data: &[u8],
+    have: u64,
+    format: &str,
+    big_endian: bool,
+    to_end: bool,
+) -> Option<Problem> {
     let header = if format == "pcapng" { 8 } else { 16 };
     if data.len() < header {
         return to_end.then(|| {
@@ -773,7 +611,6 @@ fn record_problem(data: &[u8], format: &str, big_endian: bool, to_end: bool) -> 
             )));
         }
     }
-    let have = data.len() as u64;
     if len > have {
         let what = declares(data, format, big_endian)?;
         return to_end.then(|| {
@@ -877,52 +714,6 @@ mod tests {
 
     type Seen = Vec<(u64, Timestamp, LinkType, Vec<u8>, u32)>;
 
-    /// Two readers of one shared map, one of them slowed down at the start: both see every
-    /// packet, in order, and neither waits forever for the other (the fast one is held
-    /// back to `MAX_LEAD`, then both finish).
-    #[test]
-    fn shared_map_readers_see_everything_and_wait_for_each_other() {
-        use crate::capture::write::PcapWriter;
-        let mut w = PcapWriter::new(Vec::new(), LinkType::ETHERNET, 65535).unwrap();
-        let n = 3 * (MAX_LEAD + 2 * MAP_WINDOW) / 1000;
-        for i in 0..n {
-            let data = vec![(i % 251) as u8; 984];
-            w.packet(Timestamp::from_parts(i as i64, 0), &data, 984)
-                .unwrap();
-        }
-        let p = temp("shared.pcap", &w.into_inner());
-        let map = SharedMap::open(&p, 2).unwrap();
-        let reader = |me: usize, slow: bool| {
-            let mut count = 0u64;
-            let mut ok = true;
-            let summary = read_shared(
-                &p,
-                &map,
-                me,
-                &mut |pkt| {
-                    if slow && count == 0 {
-                        std::thread::sleep(std::time::Duration::from_millis(300));
-                    }
-                    count += 1;
-                    ok &= pkt.number == count
-                        && pkt.ts.secs() == count as i64 - 1
-                        && pkt.data.iter().all(|&b| b == ((count - 1) % 251) as u8);
-                },
-                None,
-            );
-            (summary.packets, count, ok, summary.truncated)
-        };
-        let (a, b) = std::thread::scope(|s| {
-            let slow = s.spawn(|| reader(1, true));
-            let fast = reader(0, false);
-            (fast, slow.join().unwrap())
-        });
-        std::fs::remove_file(&p).ok();
-        assert_eq!(a, (n as u64, n as u64, true, false));
-        assert_eq!(b, a);
-        assert_eq!(map.slowest(), usize::MAX);
-    }
-
     fn read_all(p: &Path) -> (InputSummary, Seen) {
         let mut seen = Vec::new();
         let s = read(p, &mut |pk| {
@@ -959,6 +750,30 @@ mod tests {
                 10
             )]
         );
+    }
+
+    /// Records beyond the first buffer's size (an offloaded segment captured whole) are
+    /// read, and so is everything after them.
+    #[test]
+    fn records_larger_than_the_first_buffer_are_read() {
+        use crate::capture::write::PcapWriter;
+        let mut w = PcapWriter::new(Vec::new(), LinkType::ETHERNET, 1 << 21).unwrap();
+        let sizes = [100, BUFFER + 4000, 60, BUFFER_MAX - 100, 7];
+        for (i, &n) in sizes.iter().enumerate() {
+            let data = vec![i as u8; n];
+            w.packet(Timestamp::from_parts(i as i64, 0), &data, n as u32)
+                .unwrap();
+        }
+        let (s, seen) = read_all(&temp("big-records.pcap", &w.into_inner()));
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+        assert!(!s.truncated);
+        let got: Vec<(usize, bool)> = seen
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.3.len(), p.3.iter().all(|&b| b == i as u8)))
+            .collect();
+        let want: Vec<(usize, bool)> = sizes.iter().map(|&n| (n, true)).collect();
+        assert_eq!(got, want);
     }
 
     #[test]
