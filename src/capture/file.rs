@@ -78,8 +78,8 @@ impl InputSummary {
     }
 }
 
-/// Reader buffer to start with: room for any ordinary packet record, and small, since each
-/// analyzer thread has its own (a memory map instead costs resident pages that the kernel
+/// Reader buffer to start with: room for any ordinary packet record (a 64 KiB offloaded
+/// segment included), and small (a memory map instead costs resident pages that the kernel
 /// maps ahead in large folios: 2-4 MiB more peak RSS, for no gain in time).
 const BUFFER: usize = 256 << 10;
 
@@ -391,8 +391,12 @@ pub fn read_counted(
                     }
                 }
                 if capacity < BUFFER_MAX {
-                    // A record larger than the buffer: room for it, then read on.
-                    capacity = BUFFER_MAX;
+                    // A record larger than the buffer: room for it (twice the buffer, or
+                    // what it declares, up to the most allowed), then read on.
+                    let want = declared.map_or(BUFFER_MAX, |len| {
+                        usize::try_from(len).unwrap_or(usize::MAX).saturating_mul(2)
+                    });
+                    capacity = want.max(2 * capacity).min(BUFFER_MAX);
                     if reader.grow(capacity) {
                         continue;
                     }
