@@ -9,9 +9,10 @@
 //!
 //! 1. not panic (`catch_unwind`);
 //! 2. take under 1 s (a case still running after 30 s is reported as a hang and aborts);
-//!    with `WSCLOSE_MUTATION_SHARDED=1`, also give the same report (JSON) with its flows
-//!    sharded over two threads (`Options::threads`, `shard_min_bytes: 0`) as with one (off
-//!    by default until the bug `sharded_report_equals_one_thread_after_idle_gap` is fixed);
+//!    also give the same report (JSON) with its flows sharded over two threads
+//!    (`Options::threads`, `shard_min_bytes: 0`) and every connection frozen out of memory
+//!    after each packet (`Freeze::EveryPacket`) as with one thread
+//!    (`WSCLOSE_MUTATION_SHARDED=0` turns this off);
 //! 3. report no close code that is not in the mutant's bytes. The check is sound, not a
 //!    heuristic: TCP reassembly only ever delivers captured payload bytes, each at its own
 //!    sequence number, and never fills a hole, so the two code bytes of a close frame (its
@@ -514,12 +515,15 @@ fn sharded_check() -> bool {
     std::env::var_os("WSCLOSE_MUTATION_SHARDED").is_none_or(|v| v != "0")
 }
 
-/// The same analysis with the flows sharded over two threads (`Options::threads`), which
-/// must give the same report as one thread.
+/// The same analysis with the flows sharded over two threads (`Options::threads`) and every
+/// connection frozen out of memory after each of its packets and thawed for the next
+/// (`Freeze::EveryPacket`), which must give the same report as one thread that freezes
+/// only quiet connections.
 fn sharded() -> Options {
     Options {
         threads: 2,
         shard_min_bytes: 0,
+        freeze: wsclose::analyzer::Freeze::EveryPacket,
         ..Options::default()
     }
 }
