@@ -126,6 +126,8 @@ pub struct Analyzer {
     first_malformed: Option<u64>,
     /// This analyzer's share of the flows (see `set_shard`).
     shard: Option<(u64, u64)>,
+    /// The flow cap of this analyzer: the whole cap shared among the shards.
+    flow_cap: usize,
     input: usize,
     /// The eviction clock: the latest capture time seen, except a step ahead larger than
     /// the idle timeout, which waits in `ahead` until the next packet confirms it.
@@ -162,6 +164,7 @@ impl Analyzer {
             unsupported: Vec::new(),
             first_malformed: None,
             shard: None,
+            flow_cap: opts.max_flows.max(1),
             input: 0,
             now: Timestamp(i64::MIN),
             ahead: None,
@@ -199,8 +202,9 @@ impl Analyzer {
     /// non-TCP packets are kept by shard 0 alone.
     pub fn set_shard(&mut self, shard: Option<(u64, u64)>) {
         self.shard = shard;
-        // The budget of reports kept in memory is shared among the shards, like the flow cap.
+        // The flow cap and the budget of reports kept in memory are shared among the shards.
         let n = shard.map_or(1, |(_, n)| n.max(1) as usize);
+        self.flow_cap = (self.opts.max_flows / n).max(1);
         self.done.set_budget(self.opts.keep_reports / n);
     }
 
@@ -405,19 +409,17 @@ impl Analyzer {
             self.sweep_owed = true;
             return;
         }
-        let max_flows = self.max_flows();
-        if self.flows.len() + self.frozen.len() > max_flows
+        if self.now.0.saturating_sub(self.last_sweep.0) > SWEEP_EVERY_NS
+            || self.flows.len() + self.frozen.len() > self.flow_cap
             || self.closed.len() > MAX_TOMBSTONES
-            || self.now.0.saturating_sub(self.last_sweep.0) > SWEEP_EVERY_NS
         {
             self.sweep();
         }
     }
 
-    /// The flow cap of this analyzer: the whole cap shared among the shards.
+    /// The flow cap of this analyzer (see `flow_cap`).
     fn max_flows(&self) -> usize {
-        let n = self.shard.map_or(1, |(_, n)| n as usize);
-        (self.opts.max_flows / n).max(1)
+        self.flow_cap
     }
 
     /// Finish flows that are idle, or closed and past the grace period; beyond the flow cap,
