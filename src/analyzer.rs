@@ -452,12 +452,7 @@ impl Analyzer {
         let max_flows = self.max_flows();
         let tracked = self.flows.len() + self.frozen.len();
         if tracked - expired.len() > max_flows {
-            let mut by_age: Vec<(Timestamp, FlowKey)> = self
-                .flows
-                .iter()
-                .map(|(k, c)| (c.active_at, *k))
-                .chain(self.frozen.iter().map(|(k, f)| (f.active_at, *k)))
-                .collect();
+            let mut by_age = self.tracked(|c| c.active_at, |f| f.active_at);
             by_age.sort_unstable_by_key(|(t, _)| *t);
             let excess = tracked - max_flows * 9 / 10;
             expired = by_age.into_iter().take(excess).map(|(_, k)| k).collect();
@@ -487,6 +482,19 @@ impl Analyzer {
         if self.freezer.wants_compaction() {
             self.freezer.compact(self.frozen.values_mut());
         }
+    }
+
+    /// Every tracked connection, in memory or frozen, as (`of` it, its key).
+    fn tracked<T>(
+        &self,
+        of: impl Fn(&Connection) -> T,
+        of_frozen: impl Fn(&Frozen) -> T,
+    ) -> Vec<(T, FlowKey)> {
+        self.flows
+            .iter()
+            .map(|(k, c)| (of(c), *k))
+            .chain(self.frozen.iter().map(|(k, f)| (of_frozen(f), *k)))
+            .collect()
     }
 
     /// Freezes the connection of `key` out of memory, if it can be.
@@ -535,12 +543,7 @@ impl Analyzer {
         self.settle_clock();
         self.closed.clear();
         // In the order the connections started, frozen ones thawed one at a time.
-        let mut all: Vec<(u64, FlowKey)> = self
-            .flows
-            .iter()
-            .map(|(k, c)| (c.first_packet, *k))
-            .chain(self.frozen.iter().map(|(k, f)| (f.first_packet, *k)))
-            .collect();
+        let mut all = self.tracked(|c| c.first_packet, |f| f.first_packet);
         // One packet starts one connection: the keys are unique.
         all.sort_unstable_by_key(|(first, _)| *first);
         for (_, k) in all {

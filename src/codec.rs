@@ -70,6 +70,14 @@ impl Writer<'_> {
         self.out.extend_from_slice(b);
     }
 
+    /// A list: its length, then its items.
+    pub fn seq<'v, T: Code + 'v>(&mut self, len: usize, items: impl IntoIterator<Item = &'v T>) {
+        self.uint(len as u64);
+        for v in items {
+            v.put(self);
+        }
+    }
+
     pub fn fixed(&mut self, s: &'static str) {
         let i = self.statics.id(s);
         self.uint(u64::from(i));
@@ -260,10 +268,7 @@ impl<T: Code> Code for Option<T> {
 
 impl<T: Code> Code for Vec<T> {
     fn put(&self, w: &mut Writer<'_>) {
-        w.uint(self.len() as u64);
-        for v in self {
-            v.put(w);
-        }
+        w.seq(self.len(), self);
     }
     fn get(r: &mut Reader<'_>) -> Option<Self> {
         let n = r.count()?;
@@ -461,10 +466,7 @@ impl<T: Code> Code for Box<T> {
 
 impl<T: Code> Code for VecDeque<T> {
     fn put(&self, w: &mut Writer<'_>) {
-        w.uint(self.len() as u64);
-        for v in self {
-            v.put(w);
-        }
+        w.seq(self.len(), self);
     }
     fn get(r: &mut Reader<'_>) -> Option<Self> {
         Vec::<T>::get(r).map(VecDeque::from)

@@ -6,25 +6,14 @@
 //! Each test also checks that connections really were frozen and thawed, so a freezer
 //! that silently did nothing could not pass.
 
+mod common;
+
 #[path = "../examples/gen/mod.rs"]
 mod gen;
 
 use std::path::{Path, PathBuf};
 use wsclose::analyzer::{Analyzer, Freeze, Options};
 use wsclose::report::json;
-
-const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
-
-fn fixtures() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(PathBuf::from(MANIFEST).join("fixtures"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().contains(".pcap"))
-        .collect();
-    files.sort();
-    assert!(files.len() > 20);
-    files
-}
 
 fn report(paths: &[PathBuf], opts: Options) -> String {
     json::render(&wsclose::analyze_files(paths, opts).unwrap())
@@ -51,7 +40,7 @@ fn with(freeze: Freeze, frame_log: usize, previews: bool) -> Options {
 
 #[test]
 fn every_fixture_reports_the_same_when_frozen_after_every_packet() {
-    let files = fixtures();
+    let files = common::fixtures();
     let mut thawed = 0;
     for f in &files {
         let one = std::slice::from_ref(f);
@@ -74,7 +63,7 @@ fn every_fixture_reports_the_same_when_frozen_after_every_packet() {
 
 #[test]
 fn deflate_connections_stay_in_memory_and_still_report_the_same() {
-    let deflate: Vec<PathBuf> = fixtures()
+    let deflate: Vec<PathBuf> = common::fixtures()
         .into_iter()
         .filter(|p| p.to_string_lossy().contains("deflate"))
         .collect();

@@ -4,6 +4,8 @@
 //! budget (nearly everything on disk) as with everything in memory (the library's
 //! in-memory report, or the command line's default budget).
 
+mod common;
+
 use assert_cmd::Command;
 use std::path::PathBuf;
 use wsclose::analyzer::Options;
@@ -11,17 +13,6 @@ use wsclose::report::filter::{Selection, StatusSpec};
 use wsclose::report::{csv, json, markdown, redact, table, Report};
 
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
-
-fn fixtures() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(PathBuf::from(MANIFEST).join("fixtures"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().contains(".pcap"))
-        .collect();
-    files.sort();
-    assert!(files.len() > 20);
-    files
-}
 
 const FORMATS: [&str; 4] = ["table", "json", "markdown", "csv"];
 
@@ -98,7 +89,7 @@ fn cli(files: &[PathBuf], format: &str, extra: &[&str], keep: Option<usize>) -> 
 
 #[test]
 fn the_command_line_prints_the_same_with_reports_on_disk() {
-    let all = fixtures();
+    let all = common::fixtures();
     let mut runs: Vec<Vec<PathBuf>> = vec![all.clone()];
     runs.extend(all.iter().map(|f| vec![f.clone()]));
     let mut selected_some = false;
@@ -176,7 +167,7 @@ fn render(
 
 #[test]
 fn one_and_two_threads_give_the_same_with_reports_on_disk() {
-    let all = fixtures();
+    let all = common::fixtures();
     let mut runs: Vec<Vec<PathBuf>> = vec![all.clone()];
     runs.extend(all.iter().map(|f| vec![f.clone()]));
     for files in &runs {

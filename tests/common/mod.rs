@@ -6,6 +6,19 @@
 //! Each test binary uses a different subset of these helpers.
 #![allow(dead_code)]
 
+/// The recorded captures in `fixtures/`, sorted by name.
+pub fn fixtures() -> Vec<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains(".pcap"))
+        .collect();
+    files.sort();
+    assert!(files.len() > 20);
+    files
+}
+
 use etherparse::PacketBuilder;
 use wsclose::analyzer::Options;
 use wsclose::capture::write::PcapWriter;
