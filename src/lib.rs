@@ -18,6 +18,9 @@
 //! - [`close`]: close frames, the close-code catalog, and the status diagnosis.
 //! - [`connection`] and [`analyzer`]: one connection's state, and the flow table that drives
 //!   every packet through the stages above.
+//! - [`freeze`]: quiet connections written out of memory and read back on their next packet;
+//!   [`codec`] is the binary form of their state (and of finished reports), [`scratch`] the
+//!   temporary file both go to.
 //! - [`report`]: one model, one renderer per format.
 //!
 //! Fatal errors are [`error::Error`]; everything wrong inside a capture is a
