@@ -466,12 +466,15 @@ impl Analyzer {
         if let Freeze::Quiet { ended_ms, open_ms } = self.opts.freeze {
             let quiet_for = |ms: u64| (ms as i64).saturating_mul(1_000_000);
             let (ended, open) = (quiet_for(ended_ms), quiet_for(open_ms));
+            // A connection woken up again and again (packets a few seconds apart) waits
+            // twice as long after each wake, up to 32 times, before it is frozen again.
             let quiet: Vec<FlowKey> = self
                 .flows
                 .iter()
                 .filter(|(_, c)| {
                     let quiet = now.saturating_sub(c.active_at.0);
-                    !c.closed() && quiet >= if c.ended() { ended } else { open }
+                    let base = if c.ended() { ended } else { open };
+                    !c.closed() && quiet >= base.saturating_mul(1 << c.thaws.min(5))
                 })
                 .map(|(k, _)| *k)
                 .collect();

@@ -207,6 +207,9 @@ pub struct Connection {
     /// neither goes back nor leaps on one packet, rule 15); idleness is measured from it.
     pub active_at: Timestamp,
     pub packets: u64,
+    /// Times this connection was frozen out of memory and read back (see `freeze`): each
+    /// doubles the quiet it must keep before it is frozen again.
+    pub thaws: u32,
 }
 
 impl Connection {
@@ -238,6 +241,7 @@ impl Connection {
             last_ts: ts,
             active_at: ts,
             packets: 0,
+            thaws: 0,
         }
     }
 
@@ -890,6 +894,7 @@ crate::codec::fields!(Connection {
     last_ts,
     active_at,
     packets,
+    thaws,
 });
 
 impl Connection {

@@ -122,7 +122,10 @@ impl Freezer {
         self.live = self.live.saturating_sub(u64::from(f.len));
         self.garbage += u64::from(f.len);
         self.thawed_count += 1;
-        c.map(Box::new)
+        c.map(|mut c| {
+            c.thaws = c.thaws.saturating_add(1);
+            Box::new(c)
+        })
     }
 
     /// Whether enough of the file is garbage to be worth a [`Freezer::compact`].

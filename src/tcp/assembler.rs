@@ -94,9 +94,17 @@ impl Tail {
 
     /// The tail's bytes, oldest first.
     fn iter(&self) -> impl Iterator<Item = &u8> {
+        let (older, newer) = self.parts();
+        older.iter().chain(newer)
+    }
+
+    /// The tail's bytes as two slices, the older first.
+    fn parts(&self) -> (&[u8], &[u8]) {
         let start = (self.end + RECENT - self.len) % RECENT;
         let (before, from) = self.buf.split_at_checked(start).unwrap_or_default();
-        from.iter().chain(before).take(self.len)
+        let older = from.get(..self.len.min(from.len())).unwrap_or_default();
+        let newer = before.get(..self.len - older.len()).unwrap_or_default();
+        (older, newer)
     }
 }
 
@@ -593,9 +601,9 @@ impl HalfStream {
 impl crate::codec::Code for Tail {
     fn put(&self, w: &mut crate::codec::Writer<'_>) {
         w.uint(self.len as u64);
-        for &b in self.iter() {
-            w.out.push(b);
-        }
+        let (older, newer) = self.parts();
+        w.out.extend_from_slice(older);
+        w.out.extend_from_slice(newer);
     }
     fn get(r: &mut crate::codec::Reader<'_>) -> Option<Self> {
         let n = r.count()?;
