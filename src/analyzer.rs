@@ -64,8 +64,9 @@ pub enum Freeze {
 }
 
 impl Default for Freeze {
-    /// A side that sent its FIN and went quiet for a quarter of a second is most likely done; an open
-    /// connection quiet for ten seconds is idle between heartbeats.
+    /// A side that sent its FIN and went quiet for a quarter of a second is most likely
+    /// done; an open connection quiet for two seconds is between messages or heartbeats,
+    /// and one that keeps waking up waits longer each time (see `sweep`).
     fn default() -> Self {
         Freeze::Quiet {
             ended_ms: 250,
@@ -99,7 +100,7 @@ const CLOSED_GRACE_S: i64 = 30;
 /// Capture time between two sweeps of the flow table (idle flows, tombstones, freezing).
 const SWEEP_EVERY_NS: i64 = 250_000_000;
 
-/// At most this many tombstones (32 bytes each) are kept.
+/// At most this many tombstones (64 bytes each) are kept.
 const MAX_TOMBSTONES: usize = 1 << 16;
 
 /// A callback for each close frame or TCP ending of a WebSocket connection, as it happens.
@@ -417,11 +418,6 @@ impl Analyzer {
         }
     }
 
-    /// The flow cap of this analyzer (see `flow_cap`).
-    fn max_flows(&self) -> usize {
-        self.flow_cap
-    }
-
     /// Finish flows that are idle, or closed and past the grace period; beyond the flow cap,
     /// the least recently active.
     fn sweep(&mut self) {
@@ -449,7 +445,7 @@ impl Analyzer {
                     .map(|(k, _)| *k),
             )
             .collect();
-        let max_flows = self.max_flows();
+        let max_flows = self.flow_cap;
         let tracked = self.flows.len() + self.frozen.len();
         if tracked - expired.len() > max_flows {
             let mut by_age = self.tracked(|c| c.active_at, |f| f.active_at);

@@ -291,12 +291,12 @@ impl Connection {
         self.up.findings.has(Kind::HandshakeNotCaptured)
     }
 
-    /// Both sides have ended (FIN reached or RST).
     /// One side or both ended TCP (FIN or RST).
     pub fn ended(&self) -> bool {
         self.ends.iter().any(Option::is_some)
     }
 
+    /// Both sides have ended (FIN reached or RST).
     pub fn closed(&self) -> bool {
         self.ends.iter().all(Option::is_some)
             || self.ends.iter().flatten().any(|e| e.kind == EndKind::Rst)
