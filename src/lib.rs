@@ -107,13 +107,27 @@ pub fn analyze_files_with_progress(
             analyzer.seen.snaplen_cut_packets,
             analyzer.seen.malformed_packets,
         );
-        let read = std::thread::scope(|scope| {
-            for h in helpers.iter_mut().take(shards - 1) {
-                scope.spawn(move || {
-                    capture::file::read_counted(path, &mut |pkt| h.packet(pkt), None)
-                });
-            }
-            capture::file::read_counted(path, &mut |pkt| analyzer.packet(pkt), progress.clone())
+        let (read, helper_packets) = std::thread::scope(|scope| {
+            let helpers: Vec<_> = helpers
+                .iter_mut()
+                .take(shards - 1)
+                .map(|h| {
+                    scope.spawn(move || {
+                        capture::file::read_counted(path, &mut |pkt| h.packet(pkt), None)
+                            .map(|s| s.packets)
+                    })
+                })
+                .collect();
+            let read = capture::file::read_counted(
+                path,
+                &mut |pkt| analyzer.packet(pkt),
+                progress.clone(),
+            );
+            let counts: Vec<Option<u64>> = helpers
+                .into_iter()
+                .map(|h| h.join().ok().and_then(Result::ok))
+                .collect();
+            (read, counts)
         });
         let mut summary = match read {
             Ok(s) => s,
@@ -124,6 +138,16 @@ pub fn analyze_files_with_progress(
                 continue;
             }
         };
+        // Each shard read the file on its own: one that read less (the file changed under
+        // it, or could not be opened again) has lost connections, and the report says so.
+        if helper_packets.iter().any(|&n| n != Some(summary.packets)) {
+            summary.warnings.push(format!(
+                "the file changed or could not be read again while its {} analyzer threads read it, \
+                 so connections may be missing; run again on a copy that nothing writes to, or \
+                 with --threads 1",
+                shards
+            ));
+        }
         let cut = analyzer.seen.snaplen_cut_packets - cut_before;
         if cut > 0 {
             summary.warnings.push(format!(
