@@ -88,8 +88,7 @@ pub fn analyze_files_with_progress(
     let mut first_error = None;
     for (i, path) in paths.iter().enumerate() {
         analyzer.begin_input(i);
-        // Every shard reads the whole file on its own (the kernel's page cache holds it
-        // once) and keeps its own flows.
+        // Every shard sees every packet and keeps its own flows.
         let sharded = threads > 1
             && capture::file::shardable(path).is_some_and(|size| size >= opts.shard_min_bytes);
         let shards = if sharded { threads } else { 1 };
@@ -107,22 +106,32 @@ pub fn analyze_files_with_progress(
             analyzer.seen.snaplen_cut_packets,
             analyzer.seen.malformed_packets,
         );
+        // A sharded file is read once: its chunks are shared by the threads.
+        let shared = sharded
+            .then(|| capture::file::SharedFile::open(path, shards, progress.clone()))
+            .flatten();
         let (read, helper_packets) = std::thread::scope(|scope| {
+            let shared = shared.as_ref();
             let helpers: Vec<_> = helpers
                 .iter_mut()
                 .take(shards - 1)
-                .map(|h| {
+                .enumerate()
+                .map(|(k, h)| {
                     scope.spawn(move || {
-                        capture::file::read_counted(path, &mut |pkt| h.packet(pkt), None)
-                            .map(|s| s.packets)
+                        let sink = &mut |pkt: &capture::Packet<'_>| h.packet(pkt);
+                        match shared {
+                            Some(s) => capture::file::read_shared(path, s, k + 1, sink, None),
+                            None => capture::file::read_counted(path, sink, None),
+                        }
+                        .map(|s| s.packets)
                     })
                 })
                 .collect();
-            let read = capture::file::read_counted(
-                path,
-                &mut |pkt| analyzer.packet(pkt),
-                progress.clone(),
-            );
+            let sink = &mut |pkt: &capture::Packet<'_>| analyzer.packet(pkt);
+            let read = match shared {
+                Some(s) => capture::file::read_shared(path, s, 0, sink, progress.clone()),
+                None => capture::file::read_counted(path, sink, progress.clone()),
+            };
             let counts: Vec<Option<u64>> = helpers
                 .into_iter()
                 .map(|h| h.join().ok().and_then(Result::ok))

@@ -8,13 +8,15 @@
 //! a file cut mid-record or a record that cannot be parsed ends the input with a warning
 //! naming the byte offset, and the packets before it are still analyzed.
 
+use super::shared::End;
+pub use super::shared::SharedFile;
 use super::{LinkType, Packet, Timestamp};
 use crate::error::Error;
 use pcap_parser::pcapng::Block;
-use pcap_parser::{PcapBlockOwned, PcapError};
+use pcap_parser::{LegacyPcapBlock, PcapBlockOwned, PcapError};
 use serde::Serialize;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -60,6 +62,23 @@ pub struct InputSummary {
 }
 
 impl InputSummary {
+    /// The entry for an input about to be read.
+    fn empty(path: &Path, gzip: bool, bytes: Option<u64>) -> InputSummary {
+        InputSummary {
+            path: path.display().to_string(),
+            format: "pcap",
+            gzip,
+            link_types: Vec::new(),
+            packets: 0,
+            warnings: Vec::new(),
+            bytes,
+            first_time: None,
+            last_time: None,
+            truncated: false,
+            error: None,
+        }
+    }
+
     /// The entry for an input that could not be read.
     pub fn failed(path: &Path, e: &Error) -> InputSummary {
         InputSummary {
@@ -193,29 +212,191 @@ pub fn read_counted(
     progress: Option<Progress>,
 ) -> Result<InputSummary, Error> {
     let (reader, gzip, bytes, damage) = open(path, progress)?;
-    let damaged = || damage.lock().ok().and_then(|d| d.clone());
-    let display = path.display().to_string();
-    let mut summary = InputSummary {
-        path: display,
-        format: "pcap",
-        gzip,
-        link_types: Vec::new(),
-        packets: 0,
-        warnings: Vec::new(),
-        bytes,
-        first_time: None,
-        last_time: None,
-        truncated: false,
-        error: None,
+    let mut summary = InputSummary::empty(path, gzip, bytes);
+    let mut tally = Tally::default();
+    let stream = Stream {
+        reader,
+        damage,
+        base: 0,
+        number: 0,
     };
-    let mut span: Option<(Timestamp, Timestamp)> = None;
-    let mut backwards = Backwards::default();
-    let mut sink = |p: &Packet<'_>| {
-        span = Some(match span {
+    read_from(path, stream, &mut summary, &mut tally, sink)?;
+    Ok(tally.finish(summary))
+}
+
+/// [`read_counted`] for reader `reader` of a file read once for several threads: its
+/// packets come from the chunks they share; from the first record that is not shared (a
+/// damaged or cut one), this reader reads on alone, with the same warnings as
+/// [`read_counted`]. Every reader sees every packet.
+pub fn read_shared(
+    path: &Path,
+    shared: &SharedFile,
+    reader: usize,
+    sink: &mut dyn FnMut(&Packet<'_>),
+    progress: Option<Progress>,
+) -> Result<InputSummary, Error> {
+    /// Leaves the shared reader however this thread ends, so the others never wait for it.
+    struct Leave<'a>(&'a SharedFile, usize);
+    impl Drop for Leave<'_> {
+        fn drop(&mut self) {
+            self.0.leave(self.1);
+        }
+    }
+    let leave = Leave(shared, reader);
+    let header = shared.header();
+    let mut summary = InputSummary::empty(path, false, Some(shared.size()));
+    summary.link_types.push(header.link);
+    let mut tally = Tally::default();
+    let mut end = None;
+    let mut packets = 0;
+    let mut prev = None;
+    while let Some(chunk) = shared.next(reader, prev.take()) {
+        let mut data = chunk.records();
+        let mut number = chunk.number;
+        while !data.is_empty() {
+            let parsed = if header.big_endian {
+                pcap_parser::pcap::parse_pcap_frame_be(data)
+            } else {
+                pcap_parser::pcap::parse_pcap_frame(data)
+            };
+            // The chunk holds whole records only.
+            let Ok((rest, b)) = parsed else { break };
+            number += 1;
+            let p = legacy_packet(&b, number, header.link, header.nanos);
+            tally.see(&p);
+            sink(&p);
+            data = rest;
+        }
+        packets = chunk.number + chunk.count;
+        end = chunk.end;
+        prev = Some(chunk);
+    }
+    drop(leave);
+    if let Some(End::Resume { offset, number }) = end {
+        let stream = open_at(path, offset, number, progress)?;
+        read_from(path, stream, &mut summary, &mut tally, sink)?;
+    } else {
+        summary.packets = packets;
+    }
+    Ok(tally.finish(summary))
+}
+
+/// A classic pcap record as a packet: times in nanoseconds (a fraction past its unit's
+/// second is clamped), the captured bytes no longer than the record holds.
+fn legacy_packet<'a>(
+    b: &LegacyPcapBlock<'a>,
+    number: u64,
+    link: LinkType,
+    nanos: bool,
+) -> Packet<'a> {
+    let frac = if nanos {
+        b.ts_usec.min(999_999_999)
+    } else {
+        b.ts_usec.min(999_999).saturating_mul(1000)
+    };
+    let caplen = (b.caplen as usize).min(b.data.len());
+    Packet {
+        number,
+        ts: Timestamp::from_parts(i64::from(b.ts_sec), frac),
+        link,
+        data: b.data.get(..caplen).unwrap_or(b.data),
+        orig_len: b.origlen.max(caplen as u32),
+    }
+}
+
+/// Opens a plain classic pcap file at the record at byte `offset`, after packet `number`:
+/// its global header, then the file from there.
+fn open_at(
+    path: &Path,
+    offset: u64,
+    number: u64,
+    progress: Option<Progress>,
+) -> Result<Stream, Error> {
+    let io = |e: io::Error| Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    let mut f = File::open(path).map_err(io)?;
+    let mut head = [0u8; HEADER_LEN];
+    f.read_exact(&mut head).map_err(io)?;
+    f.seek(io::SeekFrom::Start(offset)).map_err(io)?;
+    let rest: Box<dyn Read + Send> = match progress {
+        Some(progress) => Box::new(Counted { inner: f, progress }),
+        None => Box::new(f),
+    };
+    Ok(Stream {
+        reader: Box::new(io::Cursor::new(head).chain(rest)),
+        damage: Arc::default(),
+        base: offset.saturating_sub(HEADER_LEN as u64),
+        number,
+    })
+}
+
+/// The classic pcap global header's length.
+const HEADER_LEN: usize = 24;
+
+/// What every packet of an input adds to its summary: the first and last capture time,
+/// times that go backwards; and a warning to give after those.
+#[derive(Default)]
+struct Tally {
+    span: Option<(Timestamp, Timestamp)>,
+    backwards: Backwards,
+    last_warning: Option<String>,
+}
+
+impl Tally {
+    fn see(&mut self, p: &Packet<'_>) {
+        self.span = Some(match self.span {
             None => (p.ts, p.ts),
             Some((a, b)) => (a.min(p.ts), b.max(p.ts)),
         });
-        backwards.see(p.number, p.ts);
+        self.backwards.see(p.number, p.ts);
+    }
+
+    fn finish(self, mut summary: InputSummary) -> InputSummary {
+        summary.warnings.extend(self.backwards.warning());
+        summary.warnings.extend(self.last_warning);
+        if let Some((a, b)) = self.span {
+            summary.first_time = Some(a.rfc3339());
+            summary.last_time = Some(b.rfc3339());
+        }
+        summary
+    }
+}
+/// The byte stream of one input for [`read_from`]: from its start, or (a plain classic
+/// pcap file) from a record in the middle.
+struct Stream {
+    /// Its (decompressed) bytes, starting with the capture's header.
+    reader: Box<dyn Read + Send>,
+    damage: Damage,
+    /// The file offset of the stream's byte `HEADER_LEN` less `HEADER_LEN`: added to the
+    /// reader's offsets in warnings (0 from the start).
+    base: u64,
+    /// Packets before the stream's first record.
+    number: u64,
+}
+
+/// The reading loop of [`read_counted`] and of a [`read_shared`] reader that goes on alone:
+/// every packet of `stream` to `sink` (through `tally`), its format, link types, packet
+/// count and damage into `summary`.
+fn read_from(
+    path: &Path,
+    stream: Stream,
+    summary: &mut InputSummary,
+    tally: &mut Tally,
+    sink: &mut dyn FnMut(&Packet<'_>),
+) -> Result<(), Error> {
+    let Stream {
+        reader,
+        damage,
+        base,
+        number: first,
+    } = stream;
+    let gzip = summary.gzip;
+    let bytes = summary.bytes;
+    let damaged = || damage.lock().ok().and_then(|d| d.clone());
+    let mut sink = |p: &Packet<'_>| {
+        tally.see(p);
         sink(p)
     };
     let mut reader = match pcap_parser::create_reader(BUFFER, reader) {
@@ -246,7 +427,7 @@ pub fn read_counted(
     let mut big_endian = false;
     let mut interfaces: Vec<Interface> = Vec::new();
     let mut warned_bad_if = false;
-    let mut number: u64 = 0;
+    let mut number: u64 = first;
     let note_link = |summary: &mut InputSummary, l: LinkType| {
         if !summary.link_types.contains(&l) {
             summary.link_types.push(l);
@@ -258,26 +439,14 @@ pub fn read_counted(
                 match block {
                     PcapBlockOwned::LegacyHeader(h) => {
                         let link = LinkType(h.network.0 as u32);
-                        note_link(&mut summary, link);
+                        note_link(summary, link);
                         legacy = Some((link, h.is_nanosecond_precision()));
                         big_endian = h.is_bigendian();
                     }
                     PcapBlockOwned::Legacy(b) => {
                         let (link, nanos) = legacy.unwrap_or((LinkType::ETHERNET, false));
                         number += 1;
-                        let frac = if nanos {
-                            b.ts_usec.min(999_999_999)
-                        } else {
-                            b.ts_usec.min(999_999).saturating_mul(1000)
-                        };
-                        let caplen = (b.caplen as usize).min(b.data.len());
-                        sink(&Packet {
-                            number,
-                            ts: Timestamp::from_parts(i64::from(b.ts_sec), frac),
-                            link,
-                            data: b.data.get(..caplen).unwrap_or(b.data),
-                            orig_len: b.origlen.max(caplen as u32),
-                        });
+                        sink(&legacy_packet(&b, number, link, nanos));
                     }
                     PcapBlockOwned::NG(block) => {
                         summary.format = "pcapng";
@@ -288,7 +457,7 @@ pub fn read_counted(
                             }
                             Block::InterfaceDescription(idb) => {
                                 let link = LinkType(idb.linktype.0 as u32);
-                                note_link(&mut summary, link);
+                                note_link(summary, link);
                                 interfaces.push(Interface {
                                     link,
                                     resolution: idb.ts_resolution().unwrap_or(1_000_000),
@@ -345,7 +514,7 @@ pub fn read_counted(
             }
             Err(PcapError::Eof) => break,
             Err(PcapError::Incomplete(_)) => {
-                let at = reader.consumed();
+                let at = reader.consumed() + base as usize;
                 if reader.refill().is_err() {
                     summary.warnings.push(format!(
                         "reading stopped after packet {number} at byte {at}: the input could not be read further"
@@ -360,13 +529,13 @@ pub fn read_counted(
                     problem,
                     summary.format,
                     number,
-                    reader.consumed(),
+                    reader.consumed() + base as usize,
                 ));
                 summary.truncated = true;
                 break;
             }
             Err(PcapError::BufferTooSmall) => {
-                let at = reader.consumed();
+                let at = reader.consumed() + base as usize;
                 // Bytes of the file from this record on (a plain file's offsets are the
                 // reader's; a gzip stream's are not).
                 let left = bytes
@@ -414,7 +583,7 @@ pub fn read_counted(
             }
             Err(e) => {
                 let what = describe(&e);
-                let at = reader.consumed();
+                let at = reader.consumed() + base as usize;
                 let what = match record_problem(reader.data(), summary.format, big_endian, false) {
                     Some(Problem::Damaged(why) | Problem::Short(why)) => why,
                     None => what,
@@ -429,18 +598,13 @@ pub fn read_counted(
         }
     }
     summary.packets = number;
-    summary.warnings.extend(backwards.warning());
     if let Some((at, why)) = damaged() {
         summary.truncated = true;
-        summary.warnings.push(format!(
+        tally.last_warning = Some(format!(
             "the gzip data is damaged or cut short after {at} decompressed bytes ({why}); the {number} packets before it were analyzed"
         ));
     }
-    if let Some((a, b)) = span {
-        summary.first_time = Some(a.rfc3339());
-        summary.last_time = Some(b.rfc3339());
-    }
-    Ok(summary)
+    Ok(())
 }
 
 /// The size of `path` if it is a regular, uncompressed classic pcap file: the kind several

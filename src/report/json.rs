@@ -6,11 +6,14 @@
 //! escapes C0 controls itself, and this module's formatter also escapes DEL, the C1
 //! controls and the bidirectional overrides (`sanitize::is_unsafe`).
 
-use super::Report;
+use super::{ConnectionReport, Report};
 use crate::sanitize::is_unsafe;
 use serde::Serialize;
 use serde_json::ser::Formatter;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::sync::{mpsc, Mutex};
 
 /// Pretty JSON with two-space indentation (the layout serde_json's own pretty printer
 /// gives), starting at any depth so that parts of one document can be written apart, and
@@ -29,17 +32,29 @@ impl SafePretty {
     }
 }
 
-/// A newline and `depth` levels of indentation.
+/// A newline and `depth` levels of indentation, in one write for the usual depths.
 fn newline<W: ?Sized + Write>(w: &mut W, depth: usize) -> io::Result<()> {
-    const SPACES: &[u8; 64] = b"                                                                ";
-    w.write_all(b"\n")?;
+    const INDENT: &[u8; 65] = b"\n                                                                ";
     let mut n = depth * 2;
+    let first = n.min(INDENT.len() - 1);
+    w.write_all(INDENT.get(..=first).unwrap_or_default())?;
+    n -= first;
     while n > 0 {
-        let k = n.min(SPACES.len());
-        w.write_all(SPACES.get(..k).unwrap_or_default())?;
+        let k = n.min(INDENT.len() - 1);
+        w.write_all(INDENT.get(1..=k).unwrap_or_default())?;
         n -= k;
     }
     Ok(())
+}
+
+/// Can `fragment` hold an unsafe character? Every one is DEL or not ASCII; the test runs
+/// over 32 bytes at a time without branching, so that the compiler vectorizes it.
+fn may_be_unsafe(fragment: &[u8]) -> bool {
+    let mut blocks = fragment.chunks_exact(32);
+    let any = blocks
+        .by_ref()
+        .any(|block| block.iter().fold(false, |acc, &b| acc | (b >= 0x7F)));
+    any || blocks.remainder().iter().any(|&b| b >= 0x7F)
 }
 
 impl Formatter for SafePretty {
@@ -48,11 +63,7 @@ impl Formatter for SafePretty {
         w: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
-        // Fast path: every unsafe character's UTF-8 encoding starts with one of these bytes.
-        if !fragment
-            .bytes()
-            .any(|b| matches!(b, 0x7F | 0xC2 | 0xD8 | 0xE2))
-        {
+        if !may_be_unsafe(fragment.as_bytes()) {
             return w.write_all(fragment.as_bytes());
         }
         let mut start = 0;
@@ -131,14 +142,21 @@ fn value<W: Write + ?Sized, T: Serialize + ?Sized>(
     v.serialize(&mut ser).map_err(io_error)
 }
 
-/// Connections serialized per round by each thread: big enough to amortize the threads'
-/// start, small enough that the buffers stay a few MiB.
-const CHUNK: usize = 128;
+/// Connections rendered per piece of work: small, so that the pieces in flight stay a
+/// few hundred KiB.
+const CHUNK: usize = 32;
+
+/// Threads rendering connections, while the calling thread reads them back and writes.
+const RENDERERS: usize = 2;
+
+/// Chunks read ahead of the renderers.
+const QUEUED: usize = 2;
 
 /// Writes the report as pretty JSON followed by a newline: the same bytes as serde_json's
 /// pretty printer gives for the whole report, but with the connections (nearly all of a
-/// large report) serialized on two threads, a few hundred at a time, so that neither the
-/// time nor the memory grows with one long single-threaded pass.
+/// large report) rendered by [`RENDERERS`] threads, a few dozen at a time, while this
+/// thread reads the next ones back from the store and writes the rendered ones in order,
+/// so that neither the time nor the memory grows with one long single-threaded pass.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let key = |out: &mut dyn Write, first: bool, name: &str| -> io::Result<()> {
         if !first {
@@ -159,44 +177,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     key(out, false, "inputs")?;
     value(out, 1, &report.inputs)?;
     key(out, false, "connections")?;
-    let mut any = false;
-    let mut bufs = (Vec::new(), Vec::new());
-    report.for_each_chunk(2 * CHUNK, |chunk| {
-        let first = !any;
-        if first {
-            out.write_all(b"[")?;
-            any = true;
-        }
-        let (a, b) = chunk.split_at(chunk.len().min(CHUNK));
-        let one = |buf: &mut Vec<u8>, part: &[super::ConnectionReport], first: bool| {
-            buf.clear();
-            for (i, c) in part.iter().enumerate() {
-                if !(first && i == 0) {
-                    buf.push(b',');
-                }
-                newline(buf, 2)?;
-                value(buf, 2, c)?;
-            }
-            Ok::<(), io::Error>(())
-        };
-        let (ra, rb) = std::thread::scope(|s| {
-            let (ba, bb) = (&mut bufs.0, &mut bufs.1);
-            let other = (!b.is_empty()).then(|| s.spawn(|| one(bb, b, false)));
-            let ra = one(ba, a, first);
-            let rb = other.map_or(Ok(()), |h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(io::Error::other("JSON writer thread failed")))
-            });
-            (ra, rb)
-        });
-        ra?;
-        rb?;
-        out.write_all(&bufs.0)?;
-        if !b.is_empty() {
-            out.write_all(&bufs.1)?;
-        }
-        Ok(())
-    })?;
+    let any = connections(report, out)?;
     if any {
         newline(out, 1)?;
         out.write_all(b"]")?;
@@ -208,6 +189,81 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     key(out, false, "seen")?;
     value(out, 1, &report.seen)?;
     out.write_all(b"\n}\n")
+}
+
+/// Writes the connections of `report` (after `"connections": `, without the closing
+/// bracket); false if there were none.
+fn connections(report: &Report, out: &mut dyn Write) -> io::Result<bool> {
+    type Job<'a> = (usize, Cow<'a, [ConnectionReport]>);
+    let render = |k: usize, part: &[ConnectionReport]| -> io::Result<Vec<u8>> {
+        let mut buf = Vec::with_capacity(part.len() * 4096);
+        for (i, c) in part.iter().enumerate() {
+            buf.push(if k == 0 && i == 0 { b'[' } else { b',' });
+            newline(&mut buf, 2)?;
+            value(&mut buf, 2, c)?;
+        }
+        Ok(buf)
+    };
+    let (jobs, queue) = mpsc::sync_channel::<Job<'_>>(QUEUED);
+    let queue = Mutex::new(queue);
+    let (done, results) = mpsc::channel::<(usize, io::Result<Vec<u8>>)>();
+    std::thread::scope(|s| {
+        for _ in 0..RENDERERS {
+            let (queue, done) = (&queue, done.clone());
+            s.spawn(move || loop {
+                let job = queue
+                    .lock()
+                    .map_err(|_| ())
+                    .and_then(|q| q.recv().map_err(|_| ()));
+                let Ok((k, part)) = job else { break };
+                if done.send((k, render(k, &part))).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(done);
+        let mut order = InOrder {
+            waiting: BTreeMap::new(),
+            written: 0,
+        };
+        let mut sent = 0;
+        let read = report.for_each_chunk(CHUNK, |part| {
+            jobs.send((sent, part))
+                .map_err(|_| io::Error::other("JSON writer thread failed"))?;
+            sent += 1;
+            while let Ok(got) = results.try_recv() {
+                order.write(got, out)?;
+            }
+            Ok(())
+        });
+        drop(jobs);
+        read?;
+        while order.written < sent {
+            let got = results
+                .recv()
+                .map_err(|_| io::Error::other("JSON writer thread failed"))?;
+            order.write(got, out)?;
+        }
+        Ok(sent > 0)
+    })
+}
+
+/// Rendered chunks, written out in their order whatever order they come back in.
+struct InOrder {
+    /// Those that came back before the ones ahead of them.
+    waiting: BTreeMap<usize, Vec<u8>>,
+    written: usize,
+}
+
+impl InOrder {
+    fn write(&mut self, got: (usize, io::Result<Vec<u8>>), out: &mut dyn Write) -> io::Result<()> {
+        self.waiting.insert(got.0, got.1?);
+        while let Some(buf) = self.waiting.remove(&self.written) {
+            out.write_all(&buf)?;
+            self.written += 1;
+        }
+        Ok(())
+    }
 }
 
 /// The same, as a string (tests, small reports).

@@ -36,6 +36,7 @@ use crate::flow::Role;
 use crate::tcp::Counters;
 use crate::websocket::decoder::{FrameRecord, Stats};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 pub use store::Store;
 
@@ -464,15 +465,19 @@ impl Report {
     }
 
     /// Calls `f` with the connections shown, in id order, up to `n` at a time (all of them
-    /// in memory at once only if they already were).
-    pub fn for_each_chunk(
-        &self,
+    /// in memory at once only if they already were): borrowed when they are in memory,
+    /// owned when read back from a store.
+    pub fn for_each_chunk<'a>(
+        &'a self,
         n: usize,
-        mut f: impl FnMut(&[ConnectionReport]) -> std::io::Result<()>,
+        mut f: impl FnMut(Cow<'a, [ConnectionReport]>) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
         let n = n.max(1);
         let Some(store) = &self.stored else {
-            return self.connections.chunks(n).try_for_each(f);
+            return self
+                .connections
+                .chunks(n)
+                .try_for_each(|c| f(Cow::Borrowed(c)));
         };
         let mut chunk = Vec::with_capacity(n.min(store.len()));
         self.read_stored(store, |c| {
@@ -480,14 +485,15 @@ impl Report {
             if chunk.len() < n {
                 return Ok(());
             }
-            let r = f(&chunk);
-            chunk.clear();
-            r
+            f(Cow::Owned(std::mem::replace(
+                &mut chunk,
+                Vec::with_capacity(n),
+            )))
         })?;
         if chunk.is_empty() {
             Ok(())
         } else {
-            f(&chunk)
+            f(Cow::Owned(chunk))
         }
     }
 

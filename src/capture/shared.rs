@@ -1,0 +1,451 @@
+//! One classic pcap file read once for several analyzer threads.
+//!
+//! In: a regular, uncompressed classic pcap file (see [`super::file::shardable`]) and the
+//! number of threads that will read it. Out: the file's records in [`Chunk`]s of at most
+//! [`CHUNK`] bytes, each ending on a record boundary, handed to every reader in file order.
+//! The kernel copies each byte of the file once (not once per thread), and no thread waits
+//! for a dedicated reader: whichever thread first needs the next chunk reads it, outside
+//! the lock, while the other goes on with the chunk it has.
+//!
+//! Memory: [`RING`] chunks, reused once every reader has released them, so a fast thread
+//! runs at most that far ahead of a slow one.
+//!
+//! Only well-formed records are shared. At the first record that is not (cut by the end of
+//! the file, larger than a chunk, or a read error), the chunk says where it starts, and
+//! every reader goes on from there on its own with the streaming reader, whose warnings
+//! say what is wrong (`file::read_shared`).
+
+use super::file::Progress;
+use super::LinkType;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+/// Bytes per chunk: records of up to this size (less its 16-byte header) are shared.
+pub const CHUNK: usize = 128 << 10;
+
+/// Chunks in flight: how far the fastest reader may run ahead of the slowest.
+pub const RING: usize = 4;
+
+/// Chunks read ahead of the one a reader takes, when their slots are free.
+const AHEAD: u64 = 2;
+
+/// The classic pcap global header's length.
+const HEADER: usize = 24;
+
+/// A record's header: seconds, sub-seconds, captured length, original length.
+const RECORD_HEADER: usize = 16;
+
+/// Where sharing stopped, carried by the last chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    /// The file ended after a whole record.
+    Clean,
+    /// The record at byte `offset`, after packet `number`, is not shared: each reader
+    /// reads on from there itself.
+    Resume { offset: u64, number: u64 },
+}
+
+/// Whole records of the file, in order.
+pub struct Chunk {
+    data: Vec<u8>,
+    /// Bytes of whole records at the start of `data`.
+    len: usize,
+    /// Packets before this chunk's first record, and in it.
+    pub number: u64,
+    pub count: u64,
+    /// Set on the last chunk.
+    pub end: Option<End>,
+}
+
+impl Chunk {
+    /// Its whole records, header included.
+    pub fn records(&self) -> &[u8] {
+        self.data.get(..self.len).unwrap_or_default()
+    }
+}
+
+/// The file's global header, as the readers need it.
+#[derive(Debug, Clone, Copy)]
+pub struct Header {
+    pub link: LinkType,
+    pub nanos: bool,
+    pub big_endian: bool,
+}
+
+struct State {
+    /// Taken by the thread filling a chunk, so that the lock is not held while it reads.
+    file: Option<File>,
+    /// Chunks filled so far; chunk `s` lives in `ring[s % RING]` until `s + RING` is filled.
+    filled: u64,
+    ring: Vec<Option<Arc<Chunk>>>,
+    /// The next chunk each reader will take.
+    next: Vec<u64>,
+    /// The start of a record cut by the previous chunk's end, and its file offset.
+    carry: Vec<u8>,
+    offset: u64,
+    /// Packets in the chunks filled so far.
+    packets: u64,
+    /// Set once the last chunk is filled.
+    ended: bool,
+}
+
+/// The shared reader: create it once per file, then call [`SharedFile::next`] from each
+/// reader thread.
+pub struct SharedFile {
+    state: Mutex<State>,
+    changed: Condvar,
+    header: Header,
+    size: u64,
+    progress: Option<Progress>,
+}
+
+impl SharedFile {
+    /// Opens `path` for `readers` threads; `None` when it cannot be opened or does not
+    /// start with a classic pcap header (the caller reads it the ordinary way, which says
+    /// why).
+    pub fn open(path: &Path, readers: usize, progress: Option<Progress>) -> Option<SharedFile> {
+        let mut file = File::open(path).ok()?;
+        let size = file.metadata().ok()?.len();
+        let mut head = [0u8; HEADER];
+        file.read_exact(&mut head).ok()?;
+        let (_, h) = pcap_parser::pcap::parse_pcap_header(&head).ok()?;
+        if let Some(p) = &progress {
+            p.fetch_add(HEADER as u64, Ordering::Relaxed);
+        }
+        let header = Header {
+            link: LinkType(h.network.0 as u32),
+            nanos: h.is_nanosecond_precision(),
+            big_endian: h.is_bigendian(),
+        };
+        if h.is_modified_format() {
+            return None;
+        }
+        let state = State {
+            file: Some(file),
+            filled: 0,
+            ring: (0..RING)
+                .map(|_| {
+                    Some(Arc::new(Chunk {
+                        data: Vec::new(),
+                        len: 0,
+                        number: 0,
+                        count: 0,
+                        end: None,
+                    }))
+                })
+                .collect(),
+            next: vec![0; readers],
+            carry: Vec::new(),
+            offset: HEADER as u64,
+            packets: 0,
+            ended: false,
+        };
+        Some(SharedFile {
+            state: Mutex::new(state),
+            changed: Condvar::new(),
+            header,
+            size,
+            progress,
+        })
+    }
+
+    pub fn header(&self) -> Header {
+        self.header
+    }
+
+    /// The file's size when opened.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Reader `reader`'s next chunk, releasing `done` (its previous one); `None` after the
+    /// last.
+    pub fn next(&self, reader: usize, done: Option<Arc<Chunk>>) -> Option<Arc<Chunk>> {
+        let mut st = self.lock();
+        if done.is_some() {
+            drop(done);
+            // A thread may be waiting for this chunk's slot.
+            self.changed.notify_all();
+        }
+        loop {
+            let s = *st.next.get(reader)?;
+            if s < st.filled {
+                let chunk = st.ring.get((s % RING as u64) as usize)?.clone()?;
+                if let Some(n) = st.next.get_mut(reader) {
+                    *n = s + 1;
+                }
+                // Read ahead while the other readers are busy, so that the chunk a reader
+                // needs next is there when it asks.
+                let ahead = st.filled;
+                if ahead <= s + AHEAD && !st.ended {
+                    if let Some(slot) = self.claim(&mut st, ahead) {
+                        drop(self.fill_into(st, ahead, slot));
+                    }
+                }
+                return Some(chunk);
+            }
+            if st.ended {
+                return None;
+            }
+            if let Some(slot) = self.claim(&mut st, s) {
+                st = self.fill_into(st, s, slot);
+                continue;
+            }
+            st = self.changed.wait(st).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// Fills chunk `s` in `chunk` (claimed from the ring) without holding the lock, then
+    /// puts it in the ring and wakes the readers waiting for it.
+    fn fill_into<'a>(
+        &'a self,
+        mut st: MutexGuard<'a, State>,
+        s: u64,
+        mut chunk: Chunk,
+    ) -> MutexGuard<'a, State> {
+        let (Some(mut file), mut carry) = (st.file.take(), std::mem::take(&mut st.carry)) else {
+            return st;
+        };
+        let (offset, packets) = (st.offset, st.packets);
+        drop(st);
+        let read = fill(
+            &mut file,
+            &mut carry,
+            offset,
+            packets,
+            &mut chunk,
+            &self.header,
+        );
+        if let Some(p) = &self.progress {
+            p.fetch_add(read as u64, Ordering::Relaxed);
+        }
+        let mut st = self.lock();
+        st.offset = offset + chunk.len as u64;
+        st.packets = packets + chunk.count;
+        st.ended = chunk.end.is_some();
+        st.file = Some(file);
+        st.carry = carry;
+        if let Some(slot) = st.ring.get_mut((s % RING as u64) as usize) {
+            *slot = Some(Arc::new(chunk));
+        }
+        st.filled = s + 1;
+        self.changed.notify_all();
+        st
+    }
+
+    /// Reader `reader` takes no more chunks (it is done, or its thread failed): the others
+    /// no longer wait for it.
+    pub fn leave(&self, reader: usize) {
+        let mut st = self.lock();
+        if let Some(n) = st.next.get_mut(reader) {
+            *n = u64::MAX;
+        }
+        self.changed.notify_all();
+    }
+
+    /// The slot for chunk `s`, taken out of the ring to be filled, when no thread fills
+    /// one now and every reader is done with the chunk it holds.
+    fn claim(&self, st: &mut State, s: u64) -> Option<Chunk> {
+        if st.file.is_none() || st.filled != s {
+            return None;
+        }
+        let oldest = s.checked_sub(RING as u64);
+        if oldest.is_some_and(|o| st.next.iter().any(|&n| n <= o)) {
+            return None;
+        }
+        let slot = st.ring.get_mut((s % RING as u64) as usize)?;
+        let arc = slot.take()?;
+        match Arc::try_unwrap(arc) {
+            Ok(chunk) => Some(chunk),
+            Err(arc) => {
+                *slot = Some(arc);
+                None
+            }
+        }
+    }
+}
+
+/// The length (header included) of the whole record at `pos` in `data`, if it is there.
+fn record_len(data: &[u8], pos: usize, big_endian: bool) -> Option<usize> {
+    let caplen: [u8; 4] = data.get(pos + 8..pos + 12)?.try_into().ok()?;
+    let caplen = if big_endian {
+        u32::from_be_bytes(caplen)
+    } else {
+        u32::from_le_bytes(caplen)
+    };
+    let len = RECORD_HEADER.checked_add(caplen as usize)?;
+    (pos.checked_add(len)? <= data.len()).then_some(len)
+}
+
+/// Fills `chunk` with `carry` and then the file, up to [`CHUNK`] bytes, keeps its whole
+/// records, and leaves the cut one in `carry`. Returns the bytes read from the file.
+fn fill(
+    file: &mut File,
+    carry: &mut Vec<u8>,
+    offset: u64,
+    packets: u64,
+    chunk: &mut Chunk,
+    header: &Header,
+) -> usize {
+    if chunk.data.len() < CHUNK {
+        chunk.data.resize(CHUNK, 0);
+    }
+    let kept = carry.len().min(CHUNK);
+    if let (Some(to), Some(from)) = (chunk.data.get_mut(..kept), carry.get(..kept)) {
+        to.copy_from_slice(from);
+    }
+    let mut have = kept;
+    let mut read = 0;
+    let mut failed = false;
+    let mut eof = false;
+    while have < CHUNK {
+        match file.read(chunk.data.get_mut(have..).unwrap_or_default()) {
+            Ok(0) => {
+                eof = true;
+                break;
+            }
+            Ok(n) => {
+                have += n;
+                read += n;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => {
+                failed = true;
+                break;
+            }
+        }
+    }
+    let data = chunk.data.get(..have).unwrap_or_default();
+    let mut pos = 0;
+    let mut n = 0;
+    while let Some(len) = record_len(data, pos, header.big_endian) {
+        pos += len;
+        n += 1;
+    }
+    chunk.len = pos;
+    chunk.number = packets;
+    chunk.count = n;
+    carry.clear();
+    carry.extend_from_slice(data.get(pos..).unwrap_or_default());
+    // The record at `pos` cannot be shared if the file ends inside it, it does not fit in a
+    // chunk, or the file could not be read: the readers go on from it on their own.
+    let too_large = pos == 0 && have == CHUNK;
+    chunk.end = if failed || too_large || (eof && !carry.is_empty()) {
+        Some(End::Resume {
+            offset: offset + pos as u64,
+            number: packets + n,
+        })
+    } else if eof {
+        Some(End::Clean)
+    } else {
+        None
+    };
+    read
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pcap(records: &[usize]) -> Vec<u8> {
+        let mut f = vec![
+            0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0,
+            0,
+        ];
+        for (i, &len) in records.iter().enumerate() {
+            f.extend_from_slice(&(i as u32).to_le_bytes());
+            f.extend_from_slice(&0u32.to_le_bytes());
+            f.extend_from_slice(&(len as u32).to_le_bytes());
+            f.extend_from_slice(&(len as u32).to_le_bytes());
+            f.extend(std::iter::repeat_n(i as u8, len));
+        }
+        f
+    }
+
+    fn temp(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+        let p = std::env::temp_dir().join(format!("wsclose-shared-{}-{name}", std::process::id()));
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    /// Every reader sees every record once, in order, whatever the two threads' pace.
+    fn records_seen(shared: &SharedFile, reader: usize) -> (Vec<(u64, usize)>, Option<End>) {
+        let mut seen = Vec::new();
+        let mut end = None;
+        let mut prev = None;
+        while let Some(c) = shared.next(reader, prev.take()) {
+            let data = c.records();
+            let mut pos = 0;
+            let mut n = c.number;
+            while let Some(len) = record_len(data, pos, false) {
+                n += 1;
+                seen.push((n, len - RECORD_HEADER));
+                pos += len;
+            }
+            assert_eq!(pos, data.len());
+            end = c.end;
+            prev = Some(c);
+        }
+        (seen, end)
+    }
+
+    #[test]
+    fn two_readers_see_every_record() {
+        let lens: Vec<usize> = (0..5000).map(|i| (i * 7919) % 3000 + 1).collect();
+        let p = temp("two", &pcap(&lens));
+        let shared = SharedFile::open(&p, 2, None).unwrap();
+        let (a, b) = std::thread::scope(|s| {
+            let h = s.spawn(|| records_seen(&shared, 1));
+            (records_seen(&shared, 0), h.join().unwrap())
+        });
+        let want: Vec<(u64, usize)> = lens
+            .iter()
+            .enumerate()
+            .map(|(i, &l)| (i as u64 + 1, l))
+            .collect();
+        assert_eq!(a.0, want);
+        assert_eq!(b.0, want);
+        assert_eq!(a.1, Some(End::Clean));
+        std::fs::remove_file(p).unwrap();
+    }
+
+    #[test]
+    fn a_cut_or_huge_record_ends_sharing_where_it_starts() {
+        let mut bytes = pcap(&[100, 200]);
+        let whole = bytes.len() as u64;
+        bytes.extend_from_slice(&pcap(&[50])[HEADER..HEADER + 30]);
+        let p = temp("cut", &bytes);
+        let shared = SharedFile::open(&p, 1, None).unwrap();
+        let (seen, end) = records_seen(&shared, 0);
+        assert_eq!(seen.len(), 2);
+        assert_eq!(
+            end,
+            Some(End::Resume {
+                offset: whole,
+                number: 2
+            })
+        );
+
+        let bytes = pcap(&[10, CHUNK, 10]);
+        let p2 = temp("huge", &bytes);
+        let shared = SharedFile::open(&p2, 1, None).unwrap();
+        let (seen, end) = records_seen(&shared, 0);
+        assert_eq!(seen, vec![(1, 10)]);
+        assert_eq!(
+            end,
+            Some(End::Resume {
+                offset: (HEADER + RECORD_HEADER + 10) as u64,
+                number: 1
+            })
+        );
+        std::fs::remove_file(p).unwrap();
+        std::fs::remove_file(p2).unwrap();
+    }
+}
