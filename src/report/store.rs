@@ -39,24 +39,31 @@ pub struct Store {
     no_disk: bool,
 }
 
-/// What stays in memory of a report: its place, and the few fields that are updated or
-/// counted without reading it back.
+/// What stays in memory of a report (40 bytes: one per connection of the capture): its
+/// place, and the few fields that are updated or counted without reading it back.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
-    /// Set by `sort` (0 before).
-    id: u64,
-    input: usize,
-    first_packet: u64,
+    /// The report's order: its input above bit 48, its first packet below (65 536 inputs
+    /// or 2^48 packets in one are beyond any capture).
+    order: u64,
     /// Updated by late packets after the report was made (the stored copy is not).
     last_packet: u64,
-    status: StatusKey,
     place: Place,
+    /// Set by `sort` (0 before).
+    id: u32,
+    status: StatusKey,
+}
+
+/// The sort key of a report: its input, then its first packet.
+fn order(input: usize, first_packet: u64) -> u64 {
+    let input = u64::try_from(input).unwrap_or(u64::MAX).min(0xFFFF);
+    input << 48 | first_packet.min((1 << 48) - 1)
 }
 
 #[derive(Debug, Clone, Copy)]
 enum Place {
-    Memory(usize),
-    File { file: usize, at: u64, len: u32 },
+    Memory(u32),
+    File { file: u16, len: u32, at: u64 },
 }
 
 /// One temporary file, and the statics its reports refer to.
@@ -111,14 +118,18 @@ impl Store {
     /// until the store is sorted or another is appended).
     pub fn push(&mut self, r: ConnectionReport) -> usize {
         let entry = Entry {
-            id: r.id,
-            input: r.input,
-            first_packet: r.first_packet,
+            order: order(r.input, r.first_packet),
             last_packet: r.last_packet,
-            status: r.status_kind(),
             place: Place::Memory(0),
+            id: u32::try_from(r.id).unwrap_or(0),
+            status: r.status_kind(),
         };
         let place = self.place(r);
+        if self.entries.len() == self.entries.capacity() {
+            // A quarter more at a time, not twice: the one thing here that grows with the
+            // capture's connections keeps little room unused.
+            self.entries.reserve_exact(self.entries.len() / 4 + 64);
+        }
         self.entries.push(Entry { place, ..entry });
         self.entries.len() - 1
     }
@@ -132,11 +143,11 @@ impl Store {
             }
         }
         self.memory.push(Some(r));
-        Place::Memory(self.memory.len() - 1)
+        Place::Memory(u32::try_from(self.memory.len() - 1).unwrap_or(u32::MAX))
     }
 
     fn spill(&mut self, r: &ConnectionReport) -> io::Result<Place> {
-        let k = match self.writing {
+        let k = match self.writing.filter(|&k| u16::try_from(k).is_ok()) {
             Some(k) => k,
             None => {
                 self.files.push(SpillFile {
@@ -158,7 +169,8 @@ impl Store {
             .append(|out| spill::encode(r, statics, out))
             .ok_or_else(|| io::Error::other("a report of 4 GiB or more"))?;
         f.scratch.maybe_flush()?;
-        Ok(Place::File { file: k, at, len })
+        let file = u16::try_from(k).map_err(|_| io::Error::other("too many temporary files"))?;
+        Ok(Place::File { file, at, len })
     }
 
     /// A packet of a finished connection came late: it is the report's last packet now.
@@ -171,16 +183,16 @@ impl Store {
     /// Takes in every report of `other` (another shard's store).
     pub fn append(&mut self, other: Store) {
         let base = self.files.len();
+        self.entries.reserve_exact(other.entries.len());
         self.files.extend(other.files);
         let mut memory = other.memory;
         for e in other.entries {
             let place = match e.place {
-                Place::File { file, at, len } => Place::File {
-                    file: file + base,
-                    at,
-                    len,
+                Place::File { file, at, len } => match u16::try_from(usize::from(file) + base) {
+                    Ok(file) => Place::File { file, at, len },
+                    Err(_) => continue,
                 },
-                Place::Memory(i) => match memory.get_mut(i).and_then(Option::take) {
+                Place::Memory(i) => match memory.get_mut(i as usize).and_then(Option::take) {
                     Some(r) => self.place(r),
                     None => continue,
                 },
@@ -193,10 +205,9 @@ impl Store {
     /// from 1. Keys are unique (one packet starts one connection), so an unstable sort is
     /// deterministic.
     pub fn sort(&mut self) {
-        self.entries
-            .sort_unstable_by_key(|e| (e.input, e.first_packet));
+        self.entries.sort_unstable_by_key(|e| e.order);
         for (i, e) in self.entries.iter_mut().enumerate() {
-            e.id = i as u64 + 1;
+            e.id = u32::try_from(i + 1).unwrap_or(u32::MAX);
         }
     }
 
@@ -221,21 +232,21 @@ impl Store {
         let mut r = match e.place {
             Place::Memory(i) => self
                 .memory
-                .get(i)
+                .get(i as usize)
                 .and_then(Option::as_ref)
                 .cloned()
                 .ok_or_else(|| damaged("a report kept in memory is missing"))?,
             Place::File { file, at, len } => {
                 let f = self
                     .files
-                    .get(file)
+                    .get(usize::from(file))
                     .ok_or_else(|| damaged("a report's file is missing"))?;
                 f.scratch.read(at, len, buf)?;
                 spill::decode(buf, &f.statics)
                     .ok_or_else(|| damaged("a report cannot be decoded"))?
             }
         };
-        r.id = e.id;
+        r.id = u64::from(e.id);
         r.last_packet = e.last_packet;
         Ok(r)
     }
@@ -252,10 +263,10 @@ impl Store {
         };
         let mut r = self
             .memory
-            .get_mut(i)
+            .get_mut(i as usize)
             .and_then(Option::take)
             .ok_or_else(|| damaged("a report kept in memory is missing"))?;
-        r.id = e.id;
+        r.id = u64::from(e.id);
         r.last_packet = e.last_packet;
         Ok(r)
     }
@@ -267,7 +278,7 @@ impl Store {
         let mut all_in_memory = self.entries.len() == self.memory.len();
         for (k, e) in self.entries.iter().enumerate() {
             match (e.place, all_in_memory) {
-                (Place::Memory(i), true) => match rank.get_mut(i) {
+                (Place::Memory(i), true) => match rank.get_mut(i as usize) {
                     Some(r) if *r == usize::MAX => *r = k,
                     _ => all_in_memory = false,
                 },
@@ -288,7 +299,7 @@ impl Store {
         // Collected in place (same layout): no second buffer.
         let mut out: Vec<ConnectionReport> = self.memory.into_iter().flatten().collect();
         for (r, e) in out.iter_mut().zip(&self.entries) {
-            r.id = e.id;
+            r.id = u64::from(e.id);
             r.last_packet = e.last_packet;
         }
         Ok(out)
@@ -298,6 +309,14 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One entry per connection of the capture stays in memory: keep it small.
+    #[test]
+    fn an_entry_is_40_bytes() {
+        assert_eq!(std::mem::size_of::<Entry>(), 40);
+        assert!(order(0, 5) < order(0, 6));
+        assert!(order(0, (1 << 48) - 1) < order(1, 1));
+    }
     use crate::analyzer::Options;
 
     fn fixtures() -> Vec<std::path::PathBuf> {
