@@ -195,6 +195,51 @@ impl Bar {
     }
 }
 
+/// With `WSCLOSE_TIMING` set, each phase's wall and CPU time on standard error (for
+/// `scripts/bench` and profiling; Linux only for the CPU time).
+struct Timing(Option<std::cell::Cell<(std::time::Instant, f64)>>);
+
+impl Timing {
+    fn start() -> Timing {
+        Timing(
+            std::env::var_os("WSCLOSE_TIMING")
+                .map(|_| std::cell::Cell::new((std::time::Instant::now(), cpu_seconds()))),
+        )
+    }
+
+    fn lap(&self, phase: &str) {
+        if let Some(c) = &self.0 {
+            let (t, cpu) = c.get();
+            let now = (std::time::Instant::now(), cpu_seconds());
+            eprintln!(
+                "wsclose: timing: {phase}: {:.3} s wall, {:.2} s CPU",
+                now.0.duration_since(t).as_secs_f64(),
+                now.1 - cpu
+            );
+            c.set(now);
+        }
+    }
+}
+
+/// User and system CPU seconds of this process so far (0 where /proc is missing).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime, in clock ticks of 1/100 s on Linux.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
     let mut opts = args.limits.options();
     if args.timeline {
@@ -204,6 +249,7 @@ fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
         // The frames around each close.
         opts.frame_log = 12;
     }
+    let timing = Timing::start();
     let bar = Bar::start(&args.files);
     let analyzed = wsclose::analyze_files_with_progress(
         &args.files,
@@ -214,6 +260,7 @@ fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
         b.finish();
     }
     let mut report = analyzed?;
+    timing.lap("analysis");
     report.command = Some(command_line());
     for input in &report.inputs {
         for w in &input.warnings {
@@ -257,6 +304,7 @@ fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
                     eprintln!("wsclose: cannot write the report: {e}");
                 }
             }
+            timing.lap("report");
         }
         Format::Table | Format::Markdown => {
             // For people: built whole, as a terminal or a ticket shows it.

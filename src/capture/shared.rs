@@ -90,6 +90,9 @@ struct State {
     packets: u64,
     /// Set once the last chunk is filled.
     ended: bool,
+    /// Readers waiting for a chunk or a slot: only then is there anyone to wake (a wake-up
+    /// is a system call).
+    waiting: usize,
 }
 
 /// The shared reader: create it once per file, then call [`SharedFile::next`] from each
@@ -142,6 +145,7 @@ impl SharedFile {
             offset: HEADER as u64,
             packets: 0,
             ended: false,
+            waiting: 0,
         };
         Some(SharedFile {
             state: Mutex::new(state),
@@ -172,7 +176,7 @@ impl SharedFile {
         if done.is_some() {
             drop(done);
             // A thread may be waiting for this chunk's slot.
-            self.changed.notify_all();
+            self.wake(&st);
         }
         loop {
             let s = *st.next.get(reader)?;
@@ -198,7 +202,9 @@ impl SharedFile {
                 st = self.fill_into(st, s, slot);
                 continue;
             }
+            st.waiting += 1;
             st = self.changed.wait(st).unwrap_or_else(|e| e.into_inner());
+            st.waiting -= 1;
         }
     }
 
@@ -236,8 +242,15 @@ impl SharedFile {
             *slot = Some(Arc::new(chunk));
         }
         st.filled = s + 1;
-        self.changed.notify_all();
+        self.wake(&st);
         st
+    }
+
+    /// Wakes the waiting readers, if any.
+    fn wake(&self, st: &State) {
+        if st.waiting > 0 {
+            self.changed.notify_all();
+        }
     }
 
     /// Reader `reader` takes no more chunks (it is done, or its thread failed): the others
@@ -247,7 +260,7 @@ impl SharedFile {
         if let Some(n) = st.next.get_mut(reader) {
             *n = u64::MAX;
         }
-        self.changed.notify_all();
+        self.wake(&st);
     }
 
     /// The slot for chunk `s`, taken out of the ring to be filled, when no thread fills
