@@ -47,14 +47,11 @@ fn newline<W: ?Sized + Write>(w: &mut W, depth: usize) -> io::Result<()> {
     Ok(())
 }
 
-/// Can `fragment` hold an unsafe character? Every one is DEL or not ASCII; the test runs
-/// over 32 bytes at a time without branching, so that the compiler vectorizes it.
+/// Can `fragment` hold an unsafe character? Every one is DEL or not ASCII, so one of its
+/// bytes is 0x7F or more: one plus that byte has its top bit set (0xFF never occurs in
+/// UTF-8). An OR over all bytes, with no branch, which the compiler vectorizes.
 fn may_be_unsafe(fragment: &[u8]) -> bool {
-    let mut blocks = fragment.chunks_exact(32);
-    let any = blocks
-        .by_ref()
-        .any(|block| block.iter().fold(false, |acc, &b| acc | (b >= 0x7F)));
-    any || blocks.remainder().iter().any(|&b| b >= 0x7F)
+    fragment.iter().fold(0u8, |acc, &b| acc | b.wrapping_add(1)) & 0x80 != 0
 }
 
 impl Formatter for SafePretty {
@@ -324,6 +321,18 @@ mod tests {
             .filter(|&c| is_unsafe_printed(c))
             .map(|c| 6 - c.len_utf8())
             .sum()
+    }
+
+    #[test]
+    fn the_fast_check_lets_no_unsafe_character_through() {
+        assert!(!may_be_unsafe(b"plain ASCII ~ text"));
+        assert!(may_be_unsafe(b"del \x7f here"));
+        for c in [
+            '\u{85}', '\u{9b}', '\u{61c}', '\u{200e}', '\u{202e}', '\u{2069}', 'é',
+        ] {
+            let s = format!("{}{c}", "x".repeat(40));
+            assert!(may_be_unsafe(s.as_bytes()), "{c:?}");
+        }
     }
 
     #[test]
