@@ -9,7 +9,9 @@
 //! stays readable.
 
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, Seek, SeekFrom, Write};
+#[cfg(not(unix))]
+use std::io::Read;
 use std::sync::Arc;
 
 #[derive(Debug, Clone)]
@@ -95,8 +97,19 @@ impl Scratch {
             return Ok(());
         }
         buf.resize(len, 0);
-        let mut f = &*self.file;
-        f.seek(SeekFrom::Start(at))?;
-        f.read_exact(buf)
+        read_at(&self.file, at, buf)
     }
+}
+
+/// Reads `buf.len()` bytes at `at`: one system call where the platform has positioned
+/// reads (the report phase reads back thousands of records).
+#[cfg(unix)]
+fn read_at(f: &File, at: u64, buf: &mut [u8]) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(f, buf, at)
+}
+
+#[cfg(not(unix))]
+fn read_at(mut f: &File, at: u64, buf: &mut [u8]) -> io::Result<()> {
+    f.seek(SeekFrom::Start(at))?;
+    f.read_exact(buf)
 }
