@@ -9,9 +9,9 @@
 //! stays readable.
 
 use std::fs::File;
-use std::io::{self, Seek, SeekFrom, Write};
 #[cfg(not(unix))]
 use std::io::Read;
+use std::io::{self, Seek, SeekFrom, Write};
 use std::sync::Arc;
 
 #[derive(Debug, Clone)]

@@ -17,11 +17,12 @@
 
 use super::file::Progress;
 use super::LinkType;
+use parking_lot::{Condvar, Mutex, MutexGuard};
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::Arc;
 
 /// Bytes per chunk: records of up to this size (less its 16-byte header) are shared.
 pub const CHUNK: usize = 128 << 10;
@@ -166,7 +167,7 @@ impl SharedFile {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.state.lock()
     }
 
     /// Reader `reader`'s next chunk, releasing `done` (its previous one); `None` after the
@@ -203,7 +204,7 @@ impl SharedFile {
                 continue;
             }
             st.waiting += 1;
-            st = self.changed.wait(st).unwrap_or_else(|e| e.into_inner());
+            self.changed.wait(&mut st);
             st.waiting -= 1;
         }
     }
