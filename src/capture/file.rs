@@ -608,7 +608,8 @@ fn read_from(
 }
 
 /// The size of `path` if it is a regular, uncompressed classic pcap file: the kind several
-/// threads can each read whole, at little cost (see `analyze_files_with_progress`).
+/// threads can share, read once ([`SharedFile`]), each going on alone from a damaged
+/// record (see `analyze_files_with_progress`).
 pub fn shardable(path: &Path) -> Option<u64> {
     if path.as_os_str() == "-" {
         return None;
