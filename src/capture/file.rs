@@ -962,4 +962,71 @@ mod tests {
         assert!(seen.is_empty());
         assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
     }
+
+    /// Reading a file once for two threads gives each of them exactly what the streaming
+    /// reader gives one: the same packets in order and the same summary, warnings
+    /// included, whole or cut at any of several places, with records larger than a chunk,
+    /// a damaged length in the middle, and times that go backwards.
+    #[test]
+    fn shared_reading_gives_what_the_streaming_reader_gives() {
+        use crate::capture::shared::CHUNK;
+        use crate::capture::write::PcapWriter;
+        let mut w = PcapWriter::new(Vec::new(), LinkType::ETHERNET, 1 << 21).unwrap();
+        let mut sizes: Vec<usize> = (0..3000).map(|i| (i * 7919) % 1500 + 14).collect();
+        // Records too large for a chunk end the sharing: late in the file, so that the
+        // damage and the cuts below fall in the shared part.
+        sizes.insert(2800, CHUNK + 10);
+        sizes.insert(2900, 3 * CHUNK);
+        for (i, &n) in sizes.iter().enumerate() {
+            let secs = if i == 1500 { 5 } else { 100 + i as i64 };
+            let data = vec![i as u8; n];
+            w.packet(Timestamp::from_parts(secs, 0), &data, n as u32 + 1)
+                .unwrap();
+        }
+        let whole = w.into_inner();
+        let mut damaged = whole.clone();
+        // The caplen of the 2 000th record's header, found by walking the records.
+        let mut at = 24;
+        for _ in 0..2000 {
+            at += 16 + u32::from_le_bytes(damaged[at + 8..at + 12].try_into().unwrap()) as usize;
+        }
+        damaged[at + 8..at + 12].copy_from_slice(&0x7fff_0000u32.to_le_bytes());
+        let mut inputs = vec![("whole", whole.clone()), ("damaged", damaged)];
+        for cut in [30, whole.len() / 3, whole.len() / 2 + 5, whole.len() - 3] {
+            inputs.push(("cut", whole[..cut].to_vec()));
+        }
+        for (k, (what, bytes)) in inputs.into_iter().enumerate() {
+            let p = temp(&format!("shared-{k}.pcap"), &bytes);
+            let mut one = Vec::new();
+            let want = read(&p, &mut |pk| {
+                one.push((pk.number, pk.ts, pk.data.to_vec(), pk.orig_len))
+            })
+            .unwrap();
+            let shared = SharedFile::open(&p, 2, None).unwrap();
+            let run = |reader: usize| {
+                let mut got = Vec::new();
+                let s = read_shared(
+                    &p,
+                    &shared,
+                    reader,
+                    &mut |pk| got.push((pk.number, pk.ts, pk.data.to_vec(), pk.orig_len)),
+                    None,
+                )
+                .unwrap();
+                (s, got)
+            };
+            let (a, b) = std::thread::scope(|sc| {
+                let h = sc.spawn(|| run(1));
+                (run(0), h.join().unwrap())
+            });
+            assert_eq!(want.truncated, what != "whole", "{what} {k}");
+            assert!(
+                want.warnings.iter().any(|w| w.contains("backwards")) || k > 1 && one.len() < 1500
+            );
+            assert_eq!(a.0, want, "{what} {k}");
+            assert_eq!(b.0, want, "{what} {k}");
+            assert!(a.1 == one && b.1 == one, "{what} {k}: other packets");
+            std::fs::remove_file(&p).ok();
+        }
+    }
 }

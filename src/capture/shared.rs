@@ -462,4 +462,26 @@ mod tests {
         std::fs::remove_file(p).unwrap();
         std::fs::remove_file(p2).unwrap();
     }
+
+    /// A reader that stops (its thread failed) does not hold the others back once it has
+    /// left: the ring's slots it would have released are free.
+    #[test]
+    fn a_reader_that_leaves_holds_nobody_back() {
+        let lens: Vec<usize> = (0..3000).map(|i| i % 900 + 100).collect();
+        let p = temp("leave", &pcap(&lens));
+        let shared = Arc::new(SharedFile::open(&p, 2, None).unwrap());
+        let first = shared.next(1, None).unwrap();
+        drop(first);
+        shared.leave(1);
+        // On a thread, so that a reader blocked for ever fails the test instead of hanging it.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let s = Arc::clone(&shared);
+        std::thread::spawn(move || tx.send(records_seen(&s, 0)));
+        let (seen, end) = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("the reader went on alone");
+        assert_eq!(seen.len(), lens.len());
+        assert_eq!(end, Some(End::Clean));
+        std::fs::remove_file(p).unwrap();
+    }
 }
