@@ -9,7 +9,8 @@
 //!  (libpcap)  (etherparse) roles    reassembly (httparse) UTF-8
 //! ```
 //!
-//! - [`capture`]: packets from pcap/pcapng files (gzip or not, or stdin).
+//! - [`capture`]: packets from pcap/pcapng files (gzip or not, or stdin); a large classic
+//!   pcap is read once and its records shared by the analyzer threads (`capture::shared`).
 //! - [`decode`]: link, IP and TCP headers (etherparse), zero-copy.
 //! - [`flow`]: the symmetric 4-tuple key and client/server roles.
 //! - [`tcp`]: per-direction reassembly into `Data` and explicit `Gap` events.

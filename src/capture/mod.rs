@@ -1,4 +1,5 @@
-//! Packet sources: capture files (this module's `file`) and, with the `live` feature, a
+//! Packet sources: capture files (this module's `file`, and `shared` for one file read once by
+//! several analyzer threads) and, with the `live` feature, a
 //! libpcap interface.
 //!
 //! In: a path, standard input, or an interface. Out: [`Packet`]s in capture order, each with
