@@ -10,7 +10,7 @@
 //! close problems) comes from a fixed table in the code: it is written as its index in a
 //! table of the statics this writer has met ([`Statics`]), so that decoding gives back the
 //! very same static. Decoding returns `None` on bytes it did not write (which would be a
-//! bug or a damaged file), never panics. [`fields!`] implements [`Code`] for a struct from
+//! bug or a damaged file), never panics. `fields!` implements [`Code`] for a struct from
 //! the list of its fields (every field: a missing one does not compile).
 
 use crate::capture::Timestamp;

@@ -12,7 +12,7 @@
 //!
 //! The file (`tempfile::tempfile`) has no name and is deleted by the system when wsclose
 //! exits. Thawed connections leave their bytes behind as garbage; once the garbage is both
-//! over [`COMPACT_MIN`] and twice the bytes still frozen, the frozen ones are copied to a
+//! over `COMPACT_MIN` and twice the bytes still frozen, the frozen ones are copied to a
 //! fresh file, so the disk used stays proportional to what is frozen. If the file cannot
 //! be made or written, connections simply stay in memory.
 

@@ -1,6 +1,5 @@
-//! Packet sources: capture files (this module's `file`, and `shared` for one file read once by
-//! several analyzer threads) and, with the `live` feature, a
-//! libpcap interface.
+//! Packet sources: capture files (this module's `file`, and `shared` for one file read once
+//! by several analyzer threads) and, with the `live` feature, a libpcap interface.
 //!
 //! In: a path, standard input, or an interface. Out: [`Packet`]s in capture order, each with
 //! its 1-based number in its input, capture time, link type, the captured bytes and the

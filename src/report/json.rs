@@ -154,7 +154,7 @@ const QUEUED: usize = 2;
 
 /// Writes the report as pretty JSON followed by a newline: the same bytes as serde_json's
 /// pretty printer gives for the whole report, but with the connections (nearly all of a
-/// large report) rendered by this thread and [`RENDERERS`] more, a few dozen at a time,
+/// large report) rendered by this thread and `RENDERERS` more, a few dozen at a time,
 /// while this thread also reads the next ones back and writes the rendered ones in order,
 /// so that neither the time nor the memory grows with one long single-threaded pass.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {

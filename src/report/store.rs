@@ -7,7 +7,7 @@
 //! after [`Store::sort`], the reports in the report's order — by (input, first packet),
 //! ids 1..N — read back one at a time. The first `budget` reports stay in memory (a capture
 //! attached to a bug report never has more, so it never touches the disk); each later one
-//! is written to the file in the compact form of `spill` and only a small [`Entry`] stays
+//! is written to the file in the compact form of `spill` and only a small `Entry` stays
 //! in memory. The file (`tempfile::tempfile`) has no name and is deleted by the system when
 //! the last handle to it closes. If it cannot be made or written, reports stay in memory.
 
