@@ -24,8 +24,14 @@ fn main() -> ExitCode {
 
 /// Writes to standard output; a reader that went away (broken pipe) ends quietly.
 fn emit(text: &str) {
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+    stream(|out| out.write_all(text.as_bytes()));
+}
+
+/// Writes to standard output, buffered, with `write`: a closed pipe ends quietly (`| head`),
+/// any other failure is said.
+fn stream(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if let Err(e) = write(&mut out).and_then(|_| out.flush()) {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!("wsclose: cannot write the report: {e}");
         }
@@ -294,29 +300,19 @@ fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
                 // All in memory anyway: move them out of the store rather than copy chunks.
                 report.load().map_err(spill)?;
             }
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            let written = match args.format {
-                Format::Json => json::write(&report, &mut out),
-                _ => csv::write(&report, &mut out),
-            };
-            if let Err(e) = written.and_then(|_| out.flush()) {
-                if e.kind() != std::io::ErrorKind::BrokenPipe {
-                    eprintln!("wsclose: cannot write the report: {e}");
-                }
-            }
+            stream(|out| match args.format {
+                Format::Json => json::write(&report, out),
+                _ => csv::write(&report, out),
+            });
             timing.lap("report");
         }
-        Format::Table | Format::Markdown => {
-            // For people: built whole, as a terminal or a ticket shows it.
+        // A table at a time, read back from the store: a large report is never in memory.
+        Format::Table => stream(|out| table::write(&report, width(), color(args.color), out)),
+        Format::Markdown => {
+            // For a ticket: built whole.
             report.load().map_err(spill)?;
-            emit(&match args.format {
-                Format::Table => table::render(&report, width(), color(args.color)),
-                _ => {
-                    let hashes: Vec<Option<String>> =
-                        args.files.iter().map(|p| sha256(p)).collect();
-                    markdown::render(&report, &hashes)
-                }
-            });
+            let hashes: Vec<Option<String>> = args.files.iter().map(|p| sha256(p)).collect();
+            emit(&markdown::render(&report, &hashes));
         }
     }
     if unreadable {

@@ -464,6 +464,21 @@ impl Report {
         self.summary.connections = n as u64;
     }
 
+    /// How many connections are shown from each input, without reading them back.
+    pub fn per_input(&self) -> Vec<u64> {
+        let mut n = vec![0u64; self.inputs.len()];
+        let mut count = |i: usize| {
+            if let Some(k) = n.get_mut(i) {
+                *k += 1;
+            }
+        };
+        match &self.stored {
+            Some(store) => store.inputs().for_each(&mut count),
+            None => self.connections.iter().for_each(|c| count(c.input)),
+        }
+        n
+    }
+
     /// Calls `f` with the connections shown, in id order, up to `n` at a time (all of them
     /// in memory at once only if they already were): borrowed when they are in memory,
     /// owned when read back from a store.

@@ -218,6 +218,11 @@ impl Store {
             .retain(|_| flags.next().copied().unwrap_or(false));
     }
 
+    /// Each report's input, in order.
+    pub fn inputs(&self) -> impl Iterator<Item = usize> + '_ {
+        self.entries.iter().map(|e| (e.order >> 48) as usize)
+    }
+
     /// Each report's status, in order (for the summary's counts).
     pub fn statuses(&self) -> impl Iterator<Item = StatusKey> + '_ {
         self.entries.iter().map(|e| e.status)

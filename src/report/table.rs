@@ -1,10 +1,12 @@
 //! `--format table` (the default): a comfy-table sized to the terminal, then what each
 //! status means, once per status rather than once per connection.
 //!
-//! In: a [`Report`]. Out: text for a terminal or a pipe. One row per connection (endpoints,
-//! path and input; every close frame each way; how TCP ended; the status with its evidence,
-//! violations and capture notes), then each status shown with its documented cause and fix,
-//! then counts by status. Every string from the wire goes through `sanitize::terminal`.
+//! In: a [`Report`] (connections in memory or in its store). Out: text for a terminal or a
+//! pipe, written as it is made. One row per connection (endpoints, path and input; every
+//! close frame each way; how TCP ended; the status with its evidence, violations and
+//! capture notes), in tables of up to 250 rows read back from the store one at a time;
+//! then each status shown with its documented cause and fix, then counts by status. Every
+//! string from the wire goes through `sanitize::terminal`.
 
 use super::{ConnectionReport, Report};
 use crate::close::catalog;
@@ -82,17 +84,37 @@ fn finding_list(out: &mut String, title: &str, items: &[&crate::finding::Finding
     }
 }
 
+/// Connections per table: a capture of thousands is written a table at a time, never
+/// held whole (small captures, the usual case, get one table).
+const ROWS: usize = 250;
+
+/// The whole output as a string (tests, live mode's end report).
 pub fn render(report: &Report, width: Option<u16>, color: bool) -> String {
-    let mut out = String::new();
+    let mut buf = Vec::new();
+    let _ = write(report, width, color, &mut buf);
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+/// Writes the report: a line per input, the connections in tables of up to [`ROWS`]
+/// rows, each status's meaning and fix once, and the counts by status. Connections are
+/// read back from the store a table at a time.
+pub fn write(
+    report: &Report,
+    width: Option<u16>,
+    color: bool,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let many_inputs = report.inputs.len() > 1;
+    let per_input = report.per_input();
+    let mut head = String::new();
     for (i, input) in report.inputs.iter().enumerate() {
         if let Some(e) = &input.error {
-            let _ = writeln!(out, "{}: not read: {}", terminal(&input.path), terminal(e));
+            let _ = writeln!(head, "{}: not read: {}", terminal(&input.path), terminal(e));
             continue;
         }
-        let n = report.connections.iter().filter(|c| c.input == i).count();
+        let n = per_input.get(i).copied().unwrap_or(0);
         let _ = writeln!(
-            out,
+            head,
             "{}: {} packet{}, {} WebSocket connection{}",
             terminal(&input.path),
             input.packets,
@@ -103,13 +125,57 @@ pub fn render(report: &Report, width: Option<u16>, color: bool) -> String {
     }
     if report.redacted {
         let _ = writeln!(
-            out,
+            head,
             "(redacted: addresses are pseudonyms; query strings and payloads left out)"
         );
     }
-    if report.connections.is_empty() {
-        return out;
+    out.write_all(head.as_bytes())?;
+    let mut groups = Groups::default();
+    let mut any = false;
+    report.for_each_chunk(ROWS, |chunk| {
+        any = true;
+        for c in chunk.iter() {
+            groups.add(c);
+        }
+        let t = connections_table(report, &chunk, many_inputs, width, color);
+        writeln!(out, "{t}")
+    })?;
+    if !any {
+        return Ok(());
     }
+    let mut tail = String::new();
+    groups.write(&mut tail, width.unwrap_or(160));
+    let mut sum = Table::new();
+    sum.force_no_tty();
+    sum.load_style(UTF8_FULL_CONDENSED)
+        .set_header(vec!["Status", "Connections"]);
+    for (key, n) in &report.summary.by_status {
+        let label = match key.parse::<u16>() {
+            Ok(code) => {
+                let e = catalog::lookup(code);
+                let inferred = if matches!(code, 1005 | 1006) {
+                    " (inferred)"
+                } else {
+                    ""
+                };
+                format!("{code} {}{inferred}", e.name)
+            }
+            Err(_) => key.clone(),
+        };
+        sum.add_row(vec![label, n.to_string()]);
+    }
+    let _ = writeln!(tail, "{sum}");
+    out.write_all(tail.as_bytes())
+}
+
+/// One table of connections.
+fn connections_table(
+    report: &Report,
+    connections: &[ConnectionReport],
+    many_inputs: bool,
+    width: Option<u16>,
+    color: bool,
+) -> Table {
     let mut t = Table::new();
     if color {
         t.enforce_styling();
@@ -125,7 +191,7 @@ pub fn render(report: &Report, width: Option<u16>, color: bool) -> String {
             "Status and evidence",
         ]);
     t.set_width(width.unwrap_or(160));
-    for c in &report.connections {
+    for c in connections {
         let mut conn = format!("{}\n→ {}", c.client, c.server);
         if let Some(p) = &c.handshake.path {
             let _ = write!(conn, "\n{}", terminal(p));
@@ -172,29 +238,7 @@ pub fn render(report: &Report, width: Option<u16>, color: bool) -> String {
             status_cell,
         ]);
     }
-    let _ = writeln!(out, "{t}");
-    explanations(&mut out, report, width.unwrap_or(160));
-    let mut sum = Table::new();
-    sum.force_no_tty();
-    sum.load_style(UTF8_FULL_CONDENSED)
-        .set_header(vec!["Status", "Connections"]);
-    for (key, n) in &report.summary.by_status {
-        let label = match key.parse::<u16>() {
-            Ok(code) => {
-                let e = catalog::lookup(code);
-                let inferred = if matches!(code, 1005 | 1006) {
-                    " (inferred)"
-                } else {
-                    ""
-                };
-                format!("{code} {}{inferred}", e.name)
-            }
-            Err(_) => key.clone(),
-        };
-        sum.add_row(vec![label, n.to_string()]);
-    }
-    let _ = writeln!(out, "{sum}");
-    out
+    t
 }
 
 /// Wraps `text` to `width` columns with `indent` before every line.
@@ -217,13 +261,16 @@ fn wrap(out: &mut String, text: &str, indent: &str, width: usize) {
     }
 }
 
-/// Each status once: its meaning and typical causes, and the fix; with the connections.
-fn explanations(out: &mut String, report: &Report, width: u16) {
-    let mut groups: Vec<(String, String, String, Vec<u64>)> = Vec::new();
-    for c in &report.connections {
+/// Each status once (its meaning and typical causes, and the fix) with its connections'
+/// ids: gathered as the connections go by, written after them.
+#[derive(Default)]
+struct Groups(Vec<(String, String, String, Vec<u64>)>);
+
+impl Groups {
+    fn add(&mut self, c: &ConnectionReport) {
         let label = status_label(c);
         let fix = c.status.fix.to_string();
-        match groups.iter_mut().find(|g| g.0 == label && g.2 == fix) {
+        match self.0.iter_mut().find(|g| g.0 == label && g.2 == fix) {
             Some(g) => g.3.push(c.id),
             None => {
                 let cause = match c.status.code {
@@ -233,21 +280,24 @@ fn explanations(out: &mut String, report: &Report, width: u16) {
                     }
                     None => c.status.cause(),
                 };
-                groups.push((label, cause, fix, vec![c.id]));
+                self.0.push((label, cause, fix, vec![c.id]));
             }
         }
     }
-    let width = usize::from(width).clamp(40, 120);
-    for (label, cause, fix, ids) in groups {
-        let ids: Vec<String> = ids.iter().map(u64::to_string).collect();
-        let _ = writeln!(
-            out,
-            "{label} — connection{} {}",
-            if ids.len() == 1 { "" } else { "s" },
-            ids.join(", ")
-        );
-        wrap(out, &format!("Cause: {}", terminal(&cause)), "  ", width);
-        wrap(out, &format!("Fix: {}", terminal(&fix)), "  ", width);
-        out.push('\n');
+
+    fn write(self, out: &mut String, width: u16) {
+        let width = usize::from(width).clamp(40, 120);
+        for (label, cause, fix, ids) in self.0 {
+            let ids: Vec<String> = ids.iter().map(u64::to_string).collect();
+            let _ = writeln!(
+                out,
+                "{label} — connection{} {}",
+                if ids.len() == 1 { "" } else { "s" },
+                ids.join(", ")
+            );
+            wrap(out, &format!("Cause: {}", terminal(&cause)), "  ", width);
+            wrap(out, &format!("Fix: {}", terminal(&fix)), "  ", width);
+            out.push('\n');
+        }
     }
 }

@@ -1,0 +1,53 @@
+//! The table format on a report larger than one table: written a table at a time from the
+//! store (never loaded whole), every connection once and in order, and the same text as
+//! from a report held in memory.
+
+#[path = "../examples/gen/mod.rs"]
+mod gen;
+
+use wsclose::analyzer::Options;
+use wsclose::report::table;
+
+#[test]
+fn a_large_report_is_written_a_table_at_a_time_from_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let pcap = dir.path().join("gen.pcap");
+    let cfg = gen::Config::new(700, 8 << 20, 5);
+    let mut w = gen::pcap_file(&pcap).unwrap();
+    gen::generate(&cfg, &mut w, &mut Vec::new()).unwrap();
+    std::io::Write::flush(&mut w.into_inner()).unwrap();
+    let files = std::slice::from_ref(&pcap);
+    let opts = Options {
+        keep_reports: 8,
+        ..Options::default()
+    };
+
+    let mut report = wsclose::analyze_files_with_progress(files, opts, None).unwrap();
+    let stored = report.stored.as_ref().unwrap();
+    assert!(
+        stored.on_disk() > 300,
+        "the reports are in the temporary file"
+    );
+    let n = stored.len();
+    let streamed = table::render(&report, Some(120), false);
+    report.load().unwrap();
+    assert_eq!(report.connections.len(), n);
+    let loaded = table::render(&report, Some(120), false);
+    assert!(
+        streamed == loaded,
+        "the same text from the store and from memory"
+    );
+
+    // One table per 250 connections, each with its header; ids 1..n in order.
+    let tables = streamed.matches("│ #").count();
+    assert_eq!(tables, n.div_ceil(250), "{n} connections");
+    let ids: Vec<u64> = streamed
+        .lines()
+        // Rows of the connection tables (four columns; the counts by status have two).
+        .filter(|l| l.matches('┆').count() == 3)
+        .filter_map(|l| l.strip_prefix("│ "))
+        .filter_map(|l| l.split_whitespace().next()?.parse().ok())
+        .collect();
+    assert_eq!(ids, (1..=n as u64).collect::<Vec<_>>());
+    assert!(streamed.contains(&format!("{n} WebSocket connections")));
+}
