@@ -309,10 +309,8 @@ fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
         // A table at a time, read back from the store: a large report is never in memory.
         Format::Table => stream(|out| table::write(&report, width(), color(args.color), out)),
         Format::Markdown => {
-            // For a ticket: built whole.
-            report.load().map_err(spill)?;
             let hashes: Vec<Option<String>> = args.files.iter().map(|p| sha256(p)).collect();
-            emit(&markdown::render(&report, &hashes));
+            stream(|out| markdown::write(&report, &hashes, out));
         }
     }
     if unreadable {

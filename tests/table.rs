@@ -1,12 +1,12 @@
-//! The table format on a report larger than one table: written a table at a time from the
-//! store (never loaded whole), every connection once and in order, and the same text as
-//! from a report held in memory.
+//! The table and Markdown formats on a report larger than one table: written a piece at a
+//! time from the store (never loaded whole), every connection once and in order, and the
+//! same text as from a report held in memory.
 
 #[path = "../examples/gen/mod.rs"]
 mod gen;
 
 use wsclose::analyzer::Options;
-use wsclose::report::table;
+use wsclose::report::{markdown, table};
 
 #[test]
 fn a_large_report_is_written_a_table_at_a_time_from_the_store() {
@@ -30,6 +30,7 @@ fn a_large_report_is_written_a_table_at_a_time_from_the_store() {
     );
     let n = stored.len();
     let streamed = table::render(&report, Some(120), false);
+    let md_streamed = markdown::render(&report, &[None]);
     report.load().unwrap();
     assert_eq!(report.connections.len(), n);
     let loaded = table::render(&report, Some(120), false);
@@ -37,6 +38,11 @@ fn a_large_report_is_written_a_table_at_a_time_from_the_store() {
         streamed == loaded,
         "the same text from the store and from memory"
     );
+    assert!(
+        md_streamed == markdown::render(&report, &[None]),
+        "the same Markdown"
+    );
+    assert_eq!(md_streamed.matches("\n## Connection ").count(), n);
 
     // One table per 250 connections, each with its header; ids 1..n in order.
     let tables = streamed.matches("│ #").count();

@@ -1,7 +1,7 @@
 //! `--format markdown`: a self-contained report to paste into a GitHub/GitLab/Jira ticket.
 //!
-//! In: a [`Report`] (and, for the header, each input's SHA-256, computed by the caller).
-//! Out: CommonMark/GFM: the tool, command line, inputs (name, size, SHA-256, time span), a
+//! In: a [`Report`] (connections in memory or in its store; and, for the header, each
+//! input's SHA-256, computed by the caller). Out, written as it is made: CommonMark/GFM: the tool, command line, inputs (name, size, SHA-256, time span), a
 //! summary by status, then one section per connection: status with evidence, cause and
 //! fix; the handshake; the close frames; the frames around the close; the findings. Every
 //! string from the wire goes through `sanitize::markdown`, so nothing can break a table,
@@ -27,8 +27,21 @@ fn opt(v: &Option<String>) -> String {
     v.as_deref().map_or("—".to_string(), md)
 }
 
-/// `hashes[i]` is the SHA-256 of input `i`, when it could be computed.
+/// The whole report as a string (tests). `hashes[i]` is the SHA-256 of input `i`, when it
+/// could be computed.
 pub fn render(report: &Report, hashes: &[Option<String>]) -> String {
+    let mut buf = Vec::new();
+    let _ = write(report, hashes, &mut buf);
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+/// Writes the report: its header and summary, then each connection's section as it is
+/// read back from the store (a large report is never held whole).
+pub fn write(
+    report: &Report,
+    hashes: &[Option<String>],
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let mut o = String::new();
     let _ = writeln!(o, "# WebSocket close report\n");
     let _ = writeln!(o, "- **Tool:** {}", md(&report.tool));
@@ -88,13 +101,20 @@ pub fn render(report: &Report, hashes: &[Option<String>]) -> String {
         };
         let _ = writeln!(o, "| {} | {n} |", md(&label));
     }
-    if report.connections.is_empty() {
-        let _ = writeln!(o, "\nNo WebSocket connection to show.");
+    out.write_all(o.as_bytes())?;
+    let mut any = false;
+    report.for_each_chunk(64, |chunk| {
+        let mut o = String::new();
+        for c in chunk.iter() {
+            any = true;
+            connection(&mut o, c);
+        }
+        out.write_all(o.as_bytes())
+    })?;
+    if !any {
+        out.write_all(b"\nNo WebSocket connection to show.\n")?;
     }
-    for c in &report.connections {
-        connection(&mut o, c);
-    }
-    o
+    Ok(())
 }
 
 fn connection(o: &mut String, c: &ConnectionReport) {
