@@ -148,8 +148,9 @@ pub fn analyze_files_with_progress(
                 continue;
             }
         };
-        // Each shard read the file on its own: one that read less (the file changed under
-        // it, or could not be opened again) has lost connections, and the report says so.
+        // Each shard reads on its own past a damaged record (or all of the file if it could
+        // not be shared): one that read less (the file changed under it, or could not be
+        // opened again) has lost connections, and the report says so.
         if helper_packets.iter().any(|&n| n != Some(summary.packets)) {
             summary.warnings.push(format!(
                 "the file changed or could not be read again while its {} analyzer threads read it, \

@@ -363,14 +363,16 @@ impl Tally {
         summary
     }
 }
+
 /// The byte stream of one input for [`read_from`]: from its start, or (a plain classic
 /// pcap file) from a record in the middle.
 struct Stream {
     /// Its (decompressed) bytes, starting with the capture's header.
     reader: Box<dyn Read + Send>,
     damage: Damage,
-    /// The file offset of the stream's byte `HEADER_LEN` less `HEADER_LEN`: added to the
-    /// reader's offsets in warnings (0 from the start).
+    /// Added to the reader's offsets to give the file's in warnings: 0 from the start; for
+    /// the header followed by the file from a record on, that record's offset less the
+    /// header's length.
     base: u64,
     /// Packets before the stream's first record.
     number: u64,

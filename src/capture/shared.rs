@@ -116,6 +116,9 @@ impl SharedFile {
         let mut head = [0u8; HEADER];
         file.read_exact(&mut head).ok()?;
         let (_, h) = pcap_parser::pcap::parse_pcap_header(&head).ok()?;
+        if h.is_modified_format() {
+            return None;
+        }
         if let Some(p) = &progress {
             p.fetch_add(HEADER as u64, Ordering::Relaxed);
         }
@@ -124,9 +127,6 @@ impl SharedFile {
             nanos: h.is_nanosecond_precision(),
             big_endian: h.is_bigendian(),
         };
-        if h.is_modified_format() {
-            return None;
-        }
         let state = State {
             file: Some(file),
             filled: 0,
@@ -190,8 +190,8 @@ impl SharedFile {
                 // needs next is there when it asks.
                 let ahead = st.filled;
                 if ahead <= s + AHEAD && !st.ended {
-                    if let Some(slot) = self.claim(&mut st, ahead) {
-                        drop(self.fill_into(st, ahead, slot));
+                    if let Some(claim) = self.claim(&mut st, ahead) {
+                        drop(self.fill_into(st, ahead, claim));
                     }
                 }
                 return Some(chunk);
@@ -199,8 +199,8 @@ impl SharedFile {
             if st.ended {
                 return None;
             }
-            if let Some(slot) = self.claim(&mut st, s) {
-                st = self.fill_into(st, s, slot);
+            if let Some(claim) = self.claim(&mut st, s) {
+                st = self.fill_into(st, s, claim);
                 continue;
             }
             st.waiting += 1;
@@ -209,17 +209,19 @@ impl SharedFile {
         }
     }
 
-    /// Fills chunk `s` in `chunk` (claimed from the ring) without holding the lock, then
-    /// puts it in the ring and wakes the readers waiting for it.
+    /// Fills chunk `s` with what `claim` took out of the state, without holding the lock,
+    /// then puts it all back and wakes the readers waiting for it.
     fn fill_into<'a>(
         &'a self,
-        mut st: MutexGuard<'a, State>,
+        st: MutexGuard<'a, State>,
         s: u64,
-        mut chunk: Chunk,
+        claim: Claim,
     ) -> MutexGuard<'a, State> {
-        let (Some(mut file), mut carry) = (st.file.take(), std::mem::take(&mut st.carry)) else {
-            return st;
-        };
+        let Claim {
+            mut chunk,
+            mut file,
+            mut carry,
+        } = claim;
         let (offset, packets) = (st.offset, st.packets);
         drop(st);
         let read = fill(
@@ -264,9 +266,10 @@ impl SharedFile {
         self.wake(&st);
     }
 
-    /// The slot for chunk `s`, taken out of the ring to be filled, when no thread fills
-    /// one now and every reader is done with the chunk it holds.
-    fn claim(&self, st: &mut State, s: u64) -> Option<Chunk> {
+    /// What filling chunk `s` needs, taken out of the state (its slot in the ring, the
+    /// file, the cut record), when no thread fills one now and every reader is done with
+    /// the chunk that slot holds.
+    fn claim(&self, st: &mut State, s: u64) -> Option<Claim> {
         if st.file.is_none() || st.filled != s {
             return None;
         }
@@ -275,15 +278,26 @@ impl SharedFile {
             return None;
         }
         let slot = st.ring.get_mut((s % RING as u64) as usize)?;
-        let arc = slot.take()?;
-        match Arc::try_unwrap(arc) {
-            Ok(chunk) => Some(chunk),
+        let chunk = match Arc::try_unwrap(slot.take()?) {
+            Ok(chunk) => chunk,
             Err(arc) => {
                 *slot = Some(arc);
-                None
+                return None;
             }
-        }
+        };
+        Some(Claim {
+            chunk,
+            file: st.file.take()?,
+            carry: std::mem::take(&mut st.carry),
+        })
     }
+}
+
+/// What one thread takes out of the shared state to fill a chunk, and puts back after.
+struct Claim {
+    chunk: Chunk,
+    file: File,
+    carry: Vec<u8>,
 }
 
 /// The length (header included) of the whole record at `pos` in `data`, if it is there.

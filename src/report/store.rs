@@ -147,7 +147,7 @@ impl Store {
     }
 
     fn spill(&mut self, r: &ConnectionReport) -> io::Result<Place> {
-        let k = match self.writing.filter(|&k| u16::try_from(k).is_ok()) {
+        let k = match self.writing {
             Some(k) => k,
             None => {
                 self.files.push(SpillFile {
