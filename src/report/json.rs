@@ -13,7 +13,7 @@ use serde_json::ser::Formatter;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
-use std::sync::{mpsc, Mutex};
+use std::sync::mpsc;
 
 /// Pretty JSON with two-space indentation (the layout serde_json's own pretty printer
 /// gives), starting at any depth so that parts of one document can be written apart, and
@@ -143,18 +143,15 @@ fn value<W: Write + ?Sized, T: Serialize + ?Sized>(
 /// few hundred KiB.
 const CHUNK: usize = 32;
 
-/// Threads rendering connections besides the calling thread, which also reads them back
-/// and writes. One: a third thread would cost a third malloc arena (about 1 MiB more peak
-/// RSS) on a two-core machine for little time.
-const RENDERERS: usize = 1;
-
-/// Chunks queued for the renderers; when the queue is full the calling thread renders the
-/// chunk itself.
+/// Chunks queued for the rendering thread; when the queue is full the calling thread
+/// renders the chunk itself. One rendering thread beside the calling one (which also reads
+/// the connections back and writes): a third thread cost a third malloc arena, about 1 MiB
+/// more peak RSS, on a two-core machine for little time.
 const QUEUED: usize = 2;
 
 /// Writes the report as pretty JSON followed by a newline: the same bytes as serde_json's
 /// pretty printer gives for the whole report, but with the connections (nearly all of a
-/// large report) rendered by this thread and `RENDERERS` more, a few dozen at a time,
+/// large report) rendered by this thread and one more, a few dozen at a time,
 /// while this thread also reads the next ones back and writes the rendered ones in order,
 /// so that neither the time nor the memory grows with one long single-threaded pass.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -205,23 +202,15 @@ fn connections(report: &Report, out: &mut dyn Write) -> io::Result<bool> {
         Ok(buf)
     };
     let (jobs, queue) = mpsc::sync_channel::<Job<'_>>(QUEUED);
-    let queue = Mutex::new(queue);
     let (done, results) = mpsc::channel::<(usize, io::Result<Vec<u8>>)>();
     std::thread::scope(|s| {
-        for _ in 0..RENDERERS {
-            let (queue, done) = (&queue, done.clone());
-            s.spawn(move || loop {
-                let job = queue
-                    .lock()
-                    .map_err(|_| ())
-                    .and_then(|q| q.recv().map_err(|_| ()));
-                let Ok((k, part)) = job else { break };
+        s.spawn(move || {
+            for (k, part) in queue {
                 if done.send((k, render(k, &part))).is_err() {
                     break;
                 }
-            });
-        }
-        drop(done);
+            }
+        });
         let mut order = InOrder {
             waiting: BTreeMap::new(),
             written: 0,
