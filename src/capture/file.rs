@@ -273,8 +273,18 @@ pub fn read_shared(
     }
     drop(leave);
     if let Some(End::Resume { offset, number }) = end {
-        let stream = open_at(path, offset, number, progress)?;
-        read_from(path, stream, &mut summary, &mut tally, sink)?;
+        match open_at(path, offset, number, progress) {
+            Ok(stream) => read_from(path, stream, &mut summary, &mut tally, sink)?,
+            // The packets before were analyzed: say where reading stopped, not that the
+            // input could not be read.
+            Err(e) => {
+                summary.packets = number;
+                summary.truncated = true;
+                summary.warnings.push(format!(
+                    "reading stopped after packet {number} at byte {offset}: {e}; the {number} packets before it were analyzed (run again on a copy of the file that nothing moves or changes)"
+                ));
+            }
+        }
     } else {
         summary.packets = packets;
     }
@@ -1030,5 +1040,31 @@ mod tests {
             assert!(a.1 == one && b.1 == one, "{what} {k}: other packets");
             std::fs::remove_file(&p).ok();
         }
+    }
+
+    /// A file that goes away while it is read: the packets read are kept and the warning
+    /// says where reading stopped, instead of the input counting as unreadable.
+    #[test]
+    fn a_file_removed_before_its_damaged_tail_keeps_what_was_read() {
+        use crate::capture::write::PcapWriter;
+        let mut w = PcapWriter::new(Vec::new(), LinkType::ETHERNET, 65535).unwrap();
+        for i in 0..50u8 {
+            w.packet(Timestamp::from_parts(i64::from(i), 0), &[i; 100], 100)
+                .unwrap();
+        }
+        let mut bytes = w.into_inner();
+        bytes.truncate(bytes.len() - 10);
+        let p = temp("removed.pcap", &bytes);
+        let shared = SharedFile::open(&p, 1, None).unwrap();
+        std::fs::remove_file(&p).unwrap();
+        let mut n = 0;
+        let s = read_shared(&p, &shared, 0, &mut |_| n += 1, None).unwrap();
+        assert_eq!((n, s.packets), (49, 49));
+        assert!(s.truncated);
+        assert!(
+            s.warnings[0].starts_with("reading stopped after packet 49 at byte "),
+            "{:?}",
+            s.warnings
+        );
     }
 }
