@@ -150,14 +150,34 @@ pub struct Handshake {
     pub deflate: bool,
     /// permessage-deflate parameters the server agreed to.
     pub deflate_params: Option<deflate::Params>,
+    /// [`Handshake::accept_valid`], worked out (a SHA-1) when the key or the accept value
+    /// is set, not each time it is asked.
+    accept_ok: Option<bool>,
 }
 
 impl Handshake {
     /// Sec-WebSocket-Accept matches the key (None if either is missing).
     pub fn accept_valid(&self) -> Option<bool> {
-        let key = self.key.as_deref()?;
-        let accept = self.accept.as_deref()?;
-        Some(http::accept_for(key) == accept.trim())
+        self.accept_ok
+    }
+
+    /// Sets the client's Sec-WebSocket-Key and checks the pair again.
+    fn set_key(&mut self, key: Option<String>) {
+        self.key = key;
+        self.check_accept();
+    }
+
+    /// Sets the server's Sec-WebSocket-Accept and checks the pair again.
+    fn set_accept(&mut self, accept: Option<String>) {
+        self.accept = accept;
+        self.check_accept();
+    }
+
+    fn check_accept(&mut self) {
+        self.accept_ok = match (self.key.as_deref(), self.accept.as_deref()) {
+            (Some(key), Some(accept)) => Some(http::accept_for(key) == accept.trim()),
+            _ => None,
+        };
     }
 }
 
@@ -703,7 +723,7 @@ impl Upper {
                     hs.subprotocol = r.protocol;
                     hs.deflate = http::has_permessage_deflate(r.extensions.as_deref());
                     hs.extensions = r.extensions;
-                    hs.accept = r.accept;
+                    hs.set_accept(r.accept);
                     if r.status == 101 {
                         for problem in problems {
                             self.findings.push(
@@ -779,7 +799,7 @@ impl Upper {
                     hs.request_packet = Some(packet);
                     hs.host = r.host;
                     hs.path = Some(r.path);
-                    hs.key = r.key;
+                    hs.set_key(r.key);
                     hs.version = r.version;
                     hs.offered_protocols = r.protocols;
                     hs.offered_extensions = r.extensions;
@@ -871,6 +891,7 @@ crate::codec::fields!(Handshake {
     accept,
     deflate,
     deflate_params,
+    accept_ok,
 });
 crate::codec::fields!(Upper {
     sides,
