@@ -82,7 +82,8 @@ pub fn analyze_files_with_progress(
     progress: Option<capture::file::Progress>,
 ) -> Result<Report, Error> {
     let mut analyzer = Analyzer::new(opts);
-    // Analyzers of the other shards, for large classic pcap files (see `Options::threads`).
+    // Analyzers of the other shards, for large uncompressed pcap and pcapng files (see
+    // `Options::threads`).
     let mut helpers: Vec<Analyzer> = Vec::new();
     let threads = Analyzer::threads(&opts);
     let mut inputs = Vec::with_capacity(paths.len());

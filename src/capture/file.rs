@@ -63,6 +63,13 @@ pub struct InputSummary {
 
 impl InputSummary {
     /// The entry for an input about to be read.
+    /// Adds a link type to the list, once.
+    fn note_link(&mut self, l: LinkType) {
+        if !self.link_types.contains(&l) {
+            self.link_types.push(l);
+        }
+    }
+
     fn empty(path: &Path, gzip: bool, bytes: Option<u64>) -> InputSummary {
         InputSummary {
             path: path.display().to_string(),
@@ -199,6 +206,94 @@ struct Interface {
     snaplen: u32,
 }
 
+/// What reading pcapng keeps from block to block: the current section's byte order and
+/// interfaces (RFC-draft pcapng §4.1-4.3).
+#[derive(Default)]
+struct Ng {
+    big_endian: bool,
+    interfaces: Vec<Interface>,
+    warned_bad_if: bool,
+}
+
+impl Ng {
+    /// Parses the block at the start of `data` in the current section's byte order.
+    fn parse<'a>(&self, data: &'a [u8]) -> nom::IResult<&'a [u8], Block<'a>, PcapError<&'a [u8]>> {
+        if self.big_endian {
+            pcap_parser::pcapng::parse_block_be(data)
+        } else {
+            pcap_parser::pcapng::parse_block_le(data)
+        }
+    }
+
+    /// One block: a section or interface into the state (and its link type into
+    /// `summary`), a packet to `sink`, numbered after `number`; other blocks are skipped.
+    fn block(
+        &mut self,
+        block: &Block<'_>,
+        number: &mut u64,
+        summary: &mut InputSummary,
+        sink: &mut dyn FnMut(&Packet<'_>),
+    ) {
+        summary.format = "pcapng";
+        match block {
+            Block::SectionHeader(shb) => {
+                self.big_endian = shb.big_endian();
+                self.interfaces.clear();
+            }
+            Block::InterfaceDescription(idb) => {
+                let link = LinkType(idb.linktype.0 as u32);
+                summary.note_link(link);
+                self.interfaces.push(Interface {
+                    link,
+                    resolution: idb.ts_resolution().unwrap_or(1_000_000),
+                    offset: idb.ts_offset(),
+                    snaplen: idb.snaplen,
+                });
+            }
+            Block::EnhancedPacket(epb) => {
+                *number += 1;
+                let Some(iface) = self.interfaces.get(epb.if_id as usize).copied() else {
+                    if !self.warned_bad_if {
+                        self.warned_bad_if = true;
+                        summary.warnings.push(format!(
+                            "packet {number} names interface {} but the file describes only {}; such packets were skipped",
+                            epb.if_id,
+                            self.interfaces.len()
+                        ));
+                    }
+                    return;
+                };
+                let ts = ng_timestamp(epb.ts_high, epb.ts_low, iface);
+                let caplen = (epb.caplen as usize).min(epb.data.len());
+                sink(&Packet {
+                    number: *number,
+                    ts,
+                    link: iface.link,
+                    data: epb.data.get(..caplen).unwrap_or(epb.data),
+                    orig_len: epb.origlen.max(caplen as u32),
+                });
+            }
+            Block::SimplePacket(spb) => {
+                *number += 1;
+                if let Some(iface) = self.interfaces.first().copied() {
+                    let mut caplen = spb.data.len().min(spb.origlen as usize);
+                    if iface.snaplen > 0 {
+                        caplen = caplen.min(iface.snaplen as usize);
+                    }
+                    sink(&Packet {
+                        number: *number,
+                        ts: Timestamp(0),
+                        link: iface.link,
+                        data: spb.data.get(..caplen).unwrap_or(spb.data),
+                        orig_len: spb.origlen.max(caplen as u32),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Reads every packet of `path`, calling `sink` for each. Fatal only when the file cannot
 /// be opened or is not a capture at all; damage later in the file becomes a warning.
 pub fn read(path: &Path, sink: &mut dyn FnMut(&Packet<'_>)) -> Result<InputSummary, Error> {
@@ -219,6 +314,8 @@ pub fn read_counted(
         damage,
         base: 0,
         number: 0,
+        delivered: 0,
+        warned_bad_if: false,
     };
     read_from(path, stream, &mut summary, &mut tally, sink)?;
     Ok(tally.finish(summary))
@@ -245,27 +342,43 @@ pub fn read_shared(
     let leave = Leave(shared, reader);
     let header = shared.header();
     let mut summary = InputSummary::empty(path, false, Some(shared.size()));
-    summary.link_types.push(header.link);
+    if !header.ng {
+        summary.link_types.push(header.link);
+    }
     let mut tally = Tally::default();
+    let mut ng = Ng::default();
     let mut end = None;
     let mut packets = 0;
     let mut prev = None;
-    while let Some(chunk) = shared.next(reader, prev.take()) {
+    'chunks: while let Some(chunk) = shared.next(reader, prev.take()) {
         let mut data = chunk.records();
         let mut number = chunk.number;
+        let mut sink = |p: &Packet<'_>| {
+            tally.see(p);
+            sink(p)
+        };
+        // The chunk holds whole records or blocks only. A pcapng block may still not parse:
+        // this reader goes on alone from there (every reader stops at the same block).
         while !data.is_empty() {
-            let parsed = if header.big_endian {
-                pcap_parser::pcap::parse_pcap_frame_be(data)
+            if header.ng {
+                let Ok((rest, block)) = ng.parse(data) else {
+                    let offset = chunk.offset + (chunk.records().len() - data.len()) as u64;
+                    end = Some(End::Resume { offset, number });
+                    break 'chunks;
+                };
+                ng.block(&block, &mut number, &mut summary, &mut sink);
+                data = rest;
             } else {
-                pcap_parser::pcap::parse_pcap_frame(data)
-            };
-            // The chunk holds whole records only.
-            let Ok((rest, b)) = parsed else { break };
-            number += 1;
-            let p = legacy_packet(&b, number, header.link, header.nanos);
-            tally.see(&p);
-            sink(&p);
-            data = rest;
+                let parsed = if header.big_endian {
+                    pcap_parser::pcap::parse_pcap_frame_be(data)
+                } else {
+                    pcap_parser::pcap::parse_pcap_frame(data)
+                };
+                let Ok((rest, b)) = parsed else { break };
+                number += 1;
+                sink(&legacy_packet(&b, number, header.link, header.nanos));
+                data = rest;
+            }
         }
         packets = chunk.number + chunk.count;
         end = chunk.end;
@@ -273,7 +386,14 @@ pub fn read_shared(
     }
     drop(leave);
     if let Some(End::Resume { offset, number }) = end {
-        match open_at(path, offset, number, progress) {
+        // A pcapng file is read again from its start: its sections and interfaces are
+        // known only from there.
+        let stream = if header.ng {
+            reopen(path, number, ng.warned_bad_if)
+        } else {
+            open_at(path, offset, number, progress)
+        };
+        match stream {
             Ok(stream) => read_from(path, stream, &mut summary, &mut tally, sink)?,
             // The packets before were analyzed: say where reading stopped, not that the
             // input could not be read.
@@ -339,6 +459,27 @@ fn open_at(
         damage: Arc::default(),
         base: offset.saturating_sub(HEADER_LEN as u64),
         number,
+        delivered: 0,
+        warned_bad_if: false,
+    })
+}
+
+/// A pcapng file from its start for a [`read_shared`] reader that goes on alone from packet
+/// `number`: its sections and interfaces are only known from the blocks before, so they
+/// are read again, and the packets up to `number` are not delivered again (nor is the
+/// warning about undescribed interfaces given again, if `warned`).
+fn reopen(path: &Path, number: u64, warned: bool) -> Result<Stream, Error> {
+    let f = File::open(path).map_err(|e| Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    Ok(Stream {
+        reader: Box::new(f),
+        damage: Arc::default(),
+        base: 0,
+        number: 0,
+        delivered: number,
+        warned_bad_if: warned,
     })
 }
 
@@ -386,6 +527,11 @@ struct Stream {
     base: u64,
     /// Packets before the stream's first record.
     number: u64,
+    /// Packets up to this number were delivered already (read from chunks shared with
+    /// other threads): they are read again, for the state they set, but not delivered.
+    delivered: u64,
+    /// The warning about packets of undescribed pcapng interfaces was given already.
+    warned_bad_if: bool,
 }
 
 /// The reading loop of [`read_counted`] and of a [`read_shared`] reader that goes on alone:
@@ -403,13 +549,17 @@ fn read_from(
         damage,
         base,
         number: first,
+        delivered,
+        warned_bad_if,
     } = stream;
     let gzip = summary.gzip;
     let bytes = summary.bytes;
     let damaged = || damage.lock().ok().and_then(|d| d.clone());
     let mut sink = |p: &Packet<'_>| {
-        tally.see(p);
-        sink(p)
+        if p.number > delivered {
+            tally.see(p);
+            sink(p)
+        }
     };
     let mut reader = match pcap_parser::create_reader(BUFFER, reader) {
         Ok(r) => r,
@@ -437,21 +587,18 @@ fn read_from(
     // Byte order of the classic header or of the current pcapng section, to read the
     // length fields of a record that fails to parse.
     let mut big_endian = false;
-    let mut interfaces: Vec<Interface> = Vec::new();
-    let mut warned_bad_if = false;
-    let mut number: u64 = first;
-    let note_link = |summary: &mut InputSummary, l: LinkType| {
-        if !summary.link_types.contains(&l) {
-            summary.link_types.push(l);
-        }
+    let mut ng = Ng {
+        warned_bad_if,
+        ..Ng::default()
     };
+    let mut number: u64 = first;
     loop {
         match reader.next() {
             Ok((offset, block)) => {
                 match block {
                     PcapBlockOwned::LegacyHeader(h) => {
                         let link = LinkType(h.network.0 as u32);
-                        note_link(summary, link);
+                        summary.note_link(link);
                         legacy = Some((link, h.is_nanosecond_precision()));
                         big_endian = h.is_bigendian();
                     }
@@ -461,65 +608,8 @@ fn read_from(
                         sink(&legacy_packet(&b, number, link, nanos));
                     }
                     PcapBlockOwned::NG(block) => {
-                        summary.format = "pcapng";
-                        match block {
-                            Block::SectionHeader(shb) => {
-                                big_endian = shb.big_endian();
-                                interfaces.clear();
-                            }
-                            Block::InterfaceDescription(idb) => {
-                                let link = LinkType(idb.linktype.0 as u32);
-                                note_link(summary, link);
-                                interfaces.push(Interface {
-                                    link,
-                                    resolution: idb.ts_resolution().unwrap_or(1_000_000),
-                                    offset: idb.ts_offset(),
-                                    snaplen: idb.snaplen,
-                                });
-                            }
-                            Block::EnhancedPacket(epb) => {
-                                number += 1;
-                                let Some(iface) = interfaces.get(epb.if_id as usize).copied()
-                                else {
-                                    if !warned_bad_if {
-                                        warned_bad_if = true;
-                                        summary.warnings.push(format!(
-                                            "packet {number} names interface {} but the file describes only {}; such packets were skipped",
-                                            epb.if_id,
-                                            interfaces.len()
-                                        ));
-                                    }
-                                    reader.consume(offset);
-                                    continue;
-                                };
-                                let ts = ng_timestamp(epb.ts_high, epb.ts_low, iface);
-                                let caplen = (epb.caplen as usize).min(epb.data.len());
-                                sink(&Packet {
-                                    number,
-                                    ts,
-                                    link: iface.link,
-                                    data: epb.data.get(..caplen).unwrap_or(epb.data),
-                                    orig_len: epb.origlen.max(caplen as u32),
-                                });
-                            }
-                            Block::SimplePacket(spb) => {
-                                number += 1;
-                                if let Some(iface) = interfaces.first().copied() {
-                                    let mut caplen = spb.data.len().min(spb.origlen as usize);
-                                    if iface.snaplen > 0 {
-                                        caplen = caplen.min(iface.snaplen as usize);
-                                    }
-                                    sink(&Packet {
-                                        number,
-                                        ts: Timestamp(0),
-                                        link: iface.link,
-                                        data: spb.data.get(..caplen).unwrap_or(spb.data),
-                                        orig_len: spb.origlen.max(caplen as u32),
-                                    });
-                                }
-                            }
-                            _ => {}
-                        }
+                        ng.block(&block, &mut number, summary, &mut sink);
+                        big_endian = ng.big_endian;
                     }
                 }
                 reader.consume(offset);
@@ -619,9 +709,9 @@ fn read_from(
     Ok(())
 }
 
-/// The size of `path` if it is a regular, uncompressed classic pcap file: the kind several
-/// threads can share, read once ([`SharedFile`]), each going on alone from a damaged
-/// record (see `analyze_files_with_progress`).
+/// The size of `path` if it is a regular, uncompressed classic pcap or pcapng file: the
+/// kind several threads can share, read once ([`SharedFile`]), each going on alone from a
+/// damaged record (see `analyze_files_with_progress`).
 pub fn shardable(path: &Path) -> Option<u64> {
     if path.as_os_str() == "-" {
         return None;
@@ -630,14 +720,15 @@ pub fn shardable(path: &Path) -> Option<u64> {
     let meta = f.metadata().ok()?;
     let mut magic = [0u8; 4];
     f.read_exact(&mut magic).ok()?;
-    let classic = matches!(
+    let known = matches!(
         magic,
         [0xd4, 0xc3, 0xb2, 0xa1]
             | [0xa1, 0xb2, 0xc3, 0xd4]
             | [0x4d, 0x3c, 0xb2, 0xa1]
             | [0xa1, 0xb2, 0x3c, 0x4d]
+            | [0x0a, 0x0d, 0x0d, 0x0a]
     );
-    (meta.is_file() && classic).then_some(meta.len())
+    (meta.is_file() && known).then_some(meta.len())
 }
 
 /// Capture times that go backwards in file order by at least [`BACKWARDS_NOTED_NS`]: how
@@ -1035,6 +1126,189 @@ mod tests {
             assert!(
                 want.warnings.iter().any(|w| w.contains("backwards")) || k > 1 && one.len() < 1500
             );
+            assert_eq!(a.0, want, "{what} {k}");
+            assert_eq!(b.0, want, "{what} {k}");
+            assert!(a.1 == one && b.1 == one, "{what} {k}: other packets");
+            std::fs::remove_file(&p).ok();
+        }
+    }
+
+    /// A pcapng block in either byte order: type, total length, body padded to 32 bits,
+    /// total length.
+    fn ng_block(big: bool, kind: u32, body: &[u8]) -> Vec<u8> {
+        let w = |v: u32| {
+            if big {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            }
+        };
+        let mut body = body.to_vec();
+        while !body.len().is_multiple_of(4) {
+            body.push(0);
+        }
+        let len = (body.len() + 12) as u32;
+        [&w(kind)[..], &w(len), &body, &w(len)].concat()
+    }
+
+    /// The body fields of a pcapng block, in its byte order.
+    struct Body(bool, Vec<u8>);
+    impl Body {
+        fn u16(mut self, v: u16) -> Body {
+            let b = if self.0 {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            };
+            self.1.extend_from_slice(&b);
+            self
+        }
+        fn u32(mut self, v: u32) -> Body {
+            let b = if self.0 {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            };
+            self.1.extend_from_slice(&b);
+            self
+        }
+        fn bytes(mut self, b: &[u8]) -> Body {
+            self.1.extend_from_slice(b);
+            self
+        }
+    }
+
+    /// A pcapng file of two sections (little-endian, then big-endian) with interfaces of
+    /// two link types and resolutions, enhanced and simple packets of sizes up to several
+    /// chunks, other blocks, a packet of an interface that was not described, and times
+    /// that go backwards: as the streaming reader must read it, so must the shared one.
+    fn ng_file() -> Vec<u8> {
+        use crate::capture::shared::CHUNK;
+        let mut f = Vec::new();
+        for (section, big) in [(0u32, false), (1, true)] {
+            let b = || Body(big, Vec::new());
+            let shb = b()
+                .u32(0x1A2B_3C4D)
+                .u16(1)
+                .u16(0)
+                .u32(u32::MAX)
+                .u32(u32::MAX);
+            f.extend(ng_block(big, 0x0A0D_0D0A, &shb.1));
+            f.extend(ng_block(big, 1, &b().u16(1).u16(0).u32(0).1));
+            // Raw IP, nanosecond timestamps (if_tsresol 9), then the end of options.
+            let idb = b()
+                .u16(101)
+                .u16(0)
+                .u32(0)
+                .u16(9)
+                .u16(1)
+                .bytes(&[9, 0, 0, 0]);
+            f.extend(ng_block(big, 1, &idb.u16(0).u16(0).1));
+            let packets = if section == 0 { 2500 } else { 800 };
+            for i in 0..packets {
+                let n = (i * 7919) % 1500 + 14;
+                // Blocks too large for a chunk end the sharing: late, so that the damage and
+                // the cuts below fall in the shared part, the big-endian section too.
+                let n = match (section, i) {
+                    (1, 600) => CHUNK + 10,
+                    (1, 700) => 3 * CHUNK,
+                    _ => n,
+                };
+                let data = vec![i as u8; n];
+                let ts: u64 = if i == 1200 { 5 } else { 100 + i as u64 } * 1_000_000;
+                let iface = match i % 97 {
+                    0 => 7,
+                    k => k as u32 % 2,
+                };
+                if i % 50 == 3 {
+                    f.extend(ng_block(big, 3, &b().u32(n as u32 + 2).bytes(&data).1));
+                } else {
+                    let epb = b().u32(iface).u32((ts >> 32) as u32).u32(ts as u32);
+                    let epb = epb.u32(n as u32).u32(n as u32 + 1).bytes(&data);
+                    f.extend(ng_block(big, 6, &epb.1));
+                }
+                if i % 300 == 5 {
+                    // A custom block and an interface statistics block, skipped.
+                    f.extend(ng_block(big, 0x0000_0BAD, &b().u32(32473).bytes(b"x").1));
+                    f.extend(ng_block(big, 5, &b().u32(0).u32(0).u32(0).1));
+                }
+            }
+        }
+        f
+    }
+
+    /// Reading a pcapng file once for two threads gives each what the streaming reader
+    /// gives one, whole, damaged (a block whose trailing length is not its leading one,
+    /// which the filler shares and pcap-parser refuses; a length that cannot be) or cut.
+    #[test]
+    fn shared_reading_of_pcapng_gives_what_the_streaming_reader_gives() {
+        let whole = ng_file();
+        // The offset of the 1 000th block, found by walking the little-endian section.
+        let mut at = 0;
+        for _ in 0..1000 {
+            at += u32::from_le_bytes(whole[at + 4..at + 8].try_into().unwrap()) as usize;
+        }
+        let len = u32::from_le_bytes(whole[at + 4..at + 8].try_into().unwrap()) as usize;
+        let mut trailing = whole.clone();
+        trailing[at + len - 4..at + len].copy_from_slice(&(len as u32 + 4).to_le_bytes());
+        let mut leading = whole.clone();
+        leading[at + 4..at + 8].copy_from_slice(&7u32.to_le_bytes());
+        let mut inputs = vec![
+            ("whole", whole.clone()),
+            ("trailing", trailing),
+            ("leading", leading),
+        ];
+        for cut in [30, whole.len() / 3, whole.len() / 2 + 5, whole.len() - 3] {
+            inputs.push(("cut", whole[..cut].to_vec()));
+        }
+        for (k, (what, bytes)) in inputs.into_iter().enumerate() {
+            let p = temp(&format!("shared-{k}.pcapng"), &bytes);
+            let mut one = Vec::new();
+            let want = read(&p, &mut |pk| {
+                one.push((pk.number, pk.ts, pk.link, pk.data.to_vec(), pk.orig_len))
+            })
+            .unwrap();
+            let shared = SharedFile::open(&p, 2, None).unwrap();
+            let run = |reader: usize| {
+                let mut got = Vec::new();
+                let s = read_shared(
+                    &p,
+                    &shared,
+                    reader,
+                    &mut |pk| got.push((pk.number, pk.ts, pk.link, pk.data.to_vec(), pk.orig_len)),
+                    None,
+                )
+                .unwrap();
+                (s, got)
+            };
+            let (a, b) = std::thread::scope(|sc| {
+                let h = sc.spawn(|| run(1));
+                (run(0), h.join().unwrap())
+            });
+            assert_eq!(want.format, "pcapng");
+            assert_eq!(
+                want.truncated,
+                what != "whole",
+                "{what} {k}: {:?}",
+                want.warnings
+            );
+            assert!(
+                one.len() < 100 || want.warnings.iter().any(|w| w.contains("interface 7")),
+                "{what} {k}: {:?}",
+                want.warnings
+            );
+            if what == "whole" {
+                assert_eq!(want.link_types, vec![LinkType::ETHERNET, LinkType::RAW]);
+                assert_eq!(want.packets, 3300);
+                assert!(want.warnings.iter().any(|w| w.contains("backwards")));
+                // Shared up to the first block larger than a chunk, in the second section.
+                let first_large = one.iter().position(|p| p.3.len() > 1514).unwrap();
+                assert!(one[first_large].0 > 3000);
+                assert!(
+                    shared.filled() * crate::capture::shared::CHUNK as u64
+                        > bytes.len() as u64 * 8 / 10
+                );
+            }
             assert_eq!(a.0, want, "{what} {k}");
             assert_eq!(b.0, want, "{what} {k}");
             assert!(a.1 == one && b.1 == one, "{what} {k}: other packets");

@@ -1,25 +1,28 @@
-//! One classic pcap file read once for several analyzer threads.
+//! One capture file read once for several analyzer threads.
 //!
-//! In: a regular, uncompressed classic pcap file (see [`super::file::shardable`]) and the
-//! number of threads that will read it. Out: the file's records in [`Chunk`]s of at most
-//! [`CHUNK`] bytes, each ending on a record boundary, handed to every reader in file order.
-//! The kernel copies each byte of the file once (not once per thread), and no thread waits
-//! for a dedicated reader: whichever thread first needs the next chunk reads it, outside
-//! the lock, while the other goes on with the chunk it has.
+//! In: a regular, uncompressed classic pcap or pcapng file (see
+//! [`super::file::shardable`]) and the number of threads that will read it. Out: the file
+//! in [`Chunk`]s of at most [`CHUNK`] bytes, each ending on a record (pcap) or block
+//! (pcapng) boundary, handed to every reader in file order. The kernel copies each byte of
+//! the file once (not once per thread), and no thread waits for a dedicated reader:
+//! whichever thread first needs the next chunk reads it, outside the lock, while the other
+//! goes on with the chunk it has.
 //!
 //! Memory: [`RING`] chunks, reused once every reader has released them, so a fast thread
 //! runs at most that far ahead of a slow one.
 //!
-//! Only well-formed records are shared. At the first record that is not (cut by the end of
-//! the file, larger than a chunk, or a read error), the chunk says where it starts, and
-//! every reader goes on from there on its own with the streaming reader, whose warnings
-//! say what is wrong (`file::read_shared`).
+//! Only whole records and blocks are shared (for pcapng the filler reads each block's type
+//! and length, and each section's byte order, pcapng draft §4.1). At the first one that is
+//! not (cut by the end of the file, larger than a chunk, with a length that cannot be, or a
+//! read error), the chunk says where it starts, and every reader goes on from there on its
+//! own with the streaming reader, whose warnings say what is wrong; so does a reader at a
+//! shared pcapng block that pcap-parser cannot parse (`file::read_shared`).
 
 use super::file::Progress;
 use super::LinkType;
 use parking_lot::{Condvar, Mutex, MutexGuard};
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek};
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -35,6 +38,9 @@ const AHEAD: u64 = 2;
 
 /// The classic pcap global header's length.
 const HEADER: usize = 24;
+
+/// The first four bytes of a pcapng file: a section header block's type.
+const NG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
 
 /// A record's header: seconds, sub-seconds, captured length, original length.
 const RECORD_HEADER: usize = 16;
@@ -54,6 +60,8 @@ pub struct Chunk {
     data: Vec<u8>,
     /// Bytes of whole records at the start of `data`.
     len: usize,
+    /// The file offset of its first byte.
+    pub offset: u64,
     /// Packets before this chunk's first record, and in it.
     pub number: u64,
     pub count: u64,
@@ -71,9 +79,19 @@ impl Chunk {
 /// The file's global header, as the readers need it.
 #[derive(Debug, Clone, Copy)]
 pub struct Header {
+    /// A pcapng file: chunks hold blocks, from its first (the readers learn the sections
+    /// and interfaces from them); the fields below are for classic pcap only.
+    pub ng: bool,
     pub link: LinkType,
     pub nanos: bool,
     pub big_endian: bool,
+}
+
+/// What the filler of a pcapng file follows from chunk to chunk: the byte order of the
+/// current section.
+#[derive(Debug, Clone, Copy, Default)]
+struct Section {
+    big_endian: bool,
 }
 
 struct State {
@@ -87,6 +105,7 @@ struct State {
     /// The start of a record cut by the previous chunk's end, and its file offset.
     carry: Vec<u8>,
     offset: u64,
+    section: Section,
     /// Packets in the chunks filled so far.
     packets: u64,
     /// Set once the last chunk is filled.
@@ -115,18 +134,32 @@ impl SharedFile {
         let size = file.metadata().ok()?.len();
         let mut head = [0u8; HEADER];
         file.read_exact(&mut head).ok()?;
-        let (_, h) = pcap_parser::pcap::parse_pcap_header(&head).ok()?;
-        if h.is_modified_format() {
-            return None;
-        }
-        if let Some(p) = &progress {
-            p.fetch_add(HEADER as u64, Ordering::Relaxed);
-        }
-        let header = Header {
-            link: LinkType(h.network.0 as u32),
-            nanos: h.is_nanosecond_precision(),
-            big_endian: h.is_bigendian(),
+        let (header, offset) = if head.starts_with(&NG_MAGIC) {
+            // The section header block is the first chunk's first block.
+            file.seek(io::SeekFrom::Start(0)).ok()?;
+            let header = Header {
+                ng: true,
+                link: LinkType(0),
+                nanos: false,
+                big_endian: false,
+            };
+            (header, 0)
+        } else {
+            let (_, h) = pcap_parser::pcap::parse_pcap_header(&head).ok()?;
+            if h.is_modified_format() {
+                return None;
+            }
+            let header = Header {
+                ng: false,
+                link: LinkType(h.network.0 as u32),
+                nanos: h.is_nanosecond_precision(),
+                big_endian: h.is_bigendian(),
+            };
+            (header, HEADER as u64)
         };
+        if let Some(p) = &progress {
+            p.fetch_add(offset, Ordering::Relaxed);
+        }
         let state = State {
             file: Some(file),
             filled: 0,
@@ -135,6 +168,7 @@ impl SharedFile {
                     Some(Arc::new(Chunk {
                         data: Vec::new(),
                         len: 0,
+                        offset: 0,
                         number: 0,
                         count: 0,
                         end: None,
@@ -143,7 +177,8 @@ impl SharedFile {
                 .collect(),
             next: vec![0; readers],
             carry: Vec::new(),
-            offset: HEADER as u64,
+            offset,
+            section: Section::default(),
             packets: 0,
             ended: false,
             waiting: 0,
@@ -164,6 +199,12 @@ impl SharedFile {
     /// The file's size when opened.
     pub fn size(&self) -> u64 {
         self.size
+    }
+
+    /// Chunks filled so far.
+    #[cfg(test)]
+    pub fn filled(&self) -> u64 {
+        self.lock().filled
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -222,13 +263,13 @@ impl SharedFile {
             mut file,
             mut carry,
         } = claim;
-        let (offset, packets) = (st.offset, st.packets);
+        let (offset, packets, mut section) = (st.offset, st.packets, st.section);
         drop(st);
         let read = fill(
             &mut file,
             &mut carry,
-            offset,
-            packets,
+            (offset, packets),
+            &mut section,
             &mut chunk,
             &self.header,
         );
@@ -238,6 +279,7 @@ impl SharedFile {
         let mut st = self.lock();
         st.offset = offset + chunk.len as u64;
         st.packets = packets + chunk.count;
+        st.section = section;
         st.ended = chunk.end.is_some();
         st.file = Some(file);
         st.carry = carry;
@@ -312,16 +354,54 @@ fn record_len(data: &[u8], pos: usize, big_endian: bool) -> Option<usize> {
     (pos.checked_add(len)? <= data.len()).then_some(len)
 }
 
+/// The length of the whole pcapng block at `pos` in `data`, if it is there, and whether it
+/// is a packet; `section` follows the byte order of the sections. Only the framing is read
+/// here (type, length, and a section's byte-order magic): a block that does not parse is
+/// the readers' to find, and they go on alone from it (`file::read_shared`).
+fn block_len(data: &[u8], pos: usize, section: &mut Section) -> Option<(usize, bool)> {
+    const SHB: u32 = 0x0A0D_0D0A;
+    const SPB: u32 = 3;
+    const EPB: u32 = 6;
+    let head = data.get(pos..pos.checked_add(12)?)?;
+    let word = |at: usize, big: bool| -> Option<u32> {
+        let b: [u8; 4] = head.get(at..at + 4)?.try_into().ok()?;
+        Some(if big {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        })
+    };
+    let mut big = section.big_endian;
+    let kind = word(0, big)?;
+    if kind == SHB {
+        // The section's byte order is that of its byte-order magic, 0x1A2B3C4D.
+        big = match word(8, false)? {
+            0x1A2B_3C4D => false,
+            0x4D3C_2B1A => true,
+            _ => return None,
+        };
+    }
+    let len = word(4, big)? as usize;
+    if len < 12 || !len.is_multiple_of(4) || pos.checked_add(len)? > data.len() {
+        return None;
+    }
+    section.big_endian = big;
+    Some((len, matches!(kind, EPB | SPB)))
+}
+
 /// Fills `chunk` with `carry` and then the file, up to [`CHUNK`] bytes, keeps its whole
-/// records, and leaves the cut one in `carry`. Returns the bytes read from the file.
+/// records (or blocks, following the pcapng `section`), and leaves the cut one in `carry`.
+/// `at` is the file offset of the chunk's start and the packets before it. Returns the
+/// bytes read from the file.
 fn fill(
     file: &mut File,
     carry: &mut Vec<u8>,
-    offset: u64,
-    packets: u64,
+    at: (u64, u64),
+    section: &mut Section,
     chunk: &mut Chunk,
     header: &Header,
 ) -> usize {
+    let (offset, packets) = at;
     if chunk.data.len() < CHUNK {
         chunk.data.resize(CHUNK, 0);
     }
@@ -353,11 +433,19 @@ fn fill(
     let data = chunk.data.get(..have).unwrap_or_default();
     let mut pos = 0;
     let mut n = 0;
-    while let Some(len) = record_len(data, pos, header.big_endian) {
-        pos += len;
-        n += 1;
+    if header.ng {
+        while let Some((len, packet)) = block_len(data, pos, section) {
+            pos += len;
+            n += u64::from(packet);
+        }
+    } else {
+        while let Some(len) = record_len(data, pos, header.big_endian) {
+            pos += len;
+            n += 1;
+        }
     }
     chunk.len = pos;
+    chunk.offset = offset;
     chunk.number = packets;
     chunk.count = n;
     carry.clear();
