@@ -904,11 +904,17 @@ fn record_problem_in(
 }
 
 fn ng_timestamp(high: u32, low: u32, iface: Interface) -> Timestamp {
-    let units = (u64::from(high) << 32 | u64::from(low)) as u128;
-    let res = u128::from(iface.resolution.max(1));
+    let units = u64::from(high) << 32 | u64::from(low);
+    let res = iface.resolution.max(1);
     let secs = (units / res) as i64;
-    let nanos = ((units % res) * 1_000_000_000 / res) as u32;
-    Timestamp::from_parts(secs.saturating_add(iface.offset), nanos)
+    // Below a nanosecond resolution the product fits in 64 bits (the usual case, and a
+    // 128-bit division is several times slower); finer ones need 128.
+    let frac = units % res;
+    let nanos = match frac.checked_mul(1_000_000_000) {
+        Some(n) => n / res,
+        None => (u128::from(frac) * 1_000_000_000 / u128::from(res)) as u64,
+    };
+    Timestamp::from_parts(secs.saturating_add(iface.offset), nanos as u32)
 }
 
 fn describe<I>(e: &PcapError<I>) -> String {
@@ -1130,6 +1136,46 @@ mod tests {
             assert_eq!(b.0, want, "{what} {k}");
             assert!(a.1 == one && b.1 == one, "{what} {k}: other packets");
             std::fs::remove_file(&p).ok();
+        }
+    }
+
+    /// pcapng times in any resolution: the same as exact 128-bit arithmetic, including
+    /// resolutions finer than a nanosecond and the largest timestamps.
+    #[test]
+    fn ng_timestamps_in_any_resolution() {
+        for res in [
+            1,
+            10,
+            1_000_000,
+            1 << 20,
+            1_000_000_000,
+            1 << 40,
+            1_000_000_000_000,
+            u64::MAX,
+        ] {
+            let iface = Interface {
+                link: LinkType::ETHERNET,
+                resolution: res,
+                offset: 3,
+                snaplen: 0,
+            };
+            for units in [
+                0u64,
+                1,
+                999_999_999,
+                1_700_000_000_123_456,
+                u64::MAX / 3,
+                u64::MAX,
+            ] {
+                let u = u128::from(units);
+                let r = u128::from(res);
+                let want = Timestamp::from_parts(
+                    ((u / r) as i64).saturating_add(3),
+                    ((u % r) * 1_000_000_000 / r) as u32,
+                );
+                let got = ng_timestamp((units >> 32) as u32, units as u32, iface);
+                assert_eq!(got, want, "{units} units of 1/{res} s");
+            }
         }
     }
 
