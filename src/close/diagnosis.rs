@@ -61,9 +61,29 @@ impl Serialize for Status {
         st.serialize_field("code", &self.code)?;
         st.serialize_field("name", &self.name)?;
         st.serialize_field("inferred", &self.inferred)?;
-        st.serialize_field("cause", &self.cause())?;
+        st.serialize_field("cause", &Cause(self))?;
         st.serialize_field("fix", &self.fix)?;
         st.end()
+    }
+}
+
+/// [`Status::cause`] written straight into the serializer, without the joined string.
+struct Cause<'a>(&'a Status);
+
+impl std::fmt::Display for Cause<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.detail)?;
+        if !self.0.general.is_empty() {
+            f.write_str(" ")?;
+            f.write_str(&self.0.general)?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for Cause<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 
