@@ -75,7 +75,7 @@ impl std::fmt::Display for Cause<'_> {
         f.write_str(&self.0.detail)?;
         if !self.0.general.is_empty() {
             f.write_str(" ")?;
-            f.write_str(&self.0.general)?;
+            f.write_str(self.0.general)?;
         }
         Ok(())
     }
