@@ -60,19 +60,16 @@ pub enum Parsed<T> {
     Invalid,
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 /// Joins repeated headers with ", " as RFC 9110 §5.3 allows.
 fn append(slot: &mut Option<String>, value: &[u8]) {
-    let v = text(value).trim().to_string();
+    let v = String::from_utf8_lossy(value);
+    let v = v.trim();
     match slot {
         Some(s) => {
             s.push_str(", ");
-            s.push_str(&v);
+            s.push_str(v);
         }
-        None => *slot = Some(v),
+        None => *slot = Some(v.to_string()),
     }
 }
 
