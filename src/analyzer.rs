@@ -244,7 +244,7 @@ impl Analyzer {
             if let Ok(seg) = decode::decode(pkt) {
                 let (key, _) = FlowKey::of(seg.src, seg.dst);
                 if self.owns(&key) {
-                    self.tcp(pkt, seg, key);
+                    self.tcp(pkt, &seg, key);
                 }
                 self.maybe_sweep();
             }
@@ -283,7 +283,7 @@ impl Analyzer {
         };
         let (key, _) = FlowKey::of(seg.src, seg.dst);
         if self.owns(&key) {
-            self.tcp(pkt, seg, key);
+            self.tcp(pkt, &seg, key);
         }
         self.maybe_sweep();
     }
@@ -292,13 +292,16 @@ impl Analyzer {
     fn owns(&self, key: &FlowKey) -> bool {
         use std::hash::{BuildHasher, BuildHasherDefault};
         self.shard.is_none_or(|(me, n)| {
-            BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(key) % n == me
+            let h = BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(key);
+            // The hash scaled to 0..n by its top bits: a multiplication, where `h % n`
+            // was a 64-bit division on every packet.
+            ((u128::from(h) * u128::from(n)) >> 64) as u64 == me
         })
     }
 
     /// One TCP segment of a flow this analyzer owns. A key is never both tracked and a
     /// tombstone, so the common case (a packet of a tracked flow) costs one lookup.
-    fn tcp(&mut self, pkt: &Packet<'_>, seg: decode::Segment<'_>, key: FlowKey) {
+    fn tcp(&mut self, pkt: &Packet<'_>, seg: &decode::Segment<'_>, key: FlowKey) {
         self.seen.tcp_packets += 1;
         self.route(pkt, seg, key);
         if self.opts.freeze == Freeze::EveryPacket {
@@ -307,12 +310,12 @@ impl Analyzer {
     }
 
     /// [`Analyzer::tcp`] after the count.
-    fn route(&mut self, pkt: &Packet<'_>, seg: decode::Segment<'_>, key: FlowKey) {
+    fn route(&mut self, pkt: &Packet<'_>, seg: &decode::Segment<'_>, key: FlowKey) {
         if let Some(conn) = self.flows.get_mut(&key) {
             let s = conn.side_of(seg.src);
-            if !conn.is_reuse(s, &seg) {
+            if !conn.is_reuse(s, seg) {
                 let at = self.now.max(pkt.ts);
-                if Self::feed(conn, &seg, pkt, &self.opts.limits, &mut self.on_event, at) {
+                if Self::feed(conn, seg, pkt, &self.opts.limits, &mut self.on_event, at) {
                     self.closed_now(key, at);
                 }
                 return;
@@ -348,7 +351,7 @@ impl Analyzer {
         c.up.frame_log = (self.opts.frame_log, self.opts.previews);
         let conn = self.flows.entry(key).or_insert_with(|| Box::new(c));
         let at = self.now.max(pkt.ts);
-        if Self::feed(conn, &seg, pkt, &self.opts.limits, &mut self.on_event, at) {
+        if Self::feed(conn, seg, pkt, &self.opts.limits, &mut self.on_event, at) {
             self.closed_now(key, at);
         }
     }

@@ -375,7 +375,7 @@ impl Code for Kind {
 
 impl Code for Endpoint {
     fn put(&self, w: &mut Writer<'_>) {
-        match self.ip {
+        match self.ip() {
             IpAddr::V4(ip) => {
                 w.out.push(4);
                 w.out.extend_from_slice(&ip.octets());
@@ -399,10 +399,7 @@ impl Code for Endpoint {
             }
             _ => return None,
         };
-        Some(Endpoint {
-            ip,
-            port: u16::get(r)?,
-        })
+        Some(Endpoint::new(ip, u16::get(r)?))
     }
 }
 

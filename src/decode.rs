@@ -10,16 +10,59 @@ use crate::capture::{LinkType, Packet};
 use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};
 use std::net::IpAddr;
 
-/// An IP address and port.
+/// An IP address and port, held as aligned integers: an endpoint is built, compared,
+/// hashed and copied on every packet, and `IpAddr`'s byte layout (a tag, then the address
+/// at an odd offset) made each copy a stall. The derived order is `IpAddr`'s: every IPv4
+/// address before every IPv6 one, then the address, then the port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Endpoint {
-    pub ip: IpAddr,
+    v6: bool,
+    /// The address's high and low 64 bits (an IPv4 address in the low 32 bits of `lo`).
+    hi: u64,
+    lo: u64,
     pub port: u16,
+}
+
+impl Endpoint {
+    pub fn new(ip: IpAddr, port: u16) -> Endpoint {
+        match ip {
+            IpAddr::V4(a) => Endpoint::v4(u32::from(a), port),
+            IpAddr::V6(a) => Endpoint::v6(u128::from(a), port),
+        }
+    }
+
+    /// An IPv4 endpoint from the address as a number (big-endian bytes read as one).
+    pub fn v4(addr: u32, port: u16) -> Endpoint {
+        Endpoint {
+            v6: false,
+            hi: 0,
+            lo: u64::from(addr),
+            port,
+        }
+    }
+
+    /// An IPv6 endpoint from the address as a number.
+    pub fn v6(addr: u128, port: u16) -> Endpoint {
+        Endpoint {
+            v6: true,
+            hi: (addr >> 64) as u64,
+            lo: addr as u64,
+            port,
+        }
+    }
+
+    pub fn ip(&self) -> IpAddr {
+        if self.v6 {
+            IpAddr::V6((u128::from(self.hi) << 64 | u128::from(self.lo)).into())
+        } else {
+            IpAddr::V4((self.lo as u32).into())
+        }
+    }
 }
 
 impl std::fmt::Display for Endpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.ip {
+        match self.ip() {
             IpAddr::V4(ip) => write!(f, "{ip}:{}", self.port),
             IpAddr::V6(ip) => write!(f, "[{ip}]:{}", self.port),
         }
@@ -58,6 +101,9 @@ pub enum Skip {
 /// Decodes a packet: the fast path for plain Ethernet/VLAN/cooked/loopback/raw → IPv4 or
 /// IPv6 (no extension headers, no fragment) → TCP, and etherparse's lax slicer for
 /// everything else (IPv6 extension headers, damaged or cut headers, other protocols).
+/// Inlined, so that the caller gets the segment's fields in registers rather than a
+/// struct written to memory and read back at once (a stall on every packet).
+#[inline(always)]
 pub fn decode<'a>(pkt: &Packet<'a>) -> Result<Segment<'a>, Skip> {
     match fast(pkt) {
         Some(seg) => Ok(seg),
@@ -111,10 +157,11 @@ fn version_type(ip: &[u8]) -> Option<(u16, &[u8])> {
 
 /// The common case without building a full sliced packet (which is large to move around):
 /// `None` sends the packet to the lax slicer, which handles everything else.
+#[inline(always)]
 fn fast<'a>(pkt: &Packet<'a>) -> Option<Segment<'a>> {
     use etherparse::{ip_number, Ipv4HeaderSlice, Ipv6HeaderSlice, TcpHeaderSlice};
     let (ether_type, ip) = network(pkt.link, pkt.data)?;
-    let (src, dst, payload) = match ether_type {
+    let (v6, src, dst, payload) = match ether_type {
         0x0800 => {
             let h = Ipv4HeaderSlice::from_slice(ip).ok()?;
             if h.protocol() != ip_number::TCP || h.is_fragmenting_payload() {
@@ -126,9 +173,9 @@ fn fast<'a>(pkt: &Packet<'a>) -> Option<Segment<'a>> {
             if total < hl || total > ip.len() {
                 return None;
             }
-            let src: IpAddr = h.source_addr().into();
-            let dst: IpAddr = h.destination_addr().into();
-            (src, dst, ip.get(hl..total)?)
+            let src = u128::from(u32::from(h.source_addr()));
+            let dst = u128::from(u32::from(h.destination_addr()));
+            (false, src, dst, ip.get(hl..total)?)
         }
         0x86dd => {
             let h = Ipv6HeaderSlice::from_slice(ip).ok()?;
@@ -139,23 +186,24 @@ fn fast<'a>(pkt: &Packet<'a>) -> Option<Segment<'a>> {
             if len == 0 || 40 + len > ip.len() {
                 return None;
             }
-            let src: IpAddr = h.source_addr().into();
-            let dst: IpAddr = h.destination_addr().into();
-            (src, dst, ip.get(40..40 + len)?)
+            let src = u128::from(h.source_addr());
+            let dst = u128::from(h.destination_addr());
+            (true, src, dst, ip.get(40..40 + len)?)
         }
         _ => return None,
     };
     let tcp = TcpHeaderSlice::from_slice(payload).ok()?;
     let hl = usize::from(tcp.data_offset()) * 4;
+    let endpoint = |addr: u128, port: u16| {
+        if v6 {
+            Endpoint::v6(addr, port)
+        } else {
+            Endpoint::v4(addr as u32, port)
+        }
+    };
     Some(Segment {
-        src: Endpoint {
-            ip: src,
-            port: tcp.source_port(),
-        },
-        dst: Endpoint {
-            ip: dst,
-            port: tcp.destination_port(),
-        },
+        src: endpoint(src, tcp.source_port()),
+        dst: endpoint(dst, tcp.destination_port()),
         seq: tcp.sequence_number(),
         ack: tcp.acknowledgment_number(),
         syn: tcp.syn(),
@@ -170,6 +218,8 @@ fn fast<'a>(pkt: &Packet<'a>) -> Option<Segment<'a>> {
 }
 
 /// The general path: etherparse's lax slicer, which also reads what a snaplen cut short.
+#[cold]
+#[inline(never)]
 fn lax<'a>(pkt: &Packet<'a>) -> Result<Segment<'a>, Skip> {
     let data = pkt.data;
     let sliced = match pkt.link {
@@ -218,14 +268,8 @@ fn lax<'a>(pkt: &Packet<'a>) -> Result<Segment<'a>, Skip> {
     let payload = tcp.payload();
     let cut = pkt.orig_len.saturating_sub(data.len() as u32);
     Ok(Segment {
-        src: Endpoint {
-            ip: src_ip,
-            port: tcp.source_port(),
-        },
-        dst: Endpoint {
-            ip: dst_ip,
-            port: tcp.destination_port(),
-        },
+        src: Endpoint::new(src_ip, tcp.source_port()),
+        dst: Endpoint::new(dst_ip, tcp.destination_port()),
         seq: tcp.sequence_number(),
         ack: tcp.acknowledgment_number(),
         syn: tcp.syn(),
@@ -278,7 +322,7 @@ mod tests {
         let s = decode(&pkt(LinkType::ETHERNET, &data)).unwrap();
         assert_eq!(s.payload, b"hi");
         assert_eq!(s.dst.port, 2);
-        assert!(s.src.ip.is_ipv6());
+        assert!(s.src.ip().is_ipv6());
     }
 
     #[test]

@@ -7,7 +7,6 @@
 
 use crate::decode::Endpoint;
 use serde::Serialize;
-use std::net::IpAddr;
 
 /// Who sent something: the side that opened the connection, or the side that accepted it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -49,14 +48,7 @@ pub struct FlowKey {
 impl FlowKey {
     /// The key for a segment from `src` to `dst`, and whether `src` is `lo`.
     pub fn of(src: Endpoint, dst: Endpoint) -> (FlowKey, bool) {
-        // `src <= dst` as integers (IPv4 before IPv6, then the address, then the port: the
-        // order `Endpoint` derives), which compiles to a few compares instead of byte-wise
-        // comparisons of the addresses.
-        let rank = |e: &Endpoint| match e.ip {
-            IpAddr::V4(a) => (false, u128::from(u32::from(a)), e.port),
-            IpAddr::V6(a) => (true, u128::from(a), e.port),
-        };
-        if rank(&src) <= rank(&dst) {
+        if src <= dst {
             (FlowKey { lo: src, hi: dst }, true)
         } else {
             (FlowKey { lo: dst, hi: src }, false)
@@ -68,10 +60,11 @@ impl FlowKey {
 mod tests {
     use super::*;
 
-    /// The integer comparison in `FlowKey::of` orders endpoints as `Endpoint`'s derived
-    /// order does, for every pair of a set mixing IPv4, IPv6 (v4-mapped too) and ports.
+    /// Endpoints order as (`IpAddr`, port) do, whatever their integer layout, and the key
+    /// puts the lower one first: every pair of a set mixing IPv4, IPv6 (v4-mapped too) and
+    /// ports; and an endpoint gives back the address it was made from.
     #[test]
-    fn key_order_is_the_endpoint_order() {
+    fn endpoints_order_as_addresses_and_ports() {
         let ips = [
             "0.0.0.0",
             "10.0.0.1",
@@ -85,34 +78,27 @@ mod tests {
             "fe80::1:0",
             "ffff::",
         ];
-        let eps: Vec<Endpoint> = ips
+        let eps: Vec<(std::net::IpAddr, u16)> = ips
             .iter()
-            .flat_map(|ip| {
-                [0u16, 1, 80, 443, 65535].map(|port| Endpoint {
-                    ip: ip.parse().unwrap(),
-                    port,
-                })
-            })
+            .flat_map(|ip| [0u16, 1, 80, 443, 65535].map(|port| (ip.parse().unwrap(), port)))
             .collect();
-        for a in &eps {
-            for b in &eps {
-                let (k, a_lo) = FlowKey::of(*a, *b);
+        for &(ia, pa) in &eps {
+            let a = Endpoint::new(ia, pa);
+            assert_eq!((a.ip(), a.port), (ia, pa));
+            for &(ib, pb) in &eps {
+                let b = Endpoint::new(ib, pb);
+                assert_eq!(a.cmp(&b), (ia, pa).cmp(&(ib, pb)), "{a} {b}");
+                let (k, a_lo) = FlowKey::of(a, b);
                 assert_eq!(a_lo, a <= b, "{a} {b}");
-                assert_eq!((k.lo, k.hi), if a <= b { (*a, *b) } else { (*b, *a) });
+                assert_eq!((k.lo, k.hi), if a <= b { (a, b) } else { (b, a) });
             }
         }
     }
 
     #[test]
     fn key_is_symmetric() {
-        let a = Endpoint {
-            ip: "10.0.0.1".parse().unwrap(),
-            port: 5000,
-        };
-        let b = Endpoint {
-            ip: "10.0.0.1".parse().unwrap(),
-            port: 80,
-        };
+        let a = Endpoint::new("10.0.0.1".parse().unwrap(), 5000);
+        let b = Endpoint::new("10.0.0.1".parse().unwrap(), 80);
         let (k1, a_lo) = FlowKey::of(a, b);
         let (k2, b_lo) = FlowKey::of(b, a);
         assert_eq!(k1, k2);

@@ -176,9 +176,11 @@ mod tests {
     use crate::decode::Endpoint;
 
     fn connection(i: u64) -> Connection {
-        let ep = |port: u16| Endpoint {
-            ip: std::net::Ipv4Addr::new(10, 0, (i >> 8) as u8, i as u8).into(),
-            port,
+        let ep = |port: u16| {
+            Endpoint::new(
+                std::net::Ipv4Addr::new(10, 0, (i >> 8) as u8, i as u8).into(),
+                port,
+            )
         };
         let mut c = Connection::new(ep(40_000), ep(8765), 0, i, Timestamp(i as i64 * 1000));
         c.packets = i * 7;

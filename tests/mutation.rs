@@ -458,10 +458,7 @@ fn code_possible(code: u16, dir: &HashMap<u32, Vec<u8>>) -> bool {
 
 fn endpoint(s: &str) -> Option<Endpoint> {
     let a: SocketAddr = s.parse().ok()?;
-    Some(Endpoint {
-        ip: a.ip(),
-        port: a.port(),
-    })
+    Some(Endpoint::new(a.ip(), a.port()))
 }
 
 // ---------------------------------------------------------------------------------------
