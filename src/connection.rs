@@ -136,7 +136,8 @@ pub struct Handshake {
     pub request_packet: Option<u64>,
     pub host: Option<String>,
     pub path: Option<String>,
-    pub key: Option<String>,
+    /// Set through `set_key`, which checks the accept value again.
+    key: Option<String>,
     pub version: Option<String>,
     pub offered_protocols: Option<String>,
     pub offered_extensions: Option<String>,
@@ -146,7 +147,8 @@ pub struct Handshake {
     pub reason: Option<String>,
     pub subprotocol: Option<String>,
     pub extensions: Option<String>,
-    pub accept: Option<String>,
+    /// Set through `set_accept`, which checks it against the key.
+    accept: Option<String>,
     pub deflate: bool,
     /// permessage-deflate parameters the server agreed to.
     pub deflate_params: Option<deflate::Params>,
