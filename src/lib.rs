@@ -132,7 +132,11 @@ pub fn analyze_files_with_progress(
             let sink = &mut |pkt: &capture::Packet<'_>| analyzer.packet(pkt);
             let read = match shared {
                 Some(s) => capture::file::read_shared(path, s, 0, sink, progress.clone()),
-                None => capture::file::read_counted(path, sink, progress.clone()),
+                // Not shared (a small file, a gzip one, standard input): with more than one
+                // thread, a gzip input is decompressed on a second one.
+                None => {
+                    capture::file::read_counted_ahead(path, sink, progress.clone(), threads > 1)
+                }
             };
             let counts: Vec<Option<u64>> = helpers
                 .into_iter()

@@ -19,7 +19,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex};
 
 /// Bytes of input read so far (file bytes: compressed ones for gzip), for a progress bar.
 /// Shared with whoever draws it; the reader adds to it every few MiB.
@@ -145,6 +145,105 @@ impl<R: Read> Read for Tolerant<R> {
                 Ok(0)
             }
         }
+    }
+}
+
+/// Decompressed bytes per block of a gzip input.
+const BLOCK: usize = 256 << 10;
+
+/// Blocks decompressed ahead of the reader, when a thread decompresses (memory: this
+/// many blocks, plus the one being filled and the one being read).
+const AHEAD_BLOCKS: usize = 2;
+
+/// Reads `inner` into `buf` until it holds [`BLOCK`] bytes or `inner` ends. The same reads,
+/// whichever thread makes them: a damaged gzip stream gives the same bytes before its
+/// damage (how much a decoder hands over before an error depends on the reads), so the
+/// report is the same with or without the decompressing thread.
+fn fill_block(inner: &mut dyn Read, buf: &mut Vec<u8>) {
+    buf.resize(BLOCK, 0);
+    let mut have = 0;
+    while have < BLOCK {
+        match inner.read(buf.get_mut(have..).unwrap_or_default()) {
+            Ok(0) => break,
+            Ok(n) => have += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            // `Tolerant` already turned a gzip error into an end and a recorded damage.
+            Err(_) => break,
+        }
+    }
+    buf.truncate(have);
+}
+
+/// Where a gzip input's decompressed blocks come from.
+enum Source {
+    /// This thread decompresses each block when the reader needs it.
+    Here(Box<dyn Read + Send>),
+    /// A thread of its own decompresses up to [`AHEAD_BLOCKS`] blocks ahead; emptied
+    /// blocks go back to it to be filled again. Dropping the reader ends the thread after
+    /// the block it is filling.
+    Ahead {
+        blocks: mpsc::Receiver<Vec<u8>>,
+        spent: mpsc::SyncSender<Vec<u8>>,
+    },
+}
+
+/// A gzip input read a block at a time (see [`fill_block`]).
+struct Blocks {
+    source: Source,
+    current: Vec<u8>,
+    pos: usize,
+}
+
+impl Blocks {
+    fn new(mut inner: Box<dyn Read + Send>, ahead: bool) -> Blocks {
+        let source = if ahead {
+            let (full, blocks) = mpsc::sync_channel::<Vec<u8>>(AHEAD_BLOCKS);
+            let (spent, empty) = mpsc::sync_channel::<Vec<u8>>(AHEAD_BLOCKS + 2);
+            std::thread::spawn(move || loop {
+                let mut buf = empty.try_recv().unwrap_or_default();
+                fill_block(&mut *inner, &mut buf);
+                let end = buf.is_empty();
+                // An empty block is the end; a failed send, a reader that is gone.
+                if full.send(buf).is_err() || end {
+                    break;
+                }
+            });
+            Source::Ahead { blocks, spent }
+        } else {
+            Source::Here(inner)
+        };
+        Blocks {
+            source,
+            current: Vec::new(),
+            pos: 0,
+        }
+    }
+}
+
+impl Read for Blocks {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.pos >= self.current.len() {
+            match &mut self.source {
+                Source::Here(inner) => fill_block(&mut **inner, &mut self.current),
+                Source::Ahead { blocks, spent } => {
+                    let next = blocks.recv().unwrap_or_default();
+                    let done = std::mem::replace(&mut self.current, next);
+                    // The thread reuses the buffer; if it is gone, the buffer is dropped.
+                    let _ = spent.try_send(done);
+                }
+            }
+            self.pos = 0;
+            if self.current.is_empty() {
+                return Ok(0);
+            }
+        }
+        let rest = self.current.get(self.pos..).unwrap_or_default();
+        let n = rest.len().min(out.len());
+        if let (Some(to), Some(from)) = (out.get_mut(..n), rest.get(..n)) {
+            to.copy_from_slice(from);
+        }
+        self.pos += n;
+        Ok(n)
     }
 }
 
@@ -306,7 +405,22 @@ pub fn read_counted(
     sink: &mut dyn FnMut(&Packet<'_>),
     progress: Option<Progress>,
 ) -> Result<InputSummary, Error> {
-    let (reader, gzip, bytes, damage) = open(path, progress)?;
+    read_counted_ahead(path, sink, progress, false)
+}
+
+/// [`read_counted`]; with `ahead`, a gzip input is decompressed on a thread of its own, a
+/// few blocks ahead of the calling thread, so that the decompression (most of the time
+/// spent on a gzip input) and the analysis overlap on two cores.
+pub fn read_counted_ahead(
+    path: &Path,
+    sink: &mut dyn FnMut(&Packet<'_>),
+    progress: Option<Progress>,
+    ahead: bool,
+) -> Result<InputSummary, Error> {
+    let (mut reader, gzip, bytes, damage) = open(path, progress)?;
+    if gzip {
+        reader = Box::new(Blocks::new(reader, ahead));
+    }
     let mut summary = InputSummary::empty(path, gzip, bytes);
     let mut tally = Tally::default();
     let stream = Stream {
@@ -1358,6 +1472,64 @@ mod tests {
             assert_eq!(a.0, want, "{what} {k}");
             assert_eq!(b.0, want, "{what} {k}");
             assert!(a.1 == one && b.1 == one, "{what} {k}: other packets");
+            std::fs::remove_file(&p).ok();
+        }
+    }
+
+    /// A gzip input decompressed on a thread of its own gives what the plain reading gives:
+    /// the same packets and summary, warnings included, whole, cut short, and with damaged
+    /// compressed bytes in the middle; more than a block of decompressed bytes each.
+    #[test]
+    fn gzip_read_ahead_gives_what_the_plain_reading_gives() {
+        use crate::capture::write::PcapWriter;
+        use std::io::Write;
+        let mut w = PcapWriter::new(Vec::new(), LinkType::ETHERNET, 65535).unwrap();
+        for i in 0..4000u32 {
+            let n = (i as usize * 7919) % 1500 + 14;
+            let data: Vec<u8> = (0..n).map(|k| (k as u32 * 31 + i) as u8).collect();
+            w.packet(Timestamp::from_parts(i64::from(i), 0), &data, n as u32)
+                .unwrap();
+        }
+        let pcap = w.into_inner();
+        assert!(pcap.len() > 3 * BLOCK);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&pcap).unwrap();
+        let whole = gz.finish().unwrap();
+        let mut damaged = whole.clone();
+        let mid = damaged.len() / 2;
+        for b in &mut damaged[mid..mid + 64] {
+            *b = !*b;
+        }
+        let inputs = [
+            ("whole", whole.clone()),
+            ("cut", whole[..whole.len() * 2 / 3].to_vec()),
+            ("damaged", damaged),
+        ];
+        for (what, bytes) in inputs {
+            let p = temp(&format!("ahead-{what}.pcap.gz"), &bytes);
+            let mut plain = Vec::new();
+            let want = read(&p, &mut |pk| {
+                plain.push((pk.number, pk.ts, pk.data.to_vec()))
+            })
+            .unwrap();
+            let mut ahead = Vec::new();
+            let got = read_counted_ahead(
+                &p,
+                &mut |pk| ahead.push((pk.number, pk.ts, pk.data.to_vec())),
+                None,
+                true,
+            )
+            .unwrap();
+            assert!(want.gzip);
+            assert_eq!(
+                want.truncated,
+                what != "whole",
+                "{what}: {:?}",
+                want.warnings
+            );
+            assert_eq!(got, want, "{what}");
+            assert!(ahead == plain, "{what}: other packets");
+            assert!(what != "whole" || plain.len() == 4000);
             std::fs::remove_file(&p).ok();
         }
     }
