@@ -172,7 +172,7 @@ pub struct LimitArgs {
     /// Out-of-order bytes held per direction before the oldest hole is declared a gap.
     #[arg(long, value_name = "BYTES", default_value_t = 4 << 20)]
     pub max_buffer: usize,
-    /// Threads per capture file (0: one per core, at most 4; large uncompressed pcap and pcapng files only).
+    /// Threads per capture file (0: one per core, at most 4): analyzers sharing a large uncompressed pcap or pcapng file; above 1, a gzip input is decompressed on a thread of its own.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
     /// Finished connection reports kept in memory; the rest go to a temporary file (tests).
