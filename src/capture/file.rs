@@ -1116,6 +1116,36 @@ mod tests {
         (s, seen)
     }
 
+    /// `p` read by the streaming reader, then by two threads sharing it: each one's summary
+    /// and packets, and the shared reader (for its chunk count).
+    fn streaming_and_shared(
+        p: &Path,
+    ) -> (InputSummary, Seen, [(InputSummary, Seen); 2], SharedFile) {
+        let mut one = Vec::new();
+        let want = read(p, &mut |pk| {
+            one.push((pk.number, pk.ts, pk.link, pk.data.to_vec(), pk.orig_len))
+        })
+        .unwrap();
+        let shared = SharedFile::open(p, 2, None).unwrap();
+        let run = |reader: usize| {
+            let mut got = Vec::new();
+            let s = read_shared(
+                p,
+                &shared,
+                reader,
+                &mut |pk| got.push((pk.number, pk.ts, pk.link, pk.data.to_vec(), pk.orig_len)),
+                None,
+            )
+            .unwrap();
+            (s, got)
+        };
+        let both = std::thread::scope(|sc| {
+            let h = sc.spawn(|| run(1));
+            [run(0), h.join().unwrap()]
+        });
+        (want, one, both, shared)
+    }
+
     #[test]
     fn big_endian_nanosecond_pcap() {
         let mut b = Vec::new();
@@ -1220,28 +1250,7 @@ mod tests {
         }
         for (k, (what, bytes)) in inputs.into_iter().enumerate() {
             let p = temp(&format!("shared-{k}.pcap"), &bytes);
-            let mut one = Vec::new();
-            let want = read(&p, &mut |pk| {
-                one.push((pk.number, pk.ts, pk.data.to_vec(), pk.orig_len))
-            })
-            .unwrap();
-            let shared = SharedFile::open(&p, 2, None).unwrap();
-            let run = |reader: usize| {
-                let mut got = Vec::new();
-                let s = read_shared(
-                    &p,
-                    &shared,
-                    reader,
-                    &mut |pk| got.push((pk.number, pk.ts, pk.data.to_vec(), pk.orig_len)),
-                    None,
-                )
-                .unwrap();
-                (s, got)
-            };
-            let (a, b) = std::thread::scope(|sc| {
-                let h = sc.spawn(|| run(1));
-                (run(0), h.join().unwrap())
-            });
+            let (want, one, [a, b], _) = streaming_and_shared(&p);
             assert_eq!(want.truncated, what != "whole", "{what} {k}");
             assert!(
                 want.warnings.iter().any(|w| w.contains("backwards")) || k > 1 && one.len() < 1500
@@ -1423,28 +1432,7 @@ mod tests {
         }
         for (k, (what, bytes)) in inputs.into_iter().enumerate() {
             let p = temp(&format!("shared-{k}.pcapng"), &bytes);
-            let mut one = Vec::new();
-            let want = read(&p, &mut |pk| {
-                one.push((pk.number, pk.ts, pk.link, pk.data.to_vec(), pk.orig_len))
-            })
-            .unwrap();
-            let shared = SharedFile::open(&p, 2, None).unwrap();
-            let run = |reader: usize| {
-                let mut got = Vec::new();
-                let s = read_shared(
-                    &p,
-                    &shared,
-                    reader,
-                    &mut |pk| got.push((pk.number, pk.ts, pk.link, pk.data.to_vec(), pk.orig_len)),
-                    None,
-                )
-                .unwrap();
-                (s, got)
-            };
-            let (a, b) = std::thread::scope(|sc| {
-                let h = sc.spawn(|| run(1));
-                (run(0), h.join().unwrap())
-            });
+            let (want, one, [a, b], shared) = streaming_and_shared(&p);
             assert_eq!(want.format, "pcapng");
             assert_eq!(
                 want.truncated,
