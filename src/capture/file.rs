@@ -930,7 +930,7 @@ enum Problem {
 }
 
 /// A little- or big-endian u32 at `at` in `data`.
-fn word(data: &[u8], at: usize, big_endian: bool) -> Option<u32> {
+pub(super) fn word(data: &[u8], at: usize, big_endian: bool) -> Option<u32> {
     let b: [u8; 4] = data.get(at..at.checked_add(4)?)?.try_into().ok()?;
     Some(if big_endian {
         u32::from_be_bytes(b)

@@ -18,7 +18,7 @@
 //! own with the streaming reader, whose warnings say what is wrong; so does a reader at a
 //! shared pcapng block that pcap-parser cannot parse (`file::read_shared`).
 
-use super::file::Progress;
+use super::file::{word, Progress};
 use super::LinkType;
 use parking_lot::{Condvar, Mutex, MutexGuard};
 use std::fs::File;
@@ -344,12 +344,7 @@ struct Claim {
 
 /// The length (header included) of the whole record at `pos` in `data`, if it is there.
 fn record_len(data: &[u8], pos: usize, big_endian: bool) -> Option<usize> {
-    let caplen: [u8; 4] = data.get(pos + 8..pos + 12)?.try_into().ok()?;
-    let caplen = if big_endian {
-        u32::from_be_bytes(caplen)
-    } else {
-        u32::from_le_bytes(caplen)
-    };
+    let caplen = word(data, pos.checked_add(8)?, big_endian)?;
     let len = RECORD_HEADER.checked_add(caplen as usize)?;
     (pos.checked_add(len)? <= data.len()).then_some(len)
 }
@@ -362,15 +357,7 @@ fn block_len(data: &[u8], pos: usize, section: &mut Section) -> Option<(usize, b
     const SHB: u32 = 0x0A0D_0D0A;
     const SPB: u32 = 3;
     const EPB: u32 = 6;
-    let head = data.get(pos..pos.checked_add(12)?)?;
-    let word = |at: usize, big: bool| -> Option<u32> {
-        let b: [u8; 4] = head.get(at..at + 4)?.try_into().ok()?;
-        Some(if big {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
-        })
-    };
+    let word = |at: usize, big: bool| word(data, pos.checked_add(at)?, big);
     let mut big = section.big_endian;
     let kind = word(0, big)?;
     if kind == SHB {
