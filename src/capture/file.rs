@@ -195,20 +195,9 @@ struct Blocks {
 }
 
 impl Blocks {
-    fn new(mut inner: Box<dyn Read + Send>, ahead: bool) -> Blocks {
+    fn new(inner: Box<dyn Read + Send>, ahead: bool) -> Blocks {
         let source = if ahead {
-            let (full, blocks) = mpsc::sync_channel::<Vec<u8>>(AHEAD_BLOCKS);
-            let (spent, empty) = mpsc::sync_channel::<Vec<u8>>(AHEAD_BLOCKS + 2);
-            std::thread::spawn(move || loop {
-                let mut buf = empty.try_recv().unwrap_or_default();
-                fill_block(&mut *inner, &mut buf);
-                let end = buf.is_empty();
-                // An empty block is the end; a failed send, a reader that is gone.
-                if full.send(buf).is_err() || end {
-                    break;
-                }
-            });
-            Source::Ahead { blocks, spent }
+            Self::ahead(inner)
         } else {
             Source::Here(inner)
         };
@@ -216,6 +205,37 @@ impl Blocks {
             source,
             current: Vec::new(),
             pos: 0,
+        }
+    }
+}
+
+impl Blocks {
+    /// The decompressing thread, handed `inner` once it runs; if no thread can be made,
+    /// this thread keeps `inner` and decompresses itself.
+    fn ahead(inner: Box<dyn Read + Send>) -> Source {
+        let (full, blocks) = mpsc::sync_channel::<Vec<u8>>(AHEAD_BLOCKS);
+        let (spent, empty) = mpsc::sync_channel::<Vec<u8>>(AHEAD_BLOCKS + 2);
+        let (hand, take) = mpsc::sync_channel::<Box<dyn Read + Send>>(1);
+        let spawned = std::thread::Builder::new()
+            .name("wsclose-gunzip".into())
+            .spawn(move || {
+                let Ok(mut inner) = take.recv() else { return };
+                loop {
+                    let mut buf = empty.try_recv().unwrap_or_default();
+                    fill_block(&mut *inner, &mut buf);
+                    let end = buf.is_empty();
+                    // An empty block is the end; a failed send, a reader that is gone.
+                    if full.send(buf).is_err() || end {
+                        break;
+                    }
+                }
+            });
+        if spawned.is_err() {
+            return Source::Here(inner);
+        }
+        match hand.send(inner) {
+            Ok(()) => Source::Ahead { blocks, spent },
+            Err(mpsc::SendError(inner)) => Source::Here(inner),
         }
     }
 }
