@@ -204,7 +204,8 @@ fn connections(report: &Report, out: &mut dyn Write) -> io::Result<bool> {
     let (jobs, queue) = mpsc::sync_channel::<Job<'_>>(QUEUED);
     let (done, results) = mpsc::channel::<(usize, io::Result<Vec<u8>>)>();
     std::thread::scope(|s| {
-        s.spawn(move || {
+        // Without the rendering thread (none could be made), this thread renders it all.
+        let _ = std::thread::Builder::new().spawn_scoped(s, move || {
             for (k, part) in queue {
                 if done.send((k, render(k, &part))).is_err() {
                     break;
@@ -219,12 +220,10 @@ fn connections(report: &Report, out: &mut dyn Write) -> io::Result<bool> {
         let read = report.for_each_chunk(CHUNK, |part| {
             match jobs.try_send((sent, part)) {
                 Ok(()) => {}
-                Err(mpsc::TrySendError::Full((k, part))) => {
-                    order.write((k, render(k, &part)), out)?
-                }
-                Err(mpsc::TrySendError::Disconnected(_)) => {
-                    return Err(io::Error::other("JSON writer thread failed"))
-                }
+                Err(
+                    mpsc::TrySendError::Full((k, part))
+                    | mpsc::TrySendError::Disconnected((k, part)),
+                ) => order.write((k, render(k, &part)), out)?,
             }
             sent += 1;
             while let Ok(got) = results.try_recv() {
