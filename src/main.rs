@@ -153,7 +153,8 @@ impl Bar {
         let counter = wsclose::capture::file::Progress::default();
         let done = Arc::new(AtomicBool::new(false));
         let (c, d) = (Arc::clone(&counter), Arc::clone(&done));
-        let thread = std::thread::spawn(move || {
+        // No thread, no bar (the analysis does not need one).
+        let spawned = std::thread::Builder::new().spawn(move || {
             let started = Instant::now();
             let mut bar: Option<ProgressBar> = None;
             while !d.load(Ordering::Acquire) {
@@ -186,6 +187,7 @@ impl Bar {
                 b.finish_and_clear();
             }
         });
+        let thread = spawned.ok()?;
         Some(Bar {
             counter,
             done,
