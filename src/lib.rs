@@ -119,14 +119,22 @@ pub fn analyze_files_with_progress(
                 .take(shards - 1)
                 .enumerate()
                 .map(|(k, h)| {
-                    scope.spawn(move || {
+                    let spawned = std::thread::Builder::new().spawn_scoped(scope, move || {
                         let sink = &mut |pkt: &capture::Packet<'_>| h.packet(pkt);
                         match shared {
                             Some(s) => capture::file::read_shared(path, s, k + 1, sink, None),
                             None => capture::file::read_counted(path, sink, None),
                         }
                         .map(|s| s.packets)
-                    })
+                    });
+                    // A thread that cannot be made reads nothing (the warning below says
+                    // so): the shared reader must not wait for it.
+                    if spawned.is_err() {
+                        if let Some(s) = shared {
+                            s.leave(k + 1);
+                        }
+                    }
+                    spawned.ok()
                 })
                 .collect();
             let sink = &mut |pkt: &capture::Packet<'_>| analyzer.packet(pkt);
@@ -140,7 +148,7 @@ pub fn analyze_files_with_progress(
             };
             let counts: Vec<Option<u64>> = helpers
                 .into_iter()
-                .map(|h| h.join().ok().and_then(Result::ok))
+                .map(|h| h.and_then(|h| h.join().ok()).and_then(Result::ok))
                 .collect();
             (read, counts)
         });
@@ -158,9 +166,9 @@ pub fn analyze_files_with_progress(
         // opened again) has lost connections, and the report says so.
         if helper_packets.iter().any(|&n| n != Some(summary.packets)) {
             summary.warnings.push(format!(
-                "the file changed or could not be read again while its {} analyzer threads read it, \
-                 so connections may be missing; run again on a copy that nothing writes to, or \
-                 with --threads 1",
+                "the file changed or could not be read again while its {} analyzer threads read it \
+                 (or one of them could not be started), so connections may be missing; run \
+                 again on a copy that nothing writes to, or with --threads 1",
                 shards
             ));
         }
