@@ -2,9 +2,11 @@
 //!
 //! In: a [`Report`] (connections in memory or in a store). Out: pretty-printed JSON,
 //! written straight to the output, the connections a chunk at a time (the report is never
-//! held twice in memory, nor, from a store, once), with strings safe to print on a terminal: serde_json
-//! escapes C0 controls itself, and this module's formatter also escapes DEL, the C1
-//! controls and the bidirectional overrides (`sanitize::is_unsafe`).
+//! held twice in memory, nor, from a store, once), with strings safe to print on a terminal:
+//! JSON escaping covers the C0 controls, and this module's formatter also escapes DEL, the
+//! C1 controls and the bidirectional overrides (`sanitize::is_unsafe`). The connections
+//! are rendered with sonic-rs (vectorized escaping), the frame around them with serde_json;
+//! both give serde_json's pretty layout, byte for byte (RFC 8259 text).
 
 use super::{ConnectionReport, Report};
 use crate::sanitize::is_unsafe;
@@ -18,6 +20,7 @@ use std::sync::mpsc;
 /// Pretty JSON with two-space indentation (the layout serde_json's own pretty printer
 /// gives), starting at any depth so that parts of one document can be written apart, and
 /// with unsafe characters escaped inside strings.
+#[derive(Clone)]
 struct SafePretty {
     depth: usize,
     has_value: bool,
@@ -120,6 +123,67 @@ impl Formatter for SafePretty {
     }
 }
 
+/// The same layout for sonic-rs, whose string escaping is vectorized (the connections,
+/// nearly all of a large report, are rendered with it).
+impl sonic_rs::format::Formatter for SafePretty {
+    #[inline(always)]
+    fn write_string_fast<W: ?Sized + sonic_rs::writer::WriteExt>(
+        &mut self,
+        w: &mut W,
+        value: &str,
+        need_quote: bool,
+    ) -> io::Result<()> {
+        let mut plain = sonic_rs::format::CompactFormatter;
+        if !may_be_unsafe(value.as_bytes()) {
+            return plain.write_string_fast(w, value, need_quote);
+        }
+        if need_quote {
+            w.write_all(b"\"")?;
+        }
+        let mut start = 0;
+        for (i, c) in value.char_indices() {
+            if is_unsafe(c) {
+                plain.write_string_fast(w, value.get(start..i).unwrap_or_default(), false)?;
+                write!(w, "\\u{:04x}", c as u32)?;
+                start = i + c.len_utf8();
+            }
+        }
+        plain.write_string_fast(w, value.get(start..).unwrap_or_default(), false)?;
+        if need_quote {
+            w.write_all(b"\"")?;
+        }
+        Ok(())
+    }
+
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        Formatter::begin_array(self, w)
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        Formatter::end_array(self, w)
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        Formatter::begin_array_value(self, w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        Formatter::end_array_value(self, w)
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        Formatter::begin_object(self, w)
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        Formatter::end_object(self, w)
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        Formatter::begin_object_key(self, w, first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        Formatter::begin_object_value(self, w)
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        Formatter::end_object_value(self, w)
+    }
+}
+
 /// serde_json's error as an I/O error; a closed pipe stays a broken pipe (the binary ends
 /// quietly on it).
 fn io_error(e: serde_json::Error) -> io::Error {
@@ -197,7 +261,8 @@ fn connections(report: &Report, out: &mut dyn Write) -> io::Result<bool> {
         for (i, c) in part.iter().enumerate() {
             buf.push(if k == 0 && i == 0 { b'[' } else { b',' });
             newline(&mut buf, 2)?;
-            value(&mut buf, 2, c)?;
+            let mut ser = sonic_rs::Serializer::with_formatter(&mut buf, SafePretty::at(2));
+            c.serialize(&mut ser).map_err(io::Error::other)?;
         }
         Ok(buf)
     };
@@ -296,6 +361,46 @@ mod tests {
             } else {
                 assert_eq!(ours.len(), theirs.len() + extra_escape_bytes(&theirs));
             }
+        }
+    }
+
+    /// Numbers are written by sonic-rs for the connections and by serde_json for the rest:
+    /// both the same way, for durations of every scale and for arbitrary finite bit
+    /// patterns (a simple xorshift walk over them).
+    #[test]
+    fn numbers_written_as_serde_json_writes_them() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut floats = vec![
+            0.0,
+            0.000_996,
+            1e-7,
+            123_456_789.123,
+            1e15,
+            1e16,
+            1e21,
+            5e-324,
+        ];
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let f = f64::from_bits(x);
+            if f.is_finite() {
+                floats.push(f);
+            }
+            floats.push((x % 100_000_000) as f64 / 1e6);
+        }
+        for f in floats {
+            assert_eq!(
+                sonic_rs::to_string(&f).unwrap(),
+                serde_json::to_string(&f).unwrap()
+            );
+        }
+        for n in [0u64, 1, 9, 10, 99_999, u64::from(u32::MAX), u64::MAX] {
+            assert_eq!(
+                sonic_rs::to_string(&n).unwrap(),
+                serde_json::to_string(&n).unwrap()
+            );
         }
     }
 
