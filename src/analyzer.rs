@@ -259,9 +259,12 @@ impl Analyzer {
                     .map_or(pkt.data.len() as u32, |m| m.min(pkt.data.len() as u32)),
             );
         }
-        let seg = match decode::decode(pkt) {
+        // Matched by reference: moving the decoded segment out of the result copied it.
+        let decoded = decode::decode(pkt);
+        let seg = match &decoded {
             Ok(seg) => seg,
             Err(Skip::UnsupportedLink(l)) => {
+                let l = *l;
                 match self.unsupported.iter_mut().find(|(k, _, _)| *k == l) {
                     Some((_, n, first)) => {
                         *n += 1;
@@ -283,7 +286,7 @@ impl Analyzer {
         };
         let (key, _) = FlowKey::of(seg.src, seg.dst);
         if self.owns(&key) {
-            self.tcp(pkt, &seg, key);
+            self.tcp(pkt, seg, key);
         }
         self.maybe_sweep();
     }
