@@ -39,13 +39,22 @@ impl Timestamp {
         (self.0.saturating_sub(earlier.0)) as f64 / 1e9
     }
 
-    /// RFC 3339 in UTC with nanoseconds, e.g. `2024-05-01T12:00:00.123456789Z`.
+    /// RFC 3339 in UTC with nanoseconds, e.g. `2024-05-01T12:00:00.123456789Z` (its
+    /// `Display`).
     pub fn rfc3339(self) -> String {
+        self.to_string()
+    }
+}
+
+/// RFC 3339 in UTC with nanoseconds, as reports show times.
+impl std::fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let days = self.secs().div_euclid(86_400);
         let rem = self.secs().rem_euclid(86_400);
         let (y, m, d) = civil_from_days(days);
         let Ok(year @ 0..=9999) = u32::try_from(y) else {
-            return format!(
+            return write!(
+                f,
                 "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:09}Z",
                 rem / 3600,
                 (rem / 60) % 60,
@@ -72,10 +81,16 @@ impl Timestamp {
         put(14, 2, (rem / 60) % 60);
         put(17, 2, rem % 60);
         put(20, 9, self.subsec_nanos());
-        // ASCII digits and separators only: one allocation, no per-char push, and the
-        // standard library's ASCII fast path for the check (the lossy conversion's chunked
-        // walk cost several times more).
-        std::str::from_utf8(&out).unwrap_or_default().to_owned()
+        // ASCII digits and separators only.
+        f.write_str(std::str::from_utf8(&out).unwrap_or_default())
+    }
+}
+
+/// A time in a report is its RFC 3339 text, written straight into the output (no string
+/// kept per time in the report, nor in its copy in the temporary file).
+impl Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 

@@ -141,8 +141,8 @@ fn connection(o: &mut String, c: &ConnectionReport) {
     let _ = writeln!(
         o,
         "- **Time:** {} to {} ({:.3} s), packets {} to {}",
-        md(&c.start),
-        md(&c.end),
+        md(&c.start.rfc3339()),
+        md(&c.end.rfc3339()),
         c.duration_s,
         c.first_packet,
         c.last_packet
@@ -194,7 +194,7 @@ fn connection(o: &mut String, c: &ConnectionReport) {
                 o,
                 "| {} | {} | {} | {} | {} | {} | {} |",
                 f.packet,
-                md(&f.time),
+                md(&f.time.rfc3339()),
                 f.from,
                 f.code.map_or("—".into(), |v| v.to_string()),
                 f.name.map_or("no status code".to_string(), md),

@@ -121,7 +121,7 @@ pub struct CloseFrameReport {
     pub name: Option<&'static str>,
     pub reason: String,
     pub packet: u64,
-    pub time: String,
+    pub time: Timestamp,
     pub problems: Vec<&'static str>,
 }
 
@@ -172,8 +172,8 @@ pub struct ConnectionReport {
     pub idle_before_end_s: Option<f64>,
     pub first_packet: u64,
     pub last_packet: u64,
-    pub start: String,
-    pub end: String,
+    pub start: Timestamp,
+    pub end: Timestamp,
     pub duration_s: f64,
     pub frames: PerSide<Stats>,
     pub tcp: PerSide<Counters>,
@@ -288,7 +288,7 @@ impl ConnectionReport {
                     name: f.code.map(|code| catalog::lookup(code).name),
                     reason: f.reason.clone(),
                     packet: f.packet,
-                    time: f.ts.rfc3339(),
+                    time: f.ts,
                     problems: f.problems.iter().map(|p| p.as_str()).collect(),
                 })
                 .collect(),
@@ -327,8 +327,8 @@ impl ConnectionReport {
             idle_before_end_s: idle.map(|i| (i.seconds * 1000.0).round() / 1000.0),
             first_packet: c.first_packet,
             last_packet: c.last_packet,
-            start: c.first_ts.rfc3339(),
-            end: c.last_ts.rfc3339(),
+            start: c.first_ts,
+            end: c.last_ts,
             duration_s: c.last_ts.since(c.first_ts),
             frames: PerSide {
                 client: cs,
