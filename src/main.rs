@@ -389,8 +389,8 @@ fn extract(args: ExtractArgs) -> Result<u8, wsclose::error::Error> {
         "wsclose: wrote {} packets of connection {} ({} → {}) to {}",
         done.packets,
         conn.id,
-        terminal(&conn.client),
-        terminal(&conn.server),
+        terminal(&conn.client.to_string()),
+        terminal(&conn.server.to_string()),
         args.write.display()
     );
     if done.skipped_other_link > 0 {

@@ -588,7 +588,10 @@ fn check_case(path: &Path, bytes: &[u8], plain: &[u8], tally: &Tally) -> Result<
             };
             tally.codes.fetch_add(1, Ordering::Relaxed);
             let seq = seq.get_or_insert_with(|| seq_bytes(plain));
-            let ends = (endpoint(&c.client), endpoint(&c.server));
+            let ends = (
+                endpoint(&c.client.to_string()),
+                endpoint(&c.server.to_string()),
+            );
             let ok = match ends {
                 (Some(cl), Some(sv)) => [(cl, sv), (sv, cl)]
                     .iter()

@@ -758,8 +758,8 @@ fn s09_syn_lost_or_syn_ack_before_syn_gives_the_right_roles() {
         let r = analyze(LinkType::RAW, &s.pkts[1..]);
         let c = only(&r);
         assert_eq!(
-            (c.client.as_str(), c.server.as_str()),
-            ("10.0.0.1:1025", "10.0.0.2:40009"),
+            (c.client.to_string(), c.server.to_string()),
+            ("10.0.0.1:1025".to_string(), "10.0.0.2:40009".to_string()),
             "{ctx}"
         );
         assert_eq!(
@@ -779,8 +779,8 @@ fn s09_syn_lost_or_syn_ack_before_syn_gives_the_right_roles() {
         let c = only(&r);
         assert_eq!(c.first_packet, 1);
         assert_eq!(
-            (c.client.as_str(), c.server.as_str()),
-            ("10.0.0.1:1025", "10.0.0.2:40009"),
+            (c.client.to_string(), c.server.to_string()),
+            ("10.0.0.1:1025".to_string(), "10.0.0.2:40009".to_string()),
             "{ctx}"
         );
         assert_eq!(

@@ -86,8 +86,8 @@ fn row(report: &Report, c: &ConnectionReport) -> [String; 21] {
             .inputs
             .get(c.input)
             .map_or(String::new(), |i| i.path.clone()),
-        c.client.clone(),
-        c.server.clone(),
+        c.client.to_string(),
+        c.server.to_string(),
         c.handshake.host.clone().unwrap_or_default(),
         c.handshake.path.clone().unwrap_or_default(),
         c.status.code.map_or(String::new(), |v| v.to_string()),

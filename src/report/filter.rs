@@ -96,8 +96,8 @@ impl Selection {
                     .host
                     .as_deref()
                     .is_some_and(|x| x.to_ascii_lowercase().contains(&h))
-                    || c.client.to_ascii_lowercase().contains(&h)
-                    || c.server.to_ascii_lowercase().contains(&h)
+                    || c.client.to_string().to_ascii_lowercase().contains(&h)
+                    || c.server.to_string().to_ascii_lowercase().contains(&h)
             })
             && self
                 .port

@@ -122,8 +122,8 @@ fn connection(o: &mut String, c: &ConnectionReport) {
         o,
         "\n## Connection {}: {} → {} — {}\n",
         c.id,
-        md(&c.client),
-        md(&c.server),
+        md(&c.client.to_string()),
+        md(&c.server.to_string()),
         md(&status_label(c))
     );
     if let Some(e) = &c.evidence {

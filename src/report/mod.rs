@@ -144,13 +144,55 @@ pub struct PerSide<T> {
     pub server: T,
 }
 
+/// An endpoint as a report names it: its address and port ("10.0.0.1:41008",
+/// "[::1]:443"), or the pseudonym `--redact` gave it ("host-1:41008"). Written into the
+/// output as text when the report is, not kept as a string per connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Host {
+    Addr(Endpoint),
+    Named(String),
+}
+
+impl std::fmt::Display for Host {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Host::Addr(ep) => ep.fmt(f),
+            Host::Named(name) => f.write_str(name),
+        }
+    }
+}
+
+impl Serialize for Host {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Host::Addr(ep) => s.collect_str(ep),
+            Host::Named(name) => s.serialize_str(name),
+        }
+    }
+}
+
+impl PartialEq<&str> for Host {
+    fn eq(&self, other: &&str) -> bool {
+        match self {
+            Host::Addr(ep) => ep.to_string() == *other,
+            Host::Named(name) => name == other,
+        }
+    }
+}
+
+impl PartialEq<String> for Host {
+    fn eq(&self, other: &String) -> bool {
+        *self == other.as_str()
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ConnectionReport {
     pub id: u64,
     /// Index into `inputs`.
     pub input: usize,
-    pub client: String,
-    pub server: String,
+    pub client: Host,
+    pub server: Host,
     pub handshake: HandshakeReport,
     pub close_frames: Vec<CloseFrameReport>,
     /// "fin", "rst" or "open": how TCP ended first.
@@ -266,8 +308,8 @@ impl ConnectionReport {
         ConnectionReport {
             id,
             input: c.input,
-            client: c.ep[client_side].to_string(),
-            server: c.ep[server_side].to_string(),
+            client: Host::Addr(c.ep[client_side]),
+            server: Host::Addr(c.ep[server_side]),
             handshake: HandshakeReport {
                 seen: hs.request_seen,
                 host: hs.host.clone(),

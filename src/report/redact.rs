@@ -8,7 +8,7 @@
 //! The report says it was redacted. A report whose connections are in a store is redacted
 //! as they are read back, in id order, so the pseudonyms are the same.
 
-use super::{ConnectionReport, Report};
+use super::{ConnectionReport, Host, Report};
 use std::collections::HashMap;
 
 /// The pseudonyms given so far.
@@ -68,8 +68,8 @@ fn strip_query(path: &str) -> String {
 impl Names {
     /// Redacts one connection (connections are given in id order).
     pub(crate) fn connection(&mut self, c: &mut ConnectionReport) {
-        c.client = self.endpoint(&c.client);
-        c.server = self.endpoint(&c.server);
+        c.client = Host::Named(self.endpoint(&c.client.to_string()));
+        c.server = Host::Named(self.endpoint(&c.server.to_string()));
         let h = &mut c.handshake;
         h.host = h.host.as_deref().map(|x| self.host(x));
         h.path = h.path.as_deref().map(strip_query);

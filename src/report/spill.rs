@@ -6,7 +6,9 @@
 //! `frames_not_logged`, `endpoints`, the timestamps and orders in `Stats` and
 //! `FrameRecord`). The encoding itself (varints, strings, options, statics) is `codec`'s.
 
-use super::{CloseFrameReport, ConnectionReport, HandshakeReport, PerSide, SeenBy, TcpEndReport};
+use super::{
+    CloseFrameReport, ConnectionReport, HandshakeReport, Host, PerSide, SeenBy, TcpEndReport,
+};
 use crate::close::diagnosis::{CloseHandshake, Evidence, Status};
 pub use crate::codec::Statics;
 use crate::codec::{self, fields, Code, Reader, Writer};
@@ -95,6 +97,28 @@ fields!(ConnectionReport {
     frames_not_logged,
     endpoints,
 });
+
+impl Code for Host {
+    fn put(&self, w: &mut Writer<'_>) {
+        match self {
+            Host::Addr(ep) => {
+                w.out.push(0);
+                ep.put(w);
+            }
+            Host::Named(name) => {
+                w.out.push(1);
+                name.put(w);
+            }
+        }
+    }
+    fn get(r: &mut Reader<'_>) -> Option<Self> {
+        match r.byte()? {
+            0 => Code::get(r).map(Host::Addr),
+            1 => Code::get(r).map(Host::Named),
+            _ => None,
+        }
+    }
+}
 
 impl<T: Code> Code for PerSide<T> {
     fn put(&self, w: &mut Writer<'_>) {
