@@ -33,6 +33,14 @@ impl SafePretty {
             has_value: false,
         }
     }
+
+    /// Before an array element or an object key: a comma after the first, a new line.
+    fn item<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        newline(w, self.depth)
+    }
 }
 
 /// A newline and `depth` levels of indentation, in one write for the usual depths.
@@ -57,6 +65,80 @@ fn may_be_unsafe(fragment: &[u8]) -> bool {
     fragment.iter().fold(0u8, |acc, &b| acc | b.wrapping_add(1)) & 0x80 != 0
 }
 
+/// Writes `s` in pieces through `plain` (which escapes as JSON does), each unsafe
+/// character beyond ASCII's controls (DEL, C1, the bidirectional overrides) between them as
+/// `\uXXXX`; JSON's own escaping already covers the C0 controls.
+fn escape_unsafe<W: ?Sized + Write>(
+    w: &mut W,
+    s: &str,
+    mut plain: impl FnMut(&mut W, &str) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        if c >= '\u{7f}' && is_unsafe(c) {
+            plain(w, s.get(start..i).unwrap_or_default())?;
+            write!(w, "\\u{:04x}", c as u32)?;
+            start = i + c.len_utf8();
+        }
+    }
+    plain(w, s.get(start..).unwrap_or_default())
+}
+
+/// The pretty layout, the same for both serializers' formatter traits.
+macro_rules! layout {
+    () => {
+        fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+            self.depth += 1;
+            self.has_value = false;
+            w.write_all(b"[")
+        }
+        fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+            self.depth = self.depth.saturating_sub(1);
+            if self.has_value {
+                newline(w, self.depth)?;
+            }
+            w.write_all(b"]")
+        }
+        fn begin_array_value<W: ?Sized + Write>(
+            &mut self,
+            w: &mut W,
+            first: bool,
+        ) -> io::Result<()> {
+            self.item(w, first)
+        }
+        fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
+            self.has_value = true;
+            Ok(())
+        }
+        fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+            self.depth += 1;
+            self.has_value = false;
+            w.write_all(b"{")
+        }
+        fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+            self.depth = self.depth.saturating_sub(1);
+            if self.has_value {
+                newline(w, self.depth)?;
+            }
+            w.write_all(b"}")
+        }
+        fn begin_object_key<W: ?Sized + Write>(
+            &mut self,
+            w: &mut W,
+            first: bool,
+        ) -> io::Result<()> {
+            self.item(w, first)
+        }
+        fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+            w.write_all(b": ")
+        }
+        fn end_object_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
+            self.has_value = true;
+            Ok(())
+        }
+    };
+}
+
 impl Formatter for SafePretty {
     fn write_string_fragment<W: ?Sized + Write>(
         &mut self,
@@ -66,65 +148,14 @@ impl Formatter for SafePretty {
         if !may_be_unsafe(fragment.as_bytes()) {
             return w.write_all(fragment.as_bytes());
         }
-        let mut start = 0;
-        for (i, c) in fragment.char_indices() {
-            if is_unsafe(c) {
-                w.write_all(fragment.as_bytes().get(start..i).unwrap_or_default())?;
-                write!(w, "\\u{:04x}", c as u32)?;
-                start = i + c.len_utf8();
-            }
-        }
-        w.write_all(fragment.as_bytes().get(start..).unwrap_or_default())
+        escape_unsafe(w, fragment, |w, piece| w.write_all(piece.as_bytes()))
     }
 
-    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.depth += 1;
-        self.has_value = false;
-        w.write_all(b"[")
-    }
-    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.depth = self.depth.saturating_sub(1);
-        if self.has_value {
-            newline(w, self.depth)?;
-        }
-        w.write_all(b"]")
-    }
-    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
-        if !first {
-            w.write_all(b",")?;
-        }
-        newline(w, self.depth)
-    }
-    fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.depth += 1;
-        self.has_value = false;
-        w.write_all(b"{")
-    }
-    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.depth = self.depth.saturating_sub(1);
-        if self.has_value {
-            newline(w, self.depth)?;
-        }
-        w.write_all(b"}")
-    }
-    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
-        self.begin_array_value(w, first)
-    }
-    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        w.write_all(b": ")
-    }
-    fn end_object_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
+    layout!();
 }
 
-/// The same layout for sonic-rs, whose string escaping is vectorized (the connections,
-/// nearly all of a large report, are rendered with it).
+/// The same for sonic-rs, whose string escaping is vectorized (the connections, nearly all
+/// of a large report, are rendered with it).
 impl sonic_rs::format::Formatter for SafePretty {
     #[inline(always)]
     fn write_string_fast<W: ?Sized + sonic_rs::writer::WriteExt>(
@@ -140,48 +171,16 @@ impl sonic_rs::format::Formatter for SafePretty {
         if need_quote {
             w.write_all(b"\"")?;
         }
-        let mut start = 0;
-        for (i, c) in value.char_indices() {
-            if is_unsafe(c) {
-                plain.write_string_fast(w, value.get(start..i).unwrap_or_default(), false)?;
-                write!(w, "\\u{:04x}", c as u32)?;
-                start = i + c.len_utf8();
-            }
-        }
-        plain.write_string_fast(w, value.get(start..).unwrap_or_default(), false)?;
+        escape_unsafe(w, value, |w, piece| {
+            plain.write_string_fast(w, piece, false)
+        })?;
         if need_quote {
             w.write_all(b"\"")?;
         }
         Ok(())
     }
 
-    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        Formatter::begin_array(self, w)
-    }
-    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        Formatter::end_array(self, w)
-    }
-    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
-        Formatter::begin_array_value(self, w, first)
-    }
-    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        Formatter::end_array_value(self, w)
-    }
-    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        Formatter::begin_object(self, w)
-    }
-    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        Formatter::end_object(self, w)
-    }
-    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
-        Formatter::begin_object_key(self, w, first)
-    }
-    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        Formatter::begin_object_value(self, w)
-    }
-    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        Formatter::end_object_value(self, w)
-    }
+    layout!();
 }
 
 /// serde_json's error as an I/O error; a closed pipe stays a broken pipe (the binary ends
@@ -364,9 +363,10 @@ mod tests {
         }
     }
 
-    /// Numbers are written by sonic-rs for the connections and by serde_json for the rest:
-    /// both the same way, for durations of every scale and for arbitrary finite bit
-    /// patterns (a simple xorshift walk over them).
+    /// Numbers and strings are written by sonic-rs for the connections and by serde_json for
+    /// the rest: both the same way, numbers for durations of every scale and for arbitrary
+    /// finite bit patterns (a simple xorshift walk over them), strings with every control
+    /// character and with the characters only this module escapes.
     #[test]
     fn numbers_written_as_serde_json_writes_them() {
         let mut x = 0x9e37_79b9_7f4a_7c15u64;
@@ -395,6 +395,20 @@ mod tests {
                 sonic_rs::to_string(&f).unwrap(),
                 serde_json::to_string(&f).unwrap()
             );
+        }
+        // Every control character, and one beside a character only this module escapes.
+        let controls: String = (0u8..0x20).map(char::from).collect();
+        for text in [
+            controls.as_str(),
+            "tab\there \"quoted\" back\\slash",
+            "a\u{9b}b\nc\u{202e}d",
+        ] {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            let mut ours = sonic_rs::Serializer::with_formatter(&mut a, SafePretty::at(0));
+            text.serialize(&mut ours).unwrap();
+            let mut theirs = serde_json::Serializer::with_formatter(&mut b, SafePretty::at(0));
+            text.serialize(&mut theirs).unwrap();
+            assert_eq!(String::from_utf8(a).unwrap(), String::from_utf8(b).unwrap());
         }
         for n in [0u64, 1, 9, 10, 99_999, u64::from(u32::MAX), u64::MAX] {
             assert_eq!(
