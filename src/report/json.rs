@@ -34,6 +34,22 @@ impl SafePretty {
         }
     }
 
+    /// An array or object opens one level deeper.
+    fn open<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+
+    /// It closes on a line of its own if it held anything.
+    fn close<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth = self.depth.saturating_sub(1);
+        if self.has_value {
+            newline(w, self.depth)?;
+        }
+        w.write_all(bracket)
+    }
+
     /// Before an array element or an object key: a comma after the first, a new line.
     fn item<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
         if !first {
@@ -88,16 +104,10 @@ fn escape_unsafe<W: ?Sized + Write>(
 macro_rules! layout {
     () => {
         fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-            self.depth += 1;
-            self.has_value = false;
-            w.write_all(b"[")
+            self.open(w, b"[")
         }
         fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-            self.depth = self.depth.saturating_sub(1);
-            if self.has_value {
-                newline(w, self.depth)?;
-            }
-            w.write_all(b"]")
+            self.close(w, b"]")
         }
         fn begin_array_value<W: ?Sized + Write>(
             &mut self,
@@ -111,16 +121,10 @@ macro_rules! layout {
             Ok(())
         }
         fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-            self.depth += 1;
-            self.has_value = false;
-            w.write_all(b"{")
+            self.open(w, b"{")
         }
         fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-            self.depth = self.depth.saturating_sub(1);
-            if self.has_value {
-                newline(w, self.depth)?;
-            }
-            w.write_all(b"}")
+            self.close(w, b"}")
         }
         fn begin_object_key<W: ?Sized + Write>(
             &mut self,
