@@ -13,7 +13,7 @@
 
 use crate::capture::{LinkType, Packet, Timestamp};
 use crate::connection::{CloseEvent, Connection};
-use crate::decode::{self, Skip};
+use crate::decode::{self, Endpoint, Skip};
 use crate::error::Error;
 use crate::flow::FlowKey;
 use crate::freeze::{Freezer, Frozen};
@@ -242,8 +242,8 @@ impl Analyzer {
             // Only TCP flows of this shard matter here. Sweep exactly when shard 0 (and a
             // single analyzer) would: after TCP packets only.
             if let Ok(seg) = decode::decode(pkt) {
-                let (key, _) = FlowKey::of(seg.src, seg.dst);
-                if self.owns(&key) {
+                if self.owns(&seg.src, &seg.dst) {
+                    let (key, _) = FlowKey::of(seg.src, seg.dst);
                     self.tcp(pkt, &seg, key);
                 }
                 self.maybe_sweep();
@@ -284,20 +284,20 @@ impl Analyzer {
                 return;
             }
         };
-        let (key, _) = FlowKey::of(seg.src, seg.dst);
-        if self.owns(&key) {
+        if self.owns(&seg.src, &seg.dst) {
+            let (key, _) = FlowKey::of(seg.src, seg.dst);
             self.tcp(pkt, seg, key);
         }
         self.maybe_sweep();
     }
 
-    /// Is this flow this analyzer's (always, without sharding)?
-    fn owns(&self, key: &FlowKey) -> bool {
-        use std::hash::{BuildHasher, BuildHasherDefault};
+    /// Is the flow between `a` and `b` this analyzer's (always, without sharding)? Decided
+    /// from the two endpoints in either order (the sum of their hashes), so that a packet
+    /// of another shard's flow costs neither the canonical flow key nor the table's hash.
+    fn owns(&self, a: &Endpoint, b: &Endpoint) -> bool {
         self.shard.is_none_or(|(me, n)| {
-            let h = BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(key);
-            // The hash scaled to 0..n by its top bits: a multiplication, where `h % n`
-            // was a 64-bit division on every packet.
+            let h = a.spread().wrapping_add(b.spread());
+            // The hash scaled to 0..n by its top bits: a multiplication, not a division.
             ((u128::from(h) * u128::from(n)) >> 64) as u64 == me
         })
     }
@@ -627,5 +627,54 @@ impl Analyzer {
             seen.lost_frozen += s.lost_frozen;
         }
         (done, seen)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every flow belongs to exactly one shard, the same one for both directions, and the
+    /// shards get shares of a few thousand flows within a few percent of each other.
+    #[test]
+    fn each_flow_has_one_shard_whichever_way_its_packets_go() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for n in [2u64, 3, 4] {
+            let shards: Vec<Analyzer> = (0..n)
+                .map(|me| {
+                    let mut a = Analyzer::new(Options::default());
+                    a.set_shard(Some((me, n)));
+                    a
+                })
+                .collect();
+            let mut share = vec![0u32; n as usize];
+            for i in 0..6000u64 {
+                let a = if i % 5 == 0 {
+                    Endpoint::v6(u128::from(next()) << 64 | u128::from(next()), next() as u16)
+                } else {
+                    Endpoint::v4(next() as u32, next() as u16)
+                };
+                let b = Endpoint::v4(
+                    0x0a00_0001 + (i % 3) as u32,
+                    [80, 443, 8765][(i % 3) as usize],
+                );
+                let owners: Vec<usize> = (0..n as usize)
+                    .filter(|&k| shards[k].owns(&a, &b))
+                    .collect();
+                assert_eq!(owners.len(), 1, "{a} {b}");
+                assert!(shards[owners[0]].owns(&b, &a), "{a} {b}");
+                share[owners[0]] += 1;
+            }
+            let fair = 6000 / n as u32;
+            for s in share {
+                assert!(s.abs_diff(fair) < fair / 10, "shares {n}: {s} of {fair}");
+            }
+        }
     }
 }

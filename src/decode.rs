@@ -51,6 +51,18 @@ impl Endpoint {
         }
     }
 
+    /// A hash of the endpoint whose high bits are well mixed (one multiplication), for
+    /// spreading flows over the analyzer threads; not for tables an adversary could fill.
+    #[inline]
+    pub fn spread(&self) -> u64 {
+        let x = self.lo
+            ^ self.hi.rotate_left(29)
+            ^ (u64::from(self.port) << 48)
+            ^ (u64::from(self.v6) << 47);
+        let x = x.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        x ^ (x >> 29)
+    }
+
     pub fn ip(&self) -> IpAddr {
         if self.v6 {
             IpAddr::V6((u128::from(self.hi) << 64 | u128::from(self.lo)).into())
