@@ -167,7 +167,7 @@ pub fn decode<'a>(pkt: &Packet<'a>) -> Result<Segment<'a>, Skip> {
 }
 
 /// Where the IP packet starts and its EtherType, for the link types read here.
-#[inline]
+#[inline(always)]
 fn network(link: LinkType, data: &[u8]) -> Option<(u16, &[u8])> {
     use etherparse::{Ethernet2HeaderSlice, SingleVlanHeaderSlice};
     match link {
