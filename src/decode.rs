@@ -75,19 +75,20 @@ impl Endpoint {
 impl std::fmt::Display for Endpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.ip() {
-            // Digit by digit into one buffer: every report names both endpoints, and the
-            // formatting machinery (`Ipv4Addr`'s own Display pads through a second buffer)
-            // took over a thousand instructions per endpoint.
+            // Into one buffer, the numbers through itoa, then one write: every report
+            // names both endpoints, and the formatting machinery (`Ipv4Addr`'s own Display
+            // pads through a second buffer) took over a thousand instructions per endpoint.
             IpAddr::V4(ip) => {
                 let mut text = Text::default();
+                let mut digits = itoa::Buffer::new();
                 for (i, octet) in ip.octets().into_iter().enumerate() {
                     if i > 0 {
-                        text.push(b'.');
+                        text.push(b".");
                     }
-                    text.decimal(u32::from(octet));
+                    text.push(digits.format(octet).as_bytes());
                 }
-                text.push(b':');
-                text.decimal(u32::from(self.port));
+                text.push(b":");
+                text.push(digits.format(self.port).as_bytes());
                 f.write_str(text.as_str())
             }
             IpAddr::V6(ip) => write!(f, "[{ip}]:{}", self.port),
@@ -103,19 +104,11 @@ struct Text {
 }
 
 impl Text {
-    fn push(&mut self, b: u8) {
-        if let Some(slot) = self.buf.get_mut(self.len) {
-            *slot = b;
-            self.len += 1;
-        }
-    }
-
-    /// `v` (below 100 000) in decimal, without leading zeros.
-    fn decimal(&mut self, v: u32) {
-        let digits = [v / 10_000, v / 1000, v / 100, v / 10, v];
-        let first = digits.iter().position(|&d| d > 0).unwrap_or(4);
-        for d in digits.iter().skip(first) {
-            self.push(b'0' + (d % 10) as u8);
+    fn push(&mut self, bytes: &[u8]) {
+        let end = self.len + bytes.len();
+        if let Some(to) = self.buf.get_mut(self.len..end) {
+            to.copy_from_slice(bytes);
+            self.len = end;
         }
     }
 
