@@ -28,7 +28,9 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// Bytes per chunk: records of up to this size (less its 16-byte header) are shared.
-pub const CHUNK: usize = 128 << 10;
+/// 64 KiB rather than 128: the same time on a 1 GB capture (the kernel's copy still lands
+/// in cache) and a quarter of a MiB less peak RSS for the ring.
+pub const CHUNK: usize = 64 << 10;
 
 /// Chunks in flight: how far the fastest reader may run ahead of the slowest.
 pub const RING: usize = 4;
