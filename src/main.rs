@@ -329,14 +329,19 @@ fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
             timing.lap("report");
         }
         // A table at a time, read back from the store: a large report is never in memory.
-        Format::Table => stream(|out| table::write(&report, width(), color(args.color), out)),
+        Format::Table => {
+            stream(|out| table::write(&report, width(), color(args.color), out));
+            timing.lap("report");
+        }
         Format::Markdown => {
             let hashes: Vec<Option<String>> = match hashing.map(|h| h.join()) {
                 Some(Ok(hashes)) => hashes,
                 // No thread could be made (or it failed): hash here.
                 _ => args.files.iter().map(|p| sha256(p)).collect(),
             };
+            timing.lap("hash");
             stream(|out| markdown::write(&report, &hashes, out));
+            timing.lap("report");
         }
     }
     if unreadable {

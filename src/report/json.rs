@@ -12,10 +12,7 @@ use super::{ConnectionReport, Report};
 use crate::sanitize::is_unsafe;
 use serde::Serialize;
 use serde_json::ser::Formatter;
-use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::io::{self, Write};
-use std::sync::mpsc;
 
 /// Pretty JSON with two-space indentation (the layout serde_json's own pretty printer
 /// gives), starting at any depth so that parts of one document can be written apart, and
@@ -206,16 +203,6 @@ fn value<W: Write + ?Sized, T: Serialize + ?Sized>(
     v.serialize(&mut ser).map_err(io_error)
 }
 
-/// Connections rendered per piece of work: small, so that the pieces in flight stay a
-/// few hundred KiB.
-const CHUNK: usize = 32;
-
-/// Chunks queued for the rendering thread; when the queue is full the calling thread
-/// renders the chunk itself. One rendering thread beside the calling one (which also reads
-/// the connections back and writes): a third thread cost a third malloc arena, about 1 MiB
-/// more peak RSS, on a two-core machine for little time.
-const QUEUED: usize = 2;
-
 /// Writes the report as pretty JSON followed by a newline: the same bytes as serde_json's
 /// pretty printer gives for the whole report, but with the connections (nearly all of a
 /// large report) rendered by this thread and one more, a few dozen at a time,
@@ -258,75 +245,20 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 /// Writes the connections of `report` (after `"connections": `, without the closing
 /// bracket); false if there were none.
 fn connections(report: &Report, out: &mut dyn Write) -> io::Result<bool> {
-    type Job<'a> = (usize, Cow<'a, [ConnectionReport]>);
-    let render = |k: usize, part: &[ConnectionReport]| -> io::Result<Vec<u8>> {
-        let mut buf = Vec::with_capacity(part.len() * 4096);
-        for (i, c) in part.iter().enumerate() {
-            buf.push(if k == 0 && i == 0 { b'[' } else { b',' });
-            newline(&mut buf, 2)?;
-            let mut ser = sonic_rs::Serializer::with_formatter(&mut buf, SafePretty::at(2));
-            c.serialize(&mut ser).map_err(io::Error::other)?;
-        }
-        Ok(buf)
-    };
-    let (jobs, queue) = mpsc::sync_channel::<Job<'_>>(QUEUED);
-    let (done, results) = mpsc::channel::<(usize, io::Result<Vec<u8>>)>();
-    std::thread::scope(|s| {
-        // Without the rendering thread (none could be made), this thread renders it all.
-        let _ = std::thread::Builder::new().spawn_scoped(s, move || {
-            for (k, part) in queue {
-                if done.send((k, render(k, &part))).is_err() {
-                    break;
-                }
+    let chunks = report.render_chunks(
+        |k: usize, part: &[ConnectionReport]| -> io::Result<Vec<u8>> {
+            let mut buf = Vec::with_capacity(part.len() * 4096);
+            for (i, c) in part.iter().enumerate() {
+                buf.push(if k == 0 && i == 0 { b'[' } else { b',' });
+                newline(&mut buf, 2)?;
+                let mut ser = sonic_rs::Serializer::with_formatter(&mut buf, SafePretty::at(2));
+                c.serialize(&mut ser).map_err(io::Error::other)?;
             }
-        });
-        let mut order = InOrder {
-            waiting: BTreeMap::new(),
-            written: 0,
-        };
-        let mut sent = 0;
-        let read = report.for_each_chunk(CHUNK, |part| {
-            match jobs.try_send((sent, part)) {
-                Ok(()) => {}
-                Err(
-                    mpsc::TrySendError::Full((k, part))
-                    | mpsc::TrySendError::Disconnected((k, part)),
-                ) => order.write((k, render(k, &part)), out)?,
-            }
-            sent += 1;
-            while let Ok(got) = results.try_recv() {
-                order.write(got, out)?;
-            }
-            Ok(())
-        });
-        drop(jobs);
-        read?;
-        while order.written < sent {
-            let got = results
-                .recv()
-                .map_err(|_| io::Error::other("JSON writer thread failed"))?;
-            order.write(got, out)?;
-        }
-        Ok(sent > 0)
-    })
-}
-
-/// Rendered chunks, written out in their order whatever order they come back in.
-struct InOrder {
-    /// Those that came back before the ones ahead of them.
-    waiting: BTreeMap<usize, Vec<u8>>,
-    written: usize,
-}
-
-impl InOrder {
-    fn write(&mut self, got: (usize, io::Result<Vec<u8>>), out: &mut dyn Write) -> io::Result<()> {
-        self.waiting.insert(got.0, got.1?);
-        while let Some(buf) = self.waiting.remove(&self.written) {
-            out.write_all(&buf)?;
-            self.written += 1;
-        }
-        Ok(())
-    }
+            Ok(buf)
+        },
+        out,
+    )?;
+    Ok(chunks > 0)
 }
 
 /// The same, as a string (tests, small reports).
@@ -339,6 +271,7 @@ pub fn render(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::RENDER_CHUNK;
 
     /// The report of every fixture with its connections repeated past two rounds of the
     /// threaded writer: byte for byte what serde_json's own pretty printer writes.
@@ -348,10 +281,16 @@ mod tests {
         let mut report = crate::analyze_files(&paths, crate::analyzer::Options::default()).unwrap();
         let all = report.connections.clone();
         assert!(!all.is_empty());
-        while report.connections.len() < 2 * CHUNK + 7 {
+        while report.connections.len() < 2 * RENDER_CHUNK + 7 {
             report.connections.extend(all.iter().cloned());
         }
-        for n in [0, 1, CHUNK, CHUNK + 1, report.connections.len()] {
+        for n in [
+            0,
+            1,
+            RENDER_CHUNK,
+            RENDER_CHUNK + 1,
+            report.connections.len(),
+        ] {
             let mut r = report.clone();
             r.connections.truncate(n);
             let ours = render(&r);

@@ -102,16 +102,17 @@ pub fn write(
         let _ = writeln!(o, "| {} | {n} |", md(&label));
     }
     out.write_all(o.as_bytes())?;
-    let mut any = false;
-    report.for_each_chunk(64, |chunk| {
-        let mut o = String::new();
-        for c in chunk.iter() {
-            any = true;
-            connection(&mut o, c);
-        }
-        out.write_all(o.as_bytes())
-    })?;
-    if !any {
+    let parts = report.render_chunks(
+        |_, part| {
+            let mut o = String::with_capacity(part.len() * 2048);
+            for c in part {
+                connection(&mut o, c);
+            }
+            Ok(o.into_bytes())
+        },
+        out,
+    )?;
+    if parts == 0 {
         out.write_all(b"\nNo WebSocket connection to show.\n")?;
     }
     Ok(())
@@ -274,5 +275,47 @@ fn connection(o: &mut String, c: &ConnectionReport) {
         if c.findings_dropped > 0 {
             let _ = writeln!(o, "\n…and {} more findings not listed.", c.findings_dropped);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::RENDER_CHUNK;
+
+    /// Connections rendered in parts on two threads come out whole and in id order: the
+    /// same text as one pass over them.
+    #[test]
+    fn parts_rendered_on_two_threads_come_out_in_order() {
+        let paths = crate::fixture_paths();
+        let mut report = crate::analyze_files(&paths, crate::analyzer::Options::default()).unwrap();
+        let all = report.connections.clone();
+        assert!(!all.is_empty());
+        while report.connections.len() < 3 * RENDER_CHUNK + 5 {
+            report.connections.extend(all.iter().cloned());
+        }
+        for (i, c) in report.connections.iter_mut().enumerate() {
+            c.id = i as u64 + 1;
+        }
+        let mut out = Vec::new();
+        write(&report, &[], &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let mut one_pass = String::new();
+        for c in &report.connections {
+            connection(&mut one_pass, c);
+        }
+        let start = text.find("\n## Connection 1:").unwrap();
+        assert_eq!(&text[start..], one_pass);
+        let ids: Vec<u64> = text
+            .match_indices("\n## Connection ")
+            .map(|(at, m)| {
+                let rest = &text[at + m.len()..];
+                rest[..rest.find(':').unwrap()].parse().unwrap()
+            })
+            .collect();
+        assert_eq!(
+            ids,
+            (1..=report.connections.len() as u64).collect::<Vec<_>>()
+        );
     }
 }
