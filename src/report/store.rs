@@ -31,6 +31,9 @@ pub struct Store {
     entries: Vec<Entry>,
     /// The reports kept in memory (`Place::Memory` indexes here).
     memory: Vec<Option<ConnectionReport>>,
+    /// The ids `sort` gave, one per entry (empty before it): kept apart from the entries,
+    /// which are in memory for the whole analysis, while these exist only for the report.
+    ids: Vec<u32>,
     /// Temporary files: this store's own, and those of shard stores appended to it.
     files: Vec<SpillFile>,
     /// Which of `files` this store writes to, once it has needed one.
@@ -39,7 +42,7 @@ pub struct Store {
     no_disk: bool,
 }
 
-/// What stays in memory of a report (40 bytes: one per connection of the capture): its
+/// What stays in memory of a report (32 bytes: one per connection of the capture): its
 /// place, and the few fields that are updated or counted without reading it back.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
@@ -48,10 +51,38 @@ struct Entry {
     order: u64,
     /// Updated by late packets after the report was made (the stored copy is not).
     last_packet: u64,
-    place: Place,
-    /// Set by `sort` (0 before).
-    id: u32,
+    /// The [`Place`], packed: the file's index above bit 48 ([`IN_MEMORY`] for a report
+    /// kept in memory) and the offset in it (or the index in `memory`) below.
+    at: u64,
+    /// The encoded report's length in its file.
+    len: u32,
     status: StatusKey,
+}
+
+/// The file index of a report kept in memory, in [`Entry::at`].
+const IN_MEMORY: u64 = 0xFFFF;
+
+impl Entry {
+    fn place(&self) -> Place {
+        match self.at >> 48 {
+            IN_MEMORY => Place::Memory((self.at & 0xFFFF_FFFF) as u32),
+            file => Place::File {
+                file: file as u16,
+                len: self.len,
+                at: self.at & ((1 << 48) - 1),
+            },
+        }
+    }
+
+    /// The entry at `place`, which `Store::spill` made sure can be packed (a file index
+    /// below [`IN_MEMORY`], an offset below 2^48).
+    fn with_place(self, place: Place) -> Entry {
+        let (at, len) = match place {
+            Place::Memory(i) => (IN_MEMORY << 48 | u64::from(i), 0),
+            Place::File { file, len, at } => (u64::from(file) << 48 | at, len),
+        };
+        Entry { at, len, ..self }
+    }
 }
 
 /// The sort key of a report: its input, then its first packet.
@@ -60,7 +91,7 @@ fn order(input: usize, first_packet: u64) -> u64 {
     input << 48 | first_packet.min((1 << 48) - 1)
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Place {
     Memory(u32),
     File { file: u16, len: u32, at: u64 },
@@ -87,6 +118,7 @@ impl Store {
             budget,
             entries: Vec::new(),
             memory: Vec::new(),
+            ids: Vec::new(),
             files: Vec::new(),
             writing: None,
             no_disk: false,
@@ -110,7 +142,7 @@ impl Store {
     pub fn on_disk(&self) -> usize {
         self.entries
             .iter()
-            .filter(|e| matches!(e.place, Place::File { .. }))
+            .filter(|e| matches!(e.place(), Place::File { .. }))
             .count()
     }
 
@@ -120,8 +152,8 @@ impl Store {
         let entry = Entry {
             order: order(r.input, r.first_packet),
             last_packet: r.last_packet,
-            place: Place::Memory(0),
-            id: u32::try_from(r.id).unwrap_or(0),
+            at: 0,
+            len: 0,
             status: r.status_kind(),
         };
         let place = self.place(r);
@@ -130,7 +162,8 @@ impl Store {
             // capture's connections keeps little room unused.
             self.entries.reserve_exact(self.entries.len() / 4 + 64);
         }
-        self.entries.push(Entry { place, ..entry });
+        self.entries.push(entry.with_place(place));
+        self.ids.clear();
         self.entries.len() - 1
     }
 
@@ -159,6 +192,11 @@ impl Store {
                 k
             }
         };
+        // Both must fit an entry's packed place (see `Entry::at`).
+        let file = u16::try_from(k)
+            .ok()
+            .filter(|&f| u64::from(f) < IN_MEMORY)
+            .ok_or_else(|| io::Error::other("too many temporary files"))?;
         let f = self
             .files
             .get_mut(k)
@@ -169,7 +207,9 @@ impl Store {
             .append(|out| spill::encode(r, statics, out))
             .ok_or_else(|| io::Error::other("a report of 4 GiB or more"))?;
         f.scratch.maybe_flush()?;
-        let file = u16::try_from(k).map_err(|_| io::Error::other("too many temporary files"))?;
+        if at >> 48 != 0 {
+            return Err(io::Error::other("a temporary file of 256 TiB"));
+        }
         Ok(Place::File { file, at, len })
     }
 
@@ -186,18 +226,19 @@ impl Store {
         self.entries.reserve_exact(other.entries.len());
         self.files.extend(other.files);
         let mut memory = other.memory;
+        self.ids.clear();
         for e in other.entries {
-            let place = match e.place {
+            let place = match e.place() {
                 Place::File { file, at, len } => match u16::try_from(usize::from(file) + base) {
-                    Ok(file) => Place::File { file, at, len },
-                    Err(_) => continue,
+                    Ok(file) if u64::from(file) < IN_MEMORY => Place::File { file, at, len },
+                    _ => continue,
                 },
                 Place::Memory(i) => match memory.get_mut(i as usize).and_then(Option::take) {
                     Some(r) => self.place(r),
                     None => continue,
                 },
             };
-            self.entries.push(Entry { place, ..e });
+            self.entries.push(e.with_place(place));
         }
     }
 
@@ -206,9 +247,9 @@ impl Store {
     /// deterministic.
     pub fn sort(&mut self) {
         self.entries.sort_unstable_by_key(|e| e.order);
-        for (i, e) in self.entries.iter_mut().enumerate() {
-            e.id = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        }
+        self.ids = (1..=self.entries.len())
+            .map(|id| u32::try_from(id).unwrap_or(u32::MAX))
+            .collect();
     }
 
     /// Keeps the reports whose flag in `keep` (one per report, in order) is true.
@@ -216,6 +257,10 @@ impl Store {
         let mut flags = keep.iter();
         self.entries
             .retain(|_| flags.next().copied().unwrap_or(false));
+        if !self.ids.is_empty() {
+            let mut flags = keep.iter();
+            self.ids.retain(|_| flags.next().copied().unwrap_or(false));
+        }
     }
 
     /// Each report's input, in order.
@@ -234,7 +279,7 @@ impl Store {
             .entries
             .get(index)
             .ok_or_else(|| io::Error::other("no such report"))?;
-        let mut r = match e.place {
+        let mut r = match e.place() {
             Place::Memory(i) => self
                 .memory
                 .get(i as usize)
@@ -251,9 +296,17 @@ impl Store {
                     .ok_or_else(|| damaged("a report cannot be decoded"))?
             }
         };
-        r.id = u64::from(e.id);
-        r.last_packet = e.last_packet;
+        Self::settle(&self.ids, index, e, &mut r);
         Ok(r)
+    }
+
+    /// What the entry knows better than the stored report: the id `sort` gave (a report
+    /// not sorted yet keeps its own) and the last packet.
+    fn settle(ids: &[u32], index: usize, e: &Entry, r: &mut ConnectionReport) {
+        if let Some(&id) = ids.get(index) {
+            r.id = u64::from(id);
+        }
+        r.last_packet = e.last_packet;
     }
 
     /// [`Store::get`], moving a report kept in memory out of the store instead of copying
@@ -263,7 +316,7 @@ impl Store {
             .entries
             .get(index)
             .ok_or_else(|| io::Error::other("no such report"))?;
-        let Place::Memory(i) = e.place else {
+        let Place::Memory(i) = e.place() else {
             return self.get(index, buf);
         };
         let mut r = self
@@ -271,8 +324,7 @@ impl Store {
             .get_mut(i as usize)
             .and_then(Option::take)
             .ok_or_else(|| damaged("a report kept in memory is missing"))?;
-        r.id = u64::from(e.id);
-        r.last_packet = e.last_packet;
+        Self::settle(&self.ids, index, &e, &mut r);
         Ok(r)
     }
 
@@ -282,7 +334,7 @@ impl Store {
         let mut rank = vec![usize::MAX; self.memory.len()];
         let mut all_in_memory = self.entries.len() == self.memory.len();
         for (k, e) in self.entries.iter().enumerate() {
-            match (e.place, all_in_memory) {
+            match (e.place(), all_in_memory) {
                 (Place::Memory(i), true) => match rank.get_mut(i as usize) {
                     Some(r) if *r == usize::MAX => *r = k,
                     _ => all_in_memory = false,
@@ -303,9 +355,8 @@ impl Store {
         }
         // Collected in place (same layout): no second buffer.
         let mut out: Vec<ConnectionReport> = self.memory.into_iter().flatten().collect();
-        for (r, e) in out.iter_mut().zip(&self.entries) {
-            r.id = u64::from(e.id);
-            r.last_packet = e.last_packet;
+        for (i, (r, e)) in out.iter_mut().zip(&self.entries).enumerate() {
+            Self::settle(&self.ids, i, e, r);
         }
         Ok(out)
     }
@@ -317,8 +368,34 @@ mod tests {
 
     /// One entry per connection of the capture stays in memory: keep it small.
     #[test]
-    fn an_entry_is_40_bytes() {
-        assert_eq!(std::mem::size_of::<Entry>(), 40);
+    fn an_entry_is_32_bytes() {
+        assert_eq!(std::mem::size_of::<Entry>(), 32);
+        // Every place a store makes survives the packing, at both ends of each field.
+        let e = Entry {
+            order: 1,
+            last_packet: 2,
+            at: 0,
+            len: 0,
+            status: StatusKey::Open,
+        };
+        for place in [
+            Place::Memory(0),
+            Place::Memory(u32::MAX),
+            Place::File {
+                file: 0,
+                len: 0,
+                at: 0,
+            },
+            Place::File {
+                file: (IN_MEMORY - 1) as u16,
+                len: u32::MAX,
+                at: (1 << 48) - 1,
+            },
+        ] {
+            let packed = e.with_place(place);
+            assert_eq!(packed.place(), place);
+            assert_eq!((packed.order, packed.last_packet), (1, 2));
+        }
         assert!(order(0, 5) < order(0, 6));
         assert!(order(0, (1 << 48) - 1) < order(1, 1));
     }
