@@ -246,8 +246,6 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 /// bracket); false if there were none.
 fn connections(report: &Report, out: &mut dyn Write) -> io::Result<bool> {
     let chunks = report.render_chunks(
-        crate::report::RENDER_CHUNK,
-        |_| {},
         |k: usize, part: &[ConnectionReport]| -> io::Result<Vec<u8>> {
             let mut buf = Vec::with_capacity(part.len() * 4096);
             for (i, c) in part.iter().enumerate() {

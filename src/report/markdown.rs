@@ -103,8 +103,6 @@ pub fn write(
     }
     out.write_all(o.as_bytes())?;
     let parts = report.render_chunks(
-        crate::report::RENDER_CHUNK,
-        |_| {},
         |_, part| {
             let mut o = String::with_capacity(part.len() * 2048);
             for c in part {

@@ -554,16 +554,13 @@ impl Report {
         }
     }
 
-    /// Renders the connections shown `n` at a time with `render(k, part)` for the `k`th
-    /// part, on this thread and one more, and writes the rendered parts to `out` in their
-    /// order, whatever order they are done in. This thread reads the connections back,
-    /// shows each part to `visit` in order first (for what is gathered across parts), and
-    /// writes, so neither the time nor the memory grows with one long single-threaded
-    /// pass. Returns the number of parts.
+    /// Renders the connections shown a few dozen at a time ([`RENDER_CHUNK`]) with
+    /// `render(k, part)` for the `k`th part, on this thread and one more, and writes the
+    /// rendered parts to `out` in their order, whatever order they are done in. This thread
+    /// also reads the connections back and writes, so neither the time nor the memory
+    /// grows with one long single-threaded pass. Returns the number of parts.
     pub fn render_chunks(
         &self,
-        n: usize,
-        mut visit: impl FnMut(&[ConnectionReport]),
         render: impl Fn(usize, &[ConnectionReport]) -> std::io::Result<Vec<u8>> + Sync,
         out: &mut dyn std::io::Write,
     ) -> std::io::Result<usize> {
@@ -586,8 +583,7 @@ impl Report {
                 written: 0,
             };
             let mut sent = 0;
-            let read = self.for_each_chunk(n, |part| {
-                visit(&part);
+            let read = self.for_each_chunk(RENDER_CHUNK, |part| {
                 match jobs.try_send((sent, part)) {
                     Ok(()) => {}
                     Err(
@@ -666,8 +662,8 @@ impl Report {
     }
 }
 
-/// Connections per piece of work given to [`Report::render_chunks`] by the JSON and
-/// Markdown writers: small, so that the pieces in flight stay a few hundred KiB.
+/// Connections rendered per piece of work by [`Report::render_chunks`]: small, so that the
+/// pieces in flight stay a few hundred KiB.
 pub(crate) const RENDER_CHUNK: usize = 32;
 
 /// Parts queued for the rendering thread; when the queue is full the calling thread

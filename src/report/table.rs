@@ -131,20 +131,16 @@ pub fn write(
     }
     out.write_all(head.as_bytes())?;
     let mut groups = Groups::default();
-    // The tables are made on two threads; the groups are gathered here, in order.
-    let tables = report.render_chunks(
-        ROWS,
-        |part| part.iter().for_each(|c| groups.add(c)),
-        |_, part| {
-            Ok(format!(
-                "{}\n",
-                connections_table(report, part, many_inputs, width, color)
-            )
-            .into_bytes())
-        },
-        out,
-    )?;
-    if tables == 0 {
+    let mut any = false;
+    report.for_each_chunk(ROWS, |chunk| {
+        any = true;
+        for c in chunk.iter() {
+            groups.add(c);
+        }
+        let t = connections_table(report, &chunk, many_inputs, width, color);
+        writeln!(out, "{t}")
+    })?;
+    if !any {
         return Ok(());
     }
     let mut tail = String::new();
