@@ -277,13 +277,7 @@ mod tests {
     /// threaded writer: byte for byte what serde_json's own pretty printer writes.
     #[test]
     fn same_bytes_as_serde_json_pretty() {
-        let paths = crate::fixture_paths();
-        let mut report = crate::analyze_files(&paths, crate::analyzer::Options::default()).unwrap();
-        let all = report.connections.clone();
-        assert!(!all.is_empty());
-        while report.connections.len() < 2 * RENDER_CHUNK + 7 {
-            report.connections.extend(all.iter().cloned());
-        }
+        let report = crate::report::repeated_fixture_report(2 * RENDER_CHUNK + 7);
         for n in [
             0,
             1,

@@ -287,16 +287,7 @@ mod tests {
     /// same text as one pass over them.
     #[test]
     fn parts_rendered_on_two_threads_come_out_in_order() {
-        let paths = crate::fixture_paths();
-        let mut report = crate::analyze_files(&paths, crate::analyzer::Options::default()).unwrap();
-        let all = report.connections.clone();
-        assert!(!all.is_empty());
-        while report.connections.len() < 3 * RENDER_CHUNK + 5 {
-            report.connections.extend(all.iter().cloned());
-        }
-        for (i, c) in report.connections.iter_mut().enumerate() {
-            c.id = i as u64 + 1;
-        }
+        let report = crate::report::repeated_fixture_report(3 * RENDER_CHUNK + 5);
         let mut out = Vec::new();
         write(&report, &[], &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();

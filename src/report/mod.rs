@@ -693,3 +693,21 @@ impl InOrder {
         Ok(())
     }
 }
+
+/// The report of every fixture with its connections repeated until there are at least
+/// `n`, numbered from 1: for the tests of the writers that render in parts.
+#[cfg(test)]
+pub(crate) fn repeated_fixture_report(n: usize) -> Report {
+    let paths = crate::fixture_paths();
+    let mut report = crate::analyze_files(&paths, crate::analyzer::Options::default())
+        .unwrap_or_else(|e| panic!("the fixtures: {e}"));
+    let all = report.connections.clone();
+    assert!(!all.is_empty());
+    while report.connections.len() < n {
+        report.connections.extend(all.iter().cloned());
+    }
+    for (i, c) in report.connections.iter_mut().enumerate() {
+        c.id = i as u64 + 1;
+    }
+    report
+}
