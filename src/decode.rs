@@ -75,25 +75,38 @@ impl Endpoint {
 impl std::fmt::Display for Endpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.ip() {
-            // Into one buffer, the numbers through itoa, then one write: every report
-            // names both endpoints, and the formatting machinery (`Ipv4Addr`'s own Display
-            // pads through a second buffer) took over a thousand instructions per endpoint.
-            IpAddr::V4(ip) => {
-                let mut text = Text::default();
-                let mut digits = itoa::Buffer::new();
-                for (i, octet) in ip.octets().into_iter().enumerate() {
-                    if i > 0 {
-                        text.push(b".");
-                    }
-                    text.push(digits.format(octet).as_bytes());
-                }
-                text.push(b":");
-                text.push(digits.format(self.port).as_bytes());
-                f.write_str(text.as_str())
-            }
+            IpAddr::V4(ip) => f.write_str(v4_text(ip, self.port).as_str()),
             IpAddr::V6(ip) => write!(f, "[{ip}]:{}", self.port),
         }
     }
+}
+
+impl Endpoint {
+    /// Serializes the endpoint's text: an IPv4 one as one string built in place, an IPv6
+    /// one through its `Display`.
+    pub fn serialize_text<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.ip() {
+            IpAddr::V4(ip) => s.serialize_str(v4_text(ip, self.port).as_str()),
+            IpAddr::V6(_) => s.collect_str(self),
+        }
+    }
+}
+
+/// "a.b.c.d:port" in one buffer, the numbers through itoa: every report names both
+/// endpoints, and the formatting machinery (`Ipv4Addr`'s own Display pads through a second
+/// buffer) took over a thousand instructions per endpoint.
+fn v4_text(ip: std::net::Ipv4Addr, port: u16) -> Text {
+    let mut text = Text::default();
+    let mut digits = itoa::Buffer::new();
+    for (i, octet) in ip.octets().into_iter().enumerate() {
+        if i > 0 {
+            text.push(b".");
+        }
+        text.push(digits.format(octet).as_bytes());
+    }
+    text.push(b":");
+    text.push(digits.format(port).as_bytes());
+    text
 }
 
 /// An IPv4 endpoint's text, built in place ("255.255.255.255:65535" is the longest).

@@ -46,24 +46,17 @@ impl Timestamp {
     }
 }
 
-/// RFC 3339 in UTC with nanoseconds, as reports show times.
-impl std::fmt::Display for Timestamp {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl Timestamp {
+    /// The RFC 3339 text of a time in the years 0 to 9999 (every capture's), built digit
+    /// by digit in place: reports hold several times per connection, and the formatting
+    /// machinery took a few percent of a whole run. `None` for other years.
+    fn text(self) -> Option<[u8; 30]> {
         let days = self.secs().div_euclid(86_400);
-        let rem = self.secs().rem_euclid(86_400);
+        let rem = self.secs().rem_euclid(86_400) as u32;
         let (y, m, d) = civil_from_days(days);
-        let Ok(year @ 0..=9999) = u32::try_from(y) else {
-            return write!(
-                f,
-                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:09}Z",
-                rem / 3600,
-                (rem / 60) % 60,
-                rem % 60,
-                self.subsec_nanos()
-            );
+        let year @ 0..=9999 = u32::try_from(y).ok()? else {
+            return None;
         };
-        // Digit by digit: reports hold several times per connection, and the formatting
-        // machinery took a few percent of a whole run.
         let mut out = *b"0000-00-00T00:00:00.000000000Z";
         let mut put = |at: usize, width: usize, mut v: u32| {
             for i in (at..at + width).rev() {
@@ -73,7 +66,6 @@ impl std::fmt::Display for Timestamp {
                 v /= 10;
             }
         };
-        let rem = rem as u32;
         put(0, 4, year);
         put(5, 2, m);
         put(8, 2, d);
@@ -81,16 +73,42 @@ impl std::fmt::Display for Timestamp {
         put(14, 2, (rem / 60) % 60);
         put(17, 2, rem % 60);
         put(20, 9, self.subsec_nanos());
-        // ASCII digits and separators only.
-        f.write_str(std::str::from_utf8(&out).unwrap_or_default())
+        Some(out)
+    }
+}
+
+/// RFC 3339 in UTC with nanoseconds, as reports show times.
+impl std::fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.text() {
+            // ASCII digits and separators only.
+            Some(text) => f.write_str(std::str::from_utf8(&text).unwrap_or_default()),
+            None => {
+                let days = self.secs().div_euclid(86_400);
+                let rem = self.secs().rem_euclid(86_400);
+                let (y, m, d) = civil_from_days(days);
+                write!(
+                    f,
+                    "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:09}Z",
+                    rem / 3600,
+                    (rem / 60) % 60,
+                    rem % 60,
+                    self.subsec_nanos()
+                )
+            }
+        }
     }
 }
 
 /// A time in a report is its RFC 3339 text, written straight into the output (no string
-/// kept per time in the report, nor in its copy in the temporary file).
+/// kept per time in the report, nor in its copy in the temporary file), as one string
+/// rather than through the formatting machinery.
 impl Serialize for Timestamp {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        match self.text() {
+            Some(text) => s.serialize_str(std::str::from_utf8(&text).unwrap_or_default()),
+            None => s.collect_str(self),
+        }
     }
 }
 

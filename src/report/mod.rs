@@ -165,7 +165,7 @@ impl std::fmt::Display for Host {
 impl Serialize for Host {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            Host::Addr(ep) => s.collect_str(ep),
+            Host::Addr(ep) => ep.serialize_text(s),
             Host::Named(name) => s.serialize_str(name),
         }
     }
