@@ -4,8 +4,11 @@
 //! cargo run --release --example walk -- capture.pcap
 //! ```
 //!
-//! Uses pcap-parser's streaming reader with the same 2 MiB buffer as wsclose, touches no
-//! packet byte, and prints the packet count and captured bytes.
+//! Uses pcap-parser's streaming reader with a 2 MiB buffer, touches no packet byte, and
+//! prints the packet count and captured bytes. (wsclose itself reads a large file in
+//! 64 KiB chunks shared by its threads, and a small one through a 256 KiB buffer; the walk
+//! with a 256 KiB buffer took 0.11-0.13 s on 1 GB against 0.12-0.16 s with this one, in
+//! five interleaved runs: the same within the host's noise.)
 
 use pcap_parser::{PcapBlockOwned, PcapError};
 use std::fs::File;
