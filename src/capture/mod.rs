@@ -51,9 +51,7 @@ impl Timestamp {
     /// by digit in place: reports hold several times per connection, and the formatting
     /// machinery took a few percent of a whole run. `None` for other years.
     fn text(self) -> Option<[u8; 30]> {
-        let days = self.secs().div_euclid(86_400);
-        let rem = self.secs().rem_euclid(86_400) as u32;
-        let (y, m, d) = civil_from_days(days);
+        let (y, m, d, rem) = self.civil();
         let year @ 0..=9999 = u32::try_from(y).ok()? else {
             return None;
         };
@@ -75,6 +73,12 @@ impl Timestamp {
         put(20, 9, self.subsec_nanos());
         Some(out)
     }
+
+    /// (year, month, day, second of the day) in UTC.
+    fn civil(self) -> (i64, u32, u32, u32) {
+        let (y, m, d) = civil_from_days(self.secs().div_euclid(86_400));
+        (y, m, d, self.secs().rem_euclid(86_400) as u32)
+    }
 }
 
 /// RFC 3339 in UTC with nanoseconds, as reports show times.
@@ -84,9 +88,7 @@ impl std::fmt::Display for Timestamp {
             // ASCII digits and separators only.
             Some(text) => f.write_str(std::str::from_utf8(&text).unwrap_or_default()),
             None => {
-                let days = self.secs().div_euclid(86_400);
-                let rem = self.secs().rem_euclid(86_400);
-                let (y, m, d) = civil_from_days(days);
+                let (y, m, d, rem) = self.civil();
                 write!(
                     f,
                     "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:09}Z",
