@@ -24,8 +24,9 @@ use parking_lot::{Condvar, Mutex, MutexGuard};
 use std::fs::File;
 use std::io::{self, Read, Seek};
 use std::path::Path;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// Bytes per chunk: records of up to this size (less its 16-byte header) are shared.
 /// 64 KiB rather than 128: the same time on a 1 GB capture (the kernel's copy still lands
@@ -37,6 +38,10 @@ pub const RING: usize = 4;
 
 /// Chunks read ahead of the one a reader takes, when their slots are free.
 const AHEAD: u64 = 2;
+
+/// How long a reader looks for the chunk or slot it waits for before it sleeps: about
+/// the time another thread takes to read a chunk, or to get through a few dozen packets.
+const SPIN: Duration = Duration::from_micros(50);
 
 /// The classic pcap global header's length.
 const HEADER: usize = 24;
@@ -122,6 +127,9 @@ struct State {
 pub struct SharedFile {
     state: Mutex<State>,
     changed: Condvar,
+    /// Counts the changes of `state` a reader may wait for (see `wake`), for the readers
+    /// that look for one without the lock before sleeping.
+    changes: AtomicU64,
     header: Header,
     size: u64,
     progress: Option<Progress>,
@@ -188,6 +196,7 @@ impl SharedFile {
         Some(SharedFile {
             state: Mutex::new(state),
             changed: Condvar::new(),
+            changes: AtomicU64::new(0),
             header,
             size,
             progress,
@@ -246,6 +255,15 @@ impl SharedFile {
                 st = self.fill_into(st, s, claim);
                 continue;
             }
+            // What a reader waits for (the chunk another thread is reading, or a slot the
+            // slowest reader still holds) usually comes within microseconds: look for it
+            // without the lock for a while before sleeping, since going to sleep and being
+            // woken are system calls (and, on a virtual machine, waking an idle core is
+            // slower still).
+            let seen = self.changes.load(Ordering::Acquire);
+            if MutexGuard::unlocked(&mut st, || self.spin(seen)) {
+                continue;
+            }
             st.waiting += 1;
             self.changed.wait(&mut st);
             st.waiting -= 1;
@@ -293,8 +311,26 @@ impl SharedFile {
         st
     }
 
-    /// Wakes the waiting readers, if any.
+    /// Until the state changes from `seen` (true), or for at most [`SPIN`] (false).
+    fn spin(&self, seen: u64) -> bool {
+        let start = Instant::now();
+        loop {
+            for _ in 0..64 {
+                if self.changes.load(Ordering::Acquire) != seen {
+                    return true;
+                }
+                std::hint::spin_loop();
+            }
+            if start.elapsed() > SPIN {
+                return false;
+            }
+        }
+    }
+
+    /// Tells the readers that the state changed: those looking for a change see it, and
+    /// those asleep are woken.
     fn wake(&self, st: &State) {
+        self.changes.fetch_add(1, Ordering::Release);
         if st.waiting > 0 {
             self.changed.notify_all();
         }
