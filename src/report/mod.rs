@@ -568,12 +568,16 @@ impl Report {
         type Job<'a> = (usize, Cow<'a, [ConnectionReport]>);
         let render = &render;
         let (jobs, queue) = mpsc::sync_channel::<Job<'_>>(RENDER_QUEUED);
-        let (done, results) = mpsc::channel::<(usize, std::io::Result<Vec<u8>>)>();
+        // A part goes back with its rendering, to be freed here: the reports were read back
+        // (allocated) on this thread, and freeing memory of another thread's allocator arena
+        // contends for that arena's lock with this thread's next allocations.
+        let (done, results) = mpsc::channel::<(Job<'_>, std::io::Result<Vec<u8>>)>();
         std::thread::scope(|s| {
             // Without the rendering thread (none could be made), this thread renders it all.
             let _ = std::thread::Builder::new().spawn_scoped(s, move || {
                 for (k, part) in queue {
-                    if done.send((k, render(k, &part))).is_err() {
+                    let rendered = render(k, &part);
+                    if done.send(((k, part), rendered)).is_err() {
                         break;
                     }
                 }
@@ -592,18 +596,20 @@ impl Report {
                     ) => order.write((k, render(k, &part)), out)?,
                 }
                 sent += 1;
-                while let Ok(got) = results.try_recv() {
-                    order.write(got, out)?;
+                while let Ok(((k, part), rendered)) = results.try_recv() {
+                    drop(part);
+                    order.write((k, rendered), out)?;
                 }
                 Ok(())
             });
             drop(jobs);
             read?;
             while order.written < sent {
-                let got = results
+                let ((k, part), rendered) = results
                     .recv()
                     .map_err(|_| std::io::Error::other("the rendering thread failed"))?;
-                order.write(got, out)?;
+                drop(part);
+                order.write((k, rendered), out)?;
             }
             Ok(sent)
         })
