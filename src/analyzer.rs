@@ -571,6 +571,12 @@ impl Analyzer {
         }
     }
 
+    /// The input ends: every flow still tracked is finished (what [`Analyzer::begin_input`]
+    /// of the next input, or the end of all input, would do).
+    pub fn end_input(&mut self) {
+        self.finish_all();
+    }
+
     fn finish_all(&mut self) {
         self.settle_clock();
         self.closed.clear();

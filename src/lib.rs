@@ -121,11 +121,15 @@ pub fn analyze_files_with_progress(
                 .map(|(k, h)| {
                     let spawned = std::thread::Builder::new().spawn_scoped(scope, move || {
                         let sink = &mut |pkt: &capture::Packet<'_>| h.packet(pkt);
-                        match shared {
+                        let read = match shared {
                             Some(s) => capture::file::read_shared(path, s, k + 1, sink, None),
                             None => capture::file::read_counted(path, sink, None),
-                        }
-                        .map(|s| s.packets)
+                        };
+                        // This shard's flows still open end with the input (as the next
+                        // input or the end of all would end them), here, beside the other
+                        // shards doing the same, rather than one shard after another later.
+                        h.end_input();
+                        read.map(|s| s.packets)
                     });
                     // A thread that cannot be made reads nothing (the warning below says
                     // so): the shared reader must not wait for it.
