@@ -150,6 +150,8 @@ pub fn analyze_files_with_progress(
                     capture::file::read_counted_ahead(path, sink, progress.clone(), threads > 1)
                 }
             };
+            // This shard's open flows end here too, while the helpers end theirs.
+            analyzer.end_input();
             let counts: Vec<Option<u64>> = helpers
                 .into_iter()
                 .map(|h| h.and_then(|h| h.join().ok()).and_then(Result::ok))
