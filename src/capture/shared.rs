@@ -261,7 +261,11 @@ impl SharedFile {
             // woken are system calls (and, on a virtual machine, waking an idle core is
             // slower still).
             let seen = self.changes.load(Ordering::Acquire);
-            if MutexGuard::unlocked(&mut st, || self.spin(seen)) {
+            MutexGuard::unlocked(&mut st, || self.spin(seen));
+            // Changes are counted under the lock: one since `seen` (during the look, or
+            // between its end and the lock taken again) is looked at; with none, the next
+            // one comes after this reader is counted among the sleepers, and wakes it.
+            if self.changes.load(Ordering::Acquire) != seen {
                 continue;
             }
             st.waiting += 1;
@@ -311,18 +315,18 @@ impl SharedFile {
         st
     }
 
-    /// Until the state changes from `seen` (true), or for at most [`SPIN`] (false).
-    fn spin(&self, seen: u64) -> bool {
+    /// Looks (without the lock) until the state changes from `seen`, for at most [`SPIN`].
+    fn spin(&self, seen: u64) {
         let start = Instant::now();
         loop {
             for _ in 0..64 {
                 if self.changes.load(Ordering::Acquire) != seen {
-                    return true;
+                    return;
                 }
                 std::hint::spin_loop();
             }
             if start.elapsed() > SPIN {
-                return false;
+                return;
             }
         }
     }
@@ -588,6 +592,50 @@ mod tests {
         );
         std::fs::remove_file(p).unwrap();
         std::fs::remove_file(p2).unwrap();
+    }
+
+    /// Readers at uneven paces (0 to 280 µs of work per chunk, longer than a waiting reader
+    /// looks before it sleeps), two of them and more than there are cores, all finish and
+    /// each sees every record: no change is missed between a reader's look without the lock
+    /// and its sleep. (A change made while a reader that had stopped looking waited for the
+    /// lock was missed, and every reader slept for ever: `--threads 4` hung on a 2-core
+    /// machine, and this test with them.)
+    #[test]
+    fn uneven_readers_all_finish() {
+        let lens: Vec<usize> = (0..8000).map(|i| (i * 131) % 1500 + 40).collect();
+        let p = temp("uneven", &pcap(&lens));
+        for readers in [2, 3, 8] {
+            let shared = Arc::new(SharedFile::open(&p, readers, None).unwrap());
+            let (tx, rx) = std::sync::mpsc::channel();
+            for r in 0..readers {
+                let (s, tx) = (Arc::clone(&shared), tx.clone());
+                std::thread::spawn(move || {
+                    let mut seen = 0;
+                    let mut prev = None;
+                    let mut k = r as u64;
+                    while let Some(c) = s.next(r, prev.take()) {
+                        seen += c.count;
+                        // Work (not sleep) for 0 to 280 µs: more busy readers than cores
+                        // contend for the lock and are preempted between a look and a lock.
+                        k = k * 37 % 101 + 1;
+                        let t = std::time::Instant::now();
+                        while t.elapsed() < std::time::Duration::from_micros(k % 8 * 40) {
+                            std::hint::spin_loop();
+                        }
+                        prev = Some(c);
+                    }
+                    let _ = tx.send(seen);
+                });
+            }
+            drop(tx);
+            for _ in 0..readers {
+                let seen = rx
+                    .recv_timeout(std::time::Duration::from_secs(30))
+                    .expect("every reader finishes");
+                assert_eq!(seen, lens.len() as u64, "{readers} readers");
+            }
+        }
+        std::fs::remove_file(p).unwrap();
     }
 
     /// A reader that stops (its thread failed) does not hold the others back once it has
