@@ -130,6 +130,9 @@ pub struct SharedFile {
     /// Counts the changes of `state` a reader may wait for (see `wake`), for the readers
     /// that look for one without the lock before sleeping.
     changes: AtomicU64,
+    /// How long a waiting reader looks: [`SPIN`], or nothing when there are more readers
+    /// than cores (a reader looking would take the core of one that has work).
+    spin: Duration,
     header: Header,
     size: u64,
     progress: Option<Progress>,
@@ -197,6 +200,10 @@ impl SharedFile {
             state: Mutex::new(state),
             changed: Condvar::new(),
             changes: AtomicU64::new(0),
+            spin: match std::thread::available_parallelism() {
+                Ok(cores) if readers <= cores.get() => SPIN,
+                _ => Duration::ZERO,
+            },
             header,
             size,
             progress,
@@ -315,8 +322,11 @@ impl SharedFile {
         st
     }
 
-    /// Looks (without the lock) until the state changes from `seen`, for at most [`SPIN`].
+    /// Looks (without the lock) until the state changes from `seen`, for at most `spin`.
     fn spin(&self, seen: u64) {
+        if self.spin.is_zero() {
+            return;
+        }
         let start = Instant::now();
         loop {
             for _ in 0..64 {
@@ -325,7 +335,7 @@ impl SharedFile {
                 }
                 std::hint::spin_loop();
             }
-            if start.elapsed() > SPIN {
+            if start.elapsed() > self.spin {
                 return;
             }
         }
