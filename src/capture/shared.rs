@@ -11,6 +11,12 @@
 //! Memory: [`RING`] chunks, reused once every reader has released them, so a fast thread
 //! runs at most that far ahead of a slow one.
 //!
+//! Waiting: a reader that must wait (for the chunk another thread is reading, or for a slot
+//! the slowest reader holds) looks for the change without the lock for up to [`SPIN`]
+//! before it sleeps on the condition variable, when there are no more readers than cores;
+//! every change is counted under the lock, and a reader looks at the count once more under
+//! the lock before it sleeps, so none is missed.
+//!
 //! Only whole records and blocks are shared (for pcapng the filler reads each block's type
 //! and length, and each section's byte order, pcapng draft §4.1). At the first one that is
 //! not (cut by the end of the file, larger than a chunk, with a length that cannot be, or a
