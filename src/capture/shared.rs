@@ -12,7 +12,7 @@
 //! runs at most that far ahead of a slow one.
 //!
 //! Waiting: a reader that must wait (for the chunk another thread is reading, or for a slot
-//! the slowest reader holds) looks for the change without the lock for up to [`SPIN`]
+//! the slowest reader holds) looks for the change without the lock for up to `SPIN`
 //! before it sleeps on the condition variable, when there are no more readers than cores;
 //! every change is counted under the lock, and a reader looks at the count once more under
 //! the lock before it sleeps, so none is missed.
