@@ -144,8 +144,8 @@ pub struct PerSide<T> {
     pub server: T,
 }
 
-/// An endpoint as a report names it: its address and port ("10.0.0.1:41008",
-/// "[::1]:443"), or the pseudonym `--redact` gave it ("host-1:41008"). Written into the
+/// An endpoint as a report names it: its address and port (`10.0.0.1:41008`,
+/// `[::1]:443`), or the pseudonym `--redact` gave it (`host-1:41008`). Written into the
 /// output as text when the report is, not kept as a string per connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Host {
@@ -554,7 +554,7 @@ impl Report {
         }
     }
 
-    /// Renders the connections shown a few dozen at a time ([`RENDER_CHUNK`]) with
+    /// Renders the connections shown a few dozen at a time (`RENDER_CHUNK`) with
     /// `render(k, part)` for the `k`th part, on this thread and one more, and writes the
     /// rendered parts to `out` in their order, whatever order they are done in. This thread
     /// also reads the connections back and writes, so neither the time nor the memory

@@ -95,7 +95,7 @@ pub fn render(report: &Report, width: Option<u16>, color: bool) -> String {
     String::from_utf8(buf).unwrap_or_default()
 }
 
-/// Writes the report: a line per input, the connections in tables of up to [`ROWS`]
+/// Writes the report: a line per input, the connections in tables of up to `ROWS`
 /// rows, each status's meaning and fix once, and the counts by status. Connections are
 /// read back from the store a table at a time.
 pub fn write(
