@@ -565,7 +565,6 @@ impl Report {
         out: &mut dyn std::io::Write,
     ) -> std::io::Result<usize> {
         use std::sync::mpsc;
-        type Job<'a> = (usize, Cow<'a, [ConnectionReport]>);
         let render = &render;
         let (jobs, queue) = mpsc::sync_channel::<Job<'_>>(RENDER_QUEUED);
         // A part goes back with its rendering, to be freed here: the reports were read back
@@ -596,20 +595,18 @@ impl Report {
                     ) => order.write((k, render(k, &part)), out)?,
                 }
                 sent += 1;
-                while let Ok(((k, part), rendered)) = results.try_recv() {
-                    drop(part);
-                    order.write((k, rendered), out)?;
+                while let Ok(got) = results.try_recv() {
+                    order.returned(got, out)?;
                 }
                 Ok(())
             });
             drop(jobs);
             read?;
             while order.written < sent {
-                let ((k, part), rendered) = results
+                let got = results
                     .recv()
                     .map_err(|_| std::io::Error::other("the rendering thread failed"))?;
-                drop(part);
-                order.write((k, rendered), out)?;
+                order.returned(got, out)?;
             }
             Ok(sent)
         })
@@ -678,6 +675,9 @@ pub(crate) const RENDER_CHUNK: usize = 32;
 /// more peak RSS, on a two-core machine for little time.
 const RENDER_QUEUED: usize = 2;
 
+/// A part of the connections to render: its number, and the connections.
+type Job<'a> = (usize, Cow<'a, [ConnectionReport]>);
+
 /// Rendered parts, written out in their order whatever order they come back in.
 struct InOrder {
     /// Those that came back before the ones ahead of them.
@@ -697,6 +697,17 @@ impl InOrder {
             self.written += 1;
         }
         Ok(())
+    }
+
+    /// A part back from the rendering thread with its rendering: the part is freed here
+    /// (see `Report::render_chunks`), the rendering written in its turn.
+    fn returned(
+        &mut self,
+        ((k, part), rendered): (Job<'_>, std::io::Result<Vec<u8>>),
+        out: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        drop(part);
+        self.write((k, rendered), out)
     }
 }
 
