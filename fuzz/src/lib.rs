@@ -168,8 +168,8 @@ pub fn capture_file(data: &[u8]) {
         }
     }
     if strict() {
-        // Known bug (tests/mutation.rs, sharded_report_equals_one_thread_after_idle_gap):
-        // checked only in strict mode until fixed.
+        // The bug this once allowed for (tests/mutation.rs,
+        // sharded_report_equals_one_thread_after_idle_gap) is fixed: strict is the default.
         let sharded = Options {
             threads: 2,
             shard_min_bytes: 0,
@@ -560,9 +560,10 @@ pub fn tcp_stream(data: &[u8]) {
     if !strict()
         && (cut.kinds.contains(&Kind::InflateFailed) || whole.kinds.contains(&Kind::InflateFailed))
     {
-        // Known bug (tests/properties.rs, deflate_findings_ignore_segmentation): the bytes
-        // a failing decompress call inflated are not UTF-8 checked, so whether a message
-        // that fails to inflate is also "invalid UTF-8" depends on the segmentation.
+        // Allowance for a fixed bug (tests/properties.rs, deflate_findings_ignore_segmentation),
+        // kept behind WSCLOSE_FUZZ_STRICT=0: the bytes a failing decompress call inflated
+        // were not UTF-8 checked, so whether a message that fails to inflate was also
+        // "invalid UTF-8" depended on the segmentation.
         for o in [&mut cut, &mut whole] {
             o.kinds.retain(|k| *k != Kind::InvalidUtf8Text);
         }
