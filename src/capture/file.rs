@@ -180,11 +180,32 @@ enum Source {
     Here(Box<dyn Read + Send>),
     /// A thread of its own decompresses up to [`AHEAD_BLOCKS`] blocks ahead; emptied
     /// blocks go back to it to be filled again. Dropping the reader ends the thread after
-    /// the block it is filling.
+    /// the block it is filling, and waits for that when the input is a file (`thread`),
+    /// so that no thread outlives the analysis of a file; not for standard input, where
+    /// the block may wait for bytes that never come.
     Ahead {
         blocks: mpsc::Receiver<Vec<u8>>,
         spent: mpsc::SyncSender<Vec<u8>>,
+        thread: Option<std::thread::JoinHandle<()>>,
     },
+}
+
+impl Drop for Blocks {
+    fn drop(&mut self) {
+        let source = std::mem::replace(&mut self.source, Source::Here(Box::new(io::empty())));
+        if let Source::Ahead {
+            blocks,
+            spent,
+            thread,
+        } = source
+        {
+            // With the channels gone, the thread's next send fails and it ends.
+            drop((blocks, spent));
+            if let Some(t) = thread {
+                let _ = t.join();
+            }
+        }
+    }
 }
 
 /// A gzip input read a block at a time (see [`fill_block`]).
@@ -195,9 +216,10 @@ struct Blocks {
 }
 
 impl Blocks {
-    fn new(inner: Box<dyn Read + Send>, ahead: bool) -> Blocks {
+    /// `wait`: the input is a file, whose reads end (see [`Source::Ahead`]).
+    fn new(inner: Box<dyn Read + Send>, ahead: bool, wait: bool) -> Blocks {
         let source = if ahead {
-            Self::ahead(inner)
+            Self::ahead(inner, wait)
         } else {
             Source::Here(inner)
         };
@@ -212,7 +234,7 @@ impl Blocks {
 impl Blocks {
     /// The decompressing thread, handed `inner` once it runs; if no thread can be made,
     /// this thread keeps `inner` and decompresses itself.
-    fn ahead(inner: Box<dyn Read + Send>) -> Source {
+    fn ahead(inner: Box<dyn Read + Send>, wait: bool) -> Source {
         let (full, blocks) = mpsc::sync_channel::<Vec<u8>>(AHEAD_BLOCKS);
         let (spent, empty) = mpsc::sync_channel::<Vec<u8>>(AHEAD_BLOCKS + 2);
         let (hand, take) = mpsc::sync_channel::<Box<dyn Read + Send>>(1);
@@ -230,11 +252,15 @@ impl Blocks {
                     }
                 }
             });
-        if spawned.is_err() {
+        let Ok(thread) = spawned else {
             return Source::Here(inner);
-        }
+        };
         match hand.send(inner) {
-            Ok(()) => Source::Ahead { blocks, spent },
+            Ok(()) => Source::Ahead {
+                blocks,
+                spent,
+                thread: wait.then_some(thread),
+            },
             Err(mpsc::SendError(inner)) => Source::Here(inner),
         }
     }
@@ -245,7 +271,7 @@ impl Read for Blocks {
         if self.pos >= self.current.len() {
             match &mut self.source {
                 Source::Here(inner) => fill_block(&mut **inner, &mut self.current),
-                Source::Ahead { blocks, spent } => {
+                Source::Ahead { blocks, spent, .. } => {
                     let next = blocks.recv().unwrap_or_default();
                     let done = std::mem::replace(&mut self.current, next);
                     // The thread reuses the buffer; if it is gone, the buffer is dropped.
@@ -514,7 +540,7 @@ pub fn read_counted_ahead(
 ) -> Result<InputSummary, Error> {
     let (mut reader, gzip, bytes, damage) = open(path, progress)?;
     if gzip {
-        reader = Box::new(Blocks::new(reader, ahead));
+        reader = Box::new(Blocks::new(reader, ahead, path.as_os_str() != "-"));
     }
     let mut summary = InputSummary::empty(path, gzip, bytes);
     let mut tally = Tally::default();
@@ -1667,6 +1693,37 @@ mod tests {
             assert!(a.1 == one && b.1 == one, "{what} {k}: other packets");
             std::fs::remove_file(&p).ok();
         }
+    }
+
+    /// Dropping a gzip file's reader before its end waits for the decompressing thread,
+    /// which has dropped the input by then: no thread outlives the analysis of a file.
+    #[test]
+    fn dropping_the_read_ahead_ends_its_thread() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        /// An endless input whose reads take a while, that says when it is dropped.
+        struct Slow(Arc<AtomicBool>);
+        impl Read for Slow {
+            fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                out.fill(7);
+                Ok(out.len())
+            }
+        }
+        impl Drop for Slow {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::SeqCst);
+            }
+        }
+        let dropped = Arc::new(AtomicBool::new(false));
+        let mut blocks = Blocks::new(Box::new(Slow(Arc::clone(&dropped))), true, true);
+        let mut first = [0u8; 100];
+        blocks.read_exact(&mut first).unwrap();
+        assert_eq!(first, [7; 100]);
+        drop(blocks);
+        assert!(
+            dropped.load(Ordering::SeqCst),
+            "the thread still holds the input"
+        );
     }
 
     /// A gzip input decompressed on a thread of its own gives what the plain reading gives:
