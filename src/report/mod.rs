@@ -573,42 +573,54 @@ impl Report {
         let (done, results) = mpsc::channel::<(Job<'_>, std::io::Result<Vec<u8>>)>();
         std::thread::scope(|s| {
             // Without the rendering thread (none could be made), this thread renders it all.
-            let _ = std::thread::Builder::new().spawn_scoped(s, move || {
-                for (k, part) in queue {
-                    let rendered = render(k, &part);
-                    if done.send(((k, part), rendered)).is_err() {
-                        break;
+            let renderer = std::thread::Builder::new()
+                .spawn_scoped(s, move || {
+                    for (k, part) in queue {
+                        let rendered = render(k, &part);
+                        if done.send(((k, part), rendered)).is_err() {
+                            break;
+                        }
                     }
-                }
-            });
-            let mut order = InOrder {
-                waiting: BTreeMap::new(),
-                written: 0,
-            };
-            let mut sent = 0;
-            let read = self.for_each_chunk(RENDER_CHUNK, |part| {
-                match jobs.try_send((sent, part)) {
-                    Ok(()) => {}
-                    Err(
-                        mpsc::TrySendError::Full((k, part))
-                        | mpsc::TrySendError::Disconnected((k, part)),
-                    ) => order.write((k, render(k, &part)), out)?,
-                }
-                sent += 1;
-                while let Ok(got) = results.try_recv() {
+                })
+                .ok();
+            let written = move || -> std::io::Result<usize> {
+                let mut order = InOrder {
+                    waiting: BTreeMap::new(),
+                    written: 0,
+                };
+                let mut sent = 0;
+                let read = self.for_each_chunk(RENDER_CHUNK, |part| {
+                    match jobs.try_send((sent, part)) {
+                        Ok(()) => {}
+                        Err(
+                            mpsc::TrySendError::Full((k, part))
+                            | mpsc::TrySendError::Disconnected((k, part)),
+                        ) => order.write((k, render(k, &part)), out)?,
+                    }
+                    sent += 1;
+                    while let Ok(got) = results.try_recv() {
+                        order.returned(got, out)?;
+                    }
+                    Ok(())
+                });
+                // The thread ends once the queue is empty, however this ends.
+                drop(jobs);
+                read?;
+                while order.written < sent {
+                    let got = results
+                        .recv()
+                        .map_err(|_| std::io::Error::other("the rendering thread failed"))?;
                     order.returned(got, out)?;
                 }
-                Ok(())
-            });
-            drop(jobs);
-            read?;
-            while order.written < sent {
-                let got = results
-                    .recv()
-                    .map_err(|_| std::io::Error::other("the rendering thread failed"))?;
-                order.returned(got, out)?;
+                Ok(sent)
+            }();
+            // Joined here rather than by the scope, which waits for the closure only: the
+            // thread's exit (its thread-local destructors) could otherwise outlive this call
+            // (LeakSanitizer saw it, in the `capture_file` fuzz target).
+            if let Some(r) = renderer {
+                let _ = r.join();
             }
-            Ok(sent)
+            written
         })
     }
 
@@ -727,4 +739,59 @@ pub(crate) fn repeated_fixture_report(n: usize) -> Report {
         c.id = i as u64 + 1;
     }
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    /// Set when the rendering thread's thread-locals are destroyed, as the thread exits.
+    static EXITED: AtomicBool = AtomicBool::new(false);
+
+    struct OnExit;
+    impl Drop for OnExit {
+        fn drop(&mut self) {
+            // Slow, so that a call that does not wait for the exit returns first.
+            std::thread::sleep(std::time::Duration::from_millis(30));
+            EXITED.store(true, Ordering::SeqCst);
+        }
+    }
+
+    thread_local!(static GUARD: OnExit = const { OnExit });
+
+    /// `render_chunks` returns only once its rendering thread has exited, thread-local
+    /// destructors and all (a scoped thread not joined by hand is waited for only until its
+    /// closure returns), and writes every part in order.
+    #[test]
+    fn render_chunks_waits_for_its_thread_to_exit() {
+        let report = repeated_fixture_report(4 * RENDER_CHUNK);
+        let me = std::thread::current().id();
+        let mut out = Vec::new();
+        let parts = report
+            .render_chunks(
+                |k, part| {
+                    if std::thread::current().id() != me {
+                        GUARD.with(|_| ());
+                    }
+                    Ok(format!("{k}:{} ", part.len()).into_bytes())
+                },
+                &mut out,
+            )
+            .unwrap();
+        assert!(parts >= 4, "{parts} parts");
+        let want: String = (0..parts)
+            .map(|k| {
+                format!(
+                    "{k}:{} ",
+                    RENDER_CHUNK.min(report.connections.len() - k * RENDER_CHUNK)
+                )
+            })
+            .collect();
+        assert_eq!(String::from_utf8(out).unwrap(), want);
+        assert!(
+            EXITED.load(Ordering::SeqCst),
+            "the rendering thread had not exited"
+        );
+    }
 }
