@@ -3,8 +3,10 @@
 //! one gzip-compressed, from a path or from standard input (`-`).
 //!
 //! In: a path. Out: each packet to a callback, in file order, and an [`InputSummary`]
-//! (format, link types, packet count, warnings). Parsing is pcap-parser's; this module adds
-//! the streaming loop over a bounded buffer, timestamps in nanoseconds, and damage handling:
+//! (format, link types, packet count, warnings). Parsing is pcap-parser's, but for the
+//! fixed fields of pcapng Enhanced Packet Blocks (draft §4.3), read in place when the
+//! block's lengths agree (`Ng::quick_epb`; any other block goes to pcap-parser); this module
+//! adds the streaming loop over a bounded buffer, timestamps in nanoseconds, and damage handling:
 //! a file cut mid-record or a record that cannot be parsed ends the input with a warning
 //! naming the byte offset, and the packets before it are still analyzed.
 
