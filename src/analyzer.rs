@@ -205,7 +205,7 @@ impl Analyzer {
 
     /// Starts the next input: packet numbers restart, flows do not carry over.
     pub fn begin_input(&mut self, index: usize) {
-        self.finish_all();
+        self.end_input();
         self.input = index;
         self.first_malformed = None;
         for (_, _, first) in &mut self.unsupported {
@@ -572,12 +572,8 @@ impl Analyzer {
     }
 
     /// The input ends: every flow still tracked is finished (what [`Analyzer::begin_input`]
-    /// of the next input, or the end of all input, would do).
+    /// of the next input, or the end of all input, also does).
     pub fn end_input(&mut self) {
-        self.finish_all();
-    }
-
-    fn finish_all(&mut self) {
         self.settle_clock();
         self.closed.clear();
         // In the order the connections started, frozen ones thawed one at a time.
@@ -611,7 +607,7 @@ impl Analyzer {
 
     /// [`Analyzer::finish_input`], leaving the reports in their store.
     pub fn finish_store(mut self) -> (Store, Seen) {
-        self.finish_all();
+        self.end_input();
         for (l, n, _) in &self.unsupported {
             self.seen.unsupported_link_types.insert(l.to_string(), *n);
         }
