@@ -8,7 +8,10 @@
 //! prints the packet count and captured bytes. (wsclose itself reads a large file in
 //! 64 KiB chunks shared by its threads, and a small one through a 256 KiB buffer; the walk
 //! with a 256 KiB buffer took 0.11-0.13 s on 1 GB against 0.12-0.16 s with this one, in
-//! five interleaved runs: the same within the host's noise.)
+//! five interleaved runs: the same within the host's noise.) Records are consumed without
+//! shifting the buffer (`consume_noshift`): pcap-parser's `consume` moves the unread half
+//! of the buffer to its start whenever more than half is read, a copy of about half the
+//! file that no walk needs (0.04 s of the walk's 0.05 s of user time on 1 GB).
 
 use pcap_parser::{PcapBlockOwned, PcapError};
 use std::fs::File;
@@ -32,7 +35,7 @@ fn main() {
                     }
                     _ => {}
                 }
-                reader.consume(offset);
+                reader.consume_noshift(offset);
             }
             Err(PcapError::Eof) => break,
             Err(PcapError::Incomplete(_)) => reader.refill().expect("read the capture"),

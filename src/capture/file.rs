@@ -834,6 +834,9 @@ fn read_from(
         ..Ng::default()
     };
     let mut number: u64 = first;
+    // Records are consumed without shifting the buffer: pcap-parser's `consume` moves the
+    // unread half of the buffer to its start each time more than half is read (about half of
+    // the file copied once more); `refill` moves only the unfinished record left at the end.
     loop {
         // Enhanced packet blocks read in place, as the shared reader does; the reader's
         // state (its section's byte order) changes only at blocks that go through it.
@@ -842,7 +845,7 @@ fn read_from(
             if let Some((epb, rest)) = ng.quick_epb(data) {
                 let used = data.len() - rest.len();
                 ng.enhanced(&epb, &mut number, summary, &mut sink);
-                reader.consume(used);
+                reader.consume_noshift(used);
                 continue;
             }
         }
@@ -865,7 +868,7 @@ fn read_from(
                         big_endian = ng.big_endian;
                     }
                 }
-                reader.consume(offset);
+                reader.consume_noshift(offset);
             }
             Err(PcapError::Eof) => break,
             Err(PcapError::Incomplete(_)) => {
