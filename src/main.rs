@@ -165,7 +165,7 @@ impl Bar {
                     let (b, template) = match total {
                         Some(t) => (
                             ProgressBar::with_draw_target(Some(t), ProgressDrawTarget::hidden()),
-                            "wsclose: reading [{bar:20}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)",
+                            "wsclose: reading [{wide_bar}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)",
                         ),
                         None => (
                             ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden()),
