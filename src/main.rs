@@ -325,6 +325,15 @@ fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
         Format::Table => {
             stream(|out| table::write(&report, width(), color(args.color), out));
             timing.lap("report");
+            // Read on a terminal, a table of thousands of connections scrolls away: say how
+            // to narrow it (on standard error, so a redirected table stays the same).
+            if std::io::stdout().is_terminal() {
+                if let Some(hint) =
+                    wsclose::report::filter::narrowing_hint(&report, &args.select.selection())
+                {
+                    eprintln!("wsclose: {hint}");
+                }
+            }
         }
         Format::Markdown => {
             let hashes: Vec<Option<String>> = match hashing.map(|h| h.join()) {

@@ -127,6 +127,36 @@ impl Selection {
     }
 }
 
+/// A whole report longer than this many connections gets [`narrowing_hint`] after its table.
+pub const HINT_ABOVE: u64 = 30;
+
+/// For a table of every connection of a large capture (no selection given): a line naming
+/// the flags that narrow it, with this report's most frequent status other than a clean
+/// close as the `--status` example. `None` for a short report or a selected one.
+pub fn narrowing_hint(report: &Report, selection: &Selection) -> Option<String> {
+    let shown = report.summary.connections;
+    if !selection.is_empty() || shown <= HINT_ABOVE {
+        return None;
+    }
+    // The most frequent status other than 1000/1001 (the first such key on a tie).
+    let example = report
+        .summary
+        .by_status
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "1000" | "1001"))
+        .fold(None::<(&String, u64)>, |best, (k, &n)| match best {
+            Some((_, m)) if m >= n => best,
+            _ => Some((k, n)),
+        });
+    let status = match example {
+        Some((k, n)) => format!("--status {k} ({n} here)"),
+        None => "--status CODE".to_string(),
+    };
+    Some(format!(
+        "{shown} connections listed; narrow them with --problems (all but clean 1000/1001 closes), {status}, --host, --port or --connection ID"
+    ))
+}
+
 /// Not a clean close: anything but 1000/1001, or a 1000/1001 with protocol violations.
 pub fn is_problem(c: &ConnectionReport) -> bool {
     !matches!(c.status.code, Some(1000) | Some(1001))
@@ -136,6 +166,44 @@ pub fn is_problem(c: &ConnectionReport) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A report with these counts per status (no connection bodies: the hint reads the
+    /// summary only).
+    fn counted(by_status: &[(&str, u64)]) -> Report {
+        let mut r = Report::new(Vec::new(), Vec::new(), crate::report::Seen::default());
+        for (k, n) in by_status {
+            r.summary.by_status.insert((*k).to_string(), *n);
+            r.summary.connections += n;
+        }
+        r
+    }
+
+    #[test]
+    fn the_hint_comes_for_a_long_unselected_table_only() {
+        let none = Selection {
+            connections: vec![],
+            statuses: vec![],
+            problems: false,
+            host: None,
+            port: None,
+        };
+        let big = counted(&[("1000", 500), ("1006", 40), ("4001", 40), ("open", 7)]);
+        assert_eq!(
+            narrowing_hint(&big, &none).as_deref(),
+            Some("587 connections listed; narrow them with --problems (all but clean 1000/1001 closes), --status 1006 (40 here), --host, --port or --connection ID")
+        );
+        let clean = counted(&[("1000", 20), ("1001", 11)]);
+        assert!(narrowing_hint(&clean, &none)
+            .unwrap()
+            .contains(", --status CODE, "));
+        let short = counted(&[("1006", HINT_ABOVE)]);
+        assert_eq!(narrowing_hint(&short, &none), None);
+        let selected = Selection {
+            problems: true,
+            ..none
+        };
+        assert_eq!(narrowing_hint(&big, &selected), None);
+    }
 
     #[test]
     fn parse_specs() {
