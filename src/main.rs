@@ -352,10 +352,20 @@ fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
     if found == 0 {
         let s = &report.seen;
         eprintln!(
-            "wsclose: no WebSocket connection found: {}, {} in {} (none asked for a WebSocket upgrade or carried WebSocket frames), {} other, {} with cut or damaged headers{}",
+            "wsclose: no WebSocket connection found: {}, {} in {} (none asked for a WebSocket upgrade or carried WebSocket frames{}), {} other, {} with cut or damaged headers{}",
             plural(s.packets, "packet"),
             plural(s.tcp_packets, "TCP packet"),
             plural(s.tcp_connections, "TCP connection"),
+            // What the snap length cut off is unknown: an upgrade may be in it.
+            if s.snaplen_cut_packets > 0 {
+                let n = s.snaplen_cut_packets;
+                let were = if n == 1 { "packet was" } else { "packets were" };
+                format!(
+                    " in the bytes captured; {n} {were} cut by the snap length, so one may be in what is missing"
+                )
+            } else {
+                String::new()
+            },
             s.other_packets,
             s.malformed_packets,
             if s.unsupported_link_types.is_empty() {

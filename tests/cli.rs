@@ -311,6 +311,40 @@ fn snaplen_cut_capture_says_so_and_invents_nothing() {
             assert_eq!(f["code"], 1008, "{f}");
         }
     }
+    // Only the start of the upgrade request is captured: its absence is not claimed.
+    if r["connections"].as_array().unwrap().is_empty() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("packets were cut by the snap length, so one may be in what is missing"),
+            "{err}"
+        );
+    }
+    // 200 bytes cut only the upgrade request (packet 4): the connection is found by the
+    // server's 101, the server's close is decoded, and the client's direction stops at the
+    // gap, so neither its reply nor the server's 1006 is guessed.
+    fs::write(&p, with_snaplen(&data, 200)).unwrap();
+    let out = wsclose()
+        .args(["analyze", "--format", "json"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = &r["connections"][0];
+    assert_eq!(c["status"]["code"], 1008, "{c}");
+    assert_eq!(c["seen_by"]["client"], 1008, "{c}");
+    assert!(c["seen_by"]["server"].is_null(), "{c}");
+    assert_eq!(c["decoded_to_end"]["client"], false, "{c}");
+    assert_eq!(c["close_handshake"]["reply_may_be_missing"], true, "{c}");
+    let out = wsclose()
+        .args(["analyze", "--color", "never"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("client: none seen (bytes missing)"),
+        "{table}"
+    );
 }
 
 #[test]

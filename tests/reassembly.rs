@@ -1289,6 +1289,63 @@ fn s16_gap_over_a_websocket_header_puts_the_direction_out_of_sync() {
     assert_ne!(c.status.code, Some(4000));
     assert_eq!(c.frames.client.text_messages, 1);
     assert_eq!((c.tcp.client.gaps, c.tcp.client.missing_bytes), (1, 6));
+    // The client's direction stops at the gap: that it did not reply to the server's close,
+    // and that the server saw 1006, are not claimed.
+    assert!(!c.decoded_to_end.client && c.decoded_to_end.server);
+    if cls.len() == 1 {
+        assert_eq!(c.seen_by.server, None);
+        assert!(c.close_handshake.as_ref().unwrap().reply_may_be_missing);
+        assert!(
+            !c.status.cause().contains("sent no close frame"),
+            "{}",
+            c.status.cause()
+        );
+    }
+}
+
+/// The upgrade request cut by the snaplen (the client's direction has a gap before its end,
+/// so none of its frames is decoded): the server's close sets the status, and the client's
+/// reply, which is on the wire, is neither reported nor said to be absent.
+#[test]
+fn gap_in_the_upgrade_request_leaves_the_reply_unknown() {
+    let mut s = Session::new(41031, 8080);
+    s.handshake();
+    assert_eq!(s.send_cut(Client, &request(), 40), 4);
+    assert_eq!(s.send(Server, &response(false)), 5);
+    assert_eq!(s.send(Server, &close(Server, 1008, "token expired")), 6);
+    assert_eq!(s.send(Client, &close(Client, 1008, "token expired")), 7);
+    s.fins(Client);
+    let r = s.analyze();
+    let c = only(&r);
+    assert_eq!(closes(c), vec![cl(Server, 1008, "token expired", 6)]);
+    assert_eq!((c.status.code, c.status.inferred), (Some(1008), false));
+    let cause = c.status.cause();
+    assert!(
+        cause.contains("Whether the client replied is not in the capture")
+            && !cause.contains("sent no close frame"),
+        "{cause}"
+    );
+    assert_eq!((c.seen_by.client, c.seen_by.server), (Some(1008), None));
+    let h = c.close_handshake.as_ref().unwrap();
+    assert!(!h.reply && h.reply_may_be_missing);
+    assert_eq!(
+        (c.decoded_to_end.client, c.decoded_to_end.server),
+        (false, true)
+    );
+    assert!(kinds(c).contains(&Kind::Gap), "{:?}", kinds(c));
+    // Without the cut, the reply is decoded and the server saw the client's 1008.
+    let mut s = Session::new(41031, 8080);
+    s.open();
+    s.send(Server, &close(Server, 1008, "token expired"));
+    s.send(Client, &close(Client, 1008, "token expired"));
+    s.fins(Client);
+    let r = s.analyze();
+    let c = only(&r);
+    assert_eq!(
+        (c.seen_by.client, c.seen_by.server),
+        (Some(1008), Some(1008))
+    );
+    assert!(c.decoded_to_end.client && c.decoded_to_end.server);
 }
 
 /// A binary frame whose payload lost 1000 bytes, a ping, and the first 2000 bytes of a

@@ -145,14 +145,37 @@ fn refusal(code: u16) -> (&'static str, &'static str) {
     }
 }
 
-/// `missing` says the capture lacks part of either stream (a gap, or a direction out of
-/// sync), so a close frame may have been sent without being seen.
+/// Which directions' frames could not be followed to their end: bytes were missing where a
+/// frame header (or the end of the handshake) was expected, so nothing after them was
+/// decoded and a close frame of that direction may be among what is not in the report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Missing {
+    pub client: bool,
+    pub server: bool,
+}
+
+impl Missing {
+    /// The frames `role` sent may not all be in the report.
+    pub fn of(&self, role: Role) -> bool {
+        match role {
+            Role::Client => self.client,
+            Role::Server => self.server,
+        }
+    }
+
+    pub fn any(&self) -> bool {
+        self.client || self.server
+    }
+}
+
+/// `missing` says which directions the capture lacks part of (a gap, or a direction out of
+/// sync), so that a close frame may have been sent without being seen.
 pub fn status(
     closes: &[&CloseFrame],
     ends: &[TcpEnd],
     http_status: Option<u16>,
     upgraded: bool,
-    missing: bool,
+    missing: Missing,
 ) -> Status {
     if let Some(code) = http_status.filter(|&c| c != 101) {
         let (likely, fix) = refusal(code);
@@ -196,11 +219,13 @@ fn status_from(
     first_close: Option<&CloseFrame>,
     first_end: Option<&TcpEnd>,
     closes: &[&CloseFrame],
-    missing: bool,
+    missing: Missing,
     upgraded: bool,
 ) -> Status {
     match (first_close, first_end) {
-        (Some(c), e) if e.is_none_or(|e| c.order < e.order) => close_status(c, closes),
+        (Some(c), e) if e.is_none_or(|e| c.order < e.order) => {
+            close_status(c, closes, missing.of(c.from.peer()))
+        }
         (_, Some(e)) => {
             let entry = catalog::lookup(1006);
             let late = first_close
@@ -211,7 +236,7 @@ fn status_from(
                     )
                 })
                 .unwrap_or_default();
-            let seen = if missing {
+            let seen = if missing.any() {
                 "No close frame was seen before {end}, as far as the capture shows: part of the stream is missing from it (see the gap findings), so one may have been sent and lost; without it both applications see 1006."
             } else {
                 "No close frame was sent before {end}; both applications see 1006."
@@ -251,7 +276,9 @@ fn status_from(
     }
 }
 
-fn close_status(c: &CloseFrame, closes: &[&CloseFrame]) -> Status {
+/// The status a close frame sets; `reply_lost`: the peer's direction lost bytes, so its
+/// reply, if any, may not be in the capture.
+fn close_status(c: &CloseFrame, closes: &[&CloseFrame], reply_lost: bool) -> Status {
     let reply = closes
         .iter()
         .filter(|r| r.from != c.from)
@@ -268,7 +295,16 @@ fn close_status(c: &CloseFrame, closes: &[&CloseFrame]) -> Status {
                 r.from, r.packet
             ),
         })
-        .unwrap_or_else(|| format!(" The {} sent no close frame in reply.", c.from.peer()));
+        .unwrap_or_else(|| {
+            let peer = c.from.peer();
+            if reply_lost {
+                format!(
+                    " Whether the {peer} replied is not in the capture: bytes of its direction are missing (see the gap findings), so its close frame may be among them."
+                )
+            } else {
+                format!(" The {peer} sent no close frame in reply.")
+            }
+        });
     match c.received_status() {
         Some(1005) if c.code.is_none() => {
             let entry = catalog::lookup(1005);
@@ -551,6 +587,9 @@ pub struct CloseHandshake {
     /// The peer's close frame, if it sent one: its code (null for an empty one).
     pub reply: bool,
     pub reply_code: Option<u16>,
+    /// No reply was seen, but bytes of the peer's direction are missing: it may have sent
+    /// one that is not in the capture.
+    pub reply_may_be_missing: bool,
     /// The reply carried the same code as the initiator's frame (the usual, polite answer).
     pub echoed: bool,
     /// Seconds from the initiator's close frame to the reply.
@@ -559,7 +598,11 @@ pub struct CloseHandshake {
     pub tcp_closed_first_by: Option<Role>,
 }
 
-pub fn close_handshake(closes: &[&CloseFrame], ends: &[TcpEnd]) -> Option<CloseHandshake> {
+pub fn close_handshake(
+    closes: &[&CloseFrame],
+    ends: &[TcpEnd],
+    missing: Missing,
+) -> Option<CloseHandshake> {
     let first = closes.iter().min_by_key(|c| c.order)?;
     let reply = closes
         .iter()
@@ -570,6 +613,7 @@ pub fn close_handshake(closes: &[&CloseFrame], ends: &[TcpEnd]) -> Option<CloseH
         initiator: first.from,
         reply: reply.is_some(),
         reply_code: reply.and_then(|r| r.code),
+        reply_may_be_missing: reply.is_none() && missing.of(first.from.peer()),
         echoed: reply.is_some_and(|r| r.code == first.code),
         // A reply stamped before the close it answers (capture times out of order) has
         // no delay that can be told: none rather than a negative one.
@@ -582,8 +626,15 @@ pub fn close_handshake(closes: &[&CloseFrame], ends: &[TcpEnd]) -> Option<CloseH
 
 /// The status the application on side `role` saw: the code in the peer's close frame (1005
 /// if it had none) when it arrived before the peer's direction ended (a FIN from the peer,
-/// or an RST from either side); else 1006 if TCP ended; else none (still open).
-pub fn seen_by(role: Role, closes: &[&CloseFrame], ends: &[TcpEnd]) -> Option<u16> {
+/// or an RST from either side); else none when bytes of the peer's direction are missing
+/// (its close frame may be among them: no 1006 is guessed); else 1006 if TCP ended; else
+/// none (still open).
+pub fn seen_by(
+    role: Role,
+    closes: &[&CloseFrame],
+    ends: &[TcpEnd],
+    missing: Missing,
+) -> Option<u16> {
     let from_peer = closes
         .iter()
         .filter(|c| c.from == role.peer() && !c.rejected())
@@ -595,6 +646,7 @@ pub fn seen_by(role: Role, closes: &[&CloseFrame], ends: &[TcpEnd]) -> Option<u1
         .min();
     match from_peer {
         Some(c) if cut_off.is_none_or(|e| c.order < e) => c.received_status(),
+        None if missing.of(role.peer()) => None,
         _ if !ends.is_empty() => Some(1006),
         _ => None,
     }
@@ -604,6 +656,15 @@ pub fn seen_by(role: Role, closes: &[&CloseFrame], ends: &[TcpEnd]) -> Option<u1
 mod tests {
     use super::*;
     use crate::capture::Timestamp;
+
+    const NONE: Missing = Missing {
+        client: false,
+        server: false,
+    };
+    const BOTH: Missing = Missing {
+        client: true,
+        server: true,
+    };
 
     fn close(from: Role, payload: &[u8], order: u64) -> CloseFrame {
         CloseFrame::parse(
@@ -635,7 +696,7 @@ mod tests {
             &[end(Role::Server, EndKind::Fin, 9)],
             Some(101),
             true,
-            false,
+            NONE,
         );
         assert_eq!((s.code, s.inferred), (Some(1008), false));
         assert!(
@@ -644,14 +705,14 @@ mod tests {
             s.cause()
         );
         assert!(s.cause().contains("client replied 1000"), "{}", s.cause());
-        assert_eq!(seen_by(Role::Client, &[&a, &b], &[]), Some(1008));
-        assert_eq!(seen_by(Role::Server, &[&a, &b], &[]), Some(1000));
+        assert_eq!(seen_by(Role::Client, &[&a, &b], &[], NONE), Some(1008));
+        assert_eq!(seen_by(Role::Server, &[&a, &b], &[], NONE), Some(1000));
     }
 
     #[test]
     fn empty_close_is_1005_inferred() {
         let a = close(Role::Client, b"", 3);
-        let s = status(&[&a], &[], Some(101), true, false);
+        let s = status(&[&a], &[], Some(101), true, NONE);
         assert_eq!((s.code, s.inferred), (Some(1005), true));
     }
 
@@ -662,7 +723,7 @@ mod tests {
             &[end(Role::Client, EndKind::Rst, 4)],
             Some(101),
             true,
-            false,
+            NONE,
         );
         assert_eq!((s.code, s.inferred), (Some(1006), true));
         assert!(
@@ -677,7 +738,7 @@ mod tests {
             &[end(Role::Client, EndKind::Fin, 4)],
             Some(101),
             true,
-            false,
+            NONE,
         );
         assert_eq!(s.code, Some(1006));
         let lost = status(
@@ -685,7 +746,7 @@ mod tests {
             &[end(Role::Client, EndKind::Fin, 4)],
             Some(101),
             true,
-            true,
+            BOTH,
         );
         assert!(
             lost.cause().contains("may have been sent and lost"),
@@ -696,7 +757,8 @@ mod tests {
             seen_by(
                 Role::Server,
                 &[&late],
-                &[end(Role::Client, EndKind::Fin, 4)]
+                &[end(Role::Client, EndKind::Fin, 4)],
+                NONE
             ),
             Some(1006)
         );
@@ -704,8 +766,14 @@ mod tests {
         let first = close(Role::Server, b"\x03\xea", 2);
         let reply = close(Role::Client, b"\x03\xea", 6);
         let ends = [end(Role::Server, EndKind::Fin, 4)];
-        assert_eq!(seen_by(Role::Server, &[&first, &reply], &ends), Some(1002));
-        assert_eq!(seen_by(Role::Client, &[&first, &reply], &ends), Some(1002));
+        assert_eq!(
+            seen_by(Role::Server, &[&first, &reply], &ends, NONE),
+            Some(1002)
+        );
+        assert_eq!(
+            seen_by(Role::Client, &[&first, &reply], &ends, NONE),
+            Some(1002)
+        );
     }
 
     #[test]
@@ -715,7 +783,7 @@ mod tests {
             &[end(Role::Server, EndKind::Fin, 4)],
             Some(101),
             true,
-            false,
+            NONE,
         );
         let idle = Idle {
             seconds: 60.02,
@@ -737,7 +805,7 @@ mod tests {
             &[end(Role::Server, EndKind::Fin, 4)],
             Some(101),
             true,
-            false,
+            NONE,
         );
         explain_idle(
             &mut s,
@@ -758,21 +826,69 @@ mod tests {
     fn closing_handshake() {
         let a = close(Role::Client, b"\x03\xe8bye", 3);
         let b = close(Role::Server, b"\x03\xe9", 5);
-        let h = close_handshake(&[&b, &a], &[end(Role::Client, EndKind::Fin, 7)]).unwrap();
+        let h = close_handshake(&[&b, &a], &[end(Role::Client, EndKind::Fin, 7)], NONE).unwrap();
         assert_eq!(h.initiator, Role::Client);
         assert_eq!((h.reply, h.reply_code, h.echoed), (true, Some(1001), false));
         assert_eq!(h.tcp_closed_first_by, Some(Role::Client));
-        let h = close_handshake(&[&a], &[]).unwrap();
+        let h = close_handshake(&[&a], &[], NONE).unwrap();
         assert!(!h.reply && h.tcp_closed_first_by.is_none());
-        assert!(close_handshake(&[], &[]).is_none());
+        assert!(close_handshake(&[], &[], NONE).is_none());
+    }
+
+    /// Bytes of the client's direction are missing: that it did not reply, and that the
+    /// server saw 1006, are not claimed; the server's own close still sets the status.
+    #[test]
+    fn no_reply_is_not_claimed_when_the_peer_lost_bytes() {
+        let first = close(Role::Server, b"\x03\xf0token expired", 9);
+        let ends = [end(Role::Client, EndKind::Fin, 11)];
+        let client_lost = Missing {
+            client: true,
+            server: false,
+        };
+        let s = status(&[&first], &ends, Some(101), true, client_lost);
+        assert_eq!((s.code, s.inferred), (Some(1008), false));
+        assert!(
+            s.cause()
+                .contains("Whether the client replied is not in the capture")
+                && !s.cause().contains("sent no close frame"),
+            "{}",
+            s.cause()
+        );
+        assert_eq!(seen_by(Role::Server, &[&first], &ends, client_lost), None);
+        assert_eq!(
+            seen_by(Role::Client, &[&first], &ends, client_lost),
+            Some(1008)
+        );
+        let h = close_handshake(&[&first], &ends, client_lost).unwrap();
+        assert!(!h.reply && h.reply_may_be_missing);
+        // The same with every byte there: no reply, and the server saw 1006.
+        let s = status(&[&first], &ends, Some(101), true, NONE);
+        assert!(s
+            .cause()
+            .contains("The client sent no close frame in reply."));
+        assert_eq!(seen_by(Role::Server, &[&first], &ends, NONE), Some(1006));
+        assert!(
+            !close_handshake(&[&first], &ends, NONE)
+                .unwrap()
+                .reply_may_be_missing
+        );
+        // Only the initiator's own direction lost bytes: the missing reply is still a fact.
+        let server_lost = Missing {
+            client: false,
+            server: true,
+        };
+        assert_eq!(
+            seen_by(Role::Server, &[&first], &ends, server_lost),
+            Some(1006)
+        );
     }
 
     #[test]
     fn open_and_refused() {
-        let s = status(&[], &[], Some(101), true, false);
+        let s = status(&[], &[], Some(101), true, NONE);
         assert_eq!(s.code, None);
         assert_eq!(s.name, "Open");
-        let s = status(&[], &[], Some(403), false, false);
+        let s = status(&[], &[], Some(403), false, NONE);
         assert_eq!((s.code, &*s.name), (None, "Upgrade refused"));
         assert!(
             s.cause().contains("HTTP 403") && s.cause().contains("Origin"),
@@ -784,7 +900,7 @@ mod tests {
     #[test]
     fn truncated_close_is_unknown() {
         let c = CloseFrame::parse(Role::Client, b"", false, 2, 8, Timestamp(0), 8);
-        let s = status(&[&c], &[], Some(101), true, false);
+        let s = status(&[&c], &[], Some(101), true, NONE);
         assert_eq!(s.code, None);
         assert!(s.name.starts_with("Unknown"));
     }

@@ -159,6 +159,17 @@ fn connection(o: &mut String, c: &ConnectionReport) {
             opt(&h.path),
             opt(&h.host)
         );
+    } else if !c.decoded_to_end.client
+        && !c
+            .findings
+            .iter()
+            .any(|f| f.kind == crate::finding::Kind::HandshakeNotCaptured)
+    {
+        // The request's end is among bytes the capture lacks (a snaplen, a drop).
+        let _ = writeln!(
+            o,
+            "| Request | incomplete: bytes of it are missing from the capture (see the gap findings) |"
+        );
     } else {
         let _ = writeln!(
             o,

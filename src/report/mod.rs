@@ -208,6 +208,10 @@ pub struct ConnectionReport {
     pub seen_by: SeenBy,
     /// The closing handshake, when a close frame was sent.
     pub close_handshake: Option<diagnosis::CloseHandshake>,
+    /// Whether each direction's frames were followed to its end: false when bytes were
+    /// missing where a frame header (or the end of the handshake) was expected, so that
+    /// nothing after them was decoded and a close frame of that direction may be missing.
+    pub decoded_to_end: PerSide<bool>,
     pub findings: Vec<Finding>,
     pub findings_dropped: u64,
     /// Seconds from the last WebSocket frame (either way) to the first FIN/RST.
@@ -272,9 +276,18 @@ impl ConnectionReport {
         ends.sort_by_key(|e| e.order);
         let hs = &c.up.handshake;
         let upgraded = hs.status == Some(101) || c.decoder(server_side).is_some();
-        let missing = Side::BOTH.into_iter().any(|s| {
-            c.tcp[s].counters.gaps > 0 || c.decoder(s).is_some_and(|d| d.out_of_sync.is_some())
-        });
+        // A direction whose frames could not be followed to its end: its decoder lost the
+        // frame boundaries at a gap, or it never got a decoder and has a gap (one in the
+        // handshake stops it there). A gap inside a payload of known length keeps the
+        // decoder in step: a later close frame would still be seen.
+        let lost = |s: Side| match c.decoder(s) {
+            Some(d) => d.out_of_sync.is_some(),
+            None => c.tcp[s].counters.gaps > 0,
+        };
+        let missing = diagnosis::Missing {
+            client: lost(client_side),
+            server: lost(server_side),
+        };
         let mut status = diagnosis::status(&closes, &ends, hs.status, upgraded, missing);
         let stats = |s: Side| c.decoder(s).map(|d| d.stats).unwrap_or_default();
         let (cs, ss) = (stats(client_side), stats(server_side));
@@ -302,7 +315,7 @@ impl ConnectionReport {
                 server: &ss,
                 first_end,
                 idle,
-                missing,
+                missing: missing.any(),
             },
         );
         ConnectionReport {
@@ -349,8 +362,8 @@ impl ConnectionReport {
                 }
             } else {
                 SeenBy {
-                    client: diagnosis::seen_by(Role::Client, &closes, &ends),
-                    server: diagnosis::seen_by(Role::Server, &closes, &ends),
+                    client: diagnosis::seen_by(Role::Client, &closes, &ends, missing),
+                    server: diagnosis::seen_by(Role::Server, &closes, &ends, missing),
                 }
             },
             tcp_ends: ends
@@ -361,7 +374,11 @@ impl ConnectionReport {
                     packet: e.packet,
                 })
                 .collect(),
-            close_handshake: diagnosis::close_handshake(&closes, &ends),
+            close_handshake: diagnosis::close_handshake(&closes, &ends, missing),
+            decoded_to_end: PerSide {
+                client: !missing.client,
+                server: !missing.server,
+            },
             status,
             evidence,
             findings: c.up.findings.items.clone(),
