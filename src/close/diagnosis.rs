@@ -152,6 +152,9 @@ fn refusal(code: u16) -> (&'static str, &'static str) {
 pub struct Missing {
     pub client: bool,
     pub server: bool,
+    /// The packet where a lost direction's frames stop (its gap), when known.
+    pub client_from: Option<u64>,
+    pub server_from: Option<u64>,
 }
 
 impl Missing {
@@ -160,6 +163,14 @@ impl Missing {
         match role {
             Role::Client => self.client,
             Role::Server => self.server,
+        }
+    }
+
+    /// Where the frames `role` sent stop, if they do and the packet is known.
+    pub fn from(&self, role: Role) -> Option<u64> {
+        match role {
+            Role::Client => self.client_from.filter(|_| self.client),
+            Role::Server => self.server_from.filter(|_| self.server),
         }
     }
 
@@ -223,9 +234,7 @@ fn status_from(
     upgraded: bool,
 ) -> Status {
     match (first_close, first_end) {
-        (Some(c), e) if e.is_none_or(|e| c.order < e.order) => {
-            close_status(c, closes, missing.of(c.from.peer()))
-        }
+        (Some(c), e) if e.is_none_or(|e| c.order < e.order) => close_status(c, closes, missing),
         (_, Some(e)) => {
             let entry = catalog::lookup(1006);
             let late = first_close
@@ -276,9 +285,9 @@ fn status_from(
     }
 }
 
-/// The status a close frame sets; `reply_lost`: the peer's direction lost bytes, so its
-/// reply, if any, may not be in the capture.
-fn close_status(c: &CloseFrame, closes: &[&CloseFrame], reply_lost: bool) -> Status {
+/// The status a close frame sets. When the peer's direction lost bytes, its reply, if any,
+/// may not be in the capture.
+fn close_status(c: &CloseFrame, closes: &[&CloseFrame], missing: Missing) -> Status {
     let reply = closes
         .iter()
         .filter(|r| r.from != c.from)
@@ -297,9 +306,15 @@ fn close_status(c: &CloseFrame, closes: &[&CloseFrame], reply_lost: bool) -> Sta
         })
         .unwrap_or_else(|| {
             let peer = c.from.peer();
-            if reply_lost {
+            if missing.of(peer) {
+                // The packet where the gap was found, which may come after the bytes it
+                // lost: no claim about which close came first.
+                let at = missing
+                    .from(peer)
+                    .map(|p| format!(" found at packet {p}"))
+                    .unwrap_or_default();
                 format!(
-                    " Whether the {peer} replied is not in the capture: bytes of its direction are missing (see the gap findings), so its close frame may be among them."
+                    " Whether the {peer} replied is not in the capture: its frames stop at the gap{at} (see the gap findings), so its close frame may be among the missing bytes."
                 )
             } else {
                 format!(" The {peer} sent no close frame in reply.")
@@ -660,10 +675,13 @@ mod tests {
     const NONE: Missing = Missing {
         client: false,
         server: false,
+        client_from: None,
+        server_from: None,
     };
     const BOTH: Missing = Missing {
         client: true,
         server: true,
+        ..NONE
     };
 
     fn close(from: Role, payload: &[u8], order: u64) -> CloseFrame {
@@ -843,7 +861,8 @@ mod tests {
         let ends = [end(Role::Client, EndKind::Fin, 11)];
         let client_lost = Missing {
             client: true,
-            server: false,
+            client_from: Some(4),
+            ..NONE
         };
         let s = status(&[&first], &ends, Some(101), true, client_lost);
         assert_eq!((s.code, s.inferred), (Some(1008), false));
@@ -851,6 +870,12 @@ mod tests {
             s.cause()
                 .contains("Whether the client replied is not in the capture")
                 && !s.cause().contains("sent no close frame"),
+            "{}",
+            s.cause()
+        );
+        assert!(
+            s.cause()
+                .contains("its frames stop at the gap found at packet 4"),
             "{}",
             s.cause()
         );
@@ -874,8 +899,8 @@ mod tests {
         );
         // Only the initiator's own direction lost bytes: the missing reply is still a fact.
         let server_lost = Missing {
-            client: false,
             server: true,
+            ..NONE
         };
         assert_eq!(
             seen_by(Role::Server, &[&first], &ends, server_lost),

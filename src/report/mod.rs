@@ -31,7 +31,7 @@ use crate::close::diagnosis::{self, Status, TcpEnd};
 use crate::close::CloseFrame;
 use crate::connection::{Connection, EndKind, Side};
 use crate::decode::Endpoint;
-use crate::finding::Finding;
+use crate::finding::{Finding, Kind};
 use crate::flow::Role;
 use crate::tcp::Counters;
 use crate::websocket::decoder::{FrameRecord, Stats};
@@ -284,9 +284,27 @@ impl ConnectionReport {
             Some(d) => d.out_of_sync.is_some(),
             None => c.tcp[s].counters.gaps > 0,
         };
+        // Where a lost direction's frames stop: its decoder's out-of-sync point, or (no
+        // decoder) its first gap; unknown if that finding was dropped at the cap.
+        let stop = |s: Side| {
+            let kind = if c.decoder(s).is_some() {
+                Kind::OutOfSync
+            } else {
+                Kind::Gap
+            };
+            let role = c.role(s);
+            c.up.findings
+                .items
+                .iter()
+                .filter(|f| f.kind == kind && f.from == Some(role))
+                .filter_map(|f| f.packet)
+                .min()
+        };
         let missing = diagnosis::Missing {
             client: lost(client_side),
             server: lost(server_side),
+            client_from: stop(client_side),
+            server_from: stop(server_side),
         };
         let mut status = diagnosis::status(&closes, &ends, hs.status, upgraded, missing);
         let stats = |s: Side| c.decoder(s).map(|d| d.stats).unwrap_or_default();
