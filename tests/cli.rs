@@ -271,6 +271,17 @@ fn one_unreadable_input_among_several_still_reports_the_others_and_exits_3() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("the other inputs were analyzed"));
 }
 
+/// `wsclose analyze --format json FILE`: the report, parsed, and what went to standard error.
+fn json_report(p: &std::path::Path) -> (serde_json::Value, String) {
+    let out = wsclose()
+        .args(["analyze", "--format", "json"])
+        .arg(p)
+        .output()
+        .unwrap();
+    let r = serde_json::from_slice(&out.stdout).unwrap();
+    (r, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
 /// Rewrites a little-endian pcap, cutting every record to at most `snaplen` bytes.
 fn with_snaplen(data: &[u8], snaplen: usize) -> Vec<u8> {
     let mut out = data[..24].to_vec();
@@ -292,14 +303,12 @@ fn snaplen_cut_capture_says_so_and_invents_nothing() {
     let data = fs::read(fixture("node-close-1008.pcap")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("snap.pcap");
+    let cut_at = |snaplen: usize| {
+        fs::write(&p, with_snaplen(&data, snaplen)).unwrap();
+        json_report(&p)
+    };
     // 80 bytes keep the headers and the first bytes of each payload only.
-    fs::write(&p, with_snaplen(&data, 80)).unwrap();
-    let out = wsclose()
-        .args(["analyze", "--format", "json"])
-        .arg(&p)
-        .output()
-        .unwrap();
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (r, err) = cut_at(80);
     let w = r["inputs"][0]["warnings"].to_string();
     assert!(
         w.contains("cut by the capture's snap length") && w.contains("80 bytes"),
@@ -313,7 +322,6 @@ fn snaplen_cut_capture_says_so_and_invents_nothing() {
     }
     // Only the start of the upgrade request is captured: its absence is not claimed.
     if r["connections"].as_array().unwrap().is_empty() {
-        let err = String::from_utf8_lossy(&out.stderr);
         assert!(
             err.contains("packets were cut by the snap length, so one may be in what is missing"),
             "{err}"
@@ -322,13 +330,7 @@ fn snaplen_cut_capture_says_so_and_invents_nothing() {
     // 200 bytes cut only the upgrade request (packet 4): the connection is found by the
     // server's 101, the server's close is decoded, and the client's direction stops at the
     // gap, so neither its reply nor the server's 1006 is guessed.
-    fs::write(&p, with_snaplen(&data, 200)).unwrap();
-    let out = wsclose()
-        .args(["analyze", "--format", "json"])
-        .arg(&p)
-        .output()
-        .unwrap();
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (r, _) = cut_at(200);
     let c = &r["connections"][0];
     assert_eq!(c["status"]["code"], 1008, "{c}");
     assert_eq!(c["seen_by"]["client"], 1008, "{c}");
@@ -359,12 +361,7 @@ fn a_connection_open_at_the_cut_of_a_truncated_file_says_the_file_is_cut() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("cut.pcap");
     fs::write(&p, &data[..end + 20]).unwrap();
-    let out = wsclose()
-        .args(["analyze", "--format", "json"])
-        .arg(&p)
-        .output()
-        .unwrap();
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (r, _) = json_report(&p);
     let s = &r["connections"][0]["status"];
     assert!(s["code"].is_null());
     assert!(
