@@ -300,11 +300,12 @@ impl ConnectionReport {
                 .filter_map(|f| f.packet)
                 .min()
         };
+        let (lost_client, lost_server) = (lost(client_side), lost(server_side));
         let missing = diagnosis::Missing {
-            client: lost(client_side),
-            server: lost(server_side),
-            client_from: stop(client_side),
-            server_from: stop(server_side),
+            client: lost_client,
+            server: lost_server,
+            client_from: lost_client.then(|| stop(client_side)).flatten(),
+            server_from: lost_server.then(|| stop(server_side)).flatten(),
         };
         let mut status = diagnosis::status(&closes, &ends, hs.status, upgraded, missing);
         let stats = |s: Side| c.decoder(s).map(|d| d.stats).unwrap_or_default();
