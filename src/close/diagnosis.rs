@@ -155,6 +155,9 @@ pub struct Missing {
     /// The packet where a lost direction's frames stop (its gap), when known.
     pub client_from: Option<u64>,
     pub server_from: Option<u64>,
+    /// Bytes of either direction are missing somewhere, even where decoding kept in step
+    /// (a gap inside a payload can hold what explains a code, or be what a 1006 lost).
+    pub gaps: bool,
 }
 
 impl Missing {
@@ -174,8 +177,9 @@ impl Missing {
         }
     }
 
+    /// Part of the capture is missing, in step or not.
     pub fn any(&self) -> bool {
-        self.client || self.server
+        self.gaps || self.client || self.server
     }
 }
 
@@ -677,10 +681,12 @@ mod tests {
         server: false,
         client_from: None,
         server_from: None,
+        gaps: false,
     };
     const BOTH: Missing = Missing {
         client: true,
         server: true,
+        gaps: true,
         ..NONE
     };
 

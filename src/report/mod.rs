@@ -306,6 +306,7 @@ impl ConnectionReport {
             server: lost_server,
             client_from: lost_client.then(|| stop(client_side)).flatten(),
             server_from: lost_server.then(|| stop(server_side)).flatten(),
+            gaps: Side::BOTH.into_iter().any(|s| c.tcp[s].counters.gaps > 0),
         };
         let mut status = diagnosis::status(&closes, &ends, hs.status, upgraded, missing);
         let stats = |s: Side| c.decoder(s).map(|d| d.stats).unwrap_or_default();
