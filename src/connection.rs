@@ -116,6 +116,9 @@ pub struct CloseEvent {
     pub what: EventWhat,
     /// True when no close frame came before this event (so a TCP ending means 1006).
     pub first: bool,
+    /// Bytes of the connection are missing from the capture (a gap either way) by the time
+    /// of this event: a close frame may have been among them.
+    pub missing: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -541,6 +544,9 @@ impl Connection {
         all.sort_by_key(|e| e.0);
         let mut seen_close = false;
         let mut out = Vec::new();
+        let missing = Side::BOTH
+            .into_iter()
+            .any(|s| self.tcp[s].counters.gaps > 0);
         for (i, (_, ts, packet, from, what)) in all.into_iter().enumerate() {
             let first = !seen_close;
             seen_close |= matches!(what, EventWhat::Close { .. });
@@ -554,6 +560,7 @@ impl Connection {
                     from,
                     what,
                     first,
+                    missing,
                 });
             }
         }

@@ -63,9 +63,15 @@ pub fn line(ev: &CloseEvent) -> String {
             };
             let _ = write!(s, "  {} sent TCP {k}", ev.from);
             if ev.first {
+                // As the report's 1006: with bytes missing, a close frame may have been lost.
+                let seen = if ev.missing {
+                    " with no close frame seen (bytes are missing: one may have been lost)"
+                } else {
+                    " with no close frame"
+                };
                 let _ = write!(
                     s,
-                    " with no close frame: 1006 {} — {}",
+                    "{seen}: 1006 {} — {}",
                     catalog::lookup(1006).name,
                     first_sentence(catalog::lookup(1006).meaning)
                 );
@@ -111,4 +117,41 @@ pub fn json_line(ev: &CloseEvent) -> String {
         "name": code.filter(|_| ev.first).map(|c| catalog::lookup(c).name),
     });
     crate::sanitize::json(v.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::Timestamp;
+    use crate::decode::Endpoint;
+    use crate::flow::Role;
+
+    /// A FIN that comes before any close frame is a 1006; with bytes missing, the line says
+    /// that a close frame may have been lost rather than that none was sent.
+    #[test]
+    fn a_first_tcp_ending_says_whether_bytes_are_missing() {
+        let ev = |missing: bool| CloseEvent {
+            ts: Timestamp(0),
+            packet: 9,
+            client: Endpoint::v4(0x7f00_0001, 40000),
+            server: Endpoint::v4(0x7f00_0001, 8765),
+            path: None,
+            from: Role::Server,
+            what: EventWhat::Tcp(EndKind::Fin),
+            first: true,
+            missing,
+        };
+        let plain = line(&ev(false));
+        assert!(
+            plain.contains("server sent TCP FIN with no close frame: 1006 Abnormal Closure"),
+            "{plain}"
+        );
+        let lost = line(&ev(true));
+        assert!(
+            lost.contains(
+                "with no close frame seen (bytes are missing: one may have been lost): 1006"
+            ),
+            "{lost}"
+        );
+    }
 }
