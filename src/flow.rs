@@ -16,6 +16,24 @@ pub enum Role {
     Server,
 }
 
+/// One value for each role (frame statistics, TCP counters, what is missing), picked by
+/// [`PerSide::of`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PerSide<T> {
+    pub client: T,
+    pub server: T,
+}
+
+impl<T> PerSide<T> {
+    /// The value of `role`.
+    pub fn of(&self, role: Role) -> &T {
+        match role {
+            Role::Client => &self.client,
+            Role::Server => &self.server,
+        }
+    }
+}
+
 impl Role {
     pub fn as_str(self) -> &'static str {
         match self {

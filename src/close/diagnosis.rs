@@ -12,7 +12,7 @@ use super::catalog;
 use super::{CloseFrame, Problem};
 use crate::connection::EndKind;
 use crate::finding::{Finding, Kind};
-use crate::flow::Role;
+use crate::flow::{PerSide, Role};
 use crate::websocket::decoder::Stats;
 use serde::Serialize;
 use std::borrow::Cow;
@@ -150,11 +150,9 @@ fn refusal(code: u16) -> (&'static str, &'static str) {
 /// decoded and a close frame of that direction may be among what is not in the report.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Missing {
-    pub client: bool,
-    pub server: bool,
+    pub lost: PerSide<bool>,
     /// The packet where a lost direction's frames stop (its gap), when known.
-    pub client_from: Option<u64>,
-    pub server_from: Option<u64>,
+    pub stops: PerSide<Option<u64>>,
     /// Bytes of either direction are missing somewhere, even where decoding kept in step
     /// (a gap inside a payload can hold what explains a code, or be what a 1006 lost).
     pub gaps: bool,
@@ -163,23 +161,12 @@ pub struct Missing {
 impl Missing {
     /// The frames `role` sent may not all be in the report.
     pub fn of(&self, role: Role) -> bool {
-        match role {
-            Role::Client => self.client,
-            Role::Server => self.server,
-        }
-    }
-
-    /// Where the frames `role` sent stop, if they do and the packet is known.
-    pub fn from(&self, role: Role) -> Option<u64> {
-        match role {
-            Role::Client => self.client_from.filter(|_| self.client),
-            Role::Server => self.server_from.filter(|_| self.server),
-        }
+        *self.lost.of(role)
     }
 
     /// Part of the capture is missing, in step or not.
     pub fn any(&self) -> bool {
-        self.gaps || self.client || self.server
+        self.gaps || self.lost.client || self.lost.server
     }
 }
 
@@ -314,7 +301,8 @@ fn close_status(c: &CloseFrame, closes: &[&CloseFrame], missing: Missing) -> Sta
                 // The packet where the gap was found, which may come after the bytes it
                 // lost: no claim about which close came first.
                 let at = missing
-                    .from(peer)
+                    .stops
+                    .of(peer)
                     .map(|p| format!(" found at packet {p}"))
                     .unwrap_or_default();
                 format!(
@@ -452,22 +440,12 @@ pub struct Facts<'a> {
     /// The first close frame on the wire, if any.
     pub first_close: Option<&'a CloseFrame>,
     pub findings: &'a [Finding],
-    /// Frame statistics of what the client sent, and of what the server sent.
-    pub client: &'a Stats,
-    pub server: &'a Stats,
+    /// Frame statistics of what each side sent.
+    pub sent: PerSide<&'a Stats>,
     pub first_end: Option<TcpEnd>,
     pub idle: Option<Idle>,
     /// Part of a stream is missing from the capture.
     pub missing: bool,
-}
-
-impl Facts<'_> {
-    fn sent_by(&self, r: Role) -> &Stats {
-        match r {
-            Role::Client => self.client,
-            Role::Server => self.server,
-        }
-    }
 }
 
 /// The evidence for `status`: for 1002 the violations that preceded it, for 1007 the
@@ -558,7 +536,7 @@ pub fn evidence(status: &Status, f: &Facts<'_>) -> Option<Evidence> {
             })
         }
         1009 => {
-            let sent = f.sent_by(peer);
+            let sent = *f.sent.of(peer);
             let (what, size, packet) = match (sent.largest_message, sent.largest_frame) {
                 (Some((size, packet)), _) => ("message".to_string(), size, packet),
                 (None, Some((size, packet, op))) => (format!("frame ({op})"), size, packet),
@@ -573,7 +551,7 @@ pub fn evidence(status: &Status, f: &Facts<'_>) -> Option<Evidence> {
                 consistent: true,
             })
         }
-        1003 => f.sent_by(peer).last_message.map(|(op, size, packet)| Evidence {
+        1003 => f.sent.of(peer).last_message.map(|(op, size, packet)| Evidence {
             summary: format!("the {peer}'s last message before the close was {op} ({size} bytes, packet {packet})"),
             packets: vec![packet],
             consistent: true,
@@ -677,15 +655,21 @@ mod tests {
     use crate::capture::Timestamp;
 
     const NONE: Missing = Missing {
-        client: false,
-        server: false,
-        client_from: None,
-        server_from: None,
+        lost: PerSide {
+            client: false,
+            server: false,
+        },
+        stops: PerSide {
+            client: None,
+            server: None,
+        },
         gaps: false,
     };
     const BOTH: Missing = Missing {
-        client: true,
-        server: true,
+        lost: PerSide {
+            client: true,
+            server: true,
+        },
         gaps: true,
         ..NONE
     };
@@ -866,9 +850,15 @@ mod tests {
         let first = close(Role::Server, b"\x03\xf0token expired", 9);
         let ends = [end(Role::Client, EndKind::Fin, 11)];
         let client_lost = Missing {
-            client: true,
-            client_from: Some(4),
-            ..NONE
+            lost: PerSide {
+                client: true,
+                server: false,
+            },
+            stops: PerSide {
+                client: Some(4),
+                server: None,
+            },
+            gaps: true,
         };
         let s = status(&[&first], &ends, Some(101), true, client_lost);
         assert_eq!((s.code, s.inferred), (Some(1008), false));
@@ -905,7 +895,10 @@ mod tests {
         );
         // Only the initiator's own direction lost bytes: the missing reply is still a fact.
         let server_lost = Missing {
-            server: true,
+            lost: PerSide {
+                client: false,
+                server: true,
+            },
             ..NONE
         };
         assert_eq!(

@@ -144,10 +144,7 @@ pub fn narrowing_hint(report: &Report, selection: &Selection) -> Option<String> 
         .by_status
         .iter()
         .filter(|(k, _)| !matches!(k.as_str(), "1000" | "1001"))
-        .fold(None::<(&String, u64)>, |best, (k, &n)| match best {
-            Some((_, m)) if m >= n => best,
-            _ => Some((k, n)),
-        });
+        .min_by_key(|(_, n)| std::cmp::Reverse(**n));
     let status = match example {
         Some((k, n)) => format!("--status {k} ({n} here)"),
         None => "--status CODE".to_string(),

@@ -138,11 +138,7 @@ pub struct SeenBy {
     pub server: Option<u16>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct PerSide<T> {
-    pub client: T,
-    pub server: T,
-}
+pub use crate::flow::PerSide;
 
 /// An endpoint as a report names it: its address and port (`10.0.0.1:41008`,
 /// `[::1]:443`), or the pseudonym `--redact` gave it (`host-1:41008`). Written into the
@@ -302,10 +298,14 @@ impl ConnectionReport {
         };
         let (lost_client, lost_server) = (lost(client_side), lost(server_side));
         let missing = diagnosis::Missing {
-            client: lost_client,
-            server: lost_server,
-            client_from: lost_client.then(|| stop(client_side)).flatten(),
-            server_from: lost_server.then(|| stop(server_side)).flatten(),
+            lost: PerSide {
+                client: lost_client,
+                server: lost_server,
+            },
+            stops: PerSide {
+                client: lost_client.then(|| stop(client_side)).flatten(),
+                server: lost_server.then(|| stop(server_side)).flatten(),
+            },
             gaps: Side::BOTH.into_iter().any(|s| c.tcp[s].counters.gaps > 0),
         };
         let mut status = diagnosis::status(&closes, &ends, hs.status, upgraded, missing);
@@ -331,8 +331,10 @@ impl ConnectionReport {
             &diagnosis::Facts {
                 first_close: closes.iter().copied().find(|c| !c.rejected()),
                 findings: &c.up.findings.items,
-                client: &cs,
-                server: &ss,
+                sent: PerSide {
+                    client: &cs,
+                    server: &ss,
+                },
                 first_end,
                 idle,
                 missing: missing.any(),
@@ -396,8 +398,8 @@ impl ConnectionReport {
                 .collect(),
             close_handshake: diagnosis::close_handshake(&closes, &ends, missing),
             decoded_to_end: PerSide {
-                client: !missing.client,
-                server: !missing.server,
+                client: !lost_client,
+                server: !lost_server,
             },
             status,
             evidence,

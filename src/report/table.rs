@@ -22,11 +22,7 @@ const FINDINGS_SHOWN: usize = 3;
 fn close_lines(c: &ConnectionReport, from: Role) -> String {
     let frames: Vec<_> = c.close_frames.iter().filter(|f| f.from == from).collect();
     if frames.is_empty() {
-        let complete = match from {
-            Role::Client => c.decoded_to_end.client,
-            Role::Server => c.decoded_to_end.server,
-        };
-        return if complete {
+        return if *c.decoded_to_end.of(from) {
             format!("{from}: no close frame")
         } else {
             // Its frames stop at a gap: one may have been sent there or after it.
