@@ -572,6 +572,45 @@ fn oversized_close_fully_captured_is_too_long_not_truncated() {
     assert_eq!(c.close_frames[0].problems, vec!["too-long"]);
 }
 
+/// A close frame that breaks the rules, then TCP ends with no other close: the receiver
+/// could not accept it, so the status is 1006, and the report says a close frame was sent
+/// (not "no close frame"), with its packet in the evidence.
+#[test]
+fn refused_close_then_fin_is_1006_with_the_refused_frame_as_evidence() {
+    let mut s = Session::new(40047, 8080);
+    s.open();
+    let reason = "C".repeat(200);
+    let close_pkt = s.send(Server, &close(Server, 1000, &reason));
+    let fin = s.fin(Client);
+    let r = s.analyze();
+    let c = only(&r);
+    assert_eq!(c.close_frames[0].problems, vec!["too-long"]);
+    assert_eq!(c.status.code, Some(1006));
+    assert!(
+        c.status
+            .detail
+            .starts_with("No valid close frame was sent before the client closed TCP with a FIN"),
+        "{}",
+        c.status.detail
+    );
+    assert!(c.status.detail.contains(&format!(
+        "The server's close frame at packet {close_pkt} was not a valid close (too-long)"
+    )));
+    let e = c.evidence.as_ref().unwrap();
+    assert_eq!(e.packets, vec![close_pkt, fin]);
+    assert!(e.summary.starts_with(&format!(
+        "the server's close frame (packet {close_pkt}) could not be accepted (too-long); then the client closed TCP"
+    )));
+    // The table shows the start of the 202-byte reason and its length, not all of it.
+    let table = wsclose::report::table::render(&r, Some(200), false);
+    assert!(
+        table.contains(&format!("\"{}\u{2026}\"", "C".repeat(80))),
+        "{table}"
+    );
+    assert!(table.contains("(200 bytes)"), "{table}");
+    assert!(!table.contains(&"C".repeat(81)));
+}
+
 // ---------------------------------------------------------------------------------------
 // 8: status rules
 // ---------------------------------------------------------------------------------------

@@ -199,7 +199,14 @@ pub fn status(
     let closes = valid.as_slice();
     let first_close = closes.iter().min_by_key(|c| c.order);
     let first_end = ends.iter().min_by_key(|e| e.order);
-    let mut status = status_from(first_close.copied(), first_end, closes, missing, upgraded);
+    let mut status = status_from(
+        first_close.copied(),
+        first_end,
+        closes,
+        missing,
+        upgraded,
+        !rejected.is_empty(),
+    );
     if let Some(bad) = rejected.first() {
         let note = format!(
             " The {}'s close frame at packet {} was not a valid close ({}), so the {} could not accept it.",
@@ -223,6 +230,7 @@ fn status_from(
     closes: &[&CloseFrame],
     missing: Missing,
     upgraded: bool,
+    any_rejected: bool,
 ) -> Status {
     match (first_close, first_end) {
         (Some(c), e) if e.is_none_or(|e| c.order < e.order) => close_status(c, closes, missing),
@@ -236,16 +244,23 @@ fn status_from(
                     )
                 })
                 .unwrap_or_default();
+            // A refused close frame is named by the note `status` adds: "no close frame"
+            // alone would deny it was sent.
+            let valid = if any_rejected { "valid " } else { "" };
             let seen = if missing.any() {
-                "No close frame was seen before {end}, as far as the capture shows: part of the stream is missing from it (see the gap findings), so one may have been sent and lost; without it both applications see 1006."
+                "No {valid}close frame was seen before {end}, as far as the capture shows: part of the stream is missing from it (see the gap findings), so one may have been sent and lost; without it both applications see 1006."
             } else {
-                "No close frame was sent before {end}; both applications see 1006."
+                "No {valid}close frame was sent before {end}; both applications see 1006."
             };
             Status {
                 code: Some(1006),
                 name: entry.name.into(),
                 inferred: true,
-                detail: format!("{}{late}", seen.replace("{end}", &end_phrase(e))),
+                detail: format!(
+                    "{}{late}",
+                    seen.replace("{valid}", valid)
+                        .replace("{end}", &end_phrase(e))
+                ),
                 general: entry.causes,
                 fix: entry.fix.into(),
             }
@@ -437,8 +452,10 @@ pub struct Evidence {
 /// Facts about a connection that evidence is drawn from.
 #[derive(Debug, Clone, Copy)]
 pub struct Facts<'a> {
-    /// The first close frame on the wire, if any.
+    /// The first close frame on the wire that its receiver could accept, if any.
     pub first_close: Option<&'a CloseFrame>,
+    /// The first close frame its receiver had to refuse (it breaks a rule), if any.
+    pub refused_close: Option<&'a CloseFrame>,
     pub findings: &'a [Finding],
     /// Frame statistics of what each side sent.
     pub sent: PerSide<&'a Stats>,
@@ -455,7 +472,25 @@ pub fn evidence(status: &Status, f: &Facts<'_>) -> Option<Evidence> {
     let code = status.code?;
     if code == 1006 {
         let e = f.first_end?;
-        let mut summary = end_phrase(&e);
+        let mut summary = String::new();
+        let mut packets = Vec::new();
+        // A close frame its receiver refused came before TCP ended: it is why no close
+        // handshake took place, so it leads the evidence.
+        if let Some(bad) = f.refused_close.filter(|c| c.order < e.order) {
+            summary.push_str(&format!(
+                "the {}'s close frame (packet {}) could not be accepted ({}); then ",
+                bad.from,
+                bad.packet,
+                bad.problems
+                    .iter()
+                    .map(|p| p.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            packets.push(bad.packet);
+        }
+        summary.push_str(&end_phrase(&e));
+        packets.push(e.packet);
         if let Some(idle) = f.idle {
             summary.push_str(&format!(", {:.1} s after the last frame", idle.seconds));
             if idle_timeout_match(idle.seconds).is_some() {
@@ -464,7 +499,7 @@ pub fn evidence(status: &Status, f: &Facts<'_>) -> Option<Evidence> {
         }
         return Some(Evidence {
             summary,
-            packets: vec![e.packet],
+            packets,
             consistent: true,
         });
     }

@@ -330,6 +330,7 @@ impl ConnectionReport {
             &status,
             &diagnosis::Facts {
                 first_close: closes.iter().copied().find(|c| !c.rejected()),
+                refused_close: closes.iter().copied().find(|c| c.rejected()),
                 findings: &c.up.findings.items,
                 sent: PerSide {
                     client: &cs,

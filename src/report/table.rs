@@ -43,7 +43,13 @@ fn close_lines(c: &ConnectionReport, from: Role) -> String {
             }
         }
         if !f.reason.is_empty() {
-            let _ = write!(out, " \"{}\"", terminal(&f.reason));
+            let shown = shown_reason(&f.reason);
+            let _ = write!(out, " \"{}", terminal(shown));
+            if shown.len() < f.reason.len() {
+                let _ = write!(out, "\u{2026}\" ({} bytes)", f.reason.len());
+            } else {
+                out.push('"');
+            }
         }
         let _ = write!(out, " [pkt\u{a0}{}]", f.packet);
         if !f.problems.is_empty() {
@@ -51,6 +57,19 @@ fn close_lines(c: &ConnectionReport, from: Role) -> String {
         }
     }
     out
+}
+
+/// Characters of a close reason shown in a table cell. A valid reason has at most 123
+/// bytes (RFC 6455 §5.5); a longer one (a violation) would fill the screen, and the JSON
+/// and Markdown reports keep it whole.
+const REASON_SHOWN: usize = 80;
+
+/// The first [`REASON_SHOWN`] characters of `reason`.
+fn shown_reason(reason: &str) -> &str {
+    reason
+        .char_indices()
+        .nth(REASON_SHOWN)
+        .map_or(reason, |(i, _)| reason.get(..i).unwrap_or(reason))
 }
 
 /// Green for clean closes, yellow for 1005 and still-open, red for the rest.
