@@ -1141,10 +1141,16 @@ fn record_problem_in(
     }
     if len > have {
         let what = declares(data, format, big_endian)?;
+        // Counted as the declared length is: a classic record's captured bytes follow its
+        // 16-byte header; a pcapng block's total length includes its own.
+        let present = if format == "pcapng" {
+            have
+        } else {
+            have.saturating_sub(16)
+        };
         return to_end.then(|| {
             Problem::Short(format!(
-                "{what} but the file ends {} bytes into it (cut short, or a damaged length)",
-                have
+                "{what} but only {present} of them are in the file (cut short, or a damaged length)"
             ))
         });
     }
