@@ -322,6 +322,47 @@ fn python_no_close_then_fin_is_1006() {
 }
 
 #[test]
+fn tungstenite_server_closes_1013_try_again_later() {
+    echo(
+        "tungstenite-close-1013.pcap",
+        (31044, 9044),
+        "server",
+        Some(1013),
+        "overloaded, retry in 5 s",
+        (11, 13),
+        ("fin", "server", 14),
+        1013,
+    );
+}
+
+/// tungstenite's read fails on a message over its limit; the server drops the socket with
+/// no close frame: 1006, and the message it did not answer is named.
+#[test]
+fn tungstenite_server_drops_a_message_over_its_limit_without_1009() {
+    check(
+        "tungstenite-max-size-drop.pcap",
+        &[Conn {
+            client_port: 31045,
+            server_port: 9045,
+            closes: &[],
+            tcp_end: "fin",
+            tcp_end_by: Some("server"),
+            tcp_end_packet: Some(9),
+            status: Some(1006),
+            inferred: true,
+        }],
+    );
+    let r = analyze("tungstenite-max-size-drop.pcap");
+    let cause = r["connections"][0]["status"]["cause"].as_str().unwrap();
+    assert!(
+        cause
+            .contains("The last WebSocket frame was the client's 100-byte text message (packet 8)")
+            && cause.contains("The server reacted to that message"),
+        "{cause}"
+    );
+}
+
+#[test]
 fn python_no_close_then_rst_is_1006() {
     check(
         "python-no-close-rst.pcap",
@@ -551,7 +592,7 @@ fn stdin_input() {
 
 #[test]
 fn evidence_points_at_the_frame_behind_each_status() {
-    let cases: [(&str, &[u64], &str); 6] = [
+    let cases: [(&str, &[u64], &str); 7] = [
         ("python-close-1002.pcap", &[10], "unmasked-client-frame"),
         (
             "python-close-1007.pcap",
@@ -571,8 +612,13 @@ fn evidence_points_at_the_frame_behind_each_status() {
         ("node-close-empty.pcap", &[9], "no status code"),
         (
             "python-no-close-rst.pcap",
-            &[10],
-            "client reset TCP with an RST",
+            &[9, 10],
+            "client reset TCP with an RST (packet 10), 0.000 s after the server's 5-byte text message (packet 9), unanswered",
+        ),
+        (
+            "tungstenite-max-size-drop.pcap",
+            &[8, 9],
+            "server closed TCP with a FIN (packet 9), 0.000 s after the client's 100-byte text message (packet 8), unanswered",
         ),
     ];
     for (file, packets, text) in cases {

@@ -14,6 +14,7 @@ use crate::connection::EndKind;
 use crate::finding::{Finding, Kind};
 use crate::flow::{PerSide, Role};
 use crate::websocket::decoder::Stats;
+use crate::websocket::frame::Opcode;
 use serde::Serialize;
 use std::borrow::Cow;
 
@@ -391,12 +392,18 @@ pub fn explain_idle(status: &mut Status, idle: &Idle) {
     if status.code != Some(1006) {
         return;
     }
-    let mut s = match idle.last_frame_packet {
-        Some(p) => format!(
+    let mut s = match (&idle.unanswered, idle.last_frame_packet) {
+        (Some(u), _) => format!(
+            " The last WebSocket frame was {}, {:.3} s before the {} ended TCP with no frame in reply",
+            u.phrase(),
+            idle.seconds,
+            u.from.peer()
+        ),
+        (None, Some(p)) => format!(
             " The last WebSocket frame was at packet {p}, {:.1} s before TCP ended",
             idle.seconds
         ),
-        None => format!(
+        (None, None) => format!(
             " No WebSocket frame was seen; TCP ended {:.1} s after the handshake",
             idle.seconds
         ),
@@ -411,6 +418,12 @@ pub fn explain_idle(status: &mut Status, idle: &Idle) {
                 f(pong)
             ));
         }
+    }
+    if let Some(u) = &idle.unanswered {
+        let by = u.from.peer();
+        s.push_str(&format!(
+            " The {by} reacted to that message: an endpoint that drops the connection right after one usually failed on it (a message over its size limit dropped without a 1009 close frame, a handler that raised, a message it could not parse), or its application chose to leave without closing; the {by}'s logs for that moment say which."
+        ));
     }
     if let Some(m) = idle_timeout_match(idle.seconds) {
         s.push_str(&format!(
@@ -436,6 +449,57 @@ pub struct Idle {
     pub last_frame_packet: Option<u64>,
     pub last_ping_packet: Option<u64>,
     pub last_pong_packet: Option<u64>,
+    /// The message the side that ended TCP had just received, when it ended TCP soon after
+    /// and sent no frame in between.
+    pub unanswered: Option<Unanswered>,
+}
+
+/// How soon after a message a TCP end counts as the receiver's reaction to it.
+pub const REACTION_S: f64 = 1.0;
+
+/// The last frame of a connection: a complete data message from one side, after which the
+/// other side ended TCP within [`REACTION_S`] without a frame of its own. What a server (or
+/// client) that fails on a message looks like on the wire: a message over its size limit
+/// dropped without a 1009, a handler that raised, a parse error treated as fatal.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Unanswered {
+    /// Who sent the message (the peer of the side that ended TCP).
+    pub from: Role,
+    pub opcode: Opcode,
+    /// Its payload bytes.
+    pub size: u64,
+    /// The packet where it ended.
+    pub packet: u64,
+}
+
+impl Unanswered {
+    /// The message `by` (the side that ended TCP at packet `end`, `seconds` after the last
+    /// frame) left unanswered, from what each side `sent`.
+    pub fn find(by: Role, sent: PerSide<&Stats>, end: u64, seconds: f64) -> Option<Unanswered> {
+        let (theirs, mine) = (*sent.of(by.peer()), *sent.of(by));
+        let (opcode, size, packet) = theirs.last_message?;
+        let last_frame_ends_it = theirs.last_frame.is_some_and(|(p, _)| p == packet);
+        let nothing_after = mine.last_frame.is_none_or(|(p, _)| p < packet);
+        (last_frame_ends_it && nothing_after && packet < end && seconds <= REACTION_S).then_some(
+            Unanswered {
+                from: by.peer(),
+                opcode,
+                size,
+                packet,
+            },
+        )
+    }
+
+    /// "the client's 100-byte text message (packet 8)"
+    fn phrase(&self) -> String {
+        format!(
+            "the {}'s {}-byte {} message (packet {})",
+            self.from,
+            self.size,
+            self.opcode.name(),
+            self.packet
+        )
+    }
 }
 
 /// What the capture shows that explains (or contradicts) the status, with packet numbers.
@@ -490,8 +554,18 @@ pub fn evidence(status: &Status, f: &Facts<'_>) -> Option<Evidence> {
             packets.push(bad.packet);
         }
         summary.push_str(&end_phrase(&e));
+        if let Some((idle, u)) = f.idle.and_then(|i| Some((i, i.unanswered?))) {
+            summary.push_str(&format!(
+                ", {:.3} s after {}, unanswered",
+                idle.seconds,
+                u.phrase()
+            ));
+            packets.push(u.packet);
+        }
         packets.push(e.packet);
-        if let Some(idle) = f.idle {
+        packets.sort_unstable();
+        packets.dedup();
+        if let Some(idle) = f.idle.filter(|i| i.unanswered.is_none()) {
             summary.push_str(&format!(", {:.1} s after the last frame", idle.seconds));
             if idle_timeout_match(idle.seconds).is_some() {
                 summary.push_str(" (a proxy idle timeout?)");
@@ -833,6 +907,7 @@ mod tests {
             last_frame_packet: Some(7),
             last_ping_packet: None,
             last_pong_packet: None,
+            unanswered: None,
         };
         explain_idle(&mut s, &idle);
         assert!(
@@ -863,6 +938,63 @@ mod tests {
             s.cause()
         );
         assert!(idle_timeout_match(100.4).is_some_and(|m| m.contains("Cloudflare")));
+    }
+
+    #[test]
+    fn an_end_right_after_a_message_is_a_reaction_to_it() {
+        let t = |ms: u32| Timestamp::from_parts(0, ms * 1_000_000);
+        let client = Stats {
+            last_message: Some((Opcode::TEXT, 100, 8)),
+            last_frame: Some((8, t(2))),
+            ..Stats::default()
+        };
+        let server = Stats {
+            last_frame: Some((6, t(1))),
+            ..Stats::default()
+        };
+        let sent = |client, server| PerSide { client, server };
+        let u = Unanswered::find(Role::Server, sent(&client, &server), 9, 0.004).unwrap();
+        assert_eq!((u.from, u.size, u.packet), (Role::Client, 100, 8));
+        assert_eq!(u.phrase(), "the client's 100-byte text message (packet 8)");
+        // Too long after it to be a reaction; or the end came from the message's sender.
+        assert!(Unanswered::find(Role::Server, sent(&client, &server), 9, 1.5).is_none());
+        assert!(Unanswered::find(Role::Client, sent(&client, &server), 9, 0.004).is_none());
+        // The server answered (a frame of its own after the message).
+        let answered = Stats {
+            last_frame: Some((9, t(3))),
+            ..server
+        };
+        assert!(Unanswered::find(Role::Server, sent(&client, &answered), 10, 0.004).is_none());
+        // The client's last frame was a ping after the message, not the message itself.
+        let pinged = Stats {
+            last_frame: Some((9, t(3))),
+            ..client
+        };
+        assert!(Unanswered::find(Role::Server, sent(&pinged, &server), 10, 0.004).is_none());
+        // The explanation names the message and who reacted to it.
+        let mut st = status(
+            &[],
+            &[end(Role::Server, EndKind::Fin, 9)],
+            Some(101),
+            true,
+            NONE,
+        );
+        explain_idle(
+            &mut st,
+            &Idle {
+                seconds: 0.004,
+                last_frame_packet: Some(8),
+                last_ping_packet: None,
+                last_pong_packet: None,
+                unanswered: Some(u),
+            },
+        );
+        assert!(
+            st.cause().contains("The last WebSocket frame was the client's 100-byte text message (packet 8), 0.004 s before the server ended TCP with no frame in reply")
+                && st.cause().contains("The server reacted to that message"),
+            "{}",
+            st.cause()
+        );
     }
 
     #[test]

@@ -313,15 +313,25 @@ impl ConnectionReport {
         let (cs, ss) = (stats(client_side), stats(server_side));
         let latest = |a: Option<(u64, Timestamp)>, b: Option<(u64, Timestamp)>| a.max_by_key_ts(b);
         let last_frame = latest(cs.last_frame, ss.last_frame);
-        let idle = c.ends.iter().flatten().min_by_key(|e| e.order).map(|end| {
-            let since = last_frame.map_or(c.first_ts, |(_, t)| t);
-            diagnosis::Idle {
-                seconds: end.ts.since(since).max(0.0),
-                last_frame_packet: last_frame.map(|(p, _)| p),
-                last_ping_packet: latest(cs.last_ping, ss.last_ping).map(|(p, _)| p),
-                last_pong_packet: latest(cs.last_pong, ss.last_pong).map(|(p, _)| p),
-            }
-        });
+        let sent = PerSide {
+            client: &cs,
+            server: &ss,
+        };
+        let idle = Side::BOTH
+            .into_iter()
+            .filter_map(|s| c.ends[s].map(|e| (c.role(s), e)))
+            .min_by_key(|(_, e)| e.order)
+            .map(|(by, end)| {
+                let since = last_frame.map_or(c.first_ts, |(_, t)| t);
+                let seconds = end.ts.since(since).max(0.0);
+                diagnosis::Idle {
+                    seconds,
+                    last_frame_packet: last_frame.map(|(p, _)| p),
+                    last_ping_packet: latest(cs.last_ping, ss.last_ping).map(|(p, _)| p),
+                    last_pong_packet: latest(cs.last_pong, ss.last_pong).map(|(p, _)| p),
+                    unanswered: diagnosis::Unanswered::find(by, sent, end.packet, seconds),
+                }
+            });
         if let Some(idle) = &idle {
             diagnosis::explain_idle(&mut status, idle);
         }
@@ -332,10 +342,7 @@ impl ConnectionReport {
                 first_close: closes.iter().copied().find(|c| !c.rejected()),
                 refused_close: closes.iter().copied().find(|c| c.rejected()),
                 findings: &c.up.findings.items,
-                sent: PerSide {
-                    client: &cs,
-                    server: &ss,
-                },
+                sent,
                 first_end,
                 idle,
                 missing: missing.any(),
