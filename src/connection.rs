@@ -12,9 +12,10 @@
 //! ends its direction).
 
 use crate::capture::Timestamp;
+use crate::close::diagnosis::Unanswered;
 use crate::decode::{Endpoint, Segment};
 use crate::finding::{Findings, Kind};
-use crate::flow::Role;
+use crate::flow::{PerSide, Role};
 use crate::http::{self, Parsed};
 use crate::tcp::assembler::{HalfStream, Limits};
 use crate::tcp::Event;
@@ -119,6 +120,8 @@ pub struct CloseEvent {
     /// Bytes of the connection are missing from the capture (a gap either way) by the time
     /// of this event: a close frame may have been among them.
     pub missing: bool,
+    /// For a first TCP ending (a 1006): the peer's message it came right after, unanswered.
+    pub unanswered: Option<crate::close::diagnosis::Unanswered>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -547,10 +550,25 @@ impl Connection {
         let missing = Side::BOTH
             .into_iter()
             .any(|s| self.tcp[s].counters.gaps > 0);
+        let stats = |s: Side| self.decoder(s).map(|d| d.stats).unwrap_or_default();
+        let (cs, ss) = (stats(client_side), stats(client_side.other()));
+        let sent = PerSide {
+            client: &cs,
+            server: &ss,
+        };
         for (i, (_, ts, packet, from, what)) in all.into_iter().enumerate() {
             let first = !seen_close;
             seen_close |= matches!(what, EventWhat::Close { .. });
             if i >= n {
+                // As the report's 1006: the message the ending side had just received.
+                let unanswered = (first && matches!(what, EventWhat::Tcp(_)))
+                    .then(|| {
+                        let last = [cs.last_frame, ss.last_frame].into_iter().flatten();
+                        let since = last.map(|(_, t)| t).max()?;
+                        let seconds = ts.since(since).max(0.0);
+                        Unanswered::find(from, sent, packet, seconds)
+                    })
+                    .flatten();
                 out.push(CloseEvent {
                     ts,
                     packet,
@@ -561,6 +579,7 @@ impl Connection {
                     what,
                     first,
                     missing,
+                    unanswered,
                 });
             }
         }

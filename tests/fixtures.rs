@@ -709,3 +709,27 @@ fn python_deflate_without_context_takeover() {
     assert_eq!(c["frames"]["client"]["compressed_messages"], 2);
     assert_eq!(c["frames"]["client"]["largest_message"][0], 180);
 }
+
+/// Live output on the same capture: the FIN's line names the message it came right after,
+/// as the report's 1006 does (the events are those `wsclose live` prints).
+#[test]
+fn live_line_names_the_unanswered_message() {
+    use std::sync::{Arc, Mutex};
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let mut a = wsclose::analyzer::Analyzer::new(wsclose::analyzer::Options::default());
+    let sink = Arc::clone(&lines);
+    a.on_event(Box::new(move |ev| {
+        sink.lock().unwrap().push(wsclose::report::events::line(ev))
+    }));
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/tungstenite-max-size-drop.pcap");
+    wsclose::capture::file::read(&path, &mut |p| a.packet(p)).unwrap();
+    let lines = lines.lock().unwrap();
+    assert!(
+        lines[0].contains("server sent TCP FIN with no close frame, right after the client's 100-byte text message (packet 8), unanswered: 1006 Abnormal Closure")
+            && lines[0].ends_with("[pkt 9]"),
+        "{lines:?}"
+    );
+    // The client's FIN afterwards is not a first event: no status, no message named.
+    assert!(!lines[1].contains("unanswered"), "{lines:?}");
+}

@@ -461,7 +461,7 @@ pub const REACTION_S: f64 = 1.0;
 /// other side ended TCP within [`REACTION_S`] without a frame of its own. What a server (or
 /// client) that fails on a message looks like on the wire: a message over its size limit
 /// dropped without a 1009, a handler that raised, a parse error treated as fatal.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Unanswered {
     /// Who sent the message (the peer of the side that ended TCP).
     pub from: Role,
@@ -491,7 +491,7 @@ impl Unanswered {
     }
 
     /// "the client's 100-byte text message (packet 8)"
-    fn phrase(&self) -> String {
+    pub fn phrase(&self) -> String {
         format!(
             "the {}'s {}-byte {} message (packet {})",
             self.from,

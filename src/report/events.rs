@@ -69,9 +69,13 @@ pub fn line(ev: &CloseEvent) -> String {
                 } else {
                     " with no close frame"
                 };
+                s.push_str(seen);
+                if let Some(u) = &ev.unanswered {
+                    let _ = write!(s, ", right after {}, unanswered", u.phrase());
+                }
                 let _ = write!(
                     s,
-                    "{seen}: 1006 {} — {}",
+                    ": 1006 {} — {}",
                     catalog::lookup(1006).name,
                     first_sentence(catalog::lookup(1006).meaning)
                 );
@@ -140,11 +144,26 @@ mod tests {
             what: EventWhat::Tcp(EndKind::Fin),
             first: true,
             missing,
+            unanswered: None,
         };
         let plain = line(&ev(false));
         assert!(
             plain.contains("server sent TCP FIN with no close frame: 1006 Abnormal Closure"),
             "{plain}"
+        );
+        // Right after the peer's message: the line names it, as the report does.
+        let reacted = line(&CloseEvent {
+            unanswered: Some(crate::close::diagnosis::Unanswered {
+                from: Role::Client,
+                opcode: crate::websocket::frame::Opcode::TEXT,
+                size: 100,
+                packet: 8,
+            }),
+            ..ev(false)
+        });
+        assert!(
+            reacted.contains("server sent TCP FIN with no close frame, right after the client's 100-byte text message (packet 8), unanswered: 1006"),
+            "{reacted}"
         );
         let lost = line(&ev(true));
         assert!(
