@@ -893,15 +893,21 @@ mod tests {
         );
     }
 
-    #[test]
-    fn idle_sixty_seconds_points_at_a_proxy() {
-        let mut s = status(
+    /// The status of an upgraded connection that the server ended with a FIN at `packet`,
+    /// with no close frame.
+    fn server_fin_status(packet: u64) -> Status {
+        status(
             &[],
-            &[end(Role::Server, EndKind::Fin, 4)],
+            &[end(Role::Server, EndKind::Fin, packet)],
             Some(101),
             true,
             NONE,
-        );
+        )
+    }
+
+    #[test]
+    fn idle_sixty_seconds_points_at_a_proxy() {
+        let mut s = server_fin_status(4);
         let idle = Idle {
             seconds: 60.02,
             last_frame_packet: Some(7),
@@ -918,13 +924,7 @@ mod tests {
         assert!(s.cause().contains("no ping or pong"), "{}", s.cause());
         assert!(s.cause().contains("nginx"), "{}", s.cause());
         assert!(s.fix.starts_with("Keep the connection busy"), "{}", s.fix);
-        let mut s = status(
-            &[],
-            &[end(Role::Server, EndKind::Fin, 4)],
-            Some(101),
-            true,
-            NONE,
-        );
+        let mut s = server_fin_status(4);
         explain_idle(
             &mut s,
             &Idle {
@@ -972,13 +972,7 @@ mod tests {
         };
         assert!(Unanswered::find(Role::Server, sent(&pinged, &server), 10, 0.004).is_none());
         // The explanation names the message and who reacted to it.
-        let mut st = status(
-            &[],
-            &[end(Role::Server, EndKind::Fin, 9)],
-            Some(101),
-            true,
-            NONE,
-        );
+        let mut st = server_fin_status(9);
         explain_idle(
             &mut st,
             &Idle {
