@@ -424,6 +424,13 @@ pub fn explain_idle(status: &mut Status, idle: &Idle) {
         s.push_str(&format!(
             " The {by} reacted to that message: an endpoint that drops the connection right after one usually failed on it (a message over its size limit dropped without a 1009 close frame, a handler that raised, a message it could not parse), or its application chose to leave without closing; the {by}'s logs for that moment say which."
         ));
+        status.fix = format!(
+            "Read the {by}'s logs at the time of packet {}. If the message was over its size limit, raise the limit or have the {by} close with 1009 before dropping the connection; if its handler failed, catch the error and close with 1011; either way the {} then learns why instead of seeing 1006. {}",
+            u.packet,
+            u.from,
+            status.fix
+        )
+        .into();
     }
     if let Some(m) = idle_timeout_match(idle.seconds) {
         s.push_str(&format!(
@@ -988,6 +995,13 @@ mod tests {
                 && st.cause().contains("The server reacted to that message"),
             "{}",
             st.cause()
+        );
+        assert!(
+            st.fix
+                .starts_with("Read the server's logs at the time of packet 8.")
+                && st.fix.contains("the client then learns why"),
+            "{}",
+            st.fix
         );
     }
 
