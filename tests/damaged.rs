@@ -496,7 +496,7 @@ fn pcapng_bad_length_at_the_first_packet_exits_1_with_the_warning() {
     let (out, r) = run("first.pcapng", &bytes);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(r["connections"].as_array().unwrap().is_empty());
-    let w = warning_with(&out, &r, "after packet 0 (at byte 264)");
+    let w = warning_with(&out, &r, "the first block (at byte 264)");
     assert!(w.contains("block total length is 6"), "{w}");
 }
 
@@ -586,4 +586,20 @@ fn mixed_link_types_report_the_supported_interface_and_name_the_other_once() {
     assert_eq!(r["inputs"][0]["link_types"], serde_json::json!([1, 101]));
     assert!(warnings(&r).is_empty(), "{r}");
     assert_eq!(r["connections"][0]["tcp_ends"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn pcap_cut_inside_its_first_record_says_so_plainly() {
+    let (head, recs) = pcap_records(&fixture(PCAP));
+    let bytes = [head, recs[0][..30].to_vec()].concat();
+    let (out, r) = run("first-cut.pcap", &bytes);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let w = warning_with(&out, &r, "the first record (at byte 24)");
+    let caplen = recs[0].len() - 16;
+    assert!(
+        w.contains(&format!(
+            "declares {caplen} captured bytes but only 14 of them are in the file"
+        )) && w.ends_with("no packet came before it"),
+        "{w}"
+    );
 }

@@ -931,9 +931,8 @@ fn read_from(
                 let declared = declares(reader.data(), summary.format, big_endian)
                     .unwrap_or_else(|| "declares a size".into());
                 summary.warnings.push(format!(
-                    "the {} after packet {number} (at byte {at}) {declared}, more than {} MiB; \
-                     the file is damaged there and reading stopped",
-                    unit(summary.format),
+                    "{} {declared}, more than {} MiB; the file is damaged there and reading stopped",
+                    which_record(summary.format, number, at),
                     BUFFER_MAX >> 20
                 ));
                 summary.truncated = true;
@@ -947,8 +946,8 @@ fn read_from(
                     None => what,
                 };
                 summary.warnings.push(format!(
-                    "the {} after packet {number} (at byte {at}) cannot be parsed: {what}; reading stopped there",
-                    unit(summary.format)
+                    "{} cannot be parsed: {what}; reading stopped there",
+                    which_record(summary.format, number, at)
                 ));
                 summary.truncated = true;
                 break;
@@ -1043,23 +1042,33 @@ fn unit(format: &str) -> &'static str {
     }
 }
 
+/// "the record after packet 10 (at byte 2048)", or "the first record (at byte 24)".
+fn which_record(format: &str, n: u64, at: impl std::fmt::Display) -> String {
+    let unit = unit(format);
+    if n == 0 {
+        format!("the first {unit} (at byte {at})")
+    } else {
+        format!("the {unit} after packet {n} (at byte {at})")
+    }
+}
+
 /// The warning for an input whose reading stopped at the record after packet `n`, at byte
 /// `at`, because the input ends inside it: what its length fields say is wrong with it.
 fn cut_warning(problem: Option<Problem>, format: &str, n: u64, at: usize) -> String {
-    let unit = unit(format);
+    let which = which_record(format, n, at);
+    let before = match n {
+        0 => "no packet came before it".to_string(),
+        1 => "the packet before it was analyzed".to_string(),
+        n => format!("the {n} packets before it were analyzed"),
+    };
     match problem {
-        Some(Problem::Damaged(what)) => format!(
-            "the {unit} after packet {n} (at byte {at}) is damaged: {what}; reading stopped there \
-             and the {n} packets before it were analyzed"
-        ),
-        Some(Problem::Short(what)) => format!(
-            "the capture is truncated: the {unit} after packet {n} (at byte {at}) {what}; \
-             the {n} packets before it were analyzed"
-        ),
-        None => format!(
-            "the capture is truncated: the {unit} after packet {n} (at byte {at}) is cut short; \
-             the {n} packets before it were analyzed"
-        ),
+        Some(Problem::Damaged(what)) => {
+            format!("{which} is damaged: {what}; reading stopped there, and {before}")
+        }
+        Some(Problem::Short(what)) => {
+            format!("the capture is truncated: {which} {what}; {before}")
+        }
+        None => format!("the capture is truncated: {which} is cut short; {before}"),
     }
 }
 

@@ -119,6 +119,13 @@ pub fn json_line(ev: &CloseEvent) -> String {
         // The status this event gives the connection, when it is the first one.
         "status": code.filter(|_| ev.first),
         "name": code.filter(|_| ev.first).map(|c| catalog::lookup(c).name),
+        // A first TCP ending right after the peer's message, with no frame in reply.
+        "unanswered": ev.unanswered.map(|u| serde_json::json!({
+            "from": u.from,
+            "opcode": u.opcode.name(),
+            "size": u.size,
+            "packet": u.packet,
+        })),
     });
     crate::sanitize::json(v.to_string())
 }
@@ -165,6 +172,24 @@ mod tests {
             reacted.contains("server sent TCP FIN with no close frame, right after the client's 100-byte text message (packet 8), unanswered: 1006"),
             "{reacted}"
         );
+        let json = |ev: &CloseEvent| -> serde_json::Value {
+            serde_json::from_str(&json_line(ev)).unwrap()
+        };
+        let with = CloseEvent {
+            unanswered: Some(crate::close::diagnosis::Unanswered {
+                from: Role::Client,
+                opcode: crate::websocket::frame::Opcode::TEXT,
+                size: 100,
+                packet: 8,
+            }),
+            ..ev(false)
+        };
+        assert_eq!(
+            json(&with)["unanswered"],
+            serde_json::json!({"from": "client", "opcode": "text", "size": 100, "packet": 8})
+        );
+        assert_eq!(json(&with)["status"], 1006);
+        assert!(json(&ev(false))["unanswered"].is_null());
         let lost = line(&ev(true));
         assert!(
             lost.contains(
