@@ -159,22 +159,6 @@ mod tests {
             "{plain}"
         );
         // Right after the peer's message: the line names it, as the report does.
-        let reacted = line(&CloseEvent {
-            unanswered: Some(crate::close::diagnosis::Unanswered {
-                from: Role::Client,
-                opcode: crate::websocket::frame::Opcode::TEXT,
-                size: 100,
-                packet: 8,
-            }),
-            ..ev(false)
-        });
-        assert!(
-            reacted.contains("server sent TCP FIN with no close frame, right after the client's 100-byte text message (packet 8), unanswered: 1006"),
-            "{reacted}"
-        );
-        let json = |ev: &CloseEvent| -> serde_json::Value {
-            serde_json::from_str(&json_line(ev)).unwrap()
-        };
         let with = CloseEvent {
             unanswered: Some(crate::close::diagnosis::Unanswered {
                 from: Role::Client,
@@ -183,6 +167,14 @@ mod tests {
                 packet: 8,
             }),
             ..ev(false)
+        };
+        let reacted = line(&with);
+        assert!(
+            reacted.contains("server sent TCP FIN with no close frame, right after the client's 100-byte text message (packet 8), unanswered: 1006"),
+            "{reacted}"
+        );
+        let json = |ev: &CloseEvent| -> serde_json::Value {
+            serde_json::from_str(&json_line(ev)).unwrap()
         };
         assert_eq!(
             json(&with)["unanswered"],
