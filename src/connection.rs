@@ -19,7 +19,7 @@ use crate::flow::{PerSide, Role};
 use crate::http::{self, Parsed};
 use crate::tcp::assembler::{HalfStream, Limits};
 use crate::tcp::Event;
-use crate::websocket::decoder::{Decoder, Origin};
+use crate::websocket::decoder::{Decoder, Origin, Stats};
 use crate::websocket::deflate::{self, Inflater};
 
 /// Data captured before its direction's SYN waits for it at most this many packets of the
@@ -121,7 +121,7 @@ pub struct CloseEvent {
     /// of this event: a close frame may have been among them.
     pub missing: bool,
     /// For a first TCP ending (a 1006): the peer's message it came right after, unanswered.
-    pub unanswered: Option<crate::close::diagnosis::Unanswered>,
+    pub unanswered: Option<Unanswered>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -547,11 +547,8 @@ impl Connection {
         all.sort_by_key(|e| e.0);
         let mut seen_close = false;
         let mut out = Vec::new();
-        let missing = Side::BOTH
-            .into_iter()
-            .any(|s| self.tcp[s].counters.gaps > 0);
-        let stats = |s: Side| self.decoder(s).map(|d| d.stats).unwrap_or_default();
-        let (cs, ss) = (stats(client_side), stats(client_side.other()));
+        let missing = self.has_gaps();
+        let (cs, ss) = (self.stats(client_side), self.stats(client_side.other()));
         let sent = PerSide {
             client: &cs,
             server: &ss,
@@ -562,12 +559,7 @@ impl Connection {
             if i >= n {
                 // As the report's 1006: the message the ending side had just received.
                 let unanswered = (first && matches!(what, EventWhat::Tcp(_)))
-                    .then(|| {
-                        let last = [cs.last_frame, ss.last_frame].into_iter().flatten();
-                        let since = last.map(|(_, t)| t).max()?;
-                        let seconds = ts.since(since).max(0.0);
-                        Unanswered::find(from, sent, packet, seconds)
-                    })
+                    .then(|| Unanswered::find(from, sent, packet, ts))
                     .flatten();
                 out.push(CloseEvent {
                     ts,
@@ -584,6 +576,19 @@ impl Connection {
             }
         }
         out
+    }
+
+    /// The frame statistics of what side `s` sent (all zero if it never became a WebSocket
+    /// stream).
+    pub fn stats(&self, s: Side) -> Stats {
+        self.decoder(s).map(|d| d.stats).unwrap_or_default()
+    }
+
+    /// Bytes of either direction are missing from the capture (a gap).
+    pub fn has_gaps(&self) -> bool {
+        Side::BOTH
+            .into_iter()
+            .any(|s| self.tcp[s].counters.gaps > 0)
     }
 
     /// The decoder of side `s`, if that side became a WebSocket stream.

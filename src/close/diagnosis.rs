@@ -10,6 +10,7 @@
 
 use super::catalog;
 use super::{CloseFrame, Problem};
+use crate::capture::Timestamp;
 use crate::connection::EndKind;
 use crate::finding::{Finding, Kind};
 use crate::flow::{PerSide, Role};
@@ -213,7 +214,7 @@ pub fn status(
             " The {}'s close frame at packet {} was not a valid close ({}), so the {} could not accept it.",
             bad.from,
             bad.packet,
-            bad.problems.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", "),
+            bad.problem_names(),
             bad.from.peer()
         );
         let at = status
@@ -480,21 +481,21 @@ pub struct Unanswered {
 }
 
 impl Unanswered {
-    /// The message `by` (the side that ended TCP at packet `end`, `seconds` after the last
-    /// frame) left unanswered, from what each side `sent`.
-    pub fn find(by: Role, sent: PerSide<&Stats>, end: u64, seconds: f64) -> Option<Unanswered> {
+    /// The message `by` (the side that ended TCP at packet `end`, time `at`) left
+    /// unanswered, from what each side `sent`.
+    pub fn find(by: Role, sent: PerSide<&Stats>, end: u64, at: Timestamp) -> Option<Unanswered> {
         let (theirs, mine) = (*sent.of(by.peer()), *sent.of(by));
         let (opcode, size, packet) = theirs.last_message?;
-        let last_frame_ends_it = theirs.last_frame.is_some_and(|(p, _)| p == packet);
+        // The peer's last frame ended that message, and `by` sent nothing after it.
+        let (last, sent_at) = theirs.last_frame?;
         let nothing_after = mine.last_frame.is_none_or(|(p, _)| p < packet);
-        (last_frame_ends_it && nothing_after && packet < end && seconds <= REACTION_S).then_some(
-            Unanswered {
-                from: by.peer(),
-                opcode,
-                size,
-                packet,
-            },
-        )
+        let soon = at.since(sent_at) <= REACTION_S;
+        (last == packet && nothing_after && packet < end && soon).then_some(Unanswered {
+            from: by.peer(),
+            opcode,
+            size,
+            packet,
+        })
     }
 
     /// "the client's 100-byte text message (packet 8)"
@@ -552,32 +553,33 @@ pub fn evidence(status: &Status, f: &Facts<'_>) -> Option<Evidence> {
                 "the {}'s close frame (packet {}) could not be accepted ({}); then ",
                 bad.from,
                 bad.packet,
-                bad.problems
-                    .iter()
-                    .map(|p| p.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                bad.problem_names()
             ));
             packets.push(bad.packet);
         }
         summary.push_str(&end_phrase(&e));
-        if let Some((idle, u)) = f.idle.and_then(|i| Some((i, i.unanswered?))) {
-            summary.push_str(&format!(
-                ", {:.3} s after {}, unanswered",
-                idle.seconds,
-                u.phrase()
-            ));
-            packets.push(u.packet);
+        match f.idle {
+            Some(Idle {
+                seconds,
+                unanswered: Some(u),
+                ..
+            }) => {
+                summary.push_str(&format!(
+                    ", {seconds:.3} s after {}, unanswered",
+                    u.phrase()
+                ));
+                packets.push(u.packet);
+            }
+            Some(idle) => {
+                summary.push_str(&format!(", {:.1} s after the last frame", idle.seconds));
+                if idle_timeout_match(idle.seconds).is_some() {
+                    summary.push_str(" (a proxy idle timeout?)");
+                }
+            }
+            None => {}
         }
         packets.push(e.packet);
         packets.sort_unstable();
-        packets.dedup();
-        if let Some(idle) = f.idle.filter(|i| i.unanswered.is_none()) {
-            summary.push_str(&format!(", {:.1} s after the last frame", idle.seconds));
-            if idle_timeout_match(idle.seconds).is_some() {
-                summary.push_str(" (a proxy idle timeout?)");
-            }
-        }
         return Some(Evidence {
             summary,
             packets,
@@ -768,7 +770,6 @@ pub fn seen_by(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::Timestamp;
 
     const NONE: Missing = Missing {
         lost: PerSide {
@@ -960,24 +961,24 @@ mod tests {
             ..Stats::default()
         };
         let sent = |client, server| PerSide { client, server };
-        let u = Unanswered::find(Role::Server, sent(&client, &server), 9, 0.004).unwrap();
+        let u = Unanswered::find(Role::Server, sent(&client, &server), 9, t(6)).unwrap();
         assert_eq!((u.from, u.size, u.packet), (Role::Client, 100, 8));
         assert_eq!(u.phrase(), "the client's 100-byte text message (packet 8)");
         // Too long after it to be a reaction; or the end came from the message's sender.
-        assert!(Unanswered::find(Role::Server, sent(&client, &server), 9, 1.5).is_none());
-        assert!(Unanswered::find(Role::Client, sent(&client, &server), 9, 0.004).is_none());
+        assert!(Unanswered::find(Role::Server, sent(&client, &server), 9, t(1502)).is_none());
+        assert!(Unanswered::find(Role::Client, sent(&client, &server), 9, t(6)).is_none());
         // The server answered (a frame of its own after the message).
         let answered = Stats {
             last_frame: Some((9, t(3))),
             ..server
         };
-        assert!(Unanswered::find(Role::Server, sent(&client, &answered), 10, 0.004).is_none());
+        assert!(Unanswered::find(Role::Server, sent(&client, &answered), 10, t(6)).is_none());
         // The client's last frame was a ping after the message, not the message itself.
         let pinged = Stats {
             last_frame: Some((9, t(3))),
             ..client
         };
-        assert!(Unanswered::find(Role::Server, sent(&pinged, &server), 10, 0.004).is_none());
+        assert!(Unanswered::find(Role::Server, sent(&pinged, &server), 10, t(6)).is_none());
         // The explanation names the message and who reacted to it.
         let mut st = server_fin_status(9);
         explain_idle(

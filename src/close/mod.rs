@@ -126,6 +126,11 @@ impl CloseFrame {
         self.problems.iter().any(|p| *p != Problem::Truncated)
     }
 
+    /// Its problems' names, comma-separated ("too-long, reason-not-utf8").
+    pub fn problem_names(&self) -> String {
+        problem_names(&self.problems)
+    }
+
     /// The status the receiving application sees: the code, or 1005 for a frame without one
     /// (§7.1.5). `None` when the code bytes are not in the capture.
     pub fn received_status(&self) -> Option<u16> {
@@ -135,6 +140,15 @@ impl CloseFrame {
             None => Some(1005),
         }
     }
+}
+
+/// The names of `problems`, comma-separated, as reports and live lines show them.
+pub fn problem_names(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| p.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 crate::codec::one_byte!(Problem {

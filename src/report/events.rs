@@ -46,8 +46,7 @@ pub fn line(ev: &CloseEvent) -> String {
                 let _ = write!(s, " \"{}\"", terminal(reason));
             }
             if !problems.is_empty() {
-                let names: Vec<&str> = problems.iter().map(|p| p.as_str()).collect();
-                let _ = write!(s, " [{}]", names.join(", "));
+                let _ = write!(s, " [{}]", crate::close::problem_names(problems));
             }
             if ev.first {
                 let meaning = code.map_or(catalog::lookup(1005).meaning, |c| {

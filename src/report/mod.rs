@@ -306,11 +306,10 @@ impl ConnectionReport {
                 client: lost_client.then(|| stop(client_side)).flatten(),
                 server: lost_server.then(|| stop(server_side)).flatten(),
             },
-            gaps: Side::BOTH.into_iter().any(|s| c.tcp[s].counters.gaps > 0),
+            gaps: c.has_gaps(),
         };
         let mut status = diagnosis::status(&closes, &ends, hs.status, upgraded, missing);
-        let stats = |s: Side| c.decoder(s).map(|d| d.stats).unwrap_or_default();
-        let (cs, ss) = (stats(client_side), stats(server_side));
+        let (cs, ss) = (c.stats(client_side), c.stats(server_side));
         let latest = |a: Option<(u64, Timestamp)>, b: Option<(u64, Timestamp)>| a.max_by_key_ts(b);
         let last_frame = latest(cs.last_frame, ss.last_frame);
         let sent = PerSide {
@@ -329,7 +328,7 @@ impl ConnectionReport {
                     last_frame_packet: last_frame.map(|(p, _)| p),
                     last_ping_packet: latest(cs.last_ping, ss.last_ping).map(|(p, _)| p),
                     last_pong_packet: latest(cs.last_pong, ss.last_pong).map(|(p, _)| p),
-                    unanswered: diagnosis::Unanswered::find(by, sent, end.packet, seconds),
+                    unanswered: diagnosis::Unanswered::find(by, sent, end.packet, end.ts),
                 }
             });
         if let Some(idle) = &idle {
