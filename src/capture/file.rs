@@ -643,7 +643,9 @@ pub fn read_shared(
                 summary.packets = number;
                 summary.truncated = true;
                 summary.warnings.push(format!(
-                    "reading stopped after packet {number} at byte {offset}: {e}; the {number} packets before it were analyzed (run again on a copy of the file that nothing moves or changes)"
+                    "reading stopped at {}: {e}; {} (run again on a copy of the file that nothing moves or changes)",
+                    which_record(summary.format, number, offset),
+                    analyzed_before(number)
                 ));
             }
         }
@@ -875,7 +877,9 @@ fn read_from(
                 let at = reader.consumed() + base as usize;
                 if reader.refill().is_err() {
                     summary.warnings.push(format!(
-                        "reading stopped after packet {number} at byte {at}: the input could not be read further"
+                        "reading stopped at {}: the input could not be read further; {}",
+                        which_record(summary.format, number, at),
+                        analyzed_before(number)
                     ));
                     summary.truncated = true;
                     break;
@@ -1052,15 +1056,20 @@ fn which_record(format: &str, n: u64, at: impl std::fmt::Display) -> String {
     }
 }
 
+/// What became of the `n` packets before the record where reading stopped.
+fn analyzed_before(n: u64) -> String {
+    match n {
+        0 => "no packet came before it".to_string(),
+        1 => "the packet before it was analyzed".to_string(),
+        n => format!("the {n} packets before it were analyzed"),
+    }
+}
+
 /// The warning for an input whose reading stopped at the record after packet `n`, at byte
 /// `at`, because the input ends inside it: what its length fields say is wrong with it.
 fn cut_warning(problem: Option<Problem>, format: &str, n: u64, at: usize) -> String {
     let which = which_record(format, n, at);
-    let before = match n {
-        0 => "no packet came before it".to_string(),
-        1 => "the packet before it was analyzed".to_string(),
-        n => format!("the {n} packets before it were analyzed"),
-    };
+    let before = analyzed_before(n);
     match problem {
         Some(Problem::Damaged(what)) => {
             format!("{which} is damaged: {what}; reading stopped there, and {before}")
@@ -1824,7 +1833,36 @@ mod tests {
         assert_eq!((n, s.packets), (49, 49));
         assert!(s.truncated);
         assert!(
-            s.warnings[0].starts_with("reading stopped after packet 49 at byte "),
+            s.warnings[0].starts_with("reading stopped at the record after packet 49 (at byte "),
+            "{:?}",
+            s.warnings
+        );
+        assert!(
+            s.warnings[0].contains("; the 49 packets before it were analyzed"),
+            "{:?}",
+            s.warnings
+        );
+    }
+
+    /// The same when the file is cut inside its first record: no "packet 0".
+    #[test]
+    fn a_file_removed_before_its_cut_first_record_says_so_plainly() {
+        use crate::capture::write::PcapWriter;
+        let mut w = PcapWriter::new(Vec::new(), LinkType::ETHERNET, 65535).unwrap();
+        w.packet(Timestamp::from_parts(1, 0), &[7; 100], 100)
+            .unwrap();
+        let mut bytes = w.into_inner();
+        bytes.truncate(bytes.len() - 10);
+        let p = temp("removed-first.pcap", &bytes);
+        let shared = SharedFile::open(&p, 1, None).unwrap();
+        std::fs::remove_file(&p).unwrap();
+        let mut n = 0;
+        let s = read_shared(&p, &shared, 0, &mut |_| n += 1, None).unwrap();
+        assert_eq!((n, s.packets), (0, 0));
+        assert!(s.truncated);
+        assert!(
+            s.warnings[0].starts_with("reading stopped at the first record (at byte 24): ")
+                && s.warnings[0].contains("; no packet came before it (run again"),
             "{:?}",
             s.warnings
         );
