@@ -291,15 +291,43 @@ impl Analyzer {
         self.maybe_sweep();
     }
 
+    /// A packet of this shard that the reader of a shared file found whole (not cut by the
+    /// snap length) and plain TCP, its parts at `plain` ([`decode::Plain`]): what
+    /// [`Analyzer::packet`] does with it, the segment read without decoding the headers
+    /// again.
+    fn plain(&mut self, pkt: &Packet<'_>, plain: decode::Plain) {
+        let Some(seg) = decode::decode_plain(pkt, plain) else {
+            return self.packet(pkt);
+        };
+        self.advance_clock(pkt.ts);
+        if self.primary() {
+            self.seen.packets += 1;
+        }
+        if self.owns(&seg.src, &seg.dst) {
+            let (key, _) = FlowKey::of(seg.src, seg.dst);
+            self.tcp(pkt, &seg, key);
+        }
+        self.maybe_sweep();
+    }
+
+    /// A packet at `ts` of another shard's flow, known without decoding it: the reader of a
+    /// shared file found it whole and plain TCP ([`decode::Plain`]). What
+    /// [`Analyzer::packet`] would do with it, without the decoding: the clock, the count of
+    /// packets (shard 0), the sweep that follows a TCP packet.
+    fn elsewhere(&mut self, ts: Timestamp) {
+        self.advance_clock(ts);
+        if self.primary() {
+            self.seen.packets += 1;
+        }
+        self.maybe_sweep();
+    }
+
     /// Is the flow between `a` and `b` this analyzer's (always, without sharding)? Decided
     /// from the two endpoints in either order (the sum of their hashes), so that a packet
     /// of another shard's flow costs neither the canonical flow key nor the table's hash.
     fn owns(&self, a: &Endpoint, b: &Endpoint) -> bool {
-        self.shard.is_none_or(|(me, n)| {
-            let h = a.spread().wrapping_add(b.spread());
-            // The hash scaled to 0..n by its top bits: a multiplication, not a division.
-            ((u128::from(h) * u128::from(n)) >> 64) as u64 == me
-        })
+        self.shard
+            .is_none_or(|(me, n)| Endpoint::shard(a, b, n) == me)
     }
 
     /// One TCP segment of a flow this analyzer owns. A key is never both tracked and a
@@ -629,6 +657,21 @@ impl Analyzer {
             seen.lost_frozen += s.lost_frozen;
         }
         (done, seen)
+    }
+}
+
+/// The analyzer of one shard, as the reader of a shared file sees it.
+impl crate::capture::file::ShardSink for Analyzer {
+    fn packet(&mut self, p: &Packet<'_>) {
+        Analyzer::packet(self, p);
+    }
+
+    fn plain(&mut self, p: &Packet<'_>, plain: decode::Plain) {
+        Analyzer::plain(self, p, plain);
+    }
+
+    fn elsewhere(&mut self, ts: Timestamp) {
+        Analyzer::elsewhere(self, ts);
     }
 }
 

@@ -5,6 +5,9 @@
 //! Linux cooked SLL and SLL2, BSD loopback NULL and LOOP, raw IPv4/IPv6. Slicing is lax
 //! (etherparse's `LaxSlicedPacket`) so a packet cut by the snaplen still yields its TCP
 //! header; the bytes the snaplen cut off are counted in `Segment::missing`, never invented.
+//! A plain TCP packet (the common case, RFC 791 / RFC 8200 / RFC 9293 headers checked by
+//! etherparse's slices) can also be looked at once for where its parts are ([`Plain`]), and
+//! its segment read from there later, by another thread.
 
 use crate::capture::{LinkType, Packet};
 use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};
@@ -61,6 +64,15 @@ impl Endpoint {
             ^ (u64::from(self.v6) << 47);
         let x = x.wrapping_mul(0x9E37_79B9_7F4A_7C15);
         x ^ (x >> 29)
+    }
+
+    /// The shard (of `n`) of the flow between `a` and `b`, the same in either order (the sum
+    /// of their hashes): every packet of a connection goes to the same analyzer thread.
+    #[inline]
+    pub fn shard(a: &Endpoint, b: &Endpoint, n: u64) -> u64 {
+        let h = a.spread().wrapping_add(b.spread());
+        // The hash scaled to 0..n by its top bits: a multiplication, not a division.
+        ((u128::from(h) * u128::from(n)) >> 64) as u64
     }
 
     pub fn ip(&self) -> IpAddr {
@@ -221,62 +233,123 @@ fn version_type(ip: &[u8]) -> Option<(u16, &[u8])> {
 /// `None` sends the packet to the lax slicer, which handles everything else.
 #[inline(always)]
 fn fast<'a>(pkt: &Packet<'a>) -> Option<Segment<'a>> {
-    use etherparse::{ip_number, Ipv4HeaderSlice, Ipv6HeaderSlice, TcpHeaderSlice};
-    let (ether_type, ip) = network(pkt.link, pkt.data)?;
-    let (v6, src, dst, payload) = match ether_type {
-        0x0800 => {
-            let h = Ipv4HeaderSlice::from_slice(ip).ok()?;
-            if h.protocol() != ip_number::TCP || h.is_fragmenting_payload() {
-                return None;
+    Plain::find(pkt.link, pkt.data)?.segment(pkt.data)
+}
+
+/// [`decode`] for a packet already found plain by [`Plain::find`] (the same bytes): the
+/// segment read from where that found its parts, without looking at the headers again.
+#[inline(always)]
+pub fn decode_plain<'a>(pkt: &Packet<'a>, plain: Plain) -> Option<Segment<'a>> {
+    plain.segment(pkt.data)
+}
+
+/// Where the parts of a plain TCP packet are in its bytes: a whole IPv4 or IPv6 packet
+/// (no fragment, no extension header) carrying a whole TCP header, on a link type read
+/// here; the packets [`decode`] takes by its fast path. Found once by the reader of a file
+/// shared by several threads ([`Plain::find`]), it tells which thread's flow the packet
+/// is ([`Plain::ends`]) and spares that thread the decoding ([`decode_plain`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Plain {
+    v6: bool,
+    /// Offsets in the packet's bytes: the IP header, the TCP header, the TCP payload and
+    /// its end.
+    ip: u32,
+    tcp: u32,
+    payload: u32,
+    end: u32,
+}
+
+impl Plain {
+    /// Checks the headers (etherparse's slices) and says where the parts are; `None` for
+    /// any packet that is not plain TCP, which the lax slicer then decodes.
+    #[inline(always)]
+    pub fn find(link: LinkType, data: &[u8]) -> Option<Plain> {
+        use etherparse::{ip_number, Ipv4HeaderSlice, Ipv6HeaderSlice, TcpHeaderSlice};
+        let (ether_type, ip) = network(link, data)?;
+        let at = data.len() - ip.len();
+        let (v6, tcp, end) = match ether_type {
+            0x0800 => {
+                let h = Ipv4HeaderSlice::from_slice(ip).ok()?;
+                if h.protocol() != ip_number::TCP || h.is_fragmenting_payload() {
+                    return None;
+                }
+                let hl = usize::from(h.ihl()) * 4;
+                let total = usize::from(h.total_len());
+                // Total length 0 (TSO/GRO on loopback) or past the capture: the lax path
+                // decides.
+                if total < hl || total > ip.len() {
+                    return None;
+                }
+                (false, hl, total)
             }
-            let hl = usize::from(h.ihl()) * 4;
-            let total = usize::from(h.total_len());
-            // Total length 0 (TSO/GRO on loopback) or past the capture: the lax path decides.
-            if total < hl || total > ip.len() {
-                return None;
+            0x86dd => {
+                let h = Ipv6HeaderSlice::from_slice(ip).ok()?;
+                if h.next_header() != ip_number::TCP {
+                    return None;
+                }
+                let len = usize::from(h.payload_length());
+                if len == 0 || 40 + len > ip.len() {
+                    return None;
+                }
+                (true, 40, 40 + len)
             }
-            let src = u128::from(u32::from(h.source_addr()));
-            let dst = u128::from(u32::from(h.destination_addr()));
-            (false, src, dst, ip.get(hl..total)?)
-        }
-        0x86dd => {
-            let h = Ipv6HeaderSlice::from_slice(ip).ok()?;
-            if h.next_header() != ip_number::TCP {
-                return None;
-            }
-            let len = usize::from(h.payload_length());
-            if len == 0 || 40 + len > ip.len() {
-                return None;
-            }
-            let src = u128::from(h.source_addr());
-            let dst = u128::from(h.destination_addr());
-            (true, src, dst, ip.get(40..40 + len)?)
-        }
-        _ => return None,
-    };
-    let tcp = TcpHeaderSlice::from_slice(payload).ok()?;
-    let hl = usize::from(tcp.data_offset()) * 4;
-    let endpoint = |addr: u128, port: u16| {
-        if v6 {
-            Endpoint::v6(addr, port)
+            _ => return None,
+        };
+        let tcp_header = TcpHeaderSlice::from_slice(ip.get(tcp..end)?).ok()?;
+        let payload = tcp + usize::from(tcp_header.data_offset()) * 4;
+        let offset = |n: usize| u32::try_from(at + n).ok();
+        Some(Plain {
+            v6,
+            ip: offset(0)?,
+            tcp: offset(tcp)?,
+            payload: offset(payload)?,
+            end: offset(end)?,
+        })
+    }
+
+    /// The two endpoints, source first.
+    #[inline(always)]
+    pub fn ends(&self, data: &[u8]) -> Option<(Endpoint, Endpoint)> {
+        let ip = data.get(self.ip as usize..)?;
+        let tcp = data.get(self.tcp as usize..)?;
+        let port = |at: usize| Some(u16::from_be_bytes(*tcp.get(at..)?.first_chunk()?));
+        let (sport, dport) = (port(0)?, port(2)?);
+        Some(if self.v6 {
+            let addr = |at: usize| Some(u128::from_be_bytes(*ip.get(at..)?.first_chunk()?));
+            (
+                Endpoint::v6(addr(8)?, sport),
+                Endpoint::v6(addr(24)?, dport),
+            )
         } else {
-            Endpoint::v4(addr as u32, port)
-        }
-    };
-    Some(Segment {
-        src: endpoint(src, tcp.source_port()),
-        dst: endpoint(dst, tcp.destination_port()),
-        seq: tcp.sequence_number(),
-        ack: tcp.acknowledgment_number(),
-        syn: tcp.syn(),
-        ack_flag: tcp.ack(),
-        fin: tcp.fin(),
-        rst: tcp.rst(),
-        window: tcp.window_size(),
-        payload: payload.get(hl..)?,
-        // The whole IP packet was captured (checked above), so nothing was cut.
-        missing: 0,
-    })
+            let addr = |at: usize| Some(u32::from_be_bytes(*ip.get(at..)?.first_chunk()?));
+            (
+                Endpoint::v4(addr(12)?, sport),
+                Endpoint::v4(addr(16)?, dport),
+            )
+        })
+    }
+
+    /// The segment, its fields read where [`Plain::find`] found them (RFC 9293 §3.1).
+    #[inline(always)]
+    fn segment<'a>(&self, data: &'a [u8]) -> Option<Segment<'a>> {
+        let (src, dst) = self.ends(data)?;
+        let tcp: &[u8; 20] = data.get(self.tcp as usize..)?.first_chunk()?;
+        let [_, _, _, _, s0, s1, s2, s3, a0, a1, a2, a3, _, flags, w0, w1, ..] = *tcp;
+        Some(Segment {
+            src,
+            dst,
+            seq: u32::from_be_bytes([s0, s1, s2, s3]),
+            ack: u32::from_be_bytes([a0, a1, a2, a3]),
+            syn: flags & 0x02 != 0,
+            ack_flag: flags & 0x10 != 0,
+            fin: flags & 0x01 != 0,
+            rst: flags & 0x04 != 0,
+            window: u16::from_be_bytes([w0, w1]),
+            payload: data.get(self.payload as usize..self.end as usize)?,
+            // The whole IP packet was captured (checked by `find`), so nothing was cut.
+            missing: 0,
+        })
+    }
 }
 
 /// The general path: etherparse's lax slicer, which also reads what a snaplen cut short.

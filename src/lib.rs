@@ -120,10 +120,9 @@ pub fn analyze_files_with_progress(
                 .enumerate()
                 .map(|(k, h)| {
                     let spawned = std::thread::Builder::new().spawn_scoped(scope, move || {
-                        let sink = &mut |pkt: &capture::Packet<'_>| h.packet(pkt);
                         let read = match shared {
-                            Some(s) => capture::file::read_shared(path, s, k + 1, sink, None),
-                            None => capture::file::read_counted(path, sink, None),
+                            Some(s) => capture::file::read_shared(path, s, k + 1, h, None),
+                            None => capture::file::read_counted(path, &mut |p| h.packet(p), None),
                         };
                         // This shard's flows still open end with the input (as the next
                         // input or the end of all would end them), here, beside the other
@@ -141,14 +140,16 @@ pub fn analyze_files_with_progress(
                     spawned.ok()
                 })
                 .collect();
-            let sink = &mut |pkt: &capture::Packet<'_>| analyzer.packet(pkt);
             let read = match shared {
-                Some(s) => capture::file::read_shared(path, s, 0, sink, progress.clone()),
+                Some(s) => capture::file::read_shared(path, s, 0, &mut analyzer, progress.clone()),
                 // Not shared (a small file, a gzip one, standard input): with more than one
                 // thread, a gzip input is decompressed on a second one.
-                None => {
-                    capture::file::read_counted_ahead(path, sink, progress.clone(), threads > 1)
-                }
+                None => capture::file::read_counted_ahead(
+                    path,
+                    &mut |p| analyzer.packet(p),
+                    progress.clone(),
+                    threads > 1,
+                ),
             };
             // This shard's open flows end here too, while the helpers end theirs.
             analyzer.end_input();

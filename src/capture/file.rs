@@ -10,9 +10,10 @@
 //! a file cut mid-record or a record that cannot be parsed ends the input with a warning
 //! naming the byte offset, and the packets before it are still analyzed.
 
-use super::shared::End;
 pub use super::shared::SharedFile;
+use super::shared::{End, ANY};
 use super::{LinkType, Packet, Timestamp};
+use crate::decode::Plain;
 use crate::error::Error;
 use pcap_parser::pcapng::Block;
 use pcap_parser::{LegacyPcapBlock, PcapBlockOwned, PcapError};
@@ -566,7 +567,7 @@ pub fn read_shared(
     path: &Path,
     shared: &SharedFile,
     reader: usize,
-    sink: &mut dyn FnMut(&Packet<'_>),
+    sink: &mut impl ShardSink,
     progress: Option<Progress>,
 ) -> Result<InputSummary, Error> {
     /// Leaves the shared reader however this thread ends, so the others never wait for it.
@@ -588,18 +589,50 @@ pub fn read_shared(
     let mut packets = 0;
     let mut prev = None;
     'chunks: while let Some(chunk) = shared.next(reader, prev.take()) {
-        let mut data = chunk.records();
         let mut number = chunk.number;
-        let mut sink = |p: &Packet<'_>| {
-            tally.see(p);
-            sink(p)
+        let index = chunk.index();
+        if !index.is_empty() {
+            // Classic pcap records the filler looked at (see `Chunk::index`).
+            let records = chunk.records();
+            for rec in index {
+                number += 1;
+                if rec.owner != ANY && usize::from(rec.owner) != reader {
+                    tally.see_at(number, rec.ts);
+                    sink.elsewhere(rec.ts);
+                    continue;
+                }
+                let start = rec.at as usize;
+                let p = Packet {
+                    number,
+                    ts: rec.ts,
+                    link: header.link,
+                    data: records
+                        .get(start..start + rec.len as usize)
+                        .unwrap_or_default(),
+                    orig_len: rec.orig_len,
+                };
+                tally.see(&p);
+                if rec.owner == ANY {
+                    sink.packet(&p);
+                } else {
+                    sink.plain(&p, rec.plain);
+                }
+            }
+        }
+        let mut data = if index.is_empty() {
+            chunk.records()
+        } else {
+            &[]
         };
         // The chunk holds whole records or blocks only. A pcapng block may still not parse:
         // this reader goes on alone from there (every reader stops at the same block).
         while !data.is_empty() {
             if header.ng {
                 if let Some((epb, rest)) = ng.quick_epb(data) {
-                    ng.enhanced(&epb, &mut number, &mut summary, &mut sink);
+                    ng.enhanced(&epb, &mut number, &mut summary, &mut |p| {
+                        tally.see(p);
+                        sink.packet(p)
+                    });
                     data = rest;
                     continue;
                 }
@@ -608,7 +641,10 @@ pub fn read_shared(
                     end = Some(End::Resume { offset, number });
                     break 'chunks;
                 };
-                ng.block(&block, &mut number, &mut summary, &mut sink);
+                ng.block(&block, &mut number, &mut summary, &mut |p| {
+                    tally.see(p);
+                    sink.packet(p)
+                });
                 data = rest;
             } else {
                 let parsed = if header.big_endian {
@@ -618,7 +654,9 @@ pub fn read_shared(
                 };
                 let Ok((rest, b)) = parsed else { break };
                 number += 1;
-                sink(&legacy_packet(&b, number, header.link, header.nanos));
+                let p = legacy_packet(&b, number, header.link, header.nanos);
+                tally.see(&p);
+                sink.packet(&p);
                 data = rest;
             }
         }
@@ -636,7 +674,9 @@ pub fn read_shared(
             open_at(path, offset, number, progress)
         };
         match stream {
-            Ok(stream) => read_from(path, stream, &mut summary, &mut tally, sink)?,
+            Ok(stream) => read_from(path, stream, &mut summary, &mut tally, &mut |p| {
+                sink.packet(p)
+            })?,
             // The packets before were analyzed: say where reading stopped, not that the
             // input could not be read.
             Err(e) => {
@@ -655,6 +695,17 @@ pub fn read_shared(
     Ok(tally.finish(summary))
 }
 
+/// What reader `k` of a shared file hands each packet to: the analyzer of shard `k` (of as
+/// many shards as readers; see [`Chunk::index`](super::shared::Chunk::index)).
+pub trait ShardSink {
+    /// A packet to analyze: this reader's shard's, or one that must be decoded to know.
+    fn packet(&mut self, p: &Packet<'_>);
+    /// A packet of this reader's shard, found plain TCP with its parts at `plain`.
+    fn plain(&mut self, p: &Packet<'_>, plain: Plain);
+    /// A packet at `ts` of a plain TCP flow another reader's shard owns.
+    fn elsewhere(&mut self, ts: Timestamp);
+}
+
 /// A classic pcap record as a packet: times in nanoseconds (a fraction past its unit's
 /// second is clamped), the captured bytes no longer than the record holds.
 fn legacy_packet<'a>(
@@ -663,19 +714,25 @@ fn legacy_packet<'a>(
     link: LinkType,
     nanos: bool,
 ) -> Packet<'a> {
-    let frac = if nanos {
-        b.ts_usec.min(999_999_999)
-    } else {
-        b.ts_usec.min(999_999).saturating_mul(1000)
-    };
     let caplen = (b.caplen as usize).min(b.data.len());
     Packet {
         number,
-        ts: Timestamp::from_parts(i64::from(b.ts_sec), frac),
+        ts: record_time(b.ts_sec, b.ts_usec, nanos),
         link,
         data: b.data.get(..caplen).unwrap_or(b.data),
         orig_len: b.origlen.max(caplen as u32),
     }
+}
+
+/// A classic pcap record's time from its header's two words, in nanoseconds (a fraction
+/// past its unit's second is clamped).
+pub(super) fn record_time(secs: u32, fraction: u32, nanos: bool) -> Timestamp {
+    let frac = if nanos {
+        fraction.min(999_999_999)
+    } else {
+        fraction.min(999_999).saturating_mul(1000)
+    };
+    Timestamp::from_parts(i64::from(secs), frac)
 }
 
 /// Opens a plain classic pcap file at the record at byte `offset`, after packet `number`:
@@ -741,11 +798,15 @@ struct Tally {
 
 impl Tally {
     fn see(&mut self, p: &Packet<'_>) {
+        self.see_at(p.number, p.ts);
+    }
+
+    fn see_at(&mut self, number: u64, ts: Timestamp) {
         self.span = Some(match self.span {
-            None => (p.ts, p.ts),
-            Some((a, b)) => (a.min(p.ts), b.max(p.ts)),
+            None => (ts, ts),
+            Some((a, b)) => (a.min(ts), b.max(ts)),
         });
-        self.backwards.see(p.number, p.ts);
+        self.backwards.see(number, ts);
     }
 
     fn finish(self, mut summary: InputSummary) -> InputSummary {
@@ -1280,6 +1341,21 @@ mod tests {
 
     type Seen = Vec<(u64, Timestamp, LinkType, Vec<u8>, u32)>;
 
+    /// A sink for records none of which is plain TCP: every reader is handed every packet.
+    struct Every<F>(F);
+
+    impl<F: FnMut(&Packet<'_>)> ShardSink for Every<F> {
+        fn packet(&mut self, p: &Packet<'_>) {
+            (self.0)(p)
+        }
+        fn plain(&mut self, p: &Packet<'_>, _: Plain) {
+            panic!("packet {} is plain TCP", p.number)
+        }
+        fn elsewhere(&mut self, ts: Timestamp) {
+            panic!("a packet at {ts:?} went to another reader")
+        }
+    }
+
     fn read_all(p: &Path) -> (InputSummary, Seen) {
         let mut seen = Vec::new();
         let s = read(p, &mut |pk| {
@@ -1307,7 +1383,9 @@ mod tests {
                 p,
                 &shared,
                 reader,
-                &mut |pk| got.push((pk.number, pk.ts, pk.link, pk.data.to_vec(), pk.orig_len)),
+                &mut Every(|pk: &Packet<'_>| {
+                    got.push((pk.number, pk.ts, pk.link, pk.data.to_vec(), pk.orig_len))
+                }),
                 None,
             )
             .unwrap();
@@ -1813,6 +1891,142 @@ mod tests {
         }
     }
 
+    /// What one reader of a shared file was handed, packet by packet.
+    #[derive(Debug)]
+    enum Call {
+        /// A packet to analyze, with where its parts are when it came found plain.
+        Packet(u64, Timestamp, Vec<u8>, u32, Option<Plain>),
+        /// Another reader's packet: only its time.
+        Elsewhere(Timestamp),
+    }
+
+    #[derive(Default)]
+    struct Calls(Vec<Call>);
+
+    impl ShardSink for Calls {
+        fn packet(&mut self, p: &Packet<'_>) {
+            self.0.push(Call::Packet(
+                p.number,
+                p.ts,
+                p.data.to_vec(),
+                p.orig_len,
+                None,
+            ));
+        }
+        fn plain(&mut self, p: &Packet<'_>, plain: Plain) {
+            self.0.push(Call::Packet(
+                p.number,
+                p.ts,
+                p.data.to_vec(),
+                p.orig_len,
+                Some(plain),
+            ));
+        }
+        fn elsewhere(&mut self, ts: Timestamp) {
+            self.0.push(Call::Elsewhere(ts));
+        }
+    }
+
+    /// Two readers of a file of plain TCP packets (IPv4 and IPv6, fifty flows), UDP ones and
+    /// TCP ones cut by the snap length: each plain TCP packet goes to the reader of its
+    /// flow's shard alone, found plain (and the segment read from there is what decoding it
+    /// gives), the other reader being handed only its time; every other packet goes to both.
+    #[test]
+    fn two_readers_share_plain_tcp_packets_by_flow() {
+        use crate::capture::write::PcapWriter;
+        use crate::decode::{decode, decode_plain, Endpoint};
+        use etherparse::PacketBuilder;
+        let mut w = PcapWriter::new(Vec::new(), LinkType::ETHERNET, 65535).unwrap();
+        for i in 0..4000u32 {
+            let payload = vec![b'x'; (i as usize * 37) % 1400];
+            let port = 40000 + (i % 50) as u16;
+            let eth = PacketBuilder::ethernet2([1; 6], [2; 6]);
+            let mut frame = Vec::new();
+            match i % 10 {
+                0 => eth
+                    .ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+                    .udp(port, 53)
+                    .write(&mut frame, &payload),
+                1 => eth
+                    .ipv6([1; 16], [2; 16], 64)
+                    .tcp(port, 443, i, 1000)
+                    .write(&mut frame, &payload),
+                _ => eth
+                    .ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+                    .tcp(port, 80, i, 1000)
+                    .write(&mut frame, &payload),
+            }
+            .unwrap();
+            let ts = Timestamp::from_parts(1000 + i64::from(i), 0);
+            let kept = if i % 97 == 0 {
+                frame.len() - 10
+            } else {
+                frame.len()
+            };
+            w.packet(ts, &frame[..kept], frame.len() as u32).unwrap();
+        }
+        let p = temp("two-readers.pcap", &w.into_inner());
+        let mut all = Vec::new();
+        read(&p, &mut |pk| {
+            all.push((pk.ts, pk.data.to_vec(), pk.orig_len))
+        })
+        .unwrap();
+        let shared = SharedFile::open(&p, 2, None).unwrap();
+        let run = |reader: usize| {
+            let mut calls = Calls::default();
+            let s = read_shared(&p, &shared, reader, &mut calls, None).unwrap();
+            (s, calls.0)
+        };
+        let both = std::thread::scope(|sc| {
+            let h = sc.spawn(|| run(1));
+            [run(0), h.join().unwrap()]
+        });
+        std::fs::remove_file(&p).ok();
+        assert!(shared.filled() > 20, "several chunks");
+        let mut plain = [0, 0];
+        for (reader, (summary, calls)) in both.iter().enumerate() {
+            assert_eq!(summary.packets, 4000);
+            assert_eq!(calls.len(), 4000);
+            for (k, call) in calls.iter().enumerate() {
+                let (ts, data, orig_len) = &all[k];
+                let pkt = Packet {
+                    number: k as u64 + 1,
+                    ts: *ts,
+                    link: LinkType::ETHERNET,
+                    data,
+                    orig_len: *orig_len,
+                };
+                let found = (*orig_len as usize == data.len())
+                    .then(|| Plain::find(LinkType::ETHERNET, data))
+                    .flatten();
+                let owner = found.map(|f| {
+                    let (a, b) = f.ends(data).unwrap();
+                    Endpoint::shard(&a, &b, 2) as usize
+                });
+                match call {
+                    Call::Packet(n, t, d, o, at) => {
+                        assert_eq!((*n, t, d, o), (pkt.number, ts, data, orig_len));
+                        assert_eq!(*at, found, "packet {n}");
+                        assert!(owner.is_none_or(|o| o == reader), "packet {n}");
+                        if let Some(at) = at {
+                            plain[reader] += 1;
+                            let read = format!("{:?}", decode_plain(&pkt, *at).unwrap());
+                            assert_eq!(read, format!("{:?}", decode(&pkt).unwrap()));
+                        }
+                    }
+                    Call::Elsewhere(t) => {
+                        assert_eq!(t, ts);
+                        assert!(owner.is_some_and(|o| o != reader), "packet {}", k + 1);
+                    }
+                }
+            }
+        }
+        // The TCP packets not cut, shared out, neither reader idle.
+        let whole_tcp = (0..4000).filter(|i| i % 10 != 0 && i % 97 != 0).count();
+        assert_eq!(plain[0] + plain[1], whole_tcp);
+        assert!(plain[0] > 500 && plain[1] > 500, "{plain:?}");
+    }
+
     /// A file that goes away while it is read: the packets read are kept and the warning
     /// says where reading stopped, instead of the input counting as unreadable.
     #[test]
@@ -1829,7 +2043,7 @@ mod tests {
         let shared = SharedFile::open(&p, 1, None).unwrap();
         std::fs::remove_file(&p).unwrap();
         let mut n = 0;
-        let s = read_shared(&p, &shared, 0, &mut |_| n += 1, None).unwrap();
+        let s = read_shared(&p, &shared, 0, &mut Every(|_: &Packet<'_>| n += 1), None).unwrap();
         assert_eq!((n, s.packets), (49, 49));
         assert!(s.truncated);
         assert!(
@@ -1857,7 +2071,7 @@ mod tests {
         let shared = SharedFile::open(&p, 1, None).unwrap();
         std::fs::remove_file(&p).unwrap();
         let mut n = 0;
-        let s = read_shared(&p, &shared, 0, &mut |_| n += 1, None).unwrap();
+        let s = read_shared(&p, &shared, 0, &mut Every(|_: &Packet<'_>| n += 1), None).unwrap();
         assert_eq!((n, s.packets), (0, 0));
         assert!(s.truncated);
         assert!(

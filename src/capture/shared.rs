@@ -8,6 +8,13 @@
 //! whichever thread first needs the next chunk reads it, outside the lock, while the other
 //! goes on with the chunk it has.
 //!
+//! For a classic pcap file, the thread that fills a chunk also indexes its records
+//! ([`Chunk::index`]): each one's time and, for a whole packet of plain TCP, the reader
+//! whose shard owns its flow (reader `k` analyzes shard `k` of as many as there are
+//! readers) and where its IP and TCP parts are. Each packet's headers are then decoded
+//! once, not once per reader: its owner reads the segment from where they were found, and
+//! the other readers pass it knowing only its time.
+//!
 //! Memory: [`RING`] chunks, reused once every reader has released them, so a fast thread
 //! runs at most that far ahead of a slow one.
 //!
@@ -24,8 +31,10 @@
 //! own with the streaming reader, whose warnings say what is wrong; so does a reader at a
 //! shared pcapng block that pcap-parser cannot parse (`file::read_shared`).
 
-use super::file::{word, Progress};
+use super::file::{record_time, word, Progress};
 use super::LinkType;
+use super::Timestamp;
+use crate::decode::{Endpoint, Plain};
 use parking_lot::{Condvar, Mutex, MutexGuard};
 use std::fs::File;
 use std::io::{self, Read, Seek};
@@ -68,11 +77,33 @@ pub enum End {
     Resume { offset: u64, number: u64 },
 }
 
+/// In [`Rec::owner`]: a record every reader decodes.
+pub const ANY: u8 = u8::MAX;
+
+/// What the filler of a chunk found in one of its classic pcap records (see
+/// [`Chunk::index`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Rec {
+    /// The record's time.
+    pub ts: Timestamp,
+    /// Where the record's packet bytes start in the chunk, and how many there are.
+    pub at: u32,
+    pub len: u32,
+    /// Its length on the wire (at least `len`).
+    pub orig_len: u32,
+    /// The reader whose shard owns it, or [`ANY`].
+    pub owner: u8,
+    /// Where its IP and TCP parts are (an owned record's).
+    pub plain: Plain,
+}
+
 /// Whole records of the file, in order.
 pub struct Chunk {
     data: Vec<u8>,
     /// Bytes of whole records at the start of `data`.
     len: usize,
+    /// See [`Chunk::index`].
+    index: Vec<Rec>,
     /// The file offset of its first byte.
     pub offset: u64,
     /// Packets before this chunk's first record, and in it.
@@ -86,6 +117,17 @@ impl Chunk {
     /// Its whole records, header included.
     pub fn records(&self) -> &[u8] {
         self.data.get(..self.len).unwrap_or_default()
+    }
+
+    /// For each record of a classic pcap file shared by several readers, in order: its
+    /// time, where its bytes are, and the reader whose shard owns it with where its parts
+    /// are, when it is whole (not cut by the snap length) and plain TCP (see [`Plain`]);
+    /// [`ANY`] for the others, which every reader decodes, as it would without this. Found
+    /// once, by the thread that fills the chunk: the other readers pass the records that
+    /// are not theirs knowing only their time, and the owner reads the segment without
+    /// checking the headers again. Empty for pcapng, and with one reader.
+    pub fn index(&self) -> &[Rec] {
+        &self.index
     }
 }
 
@@ -187,6 +229,7 @@ impl SharedFile {
                     Some(Arc::new(Chunk {
                         data: Vec::new(),
                         len: 0,
+                        index: Vec::new(),
                         offset: 0,
                         number: 0,
                         count: 0,
@@ -301,6 +344,7 @@ impl SharedFile {
             mut carry,
         } = claim;
         let (offset, packets, mut section) = (st.offset, st.packets, st.section);
+        let readers = st.next.len();
         drop(st);
         let read = fill(
             &mut file,
@@ -310,6 +354,7 @@ impl SharedFile {
             &mut chunk,
             &self.header,
         );
+        index(&mut chunk, &self.header, readers);
         if let Some(p) = &self.progress {
             p.fetch_add(read as u64, Ordering::Relaxed);
         }
@@ -509,6 +554,41 @@ fn fill(
         None
     };
     read
+}
+
+/// Fills in [`Chunk::index`] for `readers` readers (nothing for pcapng, or one reader).
+fn index(chunk: &mut Chunk, header: &Header, readers: usize) {
+    chunk.index.clear();
+    if header.ng || readers < 2 || readers >= usize::from(ANY) {
+        return;
+    }
+    let n = readers as u64;
+    let big = header.big_endian;
+    let data = chunk.data.get(..chunk.len).unwrap_or_default();
+    let mut pos = 0;
+    while let Some(len) = record_len(data, pos, big) {
+        let head = |at: usize| word(data, pos + at, big).unwrap_or_default();
+        let (caplen, origlen) = (head(8), head(12));
+        let bytes = data.get(pos + RECORD_HEADER..pos + len).unwrap_or_default();
+        // One cut by the snap length goes to every reader: shard 0 counts those.
+        let plain = (origlen <= caplen)
+            .then(|| Plain::find(header.link, bytes))
+            .flatten();
+        let owner = plain.and_then(|p| {
+            let (a, b) = p.ends(bytes)?;
+            Some((Endpoint::shard(&a, &b, n) as u8, p))
+        });
+        let (owner, plain) = owner.unwrap_or((ANY, Plain::default()));
+        chunk.index.push(Rec {
+            ts: record_time(head(0), head(4), header.nanos),
+            at: (pos + RECORD_HEADER) as u32,
+            len: caplen,
+            orig_len: origlen.max(caplen),
+            owner,
+            plain,
+        });
+        pos += len;
+    }
 }
 
 #[cfg(test)]
