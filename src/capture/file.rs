@@ -2027,58 +2027,52 @@ mod tests {
         assert!(plain[0] > 500 && plain[1] > 500, "{plain:?}");
     }
 
-    /// A file that goes away while it is read: the packets read are kept and the warning
-    /// says where reading stopped, instead of the input counting as unreadable.
-    #[test]
-    fn a_file_removed_before_its_damaged_tail_keeps_what_was_read() {
+    /// `count` records of 100 bytes, the last one cut 10 bytes short, as a file shared by
+    /// one reader and removed before it is read: the packets handed over and the summary.
+    fn read_removed(name: &str, count: u8) -> (usize, InputSummary) {
         use crate::capture::write::PcapWriter;
         let mut w = PcapWriter::new(Vec::new(), LinkType::ETHERNET, 65535).unwrap();
-        for i in 0..50u8 {
+        for i in 0..count {
             w.packet(Timestamp::from_parts(i64::from(i), 0), &[i; 100], 100)
                 .unwrap();
         }
         let mut bytes = w.into_inner();
         bytes.truncate(bytes.len() - 10);
-        let p = temp("removed.pcap", &bytes);
+        let p = temp(name, &bytes);
         let shared = SharedFile::open(&p, 1, None).unwrap();
         std::fs::remove_file(&p).unwrap();
         let mut n = 0;
         let s = read_shared(&p, &shared, 0, &mut Every(|_: &Packet<'_>| n += 1), None).unwrap();
-        assert_eq!((n, s.packets), (49, 49));
-        assert!(s.truncated);
-        assert!(
-            s.warnings[0].starts_with("reading stopped at the record after packet 49 (at byte "),
-            "{:?}",
-            s.warnings
-        );
-        assert!(
-            s.warnings[0].contains("; the 49 packets before it were analyzed"),
-            "{:?}",
-            s.warnings
-        );
+        (n, s)
     }
 
-    /// The same when the file is cut inside its first record: no "packet 0".
+    /// A file that goes away while it is read: the packets read are kept and the warning
+    /// says where reading stopped, instead of the input counting as unreadable; cut inside
+    /// its first record, it says so plainly (no "packet 0").
     #[test]
-    fn a_file_removed_before_its_cut_first_record_says_so_plainly() {
-        use crate::capture::write::PcapWriter;
-        let mut w = PcapWriter::new(Vec::new(), LinkType::ETHERNET, 65535).unwrap();
-        w.packet(Timestamp::from_parts(1, 0), &[7; 100], 100)
-            .unwrap();
-        let mut bytes = w.into_inner();
-        bytes.truncate(bytes.len() - 10);
-        let p = temp("removed-first.pcap", &bytes);
-        let shared = SharedFile::open(&p, 1, None).unwrap();
-        std::fs::remove_file(&p).unwrap();
-        let mut n = 0;
-        let s = read_shared(&p, &shared, 0, &mut Every(|_: &Packet<'_>| n += 1), None).unwrap();
-        assert_eq!((n, s.packets), (0, 0));
-        assert!(s.truncated);
-        assert!(
-            s.warnings[0].starts_with("reading stopped at the first record (at byte 24): ")
-                && s.warnings[0].contains("; no packet came before it (run again"),
-            "{:?}",
-            s.warnings
-        );
+    fn a_file_removed_while_read_keeps_what_was_read_and_says_where() {
+        for (count, kept, start, then) in [
+            (
+                50,
+                49,
+                "reading stopped at the record after packet 49 (at byte ",
+                "; the 49 packets before it were analyzed (run again",
+            ),
+            (
+                1,
+                0,
+                "reading stopped at the first record (at byte 24): ",
+                "; no packet came before it (run again",
+            ),
+        ] {
+            let (n, s) = read_removed(&format!("removed-{count}.pcap"), count);
+            assert_eq!((n, s.packets), (kept, kept as u64));
+            assert!(s.truncated);
+            assert!(
+                s.warnings[0].starts_with(start) && s.warnings[0].contains(then),
+                "{:?}",
+                s.warnings
+            );
+        }
     }
 }
