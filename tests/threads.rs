@@ -1,5 +1,6 @@
 //! Sharding a capture across threads changes nothing in the report: every fixture (and the
-//! shared corpus, when present) analyzed with 1, 2 and 3 threads gives the same JSON.
+//! shared corpus, when present), pcap and pcapng, analyzed with 1, 2 and 3 threads gives
+//! the same JSON.
 
 use std::path::PathBuf;
 use wsclose::analyzer::Options;
@@ -24,7 +25,7 @@ fn one_two_and_three_threads_give_the_same_report() {
             files.extend(
                 entries
                     .map(|e| e.unwrap().path())
-                    .filter(|p| p.extension().is_some_and(|e| e == "pcap")),
+                    .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng")),
             );
         }
     }

@@ -383,21 +383,10 @@ impl Ng {
         sink: &mut dyn FnMut(&Packet<'_>),
     ) {
         summary.format = "pcapng";
+        if let Some(link) = self.learn(block) {
+            summary.note_link(link);
+        }
         match block {
-            Block::SectionHeader(shb) => {
-                self.big_endian = shb.big_endian();
-                self.interfaces.clear();
-            }
-            Block::InterfaceDescription(idb) => {
-                let link = LinkType(idb.linktype.0 as u32);
-                summary.note_link(link);
-                self.interfaces.push(Interface {
-                    link,
-                    resolution: idb.ts_resolution().unwrap_or(1_000_000),
-                    offset: idb.ts_offset(),
-                    snaplen: idb.snaplen,
-                });
-            }
             Block::EnhancedPacket(epb) => self.enhanced(
                 &Epb {
                     if_id: epb.if_id,
@@ -431,6 +420,29 @@ impl Ng {
         }
     }
 
+    /// A section's byte order (and the end of its interfaces), or an interface, into the
+    /// state; the new interface's link type.
+    fn learn(&mut self, block: &Block<'_>) -> Option<LinkType> {
+        match block {
+            Block::SectionHeader(shb) => {
+                self.big_endian = shb.big_endian();
+                self.interfaces.clear();
+                None
+            }
+            Block::InterfaceDescription(idb) => {
+                let link = LinkType(idb.linktype.0 as u32);
+                self.interfaces.push(Interface {
+                    link,
+                    resolution: idb.ts_resolution().unwrap_or(1_000_000),
+                    offset: idb.ts_offset(),
+                    snaplen: idb.snaplen,
+                });
+                Some(link)
+            }
+            _ => None,
+        }
+    }
+
     /// The Enhanced Packet Block at the start of `data`, with the bytes after it, read in
     /// place: its fixed fields at their offsets (pcapng draft §4.3: type, total length,
     /// interface, timestamp high and low, captured and original length, then the data
@@ -443,7 +455,7 @@ impl Ng {
         let be = self.big_endian;
         // The seven 32-bit fields before the data, in the section's byte order.
         let mut fixed = [0u32; 7];
-        for (field, b) in fixed.iter_mut().zip(data.get(..28)?.chunks_exact(4)) {
+        for (field, b) in fixed.iter_mut().zip(data.get(..EPB_DATA)?.chunks_exact(4)) {
             let b: [u8; 4] = b.try_into().unwrap_or_default();
             *field = if be {
                 u32::from_be_bytes(b)
@@ -466,7 +478,7 @@ impl Ng {
             ts_low,
             caplen,
             origlen,
-            data: data.get(28..28 + caplen as usize)?,
+            data: data.get(EPB_DATA..EPB_DATA + caplen as usize)?,
         };
         Some((epb, data.get(end..)?))
     }
@@ -491,17 +503,62 @@ impl Ng {
             }
             return;
         };
-        let ts = ng_timestamp(epb.ts_high, epb.ts_low, iface);
-        let caplen = (epb.caplen as usize).min(epb.data.len());
+        let (ts, caplen, orig_len) = epb.on(iface);
         sink(&Packet {
             number: *number,
             ts,
             link: iface.link,
             data: epb.data.get(..caplen).unwrap_or(epb.data),
-            orig_len: epb.origlen.max(caplen as u32),
+            orig_len,
         });
     }
 }
+
+/// What the thread that reads the chunks of a shared pcapng file keeps from block to block
+/// to index them (`shared::Chunk::index`): the sections' byte order and interfaces, as
+/// each reader's own [`Ng`] learns them from the same blocks.
+#[derive(Default)]
+pub(super) struct NgIndexer(Ng);
+
+/// The packet of an Enhanced Packet Block, as [`Ng::enhanced`] makes it: its time, where
+/// its captured bytes are in the block and how many, its length on the wire, its link type.
+pub(super) struct NgPacket {
+    pub ts: Timestamp,
+    pub at: usize,
+    pub len: usize,
+    pub orig_len: u32,
+    pub link: LinkType,
+}
+
+impl NgIndexer {
+    /// The block at the start of `data`: its length, and the packet of an Enhanced Packet
+    /// Block that [`Ng::quick_epb`] reads, on a described interface (any other block, a
+    /// reader reads itself). `None` when the block does not parse (the readers go on alone
+    /// from there).
+    pub(super) fn next(&mut self, data: &[u8]) -> Option<(usize, Option<NgPacket>)> {
+        let ng = &mut self.0;
+        if let Some((epb, rest)) = ng.quick_epb(data) {
+            let len = data.len() - rest.len();
+            let packet = ng.interfaces.get(epb.if_id as usize).map(|&iface| {
+                let (ts, len, orig_len) = epb.on(iface);
+                NgPacket {
+                    ts,
+                    at: EPB_DATA,
+                    len,
+                    orig_len,
+                    link: iface.link,
+                }
+            });
+            return Some((len, packet));
+        }
+        let (rest, block) = ng.parse(data).ok()?;
+        ng.learn(&block);
+        Some((data.len() - rest.len(), None))
+    }
+}
+
+/// Where an Enhanced Packet Block's data starts (after seven 32-bit fields).
+const EPB_DATA: usize = 28;
 
 /// The block type of an Enhanced Packet Block (pcapng draft §4.3).
 const EPB: u32 = 6;
@@ -515,6 +572,15 @@ struct Epb<'a> {
     origlen: u32,
     /// The packet data (at least `caplen` bytes).
     data: &'a [u8],
+}
+
+impl Epb<'_> {
+    /// Its packet's time, captured bytes and length on the wire, on interface `iface`.
+    fn on(&self, iface: Interface) -> (Timestamp, usize, u32) {
+        let caplen = (self.caplen as usize).min(self.data.len());
+        let ts = ng_timestamp(self.ts_high, self.ts_low, iface);
+        (ts, caplen, self.origlen.max(caplen as u32))
+    }
 }
 
 /// Reads every packet of `path`, calling `sink` for each. Fatal only when the file cannot
@@ -590,43 +656,39 @@ pub fn read_shared(
     let mut prev = None;
     'chunks: while let Some(chunk) = shared.next(reader, prev.take()) {
         let mut number = chunk.number;
-        let index = chunk.index();
-        if !index.is_empty() {
-            // Classic pcap records the filler looked at (see `Chunk::index`).
-            let records = chunk.records();
-            for rec in index {
-                number += 1;
-                if rec.owner != ANY && usize::from(rec.owner) != reader {
-                    tally.see_at(number, rec.ts);
-                    sink.elsewhere(rec.ts);
-                    continue;
-                }
-                let start = rec.at as usize;
-                let p = Packet {
-                    number,
-                    ts: rec.ts,
-                    link: header.link,
-                    data: records
-                        .get(start..start + rec.len as usize)
-                        .unwrap_or_default(),
-                    orig_len: rec.orig_len,
-                };
-                tally.see(&p);
-                if rec.owner == ANY {
-                    sink.packet(&p);
-                } else {
-                    sink.plain(&p, rec.plain);
-                }
-            }
-        }
-        let mut data = if index.is_empty() {
-            chunk.records()
-        } else {
-            &[]
-        };
+        let records = chunk.records();
+        // What the thread that read the chunk found in its records or blocks, in order
+        // (`Chunk::index`); the ones it does not cover are read here as they come.
+        let mut index = chunk.index().iter();
+        let mut data = records;
         // The chunk holds whole records or blocks only. A pcapng block may still not parse:
         // this reader goes on alone from there (every reader stops at the same block).
         while !data.is_empty() {
+            if let Some(rec) = index.next() {
+                let next = records.get(rec.end as usize..).unwrap_or_default();
+                if rec.owner != ANY {
+                    number += 1;
+                    if usize::from(rec.owner) == reader {
+                        let p = rec.packet(records, number);
+                        tally.see(&p);
+                        sink.plain(&p, rec.plain);
+                    } else {
+                        tally.see_at(number, rec.ts);
+                        sink.elsewhere(rec.ts);
+                    }
+                    data = next;
+                    continue;
+                }
+                if !header.ng {
+                    number += 1;
+                    let p = rec.packet(records, number);
+                    tally.see(&p);
+                    sink.packet(&p);
+                    data = next;
+                    continue;
+                }
+                // A pcapng block every reader reads: below, as without the index.
+            }
             if header.ng {
                 if let Some((epb, rest)) = ng.quick_epb(data) {
                     ng.enhanced(&epb, &mut number, &mut summary, &mut |p| {
@@ -637,7 +699,7 @@ pub fn read_shared(
                     continue;
                 }
                 let Ok((rest, block)) = ng.parse(data) else {
-                    let offset = chunk.offset + (chunk.records().len() - data.len()) as u64;
+                    let offset = chunk.offset + (records.len() - data.len()) as u64;
                     end = Some(End::Resume { offset, number });
                     break 'chunks;
                 };
@@ -1341,12 +1403,15 @@ mod tests {
 
     type Seen = Vec<(u64, Timestamp, LinkType, Vec<u8>, u32)>;
 
-    /// A sink for records none of which is plain TCP: every reader is handed every packet.
-    struct Every<F>(F);
+    /// A sink for records none of which is plain TCP: every reader is handed every packet,
+    /// kept here.
+    #[derive(Default)]
+    struct Every(Seen);
 
-    impl<F: FnMut(&Packet<'_>)> ShardSink for Every<F> {
-        fn packet(&mut self, p: &Packet<'_>) {
-            (self.0)(p)
+    impl ShardSink for Every {
+        fn packet(&mut self, pk: &Packet<'_>) {
+            self.0
+                .push((pk.number, pk.ts, pk.link, pk.data.to_vec(), pk.orig_len))
         }
         fn plain(&mut self, p: &Packet<'_>, _: Plain) {
             panic!("packet {} is plain TCP", p.number)
@@ -1356,40 +1421,34 @@ mod tests {
         }
     }
 
-    fn read_all(p: &Path) -> (InputSummary, Seen) {
+    /// `p` read by the streaming reader: its summary and packets.
+    fn read_kept(p: &Path) -> (InputSummary, Seen) {
         let mut seen = Vec::new();
         let s = read(p, &mut |pk| {
             seen.push((pk.number, pk.ts, pk.link, pk.data.to_vec(), pk.orig_len))
         })
         .unwrap();
-        std::fs::remove_file(p).ok();
         (s, seen)
     }
 
-    /// `p` read by the streaming reader, then by two threads sharing it: each one's summary
-    /// and packets, and the shared reader (for its chunk count).
-    fn streaming_and_shared(
+    fn read_all(p: &Path) -> (InputSummary, Seen) {
+        let kept = read_kept(p);
+        std::fs::remove_file(p).ok();
+        kept
+    }
+
+    /// `p` read by the streaming reader, then by two threads sharing it, each into a sink
+    /// `S`: the streaming reader's summary and packets, each thread's summary and sink, and
+    /// the shared reader (for its chunk count).
+    fn streaming_and_shared<S: ShardSink + Default + Send>(
         p: &Path,
-    ) -> (InputSummary, Seen, [(InputSummary, Seen); 2], SharedFile) {
-        let mut one = Vec::new();
-        let want = read(p, &mut |pk| {
-            one.push((pk.number, pk.ts, pk.link, pk.data.to_vec(), pk.orig_len))
-        })
-        .unwrap();
+    ) -> (InputSummary, Seen, [(InputSummary, S); 2], SharedFile) {
+        let (want, one) = read_kept(p);
         let shared = SharedFile::open(p, 2, None).unwrap();
         let run = |reader: usize| {
-            let mut got = Vec::new();
-            let s = read_shared(
-                p,
-                &shared,
-                reader,
-                &mut Every(|pk: &Packet<'_>| {
-                    got.push((pk.number, pk.ts, pk.link, pk.data.to_vec(), pk.orig_len))
-                }),
-                None,
-            )
-            .unwrap();
-            (s, got)
+            let mut sink = S::default();
+            let s = read_shared(p, &shared, reader, &mut sink, None).unwrap();
+            (s, sink)
         };
         let both = std::thread::scope(|sc| {
             let h = sc.spawn(|| run(1));
@@ -1502,14 +1561,14 @@ mod tests {
         }
         for (k, (what, bytes)) in inputs.into_iter().enumerate() {
             let p = temp(&format!("shared-{k}.pcap"), &bytes);
-            let (want, one, [a, b], _) = streaming_and_shared(&p);
+            let (want, one, [a, b], _) = streaming_and_shared::<Every>(&p);
             assert_eq!(want.truncated, what != "whole", "{what} {k}");
             assert!(
                 want.warnings.iter().any(|w| w.contains("backwards")) || k > 1 && one.len() < 1500
             );
             assert_eq!(a.0, want, "{what} {k}");
             assert_eq!(b.0, want, "{what} {k}");
-            assert!(a.1 == one && b.1 == one, "{what} {k}: other packets");
+            assert!(a.1 .0 == one && b.1 .0 == one, "{what} {k}: other packets");
             std::fs::remove_file(&p).ok();
         }
     }
@@ -1599,6 +1658,30 @@ mod tests {
         }
     }
 
+    /// A pcapng section's header block in either byte order, then its two interfaces:
+    /// Ethernet at the default resolution (microseconds), raw IP at nanoseconds.
+    fn ng_section_head(big: bool) -> Vec<u8> {
+        let b = || Body(big, Vec::new());
+        let shb = b()
+            .u32(0x1A2B_3C4D)
+            .u16(1)
+            .u16(0)
+            .u32(u32::MAX)
+            .u32(u32::MAX);
+        let mut f = ng_block(big, 0x0A0D_0D0A, &shb.1);
+        f.extend(ng_block(big, 1, &b().u16(1).u16(0).u32(0).1));
+        // Raw IP, nanosecond timestamps (if_tsresol 9), then the end of options.
+        let idb = b()
+            .u16(101)
+            .u16(0)
+            .u32(0)
+            .u16(9)
+            .u16(1)
+            .bytes(&[9, 0, 0, 0]);
+        f.extend(ng_block(big, 1, &idb.u16(0).u16(0).1));
+        f
+    }
+
     /// A pcapng file of two sections (little-endian, then big-endian) with interfaces of
     /// two link types and resolutions, enhanced and simple packets of sizes up to several
     /// chunks, other blocks, a packet of an interface that was not described, and times
@@ -1608,23 +1691,7 @@ mod tests {
         let mut f = Vec::new();
         for (section, big) in [(0u32, false), (1, true)] {
             let b = || Body(big, Vec::new());
-            let shb = b()
-                .u32(0x1A2B_3C4D)
-                .u16(1)
-                .u16(0)
-                .u32(u32::MAX)
-                .u32(u32::MAX);
-            f.extend(ng_block(big, 0x0A0D_0D0A, &shb.1));
-            f.extend(ng_block(big, 1, &b().u16(1).u16(0).u32(0).1));
-            // Raw IP, nanosecond timestamps (if_tsresol 9), then the end of options.
-            let idb = b()
-                .u16(101)
-                .u16(0)
-                .u32(0)
-                .u16(9)
-                .u16(1)
-                .bytes(&[9, 0, 0, 0]);
-            f.extend(ng_block(big, 1, &idb.u16(0).u16(0).1));
+            f.extend(ng_section_head(big));
             let packets = if section == 0 { 2500 } else { 800 };
             for i in 0..packets {
                 let n = (i * 7919) % 1500 + 14;
@@ -1770,7 +1837,7 @@ mod tests {
         }
         for (k, (what, bytes)) in inputs.into_iter().enumerate() {
             let p = temp(&format!("shared-{k}.pcapng"), &bytes);
-            let (want, one, [a, b], shared) = streaming_and_shared(&p);
+            let (want, one, [a, b], shared) = streaming_and_shared::<Every>(&p);
             assert_eq!(want.format, "pcapng");
             assert_eq!(
                 want.truncated,
@@ -1797,7 +1864,7 @@ mod tests {
             }
             assert_eq!(a.0, want, "{what} {k}");
             assert_eq!(b.0, want, "{what} {k}");
-            assert!(a.1 == one && b.1 == one, "{what} {k}: other packets");
+            assert!(a.1 .0 == one && b.1 .0 == one, "{what} {k}: other packets");
             std::fs::remove_file(&p).ok();
         }
     }
@@ -1927,77 +1994,67 @@ mod tests {
         }
     }
 
-    /// Two readers of a file of plain TCP packets (IPv4 and IPv6, fifty flows), UDP ones and
-    /// TCP ones cut by the snap length: each plain TCP packet goes to the reader of its
-    /// flow's shard alone, found plain (and the segment read from there is what decoding it
-    /// gives), the other reader being handed only its time; every other packet goes to both.
-    #[test]
-    fn two_readers_share_plain_tcp_packets_by_flow() {
-        use crate::capture::write::PcapWriter;
-        use crate::decode::{decode, decode_plain, Endpoint};
+    /// The frames of [`two_readers_share_plain_tcp_packets_by_flow`]: plain TCP over IPv4
+    /// and IPv6 in fifty flows, one in ten UDP, one in 97 cut 10 bytes short (the frame,
+    /// and how many of its bytes were captured).
+    fn mixed_frames() -> Vec<(Vec<u8>, usize)> {
         use etherparse::PacketBuilder;
-        let mut w = PcapWriter::new(Vec::new(), LinkType::ETHERNET, 65535).unwrap();
-        for i in 0..4000u32 {
-            let payload = vec![b'x'; (i as usize * 37) % 1400];
-            let port = 40000 + (i % 50) as u16;
-            let eth = PacketBuilder::ethernet2([1; 6], [2; 6]);
-            let mut frame = Vec::new();
-            match i % 10 {
-                0 => eth
-                    .ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
-                    .udp(port, 53)
-                    .write(&mut frame, &payload),
-                1 => eth
-                    .ipv6([1; 16], [2; 16], 64)
-                    .tcp(port, 443, i, 1000)
-                    .write(&mut frame, &payload),
-                _ => eth
-                    .ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
-                    .tcp(port, 80, i, 1000)
-                    .write(&mut frame, &payload),
-            }
-            .unwrap();
-            let ts = Timestamp::from_parts(1000 + i64::from(i), 0);
-            let kept = if i % 97 == 0 {
-                frame.len() - 10
-            } else {
-                frame.len()
-            };
-            w.packet(ts, &frame[..kept], frame.len() as u32).unwrap();
-        }
-        let p = temp("two-readers.pcap", &w.into_inner());
-        let mut all = Vec::new();
-        read(&p, &mut |pk| {
-            all.push((pk.ts, pk.data.to_vec(), pk.orig_len))
-        })
-        .unwrap();
-        let shared = SharedFile::open(&p, 2, None).unwrap();
-        let run = |reader: usize| {
-            let mut calls = Calls::default();
-            let s = read_shared(&p, &shared, reader, &mut calls, None).unwrap();
-            (s, calls.0)
-        };
-        let both = std::thread::scope(|sc| {
-            let h = sc.spawn(|| run(1));
-            [run(0), h.join().unwrap()]
-        });
-        std::fs::remove_file(&p).ok();
+        (0..4000u32)
+            .map(|i| {
+                let payload = vec![b'x'; (i as usize * 37) % 1400];
+                let port = 40000 + (i % 50) as u16;
+                let eth = PacketBuilder::ethernet2([1; 6], [2; 6]);
+                let mut frame = Vec::new();
+                match i % 10 {
+                    0 => eth
+                        .ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+                        .udp(port, 53)
+                        .write(&mut frame, &payload),
+                    1 => eth
+                        .ipv6([1; 16], [2; 16], 64)
+                        .tcp(port, 443, i, 1000)
+                        .write(&mut frame, &payload),
+                    _ => eth
+                        .ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+                        .tcp(port, 80, i, 1000)
+                        .write(&mut frame, &payload),
+                }
+                .unwrap();
+                let kept = frame.len() - if i % 97 == 0 { 10 } else { 0 };
+                (frame, kept)
+            })
+            .collect()
+    }
+
+    /// The file at `p` read by the streaming reader, then by two readers sharing it: each
+    /// plain TCP packet goes to the reader of its flow's shard alone, found plain (and the
+    /// segment read from there is what decoding it gives), the other reader being handed
+    /// only its time; every other packet goes to both. Returns how many plain packets
+    /// each reader was handed.
+    fn two_readers(p: &Path) -> [usize; 2] {
+        use crate::decode::{decode, decode_plain, Endpoint};
+        let (want, all, both, shared) = streaming_and_shared::<Calls>(p);
+        std::fs::remove_file(p).ok();
         assert!(shared.filled() > 20, "several chunks");
         let mut plain = [0, 0];
-        for (reader, (summary, calls)) in both.iter().enumerate() {
-            assert_eq!(summary.packets, 4000);
-            assert_eq!(calls.len(), 4000);
+        for (reader, (summary, Calls(calls))) in both.iter().enumerate() {
+            assert_eq!(summary.packets, want.packets);
+            assert_eq!(calls.len(), all.len());
+            if reader == 0 {
+                assert_eq!(*summary, want);
+            }
+            // Packets come in the same order (one of an undescribed interface, to none).
             for (k, call) in calls.iter().enumerate() {
-                let (ts, data, orig_len) = &all[k];
+                let (number, ts, link, data, orig_len) = &all[k];
                 let pkt = Packet {
-                    number: k as u64 + 1,
+                    number: *number,
                     ts: *ts,
-                    link: LinkType::ETHERNET,
+                    link: *link,
                     data,
                     orig_len: *orig_len,
                 };
                 let found = (*orig_len as usize == data.len())
-                    .then(|| Plain::find(LinkType::ETHERNET, data))
+                    .then(|| Plain::find(*link, data))
                     .flatten();
                 let owner = found.map(|f| {
                     let (a, b) = f.ends(data).unwrap();
@@ -2016,15 +2073,61 @@ mod tests {
                     }
                     Call::Elsewhere(t) => {
                         assert_eq!(t, ts);
-                        assert!(owner.is_some_and(|o| o != reader), "packet {}", k + 1);
+                        assert!(owner.is_some_and(|o| o != reader), "packet {number}");
                     }
                 }
             }
         }
-        // The TCP packets not cut, shared out, neither reader idle.
-        let whole_tcp = (0..4000).filter(|i| i % 10 != 0 && i % 97 != 0).count();
-        assert_eq!(plain[0] + plain[1], whole_tcp);
         assert!(plain[0] > 500 && plain[1] > 500, "{plain:?}");
+        plain
+    }
+
+    /// The TCP packets of [`mixed_frames`] not cut: those shared out by flow.
+    fn whole_tcp() -> usize {
+        (0..4000).filter(|i| i % 10 != 0 && i % 97 != 0).count()
+    }
+
+    /// Two readers of a classic pcap file of [`mixed_frames`] (see [`two_readers`]).
+    #[test]
+    fn two_readers_share_plain_tcp_packets_by_flow() {
+        use crate::capture::write::PcapWriter;
+        let mut w = PcapWriter::new(Vec::new(), LinkType::ETHERNET, 65535).unwrap();
+        for (i, (frame, kept)) in mixed_frames().iter().enumerate() {
+            let ts = Timestamp::from_parts(1000 + i as i64, 0);
+            w.packet(ts, &frame[..*kept], frame.len() as u32).unwrap();
+        }
+        let plain = two_readers(&temp("two-readers.pcap", &w.into_inner()));
+        assert_eq!(plain[0] + plain[1], whole_tcp());
+    }
+
+    /// The same as pcapng: two sections (little-endian, then big-endian, see
+    /// [`ng_section_head`]), the packets of the first half in the first, on the Ethernet
+    /// interface, plus now and then a packet of an undescribed interface and a simple
+    /// packet block, which every reader reads.
+    #[test]
+    fn two_readers_share_plain_tcp_packets_of_pcapng_by_flow() {
+        let frames = mixed_frames();
+        let mut f = Vec::new();
+        for (section, big) in [(0usize, false), (1, true)] {
+            let b = || Body(big, Vec::new());
+            f.extend(ng_section_head(big));
+            for (i, (frame, kept)) in frames.iter().enumerate().skip(section * 2000).take(2000) {
+                let ts = (1000 + i as u64) * 1_000_000;
+                let epb = b().u32(0).u32((ts >> 32) as u32).u32(ts as u32);
+                let epb = epb.u32(*kept as u32).u32(frame.len() as u32);
+                f.extend(ng_block(big, 6, &epb.bytes(&frame[..*kept]).1));
+                if i % 500 == 9 {
+                    let epb = b().u32(7).u32(0).u32(0).u32(*kept as u32).u32(*kept as u32);
+                    f.extend(ng_block(big, 6, &epb.bytes(&frame[..*kept]).1));
+                    // Simple packet blocks are read by every reader: a UDP one.
+                    let udp = &frames[i - i % 10].0;
+                    let spb = b().u32(udp.len() as u32).bytes(udp);
+                    f.extend(ng_block(big, 3, &spb.1));
+                }
+            }
+        }
+        let plain = two_readers(&temp("two-readers.pcapng", &f));
+        assert_eq!(plain[0] + plain[1], whole_tcp());
     }
 
     /// `count` records of 100 bytes, the last one cut 10 bytes short, as a file shared by
@@ -2041,9 +2144,9 @@ mod tests {
         let p = temp(name, &bytes);
         let shared = SharedFile::open(&p, 1, None).unwrap();
         std::fs::remove_file(&p).unwrap();
-        let mut n = 0;
-        let s = read_shared(&p, &shared, 0, &mut Every(|_: &Packet<'_>| n += 1), None).unwrap();
-        (n, s)
+        let mut every = Every::default();
+        let s = read_shared(&p, &shared, 0, &mut every, None).unwrap();
+        (every.0.len(), s)
     }
 
     /// A file that goes away while it is read: the packets read are kept and the warning

@@ -8,12 +8,12 @@
 //! whichever thread first needs the next chunk reads it, outside the lock, while the other
 //! goes on with the chunk it has.
 //!
-//! For a classic pcap file, the thread that fills a chunk also indexes its records
-//! ([`Chunk::index`]): each one's time and, for a whole packet of plain TCP, the reader
-//! whose shard owns its flow (reader `k` analyzes shard `k` of as many as there are
-//! readers) and where its IP and TCP parts are. Each packet's headers are then decoded
-//! once, not once per reader: its owner reads the segment from where they were found, and
-//! the other readers pass it knowing only its time.
+//! The thread that fills a chunk also indexes its records or blocks ([`Chunk::index`]):
+//! for a whole packet of plain TCP, its time, the reader whose shard owns its flow (reader
+//! `k` analyzes shard `k` of as many as there are readers) and where its IP and TCP parts
+//! are; for pcapng it follows the sections and interfaces as the readers do. Each packet's
+//! headers are then decoded once, not once per reader: its owner reads the segment from
+//! where they were found, and the other readers pass it knowing only its time.
 //!
 //! Memory: [`RING`] chunks, reused once every reader has released them, so a fast thread
 //! runs at most that far ahead of a slow one.
@@ -31,9 +31,9 @@
 //! own with the streaming reader, whose warnings say what is wrong; so does a reader at a
 //! shared pcapng block that pcap-parser cannot parse (`file::read_shared`).
 
-use super::file::{record_time, word, Progress};
+use super::file::{record_time, word, NgIndexer, Progress};
 use super::LinkType;
-use super::Timestamp;
+use super::{Packet, Timestamp};
 use crate::decode::{Endpoint, Plain};
 use parking_lot::{Condvar, Mutex, MutexGuard};
 use std::fs::File;
@@ -77,24 +77,42 @@ pub enum End {
     Resume { offset: u64, number: u64 },
 }
 
-/// In [`Rec::owner`]: a record every reader decodes.
+/// In [`Rec::owner`]: a record or block every reader reads and decodes.
 pub const ANY: u8 = u8::MAX;
 
-/// What the filler of a chunk found in one of its classic pcap records (see
+/// What the filler of a chunk found in one of its records or blocks (see
 /// [`Chunk::index`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Rec {
-    /// The record's time.
+    /// Where the record or block ends in the chunk (the next one starts there).
+    pub end: u32,
+    /// The reader whose shard owns its packet, or [`ANY`].
+    pub owner: u8,
+    /// Its packet (a classic pcap record's, or an owned pcapng block's): its time, where
+    /// its bytes start in the chunk and how many there are, its length on the wire (at
+    /// least `len`), its link type, and where its IP and TCP parts are (an owned one's).
     pub ts: Timestamp,
-    /// Where the record's packet bytes start in the chunk, and how many there are.
     pub at: u32,
     pub len: u32,
-    /// Its length on the wire (at least `len`).
     pub orig_len: u32,
-    /// The reader whose shard owns it, or [`ANY`].
-    pub owner: u8,
-    /// Where its IP and TCP parts are (an owned record's).
+    pub link: LinkType,
     pub plain: Plain,
+}
+
+impl Rec {
+    /// Its packet, numbered `number`, from the chunk's `records`.
+    pub fn packet<'a>(&self, records: &'a [u8], number: u64) -> Packet<'a> {
+        let start = self.at as usize;
+        Packet {
+            number,
+            ts: self.ts,
+            link: self.link,
+            data: records
+                .get(start..start + self.len as usize)
+                .unwrap_or_default(),
+            orig_len: self.orig_len,
+        }
+    }
 }
 
 /// Whole records of the file, in order.
@@ -119,13 +137,14 @@ impl Chunk {
         self.data.get(..self.len).unwrap_or_default()
     }
 
-    /// For each record of a classic pcap file shared by several readers, in order: its
-    /// time, where its bytes are, and the reader whose shard owns it with where its parts
-    /// are, when it is whole (not cut by the snap length) and plain TCP (see [`Plain`]);
-    /// [`ANY`] for the others, which every reader decodes, as it would without this. Found
-    /// once, by the thread that fills the chunk: the other readers pass the records that
-    /// are not theirs knowing only their time, and the owner reads the segment without
-    /// checking the headers again. Empty for pcapng, and with one reader.
+    /// For each record (classic pcap) or block (pcapng) of a file shared by several readers,
+    /// in order, up to the first block that does not parse: where it ends, and for a whole
+    /// packet (not cut by the snap length) of plain TCP (see [`Plain`]) the reader whose
+    /// shard owns it, its time, bytes and link type, and where its parts are; [`ANY`] for
+    /// the others, which every reader reads and decodes, as it would without this. Found
+    /// once, by the thread that reads the chunk: the other readers pass the packets that are
+    /// not theirs knowing only their time, and the owner reads the segment without checking
+    /// the headers again. Empty with one reader.
     pub fn index(&self) -> &[Rec] {
         &self.index
     }
@@ -161,6 +180,8 @@ struct State {
     carry: Vec<u8>,
     offset: u64,
     section: Section,
+    /// The pcapng sections and interfaces, for the index.
+    ng: NgIndexer,
     /// Packets in the chunks filled so far.
     packets: u64,
     /// Set once the last chunk is filled.
@@ -241,6 +262,7 @@ impl SharedFile {
             carry: Vec::new(),
             offset,
             section: Section::default(),
+            ng: NgIndexer::default(),
             packets: 0,
             ended: false,
             waiting: 0,
@@ -342,6 +364,7 @@ impl SharedFile {
             mut chunk,
             mut file,
             mut carry,
+            mut ng,
         } = claim;
         let (offset, packets, mut section) = (st.offset, st.packets, st.section);
         let readers = st.next.len();
@@ -354,7 +377,7 @@ impl SharedFile {
             &mut chunk,
             &self.header,
         );
-        index(&mut chunk, &self.header, readers);
+        index(&mut chunk, &self.header, readers, &mut ng);
         if let Some(p) = &self.progress {
             p.fetch_add(read as u64, Ordering::Relaxed);
         }
@@ -365,6 +388,7 @@ impl SharedFile {
         st.ended = chunk.end.is_some();
         st.file = Some(file);
         st.carry = carry;
+        st.ng = ng;
         if let Some(slot) = st.ring.get_mut((s % RING as u64) as usize) {
             *slot = Some(Arc::new(chunk));
         }
@@ -434,6 +458,7 @@ impl SharedFile {
             chunk,
             file: st.file.take()?,
             carry: std::mem::take(&mut st.carry),
+            ng: std::mem::take(&mut st.ng),
         })
     }
 }
@@ -443,6 +468,7 @@ struct Claim {
     chunk: Chunk,
     file: File,
     carry: Vec<u8>,
+    ng: NgIndexer,
 }
 
 /// The length (header included) of the whole record at `pos` in `data`, if it is there.
@@ -556,37 +582,68 @@ fn fill(
     read
 }
 
-/// Fills in [`Chunk::index`] for `readers` readers (nothing for pcapng, or one reader).
-fn index(chunk: &mut Chunk, header: &Header, readers: usize) {
+/// Fills in [`Chunk::index`] for `readers` readers (nothing with one reader), `ng`
+/// following a pcapng file's sections and interfaces from chunk to chunk.
+fn index(chunk: &mut Chunk, header: &Header, readers: usize, ng: &mut NgIndexer) {
     chunk.index.clear();
-    if header.ng || readers < 2 || readers >= usize::from(ANY) {
+    if readers < 2 || readers >= usize::from(ANY) {
         return;
     }
     let n = readers as u64;
     let big = header.big_endian;
     let data = chunk.data.get(..chunk.len).unwrap_or_default();
     let mut pos = 0;
-    while let Some(len) = record_len(data, pos, big) {
-        let head = |at: usize| word(data, pos + at, big).unwrap_or_default();
-        let (caplen, origlen) = (head(8), head(12));
-        let bytes = data.get(pos + RECORD_HEADER..pos + len).unwrap_or_default();
-        // One cut by the snap length goes to every reader: shard 0 counts those.
-        let plain = (origlen <= caplen)
-            .then(|| Plain::find(header.link, bytes))
-            .flatten();
-        let owner = plain.and_then(|p| {
-            let (a, b) = p.ends(bytes)?;
-            Some((Endpoint::shard(&a, &b, n) as u8, p))
-        });
-        let (owner, plain) = owner.unwrap_or((ANY, Plain::default()));
-        chunk.index.push(Rec {
-            ts: record_time(head(0), head(4), header.nanos),
-            at: (pos + RECORD_HEADER) as u32,
-            len: caplen,
-            orig_len: origlen.max(caplen),
-            owner,
-            plain,
-        });
+    while pos < data.len() {
+        let rest = data.get(pos..).unwrap_or_default();
+        // The record or block's length, and its packet: time, where its bytes are (from
+        // the record's start), how many, its length on the wire, its link type.
+        let found = if header.ng {
+            ng.next(rest).map(|(len, p)| {
+                let p = p.map(|p| (p.ts, p.at, p.len, p.orig_len, p.link));
+                (len, p)
+            })
+        } else {
+            record_len(data, pos, big).map(|len| {
+                let head = |at: usize| word(rest, at, big).unwrap_or_default();
+                let (caplen, origlen) = (head(8), head(12));
+                let ts = record_time(head(0), head(4), header.nanos);
+                let p = (
+                    ts,
+                    RECORD_HEADER,
+                    caplen as usize,
+                    origlen.max(caplen),
+                    header.link,
+                );
+                (len, Some(p))
+            })
+        };
+        let Some((len, packet)) = found else { break };
+        let mut rec = Rec {
+            end: (pos + len) as u32,
+            owner: ANY,
+            ts: Timestamp(0),
+            at: 0,
+            len: 0,
+            orig_len: 0,
+            link: header.link,
+            plain: Plain::default(),
+        };
+        if let Some((ts, at, caplen, orig_len, link)) = packet {
+            let bytes = rest.get(at..at + caplen).unwrap_or_default();
+            // One cut by the snap length goes to every reader: shard 0 counts those.
+            let plain = (orig_len as usize <= caplen)
+                .then(|| Plain::find(link, bytes))
+                .flatten();
+            if let Some((p, (a, b))) = plain.and_then(|p| Some((p, p.ends(bytes)?))) {
+                rec.owner = Endpoint::shard(&a, &b, n) as u8;
+                rec.plain = p;
+            }
+            (rec.ts, rec.at, rec.len, rec.orig_len, rec.link) =
+                (ts, (pos + at) as u32, caplen as u32, orig_len, link);
+        }
+        // A pcapng block with no packet of plain TCP is read by every reader, as any
+        // block: it needs no more here.
+        chunk.index.push(rec);
         pos += len;
     }
 }
