@@ -233,14 +233,15 @@ fn version_type(ip: &[u8]) -> Option<(u16, &[u8])> {
 /// `None` sends the packet to the lax slicer, which handles everything else.
 #[inline(always)]
 fn fast<'a>(pkt: &Packet<'a>) -> Option<Segment<'a>> {
-    Plain::find(pkt.link, pkt.data)?.segment(pkt.data)
+    let plain = locate(pkt.link, pkt.data)?;
+    plain.segment_in(pkt.data.get(plain.ip as usize..)?)
 }
 
 /// [`decode`] for a packet already found plain by [`Plain::find`] (the same bytes): the
 /// segment read from where that found its parts, without looking at the headers again.
 #[inline(always)]
 pub fn decode_plain<'a>(pkt: &Packet<'a>, plain: Plain) -> Option<Segment<'a>> {
-    plain.segment(pkt.data)
+    plain.segment_in(pkt.data.get(plain.ip as usize..)?)
 }
 
 /// Where the parts of a plain TCP packet are in its bytes: a whole IPv4 or IPv6 packet
@@ -251,12 +252,60 @@ pub fn decode_plain<'a>(pkt: &Packet<'a>, plain: Plain) -> Option<Segment<'a>> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Plain {
     v6: bool,
-    /// Offsets in the packet's bytes: the IP header, the TCP header, the TCP payload and
-    /// its end.
+    /// Where the IP header starts in the packet's bytes; from there, where the TCP header
+    /// and its payload start and where the IP packet ends.
     ip: u32,
     tcp: u32,
     payload: u32,
     end: u32,
+}
+
+/// Checks a packet's headers with etherparse's slices and, for one of plain TCP, says
+/// where its parts are. Both the fast decoding and [`Plain::find`] decide by this alone,
+/// so they agree on every packet.
+#[inline(always)]
+fn locate(link: LinkType, data: &[u8]) -> Option<Plain> {
+    use etherparse::{ip_number, Ipv4HeaderSlice, Ipv6HeaderSlice, TcpHeaderSlice};
+    // Every offset below is at most the packet's length: all fit if it does.
+    u32::try_from(data.len()).ok()?;
+    let (ether_type, ip) = network(link, data)?;
+    let at = data.len() - ip.len();
+    let (v6, tcp, end) = match ether_type {
+        0x0800 => {
+            let h = Ipv4HeaderSlice::from_slice(ip).ok()?;
+            if h.protocol() != ip_number::TCP || h.is_fragmenting_payload() {
+                return None;
+            }
+            let hl = usize::from(h.ihl()) * 4;
+            let total = usize::from(h.total_len());
+            // Total length 0 (TSO/GRO on loopback) or past the capture: the lax path decides.
+            if total < hl || total > ip.len() {
+                return None;
+            }
+            (false, hl, total)
+        }
+        0x86dd => {
+            let h = Ipv6HeaderSlice::from_slice(ip).ok()?;
+            if h.next_header() != ip_number::TCP {
+                return None;
+            }
+            let len = usize::from(h.payload_length());
+            if len == 0 || 40 + len > ip.len() {
+                return None;
+            }
+            (true, 40, 40 + len)
+        }
+        _ => return None,
+    };
+    let tcp_header = TcpHeaderSlice::from_slice(ip.get(tcp..end)?).ok()?;
+    let payload = tcp + usize::from(tcp_header.data_offset()) * 4;
+    Some(Plain {
+        v6,
+        ip: at as u32,
+        tcp: tcp as u32,
+        payload: payload as u32,
+        end: end as u32,
+    })
 }
 
 impl Plain {
@@ -264,76 +313,50 @@ impl Plain {
     /// any packet that is not plain TCP, which the lax slicer then decodes.
     #[inline(always)]
     pub fn find(link: LinkType, data: &[u8]) -> Option<Plain> {
-        use etherparse::{ip_number, Ipv4HeaderSlice, Ipv6HeaderSlice, TcpHeaderSlice};
-        let (ether_type, ip) = network(link, data)?;
-        let at = data.len() - ip.len();
-        let (v6, tcp, end) = match ether_type {
-            0x0800 => {
-                let h = Ipv4HeaderSlice::from_slice(ip).ok()?;
-                if h.protocol() != ip_number::TCP || h.is_fragmenting_payload() {
-                    return None;
-                }
-                let hl = usize::from(h.ihl()) * 4;
-                let total = usize::from(h.total_len());
-                // Total length 0 (TSO/GRO on loopback) or past the capture: the lax path
-                // decides.
-                if total < hl || total > ip.len() {
-                    return None;
-                }
-                (false, hl, total)
-            }
-            0x86dd => {
-                let h = Ipv6HeaderSlice::from_slice(ip).ok()?;
-                if h.next_header() != ip_number::TCP {
-                    return None;
-                }
-                let len = usize::from(h.payload_length());
-                if len == 0 || 40 + len > ip.len() {
-                    return None;
-                }
-                (true, 40, 40 + len)
-            }
-            _ => return None,
-        };
-        let tcp_header = TcpHeaderSlice::from_slice(ip.get(tcp..end)?).ok()?;
-        let payload = tcp + usize::from(tcp_header.data_offset()) * 4;
-        let offset = |n: usize| u32::try_from(at + n).ok();
-        Some(Plain {
-            v6,
-            ip: offset(0)?,
-            tcp: offset(tcp)?,
-            payload: offset(payload)?,
-            end: offset(end)?,
-        })
+        locate(link, data)
     }
 
     /// The two endpoints, source first.
     #[inline(always)]
     pub fn ends(&self, data: &[u8]) -> Option<(Endpoint, Endpoint)> {
         let ip = data.get(self.ip as usize..)?;
-        let tcp = data.get(self.tcp as usize..)?;
-        let port = |at: usize| Some(u16::from_be_bytes(*tcp.get(at..)?.first_chunk()?));
-        let (sport, dport) = (port(0)?, port(2)?);
+        self.ends_in(ip, ip.get(self.tcp as usize..)?.first_chunk()?)
+    }
+
+    /// The two endpoints from the IP packet `ip`, the ports from the TCP header's first
+    /// four bytes `ports`.
+    #[inline(always)]
+    fn ends_in(&self, ip: &[u8], ports: &[u8; 4]) -> Option<(Endpoint, Endpoint)> {
+        let [s0, s1, d0, d1] = *ports;
+        let (sport, dport) = (u16::from_be_bytes([s0, s1]), u16::from_be_bytes([d0, d1]));
         Some(if self.v6 {
-            let addr = |at: usize| Some(u128::from_be_bytes(*ip.get(at..)?.first_chunk()?));
+            // Source and destination after the first 8 bytes (RFC 8200 §3).
+            let (_, addrs) = ip.split_first_chunk::<8>()?;
+            let (src, rest) = addrs.split_first_chunk::<16>()?;
+            let dst = rest.first_chunk::<16>()?;
             (
-                Endpoint::v6(addr(8)?, sport),
-                Endpoint::v6(addr(24)?, dport),
+                Endpoint::v6(u128::from_be_bytes(*src), sport),
+                Endpoint::v6(u128::from_be_bytes(*dst), dport),
             )
         } else {
-            let addr = |at: usize| Some(u32::from_be_bytes(*ip.get(at..)?.first_chunk()?));
+            // Source and destination after the first 12 bytes (RFC 791 §3.1).
+            let (_, addrs) = ip.split_first_chunk::<12>()?;
+            let (src, rest) = addrs.split_first_chunk::<4>()?;
+            let dst = rest.first_chunk::<4>()?;
             (
-                Endpoint::v4(addr(12)?, sport),
-                Endpoint::v4(addr(16)?, dport),
+                Endpoint::v4(u32::from_be_bytes(*src), sport),
+                Endpoint::v4(u32::from_be_bytes(*dst), dport),
             )
         })
     }
 
-    /// The segment, its fields read where [`Plain::find`] found them (RFC 9293 §3.1).
+    /// The segment, its fields read from the IP packet `ip` where [`locate`] found them
+    /// (RFC 9293 §3.1).
     #[inline(always)]
-    fn segment<'a>(&self, data: &'a [u8]) -> Option<Segment<'a>> {
-        let (src, dst) = self.ends(data)?;
-        let tcp: &[u8; 20] = data.get(self.tcp as usize..)?.first_chunk()?;
+    fn segment_in<'a>(&self, ip: &'a [u8]) -> Option<Segment<'a>> {
+        let tcp: &[u8; 20] = ip.get(self.tcp as usize..)?.first_chunk()?;
+        let (ports, _) = tcp.split_first_chunk::<4>()?;
+        let (src, dst) = self.ends_in(ip, ports)?;
         let [_, _, _, _, s0, s1, s2, s3, a0, a1, a2, a3, _, flags, w0, w1, ..] = *tcp;
         Some(Segment {
             src,
@@ -345,8 +368,8 @@ impl Plain {
             fin: flags & 0x01 != 0,
             rst: flags & 0x04 != 0,
             window: u16::from_be_bytes([w0, w1]),
-            payload: data.get(self.payload as usize..self.end as usize)?,
-            // The whole IP packet was captured (checked by `find`), so nothing was cut.
+            payload: ip.get(self.payload as usize..self.end as usize)?,
+            // The whole IP packet was captured (checked by `locate`), so nothing was cut.
             missing: 0,
         })
     }
