@@ -520,9 +520,11 @@ impl Ng {
 #[derive(Default)]
 pub(super) struct NgIndexer(Ng);
 
-/// The packet of an Enhanced Packet Block, as [`Ng::enhanced`] makes it: its time, where
-/// its captured bytes are in the block and how many, its length on the wire, its link type.
-pub(super) struct NgPacket {
+/// The packet of a classic pcap record or of an Enhanced Packet Block (as
+/// [`legacy_packet`] and [`Ng::enhanced`] make them), for the index of a shared file: its
+/// time, where its captured bytes start in the record or block and how many there are, its
+/// length on the wire, its link type.
+pub(super) struct Found {
     pub ts: Timestamp,
     pub at: usize,
     pub len: usize,
@@ -535,13 +537,13 @@ impl NgIndexer {
     /// Block that [`Ng::quick_epb`] reads, on a described interface (any other block, a
     /// reader reads itself). `None` when the block does not parse (the readers go on alone
     /// from there).
-    pub(super) fn next(&mut self, data: &[u8]) -> Option<(usize, Option<NgPacket>)> {
+    pub(super) fn next(&mut self, data: &[u8]) -> Option<(usize, Option<Found>)> {
         let ng = &mut self.0;
         if let Some((epb, rest)) = ng.quick_epb(data) {
             let len = data.len() - rest.len();
             let packet = ng.interfaces.get(epb.if_id as usize).map(|&iface| {
                 let (ts, len, orig_len) = epb.on(iface);
-                NgPacket {
+                Found {
                     ts,
                     at: EPB_DATA,
                     len,

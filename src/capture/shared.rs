@@ -31,7 +31,7 @@
 //! own with the streaming reader, whose warnings say what is wrong; so does a reader at a
 //! shared pcapng block that pcap-parser cannot parse (`file::read_shared`).
 
-use super::file::{record_time, word, NgIndexer, Progress};
+use super::file::{record_time, word, Found, NgIndexer, Progress};
 use super::LinkType;
 use super::{Packet, Timestamp};
 use crate::decode::{Endpoint, Plain};
@@ -595,26 +595,21 @@ fn index(chunk: &mut Chunk, header: &Header, readers: usize, ng: &mut NgIndexer)
     let mut pos = 0;
     while pos < data.len() {
         let rest = data.get(pos..).unwrap_or_default();
-        // The record or block's length, and its packet: time, where its bytes are (from
-        // the record's start), how many, its length on the wire, its link type.
+        // The record or block's length, and its packet.
         let found = if header.ng {
-            ng.next(rest).map(|(len, p)| {
-                let p = p.map(|p| (p.ts, p.at, p.len, p.orig_len, p.link));
-                (len, p)
-            })
+            ng.next(rest)
         } else {
             record_len(data, pos, big).map(|len| {
                 let head = |at: usize| word(rest, at, big).unwrap_or_default();
                 let (caplen, origlen) = (head(8), head(12));
-                let ts = record_time(head(0), head(4), header.nanos);
-                let p = (
-                    ts,
-                    RECORD_HEADER,
-                    caplen as usize,
-                    origlen.max(caplen),
-                    header.link,
-                );
-                (len, Some(p))
+                let packet = Found {
+                    ts: record_time(head(0), head(4), header.nanos),
+                    at: RECORD_HEADER,
+                    len: caplen as usize,
+                    orig_len: origlen.max(caplen),
+                    link: header.link,
+                };
+                (len, Some(packet))
             })
         };
         let Some((len, packet)) = found else { break };
@@ -628,18 +623,18 @@ fn index(chunk: &mut Chunk, header: &Header, readers: usize, ng: &mut NgIndexer)
             link: header.link,
             plain: Plain::default(),
         };
-        if let Some((ts, at, caplen, orig_len, link)) = packet {
-            let bytes = rest.get(at..at + caplen).unwrap_or_default();
+        if let Some(p) = packet {
+            let bytes = rest.get(p.at..p.at + p.len).unwrap_or_default();
             // One cut by the snap length goes to every reader: shard 0 counts those.
-            let plain = (orig_len as usize <= caplen)
-                .then(|| Plain::find(link, bytes))
+            let plain = (p.orig_len as usize <= p.len)
+                .then(|| Plain::find(p.link, bytes))
                 .flatten();
-            if let Some((p, (a, b))) = plain.and_then(|p| Some((p, p.ends(bytes)?))) {
+            if let Some((plain, (a, b))) = plain.and_then(|x| Some((x, x.ends(bytes)?))) {
                 rec.owner = Endpoint::shard(&a, &b, n) as u8;
-                rec.plain = p;
+                rec.plain = plain;
             }
             (rec.ts, rec.at, rec.len, rec.orig_len, rec.link) =
-                (ts, (pos + at) as u32, caplen as u32, orig_len, link);
+                (p.ts, (pos + p.at) as u32, p.len as u32, p.orig_len, p.link);
         }
         // A pcapng block with no packet of plain TCP is read by every reader, as any
         // block: it needs no more here.
