@@ -100,7 +100,7 @@ const CLOSED_GRACE_S: i64 = 30;
 /// Capture time between two sweeps of the flow table (idle flows, tombstones, freezing).
 const SWEEP_EVERY_NS: i64 = 250_000_000;
 
-/// At most this many tombstones (24 bytes each in the table) are kept.
+/// At most this many tombstones (16 bytes each in the table, with their keys) are kept.
 const MAX_TOMBSTONES: usize = 1 << 16;
 
 /// A closed connection's tombstone: when it closed, and its report's index in `done`
