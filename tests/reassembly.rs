@@ -2623,3 +2623,53 @@ fn assembler_matches_a_bitmap_model_where_first_bytes_win() {
     }
     assert!(conflicts > 1000, "{conflicts} runs with conflicting bytes");
 }
+
+/// A connection closed on both sides leaves a tombstone for the grace period, 30 s from
+/// its closing second rounded up: a late ACK within it is the connection's (counted late,
+/// and the report's last packet), one after it (once a sweep has run) is a flow of its own,
+/// which is not reported.
+#[test]
+fn late_packets_of_a_closed_connection_belong_to_it_through_the_grace_period() {
+    let at = |s: f64| Timestamp(T0.0 + (s * 1e9) as i64);
+    let mut a = Session::new(41300, 80);
+    a.open();
+    a.send(Client, &close(Client, 1000, "bye"));
+    a.send(Server, &close(Server, 1000, "bye"));
+    // Done at both FINs, T0 + 8 ms: the tombstone's second is T0 + 1 s, kept through
+    // T0 + 31 s.
+    a.fins(Client);
+    let mut b = Session::new(41301, 80);
+    let mut pkts = a.pkts.clone();
+    let mut numbers = Vec::new();
+    // A's server acknowledges again; B's client sends a SYN (B's packets make the analyzer
+    // sweep, at 30.5 s and 32 s).
+    for (is_a, t) in [
+        (true, 20.0),
+        (false, 30.5),
+        (true, 30.6),
+        (false, 32.0),
+        (true, 32.1),
+    ] {
+        let s = if is_a { &mut a } else { &mut b };
+        s.clock = at(t);
+        if is_a {
+            s.ack(Server);
+        } else {
+            s.syn();
+        }
+        pkts.push(s.pkts.last().unwrap().clone());
+        numbers.push(pkts.len() as u64);
+    }
+    let r = analyze_timed(LinkType::RAW, &pkts, Options::default());
+    let c = only(&r);
+    assert_eq!(
+        closes(c),
+        vec![cl(Client, 1000, "bye", 6), cl(Server, 1000, "bye", 7)]
+    );
+    // The last ACK of the closing handshake (the connection was done at both FINs) and
+    // the ACKs at 20 s and 30.6 s are late packets of A; the one at 32.1 s is not.
+    assert_eq!(r.seen.late_packets, 3);
+    assert_eq!(c.last_packet, numbers[2]);
+    // A, B, and A's 4-tuple again after the grace period.
+    assert_eq!(r.seen.tcp_connections, 3);
+}
