@@ -159,6 +159,12 @@ pub struct Analyzer {
     /// Connections frozen out of memory (a key is never both here and in `flows` or
     /// `closed`), and the file that holds them.
     frozen: FxHashMap<FlowKey, Frozen>,
+    /// No frozen connection was last active before this clock time (ns): a lower bound,
+    /// lowered as connections are frozen and set by each sweep that looks through them. A
+    /// sweep looks for idle ones among the frozen only once the clock is an idle timeout
+    /// past it, so that, in a capture shorter than the idle timeout, the thousands of
+    /// connections frozen on the way are not looked through four times a second.
+    frozen_oldest: i64,
     freezer: Freezer,
     /// Connections finished because both sides closed, by [`tomb`] of their key (see
     /// `MAX_TOMBSTONES`).
@@ -203,6 +209,7 @@ impl Analyzer {
             opts,
             flows: FxHashMap::default(),
             frozen: FxHashMap::default(),
+            frozen_oldest: i64::MAX,
             freezer: Freezer::new(),
             closed: FxHashMap::default(),
             done: Store::new(opts.keep_reports),
@@ -522,13 +529,21 @@ impl Analyzer {
                 quiet > idle || (c.closed() && quiet > grace)
             })
             .map(|(k, _)| *k)
-            .chain(
-                self.frozen
-                    .iter()
-                    .filter(|(_, f)| now.saturating_sub(f.active_at.0) > idle)
-                    .map(|(k, _)| *k),
-            )
             .collect();
+        // Every frozen connection was active at `frozen_oldest` or later: none is idle
+        // before the clock is an idle timeout past it.
+        if now.saturating_sub(self.frozen_oldest) > idle {
+            let mut oldest = i64::MAX;
+            for (k, f) in &self.frozen {
+                if now.saturating_sub(f.active_at.0) > idle {
+                    expired.push(*k);
+                }
+                // Those expired count too: with more flows than the cap, not all of them
+                // may be finished below.
+                oldest = oldest.min(f.active_at.0);
+            }
+            self.frozen_oldest = oldest;
+        }
         let max_flows = self.flow_cap;
         let tracked = self.flows.len() + self.frozen.len();
         if tracked - expired.len() > max_flows {
@@ -588,6 +603,7 @@ impl Analyzer {
             }
             if let Some(f) = self.freezer.freeze(c) {
                 self.flows.remove(&key);
+                self.frozen_oldest = self.frozen_oldest.min(f.active_at.0);
                 self.frozen.insert(key, f);
             }
         }

@@ -112,3 +112,73 @@ fn generated_captures_report_the_same_with_any_freezing_and_threads() {
     let (_, thawed) = freeze_counts(&pcap, with(Freeze::EveryPacket, 0, false));
     assert!(thawed > 10_000, "thawed {thawed}");
 }
+
+/// Connections frozen while quiet still end at their idle timeout, each at the first
+/// sweep past it, and a frozen connection is not looked at before then: A (quiet from the
+/// start) ends at 61 s and C (quiet from 30 s) at 91 s, so an ACK of either just after is
+/// a flow of its own and not the connection's last packet. B, sending every 5 s, moves the
+/// clock (and the sweeps) along and is open at the end. The same report with freezing off.
+#[test]
+fn frozen_connections_end_at_their_idle_timeout() {
+    use common::*;
+    use wsclose::capture::{write::PcapWriter, LinkType, Timestamp};
+    use wsclose::flow::Role::{Client, Server};
+    let at = |s: f64| Timestamp(T0.0 + (s * 1e9) as i64);
+    let mut a = Session::new(41400, 80);
+    a.open();
+    a.send(Server, &text(Server, "a"));
+    let mut c = Session::new(41402, 80);
+    c.clock = at(30.0);
+    c.open();
+    c.send(Server, &text(Server, "c"));
+    let mut b = Session::new(41401, 80);
+    b.clock = at(1.0);
+    b.open();
+    for k in 1..=19 {
+        b.clock = at(1.0 + 5.0 * f64::from(k));
+        b.send(Server, &text(Server, "b"));
+    }
+    a.clock = at(61.5);
+    a.ack(Client);
+    c.clock = at(91.5);
+    c.ack(Client);
+    let mut pkts = [a.pkts, b.pkts, c.pkts].concat();
+    pkts.sort_by_key(|p| p.ts);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("idle.pcap");
+    let mut w = PcapWriter::new(Vec::new(), LinkType::RAW, 262_144).unwrap();
+    for p in &pkts {
+        w.packet(p.ts, &p.data, p.orig_len).unwrap();
+    }
+    std::fs::write(&path, w.into_inner()).unwrap();
+    // The number of the packet at `ts` (one per millisecond of each session's clock).
+    let number = |ts: Timestamp| pkts.iter().position(|p| p.ts == ts).unwrap() as u64 + 1;
+    let ms = |t: Timestamp, n: i64| Timestamp(t.0 + n * 1_000_000);
+    let opts = Options {
+        idle_timeout_s: 60,
+        ..Options::default()
+    };
+    let (frozen, _) = freeze_counts(&path, opts);
+    assert!(frozen >= 2, "A and C are frozen while quiet ({frozen})");
+    let r = wsclose::analyze_files(std::slice::from_ref(&path), opts).unwrap();
+    assert_eq!(r.connections.len(), 3, "{:#?}", r.connections);
+    // A, B, C, and the two late ACKs' flows; A and C ended by their idle timeout.
+    assert_eq!((r.seen.tcp_connections, r.seen.evicted_flows), (5, 2));
+    let last = |port: u16| {
+        r.connections
+            .iter()
+            .find(|c| c.client == format!("10.0.0.1:{port}"))
+            .unwrap()
+            .last_packet
+    };
+    // Each one's text frame, the sixth packet it sent, and not the ACK after the timeout.
+    assert_eq!(last(41400), number(ms(at(0.0), 5)));
+    assert_eq!(last(41402), number(ms(at(30.0), 5)));
+    assert_ne!(last(41402), number(at(91.5)));
+    let never = Options {
+        freeze: Freeze::Never,
+        ..opts
+    };
+    let path = std::slice::from_ref(&path);
+    assert_eq!(report(path, opts), report(path, never));
+}
