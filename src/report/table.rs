@@ -300,12 +300,10 @@ struct Groups {
 
 impl Groups {
     fn add(&mut self, c: &ConnectionReport) {
-        use std::hash::{BuildHasher, Hash, Hasher};
+        use std::hash::BuildHasher;
         let label = status_label(c);
         let fix = c.status.fix.to_string();
-        let mut h = rustc_hash::FxBuildHasher.build_hasher();
-        (&label, &fix).hash(&mut h);
-        let hash = h.finish();
+        let hash = rustc_hash::FxBuildHasher.hash_one((&label, &fix));
         let same = |g: &(String, String, String, Vec<u64>)| g.0 == label && g.2 == fix;
         let found = match self.by_hash.get(&hash) {
             Some(&i) if self.groups.get(i).is_some_and(same) => Some(i),
