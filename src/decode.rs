@@ -233,8 +233,7 @@ fn version_type(ip: &[u8]) -> Option<(u16, &[u8])> {
 /// `None` sends the packet to the lax slicer, which handles everything else.
 #[inline(always)]
 fn fast<'a>(pkt: &Packet<'a>) -> Option<Segment<'a>> {
-    let plain = locate(pkt.link, pkt.data)?;
-    plain.segment_in(pkt.data.get(plain.ip as usize..)?)
+    decode_plain(pkt, Plain::find(pkt.link, pkt.data)?)
 }
 
 /// [`decode`] for a packet already found plain by [`Plain::find`] (the same bytes): the
@@ -260,60 +259,54 @@ pub struct Plain {
     end: u32,
 }
 
-/// Checks a packet's headers with etherparse's slices and, for one of plain TCP, says
-/// where its parts are. Both the fast decoding and [`Plain::find`] decide by this alone,
-/// so they agree on every packet.
-#[inline(always)]
-fn locate(link: LinkType, data: &[u8]) -> Option<Plain> {
-    use etherparse::{ip_number, Ipv4HeaderSlice, Ipv6HeaderSlice, TcpHeaderSlice};
-    // Every offset below is at most the packet's length: all fit if it does.
-    u32::try_from(data.len()).ok()?;
-    let (ether_type, ip) = network(link, data)?;
-    let at = data.len() - ip.len();
-    let (v6, tcp, end) = match ether_type {
-        0x0800 => {
-            let h = Ipv4HeaderSlice::from_slice(ip).ok()?;
-            if h.protocol() != ip_number::TCP || h.is_fragmenting_payload() {
-                return None;
-            }
-            let hl = usize::from(h.ihl()) * 4;
-            let total = usize::from(h.total_len());
-            // Total length 0 (TSO/GRO on loopback) or past the capture: the lax path decides.
-            if total < hl || total > ip.len() {
-                return None;
-            }
-            (false, hl, total)
-        }
-        0x86dd => {
-            let h = Ipv6HeaderSlice::from_slice(ip).ok()?;
-            if h.next_header() != ip_number::TCP {
-                return None;
-            }
-            let len = usize::from(h.payload_length());
-            if len == 0 || 40 + len > ip.len() {
-                return None;
-            }
-            (true, 40, 40 + len)
-        }
-        _ => return None,
-    };
-    let tcp_header = TcpHeaderSlice::from_slice(ip.get(tcp..end)?).ok()?;
-    let payload = tcp + usize::from(tcp_header.data_offset()) * 4;
-    Some(Plain {
-        v6,
-        ip: at as u32,
-        tcp: tcp as u32,
-        payload: payload as u32,
-        end: end as u32,
-    })
-}
-
 impl Plain {
-    /// Checks the headers (etherparse's slices) and says where the parts are; `None` for
-    /// any packet that is not plain TCP, which the lax slicer then decodes.
+    /// Checks a packet's headers with etherparse's slices and, for one of plain TCP, says
+    /// where its parts are; `None` for any other packet, which the lax slicer then decodes.
+    /// Both the fast decoding and the index of a shared file decide by this alone, so they
+    /// agree on every packet.
     #[inline(always)]
     pub fn find(link: LinkType, data: &[u8]) -> Option<Plain> {
-        locate(link, data)
+        use etherparse::{ip_number, Ipv4HeaderSlice, Ipv6HeaderSlice, TcpHeaderSlice};
+        // Every offset below is at most the packet's length: all fit if it does.
+        u32::try_from(data.len()).ok()?;
+        let (ether_type, ip) = network(link, data)?;
+        let at = data.len() - ip.len();
+        let (v6, tcp, end) = match ether_type {
+            0x0800 => {
+                let h = Ipv4HeaderSlice::from_slice(ip).ok()?;
+                if h.protocol() != ip_number::TCP || h.is_fragmenting_payload() {
+                    return None;
+                }
+                let hl = usize::from(h.ihl()) * 4;
+                let total = usize::from(h.total_len());
+                // Total length 0 (TSO/GRO on loopback) or past the capture: the lax path decides.
+                if total < hl || total > ip.len() {
+                    return None;
+                }
+                (false, hl, total)
+            }
+            0x86dd => {
+                let h = Ipv6HeaderSlice::from_slice(ip).ok()?;
+                if h.next_header() != ip_number::TCP {
+                    return None;
+                }
+                let len = usize::from(h.payload_length());
+                if len == 0 || 40 + len > ip.len() {
+                    return None;
+                }
+                (true, 40, 40 + len)
+            }
+            _ => return None,
+        };
+        let tcp_header = TcpHeaderSlice::from_slice(ip.get(tcp..end)?).ok()?;
+        let payload = tcp + usize::from(tcp_header.data_offset()) * 4;
+        Some(Plain {
+            v6,
+            ip: at as u32,
+            tcp: tcp as u32,
+            payload: payload as u32,
+            end: end as u32,
+        })
     }
 
     /// The two endpoints, source first.
@@ -350,7 +343,7 @@ impl Plain {
         })
     }
 
-    /// The segment, its fields read from the IP packet `ip` where [`locate`] found them
+    /// The segment, its fields read from the IP packet `ip` where [`Plain::find`] found them
     /// (RFC 9293 §3.1).
     #[inline(always)]
     fn segment_in<'a>(&self, ip: &'a [u8]) -> Option<Segment<'a>> {
@@ -369,7 +362,7 @@ impl Plain {
             rst: flags & 0x04 != 0,
             window: u16::from_be_bytes([w0, w1]),
             payload: ip.get(self.payload as usize..self.end as usize)?,
-            // The whole IP packet was captured (checked by `locate`), so nothing was cut.
+            // The whole IP packet was captured (checked by `Plain::find`), so nothing was cut.
             missing: 0,
         })
     }
