@@ -272,11 +272,8 @@ impl Analyzer {
             // Only TCP flows of this shard matter here. Sweep exactly when shard 0 (and a
             // single analyzer) would: after TCP packets only.
             if let Ok(seg) = decode::decode(pkt) {
-                if self.owns(&seg.src, &seg.dst) {
-                    let (key, _) = FlowKey::of(seg.src, seg.dst);
-                    self.tcp(pkt, &seg, key);
-                }
-                self.maybe_sweep();
+                let mine = self.owns(&seg.src, &seg.dst);
+                self.segment(pkt, &seg, mine);
             }
             return;
         }
@@ -314,7 +311,15 @@ impl Analyzer {
                 return;
             }
         };
-        if self.owns(&seg.src, &seg.dst) {
+        let mine = self.owns(&seg.src, &seg.dst);
+        self.segment(pkt, seg, mine);
+    }
+
+    /// A TCP segment: into its connection when its flow is this shard's (`mine`), then the
+    /// sweep that follows every TCP packet.
+    #[inline(always)]
+    fn segment(&mut self, pkt: &Packet<'_>, seg: &decode::Segment<'_>, mine: bool) {
+        if mine {
             let (key, _) = FlowKey::of(seg.src, seg.dst);
             self.tcp(pkt, seg, key);
         }
@@ -324,7 +329,8 @@ impl Analyzer {
     /// A packet of this shard that the reader of a shared file found whole (not cut by the
     /// snap length) and plain TCP, its parts at `plain` ([`decode::Plain`]): what
     /// [`Analyzer::packet`] does with it, the segment read without decoding the headers
-    /// again.
+    /// again, and its flow known to be this shard's (the reader decided by the same
+    /// [`Endpoint::shard`]) without hashing its endpoints again.
     fn plain(&mut self, pkt: &Packet<'_>, plain: decode::Plain) {
         let Some(seg) = decode::decode_plain(pkt, plain) else {
             return self.packet(pkt);
@@ -333,11 +339,8 @@ impl Analyzer {
         if self.primary() {
             self.seen.packets += 1;
         }
-        if self.owns(&seg.src, &seg.dst) {
-            let (key, _) = FlowKey::of(seg.src, seg.dst);
-            self.tcp(pkt, &seg, key);
-        }
-        self.maybe_sweep();
+        debug_assert!(self.owns(&seg.src, &seg.dst), "handed another shard's flow");
+        self.segment(pkt, &seg, true);
     }
 
     /// A packet at `ts` of another shard's flow, known without decoding it: the reader of a
