@@ -302,8 +302,8 @@ impl Groups {
     fn add(&mut self, c: &ConnectionReport) {
         use std::hash::BuildHasher;
         let label = status_label(c);
-        let fix = c.status.fix.to_string();
-        let hash = rustc_hash::FxBuildHasher.hash_one((&label, &fix));
+        let fix: &str = &c.status.fix;
+        let hash = rustc_hash::FxBuildHasher.hash_one((label.as_str(), fix));
         let same = |g: &(String, String, String, Vec<u64>)| g.0 == label && g.2 == fix;
         let found = match self.by_hash.get(&hash) {
             Some(&i) if self.groups.get(i).is_some_and(same) => Some(i),
@@ -321,7 +321,8 @@ impl Groups {
                     None => c.status.cause(),
                 };
                 self.by_hash.entry(hash).or_insert(self.groups.len());
-                self.groups.push((label, cause, fix, vec![c.id]));
+                self.groups
+                    .push((label, cause, fix.to_string(), vec![c.id]));
             }
         }
     }
