@@ -19,6 +19,7 @@ pub mod explain;
 pub mod filter;
 pub mod json;
 pub mod markdown;
+mod pretty;
 pub mod redact;
 mod spill;
 pub mod store;
