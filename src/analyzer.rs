@@ -15,7 +15,7 @@ use crate::capture::{LinkType, Packet, Timestamp};
 use crate::connection::{CloseEvent, Connection};
 use crate::decode::{self, Endpoint, Skip};
 use crate::error::Error;
-use crate::flow::{FlowKey, Flows};
+use crate::flow::FlowKey;
 use crate::freeze::{Freezer, Frozen};
 use crate::report::{ConnectionReport, Seen, Store};
 use crate::tcp::assembler::Limits;
@@ -153,9 +153,9 @@ pub type OnEvent = Box<dyn FnMut(&CloseEvent) + Send>;
 
 pub struct Analyzer {
     opts: Options,
-    /// The connections in memory (boxed: a table sized for the busiest moment costs a
-    /// pointer per free slot, not a whole connection).
-    flows: Flows,
+    /// Boxed: a table sized for the busiest moment then costs a pointer per free slot, not
+    /// a whole connection, and the flows left at the end are sorted as pointers.
+    flows: FxHashMap<FlowKey, Box<Connection>>,
     /// Connections frozen out of memory (a key is never both here and in `flows` or
     /// `closed`), and the file that holds them.
     frozen: FxHashMap<FlowKey, Frozen>,
@@ -207,7 +207,7 @@ impl Analyzer {
     pub fn new(opts: Options) -> Analyzer {
         Analyzer {
             opts,
-            flows: Flows::default(),
+            flows: FxHashMap::default(),
             frozen: FxHashMap::default(),
             frozen_oldest: i64::MAX,
             freezer: Freezer::new(),
@@ -392,7 +392,7 @@ impl Analyzer {
             // A frozen connection's next packet: back into memory, then as any other.
             match self.freezer.thaw(&f) {
                 Some(c) => {
-                    self.flows.insert(c);
+                    self.flows.insert(key, c);
                     return self.route(pkt, seg, key);
                 }
                 None => self.seen.lost_frozen += 1,
@@ -413,7 +413,7 @@ impl Analyzer {
         }
         let mut c = Connection::new(seg.src, seg.dst, self.input, pkt.number, pkt.ts);
         c.up.frame_log = (self.opts.frame_log, self.opts.previews);
-        let conn = self.flows.insert(Box::new(c));
+        let conn = self.flows.entry(key).or_insert_with(|| Box::new(c));
         let at = self.now.max(pkt.ts);
         if Self::feed(conn, seg, pkt, &self.opts.limits, &mut self.on_event, at) {
             self.closed_now(key, at);
@@ -531,7 +531,7 @@ impl Analyzer {
                 let quiet = now.saturating_sub(c.active_at.0);
                 quiet > idle || (c.closed() && quiet > grace)
             })
-            .map(|(k, _)| k)
+            .map(|(k, _)| *k)
             .collect();
         // Every frozen connection was active at `frozen_oldest` or later: none is idle
         // before the clock is an idle timeout past it.
@@ -574,7 +574,7 @@ impl Analyzer {
                     let base = if c.ended() { ended } else { open };
                     !c.closed() && quiet >= base.saturating_mul(1 << c.thaws.min(5))
                 })
-                .map(|(k, _)| k)
+                .map(|(k, _)| *k)
                 .collect();
             for k in quiet {
                 self.freeze_one(k);
@@ -593,7 +593,7 @@ impl Analyzer {
     ) -> Vec<(T, FlowKey)> {
         self.flows
             .iter()
-            .map(|(k, c)| (of(c), k))
+            .map(|(k, c)| (of(c), *k))
             .chain(self.frozen.iter().map(|(k, f)| (of_frozen(f), *k)))
             .collect()
     }

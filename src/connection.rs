@@ -273,17 +273,6 @@ impl Connection {
         }
     }
 
-    /// Its flow's key, from its endpoints.
-    pub fn key(&self) -> crate::flow::FlowKey {
-        crate::flow::FlowKey::of(self.ep.a, self.ep.b).0
-    }
-
-    /// Is `key` its flow's? Its endpoints in either order, without ordering them.
-    #[inline]
-    pub fn has_key(&self, key: &crate::flow::FlowKey) -> bool {
-        (self.ep.a == key.lo && self.ep.b == key.hi) || (self.ep.a == key.hi && self.ep.b == key.lo)
-    }
-
     /// Which side a segment from `src` belongs to.
     pub fn side_of(&self, src: Endpoint) -> Side {
         if src == self.ep.a {
