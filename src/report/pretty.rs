@@ -204,6 +204,22 @@ macro_rules! as_inside {
     };
 }
 
+/// A tuple or struct variant: its name as the one key of an object, and an array or
+/// object (opened with `$open`, closed with `$close`) inside.
+macro_rules! variant {
+    ($method:ident, $open:expr, $close:expr) => {
+        fn $method(
+            self,
+            _name: &'static str,
+            _index: u32,
+            variant: &'static str,
+            _len: usize,
+        ) -> Result<Compound<'a, 'b>, Error> {
+            Ok(Compound::variant(self, variant, $open, $close))
+        }
+    };
+}
+
 impl<'a, 'b> ser::Serializer for &'b mut Pretty<'a> {
     type Ok = ();
     type Error = Error;
@@ -296,31 +312,15 @@ impl<'a, 'b> ser::Serializer for &'b mut Pretty<'a> {
     ) -> Result<Compound<'a, 'b>, Error> {
         self.serialize_seq(Some(len))
     }
-    fn serialize_tuple_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        variant: &'static str,
-        _len: usize,
-    ) -> Result<Compound<'a, 'b>, Error> {
-        // `{"Variant": [...]}`: the outer object is closed by `end`.
-        Ok(Compound::variant(self, variant, b'[', b']'))
-    }
+    // `{"Variant": [...]}` and `{"Variant": {...}}`: the outer object is closed by `end`.
+    variant!(serialize_tuple_variant, b'[', b']');
     fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'a, 'b>, Error> {
         Ok(Compound::open(self, b'{', b'}'))
     }
     fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Compound<'a, 'b>, Error> {
         Ok(Compound::open(self, b'{', b'}'))
     }
-    fn serialize_struct_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        variant: &'static str,
-        _len: usize,
-    ) -> Result<Compound<'a, 'b>, Error> {
-        Ok(Compound::variant(self, variant, b'{', b'}'))
-    }
+    variant!(serialize_struct_variant, b'{', b'}');
     fn collect_str<T: fmt::Display + ?Sized>(self, value: &T) -> Result<(), Error> {
         self.out.push(b'"');
         write!(Escaped(self.out), "{value}")
