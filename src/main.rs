@@ -534,8 +534,7 @@ fn live(args: LiveArgs) -> Result<u8, wsclose::error::Error> {
             table::render(&report, width(), color(ColorChoice::Auto))
         )),
         TextFormat::Json => {
-            let compact = serde_json::to_string(&report).unwrap_or_default();
-            emit(&(wsclose::sanitize::json(compact) + "\n"));
+            emit(&(wsclose::report::json::line(&report) + "\n"));
         }
     }
     Ok(if failure.is_some() { 4 } else { 0 })

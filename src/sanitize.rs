@@ -41,24 +41,6 @@ pub fn terminal(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// For JSON text already produced by serde_json (which escapes C0 itself): escape the C1
-/// controls and bidi overrides too, so `cat report.json` on a terminal is safe. These
-/// characters can only occur inside JSON strings, so the result is the same JSON value.
-pub fn json(s: String) -> String {
-    if !s.chars().any(is_unsafe) {
-        return s;
-    }
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        if is_unsafe(c) && c != '\n' {
-            let _ = write!(out, "\\u{:04x}", c as u32);
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// For CSV already quoted by the csv crate: control characters other than the line breaks
 /// inside quoted fields become visible escapes (a quoted CR/LF is legal CSV and stays).
 pub fn csv(s: &str) -> String {
@@ -115,16 +97,5 @@ mod tests {
         assert_eq!(m.matches('|').count(), m.matches("\\|").count());
         assert_eq!(m.matches('`').count(), m.matches("\\`").count());
         assert!(m.contains("&lt;script&gt;"));
-    }
-
-    #[test]
-    fn json_stays_valid() {
-        let raw =
-            serde_json::to_string_pretty(&serde_json::json!({"r": "a\u{9b}b\u{1b}c\u{2066}"}))
-                .unwrap();
-        let safe = json(raw);
-        assert!(!safe.chars().any(|c| is_unsafe(c) && c != '\n'));
-        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
-        assert_eq!(back["r"], "a\u{9b}b\u{1b}c\u{2066}");
     }
 }

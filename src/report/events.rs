@@ -126,7 +126,7 @@ pub fn json_line(ev: &CloseEvent) -> String {
             "packet": u.packet,
         })),
     });
-    crate::sanitize::json(v.to_string())
+    super::json::line(&v)
 }
 
 #[cfg(test)]

@@ -74,6 +74,12 @@ fn connections(report: &Report, out: &mut dyn Write) -> io::Result<bool> {
     Ok(chunks > 0)
 }
 
+/// `value` as compact JSON on one line, with the same terminal-safe strings: the lines of a
+/// live capture (its events and its final report). Empty if a `Serialize` impl fails.
+pub fn line<T: Serialize + ?Sized>(value: &T) -> String {
+    pretty::compact(value).unwrap_or_default()
+}
+
 /// The same, as a string (tests, small reports).
 pub fn render(report: &Report) -> String {
     let mut buf = Vec::new();
@@ -111,6 +117,24 @@ mod tests {
             } else {
                 assert_eq!(ours.len(), theirs.len() + extra_escape_bytes(&theirs));
             }
+        }
+    }
+
+    /// A live capture's final line: the fixtures' report as serde_json writes it compact,
+    /// but for the characters only this writer escapes, and on one line.
+    #[test]
+    fn a_line_is_serde_json_compact_made_terminal_safe() {
+        let r = crate::report::repeated_fixture_report(0);
+        let ours = line(&r);
+        let theirs = serde_json::to_string(&r).unwrap();
+        assert!(!ours.contains('\n'));
+        assert!(!ours.chars().any(is_unsafe));
+        let back: serde_json::Value = serde_json::from_str(&ours).unwrap();
+        assert_eq!(back, serde_json::to_value(&r).unwrap());
+        if theirs.chars().any(is_unsafe_printed) {
+            assert_eq!(ours.len(), theirs.len() + extra_escape_bytes(&theirs));
+        } else {
+            assert_eq!(ours, theirs);
         }
     }
 

@@ -30,7 +30,24 @@ pub fn write<T: Serialize + ?Sized>(
     depth: usize,
     value: &T,
 ) -> Result<(), Error> {
-    value.serialize(&mut Pretty { out, depth })
+    value.serialize(&mut Pretty {
+        out,
+        depth,
+        compact: false,
+    })
+}
+
+/// `value` as compact JSON on one line (serde_json's compact layout: no space, no line
+/// break), with the same terminal-safe strings: for the lines of a live capture.
+pub fn compact<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
+    let mut out = Vec::new();
+    value.serialize(&mut Pretty {
+        out: &mut out,
+        depth: 0,
+        compact: true,
+    })?;
+    // Only whole strings and ASCII are written.
+    String::from_utf8(out).map_err(|_| Error("the JSON is not UTF-8".into()))
 }
 
 /// Starts a line at `depth`: a newline and the indentation. Up to depth 7 (all of a
@@ -79,10 +96,32 @@ impl From<Error> for std::io::Error {
     }
 }
 
-/// The serializer: where it writes, and the depth of what it writes.
+/// The serializer: where it writes, the depth of what it writes, and whether on one line.
 pub struct Pretty<'a> {
     out: &'a mut Vec<u8>,
     depth: usize,
+    compact: bool,
+}
+
+impl Pretty<'_> {
+    /// Starts a line at the current depth, unless compact.
+    fn line(&mut self) {
+        if !self.compact {
+            newline(self.out, self.depth);
+        }
+    }
+
+    /// After a key: `: `, or `:` when compact; with `quote`, the key's closing quote
+    /// first. Each a copy of constant length (inlined, not a call).
+    fn colon(&mut self, quote: bool) {
+        let out = &mut *self.out;
+        match (quote, self.compact) {
+            (true, false) => out.extend_from_slice(b"\": "),
+            (true, true) => out.extend_from_slice(b"\":"),
+            (false, false) => out.extend_from_slice(b": "),
+            (false, true) => out.push(b':'),
+        }
+    }
 }
 
 /// Does `s` hold a byte that a JSON string cannot carry as it is, or that is not plain
@@ -372,7 +411,7 @@ impl<'a, 'b> Compound<'a, 'b> {
             self.ser.out.push(b',');
         }
         self.empty = false;
-        newline(self.ser.out, self.ser.depth);
+        self.ser.line();
     }
 
     /// A key of the code's own (a field or variant name), which needs no escape.
@@ -381,7 +420,7 @@ impl<'a, 'b> Compound<'a, 'b> {
         let out = &mut *self.ser.out;
         out.push(b'"');
         out.extend_from_slice(key.as_bytes());
-        out.extend_from_slice(b"\": ");
+        self.ser.colon(true);
     }
 
     fn close(self) {
@@ -393,13 +432,13 @@ impl<'a, 'b> Compound<'a, 'b> {
         } = self;
         ser.depth = ser.depth.saturating_sub(1);
         if !empty {
-            newline(ser.out, ser.depth);
+            ser.line();
         }
         ser.out.push(close);
         if in_variant {
             // The object around a tuple or struct variant held its one key.
             ser.depth = ser.depth.saturating_sub(1);
-            newline(ser.out, ser.depth);
+            ser.line();
             ser.out.push(b'}');
         }
     }
@@ -441,7 +480,7 @@ impl ser::SerializeMap for Compound<'_, '_> {
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
         self.next();
         key.serialize(MapKey(self.ser.out))?;
-        self.ser.out.extend_from_slice(b": ");
+        self.ser.colon(false);
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
@@ -654,11 +693,8 @@ mod tests {
         }
     }
 
-    /// Every shape serde can ask for is laid out as serde_json's pretty printer lays it
-    /// out, at the top and nested.
-    #[test]
-    fn every_shape_as_serde_json_pretty() {
-        let v = Shapes {
+    fn shapes() -> Shapes {
+        Shapes {
             empty_seq: vec![],
             empty_map: BTreeMap::new(),
             nested: vec![vec![], vec![vec![]], vec![vec![1, 2], vec![]]],
@@ -682,7 +718,14 @@ mod tests {
             chars: ['a', '\n', '"'],
             bytes: serde_bytes_like::Bytes(b"\x00\xff"),
             extremes: (i8::MIN, i128::MIN, u128::MAX, 0.1, f64::NAN, f64::INFINITY),
-        };
+        }
+    }
+
+    /// Every shape serde can ask for is laid out as serde_json's pretty printer lays it
+    /// out, at the top and nested.
+    #[test]
+    fn every_shape_as_serde_json_pretty() {
+        let v = shapes();
         assert_eq!(ours(&v), serde_json::to_string_pretty(&v).unwrap());
         for e in &v.variants {
             assert_eq!(ours(e), serde_json::to_string_pretty(e).unwrap());
@@ -787,6 +830,25 @@ mod tests {
                 assert!(needs_escape(s.as_bytes()), "{c:?} at {at}");
             }
         }
+    }
+
+    /// The compact layout is serde_json's compact one, byte for byte, on every shape, and
+    /// its strings are as terminal-safe as the pretty layout's: what a live capture prints.
+    #[test]
+    fn compact_as_serde_json_compact_and_terminal_safe() {
+        let v = shapes();
+        assert_eq!(compact(&v).unwrap(), serde_json::to_string(&v).unwrap());
+        let nested = serde_json::json!({"a": [1, {"b": []}], "c": {}, "d": "x"});
+        assert_eq!(
+            compact(&nested).unwrap(),
+            serde_json::to_string(&nested).unwrap()
+        );
+        let hostile = serde_json::json!({"r": "a\u{9b}b\u{1b}c\u{2066}"});
+        let safe = compact(&hostile).unwrap();
+        assert!(!safe.contains('\n'));
+        assert!(!safe.chars().any(is_unsafe));
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back["r"], "a\u{9b}b\u{1b}c\u{2066}");
     }
 
     /// A map whose keys cannot be JSON strings is an error, not a panic or bad JSON.
