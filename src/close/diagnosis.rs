@@ -377,6 +377,21 @@ fn close_status(c: &CloseFrame, closes: &[&CloseFrame], missing: Missing) -> Sta
     }
 }
 
+/// A span of capture time as the texts give it: to the millisecond under 10 s (so that a
+/// reaction 4 ms after a message is not "0.0 s"), to the tenth of a second above.
+#[derive(Debug, Clone, Copy)]
+pub struct Secs(pub f64);
+
+impl std::fmt::Display for Secs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0 < 10.0 {
+            write!(f, "{:.3} s", self.0)
+        } else {
+            write!(f, "{:.1} s", self.0)
+        }
+    }
+}
+
 /// If a quiet spell before a 1006 matches a well-known proxy idle timeout, which one.
 pub fn idle_timeout_match(idle_s: f64) -> Option<&'static str> {
     if (57.0..=63.0).contains(&idle_s) {
@@ -395,18 +410,18 @@ pub fn explain_idle(status: &mut Status, idle: &Idle) {
     }
     let mut s = match (&idle.unanswered, idle.last_frame_packet) {
         (Some(u), _) => format!(
-            " The last WebSocket frame was {}, {:.3} s before the {} ended TCP with no frame in reply",
+            " The last WebSocket frame was {}, {} before the {} ended TCP with no frame in reply",
             u.phrase(),
-            idle.seconds,
+            Secs(idle.seconds),
             u.from.peer()
         ),
         (None, Some(p)) => format!(
-            " The last WebSocket frame was at packet {p}, {:.1} s before TCP ended",
-            idle.seconds
+            " The last WebSocket frame was at packet {p}, {} before TCP ended",
+            Secs(idle.seconds)
         ),
         (None, None) => format!(
-            " No WebSocket frame was seen; TCP ended {:.1} s after the handshake",
-            idle.seconds
+            " No WebSocket frame was seen; TCP ended {} after the handshake",
+            Secs(idle.seconds)
         ),
     };
     match (idle.last_ping_packet, idle.last_pong_packet) {
@@ -565,13 +580,14 @@ pub fn evidence(status: &Status, f: &Facts<'_>) -> Option<Evidence> {
                 ..
             }) => {
                 summary.push_str(&format!(
-                    ", {seconds:.3} s after {}, unanswered",
+                    ", {} after {}, unanswered",
+                    Secs(seconds),
                     u.phrase()
                 ));
                 packets.push(u.packet);
             }
             Some(idle) => {
-                summary.push_str(&format!(", {:.1} s after the last frame", idle.seconds));
+                summary.push_str(&format!(", {} after the last frame", Secs(idle.seconds)));
                 if idle_timeout_match(idle.seconds).is_some() {
                     summary.push_str(" (a proxy idle timeout?)");
                 }
@@ -769,6 +785,17 @@ pub fn seen_by(
 
 #[cfg(test)]
 mod tests {
+    /// Under 10 s a span keeps its milliseconds (a 4 ms reaction is not "0.0 s"); above,
+    /// a tenth of a second is enough and matches the proxies' timeouts as people say them.
+    #[test]
+    fn spans_of_time_keep_the_digits_that_matter() {
+        assert_eq!(Secs(0.0042).to_string(), "0.004 s");
+        assert_eq!(Secs(0.0).to_string(), "0.000 s");
+        assert_eq!(Secs(9.9994).to_string(), "9.999 s");
+        assert_eq!(Secs(10.0).to_string(), "10.0 s");
+        assert_eq!(Secs(60.04).to_string(), "60.0 s");
+    }
+
     use super::*;
 
     const NONE: Missing = Missing {
@@ -942,6 +969,21 @@ mod tests {
         );
         assert!(
             !s.cause().contains("That quiet spell") && !s.fix.starts_with("Keep"),
+            "{}",
+            s.cause()
+        );
+        assert!(s.cause().contains("packet 7, 12.0 s before TCP ended"));
+        // A short quiet spell keeps its milliseconds.
+        let mut s = server_fin_status(4);
+        explain_idle(
+            &mut s,
+            &Idle {
+                seconds: 0.25,
+                ..idle
+            },
+        );
+        assert!(
+            s.cause().contains("packet 7, 0.250 s before TCP ended"),
             "{}",
             s.cause()
         );
