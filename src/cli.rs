@@ -112,6 +112,8 @@ pub struct AnalyzeArgs {
     pub color: ColorChoice,
     #[command(flatten)]
     pub limits: LimitArgs,
+    #[command(flatten)]
+    pub read: ReadArgs,
 }
 
 /// Which connections to report.
@@ -159,6 +161,8 @@ pub struct ExtractArgs {
     pub write: PathBuf,
     #[command(flatten)]
     pub limits: LimitArgs,
+    #[command(flatten)]
+    pub read: ReadArgs,
 }
 
 #[derive(Debug, Args, Clone, Copy)]
@@ -172,12 +176,17 @@ pub struct LimitArgs {
     /// Out-of-order bytes held per direction before the oldest hole is declared a gap.
     #[arg(long, value_name = "BYTES", default_value_t = 4 << 20)]
     pub max_buffer: usize,
-    /// Threads per capture file (0: one per core, at most 4): analyzers sharing a large uncompressed pcap or pcapng file; above 1, a gzip input is decompressed on a thread of its own.
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    pub threads: usize,
     /// Finished connection reports kept in memory; the rest go to a temporary file (tests).
     #[arg(long, hide = true, value_name = "N", default_value_t = crate::report::store::DEFAULT_BUDGET)]
     pub keep_reports: usize,
+}
+
+/// How a capture file is read (`analyze`, `extract`; not `live`).
+#[derive(Debug, Args, Clone, Copy)]
+pub struct ReadArgs {
+    /// Threads per capture file (0: one per core, at most 4): analyzers sharing a large uncompressed pcap or pcapng file; above 1, a gzip input is decompressed on a thread of its own.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
 }
 
 #[derive(Debug, Args)]
@@ -203,12 +212,16 @@ pub struct LiveArgs {
     /// List the interfaces instead of capturing.
     #[arg(long)]
     pub list: bool,
+    /// Colour the final table: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
 
 impl LimitArgs {
-    /// The analyzer options these flags describe.
+    /// The analyzer options these flags describe (threads as by default: see
+    /// [`ReadArgs::options`] for a file).
     pub fn options(&self) -> crate::analyzer::Options {
         crate::analyzer::Options {
             limits: crate::tcp::assembler::Limits {
@@ -217,9 +230,18 @@ impl LimitArgs {
             },
             idle_timeout_s: self.idle_timeout,
             max_flows: self.max_flows.max(1),
-            threads: self.threads,
             keep_reports: self.keep_reports,
             ..crate::analyzer::Options::default()
+        }
+    }
+}
+
+impl ReadArgs {
+    /// The analyzer options of `limits` read with these threads.
+    pub fn options(&self, limits: &LimitArgs) -> crate::analyzer::Options {
+        crate::analyzer::Options {
+            threads: self.threads,
+            ..limits.options()
         }
     }
 }

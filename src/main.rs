@@ -251,7 +251,7 @@ fn cpu_seconds() -> f64 {
 }
 
 fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
-    let mut opts = args.limits.options();
+    let mut opts = args.read.options(&args.limits);
     if args.timeline {
         opts.frame_log = 100_000;
         opts.previews = true;
@@ -404,7 +404,7 @@ fn extract(args: ExtractArgs) -> Result<u8, wsclose::error::Error> {
     // Only the one connection is read back from the store.
     let report = wsclose::analyze_files_with_progress(
         std::slice::from_ref(&args.capture),
-        args.limits.options(),
+        args.read.options(&args.limits),
         None,
     )?;
     let n = report.summary.total_connections;
@@ -521,21 +521,35 @@ fn live(args: LiveArgs) -> Result<u8, wsclose::error::Error> {
     });
     let (report, summary, failure) =
         wsclose::live_session(&opts, args.limits.options(), &stop, on_event)?;
-    eprintln!(
-        "wsclose: {} packets captured; libpcap received {}, dropped {} (buffer full), interface dropped {}",
-        summary.packets, summary.received, summary.dropped, summary.if_dropped
-    );
+    // Not libpcap's count of packets received: on a loopback interface the kernel counts
+    // each packet twice (going out and coming in), which reads like half of them were lost.
+    match (summary.dropped, summary.if_dropped) {
+        (0, 0) => eprintln!("wsclose: {} packets captured, none dropped", summary.packets),
+        (dropped, if_dropped) => eprintln!(
+            "wsclose: {} packets captured; dropped: {dropped} by libpcap (its buffer was full), {if_dropped} by the interface",
+            summary.packets
+        ),
+    }
     for w in &report.inputs[0].warnings {
         eprintln!("wsclose: {}", terminal(w));
     }
     match format {
         TextFormat::Table => emit(&format!(
             "\n{}",
-            table::render(&report, width(), color(ColorChoice::Auto))
+            table::render(&report, width(), color(args.color))
         )),
         TextFormat::Json => {
             emit(&(wsclose::report::json::line(&report) + "\n"));
         }
     }
-    Ok(if failure.is_some() { 4 } else { 0 })
+    // The exit codes `analyze` gives (`cli::EXIT_CODES`): 1 when no WebSocket connection
+    // was seen, so that a script can tell a capture that missed the traffic.
+    Ok(if failure.is_some() {
+        4
+    } else if report.summary.total_connections == 0 {
+        eprintln!("wsclose: no WebSocket connection was seen on {interface}");
+        1
+    } else {
+        0
+    })
 }

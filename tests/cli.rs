@@ -127,6 +127,28 @@ fn live_without_feature_says_how_to_get_it() {
     );
 }
 
+/// Each command offers the flags that mean something to it: `--threads` reads a file
+/// (`analyze`, `extract`), `--color` colours a table (`analyze`, and `live`'s final one).
+#[test]
+fn each_command_offers_the_flags_that_apply_to_it() {
+    let help = |cmd: &str| {
+        let out = wsclose().args([cmd, "--help"]).output().unwrap();
+        assert!(out.status.success(), "{cmd} --help");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let (analyze, extract, live) = (help("analyze"), help("extract"), help("live"));
+    assert!(analyze.contains("--threads") && analyze.contains("--color"));
+    assert!(extract.contains("--threads"), "{extract}");
+    assert!(!live.contains("--threads"), "{live}");
+    assert!(live.contains("--color"), "{live}");
+    // And it is taken, whether or not this build can capture.
+    let out = wsclose()
+        .args(["live", "-i", "lo", "--color", "never", "--duration", "0"])
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(2), "{out:?}");
+}
+
 #[test]
 fn explain_one_and_two_codes() {
     let out = wsclose().args(["explain", "1006"]).output().unwrap();

@@ -23,11 +23,37 @@ fn can_capture() -> Result<(), String> {
         .args(["live", "-i", "lo", "--duration", "0.1"])
         .output()
         .unwrap();
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    // 0: a WebSocket connection was seen; 1: none was (the capture itself worked).
+    match out.status.code() {
+        Some(0 | 1) => Ok(()),
+        _ => Err(String::from_utf8_lossy(&out.stderr).into_owned()),
     }
+}
+
+/// A capture that sees no WebSocket connection exits 1 and says so, as `analyze` does.
+#[test]
+fn live_without_websocket_traffic_exits_1() {
+    if let Err(why) = can_capture() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must be able to capture: {why}"
+        );
+        eprintln!("skipping: cannot capture on lo here: {why}");
+        return;
+    }
+    // Port 1 on loopback: nothing listens, nothing is sent.
+    let out = Command::cargo_bin("wsclose")
+        .unwrap()
+        .args(["live", "-i", "lo", "-f", "tcp port 1", "--duration", "0.2"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("no WebSocket connection was seen on lo"),
+        "{err}"
+    );
+    assert!(err.contains("0 packets captured, none dropped"), "{err}");
 }
 
 #[test]
