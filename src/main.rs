@@ -462,17 +462,19 @@ fn interfaces() -> Result<u8, wsclose::error::Error> {
 
 #[cfg(feature = "live")]
 fn interfaces() -> Result<u8, wsclose::error::Error> {
+    use std::fmt::Write as _;
     let mut out = String::new();
     for i in wsclose::capture::live::interfaces()? {
-        out.push_str(&format!(
-            "{:<16} {:<5} {}{}\n",
+        let _ = writeln!(
+            out,
+            "{:<16} {:<5} {}{}",
             i.name,
             if i.up { "up" } else { "down" },
             i.addresses.join(", "),
             i.description
                 .map(|d| format!("  ({d})"))
                 .unwrap_or_default()
-        ));
+        );
     }
     emit(&out);
     Ok(0)

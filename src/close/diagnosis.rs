@@ -18,6 +18,7 @@ use crate::websocket::decoder::Stats;
 use crate::websocket::frame::Opcode;
 use serde::Serialize;
 use std::borrow::Cow;
+use std::fmt::Write as _;
 
 /// How one side ended its half of the TCP connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -428,18 +429,13 @@ pub fn explain_idle(status: &mut Status, idle: &Idle) {
         (None, None) => s.push_str("; no ping or pong was sent at all."),
         (ping, pong) => {
             let f = |p: Option<u64>| p.map_or("none".to_string(), |p| format!("packet {p}"));
-            s.push_str(&format!(
-                "; last ping: {}, last pong: {}.",
-                f(ping),
-                f(pong)
-            ));
+            let _ = write!(s, "; last ping: {}, last pong: {}.", f(ping), f(pong));
         }
     }
     if let Some(u) = &idle.unanswered {
         let by = u.from.peer();
-        s.push_str(&format!(
-            " The {by} reacted to that message: an endpoint that drops the connection right after one usually failed on it (a message over its size limit dropped without a 1009 close frame, a handler that raised, a message it could not parse), or its application chose to leave without closing; the {by}'s logs for that moment say which."
-        ));
+        let _ = write!(s, " The {by} reacted to that message: an endpoint that drops the connection right after one usually failed on it (a message over its size limit dropped without a 1009 close frame, a handler that raised, a message it could not parse), or its application chose to leave without closing; the {by}'s logs for that moment say which."
+        );
         status.fix = format!(
             "Read the {by}'s logs at the time of packet {}. If the message was over its size limit, raise the limit or have the {by} close with 1009 before dropping the connection; if its handler failed, catch the error and close with 1011; either way the {} then learns why instead of seeing 1006. {}",
             u.packet,
@@ -449,9 +445,10 @@ pub fn explain_idle(status: &mut Status, idle: &Idle) {
         .into();
     }
     if let Some(m) = idle_timeout_match(idle.seconds) {
-        s.push_str(&format!(
+        let _ = write!(
+            s,
             " That quiet spell is {m}: an intermediary most likely closed the idle connection."
-        ));
+        );
         status.fix = format!(
             "Keep the connection busy: send a ping (or an application heartbeat) well inside the timeout, for example every 20-30 s, or raise the proxy's idle timeout. {}",
             status.fix
@@ -564,12 +561,13 @@ pub fn evidence(status: &Status, f: &Facts<'_>) -> Option<Evidence> {
         // A close frame its receiver refused came before TCP ended: it is why no close
         // handshake took place, so it leads the evidence.
         if let Some(bad) = f.refused_close.filter(|c| c.order < e.order) {
-            summary.push_str(&format!(
+            let _ = write!(
+                summary,
                 "the {}'s close frame (packet {}) could not be accepted ({}); then ",
                 bad.from,
                 bad.packet,
                 bad.problem_names()
-            ));
+            );
             packets.push(bad.packet);
         }
         summary.push_str(&end_phrase(&e));
@@ -579,15 +577,16 @@ pub fn evidence(status: &Status, f: &Facts<'_>) -> Option<Evidence> {
                 unanswered: Some(u),
                 ..
             }) => {
-                summary.push_str(&format!(
+                let _ = write!(
+                    summary,
                     ", {} after {}, unanswered",
                     Secs(seconds),
                     u.phrase()
-                ));
+                );
                 packets.push(u.packet);
             }
             Some(idle) => {
-                summary.push_str(&format!(", {} after the last frame", Secs(idle.seconds)));
+                let _ = write!(summary, ", {} after the last frame", Secs(idle.seconds));
                 if idle_timeout_match(idle.seconds).is_some() {
                     summary.push_str(" (a proxy idle timeout?)");
                 }
