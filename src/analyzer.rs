@@ -20,6 +20,7 @@ use crate::freeze::{Freezer, Frozen};
 use crate::report::{ConnectionReport, Seen, Store};
 use crate::tcp::assembler::Limits;
 use rustc_hash::FxHashMap;
+use std::collections::VecDeque;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
@@ -100,6 +101,11 @@ const CLOSED_GRACE_S: i64 = 30;
 /// Capture time between two sweeps of the flow table (idle flows, tombstones, freezing).
 const SWEEP_EVERY_NS: i64 = 250_000_000;
 
+/// Finished WebSocket connections that may wait for their reports (see
+/// `Analyzer::pending`): a report takes a few microseconds to build, so these fill a wait
+/// of about a hundred, for the memory of as many connections.
+const PENDING: usize = 16;
+
 /// At most this many tombstones (16 bytes each in the table, with their keys) are kept.
 const MAX_TOMBSTONES: usize = 1 << 16;
 
@@ -170,6 +176,11 @@ pub struct Analyzer {
     /// `MAX_TOMBSTONES`).
     closed: FxHashMap<u64, Tombstone>,
     done: Store,
+    /// Finished WebSocket connections whose reports are not built yet, each with the entry
+    /// `done` reserved for it, oldest first: built while this thread would otherwise wait
+    /// for another ([`ShardSink::idle`](crate::capture::file::ShardSink::idle)), or as soon
+    /// as more than [`PENDING`] wait, and all of them at the end of an input.
+    pending: VecDeque<(usize, Box<Connection>)>,
     pub seen: Seen,
     /// Packets per link type that could not be decoded, across all inputs.
     /// Per undecodable link type: packets so far, and the first of them in this input.
@@ -213,6 +224,7 @@ impl Analyzer {
             freezer: Freezer::new(),
             closed: FxHashMap::default(),
             done: Store::new(opts.keep_reports),
+            pending: VecDeque::new(),
             seen: Seen::default(),
             unsupported: Vec::new(),
             first_malformed: None,
@@ -630,15 +642,29 @@ impl Analyzer {
         self.seen.tcp_connections += 1;
         c.finish();
         if c.is_websocket() {
-            let mut r = ConnectionReport::from_connection(&c, 0);
-            if self.opts.previews {
-                r.timeline = Some(r.recent_frames.clone());
+            let at = self.done.reserve(c.input, c.first_packet, c.last_packet);
+            self.pending.push_back((at, c));
+            if self.pending.len() > PENDING {
+                self.report_one();
             }
-            Some(self.done.push(r))
+            Some(at)
         } else {
             self.seen.other_tcp_connections += 1;
             None
         }
+    }
+
+    /// Builds the report of the oldest finished connection still waiting for one, if any.
+    fn report_one(&mut self) -> bool {
+        let Some((at, c)) = self.pending.pop_front() else {
+            return false;
+        };
+        let mut r = ConnectionReport::from_connection(&c, 0);
+        if self.opts.previews {
+            r.timeline = Some(r.recent_frames.clone());
+        }
+        self.done.fill(at, r);
+        true
     }
 
     /// The input ends: every flow still tracked is finished (what [`Analyzer::begin_input`]
@@ -655,6 +681,7 @@ impl Analyzer {
                 self.finish(c);
             }
         }
+        while self.report_one() {}
     }
 
     /// Connections frozen out of memory so far, and thawed back (see `freeze`).
@@ -714,6 +741,10 @@ impl crate::capture::file::ShardSink for Analyzer {
 
     fn elsewhere(&mut self, ts: Timestamp) {
         Analyzer::elsewhere(self, ts);
+    }
+
+    fn idle(&mut self) -> bool {
+        self.report_one()
     }
 }
 

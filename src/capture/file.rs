@@ -656,7 +656,7 @@ pub fn read_shared(
     let mut end = None;
     let mut packets = 0;
     let mut prev = None;
-    'chunks: while let Some(chunk) = shared.next(reader, prev.take()) {
+    'chunks: while let Some(chunk) = shared.next(reader, prev.take(), &mut || sink.idle()) {
         let mut number = chunk.number;
         let records = chunk.records();
         // What the thread that read the chunk found in its records or blocks, in order
@@ -768,6 +768,11 @@ pub trait ShardSink {
     fn plain(&mut self, p: &Packet<'_>, plain: Plain);
     /// A packet at `ts` of a plain TCP flow another reader's shard owns.
     fn elsewhere(&mut self, ts: Timestamp);
+    /// This reader must wait for another: one piece of work that can wait (false when
+    /// there is none).
+    fn idle(&mut self) -> bool {
+        false
+    }
 }
 
 /// A classic pcap record as a packet: times in nanoseconds (a fraction past its unit's

@@ -19,7 +19,9 @@
 //! runs at most that far ahead of a slow one.
 //!
 //! Waiting: a reader that must wait (for the chunk another thread is reading, or for a slot
-//! the slowest reader holds) looks for the change without the lock for up to `SPIN`
+//! the slowest reader holds) first does the work its thread has that can wait (the
+//! `idle` callback of [`SharedFile::next`]: the analyzer builds the reports of connections
+//! it has finished), then looks for the change without the lock for up to `SPIN`
 //! before it sleeps on the condition variable, when there are no more readers than cores;
 //! every change is counted under the lock, and a reader looks at the count once more under
 //! the lock before it sleeps, so none is missed.
@@ -301,8 +303,14 @@ impl SharedFile {
     }
 
     /// Reader `reader`'s next chunk, releasing `done` (its previous one); `None` after the
-    /// last.
-    pub fn next(&self, reader: usize, done: Option<Arc<Chunk>>) -> Option<Arc<Chunk>> {
+    /// last. While it must wait for another reader, `idle` is called as long as it returns
+    /// true (one piece of the thread's own deferred work each time) and nothing changed.
+    pub fn next(
+        &self,
+        reader: usize,
+        done: Option<Arc<Chunk>>,
+        idle: &mut dyn FnMut() -> bool,
+    ) -> Option<Arc<Chunk>> {
         let mut st = self.lock();
         if done.is_some() {
             drop(done);
@@ -338,8 +346,13 @@ impl SharedFile {
             // without the lock for a while before sleeping, since going to sleep and being
             // woken are system calls (and, on a virtual machine, waking an idle core is
             // slower still).
+            // Work the reader's thread can do at any time (its finished connections'
+            // reports) comes first: a wait that it fills costs nothing.
             let seen = self.changes.load(Ordering::Acquire);
-            MutexGuard::unlocked(&mut st, || self.spin(seen));
+            MutexGuard::unlocked(&mut st, || {
+                while self.changes.load(Ordering::Acquire) == seen && idle() {}
+                self.spin(seen)
+            });
             // Changes are counted under the lock: one since `seen` (during the look, or
             // between its end and the lock taken again) is looked at; with none, the next
             // one comes after this reader is counted among the sleepers, and wakes it.
@@ -673,7 +686,7 @@ mod tests {
         let mut seen = Vec::new();
         let mut end = None;
         let mut prev = None;
-        while let Some(c) = shared.next(reader, prev.take()) {
+        while let Some(c) = shared.next(reader, prev.take(), &mut || false) {
             let data = c.records();
             let mut pos = 0;
             let mut n = c.number;
@@ -761,7 +774,7 @@ mod tests {
                     let mut seen = 0;
                     let mut prev = None;
                     let mut k = r as u64;
-                    while let Some(c) = s.next(r, prev.take()) {
+                    while let Some(c) = s.next(r, prev.take(), &mut || false) {
                         seen += c.count;
                         // Work (not sleep) for 0 to 280 µs: more busy readers than cores
                         // contend for the lock and are preempted between a look and a lock.
@@ -786,6 +799,42 @@ mod tests {
         std::fs::remove_file(p).unwrap();
     }
 
+    /// A reader that must wait for another does the work it has that can wait, before it
+    /// spins or sleeps, until it has none left or the wait is over.
+    #[test]
+    fn a_reader_that_waits_does_its_idle_work_first() {
+        let lens: Vec<usize> = (0..3000).map(|i| i % 900 + 100).collect();
+        let p = temp("idle", &pcap(&lens));
+        let shared = Arc::new(SharedFile::open(&p, 2, None).unwrap());
+        // Reader 0 takes nothing for a while: reader 1 fills the ring, then waits for the
+        // slot reader 0 holds, with three pieces of work to do.
+        let s = Arc::clone(&shared);
+        let slow = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            records_seen(&s, 0)
+        });
+        let (mut work, mut calls, mut chunks) = (3, 0, 0);
+        let mut prev = None;
+        while let Some(c) = shared.next(1, prev.take(), &mut || {
+            calls += 1;
+            work > 0 && {
+                work -= 1;
+                true
+            }
+        }) {
+            chunks += 1;
+            prev = Some(c);
+        }
+        assert_eq!(work, 0, "the work was done while waiting");
+        assert!(
+            calls >= 4,
+            "{calls} calls: asked again until there was none"
+        );
+        assert!(chunks > RING, "{chunks} chunks");
+        assert_eq!(slow.join().unwrap().0.len(), lens.len());
+        std::fs::remove_file(p).unwrap();
+    }
+
     /// A reader that stops (its thread failed) does not hold the others back once it has
     /// left: the ring's slots it would have released are free.
     #[test]
@@ -793,7 +842,7 @@ mod tests {
         let lens: Vec<usize> = (0..3000).map(|i| i % 900 + 100).collect();
         let p = temp("leave", &pcap(&lens));
         let shared = Arc::new(SharedFile::open(&p, 2, None).unwrap());
-        let first = shared.next(1, None).unwrap();
+        let first = shared.next(1, None, &mut || false).unwrap();
         drop(first);
         shared.leave(1);
         // On a thread, so that a reader blocked for ever fails the test instead of hanging it.

@@ -62,6 +62,10 @@ struct Entry {
 /// The file index of a report kept in memory, in [`Entry::at`].
 const IN_MEMORY: u64 = 0xFFFF;
 
+/// [`Entry::at`] of an entry reserved and not filled yet: in memory, at an index no report
+/// has (`Store::get` says the store is damaged).
+const UNFILLED: u64 = u64::MAX;
+
 impl Entry {
     fn place(&self) -> Place {
         match self.at >> 48 {
@@ -149,22 +153,40 @@ impl Store {
     /// Adds a finished report; returns its index for [`Store::set_last_packet`] (valid
     /// until the store is sorted or another is appended).
     pub fn push(&mut self, r: ConnectionReport) -> usize {
-        let entry = Entry {
-            order: order(r.input, r.first_packet),
-            last_packet: r.last_packet,
-            at: 0,
-            len: 0,
-            status: r.status_kind(),
-        };
-        let place = self.place(r);
+        let index = self.reserve(r.input, r.first_packet, r.last_packet);
+        self.fill(index, r);
+        index
+    }
+
+    /// Makes room for the report of a finished connection (of input `input`, from packet
+    /// `first_packet` to `last_packet`) before it is built: its index, as [`Store::push`]
+    /// gives, to [`Store::fill`] later. Until then late packets update it as any other, and
+    /// reading it back fails (the store is damaged).
+    pub fn reserve(&mut self, input: usize, first_packet: u64, last_packet: u64) -> usize {
         if self.entries.len() == self.entries.capacity() {
             // A quarter more at a time, not twice: the one thing here that grows with the
             // capture's connections keeps little room unused.
             self.entries.reserve_exact(self.entries.len() / 4 + 64);
         }
-        self.entries.push(entry.with_place(place));
+        self.entries.push(Entry {
+            order: order(input, first_packet),
+            last_packet,
+            at: UNFILLED,
+            len: 0,
+            status: StatusKey::Open,
+        });
         self.ids.clear();
         self.entries.len() - 1
+    }
+
+    /// The report of the entry [`Store::reserve`] made at `index` (with the same input and
+    /// packets). Its last packet stays the entry's, which late packets may have moved.
+    pub fn fill(&mut self, index: usize, r: ConnectionReport) {
+        let status = r.status_kind();
+        let place = self.place(r);
+        if let Some(e) = self.entries.get_mut(index) {
+            *e = Entry { status, ..*e }.with_place(place);
+        }
     }
 
     /// Keeps `r` in memory while the budget allows, else writes it to the file.
@@ -450,6 +472,44 @@ mod tests {
             for (x, y) in a.recent_frames.iter().zip(&b.recent_frames) {
                 assert!(std::ptr::eq(x.opcode, y.opcode));
             }
+        }
+    }
+
+    /// A report built after its connection finished goes where its entry was reserved,
+    /// keeps a late packet counted in between, and one never built reads back as damage,
+    /// not as a report.
+    #[test]
+    fn a_reserved_entry_is_filled_in_place() {
+        let all = crate::analyze_files(&fixtures(), Options::default())
+            .unwrap()
+            .connections;
+        for budget in [1, usize::MAX] {
+            let mut store = Store::new(budget);
+            let (a, b, c) = (&all[0], &all[1], &all[2]);
+            let ia = store.reserve(a.input, a.first_packet, a.last_packet);
+            let ib = store.push(b.clone());
+            let ic = store.reserve(c.input, c.first_packet, c.last_packet);
+            store.set_last_packet(ia, 999_999);
+            store.fill(ia, a.clone());
+            let mut buf = Vec::new();
+            let got = store.get(ia, &mut buf).unwrap();
+            assert_eq!(got.last_packet, 999_999);
+            assert_eq!(got.status, a.status);
+            assert_eq!(got.first_packet, a.first_packet);
+            assert_eq!(
+                store.get(ib, &mut buf).unwrap().first_packet,
+                b.first_packet
+            );
+            let unfilled = store.get(ic, &mut buf).unwrap_err();
+            assert_eq!(unfilled.kind(), io::ErrorKind::InvalidData, "{unfilled}");
+            assert_eq!(
+                store.statuses().collect::<Vec<_>>(),
+                vec![a.status_kind(), b.status_kind(), StatusKey::Open]
+            );
+            store.fill(ic, c.clone());
+            let back = store.into_vec().unwrap();
+            assert_eq!(back.len(), 3);
+            assert_eq!(format!("{:?}", back[2]), format!("{c:?}"));
         }
     }
 
