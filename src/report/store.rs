@@ -2,8 +2,9 @@
 //! temporary file, so that memory does not grow with the number of connections a capture
 //! held (issues 3 and 7).
 //!
-//! In: reports as their connections finish (in any order), later packet numbers of
-//! finished connections (late ACKs, see `Analyzer`), and the stores of other shards. Out:
+//! In: reports as their connections finish (in any order), or first a place reserved for
+//! one and the report later (`Analyzer` builds some while its thread waits), later packet
+//! numbers of finished connections (late ACKs), and the stores of other shards. Out:
 //! after [`Store::sort`], the reports in the report's order — by (input, first packet),
 //! ids 1..N — read back one at a time. The first `budget` reports stay in memory (a capture
 //! attached to a bug report never has more, so it never touches the disk); each later one
