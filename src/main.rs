@@ -549,7 +549,10 @@ fn live(args: LiveArgs) -> Result<u8, wsclose::error::Error> {
     Ok(if failure.is_some() {
         4
     } else if report.summary.total_connections == 0 {
-        eprintln!("wsclose: no WebSocket connection was seen on {interface}");
+        eprintln!(
+            "wsclose: no WebSocket connection was seen on {interface} (filter '{}'): check that the traffic crosses this interface (`wsclose interfaces`; loopback traffic is on lo), that the filter lets it through, and that WebSocket traffic (a handshake or frames) passed while it ran",
+            args.filter
+        );
         1
     } else {
         0

@@ -60,7 +60,8 @@ fn live_without_websocket_traffic_exits_1() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
-        err.contains("no WebSocket connection was seen on lo"),
+        err.contains("no WebSocket connection was seen on lo (filter 'tcp port 1')")
+            && err.contains("wsclose interfaces"),
         "{err}"
     );
     assert!(err.contains("0 packets captured, none dropped"), "{err}");
