@@ -924,3 +924,32 @@ proptest! {
         prop_assert_eq!(verdict(&got[0]), want);
     }
 }
+
+proptest! {
+    #![proptest_config(config(2048))]
+
+    /// The JSON writer's strings: any text (ASCII with quotes, backslashes and controls,
+    /// non-ASCII letters, the bidirectional and other controls a terminal must not get raw)
+    /// reads back as itself, carries no character a terminal must not get, and is byte for
+    /// byte serde_json's string when the text has none of those.
+    #[test]
+    fn json_strings_read_back_and_stay_terminal_safe(
+        text in proptest::collection::vec(
+            prop_oneof![
+                4 => proptest::char::range(' ', '~'),
+                2 => proptest::sample::select(vec!['"', '\\', '\n', '\t', '\r', '\u{8}', '\u{c}', '\0', '\u{1b}', '\u{7f}']),
+                1 => proptest::sample::select(vec!['\u{85}', '\u{9b}', '\u{61c}', '\u{200e}', '\u{202e}', '\u{2066}', '\u{2069}']),
+                2 => any::<char>(),
+            ],
+            0..48,
+        ).prop_map(|cs| cs.into_iter().collect::<String>())
+    ) {
+        let ours = wsclose::report::json::line(&text);
+        let back: String = serde_json::from_str(&ours).expect("our string is JSON");
+        prop_assert_eq!(&back, &text);
+        prop_assert!(!ours.chars().any(wsclose::sanitize::is_unsafe), "{}", ours);
+        if !text.chars().any(|c| wsclose::sanitize::is_unsafe(c) && !c.is_ascii()) && !text.contains('\u{7f}') {
+            prop_assert_eq!(ours, serde_json::to_string(&text).unwrap());
+        }
+    }
+}

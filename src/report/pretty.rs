@@ -142,13 +142,26 @@ fn string(out: &mut Vec<u8>, s: &str) {
 }
 
 /// Writes `s` escaped, without quotes: copied as it is when nothing in it needs an escape.
+/// Otherwise the runs of plain printable ASCII between the bytes that may need one are
+/// copied whole, and only at those bytes is a character looked at (a cause quoting a close
+/// reason has two `"` in a few hundred bytes).
 fn fragment(out: &mut Vec<u8>, s: &str) {
-    if !needs_escape(s.as_bytes()) {
-        out.extend_from_slice(s.as_bytes());
+    let bytes = s.as_bytes();
+    if !needs_escape(bytes) {
+        out.extend_from_slice(bytes);
         return;
     }
     let mut start = 0;
-    for (i, c) in s.char_indices() {
+    let mut i = 0;
+    while let Some(k) = bytes
+        .get(i..)
+        .and_then(|rest| rest.iter().position(|&b| needs_escape(&[b])))
+    {
+        i += k;
+        let Some(c) = s.get(i..).and_then(|rest| rest.chars().next()) else {
+            break;
+        };
+        let next = i + c.len_utf8();
         let short: &[u8] = match c {
             '"' => b"\\\"",
             '\\' => b"\\\\",
@@ -158,18 +171,22 @@ fn fragment(out: &mut Vec<u8>, s: &str) {
             '\u{8}' => b"\\b",
             '\u{c}' => b"\\f",
             c if c < ' ' || is_unsafe(c) => b"",
-            _ => continue,
+            _ => {
+                i = next;
+                continue;
+            }
         };
-        out.extend_from_slice(s.as_bytes().get(start..i).unwrap_or_default());
+        out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
         if short.is_empty() {
             // Every character is_unsafe names is in the Basic Multilingual Plane.
             let _ = write!(Bytes(out), "\\u{:04x}", c as u32);
         } else {
             out.extend_from_slice(short);
         }
-        start = i + c.len_utf8();
+        i = next;
+        start = next;
     }
-    out.extend_from_slice(s.as_bytes().get(start..).unwrap_or_default());
+    out.extend_from_slice(bytes.get(start..).unwrap_or_default());
 }
 
 /// `fmt::Write` into the buffer.
