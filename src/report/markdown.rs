@@ -231,10 +231,9 @@ fn connection(o: &mut String, c: &ConnectionReport) {
     };
     let _ = writeln!(o, "- **TCP ended:** {tcp}");
     if let Some(idle) = c.idle_before_end_s {
-        let _ = writeln!(
-            o,
-            "- **Quiet before the end:** {idle:.3} s since the last frame"
-        );
+        // As the diagnosis texts write it: milliseconds under 10 s, tenths above.
+        let idle = crate::close::diagnosis::Secs(idle);
+        let _ = writeln!(o, "- **Quiet before the end:** {idle} since the last frame");
     }
 
     let frames = c.timeline.as_ref().unwrap_or(&c.recent_frames);
@@ -319,5 +318,19 @@ mod tests {
             ids,
             (1..=report.connections.len() as u64).collect::<Vec<_>>()
         );
+    }
+
+    /// The quiet spell before the end is written as the diagnosis writes durations:
+    /// milliseconds under 10 s, tenths of a second above.
+    #[test]
+    fn quiet_before_the_end_reads_like_the_diagnosis() {
+        let mut c = crate::report::repeated_fixture_report(1).connections[0].clone();
+        for (idle, want) in [(0.25, "0.250 s"), (61.04, "61.0 s")] {
+            c.idle_before_end_s = Some(idle);
+            let mut o = String::new();
+            connection(&mut o, &c);
+            let line = format!("- **Quiet before the end:** {want} since the last frame\n");
+            assert!(o.contains(&line), "{idle}: {o}");
+        }
     }
 }
