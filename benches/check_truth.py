@@ -5,7 +5,9 @@ usage: check_truth.py TRUTH.json REPORT.json
 
 Every WebSocket connection of the truth must appear once in the report (matched by client
 and server), with the same close frames (from, code, reason, packet), status code, TCP
-ending and no findings; the report must hold no other connection. Exit 0 when all match,
+ending and no findings (and, in truths that say so, whether it negotiated
+permessage-deflate and how many messages each side compressed); the report must hold no
+other connection. Exit 0 when all match,
 1 otherwise (the first differences are printed).
 """
 import json
@@ -32,6 +34,13 @@ def main():
             continue
         got = (frames(c["close_frames"]), c["status"]["code"], c["tcp_end"], c["tcp_end_by"])
         want = (frames(t["close_frames"]), t["status"], t["tcp_end"], t["tcp_end_by"])
+        if "compressed_messages" in t:
+            got += (c["handshake"]["deflate"],
+                    c["frames"]["client"]["compressed_messages"],
+                    c["frames"]["server"]["compressed_messages"])
+            want += (t["deflate"],
+                     t["compressed_messages"]["client"],
+                     t["compressed_messages"]["server"])
         kinds = [f["kind"] for f in c["findings"]]
         if got != want or kinds:
             bad.append(f"{key[0]} -> {key[1]} ({t['scenario']})\n  got  {got} {kinds}\n  want {want}")

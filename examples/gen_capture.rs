@@ -32,6 +32,10 @@ struct Args {
     /// Capture time advances as on a link of this many Mbit/s.
     #[arg(long, default_value_t = 200)]
     rate_mbps: u64,
+    /// Share of WebSocket connections (0 to 1) that negotiate permessage-deflate and
+    /// compress their messages; 0 makes the same bytes as earlier versions for a seed.
+    #[arg(long, default_value_t = 0.0)]
+    deflate: f64,
     /// Where the truth goes [default: OUT.truth.json].
     #[arg(long)]
     truth: Option<PathBuf>,
@@ -46,6 +50,7 @@ fn main() -> std::io::Result<()> {
         cfg.concurrency = c.max(1);
     }
     cfg.rate_mbps = args.rate_mbps.max(1);
+    cfg.deflate = args.deflate.clamp(0.0, 1.0);
     let truth_path = args.truth.unwrap_or_else(|| {
         let mut p = args.out.clone().into_os_string();
         p.push(".truth.json");

@@ -100,6 +100,25 @@ fn check(cfg: gen::Config, opts: Options) -> Value {
             t["tcp_end"].as_str().unwrap().to_string(),
             t["tcp_end_by"].as_str().map(str::to_string),
         );
+        // Compression, where the truth says (it does since the generator's `deflate`).
+        if let Some(counts) = t.get("compressed_messages") {
+            let got = (
+                c["handshake"]["deflate"].as_bool(),
+                c["frames"]["client"]["compressed_messages"].as_u64(),
+                c["frames"]["server"]["compressed_messages"].as_u64(),
+            );
+            let want = (
+                t["deflate"].as_bool(),
+                counts["client"].as_u64(),
+                counts["server"].as_u64(),
+            );
+            if got != want {
+                failures.push(format!(
+                    "{} → {}: deflate and compressed messages (client, server) {got:?}, want {want:?}",
+                    key.0, key.1
+                ));
+            }
+        }
         let findings: Vec<&str> = c["findings"]
             .as_array()
             .unwrap()
@@ -163,6 +182,60 @@ fn generated_capture_with_evictions_matches_the_truth() {
     };
     let report = check(cfg, opts);
     assert!(report["seen"]["evicted_flows"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn generated_capture_with_permessage_deflate_matches_the_truth() {
+    // Most WebSocket connections compress (context takeover or not, levels 1 to 9): every
+    // message inflates (no finding), and each side's compressed messages are counted.
+    let mut cfg = gen::Config::new(300, 6_000_000, 5);
+    cfg.deflate = 0.7;
+    let report = check(cfg, Options::default());
+    let conns = report["connections"].as_array().unwrap();
+    let compressing = conns
+        .iter()
+        .filter(|c| c["handshake"]["deflate"] == true)
+        .count();
+    let compressed: u64 = conns
+        .iter()
+        .map(|c| {
+            c["frames"]["client"]["compressed_messages"]
+                .as_u64()
+                .unwrap()
+                + c["frames"]["server"]["compressed_messages"]
+                    .as_u64()
+                    .unwrap()
+        })
+        .sum();
+    assert!(
+        compressing > conns.len() / 2 && compressed > 1_000,
+        "{compressing} of {} connections compress, {compressed} messages",
+        conns.len()
+    );
+    let ext = |s: &str| {
+        conns.iter().any(|c| {
+            c["handshake"]["extensions"]
+                .as_str()
+                .is_some_and(|e| e.contains(s))
+        })
+    };
+    assert!(ext("server_no_context_takeover") && ext("client_no_context_takeover"));
+}
+
+#[test]
+fn the_generator_without_compression_makes_the_same_bytes_as_before() {
+    // `deflate` at 0 spends no random draw: the benchmark's captures (BENCHMARKS.md's
+    // figures) are made again byte for byte. The digest is of `scripts/bench`'s 10 MB
+    // capture (`--connections 500 --size 10M --seed 7`) as the generator wrote it before
+    // it could compress (commit `d5f03af`).
+    let dir = tempfile::tempdir().unwrap();
+    let (pcap, _, _) = generate(&dir, &gen::Config::new(500, 10_000_000, 7));
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(std::fs::read(&pcap).unwrap());
+    assert_eq!(
+        format!("{digest:x}"),
+        "3272c6cd4ced6a2a5845686791ab8f9ebf318139269fc133ff31747f6264aaeb"
+    );
 }
 
 #[test]

@@ -15,6 +15,12 @@
 //!   frames not; then an ending from a realistic mix (clean closes with 1000, 1001, 1008,
 //!   1011, 4xxx and others, empty close frames, TCP FIN or RST without any close frame, a
 //!   close answered by an RST, a FIN before the close frame, connections still open).
+//! - With `Config::deflate` above 0 (`--deflate SHARE`), that share of the WebSocket
+//!   connections negotiates permessage-deflate (RFC 7692; some with
+//!   `server_no_context_takeover` or `client_no_context_takeover`, compression levels 1 to
+//!   9) and compresses about nine in ten data messages, fragmented ones as one message split
+//!   across frames. Off by default, and then no random draw is spent on it: a seed makes
+//!   the same capture as before the option existed.
 //! - Plain HTTP request/response connections (about 10%, some with keep-alive) and
 //!   TLS-looking connections on 443 (about 3%): not WebSocket.
 //! - UDP (DNS-like query/response pairs).
@@ -30,7 +36,8 @@
 //! the close frames in the order their last byte reached the wire (from, code or null,
 //! reason, and the number of the packet that completes the frame), how TCP ended first,
 //! and the expected status code: the first close frame's code, 1005 when it has no code,
-//! 1006 when a FIN or RST came before any close frame, null while still open.
+//! 1006 when a FIN or RST came before any close frame, null while still open; whether it
+//! negotiated permessage-deflate and how many messages each side compressed.
 
 #![allow(dead_code)]
 
@@ -67,6 +74,10 @@ pub struct Config {
     pub concurrency: usize,
     /// Capture time advances as if the link carried this many megabits per second.
     pub rate_mbps: u64,
+    /// Share (0 to 1) of WebSocket connections that negotiate permessage-deflate (RFC 7692)
+    /// and compress their data messages. At 0 (the default) no random draw is spent on it,
+    /// so a seed gives the same bytes as before the option existed.
+    pub deflate: f64,
 }
 
 impl Config {
@@ -77,6 +88,7 @@ impl Config {
             seed,
             concurrency: (connections / 10).clamp(1, 256) as usize,
             rate_mbps: 200,
+            deflate: 0.0,
         }
     }
 }
@@ -219,7 +231,20 @@ const OP_PONG: u8 = 0xA;
 
 /// Appends one RFC 6455 frame (minimal length encoding; masked with `mask` if given).
 pub fn frame(out: &mut Vec<u8>, fin: bool, opcode: u8, mask: Option<[u8; 4]>, payload: &[u8]) {
-    out.push((u8::from(fin) << 7) | opcode);
+    frame_rsv1(out, fin, false, opcode, mask, payload);
+}
+
+/// [`frame`] with the RSV1 bit given: set on the first frame of a compressed message
+/// (RFC 7692 §6).
+pub fn frame_rsv1(
+    out: &mut Vec<u8>,
+    fin: bool,
+    rsv1: bool,
+    opcode: u8,
+    mask: Option<[u8; 4]>,
+    payload: &[u8],
+) {
+    out.push((u8::from(fin) << 7) | (u8::from(rsv1) << 6) | opcode);
     let m = if mask.is_some() { 0x80 } else { 0 };
     let n = payload.len();
     if n < 126 {
@@ -330,7 +355,13 @@ const AGENTS: &[&str] = &[
     "okhttp/4.12.0",
 ];
 
-fn upgrade_request(rng: &mut Rng, path: &str, key: &str, proto: Option<&str>) -> Vec<u8> {
+fn upgrade_request(
+    rng: &mut Rng,
+    path: &str,
+    key: &str,
+    proto: Option<&str>,
+    deflate: bool,
+) -> Vec<u8> {
     let mut r = format!(
         "GET {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n",
         rng.pick(HOSTS),
@@ -339,8 +370,10 @@ fn upgrade_request(rng: &mut Rng, path: &str, key: &str, proto: Option<&str>) ->
     if rng.chance(0.5) {
         r.push_str("Origin: https://app.example.test\r\n");
     }
-    if rng.chance(0.3) {
-        // Offered, never accepted below: no frame is compressed.
+    // Always offered by a connection that will compress; otherwise sometimes offered and
+    // never accepted (no draw is spent when it compresses, so without compression the
+    // bytes are those of earlier versions).
+    if deflate || rng.chance(0.3) {
         r.push_str("Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n");
     }
     if let Some(p) = proto {
@@ -350,13 +383,16 @@ fn upgrade_request(rng: &mut Rng, path: &str, key: &str, proto: Option<&str>) ->
     r.into_bytes()
 }
 
-fn upgrade_response(key: &str, proto: Option<&str>) -> Vec<u8> {
+fn upgrade_response(key: &str, proto: Option<&str>, extension: Option<&str>) -> Vec<u8> {
     let mut r = format!(
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n",
         wsclose::http::accept_for(key)
     );
     if let Some(p) = proto {
         r.push_str(&format!("Sec-WebSocket-Protocol: {p}\r\n"));
+    }
+    if let Some(e) = extension {
+        r.push_str(&format!("Sec-WebSocket-Extensions: {e}\r\n"));
     }
     r.push_str("\r\n");
     r.into_bytes()
@@ -597,6 +633,75 @@ struct Conn {
     path: &'static str,
     scenario: &'static str,
     requests: u32,
+    /// permessage-deflate, when this WebSocket connection negotiates it.
+    deflate: Option<Box<Deflate>>,
+}
+
+/// The compression state of a connection that negotiated permessage-deflate: one raw
+/// deflate stream per direction (15-bit windows), reset after every message on a side that
+/// takes no context over (RFC 7692 §7.1.1), and the messages each side compressed.
+struct Deflate {
+    comp: [flate2::Compress; 2],
+    /// [client_no_context_takeover, server_no_context_takeover].
+    reset: [bool; 2],
+    compressed: [u64; 2],
+}
+
+impl Deflate {
+    fn new(rng: &mut Rng) -> Deflate {
+        let level = flate2::Compression::new(rng.range(1, 9) as u32);
+        Deflate {
+            comp: [
+                flate2::Compress::new(level, false),
+                flate2::Compress::new(level, false),
+            ],
+            reset: [rng.chance(0.3), rng.chance(0.3)],
+            compressed: [0, 0],
+        }
+    }
+
+    /// The extension line of the server's 101 response.
+    fn response(&self) -> String {
+        let mut e = String::from("permessage-deflate");
+        if self.reset[S] {
+            e.push_str("; server_no_context_takeover");
+        }
+        if self.reset[C] {
+            e.push_str("; client_no_context_takeover");
+        }
+        e
+    }
+
+    /// Side `d`'s message `payload` compressed: a sync flush, its final empty stored block
+    /// (`00 00 ff ff`) removed (RFC 7692 §7.2.1).
+    fn compress(&mut self, d: usize, payload: &[u8]) -> Vec<u8> {
+        let c = &mut self.comp[d];
+        let mut out = Vec::with_capacity(payload.len() / 2 + 64);
+        let mut input = payload;
+        loop {
+            if out.capacity() - out.len() < 64 {
+                out.reserve(out.capacity().max(4096));
+            }
+            let before = c.total_in();
+            c.compress_vec(input, &mut out, flate2::FlushCompress::Sync)
+                .expect("deflate into a growing vector");
+            input = &input[(c.total_in() - before) as usize..];
+            // Done when all the input went in and the flush left room in the output.
+            if input.is_empty() && out.len() < out.capacity() {
+                break;
+            }
+        }
+        assert!(
+            out.ends_with(&[0, 0, 0xff, 0xff]),
+            "a sync flush ends the message"
+        );
+        out.truncate(out.len() - 4);
+        if self.reset[d] {
+            c.reset();
+        }
+        self.compressed[d] += 1;
+        out
+    }
 }
 
 impl Conn {
@@ -647,6 +752,21 @@ impl Conn {
         let mut v = Vec::with_capacity(payload.len() + 14);
         frame(&mut v, fin, op, self.mask(d, rng), payload);
         v
+    }
+
+    /// A whole data message of side `d` in one frame: compressed (RSV1 set) on a connection
+    /// that negotiated permessage-deflate, except about one in ten (a sender may leave a
+    /// message uncompressed).
+    fn data_frame(&mut self, rng: &mut Rng, d: usize, op: u8, payload: &[u8]) -> Vec<u8> {
+        match self.deflate.as_mut() {
+            Some(z) if rng.chance(0.9) => {
+                let body = z.compress(d, payload);
+                let mut v = Vec::with_capacity(body.len() + 14);
+                frame_rsv1(&mut v, true, true, op, self.mask(d, rng), &body);
+                v
+            }
+            _ => self.ws_frame(rng, d, true, op, payload),
+        }
     }
 
     /// A close frame of side `d` (code `None`: empty payload), with its truth.
@@ -838,8 +958,10 @@ impl Conn {
                     Kind::Ws => {
                         let key = ws_key(rng);
                         let proto = rng.chance(0.2).then_some("chat");
-                        let req = upgrade_request(rng, self.path, &key, proto);
-                        let mut resp = upgrade_response(&key, proto);
+                        let deflate = self.deflate.is_some();
+                        let req = upgrade_request(rng, self.path, &key, proto, deflate);
+                        let ext = self.deflate.as_ref().map(|z| z.response());
+                        let mut resp = upgrade_response(&key, proto, ext.as_deref());
                         if rng.chance(0.1) {
                             // The server's first frame in the segment of the 101 response.
                             let t = {
@@ -918,19 +1040,19 @@ impl Conn {
         ]);
     }
 
-    fn small_message(&self, rng: &mut Rng, d: usize) -> Vec<u8> {
+    fn small_message(&mut self, rng: &mut Rng, d: usize) -> Vec<u8> {
         if rng.chance(0.85) {
             let t = {
                 let n = rng.range(20, 400) as usize;
                 text(rng, n)
             };
-            self.ws_frame(rng, d, true, OP_TEXT, &t)
+            self.data_frame(rng, d, OP_TEXT, &t)
         } else {
             let b = {
                 let n = rng.range(1, 400) as usize;
                 rng.bytes(n)
             };
-            self.ws_frame(rng, d, true, OP_BINARY, &b)
+            self.data_frame(rng, d, OP_BINARY, &b)
         }
     }
 
@@ -950,7 +1072,7 @@ impl Conn {
                     let n = rng.range(400, 8_000) as usize;
                     rng.bytes(n)
                 };
-                let m = self.ws_frame(rng, d, true, OP_BINARY, &b);
+                let m = self.data_frame(rng, d, OP_BINARY, &b);
                 self.ops.extend([Op::Write(d, m, None), Op::Flush]);
             }
             2 if self.remaining() > 16_384 => {
@@ -959,10 +1081,10 @@ impl Conn {
                 let size = size.min(self.remaining()) as usize;
                 let m = if rng.chance(0.3) {
                     let t = text(rng, size);
-                    self.ws_frame(rng, d, true, OP_TEXT, &t)
+                    self.data_frame(rng, d, OP_TEXT, &t)
                 } else {
                     let b = rng.bytes(size);
-                    self.ws_frame(rng, d, true, OP_BINARY, &b)
+                    self.data_frame(rng, d, OP_BINARY, &b)
                 };
                 self.ops.extend([Op::Write(d, m, None), Op::Flush]);
             }
@@ -1007,6 +1129,11 @@ impl Conn {
         } else {
             rng.bytes(len)
         };
+        // Compressed as one message, whose compressed bytes are then split (RFC 7692 §6.1).
+        let (body, compressed) = match self.deflate.as_mut() {
+            Some(z) if rng.chance(0.9) => (z.compress(d, &body), true),
+            _ => (body, false),
+        };
         let n = rng.range(2, 6) as usize;
         let mut cuts: Vec<usize> = (0..n - 1)
             .map(|_| rng.below(body.len() as u64 + 1) as usize)
@@ -1021,7 +1148,17 @@ impl Conn {
                 (0, false) => OP_BINARY,
                 _ => OP_CONT,
             };
-            let f = self.ws_frame(rng, d, i == n - 1, op, &body[cuts[i]..cuts[i + 1]]);
+            let mut f = Vec::with_capacity(cuts[i + 1] - cuts[i] + 14);
+            let rsv1 = compressed && i == 0;
+            let mask = self.mask(d, rng);
+            frame_rsv1(
+                &mut f,
+                i == n - 1,
+                rsv1,
+                op,
+                mask,
+                &body[cuts[i]..cuts[i + 1]],
+            );
             self.ops.extend([Op::Write(d, f, None), Op::Flush]);
             if i < n - 1 && ping.is_none() && rng.chance(0.3) {
                 let p = rng.bytes(4);
@@ -1138,6 +1275,11 @@ impl Conn {
             "tcp_end": self.tcp_end.map_or("open", |(k, _)| k),
             "tcp_end_by": self.tcp_end.map(|(_, d)| role(d)),
             "status": self.status.flatten(),
+            "deflate": self.deflate.is_some(),
+            "compressed_messages": {
+                "client": self.deflate.as_ref().map_or(0, |z| z.compressed[C]),
+                "server": self.deflate.as_ref().map_or(0, |z| z.compressed[S]),
+            },
         })
     }
 
@@ -1307,7 +1449,7 @@ pub fn generate<K: Sink, T: Write>(cfg: &Config, sink: &mut K, truth: T) -> io::
                 1.0 + 5.4 * rng.unit()
             };
             let budget = (mean as f64 * factor) as u64;
-            active.push(new_conn(&mut rng, &mut hosts, budget));
+            active.push(new_conn(&mut rng, &mut hosts, budget, cfg.deflate));
             started += 1;
         }
         if active.is_empty() {
@@ -1347,7 +1489,7 @@ pub fn generate<K: Sink, T: Write>(cfg: &Config, sink: &mut K, truth: T) -> io::
     Ok(summary)
 }
 
-fn new_conn(rng: &mut Rng, hosts: &mut Hosts, budget: u64) -> Conn {
+fn new_conn(rng: &mut Rng, hosts: &mut Hosts, budget: u64, deflate: f64) -> Conn {
     let kind = match rng.weighted(&[87, 10, 3]) {
         0 => Kind::Ws,
         1 => Kind::Http,
@@ -1388,6 +1530,9 @@ fn new_conn(rng: &mut Rng, hosts: &mut Hosts, budget: u64) -> Conn {
         path: rng.pick(PATHS),
         scenario: "",
         requests: 0,
+        // No draw at all without compression: the same seed, the same bytes.
+        deflate: (deflate > 0.0 && kind == Kind::Ws && rng.chance(deflate))
+            .then(|| Box::new(Deflate::new(rng))),
     }
 }
 
