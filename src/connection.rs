@@ -776,6 +776,7 @@ impl Upper {
                                 other.set_inflater(Inflater::new(
                                     p.client_no_context_takeover,
                                     deflate::DEFAULT_CAP,
+                                    p.client_max_window_bits,
                                 ));
                             }
                         }
@@ -784,6 +785,7 @@ impl Upper {
                             dec.set_inflater(Inflater::new(
                                 p.server_no_context_takeover,
                                 deflate::DEFAULT_CAP,
+                                p.server_max_window_bits,
                             ));
                         }
                         dec.data(buf.get(n..).unwrap_or_default(), at, &mut self.findings);
@@ -842,6 +844,7 @@ impl Upper {
                         dec.set_inflater(Inflater::new(
                             p.client_no_context_takeover,
                             deflate::DEFAULT_CAP,
+                            p.client_max_window_bits,
                         ));
                     }
                     dec.data(buf.get(n..).unwrap_or_default(), at, &mut self.findings);
@@ -952,8 +955,8 @@ crate::codec::fields!(Connection {
 });
 
 impl Connection {
-    /// Whether this connection has a frozen form: not while a direction inflates
-    /// permessage-deflate messages (an inflater's window cannot be written out).
+    /// Whether this connection has a frozen form: not while a direction is in the middle
+    /// of inflating a permessage-deflate message.
     pub fn can_freeze(&self) -> bool {
         self.up.sides.iter().all(|a| match a {
             App::Ws(d) => d.can_freeze(),

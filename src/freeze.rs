@@ -8,7 +8,9 @@
 //! end of the input, the very same connection, field for field, so the report does not
 //! depend on whether a connection was ever frozen (tests/freeze.rs checks that on every
 //! fixture and on generated captures). A connection that inflates permessage-deflate
-//! messages (RFC 7692) is never frozen: an inflater's window has no binary form.
+//! messages (RFC 7692) is frozen between messages, its inflaters as their history (the
+//! last window of inflated bytes, `websocket::deflate::Inflater`); never in the middle of
+//! a compressed message, when zlib's state is more than that.
 //!
 //! The file (`tempfile::tempfile`) has no name and is deleted by the system when wsclose
 //! exits. Thawed connections leave their bytes behind as garbage; once the garbage is both

@@ -51,8 +51,8 @@ fn every_fixture_reports_the_same_when_frozen_after_every_packet() {
         }
         thawed += freeze_counts(f, with(Freeze::EveryPacket, 0, false)).1;
     }
-    // Every connection but those inflating permessage-deflate goes through its frozen
-    // form at every packet.
+    // Every connection goes through its frozen form at every packet (one inflating
+    // permessage-deflate only between its compressed messages).
     assert!(thawed > 300, "only {thawed} thaws over all fixtures");
     // All fixtures at once: inputs one after the other, packet numbers restarting.
     assert_eq!(
@@ -62,18 +62,24 @@ fn every_fixture_reports_the_same_when_frozen_after_every_packet() {
 }
 
 #[test]
-fn deflate_connections_stay_in_memory_and_still_report_the_same() {
+fn deflate_connections_freeze_between_messages_and_report_the_same() {
     let deflate: Vec<PathBuf> = common::fixtures()
         .into_iter()
         .filter(|p| p.to_string_lossy().contains("deflate"))
         .collect();
-    assert!(!deflate.is_empty());
+    assert!(deflate.len() >= 4);
     for f in &deflate {
         let one = std::slice::from_ref(f);
         assert_eq!(
             report(one, with(Freeze::Never, 0, false)),
-            report(one, with(Freeze::EveryPacket, 0, false))
+            report(one, with(Freeze::EveryPacket, 0, false)),
+            "{}",
+            f.display()
         );
+        // The compressing connection itself is frozen (these captures hold nothing else
+        // past its handshake), its inflaters as their history.
+        let (_, thawed) = freeze_counts(f, with(Freeze::EveryPacket, 0, false));
+        assert!(thawed > 3, "{}: thawed {thawed}", f.display());
     }
 }
 
@@ -109,6 +115,45 @@ fn generated_captures_report_the_same_with_any_freezing_and_threads() {
         frozen > 100 && thawed > 10,
         "frozen {frozen}, thawed {thawed}"
     );
+    let (_, thawed) = freeze_counts(&pcap, with(Freeze::EveryPacket, 0, false));
+    assert!(thawed > 10_000, "thawed {thawed}");
+}
+
+/// Hundreds of interleaved connections, every WebSocket one compressing (with and
+/// without context takeover, some with smaller windows): frozen between messages at every
+/// packet or when quiet, with one or two threads, the report is the same bytes.
+#[test]
+fn generated_deflate_captures_report_the_same_with_any_freezing_and_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let pcap = dir.path().join("gen-deflate.pcap");
+    let mut cfg = gen::Config::new(300, 10 << 20, 13);
+    cfg.deflate = 1.0;
+    cfg.rate_mbps = 2;
+    let mut w = gen::pcap_file(&pcap).unwrap();
+    gen::generate(&cfg, &mut w, &mut Vec::new()).unwrap();
+    std::io::Write::flush(&mut w.into_inner()).unwrap();
+    let one = std::slice::from_ref(&pcap);
+
+    let never = report(one, with(Freeze::Never, 0, false));
+    assert!(
+        never.contains("\"compressed_messages\": 1")
+            || never.contains("\"compressed_messages\": 2")
+    );
+    for freeze in [Freeze::default(), Freeze::EveryPacket] {
+        for threads in [1, 2] {
+            let opts = Options {
+                freeze,
+                threads,
+                shard_min_bytes: 0,
+                ..Options::default()
+            };
+            assert_eq!(never, report(one, opts), "{freeze:?}, {threads} threads");
+        }
+    }
+    let (frozen, _) = freeze_counts(&pcap, with(Freeze::default(), 0, false));
+    assert!(frozen > 20, "frozen {frozen}");
+    // Every WebSocket connection compresses; they make most of the packets, so most
+    // thaws are theirs.
     let (_, thawed) = freeze_counts(&pcap, with(Freeze::EveryPacket, 0, false));
     assert!(thawed > 10_000, "thawed {thawed}");
 }

@@ -338,7 +338,7 @@ impl Decoder {
                                 .inflater
                                 .as_ref()
                                 .filter(|i| i.resets_each_message())
-                                .map(|i| Inflater::new(true, i.cap()));
+                                .map(Inflater::fresh);
                             if self.inflater.is_none() {
                                 findings.push(
                                     Kind::InflateStopped,
@@ -818,18 +818,18 @@ crate::codec::fields!(Message {
 crate::codec::fields!(Origin { packet, ts, order });
 
 impl Decoder {
-    /// Whether this decoder can be frozen (see `freeze`): everything but an inflater's
-    /// window has a frozen form, so a direction that inflates stays in memory.
+    /// Whether this decoder can be frozen (see `freeze`): always, but in the middle of a
+    /// compressed message (an inflater's state then is more than its history).
     pub fn can_freeze(&self) -> bool {
-        self.inflater.is_none()
+        self.inflater.as_ref().is_none_or(Inflater::idle)
     }
 }
 
-// Every field but the inflater, which a frozen decoder never has (`can_freeze`).
 impl crate::codec::Code for Decoder {
     fn put(&self, w: &mut crate::codec::Writer<'_>) {
         self.from.put(w);
         self.deflate.put(w);
+        self.inflater.put(w);
         self.hdr.put(w);
         self.hdr_len.put(w);
         self.frame.put(w);
@@ -850,7 +850,7 @@ impl crate::codec::Code for Decoder {
         Some(Decoder {
             from: Code::get(r)?,
             deflate: Code::get(r)?,
-            inflater: None,
+            inflater: Code::get(r)?,
             hdr: Code::get(r)?,
             hdr_len: Code::get(r)?,
             frame: Code::get(r)?,
@@ -906,7 +906,7 @@ mod tests {
 
     fn server_with_inflater() -> Decoder {
         let mut d = Decoder::new(Role::Server, true);
-        d.set_inflater(Inflater::new(false, 1 << 20));
+        d.set_inflater(Inflater::new(false, 1 << 20, None));
         d
     }
 

@@ -10,6 +10,7 @@
 //! time and becomes a finding.
 
 use flate2::{Decompress, FlushDecompress, Status};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// What the server agreed to in its 101 response (RFC 7692 §7.1).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -59,16 +60,53 @@ pub const DEFAULT_CAP: u64 = 64 << 20;
 
 const OUT_LEN: usize = 8192;
 
+/// Inflating states kept per thread between messages, for the directions that used them
+/// last: a direction that finds its own needs no priming.
+const HOT: usize = 16;
+
+/// The largest LZ77 window (RFC 7692 §7.1.2: `max_window_bits` up to 15).
+const MAX_WINDOW_BITS: u8 = 15;
+
+/// An inflating state between messages, and the direction it belongs to.
+struct Hot {
+    id: u64,
+    d: Decompress,
+}
+
 thread_local! {
     static OUT: std::cell::RefCell<Box<[u8; OUT_LEN]>> = std::cell::RefCell::new(Box::new([0; OUT_LEN]));
+    /// Up to [`HOT`] states, the most recently used last.
+    static CACHE: std::cell::RefCell<Vec<Hot>> = const { std::cell::RefCell::new(Vec::new()) };
 }
+
+/// Tells directions apart in [`CACHE`]: a new inflater (a new direction, or one started
+/// over after a loss) never finds another's state.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// The tail RFC 7692 §7.2.2 has the sender strip from every message.
 const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 
 /// One direction's inflater.
+///
+/// Between two messages a deflate stream is at a block boundary (the sync flush ends
+/// every message, §7.2.1), so its whole state is the last bytes it produced, up to the
+/// sender's window: that history is what an inflater keeps. The inflating state proper
+/// (zlib's, about 47 KB) is held only while a message is being inflated; at the message's
+/// end it goes back to a small per-thread cache, and the next message of the direction
+/// takes it back, or, when another direction took it in between, starts from a fresh one
+/// primed with the history (a preset dictionary, as RFC 1951 §3.2 back-references allow).
+/// So an idle direction costs its history (no more than it ever inflated, at most the
+/// window: 32 KiB for the default 15 bits) and has a binary form ([`crate::codec::Code`]):
+/// a quiet connection that compresses can be frozen like any other.
 pub struct Inflater {
-    d: Decompress,
+    id: u64,
+    /// The inflating state, while a message is being inflated.
+    d: Option<Decompress>,
+    /// What the next message may refer back to: the last `window` bytes inflated, as a
+    /// ring once full (`start` is its oldest byte). Empty with `reset_each_message`.
+    history: Vec<u8>,
+    start: usize,
+    window: usize,
     /// Reset the window after each message (`*_no_context_takeover`).
     reset_each_message: bool,
     cap: u64,
@@ -80,19 +118,40 @@ impl std::fmt::Debug for Inflater {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Inflater")
             .field("reset_each_message", &self.reset_each_message)
+            .field("window", &self.window)
+            .field("history", &self.history.len())
+            .field("inflating", &self.d.is_some())
             .field("produced", &self.produced)
             .finish()
     }
 }
 
 impl Inflater {
-    pub fn new(reset_each_message: bool, cap: u64) -> Inflater {
+    /// An inflater for a sender whose window is `window_bits` (the negotiated
+    /// `*_max_window_bits`; `None` for the default 15).
+    pub fn new(reset_each_message: bool, cap: u64, window_bits: Option<u8>) -> Inflater {
+        // 8 is read as 9, as zlib does; out-of-range values (the handshake was not
+        // checked) fall back to the largest window, which inflates any smaller one.
+        let bits = window_bits
+            .filter(|b| (8..=MAX_WINDOW_BITS).contains(b))
+            .map_or(MAX_WINDOW_BITS, |b| b.max(9));
         Inflater {
-            d: Decompress::new(false),
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            d: None,
+            history: Vec::new(),
+            start: 0,
+            window: 1 << bits,
             reset_each_message,
             cap,
             produced: 0,
         }
+    }
+
+    /// The same parameters, nothing inflated yet (a direction started over).
+    pub fn fresh(&self) -> Inflater {
+        let mut i = Inflater::new(self.reset_each_message, self.cap, None);
+        i.window = self.window;
+        i
     }
 
     /// The per-message cap on inflated bytes.
@@ -106,11 +165,88 @@ impl Inflater {
         self.reset_each_message
     }
 
+    /// Whether it is between messages: then its history is its whole state, and it can
+    /// be written out ([`crate::codec::Code`]).
+    pub fn idle(&self) -> bool {
+        self.d.is_none()
+    }
+
+    /// Bytes of history held (at most the window).
+    pub fn history_len(&self) -> usize {
+        self.history.len()
+    }
+
     /// Compressed bytes of the current message; `sink` gets the inflated pieces.
     pub fn chunk(&mut self, input: &[u8], sink: &mut dyn FnMut(&[u8])) -> Result<(), InflateError> {
-        // Output goes through a buffer shared by the thread: an idle inflater holds only
-        // its window, and nothing is zeroed per call.
+        if self.d.is_none() {
+            self.d = Some(self.take_state()?);
+        }
+        // Output goes through a buffer shared by the thread: nothing is zeroed per call.
         OUT.with_borrow_mut(|out| self.run(input, out, sink))
+    }
+
+    /// The inflating state for a new message: this direction's own from the cache, else
+    /// the least recently used one (or a new one) started over from the history.
+    fn take_state(&mut self) -> Result<Decompress, InflateError> {
+        let id = self.id;
+        let (own, spare) = CACHE.with_borrow_mut(|cache| {
+            if let Some(i) = cache.iter().position(|h| h.id == id) {
+                return (Some(cache.remove(i).d), None);
+            }
+            let spare = (cache.len() >= HOT).then(|| cache.remove(0).d);
+            (None, spare)
+        });
+        if let Some(d) = own {
+            return Ok(d);
+        }
+        let mut d = match spare {
+            Some(mut d) => {
+                d.reset(false);
+                d
+            }
+            None => Decompress::new(false),
+        };
+        if !self.history.is_empty() {
+            // Oldest byte first.
+            self.history.rotate_left(self.start);
+            self.start = 0;
+            d.set_dictionary(&self.history)
+                .map_err(|e| InflateError::Corrupt(e.to_string()))?;
+        }
+        Ok(d)
+    }
+
+    /// Adds inflated bytes to the history, keeping the last `window`.
+    fn remember(&mut self, piece: &[u8]) {
+        if self.reset_each_message {
+            return;
+        }
+        let w = self.window;
+        let piece = piece.get(piece.len().saturating_sub(w)..).unwrap_or(piece);
+        let room = w - self.history.len();
+        let (fill, wrap) = piece.split_at(room.min(piece.len()));
+        if !fill.is_empty() {
+            let want = self.history.len() + fill.len();
+            if want > self.history.capacity() {
+                // Grow by doubling, never past the window.
+                let to = want.max(self.history.capacity() * 2).min(w);
+                self.history.reserve_exact(to - self.history.len());
+            }
+            self.history.extend_from_slice(fill);
+        }
+        if wrap.is_empty() {
+            return;
+        }
+        // Full: overwrite the oldest bytes, wrapping around.
+        let first = wrap.len().min(w - self.start);
+        let (a, b) = wrap.split_at(first);
+        if let Some(dst) = self.history.get_mut(self.start..self.start + first) {
+            dst.copy_from_slice(a);
+        }
+        if let Some(dst) = self.history.get_mut(..b.len()) {
+            dst.copy_from_slice(b);
+        }
+        self.start = (self.start + wrap.len()) % w;
     }
 
     fn run(
@@ -120,10 +256,13 @@ impl Inflater {
         sink: &mut dyn FnMut(&[u8]),
     ) -> Result<(), InflateError> {
         loop {
-            let (in0, out0) = (self.d.total_in(), self.d.total_out());
-            let result = self.d.decompress(input, out, FlushDecompress::Sync);
-            let used = (self.d.total_in() - in0) as usize;
-            let made = (self.d.total_out() - out0) as usize;
+            let Some(d) = self.d.as_mut() else {
+                return Ok(());
+            };
+            let (in0, out0) = (d.total_in(), d.total_out());
+            let result = d.decompress(input, out, FlushDecompress::Sync);
+            let used = (d.total_in() - in0) as usize;
+            let made = (d.total_out() - out0) as usize;
             input = input.get(used..).unwrap_or(&[]);
             // What was inflated before an error is still handed on, so findings do not
             // depend on how the compressed bytes were split into segments.
@@ -132,13 +271,19 @@ impl Inflater {
                 if self.produced > self.cap {
                     return Err(InflateError::TooLarge { cap: self.cap });
                 }
-                sink(out.get(..made).unwrap_or(out));
+                let piece = out.get(..made).unwrap_or(out);
+                self.remember(piece);
+                sink(piece);
             }
             let status = result.map_err(|e| InflateError::Corrupt(e.to_string()))?;
             if status == Status::StreamEnd {
                 // A final block (BFINAL) ends the deflate stream; the next message starts a
-                // new one (RFC 7692 §7.2.3.3 allows this).
-                self.d.reset(false);
+                // new one (RFC 7692 §7.2.3.3 allows this), with an empty window.
+                if let Some(d) = self.d.as_mut() {
+                    d.reset(false);
+                }
+                self.history.clear();
+                self.start = 0;
                 if input.is_empty() {
                     return Ok(());
                 }
@@ -151,15 +296,59 @@ impl Inflater {
     }
 
     /// The end of the current message: inflate the implied tail, return the message's
-    /// inflated size, and reset the window if the parameters say so.
+    /// inflated size, reset the window if the parameters say so, and hand the inflating
+    /// state back to the thread's cache.
     pub fn end_message(&mut self, sink: &mut dyn FnMut(&[u8])) -> Result<u64, InflateError> {
         self.chunk(&TAIL, sink)?;
         let n = self.produced;
         self.produced = 0;
-        if self.reset_each_message {
-            self.d.reset(false);
+        if let Some(mut d) = self.d.take() {
+            if self.reset_each_message {
+                d.reset(false);
+            }
+            let id = self.id;
+            CACHE.with_borrow_mut(|cache| {
+                if cache.len() >= HOT {
+                    cache.remove(0);
+                }
+                cache.push(Hot { id, d });
+            });
         }
         Ok(n)
+    }
+}
+
+/// An idle inflater (see [`Inflater::idle`]): its parameters and history, oldest byte
+/// first. One in the middle of a message is never written out (`Decoder::can_freeze`).
+impl crate::codec::Code for Inflater {
+    fn put(&self, w: &mut crate::codec::Writer<'_>) {
+        w.uint(self.id);
+        let (new, old) = self.history.split_at(self.start.min(self.history.len()));
+        w.uint(self.history.len() as u64);
+        w.out.extend_from_slice(old);
+        w.out.extend_from_slice(new);
+        w.uint(self.window as u64);
+        self.reset_each_message.put(w);
+        w.uint(self.cap);
+    }
+    fn get(r: &mut crate::codec::Reader<'_>) -> Option<Self> {
+        let id = r.uint()?;
+        let n = r.count()?;
+        let history = r.take(n)?.to_vec();
+        let window = usize::try_from(r.uint()?).ok()?;
+        if history.len() > window || !(1 << 9..=1 << MAX_WINDOW_BITS).contains(&window) {
+            return None;
+        }
+        Some(Inflater {
+            id,
+            d: None,
+            history,
+            start: 0,
+            window,
+            reset_each_message: crate::codec::Code::get(r)?,
+            cap: r.uint()?,
+            produced: 0,
+        })
     }
 }
 
@@ -222,7 +411,7 @@ mod tests {
         let d1 = deflate_message(&mut c, &m1);
         let d2 = deflate_message(&mut c, &m2);
         for cut in 0..d2.len() {
-            let mut inf = Inflater::new(false, DEFAULT_CAP);
+            let mut inf = Inflater::new(false, DEFAULT_CAP, None);
             assert_eq!(inflate_all(&mut inf, &[&d1]).unwrap(), m1);
             assert_eq!(
                 inflate_all(&mut inf, &[&d2[..cut], &d2[cut..]]).unwrap(),
@@ -233,7 +422,7 @@ mod tests {
 
     #[test]
     fn no_context_takeover_resets_the_window() {
-        let mut inf = Inflater::new(true, DEFAULT_CAP);
+        let mut inf = Inflater::new(true, DEFAULT_CAP, None);
         for _ in 0..3 {
             let mut c = Compress::new(Compression::default(), false);
             let d = deflate_message(&mut c, b"abcabcabcabc");
@@ -243,7 +432,7 @@ mod tests {
 
     #[test]
     fn garbage_is_an_error_and_a_bomb_hits_the_cap() {
-        let mut inf = Inflater::new(false, DEFAULT_CAP);
+        let mut inf = Inflater::new(false, DEFAULT_CAP, None);
         assert!(matches!(
             inflate_all(&mut inf, &[b"\xff\xff\xff\xff\xff"]),
             Err(InflateError::Corrupt(_))
@@ -251,10 +440,125 @@ mod tests {
         let mut c = Compress::new(Compression::best(), false);
         let d = deflate_message(&mut c, &vec![0u8; 1 << 20]);
         assert!(d.len() < 2048);
-        let mut inf = Inflater::new(false, 1 << 16);
+        let mut inf = Inflater::new(false, 1 << 16, None);
         assert_eq!(
             inflate_all(&mut inf, &[&d]),
             Err(InflateError::TooLarge { cap: 1 << 16 })
         );
+    }
+
+    /// A sender's messages: JSON-like text, some long enough to fill and wrap the window.
+    fn messages(seed: u64, n: usize) -> Vec<Vec<u8>> {
+        let mut x = seed;
+        (0..n)
+            .map(|i| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let len = if i % 7 == 3 {
+                    20_000 + (x >> 50) as usize
+                } else {
+                    10 + (x >> 56) as usize
+                };
+                let words = ["price", "bid", "ask", "zürich", "volume", "{\"seq\":", "}"];
+                let mut m = Vec::with_capacity(len + 8);
+                let mut k = x;
+                while m.len() < len {
+                    k = k.rotate_left(7) ^ 0x9e37_79b9;
+                    m.extend_from_slice(words[(k % words.len() as u64) as usize].as_bytes());
+                    m.extend_from_slice(format!("{} ", k % 1000).as_bytes());
+                }
+                m
+            })
+            .collect()
+    }
+
+    #[test]
+    #[allow(clippy::needless_range_loop)] // senders and rounds index several tables at once
+    fn more_directions_than_the_cache_holds_each_inflate_from_their_history() {
+        // 40 senders with context takeover (some with smaller windows), their messages
+        // interleaved one by one, so each message finds its state taken by others and
+        // starts from its history; a few are split, so a state is held across others.
+        let senders = 40;
+        let mut comp: Vec<Compress> = (0..senders)
+            .map(|i| match i % 4 {
+                0 => Compress::new_with_window_bits(Compression::default(), false, 10),
+                _ => Compress::new(Compression::new((i % 9 + 1) as u32), false),
+            })
+            .collect();
+        let mut inf: Vec<Inflater> = (0..senders)
+            .map(|i| Inflater::new(false, DEFAULT_CAP, (i % 4 == 0).then_some(10)))
+            .collect();
+        let msgs: Vec<Vec<Vec<u8>>> = (0..senders).map(|i| messages(i as u64, 12)).collect();
+        for round in 0..12 {
+            for i in 0..senders {
+                let m = &msgs[i][round];
+                let d = deflate_message(&mut comp[i], m);
+                let (a, b) = d.split_at(d.len() / 2);
+                let mut got = Vec::new();
+                inf[i].chunk(a, &mut |p| got.extend_from_slice(p)).unwrap();
+                if i % 5 == 0 {
+                    // Another direction's whole message in between.
+                    let j = (i + 1) % senders;
+                    let mj = &msgs[j][round];
+                    let dj = deflate_message(&mut comp[j], mj);
+                    assert_eq!(&inflate_all(&mut inf[j], &[&dj]).unwrap(), mj);
+                }
+                inf[i].chunk(b, &mut |p| got.extend_from_slice(p)).unwrap();
+                inf[i]
+                    .end_message(&mut |p| got.extend_from_slice(p))
+                    .unwrap();
+                assert_eq!(&got, m, "sender {i}, message {round}");
+                assert!(inf[i].idle());
+                let w = if i % 4 == 0 { 1 << 10 } else { 1 << 15 };
+                assert!(inf[i].history_len() <= w && inf[i].history.capacity() <= w);
+            }
+        }
+        // Every sender passed 32 KiB: each history is a full window.
+        assert!(inf.iter().all(|i| i.history_len() == i.window));
+    }
+
+    #[test]
+    fn an_idle_inflater_written_out_and_read_back_goes_on_anywhere() {
+        let mut c = Compress::new(Compression::default(), false);
+        let msgs = messages(5, 9);
+        let mut inf = Inflater::new(false, DEFAULT_CAP, None);
+        for m in &msgs[..5] {
+            let d = deflate_message(&mut c, m);
+            assert_eq!(&inflate_all(&mut inf, &[&d]).unwrap(), m);
+        }
+        let mut statics = crate::codec::Statics::default();
+        let mut bytes = Vec::new();
+        crate::codec::encode(&inf, &mut statics, &mut bytes);
+        assert!(bytes.len() < inf.window + 32, "{} bytes", bytes.len());
+        let back: Inflater = crate::codec::decode(&bytes, &statics).expect("reads back");
+        assert_eq!(back.history_len(), inf.history_len());
+        let rest: Vec<Vec<u8>> = msgs[5..]
+            .iter()
+            .map(|m| deflate_message(&mut c, m))
+            .collect();
+        // On another thread, with none of this thread's cached states.
+        let expected = msgs[5..].to_vec();
+        std::thread::spawn(move || {
+            let mut back = back;
+            for (d, m) in rest.iter().zip(&expected) {
+                assert_eq!(&inflate_all(&mut back, &[d]).unwrap(), m);
+            }
+        })
+        .join()
+        .unwrap();
+        // Damaged bytes do not read back.
+        assert!(crate::codec::decode::<Inflater>(&bytes[..bytes.len() / 2], &statics).is_none());
+    }
+
+    #[test]
+    fn without_context_takeover_nothing_is_remembered() {
+        let mut inf = Inflater::new(true, DEFAULT_CAP, None);
+        for m in messages(9, 6) {
+            let mut c = Compress::new(Compression::default(), false);
+            let d = deflate_message(&mut c, &m);
+            assert_eq!(inflate_all(&mut inf, &[&d]).unwrap(), m);
+            assert_eq!(inf.history_len(), 0);
+        }
     }
 }
