@@ -7,7 +7,10 @@
 //!
 //! Groups: `frame_header` (nom header parser), `unmask` (word-wise vs byte-wise, 64 B,
 //! 1 KiB, 64 KiB), `utf8` (incremental validation, whole and per segment), `reassembly`
-//! (one direction, 1 MiB in MSS segments, in order and shuffled), `pipeline` (the analyzer
+//! (one direction, 1 MiB in MSS segments, in order and shuffled), `inflate`
+//! (permessage-deflate: small messages of one direction, of 32 interleaved directions that
+//! each start from their history, a 64 KiB message per segment, and plain zlib on the
+//! same stream as the floor), `pipeline` (the analyzer
 //! fed in-memory packets of a generated 20 MB capture; the same through `analyze_files`
 //! from a file; rendering that report as JSON).
 
@@ -258,5 +261,102 @@ fn pipeline(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, frame_header, unmasking, utf8, reassembly, pipeline);
+/// `n` messages of about `len` bytes of text, compressed in one stream (context takeover),
+/// and their inflated size.
+fn compressed_messages(seed: u64, n: usize, len: usize) -> (Vec<Vec<u8>>, u64) {
+    let text = sample_text(64 * 1024);
+    let mut rng = gen::Rng::new(seed);
+    let mut c = flate2::Compress::new(flate2::Compression::default(), false);
+    let mut total = 0;
+    let msgs = (0..n)
+        .map(|_| {
+            let at = rng.below((text.len() - len) as u64) as usize;
+            let m = &text[at..at + len];
+            total += m.len() as u64;
+            gen::deflate_message(&mut c, m)
+        })
+        .collect();
+    (msgs, total)
+}
+
+fn inflate(c: &mut Criterion) {
+    use wsclose::websocket::deflate::{Inflater, DEFAULT_CAP};
+    let mut g = c.benchmark_group("inflate");
+    configure(&mut g);
+    let run = |inf: &mut Inflater, pieces: &[&[u8]]| {
+        let mut n = 0usize;
+        for p in pieces {
+            inf.chunk(p, &mut |b| n += b.len()).unwrap();
+        }
+        inf.end_message(&mut |b| n += b.len()).unwrap();
+        n
+    };
+
+    // One direction: 200 JSON-sized messages, each finding its own state.
+    let (msgs, total) = compressed_messages(1, 200, 300);
+    g.throughput(Throughput::Bytes(total));
+    g.bench_function("own_state_200x300B", |b| {
+        b.iter(|| {
+            let mut inf = Inflater::new(false, DEFAULT_CAP, None);
+            msgs.iter().map(|m| run(&mut inf, &[m])).sum::<usize>()
+        })
+    });
+    // The floor: zlib alone on the same stream (no history kept, no cache).
+    g.bench_function("zlib_alone_200x300B", |b| {
+        let mut out = vec![0u8; 8192];
+        b.iter(|| {
+            let mut d = flate2::Decompress::new(false);
+            let mut n = 0;
+            for m in &msgs {
+                for input in [&m[..], &[0, 0, 0xff, 0xff][..]] {
+                    let before = d.total_out();
+                    d.decompress(input, &mut out, flate2::FlushDecompress::Sync)
+                        .unwrap();
+                    n += d.total_out() - before;
+                }
+            }
+            n
+        })
+    });
+
+    // 32 directions interleaved message by message: more than the per-thread cache holds,
+    // so every message starts a state from its direction's history (the costly case).
+    let made: Vec<(Vec<Vec<u8>>, u64)> = (0..32)
+        .map(|i| compressed_messages(10 + i, 20, 300))
+        .collect();
+    g.throughput(Throughput::Bytes(made.iter().map(|m| m.1).sum()));
+    g.bench_function("primed_32_directions_20x300B", |b| {
+        b.iter(|| {
+            let mut infs: Vec<Inflater> = (0..32)
+                .map(|_| Inflater::new(false, DEFAULT_CAP, None))
+                .collect();
+            let mut n = 0;
+            for round in 0..20 {
+                for (inf, (s, _)) in infs.iter_mut().zip(&made) {
+                    n += run(inf, &[&s[round]]);
+                }
+            }
+            n
+        })
+    });
+
+    // One 64 KiB message arriving in MSS-sized segments.
+    let (big, total) = compressed_messages(3, 1, 65_000);
+    let pieces: Vec<&[u8]> = big[0].chunks(1448).collect();
+    g.throughput(Throughput::Bytes(total));
+    g.bench_function("one_64k_per_segment", |b| {
+        b.iter(|| run(&mut Inflater::new(false, DEFAULT_CAP, None), &pieces))
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    frame_header,
+    unmasking,
+    utf8,
+    reassembly,
+    inflate,
+    pipeline
+);
 criterion_main!(benches);

@@ -672,36 +672,42 @@ impl Deflate {
         e
     }
 
-    /// Side `d`'s message `payload` compressed: a sync flush, its final empty stored block
-    /// (`00 00 ff ff`) removed (RFC 7692 §7.2.1).
+    /// Side `d`'s message `payload` compressed ([`deflate_message`]).
     fn compress(&mut self, d: usize, payload: &[u8]) -> Vec<u8> {
-        let c = &mut self.comp[d];
-        let mut out = Vec::with_capacity(payload.len() / 2 + 64);
-        let mut input = payload;
-        loop {
-            if out.capacity() - out.len() < 64 {
-                out.reserve(out.capacity().max(4096));
-            }
-            let before = c.total_in();
-            c.compress_vec(input, &mut out, flate2::FlushCompress::Sync)
-                .expect("deflate into a growing vector");
-            input = &input[(c.total_in() - before) as usize..];
-            // Done when all the input went in and the flush left room in the output.
-            if input.is_empty() && out.len() < out.capacity() {
-                break;
-            }
-        }
-        assert!(
-            out.ends_with(&[0, 0, 0xff, 0xff]),
-            "a sync flush ends the message"
-        );
-        out.truncate(out.len() - 4);
+        let out = deflate_message(&mut self.comp[d], payload);
         if self.reset[d] {
-            c.reset();
+            self.comp[d].reset();
         }
         self.compressed[d] += 1;
         out
     }
+}
+
+/// `payload` compressed as a permessage-deflate sender does: a sync flush, its final empty
+/// stored block (`00 00 ff ff`) removed (RFC 7692 §7.2.1). `c` is a raw deflate stream
+/// (`Compress::new(level, false)`), kept across messages for context takeover.
+pub fn deflate_message(c: &mut flate2::Compress, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(payload.len() / 2 + 64);
+    let mut input = payload;
+    loop {
+        if out.capacity() - out.len() < 64 {
+            out.reserve(out.capacity().max(4096));
+        }
+        let before = c.total_in();
+        c.compress_vec(input, &mut out, flate2::FlushCompress::Sync)
+            .expect("deflate into a growing vector");
+        input = &input[(c.total_in() - before) as usize..];
+        // Done when all the input went in and the flush left room in the output.
+        if input.is_empty() && out.len() < out.capacity() {
+            break;
+        }
+    }
+    assert!(
+        out.ends_with(&[0, 0, 0xff, 0xff]),
+        "a sync flush ends the message"
+    );
+    out.truncate(out.len() - 4);
+    out
 }
 
 impl Conn {

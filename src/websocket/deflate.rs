@@ -190,7 +190,7 @@ impl Inflater {
     fn take_state(&mut self) -> Result<Decompress, InflateError> {
         let id = self.id;
         let (own, spare) = CACHE.with_borrow_mut(|cache| {
-            if let Some(i) = cache.iter().position(|h| h.id == id) {
+            if let Some(i) = cache.iter().rposition(|h| h.id == id) {
                 return (Some(cache.remove(i).d), None);
             }
             let spare = (cache.len() >= HOT).then(|| cache.remove(0).d);
