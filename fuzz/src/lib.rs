@@ -607,7 +607,8 @@ pub const LINKS: [LinkType; 8] = [
 /// A packet of a `pipeline` input: capture time, captured bytes, original length.
 pub type Timed<'a> = (Timestamp, &'a [u8], u32);
 
-/// A `pipeline` input: byte 0 picks the link type (bits 0-2) and tight limits (bit 3); then
+/// A `pipeline` input: byte 0 picks the link type (bits 0-2), tight limits (bit 3) and
+/// the freezing check (bit 4, see [`pipeline`]); then
 /// records of `[length: u16 BE][extra: u8][length bytes]`. `extra`'s low nibble times 37 is
 /// how many bytes the snaplen cut; its high nibble is the time since the previous packet
 /// (0-13: 1 ms, 14: 40 s, past the closed-flow grace; 15: 700 s, past the idle timeout).
@@ -643,7 +644,9 @@ pub fn pipeline_record(bytes: &[u8]) -> Vec<u8> {
 }
 
 /// Arbitrary bytes as a sequence of packets: the analyzer, the live event lines and both
-/// renderers never panic, and the counts add up.
+/// renderers never panic, and the counts add up. With bit 4 of byte 0, the same packets
+/// are analyzed again with every connection frozen after every packet (and thawed for
+/// the next; compressing ones between messages): the JSON report must be the same bytes.
 pub fn pipeline(data: &[u8]) {
     let Some((link, tight, pkts)) = pipeline_packets(data) else {
         return;
@@ -653,27 +656,48 @@ pub fn pipeline(data: &[u8]) {
     } else {
         Options::default()
     };
-    let mut a = Analyzer::new(opts);
-    a.on_event(Box::new(|ev| {
-        let _ = report::events::line(ev);
-        let _ = report::events::json_line(ev);
-    }));
-    a.begin_input(0);
-    for (i, (ts, bytes, orig)) in pkts.iter().enumerate() {
-        a.packet(&Packet {
-            number: i as u64 + 1,
-            ts: *ts,
-            link,
-            data: bytes,
-            orig_len: *orig,
-        });
-    }
-    let (conns, seen) = a.finish_input().unwrap_or_default();
+    let freeze_check = data.first().is_some_and(|b| b & 16 != 0);
+    let run = |opts: Options, events: bool| {
+        let mut a = Analyzer::new(opts);
+        if events {
+            a.on_event(Box::new(|ev| {
+                let _ = report::events::line(ev);
+                let _ = report::events::json_line(ev);
+            }));
+        }
+        a.begin_input(0);
+        for (i, (ts, bytes, orig)) in pkts.iter().enumerate() {
+            a.packet(&Packet {
+                number: i as u64 + 1,
+                ts: *ts,
+                link,
+                data: bytes,
+                orig_len: *orig,
+            });
+        }
+        a.finish_input().unwrap_or_default()
+    };
+    let (conns, seen) = run(opts, true);
     assert_eq!(seen.packets, pkts.len() as u64);
     assert!(seen.tcp_packets + seen.other_packets + seen.malformed_packets <= seen.packets);
     assert!(conns.len() as u64 <= seen.tcp_connections);
-    let input = blank_input(link, pkts.len() as u64);
-    render(&Report::new(vec![input], conns, seen));
+    let report = Report::new(vec![blank_input(link, pkts.len() as u64)], conns, seen);
+    render(&report);
+    if freeze_check {
+        let (conns, seen) = run(
+            Options {
+                freeze: wsclose::analyzer::Freeze::EveryPacket,
+                ..opts
+            },
+            false,
+        );
+        let frozen = Report::new(vec![blank_input(link, pkts.len() as u64)], conns, seen);
+        assert_eq!(
+            report::json::render(&report),
+            report::json::render(&frozen),
+            "the report changed with every connection frozen after every packet"
+        );
+    }
 }
 
 /// Files of a corpus or artifact directory (or the file itself), sorted.
