@@ -8,6 +8,11 @@
 //! message's end; with `*_no_context_takeover` the window is reset between messages
 //! (§7.1.1). Inflated bytes per message are capped so a decompression bomb costs bounded
 //! time and becomes a finding.
+//!
+//! Memory: between messages an inflater is its history, the last window of bytes it
+//! inflated (`*_max_window_bits`, §7.1.2), which has a binary form for the freezer; zlib's
+//! own state is held only while a message is inflated, then cached per thread for the
+//! direction's next message (see [`Inflater`]).
 
 use flate2::{Decompress, FlushDecompress, Status};
 use std::sync::atomic::{AtomicU64, Ordering};
