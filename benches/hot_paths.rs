@@ -297,7 +297,7 @@ fn inflate(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(total));
     g.bench_function("own_state_200x300B", |b| {
         b.iter(|| {
-            let mut inf = Inflater::new(false, DEFAULT_CAP, None);
+            let mut inf = Inflater::new(false, DEFAULT_CAP);
             msgs.iter().map(|m| run(&mut inf, &[m])).sum::<usize>()
         })
     });
@@ -327,9 +327,8 @@ fn inflate(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(made.iter().map(|m| m.1).sum()));
     g.bench_function("primed_32_directions_20x300B", |b| {
         b.iter(|| {
-            let mut infs: Vec<Inflater> = (0..32)
-                .map(|_| Inflater::new(false, DEFAULT_CAP, None))
-                .collect();
+            let mut infs: Vec<Inflater> =
+                (0..32).map(|_| Inflater::new(false, DEFAULT_CAP)).collect();
             let mut n = 0;
             for round in 0..20 {
                 for (inf, (s, _)) in infs.iter_mut().zip(&made) {
@@ -345,7 +344,7 @@ fn inflate(c: &mut Criterion) {
     let pieces: Vec<&[u8]> = big[0].chunks(1448).collect();
     g.throughput(Throughput::Bytes(total));
     g.bench_function("one_64k_per_segment", |b| {
-        b.iter(|| run(&mut Inflater::new(false, DEFAULT_CAP, None), &pieces))
+        b.iter(|| run(&mut Inflater::new(false, DEFAULT_CAP), &pieces))
     });
     g.finish();
 }

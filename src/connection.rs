@@ -776,7 +776,6 @@ impl Upper {
                                 other.set_inflater(Inflater::new(
                                     p.client_no_context_takeover,
                                     deflate::DEFAULT_CAP,
-                                    p.client_max_window_bits,
                                 ));
                             }
                         }
@@ -785,7 +784,6 @@ impl Upper {
                             dec.set_inflater(Inflater::new(
                                 p.server_no_context_takeover,
                                 deflate::DEFAULT_CAP,
-                                p.server_max_window_bits,
                             ));
                         }
                         dec.data(buf.get(n..).unwrap_or_default(), at, &mut self.findings);
@@ -844,7 +842,6 @@ impl Upper {
                         dec.set_inflater(Inflater::new(
                             p.client_no_context_takeover,
                             deflate::DEFAULT_CAP,
-                            p.client_max_window_bits,
                         ));
                     }
                     dec.data(buf.get(n..).unwrap_or_default(), at, &mut self.findings);

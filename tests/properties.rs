@@ -281,7 +281,6 @@ fn decode(pieces: &[&[u8]], deflate: bool) -> (Vec<CloseKey>, Vec<Kind>) {
         d.set_inflater(wsclose::websocket::deflate::Inflater::new(
             false,
             wsclose::websocket::deflate::DEFAULT_CAP,
-            None,
         ));
     }
     let mut f = Findings::default();

@@ -818,8 +818,8 @@ crate::codec::fields!(Message {
 crate::codec::fields!(Origin { packet, ts, order });
 
 impl Decoder {
-    /// Whether this decoder can be frozen (see `freeze`): always, but in the middle of a
-    /// compressed message (an inflater's state then is more than its history).
+    /// Whether this decoder can be frozen (see `freeze`): always, except in the middle of
+    /// a compressed message (an inflater's state then is more than its history).
     pub fn can_freeze(&self) -> bool {
         self.inflater.as_ref().is_none_or(Inflater::idle)
     }
@@ -906,7 +906,7 @@ mod tests {
 
     fn server_with_inflater() -> Decoder {
         let mut d = Decoder::new(Role::Server, true);
-        d.set_inflater(Inflater::new(false, 1 << 20, None));
+        d.set_inflater(Inflater::new(false, 1 << 20));
         d
     }
 

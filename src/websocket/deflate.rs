@@ -9,8 +9,8 @@
 //! (§7.1.1). Inflated bytes per message are capped so a decompression bomb costs bounded
 //! time and becomes a finding.
 //!
-//! Memory: between messages an inflater is its history, the last window of bytes it
-//! inflated (`*_max_window_bits`, §7.1.2), which has a binary form for the freezer; zlib's
+//! Memory: between messages an inflater is its history, the last 32 KiB it inflated (the
+//! largest window, §7.1.2), which has a binary form for the freezer; zlib's
 //! own state is held only while a message is inflated, then cached per thread for the
 //! direction's next message (see [`Inflater`]).
 
@@ -100,8 +100,8 @@ const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 /// end it goes back to a small per-thread cache, and the next message of the direction
 /// takes it back, or, when another direction took it in between, starts from a fresh one
 /// primed with the history (a preset dictionary, as RFC 1951 §3.2 back-references allow).
-/// So an idle direction costs its history (no more than it ever inflated, at most the
-/// window: 32 KiB for the default 15 bits) and has a binary form ([`crate::codec::Code`]):
+/// So an idle direction costs its history (no more than it ever inflated, at most 32 KiB)
+/// and has a binary form ([`crate::codec::Code`]):
 /// a quiet connection that compresses can be frozen like any other.
 pub struct Inflater {
     id: u64,
@@ -132,20 +132,18 @@ impl std::fmt::Debug for Inflater {
 }
 
 impl Inflater {
-    /// An inflater for a sender whose window is `window_bits` (the negotiated
-    /// `*_max_window_bits`; `None` for the default 15).
-    pub fn new(reset_each_message: bool, cap: u64, window_bits: Option<u8>) -> Inflater {
-        // 8 is read as 9, as zlib does; out-of-range values (the handshake was not
-        // checked) fall back to the largest window, which inflates any smaller one.
-        let bits = window_bits
-            .filter(|b| (8..=MAX_WINDOW_BITS).contains(b))
-            .map_or(MAX_WINDOW_BITS, |b| b.max(9));
+    /// An inflater with the largest window (32 KiB), whatever `*_max_window_bits` the
+    /// handshake agreed: a sender keeping to a smaller window inflates the same, and one
+    /// reaching past it inflates as it always did, whether or not its state was cached or
+    /// frozen in between (a history cut to the agreed window would make that depend on
+    /// the other connections).
+    pub fn new(reset_each_message: bool, cap: u64) -> Inflater {
         Inflater {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             d: None,
             history: Vec::new(),
             start: 0,
-            window: 1 << bits,
+            window: 1 << MAX_WINDOW_BITS,
             reset_each_message,
             cap,
             produced: 0,
@@ -154,9 +152,7 @@ impl Inflater {
 
     /// The same parameters, nothing inflated yet (a direction started over).
     pub fn fresh(&self) -> Inflater {
-        let mut i = Inflater::new(self.reset_each_message, self.cap, None);
-        i.window = self.window;
-        i
+        Inflater::new(self.reset_each_message, self.cap)
     }
 
     /// The per-message cap on inflated bytes.
@@ -416,7 +412,7 @@ mod tests {
         let d1 = deflate_message(&mut c, &m1);
         let d2 = deflate_message(&mut c, &m2);
         for cut in 0..d2.len() {
-            let mut inf = Inflater::new(false, DEFAULT_CAP, None);
+            let mut inf = Inflater::new(false, DEFAULT_CAP);
             assert_eq!(inflate_all(&mut inf, &[&d1]).unwrap(), m1);
             assert_eq!(
                 inflate_all(&mut inf, &[&d2[..cut], &d2[cut..]]).unwrap(),
@@ -427,7 +423,7 @@ mod tests {
 
     #[test]
     fn no_context_takeover_resets_the_window() {
-        let mut inf = Inflater::new(true, DEFAULT_CAP, None);
+        let mut inf = Inflater::new(true, DEFAULT_CAP);
         for _ in 0..3 {
             let mut c = Compress::new(Compression::default(), false);
             let d = deflate_message(&mut c, b"abcabcabcabc");
@@ -437,7 +433,7 @@ mod tests {
 
     #[test]
     fn garbage_is_an_error_and_a_bomb_hits_the_cap() {
-        let mut inf = Inflater::new(false, DEFAULT_CAP, None);
+        let mut inf = Inflater::new(false, DEFAULT_CAP);
         assert!(matches!(
             inflate_all(&mut inf, &[b"\xff\xff\xff\xff\xff"]),
             Err(InflateError::Corrupt(_))
@@ -445,7 +441,7 @@ mod tests {
         let mut c = Compress::new(Compression::best(), false);
         let d = deflate_message(&mut c, &vec![0u8; 1 << 20]);
         assert!(d.len() < 2048);
-        let mut inf = Inflater::new(false, 1 << 16, None);
+        let mut inf = Inflater::new(false, 1 << 16);
         assert_eq!(
             inflate_all(&mut inf, &[&d]),
             Err(InflateError::TooLarge { cap: 1 << 16 })
@@ -492,7 +488,7 @@ mod tests {
             })
             .collect();
         let mut inf: Vec<Inflater> = (0..senders)
-            .map(|i| Inflater::new(false, DEFAULT_CAP, (i % 4 == 0).then_some(10)))
+            .map(|_| Inflater::new(false, DEFAULT_CAP))
             .collect();
         let msgs: Vec<Vec<Vec<u8>>> = (0..senders).map(|i| messages(i as u64, 12)).collect();
         for round in 0..12 {
@@ -515,7 +511,7 @@ mod tests {
                     .unwrap();
                 assert_eq!(&got, m, "sender {i}, message {round}");
                 assert!(inf[i].idle());
-                let w = if i % 4 == 0 { 1 << 10 } else { 1 << 15 };
+                let w = 1 << 15;
                 assert!(inf[i].history_len() <= w && inf[i].history.capacity() <= w);
             }
         }
@@ -527,7 +523,7 @@ mod tests {
     fn an_idle_inflater_written_out_and_read_back_goes_on_anywhere() {
         let mut c = Compress::new(Compression::default(), false);
         let msgs = messages(5, 9);
-        let mut inf = Inflater::new(false, DEFAULT_CAP, None);
+        let mut inf = Inflater::new(false, DEFAULT_CAP);
         for m in &msgs[..5] {
             let d = deflate_message(&mut c, m);
             assert_eq!(&inflate_all(&mut inf, &[&d]).unwrap(), m);
@@ -558,7 +554,7 @@ mod tests {
 
     #[test]
     fn without_context_takeover_nothing_is_remembered() {
-        let mut inf = Inflater::new(true, DEFAULT_CAP, None);
+        let mut inf = Inflater::new(true, DEFAULT_CAP);
         for m in messages(9, 6) {
             let mut c = Compress::new(Compression::default(), false);
             let d = deflate_message(&mut c, &m);
