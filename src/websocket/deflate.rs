@@ -69,8 +69,9 @@ const OUT_LEN: usize = 8192;
 /// last: a direction that finds its own needs no priming.
 const HOT: usize = 16;
 
-/// The largest LZ77 window (RFC 7692 §7.1.2: `max_window_bits` up to 15).
-const MAX_WINDOW_BITS: u8 = 15;
+/// The largest LZ77 window, 2^15 bytes (RFC 7692 §7.1.2: `max_window_bits` up to 15): the
+/// history every inflater keeps (see [`Inflater::new`]).
+const WINDOW: usize = 1 << 15;
 
 /// An inflating state between messages, and the direction it belongs to.
 struct Hot {
@@ -107,11 +108,10 @@ pub struct Inflater {
     id: u64,
     /// The inflating state, while a message is being inflated.
     d: Option<Decompress>,
-    /// What the next message may refer back to: the last `window` bytes inflated, as a
+    /// What the next message may refer back to: the last [`WINDOW`] bytes inflated, as a
     /// ring once full (`start` is its oldest byte). Empty with `reset_each_message`.
     history: Vec<u8>,
     start: usize,
-    window: usize,
     /// Reset the window after each message (`*_no_context_takeover`).
     reset_each_message: bool,
     cap: u64,
@@ -123,7 +123,6 @@ impl std::fmt::Debug for Inflater {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Inflater")
             .field("reset_each_message", &self.reset_each_message)
-            .field("window", &self.window)
             .field("history", &self.history.len())
             .field("inflating", &self.d.is_some())
             .field("produced", &self.produced)
@@ -143,7 +142,6 @@ impl Inflater {
             d: None,
             history: Vec::new(),
             start: 0,
-            window: 1 << MAX_WINDOW_BITS,
             reset_each_message,
             cap,
             produced: 0,
@@ -172,7 +170,7 @@ impl Inflater {
         self.d.is_none()
     }
 
-    /// Bytes of history held (at most the window).
+    /// Bytes of history held (at most [`WINDOW`]).
     pub fn history_len(&self) -> usize {
         self.history.len()
     }
@@ -217,12 +215,12 @@ impl Inflater {
         Ok(d)
     }
 
-    /// Adds inflated bytes to the history, keeping the last `window`.
+    /// Adds inflated bytes to the history, keeping the last [`WINDOW`].
     fn remember(&mut self, piece: &[u8]) {
         if self.reset_each_message {
             return;
         }
-        let w = self.window;
+        let w = WINDOW;
         let piece = piece.get(piece.len().saturating_sub(w)..).unwrap_or(piece);
         let room = w - self.history.len();
         let (fill, wrap) = piece.split_at(room.min(piece.len()));
@@ -328,7 +326,6 @@ impl crate::codec::Code for Inflater {
         w.uint(self.history.len() as u64);
         w.out.extend_from_slice(old);
         w.out.extend_from_slice(new);
-        w.uint(self.window as u64);
         self.reset_each_message.put(w);
         w.uint(self.cap);
     }
@@ -336,8 +333,7 @@ impl crate::codec::Code for Inflater {
         let id = r.uint()?;
         let n = r.count()?;
         let history = r.take(n)?.to_vec();
-        let window = usize::try_from(r.uint()?).ok()?;
-        if history.len() > window || !(1 << 9..=1 << MAX_WINDOW_BITS).contains(&window) {
+        if history.len() > WINDOW {
             return None;
         }
         Some(Inflater {
@@ -345,7 +341,6 @@ impl crate::codec::Code for Inflater {
             d: None,
             history,
             start: 0,
-            window,
             reset_each_message: crate::codec::Code::get(r)?,
             cap: r.uint()?,
             produced: 0,
@@ -511,12 +506,11 @@ mod tests {
                     .unwrap();
                 assert_eq!(&got, m, "sender {i}, message {round}");
                 assert!(inf[i].idle());
-                let w = 1 << 15;
-                assert!(inf[i].history_len() <= w && inf[i].history.capacity() <= w);
+                assert!(inf[i].history_len() <= WINDOW && inf[i].history.capacity() <= WINDOW);
             }
         }
         // Every sender passed 32 KiB: each history is a full window.
-        assert!(inf.iter().all(|i| i.history_len() == i.window));
+        assert!(inf.iter().all(|i| i.history_len() == WINDOW));
     }
 
     #[test]
@@ -531,7 +525,7 @@ mod tests {
         let mut statics = crate::codec::Statics::default();
         let mut bytes = Vec::new();
         crate::codec::encode(&inf, &mut statics, &mut bytes);
-        assert!(bytes.len() < inf.window + 32, "{} bytes", bytes.len());
+        assert!(bytes.len() < WINDOW + 32, "{} bytes", bytes.len());
         let back: Inflater = crate::codec::decode(&bytes, &statics).expect("reads back");
         assert_eq!(back.history_len(), inf.history_len());
         let rest: Vec<Vec<u8>> = msgs[5..]
