@@ -22,8 +22,8 @@ use std::hint::black_box;
 use std::time::Duration;
 use wsclose::analyzer::{Analyzer, Options};
 use wsclose::capture::{LinkType, Packet, Timestamp};
-use wsclose::tcp::assembler::{HalfStream, Limits};
-use wsclose::tcp::Event;
+use wsclose::stack::tcp::assembler::{HalfStream, Limits};
+use wsclose::stack::tcp::Event;
 use wsclose::websocket::frame::{parse_header, unmask, unmask_bytewise};
 use wsclose::websocket::utf8::Utf8Stream;
 

@@ -12,13 +12,13 @@
 //! in memory and the rest in a temporary file.
 
 use crate::capture::{LinkType, Packet, Timestamp};
-use crate::connection::{CloseEvent, Connection};
 use crate::decode::{self, Endpoint, Skip};
 use crate::error::Error;
 use crate::flow::FlowKey;
 use crate::freeze::{Freezer, Frozen};
 use crate::report::{ConnectionReport, Seen, Store};
-use crate::tcp::assembler::Limits;
+use crate::stack::tcp::assembler::Limits;
+use crate::stack::tcp::connection::{CloseEvent, Connection};
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 
@@ -424,7 +424,7 @@ impl Analyzer {
             }
         }
         let mut c = Connection::new(seg.src, seg.dst, self.input, pkt.number, pkt.ts);
-        c.up.frame_log = (self.opts.frame_log, self.opts.previews);
+        c.up.ctx.frame_log = (self.opts.frame_log, self.opts.previews);
         let conn = self.flows.entry(key).or_insert_with(|| Box::new(c));
         let at = self.now.max(pkt.ts);
         if Self::feed(conn, seg, pkt, &self.opts.limits, &mut self.on_event, at) {
@@ -641,8 +641,13 @@ impl Analyzer {
     fn finish(&mut self, mut c: Box<Connection>) -> Option<usize> {
         self.seen.tcp_connections += 1;
         c.finish();
-        if c.is_websocket() {
+        let sessions = c.sessions().count();
+        if sessions > 0 {
+            // One entry per WebSocket session, reserved in a row: the first is `at`.
             let at = self.done.reserve(c.input, c.first_packet, c.last_packet);
+            for _ in 1..sessions {
+                self.done.reserve(c.input, c.first_packet, c.last_packet);
+            }
             self.pending.push_back((at, c));
             if self.pending.len() > PENDING {
                 self.report_one();
@@ -659,11 +664,13 @@ impl Analyzer {
         let Some((at, c)) = self.pending.pop_front() else {
             return false;
         };
-        let mut r = ConnectionReport::from_connection(&c, 0);
-        if self.opts.previews {
-            r.timeline = Some(r.recent_frames.clone());
+        for (k, w) in c.sessions().enumerate() {
+            let mut r = ConnectionReport::from_session(&c, w, 0);
+            if self.opts.previews {
+                r.timeline = Some(r.recent_frames.clone());
+            }
+            self.done.fill(at + k, r);
         }
-        self.done.fill(at, r);
         true
     }
 

@@ -224,9 +224,9 @@ impl LimitArgs {
     /// [`ReadArgs::options`] for a file).
     pub fn options(&self) -> crate::analyzer::Options {
         crate::analyzer::Options {
-            limits: crate::tcp::assembler::Limits {
+            limits: crate::stack::tcp::assembler::Limits {
                 max_pending_bytes: self.max_buffer,
-                ..crate::tcp::assembler::Limits::default()
+                ..crate::stack::tcp::assembler::Limits::default()
             },
             idle_timeout_s: self.idle_timeout,
             max_flows: self.max_flows.max(1),

@@ -14,11 +14,11 @@
 //! the list of its fields (every field: a missing one does not compile).
 
 use crate::capture::Timestamp;
-use crate::connection::EndKind;
 use crate::decode::Endpoint;
 use crate::finding::{Finding, Findings, Kind};
 use crate::flow::Role;
-use crate::tcp::Counters;
+use crate::stack::tcp::connection::EndKind;
+use crate::stack::tcp::Counters;
 use crate::websocket::decoder::{FrameRecord, Stats};
 use crate::websocket::frame::Opcode;
 use rustc_hash::FxHashMap;

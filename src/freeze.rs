@@ -20,8 +20,8 @@
 
 use crate::capture::Timestamp;
 use crate::codec::{self, Statics};
-use crate::connection::Connection;
 use crate::scratch::Scratch;
+use crate::stack::tcp::connection::Connection;
 use std::io;
 
 /// Bytes of frozen connections gathered before they are written to the file in one go.

@@ -3,22 +3,27 @@
 //! The crate is laid out as the data flows:
 //!
 //! ```text
-//! capture ──► decode ──► flow ──► tcp ──► http ──► websocket ──► close ──► report
-//!  files,     link/IP/    4-tuple   per-      upgrade   nom frame     catalog +   table,
-//!  live       TCP slice   key,      direction handshake codec,        diagnosis   json
-//!  (libpcap)  (etherparse) roles    reassembly (httparse) UTF-8
+//! capture ─► decode ─► flow ─► stack::tcp ─► stack::Stack ─────────────► websocket ─► close ─► report
+//!  files,    link/IP/   4-tuple  per-direction  the layers above TCP:       Session:     catalog,  table,
+//!  live      TCP slice  key,     reassembly,    http1 today (upgrade or     decoders,    diagnosis json, md
+//!  (libpcap) (etherparse) roles  the connection  mid-stream); tls and h2   handshake
+//!                                               plug in here
 //! ```
 //!
 //! - [`capture`]: packets from pcap/pcapng files (gzip or not, or stdin); a large classic
 //!   pcap is read once and its records shared by the analyzer threads (`capture::shared`).
 //! - [`decode`]: link, IP and TCP headers (etherparse), zero-copy.
 //! - [`flow`]: the symmetric 4-tuple key and client/server roles.
-//! - [`tcp`]: per-direction reassembly into `Data` and explicit `Gap` events.
-//! - [`http`]: the RFC 6455 §4 opening handshake.
-//! - [`websocket`]: the nom frame parser and the streaming per-direction decoder.
+//! - [`stack`]: one stack of stream layers per TCP connection. [`stack::tcp`] reassembles
+//!   each direction into `Data` and explicit `Gap` events and holds the connection (roles,
+//!   endings); [`stack::http1`] turns a direction into the RFC 6455 §4 handshake and a
+//!   WebSocket stream; [`stack::Stack`] is where a layer (TLS, HTTP/2) plugs in.
+//! - [`websocket`]: the nom frame parser, the streaming per-direction decoder, and the
+//!   [`websocket::session::Session`] a report is about (one TCP connection carries zero, one
+//!   or many).
 //! - [`close`]: close frames, the close-code catalog, and the status diagnosis.
-//! - [`connection`] and [`analyzer`]: one connection's state, and the flow table that drives
-//!   every packet through the stages above.
+//! - [`analyzer`]: the flow table that drives every packet through the stages above and
+//!   reports each session.
 //! - [`freeze`]: quiet connections written out of memory and read back on their next packet;
 //!   [`codec`] is the binary form of their state (and of finished reports), [`scratch`] the
 //!   temporary file both go to.
@@ -42,18 +47,16 @@ pub mod capture;
 pub mod cli;
 pub mod close;
 pub mod codec;
-pub mod connection;
 pub mod decode;
 pub mod error;
 pub mod extract;
 pub mod finding;
 pub mod flow;
 pub mod freeze;
-pub mod http;
 pub mod report;
 pub mod sanitize;
 pub mod scratch;
-pub mod tcp;
+pub mod stack;
 pub mod websocket;
 
 use analyzer::{Analyzer, Options};

@@ -513,7 +513,7 @@ fn live(args: LiveArgs) -> Result<u8, wsclose::error::Error> {
             .map(|w| format!(", saving packets to {}", w.display()))
             .unwrap_or_default()
     );
-    let on_event = Box::new(move |ev: &wsclose::connection::CloseEvent| {
+    let on_event = Box::new(move |ev: &wsclose::stack::tcp::connection::CloseEvent| {
         let mut line = match format {
             TextFormat::Table => events::line(ev),
             TextFormat::Json => events::json_line(ev),

@@ -19,8 +19,8 @@ use wsclose::capture::{LinkType, Packet, Timestamp};
 use wsclose::finding::Kind;
 use wsclose::flow::Role::{self, Client, Server};
 use wsclose::report::{ConnectionReport, Report};
-use wsclose::tcp::assembler::{HalfStream, Limits};
-use wsclose::tcp::{Counters, Event};
+use wsclose::stack::tcp::assembler::{HalfStream, Limits};
+use wsclose::stack::tcp::{Counters, Event};
 
 // ---------------------------------------------------------------------------------------
 // Helpers

@@ -13,9 +13,9 @@ use wsclose::capture::file::InputSummary;
 use wsclose::capture::{LinkType, Packet, Timestamp};
 use wsclose::finding::Kind;
 use wsclose::flow::Role;
-use wsclose::http::{self, Parsed};
+use wsclose::stack::http1::parse::{self, Parsed};
 use wsclose::report::{self, ConnectionReport, Report};
-use wsclose::tcp::assembler::Limits;
+use wsclose::stack::tcp::assembler::Limits;
 use wsclose::websocket::frame::{
     parse_header, unmask, unmask_bytewise, LenEncoding, MAX_HEADER_LEN,
 };

@@ -11,9 +11,9 @@
 use super::catalog;
 use super::{CloseFrame, Problem};
 use crate::capture::Timestamp;
-use crate::connection::EndKind;
 use crate::finding::{Finding, Kind};
 use crate::flow::{PerSide, Role};
+use crate::stack::tcp::connection::EndKind;
 use crate::websocket::decoder::Stats;
 use crate::websocket::frame::Opcode;
 use serde::Serialize;

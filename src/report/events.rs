@@ -4,8 +4,8 @@
 //! and its name, the reason, a short cause), or one JSON object per line for piping.
 
 use crate::close::catalog;
-use crate::connection::{CloseEvent, EndKind, EventWhat};
 use crate::sanitize::terminal;
+use crate::stack::tcp::connection::{CloseEvent, EndKind, EventWhat};
 use std::fmt::Write;
 
 /// The first sentence of a catalog text: a short cause for a one-line event.

@@ -30,12 +30,14 @@ use crate::capture::Timestamp;
 use crate::close::catalog;
 use crate::close::diagnosis::{self, Status, TcpEnd};
 use crate::close::CloseFrame;
-use crate::connection::{Connection, EndKind, Side};
 use crate::decode::Endpoint;
 use crate::finding::{Finding, Kind};
 use crate::flow::Role;
-use crate::tcp::Counters;
+use crate::stack::tcp::connection::{Connection, EndKind};
+use crate::stack::tcp::Counters;
+use crate::stack::Side;
 use crate::websocket::decoder::{FrameRecord, Stats};
+use crate::websocket::session::Session;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -249,13 +251,14 @@ impl Latest for Option<(u64, Timestamp)> {
 }
 
 impl ConnectionReport {
-    /// Builds the report of a finished connection (`finish` already called).
-    pub fn from_connection(c: &Connection, id: u64) -> ConnectionReport {
+    /// Builds the report of WebSocket session `w` of a finished connection (`finish`
+    /// already called).
+    pub fn from_session(c: &Connection, w: &Session, id: u64) -> ConnectionReport {
         let client_side = c.client_side();
         let server_side = client_side.other();
         let mut closes: Vec<&CloseFrame> = Side::BOTH
             .into_iter()
-            .filter_map(|s| c.decoder(s))
+            .filter_map(|s| w.decoder(s))
             .flat_map(|d| d.closes.iter())
             .collect();
         closes.sort_by_key(|f| f.order);
@@ -271,26 +274,27 @@ impl ConnectionReport {
             })
             .collect();
         ends.sort_by_key(|e| e.order);
-        let hs = &c.up.handshake;
-        let upgraded = hs.status == Some(101) || c.decoder(server_side).is_some();
+        let hs = &w.handshake;
+        let upgraded = hs.status == Some(101) || w.decoder(server_side).is_some();
         // A direction whose frames could not be followed to its end: its decoder lost the
         // frame boundaries at a gap, or it never got a decoder and has a gap (one in the
         // handshake stops it there). A gap inside a payload of known length keeps the
         // decoder in step: a later close frame would still be seen.
-        let lost = |s: Side| match c.decoder(s) {
+        let lost = |s: Side| match w.decoder(s) {
             Some(d) => d.out_of_sync.is_some(),
             None => c.tcp[s].counters.gaps > 0,
         };
         // Where a lost direction's frames stop: its decoder's out-of-sync point, or (no
         // decoder) its first gap; unknown if that finding was dropped at the cap.
         let stop = |s: Side| {
-            let kind = if c.decoder(s).is_some() {
+            let kind = if w.decoder(s).is_some() {
                 Kind::OutOfSync
             } else {
                 Kind::Gap
             };
             let role = c.role(s);
-            c.up.findings
+            c.up.ctx
+                .findings
                 .items
                 .iter()
                 .filter(|f| f.kind == kind && f.from == Some(role))
@@ -310,7 +314,7 @@ impl ConnectionReport {
             gaps: c.has_gaps(),
         };
         let mut status = diagnosis::status(&closes, &ends, hs.status, upgraded, missing);
-        let (cs, ss) = (c.stats(client_side), c.stats(server_side));
+        let (cs, ss) = (w.stats(client_side), w.stats(server_side));
         let latest = |a: Option<(u64, Timestamp)>, b: Option<(u64, Timestamp)>| a.max_by_key_ts(b);
         let last_frame = latest(cs.last_frame, ss.last_frame);
         let sent = PerSide {
@@ -341,7 +345,7 @@ impl ConnectionReport {
             &diagnosis::Facts {
                 first_close: closes.iter().copied().find(|c| !c.rejected()),
                 refused_close: closes.iter().copied().find(|c| c.rejected()),
-                findings: &c.up.findings.items,
+                findings: &c.up.ctx.findings.items,
                 sent,
                 first_end,
                 idle,
@@ -411,8 +415,8 @@ impl ConnectionReport {
             },
             status,
             evidence,
-            findings: c.up.findings.items.clone(),
-            findings_dropped: c.up.findings.dropped,
+            findings: c.up.ctx.findings.items.clone(),
+            findings_dropped: c.up.ctx.findings.dropped,
             idle_before_end_s: idle.map(|i| (i.seconds * 1000.0).round() / 1000.0),
             first_packet: c.first_packet,
             last_packet: c.last_packet,
@@ -431,7 +435,7 @@ impl ConnectionReport {
             recent_frames: {
                 let mut v: Vec<FrameRecord> = Side::BOTH
                     .into_iter()
-                    .filter_map(|s| c.decoder(s))
+                    .filter_map(|s| w.decoder(s))
                     .flat_map(|d| d.log.iter().cloned())
                     .collect();
                 v.sort_by_key(|f| (f.order, f.packet));
@@ -439,7 +443,7 @@ impl ConnectionReport {
             },
             frames_not_logged: Side::BOTH
                 .into_iter()
-                .filter_map(|s| c.decoder(s))
+                .filter_map(|s| w.decoder(s))
                 .map(|d| d.log_dropped)
                 .sum(),
             endpoints: (c.ep[client_side], c.ep[server_side]),

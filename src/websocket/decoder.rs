@@ -19,7 +19,7 @@ use crate::capture::Timestamp;
 use crate::close::{CloseFrame, Problem};
 use crate::finding::{Findings, Kind};
 use crate::flow::Role;
-use crate::tcp::Event;
+use crate::stack::tcp::Event;
 
 /// Masked payload is unmasked this many bytes at a time, in a buffer shared by every
 /// decoder of the thread (so no per-connection buffer grows with the largest segment, and

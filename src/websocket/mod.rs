@@ -5,4 +5,5 @@ pub mod decoder;
 pub mod deflate;
 pub mod frame;
 pub mod probe;
+pub mod session;
 pub mod utf8;

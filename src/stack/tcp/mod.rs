@@ -10,6 +10,7 @@
 //! RFC 9293 §3.4 (sequence numbers) and §3.10.7 (segment arrival) apply.
 
 pub mod assembler;
+pub mod connection;
 
 use crate::capture::Timestamp;
 

@@ -1,0 +1,314 @@
+//! The stream layers between TCP and WebSocket: one stack per TCP connection.
+//!
+//! ```text
+//!  packets ─► tcp::Connection ──bytes, gaps (packet numbers ride along)──► Stack ─► Sessions
+//!             (roles, the two half-streams,                                  │
+//!              how each side ended)                                          ▼
+//!     plaintext (today):   http1 ───────────────────────────────► websocket::Session (0 or 1)
+//!     wss:// (RFC 8446):   tls ──► http1 ────────────────────────► websocket::Session (0 or 1)
+//!     RFC 8441:            (tls ──►) h2 ──► one stream per extended CONNECT ─► Session (0..n)
+//! ```
+//!
+//! In: the [`tcp::Event`]s of each direction of one TCP connection (`Data` with the packet
+//! that carried it, `Gap`), in delivery order, and each direction's end. Out: the
+//! WebSocket [`Session`]s that rode on it (each naming its transport path, [`Transport`]),
+//! and the connection-level facts every layer shares ([`Ctx`]: who the client is,
+//! findings, the delivery order).
+//!
+//! A layer knows only the layer below it: it takes bytes, gaps and endings of a direction
+//! and hands bytes, gaps and endings up, each piece of bytes tagged with the packet that
+//! completed it, so evidence still names packets as Wireshark numbers them. [`Stack`] is
+//! the one place a layer plugs in: it holds the top of the stack ([`Top`]) and decides
+//! from a connection's first bytes which stack the connection gets.
+//!
+//! Folders: `tcp/` (reassembly and the TCP connection), `http1/` (the RFC 6455 §4 upgrade
+//! and mid-stream pick-up); TLS (RFC 8446, RFC 5246) goes in `tls/`, HTTP/2 (RFC 9113,
+//! RFC 8441) in `h2/`, each a layer of this kind.
+
+pub mod http1;
+pub mod tcp;
+
+use crate::finding::Findings;
+use crate::flow::Role;
+use crate::websocket::session::Session;
+use tcp::Event;
+
+/// One direction of a connection, named by who sent it: `A` is the endpoint that sent the
+/// first packet seen, `B` the other. A typed index into [`Sides`], so that picking a side's
+/// state cannot go out of bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    A,
+    B,
+}
+
+impl Side {
+    /// Both sides, `A` first.
+    pub const BOTH: [Side; 2] = [Side::A, Side::B];
+
+    /// The opposite direction.
+    pub fn other(self) -> Side {
+        match self {
+            Side::A => Side::B,
+            Side::B => Side::A,
+        }
+    }
+}
+
+/// One value per [`Side`]; indexing by a `Side` is a `match`, it cannot fail.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sides<T> {
+    pub a: T,
+    pub b: T,
+}
+
+impl<T> Sides<T> {
+    pub const fn new(a: T, b: T) -> Sides<T> {
+        Sides { a, b }
+    }
+
+    /// Both values, `A` first.
+    pub fn iter(&self) -> std::array::IntoIter<&T, 2> {
+        [&self.a, &self.b].into_iter()
+    }
+}
+
+impl<T> std::ops::Index<Side> for Sides<T> {
+    type Output = T;
+    fn index(&self, s: Side) -> &T {
+        match s {
+            Side::A => &self.a,
+            Side::B => &self.b,
+        }
+    }
+}
+
+impl<T> std::ops::IndexMut<Side> for Sides<T> {
+    fn index_mut(&mut self, s: Side) -> &mut T {
+        match s {
+            Side::A => &mut self.a,
+            Side::B => &mut self.b,
+        }
+    }
+}
+
+/// How a WebSocket session reached the application: over which TCP connection (the
+/// report's endpoints), whether inside TLS, and on which HTTP/2 stream.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Transport {
+    pub tls: bool,
+    /// The HTTP/2 stream of an RFC 8441 extended CONNECT; `None` over HTTP/1.1.
+    pub h2_stream: Option<u32>,
+}
+
+/// What every layer of one TCP connection shares: who the client is, the findings, and
+/// the delivery order that places close frames and TCP endings on one line.
+#[derive(Debug)]
+pub struct Ctx {
+    /// The client's side, once known.
+    pub client: Option<Side>,
+    pub findings: Findings,
+    /// Events delivered so far (data, gaps and endings, both directions).
+    pub order: u64,
+    /// This direction's start was not captured (no SYN before its first data).
+    pub partial: Sides<bool>,
+    /// Frames each WebSocket decoder keeps for timelines, and whether with payload previews.
+    pub frame_log: (usize, bool),
+}
+
+impl Ctx {
+    /// The role of side `s`, as far as it is known (a side not known to be the client is
+    /// taken as the server).
+    pub fn role(&self, s: Side) -> Role {
+        if self.client == Some(s) {
+            Role::Client
+        } else {
+            Role::Server
+        }
+    }
+}
+
+/// The layers above one TCP connection.
+#[derive(Debug)]
+pub struct Stack {
+    pub ctx: Ctx,
+    top: Top,
+}
+
+/// Which stack a connection has. New layers (TLS, HTTP/2) are new variants here, chosen
+/// in [`Stack::on_event`] from the connection's first bytes.
+#[derive(Debug)]
+enum Top {
+    /// Plaintext HTTP/1.1, upgraded to one WebSocket (or picked up mid-stream).
+    Http1(http1::Http1),
+}
+
+impl Default for Stack {
+    fn default() -> Self {
+        Stack {
+            ctx: Ctx {
+                client: None,
+                findings: Findings::default(),
+                order: 0,
+                partial: Sides::default(),
+                frame_log: (0, false),
+            },
+            top: Top::Http1(http1::Http1::default()),
+        }
+    }
+}
+
+impl Stack {
+    /// Bytes or a gap of side `s`, in stream order, from TCP.
+    #[inline]
+    pub fn on_event(&mut self, s: Side, ev: Event<'_>) {
+        match &mut self.top {
+            Top::Http1(h) => h.on_event(&mut self.ctx, s, ev),
+        }
+    }
+
+    /// Side `s` ended TCP (`how`: "closed TCP (FIN)", "reset TCP (RST)") at `packet`.
+    pub fn on_end(&mut self, s: Side, how: &str, packet: u64) {
+        match &mut self.top {
+            Top::Http1(h) => h.on_end(&mut self.ctx, s, how, packet),
+        }
+    }
+
+    /// The next event of a direction is numbered after this one.
+    pub fn next_order(&mut self) -> u64 {
+        self.ctx.order += 1;
+        self.ctx.order
+    }
+
+    /// Nothing of side `s` has reached the layers yet.
+    pub fn untouched(&self, s: Side) -> bool {
+        match &self.top {
+            Top::Http1(h) => h.untouched(s),
+        }
+    }
+
+    /// Nothing of either direction will ever be decoded: TCP may skip its data.
+    pub fn ignored(&self) -> bool {
+        match &self.top {
+            Top::Http1(h) => h.ignored(),
+        }
+    }
+
+    /// The WebSocket sessions this connection carried (or tried to open), in the order they
+    /// started.
+    pub fn sessions(&self) -> impl Iterator<Item = &Session> {
+        match &self.top {
+            Top::Http1(h) => h.session(),
+        }
+        .into_iter()
+    }
+
+    /// Whether the stack has a frozen form now (see `freeze`): not while a WebSocket
+    /// direction is in the middle of inflating a permessage-deflate message.
+    pub fn can_freeze(&self) -> bool {
+        match &self.top {
+            Top::Http1(h) => h.can_freeze(),
+        }
+    }
+}
+
+// The frozen form of the stack (see `freeze`): every field of every part.
+crate::codec::one_byte!(Side { A = 0, B = 1 });
+
+impl<T: crate::codec::Code> crate::codec::Code for Sides<T> {
+    fn put(&self, w: &mut crate::codec::Writer<'_>) {
+        self.a.put(w);
+        self.b.put(w);
+    }
+    fn get(r: &mut crate::codec::Reader<'_>) -> Option<Self> {
+        Some(Sides::new(T::get(r)?, T::get(r)?))
+    }
+}
+
+impl crate::codec::Code for Top {
+    fn put(&self, w: &mut crate::codec::Writer<'_>) {
+        match self {
+            Top::Http1(h) => {
+                w.out.push(0);
+                h.put(w);
+            }
+        }
+    }
+    fn get(r: &mut crate::codec::Reader<'_>) -> Option<Self> {
+        use crate::codec::Code;
+        Some(match r.byte()? {
+            0 => Top::Http1(Code::get(r)?),
+            _ => return None,
+        })
+    }
+}
+
+crate::codec::fields!(Transport { tls, h2_stream });
+crate::codec::fields!(Ctx {
+    client,
+    findings,
+    order,
+    partial,
+    frame_log,
+});
+crate::codec::fields!(Stack { ctx, top });
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::Timestamp;
+
+    fn data(bytes: &[u8], packet: u64) -> Event<'_> {
+        Event::Data {
+            offset: 0,
+            bytes,
+            packet,
+            ts: Timestamp(packet as i64),
+        }
+    }
+
+    const UPGRADE: &[u8] = b"GET /chat HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    const SWITCH: &[u8] = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+
+    #[test]
+    fn an_upgrade_is_one_plaintext_session_with_both_decoders() {
+        let mut st = Stack::default();
+        st.on_event(Side::B, data(UPGRADE, 4));
+        st.on_event(Side::A, data(SWITCH, 6));
+        assert_eq!(st.ctx.client, Some(Side::B));
+        let sessions: Vec<&Session> = st.sessions().collect();
+        assert_eq!(sessions.len(), 1);
+        let w = sessions[0];
+        assert_eq!(w.transport, Transport::default());
+        assert_eq!(w.handshake.path.as_deref(), Some("/chat"));
+        assert_eq!(w.handshake.accept_valid(), Some(true));
+        assert!(w.decoder(Side::A).is_some() && w.decoder(Side::B).is_some());
+        assert!(!st.ignored());
+    }
+
+    #[test]
+    fn plain_http_carries_no_session_and_is_ignored() {
+        let mut st = Stack::default();
+        st.on_event(Side::A, data(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n", 4));
+        st.on_event(
+            Side::B,
+            data(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 6),
+        );
+        assert_eq!(st.sessions().count(), 0);
+        assert!(st.ignored());
+    }
+
+    #[test]
+    fn a_refused_upgrade_is_a_session_without_decoders() {
+        let mut st = Stack::default();
+        st.on_event(Side::A, data(UPGRADE, 4));
+        st.on_event(Side::B, data(b"HTTP/1.1 403 Forbidden\r\n\r\n", 6));
+        let w = st
+            .sessions()
+            .next()
+            .expect("the refused upgrade is reported");
+        assert_eq!(w.handshake.status, Some(403));
+        assert!(w.decoders.iter().all(Option::is_none));
+        assert!(st.ctx.findings.has(crate::finding::Kind::UpgradeRefused));
+    }
+}

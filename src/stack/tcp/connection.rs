@@ -1,0 +1,481 @@
+//! One TCP connection, from its first segment to its report: roles, the two half-streams,
+//! how each side ended, and the stack of layers its bytes feed (`stack::Stack`).
+//!
+//! In: decoded TCP segments of this connection, in capture order. Out: each direction's
+//! bytes and gaps, in stream order, handed to the stack; on `finish`, the facts the report
+//! needs of TCP (endpoints, endings, counters) beside the stack's sessions and findings.
+//! Roles follow REASSEMBLY.md rule 3: the SYN's sender is the client; else the receiver of a
+//! SYN/ACK; else the side that sent the HTTP request. Data of a direction captured before
+//! its SYN is held by its half-stream until the SYN, and at most until the other direction
+//! sends data, FIN or RST, this one resets, or a short window (32 packets, 200 ms of
+//! capture time) passes, so the order of events across the two directions is kept.
+//! RFC 6455 §4 (handshake), RFC 9293 §3.10.7 (RST acceptance is simplified here: any RST
+//! ends its direction).
+
+use crate::capture::Timestamp;
+use crate::close::diagnosis::Unanswered;
+use crate::decode::{Endpoint, Segment};
+use crate::finding::Kind;
+use crate::flow::{PerSide, Role};
+use crate::stack::tcp::assembler::{HalfStream, Limits};
+use crate::stack::{Side, Sides, Stack};
+use crate::websocket::session::Session;
+
+/// Data captured before its direction's SYN waits for it at most this many packets of the
+/// capture (reordered captures move packets by a few places)...
+const EARLY_WINDOW_PACKETS: u64 = 32;
+
+/// ... and at most this long in capture time.
+const EARLY_WINDOW_NS: i64 = 200_000_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EndKind {
+    Fin,
+    Rst,
+}
+
+/// How one side ended its half of the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct End {
+    pub kind: EndKind,
+    pub packet: u64,
+    pub ts: Timestamp,
+    /// Delivery order within the connection (shared with close frames).
+    pub order: u64,
+}
+
+/// A close frame or a TCP ending, as it happens (for live output).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloseEvent {
+    pub ts: Timestamp,
+    pub packet: u64,
+    pub client: Endpoint,
+    pub server: Endpoint,
+    pub path: Option<String>,
+    pub from: Role,
+    pub what: EventWhat,
+    /// True when no close frame came before this event (so a TCP ending means 1006).
+    pub first: bool,
+    /// Bytes of the connection are missing from the capture (a gap either way) by the time
+    /// of this event: a close frame may have been among them.
+    pub missing: bool,
+    /// For a first TCP ending (a 1006): the peer's message it came right after, unanswered.
+    pub unanswered: Option<Unanswered>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventWhat {
+    Close {
+        code: Option<u16>,
+        reason: String,
+        problems: Vec<crate::close::Problem>,
+    },
+    Tcp(EndKind),
+}
+
+#[derive(Debug)]
+pub struct Connection {
+    /// `ep.a` sent the first packet seen.
+    pub ep: Sides<Endpoint>,
+    pub tcp: Sides<HalfStream>,
+    pub isn: Sides<Option<u32>>,
+    /// The layers above TCP, and the facts they share.
+    pub up: Stack,
+    pub ends: Sides<Option<End>>,
+    pub input: usize,
+    pub first_packet: u64,
+    pub first_ts: Timestamp,
+    pub last_packet: u64,
+    pub last_ts: Timestamp,
+    /// When this connection last had a packet, by the analyzer's eviction clock (which
+    /// neither goes back nor leaps on one packet, rule 15); idleness is measured from it.
+    pub active_at: Timestamp,
+    pub packets: u64,
+    /// Times this connection was frozen out of memory and read back (see `freeze`): each
+    /// doubles the quiet it must keep before it is frozen again.
+    pub thaws: u32,
+}
+
+impl Connection {
+    pub fn new(
+        src: Endpoint,
+        dst: Endpoint,
+        input: usize,
+        packet: u64,
+        ts: Timestamp,
+    ) -> Connection {
+        Connection {
+            ep: Sides::new(src, dst),
+            tcp: Sides::default(),
+            isn: Sides::default(),
+            up: Stack::default(),
+            ends: Sides::default(),
+            input,
+            first_packet: packet,
+            first_ts: ts,
+            last_packet: packet,
+            last_ts: ts,
+            active_at: ts,
+            packets: 0,
+            thaws: 0,
+        }
+    }
+
+    /// Which side a segment from `src` belongs to.
+    pub fn side_of(&self, src: Endpoint) -> Side {
+        if src == self.ep.a {
+            Side::A
+        } else {
+            Side::B
+        }
+    }
+
+    /// The client's side, falling back to "the higher port is the client's ephemeral one".
+    pub fn client_side(&self) -> Side {
+        self.up
+            .ctx
+            .client
+            .unwrap_or(if self.ep.a.port >= self.ep.b.port {
+                Side::A
+            } else {
+                Side::B
+            })
+    }
+
+    /// The role of side `s` (see [`Connection::client_side`]).
+    pub fn role(&self, s: Side) -> Role {
+        if s == self.client_side() {
+            Role::Client
+        } else {
+            Role::Server
+        }
+    }
+
+    /// True when this connection carried a WebSocket session (or tried to open one).
+    pub fn is_websocket(&self) -> bool {
+        self.up.sessions().next().is_some()
+    }
+
+    /// The WebSocket sessions this connection carried, in the order they started.
+    pub fn sessions(&self) -> impl Iterator<Item = &Session> {
+        self.up.sessions()
+    }
+
+    /// Neither direction will ever be decoded: skip its data.
+    pub fn ignored(&self) -> bool {
+        self.up.ignored()
+    }
+
+    /// Found by its frames, without a captured handshake.
+    pub fn midstream(&self) -> bool {
+        self.up.ctx.findings.has(Kind::HandshakeNotCaptured)
+    }
+
+    /// One side or both ended TCP (FIN or RST).
+    pub fn ended(&self) -> bool {
+        self.ends.iter().any(Option::is_some)
+    }
+
+    /// Both sides have ended (FIN reached or RST).
+    pub fn closed(&self) -> bool {
+        self.ends.iter().all(Option::is_some)
+            || self.ends.iter().flatten().any(|e| e.kind == EndKind::Rst)
+    }
+
+    /// A SYN that starts a new connection on this 4-tuple (port reuse, rule 13).
+    pub fn is_reuse(&self, s: Side, seg: &Segment<'_>) -> bool {
+        seg.syn && !seg.ack_flag && self.isn[s].is_some_and(|isn| isn != seg.seq)
+    }
+
+    pub fn segment(&mut self, seg: &Segment<'_>, packet: u64, ts: Timestamp, limits: &Limits) {
+        let s = self.side_of(seg.src);
+        self.packets += 1;
+        self.last_packet = packet;
+        if ts > self.last_ts {
+            self.last_ts = ts;
+        }
+        if seg.syn {
+            if self.up.ctx.client.is_none() {
+                self.up.ctx.client = Some(if seg.ack_flag { s.other() } else { s });
+            }
+            if self.isn[s].is_none() {
+                self.isn[s] = Some(seg.seq);
+                self.tcp[s].syn(seg.seq);
+            }
+        }
+        if self.ignored() {
+            return;
+        }
+        let Connection { tcp, up, ends, .. } = self;
+        if !tcp[s].started() && !seg.syn {
+            up.ctx.partial[s] = true;
+        }
+        if seg.syn && tcp[s].started() {
+            // Data of this direction held before its SYN (a reordered capture) starts at
+            // the SYN after all; nothing of it was delivered yet if the decoder has not
+            // started.
+            if up.untouched(s) {
+                up.ctx.partial[s] = false;
+            }
+            tcp[s].release(limits, &mut |ev| up.on_event(s, ev));
+        }
+        // Stop waiting for a SYN (rule 3: never wait long) when the other direction moves
+        // on, this direction resets, or the window is over; data held in this direction
+        // is released by the next segment that follows it.
+        for x in Side::BOTH {
+            let half = &mut tcp[x];
+            if let Some((first, first_ts)) = half.held_since() {
+                let moves = !seg.payload.is_empty() || seg.fin || seg.rst;
+                let over = packet.saturating_sub(first) > EARLY_WINDOW_PACKETS
+                    || ts.0.saturating_sub(first_ts.0) > EARLY_WINDOW_NS;
+                if (x != s && moves) || (x == s && seg.rst) || over {
+                    half.release(limits, &mut |ev| up.on_event(x, ev));
+                }
+            }
+        }
+        if seg.rst {
+            if !tcp[s].accepts_rst(seg.seq) {
+                // Out of window (rule 11): not this connection's end.
+                return;
+            }
+            // Deliver what was held, then end this direction.
+            tcp[s].flush_at(Some(packet), &mut |ev| up.on_event(s, ev));
+            if ends[s].is_none() {
+                ends[s] = Some(End {
+                    kind: EndKind::Rst,
+                    packet,
+                    ts,
+                    order: up.next_order(),
+                });
+                up.on_end(s, "reset TCP (RST)", packet);
+            }
+            return;
+        }
+        if seg.ack_flag {
+            let o = s.other();
+            tcp[o].peer_ack(seg.ack, packet, &mut |ev| up.on_event(o, ev));
+            Self::note_fin(o, &tcp[o], &mut ends[o], up, packet, ts);
+        }
+        if !seg.syn || !seg.payload.is_empty() {
+            let data_seq = if seg.syn {
+                seg.seq.wrapping_add(1)
+            } else {
+                seg.seq
+            };
+            tcp[s].segment(
+                data_seq,
+                seg.payload,
+                seg.missing,
+                seg.fin,
+                packet,
+                ts,
+                limits,
+                &mut |ev| up.on_event(s, ev),
+            );
+        }
+        Self::note_fin(s, &tcp[s], &mut ends[s], up, packet, ts);
+        if tcp[s].cap_hit && !up.ctx.findings.has(Kind::BufferCapHit) {
+            up.ctx.findings.push(
+                Kind::BufferCapHit,
+                None,
+                Some(packet),
+                "the out-of-order buffer of one direction reached its cap; the oldest hole was declared a gap".into(),
+            );
+        }
+    }
+
+    fn note_fin(
+        s: Side,
+        tcp: &HalfStream,
+        end: &mut Option<End>,
+        up: &mut Stack,
+        packet: u64,
+        ts: Timestamp,
+    ) {
+        if end.is_none() && tcp.fin_reached() {
+            *end = Some(End {
+                kind: EndKind::Fin,
+                packet,
+                ts,
+                order: up.next_order(),
+            });
+            up.on_end(s, "closed TCP (FIN)", packet);
+        }
+    }
+
+    /// End of input (or eviction): deliver what is held, with gaps over the holes.
+    pub fn finish(&mut self) {
+        let Connection {
+            tcp,
+            up,
+            ends,
+            last_packet,
+            last_ts,
+            ..
+        } = self;
+        for s in Side::BOTH {
+            tcp[s].flush(&mut |ev| up.on_event(s, ev));
+            Self::note_fin(s, &tcp[s], &mut ends[s], up, *last_packet, *last_ts);
+            let c = tcp[s].counters;
+            let from = up.ctx.role(s);
+            // Segments of this side that were counted and ignored: how many, the first.
+            let ignored = [
+                (
+                    Kind::DataAfterFin,
+                    c.after_fin,
+                    tcp[s].first_after_fin,
+                    "carried data after its FIN (RFC 9293 §3.10.7.4); it was not decoded",
+                ),
+                (
+                    Kind::ImplausibleSegment,
+                    c.implausible,
+                    tcp[s].first_implausible,
+                    "started more than 1 GiB past the bytes delivered so far (a corrupt or forged sequence number); they were ignored, not held",
+                ),
+            ];
+            for (kind, n, first, what) in ignored {
+                if n > 0 {
+                    up.ctx.findings.push(
+                        kind,
+                        Some(from),
+                        first,
+                        format!("{n} segments from the {from} {what}"),
+                    );
+                }
+            }
+            if c.inconsistencies > 0 {
+                up.ctx.findings.push(
+                    Kind::InconsistentRetransmission,
+                    None,
+                    None,
+                    format!("{} retransmitted segments carried bytes different from the first copy (the first copy was kept)", c.inconsistencies),
+                );
+            }
+        }
+    }
+
+    /// How many close frames and TCP endings this connection has had (the endings count
+    /// once for each session they end).
+    pub fn event_count(&self) -> usize {
+        let ends = self.ends.iter().flatten().count();
+        self.sessions()
+            .map(|w| {
+                let closes: usize = w.decoders.iter().flatten().map(|d| d.closes.len()).sum();
+                closes + ends
+            })
+            .sum()
+    }
+
+    /// The close frames and TCP endings after the first `n`, in delivery order (session by
+    /// session where several end at once).
+    pub fn events_from(&self, n: usize) -> Vec<CloseEvent> {
+        let client_side = self.client_side();
+        let missing = self.has_gaps();
+        let mut all: Vec<(u64, usize, Timestamp, u64, Role, EventWhat)> = Vec::new();
+        for (k, w) in self.sessions().enumerate() {
+            for s in Side::BOTH {
+                for c in w.decoder(s).into_iter().flat_map(|d| d.closes.iter()) {
+                    all.push((
+                        c.order,
+                        k,
+                        c.ts,
+                        c.packet,
+                        c.from,
+                        EventWhat::Close {
+                            code: c.code,
+                            reason: c.reason.clone(),
+                            problems: c.problems.clone(),
+                        },
+                    ));
+                }
+                if let Some(e) = self.ends[s] {
+                    all.push((
+                        e.order,
+                        k,
+                        e.ts,
+                        e.packet,
+                        self.role(s),
+                        EventWhat::Tcp(e.kind),
+                    ));
+                }
+            }
+        }
+        all.sort_by_key(|e| (e.0, e.1));
+        let sessions: Vec<&Session> = self.sessions().collect();
+        let stats: Vec<_> = sessions
+            .iter()
+            .map(|w| (w.stats(client_side), w.stats(client_side.other())))
+            .collect();
+        let mut seen_close = vec![false; sessions.len()];
+        let mut out = Vec::new();
+        for (i, (_, k, ts, packet, from, what)) in all.into_iter().enumerate() {
+            let (Some(w), Some((cs, ss)), Some(seen)) =
+                (sessions.get(k), stats.get(k), seen_close.get_mut(k))
+            else {
+                continue;
+            };
+            let first = !*seen;
+            *seen |= matches!(what, EventWhat::Close { .. });
+            if i >= n {
+                let sent = PerSide {
+                    client: cs,
+                    server: ss,
+                };
+                // As the report's 1006: the message the ending side had just received.
+                let unanswered = (first && matches!(what, EventWhat::Tcp(_)))
+                    .then(|| Unanswered::find(from, sent, packet, ts))
+                    .flatten();
+                out.push(CloseEvent {
+                    ts,
+                    packet,
+                    client: self.ep[client_side],
+                    server: self.ep[client_side.other()],
+                    path: w.handshake.path.clone(),
+                    from,
+                    what,
+                    first,
+                    missing,
+                    unanswered,
+                });
+            }
+        }
+        out
+    }
+
+    /// Bytes of either direction are missing from the capture (a gap).
+    pub fn has_gaps(&self) -> bool {
+        Side::BOTH
+            .into_iter()
+            .any(|s| self.tcp[s].counters.gaps > 0)
+    }
+
+    /// Whether this connection has a frozen form: not while a direction is in the middle
+    /// of inflating a permessage-deflate message.
+    pub fn can_freeze(&self) -> bool {
+        self.up.can_freeze()
+    }
+}
+
+// The frozen form of a connection (see `freeze`): every field of every part.
+crate::codec::fields!(End {
+    kind,
+    packet,
+    ts,
+    order,
+});
+crate::codec::fields!(Connection {
+    ep,
+    tcp,
+    isn,
+    up,
+    ends,
+    input,
+    first_packet,
+    first_ts,
+    last_packet,
+    last_ts,
+    active_at,
+    packets,
+    thaws,
+});
