@@ -1,0 +1,3 @@
+//! TLS (placeholder header, completed with the session state machine).
+
+pub mod keylog;
