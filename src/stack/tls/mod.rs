@@ -1,3 +1,4 @@
 //! TLS (placeholder header, completed with the session state machine).
 
+pub mod handshake;
 pub mod keylog;
