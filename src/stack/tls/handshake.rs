@@ -129,10 +129,7 @@ impl Reassembler {
         self.buf.extend_from_slice(bytes);
         let mut out = Vec::new();
         let mut used = 0usize;
-        loop {
-            let Some(rest) = self.buf.get(used..) else {
-                break;
-            };
+        while let Some(rest) = self.buf.get(used..) {
             let mut r = Reader::new(rest);
             let (Some(kind), Some(len)) = (r.u8(), r.u24()) else {
                 break;
@@ -210,7 +207,7 @@ pub fn parse_client_hello(body: &[u8]) -> Option<ClientHello> {
     };
     r.vec8()?; // legacy_session_id
     let suites = r.vec16()?;
-    if suites.len() % 2 != 0 {
+    if !suites.len().is_multiple_of(2) {
         return None;
     }
     ch.cipher_suites = suites
@@ -242,7 +239,7 @@ pub fn parse_client_hello(body: &[u8]) -> Option<ClientHello> {
             ext::EARLY_DATA => ch.early_data = true,
             ext::SUPPORTED_VERSIONS => {
                 let list = b.vec8()?;
-                if list.len() % 2 != 0 {
+                if !list.len().is_multiple_of(2) {
                     return None;
                 }
                 ch.supported_versions = list

@@ -465,7 +465,7 @@ impl KeyLog {
 /// Hex digits (either case) to bytes; `None` for an odd count or a non-hex digit.
 pub(crate) fn decode_hex(s: &str) -> Option<Vec<u8>> {
     let bytes = s.as_bytes();
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return None;
     }
     bytes

@@ -2,3 +2,4 @@
 
 pub mod handshake;
 pub mod keylog;
+pub mod keys;
