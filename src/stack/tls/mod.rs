@@ -3,3 +3,4 @@
 pub mod handshake;
 pub mod keylog;
 pub mod keys;
+pub mod record;
