@@ -27,6 +27,7 @@
 
 pub mod http1;
 pub mod tcp;
+pub mod tls;
 
 use crate::finding::Findings;
 use crate::flow::Role;

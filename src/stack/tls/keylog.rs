@@ -1,0 +1,792 @@
+//! NSS key logs (the `SSLKEYLOGFILE` format): the secrets that let a passive observer
+//! decrypt a TLS connection.
+//!
+//! In: text, as written by browsers, curl, OpenSSL, rustls, Go… into `SSLKEYLOGFILE`, or
+//! carried by a pcapng Decryption Secrets Block (the same text). One line per secret:
+//! `LABEL <client random, 64 hex digits> <secret, hex>`; `#` starts a comment.
+//! Out: a [`KeyLog`], keyed by the 32-byte client random of each connection, holding that
+//! connection's [`ConnectionSecrets`]; and [`KeyLogWarning`]s for the lines that could not
+//! be used (a bad line never fails the whole log).
+//!
+//! Labels read: `CLIENT_RANDOM` (the TLS 1.2 master secret, RFC 5246 §8.1, 48 bytes) and
+//! the TLS 1.3 traffic secrets of RFC 8446 §7.1 (`CLIENT_EARLY_TRAFFIC_SECRET`,
+//! `CLIENT_HANDSHAKE_TRAFFIC_SECRET`, `SERVER_HANDSHAKE_TRAFFIC_SECRET`,
+//! `CLIENT_TRAFFIC_SECRET_0`, `SERVER_TRAFFIC_SECRET_0`, `EXPORTER_SECRET`; 32 or 48 bytes,
+//! the length of the suite's hash). Other labels (`RSA`, `EARLY_EXPORTER_SECRET`, …) are
+//! skipped without a warning.
+//!
+//! Key material is never printed: the `Debug` impls show lengths, and the warnings name the
+//! source and line, never the line's content.
+
+use rustc_hash::FxHashMap;
+use std::fmt;
+
+/// Length of a TLS client (or server) random.
+pub const RANDOM_LEN: usize = 32;
+
+/// The 32-byte client random that names a connection in a key log.
+pub type ClientRandom = [u8; RANDOM_LEN];
+
+/// The labels this parser keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Label {
+    /// TLS 1.2 (and earlier) master secret, 48 bytes.
+    ClientRandom,
+    ClientEarlyTrafficSecret,
+    ClientHandshakeTrafficSecret,
+    ServerHandshakeTrafficSecret,
+    ClientTrafficSecret0,
+    ServerTrafficSecret0,
+    ExporterSecret,
+}
+
+impl Label {
+    /// Every label, in the order [`KeyLog::nss_lines`] writes them.
+    pub const ALL: [Label; 7] = [
+        Label::ClientRandom,
+        Label::ClientEarlyTrafficSecret,
+        Label::ClientHandshakeTrafficSecret,
+        Label::ServerHandshakeTrafficSecret,
+        Label::ClientTrafficSecret0,
+        Label::ServerTrafficSecret0,
+        Label::ExporterSecret,
+    ];
+
+    /// The label as written in the key log.
+    pub fn name(self) -> &'static str {
+        match self {
+            Label::ClientRandom => "CLIENT_RANDOM",
+            Label::ClientEarlyTrafficSecret => "CLIENT_EARLY_TRAFFIC_SECRET",
+            Label::ClientHandshakeTrafficSecret => "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+            Label::ServerHandshakeTrafficSecret => "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+            Label::ClientTrafficSecret0 => "CLIENT_TRAFFIC_SECRET_0",
+            Label::ServerTrafficSecret0 => "SERVER_TRAFFIC_SECRET_0",
+            Label::ExporterSecret => "EXPORTER_SECRET",
+        }
+    }
+
+    /// The label named `name` (exact, upper case as every writer emits it).
+    pub fn from_name(name: &str) -> Option<Label> {
+        Label::ALL.into_iter().find(|l| l.name() == name)
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Whether a secret of `len` bytes can be this label's.
+    fn accepts_len(self, len: usize) -> bool {
+        match self {
+            Label::ClientRandom => len == 48,
+            _ => len == 32 || len == 48,
+        }
+    }
+}
+
+impl fmt::Display for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Secret bytes. `Debug` shows only the length.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    pub fn new(bytes: Vec<u8>) -> Secret {
+        Secret(bytes)
+    }
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({} bytes, redacted)", self.0.len())
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        // Best effort not to leave key material in freed memory (not a guarantee: earlier
+        // reallocations may have left copies); `black_box` keeps the stores.
+        self.0.fill(0);
+        std::hint::black_box(&self.0);
+    }
+}
+
+/// The secrets one key log holds for one connection.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ConnectionSecrets {
+    slots: [Option<Secret>; 7],
+}
+
+impl ConnectionSecrets {
+    /// The secret logged under `label`, if any.
+    pub fn get(&self, label: Label) -> Option<&[u8]> {
+        self.slots
+            .get(label.index())
+            .and_then(|s| s.as_ref())
+            .map(Secret::as_bytes)
+    }
+
+    /// The TLS 1.2 master secret (`CLIENT_RANDOM`).
+    pub fn master_secret(&self) -> Option<&[u8]> {
+        self.get(Label::ClientRandom)
+    }
+
+    /// Whether any TLS 1.3 traffic secret is present.
+    pub fn has_tls13(&self) -> bool {
+        Label::ALL
+            .into_iter()
+            .any(|l| l != Label::ClientRandom && self.get(l).is_some())
+    }
+
+    /// Labels present, in [`Label::ALL`] order.
+    pub fn labels(&self) -> impl Iterator<Item = Label> + '_ {
+        Label::ALL.into_iter().filter(|l| self.get(*l).is_some())
+    }
+
+    /// Stores `secret` under `label` unless one is there. Returns what happened.
+    fn insert(&mut self, label: Label, secret: Vec<u8>) -> Insert {
+        let Some(slot) = self.slots.get_mut(label.index()) else {
+            return Insert::New;
+        };
+        match slot {
+            Some(old) if old.as_bytes() == secret.as_slice() => Insert::Duplicate,
+            Some(_) => Insert::Conflict,
+            None => {
+                *slot = Some(Secret(secret));
+                Insert::New
+            }
+        }
+    }
+}
+
+impl fmt::Debug for ConnectionSecrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut m = f.debug_map();
+        for l in self.labels() {
+            let len = self.get(l).map_or(0, <[u8]>::len);
+            m.entry(&l.name(), &format_args!("{len} bytes, redacted"));
+        }
+        m.finish()
+    }
+}
+
+enum Insert {
+    New,
+    Duplicate,
+    Conflict,
+}
+
+/// Why a key-log line was not used. Never carries the line's content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WarningKind {
+    /// Not three space-separated fields.
+    Malformed,
+    /// The line is not ASCII/UTF-8 text.
+    NotText,
+    /// The client random is not 64 hex digits.
+    BadClientRandom,
+    /// The secret is not an even number of hex digits.
+    BadSecretHex { label: Label },
+    /// The secret's length does not fit the label.
+    BadSecretLength { label: Label, len: usize },
+    /// A different secret was logged before for the same connection and label; the first
+    /// one is kept.
+    Conflict {
+        label: Label,
+        client_random_prefix: String,
+    },
+    /// A line longer than any real key-log line (its start is skipped).
+    TooLong,
+}
+
+/// A key-log line that could not be used: where it is and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyLogWarning {
+    /// The source's name as the caller gave it (a file name, `SSLKEYLOGFILE`, a pcapng
+    /// block…).
+    pub source: String,
+    /// 1-based line number in that source.
+    pub line: u64,
+    pub kind: WarningKind,
+}
+
+impl fmt::Display for KeyLogWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "key log {} line {}: ", self.source, self.line)?;
+        match &self.kind {
+            WarningKind::Malformed => {
+                f.write_str("not a key-log line (expected LABEL CLIENT_RANDOM SECRET)")
+            }
+            WarningKind::NotText => f.write_str("not text"),
+            WarningKind::BadClientRandom => f.write_str("client random is not 64 hex digits"),
+            WarningKind::BadSecretHex { label } => write!(f, "{label}: secret is not hex"),
+            WarningKind::BadSecretLength { label, len } => {
+                let want = if *label == Label::ClientRandom {
+                    "48"
+                } else {
+                    "32 or 48"
+                };
+                write!(f, "{label}: secret is {len} bytes, expected {want}")
+            }
+            WarningKind::Conflict {
+                label,
+                client_random_prefix,
+            } => write!(
+                f,
+                "{label} for client random {client_random_prefix}… differs from the one \
+                 logged before; the first is kept"
+            ),
+            WarningKind::TooLong => f.write_str("line too long, skipped"),
+        }
+    }
+}
+
+/// Longest line kept while waiting for its end (real lines are under 250 bytes).
+const MAX_LINE: usize = 4096;
+
+/// Per-source reading state for incremental appends.
+#[derive(Default)]
+struct SourceState {
+    /// Lines completed so far.
+    lines: u64,
+    /// The start of a line whose end has not arrived yet.
+    partial: Vec<u8>,
+    /// The partial line grew past [`MAX_LINE`]: drop the rest of it.
+    overlong: bool,
+}
+
+/// Every secret read so far, from any number of sources.
+#[derive(Default)]
+pub struct KeyLog {
+    connections: FxHashMap<ClientRandom, ConnectionSecrets>,
+    sources: FxHashMap<String, SourceState>,
+}
+
+impl fmt::Debug for KeyLog {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyLog")
+            .field("connections", &self.connections.len())
+            .field("sources", &self.sources.len())
+            .finish()
+    }
+}
+
+impl KeyLog {
+    pub fn new() -> KeyLog {
+        KeyLog::default()
+    }
+
+    /// Reads a whole text from `source` (a file, `SSLKEYLOGFILE`, a pcapng Decryption
+    /// Secrets Block): every line including an unterminated last one. Line numbers count
+    /// from 1 within this text. Returns the warnings.
+    pub fn add_text(&mut self, source: &str, text: &[u8]) -> Vec<KeyLogWarning> {
+        let mut warnings = Vec::new();
+        let mut line_no = 0u64;
+        for line in text.split(|&b| b == b'\n') {
+            line_no = line_no.saturating_add(1);
+            self.parse_line(source, line_no, line, &mut warnings);
+        }
+        warnings
+    }
+
+    /// Appends bytes read from `source` since the last call (a growing file reread by a
+    /// live capture). Complete lines are parsed now; an unterminated last line waits for
+    /// the next call or for [`KeyLog::finish`]. Line numbers continue across calls.
+    pub fn append(&mut self, source: &str, bytes: &[u8]) -> Vec<KeyLogWarning> {
+        let mut warnings = Vec::new();
+        let mut state = self.sources.remove(source).unwrap_or_default();
+        let mut rest = bytes;
+        while let Some(nl) = rest.iter().position(|&b| b == b'\n') {
+            let (head, tail) = rest.split_at(nl);
+            rest = tail.get(1..).unwrap_or_default();
+            state.lines = state.lines.saturating_add(1);
+            if state.overlong {
+                state.overlong = false;
+                state.partial.clear();
+                warnings.push(KeyLogWarning {
+                    source: source.to_owned(),
+                    line: state.lines,
+                    kind: WarningKind::TooLong,
+                });
+                continue;
+            }
+            if state.partial.is_empty() {
+                self.parse_line(source, state.lines, head, &mut warnings);
+            } else {
+                state.partial.extend_from_slice(head);
+                let line = std::mem::take(&mut state.partial);
+                self.parse_line(source, state.lines, &line, &mut warnings);
+            }
+        }
+        if !state.overlong {
+            state.partial.extend_from_slice(rest);
+            if state.partial.len() > MAX_LINE {
+                state.partial.clear();
+                state.overlong = true;
+            }
+        }
+        self.sources.insert(source.to_owned(), state);
+        warnings
+    }
+
+    /// The end of `source`: parses its unterminated last line, if any.
+    pub fn finish(&mut self, source: &str) -> Vec<KeyLogWarning> {
+        let mut warnings = Vec::new();
+        if let Some(mut state) = self.sources.remove(source) {
+            let line_no = state.lines.saturating_add(1);
+            if state.overlong {
+                warnings.push(KeyLogWarning {
+                    source: source.to_owned(),
+                    line: line_no,
+                    kind: WarningKind::TooLong,
+                });
+            } else if !state.partial.is_empty() {
+                let line = std::mem::take(&mut state.partial);
+                self.parse_line(source, line_no, &line, &mut warnings);
+            }
+        }
+        warnings
+    }
+
+    /// The secrets logged for the connection whose ClientHello carried `client_random`.
+    pub fn get(&self, client_random: &ClientRandom) -> Option<&ConnectionSecrets> {
+        self.connections.get(client_random)
+    }
+
+    /// Number of connections with at least one secret.
+    pub fn len(&self) -> usize {
+        self.connections.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.connections.is_empty()
+    }
+
+    /// The NSS key-log lines of one connection (each ending in `\n`, labels in
+    /// [`Label::ALL`] order, lower-case hex), for writing that connection's secrets into an
+    /// extracted capture. `None` when nothing is logged for it.
+    pub fn nss_lines(&self, client_random: &ClientRandom) -> Option<String> {
+        let secrets = self.connections.get(client_random)?;
+        let random = hex_lower(client_random);
+        let mut out = String::new();
+        for label in secrets.labels() {
+            if let Some(secret) = secrets.get(label) {
+                out.push_str(label.name());
+                out.push(' ');
+                out.push_str(&random);
+                out.push(' ');
+                out.push_str(&hex_lower(secret));
+                out.push('\n');
+            }
+        }
+        Some(out)
+    }
+
+    fn parse_line(
+        &mut self,
+        source: &str,
+        line_no: u64,
+        line: &[u8],
+        warnings: &mut Vec<KeyLogWarning>,
+    ) {
+        let warn = |kind| KeyLogWarning {
+            source: source.to_owned(),
+            line: line_no,
+            kind,
+        };
+        if line.len() > MAX_LINE {
+            warnings.push(warn(WarningKind::TooLong));
+            return;
+        }
+        let Ok(text) = std::str::from_utf8(line) else {
+            warnings.push(warn(WarningKind::NotText));
+            return;
+        };
+        let text = text.trim();
+        if text.is_empty() || text.starts_with('#') {
+            return;
+        }
+        let mut fields = text.split_ascii_whitespace();
+        let (Some(label), Some(random), Some(secret), None) =
+            (fields.next(), fields.next(), fields.next(), fields.next())
+        else {
+            // A line with one unknown word and no more is still malformed; an unknown label
+            // with the right shape is skipped below.
+            warnings.push(warn(WarningKind::Malformed));
+            return;
+        };
+        let Some(label) = Label::from_name(label) else {
+            return;
+        };
+        let Some(random) =
+            decode_hex(random).and_then(|r| <ClientRandom>::try_from(r.as_slice()).ok())
+        else {
+            warnings.push(warn(WarningKind::BadClientRandom));
+            return;
+        };
+        let Some(secret) = decode_hex(secret) else {
+            warnings.push(warn(WarningKind::BadSecretHex { label }));
+            return;
+        };
+        if !label.accepts_len(secret.len()) {
+            warnings.push(warn(WarningKind::BadSecretLength {
+                label,
+                len: secret.len(),
+            }));
+            return;
+        }
+        match self
+            .connections
+            .entry(random)
+            .or_default()
+            .insert(label, secret)
+        {
+            Insert::New | Insert::Duplicate => {}
+            Insert::Conflict => warnings.push(warn(WarningKind::Conflict {
+                label,
+                client_random_prefix: hex_lower(random.get(..4).unwrap_or_default()),
+            })),
+        }
+    }
+}
+
+/// Hex digits (either case) to bytes; `None` for an odd count or a non-hex digit.
+pub(crate) fn decode_hex(s: &str) -> Option<Vec<u8>> {
+    let bytes = s.as_bytes();
+    if !bytes.len().is_multiple_of(2) {
+        return None;
+    }
+    bytes
+        .chunks_exact(2)
+        .map(|pair| match pair {
+            [h, l] => Some(nibble(*h)? << 4 | nibble(*l)?),
+            _ => None,
+        })
+        .collect()
+}
+
+fn nibble(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+pub(crate) fn hex_lower(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        for n in [b >> 4, b & 15] {
+            if let Some(&d) = DIGITS.get(usize::from(n)) {
+                s.push(char::from(d));
+            }
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CR1: &str = "0101010101010101010101010101010101010101010101010101010101010101";
+    const CR2: &str = "ABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABAB";
+
+    fn s(byte: u8, len: usize) -> String {
+        hex_lower(&vec![byte; len])
+    }
+
+    fn cr(hex: &str) -> ClientRandom {
+        decode_hex(hex).unwrap().try_into().unwrap()
+    }
+
+    #[test]
+    fn parses_every_label_comments_blank_and_crlf() {
+        let text = format!(
+            "# comment\r\n\r\nCLIENT_RANDOM {CR1} {ms}\r\n\
+             CLIENT_HANDSHAKE_TRAFFIC_SECRET {CR2} {a}\n\
+             SERVER_HANDSHAKE_TRAFFIC_SECRET {CR2} {b}\n\
+             CLIENT_TRAFFIC_SECRET_0 {CR2} {c}\n\
+             SERVER_TRAFFIC_SECRET_0 {CR2} {d}\n\
+             EXPORTER_SECRET {CR2} {e}\n\
+             CLIENT_EARLY_TRAFFIC_SECRET {CR2} {f}\n   \n",
+            ms = s(0x11, 48),
+            a = s(0xa1, 32),
+            b = s(0xb1, 32),
+            c = s(0xc1, 48),
+            d = s(0xd1, 48),
+            e = s(0xe1, 32),
+            f = s(0xf1, 32),
+        );
+        let mut log = KeyLog::new();
+        let w = log.add_text("keys.txt", text.as_bytes());
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(log.len(), 2);
+        let one = log.get(&cr(CR1)).unwrap();
+        assert_eq!(one.master_secret(), Some(&[0x11; 48][..]));
+        assert!(!one.has_tls13());
+        let two = log.get(&cr(CR2)).unwrap();
+        assert_eq!(
+            two.get(Label::ClientHandshakeTrafficSecret),
+            Some(&[0xa1; 32][..])
+        );
+        assert_eq!(
+            two.get(Label::ServerHandshakeTrafficSecret),
+            Some(&[0xb1; 32][..])
+        );
+        assert_eq!(two.get(Label::ClientTrafficSecret0), Some(&[0xc1; 48][..]));
+        assert_eq!(two.get(Label::ServerTrafficSecret0), Some(&[0xd1; 48][..]));
+        assert_eq!(two.get(Label::ExporterSecret), Some(&[0xe1; 32][..]));
+        assert_eq!(
+            two.get(Label::ClientEarlyTrafficSecret),
+            Some(&[0xf1; 32][..])
+        );
+        assert!(two.master_secret().is_none());
+        assert!(two.has_tls13());
+    }
+
+    #[test]
+    fn hex_is_case_insensitive() {
+        let mut log = KeyLog::new();
+        let lower = CR2.to_lowercase();
+        let w = log.add_text(
+            "k",
+            format!("CLIENT_RANDOM {lower} {}\n", "Ab".repeat(48)).as_bytes(),
+        );
+        assert!(w.is_empty());
+        assert_eq!(
+            log.get(&cr(CR2)).unwrap().master_secret(),
+            Some(&[0xab; 48][..])
+        );
+    }
+
+    #[test]
+    fn unknown_labels_are_skipped_silently() {
+        let mut log = KeyLog::new();
+        let w = log.add_text(
+            "k",
+            format!(
+                "RSA 0011223344556677 {}\nEARLY_EXPORTER_SECRET {CR1} {}\n",
+                s(1, 48),
+                s(2, 32)
+            )
+            .as_bytes(),
+        );
+        assert!(w.is_empty());
+        assert!(log.is_empty());
+    }
+
+    #[test]
+    fn bad_lines_warn_with_source_and_line_and_no_secret() {
+        let secret = "deadbeef".repeat(12); // 48 bytes
+        let text = format!(
+            "CLIENT_RANDOM {CR1}\n\
+             CLIENT_RANDOM 0102 {secret}\n\
+             CLIENT_RANDOM {CR1} {secret}zz\n\
+             CLIENT_RANDOM {CR1} {short}\n\
+             CLIENT_TRAFFIC_SECRET_0 {CR1} {odd}\n\
+             CLIENT_RANDOM {CR1} {secret} extra\n\
+             CLIENT_RANDOM {CR1} {secret}\n",
+            short = "deadbeef".repeat(4),
+            odd = "deadbeef".repeat(5),
+        );
+        let mut log = KeyLog::new();
+        let w = log.add_text("my.keys", text.as_bytes());
+        let kinds: Vec<_> = w.iter().map(|w| (w.line, w.kind.clone())).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (1, WarningKind::Malformed),
+                (2, WarningKind::BadClientRandom),
+                (
+                    3,
+                    WarningKind::BadSecretHex {
+                        label: Label::ClientRandom
+                    }
+                ),
+                (
+                    4,
+                    WarningKind::BadSecretLength {
+                        label: Label::ClientRandom,
+                        len: 16
+                    }
+                ),
+                (
+                    5,
+                    WarningKind::BadSecretLength {
+                        label: Label::ClientTrafficSecret0,
+                        len: 20
+                    }
+                ),
+                (6, WarningKind::Malformed),
+            ]
+        );
+        for w in &w {
+            let text = w.to_string();
+            assert!(text.starts_with(&format!("key log my.keys line {}: ", w.line)));
+            assert!(!text.contains("deadbeef"), "{text}");
+        }
+        // The good line 7 was still taken.
+        assert!(log.get(&cr(CR1)).unwrap().master_secret().is_some());
+        // Non-UTF-8 line.
+        let w = log.add_text("bin", b"CLIENT_RANDOM \xff\xfe x\n");
+        assert_eq!(w[0].kind, WarningKind::NotText);
+    }
+
+    #[test]
+    fn duplicates_and_conflicts_keep_the_first() {
+        let a = s(0xaa, 48);
+        let b = s(0xbb, 48);
+        let mut log = KeyLog::new();
+        let w = log.add_text(
+            "k1",
+            format!("CLIENT_RANDOM {CR1} {a}\nCLIENT_RANDOM {CR1} {a}\n").as_bytes(),
+        );
+        assert!(w.is_empty(), "same value twice is fine");
+        let w = log.add_text("k2", format!("\nCLIENT_RANDOM {CR1} {b}\n").as_bytes());
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].source, "k2");
+        assert_eq!(w[0].line, 2);
+        let text = w[0].to_string();
+        assert!(
+            text.contains("CLIENT_RANDOM") && text.contains("01010101"),
+            "{text}"
+        );
+        assert!(!text.contains("aaaa") && !text.contains("bbbb"), "{text}");
+        assert_eq!(
+            log.get(&cr(CR1)).unwrap().master_secret(),
+            Some(&[0xaa; 48][..])
+        );
+    }
+
+    #[test]
+    fn incremental_appends_wait_for_the_end_of_a_line() {
+        let line = format!("CLIENT_RANDOM {CR1} {}\n", s(0x42, 48));
+        let bad = "garbage\n";
+        let all = format!("{bad}{line}{line}{bad}");
+        for split in 1..all.len() {
+            let mut log = KeyLog::new();
+            let (a, b) = all.as_bytes().split_at(split);
+            let mut w = log.append("live", a);
+            w.extend(log.append("live", b));
+            w.extend(log.finish("live"));
+            assert_eq!(
+                w.iter().map(|w| w.line).collect::<Vec<_>>(),
+                vec![1, 4],
+                "split at {split}"
+            );
+            assert!(log.get(&cr(CR1)).is_some());
+        }
+        // An unterminated line is parsed only at finish().
+        let mut log = KeyLog::new();
+        let w = log.append("live", line.trim_end().as_bytes());
+        assert!(w.is_empty() && log.is_empty());
+        assert!(log.finish("live").is_empty());
+        assert!(log.get(&cr(CR1)).is_some());
+    }
+
+    #[test]
+    fn an_overlong_partial_line_is_dropped() {
+        let mut log = KeyLog::new();
+        let w = log.append("live", &vec![b'A'; MAX_LINE + 10]);
+        assert!(w.is_empty());
+        let w = log.append(
+            "live",
+            format!("AAAA\nCLIENT_RANDOM {CR1} {}\n", s(1, 48)).as_bytes(),
+        );
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].kind, WarningKind::TooLong);
+        assert_eq!(w[0].line, 1);
+        assert!(log.get(&cr(CR1)).is_some());
+    }
+
+    #[test]
+    fn several_sources_merge() {
+        let mut log = KeyLog::new();
+        log.add_text(
+            "file",
+            format!("CLIENT_RANDOM {CR1} {}\n", s(1, 48)).as_bytes(),
+        );
+        log.add_text(
+            "capture.pcapng: Decryption Secrets Block 1",
+            format!("SERVER_TRAFFIC_SECRET_0 {CR1} {}\n", s(2, 32)).as_bytes(),
+        );
+        let secrets = log.get(&cr(CR1)).unwrap();
+        assert!(secrets.master_secret().is_some());
+        assert!(secrets.get(Label::ServerTrafficSecret0).is_some());
+    }
+
+    #[test]
+    fn debug_never_prints_secret_bytes() {
+        let mut log = KeyLog::new();
+        log.add_text(
+            "k",
+            format!("CLIENT_RANDOM {CR1} {}\n", s(0x5a, 48)).as_bytes(),
+        );
+        let secrets = log.get(&cr(CR1)).unwrap();
+        for text in [
+            format!("{log:?}"),
+            format!("{secrets:?}"),
+            format!("{:?}", Secret::new(vec![0x5a; 48])),
+        ] {
+            assert!(!text.contains("5a") && !text.contains("90"), "{text}");
+        }
+        assert!(format!("{secrets:?}").contains("48 bytes, redacted"));
+    }
+
+    #[test]
+    fn nss_lines_round_trip() {
+        let text = format!(
+            "SERVER_TRAFFIC_SECRET_0 {CR2} {}\nCLIENT_TRAFFIC_SECRET_0 {CR2} {}\nCLIENT_RANDOM {CR1} {}\n",
+            s(2, 32),
+            s(1, 32),
+            s(3, 48)
+        );
+        let mut log = KeyLog::new();
+        log.add_text("k", text.as_bytes());
+        let lines = log.nss_lines(&cr(CR2)).unwrap();
+        assert_eq!(
+            lines,
+            format!(
+                "CLIENT_TRAFFIC_SECRET_0 {r} {}\nSERVER_TRAFFIC_SECRET_0 {r} {}\n",
+                s(1, 32),
+                s(2, 32),
+                r = CR2.to_lowercase()
+            )
+        );
+        let mut again = KeyLog::new();
+        assert!(again.add_text("x", lines.as_bytes()).is_empty());
+        assert_eq!(again.get(&cr(CR2)), log.get(&cr(CR2)));
+        assert!(log.nss_lines(&[9; 32]).is_none());
+    }
+
+    #[test]
+    fn hostile_input_does_not_panic() {
+        let mut log = KeyLog::new();
+        for text in [
+            &b"\n\n\n"[..],
+            b"CLIENT_RANDOM",
+            b"CLIENT_RANDOM  \t ",
+            b"\xff\xff\xff\n\x00\x00",
+            b"CLIENT_RANDOM \xe2\x82 ab\n",
+        ] {
+            log.add_text("h", text);
+            log.append("h", text);
+        }
+        log.finish("h");
+    }
+}
