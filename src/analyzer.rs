@@ -18,6 +18,9 @@ use crate::flow::FlowKey;
 use crate::freeze::{Freezer, Frozen};
 use crate::report::{ConnectionReport, Seen, Store};
 use crate::stack::tcp::assembler::Limits;
+use crate::stack::tls::keylog::KeyLog;
+use crate::stack::Env;
+use std::sync::Arc;
 use crate::stack::tcp::connection::{CloseEvent, Connection};
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
@@ -159,6 +162,9 @@ pub type OnEvent = Box<dyn FnMut(&CloseEvent) + Send>;
 
 pub struct Analyzer {
     opts: Options,
+    /// TLS secrets known so far (key logs, pcapng Decryption Secrets Blocks), shared by
+    /// the analyzers of one file's threads.
+    keys: Arc<KeyLog>,
     /// Boxed: a table sized for the busiest moment then costs a pointer per free slot, not
     /// a whole connection, and the flows left at the end are sorted as pointers.
     flows: FxHashMap<FlowKey, Box<Connection>>,
@@ -218,6 +224,7 @@ impl Analyzer {
     pub fn new(opts: Options) -> Analyzer {
         Analyzer {
             opts,
+            keys: Arc::new(KeyLog::new()),
             flows: FxHashMap::default(),
             frozen: FxHashMap::default(),
             frozen_oldest: i64::MAX,
@@ -241,6 +248,23 @@ impl Analyzer {
 
     /// Calls `f` for each close frame and TCP ending of a WebSocket connection as soon as
     /// the packet that carries it is processed (live mode).
+    /// Decrypts TLS with these secrets (shared with the other analyzers of a file).
+    pub fn set_keys(&mut self, keys: Arc<KeyLog>) {
+        self.keys = keys;
+    }
+
+    /// Adds secrets as a live capture reads them (a key log growing while it runs): text
+    /// from `source`, complete lines only; returns the warnings of bad lines, or `None`
+    /// when the secrets are shared with other analyzers (the threads of a file), which a
+    /// live capture's single analyzer never is.
+    pub fn append_keys(
+        &mut self,
+        source: &str,
+        text: &[u8],
+    ) -> Option<Vec<crate::stack::tls::keylog::KeyLogWarning>> {
+        Arc::get_mut(&mut self.keys).map(|k| k.append(source, text))
+    }
+
     pub fn on_event(&mut self, f: OnEvent) {
         self.on_event = Some(f);
     }
@@ -391,7 +415,11 @@ impl Analyzer {
             let s = conn.side_of(seg.src);
             if !conn.is_reuse(s, seg) {
                 let at = self.now.max(pkt.ts);
-                if Self::feed(conn, seg, pkt, &self.opts.limits, &mut self.on_event, at) {
+                let env = Env {
+                    limits: &self.opts.limits,
+                    keys: &self.keys,
+                };
+                if Self::feed(conn, seg, pkt, &env, &mut self.on_event, at) {
                     self.closed_now(key, at);
                 }
                 return;
@@ -427,7 +455,11 @@ impl Analyzer {
         c.up.ctx.frame_log = (self.opts.frame_log, self.opts.previews);
         let conn = self.flows.entry(key).or_insert_with(|| Box::new(c));
         let at = self.now.max(pkt.ts);
-        if Self::feed(conn, seg, pkt, &self.opts.limits, &mut self.on_event, at) {
+        let env = Env {
+            limits: &self.opts.limits,
+            keys: &self.keys,
+        };
+        if Self::feed(conn, seg, pkt, &env, &mut self.on_event, at) {
             self.closed_now(key, at);
         }
     }
@@ -438,12 +470,12 @@ impl Analyzer {
         conn: &mut Connection,
         seg: &decode::Segment<'_>,
         pkt: &Packet<'_>,
-        limits: &Limits,
+        env: &Env<'_>,
         on_event: &mut Option<OnEvent>,
         at: Timestamp,
     ) -> bool {
         let before = on_event.as_ref().map(|_| conn.event_count());
-        conn.segment(seg, pkt.number, pkt.ts, limits);
+        conn.segment(seg, pkt.number, pkt.ts, env);
         // A packet from a clock behind the others (merged captures) still shows activity.
         conn.active_at = conn.active_at.max(at);
         if let (Some(n), Some(f)) = (before, on_event.as_mut()) {
@@ -640,7 +672,7 @@ impl Analyzer {
     /// Reports a connection; returns the index of its report if it was a WebSocket.
     fn finish(&mut self, mut c: Box<Connection>) -> Option<usize> {
         self.seen.tcp_connections += 1;
-        c.finish();
+        c.finish(&self.keys);
         let sessions = c.sessions().count();
         if sessions > 0 {
             // One entry per WebSocket session, reserved in a row: the first is `at`.

@@ -9,6 +9,7 @@
 pub mod file;
 #[cfg(feature = "live")]
 pub mod live;
+pub mod secrets;
 pub mod shared;
 pub mod write;
 

@@ -30,6 +30,8 @@ pub mod tcp;
 pub mod tls;
 
 use crate::finding::Findings;
+use tcp::assembler::Limits;
+use tls::keylog::KeyLog;
 use crate::flow::Role;
 use crate::websocket::session::Session;
 use tcp::Event;
@@ -91,6 +93,14 @@ impl<T> std::ops::IndexMut<Side> for Sides<T> {
             Side::B => &mut self.b,
         }
     }
+}
+
+/// What every connection's stack reads but does not own: the reassembly limits and the
+/// TLS secrets known so far.
+#[derive(Debug, Clone, Copy)]
+pub struct Env<'a> {
+    pub limits: &'a Limits,
+    pub keys: &'a KeyLog,
 }
 
 /// How a WebSocket session reached the application: over which TCP connection (the
@@ -160,9 +170,10 @@ impl Default for Stack {
 }
 
 impl Stack {
-    /// Bytes or a gap of side `s`, in stream order, from TCP.
+    /// Bytes or a gap of side `s`, in stream order, from TCP; `keys` for a TLS layer.
     #[inline]
-    pub fn on_event(&mut self, s: Side, ev: Event<'_>) {
+    pub fn on_event(&mut self, s: Side, ev: Event<'_>, keys: &KeyLog) {
+        let _ = keys;
         match &mut self.top {
             Top::Http1(h) => h.on_event(&mut self.ctx, s, ev),
         }
@@ -274,8 +285,8 @@ mod tests {
     #[test]
     fn an_upgrade_is_one_plaintext_session_with_both_decoders() {
         let mut st = Stack::default();
-        st.on_event(Side::B, data(UPGRADE, 4));
-        st.on_event(Side::A, data(SWITCH, 6));
+        st.on_event(Side::B, data(UPGRADE, 4), &KeyLog::new());
+        st.on_event(Side::A, data(SWITCH, 6), &KeyLog::new());
         assert_eq!(st.ctx.client, Some(Side::B));
         let sessions: Vec<&Session> = st.sessions().collect();
         assert_eq!(sessions.len(), 1);
@@ -290,10 +301,11 @@ mod tests {
     #[test]
     fn plain_http_carries_no_session_and_is_ignored() {
         let mut st = Stack::default();
-        st.on_event(Side::A, data(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n", 4));
+        st.on_event(Side::A, data(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n", 4), &KeyLog::new());
         st.on_event(
             Side::B,
             data(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 6),
+            &KeyLog::new(),
         );
         assert_eq!(st.sessions().count(), 0);
         assert!(st.ignored());
@@ -302,8 +314,8 @@ mod tests {
     #[test]
     fn a_refused_upgrade_is_a_session_without_decoders() {
         let mut st = Stack::default();
-        st.on_event(Side::A, data(UPGRADE, 4));
-        st.on_event(Side::B, data(b"HTTP/1.1 403 Forbidden\r\n\r\n", 6));
+        st.on_event(Side::A, data(UPGRADE, 4), &KeyLog::new());
+        st.on_event(Side::B, data(b"HTTP/1.1 403 Forbidden\r\n\r\n", 6), &KeyLog::new());
         let w = st
             .sessions()
             .next()

@@ -17,8 +17,9 @@ use crate::close::diagnosis::Unanswered;
 use crate::decode::{Endpoint, Segment};
 use crate::finding::Kind;
 use crate::flow::{PerSide, Role};
-use crate::stack::tcp::assembler::{HalfStream, Limits};
-use crate::stack::{Side, Sides, Stack};
+use crate::stack::tcp::assembler::HalfStream;
+use crate::stack::tls::keylog::KeyLog;
+use crate::stack::{Env, Side, Sides, Stack};
 use crate::websocket::session::Session;
 
 /// Data captured before its direction's SYN waits for it at most this many packets of the
@@ -188,7 +189,8 @@ impl Connection {
         seg.syn && !seg.ack_flag && self.isn[s].is_some_and(|isn| isn != seg.seq)
     }
 
-    pub fn segment(&mut self, seg: &Segment<'_>, packet: u64, ts: Timestamp, limits: &Limits) {
+    pub fn segment(&mut self, seg: &Segment<'_>, packet: u64, ts: Timestamp, env: &Env<'_>) {
+        let (limits, keys) = (env.limits, env.keys);
         let s = self.side_of(seg.src);
         self.packets += 1;
         self.last_packet = packet;
@@ -218,7 +220,7 @@ impl Connection {
             if up.untouched(s) {
                 up.ctx.partial[s] = false;
             }
-            tcp[s].release(limits, &mut |ev| up.on_event(s, ev));
+            tcp[s].release(limits, &mut |ev| up.on_event(s, ev, keys));
         }
         // Stop waiting for a SYN (rule 3: never wait long) when the other direction moves
         // on, this direction resets, or the window is over; data held in this direction
@@ -230,7 +232,7 @@ impl Connection {
                 let over = packet.saturating_sub(first) > EARLY_WINDOW_PACKETS
                     || ts.0.saturating_sub(first_ts.0) > EARLY_WINDOW_NS;
                 if (x != s && moves) || (x == s && seg.rst) || over {
-                    half.release(limits, &mut |ev| up.on_event(x, ev));
+                    half.release(limits, &mut |ev| up.on_event(x, ev, keys));
                 }
             }
         }
@@ -240,7 +242,7 @@ impl Connection {
                 return;
             }
             // Deliver what was held, then end this direction.
-            tcp[s].flush_at(Some(packet), &mut |ev| up.on_event(s, ev));
+            tcp[s].flush_at(Some(packet), &mut |ev| up.on_event(s, ev, keys));
             if ends[s].is_none() {
                 ends[s] = Some(End {
                     kind: EndKind::Rst,
@@ -254,7 +256,7 @@ impl Connection {
         }
         if seg.ack_flag {
             let o = s.other();
-            tcp[o].peer_ack(seg.ack, packet, &mut |ev| up.on_event(o, ev));
+            tcp[o].peer_ack(seg.ack, packet, &mut |ev| up.on_event(o, ev, keys));
             Self::note_fin(o, &tcp[o], &mut ends[o], up, packet, ts);
         }
         if !seg.syn || !seg.payload.is_empty() {
@@ -271,7 +273,7 @@ impl Connection {
                 packet,
                 ts,
                 limits,
-                &mut |ev| up.on_event(s, ev),
+                &mut |ev| up.on_event(s, ev, keys),
             );
         }
         Self::note_fin(s, &tcp[s], &mut ends[s], up, packet, ts);
@@ -305,7 +307,7 @@ impl Connection {
     }
 
     /// End of input (or eviction): deliver what is held, with gaps over the holes.
-    pub fn finish(&mut self) {
+    pub fn finish(&mut self, keys: &KeyLog) {
         let Connection {
             tcp,
             up,
@@ -315,7 +317,7 @@ impl Connection {
             ..
         } = self;
         for s in Side::BOTH {
-            tcp[s].flush(&mut |ev| up.on_event(s, ev));
+            tcp[s].flush(&mut |ev| up.on_event(s, ev, keys));
             Self::note_fin(s, &tcp[s], &mut ends[s], up, *last_packet, *last_ts);
             let c = tcp[s].counters;
             let from = up.ctx.role(s);
