@@ -1,6 +1,1009 @@
-//! TLS (placeholder header, completed with the session state machine).
+//! TLS decryption for one TCP connection (wss://, issue 30), given NSS key logs.
+//!
+//! In: the connection's two reassembled byte streams, fed chunk by chunk as the TCP layer
+//! delivers them ([`TlsSession::feed`], each chunk tagged with the packet that carried it),
+//! the TCP layer's gaps ([`TlsSession::gap`]), and a [`KeyLog`] (files, `SSLKEYLOGFILE`,
+//! pcapng Decryption Secrets Blocks). Out: [`TlsEvent`]s — decrypted application data,
+//! tagged with the packet that COMPLETED its record, and alerts — and a [`Summary`]:
+//! version, cipher suite, SNI, ALPN, and whether decryption worked and why not.
+//!
+//! Layout:
+//! - [`keylog`]: the NSS key-log format.
+//! - [`handshake`]: handshake message reassembly and parsing (RFC 8446 §4, RFC 5246 §7.4).
+//! - [`keys`]: cipher suites and key schedules (RFC 8446 §7, RFC 5246 §5 and §6.3).
+//! - [`record`]: record framing and protection (RFC 8446 §5, RFC 5246 §6.2, RFC 5288,
+//!   RFC 7905, RFC 7366).
+//! - this module: the per-connection state machine.
+//!
+//! The state machine, per direction: records are plaintext until keys take effect — in
+//! TLS 1.3 every record whose outer type is application_data (23) is protected (RFC 8446
+//! §5.2), under the client early key (when `CLIENT_EARLY_TRAFFIC_SECRET` is logged), the
+//! handshake key, then after each side's Finished the application key, renewed by each
+//! KeyUpdate (§4.6.3, §7.2); in TLS 1.2 a side's keys take effect after its
+//! ChangeCipherSpec, and its first protected message is Finished (RFC 5246 §7.1). Client
+//! records that need the server's choice (suite, version) wait until the ServerHello is
+//! seen; records that need keys wait while the key log has none for the connection (a live
+//! capture's key log may be written a moment after the handshake), up to a bound.
+//!
+//! Early data (0-RTT) that cannot be decrypted (no early secret logged, or rejected by the
+//! server) is found by trial: while early data was offered, a client record that opens
+//! under neither the early nor the handshake key is skipped and counted, not taken as a key
+//! mismatch. A record that fails authentication otherwise stops that direction ("this key
+//! log does not match this connection") and nothing of it is emitted; a TCP gap stops the
+//! direction at that packet: nothing is guessed.
+//!
+//! Key material is never printed or logged.
 
 pub mod handshake;
 pub mod keylog;
 pub mod keys;
 pub mod record;
+
+pub use keylog::{ClientRandom, ConnectionSecrets, KeyLog, KeyLogWarning, Label};
+
+use handshake::{kind, ClientHello, Message, Reassembler, ServerHello, TLS12, TLS13};
+use keylog::Secret;
+use keys::{Bulk, Suite};
+use record::{content, FrameError, Framer, OpenError, Record, RecordCipher};
+use std::collections::VecDeque;
+use std::fmt;
+
+/// Whether `bytes` (the first bytes of a client's stream, on any port) start a TLS
+/// ClientHello record: handshake content type 22, version 3.0-3.4, then handshake type 1.
+pub fn looks_like_client_hello(bytes: &[u8]) -> bool {
+    matches!(bytes, [0x16, 0x03, 0x00..=0x04, _, _, 0x01, ..])
+}
+
+/// What a session hands on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsEvent {
+    /// Decrypted application data; `packet` completed the record that carried it.
+    Data {
+        from_client: bool,
+        bytes: Vec<u8>,
+        packet: u64,
+    },
+    /// An alert (RFC 8446 §6, RFC 5246 §7.2), plaintext or decrypted.
+    Alert {
+        from_client: bool,
+        level: u8,
+        description: u8,
+        packet: u64,
+    },
+}
+
+/// An alert level's name.
+pub fn alert_level_name(level: u8) -> &'static str {
+    match level {
+        1 => "warning",
+        2 => "fatal",
+        _ => "unknown",
+    }
+}
+
+/// An alert description's name (RFC 8446 §6, RFC 5246 §7.2, RFC 8446's registry).
+pub fn alert_name(description: u8) -> &'static str {
+    match description {
+        0 => "close_notify",
+        10 => "unexpected_message",
+        20 => "bad_record_mac",
+        21 => "decryption_failed",
+        22 => "record_overflow",
+        30 => "decompression_failure",
+        40 => "handshake_failure",
+        41 => "no_certificate",
+        42 => "bad_certificate",
+        43 => "unsupported_certificate",
+        44 => "certificate_revoked",
+        45 => "certificate_expired",
+        46 => "certificate_unknown",
+        47 => "illegal_parameter",
+        48 => "unknown_ca",
+        49 => "access_denied",
+        50 => "decode_error",
+        51 => "decrypt_error",
+        60 => "export_restriction",
+        70 => "protocol_version",
+        71 => "insufficient_security",
+        80 => "internal_error",
+        86 => "inappropriate_fallback",
+        90 => "user_canceled",
+        100 => "no_renegotiation",
+        109 => "missing_extension",
+        110 => "unsupported_extension",
+        111 => "certificate_unobtainable",
+        112 => "unrecognized_name",
+        113 => "bad_certificate_status_response",
+        114 => "bad_certificate_hash_value",
+        115 => "unknown_psk_identity",
+        116 => "certificate_required",
+        120 => "no_application_protocol",
+        _ => "unknown_alert",
+    }
+}
+
+/// Why (part of) a connection was not decrypted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotDecrypted {
+    /// The key logs hold nothing usable for this connection's client random.
+    NoKey,
+    /// A record failed authentication under the logged key.
+    KeyMismatch,
+    UnsupportedSuite(u16),
+    UnsupportedVersion(u16),
+    /// A TCP gap; the packet that showed it, if known.
+    Gap {
+        packet: Option<u64>,
+    },
+    /// The capture does not start with the handshake.
+    HandshakeNotCaptured,
+    /// Something this decoder does not follow (renegotiation).
+    Unsupported(&'static str),
+    /// The bytes broke the TLS rules.
+    ProtocolViolation(String),
+}
+
+impl fmt::Display for NotDecrypted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotDecrypted::NoKey => f.write_str("no key for this connection"),
+            NotDecrypted::KeyMismatch => f.write_str("this key log does not match this connection"),
+            NotDecrypted::UnsupportedSuite(id) => {
+                write!(f, "unsupported cipher suite {}", keys::suite_name(*id))
+            }
+            NotDecrypted::UnsupportedVersion(v) => {
+                write!(f, "unsupported TLS version {}", version_name(*v))
+            }
+            NotDecrypted::Gap { packet: Some(p) } => {
+                write!(f, "TCP gap at packet {p}: cannot continue")
+            }
+            NotDecrypted::Gap { packet: None } => f.write_str("TCP gap: cannot continue"),
+            NotDecrypted::HandshakeNotCaptured => f.write_str("handshake not captured"),
+            NotDecrypted::Unsupported(what) => write!(f, "{what} is not supported"),
+            NotDecrypted::ProtocolViolation(what) => write!(f, "TLS protocol violation: {what}"),
+        }
+    }
+}
+
+/// A protocol version's name.
+pub fn version_name(v: u16) -> String {
+    match v {
+        0x0300 => "SSL 3.0".to_owned(),
+        0x0301 => "TLS 1.0".to_owned(),
+        0x0302 => "TLS 1.1".to_owned(),
+        TLS12 => "TLS 1.2".to_owned(),
+        TLS13 => "TLS 1.3".to_owned(),
+        _ => format!("0x{v:04x}"),
+    }
+}
+
+/// One direction's counters and state for the report.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DirectionSummary {
+    /// Records framed.
+    pub records: u64,
+    /// Protected records opened.
+    pub decrypted_records: u64,
+    /// Application data bytes emitted.
+    pub app_bytes: u64,
+    /// Of those, early data (0-RTT) bytes.
+    pub early_bytes: u64,
+    /// Early-data records that could not be decrypted and were skipped.
+    pub skipped_early_records: u64,
+    /// KeyUpdates followed.
+    pub key_updates: u64,
+    /// Why this direction stopped, if it did.
+    pub stopped: Option<NotDecrypted>,
+}
+
+/// What a session found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Negotiated version (`TLS12` or `TLS13`, or what the server chose).
+    pub version: Option<u16>,
+    pub cipher_suite: Option<u16>,
+    pub sni: Option<String>,
+    pub alpn_offered: Vec<String>,
+    pub alpn_chosen: Option<String>,
+    pub hello_retry_request: bool,
+    /// The client offered early data (0-RTT).
+    pub early_data_offered: bool,
+    /// At least one protected record was decrypted.
+    pub decrypted: bool,
+    /// The first reason decryption did not cover the whole connection (session-wide, or
+    /// the first direction that stopped).
+    pub why_not: Option<NotDecrypted>,
+    pub client: DirectionSummary,
+    pub server: DirectionSummary,
+}
+
+impl Summary {
+    pub fn version_name(&self) -> Option<String> {
+        self.version.map(version_name)
+    }
+    pub fn cipher_suite_name(&self) -> Option<String> {
+        self.cipher_suite.map(keys::suite_name)
+    }
+}
+
+/// Records held (per direction) while waiting for the other side's hello or for keys.
+const MAX_PENDING_BYTES: usize = 4 << 20;
+/// Undecryptable early-data records skipped before the key is taken as wrong.
+const MAX_SKIPPED_EARLY: u64 = 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// TLS 1.3 client: early data may come (early key, or skipped).
+    Early,
+    Handshake,
+    Application,
+}
+
+#[derive(Debug, Default)]
+struct Dir {
+    framer: Framer,
+    hs: Reassembler,
+    pending: VecDeque<Record>,
+    pending_bytes: usize,
+    /// Any record framed (a framing error before is "handshake not captured").
+    framed_any: bool,
+    stats: DirectionSummary,
+    // TLS 1.3
+    phase: Option<Phase>,
+    early: Option<RecordCipher>,
+    handshake: Option<RecordCipher>,
+    app: Option<RecordCipher>,
+    app_secret: Option<Secret>,
+    handshake_opened: bool,
+    early_offered: bool,
+    // TLS 1.2
+    next12: Option<RecordCipher>,
+    current12: Option<RecordCipher>,
+}
+
+impl Dir {
+    fn stopped(&self) -> bool {
+        self.stats.stopped.is_some()
+    }
+
+    fn stop(&mut self, why: NotDecrypted) {
+        if self.stats.stopped.is_none() {
+            self.stats.stopped = Some(why);
+        }
+        self.pending.clear();
+        self.pending_bytes = 0;
+        self.framer.clear();
+        self.hs.clear();
+        self.early = None;
+        self.handshake = None;
+        self.app = None;
+        self.app_secret = None;
+        self.next12 = None;
+        self.current12 = None;
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyState {
+    /// Before the ServerHello.
+    Unknown,
+    /// ServerHello seen; no key logged yet.
+    Awaiting,
+    Ready,
+    /// Nothing more will be decrypted (unsupported, mismatch at setup…).
+    Failed,
+}
+
+/// One TCP connection's TLS state.
+pub struct TlsSession {
+    client: Dir,
+    server: Dir,
+    client_hello: Option<ClientHello>,
+    /// The second ClientHello, after a HelloRetryRequest.
+    client_hello2: Option<ClientHello>,
+    server_hello: Option<ServerHello>,
+    hello_retry_request: bool,
+    suite: Option<&'static Suite>,
+    alpn_chosen: Option<Vec<u8>>,
+    key_state: KeyState,
+    problem: Option<NotDecrypted>,
+    out: Vec<TlsEvent>,
+}
+
+impl fmt::Debug for TlsSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsSession")
+            .field("summary", &self.summary())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for TlsSession {
+    fn default() -> Self {
+        TlsSession::new()
+    }
+}
+
+impl TlsSession {
+    pub fn new() -> TlsSession {
+        TlsSession {
+            client: Dir::default(),
+            server: Dir::default(),
+            client_hello: None,
+            client_hello2: None,
+            server_hello: None,
+            hello_retry_request: false,
+            suite: None,
+            alpn_chosen: None,
+            key_state: KeyState::Unknown,
+            problem: None,
+            out: Vec::new(),
+        }
+    }
+
+    fn dir(&mut self, from_client: bool) -> &mut Dir {
+        if from_client {
+            &mut self.client
+        } else {
+            &mut self.server
+        }
+    }
+
+    fn dir_ref(&self, from_client: bool) -> &Dir {
+        if from_client {
+            &self.client
+        } else {
+            &self.server
+        }
+    }
+
+    /// Feeds `bytes` of one direction's stream, carried by `packet`; returns the events
+    /// they (and any records that were waiting) produced, in order per direction.
+    pub fn feed(
+        &mut self,
+        from_client: bool,
+        bytes: &[u8],
+        packet: u64,
+        keys: &keylog::KeyLog,
+    ) -> Vec<TlsEvent> {
+        if !self.dir_ref(from_client).stopped() {
+            let mut records = Vec::new();
+            let framed = self
+                .dir(from_client)
+                .framer
+                .push(bytes, packet, &mut records);
+            for rec in records {
+                self.dir(from_client).framed_any = true;
+                self.record(from_client, rec, keys);
+            }
+            if let Err(e) = framed {
+                self.frame_error(from_client, e);
+            }
+        }
+        self.settle(keys);
+        std::mem::take(&mut self.out)
+    }
+
+    /// Bytes of one direction are missing (`packet` showed it, if known): that direction
+    /// stops there. Before the hellos are both known, the other direction can no longer be
+    /// decrypted either.
+    pub fn gap(&mut self, from_client: bool, packet: Option<u64>) {
+        let why = NotDecrypted::Gap { packet };
+        self.dir(from_client).stop(why.clone());
+        let hellos_known = self.client_hello.is_some() && self.server_hello.is_some();
+        if !hellos_known {
+            self.dir(!from_client).stop(why);
+        }
+    }
+
+    /// What the session knows so far.
+    pub fn summary(&self) -> Summary {
+        let ch = self.client_hello.as_ref();
+        let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let decrypted =
+            self.client.stats.decrypted_records + self.server.stats.decrypted_records > 0;
+        let why_not = self
+            .problem
+            .clone()
+            .or_else(|| (self.key_state == KeyState::Awaiting).then_some(NotDecrypted::NoKey))
+            .or_else(|| {
+                // Records still waiting for the other side's hello.
+                (self.client_hello.is_some()
+                    && self.server_hello.is_none()
+                    && !self.client.pending.is_empty())
+                .then_some(NotDecrypted::HandshakeNotCaptured)
+            })
+            .or_else(|| self.client.stats.stopped.clone())
+            .or_else(|| self.server.stats.stopped.clone());
+        Summary {
+            version: self
+                .server_hello
+                .as_ref()
+                .map(ServerHello::version)
+                .or(self.hello_retry_request.then_some(TLS13)),
+            cipher_suite: self.server_hello.as_ref().map(|s| s.cipher_suite),
+            sni: ch.and_then(|c| c.sni.clone()),
+            alpn_offered: ch
+                .map(|c| c.alpn.iter().map(|a| lossy(a)).collect())
+                .unwrap_or_default(),
+            alpn_chosen: self.alpn_chosen.as_deref().map(lossy),
+            hello_retry_request: self.hello_retry_request,
+            early_data_offered: ch.is_some_and(|c| c.early_data),
+            decrypted,
+            why_not,
+            client: self.client.stats.clone(),
+            server: self.server.stats.clone(),
+        }
+    }
+
+    /// Stops both directions for a reason that concerns the whole connection.
+    fn fail(&mut self, why: NotDecrypted) {
+        if self.problem.is_none() {
+            self.problem = Some(why.clone());
+        }
+        self.key_state = KeyState::Failed;
+        self.client.stop(why.clone());
+        self.server.stop(why);
+    }
+
+    fn frame_error(&mut self, from_client: bool, e: FrameError) {
+        let started = self.dir_ref(from_client).framed_any;
+        if !started && (from_client || self.server_hello.is_none()) {
+            self.fail(NotDecrypted::HandshakeNotCaptured);
+        } else {
+            self.dir(from_client)
+                .stop(NotDecrypted::ProtocolViolation(e.to_string()));
+        }
+    }
+
+    /// Whether `rec` must wait (for the other side's hello, or for keys).
+    fn blocked(&self, from_client: bool, rec: &Record) -> bool {
+        if from_client {
+            if self.client_hello.is_none() {
+                return false;
+            }
+            if self.server_hello.is_none() {
+                // Plaintext handshake and alerts go on (a second ClientHello after a
+                // HelloRetryRequest); protected records wait for the server's choice.
+                return !matches!(rec.content_type, content::HANDSHAKE | content::ALERT);
+            }
+        } else if self.client_hello.is_none() {
+            return true;
+        }
+        if self.key_state != KeyState::Awaiting {
+            return false;
+        }
+        match self.server_hello.as_ref().map(ServerHello::version) {
+            Some(TLS13) => rec.content_type == content::APPLICATION_DATA,
+            _ => {
+                rec.content_type == content::CHANGE_CIPHER_SPEC
+                    || self.dir_ref(from_client).current12.is_some()
+            }
+        }
+    }
+
+    fn record(&mut self, from_client: bool, rec: Record, keys: &keylog::KeyLog) {
+        let d = self.dir(from_client);
+        if d.stopped() {
+            return;
+        }
+        d.stats.records += 1;
+        if !d.pending.is_empty() || self.blocked(from_client, &rec) {
+            let d = self.dir(from_client);
+            d.pending_bytes = d.pending_bytes.saturating_add(rec.payload.len());
+            d.pending.push_back(rec);
+            if d.pending_bytes > MAX_PENDING_BYTES {
+                let why = if self.key_state == KeyState::Awaiting {
+                    NotDecrypted::NoKey
+                } else {
+                    NotDecrypted::HandshakeNotCaptured
+                };
+                self.fail(why);
+            }
+            return;
+        }
+        self.process(from_client, rec, keys);
+    }
+
+    /// Lets waiting records go once what they waited for has come, and looks the keys up
+    /// again while they are missing.
+    fn settle(&mut self, keys: &keylog::KeyLog) {
+        loop {
+            if self.key_state == KeyState::Awaiting {
+                self.resolve_keys(keys);
+            }
+            let mut progressed = false;
+            for from_client in [true, false] {
+                loop {
+                    let d = self.dir_ref(from_client);
+                    let Some(front) = d.pending.front() else {
+                        break;
+                    };
+                    if d.stopped() || self.blocked(from_client, front) {
+                        break;
+                    }
+                    let d = self.dir(from_client);
+                    let Some(rec) = d.pending.pop_front() else {
+                        break;
+                    };
+                    d.pending_bytes = d.pending_bytes.saturating_sub(rec.payload.len());
+                    self.process(from_client, rec, keys);
+                    progressed = true;
+                }
+            }
+            if !progressed {
+                break;
+            }
+        }
+    }
+
+    /// One record, not blocked.
+    fn process(&mut self, from_client: bool, mut rec: Record, keys: &keylog::KeyLog) {
+        if self.dir_ref(from_client).stopped() {
+            return;
+        }
+        let version = self.server_hello.as_ref().map(ServerHello::version);
+        let protected = match version {
+            Some(TLS13) => rec.content_type == content::APPLICATION_DATA,
+            Some(_) => self.dir_ref(from_client).current12.is_some(),
+            None => false,
+        };
+        if !protected {
+            self.plaintext(from_client, rec, keys);
+            return;
+        }
+        if version == Some(TLS13) {
+            self.open13(from_client, rec, keys);
+            return;
+        }
+        let packet = rec.packet;
+        let d = self.dir(from_client);
+        let Some(cipher) = d.current12.as_mut() else {
+            return;
+        };
+        match cipher.open(&mut rec) {
+            Ok(ty) => {
+                d.stats.decrypted_records += 1;
+                self.deliver(from_client, ty, rec.payload, packet, false, keys);
+            }
+            Err(e) => self.open_failed(from_client, e, packet),
+        }
+    }
+
+    fn open_failed(&mut self, from_client: bool, e: OpenError, packet: u64) {
+        let why = match e {
+            OpenError::Auth => NotDecrypted::KeyMismatch,
+            OpenError::Malformed => NotDecrypted::ProtocolViolation(format!(
+                "malformed protected record completed by packet {packet}"
+            )),
+        };
+        self.dir(from_client).stop(why);
+    }
+
+    /// A TLS 1.3 protected record: under the early, handshake or application key, by phase.
+    fn open13(&mut self, from_client: bool, mut rec: Record, keys: &keylog::KeyLog) {
+        let packet = rec.packet;
+        let d = self.dir(from_client);
+        let Some(phase) = d.phase else {
+            // Keys not set (cannot happen once the state is Ready).
+            return;
+        };
+        // AEAD leaves the payload untouched when authentication fails, so one record can
+        // be tried under several keys.
+        let try_open = |c: &mut Option<RecordCipher>, rec: &mut Record| match c.as_mut() {
+            Some(c) => c.open(rec),
+            None => Err(OpenError::Auth),
+        };
+        let opened = match phase {
+            Phase::Early => match try_open(&mut d.early, &mut rec) {
+                Ok(ty) => Ok((ty, true)),
+                Err(_) => match try_open(&mut d.handshake, &mut rec) {
+                    Ok(ty) => {
+                        d.phase = Some(Phase::Handshake);
+                        d.handshake_opened = true;
+                        Ok((ty, false))
+                    }
+                    Err(e) => Err(e),
+                },
+            },
+            Phase::Handshake => match try_open(&mut d.handshake, &mut rec) {
+                Ok(ty) => {
+                    d.handshake_opened = true;
+                    Ok((ty, false))
+                }
+                Err(e) => {
+                    if d.early_offered && !d.handshake_opened {
+                        Err(e)
+                    } else {
+                        // The handshake may have ended unseen (e.g. its Finished was in a
+                        // record we could not read): try the application key.
+                        match try_open(&mut d.app, &mut rec) {
+                            Ok(ty) => {
+                                d.phase = Some(Phase::Application);
+                                Ok((ty, false))
+                            }
+                            Err(e2) => Err(if e == OpenError::Malformed { e } else { e2 }),
+                        }
+                    }
+                }
+            },
+            Phase::Application => try_open(&mut d.app, &mut rec).map(|ty| (ty, false)),
+        };
+        match opened {
+            Ok((ty, early)) => {
+                d.stats.decrypted_records += 1;
+                self.deliver(from_client, ty, rec.payload, packet, early, keys);
+            }
+            Err(e) => {
+                // Undecryptable early data is skipped, unless the server's records already
+                // showed that the key log does not fit this connection.
+                let server_mismatch = self.server.stats.stopped == Some(NotDecrypted::KeyMismatch);
+                let d = self.dir(from_client);
+                let skippable = from_client
+                    && !server_mismatch
+                    && d.early_offered
+                    && !d.handshake_opened
+                    && phase != Phase::Application;
+                if skippable && d.stats.skipped_early_records < MAX_SKIPPED_EARLY {
+                    d.stats.skipped_early_records += 1;
+                } else {
+                    self.open_failed(from_client, e, packet);
+                }
+            }
+        }
+    }
+
+    /// A record before protection (or TLS 1.3's plaintext records).
+    fn plaintext(&mut self, from_client: bool, rec: Record, keys: &keylog::KeyLog) {
+        let first = self.dir_ref(from_client).stats.records == 1;
+        match rec.content_type {
+            content::HANDSHAKE => self.deliver(
+                from_client,
+                content::HANDSHAKE,
+                rec.payload,
+                rec.packet,
+                false,
+                keys,
+            ),
+            content::ALERT => self.deliver(
+                from_client,
+                content::ALERT,
+                rec.payload,
+                rec.packet,
+                false,
+                keys,
+            ),
+            content::CHANGE_CIPHER_SPEC => {
+                if first && from_client {
+                    self.fail(NotDecrypted::HandshakeNotCaptured);
+                    return;
+                }
+                let version = self.server_hello.as_ref().map(ServerHello::version);
+                if version != Some(TLS12) {
+                    return; // TLS 1.3 middlebox compatibility (RFC 8446 §D.4): ignored
+                }
+                let d = self.dir(from_client);
+                match d.next12.take() {
+                    Some(c) => d.current12 = Some(c),
+                    None => {
+                        if self.key_state == KeyState::Ready {
+                            self.dir(from_client)
+                                .stop(NotDecrypted::Unsupported("TLS renegotiation"));
+                        }
+                    }
+                }
+            }
+            _ => {
+                if first && (from_client || self.server_hello.is_none()) {
+                    self.fail(NotDecrypted::HandshakeNotCaptured);
+                }
+                // Plaintext application data or heartbeats: not ours to emit.
+            }
+        }
+    }
+
+    /// Plaintext of content type `ty` from one direction.
+    fn deliver(
+        &mut self,
+        from_client: bool,
+        ty: u8,
+        bytes: Vec<u8>,
+        packet: u64,
+        early: bool,
+        keys: &keylog::KeyLog,
+    ) {
+        match ty {
+            content::APPLICATION_DATA => {
+                if bytes.is_empty() {
+                    return;
+                }
+                let d = self.dir(from_client);
+                let n = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+                d.stats.app_bytes = d.stats.app_bytes.saturating_add(n);
+                if early {
+                    d.stats.early_bytes = d.stats.early_bytes.saturating_add(n);
+                }
+                self.out.push(TlsEvent::Data {
+                    from_client,
+                    bytes,
+                    packet,
+                });
+            }
+            content::ALERT => {
+                for pair in bytes.chunks_exact(2) {
+                    if let [level, description] = *pair {
+                        self.out.push(TlsEvent::Alert {
+                            from_client,
+                            level,
+                            description,
+                            packet,
+                        });
+                    }
+                }
+            }
+            content::HANDSHAKE => match self.dir(from_client).hs.push(&bytes) {
+                Ok(messages) => {
+                    for m in messages {
+                        if self.dir_ref(from_client).stopped() {
+                            break;
+                        }
+                        self.message(from_client, m, early, keys);
+                    }
+                }
+                Err(handshake::ReassemblyError::TooLong { kind, len }) => {
+                    self.dir(from_client)
+                        .stop(NotDecrypted::ProtocolViolation(format!(
+                            "handshake message type {kind} of {len} bytes"
+                        )));
+                }
+            },
+            _ => {}
+        }
+    }
+
+    fn message(&mut self, from_client: bool, m: Message, early: bool, keys: &keylog::KeyLog) {
+        if from_client {
+            self.client_message(m, early)
+        } else {
+            self.server_message(m, keys)
+        }
+    }
+
+    fn client_message(&mut self, m: Message, early: bool) {
+        if self.client_hello.is_none() {
+            if m.kind != kind::CLIENT_HELLO {
+                self.fail(NotDecrypted::HandshakeNotCaptured);
+                return;
+            }
+            match handshake::parse_client_hello(&m.body) {
+                Some(ch) => {
+                    self.client.early_offered = ch.early_data;
+                    self.client_hello = Some(ch);
+                }
+                None => self.fail(NotDecrypted::ProtocolViolation(
+                    "malformed ClientHello".into(),
+                )),
+            }
+            return;
+        }
+        match m.kind {
+            kind::CLIENT_HELLO if self.hello_retry_request && self.client_hello2.is_none() => {
+                self.client_hello2 = handshake::parse_client_hello(&m.body);
+            }
+            kind::END_OF_EARLY_DATA if early => self.client.phase = Some(Phase::Handshake),
+            kind::FINISHED => self.finished(true),
+            kind::KEY_UPDATE => self.key_update(true, &m.body),
+            _ => {}
+        }
+    }
+
+    fn server_message(&mut self, m: Message, keys: &keylog::KeyLog) {
+        if self.server_hello.is_none() {
+            if m.kind != kind::SERVER_HELLO {
+                self.fail(NotDecrypted::HandshakeNotCaptured);
+                return;
+            }
+            let Some(sh) = handshake::parse_server_hello(&m.body) else {
+                self.fail(NotDecrypted::ProtocolViolation(
+                    "malformed ServerHello".into(),
+                ));
+                return;
+            };
+            if sh.hello_retry_request {
+                self.hello_retry_request = true;
+                return;
+            }
+            self.server_hello_received(sh, keys);
+            return;
+        }
+        match m.kind {
+            kind::ENCRYPTED_EXTENSIONS => {
+                if let Some(ee) = handshake::parse_encrypted_extensions(&m.body) {
+                    if ee.alpn.is_some() {
+                        self.alpn_chosen = ee.alpn;
+                    }
+                }
+            }
+            kind::FINISHED => self.finished(false),
+            kind::KEY_UPDATE => self.key_update(false, &m.body),
+            _ => {} // Certificate…, NewSessionTicket: nothing to decrypt with
+        }
+    }
+
+    fn server_hello_received(&mut self, sh: ServerHello, keys: &keylog::KeyLog) {
+        let version = sh.version();
+        if sh.alpn.is_some() {
+            self.alpn_chosen = sh.alpn.clone();
+        }
+        let suite_id = sh.cipher_suite;
+        self.server_hello = Some(sh);
+        if version != TLS12 && version != TLS13 {
+            self.fail(NotDecrypted::UnsupportedVersion(version));
+            return;
+        }
+        let Some(suite) = keys::suite(suite_id) else {
+            self.fail(NotDecrypted::UnsupportedSuite(suite_id));
+            return;
+        };
+        if suite.tls13 != (version == TLS13) {
+            self.fail(NotDecrypted::ProtocolViolation(format!(
+                "cipher suite {} with {}",
+                suite.name,
+                version_name(version)
+            )));
+            return;
+        }
+        self.suite = Some(suite);
+        self.key_state = KeyState::Awaiting;
+        self.resolve_keys(keys);
+    }
+
+    /// Looks the connection up in the key log and sets the directions' keys.
+    fn resolve_keys(&mut self, keys: &keylog::KeyLog) {
+        let (Some(suite), Some(ch), Some(sh)) = (
+            self.suite,
+            self.client_hello.as_ref(),
+            self.server_hello.as_ref(),
+        ) else {
+            return;
+        };
+        let randoms = [
+            Some(ch.random),
+            self.client_hello2.as_ref().map(|c| c.random),
+        ];
+        let Some(secrets) = randoms.iter().flatten().find_map(|r| keys.get(r)) else {
+            return; // stays Awaiting: the log may grow
+        };
+        let result = if suite.tls13 {
+            let early_offered = ch.early_data;
+            self.setup13(suite, secrets, early_offered)
+        } else {
+            let etm = ch.encrypt_then_mac
+                && sh.encrypt_then_mac
+                && matches!(suite.bulk, Bulk::Cbc { .. });
+            let (cr, sr) = (ch.random, sh.random);
+            self.setup12(suite, secrets, &cr, &sr, etm)
+        };
+        match result {
+            Setup::Ready => self.key_state = KeyState::Ready,
+            Setup::Missing => {}
+            Setup::Mismatch => self.fail(NotDecrypted::KeyMismatch),
+        }
+    }
+
+    fn setup13(&mut self, suite: &Suite, s: &ConnectionSecrets, early_offered: bool) -> Setup {
+        let (Some(chts), Some(shts), Some(cts), Some(sts)) = (
+            s.get(Label::ClientHandshakeTrafficSecret),
+            s.get(Label::ServerHandshakeTrafficSecret),
+            s.get(Label::ClientTrafficSecret0),
+            s.get(Label::ServerTrafficSecret0),
+        ) else {
+            return Setup::Missing;
+        };
+        let cipher = |secret: &[u8]| {
+            keys::tls13_traffic_keys(suite, secret)
+                .ok()
+                .and_then(|k| RecordCipher::tls13(suite, &k))
+        };
+        let (Some(ch), Some(sh), Some(ca), Some(sa)) =
+            (cipher(chts), cipher(shts), cipher(cts), cipher(sts))
+        else {
+            return Setup::Mismatch; // a secret of the wrong length for this suite's hash
+        };
+        let early = s.get(Label::ClientEarlyTrafficSecret).and_then(cipher);
+        self.client.early_offered = early_offered;
+        self.client.early = early.filter(|_| early_offered);
+        self.client.handshake = Some(ch);
+        self.client.app = Some(ca);
+        self.client.app_secret = Some(Secret::new(cts.to_vec()));
+        self.client.phase = Some(if early_offered {
+            Phase::Early
+        } else {
+            Phase::Handshake
+        });
+        self.server.handshake = Some(sh);
+        self.server.app = Some(sa);
+        self.server.app_secret = Some(Secret::new(sts.to_vec()));
+        self.server.phase = Some(Phase::Handshake);
+        Setup::Ready
+    }
+
+    fn setup12(
+        &mut self,
+        suite: &Suite,
+        s: &ConnectionSecrets,
+        client_random: &[u8; 32],
+        server_random: &[u8; 32],
+        etm: bool,
+    ) -> Setup {
+        let Some(master) = s.master_secret() else {
+            return Setup::Missing;
+        };
+        let Ok(k) = keys::tls12_keys(suite, master, client_random, server_random) else {
+            return Setup::Mismatch;
+        };
+        let (Some(c), Some(sv)) = (
+            RecordCipher::tls12(suite, &k.client, etm),
+            RecordCipher::tls12(suite, &k.server, etm),
+        ) else {
+            return Setup::Mismatch;
+        };
+        self.client.next12 = Some(c);
+        self.server.next12 = Some(sv);
+        Setup::Ready
+    }
+
+    /// A Finished message: in TLS 1.3 that side's application keys follow.
+    fn finished(&mut self, from_client: bool) {
+        let d = self.dir(from_client);
+        if d.phase == Some(Phase::Handshake) {
+            d.phase = Some(Phase::Application);
+        }
+    }
+
+    /// A TLS 1.3 KeyUpdate: that side's next application secret (RFC 8446 §7.2).
+    fn key_update(&mut self, from_client: bool, body: &[u8]) {
+        let Some(suite) = self.suite else {
+            return;
+        };
+        if !suite.tls13 {
+            return;
+        }
+        if handshake::parse_key_update(body).is_none() {
+            self.dir(from_client).stop(NotDecrypted::ProtocolViolation(
+                "malformed KeyUpdate".into(),
+            ));
+            return;
+        }
+        let d = self.dir(from_client);
+        if d.phase != Some(Phase::Application) {
+            return;
+        }
+        let Some(secret) = d.app_secret.as_ref() else {
+            return;
+        };
+        let next = keys::tls13_next_secret(suite, secret.as_bytes()).ok();
+        let cipher = next.as_deref().and_then(|n| {
+            keys::tls13_traffic_keys(suite, n)
+                .ok()
+                .and_then(|k| RecordCipher::tls13(suite, &k))
+        });
+        match (next, cipher) {
+            (Some(n), Some(c)) => {
+                d.app_secret = Some(Secret::new(n));
+                d.app = Some(c);
+                d.stats.key_updates += 1;
+            }
+            _ => d.stop(NotDecrypted::KeyMismatch),
+        }
+    }
+}
+
+enum Setup {
+    Ready,
+    Missing,
+    Mismatch,
+}
+
+#[cfg(test)]
+mod tests;
