@@ -18,12 +18,12 @@ use crate::flow::FlowKey;
 use crate::freeze::{Freezer, Frozen};
 use crate::report::{ConnectionReport, Seen, Store};
 use crate::stack::tcp::assembler::Limits;
+use crate::stack::tcp::connection::{CloseEvent, Connection};
 use crate::stack::tls::keylog::KeyLog;
 use crate::stack::Env;
-use std::sync::Arc;
-use crate::stack::tcp::connection::{CloseEvent, Connection};
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Options {

@@ -333,7 +333,7 @@ one_byte!(Role { Client = 0, Server = 1 });
 one_byte!(EndKind { Fin = 0, Rst = 1 });
 
 /// Every finding kind, in declaration order: a kind is written as its index here.
-const KINDS: [Kind; 27] = [
+const KINDS: [Kind; 29] = [
     Kind::UnmaskedClientFrame,
     Kind::MaskedServerFrame,
     Kind::RsvBitsSet,
@@ -361,6 +361,8 @@ const KINDS: [Kind; 27] = [
     Kind::ImplausibleSegment,
     Kind::BufferCapHit,
     Kind::HandshakeNotCaptured,
+    Kind::TlsAlert,
+    Kind::TlsStopped,
 ];
 
 impl Code for Kind {
@@ -558,7 +560,7 @@ mod tests {
         for (i, k) in KINDS.iter().enumerate() {
             assert_eq!(*k as usize, i);
         }
-        assert_eq!(Kind::HandshakeNotCaptured as usize + 1, KINDS.len());
+        assert_eq!(Kind::TlsStopped as usize + 1, KINDS.len());
     }
 
     #[test]

@@ -46,6 +46,9 @@ pub enum Kind {
     ImplausibleSegment,
     BufferCapHit,
     HandshakeNotCaptured,
+    // TLS (RFC 8446 §6, RFC 5246 §7.2): alerts, and a direction that could not be decrypted.
+    TlsAlert,
+    TlsStopped,
 }
 
 impl Kind {
@@ -78,6 +81,8 @@ impl Kind {
             Kind::ImplausibleSegment => "implausible-segment",
             Kind::BufferCapHit => "buffer-cap-hit",
             Kind::HandshakeNotCaptured => "handshake-not-captured",
+            Kind::TlsAlert => "tls-alert",
+            Kind::TlsStopped => "tls-stopped",
         }
     }
 
@@ -96,6 +101,8 @@ impl Kind {
                 | Kind::UpgradeRefused
                 | Kind::InflateCapHit
                 | Kind::InflateStopped
+                | Kind::TlsAlert
+                | Kind::TlsStopped
         )
     }
 }

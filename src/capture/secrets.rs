@@ -63,9 +63,7 @@ fn secrets_of<R: Read>(input: R) -> Vec<Vec<u8>> {
                         }
                         false
                     }
-                    PcapBlockOwned::NG(
-                        Block::EnhancedPacket(_) | Block::SimplePacket(_),
-                    ) => true,
+                    PcapBlockOwned::NG(Block::EnhancedPacket(_) | Block::SimplePacket(_)) => true,
                     PcapBlockOwned::Legacy(_) | PcapBlockOwned::LegacyHeader(_) => true,
                     PcapBlockOwned::NG(_) => false,
                 };

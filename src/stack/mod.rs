@@ -29,12 +29,13 @@ pub mod http1;
 pub mod tcp;
 pub mod tls;
 
-use crate::finding::Findings;
-use tcp::assembler::Limits;
-use tls::keylog::KeyLog;
+use crate::finding::{Findings, Kind};
 use crate::flow::Role;
 use crate::websocket::session::Session;
+use tcp::assembler::Limits;
 use tcp::Event;
+use tls::keylog::KeyLog;
+use tls::layer::{TlsFacts, TlsLayer};
 
 /// One direction of a connection, named by who sent it: `A` is the endpoint that sent the
 /// first packet seen, `B` the other. A typed index into [`Sides`], so that picking a side's
@@ -152,6 +153,8 @@ pub struct Stack {
 enum Top {
     /// Plaintext HTTP/1.1, upgraded to one WebSocket (or picked up mid-stream).
     Http1(http1::Http1),
+    /// TLS (found by its ClientHello), and HTTP/1.1 over what it decrypts.
+    Tls(Box<TlsLayer>),
 }
 
 impl Default for Stack {
@@ -173,9 +176,46 @@ impl Stack {
     /// Bytes or a gap of side `s`, in stream order, from TCP; `keys` for a TLS layer.
     #[inline]
     pub fn on_event(&mut self, s: Side, ev: Event<'_>, keys: &KeyLog) {
-        let _ = keys;
+        match ev {
+            Event::Gap {
+                offset,
+                len,
+                packet,
+            } => {
+                let from = self.ctx.role(s);
+                self.ctx.findings.push(
+                    Kind::Gap,
+                    Some(from),
+                    packet,
+                    format!(
+                        "{len} bytes of the {from}'s stream at offset {offset} are not in the capture (dropped or cut by the snaplen); nothing is guessed across them"
+                    ),
+                );
+            }
+            // A ClientHello as a connection's first bytes, on any port: TLS (RFC 8446 §4.1.2).
+            Event::Data { bytes, .. } => {
+                if let Top::Http1(h) = &self.top {
+                    if h.untouched(Side::A)
+                        && h.untouched(Side::B)
+                        && tls::looks_like_client_hello(bytes)
+                    {
+                        self.ctx.client.get_or_insert(s);
+                        self.top = Top::Tls(Box::new(TlsLayer::new(s)));
+                    }
+                }
+            }
+        }
         match &mut self.top {
             Top::Http1(h) => h.on_event(&mut self.ctx, s, ev),
+            Top::Tls(t) => t.on_event(&mut self.ctx, s, ev, keys),
+        }
+    }
+
+    /// What TLS showed, when the connection is TLS.
+    pub fn tls(&self) -> Option<TlsFacts> {
+        match &self.top {
+            Top::Tls(t) => Some(t.facts()),
+            Top::Http1(_) => None,
         }
     }
 
@@ -183,6 +223,7 @@ impl Stack {
     pub fn on_end(&mut self, s: Side, how: &str, packet: u64) {
         match &mut self.top {
             Top::Http1(h) => h.on_end(&mut self.ctx, s, how, packet),
+            Top::Tls(t) => t.on_end(&mut self.ctx, s, how, packet),
         }
     }
 
@@ -196,6 +237,7 @@ impl Stack {
     pub fn untouched(&self, s: Side) -> bool {
         match &self.top {
             Top::Http1(h) => h.untouched(s),
+            Top::Tls(t) => t.inner.untouched(s),
         }
     }
 
@@ -203,6 +245,8 @@ impl Stack {
     pub fn ignored(&self) -> bool {
         match &self.top {
             Top::Http1(h) => h.ignored(),
+            // Its close_notify and alerts are still read.
+            Top::Tls(_) => false,
         }
     }
 
@@ -211,6 +255,7 @@ impl Stack {
     pub fn sessions(&self) -> impl Iterator<Item = &Session> {
         match &self.top {
             Top::Http1(h) => h.session(),
+            Top::Tls(t) => t.inner.session(),
         }
         .into_iter()
     }
@@ -220,6 +265,8 @@ impl Stack {
     pub fn can_freeze(&self) -> bool {
         match &self.top {
             Top::Http1(h) => h.can_freeze(),
+            // The decryption state (ciphers, records waiting for keys) has no frozen form.
+            Top::Tls(_) => false,
         }
     }
 }
@@ -244,6 +291,8 @@ impl crate::codec::Code for Top {
                 w.out.push(0);
                 h.put(w);
             }
+            // Never frozen (`can_freeze`).
+            Top::Tls(_) => w.out.push(1),
         }
     }
     fn get(r: &mut crate::codec::Reader<'_>) -> Option<Self> {
@@ -301,7 +350,11 @@ mod tests {
     #[test]
     fn plain_http_carries_no_session_and_is_ignored() {
         let mut st = Stack::default();
-        st.on_event(Side::A, data(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n", 4), &KeyLog::new());
+        st.on_event(
+            Side::A,
+            data(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n", 4),
+            &KeyLog::new(),
+        );
         st.on_event(
             Side::B,
             data(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 6),
@@ -315,7 +368,11 @@ mod tests {
     fn a_refused_upgrade_is_a_session_without_decoders() {
         let mut st = Stack::default();
         st.on_event(Side::A, data(UPGRADE, 4), &KeyLog::new());
-        st.on_event(Side::B, data(b"HTTP/1.1 403 Forbidden\r\n\r\n", 6), &KeyLog::new());
+        st.on_event(
+            Side::B,
+            data(b"HTTP/1.1 403 Forbidden\r\n\r\n", 6),
+            &KeyLog::new(),
+        );
         let w = st
             .sessions()
             .next()

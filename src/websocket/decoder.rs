@@ -377,6 +377,23 @@ impl Decoder {
         );
     }
 
+    /// The layer below can deliver nothing more of this direction from stream `offset` on
+    /// (it said why in a finding of its own): decoding stops there, out of sync.
+    pub fn lost(&mut self, offset: u64, packet: Option<u64>, findings: &mut Findings) {
+        if self.out_of_sync.is_some() {
+            return;
+        }
+        self.out_of_sync = Some(offset);
+        if self.mid_message() {
+            findings.push(
+                Kind::TruncatedMessage,
+                Some(self.from),
+                packet,
+                format!("the {}'s stream stops in the middle of a frame or fragmented message: that message never arrived whole", self.from),
+            );
+        }
+    }
+
     fn end_frame_after_gap(&mut self, findings: &mut Findings) {
         // The frame ended inside the gap: its end packet is unknown.
         if let Some(f) = self.frame.take() {

@@ -79,6 +79,22 @@ impl Http1 {
         self.session.can_freeze()
     }
 
+    /// The layer below cannot deliver side `s`'s stream from plaintext `offset` on (a TLS
+    /// direction that stopped decrypting): headers waiting there are given up, and a
+    /// WebSocket decoder stops there, out of sync, guessing nothing.
+    pub fn lost(&mut self, ctx: &mut Ctx, s: Side, offset: u64, packet: Option<u64>) {
+        ctx.order += 1;
+        match &self.sides[s] {
+            App::Ws => {
+                if let Some(dec) = &mut self.session.decoders[s] {
+                    dec.lost(offset, packet, &mut ctx.findings);
+                }
+            }
+            App::Start | App::Http(_) | App::Probe(_) => self.sides[s] = App::Off,
+            App::Off => {}
+        }
+    }
+
     /// Side `s` ended its stream (`how`) at `packet`.
     pub fn on_end(&mut self, ctx: &mut Ctx, s: Side, how: &str, packet: u64) {
         if matches!(self.sides[s], App::Ws) {
@@ -87,24 +103,9 @@ impl Http1 {
         }
     }
 
+    /// Bytes or a gap of side `s` (the layer below has said what a gap lost).
     pub fn on_event(&mut self, ctx: &mut Ctx, s: Side, ev: Event<'_>) {
         ctx.order += 1;
-        if let Event::Gap {
-            offset,
-            len,
-            packet,
-        } = ev
-        {
-            let from = ctx.role(s);
-            ctx.findings.push(
-                Kind::Gap,
-                Some(from),
-                packet,
-                format!(
-                    "{len} bytes of the {from}'s stream at offset {offset} are not in the capture (dropped or cut by the snaplen); nothing is guessed across them"
-                ),
-            );
-        }
         if let App::Start = self.sides[s] {
             self.sides[s] = match ev {
                 Event::Data { bytes, .. } if http::looks_like_request(bytes) => {

@@ -37,6 +37,7 @@
 pub mod handshake;
 pub mod keylog;
 pub mod keys;
+pub mod layer;
 pub mod record;
 
 pub use keylog::{ClientRandom, ConnectionSecrets, KeyLog, KeyLogWarning, Label};

@@ -1,0 +1,230 @@
+//! The TLS layer of a connection's stack: TCP bytes in, decrypted bytes up to HTTP/1.1.
+//!
+//! In: per direction, the TCP layer's bytes and gaps (each piece with its packet and capture
+//! time), the secrets known so far ([`KeyLog`]), and each direction's TCP ending. Out: the
+//! decrypted application data of each direction handed to the [`Http1`] layer above as a
+//! byte stream of its own (offsets count plaintext bytes), every piece tagged with the
+//! packet that completed the TLS record carrying it, so evidence names the packet
+//! Wireshark shows the decrypted record in; the TLS facts the report shows ([`TlsFacts`]:
+//! version, suite, SNI, ALPN, whether it was decrypted and why not, close_notify and
+//! alerts). When a direction cannot be followed any more (a TCP gap, a key that does not
+//! match), the layer above is told that its stream is lost there, and nothing is guessed.
+//! RFC 8446 §6 and RFC 5246 §7.2 (alerts, close_notify); the decryption is [`TlsSession`].
+
+use super::{alert_name, KeyLog, Summary, TlsEvent, TlsSession};
+use crate::capture::Timestamp;
+use crate::finding::Kind;
+use crate::stack::http1::Http1;
+use crate::stack::tcp::Event;
+use crate::stack::{Ctx, Side, Sides};
+use std::collections::VecDeque;
+
+/// Capture times of a direction's last packets, for a record completed by a packet fed
+/// earlier than the one being fed (client records that waited for the server's hello).
+const TIMES: usize = 16;
+
+/// An alert, as the report shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertSeen {
+    pub from_client: bool,
+    pub fatal: bool,
+    pub description: u8,
+    pub name: &'static str,
+    pub packet: u64,
+    pub ts: Timestamp,
+}
+
+/// What the report says of a connection's TLS.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsFacts {
+    pub summary: Summary,
+    /// The packet of each side's close_notify alert (client, server).
+    pub close_notify: (Option<u64>, Option<u64>),
+    /// Every alert other than close_notify, in order.
+    pub alerts: Vec<AlertSeen>,
+}
+
+/// TLS under HTTP/1.1 for one TCP connection.
+#[derive(Debug)]
+pub struct TlsLayer {
+    tls: TlsSession,
+    pub(crate) inner: Http1,
+    /// The side that sent the ClientHello.
+    client: Side,
+    /// Plaintext bytes handed up so far, per side.
+    offset: Sides<u64>,
+    times: Sides<VecDeque<(u64, Timestamp)>>,
+    /// The layer above was told this side's stream is lost.
+    lost: Sides<bool>,
+    close_notify: Sides<Option<u64>>,
+    alerts: Vec<AlertSeen>,
+}
+
+impl TlsLayer {
+    /// A TLS layer whose client is `client` (the sender of the ClientHello).
+    pub fn new(client: Side) -> TlsLayer {
+        let mut inner = Http1::default();
+        inner.session.transport.tls = true;
+        TlsLayer {
+            tls: TlsSession::new(),
+            inner,
+            client,
+            offset: Sides::default(),
+            times: Sides::default(),
+            lost: Sides::default(),
+            close_notify: Sides::default(),
+            alerts: Vec::new(),
+        }
+    }
+
+    fn side(&self, from_client: bool) -> Side {
+        if from_client {
+            self.client
+        } else {
+            self.client.other()
+        }
+    }
+
+    /// The capture time of `packet` of side `s`, as far as it is remembered.
+    fn time_of(&self, s: Side, packet: u64, now: Timestamp) -> Timestamp {
+        self.times[s]
+            .iter()
+            .rev()
+            .find(|(p, _)| *p == packet)
+            .map_or(now, |(_, t)| *t)
+    }
+
+    pub fn on_event(&mut self, ctx: &mut Ctx, s: Side, ev: Event<'_>, keys: &KeyLog) {
+        let from_client = s == self.client;
+        match ev {
+            Event::Data {
+                bytes, packet, ts, ..
+            } => {
+                let times = &mut self.times[s];
+                if times.len() == TIMES {
+                    times.pop_front();
+                }
+                times.push_back((packet, ts));
+                let events = self.tls.feed(from_client, bytes, packet, keys);
+                self.hand_up(ctx, events, ts);
+            }
+            Event::Gap { packet, .. } => {
+                self.tls.gap(from_client, packet);
+            }
+        }
+        self.check_lost(ctx);
+    }
+
+    /// Hands decrypted data up and notes alerts.
+    fn hand_up(&mut self, ctx: &mut Ctx, events: Vec<TlsEvent>, now: Timestamp) {
+        for ev in events {
+            match ev {
+                TlsEvent::Data {
+                    from_client,
+                    bytes,
+                    packet,
+                } => {
+                    let side = self.side(from_client);
+                    if self.lost[side] {
+                        continue;
+                    }
+                    let ts = self.time_of(side, packet, now);
+                    let offset = self.offset[side];
+                    self.offset[side] = offset.saturating_add(bytes.len() as u64);
+                    self.inner.on_event(
+                        ctx,
+                        side,
+                        Event::Data {
+                            offset,
+                            bytes: &bytes,
+                            packet,
+                            ts,
+                        },
+                    );
+                }
+                TlsEvent::Alert {
+                    from_client,
+                    level,
+                    description,
+                    packet,
+                } => {
+                    let side = self.side(from_client);
+                    if description == 0 {
+                        self.close_notify[side].get_or_insert(packet);
+                        continue;
+                    }
+                    let ts = self.time_of(side, packet, now);
+                    let alert = AlertSeen {
+                        from_client,
+                        fatal: level == 2,
+                        description,
+                        name: alert_name(description),
+                        packet,
+                        ts,
+                    };
+                    let from = ctx.role(side);
+                    ctx.findings.push(
+                        Kind::TlsAlert,
+                        Some(from),
+                        Some(packet),
+                        format!(
+                            "the {from} sent a {} TLS alert: {} ({description}){}",
+                            if alert.fatal { "fatal" } else { "warning" },
+                            alert.name,
+                            if alert.fatal {
+                                "; the TLS connection ends there, and a browser's WebSocket sees 1006"
+                            } else {
+                                ""
+                            }
+                        ),
+                    );
+                    self.alerts.push(alert);
+                }
+            }
+        }
+    }
+
+    /// A direction that stopped decrypting (a gap, a key that does not match, a protocol
+    /// violation) is lost to the layer above from where its plaintext stopped.
+    fn check_lost(&mut self, ctx: &mut Ctx) {
+        let summary = self.tls.summary();
+        for (from_client, dir) in [(true, &summary.client), (false, &summary.server)] {
+            let side = self.side(from_client);
+            if self.lost[side] {
+                continue;
+            }
+            if let Some(why) = &dir.stopped {
+                self.lost[side] = true;
+                let from = ctx.role(side);
+                let at = match why {
+                    super::NotDecrypted::Gap { packet } => *packet,
+                    _ => None,
+                };
+                ctx.findings.push(
+                    Kind::TlsStopped,
+                    Some(from),
+                    at,
+                    format!("the {from}'s TLS stream could not be decrypted any further: {why}; nothing after it in this direction is decoded"),
+                );
+                self.inner.lost(ctx, side, self.offset[side], at);
+            }
+        }
+    }
+
+    /// Side `s` ended TCP (`how`) at `packet`.
+    pub fn on_end(&mut self, ctx: &mut Ctx, s: Side, how: &str, packet: u64) {
+        self.inner.on_end(ctx, s, how, packet);
+    }
+
+    /// The TLS facts for the report.
+    pub fn facts(&self) -> TlsFacts {
+        TlsFacts {
+            summary: self.tls.summary(),
+            close_notify: (
+                self.close_notify[self.client],
+                self.close_notify[self.client.other()],
+            ),
+            alerts: self.alerts.clone(),
+        }
+    }
+}
