@@ -114,6 +114,8 @@ pub struct AnalyzeArgs {
     pub limits: LimitArgs,
     #[command(flatten)]
     pub read: ReadArgs,
+    #[command(flatten)]
+    pub keys: KeyArgs,
 }
 
 /// Which connections to report.
@@ -163,6 +165,8 @@ pub struct ExtractArgs {
     pub limits: LimitArgs,
     #[command(flatten)]
     pub read: ReadArgs,
+    #[command(flatten)]
+    pub keys: KeyArgs,
 }
 
 #[derive(Debug, Args, Clone, Copy)]
@@ -179,6 +183,21 @@ pub struct LimitArgs {
     /// Finished connection reports kept in memory; the rest go to a temporary file (tests).
     #[arg(long, hide = true, value_name = "N", default_value_t = crate::report::store::DEFAULT_BUDGET)]
     pub keep_reports: usize,
+}
+
+/// TLS secrets (`analyze`, `extract`, `live`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct KeyArgs {
+    /// A TLS key log in the NSS format (what SSLKEYLOGFILE makes browsers, curl, Node, Python and Go write), to decrypt wss:// connections; repeatable. SSLKEYLOGFILE itself is read when set, and a pcapng file's own secrets always.
+    #[arg(long = "keylog", value_name = "FILE")]
+    pub keylog: Vec<PathBuf>,
+}
+
+impl KeyArgs {
+    /// The key logs to read: these files, and `SSLKEYLOGFILE` when it is set.
+    pub fn sources(&self) -> crate::keys::KeySources {
+        crate::keys::KeySources::with_env(self.keylog.clone())
+    }
 }
 
 /// How a capture file is read (`analyze`, `extract`; not `live`).

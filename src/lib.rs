@@ -53,6 +53,7 @@ pub mod extract;
 pub mod finding;
 pub mod flow;
 pub mod freeze;
+pub mod keys;
 pub mod report;
 pub mod sanitize;
 pub mod scratch;
@@ -70,7 +71,7 @@ use std::path::PathBuf;
 /// input could be read at all is that an `Err`. Damage inside a capture is a warning in the
 /// report.
 pub fn analyze_files(paths: &[PathBuf], opts: Options) -> Result<Report, Error> {
-    let mut report = analyze_files_with_progress(paths, opts, None)?;
+    let mut report = analyze_files_with_progress(paths, opts, &keys::KeySources::default(), None)?;
     report.load().map_err(Error::Spill)?;
     Ok(report)
 }
@@ -82,9 +83,14 @@ pub fn analyze_files(paths: &[PathBuf], opts: Options) -> Result<Report, Error> 
 pub fn analyze_files_with_progress(
     paths: &[PathBuf],
     opts: Options,
+    key_sources: &keys::KeySources,
     progress: Option<capture::file::Progress>,
 ) -> Result<Report, Error> {
+    // TLS secrets: the key logs given, and those the pcapng inputs carry.
+    let loaded = keys::load(key_sources, paths);
+    let secrets = std::sync::Arc::new(loaded.keys);
     let mut analyzer = Analyzer::new(opts);
+    analyzer.set_keys(std::sync::Arc::clone(&secrets));
     // Analyzers of the other shards, for large uncompressed pcap and pcapng files (see
     // `Options::threads`).
     let mut helpers: Vec<Analyzer> = Vec::new();
@@ -98,7 +104,9 @@ pub fn analyze_files_with_progress(
             && capture::file::shardable(path).is_some_and(|size| size >= opts.shard_min_bytes);
         let shards = if sharded { threads } else { 1 };
         while helpers.len() + 1 < shards {
-            helpers.push(Analyzer::new(opts));
+            let mut h = Analyzer::new(opts);
+            h.set_keys(std::sync::Arc::clone(&secrets));
+            helpers.push(h);
         }
         let n = shards as u64;
         analyzer.set_shard((shards > 1).then_some((0, n)));
@@ -219,7 +227,10 @@ pub fn analyze_files_with_progress(
     let (store, seen) = analyzer.finish_with(helpers);
     // A connection "still open" in a truncated input is marked so as it is read back
     // (`report::mark_cut`).
-    Ok(Report::from_store(inputs, store, seen))
+    let mut report = Report::from_store(inputs, store, seen);
+    report.key_logs = loaded.sources;
+    report.key_log_warnings = loaded.warnings;
+    Ok(report)
 }
 
 /// Captures live (feature `live`) through the same pipeline as [`analyze_files`], calling

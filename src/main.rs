@@ -275,6 +275,7 @@ fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
     let analyzed = wsclose::analyze_files_with_progress(
         &args.files,
         opts,
+        &args.keys.sources(),
         bar.as_ref().map(|b| std::sync::Arc::clone(&b.counter)),
     );
     if let Some(b) = bar {
@@ -283,6 +284,18 @@ fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
     let mut report = analyzed?;
     timing.lap("analysis");
     report.command = Some(command_line());
+    for w in &report.key_log_warnings {
+        eprintln!("wsclose: warning: {}", terminal(w));
+    }
+    for k in &report.key_logs {
+        if let Some(e) = &k.error {
+            eprintln!(
+                "wsclose: warning: key log {}: {}",
+                terminal(&k.source),
+                terminal(e)
+            );
+        }
+    }
     for input in &report.inputs {
         for w in &input.warnings {
             eprintln!("wsclose: warning: {}: {}", terminal(&input.path), w);
@@ -405,6 +418,7 @@ fn extract(args: ExtractArgs) -> Result<u8, wsclose::error::Error> {
     let report = wsclose::analyze_files_with_progress(
         std::slice::from_ref(&args.capture),
         args.read.options(&args.limits),
+        &args.keys.sources(),
         None,
     )?;
     let n = report.summary.total_connections;

@@ -53,6 +53,14 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     value(out, 1, &report.summary)?;
     key(out, false, "seen")?;
     value(out, 1, &report.seen)?;
+    if !report.key_logs.is_empty() {
+        key(out, false, "key_logs")?;
+        value(out, 1, &report.key_logs)?;
+    }
+    if !report.key_log_warnings.is_empty() {
+        key(out, false, "key_log_warnings")?;
+        value(out, 1, &report.key_log_warnings)?;
+    }
     out.write_all(b"\n}\n")
 }
 

@@ -61,6 +61,13 @@ pub struct Report {
     pub summary: Summary,
     /// What the capture held besides WebSocket connections.
     pub seen: Seen,
+    /// Where TLS secrets came from (key logs, `SSLKEYLOGFILE`, pcapng secrets), never the
+    /// secrets themselves.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub key_logs: Vec<crate::keys::KeySource>,
+    /// Key-log lines that could not be read (source and line number).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub key_log_warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -535,6 +542,8 @@ impl Report {
             stored,
             summary: Summary::default(),
             seen,
+            key_logs: Vec::new(),
+            key_log_warnings: Vec::new(),
         };
         r.recount();
         r.summary.total_connections = r.summary.connections;
