@@ -32,7 +32,7 @@ const EARLY_WINDOW_NS: i64 = 200_000_000;
 /// One direction of a connection, named by who sent it: `A` is the endpoint that sent the
 /// first packet seen, `B` the other. A typed index into [`Sides`], so that picking a side's
 /// state cannot go out of bounds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Side {
     A,
     B,
@@ -52,7 +52,7 @@ impl Side {
 }
 
 /// One value per [`Side`]; indexing by a `Side` is a `match`, it cannot fail.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Sides<T> {
     pub a: T,
     pub b: T,
@@ -88,7 +88,7 @@ impl<T> std::ops::IndexMut<Side> for Sides<T> {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EndKind {
     Fin,
@@ -96,7 +96,7 @@ pub enum EndKind {
 }
 
 /// How one side ended its half of the connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct End {
     pub kind: EndKind,
     pub packet: u64,
@@ -135,7 +135,7 @@ pub enum EventWhat {
 }
 
 /// What the opening handshake showed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Handshake {
     /// The upgrade request was captured.
     pub request_seen: bool,
@@ -190,12 +190,12 @@ impl Handshake {
 }
 
 /// The application-layer state of one direction.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 enum App {
     /// Nothing seen yet.
     Start,
     /// Buffering HTTP headers (request or response).
-    Http(Vec<u8>),
+    Http(#[serde(with = "serde_bytes")] Vec<u8>),
     /// Picked up mid-stream: looking for a frame header at segment starts (`tries` so far).
     Probe(u32),
     Ws(Box<Decoder>),
@@ -204,7 +204,7 @@ enum App {
 }
 
 /// Everything above TCP, kept apart from the half-streams so both can be borrowed at once.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Upper {
     sides: Sides<App>,
     /// The client's side, once known.
@@ -218,7 +218,8 @@ pub struct Upper {
     pub frame_log: (usize, bool),
 }
 
-#[derive(Debug)]
+/// Its serde form (`serial`, for `freeze`) is every field of every part.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Connection {
     /// `ep.a` sent the first packet seen.
     pub ep: Sides<Endpoint>,
@@ -855,101 +856,6 @@ impl Upper {
         }
     }
 }
-
-// The frozen form of a connection (see `freeze`): every field of every part.
-crate::codec::one_byte!(Side { A = 0, B = 1 });
-
-impl<T: crate::codec::Code> crate::codec::Code for Sides<T> {
-    fn put(&self, w: &mut crate::codec::Writer<'_>) {
-        self.a.put(w);
-        self.b.put(w);
-    }
-    fn get(r: &mut crate::codec::Reader<'_>) -> Option<Self> {
-        Some(Sides::new(T::get(r)?, T::get(r)?))
-    }
-}
-
-impl crate::codec::Code for App {
-    fn put(&self, w: &mut crate::codec::Writer<'_>) {
-        match self {
-            App::Start => w.out.push(0),
-            App::Http(buf) => {
-                w.out.push(1);
-                buf.put(w);
-            }
-            App::Probe(tries) => {
-                w.out.push(2);
-                tries.put(w);
-            }
-            App::Ws(d) => {
-                w.out.push(3);
-                d.put(w);
-            }
-            App::Off => w.out.push(4),
-        }
-    }
-    fn get(r: &mut crate::codec::Reader<'_>) -> Option<Self> {
-        use crate::codec::Code;
-        Some(match r.byte()? {
-            0 => App::Start,
-            1 => App::Http(Code::get(r)?),
-            2 => App::Probe(Code::get(r)?),
-            3 => App::Ws(Code::get(r)?),
-            4 => App::Off,
-            _ => return None,
-        })
-    }
-}
-
-crate::codec::fields!(End {
-    kind,
-    packet,
-    ts,
-    order,
-});
-crate::codec::fields!(Handshake {
-    request_seen,
-    request_packet,
-    host,
-    path,
-    key,
-    version,
-    offered_protocols,
-    offered_extensions,
-    status,
-    response_packet,
-    reason,
-    subprotocol,
-    extensions,
-    accept,
-    deflate,
-    deflate_params,
-    accept_ok,
-});
-crate::codec::fields!(Upper {
-    sides,
-    client,
-    handshake,
-    findings,
-    order,
-    partial,
-    frame_log,
-});
-crate::codec::fields!(Connection {
-    ep,
-    tcp,
-    isn,
-    up,
-    ends,
-    input,
-    first_packet,
-    first_ts,
-    last_packet,
-    last_ts,
-    active_at,
-    packets,
-    thaws,
-});
 
 impl Connection {
     /// Whether this connection has a frozen form: not while a direction is in the middle

@@ -20,8 +20,8 @@
 //! - [`connection`] and [`analyzer`]: one connection's state, and the flow table that drives
 //!   every packet through the stages above.
 //! - [`freeze`]: quiet connections written out of memory and read back on their next packet;
-//!   [`codec`] is the binary form of their state (and of finished reports), [`scratch`] the
-//!   temporary file both go to.
+//!   [`serial`] is the stored form of their state (and of finished reports), [`scratch`]
+//!   the temporary file both go to.
 //! - [`report`]: one model, one renderer per format.
 //!
 //! Fatal errors are [`error::Error`]; everything wrong inside a capture is a
@@ -41,7 +41,6 @@ pub mod analyzer;
 pub mod capture;
 pub mod cli;
 pub mod close;
-pub mod codec;
 pub mod connection;
 pub mod decode;
 pub mod error;
@@ -53,6 +52,7 @@ pub mod http;
 pub mod report;
 pub mod sanitize;
 pub mod scratch;
+pub mod serial;
 pub mod tcp;
 pub mod websocket;
 
