@@ -146,6 +146,7 @@ impl<'a> Stored<'a> {
 
 impl<'a> Source<'a> {
     /// Where `text` (a status's `field`) comes from; the text itself if it was made.
+    #[allow(clippy::ptr_arg)] // Borrowed or owned is what is asked.
     fn of(text: &'a Cow<'static, str>, code: Option<u16>, field: Field) -> Source<'a> {
         match text {
             Cow::Borrowed(s) => {
