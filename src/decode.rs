@@ -16,14 +16,30 @@ use std::net::IpAddr;
 /// An IP address and port, held as aligned integers: an endpoint is built, compared,
 /// hashed and copied on every packet, and `IpAddr`'s byte layout (a tag, then the address
 /// at an odd offset) made each copy a stall. The derived order is `IpAddr`'s: every IPv4
-/// address before every IPv6 one, then the address, then the port.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// address before every IPv6 one, then the address, then the port. Its stored form
+/// (`serial`) is the address and the port.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(into = "(IpAddr, u16)", from = "(IpAddr, u16)")]
 pub struct Endpoint {
     v6: bool,
     /// The address's high and low 64 bits (an IPv4 address in the low 32 bits of `lo`).
     hi: u64,
     lo: u64,
     pub port: u16,
+}
+
+impl From<Endpoint> for (IpAddr, u16) {
+    fn from(ep: Endpoint) -> (IpAddr, u16) {
+        (ep.ip(), ep.port)
+    }
+}
+
+impl From<(IpAddr, u16)> for Endpoint {
+    fn from((ip, port): (IpAddr, u16)) -> Endpoint {
+        Endpoint::new(ip, port)
+    }
 }
 
 impl Endpoint {

@@ -5,9 +5,9 @@
 //! `findings` array. The `kind` names are part of the JSON contract (kebab-case, stable).
 
 use crate::flow::Role;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
     // RFC 6455 §5.1 / §5.3: masking.
@@ -107,7 +107,7 @@ impl Kind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub kind: Kind,
     pub from: Option<Role>,
@@ -116,7 +116,7 @@ pub struct Finding {
 }
 
 /// A bounded list: a hostile capture cannot grow it without limit.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Findings {
     pub items: Vec<Finding>,
     /// Findings not kept because the list was full.

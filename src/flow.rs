@@ -6,10 +6,10 @@
 //! capture time, lives in `analyzer` (REASSEMBLY.md rules 12-13).
 
 use crate::decode::Endpoint;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Who sent something: the side that opened the connection, or the side that accepted it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Client,
@@ -18,7 +18,7 @@ pub enum Role {
 
 /// One value for each role (frame statistics, TCP counters, what is missing), picked by
 /// [`PerSide::of`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PerSide<T> {
     pub client: T,
     pub server: T,

@@ -3,7 +3,7 @@
 //!
 //! In: a [`Connection`] the analyzer has not seen a packet of for a while (a side that
 //! sent its FIN and went quiet, an idle WebSocket between heartbeats). Out: a small
-//! [`Frozen`] handle, the connection's whole state written in `codec`'s binary form to an
+//! [`Frozen`] handle, the connection's whole state written in its stored form (`serial`) to an
 //! anonymous temporary file; and back, on its next packet, at its idle timeout or at the
 //! end of the input, the very same connection, field for field, so the report does not
 //! depend on whether a connection was ever frozen (tests/freeze.rs checks that on every
@@ -19,8 +19,8 @@
 //! be made or written, connections simply stay in memory.
 
 use crate::capture::Timestamp;
-use crate::codec::{self, Statics};
 use crate::scratch::Scratch;
+use crate::serial;
 use crate::stack::tcp::connection::Connection;
 use std::io;
 
@@ -45,7 +45,6 @@ pub struct Frozen {
 pub struct Freezer {
     /// Made on first need.
     file: Option<Scratch>,
-    statics: Statics,
     /// Bytes of connections still frozen, and of those thawed since.
     live: u64,
     garbage: u64,
@@ -69,7 +68,6 @@ impl Freezer {
     pub fn new() -> Freezer {
         Freezer {
             file: None,
-            statics: Statics::default(),
             live: 0,
             garbage: 0,
             failed: false,
@@ -96,8 +94,9 @@ impl Freezer {
             }
         }
         let file = self.file.as_mut()?;
-        let statics = &mut self.statics;
-        let (at, len) = file.append(|out| codec::encode(c, statics, out))?;
+        let mut written = None;
+        let (at, len) = file.append(|out| written = serial::append(c, out))?;
+        written?;
         if file.maybe_flush().is_err() {
             // The bytes stay pending, so this one (and the earlier ones) can still be read.
             self.failed = true;
@@ -119,7 +118,7 @@ impl Freezer {
         let c = self
             .read(f, &mut buf)
             .ok()
-            .and_then(|()| codec::decode::<Connection>(&buf, &self.statics));
+            .and_then(|()| serial::read::<Connection>(&buf));
         self.buf = buf;
         self.live = self.live.saturating_sub(u64::from(f.len));
         self.garbage += u64::from(f.len);
@@ -197,9 +196,7 @@ mod tests {
     }
 
     fn bytes(c: &Connection) -> Vec<u8> {
-        let mut out = Vec::new();
-        codec::encode(c, &mut Statics::default(), &mut out);
-        out
+        serial::to_vec(c).unwrap()
     }
 
     #[test]

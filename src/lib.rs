@@ -25,8 +25,8 @@
 //! - [`analyzer`]: the flow table that drives every packet through the stages above and
 //!   reports each session.
 //! - [`freeze`]: quiet connections written out of memory and read back on their next packet;
-//!   [`codec`] is the binary form of their state (and of finished reports), [`scratch`] the
-//!   temporary file both go to.
+//!   [`serial`] is the stored form of their state (and of finished reports), [`scratch`]
+//!   the temporary file both go to.
 //! - [`report`]: one model, one renderer per format.
 //!
 //! Fatal errors are [`error::Error`]; everything wrong inside a capture is a
@@ -46,7 +46,6 @@ pub mod analyzer;
 pub mod capture;
 pub mod cli;
 pub mod close;
-pub mod codec;
 pub mod decode;
 pub mod error;
 pub mod extract;
@@ -57,6 +56,7 @@ pub mod keys;
 pub mod report;
 pub mod sanitize;
 pub mod scratch;
+pub mod serial;
 pub mod stack;
 pub mod websocket;
 

@@ -104,14 +104,25 @@ impl std::fmt::Display for Timestamp {
 }
 
 /// A time in a report is its RFC 3339 text, written straight into the output (no string
-/// kept per time in the report, nor in its copy in the temporary file), as one string
-/// rather than through the formatting machinery.
+/// kept per time in the report), as one string rather than through the formatting
+/// machinery. The stored form (a serializer that is not human-readable: `serial`) is the
+/// nanoseconds.
 impl Serialize for Timestamp {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if !s.is_human_readable() {
+            return s.serialize_i64(self.0);
+        }
         match self.text() {
             Some(text) => s.serialize_str(std::str::from_utf8(&text).unwrap_or_default()),
             None => s.collect_str(self),
         }
+    }
+}
+
+/// The stored form only (the nanoseconds), as [`Serialize`] writes it for `serial`.
+impl<'de> serde::Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+        <i64 as serde::Deserialize>::deserialize(d).map(Timestamp)
     }
 }
 

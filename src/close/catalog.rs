@@ -376,6 +376,32 @@ pub fn lookup(code: u16) -> &'static Entry {
     ENTRIES.get(idx).unwrap_or(&OUT_OF_RANGE)
 }
 
+/// `#[serde(with)]` for an optional catalog name (a row's `name`, as [`lookup`] gives it):
+/// in JSON (a human-readable serializer) the name, in the stored form (`serial`) the first
+/// code of its row, read back as that row's name, the very same static.
+pub mod name_serde {
+    use super::{lookup, ENTRIES};
+    use serde::{ser::Error as _, Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(name: &Option<&'static str>, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            return name.serialize(s);
+        }
+        let code = match name {
+            None => None,
+            Some(n) => match ENTRIES.iter().find(|e| std::ptr::eq(e.name, *n)) {
+                Some(e) => Some(e.first),
+                None => return Err(S::Error::custom("not a catalog name")),
+            },
+        };
+        code.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<&'static str>, D::Error> {
+        Ok(Option::<u16>::deserialize(d)?.map(|code| lookup(code).name))
+    }
+}
+
 /// A comparison of two codes that users often confuse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Pair {

@@ -16,7 +16,7 @@ use crate::flow::{PerSide, Role};
 use crate::stack::tcp::connection::EndKind;
 use crate::websocket::decoder::Stats;
 use crate::websocket::frame::Opcode;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
@@ -31,7 +31,8 @@ pub struct TcpEnd {
 
 /// The status of a connection. In JSON: `code`, `name`, `inferred`, `cause`, `fix`, where
 /// `cause` is this capture's `detail` followed by the catalog's typical causes (`general`):
-/// kept apart in memory so thousands of reports do not each copy the catalog text.
+/// kept apart in memory so thousands of reports do not each copy the catalog text. Stored
+/// (`serial`), its texts are written as where they come from ([`Source`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Status {
     /// The status code, or `None` (JSON null) when there is none to report.
@@ -60,6 +61,11 @@ impl Status {
 impl Serialize for Status {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
+        if !s.is_human_readable() {
+            return Stored::of(self)
+                .ok_or_else(|| serde::ser::Error::custom("a status text of unknown origin"))?
+                .serialize(s);
+        }
         let mut st = s.serialize_struct("Status", 5)?;
         st.serialize_field("code", &self.code)?;
         st.serialize_field("name", &self.name)?;
@@ -69,6 +75,141 @@ impl Serialize for Status {
         st.end()
     }
 }
+
+/// The stored form of a [`Status`] (`serial`).
+#[derive(Serialize, Deserialize)]
+struct Stored<'a> {
+    code: Option<u16>,
+    #[serde(borrow)]
+    name: Source<'a>,
+    inferred: bool,
+    #[serde(borrow)]
+    detail: Cow<'a, str>,
+    #[serde(borrow)]
+    general: Source<'a>,
+    #[serde(borrow)]
+    fix: Source<'a>,
+}
+
+/// Where a status text comes from, as a stored status names it.
+#[derive(Serialize, Deserialize)]
+enum Source<'a> {
+    /// This text of the catalog row of the status's code.
+    Catalog,
+    /// The fix [`refusal`] gives for this HTTP status.
+    Refusal(u16),
+    /// One of [`FIXED`].
+    Fixed(u8),
+    /// Made for this connection: the text itself.
+    Own(#[serde(borrow)] Cow<'a, str>),
+}
+
+/// A catalog row's text: its name, its typical causes or its fix.
+type Field = fn(&catalog::Entry) -> &'static str;
+
+const NAME: Field = |e| e.name;
+const CAUSES: Field = |e| e.causes;
+const FIX: Field = |e| e.fix;
+
+/// HTTP statuses that pick each of [`refusal`]'s texts.
+const REFUSALS: [u16; 9] = [400, 401, 404, 426, 429, 200, 300, 500, 0];
+
+impl<'a> Stored<'a> {
+    fn of(st: &'a Status) -> Option<Stored<'a>> {
+        let code = st.code;
+        Some(Stored {
+            code,
+            name: Source::of(&st.name, code, NAME),
+            inferred: st.inferred,
+            detail: Cow::Borrowed(&st.detail),
+            general: Source::of_static(st.general, code, CAUSES)?,
+            fix: Source::of(&st.fix, code, FIX),
+        })
+    }
+
+    fn status(self) -> Option<Status> {
+        let code = self.code;
+        let general = match self.general.text(code, CAUSES)? {
+            Cow::Borrowed(s) => s,
+            Cow::Owned(_) => return None,
+        };
+        Some(Status {
+            code,
+            name: self.name.text(code, NAME)?,
+            inferred: self.inferred,
+            detail: self.detail.into_owned(),
+            general,
+            fix: self.fix.text(code, FIX)?,
+        })
+    }
+}
+
+impl<'a> Source<'a> {
+    /// Where `text` (a status's `field`) comes from; the text itself if it was made.
+    #[allow(clippy::ptr_arg)] // Borrowed or owned is what is asked.
+    fn of(text: &'a Cow<'static, str>, code: Option<u16>, field: Field) -> Source<'a> {
+        match text {
+            Cow::Borrowed(s) => {
+                Source::of_static(s, code, field).unwrap_or(Source::Own(Cow::Borrowed(s)))
+            }
+            Cow::Owned(s) => Source::Own(Cow::Borrowed(s)),
+        }
+    }
+
+    /// Which table `text` comes from, if any.
+    fn of_static(text: &'static str, code: Option<u16>, field: Field) -> Option<Source<'a>> {
+        if code.is_some_and(|c| std::ptr::eq(field(catalog::lookup(c)), text)) {
+            return Some(Source::Catalog);
+        }
+        if let Some(i) = FIXED.iter().position(|f| *f == text) {
+            return u8::try_from(i).ok().map(Source::Fixed);
+        }
+        REFUSALS
+            .into_iter()
+            .find(|&c| refusal(c).1 == text)
+            .map(Source::Refusal)
+    }
+
+    /// The text back: the very same static for one from a table.
+    fn text(self, code: Option<u16>, field: Field) -> Option<Cow<'static, str>> {
+        match self {
+            Source::Catalog => code.map(|c| Cow::Borrowed(field(catalog::lookup(c)))),
+            Source::Refusal(c) => Some(Cow::Borrowed(refusal(c).1)),
+            Source::Fixed(i) => FIXED.get(usize::from(i)).map(|s| Cow::Borrowed(*s)),
+            Source::Own(s) => Some(Cow::Owned(s.into_owned())),
+        }
+    }
+}
+
+/// The stored form only, as [`Serialize`] writes it for `serial`.
+impl<'de> Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Status, D::Error> {
+        Stored::deserialize(d)?
+            .status()
+            .ok_or_else(|| serde::de::Error::custom("a status text that is not in its table"))
+    }
+}
+
+/// Status texts that come from neither the catalog nor the capture (a stored status refers
+/// to them by their index in [`FIXED`]).
+const UPGRADE_REFUSED: &str = "Upgrade refused";
+const OPEN: &str = "Open";
+const OPEN_PENDING: &str = "Open (handshake pending)";
+const UNKNOWN_TRUNCATED: &str = "Unknown (close frame truncated)";
+const FIX_CAPTURE_TO_CLOSE: &str =
+    "Capture until the connection closes (or reproduce the close while capturing).";
+const FIX_FULL_SNAPLEN: &str =
+    "Capture with a full snaplen (tcpdump -s 0) and without drops to see the code.";
+
+static FIXED: [&str; 7] = [
+    "",
+    UPGRADE_REFUSED,
+    OPEN,
+    OPEN_PENDING,
+    UNKNOWN_TRUNCATED,
+    FIX_CAPTURE_TO_CLOSE,
+    FIX_FULL_SNAPLEN,
+];
 
 /// [`Status::cause`] written straight into the serializer, without the joined string.
 struct Cause<'a>(&'a Status);
@@ -186,7 +327,7 @@ pub fn status(
         let (likely, fix) = refusal(code);
         return Status {
             code: None,
-            name: "Upgrade refused".into(),
+            name: UPGRADE_REFUSED.into(),
             inferred: false,
             detail: format!(
                 "The server answered the WebSocket upgrade with HTTP {code} instead of 101, so no WebSocket connection was opened and no close code applies (a browser reports it as a failed connection, often with close code 1006). {likely}"
@@ -271,12 +412,12 @@ fn status_from(
         (_, None) => {
             let (name, cause) = if upgraded {
                 (
-                    "Open",
+                    OPEN,
                     "The connection was still open when the capture ended: no close frame, FIN or RST was captured.",
                 )
             } else {
                 (
-                    "Open (handshake pending)",
+                    OPEN_PENDING,
                     "The upgrade request was captured but no reply, close frame, FIN or RST followed before the capture ended.",
                 )
             };
@@ -286,9 +427,7 @@ fn status_from(
                 inferred: false,
                 detail: cause.into(),
                 general: "",
-                fix:
-                    "Capture until the connection closes (or reproduce the close while capturing)."
-                        .into(),
+                fix: FIX_CAPTURE_TO_CLOSE.into(),
             }
         }
     }
@@ -366,14 +505,14 @@ fn close_status(c: &CloseFrame, closes: &[&CloseFrame], missing: Missing) -> Sta
         }
         None => Status {
             code: None,
-            name: "Unknown (close frame truncated)".into(),
+            name: UNKNOWN_TRUNCATED.into(),
             inferred: false,
             detail: format!(
                 "The {} sent a close frame (packet {}) but its status code is not in the capture (bytes missing); no code is guessed.",
                 c.from, c.packet
             ),
             general: "",
-            fix: "Capture with a full snaplen (tcpdump -s 0) and without drops to see the code.".into(),
+            fix: FIX_FULL_SNAPLEN.into(),
         },
     }
 }
@@ -523,7 +662,7 @@ impl Unanswered {
 }
 
 /// What the capture shows that explains (or contradicts) the status, with packet numbers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
     /// One line, for the table.
     pub summary: String,
@@ -711,7 +850,7 @@ pub fn evidence(status: &Status, f: &Facts<'_>) -> Option<Evidence> {
 
 /// The closing handshake (RFC 6455 §5.5.1, §7.1.1-§7.1.4): who started it, how the peer
 /// answered, and who closed TCP first.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CloseHandshake {
     pub initiator: Role,
     /// The peer's close frame, if it sent one: its code (null for an empty one).

@@ -12,9 +12,9 @@ pub mod diagnosis;
 use crate::capture::Timestamp;
 use crate::flow::Role;
 use catalog::OnWire;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Problem {
     /// One byte of payload: too short for a code (§5.5.1).
@@ -32,6 +32,16 @@ pub enum Problem {
 }
 
 impl Problem {
+    /// Every problem, in declaration order.
+    pub const ALL: [Problem; 6] = [
+        Problem::OneBytePayload,
+        Problem::TooLong,
+        Problem::ReasonNotUtf8,
+        Problem::CodeNeverSent,
+        Problem::CodeInvalid,
+        Problem::Truncated,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Problem::OneBytePayload => "one-byte-payload",
@@ -45,7 +55,7 @@ impl Problem {
 }
 
 /// One close frame as it was on the wire.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CloseFrame {
     pub from: Role,
     /// `None` for an empty payload, a 1-byte payload, or code bytes missing from the capture.
@@ -142,6 +152,31 @@ impl CloseFrame {
     }
 }
 
+/// `#[serde(with)]` for a list of problem names ([`Problem::as_str`]): in JSON (a
+/// human-readable serializer) the names, in the stored form (`serial`) the problems, read
+/// back as their names, the very same statics.
+pub mod names_serde {
+    use super::Problem;
+    use serde::{ser::Error as _, Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(names: &[&'static str], s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            return names.serialize(s);
+        }
+        let problems = names
+            .iter()
+            .map(|n| Problem::ALL.into_iter().find(|p| p.as_str() == *n))
+            .collect::<Option<Vec<Problem>>>()
+            .ok_or_else(|| S::Error::custom("not a close problem's name"))?;
+        problems.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<&'static str>, D::Error> {
+        let problems = Vec::<Problem>::deserialize(d)?;
+        Ok(problems.into_iter().map(Problem::as_str).collect())
+    }
+}
+
 /// The names of `problems`, comma-separated, as reports and live lines show them.
 pub fn problem_names(problems: &[Problem]) -> String {
     problems
@@ -150,25 +185,6 @@ pub fn problem_names(problems: &[Problem]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
-
-crate::codec::one_byte!(Problem {
-    OneBytePayload = 0,
-    TooLong = 1,
-    ReasonNotUtf8 = 2,
-    CodeNeverSent = 3,
-    CodeInvalid = 4,
-    Truncated = 5,
-});
-crate::codec::fields!(CloseFrame {
-    from,
-    code,
-    reason,
-    payload_len,
-    packet,
-    ts,
-    problems,
-    order,
-});
 
 #[cfg(test)]
 mod tests {

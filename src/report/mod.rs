@@ -21,7 +21,6 @@ pub mod json;
 pub mod markdown;
 mod pretty;
 pub mod redact;
-mod spill;
 pub mod store;
 pub mod table;
 
@@ -38,7 +37,7 @@ use crate::stack::tcp::Counters;
 use crate::stack::Side;
 use crate::websocket::decoder::{FrameRecord, Stats};
 use crate::websocket::session::Session;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 pub use store::Store;
@@ -110,7 +109,7 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HandshakeReport {
     pub seen: bool,
     pub host: Option<String>,
@@ -124,25 +123,32 @@ pub struct HandshakeReport {
     pub deflate: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// `&'static str` by another name, for fields whose text comes from a fixed table (written
+/// as its code, `#[serde(with)]`): serde's derive takes a field typed `&'static str` for
+/// text borrowed from its input, which only a `'static` input could give.
+type Static = &'static str;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CloseFrameReport {
     pub from: Role,
     pub code: Option<u16>,
-    pub name: Option<&'static str>,
+    #[serde(with = "catalog::name_serde")]
+    pub name: Option<Static>,
     pub reason: String,
     pub packet: u64,
     pub time: Timestamp,
+    #[serde(with = "crate::close::names_serde")]
     pub problems: Vec<&'static str>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct TcpEndReport {
     pub by: Role,
     pub kind: EndKind,
     pub packet: u64,
 }
 
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct SeenBy {
     pub client: Option<u16>,
     pub server: Option<u16>,
@@ -152,11 +158,19 @@ pub use crate::flow::PerSide;
 
 /// An endpoint as a report names it: its address and port (`10.0.0.1:41008`,
 /// `[::1]:443`), or the pseudonym `--redact` gave it (`host-1:41008`). Written into the
-/// output as text when the report is, not kept as a string per connection.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// output as text when the report is, not kept as a string per connection. Stored
+/// (`serial`), the endpoint or the pseudonym.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub enum Host {
     Addr(Endpoint),
     Named(String),
+}
+
+impl<'de> Deserialize<'de> for Host {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Host, D::Error> {
+        Host::deserialize(d)
+    }
 }
 
 impl std::fmt::Display for Host {
@@ -170,6 +184,9 @@ impl std::fmt::Display for Host {
 
 impl Serialize for Host {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if !s.is_human_readable() {
+            return Host::serialize(self, s);
+        }
         match self {
             Host::Addr(ep) => ep.serialize_text(s),
             Host::Named(name) => s.serialize_str(name),
@@ -192,7 +209,11 @@ impl PartialEq<String> for Host {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// One connection's report. Its serde form is every field when stored (`serial`, for the
+/// report store's temporary file); JSON (a human-readable serializer) shows
+/// [`ConnectionReportJson`]'s, which is the stable contract.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct ConnectionReport {
     pub id: u64,
     /// Index into `inputs`.
@@ -201,8 +222,9 @@ pub struct ConnectionReport {
     pub server: Host,
     pub handshake: HandshakeReport,
     pub close_frames: Vec<CloseFrameReport>,
-    /// "fin", "rst" or "open": how TCP ended first.
-    pub tcp_end: &'static str,
+    /// "fin", "rst" or "open": how TCP ended first ([`tcp_end_name`]).
+    #[serde(with = "tcp_end_serde")]
+    pub tcp_end: Static,
     pub tcp_end_by: Option<Role>,
     pub tcp_end_packet: Option<u64>,
     /// Every side's FIN or RST, in order.
@@ -230,17 +252,98 @@ pub struct ConnectionReport {
     pub frames: PerSide<Stats>,
     pub tcp: PerSide<Counters>,
     /// Every logged frame, both ways in order (with `--timeline`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeline: Option<Vec<FrameRecord>>,
     /// The last frames each way, in order (for the frames around the close).
-    #[serde(skip)]
     pub recent_frames: Vec<FrameRecord>,
     /// Frames that fell out of the per-direction logs.
-    #[serde(skip)]
     pub frames_not_logged: u64,
     /// The two endpoints, client first (for filters and extraction).
-    #[serde(skip)]
     pub endpoints: (Endpoint, Endpoint),
+}
+
+/// The JSON view of a [`ConnectionReport`], in this order: the timeline only when asked
+/// for; not the recent frames, the count of frames not logged, nor the endpoints.
+#[derive(Serialize)]
+#[serde(remote = "ConnectionReport", rename = "ConnectionReport")]
+pub struct ConnectionReportJson {
+    id: u64,
+    input: usize,
+    client: Host,
+    server: Host,
+    handshake: HandshakeReport,
+    close_frames: Vec<CloseFrameReport>,
+    tcp_end: &'static str,
+    tcp_end_by: Option<Role>,
+    tcp_end_packet: Option<u64>,
+    tcp_ends: Vec<TcpEndReport>,
+    status: Status,
+    evidence: Option<diagnosis::Evidence>,
+    seen_by: SeenBy,
+    close_handshake: Option<diagnosis::CloseHandshake>,
+    decoded_to_end: PerSide<bool>,
+    findings: Vec<Finding>,
+    findings_dropped: u64,
+    idle_before_end_s: Option<f64>,
+    first_packet: u64,
+    last_packet: u64,
+    start: Timestamp,
+    end: Timestamp,
+    duration_s: f64,
+    frames: PerSide<Stats>,
+    tcp: PerSide<Counters>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timeline: Option<Vec<FrameRecord>>,
+}
+
+impl Serialize for ConnectionReport {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            ConnectionReportJson::serialize(self, s)
+        } else {
+            ConnectionReport::serialize(self, s)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ConnectionReport {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ConnectionReport, D::Error> {
+        ConnectionReport::deserialize(d)
+    }
+}
+
+/// How TCP ended first, as a report names it: "fin", "rst", or "open" for neither.
+pub fn tcp_end_name(kind: Option<EndKind>) -> &'static str {
+    match kind {
+        Some(EndKind::Fin) => "fin",
+        Some(EndKind::Rst) => "rst",
+        None => "open",
+    }
+}
+
+/// `#[serde(with)]` for [`ConnectionReport::tcp_end`]: in JSON (a human-readable
+/// serializer) the name, in the stored form (`serial`) the ending it names, read back as
+/// its name, the very same static.
+mod tcp_end_serde {
+    use super::tcp_end_name;
+    use crate::stack::tcp::connection::EndKind;
+    use serde::{ser::Error as _, Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(name: &&'static str, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            return s.serialize_str(name);
+        }
+        match [Some(EndKind::Fin), Some(EndKind::Rst), None]
+            .into_iter()
+            .find(|&k| tcp_end_name(k) == *name)
+        {
+            Some(kind) => kind.serialize(s),
+            None => Err(S::Error::custom("not a TCP ending's name")),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+        Option::<EndKind>::deserialize(d).map(tcp_end_name)
+    }
 }
 
 /// The later of two (packet, time) marks.
@@ -388,11 +491,7 @@ impl ConnectionReport {
                     problems: f.problems.iter().map(|p| p.as_str()).collect(),
                 })
                 .collect(),
-            tcp_end: match first_end.map(|e| e.kind) {
-                Some(EndKind::Fin) => "fin",
-                Some(EndKind::Rst) => "rst",
-                None => "open",
-            },
+            tcp_end: tcp_end_name(first_end.map(|e| e.kind)),
             tcp_end_by: first_end.map(|e| e.by),
             tcp_end_packet: first_end.map(|e| e.packet),
             // A refused upgrade never became a WebSocket: no application saw a close status.

@@ -8,13 +8,13 @@
 //! after [`Store::sort`], the reports in the report's order — by (input, first packet),
 //! ids 1..N — read back one at a time. The first `budget` reports stay in memory (a capture
 //! attached to a bug report never has more, so it never touches the disk); each later one
-//! is written to the file in the compact form of `spill` and only a small `Entry` stays
-//! in memory. The file (`tempfile::tempfile`) has no name and is deleted by the system when
+//! is written to the file in its stored form (`serial`: every field, including those JSON
+//! leaves out) and only a small `Entry` stays in memory. The file (`tempfile::tempfile`) has no name and is deleted by the system when
 //! the last handle to it closes. If it cannot be made or written, reports stay in memory.
 
-use super::spill::{self, Statics};
 use super::{ConnectionReport, StatusKey};
 use crate::scratch::Scratch;
+use crate::serial;
 use std::io;
 
 /// Finished reports kept in memory by default before the rest go to the temporary file
@@ -102,11 +102,10 @@ enum Place {
     File { file: u16, len: u32, at: u64 },
 }
 
-/// One temporary file, and the statics its reports refer to.
+/// One temporary file.
 #[derive(Debug, Clone)]
 struct SpillFile {
     scratch: Scratch,
-    statics: Statics,
 }
 
 fn damaged(what: &str) -> io::Error {
@@ -208,7 +207,6 @@ impl Store {
             None => {
                 self.files.push(SpillFile {
                     scratch: Scratch::new(WRITE_BATCH)?,
-                    statics: Statics::default(),
                 });
                 let k = self.files.len() - 1;
                 self.writing = Some(k);
@@ -224,11 +222,14 @@ impl Store {
             .files
             .get_mut(k)
             .ok_or_else(|| io::Error::other("no temporary file"))?;
-        let statics = &mut f.statics;
+        let mut written = None;
         let (at, len) = f
             .scratch
-            .append(|out| spill::encode(r, statics, out))
+            .append(|out| written = serial::append(r, out))
             .ok_or_else(|| io::Error::other("a report of 4 GiB or more"))?;
+        if written.is_none() {
+            return Err(io::Error::other("a report that cannot be written out"));
+        }
         f.scratch.maybe_flush()?;
         if at >> 48 != 0 {
             return Err(io::Error::other("a temporary file of 256 TiB"));
@@ -315,8 +316,7 @@ impl Store {
                     .get(usize::from(file))
                     .ok_or_else(|| damaged("a report's file is missing"))?;
                 f.scratch.read(at, len, buf)?;
-                spill::decode(buf, &f.statics)
-                    .ok_or_else(|| damaged("a report cannot be decoded"))?
+                serial::read(buf).ok_or_else(|| damaged("a report cannot be decoded"))?
             }
         };
         Self::settle(&self.ids, index, e, &mut r);

@@ -40,7 +40,7 @@ use tls::layer::{TlsFacts, TlsLayer};
 /// One direction of a connection, named by who sent it: `A` is the endpoint that sent the
 /// first packet seen, `B` the other. A typed index into [`Sides`], so that picking a side's
 /// state cannot go out of bounds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Side {
     A,
     B,
@@ -60,7 +60,7 @@ impl Side {
 }
 
 /// One value per [`Side`]; indexing by a `Side` is a `match`, it cannot fail.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Sides<T> {
     pub a: T,
     pub b: T,
@@ -106,7 +106,7 @@ pub struct Env<'a> {
 
 /// How a WebSocket session reached the application: over which TCP connection (the
 /// report's endpoints), whether inside TLS, and on which HTTP/2 stream.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Transport {
     pub tls: bool,
     /// The HTTP/2 stream of an RFC 8441 extended CONNECT; `None` over HTTP/1.1.
@@ -115,7 +115,7 @@ pub struct Transport {
 
 /// What every layer of one TCP connection shares: who the client is, the findings, and
 /// the delivery order that places close frames and TCP endings on one line.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Ctx {
     /// The client's side, once known.
     pub client: Option<Side>,
@@ -140,8 +140,9 @@ impl Ctx {
     }
 }
 
-/// The layers above one TCP connection.
-#[derive(Debug)]
+/// The layers above one TCP connection. Its serde form (`serial`, for `freeze`) is every
+/// field of every layer that can be frozen (see [`Stack::can_freeze`]).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Stack {
     pub ctx: Ctx,
     top: Top,
@@ -149,11 +150,12 @@ pub struct Stack {
 
 /// Which stack a connection has. New layers (TLS, HTTP/2) are new variants here, chosen
 /// in [`Stack::on_event`] from the connection's first bytes.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 enum Top {
     /// Plaintext HTTP/1.1, upgraded to one WebSocket (or picked up mid-stream).
     Http1(http1::Http1),
     /// TLS (found by its ClientHello), and HTTP/1.1 over what it decrypts.
+    #[serde(skip)]
     Tls(Box<TlsLayer>),
 }
 
@@ -270,49 +272,6 @@ impl Stack {
         }
     }
 }
-
-// The frozen form of the stack (see `freeze`): every field of every part.
-crate::codec::one_byte!(Side { A = 0, B = 1 });
-
-impl<T: crate::codec::Code> crate::codec::Code for Sides<T> {
-    fn put(&self, w: &mut crate::codec::Writer<'_>) {
-        self.a.put(w);
-        self.b.put(w);
-    }
-    fn get(r: &mut crate::codec::Reader<'_>) -> Option<Self> {
-        Some(Sides::new(T::get(r)?, T::get(r)?))
-    }
-}
-
-impl crate::codec::Code for Top {
-    fn put(&self, w: &mut crate::codec::Writer<'_>) {
-        match self {
-            Top::Http1(h) => {
-                w.out.push(0);
-                h.put(w);
-            }
-            // Never frozen (`can_freeze`).
-            Top::Tls(_) => w.out.push(1),
-        }
-    }
-    fn get(r: &mut crate::codec::Reader<'_>) -> Option<Self> {
-        use crate::codec::Code;
-        Some(match r.byte()? {
-            0 => Top::Http1(Code::get(r)?),
-            _ => return None,
-        })
-    }
-}
-
-crate::codec::fields!(Transport { tls, h2_stream });
-crate::codec::fields!(Ctx {
-    client,
-    findings,
-    order,
-    partial,
-    frame_log,
-});
-crate::codec::fields!(Stack { ctx, top });
 
 #[cfg(test)]
 mod tests {

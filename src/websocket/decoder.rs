@@ -41,7 +41,10 @@ const MAX_CONTROL_KEEP: usize = 4096;
 /// Close frames kept per direction (the first one is the one that counts).
 const MAX_CLOSES_KEPT: usize = 4;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+/// One direction's frame statistics. Its serde form is every field when stored (`serial`);
+/// JSON (a human-readable serializer) shows [`StatsJson`]'s, without the marks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(remote = "Self")]
 pub struct Stats {
     pub frames: u64,
     pub messages: u64,
@@ -55,51 +58,116 @@ pub struct Stats {
     /// Largest data message, counting a fragmented one as it grows: (bytes, packet where
     /// it ended, or where it reached that size).
     pub largest_message: Option<(u64, u64)>,
-    #[serde(skip)]
     pub last_frame: Option<(u64, Timestamp)>,
-    #[serde(skip)]
     pub last_ping: Option<(u64, Timestamp)>,
-    #[serde(skip)]
     pub last_pong: Option<(u64, Timestamp)>,
     /// Largest single frame's payload: (bytes, packet, opcode).
-    #[serde(skip)]
     pub largest_frame: Option<(u64, u64, Opcode)>,
     /// The last complete data message: (opcode, size, packet where it ended).
-    #[serde(skip)]
     pub last_message: Option<(Opcode, u64, u64)>,
 }
 
-#[derive(Debug)]
+/// The JSON view of [`Stats`]: the counts and the largest message, in this order; the
+/// other fields (packets and times of the last frames) are not shown.
+#[derive(serde::Serialize)]
+#[serde(remote = "Stats", rename = "Stats")]
+pub struct StatsJson {
+    frames: u64,
+    messages: u64,
+    text_messages: u64,
+    binary_messages: u64,
+    compressed_messages: u64,
+    pings: u64,
+    pongs: u64,
+    payload_bytes: u64,
+    largest_message: Option<(u64, u64)>,
+}
+
+impl serde::Serialize for Stats {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            StatsJson::serialize(self, s)
+        } else {
+            Stats::serialize(self, s)
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Stats {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Stats, D::Error> {
+        Stats::deserialize(d)
+    }
+}
+
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct Frame {
     h: FrameHeader,
     /// Payload bytes consumed so far.
     pos: u64,
     truncated: bool,
+    #[serde(with = "serde_bytes")]
     control: Vec<u8>,
     /// The first unmasked payload bytes of a data frame, when previews are logged.
+    #[serde(with = "serde_bytes")]
     preview: Vec<u8>,
 }
 
 /// Bytes of a data frame's payload kept for its timeline preview.
 const PREVIEW_BYTES: usize = 48;
 
-/// One frame as the timeline shows it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// One frame as the timeline shows it. Its serde form is every field when stored
+/// (`serial`, the opcode's name as the opcode); JSON shows [`FrameRecordJson`]'s.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(remote = "Self")]
 pub struct FrameRecord {
     /// Packet in which the frame was completed.
     pub packet: u64,
-    #[serde(skip)]
     pub ts: Timestamp,
-    #[serde(skip)]
     pub order: u64,
     pub from: Role,
-    pub opcode: &'static str,
+    #[serde(with = "super::frame::name_serde")]
+    pub opcode: Static,
     pub fin: bool,
     pub rsv: u8,
     pub masked: bool,
     pub len: u64,
     /// Close code and reason, a shortened text preview, or a note; none when not logged.
     pub detail: Option<String>,
+}
+
+/// `&'static str` by another name, for fields whose text comes from a fixed table (written
+/// as its code, `#[serde(with)]`): serde's derive takes a field typed `&'static str` for
+/// text borrowed from its input, which only a `'static` input could give.
+type Static = &'static str;
+
+/// The JSON view of [`FrameRecord`]: every field but the time and the delivery order.
+#[derive(serde::Serialize)]
+#[serde(remote = "FrameRecord", rename = "FrameRecord")]
+pub struct FrameRecordJson {
+    packet: u64,
+    from: Role,
+    opcode: &'static str,
+    fin: bool,
+    rsv: u8,
+    masked: bool,
+    len: u64,
+    detail: Option<String>,
+}
+
+impl serde::Serialize for FrameRecord {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            FrameRecordJson::serialize(self, s)
+        } else {
+            FrameRecord::serialize(self, s)
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FrameRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<FrameRecord, D::Error> {
+        FrameRecord::deserialize(d)
+    }
 }
 
 /// Shortens a preview to `PREVIEW_BYTES` on a character boundary, marking the cut.
@@ -119,7 +187,7 @@ fn preview_text(bytes: &[u8], total: u64, text: bool) -> String {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct Message {
     opcode: Opcode,
     /// Payload bytes on the wire.
@@ -159,7 +227,8 @@ fn check_utf8(m: &mut Message, from: Role, piece: &[u8], packet: u64, findings: 
     }
 }
 
-#[derive(Debug)]
+/// Its serde form (`serial`, for `freeze`) is every field, an inflater as its history.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Decoder {
     from: Role,
     /// permessage-deflate was negotiated: RSV1 may be set on a message's first frame.
@@ -188,7 +257,7 @@ pub struct Decoder {
 }
 
 /// Where the current bytes came from, passed down with each chunk.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct Origin {
     pub packet: u64,
     pub ts: Timestamp,
@@ -815,74 +884,11 @@ impl Decoder {
     }
 }
 
-crate::codec::fields!(Frame {
-    h,
-    pos,
-    truncated,
-    control,
-    preview,
-});
-crate::codec::fields!(Message {
-    opcode,
-    len,
-    compressed,
-    inflate,
-    inflated,
-    utf8,
-    truncated,
-    invalid_reported,
-});
-crate::codec::fields!(Origin { packet, ts, order });
-
 impl Decoder {
     /// Whether this decoder can be frozen (see `freeze`): always, except in the middle of
     /// a compressed message (an inflater's state then is more than its history).
     pub fn can_freeze(&self) -> bool {
         self.inflater.as_ref().is_none_or(Inflater::idle)
-    }
-}
-
-impl crate::codec::Code for Decoder {
-    fn put(&self, w: &mut crate::codec::Writer<'_>) {
-        self.from.put(w);
-        self.deflate.put(w);
-        self.inflater.put(w);
-        self.hdr.put(w);
-        self.hdr_len.put(w);
-        self.frame.put(w);
-        self.msg.put(w);
-        self.out_of_sync.put(w);
-        self.closes.put(w);
-        self.extra_closes.put(w);
-        self.after_close_reported.put(w);
-        self.stats.put(w);
-        self.last.put(w);
-        self.log.put(w);
-        self.log_cap.put(w);
-        self.log_previews.put(w);
-        self.log_dropped.put(w);
-    }
-    fn get(r: &mut crate::codec::Reader<'_>) -> Option<Self> {
-        use crate::codec::Code;
-        Some(Decoder {
-            from: Code::get(r)?,
-            deflate: Code::get(r)?,
-            inflater: Code::get(r)?,
-            hdr: Code::get(r)?,
-            hdr_len: Code::get(r)?,
-            frame: Code::get(r)?,
-            msg: Code::get(r)?,
-            out_of_sync: Code::get(r)?,
-            closes: Code::get(r)?,
-            extra_closes: Code::get(r)?,
-            after_close_reported: Code::get(r)?,
-            stats: Code::get(r)?,
-            last: Code::get(r)?,
-            log: Code::get(r)?,
-            log_cap: Code::get(r)?,
-            log_previews: Code::get(r)?,
-            log_dropped: Code::get(r)?,
-        })
     }
 }
 

@@ -15,10 +15,11 @@
 //! direction's next message (see [`Inflater`]).
 
 use flate2::{Decompress, FlushDecompress, Status};
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// What the server agreed to in its 101 response (RFC 7692 §7.1).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Params {
     pub server_no_context_takeover: bool,
     pub client_no_context_takeover: bool,
@@ -102,8 +103,8 @@ const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 /// takes it back, or, when another direction took it in between, starts from a fresh one
 /// primed with the history (a preset dictionary, as RFC 1951 §3.2 back-references allow).
 /// So an idle direction costs its history (no more than it ever inflated, at most 32 KiB)
-/// and has a binary form ([`crate::codec::Code`]):
-/// a quiet connection that compresses can be frozen like any other.
+/// and has a stored form (its serde impls, for `serial`): a quiet connection that
+/// compresses can be frozen like any other.
 pub struct Inflater {
     id: u64,
     /// The inflating state, while a message is being inflated.
@@ -165,7 +166,7 @@ impl Inflater {
     }
 
     /// Whether it is between messages: then its history is its whole state, and it can
-    /// be written out ([`crate::codec::Code`]).
+    /// be written out (its `Serialize`).
     pub fn idle(&self) -> bool {
         self.d.is_none()
     }
@@ -317,43 +318,58 @@ impl Inflater {
     }
 }
 
-/// An idle inflater (see [`Inflater::idle`]): its parameters and history, oldest byte
-/// first. One in the middle of a message is never written out (`Decoder::can_freeze`).
-impl crate::codec::Code for Inflater {
-    fn put(&self, w: &mut crate::codec::Writer<'_>) {
-        w.uint(self.id);
-        let (new, old) = self.history.split_at(self.start.min(self.history.len()));
-        w.uint(self.history.len() as u64);
-        w.out.extend_from_slice(old);
-        w.out.extend_from_slice(new);
-        self.reset_each_message.put(w);
-        w.uint(self.cap);
+/// The stored form of an idle inflater (see [`Inflater::idle`]): its parameters and its
+/// history, oldest byte first (the ring's older part, then its newer). One in the middle of
+/// a message is never written out (`Decoder::can_freeze`).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Stored<'a> {
+    id: u64,
+    #[serde(borrow, with = "serde_bytes")]
+    older: Cow<'a, [u8]>,
+    #[serde(borrow, with = "serde_bytes")]
+    newer: Cow<'a, [u8]>,
+    reset_each_message: bool,
+    cap: u64,
+}
+
+impl serde::Serialize for Inflater {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (newer, older) = self.history.split_at(self.start.min(self.history.len()));
+        let stored = Stored {
+            id: self.id,
+            older: Cow::Borrowed(older),
+            newer: Cow::Borrowed(newer),
+            reset_each_message: self.reset_each_message,
+            cap: self.cap,
+        };
+        serde::Serialize::serialize(&stored, s)
     }
-    fn get(r: &mut crate::codec::Reader<'_>) -> Option<Self> {
-        let id = r.uint()?;
-        let n = r.count()?;
-        let history = r.take(n)?.to_vec();
-        if history.len() > WINDOW {
-            return None;
+}
+
+impl<'de> serde::Deserialize<'de> for Inflater {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Inflater, D::Error> {
+        let s: Stored<'de> = serde::Deserialize::deserialize(d)?;
+        let n = s.older.len() + s.newer.len();
+        if n > WINDOW {
+            return Err(serde::de::Error::invalid_length(
+                n,
+                &"at most a window of history",
+            ));
         }
-        Some(Inflater {
-            id,
+        let mut history = Vec::with_capacity(n);
+        history.extend_from_slice(&s.older);
+        history.extend_from_slice(&s.newer);
+        Ok(Inflater {
+            id: s.id,
             d: None,
             history,
             start: 0,
-            reset_each_message: crate::codec::Code::get(r)?,
-            cap: r.uint()?,
+            reset_each_message: s.reset_each_message,
+            cap: s.cap,
             produced: 0,
         })
     }
 }
-
-crate::codec::fields!(Params {
-    server_no_context_takeover,
-    client_no_context_takeover,
-    server_max_window_bits,
-    client_max_window_bits,
-});
 
 #[cfg(test)]
 mod tests {
@@ -522,11 +538,9 @@ mod tests {
             let d = deflate_message(&mut c, m);
             assert_eq!(&inflate_all(&mut inf, &[&d]).unwrap(), m);
         }
-        let mut statics = crate::codec::Statics::default();
-        let mut bytes = Vec::new();
-        crate::codec::encode(&inf, &mut statics, &mut bytes);
+        let bytes = crate::serial::to_vec(&inf).expect("written out");
         assert!(bytes.len() < WINDOW + 32, "{} bytes", bytes.len());
-        let back: Inflater = crate::codec::decode(&bytes, &statics).expect("reads back");
+        let back: Inflater = crate::serial::read(&bytes).expect("reads back");
         assert_eq!(back.history_len(), inf.history_len());
         let rest: Vec<Vec<u8>> = msgs[5..]
             .iter()
@@ -543,7 +557,7 @@ mod tests {
         .join()
         .unwrap();
         // Damaged bytes do not read back.
-        assert!(crate::codec::decode::<Inflater>(&bytes[..bytes.len() / 2], &statics).is_none());
+        assert!(crate::serial::read::<Inflater>(&bytes[..bytes.len() / 2]).is_none());
     }
 
     #[test]

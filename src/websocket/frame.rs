@@ -12,7 +12,7 @@ use nom::IResult;
 use std::fmt;
 
 /// A frame opcode, kept as the 4-bit value on the wire so unknown ones stay printable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Opcode(pub u8);
 
 impl Opcode {
@@ -47,6 +47,31 @@ impl Opcode {
     }
 }
 
+/// `#[serde(with)]` for an opcode's name ([`Opcode::name`]): in JSON (a human-readable
+/// serializer) the name, in the stored form (`serial`) an opcode that has it, read back as
+/// that opcode's name, the very same static.
+pub mod name_serde {
+    use super::Opcode;
+    use serde::{de::Error as _, ser::Error as _, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(name: &&'static str, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            return s.serialize_str(name);
+        }
+        match (0..16u8).find(|&b| Opcode(b).name() == *name) {
+            Some(b) => s.serialize_u8(b),
+            None => Err(S::Error::custom("not an opcode's name")),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+        match u8::deserialize(d)? {
+            b @ 0..16 => Ok(Opcode(b).name()),
+            _ => Err(D::Error::custom("not an opcode")),
+        }
+    }
+}
+
 impl fmt::Display for Opcode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.is_reserved() {
@@ -58,7 +83,7 @@ impl fmt::Display for Opcode {
 }
 
 /// How the payload length was written on the wire (§5.2 "Payload length").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum LenEncoding {
     /// 0-125 in the 7-bit field.
     Short,
@@ -69,7 +94,7 @@ pub enum LenEncoding {
 }
 
 /// A parsed frame header. Every field is what the wire said; nothing is judged here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FrameHeader {
     pub fin: bool,
     /// RSV1..RSV3 as the low three bits (RSV1 = 0b100).
@@ -209,21 +234,6 @@ pub fn unmask_bytewise(buf: &mut [u8], key: [u8; 4], pos: u64) {
         *b ^= key.get(at).copied().unwrap_or(0);
     }
 }
-
-crate::codec::one_byte!(LenEncoding {
-    Short = 0,
-    Extended16 = 1,
-    Extended64 = 2,
-});
-crate::codec::fields!(FrameHeader {
-    fin,
-    rsv,
-    opcode,
-    mask,
-    payload_len,
-    len_encoding,
-    header_len,
-});
 
 #[cfg(test)]
 mod tests {

@@ -14,7 +14,7 @@ use crate::websocket::decoder::{Decoder, Stats};
 use crate::websocket::deflate;
 
 /// What the opening handshake showed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Handshake {
     /// The upgrade request was captured.
     pub request_seen: bool,
@@ -69,7 +69,7 @@ impl Handshake {
 }
 
 /// One WebSocket session and the decoders of its two directions (by TCP side).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Session {
     pub handshake: Handshake,
     pub transport: Transport,
@@ -120,28 +120,3 @@ impl Session {
     }
 }
 
-// The frozen form of a session (see `freeze`).
-crate::codec::fields!(Handshake {
-    request_seen,
-    request_packet,
-    host,
-    path,
-    key,
-    version,
-    offered_protocols,
-    offered_extensions,
-    status,
-    response_packet,
-    reason,
-    subprotocol,
-    extensions,
-    accept,
-    deflate,
-    deflate_params,
-    accept_ok,
-});
-crate::codec::fields!(Session {
-    handshake,
-    transport,
-    decoders,
-});

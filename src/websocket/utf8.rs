@@ -5,7 +5,7 @@
 //! offset of the first invalid byte, if any. Uses simdutf8 on each piece; at most three
 //! bytes of an unfinished character are carried to the next piece.
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Utf8Stream {
     carry: [u8; 4],
     carry_len: usize,
@@ -82,12 +82,6 @@ impl Utf8Stream {
         }
     }
 }
-
-crate::codec::fields!(Utf8Stream {
-    carry,
-    carry_len,
-    pos,
-});
 
 #[cfg(test)]
 mod tests {

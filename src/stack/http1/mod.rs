@@ -22,12 +22,12 @@ use crate::websocket::session::Session;
 use parse::{self as http, Parsed};
 
 /// The state of one direction.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) enum App {
     /// Nothing seen yet.
     Start,
     /// Buffering HTTP headers (request or response).
-    Http(Vec<u8>),
+    Http(#[serde(with = "serde_bytes")] Vec<u8>),
     /// Picked up mid-stream: looking for a frame header at segment starts (`tries` so far).
     Probe(u32),
     /// A WebSocket stream: its bytes go to the session's decoder of this side.
@@ -37,7 +37,7 @@ pub(crate) enum App {
 }
 
 /// HTTP/1.1 over one byte stream pair, and the WebSocket session it may upgrade to.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Http1 {
     pub(crate) sides: Sides<App>,
     pub(crate) session: Session,
@@ -327,34 +327,3 @@ impl Http1 {
     }
 }
 
-// The frozen form of the layer (see `freeze`).
-impl crate::codec::Code for App {
-    fn put(&self, w: &mut crate::codec::Writer<'_>) {
-        match self {
-            App::Start => w.out.push(0),
-            App::Http(buf) => {
-                w.out.push(1);
-                buf.put(w);
-            }
-            App::Probe(tries) => {
-                w.out.push(2);
-                tries.put(w);
-            }
-            App::Ws => w.out.push(3),
-            App::Off => w.out.push(4),
-        }
-    }
-    fn get(r: &mut crate::codec::Reader<'_>) -> Option<Self> {
-        use crate::codec::Code;
-        Some(match r.byte()? {
-            0 => App::Start,
-            1 => App::Http(Code::get(r)?),
-            2 => App::Probe(Code::get(r)?),
-            3 => App::Ws,
-            4 => App::Off,
-            _ => return None,
-        })
-    }
-}
-
-crate::codec::fields!(Http1 { sides, session });

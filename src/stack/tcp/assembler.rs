@@ -20,6 +20,7 @@
 
 use super::{Counters, Event};
 use crate::capture::Timestamp;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Limits on what one direction may hold while waiting for a hole to fill.
@@ -116,9 +117,10 @@ pub const EARLY_MAX_BYTES: usize = 64 << 10;
 const EARLY_MAX_SEGMENTS: usize = 8;
 
 /// A segment seen before this direction's start was known.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct Early {
     seq: u32,
+    #[serde(with = "serde_bytes")]
     data: Vec<u8>,
     missing: u32,
     fin: bool,
@@ -126,14 +128,16 @@ struct Early {
     ts: Timestamp,
 }
 
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct Held {
+    #[serde(with = "serde_bytes")]
     data: Vec<u8>,
     packet: u64,
     ts: Timestamp,
 }
 
-#[derive(Debug, Default)]
+/// Its serde form (`serial`, for `freeze`) is every field, the tail as its bytes.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct HalfStream {
     /// Sequence number of stream offset 0, once known.
     base: Option<u32>,
@@ -597,46 +601,34 @@ impl HalfStream {
     }
 }
 
-// The frozen form of a half-stream (see `freeze`): every field, the tail as its bytes.
-impl crate::codec::Code for Tail {
-    fn put(&self, w: &mut crate::codec::Writer<'_>) {
-        w.uint(self.len as u64);
+/// The stored form of a tail: its bytes, oldest first (the ring's older part, then its
+/// newer).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredTail<'a>(
+    #[serde(borrow, with = "serde_bytes")] Cow<'a, [u8]>,
+    #[serde(borrow, with = "serde_bytes")] Cow<'a, [u8]>,
+);
+
+impl serde::Serialize for Tail {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let (older, newer) = self.parts();
-        w.out.extend_from_slice(older);
-        w.out.extend_from_slice(newer);
-    }
-    fn get(r: &mut crate::codec::Reader<'_>) -> Option<Self> {
-        let n = r.count()?;
-        let mut t = Tail::default();
-        t.push(r.take(n)?);
-        (n <= RECENT).then_some(t)
+        serde::Serialize::serialize(&StoredTail(Cow::Borrowed(older), Cow::Borrowed(newer)), s)
     }
 }
-crate::codec::fields!(Early {
-    seq,
-    data,
-    missing,
-    fin,
-    packet,
-    ts,
-});
-crate::codec::fields!(Held { data, packet, ts });
-crate::codec::fields!(HalfStream {
-    base,
-    partial,
-    next,
-    pending,
-    pending_bytes,
-    fin_at,
-    fin_delivered,
-    counters,
-    cap_hit,
-    recent,
-    first_after_fin,
-    first_implausible,
-    early,
-    early_bytes,
-});
+
+impl<'de> serde::Deserialize<'de> for Tail {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Tail, D::Error> {
+        let StoredTail(older, newer) = serde::Deserialize::deserialize(d)?;
+        let n = older.len() + newer.len();
+        if n > RECENT {
+            return Err(serde::de::Error::invalid_length(n, &"at most RECENT bytes"));
+        }
+        let mut t = Tail::default();
+        t.push(&older);
+        t.push(&newer);
+        Ok(t)
+    }
+}
 
 #[cfg(test)]
 mod tests {

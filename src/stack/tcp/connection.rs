@@ -29,7 +29,7 @@ const EARLY_WINDOW_PACKETS: u64 = 32;
 /// ... and at most this long in capture time.
 const EARLY_WINDOW_NS: i64 = 200_000_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EndKind {
     Fin,
@@ -37,7 +37,7 @@ pub enum EndKind {
 }
 
 /// How one side ended its half of the connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct End {
     pub kind: EndKind,
     pub packet: u64,
@@ -75,7 +75,8 @@ pub enum EventWhat {
     Tcp(EndKind),
 }
 
-#[derive(Debug)]
+/// Its serde form (`serial`, for `freeze`) is every field of every part.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Connection {
     /// `ep.a` sent the first packet seen.
     pub ep: Sides<Endpoint>,
@@ -459,25 +460,3 @@ impl Connection {
     }
 }
 
-// The frozen form of a connection (see `freeze`): every field of every part.
-crate::codec::fields!(End {
-    kind,
-    packet,
-    ts,
-    order,
-});
-crate::codec::fields!(Connection {
-    ep,
-    tcp,
-    isn,
-    up,
-    ends,
-    input,
-    first_packet,
-    first_ts,
-    last_packet,
-    last_ts,
-    active_at,
-    packets,
-    thaws,
-});

@@ -34,7 +34,7 @@ pub enum Event<'a> {
 }
 
 /// Per-direction counters for the report.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Counters {
     /// Payload bytes delivered in order.
     pub bytes: u64,
