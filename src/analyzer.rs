@@ -687,6 +687,9 @@ impl Analyzer {
             Some(at)
         } else {
             self.seen.other_tcp_connections += 1;
+            if let Some(e) = crate::report::tls::EncryptedReport::of(&c) {
+                self.seen.add_encrypted(e);
+            }
             None
         }
     }
@@ -763,7 +766,12 @@ impl Analyzer {
             seen.evicted_flows += s.evicted_flows;
             seen.late_packets += s.late_packets;
             seen.lost_frozen += s.lost_frozen;
+            seen.encrypted_not_listed += s.encrypted_not_listed;
+            for e in s.encrypted {
+                seen.add_encrypted(e);
+            }
         }
+        seen.encrypted.sort_by_key(|e| (e.input, e.first_packet));
         (done, seen)
     }
 }

@@ -362,6 +362,13 @@ fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
     if unreadable {
         return Ok(3);
     }
+    if found == 0 && report.summary.encrypted_connections > 0 {
+        eprintln!(
+            "wsclose: no WebSocket connection could be read: {} encrypted (listed in the report, with why and how to get a key log)",
+            plural(report.summary.encrypted_connections, "TLS connection"),
+        );
+        return Ok(1);
+    }
     if found == 0 {
         let s = &report.seen;
         eprintln!(

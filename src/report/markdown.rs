@@ -115,7 +115,64 @@ pub fn write(
     if parts == 0 {
         out.write_all(b"\nNo WebSocket connection to show.\n")?;
     }
+    if !report.seen.encrypted.is_empty() {
+        out.write_all(encrypted(report).as_bytes())?;
+    }
     Ok(())
+}
+
+/// A TLS report in a sentence: "TLS 1.3, TLS_AES_128_GCM_SHA256, SNI example.com, ALPN
+/// http/1.1".
+fn tls_text(tls: &super::tls::TlsReport) -> String {
+    let mut parts = vec![tls.version.clone().unwrap_or_else(|| "TLS".into())];
+    parts.extend(tls.cipher_suite.clone());
+    if let Some(sni) = &tls.sni {
+        parts.push(format!("SNI {sni}"));
+    }
+    match &tls.alpn {
+        Some(a) => parts.push(format!("ALPN {a}")),
+        None if !tls.alpn_offered.is_empty() => {
+            parts.push(format!("ALPN offered {}", tls.alpn_offered.join(", ")))
+        }
+        None => {}
+    }
+    md(&parts.join(", "))
+}
+
+/// The TLS connections that could not be read, and how to get a key log.
+fn encrypted(report: &Report) -> String {
+    let seen = &report.seen;
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "\n## Encrypted connections\n\n| Client → server | TLS | Not read because | TCP |\n|---|---|---|---|"
+    );
+    for e in &seen.encrypted {
+        let _ = writeln!(
+            o,
+            "| {} → {} | {} | {} | {} |",
+            md(&e.client.to_string()),
+            md(&e.server.to_string()),
+            tls_text(&e.tls),
+            md(&e.why()),
+            md(&super::tls::tcp_end_text(
+                e.tcp_end,
+                e.tcp_end_by,
+                e.tcp_end_packet
+            ))
+        );
+    }
+    if seen.encrypted_not_listed > 0 {
+        let _ = writeln!(
+            o,
+            "\n… and {} more encrypted connections (counted, not listed).",
+            seen.encrypted_not_listed
+        );
+    }
+    if seen.encrypted.iter().any(|e| e.tls.not_decrypted.is_some()) {
+        let _ = writeln!(o, "\nHow to read them: {}.", md(super::tls::KEYLOG_HOWTO));
+    }
+    o
 }
 
 fn connection(o: &mut String, c: &ConnectionReport) {
@@ -130,6 +187,23 @@ fn connection(o: &mut String, c: &ConnectionReport) {
     if let Some(e) = &c.evidence {
         let mark = if e.consistent { "" } else { "⚠️ " };
         let _ = writeln!(o, "- **Evidence:** {mark}{}", md(&e.summary));
+    }
+    if let Some(tls) = &c.tls {
+        let _ = write!(o, "- **TLS (wss://):** {}", tls_text(tls));
+        let clean = |p: Option<u64>| {
+            p.map_or("no close_notify".to_owned(), |p| {
+                format!("close_notify at packet {p}")
+            })
+        };
+        let _ = writeln!(
+            o,
+            "; client {}, server {}",
+            clean(tls.close_notify.client),
+            clean(tls.close_notify.server)
+        );
+        if let Some(why) = &tls.not_decrypted {
+            let _ = writeln!(o, "  - ⚠️ not decrypted in full: {}", md(why));
+        }
     }
     let _ = writeln!(o, "- **Cause:** {}", md(&c.status.cause()));
     let _ = writeln!(o, "- **Fix:** {}", md(&c.status.fix));

@@ -23,6 +23,7 @@ mod pretty;
 pub mod redact;
 pub mod store;
 pub mod table;
+pub mod tls;
 
 use crate::capture::file::InputSummary;
 use crate::capture::Timestamp;
@@ -78,6 +79,9 @@ pub struct Summary {
     /// Count per status code; "open" for connections still open, "refused" for refused
     /// upgrades, "unknown" for a close whose code the capture lacks.
     pub by_status: BTreeMap<String, u64>,
+    /// TLS connections listed in `seen.encrypted` (and counted beyond it).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub encrypted_connections: u64,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -103,6 +107,33 @@ pub struct Seen {
     /// temporary file: not reported. Only an I/O error on that file does this.
     #[serde(skip_serializing_if = "is_zero")]
     pub lost_frozen: u64,
+    /// TLS connections that carried no WebSocket the report could read (not decrypted: no
+    /// key, a key that does not match; or not a WebSocket inside), in capture order, at
+    /// most [`Seen::MAX_ENCRYPTED`] of them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub encrypted: Vec<tls::EncryptedReport>,
+    /// Such connections beyond that cap (counted, not listed).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub encrypted_not_listed: u64,
+}
+
+impl Seen {
+    /// Encrypted connections listed one by one; past this, only counted.
+    pub const MAX_ENCRYPTED: usize = 10_000;
+
+    /// Lists `e` (or counts it, past the cap).
+    pub fn add_encrypted(&mut self, e: tls::EncryptedReport) {
+        if self.encrypted.len() < Self::MAX_ENCRYPTED {
+            self.encrypted.push(e);
+        } else {
+            self.encrypted_not_listed += 1;
+        }
+    }
+
+    /// Every encrypted connection, listed or not.
+    pub fn encrypted_count(&self) -> u64 {
+        self.encrypted.len() as u64 + self.encrypted_not_listed
+    }
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -220,6 +251,8 @@ pub struct ConnectionReport {
     pub input: usize,
     pub client: Host,
     pub server: Host,
+    /// The TLS that carried the session (wss://), if any.
+    pub tls: Option<tls::TlsReport>,
     pub handshake: HandshakeReport,
     pub close_frames: Vec<CloseFrameReport>,
     /// "fin", "rst" or "open": how TCP ended first ([`tcp_end_name`]).
@@ -270,6 +303,8 @@ pub struct ConnectionReportJson {
     input: usize,
     client: Host,
     server: Host,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls: Option<tls::TlsReport>,
     handshake: HandshakeReport,
     close_frames: Vec<CloseFrameReport>,
     tcp_end: &'static str,
@@ -467,6 +502,7 @@ impl ConnectionReport {
             input: c.input,
             client: Host::Addr(c.ep[client_side]),
             server: Host::Addr(c.ep[server_side]),
+            tls: c.up.tls().map(|f| tls::TlsReport::new(&f, c)),
             handshake: HandshakeReport {
                 seen: hs.request_seen,
                 host: hs.host.clone(),
@@ -646,6 +682,7 @@ impl Report {
         };
         r.recount();
         r.summary.total_connections = r.summary.connections;
+        r.summary.encrypted_connections = r.seen.encrypted_count();
         r
     }
 

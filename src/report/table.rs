@@ -164,6 +164,9 @@ pub fn write(
         let t = connections_table(report, &chunk, many_inputs, width, color);
         writeln!(out, "{t}")
     })?;
+    if !report.seen.encrypted.is_empty() {
+        out.write_all(encrypted(report, width).as_bytes())?;
+    }
     if !any {
         return Ok(());
     }
@@ -217,6 +220,9 @@ fn connections_table(
     t.set_width(width.unwrap_or(160));
     for c in connections {
         let mut conn = format!("{}\n→ {}", c.client, c.server);
+        if let Some(tls) = &c.tls {
+            let _ = write!(conn, "\n{}", tls_line(tls));
+        }
         if let Some(p) = &c.handshake.path {
             let _ = write!(conn, "\n{}", terminal(p));
         }
@@ -382,4 +388,64 @@ mod tests {
         assert_eq!(seen(&by_hash), plain);
         assert_eq!(seen(&colliding), plain);
     }
+}
+
+/// "wss: TLS 1.3 TLS_AES_128_GCM_SHA256, SNI example.com": what carried a session.
+fn tls_line(tls: &super::tls::TlsReport) -> String {
+    let mut line = format!(
+        "wss: {}",
+        tls.version.as_deref().unwrap_or("TLS (version unknown)")
+    );
+    if let Some(suite) = &tls.cipher_suite {
+        let _ = write!(line, " {suite}");
+    }
+    if let Some(sni) = &tls.sni {
+        let _ = write!(line, ", SNI {}", terminal(sni));
+    }
+    line
+}
+
+/// The TLS connections that could not be read, and how to get a key log.
+fn encrypted(report: &Report, width: Option<u16>) -> String {
+    let seen = &report.seen;
+    let mut t = Table::new();
+    t.force_no_tty();
+    t.load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(vec![
+            "Encrypted connection",
+            "TLS",
+            "Not read because",
+            "TCP",
+        ]);
+    t.set_width(width.unwrap_or(160));
+    for e in &seen.encrypted {
+        let mut tls = tls_line(&e.tls);
+        let alpn = match (&e.tls.alpn, e.tls.alpn_offered.is_empty()) {
+            (Some(a), _) => format!("ALPN {}", terminal(a)),
+            (None, false) => format!("ALPN offered {}", terminal(&e.tls.alpn_offered.join(", "))),
+            (None, true) => String::new(),
+        };
+        if !alpn.is_empty() {
+            let _ = write!(tls, "\n{alpn}");
+        }
+        t.add_row(vec![
+            format!("{}\n→ {}", e.client, e.server),
+            tls,
+            terminal(&e.why()).into_owned(),
+            super::tls::tcp_end_text(e.tcp_end, e.tcp_end_by, e.tcp_end_packet),
+        ]);
+    }
+    let mut out = format!("{t}\n");
+    if seen.encrypted_not_listed > 0 {
+        let _ = writeln!(
+            out,
+            "… and {} more encrypted connections (counted, not listed)",
+            seen.encrypted_not_listed
+        );
+    }
+    if seen.encrypted.iter().any(|e| e.tls.not_decrypted.is_some()) {
+        let _ = writeln!(out, "{}", super::tls::KEYLOG_HOWTO);
+    }
+    out
 }

@@ -119,4 +119,3 @@ impl Session {
         self.decoders.iter().flatten().all(|d| d.can_freeze())
     }
 }
-

@@ -326,4 +326,3 @@ impl Http1 {
         self.session.decoders = Sides::default();
     }
 }
-

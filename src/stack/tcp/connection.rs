@@ -459,4 +459,3 @@ impl Connection {
         self.up.can_freeze()
     }
 }
-

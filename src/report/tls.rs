@@ -1,0 +1,157 @@
+//! What a report says of TLS: the `tls` object of a WebSocket session carried by TLS, and
+//! the list of TLS connections that could not be read (no key, a key that does not match),
+//! each with how to get a key log.
+//!
+//! In: a TLS layer's facts (`stack::tls::layer::TlsFacts`) and the TCP connection's roles
+//! and endings. Out: [`TlsReport`] and [`EncryptedReport`], plain data for every renderer.
+//! SNI and ALPN come from the wire: renderers sanitize them like any other wire text. No
+//! secret is ever part of these. RFC 8446 §4.1.2 (ClientHello: SNI, ALPN), §6 (alerts).
+
+use super::Host;
+use crate::flow::{PerSide, Role};
+use crate::stack::tcp::connection::Connection;
+use crate::stack::tls::layer::TlsFacts;
+use crate::stack::Side;
+use serde::{Deserialize, Serialize};
+
+/// How to get a key log, by client: shown beside every connection that was not decrypted.
+pub const KEYLOG_HOWTO: &str = "to decrypt it, capture again with a key log and pass it with --keylog FILE: \
+browsers (Chrome, Firefox) and curl write one when started with SSLKEYLOGFILE=FILE; Node: \
+node --tls-keylog=FILE; Python: ssl.SSLContext.keylog_filename = FILE; Go: tls.Config{KeyLogWriter: f}; \
+rustls: KeyLogFile (with SSLKEYLOGFILE set). Or embed the secrets in the capture: \
+editcap --inject-secrets tls,FILE in.pcap out.pcapng";
+
+/// One alert of a connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertReport {
+    pub from: Role,
+    /// "fatal" or "warning".
+    pub level: String,
+    /// Its name (RFC 8446 §6), e.g. "handshake_failure".
+    pub description: String,
+    pub packet: u64,
+}
+
+/// The TLS under a session (or of an encrypted connection).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TlsReport {
+    /// "TLS 1.3", "TLS 1.2", … (what the server chose), when its hello was captured.
+    pub version: Option<String>,
+    pub cipher_suite: Option<String>,
+    /// The server name the client asked for (SNI).
+    pub sni: Option<String>,
+    pub alpn_offered: Vec<String>,
+    /// The protocol the server chose (ALPN), when it was seen.
+    pub alpn: Option<String>,
+    /// Records were decrypted.
+    pub decrypted: bool,
+    /// Why the connection (or part of it) was not decrypted.
+    pub not_decrypted: Option<String>,
+    /// The packet of each side's close_notify, if it sent one.
+    pub close_notify: PerSide<Option<u64>>,
+    /// Alerts other than close_notify, in order.
+    pub alerts: Vec<AlertReport>,
+}
+
+impl TlsReport {
+    /// The report of `facts`, whose TLS client is the connection's side `tls_client`.
+    pub fn new(facts: &TlsFacts, c: &Connection) -> TlsReport {
+        let s = &facts.summary;
+        // The TLS client is the side that sent the ClientHello; the report's roles are
+        // the connection's, which agree but for captures that defy rule 3.
+        let role = |from_client: bool| {
+            let client = c.client_side();
+            c.role(if from_client { client } else { client.other() })
+        };
+        let (cn_client, cn_server) = facts.close_notify;
+        TlsReport {
+            version: s.version_name(),
+            cipher_suite: s.cipher_suite_name(),
+            sni: s.sni.clone(),
+            alpn_offered: s.alpn_offered.clone(),
+            alpn: s.alpn_chosen.clone(),
+            decrypted: s.decrypted,
+            not_decrypted: s.why_not.as_ref().map(ToString::to_string),
+            close_notify: PerSide {
+                client: cn_client,
+                server: cn_server,
+            },
+            alerts: facts
+                .alerts
+                .iter()
+                .map(|a| AlertReport {
+                    from: role(a.from_client),
+                    level: if a.fatal { "fatal" } else { "warning" }.to_owned(),
+                    description: a.name.to_owned(),
+                    packet: a.packet,
+                })
+                .collect(),
+        }
+    }
+
+    /// Whether the side of `role` ended TLS with close_notify.
+    pub fn closed_cleanly_by(&self, role: Role) -> bool {
+        self.close_notify.of(role).is_some()
+    }
+}
+
+/// A TLS connection that carried no WebSocket the report could read: it was not decrypted
+/// (no key, a key that does not match) or its plaintext was not a WebSocket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EncryptedReport {
+    /// Index into `inputs`.
+    pub input: usize,
+    pub client: Host,
+    pub server: Host,
+    pub tls: TlsReport,
+    /// "fin", "rst" or "open": how TCP ended first, and who ended it.
+    pub tcp_end: &'static str,
+    pub tcp_end_by: Option<Role>,
+    pub tcp_end_packet: Option<u64>,
+    pub first_packet: u64,
+    pub last_packet: u64,
+}
+
+impl EncryptedReport {
+    /// The entry of finished connection `c`, if it was TLS and carried no session.
+    pub fn of(c: &Connection) -> Option<EncryptedReport> {
+        let facts = c.up.tls()?;
+        let tls = TlsReport::new(&facts, c);
+        let client = c.client_side();
+        let first_end = Side::BOTH
+            .into_iter()
+            .filter_map(|s| c.ends[s].map(|e| (s, e)))
+            .min_by_key(|(_, e)| e.order);
+        Some(EncryptedReport {
+            input: c.input,
+            client: Host::Addr(c.ep[client]),
+            server: Host::Addr(c.ep[client.other()]),
+            tls,
+            tcp_end: super::tcp_end_name(first_end.map(|(_, e)| e.kind)),
+            tcp_end_by: first_end.map(|(s, _)| c.role(s)),
+            tcp_end_packet: first_end.map(|(_, e)| e.packet),
+            first_packet: c.first_packet,
+            last_packet: c.last_packet,
+        })
+    }
+
+    /// Why it is listed, in one sentence.
+    pub fn why(&self) -> String {
+        match &self.tls.not_decrypted {
+            Some(why) => why.clone(),
+            None if self.tls.decrypted => {
+                "decrypted, but it carried no WebSocket (another protocol over TLS)".to_owned()
+            }
+            None => "no application data was captured".to_owned(),
+        }
+    }
+}
+
+/// How TCP ended, for a sentence: "FIN by client at packet 19".
+pub fn tcp_end_text(kind: &str, by: Option<Role>, packet: Option<u64>) -> String {
+    match (kind, by, packet) {
+        ("open", ..) => "still open when the capture ended".to_owned(),
+        (k, Some(by), Some(p)) => format!("{} by {by} at packet {p}", k.to_uppercase()),
+        (k, ..) => k.to_uppercase(),
+    }
+}
