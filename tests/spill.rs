@@ -141,7 +141,13 @@ fn render(
         assert!(r.stored.is_none());
         r
     } else {
-        let r = wsclose::analyze_files_with_progress(files, opts, None).unwrap();
+        let r = wsclose::analyze_files_with_progress(
+            files,
+            opts,
+            &wsclose::keys::KeySources::default(),
+            None,
+        )
+        .unwrap();
         let stored = r.stored.as_ref().unwrap();
         // At most `keep` in memory (shared among the threads).
         assert!(stored.on_disk() >= stored.len().saturating_sub(keep));

@@ -22,7 +22,13 @@ fn a_large_report_is_written_a_table_at_a_time_from_the_store() {
         ..Options::default()
     };
 
-    let mut report = wsclose::analyze_files_with_progress(files, opts, None).unwrap();
+    let mut report = wsclose::analyze_files_with_progress(
+        files,
+        opts,
+        &wsclose::keys::KeySources::default(),
+        None,
+    )
+    .unwrap();
     let stored = report.stored.as_ref().unwrap();
     assert!(
         stored.on_disk() > 300,
