@@ -284,8 +284,8 @@ fn ng_timestamp(high: u32, low: u32, iface: Interface) -> Timestamp {
 
 /// A pcapng file from its start for a [`read_shared`](super::read_shared) reader that goes
 /// on alone from packet `number`: its sections and interfaces are only known from the
-/// blocks before, so they are read again, and the packets up to `number` are not delivered again (nor is the
-/// warning about undescribed interfaces given again, if `warned`).
+/// blocks before, so they are read again, and the packets up to `number` are not delivered
+/// again (nor is the warning about undescribed interfaces given again, if `warned`).
 pub(super) fn reopen(path: &Path, number: u64, warned: bool) -> Result<Stream, Error> {
     let f = File::open(path).map_err(|e| Error::Io {
         path: path.to_path_buf(),
