@@ -10,6 +10,10 @@
 //! goes on alone with the streaming reader (`stream`), from that record of a classic file
 //! or from the start of a pcapng file: every reader gives the same summary and warnings as
 //! the streaming reader does.
+//!
+//! Spec: as the streaming reader's: classic pcap records (the libpcap file format) parsed
+//! by pcap-parser; pcapng Enhanced Packet Blocks (draft-ietf-opsawg-pcapng §4.3) read in
+//! place, any other block (§3.1, §4.1-4.4) parsed by pcap-parser.
 
 use super::damage::{analyzed_before, which_record};
 use super::pcap::{legacy_packet, open_at};
