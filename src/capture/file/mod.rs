@@ -74,7 +74,6 @@ pub struct InputSummary {
 }
 
 impl InputSummary {
-    /// The entry for an input about to be read.
     /// Adds a link type to the list, once.
     fn note_link(&mut self, l: LinkType) {
         if !self.link_types.contains(&l) {
@@ -82,6 +81,7 @@ impl InputSummary {
         }
     }
 
+    /// The entry for an input about to be read.
     fn empty(path: &Path, gzip: bool, bytes: Option<u64>) -> InputSummary {
         InputSummary {
             path: path.display().to_string(),
