@@ -12,7 +12,7 @@
 //! 0xFFFFFFFF in the middle of a classic pcap; mixed link types in one pcapng (Ethernet +
 //! USER0, Ethernet + raw IP). Covered elsewhere: a file cut mid-record, bad magic, empty
 //! file, cut header, cut gzip, snaplen (tests/cli.rs); a huge caplen as the first record,
-//! an unknown interface id (src/capture/file.rs unit tests).
+//! an unknown interface id (the unit tests in src/capture/file/).
 
 use serde_json::Value;
 use std::path::Path;

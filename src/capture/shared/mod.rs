@@ -32,11 +32,17 @@
 //! read error), the chunk says where it starts, and every reader goes on from there on its
 //! own with the streaming reader, whose warnings say what is wrong; so does a reader at a
 //! shared pcapng block that pcap-parser cannot parse (`file::read_shared`).
+//!
+//! This file holds the ring, the lock and the waiting; what the thread that claimed a chunk
+//! does with the file's bytes (fill the chunk with whole records, index them) is in `fill`.
 
-use super::file::{record_time, word, Found, NgIndexer, Progress};
+mod fill;
+
+use super::file::{NgIndexer, Progress};
 use super::LinkType;
 use super::{Packet, Timestamp};
-use crate::decode::{Endpoint, Plain};
+use crate::decode::Plain;
+use fill::{fill, index, Section};
 use parking_lot::{Condvar, Mutex, MutexGuard};
 use std::fs::File;
 use std::io::{self, Read, Seek};
@@ -65,9 +71,6 @@ const HEADER: usize = 24;
 
 /// The first four bytes of a pcapng file: a section header block's type.
 const NG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
-
-/// A record's header: seconds, sub-seconds, captured length, original length.
-const RECORD_HEADER: usize = 16;
 
 /// Where sharing stopped, carried by the last chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,13 +164,6 @@ pub struct Header {
     pub link: LinkType,
     pub nanos: bool,
     pub big_endian: bool,
-}
-
-/// What the filler of a pcapng file follows from chunk to chunk: the byte order of the
-/// current section.
-#[derive(Debug, Clone, Copy, Default)]
-struct Section {
-    big_endian: bool,
 }
 
 struct State {
@@ -484,180 +480,9 @@ struct Claim {
     ng: NgIndexer,
 }
 
-/// The length (header included) of the whole record at `pos` in `data`, if it is there.
-fn record_len(data: &[u8], pos: usize, big_endian: bool) -> Option<usize> {
-    let caplen = word(data, pos.checked_add(8)?, big_endian)?;
-    let len = RECORD_HEADER.checked_add(caplen as usize)?;
-    (pos.checked_add(len)? <= data.len()).then_some(len)
-}
-
-/// The length of the whole pcapng block at `pos` in `data`, if it is there, and whether it
-/// is a packet; `section` follows the byte order of the sections. Only the framing is read
-/// here (type, length, and a section's byte-order magic): a block that does not parse is
-/// the readers' to find, and they go on alone from it (`file::read_shared`).
-fn block_len(data: &[u8], pos: usize, section: &mut Section) -> Option<(usize, bool)> {
-    const SHB: u32 = 0x0A0D_0D0A;
-    const SPB: u32 = 3;
-    const EPB: u32 = 6;
-    let word = |at: usize, big: bool| word(data, pos.checked_add(at)?, big);
-    let mut big = section.big_endian;
-    let kind = word(0, big)?;
-    if kind == SHB {
-        // The section's byte order is that of its byte-order magic, 0x1A2B3C4D.
-        big = match word(8, false)? {
-            0x1A2B_3C4D => false,
-            0x4D3C_2B1A => true,
-            _ => return None,
-        };
-    }
-    let len = word(4, big)? as usize;
-    if len < 12 || !len.is_multiple_of(4) || pos.checked_add(len)? > data.len() {
-        return None;
-    }
-    section.big_endian = big;
-    Some((len, matches!(kind, EPB | SPB)))
-}
-
-/// Fills `chunk` with `carry` and then the file, up to [`CHUNK`] bytes, keeps its whole
-/// records (or blocks, following the pcapng `section`), and leaves the cut one in `carry`.
-/// `at` is the file offset of the chunk's start and the packets before it. Returns the
-/// bytes read from the file.
-fn fill(
-    file: &mut File,
-    carry: &mut Vec<u8>,
-    at: (u64, u64),
-    section: &mut Section,
-    chunk: &mut Chunk,
-    header: &Header,
-) -> usize {
-    let (offset, packets) = at;
-    if chunk.data.len() < CHUNK {
-        chunk.data.resize(CHUNK, 0);
-    }
-    let kept = carry.len().min(CHUNK);
-    if let (Some(to), Some(from)) = (chunk.data.get_mut(..kept), carry.get(..kept)) {
-        to.copy_from_slice(from);
-    }
-    let mut have = kept;
-    let mut read = 0;
-    let mut failed = false;
-    let mut eof = false;
-    while have < CHUNK {
-        match file.read(chunk.data.get_mut(have..).unwrap_or_default()) {
-            Ok(0) => {
-                eof = true;
-                break;
-            }
-            Ok(n) => {
-                have += n;
-                read += n;
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => {
-                failed = true;
-                break;
-            }
-        }
-    }
-    let data = chunk.data.get(..have).unwrap_or_default();
-    let mut pos = 0;
-    let mut n = 0;
-    if header.ng {
-        while let Some((len, packet)) = block_len(data, pos, section) {
-            pos += len;
-            n += u64::from(packet);
-        }
-    } else {
-        while let Some(len) = record_len(data, pos, header.big_endian) {
-            pos += len;
-            n += 1;
-        }
-    }
-    chunk.len = pos;
-    chunk.offset = offset;
-    chunk.number = packets;
-    chunk.count = n;
-    carry.clear();
-    carry.extend_from_slice(data.get(pos..).unwrap_or_default());
-    // The record at `pos` cannot be shared if the file ends inside it, it does not fit in a
-    // chunk, or the file could not be read: the readers go on from it on their own.
-    let too_large = pos == 0 && have == CHUNK;
-    chunk.end = if failed || too_large || (eof && !carry.is_empty()) {
-        Some(End::Resume {
-            offset: offset + pos as u64,
-            number: packets + n,
-        })
-    } else if eof {
-        Some(End::Clean)
-    } else {
-        None
-    };
-    read
-}
-
-/// Fills in [`Chunk::index`] for `readers` readers (nothing with one reader), `ng`
-/// following a pcapng file's sections and interfaces from chunk to chunk.
-fn index(chunk: &mut Chunk, header: &Header, readers: usize, ng: &mut NgIndexer) {
-    chunk.index.clear();
-    if readers < 2 || readers >= usize::from(ANY) {
-        return;
-    }
-    let n = readers as u64;
-    let big = header.big_endian;
-    let data = chunk.data.get(..chunk.len).unwrap_or_default();
-    let mut pos = 0;
-    while pos < data.len() {
-        let rest = data.get(pos..).unwrap_or_default();
-        // The record or block's length, and its packet.
-        let found = if header.ng {
-            ng.next(rest)
-        } else {
-            record_len(data, pos, big).map(|len| {
-                let head = |at: usize| word(rest, at, big).unwrap_or_default();
-                let (caplen, origlen) = (head(8), head(12));
-                let packet = Found {
-                    ts: record_time(head(0), head(4), header.nanos),
-                    at: RECORD_HEADER,
-                    len: caplen as usize,
-                    orig_len: origlen.max(caplen),
-                    link: header.link,
-                };
-                (len, Some(packet))
-            })
-        };
-        let Some((len, packet)) = found else { break };
-        let mut rec = Rec {
-            end: (pos + len) as u32,
-            owner: ANY,
-            ts: Timestamp(0),
-            at: 0,
-            len: 0,
-            orig_len: 0,
-            link: header.link,
-            plain: Plain::default(),
-        };
-        if let Some(p) = packet {
-            let bytes = rest.get(p.at..p.at + p.len).unwrap_or_default();
-            // One cut by the snap length goes to every reader: shard 0 counts those.
-            let plain = (p.orig_len as usize <= p.len)
-                .then(|| Plain::find(p.link, bytes))
-                .flatten();
-            if let Some((plain, (a, b))) = plain.and_then(|x| Some((x, x.ends(bytes)?))) {
-                rec.owner = Endpoint::shard(&a, &b, n) as u8;
-                rec.plain = plain;
-            }
-            (rec.ts, rec.at, rec.len, rec.orig_len, rec.link) =
-                (p.ts, (pos + p.at) as u32, p.len as u32, p.orig_len, p.link);
-        }
-        // A pcapng block with no packet of plain TCP is read by every reader, as any
-        // block: it needs no more here.
-        chunk.index.push(rec);
-        pos += len;
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::fill::{record_len, RECORD_HEADER};
     use super::*;
 
     fn pcap(records: &[usize]) -> Vec<u8> {

@@ -1,0 +1,557 @@
+//! One reader of a capture file that several threads share ([`SharedFile`], read once):
+//! reader `k` hands its packets to the analyzer of shard `k` ([`ShardSink`]).
+//!
+//! In: the chunks of the file, each with the index its filler made (`capture::shared`).
+//! Out: every packet to the sink, in file order: a packet of plain TCP that the index
+//! found, to the reader of its flow's shard alone, with where its parts are, the others
+//! being handed only its time; every other packet to every reader, read here as the
+//! streaming reader would (classic pcap records, pcapng blocks, see `pcap` and `pcapng`).
+//! From the first record or block that is not shared (cut, too large, damaged), the reader
+//! goes on alone with the streaming reader (`stream`), from that record of a classic file
+//! or from the start of a pcapng file: every reader gives the same summary and warnings as
+//! the streaming reader does.
+//!
+//! Spec: as the streaming reader's: classic pcap records (the libpcap file format) parsed
+//! by pcap-parser; pcapng Enhanced Packet Blocks (draft-ietf-opsawg-pcapng §4.3) read in
+//! place, any other block (§3.1, §4.1-4.4) parsed by pcap-parser.
+
+use super::damage::{analyzed_before, which_record};
+use super::pcap::{legacy_packet, open_at};
+use super::pcapng::{reopen, Ng};
+use super::stream::read_from;
+use super::{InputSummary, Progress, SharedFile, Tally};
+use crate::capture::shared::{End, ANY};
+use crate::capture::{Packet, Timestamp};
+use crate::decode::Plain;
+use crate::error::Error;
+use std::path::Path;
+
+/// [`read_counted`](super::read_counted) for reader `reader` of a file read once for
+/// several threads: its packets come from the chunks they share; from the first record that
+/// is not shared (a damaged or cut one), this reader reads on alone, with the same warnings
+/// as [`read_counted`](super::read_counted). Every reader sees every packet.
+pub fn read_shared(
+    path: &Path,
+    shared: &SharedFile,
+    reader: usize,
+    sink: &mut impl ShardSink,
+    progress: Option<Progress>,
+) -> Result<InputSummary, Error> {
+    /// Leaves the shared reader however this thread ends, so the others never wait for it.
+    struct Leave<'a>(&'a SharedFile, usize);
+    impl Drop for Leave<'_> {
+        fn drop(&mut self) {
+            self.0.leave(self.1);
+        }
+    }
+    let leave = Leave(shared, reader);
+    let header = shared.header();
+    let mut summary = InputSummary::empty(path, false, Some(shared.size()));
+    if !header.ng {
+        summary.link_types.push(header.link);
+    }
+    let mut tally = Tally::default();
+    let mut ng = Ng::default();
+    let mut end = None;
+    let mut packets = 0;
+    let mut prev = None;
+    'chunks: while let Some(chunk) = shared.next(reader, prev.take(), &mut || sink.idle()) {
+        let mut number = chunk.number;
+        let records = chunk.records();
+        // What the thread that read the chunk found in its records or blocks, in order
+        // (`Chunk::index`); the ones it does not cover are read here as they come.
+        let mut index = chunk.index().iter();
+        let mut data = records;
+        // The chunk holds whole records or blocks only. A pcapng block may still not parse:
+        // this reader goes on alone from there (every reader stops at the same block).
+        while !data.is_empty() {
+            if let Some(rec) = index.next() {
+                let next = records.get(rec.end as usize..).unwrap_or_default();
+                if rec.owner != ANY {
+                    number += 1;
+                    if usize::from(rec.owner) == reader {
+                        let p = rec.packet(records, number);
+                        tally.see(&p);
+                        sink.plain(&p, rec.plain);
+                    } else {
+                        tally.see_at(number, rec.ts);
+                        sink.elsewhere(rec.ts);
+                    }
+                    data = next;
+                    continue;
+                }
+                if !header.ng {
+                    number += 1;
+                    let p = rec.packet(records, number);
+                    tally.see(&p);
+                    sink.packet(&p);
+                    data = next;
+                    continue;
+                }
+                // A pcapng block every reader reads: below, as without the index.
+            }
+            if header.ng {
+                if let Some((epb, rest)) = ng.quick_epb(data) {
+                    ng.enhanced(&epb, &mut number, &mut summary, &mut |p| {
+                        tally.see(p);
+                        sink.packet(p)
+                    });
+                    data = rest;
+                    continue;
+                }
+                let Ok((rest, block)) = ng.parse(data) else {
+                    let offset = chunk.offset + (records.len() - data.len()) as u64;
+                    end = Some(End::Resume { offset, number });
+                    break 'chunks;
+                };
+                ng.block(&block, &mut number, &mut summary, &mut |p| {
+                    tally.see(p);
+                    sink.packet(p)
+                });
+                data = rest;
+            } else {
+                let parsed = if header.big_endian {
+                    pcap_parser::pcap::parse_pcap_frame_be(data)
+                } else {
+                    pcap_parser::pcap::parse_pcap_frame(data)
+                };
+                let Ok((rest, b)) = parsed else { break };
+                number += 1;
+                let p = legacy_packet(&b, number, header.link, header.nanos);
+                tally.see(&p);
+                sink.packet(&p);
+                data = rest;
+            }
+        }
+        packets = chunk.number + chunk.count;
+        end = chunk.end;
+        prev = Some(chunk);
+    }
+    drop(leave);
+    if let Some(End::Resume { offset, number }) = end {
+        // A pcapng file is read again from its start: its sections and interfaces are
+        // known only from there.
+        let stream = if header.ng {
+            reopen(path, number, ng.warned_bad_if)
+        } else {
+            open_at(path, offset, number, progress)
+        };
+        match stream {
+            Ok(stream) => read_from(path, stream, &mut summary, &mut tally, &mut |p| {
+                sink.packet(p)
+            })?,
+            // The packets before were analyzed: say where reading stopped, not that the
+            // input could not be read.
+            Err(e) => {
+                summary.packets = number;
+                summary.truncated = true;
+                summary.warnings.push(format!(
+                    "reading stopped at {}: {e}; {} (run again on a copy of the file that nothing moves or changes)",
+                    which_record(summary.format, number, offset),
+                    analyzed_before(number)
+                ));
+            }
+        }
+    } else {
+        summary.packets = packets;
+    }
+    Ok(tally.finish(summary))
+}
+
+/// What reader `k` of a shared file hands each packet to: the analyzer of shard `k` (of as
+/// many shards as readers; see [`Chunk::index`](crate::capture::shared::Chunk::index)).
+pub trait ShardSink {
+    /// A packet to analyze: this reader's shard's, or one that must be decoded to know.
+    fn packet(&mut self, p: &Packet<'_>);
+    /// A packet of this reader's shard, found plain TCP with its parts at `plain`.
+    fn plain(&mut self, p: &Packet<'_>, plain: Plain);
+    /// A packet at `ts` of a plain TCP flow another reader's shard owns.
+    fn elsewhere(&mut self, ts: Timestamp);
+    /// This reader must wait for another: one piece of work that can wait (false when
+    /// there is none).
+    fn idle(&mut self) -> bool {
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::file::testing::{
+        ng_block, ng_file, ng_section_head, read_kept, temp, Body, Seen,
+    };
+    use crate::capture::LinkType;
+
+    /// A sink for records none of which is plain TCP: every reader is handed every packet,
+    /// kept here.
+    #[derive(Default)]
+    struct Every(Seen);
+
+    impl ShardSink for Every {
+        fn packet(&mut self, pk: &Packet<'_>) {
+            self.0
+                .push((pk.number, pk.ts, pk.link, pk.data.to_vec(), pk.orig_len))
+        }
+        fn plain(&mut self, p: &Packet<'_>, _: Plain) {
+            panic!("packet {} is plain TCP", p.number)
+        }
+        fn elsewhere(&mut self, ts: Timestamp) {
+            panic!("a packet at {ts:?} went to another reader")
+        }
+    }
+
+    /// `p` read by the streaming reader, then by two threads sharing it, each into a sink
+    /// `S`: the streaming reader's summary and packets, each thread's summary and sink, and
+    /// the shared reader (for its chunk count).
+    fn streaming_and_shared<S: ShardSink + Default + Send>(
+        p: &Path,
+    ) -> (InputSummary, Seen, [(InputSummary, S); 2], SharedFile) {
+        let (want, one) = read_kept(p);
+        let shared = SharedFile::open(p, 2, None).unwrap();
+        let run = |reader: usize| {
+            let mut sink = S::default();
+            let s = read_shared(p, &shared, reader, &mut sink, None).unwrap();
+            (s, sink)
+        };
+        let both = std::thread::scope(|sc| {
+            let h = sc.spawn(|| run(1));
+            [run(0), h.join().unwrap()]
+        });
+        (want, one, both, shared)
+    }
+
+    /// Reading a file once for two threads gives each of them exactly what the streaming
+    /// reader gives one: the same packets in order and the same summary, warnings
+    /// included, whole or cut at any of several places, with records larger than a chunk,
+    /// a damaged length in the middle, and times that go backwards.
+    #[test]
+    fn shared_reading_gives_what_the_streaming_reader_gives() {
+        use crate::capture::shared::CHUNK;
+        use crate::capture::write::PcapWriter;
+        let mut w = PcapWriter::new(Vec::new(), LinkType::ETHERNET, 1 << 21).unwrap();
+        let mut sizes: Vec<usize> = (0..3000).map(|i| (i * 7919) % 1500 + 14).collect();
+        // Records too large for a chunk end the sharing: late in the file, so that the
+        // damage and the cuts below fall in the shared part.
+        sizes.insert(2800, CHUNK + 10);
+        sizes.insert(2900, 3 * CHUNK);
+        for (i, &n) in sizes.iter().enumerate() {
+            let secs = if i == 1500 { 5 } else { 100 + i as i64 };
+            let data = vec![i as u8; n];
+            w.packet(Timestamp::from_parts(secs, 0), &data, n as u32 + 1)
+                .unwrap();
+        }
+        let whole = w.into_inner();
+        let mut damaged = whole.clone();
+        // The caplen of the 2 000th record's header, found by walking the records.
+        let mut at = 24;
+        for _ in 0..2000 {
+            at += 16 + u32::from_le_bytes(damaged[at + 8..at + 12].try_into().unwrap()) as usize;
+        }
+        damaged[at + 8..at + 12].copy_from_slice(&0x7fff_0000u32.to_le_bytes());
+        let mut inputs = vec![("whole", whole.clone()), ("damaged", damaged)];
+        for cut in [30, whole.len() / 3, whole.len() / 2 + 5, whole.len() - 3] {
+            inputs.push(("cut", whole[..cut].to_vec()));
+        }
+        for (k, (what, bytes)) in inputs.into_iter().enumerate() {
+            let p = temp(&format!("shared-{k}.pcap"), &bytes);
+            let (want, one, [a, b], _) = streaming_and_shared::<Every>(&p);
+            assert_eq!(want.truncated, what != "whole", "{what} {k}");
+            assert!(
+                want.warnings.iter().any(|w| w.contains("backwards")) || k > 1 && one.len() < 1500
+            );
+            assert_eq!(a.0, want, "{what} {k}");
+            assert_eq!(b.0, want, "{what} {k}");
+            assert!(a.1 .0 == one && b.1 .0 == one, "{what} {k}: other packets");
+            std::fs::remove_file(&p).ok();
+        }
+    }
+
+    /// Reading a pcapng file once for two threads gives each what the streaming reader
+    /// gives one, whole, damaged (a block whose trailing length is not its leading one,
+    /// which the filler shares and pcap-parser refuses; a length that cannot be; a captured
+    /// length larger than the block) or cut. The shared reader reads enhanced packet blocks
+    /// itself (`Ng::quick_epb`), the streaming one through pcap-parser.
+    #[test]
+    fn shared_reading_of_pcapng_gives_what_the_streaming_reader_gives() {
+        let whole = ng_file();
+        // The offset of the 1 000th block, found by walking the little-endian section.
+        let mut at = 0;
+        for _ in 0..1000 {
+            at += u32::from_le_bytes(whole[at + 4..at + 8].try_into().unwrap()) as usize;
+        }
+        let len = u32::from_le_bytes(whole[at + 4..at + 8].try_into().unwrap()) as usize;
+        let mut trailing = whole.clone();
+        trailing[at + len - 4..at + len].copy_from_slice(&(len as u32 + 4).to_le_bytes());
+        let mut leading = whole.clone();
+        leading[at + 4..at + 8].copy_from_slice(&7u32.to_le_bytes());
+        let mut caplen = whole.clone();
+        assert_eq!(
+            whole[at..at + 4],
+            6u32.to_le_bytes(),
+            "an enhanced packet block"
+        );
+        caplen[at + 20..at + 24].copy_from_slice(&(len as u32 - 31).to_le_bytes());
+        let mut inputs = vec![
+            ("whole", whole.clone()),
+            ("trailing", trailing),
+            ("leading", leading),
+            ("caplen", caplen),
+        ];
+        for cut in [30, whole.len() / 3, whole.len() / 2 + 5, whole.len() - 3] {
+            inputs.push(("cut", whole[..cut].to_vec()));
+        }
+        for (k, (what, bytes)) in inputs.into_iter().enumerate() {
+            let p = temp(&format!("shared-{k}.pcapng"), &bytes);
+            let (want, one, [a, b], shared) = streaming_and_shared::<Every>(&p);
+            assert_eq!(want.format, "pcapng");
+            assert_eq!(
+                want.truncated,
+                what != "whole",
+                "{what} {k}: {:?}",
+                want.warnings
+            );
+            assert!(
+                one.len() < 100 || want.warnings.iter().any(|w| w.contains("interface 7")),
+                "{what} {k}: {:?}",
+                want.warnings
+            );
+            if what == "whole" {
+                assert_eq!(want.link_types, vec![LinkType::ETHERNET, LinkType::RAW]);
+                assert_eq!(want.packets, 3300);
+                assert!(want.warnings.iter().any(|w| w.contains("backwards")));
+                // Shared up to the first block larger than a chunk, in the second section.
+                let first_large = one.iter().position(|p| p.3.len() > 1514).unwrap();
+                assert!(one[first_large].0 > 3000);
+                assert!(
+                    shared.filled() * crate::capture::shared::CHUNK as u64
+                        > bytes.len() as u64 * 8 / 10
+                );
+            }
+            assert_eq!(a.0, want, "{what} {k}");
+            assert_eq!(b.0, want, "{what} {k}");
+            assert!(a.1 .0 == one && b.1 .0 == one, "{what} {k}: other packets");
+            std::fs::remove_file(&p).ok();
+        }
+    }
+
+    /// What one reader of a shared file was handed, packet by packet.
+    #[derive(Debug)]
+    enum Call {
+        /// A packet to analyze, with where its parts are when it came found plain.
+        Packet(u64, Timestamp, Vec<u8>, u32, Option<Plain>),
+        /// Another reader's packet: only its time.
+        Elsewhere(Timestamp),
+    }
+
+    #[derive(Default)]
+    struct Calls(Vec<Call>);
+
+    impl ShardSink for Calls {
+        fn packet(&mut self, p: &Packet<'_>) {
+            self.0.push(Call::Packet(
+                p.number,
+                p.ts,
+                p.data.to_vec(),
+                p.orig_len,
+                None,
+            ));
+        }
+        fn plain(&mut self, p: &Packet<'_>, plain: Plain) {
+            self.0.push(Call::Packet(
+                p.number,
+                p.ts,
+                p.data.to_vec(),
+                p.orig_len,
+                Some(plain),
+            ));
+        }
+        fn elsewhere(&mut self, ts: Timestamp) {
+            self.0.push(Call::Elsewhere(ts));
+        }
+    }
+
+    /// The frames of [`two_readers_share_plain_tcp_packets_by_flow`]: plain TCP over IPv4
+    /// and IPv6 in fifty flows, one in ten UDP, one in 97 cut 10 bytes short (the frame,
+    /// and how many of its bytes were captured).
+    fn mixed_frames() -> Vec<(Vec<u8>, usize)> {
+        use etherparse::PacketBuilder;
+        (0..4000u32)
+            .map(|i| {
+                let payload = vec![b'x'; (i as usize * 37) % 1400];
+                let port = 40000 + (i % 50) as u16;
+                let eth = PacketBuilder::ethernet2([1; 6], [2; 6]);
+                let mut frame = Vec::new();
+                match i % 10 {
+                    0 => eth
+                        .ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+                        .udp(port, 53)
+                        .write(&mut frame, &payload),
+                    1 => eth
+                        .ipv6([1; 16], [2; 16], 64)
+                        .tcp(port, 443, i, 1000)
+                        .write(&mut frame, &payload),
+                    _ => eth
+                        .ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+                        .tcp(port, 80, i, 1000)
+                        .write(&mut frame, &payload),
+                }
+                .unwrap();
+                let kept = frame.len() - if i % 97 == 0 { 10 } else { 0 };
+                (frame, kept)
+            })
+            .collect()
+    }
+
+    /// The file at `p` read by the streaming reader, then by two readers sharing it: each
+    /// plain TCP packet goes to the reader of its flow's shard alone, found plain (and the
+    /// segment read from there is what decoding it gives), the other reader being handed
+    /// only its time; every other packet goes to both. Returns how many plain packets
+    /// each reader was handed.
+    fn two_readers(p: &Path) -> [usize; 2] {
+        use crate::decode::{decode, decode_plain, Endpoint};
+        let (want, all, both, shared) = streaming_and_shared::<Calls>(p);
+        std::fs::remove_file(p).ok();
+        assert!(shared.filled() > 20, "several chunks");
+        let mut plain = [0, 0];
+        for (reader, (summary, Calls(calls))) in both.iter().enumerate() {
+            assert_eq!(summary.packets, want.packets);
+            assert_eq!(calls.len(), all.len());
+            if reader == 0 {
+                assert_eq!(*summary, want);
+            }
+            // Packets come in the same order (one of an undescribed interface, to none).
+            for (k, call) in calls.iter().enumerate() {
+                let (number, ts, link, data, orig_len) = &all[k];
+                let pkt = Packet {
+                    number: *number,
+                    ts: *ts,
+                    link: *link,
+                    data,
+                    orig_len: *orig_len,
+                };
+                let found = (*orig_len as usize == data.len())
+                    .then(|| Plain::find(*link, data))
+                    .flatten();
+                let owner = found.map(|f| {
+                    let (a, b) = f.ends(data).unwrap();
+                    Endpoint::shard(&a, &b, 2) as usize
+                });
+                match call {
+                    Call::Packet(n, t, d, o, at) => {
+                        assert_eq!((*n, t, d, o), (pkt.number, ts, data, orig_len));
+                        assert_eq!(*at, found, "packet {n}");
+                        assert!(owner.is_none_or(|o| o == reader), "packet {n}");
+                        if let Some(at) = at {
+                            plain[reader] += 1;
+                            let read = format!("{:?}", decode_plain(&pkt, *at).unwrap());
+                            assert_eq!(read, format!("{:?}", decode(&pkt).unwrap()));
+                        }
+                    }
+                    Call::Elsewhere(t) => {
+                        assert_eq!(t, ts);
+                        assert!(owner.is_some_and(|o| o != reader), "packet {number}");
+                    }
+                }
+            }
+        }
+        assert!(plain[0] > 500 && plain[1] > 500, "{plain:?}");
+        plain
+    }
+
+    /// The TCP packets of [`mixed_frames`] not cut: those shared out by flow.
+    fn whole_tcp() -> usize {
+        (0..4000).filter(|i| i % 10 != 0 && i % 97 != 0).count()
+    }
+
+    /// Two readers of a classic pcap file of [`mixed_frames`] (see [`two_readers`]).
+    #[test]
+    fn two_readers_share_plain_tcp_packets_by_flow() {
+        use crate::capture::write::PcapWriter;
+        let mut w = PcapWriter::new(Vec::new(), LinkType::ETHERNET, 65535).unwrap();
+        for (i, (frame, kept)) in mixed_frames().iter().enumerate() {
+            let ts = Timestamp::from_parts(1000 + i as i64, 0);
+            w.packet(ts, &frame[..*kept], frame.len() as u32).unwrap();
+        }
+        let plain = two_readers(&temp("two-readers.pcap", &w.into_inner()));
+        assert_eq!(plain[0] + plain[1], whole_tcp());
+    }
+
+    /// The same as pcapng: two sections (little-endian, then big-endian, see
+    /// [`ng_section_head`]), the packets of the first half in the first, on the Ethernet
+    /// interface, plus now and then a packet of an undescribed interface and a simple
+    /// packet block, which every reader reads.
+    #[test]
+    fn two_readers_share_plain_tcp_packets_of_pcapng_by_flow() {
+        let frames = mixed_frames();
+        let mut f = Vec::new();
+        for (section, big) in [(0usize, false), (1, true)] {
+            let b = || Body(big, Vec::new());
+            f.extend(ng_section_head(big));
+            for (i, (frame, kept)) in frames.iter().enumerate().skip(section * 2000).take(2000) {
+                let ts = (1000 + i as u64) * 1_000_000;
+                let epb = b().u32(0).u32((ts >> 32) as u32).u32(ts as u32);
+                let epb = epb.u32(*kept as u32).u32(frame.len() as u32);
+                f.extend(ng_block(big, 6, &epb.bytes(&frame[..*kept]).1));
+                if i % 500 == 9 {
+                    let epb = b().u32(7).u32(0).u32(0).u32(*kept as u32).u32(*kept as u32);
+                    f.extend(ng_block(big, 6, &epb.bytes(&frame[..*kept]).1));
+                    // Simple packet blocks are read by every reader: a UDP one.
+                    let udp = &frames[i - i % 10].0;
+                    let spb = b().u32(udp.len() as u32).bytes(udp);
+                    f.extend(ng_block(big, 3, &spb.1));
+                }
+            }
+        }
+        let plain = two_readers(&temp("two-readers.pcapng", &f));
+        assert_eq!(plain[0] + plain[1], whole_tcp());
+    }
+
+    /// `count` records of 100 bytes, the last one cut 10 bytes short, as a file shared by
+    /// one reader and removed before it is read: the packets handed over and the summary.
+    fn read_removed(name: &str, count: u8) -> (usize, InputSummary) {
+        use crate::capture::write::PcapWriter;
+        let mut w = PcapWriter::new(Vec::new(), LinkType::ETHERNET, 65535).unwrap();
+        for i in 0..count {
+            w.packet(Timestamp::from_parts(i64::from(i), 0), &[i; 100], 100)
+                .unwrap();
+        }
+        let mut bytes = w.into_inner();
+        bytes.truncate(bytes.len() - 10);
+        let p = temp(name, &bytes);
+        let shared = SharedFile::open(&p, 1, None).unwrap();
+        std::fs::remove_file(&p).unwrap();
+        let mut every = Every::default();
+        let s = read_shared(&p, &shared, 0, &mut every, None).unwrap();
+        (every.0.len(), s)
+    }
+
+    /// A file that goes away while it is read: the packets read are kept and the warning
+    /// says where reading stopped, instead of the input counting as unreadable; cut inside
+    /// its first record, it says so plainly (no "packet 0").
+    #[test]
+    fn a_file_removed_while_read_keeps_what_was_read_and_says_where() {
+        for (count, kept, start, then) in [
+            (
+                50,
+                49,
+                "reading stopped at the record after packet 49 (at byte ",
+                "; the 49 packets before it were analyzed (run again",
+            ),
+            (
+                1,
+                0,
+                "reading stopped at the first record (at byte 24): ",
+                "; no packet came before it (run again",
+            ),
+        ] {
+            let (n, s) = read_removed(&format!("removed-{count}.pcap"), count);
+            assert_eq!((n, s.packets), (kept, kept as u64));
+            assert!(s.truncated);
+            assert!(
+                s.warnings[0].starts_with(start) && s.warnings[0].contains(then),
+                "{:?}",
+                s.warnings
+            );
+        }
+    }
+}

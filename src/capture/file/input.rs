@@ -1,0 +1,357 @@
+//! Opening an input: a path, or standard input (`-`); gzip undone when the data starts with
+//! its magic (RFC 1952 §2.3.1: ID1 ID2 = 1f 8b), the members of a multi-member file
+//! (§2.2) read as one stream.
+//!
+//! In: a path, and a [`Progress`] counter when a progress bar wants one. Out: the
+//! (decompressed) byte stream, whether it was gzip, the file's size on disk, and where a
+//! damaged gzip stream stopped ([`Damage`]): a gzip error ends the stream instead of failing
+//! the input, so the packets before it are still read. A gzip input is then read a block of
+//! [`BLOCK`] decompressed bytes at a time ([`Blocks`]), decompressed by the reading thread or,
+//! when asked, by a thread of its own a few blocks ahead. No capture format is read here:
+//! the bytes go to `stream`, whose first record is the capture's header.
+
+use super::Progress;
+use crate::error::Error;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::sync::{mpsc, Arc, Mutex};
+
+/// Counts the bytes read from the file itself (before any decompression).
+pub(super) struct Counted<R> {
+    pub(super) inner: R,
+    pub(super) progress: Progress,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// An opened input: the (decompressed) byte stream, whether it was gzip, its size on disk,
+/// and where a damaged gzip stream will say it stopped.
+type Opened = (Box<dyn Read + Send>, bool, Option<u64>, Damage);
+
+/// Set when the decompressed stream ended in an error: (bytes delivered before, why).
+pub(super) type Damage = Arc<Mutex<Option<(u64, String)>>>;
+
+/// A gzip stream that ends at its first error instead of failing the whole input: what was
+/// decompressed before the damage is still analyzed, and the damage becomes a warning.
+struct Tolerant<R> {
+    inner: R,
+    delivered: u64,
+    damage: Damage,
+}
+
+impl<R: Read> Read for Tolerant<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.inner.read(buf) {
+            Ok(n) => {
+                self.delivered += n as u64;
+                Ok(n)
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Err(e),
+            Err(e) => {
+                if let Ok(mut d) = self.damage.lock() {
+                    d.get_or_insert((self.delivered, e.to_string()));
+                }
+                Ok(0)
+            }
+        }
+    }
+}
+
+/// Decompressed bytes per block of a gzip input.
+const BLOCK: usize = 256 << 10;
+
+/// Blocks decompressed ahead of the reader, when a thread decompresses (memory: this
+/// many blocks, plus the one being filled and the one being read).
+const AHEAD_BLOCKS: usize = 2;
+
+/// Reads `inner` into `buf` until it holds [`BLOCK`] bytes or `inner` ends. The same reads,
+/// whichever thread makes them: a damaged gzip stream gives the same bytes before its
+/// damage (how much a decoder hands over before an error depends on the reads), so the
+/// report is the same with or without the decompressing thread.
+fn fill_block(inner: &mut dyn Read, buf: &mut Vec<u8>) {
+    buf.resize(BLOCK, 0);
+    let mut have = 0;
+    while have < BLOCK {
+        match inner.read(buf.get_mut(have..).unwrap_or_default()) {
+            Ok(0) => break,
+            Ok(n) => have += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            // `Tolerant` already turned a gzip error into an end and a recorded damage.
+            Err(_) => break,
+        }
+    }
+    buf.truncate(have);
+}
+
+/// Where a gzip input's decompressed blocks come from.
+enum Source {
+    /// This thread decompresses each block when the reader needs it.
+    Here(Box<dyn Read + Send>),
+    /// A thread of its own decompresses up to [`AHEAD_BLOCKS`] blocks ahead; emptied
+    /// blocks go back to it to be filled again. Dropping the reader ends the thread after
+    /// the block it is filling, and waits for that when the input is a file (`thread`),
+    /// so that no thread outlives the analysis of a file; not for standard input, where
+    /// the block may wait for bytes that never come.
+    Ahead {
+        blocks: mpsc::Receiver<Vec<u8>>,
+        spent: mpsc::SyncSender<Vec<u8>>,
+        thread: Option<std::thread::JoinHandle<()>>,
+    },
+}
+
+impl Drop for Blocks {
+    fn drop(&mut self) {
+        let source = std::mem::replace(&mut self.source, Source::Here(Box::new(io::empty())));
+        if let Source::Ahead {
+            blocks,
+            spent,
+            thread,
+        } = source
+        {
+            // With the channels gone, the thread's next send fails and it ends.
+            drop((blocks, spent));
+            if let Some(t) = thread {
+                let _ = t.join();
+            }
+        }
+    }
+}
+
+/// A gzip input read a block at a time (see [`fill_block`]).
+pub(super) struct Blocks {
+    source: Source,
+    current: Vec<u8>,
+    pos: usize,
+}
+
+impl Blocks {
+    /// `wait`: the input is a file, whose reads end (see [`Source::Ahead`]).
+    pub(super) fn new(inner: Box<dyn Read + Send>, ahead: bool, wait: bool) -> Blocks {
+        let source = if ahead {
+            Self::ahead(inner, wait)
+        } else {
+            Source::Here(inner)
+        };
+        Blocks {
+            source,
+            current: Vec::new(),
+            pos: 0,
+        }
+    }
+}
+
+impl Blocks {
+    /// The decompressing thread, handed `inner` once it runs; if no thread can be made,
+    /// this thread keeps `inner` and decompresses itself.
+    fn ahead(inner: Box<dyn Read + Send>, wait: bool) -> Source {
+        let (full, blocks) = mpsc::sync_channel::<Vec<u8>>(AHEAD_BLOCKS);
+        let (spent, empty) = mpsc::sync_channel::<Vec<u8>>(AHEAD_BLOCKS + 2);
+        let (hand, take) = mpsc::sync_channel::<Box<dyn Read + Send>>(1);
+        let spawned = std::thread::Builder::new()
+            .name("wsclose-gunzip".into())
+            .spawn(move || {
+                let Ok(mut inner) = take.recv() else { return };
+                loop {
+                    let mut buf = empty.try_recv().unwrap_or_default();
+                    fill_block(&mut *inner, &mut buf);
+                    let end = buf.is_empty();
+                    // An empty block is the end; a failed send, a reader that is gone.
+                    if full.send(buf).is_err() || end {
+                        break;
+                    }
+                }
+            });
+        let Ok(thread) = spawned else {
+            return Source::Here(inner);
+        };
+        match hand.send(inner) {
+            Ok(()) => Source::Ahead {
+                blocks,
+                spent,
+                thread: wait.then_some(thread),
+            },
+            Err(mpsc::SendError(inner)) => Source::Here(inner),
+        }
+    }
+}
+
+impl Read for Blocks {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.pos >= self.current.len() {
+            match &mut self.source {
+                Source::Here(inner) => fill_block(&mut **inner, &mut self.current),
+                Source::Ahead { blocks, spent, .. } => {
+                    let next = blocks.recv().unwrap_or_default();
+                    let done = std::mem::replace(&mut self.current, next);
+                    // The thread reuses the buffer; if it is gone, the buffer is dropped.
+                    let _ = spent.try_send(done);
+                }
+            }
+            self.pos = 0;
+            if self.current.is_empty() {
+                return Ok(0);
+            }
+        }
+        let rest = self.current.get(self.pos..).unwrap_or_default();
+        let n = rest.len().min(out.len());
+        if let (Some(to), Some(from)) = (out.get_mut(..n), rest.get(..n)) {
+            to.copy_from_slice(from);
+        }
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// Opens `path` ("-" for standard input), undoing gzip when the data starts with its magic.
+pub(super) fn open(path: &Path, progress: Option<Progress>) -> Result<Opened, Error> {
+    let map_err = |e: io::Error| match e.kind() {
+        io::ErrorKind::NotFound => Error::NotFound {
+            path: path.to_path_buf(),
+        },
+        io::ErrorKind::PermissionDenied => Error::PermissionDenied {
+            path: path.to_path_buf(),
+        },
+        _ => Error::Io {
+            path: path.to_path_buf(),
+            source: e,
+        },
+    };
+    let (raw, size): (Box<dyn Read + Send>, Option<u64>) = if path.as_os_str() == "-" {
+        (Box::new(io::stdin()), None)
+    } else {
+        let f = File::open(path).map_err(map_err)?;
+        let meta = f.metadata().map_err(map_err)?;
+        if meta.is_dir() {
+            return Err(Error::Io {
+                path: path.to_path_buf(),
+                source: io::Error::other("is a directory, not a capture file"),
+            });
+        }
+        (Box::new(f), Some(meta.len()))
+    };
+    let raw: Box<dyn Read + Send> = match progress {
+        Some(progress) => Box::new(Counted {
+            inner: raw,
+            progress,
+        }),
+        None => raw,
+    };
+    let mut buf = BufReader::with_capacity(64 * 1024, raw);
+    let head = buf.fill_buf().map_err(map_err)?;
+    let damage: Damage = Arc::default();
+    if head.starts_with(&[0x1f, 0x8b]) {
+        let gz = Tolerant {
+            inner: flate2::read::MultiGzDecoder::new(buf),
+            delivered: 0,
+            damage: Arc::clone(&damage),
+        };
+        Ok((Box::new(gz), true, size, damage))
+    } else {
+        Ok((Box::new(buf), false, size, damage))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::file::testing::temp;
+    use crate::capture::file::{read, read_counted_ahead};
+    use crate::capture::{LinkType, Timestamp};
+
+    /// Dropping a gzip file's reader before its end waits for the decompressing thread,
+    /// which has dropped the input by then: no thread outlives the analysis of a file.
+    #[test]
+    fn dropping_the_read_ahead_ends_its_thread() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        /// An endless input whose reads take a while, that says when it is dropped.
+        struct Slow(Arc<AtomicBool>);
+        impl Read for Slow {
+            fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                out.fill(7);
+                Ok(out.len())
+            }
+        }
+        impl Drop for Slow {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::SeqCst);
+            }
+        }
+        let dropped = Arc::new(AtomicBool::new(false));
+        let mut blocks = Blocks::new(Box::new(Slow(Arc::clone(&dropped))), true, true);
+        let mut first = [0u8; 100];
+        blocks.read_exact(&mut first).unwrap();
+        assert_eq!(first, [7; 100]);
+        drop(blocks);
+        assert!(
+            dropped.load(Ordering::SeqCst),
+            "the thread still holds the input"
+        );
+    }
+
+    /// A gzip input decompressed on a thread of its own gives what the plain reading gives:
+    /// the same packets and summary, warnings included, whole, cut short, and with damaged
+    /// compressed bytes in the middle; more than a block of decompressed bytes each.
+    #[test]
+    fn gzip_read_ahead_gives_what_the_plain_reading_gives() {
+        use crate::capture::write::PcapWriter;
+        use std::io::Write;
+        let mut w = PcapWriter::new(Vec::new(), LinkType::ETHERNET, 65535).unwrap();
+        for i in 0..4000u32 {
+            let n = (i as usize * 7919) % 1500 + 14;
+            let data: Vec<u8> = (0..n).map(|k| (k as u32 * 31 + i) as u8).collect();
+            w.packet(Timestamp::from_parts(i64::from(i), 0), &data, n as u32)
+                .unwrap();
+        }
+        let pcap = w.into_inner();
+        assert!(pcap.len() > 3 * BLOCK);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&pcap).unwrap();
+        let whole = gz.finish().unwrap();
+        let mut damaged = whole.clone();
+        let mid = damaged.len() / 2;
+        for b in &mut damaged[mid..mid + 64] {
+            *b = !*b;
+        }
+        let inputs = [
+            ("whole", whole.clone()),
+            ("cut", whole[..whole.len() * 2 / 3].to_vec()),
+            ("damaged", damaged),
+        ];
+        for (what, bytes) in inputs {
+            let p = temp(&format!("ahead-{what}.pcap.gz"), &bytes);
+            let mut plain = Vec::new();
+            let want = read(&p, &mut |pk| {
+                plain.push((pk.number, pk.ts, pk.data.to_vec()))
+            })
+            .unwrap();
+            let mut ahead = Vec::new();
+            let got = read_counted_ahead(
+                &p,
+                &mut |pk| ahead.push((pk.number, pk.ts, pk.data.to_vec())),
+                None,
+                true,
+            )
+            .unwrap();
+            assert!(want.gzip);
+            assert_eq!(
+                want.truncated,
+                what != "whole",
+                "{what}: {:?}",
+                want.warnings
+            );
+            assert_eq!(got, want, "{what}");
+            assert!(ahead == plain, "{what}: other packets");
+            assert!(what != "whole" || plain.len() == 4000);
+            std::fs::remove_file(&p).ok();
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! Capture files: classic pcap (µs and ns, either byte order), pcapng (any number of
+//! sections and interfaces, each with its own link type and timestamp resolution), either
+//! one gzip-compressed, from a path or from standard input (`-`).
+//!
+//! In: a path. Out: each packet to a callback, in file order, and an [`InputSummary`]
+//! (format, link types, packet count, warnings). Parsing is pcap-parser's, but for the
+//! fixed fields of pcapng Enhanced Packet Blocks (draft §4.3), read in place when the
+//! block's lengths agree (`Ng::quick_epb`; any other block goes to pcap-parser); this module
+//! adds the streaming loop over a bounded buffer, timestamps in nanoseconds, and damage handling:
+//! a file cut mid-record or a record that cannot be parsed ends the input with a warning
+//! naming the byte offset, and the packets before it are still analyzed.
+//!
+//! This file is the reader every caller sees: the entry points ([`read`] and its variants,
+//! [`read_shared`], [`shardable`]), the summary of an input, and what every packet adds to
+//! it (the capture-time span, times that go backwards). The rest, a room each:
+//! - `input`: a path or standard input opened, gzip undone (RFC 1952), decompressed ahead
+//!   on a thread of its own when asked, the file's bytes counted for a progress bar;
+//! - `stream`: the streaming loop over a bounded buffer, for either format;
+//! - `pcap`: classic pcap records as packets (the libpcap file format);
+//! - `pcapng`: pcapng sections, interfaces and packet blocks (draft-ietf-opsawg-pcapng
+//!   §3.1, §4.1-4.4);
+//! - `chunks`: one reader of a file that several threads share (`capture::shared`);
+//! - `damage`: what is said of a damaged or cut record, or of a file that is no capture.
+
+mod chunks;
+mod damage;
+mod input;
+mod pcap;
+mod pcapng;
+mod stream;
+#[cfg(test)]
+mod testing;
+
+pub use super::shared::SharedFile;
+pub use chunks::{read_shared, ShardSink};
+pub(super) use pcap::record_time;
+pub(super) use pcapng::NgIndexer;
+
+use super::{LinkType, Packet, Timestamp};
+use crate::error::Error;
+use input::{open, Blocks};
+use serde::Serialize;
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use stream::{read_from, Stream};
+
+/// Bytes of input read so far (file bytes: compressed ones for gzip), for a progress bar.
+/// Shared with whoever draws it; the reader adds to it every few MiB.
+pub type Progress = Arc<AtomicU64>;
+
+/// What a run learned about one input, for the report's `inputs` array.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct InputSummary {
+    pub path: String,
+    /// "pcap" or "pcapng".
+    pub format: &'static str,
+    pub gzip: bool,
+    pub link_types: Vec<LinkType>,
+    pub packets: u64,
+    pub warnings: Vec<String>,
+    /// Size of the file in bytes (compressed size for gzip), when known.
+    pub bytes: Option<u64>,
+    /// Capture time of the first and last packet (RFC 3339), when there were packets.
+    pub first_time: Option<String>,
+    pub last_time: Option<String>,
+    /// Reading stopped before the end of the data (cut or damaged file).
+    pub truncated: bool,
+    /// Why the input could not be read at all (the other inputs are still analyzed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl InputSummary {
+    /// Adds a link type to the list, once.
+    fn note_link(&mut self, l: LinkType) {
+        if !self.link_types.contains(&l) {
+            self.link_types.push(l);
+        }
+    }
+
+    /// The entry for an input about to be read.
+    fn empty(path: &Path, gzip: bool, bytes: Option<u64>) -> InputSummary {
+        InputSummary {
+            path: path.display().to_string(),
+            format: "pcap",
+            gzip,
+            link_types: Vec::new(),
+            packets: 0,
+            warnings: Vec::new(),
+            bytes,
+            first_time: None,
+            last_time: None,
+            truncated: false,
+            error: None,
+        }
+    }
+
+    /// The entry for an input that could not be read.
+    pub fn failed(path: &Path, e: &Error) -> InputSummary {
+        InputSummary {
+            path: path.display().to_string(),
+            format: "unreadable",
+            gzip: false,
+            link_types: Vec::new(),
+            packets: 0,
+            warnings: Vec::new(),
+            bytes: None,
+            first_time: None,
+            last_time: None,
+            truncated: false,
+            error: Some(e.to_string()),
+        }
+    }
+}
+
+/// Reads every packet of `path`, calling `sink` for each. Fatal only when the file cannot
+/// be opened or is not a capture at all; damage later in the file becomes a warning.
+pub fn read(path: &Path, sink: &mut dyn FnMut(&Packet<'_>)) -> Result<InputSummary, Error> {
+    read_counted(path, sink, None)
+}
+
+/// [`read`], adding the bytes it reads from the file to `progress` as it goes.
+pub fn read_counted(
+    path: &Path,
+    sink: &mut dyn FnMut(&Packet<'_>),
+    progress: Option<Progress>,
+) -> Result<InputSummary, Error> {
+    read_counted_ahead(path, sink, progress, false)
+}
+
+/// [`read_counted`]; with `ahead`, a gzip input is decompressed on a thread of its own, a
+/// few blocks ahead of the calling thread, so that the decompression (most of the time
+/// spent on a gzip input) and the analysis overlap on two cores.
+pub fn read_counted_ahead(
+    path: &Path,
+    sink: &mut dyn FnMut(&Packet<'_>),
+    progress: Option<Progress>,
+    ahead: bool,
+) -> Result<InputSummary, Error> {
+    let (mut reader, gzip, bytes, damage) = open(path, progress)?;
+    if gzip {
+        reader = Box::new(Blocks::new(reader, ahead, path.as_os_str() != "-"));
+    }
+    let mut summary = InputSummary::empty(path, gzip, bytes);
+    let mut tally = Tally::default();
+    let stream = Stream {
+        reader,
+        damage,
+        base: 0,
+        number: 0,
+        delivered: 0,
+        warned_bad_if: false,
+    };
+    read_from(path, stream, &mut summary, &mut tally, sink)?;
+    Ok(tally.finish(summary))
+}
+
+/// What every packet of an input adds to its summary: the first and last capture time,
+/// times that go backwards; and a warning to give after those.
+#[derive(Default)]
+struct Tally {
+    span: Option<(Timestamp, Timestamp)>,
+    backwards: Backwards,
+    last_warning: Option<String>,
+}
+
+impl Tally {
+    fn see(&mut self, p: &Packet<'_>) {
+        self.see_at(p.number, p.ts);
+    }
+
+    fn see_at(&mut self, number: u64, ts: Timestamp) {
+        self.span = Some(match self.span {
+            None => (ts, ts),
+            Some((a, b)) => (a.min(ts), b.max(ts)),
+        });
+        self.backwards.see(number, ts);
+    }
+
+    fn finish(self, mut summary: InputSummary) -> InputSummary {
+        summary.warnings.extend(self.backwards.warning());
+        summary.warnings.extend(self.last_warning);
+        if let Some((a, b)) = self.span {
+            summary.first_time = Some(a.rfc3339());
+            summary.last_time = Some(b.rfc3339());
+        }
+        summary
+    }
+}
+
+/// Capture times that go backwards in file order by at least [`BACKWARDS_NOTED_NS`]: how
+/// often, and the first time, for one warning per input. Packets are analyzed in file order
+/// whatever their times; a time out of order only skews the delays computed across it.
+/// Smaller steps back are left unsaid: captures on several CPUs or interfaces have them
+/// by the dozen (tens of microseconds) and they change no figure a user reads.
+#[derive(Default)]
+struct Backwards {
+    /// The previous packet's number and time.
+    last: Option<(u64, Timestamp)>,
+    count: u64,
+    /// The first packet earlier than the one before it: (its number, the previous packet's
+    /// number, how far back in nanoseconds).
+    first: Option<(u64, u64, i64)>,
+}
+
+impl Backwards {
+    fn see(&mut self, number: u64, ts: Timestamp) {
+        if let Some((prev, last)) = self.last {
+            if last.0.saturating_sub(ts.0) >= BACKWARDS_NOTED_NS {
+                self.count += 1;
+                self.first
+                    .get_or_insert((number, prev, last.0.saturating_sub(ts.0)));
+            }
+        }
+        self.last = Some((number, ts));
+    }
+
+    fn warning(&self) -> Option<String> {
+        let (n, prev, back) = self.first?;
+        let others = match self.count {
+            0 | 1 => String::new(),
+            c => format!(
+                " ({} more packets are a second or more earlier than the one before them)",
+                c - 1
+            ),
+        };
+        Some(format!(
+            "capture times go backwards: packet {n} is {:.6} s earlier than packet {prev}{others}; \
+             packets are analyzed in file order, but delays and durations spanning such a packet may be wrong",
+            back as f64 / 1e9
+        ))
+    }
+}
+
+/// A step back in capture time worth a warning: one second.
+const BACKWARDS_NOTED_NS: i64 = 1_000_000_000;
+
+/// The size of `path` if it is a regular, uncompressed classic pcap or pcapng file: the
+/// kind several threads can share, read once ([`SharedFile`]), each going on alone from a
+/// damaged record (see `analyze_files_with_progress`).
+pub fn shardable(path: &Path) -> Option<u64> {
+    if path.as_os_str() == "-" {
+        return None;
+    }
+    let mut f = File::open(path).ok()?;
+    let meta = f.metadata().ok()?;
+    let mut magic = [0u8; 4];
+    f.read_exact(&mut magic).ok()?;
+    let known = matches!(
+        magic,
+        [0xd4, 0xc3, 0xb2, 0xa1]
+            | [0xa1, 0xb2, 0xc3, 0xd4]
+            | [0x4d, 0x3c, 0xb2, 0xa1]
+            | [0xa1, 0xb2, 0x3c, 0x4d]
+            | [0x0a, 0x0d, 0x0d, 0x0a]
+    );
+    (meta.is_file() && known).then_some(meta.len())
+}
+
+/// The packet of a classic pcap record or of an Enhanced Packet Block (as
+/// [`legacy_packet`](pcap::legacy_packet) and [`Ng::enhanced`](pcapng::Ng::enhanced) make
+/// them), for the index of a shared file: its time, where its captured bytes start in the
+/// record or block and how many there are, its length on the wire, its link type.
+pub(super) struct Found {
+    pub ts: Timestamp,
+    pub at: usize,
+    pub len: usize,
+    pub orig_len: u32,
+    pub link: LinkType,
+}
+
+/// A little- or big-endian u32 at `at` in `data`.
+pub(super) fn word(data: &[u8], at: usize, big_endian: bool) -> Option<u32> {
+    let b: [u8; 4] = data.get(at..at.checked_add(4)?)?.try_into().ok()?;
+    Some(if big_endian {
+        u32::from_be_bytes(b)
+    } else {
+        u32::from_le_bytes(b)
+    })
+}

@@ -1,0 +1,419 @@
+//! pcapng (draft-ietf-opsawg-pcapng): what a reader keeps from block to block, and the
+//! packets it makes of blocks.
+//!
+//! In: blocks, each parsed by pcap-parser in its section's byte order ([`Ng::parse`]), or an
+//! Enhanced Packet Block read in place ([`Ng::quick_epb`]). Out: each packet to a callback,
+//! numbered in file order, its time in nanoseconds from its interface's resolution and
+//! offset; each interface's link type into the input's summary, and one warning for packets
+//! of an interface the file does not describe (they are skipped).
+//!
+//! Spec: §3.1 (every block: type, total length, body padded to 32 bits, total length
+//! again); §4.1 (a Section Header Block sets the byte order and starts a new list of
+//! interfaces); §4.2 (an Interface Description Block: link type, snaplen, the options
+//! `if_tsresol` and `if_tsoffset`); §4.3 (Enhanced Packet Block: interface, 64-bit
+//! timestamp, captured and original length); §4.4 (Simple Packet Block: the first interface,
+//! no time). Other blocks are skipped.
+//!
+//! Also [`NgIndexer`], the same state for the thread that indexes a shared file's chunks
+//! (`capture::shared`), and [`reopen`], a file read again from its start for a reader of a
+//! shared file that goes on alone (`chunks`).
+
+use super::stream::Stream;
+use super::{word, Found, InputSummary};
+use crate::capture::{LinkType, Packet, Timestamp};
+use crate::error::Error;
+use pcap_parser::pcapng::Block;
+use pcap_parser::PcapError;
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Per-interface facts from a pcapng Interface Description Block.
+#[derive(Clone, Copy)]
+pub(super) struct Interface {
+    link: LinkType,
+    /// Timestamp units per second.
+    resolution: u64,
+    offset: i64,
+    snaplen: u32,
+}
+
+/// What reading pcapng keeps from block to block: the current section's byte order and
+/// interfaces (RFC-draft pcapng §4.1-4.3).
+#[derive(Default)]
+pub(super) struct Ng {
+    pub(super) big_endian: bool,
+    pub(super) interfaces: Vec<Interface>,
+    pub(super) warned_bad_if: bool,
+}
+
+impl Ng {
+    /// Parses the block at the start of `data` in the current section's byte order.
+    pub(super) fn parse<'a>(
+        &self,
+        data: &'a [u8],
+    ) -> nom::IResult<&'a [u8], Block<'a>, PcapError<&'a [u8]>> {
+        if self.big_endian {
+            pcap_parser::pcapng::parse_block_be(data)
+        } else {
+            pcap_parser::pcapng::parse_block_le(data)
+        }
+    }
+
+    /// One block: a section or interface into the state (and its link type into
+    /// `summary`), a packet to `sink`, numbered after `number`; other blocks are skipped.
+    pub(super) fn block(
+        &mut self,
+        block: &Block<'_>,
+        number: &mut u64,
+        summary: &mut InputSummary,
+        sink: &mut dyn FnMut(&Packet<'_>),
+    ) {
+        summary.format = "pcapng";
+        if let Some(link) = self.learn(block) {
+            summary.note_link(link);
+        }
+        match block {
+            Block::EnhancedPacket(epb) => self.enhanced(
+                &Epb {
+                    if_id: epb.if_id,
+                    ts_high: epb.ts_high,
+                    ts_low: epb.ts_low,
+                    caplen: epb.caplen,
+                    origlen: epb.origlen,
+                    data: epb.data,
+                },
+                number,
+                summary,
+                sink,
+            ),
+            Block::SimplePacket(spb) => {
+                *number += 1;
+                if let Some(iface) = self.interfaces.first().copied() {
+                    let mut caplen = spb.data.len().min(spb.origlen as usize);
+                    if iface.snaplen > 0 {
+                        caplen = caplen.min(iface.snaplen as usize);
+                    }
+                    sink(&Packet {
+                        number: *number,
+                        ts: Timestamp(0),
+                        link: iface.link,
+                        data: spb.data.get(..caplen).unwrap_or(spb.data),
+                        orig_len: spb.origlen.max(caplen as u32),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A section's byte order (and the end of its interfaces), or an interface, into the
+    /// state; the new interface's link type.
+    fn learn(&mut self, block: &Block<'_>) -> Option<LinkType> {
+        match block {
+            Block::SectionHeader(shb) => {
+                self.big_endian = shb.big_endian();
+                self.interfaces.clear();
+                None
+            }
+            Block::InterfaceDescription(idb) => {
+                let link = LinkType(idb.linktype.0 as u32);
+                self.interfaces.push(Interface {
+                    link,
+                    resolution: idb.ts_resolution().unwrap_or(1_000_000),
+                    offset: idb.ts_offset(),
+                    snaplen: idb.snaplen,
+                });
+                Some(link)
+            }
+            _ => None,
+        }
+    }
+
+    /// The Enhanced Packet Block at the start of `data`, with the bytes after it, read in
+    /// place: its fixed fields at their offsets (pcapng draft §4.3: type, total length,
+    /// interface, timestamp high and low, captured and original length, then the data
+    /// padded to 32 bits, options, the total length again), its options skipped (none is
+    /// used). `None` for any other block, and for one whose lengths do not all agree, which
+    /// pcap-parser then reads, or refuses, as any block. pcap-parser's general block
+    /// parser cost about 300 instructions a packet here, most of the reading of a pcapng
+    /// capture, read by every analyzer thread.
+    pub(super) fn quick_epb<'a>(&self, data: &'a [u8]) -> Option<(Epb<'a>, &'a [u8])> {
+        let be = self.big_endian;
+        // The seven 32-bit fields before the data, in the section's byte order.
+        let mut fixed = [0u32; 7];
+        for (field, b) in fixed.iter_mut().zip(data.get(..EPB_DATA)?.chunks_exact(4)) {
+            let b: [u8; 4] = b.try_into().unwrap_or_default();
+            *field = if be {
+                u32::from_be_bytes(b)
+            } else {
+                u32::from_le_bytes(b)
+            };
+        }
+        let [kind, len, if_id, ts_high, ts_low, caplen, origlen] = fixed;
+        // The data, padded to 32 bits, must fit between the fixed fields and the trailer.
+        if kind != EPB || len < 32 || u64::from(caplen).next_multiple_of(4) > u64::from(len - 32) {
+            return None;
+        }
+        let end = usize::try_from(len).ok()?;
+        if word(data, end - 4, be)? != len {
+            return None;
+        }
+        let epb = Epb {
+            if_id,
+            ts_high,
+            ts_low,
+            caplen,
+            origlen,
+            data: data.get(EPB_DATA..EPB_DATA + caplen as usize)?,
+        };
+        Some((epb, data.get(end..)?))
+    }
+
+    /// One Enhanced Packet Block's packet to `sink`, numbered after `number`.
+    pub(super) fn enhanced(
+        &mut self,
+        epb: &Epb<'_>,
+        number: &mut u64,
+        summary: &mut InputSummary,
+        sink: &mut dyn FnMut(&Packet<'_>),
+    ) {
+        *number += 1;
+        let Some(iface) = self.interfaces.get(epb.if_id as usize).copied() else {
+            if !self.warned_bad_if {
+                self.warned_bad_if = true;
+                summary.warnings.push(format!(
+                    "packet {number} names interface {} but the file describes only {}; such packets were skipped",
+                    epb.if_id,
+                    self.interfaces.len()
+                ));
+            }
+            return;
+        };
+        let (ts, caplen, orig_len) = epb.on(iface);
+        sink(&Packet {
+            number: *number,
+            ts,
+            link: iface.link,
+            data: epb.data.get(..caplen).unwrap_or(epb.data),
+            orig_len,
+        });
+    }
+}
+
+/// What the thread that reads the chunks of a shared pcapng file keeps from block to block
+/// to index them (`shared::Chunk::index`): the sections' byte order and interfaces, as
+/// each reader's own [`Ng`] learns them from the same blocks.
+#[derive(Default)]
+pub(in crate::capture) struct NgIndexer(Ng);
+
+impl NgIndexer {
+    /// The block at the start of `data`: its length, and the packet of an Enhanced Packet
+    /// Block that [`Ng::quick_epb`] reads, on a described interface (any other block, a
+    /// reader reads itself). `None` when the block does not parse (the readers go on alone
+    /// from there).
+    pub(in crate::capture) fn next(&mut self, data: &[u8]) -> Option<(usize, Option<Found>)> {
+        let ng = &mut self.0;
+        if let Some((epb, rest)) = ng.quick_epb(data) {
+            let len = data.len() - rest.len();
+            let packet = ng.interfaces.get(epb.if_id as usize).map(|&iface| {
+                let (ts, len, orig_len) = epb.on(iface);
+                Found {
+                    ts,
+                    at: EPB_DATA,
+                    len,
+                    orig_len,
+                    link: iface.link,
+                }
+            });
+            return Some((len, packet));
+        }
+        let (rest, block) = ng.parse(data).ok()?;
+        ng.learn(&block);
+        Some((data.len() - rest.len(), None))
+    }
+}
+
+/// Where an Enhanced Packet Block's data starts (after seven 32-bit fields).
+const EPB_DATA: usize = 28;
+
+/// The block type of an Enhanced Packet Block (pcapng draft §4.3).
+const EPB: u32 = 6;
+
+/// The fields of an Enhanced Packet Block that make a packet.
+pub(super) struct Epb<'a> {
+    if_id: u32,
+    ts_high: u32,
+    ts_low: u32,
+    caplen: u32,
+    origlen: u32,
+    /// The packet data (at least `caplen` bytes).
+    data: &'a [u8],
+}
+
+impl Epb<'_> {
+    /// Its packet's time, captured bytes and length on the wire, on interface `iface`.
+    fn on(&self, iface: Interface) -> (Timestamp, usize, u32) {
+        let caplen = (self.caplen as usize).min(self.data.len());
+        let ts = ng_timestamp(self.ts_high, self.ts_low, iface);
+        (ts, caplen, self.origlen.max(caplen as u32))
+    }
+}
+
+fn ng_timestamp(high: u32, low: u32, iface: Interface) -> Timestamp {
+    let units = u64::from(high) << 32 | u64::from(low);
+    let res = iface.resolution.max(1);
+    // The two usual resolutions divide by a constant (a multiplication), the others by a
+    // variable, once per packet.
+    let (secs, nanos) = match res {
+        1_000_000 => (units / 1_000_000, units % 1_000_000 * 1_000),
+        1_000_000_000 => (units / 1_000_000_000, units % 1_000_000_000),
+        _ => {
+            // Below a nanosecond resolution the product fits in 64 bits (a 128-bit
+            // division is several times slower); finer ones need 128.
+            let frac = units % res;
+            let nanos = match frac.checked_mul(1_000_000_000) {
+                Some(n) => n / res,
+                None => (u128::from(frac) * 1_000_000_000 / u128::from(res)) as u64,
+            };
+            (units / res, nanos)
+        }
+    };
+    Timestamp::from_parts((secs as i64).saturating_add(iface.offset), nanos as u32)
+}
+
+/// A pcapng file from its start for a [`read_shared`](super::read_shared) reader that goes
+/// on alone from packet `number`: its sections and interfaces are only known from the
+/// blocks before, so they are read again, and the packets up to `number` are not delivered
+/// again (nor is the warning about undescribed interfaces given again, if `warned`).
+pub(super) fn reopen(path: &Path, number: u64, warned: bool) -> Result<Stream, Error> {
+    let f = File::open(path).map_err(|e| Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    Ok(Stream {
+        reader: Box::new(f),
+        damage: Arc::default(),
+        base: 0,
+        number: 0,
+        delivered: number,
+        warned_bad_if: warned,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::file::testing::ng_file;
+
+    /// pcapng times in any resolution: the same as exact 128-bit arithmetic, including
+    /// resolutions finer than a nanosecond and the largest timestamps.
+    #[test]
+    fn ng_timestamps_in_any_resolution() {
+        for res in [
+            1,
+            10,
+            1_000_000,
+            1 << 20,
+            1_000_000_000,
+            1 << 40,
+            1_000_000_000_000,
+            u64::MAX,
+        ] {
+            let iface = Interface {
+                link: LinkType::ETHERNET,
+                resolution: res,
+                offset: 3,
+                snaplen: 0,
+            };
+            for units in [
+                0u64,
+                1,
+                999_999_999,
+                1_700_000_000_123_456,
+                u64::MAX / 3,
+                u64::MAX,
+            ] {
+                let u = u128::from(units);
+                let r = u128::from(res);
+                let want = Timestamp::from_parts(
+                    ((u / r) as i64).saturating_add(3),
+                    ((u % r) * 1_000_000_000 / r) as u32,
+                );
+                let got = ng_timestamp((units >> 32) as u32, units as u32, iface);
+                assert_eq!(got, want, "{units} units of 1/{res} s");
+            }
+        }
+    }
+
+    /// `Ng::quick_epb` against pcap-parser, block by block through a file of two sections
+    /// (either byte order), every enhanced packet block whole and, for some, with a length
+    /// field changed: it reads every whole one and exactly the changed ones that still
+    /// agree, and whatever it reads, pcap-parser reads as the same packet with the same
+    /// bytes after it.
+    #[test]
+    fn quick_epb_reads_what_pcap_parser_reads() {
+        let file = ng_file();
+        let mut ng = Ng::default();
+        let (mut at, mut read, mut changed) = (0, 0, 0);
+        while at < file.len() {
+            let data = &file[at..];
+            if data.starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]) {
+                ng.big_endian = data[8..12] == [0x1a, 0x2b, 0x3c, 0x4d];
+            }
+            let be = ng.big_endian;
+            let len = word(data, 4, be).unwrap() as usize;
+            let is_epb = word(data, 0, be) == Some(EPB);
+            // The block and the next one's first bytes, whole and with one field changed,
+            // and whether the change leaves a block whose lengths agree.
+            let block = &data[..(len + 8).min(data.len())];
+            let put = |at: usize, x: u32| {
+                let mut v = block.to_vec();
+                let b = if be { x.to_be_bytes() } else { x.to_le_bytes() };
+                v[at..at + 4].copy_from_slice(&b);
+                v
+            };
+            let mut variants = vec![(block.to_vec(), is_epb)];
+            if is_epb && (at / 4) % 7 == 0 {
+                let caplen = word(data, 20, be).unwrap();
+                let n = len as u32;
+                changed += 1;
+                variants.extend([
+                    // Captured lengths: past the block with its padding, within it, huge,
+                    // one more (within the padding unless there was none).
+                    (put(20, n - 31), false),
+                    (put(20, n - 35), true),
+                    (put(20, u32::MAX - 3), false),
+                    (put(20, caplen + 1), !caplen.is_multiple_of(4)),
+                    // Total lengths: one the trailer does not repeat, too small, past the
+                    // block; and a trailer that differs.
+                    (put(4, n - 4), false),
+                    (put(4, 28), false),
+                    (put(4, n + 4), false),
+                    (put(len - 4, n + 4), false),
+                ]);
+            }
+            for (k, (v, agrees)) in variants.iter().enumerate() {
+                let quick = ng.quick_epb(v);
+                assert_eq!(quick.is_some(), *agrees, "block at {at}, variant {k}");
+                let Some((epb, rest)) = quick else { continue };
+                read += 1;
+                let Ok((prest, Block::EnhancedPacket(b))) = ng.parse(v) else {
+                    panic!("block at {at}, variant {k}: pcap-parser refuses what quick_epb read");
+                };
+                assert_eq!(
+                    (epb.if_id, epb.ts_high, epb.ts_low, epb.caplen, epb.origlen),
+                    (b.if_id, b.ts_high, b.ts_low, b.caplen, b.origlen),
+                    "block at {at}, variant {k}"
+                );
+                assert_eq!(epb.data, &b.data[..b.caplen as usize], "block at {at}, {k}");
+                assert_eq!(rest.len(), prest.len(), "block at {at}, variant {k}");
+            }
+            at += len;
+        }
+        assert!(
+            read > 3000 && changed > 400,
+            "{read} blocks read, {changed} changed"
+        );
+    }
+}

@@ -1,0 +1,298 @@
+//! The streaming reader: one input's bytes, classic pcap or pcapng, read record by record
+//! through a bounded buffer (pcap-parser's, grown for a record larger than it, up to
+//! [`BUFFER_MAX`]).
+//!
+//! In: a [`Stream`]: the bytes from the capture's header on (`input`), or, for a reader of a
+//! shared file that goes on alone, the header followed by the file from a record on
+//! (`pcap::open_at`) or the file read again from its start (`pcapng::reopen`). Out: every
+//! packet to a callback, through the input's [`Tally`]; into its [`InputSummary`], the
+//! format, link types, packet count, and what ended the input early (a record cut by the
+//! end of the input, one too large, one that does not parse, a damaged gzip stream), in the
+//! words of `damage`.
+//!
+//! Spec: the libpcap file format (a file header, then records: `pcap`) and pcapng
+//! (draft-ietf-opsawg-pcapng §3.1 blocks, §4.1-4.4: `pcapng`), both parsed by pcap-parser,
+//! but for Enhanced Packet Blocks (§4.3), read in place first.
+
+use super::damage::{
+    analyzed_before, cut_warning, declared_len, declares, describe, header_error, record_problem,
+    record_problem_in, which_record, Problem,
+};
+use super::input::Damage;
+use super::pcap::legacy_packet;
+use super::pcapng::Ng;
+use super::{InputSummary, Tally};
+use crate::capture::{LinkType, Packet};
+use crate::error::Error;
+use pcap_parser::{PcapBlockOwned, PcapError};
+use std::io::Read;
+use std::path::Path;
+
+/// Reader buffer to start with: room for any ordinary packet record (a 64 KiB offloaded
+/// segment included), and small (a memory map instead costs resident pages that the kernel
+/// maps ahead in large folios: 2-4 MiB more peak RSS, for no gain in time).
+const BUFFER: usize = 256 << 10;
+
+/// What the reader buffer may grow to for one record. A record larger than this (far
+/// beyond any real packet, even a 256 KiB offloaded segment) means the file is damaged
+/// there.
+const BUFFER_MAX: usize = 2 << 20;
+
+/// The byte stream of one input for [`read_from`]: from its start, or (a plain classic
+/// pcap file) from a record in the middle.
+pub(super) struct Stream {
+    /// Its (decompressed) bytes, starting with the capture's header.
+    pub(super) reader: Box<dyn Read + Send>,
+    pub(super) damage: Damage,
+    /// Added to the reader's offsets to give the file's in warnings: 0 from the start; for
+    /// the header followed by the file from a record on, that record's offset less the
+    /// header's length.
+    pub(super) base: u64,
+    /// Packets before the stream's first record.
+    pub(super) number: u64,
+    /// Packets up to this number were delivered already (read from chunks shared with
+    /// other threads): they are read again, for the state they set, but not delivered.
+    pub(super) delivered: u64,
+    /// The warning about packets of undescribed pcapng interfaces was given already.
+    pub(super) warned_bad_if: bool,
+}
+
+/// The reading loop of [`read_counted`](super::read_counted) and of a
+/// [`read_shared`](super::read_shared) reader that goes on alone: every packet of `stream`
+/// to `sink` (through `tally`), its format, link types, packet count and damage into
+/// `summary`.
+pub(super) fn read_from(
+    path: &Path,
+    stream: Stream,
+    summary: &mut InputSummary,
+    tally: &mut Tally,
+    sink: &mut dyn FnMut(&Packet<'_>),
+) -> Result<(), Error> {
+    let Stream {
+        reader,
+        damage,
+        base,
+        number: first,
+        delivered,
+        warned_bad_if,
+    } = stream;
+    let gzip = summary.gzip;
+    let bytes = summary.bytes;
+    let damaged = || damage.lock().ok().and_then(|d| d.clone());
+    let mut sink = |p: &Packet<'_>| {
+        if p.number > delivered {
+            tally.see(p);
+            sink(p)
+        }
+    };
+    let mut reader = match pcap_parser::create_reader(BUFFER, reader) {
+        Ok(r) => r,
+        Err(e) => {
+            if let Some((at, why)) = damaged() {
+                return Err(Error::BadGzip {
+                    path: path.to_path_buf(),
+                    detail: format!(
+                        "it fails after {at} decompressed bytes, before a capture header: {why}"
+                    ),
+                });
+            }
+            if gzip {
+                return Err(Error::NotACapture {
+                    path: path.to_path_buf(),
+                    magic: "gzip data that, decompressed, is not a pcap or pcapng capture either"
+                        .into(),
+                });
+            }
+            return Err(header_error(path, e));
+        }
+    };
+    let mut capacity = BUFFER;
+    let mut legacy: Option<(LinkType, bool)> = None;
+    // Byte order of the classic header or of the current pcapng section, to read the
+    // length fields of a record that fails to parse.
+    let mut big_endian = false;
+    let mut ng = Ng {
+        warned_bad_if,
+        ..Ng::default()
+    };
+    let mut number: u64 = first;
+    // Records are consumed without shifting the buffer: pcap-parser's `consume` moves the
+    // unread half of the buffer to its start each time more than half is read (about half of
+    // the file copied once more); `refill` moves only the unfinished record left at the end.
+    loop {
+        // Enhanced packet blocks read in place, as the shared reader does; the reader's
+        // state (its section's byte order) changes only at blocks that go through it.
+        if summary.format == "pcapng" {
+            let data = reader.data();
+            if let Some((epb, rest)) = ng.quick_epb(data) {
+                let used = data.len() - rest.len();
+                ng.enhanced(&epb, &mut number, summary, &mut sink);
+                reader.consume_noshift(used);
+                continue;
+            }
+        }
+        match reader.next() {
+            Ok((offset, block)) => {
+                match block {
+                    PcapBlockOwned::LegacyHeader(h) => {
+                        let link = LinkType(h.network.0 as u32);
+                        summary.note_link(link);
+                        legacy = Some((link, h.is_nanosecond_precision()));
+                        big_endian = h.is_bigendian();
+                    }
+                    PcapBlockOwned::Legacy(b) => {
+                        let (link, nanos) = legacy.unwrap_or((LinkType::ETHERNET, false));
+                        number += 1;
+                        sink(&legacy_packet(&b, number, link, nanos));
+                    }
+                    PcapBlockOwned::NG(block) => {
+                        ng.block(&block, &mut number, summary, &mut sink);
+                        big_endian = ng.big_endian;
+                    }
+                }
+                reader.consume_noshift(offset);
+            }
+            Err(PcapError::Eof) => break,
+            Err(PcapError::Incomplete(_)) => {
+                let at = reader.consumed() + base as usize;
+                if reader.refill().is_err() {
+                    summary.warnings.push(format!(
+                        "reading stopped at {}: the input could not be read further; {}",
+                        which_record(summary.format, number, at),
+                        analyzed_before(number)
+                    ));
+                    summary.truncated = true;
+                    break;
+                }
+            }
+            Err(PcapError::UnexpectedEof) => {
+                let problem = record_problem(reader.data(), summary.format, big_endian, true);
+                summary.warnings.push(cut_warning(
+                    problem,
+                    summary.format,
+                    number,
+                    reader.consumed() + base as usize,
+                ));
+                summary.truncated = true;
+                break;
+            }
+            Err(PcapError::BufferTooSmall) => {
+                let at = reader.consumed() + base as usize;
+                // Bytes of the file from this record on (a plain file's offsets are the
+                // reader's; a gzip stream's are not).
+                let left = bytes
+                    .filter(|_| !gzip)
+                    .map(|size| size.saturating_sub(at as u64));
+                let declared = declared_len(reader.data(), summary.format, big_endian);
+                if let (Some(left), Some(len)) = (left, declared) {
+                    if len > left {
+                        // It runs past the end of the file: cut short, or a damaged length.
+                        let problem = record_problem_in(
+                            reader.data(),
+                            left,
+                            summary.format,
+                            big_endian,
+                            true,
+                        );
+                        summary
+                            .warnings
+                            .push(cut_warning(problem, summary.format, number, at));
+                        summary.truncated = true;
+                        break;
+                    }
+                }
+                if capacity < BUFFER_MAX {
+                    // A record larger than the buffer: room for it (twice the buffer, or
+                    // what it declares, up to the most allowed), then read on.
+                    let want = declared.map_or(BUFFER_MAX, |len| {
+                        usize::try_from(len).unwrap_or(usize::MAX).saturating_mul(2)
+                    });
+                    capacity = want.max(2 * capacity).min(BUFFER_MAX);
+                    if reader.grow(capacity) {
+                        continue;
+                    }
+                }
+                let declared = declares(reader.data(), summary.format, big_endian)
+                    .unwrap_or_else(|| "declares a size".into());
+                summary.warnings.push(format!(
+                    "{} {declared}, more than {} MiB; the file is damaged there and reading stopped",
+                    which_record(summary.format, number, at),
+                    BUFFER_MAX >> 20
+                ));
+                summary.truncated = true;
+                break;
+            }
+            Err(e) => {
+                let what = describe(&e);
+                let at = reader.consumed() + base as usize;
+                let what = match record_problem(reader.data(), summary.format, big_endian, false) {
+                    Some(Problem::Damaged(why) | Problem::Short(why)) => why,
+                    None => what,
+                };
+                summary.warnings.push(format!(
+                    "{} cannot be parsed: {what}; reading stopped there",
+                    which_record(summary.format, number, at)
+                ));
+                summary.truncated = true;
+                break;
+            }
+        }
+    }
+    summary.packets = number;
+    if let Some((at, why)) = damaged() {
+        summary.truncated = true;
+        tally.last_warning = Some(format!(
+            "the gzip data is damaged or cut short after {at} decompressed bytes ({why}); the {number} packets before it were analyzed"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::file::testing::{read_all, temp};
+    use crate::capture::Timestamp;
+
+    /// Records beyond the first buffer's size (an offloaded segment captured whole) are
+    /// read, and so is everything after them.
+    #[test]
+    fn records_larger_than_the_first_buffer_are_read() {
+        use crate::capture::write::PcapWriter;
+        let mut w = PcapWriter::new(Vec::new(), LinkType::ETHERNET, 1 << 21).unwrap();
+        let sizes = [100, BUFFER + 4000, 60, BUFFER_MAX - 100, 7];
+        for (i, &n) in sizes.iter().enumerate() {
+            let data = vec![i as u8; n];
+            w.packet(Timestamp::from_parts(i as i64, 0), &data, n as u32)
+                .unwrap();
+        }
+        let (s, seen) = read_all(&temp("big-records.pcap", &w.into_inner()));
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+        assert!(!s.truncated);
+        let got: Vec<(usize, bool)> = seen
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.3.len(), p.3.iter().all(|&b| b == i as u8)))
+            .collect();
+        let want: Vec<(usize, bool)> = sizes.iter().map(|&n| (n, true)).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn huge_caplen_stops_with_a_warning() {
+        let mut b = Vec::new();
+        b.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+        b.extend_from_slice(&2u16.to_le_bytes());
+        b.extend_from_slice(&4u16.to_le_bytes());
+        b.extend_from_slice(&[0; 8]);
+        b.extend_from_slice(&65535u32.to_le_bytes());
+        b.extend_from_slice(&1u32.to_le_bytes());
+        for v in [0u32, 0, 0xffff_fff0, 0xffff_fff0] {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+        b.extend_from_slice(&[0u8; 64]);
+        let (s, seen) = read_all(&temp("huge.pcap", &b));
+        assert!(seen.is_empty());
+        assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+    }
+}
