@@ -687,7 +687,11 @@ impl Analyzer {
             Some(at)
         } else {
             self.seen.other_tcp_connections += 1;
-            if let Some(e) = crate::report::tls::EncryptedReport::of(&c) {
+            // A TLS connection that could not be read is listed; one decrypted whole that
+            // carried another protocol is simply another TCP connection.
+            if let Some(e) = crate::report::tls::EncryptedReport::of(&c)
+                .filter(|e| !e.tls.decrypted || e.tls.not_decrypted.is_some())
+            {
                 self.seen.add_encrypted(e);
             }
             None

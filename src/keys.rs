@@ -97,3 +97,121 @@ impl Loaded {
 fn display(p: &Path) -> String {
     p.display().to_string()
 }
+
+/// A key log read as it grows, for a live capture: a browser appends a connection's line
+/// during its handshake, a moment before the encrypted data arrives. Each [`Follower::poll`]
+/// reads what was appended since the last one (from the start again if the file shrank:
+/// a new file in its place).
+#[derive(Debug)]
+pub struct Follower {
+    path: PathBuf,
+    name: String,
+    read: u64,
+}
+
+impl Follower {
+    /// Followers of every key-log file in `sources`.
+    pub fn all(sources: &KeySources) -> Vec<Follower> {
+        let env = sources
+            .env
+            .iter()
+            .map(|p| (p.clone(), format!("SSLKEYLOGFILE ({})", p.display())));
+        sources
+            .files
+            .iter()
+            .map(|p| (p.clone(), p.display().to_string()))
+            .chain(env)
+            .map(|(path, name)| Follower {
+                path,
+                name,
+                read: 0,
+            })
+            .collect()
+    }
+
+    /// The source's name, as warnings and the report give it.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The bytes appended since the last poll (none if the file cannot be read now: it
+    /// may not exist yet).
+    pub fn poll(&mut self) -> Vec<u8> {
+        use std::io::{Read, Seek, SeekFrom};
+        let Ok(mut f) = std::fs::File::open(&self.path) else {
+            return Vec::new();
+        };
+        let len = f.metadata().map_or(0, |m| m.len());
+        if len < self.read {
+            self.read = 0;
+        }
+        let mut out = Vec::new();
+        if len > self.read && f.seek(SeekFrom::Start(self.read)).is_ok() {
+            let _ = f.take(len - self.read).read_to_end(&mut out);
+            self.read += out.len() as u64;
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn a_follower_reads_what_was_appended_and_starts_over_on_a_new_file() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let path = dir.path().join("keys.log");
+        let mut f = Follower::all(&KeySources {
+            files: vec![path.clone()],
+            env: None,
+        });
+        let f = &mut f[0];
+        assert!(f.poll().is_empty(), "no file yet");
+        std::fs::write(&path, b"# first\n").expect("written");
+        assert_eq!(f.poll(), b"# first\n");
+        assert!(f.poll().is_empty(), "nothing new");
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .expect("opened");
+        file.write_all(b"CLIENT_RANDOM aa").expect("appended");
+        assert_eq!(f.poll(), b"CLIENT_RANDOM aa");
+        std::fs::write(&path, b"new\n").expect("replaced");
+        assert_eq!(f.poll(), b"new\n");
+    }
+
+    #[test]
+    fn loading_counts_connections_and_names_bad_lines_without_their_bytes() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let path = dir.path().join("keys.log");
+        let random = "11".repeat(32);
+        let secret = "ab".repeat(48);
+        std::fs::write(
+            &path,
+            format!(
+                "# comment\r\n\nCLIENT_RANDOM {random} {secret}\r\nCLIENT_RANDOM zz {secret}\n"
+            ),
+        )
+        .expect("written");
+        let missing = dir.path().join("missing.log");
+        let loaded = load(
+            &KeySources {
+                files: vec![path.clone(), missing],
+                env: None,
+            },
+            &[],
+        );
+        assert_eq!(loaded.keys.len(), 1);
+        assert_eq!(loaded.sources[0].connections, 1);
+        assert!(loaded.sources[1].error.is_some());
+        assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
+        assert!(
+            loaded.warnings[0].contains("line 4"),
+            "{}",
+            loaded.warnings[0]
+        );
+        assert!(!loaded.warnings[0].contains(&secret));
+    }
+}

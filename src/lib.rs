@@ -241,12 +241,36 @@ pub fn analyze_files_with_progress(
 pub fn live_session(
     opts: &capture::live::LiveOptions,
     analysis: Options,
+    key_sources: &keys::KeySources,
     stop: &std::sync::atomic::AtomicBool,
     on_event: analyzer::OnEvent,
 ) -> Result<(Report, capture::live::LiveSummary, Option<String>), Error> {
     let mut analyzer = Analyzer::new(analysis);
     analyzer.on_event(on_event);
-    let result = capture::live::capture(opts, stop, &mut |pkt| analyzer.packet(pkt));
+    // Key logs are reread as they grow, at most every 50 ms while packets come.
+    let mut followers = keys::Follower::all(key_sources);
+    let following = !followers.is_empty();
+    let mut key_warnings = Vec::new();
+    let mut poll_keys = |analyzer: &mut Analyzer, warnings: &mut Vec<String>| {
+        for f in followers.iter_mut() {
+            let text = f.poll();
+            if !text.is_empty() {
+                let name = f.name().to_owned();
+                for w in analyzer.append_keys(&name, &text).unwrap_or_default() {
+                    warnings.push(w.to_string());
+                }
+            }
+        }
+    };
+    poll_keys(&mut analyzer, &mut key_warnings);
+    let mut polled = std::time::Instant::now();
+    let result = capture::live::capture(opts, stop, &mut |pkt| {
+        if following && polled.elapsed() >= std::time::Duration::from_millis(50) {
+            polled = std::time::Instant::now();
+            poll_keys(&mut analyzer, &mut key_warnings);
+        }
+        analyzer.packet(pkt)
+    });
     let (summary, failure) = match result {
         Ok(s) => (s, None),
         Err(Error::LiveStopped { message, summary }) => (summary, Some(message)),
@@ -280,12 +304,19 @@ pub fn live_session(
         truncated: failure.is_some(),
         error: None,
     };
+    poll_keys(&mut analyzer, &mut key_warnings);
     let (connections, seen) = analyzer.finish_input()?;
-    Ok((
-        Report::new(vec![input], connections, seen),
-        summary,
-        failure,
-    ))
+    let mut report = Report::new(vec![input], connections, seen);
+    report.key_logs = followers
+        .iter()
+        .map(|f| keys::KeySource {
+            source: f.name().to_owned(),
+            connections: 0,
+            error: None,
+        })
+        .collect();
+    report.key_log_warnings = key_warnings;
+    Ok((report, summary, failure))
 }
 
 /// " (the first: packet N)" for a warning that counts packets, or nothing.

@@ -484,6 +484,15 @@ impl ConnectionReport {
         if let Some(idle) = &idle {
             diagnosis::explain_idle(&mut status, idle);
         }
+        let tls = c.up.tls().map(|f| tls::TlsReport::new(&f, c));
+        if let Some(t) = &tls {
+            let first = Side::BOTH
+                .into_iter()
+                .filter_map(|s| c.ends[s].map(|e| (c.role(s), e)))
+                .min_by_key(|(_, e)| e.order)
+                .map(|(by, e)| (by, e.packet));
+            t.explain_1006(&mut status, first);
+        }
         let first_end = ends.iter().min_by_key(|e| e.order).copied();
         let evidence = diagnosis::evidence(
             &status,
@@ -502,7 +511,7 @@ impl ConnectionReport {
             input: c.input,
             client: Host::Addr(c.ep[client_side]),
             server: Host::Addr(c.ep[server_side]),
-            tls: c.up.tls().map(|f| tls::TlsReport::new(&f, c)),
+            tls,
             handshake: HandshakeReport {
                 seen: hs.request_seen,
                 host: hs.host.clone(),

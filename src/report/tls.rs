@@ -35,6 +35,9 @@ pub struct AlertReport {
 /// The TLS under a session (or of an encrypted connection).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TlsReport {
+    /// The ClientHello's random, in hex: the second field of the connection's lines in a
+    /// key log (public, never a secret).
+    pub client_random: Option<String>,
     /// "TLS 1.3", "TLS 1.2", … (what the server chose), when its hello was captured.
     pub version: Option<String>,
     pub cipher_suite: Option<String>,
@@ -65,6 +68,9 @@ impl TlsReport {
         };
         let (cn_client, cn_server) = facts.close_notify;
         TlsReport {
+            client_random: s
+                .client_random
+                .map(|r| r.iter().map(|b| format!("{b:02x}")).collect()),
             version: s.version_name(),
             cipher_suite: s.cipher_suite_name(),
             sni: s.sni.clone(),
@@ -153,5 +159,46 @@ pub fn tcp_end_text(kind: &str, by: Option<Role>, packet: Option<u64>) -> String
         ("open", ..) => "still open when the capture ended".to_owned(),
         (k, Some(by), Some(p)) => format!("{} by {by} at packet {p}", k.to_uppercase()),
         (k, ..) => k.to_uppercase(),
+    }
+}
+
+impl TlsReport {
+    /// Adds to a 1006's detail what TLS shows about the ending: a fatal alert, or whether
+    /// the side that ended TCP first closed TLS (close_notify) before it. `first_end` is
+    /// that side and its TCP ending's packet.
+    pub fn explain_1006(
+        &self,
+        status: &mut crate::close::diagnosis::Status,
+        first_end: Option<(Role, u64)>,
+    ) {
+        use std::fmt::Write;
+        if status.code != Some(1006) {
+            return;
+        }
+        if let Some(a) = self.alerts.iter().find(|a| a.level == "fatal") {
+            let _ = write!(
+                status.detail,
+                " Over TLS, the {} sent a fatal alert, {} (packet {}): TLS ended there, and a browser's WebSocket reports 1006 for it.",
+                a.from, a.description, a.packet
+            );
+            return;
+        }
+        let Some((by, packet)) = first_end else {
+            return;
+        };
+        match self.close_notify.of(by) {
+            &Some(p) if p <= packet => {
+                let _ = write!(
+                    status.detail,
+                    " Over TLS, the {by} closed TLS cleanly (close_notify at packet {p}) before ending TCP: its side shut the connection on purpose, only without a WebSocket close frame."
+                );
+            }
+            _ => {
+                let _ = write!(
+                    status.detail,
+                    " Over TLS, the {by} ended TCP with no close_notify before it: TLS was not closed cleanly either (a process that exited or was killed, a proxy or load balancer dropping the connection, or a TLS stack that skips close_notify)."
+                );
+            }
+        }
     }
 }

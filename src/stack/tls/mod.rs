@@ -200,6 +200,9 @@ pub struct DirectionSummary {
 /// What a session found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
+    /// The ClientHello's random: the key a key log files this connection's secrets under
+    /// (public: it travels in the clear).
+    pub client_random: Option<[u8; 32]>,
     /// Negotiated version (`TLS12` or `TLS13`, or what the server chose).
     pub version: Option<u16>,
     pub cipher_suite: Option<u16>,
@@ -417,6 +420,7 @@ impl TlsSession {
             .or_else(|| self.client.stats.stopped.clone())
             .or_else(|| self.server.stats.stopped.clone());
         Summary {
+            client_random: ch.map(|c| c.random),
             version: self
                 .server_hello
                 .as_ref()

@@ -1,0 +1,310 @@
+//! wss:// captures recorded from real TLS stacks (fixtures/tls, see fixtures/README.md):
+//! with the key log their library wrote, each gives the close frames, packets and TLS
+//! facts tshark shows with the same key log; without it, or with a wrong one, the
+//! connection is listed as encrypted and says why, and no close code is made up.
+
+use std::path::PathBuf;
+use wsclose::analyzer::Options;
+use wsclose::keys::KeySources;
+use wsclose::report::{ConnectionReport, Report};
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/tls")
+        .join(name)
+}
+
+/// The report of `capture` read with the key logs `keylogs` (and nothing from the
+/// environment).
+fn analyze(capture: &str, keylogs: &[&str]) -> Report {
+    let keys = KeySources {
+        files: keylogs.iter().map(|k| fixture(k)).collect(),
+        env: None,
+    };
+    let mut r =
+        wsclose::analyze_files_with_progress(&[fixture(capture)], Options::default(), &keys, None)
+            .expect("the capture is read");
+    r.load().expect("reports in memory");
+    r
+}
+
+fn only(r: &Report) -> &ConnectionReport {
+    assert_eq!(r.connections.len(), 1, "one WebSocket session");
+    &r.connections[0]
+}
+
+/// (from, code, reason, packet) of every close frame, in order.
+fn closes(c: &ConnectionReport) -> Vec<(String, Option<u16>, String, u64)> {
+    c.close_frames
+        .iter()
+        .map(|f| (f.from.to_string(), f.code, f.reason.clone(), f.packet))
+        .collect()
+}
+
+fn close(from: &str, code: u16, reason: &str, packet: u64) -> (String, Option<u16>, String, u64) {
+    (from.to_string(), Some(code), reason.to_string(), packet)
+}
+
+/// Each capture: its key log, the TLS version and suite, the close frames (as tshark
+/// decodes them with the key log), the status, and each side's close_notify packet.
+#[test]
+fn every_decrypted_capture_gives_its_close_frames_and_tls_facts() {
+    type Case = (
+        &'static str,
+        &'static str,
+        &'static str,
+        Vec<(String, Option<u16>, String, u64)>,
+        u16,
+        (Option<u64>, Option<u64>),
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "python-tls13-aes128gcm-close-1000",
+            "TLS 1.3",
+            "TLS_AES_128_GCM_SHA256",
+            vec![
+                close("client", 1000, "bye", 14),
+                close("server", 1000, "bye", 15),
+            ],
+            1000,
+            (Some(18), Some(16)),
+        ),
+        (
+            "python-tls13-aes256gcm-close-1008",
+            "TLS 1.3",
+            "TLS_AES_256_GCM_SHA384",
+            vec![
+                close("server", 1008, "policy", 13),
+                close("client", 1008, "policy", 14),
+            ],
+            1008,
+            (Some(16), Some(15)),
+        ),
+        (
+            "node-tls13-chacha20-close-4001-utf8",
+            "TLS 1.3",
+            "TLS_CHACHA20_POLY1305_SHA256",
+            vec![
+                close("server", 4001, "zu spät — ärger ✓", 11),
+                close("client", 4001, "zu spät — ärger ✓", 12),
+            ],
+            4001,
+            (Some(14), Some(13)),
+        ),
+        (
+            "python-tls12-aes128gcm-close-1001",
+            "TLS 1.2",
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+            vec![
+                close("client", 1001, "going away", 14),
+                close("server", 1001, "going away", 15),
+            ],
+            1001,
+            (Some(18), Some(16)),
+        ),
+        (
+            "python-tls12-aes256gcm-close-1000",
+            "TLS 1.2",
+            "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+            vec![
+                close("client", 1000, "bye", 14),
+                close("server", 1000, "bye", 15),
+            ],
+            1000,
+            (Some(18), Some(16)),
+        ),
+        (
+            "node-tls12-chacha20-close-1011",
+            "TLS 1.2",
+            "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+            vec![
+                close("server", 1011, "internal error", 13),
+                close("client", 1011, "internal error", 14),
+            ],
+            1011,
+            (Some(17), Some(15)),
+        ),
+        (
+            "python-tls12-aes128-sha-etm-close-1000",
+            "TLS 1.2",
+            "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+            vec![
+                close("client", 1000, "bye", 14),
+                close("server", 1000, "bye", 15),
+            ],
+            1000,
+            (Some(18), Some(16)),
+        ),
+        (
+            "python-tls12-aes128-sha-no-etm-close-1000",
+            "TLS 1.2",
+            "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+            vec![
+                close("server", 1000, "done", 13),
+                close("client", 1000, "done", 14),
+            ],
+            1000,
+            (Some(16), Some(15)),
+        ),
+        (
+            "python-tls12-aes128-sha256-no-etm-close-4000",
+            "TLS 1.2",
+            "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+            vec![
+                close("server", 4000, "cbc no etm", 13),
+                close("client", 4000, "cbc no etm", 14),
+            ],
+            4000,
+            (Some(16), Some(15)),
+        ),
+        (
+            "python-tls12-aes256-sha384-close-1011",
+            "TLS 1.2",
+            "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+            vec![close("server", 1011, "", 13), close("client", 1011, "", 14)],
+            1011,
+            (Some(16), Some(15)),
+        ),
+        (
+            "openssl-tls13-keyupdate",
+            "TLS 1.3",
+            "TLS_AES_128_GCM_SHA256",
+            vec![
+                close("client", 1000, "bye", 27),
+                close("server", 1000, "bye", 28),
+            ],
+            1000,
+            (Some(32), Some(30)),
+        ),
+    ];
+    for (name, version, suite, want, status, notify) in cases {
+        let r = analyze(&format!("{name}.pcap"), &[&format!("{name}.keylog")]);
+        let c = only(&r);
+        assert_eq!(closes(c), want, "{name}");
+        assert_eq!(c.status.code, Some(status), "{name}");
+        let tls = c.tls.as_ref().expect("a tls object");
+        assert_eq!(tls.version.as_deref(), Some(version), "{name}");
+        assert_eq!(tls.cipher_suite.as_deref(), Some(suite), "{name}");
+        assert!(tls.decrypted, "{name}");
+        assert_eq!(tls.not_decrypted, None, "{name}");
+        assert_eq!(
+            (tls.close_notify.client, tls.close_notify.server),
+            notify,
+            "{name}"
+        );
+        assert_eq!(tls.sni.as_deref(), Some("localhost"), "{name}");
+        assert!(r.seen.encrypted.is_empty(), "{name}");
+        assert_eq!(r.key_logs.len(), 1, "{name}");
+        assert_eq!(r.key_logs[0].connections, 1, "{name}");
+    }
+}
+
+#[test]
+fn a_1006_over_tls_says_whether_tls_closed_cleanly() {
+    let clean = analyze(
+        "python-tls13-no-close-notify.pcap",
+        &["python-tls13-no-close-notify.keylog"],
+    );
+    let c = only(&clean);
+    assert_eq!(c.status.code, Some(1006));
+    assert!(c.close_frames.is_empty());
+    assert!(
+        c.status
+            .detail
+            .contains("closed TLS cleanly (close_notify at packet 15)"),
+        "{}",
+        c.status.detail
+    );
+    let abrupt = analyze(
+        "python-tls13-no-close-no-notify.pcap",
+        &["python-tls13-no-close-no-notify.keylog"],
+    );
+    let c = only(&abrupt);
+    assert_eq!(c.status.code, Some(1006));
+    let tls = c.tls.as_ref().expect("a tls object");
+    assert_eq!(
+        (tls.close_notify.client, tls.close_notify.server),
+        (None, None)
+    );
+    assert!(
+        c.status.detail.contains("ended TCP with no close_notify"),
+        "{}",
+        c.status.detail
+    );
+}
+
+#[test]
+fn the_secrets_inside_a_pcapng_need_no_flag() {
+    let r = analyze("python-tls13-aes128gcm-close-1000-secrets.pcapng", &[]);
+    let c = only(&r);
+    assert_eq!(
+        closes(c),
+        vec![
+            close("client", 1000, "bye", 14),
+            close("server", 1000, "bye", 15)
+        ]
+    );
+    assert!(r
+        .key_logs
+        .iter()
+        .any(|k| k.source.starts_with("pcapng secrets in")));
+}
+
+#[test]
+fn without_a_key_the_connection_is_listed_as_encrypted_with_its_sni() {
+    let r = analyze("python-tls13-aes128gcm-close-1000.pcap", &[]);
+    assert!(r.connections.is_empty(), "no WebSocket can be read");
+    assert_eq!(r.summary.encrypted_connections, 1);
+    let e = &r.seen.encrypted[0];
+    assert_eq!(e.tls.sni.as_deref(), Some("localhost"));
+    assert_eq!(e.tls.version.as_deref(), Some("TLS 1.3"));
+    assert_eq!(e.tls.alpn_offered, vec!["http/1.1".to_string()]);
+    assert!(!e.tls.decrypted);
+    assert_eq!(
+        e.tls.not_decrypted.as_deref(),
+        Some("no key for this connection")
+    );
+    assert_eq!((e.tcp_end, e.tcp_end_packet), ("fin", Some(19)));
+}
+
+#[test]
+fn a_wrong_key_log_decodes_nothing_and_says_it_does_not_match() {
+    for (capture, keylog) in [
+        (
+            "python-tls13-aes128gcm-close-1000.pcap",
+            "python-tls13-aes128gcm-close-1000-wrong.keylog",
+        ),
+        (
+            "python-tls12-aes128-sha-no-etm-close-1000.pcap",
+            "python-tls12-aes128-sha-no-etm-close-1000-wrong.keylog",
+        ),
+    ] {
+        let r = analyze(capture, &[keylog]);
+        assert!(r.connections.is_empty(), "{capture}: nothing decoded");
+        let e = &r.seen.encrypted[0];
+        assert!(!e.tls.decrypted, "{capture}");
+        assert_eq!(
+            e.tls.not_decrypted.as_deref(),
+            Some("this key log does not match this connection"),
+            "{capture}"
+        );
+    }
+}
+
+#[test]
+fn a_browser_through_a_tls_proxy_is_read_like_plaintext() {
+    let r = analyze(
+        "chromium-nginx-tls13-close-1000.pcap",
+        &["chromium-nginx-tls13-close-1000.keylog"],
+    );
+    let c = only(&r);
+    assert_eq!(
+        closes(c),
+        vec![
+            close("client", 1000, "bye", 41),
+            close("server", 1000, "bye", 42)
+        ]
+    );
+    // The page's other requests were decrypted too: not WebSockets, not "encrypted".
+    assert!(r.seen.encrypted.is_empty());
+}
