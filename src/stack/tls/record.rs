@@ -830,6 +830,27 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_aead_open_leaves_the_record_as_it_was() {
+        // The session tries one TLS 1.3 record under several keys; this relies on it.
+        for id in [0x1301, 0x1303] {
+            let s = suite(id).unwrap();
+            let k1 = tls13_traffic_keys(s, &[1; 32]).unwrap();
+            let k2 = tls13_traffic_keys(s, &[2; 32]).unwrap();
+            let mut sealer = RecordCipher::tls13(s, &k1).unwrap();
+            let mut r = frame_all(&sealer.seal(23, b"payload", [0; 16]), &[])
+                .unwrap()
+                .remove(0);
+            let before = r.clone();
+            let mut wrong = RecordCipher::tls13(s, &k2).unwrap();
+            assert_eq!(wrong.open(&mut r), Err(OpenError::Auth));
+            assert_eq!(r, before);
+            let mut right = RecordCipher::tls13(s, &k1).unwrap();
+            assert_eq!(right.open(&mut r), Ok(23));
+            assert_eq!(r.payload, b"payload");
+        }
+    }
+
+    #[test]
     fn short_and_hostile_records_do_not_panic() {
         let s13 = suite(0x1301).unwrap();
         let k13 = tls13_traffic_keys(s13, &[1; 32]).unwrap();

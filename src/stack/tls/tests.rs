@@ -102,6 +102,21 @@ fn client_hello_detection() {
 }
 
 #[test]
+fn debug_output_holds_no_key_material() {
+    let (flights, cr) = tls13_early_script(false);
+    let log = tls13_log(&cr.try_into().unwrap(), true);
+    let mut session = TlsSession::new();
+    run(&mut session, &flights, &log, 1);
+    let text = format!("{session:?} {log:?}");
+    // The secrets are runs of one byte: e0, c1, 51, ca, 5a (as hex or decimal).
+    for needle in [
+        "e0e0", "c1c1", "5151", "caca", "5a5a", "224, 224", "193, 193",
+    ] {
+        assert!(!text.contains(needle), "{needle} in {text}");
+    }
+}
+
+#[test]
 fn alert_names() {
     assert_eq!(alert_name(0), "close_notify");
     assert_eq!(alert_name(40), "handshake_failure");
@@ -1037,5 +1052,91 @@ mod real {
             session.summary().server.stopped,
             Some(NotDecrypted::Gap { packet: Some(_) })
         ));
+    }
+
+    /// A resumed TLS 1.3 connection whose client sends 0-RTT data that the server accepts.
+    /// Returns its flights, its key-log lines, and the early and later client bytes.
+    fn zero_rtt() -> (Vec<Flight>, String, Vec<u8>, Vec<u8>) {
+        let suite = rustls::crypto::ring::cipher_suite::TLS13_AES_128_GCM_SHA256;
+        let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+        let cert_der: CertificateDer<'static> = cert.cert.der().clone();
+        let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+        let capture = Arc::new(Capture::default());
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(cert_der.clone()).unwrap();
+        let mut cc = ClientConfig::builder_with_provider(provider(suite))
+            .with_protocol_versions(&[&rustls::version::TLS13])
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        cc.key_log = capture.clone();
+        cc.enable_early_data = true;
+        let cc = Arc::new(cc);
+        let mut sc = ServerConfig::builder_with_provider(provider(suite))
+            .with_protocol_versions(&[&rustls::version::TLS13])
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert_der], key_der)
+            .unwrap();
+        sc.max_early_data_size = 16384;
+        let sc = Arc::new(sc);
+        let name = || ServerName::try_from("localhost").unwrap();
+        // First connection: full handshake; the client keeps the server's tickets.
+        {
+            let mut c = ClientConnection::new(cc.clone(), name()).unwrap();
+            let mut s = ServerConnection::new(sc.clone()).unwrap();
+            let (mut f, mut got) = (Vec::new(), [Vec::new(), Vec::new()]);
+            pump(&mut c, &mut s, &mut f, &mut got);
+            c.writer().write_all(b"one").unwrap();
+            s.writer().write_all(b"two").unwrap();
+            pump(&mut c, &mut s, &mut f, &mut got);
+        }
+        capture.0.lock().unwrap().clear();
+        // Second connection: resumption with early data.
+        let early = b"GET /early HTTP/1.1\r\nUpgrade: websocket\r\n\r\n".to_vec();
+        let later = b"\x88\x82\x01\x02\x03\x04\x02\xea".to_vec();
+        let mut c = ClientConnection::new(cc, name()).unwrap();
+        c.early_data()
+            .expect("a ticket allowing early data")
+            .write_all(&early)
+            .unwrap();
+        let mut s = ServerConnection::new(sc).unwrap();
+        let (mut flights, mut got) = (Vec::new(), [Vec::new(), Vec::new()]);
+        pump(&mut c, &mut s, &mut flights, &mut got);
+        assert!(c.is_early_data_accepted());
+        c.writer().write_all(&later).unwrap();
+        pump(&mut c, &mut s, &mut flights, &mut got);
+        let keylog = capture.0.lock().unwrap().clone();
+        assert!(keylog.contains("CLIENT_EARLY_TRAFFIC_SECRET"));
+        (flights, keylog, early, later)
+    }
+
+    #[test]
+    fn rustls_tls13_zero_rtt_with_and_without_the_early_secret() {
+        let (flights, keylog, early, later) = zero_rtt();
+        let mut log = KeyLog::new();
+        assert!(log.add_text("rustls", keylog.as_bytes()).is_empty());
+        let mut session = TlsSession::new();
+        let (_, c, _) = run(&mut session, &flights, &log, 3);
+        let sum = session.summary();
+        assert_eq!(sum.why_not, None);
+        assert!(sum.early_data_offered);
+        assert_eq!(c, [early.clone(), later.clone()].concat());
+        assert_eq!(sum.client.early_bytes, early.len() as u64);
+        // Without CLIENT_EARLY_TRAFFIC_SECRET: the early records are skipped, the rest
+        // decrypts.
+        let mut log = KeyLog::new();
+        let without: String = keylog
+            .lines()
+            .filter(|l| !l.starts_with("CLIENT_EARLY_TRAFFIC_SECRET"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        log.add_text("rustls", without.as_bytes());
+        let mut session = TlsSession::new();
+        let (_, c, _) = run(&mut session, &flights, &log, 4);
+        let sum = session.summary();
+        assert_eq!(sum.why_not, None);
+        assert_eq!(c, later);
+        assert!(sum.client.skipped_early_records >= 1);
     }
 }
