@@ -25,10 +25,13 @@
 //! seen; records that need keys wait while the key log has none for the connection (a live
 //! capture's key log may be written a moment after the handshake), up to a bound.
 //!
-//! Early data (0-RTT) that cannot be decrypted (no early secret logged, or rejected by the
-//! server) is found by trial: while early data was offered, a client record that opens
-//! under neither the early nor the handshake key is skipped and counted, not taken as a key
-//! mismatch. A record that fails authentication otherwise stops that direction ("this key
+//! Early data (0-RTT): the client's protected records wait until the server's
+//! EncryptedExtensions tell whether it was accepted (RFC 8446 §4.2.10; never after a
+//! HelloRetryRequest). Accepted early data is decrypted when `CLIENT_EARLY_TRAFFIC_SECRET`
+//! is logged; early data that was rejected (the server never read it: the client sends it
+//! again) or cannot be decrypted (no early secret logged) is found by trial — while early
+//! data was offered, a client record that does not open under the handshake key is skipped
+//! and counted, not taken as a key mismatch. A record that fails authentication otherwise stops that direction ("this key
 //! log does not match this connection") and nothing of it is emitted; a TCP gap stops the
 //! direction at that packet: nothing is guessed.
 //!
@@ -208,6 +211,8 @@ pub struct Summary {
     pub hello_retry_request: bool,
     /// The client offered early data (0-RTT).
     pub early_data_offered: bool,
+    /// The server accepted it (EncryptedExtensions), when known.
+    pub early_data_accepted: Option<bool>,
     /// At least one protected record was decrypted.
     pub decrypted: bool,
     /// The first reason decryption did not cover the whole connection (session-wide, or
@@ -305,6 +310,8 @@ pub struct TlsSession {
     hello_retry_request: bool,
     suite: Option<&'static Suite>,
     alpn_chosen: Option<Vec<u8>>,
+    /// Whether the server accepted early data: `None` until its EncryptedExtensions.
+    early_accepted: Option<bool>,
     key_state: KeyState,
     problem: Option<NotDecrypted>,
     out: Vec<TlsEvent>,
@@ -335,6 +342,7 @@ impl TlsSession {
             hello_retry_request: false,
             suite: None,
             alpn_chosen: None,
+            early_accepted: None,
             key_state: KeyState::Unknown,
             problem: None,
             out: Vec::new(),
@@ -414,7 +422,13 @@ impl TlsSession {
                 .then_some(NotDecrypted::HandshakeNotCaptured)
             })
             .or_else(|| self.client.stats.stopped.clone())
-            .or_else(|| self.server.stats.stopped.clone());
+            .or_else(|| self.server.stats.stopped.clone())
+            .or_else(|| {
+                // Records, but never a ClientHello.
+                (self.client_hello.is_none()
+                    && self.client.stats.records + self.server.stats.records > 0)
+                    .then_some(NotDecrypted::HandshakeNotCaptured)
+            });
         Summary {
             version: self
                 .server_hello
@@ -429,6 +443,7 @@ impl TlsSession {
             alpn_chosen: self.alpn_chosen.as_deref().map(lossy),
             hello_retry_request: self.hello_retry_request,
             early_data_offered: ch.is_some_and(|c| c.early_data),
+            early_data_accepted: self.early_accepted,
             decrypted,
             why_not,
             client: self.client.stats.clone(),
@@ -468,6 +483,15 @@ impl TlsSession {
                 return !matches!(rec.content_type, content::HANDSHAKE | content::ALERT);
             }
         } else if self.client_hello.is_none() {
+            return true;
+        }
+        if from_client
+            && self.client.phase == Some(Phase::Early)
+            && self.early_accepted.is_none()
+            && !self.server.stopped()
+            && rec.content_type == content::APPLICATION_DATA
+        {
+            // Early data: wait for the server's word on it (EncryptedExtensions).
             return true;
         }
         if self.key_state != KeyState::Awaiting {
@@ -583,6 +607,7 @@ impl TlsSession {
     /// A TLS 1.3 protected record: under the early, handshake or application key, by phase.
     fn open13(&mut self, from_client: bool, mut rec: Record, keys: &keylog::KeyLog) {
         let packet = rec.packet;
+        let early_rejected = self.early_accepted == Some(false);
         let d = self.dir(from_client);
         let Some(phase) = d.phase else {
             // Keys not set (cannot happen once the state is Ready).
@@ -595,7 +620,11 @@ impl TlsSession {
             None => Err(OpenError::Auth),
         };
         let opened = match phase {
-            Phase::Early => match try_open(&mut d.early, &mut rec) {
+            Phase::Early => match if early_rejected {
+                Err(OpenError::Auth)
+            } else {
+                try_open(&mut d.early, &mut rec)
+            } {
                 Ok(ty) => Ok((ty, true)),
                 Err(_) => match try_open(&mut d.handshake, &mut rec) {
                     Ok(ty) => {
@@ -811,6 +840,7 @@ impl TlsSession {
             };
             if sh.hello_retry_request {
                 self.hello_retry_request = true;
+                self.early_accepted = Some(false); // RFC 8446 §4.2.10
                 return;
             }
             self.server_hello_received(sh, keys);
@@ -821,6 +851,9 @@ impl TlsSession {
                 if let Some(ee) = handshake::parse_encrypted_extensions(&m.body) {
                     if ee.alpn.is_some() {
                         self.alpn_chosen = ee.alpn;
+                    }
+                    if self.early_accepted.is_none() {
+                        self.early_accepted = Some(ee.early_data);
                     }
                 }
             }

@@ -103,7 +103,7 @@ fn client_hello_detection() {
 
 #[test]
 fn debug_output_holds_no_key_material() {
-    let (flights, cr) = tls13_early_script(false);
+    let (flights, cr) = tls13_early_script(false, true);
     let log = tls13_log(&cr.try_into().unwrap(), true);
     let mut session = TlsSession::new();
     run(&mut session, &flights, &log, 1);
@@ -503,8 +503,10 @@ fn tls13_log(cr: &[u8; 32], with_early: bool) -> KeyLog {
     log
 }
 
-/// A TLS 1.3 connection with 0-RTT data (accepted), and optionally a HelloRetryRequest.
-fn tls13_early_script(hrr: bool) -> (Vec<Flight>, Vec<u8>) {
+/// A TLS 1.3 connection with 0-RTT data, accepted by the server or not, and optionally a
+/// HelloRetryRequest (which rejects it).
+fn tls13_early_script(hrr: bool, accept_early: bool) -> (Vec<Flight>, Vec<u8>) {
+    let accept_early = accept_early && !hrr;
     let cr = [0x77u8; 32];
     let mut early = cipher13(&S13.early);
     let mut chs = cipher13(&S13.chs);
@@ -542,10 +544,13 @@ fn tls13_early_script(hrr: bool) -> (Vec<Flight>, Vec<u8>) {
             bytes: plain_record(22, &ch),
         });
     }
-    let ee_alpn = ext(16, &[0, 3, 2, b'h', b'2']);
+    let mut ee_exts = ext(16, &[0, 3, 2, b'h', b'2']);
+    if accept_early {
+        ee_exts.extend(ext(42, &[]));
+    }
     let ee = message(
         kind::ENCRYPTED_EXTENSIONS,
-        &[(ee_alpn.len() as u16).to_be_bytes().to_vec(), ee_alpn].concat(),
+        &[(ee_exts.len() as u16).to_be_bytes().to_vec(), ee_exts].concat(),
     );
     flights.push(Flight {
         from_client: false,
@@ -572,7 +577,7 @@ fn tls13_early_script(hrr: bool) -> (Vec<Flight>, Vec<u8>) {
 
 #[test]
 fn tls13_early_data_decrypted_when_logged() {
-    let (flights, cr) = tls13_early_script(false);
+    let (flights, cr) = tls13_early_script(false, true);
     let log = tls13_log(&cr.clone().try_into().unwrap(), true);
     for seed in 1..8 {
         let mut session = TlsSession::new();
@@ -582,6 +587,7 @@ fn tls13_early_data_decrypted_when_logged() {
         let sum = session.summary();
         assert_eq!(sum.why_not, None);
         assert_eq!(sum.client.early_bytes, 9);
+        assert_eq!(sum.early_data_accepted, Some(true));
         assert_eq!(sum.alpn_chosen.as_deref(), Some("h2"));
         assert_eq!(sum.alpn_offered, vec!["h2", "http/1.1"]);
         assert_eq!(sum.sni.as_deref(), Some("example.com"));
@@ -605,7 +611,7 @@ fn tls13_early_data_decrypted_when_logged() {
 
 #[test]
 fn tls13_early_data_skipped_without_its_secret() {
-    let (flights, cr) = tls13_early_script(false);
+    let (flights, cr) = tls13_early_script(false, true);
     let log = tls13_log(&cr.try_into().unwrap(), false);
     let mut session = TlsSession::new();
     let (_, c, s) = run(&mut session, &flights, &log, 9);
@@ -620,20 +626,41 @@ fn tls13_early_data_skipped_without_its_secret() {
 fn tls13_hello_retry_request() {
     // After a HelloRetryRequest the early data is rejected; the second ClientHello is
     // plaintext and the rest follows as usual.
-    let (flights, cr) = tls13_early_script(true);
-    let log = tls13_log(&cr.try_into().unwrap(), false);
-    let mut session = TlsSession::new();
-    let (_, c, s) = run(&mut session, &flights, &log, 11);
-    assert_eq!(c, b"late GET");
-    assert_eq!(s, b"server hello");
-    let sum = session.summary();
-    assert!(sum.hello_retry_request);
-    assert_eq!(sum.why_not, None);
+    let (flights, cr) = tls13_early_script(true, false);
+    // Even with the early secret logged, the rejected early data is not emitted.
+    let log = tls13_log(&cr.try_into().unwrap(), true);
+    for seed in 1..6 {
+        let mut session = TlsSession::new();
+        let (_, c, s) = run(&mut session, &flights, &log, seed);
+        assert_eq!(c, b"late GET");
+        assert_eq!(s, b"server hello");
+        let sum = session.summary();
+        assert!(sum.hello_retry_request);
+        assert_eq!(sum.early_data_accepted, Some(false));
+        assert_eq!(sum.client.skipped_early_records, 2);
+        assert_eq!(sum.why_not, None);
+    }
+}
+
+#[test]
+fn tls13_rejected_early_data_is_not_emitted() {
+    let (flights, cr) = tls13_early_script(false, false);
+    let log = tls13_log(&cr.try_into().unwrap(), true);
+    for seed in 1..6 {
+        let mut session = TlsSession::new();
+        let (_, c, _) = run(&mut session, &flights, &log, seed);
+        assert_eq!(c, b"late GET", "seed {seed}");
+        let sum = session.summary();
+        assert_eq!(sum.early_data_accepted, Some(false));
+        assert_eq!(sum.client.early_bytes, 0);
+        assert_eq!(sum.client.skipped_early_records, 2);
+        assert_eq!(sum.why_not, None);
+    }
 }
 
 #[test]
 fn tls13_wrong_key_emits_nothing() {
-    let (flights, _) = tls13_early_script(false);
+    let (flights, _) = tls13_early_script(false, true);
     // Secrets logged for this client random, but not the ones used.
     let cr = [0x77u8; 32];
     let mut log = KeyLog::new();
@@ -658,7 +685,7 @@ fn tls13_wrong_key_emits_nothing() {
 #[test]
 fn hostile_streams_do_not_panic() {
     let log = tls13_log(&[0x77; 32], true);
-    let (flights, _) = tls13_early_script(true);
+    let (flights, _) = tls13_early_script(true, false);
     let mut rng = Rng(99);
     for round in 0..300 {
         let mut session = TlsSession::new();
