@@ -613,9 +613,21 @@ impl TlsSession {
             // Keys not set (cannot happen once the state is Ready).
             return;
         };
-        // AEAD leaves the payload untouched when authentication fails, so one record can
-        // be tried under several keys.
+        // A failed open may garble the record: a trial works on a copy. (Only the few
+        // records of the early and handshake phases are tried; application data opens in
+        // place.)
         let try_open = |c: &mut Option<RecordCipher>, rec: &mut Record| match c.as_mut() {
+            Some(c) => {
+                let mut copy = rec.clone();
+                let r = c.open(&mut copy);
+                if r.is_ok() {
+                    *rec = copy;
+                }
+                r
+            }
+            None => Err(OpenError::Auth),
+        };
+        let open_in_place = |c: &mut Option<RecordCipher>, rec: &mut Record| match c.as_mut() {
             Some(c) => c.open(rec),
             None => Err(OpenError::Auth),
         };
@@ -656,7 +668,7 @@ impl TlsSession {
                     }
                 }
             },
-            Phase::Application => try_open(&mut d.app, &mut rec).map(|ty| (ty, false)),
+            Phase::Application => open_in_place(&mut d.app, &mut rec).map(|ty| (ty, false)),
         };
         match opened {
             Ok((ty, early)) => {
