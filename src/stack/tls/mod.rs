@@ -393,13 +393,17 @@ impl TlsSession {
     }
 
     /// Bytes of one direction are missing (`packet` showed it, if known): that direction
-    /// stops there. Before the hellos are both known, the other direction can no longer be
-    /// decrypted either.
+    /// stops there. If that direction's hello had not been read yet, the other direction
+    /// cannot be decrypted either (its keys need both hellos).
     pub fn gap(&mut self, from_client: bool, packet: Option<u64>) {
         let why = NotDecrypted::Gap { packet };
         self.dir(from_client).stop(why.clone());
-        let hellos_known = self.client_hello.is_some() && self.server_hello.is_some();
-        if !hellos_known {
+        let own_hello_known = if from_client {
+            self.client_hello.is_some()
+        } else {
+            self.server_hello.is_some()
+        };
+        if !own_hello_known {
             self.dir(!from_client).stop(why);
         }
     }
@@ -1000,6 +1004,11 @@ impl TlsSession {
 
     /// A Finished message: in TLS 1.3 that side's application keys follow.
     fn finished(&mut self, from_client: bool) {
+        if !from_client && self.early_accepted.is_none() {
+            // No readable EncryptedExtensions came before: take early data as rejected
+            // rather than hold the client's records.
+            self.early_accepted = Some(false);
+        }
         let d = self.dir(from_client);
         if d.phase == Some(Phase::Handshake) {
             d.phase = Some(Phase::Application);

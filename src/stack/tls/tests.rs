@@ -376,13 +376,32 @@ fn tls12_gap_stops_one_direction_at_its_packet() {
         sum.why_not.unwrap().to_string(),
         "TCP gap at packet 42: cannot continue"
     );
-    // A gap before the ServerHello stops both directions.
+    // A gap in the server's stream before its ServerHello stops both directions.
     let mut session = TlsSession::new();
     session.feed(true, &script.flights[0].bytes, 1, &log);
     session.gap(false, None);
     let sum = session.summary();
     assert_eq!(sum.client.stopped, Some(NotDecrypted::Gap { packet: None }));
     assert_eq!(sum.server.stopped, Some(NotDecrypted::Gap { packet: None }));
+    // A gap in the client's stream after its ClientHello stops only the client's side.
+    let mut session = TlsSession::new();
+    session.feed(true, &script.flights[0].bytes, 1, &log);
+    session.gap(true, Some(2));
+    let mut server_data = Vec::new();
+    for (i, f) in script.flights.iter().enumerate().skip(1) {
+        for e in session.feed(f.from_client, &f.bytes, i as u64 + 3, &log) {
+            if let TlsEvent::Data { bytes, .. } = e {
+                server_data.extend(bytes);
+            }
+        }
+    }
+    assert_eq!(server_data, script.server_data);
+    let sum = session.summary();
+    assert_eq!(
+        sum.client.stopped,
+        Some(NotDecrypted::Gap { packet: Some(2) })
+    );
+    assert_eq!(sum.server.stopped, None);
 }
 
 #[test]
