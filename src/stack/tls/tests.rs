@@ -1185,4 +1185,98 @@ mod real {
         assert_eq!(c, later);
         assert!(sum.client.skipped_early_records >= 1);
     }
+
+    /// TLS 1.2 session resumption (abbreviated handshake: the server's ChangeCipherSpec and
+    /// Finished come first).
+    #[test]
+    fn rustls_tls12_resumed_session() {
+        let suite = rustls::crypto::ring::cipher_suite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256;
+        let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+        let cert_der: CertificateDer<'static> = cert.cert.der().clone();
+        let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+        let capture = Arc::new(Capture::default());
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(cert_der.clone()).unwrap();
+        let mut cc = ClientConfig::builder_with_provider(provider(suite))
+            .with_protocol_versions(&[&rustls::version::TLS12])
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        cc.key_log = capture.clone();
+        let cc = Arc::new(cc);
+        let sc = Arc::new(
+            ServerConfig::builder_with_provider(provider(suite))
+                .with_protocol_versions(&[&rustls::version::TLS12])
+                .unwrap()
+                .with_no_client_auth()
+                .with_single_cert(vec![cert_der], key_der)
+                .unwrap(),
+        );
+        let name = || ServerName::try_from("localhost").unwrap();
+        let mut transcripts = Vec::new();
+        for _ in 0..2 {
+            capture.0.lock().unwrap().clear();
+            let mut c = ClientConnection::new(cc.clone(), name()).unwrap();
+            let mut s = ServerConnection::new(sc.clone()).unwrap();
+            let (mut flights, mut got) = (Vec::new(), [Vec::new(), Vec::new()]);
+            pump(&mut c, &mut s, &mut flights, &mut got);
+            c.writer().write_all(b"client bytes").unwrap();
+            s.writer().write_all(b"server bytes").unwrap();
+            pump(&mut c, &mut s, &mut flights, &mut got);
+            transcripts.push((flights, capture.0.lock().unwrap().clone()));
+        }
+        let (flights, keylog) = &transcripts[1];
+        // Abbreviated: the server's second flight is ChangeCipherSpec + Finished, before the
+        // client's.
+        assert!(flights.iter().any(|f| !f.from_client
+            && f.bytes.first() == Some(&22)
+            && f.bytes.windows(6).any(|w| w == [20, 3, 3, 0, 1, 1])));
+        let mut log = KeyLog::new();
+        log.add_text("rustls", keylog.as_bytes());
+        for seed in 1..4 {
+            let mut session = TlsSession::new();
+            let (_, c, s) = run(&mut session, flights, &log, seed);
+            assert_eq!(session.summary().why_not, None);
+            assert_eq!(c, b"client bytes");
+            assert_eq!(s, b"server bytes");
+        }
+    }
+
+    #[test]
+    fn rustls_tls13_tiny_chunks() {
+        let t = session(
+            rustls::crypto::ring::cipher_suite::TLS13_CHACHA20_POLY1305_SHA256,
+            true,
+            true,
+        );
+        let mut log = KeyLog::new();
+        log.add_text("rustls", t.keylog.as_bytes());
+        let mut session = TlsSession::new();
+        let mut rng = Rng(17);
+        let (mut c, mut s) = (Vec::new(), Vec::new());
+        let mut packet = 0;
+        for f in &t.flights {
+            let mut rest = &f.bytes[..];
+            while !rest.is_empty() {
+                let (chunk, tail) = rest.split_at((1 + rng.below(7)).min(rest.len()));
+                rest = tail;
+                packet += 1;
+                for e in session.feed(f.from_client, chunk, packet, &log) {
+                    if let TlsEvent::Data {
+                        from_client, bytes, ..
+                    } = e
+                    {
+                        if from_client {
+                            c.extend(bytes)
+                        } else {
+                            s.extend(bytes)
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(session.summary().why_not, None);
+        assert_eq!(c, t.client_sent);
+        assert_eq!(s, t.server_sent);
+    }
 }
