@@ -408,6 +408,13 @@ impl TlsSession {
         }
     }
 
+    /// The client random that names this connection in key logs (the first ClientHello's),
+    /// once seen: with [`KeyLog::nss_lines`] it gives the lines to store with an extracted
+    /// capture of this connection.
+    pub fn client_random(&self) -> Option<ClientRandom> {
+        self.client_hello.as_ref().map(|c| c.random)
+    }
+
     /// What the session knows so far.
     pub fn summary(&self) -> Summary {
         let ch = self.client_hello.as_ref();

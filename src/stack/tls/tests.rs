@@ -605,6 +605,8 @@ fn tls13_early_data_decrypted_when_logged() {
         assert_eq!(s, b"server hello");
         let sum = session.summary();
         assert_eq!(sum.why_not, None);
+        let lines = log.nss_lines(&session.client_random().unwrap()).unwrap();
+        assert_eq!(lines.lines().count(), 5);
         assert_eq!(sum.client.early_bytes, 9);
         assert_eq!(sum.early_data_accepted, Some(true));
         assert_eq!(sum.alpn_chosen.as_deref(), Some("h2"));
