@@ -4,7 +4,8 @@
 //! This is how the AEAD crate was chosen: with RustCrypto's `aes-gcm` 0.10 inside the record
 //! layer, the same run gave 329-349 MiB/s against ring's 919-1056 MiB/s (best of three
 //! rounds, on a 2-core AMD EPYC host shared with other builds, load about 8-10), so the
-//! layer uses ring.
+//! layer uses ring. With ring inside, the layer and ring called directly ran within the
+//! host's noise of each other (561-1764 and 596-2078 MiB/s over nine rounds, load 7-9).
 //!
 //! ```sh
 //! CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
