@@ -36,6 +36,29 @@
 //! direction at that packet: nothing is guessed.
 //!
 //! Key material is never printed or logged.
+//!
+//! Use, per TCP connection whose client stream starts with a ClientHello:
+//!
+//! ```
+//! use wsclose::stack::tls::{looks_like_client_hello, KeyLog, TlsEvent, TlsSession};
+//!
+//! let mut keys = KeyLog::new();
+//! for warning in keys.add_text("keys.txt", b"# no secrets yet\n") {
+//!     eprintln!("{warning}"); // names the file and line, never a secret
+//! }
+//! let first_client_bytes = [0x16, 0x03, 0x01, 0x00, 0x05, 0x01];
+//! assert!(looks_like_client_hello(&first_client_bytes));
+//! let mut tls = TlsSession::new();
+//! for event in tls.feed(true, &first_client_bytes, 1, &keys) {
+//!     match event {
+//!         TlsEvent::Data { from_client, bytes, packet } => { /* to the HTTP/WebSocket layer */ }
+//!         TlsEvent::Alert { from_client, level, description, packet } => {}
+//!     }
+//! }
+//! tls.gap(false, Some(7)); // the TCP layer lost server bytes at packet 7
+//! let summary = tls.summary();
+//! assert!(!summary.decrypted);
+//! ```
 
 pub mod handshake;
 pub mod keylog;
