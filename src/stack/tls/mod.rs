@@ -666,21 +666,23 @@ impl TlsSession {
             None => Err(OpenError::Auth),
         };
         let opened = match phase {
-            Phase::Early => match if early_rejected {
-                Err(OpenError::Auth)
-            } else {
-                try_open(&mut d.early, &mut rec)
-            } {
-                Ok(ty) => Ok((ty, true)),
-                Err(_) => match try_open(&mut d.handshake, &mut rec) {
-                    Ok(ty) => {
+            Phase::Early => {
+                // Rejected early data is not emitted even when its key is logged: the
+                // server never read it (the client sends it again after the handshake).
+                let as_early = if early_rejected {
+                    Err(OpenError::Auth)
+                } else {
+                    try_open(&mut d.early, &mut rec)
+                };
+                match as_early {
+                    Ok(ty) => Ok((ty, true)),
+                    Err(_) => try_open(&mut d.handshake, &mut rec).map(|ty| {
                         d.phase = Some(Phase::Handshake);
                         d.handshake_opened = true;
-                        Ok((ty, false))
-                    }
-                    Err(e) => Err(e),
-                },
-            },
+                        (ty, false)
+                    }),
+                }
+            }
             Phase::Handshake => match try_open(&mut d.handshake, &mut rec) {
                 Ok(ty) => {
                     d.handshake_opened = true;
