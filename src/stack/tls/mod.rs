@@ -25,14 +25,40 @@
 //! seen; records that need keys wait while the key log has none for the connection (a live
 //! capture's key log may be written a moment after the handshake), up to a bound.
 //!
-//! Early data (0-RTT) that cannot be decrypted (no early secret logged, or rejected by the
-//! server) is found by trial: while early data was offered, a client record that opens
-//! under neither the early nor the handshake key is skipped and counted, not taken as a key
-//! mismatch. A record that fails authentication otherwise stops that direction ("this key
+//! Early data (0-RTT): the client's protected records wait until the server's
+//! EncryptedExtensions tell whether it was accepted (RFC 8446 §4.2.10; never after a
+//! HelloRetryRequest). Accepted early data is decrypted when `CLIENT_EARLY_TRAFFIC_SECRET`
+//! is logged; early data that was rejected (the server never read it: the client sends it
+//! again) or cannot be decrypted (no early secret logged) is found by trial — while early
+//! data was offered, a client record that does not open under the handshake key is skipped
+//! and counted, not taken as a key mismatch. A record that fails authentication otherwise stops that direction ("this key
 //! log does not match this connection") and nothing of it is emitted; a TCP gap stops the
 //! direction at that packet: nothing is guessed.
 //!
 //! Key material is never printed or logged.
+//!
+//! Use, per TCP connection whose client stream starts with a ClientHello:
+//!
+//! ```
+//! use wsclose::stack::tls::{looks_like_client_hello, KeyLog, TlsEvent, TlsSession};
+//!
+//! let mut keys = KeyLog::new();
+//! for warning in keys.add_text("keys.txt", b"# no secrets yet\n") {
+//!     eprintln!("{warning}"); // names the file and line, never a secret
+//! }
+//! let first_client_bytes = [0x16, 0x03, 0x01, 0x00, 0x05, 0x01];
+//! assert!(looks_like_client_hello(&first_client_bytes));
+//! let mut tls = TlsSession::new();
+//! for event in tls.feed(true, &first_client_bytes, 1, &keys) {
+//!     match event {
+//!         TlsEvent::Data { from_client, bytes, packet } => { /* to the HTTP/WebSocket layer */ }
+//!         TlsEvent::Alert { from_client, level, description, packet } => {}
+//!     }
+//! }
+//! tls.gap(false, Some(7)); // the TCP layer lost server bytes at packet 7
+//! let summary = tls.summary();
+//! assert!(!summary.decrypted);
+//! ```
 
 pub mod handshake;
 pub mod keylog;
@@ -212,6 +238,8 @@ pub struct Summary {
     pub hello_retry_request: bool,
     /// The client offered early data (0-RTT).
     pub early_data_offered: bool,
+    /// The server accepted it (EncryptedExtensions), when known.
+    pub early_data_accepted: Option<bool>,
     /// At least one protected record was decrypted.
     pub decrypted: bool,
     /// The first reason decryption did not cover the whole connection (session-wide, or
@@ -309,6 +337,8 @@ pub struct TlsSession {
     hello_retry_request: bool,
     suite: Option<&'static Suite>,
     alpn_chosen: Option<Vec<u8>>,
+    /// Whether the server accepted early data: `None` until its EncryptedExtensions.
+    early_accepted: Option<bool>,
     key_state: KeyState,
     problem: Option<NotDecrypted>,
     out: Vec<TlsEvent>,
@@ -339,6 +369,7 @@ impl TlsSession {
             hello_retry_request: false,
             suite: None,
             alpn_chosen: None,
+            early_accepted: None,
             key_state: KeyState::Unknown,
             problem: None,
             out: Vec::new(),
@@ -389,15 +420,26 @@ impl TlsSession {
     }
 
     /// Bytes of one direction are missing (`packet` showed it, if known): that direction
-    /// stops there. Before the hellos are both known, the other direction can no longer be
-    /// decrypted either.
+    /// stops there. If that direction's hello had not been read yet, the other direction
+    /// cannot be decrypted either (its keys need both hellos).
     pub fn gap(&mut self, from_client: bool, packet: Option<u64>) {
         let why = NotDecrypted::Gap { packet };
         self.dir(from_client).stop(why.clone());
-        let hellos_known = self.client_hello.is_some() && self.server_hello.is_some();
-        if !hellos_known {
+        let own_hello_known = if from_client {
+            self.client_hello.is_some()
+        } else {
+            self.server_hello.is_some()
+        };
+        if !own_hello_known {
             self.dir(!from_client).stop(why);
         }
+    }
+
+    /// The client random that names this connection in key logs (the first ClientHello's),
+    /// once seen: with [`KeyLog::nss_lines`] it gives the lines to store with an extracted
+    /// capture of this connection.
+    pub fn client_random(&self) -> Option<ClientRandom> {
+        self.client_hello.as_ref().map(|c| c.random)
     }
 
     /// What the session knows so far.
@@ -418,7 +460,13 @@ impl TlsSession {
                 .then_some(NotDecrypted::HandshakeNotCaptured)
             })
             .or_else(|| self.client.stats.stopped.clone())
-            .or_else(|| self.server.stats.stopped.clone());
+            .or_else(|| self.server.stats.stopped.clone())
+            .or_else(|| {
+                // Records, but never a ClientHello.
+                (self.client_hello.is_none()
+                    && self.client.stats.records + self.server.stats.records > 0)
+                    .then_some(NotDecrypted::HandshakeNotCaptured)
+            });
         Summary {
             client_random: ch.map(|c| c.random),
             version: self
@@ -434,6 +482,7 @@ impl TlsSession {
             alpn_chosen: self.alpn_chosen.as_deref().map(lossy),
             hello_retry_request: self.hello_retry_request,
             early_data_offered: ch.is_some_and(|c| c.early_data),
+            early_data_accepted: self.early_accepted,
             decrypted,
             why_not,
             client: self.client.stats.clone(),
@@ -473,6 +522,15 @@ impl TlsSession {
                 return !matches!(rec.content_type, content::HANDSHAKE | content::ALERT);
             }
         } else if self.client_hello.is_none() {
+            return true;
+        }
+        if from_client
+            && self.client.phase == Some(Phase::Early)
+            && self.early_accepted.is_none()
+            && !self.server.stopped()
+            && rec.content_type == content::APPLICATION_DATA
+        {
+            // Early data: wait for the server's word on it (EncryptedExtensions).
             return true;
         }
         if self.key_state != KeyState::Awaiting {
@@ -588,29 +646,48 @@ impl TlsSession {
     /// A TLS 1.3 protected record: under the early, handshake or application key, by phase.
     fn open13(&mut self, from_client: bool, mut rec: Record, keys: &keylog::KeyLog) {
         let packet = rec.packet;
+        let early_rejected = self.early_accepted == Some(false);
         let d = self.dir(from_client);
         let Some(phase) = d.phase else {
             // Keys not set (cannot happen once the state is Ready).
             return;
         };
-        // AEAD leaves the payload untouched when authentication fails, so one record can
-        // be tried under several keys.
+        // A failed open may garble the record: a trial works on a copy. (Only the few
+        // records of the early and handshake phases are tried; application data opens in
+        // place.)
         let try_open = |c: &mut Option<RecordCipher>, rec: &mut Record| match c.as_mut() {
+            Some(c) => {
+                let mut copy = rec.clone();
+                let r = c.open(&mut copy);
+                if r.is_ok() {
+                    *rec = copy;
+                }
+                r
+            }
+            None => Err(OpenError::Auth),
+        };
+        let open_in_place = |c: &mut Option<RecordCipher>, rec: &mut Record| match c.as_mut() {
             Some(c) => c.open(rec),
             None => Err(OpenError::Auth),
         };
         let opened = match phase {
-            Phase::Early => match try_open(&mut d.early, &mut rec) {
-                Ok(ty) => Ok((ty, true)),
-                Err(_) => match try_open(&mut d.handshake, &mut rec) {
-                    Ok(ty) => {
+            Phase::Early => {
+                // Rejected early data is not emitted even when its key is logged: the
+                // server never read it (the client sends it again after the handshake).
+                let as_early = if early_rejected {
+                    Err(OpenError::Auth)
+                } else {
+                    try_open(&mut d.early, &mut rec)
+                };
+                match as_early {
+                    Ok(ty) => Ok((ty, true)),
+                    Err(_) => try_open(&mut d.handshake, &mut rec).map(|ty| {
                         d.phase = Some(Phase::Handshake);
                         d.handshake_opened = true;
-                        Ok((ty, false))
-                    }
-                    Err(e) => Err(e),
-                },
-            },
+                        (ty, false)
+                    }),
+                }
+            }
             Phase::Handshake => match try_open(&mut d.handshake, &mut rec) {
                 Ok(ty) => {
                     d.handshake_opened = true;
@@ -632,7 +709,7 @@ impl TlsSession {
                     }
                 }
             },
-            Phase::Application => try_open(&mut d.app, &mut rec).map(|ty| (ty, false)),
+            Phase::Application => open_in_place(&mut d.app, &mut rec).map(|ty| (ty, false)),
         };
         match opened {
             Ok((ty, early)) => {
@@ -816,6 +893,7 @@ impl TlsSession {
             };
             if sh.hello_retry_request {
                 self.hello_retry_request = true;
+                self.early_accepted = Some(false); // RFC 8446 §4.2.10
                 return;
             }
             self.server_hello_received(sh, keys);
@@ -826,6 +904,9 @@ impl TlsSession {
                 if let Some(ee) = handshake::parse_encrypted_extensions(&m.body) {
                     if ee.alpn.is_some() {
                         self.alpn_chosen = ee.alpn;
+                    }
+                    if self.early_accepted.is_none() {
+                        self.early_accepted = Some(ee.early_data);
                     }
                 }
             }
@@ -960,6 +1041,11 @@ impl TlsSession {
 
     /// A Finished message: in TLS 1.3 that side's application keys follow.
     fn finished(&mut self, from_client: bool) {
+        if !from_client && self.early_accepted.is_none() {
+            // No readable EncryptedExtensions came before: take early data as rejected
+            // rather than hold the client's records.
+            self.early_accepted = Some(false);
+        }
         let d = self.dir(from_client);
         if d.phase == Some(Phase::Handshake) {
             d.phase = Some(Phase::Application);

@@ -102,6 +102,21 @@ fn client_hello_detection() {
 }
 
 #[test]
+fn debug_output_holds_no_key_material() {
+    let (flights, cr) = tls13_early_script(false, true);
+    let log = tls13_log(&cr.try_into().unwrap(), true);
+    let mut session = TlsSession::new();
+    run(&mut session, &flights, &log, 1);
+    let text = format!("{session:?} {log:?}");
+    // The secrets are runs of one byte: e0, c1, 51, ca, 5a (as hex or decimal).
+    for needle in [
+        "e0e0", "c1c1", "5151", "caca", "5a5a", "224, 224", "193, 193",
+    ] {
+        assert!(!text.contains(needle), "{needle} in {text}");
+    }
+}
+
+#[test]
 fn alert_names() {
     assert_eq!(alert_name(0), "close_notify");
     assert_eq!(alert_name(40), "handshake_failure");
@@ -361,13 +376,32 @@ fn tls12_gap_stops_one_direction_at_its_packet() {
         sum.why_not.unwrap().to_string(),
         "TCP gap at packet 42: cannot continue"
     );
-    // A gap before the ServerHello stops both directions.
+    // A gap in the server's stream before its ServerHello stops both directions.
     let mut session = TlsSession::new();
     session.feed(true, &script.flights[0].bytes, 1, &log);
     session.gap(false, None);
     let sum = session.summary();
     assert_eq!(sum.client.stopped, Some(NotDecrypted::Gap { packet: None }));
     assert_eq!(sum.server.stopped, Some(NotDecrypted::Gap { packet: None }));
+    // A gap in the client's stream after its ClientHello stops only the client's side.
+    let mut session = TlsSession::new();
+    session.feed(true, &script.flights[0].bytes, 1, &log);
+    session.gap(true, Some(2));
+    let mut server_data = Vec::new();
+    for (i, f) in script.flights.iter().enumerate().skip(1) {
+        for e in session.feed(f.from_client, &f.bytes, i as u64 + 3, &log) {
+            if let TlsEvent::Data { bytes, .. } = e {
+                server_data.extend(bytes);
+            }
+        }
+    }
+    assert_eq!(server_data, script.server_data);
+    let sum = session.summary();
+    assert_eq!(
+        sum.client.stopped,
+        Some(NotDecrypted::Gap { packet: Some(2) })
+    );
+    assert_eq!(sum.server.stopped, None);
 }
 
 #[test]
@@ -488,8 +522,10 @@ fn tls13_log(cr: &[u8; 32], with_early: bool) -> KeyLog {
     log
 }
 
-/// A TLS 1.3 connection with 0-RTT data (accepted), and optionally a HelloRetryRequest.
-fn tls13_early_script(hrr: bool) -> (Vec<Flight>, Vec<u8>) {
+/// A TLS 1.3 connection with 0-RTT data, accepted by the server or not, and optionally a
+/// HelloRetryRequest (which rejects it).
+fn tls13_early_script(hrr: bool, accept_early: bool) -> (Vec<Flight>, Vec<u8>) {
+    let accept_early = accept_early && !hrr;
     let cr = [0x77u8; 32];
     let mut early = cipher13(&S13.early);
     let mut chs = cipher13(&S13.chs);
@@ -527,10 +563,13 @@ fn tls13_early_script(hrr: bool) -> (Vec<Flight>, Vec<u8>) {
             bytes: plain_record(22, &ch),
         });
     }
-    let ee_alpn = ext(16, &[0, 3, 2, b'h', b'2']);
+    let mut ee_exts = ext(16, &[0, 3, 2, b'h', b'2']);
+    if accept_early {
+        ee_exts.extend(ext(42, &[]));
+    }
     let ee = message(
         kind::ENCRYPTED_EXTENSIONS,
-        &[(ee_alpn.len() as u16).to_be_bytes().to_vec(), ee_alpn].concat(),
+        &[(ee_exts.len() as u16).to_be_bytes().to_vec(), ee_exts].concat(),
     );
     flights.push(Flight {
         from_client: false,
@@ -557,7 +596,7 @@ fn tls13_early_script(hrr: bool) -> (Vec<Flight>, Vec<u8>) {
 
 #[test]
 fn tls13_early_data_decrypted_when_logged() {
-    let (flights, cr) = tls13_early_script(false);
+    let (flights, cr) = tls13_early_script(false, true);
     let log = tls13_log(&cr.clone().try_into().unwrap(), true);
     for seed in 1..8 {
         let mut session = TlsSession::new();
@@ -566,7 +605,10 @@ fn tls13_early_data_decrypted_when_logged() {
         assert_eq!(s, b"server hello");
         let sum = session.summary();
         assert_eq!(sum.why_not, None);
+        let lines = log.nss_lines(&session.client_random().unwrap()).unwrap();
+        assert_eq!(lines.lines().count(), 5);
         assert_eq!(sum.client.early_bytes, 9);
+        assert_eq!(sum.early_data_accepted, Some(true));
         assert_eq!(sum.alpn_chosen.as_deref(), Some("h2"));
         assert_eq!(sum.alpn_offered, vec!["h2", "http/1.1"]);
         assert_eq!(sum.sni.as_deref(), Some("example.com"));
@@ -590,7 +632,7 @@ fn tls13_early_data_decrypted_when_logged() {
 
 #[test]
 fn tls13_early_data_skipped_without_its_secret() {
-    let (flights, cr) = tls13_early_script(false);
+    let (flights, cr) = tls13_early_script(false, true);
     let log = tls13_log(&cr.try_into().unwrap(), false);
     let mut session = TlsSession::new();
     let (_, c, s) = run(&mut session, &flights, &log, 9);
@@ -605,20 +647,41 @@ fn tls13_early_data_skipped_without_its_secret() {
 fn tls13_hello_retry_request() {
     // After a HelloRetryRequest the early data is rejected; the second ClientHello is
     // plaintext and the rest follows as usual.
-    let (flights, cr) = tls13_early_script(true);
-    let log = tls13_log(&cr.try_into().unwrap(), false);
-    let mut session = TlsSession::new();
-    let (_, c, s) = run(&mut session, &flights, &log, 11);
-    assert_eq!(c, b"late GET");
-    assert_eq!(s, b"server hello");
-    let sum = session.summary();
-    assert!(sum.hello_retry_request);
-    assert_eq!(sum.why_not, None);
+    let (flights, cr) = tls13_early_script(true, false);
+    // Even with the early secret logged, the rejected early data is not emitted.
+    let log = tls13_log(&cr.try_into().unwrap(), true);
+    for seed in 1..6 {
+        let mut session = TlsSession::new();
+        let (_, c, s) = run(&mut session, &flights, &log, seed);
+        assert_eq!(c, b"late GET");
+        assert_eq!(s, b"server hello");
+        let sum = session.summary();
+        assert!(sum.hello_retry_request);
+        assert_eq!(sum.early_data_accepted, Some(false));
+        assert_eq!(sum.client.skipped_early_records, 2);
+        assert_eq!(sum.why_not, None);
+    }
+}
+
+#[test]
+fn tls13_rejected_early_data_is_not_emitted() {
+    let (flights, cr) = tls13_early_script(false, false);
+    let log = tls13_log(&cr.try_into().unwrap(), true);
+    for seed in 1..6 {
+        let mut session = TlsSession::new();
+        let (_, c, _) = run(&mut session, &flights, &log, seed);
+        assert_eq!(c, b"late GET", "seed {seed}");
+        let sum = session.summary();
+        assert_eq!(sum.early_data_accepted, Some(false));
+        assert_eq!(sum.client.early_bytes, 0);
+        assert_eq!(sum.client.skipped_early_records, 2);
+        assert_eq!(sum.why_not, None);
+    }
 }
 
 #[test]
 fn tls13_wrong_key_emits_nothing() {
-    let (flights, _) = tls13_early_script(false);
+    let (flights, _) = tls13_early_script(false, true);
     // Secrets logged for this client random, but not the ones used.
     let cr = [0x77u8; 32];
     let mut log = KeyLog::new();
@@ -643,7 +706,7 @@ fn tls13_wrong_key_emits_nothing() {
 #[test]
 fn hostile_streams_do_not_panic() {
     let log = tls13_log(&[0x77; 32], true);
-    let (flights, _) = tls13_early_script(true);
+    let (flights, _) = tls13_early_script(true, false);
     let mut rng = Rng(99);
     for round in 0..300 {
         let mut session = TlsSession::new();
@@ -1037,5 +1100,185 @@ mod real {
             session.summary().server.stopped,
             Some(NotDecrypted::Gap { packet: Some(_) })
         ));
+    }
+
+    /// A resumed TLS 1.3 connection whose client sends 0-RTT data that the server accepts.
+    /// Returns its flights, its key-log lines, and the early and later client bytes.
+    fn zero_rtt() -> (Vec<Flight>, String, Vec<u8>, Vec<u8>) {
+        let suite = rustls::crypto::ring::cipher_suite::TLS13_AES_128_GCM_SHA256;
+        let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+        let cert_der: CertificateDer<'static> = cert.cert.der().clone();
+        let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+        let capture = Arc::new(Capture::default());
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(cert_der.clone()).unwrap();
+        let mut cc = ClientConfig::builder_with_provider(provider(suite))
+            .with_protocol_versions(&[&rustls::version::TLS13])
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        cc.key_log = capture.clone();
+        cc.enable_early_data = true;
+        let cc = Arc::new(cc);
+        let mut sc = ServerConfig::builder_with_provider(provider(suite))
+            .with_protocol_versions(&[&rustls::version::TLS13])
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert_der], key_der)
+            .unwrap();
+        sc.max_early_data_size = 16384;
+        let sc = Arc::new(sc);
+        let name = || ServerName::try_from("localhost").unwrap();
+        // First connection: full handshake; the client keeps the server's tickets.
+        {
+            let mut c = ClientConnection::new(cc.clone(), name()).unwrap();
+            let mut s = ServerConnection::new(sc.clone()).unwrap();
+            let (mut f, mut got) = (Vec::new(), [Vec::new(), Vec::new()]);
+            pump(&mut c, &mut s, &mut f, &mut got);
+            c.writer().write_all(b"one").unwrap();
+            s.writer().write_all(b"two").unwrap();
+            pump(&mut c, &mut s, &mut f, &mut got);
+        }
+        capture.0.lock().unwrap().clear();
+        // Second connection: resumption with early data.
+        let early = b"GET /early HTTP/1.1\r\nUpgrade: websocket\r\n\r\n".to_vec();
+        let later = b"\x88\x82\x01\x02\x03\x04\x02\xea".to_vec();
+        let mut c = ClientConnection::new(cc, name()).unwrap();
+        c.early_data()
+            .expect("a ticket allowing early data")
+            .write_all(&early)
+            .unwrap();
+        let mut s = ServerConnection::new(sc).unwrap();
+        let (mut flights, mut got) = (Vec::new(), [Vec::new(), Vec::new()]);
+        pump(&mut c, &mut s, &mut flights, &mut got);
+        assert!(c.is_early_data_accepted());
+        c.writer().write_all(&later).unwrap();
+        pump(&mut c, &mut s, &mut flights, &mut got);
+        let keylog = capture.0.lock().unwrap().clone();
+        assert!(keylog.contains("CLIENT_EARLY_TRAFFIC_SECRET"));
+        (flights, keylog, early, later)
+    }
+
+    #[test]
+    fn rustls_tls13_zero_rtt_with_and_without_the_early_secret() {
+        let (flights, keylog, early, later) = zero_rtt();
+        let mut log = KeyLog::new();
+        assert!(log.add_text("rustls", keylog.as_bytes()).is_empty());
+        let mut session = TlsSession::new();
+        let (_, c, _) = run(&mut session, &flights, &log, 3);
+        let sum = session.summary();
+        assert_eq!(sum.why_not, None);
+        assert!(sum.early_data_offered);
+        assert_eq!(c, [early.clone(), later.clone()].concat());
+        assert_eq!(sum.client.early_bytes, early.len() as u64);
+        // Without CLIENT_EARLY_TRAFFIC_SECRET: the early records are skipped, the rest
+        // decrypts.
+        let mut log = KeyLog::new();
+        let without: String = keylog
+            .lines()
+            .filter(|l| !l.starts_with("CLIENT_EARLY_TRAFFIC_SECRET"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        log.add_text("rustls", without.as_bytes());
+        let mut session = TlsSession::new();
+        let (_, c, _) = run(&mut session, &flights, &log, 4);
+        let sum = session.summary();
+        assert_eq!(sum.why_not, None);
+        assert_eq!(c, later);
+        assert!(sum.client.skipped_early_records >= 1);
+    }
+
+    /// TLS 1.2 session resumption (abbreviated handshake: the server's ChangeCipherSpec and
+    /// Finished come first).
+    #[test]
+    fn rustls_tls12_resumed_session() {
+        let suite = rustls::crypto::ring::cipher_suite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256;
+        let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+        let cert_der: CertificateDer<'static> = cert.cert.der().clone();
+        let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+        let capture = Arc::new(Capture::default());
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(cert_der.clone()).unwrap();
+        let mut cc = ClientConfig::builder_with_provider(provider(suite))
+            .with_protocol_versions(&[&rustls::version::TLS12])
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        cc.key_log = capture.clone();
+        let cc = Arc::new(cc);
+        let sc = Arc::new(
+            ServerConfig::builder_with_provider(provider(suite))
+                .with_protocol_versions(&[&rustls::version::TLS12])
+                .unwrap()
+                .with_no_client_auth()
+                .with_single_cert(vec![cert_der], key_der)
+                .unwrap(),
+        );
+        let name = || ServerName::try_from("localhost").unwrap();
+        let mut transcripts = Vec::new();
+        for _ in 0..2 {
+            capture.0.lock().unwrap().clear();
+            let mut c = ClientConnection::new(cc.clone(), name()).unwrap();
+            let mut s = ServerConnection::new(sc.clone()).unwrap();
+            let (mut flights, mut got) = (Vec::new(), [Vec::new(), Vec::new()]);
+            pump(&mut c, &mut s, &mut flights, &mut got);
+            c.writer().write_all(b"client bytes").unwrap();
+            s.writer().write_all(b"server bytes").unwrap();
+            pump(&mut c, &mut s, &mut flights, &mut got);
+            transcripts.push((flights, capture.0.lock().unwrap().clone()));
+        }
+        let (flights, keylog) = &transcripts[1];
+        // Abbreviated: the server's second flight is ChangeCipherSpec + Finished, before the
+        // client's.
+        assert!(flights.iter().any(|f| !f.from_client
+            && f.bytes.first() == Some(&22)
+            && f.bytes.windows(6).any(|w| w == [20, 3, 3, 0, 1, 1])));
+        let mut log = KeyLog::new();
+        log.add_text("rustls", keylog.as_bytes());
+        for seed in 1..4 {
+            let mut session = TlsSession::new();
+            let (_, c, s) = run(&mut session, flights, &log, seed);
+            assert_eq!(session.summary().why_not, None);
+            assert_eq!(c, b"client bytes");
+            assert_eq!(s, b"server bytes");
+        }
+    }
+
+    #[test]
+    fn rustls_tls13_tiny_chunks() {
+        let t = session(
+            rustls::crypto::ring::cipher_suite::TLS13_CHACHA20_POLY1305_SHA256,
+            true,
+            true,
+        );
+        let mut log = KeyLog::new();
+        log.add_text("rustls", t.keylog.as_bytes());
+        let mut session = TlsSession::new();
+        let mut rng = Rng(17);
+        let (mut c, mut s) = (Vec::new(), Vec::new());
+        let mut packet = 0;
+        for f in &t.flights {
+            let mut rest = &f.bytes[..];
+            while !rest.is_empty() {
+                let (chunk, tail) = rest.split_at((1 + rng.below(7)).min(rest.len()));
+                rest = tail;
+                packet += 1;
+                for e in session.feed(f.from_client, chunk, packet, &log) {
+                    if let TlsEvent::Data {
+                        from_client, bytes, ..
+                    } = e
+                    {
+                        if from_client {
+                            c.extend(bytes)
+                        } else {
+                            s.extend(bytes)
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(session.summary().why_not, None);
+        assert_eq!(c, t.client_sent);
+        assert_eq!(s, t.server_sent);
     }
 }
