@@ -87,7 +87,9 @@ pub fn analyze_files_with_progress(
     progress: Option<capture::file::Progress>,
 ) -> Result<Report, Error> {
     // TLS secrets: the key logs given, and those the pcapng inputs carry.
-    let loaded = keys::load(key_sources, paths);
+    let mut loaded = keys::load(key_sources, paths);
+    // Every source is read: records of a connection with no key are not held for one.
+    loaded.keys.set_complete();
     let secrets = std::sync::Arc::new(loaded.keys);
     let mut analyzer = Analyzer::new(opts);
     analyzer.set_keys(std::sync::Arc::clone(&secrets));

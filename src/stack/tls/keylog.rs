@@ -272,6 +272,9 @@ struct SourceState {
 pub struct KeyLog {
     connections: FxHashMap<ClientRandom, ConnectionSecrets>,
     sources: FxHashMap<String, SourceState>,
+    /// No secret will be added any more (every source of a file analysis was read): a
+    /// connection not in the log has no key, and its records need not wait for one.
+    complete: bool,
 }
 
 impl fmt::Debug for KeyLog {
@@ -358,6 +361,17 @@ impl KeyLog {
             }
         }
         warnings
+    }
+
+    /// Says that no secret will be added any more (see [`KeyLog::is_complete`]).
+    pub fn set_complete(&mut self) {
+        self.complete = true;
+    }
+
+    /// No secret will be added any more: a live capture's log may still grow, a file
+    /// analysis's has been read whole.
+    pub fn is_complete(&self) -> bool {
+        self.complete
     }
 
     /// The secrets logged for the connection whose ClientHello carried `client_random`.

@@ -958,7 +958,11 @@ impl TlsSession {
             self.client_hello2.as_ref().map(|c| c.random),
         ];
         let Some(secrets) = randoms.iter().flatten().find_map(|r| keys.get(r)) else {
-            return; // stays Awaiting: the log may grow
+            if keys.is_complete() {
+                // Nothing will come: hold no record for it.
+                self.fail(NotDecrypted::NoKey);
+            }
+            return; // else stays Awaiting: the log may grow
         };
         let result = if suite.tls13 {
             let early_offered = ch.early_data;
