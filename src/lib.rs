@@ -53,6 +53,7 @@ pub mod http;
 pub mod report;
 pub mod sanitize;
 pub mod scratch;
+pub mod stack;
 pub mod tcp;
 pub mod websocket;
 
