@@ -574,7 +574,7 @@ pub fn parse_payload<'a>(header: &FrameHeader, payload: &'a [u8]) -> Result<Fram
             if ack && len != 0 {
                 return Err(FrameError::SettingsAckWithPayload { len });
             }
-            if len % 6 != 0 {
+            if !len.is_multiple_of(6) {
                 return Err(bad_length);
             }
             let settings = parse_settings(payload)?;

@@ -752,7 +752,7 @@ fn gap_loses_the_direction_once() {
 fn frame_size_follows_the_receivers_settings() {
     let big = frame(0x0, flags::END_STREAM, 1, &[7u8; 20_000]);
     // Over the default 16384: a FRAME_SIZE_ERROR.
-    let (_, lost) = lost_events(true, &client_with(&[big.clone()]));
+    let (_, lost) = lost_events(true, &client_with(std::slice::from_ref(&big)));
     assert_eq!(
         lost,
         Some(LostReason::Frame(FrameError::TooLarge {
