@@ -4,6 +4,7 @@
 use super::frame::{flags, ErrorCode, FrameError, FrameType};
 use super::*;
 
+mod capture;
 mod e2e;
 
 /// One frame's bytes: header then payload.
@@ -224,6 +225,39 @@ pub(super) fn merge(events: Vec<Ev>) -> Vec<Ev> {
         out.push(ev);
     }
     out
+}
+
+/// Everything one stream of one direction said: heads, all its DATA joined, whether the
+/// last DATA piece ended the stream, and resets.
+pub(super) fn stream_view(events: &[Ev], stream: u32) -> (Vec<Ev>, Vec<u8>, bool) {
+    let mut other = Vec::new();
+    let mut data = Vec::new();
+    let mut ended = false;
+    for e in events {
+        match e {
+            Ev::Data {
+                stream: s,
+                bytes,
+                end_stream,
+                ..
+            } if *s == stream => {
+                assert!(!ended, "DATA after END_STREAM on {stream}");
+                data.extend_from_slice(bytes);
+                ended = *end_stream;
+            }
+            Ev::Request { stream: s, .. }
+            | Ev::Response { stream: s, .. }
+            | Ev::Trailers { stream: s, .. }
+            | Ev::Unreadable { stream: s, .. }
+            | Ev::Rst { stream: s, .. }
+                if *s == stream =>
+            {
+                other.push(e.clone())
+            }
+            _ => {}
+        }
+    }
+    (other, data, ended)
 }
 
 /// Feed one direction's bytes in the given chunks (packet numbers 1, 2, ...).

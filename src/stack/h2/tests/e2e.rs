@@ -296,39 +296,6 @@ fn read_log(log: &[(bool, Vec<u8>)], seed: u32) -> (Vec<Ev>, Vec<Ev>) {
     (merge(client), merge(server))
 }
 
-/// Everything one stream of one direction said: heads, all its DATA joined, whether the
-/// last DATA piece ended the stream, and resets.
-fn stream_view(events: &[Ev], stream: u32) -> (Vec<Ev>, Vec<u8>, bool) {
-    let mut other = Vec::new();
-    let mut data = Vec::new();
-    let mut ended = false;
-    for e in events {
-        match e {
-            Ev::Data {
-                stream: s,
-                bytes,
-                end_stream,
-                ..
-            } if *s == stream => {
-                assert!(!ended, "DATA after END_STREAM on {stream}");
-                data.extend_from_slice(bytes);
-                ended = *end_stream;
-            }
-            Ev::Request { stream: s, .. }
-            | Ev::Response { stream: s, .. }
-            | Ev::Trailers { stream: s, .. }
-            | Ev::Unreadable { stream: s, .. }
-            | Ev::Rst { stream: s, .. }
-                if *s == stream =>
-            {
-                other.push(e.clone())
-            }
-            _ => {}
-        }
-    }
-    (other, data, ended)
-}
-
 #[test]
 fn h2_crate_conversation_read_back_in_random_chunks() {
     let log = record();
