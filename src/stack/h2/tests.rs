@@ -1066,3 +1066,9 @@ fn hostile_bytes_never_panic() {
         }
     }
 }
+
+#[test]
+fn conn_can_move_between_threads() {
+    fn send<T: Send>() {}
+    send::<H2Conn>();
+}
