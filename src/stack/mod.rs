@@ -25,6 +25,7 @@
 //! and mid-stream pick-up); TLS (RFC 8446, RFC 5246) goes in `tls/`, HTTP/2 (RFC 9113,
 //! RFC 8441) in `h2/`, each a layer of this kind.
 
+pub mod h2;
 pub mod http1;
 pub mod tcp;
 pub mod tls;
