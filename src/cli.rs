@@ -158,9 +158,14 @@ pub struct ExtractArgs {
     /// The connection's id, as `wsclose analyze CAPTURE` shows it.
     #[arg(long = "connection", value_name = "ID")]
     pub connection: u64,
-    /// Where to write the pcap.
+    /// Where to write the capture: a classic pcap, or for a wss:// (TLS) connection a
+    /// pcapng holding that connection's TLS secrets (and no other's), whatever the name.
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: PathBuf,
+    /// Write no TLS secret into the output (it then opens encrypted). Only the secrets are
+    /// left out: the packets, addresses and payloads are copied unchanged.
+    #[arg(long)]
+    pub redact: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
     #[command(flatten)]

@@ -446,9 +446,48 @@ fn extract(args: ExtractArgs) -> Result<u8, wsclose::error::Error> {
             args.capture.display()
         )));
     };
-    let done = wsclose::extract::extract(&args.capture, &conn, &args.write)?;
+    use wsclose::extract::{Format, TlsSecrets};
+    // A TLS connection's extract carries its own secrets (and no other connection's), read
+    // again from the same sources; they are written to the file, never printed.
+    let secrets = match &conn.tls {
+        None => TlsSecrets::NotTls,
+        // With --redact they are not even read.
+        Some(_) if args.redact => TlsSecrets::Unknown,
+        Some(_) => {
+            let loaded =
+                wsclose::keys::load(&args.keys.sources(), std::slice::from_ref(&args.capture));
+            wsclose::extract::tls_secrets(&conn, &loaded.keys)
+        }
+    };
+    let decrypted = conn.tls.as_ref().is_some_and(|t| t.decrypted);
+    let (format, note) = match (&secrets, args.redact) {
+        (TlsSecrets::NotTls, _) => (Format::Pcap, String::new()),
+        (_, true) => (
+            Format::PcapNg { tls_key_log: None },
+            " (pcapng without TLS secrets, as --redact asks: it opens encrypted)".to_string(),
+        ),
+        (TlsSecrets::NoClientRandom, _) => (
+            Format::PcapNg { tls_key_log: None },
+            " (pcapng without TLS secrets: its ClientHello is not in the capture, so its key-log lines cannot be told apart from other connections'; it opens encrypted)".to_string(),
+        ),
+        (TlsSecrets::Unknown, _) => (
+            Format::PcapNg { tls_key_log: None },
+            " (pcapng without TLS secrets: no key log given has this connection's; it opens encrypted)".to_string(),
+        ),
+        (TlsSecrets::Lines(lines), _) => (
+            Format::PcapNg {
+                tls_key_log: Some(lines.as_str()),
+            },
+            if decrypted {
+                " (pcapng with this connection's TLS secrets: open it in Wireshark to see it decrypted)".to_string()
+            } else {
+                " (pcapng with the TLS secrets logged for this connection, though they did not decrypt it here)".to_string()
+            },
+        ),
+    };
+    let done = wsclose::extract::extract(&args.capture, &conn, &args.write, format)?;
     eprintln!(
-        "wsclose: wrote {} packets of connection {} ({} → {}) to {}",
+        "wsclose: wrote {} packets of connection {} ({} → {}) to {}{note}",
         done.packets,
         conn.id,
         terminal(&conn.client.to_string()),
