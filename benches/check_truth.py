@@ -6,9 +6,14 @@ usage: check_truth.py TRUTH.json REPORT.json
 Every WebSocket connection of the truth must appear once in the report (matched by client
 and server), with the same close frames (from, code, reason, packet), status code, TCP
 ending and no findings (and, in truths that say so, whether it negotiated
-permessage-deflate and how many messages each side compressed); the report must hold no
-other connection. Exit 0 when all match,
-1 otherwise (the first differences are printed).
+permessage-deflate and how many messages each side compressed, and whether it ran over
+TLS: then the version, cipher suite, decryption and each side's close_notify packet); the
+report must hold no other connection. Exit 0 when all match, 1 otherwise (the first
+differences are printed).
+
+A capture with TLS connections is checked against the report made with its key log
+(`wsclose analyze --keylog CAPTURE.keylog`): the same traffic over TLS gives the same
+close frames and status codes as in plaintext.
 """
 import json
 import sys
@@ -16,6 +21,14 @@ import sys
 
 def frames(fs):
     return [(f["from"], f["code"], f["reason"], f["packet"]) for f in fs]
+
+
+def tls_facts(tls):
+    """What the truth says of a connection's TLS (None: plaintext)."""
+    if tls is None:
+        return None
+    return (tls["version"], tls["cipher_suite"], tls.get("decrypted", True),
+            tls["close_notify"]["client"], tls["close_notify"]["server"])
 
 
 def main():
@@ -41,13 +54,18 @@ def main():
             want += (t["deflate"],
                      t["compressed_messages"]["client"],
                      t["compressed_messages"]["server"])
+        if "tls" in t:
+            got += (tls_facts(c.get("tls")),)
+            want += (tls_facts(t["tls"]),)
         kinds = [f["kind"] for f in c["findings"]]
         if got != want or kinds:
             bad.append(f"{key[0]} -> {key[1]} ({t['scenario']})\n  got  {got} {kinds}\n  want {want}")
     n = len(truth["websocket_connections"])
+    n_tls = sum(1 for c in truth["websocket_connections"] if c.get("tls"))
     ok = not bad and not extra and not expected
     print(
-        f"{'OK' if ok else 'MISMATCH'}: {n} WebSocket connections in the truth, "
+        f"{'OK' if ok else 'MISMATCH'}: {n} WebSocket connections in the truth"
+        f"{f' ({n_tls} over TLS)' if n_tls else ''}, "
         f"{len(report['connections'])} in the report, {len(bad)} differ, "
         f"{len(extra)} extra, {len(expected)} missing"
     )

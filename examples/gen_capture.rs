@@ -7,6 +7,10 @@
 //! Writes `out.pcap` (classic pcap, Ethernet) and `out.pcap.truth.json` (every WebSocket
 //! connection's close frames with their packet numbers and its expected status). The same
 //! arguments give the same bytes. See `examples/gen/mod.rs` for what the capture holds.
+//!
+//! With `--tls SHARE`, that share of the WebSocket connections runs over TLS (wss://), and
+//! their secrets go to `out.pcap.keylog` (NSS key-log format) for
+//! `wsclose analyze --keylog out.pcap.keylog out.pcap` or `tshark -o tls.keylog_file:…`.
 
 #[path = "gen/mod.rs"]
 mod gen;
@@ -36,6 +40,15 @@ struct Args {
     /// compress their messages; 0 makes the same bytes as earlier versions for a seed.
     #[arg(long, default_value_t = 0.0)]
     deflate: f64,
+    /// Share of WebSocket connections (0 to 1) that run over TLS (TLS 1.3 AES-128-GCM or
+    /// ChaCha20-Poly1305, TLS 1.2 ECDHE AES-128-GCM); 0 makes the same bytes as earlier
+    /// versions for a seed.
+    #[arg(long, default_value_t = 0.0)]
+    tls: f64,
+    /// Where the NSS key log of the TLS connections goes [default: OUT.keylog, written
+    /// when --tls is above 0].
+    #[arg(long)]
+    keylog: Option<PathBuf>,
     /// Where the truth goes [default: OUT.truth.json].
     #[arg(long)]
     truth: Option<PathBuf>,
@@ -51,23 +64,36 @@ fn main() -> std::io::Result<()> {
     }
     cfg.rate_mbps = args.rate_mbps.max(1);
     cfg.deflate = args.deflate.clamp(0.0, 1.0);
-    let truth_path = args.truth.unwrap_or_else(|| {
+    cfg.tls = args.tls.clamp(0.0, 1.0);
+    let beside = |suffix: &str| {
         let mut p = args.out.clone().into_os_string();
-        p.push(".truth.json");
+        p.push(suffix);
         PathBuf::from(p)
-    });
+    };
+    let truth_path = args.truth.clone().unwrap_or_else(|| beside(".truth.json"));
+    let keylog_path = args
+        .keylog
+        .clone()
+        .or_else(|| (cfg.tls > 0.0).then(|| beside(".keylog")));
     let started = Instant::now();
     let mut pcap = gen::pcap_file(&args.out)?;
     let truth = std::io::BufWriter::new(std::fs::File::create(&truth_path)?);
-    let s = gen::generate(&cfg, &mut pcap, truth)?;
+    let s = match &keylog_path {
+        Some(p) => {
+            let keylog = std::io::BufWriter::new(std::fs::File::create(p)?);
+            gen::generate_with_keylog(&cfg, &mut pcap, truth, keylog)?
+        }
+        None => gen::generate(&cfg, &mut pcap, truth)?,
+    };
     use std::io::Write as _;
     pcap.into_inner().flush()?;
     eprintln!(
-        "{}: {} packets, {} bytes, {} WebSocket + {} other TCP connections, {} UDP packets, in {:.1} s",
+        "{}: {} packets, {} bytes, {} WebSocket ({} over TLS) + {} other TCP connections, {} UDP packets, in {:.1} s",
         args.out.display(),
         s.packets,
         s.bytes,
         s.websocket,
+        s.tls,
         s.other_tcp,
         s.udp_packets,
         started.elapsed().as_secs_f64()
@@ -77,5 +103,8 @@ fn main() -> std::io::Result<()> {
         truth_path.display(),
         s.by_status
     );
+    if let Some(p) = &keylog_path {
+        eprintln!("{}: the TLS connections' secrets", p.display());
+    }
     Ok(())
 }

@@ -7,6 +7,10 @@
 //! each the same close frames (from, code, reason, packet), TCP ending and status code,
 //! with no finding (the generated traffic breaks no rule and loses no byte).
 //!
+//! Over TLS (`Config::tls`), the same traffic read with the generator's key log must give
+//! the same, and the TLS facts the truth knows (version, suite, each side's close_notify);
+//! without the key log, every TLS connection is listed as encrypted and none gets a code.
+//!
 //! The comparison goes through the JSON contract (`serde_json::to_value` of the report), so
 //! it checks the names scripts rely on.
 
@@ -15,18 +19,58 @@ mod gen;
 
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use wsclose::analyzer::Options;
+use wsclose::keys::KeySources;
 
 /// Generates a capture and its truth in `dir`; returns the capture's path and the truth.
+/// The key log of its TLS connections, if any, is `CAPTURE.keylog`.
 fn generate(dir: &tempfile::TempDir, cfg: &gen::Config) -> (PathBuf, Value, gen::Summary) {
     let pcap = dir.path().join(format!("gen-{}.pcap", cfg.seed));
     let mut truth = Vec::new();
+    let mut keylog = Vec::new();
     let mut w = gen::pcap_file(&pcap).unwrap();
-    let summary = gen::generate(cfg, &mut w, &mut truth).unwrap();
+    let summary = gen::generate_with_keylog(cfg, &mut w, &mut truth, &mut keylog).unwrap();
     std::io::Write::flush(&mut w.into_inner()).unwrap();
+    std::fs::write(keylog_of(&pcap), keylog).unwrap();
     let truth: Value = serde_json::from_slice(&truth).expect("the truth is JSON");
     (pcap, truth, summary)
+}
+
+fn keylog_of(pcap: &Path) -> PathBuf {
+    let mut p = pcap.as_os_str().to_owned();
+    p.push(".keylog");
+    PathBuf::from(p)
+}
+
+/// The report of `pcap` as JSON, read with the key logs `keylogs`.
+fn analyze(pcap: &Path, opts: Options, keylogs: Vec<PathBuf>) -> Value {
+    let keys = KeySources {
+        files: keylogs,
+        env: None,
+    };
+    let mut report = wsclose::analyze_files_with_progress(&[pcap.to_path_buf()], opts, &keys, None)
+        .expect("the generated capture is readable");
+    report.load().expect("reports in memory");
+    serde_json::to_value(&report).unwrap()
+}
+
+/// Version, suite, decrypted, and each side's close_notify packet.
+type TlsFacts = (String, String, bool, Option<u64>, Option<u64>);
+
+/// What the truth (or a report) says of a connection's TLS: version, suite, decrypted,
+/// and each side's close_notify packet; `None` for plaintext.
+fn tls_facts(tls: &Value) -> Option<TlsFacts> {
+    if tls.is_null() {
+        return None;
+    }
+    Some((
+        tls["version"].as_str().unwrap().to_string(),
+        tls["cipher_suite"].as_str().unwrap().to_string(),
+        tls.get("decrypted").is_none_or(|d| d == true),
+        tls["close_notify"]["client"].as_u64(),
+        tls["close_notify"]["server"].as_u64(),
+    ))
 }
 
 /// One close frame as (from, code, reason, packet).
@@ -46,13 +90,18 @@ fn closes(frames: &Value) -> Vec<(String, Option<u64>, String, u64)> {
         .collect()
 }
 
-/// Runs the analyzer on a generated capture and compares every connection with the truth.
+/// Runs the analyzer on a generated capture (with its key log when it has TLS connections)
+/// and compares every connection with the truth.
 fn check(cfg: gen::Config, opts: Options) -> Value {
     let dir = tempfile::tempdir().unwrap();
     let (pcap, truth, summary) = generate(&dir, &cfg);
-    let report = wsclose::analyze_files(std::slice::from_ref(&pcap), opts)
-        .expect("the generated capture is readable");
-    let report = serde_json::to_value(&report).unwrap();
+    let report = if cfg.tls > 0.0 {
+        analyze(&pcap, opts, vec![keylog_of(&pcap)])
+    } else {
+        let report = wsclose::analyze_files(std::slice::from_ref(&pcap), opts)
+            .expect("the generated capture is readable");
+        serde_json::to_value(&report).unwrap()
+    };
 
     assert_eq!(
         report["inputs"][0]["packets"].as_u64(),
@@ -115,6 +164,16 @@ fn check(cfg: gen::Config, opts: Options) -> Value {
             if got != want {
                 failures.push(format!(
                     "{} → {}: deflate and compressed messages (client, server) {got:?}, want {want:?}",
+                    key.0, key.1
+                ));
+            }
+        }
+        // TLS, where the truth says (it does since the generator's `tls`).
+        if let Some(t_tls) = t.get("tls") {
+            let (got, want) = (tls_facts(&c["tls"]), tls_facts(t_tls));
+            if got != want {
+                failures.push(format!(
+                    "{} → {}: TLS (version, suite, decrypted, close_notify client, server) {got:?}, want {want:?}",
                     key.0, key.1
                 ));
             }
@@ -223,9 +282,110 @@ fn generated_capture_with_permessage_deflate_matches_the_truth() {
 }
 
 #[test]
+fn generated_capture_over_tls_matches_the_truth() {
+    // Every WebSocket connection over TLS 1.3 (AES-128-GCM, ChaCha20-Poly1305) or TLS 1.2
+    // (ECDHE AES-128-GCM), read with the generator's key log: the same close frames,
+    // packets (of the records that complete them) and codes as the truth, each
+    // connection decrypted, with its suite and close_notify packets.
+    let mut cfg = gen::Config::new(200, 4_000_000, 13);
+    cfg.tls = 1.0;
+    let report = check(cfg, Options::default());
+    let conns = report["connections"].as_array().unwrap();
+    assert!(conns.len() > 150, "{} connections", conns.len());
+    assert!(conns.iter().all(|c| c["tls"]["decrypted"] == true));
+    for suite in [
+        "TLS_AES_128_GCM_SHA256",
+        "TLS_CHACHA20_POLY1305_SHA256",
+        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+    ] {
+        assert!(
+            conns.iter().any(|c| c["tls"]["cipher_suite"] == suite),
+            "{suite} in the mix"
+        );
+    }
+    assert!(conns
+        .iter()
+        .any(|c| c["tls"]["close_notify"]["client"].is_u64()));
+    assert!(conns
+        .iter()
+        .any(|c| c["tls"]["close_notify"]["server"].is_null()));
+    assert!(report["seen"]["encrypted"].is_null());
+}
+
+#[test]
+fn generated_capture_half_over_tls_with_compression_matches_the_truth() {
+    // Plaintext and TLS connections side by side on the same ports, some compressing
+    // over TLS.
+    let mut cfg = gen::Config::new(200, 3_000_000, 17);
+    cfg.tls = 0.5;
+    cfg.deflate = 0.4;
+    let report = check(cfg, Options::default());
+    let conns = report["connections"].as_array().unwrap();
+    let over_tls = conns.iter().filter(|c| c["tls"].is_object()).count();
+    assert!(
+        over_tls > 50 && over_tls < conns.len() - 50,
+        "{over_tls} over TLS"
+    );
+    assert!(conns
+        .iter()
+        .any(|c| c["tls"].is_object() && c["handshake"]["deflate"] == true));
+}
+
+#[test]
+fn generated_tls_capture_without_its_key_log_lists_every_tls_connection_as_encrypted() {
+    // Without the key log nothing is decrypted: every TLS connection of the truth is in
+    // `seen.encrypted` (no key), counted in the summary, and no close code is reported.
+    let mut cfg = gen::Config::new(120, 2_000_000, 13);
+    cfg.tls = 1.0;
+    let dir = tempfile::tempdir().unwrap();
+    let (pcap, truth, summary) = generate(&dir, &cfg);
+    let report = analyze(&pcap, Options::default(), Vec::new());
+    assert_eq!(summary.tls, summary.websocket);
+    assert!(report["connections"].as_array().unwrap().is_empty());
+    assert_eq!(report["summary"]["connections"].as_u64(), Some(0));
+    assert_eq!(
+        report["summary"]["by_status"],
+        serde_json::json!({}),
+        "no close code without keys"
+    );
+    assert_eq!(
+        report["summary"]["encrypted_connections"].as_u64(),
+        Some(summary.tls)
+    );
+    let mut want: Vec<(String, String)> = truth["websocket_connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            assert!(c["tls"].is_object());
+            (
+                c["client"].as_str().unwrap().to_string(),
+                c["server"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let encrypted = report["seen"]["encrypted"].as_array().unwrap();
+    let mut got: Vec<(String, String)> = encrypted
+        .iter()
+        .map(|e| {
+            assert_eq!(e["tls"]["decrypted"], false);
+            assert_eq!(e["tls"]["not_decrypted"], "no key for this connection");
+            assert!(e.get("close_frames").is_none() && e.get("status").is_none());
+            (
+                e["client"].as_str().unwrap().to_string(),
+                e["server"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    want.sort();
+    got.sort();
+    assert_eq!(got, want);
+}
+
+#[test]
 fn the_generator_without_compression_makes_the_same_bytes_as_before() {
-    // `deflate` at 0 spends no random draw: the benchmark's captures (BENCHMARKS.md's
-    // figures) are made again byte for byte. The digest is of `scripts/bench`'s 10 MB
+    // `deflate` and `tls` at 0 spend no random draw: the benchmark's captures
+    // (BENCHMARKS.md's figures) are made again byte for byte. The digest is of `scripts/bench`'s 10 MB
     // capture (`--connections 500 --size 10M --seed 7`) as the generator wrote it before
     // it could compress (commit `d5f03af`).
     let dir = tempfile::tempdir().unwrap();

@@ -21,6 +21,12 @@
 //!   9) and compresses about nine in ten data messages, fragmented ones as one message split
 //!   across frames. Off by default, and then no random draw is spent on it: a seed makes
 //!   the same capture as before the option existed.
+//! - With `Config::tls` above 0 (`--tls SHARE`), that share of the WebSocket connections
+//!   runs over TLS (wss://, `tls.rs`): TLS 1.3 AES-128-GCM, TLS 1.3 ChaCha20-Poly1305 or
+//!   TLS 1.2 ECDHE AES-128-GCM, a handshake with random secrets, the same WebSocket bytes
+//!   in application-data records (records across segments, several in one), close_notify
+//!   before the FIN of a clean close; the NSS key log goes to the writer given to
+//!   [`generate_with_keylog`]. Off by default, with no random draw: the same bytes again.
 //! - Plain HTTP request/response connections (about 10%, some with keep-alive) and
 //!   TLS-looking connections on 443 (about 3%): not WebSocket.
 //! - UDP (DNS-like query/response pairs).
@@ -37,9 +43,13 @@
 //! reason, and the number of the packet that completes the frame), how TCP ended first,
 //! and the expected status code: the first close frame's code, 1005 when it has no code,
 //! 1006 when a FIN or RST came before any close frame, null while still open; whether it
-//! negotiated permessage-deflate and how many messages each side compressed.
+//! negotiated permessage-deflate and how many messages each side compressed; its TLS
+//! (version, cipher suite, the packet of each side's close_notify) or null. A close frame
+//! over TLS is completed by the packet that completes the record holding its last byte.
 
 #![allow(dead_code)]
+
+pub mod tls;
 
 use base64::Engine as _;
 use etherparse::PacketBuilder;
@@ -78,6 +88,9 @@ pub struct Config {
     /// and compress their data messages. At 0 (the default) no random draw is spent on it,
     /// so a seed gives the same bytes as before the option existed.
     pub deflate: f64,
+    /// Share (0 to 1) of WebSocket connections that run over TLS. At 0 (the default) no
+    /// random draw is spent on it, so a seed gives the same bytes as before the option.
+    pub tls: f64,
 }
 
 impl Config {
@@ -89,6 +102,7 @@ impl Config {
             concurrency: (connections / 10).clamp(1, 256) as usize,
             rate_mbps: 200,
             deflate: 0.0,
+            tls: 0.0,
         }
     }
 }
@@ -137,6 +151,8 @@ pub struct Summary {
     /// Bytes of the pcap file (global header and record headers included).
     pub bytes: u64,
     pub websocket: u64,
+    /// Of the WebSocket connections, those over TLS.
+    pub tls: u64,
     pub other_tcp: u64,
     pub udp_packets: u64,
     /// WebSocket connections per expected status ("open" for none).
@@ -358,13 +374,13 @@ const AGENTS: &[&str] = &[
 fn upgrade_request(
     rng: &mut Rng,
     path: &str,
+    host: &str,
     key: &str,
     proto: Option<&str>,
     deflate: bool,
 ) -> Vec<u8> {
     let mut r = format!(
-        "GET {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n",
-        rng.pick(HOSTS),
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n",
         rng.pick(AGENTS)
     );
     if rng.chance(0.5) {
@@ -584,6 +600,8 @@ enum Op {
     /// The application of this side hands bytes to TCP (no packet); a close frame ends
     /// with these bytes when the truth is given.
     Write(usize, Vec<u8>, Option<CloseTruth>),
+    /// Bytes handed to TCP as they are: TLS handshake records.
+    Raw(usize, Vec<u8>),
     /// One segment from a side with bytes waiting; repeats until nothing waits.
     Flush,
     /// The same segment again (a spurious retransmission).
@@ -635,6 +653,12 @@ struct Conn {
     requests: u32,
     /// permessage-deflate, when this WebSocket connection negotiates it.
     deflate: Option<Box<Deflate>>,
+    /// Drawn to run over TLS; its TLS once the handshake is planned.
+    wss: bool,
+    tls: Option<Box<tls::Tls>>,
+    /// Each side's close_notify: the stream offset of its end, then its packet.
+    notify_at: [Option<u64>; 2],
+    notify_packet: [Option<u64>; 2],
 }
 
 /// The compression state of a connection that negotiated permessage-deflate: one raw
@@ -831,17 +855,17 @@ impl Conn {
                     return Ok(StepResult::Packet);
                 }
                 Op::Write(d, bytes, mark) => {
-                    self.written_stream[d] += bytes.len() as u64;
-                    if self.outbox[d].is_empty() {
-                        self.outbox[d] = bytes;
-                        self.pos[d] = 0;
-                    } else {
-                        self.outbox[d].extend_from_slice(&bytes);
-                    }
+                    let bytes = match self.tls.as_mut() {
+                        Some(t) => t.seal_app(rng, d, &bytes),
+                        None => bytes,
+                    };
+                    self.hand_to_tcp(d, bytes);
+                    // Over TLS, the end of the record that holds the frame's last byte.
                     if let Some(m) = mark {
                         self.marks[d].push_back((self.written_stream[d], m));
                     }
                 }
+                Op::Raw(d, bytes) => self.hand_to_tcp(d, bytes),
                 Op::Flush => {
                     let waiting: Vec<usize> = (0..2)
                         .filter(|&d| self.pos[d] < self.outbox[d].len())
@@ -858,6 +882,9 @@ impl Conn {
                     return Ok(StepResult::Packet);
                 }
                 Op::Fin(d) => {
+                    if self.close_notify_first(rng, d) {
+                        continue;
+                    }
                     let seq = self.seq[d];
                     self.seq[d] = seq.wrapping_add(1);
                     // The FIN's own ACK number is the peer's current one.
@@ -874,6 +901,42 @@ impl Conn {
                 Op::Linger => return Ok(StepResult::Linger),
             }
         }
+    }
+
+    /// Side `d`'s application hands `bytes` to TCP (no packet yet).
+    fn hand_to_tcp(&mut self, d: usize, bytes: Vec<u8>) {
+        self.written_stream[d] += bytes.len() as u64;
+        if self.outbox[d].is_empty() {
+            self.outbox[d] = bytes;
+            self.pos[d] = 0;
+        } else {
+            self.outbox[d].extend_from_slice(&bytes);
+        }
+    }
+
+    /// Over TLS, side `d` sends close_notify before its FIN: always when the WebSocket
+    /// closes cleanly (a close frame, then FINs), half the time on a FIN without a close
+    /// frame, never before an RST. When it does, the alert and then the FIN are queued.
+    fn close_notify_first(&mut self, rng: &mut Rng, d: usize) -> bool {
+        let Some(t) = self.tls.as_mut() else {
+            return false;
+        };
+        if t.notified[d] {
+            return false;
+        }
+        let clean = matches!(
+            self.scenario,
+            "close-handshake" | "close-then-fin" | "fin-then-close"
+        );
+        if !clean && !rng.chance(0.5) {
+            return false;
+        }
+        let alert = t.close_notify(d);
+        self.hand_to_tcp(d, alert);
+        self.notify_at[d] = Some(self.written_stream[d]);
+        self.ops.push_front(Op::Fin(d));
+        self.ops.push_front(Op::Flush);
+        true
     }
 
     fn syn<K: Sink>(&mut self, out: &mut Out<'_, K>, d: usize) -> io::Result<u64> {
@@ -939,6 +1002,10 @@ impl Conn {
             }
             self.closes.push(t);
         }
+        if self.notify_at[d].is_some_and(|at| at <= self.sent_stream[d]) {
+            self.notify_at[d] = None;
+            self.notify_packet[d] = Some(packet);
+        }
         // What comes next, in reverse order of pushing to the front.
         if (0..2).any(|s| self.pos[s] < self.outbox[s].len()) {
             self.ops.push_front(Op::Flush);
@@ -965,7 +1032,8 @@ impl Conn {
                         let key = ws_key(rng);
                         let proto = rng.chance(0.2).then_some("chat");
                         let deflate = self.deflate.is_some();
-                        let req = upgrade_request(rng, self.path, &key, proto, deflate);
+                        let host = rng.pick(HOSTS);
+                        let req = upgrade_request(rng, self.path, host, &key, proto, deflate);
                         let ext = self.deflate.as_ref().map(|z| z.response());
                         let mut resp = upgrade_response(&key, proto, ext.as_deref());
                         if rng.chance(0.1) {
@@ -976,12 +1044,16 @@ impl Conn {
                             };
                             frame(&mut resp, true, OP_TEXT, None, &t);
                         }
-                        self.ops.extend([
-                            Op::Write(C, req, None),
-                            Op::Flush,
-                            Op::Write(S, resp, None),
-                            Op::Flush,
-                        ]);
+                        if self.wss {
+                            self.plan_tls_handshake(rng, host, req, resp);
+                        } else {
+                            self.ops.extend([
+                                Op::Write(C, req, None),
+                                Op::Flush,
+                                Op::Write(S, resp, None),
+                                Op::Flush,
+                            ]);
+                        }
                     }
                     Kind::Http | Kind::Tls => {}
                 }
@@ -992,6 +1064,42 @@ impl Conn {
                 Kind::Tls => self.plan_tls(rng),
             },
             Phase::Ending => unreachable!("an ending always finishes with Done or Linger"),
+        }
+    }
+
+    /// A wss:// opening: the TLS handshake for server name `host`, then the upgrade
+    /// request `req` and response `resp` as application data. In TLS 1.3 the client's
+    /// Finished and its request share a segment, and a NewSessionTicket may come before
+    /// the response; in TLS 1.2 the client speaks after the server's Finished.
+    fn plan_tls_handshake(&mut self, rng: &mut Rng, host: &str, req: Vec<u8>, resp: Vec<u8>) {
+        let (t, hs) = tls::Tls::new(rng, host);
+        let tls13 = t.flavor.tls13();
+        self.tls = Some(Box::new(t));
+        self.ops.extend([
+            Op::Raw(C, hs.client_hello),
+            Op::Flush,
+            Op::Raw(S, hs.server_flight),
+            Op::Flush,
+            Op::Raw(C, hs.client_finish),
+        ]);
+        if tls13 {
+            self.ops.extend([
+                Op::Write(C, req, None),
+                Op::Flush,
+                Op::Raw(S, hs.server_finish),
+                Op::Write(S, resp, None),
+                Op::Flush,
+            ]);
+        } else {
+            self.ops.extend([
+                Op::Flush,
+                Op::Raw(S, hs.server_finish),
+                Op::Flush,
+                Op::Write(C, req, None),
+                Op::Flush,
+                Op::Write(S, resp, None),
+                Op::Flush,
+            ]);
         }
     }
 
@@ -1286,6 +1394,14 @@ impl Conn {
                 "client": self.deflate.as_ref().map_or(0, |z| z.compressed[C]),
                 "server": self.deflate.as_ref().map_or(0, |z| z.compressed[S]),
             },
+            "tls": self.tls.as_ref().map(|t| json!({
+                "version": t.flavor.version(),
+                "cipher_suite": t.flavor.suite_name(),
+                "close_notify": {
+                    "client": self.notify_packet[C],
+                    "server": self.notify_packet[S],
+                },
+            })),
         })
     }
 
@@ -1410,8 +1526,20 @@ impl<T: Write> Truth<T> {
     }
 }
 
-/// Generates the capture into `sink` and its truth into `truth`.
+/// Generates the capture into `sink` and its truth into `truth` (the key log of TLS
+/// connections, if any, is dropped: see [`generate_with_keylog`]).
 pub fn generate<K: Sink, T: Write>(cfg: &Config, sink: &mut K, truth: T) -> io::Result<Summary> {
+    generate_with_keylog(cfg, sink, truth, io::sink())
+}
+
+/// [`generate`], writing the NSS key log of the TLS connections (`Config::tls`) to
+/// `keylog`, each connection's lines when its handshake is planned.
+pub fn generate_with_keylog<K: Sink, T: Write, L: Write>(
+    cfg: &Config,
+    sink: &mut K,
+    truth: T,
+    mut keylog: L,
+) -> io::Result<Summary> {
     let mut rng = Rng::new(cfg.seed);
     let mut out = Out {
         sink,
@@ -1434,6 +1562,7 @@ pub fn generate<K: Sink, T: Write>(cfg: &Config, sink: &mut K, truth: T) -> io::
         "link_type": 1,
         "http_ports": HTTP_PORTS,
         "other_ports": OTHER_PORTS,
+        "tls": cfg.tls,
     })
     .to_string();
     // The head without its closing brace, then the connections array.
@@ -1455,7 +1584,7 @@ pub fn generate<K: Sink, T: Write>(cfg: &Config, sink: &mut K, truth: T) -> io::
                 1.0 + 5.4 * rng.unit()
             };
             let budget = (mean as f64 * factor) as u64;
-            active.push(new_conn(&mut rng, &mut hosts, budget, cfg.deflate));
+            active.push(new_conn(&mut rng, &mut hosts, budget, cfg.deflate, cfg.tls));
             started += 1;
         }
         if active.is_empty() {
@@ -1466,12 +1595,20 @@ pub fn generate<K: Sink, T: Write>(cfg: &Config, sink: &mut K, truth: T) -> io::
             summary.udp_packets += 2;
         }
         let i = rng.below(active.len() as u64) as usize;
-        match active[i].step(&mut out, &mut rng)? {
+        let stepped = active[i].step(&mut out, &mut rng)?;
+        if let Some(t) = active[i].tls.as_mut() {
+            let lines = t.take_keylog();
+            if !lines.is_empty() {
+                keylog.write_all(lines.as_bytes())?;
+            }
+        }
+        match stepped {
             StepResult::Packet => {}
             StepResult::Done | StepResult::Linger => {
                 let c = active.swap_remove(i);
                 if c.kind == Kind::Ws {
                     summary.websocket += 1;
+                    summary.tls += u64::from(c.tls.is_some());
                     *summary.by_status.entry(c.status_key()).or_default() += 1;
                     truth.connection(&c)?;
                 } else {
@@ -1486,16 +1623,18 @@ pub fn generate<K: Sink, T: Write>(cfg: &Config, sink: &mut K, truth: T) -> io::
         "packets": summary.packets,
         "bytes": summary.bytes,
         "websocket": summary.websocket,
+        "tls": summary.tls,
         "other_tcp": summary.other_tcp,
         "udp_packets": summary.udp_packets,
         "by_status": summary.by_status,
     });
     write!(truth.out, "\n],\"summary\":{tail}}}\n")?;
     truth.out.flush()?;
+    keylog.flush()?;
     Ok(summary)
 }
 
-fn new_conn(rng: &mut Rng, hosts: &mut Hosts, budget: u64, deflate: f64) -> Conn {
+fn new_conn(rng: &mut Rng, hosts: &mut Hosts, budget: u64, deflate: f64, tls: f64) -> Conn {
     let kind = match rng.weighted(&[87, 10, 3]) {
         0 => Kind::Ws,
         1 => Kind::Http,
@@ -1539,6 +1678,11 @@ fn new_conn(rng: &mut Rng, hosts: &mut Hosts, budget: u64, deflate: f64) -> Conn
         // No draw at all without compression: the same seed, the same bytes.
         deflate: (deflate > 0.0 && kind == Kind::Ws && rng.chance(deflate))
             .then(|| Box::new(Deflate::new(rng))),
+        // Likewise no draw without TLS.
+        wss: tls > 0.0 && kind == Kind::Ws && rng.chance(tls),
+        tls: None,
+        notify_at: [None; 2],
+        notify_packet: [None; 2],
     }
 }
 
