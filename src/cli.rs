@@ -241,6 +241,10 @@ pub struct LiveArgs {
     pub color: ColorChoice,
     #[command(flatten)]
     pub limits: LimitArgs,
+    // Key logs are reread as they grow (a browser appends each connection's line during
+    // its handshake).
+    #[command(flatten)]
+    pub keys: KeyArgs,
 }
 
 impl LimitArgs {

@@ -581,8 +581,13 @@ fn live(args: LiveArgs) -> Result<u8, wsclose::error::Error> {
         line.push('\n');
         emit(&line);
     });
-    let (report, summary, failure) =
-        wsclose::live_session(&opts, args.limits.options(), &stop, on_event)?;
+    let (report, summary, failure) = wsclose::live_session(
+        &opts,
+        args.limits.options(),
+        &args.keys.sources(),
+        &stop,
+        on_event,
+    )?;
     // Not libpcap's count of packets received: on a loopback interface the kernel counts
     // each packet twice (going out and coming in), which reads like half of them were lost.
     match (summary.dropped, summary.if_dropped) {

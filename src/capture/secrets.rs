@@ -108,7 +108,7 @@ mod tests {
             let mut body = 0x544c_534bu32.to_le_bytes().to_vec();
             body.extend_from_slice(&(secrets.len() as u32).to_le_bytes());
             body.extend_from_slice(secrets);
-            while body.len() % 4 != 0 {
+            while !body.len().is_multiple_of(4) {
                 body.push(0);
             }
             block(0x0000_000A, &body)

@@ -350,46 +350,6 @@ impl Groups {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The explanation groups of the fixtures' connections, each connection in the first
-    /// group with its label and fix, as looking through every group finds them, in the
-    /// same order: whether a group is found by its hash, or (its hash pointing at another
-    /// group, as after a collision) by looking through them all.
-    #[test]
-    fn groups_are_found_by_hash_or_by_looking_through_them() {
-        let report = crate::report::repeated_fixture_report(0);
-        let cs = &report.connections;
-        let mut plain: Vec<(String, String, Vec<u64>)> = Vec::new();
-        for c in cs {
-            let (label, fix) = (status_label(c), c.status.fix.to_string());
-            match plain.iter_mut().find(|g| g.0 == label && g.1 == fix) {
-                Some(g) => g.2.push(c.id),
-                None => plain.push((label, fix, vec![c.id])),
-            }
-        }
-        assert!(plain.len() > 5 && plain.len() < cs.len(), "{}", plain.len());
-        let seen = |g: &Groups| -> Vec<(String, String, Vec<u64>)> {
-            g.groups
-                .iter()
-                .map(|(label, _, fix, ids)| (label.clone(), fix.clone(), ids.clone()))
-                .collect()
-        };
-        let mut by_hash = Groups::default();
-        let mut colliding = Groups::default();
-        for c in cs {
-            by_hash.add(c);
-            // Every hash leads to the first group.
-            colliding.by_hash.values_mut().for_each(|i| *i = 0);
-            colliding.add(c);
-        }
-        assert_eq!(seen(&by_hash), plain);
-        assert_eq!(seen(&colliding), plain);
-    }
-}
-
 /// "wss: TLS 1.3 TLS_AES_128_GCM_SHA256, SNI example.com": what carried a session.
 fn tls_line(tls: &super::tls::TlsReport) -> String {
     let mut line = format!(
@@ -448,4 +408,44 @@ fn encrypted(report: &Report, width: Option<u16>) -> String {
         let _ = writeln!(out, "{}", super::tls::KEYLOG_HOWTO);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The explanation groups of the fixtures' connections, each connection in the first
+    /// group with its label and fix, as looking through every group finds them, in the
+    /// same order: whether a group is found by its hash, or (its hash pointing at another
+    /// group, as after a collision) by looking through them all.
+    #[test]
+    fn groups_are_found_by_hash_or_by_looking_through_them() {
+        let report = crate::report::repeated_fixture_report(0);
+        let cs = &report.connections;
+        let mut plain: Vec<(String, String, Vec<u64>)> = Vec::new();
+        for c in cs {
+            let (label, fix) = (status_label(c), c.status.fix.to_string());
+            match plain.iter_mut().find(|g| g.0 == label && g.1 == fix) {
+                Some(g) => g.2.push(c.id),
+                None => plain.push((label, fix, vec![c.id])),
+            }
+        }
+        assert!(plain.len() > 5 && plain.len() < cs.len(), "{}", plain.len());
+        let seen = |g: &Groups| -> Vec<(String, String, Vec<u64>)> {
+            g.groups
+                .iter()
+                .map(|(label, _, fix, ids)| (label.clone(), fix.clone(), ids.clone()))
+                .collect()
+        };
+        let mut by_hash = Groups::default();
+        let mut colliding = Groups::default();
+        for c in cs {
+            by_hash.add(c);
+            // Every hash leads to the first group.
+            colliding.by_hash.values_mut().for_each(|i| *i = 0);
+            colliding.add(c);
+        }
+        assert_eq!(seen(&by_hash), plain);
+        assert_eq!(seen(&colliding), plain);
+    }
 }

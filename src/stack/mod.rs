@@ -151,6 +151,9 @@ pub struct Stack {
 
 /// Which stack a connection has. New layers (TLS, HTTP/2) are new variants here, chosen
 /// in [`Stack::on_event`] from the connection's first bytes.
+// The plaintext stack, nearly every connection's, stays inline: boxing it would cost an
+// allocation and a pointer chase per connection on the hot path; TLS is boxed.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 enum Top {
     /// Plaintext HTTP/1.1, upgraded to one WebSocket (or picked up mid-stream).
