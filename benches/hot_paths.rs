@@ -12,7 +12,10 @@
 //! each start from their history, a 64 KiB message per segment, and plain zlib on the
 //! same stream as the floor), `pipeline` (the analyzer
 //! fed in-memory packets of a generated 20 MB capture; the same through `analyze_files`
-//! from a file; rendering that report as JSON).
+//! from a file; rendering that report as JSON), `serial` (the stored form: a generated
+//! capture's finished reports written and read back, without a file; the analyzer
+//! freezing every connection after every packet and thawing it for the next, against
+//! never freezing, throughput in bytes frozen).
 
 #[path = "../examples/gen/mod.rs"]
 mod gen;
@@ -20,7 +23,7 @@ mod gen;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
 use std::time::Duration;
-use wsclose::analyzer::{Analyzer, Options};
+use wsclose::analyzer::{Analyzer, Freeze, Options};
 use wsclose::capture::{LinkType, Packet, Timestamp};
 use wsclose::stack::tcp::assembler::{HalfStream, Limits};
 use wsclose::stack::tcp::Event;
@@ -261,6 +264,72 @@ fn pipeline(c: &mut Criterion) {
     g.finish();
 }
 
+fn serial(c: &mut Criterion) {
+    let cfg = gen::Config::new(400, 10_000_000, 7);
+    let mut sink = gen::MemSink::default();
+    gen::generate(&cfg, &mut sink, std::io::sink()).expect("generate");
+    // The reports, and the connections frozen and the bytes written for them.
+    let analyze = |freeze: Freeze| {
+        let mut a = Analyzer::new(Options {
+            freeze,
+            ..Options::default()
+        });
+        a.begin_input(0);
+        for (i, &(ts, start, end)) in sink.index.iter().enumerate() {
+            let data = &sink.data[start..end];
+            a.packet(&Packet {
+                number: i as u64 + 1,
+                ts,
+                link: LinkType::ETHERNET,
+                data,
+                orig_len: data.len() as u32,
+            });
+        }
+        let frozen = (a.freeze_counts().0, a.frozen_bytes());
+        (a.finish_input().expect("reports").0, frozen)
+    };
+    let (reports, _) = analyze(Freeze::Never);
+    let stored: Vec<Vec<u8>> = reports
+        .iter()
+        .map(|r| wsclose::serial::to_vec(r).expect("written"))
+        .collect();
+    let total: usize = stored.iter().map(Vec::len).sum();
+    let (_, (frozen, frozen_bytes)) = analyze(Freeze::EveryPacket);
+    eprintln!(
+        "serial: {} reports, {total} bytes stored; {frozen} connections frozen, {frozen_bytes} bytes",
+        reports.len()
+    );
+
+    let mut g = c.benchmark_group("serial");
+    configure(&mut g);
+    g.throughput(Throughput::Bytes(total as u64));
+    g.bench_function("write_reports", |b| {
+        b.iter(|| {
+            let mut out = Vec::with_capacity(total);
+            for r in black_box(&reports) {
+                wsclose::serial::append(r, &mut out).expect("written");
+            }
+            out.len()
+        })
+    });
+    g.bench_function("read_reports", |b| {
+        b.iter(|| {
+            black_box(&stored)
+                .iter()
+                .filter_map(|s| wsclose::serial::read::<wsclose::report::ConnectionReport>(s))
+                .count()
+        })
+    });
+    g.throughput(Throughput::Bytes(frozen_bytes));
+    g.bench_function("analyze_freezing_every_packet_10MB", |b| {
+        b.iter(|| analyze(Freeze::EveryPacket).0.len())
+    });
+    g.bench_function("analyze_never_freezing_10MB", |b| {
+        b.iter(|| analyze(Freeze::Never).0.len())
+    });
+    g.finish();
+}
+
 /// `n` messages of about `len` bytes of text, compressed in one stream (context takeover),
 /// and their inflated size.
 fn compressed_messages(seed: u64, n: usize, len: usize) -> (Vec<Vec<u8>>, u64) {
@@ -356,6 +425,7 @@ criterion_group!(
     utf8,
     reassembly,
     inflate,
-    pipeline
+    pipeline,
+    serial
 );
 criterion_main!(benches);

@@ -735,6 +735,11 @@ impl Analyzer {
         (self.freezer.frozen_count, self.freezer.thawed_count)
     }
 
+    /// Bytes written for the connections frozen so far (for benchmarks).
+    pub fn frozen_bytes(&self) -> u64 {
+        self.freezer.frozen_bytes
+    }
+
     /// Per undecodable link type: packets so far, and the first of them in this input.
     pub fn unsupported(&self) -> &[(LinkType, u64, Option<u64>)] {
         &self.unsupported

@@ -53,6 +53,8 @@ pub struct Freezer {
     /// Connections frozen and thawed so far (for tests and benchmarks).
     pub frozen_count: u64,
     pub thawed_count: u64,
+    /// Bytes written for them (for benchmarks).
+    pub frozen_bytes: u64,
     buf: Vec<u8>,
     /// [`COMPACT_MIN`], smaller in tests.
     compact_min: u64,
@@ -73,6 +75,7 @@ impl Freezer {
             failed: false,
             frozen_count: 0,
             thawed_count: 0,
+            frozen_bytes: 0,
             buf: Vec::new(),
             compact_min: COMPACT_MIN,
         }
@@ -103,6 +106,7 @@ impl Freezer {
         }
         self.live += u64::from(len);
         self.frozen_count += 1;
+        self.frozen_bytes += u64::from(len);
         Some(Frozen {
             active_at: c.active_at,
             first_packet: c.first_packet,

@@ -150,6 +150,17 @@ impl Store {
             .count()
     }
 
+    /// Bytes of the reports in the temporary files (for benchmarks).
+    pub fn spilled_bytes(&self) -> u64 {
+        self.entries
+            .iter()
+            .map(|e| match e.place() {
+                Place::File { len, .. } => u64::from(len),
+                Place::Memory(_) => 0,
+            })
+            .sum()
+    }
+
     /// Adds a finished report; returns its index for [`Store::set_last_packet`] (valid
     /// until the store is sorted or another is appended).
     pub fn push(&mut self, r: ConnectionReport) -> usize {
