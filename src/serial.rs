@@ -87,4 +87,29 @@ mod tests {
         assert_eq!(read::<u64>(&[1, 2]), None);
         assert!(read::<crate::report::ConnectionReport>(&[1, 2, 3]).is_none());
     }
+
+    /// Damaged bytes (cut short, or with a byte changed) read back as `None` or as some
+    /// value, never as a panic.
+    #[test]
+    fn damaged_reports_never_panic() {
+        let opts = crate::analyzer::Options {
+            frame_log: 100,
+            previews: true,
+            ..Default::default()
+        };
+        let report = crate::analyze_files(&crate::fixture_paths(), opts).unwrap();
+        for r in report.connections.iter().step_by(7) {
+            let bytes = to_vec(r).unwrap();
+            for n in 0..bytes.len() {
+                assert!(read::<crate::report::ConnectionReport>(&bytes[..n]).is_none());
+            }
+            for (i, x) in [0x00u8, 0x7f, 0x80, 0xff].into_iter().enumerate() {
+                for at in (i..bytes.len()).step_by(3) {
+                    let mut b = bytes.clone();
+                    b[at] = x;
+                    let _ = read::<crate::report::ConnectionReport>(&b);
+                }
+            }
+        }
+    }
 }
