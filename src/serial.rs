@@ -55,7 +55,11 @@ impl Flavor for Append<'_> {
 
     #[inline]
     fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
-        self.0.extend_from_slice(data);
+        // Most writes are a one-byte varint: pushed, not copied with a call.
+        match *data {
+            [b] => self.0.push(b),
+            _ => self.0.extend_from_slice(data),
+        }
         Ok(())
     }
 
