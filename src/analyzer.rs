@@ -10,6 +10,9 @@
 //! packet confirms it, so one packet from a skewed clock (merged captures) evicts nothing.
 //! Finished reports go to a [`Store`], which keeps at most `Options::keep_reports` of them
 //! in memory and the rest in a temporary file.
+//!
+//! Size: about 880 lines: the flow table, its eviction, freezing and report hand-off, which
+//! share the table; 70 lines of tests.
 
 use crate::capture::{LinkType, Packet, Timestamp};
 use crate::decode::{self, Endpoint, Skip};

@@ -7,6 +7,9 @@
 //! the end of the capture; with the documented cause and fix from the catalog, and the
 //! evidence (packet numbers) from this capture. Nothing is guessed: a close frame whose
 //! code bytes are missing from the capture gives "unknown", not 1005.
+//!
+//! Size: over 800 lines because the status, its evidence and the 1006 explanations are one
+//! decision, kept in one place; about a quarter is the unit tests of each case.
 
 use super::catalog;
 use super::{CloseFrame, Problem};

@@ -15,6 +15,9 @@
 //! (each key escaped as a string, written in several small writes through a formatter)
 //! rather than per byte. Here a key (always a field name from the code) is copied as it
 //! is, and a string is one check over its bytes and one copy when it needs no escape.
+//!
+//! Size: about 880 lines, a quarter of them tests: a serde `Serializer` has to implement
+//! every method of the trait.
 
 use crate::sanitize::is_unsafe;
 use serde::ser::{self, Serialize};

@@ -11,6 +11,10 @@
 //! payload of known length keeps the decoder in sync (the message is marked truncated, the
 //! mask position moves on); a gap over a header puts the direction out of sync, and nothing
 //! more is decoded from it — no frame, no code is guessed (REASSEMBLY.md rule 8).
+//!
+//! Size: about 1 000 lines: one per-direction frame machine (headers, payloads, fragments,
+//! UTF-8, inflate, close frames, gaps) whose states share its invariants; 110 lines of
+//! tests.
 
 use super::deflate::{InflateError, Inflater};
 use super::frame::{parse_header, unmask, unmask_into, FrameHeader, Opcode, MAX_HEADER_LEN};

