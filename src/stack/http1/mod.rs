@@ -104,6 +104,7 @@ impl Http1 {
     }
 
     /// Bytes or a gap of side `s` (the layer below has said what a gap lost).
+    #[inline]
     pub fn on_event(&mut self, ctx: &mut Ctx, s: Side, ev: Event<'_>) {
         ctx.order += 1;
         if let App::Start = self.sides[s] {
