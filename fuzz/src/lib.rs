@@ -13,22 +13,34 @@ use wsclose::capture::file::InputSummary;
 use wsclose::capture::{LinkType, Packet, Timestamp};
 use wsclose::finding::Kind;
 use wsclose::flow::Role;
-use wsclose::stack::http1::parse::{self, Parsed};
 use wsclose::report::{self, ConnectionReport, Report};
+use wsclose::stack::http1::parse::{self as http, Parsed};
 use wsclose::stack::tcp::assembler::Limits;
 use wsclose::websocket::frame::{
     parse_header, unmask, unmask_bytewise, LenEncoding, MAX_HEADER_LEN,
 };
 
+pub mod h2;
+pub mod keylog;
+pub mod mem;
+pub mod script;
 pub mod seeds;
+pub mod tls;
+
+pub use h2::h2;
+pub use keylog::keylog;
+pub use tls::tls_session;
 
 /// The names of the targets, in the order `scripts/fuzz` runs them.
-pub const TARGETS: [&str; 5] = [
+pub const TARGETS: [&str; 8] = [
     "frame_header",
     "http_handshake",
     "tcp_stream",
     "pipeline",
     "capture_file",
+    "keylog",
+    "tls_session",
+    "h2",
 ];
 
 /// Runs the body of target `name` on `data`; false if there is no such target.
@@ -39,6 +51,9 @@ pub fn run(name: &str, data: &[u8]) -> bool {
         "http_handshake" => http_handshake(data),
         "tcp_stream" => tcp_stream(data),
         "pipeline" => pipeline(data),
+        "keylog" => keylog(data),
+        "tls_session" => tls_session(data),
+        "h2" => h2(data),
         _ => return false,
     }
     true
@@ -140,8 +155,12 @@ pub fn frame_header(data: &[u8]) {
 // capture_file
 // ---------------------------------------------------------------------------------------
 
+/// A temporary file of this process and thread (`cargo test` runs the targets on several
+/// threads at once).
 fn temp_path() -> PathBuf {
-    std::env::temp_dir().join(format!("wsclose-fuzz-{}.pcap", std::process::id()))
+    let thread = format!("{:?}", std::thread::current().id());
+    let thread: String = thread.chars().filter(char::is_ascii_digit).collect();
+    std::env::temp_dir().join(format!("wsclose-fuzz-{}-{thread}.pcap", std::process::id()))
 }
 
 /// Arbitrary bytes as a capture file: the reader and the whole analysis (default and tight
@@ -524,8 +543,10 @@ pub fn stream_packets(case: &StreamCase<'_>, cuts: &[usize]) -> Vec<Vec<u8>> {
 
 /// Strict by default: the two bugs this allowed for (deflate UTF-8 findings depending on
 /// segmentation in `tcp_stream`; the sharded report in `capture_file`) are fixed.
-/// `WSCLOSE_FUZZ_STRICT=0` restores the allowance.
-fn strict() -> bool {
+/// `WSCLOSE_FUZZ_STRICT=0` restores the allowance, and allows for one open bug: the memory
+/// of TLS records waiting for the other side's hello (`tls_session`, see
+/// `tls_pending_records_bounded` below), so that a run can look past it.
+pub(crate) fn strict() -> bool {
     static STRICT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *STRICT.get_or_init(|| std::env::var_os("WSCLOSE_FUZZ_STRICT").is_none_or(|v| v != "0"))
 }
@@ -763,6 +784,84 @@ mod tests {
                 assert!(run(t, &data), "{}", f.display());
             }
         }
+    }
+
+    /// The TLS seeds reach the decryptor: with the fixtures' key logs and in the sealed key
+    /// mode, data is decrypted (so the random mode's "nothing decrypted" means something);
+    /// with random secrets, nothing is.
+    #[test]
+    fn tls_seeds_decrypt_only_with_keys() {
+        let seeds = seeds::all(&fixtures()).unwrap();
+        let mut kinds = [0; 3];
+        for s in seeds.iter().filter(|s| s.target == "tls_session") {
+            let o = tls::outcome(&s.data);
+            let data = o.data_events[0] + o.data_events[1];
+            if s.name.contains("-keylog") {
+                assert!(o.summary.decrypted, "{}: {:?}", s.name, o.summary);
+                kinds[0] += 1;
+            } else if s.name.contains("-sealed") {
+                assert!(
+                    o.data_events[0] >= 3 && o.data_events[1] >= 1,
+                    "{}: {o:?}",
+                    s.name
+                );
+                assert_eq!(o.alerts, [1, 1], "{}", s.name);
+                assert!(o.summary.server.key_updates == 1, "{}: {o:?}", s.name);
+                kinds[1] += 1;
+            } else if s.name.contains("-random") {
+                assert_eq!(data, 0, "{}", s.name);
+                assert!(o.summary.client_random.is_some(), "{}", s.name);
+                kinds[2] += 1;
+            }
+        }
+        assert!(kinds.iter().all(|&k| k >= 5), "{kinds:?}");
+    }
+
+    /// Found by the `tls_session` target's memory bound (reproduced here without the
+    /// harness). A client's records that arrive before the ServerHello wait in
+    /// `TlsSession`'s per-direction queue, which is capped at 4 MiB (`MAX_PENDING_BYTES`)
+    /// counting only the records' payloads: an empty record (5 bytes on the wire) costs a
+    /// 40-byte `Record` in the queue (more while the `VecDeque` doubles) and counts 0. After
+    /// a real ClientHello, 8 MiB of empty application-data records (`17 03 03 00 00`
+    /// repeated, fed in 64 KiB chunks) make the session hold 80 MiB (the counting
+    /// allocator's figure; malloc's is higher), and the cap is never reached: the memory
+    /// grows with the bytes without bound. With 1-byte records the cap is reached after
+    /// 4 Mi records (24 MiB on the wire), by which time the session holds about 320 MiB.
+    /// Counting each waiting record's overhead (or capping their number) against the same
+    /// 4 MiB would bound it.
+    #[test]
+    #[ignore = "bug: TLS records waiting for the ServerHello are counted by payload only (src/stack/tls/mod.rs, MAX_PENDING_BYTES)"]
+    fn tls_pending_records_bounded() {
+        use wsclose::stack::tls::{KeyLog, TlsSession};
+        let convs =
+            seeds::conversations(&fixtures().join("tls/python-tls13-aes128gcm-close-1000.pcap"))
+                .unwrap();
+        let hello = convs[0].client_first().unwrap().to_vec();
+        let empty = [0x17u8, 3, 3, 0, 0].repeat(65_536 / 5);
+        let keys = KeyLog::new();
+        let (_, peak) = mem::peak_during(|| {
+            let mut tls = TlsSession::new();
+            tls.feed(true, &hello, 1, &keys);
+            for i in 0..128u64 {
+                tls.feed(true, &empty, 2 + i, &keys);
+            }
+            tls
+        });
+        assert!(
+            peak < 32 << 20,
+            "8 MiB of empty records held {} MiB",
+            peak >> 20
+        );
+    }
+
+    /// The made-up HTTP/2 seed does what its comments say.
+    #[test]
+    fn h2_hostile_seed_reaches_its_cases() {
+        let o = h2::outcome(&seeds::h2_hostile_script());
+        assert_eq!(o.requests, 2003);
+        assert_eq!(o.responses, 1);
+        assert_eq!(o.data_bytes, [0, 2 + (1 << 20)]);
+        assert_eq!(o.lost, [true, true]);
     }
 
     #[test]

@@ -187,5 +187,350 @@ pub fn all(dir: &Path) -> std::io::Result<Vec<Seed>> {
             }
         }
     }
+    seeds.extend(tls_seeds(&dir.join("tls"))?);
+    seeds.extend(keylog_seeds(&dir.join("tls"))?);
+    seeds.extend(h2_seeds(&dir.join("node-h2-websockets.pcap"))?);
     Ok(seeds)
+}
+
+/// One TCP connection's payload chunks in capture order: (from the client, bytes), with
+/// retransmitted bytes left out (the fixtures have no holes; a segment past one is skipped).
+#[derive(Debug, Clone, Default)]
+pub struct Conversation {
+    pub chunks: Vec<(bool, Vec<u8>)>,
+}
+
+impl Conversation {
+    /// The first chunk the client sent.
+    pub fn client_first(&self) -> Option<&[u8]> {
+        self.chunks
+            .iter()
+            .find(|(c, _)| *c)
+            .map(|(_, b)| b.as_slice())
+    }
+    /// The first chunk the server sent.
+    pub fn server_first(&self) -> Option<&[u8]> {
+        self.chunks
+            .iter()
+            .find(|(c, _)| !*c)
+            .map(|(_, b)| b.as_slice())
+    }
+}
+
+/// The TCP connections of a capture, read with wsclose's reader and decoder; the client is
+/// the side that sent a SYN without ACK, else the first to send.
+pub fn conversations(path: &Path) -> std::io::Result<Vec<Conversation>> {
+    type Key = (Endpoint, Endpoint);
+    struct State {
+        client: Endpoint,
+        next: BTreeMap<Endpoint, u32>,
+        conv: Conversation,
+    }
+    let mut by_key: BTreeMap<Key, usize> = BTreeMap::new();
+    let mut all: Vec<State> = Vec::new();
+    wsclose::capture::file::read(path, &mut |p| {
+        let Ok(seg) = wsclose::decode::decode(p) else {
+            return;
+        };
+        let key = if seg.src < seg.dst {
+            (seg.src, seg.dst)
+        } else {
+            (seg.dst, seg.src)
+        };
+        let i = *by_key.entry(key).or_insert_with(|| {
+            let client = if seg.syn && seg.ack_flag {
+                seg.dst
+            } else {
+                seg.src
+            };
+            all.push(State {
+                client,
+                next: BTreeMap::new(),
+                conv: Conversation::default(),
+            });
+            all.len() - 1
+        });
+        let st = &mut all[i];
+        let start = if seg.syn {
+            seg.seq.wrapping_add(1)
+        } else {
+            seg.seq
+        };
+        let next = *st.next.entry(seg.src).or_insert(start);
+        if seg.payload.is_empty() {
+            return;
+        }
+        let off = start.wrapping_sub(next) as i32;
+        if off > 0 {
+            return; // past a hole
+        }
+        let skip = off.unsigned_abs() as usize;
+        if skip >= seg.payload.len() {
+            return; // retransmitted
+        }
+        let bytes = &seg.payload[skip..];
+        st.next
+            .insert(seg.src, next.wrapping_add(bytes.len() as u32));
+        st.conv.chunks.push((seg.src == st.client, bytes.to_vec()));
+    })
+    .map_err(|e| std::io::Error::other(e.to_string()))?;
+    Ok(all.into_iter().map(|s| s.conv).collect())
+}
+
+/// The first TLS record of `bytes` (header included), if it is whole.
+fn first_record(bytes: &[u8]) -> Option<&[u8]> {
+    let len = usize::from(u16::from_be_bytes([*bytes.get(3)?, *bytes.get(4)?]));
+    bytes.get(..5 + len)
+}
+
+/// Whether a key log holds 48-byte TLS 1.3 secrets (a SHA-384 suite).
+fn has_sha384_secrets(keylog: &[u8]) -> bool {
+    String::from_utf8_lossy(keylog).lines().any(|l| {
+        let f: Vec<&str> = l.split_ascii_whitespace().collect();
+        f.len() == 3 && f[0] != "CLIENT_RANDOM" && f[2].len() == 96
+    })
+}
+
+/// `tls_session` seeds from `fixtures/tls/`: every recorded connection as captured (chunks
+/// as its TCP segments), with its real key log and with random secrets; for each TLS 1.3
+/// one, a made-up continuation of its hellos in sealed records (the key mode in which the
+/// harness encrypts); and records at the length limits.
+pub fn tls_seeds(dir: &Path) -> std::io::Result<Vec<Seed>> {
+    use crate::tls::{encode, flag, TlsCase};
+    let mut files: Vec<_> = std::fs::read_dir(dir)?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let n = p.to_string_lossy();
+            n.ends_with(".pcap") || n.ends_with(".pcapng")
+        })
+        .collect();
+    files.sort();
+    let mut seeds = Vec::new();
+    for path in files {
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let keylog = std::fs::read(path.with_extension("keylog"))
+            .unwrap_or_else(|_| wsclose::capture::secrets::leading_tls_secrets(&path).concat());
+        let sha384 = if has_sha384_secrets(&keylog) {
+            flag::SHA384
+        } else {
+            0
+        };
+        let convs = conversations(&path)?;
+        for (i, conv) in convs.iter().enumerate() {
+            let Some(first) = conv.client_first() else {
+                continue;
+            };
+            if !wsclose::stack::tls::looks_like_client_hello(first) {
+                continue;
+            }
+            let stem = if i == 0 {
+                stem.clone()
+            } else {
+                format!("{stem}-{i}")
+            };
+            let mut ops = Vec::new();
+            for (from_client, bytes) in &conv.chunks {
+                encode::raw(&mut ops, *from_client, bytes);
+            }
+            let text = flag::COMPLETE | flag::SPLIT;
+            seeds.push(Seed {
+                target: "tls_session",
+                name: format!("{stem}-keylog"),
+                data: TlsCase::encode(text, &keylog, &ops),
+            });
+            seeds.push(Seed {
+                target: "tls_session",
+                name: format!("{stem}-random"),
+                data: TlsCase::encode(1 | flag::COMPLETE | sha384, b"", &ops),
+            });
+            let tls13 = !has_tls12_only(&keylog);
+            if let (true, Some(ch), Some(sh)) = (
+                tls13,
+                first_record(first),
+                conv.server_first().and_then(first_record),
+            ) {
+                let ops = sealed_script(ch, sh);
+                seeds.push(Seed {
+                    target: "tls_session",
+                    name: format!("{stem}-sealed"),
+                    data: TlsCase::encode(3 | flag::COMPLETE | flag::SPLIT | sha384, b"", &ops),
+                });
+            }
+        }
+    }
+    Ok(seeds)
+}
+
+fn has_tls12_only(keylog: &[u8]) -> bool {
+    !String::from_utf8_lossy(keylog).contains("TRAFFIC_SECRET_0")
+}
+
+/// After a real ClientHello and ServerHello (TLS 1.3): EncryptedExtensions and Finished
+/// under the handshake keys, the client's Finished, application data both ways (a
+/// WebSocket close frame), a KeyUpdate and data under the next key, a close_notify inside
+/// a record, a plaintext alert, and records at and past the length limits.
+pub fn sealed_script(client_hello: &[u8], server_hello: &[u8]) -> Vec<u8> {
+    use crate::tls::encode;
+    let mut ops = Vec::new();
+    encode::raw(&mut ops, true, client_hello);
+    encode::raw(&mut ops, false, server_hello);
+    encode::raw(&mut ops, false, &[20, 3, 3, 0, 1, 1]);
+    let finished = |out: &mut Vec<u8>| {
+        out.extend_from_slice(&[20, 0, 0, 32]);
+        out.extend_from_slice(&[0x5A; 32]);
+    };
+    let mut hs = vec![8, 0, 0, 2, 0, 0];
+    finished(&mut hs);
+    // EncryptedExtensions and Finished in one record, then the client's Finished.
+    encode::sealed(&mut ops, false, false, 1, 22, 0, &hs);
+    let mut fin = Vec::new();
+    finished(&mut fin);
+    encode::sealed(&mut ops, true, false, 1, 22, 0, &fin);
+    // Application data: a WebSocket close frame each way (the client's masked).
+    encode::sealed(&mut ops, false, false, 2, 23, 3, b"\x88\x02\x03\xe8");
+    encode::sealed(
+        &mut ops,
+        true,
+        false,
+        2,
+        23,
+        0,
+        b"\x88\x82\x01\x02\x03\x04\x02\xea",
+    );
+    // A KeyUpdate from the server, then data under the next key, held and fed with a
+    // second record in one chunk.
+    encode::sealed(&mut ops, false, false, 2, 22, 0, &[24, 0, 0, 1, 0]);
+    encode::sealed(&mut ops, false, true, 3, 23, 0, b"after the update");
+    encode::sealed(&mut ops, false, false, 3, 23, 0, &[0x42; 1 << 14]);
+    // Alerts: close_notify inside a record, then a fatal one in the clear.
+    encode::sealed(&mut ops, true, false, 2, 21, 0, &[1, 0]);
+    encode::record(&mut ops, false, 21, 2, &[2, 40]);
+    // Records at and past the limits: 2^14 + 256, 2^14 + 2048 (the most accepted), one more.
+    encode::sealed(&mut ops, false, false, 3, 23, 0, &[0x43; (1 << 14) + 1]);
+    encode::record(&mut ops, true, 23, (1 << 14) + 256, &[]);
+    encode::record(&mut ops, true, 23, (1 << 14) + 2048, &[]);
+    encode::record(&mut ops, false, 23, (1 << 14) + 2049, &[]);
+    ops
+}
+
+/// `keylog` seeds: every key log of `fixtures/tls/`, cut in the middle.
+pub fn keylog_seeds(dir: &Path) -> std::io::Result<Vec<Seed>> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(".keylog"))
+        .collect();
+    files.sort();
+    let mut seeds = Vec::new();
+    for path in files {
+        let text = std::fs::read(&path)?;
+        let mut data = ((text.len() / 2) as u16).to_be_bytes().to_vec();
+        data.extend_from_slice(&text);
+        seeds.push(Seed {
+            target: "keylog",
+            name: path.file_stem().unwrap().to_string_lossy().into_owned(),
+            data,
+        });
+    }
+    Ok(seeds)
+}
+
+/// `h2` seeds: the HTTP/2 connection of `node-h2-websockets.pcap` as captured, cut again,
+/// and with frames that stress the caps (a SETTINGS with a huge header table, a header
+/// block over CONTINUATION frames, padding longer than its frame, stream ids going
+/// backwards, many streams).
+pub fn h2_seeds(path: &Path) -> std::io::Result<Vec<Seed>> {
+    use crate::h2::{encode, flag};
+    let mut seeds = Vec::new();
+    for conv in conversations(path)? {
+        let Some(first) = conv.client_first() else {
+            continue;
+        };
+        if !wsclose::stack::h2::looks_like_preface(first) {
+            continue;
+        }
+        let mut ops = Vec::new();
+        for (from_client, bytes) in &conv.chunks {
+            encode::raw(&mut ops, *from_client, bytes);
+        }
+        let mut data = vec![0];
+        data.extend_from_slice(&ops);
+        seeds.push(Seed {
+            target: "h2",
+            name: "node-h2-websockets".into(),
+            data: data.clone(),
+        });
+        data[0] = flag::SPLIT;
+        seeds.push(Seed {
+            target: "h2",
+            name: "node-h2-websockets-split".into(),
+            data,
+        });
+    }
+    seeds.push(Seed {
+        target: "h2",
+        name: "hostile-frames".into(),
+        data: h2_hostile_script(),
+    });
+    Ok(seeds)
+}
+
+/// A made-up HTTP/2 connection with frames at the edges (see [`h2_seeds`]).
+pub fn h2_hostile_script() -> Vec<u8> {
+    use crate::h2::{encode, flag};
+    let mut ops = vec![flag::PREFACE | flag::SPLIT];
+    // SETTINGS: HEADER_TABLE_SIZE 2^32 - 1, MAX_FRAME_SIZE 2^24 - 1, ENABLE_CONNECT_PROTOCOL.
+    let settings = [
+        0, 1, 0xFF, 0xFF, 0xFF, 0xFF, 0, 5, 0x00, 0xFF, 0xFF, 0xFF, 0, 8, 0, 0, 0, 1,
+    ];
+    encode::frame(&mut ops, true, false, 4, 0, 0, &settings);
+    encode::frame(&mut ops, false, false, 4, 0, 0, &settings);
+    // A dynamic table size update to 1 MiB, then an extended CONNECT (literal with
+    // indexing), split over HEADERS + two CONTINUATION frames.
+    let mut block = vec![0x3F, 0xE1, 0xFF, 0x3F]; // size update 2^20 (5-bit prefix)
+    for (n, v) in [
+        (&b":method"[..], &b"CONNECT"[..]),
+        (b":protocol", b"websocket"),
+        (b":scheme", b"https"),
+        (b":path", b"/chat"),
+        (b":authority", b"fuzz.test"),
+        (b"sec-websocket-version", b"13"),
+    ] {
+        block.push(0x40);
+        block.push(n.len() as u8);
+        block.extend_from_slice(n);
+        block.push(v.len() as u8);
+        block.extend_from_slice(v);
+    }
+    let (a, rest) = block.split_at(7);
+    let (b, c) = rest.split_at(rest.len() / 2);
+    encode::frame(&mut ops, true, true, 1, 0, 1, a);
+    encode::frame(&mut ops, true, false, 9, 0, 1, b);
+    encode::frame(&mut ops, true, false, 9, 4, 1, c);
+    // The response (indexed :status 200), DATA with padding.
+    encode::frame(&mut ops, false, false, 1, 4, 1, &[0x88]);
+    encode::frame(&mut ops, true, false, 0, 8, 1, &[3, b'h', b'i', 0, 0, 0]);
+    // Stream ids going backwards, and many heads (the same HEADERS again and again).
+    encode::frame(
+        &mut ops,
+        true,
+        false,
+        1,
+        5,
+        0x7FFF_FFFF,
+        &[0x82, 0x87, 0x84],
+    );
+    encode::frame(&mut ops, true, false, 1, 5, 3, &[0x82, 0x87, 0x84]);
+    encode::repeat(&mut ops, true, 2000);
+    // DATA claiming 1 MiB (the harness adds the zeros), RST_STREAM, GOAWAY.
+    encode::frame_claiming(&mut ops, true, 0, 0, 1, 1 << 20, b"data");
+    encode::frame(&mut ops, true, false, 3, 0, 1, &[0, 0, 0, 8]);
+    let goaway = [0, 0, 0, 1, 0, 0, 0, 0, b'b', b'y', b'e'];
+    encode::frame(&mut ops, true, false, 7, 0, 0, &goaway);
+    // The server's DATA whose padding is longer than the frame: its framing is lost.
+    encode::frame(&mut ops, false, false, 0, 8, 1, &[200, b'x']);
+    // The client's bytes end in a gap.
+    encode::gap(&mut ops, true);
+    ops
 }
