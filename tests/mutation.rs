@@ -32,9 +32,30 @@
 //!    with a probability of about (stream length / 65536) per direction, a few percent on
 //!    these small captures.
 //!
-//! `mutants_fast` runs 2 000 cases in the normal test run; `mutants_100k` (ignored, long)
-//! runs 100 000: `cargo test --release --test mutation -- --ignored mutants_100k` (about
-//! 25 s on 2 cores). The environment variables `WSCLOSE_MUTATION_CASES` and
+//! 4. for TLS: the recorded wss:// captures of `fixtures/tls/` are sources too, each mutant
+//!    of one analyzed with its key log (`analyze_files_with_progress` with `KeySources`; the
+//!    pcapng one carries its secrets itself), or, for the two that have one, sometimes with
+//!    the wrong key log beside it. A close code on a TLS connection comes from decrypted
+//!    bytes, not from the captured ones, so point 3 cannot hold for it; what can be
+//!    asserted soundly is what authentication guarantees. Every record that opens under a
+//!    connection's keys (AEAD tag, or HMAC over the sequence number) is byte for byte a
+//!    record that connection's endpoint sent, at the same position in its direction (the
+//!    sequence number is in the nonce or the MAC; forging one is infeasible), and the keys
+//!    are the key log's secrets for the ClientHello's client random (TLS 1.2: and both
+//!    hellos' randoms). So the plaintext of a decrypted direction is a prefix of what the
+//!    recorded connection with that client random sent, and every close frame reported on
+//!    a TLS connection must be one that the unmutated capture reports for the same client
+//!    random, with the same code and reason (the set is computed once from the fixtures).
+//!    Also: a TLS connection reports no close frame unless something was decrypted, and
+//!    one whose client random the wrong key log names is never decrypted at all (random
+//!    secrets: every tag must fail). What this does not catch: a close frame of the
+//!    original dropped or misplaced (a prefix may legitimately lose it), or a wrong code
+//!    that the same connection also sent elsewhere.
+//!
+//! `mutants_fast` runs 2 000 cases from every source in the normal test run, `mutants_tls`
+//! 300 more whose sources are the TLS captures (spliced with any fixture); `mutants_100k`
+//! (ignored, long) runs 100 000: `cargo test --release --test mutation -- --ignored
+//! mutants_100k` (about 25 s on 2 cores). The environment variables `WSCLOSE_MUTATION_CASES` and
 //! `WSCLOSE_MUTATION_SEED` override the count and the seed of either, and
 //! `WSCLOSE_MUTATION_SHOW` how many failures are listed (10). Failing mutants are written
 //! to `target/tmp/mutation-failures/`. Tests ignored with "bug: ..." reproduce bugs found
@@ -53,6 +74,7 @@ use std::time::{Duration, Instant};
 use wsclose::analyzer::Options;
 use wsclose::capture::{LinkType, Packet, Timestamp};
 use wsclose::decode::Endpoint;
+use wsclose::keys::KeySources;
 use wsclose::report::Report;
 
 /// A case slower than this fails.
@@ -114,6 +136,12 @@ struct Capture {
     header: Vec<u8>,
     records: Vec<Vec<u8>>,
     trailer: Vec<u8>,
+    /// For a TLS fixture: its key log (`fixtures/tls/NAME.keylog`), and the wrong one beside
+    /// it (`NAME-wrong.keylog`), if there is one.
+    keylog: Option<PathBuf>,
+    wrong_keylog: Option<PathBuf>,
+    /// A capture of `fixtures/tls/`.
+    tls: bool,
 }
 
 fn u32_at(b: &[u8], at: usize, le: bool) -> Option<u32> {
@@ -168,6 +196,9 @@ impl Capture {
             header,
             records,
             trailer: b[at..].to_vec(),
+            keylog: None,
+            wrong_keylog: None,
+            tls: false,
         })
     }
 
@@ -181,10 +212,8 @@ impl Capture {
     }
 }
 
-/// Every fixture, gzip undone.
-fn fixtures() -> Vec<Capture> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+fn capture_paths(dir: &Path) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("fixtures/")
         .flatten()
         .map(|e| e.path())
@@ -194,6 +223,16 @@ fn fixtures() -> Vec<Capture> {
         })
         .collect();
     paths.sort();
+    paths
+}
+
+/// Every fixture, gzip undone: `fixtures/*` and the TLS captures of `fixtures/tls/` (named
+/// `tls/FILE`, with their key logs).
+fn fixtures() -> Vec<Capture> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let paths = capture_paths(&dir)
+        .into_iter()
+        .chain(capture_paths(&dir.join("tls")));
     let mut out = Vec::new();
     for p in paths {
         let raw = std::fs::read(&p).unwrap();
@@ -206,16 +245,29 @@ fn fixtures() -> Vec<Capture> {
         } else {
             raw
         };
-        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        let tls = p.parent().is_some_and(|d| d.ends_with("tls"));
+        let file = p.file_name().unwrap().to_string_lossy().into_owned();
+        let name = if tls { format!("tls/{file}") } else { file };
         // A fixture that is not a capture at all (or is deliberately broken) is still a
         // mutation source, as one record-less blob.
-        out.push(Capture::parse(&name, &bytes).unwrap_or(Capture {
+        let mut cap = Capture::parse(&name, &bytes).unwrap_or(Capture {
             name,
             format: Format::Pcap(true),
             header: Vec::new(),
             records: Vec::new(),
             trailer: bytes,
-        }));
+            keylog: None,
+            wrong_keylog: None,
+            tls: false,
+        });
+        if tls {
+            let stem = p.file_stem().unwrap().to_string_lossy().into_owned();
+            let existing = |f: String| Some(p.with_file_name(f)).filter(|k| k.exists());
+            cap.tls = true;
+            cap.keylog = existing(format!("{stem}.keylog"));
+            cap.wrong_keylog = existing(format!("{stem}-wrong.keylog"));
+        }
+        out.push(cap);
     }
     assert!(out.len() >= 10, "only {} fixtures", out.len());
     out
@@ -241,13 +293,47 @@ fn huge(rng: &mut Rng, have: usize) -> u32 {
     }
 }
 
-/// A mutant: the file's bytes, the same uncompressed, and what was done.
-type Mutant = (Vec<u8>, Vec<u8>, String);
+/// The key log a mutant is analyzed with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Keys {
+    None,
+    /// The source's own.
+    Right(PathBuf),
+    /// The wrong one recorded beside it.
+    Wrong(PathBuf),
+}
 
-/// Applies 1-3 mutations, and sometimes gzip.
-fn mutate(corpus: &[Capture], rng: &mut Rng) -> Mutant {
-    let mut cap = corpus[rng.below(corpus.len())].clone();
+/// A mutant: the file's bytes, the same uncompressed, what was done, and its key log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Mutant {
+    file: Vec<u8>,
+    plain: Vec<u8>,
+    what: String,
+    keys: Keys,
+}
+
+/// Which fixtures mutants start from (splices take the other file from all of them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sources {
+    All,
+    Tls,
+}
+
+/// Applies 1-3 mutations to a fixture of `sources`, and sometimes gzip.
+fn mutate(corpus: &[Capture], sources: Sources, rng: &mut Rng) -> Mutant {
+    let pool: Vec<usize> = (0..corpus.len())
+        .filter(|&i| sources == Sources::All || corpus[i].tls)
+        .collect();
+    let mut cap = corpus[pool[rng.below(pool.len())]].clone();
     let mut what = vec![cap.name.clone()];
+    let keys = match (&cap.keylog, &cap.wrong_keylog) {
+        (Some(_), Some(wrong)) if rng.chance(20) => Keys::Wrong(wrong.clone()),
+        (Some(right), _) => Keys::Right(right.clone()),
+        (None, _) => Keys::None,
+    };
+    if let Keys::Wrong(_) = keys {
+        what.push("wrong key log".into());
+    }
     let n_ops = 1 + rng.below(3);
     let mut bytes: Option<Vec<u8>> = None;
     for _ in 0..n_ops {
@@ -351,7 +437,12 @@ fn mutate(corpus: &[Capture], rng: &mut Rng) -> Mutant {
     } else {
         plain.clone()
     };
-    (file, plain, what.join(", "))
+    Mutant {
+        file,
+        plain,
+        what: what.join(", "),
+        keys,
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -475,23 +566,41 @@ struct Failure {
 }
 
 /// What the cases amounted to: inputs rejected as not a capture, reports made, WebSocket
-/// connections in them, close codes checked against the bytes.
+/// connections in them, close codes checked against the bytes; WebSocket connections over
+/// TLS, how many of them were decrypted, and close codes checked against the fixtures'.
 #[derive(Default)]
 struct Tally {
     rejected: AtomicU64,
     reports: AtomicU64,
     connections: AtomicU64,
     codes: AtomicU64,
+    tls_connections: AtomicU64,
+    tls_decrypted: AtomicU64,
+    tls_codes: AtomicU64,
 }
 
-/// Analyzes `path` under `catch_unwind`: the report and its JSON, or the panic message.
-fn analyze(path: &Path, opts: Options) -> Result<Option<(Report, String)>, String> {
+/// The key sources of a mutant.
+fn key_sources(keys: &Keys) -> KeySources {
+    match keys {
+        Keys::None => KeySources::default(),
+        Keys::Right(p) | Keys::Wrong(p) => KeySources {
+            files: vec![p.clone()],
+            env: None,
+        },
+    }
+}
+
+/// Analyzes `path` with `keys` under `catch_unwind`: the report and its JSON, or the panic
+/// message.
+fn analyze(path: &Path, opts: Options, keys: &Keys) -> Result<Option<(Report, String)>, String> {
+    let sources = key_sources(keys);
     panic::catch_unwind(AssertUnwindSafe(|| {
-        wsclose::analyze_files(&[path.to_path_buf()], opts)
+        wsclose::analyze_files_with_progress(&[path.to_path_buf()], opts, &sources, None)
             .ok()
-            .map(|r| {
+            .and_then(|mut r| {
+                r.load().ok()?;
                 let json = wsclose::report::json::render(&r);
-                (r, json)
+                Some((r, json))
             })
     }))
     .map_err(|e| {
@@ -525,18 +634,57 @@ fn sharded() -> Options {
     }
 }
 
+/// What the unmutated TLS fixtures report (with their own key logs): per client random (in
+/// hex), the close frames' codes and reasons.
+type TlsTruth = HashMap<String, HashSet<(u16, String)>>;
+
+fn tls_truth(corpus: &[Capture]) -> TlsTruth {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tls");
+    let mut truth = TlsTruth::new();
+    for cap in corpus.iter().filter(|c| c.tls) {
+        let path = dir.join(cap.name.trim_start_matches("tls/"));
+        let keys = cap.keylog.clone().map_or(Keys::None, Keys::Right);
+        let (report, _) = analyze(&path, Options::default(), &keys)
+            .unwrap()
+            .unwrap_or_else(|| panic!("{} does not read", cap.name));
+        for c in &report.connections {
+            let Some(cr) = c.tls.as_ref().and_then(|t| t.client_random.clone()) else {
+                continue;
+            };
+            let set = truth.entry(cr.to_ascii_lowercase()).or_default();
+            for f in &c.close_frames {
+                if let Some(code) = f.code {
+                    set.insert((code, f.reason.clone()));
+                }
+            }
+        }
+    }
+    truth
+}
+
+/// The client randoms a key log names (lower-case hex).
+fn keylog_randoms(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_ascii_whitespace().nth(1))
+        .map(str::to_ascii_lowercase)
+        .collect()
+}
+
 /// One case: Ok, or what went wrong.
-fn check_case(path: &Path, bytes: &[u8], plain: &[u8], tally: &Tally) -> Result<(), String> {
+fn check_case(path: &Path, m: &Mutant, truth: &TlsTruth, tally: &Tally) -> Result<(), String> {
+    let (bytes, plain) = (&m.file[..], &m.plain[..]);
     std::fs::write(path, bytes).unwrap();
     let t0 = Instant::now();
-    let one = analyze(path, Options::default())?;
+    let one = analyze(path, Options::default(), &m.keys)?;
     let took = t0.elapsed();
     if took > MAX_CASE {
         return Err(format!("took {took:.2?}"));
     }
     let two = if sharded_check() {
         let t0 = Instant::now();
-        let two = analyze(path, sharded()).map_err(|e| format!("sharded: {e}"))?;
+        let two = analyze(path, sharded(), &m.keys).map_err(|e| format!("sharded: {e}"))?;
         let took = t0.elapsed();
         if took > MAX_CASE {
             return Err(format!("sharded: took {took:.2?}"));
@@ -580,8 +728,53 @@ fn check_case(path: &Path, bytes: &[u8], plain: &[u8], tally: &Tally) -> Result<
     if took > MAX_CASE {
         return Err(format!("took {took:.2?}"));
     }
+    // A pcapng mutant may carry secrets of its own (a Decryption Secrets Block).
+    let wrong = match &m.keys {
+        Keys::Wrong(p) if !plain.starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]) => keylog_randoms(p),
+        _ => Vec::new(),
+    };
     let mut seq: Option<SeqBytes> = None;
     for c in &report.connections {
+        if let Some(t) = &c.tls {
+            tally.tls_connections.fetch_add(1, Ordering::Relaxed);
+            if t.decrypted {
+                tally.tls_decrypted.fetch_add(1, Ordering::Relaxed);
+            }
+            let cr = t
+                .client_random
+                .as_deref()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            if t.decrypted && wrong.contains(&cr) {
+                return Err(format!(
+                    "TLS connection {} -> {} decrypted with the wrong key log",
+                    c.client, c.server
+                ));
+            }
+            for f in &c.close_frames {
+                let Some(code) = f.code else {
+                    continue;
+                };
+                tally.tls_codes.fetch_add(1, Ordering::Relaxed);
+                if !t.decrypted {
+                    return Err(format!(
+                        "close code {code} on a TLS connection with nothing decrypted ({} -> {})",
+                        c.client, c.server
+                    ));
+                }
+                if !truth
+                    .get(&cr)
+                    .is_some_and(|set| set.contains(&(code, f.reason.clone())))
+                {
+                    return Err(format!(
+                        "close code {code} {:?} from the {} (packet {}, {} -> {}, client random \
+                         {cr}) is not one the recorded TLS connection sent",
+                        f.reason, f.from, f.packet, c.client, c.server
+                    ));
+                }
+            }
+            continue;
+        }
         for f in &c.close_frames {
             let Some(code) = f.code else {
                 continue;
@@ -646,10 +839,11 @@ fn env_u64(name: &str) -> Option<u64> {
 /// What a worker is doing: case, since when, the mutation, the mutant.
 type Running = Option<(u64, Instant, String, Vec<u8>)>;
 
-/// Runs `cases` mutants from `seed` on all cores; returns the failures.
-fn run(cases: u64, seed: u64) -> (Vec<Failure>, Duration, Arc<Tally>) {
+/// Runs `cases` mutants of `sources` from `seed` on all cores; returns the failures.
+fn run(cases: u64, seed: u64, sources: Sources) -> (Vec<Failure>, Duration, Arc<Tally>) {
     quiet_workers();
     let corpus = Arc::new(fixtures());
+    let truth = Arc::new(tls_truth(&corpus));
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .min(8);
@@ -662,8 +856,9 @@ fn run(cases: u64, seed: u64) -> (Vec<Failure>, Duration, Arc<Tally>) {
     let started = Instant::now();
     let mut handles = Vec::new();
     for w in 0..workers {
-        let (corpus, failures, next, running, tally) = (
+        let (corpus, truth, failures, next, running, tally) = (
             corpus.clone(),
+            truth.clone(),
             failures.clone(),
             next.clone(),
             running.clone(),
@@ -679,18 +874,18 @@ fn run(cases: u64, seed: u64) -> (Vec<Failure>, Duration, Arc<Tally>) {
                         break;
                     }
                     let mut rng = Rng::new(seed, case);
-                    let (bytes, plain, what) = mutate(&corpus, &mut rng);
+                    let m = mutate(&corpus, sources, &mut rng);
                     running.lock().unwrap()[w] =
-                        Some((case, Instant::now(), what.clone(), bytes.clone()));
-                    let res = check_case(&path, &bytes, &plain, &tally);
+                        Some((case, Instant::now(), m.what.clone(), m.file.clone()));
+                    let res = check_case(&path, &m, &truth, &tally);
                     running.lock().unwrap()[w] = None;
                     if let Err(problem) = res {
                         failures.lock().unwrap().push(Failure {
                             case,
-                            what,
+                            what: m.what,
                             problem,
                             file: PathBuf::new(),
-                            bytes,
+                            bytes: m.file,
                         });
                     }
                 })
@@ -735,18 +930,23 @@ fn save(case: u64, bytes: &[u8]) -> PathBuf {
     p
 }
 
-fn run_and_check(default_cases: u64) {
+fn run_and_check(default_cases: u64, sources: Sources) -> Arc<Tally> {
     let cases = env_u64("WSCLOSE_MUTATION_CASES").unwrap_or(default_cases);
     let seed = env_u64("WSCLOSE_MUTATION_SEED").unwrap_or(0x5EED_C105E);
-    let (failures, took, t) = run(cases, seed);
+    let (failures, took, t) = run(cases, seed, sources);
     let n = |a: &AtomicU64| a.load(Ordering::Relaxed);
     eprintln!(
-        "mutation: {cases} cases (seed {seed:#x}) in {took:.1?}: {} not a capture, {} reports \
-         with {} WebSocket connections, {} close codes checked; {} failed",
+        "mutation: {cases} cases (seed {seed:#x}, {sources:?}) in {took:.1?}: {} not a \
+         capture, {} reports with {} WebSocket connections, {} close codes checked against \
+         the bytes; {} over TLS, {} decrypted, {} close codes checked against the recorded \
+         ones; {} failed",
         n(&t.rejected),
         n(&t.reports),
         n(&t.connections),
         n(&t.codes),
+        n(&t.tls_connections),
+        n(&t.tls_decrypted),
+        n(&t.tls_codes),
         failures.len()
     );
     let show = env_u64("WSCLOSE_MUTATION_SHOW").unwrap_or(10) as usize;
@@ -767,17 +967,74 @@ fn run_and_check(default_cases: u64) {
         failures[0].case,
         failures[0].problem
     );
+    t
 }
 
 #[test]
 fn mutants_fast() {
-    run_and_check(2_000);
+    run_and_check(2_000, Sources::All);
+}
+
+/// Mutants of the TLS captures only, analyzed with their key logs: the decrypting path sees
+/// damaged records, hellos and key logs that do not fit, and what it decrypts is checked
+/// against what the recorded connections sent (point 4 at the top).
+#[test]
+fn mutants_tls() {
+    let t = run_and_check(300, Sources::Tls);
+    if env_u64("WSCLOSE_MUTATION_CASES").is_none() {
+        // The check checks something: many mutants still decrypt and close.
+        assert!(t.tls_decrypted.load(Ordering::Relaxed) >= 50);
+        assert!(t.tls_codes.load(Ordering::Relaxed) >= 50);
+    }
 }
 
 #[test]
 #[ignore = "long: 100 000 mutants (cargo test --release --test mutation -- --ignored mutants_100k)"]
 fn mutants_100k() {
-    run_and_check(100_000);
+    run_and_check(100_000, Sources::All);
+}
+
+/// What the TLS check compares with: each recorded wss:// capture, decrypted with its key
+/// log, gives the close code its name says (and with the wrong key log, nothing).
+#[test]
+fn tls_truth_holds_the_recorded_codes() {
+    let corpus = fixtures();
+    let truth = tls_truth(&corpus);
+    let mut named = 0;
+    for cap in corpus.iter().filter(|c| c.tls) {
+        let Some(code) = cap
+            .name
+            .split("close-")
+            .nth(1)
+            .and_then(|r| r.get(..4))
+            .and_then(|c| c.parse::<u16>().ok())
+        else {
+            continue;
+        };
+        assert!(
+            truth.values().flatten().any(|(c, _)| *c == code),
+            "{}: {code} not decrypted",
+            cap.name
+        );
+        named += 1;
+        if let Some(wrong) = &cap.wrong_keylog {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures")
+                .join(&cap.name);
+            let (r, _) = analyze(&path, Options::default(), &Keys::Wrong(wrong.clone()))
+                .unwrap()
+                .unwrap();
+            assert!(
+                r.connections
+                    .iter()
+                    .all(|c| c.close_frames.is_empty()
+                        && !c.tls.as_ref().is_some_and(|t| t.decrypted)),
+                "{}: decrypted with the wrong key log",
+                cap.name
+            );
+        }
+    }
+    assert!(named >= 12, "only {named} TLS fixtures name their code");
 }
 
 /// The oracle itself: it accepts the fixtures' real codes and rejects made-up ones.
@@ -785,7 +1042,7 @@ fn mutants_100k() {
 fn oracle_accepts_real_codes_and_rejects_invented_ones() {
     let dir = tempfile::tempdir().unwrap();
     let mut checked = 0;
-    for cap in fixtures() {
+    for cap in fixtures().into_iter().filter(|c| !c.tls) {
         let path = dir.path().join(&cap.name);
         std::fs::write(&path, cap.bytes()).unwrap();
         let Ok(report) = wsclose::analyze_files(std::slice::from_ref(&path), Options::default())
@@ -820,10 +1077,21 @@ fn oracle_accepts_real_codes_and_rejects_invented_ones() {
 #[test]
 fn mutants_are_deterministic() {
     let corpus = fixtures();
-    for case in 0..50 {
-        let a = mutate(&corpus, &mut Rng::new(7, case));
-        let b = mutate(&corpus, &mut Rng::new(7, case));
-        assert_eq!(a, b);
+    for sources in [Sources::All, Sources::Tls] {
+        for case in 0..50 {
+            let a = mutate(&corpus, sources, &mut Rng::new(7, case));
+            let b = mutate(&corpus, sources, &mut Rng::new(7, case));
+            assert_eq!(a, b);
+            if sources == Sources::Tls {
+                assert!(a.what.starts_with("tls/"), "{}", a.what);
+                // Every TLS fixture has a key log but the pcapng one, which carries its own.
+                assert!(
+                    a.keys != Keys::None || a.what.contains(".pcapng"),
+                    "{}",
+                    a.what
+                );
+            }
+        }
     }
     for c in &corpus {
         let round = Capture::parse(&c.name, &c.bytes()).unwrap();
