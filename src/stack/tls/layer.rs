@@ -187,17 +187,16 @@ impl TlsLayer {
     /// A direction that stopped decrypting (a gap, a key that does not match, a protocol
     /// violation) is lost to the layer above from where its plaintext stopped.
     fn check_lost(&mut self, ctx: &mut Ctx) {
-        let summary = self.tls.summary();
-        for (from_client, dir) in [(true, &summary.client), (false, &summary.server)] {
+        for from_client in [true, false] {
             let side = self.side(from_client);
             if self.lost[side] {
                 continue;
             }
-            if let Some(why) = &dir.stopped {
+            if let Some(why) = self.tls.stopped(from_client).cloned() {
                 self.lost[side] = true;
                 let from = ctx.role(side);
                 let at = match why {
-                    super::NotDecrypted::Gap { packet } => *packet,
+                    super::NotDecrypted::Gap { packet } => packet,
                     _ => None,
                 };
                 ctx.findings.push(

@@ -446,6 +446,12 @@ impl TlsSession {
         self.client_hello.as_ref().map(|c| c.random)
     }
 
+    /// Why one direction stopped decrypting, if it did (what [`TlsSession::summary`]
+    /// says of it, without building the rest).
+    pub fn stopped(&self, from_client: bool) -> Option<&NotDecrypted> {
+        self.dir_ref(from_client).stats.stopped.as_ref()
+    }
+
     /// What the session knows so far.
     pub fn summary(&self) -> Summary {
         let ch = self.client_hello.as_ref();
