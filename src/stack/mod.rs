@@ -22,8 +22,8 @@
 //! from a connection's first bytes which stack the connection gets.
 //!
 //! Folders: `tcp/` (reassembly and the TCP connection), `http1/` (the RFC 6455 §4 upgrade
-//! and mid-stream pick-up); TLS (RFC 8446, RFC 5246) goes in `tls/`, HTTP/2 (RFC 9113,
-//! RFC 8441) in `h2/`, each a layer of this kind.
+//! and mid-stream pick-up), `tls/` (RFC 8446, RFC 5246: plugged in as `Top::Tls`), `h2/`
+//! (RFC 9113, RFC 8441: framing and HPACK built and tested, not yet a variant of `Top`).
 
 pub mod h2;
 pub mod http1;
