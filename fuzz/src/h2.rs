@@ -44,6 +44,10 @@ pub mod op {
     pub const REPEAT: u8 = 4;
 }
 
+/// With `WSCLOSE_FUZZ_STRICT=0`, the most bytes one input may produce (see
+/// `hpack_huffman_block_decodes_fast` in `fuzz/src/lib.rs`).
+pub const RELAXED_MAX_FED: usize = 64 << 10;
+
 /// Flag bits (byte 0).
 pub mod flag {
     pub const PREFACE: u8 = 1;
@@ -497,7 +501,14 @@ fn run_case(flags: u8, ops: &[u8], split: bool) -> (Outcome, usize) {
             peak: 0,
         },
     };
-    let mut s = Streams::default();
+    let mut s = if crate::strict() {
+        Streams::default()
+    } else {
+        // The open bug `hpack_huffman_block_decodes_fast` (fuzz/src/lib.rs): HPACK
+        // decoding costs about 14 µs per Huffman-coded string, so 8 MiB of header blocks
+        // take minutes; a smaller script keeps each run under libFuzzer's timeout.
+        Streams::with_cap(RELAXED_MAX_FED)
+    };
     if flags & flag::PREFACE != 0 {
         let chunk = s.push(true, true, PREFACE);
         debug_assert!(chunk.is_empty());
@@ -521,7 +532,7 @@ fn run_case(flags: u8, ops: &[u8], split: bool) -> (Outcome, usize) {
                 b.extend_from_slice(&stream.to_be_bytes());
                 let n = usize::from(r.u16());
                 let have = r.take(n);
-                let room = script::MAX_FED.saturating_sub(s.fed);
+                let room = s.room();
                 let len = (len as usize).min(room);
                 b.extend_from_slice(&have[..have.len().min(len)]);
                 b.resize(b.len() + len.saturating_sub(have.len()), 0);
@@ -544,7 +555,7 @@ fn run_case(flags: u8, ops: &[u8], split: bool) -> (Outcome, usize) {
             }
             op::REPEAT => {
                 let n = r.u16();
-                script::repeat(&s.last, n, script::MAX_FED - s.fed)
+                script::repeat(&s.last, n, s.room())
             }
             _ => {
                 let n = usize::from(r.u16());

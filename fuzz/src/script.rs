@@ -7,7 +7,8 @@
 //! the same direction that does not hold: several records or frames in one chunk), bits
 //! 0-5 the kind (the target gives the kinds' meaning; unknown kinds are raw data). Numbers
 //! are big-endian; an operation cut short by the end of the input takes what there is.
-//! Bytes produced are counted, and the script ends once [`MAX_FED`] bytes were produced.
+//! Bytes produced are counted, and the script ends once [`MAX_FED`] bytes (or the cap the
+//! target sets) were produced.
 
 /// The most bytes one input may produce (fills and repeats make big streams from small
 /// inputs; this keeps one run under a second or so).
@@ -84,24 +85,47 @@ impl OpHeader {
 }
 
 /// The bytes of both directions as operations produce them: held bytes, the last
-/// operation's bytes (for repeats), and the count against [`MAX_FED`].
-#[derive(Debug, Default)]
+/// operation's bytes (for repeats), and the count against the cap ([`MAX_FED`] unless
+/// the target sets another).
+#[derive(Debug)]
 pub struct Streams {
     held: [Vec<u8>; 2],
     pub last: Vec<u8>,
     pub fed: usize,
     pub fed_dir: [usize; 2],
+    pub cap: usize,
+}
+
+impl Default for Streams {
+    fn default() -> Self {
+        Streams::with_cap(MAX_FED)
+    }
 }
 
 impl Streams {
-    pub fn exhausted(&self) -> bool {
-        self.fed >= MAX_FED
+    pub fn with_cap(cap: usize) -> Streams {
+        Streams {
+            held: Default::default(),
+            last: Vec::new(),
+            fed: 0,
+            fed_dir: [0; 2],
+            cap,
+        }
     }
 
-    /// Adds `bytes` to direction `from_client`, cut to what [`MAX_FED`] leaves; returns the
+    pub fn exhausted(&self) -> bool {
+        self.fed >= self.cap
+    }
+
+    /// What the cap leaves.
+    pub fn room(&self) -> usize {
+        self.cap.saturating_sub(self.fed)
+    }
+
+    /// Adds `bytes` to direction `from_client`, cut to what the cap leaves; returns the
     /// chunk to feed now (empty if held).
     pub fn push(&mut self, from_client: bool, hold: bool, bytes: &[u8]) -> Vec<u8> {
-        let room = MAX_FED.saturating_sub(self.fed);
+        let room = self.room();
         let bytes = &bytes[..bytes.len().min(room)];
         self.fed += bytes.len();
         self.fed_dir[usize::from(from_client)] += bytes.len();

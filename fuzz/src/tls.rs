@@ -501,7 +501,7 @@ impl Run<'_> {
                 }
                 op::REPEAT => {
                     let n = r.u16();
-                    script::repeat(&s.last, n, script::MAX_FED - s.fed)
+                    script::repeat(&s.last, n, s.room())
                 }
                 op::KEYS => {
                     self.give_keys();
