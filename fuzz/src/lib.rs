@@ -827,10 +827,8 @@ mod tests {
     /// allocator's figure; malloc's is higher), and the cap is never reached: the memory
     /// grows with the bytes without bound. With 1-byte records the cap is reached after
     /// 4 Mi records (24 MiB on the wire), by which time the session holds about 320 MiB.
-    /// Counting each waiting record's overhead (or capping their number) against the same
-    /// 4 MiB would bound it.
+    /// Fixed: each waiting record's own size now counts against the same 4 MiB.
     #[test]
-    #[ignore = "bug: TLS records waiting for the ServerHello are counted by payload only (src/stack/tls/mod.rs, MAX_PENDING_BYTES)"]
     fn tls_pending_records_bounded() {
         use wsclose::stack::tls::{KeyLog, TlsSession};
         let convs =

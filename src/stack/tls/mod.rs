@@ -264,6 +264,12 @@ impl Summary {
 
 /// Records held (per direction) while waiting for the other side's hello or for keys.
 const MAX_PENDING_BYTES: usize = 4 << 20;
+
+/// What a waiting record costs in memory: its payload and the record itself, so that a
+/// flood of empty records is bounded like a few large ones.
+fn held(rec: &Record) -> usize {
+    rec.payload.len() + std::mem::size_of::<Record>()
+}
 /// Undecryptable early-data records skipped before the key is taken as wrong.
 const MAX_SKIPPED_EARLY: u64 = 1024;
 
@@ -563,7 +569,7 @@ impl TlsSession {
         d.stats.records += 1;
         if !d.pending.is_empty() || self.blocked(from_client, &rec) {
             let d = self.dir(from_client);
-            d.pending_bytes = d.pending_bytes.saturating_add(rec.payload.len());
+            d.pending_bytes = d.pending_bytes.saturating_add(held(&rec));
             d.pending.push_back(rec);
             if d.pending_bytes > MAX_PENDING_BYTES {
                 let why = if self.key_state == KeyState::Awaiting {
@@ -599,7 +605,7 @@ impl TlsSession {
                     let Some(rec) = d.pending.pop_front() else {
                         break;
                     };
-                    d.pending_bytes = d.pending_bytes.saturating_sub(rec.payload.len());
+                    d.pending_bytes = d.pending_bytes.saturating_sub(held(&rec));
                     self.process(from_client, rec, keys);
                     progressed = true;
                 }
