@@ -470,32 +470,23 @@ impl ConnectionReport {
             client: &cs,
             server: &ss,
         };
-        let idle = Side::BOTH
-            .into_iter()
-            .filter_map(|s| c.ends[s].map(|e| (c.role(s), e)))
-            .min_by_key(|(_, e)| e.order)
-            .map(|(by, end)| {
-                let since = last_frame.map_or(c.first_ts, |(_, t)| t);
-                let seconds = end.ts.since(since).max(0.0);
-                diagnosis::Idle {
-                    seconds,
-                    last_frame_packet: last_frame.map(|(p, _)| p),
-                    last_ping_packet: latest(cs.last_ping, ss.last_ping).map(|(p, _)| p),
-                    last_pong_packet: latest(cs.last_pong, ss.last_pong).map(|(p, _)| p),
-                    unanswered: diagnosis::Unanswered::find(by, sent, end.packet, end.ts),
-                }
-            });
+        let idle = c.first_end().map(|(by, end)| {
+            let since = last_frame.map_or(c.first_ts, |(_, t)| t);
+            let seconds = end.ts.since(since).max(0.0);
+            diagnosis::Idle {
+                seconds,
+                last_frame_packet: last_frame.map(|(p, _)| p),
+                last_ping_packet: latest(cs.last_ping, ss.last_ping).map(|(p, _)| p),
+                last_pong_packet: latest(cs.last_pong, ss.last_pong).map(|(p, _)| p),
+                unanswered: diagnosis::Unanswered::find(by, sent, end.packet, end.ts),
+            }
+        });
         if let Some(idle) = &idle {
             diagnosis::explain_idle(&mut status, idle);
         }
         let tls = c.up.tls().map(|f| tls::TlsReport::new(&f, c));
         if let Some(t) = &tls {
-            let first = Side::BOTH
-                .into_iter()
-                .filter_map(|s| c.ends[s].map(|e| (c.role(s), e)))
-                .min_by_key(|(_, e)| e.order)
-                .map(|(by, e)| (by, e.packet));
-            t.explain_1006(&mut status, first);
+            t.explain_1006(&mut status, c.first_end().map(|(by, e)| (by, e.packet)));
         }
         let first_end = ends.iter().min_by_key(|e| e.order).copied();
         let evidence = diagnosis::evidence(

@@ -11,7 +11,6 @@ use super::Host;
 use crate::flow::{PerSide, Role};
 use crate::stack::tcp::connection::Connection;
 use crate::stack::tls::layer::TlsFacts;
-use crate::stack::Side;
 use serde::{Deserialize, Serialize};
 
 /// How to get a key log, by client: shown beside every connection that was not decrypted.
@@ -124,17 +123,14 @@ impl EncryptedReport {
         let facts = c.up.tls()?;
         let tls = TlsReport::new(&facts, c);
         let client = c.client_side();
-        let first_end = Side::BOTH
-            .into_iter()
-            .filter_map(|s| c.ends[s].map(|e| (s, e)))
-            .min_by_key(|(_, e)| e.order);
+        let first_end = c.first_end();
         Some(EncryptedReport {
             input: c.input,
             client: Host::Addr(c.ep[client]),
             server: Host::Addr(c.ep[client.other()]),
             tls,
             tcp_end: super::tcp_end_name(first_end.map(|(_, e)| e.kind)),
-            tcp_end_by: first_end.map(|(s, _)| c.role(s)),
+            tcp_end_by: first_end.map(|(by, _)| by),
             tcp_end_packet: first_end.map(|(_, e)| e.packet),
             first_packet: c.first_packet,
             last_packet: c.last_packet,

@@ -174,6 +174,14 @@ impl Connection {
         self.up.ctx.findings.has(Kind::HandshakeNotCaptured)
     }
 
+    /// The first side to end TCP, by its role, and how (in delivery order).
+    pub fn first_end(&self) -> Option<(Role, End)> {
+        Side::BOTH
+            .into_iter()
+            .filter_map(|s| self.ends[s].map(|e| (self.role(s), e)))
+            .min_by_key(|(_, e)| e.order)
+    }
+
     /// One side or both ended TCP (FIN or RST).
     pub fn ended(&self) -> bool {
         self.ends.iter().any(Option::is_some)
