@@ -8,7 +8,7 @@
 //! line, never the line). The NSS key-log format is `stack::tls::keylog`'s.
 
 use crate::stack::tls::keylog::KeyLog;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The secrets an analysis should read.
 #[derive(Debug, Clone, Default)]
@@ -26,6 +26,20 @@ impl KeySources {
             .filter(|v| !v.is_empty())
             .map(PathBuf::from);
         KeySources { files, env }
+    }
+
+    /// Every key-log file with the name the report gives it: the `--keylog` files, then
+    /// `SSLKEYLOGFILE (path)`.
+    fn named(&self) -> impl Iterator<Item = (PathBuf, String)> + '_ {
+        let files = self
+            .files
+            .iter()
+            .map(|p| (p.clone(), p.display().to_string()));
+        let env = self
+            .env
+            .iter()
+            .map(|p| (p.clone(), format!("SSLKEYLOGFILE ({})", p.display())));
+        files.chain(env)
     }
 }
 
@@ -54,15 +68,7 @@ pub struct Loaded {
 /// A file that cannot be read is listed with its error; nothing here fails.
 pub fn load(sources: &KeySources, inputs: &[PathBuf]) -> Loaded {
     let mut out = Loaded::default();
-    let env = sources
-        .env
-        .iter()
-        .map(|p| (p.clone(), format!("SSLKEYLOGFILE ({})", p.display())));
-    let files = sources
-        .files
-        .iter()
-        .map(|p| (p.clone(), p.display().to_string()));
-    for (path, name) in files.chain(env) {
+    for (path, name) in sources.named() {
         match std::fs::read(&path) {
             Ok(text) => out.add(name, &text),
             Err(e) => out.sources.push(KeySource {
@@ -74,7 +80,7 @@ pub fn load(sources: &KeySources, inputs: &[PathBuf]) -> Loaded {
     }
     for input in inputs {
         for text in crate::capture::secrets::leading_tls_secrets(input) {
-            out.add(format!("pcapng secrets in {}", display(input)), &text);
+            out.add(format!("pcapng secrets in {}", input.display()), &text);
         }
     }
     out
@@ -94,10 +100,6 @@ impl Loaded {
     }
 }
 
-fn display(p: &Path) -> String {
-    p.display().to_string()
-}
-
 /// A key log read as it grows, for a live capture: a browser appends a connection's line
 /// during its handshake, a moment before the encrypted data arrives. Each [`Follower::poll`]
 /// reads what was appended since the last one (from the start again if the file shrank:
@@ -112,15 +114,8 @@ pub struct Follower {
 impl Follower {
     /// Followers of every key-log file in `sources`.
     pub fn all(sources: &KeySources) -> Vec<Follower> {
-        let env = sources
-            .env
-            .iter()
-            .map(|p| (p.clone(), format!("SSLKEYLOGFILE ({})", p.display())));
         sources
-            .files
-            .iter()
-            .map(|p| (p.clone(), p.display().to_string()))
-            .chain(env)
+            .named()
             .map(|(path, name)| Follower {
                 path,
                 name,
