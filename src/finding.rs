@@ -49,6 +49,8 @@ pub enum Kind {
     // TLS (RFC 8446 §6, RFC 5246 §7.2): alerts, and a direction that could not be decrypted.
     TlsAlert,
     TlsStopped,
+    // HTTP/2 (RFC 9113, RFC 7541): framing or header compression that could not be followed.
+    H2Lost,
 }
 
 impl Kind {
@@ -83,6 +85,7 @@ impl Kind {
             Kind::HandshakeNotCaptured => "handshake-not-captured",
             Kind::TlsAlert => "tls-alert",
             Kind::TlsStopped => "tls-stopped",
+            Kind::H2Lost => "h2-lost",
         }
     }
 
@@ -103,6 +106,7 @@ impl Kind {
                 | Kind::InflateStopped
                 | Kind::TlsAlert
                 | Kind::TlsStopped
+                | Kind::H2Lost
         )
     }
 }

@@ -16,20 +16,55 @@ use super::{CloseFrame, Problem};
 use crate::capture::Timestamp;
 use crate::finding::{Finding, Kind};
 use crate::flow::{PerSide, Role};
+use crate::stack::h2::frame::ErrorCode;
 use crate::stack::tcp::connection::EndKind;
 use crate::websocket::decoder::Stats;
 use crate::websocket::frame::Opcode;
+use crate::websocket::session::StreamEndKind;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-/// How one side ended its half of the TCP connection.
+/// How one side ended its half of what carried the session: the TCP connection, or the
+/// HTTP/2 stream of an RFC 8441 WebSocket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TcpEnd {
+pub struct End {
     pub by: Role,
-    pub kind: EndKind,
+    pub how: EndHow,
     pub packet: u64,
+    pub ts: Timestamp,
     pub order: u64,
+}
+
+/// The ways a session's carrier ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndHow {
+    /// TCP's FIN or RST.
+    Tcp(EndKind),
+    /// An HTTP/2 stream's END_STREAM, RST_STREAM or GOAWAY (RFC 9113 §5.1, §6.4, §6.8).
+    Stream { stream: u32, kind: StreamEndKind },
+}
+
+impl End {
+    /// A TCP ending.
+    pub fn tcp(by: Role, kind: EndKind, packet: u64, ts: Timestamp, order: u64) -> End {
+        End {
+            by,
+            how: EndHow::Tcp(kind),
+            packet,
+            ts,
+            order,
+        }
+    }
+
+    /// Whether it cuts both directions at once (an RST, RST_STREAM, a GOAWAY that ends the
+    /// stream), not only the sender's (FIN, END_STREAM).
+    pub fn both_ways(&self) -> bool {
+        match self.how {
+            EndHow::Tcp(k) => k == EndKind::Rst,
+            EndHow::Stream { kind, .. } => kind != StreamEndKind::EndStream,
+        }
+    }
 }
 
 /// The status of a connection. In JSON: `code`, `name`, `inferred`, `cause`, `fix`, where
@@ -242,10 +277,24 @@ fn quoted_reason(reason: &str) -> String {
     }
 }
 
-fn end_phrase(e: &TcpEnd) -> String {
-    match e.kind {
-        EndKind::Fin => format!("the {} closed TCP with a FIN (packet {})", e.by, e.packet),
-        EndKind::Rst => format!("the {} reset TCP with an RST (packet {})", e.by, e.packet),
+fn end_phrase(e: &End) -> String {
+    let (by, p) = (e.by, e.packet);
+    match e.how {
+        EndHow::Tcp(EndKind::Fin) => format!("the {by} closed TCP with a FIN (packet {p})"),
+        EndHow::Tcp(EndKind::Rst) => format!("the {by} reset TCP with an RST (packet {p})"),
+        EndHow::Stream { stream, kind } => match kind {
+            StreamEndKind::EndStream => {
+                format!("the {by} ended HTTP/2 stream {stream} (END_STREAM, packet {p})")
+            }
+            StreamEndKind::Reset(code) => format!(
+                "the {by} reset HTTP/2 stream {stream} with RST_STREAM {} (packet {p})",
+                ErrorCode(code)
+            ),
+            StreamEndKind::GoAway { last_stream, code } => format!(
+                "the {by} sent GOAWAY {} with last stream {last_stream}, ending HTTP/2 stream {stream} (packet {p})",
+                ErrorCode(code)
+            ),
+        },
     }
 }
 
@@ -321,7 +370,7 @@ impl Missing {
 /// sync), so that a close frame may have been sent without being seen.
 pub fn status(
     closes: &[&CloseFrame],
-    ends: &[TcpEnd],
+    ends: &[End],
     http_status: Option<u16>,
     upgraded: bool,
     missing: Missing,
@@ -373,7 +422,7 @@ pub fn status(
 
 fn status_from(
     first_close: Option<&CloseFrame>,
-    first_end: Option<&TcpEnd>,
+    first_end: Option<&End>,
     closes: &[&CloseFrame],
     missing: Missing,
     upgraded: bool,
@@ -685,7 +734,7 @@ pub struct Facts<'a> {
     pub findings: &'a [Finding],
     /// Frame statistics of what each side sent.
     pub sent: PerSide<&'a Stats>,
-    pub first_end: Option<TcpEnd>,
+    pub first_end: Option<End>,
     pub idle: Option<Idle>,
     /// Part of a stream is missing from the capture.
     pub missing: bool,
@@ -872,7 +921,7 @@ pub struct CloseHandshake {
 
 pub fn close_handshake(
     closes: &[&CloseFrame],
-    ends: &[TcpEnd],
+    ends: &[End],
     missing: Missing,
 ) -> Option<CloseHandshake> {
     let first = closes.iter().min_by_key(|c| c.order)?;
@@ -901,19 +950,14 @@ pub fn close_handshake(
 /// or an RST from either side); else none when bytes of the peer's direction are missing
 /// (its close frame may be among them: no 1006 is guessed); else 1006 if TCP ended; else
 /// none (still open).
-pub fn seen_by(
-    role: Role,
-    closes: &[&CloseFrame],
-    ends: &[TcpEnd],
-    missing: Missing,
-) -> Option<u16> {
+pub fn seen_by(role: Role, closes: &[&CloseFrame], ends: &[End], missing: Missing) -> Option<u16> {
     let from_peer = closes
         .iter()
         .filter(|c| c.from == role.peer() && !c.rejected())
         .min_by_key(|c| c.order);
     let cut_off = ends
         .iter()
-        .filter(|e| e.by == role.peer() || e.kind == EndKind::Rst)
+        .filter(|e| e.by == role.peer() || e.both_ways())
         .map(|e| e.order)
         .min();
     match from_peer {
@@ -971,13 +1015,8 @@ mod tests {
         )
     }
 
-    fn end(by: Role, kind: EndKind, order: u64) -> TcpEnd {
-        TcpEnd {
-            by,
-            kind,
-            packet: order,
-            order,
-        }
+    fn end(by: Role, kind: EndKind, order: u64) -> End {
+        End::tcp(by, kind, order, Timestamp(0), order)
     }
 
     #[test]

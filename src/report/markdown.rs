@@ -228,8 +228,13 @@ fn connection(o: &mut String, c: &ConnectionReport) {
     if h.seen {
         let _ = writeln!(
             o,
-            "| Request | packet {}: GET {}, Host {} |",
+            "| Request | packet {}: {} {}, Host {} |",
             h.request_packet.unwrap_or(0),
+            if c.h2_stream.is_some() {
+                "extended CONNECT (:protocol websocket)"
+            } else {
+                "GET"
+            },
             opt(&h.path),
             opt(&h.host)
         );
@@ -304,6 +309,12 @@ fn connection(o: &mut String, c: &ConnectionReport) {
         (kind, ..) => kind.to_string(),
     };
     let _ = writeln!(o, "- **TCP ended:** {tcp}");
+    if let Some(n) = c.h2_stream {
+        let ends = c
+            .stream_ends_text("packet")
+            .unwrap_or_else(|| "still open at the end of the capture".into());
+        let _ = writeln!(o, "- **HTTP/2 stream {n} ended:** {}", md(&ends));
+    }
     if let Some(idle) = c.idle_before_end_s {
         // As the diagnosis texts write it: milliseconds under 10 s, tenths above.
         let idle = crate::close::diagnosis::Secs(idle);

@@ -32,7 +32,7 @@ pub mod tls;
 use crate::capture::file::InputSummary;
 use crate::capture::Timestamp;
 use crate::close::catalog;
-use crate::close::diagnosis::{self, Status, TcpEnd};
+use crate::close::diagnosis::{self, End, EndHow, Status};
 use crate::close::CloseFrame;
 use crate::decode::Endpoint;
 use crate::finding::{Finding, Kind};
@@ -42,6 +42,7 @@ use crate::stack::tcp::Counters;
 use crate::stack::Side;
 use crate::websocket::decoder::{FrameRecord, Stats};
 use crate::websocket::session::Session;
+use crate::websocket::session::{StreamEnd, StreamEndKind};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -183,6 +184,59 @@ pub struct TcpEndReport {
     pub packet: u64,
 }
 
+/// How the HTTP/2 stream of an RFC 8441 WebSocket ended, one entry per END_STREAM,
+/// RST_STREAM or GOAWAY that reached it, in order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StreamEndReport {
+    pub by: Role,
+    pub kind: StreamEndName,
+    /// The RST_STREAM or GOAWAY error code's name (RFC 9113 §7), or its value in hex.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error_code: Option<String>,
+    /// A GOAWAY's last stream id.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub last_stream: Option<u32>,
+    /// Whether it ended the stream (a GOAWAY that lets the stream run does not).
+    pub ends_stream: bool,
+    pub packet: u64,
+}
+
+/// The frame that ended (or announced the end of) an HTTP/2 stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StreamEndName {
+    EndStream,
+    RstStream,
+    Goaway,
+}
+
+impl StreamEndReport {
+    fn new(e: &StreamEnd, by: Role) -> StreamEndReport {
+        use crate::stack::h2::frame::ErrorCode;
+        let (kind, error_code, last_stream) = match e.kind {
+            StreamEndKind::EndStream => (StreamEndName::EndStream, None, None),
+            StreamEndKind::Reset(code) => (
+                StreamEndName::RstStream,
+                Some(ErrorCode(code).to_string()),
+                None,
+            ),
+            StreamEndKind::GoAway { last_stream, code } => (
+                StreamEndName::Goaway,
+                Some(ErrorCode(code).to_string()),
+                Some(last_stream),
+            ),
+        };
+        StreamEndReport {
+            by,
+            kind,
+            error_code,
+            last_stream,
+            ends_stream: e.ends_stream(),
+            packet: e.packet,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct SeenBy {
     pub client: Option<u16>,
@@ -266,6 +320,13 @@ pub struct ConnectionReport {
     pub tcp_end_packet: Option<u64>,
     /// Every side's FIN or RST, in order.
     pub tcp_ends: Vec<TcpEndReport>,
+    /// "http/1.1" or "h2": what carried the WebSocket handshake and frames.
+    #[serde(with = "transport_serde")]
+    pub transport: Static,
+    /// The HTTP/2 stream of an RFC 8441 WebSocket.
+    pub h2_stream: Option<u32>,
+    /// How that stream ended (END_STREAM, RST_STREAM, GOAWAY), in order.
+    pub stream_ends: Vec<StreamEndReport>,
     pub status: Status,
     /// What in the capture explains the status (or contradicts it), with packet numbers.
     pub evidence: Option<diagnosis::Evidence>,
@@ -315,6 +376,11 @@ pub struct ConnectionReportJson {
     tcp_end_by: Option<Role>,
     tcp_end_packet: Option<u64>,
     tcp_ends: Vec<TcpEndReport>,
+    transport: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    h2_stream: Option<u32>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    stream_ends: Vec<StreamEndReport>,
     status: Status,
     evidence: Option<diagnosis::Evidence>,
     seen_by: SeenBy,
@@ -385,6 +451,68 @@ mod tcp_end_serde {
     }
 }
 
+/// A 1006 over HTTP/2: the evidence names every END_STREAM, RST_STREAM and GOAWAY its
+/// stream saw, in order, with their error codes (those that did not end it, such as a
+/// GOAWAY that let it run, included).
+fn h2_evidence(
+    ev: &mut diagnosis::Evidence,
+    stream: u32,
+    ends: &[StreamEnd],
+    role: impl Fn(crate::stack::Side) -> Role,
+) {
+    use crate::stack::h2::frame::ErrorCode;
+    if ends.is_empty() {
+        return;
+    }
+    let said: Vec<String> = ends
+        .iter()
+        .map(|e| {
+            let by = role(e.by);
+            let what = match e.kind {
+                StreamEndKind::EndStream => "END_STREAM".to_owned(),
+                StreamEndKind::Reset(code) => format!("RST_STREAM {}", ErrorCode(code)),
+                StreamEndKind::GoAway { last_stream, code } => {
+                    format!("GOAWAY {} (last stream {last_stream})", ErrorCode(code))
+                }
+            };
+            format!("{by} {what} (packet {})", e.packet)
+        })
+        .collect();
+    ev.summary
+        .push_str(&format!("; HTTP/2 stream {stream}: {}", said.join(", ")));
+    ev.packets.extend(ends.iter().map(|e| e.packet));
+    ev.packets.sort_unstable();
+    ev.packets.dedup();
+}
+
+/// What carried a session, as a report names it.
+pub fn transport_name(h2: bool) -> &'static str {
+    if h2 {
+        "h2"
+    } else {
+        "http/1.1"
+    }
+}
+
+/// `#[serde(with)]` for [`ConnectionReport::transport`]: the name in JSON, whether it is
+/// HTTP/2 in the stored form, read back as the same static.
+mod transport_serde {
+    use super::transport_name;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(name: &&'static str, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            s.serialize_str(name)
+        } else {
+            (*name == transport_name(true)).serialize(s)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+        bool::deserialize(d).map(transport_name)
+    }
+}
+
 /// The later of two (packet, time) marks.
 trait Latest {
     fn max_by_key_ts(self, other: Self) -> Self;
@@ -411,20 +539,41 @@ impl ConnectionReport {
             .flat_map(|d| d.closes.iter())
             .collect();
         closes.sort_by_key(|f| f.order);
-        let mut ends: Vec<TcpEnd> = Side::BOTH
+        let mut tcp_ends: Vec<End> = Side::BOTH
             .into_iter()
-            .filter_map(|s| {
-                c.ends[s].map(|e| TcpEnd {
-                    by: c.role(s),
-                    kind: e.kind,
-                    packet: e.packet,
-                    order: e.order,
-                })
-            })
+            .filter_map(|s| c.ends[s].map(|e| End::tcp(c.role(s), e.kind, e.packet, e.ts, e.order)))
             .collect();
+        tcp_ends.sort_by_key(|e| e.order);
+        // What ended the session's carrier: TCP, and over HTTP/2 its own stream as well.
+        let mut ends = tcp_ends.clone();
+        ends.extend(
+            w.stream_ends
+                .iter()
+                .filter(|e| e.ends_stream())
+                .map(|e| End {
+                    by: c.role(e.by),
+                    how: EndHow::Stream {
+                        stream: e.stream,
+                        kind: e.kind,
+                    },
+                    packet: e.packet,
+                    ts: e.ts,
+                    order: e.order,
+                }),
+        );
         ends.sort_by_key(|e| e.order);
+        // The connection's findings, and over HTTP/2 the session's own, by packet.
+        let findings: Cow<'_, [Finding]> = if w.findings.items.is_empty() {
+            Cow::Borrowed(&c.up.ctx.findings.items)
+        } else {
+            let mut all = c.up.ctx.findings.items.clone();
+            all.extend(w.findings.items.iter().cloned());
+            all.sort_by_key(|f| f.packet.unwrap_or(u64::MAX));
+            Cow::Owned(all)
+        };
+        let http_status = w.upgrade_status();
         let hs = &w.handshake;
-        let upgraded = hs.status == Some(101) || w.decoder(server_side).is_some();
+        let upgraded = http_status == Some(101) || w.decoder(server_side).is_some();
         // A direction whose frames could not be followed to its end: its decoder lost the
         // frame boundaries at a gap, or it never got a decoder and has a gap (one in the
         // handshake stops it there). A gap inside a payload of known length keeps the
@@ -442,9 +591,7 @@ impl ConnectionReport {
                 Kind::Gap
             };
             let role = c.role(s);
-            c.up.ctx
-                .findings
-                .items
+            findings
                 .iter()
                 .filter(|f| f.kind == kind && f.from == Some(role))
                 .filter_map(|f| f.packet)
@@ -462,7 +609,7 @@ impl ConnectionReport {
             },
             gaps: c.has_gaps(),
         };
-        let mut status = diagnosis::status(&closes, &ends, hs.status, upgraded, missing);
+        let mut status = diagnosis::status(&closes, &ends, http_status, upgraded, missing);
         let (cs, ss) = (w.stats(client_side), w.stats(server_side));
         let latest = |a: Option<(u64, Timestamp)>, b: Option<(u64, Timestamp)>| a.max_by_key_ts(b);
         let last_frame = latest(cs.last_frame, ss.last_frame);
@@ -470,7 +617,7 @@ impl ConnectionReport {
             client: &cs,
             server: &ss,
         };
-        let idle = c.first_end().map(|(by, end)| {
+        let idle = ends.first().map(|end| {
             let since = last_frame.map_or(c.first_ts, |(_, t)| t);
             let seconds = end.ts.since(since).max(0.0);
             diagnosis::Idle {
@@ -478,7 +625,7 @@ impl ConnectionReport {
                 last_frame_packet: last_frame.map(|(p, _)| p),
                 last_ping_packet: latest(cs.last_ping, ss.last_ping).map(|(p, _)| p),
                 last_pong_packet: latest(cs.last_pong, ss.last_pong).map(|(p, _)| p),
-                unanswered: diagnosis::Unanswered::find(by, sent, end.packet, end.ts),
+                unanswered: diagnosis::Unanswered::find(end.by, sent, end.packet, end.ts),
             }
         });
         if let Some(idle) = &idle {
@@ -488,19 +635,29 @@ impl ConnectionReport {
         if let Some(t) = &tls {
             t.explain_1006(&mut status, c.first_end().map(|(by, e)| (by, e.packet)));
         }
-        let first_end = ends.iter().min_by_key(|e| e.order).copied();
+        let first_end = ends.first().copied();
+        let tcp_first = tcp_ends.first().and_then(|e| match e.how {
+            EndHow::Tcp(kind) => Some((e, kind)),
+            EndHow::Stream { .. } => None,
+        });
         let evidence = diagnosis::evidence(
             &status,
             &diagnosis::Facts {
                 first_close: closes.iter().copied().find(|c| !c.rejected()),
                 refused_close: closes.iter().copied().find(|c| c.rejected()),
-                findings: &c.up.ctx.findings.items,
+                findings: &findings,
                 sent,
                 first_end,
                 idle,
                 missing: missing.any(),
             },
         );
+        let mut evidence = evidence;
+        if let (Some(ev), Some(stream), Some(1006)) =
+            (&mut evidence, w.transport.h2_stream, status.code)
+        {
+            h2_evidence(ev, stream, &w.stream_ends, |s| c.role(s));
+        }
         ConnectionReport {
             id,
             input: c.input,
@@ -531,11 +688,18 @@ impl ConnectionReport {
                     problems: f.problems.iter().map(|p| p.as_str()).collect(),
                 })
                 .collect(),
-            tcp_end: tcp_end_name(first_end.map(|e| e.kind)),
-            tcp_end_by: first_end.map(|e| e.by),
-            tcp_end_packet: first_end.map(|e| e.packet),
+            tcp_end: tcp_end_name(tcp_first.map(|(_, k)| k)),
+            tcp_end_by: tcp_first.map(|(e, _)| e.by),
+            tcp_end_packet: tcp_first.map(|(e, _)| e.packet),
+            transport: transport_name(w.transport.h2_stream.is_some()),
+            h2_stream: w.transport.h2_stream,
+            stream_ends: w
+                .stream_ends
+                .iter()
+                .map(|e| StreamEndReport::new(e, c.role(e.by)))
+                .collect(),
             // A refused upgrade never became a WebSocket: no application saw a close status.
-            seen_by: if hs.status.is_some_and(|s| s != 101) {
+            seen_by: if http_status.is_some_and(|s| s != 101) {
                 SeenBy {
                     client: None,
                     server: None,
@@ -546,12 +710,15 @@ impl ConnectionReport {
                     server: diagnosis::seen_by(Role::Server, &closes, &ends, missing),
                 }
             },
-            tcp_ends: ends
+            tcp_ends: tcp_ends
                 .iter()
-                .map(|e| TcpEndReport {
-                    by: e.by,
-                    kind: e.kind,
-                    packet: e.packet,
+                .filter_map(|e| match e.how {
+                    EndHow::Tcp(kind) => Some(TcpEndReport {
+                        by: e.by,
+                        kind,
+                        packet: e.packet,
+                    }),
+                    EndHow::Stream { .. } => None,
                 })
                 .collect(),
             close_handshake: diagnosis::close_handshake(&closes, &ends, missing),
@@ -561,8 +728,8 @@ impl ConnectionReport {
             },
             status,
             evidence,
-            findings: c.up.ctx.findings.items.clone(),
-            findings_dropped: c.up.ctx.findings.dropped,
+            findings_dropped: c.up.ctx.findings.dropped + w.findings.dropped,
+            findings: findings.into_owned(),
             idle_before_end_s: idle.map(|i| (i.seconds * 1000.0).round() / 1000.0),
             first_packet: c.first_packet,
             last_packet: c.last_packet,
@@ -594,6 +761,40 @@ impl ConnectionReport {
                 .sum(),
             endpoints: (c.ep[client_side], c.ep[server_side]),
         }
+    }
+
+    /// How its HTTP/2 stream ended, as one line ("END_STREAM by client [pkt 26],
+    /// RST_STREAM CANCEL by client [pkt 27]"; `pkt` as `packet_word` says), or `None`
+    /// over HTTP/1.1 or while the stream is open.
+    pub fn stream_ends_text(&self, packet_word: &str) -> Option<String> {
+        if self.stream_ends.is_empty() {
+            return None;
+        }
+        let said: Vec<String> = self
+            .stream_ends
+            .iter()
+            .map(|e| {
+                let what = match e.kind {
+                    StreamEndName::EndStream => "END_STREAM",
+                    StreamEndName::RstStream => "RST_STREAM",
+                    StreamEndName::Goaway => "GOAWAY",
+                };
+                let code = e
+                    .error_code
+                    .as_deref()
+                    .map(|c| format!(" {c}"))
+                    .unwrap_or_default();
+                let last = e
+                    .last_stream
+                    .map(|l| format!(" (last stream {l})"))
+                    .unwrap_or_default();
+                format!(
+                    "{what}{code}{last} by {} [{packet_word}\u{a0}{}]",
+                    e.by, e.packet
+                )
+            })
+            .collect();
+        Some(said.join(", "))
     }
 
     /// The key under which `summary.by_status` counts this connection.

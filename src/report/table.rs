@@ -226,6 +226,9 @@ fn connections_table(
         if let Some(p) = &c.handshake.path {
             let _ = write!(conn, "\n{}", terminal(p));
         }
+        if let Some(n) = c.h2_stream {
+            let _ = write!(conn, "\nh2 stream {n}");
+        }
         if many_inputs {
             if let Some(input) = report.inputs.get(c.input) {
                 let name = std::path::Path::new(&input.path)
@@ -243,11 +246,14 @@ fn connections_table(
         };
         // The initiator's lines first: its code is the status.
         let first = c.close_frames.first().map_or(Role::Client, |f| f.from);
-        let closes = format!(
+        let mut closes = format!(
             "{}\n{}\n{tcp}",
             close_lines(c, first),
             close_lines(c, first.peer())
         );
+        if let Some(ends) = c.stream_ends_text("pkt") {
+            let _ = write!(closes, "\nh2: {}", terminal(&ends));
+        }
         let mut status = status_label(c);
         if let Some(e) = &c.evidence {
             let mark = if e.consistent { "" } else { "⚠ " };

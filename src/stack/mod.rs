@@ -33,6 +33,7 @@ pub mod tls;
 use crate::finding::{Findings, Kind};
 use crate::flow::Role;
 use crate::websocket::session::Session;
+use h2::layer::H2Layer;
 use tcp::assembler::Limits;
 use tcp::Event;
 use tls::keylog::KeyLog;
@@ -161,6 +162,10 @@ enum Top {
     /// TLS (found by its ClientHello), and HTTP/1.1 over what it decrypts.
     #[serde(skip)]
     Tls(Box<TlsLayer>),
+    /// HTTP/2 with prior knowledge (h2c, found by its connection preface): one session per
+    /// extended CONNECT.
+    #[serde(skip)]
+    H2(Box<H2Layer>),
 }
 
 impl Default for Stack {
@@ -198,15 +203,19 @@ impl Stack {
                     ),
                 );
             }
-            // A ClientHello as a connection's first bytes, on any port: TLS (RFC 8446 §4.1.2).
+            // A connection's first bytes, on any port, choose its stack: a ClientHello is
+            // TLS (RFC 8446 §4.1.2); the HTTP/2 preface, or the server's SETTINGS before
+            // it, is h2c (RFC 9113 §3.4).
             Event::Data { bytes, .. } => {
                 if let Top::Http1(h) = &self.top {
-                    if h.untouched(Side::A)
-                        && h.untouched(Side::B)
-                        && tls::looks_like_client_hello(bytes)
-                    {
-                        self.ctx.client.get_or_insert(s);
-                        self.top = Top::Tls(Box::new(TlsLayer::new(s)));
+                    if h.untouched(Side::A) && h.untouched(Side::B) {
+                        if tls::looks_like_client_hello(bytes) {
+                            self.ctx.client.get_or_insert(s);
+                            self.top = Top::Tls(Box::new(TlsLayer::new(s)));
+                        } else if let Some(client) = h2_client(&self.ctx, s, bytes) {
+                            self.ctx.client.get_or_insert(client);
+                            self.top = Top::H2(Box::new(H2Layer::new(client, false)));
+                        }
                     }
                 }
             }
@@ -214,6 +223,7 @@ impl Stack {
         match &mut self.top {
             Top::Http1(h) => h.on_event(&mut self.ctx, s, ev),
             Top::Tls(t) => t.on_event(&mut self.ctx, s, ev, keys),
+            Top::H2(h) => h.on_event(&mut self.ctx, s, ev),
         }
     }
 
@@ -221,7 +231,7 @@ impl Stack {
     pub fn tls(&self) -> Option<TlsFacts> {
         match &self.top {
             Top::Tls(t) => Some(t.facts()),
-            Top::Http1(_) => None,
+            Top::Http1(_) | Top::H2(_) => None,
         }
     }
 
@@ -230,6 +240,7 @@ impl Stack {
         match &mut self.top {
             Top::Http1(h) => h.on_end(&mut self.ctx, s, how, packet),
             Top::Tls(t) => t.on_end(&mut self.ctx, s, how, packet),
+            Top::H2(h) => h.on_end(&mut self.ctx, s, how, packet),
         }
     }
 
@@ -244,6 +255,7 @@ impl Stack {
         match &self.top {
             Top::Http1(h) => h.untouched(s),
             Top::Tls(t) => t.inner.untouched(s),
+            Top::H2(h) => h.untouched(s),
         }
     }
 
@@ -251,19 +263,20 @@ impl Stack {
     pub fn ignored(&self) -> bool {
         match &self.top {
             Top::Http1(h) => h.ignored(),
-            // Its close_notify and alerts are still read.
-            Top::Tls(_) => false,
+            // Its close_notify and alerts are still read; HTTP/2 streams open at any time.
+            Top::Tls(_) | Top::H2(_) => false,
         }
     }
 
     /// The WebSocket sessions this connection carried (or tried to open), in the order they
     /// started.
     pub fn sessions(&self) -> impl Iterator<Item = &Session> {
-        match &self.top {
-            Top::Http1(h) => h.session(),
-            Top::Tls(t) => t.inner.session(),
-        }
-        .into_iter()
+        let (one, many) = match &self.top {
+            Top::Http1(h) => (h.session(), None),
+            Top::Tls(t) => (t.inner.session(), None),
+            Top::H2(h) => (None, Some(h.sessions())),
+        };
+        one.into_iter().chain(many.into_iter().flatten())
     }
 
     /// Whether the stack has a frozen form now (see `freeze`): not while a WebSocket
@@ -271,10 +284,30 @@ impl Stack {
     pub fn can_freeze(&self) -> bool {
         match &self.top {
             Top::Http1(h) => h.can_freeze(),
-            // The decryption state (ciphers, records waiting for keys) has no frozen form.
-            Top::Tls(_) => false,
+            // The decryption state (ciphers, records waiting for keys) and the HPACK tables
+            // have no frozen form.
+            Top::Tls(_) | Top::H2(_) => false,
         }
     }
+}
+
+/// The client of an HTTP/2 connection with prior knowledge whose first bytes, from side
+/// `s`, are `bytes`: `s` if they start with the client's connection preface, the other
+/// side if they are a SETTINGS frame on stream 0 (a server may send its preface before it
+/// reads the client's, RFC 9113 §3.4). Not for a connection whose start was not captured,
+/// nor against roles already known.
+fn h2_client(ctx: &Ctx, s: Side, bytes: &[u8]) -> Option<Side> {
+    if ctx.partial[s] {
+        return None;
+    }
+    let client = if bytes.len() >= 4 && h2::looks_like_preface(bytes) {
+        s
+    } else if h2::frame::looks_like_settings(bytes) {
+        s.other()
+    } else {
+        return None;
+    };
+    ctx.client.is_none_or(|c| c == client).then_some(client)
 }
 
 #[cfg(test)]

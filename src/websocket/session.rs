@@ -7,11 +7,13 @@
 //! not, which HTTP/2 stream). One TCP connection carries zero, one or (over HTTP/2) many
 //! sessions. RFC 6455 §4 (handshake), §4.2.2 (the accept check).
 
+use crate::capture::Timestamp;
 use crate::finding::{Findings, Kind};
+use crate::flow::Role;
 use crate::stack::http1::parse as http;
 use crate::stack::{Side, Sides, Transport};
 use crate::websocket::decoder::{Decoder, Stats};
-use crate::websocket::deflate;
+use crate::websocket::deflate::{self, Inflater};
 
 /// What the opening handshake showed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -68,6 +70,54 @@ impl Handshake {
     }
 }
 
+/// How the HTTP/2 stream carrying a session ended, one way or for both (RFC 9113 §5.1,
+/// §6.4, §6.8). Over HTTP/1.1 these do not exist: TCP's FIN and RST stand in their place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum StreamEndKind {
+    /// END_STREAM on a DATA or HEADERS frame: the sender will send nothing more (like FIN).
+    EndStream,
+    /// RST_STREAM with its error code: the stream is over both ways at once (like RST).
+    Reset(u32),
+    /// GOAWAY with the last stream the sender will process and its error code: it ends this
+    /// stream when the stream is above that id, or when the code is an error.
+    GoAway { last_stream: u32, code: u32 },
+}
+
+/// One ending of an HTTP/2 stream: who, how, where, and its place in the connection's
+/// delivery order (shared with close frames and TCP endings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StreamEnd {
+    pub by: Side,
+    pub kind: StreamEndKind,
+    pub stream: u32,
+    pub packet: u64,
+    pub ts: Timestamp,
+    pub order: u64,
+    /// Whether it ends the stream: see [`StreamEnd::ends`].
+    pub ends: bool,
+}
+
+impl StreamEnd {
+    /// Whether a frame of `kind`, sent by the stream's initiator (`by_initiator`) or its
+    /// peer, ends stream `stream`. END_STREAM and RST_STREAM do. A GOAWAY does when it
+    /// carries an error (the connection is going down), or when its sender is the stream's
+    /// peer and the stream is above the last one it says it will process: a GOAWAY's last
+    /// stream id counts the streams its receiver opened (RFC 9113 §6.8).
+    pub fn ends(kind: StreamEndKind, stream: u32, by_initiator: bool) -> bool {
+        match kind {
+            StreamEndKind::EndStream | StreamEndKind::Reset(_) => true,
+            StreamEndKind::GoAway { last_stream, code } => {
+                code != 0 || (!by_initiator && stream > last_stream)
+            }
+        }
+    }
+
+    /// Whether this ends the stream (a GOAWAY that still lets the stream run does not).
+    pub fn ends_stream(&self) -> bool {
+        self.ends
+    }
+}
+
 /// One WebSocket session and the decoders of its two directions (by TCP side).
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Session {
@@ -75,6 +125,18 @@ pub struct Session {
     pub transport: Transport,
     /// The decoder of each direction that became a WebSocket stream.
     pub decoders: Sides<Option<Box<Decoder>>>,
+    /// Findings about this session alone, when its connection carries several (HTTP/2);
+    /// over HTTP/1.1 every finding is the connection's (`Ctx::findings`).
+    pub findings: Findings,
+    /// How its HTTP/2 stream ended, in order (empty over HTTP/1.1).
+    pub stream_ends: Vec<StreamEnd>,
+}
+
+/// A decoder with the connection's frame-log settings.
+pub fn new_decoder(frame_log: (usize, bool), role: Role, deflate: bool) -> Box<Decoder> {
+    let mut d = Box::new(Decoder::new(role, deflate));
+    d.set_frame_log(frame_log.0, frame_log.1);
+    d
 }
 
 impl Session {
@@ -82,8 +144,58 @@ impl Session {
     /// seen, the server agreed, or a direction was found by its frames.
     pub fn is_websocket(&self) -> bool {
         self.handshake.request_seen
-            || self.handshake.status == Some(101)
+            || self.upgrade_status() == Some(101)
             || self.decoders.iter().any(Option::is_some)
+    }
+
+    /// The server's answer as the status logic reads it: 101 when it accepted (a 2xx on an
+    /// HTTP/2 stream, RFC 8441 §5, is the 101 of HTTP/1.1), otherwise the status it sent.
+    pub fn upgrade_status(&self) -> Option<u16> {
+        match self.handshake.status {
+            Some(200..=299) if self.transport.h2_stream.is_some() => Some(101),
+            s => s,
+        }
+    }
+
+    /// The decoder of the request's sender (`role`: the client, unless the capture says
+    /// otherwise), started when its request is seen: whatever extensions the server agrees
+    /// to later are applied by [`Session::agreed`].
+    pub fn request_decoder(&self, role: Role, frame_log: (usize, bool)) -> Box<Decoder> {
+        let hs = &self.handshake;
+        let mut dec = new_decoder(frame_log, role, hs.deflate);
+        if let Some(p) = hs.deflate_params {
+            dec.set_inflater(Inflater::new(
+                p.client_no_context_takeover,
+                deflate::DEFAULT_CAP,
+            ));
+        }
+        dec
+    }
+
+    /// The server accepted, agreeing to the extensions in the handshake (RFC 7692 §7): the
+    /// request sender's decoder (on side `client`, if started) learns them, and the
+    /// answering side's decoder (sent by `role`) is returned, set up with them.
+    pub fn agreed(&mut self, client: Side, role: Role, frame_log: (usize, bool)) -> Box<Decoder> {
+        let hs = &mut self.handshake;
+        hs.deflate_params = hs.extensions.as_deref().and_then(deflate::parse_params);
+        let (on, params) = (hs.deflate, hs.deflate_params);
+        if let Some(c) = &mut self.decoders[client] {
+            c.deflate = on;
+            if let Some(p) = params {
+                c.set_inflater(Inflater::new(
+                    p.client_no_context_takeover,
+                    deflate::DEFAULT_CAP,
+                ));
+            }
+        }
+        let mut dec = new_decoder(frame_log, role, on);
+        if let Some(p) = params {
+            dec.set_inflater(Inflater::new(
+                p.server_no_context_takeover,
+                deflate::DEFAULT_CAP,
+            ));
+        }
+        dec
     }
 
     /// The decoder of side `s`, if that side became a WebSocket stream.

@@ -178,6 +178,25 @@ pub fn parse_header(input: &[u8]) -> IResult<&[u8], FrameHeader> {
     ))
 }
 
+/// Whether `bytes` start with the header of a SETTINGS frame that is not an
+/// acknowledgement (the frame a server's connection preface begins with, §3.4): type 0x4,
+/// no flags, stream 0, a payload a multiple of 6 bytes long no longer than the default
+/// maximum frame size (§6.5).
+pub fn looks_like_settings(bytes: &[u8]) -> bool {
+    match parse_header(bytes) {
+        Ok((_, h)) => {
+            h.kind == FrameType::SETTINGS
+                && h.flags == 0
+                && h.stream == 0
+                && h.len % 6 == 0
+                && h.len <= DEFAULT_MAX_FRAME_SIZE
+                // The reserved bit is dropped by `parse_header`: it must be clear too.
+                && bytes.get(5).is_some_and(|b| b & 0x80 == 0)
+        }
+        Err(_) => false,
+    }
+}
+
 /// PRIORITY frame contents, also carried by HEADERS with the PRIORITY flag (§5.3.2 of
 /// RFC 7540; deprecated by RFC 9113 §5.3.2 but still parsed so the fragment is found).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -31,6 +31,7 @@
 
 pub mod frame;
 pub mod hpack;
+pub mod layer;
 
 use crate::capture::Timestamp;
 use frame::{ErrorCode, Frame, FrameError, FrameHeader, FrameType};

@@ -17,8 +17,7 @@ use crate::capture::Timestamp;
 use crate::finding::Kind;
 use crate::flow::Role;
 use crate::websocket::decoder::{Decoder, Origin};
-use crate::websocket::deflate::{self, Inflater};
-use crate::websocket::session::Session;
+use crate::websocket::session::{new_decoder, Session};
 use parse::{self as http, Parsed};
 
 /// The state of one direction.
@@ -50,13 +49,6 @@ impl Default for Http1 {
             session: Session::default(),
         }
     }
-}
-
-/// A decoder with the connection's frame-log settings.
-fn new_decoder(frame_log: (usize, bool), role: Role, deflate: bool) -> Box<Decoder> {
-    let mut d = Box::new(Decoder::new(role, deflate));
-    d.set_frame_log(frame_log.0, frame_log.1);
-    d
 }
 
 impl Http1 {
@@ -232,27 +224,8 @@ impl Http1 {
                                 format!("{problem} (RFC 6455 §4.2.2)"),
                             );
                         }
-                        let deflate = hs.deflate;
-                        hs.deflate_params =
-                            hs.extensions.as_deref().and_then(deflate::parse_params);
-                        let params = hs.deflate_params;
                         let accept_valid = hs.accept_valid();
-                        if let Some(other) = &mut self.session.decoders[s.other()] {
-                            other.deflate = deflate;
-                            if let Some(p) = params {
-                                other.set_inflater(Inflater::new(
-                                    p.client_no_context_takeover,
-                                    deflate::DEFAULT_CAP,
-                                ));
-                            }
-                        }
-                        let mut dec = new_decoder(ctx.frame_log, role, deflate);
-                        if let Some(p) = params {
-                            dec.set_inflater(Inflater::new(
-                                p.server_no_context_takeover,
-                                deflate::DEFAULT_CAP,
-                            ));
-                        }
+                        let dec = self.session.agreed(s.other(), role, ctx.frame_log);
                         self.start(ctx, s, dec, buf.get(n..).unwrap_or_default(), at);
                         if accept_valid == Some(false) {
                             ctx.findings.push(
@@ -302,14 +275,7 @@ impl Http1 {
                     hs.version = r.version;
                     hs.offered_protocols = r.protocols;
                     hs.offered_extensions = r.extensions;
-                    let deflate = hs.deflate;
-                    let mut dec = new_decoder(ctx.frame_log, role, deflate);
-                    if let Some(p) = hs.deflate_params {
-                        dec.set_inflater(Inflater::new(
-                            p.client_no_context_takeover,
-                            deflate::DEFAULT_CAP,
-                        ));
-                    }
+                    let dec = self.session.request_decoder(role, ctx.frame_log);
                     self.start(ctx, s, dec, buf.get(n..).unwrap_or_default(), at);
                 }
                 Parsed::Done(..) => {

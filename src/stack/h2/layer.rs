@@ -1,0 +1,502 @@
+//! The HTTP/2 layer of a connection's stack: one WebSocket session per extended CONNECT.
+//!
+//! In: per direction, the bytes and gaps of the layer below (TCP for h2c, TLS for h2), in
+//! stream order, each with its packet and capture time, and each direction's TCP ending;
+//! the side that sent the connection preface is the client. Out: a [`Session`] per stream
+//! that opened a WebSocket with an extended CONNECT (`:method CONNECT`, `:protocol
+//! websocket`, RFC 8441 §4), in the order the streams opened: its handshake (`:authority`,
+//! `:path`, the `sec-websocket-*` fields, the server's `:status`), its DATA fed to the
+//! same RFC 6455 decoders as HTTP/1.1 upgrades use, and how the stream ended
+//! ([`StreamEnd`]: END_STREAM, RST_STREAM, GOAWAY), placed in the connection's delivery
+//! order so the status logic reads them where it reads TCP's FIN and RST.
+//!
+//! RFC 8441 §3 (SETTINGS_ENABLE_CONNECT_PROTOCOL), §4 (the extended CONNECT), §5 (a 2xx
+//! answer accepts: it is the 101 of HTTP/1.1); RFC 9113 §5.1 (stream states: END_STREAM
+//! half-closes, RST_STREAM closes), §6.8 (GOAWAY). The framing and HPACK are [`H2Conn`].
+//!
+//! Never a guess: streams whose request could not be read (HPACK state lost) are counted
+//! and said to be missing, never named; a direction whose framing is lost stops every
+//! decoder of that direction there, out of sync. Memory: one entry per WebSocket stream, up
+//! to [`MAX_STREAMS`] per connection (the rest are counted and said to be missing); other
+//! streams cost nothing.
+
+use super::{H2Conn, H2Event};
+use crate::finding::Kind;
+use crate::flow::Role;
+use crate::stack::http1::parse as http;
+use crate::stack::tcp::Event;
+use crate::stack::{Ctx, Side, Sides, Transport};
+use crate::websocket::decoder::Origin;
+use crate::websocket::session::{Session, StreamEnd, StreamEndKind};
+use std::collections::HashMap;
+
+/// WebSocket streams kept per HTTP/2 connection; those past it are counted, not reported.
+pub const MAX_STREAMS: usize = 10_000;
+
+/// One WebSocket stream: its session, and the bytes of each direction handed to it so far.
+#[derive(Debug)]
+struct Stream {
+    session: Session,
+    offset: Sides<u64>,
+    /// Each side ended its half (END_STREAM), or the stream was reset.
+    done: Sides<bool>,
+}
+
+/// HTTP/2 (h2c, or h2 inside TLS) over one TCP connection.
+#[derive(Debug)]
+pub struct H2Layer {
+    conn: H2Conn,
+    /// The side that sent the connection preface.
+    client: Side,
+    tls: bool,
+    streams: Vec<Stream>,
+    /// Stream id → index in `streams`.
+    index: HashMap<u32, usize>,
+    /// What the server's SETTINGS said of SETTINGS_ENABLE_CONNECT_PROTOCOL: `None` before
+    /// its first SETTINGS frame, `Some(None)` if that frame did not carry it.
+    connect_protocol: Option<Option<bool>>,
+    /// WebSocket streams past [`MAX_STREAMS`].
+    streams_dropped: u64,
+    /// Client heads that could not be read (HPACK state lost).
+    unnamed: u64,
+    /// Each side sent anything at all.
+    touched: Sides<bool>,
+}
+
+impl H2Layer {
+    /// An HTTP/2 layer whose client (the sender of the preface) is `client`; `tls` when it
+    /// runs inside TLS.
+    pub fn new(client: Side, tls: bool) -> H2Layer {
+        H2Layer {
+            conn: H2Conn::new(),
+            client,
+            tls,
+            streams: Vec::new(),
+            index: HashMap::new(),
+            connect_protocol: None,
+            streams_dropped: 0,
+            unnamed: 0,
+            touched: Sides::default(),
+        }
+    }
+
+    /// The WebSocket sessions, in the order their streams opened.
+    pub fn sessions(&self) -> impl Iterator<Item = &Session> {
+        self.streams.iter().map(|s| &s.session)
+    }
+
+    /// Nothing of side `s` has arrived yet.
+    pub fn untouched(&self, s: Side) -> bool {
+        !self.touched[s]
+    }
+
+    /// Bytes or a gap of side `s`.
+    pub fn on_event(&mut self, ctx: &mut Ctx, s: Side, ev: Event<'_>) {
+        self.touched[s] = true;
+        let from_client = s == self.client;
+        let H2Layer {
+            conn,
+            client,
+            tls,
+            streams,
+            index,
+            connect_protocol,
+            streams_dropped,
+            unnamed,
+            ..
+        } = self;
+        let mut st = State {
+            ctx,
+            client: *client,
+            tls: *tls,
+            streams,
+            index,
+            connect_protocol,
+            streams_dropped,
+            unnamed,
+        };
+        match ev {
+            Event::Data {
+                bytes, packet, ts, ..
+            } => conn.feed(from_client, bytes, packet, ts, &mut |e| st.on(e)),
+            Event::Gap { packet, .. } => conn.gap(from_client, packet, &mut |e| st.on(e)),
+        }
+    }
+
+    /// The layer below can deliver nothing more of side `s` (a TLS direction that stopped
+    /// decrypting): as a gap, HTTP/2 framing of that direction is lost there.
+    pub fn lost(&mut self, ctx: &mut Ctx, s: Side, packet: Option<u64>) {
+        self.on_event(
+            ctx,
+            s,
+            Event::Gap {
+                offset: 0,
+                len: 0,
+                packet,
+            },
+        );
+    }
+
+    /// Side `s` ended TCP (`how`) at `packet`: a message in flight on any of its streams
+    /// never arrived whole.
+    pub fn on_end(&mut self, _ctx: &mut Ctx, s: Side, how: &str, packet: u64) {
+        for st in &mut self.streams {
+            let w = &mut st.session;
+            let mut findings = std::mem::take(&mut w.findings);
+            w.cut_mid_message(s, how, packet, &mut findings);
+            w.findings = findings;
+        }
+    }
+}
+
+/// What the event handler borrows of the layer (all but the framing it is called from).
+struct State<'a> {
+    ctx: &'a mut Ctx,
+    client: Side,
+    tls: bool,
+    streams: &'a mut Vec<Stream>,
+    index: &'a mut HashMap<u32, usize>,
+    connect_protocol: &'a mut Option<Option<bool>>,
+    streams_dropped: &'a mut u64,
+    unnamed: &'a mut u64,
+}
+
+impl State<'_> {
+    fn side(&self, from_client: bool) -> Side {
+        if from_client {
+            self.client
+        } else {
+            self.client.other()
+        }
+    }
+
+    fn stream(&mut self, id: u32) -> Option<&mut Stream> {
+        let i = *self.index.get(&id)?;
+        self.streams.get_mut(i)
+    }
+
+    /// Records an ending of stream `id` (if it is a WebSocket's) by side `by`.
+    fn end(
+        &mut self,
+        id: u32,
+        by: Side,
+        kind: StreamEndKind,
+        packet: u64,
+        ts: crate::capture::Timestamp,
+    ) {
+        self.ctx.order += 1;
+        let order = self.ctx.order;
+        // Every WebSocket stream is the client's (RFC 8441 §4).
+        let by_initiator = by == self.client;
+        if let Some(st) = self.stream(id) {
+            let e = StreamEnd {
+                by,
+                kind,
+                stream: id,
+                packet,
+                ts,
+                order,
+                ends: StreamEnd::ends(kind, id, by_initiator),
+            };
+            match kind {
+                StreamEndKind::EndStream => st.done[by] = true,
+                _ if e.ends_stream() => st.done = Sides::new(true, true),
+                _ => {}
+            }
+            st.session.stream_ends.push(e);
+        }
+    }
+
+    fn on(&mut self, ev: H2Event<'_>) {
+        self.ctx.order += 1;
+        match ev {
+            H2Event::Settings {
+                from_client: false,
+                enable_connect_protocol,
+                ..
+            } => {
+                let seen = self.connect_protocol.get_or_insert(None);
+                if enable_connect_protocol.is_some() {
+                    *seen = enable_connect_protocol;
+                }
+            }
+            H2Event::Settings { .. } => {}
+            H2Event::Request {
+                stream,
+                method,
+                protocol,
+                authority,
+                path,
+                ws_version,
+                ws_protocols,
+                ws_extensions,
+                end_stream,
+                packet,
+                ts,
+                ..
+            } => {
+                let extended = method == Some("CONNECT")
+                    && protocol.is_some_and(|p| p.eq_ignore_ascii_case("websocket"));
+                if !extended || self.index.contains_key(&stream) {
+                    return;
+                }
+                if self.streams.len() >= MAX_STREAMS {
+                    *self.streams_dropped += 1;
+                    if *self.streams_dropped == 1 {
+                        self.ctx.findings.push(
+                            Kind::H2Lost,
+                            Some(Role::Client),
+                            Some(packet),
+                            format!("more than {MAX_STREAMS} WebSockets on one HTTP/2 connection: stream {stream} and those after it are not reported"),
+                        );
+                    }
+                    return;
+                }
+                let mut w = Session {
+                    transport: Transport {
+                        tls: self.tls,
+                        h2_stream: Some(stream),
+                    },
+                    ..Session::default()
+                };
+                let hs = &mut w.handshake;
+                hs.request_seen = true;
+                hs.request_packet = Some(packet);
+                hs.host = authority.map(str::to_owned);
+                hs.path = path.map(str::to_owned);
+                hs.version = ws_version.map(str::to_owned);
+                hs.offered_protocols = ws_protocols.map(str::to_owned);
+                hs.offered_extensions = ws_extensions.map(str::to_owned);
+                match *self.connect_protocol {
+                    Some(Some(true)) => {}
+                    Some(said) => w.findings.push(
+                        Kind::HandshakeInvalid,
+                        Some(Role::Client),
+                        Some(packet),
+                        format!(
+                            "the client opened a WebSocket on stream {stream} with an extended CONNECT, but the server's SETTINGS {} SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441 §3): a conforming server refuses it",
+                            if said == Some(false) { "turned off" } else { "did not carry" }
+                        ),
+                    ),
+                    // The server's SETTINGS are not in the capture: nothing to say.
+                    None => {}
+                }
+                let dec = w.request_decoder(Role::Client, self.ctx.frame_log);
+                w.decoders[self.client] = Some(dec);
+                let i = self.streams.len();
+                self.streams.push(Stream {
+                    session: w,
+                    offset: Sides::default(),
+                    done: Sides::default(),
+                });
+                self.index.insert(stream, i);
+                if end_stream {
+                    self.end(stream, self.client, StreamEndKind::EndStream, packet, ts);
+                }
+            }
+            H2Event::Response {
+                stream,
+                status,
+                ws_protocol,
+                ws_extensions,
+                end_stream,
+                packet,
+                ts,
+            } => {
+                let (client, frame_log) = (self.client, self.ctx.frame_log);
+                let Some(st) = self.stream(stream) else {
+                    return;
+                };
+                // Interim answers (1xx) are not the answer (RFC 9113 §8.1).
+                if status.is_some_and(|s| s < 200) || st.session.handshake.status.is_some() {
+                    return;
+                }
+                let w = &mut st.session;
+                let hs = &mut w.handshake;
+                hs.status = status;
+                hs.response_packet = Some(packet);
+                hs.subprotocol = ws_protocol.map(str::to_owned);
+                hs.deflate = http::has_permessage_deflate(ws_extensions);
+                hs.extensions = ws_extensions.map(str::to_owned);
+                match status {
+                    Some(200..=299) => {
+                        let dec = w.agreed(client, Role::Server, frame_log);
+                        w.decoders[client.other()] = Some(dec);
+                    }
+                    Some(code) => {
+                        w.findings.push(
+                            Kind::UpgradeRefused,
+                            Some(Role::Server),
+                            Some(packet),
+                            format!("the server answered the extended CONNECT of stream {stream} with :status {code}"),
+                        );
+                        w.decoders = Sides::default();
+                    }
+                    None => w.findings.push(
+                        Kind::HandshakeInvalid,
+                        Some(Role::Server),
+                        Some(packet),
+                        format!("the server's answer on stream {stream} has no valid :status (RFC 9113 §8.3.2)"),
+                    ),
+                }
+                if end_stream {
+                    self.end(stream, client.other(), StreamEndKind::EndStream, packet, ts);
+                }
+            }
+            H2Event::Trailers {
+                stream,
+                from_client,
+                end_stream,
+                packet,
+                ts,
+            } => {
+                if end_stream {
+                    let by = self.side(from_client);
+                    self.end(stream, by, StreamEndKind::EndStream, packet, ts);
+                }
+            }
+            H2Event::Unreadable {
+                stream,
+                from_client,
+                end_stream,
+                lost_at,
+                packet,
+                ts,
+            } => {
+                let by = self.side(from_client);
+                let frame_log = self.ctx.frame_log;
+                let at = lost_at
+                    .map(|p| format!(" at packet {p}"))
+                    .unwrap_or_default();
+                match self.stream(stream) {
+                    Some(st) => {
+                        let w = &mut st.session;
+                        w.findings.push(
+                            Kind::H2Lost,
+                            Some(Role::Server),
+                            Some(packet),
+                            format!("the server's answer on stream {stream} cannot be read: its HPACK state was lost{at}; the frames that follow are decoded with the extensions unknown"),
+                        );
+                        // As for a connection picked up mid-stream: RSV1 is allowed.
+                        if w.decoders[by].is_none() && !from_client {
+                            w.decoders[by] = Some(crate::websocket::session::new_decoder(
+                                frame_log,
+                                Role::Server,
+                                true,
+                            ));
+                        }
+                    }
+                    None if from_client => {
+                        *self.unnamed += 1;
+                        if *self.unnamed == 1 {
+                            self.ctx.findings.push(
+                                Kind::H2Lost,
+                                Some(Role::Client),
+                                Some(packet),
+                                format!("the request opening stream {stream} cannot be read: the client's HPACK state was lost{at}; if it or a later stream was a WebSocket, it is not in this report"),
+                            );
+                        }
+                    }
+                    None => {}
+                }
+                if end_stream {
+                    self.end(stream, by, StreamEndKind::EndStream, packet, ts);
+                }
+            }
+            H2Event::Data {
+                stream,
+                from_client,
+                bytes,
+                end_stream,
+                packet,
+                ts,
+            } => {
+                let side = self.side(from_client);
+                let order = self.ctx.order;
+                if let Some(st) = self.stream(stream) {
+                    st.offset[side] = st.offset[side].saturating_add(bytes.len() as u64);
+                    let w = &mut st.session;
+                    if let Some(dec) = &mut w.decoders[side] {
+                        if !bytes.is_empty() {
+                            dec.data(bytes, Origin { packet, ts, order }, &mut w.findings);
+                        }
+                    }
+                }
+                if end_stream {
+                    self.end(stream, side, StreamEndKind::EndStream, packet, ts);
+                }
+            }
+            H2Event::RstStream {
+                stream,
+                from_client,
+                code,
+                packet,
+                ts,
+            } => {
+                let by = self.side(from_client);
+                self.end(stream, by, StreamEndKind::Reset(code.0), packet, ts);
+            }
+            H2Event::GoAway {
+                from_client,
+                last_stream,
+                code,
+                packet,
+                ts,
+                ..
+            } => {
+                let by = self.side(from_client);
+                let open: Vec<u32> = self
+                    .index
+                    .iter()
+                    .filter(|(_, &i)| {
+                        self.streams
+                            .get(i)
+                            .is_some_and(|s| !s.done.iter().all(|d| *d))
+                    })
+                    .map(|(&id, _)| id)
+                    .collect();
+                let mut open = open;
+                open.sort_unstable();
+                for id in open {
+                    self.end(
+                        id,
+                        by,
+                        StreamEndKind::GoAway {
+                            last_stream,
+                            code: code.0,
+                        },
+                        packet,
+                        ts,
+                    );
+                }
+            }
+            H2Event::Lost {
+                from_client,
+                reason,
+                packet,
+            } => {
+                let side = self.side(from_client);
+                let from = self.ctx.role(side);
+                let framing = reason.framing_lost();
+                self.ctx.findings.push(
+                    Kind::H2Lost,
+                    Some(from),
+                    packet,
+                    if framing {
+                        format!("the {from}'s HTTP/2 stream can no longer be read: {reason}; nothing after it in this direction is decoded, on any stream")
+                    } else {
+                        format!("the {from}'s HTTP/2 header compression state is lost: {reason}; streams it opens or answers after this cannot be named")
+                    },
+                );
+                if framing {
+                    for st in self.streams.iter_mut() {
+                        let w = &mut st.session;
+                        if let Some(dec) = &mut w.decoders[side] {
+                            dec.lost(st.offset[side], packet, &mut w.findings);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
