@@ -273,10 +273,11 @@ impl Stack {
     pub fn sessions(&self) -> impl Iterator<Item = &Session> {
         let (one, many) = match &self.top {
             Top::Http1(h) => (h.session(), None),
-            Top::Tls(t) => (t.inner.session(), None),
-            Top::H2(h) => (None, Some(h.sessions())),
+            Top::Tls(t) => t.inner.parts(),
+            Top::H2(h) => (None, Some(&**h)),
         };
-        one.into_iter().chain(many.into_iter().flatten())
+        one.into_iter()
+            .chain(many.into_iter().flat_map(|h| h.sessions()))
     }
 
     /// Whether the stack has a frozen form now (see `freeze`): not while a WebSocket
@@ -296,7 +297,7 @@ impl Stack {
 /// side if they are a SETTINGS frame on stream 0 (a server may send its preface before it
 /// reads the client's, RFC 9113 §3.4). Not for a connection whose start was not captured,
 /// nor against roles already known.
-fn h2_client(ctx: &Ctx, s: Side, bytes: &[u8]) -> Option<Side> {
+pub(crate) fn h2_client(ctx: &Ctx, s: Side, bytes: &[u8]) -> Option<Side> {
     if ctx.partial[s] {
         return None;
     }

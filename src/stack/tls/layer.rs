@@ -14,9 +14,11 @@
 use super::{alert_name, KeyLog, Summary, TlsEvent, TlsSession};
 use crate::capture::Timestamp;
 use crate::finding::Kind;
+use crate::stack::h2::layer::H2Layer;
 use crate::stack::http1::Http1;
 use crate::stack::tcp::Event;
 use crate::stack::{Ctx, Side, Sides};
+use crate::websocket::session::Session;
 use std::collections::VecDeque;
 
 /// Capture times of a direction's last packets, for a record completed by a packet fed
@@ -44,11 +46,65 @@ pub struct TlsFacts {
     pub alerts: Vec<AlertSeen>,
 }
 
-/// TLS under HTTP/1.1 for one TCP connection.
+/// What runs inside the TLS: HTTP/1.1 (and its upgrade), or HTTP/2 when the decrypted
+/// bytes start with its connection preface (ALPN `h2`, RFC 9113 §3.2).
+#[derive(Debug)]
+pub(crate) enum Inner {
+    Http1(Http1),
+    H2(Box<H2Layer>),
+}
+
+impl Inner {
+    fn on_event(&mut self, ctx: &mut Ctx, s: Side, ev: Event<'_>) {
+        if let (Inner::Http1(h), Event::Data { bytes, .. }) = (&*self, ev) {
+            if h.untouched(Side::A) && h.untouched(Side::B) {
+                if let Some(client) = crate::stack::h2_client(ctx, s, bytes) {
+                    *self = Inner::H2(Box::new(H2Layer::new(client, true)));
+                }
+            }
+        }
+        match self {
+            Inner::Http1(h) => h.on_event(ctx, s, ev),
+            Inner::H2(h) => h.on_event(ctx, s, ev),
+        }
+    }
+
+    fn lost(&mut self, ctx: &mut Ctx, s: Side, offset: u64, packet: Option<u64>) {
+        match self {
+            Inner::Http1(h) => h.lost(ctx, s, offset, packet),
+            Inner::H2(h) => h.lost(ctx, s, packet),
+        }
+    }
+
+    fn on_end(&mut self, ctx: &mut Ctx, s: Side, how: &str, packet: u64) {
+        match self {
+            Inner::Http1(h) => h.on_end(ctx, s, how, packet),
+            Inner::H2(h) => h.on_end(ctx, s, how, packet),
+        }
+    }
+
+    /// Nothing of side `s` has been decrypted and handed up yet.
+    pub(crate) fn untouched(&self, s: Side) -> bool {
+        match self {
+            Inner::Http1(h) => h.untouched(s),
+            Inner::H2(h) => h.untouched(s),
+        }
+    }
+
+    /// The session of HTTP/1.1, or the HTTP/2 layer holding many.
+    pub(crate) fn parts(&self) -> (Option<&Session>, Option<&H2Layer>) {
+        match self {
+            Inner::Http1(h) => (h.session(), None),
+            Inner::H2(h) => (None, Some(h)),
+        }
+    }
+}
+
+/// TLS under HTTP/1.1 or HTTP/2 for one TCP connection.
 #[derive(Debug)]
 pub struct TlsLayer {
     tls: TlsSession,
-    pub(crate) inner: Http1,
+    pub(crate) inner: Inner,
     /// The side that sent the ClientHello.
     client: Side,
     /// Plaintext bytes handed up so far, per side.
@@ -67,7 +123,7 @@ impl TlsLayer {
         inner.session.transport.tls = true;
         TlsLayer {
             tls: TlsSession::new(),
-            inner,
+            inner: Inner::Http1(inner),
             client,
             offset: Sides::default(),
             times: Sides::default(),
