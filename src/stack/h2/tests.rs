@@ -6,6 +6,7 @@ use super::*;
 
 mod capture;
 mod e2e;
+mod layer;
 
 /// One frame's bytes: header then payload.
 pub(super) fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {

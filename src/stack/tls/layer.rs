@@ -48,6 +48,8 @@ pub struct TlsFacts {
 
 /// What runs inside the TLS: HTTP/1.1 (and its upgrade), or HTTP/2 when the decrypted
 /// bytes start with its connection preface (ALPN `h2`, RFC 9113 §3.2).
+// The TLS layer is boxed already; HTTP/1.1, the usual inner layer, stays inline.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub(crate) enum Inner {
     Http1(Http1),
