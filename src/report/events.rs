@@ -27,6 +27,9 @@ pub fn line(ev: &CloseEvent) -> String {
     if let Some(p) = &ev.path {
         let _ = write!(s, " {}", terminal(p));
     }
+    if let Some(n) = ev.h2_stream {
+        let _ = write!(s, " (h2 stream {n})");
+    }
     match &ev.what {
         EventWhat::Close {
             code,
@@ -55,12 +58,8 @@ pub fn line(ev: &CloseEvent) -> String {
                 let _ = write!(s, " — {}", first_sentence(meaning));
             }
         }
-        EventWhat::Tcp(kind) => {
-            let k = match kind {
-                EndKind::Fin => "FIN",
-                EndKind::Rst => "RST",
-            };
-            let _ = write!(s, "  {} sent TCP {k}", ev.from);
+        EventWhat::Tcp(_) | EventWhat::Stream(_) => {
+            let _ = write!(s, "  {} sent {}", ev.from, ending_name(&ev.what));
             if ev.first {
                 // As the report's 1006: with bytes missing, a close frame may have been lost.
                 let seen = if ev.missing {
@@ -85,6 +84,22 @@ pub fn line(ev: &CloseEvent) -> String {
     s
 }
 
+/// A TCP or HTTP/2 stream ending as a line says it ("TCP FIN", "RST_STREAM CANCEL").
+fn ending_name(what: &EventWhat) -> String {
+    use crate::stack::h2::frame::ErrorCode;
+    use crate::websocket::session::StreamEndKind;
+    match what {
+        EventWhat::Tcp(EndKind::Fin) => "TCP FIN".into(),
+        EventWhat::Tcp(EndKind::Rst) => "TCP RST".into(),
+        EventWhat::Stream(StreamEndKind::EndStream) => "END_STREAM".into(),
+        EventWhat::Stream(StreamEndKind::Reset(code)) => format!("RST_STREAM {}", ErrorCode(*code)),
+        EventWhat::Stream(StreamEndKind::GoAway { last_stream, code }) => {
+            format!("GOAWAY {} (last stream {last_stream})", ErrorCode(*code))
+        }
+        EventWhat::Close { .. } => String::new(),
+    }
+}
+
 pub fn json_line(ev: &CloseEvent) -> String {
     let (event, code, reason, problems) = match &ev.what {
         EventWhat::Close {
@@ -99,10 +114,20 @@ pub fn json_line(ev: &CloseEvent) -> String {
         ),
         EventWhat::Tcp(EndKind::Fin) => ("fin", Some(1006).filter(|_| ev.first), None, vec![]),
         EventWhat::Tcp(EndKind::Rst) => ("rst", Some(1006).filter(|_| ev.first), None, vec![]),
+        EventWhat::Stream(kind) => (
+            match kind {
+                crate::websocket::session::StreamEndKind::EndStream => "end_stream",
+                crate::websocket::session::StreamEndKind::Reset(_) => "rst_stream",
+                crate::websocket::session::StreamEndKind::GoAway { .. } => "goaway",
+            },
+            Some(1006).filter(|_| ev.first),
+            None,
+            vec![],
+        ),
     };
     let wire_code = match &ev.what {
         EventWhat::Close { code, .. } => *code,
-        EventWhat::Tcp(_) => None,
+        EventWhat::Tcp(_) | EventWhat::Stream(_) => None,
     };
     let v = serde_json::json!({
         "time": ev.ts.rfc3339(),
@@ -110,6 +135,7 @@ pub fn json_line(ev: &CloseEvent) -> String {
         "client": ev.client.to_string(),
         "server": ev.server.to_string(),
         "path": ev.path,
+        "h2_stream": ev.h2_stream,
         "from": ev.from,
         "event": event,
         "code": wire_code,
@@ -146,6 +172,7 @@ mod tests {
             client: Endpoint::v4(0x7f00_0001, 40000),
             server: Endpoint::v4(0x7f00_0001, 8765),
             path: None,
+            h2_stream: None,
             from: Role::Server,
             what: EventWhat::Tcp(EndKind::Fin),
             first: true,
@@ -181,6 +208,21 @@ mod tests {
         );
         assert_eq!(json(&with)["status"], 1006);
         assert!(json(&ev(false))["unanswered"].is_null());
+        // An HTTP/2 WebSocket's stream reset before any close frame: its line names the
+        // stream and the error code, and the status is 1006 as for TCP.
+        let rst = CloseEvent {
+            h2_stream: Some(5),
+            what: EventWhat::Stream(crate::websocket::session::StreamEndKind::Reset(8)),
+            ..ev(false)
+        };
+        let said = line(&rst);
+        assert!(
+            said.contains("(h2 stream 5)  server sent RST_STREAM CANCEL with no close frame: 1006"),
+            "{said}"
+        );
+        assert_eq!(json(&rst)["event"], "rst_stream");
+        assert_eq!(json(&rst)["h2_stream"], 5);
+        assert_eq!(json(&rst)["status"], 1006);
         let lost = line(&ev(true));
         assert!(
             lost.contains(

@@ -54,6 +54,8 @@ pub struct CloseEvent {
     pub client: Endpoint,
     pub server: Endpoint,
     pub path: Option<String>,
+    /// The HTTP/2 stream of an RFC 8441 WebSocket.
+    pub h2_stream: Option<u32>,
     pub from: Role,
     pub what: EventWhat,
     /// True when no close frame came before this event (so a TCP ending means 1006).
@@ -73,6 +75,8 @@ pub enum EventWhat {
         problems: Vec<crate::close::Problem>,
     },
     Tcp(EndKind),
+    /// An END_STREAM, RST_STREAM or GOAWAY that ended an HTTP/2 WebSocket's stream.
+    Stream(crate::websocket::session::StreamEndKind),
 }
 
 /// Its serde form (`serial`, for `freeze`) is every field of every part.
@@ -367,13 +371,14 @@ impl Connection {
     }
 
     /// How many close frames and TCP endings this connection has had (the endings count
-    /// once for each session they end).
+    /// once for each session they end), and the endings of HTTP/2 streams.
     pub fn event_count(&self) -> usize {
         let ends = self.ends.iter().flatten().count();
         self.sessions()
             .map(|w| {
                 let closes: usize = w.decoders.iter().flatten().map(|d| d.closes.len()).sum();
-                closes + ends
+                let stream_ends = w.stream_ends.iter().filter(|e| e.ends).count();
+                closes + ends + stream_ends
             })
             .sum()
     }
@@ -411,6 +416,16 @@ impl Connection {
                     ));
                 }
             }
+            for e in w.stream_ends.iter().filter(|e| e.ends) {
+                all.push((
+                    e.order,
+                    k,
+                    e.ts,
+                    e.packet,
+                    self.role(e.by),
+                    EventWhat::Stream(e.kind),
+                ));
+            }
         }
         all.sort_by_key(|e| (e.0, e.1));
         let sessions: Vec<&Session> = self.sessions().collect();
@@ -434,7 +449,7 @@ impl Connection {
                     server: ss,
                 };
                 // As the report's 1006: the message the ending side had just received.
-                let unanswered = (first && matches!(what, EventWhat::Tcp(_)))
+                let unanswered = (first && !matches!(what, EventWhat::Close { .. }))
                     .then(|| Unanswered::find(from, sent, packet, ts))
                     .flatten();
                 out.push(CloseEvent {
@@ -443,6 +458,7 @@ impl Connection {
                     client: self.ep[client_side],
                     server: self.ep[client_side.other()],
                     path: w.handshake.path.clone(),
+                    h2_stream: w.transport.h2_stream,
                     from,
                     what,
                     first,
