@@ -494,6 +494,12 @@ fn extract(args: ExtractArgs) -> Result<u8, wsclose::error::Error> {
         terminal(&conn.server.to_string()),
         args.write.display()
     );
+    if let Some(stream) = conn.h2_stream {
+        eprintln!(
+            "wsclose: connection {} is HTTP/2 stream {stream}: the file holds every packet of its TCP connection, the other streams on it included (HTTP/2 needs them: one header compression state per direction)",
+            conn.id
+        );
+    }
     if done.skipped_other_link > 0 {
         eprintln!(
             "wsclose: warning: {} packets of that connection were on another link type and were left out",
