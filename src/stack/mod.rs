@@ -4,7 +4,7 @@
 //!  packets ─► tcp::Connection ──bytes, gaps (packet numbers ride along)──► Stack ─► Sessions
 //!             (roles, the two half-streams,                                  │
 //!              how each side ended)                                          ▼
-//!     plaintext (today):   http1 ───────────────────────────────► websocket::Session (0 or 1)
+//!     plaintext:           http1 ───────────────────────────────► websocket::Session (0 or 1)
 //!     wss:// (RFC 8446):   tls ──► http1 ────────────────────────► websocket::Session (0 or 1)
 //!     RFC 8441:            (tls ──►) h2 ──► one stream per extended CONNECT ─► Session (0..n)
 //! ```
@@ -23,7 +23,8 @@
 //!
 //! Folders: `tcp/` (reassembly and the TCP connection), `http1/` (the RFC 6455 §4 upgrade
 //! and mid-stream pick-up), `tls/` (RFC 8446, RFC 5246: plugged in as `Top::Tls`), `h2/`
-//! (RFC 9113, RFC 8441: framing and HPACK built and tested, not yet a variant of `Top`).
+//! (RFC 9113, RFC 8441: `Top::H2` for h2c, and inside TLS for h2: one session per extended
+//! CONNECT).
 
 pub mod h2;
 pub mod http1;

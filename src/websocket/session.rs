@@ -1,6 +1,6 @@
 //! One WebSocket session: the unit a report is about.
 //!
-//! In: from the layer that carries it (today `stack::http1`; tomorrow an HTTP/2 stream),
+//! In: from the layer that carries it (`stack::http1`, or an HTTP/2 stream of `stack::h2`),
 //! the opening handshake's facts and, per direction, a [`Decoder`] fed with that
 //! direction's bytes. Out: what the report needs of the session: the handshake, the
 //! frames and close frames each side sent, and its transport path ([`Transport`]: TLS or

@@ -2,7 +2,7 @@
 //! its response, WebSocket frames picked up mid-stream, or something else; upgraded bytes
 //! go to the WebSocket [`Session`]'s decoders.
 //!
-//! In: per direction, the bytes and gaps of the layer below (TCP today, TLS tomorrow), in
+//! In: per direction, the bytes and gaps of the layer below (TCP, or what TLS decrypts), in
 //! stream order, each tagged with its packet; and each direction's end. Out: at most one
 //! [`Session`] (the upgrade's, or the one found by its frames when the handshake was not
 //! captured), and findings about the handshake. RFC 6455 §4.1 (the client's request),
