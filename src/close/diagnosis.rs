@@ -366,6 +366,16 @@ impl Missing {
     }
 }
 
+/// How a refusal's detail opens: over HTTP/1.1 a status other than 101, over HTTP/2 (RFC
+/// 8441 §5) a `:status` other than 2xx answering the extended CONNECT.
+pub fn refused_phrase(code: u16, h2: bool) -> String {
+    if h2 {
+        format!("The server answered the extended CONNECT (RFC 8441) with :status {code} instead of a 2xx")
+    } else {
+        format!("The server answered the WebSocket upgrade with HTTP {code} instead of 101")
+    }
+}
+
 /// `missing` says which directions the capture lacks part of (a gap, or a direction out of
 /// sync), so that a close frame may have been sent without being seen.
 pub fn status(
@@ -382,7 +392,8 @@ pub fn status(
             name: UPGRADE_REFUSED.into(),
             inferred: false,
             detail: format!(
-                "The server answered the WebSocket upgrade with HTTP {code} instead of 101, so no WebSocket connection was opened and no close code applies (a browser reports it as a failed connection, often with close code 1006). {likely}"
+                "{}, so no WebSocket connection was opened and no close code applies (a browser reports it as a failed connection, often with close code 1006). {likely}",
+                refused_phrase(code, false)
             ),
             general: "",
             fix: fix.into(),
