@@ -701,7 +701,23 @@ pub fn pipeline(data: &[u8]) {
     let (conns, seen) = run(opts, true);
     assert_eq!(seen.packets, pkts.len() as u64);
     assert!(seen.tcp_packets + seen.other_packets + seen.malformed_packets <= seen.packets);
-    assert!(conns.len() as u64 <= seen.tcp_connections);
+    // One report per WebSocket session: one per TCP connection, or several on one HTTP/2
+    // connection, each its own stream; never more TCP connections than were seen.
+    let mut per_tcp: std::collections::BTreeMap<_, Vec<Option<u32>>> = Default::default();
+    for c in &conns {
+        let key = (
+            c.input,
+            c.first_packet,
+            c.client.to_string(),
+            c.server.to_string(),
+        );
+        per_tcp.entry(key).or_default().push(c.h2_stream);
+    }
+    assert!(per_tcp.len() as u64 <= seen.tcp_connections);
+    for streams in per_tcp.values().filter(|s| s.len() > 1) {
+        let ids: std::collections::BTreeSet<_> = streams.iter().collect();
+        assert!(streams.iter().all(Option::is_some) && ids.len() == streams.len());
+    }
     let report = Report::new(vec![blank_input(link, pkts.len() as u64)], conns, seen);
     render(&report);
     if freeze_check {
