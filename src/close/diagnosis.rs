@@ -45,6 +45,31 @@ pub enum EndHow {
     Stream { stream: u32, kind: StreamEndKind },
 }
 
+impl EndHow {
+    /// What the ending side did: "ended TCP", "ended HTTP/2 stream 5", "reset HTTP/2
+    /// stream 5", "sent GOAWAY ending HTTP/2 stream 5".
+    pub fn did(&self) -> String {
+        match *self {
+            EndHow::Tcp(_) => "ended TCP".into(),
+            EndHow::Stream { stream, kind } => match kind {
+                StreamEndKind::EndStream => format!("ended HTTP/2 stream {stream}"),
+                StreamEndKind::Reset(_) => format!("reset HTTP/2 stream {stream}"),
+                StreamEndKind::GoAway { .. } => {
+                    format!("sent GOAWAY ending HTTP/2 stream {stream}")
+                }
+            },
+        }
+    }
+
+    /// What ended, as a clause: "TCP ended", "HTTP/2 stream 5 ended".
+    pub fn ended(&self) -> String {
+        match *self {
+            EndHow::Tcp(_) => "TCP ended".into(),
+            EndHow::Stream { stream, .. } => format!("HTTP/2 stream {stream} ended"),
+        }
+    }
+}
+
 impl End {
     /// A TCP ending.
     pub fn tcp(by: Role, kind: EndKind, packet: u64, ts: Timestamp, order: u64) -> End {
@@ -613,17 +638,20 @@ pub fn explain_idle(status: &mut Status, idle: &Idle) {
     }
     let mut s = match (&idle.unanswered, idle.last_frame_packet) {
         (Some(u), _) => format!(
-            " The last WebSocket frame was {}, {} before the {} ended TCP with no frame in reply",
+            " The last WebSocket frame was {}, {} before the {} {} with no frame in reply",
             u.phrase(),
             Secs(idle.seconds),
-            u.from.peer()
+            u.from.peer(),
+            idle.how.did()
         ),
         (None, Some(p)) => format!(
-            " The last WebSocket frame was at packet {p}, {} before TCP ended",
-            Secs(idle.seconds)
+            " The last WebSocket frame was at packet {p}, {} before {}",
+            Secs(idle.seconds),
+            idle.how.ended()
         ),
         (None, None) => format!(
-            " No WebSocket frame was seen; TCP ended {} after the handshake",
+            " No WebSocket frame was seen; {} {} after the handshake",
+            idle.how.ended(),
             Secs(idle.seconds)
         ),
     };
@@ -668,6 +696,8 @@ pub fn explain_idle(status: &mut Status, idle: &Idle) {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Idle {
     pub seconds: f64,
+    /// What ended: TCP, or the session's HTTP/2 stream.
+    pub how: EndHow,
     pub last_frame_packet: Option<u64>,
     pub last_ping_packet: Option<u64>,
     pub last_pong_packet: Option<u64>,
@@ -1136,6 +1166,7 @@ mod tests {
         let mut s = server_fin_status(4);
         let idle = Idle {
             seconds: 60.02,
+            how: EndHow::Tcp(EndKind::Fin),
             last_frame_packet: Some(7),
             last_ping_packet: None,
             last_pong_packet: None,
@@ -1155,6 +1186,7 @@ mod tests {
             &mut s,
             &Idle {
                 seconds: 12.0,
+                how: EndHow::Tcp(EndKind::Fin),
                 ..idle
             },
         );
@@ -1170,6 +1202,7 @@ mod tests {
             &mut s,
             &Idle {
                 seconds: 0.25,
+                how: EndHow::Tcp(EndKind::Fin),
                 ..idle
             },
         );
@@ -1218,6 +1251,7 @@ mod tests {
             &mut st,
             &Idle {
                 seconds: 0.004,
+                how: EndHow::Tcp(EndKind::Fin),
                 last_frame_packet: Some(8),
                 last_ping_packet: None,
                 last_pong_packet: None,

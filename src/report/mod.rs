@@ -46,6 +46,7 @@ use crate::websocket::session::{StreamEnd, StreamEndKind};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 pub use store::Store;
 
 #[derive(Debug, Clone, Serialize)]
@@ -451,18 +452,18 @@ mod tcp_end_serde {
     }
 }
 
-/// A 1006 over HTTP/2: the evidence names every END_STREAM, RST_STREAM and GOAWAY its
-/// stream saw, in order, with their error codes (those that did not end it, such as a
-/// GOAWAY that let it run, included).
-fn h2_evidence(
-    ev: &mut diagnosis::Evidence,
+/// Every END_STREAM, RST_STREAM and GOAWAY an HTTP/2 WebSocket's stream saw, in order, with
+/// their error codes, as one clause ("On HTTP/2 stream 5: client END_STREAM (packet 26),
+/// client RST_STREAM CANCEL (packet 27)"), those that did not end it (a GOAWAY that let it
+/// run) included; `None` when there were none.
+fn stream_frames_text(
     stream: u32,
     ends: &[StreamEnd],
     role: impl Fn(crate::stack::Side) -> Role,
-) {
+) -> Option<String> {
     use crate::stack::h2::frame::ErrorCode;
     if ends.is_empty() {
-        return;
+        return None;
     }
     let said: Vec<String> = ends
         .iter()
@@ -478,11 +479,7 @@ fn h2_evidence(
             format!("{by} {what} (packet {})", e.packet)
         })
         .collect();
-    ev.summary
-        .push_str(&format!("; HTTP/2 stream {stream}: {}", said.join(", ")));
-    ev.packets.extend(ends.iter().map(|e| e.packet));
-    ev.packets.sort_unstable();
-    ev.packets.dedup();
+    Some(format!("On HTTP/2 stream {stream}: {}", said.join(", ")))
 }
 
 /// What carried a session, as a report names it.
@@ -629,6 +626,7 @@ impl ConnectionReport {
             let seconds = end.ts.since(since).max(0.0);
             diagnosis::Idle {
                 seconds,
+                how: end.how,
                 last_frame_packet: last_frame.map(|(p, _)| p),
                 last_ping_packet: latest(cs.last_ping, ss.last_ping).map(|(p, _)| p),
                 last_pong_packet: latest(cs.last_pong, ss.last_pong).map(|(p, _)| p),
@@ -639,7 +637,12 @@ impl ConnectionReport {
             diagnosis::explain_idle(&mut status, idle);
         }
         let tls = c.up.tls().map(|f| tls::TlsReport::new(&f, c));
-        if let Some(t) = &tls {
+        // What TLS says of how TCP ended explains a 1006 that TCP's ending gave, not one an
+        // HTTP/2 stream's own ending gave.
+        if let Some(t) = tls
+            .as_ref()
+            .filter(|_| ends.first().is_none_or(|e| matches!(e.how, EndHow::Tcp(_))))
+        {
             t.explain_1006(&mut status, c.first_end().map(|(by, e)| (by, e.packet)));
         }
         let first_end = ends.first().copied();
@@ -660,10 +663,19 @@ impl ConnectionReport {
             },
         );
         let mut evidence = evidence;
-        if let (Some(ev), Some(stream), Some(1006)) =
-            (&mut evidence, w.transport.h2_stream, status.code)
-        {
-            h2_evidence(ev, stream, &w.stream_ends, |s| c.role(s));
+        if let (Some(stream), Some(1006)) = (w.transport.h2_stream, status.code) {
+            if let Some(said) = stream_frames_text(stream, &w.stream_ends, |s| c.role(s)) {
+                // The cause and the evidence both name every frame that ended (or announced
+                // the end of) the stream: a RST_STREAM after an END_STREAM, a GOAWAY before
+                // the FIN.
+                let _ = write!(status.detail, " {said}.");
+                if let Some(ev) = &mut evidence {
+                    let _ = write!(ev.summary, "; {said}");
+                    ev.packets.extend(w.stream_ends.iter().map(|e| e.packet));
+                    ev.packets.sort_unstable();
+                    ev.packets.dedup();
+                }
+            }
         }
         ConnectionReport {
             id,
