@@ -558,14 +558,76 @@ fn chromium_three_streams_on_the_page_connection() {
     assert_eq!(r["key_logs"][0]["connections"], 3);
 }
 
+/// Chromium against Node's http2 server with ws: its close(1000) answered with a
+/// close frame and END_STREAM (no reset needed); the server's 4001 answered by
+/// Chromium with a close frame on an END_STREAM DATA frame, then Node's
+/// RST_STREAM(NO_ERROR) after both ends; a stream the server drops
+/// (RST_STREAM NO_ERROR, no close frame), which the page saw as 1006.
+#[test]
+fn chromium_against_node_http2() {
+    check(&Capture {
+        file: "h2/chromium-node-h2.pcap",
+        keylog: Some("h2/chromium-node-h2.keylog"),
+        client_port: 51342,
+        server_port: 9054,
+        // Chromium's FIN, then its RST for the server's close_notify (#70, #71).
+        tcp_ends: &[("client", "fin", 69)],
+        streams: vec![
+            Stream {
+                h2_stream: 3,
+                path: "/echo",
+                http_status: 200,
+                status: Some(1000),
+                inferred: false,
+                seen_by: (Some(1000), Some(1000)),
+                closes: vec![("client", 1000, "done", 42), ("server", 1000, "done", 52)],
+                ends: vec![end_stream("client", 42), end_stream("server", 54)],
+                evidence: vec![],
+                evidence_packets: vec![],
+            },
+            Stream {
+                h2_stream: 5,
+                path: "/close-end",
+                http_status: 200,
+                status: Some(4001),
+                inferred: false,
+                seen_by: (Some(4001), Some(4001)),
+                closes: vec![("server", 4001, "bye", 44), ("client", 4001, "bye", 46)],
+                ends: vec![
+                    end_stream("client", 46),
+                    end_stream("server", 47),
+                    rst("server", "NO_ERROR", 48),
+                ],
+                evidence: vec![],
+                evidence_packets: vec![],
+            },
+            Stream {
+                h2_stream: 7,
+                path: "/terminate",
+                http_status: 200,
+                status: Some(1006),
+                inferred: true,
+                seen_by: (Some(1006), Some(1006)),
+                closes: vec![],
+                ends: vec![rst("server", "NO_ERROR", 54)],
+                evidence: vec![
+                    "the server reset HTTP/2 stream 7 with RST_STREAM NO_ERROR (packet 54)".into(),
+                ],
+                evidence_packets: vec![54],
+            },
+        ],
+    });
+}
+
 /// Without the key log, each TLS capture holds no WebSocket that can be read: the
 /// exit code says so and every TLS connection is listed as encrypted, with why.
 #[test]
 fn tls_captures_without_their_key_log_are_listed_as_encrypted() {
-    let cases: [(&str, &[u16]); 3] = [
+    let cases: [(&str, &[u16]); 4] = [
         ("h2/hypercorn-h2-tls-goaway.pcap", &[31053]),
         ("h2/hypercorn-h2-tls-close-crash.pcap", &[31054]),
         ("h2/chromium-hypercorn-h2.pcap", &[54202, 54206, 54218]),
+        ("h2/chromium-node-h2.pcap", &[51326, 51342]),
     ];
     for (file, want) in cases {
         let (code, r) = run(file, None);
