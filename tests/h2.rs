@@ -661,27 +661,85 @@ fn tls_captures_without_their_key_log_are_listed_as_encrypted() {
     }
 }
 
-/// A stream the client resets (END_STREAM, then RST_STREAM CANCEL) with TCP still
-/// up: the 1006 cause must say the stream was reset, not that TCP ended.
+/// The 1006 `status.cause` of stream `stream` in `file` (read with `keylog`).
+fn cause(file: &str, keylog: Option<&str>, stream: u64) -> String {
+    let r = analyze(file, keylog);
+    let c = r["connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["h2_stream"] == stream)
+        .expect("the stream")
+        .clone();
+    assert_eq!(c["status"]["code"], 1006, "{file} stream {stream}");
+    c["status"]["cause"].as_str().unwrap().to_string()
+}
+
+/// A stream reset (RST_STREAM, after an END_STREAM or not) while TCP stays up for
+/// seconds more: the 1006 cause must say the stream was reset and time things from
+/// the reset, not say that TCP ended then (nor bring in the TCP connection's TLS
+/// close_notify, which has nothing to do with this stream).
 #[test]
-#[ignore = "bug: status.cause for a stream ended by END_STREAM + RST_STREAM says \"the client ended TCP\" and never names the RST_STREAM"]
+#[ignore = "bug: the 1006 cause of a reset stream says 'the client ended TCP' / 'N s before TCP ended' (the time to the RST_STREAM), leaves out the RST_STREAM when an END_STREAM came first, and adds the TCP connection's close_notify story"]
 fn a_reset_stream_is_not_described_as_a_tcp_end() {
-    for (file, stream) in [
-        ("node-h2-websockets.pcap", 5),
-        ("h2/hypercorn-h2c-goaway.pcap", 3),
-        ("h2/hypercorn-h2c-close-crash.pcap", 3),
-    ] {
-        let r = analyze(file, None);
-        let c = r["connections"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["h2_stream"] == stream)
-            .expect("the stream");
-        let cause = c["status"]["cause"].as_str().unwrap();
-        assert!(!cause.contains("ended TCP"), "{file} {stream}: {cause}");
+    let cases: [(&str, Option<&str>, u64); 5] = [
+        ("node-h2-websockets.pcap", None, 5),
+        ("h2/hypercorn-h2c-goaway.pcap", None, 3),
+        ("h2/hypercorn-h2c-close-crash.pcap", None, 3),
+        (
+            "h2/chromium-hypercorn-h2.pcap",
+            Some("h2/chromium-hypercorn-h2.keylog"),
+            7,
+        ),
+        (
+            "h2/chromium-node-h2.pcap",
+            Some("h2/chromium-node-h2.keylog"),
+            7,
+        ),
+    ];
+    for (file, keylog, stream) in cases {
+        let cause = cause(file, keylog, stream);
         assert!(cause.contains("RST_STREAM"), "{file} {stream}: {cause}");
+        for wrong in ["ended TCP", "before TCP ended", "close_notify"] {
+            assert!(
+                !cause.contains(wrong),
+                "{file} {stream}: {wrong:?} in {cause}"
+            );
+        }
     }
+}
+
+/// A stream that outlives a GOAWAY (its id is at most the last stream id) and ends
+/// with TCP right after: the 1006 cause must name the GOAWAY (a server going away on
+/// purpose, here hypercorn's graceful stop), not only the FIN.
+#[test]
+#[ignore = "bug: the 1006 cause of a stream ended by TCP right after a GOAWAY names only the FIN and offers idle-timeout explanations; the GOAWAY is only in evidence.summary"]
+fn a_goaway_before_the_tcp_end_is_in_the_cause() {
+    let cases: [(&str, Option<&str>, u64); 3] = [
+        ("node-h2-websockets.pcap", None, 7),
+        ("h2/hypercorn-h2c-goaway.pcap", None, 5),
+        (
+            "h2/hypercorn-h2-tls-goaway.pcap",
+            Some("h2/hypercorn-h2-tls-goaway.keylog"),
+            5,
+        ),
+    ];
+    for (file, keylog, stream) in cases {
+        let cause = cause(file, keylog, stream);
+        assert!(cause.contains("GOAWAY"), "{file} {stream}: {cause}");
+    }
+}
+
+/// An extended CONNECT answered 403: the refusal's cause must not speak of an
+/// HTTP/1.1 upgrade answered "instead of 101" (RFC 8441 has no 101: a 2xx opens it).
+#[test]
+#[ignore = "bug: a refused extended CONNECT gets the HTTP/1.1 text 'answered the WebSocket upgrade with HTTP 403 instead of 101'"]
+fn a_refused_connect_is_not_described_as_an_http1_upgrade() {
+    let r = analyze("h2/hypercorn-h2c-goaway.pcap", None);
+    let c = &r["connections"][0];
+    assert_eq!(c["h2_stream"], 1);
+    let cause = c["status"]["cause"].as_str().unwrap();
+    assert!(!cause.contains("101"), "{cause}");
 }
 
 /// Chromium's spare connection 54202 ended before its TLS 1.3 handshake finished:
