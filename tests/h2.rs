@@ -680,7 +680,6 @@ fn cause(file: &str, keylog: Option<&str>, stream: u64) -> String {
 /// the reset, not say that TCP ended then (nor bring in the TCP connection's TLS
 /// close_notify, which has nothing to do with this stream).
 #[test]
-#[ignore = "bug: the 1006 cause of a reset stream says 'the client ended TCP' / 'N s before TCP ended' (the time to the RST_STREAM), leaves out the RST_STREAM when an END_STREAM came first, and adds the TCP connection's close_notify story"]
 fn a_reset_stream_is_not_described_as_a_tcp_end() {
     let cases: [(&str, Option<&str>, u64); 5] = [
         ("node-h2-websockets.pcap", None, 5),
@@ -713,7 +712,6 @@ fn a_reset_stream_is_not_described_as_a_tcp_end() {
 /// with TCP right after: the 1006 cause must name the GOAWAY (a server going away on
 /// purpose, here hypercorn's graceful stop), not only the FIN.
 #[test]
-#[ignore = "bug: the 1006 cause of a stream ended by TCP right after a GOAWAY names only the FIN and offers idle-timeout explanations; the GOAWAY is only in evidence.summary"]
 fn a_goaway_before_the_tcp_end_is_in_the_cause() {
     let cases: [(&str, Option<&str>, u64); 3] = [
         ("node-h2-websockets.pcap", None, 7),
@@ -733,7 +731,6 @@ fn a_goaway_before_the_tcp_end_is_in_the_cause() {
 /// An extended CONNECT answered 403: the refusal's cause must not speak of an
 /// HTTP/1.1 upgrade answered "instead of 101" (RFC 8441 has no 101: a 2xx opens it).
 #[test]
-#[ignore = "bug: a refused extended CONNECT gets the HTTP/1.1 text 'answered the WebSocket upgrade with HTTP 403 instead of 101'"]
 fn a_refused_connect_is_not_described_as_an_http1_upgrade() {
     let r = analyze("h2/hypercorn-h2c-goaway.pcap", None);
     let c = &r["connections"][0];
