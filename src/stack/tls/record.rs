@@ -171,6 +171,8 @@ impl Framer {
             };
             let have = self.partial.len().saturating_sub(HEADER_LEN);
             let need = len.saturating_sub(have);
+            // The whole record at once, not by doubling (one allocation, no copies).
+            self.partial.reserve(need);
             let (head, tail) = bytes.split_at(need.min(bytes.len()));
             self.partial.extend_from_slice(head);
             *bytes = tail;
@@ -193,7 +195,8 @@ impl Framer {
             };
             return Ok(Some((head, start)));
         }
-        // A whole record straight from the chunk, or the start of one to keep.
+        // A whole record straight from the chunk, or the start of one to keep (with room
+        // for the whole record).
         if let Some((content_type, version, len)) = parse_header(bytes, packet)? {
             if let Some(payload) = bytes.get(HEADER_LEN..HEADER_LEN + len) {
                 let start = buf.len();
@@ -206,6 +209,7 @@ impl Framer {
                 };
                 return Ok(Some((head, start)));
             }
+            self.partial.reserve(HEADER_LEN + len);
         }
         self.partial.extend_from_slice(bytes);
         *bytes = &[];
