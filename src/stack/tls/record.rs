@@ -3,8 +3,10 @@
 //! In: the direction's reassembled TCP bytes, in chunks cut anywhere (a record may span
 //! chunks, a chunk may hold several records), each chunk tagged with the number of the
 //! packet that carried it; and, once the session knows them, the direction's keys.
-//! Out: [`Record`]s (content type, version, payload, and the packet that COMPLETED the
-//! record), and their plaintext after [`RecordCipher::open`].
+//! Out: records ([`RecordHead`]: content type, version, and the packet that COMPLETED the
+//! record), their payload appended to a buffer the caller reuses ([`Framer::next`]), and
+//! their plaintext, decrypted in place, after [`RecordCipher::open`] (a range of the
+//! payload: nothing is moved or allocated per record).
 //!
 //! - Framing: RFC 8446 §5.1 / RFC 5246 §6.2: a 5-byte header (type, version, length); a
 //!   length over 2^14 + 2048 is a protocol violation ([`FrameError`]) that ends the direction.
