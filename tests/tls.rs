@@ -268,6 +268,29 @@ fn without_a_key_the_connection_is_listed_as_encrypted_with_its_sni() {
 }
 
 #[test]
+fn the_table_header_counts_encrypted_connections() {
+    let head = |r: &Report| {
+        let t = wsclose::report::table::render(r, Some(200), false);
+        t.lines().next().unwrap_or_default().to_string()
+    };
+    let r = analyze("python-tls13-aes128gcm-close-1000.pcap", &[]);
+    let line = head(&r);
+    assert!(
+        line.ends_with(
+            ", 0 WebSocket connections, 1 encrypted connection without a readable WebSocket"
+        ),
+        "{line}"
+    );
+    // Decrypted: the WebSocket is counted, nothing encrypted is.
+    let r = analyze(
+        "python-tls13-aes128gcm-close-1000.pcap",
+        &["python-tls13-aes128gcm-close-1000.keylog"],
+    );
+    let line = head(&r);
+    assert!(line.ends_with(", 1 WebSocket connection"), "{line}");
+}
+
+#[test]
 fn a_wrong_key_log_decodes_nothing_and_says_it_does_not_match() {
     for (capture, keylog) in [
         (

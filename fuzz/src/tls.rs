@@ -68,9 +68,9 @@ pub mod flag {
 pub const MAX_MEMORY: usize = 24 << 20;
 
 /// Inside one feed, the session may go over [`MAX_MEMORY`] by this much per byte of the
-/// chunk fed: a chunk's records are all framed before they are processed (a copy of the
-/// chunk, and a 40-byte `Record` per record of at least 5 bytes), and their plaintext is
-/// returned at once.
+/// chunk fed: the plaintext of a chunk's records is returned at once, gathered in one
+/// buffer (at most a copy of the chunk, kept until the next feed when under 64 KiB), and
+/// records that must wait are copied into a 40-byte `Record` each.
 pub const FEED_BYTES_PER_BYTE: f64 = 12.0;
 
 /// With `WSCLOSE_FUZZ_STRICT=0`, the memory allowed per record framed on top of
@@ -314,8 +314,9 @@ impl Run<'_> {
 
     fn feed_once(&mut self, from_client: bool, bytes: &[u8]) {
         let before = mem::live();
-        let (events, peak) =
-            mem::peak_during(|| self.tls.feed(from_client, bytes, self.packet, &self.keys));
+        let ((), peak) = mem::peak_during(|| {
+            self.tls.feed(from_client, bytes, self.packet, &self.keys);
+        });
         let over = self.kept + peak as isize - MAX_MEMORY as isize;
         if over > 0 {
             let per_byte = over as f64 / bytes.len().max(1) as f64;
@@ -324,8 +325,8 @@ impl Run<'_> {
                 self.over_bytes = over;
             }
         }
-        for ev in events {
-            self.event(ev);
+        for ev in self.tls.events() {
+            Self::event(&mut self.out, self.packet, ev);
         }
         self.kept += mem::live() - before;
         self.kept_max = self.kept_max.max(self.kept);
@@ -337,7 +338,7 @@ impl Run<'_> {
         }
     }
 
-    fn event(&mut self, ev: TlsEvent) {
+    fn event(out: &mut Outcome, fed: u64, ev: TlsEvent<'_>) {
         match ev {
             TlsEvent::Data {
                 from_client,
@@ -352,13 +353,12 @@ impl Run<'_> {
                     bytes.len()
                 );
                 assert!(
-                    (1..=self.packet).contains(&packet),
-                    "Data tagged with packet {packet}, not fed yet (at {})",
-                    self.packet
+                    (1..=fed).contains(&packet),
+                    "Data tagged with packet {packet}, not fed yet (at {fed})"
                 );
-                self.out.data_events[d] += 1;
-                self.out.data_bytes[d] += bytes.len() as u64;
-                let g = &mut self.out.digest[d];
+                out.data_events[d] += 1;
+                out.data_bytes[d] += bytes.len() as u64;
+                let g = &mut out.digest[d];
                 g.u64(1);
                 g.u64(packet);
                 g.u64(bytes.len() as u64);
@@ -372,12 +372,11 @@ impl Run<'_> {
             } => {
                 let d = usize::from(from_client);
                 assert!(
-                    (1..=self.packet).contains(&packet),
-                    "Alert tagged with packet {packet}, not fed yet (at {})",
-                    self.packet
+                    (1..=fed).contains(&packet),
+                    "Alert tagged with packet {packet}, not fed yet (at {fed})"
                 );
-                self.out.alerts[d] += 1;
-                let g = &mut self.out.digest[d];
+                out.alerts[d] += 1;
+                let g = &mut out.digest[d];
                 g.u64(2);
                 g.u64(packet);
                 g.bytes(&[level, description]);

@@ -137,7 +137,7 @@ pub fn write(
             continue;
         }
         let n = per_input.get(i).copied().unwrap_or(0);
-        let _ = writeln!(
+        let _ = write!(
             head,
             "{}: {} packet{}, {} WebSocket connection{}",
             terminal(&input.path),
@@ -146,6 +146,15 @@ pub fn write(
             n,
             if n == 1 { "" } else { "s" }
         );
+        let e = encrypted_of_input(report, i);
+        if e > 0 {
+            let _ = write!(
+                head,
+                ", {e} encrypted connection{} without a readable WebSocket",
+                if e == 1 { "" } else { "s" }
+            );
+        }
+        head.push('\n');
     }
     if report.redacted {
         let _ = writeln!(
@@ -372,6 +381,18 @@ fn tls_line(tls: &super::tls::TlsReport) -> String {
 }
 
 /// The TLS connections that could not be read, and how to get a key log.
+/// The encrypted connections of input `i` (TLS that carried no WebSocket the report
+/// could read): those listed, and with a single input those counted beyond the list too.
+fn encrypted_of_input(report: &Report, i: usize) -> u64 {
+    let seen = &report.seen;
+    let listed = seen.encrypted.iter().filter(|e| e.input == i).count() as u64;
+    if report.inputs.len() == 1 {
+        listed + seen.encrypted_not_listed
+    } else {
+        listed
+    }
+}
+
 fn encrypted(report: &Report, width: Option<u16>) -> String {
     let seen = &report.seen;
     let mut t = Table::new();

@@ -249,9 +249,49 @@ pub fn hkdf_expand_label(
     context: &[u8],
     len: usize,
 ) -> Result<Vec<u8>, KeyError> {
+    let mut out = hkdf_expand_labels(hash, secret, &[(label, context, len)])?;
+    out.pop().ok_or(KeyError::Length)
+}
+
+/// HKDF-Expand-Label of several labels from one secret, whose HMAC key is set up once
+/// (two hash blocks saved per further label).
+fn hkdf_expand_labels(
+    hash: HashAlg,
+    secret: &[u8],
+    labels: &[(&[u8], &[u8], usize)],
+) -> Result<Vec<Vec<u8>>, KeyError> {
     if secret.len() != hash.output_len() {
         return Err(KeyError::SecretLength);
     }
+    fn run<H: hkdf::HmacImpl<D>, D: hmac::digest::OutputSizeUser>(
+        h: &Hkdf<D, H>,
+        labels: &[(&[u8], &[u8], usize)],
+    ) -> Result<Vec<Vec<u8>>, KeyError> {
+        labels
+            .iter()
+            .map(|&(label, context, len)| {
+                let info = label_info(label, context, len)?;
+                let mut out = vec![0; len];
+                h.expand(&info, &mut out).map_err(|_| KeyError::Length)?;
+                Ok(out)
+            })
+            .collect()
+    }
+    match hash {
+        HashAlg::Sha256 => run(
+            &Hkdf::<Sha256>::from_prk(secret).map_err(|_| KeyError::SecretLength)?,
+            labels,
+        ),
+        HashAlg::Sha384 => run(
+            &Hkdf::<Sha384>::from_prk(secret).map_err(|_| KeyError::SecretLength)?,
+            labels,
+        ),
+        HashAlg::Sha1 => Err(KeyError::Length),
+    }
+}
+
+/// The HkdfLabel structure (RFC 8446 §7.1) for `label`, `context` and output length `len`.
+fn label_info(label: &[u8], context: &[u8], len: usize) -> Result<Vec<u8>, KeyError> {
     let out_len = u16::try_from(len).map_err(|_| KeyError::Length)?;
     let label_len = u8::try_from(label.len().saturating_add(6)).map_err(|_| KeyError::Length)?;
     let ctx_len = u8::try_from(context.len()).map_err(|_| KeyError::Length)?;
@@ -262,17 +302,7 @@ pub fn hkdf_expand_label(
     info.extend_from_slice(label);
     info.push(ctx_len);
     info.extend_from_slice(context);
-    let mut out = vec![0; len];
-    let ok = match hash {
-        HashAlg::Sha256 => Hkdf::<Sha256>::from_prk(secret)
-            .ok()
-            .and_then(|h| h.expand(&info, &mut out).ok()),
-        HashAlg::Sha384 => Hkdf::<Sha384>::from_prk(secret)
-            .ok()
-            .and_then(|h| h.expand(&info, &mut out).ok()),
-        HashAlg::Sha1 => None,
-    };
-    ok.map(|()| out).ok_or(KeyError::Length)
+    Ok(info)
 }
 
 /// One direction's record key and IV (the IV is the 12-byte TLS 1.3 / ChaCha20 IV, the
@@ -310,10 +340,15 @@ pub fn tls13_traffic_keys(suite: &Suite, secret: &[u8]) -> Result<TrafficKeys, K
     let Bulk::Aead(aead) = suite.bulk else {
         return Err(KeyError::Length);
     };
+    let labels: [(&[u8], &[u8], usize); 2] = [(b"key", b"", aead.key_len()), (b"iv", b"", 12)];
+    let mut out = hkdf_expand_labels(suite.hash, secret, &labels)?.into_iter();
+    let (Some(key), Some(iv)) = (out.next(), out.next()) else {
+        return Err(KeyError::Length);
+    };
     Ok(TrafficKeys {
         mac_key: Vec::new(),
-        key: hkdf_expand_label(suite.hash, secret, b"key", b"", aead.key_len())?,
-        iv: hkdf_expand_label(suite.hash, secret, b"iv", b"", 12)?,
+        key,
+        iv,
     })
 }
 

@@ -163,8 +163,8 @@ impl TlsLayer {
                     times.pop_front();
                 }
                 times.push_back((packet, ts));
-                let events = self.tls.feed(from_client, bytes, packet, keys);
-                self.hand_up(ctx, events, ts);
+                self.tls.feed(from_client, bytes, packet, keys);
+                self.hand_up(ctx, ts);
             }
             Event::Gap { packet, .. } => {
                 self.tls.gap(from_client, packet);
@@ -173,9 +173,9 @@ impl TlsLayer {
         self.check_lost(ctx);
     }
 
-    /// Hands decrypted data up and notes alerts.
-    fn hand_up(&mut self, ctx: &mut Ctx, events: Vec<TlsEvent>, now: Timestamp) {
-        for ev in events {
+    /// Hands the last feed's decrypted data up and notes its alerts.
+    fn hand_up(&mut self, ctx: &mut Ctx, now: Timestamp) {
+        for ev in self.tls.events() {
             match ev {
                 TlsEvent::Data {
                     from_client,
@@ -194,7 +194,7 @@ impl TlsLayer {
                         side,
                         Event::Data {
                             offset,
-                            bytes: &bytes,
+                            bytes,
                             packet,
                             ts,
                         },

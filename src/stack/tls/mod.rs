@@ -75,7 +75,7 @@ pub use keylog::{ClientRandom, ConnectionSecrets, KeyLog, KeyLogWarning, Label};
 use handshake::{kind, ClientHello, Message, Reassembler, ServerHello, TLS12, TLS13};
 use keylog::Secret;
 use keys::{Bulk, Suite};
-use record::{content, FrameError, Framer, OpenError, Record, RecordCipher};
+use record::{content, FrameError, Framer, OpenError, Record, RecordCipher, RecordHead};
 use std::collections::VecDeque;
 use std::fmt;
 
@@ -85,13 +85,14 @@ pub fn looks_like_client_hello(bytes: &[u8]) -> bool {
     matches!(bytes, [0x16, 0x03, 0x00..=0x04, _, _, 0x01, ..])
 }
 
-/// What a session hands on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TlsEvent {
+/// What a session hands on: the plaintext is borrowed from the session (decrypted where
+/// the record's bytes were gathered, not copied again) until its next feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsEvent<'a> {
     /// Decrypted application data; `packet` completed the record that carried it.
     Data {
         from_client: bool,
-        bytes: Vec<u8>,
+        bytes: &'a [u8],
         packet: u64,
     },
     /// An alert (RFC 8446 §6, RFC 5246 §7.2), plaintext or decrypted.
@@ -262,6 +263,53 @@ impl Summary {
     }
 }
 
+/// An event of the last feed, its plaintext a range of the session's buffer.
+#[derive(Debug, Clone, Copy)]
+enum Out {
+    Data {
+        from_client: bool,
+        start: usize,
+        end: usize,
+        packet: u64,
+    },
+    Alert(TlsEvent<'static>),
+}
+
+/// The events of one feed ([`TlsSession::feed`], [`TlsSession::events`]).
+#[derive(Debug, Clone)]
+pub struct Events<'a> {
+    out: std::slice::Iter<'a, Out>,
+    plain: &'a [u8],
+}
+
+impl<'a> Iterator for Events<'a> {
+    type Item = TlsEvent<'a>;
+
+    fn next(&mut self) -> Option<TlsEvent<'a>> {
+        Some(match *self.out.next()? {
+            Out::Data {
+                from_client,
+                start,
+                end,
+                packet,
+            } => TlsEvent::Data {
+                from_client,
+                bytes: self.plain.get(start..end).unwrap_or_default(),
+                packet,
+            },
+            Out::Alert(a) => a,
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.out.size_hint()
+    }
+}
+
+/// The plaintext buffer's capacity kept from one feed to the next (one feed's records
+/// are gathered and decrypted in it); a feed that needed more frees it afterwards.
+const PLAIN_KEEP: usize = 64 << 10;
+
 /// Records held (per direction) while waiting for the other side's hello or for keys.
 const MAX_PENDING_BYTES: usize = 4 << 20;
 
@@ -351,7 +399,12 @@ pub struct TlsSession {
     early_accepted: Option<bool>,
     key_state: KeyState,
     problem: Option<NotDecrypted>,
-    out: Vec<TlsEvent>,
+    /// The last feed's events.
+    out: Vec<Out>,
+    /// The last feed's records: each is gathered at the end, decrypted in place, and cut
+    /// back to the end of the last plaintext handed on (`keep`).
+    plain: Vec<u8>,
+    keep: usize,
 }
 
 impl fmt::Debug for TlsSession {
@@ -383,6 +436,8 @@ impl TlsSession {
             key_state: KeyState::Unknown,
             problem: None,
             out: Vec::new(),
+            plain: Vec::new(),
+            keep: 0,
         }
     }
 
@@ -403,30 +458,50 @@ impl TlsSession {
     }
 
     /// Feeds `bytes` of one direction's stream, carried by `packet`; returns the events
-    /// they (and any records that were waiting) produced, in order per direction.
+    /// they (and any records that were waiting) produced, in order per direction (also
+    /// [`TlsSession::events`] until the next feed).
     pub fn feed(
         &mut self,
         from_client: bool,
-        bytes: &[u8],
+        mut bytes: &[u8],
         packet: u64,
         keys: &keylog::KeyLog,
-    ) -> Vec<TlsEvent> {
-        if !self.dir_ref(from_client).stopped() {
-            let mut records = Vec::new();
-            let framed = self
-                .dir(from_client)
-                .framer
-                .push(bytes, packet, &mut records);
-            for rec in records {
-                self.dir(from_client).framed_any = true;
-                self.record(from_client, rec, keys);
-            }
-            if let Err(e) = framed {
-                self.frame_error(from_client, e);
+    ) -> Events<'_> {
+        self.out.clear();
+        if self.plain.capacity() > PLAIN_KEEP {
+            self.plain = Vec::new();
+        }
+        self.plain.clear();
+        self.keep = 0;
+        while !self.dir_ref(from_client).stopped() {
+            let d = if from_client {
+                &mut self.client
+            } else {
+                &mut self.server
+            };
+            match d.framer.next(&mut bytes, packet, &mut self.plain) {
+                Ok(Some((head, start))) => {
+                    d.framed_any = true;
+                    self.record(from_client, head, start, keys);
+                    self.plain.truncate(self.keep);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    self.frame_error(from_client, e);
+                    break;
+                }
             }
         }
         self.settle(keys);
-        std::mem::take(&mut self.out)
+        self.events()
+    }
+
+    /// The events of the last [`TlsSession::feed`].
+    pub fn events(&self) -> Events<'_> {
+        Events {
+            out: self.out.iter(),
+            plain: &self.plain,
+        }
     }
 
     /// Bytes of one direction are missing (`packet` showed it, if known): that direction
@@ -526,8 +601,8 @@ impl TlsSession {
         }
     }
 
-    /// Whether `rec` must wait (for the other side's hello, or for keys).
-    fn blocked(&self, from_client: bool, rec: &Record) -> bool {
+    /// Whether a record of `content_type` must wait (for the other side's hello, or for keys).
+    fn blocked(&self, from_client: bool, content_type: u8) -> bool {
         if from_client {
             if self.client_hello.is_none() {
                 return false;
@@ -535,7 +610,7 @@ impl TlsSession {
             if self.server_hello.is_none() {
                 // Plaintext handshake and alerts go on (a second ClientHello after a
                 // HelloRetryRequest); protected records wait for the server's choice.
-                return !matches!(rec.content_type, content::HANDSHAKE | content::ALERT);
+                return !matches!(content_type, content::HANDSHAKE | content::ALERT);
             }
         } else if self.client_hello.is_none() {
             return true;
@@ -544,7 +619,7 @@ impl TlsSession {
             && self.client.phase == Some(Phase::Early)
             && self.early_accepted.is_none()
             && !self.server.stopped()
-            && rec.content_type == content::APPLICATION_DATA
+            && content_type == content::APPLICATION_DATA
         {
             // Early data: wait for the server's word on it (EncryptedExtensions).
             return true;
@@ -553,21 +628,28 @@ impl TlsSession {
             return false;
         }
         match self.server_hello.as_ref().map(ServerHello::version) {
-            Some(TLS13) => rec.content_type == content::APPLICATION_DATA,
+            Some(TLS13) => content_type == content::APPLICATION_DATA,
             _ => {
-                rec.content_type == content::CHANGE_CIPHER_SPEC
+                content_type == content::CHANGE_CIPHER_SPEC
                     || self.dir_ref(from_client).current12.is_some()
             }
         }
     }
 
-    fn record(&mut self, from_client: bool, rec: Record, keys: &keylog::KeyLog) {
+    /// A record framed from this feed's bytes: its payload is `self.plain[start..]`.
+    fn record(&mut self, from_client: bool, head: RecordHead, start: usize, keys: &keylog::KeyLog) {
         let d = self.dir(from_client);
         if d.stopped() {
             return;
         }
         d.stats.records += 1;
-        if !d.pending.is_empty() || self.blocked(from_client, &rec) {
+        if !d.pending.is_empty() || self.blocked(from_client, head.content_type) {
+            let rec = Record {
+                content_type: head.content_type,
+                version: head.version,
+                payload: self.plain.get(start..).unwrap_or_default().to_vec(),
+                packet: head.packet,
+            };
             let d = self.dir(from_client);
             d.pending_bytes = d.pending_bytes.saturating_add(held(&rec));
             d.pending.push_back(rec);
@@ -581,7 +663,7 @@ impl TlsSession {
             }
             return;
         }
-        self.process(from_client, rec, keys);
+        self.process(from_client, head, start, keys);
     }
 
     /// Lets waiting records go once what they waited for has come, and looks the keys up
@@ -598,7 +680,7 @@ impl TlsSession {
                     let Some(front) = d.pending.front() else {
                         break;
                     };
-                    if d.stopped() || self.blocked(from_client, front) {
+                    if d.stopped() || self.blocked(from_client, front.content_type) {
                         break;
                     }
                     let d = self.dir(from_client);
@@ -606,7 +688,10 @@ impl TlsSession {
                         break;
                     };
                     d.pending_bytes = d.pending_bytes.saturating_sub(held(&rec));
-                    self.process(from_client, rec, keys);
+                    let start = self.plain.len();
+                    self.plain.extend_from_slice(&rec.payload);
+                    self.process(from_client, rec.head(), start, keys);
+                    self.plain.truncate(self.keep);
                     progressed = true;
                 }
             }
@@ -616,36 +701,46 @@ impl TlsSession {
         }
     }
 
-    /// One record, not blocked.
-    fn process(&mut self, from_client: bool, mut rec: Record, keys: &keylog::KeyLog) {
+    /// One record, not blocked; its payload is `self.plain[start..]`.
+    fn process(
+        &mut self,
+        from_client: bool,
+        head: RecordHead,
+        start: usize,
+        keys: &keylog::KeyLog,
+    ) {
         if self.dir_ref(from_client).stopped() {
             return;
         }
         let version = self.server_hello.as_ref().map(ServerHello::version);
         let protected = match version {
-            Some(TLS13) => rec.content_type == content::APPLICATION_DATA,
+            Some(TLS13) => head.content_type == content::APPLICATION_DATA,
             Some(_) => self.dir_ref(from_client).current12.is_some(),
             None => false,
         };
         if !protected {
-            self.plaintext(from_client, rec, keys);
+            self.plaintext(from_client, head, start, keys);
             return;
         }
         if version == Some(TLS13) {
-            self.open13(from_client, rec, keys);
+            self.open13(from_client, head, start, keys);
             return;
         }
-        let packet = rec.packet;
-        let d = self.dir(from_client);
+        let d = if from_client {
+            &mut self.client
+        } else {
+            &mut self.server
+        };
         let Some(cipher) = d.current12.as_mut() else {
             return;
         };
-        match cipher.open(&mut rec) {
-            Ok(ty) => {
+        match cipher.open(head, self.plain.get_mut(start..).unwrap_or_default()) {
+            Ok((ty, plain)) => {
                 d.stats.decrypted_records += 1;
-                self.deliver(from_client, ty, rec.payload, packet, false, keys);
+                let (a, b) = (start + plain.start, start + plain.end);
+                self.deliver(from_client, ty, a, b, head.packet, false, keys);
             }
-            Err(e) => self.open_failed(from_client, e, packet),
+            Err(e) => self.open_failed(from_client, e, head.packet),
         }
     }
 
@@ -660,10 +755,16 @@ impl TlsSession {
     }
 
     /// A TLS 1.3 protected record: under the early, handshake or application key, by phase.
-    fn open13(&mut self, from_client: bool, mut rec: Record, keys: &keylog::KeyLog) {
-        let packet = rec.packet;
+    /// Its payload is `self.plain[start..]`.
+    fn open13(&mut self, from_client: bool, head: RecordHead, start: usize, keys: &keylog::KeyLog) {
+        let packet = head.packet;
         let early_rejected = self.early_accepted == Some(false);
-        let d = self.dir(from_client);
+        let d = if from_client {
+            &mut self.client
+        } else {
+            &mut self.server
+        };
+        let rec = self.plain.get_mut(start..).unwrap_or_default();
         let Some(phase) = d.phase else {
             // Keys not set (cannot happen once the state is Ready).
             return;
@@ -671,19 +772,19 @@ impl TlsSession {
         // A failed open may garble the record: a trial works on a copy. (Only the few
         // records of the early and handshake phases are tried; application data opens in
         // place.)
-        let try_open = |c: &mut Option<RecordCipher>, rec: &mut Record| match c.as_mut() {
+        let try_open = |c: &mut Option<RecordCipher>, rec: &mut [u8]| match c.as_mut() {
             Some(c) => {
-                let mut copy = rec.clone();
-                let r = c.open(&mut copy);
+                let mut copy = rec.to_vec();
+                let r = c.open(head, &mut copy);
                 if r.is_ok() {
-                    *rec = copy;
+                    rec.copy_from_slice(&copy);
                 }
                 r
             }
             None => Err(OpenError::Auth),
         };
-        let open_in_place = |c: &mut Option<RecordCipher>, rec: &mut Record| match c.as_mut() {
-            Some(c) => c.open(rec),
+        let open_in_place = |c: &mut Option<RecordCipher>, rec: &mut [u8]| match c.as_mut() {
+            Some(c) => c.open(head, rec),
             None => Err(OpenError::Auth),
         };
         let opened = match phase {
@@ -693,18 +794,18 @@ impl TlsSession {
                 let as_early = if early_rejected {
                     Err(OpenError::Auth)
                 } else {
-                    try_open(&mut d.early, &mut rec)
+                    try_open(&mut d.early, rec)
                 };
                 match as_early {
                     Ok(ty) => Ok((ty, true)),
-                    Err(_) => try_open(&mut d.handshake, &mut rec).map(|ty| {
+                    Err(_) => try_open(&mut d.handshake, rec).map(|ty| {
                         d.phase = Some(Phase::Handshake);
                         d.handshake_opened = true;
                         (ty, false)
                     }),
                 }
             }
-            Phase::Handshake => match try_open(&mut d.handshake, &mut rec) {
+            Phase::Handshake => match try_open(&mut d.handshake, rec) {
                 Ok(ty) => {
                     d.handshake_opened = true;
                     Ok((ty, false))
@@ -715,7 +816,7 @@ impl TlsSession {
                     } else {
                         // The handshake may have ended unseen (e.g. its Finished was in a
                         // record we could not read): try the application key.
-                        match try_open(&mut d.app, &mut rec) {
+                        match try_open(&mut d.app, rec) {
                             Ok(ty) => {
                                 d.phase = Some(Phase::Application);
                                 Ok((ty, false))
@@ -725,12 +826,13 @@ impl TlsSession {
                     }
                 }
             },
-            Phase::Application => open_in_place(&mut d.app, &mut rec).map(|ty| (ty, false)),
+            Phase::Application => open_in_place(&mut d.app, rec).map(|ty| (ty, false)),
         };
         match opened {
-            Ok((ty, early)) => {
+            Ok(((ty, plain), early)) => {
                 d.stats.decrypted_records += 1;
-                self.deliver(from_client, ty, rec.payload, packet, early, keys);
+                let (a, b) = (start + plain.start, start + plain.end);
+                self.deliver(from_client, ty, a, b, packet, early, keys);
             }
             Err(e) => {
                 // Undecryptable early data is skipped, unless the server's records already
@@ -752,25 +854,20 @@ impl TlsSession {
     }
 
     /// A record before protection (or TLS 1.3's plaintext records).
-    fn plaintext(&mut self, from_client: bool, rec: Record, keys: &keylog::KeyLog) {
+    /// Its payload is `self.plain[start..]`.
+    fn plaintext(
+        &mut self,
+        from_client: bool,
+        head: RecordHead,
+        start: usize,
+        keys: &keylog::KeyLog,
+    ) {
         let first = self.dir_ref(from_client).stats.records == 1;
-        match rec.content_type {
-            content::HANDSHAKE => self.deliver(
-                from_client,
-                content::HANDSHAKE,
-                rec.payload,
-                rec.packet,
-                false,
-                keys,
-            ),
-            content::ALERT => self.deliver(
-                from_client,
-                content::ALERT,
-                rec.payload,
-                rec.packet,
-                false,
-                keys,
-            ),
+        let end = self.plain.len();
+        match head.content_type {
+            ty @ (content::HANDSHAKE | content::ALERT) => {
+                self.deliver(from_client, ty, start, end, head.packet, false, keys)
+            }
             content::CHANGE_CIPHER_SPEC => {
                 if first && from_client {
                     self.fail(NotDecrypted::HandshakeNotCaptured);
@@ -800,46 +897,55 @@ impl TlsSession {
         }
     }
 
-    /// Plaintext of content type `ty` from one direction.
+    /// Plaintext of content type `ty` from one direction: `self.plain[start..end]`.
+    #[allow(clippy::too_many_arguments)]
     fn deliver(
         &mut self,
         from_client: bool,
         ty: u8,
-        bytes: Vec<u8>,
+        start: usize,
+        end: usize,
         packet: u64,
         early: bool,
         keys: &keylog::KeyLog,
     ) {
+        let d = if from_client {
+            &mut self.client
+        } else {
+            &mut self.server
+        };
+        let bytes = self.plain.get(start..end).unwrap_or_default();
         match ty {
             content::APPLICATION_DATA => {
                 if bytes.is_empty() {
                     return;
                 }
-                let d = self.dir(from_client);
                 let n = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
                 d.stats.app_bytes = d.stats.app_bytes.saturating_add(n);
                 if early {
                     d.stats.early_bytes = d.stats.early_bytes.saturating_add(n);
                 }
-                self.out.push(TlsEvent::Data {
+                self.out.push(Out::Data {
                     from_client,
-                    bytes,
+                    start,
+                    end,
                     packet,
                 });
+                self.keep = end;
             }
             content::ALERT => {
                 for pair in bytes.chunks_exact(2) {
                     if let [level, description] = *pair {
-                        self.out.push(TlsEvent::Alert {
+                        self.out.push(Out::Alert(TlsEvent::Alert {
                             from_client,
                             level,
                             description,
                             packet,
-                        });
+                        }));
                     }
                 }
             }
-            content::HANDSHAKE => match self.dir(from_client).hs.push(&bytes) {
+            content::HANDSHAKE => match d.hs.push(bytes) {
                 Ok(messages) => {
                     for m in messages {
                         if self.dir_ref(from_client).stopped() {

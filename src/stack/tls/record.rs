@@ -3,8 +3,10 @@
 //! In: the direction's reassembled TCP bytes, in chunks cut anywhere (a record may span
 //! chunks, a chunk may hold several records), each chunk tagged with the number of the
 //! packet that carried it; and, once the session knows them, the direction's keys.
-//! Out: [`Record`]s (content type, version, payload, and the packet that COMPLETED the
-//! record), and their plaintext after [`RecordCipher::open`].
+//! Out: records ([`RecordHead`]: content type, version, and the packet that COMPLETED the
+//! record), their payload appended to a buffer the caller reuses ([`Framer::next`]), and
+//! their plaintext, decrypted in place, after [`RecordCipher::open`] (a range of the
+//! payload: nothing is moved or allocated per record).
 //!
 //! - Framing: RFC 8446 §5.1 / RFC 5246 §6.2: a 5-byte header (type, version, length); a
 //!   length over 2^14 + 2048 is a protocol violation ([`FrameError`]) that ends the direction.
@@ -35,6 +37,7 @@ use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use sha2::{Sha256, Sha384};
 use std::fmt;
+use std::ops::Range;
 
 use super::keys::{AeadAlg, Bulk, HashAlg, Suite, TrafficKeys};
 
@@ -65,16 +68,6 @@ pub struct Record {
     pub packet: u64,
 }
 
-impl Record {
-    /// The 5-byte header as sent.
-    pub fn header(&self) -> [u8; HEADER_LEN] {
-        let len = u16::try_from(self.payload.len()).unwrap_or(u16::MAX);
-        let [v0, v1] = self.version.to_be_bytes();
-        let [l0, l1] = len.to_be_bytes();
-        [self.content_type, v0, v1, l0, l1]
-    }
-}
-
 /// Why framing stopped: the bytes are not (or no longer) TLS records.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FrameError {
@@ -101,7 +94,39 @@ impl fmt::Display for FrameError {
     }
 }
 
-/// Cuts one direction's stream into records.
+/// A record's header fields and the packet that completed it (its payload is elsewhere).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordHead {
+    pub content_type: u8,
+    pub version: u16,
+    /// The packet that carried the record's last byte.
+    pub packet: u64,
+}
+
+impl RecordHead {
+    /// The 5-byte header as sent, for a payload of `len` bytes.
+    pub fn header(&self, len: usize) -> [u8; HEADER_LEN] {
+        let len = u16::try_from(len).unwrap_or(u16::MAX);
+        let [v0, v1] = self.version.to_be_bytes();
+        let [l0, l1] = len.to_be_bytes();
+        [self.content_type, v0, v1, l0, l1]
+    }
+}
+
+impl Record {
+    pub fn head(&self) -> RecordHead {
+        RecordHead {
+            content_type: self.content_type,
+            version: self.version,
+            packet: self.packet,
+        }
+    }
+}
+
+/// Cuts one direction's stream into records, without an allocation per record: each
+/// record's payload is appended to a buffer the caller reuses (the payload of a record
+/// that spanned chunks is handed over in the buffer it was gathered in when the caller's
+/// is empty, so it is not copied twice).
 #[derive(Debug, Default)]
 pub struct Framer {
     /// Bytes of a record not complete yet (header included).
@@ -125,56 +150,72 @@ fn parse_header(h: &[u8], packet: u64) -> Result<Option<(u8, u16, usize)>, Frame
 }
 
 impl Framer {
-    /// Adds a chunk carried by `packet`; complete records are appended to `out`.
-    pub fn push(
+    /// The next record completed by `bytes` (a chunk carried by `packet`), which is
+    /// advanced past what was used. The record's payload is appended to `buf`, and its
+    /// start in `buf` returned with its head (`buf[start..]` is the payload). `None`: the
+    /// chunk is used up, a record's first part kept for the next chunk.
+    pub fn next(
         &mut self,
-        mut bytes: &[u8],
+        bytes: &mut &[u8],
         packet: u64,
-        out: &mut Vec<Record>,
-    ) -> Result<(), FrameError> {
-        // Finish a record started by earlier chunks.
+        buf: &mut Vec<u8>,
+    ) -> Result<Option<(RecordHead, usize)>, FrameError> {
         if !self.partial.is_empty() {
+            // Finish a record started by earlier chunks.
             if self.partial.len() < HEADER_LEN {
                 let need = HEADER_LEN - self.partial.len();
                 let (head, tail) = bytes.split_at(need.min(bytes.len()));
                 self.partial.extend_from_slice(head);
-                bytes = tail;
+                *bytes = tail;
             }
-            let Some((ty, version, len)) = parse_header(&self.partial, packet)? else {
-                return Ok(());
+            let Some((content_type, version, len)) = parse_header(&self.partial, packet)? else {
+                return Ok(None);
             };
             let have = self.partial.len().saturating_sub(HEADER_LEN);
             let need = len.saturating_sub(have);
+            // The whole record at once, not by doubling (one allocation, no copies).
+            self.partial.reserve(need);
             let (head, tail) = bytes.split_at(need.min(bytes.len()));
             self.partial.extend_from_slice(head);
-            bytes = tail;
+            *bytes = tail;
             if head.len() < need {
-                return Ok(());
+                return Ok(None);
             }
-            let payload = self.partial.split_off(HEADER_LEN);
-            self.partial.clear();
-            out.push(Record {
-                content_type: ty,
-                version,
-                payload,
-                packet,
-            });
-        }
-        // Whole records straight from the chunk.
-        while let Some((ty, version, len)) = parse_header(bytes, packet)? {
-            let Some(payload) = bytes.get(HEADER_LEN..HEADER_LEN + len) else {
-                break;
+            let start = if buf.is_empty() {
+                std::mem::swap(buf, &mut self.partial);
+                HEADER_LEN
+            } else {
+                let start = buf.len();
+                buf.extend_from_slice(self.partial.get(HEADER_LEN..).unwrap_or_default());
+                start
             };
-            out.push(Record {
-                content_type: ty,
+            self.partial.clear();
+            let head = RecordHead {
+                content_type,
                 version,
-                payload: payload.to_vec(),
                 packet,
-            });
-            bytes = bytes.get(HEADER_LEN + len..).unwrap_or_default();
+            };
+            return Ok(Some((head, start)));
+        }
+        // A whole record straight from the chunk, or the start of one to keep (with room
+        // for the whole record).
+        if let Some((content_type, version, len)) = parse_header(bytes, packet)? {
+            if let Some(payload) = bytes.get(HEADER_LEN..HEADER_LEN + len) {
+                let start = buf.len();
+                buf.extend_from_slice(payload);
+                *bytes = bytes.get(HEADER_LEN + len..).unwrap_or_default();
+                let head = RecordHead {
+                    content_type,
+                    version,
+                    packet,
+                };
+                return Ok(Some((head, start)));
+            }
+            self.partial.reserve(HEADER_LEN + len);
         }
         self.partial.extend_from_slice(bytes);
-        Ok(())
+        *bytes = &[];
+        Ok(None)
     }
 
     /// Whether part of a record is waiting for more bytes.
@@ -448,36 +489,50 @@ impl RecordCipher {
         self.seq
     }
 
-    /// Decrypts `record` in place: on success its payload is the plaintext and the returned
-    /// byte is the real content type (TLS 1.3: the inner type; TLS 1.2: the header's).
-    /// On failure the record is left unusable and the sequence number is unchanged.
-    pub fn open(&mut self, record: &mut Record) -> Result<u8, OpenError> {
-        let ty = self.open_inner(record)?;
+    /// Decrypts a record's `payload` in place (`head`: its header fields). On success:
+    /// the real content type (TLS 1.3: the inner type; TLS 1.2: the header's) and where
+    /// the plaintext is in `payload`. On failure the payload is left unusable and the
+    /// sequence number is unchanged.
+    pub fn open(
+        &mut self,
+        head: RecordHead,
+        payload: &mut [u8],
+    ) -> Result<(u8, Range<usize>), OpenError> {
+        let r = self.open_inner(head, payload)?;
         self.seq = self.seq.wrapping_add(1);
+        Ok(r)
+    }
+
+    /// [`RecordCipher::open`] of a whole [`Record`], whose payload becomes the plaintext.
+    pub fn open_record(&mut self, record: &mut Record) -> Result<u8, OpenError> {
+        let (ty, plain) = self.open(record.head(), &mut record.payload)?;
+        record.payload.truncate(plain.end);
+        record.payload.drain(..plain.start);
         Ok(ty)
     }
 
-    fn open_inner(&self, record: &mut Record) -> Result<u8, OpenError> {
+    fn open_inner(
+        &self,
+        head: RecordHead,
+        payload: &mut [u8],
+    ) -> Result<(u8, Range<usize>), OpenError> {
         let seq = self.seq;
-        let header = record.header();
-        let payload = &mut record.payload;
         match &self.protection {
             Protection::Tls13 { aead, iv } => {
+                let header = head.header(payload.len());
                 let ct_len = payload
                     .len()
                     .checked_sub(TAG_LEN)
                     .ok_or(OpenError::Malformed)?;
                 let (ct, tag) = payload.split_at_mut(ct_len);
                 aead.open(xor_seq(iv, seq), &header, ct, tag)?;
-                payload.truncate(ct_len);
                 // Inner plaintext: content || type || zeros (RFC 8446 §5.2).
-                let end = payload
+                let end = ct
                     .iter()
                     .rposition(|&b| b != 0)
                     .ok_or(OpenError::Malformed)?;
-                let ty = payload.get(end).copied().ok_or(OpenError::Malformed)?;
-                payload.truncate(end);
-                Ok(ty)
+                let ty = ct.get(end).copied().ok_or(OpenError::Malformed)?;
+                Ok((ty, 0..end))
             }
             Protection::Tls12Gcm { aead, salt } => {
                 let plain_len = payload
@@ -488,24 +543,21 @@ impl RecordCipher {
                 for (n, b) in nonce.iter_mut().zip(salt.iter().chain(payload.iter())) {
                     *n = *b;
                 }
-                let aad = tls12_header(seq, record.content_type, record.version, plain_len);
+                let aad = tls12_header(seq, head.content_type, head.version, plain_len);
                 let body = payload.get_mut(8..).ok_or(OpenError::Malformed)?;
                 let (ct, tag) = body.split_at_mut(plain_len);
                 aead.open(nonce, &aad, ct, tag)?;
-                payload.copy_within(8..8 + plain_len, 0);
-                payload.truncate(plain_len);
-                Ok(record.content_type)
+                Ok((head.content_type, 8..8 + plain_len))
             }
             Protection::Tls12ChaCha { aead, iv } => {
                 let plain_len = payload
                     .len()
                     .checked_sub(TAG_LEN)
                     .ok_or(OpenError::Malformed)?;
-                let aad = tls12_header(seq, record.content_type, record.version, plain_len);
+                let aad = tls12_header(seq, head.content_type, head.version, plain_len);
                 let (ct, tag) = payload.split_at_mut(plain_len);
                 aead.open(xor_seq(iv, seq), &aad, ct, tag)?;
-                payload.truncate(plain_len);
-                Ok(record.content_type)
+                Ok((head.content_type, 0..plain_len))
             }
             Protection::Tls12Cbc {
                 key,
@@ -523,15 +575,14 @@ impl RecordCipher {
                         return Err(OpenError::Malformed);
                     }
                     let (enc, tag) = payload.split_at_mut(enc_len);
-                    let h = tls12_header(seq, record.content_type, record.version, enc_len);
+                    let h = tls12_header(seq, head.content_type, head.version, enc_len);
                     if !mac.verify(&[&h, enc], tag) {
                         return Err(OpenError::Auth);
                     }
                     let (iv, ct) = enc.split_at_mut(16);
                     cbc_decrypt(key, iv, ct)?;
                     let len = cbc_unpad(ct).ok_or(OpenError::Malformed)?;
-                    payload.copy_within(16..16 + len, 0);
-                    payload.truncate(len);
+                    Ok((head.content_type, 16..16 + len))
                 } else {
                     // IV || E(content || MAC(seq || header || content) || padding).
                     if payload.len() < 32 || !payload.len().is_multiple_of(16) {
@@ -544,14 +595,12 @@ impl RecordCipher {
                     let len = unpadded.checked_sub(mac_len).ok_or(OpenError::Auth)?;
                     let (content, rest) = ct.split_at(len);
                     let tag = rest.get(..mac_len).ok_or(OpenError::Auth)?;
-                    let h = tls12_header(seq, record.content_type, record.version, len);
+                    let h = tls12_header(seq, head.content_type, head.version, len);
                     if !mac.verify(&[&h, content], tag) {
                         return Err(OpenError::Auth);
                     }
-                    payload.copy_within(16..16 + len, 0);
-                    payload.truncate(len);
+                    Ok((head.content_type, 16..16 + len))
                 }
-                Ok(record.content_type)
             }
         }
     }
@@ -642,15 +691,45 @@ mod tests {
     use super::super::keys::{suite, tls12_keys, tls13_traffic_keys};
     use super::*;
 
-    fn frame_all(stream: &[u8], cuts: &[usize]) -> Result<Vec<Record>, FrameError> {
+    /// Frames `stream` cut at `cuts` (chunk i carried by packet i + 1). `reuse`: the
+    /// caller's buffer is emptied after each record (a spanning record's own buffer is
+    /// handed over), else it keeps everything (spanning records are copied after it).
+    fn frame_with(stream: &[u8], cuts: &[usize], reuse: bool) -> Result<Vec<Record>, FrameError> {
         let mut f = Framer::default();
         let mut out = Vec::new();
+        let mut buf = if reuse { Vec::new() } else { vec![0xee] };
         let mut start = 0;
         for (i, &cut) in cuts.iter().chain([stream.len()].iter()).enumerate() {
-            f.push(&stream[start..cut], i as u64 + 1, &mut out)?;
+            let mut bytes = &stream[start..cut];
+            while let Some((head, at)) = f.next(&mut bytes, i as u64 + 1, &mut buf)? {
+                out.push(Record {
+                    content_type: head.content_type,
+                    version: head.version,
+                    payload: buf[at..].to_vec(),
+                    packet: head.packet,
+                });
+                if reuse {
+                    buf.clear();
+                }
+            }
+            assert!(bytes.is_empty());
             start = cut;
         }
+        if !reuse {
+            // What was in the buffer before stays, and the payloads follow one another.
+            assert_eq!(buf[0], 0xee);
+            assert_eq!(
+                buf.len(),
+                1 + out.iter().map(|r| r.payload.len()).sum::<usize>()
+            );
+        }
         Ok(out)
+    }
+
+    fn frame_all(stream: &[u8], cuts: &[usize]) -> Result<Vec<Record>, FrameError> {
+        let reused = frame_with(stream, cuts, true);
+        assert_eq!(reused, frame_with(stream, cuts, false));
+        reused
     }
 
     fn rec(ty: u8, payload: &[u8]) -> Vec<u8> {
@@ -742,7 +821,7 @@ mod tests {
         let records = frame_all(&stream, &[3, 50]).unwrap();
         assert_eq!(records.len(), 4);
         for (mut r, (ty, m)) in records.into_iter().zip(messages) {
-            assert_eq!(opener.open(&mut r), Ok(ty));
+            assert_eq!(opener.open_record(&mut r), Ok(ty));
             assert_eq!(r.payload, m);
         }
         assert_eq!(opener.seq(), 4);
@@ -751,7 +830,7 @@ mod tests {
         let mut bad = frame_all(&sealer.seal(23, b"x", [9; 16]), &[])
             .unwrap()
             .remove(0);
-        assert_eq!(opener.open(&mut bad), Err(OpenError::Auth));
+        assert_eq!(opener.open_record(&mut bad), Err(OpenError::Auth));
         assert_eq!(opener.seq(), 4);
     }
 
@@ -786,7 +865,7 @@ mod tests {
             let mut r = frame_all(&sealer.seal(23, b"hello", [3; 16]), &[])
                 .unwrap()
                 .remove(0);
-            assert_eq!(opener.open(&mut r), Err(OpenError::Auth), "{id:04x}");
+            assert_eq!(opener.open_record(&mut r), Err(OpenError::Auth), "{id:04x}");
         }
     }
 
@@ -826,13 +905,13 @@ mod tests {
         let s = suite(0x003c).unwrap(); // TLS_RSA_WITH_AES_128_CBC_SHA256
         let mut c = RecordCipher::tls12(s, &keys, false).unwrap();
         let mut copy = record.clone();
-        assert_eq!(c.open(&mut record), Ok(23));
+        assert_eq!(c.open_record(&mut record), Ok(23));
         assert_eq!(record.payload, content);
         // A flipped ciphertext bit breaks the MAC or the padding: Auth either way.
         let last = copy.payload.len() - 20;
         copy.payload[last] ^= 1;
         let mut c = RecordCipher::tls12(s, &keys, false).unwrap();
-        assert_eq!(c.open(&mut copy), Err(OpenError::Auth));
+        assert_eq!(c.open_record(&mut copy), Err(OpenError::Auth));
     }
 
     #[test]
@@ -846,11 +925,11 @@ mod tests {
                 .unwrap()
                 .remove(0);
             let mut wrong = RecordCipher::tls13(s, &k2).unwrap();
-            assert_eq!(wrong.open(&mut r.clone()), Err(OpenError::Auth));
+            assert_eq!(wrong.open_record(&mut r.clone()), Err(OpenError::Auth));
             assert_eq!(wrong.seq(), 0);
             let mut right = RecordCipher::tls13(s, &k1).unwrap();
             let mut r = r.clone();
-            assert_eq!(right.open(&mut r), Ok(23));
+            assert_eq!(right.open_record(&mut r), Ok(23));
             assert_eq!(r.payload, b"payload");
             assert_eq!(right.seq(), 1);
         }
@@ -875,7 +954,7 @@ mod tests {
                     payload: vec![0xa5; len],
                     packet: 1,
                 };
-                assert!(c.open(&mut r).is_err(), "{c:?} len {len}");
+                assert!(c.open_record(&mut r).is_err(), "{c:?} len {len}");
             }
             assert_eq!(c.seq(), 0);
         }
@@ -896,6 +975,6 @@ mod tests {
         };
         sealer.seq = 0;
         let mut opener = RecordCipher::tls13(s13, &k13).unwrap();
-        assert_eq!(opener.open(&mut r), Err(OpenError::Malformed));
+        assert_eq!(opener.open_record(&mut r), Err(OpenError::Malformed));
     }
 }

@@ -9,6 +9,58 @@ use super::keys::{suite, tls12_keys, tls13_traffic_keys};
 use super::record::RecordCipher;
 use super::*;
 
+/// An event kept past the session's next feed (a [`TlsEvent`] borrows the session).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Ev {
+    Data {
+        from_client: bool,
+        bytes: Vec<u8>,
+        packet: u64,
+    },
+    Alert {
+        from_client: bool,
+        level: u8,
+        description: u8,
+        packet: u64,
+    },
+}
+
+impl TlsSession {
+    /// [`TlsSession::feed`], its events copied out.
+    fn feed_owned(
+        &mut self,
+        from_client: bool,
+        bytes: &[u8],
+        packet: u64,
+        keys: &KeyLog,
+    ) -> Vec<Ev> {
+        self.feed(from_client, bytes, packet, keys)
+            .map(|e| match e {
+                TlsEvent::Data {
+                    from_client,
+                    bytes,
+                    packet,
+                } => Ev::Data {
+                    from_client,
+                    bytes: bytes.to_vec(),
+                    packet,
+                },
+                TlsEvent::Alert {
+                    from_client,
+                    level,
+                    description,
+                    packet,
+                } => Ev::Alert {
+                    from_client,
+                    level,
+                    description,
+                    packet,
+                },
+            })
+            .collect()
+    }
+}
+
 /// Deterministic xorshift.
 struct Rng(u64);
 impl Rng {
@@ -44,7 +96,7 @@ fn run(
     flights: &[Flight],
     keys: &KeyLog,
     seed: u64,
-) -> (Vec<TlsEvent>, Vec<u8>, Vec<u8>) {
+) -> (Vec<Ev>, Vec<u8>, Vec<u8>) {
     let mut rng = Rng(seed | 1);
     let mut packet = 0u64;
     let mut events = Vec::new();
@@ -55,12 +107,12 @@ fn run(
             let (chunk, tail) = rest.split_at(n);
             rest = tail;
             packet += 1;
-            events.extend(session.feed(f.from_client, chunk, packet, keys));
+            events.extend(session.feed_owned(f.from_client, chunk, packet, keys));
         }
     }
     let (mut c, mut s) = (Vec::new(), Vec::new());
     for e in &events {
-        if let TlsEvent::Data {
+        if let Ev::Data {
             from_client, bytes, ..
         } = e
         {
@@ -241,12 +293,12 @@ fn tls12_cbc_and_gcm_sessions_decrypt() {
             assert_eq!(s, script.server_data);
             let alerts: Vec<_> = events
                 .iter()
-                .filter(|e| matches!(e, TlsEvent::Alert { .. }))
+                .filter(|e| matches!(e, Ev::Alert { .. }))
                 .collect();
             assert_eq!(alerts.len(), 1);
             assert!(matches!(
                 alerts[0],
-                TlsEvent::Alert {
+                Ev::Alert {
                     from_client: false,
                     level: 1,
                     description: 0,
@@ -296,7 +348,7 @@ fn tls12_wrong_key_no_key_and_late_key() {
     let mut session = TlsSession::new();
     let (events, c, s) = run(&mut session, &script.flights, &wrong, 3);
     assert!(c.is_empty() && s.is_empty());
-    assert!(events.iter().all(|e| !matches!(e, TlsEvent::Data { .. })));
+    assert!(events.iter().all(|e| !matches!(e, Ev::Data { .. })));
     let sum = session.summary();
     assert_eq!(sum.why_not, Some(NotDecrypted::KeyMismatch));
     assert_eq!(
@@ -320,12 +372,12 @@ fn tls12_wrong_key_no_key_and_late_key() {
     let mut session = TlsSession::new();
     let mut data = Vec::new();
     for (i, f) in script.flights.iter().enumerate() {
-        for e in session.feed(f.from_client, &f.bytes, i as u64 + 1, &KeyLog::new()) {
-            assert!(!matches!(e, TlsEvent::Data { .. }));
+        for e in session.feed_owned(f.from_client, &f.bytes, i as u64 + 1, &KeyLog::new()) {
+            assert!(!matches!(e, Ev::Data { .. }));
         }
     }
-    for e in session.feed(true, &[], 99, &log) {
-        if let TlsEvent::Data {
+    for e in session.feed_owned(true, &[], 99, &log) {
+        if let Ev::Data {
             from_client: true,
             bytes,
             packet,
@@ -351,8 +403,8 @@ fn tls12_gap_stops_one_direction_at_its_packet() {
         if i == 4 {
             session.gap(true, Some(42));
         }
-        for e in session.feed(f.from_client, &f.bytes, i as u64 + 1, &log) {
-            if let TlsEvent::Data {
+        for e in session.feed_owned(f.from_client, &f.bytes, i as u64 + 1, &log) {
+            if let Ev::Data {
                 from_client, bytes, ..
             } = e
             {
@@ -378,19 +430,19 @@ fn tls12_gap_stops_one_direction_at_its_packet() {
     );
     // A gap in the server's stream before its ServerHello stops both directions.
     let mut session = TlsSession::new();
-    session.feed(true, &script.flights[0].bytes, 1, &log);
+    session.feed_owned(true, &script.flights[0].bytes, 1, &log);
     session.gap(false, None);
     let sum = session.summary();
     assert_eq!(sum.client.stopped, Some(NotDecrypted::Gap { packet: None }));
     assert_eq!(sum.server.stopped, Some(NotDecrypted::Gap { packet: None }));
     // A gap in the client's stream after its ClientHello stops only the client's side.
     let mut session = TlsSession::new();
-    session.feed(true, &script.flights[0].bytes, 1, &log);
+    session.feed_owned(true, &script.flights[0].bytes, 1, &log);
     session.gap(true, Some(2));
     let mut server_data = Vec::new();
     for (i, f) in script.flights.iter().enumerate().skip(1) {
-        for e in session.feed(f.from_client, &f.bytes, i as u64 + 3, &log) {
-            if let TlsEvent::Data { bytes, .. } = e {
+        for e in session.feed_owned(f.from_client, &f.bytes, i as u64 + 3, &log) {
+            if let Ev::Data { bytes, .. } = e {
                 server_data.extend(bytes);
             }
         }
@@ -419,7 +471,7 @@ fn handshake_not_captured_and_unsupported() {
     );
     // The capture starts mid-record.
     let mut session = TlsSession::new();
-    session.feed(true, &script.flights[4].bytes[3..], 1, &log);
+    session.feed_owned(true, &script.flights[4].bytes[3..], 1, &log);
     assert_eq!(
         session.summary().why_not.unwrap().to_string(),
         "handshake not captured"
@@ -427,9 +479,9 @@ fn handshake_not_captured_and_unsupported() {
     // An unsupported suite (AES-CCM).
     let mut session = TlsSession::new();
     let ch = client_hello_body([0x11; 32], &[]);
-    session.feed(true, &plain_record(22, &message(1, &ch)), 1, &log);
+    session.feed_owned(true, &plain_record(22, &message(1, &ch)), 1, &log);
     let sh = server_hello_body([0x22; 32], 0xc0ac, &[]);
-    session.feed(false, &plain_record(22, &message(2, &sh)), 2, &log);
+    session.feed_owned(false, &plain_record(22, &message(2, &sh)), 2, &log);
     let sum = session.summary();
     assert_eq!(sum.why_not, Some(NotDecrypted::UnsupportedSuite(0xc0ac)));
     assert_eq!(
@@ -438,21 +490,21 @@ fn handshake_not_captured_and_unsupported() {
     );
     // TLS 1.1.
     let mut session = TlsSession::new();
-    session.feed(true, &plain_record(22, &message(1, &ch)), 1, &log);
+    session.feed_owned(true, &plain_record(22, &message(1, &ch)), 1, &log);
     let mut sh = server_hello_body([0x22; 32], 0x002f, &[]);
     sh[1] = 2;
-    session.feed(false, &plain_record(22, &message(2, &sh)), 2, &log);
+    session.feed_owned(false, &plain_record(22, &message(2, &sh)), 2, &log);
     assert_eq!(
         session.summary().why_not.unwrap().to_string(),
         "unsupported TLS version TLS 1.1"
     );
     // A plaintext fatal alert instead of a ServerHello.
     let mut session = TlsSession::new();
-    session.feed(true, &plain_record(22, &message(1, &ch)), 1, &log);
-    let ev = session.feed(false, &plain_record(21, &[2, 40]), 2, &log);
+    session.feed_owned(true, &plain_record(22, &message(1, &ch)), 1, &log);
+    let ev = session.feed_owned(false, &plain_record(21, &[2, 40]), 2, &log);
     assert_eq!(
         ev,
-        vec![TlsEvent::Alert {
+        vec![Ev::Alert {
             from_client: false,
             level: 2,
             description: 40,
@@ -467,9 +519,9 @@ fn oversized_record_is_a_protocol_violation() {
     let mut log = KeyLog::new();
     log.add_text("k", script.keys.as_bytes());
     let mut session = TlsSession::new();
-    session.feed(true, &script.flights[0].bytes, 1, &log);
-    session.feed(false, &script.flights[1].bytes, 2, &log);
-    session.feed(true, &[23, 3, 3, 0xff, 0xff], 3, &log);
+    session.feed_owned(true, &script.flights[0].bytes, 1, &log);
+    session.feed_owned(false, &script.flights[1].bytes, 2, &log);
+    session.feed_owned(true, &[23, 3, 3, 0xff, 0xff], 3, &log);
     let sum = session.summary();
     match sum.client.stopped {
         Some(NotDecrypted::ProtocolViolation(text)) => {
@@ -618,12 +670,12 @@ fn tls13_early_data_decrypted_when_logged() {
             Some("TLS_AES_128_GCM_SHA256")
         );
         assert!(sum.early_data_offered);
-        assert!(events.contains(&TlsEvent::Alert {
+        assert!(events.contains(&Ev::Alert {
             from_client: true,
             level: 1,
             description: 0,
             packet: match events.last().unwrap() {
-                TlsEvent::Alert { packet, .. } => *packet,
+                Ev::Alert { packet, .. } => *packet,
                 _ => 0,
             }
         }));
@@ -696,7 +748,7 @@ fn tls13_wrong_key_emits_nothing() {
     let mut session = TlsSession::new();
     let (events, c, s) = run(&mut session, &flights, &log, 2);
     assert!(c.is_empty() && s.is_empty());
-    assert!(events.iter().all(|e| !matches!(e, TlsEvent::Data { .. })));
+    assert!(events.iter().all(|e| !matches!(e, Ev::Data { .. })));
     let sum = session.summary();
     assert_eq!(sum.server.stopped, Some(NotDecrypted::KeyMismatch));
     assert_eq!(sum.client.stopped, Some(NotDecrypted::KeyMismatch));
@@ -718,11 +770,11 @@ fn hostile_streams_do_not_panic() {
                 bytes[i] ^= 1 << rng.below(8);
             }
             let cut = rng.below(bytes.len() + 1);
-            session.feed(f.from_client, &bytes[..cut], 1, &log);
+            session.feed_owned(f.from_client, &bytes[..cut], 1, &log);
             if rng.below(5) == 0 {
                 session.gap(f.from_client, Some(2));
             }
-            session.feed(f.from_client, &bytes[cut..], 3, &log);
+            session.feed_owned(f.from_client, &bytes[cut..], 3, &log);
         }
         let _ = session.summary();
     }
@@ -734,8 +786,8 @@ fn hostile_streams_do_not_panic() {
         if rng.below(2) == 0 && bytes.len() > 6 {
             bytes[..6].copy_from_slice(&[22, 3, 1, 0, 200, 1]);
         }
-        session.feed(true, &bytes, 1, &log);
-        session.feed(false, &bytes, 2, &log);
+        session.feed_owned(true, &bytes, 1, &log);
+        session.feed_owned(false, &bytes, 2, &log);
     }
 }
 
@@ -940,7 +992,7 @@ mod real {
             assert_eq!(sum.alpn_chosen.as_deref(), Some("http/1.1"));
             let close_notify = |from: bool| {
                 events.iter().any(|e| {
-                    matches!(e, TlsEvent::Alert { from_client, level: 1, description: 0, .. }
+                    matches!(e, Ev::Alert { from_client, level: 1, description: 0, .. }
                         if *from_client == from)
                 })
             };
@@ -950,13 +1002,13 @@ mod real {
             for e in events.iter().filter(|e| {
                 matches!(
                     e,
-                    TlsEvent::Data {
+                    Ev::Data {
                         from_client: false,
                         ..
                     }
                 )
             }) {
-                if let TlsEvent::Data { packet, .. } = e {
+                if let Ev::Data { packet, .. } = e {
                     assert!(*packet >= last);
                     last = *packet;
                 }
@@ -978,7 +1030,7 @@ mod real {
         let mut session = TlsSession::new();
         let (events, c, s) = run(&mut session, &t.flights, &wrong, 5);
         assert!(c.is_empty() && s.is_empty());
-        assert!(events.iter().all(|e| !matches!(e, TlsEvent::Data { .. })));
+        assert!(events.iter().all(|e| !matches!(e, Ev::Data { .. })));
         let sum = session.summary();
         assert_eq!(sum.why_not, Some(NotDecrypted::KeyMismatch));
         assert!(!sum.decrypted);
@@ -1081,14 +1133,14 @@ mod real {
                 gapped = true;
                 continue;
             }
-            for e in session.feed(f.from_client, &f.bytes, packet, &log) {
+            for e in session.feed_owned(f.from_client, &f.bytes, packet, &log) {
                 match e {
-                    TlsEvent::Data {
+                    Ev::Data {
                         from_client: true,
                         bytes,
                         ..
                     } => client.extend(bytes),
-                    TlsEvent::Data { .. } => server_events += 1,
+                    Ev::Data { .. } => server_events += 1,
                     _ => {}
                 }
             }
@@ -1263,8 +1315,8 @@ mod real {
                 let (chunk, tail) = rest.split_at((1 + rng.below(7)).min(rest.len()));
                 rest = tail;
                 packet += 1;
-                for e in session.feed(f.from_client, chunk, packet, &log) {
-                    if let TlsEvent::Data {
+                for e in session.feed_owned(f.from_client, chunk, packet, &log) {
+                    if let Ev::Data {
                         from_client, bytes, ..
                     } = e
                     {
