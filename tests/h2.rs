@@ -744,7 +744,6 @@ fn a_refused_connect_is_not_described_as_an_http1_upgrade() {
 /// but, as no application data was ever sent, no traffic secrets. The report must
 /// not say the key log lacks a key for it.
 #[test]
-#[ignore = "bug: a TLS connection whose handshake never finished is reported as 'no key for this connection' although the key log holds its handshake secrets"]
 fn an_unfinished_handshake_is_not_reported_as_a_missing_key() {
     let r = analyze(
         "h2/chromium-hypercorn-h2.pcap",

@@ -159,6 +159,10 @@ pub fn alert_name(description: u8) -> &'static str {
 pub enum NotDecrypted {
     /// The key logs hold nothing usable for this connection's client random.
     NoKey,
+    /// The key logs hold some of this connection's TLS 1.3 secrets but not all that
+    /// decryption needs (the handshake secrets without the traffic secrets, which a client
+    /// logs only once its handshake completes).
+    PartialKey,
     /// A record failed authentication under the logged key.
     KeyMismatch,
     UnsupportedSuite(u16),
@@ -179,6 +183,7 @@ impl fmt::Display for NotDecrypted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             NotDecrypted::NoKey => f.write_str("no key for this connection"),
+            NotDecrypted::PartialKey => f.write_str("the key log holds only part of this connection's secrets (no application traffic secrets: a client logs them once its handshake completes, so this one most likely never completed)"),
             NotDecrypted::KeyMismatch => f.write_str("this key log does not match this connection"),
             NotDecrypted::UnsupportedSuite(id) => {
                 write!(f, "unsupported cipher suite {}", keys::suite_name(*id))
@@ -398,6 +403,8 @@ pub struct TlsSession {
     /// Whether the server accepted early data: `None` until its EncryptedExtensions.
     early_accepted: Option<bool>,
     key_state: KeyState,
+    /// Some of the connection's secrets are logged, not all that are needed.
+    partial_key: bool,
     problem: Option<NotDecrypted>,
     /// The last feed's events.
     out: Vec<Out>,
@@ -434,6 +441,7 @@ impl TlsSession {
             alpn_chosen: None,
             early_accepted: None,
             key_state: KeyState::Unknown,
+            partial_key: false,
             problem: None,
             out: Vec::new(),
             plain: Vec::new(),
@@ -542,7 +550,7 @@ impl TlsSession {
         let why_not = self
             .problem
             .clone()
-            .or_else(|| (self.key_state == KeyState::Awaiting).then_some(NotDecrypted::NoKey))
+            .or_else(|| (self.key_state == KeyState::Awaiting).then(|| self.no_key()))
             .or_else(|| {
                 // Records still waiting for the other side's hello.
                 (self.client_hello.is_some()
@@ -655,7 +663,7 @@ impl TlsSession {
             d.pending.push_back(rec);
             if d.pending_bytes > MAX_PENDING_BYTES {
                 let why = if self.key_state == KeyState::Awaiting {
-                    NotDecrypted::NoKey
+                    self.no_key()
                 } else {
                     NotDecrypted::HandshakeNotCaptured
                 };
@@ -1098,8 +1106,17 @@ impl TlsSession {
         };
         match result {
             Setup::Ready => self.key_state = KeyState::Ready,
-            Setup::Missing => {}
+            Setup::Missing => self.partial_key = true,
             Setup::Mismatch => self.fail(NotDecrypted::KeyMismatch),
+        }
+    }
+
+    /// Why there is no key yet: none logged, or not all of them.
+    fn no_key(&self) -> NotDecrypted {
+        if self.partial_key {
+            NotDecrypted::PartialKey
+        } else {
+            NotDecrypted::NoKey
         }
     }
 
