@@ -201,6 +201,9 @@ pub struct Analyzer {
     /// The flow cap of this analyzer: the whole cap shared among the shards.
     flow_cap: usize,
     input: usize,
+    /// Added to the packet numbers of this input: the packets of the inputs before it that
+    /// it continues (rotated files, `continue_input`), 0 for an input of its own.
+    base: u64,
     /// The eviction clock: the latest capture time seen, except a step ahead larger than
     /// the idle timeout, which waits in `ahead` until the next packet confirms it.
     now: Timestamp,
@@ -241,6 +244,7 @@ impl Analyzer {
             shard: None,
             flow_cap: opts.max_flows.max(1),
             input: 0,
+            base: 0,
             now: Timestamp(i64::MIN),
             ahead: None,
             sweep_owed: false,
@@ -275,7 +279,19 @@ impl Analyzer {
     /// Starts the next input: packet numbers restart, flows do not carry over.
     pub fn begin_input(&mut self, index: usize) {
         self.end_input();
+        self.continue_input(index, 0);
+    }
+
+    /// Starts the next input as the continuation of the one before (rotated files): the
+    /// flows, the clock and the tombstones carry over; its packets are numbered from
+    /// `base + 1` on (the packets of the inputs it continues), and connections that start
+    /// in it are its own (`index`).
+    pub fn continue_input(&mut self, index: usize, base: u64) {
+        // The reports of connections finished so far are made before the numbers change
+        // (the pending ones know their input by then either way; this keeps memory low).
+        while self.report_one() {}
         self.input = index;
+        self.base = base;
         self.first_malformed = None;
         for (_, _, first) in &mut self.unsupported {
             *first = None;
@@ -283,9 +299,14 @@ impl Analyzer {
     }
 
     /// The number of the first packet of this input whose IP/TCP headers were cut or
-    /// damaged (for the input's warning).
+    /// damaged (for the input's warning), as the file numbers it.
     pub fn first_malformed(&self) -> Option<u64> {
-        self.first_malformed
+        self.first_malformed.map(|n| n - self.base)
+    }
+
+    /// Added to this input's packet numbers (see `continue_input`).
+    pub fn packet_base(&self) -> u64 {
+        self.base
     }
 
     /// For the next input, take only the connections whose symmetric flow hash falls in
@@ -305,6 +326,19 @@ impl Analyzer {
     }
 
     pub fn packet(&mut self, pkt: &Packet<'_>) {
+        if self.base != 0 {
+            let p = Packet {
+                number: pkt.number + self.base,
+                ..*pkt
+            };
+            return self.numbered(&p);
+        }
+        self.numbered(pkt)
+    }
+
+    /// [`Analyzer::packet`], the packet numbered as the report numbers it.
+    #[inline(always)]
+    fn numbered(&mut self, pkt: &Packet<'_>) {
         self.advance_clock(pkt.ts);
         let primary = self.primary();
         if !primary {
@@ -371,8 +405,21 @@ impl Analyzer {
     /// again, and its flow known to be this shard's (the reader decided by the same
     /// [`Endpoint::shard`]) without hashing its endpoints again.
     fn plain(&mut self, pkt: &Packet<'_>, plain: decode::Plain) {
+        if self.base != 0 {
+            let p = Packet {
+                number: pkt.number + self.base,
+                ..*pkt
+            };
+            return self.plain_numbered(&p, plain);
+        }
+        self.plain_numbered(pkt, plain)
+    }
+
+    /// [`Analyzer::plain`], the packet numbered as the report numbers it.
+    #[inline(always)]
+    fn plain_numbered(&mut self, pkt: &Packet<'_>, plain: decode::Plain) {
         let Some(seg) = decode::decode_plain(pkt, plain) else {
-            return self.packet(pkt);
+            return self.numbered(pkt);
         };
         self.advance_clock(pkt.ts);
         if self.primary() {
