@@ -110,6 +110,9 @@ pub fn analyze_files_with_progress(
         let first = capture::file::rotation::first_packet(path);
         let taken = match (&run, first) {
             (None, _) => None,
+            (Some(_), _) if !opts.join_files => {
+                Some(Err("every input read on its own (--separate-files)".into()))
+            }
             (Some(r), Some(f)) => Some(capture::file::rotation::continues(
                 r,
                 &f,
