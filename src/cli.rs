@@ -10,7 +10,8 @@ use std::path::PathBuf;
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0  success: the report lists at least one WebSocket connection
-  1  the input held no WebSocket connection (the report says what it did hold)
+  1  the input held no WebSocket connection (the report says what it did hold),
+     or a selection (--status, --host, ...) left none of those it held
   2  usage error (bad flag or argument, no such connection)
   3  an input could not be read: missing, unreadable, not a pcap/pcapng capture
   4  live capture unavailable: built without the `live` feature, no permission, bad interface or filter

@@ -136,7 +136,7 @@ pub fn analyze_files_with_progress(
         } else {
             // A capture of its own: the connections of the one before end with it (on all
             // the shards at once), and this file decides how many threads read the new one.
-            end_all(&mut analyzer, &mut helpers[..shards - 1]);
+            end_all(&mut analyzer, &mut helpers, shards - 1);
             run = None;
             analyzer.begin_input(i);
             // Every shard sees every packet and keeps its own flows.
@@ -259,11 +259,12 @@ pub fn analyze_files_with_progress(
         summary.continues_previous = joined;
         summary.packet_offset = if joined { base } else { 0 };
         summary.continuity = taken.map(|t| t.unwrap_or_else(|e| e));
-        if let Some((_, last)) = summary.span {
+        if let Some((first, last)) = summary.span {
             match &mut run {
                 Some(r) if joined => {
                     r.path = summary.path.clone();
                     r.last = r.last.max(last);
+                    r.last_file_first = first;
                     r.packets += summary.packets;
                     for l in &summary.link_types {
                         if !r.links.contains(l) {
@@ -276,6 +277,7 @@ pub fn analyze_files_with_progress(
                         path: summary.path.clone(),
                         links: summary.link_types.clone(),
                         last,
+                        last_file_first: first,
                         packets: summary.packets,
                     })
                 }
@@ -284,7 +286,7 @@ pub fn analyze_files_with_progress(
         inputs.push(summary);
     }
     // The connections of the last capture end with it, on all the shards at once.
-    end_all(&mut analyzer, &mut helpers[..shards - 1]);
+    end_all(&mut analyzer, &mut helpers, shards - 1);
     if let Some(e) = first_error {
         if inputs.iter().all(|i| i.error.is_some()) {
             return Err(e);
@@ -389,12 +391,12 @@ pub fn live_session(
     Ok((report, summary, failure))
 }
 
-/// Ends the input on `analyzer` and on the shard analyzers that help it, each on a thread of
+/// Ends the input on `analyzer` and on the `n` shard analyzers that help it, each on a thread of
 /// its own (the flows still open are finished and reported, side by side rather than one
 /// shard after another). A helper whose thread cannot be made ends with its next input.
-fn end_all(analyzer: &mut Analyzer, helpers: &mut [Analyzer]) {
+fn end_all(analyzer: &mut Analyzer, helpers: &mut [Analyzer], n: usize) {
     std::thread::scope(|s| {
-        for h in helpers.iter_mut() {
+        for h in helpers.iter_mut().take(n) {
             let _ = std::thread::Builder::new().spawn_scoped(s, move || h.end_input());
         }
         analyzer.end_input();

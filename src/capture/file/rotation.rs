@@ -6,7 +6,7 @@
 //! directory replaced by the captures in it ordered by their first packet's time; and, for
 //! each input after the first, whether it continues the capture before it: the same link
 //! type, its first packet no earlier than [`BACKWARDS_TOLERANCE_NS`] before the previous
-//! file's last one and no later than the idle timeout after it (a quiet spell longer than
+//! file's last one (nor before that file's first) and no later than the idle timeout after it (a quiet spell longer than
 //! that ends every connection anyway). Inputs that continue each other are analyzed as one
 //! capture (`analyze_files_with_progress`): one flow table across them, packets numbered
 //! across the files as `mergecap -a` numbers them.
@@ -103,6 +103,8 @@ pub struct Run {
     pub links: Vec<LinkType>,
     /// Its last packet's time.
     pub last: Timestamp,
+    /// The first packet's time of its last file: a file that continues it starts later.
+    pub last_file_first: Timestamp,
     /// Packets in the run so far: the packet offset of the next input, if joined.
     pub packets: u64,
 }
@@ -127,7 +129,7 @@ pub fn continues(run: &Run, next: &FirstPacket, max_gap_s: u64) -> Result<String
     let max_gap = i64::try_from(max_gap_s)
         .unwrap_or(i64::MAX)
         .saturating_mul(1_000_000_000);
-    if gap < -BACKWARDS_TOLERANCE_NS {
+    if gap < -BACKWARDS_TOLERANCE_NS || next.ts < run.last_file_first {
         return Err(format!(
             "not joined to {prev}: it starts {:.3} s before {prev} ends (not a continuation of it; a rotated capture's files are given in time order, or as their directory)",
             -gap as f64 / 1e9
@@ -242,6 +244,7 @@ mod tests {
             path: "/tmp/a/cap_0.pcap".into(),
             links: vec![LinkType::ETHERNET],
             last: Timestamp(last),
+            last_file_first: Timestamp(last - 5_000_000_000),
             packets: 10,
         }
     }
@@ -263,6 +266,12 @@ mod tests {
         assert!(ok.starts_with("continues cap_0.pcap"), "{ok}");
         assert!(ok.contains("numbered on from 11"), "{ok}");
         assert!(continues(&r, &next(100 * s - s / 2, LinkType::ETHERNET), 600).is_ok());
+        // Never before the previous file's own first packet, however close to its end.
+        let short = Run {
+            last_file_first: Timestamp(100 * s - s / 4),
+            ..run(100 * s)
+        };
+        assert!(continues(&short, &next(100 * s - s / 2, LinkType::ETHERNET), 600).is_err());
         assert!(continues(&r, &next(700 * s, LinkType::ETHERNET), 600).is_ok());
         let late = continues(&r, &next(701 * s, LinkType::ETHERNET), 600).unwrap_err();
         assert!(late.contains("601.000 s after"), "{late}");
