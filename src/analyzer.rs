@@ -19,7 +19,7 @@ use crate::decode::{self, Endpoint, Skip};
 use crate::error::Error;
 use crate::flow::FlowKey;
 use crate::freeze::{Freezer, Frozen};
-use crate::report::{ConnectionReport, Seen, Store};
+use crate::report::{ConnectionReport, Eviction, Seen, Store};
 use crate::stack::tcp::assembler::Limits;
 use crate::stack::tcp::connection::{CloseEvent, Connection};
 use crate::stack::tls::keylog::KeyLog;
@@ -52,6 +52,9 @@ pub struct Options {
     pub keep_reports: usize,
     /// When quiet connections are frozen out of memory (see `freeze`).
     pub freeze: Freeze,
+    /// Read an input that continues the one before it (rotated files) as one capture with
+    /// it (`capture::file::rotation`); false: every input on its own.
+    pub join_files: bool,
 }
 
 /// When the analyzer freezes a connection out of memory (`freeze`); the report is the same
@@ -96,6 +99,7 @@ impl Default for Options {
             shard_min_bytes: 16 << 20,
             keep_reports: crate::report::store::DEFAULT_BUDGET,
             freeze: Freeze::default(),
+            join_files: true,
         }
     }
 }
@@ -189,7 +193,7 @@ pub struct Analyzer {
     /// `done` reserved for it, oldest first: built while this thread would otherwise wait
     /// for another ([`ShardSink::idle`](crate::capture::file::ShardSink::idle)), or as soon
     /// as more than [`PENDING`] wait, and all of them at the end of an input.
-    pending: VecDeque<(usize, Box<Connection>)>,
+    pending: VecDeque<(usize, Box<Connection>, Option<Eviction>)>,
     pub seen: Seen,
     /// Packets per link type that could not be decoded, across all inputs.
     /// Per undecodable link type: packets so far, and the first of them in this input.
@@ -201,6 +205,9 @@ pub struct Analyzer {
     /// The flow cap of this analyzer: the whole cap shared among the shards.
     flow_cap: usize,
     input: usize,
+    /// Added to the packet numbers of this input: the packets of the inputs before it that
+    /// it continues (rotated files, `continue_input`), 0 for an input of its own.
+    base: u64,
     /// The eviction clock: the latest capture time seen, except a step ahead larger than
     /// the idle timeout, which waits in `ahead` until the next packet confirms it.
     now: Timestamp,
@@ -241,6 +248,7 @@ impl Analyzer {
             shard: None,
             flow_cap: opts.max_flows.max(1),
             input: 0,
+            base: 0,
             now: Timestamp(i64::MIN),
             ahead: None,
             sweep_owed: false,
@@ -275,7 +283,19 @@ impl Analyzer {
     /// Starts the next input: packet numbers restart, flows do not carry over.
     pub fn begin_input(&mut self, index: usize) {
         self.end_input();
+        self.continue_input(index, 0);
+    }
+
+    /// Starts the next input as the continuation of the one before (rotated files): the
+    /// flows, the clock and the tombstones carry over; its packets are numbered from
+    /// `base + 1` on (the packets of the inputs it continues), and connections that start
+    /// in it are its own (`index`).
+    pub fn continue_input(&mut self, index: usize, base: u64) {
+        // The reports of connections finished so far are made before the numbers change
+        // (the pending ones know their input by then either way; this keeps memory low).
+        while self.report_one() {}
         self.input = index;
+        self.base = base;
         self.first_malformed = None;
         for (_, _, first) in &mut self.unsupported {
             *first = None;
@@ -283,9 +303,14 @@ impl Analyzer {
     }
 
     /// The number of the first packet of this input whose IP/TCP headers were cut or
-    /// damaged (for the input's warning).
+    /// damaged (for the input's warning), as the file numbers it.
     pub fn first_malformed(&self) -> Option<u64> {
-        self.first_malformed
+        self.first_malformed.map(|n| n - self.base)
+    }
+
+    /// Added to this input's packet numbers (see `continue_input`).
+    pub fn packet_base(&self) -> u64 {
+        self.base
     }
 
     /// For the next input, take only the connections whose symmetric flow hash falls in
@@ -305,6 +330,19 @@ impl Analyzer {
     }
 
     pub fn packet(&mut self, pkt: &Packet<'_>) {
+        if self.base != 0 {
+            let p = Packet {
+                number: pkt.number + self.base,
+                ..*pkt
+            };
+            return self.numbered(&p);
+        }
+        self.numbered(pkt)
+    }
+
+    /// [`Analyzer::packet`], the packet numbered as the report numbers it.
+    #[inline(always)]
+    fn numbered(&mut self, pkt: &Packet<'_>) {
         self.advance_clock(pkt.ts);
         let primary = self.primary();
         if !primary {
@@ -371,8 +409,21 @@ impl Analyzer {
     /// again, and its flow known to be this shard's (the reader decided by the same
     /// [`Endpoint::shard`]) without hashing its endpoints again.
     fn plain(&mut self, pkt: &Packet<'_>, plain: decode::Plain) {
+        if self.base != 0 {
+            let p = Packet {
+                number: pkt.number + self.base,
+                ..*pkt
+            };
+            return self.plain_numbered(&p, plain);
+        }
+        self.plain_numbered(pkt, plain)
+    }
+
+    /// [`Analyzer::plain`], the packet numbered as the report numbers it.
+    #[inline(always)]
+    fn plain_numbered(&mut self, pkt: &Packet<'_>, plain: decode::Plain) {
         let Some(seg) = decode::decode_plain(pkt, plain) else {
-            return self.packet(pkt);
+            return self.numbered(pkt);
         };
         self.advance_clock(pkt.ts);
         if self.primary() {
@@ -605,7 +656,18 @@ impl Analyzer {
         for k in expired {
             if let Some(c) = self.take(&k) {
                 self.seen.evicted_flows += 1;
-                self.finish(c);
+                // Why it ends here, if it was not done: idle too long, or over the flow cap.
+                let quiet = now.saturating_sub(c.active_at.0);
+                let why = if quiet > idle {
+                    self.seen.evicted_idle += 1;
+                    Some(Eviction::IdleTimeout)
+                } else if c.closed() {
+                    None
+                } else {
+                    self.seen.evicted_max_flows += 1;
+                    Some(Eviction::MaxFlows)
+                };
+                self.finish_as(c, why);
             }
         }
         if let Freeze::Quiet { ended_ms, open_ms } = self.opts.freeze {
@@ -673,7 +735,12 @@ impl Analyzer {
     }
 
     /// Reports a connection; returns the index of its report if it was a WebSocket.
-    fn finish(&mut self, mut c: Box<Connection>) -> Option<usize> {
+    fn finish(&mut self, c: Box<Connection>) -> Option<usize> {
+        self.finish_as(c, None)
+    }
+
+    /// [`Analyzer::finish`] of a connection ended early by a cap (`evicted`), or not.
+    fn finish_as(&mut self, mut c: Box<Connection>, evicted: Option<Eviction>) -> Option<usize> {
         self.seen.tcp_connections += 1;
         c.finish(&self.keys);
         let sessions = c.sessions().count();
@@ -683,7 +750,7 @@ impl Analyzer {
             for _ in 1..sessions {
                 self.done.reserve(c.input, c.first_packet, c.last_packet);
             }
-            self.pending.push_back((at, c));
+            self.pending.push_back((at, c, evicted));
             if self.pending.len() > PENDING {
                 self.report_one();
             }
@@ -703,11 +770,14 @@ impl Analyzer {
 
     /// Builds the report of the oldest finished connection still waiting for one, if any.
     fn report_one(&mut self) -> bool {
-        let Some((at, c)) = self.pending.pop_front() else {
+        let Some((at, c, evicted)) = self.pending.pop_front() else {
             return false;
         };
         for (k, w) in c.sessions().enumerate() {
             let mut r = ConnectionReport::from_session(&c, w, 0);
+            if let Some(e) = evicted {
+                r.mark_evicted(e, &self.opts);
+            }
             if self.opts.previews {
                 r.timeline = Some(r.recent_frames.clone());
             }
@@ -776,6 +846,8 @@ impl Analyzer {
             seen.tcp_connections += s.tcp_connections;
             seen.other_tcp_connections += s.other_tcp_connections;
             seen.evicted_flows += s.evicted_flows;
+            seen.evicted_idle += s.evicted_idle;
+            seen.evicted_max_flows += s.evicted_max_flows;
             seen.late_packets += s.late_packets;
             seen.lost_frozen += s.lost_frozen;
             seen.encrypted_not_listed += s.encrypted_not_listed;

@@ -10,7 +10,8 @@ use std::path::PathBuf;
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0  success: the report lists at least one WebSocket connection
-  1  the input held no WebSocket connection (the report says what it did hold)
+  1  the input held no WebSocket connection (the report says what it did hold),
+     or a selection (--status, --host, ...) left none of those it held
   2  usage error (bad flag or argument, no such connection)
   3  an input could not be read: missing, unreadable, not a pcap/pcapng capture
   4  live capture unavailable: built without the `live` feature, no permission, bad interface or filter
@@ -103,6 +104,10 @@ pub struct AnalyzeArgs {
     /// Replace addresses with pseudonyms and leave out query strings and payloads.
     #[arg(long)]
     pub redact: bool,
+    /// Read each capture file on its own, even one that continues the file before it
+    /// (rotated files, `tcpdump -C`/`-G`, `dumpcap -b`, are otherwise read as one capture).
+    #[arg(long)]
+    pub separate_files: bool,
     /// Exit with code 5 if a shown connection has one of these statuses: a comma-separated
     /// list, repeatable (e.g. --fail-on 1006,4000-4999,open).
     #[arg(long, value_name = "STATUS,...", value_delimiter = ',')]
@@ -124,7 +129,7 @@ pub struct SelectArgs {
     /// Only this connection (repeatable), by the id the report shows.
     #[arg(long = "connection", value_name = "ID")]
     pub connections: Vec<u64>,
-    /// Only these statuses (repeatable): a code (1006), a range (4000-4999), open, refused, unknown.
+    /// Only these statuses (repeatable): a code (1006), a range (4000-4999), open, evicted, refused, unknown.
     #[arg(long = "status", value_name = "STATUS")]
     pub statuses: Vec<StatusSpec>,
     /// Only problems: everything but clean 1000/1001 closes.
@@ -180,7 +185,7 @@ pub struct LimitArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     pub idle_timeout: u64,
     /// Track at most this many TCP connections at once (the least recently active are finished first).
-    #[arg(long, value_name = "N", default_value_t = 200_000)]
+    #[arg(long, value_name = "N", default_value_t = 200_000, value_parser = max_flows)]
     pub max_flows: usize,
     /// Out-of-order bytes held per direction before the oldest hole is declared a gap.
     #[arg(long, value_name = "BYTES", default_value_t = 4 << 20)]
@@ -245,6 +250,15 @@ pub struct LiveArgs {
     // its handshake).
     #[command(flatten)]
     pub keys: KeyArgs,
+}
+
+/// `--max-flows N`: at least 1 (no connection could be followed with 0).
+fn max_flows(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(0) => Err("0 would follow no TCP connection at all: give at least 1 (the default, 200000, follows that many at once; the least recently active beyond it are evicted and marked so)".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("'{s}' is not a number of connections: {e}")),
+    }
 }
 
 impl LimitArgs {

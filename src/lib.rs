@@ -86,6 +86,9 @@ pub fn analyze_files_with_progress(
     key_sources: &keys::KeySources,
     progress: Option<capture::file::Progress>,
 ) -> Result<Report, Error> {
+    // A directory stands for the captures in it, in time order.
+    let (paths, _) = capture::file::rotation::expand(paths)?;
+    let paths = &paths[..];
     // TLS secrets: the key logs given, and those the pcapng inputs carry.
     let mut loaded = keys::load(key_sources, paths);
     // Every source is read: records of a connection with no key are not held for one.
@@ -97,25 +100,64 @@ pub fn analyze_files_with_progress(
     // `Options::threads`).
     let mut helpers: Vec<Analyzer> = Vec::new();
     let threads = Analyzer::threads(&opts);
-    let mut inputs = Vec::with_capacity(paths.len());
+    let mut inputs: Vec<capture::file::InputSummary> = Vec::with_capacity(paths.len());
     let mut first_error = None;
+    // The capture the inputs read so far make up (rotated files joined), and its shards.
+    let mut run: Option<capture::file::rotation::Run> = None;
+    let mut shards = 1;
     for (i, path) in paths.iter().enumerate() {
-        analyzer.begin_input(i);
-        // Every shard sees every packet and keeps its own flows.
-        let sharded = threads > 1
-            && capture::file::shardable(path).is_some_and(|size| size >= opts.shard_min_bytes);
-        let shards = if sharded { threads } else { 1 };
-        while helpers.len() + 1 < shards {
-            let mut h = Analyzer::new(opts);
-            h.set_keys(std::sync::Arc::clone(&secrets));
-            helpers.push(h);
+        // Does this file continue the capture before it? Its first packet says (a peek).
+        let first = capture::file::rotation::first_packet(path);
+        let taken = match (&run, first) {
+            (None, _) => None,
+            (Some(_), _) if !opts.join_files => {
+                Some(Err("every input read on its own (--separate-files)".into()))
+            }
+            (Some(r), Some(f)) => Some(capture::file::rotation::continues(
+                r,
+                &f,
+                opts.idle_timeout_s,
+            )),
+            (Some(r), None) if path.as_os_str() == "-" => Some(Err(format!(
+                "not joined to {}: standard input is read as a capture of its own",
+                capture::file::rotation::file_name(&r.path)
+            ))),
+            // No packet to join (or none readable): nothing carries over either way.
+            (Some(_), None) => Some(Err("no packet to join to the input before it".into())),
+        };
+        let joined = matches!(taken, Some(Ok(_)));
+        let base = run.as_ref().map_or(0, |r| r.packets);
+        if joined || (run.is_some() && first.is_none() && path.as_os_str() != "-") {
+            // The same flows go on (an empty input changes nothing).
+            analyzer.continue_input(i, base);
+            for h in helpers.iter_mut().take(shards - 1) {
+                h.continue_input(i, base);
+            }
+        } else {
+            // A capture of its own: the connections of the one before end with it (on all
+            // the shards at once), and this file decides how many threads read the new one.
+            end_all(&mut analyzer, &mut helpers, shards - 1);
+            run = None;
+            analyzer.begin_input(i);
+            // Every shard sees every packet and keeps its own flows.
+            let sharded = threads > 1
+                && capture::file::shardable(path).is_some_and(|size| size >= opts.shard_min_bytes);
+            shards = if sharded { threads } else { 1 };
+            while helpers.len() + 1 < shards {
+                let mut h = Analyzer::new(opts);
+                h.set_keys(std::sync::Arc::clone(&secrets));
+                helpers.push(h);
+            }
+            let n = shards as u64;
+            analyzer.set_shard((shards > 1).then_some((0, n)));
+            for (k, h) in helpers.iter_mut().enumerate() {
+                h.begin_input(i);
+                h.set_shard(Some((k as u64 + 1, n)));
+            }
         }
-        let n = shards as u64;
-        analyzer.set_shard((shards > 1).then_some((0, n)));
-        for (k, h) in helpers.iter_mut().enumerate() {
-            h.begin_input(i);
-            h.set_shard(Some((k as u64 + 1, n)));
-        }
+        // A file read by several threads (a run started on a large file keeps its threads
+        // for the files that continue it) is read once when it can be: its chunks shared.
+        let sharded = shards > 1 && capture::file::shardable(path).is_some();
         let before = analyzer.unsupported().to_vec();
         let (cut_before, malformed_before) = (
             analyzer.seen.snaplen_cut_packets,
@@ -137,10 +179,6 @@ pub fn analyze_files_with_progress(
                             Some(s) => capture::file::read_shared(path, s, k + 1, h, None),
                             None => capture::file::read_counted(path, &mut |p| h.packet(p), None),
                         };
-                        // This shard's flows still open end with the input (as the next
-                        // input or the end of all would end them), here, beside the other
-                        // shards doing the same, rather than one shard after another later.
-                        h.end_input();
                         read.map(|s| s.packets)
                     });
                     // A thread that cannot be made reads nothing (the warning below says
@@ -164,8 +202,6 @@ pub fn analyze_files_with_progress(
                     threads > 1,
                 ),
             };
-            // This shard's open flows end here too, while the helpers end theirs.
-            analyzer.end_input();
             let counts: Vec<Option<u64>> = helpers
                 .into_iter()
                 .map(|h| h.and_then(|h| h.join().ok()).and_then(Result::ok))
@@ -175,7 +211,8 @@ pub fn analyze_files_with_progress(
         let mut summary = match read {
             Ok(s) => s,
             Err(e) => {
-                let summary = capture::file::InputSummary::failed(path, &e);
+                let mut summary = capture::file::InputSummary::failed(path, &e);
+                summary.continuity = taken.map(|t| t.unwrap_or_else(|e| e));
                 first_error.get_or_insert(e);
                 inputs.push(summary);
                 continue;
@@ -213,14 +250,43 @@ pub fn analyze_files_with_progress(
                 .map_or(0, |(_, m, _)| *m);
             let new = n - earlier;
             if new > 0 {
-                let first = first_packet(*first);
+                let first = first_packet(first.map(|n| n - analyzer.packet_base()));
                 summary.warnings.push(format!(
                     "{new} packets with link type {link} were not decoded{first}: wsclose reads Ethernet, Linux cooked (SLL/SLL2), BSD loopback and raw IP"
                 ));
             }
         }
+        summary.continues_previous = joined;
+        summary.packet_offset = if joined { base } else { 0 };
+        summary.continuity = taken.map(|t| t.unwrap_or_else(|e| e));
+        if let Some((first, last)) = summary.span {
+            match &mut run {
+                Some(r) if joined => {
+                    r.path = summary.path.clone();
+                    r.last = r.last.max(last);
+                    r.last_file_first = first;
+                    r.packets += summary.packets;
+                    for l in &summary.link_types {
+                        if !r.links.contains(l) {
+                            r.links.push(*l);
+                        }
+                    }
+                }
+                _ => {
+                    run = Some(capture::file::rotation::Run {
+                        path: summary.path.clone(),
+                        links: summary.link_types.clone(),
+                        last,
+                        last_file_first: first,
+                        packets: summary.packets,
+                    })
+                }
+            }
+        }
         inputs.push(summary);
     }
+    // The connections of the last capture end with it, on all the shards at once.
+    end_all(&mut analyzer, &mut helpers, shards - 1);
     if let Some(e) = first_error {
         if inputs.iter().all(|i| i.error.is_some()) {
             return Err(e);
@@ -305,6 +371,10 @@ pub fn live_session(
         last_time: None,
         truncated: failure.is_some(),
         error: None,
+        continues_previous: false,
+        packet_offset: 0,
+        continuity: None,
+        span: None,
     };
     poll_keys(&mut analyzer, &mut key_warnings);
     let (connections, seen) = analyzer.finish_input()?;
@@ -319,6 +389,18 @@ pub fn live_session(
         .collect();
     report.key_log_warnings = key_warnings;
     Ok((report, summary, failure))
+}
+
+/// Ends the input on `analyzer` and on the `n` shard analyzers that help it, each on a thread of
+/// its own (the flows still open are finished and reported, side by side rather than one
+/// shard after another). A helper whose thread cannot be made ends with its next input.
+fn end_all(analyzer: &mut Analyzer, helpers: &mut [Analyzer], n: usize) {
+    std::thread::scope(|s| {
+        for h in helpers.iter_mut().take(n) {
+            let _ = std::thread::Builder::new().spawn_scoped(s, move || h.end_input());
+        }
+        analyzer.end_input();
+    });
 }
 
 /// " (the first: packet N)" for a warning that counts packets, or nothing.

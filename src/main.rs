@@ -250,8 +250,15 @@ fn cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
+fn analyze(mut args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
+    // A directory stands for the captures in it, in time order (rotated files).
+    let (files, notes) = wsclose::capture::file::rotation::expand(&args.files)?;
+    for n in notes {
+        eprintln!("wsclose: {}", terminal(&n));
+    }
+    args.files = files;
     let mut opts = args.read.options(&args.limits);
+    opts.join_files = !args.separate_files;
     if args.timeline {
         opts.frame_log = 100_000;
         opts.previews = true;
@@ -304,6 +311,8 @@ fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
             eprintln!("wsclose: {} (the other inputs were analyzed)", terminal(e));
         }
     }
+    joins_note(&report.inputs);
+    evictions_note(&report.seen, &args.limits);
     let unreadable = report.inputs.iter().any(|i| i.error.is_some());
     let found = report.summary.total_connections;
     let spill = wsclose::error::Error::Spill;
@@ -399,6 +408,13 @@ fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
         );
         return Ok(1);
     }
+    // A filter that left nothing: said, and exit 1, as grep does with no match.
+    if report.summary.connections == 0 {
+        if let Some(line) = wsclose::report::filter::shown_line(&report) {
+            eprintln!("wsclose: {}", terminal(&line));
+            return Ok(1);
+        }
+    }
     if !args.fail_on.is_empty() {
         let mut hits = 0;
         report
@@ -413,6 +429,67 @@ fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
         }
     }
     Ok(0)
+}
+
+/// On standard error, once per cap, how many connections a cap ended before they did and
+/// which flag to raise (the report marks each of them evicted).
+fn evictions_note(seen: &wsclose::report::Seen, limits: &wsclose::cli::LimitArgs) {
+    if seen.evicted_max_flows > 0 {
+        eprintln!(
+            "wsclose: warning: {} were evicted while still open because more than --max-flows ({}) were open at once; the report marks them evicted (how they ended is not in it): raise --max-flows to follow them to their end",
+            plural(seen.evicted_max_flows, "TCP connection"),
+            limits.max_flows
+        );
+    }
+    if seen.evicted_idle > 0 {
+        eprintln!(
+            "wsclose: note: {} went without a packet for more than --idle-timeout ({} s) and were finished there; the report marks them evicted: raise --idle-timeout if they were only quiet",
+            plural(seen.evicted_idle, "TCP connection"),
+            limits.idle_timeout
+        );
+    }
+}
+
+/// On standard error, how inputs were taken: each run of rotated files read as one capture
+/// (one line for the run), each other input after the first read on its own, and why.
+fn joins_note(inputs: &[wsclose::capture::file::InputSummary]) {
+    use wsclose::capture::file::rotation::file_name;
+    let name = |i: usize| terminal(&file_name(&inputs[i].path)).into_owned();
+    let mut i = 0;
+    while i < inputs.len() {
+        // The inputs that continue input `i`.
+        let mut last = i;
+        for (j, next) in inputs.iter().enumerate().skip(i + 1) {
+            if next.continues_previous {
+                last = j;
+            } else if next.packets > 0 || next.error.is_none() && next.continuity.is_none() {
+                break;
+            }
+        }
+        if last > i {
+            let files = inputs[i..=last].iter().filter(|x| x.packets > 0).count();
+            let second = inputs[i + 1..=last]
+                .iter()
+                .position(|x| x.continues_previous)
+                .map_or(last, |k| i + 1 + k);
+            eprintln!(
+                "wsclose: {} to {} ({files} files) read as one capture, each continuing the one before (rotated files); packets are numbered on across them ({}'s packet 1 is packet {})",
+                name(i),
+                name(last),
+                name(second),
+                inputs[second].packet_offset + 1
+            );
+        } else if i > 0 && inputs[i].packets > 0 {
+            if let Some(why) = &inputs[i].continuity {
+                eprintln!(
+                    "wsclose: {} read as a capture of its own: {}",
+                    name(i),
+                    terminal(why)
+                );
+            }
+        }
+        i = last + 1;
+    }
 }
 
 fn extract(args: ExtractArgs) -> Result<u8, wsclose::error::Error> {

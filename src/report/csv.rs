@@ -3,13 +3,14 @@
 //! In: a [`Report`] (connections in memory or in a store). Out: CSV for spreadsheets and
 //! scripts, written a few hundred rows at a time. Columns: id, input, client,
 //! server, host, path, status code, status name, inferred, initiator, client/server close
-//! code and reason, tcp end and by whom, evidence, violations, first and last packet.
+//! code and reason, tcp end and by whom, evidence, violations, first and last packet, evicted (why
+//! wsclose stopped following it early, if it did).
 
 use super::{ConnectionReport, Report};
 use crate::flow::Role;
 use std::io::{self, Write};
 
-const HEADER: [&str; 21] = [
+const HEADER: [&str; 22] = [
     "id",
     "input",
     "client",
@@ -31,6 +32,7 @@ const HEADER: [&str; 21] = [
     "findings",
     "first_packet",
     "last_packet",
+    "evicted",
 ];
 
 /// Rows written per round (each round is sanitized and written out as one piece).
@@ -47,7 +49,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 /// Quotes `rows` (each record stands alone in CSV, so pieces give the same bytes as the
 /// whole) and writes them. Quoting keeps the structure; escape sequences still must not
 /// reach a terminal.
-fn write_rows(rows: impl Iterator<Item = [String; 21]>, out: &mut dyn Write) -> io::Result<()> {
+fn write_rows(rows: impl Iterator<Item = [String; 22]>, out: &mut dyn Write) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in rows {
         w.write_record(&r)?;
@@ -66,7 +68,7 @@ pub fn render(report: &Report) -> String {
     String::from_utf8(buf).unwrap_or_default()
 }
 
-fn row(report: &Report, c: &ConnectionReport) -> [String; 21] {
+fn row(report: &Report, c: &ConnectionReport) -> [String; 22] {
     let close = |r: Role| c.close_frames.iter().find(|f| f.from == r);
     let code = |r: Role| {
         close(r).map_or(String::new(), |f| {
@@ -109,5 +111,7 @@ fn row(report: &Report, c: &ConnectionReport) -> [String; 21] {
         c.findings.len().to_string(),
         c.first_packet.to_string(),
         c.last_packet.to_string(),
+        // "max_flows" or "idle_timeout": a cap ended it before it did.
+        c.evicted.map_or(String::new(), |e| e.name().to_string()),
     ]
 }

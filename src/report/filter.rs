@@ -15,10 +15,25 @@ pub enum StatusSpec {
     Codes(u16, u16),
     /// Still open at the end of the capture.
     Open,
+    /// Still open when a cap (`--max-flows`, `--idle-timeout`) ended it early.
+    Evicted,
     /// The upgrade was refused.
     Refused,
     /// A close whose code the capture lacks.
     Unknown,
+}
+
+impl std::fmt::Display for StatusSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StatusSpec::Codes(a, b) if a == b => write!(f, "{a}"),
+            StatusSpec::Codes(a, b) => write!(f, "{a}-{b}"),
+            StatusSpec::Open => f.write_str("open"),
+            StatusSpec::Evicted => f.write_str("evicted"),
+            StatusSpec::Refused => f.write_str("refused"),
+            StatusSpec::Unknown => f.write_str("unknown"),
+        }
+    }
 }
 
 impl FromStr for StatusSpec {
@@ -26,10 +41,11 @@ impl FromStr for StatusSpec {
 
     fn from_str(s: &str) -> Result<StatusSpec, String> {
         let bad = || {
-            format!("'{s}' is not a status: use a code (1006), a range (4000-4999), open, refused or unknown")
+            format!("'{s}' is not a status: use a code (1006), a range (4000-4999), open, evicted, refused or unknown")
         };
         match s.trim().to_ascii_lowercase().as_str() {
             "open" => Ok(StatusSpec::Open),
+            "evicted" => Ok(StatusSpec::Evicted),
             "refused" => Ok(StatusSpec::Refused),
             "unknown" => Ok(StatusSpec::Unknown),
             t => match t.split_once('-') {
@@ -58,6 +74,7 @@ impl StatusSpec {
             (StatusSpec::Codes(a, b), Some(code)) => (*a..=*b).contains(&code),
             (StatusSpec::Codes(..), None) => false,
             (StatusSpec::Open, _) => c.status_key() == "open",
+            (StatusSpec::Evicted, _) => c.status_key() == "evicted",
             (StatusSpec::Refused, _) => c.status_key() == "refused",
             (StatusSpec::Unknown, _) => c.status_key() == "unknown",
         }
@@ -84,6 +101,24 @@ impl Selection {
             && !self.problems
             && self.host.is_none()
             && self.port.is_none()
+    }
+
+    /// The selection as the command line gave it ("--status 1006 --port 443"), for the
+    /// reports that say what a filter hid.
+    pub fn describe(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        parts.extend(self.connections.iter().map(|c| format!("--connection {c}")));
+        parts.extend(self.statuses.iter().map(|s| format!("--status {s}")));
+        if self.problems {
+            parts.push("--problems".into());
+        }
+        if let Some(h) = &self.host {
+            parts.push(format!("--host {h}"));
+        }
+        if let Some(p) = self.port {
+            parts.push(format!("--port {p}"));
+        }
+        parts.join(" ")
     }
 
     pub fn matches(&self, c: &ConnectionReport) -> bool {
@@ -123,8 +158,22 @@ impl Selection {
             report.connections.retain(|c| self.matches(c));
         }
         report.recount();
+        report.summary.filter = Some(self.describe());
         Ok(())
     }
+}
+
+/// "N of M WebSocket connections shown (filter: …)" when a selection hid some of them,
+/// else `None`. Its words are not sanitized: a host given on the command line is in them.
+pub fn shown_line(report: &Report) -> Option<String> {
+    let (shown, total) = (report.summary.connections, report.summary.total_connections);
+    let filter = report.summary.filter.as_deref()?;
+    (shown < total).then(|| {
+        format!(
+            "{shown} of {total} WebSocket connection{} shown (filter: {filter})",
+            if total == 1 { "" } else { "s" }
+        )
+    })
 }
 
 /// A whole report longer than this many connections gets [`narrowing_hint`] after its table.

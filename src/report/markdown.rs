@@ -8,6 +8,7 @@
 //! open a code span or inject HTML.
 
 use super::{ConnectionReport, Report};
+use crate::capture::file::InputSummary;
 use crate::close::catalog;
 use crate::sanitize::markdown as md;
 use std::fmt::Write;
@@ -74,6 +75,11 @@ pub fn write(
         if let Some(e) = &input.error {
             let _ = write!(o, " — ⚠️ not read: {}", md(e));
         }
+        if input.packets > 0 {
+            if let Some(why) = &input.continuity {
+                let _ = write!(o, " — {}", md(why));
+            }
+        }
         o.push('\n');
         for w in &input.warnings {
             let _ = writeln!(o, "  - ⚠️ {}", md(w));
@@ -86,7 +92,9 @@ pub fn write(
         );
     }
     let _ = writeln!(o, "\n## Summary\n");
-    if report.summary.total_connections != report.summary.connections {
+    if let Some(line) = super::filter::shown_line(report) {
+        let _ = writeln!(o, "{}.\n", md(&line));
+    } else if report.summary.total_connections != report.summary.connections {
         let _ = writeln!(
             o,
             "{} of {} WebSocket connections are shown (selected on the command line).\n",
@@ -106,7 +114,7 @@ pub fn write(
         |_, part| {
             let mut o = String::with_capacity(part.len() * 2048);
             for c in part {
-                connection(&mut o, c);
+                connection(&mut o, c, &report.inputs);
             }
             Ok(o.into_bytes())
         },
@@ -175,7 +183,7 @@ fn encrypted(report: &Report) -> String {
     o
 }
 
-fn connection(o: &mut String, c: &ConnectionReport) {
+fn connection(o: &mut String, c: &ConnectionReport, inputs: &[InputSummary]) {
     let _ = writeln!(
         o,
         "\n## Connection {}: {} → {} — {}\n",
@@ -213,9 +221,20 @@ fn connection(o: &mut String, c: &ConnectionReport) {
         c.seen_by.client.map_or("—".into(), |v| v.to_string()),
         c.seen_by.server.map_or("—".into(), |v| v.to_string())
     );
+    // Rotated files read as one capture number packets on across them: which file and
+    // packet that is.
+    let files = if inputs.iter().any(|i| i.continues_previous) {
+        format!(
+            " ({} to {})",
+            md(&super::place(inputs, c.input, c.first_packet)),
+            md(&super::place(inputs, c.input, c.last_packet))
+        )
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         o,
-        "- **Time:** {} to {} ({:.3} s), packets {} to {}",
+        "- **Time:** {} to {} ({:.3} s), packets {} to {}{files}",
         md(&c.start.rfc3339()),
         md(&c.end.rfc3339()),
         c.duration_s,
@@ -304,7 +323,10 @@ fn connection(o: &mut String, c: &ConnectionReport) {
         o.push('\n');
     }
     let tcp = match (c.tcp_end, c.tcp_end_by, c.tcp_end_packet) {
-        ("open", ..) => "still open at the end of the capture".to_string(),
+        ("open", ..) => match c.evicted {
+            Some(e) => e.short().to_string(),
+            None => "still open at the end of the capture".to_string(),
+        },
         (kind, Some(by), Some(p)) => format!("{} from the {by} (packet {p})", kind.to_uppercase()),
         (kind, ..) => kind.to_string(),
     };
@@ -388,7 +410,7 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         let mut one_pass = String::new();
         for c in &report.connections {
-            connection(&mut one_pass, c);
+            connection(&mut one_pass, c, &report.inputs);
         }
         let start = text.find("\n## Connection 1:").unwrap();
         assert_eq!(&text[start..], one_pass);
@@ -413,7 +435,7 @@ mod tests {
         for (idle, want) in [(0.25, "0.250 s"), (61.04, "61.0 s")] {
             c.idle_before_end_s = Some(idle);
             let mut o = String::new();
-            connection(&mut o, &c);
+            connection(&mut o, &c, &[]);
             let line = format!("- **Quiet before the end:** {want} since the last frame\n");
             assert!(o.contains(&line), "{idle}: {o}");
         }

@@ -88,6 +88,10 @@ pub struct Summary {
     /// TLS connections listed in `seen.encrypted` (and counted beyond it).
     #[serde(skip_serializing_if = "is_zero")]
     pub encrypted_connections: u64,
+    /// The selection that chose the connections shown (`--status 1006 --port 443`), when
+    /// one was given: `connections` of `total_connections` are shown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -107,6 +111,11 @@ pub struct Seen {
     pub other_tcp_connections: u64,
     /// Flows evicted before the end of the input (idle timeout or flow cap).
     pub evicted_flows: u64,
+    /// Of those, flows finished after the idle timeout (`--idle-timeout`) without a packet.
+    pub evicted_idle: u64,
+    /// Of those, flows still open that were finished because more than `--max-flows` were
+    /// tracked at once (the least recently active).
+    pub evicted_max_flows: u64,
     /// Packets of connections already closed and reported (final ACKs, retransmitted FINs).
     pub late_packets: u64,
     /// Connections frozen out of memory (`freeze`) that could not be read back from the
@@ -306,8 +315,11 @@ impl PartialEq<String> for Host {
 #[serde(remote = "Self")]
 pub struct ConnectionReport {
     pub id: u64,
-    /// Index into `inputs`.
+    /// Index into `inputs`: the file of its first packet.
     pub input: usize,
+    /// The file of its last packet: `input` unless the connection goes on into the files
+    /// that continue it (rotated files read as one capture; see [`locate`]).
+    pub last_input: usize,
     pub client: Host,
     pub server: Host,
     /// The TLS that carried the session (wss://), if any.
@@ -331,6 +343,9 @@ pub struct ConnectionReport {
     pub status: Status,
     /// What in the capture explains the status (or contradicts it), with packet numbers.
     pub evidence: Option<diagnosis::Evidence>,
+    /// Why wsclose stopped following the connection before it ended (a cap: `max_flows`,
+    /// `idle_timeout`), or null: what came after is not in the report.
+    pub evicted: Option<Eviction>,
     /// The status each application saw (the peer's code, 1005, 1006, or null while open).
     pub seen_by: SeenBy,
     /// The closing handshake, when a close frame was sent.
@@ -367,6 +382,7 @@ pub struct ConnectionReport {
 pub struct ConnectionReportJson {
     id: u64,
     input: usize,
+    last_input: usize,
     client: Host,
     server: Host,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -384,6 +400,7 @@ pub struct ConnectionReportJson {
     stream_ends: Vec<StreamEndReport>,
     status: Status,
     evidence: Option<diagnosis::Evidence>,
+    evicted: Option<Eviction>,
     seen_by: SeenBy,
     close_handshake: Option<diagnosis::CloseHandshake>,
     decoded_to_end: PerSide<bool>,
@@ -680,6 +697,7 @@ impl ConnectionReport {
         ConnectionReport {
             id,
             input: c.input,
+            last_input: c.input,
             client: Host::Addr(c.ep[client_side]),
             server: Host::Addr(c.ep[server_side]),
             tls,
@@ -710,6 +728,7 @@ impl ConnectionReport {
             tcp_end: tcp_end_name(tcp_first.map(|(_, k)| k)),
             tcp_end_by: tcp_first.map(|(e, _)| e.by),
             tcp_end_packet: tcp_first.map(|(e, _)| e.packet),
+            evicted: None,
             transport: transport_name(w.transport.h2_stream.is_some()),
             h2_stream: w.transport.h2_stream,
             stream_ends: w
@@ -816,6 +835,39 @@ impl ConnectionReport {
         Some(said.join(", "))
     }
 
+    /// Marks the connection as ended early by a cap (`why`): a status that would say it was
+    /// still open at the end of the capture says instead where and why wsclose stopped
+    /// following it, and which flag to raise.
+    pub fn mark_evicted(&mut self, why: Eviction, opts: &crate::analyzer::Options) {
+        self.evicted = Some(why);
+        if self.status.code.is_some() || !self.status.name.starts_with("Open") {
+            return;
+        }
+        let last = self.last_packet;
+        let (name, detail, fix) = match why {
+            Eviction::MaxFlows => (
+                EVICTED_MAX_FLOWS,
+                format!(
+                    "wsclose stopped following this connection after packet {last}: more than --max-flows ({}) TCP connections were open at once, and it was the least recently active. How it ended is not in this report (packets after that on the same addresses and ports start another connection); no close code is guessed.",
+                    opts.max_flows
+                ),
+                "Run again with a larger --max-flows to follow every connection to its end (each one costs memory only while it is open).",
+            ),
+            Eviction::IdleTimeout => (
+                EVICTED_IDLE,
+                format!(
+                    "No packet of this connection came for more than --idle-timeout ({} s of capture time) after packet {last}, so wsclose finished it there. How it ended is not in this report (packets after that on the same addresses and ports start another connection); no close code is guessed.",
+                    opts.idle_timeout_s
+                ),
+                "If the connection was only quiet (long-lived with rare messages and no pings), run again with a larger --idle-timeout.",
+            ),
+        };
+        self.status.name = name.into();
+        self.status.detail = detail;
+        self.status.general = "";
+        self.status.fix = fix.into();
+    }
+
     /// The key under which `summary.by_status` counts this connection.
     pub fn status_key(&self) -> String {
         self.status_kind().to_string()
@@ -826,11 +878,53 @@ impl ConnectionReport {
         match self.status.code {
             Some(c) => StatusKey::Code(c),
             None if self.status.name.starts_with("Open") => StatusKey::Open,
+            None if self.status.name.starts_with("Evicted") => StatusKey::Evicted,
             None if self.status.name == "Upgrade refused" => StatusKey::Refused,
             None => StatusKey::Unknown,
         }
     }
 }
+
+/// Why wsclose stopped following a connection before it ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Eviction {
+    /// More than `--max-flows` connections were tracked at once; it was the least recently
+    /// active.
+    MaxFlows,
+    /// No packet for longer than `--idle-timeout`.
+    IdleTimeout,
+}
+
+impl Eviction {
+    /// Its JSON name: "max_flows" or "idle_timeout".
+    pub fn name(self) -> &'static str {
+        match self {
+            Eviction::MaxFlows => "max_flows",
+            Eviction::IdleTimeout => "idle_timeout",
+        }
+    }
+
+    /// The flag that raises the cap.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Eviction::MaxFlows => "--max-flows",
+            Eviction::IdleTimeout => "--idle-timeout",
+        }
+    }
+
+    /// A few words for a table cell: "evicted: over --max-flows".
+    pub fn short(self) -> &'static str {
+        match self {
+            Eviction::MaxFlows => "evicted: over the flow cap (raise --max-flows)",
+            Eviction::IdleTimeout => "evicted: idle longer than --idle-timeout",
+        }
+    }
+}
+
+/// The status names of an evicted connection that was still open.
+pub const EVICTED_MAX_FLOWS: &str = "Evicted (flow cap)";
+pub const EVICTED_IDLE: &str = "Evicted (idle timeout)";
 
 /// What `summary.by_status` counts a connection under: its code, "open", "refused" or
 /// "unknown".
@@ -838,6 +932,8 @@ impl ConnectionReport {
 pub enum StatusKey {
     Code(u16),
     Open,
+    /// Still open when a cap (`--max-flows`, `--idle-timeout`) ended it early.
+    Evicted,
     Refused,
     Unknown,
 }
@@ -847,16 +943,46 @@ impl std::fmt::Display for StatusKey {
         match self {
             StatusKey::Code(c) => write!(f, "{c}"),
             StatusKey::Open => f.write_str("open"),
+            StatusKey::Evicted => f.write_str("evicted"),
             StatusKey::Refused => f.write_str("refused"),
             StatusKey::Unknown => f.write_str("unknown"),
         }
     }
 }
 
+/// Where packet `packet` of a connection that started in input `input` is: the input
+/// holding it and its number there. Packets are numbered on across inputs that continue
+/// each other (rotated files: `InputSummary::packet_offset`); inputs with no packet between
+/// them are passed over.
+pub fn locate(inputs: &[InputSummary], input: usize, packet: u64) -> (usize, u64) {
+    let mut at = input;
+    for (j, next) in inputs.iter().enumerate().skip(input + 1) {
+        if next.packets == 0 {
+            continue;
+        }
+        if !next.continues_previous || next.packet_offset >= packet {
+            break;
+        }
+        at = j;
+    }
+    let offset = inputs.get(at).map_or(0, |i| i.packet_offset);
+    (at, packet.saturating_sub(offset))
+}
+
+/// "name #N": packet `packet` of a connection that started in input `input`, by the file
+/// that holds it and its number there (for reports of rotated files read as one capture).
+pub fn place(inputs: &[InputSummary], input: usize, packet: u64) -> String {
+    let (at, n) = locate(inputs, input, packet);
+    let name = inputs.get(at).map_or_else(String::new, |i| {
+        crate::capture::file::rotation::file_name(&i.path)
+    });
+    format!("{name} #{n}")
+}
+
 /// A connection "still open" in a file that stops early may well have closed after it:
 /// its status says so instead.
 pub fn mark_cut(inputs: &[InputSummary], c: &mut ConnectionReport) {
-    let cut = inputs.get(c.input).is_some_and(|i| i.truncated);
+    let cut = inputs.get(c.last_input).is_some_and(|i| i.truncated);
     if cut && c.status.code.is_none() && c.status.name.starts_with("Open") {
         c.status.general = "";
         c.status.detail = "The capture file stops early (it is truncated or damaged; see the input's warning), so whatever ended this connection is not in it; no close code is guessed.".into();
@@ -924,6 +1050,12 @@ impl Report {
             *self.summary.by_status.entry(k.to_string()).or_default() += 1;
         }
         self.summary.connections = n as u64;
+    }
+
+    /// Whether some input was read as the continuation of the one before (rotated files):
+    /// packet numbers then run on across files.
+    pub fn joins_files(&self) -> bool {
+        self.inputs.iter().any(|i| i.continues_previous)
     }
 
     /// How many connections are shown from each input, without reading them back.
@@ -1073,6 +1205,7 @@ impl Report {
     /// A stored report as this report shows it: with the truncated-input status, and
     /// redacted if the report is (`names` then holds the pseudonyms given so far).
     fn as_shown(&self, c: &mut ConnectionReport, names: &mut Option<redact::Names>) {
+        c.last_input = locate(&self.inputs, c.input, c.last_packet).0;
         mark_cut(&self.inputs, c);
         if let Some(names) = names {
             names.connection(c);

@@ -9,6 +9,7 @@
 //! string from the wire goes through `sanitize::terminal`.
 
 use super::{ConnectionReport, Report};
+use crate::capture::file::rotation;
 use crate::close::catalog;
 use crate::flow::Role;
 use crate::sanitize::terminal;
@@ -139,12 +140,13 @@ pub fn write(
         let n = per_input.get(i).copied().unwrap_or(0);
         let _ = write!(
             head,
-            "{}: {} packet{}, {} WebSocket connection{}",
+            "{}: {} packet{}, {} WebSocket connection{}{}",
             terminal(&input.path),
             input.packets,
             if input.packets == 1 { "" } else { "s" },
             n,
-            if n == 1 { "" } else { "s" }
+            if n == 1 { "" } else { "s" },
+            continuity(input)
         );
         let e = encrypted_of_input(report, i);
         if e > 0 {
@@ -161,6 +163,9 @@ pub fn write(
             head,
             "(redacted: addresses are pseudonyms; query strings and payloads left out)"
         );
+    }
+    if let Some(line) = super::filter::shown_line(report) {
+        let _ = writeln!(head, "{}", terminal(&line));
     }
     out.write_all(head.as_bytes())?;
     let mut groups = Groups::default();
@@ -204,6 +209,20 @@ pub fn write(
     out.write_all(tail.as_bytes())
 }
 
+/// How an input after the first was taken, for its header line: as the continuation of the
+/// one before (rotated files) or as a capture of its own, and why.
+pub(crate) fn continuity(input: &crate::capture::file::InputSummary) -> String {
+    match &input.continuity {
+        Some(_) if input.continues_previous => format!(
+            " (continues the file before: one capture with it, its packets numbered {} to {} here)",
+            input.packet_offset + 1,
+            input.packet_offset + input.packets
+        ),
+        Some(why) if input.packets > 0 => format!(" (a capture of its own: {})", terminal(why)),
+        _ => String::new(),
+    }
+}
+
 /// One table of connections.
 fn connections_table(
     report: &Report,
@@ -243,11 +262,21 @@ fn connections_table(
                 let name = std::path::Path::new(&input.path)
                     .file_name()
                     .map_or(input.path.clone(), |n| n.to_string_lossy().into_owned());
-                let _ = write!(conn, "\n[{}]", terminal(&name));
+                // A connection that goes on into the files continuing its own: where it ends.
+                let last = match report.inputs.get(c.last_input) {
+                    Some(l) if c.last_input != c.input => {
+                        format!(" → {}", rotation::file_name(&l.path))
+                    }
+                    _ => String::new(),
+                };
+                let _ = write!(conn, "\n[{}]", terminal(&format!("{name}{last}")));
             }
         }
         let tcp = match (c.tcp_end, c.tcp_end_by, c.tcp_end_packet) {
-            ("open", ..) => "tcp: still open at end of capture".to_string(),
+            ("open", ..) => match c.evicted {
+                Some(e) => format!("tcp: {}", e.short()),
+                None => "tcp: still open at end of capture".to_string(),
+            },
             (kind, Some(by), Some(p)) => {
                 format!("tcp: {} by {by} [pkt\u{a0}{p}]", kind.to_uppercase())
             }

@@ -20,13 +20,15 @@
 //! - `pcapng`: pcapng sections, interfaces and packet blocks (draft-ietf-opsawg-pcapng
 //!   §3.1, §4.1-4.4);
 //! - `chunks`: one reader of a file that several threads share (`capture::shared`);
-//! - `damage`: what is said of a damaged or cut record, or of a file that is no capture.
+//! - `damage`: what is said of a damaged or cut record, or of a file that is no capture;
+//! - `rotation`: rotated files (which inputs continue each other), a directory as input.
 
 mod chunks;
 mod damage;
 mod input;
 mod pcap;
 mod pcapng;
+pub mod rotation;
 mod stream;
 #[cfg(test)]
 mod testing;
@@ -71,6 +73,20 @@ pub struct InputSummary {
     /// Why the input could not be read at all (the other inputs are still analyzed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Read as the continuation of the input before it (rotated files: same link type,
+    /// starting where it ended): one capture with it, its connections carried over.
+    pub continues_previous: bool,
+    /// Added to this file's own packet numbers to give the numbers the report uses: 0 unless
+    /// it continues another input, whose packets are then numbered on across the files (as
+    /// `mergecap -a` numbers the files joined).
+    pub packet_offset: u64,
+    /// Why it was, or was not, read as the continuation of the input before it (none for
+    /// the first input).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continuity: Option<String>,
+    /// Capture time of the first and last packet (for joining the next input).
+    #[serde(skip)]
+    pub span: Option<(Timestamp, Timestamp)>,
 }
 
 impl InputSummary {
@@ -95,6 +111,10 @@ impl InputSummary {
             last_time: None,
             truncated: false,
             error: None,
+            continues_previous: false,
+            packet_offset: 0,
+            continuity: None,
+            span: None,
         }
     }
 
@@ -112,6 +132,10 @@ impl InputSummary {
             last_time: None,
             truncated: false,
             error: Some(e.to_string()),
+            continues_previous: false,
+            packet_offset: 0,
+            continuity: None,
+            span: None,
         }
     }
 }
@@ -183,6 +207,7 @@ impl Tally {
     fn finish(self, mut summary: InputSummary) -> InputSummary {
         summary.warnings.extend(self.backwards.warning());
         summary.warnings.extend(self.last_warning);
+        summary.span = self.span;
         if let Some((a, b)) = self.span {
             summary.first_time = Some(a.rfc3339());
             summary.last_time = Some(b.rfc3339());

@@ -1,0 +1,433 @@
+//! Rotated capture files and caps that never hide what they did (issue 32, items 1 and 4).
+//!
+//! Rotated files: recorded fixtures split by Wireshark's own `editcap -c N` (as a ring
+//! buffer or `dumpcap -b` leaves a session) give the same report, connection by connection,
+//! as the file they came from: the same connections, handshakes, close frames, status, and
+//! packet numbers (numbered on across the files); only which file each connection starts in
+//! differs. Files that do not continue each other stay separate. A directory is its captures
+//! in time order. The tests that split files skip, saying so, where editcap is missing (it
+//! comes with tshark, which `.ci/run` installs).
+//!
+//! Caps and filters: a flow evicted by `--max-flows` is marked evicted in every format and
+//! once on standard error; `--max-flows 0` is refused; a filter says what it hid and exits 1
+//! when it left nothing.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+fn wsclose() -> Command {
+    Command::cargo_bin("wsclose").unwrap()
+}
+
+fn editcap_available() -> bool {
+    std::process::Command::new("editcap")
+        .arg("-h")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Splits `file` into pieces of `n` packets in `dir` (`editcap -c`); the pieces, in order.
+fn split(file: &Path, n: usize, dir: &Path, stem: &str) -> Vec<PathBuf> {
+    let out = dir.join(format!("{stem}.pcapng"));
+    let status = std::process::Command::new("editcap")
+        .arg("-c")
+        .arg(n.to_string())
+        .arg(file)
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success(), "editcap -c {n} {}", file.display());
+    let mut pieces: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(&format!("{stem}_"))
+        })
+        .collect();
+    pieces.sort();
+    pieces
+}
+
+/// The JSON report of `args` (exit code 0 or 1), parsed.
+fn json(args: &[&std::ffi::OsStr]) -> Value {
+    let out = wsclose()
+        .arg("analyze")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The connections of a report without the fields that name files (`input`, `last_input`).
+fn connections(report: &Value) -> Vec<Value> {
+    report["connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let mut c = c.clone();
+            let o = c.as_object_mut().unwrap();
+            o.remove("input");
+            o.remove("last_input");
+            c
+        })
+        .collect()
+}
+
+fn os<P: AsRef<std::ffi::OsStr> + ?Sized>(p: &P) -> &std::ffi::OsStr {
+    p.as_ref()
+}
+
+/// Every recorded fixture (the plain pcap/pcapng ones) split into pieces of 3 and of 7
+/// packets gives the report of the whole file, connection by connection, packet numbers
+/// included; each piece after the first is taken as the continuation of the one before.
+#[test]
+fn split_fixtures_give_the_whole_files_report() {
+    if !editcap_available() {
+        eprintln!(
+            "skipping: editcap is not installed (it comes with tshark: apt-get install tshark)"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut compared = 0;
+    let mut spanning = 0;
+    for file in std::fs::read_dir(fixture("")).unwrap() {
+        let file = file.unwrap().path();
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        if !(name.ends_with(".pcap") || name.ends_with(".pcapng")) {
+            continue;
+        }
+        let whole = json(&[os(&file)]);
+        for n in [3, 7] {
+            let stem = format!("{}-{n}", name.replace('.', "_"));
+            let pieces = split(&file, n, dir.path(), &stem);
+            assert!(pieces.len() >= 2, "{name}: {} pieces", pieces.len());
+            let args: Vec<&std::ffi::OsStr> = pieces.iter().map(os).collect();
+            let joined = json(&args);
+            assert_eq!(
+                connections(&joined),
+                connections(&whole),
+                "{name} split every {n} packets"
+            );
+            assert_eq!(joined["summary"], whole["summary"], "{name} / {n}");
+            let inputs = joined["inputs"].as_array().unwrap();
+            let mut offset = 0;
+            for (k, input) in inputs.iter().enumerate() {
+                assert_eq!(input["continues_previous"], k > 0, "{name} / {n}: {input}");
+                assert_eq!(input["packet_offset"], if k > 0 { offset } else { 0 });
+                offset += input["packets"].as_u64().unwrap();
+            }
+            assert_eq!(offset, whole["inputs"][0]["packets"].as_u64().unwrap());
+            spanning += joined["connections"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| c["input"] != c["last_input"])
+                .count();
+            compared += 1;
+        }
+    }
+    assert!(compared > 40, "{compared} splits compared");
+    assert!(spanning > 40, "{spanning} connections spanned files");
+}
+
+/// The example of the issue: a session split by `editcap -c 10` is one connection with one
+/// handshake and one close, not an open one in the first file and a mid-stream one in the
+/// second; the table and standard error say the files were read as one capture, and the
+/// Markdown report names the file and packet of each end.
+#[test]
+fn a_session_split_in_files_is_one_connection_and_the_report_says_how() {
+    if !editcap_available() {
+        eprintln!(
+            "skipping: editcap is not installed (it comes with tshark: apt-get install tshark)"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pieces = split(&fixture("python-close-1001.pcap"), 10, dir.path(), "cap");
+    assert_eq!(pieces.len(), 2);
+    let out = wsclose().arg("analyze").args(&pieces).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let table = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        table.contains(
+            "(continues the file before: one capture with it, its packets numbered 11 to 15 here)"
+        ),
+        "{table}"
+    );
+    assert!(table.contains("1001 Going Away"), "{table}");
+    assert!(!table.contains("Open"), "{table}");
+    assert!(table.contains(" → cap_00001"), "{table}");
+    assert_eq!(err.matches("read as one capture").count(), 1, "{err}");
+    assert!(err.contains("packet 1 is packet 11"), "{err}");
+    let md = wsclose()
+        .arg("analyze")
+        .args(&pieces)
+        .args(["--format", "markdown"])
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&md.stdout);
+    assert!(md.contains("packets 1 to 15 (cap\\_00000"), "{md}");
+    assert!(md.contains("#1 to cap\\_00001"), "{md}");
+    assert!(md.contains("#5)"), "{md}");
+    // Read on their own (as before), the pieces are two connections.
+    let separate = json(&[os(&pieces[0]), os(&pieces[1]), os("--separate-files")]);
+    assert_eq!(separate["connections"].as_array().unwrap().len(), 2);
+    assert_eq!(separate["inputs"][1]["continues_previous"], false);
+}
+
+/// Files that do not continue each other stay separate inputs, and the report says why: a
+/// later piece given first (the earlier one then starts before it ends), another link type.
+#[test]
+fn files_that_do_not_continue_each_other_stay_separate() {
+    if !editcap_available() {
+        eprintln!(
+            "skipping: editcap is not installed (it comes with tshark: apt-get install tshark)"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pieces = split(&fixture("python-close-1001.pcap"), 10, dir.path(), "cap");
+    let out = wsclose()
+        .arg("analyze")
+        .arg(&pieces[1])
+        .arg(&pieces[0])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(r["inputs"][1]["continues_previous"], false);
+    let why = r["inputs"][1]["continuity"].as_str().unwrap();
+    assert!(why.contains("before cap_00001"), "{why}");
+    assert!(err.contains("read as a capture of its own"), "{err}");
+    // The pieces are read apart: no connection goes from one file into the other.
+    let conns = r["connections"].as_array().unwrap();
+    assert!(!conns.is_empty());
+    assert!(conns.iter().all(|c| c["input"] == c["last_input"]));
+    // Another link type (Linux cooked capture) is never a continuation of Ethernet.
+    let r = json(&[
+        os(&fixture("python-close-1001.pcap")),
+        os(&fixture("python-sll.pcap")),
+    ]);
+    assert_eq!(r["inputs"][1]["continues_previous"], false);
+    let why = r["inputs"][1]["continuity"].as_str().unwrap();
+    assert!(why.contains("link type"), "{why}");
+}
+
+/// A directory given as input is every capture in it, ordered by first packet whatever
+/// the names say, other files left out: the report of the file the pieces came from.
+#[test]
+fn a_directory_is_its_captures_in_time_order() {
+    if !editcap_available() {
+        eprintln!(
+            "skipping: editcap is not installed (it comes with tshark: apt-get install tshark)"
+        );
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let file = fixture("node-close-1008.pcap");
+    let pieces = split(&file, 4, work.path(), "ring");
+    assert!(pieces.len() >= 3);
+    let dir = work.path().join("ring");
+    std::fs::create_dir(&dir).unwrap();
+    // Names in the reverse of time order, and a file that is no capture.
+    let n = pieces.len();
+    for (k, p) in pieces.iter().enumerate() {
+        std::fs::copy(p, dir.join(format!("piece-{}.pcapng", n - k))).unwrap();
+    }
+    std::fs::write(dir.join("README.txt"), "not a capture").unwrap();
+    let out = wsclose()
+        .arg("analyze")
+        .arg(&dir)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("{n} capture files")), "{err}");
+    assert!(err.contains("1 other files left out"), "{err}");
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let whole = json(&[os(&file)]);
+    assert_eq!(connections(&r), connections(&whole));
+    let inputs = r["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), n);
+    assert!(inputs[0]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("piece-{n}.pcapng")));
+    assert!(inputs[1..].iter().all(|i| i["continues_previous"] == true));
+    // A directory with no capture in it is an input that cannot be read.
+    let empty = work.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let out = wsclose().arg("analyze").arg(&empty).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no pcap or pcapng capture"));
+}
+
+/// `--max-flows 0` is refused with a clear error (usage, exit 2).
+#[test]
+fn max_flows_zero_is_refused() {
+    let out = wsclose()
+        .arg("analyze")
+        .arg(fixture("python-close-1001.pcap"))
+        .args(["--max-flows", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("0 would follow no TCP connection"), "{err}");
+    assert!(out.stdout.is_empty());
+}
+
+/// node-many.pcap.gz (five WebSocket connections at once) with `--max-flows 1`: the
+/// connections ended by the cap are marked evicted in JSON, CSV, the table and Markdown,
+/// never "still open at end of capture", and standard error says so once, with the flag.
+#[test]
+fn flows_evicted_by_the_cap_are_marked_so_everywhere() {
+    let many = fixture("node-many.pcap.gz");
+    let run = |format: &str| {
+        wsclose()
+            .arg("analyze")
+            .arg(&many)
+            .args(["--max-flows", "1", "--format", format])
+            .output()
+            .unwrap()
+    };
+    let out = run("json");
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.lines().filter(|l| l.contains("evicted")).count(),
+        1,
+        "{err}"
+    );
+    assert!(err.contains("raise --max-flows"), "{err}");
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(r["seen"]["evicted_max_flows"].as_u64().unwrap() > 0);
+    let conns = r["connections"].as_array().unwrap();
+    let evicted: Vec<&Value> = conns
+        .iter()
+        .filter(|c| c["evicted"] == "max_flows")
+        .collect();
+    assert!(!evicted.is_empty());
+    for c in conns {
+        if c["tcp_end"] == "open" && c["status"]["code"].is_null() {
+            // Every connection left open is open because the cap ended it.
+            assert_eq!(c["evicted"], "max_flows", "{c}");
+            assert_eq!(c["status"]["name"], "Evicted (flow cap)", "{c}");
+        }
+    }
+    assert!(r["summary"]["by_status"]["evicted"].as_u64().unwrap() > 0);
+    // Without the cap, nothing is evicted.
+    let free = json(&[os(&many)]);
+    assert!(free["connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["evicted"].is_null()));
+    let table = String::from_utf8(run("table").stdout).unwrap();
+    assert!(table.contains("evicted: over the flow cap"), "{table}");
+    assert!(!table.contains("still open at end of capture"), "{table}");
+    let md = String::from_utf8(run("markdown").stdout).unwrap();
+    assert!(md.contains("evicted: over the flow cap"), "{md}");
+    assert!(!md.contains("still open at the end of the capture"), "{md}");
+    let csv = String::from_utf8(run("csv").stdout).unwrap();
+    let mut rows = csv::Reader::from_reader(csv.as_bytes());
+    assert_eq!(rows.headers().unwrap().iter().next_back(), Some("evicted"));
+    let marked = rows
+        .records()
+        .filter(|r| r.as_ref().unwrap().iter().next_back() == Some("max_flows"))
+        .count();
+    assert_eq!(marked, evicted.len());
+    // `--status evicted` selects those still open when the cap ended them
+    let only = wsclose()
+        .arg("analyze")
+        .arg(&many)
+        .args([
+            "--max-flows",
+            "1",
+            "--status",
+            "evicted",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let only: Value = serde_json::from_slice(&only.stdout).unwrap();
+    // (those with a close code before the cap ended them keep it as their status).
+    let still_open = evicted
+        .iter()
+        .filter(|c| c["status"]["name"].as_str().unwrap().starts_with("Evicted"))
+        .count();
+    assert!(still_open > 0);
+    assert_eq!(only["connections"].as_array().unwrap().len(), still_open);
+}
+
+/// A filter that hides some connections says "N of M shown" in the table's header; one
+/// that leaves none says "0 of 5 WebSocket connections shown (filter …)" and exits 1.
+#[test]
+fn filters_say_what_they_hid() {
+    let many = fixture("node-many.pcap.gz");
+    let run = |args: &[&str]| {
+        wsclose()
+            .arg("analyze")
+            .arg(&many)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    for args in [
+        &["--port", "9"][..],
+        &["--host", "example.invalid"],
+        &["--status", "1011"],
+        &["--connection", "2", "--status", "1000-1001", "--problems"],
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        let want = format!(
+            "0 of 5 WebSocket connections shown (filter: {})",
+            args.join(" ")
+        );
+        assert!(err.contains(&want), "{args:?}: {err}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains(&want),
+            "{args:?}"
+        );
+    }
+    let out = run(&["--status", "1006"]);
+    assert_eq!(out.status.code(), Some(0));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("1 of 5 WebSocket connections shown (filter: --status 1006)"),
+        "{table}"
+    );
+    let out = run(&["--problems", "--format", "json"]);
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["summary"]["filter"], "--problems");
+    // No filter: no such line, and no filter in the summary.
+    let out = run(&["--format", "json"]);
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(r["summary"].get("filter").is_none());
+    let table = String::from_utf8(run(&[]).stdout).unwrap();
+    assert!(!table.contains(" shown (filter"), "{table}");
+}
