@@ -58,6 +58,18 @@ pub fn csv(s: &str) -> String {
         .collect()
 }
 
+/// For one CSV cell, before quoting: a cell a spreadsheet would read as a formula (one that
+/// starts with `=`, `+`, `-`, `@`, a tab or a carriage return, as OWASP's "CSV injection"
+/// lists them) gets a `'` in front, which LibreOffice and Excel take as "text follows" and
+/// do not show. A lone `-` (standard input's name) is no formula and stays.
+pub fn spreadsheet(cell: String) -> String {
+    match cell.chars().next() {
+        Some('-') if cell.len() == 1 => cell,
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell,
+    }
+}
+
 /// For Markdown (CommonMark/GFM), inline or in a table cell: control characters made
 /// visible as for a terminal, then every character with a Markdown or HTML meaning escaped
 /// (`|` cannot end a table cell, a backtick cannot open code, `<` cannot open a tag).
@@ -88,6 +100,23 @@ mod tests {
         assert!(matches!(terminal("zu spät ✓"), Cow::Borrowed(_)));
         assert_eq!(terminal("a\x1b[31mred\x07\nb"), "a\\x1b[31mred\\x07\\nb");
         assert_eq!(terminal("x\u{9b}y\u{202e}z"), "x\\x9by\\u{202e}z");
+    }
+
+    #[test]
+    fn spreadsheet_formulas_become_text() {
+        for formula in [
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "+1+2",
+            "-2+3",
+            "@SUM(A1)",
+            "\t=1",
+            "\r=1",
+        ] {
+            assert_eq!(spreadsheet(formula.into()), format!("'{formula}"));
+        }
+        for text in ["normal", "1000", "", "-", " =1", "a=b", "'quoted"] {
+            assert_eq!(spreadsheet(text.into()), text);
+        }
     }
 
     #[test]

@@ -45,12 +45,16 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// Quotes `rows` (each record stands alone in CSV, so pieces give the same bytes as the
-/// whole) and writes them. Quoting keeps the structure; escape sequences still must not
+/// whole) and writes them. Quoting keeps the structure; a cell a spreadsheet would run as a
+/// formula gets a `'` in front (`sanitize::spreadsheet`); escape sequences still must not
 /// reach a terminal.
-fn write_rows(rows: impl Iterator<Item = [String; 21]>, out: &mut dyn Write) -> io::Result<()> {
+fn write_rows<R: IntoIterator<Item = String>>(
+    rows: impl Iterator<Item = R>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in rows {
-        w.write_record(&r)?;
+        w.write_record(r.into_iter().map(crate::sanitize::spreadsheet))?;
     }
     let bytes = w
         .into_inner()
@@ -110,4 +114,42 @@ fn row(report: &Report, c: &ConnectionReport) -> [String; 21] {
         c.first_packet.to_string(),
         c.last_packet.to_string(),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Close reasons, a host and a path that a spreadsheet would run as formulas come out
+    /// as text (a `'` in front), everything else as it was.
+    #[test]
+    fn formulas_from_the_wire_are_neutralized() {
+        let mut report = crate::report::repeated_fixture_report(1);
+        report.connections.truncate(1);
+        let c = &mut report.connections[0];
+        let hostile = "=HYPERLINK(\"http://evil.example/\",\"click\")";
+        assert!(!c.close_frames.is_empty());
+        for f in &mut c.close_frames {
+            f.reason = hostile.into();
+        }
+        c.handshake.host = Some("+cmd|' /C calc'!A0".into());
+        c.handshake.path = Some("@SUM(1+1)".into());
+        let from = c.close_frames[0].from;
+        let out = render(&report);
+        let mut r = ::csv::Reader::from_reader(out.as_bytes());
+        let headers = r.headers().unwrap().clone();
+        let row = r.records().next().unwrap().unwrap();
+        let col = |name: &str| &row[headers.iter().position(|h| h == name).unwrap()];
+        assert_eq!(col(&format!("{from}_close_reason")), format!("'{hostile}"));
+        assert_eq!(col("host"), "'+cmd|' /C calc'!A0");
+        assert_eq!(col("path"), "'@SUM(1+1)");
+        assert_eq!(col("id"), "1");
+        // No cell of any row starts a formula.
+        for cell in row.iter() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{cell}"
+            );
+        }
+    }
 }
