@@ -252,3 +252,59 @@ fn frame_numbers_count_custom_blocks() {
         assert_eq!(r.connections[0].first_packet, 2, "{threads} threads");
     }
 }
+
+/// Each connection's `wireshark_filter` selects in tshark exactly its own packets: from its
+/// first packet to its last, none of another connection's.
+#[test]
+fn wireshark_filters_select_each_connection() {
+    if !tshark_available() {
+        eprintln!("skipping: tshark is not installed (apt-get install tshark)");
+        return;
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut checked = 0;
+    for name in [
+        "node-many.pcap.gz",
+        "node-ipv6.pcap",
+        "python-close-1001.pcap",
+    ] {
+        let path = root.join("fixtures").join(name);
+        let out = Command::cargo_bin("wsclose")
+            .unwrap()
+            .args(["analyze", "--format", "json"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut seen = std::collections::BTreeSet::new();
+        for c in r["connections"].as_array().unwrap() {
+            let filter = c["wireshark_filter"].as_str().unwrap();
+            let out = Proc::new("tshark")
+                .arg("-r")
+                .arg(&path)
+                .args(["-Y", filter, "-T", "fields", "-e", "frame.number"])
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{name}: {filter}");
+            let frames: Vec<u64> = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .map(|l| l.trim().parse().unwrap())
+                .collect();
+            assert_eq!(
+                frames.first(),
+                c["first_packet"].as_u64().as_ref(),
+                "{name}: {filter}"
+            );
+            assert_eq!(
+                frames.last(),
+                c["last_packet"].as_u64().as_ref(),
+                "{name}: {filter}"
+            );
+            for f in frames {
+                assert!(seen.insert(f), "{name}: frame {f} selected twice");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 7, "{checked} connections");
+}

@@ -28,6 +28,7 @@ pub mod redact;
 pub mod store;
 pub mod table;
 pub mod tls;
+pub mod wireshark;
 
 use crate::capture::file::InputSummary;
 use crate::capture::Timestamp;
@@ -330,6 +331,9 @@ pub struct ConnectionReportJson {
     duration_s: f64,
     frames: PerSide<Stats>,
     tcp: PerSide<Counters>,
+    /// A Wireshark display filter selecting this connection (null when redacted).
+    #[serde(getter = "wireshark::filter")]
+    wireshark_filter: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     timeline: Option<Vec<FrameRecord>>,
 }
