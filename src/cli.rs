@@ -103,6 +103,10 @@ pub struct AnalyzeArgs {
     /// Replace addresses with pseudonyms and leave out query strings and payloads.
     #[arg(long)]
     pub redact: bool,
+    /// Markdown: every connection's details, however long (by default the report fits a
+    /// GitHub issue, 65 536 characters, and says what it left out).
+    #[arg(long)]
+    pub full: bool,
     /// Exit with code 5 if a shown connection has one of these statuses: a comma-separated
     /// list, repeatable (e.g. --fail-on 1006,4000-4999,open).
     #[arg(long, value_name = "STATUS,...", value_delimiter = ',')]

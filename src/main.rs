@@ -355,7 +355,8 @@ fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
                 _ => args.files.iter().map(|p| sha256(p)).collect(),
             };
             timing.lap("hash");
-            stream(|out| markdown::write(&report, &hashes, out));
+            let limit = (!args.full).then_some(markdown::LIMIT);
+            stream(|out| markdown::write_with(&report, &hashes, limit, out));
             timing.lap("report");
         }
     }

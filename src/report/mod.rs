@@ -182,6 +182,8 @@ pub struct TcpEndReport {
     pub by: Role,
     pub kind: EndKind,
     pub packet: u64,
+    /// When the FIN or RST was captured.
+    pub time: Timestamp,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -556,6 +558,11 @@ impl ConnectionReport {
                     by: e.by,
                     kind: e.kind,
                     packet: e.packet,
+                    time: Side::BOTH
+                        .into_iter()
+                        .filter(|&s| c.role(s) == e.by)
+                        .find_map(|s| c.ends[s])
+                        .map_or(c.last_ts, |end| end.ts),
                 })
                 .collect(),
             close_handshake: diagnosis::close_handshake(&closes, &ends, missing),

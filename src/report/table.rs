@@ -83,7 +83,8 @@ fn status_color(c: &ConnectionReport) -> Color {
     }
 }
 
-fn status_label(c: &ConnectionReport) -> String {
+/// "1006 Abnormal Closure (inferred)": a connection's status as the reports name it.
+pub(crate) fn status_label(c: &ConnectionReport) -> String {
     match c.status.code {
         Some(code) if c.status.inferred => format!("{code} {} (inferred)", c.status.name),
         Some(code) => format!("{code} {}", c.status.name),
@@ -228,10 +229,7 @@ fn connections_table(
         }
         if many_inputs {
             if let Some(input) = report.inputs.get(c.input) {
-                let name = std::path::Path::new(&input.path)
-                    .file_name()
-                    .map_or(input.path.clone(), |n| n.to_string_lossy().into_owned());
-                let _ = write!(conn, "\n[{}]", terminal(&name));
+                let _ = write!(conn, "\n[{}]", terminal(&file_name(&input.path)));
             }
         }
         let tcp = match (c.tcp_end, c.tcp_end_by, c.tcp_end_packet) {
@@ -269,6 +267,13 @@ fn connections_table(
         ]);
     }
     t
+}
+
+/// An input's file name without its folders (the whole path if it has no file name).
+pub(crate) fn file_name(path: &str) -> String {
+    std::path::Path::new(path)
+        .file_name()
+        .map_or(path.to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 /// Wraps `text` to `width` columns with `indent` before every line.

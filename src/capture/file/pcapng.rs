@@ -126,14 +126,16 @@ impl Ng {
     ) {
         let be = self.big_endian;
         let at = |k: usize| word(body, k, be);
-        let if_id = body.get(..2).map(|b| {
-            let b = [b[0], b[1]];
-            if be {
-                u16::from_be_bytes(b)
-            } else {
-                u16::from_le_bytes(b)
-            }
-        });
+        let if_id = body
+            .get(..2)
+            .and_then(|b| <[u8; 2]>::try_from(b).ok())
+            .map(|b| {
+                if be {
+                    u16::from_be_bytes(b)
+                } else {
+                    u16::from_le_bytes(b)
+                }
+            });
         let fields = (if_id, at(4), at(8), at(12), at(16));
         let (Some(if_id), Some(ts_high), Some(ts_low), Some(caplen), Some(origlen)) = fields else {
             *number += 1;
