@@ -97,7 +97,8 @@ pub struct AnalyzeArgs {
     pub format: Format,
     #[command(flatten)]
     pub select: SelectArgs,
-    /// Show every frame of the selected connections (time, side, opcode, flags, length, preview).
+    /// Show every frame of the selected connections (time, side, opcode, flags, length,
+    /// preview): a table per connection, or with --format csv one row per frame.
     #[arg(long)]
     pub timeline: bool,
     /// Replace addresses with pseudonyms and leave out query strings and payloads.

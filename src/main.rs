@@ -330,6 +330,7 @@ fn analyze(args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
             }
             stream(|out| match args.format {
                 Format::Json => json::write(&report, out),
+                _ if args.timeline => csv::write_timeline(&report, out),
                 _ => csv::write(&report, out),
             });
             timing.lap("report");

@@ -401,3 +401,77 @@ fn markdown_fits_a_ticket_and_full_shows_all() {
     assert!(full.chars().count() > 65_536);
     assert!(!full.contains("Left out to fit"));
 }
+
+/// `--timeline` in the table and in CSV shows every frame JSON's timeline has: its packet,
+/// side, opcode and length, with its time since the connection's first packet.
+#[test]
+fn timeline_in_table_and_csv_shows_every_frame() {
+    let file = "fixtures/node-many.pcap.gz";
+    let json: Value = serde_json::from_str(&stdout(&[
+        "analyze",
+        "--format",
+        "json",
+        "--timeline",
+        file,
+    ]))
+    .unwrap();
+    let mut want = Vec::new();
+    for c in json["connections"].as_array().unwrap() {
+        for f in c["timeline"].as_array().unwrap() {
+            want.push((
+                c["id"].as_u64().unwrap(),
+                f["packet"].as_u64().unwrap(),
+                f["from"].as_str().unwrap().to_string(),
+                f["opcode"].as_str().unwrap().to_string(),
+                f["len"].as_u64().unwrap(),
+            ));
+        }
+    }
+    assert!(want.len() >= 10, "{want:?}");
+
+    let csv_out = stdout(&["analyze", "--format", "csv", "--timeline", file]);
+    let mut r = csv::Reader::from_reader(csv_out.as_bytes());
+    let h = r.headers().unwrap().clone();
+    let col = |name: &str| h.iter().position(|x| x == name).unwrap();
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    let got: Vec<_> = rows
+        .iter()
+        .map(|row| {
+            (
+                row[col("connection")].parse().unwrap(),
+                row[col("packet")].parse().unwrap(),
+                row[col("from")].to_string(),
+                row[col("opcode")].to_string(),
+                row[col("length")].parse().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(got, want);
+    assert!(rows
+        .iter()
+        .all(|row| row[col("seconds_since_start")].parse::<f64>().unwrap() >= 0.0));
+
+    let table = stdout(&["analyze", "--timeline", file]);
+    for (id, packet, from, opcode, len) in &want {
+        let section = table
+            .split(&format!("Connection {id}: every frame"))
+            .nth(1)
+            .unwrap_or_else(|| panic!("no timeline of connection {id}"));
+        let section = section.split("every frame").next().unwrap();
+        assert!(
+            section.lines().any(|l| {
+                let cells: Vec<&str> = l.split('┆').map(|c| c.trim_matches(['│', ' '])).collect();
+                cells.len() == 9
+                    && cells[0] == packet.to_string()
+                    && cells[1].starts_with("+0.")
+                    && cells[2] == from
+                    && cells[3] == opcode
+                    && cells[7] == len.to_string()
+            }),
+            "connection {id} packet {packet} not in\n{section}"
+        );
+        assert!(section.contains("wireshark: ip.addr=="), "{section}");
+    }
+    // Without --timeline, no frame tables.
+    assert!(!stdout(&["analyze", file]).contains("every frame"));
+}

@@ -4,6 +4,7 @@
 //! scripts, written a few hundred rows at a time. Columns: id, input, client,
 //! server, host, path, status code, status name, inferred, initiator, client/server close
 //! code and reason, tcp end and by whom, evidence, violations, first and last packet.
+//! With `--timeline` ([`write_timeline`]), one row per frame instead.
 
 use super::{ConnectionReport, Report};
 use crate::flow::Role;
@@ -41,6 +42,48 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     write_rows(std::iter::once(HEADER.map(String::from)), out)?;
     report.for_each_chunk(CHUNK, |chunk| {
         write_rows(chunk.iter().map(|c| row(report, c)), out)
+    })
+}
+
+/// The header of `--timeline`'s CSV: one row per frame.
+const TIMELINE_HEADER: [&str; 11] = [
+    "connection",
+    "packet",
+    "time",
+    "seconds_since_start",
+    "from",
+    "opcode",
+    "fin",
+    "rsv",
+    "masked",
+    "length",
+    "preview",
+];
+
+/// `--timeline`: one row per frame of every connection shown (its id, packet, time, time
+/// since the connection's first packet, side, opcode, flags, length, preview), which joins
+/// the per-connection CSV on `connection` = `id`.
+pub fn write_timeline(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    write_rows(std::iter::once(TIMELINE_HEADER.map(String::from)), out)?;
+    report.for_each_chunk(CHUNK, |chunk| {
+        let rows = chunk.iter().flat_map(|c| {
+            c.timeline.iter().flatten().map(move |f| {
+                [
+                    c.id.to_string(),
+                    f.packet.to_string(),
+                    f.ts.rfc3339(),
+                    format!("{:.6}", f.ts.since(c.start).max(0.0)),
+                    f.from.to_string(),
+                    f.opcode.to_string(),
+                    f.fin.to_string(),
+                    format!("{:03b}", f.rsv),
+                    f.masked.to_string(),
+                    f.len.to_string(),
+                    f.detail.clone().unwrap_or_default(),
+                ]
+            })
+        });
+        write_rows(rows, out)
     })
 }
 

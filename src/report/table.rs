@@ -4,8 +4,9 @@
 //! In: a [`Report`] (connections in memory or in its store). Out: text for a terminal or a
 //! pipe, written as it is made. One row per connection (endpoints, path and input; every
 //! close frame each way; how TCP ended; the status with its evidence, violations and
-//! capture notes), in tables of up to 250 rows read back from the store one at a time;
-//! then each status shown with its documented cause and fix, then counts by status. Every
+//! capture notes), in tables of up to 250 rows read back from the store one at a time,
+//! each followed, with `--timeline`, by every frame of its connections (time, side,
+//! opcode, flags, length, preview) and their Wireshark filter; then each status shown with its documented cause and fix, then counts by status. Every
 //! string from the wire goes through `sanitize::terminal`.
 
 use super::{ConnectionReport, Report};
@@ -163,7 +164,13 @@ pub fn write(
             groups.add(c);
         }
         let t = connections_table(report, &chunk, many_inputs, width, color);
-        writeln!(out, "{t}")
+        writeln!(out, "{t}")?;
+        for c in chunk.iter() {
+            if let Some(frames) = &c.timeline {
+                out.write_all(timeline(c, frames, width).as_bytes())?;
+            }
+        }
+        Ok(())
     })?;
     if !report.seen.encrypted.is_empty() {
         out.write_all(encrypted(report, width).as_bytes())?;
@@ -267,6 +274,57 @@ fn connections_table(
         ]);
     }
     t
+}
+
+/// `--timeline`: every frame of connection `c` (time since its first packet, side, opcode,
+/// flags, length, preview), headed by its endpoints and Wireshark filter.
+fn timeline(
+    c: &ConnectionReport,
+    frames: &[crate::websocket::decoder::FrameRecord],
+    width: Option<u16>,
+) -> String {
+    let mut out = format!(
+        "Connection {}: every frame, {} → {}, from {}\n",
+        c.id,
+        c.client,
+        c.server,
+        c.start.rfc3339()
+    );
+    if let Some(f) = super::wireshark::filter(c) {
+        let _ = writeln!(out, "wireshark: {f}");
+    }
+    if c.frames_not_logged > 0 {
+        let _ = writeln!(
+            out,
+            "({} earlier frames fell out of the frame log and are not listed)",
+            c.frames_not_logged
+        );
+    }
+    let mut t = Table::new();
+    t.force_no_tty();
+    t.load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(vec![
+            "Packet", "Time (s)", "From", "Opcode", "FIN", "RSV", "Mask", "Length", "Preview",
+        ]);
+    t.set_width(width.unwrap_or(160));
+    for f in frames {
+        t.add_row(vec![
+            f.packet.to_string(),
+            format!("+{:.6}", f.ts.since(c.start).max(0.0)),
+            f.from.to_string(),
+            f.opcode.to_string(),
+            if f.fin { "✓" } else { "" }.to_string(),
+            format!("{:03b}", f.rsv),
+            if f.masked { "✓" } else { "" }.to_string(),
+            f.len.to_string(),
+            f.detail
+                .as_deref()
+                .map_or(String::new(), |d| terminal(d).into_owned()),
+        ]);
+    }
+    let _ = writeln!(out, "{t}");
+    out
 }
 
 /// An input's file name without its folders (the whole path if it has no file name).
