@@ -98,7 +98,8 @@ pub struct AnalyzeArgs {
     pub format: Format,
     #[command(flatten)]
     pub select: SelectArgs,
-    /// Show every frame of the selected connections (time, side, opcode, flags, length, preview).
+    /// Show every frame of the selected connections (time, side, opcode, flags, length,
+    /// preview): a table per connection, or with --format csv one row per frame.
     #[arg(long)]
     pub timeline: bool,
     /// Replace addresses with pseudonyms and leave out query strings and payloads.
@@ -108,6 +109,10 @@ pub struct AnalyzeArgs {
     /// (rotated files, `tcpdump -C`/`-G`, `dumpcap -b`, are otherwise read as one capture).
     #[arg(long)]
     pub separate_files: bool,
+    /// Markdown: every connection's details, however long (by default the report fits a
+    /// GitHub issue, 65 536 characters, and says what it left out).
+    #[arg(long)]
+    pub full: bool,
     /// Exit with code 5 if a shown connection has one of these statuses: a comma-separated
     /// list, repeatable (e.g. --fail-on 1006,4000-4999,open).
     #[arg(long, value_name = "STATUS,...", value_delimiter = ',')]

@@ -339,6 +339,7 @@ fn analyze(mut args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
             }
             stream(|out| match args.format {
                 Format::Json => json::write(&report, out),
+                _ if args.timeline => csv::write_timeline(&report, out),
                 _ => csv::write(&report, out),
             });
             timing.lap("report");
@@ -364,7 +365,8 @@ fn analyze(mut args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
                 _ => args.files.iter().map(|p| sha256(p)).collect(),
             };
             timing.lap("hash");
-            stream(|out| markdown::write(&report, &hashes, out));
+            let limit = (!args.full).then_some(markdown::LIMIT);
+            stream(|out| markdown::write_with(&report, &hashes, limit, out));
             timing.lap("report");
         }
     }

@@ -58,6 +58,79 @@ pub fn csv(s: &str) -> String {
         .collect()
 }
 
+/// For one CSV cell, before quoting: a cell a spreadsheet would read as a formula (one that
+/// starts with `=`, `+`, `-`, `@`, a tab or a carriage return, as OWASP's "CSV injection"
+/// lists them) gets a `'` in front, which LibreOffice and Excel take as "text follows" and
+/// do not show. A lone `-` (standard input's name) is no formula and stays.
+pub fn spreadsheet(cell: String) -> String {
+    match cell.chars().next() {
+        Some('-') if cell.len() == 1 => cell,
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell,
+    }
+}
+
+/// For the text of a Mermaid diagram (a message, a note, a participant's name), at most
+/// `max` characters of it (then `…`): control characters made visible as for a terminal,
+/// then every character but letters, digits, spaces and ``. , : / _ ( ) ! ? ' = + * @ - ``
+/// written as a Mermaid entity code (`#59;` for `;`), so that nothing can end the statement
+/// (`;`, a line break), start an entity, comment or arrow (`#`, `%`, `>`, `<`), close the
+/// code fence (a backtick) or bring HTML in; the reader still sees every character.
+pub fn mermaid(s: &str, max: usize) -> String {
+    let t = terminal(s);
+    let mut out = String::with_capacity(t.len() + 8);
+    for (i, c) in t.chars().enumerate() {
+        if i == max {
+            out.push('…');
+            break;
+        }
+        let plain = c.is_alphanumeric()
+            || matches!(
+                c,
+                ' ' | '.'
+                    | ','
+                    | ':'
+                    | '/'
+                    | '_'
+                    | '('
+                    | ')'
+                    | '!'
+                    | '?'
+                    | '\''
+                    | '='
+                    | '+'
+                    | '*'
+                    | '@'
+                    | '-'
+            );
+        if plain {
+            out.push(c);
+        } else {
+            let _ = write!(out, "#{};", c as u32);
+        }
+    }
+    out
+}
+
+/// For text inside an HTML element of a Markdown document (a `<summary>`, where Markdown's
+/// backslash escapes are not read): control characters made visible as for a terminal,
+/// then `&`, `<`, `>` and quotes as character references.
+pub fn html(s: &str) -> String {
+    let t = terminal(s);
+    let mut out = String::with_capacity(t.len() + 8);
+    for c in t.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// For Markdown (CommonMark/GFM), inline or in a table cell: control characters made
 /// visible as for a terminal, then every character with a Markdown or HTML meaning escaped
 /// (`|` cannot end a table cell, a backtick cannot open code, `<` cannot open a tag).
@@ -88,6 +161,68 @@ mod tests {
         assert!(matches!(terminal("zu spät ✓"), Cow::Borrowed(_)));
         assert_eq!(terminal("a\x1b[31mred\x07\nb"), "a\\x1b[31mred\\x07\\nb");
         assert_eq!(terminal("x\u{9b}y\u{202e}z"), "x\\x9by\\u{202e}z");
+    }
+
+    /// Nothing from the wire can end a Mermaid statement, start a comment or an arrow,
+    /// close the code fence or open HTML: every `#` starts an entity code `#NNN;` and every
+    /// `;` ends one; no line break, `>`, `<`, `%`, backtick is left; letters pass.
+    #[test]
+    fn mermaid_text_cannot_inject_statements() {
+        let hostile = "bye; C->>S: forged\n%% comment\r\nNote over C,S: x #35; --> end\u{1b}[31m `\u{60}\u{60} <b>&amp;</b> \u{202e} zu spät ✓ [x]{y}|\"q\"";
+        let m = mermaid(hostile, 1000);
+        for bad in [
+            '\n', '\r', '>', '<', '%', '`', '\u{1b}', '\u{202e}', '"', '|', '{', '[', '&',
+        ] {
+            assert!(!m.contains(bad), "{bad:?} in {m}");
+        }
+        // Every '#' opens an entity code of digits closed by ';', and no other ';' is left.
+        let mut rest = m.as_str();
+        let mut entities = 0;
+        while let Some(at) = rest.find(['#', ';']) {
+            assert_eq!(&rest[at..at + 1], "#", "a bare ';' in {m}");
+            let digits: String = rest[at + 1..]
+                .chars()
+                .take_while(|c| c.is_ascii_digit())
+                .collect();
+            assert!(!digits.is_empty(), "{m}");
+            assert_eq!(
+                &rest[at + 1 + digits.len()..at + 2 + digits.len()],
+                ";",
+                "{m}"
+            );
+            rest = &rest[at + 2 + digits.len()..];
+            entities += 1;
+        }
+        assert!(entities > 20, "{entities} in {m}");
+        assert!(m.contains("zu spät #10003;"), "{m}");
+        assert!(m.contains("bye#59; C-#62;#62;S: forged"), "{m}");
+        // Cut at `max` characters.
+        assert_eq!(mermaid("abcdef", 3), "abc…");
+    }
+
+    #[test]
+    fn html_text_cannot_open_a_tag() {
+        assert_eq!(
+            html("<b>\"a\" & 'b'</b>\n"),
+            "&lt;b&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/b&gt;\\n"
+        );
+    }
+
+    #[test]
+    fn spreadsheet_formulas_become_text() {
+        for formula in [
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "+1+2",
+            "-2+3",
+            "@SUM(A1)",
+            "\t=1",
+            "\r=1",
+        ] {
+            assert_eq!(spreadsheet(formula.into()), format!("'{formula}"));
+        }
+        for text in ["normal", "1000", "", "-", " =1", "a=b", "'quoted"] {
+            assert_eq!(spreadsheet(text.into()), text);
+        }
     }
 
     #[test]

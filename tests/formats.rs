@@ -116,8 +116,70 @@ fn hostile_reason_markdown_cannot_break_tables_or_inject_html() {
         }
         rows_with_reason += usize::from(line.contains("tick"));
     }
-    // The close table and the frames around the close each show both close frames.
-    assert_eq!(rows_with_reason, 4, "{out}");
+    // The overview shows the reason once, the close table both close frames.
+    assert_eq!(rows_with_reason, 3, "{out}");
+    // In the sequence diagram, every line is a statement of ours; the reason's text is in
+    // entity codes.
+    let diagrams = mermaid_blocks(&out);
+    assert_eq!(diagrams.len(), 1);
+    for line in &diagrams[0] {
+        assert_mermaid_statement(line);
+    }
+    assert!(
+        diagrams[0].iter().any(|l| l.contains("#96;tick#96;")),
+        "{diagrams:?}"
+    );
+}
+
+/// The lines of each ```mermaid block of a Markdown report.
+fn mermaid_blocks(md: &str) -> Vec<Vec<&str>> {
+    let mut blocks = Vec::new();
+    let mut lines = md.lines();
+    while lines.any(|l| l == "```mermaid") {
+        blocks.push(lines.by_ref().take_while(|l| *l != "```").collect());
+    }
+    blocks
+}
+
+/// A line of a sequence diagram as wsclose writes them: the header, a participant, a
+/// message or a note, with no `;` or `#` but in entity codes (`#59;`), no `<`, `>` (but in
+/// its own arrows), `%` or backtick.
+fn assert_mermaid_statement(line: &str) {
+    let text = if line == "sequenceDiagram" {
+        ""
+    } else if let Some(rest) = line
+        .strip_prefix("    participant C as client ")
+        .or_else(|| line.strip_prefix("    participant S as server "))
+        .or_else(|| line.strip_prefix("    Note over C,S: "))
+    {
+        rest
+    } else {
+        let arrows = [
+            "C->>S: ", "S->>C: ", "C--)S: ", "S--)C: ", "C-xS: ", "S-xC: ",
+        ];
+        let body = line
+            .strip_prefix("    ")
+            .unwrap_or_else(|| panic!("{line}"));
+        arrows
+            .iter()
+            .find_map(|a| body.strip_prefix(a))
+            .unwrap_or_else(|| panic!("not a message: {line}"))
+    };
+    for bad in ['<', '>', '%', '`', '\n', '\r', '\x1b', '"'] {
+        assert!(!text.contains(bad), "{bad:?} in {line}");
+    }
+    let mut rest = text;
+    while let Some(at) = rest.find(['#', ';']) {
+        let digits = rest[at + 1..]
+            .bytes()
+            .take_while(u8::is_ascii_digit)
+            .count();
+        assert!(
+            rest[at..].starts_with('#') && digits > 0 && rest[at + 1 + digits..].starts_with(';'),
+            "a bare # or ; in {line}"
+        );
+        rest = &rest[at + 2 + digits..];
+    }
 }
 
 #[test]
@@ -278,4 +340,138 @@ fn selection_and_fail_on() {
         "fixtures/node-many.pcap.gz",
     ]);
     assert_eq!(code, Some(0));
+}
+
+/// Markdown of the fixtures together (39 connections in 39 files): within 65 536
+/// characters, opening with a one-line summary, one overview row per connection with its
+/// file, the status meanings once, and as many folded sections as fit, each with its
+/// file and a sequence diagram; it says what it left out, and `--full` shows it all.
+#[test]
+fn markdown_fits_a_ticket_and_full_shows_all() {
+    let mut files: Vec<String> = std::fs::read_dir(format!("{MANIFEST}/fixtures"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".pcap"))
+        .map(|n| format!("fixtures/{n}"))
+        .collect();
+    files.sort();
+    let mut args = vec!["analyze", "--format", "markdown"];
+    args.extend(files.iter().map(String::as_str));
+    let out = stdout(&args);
+    let n: usize = out
+        .strip_prefix("# wsclose: ")
+        .and_then(|t| t.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no summary line: {}", &out[..200]));
+    assert!(n >= 39, "{n} connections");
+    assert!(!out.lines().next().unwrap().is_empty());
+    assert!(out.lines().next().unwrap().chars().count() < 200);
+    assert!(
+        out.chars().count() <= 65_536,
+        "{} characters",
+        out.chars().count()
+    );
+    // One overview row per connection, each with its file.
+    let rows: Vec<&str> = out
+        .lines()
+        .skip_while(|l| *l != "## Connections")
+        .skip(4)
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    assert_eq!(rows.len(), n);
+    assert!(rows.iter().all(|r| r.contains(".pcap |")), "{rows:?}");
+    // Each status's meaning once.
+    assert_eq!(out.matches("\n### 1002 Protocol error").count(), 1);
+    let sections = out.matches("<details><summary>Connection ").count();
+    assert!(sections >= 15 && sections < n, "{sections} sections");
+    assert_eq!(mermaid_blocks(&out).len(), sections);
+    for line in mermaid_blocks(&out).concat() {
+        assert_mermaid_statement(line);
+    }
+    for summary in out.lines().filter(|l| l.starts_with("<details><summary>")) {
+        assert!(summary.ends_with(".pcap</summary>"), "{summary}");
+    }
+    assert!(out.contains("Left out to fit 65536 characters"), "no note");
+    assert!(out.contains("--full"));
+
+    args.push("--full");
+    let full = stdout(&args);
+    assert_eq!(full.matches("<details><summary>Connection ").count(), n);
+    assert_eq!(mermaid_blocks(&full).len(), n);
+    assert!(full.chars().count() > 65_536);
+    assert!(!full.contains("Left out to fit"));
+}
+
+/// `--timeline` in the table and in CSV shows every frame JSON's timeline has: its packet,
+/// side, opcode and length, with its time since the connection's first packet.
+#[test]
+fn timeline_in_table_and_csv_shows_every_frame() {
+    let file = "fixtures/node-many.pcap.gz";
+    let json: Value = serde_json::from_str(&stdout(&[
+        "analyze",
+        "--format",
+        "json",
+        "--timeline",
+        file,
+    ]))
+    .unwrap();
+    let mut want = Vec::new();
+    for c in json["connections"].as_array().unwrap() {
+        for f in c["timeline"].as_array().unwrap() {
+            want.push((
+                c["id"].as_u64().unwrap(),
+                f["packet"].as_u64().unwrap(),
+                f["from"].as_str().unwrap().to_string(),
+                f["opcode"].as_str().unwrap().to_string(),
+                f["len"].as_u64().unwrap(),
+            ));
+        }
+    }
+    assert!(want.len() >= 10, "{want:?}");
+
+    let csv_out = stdout(&["analyze", "--format", "csv", "--timeline", file]);
+    let mut r = csv::Reader::from_reader(csv_out.as_bytes());
+    let h = r.headers().unwrap().clone();
+    let col = |name: &str| h.iter().position(|x| x == name).unwrap();
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    let got: Vec<_> = rows
+        .iter()
+        .map(|row| {
+            (
+                row[col("connection")].parse().unwrap(),
+                row[col("packet")].parse().unwrap(),
+                row[col("from")].to_string(),
+                row[col("opcode")].to_string(),
+                row[col("length")].parse().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(got, want);
+    assert!(rows
+        .iter()
+        .all(|row| row[col("seconds_since_start")].parse::<f64>().unwrap() >= 0.0));
+
+    let table = stdout(&["analyze", "--timeline", file]);
+    for (id, packet, from, opcode, len) in &want {
+        let section = table
+            .split(&format!("Connection {id}: every frame"))
+            .nth(1)
+            .unwrap_or_else(|| panic!("no timeline of connection {id}"));
+        let section = section.split("every frame").next().unwrap();
+        assert!(
+            section.lines().any(|l| {
+                let cells: Vec<&str> = l.split('┆').map(|c| c.trim_matches(['│', ' '])).collect();
+                cells.len() == 9
+                    && cells[0] == packet.to_string()
+                    && cells[1].starts_with("+0.")
+                    && cells[2] == from
+                    && cells[3] == opcode
+                    && cells[7] == len.to_string()
+            }),
+            "connection {id} packet {packet} not in\n{section}"
+        );
+        assert!(section.contains("wireshark: ip.addr=="), "{section}");
+    }
+    // Without --timeline, no frame tables.
+    assert!(!stdout(&["analyze", file]).contains("every frame"));
 }

@@ -36,7 +36,8 @@ fn a_large_report_is_written_a_table_at_a_time_from_the_store() {
     );
     let n = stored.len();
     let streamed = table::render(&report, Some(120), false);
-    let md_streamed = markdown::render(&report, &[None]);
+    let md_streamed = markdown::render_with(&report, &[None], None);
+    let md_limited = markdown::render(&report, &[None]);
     report.load().unwrap();
     assert_eq!(report.connections.len(), n);
     let loaded = table::render(&report, Some(120), false);
@@ -45,10 +46,19 @@ fn a_large_report_is_written_a_table_at_a_time_from_the_store() {
         "the same text from the store and from memory"
     );
     assert!(
-        md_streamed == markdown::render(&report, &[None]),
+        md_streamed == markdown::render_with(&report, &[None], None),
         "the same Markdown"
     );
-    assert_eq!(md_streamed.matches("\n## Connection ").count(), n);
+    assert!(
+        md_limited == markdown::render(&report, &[None]),
+        "the same Markdown within the limit"
+    );
+    assert_eq!(
+        md_streamed.matches("<details><summary>Connection ").count(),
+        n
+    );
+    assert!(md_limited.chars().count() <= markdown::LIMIT);
+    assert!(md_limited.contains("`--full`"));
 
     // One table per 250 connections, each with its header; ids 1..n in order.
     let tables = streamed.matches("│ #").count();

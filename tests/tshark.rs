@@ -122,3 +122,189 @@ fn close_frames_agree_with_tshark() {
     }
     assert!(compared >= 40, "only {compared} close frames compared");
 }
+
+/// `fixtures/node-close-1000.pcapng` with blocks between its packets that Wireshark numbers
+/// as frames (Custom blocks, copiable or not; a Systemd Journal Export block) and blocks it
+/// does not (Name Resolution, Decryption Secrets), its first packet rewritten as an
+/// obsolete Packet Block (which Wireshark reads as a packet).
+fn with_other_blocks() -> Vec<u8> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let src = std::fs::read(root.join("fixtures/node-close-1000.pcapng")).unwrap();
+    let le = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
+    let block = |kind: u32, body: &[u8]| {
+        let mut body = body.to_vec();
+        body.resize(body.len().next_multiple_of(4), 0);
+        let len = (body.len() + 12) as u32;
+        [
+            &kind.to_le_bytes()[..],
+            &len.to_le_bytes(),
+            &body,
+            &len.to_le_bytes(),
+        ]
+        .concat()
+    };
+    let mut blocks = Vec::new();
+    let mut at = 0;
+    while at < src.len() {
+        let len = le(&src, at + 4) as usize;
+        blocks.push(src[at..at + len].to_vec());
+        at += len;
+    }
+    assert_eq!(le(&blocks[0], 0), 0x0A0D_0D0A, "little-endian, one section");
+    let custom = block(
+        0x0BAD,
+        &[&32473u32.to_le_bytes()[..], b"custom; #1 -->"].concat(),
+    );
+    let not_copied = block(0x4000_0BAD, &[&32473u32.to_le_bytes()[..], b"x"].concat());
+    let journal = block(9, b"__REALTIME_TIMESTAMP=1700000000000000\nMESSAGE=hi\n");
+    let names = block(4, &[0, 0, 0, 0]);
+    let secrets = block(
+        10,
+        &[
+            &0x544c_534bu32.to_le_bytes()[..],
+            &4u32.to_le_bytes(),
+            b"abcd",
+        ]
+        .concat(),
+    );
+    let mut out = blocks[0].clone();
+    out.extend(&blocks[1]);
+    for (k, b) in blocks[2..].iter().enumerate() {
+        match k {
+            0 => {
+                out.extend(&custom);
+                // The first packet as an obsolete Packet Block: 16-bit interface and drops.
+                assert_eq!(le(b, 0), 6);
+                let (ts_high, ts_low, caplen) = (le(b, 12), le(b, 16), le(b, 20));
+                let body = [
+                    &[0u8, 0, 0, 0][..],
+                    &ts_high.to_le_bytes(),
+                    &ts_low.to_le_bytes(),
+                    &b[20..28],
+                    &b[28..28 + caplen as usize],
+                ]
+                .concat();
+                out.extend(block(2, &body));
+                continue;
+            }
+            2 => out.extend(&names),
+            3 => out.extend(&journal),
+            5 => out.extend(&not_copied),
+            6 => out.extend(&secrets),
+            8 => out.extend(&custom),
+            _ => {}
+        }
+        out.extend(b);
+    }
+    out
+}
+
+/// Packet numbers are Wireshark's frame numbers in a pcapng with blocks that are not
+/// packets: the close frames at the frame numbers tshark gives them, the input's packet
+/// count its frame count, read by one thread or shared among two.
+#[test]
+fn frame_numbers_count_custom_blocks() {
+    if !tshark_available() {
+        eprintln!("skipping: tshark is not installed (apt-get install tshark)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("blocks.pcapng");
+    std::fs::write(&path, with_other_blocks()).unwrap();
+    let (ours, ports) = ours(&path);
+    let theirs = theirs(&path, &ports);
+    assert_eq!(ours.len(), 2, "{ours:?}");
+    assert_eq!(ours, theirs);
+    let frames = Proc::new("tshark")
+        .arg("-r")
+        .arg(&path)
+        .args(["-T", "fields", "-e", "frame.number"])
+        .output()
+        .unwrap();
+    let frames = String::from_utf8_lossy(&frames.stdout).lines().count() as u64;
+    let plain = captures(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures"))
+        .into_iter()
+        .find(|p| p.ends_with("node-close-1000.pcapng"))
+        .unwrap();
+    let report = |p: &Path, threads: usize| {
+        let opts = wsclose::analyzer::Options {
+            threads,
+            shard_min_bytes: 0,
+            ..Default::default()
+        };
+        wsclose::analyze_files(&[p.to_path_buf()], opts).unwrap()
+    };
+    // Four blocks numbered as frames, and the obsolete Packet Block read as its packet.
+    assert_eq!(frames, report(&plain, 1).inputs[0].packets + 4);
+    for threads in [1, 2] {
+        let r = report(&path, threads);
+        assert_eq!(r.inputs[0].packets, frames, "{threads} threads");
+        let mut packets: Vec<u64> = r.connections[0]
+            .close_frames
+            .iter()
+            .map(|f| f.packet)
+            .collect();
+        packets.sort();
+        let want: Vec<u64> = theirs.iter().map(|c| c.0).collect();
+        assert_eq!(packets, want, "{threads} threads");
+        // The connection starts with the packet of the obsolete Packet Block, after the
+        // Custom block.
+        assert_eq!(r.connections[0].first_packet, 2, "{threads} threads");
+    }
+}
+
+/// Each connection's `wireshark_filter` selects in tshark exactly its own packets: from its
+/// first packet to its last, none of another connection's.
+#[test]
+fn wireshark_filters_select_each_connection() {
+    if !tshark_available() {
+        eprintln!("skipping: tshark is not installed (apt-get install tshark)");
+        return;
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut checked = 0;
+    for name in [
+        "node-many.pcap.gz",
+        "node-ipv6.pcap",
+        "python-close-1001.pcap",
+    ] {
+        let path = root.join("fixtures").join(name);
+        let out = Command::cargo_bin("wsclose")
+            .unwrap()
+            .args(["analyze", "--format", "json"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut seen = std::collections::BTreeSet::new();
+        for c in r["connections"].as_array().unwrap() {
+            let filter = c["wireshark_filter"].as_str().unwrap();
+            let out = Proc::new("tshark")
+                .arg("-r")
+                .arg(&path)
+                .args(["-Y", filter, "-T", "fields", "-e", "frame.number"])
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{name}: {filter}");
+            let frames: Vec<u64> = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .map(|l| l.trim().parse().unwrap())
+                .collect();
+            assert_eq!(
+                frames.first(),
+                c["first_packet"].as_u64().as_ref(),
+                "{name}: {filter}"
+            );
+            assert_eq!(
+                frames.last(),
+                c["last_packet"].as_u64().as_ref(),
+                "{name}: {filter}"
+            );
+            for f in frames {
+                assert!(seen.insert(f), "{name}: frame {f} selected twice");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 7, "{checked} connections");
+}

@@ -4,7 +4,8 @@
 //! scripts, written a few hundred rows at a time. Columns: id, input, client,
 //! server, host, path, status code, status name, inferred, initiator, client/server close
 //! code and reason, tcp end and by whom, evidence, violations, first and last packet, evicted (why
-//! wsclose stopped following it early, if it did).
+//! wsclose stopped following it early, if it did). With `--timeline` ([`write_timeline`]), one
+//! row per frame instead.
 
 use super::{ConnectionReport, Report};
 use crate::flow::Role;
@@ -46,13 +47,59 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     })
 }
 
+/// The header of `--timeline`'s CSV: one row per frame.
+const TIMELINE_HEADER: [&str; 11] = [
+    "connection",
+    "packet",
+    "time",
+    "seconds_since_start",
+    "from",
+    "opcode",
+    "fin",
+    "rsv",
+    "masked",
+    "length",
+    "preview",
+];
+
+/// `--timeline`: one row per frame of every connection shown (its id, packet, time, time
+/// since the connection's first packet, side, opcode, flags, length, preview), which joins
+/// the per-connection CSV on `connection` = `id`.
+pub fn write_timeline(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    write_rows(std::iter::once(TIMELINE_HEADER.map(String::from)), out)?;
+    report.for_each_chunk(CHUNK, |chunk| {
+        let rows = chunk.iter().flat_map(|c| {
+            c.timeline.iter().flatten().map(move |f| {
+                [
+                    c.id.to_string(),
+                    f.packet.to_string(),
+                    f.ts.rfc3339(),
+                    format!("{:.6}", f.ts.since(c.start).max(0.0)),
+                    f.from.to_string(),
+                    f.opcode.to_string(),
+                    f.fin.to_string(),
+                    format!("{:03b}", f.rsv),
+                    f.masked.to_string(),
+                    f.len.to_string(),
+                    f.detail.clone().unwrap_or_default(),
+                ]
+            })
+        });
+        write_rows(rows, out)
+    })
+}
+
 /// Quotes `rows` (each record stands alone in CSV, so pieces give the same bytes as the
-/// whole) and writes them. Quoting keeps the structure; escape sequences still must not
+/// whole) and writes them. Quoting keeps the structure; a cell a spreadsheet would run as a
+/// formula gets a `'` in front (`sanitize::spreadsheet`); escape sequences still must not
 /// reach a terminal.
-fn write_rows(rows: impl Iterator<Item = [String; 22]>, out: &mut dyn Write) -> io::Result<()> {
+fn write_rows<R: IntoIterator<Item = String>>(
+    rows: impl Iterator<Item = R>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in rows {
-        w.write_record(&r)?;
+        w.write_record(r.into_iter().map(crate::sanitize::spreadsheet))?;
     }
     let bytes = w
         .into_inner()
@@ -114,4 +161,42 @@ fn row(report: &Report, c: &ConnectionReport) -> [String; 22] {
         // "max_flows" or "idle_timeout": a cap ended it before it did.
         c.evicted.map_or(String::new(), |e| e.name().to_string()),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Close reasons, a host and a path that a spreadsheet would run as formulas come out
+    /// as text (a `'` in front), everything else as it was.
+    #[test]
+    fn formulas_from_the_wire_are_neutralized() {
+        let mut report = crate::report::repeated_fixture_report(1);
+        report.connections.truncate(1);
+        let c = &mut report.connections[0];
+        let hostile = "=HYPERLINK(\"http://evil.example/\",\"click\")";
+        assert!(!c.close_frames.is_empty());
+        for f in &mut c.close_frames {
+            f.reason = hostile.into();
+        }
+        c.handshake.host = Some("+cmd|' /C calc'!A0".into());
+        c.handshake.path = Some("@SUM(1+1)".into());
+        let from = c.close_frames[0].from;
+        let out = render(&report);
+        let mut r = ::csv::Reader::from_reader(out.as_bytes());
+        let headers = r.headers().unwrap().clone();
+        let row = r.records().next().unwrap().unwrap();
+        let col = |name: &str| &row[headers.iter().position(|h| h == name).unwrap()];
+        assert_eq!(col(&format!("{from}_close_reason")), format!("'{hostile}"));
+        assert_eq!(col("host"), "'+cmd|' /C calc'!A0");
+        assert_eq!(col("path"), "'@SUM(1+1)");
+        assert_eq!(col("id"), "1");
+        // No cell of any row starts a formula.
+        for cell in row.iter() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{cell}"
+            );
+        }
+    }
 }

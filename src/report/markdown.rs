@@ -1,50 +1,321 @@
-//! `--format markdown`: a self-contained report to paste into a GitHub/GitLab/Jira ticket.
+//! `--format markdown`: a report made for a GitHub/GitLab/Jira ticket.
 //!
 //! In: a [`Report`] (connections in memory or in its store; and, for the header, each
-//! input's SHA-256, computed by the caller). Out, written as it is made: CommonMark/GFM: the tool, command line, inputs (name, size, SHA-256, time span), a
-//! summary by status, then one section per connection: status with evidence, cause and
-//! fix; the handshake; the close frames; the frames around the close; the findings. Every
-//! string from the wire goes through `sanitize::markdown`, so nothing can break a table,
-//! open a code span or inject HTML.
+//! input's SHA-256, computed by the caller), and a size limit ([`LIMIT`] by default, none
+//! with `--full`). Out, CommonMark/GFM: a one-line summary fit for the ticket's title; the
+//! tool, command line and inputs; one overview table of every connection (status, who
+//! closed, codes, reason, packets; the file when there are several); each status's cause
+//! and fix once; then per connection a folded `<details>` section: what the capture shows,
+//! the handshake, how TCP ended, a Wireshark display filter, a Mermaid sequence diagram of
+//! its last moments (handshake, the last frames, the close frames each way, FIN/RST, with
+//! times; GitHub and GitLab draw it), the close frames, the frames around the close and
+//! the findings.
+//!
+//! Within the limit: the connections are read twice. The first pass sizes every row and
+//! section and keeps the best that fit (problems before clean closes, then by id; memory
+//! bounded by the limit, not the capture); the second writes the chosen sections in id
+//! order. The report says what it left out and that `--full` shows it all.
+//!
+//! Every string from the wire goes through `sanitize::markdown` (tables, text),
+//! `sanitize::html` (inside `<summary>`) or `sanitize::mermaid` (inside the diagram), so
+//! nothing can break a table, open a code span, inject HTML or a Mermaid statement.
 
 use super::{ConnectionReport, Report};
 use crate::capture::file::InputSummary;
 use crate::close::catalog;
-use crate::sanitize::markdown as md;
+use crate::close::diagnosis::Secs;
+use crate::flow::Role;
+use crate::sanitize::{html, markdown as md, mermaid};
+use std::collections::{BinaryHeap, HashMap};
 use std::fmt::Write;
+
+/// The default size of a report, in characters: what a GitHub issue or comment holds.
+pub const LIMIT: usize = 65_536;
 
 /// How many frames before the end the "frames around the close" table shows.
 const AROUND_CLOSE: usize = 12;
 
-fn status_label(c: &ConnectionReport) -> String {
-    match c.status.code {
-        Some(code) if c.status.inferred => format!("{code} {} (inferred)", c.status.name),
-        Some(code) => format!("{code} {}", c.status.name),
-        None => c.status.name.to_string(),
-    }
-}
+/// Frames other than close frames the sequence diagram shows before the end.
+const DIAGRAM_FRAMES: usize = 6;
+
+/// Characters of a close reason in the overview table.
+const REASON_SHOWN: usize = 60;
+
+/// Characters kept back for the notes on what was left out.
+const NOTES: usize = 1_500;
+
+/// Characters the status meanings may take of a limited report; the statuses past it are
+/// named with `wsclose explain`.
+const MEANINGS: usize = 16_384;
+
+/// Characters the encrypted connections may take of a limited report.
+const ENCRYPTED: usize = 8_192;
 
 fn opt(v: &Option<String>) -> String {
     v.as_deref().map_or("—".to_string(), md)
 }
 
-/// The whole report as a string (tests). `hashes[i]` is the SHA-256 of input `i`, when it
-/// could be computed.
+/// A clean close: 1000 or 1001 without a protocol violation.
+fn clean(c: &ConnectionReport) -> bool {
+    matches!(c.status.code, Some(1000 | 1001)) && !c.findings.iter().any(|f| f.kind.is_violation())
+}
+
+/// The whole report as a string, within [`LIMIT`] characters. `hashes[i]` is the SHA-256
+/// of input `i`, when it could be computed.
 pub fn render(report: &Report, hashes: &[Option<String>]) -> String {
+    render_with(report, hashes, Some(LIMIT))
+}
+
+/// The whole report as a string, within `limit` characters if given.
+pub fn render_with(report: &Report, hashes: &[Option<String>], limit: Option<usize>) -> String {
     let mut buf = Vec::new();
-    let _ = write(report, hashes, &mut buf);
+    let _ = write_with(report, hashes, limit, &mut buf);
     String::from_utf8(buf).unwrap_or_default()
 }
 
-/// Writes the report: its header and summary, then each connection's section as it is
-/// read back from the store (a large report is never held whole).
+/// Writes the report within [`LIMIT`] characters.
 pub fn write(
     report: &Report,
     hashes: &[Option<String>],
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    let mut o = String::new();
-    let _ = writeln!(o, "# WebSocket close report\n");
+    write_with(report, hashes, Some(LIMIT), out)
+}
+
+/// Writes the report, within `limit` characters if given (else every connection's
+/// section: `--full`). Connections are read back from the store, never held whole.
+pub fn write_with(
+    report: &Report,
+    hashes: &[Option<String>],
+    limit: Option<usize>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let names = Names::of(report);
+    let mut head = title(report);
+    header(&mut head, report, hashes);
+    let encrypted = if report.seen.encrypted.is_empty() {
+        String::new()
+    } else {
+        encrypted(report, limit.map(|_| ENCRYPTED))
+    };
+
+    // The first pass: the statuses, and (within a limit) the rows and sections that fit.
+    let mut groups = Groups::default();
+    let mut chosen = limit.map(|limit| (Best::new(limit), Best::new(limit)));
+    report.for_each_connection(|c| {
+        groups.add(c);
+        if let Some((rows, sections)) = &mut chosen {
+            let key = (u8::from(clean(c)), c.id);
+            let mut r = String::new();
+            row(&mut r, c, &names);
+            rows.offer(key, r.chars().count(), r);
+            if sections.would_take(key) {
+                let mut o = String::new();
+                connection(&mut o, c, &report.inputs, &names, &groups, false);
+                sections.offer(key, o.chars().count(), ());
+            }
+        }
+        Ok(())
+    })?;
+    let total = report.summary.connections;
+    if total == 0 {
+        out.write_all(head.as_bytes())?;
+        out.write_all(b"\nNo WebSocket connection to show.\n")?;
+        return out.write_all(encrypted.as_bytes());
+    }
+    let meanings = groups.write(limit.map(|_| MEANINGS));
+
+    let Some((mut rows, mut sections)) = chosen else {
+        // No limit: the rows as they are read again, then every section.
+        out.write_all(head.as_bytes())?;
+        out.write_all(table_head(&names).as_bytes())?;
+        report.for_each_chunk(super::RENDER_CHUNK, |part| {
+            let mut o = String::new();
+            for c in part.iter() {
+                row(&mut o, c, &names);
+            }
+            out.write_all(o.as_bytes())
+        })?;
+        out.write_all(meanings.as_bytes())?;
+        out.write_all(b"\n## Connections in detail\n")?;
+        report.render_chunks(
+            |_, part| {
+                let mut o = String::with_capacity(part.len() * 4096);
+                for c in part {
+                    connection(&mut o, c, &report.inputs, &names, &groups, true);
+                }
+                Ok(o.into_bytes())
+            },
+            out,
+        )?;
+        return out.write_all(encrypted.as_bytes());
+    };
+
+    // Within the limit: the head, the statuses and the encrypted list first, then as many
+    // rows as fit, then as many sections as fit in what is left.
+    let limit = limit.unwrap_or(LIMIT);
+    let fixed = [&head, &meanings, &encrypted]
+        .iter()
+        .map(|t| t.chars().count())
+        .sum::<usize>()
+        + table_head(&names).chars().count()
+        + "\n## Connections in detail\n".len()
+        + NOTES;
+    let left = limit.saturating_sub(fixed);
+    rows.keep(left);
+    let left = left.saturating_sub(rows.total);
+    sections.keep(left);
+    let rows = rows.into_sorted();
+    let shown: Vec<u64> = sections
+        .into_sorted()
+        .into_iter()
+        .map(|(id, ())| id)
+        .collect();
+
+    out.write_all(head.as_bytes())?;
+    let mut o = table_head(&names);
+    for (_, r) in &rows {
+        o.push_str(r);
+    }
+    if (rows.len() as u64) < total {
+        let _ = writeln!(
+            o,
+            "\n{} of {total} connections are not in this table (clean closes first, to fit {limit} characters); `--full` lists them all.",
+            total - rows.len() as u64
+        );
+    }
+    o.push_str(&meanings);
+    o.push_str("\n## Connections in detail\n");
+    out.write_all(o.as_bytes())?;
+    report.render_chunks(
+        |_, part| {
+            let mut o = String::new();
+            for c in part.iter().filter(|c| shown.binary_search(&c.id).is_ok()) {
+                connection(&mut o, c, &report.inputs, &names, &groups, false);
+            }
+            Ok(o.into_bytes())
+        },
+        out,
+    )?;
+    if (shown.len() as u64) < total {
+        let left_out = report_ids_not_in(total, &shown);
+        let _ = writeln!(
+            out,
+            "\nLeft out to fit {limit} characters: the details of {} connection{} ({left_out}; problems are shown before clean closes), and each section's table of the frames around the close. `wsclose analyze --format markdown --full` shows it all; `--connection ID` one connection.",
+            total - shown.len() as u64,
+            if total - shown.len() as u64 == 1 { "" } else { "s" },
+        );
+    }
+    out.write_all(encrypted.as_bytes())
+}
+
+/// Ids 1..=`total` not in `shown` (sorted), as ranges ("3, 5–9"), cut after a few hundred
+/// characters.
+fn report_ids_not_in(total: u64, shown: &[u64]) -> String {
+    let mut out = String::new();
+    let mut run: Option<(u64, u64)> = None;
+    let flush = |out: &mut String, (a, b): (u64, u64)| {
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        if a == b {
+            let _ = write!(out, "{a}");
+        } else {
+            let _ = write!(out, "{a}–{b}");
+        }
+    };
+    for id in (1..=total).filter(|id| shown.binary_search(id).is_err()) {
+        run = match run {
+            Some((a, b)) if b + 1 == id => Some((a, id)),
+            Some(r) => {
+                flush(&mut out, r);
+                if out.len() > 300 {
+                    out.push_str(", …");
+                    return format!("connections {out}");
+                }
+                Some((id, id))
+            }
+            None => Some((id, id)),
+        };
+    }
+    if let Some(r) = run {
+        flush(&mut out, r);
+    }
+    format!("connections {out}")
+}
+
+/// What a row or section needs of the report beyond its connection: the inputs' file
+/// names when there are several.
+struct Names(Option<Vec<String>>);
+
+impl Names {
+    fn of(report: &Report) -> Names {
+        Names((report.inputs.len() > 1).then(|| {
+            report
+                .inputs
+                .iter()
+                .map(|i| super::table::file_name(&i.path))
+                .collect()
+        }))
+    }
+
+    fn of_connection(&self, c: &ConnectionReport) -> Option<&str> {
+        self.0
+            .as_ref()
+            .map(|n| n.get(c.input).map_or("", String::as_str))
+    }
+}
+
+/// The first line: what the report shows, fit for a ticket's title.
+fn title(report: &Report) -> String {
+    let s = &report.summary;
+    let n = s.connections;
+    let mut t = format!(
+        "# wsclose: {n} WebSocket connection{}",
+        if n == 1 { "" } else { "s" }
+    );
+    if s.total_connections != n {
+        let _ = write!(t, " (of {})", s.total_connections);
+    }
+    // Problems first, then by count.
+    let mut by: Vec<(&String, &u64)> = s.by_status.iter().collect();
+    let clean_key = |k: &str| matches!(k, "1000" | "1001");
+    by.sort_by_key(|(k, n)| (clean_key(k), std::cmp::Reverse(**n)));
+    for (i, (key, count)) in by.iter().enumerate() {
+        if i == 3 {
+            let _ = write!(
+                t,
+                ", {} more status{}",
+                by.len() - 3,
+                if by.len() == 4 { "" } else { "es" }
+            );
+            break;
+        }
+        let label = match key.parse::<u16>() {
+            Ok(code) => format!("{code} {}", catalog::lookup(code).name),
+            Err(_) => match key.as_str() {
+                "open" => "still open".to_string(),
+                "refused" => "upgrade refused".to_string(),
+                "unknown" => "close code unknown".to_string(),
+                k => k.to_string(),
+            },
+        };
+        let sep = if i == 0 { ": " } else { ", " };
+        if n == 1 {
+            let _ = write!(t, "{sep}{}", md(&label));
+        } else {
+            let _ = write!(t, "{sep}{count} × {}", md(&label));
+        }
+    }
+    if s.encrypted_connections > 0 {
+        let _ = write!(t, "; {} encrypted", s.encrypted_connections);
+    }
+    t.push_str("\n\n");
+    t
+}
+
+/// The tool, the command line, the inputs.
+fn header(o: &mut String, report: &Report, hashes: &[Option<String>]) {
     let _ = writeln!(o, "- **Tool:** {}", md(&report.tool));
     if let Some(cmd) = &report.command {
         let _ = writeln!(o, "- **Command:** {}", md(cmd));
@@ -91,42 +362,246 @@ pub fn write(
             "- **Redacted:** addresses are replaced by stable pseudonyms; query strings, credentials and payloads are left out; close reasons are kept."
         );
     }
-    let _ = writeln!(o, "\n## Summary\n");
     if let Some(line) = super::filter::shown_line(report) {
-        let _ = writeln!(o, "{}.\n", md(&line));
+        let _ = writeln!(o, "- **Selected:** {}.", md(&line));
     } else if report.summary.total_connections != report.summary.connections {
         let _ = writeln!(
             o,
-            "{} of {} WebSocket connections are shown (selected on the command line).\n",
+            "- **Selected:** {} of {} WebSocket connections (on the command line).",
             report.summary.connections, report.summary.total_connections
         );
     }
-    let _ = writeln!(o, "| Status | Connections |\n|---|---:|");
-    for (key, n) in &report.summary.by_status {
-        let label = match key.parse::<u16>() {
-            Ok(code) => format!("{code} {}", catalog::lookup(code).name),
-            Err(_) => key.clone(),
-        };
-        let _ = writeln!(o, "| {} | {n} |", md(&label));
+}
+
+fn table_head(names: &Names) -> String {
+    let file = if names.0.is_some() { " File |" } else { "" };
+    let line = if names.0.is_some() { "---|" } else { "" };
+    format!(
+        "\n## Connections\n\n| # |{file} Status | Closed by | Codes | Reason | Packets |\n|---:|{line}---|---|---|---|---|\n"
+    )
+}
+
+/// Who closed: the side of the first close frame, else the side that ended TCP first.
+fn closed_by(c: &ConnectionReport) -> String {
+    if let Some(f) = c.close_frames.first() {
+        return f.from.to_string();
     }
-    out.write_all(o.as_bytes())?;
-    let parts = report.render_chunks(
-        |_, part| {
-            let mut o = String::with_capacity(part.len() * 2048);
-            for c in part {
-                connection(&mut o, c, &report.inputs);
+    // An HTTP/2 WebSocket's stream ends before its TCP connection does, if it ends first.
+    if let Some(e) = c.stream_ends.iter().find(|e| e.ends_stream) {
+        return format!("{} ({})", e.by, e.kind.frame());
+    }
+    match (c.tcp_end, c.tcp_end_by) {
+        ("open", _) | (_, None) => "—".into(),
+        (kind, Some(by)) => format!("{by} ({})", kind.to_uppercase()),
+    }
+}
+
+/// The close codes in the order they were sent: "server 1000, client 1000".
+fn codes(c: &ConnectionReport) -> String {
+    if c.close_frames.is_empty() {
+        return "—".into();
+    }
+    c.close_frames
+        .iter()
+        .map(|f| match f.code {
+            Some(code) => format!("{} {code}", f.from),
+            None => format!("{} (empty)", f.from),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A row of the overview table.
+fn row(o: &mut String, c: &ConnectionReport, names: &Names) {
+    let _ = write!(o, "| {} |", c.id);
+    if let Some(name) = names.of_connection(c) {
+        let _ = write!(o, " {} |", md(name));
+    }
+    let reason =
+        c.close_frames
+            .iter()
+            .find(|f| !f.reason.is_empty())
+            .map_or("—".to_string(), |f| {
+                let shown: String = f.reason.chars().take(REASON_SHOWN).collect();
+                let more = if shown.len() < f.reason.len() {
+                    "…"
+                } else {
+                    ""
+                };
+                format!("{}{more}", md(&shown))
+            });
+    let _ = writeln!(
+        o,
+        " {} | {} | {} | {reason} | {}–{} |",
+        md(&super::table::status_label(c)),
+        closed_by(c),
+        codes(c),
+        c.first_packet,
+        c.last_packet
+    );
+}
+
+/// Each status once: its meaning and typical causes, and the fix, with the connections
+/// that have it; gathered in the first pass.
+#[derive(Default)]
+struct Groups {
+    /// (label, count, first ids, cause, fix), in the order first seen.
+    groups: Vec<(String, u64, Vec<u64>, String, String)>,
+    by_label: HashMap<String, usize>,
+}
+
+/// Ids listed per status.
+const GROUP_IDS: usize = 20;
+
+impl Groups {
+    fn add(&mut self, c: &ConnectionReport) {
+        let label = super::table::status_label(c);
+        if let Some(g) = self
+            .by_label
+            .get(&label)
+            .and_then(|&i| self.groups.get_mut(i))
+        {
+            g.1 += 1;
+            if g.2.len() < GROUP_IDS {
+                g.2.push(c.id);
             }
-            Ok(o.into_bytes())
-        },
-        out,
-    )?;
-    if parts == 0 {
-        out.write_all(b"\nNo WebSocket connection to show.\n")?;
+            return;
+        }
+        let (cause, fix) = match c.status.code {
+            Some(code) => {
+                let e = catalog::lookup(code);
+                (format!("{} {}", e.meaning, e.causes), e.fix.to_string())
+            }
+            None => (c.status.general.to_string(), c.status.fix.to_string()),
+        };
+        self.by_label.insert(label.clone(), self.groups.len());
+        self.groups.push((label, 1, vec![c.id], cause, fix));
     }
-    if !report.seen.encrypted.is_empty() {
-        out.write_all(encrypted(report).as_bytes())?;
+
+    /// The fix every connection of `c`'s status shares.
+    fn fix(&self, c: &ConnectionReport) -> Option<&str> {
+        let label = super::table::status_label(c);
+        let g = self.groups.get(*self.by_label.get(&label)?)?;
+        Some(&g.4)
     }
-    Ok(())
+
+    /// The section on what each status means (problems first, then by count), within
+    /// `limit` characters if given.
+    fn write(&self, limit: Option<usize>) -> String {
+        let mut order: Vec<&(String, u64, Vec<u64>, String, String)> = self.groups.iter().collect();
+        let is_clean = |l: &str| l.starts_with("1000 ") || l.starts_with("1001 ");
+        order.sort_by_key(|g| (is_clean(&g.0), std::cmp::Reverse(g.1)));
+        let mut o = String::from("\n## What the statuses mean\n");
+        let mut not_shown = Vec::new();
+        for (label, n, ids, cause, fix) in order {
+            let mut s = String::new();
+            let mut list: Vec<String> = ids.iter().map(u64::to_string).collect();
+            if *n > ids.len() as u64 {
+                list.push("…".into());
+            }
+            let _ = writeln!(
+                s,
+                "\n### {} — {n} connection{}: {}\n",
+                md(label),
+                if *n == 1 { "" } else { "s" },
+                list.join(", ")
+            );
+            if !cause.is_empty() {
+                let _ = writeln!(s, "- **Cause:** {}", md(cause));
+            }
+            let _ = writeln!(s, "- **Fix:** {}", md(fix));
+            if limit.is_some_and(|l| o.chars().count() + s.chars().count() > l) {
+                not_shown.push(label.split(' ').next().unwrap_or_default().to_string());
+                continue;
+            }
+            o.push_str(&s);
+        }
+        if !not_shown.is_empty() {
+            let _ = writeln!(
+                o,
+                "\nLeft out to fit: what {} mean{} (`wsclose explain CODE` says it).",
+                md(&not_shown.join(", ")),
+                if not_shown.len() == 1 { "s" } else { "" }
+            );
+        }
+        o
+    }
+}
+
+/// The best items (smallest key) whose sizes add up to at most a limit, offered one at a
+/// time: when one more would go over, the worst go. Holds no more than fits.
+struct Best<T> {
+    heap: BinaryHeap<Entry<T>>,
+    total: usize,
+    limit: usize,
+}
+
+/// An item of [`Best`], ordered by its key alone.
+struct Entry<T> {
+    key: (u8, u64),
+    size: usize,
+    item: T,
+}
+
+impl<T> PartialEq for Entry<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+impl<T> Eq for Entry<T> {}
+impl<T> PartialOrd for Entry<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<T> Ord for Entry<T> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key.cmp(&other.key)
+    }
+}
+
+/// The smallest section worth sizing when the ones kept already fill the limit.
+const SMALLEST_SECTION: usize = 400;
+
+impl<T> Best<T> {
+    fn new(limit: usize) -> Best<T> {
+        Best {
+            heap: BinaryHeap::new(),
+            total: 0,
+            limit,
+        }
+    }
+
+    /// Whether an item with `key` could be kept (else it need not be made): it is better
+    /// than the worst kept, or there is room left.
+    fn would_take(&self, key: (u8, u64)) -> bool {
+        self.heap.peek().is_none_or(|worst| key < worst.key)
+            || self.limit.saturating_sub(self.total) >= SMALLEST_SECTION
+    }
+
+    fn offer(&mut self, key: (u8, u64), size: usize, item: T) {
+        self.heap.push(Entry { key, size, item });
+        self.total += size;
+        self.keep(self.limit);
+    }
+
+    /// Lets the worst go until the rest fit in `limit`.
+    fn keep(&mut self, limit: usize) {
+        self.limit = self.limit.min(limit);
+        while self.total > self.limit {
+            match self.heap.pop() {
+                Some(e) => self.total -= e.size,
+                None => break,
+            }
+        }
+    }
+
+    /// The items kept, by id.
+    fn into_sorted(self) -> Vec<(u64, T)> {
+        let mut v: Vec<(u64, T)> = self.heap.into_iter().map(|e| (e.key.1, e.item)).collect();
+        v.sort_by_key(|(id, _)| *id);
+        v
+    }
 }
 
 /// A TLS report in a sentence: "TLS 1.3, TLS_AES_128_GCM_SHA256, SNI example.com, ALPN
@@ -147,18 +622,19 @@ fn tls_text(tls: &super::tls::TlsReport) -> String {
     md(&parts.join(", "))
 }
 
-/// The TLS connections that could not be read, and how to get a key log.
-fn encrypted(report: &Report) -> String {
+/// The TLS connections that could not be read, and how to get a key log; within `limit`
+/// characters if given.
+fn encrypted(report: &Report, limit: Option<usize>) -> String {
     let seen = &report.seen;
     let mut o = String::new();
     let _ = writeln!(
         o,
         "\n## Encrypted connections\n\n| Client → server | TLS | Not read because | TCP |\n|---|---|---|---|"
     );
-    for e in &seen.encrypted {
-        let _ = writeln!(
-            o,
-            "| {} → {} | {} | {} | {} |",
+    let mut not_listed = seen.encrypted_not_listed;
+    for (i, e) in seen.encrypted.iter().enumerate() {
+        let line = format!(
+            "| {} → {} | {} | {} | {} |\n",
             md(&e.client.to_string()),
             md(&e.server.to_string()),
             tls_text(&e.tls),
@@ -169,12 +645,17 @@ fn encrypted(report: &Report) -> String {
                 e.tcp_end_packet
             ))
         );
+        if limit.is_some_and(|l| o.len() + line.len() > l) {
+            not_listed += (seen.encrypted.len() - i) as u64;
+            break;
+        }
+        o.push_str(&line);
     }
-    if seen.encrypted_not_listed > 0 {
+    if not_listed > 0 {
         let _ = writeln!(
             o,
-            "\n… and {} more encrypted connections (counted, not listed).",
-            seen.encrypted_not_listed
+            "\n… and {not_listed} more encrypted connections (counted, not listed; `--format json` lists up to {}).",
+            super::Seen::MAX_ENCRYPTED
         );
     }
     if seen.encrypted.iter().any(|e| e.tls.not_decrypted.is_some()) {
@@ -183,18 +664,48 @@ fn encrypted(report: &Report) -> String {
     o
 }
 
-fn connection(o: &mut String, c: &ConnectionReport, inputs: &[InputSummary]) {
-    let _ = writeln!(
+/// One connection's folded section.
+/// `full`: with the table of the frames around the close (the diagram shows the last of
+/// them, with any unusual flag).
+fn connection(
+    o: &mut String,
+    c: &ConnectionReport,
+    inputs: &[InputSummary],
+    names: &Names,
+    groups: &Groups,
+    full: bool,
+) {
+    let _ = write!(
         o,
-        "\n## Connection {}: {} → {} — {}\n",
+        "\n<details><summary>Connection {}: {} → {} — {}",
         c.id,
-        md(&c.client.to_string()),
-        md(&c.server.to_string()),
-        md(&status_label(c))
+        html(&c.client.to_string()),
+        html(&c.server.to_string()),
+        html(&super::table::status_label(c))
     );
+    if let Some(name) = names.of_connection(c) {
+        let _ = write!(o, " — {}", html(name));
+    }
+    o.push_str("</summary>\n\n");
+    let _ = writeln!(o, "- **What the capture shows:** {}", md(&c.status.detail));
     if let Some(e) = &c.evidence {
         let mark = if e.consistent { "" } else { "⚠️ " };
         let _ = writeln!(o, "- **Evidence:** {mark}{}", md(&e.summary));
+    }
+    let fix: &str = &c.status.fix;
+    match groups.fix(c) {
+        Some(shared) if shared == fix => {}
+        Some(shared) if fix.ends_with(shared) => {
+            let own = fix.strip_suffix(shared).unwrap_or(fix).trim_end();
+            let _ = writeln!(
+                o,
+                "- **Fix for this connection:** {} (then the status's fix above)",
+                md(own)
+            );
+        }
+        _ => {
+            let _ = writeln!(o, "- **Fix for this connection:** {}", md(fix));
+        }
     }
     if let Some(tls) = &c.tls {
         let _ = write!(o, "- **TLS (wss://):** {}", tls_text(tls));
@@ -213,8 +724,6 @@ fn connection(o: &mut String, c: &ConnectionReport, inputs: &[InputSummary]) {
             let _ = writeln!(o, "  - ⚠️ not decrypted in full: {}", md(why));
         }
     }
-    let _ = writeln!(o, "- **Cause:** {}", md(&c.status.cause()));
-    let _ = writeln!(o, "- **Fix:** {}", md(&c.status.fix));
     let _ = writeln!(
         o,
         "- **Seen by the applications:** client {}, server {}",
@@ -241,87 +750,7 @@ fn connection(o: &mut String, c: &ConnectionReport, inputs: &[InputSummary]) {
         c.first_packet,
         c.last_packet
     );
-
-    let h = &c.handshake;
-    let _ = writeln!(o, "\n### Handshake\n\n| | |\n|---|---|");
-    if h.seen {
-        let _ = writeln!(
-            o,
-            "| Request | packet {}: {} {}, Host {} |",
-            h.request_packet.unwrap_or(0),
-            if c.h2_stream.is_some() {
-                "extended CONNECT (:protocol websocket)"
-            } else {
-                "GET"
-            },
-            opt(&h.path),
-            opt(&h.host)
-        );
-    } else if !c.decoded_to_end.client
-        && !c
-            .findings
-            .iter()
-            .any(|f| f.kind == crate::finding::Kind::HandshakeNotCaptured)
-    {
-        // The request's end is among bytes the capture lacks (a snaplen, a drop).
-        let _ = writeln!(
-            o,
-            "| Request | incomplete: bytes of it are missing from the capture (see the gap findings) |"
-        );
-    } else {
-        let _ = writeln!(
-            o,
-            "| Request | not captured (the capture starts after the handshake) |"
-        );
-    }
-    match h.status {
-        Some(s) => {
-            let accept = match h.accept_valid {
-                Some(true) => "Sec-WebSocket-Accept valid",
-                Some(false) => "⚠️ Sec-WebSocket-Accept does not match the key",
-                None => "no accept check",
-            };
-            let _ = writeln!(
-                o,
-                "| Response | packet {}: HTTP {s}, {accept} |",
-                h.response_packet.unwrap_or(0)
-            );
-        }
-        None => {
-            let _ = writeln!(o, "| Response | not captured |");
-        }
-    }
-    let _ = writeln!(o, "| Subprotocol | {} |", opt(&h.subprotocol));
-    let _ = writeln!(o, "| Extensions | {} |", opt(&h.extensions));
-
-    let _ = writeln!(o, "\n### Close\n");
-    if c.close_frames.is_empty() {
-        let _ = writeln!(o, "No close frame in the capture.\n");
-    } else {
-        let _ = writeln!(o, "| Packet | Time | From | Code | Name | Reason | Problems |\n|---:|---|---|---:|---|---|---|");
-        for f in &c.close_frames {
-            let _ = writeln!(
-                o,
-                "| {} | {} | {} | {} | {} | {} | {} |",
-                f.packet,
-                md(&f.time.rfc3339()),
-                f.from,
-                f.code.map_or("—".into(), |v| v.to_string()),
-                f.name.map_or("no status code".to_string(), md),
-                if f.reason.is_empty() {
-                    "—".to_string()
-                } else {
-                    md(&f.reason)
-                },
-                if f.problems.is_empty() {
-                    "—".to_string()
-                } else {
-                    md(&f.problems.join(", "))
-                }
-            );
-        }
-        o.push('\n');
-    }
+    handshake(o, c);
     let tcp = match (c.tcp_end, c.tcp_end_by, c.tcp_end_packet) {
         ("open", ..) => match c.evicted {
             Some(e) => e.short().to_string(),
@@ -339,59 +768,313 @@ fn connection(o: &mut String, c: &ConnectionReport, inputs: &[InputSummary]) {
     }
     if let Some(idle) = c.idle_before_end_s {
         // As the diagnosis texts write it: milliseconds under 10 s, tenths above.
-        let idle = crate::close::diagnosis::Secs(idle);
-        let _ = writeln!(o, "- **Quiet before the end:** {idle} since the last frame");
-    }
-
-    let frames = c.timeline.as_ref().unwrap_or(&c.recent_frames);
-    if !frames.is_empty() {
-        let shown: &[_] = if c.timeline.is_some() {
-            frames
-        } else {
-            frames
-                .get(frames.len().saturating_sub(AROUND_CLOSE)..)
-                .unwrap_or(frames)
-        };
-        let title = if c.timeline.is_some() {
-            "Timeline"
-        } else {
-            "Frames around the close"
-        };
-        let _ = writeln!(o, "\n### {title}\n\n| Packet | From | Opcode | FIN | RSV | Mask | Length | Detail |\n|---:|---|---|---|---|---|---:|---|");
-        for f in shown {
-            let _ = writeln!(
-                o,
-                "| {} | {} | {} | {} | {:03b} | {} | {} | {} |",
-                f.packet,
-                f.from,
-                f.opcode,
-                if f.fin { "✓" } else { "" },
-                f.rsv,
-                if f.masked { "✓" } else { "" },
-                f.len,
-                f.detail.as_deref().map_or(String::new(), md)
-            );
-        }
-    }
-
-    if !c.findings.is_empty() {
         let _ = writeln!(
             o,
-            "\n### Findings\n\n| Packet | From | Kind | Detail |\n|---:|---|---|---|"
+            "- **Quiet before the end:** {} since the last frame",
+            Secs(idle)
         );
-        for f in &c.findings {
-            let _ = writeln!(
-                o,
-                "| {} | {} | {} | {} |",
-                f.packet.map_or("—".into(), |p| p.to_string()),
-                f.from.map_or("—", |r| r.as_str()),
-                f.kind.as_str(),
-                md(&f.detail)
-            );
+    }
+    if let Some(f) = super::wireshark::filter(c) {
+        let _ = writeln!(o, "- **Wireshark:** `{f}`");
+    }
+    sequence(o, c);
+    close_frames(o, c);
+    if full || c.timeline.is_some() {
+        frames(o, c);
+    }
+    findings(o, c);
+    o.push_str("\n</details>\n");
+}
+
+fn handshake(o: &mut String, c: &ConnectionReport) {
+    let h = &c.handshake;
+    let request = if h.seen {
+        format!(
+            "request at packet {}: {} {}, Host {}",
+            h.request_packet.unwrap_or(0),
+            if c.h2_stream.is_some() {
+                "extended CONNECT (:protocol websocket)"
+            } else {
+                "GET"
+            },
+            opt(&h.path),
+            opt(&h.host)
+        )
+    } else if !c.decoded_to_end.client
+        && !c
+            .findings
+            .iter()
+            .any(|f| f.kind == crate::finding::Kind::HandshakeNotCaptured)
+    {
+        // The request's end is among bytes the capture lacks (a snaplen, a drop).
+        "request incomplete: bytes of it are missing from the capture (see the gap findings)"
+            .to_string()
+    } else {
+        "request not captured (the capture starts after the handshake)".to_string()
+    };
+    let response = match h.status {
+        Some(s) => {
+            let accept = match h.accept_valid {
+                Some(true) => "Sec-WebSocket-Accept valid",
+                Some(false) => "⚠️ Sec-WebSocket-Accept does not match the key",
+                None => "no accept check",
+            };
+            format!(
+                "response at packet {}: HTTP {s}, {accept}",
+                h.response_packet.unwrap_or(0)
+            )
         }
-        if c.findings_dropped > 0 {
-            let _ = writeln!(o, "\n…and {} more findings not listed.", c.findings_dropped);
+        None => "response not captured".to_string(),
+    };
+    let _ = write!(o, "- **Handshake:** {request}; {response}");
+    if h.subprotocol.is_some() {
+        let _ = write!(o, "; subprotocol {}", opt(&h.subprotocol));
+    }
+    if h.extensions.is_some() {
+        let _ = write!(o, "; extensions {}", opt(&h.extensions));
+    }
+    o.push('\n');
+}
+
+/// The Mermaid sequence diagram of the connection's last moments: the handshake, the last
+/// frames (every close frame among them), FIN and RST each way, with packet numbers and
+/// seconds since the connection's first packet.
+fn sequence(o: &mut String, c: &ConnectionReport) {
+    let side = |r: Role| match r {
+        Role::Client => ("C", "S"),
+        Role::Server => ("S", "C"),
+    };
+    o.push_str("\n```mermaid\nsequenceDiagram\n");
+    let _ = writeln!(
+        o,
+        "    participant C as client {}",
+        mermaid(&c.client.to_string(), 60)
+    );
+    let _ = writeln!(
+        o,
+        "    participant S as server {}",
+        mermaid(&c.server.to_string(), 60)
+    );
+    let h = &c.handshake;
+    if let Some(p) = h.request_packet {
+        let path = h.path.as_deref().map_or(String::new(), |p| mermaid(p, 40));
+        let method = if c.h2_stream.is_some() {
+            "CONNECT"
+        } else {
+            "GET"
+        };
+        let _ = writeln!(o, "    C->>S: pkt {p} {method} {path}");
+    }
+    if let (Some(p), Some(s)) = (h.response_packet, h.status) {
+        let _ = writeln!(o, "    S->>C: pkt {p} HTTP {s}");
+    }
+    if h.request_packet.is_none() && h.response_packet.is_none() {
+        let _ = writeln!(o, "    Note over C,S: handshake not captured");
+    }
+    if c.tls.is_some() {
+        let _ = writeln!(o, "    Note over C,S: inside TLS (wss)");
+    }
+    // The last frames that are not close frames, and every close frame.
+    let all = c.timeline.as_ref().unwrap_or(&c.recent_frames);
+    let others: Vec<usize> = (0..all.len())
+        .filter(|&i| all.get(i).is_some_and(|f| f.opcode != "close"))
+        .collect();
+    let from_other = others.len().saturating_sub(DIAGRAM_FRAMES);
+    let keep = |i: usize| {
+        all.get(i).is_some_and(|f| f.opcode == "close")
+            || others.get(from_other..).is_some_and(|o| o.contains(&i))
+    };
+    let shown: Vec<_> = (0..all.len())
+        .filter(|&i| keep(i))
+        .filter_map(|i| all.get(i))
+        .collect();
+    let frames = c.frames.client.frames + c.frames.server.frames;
+    let hidden = frames.saturating_sub(shown.len() as u64);
+    if hidden > 0 {
+        let _ = writeln!(
+            o,
+            "    Note over C,S: {hidden} earlier frame{} not shown",
+            if hidden == 1 { "" } else { "s" }
+        );
+    }
+    // Frames and TCP ends in capture order (a FIN after a frame of the same packet).
+    let mut lines: Vec<((u64, u8), String)> = Vec::new();
+    for f in shown {
+        let (a, b) = side(f.from);
+        let what = if f.opcode == "close" {
+            format!(
+                "CLOSE {}",
+                f.detail
+                    .as_deref()
+                    .map_or(String::new(), |d| mermaid(d, 70))
+            )
+        } else {
+            let mut w = format!("{} {} B", f.opcode, f.len);
+            if !f.fin {
+                w.push_str(" not final");
+            }
+            if f.rsv != 0 {
+                let _ = write!(w, " RSV {:03b}", f.rsv);
+            }
+            // RFC 6455 §5.1: a client masks every frame, a server none.
+            if f.masked != (f.from == Role::Client) {
+                w.push_str(if f.masked { " masked" } else { " unmasked" });
+            }
+            if let Some(d) = &f.detail {
+                let _ = write!(w, " {}", mermaid(d, 30));
+            }
+            w
+        };
+        lines.push((
+            (f.packet, 0),
+            format!(
+                "    {a}->>{b}: pkt {} +{:.3} s {what}",
+                f.packet,
+                f.ts.since(c.start).max(0.0)
+            ),
+        ));
+    }
+    for (k, e) in c.tcp_ends.iter().enumerate() {
+        let (a, b) = side(e.by);
+        let (arrow, kind) = match e.kind {
+            crate::stack::tcp::connection::EndKind::Fin => ("--)", "FIN"),
+            crate::stack::tcp::connection::EndKind::Rst => ("-x", "RST"),
+        };
+        let mut line = String::new();
+        if k == 0 {
+            if let Some(idle) = c.idle_before_end_s.filter(|&s| s >= 1.0) {
+                let _ = writeln!(line, "    Note over C,S: quiet for {}", Secs(idle));
+            }
         }
+        let _ = write!(
+            line,
+            "    {a}{arrow}{b}: pkt {} +{:.3} s {kind}",
+            e.packet,
+            e.time.since(c.start).max(0.0)
+        );
+        lines.push(((e.packet, 1), line));
+    }
+    // An HTTP/2 WebSocket's stream: its END_STREAM, RST_STREAM and GOAWAY frames.
+    for e in &c.stream_ends {
+        let (a, b) = side(e.by);
+        let arrow = match e.kind {
+            super::StreamEndName::RstStream => "-x",
+            super::StreamEndName::EndStream | super::StreamEndName::Goaway => "--)",
+        };
+        let kind = e.kind.frame();
+        let code = e
+            .error_code
+            .as_deref()
+            .map(|c| crate::sanitize::mermaid(c, 24))
+            .unwrap_or_default();
+        lines.push((
+            (e.packet, 1),
+            format!(
+                "    {a}{arrow}{b}: pkt {} +{:.3} s {kind} {code}",
+                e.packet,
+                e.time.since(c.start).max(0.0)
+            )
+            .trim_end()
+            .to_string(),
+        ));
+    }
+    lines.sort_by_key(|(k, _)| *k);
+    for (_, l) in lines {
+        o.push_str(&l);
+        o.push('\n');
+    }
+    if c.tcp_end == "open" {
+        let _ = writeln!(o, "    Note over C,S: still open at the end of the capture");
+    }
+    o.push_str("```\n");
+}
+
+fn close_frames(o: &mut String, c: &ConnectionReport) {
+    if c.close_frames.is_empty() {
+        let _ = writeln!(o, "\nNo close frame in the capture.");
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "\n| Close at packet | Time | From | Code | Name | Reason | Problems |\n|---:|---|---|---:|---|---|---|"
+    );
+    for f in &c.close_frames {
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            f.packet,
+            md(&f.time.rfc3339()),
+            f.from,
+            f.code.map_or("—".into(), |v| v.to_string()),
+            f.name.map_or("no status code".to_string(), md),
+            if f.reason.is_empty() {
+                "—".to_string()
+            } else {
+                md(&f.reason)
+            },
+            if f.problems.is_empty() {
+                "—".to_string()
+            } else {
+                md(&f.problems.join(", "))
+            }
+        );
+    }
+}
+
+fn frames(o: &mut String, c: &ConnectionReport) {
+    let frames = c.timeline.as_ref().unwrap_or(&c.recent_frames);
+    if frames.is_empty() {
+        return;
+    }
+    let shown: &[_] = if c.timeline.is_some() {
+        frames
+    } else {
+        frames
+            .get(frames.len().saturating_sub(AROUND_CLOSE)..)
+            .unwrap_or(frames)
+    };
+    let title = if c.timeline.is_some() {
+        "Every frame"
+    } else {
+        "Frames around the close"
+    };
+    let _ = writeln!(o, "\n**{title}**\n\n| Packet | From | Opcode | FIN | RSV | Mask | Length | Detail |\n|---:|---|---|---|---|---|---:|---|");
+    for f in shown {
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {:03b} | {} | {} | {} |",
+            f.packet,
+            f.from,
+            f.opcode,
+            if f.fin { "✓" } else { "" },
+            f.rsv,
+            if f.masked { "✓" } else { "" },
+            f.len,
+            f.detail.as_deref().map_or(String::new(), md)
+        );
+    }
+}
+
+fn findings(o: &mut String, c: &ConnectionReport) {
+    if c.findings.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "\n**Findings**\n\n| Packet | From | Kind | Detail |\n|---:|---|---|---|"
+    );
+    for f in &c.findings {
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} |",
+            f.packet.map_or("—".into(), |p| p.to_string()),
+            f.from.map_or("—", |r| r.as_str()),
+            f.kind.as_str(),
+            md(&f.detail)
+        );
+    }
+    if c.findings_dropped > 0 {
+        let _ = writeln!(o, "\n…and {} more findings not listed.", c.findings_dropped);
     }
 }
 
@@ -405,17 +1088,20 @@ mod tests {
     #[test]
     fn parts_rendered_on_two_threads_come_out_in_order() {
         let report = crate::report::repeated_fixture_report(3 * RENDER_CHUNK + 5);
-        let mut out = Vec::new();
-        write(&report, &[], &mut out).unwrap();
-        let text = String::from_utf8(out).unwrap();
+        let text = render_with(&report, &[], None);
+        let names = Names::of(&report);
+        let mut groups = Groups::default();
+        for c in &report.connections {
+            groups.add(c);
+        }
         let mut one_pass = String::new();
         for c in &report.connections {
-            connection(&mut one_pass, c, &report.inputs);
+            connection(&mut one_pass, c, &report.inputs, &names, &groups, true);
         }
-        let start = text.find("\n## Connection 1:").unwrap();
+        let start = text.find("\n<details>").unwrap();
         assert_eq!(&text[start..], one_pass);
         let ids: Vec<u64> = text
-            .match_indices("\n## Connection ")
+            .match_indices("<summary>Connection ")
             .map(|(at, m)| {
                 let rest = &text[at + m.len()..];
                 rest[..rest.find(':').unwrap()].parse().unwrap()
@@ -431,11 +1117,13 @@ mod tests {
     /// milliseconds under 10 s, tenths of a second above.
     #[test]
     fn quiet_before_the_end_reads_like_the_diagnosis() {
-        let mut c = crate::report::repeated_fixture_report(1).connections[0].clone();
+        let report = crate::report::repeated_fixture_report(1);
+        let mut c = report.connections[0].clone();
+        let groups = Groups::default();
         for (idle, want) in [(0.25, "0.250 s"), (61.04, "61.0 s")] {
             c.idle_before_end_s = Some(idle);
             let mut o = String::new();
-            connection(&mut o, &c, &[]);
+            connection(&mut o, &c, &[], &Names(None), &groups, false);
             let line = format!("- **Quiet before the end:** {want} since the last frame\n");
             assert!(o.contains(&line), "{idle}: {o}");
         }

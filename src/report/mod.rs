@@ -28,6 +28,7 @@ pub mod redact;
 pub mod store;
 pub mod table;
 pub mod tls;
+pub mod wireshark;
 
 use crate::capture::file::InputSummary;
 use crate::capture::Timestamp;
@@ -192,6 +193,8 @@ pub struct TcpEndReport {
     pub by: Role,
     pub kind: EndKind,
     pub packet: u64,
+    /// When the FIN or RST was captured.
+    pub time: Timestamp,
 }
 
 /// How the HTTP/2 stream of an RFC 8441 WebSocket ended, one entry per END_STREAM,
@@ -209,6 +212,8 @@ pub struct StreamEndReport {
     /// Whether it ended the stream (a GOAWAY that lets the stream run does not).
     pub ends_stream: bool,
     pub packet: u64,
+    /// When the frame's packet was captured.
+    pub time: Timestamp,
 }
 
 /// The frame that ended (or announced the end of) an HTTP/2 stream.
@@ -218,6 +223,17 @@ pub enum StreamEndName {
     EndStream,
     RstStream,
     Goaway,
+}
+
+impl StreamEndName {
+    /// The frame's name as RFC 9113 writes it.
+    pub fn frame(self) -> &'static str {
+        match self {
+            StreamEndName::EndStream => "END_STREAM",
+            StreamEndName::RstStream => "RST_STREAM",
+            StreamEndName::Goaway => "GOAWAY",
+        }
+    }
 }
 
 impl StreamEndReport {
@@ -243,6 +259,7 @@ impl StreamEndReport {
             last_stream,
             ends_stream: e.ends_stream(),
             packet: e.packet,
+            time: e.ts,
         }
     }
 }
@@ -414,6 +431,9 @@ pub struct ConnectionReportJson {
     duration_s: f64,
     frames: PerSide<Stats>,
     tcp: PerSide<Counters>,
+    /// A Wireshark display filter selecting this connection (null when redacted).
+    #[serde(getter = "wireshark::filter")]
+    wireshark_filter: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     timeline: Option<Vec<FrameRecord>>,
 }
@@ -470,7 +490,7 @@ mod tcp_end_serde {
 }
 
 /// Every END_STREAM, RST_STREAM and GOAWAY an HTTP/2 WebSocket's stream saw, in order, with
-/// their error codes, as one clause ("On HTTP/2 stream 5: client END_STREAM (packet 26),
+/// their error codes, as one clause ("HTTP/2 stream 5: client END_STREAM (packet 26),
 /// client RST_STREAM CANCEL (packet 27)"), those that did not end it (a GOAWAY that let it
 /// run) included; `None` when there were none.
 fn stream_frames_text(
@@ -496,7 +516,7 @@ fn stream_frames_text(
             format!("{by} {what} (packet {})", e.packet)
         })
         .collect();
-    Some(format!("On HTTP/2 stream {stream}: {}", said.join(", ")))
+    Some(format!("HTTP/2 stream {stream}: {}", said.join(", ")))
 }
 
 /// What carried a session, as a report names it.
@@ -755,6 +775,7 @@ impl ConnectionReport {
                         by: e.by,
                         kind,
                         packet: e.packet,
+                        time: e.ts,
                     }),
                     EndHow::Stream { .. } => None,
                 })
@@ -812,11 +833,7 @@ impl ConnectionReport {
             .stream_ends
             .iter()
             .map(|e| {
-                let what = match e.kind {
-                    StreamEndName::EndStream => "END_STREAM",
-                    StreamEndName::RstStream => "RST_STREAM",
-                    StreamEndName::Goaway => "GOAWAY",
-                };
+                let what = e.kind.frame();
                 let code = e
                     .error_code
                     .as_deref()

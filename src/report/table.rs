@@ -4,8 +4,9 @@
 //! In: a [`Report`] (connections in memory or in its store). Out: text for a terminal or a
 //! pipe, written as it is made. One row per connection (endpoints, path and input; every
 //! close frame each way; how TCP ended; the status with its evidence, violations and
-//! capture notes), in tables of up to 250 rows read back from the store one at a time;
-//! then each status shown with its documented cause and fix, then counts by status. Every
+//! capture notes), in tables of up to 250 rows read back from the store one at a time,
+//! each followed, with `--timeline`, by every frame of its connections (time, side,
+//! opcode, flags, length, preview) and their Wireshark filter; then each status shown with its documented cause and fix, then counts by status. Every
 //! string from the wire goes through `sanitize::terminal`.
 
 use super::{ConnectionReport, Report};
@@ -84,7 +85,8 @@ fn status_color(c: &ConnectionReport) -> Color {
     }
 }
 
-fn status_label(c: &ConnectionReport) -> String {
+/// "1006 Abnormal Closure (inferred)": a connection's status as the reports name it.
+pub(crate) fn status_label(c: &ConnectionReport) -> String {
     match c.status.code {
         Some(code) if c.status.inferred => format!("{code} {} (inferred)", c.status.name),
         Some(code) => format!("{code} {}", c.status.name),
@@ -176,7 +178,13 @@ pub fn write(
             groups.add(c);
         }
         let t = connections_table(report, &chunk, many_inputs, width, color);
-        writeln!(out, "{t}")
+        writeln!(out, "{t}")?;
+        for c in chunk.iter() {
+            if let Some(frames) = &c.timeline {
+                out.write_all(timeline(c, frames, width).as_bytes())?;
+            }
+        }
+        Ok(())
     })?;
     if !report.seen.encrypted.is_empty() {
         out.write_all(encrypted(report, width).as_bytes())?;
@@ -259,9 +267,6 @@ fn connections_table(
         }
         if many_inputs {
             if let Some(input) = report.inputs.get(c.input) {
-                let name = std::path::Path::new(&input.path)
-                    .file_name()
-                    .map_or(input.path.clone(), |n| n.to_string_lossy().into_owned());
                 // A connection that goes on into the files continuing its own: where it ends.
                 let last = match report.inputs.get(c.last_input) {
                     Some(l) if c.last_input != c.input => {
@@ -269,6 +274,7 @@ fn connections_table(
                     }
                     _ => String::new(),
                 };
+                let name = file_name(&input.path);
                 let _ = write!(conn, "\n[{}]", terminal(&format!("{name}{last}")));
             }
         }
@@ -313,6 +319,64 @@ fn connections_table(
         ]);
     }
     t
+}
+
+/// `--timeline`: every frame of connection `c` (time since its first packet, side, opcode,
+/// flags, length, preview), headed by its endpoints and Wireshark filter.
+fn timeline(
+    c: &ConnectionReport,
+    frames: &[crate::websocket::decoder::FrameRecord],
+    width: Option<u16>,
+) -> String {
+    let mut out = format!(
+        "Connection {}: every frame, {} → {}, from {}\n",
+        c.id,
+        c.client,
+        c.server,
+        c.start.rfc3339()
+    );
+    if let Some(f) = super::wireshark::filter(c) {
+        let _ = writeln!(out, "wireshark: {f}");
+    }
+    if c.frames_not_logged > 0 {
+        let _ = writeln!(
+            out,
+            "({} earlier frames fell out of the frame log and are not listed)",
+            c.frames_not_logged
+        );
+    }
+    let mut t = Table::new();
+    t.force_no_tty();
+    t.load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(vec![
+            "Packet", "Time (s)", "From", "Opcode", "FIN", "RSV", "Mask", "Length", "Preview",
+        ]);
+    t.set_width(width.unwrap_or(160));
+    for f in frames {
+        t.add_row(vec![
+            f.packet.to_string(),
+            format!("+{:.6}", f.ts.since(c.start).max(0.0)),
+            f.from.to_string(),
+            f.opcode.to_string(),
+            if f.fin { "✓" } else { "" }.to_string(),
+            format!("{:03b}", f.rsv),
+            if f.masked { "✓" } else { "" }.to_string(),
+            f.len.to_string(),
+            f.detail
+                .as_deref()
+                .map_or(String::new(), |d| terminal(d).into_owned()),
+        ]);
+    }
+    let _ = writeln!(out, "{t}");
+    out
+}
+
+/// An input's file name without its folders (the whole path if it has no file name).
+pub(crate) fn file_name(path: &str) -> String {
+    std::path::Path::new(path)
+        .file_name()
+        .map_or(path.to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 /// Wraps `text` to `width` columns with `indent` before every line.

@@ -36,7 +36,7 @@ mod testing;
 pub use super::shared::SharedFile;
 pub use chunks::{read_shared, ShardSink};
 pub(super) use pcap::record_time;
-pub(super) use pcapng::NgIndexer;
+pub(super) use pcapng::{takes_frame_number, NgIndexer};
 
 use super::{LinkType, Packet, Timestamp};
 use crate::error::Error;

@@ -12,7 +12,9 @@
 //! interfaces); §4.2 (an Interface Description Block: link type, snaplen, the options
 //! `if_tsresol` and `if_tsoffset`); §4.3 (Enhanced Packet Block: interface, 64-bit
 //! timestamp, captured and original length); §4.4 (Simple Packet Block: the first interface,
-//! no time). Other blocks are skipped.
+//! no time); Appendix A (the obsolete Packet Block, read as an enhanced one). Custom
+//! (§4.8) and Systemd Journal Export (§4.7) blocks carry no packet but take a number, as
+//! Wireshark shows them as frames ([`takes_frame_number`]). Other blocks are skipped.
 //!
 //! Also [`NgIndexer`], the same state for the thread that indexes a shared file's chunks
 //! (`capture::shared`), and [`reopen`], a file read again from its start for a reader of a
@@ -103,8 +105,53 @@ impl Ng {
                     });
                 }
             }
+            // Blocks Wireshark shows as frames of their own: each takes a frame number.
+            Block::Custom(_) | Block::SystemdJournalExport(_) => *number += 1,
+            Block::Unknown(b) if b.block_type == OPB => {
+                self.obsolete(b.data, number, summary, sink)
+            }
             _ => {}
         }
+    }
+
+    /// An obsolete Packet Block's body (pcapng draft, Appendix A: a 16-bit interface, a
+    /// 16-bit drops count, then the fields of an Enhanced Packet Block) as its packet,
+    /// numbered after `number`. One too short to hold its fields still takes its number.
+    fn obsolete(
+        &mut self,
+        body: &[u8],
+        number: &mut u64,
+        summary: &mut InputSummary,
+        sink: &mut dyn FnMut(&Packet<'_>),
+    ) {
+        let be = self.big_endian;
+        let at = |k: usize| word(body, k, be);
+        let if_id = body
+            .get(..2)
+            .and_then(|b| <[u8; 2]>::try_from(b).ok())
+            .map(|b| {
+                if be {
+                    u16::from_be_bytes(b)
+                } else {
+                    u16::from_le_bytes(b)
+                }
+            });
+        let fields = (if_id, at(4), at(8), at(12), at(16));
+        let (Some(if_id), Some(ts_high), Some(ts_low), Some(caplen), Some(origlen)) = fields else {
+            *number += 1;
+            return;
+        };
+        let data = body.get(20..).unwrap_or_default();
+        let caplen = caplen.min(data.len() as u32);
+        let epb = Epb {
+            if_id: u32::from(if_id),
+            ts_high,
+            ts_low,
+            caplen,
+            origlen,
+            data: data.get(..caplen as usize).unwrap_or_default(),
+        };
+        self.enhanced(&epb, number, summary, sink);
     }
 
     /// A section's byte order (and the end of its interfaces), or an interface, into the
@@ -239,6 +286,19 @@ const EPB_DATA: usize = 28;
 
 /// The block type of an Enhanced Packet Block (pcapng draft §4.3).
 const EPB: u32 = 6;
+
+/// The block type of the obsolete Packet Block (pcapng draft, Appendix A).
+const OPB: u32 = 2;
+
+/// Whether Wireshark gives a block of this type a frame number, so that packet numbers are
+/// its frame numbers: the packet blocks (Enhanced, Simple, the obsolete Packet Block) and
+/// the blocks it shows as frames of their own (Systemd Journal Export §4.7, Custom §4.8,
+/// copiable or not). Name Resolution, Interface Statistics, Decryption Secrets and unknown
+/// blocks take none. (Checked against tshark's `frame.number`; the test
+/// `tshark::frame_numbers_count_custom_blocks`.)
+pub(crate) fn takes_frame_number(kind: u32) -> bool {
+    matches!(kind, OPB | 3 | EPB | 9 | 0x0000_0BAD | 0x4000_0BAD)
+}
 
 /// The fields of an Enhanced Packet Block that make a packet.
 pub(super) struct Epb<'a> {

@@ -15,7 +15,7 @@
 //! [`NgIndexer`] (the readers' own pcapng state, `file::pcapng`).
 
 use super::{Chunk, End, Header, Rec, ANY, CHUNK};
-use crate::capture::file::{record_time, word, Found, NgIndexer};
+use crate::capture::file::{record_time, takes_frame_number, word, Found, NgIndexer};
 use crate::capture::Timestamp;
 use crate::decode::{Endpoint, Plain};
 use std::fs::File;
@@ -39,13 +39,11 @@ pub(super) fn record_len(data: &[u8], pos: usize, big_endian: bool) -> Option<us
 }
 
 /// The length of the whole pcapng block at `pos` in `data`, if it is there, and whether it
-/// is a packet; `section` follows the byte order of the sections. Only the framing is read
+/// takes a frame number (a packet, or a block Wireshark shows as a frame); `section` follows the byte order of the sections. Only the framing is read
 /// here (type, length, and a section's byte-order magic): a block that does not parse is
 /// the readers' to find, and they go on alone from it (`file::read_shared`).
 fn block_len(data: &[u8], pos: usize, section: &mut Section) -> Option<(usize, bool)> {
     const SHB: u32 = 0x0A0D_0D0A;
-    const SPB: u32 = 3;
-    const EPB: u32 = 6;
     let word = |at: usize, big: bool| word(data, pos.checked_add(at)?, big);
     let mut big = section.big_endian;
     let kind = word(0, big)?;
@@ -62,7 +60,7 @@ fn block_len(data: &[u8], pos: usize, section: &mut Section) -> Option<(usize, b
         return None;
     }
     section.big_endian = big;
-    Some((len, matches!(kind, EPB | SPB)))
+    Some((len, takes_frame_number(kind)))
 }
 
 /// Fills `chunk` with `carry` and then the file, up to [`CHUNK`] bytes, keeps its whole
