@@ -383,7 +383,8 @@ fn markdown_fits_a_ticket_and_full_shows_all() {
     // Each status's meaning once.
     assert_eq!(out.matches("\n### 1002 Protocol error").count(), 1);
     let sections = out.matches("<details><summary>Connection ").count();
-    assert!(sections >= 15 && sections < n, "{sections} sections");
+    // As many sections as fit: more than a handful, fewer than all.
+    assert!(sections >= 10 && sections < n, "{sections} sections");
     assert_eq!(mermaid_blocks(&out).len(), sections);
     for line in mermaid_blocks(&out).concat() {
         assert_mermaid_statement(line);
