@@ -188,6 +188,9 @@ fn connection(o: &mut String, c: &ConnectionReport) {
         let mark = if e.consistent { "" } else { "⚠️ " };
         let _ = writeln!(o, "- **Evidence:** {mark}{}", md(&e.summary));
     }
+    if let Some(leg) = &c.leg {
+        let _ = writeln!(o, "- **Proxied:** {}", md(&super::legs::describe(leg)));
+    }
     if let Some(tls) = &c.tls {
         let _ = write!(o, "- **TLS (wss://):** {}", tls_text(tls));
         let clean = |p: Option<u64>| {

@@ -226,6 +226,9 @@ fn connections_table(
         if let Some(p) = &c.handshake.path {
             let _ = write!(conn, "\n{}", terminal(p));
         }
+        if let Some(leg) = &c.leg {
+            let _ = write!(conn, "\n{}", terminal(&super::legs::phrase(leg)));
+        }
         if many_inputs {
             if let Some(input) = report.inputs.get(c.input) {
                 let name = std::path::Path::new(&input.path)
