@@ -516,3 +516,66 @@ pub fn describe(l: &LegReport) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leg(input: u64, key: &str, first: u64, start: i64, end: i64) -> Leg {
+        Leg {
+            key: fixed(key).unwrap(),
+            order: input << 48 | first,
+            start: Timestamp(start),
+            end: Timestamp(end),
+        }
+    }
+
+    fn pairs(legs: Vec<Leg>) -> Vec<(u64, u64)> {
+        let mut p = Index { legs }.pairs();
+        p.sort_unstable();
+        p
+    }
+
+    #[test]
+    fn legs_pair_by_key_and_nesting_only() {
+        const A: &str = "qtxv6qxPKu9EgLpm6exfaQ==";
+        const B: &str = "7+pmlFpabfgIyqjmv8ukSA==";
+        // Two sessions at once, interleaved: each front with the back leg of its own key.
+        let p = pairs(vec![
+            leg(0, A, 1, 0, 100),
+            leg(0, B, 2, 5, 100),
+            leg(0, A, 3, 10, 90),
+            leg(0, B, 4, 12, 90),
+        ]);
+        assert_eq!(p, [(1, 3), (2, 4)]);
+        // The same key again after the first connection ended (a client that reuses its
+        // key): not a leg of it.
+        assert!(pairs(vec![leg(0, A, 1, 0, 100), leg(0, A, 9, 200, 300)]).is_empty());
+        // The same key in two inputs: not linked.
+        assert!(pairs(vec![leg(0, A, 1, 0, 100), leg(1, A, 1, 10, 90)]).is_empty());
+        // Three with one key (two proxies in a row): paired in time order, each once.
+        let p = pairs(vec![
+            leg(0, A, 1, 0, 100),
+            leg(0, A, 2, 10, 90),
+            leg(0, A, 3, 20, 80),
+        ]);
+        assert_eq!(p, [(1, 2)]);
+    }
+
+    #[test]
+    fn keys_too_long_or_empty_are_not_indexed() {
+        assert!(fixed("").is_none());
+        assert!(fixed(&"k".repeat(KEY_MAX + 1)).is_none());
+        assert_eq!(fixed(" abc ").unwrap()[..3], *b"abc");
+    }
+
+    #[test]
+    fn timeouts_read_as_configured_lengths() {
+        assert_eq!(timeout(1.999), "2 s");
+        assert_eq!(timeout(60.4), "60 s");
+        assert_eq!(timeout(1.7), "1.700 s");
+        assert_eq!(timeout(0.3), "0.300 s");
+        assert_eq!(heartbeat(2.0), 1);
+        assert_eq!(heartbeat(60.0), 30);
+    }
+}
