@@ -38,7 +38,13 @@ fn conns(r: &Value) -> &Vec<Value> {
 }
 
 fn port(addr: &Value) -> u16 {
-    addr.as_str().unwrap().rsplit(':').next().unwrap().parse().unwrap()
+    addr.as_str()
+        .unwrap()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
 }
 
 fn by_id(r: &Value, id: u64) -> &Value {
@@ -117,13 +123,24 @@ fn idle_timeout_names_the_proxy_with_the_quiet_time_on_both_legs() {
         assert_eq!(pairs.len(), 1, "{name}");
         let (f, b) = (by_id(&r, pairs[0].0), by_id(&r, pairs[0].1));
         let (fe, be) = (first_end(f), first_end(b));
-        assert_eq!((fe.0, fe.1), ("server", kinds.0), "{name}: the proxy ends the front leg");
-        assert_eq!((be.0, be.1), ("client", kinds.1), "{name}: the proxy ends the back leg");
+        assert_eq!(
+            (fe.0, fe.1),
+            ("server", kinds.0),
+            "{name}: the proxy ends the front leg"
+        );
+        assert_eq!(
+            (be.0, be.1),
+            ("client", kinds.1),
+            "{name}: the proxy ends the back leg"
+        );
         for c in [f, b] {
             assert_eq!(c["status"]["code"], 1006);
             assert_eq!(c["leg"]["ended_by"], "proxy", "{name}");
             let cause = c["status"]["cause"].as_str().unwrap();
-            assert!(cause.starts_with("The proxy ended both legs"), "{name}: {cause}");
+            assert!(
+                cause.starts_with("The proxy ended both legs"),
+                "{name}: {cause}"
+            );
             // The packets of both ends, each with its kind.
             for (e, leg) in [(fe, "client's leg"), (be, "backend's leg")] {
                 let kind = e.1.to_uppercase();
@@ -131,12 +148,18 @@ fn idle_timeout_names_the_proxy_with_the_quiet_time_on_both_legs() {
                     cause.contains(&format!("{leg} (connection ")),
                     "{name}: {cause}"
                 );
-                assert!(cause.contains(&format!("{kind} (packet {})", e.2)), "{name}: {cause}");
+                assert!(
+                    cause.contains(&format!("{kind} (packet {})", e.2)),
+                    "{name}: {cause}"
+                );
             }
             // The quiet spell is the configured 2 s timeout, measured to the millisecond.
             let quiet = number_after(cause, "after ");
             assert!((1990.0..=2010.0).contains(&quiet), "{name}: {quiet} ms");
-            assert!(cause.contains("an idle timeout of that length (2 s)"), "{cause}");
+            assert!(
+                cause.contains("an idle timeout of that length (2 s)"),
+                "{cause}"
+            );
             assert!(cause.contains("proxy_read_timeout") && cause.contains("timeout tunnel"));
             let fix = c["status"]["fix"].as_str().unwrap();
             assert!(fix.contains("ping") && fix.contains("raise"), "{fix}");
@@ -183,7 +206,10 @@ fn a_killed_backend_is_named_and_the_proxy_only_relayed_its_end() {
                 "{cause}"
             );
             assert!(!cause.contains("idle timeout of that length"), "{cause}");
-            assert!(c["status"]["fix"].as_str().unwrap().contains("backend's logs"));
+            assert!(c["status"]["fix"]
+                .as_str()
+                .unwrap()
+                .contains("backend's logs"));
         }
     }
 }
@@ -245,7 +271,10 @@ fn sessions_at_once_each_link_to_their_own_partner() {
             // code and reason, and no two sessions do.
             let close = |c: &Value| {
                 let x = &c["close_frames"][0];
-                (x["code"].as_u64().unwrap(), x["reason"].as_str().unwrap().to_string())
+                (
+                    x["code"].as_u64().unwrap(),
+                    x["reason"].as_str().unwrap().to_string(),
+                )
             };
             assert_eq!(close(f), close(b), "{name}: linked to the wrong partner");
             codes.push(close(f).0);
@@ -309,7 +338,10 @@ fn redaction_renames_the_proxy_too() {
         let proxy = c["leg"]["proxy"].as_str().unwrap();
         assert!(!proxy.contains("127.0.0.1"), "{proxy}");
     }
-    let front = conns(&r).iter().find(|c| c["leg"]["side"] == "front").unwrap();
+    let front = conns(&r)
+        .iter()
+        .find(|c| c["leg"]["side"] == "front")
+        .unwrap();
     assert_eq!(front["leg"]["proxy"], front["server"]);
 }
 
@@ -320,7 +352,7 @@ fn a_close_changed_in_transit_is_flagged() {
     let [f, b] = &mut report.connections[..] else {
         panic!("two legs")
     };
-    assert_eq!(f.leg.as_ref().unwrap().proxy_changed_close, false);
+    assert!(!f.leg.as_ref().unwrap().proxy_changed_close);
     // What a proxy that rewrote the backend's code would have put on the client's leg.
     let relayed = f
         .close_frames
@@ -343,7 +375,8 @@ fn a_close_changed_in_transit_is_flagged() {
     let [f, b] = &mut report.connections[..] else {
         panic!("two legs")
     };
-    b.close_frames.retain(|x| x.from != wsclose::flow::Role::Client);
+    b.close_frames
+        .retain(|x| x.from != wsclose::flow::Role::Client);
     wsclose::report::legs::link(f, b);
     let leg = f.leg.as_ref().unwrap();
     assert!(leg.proxy_changed_close);
@@ -354,4 +387,30 @@ fn a_close_changed_in_transit_is_flagged() {
         "{:?}",
         leg.relayed
     );
+}
+
+#[test]
+fn a_stopped_proxy_is_not_called_a_timeout_of_that_length() {
+    // SIGTERM 0.7 s into the session, before the 2 s timeout: the proxy ends both legs
+    // after a quiet spell that is no whole number of seconds.
+    for (name, front, back) in [("nginx-stop", 18809, 18909), ("haproxy-stop", 18810, 18910)] {
+        let r = json(&[name], &[]);
+        let pairs = check_pairs(&r, front, back);
+        let (f, b) = (by_id(&r, pairs[0].0), by_id(&r, pairs[0].1));
+        assert_eq!(first_end(f).0, "server");
+        assert_eq!(first_end(b).0, "client");
+        for c in [f, b] {
+            assert_eq!(c["leg"]["ended_by"], "proxy");
+            let cause = c["status"]["cause"].as_str().unwrap();
+            assert!(cause.starts_with("The proxy ended both legs"), "{cause}");
+            let quiet = number_after(cause, "after ");
+            assert!((700.0..=1000.0).contains(&quiet), "{name}: {quiet} ms");
+            assert!(!cause.contains("an idle timeout of that length"), "{cause}");
+            assert!(cause.contains("stopped, reloaded or restarted"), "{cause}");
+            assert!(c["evidence"]["summary"]
+                .as_str()
+                .unwrap()
+                .ends_with("an idle timeout that short, or the proxy stopped or restarted"));
+        }
+    }
 }

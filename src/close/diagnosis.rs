@@ -1112,7 +1112,8 @@ mod tests {
         assert!(s.cause().contains("nginx"), "{}", s.cause());
         // Only one leg is known: the side that ended it may be a proxy or the server.
         assert!(
-            s.cause().contains("the peer (a proxy or the server) most likely closed"),
+            s.cause()
+                .contains("the peer (a proxy or the server) most likely closed"),
             "{}",
             s.cause()
         );

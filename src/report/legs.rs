@@ -72,14 +72,11 @@ impl Index {
         self.legs
             .sort_unstable_by_key(|l| (l.order >> 48, l.key, l.start, l.order));
         let mut pairs = Vec::new();
-        let mut i = 0;
-        while i < self.legs.len() {
-            let j = self.legs[i..]
-                .iter()
-                .position(|l| (l.order >> 48, l.key) != (self.legs[i].order >> 48, self.legs[i].key))
-                .map_or(self.legs.len(), |n| i + n);
-            pair_group(&self.legs[i..j], &mut pairs);
-            i = j;
+        for group in self
+            .legs
+            .chunk_by(|x, y| (x.order >> 48, x.key) == (y.order >> 48, y.key))
+        {
+            pair_group(group, &mut pairs);
         }
         pairs
     }
@@ -90,17 +87,18 @@ impl Index {
 fn pair_group(group: &[Leg], pairs: &mut Vec<(u64, u64)>) {
     let mut used = vec![false; group.len()];
     for (a, front) in group.iter().enumerate() {
-        if used[a] {
+        if used.get(a).copied().unwrap_or(true) {
             continue;
         }
-        let back = group
-            .iter()
-            .enumerate()
-            .skip(a + 1)
-            .find(|(b, l)| !used[*b] && l.start >= front.start && l.start <= front.end);
+        let back = group.iter().enumerate().skip(a + 1).find(|(b, l)| {
+            !used.get(*b).copied().unwrap_or(true) && l.start >= front.start && l.start <= front.end
+        });
         if let Some((b, back)) = back {
-            used[a] = true;
-            used[b] = true;
+            for k in [a, b] {
+                if let Some(u) = used.get_mut(k) {
+                    *u = true;
+                }
+            }
             pairs.push((front.order, back.order));
         }
     }
@@ -112,7 +110,7 @@ fn fixed(key: &str) -> Option<[u8; KEY_MAX]> {
         return None;
     }
     let mut k = [0; KEY_MAX];
-    k[..b.len()].copy_from_slice(b);
+    k.iter_mut().zip(b).for_each(|(k, b)| *k = *b);
     Some(k)
 }
 
@@ -159,15 +157,14 @@ pub fn link_vec(reports: &mut [ConnectionReport]) {
         .filter_map(|(f, b)| Some((pos(f)?, pos(b)?)))
         .collect();
     for (f, b) in pairs {
-        if f == b {
-            continue;
-        }
+        // Two different reports: the later one is the first of the upper part.
         let (lo, hi) = reports.split_at_mut(f.max(b));
-        let (x, y) = (&mut lo[f.min(b)], &mut hi[0]);
-        if f < b {
-            link(x, y);
-        } else {
-            link(y, x);
+        if let (Some(x), Some(y)) = (lo.get_mut(f.min(b)), hi.first_mut()) {
+            if f < b {
+                link(x, y);
+            } else {
+                link(y, x);
+            }
         }
     }
 }
@@ -236,7 +233,10 @@ pub fn link(front: &mut ConnectionReport, back: &mut ConnectionReport) {
     let (relayed, changed) = relays(front, back);
     let verdict = ending(front, back);
     let ended_by = verdict.as_ref().map(|v| v.who.to_string());
-    for (r, side, other) in [(&mut *front, Side::Front, bid), (&mut *back, Side::Back, fid)] {
+    for (r, side, other) in [
+        (&mut *front, Side::Front, bid),
+        (&mut *back, Side::Back, fid),
+    ] {
         r.other_leg = Some(other);
         r.leg = Some(LegReport {
             side,
@@ -295,30 +295,38 @@ fn ending(front: &ConnectionReport, back: &ConnectionReport) -> Option<Verdict> 
         let quiet = ms(since, first.time);
         let secs = quiet / 1000.0;
         let last = match last_frame {
-            Some((p, _)) => format!(
-                "the last frame on either leg was packet {p}"
-            ),
+            Some((p, _)) => format!("the last frame on either leg was packet {p}"),
             None => "no frame was sent on either leg".to_string(),
         };
-        let detail = format!(
-            "The proxy ended both legs of this session with no close frame from either application: it closed the client's leg (connection {fid}) with {} and the backend's leg (connection {bid}) with {}, after {quiet:.0} ms of quiet on both legs ({last}); both applications see 1006. A proxy that drops both sides at once after a quiet spell is the signature of an idle timeout of that length ({}): nginx proxy_read_timeout / proxy_send_timeout, HAProxy timeout tunnel, an AWS ALB idle timeout.",
+        let ended = format!(
+            "The proxy ended both legs of this session with no close frame from either application: it closed the client's leg (connection {fid}) with {} and the backend's leg (connection {bid}) with {}, after {quiet:.0} ms of quiet on both legs ({last}); both applications see 1006.",
             end_text(f0),
             end_text(b0),
-            timeout(secs),
         );
-        let fix = format!(
-            "Keep the session busy for the proxy: send a ping (or an application heartbeat) from either end well inside {} (every {} s, say; a proxy counts any frame as activity), or raise the proxy's idle timeout (nginx proxy_read_timeout, HAProxy timeout tunnel, the load balancer's idle timeout) above the longest quiet spell the application needs. Clients should reconnect with backoff.",
-            Secs(secs),
-            heartbeat(secs)
-        );
-        let summary = format!(
-            "the proxy closed both legs: {} to the client (connection {fid}, packet {}), {} to the backend (connection {bid}, packet {}), after {quiet:.0} ms of quiet on both legs: an idle timeout of {}",
+        let ends = format!(
+            "the proxy closed both legs: {} to the client (connection {fid}, packet {}), {} to the backend (connection {bid}, packet {}), after {quiet:.0} ms of quiet on both legs",
             kind_name(f0.kind),
             f0.packet,
             kind_name(b0.kind),
             b0.packet,
-            timeout(secs)
         );
+        let (detail, fix, summary) = match whole_seconds(secs) {
+            Some(n) => (
+                format!("{ended} A proxy that drops both sides at once after a quiet spell is the signature of an idle timeout of that length ({n} s): nginx proxy_read_timeout / proxy_send_timeout, HAProxy timeout tunnel, an AWS ALB idle timeout."),
+                format!(
+                    "Keep the session busy for the proxy: send a ping (or an application heartbeat) from either end well inside {n} s (every {} s, say; a proxy counts any frame as activity), or raise the proxy's idle timeout (nginx proxy_read_timeout, HAProxy timeout tunnel, the load balancer's idle timeout) above the longest quiet spell the application needs. Clients should reconnect with backoff.",
+                    heartbeat(secs)
+                ),
+                format!("{ends}: an idle timeout of {n} s"),
+            ),
+            // Configured timeouts are whole seconds nearly always: a spell that is not one
+            // may as well be the moment the proxy was stopped.
+            None => (
+                format!("{ended} A proxy drops both sides at once when its idle timeout expires, but {} is not a whole number of seconds, as configured timeouts usually are: either the timeout is set that short (nginx proxy_read_timeout, HAProxy timeout tunnel and load balancers take milliseconds too), or the proxy was stopped, reloaded or restarted at that moment (nginx -s stop, an HAProxy hard stop, a deploy); the proxy's logs for that moment say which.", Secs(secs)),
+                "If the proxy's idle timeout is that short, send pings (or application heartbeats) more often or raise it (nginx proxy_read_timeout, HAProxy timeout tunnel); if the proxy was stopped or restarted, drain it gracefully (nginx -s quit with worker_shutdown_timeout, HAProxy hard-stop-after, a load balancer's deregistration delay) and have clients reconnect with backoff.".to_string(),
+                format!("{ends}: an idle timeout that short, or the proxy stopped or restarted"),
+            ),
+        };
         return Some(Verdict {
             who: "proxy",
             detail,
@@ -391,15 +399,11 @@ impl std::fmt::Display for Ms {
     }
 }
 
-/// A quiet spell of `secs` as a timeout's length: "2 s" when it is within 2 % (or 50 ms)
-/// of whole seconds, as configured timeouts are, else the measured time.
-fn timeout(secs: f64) -> String {
+/// A quiet spell of `secs` as a configured timeout's length: its whole seconds when it is
+/// within 2 % (or 50 ms) of them, as a timer that fires on time is.
+fn whole_seconds(secs: f64) -> Option<u64> {
     let whole = secs.round();
-    if whole >= 1.0 && (secs - whole).abs() <= (0.02 * secs).max(0.05) {
-        format!("{whole:.0} s")
-    } else {
-        Secs(secs).to_string()
-    }
+    (whole >= 1.0 && (secs - whole).abs() <= (0.02 * secs).max(0.05)).then_some(whole as u64)
 }
 
 /// A heartbeat interval well inside a timeout of `secs` seconds: about half, in whole
@@ -432,8 +436,16 @@ fn relays(front: &ConnectionReport, back: &ConnectionReport) -> (Vec<String>, bo
         (Role::Client, front, back, "client"),
         (Role::Server, back, front, "backend"),
     ] {
-        let sent: Vec<_> = from_leg.close_frames.iter().filter(|f| f.from == role).collect();
-        let got: Vec<_> = to_leg.close_frames.iter().filter(|f| f.from == role).collect();
+        let sent: Vec<_> = from_leg
+            .close_frames
+            .iter()
+            .filter(|f| f.from == role)
+            .collect();
+        let got: Vec<_> = to_leg
+            .close_frames
+            .iter()
+            .filter(|f| f.from == role)
+            .collect();
         for (k, f) in sent.iter().enumerate() {
             let code = f.code.map_or("with no code".to_string(), |c| c.to_string());
             match got.get(k) {
@@ -571,10 +583,11 @@ mod tests {
 
     #[test]
     fn timeouts_read_as_configured_lengths() {
-        assert_eq!(timeout(1.999), "2 s");
-        assert_eq!(timeout(60.4), "60 s");
-        assert_eq!(timeout(1.7), "1.700 s");
-        assert_eq!(timeout(0.3), "0.300 s");
+        assert_eq!(whole_seconds(1.999), Some(2));
+        assert_eq!(whole_seconds(60.4), Some(60));
+        assert_eq!(whole_seconds(0.745), None);
+        assert_eq!(whole_seconds(1.7), None);
+        assert_eq!(whole_seconds(0.3), None);
         assert_eq!(heartbeat(2.0), 1);
         assert_eq!(heartbeat(60.0), 30);
     }
