@@ -20,7 +20,7 @@
 //! the store keeps one per report; the links are made at the end by reading two reports
 //! back at a time and writing them back patched ([`link_store`]).
 
-use super::{ConnectionReport, Host, Store};
+use super::{ConnectionReport, Host, Latest as _, Store};
 use crate::capture::Timestamp;
 use crate::close::diagnosis::{Evidence, Secs};
 use crate::flow::Role;
@@ -215,10 +215,10 @@ fn kind_name(k: EndKind) -> &'static str {
 
 /// The last frame of a connection, either way: (packet, time).
 fn last_frame(r: &ConnectionReport) -> Option<(u64, Timestamp)> {
-    match (r.frames.client.last_frame, r.frames.server.last_frame) {
-        (Some(a), Some(b)) => Some(if b.1 > a.1 { b } else { a }),
-        (a, b) => a.or(b),
-    }
+    r.frames
+        .client
+        .last_frame
+        .max_by_key_ts(r.frames.server.last_frame)
 }
 
 /// Milliseconds from `a` to `b`.
@@ -246,6 +246,18 @@ pub fn link(front: &mut ConnectionReport, back: &mut ConnectionReport) {
             proxy_changed_close: changed,
             ended_by: ended_by.clone(),
         });
+    }
+    if !relayed.is_empty() {
+        // A code that came through the proxy: where it came from, on both legs.
+        for r in [&mut *front, &mut *back] {
+            if r.status.code.is_some() && !r.status.inferred {
+                let _ = write!(
+                    r.status.detail,
+                    " Through the proxy: {}.",
+                    relayed.join("; ")
+                );
+            }
+        }
     }
     if let Some(v) = verdict {
         for r in [front, back] {
@@ -290,7 +302,7 @@ fn ending(front: &ConnectionReport, back: &ConnectionReport) -> Option<Verdict> 
     // The proxy is the front leg's server and the back leg's client.
     if f0.by == Role::Server && b0.by == Role::Client {
         let first = if f0.time <= b0.time { f0 } else { b0 };
-        let last_frame = last_frame(front).max_by_time(last_frame(back));
+        let last_frame = last_frame(front).max_by_key_ts(last_frame(back));
         let since = last_frame.map_or(front.start.max(back.start), |(_, t)| t);
         let quiet = ms(since, first.time);
         let secs = quiet / 1000.0;
@@ -410,19 +422,6 @@ fn whole_seconds(secs: f64) -> Option<u64> {
 /// seconds (at least 1).
 fn heartbeat(secs: f64) -> u64 {
     ((secs / 2.0).floor() as u64).max(1)
-}
-
-trait LaterOf {
-    fn max_by_time(self, other: Self) -> Self;
-}
-
-impl LaterOf for Option<(u64, Timestamp)> {
-    fn max_by_time(self, other: Self) -> Self {
-        match (self, other) {
-            (Some(a), Some(b)) => Some(if b.1 > a.1 { b } else { a }),
-            (a, b) => a.or(b),
-        }
-    }
 }
 
 /// The close frames each leg carried, matched with the other leg's: which were relayed
