@@ -20,7 +20,7 @@
 //! the store keeps one per report; the links are made at the end by reading two reports
 //! back at a time and writing them back patched ([`link_store`]).
 
-use super::{ConnectionReport, Host, Latest as _, Store};
+use super::{ConnectionReport, Host, Latest as _, Store, TcpEndReport as End};
 use crate::capture::Timestamp;
 use crate::close::diagnosis::{Evidence, Secs};
 use crate::flow::Role;
@@ -185,27 +185,6 @@ pub fn link_store(store: &mut Store) -> std::io::Result<()> {
     Ok(())
 }
 
-/// A TCP end as this module reads it from a report.
-#[derive(Debug, Clone, Copy)]
-struct End {
-    by: Role,
-    kind: EndKind,
-    packet: u64,
-    time: Timestamp,
-}
-
-fn ends(r: &ConnectionReport) -> Vec<End> {
-    r.tcp_ends
-        .iter()
-        .map(|e| End {
-            by: e.by,
-            kind: e.kind,
-            packet: e.packet,
-            time: e.time,
-        })
-        .collect()
-}
-
 fn kind_name(k: EndKind) -> &'static str {
     match k {
         EndKind::Fin => "FIN",
@@ -296,7 +275,7 @@ fn ending(front: &ConnectionReport, back: &ConnectionReport) -> Option<Verdict> 
     if !front.close_frames.is_empty() || !back.close_frames.is_empty() {
         return None;
     }
-    let (fe, be) = (ends(front), ends(back));
+    let (fe, be) = (&front.tcp_ends, &back.tcp_ends);
     let (f0, b0) = (fe.first()?, be.first()?);
     let (fid, bid) = (front.id, back.id);
     // The proxy is the front leg's server and the back leg's client.
@@ -360,10 +339,10 @@ fn ending(front: &ConnectionReport, back: &ConnectionReport) -> Option<Verdict> 
         Some((*app, app_leg, p))
     };
     let (who, app, app_leg, p, other_leg, peer) = if b0.by == Role::Server && b0.time <= f0.time {
-        let (a, l, p) = relayed(b0, bid, &fe, Role::Server)?;
+        let (a, l, p) = relayed(b0, bid, fe, Role::Server)?;
         ("backend", a, l, p, fid, "client")
     } else if f0.by == Role::Client && f0.time <= b0.time {
-        let (a, l, p) = relayed(f0, fid, &be, Role::Client)?;
+        let (a, l, p) = relayed(f0, fid, be, Role::Client)?;
         ("client", a, l, p, bid, "backend")
     } else {
         return None;
