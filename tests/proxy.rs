@@ -226,7 +226,7 @@ fn a_backend_close_relayed_unchanged_is_listed() {
         for c in [f, b] {
             assert_eq!(c["status"]["code"], 4001);
             assert_eq!(c["leg"]["proxy_changed_close"], false);
-            assert!(c["leg"]["ended_by"].is_null());
+            assert_eq!(c["leg"]["ended_by"], "backend");
             let relayed: Vec<&str> = c["leg"]["relayed"]
                 .as_array()
                 .unwrap()
@@ -277,6 +277,7 @@ fn sessions_at_once_each_link_to_their_own_partner() {
                 )
             };
             assert_eq!(close(f), close(b), "{name}: linked to the wrong partner");
+            assert_eq!(f["leg"]["ended_by"], "client");
             codes.push(close(f).0);
         }
         codes.sort_unstable();

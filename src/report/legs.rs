@@ -211,7 +211,23 @@ pub fn link(front: &mut ConnectionReport, back: &mut ConnectionReport) {
     let (fid, bid) = (front.id, back.id);
     let (relayed, changed) = relays(front, back);
     let verdict = ending(front, back);
-    let ended_by = verdict.as_ref().map(|v| v.who.to_string());
+    // Who closed first: the verdict's, else the sender of the earliest close frame on
+    // either leg (the backend's on the back leg, the client's on the front leg).
+    let ended_by = verdict.as_ref().map(|v| v.who.to_string()).or_else(|| {
+        let first = |r: &ConnectionReport, role: Role| {
+            r.close_frames
+                .iter()
+                .find(|f| f.from == role)
+                .map(|f| f.time)
+        };
+        match (first(back, Role::Server), first(front, Role::Client)) {
+            (Some(b), Some(c)) => Some(if b <= c { "backend" } else { "client" }),
+            (Some(_), None) => Some("backend"),
+            (None, Some(_)) => Some("client"),
+            (None, None) => None,
+        }
+        .map(str::to_string)
+    });
     for (r, side, other) in [
         (&mut *front, Side::Front, bid),
         (&mut *back, Side::Back, fid),
@@ -550,6 +566,13 @@ mod tests {
             leg(0, A, 3, 20, 80),
         ]);
         assert_eq!(p, [(1, 2)]);
+    }
+
+    /// What the index keeps per session stays small: it is the one part of linking that
+    /// grows with the sessions of a capture.
+    #[test]
+    fn an_index_entry_is_56_bytes() {
+        assert_eq!(std::mem::size_of::<Leg>(), 56);
     }
 
     #[test]
