@@ -415,3 +415,40 @@ fn a_stopped_proxy_is_not_called_a_timeout_of_that_length() {
         }
     }
 }
+
+#[test]
+fn nginx_default_timeout_with_both_legs_and_with_the_front_leg_only() {
+    // Both legs: the proxy named, 60 s measured.
+    let r = json(&["nginx-idle-60s"], &[]);
+    let pairs = check_pairs(&r, 18811, 18911);
+    for id in [pairs[0].0, pairs[0].1] {
+        let c = by_id(&r, id);
+        let cause = c["status"]["cause"].as_str().unwrap();
+        let quiet = number_after(cause, "after ");
+        assert!((59_900.0..=60_100.0).contains(&quiet), "{quiet} ms");
+        assert!(
+            cause.contains("an idle timeout of that length (60 s)"),
+            "{cause}"
+        );
+        let fix = c["status"]["fix"].as_str().unwrap();
+        assert!(fix.contains("well inside 60 s (every 30 s"), "{fix}");
+    }
+    // The client's leg alone (the same packets, filtered on the proxy's port): nothing to
+    // link, and the round-number heuristic does not say which peer it was.
+    let r = json(&["nginx-idle-60s-front-only"], &[]);
+    let c = &conns(&r)[0];
+    assert_eq!(conns(&r).len(), 1);
+    assert!(c["other_leg"].is_null() && c["leg"].is_null(), "{c}");
+    let cause = c["status"]["cause"].as_str().unwrap();
+    assert!(!cause.contains("The proxy ended"), "{cause}");
+    assert!(
+        cause.contains("about 60 s")
+            && cause.contains("the peer (a proxy or the server) most likely closed"),
+        "{cause}"
+    );
+    let ev = c["evidence"]["summary"].as_str().unwrap();
+    assert!(
+        ev.ends_with("(an idle timeout of the peer, a proxy or the server?)"),
+        "{ev}"
+    );
+}
