@@ -452,3 +452,28 @@ fn nginx_default_timeout_with_both_legs_and_with_the_front_leg_only() {
         "{ev}"
     );
 }
+
+#[test]
+fn a_close_the_proxy_started_is_the_proxys() {
+    // The backend's close taken off its leg: the close the client got (and the client's
+    // reply relayed to the backend) then started at the proxy.
+    let mut report =
+        wsclose::analyze_files(&[fixture("nginx-backend-close")], Options::default()).unwrap();
+    let [f, b] = &mut report.connections[..] else {
+        panic!("two legs")
+    };
+    assert_eq!(f.leg.as_ref().unwrap().ended_by.as_deref(), Some("backend"));
+    b.close_frames
+        .retain(|x| x.from != wsclose::flow::Role::Server);
+    wsclose::report::legs::link(f, b);
+    let leg = f.leg.as_ref().unwrap();
+    assert_eq!(leg.ended_by.as_deref(), Some("proxy"));
+    assert!(leg.proxy_changed_close);
+    assert!(
+        leg.relayed
+            .iter()
+            .any(|n| n.starts_with("the proxy sent its own close frame 4001 to the client")),
+        "{:?}",
+        leg.relayed
+    );
+}

@@ -134,7 +134,8 @@ pub struct LegReport {
     pub proxy: Host,
     /// Close frames relayed from one leg to the other, and what the proxy changed.
     pub relayed: Vec<String>,
-    /// The proxy changed a close code or reason in transit, or answered a close itself.
+    /// The proxy changed a close code or reason in transit, or answered or started a close
+    /// itself.
     pub proxy_changed_close: bool,
     /// Who ended the session, as the two legs together show it (when they do).
     pub ended_by: Option<String>,
@@ -212,22 +213,13 @@ pub fn link(front: &mut ConnectionReport, back: &mut ConnectionReport) {
     let (relayed, changed) = relays(front, back);
     let verdict = ending(front, back);
     // Who closed first: the verdict's, else the sender of the earliest close frame on
-    // either leg (the backend's on the back leg, the client's on the front leg).
-    let ended_by = verdict.as_ref().map(|v| v.who.to_string()).or_else(|| {
-        let first = |r: &ConnectionReport, role: Role| {
-            r.close_frames
-                .iter()
-                .find(|f| f.from == role)
-                .map(|f| f.time)
-        };
-        match (first(back, Role::Server), first(front, Role::Client)) {
-            (Some(b), Some(c)) => Some(if b <= c { "backend" } else { "client" }),
-            (Some(_), None) => Some("backend"),
-            (None, Some(_)) => Some("client"),
-            (None, None) => None,
-        }
-        .map(str::to_string)
-    });
+    // either leg: the client's on the front leg, the backend's on the back leg, and one the
+    // proxy sent to either (a close from the other application would have come first).
+    let ended_by = verdict
+        .as_ref()
+        .map(|v| v.who)
+        .or_else(|| first_closer(front, back))
+        .map(str::to_string);
     for (r, side, other) in [
         (&mut *front, Side::Front, bid),
         (&mut *back, Side::Back, fid),
@@ -267,6 +259,22 @@ pub fn link(front: &mut ConnectionReport, back: &mut ConnectionReport) {
             }
         }
     }
+}
+
+/// Who sent the earliest close frame of the two legs: "client", "backend" or "proxy".
+fn first_closer(front: &ConnectionReport, back: &ConnectionReport) -> Option<&'static str> {
+    let on = |r: &ConnectionReport, is_front: bool| {
+        r.close_frames.first().map(|f| (f.time, is_front, f.from))
+    };
+    let earliest = match (on(front, true), on(back, false)) {
+        (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
+        (a, b) => a.or(b),
+    }?;
+    Some(match (earliest.1, earliest.2) {
+        (true, Role::Client) => "client",
+        (false, Role::Server) => "backend",
+        _ => "proxy",
+    })
 }
 
 /// Who ended a proxied session, and how that reads in a report.
@@ -484,6 +492,25 @@ fn relays(front: &ConnectionReport, back: &ConnectionReport) -> (Vec<String>, bo
                         }
                     )));
                 }
+            }
+        }
+    }
+    if first_closer(front, back) == Some("proxy") {
+        changed = true;
+        for (leg, role, to) in [
+            (front, Role::Server, "client"),
+            (back, Role::Client, "backend"),
+        ] {
+            if let Some(f) = leg.close_frames.iter().find(|f| f.from == role) {
+                notes.push((
+                    f.time.0,
+                    format!(
+                        "the proxy sent its own close frame {} to the {to} (connection {}, packet {}): neither application started the close",
+                        f.code.map_or("with no code".to_string(), |c| c.to_string()),
+                        leg.id,
+                        f.packet
+                    ),
+                ));
             }
         }
     }
