@@ -27,7 +27,8 @@
 //! - [`freeze`]: quiet connections written out of memory and read back on their next packet;
 //!   [`serial`] is the stored form of their state (and of finished reports), [`scratch`]
 //!   the temporary file both go to.
-//! - [`report`]: one model, one renderer per format.
+//! - [`report`]: one model, one renderer per format; [`report::legs`] links the two legs of a
+//!   session through a proxy (same `Sec-WebSocket-Key`) once all reports are made.
 //!
 //! Fatal errors are [`error::Error`]; everything wrong inside a capture is a
 //! [`finding::Finding`] or an input warning in the report.

@@ -675,9 +675,15 @@ pub fn explain_idle(status: &mut Status, idle: &Idle) {
         .into();
     }
     if let Some(m) = idle_timeout_match(idle.seconds) {
+        // Without the proxy's other leg in the capture, the side that ended TCP may be a
+        // proxy as well as the application: say so rather than assert either.
+        let peer = match idle.ended_by {
+            Some(Role::Client) => "the peer (a proxy or the client)",
+            _ => "the peer (a proxy or the server)",
+        };
         let _ = write!(
             s,
-            " That quiet spell is {m}: an intermediary most likely closed the idle connection."
+            " That quiet spell is {m}: {peer} most likely closed the idle connection on a timeout."
         );
         status.fix = format!(
             "Keep the connection busy: send a ping (or an application heartbeat) well inside the timeout, for example every 20-30 s, or raise the proxy's idle timeout. {}",
@@ -701,6 +707,8 @@ pub struct Idle {
     pub last_frame_packet: Option<u64>,
     pub last_ping_packet: Option<u64>,
     pub last_pong_packet: Option<u64>,
+    /// The side that ended TCP first.
+    pub ended_by: Option<Role>,
     /// The message the side that ended TCP had just received, when it ended TCP soon after
     /// and sent no frame in between.
     pub unanswered: Option<Unanswered>,
@@ -820,7 +828,9 @@ pub fn evidence(status: &Status, f: &Facts<'_>) -> Option<Evidence> {
             Some(idle) => {
                 let _ = write!(summary, ", {} after the last frame", Secs(idle.seconds));
                 if idle_timeout_match(idle.seconds).is_some() {
-                    summary.push_str(" (a proxy idle timeout?)");
+                    summary.push_str(" (an idle timeout of the peer, a proxy or the ");
+                    summary.push_str(e.by.as_str());
+                    summary.push_str("?)");
                 }
             }
             None => {}
@@ -1170,6 +1180,7 @@ mod tests {
             last_frame_packet: Some(7),
             last_ping_packet: None,
             last_pong_packet: None,
+            ended_by: Some(Role::Server),
             unanswered: None,
         };
         explain_idle(&mut s, &idle);
@@ -1180,6 +1191,13 @@ mod tests {
         );
         assert!(s.cause().contains("no ping or pong"), "{}", s.cause());
         assert!(s.cause().contains("nginx"), "{}", s.cause());
+        // Only one leg is known: the side that ended it may be a proxy or the server.
+        assert!(
+            s.cause()
+                .contains("the peer (a proxy or the server) most likely closed"),
+            "{}",
+            s.cause()
+        );
         assert!(s.fix.starts_with("Keep the connection busy"), "{}", s.fix);
         let mut s = server_fin_status(4);
         explain_idle(
@@ -1255,6 +1273,7 @@ mod tests {
                 last_frame_packet: Some(8),
                 last_ping_packet: None,
                 last_pong_packet: None,
+                ended_by: Some(Role::Server),
                 unanswered: Some(u),
             },
         );

@@ -707,6 +707,9 @@ fn connection(
             let _ = writeln!(o, "- **Fix for this connection:** {}", md(fix));
         }
     }
+    if let Some(leg) = &c.leg {
+        let _ = writeln!(o, "- **Proxied:** {}", md(&super::legs::describe(leg)));
+    }
     if let Some(tls) = &c.tls {
         let _ = write!(o, "- **TLS (wss://):** {}", tls_text(tls));
         let clean = |p: Option<u64>| {

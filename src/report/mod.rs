@@ -22,6 +22,7 @@ pub mod events;
 pub mod explain;
 pub mod filter;
 pub mod json;
+pub mod legs;
 pub mod markdown;
 mod pretty;
 pub mod redact;
@@ -390,6 +391,13 @@ pub struct ConnectionReport {
     pub frames_not_logged: u64,
     /// The two endpoints, client first (for filters and extraction).
     pub endpoints: (Endpoint, Endpoint),
+    /// The upgrade request's Sec-WebSocket-Key (to link the legs of a proxied session;
+    /// not in JSON).
+    pub ws_key: Option<String>,
+    /// The other leg of this session through a proxy ([`legs`]): its id.
+    pub other_leg: Option<u64>,
+    /// This connection's part in a session through a proxy.
+    pub leg: Option<legs::LegReport>,
 }
 
 /// The JSON view of a [`ConnectionReport`], in this order: the timeline only when asked
@@ -436,6 +444,9 @@ pub struct ConnectionReportJson {
     wireshark_filter: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     timeline: Option<Vec<FrameRecord>>,
+    other_leg: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    leg: Option<legs::LegReport>,
 }
 
 impl Serialize for ConnectionReport {
@@ -667,6 +678,7 @@ impl ConnectionReport {
                 last_frame_packet: last_frame.map(|(p, _)| p),
                 last_ping_packet: latest(cs.last_ping, ss.last_ping).map(|(p, _)| p),
                 last_pong_packet: latest(cs.last_pong, ss.last_pong).map(|(p, _)| p),
+                ended_by: Some(end.by),
                 unanswered: diagnosis::Unanswered::find(end.by, sent, end.packet, end.ts),
             }
         });
@@ -819,6 +831,9 @@ impl ConnectionReport {
                 .map(|d| d.log_dropped)
                 .sum(),
             endpoints: (c.ep[client_side], c.ep[server_side]),
+            ws_key: hs.key().map(str::to_string),
+            other_leg: None,
+            leg: None,
         }
     }
 
@@ -1019,12 +1034,15 @@ impl Report {
         for (i, c) in connections.iter_mut().enumerate() {
             c.id = i as u64 + 1;
         }
+        legs::link_vec(&mut connections);
         Report::build(inputs, connections, None, seen)
     }
 
     /// A report whose connections stay in `store` (sorted and numbered here).
     pub fn from_store(inputs: Vec<InputSummary>, mut store: Store, seen: Seen) -> Report {
         store.sort();
+        // Failing to read back or write a report leaves the legs unlinked, nothing worse.
+        let _ = legs::link_store(&mut store);
         Report::build(inputs, Vec::new(), Some(store), seen)
     }
 

@@ -70,6 +70,9 @@ impl Names {
     pub(crate) fn connection(&mut self, c: &mut ConnectionReport) {
         c.client = Host::Named(self.endpoint(&c.client.to_string()));
         c.server = Host::Named(self.endpoint(&c.server.to_string()));
+        if let Some(leg) = &mut c.leg {
+            leg.proxy = Host::Named(self.endpoint(&leg.proxy.to_string()));
+        }
         let h = &mut c.handshake;
         h.host = h.host.as_deref().map(|x| self.host(x));
         h.path = h.path.as_deref().map(strip_query);

@@ -41,6 +41,8 @@ pub struct Store {
     writing: Option<usize>,
     /// The temporary file failed: everything stays in memory from then on.
     no_disk: bool,
+    /// The sessions that may be legs of a proxied session (`legs`), by order.
+    legs: super::legs::Index,
 }
 
 /// What stays in memory of a report (32 bytes: one per connection of the capture): its
@@ -91,7 +93,7 @@ impl Entry {
 }
 
 /// The sort key of a report: its input, then its first packet.
-fn order(input: usize, first_packet: u64) -> u64 {
+pub(crate) fn order(input: usize, first_packet: u64) -> u64 {
     let input = u64::try_from(input).unwrap_or(u64::MAX).min(0xFFFF);
     input << 48 | first_packet.min((1 << 48) - 1)
 }
@@ -126,6 +128,7 @@ impl Store {
             files: Vec::new(),
             writing: None,
             no_disk: false,
+            legs: super::legs::Index::default(),
         }
     }
 
@@ -194,6 +197,9 @@ impl Store {
     /// packets). Its last packet stays the entry's, which late packets may have moved.
     pub fn fill(&mut self, index: usize, r: ConnectionReport) {
         let status = r.status_kind();
+        if let Some(e) = self.entries.get(index) {
+            self.legs.add(e.order, &r);
+        }
         let place = self.place(r);
         if let Some(e) = self.entries.get_mut(index) {
             *e = Entry { status, ..*e }.with_place(place);
@@ -258,6 +264,7 @@ impl Store {
     /// Takes in every report of `other` (another shard's store).
     pub fn append(&mut self, other: Store) {
         let base = self.files.len();
+        self.legs.append(other.legs);
         self.entries.reserve_exact(other.entries.len());
         self.files.extend(other.files);
         let mut memory = other.memory;
@@ -285,6 +292,41 @@ impl Store {
         self.ids = (1..=self.entries.len())
             .map(|id| u32::try_from(id).unwrap_or(u32::MAX))
             .collect();
+    }
+
+    /// The index of the proxied sessions' legs, taken out (`legs::link_store`).
+    pub fn take_legs(&mut self) -> super::legs::Index {
+        std::mem::take(&mut self.legs)
+    }
+
+    /// Where the report of sort key `order` is, once sorted.
+    pub fn position(&self, order: u64) -> Option<usize> {
+        self.entries.binary_search_by_key(&order, |e| e.order).ok()
+    }
+
+    /// Puts `r` in the place of the report at `index` (read back and changed): in memory
+    /// where that one was, else written to the file anew.
+    pub fn replace(&mut self, index: usize, r: ConnectionReport) -> io::Result<()> {
+        let e = *self
+            .entries
+            .get(index)
+            .ok_or_else(|| io::Error::other("no such report"))?;
+        let status = r.status_kind();
+        let place = match e.place() {
+            Place::Memory(i) => {
+                let slot = self
+                    .memory
+                    .get_mut(i as usize)
+                    .ok_or_else(|| damaged("a report kept in memory is missing"))?;
+                *slot = Some(r);
+                Place::Memory(i)
+            }
+            Place::File { .. } => self.place(r),
+        };
+        if let Some(x) = self.entries.get_mut(index) {
+            *x = Entry { status, ..e }.with_place(place);
+        }
+        Ok(())
     }
 
     /// Keeps the reports whose flag in `keep` (one per report, in order) is true.

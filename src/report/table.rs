@@ -265,6 +265,9 @@ fn connections_table(
         if let Some(n) = c.h2_stream {
             let _ = write!(conn, "\nh2 stream {n}");
         }
+        if let Some(leg) = &c.leg {
+            let _ = write!(conn, "\n{}", terminal(&super::legs::phrase(leg)));
+        }
         if many_inputs {
             if let Some(input) = report.inputs.get(c.input) {
                 // A connection that goes on into the files continuing its own: where it ends.

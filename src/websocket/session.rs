@@ -50,6 +50,11 @@ impl Handshake {
         self.accept_ok
     }
 
+    /// The client's Sec-WebSocket-Key, when the request was captured.
+    pub fn key(&self) -> Option<&str> {
+        self.key.as_deref()
+    }
+
     /// Sets the client's Sec-WebSocket-Key and checks the pair again.
     pub fn set_key(&mut self, key: Option<String>) {
         self.key = key;

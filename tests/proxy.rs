@@ -1,0 +1,479 @@
+//! Sessions through a proxy (issue 34), on the captures recorded through nginx 1.22 and
+//! HAProxy 2.6 (fixtures/proxy/, fixtures/record/proxy/): the two legs of each session
+//! linked to each other and to no other, the proxy named as the closer of an idle session
+//! with the quiet time it measured, a backend's end relayed by the proxy said as such, and
+//! relayed close frames listed. The same with the reports in memory, spilled to the
+//! temporary file, and analyzed by two threads.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::PathBuf;
+use wsclose::analyzer::Options;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/proxy")
+        .join(format!("{name}.pcap"))
+}
+
+/// `wsclose analyze --format json`, with extra arguments.
+fn json(names: &[&str], extra: &[&str]) -> Value {
+    let out = Command::cargo_bin("wsclose")
+        .unwrap()
+        .args(["analyze", "--format", "json"])
+        .args(extra)
+        .args(names.iter().map(|n| fixture(n)))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn conns(r: &Value) -> &Vec<Value> {
+    r["connections"].as_array().unwrap()
+}
+
+fn port(addr: &Value) -> u16 {
+    addr.as_str()
+        .unwrap()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+fn by_id(r: &Value, id: u64) -> &Value {
+    conns(r).iter().find(|c| c["id"] == id).unwrap()
+}
+
+/// Every connection is a leg linked both ways to one other, the front leg's server is the
+/// proxy (at `front_port`) and the back leg's server the backend (at `back_port`), and
+/// each connection has exactly one partner. Returns the (front, back) pairs.
+fn check_pairs(r: &Value, front_port: u16, back_port: u16) -> Vec<(u64, u64)> {
+    let mut pairs = Vec::new();
+    for c in conns(r) {
+        let id = c["id"].as_u64().unwrap();
+        let other = c["other_leg"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("connection {id} not linked: {c}"));
+        assert_ne!(other, id);
+        let o = by_id(r, other);
+        assert_eq!(o["other_leg"], id, "the link goes both ways");
+        let leg = &c["leg"];
+        assert_eq!(leg["other_leg"], other);
+        assert_eq!(port(&leg["proxy"]), front_port, "{leg}");
+        match leg["side"].as_str().unwrap() {
+            "front" => {
+                assert_eq!(port(&c["server"]), front_port);
+                assert_eq!(o["leg"]["side"], "back");
+                assert_eq!(port(&o["server"]), back_port);
+                // The back leg starts while the front leg is open, from the proxy's address.
+                assert_eq!(
+                    o["client"].as_str().unwrap().rsplit_once(':').unwrap().0,
+                    c["server"].as_str().unwrap().rsplit_once(':').unwrap().0
+                );
+                pairs.push((id, other));
+            }
+            "back" => assert_eq!(o["leg"]["side"], "front"),
+            s => panic!("side {s}"),
+        }
+    }
+    assert_eq!(pairs.len() * 2, conns(r).len());
+    pairs
+}
+
+/// The number after `prefix` in `text` ("after 2000 ms" → 2000).
+fn number_after(text: &str, prefix: &str) -> f64 {
+    let at = text
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no {prefix:?} in {text}"))
+        + prefix.len();
+    let n: String = text[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    n.parse().unwrap()
+}
+
+/// The proxy's FIN or RST on each leg: the front leg's first end is the server's (the
+/// proxy's), the back leg's first end the client's (the proxy's again).
+fn first_end(c: &Value) -> (&str, &str, u64) {
+    let e = &c["tcp_ends"][0];
+    (
+        e["by"].as_str().unwrap(),
+        e["kind"].as_str().unwrap(),
+        e["packet"].as_u64().unwrap(),
+    )
+}
+
+#[test]
+fn idle_timeout_names_the_proxy_with_the_quiet_time_on_both_legs() {
+    // nginx: FIN on both legs; HAProxy: FIN to the client, RST to the backend.
+    for (name, front, back, kinds) in [
+        ("nginx-idle", 18801, 18901, ("fin", "fin")),
+        ("haproxy-idle", 18802, 18902, ("fin", "rst")),
+    ] {
+        let r = json(&[name], &[]);
+        let pairs = check_pairs(&r, front, back);
+        assert_eq!(pairs.len(), 1, "{name}");
+        let (f, b) = (by_id(&r, pairs[0].0), by_id(&r, pairs[0].1));
+        let (fe, be) = (first_end(f), first_end(b));
+        assert_eq!(
+            (fe.0, fe.1),
+            ("server", kinds.0),
+            "{name}: the proxy ends the front leg"
+        );
+        assert_eq!(
+            (be.0, be.1),
+            ("client", kinds.1),
+            "{name}: the proxy ends the back leg"
+        );
+        for c in [f, b] {
+            assert_eq!(c["status"]["code"], 1006);
+            assert_eq!(c["leg"]["ended_by"], "proxy", "{name}");
+            let cause = c["status"]["cause"].as_str().unwrap();
+            assert!(
+                cause.starts_with("The proxy ended both legs"),
+                "{name}: {cause}"
+            );
+            // The packets of both ends, each with its kind.
+            for (e, leg) in [(fe, "client's leg"), (be, "backend's leg")] {
+                let kind = e.1.to_uppercase();
+                assert!(
+                    cause.contains(&format!("{leg} (connection ")),
+                    "{name}: {cause}"
+                );
+                assert!(
+                    cause.contains(&format!("{kind} (packet {})", e.2)),
+                    "{name}: {cause}"
+                );
+            }
+            // The quiet spell is the configured 2 s timeout, measured to the millisecond.
+            let quiet = number_after(cause, "after ");
+            assert!((1990.0..=2010.0).contains(&quiet), "{name}: {quiet} ms");
+            assert!(
+                cause.contains("an idle timeout of that length (2 s)"),
+                "{cause}"
+            );
+            assert!(cause.contains("proxy_read_timeout") && cause.contains("timeout tunnel"));
+            let fix = c["status"]["fix"].as_str().unwrap();
+            assert!(fix.contains("ping") && fix.contains("raise"), "{fix}");
+            let ev = &c["evidence"];
+            assert!(
+                ev["summary"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("the proxy closed both legs"),
+                "{ev}"
+            );
+            let mut want = vec![fe.2, be.2];
+            want.sort_unstable();
+            assert_eq!(ev["packets"], serde_json::json!(want));
+        }
+    }
+}
+
+#[test]
+fn a_killed_backend_is_named_and_the_proxy_only_relayed_its_end() {
+    for (name, front, back) in [
+        ("nginx-backend-kill", 18805, 18905),
+        ("haproxy-backend-kill", 18806, 18906),
+    ] {
+        let r = json(&[name], &[]);
+        let pairs = check_pairs(&r, front, back);
+        let (f, b) = (by_id(&r, pairs[0].0), by_id(&r, pairs[0].1));
+        // The backend's FIN came first, on the back leg.
+        assert_eq!(first_end(b).0, "server");
+        for c in [f, b] {
+            assert_eq!(c["status"]["code"], 1006);
+            assert_eq!(c["leg"]["ended_by"], "backend");
+            let cause = c["status"]["cause"].as_str().unwrap();
+            assert!(
+                cause.starts_with(&format!(
+                    "The backend ended its leg (connection {}) with a FIN (packet {})",
+                    b["id"],
+                    first_end(b).2
+                )),
+                "{name}: {cause}"
+            );
+            assert!(
+                cause.contains(&format!("with a FIN (packet {})", first_end(f).2)),
+                "{cause}"
+            );
+            assert!(!cause.contains("idle timeout of that length"), "{cause}");
+            assert!(c["status"]["fix"]
+                .as_str()
+                .unwrap()
+                .contains("backend's logs"));
+        }
+    }
+}
+
+#[test]
+fn a_backend_close_relayed_unchanged_is_listed() {
+    for (name, front, back) in [
+        ("nginx-backend-close", 18803, 18903),
+        ("haproxy-backend-close", 18804, 18904),
+    ] {
+        let r = json(&[name], &[]);
+        let pairs = check_pairs(&r, front, back);
+        let (f, b) = (by_id(&r, pairs[0].0), by_id(&r, pairs[0].1));
+        for c in [f, b] {
+            assert_eq!(c["status"]["code"], 4001);
+            assert_eq!(c["leg"]["proxy_changed_close"], false);
+            assert_eq!(c["leg"]["ended_by"], "backend");
+            let relayed: Vec<&str> = c["leg"]["relayed"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap())
+                .collect();
+            // The backend's close comes first, then the client's reply.
+            let backend_close = b["close_frames"][0]["packet"].as_u64().unwrap();
+            let relayed_close = f["close_frames"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["from"] == "server")
+                .unwrap()["packet"]
+                .as_u64()
+                .unwrap();
+            assert_eq!(
+                relayed[0],
+                format!(
+                    "the backend's close frame 4001 (connection {}, packet {backend_close}) was relayed unchanged to connection {} (packet {relayed_close})",
+                    b["id"], f["id"]
+                ),
+                "{name}"
+            );
+            assert_eq!(relayed.len(), 2, "{relayed:?}");
+            assert!(relayed[1].starts_with("the client's close frame 4001"));
+        }
+    }
+}
+
+#[test]
+fn sessions_at_once_each_link_to_their_own_partner() {
+    for (name, front, back) in [("nginx-many", 18807, 18907), ("haproxy-many", 18808, 18908)] {
+        let r = json(&[name], &[]);
+        assert_eq!(conns(&r).len(), 6, "{name}");
+        let pairs = check_pairs(&r, front, back);
+        assert_eq!(pairs.len(), 3);
+        let mut codes = Vec::new();
+        for (f, b) in pairs {
+            let (f, b) = (by_id(&r, f), by_id(&r, b));
+            // Client i closes with 4000+i "bye i": both legs of a session carry the same
+            // code and reason, and no two sessions do.
+            let close = |c: &Value| {
+                let x = &c["close_frames"][0];
+                (
+                    x["code"].as_u64().unwrap(),
+                    x["reason"].as_str().unwrap().to_string(),
+                )
+            };
+            assert_eq!(close(f), close(b), "{name}: linked to the wrong partner");
+            assert_eq!(f["leg"]["ended_by"], "client");
+            codes.push(close(f).0);
+        }
+        codes.sort_unstable();
+        assert_eq!(codes, [4001, 4002, 4003]);
+    }
+}
+
+#[test]
+fn no_link_between_captures_or_sessions_of_other_keys() {
+    // Two captures at once: only the legs within each are linked.
+    let r = json(&["nginx-idle", "haproxy-idle", "nginx-many"], &[]);
+    for c in conns(&r) {
+        let o = by_id(&r, c["other_leg"].as_u64().unwrap());
+        assert_eq!(c["input"], o["input"], "a link across inputs");
+    }
+}
+
+#[test]
+fn links_are_the_same_in_memory_on_disk_and_sharded() {
+    let names = ["nginx-many", "haproxy-idle", "nginx-backend-kill"];
+    let base = json(&names, &[]);
+    let spilled = json(&names, &["--keep-reports", "0"]);
+    assert_eq!(base["connections"], spilled["connections"]);
+    let paths: Vec<PathBuf> = names.iter().map(|n| fixture(n)).collect();
+    let opts = Options {
+        threads: 2,
+        shard_min_bytes: 0,
+        keep_reports: 1,
+        ..Options::default()
+    };
+    let report = wsclose::analyze_files(&paths, opts).unwrap();
+    let sharded: Value = serde_json::to_value(&report).unwrap();
+    assert_eq!(base["connections"], sharded["connections"]);
+}
+
+#[test]
+fn table_and_markdown_name_the_other_leg_and_the_proxy() {
+    for format in ["table", "markdown"] {
+        let out = Command::cargo_bin("wsclose")
+            .unwrap()
+            .env("COLUMNS", "200")
+            .args(["analyze", "--format", format, "--color", "never"])
+            .arg(fixture("haproxy-idle"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.contains("leg of connection 2 through 127.0.0.1:18802")
+                && text.contains("leg of connection 1 through 127.0.0.1:18802"),
+            "{format}: {text}"
+        );
+    }
+}
+
+#[test]
+fn redaction_renames_the_proxy_too() {
+    let r = json(&["nginx-idle"], &["--redact"]);
+    for c in conns(&r) {
+        let proxy = c["leg"]["proxy"].as_str().unwrap();
+        assert!(!proxy.contains("127.0.0.1"), "{proxy}");
+    }
+    let front = conns(&r)
+        .iter()
+        .find(|c| c["leg"]["side"] == "front")
+        .unwrap();
+    assert_eq!(front["leg"]["proxy"], front["server"]);
+}
+
+#[test]
+fn a_close_changed_in_transit_is_flagged() {
+    let opts = Options::default();
+    let mut report = wsclose::analyze_files(&[fixture("nginx-backend-close")], opts).unwrap();
+    let [f, b] = &mut report.connections[..] else {
+        panic!("two legs")
+    };
+    assert!(!f.leg.as_ref().unwrap().proxy_changed_close);
+    // What a proxy that rewrote the backend's code would have put on the client's leg.
+    let relayed = f
+        .close_frames
+        .iter_mut()
+        .find(|x| x.from == wsclose::flow::Role::Server)
+        .unwrap();
+    relayed.code = Some(1001);
+    wsclose::report::legs::link(f, b);
+    let leg = f.leg.as_ref().unwrap();
+    assert!(leg.proxy_changed_close);
+    assert!(
+        leg.relayed
+            .iter()
+            .any(|n| n.contains("4001") && n.contains("changed in transit") && n.contains("1001")),
+        "{:?}",
+        leg.relayed
+    );
+    // A client's close the proxy answered itself, never passed to the backend.
+    let mut report = wsclose::analyze_files(&[fixture("nginx-backend-close")], opts).unwrap();
+    let [f, b] = &mut report.connections[..] else {
+        panic!("two legs")
+    };
+    b.close_frames
+        .retain(|x| x.from != wsclose::flow::Role::Client);
+    wsclose::report::legs::link(f, b);
+    let leg = f.leg.as_ref().unwrap();
+    assert!(leg.proxy_changed_close);
+    assert!(
+        leg.relayed
+            .iter()
+            .any(|n| n.contains("was not passed on") && n.contains("answered it itself")),
+        "{:?}",
+        leg.relayed
+    );
+}
+
+#[test]
+fn a_stopped_proxy_is_not_called_a_timeout_of_that_length() {
+    // SIGTERM 0.7 s into the session, before the 2 s timeout: the proxy ends both legs
+    // after a quiet spell that is no whole number of seconds.
+    for (name, front, back) in [("nginx-stop", 18809, 18909), ("haproxy-stop", 18810, 18910)] {
+        let r = json(&[name], &[]);
+        let pairs = check_pairs(&r, front, back);
+        let (f, b) = (by_id(&r, pairs[0].0), by_id(&r, pairs[0].1));
+        assert_eq!(first_end(f).0, "server");
+        assert_eq!(first_end(b).0, "client");
+        for c in [f, b] {
+            assert_eq!(c["leg"]["ended_by"], "proxy");
+            let cause = c["status"]["cause"].as_str().unwrap();
+            assert!(cause.starts_with("The proxy ended both legs"), "{cause}");
+            let quiet = number_after(cause, "after ");
+            assert!((700.0..=1000.0).contains(&quiet), "{name}: {quiet} ms");
+            assert!(!cause.contains("an idle timeout of that length"), "{cause}");
+            assert!(cause.contains("stopped, reloaded or restarted"), "{cause}");
+            assert!(c["evidence"]["summary"]
+                .as_str()
+                .unwrap()
+                .ends_with("an idle timeout that short, or the proxy stopped or restarted"));
+        }
+    }
+}
+
+#[test]
+fn nginx_default_timeout_with_both_legs_and_with_the_front_leg_only() {
+    // Both legs: the proxy named, 60 s measured.
+    let r = json(&["nginx-idle-60s"], &[]);
+    let pairs = check_pairs(&r, 18811, 18911);
+    for id in [pairs[0].0, pairs[0].1] {
+        let c = by_id(&r, id);
+        let cause = c["status"]["cause"].as_str().unwrap();
+        let quiet = number_after(cause, "after ");
+        assert!((59_900.0..=60_100.0).contains(&quiet), "{quiet} ms");
+        assert!(
+            cause.contains("an idle timeout of that length (60 s)"),
+            "{cause}"
+        );
+        let fix = c["status"]["fix"].as_str().unwrap();
+        assert!(fix.contains("well inside 60 s (every 30 s"), "{fix}");
+    }
+    // The client's leg alone (the same packets, filtered on the proxy's port): nothing to
+    // link, and the round-number heuristic does not say which peer it was.
+    let r = json(&["nginx-idle-60s-front-only"], &[]);
+    let c = &conns(&r)[0];
+    assert_eq!(conns(&r).len(), 1);
+    assert!(c["other_leg"].is_null() && c["leg"].is_null(), "{c}");
+    let cause = c["status"]["cause"].as_str().unwrap();
+    assert!(!cause.contains("The proxy ended"), "{cause}");
+    assert!(
+        cause.contains("about 60 s")
+            && cause.contains("the peer (a proxy or the server) most likely closed"),
+        "{cause}"
+    );
+    let ev = c["evidence"]["summary"].as_str().unwrap();
+    assert!(
+        ev.ends_with("(an idle timeout of the peer, a proxy or the server?)"),
+        "{ev}"
+    );
+}
+
+#[test]
+fn a_close_the_proxy_started_is_the_proxys() {
+    // The backend's close taken off its leg: the close the client got (and the client's
+    // reply relayed to the backend) then started at the proxy.
+    let mut report =
+        wsclose::analyze_files(&[fixture("nginx-backend-close")], Options::default()).unwrap();
+    let [f, b] = &mut report.connections[..] else {
+        panic!("two legs")
+    };
+    assert_eq!(f.leg.as_ref().unwrap().ended_by.as_deref(), Some("backend"));
+    b.close_frames
+        .retain(|x| x.from != wsclose::flow::Role::Server);
+    wsclose::report::legs::link(f, b);
+    let leg = f.leg.as_ref().unwrap();
+    assert_eq!(leg.ended_by.as_deref(), Some("proxy"));
+    assert!(leg.proxy_changed_close);
+    assert!(
+        leg.relayed
+            .iter()
+            .any(|n| n.starts_with("the proxy sent its own close frame 4001 to the client")),
+        "{:?}",
+        leg.relayed
+    );
+}
