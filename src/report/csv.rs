@@ -11,7 +11,7 @@ use super::{ConnectionReport, Report};
 use crate::flow::Role;
 use std::io::{self, Write};
 
-const HEADER: [&str; 22] = [
+const HEADER: [&str; 25] = [
     "id",
     "input",
     "client",
@@ -34,6 +34,9 @@ const HEADER: [&str; 22] = [
     "first_packet",
     "last_packet",
     "evicted",
+    "transport",
+    "h2_stream",
+    "other_leg",
 ];
 
 /// Rows written per round (each round is sanitized and written out as one piece).
@@ -115,7 +118,7 @@ pub fn render(report: &Report) -> String {
     String::from_utf8(buf).unwrap_or_default()
 }
 
-fn row(report: &Report, c: &ConnectionReport) -> [String; 22] {
+fn row(report: &Report, c: &ConnectionReport) -> [String; HEADER.len()] {
     let close = |r: Role| c.close_frames.iter().find(|f| f.from == r);
     let code = |r: Role| {
         close(r).map_or(String::new(), |f| {
@@ -160,6 +163,9 @@ fn row(report: &Report, c: &ConnectionReport) -> [String; 22] {
         c.last_packet.to_string(),
         // "max_flows" or "idle_timeout": a cap ended it before it did.
         c.evicted.map_or(String::new(), |e| e.name().to_string()),
+        c.transport.to_string(),
+        c.h2_stream.map_or(String::new(), |n| n.to_string()),
+        c.other_leg.map_or(String::new(), |n| n.to_string()),
     ]
 }
 
