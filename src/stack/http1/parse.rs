@@ -271,6 +271,20 @@ pub fn looks_like_response(b: &[u8]) -> bool {
     agrees(b, b"HTTP/")
 }
 
+/// The status code of a response whose start is all the capture holds (cut by the snap
+/// length): `HTTP/1.x` and three digits, then a space or the end of the line; `None` when
+/// the cut falls before them.
+pub fn status_of_cut_response(b: &[u8]) -> Option<u16> {
+    let rest = b.strip_prefix(b"HTTP/1.")?.get(1..)?.strip_prefix(b" ")?;
+    match rest {
+        [a, b, c, after, ..] if matches!(after, b' ' | b'\r') => {
+            std::str::from_utf8(&[*a, *b, *c]).ok()?.parse().ok()
+        }
+        _ => None,
+    }
+    .filter(|s: &u16| (100..=599).contains(s) && rest.first().is_some_and(u8::is_ascii_digit))
+}
+
 /// `b` is not empty and, as far as both go, equals `m`: one is a prefix of the other.
 fn agrees(b: &[u8], m: &[u8]) -> bool {
     !b.is_empty() && (b.starts_with(m) || m.starts_with(b))

@@ -400,7 +400,7 @@ impl HalfStream {
                     // The common case: in order, nothing held in its way. No copy.
                     self.deliver(data, packet, ts, out);
                     if cut > 0 {
-                        self.gap(cut, Some(packet), out);
+                        self.snapped(cut, packet, out);
                     }
                     self.drain(out);
                 } else if begin == self.next {
@@ -408,7 +408,7 @@ impl HalfStream {
                     self.hold(begin, data, packet, ts, false);
                     self.drain(out);
                     if cut > 0 && self.next == end {
-                        self.gap(cut, Some(packet), out);
+                        self.snapped(cut, packet, out);
                         self.drain(out);
                     }
                 } else {
@@ -559,6 +559,21 @@ impl HalfStream {
     }
 
     fn gap(&mut self, len: u64, packet: Option<u64>, out: &mut impl FnMut(Event<'_>)) {
+        self.gap_as(len, packet, false, out);
+    }
+
+    /// The last `len` payload bytes of `packet`, cut off by the snap length.
+    fn snapped(&mut self, len: u64, packet: u64, out: &mut impl FnMut(Event<'_>)) {
+        self.gap_as(len, Some(packet), true, out);
+    }
+
+    fn gap_as(
+        &mut self,
+        len: u64,
+        packet: Option<u64>,
+        cut: bool,
+        out: &mut impl FnMut(Event<'_>),
+    ) {
         if len == 0 {
             return;
         }
@@ -567,6 +582,7 @@ impl HalfStream {
             offset: self.next,
             len,
             packet,
+            cut,
         });
         self.next += len;
         self.counters.gaps += 1;
@@ -911,6 +927,7 @@ mod tests {
         let mut h = HalfStream::new();
         let mut s = Sink::default();
         h.syn(0);
+        let mut cuts = Vec::new();
         h.segment(
             1,
             b"ab",
@@ -919,10 +936,20 @@ mod tests {
             1,
             Timestamp(0),
             &Limits::default(),
-            &mut |e| s.push(e),
+            &mut |e| {
+                if let Event::Gap { cut, .. } = e {
+                    cuts.push(cut);
+                }
+                s.push(e)
+            },
         );
         seg(&mut h, &mut s, 6, b"f");
         assert_eq!(s.text(), "ab___f");
+        assert_eq!(
+            cuts,
+            vec![true],
+            "the gap says it was cut by the snap length"
+        );
     }
 
     #[test]
