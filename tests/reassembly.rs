@@ -1309,9 +1309,11 @@ fn s16_gap_over_a_websocket_header_puts_the_direction_out_of_sync() {
     }
 }
 
-/// The upgrade request cut by the snaplen (the client's direction has a gap before its end,
-/// so none of its frames is decoded): the server's close sets the status, and the client's
-/// reply, which is on the wire, is neither reported nor said to be absent.
+/// The upgrade request cut by the snaplen (the client's direction has a gap before its end):
+/// the client's frames after it are found by the strict probe (issue 32), so its reply is
+/// decoded. When the reply itself was cut before any of its bytes, the server's close sets
+/// the status, and the client's reply, which is on the wire, is neither reported nor said
+/// to be absent.
 #[test]
 fn gap_in_the_upgrade_request_leaves_the_reply_unknown() {
     let mut s = Session::new(41031, 8080);
@@ -1320,6 +1322,33 @@ fn gap_in_the_upgrade_request_leaves_the_reply_unknown() {
     assert_eq!(s.send(Server, &response(false)), 5);
     assert_eq!(s.send(Server, &close(Server, 1008, "token expired")), 6);
     assert_eq!(s.send(Client, &close(Client, 1008, "token expired")), 7);
+    s.fins(Client);
+    let r = s.analyze();
+    let c = only(&r);
+    assert_eq!(
+        closes(c),
+        vec![
+            cl(Server, 1008, "token expired", 6),
+            cl(Client, 1008, "token expired", 7)
+        ]
+    );
+    assert_eq!(c.handshake.cut.as_deref(), Some("snaplen"));
+    assert_eq!(
+        (c.seen_by.client, c.seen_by.server),
+        (Some(1008), Some(1008))
+    );
+    assert!(c.decoded_to_end.client && c.decoded_to_end.server);
+
+    // The reply's segment kept no payload byte: nothing of it is decoded or guessed.
+    let mut s = Session::new(41031, 8080);
+    s.handshake();
+    assert_eq!(s.send_cut(Client, &request(), 40), 4);
+    assert_eq!(s.send(Server, &response(false)), 5);
+    assert_eq!(s.send(Server, &close(Server, 1008, "token expired")), 6);
+    assert_eq!(
+        s.send_cut(Client, &close(Client, 1008, "token expired"), 0),
+        7
+    );
     s.fins(Client);
     let r = s.analyze();
     let c = only(&r);

@@ -158,8 +158,7 @@ pub struct HandshakeReport {
     pub deflate: bool,
     /// Part of the handshake is missing: "snaplen" (cut by the capture's snap length) or
     /// "missing" (a segment not captured); the frames after it were found by the probe.
-    /// Absent when the handshake was captured whole (or not at all).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `null` when the handshake was captured whole (or not at all).
     pub cut: Option<String>,
 }
 

@@ -295,6 +295,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn status_of_a_cut_response_only_when_its_code_was_captured() {
+        let raw = b"HTTP/1.1 101 Switching Protocols\r\n";
+        for n in 0..raw.len() {
+            let want = (n >= 13).then_some(101);
+            assert_eq!(status_of_cut_response(&raw[..n]), want, "cut at {n}");
+        }
+        assert_eq!(status_of_cut_response(b"HTTP/1.0 403\r\n"), Some(403));
+        assert_eq!(status_of_cut_response(b"HTTP/1.1 +10 x"), None);
+        assert_eq!(status_of_cut_response(b"HTTP/1.1 099 x"), None);
+        assert_eq!(status_of_cut_response(b"HTTP/1.1 1011 x"), None);
+        assert_eq!(status_of_cut_response(b"HTTP/2 101 x"), None);
+    }
+
+    #[test]
     fn rfc_accept_example() {
         // RFC 6455 §1.3.
         assert_eq!(

@@ -169,6 +169,8 @@ pub struct HalfStream {
     pending_bytes: usize,
     /// Offset of the FIN (one past the last data byte), once seen.
     fin_at: Option<u64>,
+    /// The packet and time of the FIN that set `fin_at`.
+    fin_seen: Option<(u64, Timestamp)>,
     fin_delivered: bool,
     pub counters: Counters,
     /// A gap was forced by [`Limits`] at least once.
@@ -293,6 +295,11 @@ impl HalfStream {
         self.fin_delivered
     }
 
+    /// The packet and time of this direction's FIN, once seen.
+    pub fn fin_seen(&self) -> Option<(u64, Timestamp)> {
+        self.fin_seen
+    }
+
     /// Unwrap a sequence number to a stream offset relative to the frontier.
     fn offset_of(&self, seq: u32) -> Option<i64> {
         let base = self.base?;
@@ -368,6 +375,7 @@ impl HalfStream {
         self.counters.segments += u64::from(len > 0);
         if fin && self.fin_at.is_none() && start + len >= 0 {
             self.fin_at = Some((start + len) as u64);
+            self.fin_seen = Some((packet, ts));
         }
         let next = self.next as i64;
         // A keep-alive re-sends one old byte, often garbage (rule 14): not a retransmission

@@ -241,12 +241,14 @@ impl Connection {
         for x in Side::BOTH {
             let half = &mut tcp[x];
             if let Some((first, first_ts)) = half.held_since() {
-                let moves = !seg.payload.is_empty() || seg.fin || seg.rst;
+                let moves = !seg.payload.is_empty() || seg.missing > 0 || seg.fin || seg.rst;
                 let over = packet.saturating_sub(first) > EARLY_WINDOW_PACKETS
                     || ts.0.saturating_sub(first_ts.0) > EARLY_WINDOW_NS;
                 if (x != s && moves) || (x == s && seg.rst) || over {
                     half.give_up(limits, &mut |ev| up.on_event(x, ev, keys));
-                    Self::note_fin(x, &tcp[x], &mut ends[x], up, packet, ts);
+                    // A FIN reached because the wait is over ended the side at its own packet.
+                    let (p, t) = tcp[x].fin_seen().unwrap_or((packet, ts));
+                    Self::note_fin(x, &tcp[x], &mut ends[x], up, p, t);
                 }
             }
         }
@@ -271,12 +273,13 @@ impl Connection {
         if seg.ack_flag {
             let o = s.other();
             tcp[o].peer_ack(seg.ack, packet, ts);
-            if !seg.payload.is_empty() || seg.fin {
+            if !seg.payload.is_empty() || seg.missing > 0 || seg.fin {
                 // The peer moves on in this very packet: what it acknowledged and the
                 // capture lacks is a gap before its own bytes, so that the order of events
                 // across the two directions is kept (as for data held before a SYN).
                 tcp[o].give_up(limits, &mut |ev| up.on_event(o, ev, keys));
-                Self::note_fin(o, &tcp[o], &mut ends[o], up, packet, ts);
+                let (p, t) = tcp[o].fin_seen().unwrap_or((packet, ts));
+                Self::note_fin(o, &tcp[o], &mut ends[o], up, p, t);
             }
         }
         if !seg.syn || !seg.payload.is_empty() {
