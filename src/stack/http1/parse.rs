@@ -277,12 +277,12 @@ pub fn looks_like_response(b: &[u8]) -> bool {
 pub fn status_of_cut_response(b: &[u8]) -> Option<u16> {
     let rest = b.strip_prefix(b"HTTP/1.")?.get(1..)?.strip_prefix(b" ")?;
     match rest {
-        [a, b, c, after, ..] if matches!(after, b' ' | b'\r') => {
-            std::str::from_utf8(&[*a, *b, *c]).ok()?.parse().ok()
+        [a, b, c, b' ' | b'\r', ..] if [a, b, c].iter().all(|d| d.is_ascii_digit()) => {
+            Some(u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0'))
         }
         _ => None,
     }
-    .filter(|s: &u16| (100..=599).contains(s) && rest.first().is_some_and(u8::is_ascii_digit))
+    .filter(|s| (100..=599).contains(s))
 }
 
 /// `b` is not empty and, as far as both go, equals `m`: one is a prefix of the other.
