@@ -1,5 +1,6 @@
-//! REASSEMBLY.md's 32 test scenarios, one test per scenario, named `sNN_<subject>` after
-//! its number (a scenario whose rule the library does not meet yet has a second, ignored
+//! REASSEMBLY.md's 32 test scenarios and two more from issue 32 (33: an ACK captured before
+//! the data it acknowledges waits for it; 34: such a hole never filled is still a gap), one
+//! test per scenario, named `sNN_<subject>` after its number (a scenario whose rule the library does not meet yet has a second, ignored
 //! test holding the failing assertion), plus the assembler against a bitmap model.
 //!
 //! Every scenario is built in code (tests/common) and run through the whole pipeline: a
