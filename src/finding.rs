@@ -46,6 +46,9 @@ pub enum Kind {
     ImplausibleSegment,
     BufferCapHit,
     HandshakeNotCaptured,
+    /// Part of the upgrade request or response is missing (snap length, a drop); the
+    /// frames after it were found by the probe.
+    HandshakeCut,
     // TLS (RFC 8446 §6, RFC 5246 §7.2): alerts, and a direction that could not be decrypted.
     TlsAlert,
     TlsStopped,
@@ -83,6 +86,7 @@ impl Kind {
             Kind::ImplausibleSegment => "implausible-segment",
             Kind::BufferCapHit => "buffer-cap-hit",
             Kind::HandshakeNotCaptured => "handshake-not-captured",
+            Kind::HandshakeCut => "handshake-cut",
             Kind::TlsAlert => "tls-alert",
             Kind::TlsStopped => "tls-stopped",
             Kind::H2Lost => "h2-lost",
@@ -101,6 +105,7 @@ impl Kind {
                 | Kind::ImplausibleSegment
                 | Kind::BufferCapHit
                 | Kind::HandshakeNotCaptured
+                | Kind::HandshakeCut
                 | Kind::UpgradeRefused
                 | Kind::InflateCapHit
                 | Kind::InflateStopped

@@ -277,6 +277,20 @@ fn python_close_1011_internal_error() {
 }
 
 #[test]
+fn python_close_4100_split_over_four_segments() {
+    echo(
+        "python-close-4100-split.pcap",
+        (31046, 18736),
+        "client",
+        Some(4100),
+        "client leaving: split over four segments",
+        (16, 18),
+        ("fin", "server", 19),
+        4100,
+    );
+}
+
+#[test]
 fn node_close_4001_with_non_ascii_reason() {
     echo(
         "node-close-4001-utf8.pcap",

@@ -803,6 +803,17 @@ fn handshake(o: &mut String, c: &ConnectionReport) {
             opt(&h.path),
             opt(&h.host)
         )
+    } else if let Some(cut) = &h.cut {
+        let how = if cut == "snaplen" {
+            "cut by the capture's snap length"
+        } else {
+            "partly missing from the capture"
+        };
+        let at = h
+            .request_packet
+            .map(|p| format!(" (packet {p})"))
+            .unwrap_or_default();
+        format!("request {how}{at}: the connection was found by its frames after it")
     } else if !c.decoded_to_end.client
         && !c
             .findings

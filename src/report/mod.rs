@@ -169,6 +169,10 @@ pub struct HandshakeReport {
     pub request_packet: Option<u64>,
     pub response_packet: Option<u64>,
     pub deflate: bool,
+    /// Part of the handshake is missing: "snaplen" (cut by the capture's snap length) or
+    /// "missing" (a segment not captured); the frames after it were found by the probe.
+    /// `null` when the handshake was captured whole (or not at all).
+    pub cut: Option<String>,
 }
 
 /// `&'static str` by another name, for fields whose text comes from a fixed table (written
@@ -744,6 +748,7 @@ impl ConnectionReport {
                 request_packet: hs.request_packet,
                 response_packet: hs.response_packet,
                 deflate: hs.deflate,
+                cut: hs.cut.map(|c| c.as_str().to_string()),
             },
             close_frames: closes
                 .iter()

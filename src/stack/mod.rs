@@ -193,14 +193,20 @@ impl Stack {
                 offset,
                 len,
                 packet,
+                cut,
             } => {
                 let from = self.ctx.role(s);
+                let why = if cut {
+                    "cut off by the capture's snap length"
+                } else {
+                    "dropped or cut by the snaplen"
+                };
                 self.ctx.findings.push(
                     Kind::Gap,
                     Some(from),
                     packet,
                     format!(
-                        "{len} bytes of the {from}'s stream at offset {offset} are not in the capture (dropped or cut by the snaplen); nothing is guessed across them"
+                        "{len} bytes of the {from}'s stream at offset {offset} are not in the capture ({why}); nothing is guessed across them"
                     ),
                 );
             }

@@ -325,6 +325,7 @@ impl Decoder {
                 offset,
                 len,
                 packet,
+                ..
             } => self.gap(offset, len, packet, findings),
         }
     }

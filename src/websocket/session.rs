@@ -42,6 +42,28 @@ pub struct Handshake {
     /// [`Handshake::accept_valid`], worked out (a SHA-1) when the key or the accept value
     /// is set, not each time it is asked.
     accept_ok: Option<bool>,
+    /// Bytes of the upgrade request or response are missing from the capture (the first
+    /// side whose handshake was cut, and why): its frames were found by the probe.
+    pub cut: Option<HandshakeCut>,
+}
+
+/// Why the capture lacks part of the opening handshake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum HandshakeCut {
+    /// The packet was captured, its end was not (`tcpdump -s 96`, `editcap -s 80`).
+    SnapLength,
+    /// A segment of it is missing (dropped by the capture).
+    Missing,
+}
+
+impl HandshakeCut {
+    /// Its name in reports (`handshake.cut` in the JSON).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HandshakeCut::SnapLength => "snaplen",
+            HandshakeCut::Missing => "missing",
+        }
+    }
 }
 
 impl Handshake {

@@ -133,6 +133,7 @@ impl H2Layer {
                 offset: 0,
                 len: 0,
                 packet,
+                cut: false,
             },
         );
     }

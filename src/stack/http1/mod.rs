@@ -8,6 +8,13 @@
 //! captured), and findings about the handshake. RFC 6455 §4.1 (the client's request),
 //! §4.2.2 (the server's response), §9.1 (permessage-deflate's negotiation, with RFC 7692).
 //! The header parsing is `parse` (httparse).
+//!
+//! A handshake the capture holds only in part (cut by the snap length, `tcpdump -s 96`, or
+//! a segment missing) is not the end of the direction: the whole frames that follow are
+//! looked for with the strict probe of mid-stream captures (`websocket::probe`), and the
+//! session says its handshake was cut (`Handshake::cut`) and why. What the cut left of a
+//! response's status line is kept when it shows the status; a status other than 101 ends
+//! decoding as a refused or plain HTTP exchange would.
 
 pub mod parse;
 
@@ -17,7 +24,7 @@ use crate::capture::Timestamp;
 use crate::finding::Kind;
 use crate::flow::Role;
 use crate::websocket::decoder::{Decoder, Origin};
-use crate::websocket::session::{new_decoder, Session};
+use crate::websocket::session::{new_decoder, HandshakeCut, Session};
 use parse::{self as http, Parsed};
 
 /// The state of one direction.
@@ -114,6 +121,12 @@ impl Http1 {
                     App::Http(Vec::new())
                 }
                 _ if ctx.partial[s] => App::Probe(0),
+                // The first bytes of a direction whose start was captured are missing: the
+                // handshake (if any) is cut; look for frames after it.
+                Event::Gap { cut, packet, .. } => {
+                    self.cut(s, &[], cut, packet);
+                    return;
+                }
                 _ => App::Off,
             };
         }
@@ -129,8 +142,9 @@ impl Http1 {
                 }
             }
             App::Http(buf) => match ev {
-                Event::Gap { .. } => {
-                    self.sides[s] = App::Off;
+                Event::Gap { cut, packet, .. } => {
+                    let buf = std::mem::take(buf);
+                    self.cut(s, &buf, cut, packet);
                 }
                 Event::Data {
                     bytes, packet, ts, ..
@@ -149,6 +163,31 @@ impl Http1 {
         dec.data(bytes, at, &mut ctx.findings);
         self.session.decoders[s] = Some(dec);
         self.sides[s] = App::Ws;
+    }
+
+    /// Side `s`'s request or response stops at a gap after `buf` (`cut`: by the snap
+    /// length): probe for the frames that follow, unless what was captured shows a status
+    /// other than 101.
+    fn cut(&mut self, s: Side, buf: &[u8], cut: bool, packet: Option<u64>) {
+        let hs = &mut self.session.handshake;
+        if http::looks_like_response(buf) && !buf.is_empty() {
+            let status = http::status_of_cut_response(buf);
+            if status.is_some_and(|st| st != 101) {
+                self.sides[s] = App::Off;
+                return;
+            }
+            hs.status = hs.status.or(status);
+            hs.response_packet = hs.response_packet.or(packet);
+        } else if !buf.is_empty() {
+            hs.request_packet = hs.request_packet.or(packet);
+        }
+        let why = if cut {
+            HandshakeCut::SnapLength
+        } else {
+            HandshakeCut::Missing
+        };
+        hs.cut.get_or_insert(why);
+        self.sides[s] = App::Probe(0);
     }
 
     /// Mid-stream: does this segment start with a WebSocket frame? Roles come from masking.
@@ -171,7 +210,20 @@ impl Http1 {
                 if ctx.client.is_none() {
                     ctx.client = Some(if r == Role::Client { s } else { s.other() });
                 }
-                if !ctx.findings.has(Kind::HandshakeNotCaptured) {
+                if let Some(cut) = self.session.handshake.cut {
+                    if !ctx.findings.has(Kind::HandshakeCut) {
+                        let how = match cut {
+                            HandshakeCut::SnapLength => "cut by the capture's snap length",
+                            HandshakeCut::Missing => "partly missing from the capture",
+                        };
+                        ctx.findings.push(
+                            Kind::HandshakeCut,
+                            None,
+                            Some(packet),
+                            format!("the WebSocket handshake was {how}: the connection was found by its frames after it; path, headers and extensions are unknown as far as they were cut (RSV1 is accepted on data frames)"),
+                        );
+                    }
+                } else if !ctx.findings.has(Kind::HandshakeNotCaptured) {
                     ctx.findings.push(
                         Kind::HandshakeNotCaptured,
                         None,

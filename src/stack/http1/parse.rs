@@ -271,6 +271,20 @@ pub fn looks_like_response(b: &[u8]) -> bool {
     agrees(b, b"HTTP/")
 }
 
+/// The status code of a response whose start is all the capture holds (cut by the snap
+/// length): `HTTP/1.x` and three digits, then a space or the end of the line; `None` when
+/// the cut falls before them.
+pub fn status_of_cut_response(b: &[u8]) -> Option<u16> {
+    let rest = b.strip_prefix(b"HTTP/1.")?.get(1..)?.strip_prefix(b" ")?;
+    match rest {
+        [a, b, c, b' ' | b'\r', ..] if [a, b, c].iter().all(|d| d.is_ascii_digit()) => {
+            Some(u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0'))
+        }
+        _ => None,
+    }
+    .filter(|s| (100..=599).contains(s))
+}
+
 /// `b` is not empty and, as far as both go, equals `m`: one is a prefix of the other.
 fn agrees(b: &[u8], m: &[u8]) -> bool {
     !b.is_empty() && (b.starts_with(m) || m.starts_with(b))
@@ -279,6 +293,20 @@ fn agrees(b: &[u8], m: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn status_of_a_cut_response_only_when_its_code_was_captured() {
+        let raw = b"HTTP/1.1 101 Switching Protocols\r\n";
+        for n in 0..raw.len() {
+            let want = (n >= 13).then_some(101);
+            assert_eq!(status_of_cut_response(&raw[..n]), want, "cut at {n}");
+        }
+        assert_eq!(status_of_cut_response(b"HTTP/1.0 403\r\n"), Some(403));
+        assert_eq!(status_of_cut_response(b"HTTP/1.1 +10 x"), None);
+        assert_eq!(status_of_cut_response(b"HTTP/1.1 099 x"), None);
+        assert_eq!(status_of_cut_response(b"HTTP/1.1 1011 x"), None);
+        assert_eq!(status_of_cut_response(b"HTTP/2 101 x"), None);
+    }
 
     #[test]
     fn rfc_accept_example() {

@@ -18,6 +18,14 @@
 //! capture time), at a flush, or beyond [`EARLY_MAX_BYTES`] or 8 segments. Without a SYN,
 //! the stream then starts at the lowest held byte and is partial.
 //!
+//! An ACK from the peer past a hole says the capture lacks those bytes, but in a capture
+//! written out of order their segment may still come a few packets later (Wireshark's
+//! "ACKed unseen segment"). So the hole is not declared a gap at the ACK: it is held
+//! (`acked`) within the same window as above (`give_up`: the connection's window of packets
+//! and capture time, the peer moving on with data, FIN or RST), and becomes a gap, marked
+//! with the ACK's packet, when that window ends, at a flush, or when a cap forces it; if
+//! the bytes arrive first, nothing is missing (REASSEMBLY.md rule 6, scenario 33).
+//!
 //! Size: over 800 lines, a third of them unit tests (sequence wrap-around, every rule of
 //! REASSEMBLY.md this file applies).
 
@@ -131,6 +139,15 @@ struct Early {
     ts: Timestamp,
 }
 
+/// The peer acknowledged bytes this direction has not delivered: up to where, and the
+/// packet and time of the first ACK past the frontier.
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+struct AckedAhead {
+    upto: u64,
+    packet: u64,
+    ts: Timestamp,
+}
+
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct Held {
     #[serde(with = "serde_bytes")]
@@ -152,6 +169,8 @@ pub struct HalfStream {
     pending_bytes: usize,
     /// Offset of the FIN (one past the last data byte), once seen.
     fin_at: Option<u64>,
+    /// The packet and time of the FIN that set `fin_at`.
+    fin_seen: Option<(u64, Timestamp)>,
     fin_delivered: bool,
     pub counters: Counters,
     /// A gap was forced by [`Limits`] at least once.
@@ -166,6 +185,8 @@ pub struct HalfStream {
     /// comes, the stream moves on past them, or the caller's window ends (`release`).
     early: Vec<Early>,
     early_bytes: usize,
+    /// An ACK of the peer past a hole, held in case the segment comes later in the capture.
+    acked: Option<AckedAhead>,
 }
 
 impl HalfStream {
@@ -181,9 +202,24 @@ impl HalfStream {
         }
     }
 
-    /// The packet and time of the first segment held while the start is unknown, if any.
+    /// The packet and time since which this direction waits for bytes a reordered capture
+    /// may still hold: the first segment held while the start is unknown, or the first ACK
+    /// of the peer past a hole. `None` when it waits for nothing.
     pub fn held_since(&self) -> Option<(u64, Timestamp)> {
-        self.early.first().map(|e| (e.packet, e.ts))
+        let early = self.early.first().map(|e| (e.packet, e.ts));
+        let acked = self.acked.map(|a| (a.packet, a.ts));
+        match (early, acked) {
+            (Some(e), Some(a)) => Some(e.min(a)),
+            (e, a) => e.or(a),
+        }
+    }
+
+    /// Stop waiting (the connection's window is over): deliver the segments held before the
+    /// start was known ([`HalfStream::release`]), and declare the bytes the peer
+    /// acknowledged but the capture still lacks a gap, marked with the ACK's packet.
+    pub fn give_up(&mut self, limits: &Limits, out: &mut impl FnMut(Event<'_>)) {
+        self.release(limits, out);
+        self.declare_acked(out);
     }
 
     /// Stop waiting for a SYN: deliver the segments held before the start was known. If
@@ -257,6 +293,11 @@ impl HalfStream {
     /// True once the FIN has been reached in order: every byte before it was delivered.
     pub fn fin_reached(&self) -> bool {
         self.fin_delivered
+    }
+
+    /// The packet and time of this direction's FIN, once seen.
+    pub fn fin_seen(&self) -> Option<(u64, Timestamp)> {
+        self.fin_seen
     }
 
     /// Unwrap a sequence number to a stream offset relative to the frontier.
@@ -334,6 +375,7 @@ impl HalfStream {
         self.counters.segments += u64::from(len > 0);
         if fin && self.fin_at.is_none() && start + len >= 0 {
             self.fin_at = Some((start + len) as u64);
+            self.fin_seen = Some((packet, ts));
         }
         let next = self.next as i64;
         // A keep-alive re-sends one old byte, often garbage (rule 14): not a retransmission
@@ -366,7 +408,7 @@ impl HalfStream {
                     // The common case: in order, nothing held in its way. No copy.
                     self.deliver(data, packet, ts, out);
                     if cut > 0 {
-                        self.gap(cut, Some(packet), out);
+                        self.snapped(cut, packet, out);
                     }
                     self.drain(out);
                 } else if begin == self.next {
@@ -374,7 +416,7 @@ impl HalfStream {
                     self.hold(begin, data, packet, ts, false);
                     self.drain(out);
                     if cut > 0 && self.next == end {
-                        self.gap(cut, Some(packet), out);
+                        self.snapped(cut, packet, out);
                         self.drain(out);
                     }
                 } else {
@@ -385,13 +427,15 @@ impl HalfStream {
                 }
             }
         }
+        self.settle_acked();
         self.check_fin();
     }
 
-    /// The peer acknowledged everything before `ack`: bytes below it that the capture does
-    /// not hold will never arrive, so they are a gap now (rule 6, "ACK past a hole"), whether
-    /// or not later bytes are already waiting.
-    pub fn peer_ack(&mut self, ack: u32, packet: u64, out: &mut impl FnMut(Event<'_>)) {
+    /// The peer acknowledged everything before `ack` (in `packet`, at `ts`): bytes below it
+    /// that the capture does not hold are missing (rule 6, "ACK past a hole") unless their
+    /// segment comes later in a capture written out of order. The hole is held until
+    /// [`HalfStream::give_up`] (the connection's window), a flush or a cap, then it is a gap.
+    pub fn peer_ack(&mut self, ack: u32, packet: u64, ts: Timestamp) {
         let Some(mut acked) = self.offset_of(ack) else {
             return;
         };
@@ -402,12 +446,34 @@ impl HalfStream {
         if acked <= self.next as i64 || acked - (self.next as i64) > MAX_AHEAD {
             return;
         }
-        let upto = match self.pending.first_key_value() {
-            Some((&first, _)) => (acked as u64).min(first),
-            None => acked as u64,
+        let upto = acked as u64;
+        match &mut self.acked {
+            Some(a) => a.upto = a.upto.max(upto),
+            None => self.acked = Some(AckedAhead { upto, packet, ts }),
+        }
+    }
+
+    /// Forget an acknowledged hole once the frontier has passed it (its bytes arrived).
+    fn settle_acked(&mut self) {
+        if self.acked.is_some_and(|a| a.upto <= self.next) {
+            self.acked = None;
+        }
+    }
+
+    /// The bytes below the held ACK that the capture does not hold: gaps now, each marked
+    /// with the ACK's packet; bytes held past them are delivered.
+    fn declare_acked(&mut self, out: &mut impl FnMut(Event<'_>)) {
+        let Some(a) = self.acked.take() else {
+            return;
         };
-        self.gap(upto - self.next, Some(packet), out);
-        self.drain(out);
+        while self.next < a.upto {
+            let upto = match self.pending.first_key_value() {
+                Some((&first, _)) => a.upto.min(first),
+                None => a.upto,
+            };
+            self.gap(upto - self.next, Some(a.packet), out);
+            self.drain(out);
+        }
         self.check_fin();
     }
 
@@ -424,6 +490,8 @@ impl HalfStream {
             max_pending_ranges: usize::MAX,
         };
         self.release(&unbounded, out);
+        // Holes the peer acknowledged are marked with its ACK, not with `packet`.
+        self.declare_acked(out);
         while let Some((&first, _)) = self.pending.first_key_value() {
             if first > self.next {
                 self.gap(first - self.next, packet, out);
@@ -499,6 +567,21 @@ impl HalfStream {
     }
 
     fn gap(&mut self, len: u64, packet: Option<u64>, out: &mut impl FnMut(Event<'_>)) {
+        self.gap_as(len, packet, false, out);
+    }
+
+    /// The last `len` payload bytes of `packet`, cut off by the snap length.
+    fn snapped(&mut self, len: u64, packet: u64, out: &mut impl FnMut(Event<'_>)) {
+        self.gap_as(len, Some(packet), true, out);
+    }
+
+    fn gap_as(
+        &mut self,
+        len: u64,
+        packet: Option<u64>,
+        cut: bool,
+        out: &mut impl FnMut(Event<'_>),
+    ) {
         if len == 0 {
             return;
         }
@@ -507,6 +590,7 @@ impl HalfStream {
             offset: self.next,
             len,
             packet,
+            cut,
         });
         self.next += len;
         self.counters.gaps += 1;
@@ -527,6 +611,7 @@ impl HalfStream {
                 self.deliver(rest, held.packet, held.ts, out);
             }
         }
+        self.settle_acked();
     }
 
     /// Queue bytes that arrived ahead of a hole; bytes already held win (rule 5).
@@ -601,6 +686,7 @@ impl HalfStream {
             self.gap(first - self.next, Some(packet), out);
             self.drain(out);
         }
+        self.settle_acked();
     }
 }
 
@@ -764,14 +850,63 @@ mod tests {
     }
 
     #[test]
-    fn ack_past_hole_makes_gap_at_once() {
+    fn ack_past_hole_is_a_gap_once_the_wait_is_given_up() {
         let mut h = HalfStream::new();
         let mut s = Sink::default();
         h.syn(0);
         seg(&mut h, &mut s, 1, b"ab");
         seg(&mut h, &mut s, 6, b"fg");
-        h.peer_ack(8, 9, &mut |e| s.push(e));
+        h.peer_ack(8, 9, Timestamp(5));
+        assert_eq!(s.text(), "ab", "held: the segment may come later");
+        assert_eq!(h.held_since(), Some((9, Timestamp(5))));
+        h.give_up(&Limits::default(), &mut |e| s.push(e));
         assert_eq!(s.text(), "ab___fg");
+        assert_eq!(h.held_since(), None);
+    }
+
+    #[test]
+    fn acked_bytes_arriving_after_the_ack_are_no_gap() {
+        for isn in ISNS {
+            let mut h = HalfStream::new();
+            let mut s = Sink::default();
+            h.syn(isn);
+            let b = isn.wrapping_add(1);
+            seg(&mut h, &mut s, b, b"ab");
+            // The ACK of "abcde" is captured before the segment "cde" (Wireshark: "ACKed
+            // unseen segment"), and a later ACK reaches further still.
+            h.peer_ack(b.wrapping_add(5), 3, Timestamp(1));
+            seg(&mut h, &mut s, b.wrapping_add(5), b"fg");
+            h.peer_ack(b.wrapping_add(7), 5, Timestamp(2));
+            assert_eq!(h.held_since(), Some((3, Timestamp(1))));
+            seg(&mut h, &mut s, b.wrapping_add(2), b"cde");
+            assert_eq!(s.text(), "abcdefg", "isn {isn}");
+            assert_eq!(h.held_since(), None, "nothing left to wait for");
+            h.give_up(&Limits::default(), &mut |e| s.push(e));
+            h.flush(&mut |e| s.push(e));
+            assert!(s.gaps.is_empty());
+            assert_eq!(h.counters.gaps, 0);
+        }
+    }
+
+    #[test]
+    fn acked_holes_all_become_gaps_marked_with_the_ack() {
+        let mut h = HalfStream::new();
+        let mut gaps = Vec::new();
+        let mut s = Sink::default();
+        h.syn(0);
+        seg(&mut h, &mut s, 1, b"a");
+        seg(&mut h, &mut s, 4, b"d");
+        seg(&mut h, &mut s, 7, b"g");
+        h.peer_ack(10, 8, Timestamp(0));
+        h.flush(&mut |e| {
+            if let Event::Gap { packet, .. } = e {
+                gaps.push(packet);
+            }
+            s.push(e)
+        });
+        // Every hole below the ACK, the last one after the last held byte too.
+        assert_eq!(s.text(), "a__d__g__");
+        assert_eq!(gaps, vec![Some(8); 3]);
     }
 
     #[test]
@@ -800,6 +935,7 @@ mod tests {
         let mut h = HalfStream::new();
         let mut s = Sink::default();
         h.syn(0);
+        let mut cuts = Vec::new();
         h.segment(
             1,
             b"ab",
@@ -808,10 +944,20 @@ mod tests {
             1,
             Timestamp(0),
             &Limits::default(),
-            &mut |e| s.push(e),
+            &mut |e| {
+                if let Event::Gap { cut, .. } = e {
+                    cuts.push(cut);
+                }
+                s.push(e)
+            },
         );
         seg(&mut h, &mut s, 6, b"f");
         assert_eq!(s.text(), "ab___f");
+        assert_eq!(
+            cuts,
+            vec![true],
+            "the gap says it was cut by the snap length"
+        );
     }
 
     #[test]

@@ -8,7 +8,9 @@
 //! SYN/ACK; else the side that sent the HTTP request. Data of a direction captured before
 //! its SYN is held by its half-stream until the SYN, and at most until the other direction
 //! sends data, FIN or RST, this one resets, or a short window (32 packets, 200 ms of
-//! capture time) passes, so the order of events across the two directions is kept.
+//! capture time) passes, so the order of events across the two directions is kept. A hole
+//! the peer acknowledged (its segment may come a few packets later in a capture written out
+//! of order) waits in the same window before it is declared a gap.
 //! RFC 6455 §4 (handshake), RFC 9293 §3.10.7 (RST acceptance is simplified here: any RST
 //! ends its direction).
 
@@ -22,8 +24,9 @@ use crate::stack::tls::keylog::KeyLog;
 use crate::stack::{Env, Side, Sides, Stack};
 use crate::websocket::session::Session;
 
-/// Data captured before its direction's SYN waits for it at most this many packets of the
-/// capture (reordered captures move packets by a few places)...
+/// Data captured before its direction's SYN (or a hole its peer acknowledged) waits for it
+/// at most this many packets of the capture (reordered captures move packets by a few
+/// places)...
 const EARLY_WINDOW_PACKETS: u64 = 32;
 
 /// ... and at most this long in capture time.
@@ -235,17 +238,21 @@ impl Connection {
             }
             tcp[s].release(limits, &mut |ev| up.on_event(s, ev, keys));
         }
-        // Stop waiting for a SYN (rule 3: never wait long) when the other direction moves
-        // on, this direction resets, or the window is over; data held in this direction
-        // is released by the next segment that follows it.
+        // Stop waiting for a SYN (rule 3: never wait long) or for the bytes of a hole the
+        // peer acknowledged, when the other direction moves on, this direction resets, or
+        // the window is over; data held in this direction is released by the next segment
+        // that follows it.
         for x in Side::BOTH {
             let half = &mut tcp[x];
             if let Some((first, first_ts)) = half.held_since() {
-                let moves = !seg.payload.is_empty() || seg.fin || seg.rst;
+                let moves = !seg.payload.is_empty() || seg.missing > 0 || seg.fin || seg.rst;
                 let over = packet.saturating_sub(first) > EARLY_WINDOW_PACKETS
                     || ts.0.saturating_sub(first_ts.0) > EARLY_WINDOW_NS;
                 if (x != s && moves) || (x == s && seg.rst) || over {
-                    half.release(limits, &mut |ev| up.on_event(x, ev, keys));
+                    half.give_up(limits, &mut |ev| up.on_event(x, ev, keys));
+                    // A FIN reached because the wait is over ended the side at its own packet.
+                    let (p, t) = tcp[x].fin_seen().unwrap_or((packet, ts));
+                    Self::note_fin(x, &tcp[x], &mut ends[x], up, p, t);
                 }
             }
         }
@@ -269,8 +276,15 @@ impl Connection {
         }
         if seg.ack_flag {
             let o = s.other();
-            tcp[o].peer_ack(seg.ack, packet, &mut |ev| up.on_event(o, ev, keys));
-            Self::note_fin(o, &tcp[o], &mut ends[o], up, packet, ts);
+            tcp[o].peer_ack(seg.ack, packet, ts);
+            if !seg.payload.is_empty() || seg.missing > 0 || seg.fin {
+                // The peer moves on in this very packet: what it acknowledged and the
+                // capture lacks is a gap before its own bytes, so that the order of events
+                // across the two directions is kept (as for data held before a SYN).
+                tcp[o].give_up(limits, &mut |ev| up.on_event(o, ev, keys));
+                let (p, t) = tcp[o].fin_seen().unwrap_or((packet, ts));
+                Self::note_fin(o, &tcp[o], &mut ends[o], up, p, t);
+            }
         }
         if !seg.syn || !seg.payload.is_empty() {
             let data_seq = if seg.syn {

@@ -26,10 +26,13 @@ pub enum Event<'a> {
     },
     /// `len` bytes at `offset` that the capture does not hold; `packet` is the one that
     /// showed it (cut by the snaplen, an ACK past the hole, a cap or an RST forcing it), if any.
+    /// `cut` is true when they are the end of `packet`'s own payload, cut off by the
+    /// capture's snap length (the packet was captured, its end was not).
     Gap {
         offset: u64,
         len: u64,
         packet: Option<u64>,
+        cut: bool,
     },
 }
 

@@ -299,6 +299,7 @@ fn a_gap_stops_every_stream_of_that_direction_and_hpack_loss_names_nothing() {
             offset: 100,
             len: 50,
             packet: Some(20),
+            cut: false,
         },
         &KeyLog::new(),
     );
