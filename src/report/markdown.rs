@@ -413,7 +413,15 @@ fn codes(c: &ConnectionReport) -> String {
 
 /// A row of the overview table.
 fn row(o: &mut String, c: &ConnectionReport, names: &Names) {
-    let _ = write!(o, "| {} |", c.id);
+    match c.h2_stream {
+        // The streams of one HTTP/2 connection share its endpoints and packets.
+        Some(n) => {
+            let _ = write!(o, "| {} (h2 stream {n}) |", c.id);
+        }
+        None => {
+            let _ = write!(o, "| {} |", c.id);
+        }
+    }
     if let Some(name) = names.of_connection(c) {
         let _ = write!(o, " {} |", md(name));
     }
@@ -764,9 +772,13 @@ fn connection(
     };
     let _ = writeln!(o, "- **TCP ended:** {tcp}");
     if let Some(n) = c.h2_stream {
-        let ends = c
-            .stream_ends_text("packet")
-            .unwrap_or_else(|| "still open at the end of the capture".into());
+        let ends = c.stream_ends_text("packet").unwrap_or_else(|| {
+            if c.tcp_end == "open" {
+                "still open at the end of the capture".into()
+            } else {
+                "no frame of its own: it ended with its TCP connection".into()
+            }
+        });
         let _ = writeln!(o, "- **HTTP/2 stream {n} ended:** {}", md(&ends));
     }
     if let Some(idle) = c.idle_before_end_s {

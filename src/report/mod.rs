@@ -505,7 +505,7 @@ mod tcp_end_serde {
 }
 
 /// Every END_STREAM, RST_STREAM and GOAWAY an HTTP/2 WebSocket's stream saw, in order, with
-/// their error codes, as one clause ("HTTP/2 stream 5: client END_STREAM (packet 26),
+/// their error codes, as one clause ("on HTTP/2 stream 5, also client END_STREAM (packet 26),
 /// client RST_STREAM CANCEL (packet 27)"), those that did not end it (a GOAWAY that let it
 /// run) included; `None` when there were none.
 fn stream_frames_text(
@@ -531,7 +531,10 @@ fn stream_frames_text(
             format!("{by} {what} (packet {})", e.packet)
         })
         .collect();
-    Some(format!("HTTP/2 stream {stream}: {}", said.join(", ")))
+    Some(format!(
+        "on HTTP/2 stream {stream}, also {}",
+        said.join(", ")
+    ))
 }
 
 /// What carried a session, as a report names it.
@@ -717,14 +720,22 @@ impl ConnectionReport {
         );
         let mut evidence = evidence;
         if let (Some(stream), Some(1006)) = (w.transport.h2_stream, status.code) {
-            if let Some(said) = stream_frames_text(stream, &w.stream_ends, |s| c.role(s)) {
-                // The cause and the evidence both name every frame that ended (or announced
-                // the end of) the stream: a RST_STREAM after an END_STREAM, a GOAWAY before
-                // the FIN.
-                let _ = write!(status.detail, " {said}.");
+            // The frame the status already names (the first ending, when it is the
+            // stream's) is not named twice.
+            let others: Vec<StreamEnd> = w
+                .stream_ends
+                .iter()
+                .filter(|e| first_end.is_none_or(|f| f.order != e.order))
+                .copied()
+                .collect();
+            if let Some(said) = stream_frames_text(stream, &others, |s| c.role(s)) {
+                // The cause and the evidence both name every other frame that ended (or
+                // announced the end of) the stream: a RST_STREAM after an END_STREAM, a
+                // GOAWAY before the FIN.
+                let _ = write!(status.detail, " {}.", said.replacen("on ", "On ", 1));
                 if let Some(ev) = &mut evidence {
                     let _ = write!(ev.summary, "; {said}");
-                    ev.packets.extend(w.stream_ends.iter().map(|e| e.packet));
+                    ev.packets.extend(others.iter().map(|e| e.packet));
                     ev.packets.sort_unstable();
                     ev.packets.dedup();
                 }

@@ -294,13 +294,20 @@ fn connections_table(
         // The initiator's lines first: its code is the status.
         let first = c.close_frames.first().map_or(Role::Client, |f| f.from);
         let mut closes = format!(
-            "{}\n{}\n{tcp}",
+            "{}\n{}",
             close_lines(c, first),
             close_lines(c, first.peer())
         );
-        if let Some(ends) = c.stream_ends_text("pkt") {
-            let _ = write!(closes, "\nh2: {}", terminal(&ends));
-        }
+        // An HTTP/2 stream's own ending first; TCP's is that of every stream on the connection.
+        let tcp = match c.h2_stream {
+            Some(_) => {
+                let ends = c.stream_ends_text("pkt").unwrap_or_else(|| "none".into());
+                let _ = write!(closes, "\nh2 stream: {}", terminal(&ends));
+                tcp.replacen("tcp:", "tcp (whole connection):", 1)
+            }
+            None => tcp,
+        };
+        let _ = write!(closes, "\n{tcp}");
         let mut status = status_label(c);
         if let Some(e) = &c.evidence {
             let mark = if e.consistent { "" } else { "⚠ " };
