@@ -11,6 +11,12 @@
 //! the same, and the TLS facts the truth knows (version, suite, each side's close_notify);
 //! without the key log, every TLS connection is listed as encrypted and none gets a code.
 //!
+//! Over HTTP/2 (`Config::h2`: h2c, or h2 inside TLS), each connection is one extended
+//! CONNECT stream: the report must give it `transport` "h2", the stream's id, `:status` 200
+//! as its handshake status, and the stream's endings (END_STREAM, RST_STREAM, GOAWAY: who,
+//! error code, packet) as the truth lists them. For every connection, the status each
+//! application saw (`seen_by`) must be the truth's too.
+//!
 //! The comparison goes through the JSON contract (`serde_json::to_value` of the report), so
 //! it checks the names scripts rely on.
 
@@ -73,6 +79,42 @@ fn tls_facts(tls: &Value) -> Option<TlsFacts> {
     ))
 }
 
+/// An HTTP/2 stream's endings as (by, kind, error code, last stream, ends it, packet).
+type StreamEnds = Vec<(String, String, Option<String>, Option<u64>, bool, u64)>;
+
+fn stream_ends(ends: Option<&Value>) -> StreamEnds {
+    let Some(ends) = ends else {
+        return Vec::new();
+    };
+    ends.as_array()
+        .expect("stream_ends is an array")
+        .iter()
+        .map(|e| {
+            (
+                e["by"].as_str().unwrap().to_string(),
+                e["kind"].as_str().unwrap().to_string(),
+                e.get("error_code")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                e.get("last_stream").and_then(Value::as_u64),
+                e["ends_stream"].as_bool().unwrap(),
+                e["packet"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// A connection's key: client, server and HTTP/2 stream (none over HTTP/1.1).
+type Key = (String, String, Option<u64>);
+
+fn key_of(c: &Value) -> Key {
+    (
+        c["client"].as_str().unwrap().to_string(),
+        c["server"].as_str().unwrap().to_string(),
+        c.get("h2_stream").and_then(Value::as_u64),
+    )
+}
+
 /// One close frame as (from, code, reason, packet).
 fn closes(frames: &Value) -> Vec<(String, Option<u64>, String, u64)> {
     frames
@@ -112,12 +154,9 @@ fn check(cfg: gen::Config, opts: Options) -> Value {
         .unwrap()
         .is_empty());
 
-    let mut expected: BTreeMap<(String, String), &Value> = BTreeMap::new();
+    let mut expected: BTreeMap<Key, &Value> = BTreeMap::new();
     for c in truth["websocket_connections"].as_array().unwrap() {
-        let key = (
-            c["client"].as_str().unwrap().to_string(),
-            c["server"].as_str().unwrap().to_string(),
-        );
+        let key = key_of(c);
         assert!(
             expected.insert(key.clone(), c).is_none(),
             "the generator reused {key:?}"
@@ -129,10 +168,7 @@ fn check(cfg: gen::Config, opts: Options) -> Value {
     let mut extra = Vec::new();
     let conns = report["connections"].as_array().unwrap();
     for c in conns {
-        let key = (
-            c["client"].as_str().unwrap().to_string(),
-            c["server"].as_str().unwrap().to_string(),
-        );
+        let key = key_of(c);
         let Some(t) = expected.remove(&key) else {
             extra.push(key);
             continue;
@@ -142,13 +178,41 @@ fn check(cfg: gen::Config, opts: Options) -> Value {
             c["status"]["code"].as_u64(),
             c["tcp_end"].as_str().unwrap().to_string(),
             c["tcp_end_by"].as_str().map(str::to_string),
+            (
+                c["seen_by"]["client"].as_u64(),
+                c["seen_by"]["server"].as_u64(),
+            ),
         );
         let want = (
             closes(&t["close_frames"]),
             t["status"].as_u64(),
             t["tcp_end"].as_str().unwrap().to_string(),
             t["tcp_end_by"].as_str().map(str::to_string),
+            (
+                t["seen_by"]["client"].as_u64(),
+                t["seen_by"]["server"].as_u64(),
+            ),
         );
+        // The carrier: HTTP/1.1 or an HTTP/2 stream, the handshake's status (101, or the
+        // :status 200 of an extended CONNECT) and how the stream ended.
+        let got_h2 = (
+            c["transport"].as_str().unwrap().to_string(),
+            c.get("h2_stream").and_then(Value::as_u64),
+            c["handshake"]["status"].as_u64(),
+            stream_ends(c.get("stream_ends")),
+        );
+        let want_h2 = (
+            t["transport"].as_str().unwrap().to_string(),
+            t["h2_stream"].as_u64(),
+            t["handshake_status"].as_u64(),
+            stream_ends(t.get("stream_ends")),
+        );
+        if got_h2 != want_h2 {
+            failures.push(format!(
+                "{} → {} ({}): transport, stream, handshake status, stream endings\n   got  {got_h2:?}\n   want {want_h2:?}",
+                key.0, key.1, t["scenario"]
+            ));
+        }
         // Compression, where the truth says (it does since the generator's `deflate`).
         if let Some(counts) = t.get("compressed_messages") {
             let got = (
