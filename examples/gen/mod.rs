@@ -689,10 +689,16 @@ impl StreamEndTruth {
 /// application saw follows from it.
 #[derive(Debug, Clone, Copy)]
 enum Ev {
-    Close { from: usize, code: Option<u16> },
+    Close {
+        from: usize,
+        code: Option<u16>,
+    },
     /// A FIN or END_STREAM (`both` false: the sender's half), an RST, RST_STREAM or a
     /// GOAWAY that ends the stream (`both`).
-    End { by: usize, both: bool },
+    End {
+        by: usize,
+        both: bool,
+    },
 }
 
 enum StepResult {
@@ -1071,7 +1077,10 @@ impl Conn {
     /// when it arrived before the peer's half ended (its FIN or END_STREAM, or anyone's
     /// RST, RST_STREAM or ending GOAWAY); else 1006 once anything ended; else none.
     fn seen_by(&self, d: usize) -> Option<u16> {
-        let close = self.events.iter().position(|e| matches!(e, Ev::Close { from, .. } if *from == 1 - d));
+        let close = self
+            .events
+            .iter()
+            .position(|e| matches!(e, Ev::Close { from, .. } if *from == 1 - d));
         let cut = self
             .events
             .iter()
@@ -1216,7 +1225,7 @@ impl Conn {
                 self.ops.extend([Op::Syn, Op::SynAck, Op::Ack(C)]);
                 self.phase = Phase::Data;
                 match self.kind {
-                        Kind::Ws if self.h2.is_some() => self.plan_h2_opening(rng),
+                    Kind::Ws if self.h2.is_some() => self.plan_h2_opening(rng),
                     Kind::Ws => {
                         let key = ws_key(rng);
                         let proto = rng.chance(0.2).then_some("chat");
@@ -1310,11 +1319,11 @@ impl Conn {
             offer_deflate,
             agreed_extension: ext.as_deref(),
         };
-        let writes = self
-            .h2
-            .as_mut()
-            .expect("an HTTP/2 connection")
-            .opening(rng, &connect, server_first.as_deref());
+        let writes = self.h2.as_mut().expect("an HTTP/2 connection").opening(
+            rng,
+            &connect,
+            server_first.as_deref(),
+        );
         if self.wss {
             self.plan_tls_handshake(rng, host, writes);
         } else {
@@ -1333,7 +1342,14 @@ impl Conn {
     /// Side `d`'s close frame over HTTP/2, ending its half of the stream when `end`:
     /// END_STREAM on the DATA frame of the close frame, or (one time in seven) on an
     /// empty DATA frame right after it.
-    fn h2_close(&self, rng: &mut Rng, d: usize, code: Option<u16>, reason: &str, end: bool) -> Vec<Op> {
+    fn h2_close(
+        &self,
+        rng: &mut Rng,
+        d: usize,
+        code: Option<u16>,
+        reason: &str,
+        end: bool,
+    ) -> Vec<Op> {
         let Op::Write(_, bytes, truth) = self.close_op(rng, d, code, reason) else {
             unreachable!("close_op writes");
         };
@@ -1451,7 +1467,8 @@ impl Conn {
                 self.ops.push_back(Op::Fin(C));
                 let ops = self.h2_close(rng, S, Some(1000), "", true);
                 self.ops.extend(ops);
-                self.ops.extend([Op::Flush, Op::Fin(S), Op::Ack(C), Op::Done]);
+                self.ops
+                    .extend([Op::Flush, Op::Fin(S), Op::Ack(C), Op::Done]);
             }
             7 => {
                 self.scenario = "close-unanswered-open";
@@ -1482,7 +1499,11 @@ impl Conn {
             9 => {
                 self.scenario = "goaway";
                 let who = if rng.chance(0.7) { S } else { C };
-                let code = rng.pick(&[h2::INTERNAL_ERROR, h2::PROTOCOL_ERROR, h2::ENHANCE_YOUR_CALM]);
+                let code = rng.pick(&[
+                    h2::INTERNAL_ERROR,
+                    h2::PROTOCOL_ERROR,
+                    h2::ENHANCE_YOUR_CALM,
+                ]);
                 // The stream was processed: the last stream is it (the client's GOAWAY
                 // names the server's streams: none).
                 let last = if who == S { stream } else { 0 };

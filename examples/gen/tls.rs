@@ -490,7 +490,11 @@ fn client_hello(
     ext(&mut exts, 0, &sni_ext);
     ext(&mut exts, 11, &[1, 0]); // ec_point_formats
     ext(&mut exts, 10, &[0, 6, 0x00, 0x1d, 0x00, 0x17, 0x00, 0x18]); // supported_groups
-    let offer: &[&str] = if h2 { &["h2", "http/1.1"] } else { &["http/1.1"] };
+    let offer: &[&str] = if h2 {
+        &["h2", "http/1.1"]
+    } else {
+        &["http/1.1"]
+    };
     ext(&mut exts, 16, &alpn(offer));
     let mut sigs = Vec::new();
     vec16(
