@@ -27,6 +27,14 @@
 //!   in application-data records (records across segments, several in one), close_notify
 //!   before the FIN of a clean close; the NSS key log goes to the writer given to
 //!   [`generate_with_keylog`]. Off by default, with no random draw: the same bytes again.
+//! - With `Config::h2` above 0 (`--h2 SHARE`), that share of the WebSocket connections runs
+//!   over HTTP/2 (RFC 8441, `h2.rs`): h2c with prior knowledge, or h2 inside TLS (ALPN `h2`)
+//!   when also drawn for TLS; one extended CONNECT stream per TCP connection (stream 1, or
+//!   3 after a GET), answered `:status 200`, every WebSocket write in DATA frames, END_STREAM
+//!   on the DATA frame of a close frame, and endings of its own: RST_STREAM (CANCEL and
+//!   others, a browser's after the close frames too), a GOAWAY with an error, a GOAWAY
+//!   that lets the stream run, the HTTP/2 connection left open after the stream. Off by
+//!   default, with no random draw: the same bytes again.
 //! - Plain HTTP request/response connections (about 10%, some with keep-alive) and
 //!   TLS-looking connections on 443 (about 3%): not WebSocket.
 //! - UDP (DNS-like query/response pairs).
@@ -46,6 +54,14 @@
 //! negotiated permessage-deflate and how many messages each side compressed; its TLS
 //! (version, cipher suite, the packet of each side's close_notify) or null. A close frame
 //! over TLS is completed by the packet that completes the record holding its last byte.
+//! Also the status each side's application saw (`seen_by`: the peer's close code when it
+//! arrived before the peer's half ended, else 1006 once anything ended), the transport
+//! ("http/1.1" or "h2") with the HTTP/2 stream and the handshake's status (101, or 200),
+//! and the stream's endings (`stream_ends`: END_STREAM, RST_STREAM, GOAWAY, who, error
+//! code, last stream, whether it ends the stream, packet). Over HTTP/2 a close frame and an
+//! END_STREAM count at the packet of their last data byte (the DATA frame's padding may
+//! follow), RST_STREAM and GOAWAY at the packet that completes them; the status counts
+//! END_STREAM, RST_STREAM and a GOAWAY that ends the stream as endings, as FIN and RST are.
 
 #![allow(dead_code)]
 

@@ -7,9 +7,9 @@
 //! only way in, as it is for a capture of real traffic.
 //!
 //! The handshake is well-formed for wsclose and Wireshark:
-//! - TLS 1.3 (RFC 8446): ClientHello (random, 32-byte session id, SNI, ALPN `http/1.1` (`h2, http/1.1` for
-//!   an HTTP/2 connection, answered `h2`),
-//!   supported_versions, an x25519 key_share), ServerHello (suite, supported_versions,
+//! - TLS 1.3 (RFC 8446): ClientHello (random, 32-byte session id, SNI, ALPN `http/1.1`,
+//!   or `h2, http/1.1` answered `h2` for HTTP/2, supported_versions, an x25519
+//!   key_share), ServerHello (suite, supported_versions,
 //!   key_share), sometimes the middlebox-compatibility ChangeCipherSpec (§D.4), then under
 //!   the server's handshake key EncryptedExtensions (ALPN), an empty Certificate, a
 //!   CertificateVerify with a random signature and Finished (HMAC of the transcript,
