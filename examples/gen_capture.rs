@@ -11,6 +11,10 @@
 //! With `--tls SHARE`, that share of the WebSocket connections runs over TLS (wss://), and
 //! their secrets go to `out.pcap.keylog` (NSS key-log format) for
 //! `wsclose analyze --keylog out.pcap.keylog out.pcap` or `tshark -o tls.keylog_file:…`.
+//!
+//! With `--h2 SHARE`, that share of the WebSocket connections runs over HTTP/2 (RFC 8441,
+//! one extended CONNECT stream per TCP connection): h2c with prior knowledge, or h2 inside
+//! TLS (ALPN `h2`) for those that are also wss://.
 
 #[path = "gen/mod.rs"]
 mod gen;
@@ -45,6 +49,11 @@ struct Args {
     /// versions for a seed.
     #[arg(long, default_value_t = 0.0)]
     tls: f64,
+    /// Share of WebSocket connections (0 to 1) that run over HTTP/2 (RFC 8441): h2c, or h2
+    /// inside TLS for those also drawn for --tls; 0 makes the same bytes as earlier
+    /// versions for a seed.
+    #[arg(long, default_value_t = 0.0)]
+    h2: f64,
     /// Where the NSS key log of the TLS connections goes [default: OUT.keylog, written
     /// when --tls is above 0].
     #[arg(long)]
@@ -65,6 +74,7 @@ fn main() -> std::io::Result<()> {
     cfg.rate_mbps = args.rate_mbps.max(1);
     cfg.deflate = args.deflate.clamp(0.0, 1.0);
     cfg.tls = args.tls.clamp(0.0, 1.0);
+    cfg.h2 = args.h2.clamp(0.0, 1.0);
     let beside = |suffix: &str| {
         let mut p = args.out.clone().into_os_string();
         p.push(suffix);
@@ -88,12 +98,13 @@ fn main() -> std::io::Result<()> {
     use std::io::Write as _;
     pcap.into_inner().flush()?;
     eprintln!(
-        "{}: {} packets, {} bytes, {} WebSocket ({} over TLS) + {} other TCP connections, {} UDP packets, in {:.1} s",
+        "{}: {} packets, {} bytes, {} WebSocket ({} over TLS, {} over HTTP/2) + {} other TCP connections, {} UDP packets, in {:.1} s",
         args.out.display(),
         s.packets,
         s.bytes,
         s.websocket,
         s.tls,
+        s.h2,
         s.other_tcp,
         s.udp_packets,
         started.elapsed().as_secs_f64()

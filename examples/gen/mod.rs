@@ -27,6 +27,14 @@
 //!   in application-data records (records across segments, several in one), close_notify
 //!   before the FIN of a clean close; the NSS key log goes to the writer given to
 //!   [`generate_with_keylog`]. Off by default, with no random draw: the same bytes again.
+//! - With `Config::h2` above 0 (`--h2 SHARE`), that share of the WebSocket connections runs
+//!   over HTTP/2 (RFC 8441, `h2.rs`): h2c with prior knowledge, or h2 inside TLS (ALPN `h2`)
+//!   when also drawn for TLS; one extended CONNECT stream per TCP connection (stream 1, or
+//!   3 after a GET), answered `:status 200`, every WebSocket write in DATA frames, END_STREAM
+//!   on the DATA frame of a close frame, and endings of its own: RST_STREAM (CANCEL and
+//!   others, a browser's after the close frames too), a GOAWAY with an error, a GOAWAY
+//!   that lets the stream run, the HTTP/2 connection left open after the stream. Off by
+//!   default, with no random draw: the same bytes again.
 //! - Plain HTTP request/response connections (about 10%, some with keep-alive) and
 //!   TLS-looking connections on 443 (about 3%): not WebSocket.
 //! - UDP (DNS-like query/response pairs).
@@ -46,9 +54,18 @@
 //! negotiated permessage-deflate and how many messages each side compressed; its TLS
 //! (version, cipher suite, the packet of each side's close_notify) or null. A close frame
 //! over TLS is completed by the packet that completes the record holding its last byte.
+//! Also the status each side's application saw (`seen_by`: the peer's close code when it
+//! arrived before the peer's half ended, else 1006 once anything ended), the transport
+//! ("http/1.1" or "h2") with the HTTP/2 stream and the handshake's status (101, or 200),
+//! and the stream's endings (`stream_ends`: END_STREAM, RST_STREAM, GOAWAY, who, error
+//! code, last stream, whether it ends the stream, packet). Over HTTP/2 a close frame and an
+//! END_STREAM count at the packet of their last data byte (the DATA frame's padding may
+//! follow), RST_STREAM and GOAWAY at the packet that completes them; the status counts
+//! END_STREAM, RST_STREAM and a GOAWAY that ends the stream as endings, as FIN and RST are.
 
 #![allow(dead_code)]
 
+pub mod h2;
 pub mod tls;
 
 use base64::Engine as _;
@@ -91,6 +108,10 @@ pub struct Config {
     /// Share (0 to 1) of WebSocket connections that run over TLS. At 0 (the default) no
     /// random draw is spent on it, so a seed gives the same bytes as before the option.
     pub tls: f64,
+    /// Share (0 to 1) of WebSocket connections that run over HTTP/2 (RFC 8441): h2c, or
+    /// h2 inside TLS when the connection is also wss://. At 0 (the default) no random
+    /// draw is spent on it, so a seed gives the same bytes as before the option.
+    pub h2: f64,
 }
 
 impl Config {
@@ -103,6 +124,7 @@ impl Config {
             rate_mbps: 200,
             deflate: 0.0,
             tls: 0.0,
+            h2: 0.0,
         }
     }
 }
@@ -153,6 +175,8 @@ pub struct Summary {
     pub websocket: u64,
     /// Of the WebSocket connections, those over TLS.
     pub tls: u64,
+    /// Of the WebSocket connections, those over HTTP/2.
+    pub h2: u64,
     pub other_tcp: u64,
     pub udp_packets: u64,
     /// WebSocket connections per expected status ("open" for none).
@@ -600,6 +624,12 @@ enum Op {
     /// The application of this side hands bytes to TCP (no packet); a close frame ends
     /// with these bytes when the truth is given.
     Write(usize, Vec<u8>, Option<CloseTruth>),
+    /// [`Op::Write`] whose side then ends its half of the HTTP/2 stream: END_STREAM on
+    /// the last DATA frame (over HTTP/1.1 a plain write).
+    WriteEnd(usize, Vec<u8>, Option<CloseTruth>),
+    /// Bytes of the layer under the WebSocket (HTTP/2 frames), sealed in records over
+    /// TLS, with things of the truth that end at the given offsets of these bytes.
+    App(usize, Vec<u8>, Vec<(usize, Mark)>),
     /// Bytes handed to TCP as they are: TLS handshake records.
     Raw(usize, Vec<u8>),
     /// One segment from a side with bytes waiting; repeats until nothing waits.
@@ -612,6 +642,79 @@ enum Op {
     Done,
     /// The connection stays open, silent, to the end of the capture.
     Linger,
+}
+
+/// Something of the truth that ends at a byte of a side's stream: the packet that carries
+/// that byte (over TLS, completes its record) is its packet.
+enum Mark {
+    Close(CloseTruth),
+    StreamEnd(StreamEndTruth),
+}
+
+/// An ending of the HTTP/2 stream as the truth lists it (and wsclose's `stream_ends`).
+#[derive(Debug, Clone)]
+struct StreamEndTruth {
+    by: usize,
+    /// "end_stream", "rst_stream" or "goaway".
+    kind: &'static str,
+    error_code: Option<&'static str>,
+    last_stream: Option<u32>,
+    /// Whether it ends the stream (RFC 9113 §5.1, §6.8: END_STREAM ends the sender's
+    /// half, RST_STREAM both; a GOAWAY ends it when it carries an error, or when the
+    /// server says it processes no stream as high).
+    ends: bool,
+    packet: u64,
+}
+
+impl StreamEndTruth {
+    fn end_stream(by: usize) -> StreamEndTruth {
+        StreamEndTruth {
+            by,
+            kind: "end_stream",
+            error_code: None,
+            last_stream: None,
+            ends: true,
+            packet: 0,
+        }
+    }
+
+    fn rst_stream(by: usize, code: h2::ErrorCode) -> StreamEndTruth {
+        StreamEndTruth {
+            by,
+            kind: "rst_stream",
+            error_code: Some(code.1),
+            last_stream: None,
+            ends: true,
+            packet: 0,
+        }
+    }
+
+    fn goaway(by: usize, stream: u32, last_stream: u32, code: h2::ErrorCode) -> StreamEndTruth {
+        StreamEndTruth {
+            by,
+            kind: "goaway",
+            error_code: Some(code.1),
+            last_stream: Some(last_stream),
+            ends: code != h2::NO_ERROR || (by == S && stream > last_stream),
+            packet: 0,
+        }
+    }
+}
+
+/// What ended or closed the WebSocket, in the order it reached the wire: the status each
+/// application saw follows from it.
+#[derive(Debug, Clone, Copy)]
+enum Ev {
+    Close {
+        from: usize,
+        code: Option<u16>,
+    },
+    /// A FIN or END_STREAM (`both` false: the sender's half), an RST, RST_STREAM or a
+    /// GOAWAY that ends the stream (`both`).
+    End {
+        by: usize,
+        both: bool,
+    },
 }
 
 enum StepResult {
@@ -635,11 +738,12 @@ struct Conn {
     /// Bytes handed to TCP so far, and bytes sent, per side.
     written_stream: [u64; 2],
     sent_stream: [u64; 2],
-    /// Close frames waiting for their last byte to be sent: (stream end offset, truth).
-    marks: [VecDeque<(u64, CloseTruth)>; 2],
+    /// Close frames and stream endings waiting for their last byte to be sent: (stream
+    /// end offset, truth).
+    marks: [VecDeque<(u64, Mark)>; 2],
     closes: Vec<CloseTruth>,
-    /// Set by the first close frame or TCP ending: the expected status.
-    status: Option<Option<u16>>,
+    /// Close frames and endings in the order they reached the wire.
+    events: Vec<Ev>,
     tcp_end: Option<(&'static str, usize)>,
     unacked: [u32; 2],
     ops: VecDeque<Op>,
@@ -659,6 +763,11 @@ struct Conn {
     /// Each side's close_notify: the stream offset of its end, then its packet.
     notify_at: [Option<u64>; 2],
     notify_packet: [Option<u64>; 2],
+    /// HTTP/2, when this WebSocket connection runs over it.
+    h2: Option<Box<h2::H2>>,
+    /// Its stream's endings, and whether each side ended its half (or both, reset).
+    stream_ends: Vec<StreamEndTruth>,
+    h2_done: [bool; 2],
 }
 
 /// The compression state of a connection that negotiated permessage-deflate: one raw
@@ -824,9 +933,10 @@ impl Conn {
     }
 
     fn note_end(&mut self, kind: &'static str, d: usize) {
-        if self.status.is_none() {
-            self.status = Some(Some(1006));
-        }
+        self.events.push(Ev::End {
+            by: d,
+            both: kind == "rst",
+        });
         if self.tcp_end.is_none() {
             self.tcp_end = Some((kind, d));
         }
@@ -854,17 +964,9 @@ impl Conn {
                     self.unacked[1 - d] = 0;
                     return Ok(StepResult::Packet);
                 }
-                Op::Write(d, bytes, mark) => {
-                    let bytes = match self.tls.as_mut() {
-                        Some(t) => t.seal_app(rng, d, &bytes),
-                        None => bytes,
-                    };
-                    self.hand_to_tcp(d, bytes);
-                    // Over TLS, the end of the record that holds the frame's last byte.
-                    if let Some(m) = mark {
-                        self.marks[d].push_back((self.written_stream[d], m));
-                    }
-                }
+                Op::Write(d, bytes, mark) => self.write_ws(rng, d, bytes, mark, false),
+                Op::WriteEnd(d, bytes, mark) => self.write_ws(rng, d, bytes, mark, true),
+                Op::App(d, bytes, marks) => self.write_app(rng, d, bytes, marks),
                 Op::Raw(d, bytes) => self.hand_to_tcp(d, bytes),
                 Op::Flush => {
                     let waiting: Vec<usize> = (0..2)
@@ -900,6 +1002,112 @@ impl Conn {
                 Op::Done => return Ok(StepResult::Done),
                 Op::Linger => return Ok(StepResult::Linger),
             }
+        }
+    }
+
+    /// Side `d`'s WebSocket layer writes `bytes` (a close frame at their end when `close`
+    /// is given): as they are, or over HTTP/2 in DATA frames of the stream, ending the
+    /// side's half with `end_stream`.
+    fn write_ws(
+        &mut self,
+        rng: &mut Rng,
+        d: usize,
+        bytes: Vec<u8>,
+        close: Option<CloseTruth>,
+        end_stream: bool,
+    ) {
+        let Some(h) = self.h2.as_ref() else {
+            let marks = close.map(|c| (bytes.len(), Mark::Close(c)));
+            return self.write_app(rng, d, bytes, marks.into_iter().collect());
+        };
+        let (frames, at) = h.data(rng, &bytes, end_stream);
+        let mut marks = Vec::new();
+        if let Some(c) = close {
+            marks.push((at, Mark::Close(c)));
+        }
+        // wsclose passes the stream's end on with the frame's last data byte.
+        if end_stream {
+            marks.push((at, Mark::StreamEnd(StreamEndTruth::end_stream(d))));
+        }
+        self.write_app(rng, d, frames, marks);
+    }
+
+    /// Side `d` hands `bytes` to TLS (sealed in records) or TCP; each mark's offset in
+    /// `bytes` becomes an offset of the TCP stream: over TLS, the end of the record that
+    /// holds the byte before it.
+    fn write_app(&mut self, rng: &mut Rng, d: usize, bytes: Vec<u8>, marks: Vec<(usize, Mark)>) {
+        let base = self.written_stream[d];
+        let (wire, at): (Vec<u8>, Vec<usize>) = match self.tls.as_mut() {
+            Some(t) => {
+                let (wire, records) = t.seal_app(rng, d, &bytes);
+                let at = marks
+                    .iter()
+                    .map(|(p, _)| {
+                        records
+                            .iter()
+                            .find(|(plain_end, _)| plain_end >= p)
+                            .map_or(wire.len(), |&(_, end)| end)
+                    })
+                    .collect();
+                (wire, at)
+            }
+            None => (bytes, marks.iter().map(|(p, _)| *p).collect()),
+        };
+        self.hand_to_tcp(d, wire);
+        for ((_, m), a) in marks.into_iter().zip(at) {
+            self.marks[d].push_back((base + a as u64, m));
+        }
+    }
+
+    /// A stream ending reached the wire in `packet`. A GOAWAY concerns the stream only
+    /// while it is open.
+    fn stream_end(&mut self, mut e: StreamEndTruth, packet: u64) {
+        if e.kind == "goaway" && self.h2_done.iter().all(|&x| x) {
+            return;
+        }
+        e.packet = packet;
+        if e.kind == "end_stream" {
+            self.h2_done[e.by] = true;
+        } else if e.ends {
+            self.h2_done = [true; 2];
+        }
+        if e.ends {
+            self.events.push(Ev::End {
+                by: e.by,
+                both: e.kind != "end_stream",
+            });
+        }
+        self.stream_ends.push(e);
+    }
+
+    /// The expected status: the first close frame's code (1005 without one) when it came
+    /// before any ending, 1006 after one, `None` while open.
+    fn status(&self) -> Option<u16> {
+        match self.events.first()? {
+            Ev::Close { code, .. } => Some(code.unwrap_or(1005)),
+            Ev::End { .. } => Some(1006),
+        }
+    }
+
+    /// The status side `d`'s application saw: the peer's close code (1005 without one)
+    /// when it arrived before the peer's half ended (its FIN or END_STREAM, or anyone's
+    /// RST, RST_STREAM or ending GOAWAY); else 1006 once anything ended; else none.
+    fn seen_by(&self, d: usize) -> Option<u16> {
+        let close = self
+            .events
+            .iter()
+            .position(|e| matches!(e, Ev::Close { from, .. } if *from == 1 - d));
+        let cut = self
+            .events
+            .iter()
+            .position(|e| matches!(e, Ev::End { by, both } if *by == 1 - d || *both));
+        match close {
+            Some(i) if cut.is_none_or(|c| i < c) => match self.events[i] {
+                Ev::Close { code, .. } => Some(code.unwrap_or(1005)),
+                Ev::End { .. } => unreachable!("a close"),
+            },
+            _ if self.events.iter().any(|e| matches!(e, Ev::End { .. })) => Some(1006),
+            _ => None,
         }
     }
 
@@ -995,12 +1203,17 @@ impl Conn {
             if *at > self.sent_stream[d] {
                 break;
             }
-            let (_, mut t) = self.marks[d].pop_front().expect("front exists");
-            t.packet = packet;
-            if self.status.is_none() {
-                self.status = Some(Some(t.code.unwrap_or(1005)));
+            match self.marks[d].pop_front().expect("front exists").1 {
+                Mark::Close(mut t) => {
+                    t.packet = packet;
+                    self.events.push(Ev::Close {
+                        from: t.from,
+                        code: t.code,
+                    });
+                    self.closes.push(t);
+                }
+                Mark::StreamEnd(e) => self.stream_end(e, packet),
             }
-            self.closes.push(t);
         }
         if self.notify_at[d].is_some_and(|at| at <= self.sent_stream[d]) {
             self.notify_at[d] = None;
@@ -1028,6 +1241,7 @@ impl Conn {
                 self.ops.extend([Op::Syn, Op::SynAck, Op::Ack(C)]);
                 self.phase = Phase::Data;
                 match self.kind {
+                    Kind::Ws if self.h2.is_some() => self.plan_h2_opening(rng),
                     Kind::Ws => {
                         let key = ws_key(rng);
                         let proto = rng.chance(0.2).then_some("chat");
@@ -1045,7 +1259,7 @@ impl Conn {
                             frame(&mut resp, true, OP_TEXT, None, &t);
                         }
                         if self.wss {
-                            self.plan_tls_handshake(rng, host, req, resp);
+                            self.plan_tls_handshake(rng, host, vec![(C, req), (S, resp)]);
                         } else {
                             self.ops.extend([
                                 Op::Write(C, req, None),
@@ -1067,12 +1281,13 @@ impl Conn {
         }
     }
 
-    /// A wss:// opening: the TLS handshake for server name `host`, then the upgrade
-    /// request `req` and response `resp` as application data. In TLS 1.3 the client's
-    /// Finished and its request share a segment, and a NewSessionTicket may come before
-    /// the response; in TLS 1.2 the client speaks after the server's Finished.
-    fn plan_tls_handshake(&mut self, rng: &mut Rng, host: &str, req: Vec<u8>, resp: Vec<u8>) {
-        let (t, hs) = tls::Tls::new(rng, host);
+    /// A wss:// opening: the TLS handshake for server name `host`, then `writes` (the
+    /// client's first, then the server's, and so on: the upgrade request and response, or
+    /// HTTP/2's opening) as application data. In TLS 1.3 the client's Finished and its
+    /// first write share a segment, and a NewSessionTicket may come before the server's;
+    /// in TLS 1.2 the client speaks after the server's Finished.
+    fn plan_tls_handshake(&mut self, rng: &mut Rng, host: &str, writes: Vec<(usize, Vec<u8>)>) {
+        let (t, hs) = tls::Tls::new(rng, host, self.h2.is_some());
         let tls13 = t.flavor.tls13();
         self.tls = Some(Box::new(t));
         self.ops.extend([
@@ -1082,24 +1297,266 @@ impl Conn {
             Op::Flush,
             Op::Raw(C, hs.client_finish),
         ]);
-        if tls13 {
-            self.ops.extend([
-                Op::Write(C, req, None),
-                Op::Flush,
-                Op::Raw(S, hs.server_finish),
-                Op::Write(S, resp, None),
-                Op::Flush,
-            ]);
+        let mut server_finish = Some(hs.server_finish);
+        if !tls13 {
+            let f = server_finish.take().unwrap_or_default();
+            self.ops.extend([Op::Flush, Op::Raw(S, f), Op::Flush]);
+        }
+        for (i, (d, w)) in writes.into_iter().enumerate() {
+            if i == 1 {
+                if let Some(f) = server_finish.take() {
+                    self.ops.push_back(Op::Raw(S, f));
+                }
+            }
+            self.ops.extend([Op::App(d, w, Vec::new()), Op::Flush]);
+        }
+    }
+
+    /// An HTTP/2 opening ([`h2::H2::opening`]), inside TLS for a wss:// connection.
+    fn plan_h2_opening(&mut self, rng: &mut Rng) {
+        let proto = rng.chance(0.2).then_some("chat");
+        let host = rng.pick(HOSTS);
+        let agent = rng.pick(AGENTS);
+        let offer_deflate = self.deflate.is_some() || rng.chance(0.3);
+        let ext = self.deflate.as_ref().map(|z| z.response());
+        let server_first = rng.chance(0.1).then(|| {
+            let n = rng.range(20, 200) as usize;
+            let t = text(rng, n);
+            let mut f = Vec::new();
+            frame(&mut f, true, OP_TEXT, None, &t);
+            f
+        });
+        let connect = h2::Connect {
+            tls: self.wss,
+            path: self.path,
+            host,
+            agent,
+            proto,
+            offer_deflate,
+            agreed_extension: ext.as_deref(),
+        };
+        let writes = self.h2.as_mut().expect("an HTTP/2 connection").opening(
+            rng,
+            &connect,
+            server_first.as_deref(),
+        );
+        if self.wss {
+            self.plan_tls_handshake(rng, host, writes);
         } else {
-            self.ops.extend([
-                Op::Flush,
-                Op::Raw(S, hs.server_finish),
-                Op::Flush,
-                Op::Write(C, req, None),
-                Op::Flush,
-                Op::Write(S, resp, None),
-                Op::Flush,
-            ]);
+            for (d, w) in writes {
+                self.ops.extend([Op::App(d, w, Vec::new()), Op::Flush]);
+            }
+        }
+    }
+
+    /// HTTP/2 frames of side `d`: `bytes`, ending with the stream ending `e`.
+    fn h2_frame(&self, d: usize, bytes: Vec<u8>, e: StreamEndTruth) -> Op {
+        let n = bytes.len();
+        Op::App(d, bytes, vec![(n, Mark::StreamEnd(e))])
+    }
+
+    /// Side `d`'s close frame over HTTP/2, ending its half of the stream when `end`:
+    /// END_STREAM on the DATA frame of the close frame, or (one time in seven) on an
+    /// empty DATA frame right after it.
+    fn h2_close(
+        &self,
+        rng: &mut Rng,
+        d: usize,
+        code: Option<u16>,
+        reason: &str,
+        end: bool,
+    ) -> Vec<Op> {
+        let Op::Write(_, bytes, truth) = self.close_op(rng, d, code, reason) else {
+            unreachable!("close_op writes");
+        };
+        if !end {
+            return vec![Op::Write(d, bytes, truth)];
+        }
+        if rng.chance(0.85) {
+            return vec![Op::WriteEnd(d, bytes, truth)];
+        }
+        let h = self.h2.as_ref().expect("an HTTP/2 connection");
+        vec![
+            Op::Write(d, bytes, truth),
+            self.h2_frame(d, h.end_stream(), StreamEndTruth::end_stream(d)),
+        ]
+    }
+
+    /// How a WebSocket over HTTP/2 ends: the scenarios of [`Conn::plan_ending`] with
+    /// END_STREAM on the close frames, and the stream's own endings: RST_STREAM, a
+    /// GOAWAY with an error, a GOAWAY that lets the stream run, and a browser's
+    /// RST_STREAM CANCEL after the close frames.
+    fn plan_ending_h2(&mut self, rng: &mut Rng) {
+        self.phase = Phase::Ending;
+        let stream = self.h2.as_ref().expect("an HTTP/2 connection").stream;
+        let init = if rng.chance(0.5) { C } else { S };
+        let peer = 1 - init;
+        if rng.chance(0.2) {
+            let m = self.small_message(rng, init);
+            self.ops.push_back(Op::Write(init, m, None));
+        }
+        let scenario = rng.weighted(&[52, 3, 3, 6, 6, 5, 1, 2, 8, 6, 5, 3]);
+        let (code, reason) = pick_close(rng);
+        if matches!(scenario, 3..=6 | 8 | 9) {
+            self.ops.push_back(Op::Flush);
+        }
+        // After the stream: TCP ends, or the HTTP/2 connection stays up.
+        let fins = |first: usize| [Op::Fin(first), Op::Fin(1 - first), Op::Ack(first), Op::Done];
+        let tail = |rng: &mut Rng, who: usize| -> Vec<Op> {
+            if rng.chance(0.4) {
+                vec![Op::Linger]
+            } else {
+                fins(who).into()
+            }
+        };
+        match scenario {
+            0 => {
+                self.scenario = "close-handshake";
+                let ops = self.h2_close(rng, init, code, reason, true);
+                self.ops.extend(ops);
+                self.ops.push_back(Op::Flush);
+                let (rc, rr) = match code {
+                    None => (None, ""),
+                    Some(c) => match rng.weighted(&[60, 25, 15]) {
+                        0 => (Some(c), ""),
+                        1 => (Some(1000), ""),
+                        _ => (Some(c), reason),
+                    },
+                };
+                let ops = self.h2_close(rng, peer, rc, rr, true);
+                self.ops.extend(ops);
+                self.ops.push_back(Op::Flush);
+                let first = if rng.chance(0.8) { S } else { C };
+                match rng.weighted(&[70, 20, 10]) {
+                    0 => self.ops.extend(fins(first)),
+                    1 => self.ops.push_back(Op::Linger),
+                    _ => {
+                        // A graceful GOAWAY after the stream is over: it concerns no stream.
+                        let g = h2::goaway(stream, h2::NO_ERROR);
+                        let e = StreamEndTruth::goaway(S, stream, stream, h2::NO_ERROR);
+                        self.ops.extend([self.h2_frame(S, g, e), Op::Flush]);
+                        self.ops.extend(fins(S));
+                    }
+                }
+            }
+            1 => {
+                self.scenario = "close-then-rst";
+                let end = rng.chance(0.5);
+                let ops = self.h2_close(rng, init, code, reason, end);
+                self.ops.extend(ops);
+                let who = if rng.chance(0.5) { init } else { peer };
+                self.ops.extend([Op::Flush, Op::Rst(who), Op::Done]);
+            }
+            2 => {
+                self.scenario = "close-then-fin";
+                let end = rng.chance(0.8);
+                let ops = self.h2_close(rng, init, code, reason, end);
+                self.ops.extend(ops);
+                self.ops.push_back(Op::Flush);
+                self.ops.extend(fins(init));
+            }
+            3 => {
+                self.scenario = "fin-no-close";
+                if rng.chance(0.8) {
+                    self.ops.extend(fins(init));
+                } else {
+                    self.ops.extend([Op::Fin(init), Op::Rst(peer), Op::Done]);
+                }
+            }
+            4 => {
+                self.scenario = "rst-no-close";
+                self.ops.extend([Op::Rst(init), Op::Done]);
+            }
+            5 => {
+                self.scenario = "open";
+                if rng.chance(0.3) {
+                    // The server announces its shutdown but lets the stream run (RFC 9113
+                    // §6.8): listed, not an ending.
+                    let g = h2::goaway(stream, h2::NO_ERROR);
+                    let e = StreamEndTruth::goaway(S, stream, stream, h2::NO_ERROR);
+                    self.ops.extend([self.h2_frame(S, g, e), Op::Flush]);
+                }
+                self.ops.push_back(Op::Linger);
+            }
+            6 => {
+                self.scenario = "fin-then-close";
+                self.ops.push_back(Op::Fin(C));
+                let ops = self.h2_close(rng, S, Some(1000), "", true);
+                self.ops.extend(ops);
+                self.ops
+                    .extend([Op::Flush, Op::Fin(S), Op::Ack(C), Op::Done]);
+            }
+            7 => {
+                self.scenario = "close-unanswered-open";
+                let end = rng.chance(0.5);
+                let ops = self.h2_close(rng, init, code, reason, end);
+                self.ops.extend(ops);
+                self.ops.extend([Op::Flush, Op::Linger]);
+            }
+            8 => {
+                self.scenario = "rst-stream";
+                let code = if init == C && rng.chance(0.7) {
+                    h2::CANCEL
+                } else {
+                    rng.pick(&[
+                        h2::CANCEL,
+                        h2::INTERNAL_ERROR,
+                        h2::CONNECT_ERROR,
+                        h2::ENHANCE_YOUR_CALM,
+                        h2::PROTOCOL_ERROR,
+                    ])
+                };
+                let r = h2::rst_stream(stream, code);
+                let e = StreamEndTruth::rst_stream(init, code);
+                self.ops.extend([self.h2_frame(init, r, e), Op::Flush]);
+                let t = tail(rng, init);
+                self.ops.extend(t);
+            }
+            9 => {
+                self.scenario = "goaway";
+                let who = if rng.chance(0.7) { S } else { C };
+                let code = rng.pick(&[
+                    h2::INTERNAL_ERROR,
+                    h2::PROTOCOL_ERROR,
+                    h2::ENHANCE_YOUR_CALM,
+                ]);
+                // The stream was processed: the last stream is it (the client's GOAWAY
+                // names the server's streams: none).
+                let last = if who == S { stream } else { 0 };
+                let g = h2::goaway(last, code);
+                let e = StreamEndTruth::goaway(who, stream, last, code);
+                self.ops.extend([self.h2_frame(who, g, e), Op::Flush]);
+                self.ops.extend(fins(who));
+            }
+            10 => {
+                // A browser: its close frame with END_STREAM, the server's close frame
+                // without, then RST_STREAM CANCEL; a clean close for both.
+                self.scenario = "close-then-rst-stream";
+                let ops = self.h2_close(rng, C, code, reason, true);
+                self.ops.extend(ops);
+                self.ops.push_back(Op::Flush);
+                let ops = self.h2_close(rng, S, code, "", false);
+                self.ops.extend(ops);
+                self.ops.push_back(Op::Flush);
+                let r = h2::rst_stream(stream, h2::CANCEL);
+                let e = StreamEndTruth::rst_stream(C, h2::CANCEL);
+                self.ops.extend([self.h2_frame(C, r, e), Op::Flush]);
+                let t = tail(rng, C);
+                self.ops.extend(t);
+            }
+            _ => {
+                // The server closes first with END_STREAM; the browser answers with
+                // RST_STREAM and no close frame: its page still got the server's code.
+                self.scenario = "server-close-then-rst-stream";
+                let ops = self.h2_close(rng, S, code, reason, true);
+                self.ops.extend(ops);
+                self.ops.push_back(Op::Flush);
+                let r = h2::rst_stream(stream, h2::CANCEL);
+                let e = StreamEndTruth::rst_stream(C, h2::CANCEL);
+                self.ops.extend([self.h2_frame(C, r, e), Op::Flush]);
+                let t = tail(rng, S);
+                self.ops.extend(t);
+            }
         }
     }
 
@@ -1172,7 +1629,23 @@ impl Conn {
 
     fn plan_ws(&mut self, rng: &mut Rng) {
         if self.remaining() == 0 {
-            self.plan_ending(rng);
+            if self.h2.is_some() {
+                self.plan_ending_h2(rng);
+            } else {
+                self.plan_ending(rng);
+            }
+            return;
+        }
+        if self.h2.is_some() && rng.chance(0.03) {
+            // An HTTP/2 PING and its ACK on stream 0, between WebSocket messages.
+            let (ping, ack) = h2::ping_pair(rng);
+            let d = if rng.chance(0.5) { S } else { C };
+            self.ops.extend([
+                Op::App(d, ping, Vec::new()),
+                Op::Flush,
+                Op::App(1 - d, ack, Vec::new()),
+                Op::Flush,
+            ]);
             return;
         }
         let d = if rng.chance(0.6) { S } else { C };
@@ -1388,7 +1861,22 @@ impl Conn {
             })).collect::<Vec<_>>(),
             "tcp_end": self.tcp_end.map_or("open", |(k, _)| k),
             "tcp_end_by": self.tcp_end.map(|(_, d)| role(d)),
-            "status": self.status.flatten(),
+            "status": self.status(),
+            "seen_by": {
+                "client": self.seen_by(C),
+                "server": self.seen_by(S),
+            },
+            "transport": if self.h2.is_some() { "h2" } else { "http/1.1" },
+            "h2_stream": self.h2.as_ref().map(|h| h.stream),
+            "handshake_status": if self.h2.is_some() { 200 } else { 101 },
+            "stream_ends": self.stream_ends.iter().map(|e| json!({
+                "by": role(e.by),
+                "kind": e.kind,
+                "error_code": e.error_code,
+                "last_stream": e.last_stream,
+                "ends_stream": e.ends,
+                "packet": e.packet,
+            })).collect::<Vec<_>>(),
             "deflate": self.deflate.is_some(),
             "compressed_messages": {
                 "client": self.deflate.as_ref().map_or(0, |z| z.compressed[C]),
@@ -1406,7 +1894,7 @@ impl Conn {
     }
 
     fn status_key(&self) -> String {
-        match self.status.flatten() {
+        match self.status() {
             Some(c) => c.to_string(),
             None => "open".into(),
         }
@@ -1563,6 +2051,7 @@ pub fn generate_with_keylog<K: Sink, T: Write, L: Write>(
         "http_ports": HTTP_PORTS,
         "other_ports": OTHER_PORTS,
         "tls": cfg.tls,
+        "h2": cfg.h2,
     })
     .to_string();
     // The head without its closing brace, then the connections array.
@@ -1584,7 +2073,14 @@ pub fn generate_with_keylog<K: Sink, T: Write, L: Write>(
                 1.0 + 5.4 * rng.unit()
             };
             let budget = (mean as f64 * factor) as u64;
-            active.push(new_conn(&mut rng, &mut hosts, budget, cfg.deflate, cfg.tls));
+            active.push(new_conn(
+                &mut rng,
+                &mut hosts,
+                budget,
+                cfg.deflate,
+                cfg.tls,
+                cfg.h2,
+            ));
             started += 1;
         }
         if active.is_empty() {
@@ -1609,6 +2105,7 @@ pub fn generate_with_keylog<K: Sink, T: Write, L: Write>(
                 if c.kind == Kind::Ws {
                     summary.websocket += 1;
                     summary.tls += u64::from(c.tls.is_some());
+                    summary.h2 += u64::from(c.h2.is_some());
                     *summary.by_status.entry(c.status_key()).or_default() += 1;
                     truth.connection(&c)?;
                 } else {
@@ -1624,6 +2121,7 @@ pub fn generate_with_keylog<K: Sink, T: Write, L: Write>(
         "bytes": summary.bytes,
         "websocket": summary.websocket,
         "tls": summary.tls,
+        "h2": summary.h2,
         "other_tcp": summary.other_tcp,
         "udp_packets": summary.udp_packets,
         "by_status": summary.by_status,
@@ -1634,7 +2132,14 @@ pub fn generate_with_keylog<K: Sink, T: Write, L: Write>(
     Ok(summary)
 }
 
-fn new_conn(rng: &mut Rng, hosts: &mut Hosts, budget: u64, deflate: f64, tls: f64) -> Conn {
+fn new_conn(
+    rng: &mut Rng,
+    hosts: &mut Hosts,
+    budget: u64,
+    deflate: f64,
+    tls: f64,
+    h2_share: f64,
+) -> Conn {
     let kind = match rng.weighted(&[87, 10, 3]) {
         0 => Kind::Ws,
         1 => Kind::Http,
@@ -1664,7 +2169,7 @@ fn new_conn(rng: &mut Rng, hosts: &mut Hosts, budget: u64, deflate: f64, tls: f6
         sent_stream: [0, 0],
         marks: [VecDeque::new(), VecDeque::new()],
         closes: Vec::new(),
-        status: None,
+        events: Vec::new(),
         tcp_end: None,
         unacked: [0, 0],
         ops: VecDeque::new(),
@@ -1683,6 +2188,11 @@ fn new_conn(rng: &mut Rng, hosts: &mut Hosts, budget: u64, deflate: f64, tls: f6
         tls: None,
         notify_at: [None; 2],
         notify_packet: [None; 2],
+        // Likewise no draw without HTTP/2.
+        h2: (h2_share > 0.0 && kind == Kind::Ws && rng.chance(h2_share))
+            .then(|| Box::new(h2::H2::new())),
+        stream_ends: Vec::new(),
+        h2_done: [false; 2],
     }
 }
 

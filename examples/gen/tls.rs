@@ -8,7 +8,8 @@
 //!
 //! The handshake is well-formed for wsclose and Wireshark:
 //! - TLS 1.3 (RFC 8446): ClientHello (random, 32-byte session id, SNI, ALPN `http/1.1`,
-//!   supported_versions, an x25519 key_share), ServerHello (suite, supported_versions,
+//!   or `h2, http/1.1` answered `h2` for HTTP/2, supported_versions, an x25519
+//!   key_share), ServerHello (suite, supported_versions,
 //!   key_share), sometimes the middlebox-compatibility ChangeCipherSpec (§D.4), then under
 //!   the server's handshake key EncryptedExtensions (ALPN), an empty Certificate, a
 //!   CertificateVerify with a random signature and Finished (HMAC of the transcript,
@@ -201,8 +202,9 @@ pub struct Handshake {
 
 impl Tls {
     /// Draws a flavour, randoms and secrets; returns the connection's TLS and its
-    /// handshake, for server name `sni`.
-    pub fn new(rng: &mut Rng, sni: &str) -> (Tls, Handshake) {
+    /// handshake, for server name `sni`; with `h2` the client offers ALPN `h2` before
+    /// `http/1.1` and the server picks `h2` (the same draws either way).
+    pub fn new(rng: &mut Rng, sni: &str, h2: bool) -> (Tls, Handshake) {
         let flavor = match rng.weighted(&[45, 20, 35]) {
             0 => Flavor::Tls13Aes128Gcm,
             1 => Flavor::Tls13ChaCha20,
@@ -211,15 +213,21 @@ impl Tls {
         let client_random: [u8; 32] = rng.bytes(32).try_into().expect("32 bytes");
         let server_random: [u8; 32] = rng.bytes(32).try_into().expect("32 bytes");
         if flavor.tls13() {
-            tls13(rng, flavor, sni, client_random, server_random)
+            tls13(rng, flavor, sni, h2, client_random, server_random)
         } else {
-            tls12(rng, flavor, sni, client_random, server_random)
+            tls12(rng, flavor, sni, h2, client_random, server_random)
         }
     }
 
-    /// Side `d`'s `plain` bytes (one write of the WebSocket layer) as application-data
-    /// records.
-    pub fn seal_app(&mut self, rng: &mut Rng, d: usize, plain: &[u8]) -> Vec<u8> {
+    /// Side `d`'s `plain` bytes (one write of the layer above) as application-data
+    /// records, and where each record ends: (end of its plaintext in `plain`, end of the
+    /// record in the output), in order.
+    pub fn seal_app(
+        &mut self,
+        rng: &mut Rng,
+        d: usize,
+        plain: &[u8],
+    ) -> (Vec<u8>, Vec<(usize, usize)>) {
         let mut out = Vec::with_capacity(plain.len() + 64 + plain.len() / MAX_PLAIN * 40);
         let cut = if plain.len() > 1 && rng.chance(0.2) {
             rng.range(1, plain.len() as u64 - 1) as usize
@@ -231,12 +239,16 @@ impl Tls {
         } else {
             0
         };
+        let mut ends = Vec::new();
+        let mut done = 0;
         for part in [&plain[..cut], &plain[cut..]] {
             for chunk in part.chunks(MAX_PLAIN) {
                 self.app[d].seal(CT_APPLICATION_DATA, chunk, pad, &mut out);
+                done += chunk.len();
+                ends.push((done, out.len()));
             }
         }
-        out
+        (out, ends)
     }
 
     /// Side `d`'s close_notify alert (RFC 8446 §6.1), as a protected record.
@@ -257,6 +269,7 @@ fn tls13(
     rng: &mut Rng,
     flavor: Flavor,
     sni: &str,
+    h2: bool,
     client_random: [u8; 32],
     server_random: [u8; 32],
 ) -> (Tls, Handshake) {
@@ -284,7 +297,7 @@ fn tls13(
     }
 
     let session_id = rng.bytes(32);
-    let ch = client_hello(rng, &client_random, &session_id, sni, true);
+    let ch = client_hello(rng, &client_random, &session_id, sni, true, h2);
     let mut sh_exts = Vec::new();
     ext(&mut sh_exts, 43, &0x0304u16.to_be_bytes());
     let mut share = X25519.to_be_bytes().to_vec();
@@ -292,7 +305,7 @@ fn tls13(
     ext(&mut sh_exts, 51, &share);
     let sh = server_hello(&server_random, &session_id, flavor.suite_id(), &sh_exts);
     let mut ee_exts = Vec::new();
-    ext(&mut ee_exts, 16, &alpn_http11());
+    ext(&mut ee_exts, 16, &alpn(&[picked(h2)]));
     let mut ee_body = Vec::new();
     vec16(&mut ee_body, &ee_exts);
     let ee = message(HS_ENCRYPTED_EXTENSIONS, &ee_body);
@@ -364,6 +377,7 @@ fn tls12(
     rng: &mut Rng,
     flavor: Flavor,
     sni: &str,
+    h2: bool,
     client_random: [u8; 32],
     server_random: [u8; 32],
 ) -> (Tls, Handshake) {
@@ -377,11 +391,11 @@ fn tls12(
     ];
     let keylog = format!("CLIENT_RANDOM {} {}\n", hex(&client_random), hex(&master));
 
-    let ch = client_hello(rng, &client_random, &[], sni, false);
+    let ch = client_hello(rng, &client_random, &[], sni, false, h2);
     let mut sh_exts = Vec::new();
     ext(&mut sh_exts, 0xff01, &[0]); // renegotiation_info, empty
     ext(&mut sh_exts, 11, &[1, 0]); // ec_point_formats: uncompressed
-    ext(&mut sh_exts, 16, &alpn_http11());
+    ext(&mut sh_exts, 16, &alpn(&[picked(h2)]));
     let sh = server_hello(&server_random, &rng.bytes(32), flavor.suite_id(), &sh_exts);
     let cert = message(HS_CERTIFICATE, &[0, 0, 0]); // an empty certificate_list
     let mut ske_body = vec![3]; // named_curve
@@ -446,6 +460,7 @@ fn client_hello(
     session_id: &[u8],
     sni: &str,
     tls13: bool,
+    h2: bool,
 ) -> Vec<u8> {
     let mut b = vec![3, 3];
     b.extend_from_slice(random);
@@ -475,7 +490,12 @@ fn client_hello(
     ext(&mut exts, 0, &sni_ext);
     ext(&mut exts, 11, &[1, 0]); // ec_point_formats
     ext(&mut exts, 10, &[0, 6, 0x00, 0x1d, 0x00, 0x17, 0x00, 0x18]); // supported_groups
-    ext(&mut exts, 16, &alpn_http11());
+    let offer: &[&str] = if h2 {
+        &["h2", "http/1.1"]
+    } else {
+        &["http/1.1"]
+    };
+    ext(&mut exts, 16, &alpn(offer));
     let mut sigs = Vec::new();
     vec16(
         &mut sigs,
@@ -561,12 +581,25 @@ fn change_cipher_spec() -> Vec<u8> {
 }
 
 /// The ALPN extension's body offering or choosing `http/1.1`.
-fn alpn_http11() -> Vec<u8> {
+/// The ALPN extension's body naming `protocols` (RFC 7301 §3.1): the client's offer, or
+/// the one the server picked.
+fn alpn(protocols: &[&str]) -> Vec<u8> {
     let mut list = Vec::new();
-    vec8(&mut list, b"http/1.1");
+    for p in protocols {
+        vec8(&mut list, p.as_bytes());
+    }
     let mut body = Vec::new();
     vec16(&mut body, &list);
     body
+}
+
+/// The protocol the server picks.
+fn picked(h2: bool) -> &'static str {
+    if h2 {
+        "h2"
+    } else {
+        "http/1.1"
+    }
 }
 
 fn ext(out: &mut Vec<u8>, ty: u16, body: &[u8]) {
