@@ -22,6 +22,11 @@ pub const MAX_TABLE_SIZE: usize = 1 << 20;
 /// The longest value kept of a field this reader reports; longer ones are cut at a
 /// character boundary.
 pub const MAX_FIELD_LEN: usize = 4096;
+/// The most Huffman-coded strings one header block may hold to be decoded. `loona-hpack`
+/// builds its Huffman table anew for each such string (about 14 µs), so a hostile block of
+/// a quarter MiB of one-letter strings would cost seconds; real blocks hold tens. A block
+/// over it is not decoded, which loses the direction's HPACK state, and says why.
+pub const MAX_HUFFMAN_STRINGS: usize = 2048;
 
 /// The fields of one header block that matter here. Repeated `sec-websocket-protocol` and
 /// `sec-websocket-extensions` fields are joined with `", "` (RFC 9110 §5.3).
@@ -130,6 +135,11 @@ impl BlockDecoder {
 
     /// Decode one whole header block, updating the dynamic table.
     pub fn decode(&mut self, block: &[u8]) -> Result<Head, HpackError> {
+        if huffman_strings(block) > MAX_HUFFMAN_STRINGS {
+            return Err(HpackError(format!(
+                "more than {MAX_HUFFMAN_STRINGS} Huffman-coded strings in one header block: not decoded (a bound on this reader's work)"
+            )));
+        }
         let mut head = Head::default();
         self.inner
             .decode_with_cb(block, |name, value| {
@@ -139,6 +149,62 @@ impl BlockDecoder {
             .map_err(|e| HpackError(e.to_string()))?;
         Ok(head)
     }
+}
+
+/// How many Huffman-coded string literals a header block holds (RFC 7541 §5.2, §6), read from
+/// the representations' prefixes and lengths alone, up to where the block stops making
+/// sense (the decoder then says why). Only a bound on the work `decode` is allowed; the
+/// decoding itself is `loona-hpack`'s.
+fn huffman_strings(mut b: &[u8]) -> usize {
+    /// An RFC 7541 §5.1 integer with an `n`-bit prefix, and the bytes it took.
+    fn integer(b: &[u8], n: u32) -> Option<(usize, usize)> {
+        let max = (1usize << n) - 1;
+        let first = usize::from(*b.first()?) & max;
+        if first < max {
+            return Some((first, 1));
+        }
+        let mut value = max;
+        // Five continuation bytes are more than any length in a capped block needs.
+        for (i, &byte) in b.iter().enumerate().skip(1).take(5) {
+            value = value.checked_add(usize::from(byte & 0x7f) << (7 * (i - 1)))?;
+            if byte & 0x80 == 0 {
+                return Some((value, i + 1));
+            }
+        }
+        None
+    }
+    /// A string literal: whether it is Huffman-coded, and the bytes it takes.
+    fn string(b: &[u8]) -> Option<(bool, usize)> {
+        let huffman = b.first()? & 0x80 != 0;
+        let (len, used) = integer(b, 7)?;
+        let total = used.checked_add(len)?;
+        (total <= b.len()).then_some((huffman, total))
+    }
+    let mut count = 0;
+    while let Some(&first) = b.first() {
+        let (prefix, name_follows) = match first {
+            0x80..=0xff => (7, false),
+            0x40..=0x7f => (6, true),
+            0x20..=0x3f => (5, false),
+            _ => (4, true),
+        };
+        let Some((index, mut used)) = integer(b, prefix) else {
+            break;
+        };
+        if name_follows {
+            // A literal: a new name (index 0) is a string, then the value always is.
+            let strings = if index == 0 { 2 } else { 1 };
+            for _ in 0..strings {
+                let Some((huffman, n)) = b.get(used..).and_then(string) else {
+                    return count;
+                };
+                count += usize::from(huffman);
+                used += n;
+            }
+        }
+        b = b.get(used..).unwrap_or_default();
+    }
+    count
 }
 
 /// Keep `value` in `slot` (the first one sent wins for single-valued fields).
@@ -304,6 +370,40 @@ mod tests {
             b"\xff\xff\xff\xff\xff\xff",
         ] {
             assert!(BlockDecoder::new().decode(b).is_err(), "{b:02x?}");
+        }
+    }
+
+    /// The bound on Huffman-coded strings counts them right, and a block over it is refused
+    /// at once instead of costing seconds.
+    #[test]
+    fn huffman_strings_are_counted_and_bounded() {
+        // RFC 7541 C.4.1: one Huffman value (the authority) after three indexed fields.
+        let c41 = b"\x82\x86\x84\x41\x8c\xf1\xe3\xc2\xe5\xf2\x3a\x6b\xa0\xab\x90\xf4\xff";
+        assert_eq!(huffman_strings(c41), 1);
+        // C.3.1: the same without Huffman coding.
+        let c31 =
+            b"\x82\x86\x84\x41\x0f\x77\x77\x77\x2e\x65\x78\x61\x6d\x70\x6c\x65\x2e\x63\x6f\x6d";
+        assert_eq!(huffman_strings(c31), 0);
+        // New names and values, both Huffman-coded ('a' is 0x1F padded).
+        let field = [0x00, 0x81, 0x1F, 0x81, 0x1F];
+        let few = field.repeat(MAX_HUFFMAN_STRINGS / 2);
+        assert_eq!(huffman_strings(&few), MAX_HUFFMAN_STRINGS);
+        assert_eq!(
+            BlockDecoder::new().decode(&few).unwrap().fields,
+            MAX_HUFFMAN_STRINGS / 2
+        );
+        let many = field.repeat(super::super::MAX_HEADER_BLOCK / field.len());
+        let t0 = std::time::Instant::now();
+        let err = BlockDecoder::new().decode(&many).unwrap_err();
+        assert!(t0.elapsed() < std::time::Duration::from_millis(500));
+        assert!(err.0.contains("Huffman-coded strings"), "{err}");
+        // Cut or nonsense input stops the count, never panics.
+        for b in [
+            &b"\x7f"[..],
+            b"\x40\x85ab",
+            b"\xff\xff\xff\xff\xff\xff\xff\xff",
+        ] {
+            let _ = huffman_strings(b);
         }
     }
 
