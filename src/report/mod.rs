@@ -208,11 +208,10 @@ pub struct TcpEndReport {
 pub struct StreamEndReport {
     pub by: Role,
     pub kind: StreamEndName,
-    /// The RST_STREAM or GOAWAY error code's name (RFC 9113 §7), or its value in hex.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// The RST_STREAM or GOAWAY error code's name (RFC 9113 §7), or its value in hex; null
+    /// for END_STREAM. (Never skipped: the stored form, postcard, has no field names.)
     pub error_code: Option<String>,
-    /// A GOAWAY's last stream id.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// A GOAWAY's last stream id; null for the others.
     pub last_stream: Option<u32>,
     /// Whether it ended the stream (a GOAWAY that lets the stream run does not).
     pub ends_stream: bool,
