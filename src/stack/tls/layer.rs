@@ -57,10 +57,13 @@ pub(crate) enum Inner {
 }
 
 impl Inner {
-    fn on_event(&mut self, ctx: &mut Ctx, s: Side, ev: Event<'_>) {
+    /// Side `s`'s decrypted bytes or gap. The first bytes choose HTTP/2 when the server
+    /// chose it by ALPN (`h2`, the TLS client being `alpn_h2`'s side), else when they look
+    /// like its preface (a record may hold only part of it: ALPN decides then).
+    fn on_event(&mut self, ctx: &mut Ctx, s: Side, ev: Event<'_>, alpn_h2: Option<Side>) {
         if let (Inner::Http1(h), Event::Data { bytes, .. }) = (&*self, ev) {
             if h.untouched(Side::A) && h.untouched(Side::B) {
-                if let Some(client) = crate::stack::h2_client(ctx, s, bytes) {
+                if let Some(client) = alpn_h2.or_else(|| crate::stack::h2_client(ctx, s, bytes)) {
                     *self = Inner::H2(Box::new(H2Layer::new(client, true)));
                 }
             }
@@ -175,6 +178,7 @@ impl TlsLayer {
 
     /// Hands the last feed's decrypted data up and notes its alerts.
     fn hand_up(&mut self, ctx: &mut Ctx, now: Timestamp) {
+        let alpn_h2 = (self.tls.alpn_chosen() == Some(&b"h2"[..])).then_some(self.client);
         for ev in self.tls.events() {
             match ev {
                 TlsEvent::Data {
@@ -198,6 +202,7 @@ impl TlsLayer {
                             packet,
                             ts,
                         },
+                        alpn_h2,
                     );
                 }
                 TlsEvent::Alert {

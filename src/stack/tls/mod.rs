@@ -541,6 +541,12 @@ impl TlsSession {
         self.dir_ref(from_client).stats.stopped.as_ref()
     }
 
+    /// The protocol the server chose by ALPN (RFC 7301), once its hello (TLS 1.2) or
+    /// EncryptedExtensions (TLS 1.3) was read.
+    pub fn alpn_chosen(&self) -> Option<&[u8]> {
+        self.alpn_chosen.as_deref()
+    }
+
     /// What the session knows so far.
     pub fn summary(&self) -> Summary {
         let ch = self.client_hello.as_ref();
