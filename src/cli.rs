@@ -14,7 +14,8 @@ Exit codes:
   2  usage error (bad flag or argument, no such connection)
   3  an input could not be read: missing, unreadable, not a pcap/pcapng capture
   4  live capture unavailable: built without the `live` feature, no permission, bad interface or filter
-  5  --fail-on: a connection ended with one of the listed statuses";
+  5  --fail-on: a connection ended with one of the listed statuses
+  6  the output could not be written (extract -w FILE)";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -78,7 +79,7 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = TextFormat::Table)]
         format: TextFormat,
     },
-    /// Write one connection's packets to a pcap of their own (ids as `analyze` shows them).
+    /// Write one connection's packets to a pcapng of their own (ids as `analyze` shows them).
     #[command(after_help = EXIT_CODES)]
     Extract(ExtractArgs),
     /// Capture on a network interface and report closes as they happen (feature `live`).
@@ -158,8 +159,9 @@ pub struct ExtractArgs {
     /// The connection's id, as `wsclose analyze CAPTURE` shows it.
     #[arg(long = "connection", value_name = "ID")]
     pub connection: u64,
-    /// Where to write the capture: a classic pcap, or for a wss:// (TLS) connection a
-    /// pcapng holding that connection's TLS secrets (and no other's), whatever the name.
+    /// Where to write the capture (- for standard output): a pcapng, whatever the name,
+    /// with nanosecond times, each packet's frame number in CAPTURE as its comment, and for
+    /// a wss:// (TLS) connection that connection's TLS secrets (and no other's).
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: PathBuf,
     /// Write no TLS secret into the output (it then opens encrypted). Only the secrets are

@@ -21,6 +21,14 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// An output (`extract -w FILE`) could not be created or written.
+    #[error("{path}: cannot write: {source} (check that the directory exists and is writable, and that the disk has room)")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
     #[error("{path}: the file is empty (a capture starts with a pcap or pcapng header)")]
     Empty { path: PathBuf },
 
@@ -62,6 +70,7 @@ impl Error {
         match self {
             Error::Live(_) => 4,
             Error::Usage(_) => 2,
+            Error::Write { .. } => 6,
             #[cfg(feature = "live")]
             Error::LiveStopped { .. } => 4,
             _ => 3,

@@ -421,6 +421,37 @@ fn extract(args: ExtractArgs) -> Result<u8, wsclose::error::Error> {
             "extract reads the capture twice, so it needs a file, not standard input".into(),
         ));
     }
+    // The output is opened before the analysis (a bad path fails at once, not after a
+    // long read) and removed again if nothing is written to it.
+    let to_stdout = args.write.as_os_str() == "-";
+    if to_stdout && std::io::stdout().is_terminal() {
+        return Err(wsclose::error::Error::Usage(
+            "extract -w - writes a binary capture to standard output, which is a terminal: \
+             redirect it (`> conn.pcapng`) or pipe it (`| tshark -r -`)"
+                .into(),
+        ));
+    }
+    // Only a file this run created is removed on failure (never one that was there, such as
+    // a device).
+    let existed = to_stdout || std::fs::symlink_metadata(&args.write).is_ok();
+    let out: Box<dyn Write> = if to_stdout {
+        Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
+    } else {
+        let file =
+            std::fs::File::create(&args.write).map_err(|e| wsclose::error::Error::Write {
+                path: args.write.clone(),
+                source: e,
+            })?;
+        Box::new(std::io::BufWriter::new(file))
+    };
+    let written = extract_to(&args, out);
+    if written.is_err() && !existed {
+        let _ = std::fs::remove_file(&args.write);
+    }
+    written
+}
+
+fn extract_to(args: &ExtractArgs, out: Box<dyn Write>) -> Result<u8, wsclose::error::Error> {
     // Only the one connection is read back from the store.
     let report = wsclose::analyze_files_with_progress(
         std::slice::from_ref(&args.capture),
@@ -446,7 +477,7 @@ fn extract(args: ExtractArgs) -> Result<u8, wsclose::error::Error> {
             args.capture.display()
         )));
     };
-    use wsclose::extract::{Format, TlsSecrets};
+    use wsclose::extract::TlsSecrets;
     // A TLS connection's extract carries its own secrets (and no other connection's), read
     // again from the same sources; they are written to the file, never printed.
     let secrets = match &conn.tls {
@@ -460,39 +491,31 @@ fn extract(args: ExtractArgs) -> Result<u8, wsclose::error::Error> {
         }
     };
     let decrypted = conn.tls.as_ref().is_some_and(|t| t.decrypted);
-    let (format, note) = match (&secrets, args.redact) {
-        (TlsSecrets::NotTls, _) => (Format::Pcap, String::new()),
-        (_, true) => (
-            Format::PcapNg { tls_key_log: None },
-            " (pcapng without TLS secrets, as --redact asks: it opens encrypted)".to_string(),
-        ),
-        (TlsSecrets::NoClientRandom, _) => (
-            Format::PcapNg { tls_key_log: None },
-            " (pcapng without TLS secrets: its ClientHello is not in the capture, so its key-log lines cannot be told apart from other connections'; it opens encrypted)".to_string(),
-        ),
-        (TlsSecrets::Unknown, _) => (
-            Format::PcapNg { tls_key_log: None },
-            " (pcapng without TLS secrets: no key log given has this connection's; it opens encrypted)".to_string(),
-        ),
-        (TlsSecrets::Lines(lines), _) => (
-            Format::PcapNg {
-                tls_key_log: Some(lines.as_str()),
-            },
-            if decrypted {
-                " (pcapng with this connection's TLS secrets: open it in Wireshark to see it decrypted)".to_string()
-            } else {
-                " (pcapng with the TLS secrets logged for this connection, though they did not decrypt it here)".to_string()
-            },
-        ),
+    let note = match (&secrets, args.redact) {
+        (TlsSecrets::NotTls, _) => "",
+        (_, true) => " (pcapng without TLS secrets, as --redact asks: it opens encrypted)",
+        (TlsSecrets::NoClientRandom, _) => " (pcapng without TLS secrets: its ClientHello is not in the capture, so its key-log lines cannot be told apart from other connections'; it opens encrypted)",
+        (TlsSecrets::Unknown, _) => " (pcapng without TLS secrets: no key log given has this connection's; it opens encrypted)",
+        (TlsSecrets::Lines(_), _) if decrypted => " (pcapng with this connection's TLS secrets: open it in Wireshark to see it decrypted)",
+        (TlsSecrets::Lines(_), _) => " (pcapng with the TLS secrets logged for this connection, though they did not decrypt it here)",
     };
-    let done = wsclose::extract::extract(&args.capture, &conn, &args.write, format)?;
+    let key_log = match &secrets {
+        TlsSecrets::Lines(lines) if !args.redact => Some(lines.as_str()),
+        _ => None,
+    };
+    let out_name = if args.write.as_os_str() == "-" {
+        std::path::PathBuf::from("standard output")
+    } else {
+        args.write.clone()
+    };
+    let done = wsclose::extract::extract(&args.capture, &conn, out, &out_name, key_log)?;
     eprintln!(
         "wsclose: wrote {} packets of connection {} ({} → {}) to {}{note}",
         done.packets,
         conn.id,
         terminal(&conn.client.to_string()),
         terminal(&conn.server.to_string()),
-        args.write.display()
+        out_name.display()
     );
     if done.skipped_other_link > 0 {
         eprintln!(
