@@ -1,7 +1,12 @@
 //! The command line (clap derive): raw flags in, a validated command out.
 //!
 //! `wsclose analyze CAPTURE...`, `wsclose explain CODE [CODE]`, `wsclose codes`,
-//! `wsclose live -i IFACE [-f FILTER]` (with the `live` feature).
+//! `wsclose extract CAPTURE --connection ID -w FILE`, `wsclose live -i IFACE [-f FILTER]`
+//! (with the `live` feature), `wsclose interfaces`; hidden, for packagers:
+//! `wsclose completions SHELL`, `wsclose man [COMMAND]` and `wsclose schema`, made at run
+//! time from these definitions (and the report types) by clap_complete, clap_mangen and
+//! schemars, as ripgrep's `rg --generate` does, so that what an installed binary prints
+//! always matches its own flags.
 
 use crate::report::filter::{Selection, StatusSpec};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -87,6 +92,22 @@ pub enum Command {
     Live(LiveArgs),
     /// List the interfaces live capture can use, with their addresses (feature `live`).
     Interfaces,
+    /// Print a shell's completion script, made from these definitions (e.g.
+    /// `wsclose completions bash > /usr/share/bash-completion/completions/wsclose`).
+    #[command(hide = true)]
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) of wsclose, or of one of its commands (`wsclose man analyze`
+    /// is wsclose-analyze(1)), e.g. `wsclose man | man -l -`.
+    #[command(hide = true)]
+    Man {
+        /// A command: analyze, explain, codes, extract, live, interfaces.
+        #[arg(value_name = "COMMAND")]
+        command: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -125,8 +146,9 @@ pub struct SelectArgs {
     /// Only this connection (repeatable), by the id the report shows.
     #[arg(long = "connection", value_name = "ID")]
     pub connections: Vec<u64>,
-    /// Only these statuses (repeatable): a code (1006), a range (4000-4999), open, refused, unknown.
-    #[arg(long = "status", value_name = "STATUS")]
+    /// Only these statuses: a comma-separated list, repeatable, of codes (1006), ranges
+    /// (4000-4999), open, refused, unknown (e.g. --status 1006,4000-4999,open).
+    #[arg(long = "status", value_name = "STATUS,...", value_delimiter = ',')]
     pub statuses: Vec<StatusSpec>,
     /// Only problems: everything but clean 1000/1001 closes.
     #[arg(long)]

@@ -44,6 +44,7 @@
 
 pub mod analyzer;
 pub mod capture;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod close;
 pub mod decode;

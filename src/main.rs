@@ -59,7 +59,7 @@ fn run(cli: Cli) -> Result<u8, wsclose::error::Error> {
         Command::Explain { mut codes, format } => {
             codes.dedup();
             emit(&match format {
-                TextFormat::Table => explain::explain(&codes),
+                TextFormat::Table => explain::explain(&codes, width()),
                 TextFormat::Json => explain::explain_json(&codes),
             });
             Ok(0)
@@ -75,7 +75,51 @@ fn run(cli: Cli) -> Result<u8, wsclose::error::Error> {
         Command::Live(args) if args.list => interfaces(),
         Command::Live(args) => live(args),
         Command::Interfaces => interfaces(),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            stream(|out| {
+                clap_complete::generate(shell, &mut cmd, "wsclose", out);
+                Ok(())
+            });
+            Ok(0)
+        }
+        Command::Man { command } => man(command.as_deref()),
     }
+}
+
+/// `wsclose man [COMMAND]`: the man page of wsclose, or wsclose-COMMAND(1).
+fn man(command: Option<&str>) -> Result<u8, wsclose::error::Error> {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    cmd.build();
+    let page = match command {
+        None => cmd,
+        Some(name) => {
+            let visible: Vec<String> = cmd
+                .get_subcommands()
+                .filter(|c| !c.is_hide_set() && c.get_name() != "help")
+                .map(|c| c.get_name().to_string())
+                .collect();
+            match cmd.find_subcommand(name).filter(|c| !c.is_hide_set()) {
+                Some(sub) => {
+                    let full = format!("wsclose-{}", sub.get_name());
+                    sub.clone()
+                        .name(full.clone())
+                        .display_name(full)
+                        .bin_name(format!("wsclose {name}"))
+                        .version(env!("CARGO_PKG_VERSION"))
+                }
+                None => {
+                    return Err(wsclose::error::Error::Usage(format!(
+                        "there is no command {} (the commands: {})",
+                        terminal(name),
+                        visible.join(", ")
+                    )))
+                }
+            }
+        }
+    };
+    stream(|out| clap_mangen::Man::new(page).render(out));
+    Ok(0)
 }
 
 /// "1 packet", "2 packets".
