@@ -112,7 +112,7 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// Capture files: .pcap, .pcapng, either gzip-compressed, or - for standard input.
+    /// Capture files: .pcap, .pcapng, either compressed with gzip, zstd or lz4, or - for standard input.
     #[arg(required = true, value_name = "CAPTURE")]
     pub files: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -232,7 +232,7 @@ impl KeyArgs {
 /// How a capture file is read (`analyze`, `extract`; not `live`).
 #[derive(Debug, Args, Clone, Copy)]
 pub struct ReadArgs {
-    /// Threads per capture file (0: one per core, at most 4): analyzers sharing a large uncompressed pcap or pcapng file; above 1, a gzip input is decompressed on a thread of its own.
+    /// Threads per capture file (0: one per core, at most 4): analyzers sharing a large uncompressed pcap or pcapng file; above 1, a compressed input is decompressed on a thread of its own.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
 }

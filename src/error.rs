@@ -41,7 +41,8 @@ pub enum Error {
     #[error("{path}: the capture header is cut short ({len} bytes); the file is truncated")]
     TruncatedHeader { path: PathBuf, len: usize },
 
-    #[error("{path}: the gzip data is damaged: {detail}")]
+    /// A gzip, zstd or lz4 input whose compressed data is damaged before the capture header.
+    #[error("{path}: the compressed data is damaged: {detail}")]
     BadGzip { path: PathBuf, detail: String },
 
     #[error("{0}")]

@@ -298,6 +298,7 @@ pub fn live_session(
         path: format!("live:{}", opts.interface),
         format: "live",
         gzip: false,
+        compression: None,
         link_types: summary.link.into_iter().collect(),
         packets: summary.packets,
         warnings,
