@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     #[error("{path}: no such file (check the path; use - to read a capture from standard input)")]
     NotFound { path: PathBuf },

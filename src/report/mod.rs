@@ -48,6 +48,7 @@ use std::collections::BTreeMap;
 pub use store::Store;
 
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Report {
     pub version: u32,
     pub tool: String,
@@ -75,6 +76,7 @@ pub struct Report {
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
+#[non_exhaustive]
 pub struct Summary {
     /// Connections shown (after any selection).
     pub connections: u64,
@@ -89,6 +91,7 @@ pub struct Summary {
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
+#[non_exhaustive]
 pub struct Seen {
     pub packets: u64,
     pub tcp_packets: u64,

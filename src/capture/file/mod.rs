@@ -54,6 +54,7 @@ pub type Progress = Arc<AtomicU64>;
 
 /// What a run learned about one input, for the report's `inputs` array.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct InputSummary {
     pub path: String,
     /// "pcap" or "pcapng".
