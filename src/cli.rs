@@ -3,10 +3,9 @@
 //! `wsclose analyze CAPTURE...`, `wsclose explain CODE [CODE]`, `wsclose codes`,
 //! `wsclose extract CAPTURE --connection ID -w FILE`, `wsclose live -i IFACE [-f FILTER]`
 //! (with the `live` feature), `wsclose interfaces`; hidden, for packagers:
-//! `wsclose completions SHELL`, `wsclose man [COMMAND]` and `wsclose schema`, made at run
-//! time from these definitions (and the report types) by clap_complete, clap_mangen and
-//! schemars, as ripgrep's `rg --generate` does, so that what an installed binary prints
-//! always matches its own flags.
+//! `wsclose completions SHELL` and `wsclose man [COMMAND]`, made at run time from these
+//! definitions by clap_complete and clap_mangen, as ripgrep's `rg --generate` does, so
+//! that what an installed binary prints always matches its own flags.
 
 use crate::report::filter::{Selection, StatusSpec};
 use clap::{Args, Parser, Subcommand, ValueEnum};

@@ -208,3 +208,56 @@ fn license_files_and_metadata() {
     assert!(apache.contains("Apache License") && apache.contains("Version 2.0, January 2004"));
     assert!(apache.contains("END OF TERMS AND CONDITIONS"));
 }
+
+/// The finding kinds README.md lists are all of them, and only them, in the right group:
+/// the kinds are read from `Kind::as_str`, an exhaustive match (a kind added to the enum
+/// must be named there), each checked to be a kind by serde (the JSON names).
+#[test]
+fn readme_lists_every_finding_kind() {
+    use wsclose::finding::Kind;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let source = std::fs::read_to_string(root.join("src/finding.rs")).unwrap();
+    let body =
+        &source[source.find("pub fn as_str").unwrap()..source.find("pub fn is_violation").unwrap()];
+    let kinds: Vec<Kind> = body
+        .split("=> \"")
+        .skip(1)
+        .map(|rest| {
+            let name = &rest[..rest.find('"').unwrap()];
+            let kind: Kind = serde_json::from_value(serde_json::json!(name))
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(kind.as_str(), name);
+            kind
+        })
+        .collect();
+    assert!(kinds.len() >= 29, "{}", kinds.len());
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let para = &readme[readme.find("Finding kinds (`findings[].kind`").unwrap()..];
+    let para = &para[..para.find("\n\n").unwrap_or(para.len())];
+    let (violations, notes) = para.split_once("Notes about the capture").unwrap();
+    let listed = |text: &str| -> Vec<String> {
+        text.split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|n| !n.contains('.') && !n.contains('['))
+            .map(str::to_string)
+            .collect()
+    };
+    let names = |violation: bool| -> Vec<String> {
+        kinds
+            .iter()
+            .filter(|k| k.is_violation() == violation)
+            .map(|k| k.as_str().to_string())
+            .collect()
+    };
+    let mut want_v = names(true);
+    let mut got_v = listed(violations);
+    want_v.sort();
+    got_v.sort();
+    assert_eq!(got_v, want_v, "README's violations");
+    let mut want_n = names(false);
+    let mut got_n = listed(notes);
+    want_n.sort();
+    got_n.sort();
+    assert_eq!(got_n, want_n, "README's notes");
+}
