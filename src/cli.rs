@@ -1,7 +1,11 @@
 //! The command line (clap derive): raw flags in, a validated command out.
 //!
 //! `wsclose analyze CAPTURE...`, `wsclose explain CODE [CODE]`, `wsclose codes`,
-//! `wsclose live -i IFACE [-f FILTER]` (with the `live` feature).
+//! `wsclose extract CAPTURE --connection ID -w FILE`, `wsclose live -i IFACE [-f FILTER]`
+//! (with the `live` feature), `wsclose interfaces`; hidden, for packagers:
+//! `wsclose completions SHELL` and `wsclose man [COMMAND]`, made at run time from these
+//! definitions by clap_complete and clap_mangen, as ripgrep's `rg --generate` does, so
+//! that what an installed binary prints always matches its own flags.
 
 use crate::report::filter::{Selection, StatusSpec};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -15,7 +19,8 @@ Exit codes:
   2  usage error (bad flag or argument, no such connection)
   3  an input could not be read: missing, unreadable, not a pcap/pcapng capture
   4  live capture unavailable: built without the `live` feature, no permission, bad interface or filter
-  5  --fail-on: a connection ended with one of the listed statuses";
+  5  --fail-on: a connection ended with one of the listed statuses
+  6  the output could not be written (extract -w FILE)";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -79,7 +84,7 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = TextFormat::Table)]
         format: TextFormat,
     },
-    /// Write one connection's packets to a pcap of their own (ids as `analyze` shows them).
+    /// Write one connection's packets to a pcapng of their own (ids as `analyze` shows them).
     #[command(after_help = EXIT_CODES)]
     Extract(ExtractArgs),
     /// Capture on a network interface and report closes as they happen (feature `live`).
@@ -87,11 +92,27 @@ pub enum Command {
     Live(LiveArgs),
     /// List the interfaces live capture can use, with their addresses (feature `live`).
     Interfaces,
+    /// Print a shell's completion script, made from these definitions (e.g.
+    /// `wsclose completions bash > /usr/share/bash-completion/completions/wsclose`).
+    #[command(hide = true)]
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) of wsclose, or of one of its commands (`wsclose man analyze`
+    /// is wsclose-analyze(1)), e.g. `wsclose man | man -l -`.
+    #[command(hide = true)]
+    Man {
+        /// A command: analyze, explain, codes, extract, live, interfaces.
+        #[arg(value_name = "COMMAND")]
+        command: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// Capture files: .pcap, .pcapng, either gzip-compressed, or - for standard input.
+    /// Capture files: .pcap, .pcapng, either compressed with gzip, zstd or lz4, or - for standard input.
     #[arg(required = true, value_name = "CAPTURE")]
     pub files: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -134,8 +155,9 @@ pub struct SelectArgs {
     /// Only this connection (repeatable), by the id the report shows.
     #[arg(long = "connection", value_name = "ID")]
     pub connections: Vec<u64>,
-    /// Only these statuses (repeatable): a code (1006), a range (4000-4999), open, evicted, refused, unknown.
-    #[arg(long = "status", value_name = "STATUS")]
+    /// Only these statuses: a comma-separated list, repeatable, of codes (1006), ranges
+    /// (4000-4999), open, evicted, refused, unknown (e.g. --status 1006,4000-4999,open).
+    #[arg(long = "status", value_name = "STATUS,...", value_delimiter = ',')]
     pub statuses: Vec<StatusSpec>,
     /// Only problems: everything but clean 1000/1001 closes.
     #[arg(long)]
@@ -168,8 +190,9 @@ pub struct ExtractArgs {
     /// The connection's id, as `wsclose analyze CAPTURE` shows it.
     #[arg(long = "connection", value_name = "ID")]
     pub connection: u64,
-    /// Where to write the capture: a classic pcap, or for a wss:// (TLS) connection a
-    /// pcapng holding that connection's TLS secrets (and no other's), whatever the name.
+    /// Where to write the capture (- for standard output): a pcapng, whatever the name,
+    /// with nanosecond times, each packet's frame number in CAPTURE as its comment, and for
+    /// a wss:// (TLS) connection that connection's TLS secrets (and no other's).
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: PathBuf,
     /// Write no TLS secret into the output (it then opens encrypted). Only the secrets are
@@ -218,7 +241,7 @@ impl KeyArgs {
 /// How a capture file is read (`analyze`, `extract`; not `live`).
 #[derive(Debug, Args, Clone, Copy)]
 pub struct ReadArgs {
-    /// Threads per capture file (0: one per core, at most 4): analyzers sharing a large uncompressed pcap or pcapng file; above 1, a gzip input is decompressed on a thread of its own.
+    /// Threads per capture file (0: one per core, at most 4): analyzers sharing a large uncompressed pcap or pcapng file; above 1, a compressed input is decompressed on a thread of its own.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
 }

@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     #[error("{path}: no such file (check the path; use - to read a capture from standard input)")]
     NotFound { path: PathBuf },
@@ -16,6 +17,14 @@ pub enum Error {
 
     #[error("{path}: cannot read: {source}")]
     Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// An output (`extract -w FILE`) could not be created or written.
+    #[error("{path}: cannot write: {source} (check that the directory exists and is writable, and that the disk has room)")]
+    Write {
         path: PathBuf,
         #[source]
         source: std::io::Error,
@@ -33,7 +42,8 @@ pub enum Error {
     #[error("{path}: the capture header is cut short ({len} bytes); the file is truncated")]
     TruncatedHeader { path: PathBuf, len: usize },
 
-    #[error("{path}: the gzip data is damaged: {detail}")]
+    /// A gzip, zstd or lz4 input whose compressed data is damaged before the capture header.
+    #[error("{path}: the compressed data is damaged: {detail}")]
     BadGzip { path: PathBuf, detail: String },
 
     #[error("{0}")]
@@ -62,6 +72,7 @@ impl Error {
         match self {
             Error::Live(_) => 4,
             Error::Usage(_) => 2,
+            Error::Write { .. } => 6,
             #[cfg(feature = "live")]
             Error::LiveStopped { .. } => 4,
             _ => 3,

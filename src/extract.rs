@@ -1,51 +1,26 @@
 //! `wsclose extract`: one connection's packets as a capture of their own.
 //!
-//! In: a capture file and a connection from its report (endpoints and packet range), the
-//! output [`Format`], and for a TLS connection the key log ([`tls_secrets`] picks that
-//! connection's lines out of it). Out: a classic pcap, or a pcapng whose Decryption Secrets
-//! Block holds the connection's TLS secrets and nothing else (no other session's), holding
-//! exactly the packets of that connection's 4-tuple within its packet range, in capture
-//! order with their timestamps and original lengths, which other tools (tshark, Wireshark,
-//! which then show it decrypted) and `wsclose analyze` read. Memory stays bounded: the
-//! input is streamed again.
+//! In: a capture file and a connection from its report (endpoints and packet range), where
+//! to write (any [`Write`]: a file, or standard output for `-w -`), and for a TLS
+//! connection the key log ([`tls_secrets`] picks that connection's lines out of it). Out: a
+//! pcapng (draft-ietf-opsawg-pcapng §4.3) holding exactly the packets of that connection's
+//! 4-tuple within its packet range, in capture order, with their timestamps at nanosecond
+//! resolution (whatever the input's: a microsecond time is kept exactly, a nanosecond one
+//! is not cut), their original lengths, and each its frame number in the input as a packet
+//! comment ("frame 123 of input.pcap", Wireshark's `frame.comment`); for a TLS connection a
+//! Decryption Secrets Block (§4.7) holds its secrets and nothing else (no other session's).
+//! Other tools (tshark, Wireshark, which then show it decrypted) and `wsclose analyze` read
+//! it. Memory stays bounded: the input is streamed again.
 
-use crate::capture::write::{PcapNgWriter, PcapWriter};
-use crate::capture::{self, LinkType, Timestamp};
+use crate::capture::write::PcapNgWriter;
+use crate::capture::{self, LinkType};
 use crate::decode;
 use crate::error::Error;
 use crate::flow::FlowKey;
 use crate::report::ConnectionReport;
 use crate::stack::tls::keylog::{decode_hex, ClientRandom, KeyLog};
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
-
-/// What to write. Its `Debug` shows no secret.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Format<'a> {
-    /// Classic pcap, microsecond timestamps (a plaintext connection's extract).
-    Pcap,
-    /// pcapng, nanosecond timestamps, with a Decryption Secrets Block holding this NSS
-    /// key-log text when there is one (a TLS connection's extract).
-    PcapNg { tls_key_log: Option<&'a str> },
-}
-
-impl std::fmt::Debug for Format<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Format::Pcap => f.write_str("Pcap"),
-            Format::PcapNg { tls_key_log } => write!(
-                f,
-                "PcapNg {{ tls_key_log: {} }}",
-                if tls_key_log.is_some() {
-                    "Some(..)"
-                } else {
-                    "None"
-                }
-            ),
-        }
-    }
-}
 
 /// The TLS secrets of one connection, as [`tls_secrets`] finds them. Never printed: only
 /// [`TlsSecrets::Lines`] holds any, and only to be written into an extract.
@@ -91,68 +66,44 @@ pub fn tls_secrets(conn: &ConnectionReport, keys: &KeyLog) -> TlsSecrets {
     }
 }
 
-/// The output file, opened at the first packet (its link type is the file's).
-enum Sink {
-    Pcap(PcapWriter<BufWriter<File>>),
-    Ng(PcapNgWriter<BufWriter<File>>),
-}
-
-impl Sink {
-    fn open(out: &Path, format: Format<'_>, link: LinkType) -> std::io::Result<Sink> {
-        let file = BufWriter::new(File::create(out)?);
-        Ok(match format {
-            Format::Pcap => Sink::Pcap(PcapWriter::new(file, link, 262_144)?),
-            Format::PcapNg { tls_key_log } => Sink::Ng(PcapNgWriter::new(
-                file,
-                link,
-                262_144,
-                tls_key_log.map(str::as_bytes),
-            )?),
-        })
-    }
-
-    fn packet(&mut self, ts: Timestamp, data: &[u8], orig_len: u32) -> std::io::Result<()> {
-        match self {
-            Sink::Pcap(w) => w.packet(ts, data, orig_len),
-            Sink::Ng(w) => w.packet(ts, data, orig_len),
-        }
-    }
-
-    fn finish(self) -> std::io::Result<()> {
-        match self {
-            Sink::Pcap(w) => w.into_inner().flush(),
-            Sink::Ng(w) => w.into_inner().flush(),
-        }
-    }
-}
-
 /// What was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Extracted {
     pub packets: u64,
     /// Packets of the connection skipped because their link type differed from the first.
     pub skipped_other_link: u64,
 }
 
-/// Writes `conn`'s packets of `input` to `out` in `format`.
-pub fn extract(
+/// Writes `conn`'s packets of `input` to `out` as a pcapng, with `tls_key_log` (an NSS
+/// key-log text: [`TlsSecrets::Lines`]) in a Decryption Secrets Block when given, and
+/// flushes `out`. A failed write of `out` is [`Error::Write`] naming `out_name`.
+pub fn extract<W: Write>(
     input: &Path,
     conn: &ConnectionReport,
-    out: &Path,
-    format: Format<'_>,
+    out: W,
+    out_name: &Path,
+    tls_key_log: Option<&str>,
 ) -> Result<Extracted, Error> {
     let want = FlowKey::of(conn.endpoints.0, conn.endpoints.1).0;
     let (from, to) = (conn.first_packet, conn.last_packet);
-    let io_err = |e: std::io::Error| Error::Io {
-        path: out.to_path_buf(),
+    let write_err = |e: std::io::Error| Error::Write {
+        path: out_name.to_path_buf(),
         source: e,
     };
-    let mut writer: Option<(Sink, LinkType)> = None;
+    // Each packet's comment names the file it came from (not its directories).
+    let source = input
+        .file_name()
+        .map_or_else(|| input.to_string_lossy(), |n| n.to_string_lossy())
+        .into_owned();
+    let mut out = Some(out);
+    let mut writer: Option<(PcapNgWriter<W>, LinkType)> = None;
     let mut result = Extracted {
         packets: 0,
         skipped_other_link: 0,
     };
     let mut failure: Option<std::io::Error> = None;
+    let mut comment = String::new();
     capture::file::read(input, &mut |p| {
         if p.number < from || p.number > to || failure.is_some() {
             return;
@@ -163,8 +114,8 @@ pub fn extract(
         if FlowKey::of(seg.src, seg.dst).0 != want {
             return;
         }
-        if writer.is_none() {
-            match Sink::open(out, format, p.link) {
+        if let Some(sink) = out.take() {
+            match PcapNgWriter::new(sink, p.link, 262_144, tls_key_log.map(str::as_bytes)) {
                 Ok(w) => writer = Some((w, p.link)),
                 Err(e) => {
                     failure = Some(e);
@@ -175,19 +126,23 @@ pub fn extract(
         if let Some((w, link)) = writer.as_mut() {
             if *link != p.link {
                 result.skipped_other_link += 1;
-            } else if let Err(e) = w.packet(p.ts, p.data, p.orig_len) {
-                failure = Some(e);
-            } else {
-                result.packets += 1;
+                return;
+            }
+            use std::fmt::Write as _;
+            comment.clear();
+            let _ = write!(comment, "frame {} of {source}", p.number);
+            match w.packet_with_comment(p.ts, p.data, p.orig_len, Some(&comment)) {
+                Ok(()) => result.packets += 1,
+                Err(e) => failure = Some(e),
             }
         }
     })?;
     if let Some(e) = failure {
-        return Err(io_err(e));
+        return Err(write_err(e));
     }
     match writer {
         Some((w, _)) => {
-            w.finish().map_err(io_err)?;
+            w.into_inner().flush().map_err(write_err)?;
             Ok(result)
         }
         None => Err(Error::Usage(format!(

@@ -8,6 +8,7 @@ use crate::flow::Role;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
     // RFC 6455 §5.1 / §5.3: masking.

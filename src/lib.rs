@@ -32,6 +32,34 @@
 //!
 //! Fatal errors are [`error::Error`]; everything wrong inside a capture is a
 //! [`finding::Finding`] or an input warning in the report.
+//!
+//! # Use as a library
+//!
+//! The binary's dependencies (clap, clap_complete, clap_mangen, indicatif) are behind the
+//! default feature `cli`; a library user can leave them out:
+//! `wsclose = { version = "0.1", default-features = false }`.
+//!
+//! ```
+//! use wsclose::analyzer::Options;
+//! use wsclose::flow::Role;
+//!
+//! let capture = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/node-close-1008.pcap");
+//! let report = wsclose::analyze_files(&[capture.into()], Options::default())?;
+//! let conn = &report.connections[0];
+//! // The server closed with 1008 (Policy Violation), "token expired".
+//! let close = &conn.close_frames[0];
+//! assert_eq!((close.from, close.code), (Role::Server, Some(1008)));
+//! assert_eq!(close.reason, "token expired");
+//! assert_eq!(conn.status.code, Some(1008));
+//! println!("{}: {}", conn.status.name, conn.status.detail);
+//!
+//! // The same report as the JSON contract of README.md (`wsclose analyze --format json`).
+//! let mut json = Vec::new();
+//! wsclose::report::json::write(&report, &mut json)?;
+//! let v: serde_json::Value = serde_json::from_slice(&json)?;
+//! assert_eq!(v["connections"][0]["status"]["code"], 1008);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 #![cfg_attr(
     not(test),
@@ -45,6 +73,7 @@
 
 pub mod analyzer;
 pub mod capture;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod close;
 pub mod decode;
@@ -364,6 +393,7 @@ pub fn live_session(
         path: format!("live:{}", opts.interface),
         format: "live",
         gzip: false,
+        compression: None,
         link_types: summary.link.into_iter().collect(),
         packets: summary.packets,
         warnings,

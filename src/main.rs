@@ -59,7 +59,7 @@ fn run(cli: Cli) -> Result<u8, wsclose::error::Error> {
         Command::Explain { mut codes, format } => {
             codes.dedup();
             emit(&match format {
-                TextFormat::Table => explain::explain(&codes),
+                TextFormat::Table => explain::explain(&codes, width()),
                 TextFormat::Json => explain::explain_json(&codes),
             });
             Ok(0)
@@ -75,7 +75,51 @@ fn run(cli: Cli) -> Result<u8, wsclose::error::Error> {
         Command::Live(args) if args.list => interfaces(),
         Command::Live(args) => live(args),
         Command::Interfaces => interfaces(),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            stream(|out| {
+                clap_complete::generate(shell, &mut cmd, "wsclose", out);
+                Ok(())
+            });
+            Ok(0)
+        }
+        Command::Man { command } => man(command.as_deref()),
     }
+}
+
+/// `wsclose man [COMMAND]`: the man page of wsclose, or wsclose-COMMAND(1).
+fn man(command: Option<&str>) -> Result<u8, wsclose::error::Error> {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    cmd.build();
+    let page = match command {
+        None => cmd,
+        Some(name) => {
+            let visible: Vec<String> = cmd
+                .get_subcommands()
+                .filter(|c| !c.is_hide_set() && c.get_name() != "help")
+                .map(|c| c.get_name().to_string())
+                .collect();
+            match cmd.find_subcommand(name).filter(|c| !c.is_hide_set()) {
+                Some(sub) => {
+                    let full = format!("wsclose-{}", sub.get_name());
+                    sub.clone()
+                        .name(full.clone())
+                        .display_name(full)
+                        .bin_name(format!("wsclose {name}"))
+                        .version(env!("CARGO_PKG_VERSION"))
+                }
+                None => {
+                    return Err(wsclose::error::Error::Usage(format!(
+                        "there is no command {} (the commands: {})",
+                        terminal(name),
+                        visible.join(", ")
+                    )))
+                }
+            }
+        }
+    };
+    stream(|out| clap_mangen::Man::new(page).render(out));
+    Ok(0)
 }
 
 /// "1 packet", "2 packets".
@@ -500,6 +544,37 @@ fn extract(args: ExtractArgs) -> Result<u8, wsclose::error::Error> {
             "extract reads the capture twice, so it needs a file, not standard input".into(),
         ));
     }
+    // The output is opened before the analysis (a bad path fails at once, not after a
+    // long read) and removed again if nothing is written to it.
+    let to_stdout = args.write.as_os_str() == "-";
+    if to_stdout && std::io::stdout().is_terminal() {
+        return Err(wsclose::error::Error::Usage(
+            "extract -w - writes a binary capture to standard output, which is a terminal: \
+             redirect it (`> conn.pcapng`) or pipe it (`| tshark -r -`)"
+                .into(),
+        ));
+    }
+    // Only a file this run created is removed on failure (never one that was there, such as
+    // a device).
+    let existed = to_stdout || std::fs::symlink_metadata(&args.write).is_ok();
+    let out: Box<dyn Write> = if to_stdout {
+        Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
+    } else {
+        let file =
+            std::fs::File::create(&args.write).map_err(|e| wsclose::error::Error::Write {
+                path: args.write.clone(),
+                source: e,
+            })?;
+        Box::new(std::io::BufWriter::new(file))
+    };
+    let written = extract_to(&args, out);
+    if written.is_err() && !existed {
+        let _ = std::fs::remove_file(&args.write);
+    }
+    written
+}
+
+fn extract_to(args: &ExtractArgs, out: Box<dyn Write>) -> Result<u8, wsclose::error::Error> {
     // Only the one connection is read back from the store.
     let report = wsclose::analyze_files_with_progress(
         std::slice::from_ref(&args.capture),
@@ -525,7 +600,7 @@ fn extract(args: ExtractArgs) -> Result<u8, wsclose::error::Error> {
             args.capture.display()
         )));
     };
-    use wsclose::extract::{Format, TlsSecrets};
+    use wsclose::extract::TlsSecrets;
     // A TLS connection's extract carries its own secrets (and no other connection's), read
     // again from the same sources; they are written to the file, never printed.
     let secrets = match &conn.tls {
@@ -539,39 +614,31 @@ fn extract(args: ExtractArgs) -> Result<u8, wsclose::error::Error> {
         }
     };
     let decrypted = conn.tls.as_ref().is_some_and(|t| t.decrypted);
-    let (format, note) = match (&secrets, args.redact) {
-        (TlsSecrets::NotTls, _) => (Format::Pcap, String::new()),
-        (_, true) => (
-            Format::PcapNg { tls_key_log: None },
-            " (pcapng without TLS secrets, as --redact asks: it opens encrypted)".to_string(),
-        ),
-        (TlsSecrets::NoClientRandom, _) => (
-            Format::PcapNg { tls_key_log: None },
-            " (pcapng without TLS secrets: its ClientHello is not in the capture, so its key-log lines cannot be told apart from other connections'; it opens encrypted)".to_string(),
-        ),
-        (TlsSecrets::Unknown, _) => (
-            Format::PcapNg { tls_key_log: None },
-            " (pcapng without TLS secrets: no key log given has this connection's; it opens encrypted)".to_string(),
-        ),
-        (TlsSecrets::Lines(lines), _) => (
-            Format::PcapNg {
-                tls_key_log: Some(lines.as_str()),
-            },
-            if decrypted {
-                " (pcapng with this connection's TLS secrets: open it in Wireshark to see it decrypted)".to_string()
-            } else {
-                " (pcapng with the TLS secrets logged for this connection, though they did not decrypt it here)".to_string()
-            },
-        ),
+    let note = match (&secrets, args.redact) {
+        (TlsSecrets::NotTls, _) => "",
+        (_, true) => " (pcapng without TLS secrets, as --redact asks: it opens encrypted)",
+        (TlsSecrets::NoClientRandom, _) => " (pcapng without TLS secrets: its ClientHello is not in the capture, so its key-log lines cannot be told apart from other connections'; it opens encrypted)",
+        (TlsSecrets::Unknown, _) => " (pcapng without TLS secrets: no key log given has this connection's; it opens encrypted)",
+        (TlsSecrets::Lines(_), _) if decrypted => " (pcapng with this connection's TLS secrets: open it in Wireshark to see it decrypted)",
+        (TlsSecrets::Lines(_), _) => " (pcapng with the TLS secrets logged for this connection, though they did not decrypt it here)",
     };
-    let done = wsclose::extract::extract(&args.capture, &conn, &args.write, format)?;
+    let key_log = match &secrets {
+        TlsSecrets::Lines(lines) if !args.redact => Some(lines.as_str()),
+        _ => None,
+    };
+    let out_name = if args.write.as_os_str() == "-" {
+        std::path::PathBuf::from("standard output")
+    } else {
+        args.write.clone()
+    };
+    let done = wsclose::extract::extract(&args.capture, &conn, out, &out_name, key_log)?;
     eprintln!(
         "wsclose: wrote {} packets of connection {} ({} → {}) to {}{note}",
         done.packets,
         conn.id,
         terminal(&conn.client.to_string()),
         terminal(&conn.server.to_string()),
-        args.write.display()
+        out_name.display()
     );
     if let Some(stream) = conn.h2_stream {
         eprintln!(

@@ -407,16 +407,18 @@ fn no_report_format_prints_a_secret() {
 }
 
 #[test]
-fn a_plaintext_connection_is_still_a_classic_pcap() {
+fn a_plaintext_connection_is_a_pcapng_without_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let capture = format!("{}/fixtures/node-many.pcap.gz", env!("CARGO_MANIFEST_DIR"));
     let plain = dir.path().join("plain.pcapng");
     let redacted = dir.path().join("redacted.pcap");
     let err = extract(&capture, 4, &plain, &[]);
-    // The line as before: no format or secrets note.
+    // The line as before: no secrets note.
     assert!(err.trim_end().ends_with("plain.pcapng"), "{err}");
     extract(&capture, 4, &redacted, &["--redact"]);
     let bytes = std::fs::read(&plain).unwrap();
-    assert_eq!(&bytes[..4], &0xa1b2_c3d4u32.to_le_bytes());
+    // A Section Header Block, and no Decryption Secrets Block: --redact changes nothing.
+    assert_eq!(&bytes[..4], &0x0A0D_0D0Au32.to_le_bytes());
+    assert!(dsb_texts(&bytes).is_empty());
     assert_eq!(bytes, std::fs::read(&redacted).unwrap());
 }

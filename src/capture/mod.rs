@@ -16,6 +16,14 @@ pub mod write;
 use serde::Serialize;
 
 /// Nanoseconds since the Unix epoch.
+///
+/// ```
+/// use wsclose::capture::Timestamp;
+///
+/// let t = Timestamp::from_parts(1_700_000_000, 123_456_789);
+/// assert_eq!(t.to_string(), "2023-11-14T22:13:20.123456789Z");
+/// assert_eq!(t.since(Timestamp::from_parts(1_700_000_000, 0)), 0.123456789);
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(pub i64);
 

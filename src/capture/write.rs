@@ -112,10 +112,36 @@ impl<W: Write> PcapNgWriter<W> {
     /// One Enhanced Packet Block on the interface. `orig_len` may exceed `data.len()` to
     /// model a snaplen cut. A time before 1970 is written as 1970.
     pub fn packet(&mut self, ts: Timestamp, data: &[u8], orig_len: u32) -> io::Result<()> {
+        self.packet_with_comment(ts, data, orig_len, None)
+    }
+
+    /// [`PcapNgWriter::packet`] with an `opt_comment` (§4.3, option 1: UTF-8 text), which
+    /// Wireshark shows as the packet's comment (`frame.comment` in a display filter).
+    pub fn packet_with_comment(
+        &mut self,
+        ts: Timestamp,
+        data: &[u8],
+        orig_len: u32,
+        comment: Option<&str>,
+    ) -> io::Result<()> {
         let caplen = u32::try_from(data.len())
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "packet too large"))?;
         let units = u64::try_from(ts.0).unwrap_or(0);
-        let body_len = 20 + padded(data.len());
+        let mut options = Vec::new();
+        if let Some(text) = comment {
+            // An option's length is 16 bits: a longer comment is cut at a character.
+            let mut end = text.len().min(u16::MAX as usize - 3);
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            option(
+                &mut options,
+                1,
+                text.as_bytes().get(..end).unwrap_or_default(),
+            );
+            option(&mut options, 0, &[]);
+        }
+        let body_len = 20 + padded(data.len()) + options.len();
         let total = u32::try_from(body_len + 12)
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "packet too large"))?;
         let mut h = [0u8; 28];
@@ -136,6 +162,7 @@ impl<W: Write> PcapNgWriter<W> {
         let zeros = [0u8; 3];
         self.out
             .write_all(zeros.get(..padded(data.len()) - data.len()).unwrap_or(&[]))?;
+        self.out.write_all(&options)?;
         self.out.write_all(&total.to_le_bytes())
     }
 

@@ -369,6 +369,16 @@ pub static ENTRIES: &[Entry] = &[
 ];
 
 /// The row for `code`: its own row if it has one, else the range row that covers it. Never fails.
+///
+/// ```
+/// use wsclose::close::catalog::{lookup, OnWire};
+///
+/// let e = lookup(1006);
+/// assert_eq!(e.name, "Abnormal Closure");
+/// assert_eq!(e.on_wire, OnWire::Never); // a local status: never in a close frame
+/// // A private code falls in the 4000-4999 range's row.
+/// assert_eq!((lookup(4321).first, lookup(4321).last), (4000, 4999));
+/// ```
 pub fn lookup(code: u16) -> &'static Entry {
     // ENTRIES is sorted and covers 0..=65535, so the first row whose `last`
     // is not below `code` always exists and contains it.

@@ -29,33 +29,72 @@ fn on_wire(e: &Entry) -> &'static str {
     }
 }
 
-pub fn explain(codes: &[u16]) -> String {
+/// The width of a field's label column ("  When you see it:  ").
+const LABEL: usize = 20;
+
+/// One field: its label, then its text, wrapped at `width` columns (display width, at
+/// spaces, a word longer than a line left whole) under a hanging indent; one line when `width` is `None` (not a terminal: the
+/// text stays one line per field, for grep).
+fn field(out: &mut String, label: &str, text: &str, width: Option<u16>) {
+    let first = format!("  {:<w$}", format!("{label}:"), w = LABEL - 2);
+    let hanging = " ".repeat(LABEL);
+    match width {
+        Some(w) => {
+            // Below 40 columns a label leaves too little room: wrap at 40 anyway.
+            let opts = textwrap::Options::new(usize::from(w).max(40))
+                .initial_indent(&first)
+                .subsequent_indent(&hanging)
+                .word_splitter(textwrap::WordSplitter::NoHyphenation)
+                .break_words(false);
+            out.push_str(&textwrap::fill(text, opts));
+            out.push('\n');
+        }
+        None => {
+            let _ = writeln!(out, "{first}{text}");
+        }
+    }
+}
+
+/// The entries of one or two codes (and their comparison), wrapped at `width` columns
+/// when given (see [`field`]).
+pub fn explain(codes: &[u16], width: Option<u16>) -> String {
     let mut out = String::new();
     for &code in codes {
         let e = catalog::lookup(code);
         let _ = writeln!(out, "{}", label(e, code));
-        let _ = writeln!(out, "  On the wire:      {}", on_wire(e));
-        let _ = writeln!(out, "  Meaning:          {}", e.meaning);
-        let _ = writeln!(out, "  When you see it:  {}", e.causes);
-        let _ = writeln!(out, "  How to fix it:    {}", e.fix);
-        let _ = writeln!(out, "  Reference:        {}", e.reference);
+        field(&mut out, "On the wire", on_wire(e), width);
+        field(&mut out, "Meaning", e.meaning, width);
+        field(&mut out, "When you see it", e.causes, width);
+        field(&mut out, "How to fix it", e.fix, width);
+        field(&mut out, "Reference", e.reference, width);
         out.push('\n');
     }
     if let [a, b] = codes {
+        let _ = writeln!(out, "{a} vs {b}");
         match catalog::pair(*a, *b) {
             Some(p) => {
-                let _ = writeln!(out, "{a} vs {b}");
-                let _ = writeln!(out, "  Key difference:   {}", p.difference);
-                let _ = writeln!(out, "  Which to use:     {}", p.which);
+                field(&mut out, "Key difference", p.difference, width);
+                field(&mut out, "Which to use", p.which, width);
             }
             None => {
                 let (ea, eb) = (catalog::lookup(*a), catalog::lookup(*b));
-                let _ = writeln!(out, "{a} vs {b}");
-                let _ = writeln!(
-                    out,
-                    "  The catalog has no written comparison of these two; compare their meanings above: {} / {}.",
+                let text = format!(
+                    "The catalog has no written comparison of these two; compare their meanings above: {} / {}.",
                     ea.name, eb.name
                 );
+                match width {
+                    Some(w) => {
+                        let opts = textwrap::Options::new(usize::from(w).max(40))
+                            .initial_indent("  ")
+                            .subsequent_indent("  ")
+                            .word_splitter(textwrap::WordSplitter::NoHyphenation)
+                            .break_words(false);
+                        let _ = writeln!(out, "{}", textwrap::fill(&text, opts));
+                    }
+                    None => {
+                        let _ = writeln!(out, "  {text}");
+                    }
+                }
             }
         }
     }
@@ -104,4 +143,41 @@ pub fn codes(width: Option<u16>) -> String {
 
 pub fn codes_json() -> String {
     serde_json::to_string_pretty(&catalog::ENTRIES).unwrap_or_default() + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Wrapped at any width, every line fits (by display width) and the words are those of
+    /// the one-line text, in order; unwrapped, each field is one line.
+    #[test]
+    fn explain_wraps_to_the_width_and_keeps_every_word() {
+        let words = |s: &str| -> Vec<String> {
+            s.split_whitespace()
+                .filter(|w| !w.ends_with(':'))
+                .map(str::to_string)
+                .collect()
+        };
+        for codes in [&[1006u16][..], &[1007, 1008], &[1000, 4001], &[3000]] {
+            let flat = explain(codes, None);
+            for width in [40u16, 57, 80, 120, 2000] {
+                let wrapped = explain(codes, Some(width));
+                for line in wrapped.lines() {
+                    // Only a word longer than a line is left longer, alone on its line.
+                    assert!(
+                        textwrap::core::display_width(line) <= usize::from(width)
+                            || line.split_whitespace().count() == 1,
+                        "{width}: {line:?}"
+                    );
+                }
+                // "On the wire:" and the other labels are dropped from both sides alike.
+                assert_eq!(words(&wrapped), words(&flat), "{codes:?} at {width}");
+            }
+            // At 2000 columns nothing needs wrapping.
+            assert_eq!(explain(codes, Some(2000)), flat);
+        }
+        // Unwrapped: six lines per code (its label and five fields).
+        assert_eq!(explain(&[1006], None).lines().count(), 7);
+    }
 }

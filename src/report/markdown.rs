@@ -1010,7 +1010,10 @@ fn sequence(o: &mut String, c: &ConnectionReport) {
         o.push('\n');
     }
     if c.tcp_end == "open" {
-        let _ = writeln!(o, "    Note over C,S: still open at the end of the capture");
+        let note = c
+            .evicted
+            .map_or("still open at the end of the capture", |e| e.short());
+        let _ = writeln!(o, "    Note over C,S: {}", mermaid(note, 80));
     }
     o.push_str("```\n");
 }

@@ -52,6 +52,7 @@ use std::fmt::Write as _;
 pub use store::Store;
 
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Report {
     pub version: u32,
     pub tool: String,
@@ -79,6 +80,7 @@ pub struct Report {
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
+#[non_exhaustive]
 pub struct Summary {
     /// Connections shown (after any selection).
     pub connections: u64,
@@ -97,6 +99,7 @@ pub struct Summary {
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
+#[non_exhaustive]
 pub struct Seen {
     pub packets: u64,
     pub tcp_packets: u64,

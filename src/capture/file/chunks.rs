@@ -46,7 +46,7 @@ pub fn read_shared(
     }
     let leave = Leave(shared, reader);
     let header = shared.header();
-    let mut summary = InputSummary::empty(path, false, Some(shared.size()));
+    let mut summary = InputSummary::empty(path, None, Some(shared.size()));
     if !header.ng {
         summary.link_types.push(header.link);
     }

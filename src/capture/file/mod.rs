@@ -40,6 +40,7 @@ pub(super) use pcapng::{takes_frame_number, NgIndexer};
 
 use super::{LinkType, Packet, Timestamp};
 use crate::error::Error;
+pub use input::Compression;
 use input::{open, Blocks};
 use serde::Serialize;
 use std::fs::File;
@@ -55,11 +56,15 @@ pub type Progress = Arc<AtomicU64>;
 
 /// What a run learned about one input, for the report's `inputs` array.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct InputSummary {
     pub path: String,
     /// "pcap" or "pcapng".
     pub format: &'static str,
     pub gzip: bool,
+    /// How the file was compressed ("gzip", "zstd" or "lz4", found by content), when it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compression: Option<&'static str>,
     pub link_types: Vec<LinkType>,
     pub packets: u64,
     pub warnings: Vec<String>,
@@ -98,11 +103,12 @@ impl InputSummary {
     }
 
     /// The entry for an input about to be read.
-    fn empty(path: &Path, gzip: bool, bytes: Option<u64>) -> InputSummary {
+    fn empty(path: &Path, compression: Option<Compression>, bytes: Option<u64>) -> InputSummary {
         InputSummary {
             path: path.display().to_string(),
             format: "pcap",
-            gzip,
+            gzip: compression == Some(Compression::Gzip),
+            compression: compression.map(Compression::name),
             link_types: Vec::new(),
             packets: 0,
             warnings: Vec::new(),
@@ -124,6 +130,7 @@ impl InputSummary {
             path: path.display().to_string(),
             format: "unreadable",
             gzip: false,
+            compression: None,
             link_types: Vec::new(),
             packets: 0,
             warnings: Vec::new(),
@@ -164,11 +171,11 @@ pub fn read_counted_ahead(
     progress: Option<Progress>,
     ahead: bool,
 ) -> Result<InputSummary, Error> {
-    let (mut reader, gzip, bytes, damage) = open(path, progress)?;
-    if gzip {
+    let (mut reader, compression, bytes, damage) = open(path, progress)?;
+    if compression.is_some() {
         reader = Box::new(Blocks::new(reader, ahead, path.as_os_str() != "-"));
     }
-    let mut summary = InputSummary::empty(path, gzip, bytes);
+    let mut summary = InputSummary::empty(path, compression, bytes);
     let mut tally = Tally::default();
     let stream = Stream {
         reader,

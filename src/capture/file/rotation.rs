@@ -44,15 +44,15 @@ impl Read for StopAfter {
     }
 }
 
-/// The first packet of the capture at `path`, read from its start (one buffer of it, gzip
-/// undone): `None` for standard input (it cannot be read twice), a file that cannot be read
+/// The first packet of the capture at `path`, read from its start (one buffer of it,
+/// decompressed): `None` for standard input (it cannot be read twice), a file that cannot be read
 /// or holds no packet.
 pub fn first_packet(path: &Path) -> Option<FirstPacket> {
     if path.as_os_str() == "-" {
         return None;
     }
-    let (reader, gzip, bytes, damage) = open(path, None).ok()?;
-    let reader: Box<dyn Read + Send> = if gzip {
+    let (reader, compression, bytes, damage) = open(path, None).ok()?;
+    let reader: Box<dyn Read + Send> = if compression.is_some() {
         Box::new(Blocks::new(reader, false, true))
     } else {
         reader
@@ -69,7 +69,7 @@ pub fn first_packet(path: &Path) -> Option<FirstPacket> {
         delivered: 0,
         warned_bad_if: false,
     };
-    let mut summary = InputSummary::empty(path, gzip, bytes);
+    let mut summary = InputSummary::empty(path, compression, bytes);
     let mut first = None;
     let _ = read_from(
         path,

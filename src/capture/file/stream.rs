@@ -76,7 +76,7 @@ pub(super) fn read_from(
         delivered,
         warned_bad_if,
     } = stream;
-    let gzip = summary.gzip;
+    let compression = summary.compression;
     let bytes = summary.bytes;
     let damaged = || damage.lock().ok().and_then(|d| d.clone());
     let mut sink = |p: &Packet<'_>| {
@@ -96,11 +96,12 @@ pub(super) fn read_from(
                     ),
                 });
             }
-            if gzip {
+            if let Some(kind) = compression {
                 return Err(Error::NotACapture {
                     path: path.to_path_buf(),
-                    magic: "gzip data that, decompressed, is not a pcap or pcapng capture either"
-                        .into(),
+                    magic: format!(
+                        "{kind} data that, decompressed, is not a pcap or pcapng capture either"
+                    ),
                 });
             }
             return Err(header_error(path, e));
@@ -181,7 +182,7 @@ pub(super) fn read_from(
                 // Bytes of the file from this record on (a plain file's offsets are the
                 // reader's; a gzip stream's are not).
                 let left = bytes
-                    .filter(|_| !gzip)
+                    .filter(|_| compression.is_none())
                     .map(|size| size.saturating_sub(at as u64));
                 let declared = declared_len(reader.data(), summary.format, big_endian);
                 if let (Some(left), Some(len)) = (left, declared) {
@@ -242,7 +243,8 @@ pub(super) fn read_from(
     if let Some((at, why)) = damaged() {
         summary.truncated = true;
         tally.last_warning = Some(format!(
-            "the gzip data is damaged or cut short after {at} decompressed bytes ({why}); the {number} packets before it were analyzed"
+            "the {} data is damaged or cut short after {at} decompressed bytes ({why}); the {number} packets before it were analyzed",
+            compression.unwrap_or("compressed")
         ));
     }
     Ok(())

@@ -1,0 +1,263 @@
+//! The habits of a packaged command-line tool: shell completions and man pages made from
+//! the clap definitions (`wsclose completions SHELL`, `wsclose man [COMMAND]`), checked
+//! against those definitions (every visible command and flag is in them) and by the shells
+//! and groff where installed; comma lists for `--status`; the license files Cargo.toml
+//! names.
+
+use assert_cmd::Command;
+use clap::CommandFactory;
+use std::process::Stdio;
+
+/// (stdout, stderr, exit code).
+fn run(args: &[&str]) -> (String, String, Option<i32>) {
+    let out = Command::cargo_bin("wsclose")
+        .unwrap()
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code(),
+    )
+}
+
+fn stdout(args: &[&str]) -> String {
+    let (out, err, code) = run(args);
+    assert_eq!(code, Some(0), "{args:?}: {err}");
+    out
+}
+
+/// The visible commands with their visible long flags.
+fn commands() -> Vec<(String, Vec<String>)> {
+    let mut cmd = wsclose::cli::Cli::command();
+    cmd.build();
+    cmd.get_subcommands()
+        .filter(|c| !c.is_hide_set() && c.get_name() != "help")
+        .map(|c| {
+            let flags = c
+                .get_arguments()
+                .filter(|a| !a.is_hide_set())
+                .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+                .collect();
+            (c.get_name().to_string(), flags)
+        })
+        .collect()
+}
+
+fn have(tool: &str) -> bool {
+    let ok = std::process::Command::new(tool)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!("{tool} is not installed: that part of the test is skipped");
+    }
+    ok
+}
+
+#[test]
+fn completions_name_every_command_and_flag() {
+    let all = commands();
+    assert!(all.iter().any(|(c, _)| c == "analyze"));
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let script = stdout(&["completions", shell]);
+        for (command, flags) in &all {
+            assert!(script.contains(command.as_str()), "{shell}: {command}");
+            for flag in flags {
+                // fish names long flags without their dashes (`-l fail-on`).
+                assert!(
+                    script.contains(flag.as_str())
+                        || script.contains(&format!("-l {}", &flag[2..])),
+                    "{shell}: {command} {flag}"
+                );
+            }
+        }
+    }
+    let (_, err, code) = run(&["completions", "tcsh"]);
+    assert_eq!(code, Some(2), "{err}");
+}
+
+/// Bash reads the script, and its completion function offers `analyze` for `wsclose an`
+/// and `--fail-on` for `wsclose analyze --fail`.
+#[test]
+fn bash_completes() {
+    if !have("bash") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("wsclose.bash");
+    std::fs::write(&script, stdout(&["completions", "bash"])).unwrap();
+    let complete = |words: &str| -> String {
+        let program = format!(
+            "source '{}'; COMP_WORDS=({words}); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); \
+             COMP_LINE='{words}'; COMP_POINT=${{#COMP_LINE}}; \
+             _wsclose wsclose \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"; \
+             printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            script.display()
+        );
+        let out = std::process::Command::new("bash")
+            .args(["-c", &program])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(complete("wsclose an").trim(), "analyze");
+    assert!(complete("wsclose analyze --fail")
+        .lines()
+        .any(|l| l == "--fail-on"));
+}
+
+/// `wsclose man` and `wsclose man COMMAND` are roff pages naming every command and each
+/// command's flags; groff renders them without a warning.
+#[test]
+fn man_pages_cover_every_command_and_flag() {
+    let top = stdout(&["man"]);
+    assert!(top.contains(".TH wsclose 1"), "{top}");
+    for (command, flags) in commands() {
+        assert!(
+            top.contains(&format!("wsclose\\-{command}(1)")),
+            "{command}"
+        );
+        let page = stdout(&["man", &command]);
+        assert!(
+            page.contains(&format!(".TH wsclose-{command} 1")),
+            "{command}: {page}"
+        );
+        for flag in flags {
+            // roff escapes each dash.
+            assert!(
+                page.contains(&flag.replace('-', "\\-")),
+                "{command}: {flag}"
+            );
+        }
+        if have("groff") {
+            let mut child = std::process::Command::new("groff")
+                .args(["-man", "-Tutf8", "-ww", "-z"])
+                .stdin(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(page.as_bytes())
+                .unwrap();
+            let out = child.wait_with_output().unwrap();
+            assert!(out.status.success());
+            let warnings = String::from_utf8_lossy(&out.stderr);
+            assert!(warnings.trim().is_empty(), "{command}: {warnings}");
+        }
+    }
+    // The exit codes are in the page.
+    assert!(stdout(&["man", "analyze"]).contains("\\-\\-fail\\-on: a connection ended"));
+    let (_, err, code) = run(&["man", "nosuch"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("analyze, explain"), "{err}");
+}
+
+/// `--status` takes comma lists as `--fail-on` does: `1005,1006` selects what the range
+/// `1005-1006` and the two flags select.
+#[test]
+fn status_takes_comma_lists() {
+    let ids = |extra: &[&str]| -> Vec<u64> {
+        let mut args = vec!["analyze", "--format", "json"];
+        args.extend_from_slice(extra);
+        args.push("fixtures/node-many.pcap.gz");
+        let v: serde_json::Value = serde_json::from_str(&stdout(&args)).unwrap();
+        v["connections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_u64().unwrap())
+            .collect()
+    };
+    let range = ids(&["--status", "1005-1006"]);
+    assert!(!range.is_empty());
+    assert!(range.len() < 5, "the range selects some, not all");
+    assert_eq!(ids(&["--status", "1005,1006"]), range);
+    assert_eq!(ids(&["--status", "1005", "--status", "1006"]), range);
+    let (_, err, code) = run(&[
+        "analyze",
+        "--status",
+        "1006,bogus",
+        "fixtures/node-many.pcap.gz",
+    ]);
+    assert_eq!(code, Some(2), "{err}");
+}
+
+/// Cargo.toml's license is the two files beside it; its repository is named.
+#[test]
+fn license_files_and_metadata() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    assert!(manifest.contains("license = \"MIT OR Apache-2.0\""));
+    assert!(manifest.contains("repository = \"https://github.com/wsclose/wsclose\""));
+    let mit = std::fs::read_to_string(root.join("LICENSE-MIT")).unwrap();
+    assert!(mit.contains("Permission is hereby granted, free of charge"));
+    let apache = std::fs::read_to_string(root.join("LICENSE-APACHE")).unwrap();
+    assert!(apache.contains("Apache License") && apache.contains("Version 2.0, January 2004"));
+    assert!(apache.contains("END OF TERMS AND CONDITIONS"));
+}
+
+/// The finding kinds README.md lists are all of them, and only them, in the right group:
+/// the kinds are read from `Kind::as_str`, an exhaustive match (a kind added to the enum
+/// must be named there), each checked to be a kind by serde (the JSON names).
+#[test]
+fn readme_lists_every_finding_kind() {
+    use wsclose::finding::Kind;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let source = std::fs::read_to_string(root.join("src/finding.rs")).unwrap();
+    let body =
+        &source[source.find("pub fn as_str").unwrap()..source.find("pub fn is_violation").unwrap()];
+    let kinds: Vec<Kind> = body
+        .split("=> \"")
+        .skip(1)
+        .map(|rest| {
+            let name = &rest[..rest.find('"').unwrap()];
+            let kind: Kind = serde_json::from_value(serde_json::json!(name))
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(kind.as_str(), name);
+            kind
+        })
+        .collect();
+    assert!(kinds.len() >= 29, "{}", kinds.len());
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let para = &readme[readme.find("Finding kinds (`findings[].kind`").unwrap()..];
+    let para = &para[..para.find("\n\n").unwrap_or(para.len())];
+    let (violations, notes) = para.split_once("Notes about the capture").unwrap();
+    let listed = |text: &str| -> Vec<String> {
+        text.split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|n| !n.contains('.') && !n.contains('['))
+            .map(str::to_string)
+            .collect()
+    };
+    let names = |violation: bool| -> Vec<String> {
+        kinds
+            .iter()
+            .filter(|k| k.is_violation() == violation)
+            .map(|k| k.as_str().to_string())
+            .collect()
+    };
+    let mut want_v = names(true);
+    let mut got_v = listed(violations);
+    want_v.sort();
+    got_v.sort();
+    assert_eq!(got_v, want_v, "README's violations");
+    let mut want_n = names(false);
+    let mut got_n = listed(notes);
+    want_n.sort();
+    got_n.sort();
+    assert_eq!(got_n, want_n, "README's notes");
+}
