@@ -27,13 +27,15 @@ fn emit(text: &str) {
     stream(|out| out.write_all(text.as_bytes()));
 }
 
-/// Writes to standard output, buffered, with `write`: a closed pipe ends quietly (`| head`),
-/// any other failure is said.
+/// Writes to standard output, buffered, with `write`: a closed pipe ends quietly (`| head`);
+/// any other failure (a full disk, a report that could not be read back) is said and exits
+/// with 6, "cannot write", so that a script never takes a cut report for a whole one.
 fn stream(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if let Err(e) = write(&mut out).and_then(|_| out.flush()) {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!("wsclose: cannot write the report: {e}");
+            std::process::exit(6);
         }
     }
 }

@@ -392,3 +392,22 @@ fn a_connection_open_at_the_cut_of_a_truncated_file_says_the_file_is_cut() {
         "{s}"
     );
 }
+
+/// A report that cannot be written (standard output on a full disk) is said and exits 6,
+/// never 0 with a cut report.
+#[test]
+fn a_report_that_cannot_be_written_exits_6() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        eprintln!("skipped: no /dev/full here");
+        return;
+    };
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wsclose"))
+        .args(["analyze", "fixtures/python-close-1001.pcap"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot write the report"), "{err}");
+}
