@@ -288,7 +288,9 @@ impl Store {
     /// from 1. Keys are unique (one packet starts one connection), so an unstable sort is
     /// deterministic.
     pub fn sort(&mut self) {
-        self.entries.sort_unstable_by_key(|e| e.order);
+        // Stable: the sessions of one HTTP/2 connection share their order (its input and
+        // first packet) and were reserved in a row, in the order their streams opened.
+        self.entries.sort_by_key(|e| e.order);
         self.ids = (1..=self.entries.len())
             .map(|id| u32::try_from(id).unwrap_or(u32::MAX))
             .collect();
@@ -574,11 +576,24 @@ mod tests {
         // With files, and all in memory (put in order in place).
         for budget in [2, usize::MAX] {
             let (mut a, mut b) = (Store::new(budget), Store::new(budget));
-            // Reversed, split between two stores, each with its own file.
-            for (i, c) in all.iter().rev().enumerate() {
-                let mut c = c.clone();
-                c.id = 0;
-                if i % 2 == 0 { &mut a } else { &mut b }.push(c);
+            // Reversed (a TCP connection's sessions, its HTTP/2 streams, staying in their
+            // order, as the analyzer reserves them in a row), split between two stores,
+            // each with its own file.
+            let mut groups: Vec<Vec<&ConnectionReport>> = Vec::new();
+            for c in &all {
+                match groups.last_mut() {
+                    Some(g) if (g[0].input, g[0].first_packet) == (c.input, c.first_packet) => {
+                        g.push(c)
+                    }
+                    _ => groups.push(vec![c]),
+                }
+            }
+            for (i, g) in groups.iter().rev().enumerate() {
+                for &c in g {
+                    let mut c = c.clone();
+                    c.id = 0;
+                    if i % 2 == 0 { &mut a } else { &mut b }.push(c);
+                }
             }
             a.append(b);
             assert_eq!(a.files.len(), if budget == 2 { 2 } else { 0 });
