@@ -16,7 +16,6 @@ use super::{CloseFrame, Problem};
 use crate::capture::Timestamp;
 use crate::finding::{Finding, Kind};
 use crate::flow::{PerSide, Role};
-use crate::stack::h2::frame::ErrorCode;
 use crate::stack::tcp::connection::EndKind;
 use crate::websocket::decoder::Stats;
 use crate::websocket::frame::Opcode;
@@ -309,16 +308,14 @@ fn end_phrase(e: &End) -> String {
         EndHow::Tcp(EndKind::Rst) => format!("the {by} reset TCP with an RST (packet {p})"),
         EndHow::Stream { stream, kind } => match kind {
             StreamEndKind::EndStream => {
-                format!("the {by} ended HTTP/2 stream {stream} (END_STREAM, packet {p})")
+                format!("the {by} ended HTTP/2 stream {stream} ({kind}, packet {p})")
             }
-            StreamEndKind::Reset(code) => format!(
-                "the {by} reset HTTP/2 stream {stream} with RST_STREAM {} (packet {p})",
-                ErrorCode(code)
-            ),
-            StreamEndKind::GoAway { last_stream, code } => format!(
-                "the {by} sent GOAWAY {} with last stream {last_stream}, ending HTTP/2 stream {stream} (packet {p})",
-                ErrorCode(code)
-            ),
+            StreamEndKind::Reset(_) => {
+                format!("the {by} reset HTTP/2 stream {stream} with {kind} (packet {p})")
+            }
+            StreamEndKind::GoAway { .. } => {
+                format!("the {by} sent {kind}, ending HTTP/2 stream {stream} (packet {p})")
+            }
         },
     }
 }

@@ -86,16 +86,10 @@ pub fn line(ev: &CloseEvent) -> String {
 
 /// A TCP or HTTP/2 stream ending as a line says it ("TCP FIN", "RST_STREAM CANCEL").
 fn ending_name(what: &EventWhat) -> String {
-    use crate::stack::h2::frame::ErrorCode;
-    use crate::websocket::session::StreamEndKind;
     match what {
         EventWhat::Tcp(EndKind::Fin) => "TCP FIN".into(),
         EventWhat::Tcp(EndKind::Rst) => "TCP RST".into(),
-        EventWhat::Stream(StreamEndKind::EndStream) => "END_STREAM".into(),
-        EventWhat::Stream(StreamEndKind::Reset(code)) => format!("RST_STREAM {}", ErrorCode(*code)),
-        EventWhat::Stream(StreamEndKind::GoAway { last_stream, code }) => {
-            format!("GOAWAY {} (last stream {last_stream})", ErrorCode(*code))
-        }
+        EventWhat::Stream(kind) => kind.to_string(),
         EventWhat::Close { .. } => String::new(),
     }
 }

@@ -515,23 +515,12 @@ fn stream_frames_text(
     ends: &[StreamEnd],
     role: impl Fn(crate::stack::Side) -> Role,
 ) -> Option<String> {
-    use crate::stack::h2::frame::ErrorCode;
     if ends.is_empty() {
         return None;
     }
     let said: Vec<String> = ends
         .iter()
-        .map(|e| {
-            let by = role(e.by);
-            let what = match e.kind {
-                StreamEndKind::EndStream => "END_STREAM".to_owned(),
-                StreamEndKind::Reset(code) => format!("RST_STREAM {}", ErrorCode(code)),
-                StreamEndKind::GoAway { last_stream, code } => {
-                    format!("GOAWAY {} (last stream {last_stream})", ErrorCode(code))
-                }
-            };
-            format!("{by} {what} (packet {})", e.packet)
-        })
+        .map(|e| format!("{} {} (packet {})", role(e.by), e.kind, e.packet))
         .collect();
     Some(format!(
         "on HTTP/2 stream {stream}, also {}",

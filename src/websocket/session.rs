@@ -110,6 +110,21 @@ pub enum StreamEndKind {
     GoAway { last_stream: u32, code: u32 },
 }
 
+/// The frame as a line says it: "END_STREAM", "RST_STREAM CANCEL", "GOAWAY NO_ERROR (last
+/// stream 7)" (error codes by their RFC 9113 §7 names).
+impl std::fmt::Display for StreamEndKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::stack::h2::frame::ErrorCode;
+        match *self {
+            StreamEndKind::EndStream => f.write_str("END_STREAM"),
+            StreamEndKind::Reset(code) => write!(f, "RST_STREAM {}", ErrorCode(code)),
+            StreamEndKind::GoAway { last_stream, code } => {
+                write!(f, "GOAWAY {} (last stream {last_stream})", ErrorCode(code))
+            }
+        }
+    }
+}
+
 /// One ending of an HTTP/2 stream: who, how, where, and its place in the connection's
 /// delivery order (shared with close frames and TCP endings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
