@@ -388,13 +388,25 @@ impl Missing {
     }
 }
 
-/// How a refusal's detail opens: over HTTP/1.1 a status other than 101, over HTTP/2 (RFC
-/// 8441 §5) a `:status` other than 2xx answering the extended CONNECT.
-pub fn refused_phrase(code: u16, h2: bool) -> String {
-    if h2 {
+/// The status of an upgrade the server refused with `code`: over HTTP/1.1 a status other
+/// than 101, over HTTP/2 (`h2`, RFC 8441 §5) a `:status` other than 2xx answering the
+/// extended CONNECT.
+pub fn refused(code: u16, h2: bool) -> Status {
+    let (likely, fix) = refusal(code);
+    let answered = if h2 {
         format!("The server answered the extended CONNECT (RFC 8441) with :status {code} instead of a 2xx")
     } else {
         format!("The server answered the WebSocket upgrade with HTTP {code} instead of 101")
+    };
+    Status {
+        code: None,
+        name: UPGRADE_REFUSED.into(),
+        inferred: false,
+        detail: format!(
+            "{answered}, so no WebSocket connection was opened and no close code applies (a browser reports it as a failed connection, often with close code 1006). {likely}"
+        ),
+        general: "",
+        fix: fix.into(),
     }
 }
 
@@ -408,18 +420,7 @@ pub fn status(
     missing: Missing,
 ) -> Status {
     if let Some(code) = http_status.filter(|&c| c != 101) {
-        let (likely, fix) = refusal(code);
-        return Status {
-            code: None,
-            name: UPGRADE_REFUSED.into(),
-            inferred: false,
-            detail: format!(
-                "{}, so no WebSocket connection was opened and no close code applies (a browser reports it as a failed connection, often with close code 1006). {likely}",
-                refused_phrase(code, false)
-            ),
-            general: "",
-            fix: fix.into(),
-        };
+        return refused(code, false);
     }
     // A close frame that breaks the rules is refused by its receiver (which then fails the
     // connection with a code of its own): it sets no status, it is evidence.

@@ -652,14 +652,10 @@ impl ConnectionReport {
             },
             gaps: c.has_gaps(),
         };
-        let mut status = diagnosis::status(&closes, &ends, http_status, upgraded, missing);
-        if let (Some(code), Some(_)) = (http_status.filter(|&s| s != 101), w.transport.h2_stream) {
-            let (h1, h2) = (
-                diagnosis::refused_phrase(code, false),
-                diagnosis::refused_phrase(code, true),
-            );
-            status.detail = status.detail.replacen(&h1, &h2, 1);
-        }
+        let mut status = match (http_status.filter(|&s| s != 101), w.transport.h2_stream) {
+            (Some(code), Some(_)) => diagnosis::refused(code, true),
+            _ => diagnosis::status(&closes, &ends, http_status, upgraded, missing),
+        };
         let (cs, ss) = (w.stats(client_side), w.stats(server_side));
         let latest = |a: Option<(u64, Timestamp)>, b: Option<(u64, Timestamp)>| a.max_by_key_ts(b);
         let last_frame = latest(cs.last_frame, ss.last_frame);

@@ -283,13 +283,11 @@ fn connections_table(
         }
         let tcp = match (c.tcp_end, c.tcp_end_by, c.tcp_end_packet) {
             ("open", ..) => match c.evicted {
-                Some(e) => format!("tcp: {}", e.short()),
-                None => "tcp: still open at end of capture".to_string(),
+                Some(e) => e.short().to_string(),
+                None => "still open at end of capture".to_string(),
             },
-            (kind, Some(by), Some(p)) => {
-                format!("tcp: {} by {by} [pkt\u{a0}{p}]", kind.to_uppercase())
-            }
-            (kind, ..) => format!("tcp: {kind}"),
+            (kind, Some(by), Some(p)) => format!("{} by {by} [pkt\u{a0}{p}]", kind.to_uppercase()),
+            (kind, ..) => kind.to_string(),
         };
         // The initiator's lines first: its code is the status.
         let first = c.close_frames.first().map_or(Role::Client, |f| f.from);
@@ -299,15 +297,15 @@ fn connections_table(
             close_lines(c, first.peer())
         );
         // An HTTP/2 stream's own ending first; TCP's is that of every stream on the connection.
-        let tcp = match c.h2_stream {
+        let tcp_label = match c.h2_stream {
             Some(_) => {
                 let ends = c.stream_ends_text("pkt").unwrap_or_else(|| "none".into());
                 let _ = write!(closes, "\nh2 stream: {}", terminal(&ends));
-                tcp.replacen("tcp:", "tcp (whole connection):", 1)
+                "tcp (whole connection)"
             }
-            None => tcp,
+            None => "tcp",
         };
-        let _ = write!(closes, "\n{tcp}");
+        let _ = write!(closes, "\n{tcp_label}: {tcp}");
         let mut status = status_label(c);
         if let Some(e) = &c.evidence {
             let mark = if e.consistent { "" } else { "⚠ " };
