@@ -45,7 +45,7 @@ pub mod op {
 }
 
 /// With `WSCLOSE_FUZZ_STRICT=0`, the most bytes one input may produce (once needed for slow
-/// HPACK decoding, `hpack_huffman_block_decodes_fast` in `fuzz/src/lib.rs`, now bounded).
+/// HPACK decoding, `hpack_huffman_block_decodes_whole` in `fuzz/src/lib.rs`, now fixed).
 pub const RELAXED_MAX_FED: usize = 64 << 10;
 
 /// Flag bits (byte 0).
@@ -505,7 +505,7 @@ fn run_case(flags: u8, ops: &[u8], split: bool) -> (Outcome, usize) {
         Streams::default()
     } else {
         // A smaller script, as once needed for HPACK decoding at about 14 µs per
-        // Huffman-coded string (now bounded per block: `hpack_huffman_block_decodes_fast`).
+        // Huffman-coded string (fixed: `hpack_huffman_block_decodes_whole`).
         Streams::with_cap(RELAXED_MAX_FED)
     };
     if flags & flag::PREFACE != 0 {

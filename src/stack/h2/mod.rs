@@ -31,6 +31,7 @@
 
 pub mod frame;
 pub mod hpack;
+mod huffman;
 pub mod layer;
 
 use crate::capture::Timestamp;
