@@ -15,7 +15,10 @@
 //! from a file; rendering that report as JSON), `serial` (the stored form: a generated
 //! capture's finished reports written and read back, without a file; the analyzer
 //! freezing every connection after every packet and thawing it for the next, against
-//! never freezing, throughput in bytes frozen).
+//! never freezing, throughput in bytes frozen), `hpack` (header blocks: RFC 7541 C.4's three
+//! Huffman-coded requests on one table, and a 256 KiB block of one-letter Huffman-coded
+//! names and values, the hostile case; each also through `loona-hpack`, which this
+//! decoder replaced).
 
 #[path = "../examples/gen/mod.rs"]
 mod gen;
@@ -418,8 +421,55 @@ fn inflate(c: &mut Criterion) {
     g.finish();
 }
 
+fn hpack(c: &mut Criterion) {
+    use wsclose::stack::h2::hpack::BlockDecoder;
+    use wsclose::stack::h2::MAX_HEADER_BLOCK;
+    let mut g = c.benchmark_group("hpack");
+    configure(&mut g);
+    // RFC 7541 C.4.1-C.4.3.
+    let requests: [&[u8]; 3] = [
+        b"\x82\x86\x84\x41\x8c\xf1\xe3\xc2\xe5\xf2\x3a\x6b\xa0\xab\x90\xf4\xff",
+        b"\x82\x86\x84\xbe\x58\x86\xa8\xeb\x10\x64\x9c\xbf",
+        b"\x82\x87\x85\xbf\x40\x88\x25\xa8\x49\xe9\x5b\xa9\x7d\x7f\x89\x25\xa8\x49\xe9\x5b\xb8\xe8\xb4\xbf",
+    ];
+    let bytes: usize = requests.iter().map(|r| r.len()).sum();
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g.bench_function("rfc7541_c4_requests", |b| {
+        b.iter(|| {
+            let mut d = BlockDecoder::new();
+            for r in requests {
+                black_box(d.decode(black_box(r)).ok());
+            }
+        })
+    });
+    g.bench_function("rfc7541_c4_requests_loona", |b| {
+        b.iter(|| {
+            let mut d = loona_hpack::Decoder::new();
+            for r in requests {
+                black_box(d.decode_with_cb(black_box(r), |_, _| ()).ok());
+            }
+        })
+    });
+    let field = [0x00, 0x81, 0x1F, 0x81, 0x1F];
+    let hostile = field.repeat(MAX_HEADER_BLOCK / field.len());
+    g.throughput(Throughput::Bytes(hostile.len() as u64));
+    g.bench_function("one_letter_huffman_256KiB", |b| {
+        b.iter(|| BlockDecoder::new().decode(black_box(&hostile)).ok())
+    });
+    g.sample_size(10);
+    g.bench_function("one_letter_huffman_256KiB_loona", |b| {
+        b.iter(|| {
+            loona_hpack::Decoder::new()
+                .decode_with_cb(black_box(&hostile), |_, _| ())
+                .ok()
+        })
+    });
+    g.finish();
+}
+
 criterion_group!(
     benches,
+    hpack,
     frame_header,
     unmasking,
     utf8,

@@ -427,6 +427,27 @@ mod tests {
         let c41 = b"\x82\x86\x84\x41\x8c\xf1\xe3\xc2\xe5\xf2\x3a\x6b\xa0\xab\x90\xf4\xff";
         let h = d.decode(c41).unwrap();
         assert_eq!(h.authority.as_deref(), Some("www.example.com"));
+        // C.4.2: the authority from the table (62), a Huffman-coded cache-control.
+        let mut fields = Vec::new();
+        let c42 = b"\x82\x86\x84\xbe\x58\x86\xa8\xeb\x10\x64\x9c\xbf";
+        d.decode_fields(c42, |n, v| fields.push((n.to_vec(), v.into_owned())))
+            .unwrap();
+        assert_eq!(
+            fields[3],
+            (b":authority".to_vec(), b"www.example.com".to_vec())
+        );
+        assert_eq!(fields[4], (b"cache-control".to_vec(), b"no-cache".to_vec()));
+        // C.4.3: a new Huffman-coded name and value; the table then holds three entries
+        // (C.4 ends with 164 bytes in it).
+        fields.clear();
+        let c43 = b"\x82\x87\x85\xbf\x40\x88\x25\xa8\x49\xe9\x5b\xa9\x7d\x7f\x89\x25\xa8\x49\xe9\x5b\xb8\xe8\xb4\xbf";
+        d.decode_fields(c43, |n, v| fields.push((n.to_vec(), v.into_owned())))
+            .unwrap();
+        assert_eq!(
+            fields[4],
+            (b"custom-key".to_vec(), b"custom-value".to_vec())
+        );
+        assert_eq!((d.table.entries.len(), d.table.size), (3, 164));
     }
 
     #[test]
