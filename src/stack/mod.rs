@@ -7,6 +7,7 @@
 //!     plaintext:           http1 ───────────────────────────────► websocket::Session (0 or 1)
 //!     wss:// (RFC 8446):   tls ──► http1 ────────────────────────► websocket::Session (0 or 1)
 //!     RFC 8441:            (tls ──►) h2 ──► one stream per extended CONNECT ─► Session (0..n)
+//!     h2c by Upgrade:      http1 ──(101 Upgrade: h2c)──► h2 ──► … as above
 //! ```
 //!
 //! In: the [`tcp::Event`]s of each direction of one TCP connection (`Data` with the packet
@@ -19,7 +20,8 @@
 //! and hands bytes, gaps and endings up, each piece of bytes tagged with the packet that
 //! completed it, so evidence still names packets as Wireshark numbers them. [`Stack`] is
 //! the one place a layer plugs in: it holds the top of the stack ([`Top`]) and decides
-//! from a connection's first bytes which stack the connection gets.
+//! from a connection's first bytes which stack the connection gets, and switches HTTP/1.1
+//! to HTTP/2 at the `101` that accepts an `Upgrade: h2c` (RFC 7540 §3.2).
 //!
 //! Folders: `tcp/` (reassembly and the TCP connection), `http1/` (the RFC 6455 §4 upgrade
 //! and mid-stream pick-up), `tls/` (RFC 8446, RFC 5246: plugged in as `Top::Tls`), `h2/`
@@ -163,8 +165,8 @@ enum Top {
     /// TLS (found by its ClientHello), and HTTP/1.1 over what it decrypts.
     #[serde(skip)]
     Tls(Box<TlsLayer>),
-    /// HTTP/2 with prior knowledge (h2c, found by its connection preface): one session per
-    /// extended CONNECT.
+    /// HTTP/2 in cleartext (h2c), found by its connection preface (prior knowledge) or
+    /// switched to from `Http1` by `Upgrade: h2c`: one session per extended CONNECT.
     #[serde(skip)]
     H2(Box<H2Layer>),
 }
@@ -228,9 +230,69 @@ impl Stack {
             }
         }
         match &mut self.top {
-            Top::Http1(h) => h.on_event(&mut self.ctx, s, ev),
+            Top::Http1(h) => {
+                h.on_event(&mut self.ctx, s, ev);
+                if let Some(switch) = h.take_h2c() {
+                    self.h2c_upgrade(switch);
+                }
+            }
             Top::Tls(t) => t.on_event(&mut self.ctx, s, ev, keys),
             Top::H2(h) => h.on_event(&mut self.ctx, s, ev),
+        }
+    }
+
+    /// The server accepted an `Upgrade: h2c` request (RFC 7540 §3.2): from the end of its
+    /// `101`, HTTP/2. The request's `HTTP2-Settings` are the client's first SETTINGS
+    /// (§3.2.1); the server's bytes after the `101` go on first (its SETTINGS, then the
+    /// answer to the request, stream 1), then what the client sent after its request (its
+    /// preface, then frames), each with the packet that carried it.
+    fn h2c_upgrade(&mut self, up: http1::H2cSwitch) {
+        use crate::flow::Role;
+        let problem = match up.settings.as_deref() {
+            None => Some("the request has no HTTP2-Settings field".to_string()),
+            Some(v) => match http1::parse::http2_settings_payload(v) {
+                None => Some(format!("its HTTP2-Settings field is not base64url: {v:?}")),
+                Some(payload) => match h2::H2Conn::upgraded(&payload) {
+                    Ok(conn) => {
+                        self.top = Top::H2(Box::new(H2Layer::over(conn, up.client, false)));
+                        None
+                    }
+                    Err(e) => Some(format!(
+                        "its HTTP2-Settings field is not a SETTINGS payload: {e}"
+                    )),
+                },
+            },
+        };
+        if let Some(problem) = problem {
+            self.ctx.findings.push(
+                Kind::HandshakeInvalid,
+                Some(Role::Client),
+                Some(up.request_packet),
+                format!("the server switched to HTTP/2 at packet {}, but {problem} (RFC 7540 §3.2.1: a server must not upgrade then)", up.response_packet),
+            );
+            self.top = Top::H2(Box::new(H2Layer::new(up.client, false)));
+        }
+        let server = up.client.other();
+        for (side, held) in std::iter::once((server, up.server))
+            .chain(up.client_held.into_iter().map(|h| (up.client, h)))
+        {
+            let ev = match &held {
+                http1::Held::Data { bytes, packet, ts } => Event::Data {
+                    offset: 0,
+                    bytes,
+                    packet: *packet,
+                    ts: *ts,
+                },
+                http1::Held::Gap { packet, cut } => Event::Gap {
+                    offset: 0,
+                    len: 0,
+                    packet: *packet,
+                    cut: *cut,
+                },
+            };
+            if let Top::H2(h) = &mut self.top {
+                h.on_event(&mut self.ctx, side, ev);
+            }
         }
     }
 

@@ -67,8 +67,14 @@ impl H2Layer {
     /// An HTTP/2 layer whose client (the sender of the preface) is `client`; `tls` when it
     /// runs inside TLS.
     pub fn new(client: Side, tls: bool) -> H2Layer {
+        H2Layer::over(H2Conn::new(), client, tls)
+    }
+
+    /// An HTTP/2 layer reading `conn` (one made by [`H2Conn::upgraded`] for h2c by
+    /// `Upgrade`), whose client is `client`.
+    pub fn over(conn: H2Conn, client: Side, tls: bool) -> H2Layer {
         H2Layer {
-            conn: H2Conn::new(),
+            conn,
             client,
             tls,
             streams: Vec::new(),

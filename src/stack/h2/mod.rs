@@ -293,6 +293,16 @@ impl Dir {
         }
     }
 
+    /// The other side's SETTINGS: what it allows, this side's frames must keep to.
+    fn allow(&mut self, settings: &frame::Settings) {
+        if let Some(size) = settings.max_frame_size {
+            self.max_frame = self.max_frame.max(size);
+        }
+        if let Some(size) = settings.header_table_size {
+            self.hpack.allow_table_size(size);
+        }
+    }
+
     fn lose(&mut self, reason: LostReason, packet: Option<u64>, out: &mut dyn FnMut(H2Event<'_>)) {
         if self.phase == Phase::Dead {
             return;
@@ -653,13 +663,7 @@ impl Dir {
                 if ack {
                     return;
                 }
-                // What this side allows, the other side's frames must keep to.
-                if let Some(size) = settings.max_frame_size {
-                    peer.max_frame = peer.max_frame.max(size);
-                }
-                if let Some(size) = settings.header_table_size {
-                    peer.hpack.allow_table_size(size);
-                }
+                peer.allow(&settings);
                 out(H2Event::Settings {
                     from_client,
                     enable_connect_protocol: settings.enable_connect_protocol,
@@ -836,6 +840,24 @@ impl H2Conn {
             client: Dir::new(true),
             server: Dir::new(false),
         }
+    }
+
+    /// A connection upgraded from HTTP/1.1 by `Upgrade: h2c` (RFC 7540 §3.2): the client's
+    /// SETTINGS came in the request's `HTTP2-Settings` field (`settings`: the payload of a
+    /// SETTINGS frame, §3.2.1) and bind the server's frames as a SETTINGS frame would. The
+    /// client's bytes still start with the preface, the server's with its SETTINGS.
+    pub fn upgraded(settings: &[u8]) -> Result<H2Conn, FrameError> {
+        let header = FrameHeader {
+            len: u32::try_from(settings.len()).unwrap_or(u32::MAX),
+            kind: FrameType::SETTINGS,
+            flags: 0,
+            stream: 0,
+        };
+        let mut conn = H2Conn::new();
+        if let Frame::Settings { settings, .. } = frame::parse_payload(&header, settings)? {
+            conn.server.allow(&settings);
+        }
+        Ok(conn)
     }
 
     fn dirs(&mut self, from_client: bool) -> (&mut Dir, &mut Dir) {
