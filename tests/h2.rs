@@ -1,6 +1,7 @@
 //! WebSockets over HTTP/2 (RFC 8441) in captures recorded from real implementations
 //! (fixtures/README.md: `node-h2-websockets`, and `h2/`: hypercorn over h2c and over
-//! TLS with a Node 20 `http2` + `ws` client, headless Chromium against hypercorn).
+//! TLS with a Node 20 `http2` + `ws` client, headless Chromium against hypercorn, and
+//! hypercorn reached by `Upgrade: h2c` from a Python `h2` + `wsproto` client).
 //! Runs the `wsclose` binary (JSON, the stable contract) on each and checks, stream by
 //! stream: transport `h2`, `h2_stream`, `:path`, the CONNECT's `:status`, the close
 //! frames (side, code, reason, packet), every `stream_ends` entry (END_STREAM,

@@ -147,9 +147,7 @@ impl Http1 {
     /// The server answered an `Upgrade: h2c` request with `101`: HTTP/1.1 ends here, and
     /// this is what the HTTP/2 layer starts from (once; `None` otherwise).
     pub fn take_h2c(&mut self) -> Option<H2cSwitch> {
-        if self.h2c.as_ref()?.switched.is_none() {
-            return None;
-        }
+        self.h2c.as_ref()?.switched.as_ref()?;
         let offer = *self.h2c.take()?;
         let (server, response_packet) = offer.switched?;
         Some(H2cSwitch {
