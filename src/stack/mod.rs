@@ -254,7 +254,7 @@ impl Stack {
                 None => Some(format!("its HTTP2-Settings field is not base64url: {v:?}")),
                 Some(payload) => match h2::H2Conn::upgraded(&payload) {
                     Ok(conn) => {
-                        self.top = Top::H2(Box::new(H2Layer::over(conn, up.client, false)));
+                        self.top = Top::H2(Box::new(H2Layer::upgraded(conn, up.client)));
                         None
                     }
                     Err(e) => Some(format!(
@@ -270,12 +270,15 @@ impl Stack {
                 Some(up.request_packet),
                 format!("the server switched to HTTP/2 at packet {}, but {problem} (RFC 7540 §3.2.1: a server must not upgrade then)", up.response_packet),
             );
-            self.top = Top::H2(Box::new(H2Layer::new(up.client, false)));
+            self.top = Top::H2(Box::new(H2Layer::upgraded(h2::H2Conn::new(), up.client)));
         }
         let server = up.client.other();
         for (side, held) in std::iter::once((server, up.server))
             .chain(up.client_held.into_iter().map(|h| (up.client, h)))
         {
+            let Top::H2(h) = &mut self.top else {
+                return;
+            };
             let ev = match &held {
                 http1::Held::Data { bytes, packet, ts } => Event::Data {
                     offset: 0,
@@ -289,10 +292,14 @@ impl Stack {
                     packet: *packet,
                     cut: *cut,
                 },
+                http1::Held::NotKept { packet } => {
+                    let cap = http1::MAX_H2C_HELD;
+                    let why = h2::LostReason::NotKeptBeforeUpgrade { cap };
+                    h.lose(&mut self.ctx, side, why, Some(*packet));
+                    continue;
+                }
             };
-            if let Top::H2(h) = &mut self.top {
-                h.on_event(&mut self.ctx, side, ev);
-            }
+            h.on_event(&mut self.ctx, side, ev);
         }
     }
 
@@ -669,6 +676,39 @@ mod tests {
         assert!(matches!(st.top, Top::Http1(_)));
         assert_eq!(st.sessions().count(), 0);
         assert!(st.ctx.findings.has(Kind::HandshakeCut));
+    }
+
+    #[test]
+    fn what_the_client_sends_before_the_101_is_held_up_to_a_cap() {
+        let keys = KeyLog::new();
+        let mut st = Stack::default();
+        st.on_event(Side::A, data(&h2c_request("GET", ""), 4), &keys);
+        // Frames of an unknown type (skipped by a reader, RFC 9113 §4.1) past the cap.
+        let mut early = h2c_client_start();
+        while early.len() <= http1::MAX_H2C_HELD {
+            early.extend(frame(0xfa, 0, 0, &[0; 16_000]));
+        }
+        st.on_event(Side::A, data(&early, 5), &keys);
+        st.on_event(Side::A, data(b"more", 6), &keys);
+        assert!(st.ctx.findings.has(Kind::BufferCapHit));
+        let mut answer = H2C_101.to_vec();
+        answer.extend(h2c_server_start());
+        st.on_event(Side::B, data(&answer, 7), &keys);
+        assert!(matches!(st.top, Top::H2(_)));
+        // The client's direction is lost at the cap, and said to be; the server's is read.
+        let lost: Vec<&str> = st
+            .ctx
+            .findings
+            .items
+            .iter()
+            .filter(|f| f.kind == Kind::H2Lost)
+            .map(|f| f.detail.as_str())
+            .collect();
+        assert_eq!(lost.len(), 1, "{lost:?}");
+        assert!(
+            lost[0].starts_with("the client's HTTP/2 stream can no longer be read: more than 65536 bytes came before the server answered the Upgrade: h2c request"),
+            "{lost:?}"
+        );
     }
 
     #[test]

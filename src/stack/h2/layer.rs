@@ -20,7 +20,7 @@
 //! to [`MAX_STREAMS`] per connection (the rest are counted and said to be missing); other
 //! streams cost nothing.
 
-use super::{H2Conn, H2Event};
+use super::{H2Conn, H2Event, LostReason};
 use crate::finding::Kind;
 use crate::flow::Role;
 use crate::stack::http1::parse as http;
@@ -67,14 +67,8 @@ impl H2Layer {
     /// An HTTP/2 layer whose client (the sender of the preface) is `client`; `tls` when it
     /// runs inside TLS.
     pub fn new(client: Side, tls: bool) -> H2Layer {
-        H2Layer::over(H2Conn::new(), client, tls)
-    }
-
-    /// An HTTP/2 layer reading `conn` (one made by [`H2Conn::upgraded`] for h2c by
-    /// `Upgrade`), whose client is `client`.
-    pub fn over(conn: H2Conn, client: Side, tls: bool) -> H2Layer {
         H2Layer {
-            conn,
+            conn: H2Conn::new(),
             client,
             tls,
             streams: Vec::new(),
@@ -83,6 +77,17 @@ impl H2Layer {
             streams_dropped: 0,
             unnamed: 0,
             touched: Sides::default(),
+        }
+    }
+
+    /// An HTTP/2 layer taking a cleartext connection over from HTTP/1.1 at the `101` that
+    /// accepted `Upgrade: h2c` (RFC 7540 §3.2): `conn` made by [`H2Conn::upgraded`], the
+    /// request's sender `client`; both sides have sent bytes already.
+    pub fn upgraded(conn: H2Conn, client: Side) -> H2Layer {
+        H2Layer {
+            conn,
+            touched: Sides::new(true, true),
+            ..H2Layer::new(client, false)
         }
     }
 
@@ -98,6 +103,30 @@ impl H2Layer {
 
     /// Bytes or a gap of side `s`.
     pub fn on_event(&mut self, ctx: &mut Ctx, s: Side, ev: Event<'_>) {
+        match ev {
+            Event::Data {
+                bytes, packet, ts, ..
+            } => self.read(ctx, s, |conn, from_client, out| {
+                conn.feed(from_client, bytes, packet, ts, out)
+            }),
+            Event::Gap { packet, .. } => self.lose(ctx, s, LostReason::Gap, packet),
+        }
+    }
+
+    /// Side `s` can no longer be read, for `reason` (one that loses framing).
+    pub fn lose(&mut self, ctx: &mut Ctx, s: Side, reason: LostReason, packet: Option<u64>) {
+        self.read(ctx, s, |conn, from_client, out| {
+            conn.lose(from_client, reason, packet, out)
+        });
+    }
+
+    /// Runs `f` on the framing of side `s`, its events handled by this layer.
+    fn read(
+        &mut self,
+        ctx: &mut Ctx,
+        s: Side,
+        f: impl FnOnce(&mut H2Conn, bool, &mut dyn FnMut(H2Event<'_>)),
+    ) {
         self.touched[s] = true;
         let from_client = s == self.client;
         let H2Layer {
@@ -121,12 +150,7 @@ impl H2Layer {
             streams_dropped,
             unnamed,
         };
-        match ev {
-            Event::Data {
-                bytes, packet, ts, ..
-            } => conn.feed(from_client, bytes, packet, ts, &mut |e| st.on(e)),
-            Event::Gap { packet, .. } => conn.gap(from_client, packet, &mut |e| st.on(e)),
-        }
+        f(conn, from_client, &mut |e| st.on(e));
     }
 
     /// The layer below can deliver nothing more of side `s` (a TLS direction that stopped

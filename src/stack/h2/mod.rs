@@ -71,6 +71,9 @@ pub enum LostReason {
     /// A header block did not decode: the direction's HPACK table is out of step. Framing
     /// goes on; heads of this direction are [`H2Event::Unreadable`] from here on.
     Hpack { stream: u32, error: HpackError },
+    /// The client sent more than `cap` bytes after an `Upgrade: h2c` request before the
+    /// server answered it (RFC 7540 §3.2); those past the cap were not kept.
+    NotKeptBeforeUpgrade { cap: usize },
 }
 
 impl LostReason {
@@ -100,6 +103,10 @@ impl fmt::Display for LostReason {
             LostReason::Hpack { stream, error } => {
                 write!(f, "header block of stream {stream}: {error}")
             }
+            LostReason::NotKeptBeforeUpgrade { cap } => write!(
+                f,
+                "more than {cap} bytes came before the server answered the Upgrade: h2c request, and those past them were not kept"
+            ),
         }
     }
 }
@@ -891,8 +898,20 @@ impl H2Conn {
         packet: Option<u64>,
         out: &mut dyn FnMut(H2Event<'_>),
     ) {
+        self.lose(from_client, LostReason::Gap, packet, out);
+    }
+
+    /// One direction cannot be read on, for `reason` (one that loses framing): as
+    /// [`H2Conn::gap`].
+    pub fn lose(
+        &mut self,
+        from_client: bool,
+        reason: LostReason,
+        packet: Option<u64>,
+        out: &mut dyn FnMut(H2Event<'_>),
+    ) {
         let (me, _) = self.dirs(from_client);
-        me.lose(LostReason::Gap, packet, out);
+        me.lose(reason, packet, out);
     }
 
     /// Whether a direction can no longer be read.

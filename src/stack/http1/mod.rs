@@ -85,6 +85,10 @@ pub enum Held {
         packet: Option<u64>,
         cut: bool,
     },
+    /// Bytes past [`MAX_H2C_HELD`], not kept (from this packet on).
+    NotKept {
+        packet: u64,
+    },
 }
 
 /// Bytes the client may send after an `Upgrade: h2c` request before the answer comes
@@ -166,6 +170,14 @@ impl Http1 {
         let Some(offer) = self.h2c.as_mut() else {
             return;
         };
+        // Past a hole (or the cap) HTTP/2 cannot be read in this direction: nothing more
+        // is held.
+        if matches!(
+            offer.held.last(),
+            Some(Held::Gap { .. } | Held::NotKept { .. })
+        ) {
+            return;
+        }
         match ev {
             Event::Gap { packet, cut, .. } => {
                 // The body's end (if it was still coming) is lost with it.
@@ -180,12 +192,20 @@ impl Http1 {
                     .min(bytes.len());
                 offer.body_left = offer.body_left.saturating_sub(skip as u64);
                 let bytes = bytes.get(skip..).unwrap_or_default();
-                // Past the cap (said once, below) nothing more is held.
-                if bytes.is_empty() || offer.held_len > MAX_H2C_HELD {
+                if bytes.is_empty() {
                     return;
                 }
-                offer.held_len = offer.held_len.saturating_add(bytes.len());
-                if offer.held_len > MAX_H2C_HELD {
+                let room = MAX_H2C_HELD.saturating_sub(offer.held_len);
+                let (keep, over) = bytes.split_at(room.min(bytes.len()));
+                offer.held_len = offer.held_len.saturating_add(keep.len());
+                if !keep.is_empty() {
+                    offer.held.push(Held::Data {
+                        bytes: keep.to_vec(),
+                        packet,
+                        ts,
+                    });
+                }
+                if !over.is_empty() {
                     let from = ctx.role(s);
                     ctx.findings.push(
                         Kind::BufferCapHit,
@@ -193,17 +213,8 @@ impl Http1 {
                         Some(packet),
                         format!("the {from} sent more than {MAX_H2C_HELD} bytes after its Upgrade: h2c request before the answer came (RFC 7540 §3.2 allows only its body): nothing past them is read"),
                     );
-                    offer.held.push(Held::Gap {
-                        packet: Some(packet),
-                        cut: false,
-                    });
-                    return;
+                    offer.held.push(Held::NotKept { packet });
                 }
-                offer.held.push(Held::Data {
-                    bytes: bytes.to_vec(),
-                    packet,
-                    ts,
-                });
             }
         }
     }
