@@ -248,9 +248,21 @@ impl Stack {
     /// preface, then frames), each with the packet that carried it.
     fn h2c_upgrade(&mut self, up: http1::H2cSwitch) {
         use crate::flow::Role;
-        let problem = match up.settings.as_deref() {
-            None => Some("the request has no HTTP2-Settings field".to_string()),
-            Some(v) => match http1::parse::http2_settings_payload(v) {
+        let problem = match (up.request_packet, up.settings.as_deref()) {
+            // The request was not captured whole: what its settings allowed is unknown, so
+            // nothing the server sends is held against them (the largest frame, table).
+            (None, _) => {
+                let mut lenient = Vec::new();
+                for (id, v) in [(1u16, u32::MAX), (5, (1 << 24) - 1)] {
+                    lenient.extend(id.to_be_bytes());
+                    lenient.extend(v.to_be_bytes());
+                }
+                let conn = h2::H2Conn::upgraded(&lenient).unwrap_or_default();
+                self.top = Top::H2(Box::new(H2Layer::upgraded(conn, up.client)));
+                None
+            }
+            (Some(_), None) => Some("the request has no HTTP2-Settings field".to_string()),
+            (Some(_), Some(v)) => match http1::parse::http2_settings_payload(v) {
                 None => Some(format!("its HTTP2-Settings field is not base64url: {v:?}")),
                 Some(payload) => match h2::H2Conn::upgraded(&payload) {
                     Ok(conn) => {
@@ -267,7 +279,7 @@ impl Stack {
             self.ctx.findings.push(
                 Kind::HandshakeInvalid,
                 Some(Role::Client),
-                Some(up.request_packet),
+                up.request_packet,
                 format!("the server switched to HTTP/2 at packet {}, but {problem} (RFC 7540 §3.2.1: a server must not upgrade then)", up.response_packet),
             );
             self.top = Top::H2(Box::new(H2Layer::upgraded(h2::H2Conn::new(), up.client)));
@@ -709,6 +721,49 @@ mod tests {
             lost[0].starts_with("the client's HTTP/2 stream can no longer be read: more than 65536 bytes came before the server answered the Upgrade: h2c request"),
             "{lost:?}"
         );
+    }
+
+    #[test]
+    fn a_101_to_h2c_after_a_cut_request_switches_without_guessing() {
+        // The request is cut by the snap length; the server's 101 to h2c is whole: HTTP/2
+        // from there, the server's side read, the client's lost where its request was
+        // cut; its HTTP/2 bytes are not taken for WebSocket frames.
+        let keys = KeyLog::new();
+        let mut st = Stack::default();
+        let req = h2c_request("GET", "");
+        st.on_event(Side::A, data(&req[..40], 4), &keys);
+        let gap = Event::Gap {
+            offset: 40,
+            len: (req.len() - 40) as u64,
+            packet: Some(4),
+            cut: true,
+        };
+        st.on_event(Side::A, gap, &keys);
+        let mut answer = H2C_101.to_vec();
+        answer.extend(h2c_server_start());
+        // A frame larger than the default 16384: the client may have allowed it.
+        answer.extend(frame(0, 1, 1, &[b'x'; 20_000]));
+        st.on_event(Side::B, data(&answer, 6), &keys);
+        assert!(matches!(st.top, Top::H2(_)));
+        st.on_event(Side::A, data(&h2c_client_start(), 8), &keys);
+        st.on_event(Side::A, data(&frame(0, 0, 3, CLOSE_1000), 10), &keys);
+        assert_eq!(
+            st.sessions().count(),
+            0,
+            "nothing named without the client's side"
+        );
+        let kinds: Vec<Kind> = st.ctx.findings.items.iter().map(|f| f.kind).collect();
+        assert!(kinds.iter().all(|k| !k.is_violation()), "{kinds:?}");
+        let lost: Vec<&str> = st
+            .ctx
+            .findings
+            .items
+            .iter()
+            .filter(|f| f.kind == Kind::H2Lost)
+            .map(|f| f.detail.as_str())
+            .collect();
+        assert_eq!(lost.len(), 1, "{lost:?}");
+        assert!(lost[0].starts_with("the client's"), "{lost:?}");
     }
 
     #[test]

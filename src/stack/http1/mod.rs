@@ -99,7 +99,8 @@ pub const MAX_H2C_HELD: usize = 64 * 1024;
 #[derive(Debug)]
 struct H2cOffer {
     client: Side,
-    request_packet: u64,
+    /// The request's packet; `None` when it was not captured whole.
+    request_packet: Option<u64>,
     /// The request's `HTTP2-Settings`, as sent.
     settings: Option<String>,
     /// Bytes of the request's body still to come (HTTP/1.1, before anything HTTP/2).
@@ -117,7 +118,8 @@ struct H2cOffer {
 pub struct H2cSwitch {
     /// The side that sent the request (the HTTP/2 client).
     pub client: Side,
-    pub request_packet: u64,
+    /// `None` when the request was not captured whole (then neither are its settings).
+    pub request_packet: Option<u64>,
     /// The packet of the `101`.
     pub response_packet: u64,
     /// The request's `HTTP2-Settings` field, as sent.
@@ -430,22 +432,45 @@ impl Http1 {
             match http::parse_response(&buf) {
                 Parsed::Partial => self.sides[s] = App::Http(buf),
                 Parsed::Invalid => self.sides[s] = App::Off,
-                Parsed::Done(r, n) if self.h2c.is_some() => {
+                Parsed::Done(r, n)
+                    if self.h2c.is_some() || r.switches_to_h2c() && !self.session.transport.tls =>
+                {
                     // The answer to an h2c offer (RFC 7540 §3.2): a 101 switching to h2c
-                    // ends HTTP/1.1 here; any other answer keeps it, a plain exchange.
-                    match self.h2c.as_mut() {
-                        Some(offer) if r.status == 101 && r.h2c && !r.upgrade => {
-                            let rest = buf.get(n..).unwrap_or_default().to_vec();
-                            let held = Held::Data {
-                                bytes: rest,
-                                packet,
-                                ts,
-                            };
-                            offer.switched = Some((held, packet));
-                            self.sides = Sides::new(App::Off, App::Off);
-                        }
-                        _ => self.off(),
+                    // ends HTTP/1.1 here; any other answer keeps it, a plain exchange. A
+                    // 101 to h2c whose request was not captured whole switches too: the
+                    // client's side is lost where its request was cut, nothing guessed.
+                    if !r.switches_to_h2c() {
+                        return self.off();
                     }
+                    let client = s.other();
+                    let offer = self.h2c.get_or_insert_with(|| {
+                        let cut = self.session.handshake.cut;
+                        let held = match self.sides[client] {
+                            App::Start => Vec::new(),
+                            _ => vec![Held::Gap {
+                                packet: None,
+                                cut: cut == Some(HandshakeCut::SnapLength),
+                            }],
+                        };
+                        Box::new(H2cOffer {
+                            client,
+                            request_packet: None,
+                            settings: None,
+                            body_left: 0,
+                            held,
+                            held_len: 0,
+                            switched: None,
+                        })
+                    });
+                    let rest = buf.get(n..).unwrap_or_default().to_vec();
+                    let held = Held::Data {
+                        bytes: rest,
+                        packet,
+                        ts,
+                    };
+                    offer.switched = Some((held, packet));
+                    self.sides = Sides::new(App::Off, App::Off);
+                    self.session = Session::default();
                 }
                 Parsed::Done(r, n) => {
                     let role = ctx.role(s);
@@ -527,7 +552,7 @@ impl Http1 {
                     Some(body) if !self.session.transport.tls && self.h2c.is_none() => {
                         self.h2c = Some(Box::new(H2cOffer {
                             client: s,
-                            request_packet: packet,
+                            request_packet: Some(packet),
                             settings: r.http2_settings,
                             body_left: body,
                             held: Vec::new(),

@@ -175,6 +175,12 @@ impl Request {
 }
 
 impl Response {
+    /// A `101` switching to HTTP/2 over cleartext (`Upgrade: h2c`, RFC 7540 §3.2), not to
+    /// a WebSocket.
+    pub fn switches_to_h2c(&self) -> bool {
+        self.status == 101 && self.h2c && !self.upgrade
+    }
+
     /// What is wrong with a 101 response by RFC 6455 §4.2.2 / §4.1 (the accept value is
     /// checked separately, against the key).
     pub fn problems(&self) -> Vec<String> {
