@@ -2,7 +2,8 @@
 //!
 //! In: per direction, the bytes and gaps of the layer below (TCP for h2c, TLS for h2), in
 //! stream order, each with its packet and capture time, and each direction's TCP ending;
-//! the side that sent the connection preface is the client. Out: a [`Session`] per stream
+//! the side that sent the connection preface is the client (for h2c by `Upgrade`, RFC 7540
+//! §3.2, the sender of the HTTP/1.1 request, whose `HTTP2-Settings` are its first SETTINGS). Out: a [`Session`] per stream
 //! that opened a WebSocket with an extended CONNECT (`:method CONNECT`, `:protocol
 //! websocket`, RFC 8441 §4), in the order the streams opened: its handshake (`:authority`,
 //! `:path`, the `sec-websocket-*` fields, the server's `:status`), its DATA fed to the
