@@ -1,6 +1,7 @@
 //! WebSockets over HTTP/2 (RFC 8441) in captures recorded from real implementations
 //! (fixtures/README.md: `node-h2-websockets`, and `h2/`: hypercorn over h2c and over
-//! TLS with a Node 20 `http2` + `ws` client, headless Chromium against hypercorn).
+//! TLS with a Node 20 `http2` + `ws` client, headless Chromium against hypercorn, and
+//! hypercorn reached by `Upgrade: h2c` from a Python `h2` + `wsproto` client).
 //! Runs the `wsclose` binary (JSON, the stable contract) on each and checks, stream by
 //! stream: transport `h2`, `h2_stream`, `:path`, the CONNECT's `:status`, the close
 //! frames (side, code, reason, packet), every `stream_ends` entry (END_STREAM,
@@ -468,6 +469,77 @@ fn hypercorn_tls_close_handshake_then_dropped_connection() {
         &[("server", "fin", 33), ("client", "fin", 34)],
         [21, 22, 27, 28, 29, 30, 32, 33],
     ));
+}
+
+/// HTTP/2 reached by `Upgrade: h2c` (RFC 7540 §3.2) from HTTP/1.1: hypercorn answers
+/// `GET /hello` with 101 (#6), its SETTINGS (#8) and the answer on stream 1 (#10-#14);
+/// the Python `h2` + `wsproto` client then sends the preface (#16) and opens three
+/// WebSockets by extended CONNECT: a close handshake the client starts, then its
+/// RST_STREAM(NO_ERROR); a stream the client resets (CANCEL) with no close frame; the
+/// server's 4001 answered, its END_STREAM, and the client's GOAWAY. Stream 1 (the
+/// upgraded GET) is no WebSocket. The capture's second connection offers h2c on a POST
+/// with a body, which hypercorn declines by answering in HTTP/1.1: it stays HTTP/1.1,
+/// no WebSocket, no HTTP/2.
+#[test]
+fn hypercorn_h2c_by_upgrade() {
+    let cap = Capture {
+        file: "h2/hypercorn-h2c-upgrade.pcap",
+        keylog: None,
+        client_port: 31055,
+        server_port: 9055,
+        tcp_ends: &[("server", "fin", 45), ("client", "fin", 47)],
+        streams: vec![
+            Stream {
+                h2_stream: 3,
+                path: "/echo",
+                http_status: 200,
+                status: Some(1000),
+                inferred: false,
+                seen_by: (Some(1000), Some(1000)),
+                closes: vec![("client", 1000, "done", 25), ("server", 1000, "done", 26)],
+                ends: vec![rst("client", "NO_ERROR", 27)],
+                evidence: vec![],
+                evidence_packets: vec![],
+            },
+            Stream {
+                h2_stream: 5,
+                path: "/stay",
+                http_status: 200,
+                status: Some(1006),
+                inferred: true,
+                seen_by: (Some(1006), Some(1006)),
+                closes: vec![],
+                ends: vec![rst("client", "CANCEL", 34)],
+                evidence: vec![
+                    "the client reset HTTP/2 stream 5 with RST_STREAM CANCEL (packet 34)".into(),
+                ],
+                evidence_packets: vec![33, 34],
+            },
+            Stream {
+                h2_stream: 7,
+                path: "/close",
+                http_status: 200,
+                status: Some(4001),
+                inferred: false,
+                seen_by: (Some(4001), Some(4001)),
+                closes: vec![("server", 4001, "bye", 40), ("client", 4001, "bye", 41)],
+                ends: vec![end_stream("server", 42), goaway("client", 0, 44)],
+                evidence: vec![],
+                evidence_packets: vec![],
+            },
+        ],
+    };
+    check(&cap);
+    let r = analyze(cap.file, None);
+    // Both TCP connections were read; the declined upgrade is the one that is not a
+    // WebSocket connection.
+    assert_eq!(r["seen"]["tcp_connections"], 2);
+    assert_eq!(r["seen"]["other_tcp_connections"], 1);
+    for c in r["connections"].as_array().unwrap() {
+        assert_eq!(c["handshake"]["host"], "127.0.0.1");
+        // The upgraded GET (stream 1) is HTTP/2 too, but not a WebSocket.
+        assert_ne!(c["h2_stream"], 1);
+    }
 }
 
 /// Chromium's three WebSockets on the page's own HTTP/2 connection: its close(1000)

@@ -2,7 +2,8 @@
 //!
 //! In: per direction, the bytes and gaps of the layer below (TCP for h2c, TLS for h2), in
 //! stream order, each with its packet and capture time, and each direction's TCP ending;
-//! the side that sent the connection preface is the client. Out: a [`Session`] per stream
+//! the side that sent the connection preface is the client (for h2c by `Upgrade`, RFC 7540
+//! §3.2, the sender of the HTTP/1.1 request, whose `HTTP2-Settings` are its first SETTINGS). Out: a [`Session`] per stream
 //! that opened a WebSocket with an extended CONNECT (`:method CONNECT`, `:protocol
 //! websocket`, RFC 8441 §4), in the order the streams opened: its handshake (`:authority`,
 //! `:path`, the `sec-websocket-*` fields, the server's `:status`), its DATA fed to the
@@ -20,7 +21,7 @@
 //! to [`MAX_STREAMS`] per connection (the rest are counted and said to be missing); other
 //! streams cost nothing.
 
-use super::{H2Conn, H2Event};
+use super::{H2Conn, H2Event, LostReason};
 use crate::finding::Kind;
 use crate::flow::Role;
 use crate::stack::http1::parse as http;
@@ -80,6 +81,17 @@ impl H2Layer {
         }
     }
 
+    /// An HTTP/2 layer taking a cleartext connection over from HTTP/1.1 at the `101` that
+    /// accepted `Upgrade: h2c` (RFC 7540 §3.2): `conn` made by [`H2Conn::upgraded`], the
+    /// request's sender `client`; both sides have sent bytes already.
+    pub fn upgraded(conn: H2Conn, client: Side) -> H2Layer {
+        H2Layer {
+            conn,
+            touched: Sides::new(true, true),
+            ..H2Layer::new(client, false)
+        }
+    }
+
     /// The WebSocket sessions, in the order their streams opened.
     pub fn sessions(&self) -> impl Iterator<Item = &Session> {
         self.streams.iter().map(|s| &s.session)
@@ -92,6 +104,30 @@ impl H2Layer {
 
     /// Bytes or a gap of side `s`.
     pub fn on_event(&mut self, ctx: &mut Ctx, s: Side, ev: Event<'_>) {
+        match ev {
+            Event::Data {
+                bytes, packet, ts, ..
+            } => self.read(ctx, s, |conn, from_client, out| {
+                conn.feed(from_client, bytes, packet, ts, out)
+            }),
+            Event::Gap { packet, .. } => self.lose(ctx, s, LostReason::Gap, packet),
+        }
+    }
+
+    /// Side `s` can no longer be read, for `reason` (one that loses framing).
+    pub fn lose(&mut self, ctx: &mut Ctx, s: Side, reason: LostReason, packet: Option<u64>) {
+        self.read(ctx, s, |conn, from_client, out| {
+            conn.lose(from_client, reason, packet, out)
+        });
+    }
+
+    /// Runs `f` on the framing of side `s`, its events handled by this layer.
+    fn read(
+        &mut self,
+        ctx: &mut Ctx,
+        s: Side,
+        f: impl FnOnce(&mut H2Conn, bool, &mut dyn FnMut(H2Event<'_>)),
+    ) {
         self.touched[s] = true;
         let from_client = s == self.client;
         let H2Layer {
@@ -115,12 +151,7 @@ impl H2Layer {
             streams_dropped,
             unnamed,
         };
-        match ev {
-            Event::Data {
-                bytes, packet, ts, ..
-            } => conn.feed(from_client, bytes, packet, ts, &mut |e| st.on(e)),
-            Event::Gap { packet, .. } => conn.gap(from_client, packet, &mut |e| st.on(e)),
-        }
+        f(conn, from_client, &mut |e| st.on(e));
     }
 
     /// The layer below can deliver nothing more of side `s` (a TLS direction that stopped

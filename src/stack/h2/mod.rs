@@ -72,6 +72,9 @@ pub enum LostReason {
     /// A header block did not decode: the direction's HPACK table is out of step. Framing
     /// goes on; heads of this direction are [`H2Event::Unreadable`] from here on.
     Hpack { stream: u32, error: HpackError },
+    /// The client sent more than `cap` bytes after an `Upgrade: h2c` request before the
+    /// server answered it (RFC 7540 §3.2); those past the cap were not kept.
+    NotKeptBeforeUpgrade { cap: usize },
 }
 
 impl LostReason {
@@ -101,6 +104,10 @@ impl fmt::Display for LostReason {
             LostReason::Hpack { stream, error } => {
                 write!(f, "header block of stream {stream}: {error}")
             }
+            LostReason::NotKeptBeforeUpgrade { cap } => write!(
+                f,
+                "more than {cap} bytes came before the server answered the Upgrade: h2c request, and those past them were not kept"
+            ),
         }
     }
 }
@@ -291,6 +298,16 @@ impl Dir {
             hpack_lost: None,
             seen_frame: false,
             max_frame: frame::DEFAULT_MAX_FRAME_SIZE,
+        }
+    }
+
+    /// The other side's SETTINGS: what it allows, this side's frames must keep to.
+    fn allow(&mut self, settings: &frame::Settings) {
+        if let Some(size) = settings.max_frame_size {
+            self.max_frame = self.max_frame.max(size);
+        }
+        if let Some(size) = settings.header_table_size {
+            self.hpack.allow_table_size(size);
         }
     }
 
@@ -654,13 +671,7 @@ impl Dir {
                 if ack {
                     return;
                 }
-                // What this side allows, the other side's frames must keep to.
-                if let Some(size) = settings.max_frame_size {
-                    peer.max_frame = peer.max_frame.max(size);
-                }
-                if let Some(size) = settings.header_table_size {
-                    peer.hpack.allow_table_size(size);
-                }
+                peer.allow(&settings);
                 out(H2Event::Settings {
                     from_client,
                     enable_connect_protocol: settings.enable_connect_protocol,
@@ -839,6 +850,24 @@ impl H2Conn {
         }
     }
 
+    /// A connection upgraded from HTTP/1.1 by `Upgrade: h2c` (RFC 7540 §3.2): the client's
+    /// SETTINGS came in the request's `HTTP2-Settings` field (`settings`: the payload of a
+    /// SETTINGS frame, §3.2.1) and bind the server's frames as a SETTINGS frame would. The
+    /// client's bytes still start with the preface, the server's with its SETTINGS.
+    pub fn upgraded(settings: &[u8]) -> Result<H2Conn, FrameError> {
+        let header = FrameHeader {
+            len: u32::try_from(settings.len()).unwrap_or(u32::MAX),
+            kind: FrameType::SETTINGS,
+            flags: 0,
+            stream: 0,
+        };
+        let mut conn = H2Conn::new();
+        if let Frame::Settings { settings, .. } = frame::parse_payload(&header, settings)? {
+            conn.server.allow(&settings);
+        }
+        Ok(conn)
+    }
+
     fn dirs(&mut self, from_client: bool) -> (&mut Dir, &mut Dir) {
         if from_client {
             (&mut self.client, &mut self.server)
@@ -870,8 +899,20 @@ impl H2Conn {
         packet: Option<u64>,
         out: &mut dyn FnMut(H2Event<'_>),
     ) {
+        self.lose(from_client, LostReason::Gap, packet, out);
+    }
+
+    /// One direction cannot be read on, for `reason` (one that loses framing): as
+    /// [`H2Conn::gap`].
+    pub fn lose(
+        &mut self,
+        from_client: bool,
+        reason: LostReason,
+        packet: Option<u64>,
+        out: &mut dyn FnMut(H2Event<'_>),
+    ) {
         let (me, _) = self.dirs(from_client);
-        me.lose(LostReason::Gap, packet, out);
+        me.lose(reason, packet, out);
     }
 
     /// Whether a direction can no longer be read.

@@ -15,6 +15,15 @@
 //! session says its handshake was cut (`Handshake::cut`) and why. What the cut left of a
 //! response's status line is kept when it shows the status; a status other than 101 ends
 //! decoding as a refused or plain HTTP exchange would.
+//!
+//! HTTP/2 by `Upgrade: h2c` (RFC 7540 §3.2; RFC 9113 §3.1 deprecates it, servers still
+//! answer it), over cleartext TCP only: the request is not a WebSocket (when it also offers
+//! `websocket`, the WebSocket wins); the client's bytes after it (past its body) are held
+//! until the server answers. A `101` with `Upgrade: h2c` ends this layer: [`Http1::take_h2c`]
+//! hands the stack what followed the `101` and what the client sent, for the HTTP/2 layer
+//! (the client's connection preface, then frames; the server's SETTINGS, then frames, the
+//! answer to the upgraded request on stream 1). Any other answer keeps HTTP/1.1 as a plain
+//! request would.
 
 pub mod parse;
 
@@ -38,6 +47,8 @@ pub(crate) enum App {
     Probe(u32),
     /// A WebSocket stream: its bytes go to the session's decoder of this side.
     Ws,
+    /// The client after an `Upgrade: h2c` request: its bytes are held in [`Http1::h2c`].
+    H2c,
     /// Not (or no longer) decoded.
     Off,
 }
@@ -47,6 +58,9 @@ pub(crate) enum App {
 pub struct Http1 {
     pub(crate) sides: Sides<App>,
     pub(crate) session: Session,
+    /// An `Upgrade: h2c` request waiting for its answer (never frozen: see `can_freeze`).
+    #[serde(skip)]
+    h2c: Option<Box<H2cOffer>>,
 }
 
 impl Default for Http1 {
@@ -54,8 +68,66 @@ impl Default for Http1 {
         Http1 {
             sides: Sides::new(App::Start, App::Start),
             session: Session::default(),
+            h2c: None,
         }
     }
+}
+
+/// Bytes of one direction, or a hole in it, kept for the layer that comes next.
+#[derive(Debug)]
+pub enum Held {
+    Data {
+        bytes: Vec<u8>,
+        packet: u64,
+        ts: Timestamp,
+    },
+    Gap {
+        packet: Option<u64>,
+        cut: bool,
+    },
+    /// Bytes past [`MAX_H2C_HELD`], not kept (from this packet on).
+    NotKept {
+        packet: u64,
+    },
+}
+
+/// Bytes the client may send after an `Upgrade: h2c` request before the answer comes
+/// (RFC 7540 §3.2: nothing but the request's body; it sends its preface after the `101`).
+pub const MAX_H2C_HELD: usize = 64 * 1024;
+
+/// An `Upgrade: h2c` request (RFC 7540 §3.2) waiting for the server's answer.
+#[derive(Debug)]
+struct H2cOffer {
+    client: Side,
+    /// The request's packet; `None` when it was not captured whole.
+    request_packet: Option<u64>,
+    /// The request's `HTTP2-Settings`, as sent.
+    settings: Option<String>,
+    /// Bytes of the request's body still to come (HTTP/1.1, before anything HTTP/2).
+    body_left: u64,
+    /// What the client sent after its request and body.
+    held: Vec<Held>,
+    held_len: usize,
+    /// The server switched (`101` with `Upgrade: h2c`): what followed the `101`.
+    switched: Option<(Held, u64)>,
+}
+
+/// The end of HTTP/1.1 on a connection upgraded to HTTP/2 by `Upgrade: h2c`: what the
+/// HTTP/2 layer starts from.
+#[derive(Debug)]
+pub struct H2cSwitch {
+    /// The side that sent the request (the HTTP/2 client).
+    pub client: Side,
+    /// `None` when the request was not captured whole (then neither are its settings).
+    pub request_packet: Option<u64>,
+    /// The packet of the `101`.
+    pub response_packet: u64,
+    /// The request's `HTTP2-Settings` field, as sent.
+    pub settings: Option<String>,
+    /// The server's bytes after the `101` (or the hole that cut it).
+    pub server: Held,
+    /// The client's bytes after its request, in order.
+    pub client_held: Vec<Held>,
 }
 
 impl Http1 {
@@ -75,7 +147,78 @@ impl Http1 {
     }
 
     pub fn can_freeze(&self) -> bool {
-        self.session.can_freeze()
+        self.h2c.is_none() && self.session.can_freeze()
+    }
+
+    /// The server answered an `Upgrade: h2c` request with `101`: HTTP/1.1 ends here, and
+    /// this is what the HTTP/2 layer starts from (once; `None` otherwise).
+    pub fn take_h2c(&mut self) -> Option<H2cSwitch> {
+        self.h2c.as_ref()?.switched.as_ref()?;
+        let offer = *self.h2c.take()?;
+        let (server, response_packet) = offer.switched?;
+        Some(H2cSwitch {
+            client: offer.client,
+            request_packet: offer.request_packet,
+            response_packet,
+            settings: offer.settings,
+            server,
+            client_held: offer.held,
+        })
+    }
+
+    /// Side `s` (the client of an `Upgrade: h2c` request) sent more while the answer is
+    /// awaited: its body is passed over, the rest held (up to [`MAX_H2C_HELD`] bytes).
+    fn hold(&mut self, ctx: &mut Ctx, s: Side, ev: Event<'_>) {
+        let Some(offer) = self.h2c.as_mut() else {
+            return;
+        };
+        // Past a hole (or the cap) HTTP/2 cannot be read in this direction: nothing more
+        // is held.
+        if matches!(
+            offer.held.last(),
+            Some(Held::Gap { .. } | Held::NotKept { .. })
+        ) {
+            return;
+        }
+        match ev {
+            Event::Gap { packet, cut, .. } => {
+                // The body's end (if it was still coming) is lost with it.
+                offer.body_left = 0;
+                offer.held.push(Held::Gap { packet, cut });
+            }
+            Event::Data {
+                bytes, packet, ts, ..
+            } => {
+                let skip = usize::try_from(offer.body_left)
+                    .unwrap_or(usize::MAX)
+                    .min(bytes.len());
+                offer.body_left = offer.body_left.saturating_sub(skip as u64);
+                let bytes = bytes.get(skip..).unwrap_or_default();
+                if bytes.is_empty() {
+                    return;
+                }
+                let room = MAX_H2C_HELD.saturating_sub(offer.held_len);
+                let (keep, over) = bytes.split_at(room.min(bytes.len()));
+                offer.held_len = offer.held_len.saturating_add(keep.len());
+                if !keep.is_empty() {
+                    offer.held.push(Held::Data {
+                        bytes: keep.to_vec(),
+                        packet,
+                        ts,
+                    });
+                }
+                if !over.is_empty() {
+                    let from = ctx.role(s);
+                    ctx.findings.push(
+                        Kind::BufferCapHit,
+                        Some(from),
+                        Some(packet),
+                        format!("the {from} sent more than {MAX_H2C_HELD} bytes after its Upgrade: h2c request before the answer came (RFC 7540 §3.2 allows only its body): nothing past them is read"),
+                    );
+                    offer.held.push(Held::NotKept { packet });
+                }
+            }
+        }
     }
 
     /// The layer below cannot deliver side `s`'s stream from plaintext `offset` on (a TLS
@@ -89,7 +232,7 @@ impl Http1 {
                     dec.lost(offset, packet, &mut ctx.findings);
                 }
             }
-            App::Start | App::Http(_) | App::Probe(_) => self.sides[s] = App::Off,
+            App::Start | App::Http(_) | App::Probe(_) | App::H2c => self.sides[s] = App::Off,
             App::Off => {}
         }
     }
@@ -124,7 +267,7 @@ impl Http1 {
                 // The first bytes of a direction whose start was captured are missing: the
                 // handshake (if any) is cut; look for frames after it.
                 Event::Gap { cut, packet, .. } => {
-                    self.cut(s, &[], cut, packet);
+                    self.cut(ctx, s, &[], cut, packet);
                     return;
                 }
                 _ => App::Off,
@@ -136,6 +279,7 @@ impl Http1 {
         }
         match &mut self.sides[s] {
             App::Start | App::Off | App::Probe(_) => {}
+            App::H2c => self.hold(ctx, s, ev),
             App::Ws => {
                 if let Some(dec) = &mut self.session.decoders[s] {
                     dec.feed(ev, ctx.order, &mut ctx.findings);
@@ -144,7 +288,7 @@ impl Http1 {
             App::Http(buf) => match ev {
                 Event::Gap { cut, packet, .. } => {
                     let buf = std::mem::take(buf);
-                    self.cut(s, &buf, cut, packet);
+                    self.cut(ctx, s, &buf, cut, packet);
                 }
                 Event::Data {
                     bytes, packet, ts, ..
@@ -168,7 +312,10 @@ impl Http1 {
     /// Side `s`'s request or response stops at a gap after `buf` (`cut`: by the snap
     /// length): probe for the frames that follow, unless what was captured shows a status
     /// other than 101.
-    fn cut(&mut self, s: Side, buf: &[u8], cut: bool, packet: Option<u64>) {
+    fn cut(&mut self, ctx: &mut Ctx, s: Side, buf: &[u8], cut: bool, packet: Option<u64>) {
+        if self.h2c.as_ref().is_some_and(|o| o.client != s) {
+            return self.h2c_cut(ctx, buf, cut, packet);
+        }
         let hs = &mut self.session.handshake;
         if http::looks_like_response(buf) && !buf.is_empty() {
             let status = http::status_of_cut_response(buf);
@@ -188,6 +335,35 @@ impl Http1 {
         };
         hs.cut.get_or_insert(why);
         self.sides[s] = App::Probe(0);
+    }
+
+    /// The answer to an `Upgrade: h2c` request stops at a gap after `buf`: a `101` seen in
+    /// what was captured switches to HTTP/2 with the server's stream lost from there (the
+    /// HTTP/2 layer says so); a status other than `101` keeps HTTP/1.1; no status seen
+    /// leaves both unread, and says why.
+    fn h2c_cut(&mut self, ctx: &mut Ctx, buf: &[u8], cut: bool, packet: Option<u64>) {
+        let status = http::status_of_cut_response(buf);
+        match (status, self.h2c.as_mut()) {
+            (Some(101), Some(offer)) => {
+                offer.switched = Some((Held::Gap { packet, cut }, packet.unwrap_or(0)));
+                self.sides = Sides::new(App::Off, App::Off);
+            }
+            (Some(_), _) => self.off(),
+            (None, _) => {
+                let why = if cut {
+                    "cut by the capture's snap length"
+                } else {
+                    "partly missing from the capture"
+                };
+                ctx.findings.push(
+                    Kind::HandshakeCut,
+                    Some(Role::Server),
+                    packet,
+                    format!("the answer to the client's Upgrade: h2c request is {why} before its status: whether the connection went on in HTTP/2 is unknown, and nothing after it is read"),
+                );
+                self.off();
+            }
+        }
     }
 
     /// Mid-stream: does this segment start with a WebSocket frame? Roles come from masking.
@@ -256,6 +432,46 @@ impl Http1 {
             match http::parse_response(&buf) {
                 Parsed::Partial => self.sides[s] = App::Http(buf),
                 Parsed::Invalid => self.sides[s] = App::Off,
+                Parsed::Done(r, n)
+                    if self.h2c.is_some() || r.switches_to_h2c() && !self.session.transport.tls =>
+                {
+                    // The answer to an h2c offer (RFC 7540 §3.2): a 101 switching to h2c
+                    // ends HTTP/1.1 here; any other answer keeps it, a plain exchange. A
+                    // 101 to h2c whose request was not captured whole switches too: the
+                    // client's side is lost where its request was cut, nothing guessed.
+                    if !r.switches_to_h2c() {
+                        return self.off();
+                    }
+                    let client = s.other();
+                    let offer = self.h2c.get_or_insert_with(|| {
+                        let cut = self.session.handshake.cut;
+                        let held = match self.sides[client] {
+                            App::Start => Vec::new(),
+                            _ => vec![Held::Gap {
+                                packet: None,
+                                cut: cut == Some(HandshakeCut::SnapLength),
+                            }],
+                        };
+                        Box::new(H2cOffer {
+                            client,
+                            request_packet: None,
+                            settings: None,
+                            body_left: 0,
+                            held,
+                            held_len: 0,
+                            switched: None,
+                        })
+                    });
+                    let rest = buf.get(n..).unwrap_or_default().to_vec();
+                    let held = Held::Data {
+                        bytes: rest,
+                        packet,
+                        ts,
+                    };
+                    offer.switched = Some((held, packet));
+                    self.sides = Sides::new(App::Off, App::Off);
+                    self.session = Session::default();
+                }
                 Parsed::Done(r, n) => {
                     let role = ctx.role(s);
                     let problems = r.problems();
@@ -330,10 +546,33 @@ impl Http1 {
                     let dec = self.session.request_decoder(role, ctx.frame_log);
                     self.start(ctx, s, dec, buf.get(n..).unwrap_or_default(), at);
                 }
-                Parsed::Done(..) => {
+                Parsed::Done(r, n) => match r.h2c_upgrade_body() {
+                    // HTTP/2 offered by Upgrade (RFC 7540 §3.2), in cleartext only: hold
+                    // what the client sends next until the server answers.
+                    Some(body) if !self.session.transport.tls && self.h2c.is_none() => {
+                        self.h2c = Some(Box::new(H2cOffer {
+                            client: s,
+                            request_packet: Some(packet),
+                            settings: r.http2_settings,
+                            body_left: body,
+                            held: Vec::new(),
+                            held_len: 0,
+                            switched: None,
+                        }));
+                        self.sides[s] = App::H2c;
+                        if let Some(rest) = buf.get(n..).filter(|b| !b.is_empty()) {
+                            let ev = Event::Data {
+                                offset: 0,
+                                bytes: rest,
+                                packet,
+                                ts,
+                            };
+                            self.hold(ctx, s, ev);
+                        }
+                    }
                     // Plain HTTP: not a WebSocket, nothing more to decode on either side.
-                    self.off();
-                }
+                    _ => self.off(),
+                },
             }
         }
     }
@@ -343,5 +582,6 @@ impl Http1 {
     fn off(&mut self) {
         self.sides = Sides::new(App::Off, App::Off);
         self.session.decoders = Sides::default();
+        self.h2c = None;
     }
 }

@@ -4,7 +4,9 @@
 //! In: the first bytes of each direction, buffered until the blank line that ends the
 //! headers. Out: a [`Request`] or [`Response`] and the header length, so the first WebSocket
 //! bytes that share a segment with the headers are decoded too (REASSEMBLY.md rule 9).
-//! The accept check is §4.2.2: base64(SHA-1(key + the RFC's GUID)).
+//! The accept check is §4.2.2: base64(SHA-1(key + the RFC's GUID)). An `Upgrade: h2c`
+//! offer (RFC 7540 §3.2: the token, the `HTTP2-Settings` field, the body's length) and
+//! its `101` are told apart from a WebSocket's here too.
 
 use base64::Engine;
 use sha1::{Digest, Sha1};
@@ -30,11 +32,37 @@ pub struct Request {
     pub connection_upgrade: bool,
     /// HTTP minor version (1 for HTTP/1.1).
     pub minor_version: u8,
+    /// `Upgrade` lists `h2c` (RFC 7540 §3.2).
+    pub h2c: bool,
+    /// `HTTP2-Settings` (RFC 7540 §3.2.1), as sent.
+    pub http2_settings: Option<String>,
+    /// `Content-Length`, as sent.
+    pub content_length: Option<String>,
+    /// `Transfer-Encoding` is present.
+    pub transfer_encoding: bool,
 }
 
 impl Request {
     pub fn is_websocket_upgrade(&self) -> bool {
         self.method.eq_ignore_ascii_case("GET") && self.upgrade
+    }
+
+    /// An HTTP/1.1 request offering HTTP/2 by `Upgrade: h2c` and not a WebSocket (which
+    /// wins when both are offered): `Some(n)` with the length of its body, which comes
+    /// before anything HTTP/2; `None` when it is no such offer or its body's end cannot be
+    /// told from its headers (`Transfer-Encoding`, a `Content-Length` that is not one
+    /// number).
+    pub fn h2c_upgrade_body(&self) -> Option<u64> {
+        if !self.h2c || self.is_websocket_upgrade() || self.minor_version < 1 {
+            return None;
+        }
+        if self.transfer_encoding {
+            return None;
+        }
+        match self.content_length.as_deref() {
+            None => Some(0),
+            Some(n) => n.trim().parse().ok(),
+        }
     }
 }
 
@@ -47,6 +75,8 @@ pub struct Response {
     pub extensions: Option<String>,
     pub upgrade: bool,
     pub connection_upgrade: bool,
+    /// `Upgrade` lists `h2c`: a `101` switching to HTTP/2 (RFC 7540 §3.2).
+    pub h2c: bool,
 }
 
 /// Result of trying to parse buffered bytes.
@@ -93,7 +123,14 @@ pub fn parse_request(buf: &[u8]) -> Parsed<Request> {
                     append(&mut r.key, h.value);
                 } else if name.eq_ignore_ascii_case("sec-websocket-version") {
                     append(&mut r.version, h.value);
+                } else if name.eq_ignore_ascii_case("http2-settings") {
+                    append(&mut r.http2_settings, h.value);
+                } else if name.eq_ignore_ascii_case("content-length") {
+                    append(&mut r.content_length, h.value);
+                } else if name.eq_ignore_ascii_case("transfer-encoding") {
+                    r.transfer_encoding = true;
                 } else {
+                    r.h2c |= is_h2c(h);
                     shared_header(
                         h,
                         &mut r.protocols,
@@ -138,6 +175,12 @@ impl Request {
 }
 
 impl Response {
+    /// A `101` switching to HTTP/2 over cleartext (`Upgrade: h2c`, RFC 7540 §3.2), not to
+    /// a WebSocket.
+    pub fn switches_to_h2c(&self) -> bool {
+        self.status == 101 && self.h2c && !self.upgrade
+    }
+
     /// What is wrong with a 101 response by RFC 6455 §4.2.2 / §4.1 (the accept value is
     /// checked separately, against the key).
     pub fn problems(&self) -> Vec<String> {
@@ -179,6 +222,7 @@ pub fn parse_response(buf: &[u8]) -> Parsed<Response> {
                 if name.eq_ignore_ascii_case("sec-websocket-accept") {
                     append(&mut r.accept, h.value);
                 } else {
+                    r.h2c |= is_h2c(h);
                     shared_header(
                         h,
                         &mut r.protocol,
@@ -222,6 +266,19 @@ fn shared_header(
     } else if name.eq_ignore_ascii_case("connection") {
         *connection_upgrade |= has_token(h.value, "upgrade");
     }
+}
+
+/// The SETTINGS payload an `HTTP2-Settings` field carries (base64url, RFC 7540 §3.2.1;
+/// padding tolerated), if it decodes.
+pub fn http2_settings_payload(value: &str) -> Option<Vec<u8>> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(value.trim().trim_end_matches('='))
+        .ok()
+}
+
+/// An `Upgrade` field listing `h2c` (HTTP/2 over cleartext TCP, RFC 7540 §3.2).
+fn is_h2c(h: &httparse::Header<'_>) -> bool {
+    h.name.eq_ignore_ascii_case("upgrade") && has_token(h.value, "h2c")
 }
 
 /// Comma-separated token list contains `token` (case-insensitive).
