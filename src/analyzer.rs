@@ -16,6 +16,7 @@
 
 use crate::capture::{LinkType, Packet, Timestamp};
 use crate::decode::{self, Endpoint, Skip};
+#[cfg(any(test, feature = "live", feature = "internals"))]
 use crate::error::Error;
 use crate::flow::FlowKey;
 use crate::freeze::{Freezer, Frozen};
@@ -268,6 +269,7 @@ impl Analyzer {
     /// from `source`, complete lines only; returns the warnings of bad lines, or `None`
     /// when the secrets are shared with other analyzers (the threads of a file), which a
     /// live capture's single analyzer never is.
+    #[cfg(any(test, feature = "live", feature = "internals"))]
     pub fn append_keys(
         &mut self,
         source: &str,
@@ -276,6 +278,7 @@ impl Analyzer {
         Arc::get_mut(&mut self.keys).map(|k| k.append(source, text))
     }
 
+    #[cfg(any(test, feature = "live", feature = "internals"))]
     pub fn on_event(&mut self, f: OnEvent) {
         self.on_event = Some(f);
     }
@@ -804,11 +807,13 @@ impl Analyzer {
     }
 
     /// Connections frozen out of memory so far, and thawed back (see `freeze`).
+    #[cfg(any(test, feature = "internals"))]
     pub fn freeze_counts(&self) -> (u64, u64) {
         (self.freezer.frozen_count, self.freezer.thawed_count)
     }
 
     /// Bytes written for the connections frozen so far (for benchmarks).
+    #[cfg(any(test, feature = "internals"))]
     pub fn frozen_bytes(&self) -> u64 {
         self.freezer.frozen_bytes
     }
@@ -821,6 +826,7 @@ impl Analyzer {
     /// End of all input: every flow still tracked is finished. The reports, in the order
     /// they finished (ids not yet given), all in memory; fails only if those kept in the
     /// temporary file cannot be read back.
+    #[cfg(any(test, feature = "live", feature = "internals"))]
     pub fn finish_input(self) -> Result<(Vec<ConnectionReport>, Seen), Error> {
         let (done, seen) = self.finish_store();
         Ok((done.into_vec().map_err(Error::Spill)?, seen))

@@ -71,26 +71,80 @@
     )
 )]
 
-pub mod analyzer;
-pub mod capture;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod close;
-pub mod decode;
 pub mod error;
 pub mod extract;
 pub mod finding;
-pub mod flow;
-pub mod freeze;
 pub mod keys;
 pub mod report;
 pub mod sanitize;
-pub mod scratch;
-pub mod serial;
-pub mod stack;
-pub mod websocket;
 
-use analyzer::{Analyzer, Options};
+// The stages inside: private, or public but hidden and unpromised with the `internals`
+// feature (this package's tests, examples, benches and fuzz targets).
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod analyzer;
+#[cfg(not(feature = "internals"))]
+mod analyzer;
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod capture;
+#[cfg(not(feature = "internals"))]
+mod capture;
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod decode;
+#[cfg(not(feature = "internals"))]
+mod decode;
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod flow;
+#[cfg(not(feature = "internals"))]
+mod flow;
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod freeze;
+#[cfg(not(feature = "internals"))]
+mod freeze;
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod scratch;
+#[cfg(not(feature = "internals"))]
+mod scratch;
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod serial;
+#[cfg(not(feature = "internals"))]
+mod serial;
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod stack;
+#[cfg(not(feature = "internals"))]
+mod stack;
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod websocket;
+#[cfg(not(feature = "internals"))]
+mod websocket;
+
+// What the public API is made of, from the private stages: the analysis options, and the
+// types the report model's fields and the live events hold.
+pub use analyzer::{Freeze, OnEvent, Options};
+pub use capture::file::{Compression, InputSummary, Progress};
+#[cfg(feature = "live")]
+pub use capture::live::{interfaces, Interface, LiveOptions, LiveSummary};
+pub use capture::{LinkType, Timestamp};
+pub use decode::Endpoint;
+pub use flow::{PerSide, Role};
+pub use stack::tcp::assembler::Limits;
+pub use stack::tcp::connection::{CloseEvent, EndKind, EventWhat};
+pub use stack::tcp::Counters;
+pub use stack::tls::KeyLog;
+pub use websocket::decoder::{FrameRecord, Stats};
+
+use analyzer::Analyzer;
 use error::Error;
 use report::Report;
 use std::path::PathBuf;
