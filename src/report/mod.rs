@@ -1,7 +1,23 @@
 //! The report model, built once from the analyzed connections and rendered by one module
-//! per format (`table`, `json`).
+//! per format ([`table`], [`json`], [`markdown`], [`csv`]).
 //!
-//! In: finished [`Connection`]s and input summaries. Out: a [`Report`] whose serde form is
+//! ```
+//! let capture = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/python-close-1011.pcap");
+//! let report = wsclose::analyze_files(&[capture.into()], wsclose::Options::default())?;
+//! assert_eq!(report.summary.connections, 1);
+//! let conn = &report.connections[0];
+//! assert_eq!(conn.status.code, Some(1011));
+//!
+//! // The table `wsclose analyze` prints, 100 columns wide, without colour.
+//! let table = wsclose::report::table::render(&report, Some(100), false);
+//! assert!(table.contains("1011"));
+//! // The Markdown for a ticket (no input hashes given).
+//! let md = wsclose::report::markdown::render(&report, &[None]);
+//! assert!(md.contains("1011"));
+//! # Ok::<(), wsclose::error::Error>(())
+//! ```
+//!
+//! In: finished connections (`stack::tcp::connection::Connection`) and input summaries. Out: a [`Report`] whose serde form is
 //! the stable JSON contract of ARCHITECTURE.md (`version`, `inputs`, `connections` with
 //! `id`, `client`, `server`, `handshake`, `close_frames`, `tcp_end`, `tcp_end_by`,
 //! `status`, `findings`; `summary`). Fields may be added; those names never change.
