@@ -29,8 +29,26 @@ use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+/// What the analysis keeps and how far it goes. Start from the defaults (what `wsclose
+/// analyze` uses without flags) and change what you need; fields may be added.
+///
+/// ```
+/// use wsclose::Options;
+///
+/// let capture = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/python-close-1001.pcap");
+/// let plain = wsclose::analyze_files(&[capture.into()], Options::default())?;
+/// assert!(plain.connections[0].recent_frames.is_empty()); // no frame log by default
+///
+/// // The last 12 frames of each direction, with payload previews, on one thread.
+/// let opts = Options { frame_log: 12, previews: true, threads: 1, ..Options::default() };
+/// let report = wsclose::analyze_files(&[capture.into()], opts)?;
+/// let frames = &report.connections[0].recent_frames;
+/// assert!(frames.iter().any(|f| f.opcode == "close"));
+/// # Ok::<(), wsclose::error::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
+    /// What one TCP direction may hold while waiting for a hole to fill.
     pub limits: Limits,
     /// A flow with no packet for this long (capture time) is finished and reported.
     pub idle_timeout_s: u64,

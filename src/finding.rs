@@ -131,6 +131,7 @@ impl Kind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Finding {
     pub kind: Kind,
     pub from: Option<Role>,

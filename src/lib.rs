@@ -179,7 +179,6 @@ pub use flow::{PerSide, Role};
 pub use stack::tcp::assembler::Limits;
 pub use stack::tcp::connection::{CloseEvent, EndKind, EventWhat};
 pub use stack::tcp::Counters;
-pub use stack::tls::KeyLog;
 pub use websocket::decoder::{FrameRecord, Stats};
 
 use analyzer::Analyzer;

@@ -177,6 +177,7 @@ fn is_zero(n: &u64) -> bool {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct HandshakeReport {
     pub seen: bool,
     pub host: Option<String>,
@@ -200,6 +201,7 @@ pub struct HandshakeReport {
 type Static = &'static str;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CloseFrameReport {
     pub from: Role,
     pub code: Option<u16>,
@@ -213,6 +215,7 @@ pub struct CloseFrameReport {
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TcpEndReport {
     pub by: Role,
     pub kind: EndKind,
@@ -224,6 +227,7 @@ pub struct TcpEndReport {
 /// How the HTTP/2 stream of an RFC 8441 WebSocket ended, one entry per END_STREAM,
 /// RST_STREAM or GOAWAY that reached it, in order.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct StreamEndReport {
     pub by: Role,
     pub kind: StreamEndName,
@@ -242,6 +246,7 @@ pub struct StreamEndReport {
 /// The frame that ended (or announced the end of) an HTTP/2 stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum StreamEndName {
     EndStream,
     RstStream,
@@ -288,6 +293,7 @@ impl StreamEndReport {
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SeenBy {
     pub client: Option<u16>,
     pub server: Option<u16>,
@@ -353,6 +359,7 @@ impl PartialEq<String> for Host {
 /// [`ConnectionReportJson`]'s, which is the stable contract.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(remote = "Self")]
+#[non_exhaustive]
 pub struct ConnectionReport {
     pub id: u64,
     /// Index into `inputs`: the file of its first packet.
@@ -939,6 +946,7 @@ impl ConnectionReport {
 /// Why wsclose stopped following a connection before it ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Eviction {
     /// More than `--max-flows` connections were tracked at once; it was the least recently
     /// active.

@@ -22,6 +22,7 @@ editcap --inject-secrets tls,FILE in.pcap out.pcapng";
 
 /// One alert of a connection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AlertReport {
     pub from: Role,
     /// "fatal" or "warning".
@@ -33,6 +34,7 @@ pub struct AlertReport {
 
 /// The TLS under a session (or of an encrypted connection).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TlsReport {
     /// The ClientHello's random, in hex: the second field of the connection's lines in a
     /// key log (public, never a secret).
@@ -103,6 +105,7 @@ impl TlsReport {
 /// A TLS connection that carried no WebSocket the report could read: it was not decrypted
 /// (no key, a key that does not match) or its plaintext was not a WebSocket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct EncryptedReport {
     /// Index into `inputs`.
     pub input: usize,
