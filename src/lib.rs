@@ -180,6 +180,8 @@ pub use stack::tcp::assembler::Limits;
 pub use stack::tcp::connection::{CloseEvent, EndKind, EventWhat};
 pub use stack::tcp::Counters;
 pub use websocket::decoder::{FrameRecord, Stats};
+pub use websocket::frame::Opcode;
+pub use websocket::session::StreamEndKind;
 
 use analyzer::Analyzer;
 use error::Error;

@@ -596,7 +596,7 @@ impl Latest for Option<(u64, Timestamp)> {
 impl ConnectionReport {
     /// Builds the report of WebSocket session `w` of a finished connection (`finish`
     /// already called).
-    pub fn from_session(c: &Connection, w: &Session, id: u64) -> ConnectionReport {
+    pub(crate) fn from_session(c: &Connection, w: &Session, id: u64) -> ConnectionReport {
         let client_side = c.client_side();
         let server_side = client_side.other();
         let mut closes: Vec<&CloseFrame> = Side::BOTH

@@ -59,7 +59,7 @@ pub struct TlsReport {
 
 impl TlsReport {
     /// The report of `facts`, whose TLS client is the connection's side `tls_client`.
-    pub fn new(facts: &TlsFacts, c: &Connection) -> TlsReport {
+    pub(crate) fn new(facts: &TlsFacts, c: &Connection) -> TlsReport {
         let s = &facts.summary;
         // The TLS client is the side that sent the ClientHello; the report's roles are
         // the connection's, which agree but for captures that defy rule 3.
@@ -122,7 +122,7 @@ pub struct EncryptedReport {
 
 impl EncryptedReport {
     /// The entry of finished connection `c`, if it was TLS and carried no session.
-    pub fn of(c: &Connection) -> Option<EncryptedReport> {
+    pub(crate) fn of(c: &Connection) -> Option<EncryptedReport> {
         let facts = c.up.tls()?;
         let tls = TlsReport::new(&facts, c);
         let client = c.client_side();

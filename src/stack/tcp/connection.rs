@@ -179,11 +179,6 @@ impl Connection {
         self.up.ignored()
     }
 
-    /// Found by its frames, without a captured handshake.
-    pub fn midstream(&self) -> bool {
-        self.up.ctx.findings.has(Kind::HandshakeNotCaptured)
-    }
-
     /// The first side to end TCP, by its role, and how (in delivery order).
     pub fn first_end(&self) -> Option<(Role, End)> {
         Side::BOTH
