@@ -16,6 +16,7 @@
 
 use crate::capture::{LinkType, Packet, Timestamp};
 use crate::decode::{self, Endpoint, Skip};
+#[cfg(any(test, feature = "live", feature = "internals"))]
 use crate::error::Error;
 use crate::flow::FlowKey;
 use crate::freeze::{Freezer, Frozen};
@@ -28,8 +29,26 @@ use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+/// What the analysis keeps and how far it goes. Start from the defaults (what `wsclose
+/// analyze` uses without flags) and change what you need; fields may be added.
+///
+/// ```
+/// use wsclose::Options;
+///
+/// let capture = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/python-close-1001.pcap");
+/// let plain = wsclose::analyze_files(&[capture.into()], Options::default())?;
+/// assert!(plain.connections[0].recent_frames.is_empty()); // no frame log by default
+///
+/// // The last 12 frames of each direction, with payload previews, on one thread.
+/// let opts = Options { frame_log: 12, previews: true, threads: 1, ..Options::default() };
+/// let report = wsclose::analyze_files(&[capture.into()], opts)?;
+/// let frames = &report.connections[0].recent_frames;
+/// assert!(frames.iter().any(|f| f.opcode == "close"));
+/// # Ok::<(), wsclose::error::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
+    /// What one TCP direction may hold while waiting for a hole to fill.
     pub limits: Limits,
     /// A flow with no packet for this long (capture time) is finished and reported.
     pub idle_timeout_s: u64,
@@ -268,6 +287,7 @@ impl Analyzer {
     /// from `source`, complete lines only; returns the warnings of bad lines, or `None`
     /// when the secrets are shared with other analyzers (the threads of a file), which a
     /// live capture's single analyzer never is.
+    #[cfg(any(test, feature = "live", feature = "internals"))]
     pub fn append_keys(
         &mut self,
         source: &str,
@@ -276,6 +296,7 @@ impl Analyzer {
         Arc::get_mut(&mut self.keys).map(|k| k.append(source, text))
     }
 
+    #[cfg(any(test, feature = "live", feature = "internals"))]
     pub fn on_event(&mut self, f: OnEvent) {
         self.on_event = Some(f);
     }
@@ -804,11 +825,13 @@ impl Analyzer {
     }
 
     /// Connections frozen out of memory so far, and thawed back (see `freeze`).
+    #[cfg(any(test, feature = "internals"))]
     pub fn freeze_counts(&self) -> (u64, u64) {
         (self.freezer.frozen_count, self.freezer.thawed_count)
     }
 
     /// Bytes written for the connections frozen so far (for benchmarks).
+    #[cfg(any(test, feature = "internals"))]
     pub fn frozen_bytes(&self) -> u64 {
         self.freezer.frozen_bytes
     }
@@ -821,6 +844,7 @@ impl Analyzer {
     /// End of all input: every flow still tracked is finished. The reports, in the order
     /// they finished (ids not yet given), all in memory; fails only if those kept in the
     /// temporary file cannot be read back.
+    #[cfg(any(test, feature = "live", feature = "internals"))]
     pub fn finish_input(self) -> Result<(Vec<ConnectionReport>, Seen), Error> {
         let (done, seen) = self.finish_store();
         Ok((done.into_vec().map_err(Error::Spill)?, seen))

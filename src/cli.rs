@@ -7,6 +7,9 @@
 //! definitions by clap_complete and clap_mangen, as ripgrep's `rg --generate` does, so
 //! that what an installed binary prints always matches its own flags.
 
+/// What the binary says of its inputs before and after reading them: a directory's capture
+/// files, and an input's file name for notes.
+pub use crate::capture::file::rotation::{expand, file_name};
 use crate::report::filter::{Selection, StatusSpec};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;

@@ -169,7 +169,6 @@ pub struct Segment<'a> {
     pub ack_flag: bool,
     pub fin: bool,
     pub rst: bool,
-    pub window: u16,
     /// The payload bytes that were captured.
     pub payload: &'a [u8],
     /// Payload bytes that were on the wire but not captured (snaplen).
@@ -366,7 +365,7 @@ impl Plain {
         let tcp: &[u8; 20] = ip.get(self.tcp as usize..)?.first_chunk()?;
         let (ports, _) = tcp.split_first_chunk::<4>()?;
         let (src, dst) = self.ends_in(ip, ports)?;
-        let [_, _, _, _, s0, s1, s2, s3, a0, a1, a2, a3, _, flags, w0, w1, ..] = *tcp;
+        let [_, _, _, _, s0, s1, s2, s3, a0, a1, a2, a3, _, flags, ..] = *tcp;
         Some(Segment {
             src,
             dst,
@@ -376,7 +375,6 @@ impl Plain {
             ack_flag: flags & 0x10 != 0,
             fin: flags & 0x01 != 0,
             rst: flags & 0x04 != 0,
-            window: u16::from_be_bytes([w0, w1]),
             payload: ip.get(self.payload as usize..self.end as usize)?,
             // The whole IP packet was captured (checked by `Plain::find`), so nothing was cut.
             missing: 0,
@@ -443,7 +441,6 @@ fn lax<'a>(pkt: &Packet<'a>) -> Result<Segment<'a>, Skip> {
         ack_flag: tcp.ack(),
         fin: tcp.fin(),
         rst: tcp.rst(),
-        window: tcp.window_size(),
         payload,
         missing: cut,
     })

@@ -78,6 +78,20 @@ pub struct Extracted {
 /// Writes `conn`'s packets of `input` to `out` as a pcapng, with `tls_key_log` (an NSS
 /// key-log text: [`TlsSecrets::Lines`]) in a Decryption Secrets Block when given, and
 /// flushes `out`. A failed write of `out` is [`Error::Write`] naming `out_name`.
+///
+/// ```
+/// use std::path::Path;
+///
+/// let capture = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/node-close-1003.pcap"));
+/// let report = wsclose::analyze_files(&[capture.into()], wsclose::Options::default())?;
+/// let conn = &report.connections[0];
+///
+/// let mut out = Vec::new();
+/// let done = wsclose::extract::extract(capture, conn, &mut out, Path::new("conn.pcapng"), None)?;
+/// assert_eq!(out[..4], [0x0a, 0x0d, 0x0d, 0x0a]); // a pcapng Section Header Block
+/// assert_eq!(done.packets, conn.last_packet - conn.first_packet + 1); // nothing else on the wire
+/// # Ok::<(), wsclose::error::Error>(())
+/// ```
 pub fn extract<W: Write>(
     input: &Path,
     conn: &ConnectionReport,

@@ -3,6 +3,19 @@
 //!
 //! In: pushed by the tcp, http and websocket stages as they see things. Out: the report's
 //! `findings` array. The `kind` names are part of the JSON contract (kebab-case, stable).
+//!
+//! ```
+//! use wsclose::finding::Kind;
+//!
+//! // A python `websockets` server sent a frame with RSV1 set and no extension agreed.
+//! let capture = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/python-rule-rsv1.pcap");
+//! let report = wsclose::analyze_files(&[capture.into()], wsclose::Options::default())?;
+//! let finding = &report.connections[0].findings[0];
+//! assert_eq!(finding.kind, Kind::RsvBitsSet);
+//! assert_eq!(finding.kind.as_str(), "rsv-bits-set"); // its name in the JSON report
+//! assert!(finding.kind.is_violation() && finding.packet.is_some());
+//! # Ok::<(), wsclose::error::Error>(())
+//! ```
 
 use crate::flow::Role;
 use serde::{Deserialize, Serialize};
@@ -118,6 +131,7 @@ impl Kind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Finding {
     pub kind: Kind,
     pub from: Option<Role>,

@@ -3,7 +3,7 @@
 //! pcapng inputs.
 //!
 //! In: those paths (and the capture paths, for their leading blocks). Out: one
-//! [`KeyLog`], what each source gave ([`KeySource`]: its name and how many connections'
+//! `KeyLog`, what each source gave ([`KeySource`]: its name and how many connections'
 //! secrets, never a secret), and the warnings of lines that could not be read (file and
 //! line, never the line). The NSS key-log format is `stack::tls::keylog`'s.
 
@@ -45,6 +45,7 @@ impl KeySources {
 
 /// One source of secrets, as the report names it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct KeySource {
     /// A key-log path, `SSLKEYLOGFILE (path)`, or `pcapng secrets in FILE`.
     pub source: String,

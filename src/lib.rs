@@ -1,47 +1,51 @@
 //! wsclose: why did that WebSocket connection close?
 //!
-//! The crate is laid out as the data flows:
+//! Reads pcap/pcapng captures (gzip, zstd or lz4 too), reassembles TCP, finds the WebSocket
+//! (RFC 6455) connections in them, also inside TLS given a key log and inside HTTP/2
+//! (RFC 8441), and reports every close: the close frames each way, the status each
+//! application saw, why, what to check, and the packets that show it.
 //!
-//! ```text
-//! capture ─► decode ─► flow ─► stack::tcp ─► stack::Stack ─────────────► websocket ─► close ─► report
-//!  files,    link/IP/   4-tuple  per-direction  the layers above TCP:       Session:     catalog,  table,
-//!  live      TCP slice  key,     reassembly,    http1 today (upgrade or     decoders,    diagnosis json, md
-//!  (libpcap) (etherparse) roles  the connection  mid-stream); tls and h2   handshake
-//!                                               plug in here
+//! # The library
+//!
+//! - [`analyze_files`]: capture files (or directories of them) in, one [`report::Report`]
+//!   out; [`analyze_files_with_progress`] adds TLS key logs ([`keys::KeySources`]) and a
+//!   byte counter for a progress bar, and `live_session` (feature `live`) captures from an
+//!   interface through libpcap. What the analysis keeps and how far it goes is [`Options`].
+//! - [`report`]: the report model ([`report::Report`], one [`report::ConnectionReport`] per
+//!   WebSocket connection) and its renderers: [`report::json`] (the JSON contract of
+//!   README.md), [`report::table`], [`report::markdown`], [`report::csv`], and the close
+//!   codes explained ([`report::explain`]).
+//! - [`close`]: the close-code catalog ([`close::catalog::lookup`]: name, meaning, causes
+//!   and fix of any code) and the diagnosis a connection's [`close::diagnosis::Status`]
+//!   comes from.
+//! - [`finding`]: everything wrong or notable inside a capture ([`finding::Finding`], of a
+//!   [`finding::Kind`]).
+//! - [`extract`]: one connection's packets written out as a capture of their own.
+//! - [`keys`]: where TLS secrets come from; [`sanitize`]: text from the wire made safe for
+//!   a terminal, Markdown, HTML or a spreadsheet; [`error::Error`]: what stops an analysis
+//!   (everything wrong *inside* a capture is a finding or an input warning instead).
+//! - At the root, the types the report is made of ([`Role`], [`Endpoint`], [`Timestamp`],
+//!   [`Stats`], [`FrameRecord`], [`InputSummary`], ...) and the live events ([`CloseEvent`]).
+//!
+//! Structs the crate builds and enums that will grow are `#[non_exhaustive]`: read their
+//! fields, match them with a `_` arm. [`Options`] is built as
+//! `Options { threads: 1, ..Options::default() }`.
+//!
+//! # Features
+//!
+//! - `cli` (default): the `wsclose` binary's dependencies (clap, clap_complete, clap_mangen,
+//!   indicatif) and its [`cli`] module. A library user can leave them out:
+//!   `wsclose = { version = "0.1", default-features = false }`.
+//! - `live`: `live_session` and `interfaces`, through libpcap (its development package
+//!   is needed to build).
+//! - `internals`: not for library users. It makes the stages inside public (hidden from these
+//!   docs, outside any semver promise) for this package's own tests, examples, benches and
+//!   fuzz targets, which get it through a dev-dependency on the crate itself.
+//!
+//! # Example
+//!
 //! ```
-//!
-//! - [`capture`]: packets from pcap/pcapng files (gzip or not, or stdin); a large classic
-//!   pcap is read once and its records shared by the analyzer threads (`capture::shared`).
-//! - [`decode`]: link, IP and TCP headers (etherparse), zero-copy.
-//! - [`flow`]: the symmetric 4-tuple key and client/server roles.
-//! - [`stack`]: one stack of stream layers per TCP connection. [`stack::tcp`] reassembles
-//!   each direction into `Data` and explicit `Gap` events and holds the connection (roles,
-//!   endings); [`stack::http1`] turns a direction into the RFC 6455 §4 handshake and a
-//!   WebSocket stream; [`stack::Stack`] is where a layer (TLS, HTTP/2) plugs in.
-//! - [`websocket`]: the nom frame parser, the streaming per-direction decoder, and the
-//!   [`websocket::session::Session`] a report is about (one TCP connection carries zero, one
-//!   or many).
-//! - [`close`]: close frames, the close-code catalog, and the status diagnosis.
-//! - [`analyzer`]: the flow table that drives every packet through the stages above and
-//!   reports each session.
-//! - [`freeze`]: quiet connections written out of memory and read back on their next packet;
-//!   [`serial`] is the stored form of their state (and of finished reports), [`scratch`]
-//!   the temporary file both go to.
-//! - [`report`]: one model, one renderer per format; [`report::legs`] links the two legs of a
-//!   session through a proxy (same `Sec-WebSocket-Key`) once all reports are made.
-//!
-//! Fatal errors are [`error::Error`]; everything wrong inside a capture is a
-//! [`finding::Finding`] or an input warning in the report.
-//!
-//! # Use as a library
-//!
-//! The binary's dependencies (clap, clap_complete, clap_mangen, indicatif) are behind the
-//! default feature `cli`; a library user can leave them out:
-//! `wsclose = { version = "0.1", default-features = false }`.
-//!
-//! ```
-//! use wsclose::analyzer::Options;
-//! use wsclose::flow::Role;
+//! use wsclose::{Options, Role};
 //!
 //! let capture = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/node-close-1008.pcap");
 //! let report = wsclose::analyze_files(&[capture.into()], Options::default())?;
@@ -53,6 +57,10 @@
 //! assert_eq!(conn.status.code, Some(1008));
 //! println!("{}: {}", conn.status.name, conn.status.detail);
 //!
+//! // What 1008 means, and what to check, from the catalog.
+//! let entry = wsclose::close::catalog::lookup(1008);
+//! assert_eq!(entry.name, "Policy Violation");
+//!
 //! // The same report as the JSON contract of README.md (`wsclose analyze --format json`).
 //! let mut json = Vec::new();
 //! wsclose::report::json::write(&report, &mut json)?;
@@ -60,6 +68,36 @@
 //! assert_eq!(v["connections"][0]["status"]["code"], 1008);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # Inside
+//!
+//! The crate is laid out as the data flows (these modules are private):
+//!
+//! ```text
+//! capture ─► decode ─► flow ─► stack::tcp ─► stack::Stack ─────────────► websocket ─► close ─► report
+//!  files,    link/IP/   4-tuple  per-direction  the layers above TCP:       Session:     catalog,  table,
+//!  live      TCP slice  key,     reassembly,    http1 (upgrade or           decoders,    diagnosis json, md
+//!  (libpcap) (etherparse) roles  the connection  mid-stream), tls, h2        handshake
+//! ```
+//!
+//! - `capture`: packets from pcap/pcapng files (compressed or not, or stdin); a large classic
+//!   pcap is read once and its records shared by the analyzer threads (`capture::shared`).
+//! - `decode`: link, IP and TCP headers (etherparse), zero-copy.
+//! - `flow`: the symmetric 4-tuple key and client/server roles.
+//! - `stack`: one stack of stream layers per TCP connection. `stack::tcp` reassembles
+//!   each direction into `Data` and explicit `Gap` events and holds the connection (roles,
+//!   endings); `stack::http1` turns a direction into the RFC 6455 §4 handshake and a
+//!   WebSocket stream; `stack::tls` and `stack::h2` are the layers that plug in between.
+//! - `websocket`: the nom frame parser, the streaming per-direction decoder, and the
+//!   `Session` a report is about (one TCP connection carries zero, one or many).
+//! - [`close`]: close frames, the close-code catalog, and the status diagnosis.
+//! - `analyzer`: the flow table that drives every packet through the stages above and
+//!   reports each session.
+//! - `freeze`: quiet connections written out of memory and read back on their next packet;
+//!   `serial` is the stored form of their state (and of finished reports), `scratch` the
+//!   temporary file both go to.
+//! - [`report`]: one model, one renderer per format; [`report::legs`] links the two legs of a
+//!   session through a proxy (same `Sec-WebSocket-Key`) once all reports are made.
 
 #![cfg_attr(
     not(test),
@@ -71,26 +109,81 @@
     )
 )]
 
-pub mod analyzer;
-pub mod capture;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod close;
-pub mod decode;
 pub mod error;
 pub mod extract;
 pub mod finding;
-pub mod flow;
-pub mod freeze;
 pub mod keys;
 pub mod report;
 pub mod sanitize;
-pub mod scratch;
-pub mod serial;
-pub mod stack;
-pub mod websocket;
 
-use analyzer::{Analyzer, Options};
+// The stages inside: private, or public but hidden and unpromised with the `internals`
+// feature (this package's tests, examples, benches and fuzz targets).
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod analyzer;
+#[cfg(not(feature = "internals"))]
+mod analyzer;
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod capture;
+#[cfg(not(feature = "internals"))]
+mod capture;
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod decode;
+#[cfg(not(feature = "internals"))]
+mod decode;
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod flow;
+#[cfg(not(feature = "internals"))]
+mod flow;
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod freeze;
+#[cfg(not(feature = "internals"))]
+mod freeze;
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod scratch;
+#[cfg(not(feature = "internals"))]
+mod scratch;
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod serial;
+#[cfg(not(feature = "internals"))]
+mod serial;
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod stack;
+#[cfg(not(feature = "internals"))]
+mod stack;
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod websocket;
+#[cfg(not(feature = "internals"))]
+mod websocket;
+
+// What the public API is made of, from the private stages: the analysis options, and the
+// types the report model's fields and the live events hold.
+pub use analyzer::{Freeze, OnEvent, Options};
+pub use capture::file::{Compression, InputSummary, Progress};
+#[cfg(feature = "live")]
+pub use capture::live::{interfaces, Interface, LiveOptions, LiveSummary};
+pub use capture::{LinkType, Timestamp};
+pub use decode::Endpoint;
+pub use flow::{PerSide, Role};
+pub use stack::tcp::assembler::Limits;
+pub use stack::tcp::connection::{CloseEvent, EndKind, EventWhat};
+pub use stack::tcp::Counters;
+pub use websocket::decoder::{FrameRecord, Stats};
+pub use websocket::frame::Opcode;
+pub use websocket::session::StreamEndKind;
+
+use analyzer::Analyzer;
 use error::Error;
 use report::Report;
 use std::path::PathBuf;
@@ -100,6 +193,25 @@ use std::path::PathBuf;
 /// listed in the report with its `error`, and the others are still analyzed; only when no
 /// input could be read at all is that an `Err`. Damage inside a capture is a warning in the
 /// report.
+///
+/// ```
+/// use wsclose::Options;
+///
+/// let dir = env!("CARGO_MANIFEST_DIR");
+/// let good = format!("{dir}/fixtures/python-close-1001.pcap");
+/// let missing = format!("{dir}/fixtures/no-such-capture.pcap");
+///
+/// // One input missing: listed with its error, the other one analyzed.
+/// let report = wsclose::analyze_files(&[missing.clone().into(), good.into()], Options::default())?;
+/// assert!(report.inputs[0].error.is_some());
+/// assert_eq!(report.inputs[1].error, None);
+/// assert_eq!(report.connections[0].close_frames[0].code, Some(1001));
+///
+/// // Nothing readable at all: an error, with the exit code the binary gives it.
+/// let err = wsclose::analyze_files(&[missing.into()], Options::default()).unwrap_err();
+/// assert_ne!(err.exit_code(), 0);
+/// # Ok::<(), wsclose::error::Error>(())
+/// ```
 pub fn analyze_files(paths: &[PathBuf], opts: Options) -> Result<Report, Error> {
     let mut report = analyze_files_with_progress(paths, opts, &keys::KeySources::default(), None)?;
     report.load().map_err(Error::Spill)?;

@@ -174,7 +174,7 @@ fn color(choice: ColorChoice) -> bool {
 /// standard error is a terminal and the reading has taken more than a second, and it is
 /// cleared before anything is printed, so it never mixes with a report, piped or not.
 struct Bar {
-    counter: wsclose::capture::file::Progress,
+    counter: wsclose::Progress,
     done: std::sync::Arc<std::sync::atomic::AtomicBool>,
     thread: std::thread::JoinHandle<()>,
 }
@@ -198,7 +198,7 @@ impl Bar {
                     .flatten()
             })
             .sum();
-        let counter = wsclose::capture::file::Progress::default();
+        let counter = wsclose::Progress::default();
         let done = Arc::new(AtomicBool::new(false));
         let (c, d) = (Arc::clone(&counter), Arc::clone(&done));
         // No thread, no bar (the analysis does not need one).
@@ -298,7 +298,7 @@ fn cpu_seconds() -> f64 {
 
 fn analyze(mut args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
     // A directory stands for the captures in it, in time order (rotated files).
-    let (files, notes) = wsclose::capture::file::rotation::expand(&args.files)?;
+    let (files, notes) = wsclose::cli::expand(&args.files)?;
     for n in notes {
         eprintln!("wsclose: {}", terminal(&n));
     }
@@ -500,8 +500,8 @@ fn evictions_note(seen: &wsclose::report::Seen, limits: &wsclose::cli::LimitArgs
 
 /// On standard error, how inputs were taken: each run of rotated files read as one capture
 /// (one line for the run), each other input after the first read on its own, and why.
-fn joins_note(inputs: &[wsclose::capture::file::InputSummary]) {
-    use wsclose::capture::file::rotation::file_name;
+fn joins_note(inputs: &[wsclose::InputSummary]) {
+    use wsclose::cli::file_name;
     let name = |i: usize| terminal(&file_name(&inputs[i].path)).into_owned();
     let mut i = 0;
     while i < inputs.len() {
@@ -678,7 +678,7 @@ fn interfaces() -> Result<u8, wsclose::error::Error> {
 fn interfaces() -> Result<u8, wsclose::error::Error> {
     use std::fmt::Write as _;
     let mut out = String::new();
-    for i in wsclose::capture::live::interfaces()? {
+    for i in wsclose::interfaces()? {
         let _ = writeln!(
             out,
             "{:<16} {:<5} {}{}",
@@ -698,8 +698,8 @@ fn interfaces() -> Result<u8, wsclose::error::Error> {
 fn live(args: LiveArgs) -> Result<u8, wsclose::error::Error> {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
-    use wsclose::capture::live::LiveOptions;
     use wsclose::report::events;
+    use wsclose::LiveOptions;
 
     let interface = args.interface.clone().unwrap_or_default();
     let stop = Arc::new(AtomicBool::new(false));
@@ -727,7 +727,7 @@ fn live(args: LiveArgs) -> Result<u8, wsclose::error::Error> {
             .map(|w| format!(", saving packets to {}", w.display()))
             .unwrap_or_default()
     );
-    let on_event = Box::new(move |ev: &wsclose::stack::tcp::connection::CloseEvent| {
+    let on_event = Box::new(move |ev: &wsclose::CloseEvent| {
         let mut line = match format {
             TextFormat::Table => events::line(ev),
             TextFormat::Json => events::json_line(ev),

@@ -16,6 +16,14 @@ pub fn is_unsafe(c: char) -> bool {
 }
 
 /// For a terminal (table output): unsafe characters become `\n`, `\t`, `\x1b`, `\u{202e}`.
+///
+/// ```
+/// use wsclose::sanitize::terminal;
+///
+/// // A close reason that would clear the screen and reverse the text after it.
+/// assert_eq!(terminal("bye\x1b[2J\u{202e}olleh"), "bye\\x1b[2J\\u{202e}olleh");
+/// assert_eq!(terminal("gel\u{f6}scht"), "gel\u{f6}scht"); // printable text is kept, unallocated
+/// ```
 pub fn terminal(s: &str) -> Cow<'_, str> {
     if !s.chars().any(is_unsafe) {
         return Cow::Borrowed(s);

@@ -74,6 +74,7 @@ impl Scratch {
     }
 
     /// Bytes written to the file itself (the rest is pending).
+    #[cfg(any(test, feature = "internals"))]
     pub fn written(&self) -> u64 {
         self.written
     }

@@ -27,6 +27,7 @@ pub struct LiveOptions {
 }
 
 #[derive(Debug, Clone, Copy, Default)]
+#[non_exhaustive]
 pub struct LiveSummary {
     pub packets: u64,
     pub link: Option<LinkType>,
@@ -40,6 +41,7 @@ pub struct LiveSummary {
 
 /// A capture device and its addresses, for `wsclose interfaces`.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Interface {
     pub name: String,
     pub description: Option<String>,

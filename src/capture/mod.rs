@@ -18,7 +18,7 @@ use serde::Serialize;
 /// Nanoseconds since the Unix epoch.
 ///
 /// ```
-/// use wsclose::capture::Timestamp;
+/// use wsclose::Timestamp;
 ///
 /// let t = Timestamp::from_parts(1_700_000_000, 123_456_789);
 /// assert_eq!(t.to_string(), "2023-11-14T22:13:20.123456789Z");

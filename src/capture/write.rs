@@ -15,10 +15,12 @@
 use super::{LinkType, Timestamp};
 use std::io::{self, Write};
 
+#[cfg(any(test, feature = "internals"))]
 pub struct PcapWriter<W: Write> {
     out: W,
 }
 
+#[cfg(any(test, feature = "internals"))]
 impl<W: Write> PcapWriter<W> {
     /// Writes the 24-byte global header.
     pub fn new(mut out: W, link: LinkType, snaplen: u32) -> io::Result<PcapWriter<W>> {
@@ -111,6 +113,7 @@ impl<W: Write> PcapNgWriter<W> {
 
     /// One Enhanced Packet Block on the interface. `orig_len` may exceed `data.len()` to
     /// model a snaplen cut. A time before 1970 is written as 1970.
+    #[cfg(any(test, feature = "internals"))]
     pub fn packet(&mut self, ts: Timestamp, data: &[u8], orig_len: u32) -> io::Result<()> {
         self.packet_with_comment(ts, data, orig_len, None)
     }

@@ -49,6 +49,7 @@ pub enum Kind {
 
 /// One catalog row: a single code or a contiguous range of codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Entry {
     /// First and last code this row covers (equal for a single code).
     pub first: u16,
@@ -414,6 +415,7 @@ pub mod name_serde {
 
 /// A comparison of two codes that users often confuse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Pair {
     pub a: u16,
     pub b: u16,

@@ -94,8 +94,9 @@ impl End {
 /// The status of a connection. In JSON: `code`, `name`, `inferred`, `cause`, `fix`, where
 /// `cause` is this capture's `detail` followed by the catalog's typical causes (`general`):
 /// kept apart in memory so thousands of reports do not each copy the catalog text. Stored
-/// (`serial`), its texts are written as where they come from ([`Source`]).
+/// (`serial`), its texts are written as where they come from (`Source`).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Status {
     /// The status code, or `None` (JSON null) when there is none to report.
     pub code: Option<u16>,
@@ -762,6 +763,7 @@ impl Unanswered {
 
 /// What the capture shows that explains (or contradicts) the status, with packet numbers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Evidence {
     /// One line, for the table.
     pub summary: String,
@@ -952,6 +954,7 @@ pub fn evidence(status: &Status, f: &Facts<'_>) -> Option<Evidence> {
 /// The closing handshake (RFC 6455 §5.5.1, §7.1.1-§7.1.4): who started it, how the peer
 /// answered, and who closed TCP first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CloseHandshake {
     pub initiator: Role,
     /// The peer's close frame, if it sent one: its code (null for an empty one).

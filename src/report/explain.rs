@@ -56,7 +56,7 @@ fn field(out: &mut String, label: &str, text: &str, width: Option<u16>) {
 }
 
 /// The entries of one or two codes (and their comparison), wrapped at `width` columns
-/// when given (see [`field`]).
+/// when given (see `field`).
 pub fn explain(codes: &[u16], width: Option<u16>) -> String {
     let mut out = String::new();
     for &code in codes {

@@ -126,6 +126,7 @@ pub enum Side {
 
 /// A connection's part in a proxied session (JSON `leg`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LegReport {
     pub side: Side,
     /// The other leg's id (as `other_leg`).

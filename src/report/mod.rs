@@ -1,7 +1,23 @@
 //! The report model, built once from the analyzed connections and rendered by one module
-//! per format (`table`, `json`).
+//! per format ([`table`], [`json`], [`markdown`], [`csv`]).
 //!
-//! In: finished [`Connection`]s and input summaries. Out: a [`Report`] whose serde form is
+//! ```
+//! let capture = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/python-close-1011.pcap");
+//! let report = wsclose::analyze_files(&[capture.into()], wsclose::Options::default())?;
+//! assert_eq!(report.summary.connections, 1);
+//! let conn = &report.connections[0];
+//! assert_eq!(conn.status.code, Some(1011));
+//!
+//! // The table `wsclose analyze` prints, 100 columns wide, without colour.
+//! let table = wsclose::report::table::render(&report, Some(100), false);
+//! assert!(table.contains("1011"));
+//! // The Markdown for a ticket (no input hashes given).
+//! let md = wsclose::report::markdown::render(&report, &[None]);
+//! assert!(md.contains("1011"));
+//! # Ok::<(), wsclose::error::Error>(())
+//! ```
+//!
+//! In: finished connections (`stack::tcp::connection::Connection`) and input summaries. Out: a [`Report`] whose serde form is
 //! the stable JSON contract of ARCHITECTURE.md (`version`, `inputs`, `connections` with
 //! `id`, `client`, `server`, `handshake`, `close_frames`, `tcp_end`, `tcp_end_by`,
 //! `status`, `findings`; `summary`). Fields may be added; those names never change.
@@ -161,6 +177,7 @@ fn is_zero(n: &u64) -> bool {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct HandshakeReport {
     pub seen: bool,
     pub host: Option<String>,
@@ -184,6 +201,7 @@ pub struct HandshakeReport {
 type Static = &'static str;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CloseFrameReport {
     pub from: Role,
     pub code: Option<u16>,
@@ -197,6 +215,7 @@ pub struct CloseFrameReport {
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TcpEndReport {
     pub by: Role,
     pub kind: EndKind,
@@ -208,6 +227,7 @@ pub struct TcpEndReport {
 /// How the HTTP/2 stream of an RFC 8441 WebSocket ended, one entry per END_STREAM,
 /// RST_STREAM or GOAWAY that reached it, in order.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct StreamEndReport {
     pub by: Role,
     pub kind: StreamEndName,
@@ -226,6 +246,7 @@ pub struct StreamEndReport {
 /// The frame that ended (or announced the end of) an HTTP/2 stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum StreamEndName {
     EndStream,
     RstStream,
@@ -272,6 +293,7 @@ impl StreamEndReport {
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SeenBy {
     pub client: Option<u16>,
     pub server: Option<u16>,
@@ -337,6 +359,7 @@ impl PartialEq<String> for Host {
 /// [`ConnectionReportJson`]'s, which is the stable contract.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(remote = "Self")]
+#[non_exhaustive]
 pub struct ConnectionReport {
     pub id: u64,
     /// Index into `inputs`: the file of its first packet.
@@ -573,7 +596,7 @@ impl Latest for Option<(u64, Timestamp)> {
 impl ConnectionReport {
     /// Builds the report of WebSocket session `w` of a finished connection (`finish`
     /// already called).
-    pub fn from_session(c: &Connection, w: &Session, id: u64) -> ConnectionReport {
+    pub(crate) fn from_session(c: &Connection, w: &Session, id: u64) -> ConnectionReport {
         let client_side = c.client_side();
         let server_side = client_side.other();
         let mut closes: Vec<&CloseFrame> = Side::BOTH
@@ -923,6 +946,7 @@ impl ConnectionReport {
 /// Why wsclose stopped following a connection before it ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Eviction {
     /// More than `--max-flows` connections were tracked at once; it was the least recently
     /// active.

@@ -22,6 +22,7 @@ editcap --inject-secrets tls,FILE in.pcap out.pcapng";
 
 /// One alert of a connection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AlertReport {
     pub from: Role,
     /// "fatal" or "warning".
@@ -33,6 +34,7 @@ pub struct AlertReport {
 
 /// The TLS under a session (or of an encrypted connection).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TlsReport {
     /// The ClientHello's random, in hex: the second field of the connection's lines in a
     /// key log (public, never a secret).
@@ -57,7 +59,7 @@ pub struct TlsReport {
 
 impl TlsReport {
     /// The report of `facts`, whose TLS client is the connection's side `tls_client`.
-    pub fn new(facts: &TlsFacts, c: &Connection) -> TlsReport {
+    pub(crate) fn new(facts: &TlsFacts, c: &Connection) -> TlsReport {
         let s = &facts.summary;
         // The TLS client is the side that sent the ClientHello; the report's roles are
         // the connection's, which agree but for captures that defy rule 3.
@@ -103,6 +105,7 @@ impl TlsReport {
 /// A TLS connection that carried no WebSocket the report could read: it was not decrypted
 /// (no key, a key that does not match) or its plaintext was not a WebSocket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct EncryptedReport {
     /// Index into `inputs`.
     pub input: usize,
@@ -119,7 +122,7 @@ pub struct EncryptedReport {
 
 impl EncryptedReport {
     /// The entry of finished connection `c`, if it was TLS and carried no session.
-    pub fn of(c: &Connection) -> Option<EncryptedReport> {
+    pub(crate) fn of(c: &Connection) -> Option<EncryptedReport> {
         let facts = c.up.tls()?;
         let tls = TlsReport::new(&facts, c);
         let client = c.client_side();

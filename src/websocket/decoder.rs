@@ -46,9 +46,10 @@ const MAX_CONTROL_KEEP: usize = 4096;
 const MAX_CLOSES_KEPT: usize = 4;
 
 /// One direction's frame statistics. Its serde form is every field when stored (`serial`);
-/// JSON (a human-readable serializer) shows [`StatsJson`]'s, without the marks.
+/// JSON (a human-readable serializer) shows `StatsJson`'s, without the marks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(remote = "Self")]
+#[non_exhaustive]
 pub struct Stats {
     pub frames: u64,
     pub messages: u64,
@@ -120,9 +121,10 @@ struct Frame {
 const PREVIEW_BYTES: usize = 48;
 
 /// One frame as the timeline shows it. Its serde form is every field when stored
-/// (`serial`, the opcode's name as the opcode); JSON shows [`FrameRecordJson`]'s.
+/// (`serial`, the opcode's name as the opcode); JSON shows `FrameRecordJson`'s.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(remote = "Self")]
+#[non_exhaustive]
 pub struct FrameRecord {
     /// Packet in which the frame was completed.
     pub packet: u64,

@@ -154,11 +154,6 @@ impl Inflater {
         Inflater::new(self.reset_each_message, self.cap)
     }
 
-    /// The per-message cap on inflated bytes.
-    pub fn cap(&self) -> u64 {
-        self.cap
-    }
-
     /// Whether each message starts from an empty window (so a lost message does not spoil
     /// the next one).
     pub fn resets_each_message(&self) -> bool {
@@ -172,6 +167,7 @@ impl Inflater {
     }
 
     /// Bytes of history held (at most [`WINDOW`]).
+    #[cfg(any(test, feature = "internals"))]
     pub fn history_len(&self) -> usize {
         self.history.len()
     }

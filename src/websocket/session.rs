@@ -100,6 +100,7 @@ impl Handshake {
 /// How the HTTP/2 stream carrying a session ended, one way or for both (RFC 9113 §5.1,
 /// §6.4, §6.8). Over HTTP/1.1 these do not exist: TCP's FIN and RST stand in their place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub enum StreamEndKind {
     /// END_STREAM on a DATA or HEADERS frame: the sender will send nothing more (like FIN).
     EndStream,

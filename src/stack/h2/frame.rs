@@ -94,6 +94,10 @@ pub mod flags {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ErrorCode(pub u32);
 
+#[allow(
+    dead_code,
+    reason = "the registry whole (RFC 9113 §7), not only the codes named so far"
+)]
 impl ErrorCode {
     pub const NO_ERROR: ErrorCode = ErrorCode(0x0);
     pub const PROTOCOL_ERROR: ErrorCode = ErrorCode(0x1);
@@ -282,6 +286,7 @@ pub enum Frame<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FrameError {
     /// `needed` more bytes are required before anything can be said; nothing consumed.
+    #[cfg_attr(not(any(test, feature = "internals")), allow(dead_code))]
     Incomplete { needed: usize },
     /// The payload is longer than the receiver allows (§4.2), or than this reader keeps.
     TooLarge {
@@ -400,6 +405,7 @@ impl std::error::Error for FrameError {}
 /// length is over `max_frame_size` is [`FrameError::TooLarge`] as soon as its header is
 /// there; a frame not all there yet is [`FrameError::Incomplete`]. On success: the bytes
 /// after the frame, its header and the frame.
+#[cfg(any(test, feature = "internals"))]
 pub fn parse_frame(
     input: &[u8],
     max_frame_size: u32,

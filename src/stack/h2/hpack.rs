@@ -248,6 +248,7 @@ impl BlockDecoder {
     }
 
     /// The largest dynamic table size the sender may set now.
+    #[cfg(any(test, feature = "internals"))]
     pub fn allowed_table_size(&self) -> usize {
         self.allowed
     }

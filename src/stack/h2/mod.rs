@@ -916,6 +916,7 @@ impl H2Conn {
     }
 
     /// Whether a direction can no longer be read.
+    #[cfg(any(test, feature = "internals"))]
     pub fn is_lost(&self, from_client: bool) -> bool {
         let dir = if from_client {
             &self.client
@@ -927,6 +928,7 @@ impl H2Conn {
 
     /// `Some(packet)` once a direction's HPACK state is lost (`Some(None)` if at an unknown
     /// packet).
+    #[cfg(any(test, feature = "internals"))]
     pub fn hpack_lost_at(&self, from_client: bool) -> Option<Option<u64>> {
         let dir = if from_client {
             &self.client
@@ -938,6 +940,7 @@ impl H2Conn {
 
     /// Bytes held in buffers now (partial frames and header blocks of both directions),
     /// not counting the HPACK tables.
+    #[cfg(any(test, feature = "internals"))]
     pub fn buffered_bytes(&self) -> usize {
         [&self.client, &self.server]
             .iter()

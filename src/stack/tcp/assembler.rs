@@ -190,6 +190,7 @@ pub struct HalfStream {
 }
 
 impl HalfStream {
+    #[cfg(any(test, feature = "internals"))]
     pub fn new() -> HalfStream {
         HalfStream::default()
     }
@@ -279,6 +280,7 @@ impl HalfStream {
     }
 
     /// Offset of the next byte to deliver.
+    #[cfg(any(test, feature = "internals"))]
     pub fn frontier(&self) -> u64 {
         self.next
     }

@@ -34,6 +34,7 @@ const EARLY_WINDOW_NS: i64 = 200_000_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum EndKind {
     Fin,
     Rst,
@@ -51,6 +52,7 @@ pub struct End {
 
 /// A close frame or a TCP ending, as it happens (for live output).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CloseEvent {
     pub ts: Timestamp,
     pub packet: u64,
@@ -71,6 +73,7 @@ pub struct CloseEvent {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum EventWhat {
     Close {
         code: Option<u16>,
@@ -174,11 +177,6 @@ impl Connection {
     /// Neither direction will ever be decoded: skip its data.
     pub fn ignored(&self) -> bool {
         self.up.ignored()
-    }
-
-    /// Found by its frames, without a captured handshake.
-    pub fn midstream(&self) -> bool {
-        self.up.ctx.findings.has(Kind::HandshakeNotCaptured)
     }
 
     /// The first side to end TCP, by its role, and how (in delivery order).

@@ -15,6 +15,10 @@
 use super::keylog::RANDOM_LEN;
 
 /// Handshake message types (RFC 8446 §4, RFC 5246 §7.4).
+#[allow(
+    dead_code,
+    reason = "the registry whole, not only the types read so far"
+)]
 pub mod kind {
     pub const CLIENT_HELLO: u8 = 1;
     pub const SERVER_HELLO: u8 = 2;
@@ -152,6 +156,7 @@ impl Reassembler {
     }
 
     /// Whether part of a message is waiting for the rest.
+    #[cfg(any(test, feature = "internals"))]
     pub fn has_partial(&self) -> bool {
         !self.buf.is_empty()
     }
@@ -181,6 +186,7 @@ pub struct ClientHello {
 
 impl ClientHello {
     /// Whether TLS 1.3 is offered.
+    #[cfg(any(test, feature = "internals"))]
     pub fn offers_tls13(&self) -> bool {
         self.supported_versions.contains(&TLS13)
     }

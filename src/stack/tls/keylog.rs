@@ -102,9 +102,11 @@ impl Secret {
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
+    #[cfg(any(test, feature = "internals"))]
     pub fn len(&self) -> usize {
         self.0.len()
     }
+    #[cfg(any(test, feature = "internals"))]
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

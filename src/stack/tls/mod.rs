@@ -70,7 +70,9 @@ pub mod keys;
 pub mod layer;
 pub mod record;
 
-pub use keylog::{ClientRandom, ConnectionSecrets, KeyLog, KeyLogWarning, Label};
+#[cfg(any(test, feature = "internals"))]
+pub use keylog::{ClientRandom, KeyLogWarning};
+pub use keylog::{ConnectionSecrets, KeyLog, Label};
 
 use handshake::{kind, ClientHello, Message, Reassembler, ServerHello, TLS12, TLS13};
 use keylog::Secret;
@@ -105,6 +107,7 @@ pub enum TlsEvent<'a> {
 }
 
 /// An alert level's name.
+#[cfg(any(test, feature = "internals"))]
 pub fn alert_level_name(level: u8) -> &'static str {
     match level {
         1 => "warning",
@@ -531,6 +534,7 @@ impl TlsSession {
     /// The client random that names this connection in key logs (the first ClientHello's),
     /// once seen: with [`KeyLog::nss_lines`] it gives the lines to store with an extracted
     /// capture of this connection.
+    #[cfg(any(test, feature = "internals"))]
     pub fn client_random(&self) -> Option<ClientRandom> {
         self.client_hello.as_ref().map(|c| c.random)
     }

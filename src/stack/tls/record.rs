@@ -219,6 +219,7 @@ impl Framer {
     }
 
     /// Whether part of a record is waiting for more bytes.
+    #[cfg(any(test, feature = "internals"))]
     pub fn has_partial(&self) -> bool {
         !self.partial.is_empty()
     }
@@ -485,6 +486,7 @@ impl RecordCipher {
     }
 
     /// Records opened so far (the next sequence number).
+    #[cfg(any(test, feature = "internals"))]
     pub fn seq(&self) -> u64 {
         self.seq
     }
@@ -504,6 +506,7 @@ impl RecordCipher {
     }
 
     /// [`RecordCipher::open`] of a whole [`Record`], whose payload becomes the plaintext.
+    #[cfg(any(test, feature = "internals"))]
     pub fn open_record(&mut self, record: &mut Record) -> Result<u8, OpenError> {
         let (ty, plain) = self.open(record.head(), &mut record.payload)?;
         record.payload.truncate(plain.end);
