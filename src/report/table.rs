@@ -532,8 +532,13 @@ fn encrypted(report: &Report, width: Option<u16>) -> String {
             seen.encrypted_not_listed
         );
     }
-    if seen.encrypted.iter().any(|e| e.tls.not_decrypted.is_some()) {
-        let _ = writeln!(out, "{}", super::tls::KEYLOG_HOWTO);
+    let not_decrypted = seen
+        .encrypted
+        .iter()
+        .filter(|e| e.tls.not_decrypted.is_some())
+        .count();
+    if not_decrypted > 0 {
+        let _ = writeln!(out, "{}", super::tls::keylog_howto(not_decrypted));
     }
     out
 }
