@@ -512,3 +512,32 @@ fn the_key_log_advice_says_it_or_them() {
         "{two}"
     );
 }
+
+/// Wireshark decodes TLS by itself only on its TLS ports (443): opened with the report's
+/// filter, a wss:// connection on another port shows bare TCP even with the key log, as
+/// tshark does for these fixtures without `-d tcp.port==P,tls`. The report says how.
+#[test]
+fn the_markdown_says_how_to_make_wireshark_decode_tls_on_another_port() {
+    let r = analyze(
+        "go-tls12-chacha20-abrupt-close.pcap",
+        &["go-tls12-chacha20-abrupt-close.keylog"],
+    );
+    let md = wsclose::report::markdown::render(&r, &[None]);
+    assert!(
+        md.contains("Decode As… TCP port 18463 → TLS")
+            && md.contains("-d tcp.port==18463,tls -d tls.port==18463,http"),
+        "{md}"
+    );
+    // Plaintext: no such line.
+    let plain =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/python-close-1000-client.pcap");
+    let mut p = wsclose::analyze_files_with_progress(
+        &[plain],
+        Options::default(),
+        &KeySources::default(),
+        None,
+    )
+    .expect("read");
+    p.load().expect("in memory");
+    assert!(!wsclose::report::markdown::render(&p, &[None]).contains("Decode As"));
+}

@@ -345,6 +345,9 @@ fn timeline(
     );
     if let Some(f) = super::wireshark::filter(c) {
         let _ = writeln!(out, "wireshark: {f}");
+        if let Some(d) = super::wireshark::decode_as_tls(c) {
+            let _ = writeln!(out, "wireshark, for its TLS: {d}");
+        }
     }
     if c.frames_not_logged > 0 {
         let _ = writeln!(
