@@ -457,7 +457,11 @@ pub fn live_session(
 ) -> Result<(Report, capture::live::LiveSummary, Option<String>), Error> {
     let mut analyzer = Analyzer::new(analysis);
     analyzer.on_event(on_event);
-    // Key logs are reread as they grow, at most every 50 ms while packets come.
+    // Key logs are reread as they grow, at most every 2 ms while packets come (a poll is an
+    // open and a stat: at most 500 a second). Chromium 156 appends a connection's lines up
+    // to 20 ms after its first encrypted request (measured on loopback), and a WebSocket can
+    // close within that: polled every 50 ms, a connection could end, and be reported with
+    // "no key", before its lines were read; its records wait (held) until they are.
     let mut followers = keys::Follower::all(key_sources);
     let following = !followers.is_empty();
     let mut key_warnings = Vec::new();
@@ -475,7 +479,7 @@ pub fn live_session(
     poll_keys(&mut analyzer, &mut key_warnings);
     let mut polled = std::time::Instant::now();
     let result = capture::live::capture(opts, stop, &mut |pkt| {
-        if following && polled.elapsed() >= std::time::Duration::from_millis(50) {
+        if following && polled.elapsed() >= std::time::Duration::from_millis(2) {
             polled = std::time::Instant::now();
             poll_keys(&mut analyzer, &mut key_warnings);
         }

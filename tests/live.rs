@@ -162,3 +162,136 @@ fn live_reports_the_close_as_it_happens_and_write_reproduces_it() {
     );
     assert_eq!(offline["connections"][0]["status"], conns[0]["status"]);
 }
+
+/// rustls' key-log hook keeping NSS lines in memory, so the test decides when they reach
+/// the file (as a browser does: Chromium appends a connection's lines up to ~20 ms after
+/// its first encrypted request).
+#[derive(Debug, Default)]
+struct LateKeyLog(std::sync::Mutex<String>);
+
+impl rustls::KeyLog for LateKeyLog {
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        let line = format!("{label} {} {}\n", hex(client_random), hex(secret));
+        self.0.lock().unwrap().push_str(&line);
+    }
+    fn will_log(&self, _label: &str) -> bool {
+        true
+    }
+}
+
+/// wss:// whose key-log lines reach the file only after the WebSocket handshake and a
+/// message went by encrypted, 20 ms before the close: `live --keylog` must reread the
+/// file in time and decode the close frames (not end the connection with "no key").
+#[test]
+fn live_rereads_a_key_log_written_after_the_encrypted_data() {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+    use std::io::Write;
+    use std::sync::Arc;
+    if !may_capture() {
+        return;
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let keylog = dir.path().join("keys.log");
+    std::fs::write(&keylog, b"").unwrap();
+    let mut child = Command::cargo_bin("wsclose")
+        .unwrap()
+        .args(["live", "-i", "lo", "--format", "json", "--duration", "4"])
+        .args(["-f", &format!("tcp port {port}")])
+        .arg("--keylog")
+        .arg(&keylog)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let cert_der: CertificateDer<'static> = cert.cert.der().clone();
+    let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(cert_der.clone()).unwrap();
+    let server_config = Arc::new(
+        rustls::ServerConfig::builder_with_provider(provider.clone())
+            .with_protocol_versions(&[&rustls::version::TLS13])
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert_der], key_der)
+            .unwrap(),
+    );
+    let lines = Arc::new(LateKeyLog::default());
+    let mut client_config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    client_config.key_log = lines.clone();
+
+    let server = std::thread::spawn(move || {
+        let (tcp, _) = listener.accept().unwrap();
+        let tls = rustls::ServerConnection::new(server_config).unwrap();
+        let mut ws = tungstenite::accept(rustls::StreamOwned::new(tls, tcp)).unwrap();
+        loop {
+            match ws.read() {
+                Ok(Message::Text(t)) => ws.send(Message::Text(t)).unwrap(),
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+    });
+    let tcp = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let tls = rustls::ClientConnection::new(
+        Arc::new(client_config),
+        ServerName::try_from("localhost").unwrap(),
+    )
+    .unwrap();
+    let (mut client, _) = tungstenite::client(
+        format!("wss://localhost:{port}/late-keys"),
+        rustls::StreamOwned::new(tls, tcp),
+    )
+    .unwrap();
+    client.send(Message::Text("hello".into())).unwrap();
+    assert!(matches!(client.read(), Ok(Message::Text(_))));
+    // Only now, with encrypted data on the wire, do the secrets reach the file.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&keylog)
+        .unwrap();
+    f.write_all(lines.0.lock().unwrap().as_bytes()).unwrap();
+    drop(f);
+    // Then the close, well within the 50 ms that live used to wait between two polls
+    // (with which this test failed one run in two) and past the 2 ms it waits now.
+    std::thread::sleep(Duration::from_millis(20));
+    client
+        .close(Some(CloseFrame {
+            code: CloseCode::Normal,
+            reason: "late keys".into(),
+        }))
+        .unwrap();
+    while client.read().is_ok() {}
+    drop(client);
+    server.join().unwrap();
+
+    let stdout = child.stdout.take().unwrap();
+    let out: Vec<Value> = BufReader::new(stdout)
+        .lines()
+        .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
+        .collect();
+    assert!(child.wait().unwrap().success());
+    let close = out
+        .iter()
+        .find(|l| l["event"] == "close")
+        .expect("a close event, decrypted as it happened");
+    assert_eq!(close["from"], "client");
+    assert_eq!(close["code"], 1000);
+    assert_eq!(close["reason"], "late keys");
+    let report = out.last().unwrap();
+    let conns = report["connections"].as_array().unwrap();
+    assert_eq!(conns.len(), 1, "{report}");
+    assert_eq!(conns[0]["tls"]["decrypted"], true);
+    assert_eq!(conns[0]["status"]["code"], 1000);
+    assert_eq!(conns[0]["handshake"]["path"], "/late-keys");
+}

@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 use wsclose::analyzer::Options;
+use wsclose::flow::Role;
 use wsclose::keys::KeySources;
 use wsclose::report::{ConnectionReport, Report};
 
@@ -164,6 +165,53 @@ fn every_decrypted_capture_gives_its_close_frames_and_tls_facts() {
             vec![close("server", 1011, "", 13), close("client", 1011, "", 14)],
             1011,
             (Some(16), Some(15)),
+        ),
+        // Go 1.19 crypto/tls + gorilla/websocket 1.5.0 (record/tls/go_wss.go): gorilla
+        // answers a close frame with the same code and no reason, as its endpoints logged.
+        (
+            "go-tls13-aes128gcm-close-1000",
+            "TLS 1.3",
+            "TLS_AES_128_GCM_SHA256",
+            vec![
+                close("client", 1000, "bye", 14),
+                close("server", 1000, "", 15),
+            ],
+            1000,
+            (Some(19), Some(16)),
+        ),
+        (
+            "go-tls13-chacha20-close-4001-utf8",
+            "TLS 1.3",
+            "TLS_CHACHA20_POLY1305_SHA256",
+            vec![
+                close("server", 4001, "zu spät — ärger ✓", 15),
+                close("client", 4001, "", 17),
+            ],
+            4001,
+            (Some(18), Some(19)),
+        ),
+        (
+            "go-tls12-aes128gcm-close-1001",
+            "TLS 1.2",
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+            vec![
+                close("server", 1001, "server restart", 15),
+                close("client", 1001, "", 17),
+            ],
+            1001,
+            (Some(18), Some(21)),
+        ),
+        // A HelloRetryRequest (#6): the second ServerHello is #13.
+        (
+            "go-tls13-hrr-close-1000",
+            "TLS 1.3",
+            "TLS_AES_128_GCM_SHA256",
+            vec![
+                close("client", 1000, "bye", 20),
+                close("server", 1000, "", 21),
+            ],
+            1000,
+            (Some(25), Some(22)),
         ),
         (
             "openssl-tls13-keyupdate",
@@ -330,4 +378,166 @@ fn a_browser_through_a_tls_proxy_is_read_like_plaintext() {
     );
     // The page's other requests were decrypted too: not WebSockets, not "encrypted".
     assert!(r.seen.encrypted.is_empty());
+}
+
+/// Go's client resumes its first session on the second connection (TLS 1.3 PSK): both are
+/// decrypted with the one key log, each with the close the endpoints logged.
+#[test]
+fn a_resumed_go_session_is_decrypted_like_the_first() {
+    let r = analyze(
+        "go-tls13-resume-close-4000.pcap",
+        &["go-tls13-resume-close-4000.keylog"],
+    );
+    assert_eq!(r.connections.len(), 2);
+    assert!(r.seen.encrypted.is_empty());
+    assert_eq!(r.key_logs[0].connections, 2);
+    for (c, (first, reply)) in r.connections.iter().zip([(14, 15), (34, 35)]) {
+        assert_eq!(
+            closes(c),
+            vec![
+                close("client", 4000, "again", first),
+                close("server", 4000, "", reply)
+            ]
+        );
+        assert_eq!(
+            (c.seen_by.client, c.seen_by.server),
+            (Some(4000), Some(4000))
+        );
+    }
+}
+
+/// gorilla's `Conn.Close()` without a close frame: Go sends close_notify (#15), then FIN
+/// (#17); the gorilla client logged "close 1006 (abnormal closure): unexpected EOF". A
+/// server that resets TCP (SO_LINGER 0, #15) sends no close_notify at all.
+#[test]
+fn go_endings_without_a_close_frame_say_how_tls_ended() {
+    let r = analyze(
+        "go-tls12-chacha20-abrupt-close.pcap",
+        &["go-tls12-chacha20-abrupt-close.keylog"],
+    );
+    let c = only(&r);
+    assert!(c.close_frames.is_empty());
+    assert_eq!(c.status.code, Some(1006));
+    assert_eq!(
+        (c.seen_by.client, c.seen_by.server),
+        (Some(1006), Some(1006))
+    );
+    let d = &c.status.detail;
+    assert!(
+        d.starts_with(
+            "No close frame was sent before the server closed TLS with close_notify (packet 15)"
+        ),
+        "{d}"
+    );
+    assert!(
+        d.contains("closed TLS cleanly (close_notify at packet 15)"),
+        "{d}"
+    );
+    let r = analyze("go-tls13-rst.pcap", &["go-tls13-rst.keylog"]);
+    let c = only(&r);
+    assert_eq!(c.status.code, Some(1006));
+    assert_eq!(
+        (c.tcp_end, c.tcp_end_by, c.tcp_end_packet),
+        ("rst", Some(Role::Server), Some(15))
+    );
+    assert!(
+        c.status.detail.contains("ended TCP with no close_notify"),
+        "{}",
+        c.status.detail
+    );
+}
+
+/// Chromium 156 opens three wss:// WebSockets to a Go server (`record/tls/record_live.sh`,
+/// the capture `live --write` saved while live decoded it). What the page logged for each
+/// close event: /ws/echo 1000 "" clean (the page closed 1000 "done"; gorilla echoed 1000
+/// without reason), /ws/close 4002 "server bye" clean, /ws/drop 1006 not clean (the server
+/// closed TLS, close_notify #106, with no close frame; Chromium and the server then FIN).
+#[test]
+fn a_browser_to_a_go_server_gives_what_the_page_logged() {
+    let r = analyze("chromium-go-live.pcap", &["chromium-go-live.keylog"]);
+    let by_path = |p: &str| {
+        r.connections
+            .iter()
+            .find(|c| c.handshake.path.as_deref() == Some(p))
+            .unwrap_or_else(|| panic!("{p}"))
+    };
+    let echo = by_path("/ws/echo");
+    assert_eq!(
+        closes(echo),
+        vec![
+            close("client", 1000, "done", 67),
+            close("server", 1000, "", 68)
+        ]
+    );
+    assert_eq!(echo.seen_by.client, Some(1000));
+    let closed = by_path("/ws/close");
+    assert_eq!(
+        closes(closed),
+        vec![
+            close("server", 4002, "server bye", 96),
+            close("client", 4002, "server bye", 98)
+        ]
+    );
+    assert_eq!(closed.seen_by.client, Some(4002));
+    let drop = by_path("/ws/drop");
+    assert!(drop.close_frames.is_empty());
+    assert_eq!(drop.seen_by.client, Some(1006));
+    assert!(
+        drop.status.detail.starts_with(
+            "No close frame was sent before the server closed TLS with close_notify (packet 106)"
+        ),
+        "{}",
+        drop.status.detail
+    );
+    // Chromium's spare connection, closed before its handshake finished.
+    assert_eq!(r.summary.encrypted_connections, 1);
+    assert_eq!(r.connections.len(), 3);
+}
+
+/// The key-log advice under the encrypted connections agrees in number with them.
+#[test]
+fn the_key_log_advice_says_it_or_them() {
+    let table = |capture: &str| {
+        let r = analyze(capture, &[]);
+        wsclose::report::table::render(&r, Some(200), false)
+    };
+    let one = table("go-tls13-rst.pcap");
+    assert!(
+        one.contains("\nTo decrypt it: capture again with a key log"),
+        "{one}"
+    );
+    let two = table("go-tls13-resume-close-4000.pcap");
+    assert!(
+        two.contains("\nTo decrypt them: capture again with a key log"),
+        "{two}"
+    );
+}
+
+/// Wireshark decodes TLS by itself only on its TLS ports (443): opened with the report's
+/// filter, a wss:// connection on another port shows bare TCP even with the key log, as
+/// tshark does for these fixtures without `-d tcp.port==P,tls`. The report says how.
+#[test]
+fn the_markdown_says_how_to_make_wireshark_decode_tls_on_another_port() {
+    let r = analyze(
+        "go-tls12-chacha20-abrupt-close.pcap",
+        &["go-tls12-chacha20-abrupt-close.keylog"],
+    );
+    let md = wsclose::report::markdown::render(&r, &[None]);
+    assert!(
+        md.contains("Decode As… TCP port 18463 → TLS")
+            && md.contains("-d tcp.port==18463,tls -d tls.port==18463,http"),
+        "{md}"
+    );
+    // Plaintext: no such line.
+    let plain =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/python-close-1000-client.pcap");
+    let mut p = wsclose::analyze_files_with_progress(
+        &[plain],
+        Options::default(),
+        &KeySources::default(),
+        None,
+    )
+    .expect("read");
+    p.load().expect("in memory");
+    assert!(!wsclose::report::markdown::render(&p, &[None]).contains("Decode As"));
 }

@@ -17,14 +17,15 @@ fn tshark_available() -> bool {
 /// (packet, sender port, code) of a close frame.
 type Close = (u64, u16, Option<u64>);
 
-/// Every close frame as wsclose reports them, and the server ports it found.
-fn ours(path: &Path) -> (Vec<Close>, Vec<u16>) {
-    let out = Command::cargo_bin("wsclose")
-        .unwrap()
-        .args(["analyze", "--format", "json"])
-        .arg(path)
-        .output()
-        .unwrap();
+/// Every close frame as wsclose reports them, and the server ports it found; `keylog`
+/// decrypts wss://.
+fn ours(path: &Path, keylog: Option<&Path>) -> (Vec<Close>, Vec<u16>) {
+    let mut cmd = Command::cargo_bin("wsclose").unwrap();
+    cmd.args(["analyze", "--format", "json"]).arg(path);
+    if let Some(k) = keylog {
+        cmd.arg("--keylog").arg(k);
+    }
+    let out = cmd.env_remove("SSLKEYLOGFILE").output().unwrap();
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     let mut frames = Vec::new();
     let mut server_ports = Vec::new();
@@ -56,12 +57,24 @@ fn ours(path: &Path) -> (Vec<Close>, Vec<u16>) {
     (frames, server_ports)
 }
 
-/// The same, as tshark decodes them with the server ports forced to HTTP.
-fn theirs(path: &Path, ports: &[u16]) -> Vec<Close> {
+/// The same, as tshark decodes them with the server ports forced to HTTP (inside TLS,
+/// decrypted with `keylog`, when one is given).
+fn theirs(path: &Path, ports: &[u16], keylog: Option<&Path>) -> Vec<Close> {
     let mut cmd = Proc::new("tshark");
     cmd.arg("-r").arg(path);
     for p in ports {
-        cmd.args(["-d", &format!("tcp.port=={p},http")]);
+        match keylog {
+            None => cmd.args(["-d", &format!("tcp.port=={p},http")]),
+            Some(_) => cmd.args([
+                "-d",
+                &format!("tcp.port=={p},tls"),
+                "-d",
+                &format!("tls.port=={p},http"),
+            ]),
+        };
+    }
+    if let Some(k) = keylog {
+        cmd.args(["-o", &format!("tls.keylog_file:{}", k.display())]);
     }
     cmd.args([
         "-Y",
@@ -118,12 +131,36 @@ fn close_frames_agree_with_tshark() {
     files.extend(captures(&root.join("../shared/corpus/public")));
     let mut compared = 0;
     for f in &files {
-        let (ours, ports) = ours(f);
+        let (ours, ports) = ours(f, None);
         if ports.is_empty() {
             continue;
         }
-        let theirs = theirs(f, &ports);
+        let theirs = theirs(f, &ports, None);
         // tshark shows an oversized close frame's status too; where it decodes one, we agree.
+        assert_eq!(ours, theirs, "{}", f.display());
+        compared += ours.len();
+    }
+    assert!(compared >= 40, "only {compared} close frames compared");
+}
+
+/// wss:// (fixtures/tls): each capture decrypted with the key log its TLS library wrote,
+/// by wsclose and by tshark; where tshark decodes a close frame, wsclose agrees.
+#[test]
+fn tls_close_frames_agree_with_tshark_with_the_same_key_log() {
+    if !tshark_available() {
+        eprintln!("skipping: tshark is not installed (apt-get install tshark)");
+        return;
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut compared = 0;
+    for f in captures(&root.join("fixtures/tls")) {
+        let keylog = f.with_extension("keylog");
+        if !keylog.exists() {
+            continue; // the pcapng with its secrets inside: tests/tls.rs reads it
+        }
+        let (ours, ports) = ours(&f, Some(&keylog));
+        assert!(!ports.is_empty(), "{}: no WebSocket decrypted", f.display());
+        let theirs = theirs(&f, &ports, Some(&keylog));
         assert_eq!(ours, theirs, "{}", f.display());
         compared += ours.len();
     }
@@ -218,8 +255,8 @@ fn frame_numbers_count_custom_blocks() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("blocks.pcapng");
     std::fs::write(&path, with_other_blocks()).unwrap();
-    let (ours, ports) = ours(&path);
-    let theirs = theirs(&path, &ports);
+    let (ours, ports) = ours(&path, None);
+    let theirs = theirs(&path, &ports, None);
     assert_eq!(ours.len(), 2, "{ours:?}");
     assert_eq!(ours, theirs);
     let frames = Proc::new("tshark")

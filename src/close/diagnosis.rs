@@ -42,6 +42,9 @@ pub enum EndHow {
     Tcp(EndKind),
     /// An HTTP/2 stream's END_STREAM, RST_STREAM or GOAWAY (RFC 9113 §5.1, §6.4, §6.8).
     Stream { stream: u32, kind: StreamEndKind },
+    /// A TLS close_notify alert (RFC 8446 §6.1, RFC 5246 §7.2.1) that came before either
+    /// side ended TCP, on a session that saw no close frame: the sender closed on purpose.
+    CloseNotify,
 }
 
 impl EndHow {
@@ -50,6 +53,7 @@ impl EndHow {
     pub fn did(&self) -> String {
         match *self {
             EndHow::Tcp(_) => "ended TCP".into(),
+            EndHow::CloseNotify => "closed TLS".into(),
             EndHow::Stream { stream, kind } => match kind {
                 StreamEndKind::EndStream => format!("ended HTTP/2 stream {stream}"),
                 StreamEndKind::Reset(_) => format!("reset HTTP/2 stream {stream}"),
@@ -64,6 +68,7 @@ impl EndHow {
     pub fn ended(&self) -> String {
         match *self {
             EndHow::Tcp(_) => "TCP ended".into(),
+            EndHow::CloseNotify => "TLS was closed (close_notify)".into(),
             EndHow::Stream { stream, .. } => format!("HTTP/2 stream {stream} ended"),
         }
     }
@@ -86,6 +91,7 @@ impl End {
     pub fn both_ways(&self) -> bool {
         match self.how {
             EndHow::Tcp(k) => k == EndKind::Rst,
+            EndHow::CloseNotify => false,
             EndHow::Stream { kind, .. } => kind != StreamEndKind::EndStream,
         }
     }
@@ -302,11 +308,12 @@ fn quoted_reason(reason: &str) -> String {
     }
 }
 
-fn end_phrase(e: &End) -> String {
+pub(crate) fn end_phrase(e: &End) -> String {
     let (by, p) = (e.by, e.packet);
     match e.how {
         EndHow::Tcp(EndKind::Fin) => format!("the {by} closed TCP with a FIN (packet {p})"),
         EndHow::Tcp(EndKind::Rst) => format!("the {by} reset TCP with an RST (packet {p})"),
+        EndHow::CloseNotify => format!("the {by} closed TLS with close_notify (packet {p})"),
         EndHow::Stream { stream, kind } => match kind {
             StreamEndKind::EndStream => {
                 format!("the {by} ended HTTP/2 stream {stream} ({kind}, packet {p})")

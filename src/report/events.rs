@@ -68,6 +68,14 @@ pub fn line(ev: &CloseEvent) -> String {
                     " with no close frame"
                 };
                 s.push_str(seen);
+                if let Some((by, p)) = ev.close_notify {
+                    let whose = if by == ev.from {
+                        "its own".to_string()
+                    } else {
+                        format!("the {by}'s")
+                    };
+                    let _ = write!(s, ", after {whose} TLS close_notify (packet {p})");
+                }
                 if let Some(u) = &ev.unanswered {
                     let _ = write!(s, ", right after {}, unanswered", u.phrase());
                 }
@@ -138,6 +146,11 @@ pub fn json_line(ev: &CloseEvent) -> String {
         // The status this event gives the connection, when it is the first one.
         "status": code.filter(|_| ev.first),
         "name": code.filter(|_| ev.first).map(|c| catalog::lookup(c).name),
+        // Over TLS, the close_notify that came before an ending with no close frame.
+        "close_notify": ev.close_notify.map(|(by, p)| serde_json::json!({
+            "from": by,
+            "packet": p,
+        })),
         // A first TCP ending right after the peer's message, with no frame in reply.
         "unanswered": ev.unanswered.map(|u| serde_json::json!({
             "from": u.from,
@@ -172,6 +185,7 @@ mod tests {
             first: true,
             missing,
             unanswered: None,
+            close_notify: None,
         };
         let plain = line(&ev(false));
         assert!(
@@ -213,6 +227,22 @@ mod tests {
         assert!(
             said.contains("(h2 stream 5)  server sent RST_STREAM CANCEL with no close frame: 1006"),
             "{said}"
+        );
+        // Over TLS, a client FIN that answered the server's close_notify (Chromium does so
+        // within 0.2 ms): named as such, not as a reaction to a message.
+        let answered = CloseEvent {
+            from: Role::Client,
+            close_notify: Some((Role::Server, 102)),
+            ..ev(false)
+        };
+        let said = line(&answered);
+        assert!(
+            said.contains("client sent TCP FIN with no close frame, after the server's TLS close_notify (packet 102): 1006"),
+            "{said}"
+        );
+        assert_eq!(
+            json(&answered)["close_notify"],
+            serde_json::json!({"from": "server", "packet": 102})
         );
         assert_eq!(json(&rst)["event"], "rst_stream");
         assert_eq!(json(&rst)["h2_stream"], 5);

@@ -791,6 +791,13 @@ fn connection(
     }
     if let Some(f) = super::wireshark::filter(c) {
         let _ = writeln!(o, "- **Wireshark:** `{f}`");
+        if let Some(d) = super::wireshark::decode_as_tls(c) {
+            let _ = writeln!(
+                o,
+                "  - TLS on a port Wireshark does not decode as TLS: {}",
+                md(&d)
+            );
+        }
     }
     sequence(o, c);
     close_frames(o, c);

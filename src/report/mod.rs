@@ -57,6 +57,7 @@ use crate::finding::{Finding, Kind};
 use crate::flow::Role;
 use crate::stack::tcp::connection::{Connection, EndKind};
 use crate::stack::tcp::Counters;
+use crate::stack::tls::layer::TlsFacts;
 use crate::stack::Side;
 use crate::websocket::decoder::{FrameRecord, Stats};
 use crate::websocket::session::Session;
@@ -593,6 +594,29 @@ impl Latest for Option<(u64, Timestamp)> {
     }
 }
 
+/// The first close_notify of TLS connection `c` (facts `f`) as an ending, if it came
+/// before `tcp_first`, the first TCP ending (or there is none).
+fn close_notify_first(f: &TlsFacts, c: &Connection, tcp_first: Option<&End>) -> Option<End> {
+    let client = c.client_side();
+    [
+        (client, f.close_notify.0, f.close_notify_at.0),
+        (client.other(), f.close_notify.1, f.close_notify_at.1),
+    ]
+    .into_iter()
+    .filter_map(|(s, packet, at)| {
+        let (ts, order) = at?;
+        Some(End {
+            by: c.role(s),
+            how: EndHow::CloseNotify,
+            packet: packet?,
+            ts,
+            order,
+        })
+    })
+    .min_by_key(|e| e.order)
+    .filter(|e| tcp_first.is_none_or(|t| e.order < t.order))
+}
+
 impl ConnectionReport {
     /// Builds the report of WebSocket session `w` of a finished connection (`finish`
     /// already called).
@@ -627,6 +651,15 @@ impl ConnectionReport {
                     order: e.order,
                 }),
         );
+        // Over TLS, a close_notify sent before either side ended TCP, on a session with no
+        // close frame, is where it ended: the sender closed on purpose, and the peer's FIN
+        // or RST that follows is its answer (a browser ends TCP at once on close_notify).
+        let tls_facts = c.up.tls();
+        let close_notify_end = tls_facts
+            .as_ref()
+            .filter(|_| closes.is_empty() && w.transport.h2_stream.is_none())
+            .and_then(|f| close_notify_first(f, c, tcp_ends.first()));
+        ends.extend(close_notify_end);
         ends.sort_by_key(|e| e.order);
         // The connection's findings, and over HTTP/2 the session's own, by packet.
         let findings: Cow<'_, [Finding]> = if w.findings.items.is_empty() {
@@ -702,19 +735,23 @@ impl ConnectionReport {
         if let Some(idle) = &idle {
             diagnosis::explain_idle(&mut status, idle);
         }
-        let tls = c.up.tls().map(|f| tls::TlsReport::new(&f, c));
-        // What TLS says of how TCP ended explains a 1006 that TCP's ending gave, not one an
-        // HTTP/2 stream's own ending gave.
-        if let Some(t) = tls
-            .as_ref()
-            .filter(|_| ends.first().is_none_or(|e| matches!(e.how, EndHow::Tcp(_))))
-        {
-            t.explain_1006(&mut status, c.first_end().map(|(by, e)| (by, e.packet)));
+        let tls = tls_facts.map(|f| tls::TlsReport::new(&f, c));
+        // What TLS says of how TCP ended explains a 1006 that TCP's ending (or a
+        // close_notify before it) gave, not one an HTTP/2 stream's own ending gave.
+        if let Some(t) = tls.as_ref().filter(|_| {
+            ends.first()
+                .is_none_or(|e| matches!(e.how, EndHow::Tcp(_) | EndHow::CloseNotify))
+        }) {
+            t.explain_1006(
+                &mut status,
+                c.first_end().map(|(by, e)| (by, e.kind, e.packet)),
+                close_notify_end.map(|e| (e.by, e.packet)),
+            );
         }
         let first_end = ends.first().copied();
         let tcp_first = tcp_ends.first().and_then(|e| match e.how {
             EndHow::Tcp(kind) => Some((e, kind)),
-            EndHow::Stream { .. } => None,
+            EndHow::Stream { .. } | EndHow::CloseNotify => None,
         });
         let evidence = diagnosis::evidence(
             &status,
@@ -750,6 +787,14 @@ impl ConnectionReport {
                     ev.packets.dedup();
                 }
             }
+        }
+        // The TCP ending that answered a close_notify is named after it.
+        if let (Some(_), Some(tcp), Some(ev)) = (close_notify_end, tcp_ends.first(), &mut evidence)
+        {
+            let _ = write!(ev.summary, "; then {}", diagnosis::end_phrase(tcp));
+            ev.packets.push(tcp.packet);
+            ev.packets.sort_unstable();
+            ev.packets.dedup();
         }
         ConnectionReport {
             id,
@@ -815,7 +860,7 @@ impl ConnectionReport {
                         packet: e.packet,
                         time: e.ts,
                     }),
-                    EndHow::Stream { .. } => None,
+                    EndHow::Stream { .. } | EndHow::CloseNotify => None,
                 })
                 .collect(),
             close_handshake: diagnosis::close_handshake(&closes, &ends, missing),

@@ -345,6 +345,9 @@ fn timeline(
     );
     if let Some(f) = super::wireshark::filter(c) {
         let _ = writeln!(out, "wireshark: {f}");
+        if let Some(d) = super::wireshark::decode_as_tls(c) {
+            let _ = writeln!(out, "wireshark, for its TLS: {d}");
+        }
     }
     if c.frames_not_logged > 0 {
         let _ = writeln!(
@@ -532,8 +535,13 @@ fn encrypted(report: &Report, width: Option<u16>) -> String {
             seen.encrypted_not_listed
         );
     }
-    if seen.encrypted.iter().any(|e| e.tls.not_decrypted.is_some()) {
-        let _ = writeln!(out, "{}", super::tls::KEYLOG_HOWTO);
+    let not_decrypted = seen
+        .encrypted
+        .iter()
+        .filter(|e| e.tls.not_decrypted.is_some())
+        .count();
+    if not_decrypted > 0 {
+        let _ = writeln!(out, "{}", super::tls::keylog_howto(not_decrypted));
     }
     out
 }

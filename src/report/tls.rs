@@ -9,16 +9,24 @@
 
 use super::Host;
 use crate::flow::{PerSide, Role};
-use crate::stack::tcp::connection::Connection;
+use crate::stack::tcp::connection::{Connection, EndKind};
 use crate::stack::tls::layer::TlsFacts;
 use serde::{Deserialize, Serialize};
 
-/// How to get a key log, by client: shown beside every connection that was not decrypted.
-pub const KEYLOG_HOWTO: &str = "to decrypt it, capture again with a key log and pass it with --keylog FILE: \
+/// How to get a key log, by client: shown under the connections that were not decrypted,
+/// after "To decrypt it: " or "To decrypt them: " ([`keylog_howto`]).
+pub const KEYLOG_HOWTO: &str = "capture again with a key log and pass it with --keylog FILE: \
 browsers (Chrome, Firefox) and curl write one when started with SSLKEYLOGFILE=FILE; Node: \
 node --tls-keylog=FILE; Python: ssl.SSLContext.keylog_filename = FILE; Go: tls.Config{KeyLogWriter: f}; \
 rustls: KeyLogFile (with SSLKEYLOGFILE set). Or embed the secrets in the capture: \
 editcap --inject-secrets tls,FILE in.pcap out.pcapng";
+
+/// The key-log advice for `n` connections not decrypted: "To decrypt it: …" for one,
+/// "To decrypt them: …" for more.
+pub fn keylog_howto(n: usize) -> String {
+    let what = if n == 1 { "it" } else { "them" };
+    format!("To decrypt {what}: {KEYLOG_HOWTO}")
+}
 
 /// One alert of a connection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -163,12 +171,15 @@ pub fn tcp_end_text(kind: &str, by: Option<Role>, packet: Option<u64>) -> String
 
 impl TlsReport {
     /// Adds to a 1006's detail what TLS shows about the ending: a fatal alert, or whether
-    /// the side that ended TCP first closed TLS (close_notify) before it. `first_end` is
-    /// that side and its TCP ending's packet.
+    /// the side that ended first closed TLS (close_notify) before ending TCP. `tcp_first`
+    /// is the side that ended TCP first, how and at which packet; `notify_first` the side
+    /// and packet of a close_notify that came before any TCP ending, when that is where
+    /// the session ended (no close frame).
     pub fn explain_1006(
         &self,
         status: &mut crate::close::diagnosis::Status,
-        first_end: Option<(Role, u64)>,
+        tcp_first: Option<(Role, EndKind, u64)>,
+        notify_first: Option<(Role, u64)>,
     ) {
         use std::fmt::Write;
         if status.code != Some(1006) {
@@ -182,7 +193,24 @@ impl TlsReport {
             );
             return;
         }
-        let Some((by, packet)) = first_end else {
+        if let Some((by, p)) = notify_first {
+            let then = match tcp_first {
+                Some((t, kind, tp)) if t != by => format!(
+                    "; the {t} answered by ending TCP ({}, packet {tp}), before the {by} did",
+                    match kind {
+                        EndKind::Fin => "FIN",
+                        EndKind::Rst => "RST",
+                    }
+                ),
+                _ => String::new(),
+            };
+            let _ = write!(
+                status.detail,
+                " Over TLS, the {by} closed TLS cleanly (close_notify at packet {p}) before ending TCP{then}: the {by}'s side shut the connection on purpose, only without a WebSocket close frame."
+            );
+            return;
+        }
+        let Some((by, _, packet)) = tcp_first else {
             return;
         };
         match self.close_notify.of(by) {
@@ -199,5 +227,67 @@ impl TlsReport {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::close::diagnosis::Status;
+
+    fn report(close_notify: PerSide<Option<u64>>) -> TlsReport {
+        TlsReport {
+            client_random: None,
+            version: Some("TLS 1.3".into()),
+            cipher_suite: None,
+            sni: None,
+            alpn_offered: Vec::new(),
+            alpn: None,
+            decrypted: true,
+            not_decrypted: None,
+            close_notify,
+            alerts: Vec::new(),
+        }
+    }
+
+    fn status_1006() -> Status {
+        Status {
+            code: Some(1006),
+            name: "Abnormal Closure".into(),
+            inferred: true,
+            detail: String::new(),
+            general: "",
+            fix: "".into(),
+        }
+    }
+
+    /// Chromium answers a server's close_notify with its own FIN before the server's: the
+    /// server closed on purpose, and the client's FIN is named as its answer, not as the
+    /// client leaving with TLS unclosed.
+    #[test]
+    fn a_close_notify_before_any_tcp_ending_names_its_sender() {
+        let t = report(PerSide {
+            client: None,
+            server: Some(102),
+        });
+        let mut s = status_1006();
+        t.explain_1006(
+            &mut s,
+            Some((Role::Client, EndKind::Fin, 104)),
+            Some((Role::Server, 102)),
+        );
+        assert_eq!(
+            s.detail,
+            " Over TLS, the server closed TLS cleanly (close_notify at packet 102) before ending TCP; the client answered by ending TCP (FIN, packet 104), before the server did: the server's side shut the connection on purpose, only without a WebSocket close frame."
+        );
+        // Without that close_notify first, the client's FIN is a TCP ending with TLS open.
+        let mut s = status_1006();
+        t.explain_1006(&mut s, Some((Role::Client, EndKind::Fin, 104)), None);
+        assert!(
+            s.detail
+                .contains("the client ended TCP with no close_notify"),
+            "{}",
+            s.detail
+        );
     }
 }

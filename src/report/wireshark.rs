@@ -34,6 +34,21 @@ pub fn filter(c: &ConnectionReport) -> Option<String> {
     Some(f)
 }
 
+/// For a wss:// connection whose server port is not 443: how to make Wireshark decode it
+/// as TLS (it does so by itself only on its TLS ports; elsewhere it shows bare TCP, even
+/// with the key log), or None.
+pub fn decode_as_tls(c: &ConnectionReport) -> Option<String> {
+    let port = match c.server {
+        Host::Addr(e) => e.port,
+        Host::Named(_) => return None,
+    };
+    (c.tls.is_some() && port != 443).then(|| {
+        format!(
+            "Decode As… TCP port {port} → TLS, with the key log in Preferences › Protocols › TLS (tshark: -d tcp.port=={port},tls -d tls.port=={port},http -o tls.keylog_file:KEYLOG)"
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

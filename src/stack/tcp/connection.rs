@@ -70,6 +70,10 @@ pub struct CloseEvent {
     pub missing: bool,
     /// For a first TCP ending (a 1006): the peer's message it came right after, unanswered.
     pub unanswered: Option<Unanswered>,
+    /// For an ending with no close frame before it, over TLS: the first close_notify that
+    /// came before it (who sent it, its packet). The peer's close_notify means this ending
+    /// answered the peer's closing, not a message.
+    pub close_notify: Option<(Role, u64)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -446,8 +450,23 @@ impl Connection {
             .map(|w| (w.stats(client_side), w.stats(client_side.other())))
             .collect();
         let mut seen_close = vec![false; sessions.len()];
+        let mut ended = vec![false; sessions.len()];
+        // Over TLS: each side's close_notify (role, packet, delivery order).
+        let notifies: Vec<(Role, u64, u64)> = self
+            .up
+            .tls()
+            .map(|f| {
+                [
+                    (client_side, f.close_notify.0, f.close_notify_at.0),
+                    (client_side.other(), f.close_notify.1, f.close_notify_at.1),
+                ]
+                .into_iter()
+                .filter_map(|(s, p, at)| Some((self.role(s), p?, at?.1)))
+                .collect()
+            })
+            .unwrap_or_default();
         let mut out = Vec::new();
-        for (i, (_, k, ts, packet, from, what)) in all.into_iter().enumerate() {
+        for (i, (e_order, k, ts, packet, from, what)) in all.into_iter().enumerate() {
             let (Some(w), Some((cs, ss)), Some(seen)) =
                 (sessions.get(k), stats.get(k), seen_close.get_mut(k))
             else {
@@ -455,15 +474,31 @@ impl Connection {
             };
             let first = !*seen;
             *seen |= matches!(what, EventWhat::Close { .. });
+            let is_end = !matches!(what, EventWhat::Close { .. });
+            let order = e_order;
+            let close_notify = notifies
+                .iter()
+                .filter(|&&(_, _, o)| is_end && first && o < order)
+                .min_by_key(|&&(_, _, o)| o)
+                .map(|&(r, p, _)| (r, p));
+            let was_ended = ended.get(k).copied().unwrap_or(false);
+            if let Some(e) = ended.get_mut(k) {
+                *e |= is_end;
+            }
             if i >= n {
                 let sent = PerSide {
                     client: cs,
                     server: ss,
                 };
                 // As the report's 1006: the message the ending side had just received.
-                let unanswered = (first && !matches!(what, EventWhat::Close { .. }))
-                    .then(|| Unanswered::find(from, sent, packet, ts))
-                    .flatten();
+                // Only the first ending can be a reaction to a message, and not one that
+                // followed the peer's close_notify (it answered that).
+                let unanswered = (first
+                    && is_end
+                    && !was_ended
+                    && close_notify.is_none_or(|(by, _)| by == from))
+                .then(|| Unanswered::find(from, sent, packet, ts))
+                .flatten();
                 out.push(CloseEvent {
                     ts,
                     packet,
@@ -476,6 +511,7 @@ impl Connection {
                     first,
                     missing,
                     unanswered,
+                    close_notify,
                 });
             }
         }

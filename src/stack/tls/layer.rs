@@ -36,12 +36,18 @@ pub struct AlertSeen {
     pub ts: Timestamp,
 }
 
+/// When a close_notify came: its capture time and its delivery order.
+pub type NotifyAt = (Timestamp, u64);
+
 /// What the report says of a connection's TLS.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TlsFacts {
     pub summary: Summary,
     /// The packet of each side's close_notify alert (client, server).
     pub close_notify: (Option<u64>, Option<u64>),
+    /// When each side's close_notify came: its capture time and its place in the delivery
+    /// order (shared with close frames and TCP endings), right after the data before it.
+    pub close_notify_at: (Option<NotifyAt>, Option<NotifyAt>),
     /// Every alert other than close_notify, in order.
     pub alerts: Vec<AlertSeen>,
 }
@@ -118,6 +124,7 @@ pub struct TlsLayer {
     /// The layer above was told this side's stream is lost.
     lost: Sides<bool>,
     close_notify: Sides<Option<u64>>,
+    close_notify_at: Sides<Option<NotifyAt>>,
     alerts: Vec<AlertSeen>,
 }
 
@@ -134,6 +141,7 @@ impl TlsLayer {
             times: Sides::default(),
             lost: Sides::default(),
             close_notify: Sides::default(),
+            close_notify_at: Sides::default(),
             alerts: Vec::new(),
         }
     }
@@ -213,7 +221,14 @@ impl TlsLayer {
                 } => {
                     let side = self.side(from_client);
                     if description == 0 {
-                        self.close_notify[side].get_or_insert(packet);
+                        if self.close_notify[side].is_none() {
+                            // An event of its own in the delivery order, after the data
+                            // before it (close frames, TCP endings compare with it).
+                            ctx.order += 1;
+                            self.close_notify[side] = Some(packet);
+                            self.close_notify_at[side] =
+                                Some((self.time_of(side, packet, now), ctx.order));
+                        }
                         continue;
                     }
                     let ts = self.time_of(side, packet, now);
@@ -285,6 +300,10 @@ impl TlsLayer {
             close_notify: (
                 self.close_notify[self.client],
                 self.close_notify[self.client.other()],
+            ),
+            close_notify_at: (
+                self.close_notify_at[self.client],
+                self.close_notify_at[self.client.other()],
             ),
             alerts: self.alerts.clone(),
         }
