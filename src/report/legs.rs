@@ -20,15 +20,16 @@
 //! a key of its own. Such a stream and an HTTP/1.1 connection not linked by a key are
 //! linked by what both carry ([`Candidate`]): the same path (`:path`, the request target;
 //! RFC 9113 §8.3.1), the back leg's upgrade request sent after the stream's CONNECT and
-//! before its 200 (a proxy answers the CONNECT once the backend has answered), and the two
-//! legs beginning to close within [`CLOSE_GAP_S`] of each other (or both still open). That
+//! before its 200 (a proxy answers the CONNECT once the backend has answered), to another
+//! address than the stream's server (the proxy), and the two legs beginning to close within
+//! [`CLOSE_GAP_S`] of each other (or both still open). That
 //! is weaker than a key, so it is made only when it is unambiguous: the stream has exactly
 //! one such connection and the connection exactly one such stream; the report says which
 //! evidence linked them ([`LinkedBy`]), and whether the host (`:authority`, `Host`)
 //! matched too (proxies may rewrite it, so it is not required).
 //!
 //! Memory: the index keeps one small entry ([`Leg`], 56 bytes) per session with a key, and
-//! one [`Candidate`] (64 bytes) per HTTP/2 WebSocket and per HTTP/1.1 upgrade with a path,
+//! one [`Candidate`] (72 bytes) per HTTP/2 WebSocket and per HTTP/1.1 upgrade with a path,
 //! as the store keeps one per report; the links are made at the end by reading two reports
 //! back at a time and writing them back patched ([`link_store`]).
 
@@ -38,6 +39,7 @@ use crate::close::diagnosis::{Evidence, Secs};
 use crate::flow::Role;
 use crate::stack::tcp::connection::EndKind;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 /// Longest key the index keeps (a conforming key is 24 characters of base64); sessions
@@ -73,9 +75,11 @@ pub struct Candidate {
     order: u64,
     /// The HTTP/2 stream; 0 for an HTTP/1.1 connection.
     stream: u32,
-    /// Hashes of the path and of the host (`:authority` or `Host`; 0 when absent).
+    /// Hashes of the path, of the host (`:authority` or `Host`; 0 when absent) and of the
+    /// server's address.
     path: u64,
     host: u64,
+    server: u64,
     /// The packets of the request (CONNECT or GET) and of the answer (200 or 101).
     request: u64,
     response: u64,
@@ -242,6 +246,7 @@ fn candidate(order: u64, r: &ConnectionReport) -> Option<Candidate> {
         stream,
         path: digest(h.path.as_deref()?),
         host: h.host.as_deref().map_or(0, |h| digest(h.trim())),
+        server: digest(&r.server.to_string()),
         request: h.request_packet?,
         response: h.response_packet?,
         closing: closing(r),
@@ -307,7 +312,11 @@ fn pair_path_group(group: &[Candidate], pairs: &mut Vec<Pair>) {
         }
         for &f in &active {
             let Some(front) = group.get(f) else { continue };
-            if front.request < c.request && closes_follow(front, c).is_some() {
+            // A connection to the proxy's own address is another client's, not a back leg.
+            if front.request < c.request
+                && front.server != c.server
+                && closes_follow(front, c).is_some()
+            {
                 bump(&mut count, &mut only, f, i);
                 bump(&mut count, &mut only, i, f);
             }
@@ -453,19 +462,26 @@ pub fn link_vec(reports: &mut [ConnectionReport]) {
 /// Links the legs of a sorted store: each pair read back, linked, and written back.
 pub fn link_store(store: &mut Store) -> std::io::Result<()> {
     let mut buf = Vec::new();
+    // The streams of the HTTP/2 connections read back so far: (stream, index) by order.
+    let mut streams: HashMap<u64, Vec<(u32, usize)>> = HashMap::new();
     for p in store.take_legs().pairs() {
         let mut at = |(order, stream): (u64, u32)| -> std::io::Result<Option<usize>> {
             let range = store.positions(order);
             if range.len() == 1 && stream == 0 {
                 return Ok(Some(range.start));
             }
-            // The streams of one HTTP/2 connection: read back to find the one.
-            for i in range {
-                if store.get(i, &mut buf)?.h2_stream.unwrap_or(0) == stream {
-                    return Ok(Some(i));
+            // The streams of one HTTP/2 connection share its order: read each back once.
+            let ids = match streams.entry(order) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    let mut ids = Vec::with_capacity(range.len());
+                    for i in range {
+                        ids.push((store.get(i, &mut buf)?.h2_stream.unwrap_or(0), i));
+                    }
+                    e.insert(ids)
                 }
-            }
-            Ok(None)
+            };
+            Ok(ids.iter().find(|(s, _)| *s == stream).map(|&(_, i)| i))
         };
         let (Some(i), Some(j)) = (at(p.front)?, at(p.back)?) else {
             continue;
@@ -965,6 +981,8 @@ mod tests {
             stream,
             path: digest(path),
             host: digest("h"),
+            // The proxy's address for a stream, the backend's for an HTTP/1.1 connection.
+            server: digest(if stream > 0 { "proxy" } else { "backend" }),
             request: req,
             response: resp,
             closing: Some(Timestamp(closing * 1_000_000)),
@@ -1061,6 +1079,10 @@ mod tests {
         let mut open = cand(10, 0, "/a", 20, 25, 0);
         open.closing = None;
         assert!(by_path(vec![cand(1, 1, "/a", 7, 30, 1000), open]).is_empty());
+        // Nor a connection to the proxy itself (another client's, over HTTP/1.1).
+        let mut to_proxy = cand(10, 0, "/a", 20, 25, 1001);
+        to_proxy.server = digest("proxy");
+        assert!(by_path(vec![cand(1, 1, "/a", 7, 30, 1000), to_proxy]).is_empty());
         // Another path, or another input, is never a candidate.
         assert!(by_path(vec![
             cand(1, 1, "/a", 7, 30, 1000),
@@ -1104,7 +1126,7 @@ mod tests {
     #[test]
     fn an_index_entry_is_56_bytes() {
         assert_eq!(std::mem::size_of::<Leg>(), 56);
-        assert_eq!(std::mem::size_of::<Candidate>(), 64);
+        assert_eq!(std::mem::size_of::<Candidate>(), 72);
     }
 
     #[test]
