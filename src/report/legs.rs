@@ -1027,30 +1027,8 @@ mod tests {
             }) => assert!((ms - 1.0).abs() < 1e-6),
             other => panic!("{other:?}"),
         }
-        // Two streams of one path at once, two back legs: four ways to pair, no link.
-        assert!(by_path(vec![
-            cand(1, 1, "/a", 7, 30, 1000),
-            cand(1, 3, "/a", 7, 30, 1000),
-            cand(10, 0, "/a", 20, 25, 1001),
-            cand(11, 0, "/a", 21, 26, 1001),
-        ])
-        .is_empty());
-        // One stream, two back legs in its window: no link (even with one stream only).
-        assert!(by_path(vec![
-            cand(1, 1, "/a", 7, 30, 1000),
-            cand(10, 0, "/a", 20, 25, 1001),
-            cand(11, 0, "/a", 21, 26, 1001),
-        ])
-        .is_empty());
-        // Two streams of one path, one back leg: no link either.
-        assert!(by_path(vec![
-            cand(1, 1, "/a", 7, 30, 1000),
-            cand(1, 3, "/a", 8, 31, 1000),
-            cand(10, 0, "/a", 20, 25, 1001),
-        ])
-        .is_empty());
-        // ... but the closes tell them apart when only one stream's close follows the
-        // back leg's.
+        // The closes tell two streams of one path apart when only one stream's close
+        // follows the back leg's.
         assert_eq!(
             by_path(vec![
                 cand(1, 1, "/a", 7, 30, 1000),
@@ -1059,41 +1037,62 @@ mod tests {
             ]),
             [((1, 3), (10, 0))]
         );
-        // The path alone is not enough: an upgrade before the CONNECT, or after its 200.
-        assert!(by_path(vec![
-            cand(1, 1, "/a", 7, 30, 1000),
-            cand(10, 0, "/a", 5, 9, 1001),
-        ])
-        .is_empty());
-        assert!(by_path(vec![
-            cand(1, 1, "/a", 7, 30, 1000),
-            cand(10, 0, "/a", 31, 33, 1001),
-        ])
-        .is_empty());
-        // Nor with closes farther apart than CLOSE_GAP_S, or one leg still open.
-        assert!(by_path(vec![
-            cand(1, 1, "/a", 7, 30, 1000),
-            cand(10, 0, "/a", 20, 25, 1000 + 1001),
-        ])
-        .is_empty());
-        let mut open = cand(10, 0, "/a", 20, 25, 0);
+        let stream = || cand(1, 1, "/a", 7, 30, 1000);
+        let back = |order: u64, path: &str, req: u64, closing: i64| {
+            cand(order, 0, path, req, req + 5, closing)
+        };
+        let mut open = back(10, "/a", 20, 0);
         open.closing = None;
-        assert!(by_path(vec![cand(1, 1, "/a", 7, 30, 1000), open]).is_empty());
-        // Nor a connection to the proxy itself (another client's, over HTTP/1.1).
-        let mut to_proxy = cand(10, 0, "/a", 20, 25, 1001);
+        let mut to_proxy = back(10, "/a", 20, 1001);
         to_proxy.server = digest("proxy");
-        assert!(by_path(vec![cand(1, 1, "/a", 7, 30, 1000), to_proxy]).is_empty());
-        // Another path, or another input, is never a candidate.
-        assert!(by_path(vec![
-            cand(1, 1, "/a", 7, 30, 1000),
-            cand(10, 0, "/b", 20, 25, 1001),
-        ])
-        .is_empty());
-        assert!(by_path(vec![
-            cand(1, 1, "/a", 7, 30, 1000),
-            cand(1 << 48 | 10, 0, "/a", 20, 25, 1001),
-        ])
-        .is_empty());
+        for (why, c) in [
+            (
+                "two streams of one path at once, two back legs",
+                vec![
+                    stream(),
+                    cand(1, 3, "/a", 7, 30, 1000),
+                    back(10, "/a", 20, 1001),
+                    back(11, "/a", 21, 1001),
+                ],
+            ),
+            (
+                "one stream, two back legs in its window",
+                vec![stream(), back(10, "/a", 20, 1001), back(11, "/a", 21, 1001)],
+            ),
+            (
+                "two streams of one path, one back leg",
+                vec![
+                    stream(),
+                    cand(1, 3, "/a", 8, 31, 1000),
+                    back(10, "/a", 20, 1001),
+                ],
+            ),
+            // The path alone is not enough.
+            (
+                "an upgrade before the CONNECT",
+                vec![stream(), back(10, "/a", 5, 1001)],
+            ),
+            (
+                "an upgrade after the 200",
+                vec![stream(), back(10, "/a", 31, 1001)],
+            ),
+            (
+                "closes farther apart than CLOSE_GAP_S",
+                vec![stream(), back(10, "/a", 20, 2001)],
+            ),
+            ("one leg still open", vec![stream(), open]),
+            (
+                "a connection to the proxy itself (another client's)",
+                vec![stream(), to_proxy],
+            ),
+            ("another path", vec![stream(), back(10, "/b", 20, 1001)]),
+            (
+                "another input",
+                vec![stream(), back(1 << 48 | 10, "/a", 20, 1001)],
+            ),
+        ] {
+            assert!(by_path(c).is_empty(), "linked: {why}");
+        }
     }
 
     /// A key link takes its connections out of the path-and-timing pairing.
