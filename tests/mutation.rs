@@ -32,7 +32,8 @@
 //!    with a probability of about (stream length / 65536) per direction, a few percent on
 //!    these small captures.
 //!
-//! 4. for TLS: the recorded wss:// captures of `fixtures/tls/` are sources too, each mutant
+//! 4. for TLS: the recorded wss:// captures of `fixtures/tls/` (and the HTTP/2 ones inside
+//!    TLS of `fixtures/h2/`, with their key logs) are sources too, each mutant
 //!    of one analyzed with its key log (`analyze_files_with_progress` with `KeySources`; the
 //!    pcapng one carries its secrets itself), or, for the two that have one, sometimes with
 //!    the wrong key log beside it. A close code on a TLS connection comes from decrypted
@@ -136,11 +137,11 @@ struct Capture {
     header: Vec<u8>,
     records: Vec<Vec<u8>>,
     trailer: Vec<u8>,
-    /// For a TLS fixture: its key log (`fixtures/tls/NAME.keylog`), and the wrong one beside
-    /// it (`NAME-wrong.keylog`), if there is one.
+    /// For a TLS fixture: its key log (`fixtures/tls/NAME.keylog`, `fixtures/h2/NAME.keylog`),
+    /// and the wrong one beside it (`NAME-wrong.keylog`), if there is one.
     keylog: Option<PathBuf>,
     wrong_keylog: Option<PathBuf>,
-    /// A capture of `fixtures/tls/`.
+    /// A capture of `fixtures/tls/`, or one of `fixtures/h2/` with a key log.
     tls: bool,
 }
 
@@ -226,13 +227,15 @@ fn capture_paths(dir: &Path) -> Vec<PathBuf> {
     paths
 }
 
-/// Every fixture, gzip undone: `fixtures/*` and the TLS captures of `fixtures/tls/` (named
-/// `tls/FILE`, with their key logs).
+/// Every fixture, gzip undone: `fixtures/*`, the TLS captures of `fixtures/tls/` (named
+/// `tls/FILE`, with their key logs) and the HTTP/2 captures of `fixtures/h2/` (named
+/// `h2/FILE`; those with a key log beside them are TLS ones, checked as such).
 fn fixtures() -> Vec<Capture> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let paths = capture_paths(&dir)
         .into_iter()
-        .chain(capture_paths(&dir.join("tls")));
+        .chain(capture_paths(&dir.join("tls")))
+        .chain(capture_paths(&dir.join("h2")));
     let mut out = Vec::new();
     for p in paths {
         let raw = std::fs::read(&p).unwrap();
@@ -245,9 +248,19 @@ fn fixtures() -> Vec<Capture> {
         } else {
             raw
         };
-        let tls = p.parent().is_some_and(|d| d.ends_with("tls"));
+        let stem = p.file_stem().unwrap().to_string_lossy().into_owned();
+        let sub = p.parent().filter(|d| *d != dir).and_then(|d| d.file_name());
+        let tls = match sub {
+            Some(d) if d == "tls" => true,
+            // An HTTP/2 capture is TLS when it has a key log.
+            Some(_) => p.with_file_name(format!("{stem}.keylog")).exists(),
+            None => false,
+        };
         let file = p.file_name().unwrap().to_string_lossy().into_owned();
-        let name = if tls { format!("tls/{file}") } else { file };
+        let name = match sub {
+            Some(d) => format!("{}/{file}", d.to_string_lossy()),
+            None => file,
+        };
         // A fixture that is not a capture at all (or is deliberately broken) is still a
         // mutation source, as one record-less blob.
         let mut cap = Capture::parse(&name, &bytes).unwrap_or(Capture {
@@ -261,7 +274,6 @@ fn fixtures() -> Vec<Capture> {
             tls: false,
         });
         if tls {
-            let stem = p.file_stem().unwrap().to_string_lossy().into_owned();
             let existing = |f: String| Some(p.with_file_name(f)).filter(|k| k.exists());
             cap.tls = true;
             cap.keylog = existing(format!("{stem}.keylog"));
@@ -639,10 +651,11 @@ fn sharded() -> Options {
 type TlsTruth = HashMap<String, HashSet<(u16, String)>>;
 
 fn tls_truth(corpus: &[Capture]) -> TlsTruth {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tls");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let mut truth = TlsTruth::new();
     for cap in corpus.iter().filter(|c| c.tls) {
-        let path = dir.join(cap.name.trim_start_matches("tls/"));
+        // `tls/FILE` or `h2/FILE`.
+        let path = dir.join(&cap.name);
         let keys = cap.keylog.clone().map_or(Keys::None, Keys::Right);
         let (report, _) = analyze(&path, Options::default(), &keys)
             .unwrap()
@@ -1043,7 +1056,7 @@ fn oracle_accepts_real_codes_and_rejects_invented_ones() {
     let dir = tempfile::tempdir().unwrap();
     let mut checked = 0;
     for cap in fixtures().into_iter().filter(|c| !c.tls) {
-        let path = dir.path().join(&cap.name);
+        let path = dir.path().join(cap.name.replace('/', "-"));
         std::fs::write(&path, cap.bytes()).unwrap();
         let Ok(report) = wsclose::analyze_files(std::slice::from_ref(&path), Options::default())
         else {
@@ -1083,7 +1096,11 @@ fn mutants_are_deterministic() {
             let b = mutate(&corpus, sources, &mut Rng::new(7, case));
             assert_eq!(a, b);
             if sources == Sources::Tls {
-                assert!(a.what.starts_with("tls/"), "{}", a.what);
+                assert!(
+                    a.what.starts_with("tls/") || a.what.starts_with("h2/"),
+                    "{}",
+                    a.what
+                );
                 // Every TLS fixture has a key log but the pcapng one, which carries its own.
                 assert!(
                     a.keys != Keys::None || a.what.contains(".pcapng"),

@@ -2,8 +2,10 @@
 //! HAProxy 2.6 (fixtures/proxy/, fixtures/record/proxy/): the two legs of each session
 //! linked to each other and to no other, the proxy named as the closer of an idle session
 //! with the quiet time it measured, a backend's end relayed by the proxy said as such, and
-//! relayed close frames listed. The same with the reports in memory, spilled to the
-//! temporary file, and analyzed by two threads.
+//! relayed close frames listed. An HTTP/2 front (RFC 8441 through HAProxy's h2c front)
+//! linked to its HTTP/1.1 back legs by path and timing, only where one candidate fits each
+//! way. The same with the reports in memory, spilled to the temporary file, and analyzed by
+//! two threads.
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -295,9 +297,99 @@ fn no_link_between_captures_or_sessions_of_other_keys() {
     }
 }
 
+/// An HTTP/2 front (RFC 8441, HAProxy 2.6 `proto h2`, a Node client) and HTTP/1.1 back
+/// legs: no key to share, so the legs are linked by path and timing where that is
+/// unambiguous, and said to be so; the two `/twin` streams opened at once are not linked.
+#[test]
+fn http2_front_legs_link_by_path_and_timing_only_when_unambiguous() {
+    let r = json(&["haproxy-h2c-front"], &[]);
+    assert_eq!(conns(&r).len(), 10);
+    let path = |c: &Value| c["handshake"]["path"].as_str().unwrap().to_string();
+    let mut linked = Vec::new();
+    for c in conns(&r) {
+        let id = c["id"].as_u64().unwrap();
+        let h2 = c["transport"] == "h2";
+        assert_eq!(port(&c["server"]), if h2 { 18812 } else { 18912 }, "{c}");
+        if path(c) == "/twin" {
+            assert!(c["other_leg"].is_null() && c["leg"].is_null(), "{c}");
+            continue;
+        }
+        let other = c["other_leg"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("connection {id} not linked: {c}"));
+        let o = by_id(&r, other);
+        assert_eq!(o["other_leg"], id, "the link goes both ways");
+        assert_eq!(path(o), path(c), "linked to another path");
+        assert_ne!(o["transport"], c["transport"]);
+        let leg = &c["leg"];
+        assert_eq!(leg["side"], if h2 { "front" } else { "back" });
+        assert_eq!(port(&leg["proxy"]), 18812);
+        assert_eq!(leg["linked_by"], "path_and_timing");
+        let evidence = leg["link_evidence"].as_str().unwrap();
+        assert!(
+            evidence.contains("not by a key") && evidence.contains("weaker evidence"),
+            "{evidence}"
+        );
+        if h2 {
+            // The back leg's upgrade request between the stream's CONNECT and its 200.
+            let (connect, upgrade, answer) = (
+                c["handshake"]["request_packet"].as_u64().unwrap(),
+                o["handshake"]["request_packet"].as_u64().unwrap(),
+                c["handshake"]["response_packet"].as_u64().unwrap(),
+            );
+            assert!(connect < upgrade && upgrade < answer);
+            assert!(
+                evidence.contains(&format!("(packet {upgrade})")),
+                "{evidence}"
+            );
+            linked.push(path(c));
+        }
+    }
+    linked.sort();
+    assert_eq!(linked, ["/close", "/echo", "/stay"]);
+    // What the legs show together: the relayed closes, and for /stay the client's end
+    // passed on by the proxy.
+    let front = |p: &str| {
+        conns(&r)
+            .iter()
+            .find(|c| c["transport"] == "h2" && path(c) == p)
+            .unwrap()
+    };
+    assert_eq!(front("/close")["leg"]["ended_by"], "backend");
+    assert_eq!(front("/echo")["leg"]["ended_by"], "client");
+    let stay = front("/stay");
+    assert_eq!(stay["status"]["code"], 1006);
+    assert!(
+        stay["status"]["cause"]
+            .as_str()
+            .unwrap()
+            .starts_with("The client ended its leg"),
+        "{}",
+        stay["status"]
+    );
+    // The table says the link is weaker (its lines wrap).
+    let out = Command::cargo_bin("wsclose")
+        .unwrap()
+        .env("COLUMNS", "200")
+        .args(["analyze", "--color", "never"])
+        .arg(fixture("haproxy-h2c-front"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("(linked by path") && text.contains("not by key)"),
+        "{text}"
+    );
+}
+
 #[test]
 fn links_are_the_same_in_memory_on_disk_and_sharded() {
-    let names = ["nginx-many", "haproxy-idle", "nginx-backend-kill"];
+    let names = [
+        "nginx-many",
+        "haproxy-idle",
+        "nginx-backend-kill",
+        "haproxy-h2c-front",
+    ];
     let base = json(&names, &[]);
     let spilled = json(&names, &["--keep-reports", "0"]);
     assert_eq!(base["connections"], spilled["connections"]);
@@ -361,7 +453,7 @@ fn a_close_changed_in_transit_is_flagged() {
         .find(|x| x.from == wsclose::flow::Role::Server)
         .unwrap();
     relayed.code = Some(1001);
-    wsclose::report::legs::link(f, b);
+    wsclose::report::legs::link(f, b, &wsclose::report::legs::LinkedBy::Key);
     let leg = f.leg.as_ref().unwrap();
     assert!(leg.proxy_changed_close);
     assert!(
@@ -378,7 +470,7 @@ fn a_close_changed_in_transit_is_flagged() {
     };
     b.close_frames
         .retain(|x| x.from != wsclose::flow::Role::Client);
-    wsclose::report::legs::link(f, b);
+    wsclose::report::legs::link(f, b, &wsclose::report::legs::LinkedBy::Key);
     let leg = f.leg.as_ref().unwrap();
     assert!(leg.proxy_changed_close);
     assert!(
@@ -465,7 +557,7 @@ fn a_close_the_proxy_started_is_the_proxys() {
     assert_eq!(f.leg.as_ref().unwrap().ended_by.as_deref(), Some("backend"));
     b.close_frames
         .retain(|x| x.from != wsclose::flow::Role::Server);
-    wsclose::report::legs::link(f, b);
+    wsclose::report::legs::link(f, b, &wsclose::report::legs::LinkedBy::Key);
     let leg = f.leg.as_ref().unwrap();
     assert_eq!(leg.ended_by.as_deref(), Some("proxy"));
     assert!(leg.proxy_changed_close);

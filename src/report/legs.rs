@@ -13,11 +13,24 @@
 //! which nginx and HAProxy forward unchanged) and the back leg starts while the front leg
 //! is open. The front leg is the one that started first; the proxy is its server and the
 //! back leg's client. A key seen on more than two connections is paired in time order,
-//! each connection at most once. HTTP/2 front legs (RFC 8441) carry no key and are not
-//! linked.
+//! each connection at most once.
 //!
-//! Memory: the index keeps one small entry ([`Leg`], 56 bytes) per session with a key, as
-//! the store keeps one per report; the links are made at the end by reading two reports
+//! An HTTP/2 front leg (RFC 8441 §4: a WebSocket on a stream, opened by an extended
+//! CONNECT) carries no key, and the proxy opens an HTTP/1.1 WebSocket to the backend with
+//! a key of its own. Such a stream and an HTTP/1.1 connection not linked by a key are
+//! linked by what both carry ([`Candidate`]): the same path (`:path`, the request target;
+//! RFC 9113 §8.3.1), the back leg's upgrade request sent after the stream's CONNECT and
+//! before its 200 (a proxy answers the CONNECT once the backend has answered), to another
+//! address than the stream's server (the proxy), and the two legs beginning to close within
+//! [`CLOSE_GAP_S`] of each other (or both still open). That
+//! is weaker than a key, so it is made only when it is unambiguous: the stream has exactly
+//! one such connection and the connection exactly one such stream; the report says which
+//! evidence linked them ([`LinkedBy`]), and whether the host (`:authority`, `Host`)
+//! matched too (proxies may rewrite it, so it is not required).
+//!
+//! Memory: the index keeps one small entry ([`Leg`], 56 bytes) per session with a key, and
+//! one [`Candidate`] (72 bytes) per HTTP/2 WebSocket and per HTTP/1.1 upgrade with a path,
+//! as the store keeps one per report; the links are made at the end by reading two reports
 //! back at a time and writing them back patched ([`link_store`]).
 
 use super::{ConnectionReport, Host, Latest as _, Store, TcpEndReport as End};
@@ -26,6 +39,7 @@ use crate::close::diagnosis::{Evidence, Secs};
 use crate::flow::Role;
 use crate::stack::tcp::connection::EndKind;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 /// Longest key the index keeps (a conforming key is 24 characters of base64); sessions
@@ -43,14 +57,115 @@ pub struct Leg {
     end: Timestamp,
 }
 
+/// Longest gap between the moments two legs of one session begin to close (a proxy relays
+/// a close frame, a reset or a FIN within milliseconds; an idle timeout ends both at once),
+/// in seconds, for legs linked by path and timing.
+pub const CLOSE_GAP_S: f64 = 1.0;
+
+/// Most HTTP/2 WebSockets of one path whose CONNECT is waiting for its 200 at one moment
+/// that a back leg's upgrade is compared with: with more, the back legs of that moment are
+/// ambiguous anyway, and are left unlinked (which keeps hostile captures linear).
+const ACTIVE_MAX: usize = 64;
+
+/// What the index keeps of an HTTP/2 WebSocket (a front leg) or an HTTP/1.1 upgrade (a
+/// back leg) to pair them by path and timing.
+#[derive(Debug, Clone, Copy)]
+pub struct Candidate {
+    /// The report's order in its store (an HTTP/2 stream shares its TCP connection's).
+    order: u64,
+    /// The HTTP/2 stream; 0 for an HTTP/1.1 connection.
+    stream: u32,
+    /// Hashes of the path, of the host (`:authority` or `Host`; 0 when absent) and of the
+    /// server's address.
+    path: u64,
+    host: u64,
+    server: u64,
+    /// The packets of the request (CONNECT or GET) and of the answer (200 or 101).
+    request: u64,
+    response: u64,
+    /// When the leg began to close (its first close frame, stream ending or FIN/RST), if
+    /// it did.
+    closing: Option<Timestamp>,
+}
+
 /// The sessions of a report that may be legs of one another.
 #[derive(Debug, Clone, Default)]
 pub struct Index {
     legs: Vec<Leg>,
+    /// HTTP/2 WebSockets (`stream` > 0) and HTTP/1.1 upgrades with a path.
+    candidates: Vec<Candidate>,
+}
+
+/// Two legs to link: the front's and the back's store order and HTTP/2 stream (0 for an
+/// HTTP/1.1 connection), and what linked them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pair {
+    pub front: (u64, u32),
+    pub back: (u64, u32),
+    pub by: LinkedBy,
+}
+
+/// What linked two legs (JSON `leg.linked_by`, its [`LinkedBy::name`], and
+/// `leg.link_evidence`, its [`LinkedBy::text`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum LinkedBy {
+    /// The same `Sec-WebSocket-Key` in both upgrade requests, the back leg started while
+    /// the front leg was open.
+    Key,
+    /// An HTTP/2 front leg: the same path, the back leg's upgrade between the stream's
+    /// CONNECT and its 200, the closes within [`CLOSE_GAP_S`], and no other candidate
+    /// either way.
+    PathAndTiming {
+        /// The hosts (`:authority` and `Host`) were the same too.
+        host: bool,
+        /// The packets: the stream's CONNECT, the back leg's upgrade request, the
+        /// stream's 200.
+        connect: u64,
+        upgrade: u64,
+        answer: u64,
+        /// Milliseconds between the legs' first closing events (null: both open).
+        closes_ms: Option<f64>,
+    },
+}
+
+impl LinkedBy {
+    /// "sec_websocket_key" or "path_and_timing".
+    pub fn name(&self) -> &'static str {
+        match self {
+            LinkedBy::Key => "sec_websocket_key",
+            LinkedBy::PathAndTiming { .. } => "path_and_timing",
+        }
+    }
+
+    /// How the link was made, for a report: the key's certainty, or the evidence and how
+    /// much weaker it is.
+    pub fn text(&self) -> String {
+        match self {
+            LinkedBy::Key => "linked by the Sec-WebSocket-Key both upgrade requests carry".into(),
+            LinkedBy::PathAndTiming {
+                host,
+                connect,
+                upgrade,
+                answer,
+                closes_ms,
+            } => {
+                let closes = match closes_ms {
+                    Some(ms) => format!("the two legs began to close {} apart", Ms(*ms)),
+                    None => "both legs were still open at the end of the capture".into(),
+                };
+                format!(
+                    "linked by path{} and timing, not by a key (HTTP/2 carries no Sec-WebSocket-Key): the same path{}, the back leg's upgrade request (packet {upgrade}) sent between the stream's CONNECT (packet {connect}) and its 200 (packet {answer}), and {closes}; no other connection of the capture fits either leg, but this is weaker evidence than a shared key",
+                    if *host { ", host" } else { "" },
+                    if *host { " and host" } else { "" },
+                )
+            }
+        }
+    }
 }
 
 impl Index {
-    /// Notes `r` if its upgrade request carried a key; `order` is its place in the store.
+    /// Notes `r` if its upgrade request carried a key, or if it is an HTTP/2 WebSocket or
+    /// an HTTP/1.1 upgrade with a path; `order` is its place in the store.
     pub fn add(&mut self, order: u64, r: &ConnectionReport) {
         if let Some(key) = r.ws_key.as_deref().and_then(fixed) {
             self.legs.push(Leg {
@@ -60,25 +175,176 @@ impl Index {
                 end: r.end,
             });
         }
+        if let Some(c) = candidate(order, r) {
+            self.candidates.push(c);
+        }
     }
 
     pub fn append(&mut self, other: Index) {
         self.legs.extend(other.legs);
+        self.candidates.extend(other.candidates);
     }
 
-    /// The pairs (front, back) of legs, by store order.
-    pub fn pairs(mut self) -> Vec<(u64, u64)> {
+    /// The pairs of legs: by key first, then HTTP/2 front legs by path and timing among
+    /// the connections no key linked.
+    pub fn pairs(mut self) -> Vec<Pair> {
         // Same input and key together, in order of start.
         self.legs
             .sort_unstable_by_key(|l| (l.order >> 48, l.key, l.start, l.order));
-        let mut pairs = Vec::new();
+        let mut keyed = Vec::new();
         for group in self
             .legs
             .chunk_by(|x, y| (x.order >> 48, x.key) == (y.order >> 48, y.key))
         {
-            pair_group(group, &mut pairs);
+            pair_group(group, &mut keyed);
         }
+        let mut linked: Vec<u64> = keyed.iter().flat_map(|&(f, b)| [f, b]).collect();
+        linked.sort_unstable();
+        self.candidates
+            .retain(|c| c.stream > 0 || linked.binary_search(&c.order).is_err());
+        let mut pairs: Vec<Pair> = keyed
+            .into_iter()
+            .map(|(f, b)| Pair {
+                front: (f, 0),
+                back: (b, 0),
+                by: LinkedBy::Key,
+            })
+            .collect();
+        pair_by_path(&mut self.candidates, &mut pairs);
         pairs
+    }
+}
+
+/// A hash of a path or host, the same in every run (std's SipHash with its fixed keys).
+fn digest(s: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish()
+}
+
+/// When a leg began to close: its first close frame, stream ending (HTTP/2) or FIN/RST.
+fn closing(r: &ConnectionReport) -> Option<Timestamp> {
+    let frames = r.close_frames.iter().map(|f| f.time);
+    let streams = r.stream_ends.iter().map(|e| e.time);
+    let tcp = r.tcp_ends.iter().map(|e| e.time);
+    frames.chain(streams).chain(tcp).min()
+}
+
+/// `r` as a leg to pair by path and timing: an HTTP/2 WebSocket accepted (2xx), or an
+/// HTTP/1.1 upgrade answered 101, with its path and both packets of its handshake.
+fn candidate(order: u64, r: &ConnectionReport) -> Option<Candidate> {
+    let h = &r.handshake;
+    let status = h.status?;
+    let stream = match r.h2_stream {
+        Some(s) if s > 0 && (200..300).contains(&status) => s,
+        None if status == 101 => 0,
+        _ => return None,
+    };
+    Some(Candidate {
+        order,
+        stream,
+        path: digest(h.path.as_deref()?),
+        host: h.host.as_deref().map_or(0, |h| digest(h.trim())),
+        server: digest(&r.server.to_string()),
+        request: h.request_packet?,
+        response: h.response_packet?,
+        closing: closing(r),
+    })
+}
+
+/// Whether two legs' closes follow each other: both began to close within
+/// [`CLOSE_GAP_S`], or neither did. Milliseconds between them (None: both open).
+fn closes_follow(f: &Candidate, b: &Candidate) -> Option<Option<f64>> {
+    match (f.closing, b.closing) {
+        (None, None) => Some(None),
+        (Some(x), Some(y)) => {
+            let gap = x.since(y).max(y.since(x));
+            (gap <= CLOSE_GAP_S).then_some(Some(gap * 1000.0))
+        }
+        _ => None,
+    }
+}
+
+/// Pairs HTTP/2 front legs with HTTP/1.1 back legs by path and timing, where exactly one
+/// candidate fits each way; adds the pairs to `pairs`.
+fn pair_by_path(all: &mut [Candidate], pairs: &mut Vec<Pair>) {
+    // One input and path at a time, in packet order of the requests.
+    all.sort_unstable_by_key(|c| (c.order >> 48, c.path, c.request, c.stream));
+    for group in all.chunk_by(|x, y| (x.order >> 48, x.path) == (y.order >> 48, y.path)) {
+        pair_path_group(group, pairs);
+    }
+}
+
+/// One input and path, sorted by request packet: a sweep over the requests, keeping the
+/// HTTP/2 CONNECTs still waiting for their 200 (at most [`ACTIVE_MAX`]); each HTTP/1.1
+/// upgrade is compared with those.
+fn pair_path_group(group: &[Candidate], pairs: &mut Vec<Pair>) {
+    const MANY: u8 = 2;
+    // Per candidate: how many fit it (2 = two or more), and the one that did.
+    let mut count = vec![0u8; group.len()];
+    let mut only = vec![usize::MAX; group.len()];
+    let mut active: Vec<usize> = Vec::new();
+    let bump = |count: &mut [u8], only: &mut [usize], at: usize, other: usize| {
+        if let (Some(c), Some(o)) = (count.get_mut(at), only.get_mut(at)) {
+            *c = (*c + 1).min(MANY);
+            *o = other;
+        }
+    };
+    for (i, c) in group.iter().enumerate() {
+        if c.stream > 0 {
+            active.push(i);
+            continue;
+        }
+        // The CONNECTs answered before this upgrade was sent cannot be its front.
+        active.retain(|&f| group.get(f).is_some_and(|f| f.response > c.request));
+        if active.len() > ACTIVE_MAX {
+            // Too many at once to tell apart: none of them is linked, nor this one.
+            for &f in &active {
+                if let Some(n) = count.get_mut(f) {
+                    *n = MANY;
+                }
+            }
+            if let Some(n) = count.get_mut(i) {
+                *n = MANY;
+            }
+            continue;
+        }
+        for &f in &active {
+            let Some(front) = group.get(f) else { continue };
+            // A connection to the proxy's own address is another client's, not a back leg.
+            if front.request < c.request
+                && front.server != c.server
+                && closes_follow(front, c).is_some()
+            {
+                bump(&mut count, &mut only, f, i);
+                bump(&mut count, &mut only, i, f);
+            }
+        }
+    }
+    for (b, back) in group.iter().enumerate() {
+        if back.stream > 0 || count.get(b) != Some(&1) {
+            continue;
+        }
+        let Some(&f) = only.get(b) else { continue };
+        let Some(front) = group.get(f) else { continue };
+        if count.get(f) != Some(&1) || only.get(f) != Some(&b) {
+            continue;
+        }
+        let Some(closes_ms) = closes_follow(front, back) else {
+            continue;
+        };
+        pairs.push(Pair {
+            front: (front.order, front.stream),
+            back: (back.order, 0),
+            by: LinkedBy::PathAndTiming {
+                host: front.host != 0 && front.host == back.host,
+                connect: front.request,
+                upgrade: back.request,
+                answer: front.response,
+                closes_ms,
+            },
+        });
     }
 }
 
@@ -140,32 +406,55 @@ pub struct LegReport {
     pub proxy_changed_close: bool,
     /// Who ended the session, as the two legs together show it (when they do).
     pub ended_by: Option<String>,
+    /// What linked the legs: "sec_websocket_key", or "path_and_timing" (an HTTP/2 front
+    /// leg; weaker evidence, made only when unambiguous).
+    pub linked_by: String,
+    /// That evidence in words, with its packets.
+    pub link_evidence: String,
+}
+
+/// Where the report of store order `order` and HTTP/2 stream `stream` (0: none) is among
+/// `orders`, sorted: the reports of one HTTP/2 connection share their order.
+fn find(
+    range: std::ops::Range<usize>,
+    mut stream_at: impl FnMut(usize) -> Option<u32>,
+    stream: u32,
+) -> Option<usize> {
+    range.into_iter().find(|&i| stream_at(i) == Some(stream))
 }
 
 /// Links the legs among `reports` (in memory, ids given).
 pub fn link_vec(reports: &mut [ConnectionReport]) {
+    let key = |r: &ConnectionReport| super::store::order(r.input, r.first_packet);
     let mut index = Index::default();
     for r in reports.iter() {
-        index.add(super::store::order(r.input, r.first_packet), r);
+        index.add(key(r), r);
     }
-    let pos = |order: u64| {
-        reports
-            .binary_search_by_key(&order, |r| super::store::order(r.input, r.first_packet))
-            .ok()
+    let pos = |(order, stream): (u64, u32)| {
+        let lo = reports.partition_point(|r| key(r) < order);
+        let hi = reports.partition_point(|r| key(r) <= order);
+        find(
+            lo..hi,
+            |i| reports.get(i).map(|r| r.h2_stream.unwrap_or(0)),
+            stream,
+        )
     };
-    let pairs: Vec<(usize, usize)> = index
+    let pairs: Vec<(usize, usize, LinkedBy)> = index
         .pairs()
         .into_iter()
-        .filter_map(|(f, b)| Some((pos(f)?, pos(b)?)))
+        .filter_map(|p| Some((pos(p.front)?, pos(p.back)?, p.by)))
         .collect();
-    for (f, b) in pairs {
+    for (f, b, by) in pairs {
+        if f == b {
+            continue;
+        }
         // Two different reports: the later one is the first of the upper part.
         let (lo, hi) = reports.split_at_mut(f.max(b));
         if let (Some(x), Some(y)) = (lo.get_mut(f.min(b)), hi.first_mut()) {
             if f < b {
-                link(x, y);
+                link(x, y, &by);
             } else {
-                link(y, x);
+                link(y, x, &by);
             }
         }
     }
@@ -174,13 +463,36 @@ pub fn link_vec(reports: &mut [ConnectionReport]) {
 /// Links the legs of a sorted store: each pair read back, linked, and written back.
 pub fn link_store(store: &mut Store) -> std::io::Result<()> {
     let mut buf = Vec::new();
-    for (f, b) in store.take_legs().pairs() {
-        let (Some(i), Some(j)) = (store.position(f), store.position(b)) else {
+    // The streams of the HTTP/2 connections read back so far: (stream, index) by order.
+    let mut streams: HashMap<u64, Vec<(u32, usize)>> = HashMap::new();
+    for p in store.take_legs().pairs() {
+        let mut at = |(order, stream): (u64, u32)| -> std::io::Result<Option<usize>> {
+            let range = store.positions(order);
+            if range.len() == 1 && stream == 0 {
+                return Ok(Some(range.start));
+            }
+            // The streams of one HTTP/2 connection share its order: read each back once.
+            let ids = match streams.entry(order) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    let mut ids = Vec::with_capacity(range.len());
+                    for i in range {
+                        ids.push((store.get(i, &mut buf)?.h2_stream.unwrap_or(0), i));
+                    }
+                    e.insert(ids)
+                }
+            };
+            Ok(ids.iter().find(|(s, _)| *s == stream).map(|&(_, i)| i))
+        };
+        let (Some(i), Some(j)) = (at(p.front)?, at(p.back)?) else {
             continue;
         };
+        if i == j {
+            continue;
+        }
         let mut front = store.get(i, &mut buf)?;
         let mut back = store.get(j, &mut buf)?;
-        link(&mut front, &mut back);
+        link(&mut front, &mut back, &p.by);
         store.replace(i, front)?;
         store.replace(j, back)?;
     }
@@ -192,6 +504,50 @@ fn kind_name(k: EndKind) -> &'static str {
         EndKind::Fin => "FIN",
         EndKind::Rst => "RST",
     }
+}
+
+/// One way a leg ended: a FIN or RST of its TCP connection, or for an HTTP/2 stream an
+/// END_STREAM, RST_STREAM or GOAWAY that ended it.
+#[derive(Debug, Clone)]
+struct LegEnd {
+    by: Role,
+    /// "FIN", "RST", "RST_STREAM CANCEL on h2 stream 5", …
+    name: String,
+    packet: u64,
+    time: Timestamp,
+}
+
+/// How a leg ended, in order: an HTTP/2 stream's endings (those that ended it) before
+/// the TCP connection's, which ends every stream still open.
+fn leg_ends(r: &ConnectionReport) -> Vec<LegEnd> {
+    let stream = r.h2_stream;
+    let mut ends: Vec<LegEnd> = r
+        .stream_ends
+        .iter()
+        .filter(|e| e.ends_stream)
+        .map(|e| LegEnd {
+            by: e.by,
+            name: match stream {
+                Some(s) => format!("{} on h2 stream {s}", e.name()),
+                None => e.name(),
+            },
+            packet: e.packet,
+            time: e.time,
+        })
+        .collect();
+    let whole = if stream.is_some() {
+        " of the whole HTTP/2 connection"
+    } else {
+        ""
+    };
+    ends.extend(r.tcp_ends.iter().map(|e: &End| LegEnd {
+        by: e.by,
+        name: format!("{}{whole}", kind_name(e.kind)),
+        packet: e.packet,
+        time: e.time,
+    }));
+    ends.sort_by_key(|e| (e.time, e.packet));
+    ends
 }
 
 /// The last frame of a connection, either way: (packet, time).
@@ -207,8 +563,9 @@ fn ms(a: Timestamp, b: Timestamp) -> f64 {
     (b.since(a) * 1000.0).max(0.0)
 }
 
-/// Links `front` (client → proxy) and `back` (proxy → backend), which carry the same key.
-pub fn link(front: &mut ConnectionReport, back: &mut ConnectionReport) {
+/// Links `front` (client → proxy) and `back` (proxy → backend), which `by` showed to be
+/// two legs of one session.
+pub fn link(front: &mut ConnectionReport, back: &mut ConnectionReport, by: &LinkedBy) {
     let proxy = front.server.clone();
     let (fid, bid) = (front.id, back.id);
     let (relayed, changed) = relays(front, back);
@@ -233,6 +590,8 @@ pub fn link(front: &mut ConnectionReport, back: &mut ConnectionReport) {
             relayed: relayed.clone(),
             proxy_changed_close: changed,
             ended_by: ended_by.clone(),
+            linked_by: by.name().to_string(),
+            link_evidence: by.text(),
         });
     }
     if !relayed.is_empty() {
@@ -287,10 +646,14 @@ struct Verdict {
     packets: Vec<u64>,
 }
 
-/// "a FIN (packet 21)".
-fn end_text(e: &End) -> String {
-    let article = if e.kind == EndKind::Fin { "a" } else { "an" };
-    format!("{article} {} (packet {})", kind_name(e.kind), e.packet)
+/// "a FIN (packet 21)", "an RST_STREAM CANCEL on h2 stream 5 (packet 350)".
+fn end_text(e: &LegEnd) -> String {
+    let article = if e.name.starts_with(['R', 'E', 'A', 'I', 'O', 'U']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {} (packet {})", e.name, e.packet)
 }
 
 /// Who ended the session, when neither application sent a close frame and the legs show
@@ -300,12 +663,12 @@ fn ending(front: &ConnectionReport, back: &ConnectionReport) -> Option<Verdict> 
     if !front.close_frames.is_empty() || !back.close_frames.is_empty() {
         return None;
     }
-    let (fe, be) = (&front.tcp_ends, &back.tcp_ends);
-    let (f0, b0) = (fe.first()?, be.first()?);
+    let (fe, be) = (leg_ends(front), leg_ends(back));
+    let (f0, b0) = (fe.first()?.clone(), be.first()?.clone());
     let (fid, bid) = (front.id, back.id);
     // The proxy is the front leg's server and the back leg's client.
     if f0.by == Role::Server && b0.by == Role::Client {
-        let first = if f0.time <= b0.time { f0 } else { b0 };
+        let first = if f0.time <= b0.time { &f0 } else { &b0 };
         let last_frame = last_frame(front).max_by_key_ts(last_frame(back));
         let since = last_frame.map_or(front.start.max(back.start), |(_, t)| t);
         let quiet = ms(since, first.time);
@@ -316,15 +679,12 @@ fn ending(front: &ConnectionReport, back: &ConnectionReport) -> Option<Verdict> 
         };
         let ended = format!(
             "The proxy ended both legs of this session with no close frame from either application: it closed the client's leg (connection {fid}) with {} and the backend's leg (connection {bid}) with {}, after {quiet:.0} ms of quiet on both legs ({last}); both applications see 1006.",
-            end_text(f0),
-            end_text(b0),
+            end_text(&f0),
+            end_text(&b0),
         );
         let ends = format!(
             "the proxy closed both legs: {} to the client (connection {fid}, packet {}), {} to the backend (connection {bid}, packet {}), after {quiet:.0} ms of quiet on both legs",
-            kind_name(f0.kind),
-            f0.packet,
-            kind_name(b0.kind),
-            b0.packet,
+            f0.name, f0.packet, b0.name, b0.packet,
         );
         let (detail, fix, summary) = match whole_seconds(secs) {
             Some(n) => (
@@ -356,18 +716,18 @@ fn ending(front: &ConnectionReport, back: &ConnectionReport) -> Option<Verdict> 
         });
     }
     // One application ended its leg; the proxy passed the end on to the other leg.
-    let relayed = |app: &End, app_leg: u64, proxy_ends: &[End], proxy_role: Role| {
+    let relayed = |app: &LegEnd, app_leg: u64, proxy_ends: &[LegEnd], proxy_role: Role| {
         let p = proxy_ends
             .iter()
             .find(|e| e.by == proxy_role && e.time >= app.time)
-            .copied()?;
-        Some((*app, app_leg, p))
+            .cloned()?;
+        Some((app.clone(), app_leg, p))
     };
     let (who, app, app_leg, p, other_leg, peer) = if b0.by == Role::Server && b0.time <= f0.time {
-        let (a, l, p) = relayed(b0, bid, fe, Role::Server)?;
+        let (a, l, p) = relayed(&b0, bid, &fe, Role::Server)?;
         ("backend", a, l, p, fid, "client")
     } else if f0.by == Role::Client && f0.time <= b0.time {
-        let (a, l, p) = relayed(f0, fid, be, Role::Client)?;
+        let (a, l, p) = relayed(&f0, fid, &be, Role::Client)?;
         ("client", a, l, p, bid, "backend")
     } else {
         return None;
@@ -526,7 +886,15 @@ fn to_leg_answer(leg: &ConnectionReport, role: Role) -> bool {
 
 /// "leg of connection N through ADDR:PORT", for the table and Markdown.
 pub fn phrase(l: &LegReport) -> String {
-    format!("leg of connection {} through {}", l.other_leg, l.proxy)
+    let weaker = if l.linked_by == LinkedBy::Key.name() {
+        ""
+    } else {
+        " (linked by path and timing, not by key)"
+    };
+    format!(
+        "leg of connection {} through {}{weaker}",
+        l.other_leg, l.proxy
+    )
 }
 
 /// The whole part of a leg, for Markdown: the phrase, which end it is, what was relayed.
@@ -548,6 +916,9 @@ pub fn describe(l: &LegReport) -> String {
     if l.proxy_changed_close {
         s.push_str(" (the proxy changed a close in transit)");
     }
+    if l.linked_by != LinkedBy::Key.name() {
+        let _ = write!(s, "; {}", l.link_evidence);
+    }
     s
 }
 
@@ -565,7 +936,14 @@ mod tests {
     }
 
     fn pairs(legs: Vec<Leg>) -> Vec<(u64, u64)> {
-        let mut p = Index { legs }.pairs();
+        let mut p: Vec<(u64, u64)> = Index {
+            legs,
+            candidates: Vec::new(),
+        }
+        .pairs()
+        .into_iter()
+        .map(|p| (p.front.0, p.back.0))
+        .collect();
         p.sort_unstable();
         p
     }
@@ -596,11 +974,159 @@ mod tests {
         assert_eq!(p, [(1, 2)]);
     }
 
+    /// An HTTP/2 WebSocket (`stream` > 0) or an HTTP/1.1 upgrade of input 0: its path,
+    /// request and answer packets, and when it began to close (ms).
+    fn cand(order: u64, stream: u32, path: &str, req: u64, resp: u64, closing: i64) -> Candidate {
+        Candidate {
+            order,
+            stream,
+            path: digest(path),
+            host: digest("h"),
+            // The proxy's address for a stream, the backend's for an HTTP/1.1 connection.
+            server: digest(if stream > 0 { "proxy" } else { "backend" }),
+            request: req,
+            response: resp,
+            closing: Some(Timestamp(closing * 1_000_000)),
+        }
+    }
+
+    fn by_path(mut c: Vec<Candidate>) -> Vec<((u64, u32), (u64, u32))> {
+        let mut pairs = Vec::new();
+        pair_by_path(&mut c, &mut pairs);
+        let mut p: Vec<_> = pairs.into_iter().map(|p| (p.front, p.back)).collect();
+        p.sort_unstable();
+        p
+    }
+
+    #[test]
+    fn http2_legs_pair_by_path_and_timing_only_when_unambiguous() {
+        // Streams 1 and 3 of connection 1 (CONNECTs in packet 7, 200s in 30), back legs
+        // 10 and 11 (upgrades in packets 20 and 21): each path has one of each.
+        let p = by_path(vec![
+            cand(1, 1, "/a", 7, 30, 1000),
+            cand(1, 3, "/b", 7, 30, 2000),
+            cand(10, 0, "/a", 20, 25, 1001),
+            cand(11, 0, "/b", 21, 26, 2003),
+        ]);
+        assert_eq!(p, [((1, 1), (10, 0)), ((1, 3), (11, 0))]);
+        let by = |c: Vec<Candidate>| {
+            let mut pairs = Vec::new();
+            pair_by_path(&mut c.clone(), &mut pairs);
+            pairs
+        };
+        let one = by(vec![
+            cand(1, 1, "/a", 7, 30, 1000),
+            cand(10, 0, "/a", 20, 25, 1001),
+        ]);
+        match one.first().map(|p| &p.by) {
+            Some(LinkedBy::PathAndTiming {
+                host: true,
+                connect: 7,
+                upgrade: 20,
+                answer: 30,
+                closes_ms: Some(ms),
+            }) => assert!((ms - 1.0).abs() < 1e-6),
+            other => panic!("{other:?}"),
+        }
+        // The closes tell two streams of one path apart when only one stream's close
+        // follows the back leg's.
+        assert_eq!(
+            by_path(vec![
+                cand(1, 1, "/a", 7, 30, 1000),
+                cand(1, 3, "/a", 8, 31, 9000),
+                cand(10, 0, "/a", 20, 25, 9001),
+            ]),
+            [((1, 3), (10, 0))]
+        );
+        let stream = || cand(1, 1, "/a", 7, 30, 1000);
+        let back = |order: u64, path: &str, req: u64, closing: i64| {
+            cand(order, 0, path, req, req + 5, closing)
+        };
+        let mut open = back(10, "/a", 20, 0);
+        open.closing = None;
+        let mut to_proxy = back(10, "/a", 20, 1001);
+        to_proxy.server = digest("proxy");
+        for (why, c) in [
+            (
+                "two streams of one path at once, two back legs",
+                vec![
+                    stream(),
+                    cand(1, 3, "/a", 7, 30, 1000),
+                    back(10, "/a", 20, 1001),
+                    back(11, "/a", 21, 1001),
+                ],
+            ),
+            (
+                "one stream, two back legs in its window",
+                vec![stream(), back(10, "/a", 20, 1001), back(11, "/a", 21, 1001)],
+            ),
+            (
+                "two streams of one path, one back leg",
+                vec![
+                    stream(),
+                    cand(1, 3, "/a", 8, 31, 1000),
+                    back(10, "/a", 20, 1001),
+                ],
+            ),
+            // The path alone is not enough.
+            (
+                "an upgrade before the CONNECT",
+                vec![stream(), back(10, "/a", 5, 1001)],
+            ),
+            (
+                "an upgrade after the 200",
+                vec![stream(), back(10, "/a", 31, 1001)],
+            ),
+            (
+                "closes farther apart than CLOSE_GAP_S",
+                vec![stream(), back(10, "/a", 20, 2001)],
+            ),
+            ("one leg still open", vec![stream(), open]),
+            (
+                "a connection to the proxy itself (another client's)",
+                vec![stream(), to_proxy],
+            ),
+            ("another path", vec![stream(), back(10, "/b", 20, 1001)]),
+            (
+                "another input",
+                vec![stream(), back(1 << 48 | 10, "/a", 20, 1001)],
+            ),
+        ] {
+            assert!(by_path(c).is_empty(), "linked: {why}");
+        }
+    }
+
+    /// A key link takes its connections out of the path-and-timing pairing.
+    #[test]
+    fn keyed_legs_are_not_paired_again_by_path() {
+        const A: &str = "qtxv6qxPKu9EgLpm6exfaQ==";
+        let index = Index {
+            legs: vec![leg(0, A, 10, 0, 100), leg(0, A, 11, 1, 90)],
+            candidates: vec![cand(1, 1, "/a", 7, 30, 0), cand(11, 0, "/a", 20, 25, 0)],
+        };
+        let p = index.pairs();
+        assert_eq!(p.len(), 1);
+        assert_eq!(
+            (p[0].front, p[0].back, &p[0].by),
+            ((10, 0), (11, 0), &LinkedBy::Key)
+        );
+    }
+
+    #[test]
+    fn too_many_streams_at_once_are_left_unlinked() {
+        let mut c: Vec<Candidate> = (0..=ACTIVE_MAX as u32)
+            .map(|k| cand(1, 2 * k + 1, "/a", 7, 1000, 1000))
+            .collect();
+        c.push(cand(10, 0, "/a", 20, 25, 1000));
+        assert!(by_path(c).is_empty());
+    }
+
     /// What the index keeps per session stays small: it is the one part of linking that
     /// grows with the sessions of a capture.
     #[test]
     fn an_index_entry_is_56_bytes() {
         assert_eq!(std::mem::size_of::<Leg>(), 56);
+        assert_eq!(std::mem::size_of::<Candidate>(), 72);
     }
 
     #[test]

@@ -266,6 +266,20 @@ impl StreamEndName {
 }
 
 impl StreamEndReport {
+    /// The frame with its error code (and a GOAWAY's last stream): "RST_STREAM CANCEL",
+    /// "GOAWAY NO_ERROR (last stream 7)", "END_STREAM".
+    pub fn name(&self) -> String {
+        let mut s = self.kind.frame().to_string();
+        if let Some(c) = &self.error_code {
+            s.push(' ');
+            s.push_str(c);
+        }
+        if let Some(l) = self.last_stream {
+            s.push_str(&format!(" (last stream {l})"));
+        }
+        s
+    }
+
     fn new(e: &StreamEnd, by: Role) -> StreamEndReport {
         use crate::stack::h2::frame::ErrorCode;
         let (kind, error_code, last_stream) = match e.kind {
@@ -918,22 +932,7 @@ impl ConnectionReport {
         let said: Vec<String> = self
             .stream_ends
             .iter()
-            .map(|e| {
-                let what = e.kind.frame();
-                let code = e
-                    .error_code
-                    .as_deref()
-                    .map(|c| format!(" {c}"))
-                    .unwrap_or_default();
-                let last = e
-                    .last_stream
-                    .map(|l| format!(" (last stream {l})"))
-                    .unwrap_or_default();
-                format!(
-                    "{what}{code}{last} by {} [{packet_word}\u{a0}{}]",
-                    e.by, e.packet
-                )
-            })
+            .map(|e| format!("{} by {} [{packet_word}\u{a0}{}]", e.name(), e.by, e.packet))
             .collect();
         Some(said.join(", "))
     }

@@ -301,9 +301,12 @@ impl Store {
         std::mem::take(&mut self.legs)
     }
 
-    /// Where the report of sort key `order` is, once sorted.
-    pub fn position(&self, order: u64) -> Option<usize> {
-        self.entries.binary_search_by_key(&order, |e| e.order).ok()
+    /// Where the reports of sort key `order` are, once sorted: one report, or the streams
+    /// of one HTTP/2 connection (which share their connection's order); empty if none.
+    pub fn positions(&self, order: u64) -> std::ops::Range<usize> {
+        let lo = self.entries.partition_point(|e| e.order < order);
+        let hi = self.entries.partition_point(|e| e.order <= order);
+        lo..hi
     }
 
     /// Puts `r` in the place of the report at `index` (read back and changed): in memory
