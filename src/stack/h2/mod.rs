@@ -893,6 +893,7 @@ impl H2Conn {
     /// Bytes are missing from one direction: its framing and HPACK state are lost, and
     /// nothing more is read from it ([`H2Event::Lost`] with [`LostReason::Gap`], unless the
     /// direction was already lost).
+    #[cfg(any(test, feature = "internals"))]
     pub fn gap(
         &mut self,
         from_client: bool,
