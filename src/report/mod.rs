@@ -1099,9 +1099,10 @@ impl Report {
         mut connections: Vec<ConnectionReport>,
         seen: Seen,
     ) -> Report {
-        // Keys are unique (one packet starts one connection), so an in-place unstable sort is
-        // deterministic and needs no scratch copy of the reports.
-        connections.sort_unstable_by_key(|c| (c.input, c.first_packet));
+        // Keys are unique (one packet starts one TCP connection, and its HTTP/2 WebSockets
+        // differ by stream), so an in-place unstable sort is deterministic and needs no
+        // scratch copy of the reports.
+        connections.sort_unstable_by_key(|c| (c.input, c.first_packet, c.h2_stream));
         for (i, c) in connections.iter_mut().enumerate() {
             c.id = i as u64 + 1;
         }

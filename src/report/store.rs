@@ -285,8 +285,8 @@ impl Store {
     }
 
     /// Puts the reports in the report's order, by (input, first packet), and numbers them
-    /// from 1. Keys are unique (one packet starts one connection), so an unstable sort is
-    /// deterministic.
+    /// from 1; the WebSockets of one HTTP/2 connection in the order their streams opened
+    /// (ascending stream ids, RFC 9113 §5.1.1), as `Report::new` orders them in memory.
     pub fn sort(&mut self) {
         // Stable: the sessions of one HTTP/2 connection share their order (its input and
         // first packet) and were reserved in a row, in the order their streams opened.
