@@ -378,7 +378,7 @@ impl Ev {
         let mut hash = Digest::default();
         // The Debug form covers every field; DATA is hashed by its bytes instead.
         if !matches!(ev, H2Event::Data { .. }) {
-            hash.bytes(format!("{ev:?}").as_bytes());
+            let _ = std::fmt::Write::write_fmt(&mut hash, format_args!("{ev:?}"));
         }
         let (from_client, packet, kind) = match ev {
             H2Event::Settings {

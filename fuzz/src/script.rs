@@ -196,6 +196,14 @@ impl Digest {
     }
 }
 
+/// Formatting straight into the digest (`write!(digest, "{x:?}")`), with no string built.
+impl std::fmt::Write for Digest {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.bytes(s.as_bytes());
+        Ok(())
+    }
+}
+
 /// SplitMix64: the targets' pseudo-random numbers (deterministic, so runs replay).
 #[derive(Debug, Clone)]
 pub struct SplitMix(pub u64);
