@@ -115,7 +115,7 @@ fn fixed(key: &str) -> Option<[u8; KEY_MAX]> {
 }
 
 /// Which leg of a proxied session a connection is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Side {
     /// Client → proxy.
@@ -125,7 +125,7 @@ pub enum Side {
 }
 
 /// A connection's part in a proxied session (JSON `leg`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LegReport {
     pub side: Side,
     /// The other leg's id (as `other_leg`).
