@@ -24,7 +24,9 @@ pub mod filter;
 pub mod json;
 pub mod legs;
 pub mod markdown;
-mod pretty;
+// Public (hidden) only for benches/json_writer.rs, which weighs it against serde_json.
+#[doc(hidden)]
+pub mod pretty;
 pub mod redact;
 pub mod schema;
 pub mod store;
