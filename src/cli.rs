@@ -95,6 +95,9 @@ pub enum Command {
     Live(LiveArgs),
     /// List the interfaces live capture can use, with their addresses (feature `live`).
     Interfaces,
+    /// Print the JSON Schema (draft 2020-12) of `analyze --format json`'s report, as
+    /// schema/report.schema.json in the source holds it.
+    Schema,
     /// Print a shell's completion script, made from these definitions (e.g.
     /// `wsclose completions bash > /usr/share/bash-completion/completions/wsclose`).
     #[command(hide = true)]
@@ -107,7 +110,7 @@ pub enum Command {
     /// is wsclose-analyze(1)), e.g. `wsclose man | man -l -`.
     #[command(hide = true)]
     Man {
-        /// A command: analyze, explain, codes, extract, live, interfaces.
+        /// A command: analyze, explain, codes, extract, live, interfaces, schema.
         #[arg(value_name = "COMMAND")]
         command: Option<String>,
     },

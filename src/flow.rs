@@ -9,7 +9,19 @@ use crate::decode::Endpoint;
 use serde::{Deserialize, Serialize};
 
 /// Who sent something: the side that opened the connection, or the side that accepted it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Client,
@@ -18,7 +30,10 @@ pub enum Role {
 
 /// One value for each role (frame statistics, TCP counters, what is missing), picked by
 /// [`PerSide::of`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[schemars(rename = "PerSide_{T}")]
 pub struct PerSide<T> {
     pub client: T,
     pub server: T,

@@ -44,7 +44,7 @@ impl KeySources {
 }
 
 /// One source of secrets, as the report names it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct KeySource {
     /// A key-log path, `SSLKEYLOGFILE (path)`, or `pcapng secrets in FILE`.

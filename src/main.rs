@@ -77,6 +77,10 @@ fn run(cli: Cli) -> Result<u8, wsclose::error::Error> {
         Command::Live(args) if args.list => interfaces(),
         Command::Live(args) => live(args),
         Command::Interfaces => interfaces(),
+        Command::Schema => {
+            emit(&wsclose::report::schema::report_text());
+            Ok(0)
+        }
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             stream(|out| {

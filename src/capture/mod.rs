@@ -149,7 +149,9 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 }
 
 /// A link-layer header type as numbered by the tcpdump.org LINKTYPE registry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema,
+)]
 #[serde(transparent)]
 pub struct LinkType(pub u32);
 

@@ -769,7 +769,7 @@ impl Unanswered {
 }
 
 /// What the capture shows that explains (or contradicts) the status, with packet numbers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Evidence {
     /// One line, for the table.
@@ -960,7 +960,7 @@ pub fn evidence(status: &Status, f: &Facts<'_>) -> Option<Evidence> {
 
 /// The closing handshake (RFC 6455 §5.5.1, §7.1.1-§7.1.4): who started it, how the peer
 /// answered, and who closed TCP first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct CloseHandshake {
     pub initiator: Role,

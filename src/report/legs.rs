@@ -381,7 +381,7 @@ fn fixed(key: &str) -> Option<[u8; KEY_MAX]> {
 }
 
 /// Which leg of a proxied session a connection is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Side {
     /// Client → proxy.
@@ -391,7 +391,7 @@ pub enum Side {
 }
 
 /// A connection's part in a proxied session (JSON `leg`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct LegReport {
     pub side: Side,

@@ -40,8 +40,11 @@ pub mod filter;
 pub mod json;
 pub mod legs;
 pub mod markdown;
-mod pretty;
+// Public (hidden) only for benches/json_writer.rs, which weighs it against serde_json.
+#[doc(hidden)]
+pub mod pretty;
 pub mod redact;
+pub mod schema;
 pub mod store;
 pub mod table;
 pub mod tls;
@@ -68,7 +71,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 pub use store::Store;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Report {
     pub version: u32,
@@ -96,7 +99,7 @@ pub struct Report {
     pub key_log_warnings: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Summary {
     /// Connections shown (after any selection).
@@ -115,7 +118,7 @@ pub struct Summary {
     pub filter: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Seen {
     pub packets: u64,
@@ -177,7 +180,7 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct HandshakeReport {
     pub seen: bool,
@@ -201,21 +204,23 @@ pub struct HandshakeReport {
 /// text borrowed from its input, which only a `'static` input could give.
 type Static = &'static str;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct CloseFrameReport {
     pub from: Role,
     pub code: Option<u16>,
     #[serde(with = "catalog::name_serde")]
+    #[schemars(with = "Option<String>")]
     pub name: Option<Static>,
     pub reason: String,
     pub packet: u64,
     pub time: Timestamp,
     #[serde(with = "crate::close::names_serde")]
+    #[schemars(schema_with = "schema::close_problems")]
     pub problems: Vec<&'static str>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct TcpEndReport {
     pub by: Role,
@@ -227,7 +232,7 @@ pub struct TcpEndReport {
 
 /// How the HTTP/2 stream of an RFC 8441 WebSocket ended, one entry per END_STREAM,
 /// RST_STREAM or GOAWAY that reached it, in order.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct StreamEndReport {
     pub by: Role,
@@ -245,7 +250,7 @@ pub struct StreamEndReport {
 }
 
 /// The frame that ended (or announced the end of) an HTTP/2 stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum StreamEndName {
@@ -307,7 +312,7 @@ impl StreamEndReport {
     }
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct SeenBy {
     pub client: Option<u16>,
@@ -446,8 +451,9 @@ pub struct ConnectionReport {
 
 /// The JSON view of a [`ConnectionReport`], in this order: the timeline only when asked
 /// for; not the recent frames, the count of frames not logged, nor the endpoints.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 #[serde(remote = "ConnectionReport", rename = "ConnectionReport")]
+#[schemars(description = "One WebSocket connection (or a refused upgrade) and how it closed.")]
 pub struct ConnectionReportJson {
     id: u64,
     input: usize,
@@ -458,10 +464,12 @@ pub struct ConnectionReportJson {
     tls: Option<tls::TlsReport>,
     handshake: HandshakeReport,
     close_frames: Vec<CloseFrameReport>,
+    #[schemars(schema_with = "schema::tcp_end")]
     tcp_end: &'static str,
     tcp_end_by: Option<Role>,
     tcp_end_packet: Option<u64>,
     tcp_ends: Vec<TcpEndReport>,
+    #[schemars(schema_with = "schema::transport")]
     transport: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     h2_stream: Option<u32>,
@@ -988,7 +996,7 @@ impl ConnectionReport {
 }
 
 /// Why wsclose stopped following a connection before it ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Eviction {

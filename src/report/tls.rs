@@ -29,7 +29,7 @@ pub fn keylog_howto(n: usize) -> String {
 }
 
 /// One alert of a connection.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct AlertReport {
     pub from: Role,
@@ -41,7 +41,7 @@ pub struct AlertReport {
 }
 
 /// The TLS under a session (or of an encrypted connection).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct TlsReport {
     /// The ClientHello's random, in hex: the second field of the connection's lines in a
@@ -112,7 +112,7 @@ impl TlsReport {
 
 /// A TLS connection that carried no WebSocket the report could read: it was not decrypted
 /// (no key, a key that does not match) or its plaintext was not a WebSocket.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct EncryptedReport {
     /// Index into `inputs`.
@@ -121,6 +121,7 @@ pub struct EncryptedReport {
     pub server: Host,
     pub tls: TlsReport,
     /// "fin", "rst" or "open": how TCP ended first, and who ended it.
+    #[schemars(schema_with = "super::schema::tcp_end")]
     pub tcp_end: &'static str,
     pub tcp_end_by: Option<Role>,
     pub tcp_end_packet: Option<u64>,

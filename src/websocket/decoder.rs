@@ -74,8 +74,11 @@ pub struct Stats {
 
 /// The JSON view of [`Stats`]: the counts and the largest message, in this order; the
 /// other fields (packets and times of the last frames) are not shown.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, schemars::JsonSchema)]
 #[serde(remote = "Stats", rename = "Stats")]
+#[schemars(
+    description = "The frames one side sent: counts, and the largest data message as (bytes, packet)."
+)]
 pub struct StatsJson {
     frames: u64,
     messages: u64,
@@ -147,8 +150,11 @@ pub struct FrameRecord {
 type Static = &'static str;
 
 /// The JSON view of [`FrameRecord`]: every field but the time and the delivery order.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, schemars::JsonSchema)]
 #[serde(remote = "FrameRecord", rename = "FrameRecord")]
+#[schemars(
+    description = "One frame of the timeline (`--timeline`), in the packet that completed it."
+)]
 pub struct FrameRecordJson {
     packet: u64,
     from: Role,

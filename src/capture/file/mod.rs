@@ -55,7 +55,7 @@ use stream::{read_from, Stream};
 pub type Progress = Arc<AtomicU64>;
 
 /// What a run learned about one input, for the report's `inputs` array.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct InputSummary {
     pub path: String,

@@ -32,7 +32,9 @@ const EARLY_WINDOW_PACKETS: u64 = 32;
 /// ... and at most this long in capture time.
 const EARLY_WINDOW_NS: i64 = 200_000_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum EndKind {

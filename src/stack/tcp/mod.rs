@@ -37,7 +37,17 @@ pub enum Event<'a> {
 }
 
 /// Per-direction counters for the report.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 pub struct Counters {
     /// Payload bytes delivered in order.
     pub bytes: u64,

@@ -1,0 +1,261 @@
+//! The JSON contract as a JSON Schema (schema/report.schema.json, `wsclose schema`):
+//! the committed file is what the code generates now; the JSON report of every recorded
+//! capture under fixtures/ (the TLS and HTTP/2 ones with and without their key logs, the
+//! wrong key logs too), of all the top-level ones read as one multi-file report, `--redact`ed
+//! and with `--timeline`, validates against it (every object of the schema is closed, so a
+//! field the schema lacks fails); and the finding kinds and close-frame problems README.md
+//! lists are exactly those the schema (the `finding::Kind` variants) allows.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+const SCHEMA_FILE: &str = "schema/report.schema.json";
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Standard output of `wsclose ARGS` (SSLKEYLOGFILE cleared); exit codes 0..=2 are reports
+/// (2: a capture with nothing to report, or `--fail-on`), anything else fails the test.
+fn wsclose(args: &[&str]) -> Vec<u8> {
+    let out = Command::cargo_bin("wsclose")
+        .unwrap()
+        .env_remove("SSLKEYLOGFILE")
+        .args(args)
+        .output()
+        .unwrap();
+    let code = out.status.code().expect("an exit code");
+    assert!(
+        code <= 2,
+        "{args:?}: exit {code}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+fn schema() -> Value {
+    let text = std::fs::read_to_string(root().join(SCHEMA_FILE)).expect("the committed schema");
+    serde_json::from_str(&text).expect("the schema is JSON")
+}
+
+/// (a) The committed schema is the one the code makes, byte for byte.
+#[test]
+fn committed_schema_is_what_the_code_generates() {
+    let committed = std::fs::read_to_string(root().join(SCHEMA_FILE)).unwrap();
+    let generated = String::from_utf8(wsclose(&["schema"])).unwrap();
+    assert!(
+        committed == generated,
+        "{SCHEMA_FILE} is stale: regenerate it with \
+         `cargo run -- schema > {SCHEMA_FILE}`"
+    );
+}
+
+/// Validates the JSON report `wsclose analyze --format json ARGS` writes.
+fn check(validator: &jsonschema::Validator, args: &[&str]) {
+    let mut all = vec!["analyze", "--format", "json"];
+    all.extend_from_slice(args);
+    let out = wsclose(&all);
+    let report: Value = serde_json::from_slice(&out)
+        .unwrap_or_else(|e| panic!("{args:?}: the report is not JSON: {e}"));
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| format!("at {}: {e}", e.instance_path()))
+        .take(10)
+        .collect();
+    assert!(errors.is_empty(), "{args:?}:\n{}", errors.join("\n"));
+}
+
+fn validator() -> jsonschema::Validator {
+    jsonschema::validator_for(&schema()).expect("a valid JSON Schema")
+}
+
+/// The captures in `dir` (under fixtures/), sorted.
+fn captures(dir: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures").join(dir))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains(".pcap"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "fixtures/{dir}");
+    files
+}
+
+/// Every capture of `dir`, alone; those with key logs (`NAME.keylog`, `NAME-*.keylog`,
+/// wrong ones included) once more with each of them. Returns how many reports were checked.
+fn check_dir(dir: &str) -> usize {
+    let v = validator();
+    let mut checked = 0;
+    for capture in captures(dir) {
+        let path = capture.to_str().unwrap();
+        check(&v, &[path]);
+        checked += 1;
+        let name = capture.file_name().unwrap().to_string_lossy();
+        let stem = name.split(".pcap").next().unwrap().to_string();
+        for keylog in std::fs::read_dir(capture.parent().unwrap()).unwrap() {
+            let keylog = keylog.unwrap().path();
+            let k = keylog.file_name().unwrap().to_string_lossy().into_owned();
+            if k.ends_with(".keylog")
+                && (k == format!("{stem}.keylog") || k.starts_with(&format!("{stem}-")))
+            {
+                check(&v, &[path, "--keylog", keylog.to_str().unwrap()]);
+                checked += 1;
+            }
+        }
+    }
+    checked
+}
+
+/// (b) The recorded captures of fixtures/ itself, one by one.
+#[test]
+fn every_plain_fixture_report_validates() {
+    assert!(check_dir("") > 40);
+}
+
+#[test]
+fn every_tls_fixture_report_validates_with_and_without_key_logs() {
+    // Each capture without a key log (listed as encrypted) and with each of its key logs.
+    assert!(check_dir("tls") > 30);
+}
+
+#[test]
+fn every_h2_fixture_report_validates_with_and_without_key_logs() {
+    assert!(check_dir("h2") >= 10);
+}
+
+#[test]
+fn every_proxy_fixture_report_validates() {
+    assert!(check_dir("proxy") >= 12);
+}
+
+/// (b) The top-level captures as one multi-file report, also `--redact`ed and with the
+/// timeline, and a wss:// capture with its timeline.
+#[test]
+fn multi_file_redacted_and_timeline_reports_validate() {
+    let v = validator();
+    let files: Vec<String> = captures("")
+        .iter()
+        .map(|p| p.to_str().unwrap().to_owned())
+        .collect();
+    let files: Vec<&str> = files.iter().map(String::as_str).collect();
+    for extra in [
+        &[][..],
+        &["--redact"],
+        &["--timeline"],
+        &["--redact", "--timeline"],
+    ] {
+        let mut args: Vec<&str> = extra.to_vec();
+        args.extend_from_slice(&files);
+        check(&v, &args);
+    }
+    let tls = root().join("fixtures/tls/python-tls13-aes128gcm-close-1000.pcap");
+    let keylog = root().join("fixtures/tls/python-tls13-aes128gcm-close-1000.keylog");
+    check(
+        &v,
+        &[
+            "--timeline",
+            tls.to_str().unwrap(),
+            "--keylog",
+            keylog.to_str().unwrap(),
+        ],
+    );
+}
+
+/// A field the schema does not name fails validation: the schema's objects are closed.
+#[test]
+fn a_field_the_schema_lacks_is_refused() {
+    let v = validator();
+    let capture = root().join("fixtures/python-close-1001.pcap");
+    let out = wsclose(&["analyze", "--format", "json", capture.to_str().unwrap()]);
+    let mut report: Value = serde_json::from_slice(&out).unwrap();
+    assert!(v.is_valid(&report));
+    report["connections"][0]["status"]["new_field"] = Value::Bool(true);
+    assert!(!v.is_valid(&report), "an unknown field in a status");
+    report["connections"][0]["status"]
+        .as_object_mut()
+        .unwrap()
+        .remove("new_field");
+    report["connections"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("tcp_end");
+    assert!(!v.is_valid(&report), "a connection without its tcp_end");
+}
+
+/// The backquoted names in README.md between the line that starts with `start` and the
+/// next line that starts with `end`.
+fn readme_names(start: &str, end: &str) -> BTreeSet<String> {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let section: Vec<&str> = readme
+        .lines()
+        .skip_while(|l| !l.starts_with(start))
+        .take_while(|l| !l.starts_with(end))
+        .collect();
+    assert!(
+        !section.is_empty(),
+        "README.md has no line starting with {start:?}"
+    );
+    let text = section.join("\n");
+    text.split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|n| {
+            n.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The names a string schema allows: its `enum`, or those of its `oneOf` branches (`enum`
+/// or `const`: schemars gives a variant with a doc comment a branch of its own).
+fn enum_names(s: &Value) -> BTreeSet<String> {
+    let branches = match s["oneOf"].as_array() {
+        Some(b) => b.clone(),
+        None => vec![s.clone()],
+    };
+    let names: BTreeSet<String> = branches
+        .iter()
+        .flat_map(|b| match (&b["enum"], &b["const"]) {
+            (Value::Array(names), _) => names.clone(),
+            (_, Value::String(_)) => vec![b["const"].clone()],
+            _ => panic!("neither enum nor const in {b}"),
+        })
+        .map(|n| n.as_str().unwrap().to_owned())
+        .collect();
+    assert!(!names.is_empty(), "no names in {s}");
+    names
+}
+
+/// (c) The finding kinds README.md lists are every `finding::Kind` variant (the schema's
+/// `Kind` enum, which schemars makes from the variants), and no other.
+#[test]
+fn readme_lists_exactly_the_finding_kinds() {
+    let readme = readme_names("Finding kinds", "Close-frame `problems`");
+    let kinds = enum_names(&schema()["$defs"]["Kind"]);
+    assert!(kinds.len() > 25, "{kinds:?}");
+    let missing: Vec<_> = kinds.difference(&readme).collect();
+    let unknown: Vec<_> = readme.difference(&kinds).collect();
+    assert!(
+        missing.is_empty() && unknown.is_empty(),
+        "not in README.md: {missing:?}; in README.md but no finding kind: {unknown:?}"
+    );
+    // The kinds serde writes are the schema's: each one round-trips.
+    for k in &kinds {
+        let kind: wsclose::finding::Kind =
+            serde_json::from_value(Value::String(k.clone())).unwrap_or_else(|e| panic!("{k}: {e}"));
+        assert_eq!(kind.as_str(), k);
+    }
+}
+
+/// The close-frame problems README.md lists are those the schema allows.
+#[test]
+fn readme_lists_exactly_the_close_problems() {
+    let readme = readme_names("Close-frame `problems`", "(`tcp_end_packet`");
+    let s = schema();
+    let problems = enum_names(&s["$defs"]["CloseFrameReport"]["properties"]["problems"]["items"]);
+    let readme: BTreeSet<String> = readme.into_iter().filter(|n| n != "problems").collect();
+    assert_eq!(readme, problems);
+}
