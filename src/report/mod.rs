@@ -40,9 +40,13 @@ pub mod filter;
 pub mod json;
 pub mod legs;
 pub mod markdown;
-// Public (hidden) only for benches/json_writer.rs, which weighs it against serde_json.
+// Public (hidden) with `internals` only, for benches/json_writer.rs, which weighs it
+// against serde_json.
+#[cfg(feature = "internals")]
 #[doc(hidden)]
 pub mod pretty;
+#[cfg(not(feature = "internals"))]
+mod pretty;
 pub mod redact;
 pub mod schema;
 pub mod store;
