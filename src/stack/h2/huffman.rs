@@ -8,10 +8,10 @@
 //! The code of Appendix B is canonical: within one code length the codes are consecutive
 //! and ordered by symbol, and the first code of a length follows the last code of the
 //! length before it, shifted left by one. So the code lengths ([`CODE_LEN`]) are all of
-//! it, and decoding keeps, per length, the first code, how many codes have it and where
-//! their symbols start in a list ordered by (length, symbol), all built at compile time.
-//! A string costs a few operations per bit and no allocation beyond its output; nothing
-//! is built per string (`loona-hpack` 0.4, which this replaced, built its table anew for
+//! it: from them the code tree is built at compile time, and from the tree a table of
+//! steps, four bits at a time, from each of its 256 inner nodes (16 KiB). A string costs
+//! one table step per four bits and no allocation beyond its output; nothing is built per
+//! string (`loona-hpack` 0.4, which this replaced, built its table anew for
 //! every string: tens of microseconds each, seconds for a hostile header block). The
 //! tests check every symbol against `loona-hpack`'s own table.
 
@@ -101,6 +101,7 @@ const fn canonical() -> Canonical {
     c
 }
 
+#[cfg(test)]
 static CANONICAL: Canonical = canonical();
 
 /// Why a Huffman-coded string does not decode (RFC 7541 §5.2).
@@ -123,8 +124,130 @@ impl fmt::Display for HuffmanError {
     }
 }
 
-/// Appends the octets `src` encodes to `out`.
+/// The code tree's internal nodes (a complete code of 257 symbols has 256), root first:
+/// each child is another node's index, or `LEAF | symbol`.
+const LEAF: u16 = 0x8000;
+
+/// One step of the nibble decoder: from a node, four bits lead to `next`, having met the
+/// leaf `sym` on the way (`NONE` if none; at most one, since no code is shorter than 5).
+#[derive(Clone, Copy)]
+struct Step {
+    next: u8,
+    sym: u16,
+}
+
+const NONE: u16 = u16::MAX;
+
+/// The nibble decoder: `steps[node][nibble]`, and which nodes are a valid end of a string
+/// (reached from the root by at most 7 ones: the padding, RFC 7541 §5.2).
+struct Nibbles {
+    steps: [[Step; 16]; 256],
+    ends: [bool; 256],
+}
+
+// Indexing in a const fn is checked when the crate compiles: out of bounds is a build error.
+#[allow(clippy::indexing_slicing)]
+const fn nibbles() -> Nibbles {
+    // The tree, from the canonical codes.
+    let c = canonical();
+    let mut tree = [[0u16; 2]; 256];
+    let mut nodes = 1usize;
+    let mut len = 1;
+    while len <= MAX_LEN {
+        let level = c.levels[len];
+        let mut rank = 0;
+        while rank < level.count as usize {
+            let code = level.first + rank as u32;
+            let sym = c.symbols[level.start as usize + rank];
+            let mut node = 0usize;
+            let mut bit = len;
+            while bit > 1 {
+                bit -= 1;
+                let b = ((code >> bit) & 1) as usize;
+                if tree[node][b] == 0 {
+                    tree[node][b] = nodes as u16;
+                    nodes += 1;
+                }
+                node = tree[node][b] as usize;
+            }
+            tree[node][(code & 1) as usize] = LEAF | sym;
+            rank += 1;
+        }
+        len += 1;
+    }
+    assert!(nodes == 256);
+    let mut n = Nibbles {
+        steps: [[Step { next: 0, sym: NONE }; 16]; 256],
+        ends: [false; 256],
+    };
+    // The padding ends: the root and up to 7 ones from it.
+    let mut node = 0usize;
+    let mut depth = 0;
+    while depth <= 7 {
+        n.ends[node] = true;
+        node = tree[node][1] as usize;
+        depth += 1;
+    }
+    let mut from = 0;
+    while from < 256 {
+        let mut nibble = 0;
+        while nibble < 16 {
+            let mut node = from;
+            let mut sym = NONE;
+            let mut bit = 4;
+            while bit > 0 {
+                bit -= 1;
+                let child = tree[node][(nibble >> bit) & 1];
+                if child & LEAF != 0 {
+                    assert!(sym == NONE);
+                    sym = child & !LEAF;
+                    node = 0;
+                } else {
+                    node = child as usize;
+                }
+            }
+            n.steps[from][nibble] = Step {
+                next: node as u8,
+                sym,
+            };
+            nibble += 1;
+        }
+        from += 1;
+    }
+    n
+}
+
+static NIBBLES: Nibbles = nibbles();
+
+/// Appends the octets `src` encodes to `out`: four bits per step through [`Nibbles`].
+// A `u8` node and a 4-bit nibble index a 256 × 16 table: never out of bounds.
+#[allow(clippy::indexing_slicing)]
 pub fn decode(src: &[u8], out: &mut Vec<u8>) -> Result<(), HuffmanError> {
+    let n = &NIBBLES;
+    // At most 8 symbols per 5 bits: reserve what the shortest codes would give.
+    out.reserve(src.len() * 8 / 5);
+    let mut node = 0u8;
+    for &byte in src {
+        for nibble in [byte >> 4, byte & 0x0f] {
+            let step = n.steps[usize::from(node)][usize::from(nibble)];
+            match step.sym {
+                NONE => {}
+                EOS => return Err(HuffmanError::Eos),
+                sym => out.push(sym as u8),
+            }
+            node = step.next;
+        }
+    }
+    if !n.ends[usize::from(node)] {
+        return Err(HuffmanError::Padding);
+    }
+    Ok(())
+}
+
+/// The same, one bit at a time through the canonical code's levels: the oracle of the
+/// tests.
+#[cfg(test)]
+fn decode_bitwise(src: &[u8], out: &mut Vec<u8>) -> Result<(), HuffmanError> {
     let c = &CANONICAL;
     // At most 8 symbols per 5 bits: reserve what the shortest codes would give.
     out.reserve(src.len() * 8 / 5);
@@ -241,13 +364,17 @@ pub(super) mod tests {
             decode(b"\xff\xff\xff\xff", &mut out),
             Err(HuffmanError::Eos)
         );
+        for bad in [&b"\x1f\xff"[..], b"\x18", b"\xff\xff\xff\xff"] {
+            assert_eq!(decode(bad, &mut out), decode_bitwise(bad, &mut out));
+        }
         // Nothing is a valid empty string.
         out.clear();
         assert_eq!(decode(b"", &mut out), Ok(()));
         assert!(out.is_empty());
     }
 
-    /// Random bytes never panic, and whatever decodes codes back to the same bytes.
+    /// Random bytes never panic, the nibble and bit decoders agree, and whatever decodes
+    /// codes back to the same bytes.
     #[test]
     fn garbage_round_trips_or_fails() {
         let mut seed = 0x2545_f491u32;
@@ -260,7 +387,11 @@ pub(super) mod tests {
                 src.push(seed as u8);
             }
             let mut out = Vec::new();
-            if decode(&src, &mut out).is_ok() {
+            let r = decode(&src, &mut out);
+            let mut bitwise = Vec::new();
+            assert_eq!(r, decode_bitwise(&src, &mut bitwise), "{src:02x?}");
+            if r.is_ok() {
+                assert_eq!(out, bitwise);
                 assert_eq!(encode(&out), src);
             }
         }
