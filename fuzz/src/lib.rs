@@ -813,9 +813,20 @@ mod tests {
             let o = tls::outcome(&s.data);
             let data = o.data_events[0] + o.data_events[1];
             if s.name.contains("-keylog") {
+                // A browser's spare connection can end before its traffic secrets are
+                // logged (`chromium-go-live`): the key log itself lacks them.
+                use wsclose::stack::tls::NotDecrypted;
+                if matches!(o.summary.why_not, Some(NotDecrypted::PartialKey)) {
+                    continue;
+                }
                 assert!(o.summary.decrypted, "{}: {:?}", s.name, o.summary);
                 kinds[0] += 1;
             } else if s.name.contains("-sealed") {
+                // The made-up continuation follows the capture's first server hello, which
+                // after a HelloRetryRequest (`go-tls13-hrr-*`) is the retry request.
+                if o.summary.hello_retry_request {
+                    continue;
+                }
                 assert!(
                     o.data_events[0] >= 3 && o.data_events[1] >= 1,
                     "{}: {o:?}",

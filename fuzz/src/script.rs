@@ -196,10 +196,18 @@ impl Digest {
     }
 }
 
-/// Formatting straight into the digest (`write!(digest, "{x:?}")`), with no string built.
+/// Formatting straight into the digest (`write!(digest, "{x:?}")`), with no string built,
+/// eight bytes per step (so it equals `bytes` only for the same pieces: the same value
+/// formatted twice gives the same digest, which is all the targets compare).
 impl std::fmt::Write for Digest {
     fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        self.bytes(s.as_bytes());
+        let mut words = s.as_bytes().chunks_exact(8);
+        for w in &mut words {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(w);
+            self.0 = (self.0 ^ u64::from_le_bytes(word)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.bytes(words.remainder());
         Ok(())
     }
 }
