@@ -121,51 +121,16 @@ pub mod sanitize;
 
 // The stages inside: private, or public but hidden and unpromised with the `internals`
 // feature (this package's tests, examples, benches and fuzz targets).
-#[cfg(feature = "internals")]
-#[doc(hidden)]
-pub mod analyzer;
-#[cfg(not(feature = "internals"))]
-mod analyzer;
-#[cfg(feature = "internals")]
-#[doc(hidden)]
-pub mod capture;
-#[cfg(not(feature = "internals"))]
-mod capture;
-#[cfg(feature = "internals")]
-#[doc(hidden)]
-pub mod decode;
-#[cfg(not(feature = "internals"))]
-mod decode;
-#[cfg(feature = "internals")]
-#[doc(hidden)]
-pub mod flow;
-#[cfg(not(feature = "internals"))]
-mod flow;
-#[cfg(feature = "internals")]
-#[doc(hidden)]
-pub mod freeze;
-#[cfg(not(feature = "internals"))]
-mod freeze;
-#[cfg(feature = "internals")]
-#[doc(hidden)]
-pub mod scratch;
-#[cfg(not(feature = "internals"))]
-mod scratch;
-#[cfg(feature = "internals")]
-#[doc(hidden)]
-pub mod serial;
-#[cfg(not(feature = "internals"))]
-mod serial;
-#[cfg(feature = "internals")]
-#[doc(hidden)]
-pub mod stack;
-#[cfg(not(feature = "internals"))]
-mod stack;
-#[cfg(feature = "internals")]
-#[doc(hidden)]
-pub mod websocket;
-#[cfg(not(feature = "internals"))]
-mod websocket;
+macro_rules! internal_modules {
+    ($($name:ident),* $(,)?) => {$(
+        #[cfg(feature = "internals")]
+        #[doc(hidden)]
+        pub mod $name;
+        #[cfg(not(feature = "internals"))]
+        mod $name;
+    )*};
+}
+internal_modules!(analyzer, capture, decode, flow, freeze, scratch, serial, stack, websocket);
 
 // What the public API is made of, from the private stages: the analysis options, and the
 // types the report model's fields and the live events hold.
