@@ -134,15 +134,19 @@ impl Follower {
     /// may not exist yet).
     pub fn poll(&mut self) -> Vec<u8> {
         use std::io::{Read, Seek, SeekFrom};
-        let Ok(mut f) = std::fs::File::open(&self.path) else {
-            return Vec::new();
-        };
-        let len = f.metadata().map_or(0, |m| m.len());
+        // A stat, and the file opened only when it grew (live polls every 2 ms).
+        let len = std::fs::metadata(&self.path).map_or(0, |m| m.len());
         if len < self.read {
             self.read = 0;
         }
+        if len == self.read {
+            return Vec::new();
+        }
+        let Ok(mut f) = std::fs::File::open(&self.path) else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
-        if len > self.read && f.seek(SeekFrom::Start(self.read)).is_ok() {
+        if f.seek(SeekFrom::Start(self.read)).is_ok() {
             let _ = f.take(len - self.read).read_to_end(&mut out);
             self.read += out.len() as u64;
         }
