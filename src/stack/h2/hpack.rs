@@ -154,7 +154,7 @@ impl DynamicTable {
 
     /// §4.4: older entries are evicted to make room; an entry larger than the table empties
     /// it and is not added.
-    fn insert(&mut self, name: &[u8], value: &[u8]) {
+    fn insert(&mut self, name: Box<[u8]>, value: Box<[u8]>) {
         let size = name.len() + value.len() + ENTRY_OVERHEAD;
         if size > self.max {
             self.evict_to(0);
@@ -162,7 +162,7 @@ impl DynamicTable {
         }
         self.evict_to(self.max - size);
         self.size += size;
-        self.entries.push_front((name.into(), value.into()));
+        self.entries.push_front((name, value));
     }
 }
 
@@ -311,14 +311,19 @@ impl BlockDecoder {
                     } else {
                         let (name, _) =
                             self.table.get(index).ok_or_else(|| self.no_entry(index))?;
-                        Cow::Owned(name.to_vec())
+                        Cow::Borrowed(name)
                     };
                     let (value, n) = string(b.get(used..).unwrap_or_default())?;
                     used += n;
                     if indexing {
-                        self.table.insert(&name, &value);
+                        // The entry owns its copy; a name borrowed from the table is
+                        // copied before the table changes.
+                        let (name, value) = (name.into_owned(), value.into_owned());
+                        f(&name, Cow::Borrowed(&value));
+                        self.table.insert(name.into(), value.into());
+                    } else {
+                        f(&name, value);
                     }
-                    f(&name, value);
                     used
                 }
             };
