@@ -8,7 +8,7 @@
 //! line, never the line). The NSS key-log format is `stack::tls::keylog`'s.
 
 use crate::stack::tls::keylog::KeyLog;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The secrets an analysis should read.
 #[derive(Debug, Clone, Default)]
@@ -70,14 +70,7 @@ pub struct Loaded {
 pub fn load(sources: &KeySources, inputs: &[PathBuf]) -> Loaded {
     let mut out = Loaded::default();
     for (path, name) in sources.named() {
-        match std::fs::read(&path) {
-            Ok(text) => out.add(name, &text),
-            Err(e) => out.sources.push(KeySource {
-                source: name,
-                connections: 0,
-                error: Some(e.to_string()),
-            }),
-        }
+        out.read_file(&path, name);
     }
     for input in inputs {
         for text in crate::capture::secrets::leading_tls_secrets(input) {
@@ -87,7 +80,46 @@ pub fn load(sources: &KeySources, inputs: &[PathBuf]) -> Loaded {
     out
 }
 
+/// How much of a key-log file is read at a time: the file is parsed as it is read, not
+/// held whole (a browser's log of a long session runs to megabytes).
+const READ_CHUNK: usize = 256 * 1024;
+
 impl Loaded {
+    /// Reads the key-log file at `path` a chunk at a time. A read that fails part way keeps
+    /// the secrets read before it and names the error.
+    fn read_file(&mut self, path: &Path, source: String) {
+        use std::io::Read;
+        let before = self.keys.len();
+        let mut warnings = Vec::new();
+        let mut buf = vec![0u8; READ_CHUNK];
+        let result = std::fs::File::open(path).and_then(|mut file| {
+            if let Ok(meta) = file.metadata() {
+                self.keys.reserve_for(meta.len());
+            }
+            loop {
+                match file.read(&mut buf) {
+                    Ok(0) => return Ok(()),
+                    Ok(n) => {
+                        warnings.extend(self.keys.append(&source, buf.get(..n).unwrap_or_default()))
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        });
+        warnings.extend(self.keys.finish(&source));
+        // Best effort not to leave the log's text in freed memory.
+        buf.fill(0);
+        std::hint::black_box(&buf);
+        self.warnings
+            .extend(warnings.iter().map(ToString::to_string));
+        self.sources.push(KeySource {
+            connections: self.keys.len() - before,
+            source,
+            error: result.err().map(|e| e.to_string()),
+        });
+    }
+
     fn add(&mut self, source: String, text: &[u8]) {
         let before = self.keys.len();
         let warnings = self.keys.add_text(&source, text);
@@ -213,5 +245,45 @@ mod tests {
             loaded.warnings[0]
         );
         assert!(!loaded.warnings[0].contains(&secret));
+    }
+
+    /// A file longer than one read: lines cut by the chunk boundaries are read whole, line
+    /// numbers run on across chunks, and an unterminated last line is read too.
+    #[test]
+    fn a_key_log_longer_than_one_read_is_read_line_by_line_across_reads() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let path = dir.path().join("keys.log");
+        let secret = "cd".repeat(48);
+        let mut text = String::new();
+        let mut n = 0u32;
+        while text.len() < 3 * READ_CHUNK {
+            text.push_str(&format!("CLIENT_RANDOM {:064x} {secret}\n", n));
+            n += 1;
+        }
+        text.push_str("CLIENT_RANDOM 12 34\n"); // line n + 1: a bad random
+        text.push_str(&format!("CLIENT_RANDOM {:064x} {secret}", n)); // no newline
+        std::fs::write(&path, &text).expect("written");
+        let loaded = load(
+            &KeySources {
+                files: vec![path],
+                env: None,
+            },
+            &[],
+        );
+        assert_eq!(loaded.keys.len(), usize::try_from(n).expect("small") + 1);
+        assert_eq!(loaded.sources[0].connections, loaded.keys.len());
+        assert!(loaded.sources[0].error.is_none());
+        assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
+        assert!(
+            loaded.warnings[0].contains(&format!("line {}", n + 1)),
+            "{}",
+            loaded.warnings[0]
+        );
+        for i in [0, n / 2, n] {
+            let mut random = [0u8; 32];
+            random[28..].copy_from_slice(&i.to_be_bytes());
+            let got = loaded.keys.get(&random).and_then(|s| s.master_secret());
+            assert_eq!(got, Some(&[0xcd; 48][..]), "connection {i}");
+        }
     }
 }

@@ -91,39 +91,62 @@ impl fmt::Display for Label {
     }
 }
 
-/// Secret bytes. `Debug` shows only the length.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(Vec<u8>);
+/// Longest secret a key log holds: the output of SHA-384, the longest hash of any TLS
+/// suite (RFC 8446 §7.1; the TLS 1.2 master secret is 48 bytes too, RFC 5246 §8.1).
+pub const MAX_SECRET: usize = 48;
+
+/// Secret bytes (at most [`MAX_SECRET`]), held inline: a key log of tens of thousands of
+/// connections is read without an allocation per secret. `Debug` shows only the length.
+#[derive(Clone)]
+pub struct Secret {
+    len: u8,
+    bytes: [u8; MAX_SECRET],
+}
 
 impl Secret {
-    pub fn new(bytes: Vec<u8>) -> Secret {
-        Secret(bytes)
+    /// A copy of `bytes`; `None` when they are longer than any TLS secret.
+    pub fn new(bytes: &[u8]) -> Option<Secret> {
+        let mut s = Secret {
+            len: u8::try_from(bytes.len()).ok()?,
+            bytes: [0; MAX_SECRET],
+        };
+        s.bytes.get_mut(..bytes.len())?.copy_from_slice(bytes);
+        Some(s)
     }
     pub fn as_bytes(&self) -> &[u8] {
-        &self.0
+        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
     }
     #[cfg(any(test, feature = "internals"))]
     pub fn len(&self) -> usize {
-        self.0.len()
+        usize::from(self.len)
     }
     #[cfg(any(test, feature = "internals"))]
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.len == 0
     }
 }
 
+impl PartialEq for Secret {
+    fn eq(&self, other: &Secret) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for Secret {}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Secret({} bytes, redacted)", self.0.len())
+        write!(f, "Secret({} bytes, redacted)", self.len)
     }
 }
 
 impl Drop for Secret {
     fn drop(&mut self) {
-        // Best effort not to leave key material in freed memory (not a guarantee: earlier
-        // reallocations may have left copies); `black_box` keeps the stores.
-        self.0.fill(0);
-        std::hint::black_box(&self.0);
+        // Best effort not to leave key material in freed memory (not a guarantee: a move,
+        // such as the key log's table growing, may have left copies); `black_box` keeps the
+        // stores.
+        self.bytes.fill(0);
+        std::hint::black_box(&self.bytes);
     }
 }
 
@@ -160,15 +183,15 @@ impl ConnectionSecrets {
     }
 
     /// Stores `secret` under `label` unless one is there. Returns what happened.
-    fn insert(&mut self, label: Label, secret: Vec<u8>) -> Insert {
+    fn insert(&mut self, label: Label, secret: Secret) -> Insert {
         let Some(slot) = self.slots.get_mut(label.index()) else {
             return Insert::New;
         };
         match slot {
-            Some(old) if old.as_bytes() == secret.as_slice() => Insert::Duplicate,
+            Some(old) if *old == secret => Insert::Duplicate,
             Some(_) => Insert::Conflict,
             None => {
-                *slot = Some(Secret(secret));
+                *slot = Some(secret);
                 Insert::New
             }
         }
@@ -274,7 +297,9 @@ struct SourceState {
 /// Every secret read so far, from any number of sources.
 #[derive(Default)]
 pub struct KeyLog {
-    connections: FxHashMap<ClientRandom, ConnectionSecrets>,
+    /// Boxed: the table moves small entries when it grows, and a connection's secrets are
+    /// one allocation (not one per secret).
+    connections: FxHashMap<ClientRandom, Box<ConnectionSecrets>>,
     sources: FxHashMap<String, SourceState>,
     /// No secret will be added any more (every source of a file analysis was read): a
     /// connection not in the log has no key, and its records need not wait for one.
@@ -301,11 +326,22 @@ impl KeyLog {
     pub fn add_text(&mut self, source: &str, text: &[u8]) -> Vec<KeyLogWarning> {
         let mut warnings = Vec::new();
         let mut line_no = 0u64;
+        self.reserve_for(text.len() as u64);
         for line in text.split(|&b| b == b'\n') {
             line_no = line_no.saturating_add(1);
             self.parse_line(source, line_no, line, &mut warnings);
         }
         warnings
+    }
+
+    /// Makes room for the connections of a key log of `bytes` bytes at once, instead of by
+    /// doubling: a TLS 1.3 connection logs four or five lines of about 160 bytes, a TLS 1.2
+    /// one a line of 176.
+    pub fn reserve_for(&mut self, bytes: u64) {
+        let guess = usize::try_from(bytes / 500).unwrap_or(usize::MAX);
+        // At most what a key log of 64 MiB holds: a bigger file still grows the table by
+        // doubling, as far as its lines go.
+        self.connections.reserve(guess.min(1 << 17));
     }
 
     /// Appends bytes read from `source` since the last call (a growing file reread by a
@@ -380,7 +416,7 @@ impl KeyLog {
 
     /// The secrets logged for the connection whose ClientHello carried `client_random`.
     pub fn get(&self, client_random: &ClientRandom) -> Option<&ConnectionSecrets> {
-        self.connections.get(client_random)
+        self.connections.get(client_random).map(|b| &**b)
     }
 
     /// Number of connections with at least one secret.
@@ -448,23 +484,33 @@ impl KeyLog {
         let Some(label) = Label::from_name(label) else {
             return;
         };
-        let Some(random) =
-            decode_hex(random).and_then(|r| <ClientRandom>::try_from(r.as_slice()).ok())
-        else {
+        let mut client_random = [0u8; RANDOM_LEN];
+        if decode_hex_into(random.as_bytes(), &mut client_random) != Some(RANDOM_LEN) {
             warnings.push(warn(WarningKind::BadClientRandom));
             return;
+        }
+        let random = client_random;
+        let mut bytes = [0u8; MAX_SECRET];
+        let secret = match decode_hex_into(secret.as_bytes(), &mut bytes) {
+            Some(len) if label.accepts_len(len) => Secret::new(bytes.get(..len).unwrap_or_default()),
+            Some(len) => {
+                warnings.push(warn(WarningKind::BadSecretLength { label, len }));
+                return;
+            }
+            // Valid hex too long for the buffer is still a length error, with its length.
+            None if hex_digits(secret.as_bytes()) => {
+                let len = secret.len() / 2;
+                warnings.push(warn(WarningKind::BadSecretLength { label, len }));
+                return;
+            }
+            None => None,
         };
-        let Some(secret) = decode_hex(secret) else {
+        bytes.fill(0);
+        std::hint::black_box(&bytes);
+        let Some(secret) = secret else {
             warnings.push(warn(WarningKind::BadSecretHex { label }));
             return;
         };
-        if !label.accepts_len(secret.len()) {
-            warnings.push(warn(WarningKind::BadSecretLength {
-                label,
-                len: secret.len(),
-            }));
-            return;
-        }
         match self
             .connections
             .entry(random)
@@ -480,28 +526,54 @@ impl KeyLog {
     }
 }
 
-/// Hex digits (either case) to bytes; `None` for an odd count or a non-hex digit.
-pub(crate) fn decode_hex(s: &str) -> Option<Vec<u8>> {
-    let bytes = s.as_bytes();
-    if !bytes.len().is_multiple_of(2) {
+/// Each byte's value as a hex digit (either case), or [`NOT_HEX`].
+const HEX: [u8; 256] = {
+    let mut t = [NOT_HEX; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+const NOT_HEX: u8 = 0xff;
+
+/// Hex digits (either case) decoded into the start of `out`; the number of bytes written,
+/// or `None` for an odd count, a non-hex digit, or more bytes than `out` holds.
+pub(crate) fn decode_hex_into(hex: &[u8], out: &mut [u8]) -> Option<usize> {
+    if !hex.len().is_multiple_of(2) {
         return None;
     }
-    bytes
-        .chunks_exact(2)
-        .map(|pair| match pair {
-            [h, l] => Some(nibble(*h)? << 4 | nibble(*l)?),
-            _ => None,
-        })
-        .collect()
+    let n = hex.len() / 2;
+    let out = out.get_mut(..n)?;
+    let mut bad = 0u8;
+    for (o, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
+        let (h, l) = match pair {
+            [h, l] => (HEX[usize::from(*h)], HEX[usize::from(*l)]),
+            _ => (NOT_HEX, NOT_HEX),
+        };
+        bad |= (h | l) & 0xf0;
+        *o = h << 4 | (l & 0x0f);
+    }
+    (bad == 0).then_some(n)
 }
 
-fn nibble(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
+/// Whether `s` is an even number of hex digits.
+fn hex_digits(s: &[u8]) -> bool {
+    s.len().is_multiple_of(2) && s.iter().all(|&b| HEX[usize::from(b)] != NOT_HEX)
+}
+
+/// Hex digits (either case) to bytes; `None` for an odd count or a non-hex digit.
+pub(crate) fn decode_hex(s: &str) -> Option<Vec<u8>> {
+    let mut out = vec![0; s.len() / 2];
+    decode_hex_into(s.as_bytes(), &mut out)?;
+    Some(out)
 }
 
 pub(crate) fn hex_lower(bytes: &[u8]) -> String {
@@ -759,7 +831,7 @@ mod tests {
         for text in [
             format!("{log:?}"),
             format!("{secrets:?}"),
-            format!("{:?}", Secret::new(vec![0x5a; 48])),
+            format!("{:?}", Secret::new(&[0x5a; 48]).unwrap()),
         ] {
             assert!(!text.contains("5a") && !text.contains("90"), "{text}");
         }
@@ -806,5 +878,30 @@ mod tests {
             log.append("h", text);
         }
         log.finish("h");
+    }
+
+    /// The table decoder against a digit-at-a-time reading, on every byte pair and on
+    /// odd, overlong and non-hex input.
+    #[test]
+    fn hex_table_matches_digit_reading() {
+        fn digit(c: u8) -> Option<u8> {
+            char::from(c).to_digit(16).and_then(|d| u8::try_from(d).ok())
+        }
+        for h in 0..=255u8 {
+            for l in 0..=255u8 {
+                let want = digit(h).zip(digit(l)).map(|(h, l)| h << 4 | l);
+                let mut out = [0u8; 1];
+                let got = decode_hex_into(&[h, l], &mut out).map(|_| out[0]);
+                assert_eq!(got, want, "{h:#04x} {l:#04x}");
+            }
+        }
+        let mut out = [0u8; 2];
+        assert_eq!(decode_hex_into(b"abc", &mut out), None); // odd
+        assert_eq!(decode_hex_into(b"abcdef", &mut out), None); // longer than out
+        assert_eq!(decode_hex_into(b"AbCd", &mut out), Some(2));
+        assert_eq!(out, [0xab, 0xcd]);
+        assert_eq!(decode_hex_into(b"", &mut out), Some(0));
+        assert_eq!(decode_hex("0g"), None);
+        assert_eq!(Secret::new(&[1; MAX_SECRET + 1]), None);
     }
 }

@@ -1154,7 +1154,7 @@ impl TlsSession {
         self.client.early = early.filter(|_| early_offered);
         self.client.handshake = Some(ch);
         self.client.app = Some(ca);
-        self.client.app_secret = Some(Secret::new(cts.to_vec()));
+        self.client.app_secret = Secret::new(cts);
         self.client.phase = Some(if early_offered {
             Phase::Early
         } else {
@@ -1162,7 +1162,7 @@ impl TlsSession {
         });
         self.server.handshake = Some(sh);
         self.server.app = Some(sa);
-        self.server.app_secret = Some(Secret::new(sts.to_vec()));
+        self.server.app_secret = Secret::new(sts);
         self.server.phase = Some(Phase::Handshake);
         Setup::Ready
     }
@@ -1234,7 +1234,7 @@ impl TlsSession {
         });
         match (next, cipher) {
             (Some(n), Some(c)) => {
-                d.app_secret = Some(Secret::new(n));
+                d.app_secret = Secret::new(&n);
                 d.app = Some(c);
                 d.stats.key_updates += 1;
             }
