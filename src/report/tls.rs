@@ -10,6 +10,7 @@
 use super::Host;
 use crate::flow::{PerSide, Role};
 use crate::stack::tcp::connection::{Connection, EndKind};
+use crate::stack::tls::keylog::hex_lower;
 use crate::stack::tls::layer::TlsFacts;
 use serde::{Deserialize, Serialize};
 
@@ -77,9 +78,7 @@ impl TlsReport {
         };
         let (cn_client, cn_server) = facts.close_notify;
         TlsReport {
-            client_random: s
-                .client_random
-                .map(|r| r.iter().map(|b| format!("{b:02x}")).collect()),
+            client_random: s.client_random.map(|r| hex_lower(&r)),
             version: s.version_name(),
             cipher_suite: s.cipher_suite_name(),
             sni: s.sni.clone(),

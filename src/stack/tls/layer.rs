@@ -19,11 +19,41 @@ use crate::stack::http1::Http1;
 use crate::stack::tcp::Event;
 use crate::stack::{Ctx, Side, Sides};
 use crate::websocket::session::Session;
-use std::collections::VecDeque;
 
 /// Capture times of a direction's last packets, for a record completed by a packet fed
 /// earlier than the one being fed (client records that waited for the server's hello).
 const TIMES: usize = 16;
+
+/// The capture times of a direction's last [`TIMES`] packets: held in the layer itself
+/// (touched on every packet: no allocation, no pointer to follow).
+#[derive(Debug, Clone, Copy, Default)]
+struct Recent {
+    at: [(u64, Timestamp); TIMES],
+    /// Where the next packet goes.
+    next: usize,
+    /// Slots filled so far (up to [`TIMES`]).
+    len: usize,
+}
+
+impl Recent {
+    fn push(&mut self, packet: u64, ts: Timestamp) {
+        if let Some(slot) = self.at.get_mut(self.next) {
+            *slot = (packet, ts);
+        }
+        self.next = (self.next + 1) % TIMES;
+        self.len = (self.len + 1).min(TIMES);
+    }
+
+    /// The time of `packet`, if it is among the last ones.
+    fn find(&self, packet: u64) -> Option<Timestamp> {
+        // Newest first: a packet fed twice (a retransmission) is its latest time.
+        (1..=self.len)
+            .map(|back| (self.next + TIMES - back) % TIMES)
+            .filter_map(|i| self.at.get(i))
+            .find(|(p, _)| *p == packet)
+            .map(|(_, t)| *t)
+    }
+}
 
 /// An alert, as the report shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,7 +150,7 @@ pub struct TlsLayer {
     client: Side,
     /// Plaintext bytes handed up so far, per side.
     offset: Sides<u64>,
-    times: Sides<VecDeque<(u64, Timestamp)>>,
+    times: Sides<Recent>,
     /// The layer above was told this side's stream is lost.
     lost: Sides<bool>,
     close_notify: Sides<Option<u64>>,
@@ -156,11 +186,7 @@ impl TlsLayer {
 
     /// The capture time of `packet` of side `s`, as far as it is remembered.
     fn time_of(&self, s: Side, packet: u64, now: Timestamp) -> Timestamp {
-        self.times[s]
-            .iter()
-            .rev()
-            .find(|(p, _)| *p == packet)
-            .map_or(now, |(_, t)| *t)
+        self.times[s].find(packet).unwrap_or(now)
     }
 
     pub fn on_event(&mut self, ctx: &mut Ctx, s: Side, ev: Event<'_>, keys: &KeyLog) {
@@ -169,11 +195,7 @@ impl TlsLayer {
             Event::Data {
                 bytes, packet, ts, ..
             } => {
-                let times = &mut self.times[s];
-                if times.len() == TIMES {
-                    times.pop_front();
-                }
-                times.push_back((packet, ts));
+                self.times[s].push(packet, ts);
                 self.tls.feed(from_client, bytes, packet, keys);
                 self.hand_up(ctx, ts);
             }
@@ -307,5 +329,28 @@ impl TlsLayer {
             ),
             alerts: self.alerts.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The ring keeps the last [`TIMES`] packets, newest first, and forgets older ones.
+    #[test]
+    fn recent_times_keep_the_last_packets() {
+        let mut r = Recent::default();
+        assert_eq!(r.find(0), None, "nothing pushed: not even packet 0");
+        for p in 1..=40u64 {
+            r.push(p, Timestamp(i64::try_from(p).expect("small") * 10));
+        }
+        assert_eq!(r.find(40), Some(Timestamp(400)));
+        assert_eq!(r.find(25), Some(Timestamp(250)));
+        assert_eq!(r.find(24), None, "older than the last 16");
+        r.push(40, Timestamp(999)); // fed again: the newest time wins
+        assert_eq!(r.find(40), Some(Timestamp(999)));
+        let mut one = Recent::default();
+        one.push(0, Timestamp(5));
+        assert_eq!(one.find(0), Some(Timestamp(5)));
     }
 }

@@ -425,6 +425,12 @@ impl fmt::Debug for TlsSession {
     }
 }
 
+impl Drop for TlsSession {
+    fn drop(&mut self) {
+        record::spare::give(std::mem::take(&mut self.plain));
+    }
+}
+
 impl Default for TlsSession {
     fn default() -> Self {
         TlsSession::new()

@@ -123,6 +123,61 @@ impl Record {
     }
 }
 
+/// Record-sized buffers freed by finished connections, kept for the next ones on the same
+/// thread: every TLS connection gathers records of up to 16 KiB, and allocating and
+/// freeing such buffers per connection went through the allocator's slow paths (and the
+/// kernel's page clearing) tens of thousands of times in a large capture.
+pub(crate) mod spare {
+    use std::cell::RefCell;
+
+    /// Buffers kept per thread at most.
+    const KEEP: usize = 32;
+    /// Only buffers of a large record's size are worth keeping: smaller ones come cheap
+    /// from the allocator, larger ones (many records in one feed) are not kept, and a kept
+    /// buffer goes to a record of at least half its size (it is held while the connection
+    /// lives: small records keep small buffers).
+    const MIN: usize = 8 << 10;
+    const MAX: usize = super::HEADER_LEN + super::MAX_RECORD;
+
+    thread_local! {
+        static SPARE: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// An empty buffer with room for `cap` bytes: a kept one when `cap` is of a record's
+    /// size and one is kept (a small record gets a small buffer of its own, not a kept
+    /// one it would hold on to).
+    pub(crate) fn take(cap: usize) -> Vec<u8> {
+        let kept = if cap >= MIN {
+            SPARE.with_borrow_mut(Vec::pop)
+        } else {
+            None
+        };
+        let mut v = kept.unwrap_or_default();
+        v.reserve_exact(cap);
+        v
+    }
+
+    /// Keeps `v` for a later [`take`] on this thread, emptied, if it is of a record's size
+    /// and fewer than [`KEEP`] are kept; else frees it.
+    pub(crate) fn give(mut v: Vec<u8>) {
+        if !(MIN..=MAX).contains(&v.capacity()) {
+            return;
+        }
+        v.clear();
+        SPARE.with_borrow_mut(|s| {
+            if s.len() < KEEP {
+                s.push(v);
+            }
+        });
+    }
+
+    /// Buffers kept on this thread now.
+    #[cfg(test)]
+    pub(crate) fn kept() -> usize {
+        SPARE.with_borrow(Vec::len)
+    }
+}
+
 /// Cuts one direction's stream into records, without an allocation per record: each
 /// record's payload is appended to a buffer the caller reuses (the payload of a record
 /// that spanned chunks is handed over in the buffer it was gathered in when the caller's
@@ -174,7 +229,7 @@ impl Framer {
             let have = self.partial.len().saturating_sub(HEADER_LEN);
             let need = len.saturating_sub(have);
             // The whole record at once, not by doubling (one allocation, no copies).
-            self.partial.reserve(need);
+            self.reserve(need);
             let (head, tail) = bytes.split_at(need.min(bytes.len()));
             self.partial.extend_from_slice(head);
             *bytes = tail;
@@ -211,7 +266,7 @@ impl Framer {
                 };
                 return Ok(Some((head, start)));
             }
-            self.partial.reserve(HEADER_LEN + len);
+            self.reserve(HEADER_LEN + len);
         }
         self.partial.extend_from_slice(bytes);
         *bytes = &[];
@@ -226,7 +281,22 @@ impl Framer {
 
     /// Forgets a partial record.
     pub fn clear(&mut self) {
-        self.partial = Vec::new();
+        spare::give(std::mem::take(&mut self.partial));
+    }
+
+    /// Room for `more` bytes in the partial record, from a kept buffer when it has none.
+    fn reserve(&mut self, more: usize) {
+        if self.partial.capacity() == 0 {
+            self.partial = spare::take(more);
+        } else {
+            self.partial.reserve(more);
+        }
+    }
+}
+
+impl Drop for Framer {
+    fn drop(&mut self) {
+        self.clear();
     }
 }
 
@@ -979,5 +1049,32 @@ mod tests {
         sealer.seq = 0;
         let mut opener = RecordCipher::tls13(s13, &k13).unwrap();
         assert_eq!(opener.open_record(&mut r), Err(OpenError::Malformed));
+    }
+
+    /// A framer's gathered record buffer outlives the framer on its thread: the next
+    /// connection's framer gathers its record in it (same allocation), and a buffer far
+    /// larger than a record is not kept.
+    #[test]
+    fn record_buffers_are_kept_for_the_next_connection() {
+        let header = [content::APPLICATION_DATA, 3, 3, 0x40, 0x00]; // 16 KiB record
+        let start = spare::kept();
+        let mut a = Framer::default();
+        let mut buf = Vec::new();
+        let mut bytes = &header[..];
+        assert_eq!(a.next(&mut bytes, 1, &mut buf), Ok(None));
+        let ptr = a.partial.as_ptr();
+        drop(a);
+        assert_eq!(spare::kept(), start + 1);
+        let mut b = Framer::default();
+        let mut bytes = &header[..];
+        assert_eq!(b.next(&mut bytes, 2, &mut buf), Ok(None));
+        assert_eq!(b.partial.as_ptr(), ptr, "the kept buffer, not a new one");
+        assert_eq!(spare::kept(), start);
+        let body = vec![7u8; 0x4000];
+        let mut bytes = &body[..];
+        let (head, at) = b.next(&mut bytes, 3, &mut buf).expect("frames").expect("whole");
+        assert_eq!((head.packet, buf.get(at..).map(<[u8]>::len)), (3, Some(0x4000)));
+        spare::give(vec![0; 1 << 20]);
+        assert_eq!(spare::kept(), start, "a megabyte buffer is freed, not kept");
     }
 }
