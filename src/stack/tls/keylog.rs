@@ -527,22 +527,28 @@ impl KeyLog {
 }
 
 /// Each byte's value as a hex digit (either case), or [`NOT_HEX`].
+// Indexing in a constant: an index out of range fails the build, not a run.
+#[allow(clippy::indexing_slicing)]
 const HEX: [u8; 256] = {
     let mut t = [NOT_HEX; 256];
     let mut i = 0;
-    while i < 10 {
-        t[b'0' as usize + i] = i as u8;
-        i += 1;
-    }
-    let mut i = 0;
-    while i < 6 {
-        t[b'a' as usize + i] = 10 + i as u8;
-        t[b'A' as usize + i] = 10 + i as u8;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => NOT_HEX,
+        };
         i += 1;
     }
     t
 };
 const NOT_HEX: u8 = 0xff;
+
+fn hex_value(b: u8) -> u8 {
+    HEX.get(usize::from(b)).copied().unwrap_or(NOT_HEX)
+}
 
 /// Hex digits (either case) decoded into the start of `out`; the number of bytes written,
 /// or `None` for an odd count, a non-hex digit, or more bytes than `out` holds.
@@ -555,7 +561,7 @@ pub(crate) fn decode_hex_into(hex: &[u8], out: &mut [u8]) -> Option<usize> {
     let mut bad = 0u8;
     for (o, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
         let (h, l) = match pair {
-            [h, l] => (HEX[usize::from(*h)], HEX[usize::from(*l)]),
+            [h, l] => (hex_value(*h), hex_value(*l)),
             _ => (NOT_HEX, NOT_HEX),
         };
         bad |= (h | l) & 0xf0;
@@ -566,7 +572,7 @@ pub(crate) fn decode_hex_into(hex: &[u8], out: &mut [u8]) -> Option<usize> {
 
 /// Whether `s` is an even number of hex digits.
 fn hex_digits(s: &[u8]) -> bool {
-    s.len().is_multiple_of(2) && s.iter().all(|&b| HEX[usize::from(b)] != NOT_HEX)
+    s.len().is_multiple_of(2) && s.iter().all(|&b| hex_value(b) != NOT_HEX)
 }
 
 /// Hex digits (either case) to bytes; `None` for an odd count or a non-hex digit.
