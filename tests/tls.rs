@@ -338,6 +338,37 @@ fn the_table_header_counts_encrypted_connections() {
     assert!(line.ends_with(", 1 WebSocket connection"), "{line}");
 }
 
+/// A connection that was not decrypted is not called a WebSocket: nothing of what it carried
+/// was read. Its TLS is named as such, in the table as in Markdown; a decrypted session is
+/// headed "wss:" (a WebSocket was read inside it).
+#[test]
+fn an_encrypted_connection_is_not_labelled_wss() {
+    let r = analyze("python-tls13-aes128gcm-close-1000.pcap", &[]);
+    let table = wsclose::report::table::render(&r, Some(200), false);
+    assert!(!table.contains("wss"), "{table}");
+    assert!(
+        table.contains("TLS 1.3 TLS_AES_128_GCM_SHA256, SNI localhost"),
+        "{table}"
+    );
+    let md = wsclose::report::markdown::render(&r, &[None]);
+    assert!(!md.contains("wss"), "{md}");
+    assert!(
+        md.contains(
+            "| TLS 1.3, TLS\\_AES\\_128\\_GCM\\_SHA256, SNI localhost, ALPN offered http/1.1 |"
+        ),
+        "{md}"
+    );
+    let r = analyze(
+        "python-tls13-aes128gcm-close-1000.pcap",
+        &["python-tls13-aes128gcm-close-1000.keylog"],
+    );
+    let table = wsclose::report::table::render(&r, Some(200), false);
+    assert!(
+        table.contains("wss: TLS 1.3 TLS_AES_128_GCM_SHA256, SNI localhost"),
+        "{table}"
+    );
+}
+
 #[test]
 fn a_wrong_key_log_decodes_nothing_and_says_it_does_not_match() {
     for (capture, keylog) in [

@@ -257,7 +257,7 @@ fn connections_table(
     for c in connections {
         let mut conn = format!("{}\n→ {}", c.client, c.server);
         if let Some(tls) = &c.tls {
-            let _ = write!(conn, "\n{}", tls_line(tls));
+            let _ = write!(conn, "\nwss: {}", tls_line(tls));
         }
         if let Some(p) = &c.handshake.path {
             let _ = write!(conn, "\n{}", terminal(p));
@@ -469,12 +469,15 @@ impl Groups {
     }
 }
 
-/// "wss: TLS 1.3 TLS_AES_128_GCM_SHA256, SNI example.com": what carried a session.
+/// "TLS 1.3 TLS_AES_128_GCM_SHA256, SNI example.com": a connection's TLS. Only a session's
+/// (a WebSocket read inside it) is headed "wss: "; a connection that was not read gets no
+/// such claim, since what it carried is not known.
 fn tls_line(tls: &super::tls::TlsReport) -> String {
-    let mut line = format!(
-        "wss: {}",
-        tls.version.as_deref().unwrap_or("TLS (version unknown)")
-    );
+    let mut line = tls
+        .version
+        .as_deref()
+        .unwrap_or("TLS (version unknown)")
+        .to_string();
     if let Some(suite) = &tls.cipher_suite {
         let _ = write!(line, " {suite}");
     }
