@@ -630,7 +630,7 @@ fn tls_text(tls: &super::tls::TlsReport) -> String {
     md(&parts.join(", "))
 }
 
-/// The TLS connections that could not be read, and how to get a key log; within `limit`
+/// The TLS connections that could not be read, and what to do about each reason; within `limit`
 /// characters if given.
 fn encrypted(report: &Report, limit: Option<usize>) -> String {
     let seen = &report.seen;
@@ -666,8 +666,8 @@ fn encrypted(report: &Report, limit: Option<usize>) -> String {
             super::Seen::MAX_ENCRYPTED
         );
     }
-    if seen.encrypted.iter().any(|e| e.tls.not_decrypted.is_some()) {
-        let _ = writeln!(o, "\nHow to read them: {}.", md(super::tls::KEYLOG_HOWTO));
+    for line in super::tls::advice_lines(&seen.encrypted) {
+        let _ = writeln!(o, "\n{}", md(&line));
     }
     o
 }

@@ -1122,6 +1122,16 @@ impl Report {
         Report::build(inputs, connections, None, seen)
     }
 
+    /// Records where TLS secrets came from, and gives each encrypted connection the advice
+    /// that fits its reason with those key logs (no key at all is not the same as a key log
+    /// that holds only other connections').
+    pub fn set_key_logs(&mut self, key_logs: Vec<crate::keys::KeySource>) {
+        for e in &mut self.seen.encrypted {
+            e.advise(&key_logs);
+        }
+        self.key_logs = key_logs;
+    }
+
     /// A report whose connections stay in `store` (sorted and numbered here).
     pub fn from_store(inputs: Vec<InputSummary>, mut store: Store, seen: Seen) -> Report {
         store.sort();

@@ -131,6 +131,11 @@ pub(super) fn tcp_end(_: &mut SchemaGenerator) -> Schema {
     ])
 }
 
+/// `EncryptedReport::reason`: why a TLS connection is listed as encrypted.
+pub(super) fn encrypted_reason(_: &mut SchemaGenerator) -> Schema {
+    one_of(&super::tls::Reason::ALL.map(|r| r.as_str()))
+}
+
 /// `ConnectionReport::transport`: what carried the handshake and frames.
 pub(super) fn transport(_: &mut SchemaGenerator) -> Schema {
     one_of(&[super::transport_name(false), super::transport_name(true)])

@@ -487,7 +487,6 @@ fn tls_line(tls: &super::tls::TlsReport) -> String {
     line
 }
 
-/// The TLS connections that could not be read, and how to get a key log.
 /// The encrypted connections of input `i` (TLS that carried no WebSocket the report
 /// could read): those listed, and with a single input those counted beyond the list too.
 fn encrypted_of_input(report: &Report, i: usize) -> u64 {
@@ -500,6 +499,7 @@ fn encrypted_of_input(report: &Report, i: usize) -> u64 {
     }
 }
 
+/// The TLS connections that could not be read, and what to do about each reason.
 fn encrypted(report: &Report, width: Option<u16>) -> String {
     let seen = &report.seen;
     let mut t = Table::new();
@@ -538,13 +538,8 @@ fn encrypted(report: &Report, width: Option<u16>) -> String {
             seen.encrypted_not_listed
         );
     }
-    let not_decrypted = seen
-        .encrypted
-        .iter()
-        .filter(|e| e.tls.not_decrypted.is_some())
-        .count();
-    if not_decrypted > 0 {
-        let _ = writeln!(out, "{}", super::tls::keylog_howto(not_decrypted));
+    for line in super::tls::advice_lines(&seen.encrypted) {
+        let _ = writeln!(out, "{line}");
     }
     out
 }
