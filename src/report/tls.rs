@@ -147,7 +147,9 @@ error and the JSON's key_logs say why)"
             format!(
                 "pass the key log that the client wrote while this capture was recorded: {the} \
 no secrets for the connection's client random{held}, so it was written during \
-another capture or run, or by another program or process. SSLKEYLOGFILE must be set for \
+another capture or run, or by another program or process; or the client never got far \
+enough into this handshake to log any (a browser's spare connection closed unused, with \
+nothing inside to decrypt). SSLKEYLOGFILE must be set for \
 the client before it starts (a browser already running when started again with it set \
 logs nothing: quit it first), and each run logs new secrets: a key log from another run \
 never matches. A key log holds this connection if one of its lines has the connection's \
