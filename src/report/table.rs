@@ -286,7 +286,14 @@ fn connections_table(
                 Some(e) => e.short().to_string(),
                 None => "still open at end of capture".to_string(),
             },
-            (kind, Some(by), Some(p)) => format!("{} by {by} [pkt\u{a0}{p}]", kind.to_uppercase()),
+            (kind, Some(by), Some(p)) => {
+                let mut t = format!("{} by {by} [pkt\u{a0}{p}]", kind.to_uppercase());
+                // The same side's RST after its FIN.
+                if let Some(r) = c.tcp_ends.first().and_then(|e| e.rst_after_fin) {
+                    let _ = write!(t, ", then RST [pkt\u{a0}{}]", r.packet);
+                }
+                t
+            }
             (kind, ..) => kind.to_string(),
         };
         // The initiator's lines first: its code is the status.
