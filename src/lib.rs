@@ -403,7 +403,7 @@ pub fn analyze_files_with_progress(
     // A connection "still open" in a truncated input is marked so as it is read back
     // (`report::mark_cut`).
     let mut report = Report::from_store(inputs, store, seen);
-    report.key_logs = loaded.sources;
+    report.set_key_logs(loaded.sources);
     report.key_log_warnings = loaded.warnings;
     Ok(report)
 }
@@ -491,14 +491,16 @@ pub fn live_session(
     poll_keys(&mut analyzer, &mut key_warnings);
     let (connections, seen) = analyzer.finish_input()?;
     let mut report = Report::new(vec![input], connections, seen);
-    report.key_logs = followers
-        .iter()
-        .map(|f| keys::KeySource {
-            source: f.name().to_owned(),
-            connections: 0,
-            error: None,
-        })
-        .collect();
+    report.set_key_logs(
+        followers
+            .iter()
+            .map(|f| keys::KeySource {
+                source: f.name().to_owned(),
+                connections: 0,
+                error: None,
+            })
+            .collect(),
+    );
     report.key_log_warnings = key_warnings;
     Ok((report, summary, failure))
 }

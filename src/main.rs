@@ -425,7 +425,7 @@ fn analyze(mut args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
     }
     if found == 0 && report.summary.encrypted_connections > 0 {
         eprintln!(
-            "wsclose: no WebSocket connection could be read: {} encrypted (listed in the report, with why and how to get a key log)",
+            "wsclose: no WebSocket connection could be read: {} encrypted (listed in the report, with why and what to do)",
             plural(report.summary.encrypted_connections, "TLS connection"),
         );
         return Ok(1);

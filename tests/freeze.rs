@@ -214,3 +214,31 @@ fn frozen_connections_end_at_their_idle_timeout() {
     let path = std::slice::from_ref(&path);
     assert_eq!(report(path, opts), report(path, never));
 }
+
+/// A side's RST after its own FIN is kept beside the FIN through freezing: frozen after
+/// every packet (between the FIN and the RST too), the report is the same, RST included.
+#[test]
+fn an_rst_after_a_fin_survives_freezing() {
+    use wsclose::flow::Role::{Client, Server};
+    let mut s = common::Session::new(40111, 8080);
+    s.open();
+    s.fin(Client);
+    s.send(Server, &common::text(Server, "tick"));
+    let rst = s.rst(Client);
+    let mut w = wsclose::capture::write::PcapWriter::new(Vec::new(), s.link, 262_144).unwrap();
+    for p in &s.pkts {
+        w.packet(p.ts, &p.data, p.orig_len).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fin-then-rst.pcap");
+    std::fs::write(&path, w.into_inner()).unwrap();
+    let one = std::slice::from_ref(&path);
+    let run = |freeze| report(one, with(freeze, 12, false));
+    let never = run(Freeze::Never);
+    assert!(
+        never.contains("\"rst_after_fin\": {\n") && never.contains(&format!("\"packet\": {rst}")),
+        "{never}"
+    );
+    assert!(freeze_counts(&path, with(Freeze::EveryPacket, 0, false)).1 > 0);
+    assert_eq!(never, run(Freeze::EveryPacket));
+}

@@ -328,6 +328,42 @@ pub(crate) fn end_phrase(e: &End) -> String {
     }
 }
 
+/// A side that reset TCP after its own FIN: `fin` is its FIN, `rst` the RST that followed,
+/// `after` the peer's last frame captured between the two, if any ("the server's close
+/// frame (packet 13)", and when it was captured). Adds to the status's detail what that
+/// means, and to the evidence the RST, so that neither says only "FIN" of a side that
+/// also reset.
+pub fn explain_rst_after_fin(
+    status: &mut Status,
+    evidence: Option<&mut Evidence>,
+    fin: &End,
+    rst: &End,
+    after: Option<(String, Timestamp)>,
+) {
+    let (by, p) = (fin.by, rst.packet);
+    let when = match after {
+        Some((what, at)) => format!(
+            ", {} after {what}, which came after that FIN",
+            Secs(rst.ts.since(at).max(0.0))
+        ),
+        None => String::new(),
+    };
+    if !status.detail.is_empty() && !status.detail.ends_with(' ') {
+        status.detail.push(' ');
+    }
+    let _ = write!(
+        status.detail,
+        "After its FIN (packet {}), the {by} also reset TCP (RST, packet {p}){when}: a kernel answers with an RST data that reaches a socket its application has closed (or closes with data unread), so by then the {by}'s application had closed its socket, not only shut it for sending, and read nothing more.",
+        fin.packet,
+    );
+    if let Some(ev) = evidence {
+        let _ = write!(ev.summary, "; then the {by} reset TCP (RST, packet {p})");
+        ev.packets.push(p);
+        ev.packets.sort_unstable();
+        ev.packets.dedup();
+    }
+}
+
 /// `closes` and `ends` in any order; they are ordered here by delivery order.
 /// The likely cause and fix of an HTTP status that refused an upgrade.
 fn refusal(code: u16) -> (&'static str, &'static str) {

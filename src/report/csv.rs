@@ -4,14 +4,15 @@
 //! scripts, written a few hundred rows at a time. Columns: id, input, client,
 //! server, host, path, status code, status name, inferred, initiator, client/server close
 //! code and reason, tcp end and by whom, evidence, violations, first and last packet, evicted (why
-//! wsclose stopped following it early, if it did). With `--timeline` ([`write_timeline`]), one
+//! wsclose stopped following it early, if it did), transport, HTTP/2 stream, other leg, and the
+//! packet of an RST the side that ended TCP first sent after its FIN. With `--timeline` ([`write_timeline`]), one
 //! row per frame instead.
 
 use super::{ConnectionReport, Report};
 use crate::flow::Role;
 use std::io::{self, Write};
 
-const HEADER: [&str; 25] = [
+const HEADER: [&str; 26] = [
     "id",
     "input",
     "client",
@@ -37,6 +38,7 @@ const HEADER: [&str; 25] = [
     "transport",
     "h2_stream",
     "other_leg",
+    "tcp_rst_after_fin",
 ];
 
 /// Rows written per round (each round is sanitized and written out as one piece).
@@ -166,6 +168,11 @@ fn row(report: &Report, c: &ConnectionReport) -> [String; HEADER.len()] {
         c.transport.to_string(),
         c.h2_stream.map_or(String::new(), |n| n.to_string()),
         c.other_leg.map_or(String::new(), |n| n.to_string()),
+        // The packet of an RST the side that ended TCP first sent after its FIN.
+        c.tcp_ends
+            .first()
+            .and_then(|e| e.rst_after_fin)
+            .map_or(String::new(), |r| r.packet.to_string()),
     ]
 }
 

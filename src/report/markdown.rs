@@ -630,7 +630,7 @@ fn tls_text(tls: &super::tls::TlsReport) -> String {
     md(&parts.join(", "))
 }
 
-/// The TLS connections that could not be read, and how to get a key log; within `limit`
+/// The TLS connections that could not be read, and what to do about each reason; within `limit`
 /// characters if given.
 fn encrypted(report: &Report, limit: Option<usize>) -> String {
     let seen = &report.seen;
@@ -666,8 +666,8 @@ fn encrypted(report: &Report, limit: Option<usize>) -> String {
             super::Seen::MAX_ENCRYPTED
         );
     }
-    if seen.encrypted.iter().any(|e| e.tls.not_decrypted.is_some()) {
-        let _ = writeln!(o, "\nHow to read them: {}.", md(super::tls::KEYLOG_HOWTO));
+    for line in super::tls::advice_lines(&seen.encrypted) {
+        let _ = writeln!(o, "\n{}", md(&line));
     }
     o
 }
@@ -767,7 +767,14 @@ fn connection(
             Some(e) => e.short().to_string(),
             None => "still open at the end of the capture".to_string(),
         },
-        (kind, Some(by), Some(p)) => format!("{} from the {by} (packet {p})", kind.to_uppercase()),
+        (kind, Some(by), Some(p)) => {
+            let mut t = format!("{} from the {by} (packet {p})", kind.to_uppercase());
+            // The same side's RST after its FIN.
+            if let Some(r) = c.tcp_ends.first().and_then(|e| e.rst_after_fin) {
+                let _ = write!(t, ", then RST from the {by} (packet {})", r.packet);
+            }
+            t
+        }
         (kind, ..) => kind.to_string(),
     };
     let _ = writeln!(o, "- **TCP ended:** {tcp}");
@@ -986,6 +993,17 @@ fn sequence(o: &mut String, c: &ConnectionReport) {
             e.time.since(c.start).max(0.0)
         );
         lines.push(((e.packet, 1), line));
+        // The same side's RST after its FIN.
+        if let Some(r) = e.rst_after_fin {
+            lines.push((
+                (r.packet, 1),
+                format!(
+                    "    {a}-x{b}: pkt {} +{:.3} s RST",
+                    r.packet,
+                    r.time.since(c.start).max(0.0)
+                ),
+            ));
+        }
     }
     // An HTTP/2 WebSocket's stream: its END_STREAM, RST_STREAM and GOAWAY frames.
     for e in &c.stream_ends {

@@ -224,13 +224,60 @@ pub struct CloseFrameReport {
     pub problems: Vec<&'static str>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, schemars::JsonSchema)]
+/// One side's ending of TCP. Stored (`serial`), every field; in JSON
+/// ([`TcpEndReportJson`]), `rst_after_fin` only when there was one.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 #[non_exhaustive]
 pub struct TcpEndReport {
     pub by: Role,
     pub kind: EndKind,
     pub packet: u64,
     /// When the FIN or RST was captured.
+    pub time: Timestamp,
+    /// The RST the same side sent after this FIN, if it did.
+    pub rst_after_fin: Option<LaterRstReport>,
+}
+
+/// The JSON view of a [`TcpEndReport`].
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(remote = "TcpEndReport", rename = "TcpEndReport")]
+#[schemars(description = "How one side ended TCP: its first FIN or RST.")]
+pub struct TcpEndReportJson {
+    by: Role,
+    kind: EndKind,
+    packet: u64,
+    /// When the FIN or RST was captured.
+    time: Timestamp,
+    /// After a FIN, the RST the same side sent later (its socket closed for good: the
+    /// peer's data that came after the FIN was refused, or an abortive close after a
+    /// half-close). Left out when there was none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rst_after_fin: Option<LaterRstReport>,
+}
+
+impl Serialize for TcpEndReport {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            TcpEndReportJson::serialize(self, s)
+        } else {
+            TcpEndReport::serialize(self, s)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for TcpEndReport {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<TcpEndReport, D::Error> {
+        TcpEndReport::deserialize(d)
+    }
+}
+
+/// An RST sent after the same side's FIN (`rst_after_fin` of a TCP ending).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, schemars::JsonSchema)]
+#[non_exhaustive]
+pub struct LaterRstReport {
+    pub packet: u64,
+    /// When the RST was captured.
     pub time: Timestamp,
 }
 
@@ -655,9 +702,18 @@ impl ConnectionReport {
             .flat_map(|d| d.closes.iter())
             .collect();
         closes.sort_by_key(|f| f.order);
+        // Each side's first ending, and an RST it sent after its FIN: that RST cuts what
+        // the side could still read (both ways, as any RST does).
         let mut tcp_ends: Vec<End> = Side::BOTH
             .into_iter()
-            .filter_map(|s| c.ends[s].map(|e| End::tcp(c.role(s), e.kind, e.packet, e.ts, e.order)))
+            .filter_map(|s| c.ends[s].map(|e| (c.role(s), e)))
+            .flat_map(|(by, e)| {
+                let first = End::tcp(by, e.kind, e.packet, e.ts, e.order);
+                let rst = e
+                    .then_rst
+                    .map(|r| End::tcp(by, EndKind::Rst, r.packet, r.ts, r.order));
+                std::iter::once(first).chain(rst)
+            })
             .collect();
         tcp_ends.sort_by_key(|e| e.order);
         // What ended the session's carrier: TCP, and over HTTP/2 its own stream as well.
@@ -761,7 +817,7 @@ impl ConnectionReport {
         if let Some(idle) = &idle {
             diagnosis::explain_idle(&mut status, idle);
         }
-        let tls = tls_facts.map(|f| tls::TlsReport::new(&f, c));
+        let tls = tls_facts.as_ref().map(|f| tls::TlsReport::new(f, c));
         // What TLS says of how TCP ended explains a 1006 that TCP's ending (or a
         // close_notify before it) gave, not one an HTTP/2 stream's own ending gave.
         if let Some(t) = tls.as_ref().filter(|_| {
@@ -813,6 +869,75 @@ impl ConnectionReport {
                     ev.packets.dedup();
                 }
             }
+        }
+        // A side that reset TCP after its own FIN: its RST is named too, after the peer's
+        // last frame that came between the two, if any. Not for an HTTP/2 stream that its
+        // own frames ended first: how TCP ended later is not its story.
+        let tcp_ended_it = ends
+            .first()
+            .is_none_or(|e| matches!(e.how, EndHow::Tcp(_) | EndHow::CloseNotify));
+        for fin in tcp_ends
+            .iter()
+            .filter(|e| tcp_ended_it && e.how == EndHow::Tcp(EndKind::Fin))
+        {
+            let Some(rst) = tcp_ends
+                .iter()
+                .find(|e| e.by == fin.by && e.how == EndHow::Tcp(EndKind::Rst))
+            else {
+                continue;
+            };
+            let peer = fin.by.peer();
+            let theirs = *sent.of(peer);
+            let between = |p: u64| p > fin.packet && p <= rst.packet;
+            // What the peer sent between the two that the capture shows: its last
+            // WebSocket frame, its TLS close_notify, its last HTTP/2 stream ending.
+            let mut seen: Vec<(u64, Timestamp, String)> = Vec::new();
+            if let Some((p, at)) = theirs.last_frame.filter(|&(p, _)| between(p)) {
+                let what = if closes.iter().any(|f| f.from == peer && f.packet == p) {
+                    format!("the {peer}'s close frame (packet {p})")
+                } else {
+                    match theirs.last_message {
+                        Some((opcode, size, mp)) if mp == p => format!(
+                            "the {peer}'s {size}-byte {} message (packet {p})",
+                            opcode.name()
+                        ),
+                        _ => format!("a frame from the {peer} (packet {p})"),
+                    }
+                };
+                seen.push((p, at, what));
+            }
+            if let Some(f) = &tls_facts {
+                let peer_side = if peer == Role::Client {
+                    client_side
+                } else {
+                    server_side
+                };
+                let (packet, at) = if peer_side == client_side {
+                    (f.close_notify.0, f.close_notify_at.0)
+                } else {
+                    (f.close_notify.1, f.close_notify_at.1)
+                };
+                if let (Some(p), Some((at, _))) = (packet.filter(|&p| between(p)), at) {
+                    seen.push((p, at, format!("the {peer}'s TLS close_notify (packet {p})")));
+                }
+            }
+            if let Some(e) = w
+                .stream_ends
+                .iter()
+                .filter(|e| c.role(e.by) == peer && between(e.packet))
+                .max_by_key(|e| e.order)
+            {
+                seen.push((
+                    e.packet,
+                    e.ts,
+                    format!("the {peer}'s {} (packet {})", e.kind, e.packet),
+                ));
+            }
+            let after = seen
+                .into_iter()
+                .max_by_key(|(p, at, _)| (*p, *at))
+                .map(|(_, at, what)| (what, at));
+            diagnosis::explain_rst_after_fin(&mut status, evidence.as_mut(), fin, rst, after);
         }
         // The TCP ending that answered a close_notify is named after it.
         if let (Some(_), Some(tcp), Some(ev)) = (close_notify_end, tcp_ends.first(), &mut evidence)
@@ -877,18 +1002,27 @@ impl ConnectionReport {
                     server: diagnosis::seen_by(Role::Server, &closes, &ends, missing),
                 }
             },
-            tcp_ends: tcp_ends
-                .iter()
-                .filter_map(|e| match e.how {
-                    EndHow::Tcp(kind) => Some(TcpEndReport {
-                        by: e.by,
-                        kind,
-                        packet: e.packet,
-                        time: e.ts,
-                    }),
-                    EndHow::Stream { .. } | EndHow::CloseNotify => None,
-                })
-                .collect(),
+            tcp_ends: {
+                let mut v: Vec<(u64, TcpEndReport)> = Side::BOTH
+                    .into_iter()
+                    .filter_map(|s| c.ends[s].map(|e| (c.role(s), e)))
+                    .map(|(by, e)| {
+                        let r = TcpEndReport {
+                            by,
+                            kind: e.kind,
+                            packet: e.packet,
+                            time: e.ts,
+                            rst_after_fin: e.then_rst.map(|r| LaterRstReport {
+                                packet: r.packet,
+                                time: r.ts,
+                            }),
+                        };
+                        (e.order, r)
+                    })
+                    .collect();
+                v.sort_by_key(|(order, _)| *order);
+                v.into_iter().map(|(_, r)| r).collect()
+            },
             close_handshake: diagnosis::close_handshake(&closes, &ends, missing),
             decoded_to_end: PerSide {
                 client: !lost_client,
@@ -1120,6 +1254,16 @@ impl Report {
         }
         legs::link_vec(&mut connections);
         Report::build(inputs, connections, None, seen)
+    }
+
+    /// Records where TLS secrets came from, and gives each encrypted connection the advice
+    /// that fits its reason with those key logs (no key at all is not the same as a key log
+    /// that holds only other connections').
+    pub fn set_key_logs(&mut self, key_logs: Vec<crate::keys::KeySource>) {
+        for e in &mut self.seen.encrypted {
+            e.advise(&key_logs);
+        }
+        self.key_logs = key_logs;
     }
 
     /// A report whose connections stay in `store` (sorted and numbered here).

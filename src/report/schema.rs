@@ -60,6 +60,7 @@ macro_rules! schema_as {
 }
 
 schema_as!(super::ConnectionReport => super::ConnectionReportJson);
+schema_as!(super::TcpEndReport => super::TcpEndReportJson);
 schema_as!(crate::websocket::decoder::Stats => crate::websocket::decoder::StatsJson);
 schema_as!(crate::websocket::decoder::FrameRecord => crate::websocket::decoder::FrameRecordJson);
 
@@ -129,6 +130,11 @@ pub(super) fn tcp_end(_: &mut SchemaGenerator) -> Schema {
         name(Some(EndKind::Rst)),
         name(None),
     ])
+}
+
+/// `EncryptedReport::reason`: why a TLS connection is listed as encrypted.
+pub(super) fn encrypted_reason(_: &mut SchemaGenerator) -> Schema {
+    one_of(&super::tls::Reason::ALL.map(|r| r.as_str()))
 }
 
 /// `ConnectionReport::transport`: what carried the handshake and frames.

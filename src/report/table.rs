@@ -257,7 +257,7 @@ fn connections_table(
     for c in connections {
         let mut conn = format!("{}\n→ {}", c.client, c.server);
         if let Some(tls) = &c.tls {
-            let _ = write!(conn, "\n{}", tls_line(tls));
+            let _ = write!(conn, "\nwss: {}", tls_line(tls));
         }
         if let Some(p) = &c.handshake.path {
             let _ = write!(conn, "\n{}", terminal(p));
@@ -286,7 +286,14 @@ fn connections_table(
                 Some(e) => e.short().to_string(),
                 None => "still open at end of capture".to_string(),
             },
-            (kind, Some(by), Some(p)) => format!("{} by {by} [pkt\u{a0}{p}]", kind.to_uppercase()),
+            (kind, Some(by), Some(p)) => {
+                let mut t = format!("{} by {by} [pkt\u{a0}{p}]", kind.to_uppercase());
+                // The same side's RST after its FIN.
+                if let Some(r) = c.tcp_ends.first().and_then(|e| e.rst_after_fin) {
+                    let _ = write!(t, ", then RST [pkt\u{a0}{}]", r.packet);
+                }
+                t
+            }
             (kind, ..) => kind.to_string(),
         };
         // The initiator's lines first: its code is the status.
@@ -469,12 +476,15 @@ impl Groups {
     }
 }
 
-/// "wss: TLS 1.3 TLS_AES_128_GCM_SHA256, SNI example.com": what carried a session.
+/// "TLS 1.3 TLS_AES_128_GCM_SHA256, SNI example.com": a connection's TLS. Only a session's
+/// (a WebSocket read inside it) is headed "wss: "; a connection that was not read gets no
+/// such claim, since what it carried is not known.
 fn tls_line(tls: &super::tls::TlsReport) -> String {
-    let mut line = format!(
-        "wss: {}",
-        tls.version.as_deref().unwrap_or("TLS (version unknown)")
-    );
+    let mut line = tls
+        .version
+        .as_deref()
+        .unwrap_or("TLS (version unknown)")
+        .to_string();
     if let Some(suite) = &tls.cipher_suite {
         let _ = write!(line, " {suite}");
     }
@@ -484,7 +494,6 @@ fn tls_line(tls: &super::tls::TlsReport) -> String {
     line
 }
 
-/// The TLS connections that could not be read, and how to get a key log.
 /// The encrypted connections of input `i` (TLS that carried no WebSocket the report
 /// could read): those listed, and with a single input those counted beyond the list too.
 fn encrypted_of_input(report: &Report, i: usize) -> u64 {
@@ -497,6 +506,7 @@ fn encrypted_of_input(report: &Report, i: usize) -> u64 {
     }
 }
 
+/// The TLS connections that could not be read, and what to do about each reason.
 fn encrypted(report: &Report, width: Option<u16>) -> String {
     let seen = &report.seen;
     let mut t = Table::new();
@@ -535,13 +545,8 @@ fn encrypted(report: &Report, width: Option<u16>) -> String {
             seen.encrypted_not_listed
         );
     }
-    let not_decrypted = seen
-        .encrypted
-        .iter()
-        .filter(|e| e.tls.not_decrypted.is_some())
-        .count();
-    if not_decrypted > 0 {
-        let _ = writeln!(out, "{}", super::tls::keylog_howto(not_decrypted));
+    for line in super::tls::advice_lines(&seen.encrypted) {
+        let _ = writeln!(out, "{line}");
     }
     out
 }

@@ -1,6 +1,7 @@
 //! What a report says of TLS: the `tls` object of a WebSocket session carried by TLS, and
 //! the list of TLS connections that could not be read (no key, a key that does not match),
-//! each with how to get a key log.
+//! each with its reason and what to do about it (how to get a key log, or which key log to
+//! pass instead, or to capture again).
 //!
 //! In: a TLS layer's facts (`stack::tls::layer::TlsFacts`) and the TCP connection's roles
 //! and endings. Out: [`TlsReport`] and [`EncryptedReport`], plain data for every renderer.
@@ -12,21 +13,207 @@ use crate::flow::{PerSide, Role};
 use crate::stack::tcp::connection::{Connection, EndKind};
 use crate::stack::tls::keylog::hex_lower;
 use crate::stack::tls::layer::TlsFacts;
+use crate::stack::tls::NotDecrypted;
 use serde::{Deserialize, Serialize};
 
-/// How to get a key log, by client: shown under the connections that were not decrypted,
-/// after "To decrypt it: " or "To decrypt them: " ([`keylog_howto`]).
+/// How to get a key log, by client: the advice for a connection with no key when no key log
+/// was given ([`advice`]).
 pub const KEYLOG_HOWTO: &str = "capture again with a key log and pass it with --keylog FILE: \
 browsers (Chrome, Firefox) and curl write one when started with SSLKEYLOGFILE=FILE; Node: \
 node --tls-keylog=FILE; Python: ssl.SSLContext.keylog_filename = FILE; Go: tls.Config{KeyLogWriter: f}; \
 rustls: KeyLogFile (with SSLKEYLOGFILE set). Or embed the secrets in the capture: \
 editcap --inject-secrets tls,FILE in.pcap out.pcapng";
 
-/// The key-log advice for `n` connections not decrypted: "To decrypt it: …" for one,
-/// "To decrypt them: …" for more.
-pub fn keylog_howto(n: usize) -> String {
-    let what = if n == 1 { "it" } else { "them" };
-    format!("To decrypt {what}: {KEYLOG_HOWTO}")
+/// Why a TLS connection is listed as encrypted, by a stable name (`EncryptedReport::reason`
+/// in JSON), in the order [`Reason::ALL`] lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Reason {
+    /// The key logs hold nothing for its client random (or none was given).
+    NoKey,
+    /// Only its handshake secrets were logged.
+    PartialKey,
+    /// Secrets were logged for its client random, and its records fail authentication
+    /// under them.
+    KeyMismatch,
+    /// A TCP gap stopped decryption.
+    Gap,
+    /// The capture lacks its ClientHello or ServerHello.
+    HandshakeNotCaptured,
+    /// A cipher suite, version or feature (renegotiation) wsclose does not decrypt.
+    Unsupported,
+    /// Bytes that break the TLS rules.
+    ProtocolViolation,
+    /// Decrypted, and what it carried was not a WebSocket.
+    NotWebsocket,
+    /// Neither side sent a protected record.
+    NoApplicationData,
+}
+
+impl Reason {
+    pub const ALL: [Reason; 9] = [
+        Reason::NoKey,
+        Reason::PartialKey,
+        Reason::KeyMismatch,
+        Reason::Gap,
+        Reason::HandshakeNotCaptured,
+        Reason::Unsupported,
+        Reason::ProtocolViolation,
+        Reason::NotWebsocket,
+        Reason::NoApplicationData,
+    ];
+
+    /// Its name in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::NoKey => "no-key",
+            Reason::PartialKey => "partial-key",
+            Reason::KeyMismatch => "key-mismatch",
+            Reason::Gap => "gap",
+            Reason::HandshakeNotCaptured => "handshake-not-captured",
+            Reason::Unsupported => "unsupported",
+            Reason::ProtocolViolation => "protocol-violation",
+            Reason::NotWebsocket => "not-websocket",
+            Reason::NoApplicationData => "no-application-data",
+        }
+    }
+
+    /// The reason of `name` ([`Reason::as_str`]).
+    pub fn from_name(name: &str) -> Option<Reason> {
+        Reason::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+
+    fn of(why: Option<&NotDecrypted>, decrypted: bool) -> Reason {
+        match why {
+            Some(NotDecrypted::NoKey) => Reason::NoKey,
+            Some(NotDecrypted::PartialKey) => Reason::PartialKey,
+            Some(NotDecrypted::KeyMismatch) => Reason::KeyMismatch,
+            Some(NotDecrypted::Gap { .. }) => Reason::Gap,
+            Some(NotDecrypted::HandshakeNotCaptured) => Reason::HandshakeNotCaptured,
+            Some(
+                NotDecrypted::UnsupportedSuite(_)
+                | NotDecrypted::UnsupportedVersion(_)
+                | NotDecrypted::Unsupported(_),
+            ) => Reason::Unsupported,
+            Some(NotDecrypted::ProtocolViolation(_)) => Reason::ProtocolViolation,
+            None if decrypted => Reason::NotWebsocket,
+            None => Reason::NoApplicationData,
+        }
+    }
+
+    /// The connections it concerns, after "To decrypt the N with ": where the advice of
+    /// several reasons is given under one list.
+    fn with(self) -> &'static str {
+        match self {
+            Reason::NoKey => "no key",
+            Reason::PartialKey => "only part of their secrets logged",
+            Reason::KeyMismatch => "a key log that does not match",
+            Reason::Gap => "a TCP gap",
+            Reason::HandshakeNotCaptured => "no handshake captured",
+            Reason::Unsupported => "TLS that wsclose does not decrypt",
+            Reason::ProtocolViolation => "a TLS protocol violation",
+            Reason::NotWebsocket => "no WebSocket inside",
+            Reason::NoApplicationData => "no application data",
+        }
+    }
+}
+
+/// What to do about a connection listed for `reason`, given the key logs that were read
+/// (`key_logs`: none when no key log was given): one or more sentences, without the final
+/// full stop, to follow "To decrypt it: ". `None` when a key log would not help and there
+/// is nothing to capture differently (not a WebSocket, no data, broken TLS).
+pub fn advice(reason: Reason, key_logs: &[crate::keys::KeySource]) -> Option<String> {
+    Some(match reason {
+        Reason::NoKey if key_logs.is_empty() => KEYLOG_HOWTO.to_owned(),
+        Reason::NoKey => {
+            let readable: Vec<_> = key_logs.iter().filter(|k| k.error.is_none()).collect();
+            if readable.is_empty() {
+                return Some(
+                    "pass a key log that can be read: none of those given could be (standard \
+error and the JSON's key_logs say why)"
+                        .to_owned(),
+                );
+            }
+            let the = if readable.len() == 1 {
+                "the key log given holds"
+            } else {
+                "the key logs given hold"
+            };
+            let others: usize = readable.iter().map(|k| k.connections).sum();
+            let held = match others {
+                0 => String::new(),
+                1 => " (only those of 1 other TLS connection)".to_owned(),
+                n => format!(" (only those of {n} other TLS connections)"),
+            };
+            format!(
+                "pass the key log that the client wrote while this capture was recorded: {the} \
+no secrets for the connection's client random{held}, so it was written during \
+another capture or run, or by another program or process; or the client never got far \
+enough into this handshake to log any (a browser's spare connection closed unused, with \
+nothing inside to decrypt). SSLKEYLOGFILE must be set for \
+the client before it starts (a browser already running when started again with it set \
+logs nothing: quit it first), and each run logs new secrets: a key log from another run \
+never matches. A key log holds this connection if one of its lines has the connection's \
+client random (tls.client_random in --format json) as its second field"
+            )
+        }
+        Reason::PartialKey => "nothing more can be decrypted if its handshake never \
+completed, as is likely (its alerts and how TCP ended say why): the key log given holds \
+this connection's handshake secrets but not its traffic secrets, which a client logs only \
+once its handshake completes. If it did complete, pass the key log as the client left it \
+after the capture: a copy taken earlier lacks them"
+            .to_owned(),
+        Reason::KeyMismatch => "pass the key log, unedited, that the client wrote while this \
+capture was recorded (the same SSLKEYLOGFILE session): the one given has lines for this \
+connection's client random, but their secrets fail authentication on its records, so they \
+are not this connection's secrets. The file was altered (edited, lines cut, joined or \
+mixed up), or comes from another run in which the client's random repeated (a test with \
+a fixed random seed), or the program that wrote it logs wrong secrets"
+            .to_owned(),
+        Reason::Gap => "capture again without losing packets: decryption stops at a TCP gap \
+and no key log bridges it (with tcpdump: -B 16384 for a larger buffer, -s 0, writing to \
+a fast disk; it must report 0 packets dropped by kernel)"
+            .to_owned(),
+        Reason::HandshakeNotCaptured => "capture again from before the connection opens: a \
+key log's lines are found by the ClientHello's random and the keys need the ServerHello's \
+choice, and this capture lacks them"
+            .to_owned(),
+        Reason::Unsupported => "open it in Wireshark with the client's key log (tshark -o \
+tls.keylog_file:FILE -r CAPTURE), which decrypts what wsclose does not"
+            .to_owned(),
+        Reason::ProtocolViolation | Reason::NotWebsocket | Reason::NoApplicationData => {
+            return None
+        }
+    })
+}
+
+/// The advice under a list of encrypted connections, one line per distinct advice, in the
+/// order first met, each ending with a full stop: "To decrypt it: …" or "To decrypt them:
+/// …" when there is one, "To decrypt the 2 with no key: …" for each of several.
+pub fn advice_lines(encrypted: &[EncryptedReport]) -> Vec<String> {
+    let mut groups: Vec<(&str, Reason, usize)> = Vec::new();
+    for e in encrypted {
+        let (Some(a), Some(r)) = (e.advice.as_deref(), Reason::from_name(e.reason)) else {
+            continue;
+        };
+        match groups.iter_mut().find(|g| g.0 == a) {
+            Some(g) => g.2 += 1,
+            None => groups.push((a, r, 1)),
+        }
+    }
+    let one = groups.len() == 1;
+    groups
+        .iter()
+        .map(|&(a, r, n)| {
+            let whom = match (one, n) {
+                (true, 1) => "it".to_owned(),
+                (true, _) => "them".to_owned(),
+                (false, 1) => format!("the one with {}", r.with()),
+                (false, n) => format!("the {n} with {}", r.with()),
+            };
+            format!("To decrypt {whom}: {a}.")
+        })
+        .collect()
 }
 
 /// One alert of a connection.
@@ -126,6 +313,13 @@ pub struct EncryptedReport {
     pub tcp_end_packet: Option<u64>,
     pub first_packet: u64,
     pub last_packet: u64,
+    /// Why it is listed, by a stable name (`no-key`, `key-mismatch`, …); `tls.not_decrypted`
+    /// says it in words.
+    #[schemars(schema_with = "super::schema::encrypted_reason")]
+    pub reason: &'static str,
+    /// What to do to read it, for its reason and the key logs given (null when a key log
+    /// would not help).
+    pub advice: Option<String>,
 }
 
 impl EncryptedReport {
@@ -133,6 +327,7 @@ impl EncryptedReport {
     pub(crate) fn of(c: &Connection) -> Option<EncryptedReport> {
         let facts = c.up.tls()?;
         let tls = TlsReport::new(&facts, c);
+        let reason = Reason::of(facts.summary.why_not.as_ref(), facts.summary.decrypted);
         let client = c.client_side();
         let first_end = c.first_end();
         Some(EncryptedReport {
@@ -145,7 +340,16 @@ impl EncryptedReport {
             tcp_end_packet: first_end.map(|(_, e)| e.packet),
             first_packet: c.first_packet,
             last_packet: c.last_packet,
+            reason: reason.as_str(),
+            advice: advice(reason, &[]),
         })
+    }
+
+    /// Sets the advice for the key logs that were read (`Report::key_logs`).
+    pub fn advise(&mut self, key_logs: &[crate::keys::KeySource]) {
+        if let Some(r) = Reason::from_name(self.reason) {
+            self.advice = advice(r, key_logs);
+        }
     }
 
     /// Why it is listed, in one sentence.

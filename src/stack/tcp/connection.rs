@@ -50,6 +50,19 @@ pub struct End {
     pub ts: Timestamp,
     /// Delivery order within the connection (shared with close frames).
     pub order: u64,
+    /// After a FIN, the first RST the same side sent: its socket was closed for good (an
+    /// application that closed, then data from the peer its kernel refused; or an abortive
+    /// close after shutting down its sending side). `None` after an RST.
+    pub then_rst: Option<LaterRst>,
+}
+
+/// The RST a side sent after its own FIN ([`End::then_rst`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LaterRst {
+    pub packet: u64,
+    pub ts: Timestamp,
+    /// Delivery order within the connection, as [`End::order`].
+    pub order: u64,
 }
 
 /// A close frame or a TCP ending, as it happens (for live output).
@@ -198,10 +211,15 @@ impl Connection {
         self.ends.iter().any(Option::is_some)
     }
 
-    /// Both sides have ended (FIN reached or RST).
+    /// Both sides have ended (FIN reached or RST), or either side reset (an RST after its
+    /// FIN too).
     pub fn closed(&self) -> bool {
         self.ends.iter().all(Option::is_some)
-            || self.ends.iter().flatten().any(|e| e.kind == EndKind::Rst)
+            || self
+                .ends
+                .iter()
+                .flatten()
+                .any(|e| e.kind == EndKind::Rst || e.then_rst.is_some())
     }
 
     /// A SYN that starts a new connection on this 4-tuple (port reuse, rule 13).
@@ -267,14 +285,31 @@ impl Connection {
             }
             // Deliver what was held, then end this direction.
             tcp[s].flush_at(Some(packet), &mut |ev| up.on_event(s, ev, keys));
-            if ends[s].is_none() {
-                ends[s] = Some(End {
-                    kind: EndKind::Rst,
-                    packet,
-                    ts,
-                    order: up.next_order(),
-                });
-                up.on_end(s, "reset TCP (RST)", packet);
+            match &mut ends[s] {
+                None => {
+                    ends[s] = Some(End {
+                        kind: EndKind::Rst,
+                        packet,
+                        ts,
+                        order: up.next_order(),
+                        then_rst: None,
+                    });
+                    up.on_end(s, "reset TCP (RST)", packet);
+                }
+                // The same side's RST after its FIN: kept beside the FIN, which stays how
+                // this side ended first (its data had ended there).
+                Some(e @ End {
+                    kind: EndKind::Fin,
+                    then_rst: None,
+                    ..
+                }) => {
+                    e.then_rst = Some(LaterRst {
+                        packet,
+                        ts,
+                        order: up.next_order(),
+                    });
+                }
+                Some(_) => {}
             }
             return;
         }
@@ -332,6 +367,7 @@ impl Connection {
                 packet,
                 ts,
                 order: up.next_order(),
+                then_rst: None,
             });
             up.on_end(s, "closed TCP (FIN)", packet);
         }
@@ -391,7 +427,12 @@ impl Connection {
     /// How many close frames and TCP endings this connection has had (the endings count
     /// once for each session they end), and the endings of HTTP/2 streams.
     pub fn event_count(&self) -> usize {
-        let ends = self.ends.iter().flatten().count();
+        let ends = self
+            .ends
+            .iter()
+            .flatten()
+            .map(|e| 1 + usize::from(e.then_rst.is_some()))
+            .sum::<usize>();
         self.sessions()
             .map(|w| {
                 let closes: usize = w.decoders.iter().flatten().map(|d| d.closes.len()).sum();
@@ -432,6 +473,16 @@ impl Connection {
                         self.role(s),
                         EventWhat::Tcp(e.kind),
                     ));
+                    if let Some(r) = e.then_rst {
+                        all.push((
+                            r.order,
+                            k,
+                            r.ts,
+                            r.packet,
+                            self.role(s),
+                            EventWhat::Tcp(EndKind::Rst),
+                        ));
+                    }
                 }
             }
             for e in w.stream_ends.iter().filter(|e| e.ends) {
