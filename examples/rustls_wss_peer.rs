@@ -116,9 +116,7 @@ fn scenario(name: &str) -> Option<Scenario> {
                 ClientEnd::Wait,
             )
         },
-        "tls13-aes256gcm-drop" => {
-            base("tls13-aes256gcm-drop", ServerEnd::Drop, ClientEnd::Wait)
-        }
+        "tls13-aes256gcm-drop" => base("tls13-aes256gcm-drop", ServerEnd::Drop, ClientEnd::Wait),
         "tls13-keyupdate-close-4000" => Scenario {
             key_update: true,
             ..base(
@@ -213,7 +211,10 @@ async fn serve(sc: &Scenario, host: &str, port: u16) -> Result<(), Error> {
         .with_single_cert(certs, key)?;
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
     let listener = TcpListener::bind((host, port)).await?;
-    log(&format!("server {} listening on {host} port {port}", sc.name));
+    log(&format!(
+        "server {} listening on {host} port {port}",
+        sc.name
+    ));
     for _ in 0..sc.conns {
         let (tcp, peer) = listener.accept().await?;
         log(&format!("server: connection from {peer}"));
