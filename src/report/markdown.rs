@@ -669,6 +669,10 @@ fn encrypted(report: &Report, limit: Option<usize>) -> String {
     if seen.encrypted.iter().any(|e| e.tls.not_decrypted.is_some()) {
         let _ = writeln!(o, "\nHow to read them: {}.", md(super::tls::KEYLOG_HOWTO));
     }
+    let mismatched = super::tls::key_mismatches(&seen.encrypted);
+    if mismatched > 0 {
+        let _ = writeln!(o, "\n{}", md(&super::tls::key_mismatch_note(mismatched)));
+    }
     o
 }
 

@@ -543,6 +543,10 @@ fn encrypted(report: &Report, width: Option<u16>) -> String {
     if not_decrypted > 0 {
         let _ = writeln!(out, "{}", super::tls::keylog_howto(not_decrypted));
     }
+    let mismatched = super::tls::key_mismatches(&seen.encrypted);
+    if mismatched > 0 {
+        let _ = writeln!(out, "{}", super::tls::key_mismatch_note(mismatched));
+    }
     out
 }
 

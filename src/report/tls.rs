@@ -18,7 +18,9 @@ use serde::{Deserialize, Serialize};
 pub const KEYLOG_HOWTO: &str = "capture again with a key log and pass it with --keylog FILE: \
 browsers (Chrome, Firefox) and curl write one when started with SSLKEYLOGFILE=FILE; Node: \
 node --tls-keylog=FILE; Python: ssl.SSLContext.keylog_filename = FILE; Go: tls.Config{KeyLogWriter: f}; \
-rustls: KeyLogFile (with SSLKEYLOGFILE set). Or embed the secrets in the capture: \
+rustls (also under tokio-tungstenite) logs nothing by default: set key_log = \
+Arc::new(rustls::KeyLogFile::new()) on the ClientConfig (tokio-tungstenite: pass it with \
+Connector::Rustls) and start with SSLKEYLOGFILE=FILE. Or embed the secrets in the capture: \
 editcap --inject-secrets tls,FILE in.pcap out.pcapng";
 
 /// The key-log advice for `n` connections not decrypted: "To decrypt it: …" for one,
@@ -26,6 +28,35 @@ editcap --inject-secrets tls,FILE in.pcap out.pcapng";
 pub fn keylog_howto(n: usize) -> String {
     let what = if n == 1 { "it" } else { "them" };
     format!("To decrypt {what}: {KEYLOG_HOWTO}")
+}
+
+/// Said under the encrypted connections when `n` of them were not read because the key
+/// log's secrets for them did not open their records ("this key log does not match this
+/// connection"): the key log has lines for their client randoms, so "capture again with a
+/// key log" alone misleads.
+pub fn key_mismatch_note(n: usize) -> String {
+    let (what, them, their) = if n == 1 {
+        ("1 connection by its client random".to_owned(), "it", "its")
+    } else {
+        (
+            format!("{n} connections by their client randoms"),
+            "them",
+            "their",
+        )
+    };
+    format!(
+        "The key log names {what}, but the secrets logged for {them} do not decrypt {their} \
+records: check that it is the key log the captured session wrote, unchanged (not edited, not \
+another run's file)."
+    )
+}
+
+/// How many of `encrypted` were not read because the key log did not match them.
+pub fn key_mismatches(encrypted: &[EncryptedReport]) -> usize {
+    encrypted
+        .iter()
+        .filter(|e| e.tls.not_decrypted.as_deref() == Some(crate::stack::tls::KEY_MISMATCH))
+        .count()
 }
 
 /// One alert of a connection.
@@ -224,7 +255,7 @@ impl TlsReport {
             _ => {
                 let _ = write!(
                     status.detail,
-                    " Over TLS, the {by} ended TCP with no close_notify before it: TLS was not closed cleanly either (a process that exited or was killed, a proxy or load balancer dropping the connection, or a TLS stack that skips close_notify)."
+                    " Over TLS, the {by} ended TCP with no close_notify before it: TLS was not closed cleanly either (a process that exited or was killed, a proxy or load balancer dropping the connection, or a TLS stack or application that skips it, such as a tokio-rustls stream dropped without shutdown())."
                 );
             }
         }

@@ -182,12 +182,15 @@ pub enum NotDecrypted {
     ProtocolViolation(String),
 }
 
+/// How [`NotDecrypted::KeyMismatch`] reads in a report (the report tells it apart by it).
+pub const KEY_MISMATCH: &str = "this key log does not match this connection";
+
 impl fmt::Display for NotDecrypted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             NotDecrypted::NoKey => f.write_str("no key for this connection"),
             NotDecrypted::PartialKey => f.write_str("the key log holds only part of this connection's secrets (no application traffic secrets: a client logs them once its handshake completes, so this one most likely never completed)"),
-            NotDecrypted::KeyMismatch => f.write_str("this key log does not match this connection"),
+            NotDecrypted::KeyMismatch => f.write_str(KEY_MISMATCH),
             NotDecrypted::UnsupportedSuite(id) => {
                 write!(f, "unsupported cipher suite {}", keys::suite_name(*id))
             }
