@@ -21,7 +21,9 @@ use serde::{Deserialize, Serialize};
 pub const KEYLOG_HOWTO: &str = "capture again with a key log and pass it with --keylog FILE: \
 browsers (Chrome, Firefox) and curl write one when started with SSLKEYLOGFILE=FILE; Node: \
 node --tls-keylog=FILE; Python: ssl.SSLContext.keylog_filename = FILE; Go: tls.Config{KeyLogWriter: f}; \
-rustls: KeyLogFile (with SSLKEYLOGFILE set). Or embed the secrets in the capture: \
+rustls (also under tokio-tungstenite) logs nothing by default: set key_log = \
+Arc::new(rustls::KeyLogFile::new()) on the ClientConfig (tokio-tungstenite: pass it with \
+Connector::Rustls) and start with SSLKEYLOGFILE=FILE. Or embed the secrets in the capture: \
 editcap --inject-secrets tls,FILE in.pcap out.pcapng";
 
 /// Why a TLS connection is listed as encrypted, by a stable name (`EncryptedReport::reason`
@@ -427,7 +429,7 @@ impl TlsReport {
             _ => {
                 let _ = write!(
                     status.detail,
-                    " Over TLS, the {by} ended TCP with no close_notify before it: TLS was not closed cleanly either (a process that exited or was killed, a proxy or load balancer dropping the connection, or a TLS stack that skips close_notify)."
+                    " Over TLS, the {by} ended TCP with no close_notify before it: TLS was not closed cleanly either (a process that exited or was killed, a proxy or load balancer dropping the connection, or a TLS stack or application that skips it, such as a tokio-rustls stream dropped without shutdown())."
                 );
             }
         }
