@@ -541,3 +541,293 @@ fn the_markdown_says_how_to_make_wireshark_decode_tls_on_another_port() {
     p.load().expect("in memory");
     assert!(!wsclose::report::markdown::render(&p, &[None]).contains("Decode As"));
 }
+
+/// One leg of a Firefox session through HAProxy, as `record/tls/record_firefox.sh`
+/// recorded it (fixtures/README.md has each packet).
+struct FirefoxLeg {
+    client_port: u16,
+    closes: Vec<(String, Option<u16>, String, u64)>,
+    /// (by, FIN or RST, packet), in order.
+    tcp_ends: Vec<(&'static str, &'static str, u64)>,
+}
+
+/// A Firefox session: the front leg (TLS, HTTP/2 stream `stream` or HTTP/1.1) and the
+/// plaintext back leg, the status of both (the page's close event gave the same code), how
+/// the front stream ended, each side's close_notify, how the legs were linked and who ended
+/// the session.
+struct FirefoxCase {
+    name: &'static str,
+    path: &'static str,
+    stream: Option<u32>,
+    front: FirefoxLeg,
+    back: FirefoxLeg,
+    status: u16,
+    stream_ends: Vec<(&'static str, &'static str, Option<&'static str>, u64)>,
+    close_notify: (u64, u64),
+    linked_by: &'static str,
+    ended_by: &'static str,
+}
+
+fn firefox_cases() -> Vec<FirefoxCase> {
+    let (c, s) = ("client", "server");
+    let h2_end = |packet| {
+        vec![
+            (s, "END_STREAM", None, packet),
+            (s, "RST_STREAM", Some("CANCEL"), packet),
+        ]
+    };
+    vec![
+        // The page closes 1000 "bye" on the echo; page: 1000 "bye" wasClean true.
+        FirefoxCase {
+            name: "firefox-haproxy-h2-close-1000",
+            path: "/echo",
+            stream: Some(5),
+            front: FirefoxLeg {
+                client_port: 35596,
+                closes: vec![close(c, 1000, "bye", 36), close(s, 1000, "bye", 40)],
+                tcp_ends: vec![(c, "Fin", 59), (s, "Fin", 60)],
+            },
+            back: FirefoxLeg {
+                client_port: 47620,
+                closes: vec![close(c, 1000, "bye", 38), close(s, 1000, "bye", 39)],
+                tcp_ends: vec![(s, "Fin", 42), (c, "Fin", 43)],
+            },
+            status: 1000,
+            stream_ends: h2_end(45),
+            close_notify: (58, 57),
+            linked_by: "path_and_timing",
+            ended_by: "client",
+        },
+        // The backend closes 4001 "bye"; page: 4001 "bye" wasClean true.
+        FirefoxCase {
+            name: "firefox-haproxy-h2-backend-close-4001",
+            path: "/close",
+            stream: Some(5),
+            front: FirefoxLeg {
+                client_port: 41922,
+                closes: vec![close(s, 4001, "bye", 39), close(c, 4001, "bye", 41)],
+                tcp_ends: vec![(s, "Fin", 63)],
+            },
+            back: FirefoxLeg {
+                client_port: 38200,
+                closes: vec![close(s, 4001, "bye", 37), close(c, 4001, "bye", 43)],
+                tcp_ends: vec![(s, "Fin", 44), (c, "Fin", 45)],
+            },
+            status: 4001,
+            stream_ends: h2_end(47),
+            close_notify: (64, 60),
+            linked_by: "path_and_timing",
+            ended_by: "backend",
+        },
+        // The backend kills itself (SIGKILL) after the echo: its kernel's FIN, no close
+        // frame; HAProxy ends the stream. Page: 1006 "" wasClean false.
+        FirefoxCase {
+            name: "firefox-haproxy-h2-backend-kill",
+            path: "/kill",
+            stream: Some(5),
+            front: FirefoxLeg {
+                client_port: 45054,
+                closes: vec![],
+                tcp_ends: vec![(c, "Fin", 56)],
+            },
+            back: FirefoxLeg {
+                client_port: 42702,
+                closes: vec![],
+                tcp_ends: vec![(s, "Fin", 38), (c, "Fin", 39)],
+            },
+            status: 1006,
+            stream_ends: h2_end(41),
+            close_notify: (55, 57),
+            linked_by: "path_and_timing",
+            ended_by: "backend",
+        },
+        // HTTP/1.1 only (HAProxy offers ALPN http/1.1): the WebSocket on its own TLS
+        // connection, beside the page's. Page: 1000 "bye" wasClean true.
+        FirefoxCase {
+            name: "firefox-haproxy-http1-close-1000",
+            path: "/echo",
+            stream: None,
+            front: FirefoxLeg {
+                client_port: 52718,
+                closes: vec![close(c, 1000, "bye", 37), close(s, 1000, "bye", 40)],
+                tcp_ends: vec![(c, "Fin", 45), (s, "Fin", 46)],
+            },
+            back: FirefoxLeg {
+                client_port: 41794,
+                closes: vec![close(c, 1000, "bye", 38), close(s, 1000, "bye", 39)],
+                tcp_ends: vec![(s, "Fin", 41), (c, "Fin", 48)],
+            },
+            status: 1000,
+            stream_ends: vec![],
+            close_notify: (44, 42),
+            linked_by: "sec_websocket_key",
+            ended_by: "client",
+        },
+    ]
+}
+
+fn client_port(c: &ConnectionReport) -> u16 {
+    c.client
+        .to_string()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+fn tcp_ends(c: &ConnectionReport) -> Vec<(String, String, u64)> {
+    c.tcp_ends
+        .iter()
+        .map(|e| (e.by.to_string(), format!("{:?}", e.kind), e.packet))
+        .collect()
+}
+
+/// Firefox ESR 153 → HAProxy 2.6 (TLS, ALPN h2 or http/1.1) → a plaintext websockets
+/// backend, both legs in one capture: with Firefox's key log, each leg's close frames,
+/// packets and status are those tshark shows (the h2 ones in the DATA frames it
+/// decrypts), the status each application saw is what the page's close event gave, the
+/// legs are linked to each other, and nothing is left encrypted.
+#[test]
+fn firefox_through_a_tls_terminating_haproxy_gives_what_the_page_saw() {
+    for case in firefox_cases() {
+        let name = case.name;
+        let r = analyze(&format!("{name}.pcap"), &[&format!("{name}.keylog")]);
+        assert_eq!(r.connections.len(), 2, "{name}: two legs");
+        assert!(
+            r.seen.encrypted.is_empty(),
+            "{name}: every TLS connection read"
+        );
+        let leg = |port: u16| {
+            r.connections
+                .iter()
+                .find(|c| client_port(c) == port)
+                .unwrap_or_else(|| panic!("{name}: no connection from port {port}"))
+        };
+        let (front, back) = (leg(case.front.client_port), leg(case.back.client_port));
+        for (c, want) in [(front, &case.front), (back, &case.back)] {
+            assert_eq!(closes(c), want.closes, "{name} {}", c.client);
+            let ends: Vec<(String, String, u64)> = want
+                .tcp_ends
+                .iter()
+                .map(|&(by, kind, p)| (by.to_string(), kind.to_string(), p))
+                .collect();
+            assert_eq!(tcp_ends(c), ends, "{name} {}", c.client);
+            assert_eq!(c.status.code, Some(case.status), "{name} {}", c.client);
+            assert_eq!(c.status.inferred, case.status == 1006, "{name}");
+            // What each application saw: the page logged this code from its close event.
+            assert_eq!(
+                (c.seen_by.client, c.seen_by.server),
+                (Some(case.status), Some(case.status)),
+                "{name} {}",
+                c.client
+            );
+            assert_eq!(c.handshake.path.as_deref(), Some(case.path), "{name}");
+        }
+        // The front leg: TLS 1.3 from Firefox (no SNI for an address), HTTP/2 or not.
+        let tls = front.tls.as_ref().expect("the front leg is TLS");
+        assert!(tls.decrypted, "{name}");
+        assert_eq!(
+            (tls.version.as_deref(), tls.cipher_suite.as_deref()),
+            (Some("TLS 1.3"), Some("TLS_AES_256_GCM_SHA384")),
+            "{name}"
+        );
+        assert_eq!(tls.sni, None, "{name}");
+        assert_eq!(tls.alpn_offered, ["h2", "http/1.1"], "{name}");
+        let alpn = if case.stream.is_some() {
+            "h2"
+        } else {
+            "http/1.1"
+        };
+        assert_eq!(tls.alpn.as_deref(), Some(alpn), "{name}");
+        assert_eq!(
+            (tls.close_notify.client, tls.close_notify.server),
+            (Some(case.close_notify.0), Some(case.close_notify.1)),
+            "{name}"
+        );
+        assert!(back.tls.is_none(), "{name}: the back leg is plaintext");
+        assert_eq!(front.h2_stream, case.stream, "{name}");
+        assert_eq!(front.transport, alpn, "{name}");
+        assert_eq!(back.transport, "http/1.1", "{name}");
+        let stream_ends: Vec<_> = front
+            .stream_ends
+            .iter()
+            .map(|e| {
+                (
+                    e.by.to_string(),
+                    e.kind.frame(),
+                    e.error_code.clone(),
+                    e.packet,
+                )
+            })
+            .collect();
+        let want: Vec<_> = case
+            .stream_ends
+            .iter()
+            .map(|&(by, kind, code, p)| (by.to_string(), kind, code.map(String::from), p))
+            .collect();
+        assert_eq!(stream_ends, want, "{name}");
+        // The two legs, linked both ways, through HAProxy's front port.
+        assert_eq!(front.other_leg, Some(back.id), "{name}");
+        assert_eq!(back.other_leg, Some(front.id), "{name}");
+        for c in [front, back] {
+            let l = c.leg.as_ref().expect("a leg");
+            assert_eq!(l.proxy.to_string(), front.server.to_string(), "{name}");
+            assert_eq!(l.linked_by, case.linked_by, "{name}");
+            assert_eq!(l.ended_by.as_deref(), Some(case.ended_by), "{name}");
+            assert!(!l.proxy_changed_close, "{name}");
+            assert_eq!(l.relayed.len(), case.front.closes.len(), "{name}");
+        }
+    }
+}
+
+/// Without their key log, or with the key log of another Firefox session (its client
+/// randoms are not these), each Firefox capture lists its TLS connections as encrypted
+/// (no SNI: Firefox sends none for an address) and reports only the plaintext back leg,
+/// with the same close frames as with the key log, linked to nothing.
+#[test]
+fn firefox_captures_without_their_key_log_leave_the_back_leg_alone() {
+    let cases = firefox_cases();
+    for (k, case) in cases.iter().enumerate() {
+        let name = case.name;
+        let other = cases[(k + 1) % cases.len()].name;
+        for keylogs in [vec![], vec![format!("{other}.keylog")]] {
+            let keylogs: Vec<&str> = keylogs.iter().map(String::as_str).collect();
+            let r = analyze(&format!("{name}.pcap"), &keylogs);
+            let encrypted: Vec<u16> = r
+                .seen
+                .encrypted
+                .iter()
+                .map(|e| {
+                    e.client
+                        .to_string()
+                        .rsplit(':')
+                        .next()
+                        .unwrap()
+                        .parse()
+                        .unwrap()
+                })
+                .collect();
+            // HTTP/1.1: the page's connection and the WebSocket's; h2: one for both.
+            let want: Vec<u16> = match case.stream {
+                Some(_) => vec![case.front.client_port],
+                None => vec![52708, case.front.client_port],
+            };
+            assert_eq!(encrypted, want, "{name} with {keylogs:?}");
+            for e in &r.seen.encrypted {
+                assert!(!e.tls.decrypted);
+                assert_eq!(e.tls.sni, None);
+                assert_eq!(
+                    e.tls.not_decrypted.as_deref(),
+                    Some("no key for this connection"),
+                    "{name} with {keylogs:?}"
+                );
+            }
+            let c = only(&r);
+            assert_eq!(client_port(c), case.back.client_port, "{name}");
+            assert_eq!(closes(c), case.back.closes, "{name} with {keylogs:?}");
+            assert_eq!(c.status.code, Some(case.status), "{name}");
+            assert!(c.leg.is_none() && c.other_leg.is_none(), "{name}");
+        }
+    }
+}
