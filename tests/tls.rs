@@ -831,3 +831,25 @@ fn firefox_captures_without_their_key_log_leave_the_back_leg_alone() {
         }
     }
 }
+
+/// HAProxy ends the h2 stream of a session whose backend was killed with an empty
+/// END_STREAM DATA frame and an RST_STREAM CANCEL in one packet (#41): the 1006's cause
+/// and evidence name both, not the END_STREAM alone (which reads as a graceful end).
+#[test]
+fn a_relayed_end_names_every_frame_the_proxy_ended_the_stream_with() {
+    let name = "firefox-haproxy-h2-backend-kill";
+    let r = analyze(&format!("{name}.pcap"), &[&format!("{name}.keylog")]);
+    for c in &r.connections {
+        let relayed = "the proxy passed that on 0.3 ms later, closing the client's leg (connection 1) with an END_STREAM and an RST_STREAM CANCEL on h2 stream 5 (packet 41).";
+        assert!(c.status.detail.contains(relayed), "{}", c.status.detail);
+        let e = c.evidence.as_ref().expect("evidence");
+        assert!(
+            e.summary.ends_with(
+                "with an END_STREAM and an RST_STREAM CANCEL on h2 stream 5 (packet 41)"
+            ),
+            "{}",
+            e.summary
+        );
+        assert_eq!(e.packets, [38, 41]);
+    }
+}

@@ -518,24 +518,36 @@ struct LegEnd {
 }
 
 /// How a leg ended, in order: an HTTP/2 stream's endings (those that ended it) before
-/// the TCP connection's, which ends every stream still open.
+/// the TCP connection's, which ends every stream still open. The frames one side ended
+/// the stream with in one packet are one ending, named together ("END_STREAM and an
+/// RST_STREAM CANCEL": HAProxy sends both at once), so that none goes unsaid.
 fn leg_ends(r: &ConnectionReport) -> Vec<LegEnd> {
-    let stream = r.h2_stream;
-    let mut ends: Vec<LegEnd> = r
-        .stream_ends
-        .iter()
-        .filter(|e| e.ends_stream)
-        .map(|e| LegEnd {
-            by: e.by,
-            name: match stream {
-                Some(s) => format!("{} on h2 stream {s}", e.name()),
-                None => e.name(),
-            },
-            packet: e.packet,
-            time: e.time,
-        })
-        .collect();
-    let whole = if stream.is_some() {
+    let mut ends: Vec<LegEnd> = Vec::new();
+    for e in r.stream_ends.iter().filter(|e| e.ends_stream) {
+        match ends.last_mut() {
+            Some(last) if last.by == e.by && last.packet == e.packet => {
+                let name = e.name();
+                let article = if name.starts_with(AN_LETTERS) {
+                    "an"
+                } else {
+                    "a"
+                };
+                let _ = write!(last.name, " and {article} {name}");
+            }
+            _ => ends.push(LegEnd {
+                by: e.by,
+                name: e.name(),
+                packet: e.packet,
+                time: e.time,
+            }),
+        }
+    }
+    if let Some(s) = r.h2_stream {
+        for e in &mut ends {
+            let _ = write!(e.name, " on h2 stream {s}");
+        }
+    }
+    let whole = if r.h2_stream.is_some() {
         " of the whole HTTP/2 connection"
     } else {
         ""
@@ -646,9 +658,13 @@ struct Verdict {
     packets: Vec<u64>,
 }
 
+/// The first letters that take "an" before a frame name: END_STREAM, RST_STREAM (said
+/// "ar-es-tee"), …
+const AN_LETTERS: [char; 6] = ['R', 'E', 'A', 'I', 'O', 'U'];
+
 /// "a FIN (packet 21)", "an RST_STREAM CANCEL on h2 stream 5 (packet 350)".
 fn end_text(e: &LegEnd) -> String {
-    let article = if e.name.starts_with(['R', 'E', 'A', 'I', 'O', 'U']) {
+    let article = if e.name.starts_with(AN_LETTERS) {
         "an"
     } else {
         "a"
