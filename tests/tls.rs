@@ -853,3 +853,26 @@ fn a_relayed_end_names_every_frame_the_proxy_ended_the_stream_with() {
         assert_eq!(e.packets, [38, 41]);
     }
 }
+
+/// The Markdown's "Proxied" line of a leg linked by path and timing says how it was linked
+/// once, with the evidence, not a short "(linked by path and timing, not by key)" right
+/// before the whole sentence saying it again.
+#[test]
+fn the_markdown_says_once_how_an_h2_leg_was_linked() {
+    let name = "firefox-haproxy-h2-backend-close-4001";
+    let r = analyze(&format!("{name}.pcap"), &[&format!("{name}.keylog")]);
+    let md = wsclose::report::markdown::render(&r, &[None]);
+    let proxied: Vec<&str> = md
+        .lines()
+        .filter(|l| l.starts_with("- **Proxied:**"))
+        .collect();
+    assert_eq!(proxied.len(), 2, "{md}");
+    for line in proxied {
+        assert_eq!(line.matches("not by").count(), 1, "{line}");
+        assert!(
+            line.contains("linked by path, host and timing, not by a key"),
+            "{line}"
+        );
+    }
+    assert!(md.contains("- **Proxied:** leg of connection 2 through 127.0.0.1:18472 (the client's leg, to the proxy); ended by the backend;"), "{md}");
+}

@@ -900,24 +900,28 @@ fn to_leg_answer(leg: &ConnectionReport, role: Role) -> bool {
     leg.close_frames.iter().any(|f| f.from != role)
 }
 
-/// "leg of connection N through ADDR:PORT", for the table and Markdown.
+/// "leg of connection N through ADDR:PORT".
+fn leg_of(l: &LegReport) -> String {
+    format!("leg of connection {} through {}", l.other_leg, l.proxy)
+}
+
+/// "leg of connection N through ADDR:PORT", for the table, with "(linked by path and
+/// timing, not by key)" when that is so.
 pub fn phrase(l: &LegReport) -> String {
     let weaker = if l.linked_by == LinkedBy::Key.name() {
         ""
     } else {
         " (linked by path and timing, not by key)"
     };
-    format!(
-        "leg of connection {} through {}{weaker}",
-        l.other_leg, l.proxy
-    )
+    format!("{}{weaker}", leg_of(l))
 }
 
-/// The whole part of a leg, for Markdown: the phrase, which end it is, what was relayed.
+/// The whole part of a leg, for Markdown: which leg of which connection, which end it is,
+/// what was relayed, and (when it was not a key) what linked the legs, said once.
 pub fn describe(l: &LegReport) -> String {
     let mut s = format!(
         "{} ({})",
-        phrase(l),
+        leg_of(l),
         match l.side {
             Side::Front => "the client's leg, to the proxy",
             Side::Back => "the proxy's leg, to the backend",
