@@ -876,3 +876,69 @@ fn the_markdown_says_once_how_an_h2_leg_was_linked() {
     }
     assert!(md.contains("- **Proxied:** leg of connection 2 through 127.0.0.1:18472 (the client's leg, to the proxy); ended by the backend;"), "{md}");
 }
+
+/// Without the client's key log, a TLS-terminating proxy's back leg is a plaintext
+/// WebSocket whose Host names the proxy: the server of connections left encrypted. Its
+/// cause (and the table) say it is most likely a back leg, its "client" the proxy, and that
+/// the key log would link the legs; with the key log, linked, they say nothing of it; a
+/// back leg of a plaintext proxy, or a connection to the address its Host names, neither.
+#[test]
+fn a_back_leg_whose_client_leg_is_encrypted_says_so() {
+    let note = "most likely the back leg of a session through a TLS-terminating proxy, its client the proxy";
+    for (name, n) in [
+        ("firefox-haproxy-h2-close-1000", 1),
+        ("firefox-haproxy-h2-backend-kill", 1),
+        ("firefox-haproxy-http1-close-1000", 2),
+    ] {
+        let r = analyze(&format!("{name}.pcap"), &[]);
+        let c = only(&r);
+        assert!(
+            c.status.detail.contains(note),
+            "{name}: {}",
+            c.status.detail
+        );
+        assert!(
+            c.status.detail.contains(
+                "with the client's key log (--keylog) it would be read and the two legs linked"
+            ),
+            "{}",
+            c.status.detail
+        );
+        assert_eq!(
+            wsclose::report::legs::encrypted_fronts(c, &r.seen.encrypted),
+            n,
+            "{name}"
+        );
+        let table = wsclose::report::table::render(&r, Some(250), false);
+        assert!(table.contains("a TLS proxy's back leg?"), "{table}");
+        let r = analyze(&format!("{name}.pcap"), &[&format!("{name}.keylog")]);
+        for c in &r.connections {
+            assert!(
+                !c.status.detail.contains(note),
+                "{name}: {}",
+                c.status.detail
+            );
+        }
+        let table = wsclose::report::table::render(&r, Some(250), false);
+        assert!(!table.contains("back leg?"), "{table}");
+    }
+    // Plaintext proxies (legs linked by key, or a lone front leg) and direct wss://.
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    for f in [
+        root.join("proxy/haproxy-backend-close.pcap"),
+        root.join("proxy/nginx-idle-60s-front-only.pcap"),
+        root.join("tls/chromium-nginx-tls13-close-1000.pcap"),
+    ] {
+        let mut r = wsclose::analyze_files_with_progress(
+            &[f.clone()],
+            Options::default(),
+            &KeySources::default(),
+            None,
+        )
+        .unwrap();
+        r.load().unwrap();
+        for c in &r.connections {
+            assert!(!c.status.detail.contains(note), "{}", f.display());
+        }
+    }
+}

@@ -900,6 +900,70 @@ fn to_leg_answer(leg: &ConnectionReport, role: Role) -> bool {
     leg.close_frames.iter().any(|f| f.from != role)
 }
 
+/// How many of `encrypted` (TLS connections listed as not decrypted) the plaintext
+/// WebSocket `c`, linked to no other leg, may be the back leg of: its Host header names
+/// their server (its address and port, or its SNI and port, 443 when the Host has no
+/// port), not `c`'s own, in the same input, and they were open when `c` began. A
+/// TLS-terminating proxy passes the client's Host on to its backend (HAProxy as it is,
+/// nginx with `proxy_set_header Host $host`), so the back leg names the proxy while it
+/// goes to another address; the client's leg is one of those encrypted connections, which
+/// the client's key log would read and link.
+pub fn encrypted_fronts(c: &ConnectionReport, encrypted: &[super::tls::EncryptedReport]) -> usize {
+    if c.leg.is_some() || c.tls.is_some() || c.h2_stream.is_some() {
+        return 0;
+    }
+    let Some(host) = c.handshake.host.as_deref() else {
+        return 0;
+    };
+    let host = host.trim().to_ascii_lowercase();
+    if host.is_empty() || host == c.server.to_string() {
+        return 0;
+    }
+    // "name:port", or "name" (443 for wss://); "[v6]:port" and "[v6]" too.
+    let (name, port) = match host.rsplit_once(':') {
+        Some((n, p)) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => (n, p),
+        _ => (host.as_str(), "443"),
+    };
+    encrypted
+        .iter()
+        .filter(|e| {
+            let server = e.server.to_string();
+            let server_port = server.rsplit(':').next().unwrap_or_default();
+            e.input == c.input
+                && e.tls.not_decrypted.is_some()
+                && e.first_packet < c.first_packet
+                && e.last_packet > c.first_packet
+                && (host == server
+                    || (port == server_port
+                        && e.tls
+                            .sni
+                            .as_deref()
+                            .is_some_and(|s| s.eq_ignore_ascii_case(name))))
+        })
+        .count()
+}
+
+/// Says in the cause of `c` that it is most likely a TLS-terminating proxy's back leg whose
+/// client's leg is encrypted, when its Host names the server of encrypted connections
+/// ([`encrypted_fronts`]): its "client" is then the proxy, not the browser. No address is
+/// written (the sentence stays as it is under `--redact`).
+pub fn mark_behind_encrypted(c: &mut ConnectionReport, encrypted: &[super::tls::EncryptedReport]) {
+    let n = encrypted_fronts(c, encrypted);
+    if n == 0 {
+        return;
+    }
+    let which = if n == 1 {
+        "the server of a TLS connection of this capture that was not decrypted (under \"Encrypted connections\"): this is most likely the back leg of a session through a TLS-terminating proxy, its client the proxy, and that connection the client's leg"
+    } else {
+        "the server of TLS connections of this capture that were not decrypted (under \"Encrypted connections\"): this is most likely the back leg of a session through a TLS-terminating proxy, its client the proxy, and one of those connections the client's leg"
+    };
+    let _ = write!(
+        c.status.detail,
+        "{}Its Host header names {which}; with the client's key log (--keylog) it would be read and the two legs linked.",
+        if c.status.detail.is_empty() { "" } else { " " }
+    );
+}
+
 /// "leg of connection N through ADDR:PORT".
 fn leg_of(l: &LegReport) -> String {
     format!("leg of connection {} through {}", l.other_leg, l.proxy)
