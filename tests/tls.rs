@@ -930,7 +930,7 @@ fn a_back_leg_whose_client_leg_is_encrypted_says_so() {
         root.join("tls/chromium-nginx-tls13-close-1000.pcap"),
     ] {
         let mut r = wsclose::analyze_files_with_progress(
-            &[f.clone()],
+            std::slice::from_ref(&f),
             Options::default(),
             &KeySources::default(),
             None,

@@ -916,7 +916,8 @@ pub fn encrypted_fronts(c: &ConnectionReport, encrypted: &[super::tls::Encrypted
         return 0;
     };
     let host = host.trim().to_ascii_lowercase();
-    if host.is_empty() || host == c.server.to_string() {
+    let own = c.server.to_string();
+    if host.is_empty() || host == own {
         return 0;
     }
     // "name:port", or "name" (443 for wss://); "[v6]:port" and "[v6]" too.
