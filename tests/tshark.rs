@@ -17,9 +17,12 @@ fn tshark_available() -> bool {
 /// (packet, sender port, code) of a close frame.
 type Close = (u64, u16, Option<u64>);
 
+/// A server port wsclose found a WebSocket on, and whether that connection was TLS.
+type Port = (u16, bool);
+
 /// Every close frame as wsclose reports them, and the server ports it found; `keylog`
 /// decrypts wss://.
-fn ours(path: &Path, keylog: Option<&Path>) -> (Vec<Close>, Vec<u16>) {
+fn ours(path: &Path, keylog: Option<&Path>) -> (Vec<Close>, Vec<Port>) {
     let mut cmd = Command::cargo_bin("wsclose").unwrap();
     cmd.args(["analyze", "--format", "json"]).arg(path);
     if let Some(k) = keylog {
@@ -47,7 +50,7 @@ fn ours(path: &Path, keylog: Option<&Path>) -> (Vec<Close>, Vec<u16>) {
                 .unwrap()
         };
         let (cp, sp) = (port(&c["client"]), port(&c["server"]));
-        server_ports.push(sp);
+        server_ports.push((sp, !c["tls"].is_null()));
         for f in c["close_frames"].as_array().unwrap() {
             let from = if f["from"] == "client" { cp } else { sp };
             frames.push((f["packet"].as_u64().unwrap(), from, f["code"].as_u64()));
@@ -58,20 +61,22 @@ fn ours(path: &Path, keylog: Option<&Path>) -> (Vec<Close>, Vec<u16>) {
 }
 
 /// The same, as tshark decodes them with the server ports forced to HTTP (inside TLS,
-/// decrypted with `keylog`, when one is given).
-fn theirs(path: &Path, ports: &[u16], keylog: Option<&Path>) -> Vec<Close> {
+/// decrypted with `keylog`, for the ports wsclose found TLS on: a capture through a
+/// TLS-terminating proxy has a plaintext back leg beside its TLS front leg).
+fn theirs(path: &Path, ports: &[Port], keylog: Option<&Path>) -> Vec<Close> {
     let mut cmd = Proc::new("tshark");
     cmd.arg("-r").arg(path);
-    for p in ports {
-        match keylog {
-            None => cmd.args(["-d", &format!("tcp.port=={p},http")]),
-            Some(_) => cmd.args([
+    for &(p, tls) in ports {
+        if tls {
+            cmd.args([
                 "-d",
                 &format!("tcp.port=={p},tls"),
                 "-d",
                 &format!("tls.port=={p},http"),
-            ]),
-        };
+            ]);
+        } else {
+            cmd.args(["-d", &format!("tcp.port=={p},http")]);
+        }
     }
     if let Some(k) = keylog {
         cmd.args(["-o", &format!("tls.keylog_file:{}", k.display())]);
@@ -165,6 +170,197 @@ fn tls_close_frames_agree_with_tshark_with_the_same_key_log() {
         compared += ours.len();
     }
     assert!(compared >= 40, "only {compared} close frames compared");
+}
+
+/// A WebSocket over HTTP/2 (RFC 8441) as wsclose reports it: (client port, server port,
+/// stream id).
+type H2Stream = (u16, u16, u64);
+
+/// Every close frame wsclose reports on an HTTP/2 stream, and those streams.
+fn ours_h2(path: &Path, keylog: Option<&Path>) -> (Vec<Close>, Vec<H2Stream>) {
+    let mut cmd = Command::cargo_bin("wsclose").unwrap();
+    cmd.args(["analyze", "--format", "json"]).arg(path);
+    if let Some(k) = keylog {
+        cmd.arg("--keylog").arg(k);
+    }
+    let out = cmd.env_remove("SSLKEYLOGFILE").output().unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let port = |s: &Value| -> u16 {
+        s.as_str()
+            .unwrap()
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let mut frames = Vec::new();
+    let mut streams = Vec::new();
+    for c in r["connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["transport"] == "h2")
+    {
+        let (cp, sp) = (port(&c["client"]), port(&c["server"]));
+        streams.push((cp, sp, c["h2_stream"].as_u64().unwrap()));
+        for f in c["close_frames"].as_array().unwrap() {
+            let from = if f["from"] == "client" { cp } else { sp };
+            frames.push((f["packet"].as_u64().unwrap(), from, f["code"].as_u64()));
+        }
+    }
+    frames.sort();
+    (frames, streams)
+}
+
+/// The close frames inside the DATA frames tshark decodes on `streams` (decrypted with
+/// `keylog`; cleartext HTTP/2 found on the server ports forced to HTTP). tshark 4.0 has no
+/// WebSocket dissector for HTTP/2 streams, so the RFC 6455 frames are walked here, over
+/// each stream's DATA bytes in each direction, independently of wsclose's decoder: a close
+/// frame's packet is the one whose DATA frame completes it.
+fn theirs_h2(path: &Path, streams: &[H2Stream], keylog: Option<&Path>) -> Vec<Close> {
+    use std::collections::HashMap;
+    let mut cmd = Proc::new("tshark");
+    cmd.arg("-r").arg(path);
+    match keylog {
+        Some(k) => {
+            cmd.args(["-o", &format!("tls.keylog_file:{}", k.display())]);
+        }
+        None => {
+            for (_, sp, _) in streams {
+                // HTTP, which hands over to HTTP/2 at its preface or at a 101 to h2c.
+                cmd.args(["-d", &format!("tcp.port=={sp},http")]);
+            }
+        }
+    }
+    cmd.args([
+        "-Y",
+        "http2.type == 0",
+        "-T",
+        "fields",
+        "-E",
+        "occurrence=a",
+        "-E",
+        "aggregator=,",
+    ]);
+    for f in [
+        "frame.number",
+        "tcp.srcport",
+        "tcp.dstport",
+        "http2.type",
+        "http2.streamid",
+        "http2.data.data",
+    ] {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "tshark on {}", path.display());
+    // Each stream's bytes in one direction (client port, stream, sender port).
+    let mut pending: HashMap<(u16, u64, u16), Vec<u8>> = HashMap::new();
+    let mut closes = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        let packet: u64 = f[0].parse().unwrap();
+        let (src, dst): (u16, u16) = (f[1].parse().unwrap(), f[2].parse().unwrap());
+        let types: Vec<&str> = f[3].split(',').collect();
+        let ids: Vec<&str> = f[4].split(',').collect();
+        assert_eq!(types.len(), ids.len(), "{line}");
+        // One http2.data.data per DATA frame ("<MISSING>" when it is empty).
+        let mut data = f.get(5).copied().unwrap_or_default().split(',');
+        for (t, id) in types.iter().zip(&ids) {
+            if *t != "0" {
+                continue;
+            }
+            let bytes: Vec<u8> = match data.next() {
+                Some(h) if !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()) => (0..h
+                    .len())
+                    .step_by(2)
+                    .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let id: u64 = id.parse().unwrap();
+            let Some(&(cp, _, _)) = streams
+                .iter()
+                .find(|(cp, sp, s)| *s == id && [(*cp, *sp), (*sp, *cp)].contains(&(src, dst)))
+            else {
+                continue; // not a WebSocket stream (the page, its reports)
+            };
+            let buf = pending.entry((cp, id, src)).or_default();
+            buf.extend(bytes);
+            // Every whole RFC 6455 frame at the front of the buffer.
+            loop {
+                if buf.len() < 2 {
+                    break;
+                }
+                let masked = buf[1] & 0x80 != 0;
+                let (len, mut at) = match buf[1] & 0x7f {
+                    126 if buf.len() >= 4 => (u16::from_be_bytes([buf[2], buf[3]]) as usize, 4),
+                    127 if buf.len() >= 10 => (
+                        u64::from_be_bytes(buf[2..10].try_into().unwrap()) as usize,
+                        10,
+                    ),
+                    126 | 127 => break,
+                    n => (n as usize, 2),
+                };
+                let key = masked.then(|| buf.get(at..at + 4).map(|k| [k[0], k[1], k[2], k[3]]));
+                if masked {
+                    at += 4;
+                }
+                if buf.len() < at + len {
+                    break;
+                }
+                if buf[0] & 0x0f == 8 {
+                    let mut payload = buf[at..at + len].to_vec();
+                    if let Some(Some(k)) = key {
+                        for (i, b) in payload.iter_mut().enumerate() {
+                            *b ^= k[i % 4];
+                        }
+                    }
+                    let code = (payload.len() >= 2)
+                        .then(|| u64::from(u16::from_be_bytes([payload[0], payload[1]])));
+                    closes.push((packet, src, code));
+                }
+                buf.drain(..at + len);
+            }
+        }
+    }
+    closes.sort();
+    closes
+}
+
+/// WebSockets over HTTP/2 (RFC 8441): every close frame wsclose reports on a stream is in
+/// the DATA bytes tshark decrypts with the same key log (or decodes as cleartext h2), at
+/// the same packet, from the same side, with the same code, and there are no others.
+#[test]
+fn h2_close_frames_agree_with_the_data_tshark_decodes() {
+    if !tshark_available() {
+        eprintln!("skipping: tshark is not installed (apt-get install tshark)");
+        return;
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut files = captures(&root.join("fixtures"));
+    files.extend(captures(&root.join("fixtures/h2")));
+    files.extend(captures(&root.join("fixtures/tls")));
+    files.extend(captures(&root.join("fixtures/proxy")));
+    let mut compared = 0;
+    let mut streams_seen = 0;
+    for f in files {
+        let keylog = f.with_extension("keylog");
+        let keylog = keylog.exists().then_some(keylog);
+        let (ours, streams) = ours_h2(&f, keylog.as_deref());
+        if streams.is_empty() {
+            continue;
+        }
+        let theirs = theirs_h2(&f, &streams, keylog.as_deref());
+        assert_eq!(ours, theirs, "{}", f.display());
+        compared += ours.len();
+        streams_seen += streams.len();
+    }
+    assert!(
+        compared >= 20 && streams_seen >= 15,
+        "only {compared} close frames on {streams_seen} streams compared"
+    );
 }
 
 /// `fixtures/node-close-1000.pcapng` with blocks between its packets that Wireshark numbers

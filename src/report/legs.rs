@@ -518,24 +518,36 @@ struct LegEnd {
 }
 
 /// How a leg ended, in order: an HTTP/2 stream's endings (those that ended it) before
-/// the TCP connection's, which ends every stream still open.
+/// the TCP connection's, which ends every stream still open. The frames one side ended
+/// the stream with in one packet are one ending, named together ("END_STREAM and an
+/// RST_STREAM CANCEL": HAProxy sends both at once), so that none goes unsaid.
 fn leg_ends(r: &ConnectionReport) -> Vec<LegEnd> {
-    let stream = r.h2_stream;
-    let mut ends: Vec<LegEnd> = r
-        .stream_ends
-        .iter()
-        .filter(|e| e.ends_stream)
-        .map(|e| LegEnd {
-            by: e.by,
-            name: match stream {
-                Some(s) => format!("{} on h2 stream {s}", e.name()),
-                None => e.name(),
-            },
-            packet: e.packet,
-            time: e.time,
-        })
-        .collect();
-    let whole = if stream.is_some() {
+    let mut ends: Vec<LegEnd> = Vec::new();
+    for e in r.stream_ends.iter().filter(|e| e.ends_stream) {
+        match ends.last_mut() {
+            Some(last) if last.by == e.by && last.packet == e.packet => {
+                let name = e.name();
+                let article = if name.starts_with(AN_LETTERS) {
+                    "an"
+                } else {
+                    "a"
+                };
+                let _ = write!(last.name, " and {article} {name}");
+            }
+            _ => ends.push(LegEnd {
+                by: e.by,
+                name: e.name(),
+                packet: e.packet,
+                time: e.time,
+            }),
+        }
+    }
+    if let Some(s) = r.h2_stream {
+        for e in &mut ends {
+            let _ = write!(e.name, " on h2 stream {s}");
+        }
+    }
+    let whole = if r.h2_stream.is_some() {
         " of the whole HTTP/2 connection"
     } else {
         ""
@@ -646,9 +658,13 @@ struct Verdict {
     packets: Vec<u64>,
 }
 
+/// The first letters that take "an" before a frame name: END_STREAM, RST_STREAM (said
+/// "ar-es-tee"), …
+const AN_LETTERS: [char; 6] = ['R', 'E', 'A', 'I', 'O', 'U'];
+
 /// "a FIN (packet 21)", "an RST_STREAM CANCEL on h2 stream 5 (packet 350)".
 fn end_text(e: &LegEnd) -> String {
-    let article = if e.name.starts_with(['R', 'E', 'A', 'I', 'O', 'U']) {
+    let article = if e.name.starts_with(AN_LETTERS) {
         "an"
     } else {
         "a"
@@ -884,24 +900,93 @@ fn to_leg_answer(leg: &ConnectionReport, role: Role) -> bool {
     leg.close_frames.iter().any(|f| f.from != role)
 }
 
-/// "leg of connection N through ADDR:PORT", for the table and Markdown.
+/// How many of `encrypted` (TLS connections listed as not decrypted) the plaintext
+/// WebSocket `c`, linked to no other leg, may be the back leg of: its Host header names
+/// their server (its address and port, or its SNI and port, 443 when the Host has no
+/// port), not `c`'s own, in the same input, and they were open when `c` began. A
+/// TLS-terminating proxy passes the client's Host on to its backend (HAProxy as it is,
+/// nginx with `proxy_set_header Host $host`), so the back leg names the proxy while it
+/// goes to another address; the client's leg is one of those encrypted connections, which
+/// the client's key log would read and link.
+pub fn encrypted_fronts(c: &ConnectionReport, encrypted: &[super::tls::EncryptedReport]) -> usize {
+    if c.leg.is_some() || c.tls.is_some() || c.h2_stream.is_some() {
+        return 0;
+    }
+    let Some(host) = c.handshake.host.as_deref() else {
+        return 0;
+    };
+    let host = host.trim().to_ascii_lowercase();
+    let own = c.server.to_string();
+    if host.is_empty() || host == own {
+        return 0;
+    }
+    // "name:port", or "name" (443 for wss://); "[v6]:port" and "[v6]" too.
+    let (name, port) = match host.rsplit_once(':') {
+        Some((n, p)) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => (n, p),
+        _ => (host.as_str(), "443"),
+    };
+    encrypted
+        .iter()
+        .filter(|e| {
+            let server = e.server.to_string();
+            let server_port = server.rsplit(':').next().unwrap_or_default();
+            e.input == c.input
+                && e.tls.not_decrypted.is_some()
+                && e.first_packet < c.first_packet
+                && e.last_packet > c.first_packet
+                && (host == server
+                    || (port == server_port
+                        && e.tls
+                            .sni
+                            .as_deref()
+                            .is_some_and(|s| s.eq_ignore_ascii_case(name))))
+        })
+        .count()
+}
+
+/// Says in the cause of `c` that it is most likely a TLS-terminating proxy's back leg whose
+/// client's leg is encrypted, when its Host names the server of encrypted connections
+/// ([`encrypted_fronts`]): its "client" is then the proxy, not the browser. No address is
+/// written (the sentence stays as it is under `--redact`).
+pub fn mark_behind_encrypted(c: &mut ConnectionReport, encrypted: &[super::tls::EncryptedReport]) {
+    let n = encrypted_fronts(c, encrypted);
+    if n == 0 {
+        return;
+    }
+    let which = if n == 1 {
+        "the server of a TLS connection of this capture that was not decrypted (under \"Encrypted connections\"): this is most likely the back leg of a session through a TLS-terminating proxy, its client the proxy, and that connection the client's leg"
+    } else {
+        "the server of TLS connections of this capture that were not decrypted (under \"Encrypted connections\"): this is most likely the back leg of a session through a TLS-terminating proxy, its client the proxy, and one of those connections the client's leg"
+    };
+    let _ = write!(
+        c.status.detail,
+        "{}Its Host header names {which}; with the client's key log (--keylog) it would be read and the two legs linked.",
+        if c.status.detail.is_empty() { "" } else { " " }
+    );
+}
+
+/// "leg of connection N through ADDR:PORT".
+fn leg_of(l: &LegReport) -> String {
+    format!("leg of connection {} through {}", l.other_leg, l.proxy)
+}
+
+/// "leg of connection N through ADDR:PORT", for the table, with "(linked by path and
+/// timing, not by key)" when that is so.
 pub fn phrase(l: &LegReport) -> String {
     let weaker = if l.linked_by == LinkedBy::Key.name() {
         ""
     } else {
         " (linked by path and timing, not by key)"
     };
-    format!(
-        "leg of connection {} through {}{weaker}",
-        l.other_leg, l.proxy
-    )
+    format!("{}{weaker}", leg_of(l))
 }
 
-/// The whole part of a leg, for Markdown: the phrase, which end it is, what was relayed.
+/// The whole part of a leg, for Markdown: which leg of which connection, which end it is,
+/// what was relayed, and (when it was not a key) what linked the legs, said once.
 pub fn describe(l: &LegReport) -> String {
     let mut s = format!(
         "{} ({})",
-        phrase(l),
+        leg_of(l),
         match l.side {
             Side::Front => "the client's leg, to the proxy",
             Side::Back => "the proxy's leg, to the backend",

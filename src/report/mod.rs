@@ -26,8 +26,9 @@
 //! (`stored`, large captures: most of them in a temporary file). Renderers read them with
 //! [`Report::for_each_chunk`] / [`Report::for_each_connection`], which work on both, or call
 //! [`Report::load`] first. Reading from a store applies what was decided for the whole
-//! report after the reports were made: the truncated-input status ([`mark_cut`]) and
-//! `--redact`.
+//! report after the reports were made: the truncated-input status ([`mark_cut`]), the
+//! note on a back leg whose client's leg stayed encrypted
+//! ([`legs::mark_behind_encrypted`]) and `--redact`.
 //!
 //! Size: about 1 000 lines: the report model, its stored and JSON views (serde remote
 //! derives) and the building of a session's report; splitting the views from the types they
@@ -1253,6 +1254,9 @@ impl Report {
             c.id = i as u64 + 1;
         }
         legs::link_vec(&mut connections);
+        for c in &mut connections {
+            legs::mark_behind_encrypted(c, &seen.encrypted);
+        }
         Report::build(inputs, connections, None, seen)
     }
 
@@ -1473,6 +1477,8 @@ impl Report {
         if let Some(names) = names {
             names.connection(c);
         }
+        // After the pseudonyms: the encrypted connections have theirs (`redact`).
+        legs::mark_behind_encrypted(c, &self.seen.encrypted);
     }
 
     /// Reads every report of `store` back (a copy of those kept in memory), as this report

@@ -2,7 +2,8 @@
 //!
 //! In: a finished [`Report`]. Out: the same report with every IP address replaced by a
 //! stable pseudonym (the same address gets the same name throughout one report; ports are
-//! kept), host names in Host headers replaced the same way, query strings dropped from
+//! kept), host names in Host headers and TLS SNIs replaced the same way (the encrypted
+//! connections' addresses and SNIs too, after the WebSocket connections'), query strings dropped from
 //! paths, payload previews left out, input paths cut to their file names and the command
 //! line dropped. Close reasons, codes and packet numbers are kept: they are the point.
 //! The report says it was redacted. A report whose connections are in a store is redacted
@@ -58,6 +59,20 @@ impl Names {
     }
 }
 
+impl Names {
+    /// The SNI is a host name as the Host header's is: the same pseudonym.
+    fn sni(&mut self, tls: &mut super::tls::TlsReport) {
+        tls.sni = tls.sni.as_deref().map(|s| self.host(s));
+    }
+
+    /// Redacts one encrypted connection (after every WebSocket connection).
+    fn encrypted(&mut self, e: &mut super::tls::EncryptedReport) {
+        e.client = Host::Named(self.endpoint(&e.client.to_string()));
+        e.server = Host::Named(self.endpoint(&e.server.to_string()));
+        self.sni(&mut e.tls);
+    }
+}
+
 fn strip_query(path: &str) -> String {
     match path.split_once('?') {
         Some((p, _)) => format!("{p}?[redacted]"),
@@ -72,6 +87,9 @@ impl Names {
         c.server = Host::Named(self.endpoint(&c.server.to_string()));
         if let Some(leg) = &mut c.leg {
             leg.proxy = Host::Named(self.endpoint(&leg.proxy.to_string()));
+        }
+        if let Some(tls) = &mut c.tls {
+            self.sni(tls);
         }
         let h = &mut c.handshake;
         h.host = h.host.as_deref().map(|x| self.host(x));
@@ -95,6 +113,20 @@ pub fn redact(report: &mut Report) {
     let mut names = Names::default();
     for c in &mut report.connections {
         names.connection(c);
+    }
+    // The encrypted connections are named after the WebSocket connections, with the same
+    // names for the same addresses: a stored report's connections are named as they are
+    // read, in id order, from a fresh map, so the same walk gives the same map here.
+    if let Some(store) = &report.stored {
+        let mut buf = Vec::new();
+        for i in 0..store.len() {
+            if let Ok(mut c) = store.get(i, &mut buf) {
+                names.connection(&mut c);
+            }
+        }
+    }
+    for e in &mut report.seen.encrypted {
+        names.encrypted(e);
     }
     for input in &mut report.inputs {
         if let Some(name) = std::path::Path::new(&input.path).file_name() {

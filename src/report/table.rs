@@ -268,6 +268,15 @@ fn connections_table(
         if let Some(leg) = &c.leg {
             let _ = write!(conn, "\n{}", terminal(&super::legs::phrase(leg)));
         }
+        match super::legs::encrypted_fronts(c, &report.seen.encrypted) {
+            0 => {}
+            1 => conn.push_str(
+                "\nits Host is an encrypted connection's server: a TLS proxy's back leg?",
+            ),
+            n => {
+                let _ = write!(conn, "\nits Host is the server of {n} encrypted connections: a TLS proxy's back leg?");
+            }
+        }
         if many_inputs {
             if let Some(input) = report.inputs.get(c.input) {
                 // A connection that goes on into the files continuing its own: where it ends.
