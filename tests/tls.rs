@@ -1359,3 +1359,63 @@ fn a_back_leg_whose_client_leg_is_encrypted_says_so() {
         }
     }
 }
+
+/// What the handshake and session did beyond a full handshake: a HelloRetryRequest, a
+/// resumption by PSK, KeyUpdates per side (counted as the decryption followed them). In
+/// JSON (`hello_retry_request`, `resumed`, `early_data`, `key_updates`), and in the
+/// table's and Markdown's TLS line.
+#[test]
+fn the_tls_report_names_retries_resumptions_and_key_updates() {
+    /// Per session: HelloRetryRequest, resumed, KeyUpdates by the client, by the server.
+    type Session = (bool, bool, u64, u64);
+    let cases: [(&str, &[Session]); 6] = [
+        ("go-tls13-hrr-close-1000", &[(true, false, 0, 0)]),
+        (
+            "go-tls13-resume-close-4000",
+            &[(false, false, 0, 0), (false, true, 0, 0)],
+        ),
+        (
+            "rustls-tls13-resume-close-1001",
+            &[(false, false, 0, 0), (false, true, 0, 0)],
+        ),
+        ("rustls-tls13-keyupdate-close-4000", &[(false, false, 1, 1)]),
+        ("openssl-tls13-keyupdate", &[(false, false, 2, 1)]),
+        ("python-tls13-aes128gcm-close-1000", &[(false, false, 0, 0)]),
+    ];
+    for (name, want) in cases {
+        let r = analyze(&format!("{name}.pcap"), &[&format!("{name}.keylog")]);
+        let got: Vec<_> = r
+            .connections
+            .iter()
+            .map(|c| {
+                let t = c.tls.as_ref().expect("a TLS session");
+                assert_eq!(t.early_data, None, "{name}: no early data offered");
+                (
+                    t.hello_retry_request,
+                    t.resumed,
+                    t.key_updates.client,
+                    t.key_updates.server,
+                )
+            })
+            .collect();
+        assert_eq!(got, want, "{name}");
+        let table = wsclose::report::table::render(&r, Some(400), false);
+        let md = wsclose::report::markdown::render(&r, &[None]);
+        for (hrr, resumed, kc, ks) in want {
+            for (text, what) in [(&table, "table"), (&md, "markdown")] {
+                assert_eq!(text.contains("HelloRetryRequest"), *hrr, "{name} {what}");
+                assert_eq!(
+                    text.contains("resumed (PSK)"),
+                    *resumed || want.iter().any(|w| w.1),
+                    "{name} {what}"
+                );
+                if kc + ks > 0 {
+                    assert!(
+                        text.contains(&format!("KeyUpdate: client {kc}, server {ks}")),
+                        "{name} {what}: {text}"
+                    );
+                }
+            }
+        }
+    }
+}

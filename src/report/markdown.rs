@@ -627,6 +627,7 @@ fn tls_text(tls: &super::tls::TlsReport) -> String {
         }
         None => {}
     }
+    parts.extend(tls.notes());
     md(&parts.join(", "))
 }
 

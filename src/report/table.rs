@@ -500,6 +500,9 @@ fn tls_line(tls: &super::tls::TlsReport) -> String {
     if let Some(sni) = &tls.sni {
         let _ = write!(line, ", SNI {}", terminal(sni));
     }
+    for note in tls.notes() {
+        let _ = write!(line, ", {note}");
+    }
     line
 }
 

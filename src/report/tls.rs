@@ -253,6 +253,17 @@ pub struct TlsReport {
     pub close_notify: PerSide<Option<u64>>,
     /// Alerts other than close_notify, in order.
     pub alerts: Vec<AlertReport>,
+    /// The server answered the first ClientHello with a HelloRetryRequest (TLS 1.3,
+    /// RFC 8446 §4.1.4: the client's key share did not suit it).
+    pub hello_retry_request: bool,
+    /// The server accepted a pre-shared key: a TLS 1.3 session resumed from an earlier
+    /// one (RFC 8446 §2.2). TLS 1.2 session resumption is not told.
+    pub resumed: bool,
+    /// "accepted" or "rejected" when the client offered TLS 1.3 early data (0-RTT,
+    /// RFC 8446 §2.3), "offered" when the server's answer was not read.
+    pub early_data: Option<String>,
+    /// KeyUpdates each side sent and the decryption followed (RFC 8446 §4.6.3).
+    pub key_updates: PerSide<u64>,
 }
 
 impl TlsReport {
@@ -289,7 +300,45 @@ impl TlsReport {
                     packet: a.packet,
                 })
                 .collect(),
+            hello_retry_request: s.hello_retry_request,
+            resumed: s.psk_accepted,
+            early_data: s.early_data_offered.then(|| {
+                match s.early_data_accepted {
+                    Some(true) => "accepted",
+                    Some(false) => "rejected",
+                    None => "offered",
+                }
+                .to_owned()
+            }),
+            key_updates: PerSide {
+                client: s.client.key_updates,
+                server: s.server.key_updates,
+            },
         }
+    }
+
+    /// What the handshake and the session did beyond the usual, for the table and
+    /// Markdown: "HelloRetryRequest", "resumed (PSK)", "early data accepted", "KeyUpdate:
+    /// client 1, server 1". Empty for a plain full handshake.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.hello_retry_request {
+            notes.push("HelloRetryRequest".to_owned());
+        }
+        if self.resumed {
+            notes.push("resumed (PSK)".to_owned());
+        }
+        if let Some(e) = &self.early_data {
+            notes.push(format!("early data {e}"));
+        }
+        let k = self.key_updates;
+        if k.client + k.server > 0 {
+            notes.push(format!(
+                "KeyUpdate: client {}, server {}",
+                k.client, k.server
+            ));
+        }
+        notes
     }
 
     /// Whether the side of `role` ended TLS with close_notify.
@@ -453,6 +502,10 @@ mod tests {
             not_decrypted: None,
             close_notify,
             alerts: Vec::new(),
+            hello_retry_request: false,
+            resumed: false,
+            early_data: None,
+            key_updates: PerSide::default(),
         }
     }
 

@@ -249,6 +249,8 @@ pub struct Summary {
     pub alpn_offered: Vec<String>,
     pub alpn_chosen: Option<String>,
     pub hello_retry_request: bool,
+    /// The server accepted a pre-shared key: a resumed TLS 1.3 session (RFC 8446 §2.2).
+    pub psk_accepted: bool,
     /// The client offered early data (0-RTT).
     pub early_data_offered: bool,
     /// The server accepted it (EncryptedExtensions), when known.
@@ -596,6 +598,7 @@ impl TlsSession {
                 .unwrap_or_default(),
             alpn_chosen: self.alpn_chosen.as_deref().map(lossy),
             hello_retry_request: self.hello_retry_request,
+            psk_accepted: self.server_hello.as_ref().is_some_and(|s| s.pre_shared_key),
             early_data_offered: ch.is_some_and(|c| c.early_data),
             early_data_accepted: self.early_accepted,
             decrypted,
