@@ -20,41 +20,55 @@ type Close = (u64, u16, Option<u64>);
 /// A server port wsclose found a WebSocket on, and whether that connection was TLS.
 type Port = (u16, bool);
 
-/// Every close frame as wsclose reports them, and the server ports it found; `keylog`
-/// decrypts wss://.
-fn ours(path: &Path, keylog: Option<&Path>) -> (Vec<Close>, Vec<Port>) {
+/// wsclose's JSON report of `path`, decrypted with `keylog`.
+fn report(path: &Path, keylog: Option<&Path>) -> Value {
     let mut cmd = Command::cargo_bin("wsclose").unwrap();
     cmd.args(["analyze", "--format", "json"]).arg(path);
     if let Some(k) = keylog {
         cmd.arg("--keylog").arg(k);
     }
     let out = cmd.env_remove("SSLKEYLOGFILE").output().unwrap();
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The port of a report's "address:port".
+fn port(s: &Value) -> u16 {
+    s.as_str()
+        .unwrap()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// Connection `c`'s close frames, each as (packet, sender's port, code), added to
+/// `frames`; returns its (client, server) ports.
+fn close_frames(c: &Value, frames: &mut Vec<Close>) -> (u16, u16) {
+    let (cp, sp) = (port(&c["client"]), port(&c["server"]));
+    for f in c["close_frames"].as_array().unwrap() {
+        let from = if f["from"] == "client" { cp } else { sp };
+        frames.push((f["packet"].as_u64().unwrap(), from, f["code"].as_u64()));
+    }
+    (cp, sp)
+}
+
+/// Every close frame as wsclose reports them, and the server ports it found; `keylog`
+/// decrypts wss://.
+fn ours(path: &Path, keylog: Option<&Path>) -> (Vec<Close>, Vec<Port>) {
+    let r = report(path, keylog);
     let mut frames = Vec::new();
     let mut server_ports = Vec::new();
-    // tshark 4.0 decodes no WebSocket frame inside HTTP/2 (RFC 8441): those are checked by
-    // tests/h2.rs against the pages' own logs instead.
+    // tshark 4.0 decodes no WebSocket frame inside HTTP/2 (RFC 8441): those are checked
+    // against the HTTP/2 DATA tshark decrypts instead (`ours_h2`, `theirs_h2`).
     for c in r["connections"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|c| c["transport"] != "h2")
     {
-        let port = |s: &Value| -> u16 {
-            s.as_str()
-                .unwrap()
-                .rsplit(':')
-                .next()
-                .unwrap()
-                .parse()
-                .unwrap()
-        };
-        let (cp, sp) = (port(&c["client"]), port(&c["server"]));
+        let (_, sp) = close_frames(c, &mut frames);
         server_ports.push((sp, !c["tls"].is_null()));
-        for f in c["close_frames"].as_array().unwrap() {
-            let from = if f["from"] == "client" { cp } else { sp };
-            frames.push((f["packet"].as_u64().unwrap(), from, f["code"].as_u64()));
-        }
     }
     frames.sort();
     (frames, server_ports)
@@ -178,22 +192,7 @@ type H2Stream = (u16, u16, u64);
 
 /// Every close frame wsclose reports on an HTTP/2 stream, and those streams.
 fn ours_h2(path: &Path, keylog: Option<&Path>) -> (Vec<Close>, Vec<H2Stream>) {
-    let mut cmd = Command::cargo_bin("wsclose").unwrap();
-    cmd.args(["analyze", "--format", "json"]).arg(path);
-    if let Some(k) = keylog {
-        cmd.arg("--keylog").arg(k);
-    }
-    let out = cmd.env_remove("SSLKEYLOGFILE").output().unwrap();
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let port = |s: &Value| -> u16 {
-        s.as_str()
-            .unwrap()
-            .rsplit(':')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap()
-    };
+    let r = report(path, keylog);
     let mut frames = Vec::new();
     let mut streams = Vec::new();
     for c in r["connections"]
@@ -202,12 +201,8 @@ fn ours_h2(path: &Path, keylog: Option<&Path>) -> (Vec<Close>, Vec<H2Stream>) {
         .iter()
         .filter(|c| c["transport"] == "h2")
     {
-        let (cp, sp) = (port(&c["client"]), port(&c["server"]));
+        let (cp, sp) = close_frames(c, &mut frames);
         streams.push((cp, sp, c["h2_stream"].as_u64().unwrap()));
-        for f in c["close_frames"].as_array().unwrap() {
-            let from = if f["from"] == "client" { cp } else { sp };
-            frames.push((f["packet"].as_u64().unwrap(), from, f["code"].as_u64()));
-        }
     }
     frames.sort();
     (frames, streams)
