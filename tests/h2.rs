@@ -828,3 +828,33 @@ fn an_unfinished_handshake_is_not_reported_as_a_missing_key() {
         .expect("54202 listed");
     assert_ne!(e["tls"]["not_decrypted"], "no key for this connection");
 }
+
+/// Each WebSocket on an HTTP/2 stream gets a Wireshark filter narrowed to its stream in
+/// the Markdown report, beside the TCP connection's; a WebSocket over HTTP/1.1 does not.
+#[test]
+fn markdown_gives_each_h2_stream_its_wireshark_filter() {
+    let md = |capture: &str| {
+        let out = Command::cargo_bin("wsclose")
+            .unwrap()
+            .env_remove("SSLKEYLOGFILE")
+            .args(["analyze", "--format", "markdown", &fixture(capture)])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    let h2 = md("node-h2-websockets.pcap");
+    let streams: Vec<&str> = h2
+        .lines()
+        .filter_map(|l| l.strip_prefix("  - its HTTP/2 stream only: `"))
+        .collect();
+    assert!(streams.len() >= 2, "{h2}");
+    for (line, conn) in streams.iter().zip(
+        h2.lines()
+            .filter_map(|l| l.strip_prefix("- **Wireshark:** `")),
+    ) {
+        let conn = conn.trim_end_matches('`');
+        assert!(line.starts_with(conn), "{line} / {conn}");
+        assert!(line.contains(" && http2.streamid=="), "{line}");
+    }
+    assert!(!md("python-close-1001.pcap").contains("HTTP/2 stream only"));
+}

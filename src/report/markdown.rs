@@ -799,6 +799,9 @@ fn connection(
     }
     if let Some(f) = super::wireshark::filter(c) {
         let _ = writeln!(o, "- **Wireshark:** `{f}`");
+        if let Some(s) = super::wireshark::stream_filter(c) {
+            let _ = writeln!(o, "  - its HTTP/2 stream only: `{s}`");
+        }
         if let Some(d) = super::wireshark::decode_as_tls(c) {
             let _ = writeln!(
                 o,

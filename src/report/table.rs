@@ -361,6 +361,9 @@ fn timeline(
     );
     if let Some(f) = super::wireshark::filter(c) {
         let _ = writeln!(out, "wireshark: {f}");
+        if let Some(s) = super::wireshark::stream_filter(c) {
+            let _ = writeln!(out, "wireshark, its HTTP/2 stream only: {s}");
+        }
         if let Some(d) = super::wireshark::decode_as_tls(c) {
             let _ = writeln!(out, "wireshark, for its TLS: {d}");
         }

@@ -34,6 +34,14 @@ pub fn filter(c: &ConnectionReport) -> Option<String> {
     Some(f)
 }
 
+/// For a WebSocket on an HTTP/2 stream (RFC 8441): the connection's filter narrowed to
+/// that stream's frames (`http2.streamid`), or None. The connection's own filter stays the
+/// one to read its TCP ending and the other streams by.
+pub fn stream_filter(c: &ConnectionReport) -> Option<String> {
+    let stream = c.h2_stream?;
+    filter(c).map(|f| format!("{f} && http2.streamid=={stream}"))
+}
+
 /// For a wss:// connection whose server port is not 443: how to make Wireshark decode it
 /// as TLS (it does so by itself only on its TLS ports; elsewhere it shows bare TCP, even
 /// with the key log), or None.
@@ -87,5 +95,18 @@ mod tests {
         let mut redacted = c.clone();
         redacted.client = Host::Named("host-1:41008".into());
         assert_eq!(filter(&redacted), None);
+    }
+
+    #[test]
+    fn an_h2_stream_gets_a_filter_of_its_own() {
+        let a = (IpAddr::V4(Ipv4Addr::LOCALHOST), 41000);
+        let b = (IpAddr::V4(Ipv4Addr::LOCALHOST), 8443);
+        let mut c = with(a, b);
+        assert_eq!(stream_filter(&c), None, "not on an HTTP/2 stream");
+        c.h2_stream = Some(5);
+        assert_eq!(
+            stream_filter(&c).as_deref(),
+            Some("ip.addr==127.0.0.1 && tcp.port==41000 && tcp.port==8443 && http2.streamid==5")
+        );
     }
 }
