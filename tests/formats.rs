@@ -223,6 +223,27 @@ fn redaction_leaves_no_address_in_any_format() {
     assert!(!v.to_string().contains("::1"));
     assert_eq!(v["redacted"], true);
     assert!(v["command"].is_null());
+    // A --host selection names a host: its value is left out of what the report says of it.
+    for format in ["table", "json", "markdown"] {
+        let out = stdout(&[
+            "analyze",
+            "--redact",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "31020",
+            "--format",
+            format,
+            "fixtures/node-many.pcap.gz",
+        ]);
+        assert!(!out.contains("127.0.0.1"), "{format}: {out}");
+        // (Markdown escapes the brackets.)
+        assert!(
+            out.replace('\\', "")
+                .contains("--host [redacted] --port 31020"),
+            "{format}: {out}"
+        );
+    }
 }
 
 #[test]

@@ -5,10 +5,11 @@
 //! kept), host names in Host headers (HTTP/2: `:authority`) and in TLS server names (SNI)
 //! replaced the same way, TLS client randoms left out (they find a connection's lines in a
 //! key log), query strings dropped from paths, payload previews left out, the paths of
-//! inputs and key logs cut to their file names and the command line dropped. This covers
-//! the WebSocket connections, their TLS, and the TLS connections listed as encrypted
-//! (`seen.encrypted`). Close reasons, codes and packet numbers are kept: they are the
-//! point; so are TLS versions, cipher suites, ALPN and alerts.
+//! inputs and key logs cut to their file names, the value of a `--host` selection and the
+//! command line dropped. This covers the WebSocket connections, their TLS, and the TLS
+//! connections listed as encrypted (`seen.encrypted`). Close reasons, codes and packet
+//! numbers are kept: they are the point; so are TLS versions, cipher suites, ALPN and
+//! alerts.
 //! The report says it was redacted. The encrypted connections are named first, then the
 //! WebSocket connections in id order; a report whose connections are in a store redacts
 //! them as they are read back, going on from the names the encrypted ones were given
@@ -209,8 +210,23 @@ pub fn redact(report: &mut Report) {
     for w in &mut report.key_log_warnings {
         *w = cut_paths(w, &paths);
     }
+    // The selection as the command line gave it: `--host` names a host.
+    if let Some(filter) = &mut report.summary.filter {
+        *filter = host_filter_left_out(filter);
+    }
     report.command = None;
     report.redacted = true;
+}
+
+/// A selection's text (`filter::Selection::describe`) with the value of `--host` left out
+/// (it runs to the `--port` that may follow it, or to the end).
+fn host_filter_left_out(filter: &str) -> String {
+    const HOST: &str = "--host ";
+    let Some((head, value)) = filter.split_once(HOST) else {
+        return filter.to_owned();
+    };
+    let tail = value.find(" --port ").map_or("", |i| value.split_at(i).1);
+    format!("{head}{HOST}[redacted]{tail}")
 }
 
 #[cfg(test)]
@@ -256,6 +272,16 @@ mod tests {
             cut_paths("the connection's client random (tls.client_random)", &paths),
             "the connection's client random (tls.client_random)"
         );
+    }
+
+    #[test]
+    fn a_host_filter_is_left_out() {
+        assert_eq!(
+            host_filter_left_out("--status 1006 --host db.internal --port 443"),
+            "--status 1006 --host [redacted] --port 443"
+        );
+        assert_eq!(host_filter_left_out("--host 10.0.0.1"), "--host [redacted]");
+        assert_eq!(host_filter_left_out("--port 443"), "--port 443");
     }
 
     #[test]
