@@ -223,6 +223,27 @@ fn redaction_leaves_no_address_in_any_format() {
     assert!(!v.to_string().contains("::1"));
     assert_eq!(v["redacted"], true);
     assert!(v["command"].is_null());
+    // A --host selection names a host: its value is left out of what the report says of it.
+    for format in ["table", "json", "markdown"] {
+        let out = stdout(&[
+            "analyze",
+            "--redact",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "31020",
+            "--format",
+            format,
+            "fixtures/node-many.pcap.gz",
+        ]);
+        assert!(!out.contains("127.0.0.1"), "{format}: {out}");
+        // (Markdown escapes the brackets.)
+        assert!(
+            out.replace('\\', "")
+                .contains("--host [redacted] --port 31020"),
+            "{format}: {out}"
+        );
+    }
 }
 
 /// wss:// without a key: the connections listed as encrypted get pseudonyms too, the same
@@ -541,4 +562,162 @@ fn timeline_in_table_and_csv_shows_every_frame() {
     }
     // Without --timeline, no frame tables.
     assert!(!stdout(&["analyze", file]).contains("every frame"));
+}
+
+/// What `--redact` must leave out of a report on `capture` read with `keylog`: every
+/// address (of connections and encrypted connections), host name (Host, `:authority`,
+/// SNI) and client random its unredacted JSON report holds, and the key log's directory.
+fn identifying(capture: &str, keylog: Option<&str>) -> Vec<String> {
+    let mut args = vec!["analyze", "--format", "json", capture];
+    args.extend(keylog.iter().flat_map(|k| ["--keylog", *k]));
+    let (out, err, _) = run(&args);
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{err}: {e}"));
+    let host = |s: &str| -> String {
+        let s = s.trim_start_matches('[');
+        match s.split_once(']') {
+            Some((ip, _)) => ip.to_owned(),
+            None => s.rsplit_once(':').map_or(s, |(h, _)| h).to_owned(),
+        }
+    };
+    let mut found = Vec::new();
+    let all = |key: &str| v[key].as_array().cloned().unwrap_or_default();
+    let encrypted = v["seen"]["encrypted"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for c in all("connections").iter().chain(&encrypted) {
+        for k in ["client", "server"] {
+            found.push(host(c[k].as_str().unwrap()));
+        }
+        if let Some(h) = c["handshake"]["host"].as_str() {
+            found.push(host(h));
+        }
+        for k in ["sni", "client_random"] {
+            if let Some(s) = c["tls"][k].as_str() {
+                found.push(s.to_owned());
+            }
+        }
+    }
+    if keylog.is_some() {
+        found.push("fixtures/".to_owned());
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// `--redact` on wss:// and HTTP/2-over-TLS captures, with and without their key logs: no
+/// address, SNI, Host, client random or key-log path in any format, the same pseudonym for
+/// the same host throughout, ports kept (as for plaintext connections), and still the
+/// TLS version and suite, why a connection was not read, the advice and the close codes.
+#[test]
+fn redaction_covers_tls_sessions_and_encrypted_connections() {
+    let tls = "fixtures/tls/python-tls13-aes128gcm-close-1000";
+    let h2 = "fixtures/h2/chromium-node-h2";
+    for (base, with_key, keep) in [
+        (
+            tls,
+            false,
+            &[
+                "TLS 1.3",
+                "TLS_AES_128_GCM_SHA256",
+                "no key for this connection",
+                "To decrypt it",
+                ":32001",
+                ":18441",
+            ][..],
+        ),
+        (
+            tls,
+            true,
+            &["TLS 1.3", "TLS_AES_128_GCM_SHA256", "1000", "bye", ":32001"][..],
+        ),
+        (
+            h2,
+            true,
+            &[
+                "TLS 1.3",
+                "TLS_AES_256_GCM_SHA384",
+                "no key for this connection",
+                "To decrypt it",
+                "4001",
+                "1006",
+                ":51326",
+                ":9054",
+            ][..],
+        ),
+        (
+            h2,
+            false,
+            &["TLS 1.3", "no key for this connection", ":9054"][..],
+        ),
+    ] {
+        let capture = format!("{base}.pcap");
+        let keylog = format!("{base}.keylog");
+        let keylog = with_key.then_some(keylog.as_str());
+        let secret = identifying(&capture, keylog);
+        assert!(secret.iter().any(|s| s == "127.0.0.1"), "{secret:?}");
+        assert!(
+            secret.iter().any(|s| s.len() == 64),
+            "a client random: {secret:?}"
+        );
+        if base == tls {
+            assert!(secret.iter().any(|s| s == "localhost"), "{secret:?}");
+        }
+        for format in ["table", "json", "markdown", "csv"] {
+            let mut args = vec!["analyze", "--redact", "--format", format, &capture];
+            args.extend(keylog.iter().flat_map(|k| ["--keylog", *k]));
+            let (out, err, code) = run(&args);
+            assert!(matches!(code, Some(0..=2)), "{args:?}: {err}");
+            let what = format!("{format} {base} key log {with_key}");
+            for s in &secret {
+                assert!(!out.contains(s.as_str()), "{what}: {s:?} in\n{out}");
+            }
+            if format == "csv" {
+                continue;
+            }
+            assert!(out.contains("host-1:"), "{what}: {out}");
+            for k in keep {
+                // The table wraps its cells: there each word on its own. JSON gives the
+                // advice alone (`advice`, below), without "To decrypt it". Markdown
+                // escapes underscores.
+                let found = match format {
+                    "markdown" => out.replace("\\_", "_").contains(k),
+                    "table" => k.split(' ').all(|w| out.contains(w)),
+                    "json" if k.starts_with("To decrypt") => out.contains("\"advice\": \""),
+                    _ => out.contains(k),
+                };
+                assert!(found, "{what}: {k:?} missing from\n{out}");
+            }
+        }
+    }
+    // In JSON: the SNI is a pseudonym, the same as the Host header's host gets; the client
+    // random is left out; the key log keeps its file name only.
+    let args = [
+        "analyze",
+        "--redact",
+        "--format",
+        "json",
+        "fixtures/tls/python-tls13-aes128gcm-close-1000.pcap",
+        "--keylog",
+        "fixtures/tls/python-tls13-aes128gcm-close-1000.keylog",
+    ];
+    let v: Value = serde_json::from_str(&stdout(&args)).unwrap();
+    let c = &v["connections"][0];
+    let sni = c["tls"]["sni"].as_str().unwrap();
+    assert!(sni.starts_with("host-"), "{sni}");
+    assert_eq!(c["handshake"]["host"], format!("{sni}:18441"));
+    assert!(c["tls"]["client_random"].is_null());
+    assert_eq!(c["tls"]["version"], "TLS 1.3");
+    assert_eq!(
+        v["key_logs"][0]["source"],
+        "python-tls13-aes128gcm-close-1000.keylog"
+    );
+    let (out, _, _) = run(&args[..5]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let e = &v["seen"]["encrypted"][0];
+    assert_eq!(e["tls"]["sni"], sni, "the same host, the same pseudonym");
+    assert!(e["tls"]["client_random"].is_null());
+    assert_eq!(e["reason"], "no-key");
+    assert!(e["advice"].as_str().is_some());
 }

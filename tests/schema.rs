@@ -131,7 +131,8 @@ fn every_proxy_fixture_report_validates() {
 }
 
 /// (b) The top-level captures as one multi-file report, also `--redact`ed and with the
-/// timeline, and a wss:// capture with its timeline.
+/// timeline, a wss:// capture with its timeline, and wss:// and HTTP/2 captures
+/// `--redact`ed with and without their key logs.
 #[test]
 fn multi_file_redacted_and_timeline_reports_validate() {
     let v = validator();
@@ -161,6 +162,21 @@ fn multi_file_redacted_and_timeline_reports_validate() {
             keylog.to_str().unwrap(),
         ],
     );
+    // Redacted wss:// and HTTP/2 reports, with their key logs (the tls objects: SNI a
+    // pseudonym, client random null) and without (the encrypted connections).
+    for name in [
+        "tls/python-tls13-aes128gcm-close-1000",
+        "h2/chromium-node-h2",
+    ] {
+        let capture = root().join(format!("fixtures/{name}.pcap"));
+        let keylog = root().join(format!("fixtures/{name}.keylog"));
+        let capture = capture.to_str().unwrap();
+        check(&v, &["--redact", capture]);
+        check(
+            &v,
+            &["--redact", capture, "--keylog", keylog.to_str().unwrap()],
+        );
+    }
 }
 
 /// A field the schema does not name fails validation: the schema's objects are closed.

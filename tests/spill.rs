@@ -204,3 +204,35 @@ fn one_and_two_threads_give_the_same_with_reports_on_disk() {
     assert!(r.stored.is_none() && r.connections.len() > 30);
     assert!(json::render(&r) == render(&all, 1, usize::MAX, "json", &Selection::default(), false));
 }
+
+/// Redacted, the encrypted connections of one capture (127.0.0.1) and the WebSocket
+/// connections of another (::1) get the same pseudonyms whether the connections are read
+/// back from a store or were in memory: never the encrypted ones' names for other addresses.
+#[test]
+fn redacted_encrypted_and_stored_connections_share_their_names() {
+    let dir = PathBuf::from(MANIFEST).join("fixtures");
+    let files = [
+        dir.join("h2/chromium-node-h2.pcap"),
+        dir.join("node-ipv6.pcap"),
+    ];
+    let none = Selection::default();
+    for format in FORMATS {
+        let base = render(&files, 1, usize::MAX, format, &none, true);
+        assert!(
+            !base.contains("127.0.0.1") && !base.contains("::1"),
+            "{format}: {base}"
+        );
+        for threads in [1, 2] {
+            let out = render(&files, threads, 0, format, &none, true);
+            assert!(out == base, "{format} {threads} threads");
+        }
+    }
+    let v: serde_json::Value =
+        serde_json::from_str(&render(&files, 1, 0, "json", &none, true)).unwrap();
+    let host = |s: &serde_json::Value| s.as_str().unwrap().rsplit_once(':').unwrap().0.to_owned();
+    let encrypted = &v["seen"]["encrypted"][0];
+    assert_eq!(host(&encrypted["client"]), "host-1");
+    let c = &v["connections"][0];
+    assert_eq!(host(&c["client"]), "host-2");
+    assert_eq!(host(&c["server"]), "host-2");
+}

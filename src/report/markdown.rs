@@ -359,7 +359,7 @@ fn header(o: &mut String, report: &Report, hashes: &[Option<String>]) {
     if report.redacted {
         let _ = writeln!(
             o,
-            "- **Redacted:** addresses are replaced by stable pseudonyms; query strings, credentials and payloads are left out; close reasons are kept."
+            "- **Redacted:** addresses and host names (Host, SNI) are replaced by stable pseudonyms; query strings, credentials, payloads and TLS client randoms are left out; close reasons are kept."
         );
     }
     if let Some(line) = super::filter::shown_line(report) {

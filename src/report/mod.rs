@@ -83,7 +83,8 @@ pub struct Report {
     pub tool: String,
     /// The command line that made the report (set by the binary).
     pub command: Option<String>,
-    /// Addresses, query strings and payloads were removed (`--redact`).
+    /// Addresses, host names (Host, SNI), query strings, payloads and TLS client randoms
+    /// were removed (`--redact`).
     pub redacted: bool,
     pub inputs: Vec<InputSummary>,
     /// The connections shown, when they are in memory (else in `stored`).
@@ -102,6 +103,10 @@ pub struct Report {
     /// Key-log lines that could not be read (source and line number).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub key_log_warnings: Vec<String>,
+    /// When redacted: the pseudonyms `redact` gave before the connections (those of the
+    /// encrypted connections), from which a store's connections are named as they are read.
+    #[serde(skip)]
+    pub(crate) names: Option<redact::Names>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
@@ -1296,6 +1301,7 @@ impl Report {
             seen,
             key_logs: Vec::new(),
             key_log_warnings: Vec::new(),
+            names: None,
         };
         r.recount();
         r.summary.total_connections = r.summary.connections;
@@ -1461,12 +1467,18 @@ impl Report {
             return Ok(());
         };
         let mut all = store.into_vec()?;
-        let mut names = self.redacted.then(redact::Names::default);
+        let mut names = self.names_before_connections();
         for c in &mut all {
             self.as_shown(c, &mut names);
         }
         self.connections = all;
         Ok(())
+    }
+
+    /// When the report is redacted, the pseudonyms given before its connections were named.
+    fn names_before_connections(&self) -> Option<redact::Names> {
+        self.redacted
+            .then(|| self.names.clone().unwrap_or_default())
     }
 
     /// A stored report as this report shows it: with the truncated-input status, and
@@ -1488,7 +1500,7 @@ impl Report {
         store: &Store,
         mut f: impl FnMut(ConnectionReport) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
-        let mut names = self.redacted.then(redact::Names::default);
+        let mut names = self.names_before_connections();
         let mut buf = Vec::new();
         for i in 0..store.len() {
             let mut c = store.get(i, &mut buf)?;

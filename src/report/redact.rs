@@ -2,18 +2,25 @@
 //!
 //! In: a finished [`Report`]. Out: the same report with every IP address replaced by a
 //! stable pseudonym (the same address gets the same name throughout one report; ports are
-//! kept), host names in Host headers and TLS SNIs replaced the same way (the encrypted
-//! connections' addresses and SNIs too, after the WebSocket connections'), query strings dropped from
-//! paths, payload previews left out, input paths cut to their file names and the command
-//! line dropped. Close reasons, codes and packet numbers are kept: they are the point.
-//! The report says it was redacted. A report whose connections are in a store is redacted
-//! as they are read back, in id order, so the pseudonyms are the same.
+//! kept), host names in Host headers (HTTP/2: `:authority`) and in TLS server names (SNI)
+//! replaced the same way, TLS client randoms left out (they find a connection's lines in a
+//! key log), query strings dropped from paths, payload previews left out, the paths of
+//! inputs and key logs cut to their file names, the value of a `--host` selection and the
+//! command line dropped. This covers the WebSocket connections, their TLS, and the TLS
+//! connections listed as encrypted (`seen.encrypted`). Close reasons, codes and packet
+//! numbers are kept: they are the point; so are TLS versions, cipher suites, ALPN and
+//! alerts.
+//! The report says it was redacted. The encrypted connections are named first, then the
+//! WebSocket connections in id order; a report whose connections are in a store redacts
+//! them as they are read back, going on from the names the encrypted ones were given
+//! (`Report::names`), so the pseudonyms are the same.
 
+use super::tls::{EncryptedReport, TlsReport};
 use super::{ConnectionReport, Host, Report};
 use std::collections::HashMap;
 
 /// The pseudonyms given so far.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Names {
     map: HashMap<String, String>,
 }
@@ -59,20 +66,6 @@ impl Names {
     }
 }
 
-impl Names {
-    /// The SNI is a host name as the Host header's is: the same pseudonym.
-    fn sni(&mut self, tls: &mut super::tls::TlsReport) {
-        tls.sni = tls.sni.as_deref().map(|s| self.host(s));
-    }
-
-    /// Redacts one encrypted connection (after every WebSocket connection).
-    fn encrypted(&mut self, e: &mut super::tls::EncryptedReport) {
-        e.client = Host::Named(self.endpoint(&e.client.to_string()));
-        e.server = Host::Named(self.endpoint(&e.server.to_string()));
-        self.sni(&mut e.tls);
-    }
-}
-
 fn strip_query(path: &str) -> String {
     match path.split_once('?') {
         Some((p, _)) => format!("{p}?[redacted]"),
@@ -85,11 +78,11 @@ impl Names {
     pub(crate) fn connection(&mut self, c: &mut ConnectionReport) {
         c.client = Host::Named(self.endpoint(&c.client.to_string()));
         c.server = Host::Named(self.endpoint(&c.server.to_string()));
+        if let Some(tls) = &mut c.tls {
+            self.tls(tls);
+        }
         if let Some(leg) = &mut c.leg {
             leg.proxy = Host::Named(self.endpoint(&leg.proxy.to_string()));
-        }
-        if let Some(tls) = &mut c.tls {
-            self.sni(tls);
         }
         let h = &mut c.handshake;
         h.host = h.host.as_deref().map(|x| self.host(x));
@@ -108,33 +101,132 @@ impl Names {
     }
 }
 
-pub fn redact(report: &mut Report) {
-    // Stored connections are redacted as they are read (`Report::for_each_connection`).
-    let mut names = Names::default();
-    for c in &mut report.connections {
-        names.connection(c);
+impl Names {
+    /// The SNI is a host name, named as a Host header's is; the client random is left out.
+    fn tls(&mut self, t: &mut TlsReport) {
+        t.sni = t.sni.as_deref().map(|s| self.host(s));
+        t.client_random = None;
     }
-    // The encrypted connections are named after the WebSocket connections, with the same
-    // names for the same addresses: a stored report's connections are named as they are
-    // read, in id order, from a fresh map, so the same walk gives the same map here.
-    if let Some(store) = &report.stored {
-        let mut buf = Vec::new();
-        for i in 0..store.len() {
-            if let Ok(mut c) = store.get(i, &mut buf) {
-                names.connection(&mut c);
-            }
+
+    /// Redacts one TLS connection listed as encrypted.
+    fn encrypted(&mut self, e: &mut EncryptedReport) {
+        e.client = Host::Named(self.endpoint(&e.client.to_string()));
+        e.server = Host::Named(self.endpoint(&e.server.to_string()));
+        self.tls(&mut e.tls);
+    }
+}
+
+/// The file name of `path` (itself when it has none).
+fn file_name(path: &str) -> String {
+    std::path::Path::new(path)
+        .file_name()
+        .map_or_else(|| path.to_owned(), |n| n.to_string_lossy().into_owned())
+}
+
+/// A key log's source as the report names it (`keys::KeySource::source`), with its path
+/// cut to the file name: `keys.log`, `SSLKEYLOGFILE (keys.log)`, `pcapng secrets in a.pcapng`.
+fn key_source(source: &str) -> String {
+    if let Some(path) = source
+        .strip_prefix("SSLKEYLOGFILE (")
+        .and_then(|s| s.strip_suffix(')'))
+    {
+        return format!("SSLKEYLOGFILE ({})", file_name(path));
+    }
+    if let Some(path) = source.strip_prefix("pcapng secrets in ") {
+        return format!("pcapng secrets in {}", file_name(path));
+    }
+    file_name(source)
+}
+
+/// `text` with every path of `paths` (path, file name) cut to its file name, the longest
+/// paths first, and the client random a key-log warning quotes left out.
+fn cut_paths(text: &str, paths: &[(String, String)]) -> String {
+    let mut t = text.to_owned();
+    for (path, name) in paths {
+        if !path.is_empty() && path != name {
+            t = t.replace(path.as_str(), name);
         }
     }
+    // `keylog::KeyLogWarning`: "… for client random 0a1b2c3d… differs …".
+    const QUOTED: &str = "client random ";
+    let mut out = String::with_capacity(t.len());
+    let mut rest = t.as_str();
+    while let Some(i) = rest.find(QUOTED) {
+        let (head, tail) = rest.split_at(i + QUOTED.len());
+        out.push_str(head);
+        let hex = tail.len()
+            - tail
+                .trim_start_matches(|c: char| c.is_ascii_hexdigit())
+                .len();
+        let (random, after) = tail.split_at(hex);
+        out.push_str(if hex >= 8 { "[redacted]" } else { random });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+pub fn redact(report: &mut Report) {
+    // The encrypted connections first, so that a store's connections, redacted as they are
+    // read (`Report::for_each_connection`), go on from the same names as those in memory.
+    let mut names = Names::default();
     for e in &mut report.seen.encrypted {
         names.encrypted(e);
     }
+    report.names = Some(names.clone());
+    for c in &mut report.connections {
+        names.connection(c);
+    }
+    // Paths, longest first (one may hold another), with what each becomes.
+    let mut paths: Vec<(String, String)> = report
+        .inputs
+        .iter()
+        .map(|i| (i.path.clone(), file_name(&i.path)))
+        .chain(
+            report
+                .key_logs
+                .iter()
+                .map(|k| (k.source.clone(), key_source(&k.source))),
+        )
+        .collect();
+    paths.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
     for input in &mut report.inputs {
-        if let Some(name) = std::path::Path::new(&input.path).file_name() {
-            input.path = name.to_string_lossy().into_owned();
+        input.path = file_name(&input.path);
+        for text in input
+            .warnings
+            .iter_mut()
+            .chain(input.error.as_mut())
+            .chain(input.continuity.as_mut())
+        {
+            *text = cut_paths(text, &paths);
         }
+    }
+    for k in &mut report.key_logs {
+        k.source = key_source(&k.source);
+        if let Some(e) = &mut k.error {
+            *e = cut_paths(e, &paths);
+        }
+    }
+    for w in &mut report.key_log_warnings {
+        *w = cut_paths(w, &paths);
+    }
+    // The selection as the command line gave it: `--host` names a host.
+    if let Some(filter) = &mut report.summary.filter {
+        *filter = host_filter_left_out(filter);
     }
     report.command = None;
     report.redacted = true;
+}
+
+/// A selection's text (`filter::Selection::describe`) with the value of `--host` left out
+/// (it runs to the `--port` that may follow it, or to the end).
+fn host_filter_left_out(filter: &str) -> String {
+    const HOST: &str = "--host ";
+    let Some((head, value)) = filter.split_once(HOST) else {
+        return filter.to_owned();
+    };
+    let tail = value.find(" --port ").map_or("", |i| value.split_at(i).1);
+    format!("{head}{HOST}[redacted]{tail}")
 }
 
 #[cfg(test)]
@@ -154,5 +246,67 @@ mod tests {
         assert_eq!(n.host("internal.example.com"), "host-3");
         assert_eq!(strip_query("/ws?token=secret&x=1"), "/ws?[redacted]");
         assert_eq!(strip_query("/ws"), "/ws");
+    }
+
+    #[test]
+    fn key_log_paths_are_cut_and_quoted_client_randoms_left_out() {
+        assert_eq!(key_source("/home/me/keys.log"), "keys.log");
+        assert_eq!(
+            key_source("SSLKEYLOGFILE (/tmp/x/sslkeys.txt)"),
+            "SSLKEYLOGFILE (sslkeys.txt)"
+        );
+        assert_eq!(
+            key_source("pcapng secrets in /data/cap.pcapng"),
+            "pcapng secrets in cap.pcapng"
+        );
+        let paths = vec![("/home/me/keys.log".to_owned(), "keys.log".to_owned())];
+        assert_eq!(
+            cut_paths(
+                "key log /home/me/keys.log line 3: CLIENT_RANDOM for client random 0a1b2c3d… differs",
+                &paths
+            ),
+            "key log keys.log line 3: CLIENT_RANDOM for client random [redacted]… differs"
+        );
+        // Words, not a random, after "client random": kept.
+        assert_eq!(
+            cut_paths("the connection's client random (tls.client_random)", &paths),
+            "the connection's client random (tls.client_random)"
+        );
+    }
+
+    #[test]
+    fn a_host_filter_is_left_out() {
+        assert_eq!(
+            host_filter_left_out("--status 1006 --host db.internal --port 443"),
+            "--status 1006 --host [redacted] --port 443"
+        );
+        assert_eq!(host_filter_left_out("--host 10.0.0.1"), "--host [redacted]");
+        assert_eq!(host_filter_left_out("--port 443"), "--port 443");
+    }
+
+    #[test]
+    fn sni_is_named_like_a_host_header_and_the_client_random_dropped() {
+        let mut n = Names::default();
+        assert_eq!(n.host("example.com:443"), "host-1:443");
+        let mut t = TlsReport {
+            client_random: Some("ab".repeat(32)),
+            version: Some("TLS 1.3".into()),
+            cipher_suite: Some("TLS_AES_128_GCM_SHA256".into()),
+            sni: Some("example.com".into()),
+            alpn_offered: vec!["http/1.1".into()],
+            alpn: None,
+            decrypted: false,
+            not_decrypted: None,
+            close_notify: super::super::PerSide {
+                client: None,
+                server: None,
+            },
+            alerts: Vec::new(),
+        };
+        n.tls(&mut t);
+        assert_eq!(t.sni.as_deref(), Some("host-1"));
+        assert_eq!(t.client_random, None);
+        assert_eq!(t.version.as_deref(), Some("TLS 1.3"));
+        assert_eq!(t.alpn_offered, ["http/1.1"]);
     }
 }

@@ -163,7 +163,7 @@ pub fn write(
     if report.redacted {
         let _ = writeln!(
             head,
-            "(redacted: addresses are pseudonyms; query strings and payloads left out)"
+            "(redacted: addresses and host names, SNI included, are pseudonyms; query strings, payloads and TLS client randoms left out)"
         );
     }
     if let Some(line) = super::filter::shown_line(report) {

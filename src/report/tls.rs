@@ -156,7 +156,7 @@ nothing inside to decrypt). SSLKEYLOGFILE must be set for \
 the client before it starts (a browser already running when started again with it set \
 logs nothing: quit it first), and each run logs new secrets: a key log from another run \
 never matches. A key log holds this connection if one of its lines has the connection's \
-client random (tls.client_random in --format json) as its second field"
+client random (tls.client_random in --format json, not --redact) as its second field"
             )
         }
         Reason::PartialKey => "nothing more can be decrypted if its handshake never \
@@ -235,12 +235,13 @@ pub struct AlertReport {
 #[non_exhaustive]
 pub struct TlsReport {
     /// The ClientHello's random, in hex: the second field of the connection's lines in a
-    /// key log (public, never a secret).
+    /// key log (public, never a secret). Null when redacted: it links the report to a key log.
     pub client_random: Option<String>,
     /// "TLS 1.3", "TLS 1.2", … (what the server chose), when its hello was captured.
     pub version: Option<String>,
     pub cipher_suite: Option<String>,
-    /// The server name the client asked for (SNI).
+    /// The server name the client asked for (SNI); when redacted, the pseudonym its host
+    /// got (the one a Host header naming it gets, `host-2`).
     pub sni: Option<String>,
     pub alpn_offered: Vec<String>,
     /// The protocol the server chose (ALPN), when it was seen.
