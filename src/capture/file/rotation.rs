@@ -1,20 +1,36 @@
 //! Rotated capture files (`tcpdump -C`/`-G`/`-W`, `dumpcap -b`, `editcap -c`): which inputs
 //! continue each other, and a directory given as input.
 //!
-//! In: paths (files or directories) and, for each input, its first packet (read ahead of the
-//! analysis: a peek at the start of the file). Out: the list of capture files to read, a
-//! directory replaced by the captures in it ordered by their first packet's time; and, for
-//! each input after the first, whether it continues the capture before it: the same link
-//! type, its first packet no earlier than [`BACKWARDS_TOLERANCE_NS`] before the previous
-//! file's last one (nor before that file's first) and no later than the idle timeout after it (a quiet spell longer than
-//! that ends every connection anyway). Inputs that continue each other are analyzed as one
+//! In: paths (files or directories); for each input, its first packet and, when asked, its
+//! first [`PEEK_PACKETS`] packets (read ahead of the analysis: a peek at the start of the
+//! file); and what the analysis of the capture before knows of its TCP connections
+//! ([`Carried`]). Out: the list of capture files to read, a directory replaced by the
+//! captures in it ordered by their first packet's time; and, for each input after the
+//! first, whether it continues the capture before it, with a note saying why or why not.
+//! A file continues the capture before it when all of these hold:
+//!
+//! - the same link type;
+//! - its first packet no earlier than [`BACKWARDS_TOLERANCE_NS`] before the previous
+//!   file's last one (nor before that file's first) and no later than the idle timeout
+//!   after it (a quiet spell longer than that ends every connection anyway);
+//! - the two file names are those of one set ([`names`]): exactly as one rotation tool
+//!   names consecutive files (`cap`, `cap1`, `cap2` from `tcpdump -C`;
+//!   `cap_00001_20261125131415.pcapng` from `dumpcap -b` or `editcap -c`), or equal once
+//!   their runs of digits are removed (`tcpdump -G`'s strftime names, and also separate
+//!   recordings numbered by hand, `python-close-1001.pcap`);
+//! - for names of the second kind only, a TCP connection goes on across the boundary: one
+//!   of the file's first packets (not a SYN) belongs to a connection the capture before
+//!   had open or had just closed.
+//!
+//! `--join-files` (`Options::force_join`) drops the last two conditions (renamed files),
+//! `--separate-files` joins nothing. Inputs that continue each other are analyzed as one
 //! capture (`analyze_files_with_progress`): one flow table across them, packets numbered
 //! across the files as `mergecap -a` numbers them.
 
 use super::input::{open, Blocks};
 use super::stream::{read_from, Stream};
 use super::{InputSummary, Tally};
-use crate::capture::{LinkType, Timestamp};
+use crate::capture::{LinkType, Packet, Timestamp};
 use crate::error::Error;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -44,14 +60,18 @@ impl Read for StopAfter {
     }
 }
 
-/// The first packet of the capture at `path`, read from its start (one buffer of it,
-/// decompressed): `None` for standard input (it cannot be read twice), a file that cannot be read
-/// or holds no packet.
-pub fn first_packet(path: &Path) -> Option<FirstPacket> {
-    if path.as_os_str() == "-" {
-        return None;
+/// The first packets of the capture at `path`, read from its start (decompressed) and
+/// handed to `f` until it returns true or `limit` packets were read; the number of
+/// packets handed. Nothing for standard input (it cannot be read twice), a file that cannot
+/// be read or holds no packet. Reading stops after the buffer that held the last packet
+/// wanted.
+pub fn peek(path: &Path, limit: u64, f: &mut dyn FnMut(&Packet<'_>) -> bool) -> u64 {
+    if path.as_os_str() == "-" || limit == 0 {
+        return 0;
     }
-    let (reader, compression, bytes, damage) = open(path, None).ok()?;
+    let Ok((reader, compression, bytes, damage)) = open(path, None) else {
+        return 0;
+    };
     let reader: Box<dyn Read + Send> = if compression.is_some() {
         Box::new(Blocks::new(reader, false, true))
     } else {
@@ -70,24 +90,41 @@ pub fn first_packet(path: &Path) -> Option<FirstPacket> {
         warned_bad_if: false,
     };
     let mut summary = InputSummary::empty(path, compression, bytes);
-    let mut first = None;
+    let mut handed = 0;
     let _ = read_from(
         path,
         stream,
         &mut summary,
         &mut Tally::default(),
         &mut |p| {
-            if first.is_none() {
-                first = Some(FirstPacket {
-                    ts: p.ts,
-                    link: p.link,
-                });
-                stop.store(true, Ordering::Relaxed);
+            if handed < limit && !stop.load(Ordering::Relaxed) {
+                handed += 1;
+                if f(p) || handed == limit {
+                    stop.store(true, Ordering::Relaxed);
+                }
             }
         },
     );
+    handed
+}
+
+/// The first packet of the capture at `path` (see [`peek`]): `None` for standard input, a
+/// file that cannot be read or holds no packet.
+pub fn first_packet(path: &Path) -> Option<FirstPacket> {
+    let mut first = None;
+    peek(path, 1, &mut |p| {
+        first = Some(FirstPacket {
+            ts: p.ts,
+            link: p.link,
+        });
+        true
+    });
     first
 }
+
+/// How many of a file's first packets are looked through for a TCP connection that goes
+/// on from the file before it (names that need one, see [`continues`]).
+pub const PEEK_PACKETS: u64 = 10_000;
 
 /// How far back of the previous file's last packet the next file's first may be and still
 /// continue it: captures on several CPUs write packets a little out of time order.
@@ -109,10 +146,147 @@ pub struct Run {
     pub packets: u64,
 }
 
-/// Whether an input whose first packet is `next` continues `run`: `Ok` with a note saying
-/// so, `Err` with why not. `max_gap_s`: the longest quiet spell between two files of one
-/// capture (the idle timeout).
-pub fn continues(run: &Run, next: &FirstPacket, max_gap_s: u64) -> Result<String, String> {
+/// How two file names relate (see [`names`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Names {
+    /// Exactly as this tool names a file and a later one of the same run.
+    Tool(&'static str),
+    /// Equal once their runs of digits are removed, but not as a tool names its files:
+    /// `tcpdump -G`'s strftime names (`cap-131415.pcap`, `cap-131515.pcap`), and separate
+    /// recordings numbered by hand (`python-close-1001.pcap`, `python-close-1002.pcap`).
+    Digits,
+    /// They differ in more than their digits: not one set's.
+    Unrelated,
+}
+
+/// Suffixes of compressed files, left out before names are compared (`tcpdump -z gzip`
+/// compresses each file but the one it is writing: `cap.gz`, `cap1.gz`, `cap2`).
+const COMPRESSED: [&str; 5] = [".gz", ".zst", ".xz", ".bz2", ".lz4"];
+
+fn uncompressed(name: &str) -> &str {
+    COMPRESSED
+        .iter()
+        .find_map(|c| name.strip_suffix(c))
+        .unwrap_or(name)
+}
+
+fn digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `name` cut into runs that are all digits or have none.
+fn runs(name: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let b = name.as_bytes();
+    for i in 1..=b.len() {
+        if i == b.len() || b[i].is_ascii_digit() != b[i - 1].is_ascii_digit() {
+            out.push(&name[start..i]);
+            start = i;
+        }
+    }
+    out
+}
+
+/// `s` cut before the digits it ends with.
+fn trailing_number(s: &str) -> (&str, &str) {
+    let cut = s.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    (&s[..cut], &s[cut..])
+}
+
+/// `tcpdump -C` (and `-W`): the `-w` name, then the same with a number after it, one more
+/// each file (`cap`, `cap1`, `cap2`; padded and back to 0 in a `-W` ring: `cap00`, `cap01`).
+fn tcpdump(a: &str, b: &str) -> bool {
+    if b.strip_prefix(a).is_some_and(digits) {
+        return true;
+    }
+    let ((pa, na), (pb, nb)) = (trailing_number(a), trailing_number(b));
+    match (na.parse::<u64>(), nb.parse::<u64>()) {
+        (Ok(x), Ok(y)) => !pa.is_empty() && pa == pb && (y == x + 1 || y == 0),
+        _ => false,
+    }
+}
+
+/// Two runs of digits as dumpcap's file number (five digits or more) and time (14), in
+/// either order: (number, time).
+fn number_and_time<'a>(n: &'a str, t: &'a str) -> Option<(&'a str, &'a str)> {
+    let (n, t) = if n.len() == 14 && t.len() != 14 {
+        (t, n)
+    } else {
+        (n, t)
+    };
+    (digits(n) && n.len() >= 5 && digits(t) && t.len() == 14).then_some((n, t))
+}
+
+/// `dumpcap -b` (also Wireshark's and tshark's ring buffers) and `editcap -c`/`-i`: the
+/// `-w` name with `_NNNNN_YYYYmmddHHMMSS` before its extension (a file number of at least
+/// five digits, one more each file, and the time; `dumpcap -b nametimenum:2` puts the time
+/// first), the rest of the names the same.
+fn dumpcap(a: &[&str], b: &[&str]) -> bool {
+    if a.len() != b.len() || a.len() < 4 {
+        return false;
+    }
+    (1..a.len() - 2).rev().any(|k| {
+        let (na, ta, nb, tb) = (a[k], a[k + 2], b[k], b[k + 2]);
+        let (Some((na, ta)), Some((nb, tb))) = (number_and_time(na, ta), number_and_time(nb, tb))
+        else {
+            return false;
+        };
+        let later = match (na.parse::<u64>(), nb.parse::<u64>()) {
+            (Ok(x), Ok(y)) => y > x && tb >= ta,
+            _ => false,
+        };
+        later
+            && a[k - 1].ends_with('_')
+            && a[k + 1] == "_"
+            && b[k + 1] == "_"
+            && (0..a.len()).all(|i| i == k || i == k + 2 || a[i] == b[i])
+    })
+}
+
+/// How the file name `next` relates to `prev`, the name of the file before it (compression
+/// suffixes left out).
+pub fn names(prev: &str, next: &str) -> Names {
+    let (a, b) = (uncompressed(prev), uncompressed(next));
+    let (ra, rb) = (runs(a), runs(b));
+    let skeleton = |r: &[&str]| r.iter().filter(|t| !digits(t)).copied().collect::<String>();
+    if skeleton(&ra) != skeleton(&rb) {
+        Names::Unrelated
+    } else if tcpdump(a, b) {
+        Names::Tool("tcpdump -C")
+    } else if dumpcap(&ra, &rb) {
+        Names::Tool("dumpcap -b or editcap -c")
+    } else {
+        Names::Digits
+    }
+}
+
+/// What the analysis of the capture before knows of the TCP connections that could go on
+/// into the next file (asked only when the names need it, see [`continues`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Carried {
+    /// Connections it was following at its end (open, or closed within the last 30 s).
+    pub open: usize,
+    /// The first of the next file's packets (its own number) that belongs to a connection
+    /// it had open or had just closed, and is not a SYN.
+    pub found: Option<u64>,
+    /// How many of the next file's packets were looked through.
+    pub looked: u64,
+}
+
+/// Whether an input named `next_path` whose first packet is `next` continues `run`: `Ok`
+/// with a note saying so, `Err` with why not. `max_gap_s`: the longest quiet spell between
+/// two files of one capture (the idle timeout). `force` (`--join-files`): the names and the
+/// connections do not matter. `carried`: asked for what goes on from `run` into the file
+/// when the names alone do not make it one set's (see the module's rule).
+pub fn continues(
+    run: &Run,
+    next_path: &str,
+    next: &FirstPacket,
+    max_gap_s: u64,
+    force: bool,
+    carried: impl FnOnce() -> Carried,
+) -> Result<String, String> {
     let prev = file_name(&run.path);
     if !run.links.contains(&next.link) {
         return Err(format!(
@@ -141,11 +315,35 @@ pub fn continues(run: &Run, next: &FirstPacket, max_gap_s: u64) -> Result<String
             gap as f64 / 1e9
         ));
     }
-    Ok(format!(
-        "continues {prev} (same link type, starts {:.6} s after it ends): read as one capture with it, packets numbered on from {}",
-        gap as f64 / 1e9,
-        run.packets + 1
-    ))
+    let joined = |why: String| {
+        Ok(format!(
+            "continues {prev} ({why}same link type, starts {:.6} s after it ends): read as one capture with it, packets numbered on from {}",
+            gap as f64 / 1e9,
+            run.packets + 1
+        ))
+    };
+    if force {
+        return joined("--join-files; ".into());
+    }
+    let name = file_name(next_path);
+    match names(&prev, &name) {
+        Names::Tool(tool) => joined(format!("named as {tool} names a set's files; ")),
+        Names::Unrelated => Err(format!(
+            "not joined to {prev}: the names differ in more than their digits, so the files are separate recordings (those of one tcpdump -C/-G/-W, dumpcap -b or editcap -c run differ only in numbers); --join-files joins them anyway"
+        )),
+        Names::Digits => {
+            let c = carried();
+            match c.found {
+                Some(k) => joined(format!(
+                    "names alike but for their digits, and its packet {k} is of a TCP connection that goes on from {prev}; "
+                )),
+                None => Err(format!(
+                    "not joined to {prev}: the names differ only in their digits (as tcpdump -G's files do, but also separate recordings numbered by hand) and no TCP connection goes on from {prev} into it (none of its first {} packets belongs to the {} connections {prev} left open or had just closed), so each file keeps its own packet numbers; --join-files joins them anyway",
+                    c.looked, c.open
+                )),
+            }
+        }
+    }
 }
 
 /// The file name of `path` (the whole path if it has none), for notes.
