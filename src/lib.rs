@@ -223,7 +223,8 @@ pub fn analyze_files_with_progress(
             (Some(r), Some(f)) => {
                 // Asked only when the names need it: does a TCP connection that this
                 // capture follows (on any of its shards) go on into the file?
-                let followers = || std::iter::once(&analyzer).chain(helpers.iter().take(shards - 1));
+                let followers =
+                    || std::iter::once(&analyzer).chain(helpers.iter().take(shards - 1));
                 let carried = || {
                     let mut found = None;
                     let looked = capture::file::rotation::peek(

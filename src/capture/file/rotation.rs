@@ -439,7 +439,7 @@ mod tests {
 
     fn run(last: i64) -> Run {
         Run {
-            path: "/tmp/a/cap_0.pcap".into(),
+            path: "/tmp/a/cap_00000_20261125131300.pcap".into(),
             links: vec![LinkType::ETHERNET],
             last: Timestamp(last),
             last_file_first: Timestamp(last - 5_000_000_000),
@@ -454,29 +454,142 @@ mod tests {
         }
     }
 
+    const CARRIED: Carried = Carried {
+        open: 1,
+        found: Some(1),
+        looked: 1,
+    };
+
+    fn cont(r: &Run, n: &FirstPacket) -> Result<String, String> {
+        continues(r, "/tmp/a/cap_00001_20261125131415.pcap", n, 600, false, || {
+            CARRIED
+        })
+    }
+
     /// A file continues the capture when it starts after it ended (or a little before,
     /// packets of several CPUs), within the idle timeout, on the same link type.
     #[test]
     fn continuation_needs_the_same_link_and_a_start_near_the_end() {
         let s = 1_000_000_000i64;
         let r = run(100 * s);
-        let ok = continues(&r, &next(100 * s + 5, LinkType::ETHERNET), 600).unwrap();
-        assert!(ok.starts_with("continues cap_0.pcap"), "{ok}");
+        let ok = cont(&r, &next(100 * s + 5, LinkType::ETHERNET)).unwrap();
+        assert!(ok.starts_with("continues cap_00000_20261125131300.pcap"), "{ok}");
         assert!(ok.contains("numbered on from 11"), "{ok}");
-        assert!(continues(&r, &next(100 * s - s / 2, LinkType::ETHERNET), 600).is_ok());
+        assert!(cont(&r, &next(100 * s - s / 2, LinkType::ETHERNET)).is_ok());
         // Never before the previous file's own first packet, however close to its end.
         let short = Run {
             last_file_first: Timestamp(100 * s - s / 4),
             ..run(100 * s)
         };
-        assert!(continues(&short, &next(100 * s - s / 2, LinkType::ETHERNET), 600).is_err());
-        assert!(continues(&r, &next(700 * s, LinkType::ETHERNET), 600).is_ok());
-        let late = continues(&r, &next(701 * s, LinkType::ETHERNET), 600).unwrap_err();
+        assert!(cont(&short, &next(100 * s - s / 2, LinkType::ETHERNET)).is_err());
+        assert!(cont(&r, &next(700 * s, LinkType::ETHERNET)).is_ok());
+        let late = cont(&r, &next(701 * s, LinkType::ETHERNET)).unwrap_err();
         assert!(late.contains("601.000 s after"), "{late}");
-        let early = continues(&r, &next(98 * s, LinkType::ETHERNET), 600).unwrap_err();
+        let early = cont(&r, &next(98 * s, LinkType::ETHERNET)).unwrap_err();
         assert!(early.contains("2.000 s before"), "{early}");
-        let other = continues(&r, &next(100 * s, LinkType::LINUX_SLL), 600).unwrap_err();
+        let other = cont(&r, &next(100 * s, LinkType::LINUX_SLL)).unwrap_err();
         assert!(other.contains("link type (LINUX_SLL)"), "{other}");
+    }
+
+    /// The names of the files of one rotation tool's run are that tool's; names alike but
+    /// for their digits are a family; others are unrelated.
+    #[test]
+    fn names_of_one_set() {
+        let tool = |a, b| matches!(names(a, b), Names::Tool(_));
+        // tcpdump -C: the -w name, then numbers after it (also after an extension).
+        assert!(tool("cap", "cap1"));
+        assert!(tool("cap1", "cap2"));
+        assert!(tool("cap.pcap", "cap.pcap1"));
+        assert!(tool("cap.pcap9", "cap.pcap10"));
+        // -W: padded, and back to 0 when the ring starts over; -z gzip.
+        assert!(tool("cap07", "cap08"));
+        assert!(tool("cap9", "cap0"));
+        assert!(tool("cap.gz", "cap1.gz"));
+        assert!(tool("cap1.gz", "cap2"));
+        // dumpcap -b, editcap -c (number and time, either order), compressed or not.
+        assert!(tool(
+            "cap_00001_20261125131415.pcapng",
+            "cap_00002_20261125131515.pcapng"
+        ));
+        assert!(tool(
+            "out_00000_20261125131415.pcap",
+            "out_00001_20261125131415.pcap"
+        ));
+        assert!(tool(
+            "run-2_20261125131415_00009.pcapng.gz",
+            "run-2_20261125131520_00010.pcapng.gz"
+        ));
+        assert!(tool("cap_99999_20261125131415", "cap_100000_20261125131416"));
+        // Not a tool's: a number not one more (or going back), digits before an
+        // extension, a dumpcap name going back in time.
+        assert_eq!(names("cap3", "cap5"), Names::Digits);
+        assert_eq!(names("cap3", "cap2"), Names::Digits);
+        assert_eq!(
+            names("python-close-1001.pcap", "python-close-1002.pcap"),
+            Names::Digits
+        );
+        assert_eq!(names("cap-131415.pcap", "cap-131515.pcap"), Names::Digits);
+        assert_eq!(
+            names(
+                "cap_00002_20261125131415.pcapng",
+                "cap_00003_20261125131414.pcapng"
+            ),
+            Names::Digits
+        );
+        // Unrelated: more than digits differ.
+        for (a, b) in [
+            (
+                "rustls-tls13-aes256gcm-close-1000.pcap",
+                "rustls-tls13-aes256gcm-drop.pcap",
+            ),
+            ("cap_00001_20261125131415.pcapng", "dog_00002_20261125131515.pcapng"),
+            ("cap.pcap", "cap.pcapng"),
+            ("a.pcap", "b.pcap"),
+        ] {
+            assert_eq!(names(a, b), Names::Unrelated, "{a} {b}");
+        }
+    }
+
+    /// Names alike but for their digits need a TCP connection that goes on; a tool's do
+    /// not; unrelated names are never joined; --join-files joins whatever the names.
+    #[test]
+    fn what_the_names_need() {
+        let s = 1_000_000_000i64;
+        let r = Run {
+            path: "/tmp/a/python-close-1001.pcap".into(),
+            ..run(100 * s)
+        };
+        let n = next(100 * s + s, LinkType::ETHERNET);
+        let none = || Carried {
+            open: 0,
+            found: None,
+            looked: 15,
+        };
+        let asked = std::cell::Cell::new(false);
+        let why = continues(&r, "python-close-1002.pcap", &n, 600, false, || {
+            asked.set(true);
+            none()
+        })
+        .unwrap_err();
+        assert!(asked.get());
+        assert!(why.contains("differ only in their digits"), "{why}");
+        assert!(why.contains("none of its first 15 packets"), "{why}");
+        assert!(why.contains("--join-files"), "{why}");
+        let ok = continues(&r, "python-close-1002.pcap", &n, 600, false, || CARRIED).unwrap();
+        assert!(ok.contains("its packet 1 is of a TCP connection"), "{ok}");
+        let other = continues(&r, "python-deflate.pcap", &n, 600, false, || CARRIED).unwrap_err();
+        assert!(other.contains("differ in more than their digits"), "{other}");
+        let forced = continues(&r, "python-deflate.pcap", &n, 600, true, none).unwrap();
+        assert!(forced.contains("--join-files"), "{forced}");
+        // A tool's names need no connection going on (it is not even asked).
+        let t = Run {
+            path: "/tmp/cap".into(),
+            ..run(100 * s)
+        };
+        let ok = continues(&t, "/tmp/cap1", &n, 600, false, || unreachable!()).unwrap();
+        assert!(ok.contains("tcpdump -C"), "{ok}");
+        // Forcing still needs the times and the link type to fit.
+        assert!(continues(&r, "x.pcap", &next(800 * s, LinkType::ETHERNET), 600, true, none).is_err());
     }
 
     /// The peek finds a fixture's first packet, and nothing in a file that is no capture.
