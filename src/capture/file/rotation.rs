@@ -337,10 +337,20 @@ pub fn continues(
                 Some(k) => joined(format!(
                     "names alike but for their digits, and its packet {k} is of a TCP connection that goes on from {prev}; "
                 )),
-                None => Err(format!(
-                    "not joined to {prev}: the names differ only in their digits (as tcpdump -G's files do, but also separate recordings numbered by hand) and no TCP connection goes on from {prev} into it (none of its first {} packets belongs to the {} connections {prev} left open or had just closed), so each file keeps its own packet numbers; --join-files joins them anyway",
-                    c.looked, c.open
-                )),
+                None => {
+                    let looked = match c.looked {
+                        n if n < PEEK_PACKETS => format!("none of this file's {n} packets"),
+                        n => format!("none of this file's first {n} packets"),
+                    };
+                    let none = match c.open {
+                        0 => format!("{prev} left none open, and {looked} belongs to one it had just closed"),
+                        1 => format!("{looked} belongs to the connection {prev} left open or had just closed"),
+                        n => format!("{looked} belongs to the {n} connections {prev} left open or had just closed"),
+                    };
+                    Err(format!(
+                        "not joined to {prev}: the names differ only in their digits (as tcpdump -G's files do, but also separate recordings numbered by hand) and no TCP connection goes on from {prev} into it ({none}), so each file keeps its own packet numbers; --join-files joins them anyway"
+                    ))
+                }
             }
         }
     }
@@ -573,7 +583,10 @@ mod tests {
         .unwrap_err();
         assert!(asked.get());
         assert!(why.contains("differ only in their digits"), "{why}");
-        assert!(why.contains("none of its first 15 packets"), "{why}");
+        assert!(
+            why.contains("python-close-1001.pcap left none open, and none of this file's 15 packets"),
+            "{why}"
+        );
         assert!(why.contains("--join-files"), "{why}");
         let ok = continues(&r, "python-close-1002.pcap", &n, 600, false, || CARRIED).unwrap();
         assert!(ok.contains("its packet 1 is of a TCP connection"), "{ok}");
