@@ -177,21 +177,22 @@ fn digits(s: &str) -> bool {
 /// `name` cut into runs that are all digits or have none.
 fn runs(name: &str) -> Vec<&str> {
     let mut out = Vec::new();
-    let mut start = 0;
-    let b = name.as_bytes();
-    for i in 1..=b.len() {
-        if i == b.len() || b[i].is_ascii_digit() != b[i - 1].is_ascii_digit() {
-            out.push(&name[start..i]);
-            start = i;
-        }
+    let mut rest = name;
+    while let Some(c) = rest.chars().next() {
+        let digit = c.is_ascii_digit();
+        let end = rest
+            .find(|x: char| x.is_ascii_digit() != digit)
+            .unwrap_or(rest.len());
+        let (run, tail) = rest.split_at(end);
+        out.push(run);
+        rest = tail;
     }
     out
 }
 
 /// `s` cut before the digits it ends with.
 fn trailing_number(s: &str) -> (&str, &str) {
-    let cut = s.trim_end_matches(|c: char| c.is_ascii_digit()).len();
-    (&s[..cut], &s[cut..])
+    s.split_at(s.trim_end_matches(|c: char| c.is_ascii_digit()).len())
 }
 
 /// `tcpdump -C` (and `-W`): the `-w` name, then the same with a number after it, one more
@@ -223,11 +224,19 @@ fn number_and_time<'a>(n: &'a str, t: &'a str) -> Option<(&'a str, &'a str)> {
 /// five digits, one more each file, and the time; `dumpcap -b nametimenum:2` puts the time
 /// first), the rest of the names the same.
 fn dumpcap(a: &[&str], b: &[&str]) -> bool {
-    if a.len() != b.len() || a.len() < 4 {
+    if a.len() != b.len() {
         return false;
     }
-    (1..a.len() - 2).rev().any(|k| {
-        let (na, ta, nb, tb) = (a[k], a[k + 2], b[k], b[k + 2]);
+    // Each window: the name before the number, the number, "_", the time (or the time
+    // first); the last such place in the names.
+    a.windows(4)
+        .zip(b.windows(4))
+        .enumerate()
+        .rev()
+        .any(|(at, (wa, wb))| {
+        let (&[pa, na, sa, ta], &[_, nb, sb, tb]) = (wa, wb) else {
+            return false;
+        };
         let (Some((na, ta)), Some((nb, tb))) = (number_and_time(na, ta), number_and_time(nb, tb))
         else {
             return false;
@@ -236,11 +245,15 @@ fn dumpcap(a: &[&str], b: &[&str]) -> bool {
             (Ok(x), Ok(y)) => y > x && tb >= ta,
             _ => false,
         };
+        // The number and the time are the runs at `at + 1` and `at + 3`.
         later
-            && a[k - 1].ends_with('_')
-            && a[k + 1] == "_"
-            && b[k + 1] == "_"
-            && (0..a.len()).all(|i| i == k || i == k + 2 || a[i] == b[i])
+            && pa.ends_with('_')
+            && sa == "_"
+            && sb == "_"
+            && a.iter()
+                .zip(b)
+                .enumerate()
+                .all(|(i, (x, y))| i == at + 1 || i == at + 3 || x == y)
     })
 }
 
