@@ -74,6 +74,10 @@ pub struct Options {
     /// Read an input that continues the one before it (rotated files) as one capture with
     /// it (`capture::file::rotation`); false: every input on its own.
     pub join_files: bool,
+    /// Join an input to the one before whatever the file names say and whether a TCP
+    /// connection goes on between them (`--join-files`: renamed files of one capture); the
+    /// link type and the times must still fit (`capture::file::rotation`).
+    pub force_join: bool,
 }
 
 /// When the analyzer freezes a connection out of memory (`freeze`); the report is the same
@@ -119,6 +123,7 @@ impl Default for Options {
             keep_reports: crate::report::store::DEFAULT_BUDGET,
             freeze: Freeze::default(),
             join_files: true,
+            force_join: false,
         }
     }
 }
@@ -332,6 +337,24 @@ impl Analyzer {
     /// Added to this input's packet numbers (see `continue_input`).
     pub fn packet_base(&self) -> u64 {
         self.base
+    }
+
+    /// Whether this analyzer follows the TCP connection of `key`: open, frozen, or closed
+    /// within the grace period (a rotated file's first packets that belong to one continue
+    /// the capture, `capture::file::rotation`).
+    pub fn follows(&self, key: &FlowKey) -> bool {
+        self.flows.contains_key(key)
+            || self.frozen.contains_key(key)
+            || self
+                .closed
+                .get(&tomb(key))
+                .is_some_and(|t| t.kept(self.now.0))
+    }
+
+    /// The TCP connections this analyzer follows (in memory or frozen, closed ones within
+    /// the grace period included; tombstones not).
+    pub fn following(&self) -> usize {
+        self.flows.len() + self.frozen.len()
     }
 
     /// For the next input, take only the connections whose symmetric flow hash falls in

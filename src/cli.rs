@@ -136,6 +136,11 @@ pub struct AnalyzeArgs {
     /// (rotated files, `tcpdump -C`/`-G`, `dumpcap -b`, are otherwise read as one capture).
     #[arg(long)]
     pub separate_files: bool,
+    /// Read each capture file as the continuation of the one before whatever their names
+    /// (renamed rotated files), as long as the link type is the same and it starts when the
+    /// one before ends (from 1 s before to --idle-timeout after).
+    #[arg(long, conflicts_with = "separate_files")]
+    pub join_files: bool,
     /// Markdown: every connection's details, however long (by default the report fits a
     /// GitHub issue, 65 536 characters, and says what it left out).
     #[arg(long)]

@@ -220,11 +220,45 @@ pub fn analyze_files_with_progress(
             (Some(_), _) if !opts.join_files => {
                 Some(Err("every input read on its own (--separate-files)".into()))
             }
-            (Some(r), Some(f)) => Some(capture::file::rotation::continues(
-                r,
-                &f,
-                opts.idle_timeout_s,
-            )),
+            (Some(r), Some(f)) => {
+                // Asked only when the names need it: does a TCP connection that this
+                // capture follows (on any of its shards) go on into the file?
+                let followers =
+                    || std::iter::once(&analyzer).chain(helpers.iter().take(shards - 1));
+                let carried = || {
+                    let mut found = None;
+                    let looked = capture::file::rotation::peek(
+                        path,
+                        capture::file::rotation::PEEK_PACKETS,
+                        &mut |p| {
+                            let Ok(seg) = decode::decode(p) else {
+                                return false;
+                            };
+                            if seg.syn && !seg.ack_flag {
+                                return false;
+                            }
+                            let (key, _) = flow::FlowKey::of(seg.src, seg.dst);
+                            if followers().any(|a| a.follows(&key)) {
+                                found = Some(p.number);
+                            }
+                            found.is_some()
+                        },
+                    );
+                    capture::file::rotation::Carried {
+                        open: followers().map(Analyzer::following).sum(),
+                        found,
+                        looked,
+                    }
+                };
+                Some(capture::file::rotation::continues(
+                    r,
+                    &path.display().to_string(),
+                    &f,
+                    opts.idle_timeout_s,
+                    opts.force_join,
+                    carried,
+                ))
+            }
             (Some(r), None) if path.as_os_str() == "-" => Some(Err(format!(
                 "not joined to {}: standard input is read as a capture of its own",
                 capture::file::rotation::file_name(&r.path)

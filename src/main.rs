@@ -309,6 +309,7 @@ fn analyze(mut args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
     args.files = files;
     let mut opts = args.read.options(&args.limits);
     opts.join_files = !args.separate_files;
+    opts.force_join = args.join_files;
     if args.timeline {
         opts.frame_log = 100_000;
         opts.previews = true;

@@ -436,3 +436,272 @@ fn filters_say_what_they_hid() {
     let table = String::from_utf8(run(&[]).stdout).unwrap();
     assert!(!table.contains(" shown (filter"), "{table}");
 }
+
+/// `connections` without their ids too (numbered across the whole report).
+fn without_ids(conns: Vec<Value>) -> Vec<Value> {
+    conns
+        .into_iter()
+        .map(|mut c| {
+            c.as_object_mut().unwrap().remove("id");
+            c
+        })
+        .collect()
+}
+
+/// The reports of `files` each read alone, connection by connection, without ids
+/// (`extra`: flags for every run, such as key logs).
+fn each_alone(files: &[PathBuf], extra: &[&std::ffi::OsStr]) -> Vec<Vec<Value>> {
+    files
+        .iter()
+        .map(|f| {
+            let mut args = vec![os(f)];
+            args.extend_from_slice(extra);
+            without_ids(connections(&json(&args)))
+        })
+        .collect()
+}
+
+/// The connections of `report` that start in input `k`, without the fields that name files
+/// and without ids.
+fn of_input(report: &Value, k: usize) -> Vec<Value> {
+    let all = without_ids(connections(report));
+    report["connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(all)
+        .filter(|(c, _)| c["input"] == k)
+        .map(|(_, c)| c)
+        .collect()
+}
+
+/// The case: separate recordings made back to back (one `tcpdump -w NAME.pcap` run
+/// each, a second or two apart, the same link type) given together stay separate captures,
+/// each connection with the packet numbers of its own file (what Wireshark shows for that
+/// file), and the report says why: names that differ in more than digits (the rustls
+/// fixtures), or names alike but for their digits with no TCP connection going on from one
+/// file into the next (python-close-1001, -1002, -1009). `--join-files` joins them anyway.
+#[test]
+fn separate_recordings_given_together_stay_separate() {
+    let tls = |n: &str| fixture(&format!("tls/{n}"));
+    let rustls: Vec<PathBuf> = [
+        "rustls-tls12-chacha20-close-1008",
+        "rustls-tls13-resume-close-1001",
+        "rustls-tls13-aes256gcm-drop",
+    ]
+    .iter()
+    .map(|n| tls(&format!("{n}.pcap")))
+    .collect();
+    let keylogs: Vec<PathBuf> = [
+        "rustls-tls12-chacha20-close-1008",
+        "rustls-tls13-resume-close-1001",
+        "rustls-tls13-aes256gcm-drop",
+    ]
+    .iter()
+    .map(|n| tls(&format!("{n}.keylog")))
+    .collect();
+    let mut keys: Vec<&std::ffi::OsStr> = Vec::new();
+    for k in &keylogs {
+        keys.push(os("--keylog"));
+        keys.push(os(k));
+    }
+    let python: Vec<PathBuf> = ["1001", "1002", "1009"]
+        .iter()
+        .map(|n| fixture(&format!("python-close-{n}.pcap")))
+        .collect();
+    for (files, extra, why) in [
+        (
+            &rustls,
+            &keys[..],
+            "the names differ in more than their digits",
+        ),
+        (
+            &python,
+            &[][..],
+            "the names differ only in their digits (as tcpdump -G's files do",
+        ),
+    ] {
+        let mut args: Vec<&std::ffi::OsStr> = files.iter().map(os).collect();
+        args.extend_from_slice(extra);
+        let out = wsclose()
+            .arg("analyze")
+            .args(&args)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let err = String::from_utf8_lossy(&out.stderr);
+        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let alone = each_alone(files, extra);
+        for (k, input) in r["inputs"].as_array().unwrap().iter().enumerate() {
+            assert_eq!(input["continues_previous"], false, "{input}");
+            assert_eq!(input["packet_offset"], 0, "{input}");
+            assert!(!alone[k].is_empty());
+            assert_eq!(of_input(&r, k), alone[k], "{}", files[k].display());
+            if k > 0 {
+                let c = input["continuity"].as_str().unwrap();
+                assert!(c.contains(why), "{c}");
+                assert!(c.contains("--join-files joins them anyway"), "{c}");
+                let name = files[k].file_name().unwrap().to_string_lossy();
+                assert!(
+                    err.contains(&format!("{name} read as a capture of its own: {c}")),
+                    "{err}"
+                );
+            }
+        }
+        assert!(!err.contains("read as one capture"), "{err}");
+        // Forced, they are one capture, numbered on across the files.
+        args.push(os("--join-files"));
+        let joined = json(&args);
+        let inputs = joined["inputs"].as_array().unwrap();
+        let mut offset = 0;
+        for (k, input) in inputs.iter().enumerate() {
+            assert_eq!(input["continues_previous"], k > 0, "{input}");
+            assert_eq!(input["packet_offset"], offset);
+            if k > 0 {
+                assert!(input["continuity"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("continues "));
+            }
+            offset += input["packets"].as_u64().unwrap();
+        }
+    }
+    // --join-files and --separate-files contradict each other.
+    let out = wsclose()
+        .arg("analyze")
+        .args(&python)
+        .args(["--join-files", "--separate-files"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// Named as a rotation tool names its files, the files of one capture are joined on their
+/// times alone, even where no connection goes on from one into the next (a rotation
+/// between two sessions): python-close-1001 and -1002 copied as tcpdump -C's `cap`,
+/// `cap1` and as editcap -c's (and dumpcap -b's) `out_00000_…`, `out_00001_…`, given as
+/// files and as their directory. `editcap -c` output itself joins too.
+#[test]
+fn rotation_tools_names_join() {
+    let work = tempfile::tempdir().unwrap();
+    let sessions = [
+        fixture("python-close-1001.pcap"),
+        fixture("python-close-1002.pcap"),
+    ];
+    for (dir, names, tool) in [
+        ("tcpdump", ["cap", "cap1"], "tcpdump -C"),
+        (
+            "editcap",
+            [
+                "out_00000_20261125131415.pcap",
+                "out_00001_20261125131416.pcap",
+            ],
+            "dumpcap -b or editcap -c",
+        ),
+    ] {
+        let dir = work.path().join(dir);
+        std::fs::create_dir(&dir).unwrap();
+        let files: Vec<PathBuf> = names
+            .iter()
+            .zip(&sessions)
+            .map(|(n, s)| {
+                std::fs::copy(s, dir.join(n)).unwrap();
+                dir.join(n)
+            })
+            .collect();
+        let alone = each_alone(&sessions, &[]);
+        for r in [json(&[os(&files[0]), os(&files[1])]), json(&[os(&dir)])] {
+            let inputs = r["inputs"].as_array().unwrap();
+            assert_eq!(inputs.len(), 2);
+            assert_eq!(inputs[1]["continues_previous"], true, "{}", inputs[1]);
+            let c = inputs[1]["continuity"].as_str().unwrap();
+            assert!(c.contains(&format!("named as {tool} names")), "{c}");
+            let offset = inputs[0]["packets"].as_u64().unwrap();
+            assert_eq!(inputs[1]["packet_offset"], offset);
+            // The second session's packets are numbered on from the first file's.
+            assert_eq!(of_input(&r, 0), alone[0]);
+            let second = of_input(&r, 1);
+            assert_eq!(second.len(), alone[1].len());
+            for (j, a) in second.iter().zip(&alone[1]) {
+                assert_eq!(
+                    j["first_packet"].as_u64().unwrap(),
+                    a["first_packet"].as_u64().unwrap() + offset
+                );
+                assert_eq!(
+                    j["last_packet"].as_u64().unwrap(),
+                    a["last_packet"].as_u64().unwrap() + offset
+                );
+            }
+        }
+    }
+    if !editcap_available() {
+        eprintln!(
+            "skipping the editcap part: editcap is not installed (it comes with tshark: apt-get install tshark)"
+        );
+        return;
+    }
+    // editcap -c's own output, and the same pieces renamed as tcpdump -C would name them.
+    let file = fixture("node-close-1008.pcap");
+    let whole = json(&[os(&file)]);
+    let split_dir = work.path().join("split");
+    std::fs::create_dir(&split_dir).unwrap();
+    let pieces = split(&file, 4, &split_dir, "out");
+    assert!(pieces.len() >= 3);
+    let renamed: Vec<PathBuf> = pieces
+        .iter()
+        .enumerate()
+        .map(|(k, p)| {
+            let to = work.path().join(if k == 0 {
+                "cap".into()
+            } else {
+                format!("cap{k}")
+            });
+            std::fs::copy(p, &to).unwrap();
+            to
+        })
+        .collect();
+    for (set, tool) in [
+        (&pieces, "dumpcap -b or editcap -c"),
+        (&renamed, "tcpdump -C"),
+    ] {
+        let r = json(&set.iter().map(os).collect::<Vec<_>>());
+        assert_eq!(connections(&r), connections(&whole));
+        for input in &r["inputs"].as_array().unwrap()[1..] {
+            assert_eq!(input["continues_previous"], true, "{input}");
+            let c = input["continuity"].as_str().unwrap();
+            assert!(c.contains(tool), "{c}");
+        }
+    }
+}
+
+/// A directory of separate recordings (the issue's `fixtures/tls/` case) is read file by
+/// file: nothing joined, every connection with its own file's numbers.
+#[test]
+fn a_directory_of_separate_recordings_stays_separate() {
+    let work = tempfile::tempdir().unwrap();
+    let files: Vec<PathBuf> = [
+        "python-close-1001.pcap",
+        "python-close-1002.pcap",
+        "node-close-1003.pcap",
+        "python-close-1007.pcap",
+    ]
+    .iter()
+    .map(|n| {
+        std::fs::copy(fixture(n), work.path().join(n)).unwrap();
+        work.path().join(n)
+    })
+    .collect();
+    let r = json(&[os(work.path())]);
+    let inputs = r["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), files.len());
+    let alone = each_alone(&files, &[]);
+    for (k, input) in inputs.iter().enumerate() {
+        assert_eq!(input["continues_previous"], false, "{input}");
+        assert!(input["path"]
+            .as_str()
+            .unwrap()
+            .ends_with(files[k].file_name().unwrap().to_str().unwrap()));
+        assert_eq!(of_input(&r, k), alone[k]);
+    }
+}

@@ -1,20 +1,36 @@
 //! Rotated capture files (`tcpdump -C`/`-G`/`-W`, `dumpcap -b`, `editcap -c`): which inputs
 //! continue each other, and a directory given as input.
 //!
-//! In: paths (files or directories) and, for each input, its first packet (read ahead of the
-//! analysis: a peek at the start of the file). Out: the list of capture files to read, a
-//! directory replaced by the captures in it ordered by their first packet's time; and, for
-//! each input after the first, whether it continues the capture before it: the same link
-//! type, its first packet no earlier than [`BACKWARDS_TOLERANCE_NS`] before the previous
-//! file's last one (nor before that file's first) and no later than the idle timeout after it (a quiet spell longer than
-//! that ends every connection anyway). Inputs that continue each other are analyzed as one
+//! In: paths (files or directories); for each input, its first packet and, when asked, its
+//! first [`PEEK_PACKETS`] packets (read ahead of the analysis: a peek at the start of the
+//! file); and what the analysis of the capture before knows of its TCP connections
+//! ([`Carried`]). Out: the list of capture files to read, a directory replaced by the
+//! captures in it ordered by their first packet's time; and, for each input after the
+//! first, whether it continues the capture before it, with a note saying why or why not.
+//! A file continues the capture before it when all of these hold:
+//!
+//! - the same link type;
+//! - its first packet no earlier than [`BACKWARDS_TOLERANCE_NS`] before the previous
+//!   file's last one (nor before that file's first) and no later than the idle timeout
+//!   after it (a quiet spell longer than that ends every connection anyway);
+//! - the two file names are those of one set ([`names`]): exactly as one rotation tool
+//!   names consecutive files (`cap`, `cap1`, `cap2` from `tcpdump -C`;
+//!   `cap_00001_20261125131415.pcapng` from `dumpcap -b` or `editcap -c`), or equal once
+//!   their runs of digits are removed (`tcpdump -G`'s strftime names, and also separate
+//!   recordings numbered by hand, `python-close-1001.pcap`);
+//! - for names of the second kind only, a TCP connection goes on across the boundary: one
+//!   of the file's first packets (not a SYN) belongs to a connection the capture before
+//!   had open or had just closed.
+//!
+//! `--join-files` (`Options::force_join`) drops the last two conditions (renamed files),
+//! `--separate-files` joins nothing. Inputs that continue each other are analyzed as one
 //! capture (`analyze_files_with_progress`): one flow table across them, packets numbered
 //! across the files as `mergecap -a` numbers them.
 
 use super::input::{open, Blocks};
 use super::stream::{read_from, Stream};
 use super::{InputSummary, Tally};
-use crate::capture::{LinkType, Timestamp};
+use crate::capture::{LinkType, Packet, Timestamp};
 use crate::error::Error;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -44,14 +60,18 @@ impl Read for StopAfter {
     }
 }
 
-/// The first packet of the capture at `path`, read from its start (one buffer of it,
-/// decompressed): `None` for standard input (it cannot be read twice), a file that cannot be read
-/// or holds no packet.
-pub fn first_packet(path: &Path) -> Option<FirstPacket> {
-    if path.as_os_str() == "-" {
-        return None;
+/// The first packets of the capture at `path`, read from its start (decompressed) and
+/// handed to `f` until it returns true or `limit` packets were read; the number of
+/// packets handed. Nothing for standard input (it cannot be read twice), a file that cannot
+/// be read or holds no packet. Reading stops after the buffer that held the last packet
+/// wanted.
+pub fn peek(path: &Path, limit: u64, f: &mut dyn FnMut(&Packet<'_>) -> bool) -> u64 {
+    if path.as_os_str() == "-" || limit == 0 {
+        return 0;
     }
-    let (reader, compression, bytes, damage) = open(path, None).ok()?;
+    let Ok((reader, compression, bytes, damage)) = open(path, None) else {
+        return 0;
+    };
     let reader: Box<dyn Read + Send> = if compression.is_some() {
         Box::new(Blocks::new(reader, false, true))
     } else {
@@ -70,24 +90,41 @@ pub fn first_packet(path: &Path) -> Option<FirstPacket> {
         warned_bad_if: false,
     };
     let mut summary = InputSummary::empty(path, compression, bytes);
-    let mut first = None;
+    let mut handed = 0;
     let _ = read_from(
         path,
         stream,
         &mut summary,
         &mut Tally::default(),
         &mut |p| {
-            if first.is_none() {
-                first = Some(FirstPacket {
-                    ts: p.ts,
-                    link: p.link,
-                });
-                stop.store(true, Ordering::Relaxed);
+            if handed < limit && !stop.load(Ordering::Relaxed) {
+                handed += 1;
+                if f(p) || handed == limit {
+                    stop.store(true, Ordering::Relaxed);
+                }
             }
         },
     );
+    handed
+}
+
+/// The first packet of the capture at `path` (see [`peek`]): `None` for standard input, a
+/// file that cannot be read or holds no packet.
+pub fn first_packet(path: &Path) -> Option<FirstPacket> {
+    let mut first = None;
+    peek(path, 1, &mut |p| {
+        first = Some(FirstPacket {
+            ts: p.ts,
+            link: p.link,
+        });
+        true
+    });
     first
 }
+
+/// How many of a file's first packets are looked through for a TCP connection that goes
+/// on from the file before it (names that need one, see [`continues`]).
+pub const PEEK_PACKETS: u64 = 10_000;
 
 /// How far back of the previous file's last packet the next file's first may be and still
 /// continue it: captures on several CPUs write packets a little out of time order.
@@ -109,10 +146,160 @@ pub struct Run {
     pub packets: u64,
 }
 
-/// Whether an input whose first packet is `next` continues `run`: `Ok` with a note saying
-/// so, `Err` with why not. `max_gap_s`: the longest quiet spell between two files of one
-/// capture (the idle timeout).
-pub fn continues(run: &Run, next: &FirstPacket, max_gap_s: u64) -> Result<String, String> {
+/// How two file names relate (see [`names`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Names {
+    /// Exactly as this tool names a file and a later one of the same run.
+    Tool(&'static str),
+    /// Equal once their runs of digits are removed, but not as a tool names its files:
+    /// `tcpdump -G`'s strftime names (`cap-131415.pcap`, `cap-131515.pcap`), and separate
+    /// recordings numbered by hand (`python-close-1001.pcap`, `python-close-1002.pcap`).
+    Digits,
+    /// They differ in more than their digits: not one set's.
+    Unrelated,
+}
+
+/// Suffixes of compressed files, left out before names are compared (`tcpdump -z gzip`
+/// compresses each file but the one it is writing: `cap.gz`, `cap1.gz`, `cap2`).
+const COMPRESSED: [&str; 5] = [".gz", ".zst", ".xz", ".bz2", ".lz4"];
+
+fn uncompressed(name: &str) -> &str {
+    COMPRESSED
+        .iter()
+        .find_map(|c| name.strip_suffix(c))
+        .unwrap_or(name)
+}
+
+fn digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `name` cut into runs that are all digits or have none.
+fn runs(name: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = name;
+    while let Some(c) = rest.chars().next() {
+        let digit = c.is_ascii_digit();
+        let end = rest
+            .find(|x: char| x.is_ascii_digit() != digit)
+            .unwrap_or(rest.len());
+        let (run, tail) = rest.split_at(end);
+        out.push(run);
+        rest = tail;
+    }
+    out
+}
+
+/// `s` cut before the digits it ends with.
+fn trailing_number(s: &str) -> (&str, &str) {
+    s.split_at(s.trim_end_matches(|c: char| c.is_ascii_digit()).len())
+}
+
+/// `tcpdump -C` (and `-W`): the `-w` name, then the same with a number after it, one more
+/// each file (`cap`, `cap1`, `cap2`; padded and back to 0 in a `-W` ring: `cap00`, `cap01`).
+fn tcpdump(a: &str, b: &str) -> bool {
+    if b.strip_prefix(a).is_some_and(digits) {
+        return true;
+    }
+    let ((pa, na), (pb, nb)) = (trailing_number(a), trailing_number(b));
+    match (na.parse::<u64>(), nb.parse::<u64>()) {
+        (Ok(x), Ok(y)) => !pa.is_empty() && pa == pb && (y == x + 1 || y == 0),
+        _ => false,
+    }
+}
+
+/// Two runs of digits as dumpcap's file number (five digits or more) and time (14), in
+/// either order: (number, time).
+fn number_and_time<'a>(n: &'a str, t: &'a str) -> Option<(&'a str, &'a str)> {
+    let (n, t) = if n.len() == 14 && t.len() != 14 {
+        (t, n)
+    } else {
+        (n, t)
+    };
+    (digits(n) && n.len() >= 5 && digits(t) && t.len() == 14).then_some((n, t))
+}
+
+/// `dumpcap -b` (also Wireshark's and tshark's ring buffers) and `editcap -c`/`-i`: the
+/// `-w` name with `_NNNNN_YYYYmmddHHMMSS` before its extension (a file number of at least
+/// five digits, one more each file, and the time; `dumpcap -b nametimenum:2` puts the time
+/// first), the rest of the names the same.
+fn dumpcap(a: &[&str], b: &[&str]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    // Each window: the name before the number, the number, "_", the time (or the time
+    // first); the last such place in the names.
+    a.windows(4)
+        .zip(b.windows(4))
+        .enumerate()
+        .rev()
+        .any(|(at, (wa, wb))| {
+        let (&[pa, na, sa, ta], &[_, nb, sb, tb]) = (wa, wb) else {
+            return false;
+        };
+        let (Some((na, ta)), Some((nb, tb))) = (number_and_time(na, ta), number_and_time(nb, tb))
+        else {
+            return false;
+        };
+        let later = match (na.parse::<u64>(), nb.parse::<u64>()) {
+            (Ok(x), Ok(y)) => y > x && tb >= ta,
+            _ => false,
+        };
+        // The number and the time are the runs at `at + 1` and `at + 3`.
+        later
+            && pa.ends_with('_')
+            && sa == "_"
+            && sb == "_"
+            && a.iter()
+                .zip(b)
+                .enumerate()
+                .all(|(i, (x, y))| i == at + 1 || i == at + 3 || x == y)
+    })
+}
+
+/// How the file name `next` relates to `prev`, the name of the file before it (compression
+/// suffixes left out).
+pub fn names(prev: &str, next: &str) -> Names {
+    let (a, b) = (uncompressed(prev), uncompressed(next));
+    let (ra, rb) = (runs(a), runs(b));
+    let skeleton = |r: &[&str]| r.iter().filter(|t| !digits(t)).copied().collect::<String>();
+    if skeleton(&ra) != skeleton(&rb) {
+        Names::Unrelated
+    } else if tcpdump(a, b) {
+        Names::Tool("tcpdump -C")
+    } else if dumpcap(&ra, &rb) {
+        Names::Tool("dumpcap -b or editcap -c")
+    } else {
+        Names::Digits
+    }
+}
+
+/// What the analysis of the capture before knows of the TCP connections that could go on
+/// into the next file (asked only when the names need it, see [`continues`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Carried {
+    /// Connections it was following at its end (open, or closed within the last 30 s).
+    pub open: usize,
+    /// The first of the next file's packets (its own number) that belongs to a connection
+    /// it had open or had just closed, and is not a SYN.
+    pub found: Option<u64>,
+    /// How many of the next file's packets were looked through.
+    pub looked: u64,
+}
+
+/// Whether an input named `next_path` whose first packet is `next` continues `run`: `Ok`
+/// with a note saying so, `Err` with why not. `max_gap_s`: the longest quiet spell between
+/// two files of one capture (the idle timeout). `force` (`--join-files`): the names and the
+/// connections do not matter. `carried`: asked for what goes on from `run` into the file
+/// when the names alone do not make it one set's (see the module's rule).
+pub fn continues(
+    run: &Run,
+    next_path: &str,
+    next: &FirstPacket,
+    max_gap_s: u64,
+    force: bool,
+    carried: impl FnOnce() -> Carried,
+) -> Result<String, String> {
     let prev = file_name(&run.path);
     if !run.links.contains(&next.link) {
         return Err(format!(
@@ -141,11 +328,45 @@ pub fn continues(run: &Run, next: &FirstPacket, max_gap_s: u64) -> Result<String
             gap as f64 / 1e9
         ));
     }
-    Ok(format!(
-        "continues {prev} (same link type, starts {:.6} s after it ends): read as one capture with it, packets numbered on from {}",
-        gap as f64 / 1e9,
-        run.packets + 1
-    ))
+    let joined = |why: String| {
+        Ok(format!(
+            "continues {prev} ({why}same link type, starts {:.6} s after it ends): read as one capture with it, packets numbered on from {}",
+            gap as f64 / 1e9,
+            run.packets + 1
+        ))
+    };
+    if force {
+        return joined("--join-files; ".into());
+    }
+    let name = file_name(next_path);
+    match names(&prev, &name) {
+        Names::Tool(tool) => joined(format!("named as {tool} names a set's files; ")),
+        Names::Unrelated => Err(format!(
+            "not joined to {prev}: the names differ in more than their digits, so the files are separate recordings (those of one tcpdump -C/-G/-W, dumpcap -b or editcap -c run differ only in numbers); --join-files joins them anyway"
+        )),
+        Names::Digits => {
+            let c = carried();
+            match c.found {
+                Some(k) => joined(format!(
+                    "names alike but for their digits, and its packet {k} is of a TCP connection that goes on from {prev}; "
+                )),
+                None => {
+                    let looked = match c.looked {
+                        n if n < PEEK_PACKETS => format!("none of this file's {n} packets"),
+                        n => format!("none of this file's first {n} packets"),
+                    };
+                    let none = match c.open {
+                        0 => format!("{prev} left none open, and {looked} belongs to one it had just closed"),
+                        1 => format!("{looked} belongs to the connection {prev} left open or had just closed"),
+                        n => format!("{looked} belongs to the {n} connections {prev} left open or had just closed"),
+                    };
+                    Err(format!(
+                        "not joined to {prev}: the names differ only in their digits (as tcpdump -G's files do, but also separate recordings numbered by hand) and no TCP connection goes on from {prev} into it ({none}), so each file keeps its own packet numbers; --join-files joins them anyway"
+                    ))
+                }
+            }
+        }
+    }
 }
 
 /// The file name of `path` (the whole path if it has none), for notes.
@@ -241,7 +462,7 @@ mod tests {
 
     fn run(last: i64) -> Run {
         Run {
-            path: "/tmp/a/cap_0.pcap".into(),
+            path: "/tmp/a/cap_00000_20261125131300.pcap".into(),
             links: vec![LinkType::ETHERNET],
             last: Timestamp(last),
             last_file_first: Timestamp(last - 5_000_000_000),
@@ -256,29 +477,145 @@ mod tests {
         }
     }
 
+    const CARRIED: Carried = Carried {
+        open: 1,
+        found: Some(1),
+        looked: 1,
+    };
+
+    fn cont(r: &Run, n: &FirstPacket) -> Result<String, String> {
+        continues(r, "/tmp/a/cap_00001_20261125131415.pcap", n, 600, false, || {
+            CARRIED
+        })
+    }
+
     /// A file continues the capture when it starts after it ended (or a little before,
     /// packets of several CPUs), within the idle timeout, on the same link type.
     #[test]
     fn continuation_needs_the_same_link_and_a_start_near_the_end() {
         let s = 1_000_000_000i64;
         let r = run(100 * s);
-        let ok = continues(&r, &next(100 * s + 5, LinkType::ETHERNET), 600).unwrap();
-        assert!(ok.starts_with("continues cap_0.pcap"), "{ok}");
+        let ok = cont(&r, &next(100 * s + 5, LinkType::ETHERNET)).unwrap();
+        assert!(ok.starts_with("continues cap_00000_20261125131300.pcap"), "{ok}");
         assert!(ok.contains("numbered on from 11"), "{ok}");
-        assert!(continues(&r, &next(100 * s - s / 2, LinkType::ETHERNET), 600).is_ok());
+        assert!(cont(&r, &next(100 * s - s / 2, LinkType::ETHERNET)).is_ok());
         // Never before the previous file's own first packet, however close to its end.
         let short = Run {
             last_file_first: Timestamp(100 * s - s / 4),
             ..run(100 * s)
         };
-        assert!(continues(&short, &next(100 * s - s / 2, LinkType::ETHERNET), 600).is_err());
-        assert!(continues(&r, &next(700 * s, LinkType::ETHERNET), 600).is_ok());
-        let late = continues(&r, &next(701 * s, LinkType::ETHERNET), 600).unwrap_err();
+        assert!(cont(&short, &next(100 * s - s / 2, LinkType::ETHERNET)).is_err());
+        assert!(cont(&r, &next(700 * s, LinkType::ETHERNET)).is_ok());
+        let late = cont(&r, &next(701 * s, LinkType::ETHERNET)).unwrap_err();
         assert!(late.contains("601.000 s after"), "{late}");
-        let early = continues(&r, &next(98 * s, LinkType::ETHERNET), 600).unwrap_err();
+        let early = cont(&r, &next(98 * s, LinkType::ETHERNET)).unwrap_err();
         assert!(early.contains("2.000 s before"), "{early}");
-        let other = continues(&r, &next(100 * s, LinkType::LINUX_SLL), 600).unwrap_err();
+        let other = cont(&r, &next(100 * s, LinkType::LINUX_SLL)).unwrap_err();
         assert!(other.contains("link type (LINUX_SLL)"), "{other}");
+    }
+
+    /// The names of the files of one rotation tool's run are that tool's; names alike but
+    /// for their digits are a family; others are unrelated.
+    #[test]
+    fn names_of_one_set() {
+        let tool = |a, b| matches!(names(a, b), Names::Tool(_));
+        // tcpdump -C: the -w name, then numbers after it (also after an extension).
+        assert!(tool("cap", "cap1"));
+        assert!(tool("cap1", "cap2"));
+        assert!(tool("cap.pcap", "cap.pcap1"));
+        assert!(tool("cap.pcap9", "cap.pcap10"));
+        // -W: padded, and back to 0 when the ring starts over; -z gzip.
+        assert!(tool("cap07", "cap08"));
+        assert!(tool("cap9", "cap0"));
+        assert!(tool("cap.gz", "cap1.gz"));
+        assert!(tool("cap1.gz", "cap2"));
+        // dumpcap -b, editcap -c (number and time, either order), compressed or not.
+        assert!(tool(
+            "cap_00001_20261125131415.pcapng",
+            "cap_00002_20261125131515.pcapng"
+        ));
+        assert!(tool(
+            "out_00000_20261125131415.pcap",
+            "out_00001_20261125131415.pcap"
+        ));
+        assert!(tool(
+            "run-2_20261125131415_00009.pcapng.gz",
+            "run-2_20261125131520_00010.pcapng.gz"
+        ));
+        assert!(tool("cap_99999_20261125131415", "cap_100000_20261125131416"));
+        // Not a tool's: a number not one more (or going back), digits before an
+        // extension, a dumpcap name going back in time.
+        assert_eq!(names("cap3", "cap5"), Names::Digits);
+        assert_eq!(names("cap3", "cap2"), Names::Digits);
+        assert_eq!(
+            names("python-close-1001.pcap", "python-close-1002.pcap"),
+            Names::Digits
+        );
+        assert_eq!(names("cap-131415.pcap", "cap-131515.pcap"), Names::Digits);
+        assert_eq!(
+            names(
+                "cap_00002_20261125131415.pcapng",
+                "cap_00003_20261125131414.pcapng"
+            ),
+            Names::Digits
+        );
+        // Unrelated: more than digits differ.
+        for (a, b) in [
+            (
+                "rustls-tls13-aes256gcm-close-1000.pcap",
+                "rustls-tls13-aes256gcm-drop.pcap",
+            ),
+            ("cap_00001_20261125131415.pcapng", "dog_00002_20261125131515.pcapng"),
+            ("cap.pcap", "cap.pcapng"),
+            ("a.pcap", "b.pcap"),
+        ] {
+            assert_eq!(names(a, b), Names::Unrelated, "{a} {b}");
+        }
+    }
+
+    /// Names alike but for their digits need a TCP connection that goes on; a tool's do
+    /// not; unrelated names are never joined; --join-files joins whatever the names.
+    #[test]
+    fn what_the_names_need() {
+        let s = 1_000_000_000i64;
+        let r = Run {
+            path: "/tmp/a/python-close-1001.pcap".into(),
+            ..run(100 * s)
+        };
+        let n = next(100 * s + s, LinkType::ETHERNET);
+        let none = || Carried {
+            open: 0,
+            found: None,
+            looked: 15,
+        };
+        let asked = std::cell::Cell::new(false);
+        let why = continues(&r, "python-close-1002.pcap", &n, 600, false, || {
+            asked.set(true);
+            none()
+        })
+        .unwrap_err();
+        assert!(asked.get());
+        assert!(why.contains("differ only in their digits"), "{why}");
+        assert!(
+            why.contains("python-close-1001.pcap left none open, and none of this file's 15 packets"),
+            "{why}"
+        );
+        assert!(why.contains("--join-files"), "{why}");
+        let ok = continues(&r, "python-close-1002.pcap", &n, 600, false, || CARRIED).unwrap();
+        assert!(ok.contains("its packet 1 is of a TCP connection"), "{ok}");
+        let other = continues(&r, "python-deflate.pcap", &n, 600, false, || CARRIED).unwrap_err();
+        assert!(other.contains("differ in more than their digits"), "{other}");
+        let forced = continues(&r, "python-deflate.pcap", &n, 600, true, none).unwrap();
+        assert!(forced.contains("--join-files"), "{forced}");
+        // A tool's names need no connection going on (it is not even asked).
+        let t = Run {
+            path: "/tmp/cap".into(),
+            ..run(100 * s)
+        };
+        let ok = continues(&t, "/tmp/cap1", &n, 600, false, || unreachable!()).unwrap();
+        assert!(ok.contains("tcpdump -C"), "{ok}");
+        // Forcing still needs the times and the link type to fit.
+        assert!(continues(&r, "x.pcap", &next(800 * s, LinkType::ETHERNET), 600, true, none).is_err());
     }
 
     /// The peek finds a fixture's first packet, and nothing in a file that is no capture.
