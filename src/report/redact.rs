@@ -294,14 +294,7 @@ mod tests {
             cipher_suite: Some("TLS_AES_128_GCM_SHA256".into()),
             sni: Some("example.com".into()),
             alpn_offered: vec!["http/1.1".into()],
-            alpn: None,
-            decrypted: false,
-            not_decrypted: None,
-            close_notify: super::super::PerSide {
-                client: None,
-                server: None,
-            },
-            alerts: Vec::new(),
+            ..TlsReport::default()
         };
         n.tls(&mut t);
         assert_eq!(t.sni.as_deref(), Some("host-1"));

@@ -231,7 +231,7 @@ pub struct AlertReport {
 }
 
 /// The TLS under a session (or of an encrypted connection).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct TlsReport {
     /// The ClientHello's random, in hex: the second field of the connection's lines in a
@@ -493,20 +493,10 @@ mod tests {
 
     fn report(close_notify: PerSide<Option<u64>>) -> TlsReport {
         TlsReport {
-            client_random: None,
             version: Some("TLS 1.3".into()),
-            cipher_suite: None,
-            sni: None,
-            alpn_offered: Vec::new(),
-            alpn: None,
             decrypted: true,
-            not_decrypted: None,
             close_notify,
-            alerts: Vec::new(),
-            hello_retry_request: false,
-            resumed: false,
-            early_data: None,
-            key_updates: PerSide::default(),
+            ..TlsReport::default()
         }
     }
 
