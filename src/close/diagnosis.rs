@@ -1011,6 +1011,9 @@ pub struct CloseHandshake {
     /// Seconds from the initiator's close frame to the reply.
     pub reply_after_s: Option<f64>,
     /// Who ended TCP first after the close frames (RFC 6455 §7.1.1: the server should).
+    /// For a WebSocket on an HTTP/2 stream (RFC 8441), who ended the stream first
+    /// (END_STREAM, RST_STREAM, or a GOAWAY that covers it), or the TCP connection if
+    /// that came first: the field keeps its name for the contract's sake.
     pub tcp_closed_first_by: Option<Role>,
 }
 
