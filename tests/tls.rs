@@ -1419,3 +1419,28 @@ fn the_tls_report_names_retries_resumptions_and_key_updates() {
         }
     }
 }
+
+/// The Markdown sequence diagram shows each side's close_notify in its packet, before the
+/// FIN that shares it (rustls 1.3 puts the server's close_notify and FIN in one segment).
+#[test]
+fn the_sequence_diagram_shows_close_notify() {
+    let name = "rustls-tls13-aes256gcm-close-1000";
+    let r = analyze(&format!("{name}.pcap"), &[&format!("{name}.keylog")]);
+    let md = wsclose::report::markdown::render(&r, &[None]);
+    let diagram: Vec<&str> = md
+        .lines()
+        .skip_while(|l| *l != "sequenceDiagram")
+        .take_while(|l| *l != "```")
+        .collect();
+    let at = |needle: &str| {
+        diagram
+            .iter()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle} not in\n{}", diagram.join("\n")))
+    };
+    let server_notify = at("S--)C: pkt 16 TLS close_notify");
+    let client_notify = at("C--)S: pkt 18 TLS close_notify");
+    let server_fin = at("S--)C: pkt 16 +");
+    assert!(server_notify < server_fin, "{}", diagram.join("\n"));
+    assert!(server_fin < client_notify, "{}", diagram.join("\n"));
+}

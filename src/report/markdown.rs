@@ -1033,6 +1033,19 @@ fn sequence(o: &mut String, c: &ConnectionReport) {
             .to_string(),
         ));
     }
+    // TLS's close_notify alerts (RFC 8446 §6.1): each side's clean end of TLS, in the
+    // packet that carried it (before a FIN in the same packet).
+    if let Some(tls) = &c.tls {
+        for (role, packet) in [
+            (Role::Client, tls.close_notify.client),
+            (Role::Server, tls.close_notify.server),
+        ] {
+            if let Some(p) = packet {
+                let (a, b) = side(role);
+                lines.push(((p, 0), format!("    {a}--){b}: pkt {p} TLS close_notify")));
+            }
+        }
+    }
     lines.sort_by_key(|(k, _)| *k);
     for (_, l) in lines {
         o.push_str(&l);
