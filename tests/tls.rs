@@ -1444,3 +1444,21 @@ fn the_sequence_diagram_shows_close_notify() {
     assert!(server_notify < server_fin, "{}", diagram.join("\n"));
     assert!(server_fin < client_notify, "{}", diagram.join("\n"));
 }
+
+/// An encrypted connection whose ClientHello named no server (Firefox to an IP address)
+/// says "no SNI" in the list, where the SNI is what names it; one with an SNI does not.
+#[test]
+fn an_encrypted_connection_without_sni_says_so() {
+    for (capture, without) in [
+        ("firefox-haproxy-h2-close-1000.pcap", true),
+        ("python-tls13-aes128gcm-close-1000.pcap", false),
+    ] {
+        let r = analyze(capture, &[]);
+        assert!(!r.seen.encrypted.is_empty(), "{capture}");
+        assert_eq!(r.seen.encrypted[0].without_sni(), without, "{capture}");
+        let table = wsclose::report::table::render(&r, Some(200), false);
+        let md = wsclose::report::markdown::render(&r, &[None]);
+        assert_eq!(table.contains(", no SNI"), without, "{table}");
+        assert_eq!(md.contains(", no SNI"), without, "{md}");
+    }
+}

@@ -646,7 +646,7 @@ fn encrypted(report: &Report, limit: Option<usize>) -> String {
             "| {} → {} | {} | {} | {} |\n",
             md(&e.client.to_string()),
             md(&e.server.to_string()),
-            tls_text(&e.tls),
+            tls_text(&e.tls) + if e.without_sni() { ", no SNI" } else { "" },
             md(&e.why()),
             md(&super::tls::tcp_end_text(
                 e.tcp_end,

@@ -537,6 +537,9 @@ fn encrypted(report: &Report, width: Option<u16>) -> String {
     t.set_width(width.unwrap_or(160));
     for e in &seen.encrypted {
         let mut tls = tls_line(&e.tls);
+        if e.without_sni() {
+            tls.push_str(", no SNI");
+        }
         let alpn = match (&e.tls.alpn, e.tls.alpn_offered.is_empty()) {
             (Some(a), _) => format!("ALPN {}", terminal(a)),
             (None, false) => format!("ALPN offered {}", terminal(&e.tls.alpn_offered.join(", "))),

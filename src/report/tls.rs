@@ -348,6 +348,14 @@ impl TlsReport {
     }
 }
 
+impl EncryptedReport {
+    /// Whether its ClientHello was read and named no server (SNI): a client that connected
+    /// by address. Said in the list, where the SNI is what names a connection.
+    pub fn without_sni(&self) -> bool {
+        self.tls.sni.is_none() && self.reason != "handshake-not-captured"
+    }
+}
+
 /// A TLS connection that carried no WebSocket the report could read: it was not decrypted
 /// (no key, a key that does not match) or its plaintext was not a WebSocket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
