@@ -257,8 +257,9 @@ pub struct TlsReport {
     /// The server answered the first ClientHello with a HelloRetryRequest (TLS 1.3,
     /// RFC 8446 §4.1.4: the client's key share did not suit it).
     pub hello_retry_request: bool,
-    /// The server accepted a pre-shared key: a TLS 1.3 session resumed from an earlier
-    /// one (RFC 8446 §2.2). TLS 1.2 session resumption is not told.
+    /// The session was resumed from an earlier one: a TLS 1.3 server accepted a pre-shared
+    /// key (RFC 8446 §2.2), or a TLS 1.2 one answered with the session ID the client asked
+    /// to resume (an abbreviated handshake, RFC 5246 §7.3; also a session ticket's).
     pub resumed: bool,
     /// "accepted" or "rejected" when the client offered TLS 1.3 early data (0-RTT,
     /// RFC 8446 §2.3), "offered" when the server's answer was not read.
@@ -302,7 +303,7 @@ impl TlsReport {
                 })
                 .collect(),
             hello_retry_request: s.hello_retry_request,
-            resumed: s.psk_accepted,
+            resumed: s.resumed,
             early_data: s.early_data_offered.then(|| {
                 match s.early_data_accepted {
                     Some(true) => "accepted",
@@ -327,7 +328,11 @@ impl TlsReport {
             notes.push("HelloRetryRequest".to_owned());
         }
         if self.resumed {
-            notes.push("resumed (PSK)".to_owned());
+            notes.push(if self.version.as_deref() == Some("TLS 1.3") {
+                "resumed (PSK)".to_owned()
+            } else {
+                "resumed (session ID)".to_owned()
+            });
         }
         if let Some(e) = &self.early_data {
             notes.push(format!("early data {e}"));

@@ -167,11 +167,38 @@ impl Reassembler {
     }
 }
 
+/// A hello's session ID (at most 32 bytes, RFC 5246 §7.4.1.2), held inline; the bytes past
+/// its length stay zero, so two compare equal exactly when their IDs do. One longer than
+/// 32 bytes breaks the rule and is kept as none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SessionId {
+    len: u8,
+    bytes: [u8; 32],
+}
+
+impl SessionId {
+    fn new(id: &[u8]) -> SessionId {
+        let mut s = SessionId::default();
+        if let (Some(dst), Ok(len)) = (s.bytes.get_mut(..id.len()), u8::try_from(id.len())) {
+            dst.copy_from_slice(id);
+            s.len = len;
+        }
+        s
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
 /// What a ClientHello tells.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ClientHello {
     pub legacy_version: u16,
     pub random: [u8; RANDOM_LEN],
+    /// A TLS 1.2 client asks to resume the session of this ID (a TLS 1.3 one sends a
+    /// random ID for middleboxes, RFC 8446 §4.1.2).
+    pub session_id: SessionId,
     pub cipher_suites: Vec<u16>,
     /// The supported_versions extension's list (empty when absent: TLS 1.2 or earlier).
     pub supported_versions: Vec<u16>,
@@ -211,7 +238,7 @@ pub fn parse_client_hello(body: &[u8]) -> Option<ClientHello> {
         random: r.array32()?,
         ..ClientHello::default()
     };
-    r.vec8()?; // legacy_session_id
+    ch.session_id = SessionId::new(r.vec8()?);
     let suites = r.vec16()?;
     if !suites.len().is_multiple_of(2) {
         return None;
@@ -285,6 +312,9 @@ pub struct ServerHello {
     /// ALPN chosen in the ServerHello (TLS 1.2; TLS 1.3 puts it in EncryptedExtensions).
     pub alpn: Option<Vec<u8>>,
     pub pre_shared_key: bool,
+    /// The session ID it answers with: the client's own when a TLS 1.2 server resumes
+    /// that session (RFC 5246 §7.4.1.3; RFC 5077 §3.4 for a session ticket).
+    pub session_id: SessionId,
 }
 
 impl ServerHello {
@@ -303,7 +333,7 @@ pub fn parse_server_hello(body: &[u8]) -> Option<ServerHello> {
         ..ServerHello::default()
     };
     sh.hello_retry_request = sh.random == HELLO_RETRY_REQUEST_RANDOM;
-    r.vec8()?; // legacy_session_id_echo
+    sh.session_id = SessionId::new(r.vec8()?);
     sh.cipher_suite = r.u16()?;
     r.u8()?; // legacy_compression_method
     if r.is_empty() {

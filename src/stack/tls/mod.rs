@@ -249,8 +249,10 @@ pub struct Summary {
     pub alpn_offered: Vec<String>,
     pub alpn_chosen: Option<String>,
     pub hello_retry_request: bool,
-    /// The server accepted a pre-shared key: a resumed TLS 1.3 session (RFC 8446 §2.2).
-    pub psk_accepted: bool,
+    /// The session was resumed: a TLS 1.3 server accepted a pre-shared key (RFC 8446
+    /// §2.2), or a TLS 1.2 one answered with the session ID the client asked to resume
+    /// (RFC 5246 §7.3, an abbreviated handshake; RFC 5077 §3.4 for a session ticket).
+    pub resumed: bool,
     /// The client offered early data (0-RTT).
     pub early_data_offered: bool,
     /// The server accepted it (EncryptedExtensions), when known.
@@ -598,7 +600,13 @@ impl TlsSession {
                 .unwrap_or_default(),
             alpn_chosen: self.alpn_chosen.as_deref().map(lossy),
             hello_retry_request: self.hello_retry_request,
-            psk_accepted: self.server_hello.as_ref().is_some_and(|s| s.pre_shared_key),
+            resumed: self.server_hello.as_ref().is_some_and(|sh| {
+                if sh.version() == TLS13 {
+                    sh.pre_shared_key
+                } else {
+                    ch.is_some_and(|c| !c.session_id.is_empty() && c.session_id == sh.session_id)
+                }
+            }),
             early_data_offered: ch.is_some_and(|c| c.early_data),
             early_data_accepted: self.early_accepted,
             decrypted,

@@ -315,6 +315,41 @@ fn tls12_cbc_and_gcm_sessions_decrypt() {
     }
 }
 
+/// A resumed session is told by its hellos: TLS 1.2 by the server answering with the
+/// session ID the client asked to resume (RFC 5246 §7.3), TLS 1.3 by an accepted
+/// pre-shared key only (its session ID echo is for middleboxes, RFC 8446 §4.1.3).
+#[test]
+fn resumption_is_told_by_the_hellos() {
+    // client_hello_body's session ID is 32 bytes of 7.
+    let server_hello = |sid: &[u8], exts: &[u8]| {
+        let mut b = vec![3, 3];
+        b.extend_from_slice(&[0x22; 32]);
+        b.push(sid.len() as u8);
+        b.extend_from_slice(sid);
+        b.extend_from_slice(&[0xc0, 0x2f, 0]);
+        b.extend_from_slice(&(exts.len() as u16).to_be_bytes());
+        b.extend_from_slice(exts);
+        b
+    };
+    let tls13 = ext(43, &[0x03, 0x04]);
+    let psk = ext(41, &[0, 0]);
+    for (sid, exts, want) in [
+        (vec![7u8; 32], vec![], true),             // TLS 1.2, the client's ID echoed
+        (vec![8u8; 32], vec![], false),            // TLS 1.2, a new session
+        (vec![], vec![], false),                   // TLS 1.2, no ID
+        (vec![7u8; 32], tls13.clone(), false),     // TLS 1.3 echoes it always
+        (vec![7u8; 32], [tls13, psk].concat(), true), // TLS 1.3 with a PSK
+    ] {
+        let mut session = TlsSession::new();
+        let log = KeyLog::new();
+        let ch = client_hello_body([0x11; 32], &[]);
+        session.feed(true, &plain_record(22, &message(kind::CLIENT_HELLO, &ch)), 1, &log);
+        let sh = server_hello(&sid, &exts);
+        session.feed(false, &plain_record(22, &message(kind::SERVER_HELLO, &sh)), 2, &log);
+        assert_eq!(session.summary().resumed, want, "{sid:?} {exts:?}");
+    }
+}
+
 #[test]
 fn tls12_etm_negotiated_only_when_both_hellos_carry_it() {
     // The server does not echo encrypt_then_mac: MAC-then-encrypt is used.
