@@ -504,10 +504,14 @@ fn evictions_note(seen: &wsclose::report::Seen, limits: &wsclose::cli::LimitArgs
 }
 
 /// On standard error, how inputs were taken: each run of rotated files read as one capture
-/// (one line for the run), each other input after the first read on its own, and why.
+/// (one line for the run), the first input after the first read on its own with why, and
+/// the others read on their own in one line (many separate recordings given together are
+/// the usual case, not news: the JSON's `continuity` gives each one's reason).
 fn joins_note(inputs: &[wsclose::InputSummary]) {
     use wsclose::cli::file_name;
     let name = |i: usize| terminal(&file_name(&inputs[i].path)).into_owned();
+    // The inputs read on their own after the first one explained: (count, first, last).
+    let mut alone: Option<(usize, usize, usize)> = None;
     let mut i = 0;
     while i < inputs.len() {
         // The inputs that continue input `i`.
@@ -532,16 +536,36 @@ fn joins_note(inputs: &[wsclose::InputSummary]) {
                 name(second),
                 inputs[second].packet_offset + 1
             );
-        } else if i > 0 && inputs[i].packets > 0 {
-            if let Some(why) = &inputs[i].continuity {
-                eprintln!(
-                    "wsclose: {} read as a capture of its own: {}",
-                    name(i),
-                    terminal(why)
-                );
+        } else if i > 0 && inputs[i].packets > 0 && inputs[i].continuity.is_some() {
+            match &mut alone {
+                None => {
+                    eprintln!(
+                        "wsclose: {} read as a capture of its own: {}",
+                        name(i),
+                        terminal(inputs[i].continuity.as_deref().unwrap_or_default())
+                    );
+                    alone = Some((0, i, i));
+                }
+                Some((n, first, end)) => {
+                    if *n == 0 {
+                        *first = i;
+                    }
+                    *n += 1;
+                    *end = i;
+                }
             }
         }
         i = last + 1;
+    }
+    if let Some((n, first, end)) = alone.filter(|(n, ..)| *n > 0) {
+        let which = if n == 1 {
+            name(first)
+        } else {
+            format!("{} to {} ({n} files)", name(first), name(end))
+        };
+        eprintln!(
+            "wsclose: {which} read as captures of their own too, each for its reason (`continuity` in --format json)"
+        );
     }
 }
 
