@@ -1266,3 +1266,33 @@ fn an_rst_after_a_clean_close_keeps_the_code() {
         (Some(1000), Some(1000))
     );
 }
+
+/// The quiet spell before the end is told only when no frame came after that end: only each
+/// side's last frame is known, so a frame after the FIN hides the last one before it (it
+/// read "0.000 s since the last frame"). Without such a frame the spell is measured.
+#[test]
+fn no_quiet_spell_is_claimed_when_a_frame_came_after_the_end() {
+    let mut s = Session::new(40103, 8080);
+    s.open();
+    s.send(Client, &text(Client, "hello"));
+    let fin = s.fin(Client);
+    s.send(Server, &text(Server, "late"));
+    s.fin(Server);
+    let r = s.analyze();
+    let c = only(&r);
+    assert_eq!(c.tcp_end_packet, Some(fin));
+    assert_eq!(c.idle_before_end_s, None, "a frame came after the FIN");
+    let md = wsclose::report::markdown::render(&r, &[None]);
+    assert!(!md.contains("Quiet before the end"), "{md}");
+
+    let mut s = Session::new(40104, 8080);
+    s.open();
+    s.send(Client, &text(Client, "hello"));
+    s.fin(Client);
+    s.fin(Server);
+    let r = s.analyze();
+    assert!(
+        only(&r).idle_before_end_s.is_some(),
+        "no frame after the FIN"
+    );
+}

@@ -807,19 +807,25 @@ impl ConnectionReport {
             client: &cs,
             server: &ss,
         };
-        let idle = ends.first().map(|end| {
-            let since = last_frame.map_or(c.first_ts, |(_, t)| t);
-            let seconds = end.ts.since(since).max(0.0);
-            diagnosis::Idle {
-                seconds,
-                how: end.how,
-                last_frame_packet: last_frame.map(|(p, _)| p),
-                last_ping_packet: latest(cs.last_ping, ss.last_ping).map(|(p, _)| p),
-                last_pong_packet: latest(cs.last_pong, ss.last_pong).map(|(p, _)| p),
-                ended_by: Some(end.by),
-                unanswered: diagnosis::Unanswered::find(end.by, sent, end.packet, end.ts),
-            }
-        });
+        // The quiet spell before the first ending, unless a frame came after that ending:
+        // only each side's last frame is known, so the last one before the ending is not,
+        // and a spell measured from a later frame would read as none.
+        let idle = ends
+            .first()
+            .filter(|end| last_frame.is_none_or(|(p, _)| p <= end.packet))
+            .map(|end| {
+                let since = last_frame.map_or(c.first_ts, |(_, t)| t);
+                let seconds = end.ts.since(since).max(0.0);
+                diagnosis::Idle {
+                    seconds,
+                    how: end.how,
+                    last_frame_packet: last_frame.map(|(p, _)| p),
+                    last_ping_packet: latest(cs.last_ping, ss.last_ping).map(|(p, _)| p),
+                    last_pong_packet: latest(cs.last_pong, ss.last_pong).map(|(p, _)| p),
+                    ended_by: Some(end.by),
+                    unanswered: diagnosis::Unanswered::find(end.by, sent, end.packet, end.ts),
+                }
+            });
         if let Some(idle) = &idle {
             diagnosis::explain_idle(&mut status, idle);
         }
