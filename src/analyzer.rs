@@ -351,8 +351,8 @@ impl Analyzer {
                 .is_some_and(|t| t.kept(self.now.0))
     }
 
-    /// The TCP connections this analyzer follows (in memory or frozen, closed ones within
-    /// the grace period included; tombstones not).
+    /// The TCP connections this analyzer follows now, in memory or frozen (a closed one
+    /// leaves only a tombstone, which [`Analyzer::follows`] reads and this does not count).
     pub fn following(&self) -> usize {
         self.flows.len() + self.frozen.len()
     }

@@ -919,15 +919,9 @@ impl ConnectionReport {
                 seen.push((p, at, what));
             }
             if let Some(f) = &tls_facts {
-                let peer_side = if peer == Role::Client {
-                    client_side
-                } else {
-                    server_side
-                };
-                let (packet, at) = if peer_side == client_side {
-                    (f.close_notify.0, f.close_notify_at.0)
-                } else {
-                    (f.close_notify.1, f.close_notify_at.1)
+                let (packet, at) = match peer {
+                    Role::Client => (f.close_notify.0, f.close_notify_at.0),
+                    Role::Server => (f.close_notify.1, f.close_notify_at.1),
                 };
                 if let (Some(p), Some((at, _))) = (packet.filter(|&p| between(p)), at) {
                     seen.push((p, at, format!("the {peer}'s TLS close_notify (packet {p})")));

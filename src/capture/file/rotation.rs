@@ -278,7 +278,7 @@ pub fn names(prev: &str, next: &str) -> Names {
 /// into the next file (asked only when the names need it, see [`continues`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Carried {
-    /// Connections it was following at its end (open, or closed within the last 30 s).
+    /// Connections it was following at its end, in memory or frozen (closed ones not).
     pub open: usize,
     /// The first of the next file's packets (its own number) that belongs to a connection
     /// it had open or had just closed, and is not a SYN.
