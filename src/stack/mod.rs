@@ -404,6 +404,17 @@ mod tests {
     use super::*;
     use crate::capture::Timestamp;
 
+    /// The details of the stack's "HTTP/2 stream lost" findings.
+    fn h2_lost(st: &Stack) -> Vec<&str> {
+        st.ctx
+            .findings
+            .items
+            .iter()
+            .filter(|f| f.kind == Kind::H2Lost)
+            .map(|f| f.detail.as_str())
+            .collect()
+    }
+
     fn data(bytes: &[u8], packet: u64) -> Event<'_> {
         Event::Data {
             offset: 0,
@@ -708,14 +719,7 @@ mod tests {
         st.on_event(Side::B, data(&answer, 7), &keys);
         assert!(matches!(st.top, Top::H2(_)));
         // The client's direction is lost at the cap, and said to be; the server's is read.
-        let lost: Vec<&str> = st
-            .ctx
-            .findings
-            .items
-            .iter()
-            .filter(|f| f.kind == Kind::H2Lost)
-            .map(|f| f.detail.as_str())
-            .collect();
+        let lost = h2_lost(&st);
         assert_eq!(lost.len(), 1, "{lost:?}");
         assert!(
             lost[0].starts_with("the client's HTTP/2 stream can no longer be read: more than 65536 bytes came before the server answered the Upgrade: h2c request"),
@@ -754,14 +758,7 @@ mod tests {
         );
         let kinds: Vec<Kind> = st.ctx.findings.items.iter().map(|f| f.kind).collect();
         assert!(kinds.iter().all(|k| !k.is_violation()), "{kinds:?}");
-        let lost: Vec<&str> = st
-            .ctx
-            .findings
-            .items
-            .iter()
-            .filter(|f| f.kind == Kind::H2Lost)
-            .map(|f| f.detail.as_str())
-            .collect();
+        let lost = h2_lost(&st);
         assert_eq!(lost.len(), 1, "{lost:?}");
         assert!(lost[0].starts_with("the client's"), "{lost:?}");
     }
