@@ -575,8 +575,8 @@ fn extract(args: ExtractArgs) -> Result<u8, wsclose::error::Error> {
             "extract reads the capture twice, so it needs a file, not standard input".into(),
         ));
     }
-    // The output is opened before the analysis (a bad path fails at once, not after a
-    // long read) and removed again if nothing is written to it.
+    // The output is prepared before the analysis (a bad path fails at once, not after a
+    // long read), but a file is only replaced once the whole extract is written.
     let to_stdout = args.write.as_os_str() == "-";
     if to_stdout && std::io::stdout().is_terminal() {
         return Err(wsclose::error::Error::Usage(
@@ -585,24 +585,130 @@ fn extract(args: ExtractArgs) -> Result<u8, wsclose::error::Error> {
                 .into(),
         ));
     }
-    // Only a file this run created is removed on failure (never one that was there, such as
-    // a device).
-    let existed = to_stdout || std::fs::symlink_metadata(&args.write).is_ok();
-    let out: Box<dyn Write> = if to_stdout {
-        Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
+    if !to_stdout {
+        refuse_overwriting_an_input(&args)?;
+    }
+    let out = if to_stdout {
+        OutputFile::Stdout
     } else {
-        let file =
-            std::fs::File::create(&args.write).map_err(|e| wsclose::error::Error::Write {
+        OutputFile::open(&args.write)?
+    };
+    match out {
+        OutputFile::Stdout => extract_to(
+            &args,
+            Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+        ),
+        OutputFile::Direct(file) => extract_to(&args, Box::new(std::io::BufWriter::new(file))),
+        OutputFile::Replace { temp, target } => {
+            let file = temp.reopen().map_err(|e| wsclose::error::Error::Write {
                 path: args.write.clone(),
                 source: e,
             })?;
-        Box::new(std::io::BufWriter::new(file))
-    };
-    let written = extract_to(&args, out);
-    if written.is_err() && !existed {
-        let _ = std::fs::remove_file(&args.write);
+            let written = extract_to(&args, Box::new(std::io::BufWriter::new(file)))?;
+            // Only now, with the whole extract written and flushed, does it take the
+            // target's place (one rename: the target is never seen half written). On
+            // failure `temp` is dropped, which removes it, and the target is untouched.
+            temp.persist(&target)
+                .map_err(|e| wsclose::error::Error::Write {
+                    path: args.write.clone(),
+                    source: e.error,
+                })?;
+            Ok(written)
+        }
     }
-    written
+}
+
+/// Where `extract -w` writes.
+enum OutputFile {
+    Stdout,
+    /// An existing file that is not a regular file (a device such as /dev/null, a FIFO):
+    /// written in place, as nothing in it can be lost.
+    Direct(std::fs::File),
+    /// A regular file, existing or not: the extract goes to a temporary file in the same
+    /// directory, renamed over `target` once it is complete.
+    Replace {
+        temp: tempfile::NamedTempFile,
+        target: std::path::PathBuf,
+    },
+}
+
+impl OutputFile {
+    fn open(path: &std::path::Path) -> Result<OutputFile, wsclose::error::Error> {
+        let fail = |e: std::io::Error| wsclose::error::Error::Write {
+            path: path.to_path_buf(),
+            source: e,
+        };
+        // Through a symbolic link: the file it names is the one replaced, the link stays.
+        let (target, existing) = match std::fs::metadata(path) {
+            Ok(meta) => (std::fs::canonicalize(path).map_err(fail)?, Some(meta)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (path.to_path_buf(), None),
+            Err(e) => return Err(fail(e)),
+        };
+        if let Some(meta) = &existing {
+            if meta.is_dir() {
+                return Err(fail(std::io::Error::other("it is a directory")));
+            }
+            if !meta.is_file() {
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .map_err(fail)?;
+                return Ok(OutputFile::Direct(file));
+            }
+        }
+        let dir = match target.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => std::path::PathBuf::from("."),
+        };
+        let temp = tempfile::Builder::new()
+            .prefix(".wsclose-extract-")
+            .suffix(".part")
+            .tempfile_in(&dir)
+            .map_err(fail)?;
+        // A replaced file keeps its permissions; a new one gets the usual rw-r--r-- (the
+        // temporary file was made owner-only).
+        let permissions = match &existing {
+            Some(meta) => meta.permissions(),
+            None => {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::Permissions::from_mode(0o644)
+            }
+        };
+        temp.as_file().set_permissions(permissions).map_err(fail)?;
+        Ok(OutputFile::Replace { temp, target })
+    }
+}
+
+/// `extract -w` naming the capture it reads or a key log it reads (the same file, whatever
+/// the path or link) is refused before anything is opened for writing.
+fn refuse_overwriting_an_input(args: &ExtractArgs) -> Result<(), wsclose::error::Error> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(out) = std::fs::metadata(&args.write) else {
+        return Ok(());
+    };
+    let same = |p: &std::path::Path| {
+        std::fs::metadata(p).is_ok_and(|m| m.dev() == out.dev() && m.ino() == out.ino())
+    };
+    if same(&args.capture) {
+        return Err(wsclose::error::Error::Usage(format!(
+            "extract -w {} names the capture it reads: write the extract to another file",
+            terminal(&args.write.display().to_string())
+        )));
+    }
+    let sources = args.keys.sources();
+    if let Some(k) = sources
+        .files
+        .iter()
+        .chain(sources.env.iter())
+        .find(|k| same(k))
+    {
+        return Err(wsclose::error::Error::Usage(format!(
+            "extract -w {} names the key log {}, which it reads: write the extract to another file",
+            terminal(&args.write.display().to_string()),
+            terminal(&k.display().to_string())
+        )));
+    }
+    Ok(())
 }
 
 fn extract_to(args: &ExtractArgs, out: Box<dyn Write>) -> Result<u8, wsclose::error::Error> {

@@ -248,3 +248,113 @@ fn a_bad_output_is_its_own_error() {
         assert!(err.contains("/dev/full: cannot write"), "{err}");
     }
 }
+
+/// `-w` naming the capture being read, or a key log being read, is refused before anything
+/// is written: through another path and through a symbolic link too, and the file keeps
+/// every byte (the output used to be created, and so emptied, before the analysis).
+#[test]
+fn an_output_that_is_an_input_is_refused_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = dir.path().join("a.pcap");
+    std::fs::copy(fixture("node-close-1003.pcap"), &capture).unwrap();
+    let before = std::fs::read(&capture).unwrap();
+    let link = dir.path().join("link.pcap");
+    std::os::unix::fs::symlink(&capture, &link).unwrap();
+    let other_path = format!("{}/./a.pcap", dir.path().display());
+    for target in [
+        capture.to_str().unwrap(),
+        link.to_str().unwrap(),
+        other_path.as_str(),
+    ] {
+        let (_, err, code) = run(&[
+            "extract",
+            capture.to_str().unwrap(),
+            "--connection",
+            "1",
+            "-w",
+            target,
+        ]);
+        assert_eq!(code, Some(2), "-w {target}: {err}");
+        assert!(err.contains("names the capture it reads"), "{err}");
+        assert_eq!(std::fs::read(&capture).unwrap(), before, "-w {target}");
+    }
+    // A key log given with --keylog, and the one SSLKEYLOGFILE names.
+    let keylog = dir.path().join("keys.log");
+    let keys = std::fs::read(fixture("tls/chromium-nginx-tls13-close-1000.keylog")).unwrap();
+    std::fs::write(&keylog, &keys).unwrap();
+    let tls_capture = fixture("tls/chromium-nginx-tls13-close-1000.pcap");
+    let keylog = keylog.to_str().unwrap();
+    let (_, err, code) = run(&[
+        "extract",
+        &tls_capture,
+        "--connection",
+        "1",
+        "--keylog",
+        keylog,
+        "-w",
+        keylog,
+    ]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("names the key log"), "{err}");
+    assert_eq!(std::fs::read(keylog).unwrap(), keys);
+    let out = Command::cargo_bin("wsclose")
+        .unwrap()
+        .env("SSLKEYLOGFILE", keylog)
+        .args(["extract", &tls_capture, "--connection", "1", "-w", keylog])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(std::fs::read(keylog).unwrap(), keys);
+}
+
+/// An existing file named by `-w` is untouched when the extract fails (a connection that
+/// is not there), and replaced whole when it succeeds, keeping its permissions; a
+/// symbolic link named by `-w` stays a link to the file it names, which gets the extract.
+#[test]
+fn an_existing_output_is_replaced_only_on_success() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let input = fixture("node-close-1003.pcap");
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "my notes\n").unwrap();
+    std::fs::set_permissions(&notes, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let notes_s = notes.to_str().unwrap();
+    let (_, err, code) = run(&["extract", &input, "--connection", "9", "-w", notes_s]);
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "my notes\n");
+    // Nothing else is left in the directory (the temporary file is gone).
+    let names = || {
+        let mut n: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        n.sort();
+        n
+    };
+    assert_eq!(names(), ["notes.txt"]);
+    let (_, err, code) = run(&["extract", &input, "--connection", "1", "-w", notes_s]);
+    assert_eq!(code, Some(0), "{err}");
+    let bytes = std::fs::read(&notes).unwrap();
+    assert_eq!(bytes[..4], [0x0a, 0x0d, 0x0d, 0x0a], "a pcapng now");
+    let mode = std::fs::metadata(&notes).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+    assert_eq!(names(), ["notes.txt"]);
+    // Through a link.
+    let link = dir.path().join("link.pcapng");
+    std::os::unix::fs::symlink(&notes, &link).unwrap();
+    std::fs::write(&notes, "again\n").unwrap();
+    let (_, err, code) = run(&[
+        "extract",
+        &input,
+        "--connection",
+        "1",
+        "-w",
+        link.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(std::fs::read(&notes).unwrap(), bytes);
+}
