@@ -109,6 +109,7 @@
     )
 )]
 
+pub mod app;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod close;

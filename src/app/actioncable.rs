@@ -1,0 +1,99 @@
+//! Rails Action Cable over WebSocket (`actioncable-v1-json`): the server's `welcome`, its
+//! `ping` every 3 s, `disconnect` with a `reason` (`unauthorized`, `invalid_request`,
+//! `server_restart`, `remote`) and `reconnect`, and subscription confirmations and
+//! rejections (which leave the connection open). The JavaScript consumer reconnects when it has heard no ping for 6 s.
+
+use super::heartbeat::Beats;
+use super::{between, json, ms, quote, Ending, Machine, Message, Seen, Verdict};
+use crate::flow::Role;
+
+/// The consumer's stale threshold.
+const STALE_MS: u64 = 6_000;
+
+#[derive(Debug, Default)]
+pub(crate) struct ActionCable {
+    /// The server's disconnect: reason, reconnect, packet.
+    disconnect: Option<(String, Option<bool>, u64)>,
+}
+
+impl Machine for ActionCable {
+    fn message(&mut self, m: &Message<'_>) -> Seen {
+        let Some(v) = json(m) else {
+            return Seen::Bad;
+        };
+        if m.from == Role::Client {
+            return if v.get("command").is_some() {
+                Seen::Data
+            } else {
+                Seen::Bad
+            };
+        }
+        match v.get("type").and_then(|t| t.as_str()) {
+            Some("ping") => Seen::Ping,
+            Some("disconnect") => {
+                let reason = v
+                    .get("reason")
+                    .and_then(|r| r.as_str())
+                    .unwrap_or("")
+                    .to_string();
+                let again = v.get("reconnect").and_then(|r| r.as_bool());
+                self.disconnect.get_or_insert((reason, again, m.packet));
+                Seen::Data
+            }
+            Some("welcome" | "confirm_subscription" | "reject_subscription") => Seen::Data,
+            // A broadcast: {"identifier": …, "message": …}.
+            None if v.get("message").is_some() => Seen::Data,
+            _ => Seen::Bad,
+        }
+    }
+
+    fn negotiated(&self) -> (Option<u64>, Option<u64>) {
+        (Some(3_000), Some(STALE_MS))
+    }
+
+    fn verdict(&self, end: &Ending, beats: &Beats) -> Option<Verdict> {
+        let (by, end_packet, end_ts) = end.first()?;
+        if let Some((reason, again, p)) = &self.disconnect {
+            let fix = match reason.as_str() {
+                "unauthorized" => "The connection's connect method rejected the user (reject_unauthorized_connection): check the cookie or token it reads.",
+                "invalid_request" => "The server refused the request (an origin not in allowed_request_origins, or not a WebSocket upgrade).",
+                "server_restart" => "The server was restarting: the consumer reconnects by itself.",
+                "remote" => "The server application disconnected this user on purpose (ActionCable.server.remote_connections…disconnect).",
+                _ => "",
+            };
+            let again = match again {
+                Some(true) => ", reconnect allowed",
+                Some(false) => ", no reconnect",
+                None => "",
+            };
+            return Some(Verdict::new(
+                Some(Role::Server),
+                if reason.is_empty() {
+                    "disconnect"
+                } else {
+                    reason.as_str()
+                },
+                format!(
+                    "the server sent disconnect with reason {} at packet {p}{again}",
+                    quote(reason)
+                ),
+                fix,
+                vec![*p],
+            ));
+        }
+        if by == Role::Client {
+            let (p, t) = beats.side(Role::Server).last_message?;
+            let quiet = between(t, end_ts);
+            if quiet as f64 >= STALE_MS as f64 * 0.95 {
+                return Some(Verdict::new(
+                    Some(Role::Client),
+                    "stale connection",
+                    format!("the client heard nothing from the server for {} after packet {p} (it pings every 3 s; the consumer gives up after 6 s) and closed at packet {end_packet}", ms(quiet)),
+                    "The server stopped pinging: it was blocked or restarting, or a proxy buffered or dropped the stream.",
+                    vec![p, end_packet],
+                ));
+            }
+        }
+        None
+    }
+}

@@ -1,0 +1,237 @@
+//! GraphQL over WebSocket, both protocols that share the name: `graphql-transport-ws` (the
+//! graphql-ws library's PROTOCOL.md: connection_init/ack, ping/pong, subscribe, next,
+//! error, complete, and its 44xx close codes) and the legacy `graphql-ws` of
+//! subscriptions-transport-ws (connection_init/ack/error, ka, start, data, error, complete,
+//! stop, connection_terminate). Messages are JSON objects with a `type`.
+
+use super::heartbeat::Beats;
+use super::{between, json, ms, quote, Ending, Machine, Message, Seen, Verdict};
+use crate::flow::Role;
+
+/// Message types only `graphql-transport-ws` has.
+const MODERN_ONLY: [&str; 4] = ["subscribe", "next", "ping", "pong"];
+/// Message types only the legacy protocol has.
+const LEGACY_ONLY: [&str; 6] = [
+    "start",
+    "data",
+    "stop",
+    "ka",
+    "connection_terminate",
+    "connection_error",
+];
+
+#[derive(Debug, Default)]
+pub(crate) struct Graphql {
+    /// `graphql-transport-ws` (else the legacy `graphql-ws`).
+    modern: bool,
+    /// The first connection_init and connection_ack: packets.
+    init: Option<u64>,
+    inits: u32,
+    ack: Option<u64>,
+    /// A subscribe (or start) before the ack: packet.
+    early_subscribe: Option<u64>,
+    /// Subscription ids open, bounded.
+    open_ids: Vec<String>,
+    /// A subscribe reusing an open id: id, packet.
+    duplicate: Option<(String, u64)>,
+    /// A message of the other protocol: its type, who, packet.
+    mismatch: Option<(String, Role, u64)>,
+    /// The legacy connection_error: its message, packet.
+    connection_error: Option<(String, u64)>,
+    /// The legacy connection_terminate: packet.
+    terminate: Option<u64>,
+    /// Keep-alive (`ka`) packets and times, the last two.
+    ka: Option<(u64, crate::capture::Timestamp)>,
+    ka_gap: Option<u64>,
+}
+
+/// Subscription ids remembered per session.
+const MAX_IDS: usize = 256;
+
+impl Graphql {
+    pub fn new(modern: bool) -> Graphql {
+        Graphql {
+            modern,
+            ..Graphql::default()
+        }
+    }
+}
+
+/// What `graphql-transport-ws` calls a close code, with the fix.
+fn close_code(code: u16) -> Option<(&'static str, &'static str)> {
+    Some(match code {
+        4400 => ("bad request", "One side sent a message the protocol does not allow (an unknown type, a missing id, invalid JSON): check both libraries' versions."),
+        4401 => ("unauthorized", "The client subscribed before the server acknowledged connection_init: wait for connection_ack."),
+        4403 => ("forbidden", "The server's onConnect refused the connection_init (often its credentials in connectionParams)."),
+        4406 => ("subprotocol not acceptable", "The client did not offer graphql-transport-ws: use a graphql-ws client, or a server that speaks the legacy protocol."),
+        4408 => ("connection initialisation timeout", "The client must send connection_init within the server's connectionInitWaitTimeout (3 s by default in graphql-ws): send it at once, or raise the timeout."),
+        4409 => ("subscriber already exists", "The client reused the id of a subscription that is still running: give each subscribe a unique id."),
+        4429 => ("too many initialisation requests", "The client sent connection_init more than once on the same socket: send it once."),
+        4500 => ("internal error", "The server failed while handling a message: see its log at that time."),
+        4499 => ("terminated", "The client terminated the socket itself (client.terminate()): nothing failed on the wire."),
+        4504 => ("connection acknowledgement timeout", "The server did not answer connection_init within the client's connectionAckWaitTimeout: check the server's onConnect and its load."),
+        _ => return None,
+    })
+}
+
+impl Machine for Graphql {
+    fn message(&mut self, m: &Message<'_>) -> Seen {
+        let Some(v) = json(m) else {
+            return Seen::Bad;
+        };
+        let Some(kind) = v.get("type").and_then(|t| t.as_str()) else {
+            return Seen::Bad;
+        };
+        let id = v.get("id").and_then(|i| i.as_str());
+        let other = if self.modern {
+            LEGACY_ONLY.contains(&kind)
+        } else {
+            MODERN_ONLY.contains(&kind)
+        };
+        if other && self.mismatch.is_none() {
+            self.mismatch = Some((kind.to_string(), m.from, m.packet));
+        }
+        match (kind, m.from) {
+            ("connection_init", Role::Client) => {
+                self.inits += 1;
+                self.init.get_or_insert(m.packet);
+            }
+            ("connection_ack", Role::Server) => {
+                self.ack.get_or_insert(m.packet);
+            }
+            ("subscribe" | "start", Role::Client) => {
+                if self.ack.is_none() {
+                    self.early_subscribe.get_or_insert(m.packet);
+                }
+                if let Some(id) = id {
+                    if self.open_ids.iter().any(|o| o == id) {
+                        self.duplicate.get_or_insert((id.to_string(), m.packet));
+                    } else if self.open_ids.len() < MAX_IDS {
+                        self.open_ids.push(id.to_string());
+                    }
+                }
+            }
+            ("complete" | "stop" | "error", _) => {
+                if let Some(id) = id {
+                    self.open_ids.retain(|o| o != id);
+                }
+            }
+            ("connection_error", Role::Server) => {
+                let msg = v
+                    .get("payload")
+                    .map(|p| match p.get("message").and_then(|x| x.as_str()) {
+                        Some(s) => s.to_string(),
+                        None => p.to_string(),
+                    })
+                    .unwrap_or_default();
+                self.connection_error = Some((msg, m.packet));
+            }
+            ("connection_terminate", Role::Client) => self.terminate = Some(m.packet),
+            ("ka", Role::Server) => {
+                if let Some((_, t)) = self.ka {
+                    self.ka_gap = Some(between(t, m.ts));
+                }
+                self.ka = Some((m.packet, m.ts));
+                return Seen::Ping;
+            }
+            ("ping", _) => return Seen::Ping,
+            ("pong", _) => return Seen::Pong,
+            _ => {}
+        }
+        Seen::Data
+    }
+
+    fn verdict(&self, end: &Ending, _beats: &Beats) -> Option<Verdict> {
+        let (by, end_packet, end_ts) = end.first()?;
+        if let Some((kind, who, p)) = &self.mismatch {
+            let (spoke, agreed) = if self.modern {
+                (
+                    "the legacy graphql-ws (subscriptions-transport-ws)",
+                    "graphql-transport-ws",
+                )
+            } else {
+                (
+                    "graphql-transport-ws (the graphql-ws library)",
+                    "the legacy graphql-ws",
+                )
+            };
+            return Some(Verdict::new(
+                Some(by),
+                "protocol mismatch",
+                format!("the handshake agreed on {agreed}, but the {who} sent {} at packet {p}, a message of {spoke}", quote(kind)),
+                "Use the same GraphQL-over-WebSocket protocol on both sides: graphql-ws clients with graphql-ws servers (graphql-transport-ws), subscriptions-transport-ws with subscriptions-transport-ws (graphql-ws).",
+                vec![*p, end_packet],
+            ));
+        }
+        if let Some((msg, p)) = &self.connection_error {
+            return Some(Verdict::new(
+                Some(Role::Server),
+                "connection error",
+                format!("the server answered connection_init with connection_error {} at packet {p}", quote(msg)),
+                "The server's onConnect refused the connection (often its credentials in connectionParams): fix what the message names.",
+                vec![*p],
+            ));
+        }
+        if let Some(p) = self.terminate {
+            return Some(Verdict::new(
+                Some(Role::Client),
+                "connection terminate",
+                format!("the client sent connection_terminate at packet {p}"),
+                "The client closed the connection on purpose (client.close()); nothing failed.",
+                vec![p],
+            ));
+        }
+        if let Some((who, Some(code), _, p, _)) = &end.close {
+            if self.modern {
+                if let Some((name, fix)) = close_code(*code) {
+                    let context = match code {
+                        4408 => match self.init {
+                            None => " and the client had sent no connection_init".to_string(),
+                            Some(i) => format!(" although the client sent connection_init at packet {i} (it was not acknowledged in time)"),
+                        },
+                        4409 => self.duplicate.as_ref().map_or_else(String::new, |(id, dp)| {
+                            format!(" after the client subscribed again with the running id {} at packet {dp}", quote(id))
+                        }),
+                        4429 => format!(" after {} connection_init messages", self.inits),
+                        4401 => self.early_subscribe.map_or_else(String::new, |sp| {
+                            format!(" after a subscribe at packet {sp} before any connection_ack")
+                        }),
+                        _ => String::new(),
+                    };
+                    let mut evidence = vec![*p];
+                    evidence.extend(
+                        self.duplicate
+                            .as_ref()
+                            .map(|d| d.1)
+                            .filter(|_| *code == 4409),
+                    );
+                    evidence.extend(self.early_subscribe.filter(|_| *code == 4401));
+                    evidence.sort_unstable();
+                    return Some(Verdict::new(
+                        Some(*who),
+                        name,
+                        format!("the {who} closed with {code} ({name}) at packet {p}{context}"),
+                        fix,
+                        evidence,
+                    ));
+                }
+            }
+        }
+        // The legacy client gives up when keep-alives stop.
+        if !self.modern && by == Role::Client {
+            if let (Some((kp, kt)), Some(gap)) = (self.ka, self.ka_gap) {
+                let quiet = between(kt, end_ts);
+                if gap > 0 && quiet >= 2 * gap {
+                    return Some(Verdict::new(
+                        Some(Role::Client),
+                        "keep-alive missed",
+                        format!("the server's keep-alives (ka, every {}) stopped after packet {kp}; the client closed {} later at packet {end_packet}", ms(gap), ms(quiet)),
+                        "The server stopped sending ka: it was blocked or gone, or the path dropped; the client's timeout option (30 s by default in subscriptions-transport-ws) decides how long it waits.",
+                        vec![kp, end_packet],
+                    ));
+                }
+            }
+        }
+        None
+    }
+}

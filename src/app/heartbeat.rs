@@ -1,0 +1,151 @@
+//! Each side's heartbeat: the protocol's own pings and pongs (engine.io, MQTT PINGREQ, STOMP
+//! heart-beats, …) and WebSocket pings and pongs (RFC 6455 §5.5.2-§5.5.3), with the last of
+//! each and how many of one side's pings the other left unanswered at the end.
+
+use crate::capture::Timestamp;
+use crate::flow::{PerSide, Role};
+use serde::{Deserialize, Serialize};
+
+/// One kind of heartbeat sent by one side.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Count {
+    pub n: u64,
+    /// The last one: packet and time.
+    pub last: Option<(u64, Timestamp)>,
+}
+
+impl Count {
+    fn add(&mut self, packet: u64, ts: Timestamp) {
+        self.n += 1;
+        self.last = Some((packet, ts));
+    }
+}
+
+/// One side's heartbeats and data as they happen.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Side {
+    pub app_pings: Count,
+    pub app_pongs: Count,
+    pub ws_pings: Count,
+    pub ws_pongs: Count,
+    /// The last data message (heartbeats included).
+    pub last_message: Option<(u64, Timestamp)>,
+    /// This side's pings sent after the other side's last pong (protocol pings, else
+    /// WebSocket pings).
+    pub unanswered_app: u64,
+    pub unanswered_ws: u64,
+    /// The first of those: packet and time.
+    pub first_unanswered_app: Option<(u64, Timestamp)>,
+    pub first_unanswered_ws: Option<(u64, Timestamp)>,
+}
+
+/// Both sides' heartbeats.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Beats {
+    pub sides: PerSide<Side>,
+}
+
+impl Beats {
+    pub fn side(&self, r: Role) -> &Side {
+        match r {
+            Role::Client => &self.sides.client,
+            Role::Server => &self.sides.server,
+        }
+    }
+
+    fn side_mut(&mut self, r: Role) -> &mut Side {
+        match r {
+            Role::Client => &mut self.sides.client,
+            Role::Server => &mut self.sides.server,
+        }
+    }
+
+    pub fn data(&mut self, from: Role, packet: u64, ts: Timestamp) {
+        self.side_mut(from).last_message = Some((packet, ts));
+    }
+
+    /// A protocol heartbeat: a ping, or (`pong`) its answer.
+    pub fn app(&mut self, from: Role, pong: bool, packet: u64, ts: Timestamp) {
+        if pong {
+            self.side_mut(from).app_pongs.add(packet, ts);
+            let other = self.side_mut(from.peer());
+            other.unanswered_app = 0;
+            other.first_unanswered_app = None;
+        } else {
+            let s = self.side_mut(from);
+            s.app_pings.add(packet, ts);
+            s.unanswered_app += 1;
+            s.first_unanswered_app.get_or_insert((packet, ts));
+        }
+    }
+
+    /// A WebSocket ping or pong.
+    pub fn ws_control(&mut self, from: Role, pong: bool, packet: u64, ts: Timestamp) {
+        if pong {
+            self.side_mut(from).ws_pongs.add(packet, ts);
+            let other = self.side_mut(from.peer());
+            other.unanswered_ws = 0;
+            other.first_unanswered_ws = None;
+        } else {
+            let s = self.side_mut(from);
+            s.ws_pings.add(packet, ts);
+            s.unanswered_ws += 1;
+            s.first_unanswered_ws.get_or_insert((packet, ts));
+        }
+    }
+
+    /// The report's view, when any heartbeat was seen or one was negotiated.
+    pub fn report(
+        &self,
+        interval_ms: Option<u64>,
+        timeout_ms: Option<u64>,
+    ) -> Option<HeartbeatReport> {
+        let side = |s: &Side| SideBeat {
+            pings: s.app_pings.n,
+            pongs: s.app_pongs.n,
+            last_ping: s.app_pings.last.map(|l| l.0),
+            last_pong: s.app_pongs.last.map(|l| l.0),
+            unanswered: s.unanswered_app,
+            websocket_pings: s.ws_pings.n,
+            websocket_pongs: s.ws_pongs.n,
+            websocket_unanswered: s.unanswered_ws,
+        };
+        let r = HeartbeatReport {
+            interval_ms,
+            timeout_ms,
+            client: side(&self.sides.client),
+            server: side(&self.sides.server),
+        };
+        let any = |s: &SideBeat| s.pings + s.pongs + s.websocket_pings + s.websocket_pongs > 0;
+        (interval_ms.is_some() || timeout_ms.is_some() || any(&r.client) || any(&r.server))
+            .then_some(r)
+    }
+}
+
+/// The heartbeat of a session (JSON `application.heartbeat`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct HeartbeatReport {
+    /// The interval the protocol negotiated or announced, in ms.
+    pub interval_ms: Option<u64>,
+    /// How long a side waits for the other's heartbeat before giving up, in ms.
+    pub timeout_ms: Option<u64>,
+    pub client: SideBeat,
+    pub server: SideBeat,
+}
+
+/// One side's heartbeats.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SideBeat {
+    /// The protocol's heartbeat requests this side sent, and its answers to the other's.
+    pub pings: u64,
+    pub pongs: u64,
+    /// Packets of the last of each.
+    pub last_ping: Option<u64>,
+    pub last_pong: Option<u64>,
+    /// Its heartbeat requests after the other side's last answer.
+    pub unanswered: u64,
+    /// WebSocket pings and pongs (RFC 6455 §5.5.2-§5.5.3).
+    pub websocket_pings: u64,
+    pub websocket_pongs: u64,
+    pub websocket_unanswered: u64,
+}

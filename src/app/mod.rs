@@ -1,0 +1,441 @@
+//! The application protocol a WebSocket session carries, and what its own messages say about
+//! how the session ended.
+//!
+//! In: the handshake's `Sec-WebSocket-Protocol` and request target, then each side's
+//! complete data messages in order (their first [`KEEP`] bytes, inflated when compressed)
+//! and WebSocket pings and pongs, each with its packet number and time; at the end, how the
+//! WebSocket and TCP ended ([`Ending`]). Out: an [`ApplicationReport`]: the protocol as its
+//! specification names it, how it was recognized, and — only when its messages show it —
+//! which application ended the session, why (a label in the protocol's own words), the fix,
+//! the packets, and the heartbeat each side kept.
+//!
+//! A protocol is recognized by the subprotocol the server agreed to, by the request target
+//! (socket.io's `EIO=`, Phoenix's `vsn=`), or by a first message that only that protocol
+//! sends (SignalR's handshake); never from one ambiguous message. A message cut by a gap,
+//! or longer than [`KEEP`] where its end matters, is counted as undecodable: nothing is
+//! guessed from it. Memory per session is constant: one partial message per side, capped.
+
+mod actioncable;
+mod graphql;
+mod heartbeat;
+mod mqtt;
+mod ocpp;
+mod phoenix;
+mod signalr;
+mod socketio;
+mod stomp;
+
+use crate::capture::Timestamp;
+use crate::flow::Role;
+use serde::{Deserialize, Serialize};
+
+pub use heartbeat::{HeartbeatReport, SideBeat};
+
+/// Bytes of each data message kept for the protocol decoders: every message that says why
+/// a session ended is far shorter; the rest of a longer message is counted, not kept.
+pub const KEEP: usize = 4096;
+
+/// A data message as the protocol decoders see it.
+#[derive(Debug, Clone, Copy)]
+pub struct Message<'a> {
+    pub from: Role,
+    pub text: bool,
+    /// Its first bytes (at most [`KEEP`]).
+    pub bytes: &'a [u8],
+    /// Its whole length.
+    pub len: u64,
+    /// Part of it is missing from the capture (a gap, or it does not inflate).
+    pub damaged: bool,
+    /// The packet that completed it.
+    pub packet: u64,
+    pub ts: Timestamp,
+}
+
+impl Message<'_> {
+    /// The whole message is here and kept.
+    pub fn whole(&self) -> bool {
+        !self.damaged && self.len == self.bytes.len() as u64
+    }
+}
+
+/// How the session ended below the application, as the report decided it.
+#[derive(Debug, Clone, Default)]
+pub struct Ending {
+    /// The first close frame: who sent it, its code and reason, its packet and time.
+    pub close: Option<(Role, Option<u16>, String, u64, Timestamp)>,
+    /// The first FIN or RST: who sent it, whether it was a RST, its packet and time.
+    pub tcp: Option<(Role, bool, u64, Timestamp)>,
+    /// The last packet of the capture's time for this connection.
+    pub last_ts: Option<Timestamp>,
+}
+
+impl Ending {
+    /// Who ended the session first below the application, when, and at which packet.
+    pub fn first(&self) -> Option<(Role, u64, Timestamp)> {
+        let close = self.close.as_ref().map(|c| (c.0, c.3, c.4));
+        let tcp = self.tcp.map(|t| (t.0, t.2, t.3));
+        match (close, tcp) {
+            (Some(c), Some(t)) => Some(if t.1 < c.1 { t } else { c }),
+            (c, t) => c.or(t),
+        }
+    }
+}
+
+/// The application protocols wsclose reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    SocketIo,
+    GraphqlTransportWs,
+    GraphqlWs,
+    Mqtt,
+    Stomp,
+    SignalR,
+    Phoenix,
+    ActionCable,
+    Ocpp,
+    Wamp,
+}
+
+impl Protocol {
+    /// The name its specification gives it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::SocketIo => "socket.io",
+            Protocol::GraphqlTransportWs => "graphql-transport-ws",
+            Protocol::GraphqlWs => "graphql-ws",
+            Protocol::Mqtt => "MQTT",
+            Protocol::Stomp => "STOMP",
+            Protocol::SignalR => "SignalR",
+            Protocol::Phoenix => "Phoenix channels",
+            Protocol::ActionCable => "Action Cable",
+            Protocol::Ocpp => "OCPP-J",
+            Protocol::Wamp => "WAMP",
+        }
+    }
+}
+
+/// What the report says of a session's application protocol (JSON `application`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[non_exhaustive]
+pub struct ApplicationReport {
+    /// The protocol as its specification names it.
+    pub protocol: String,
+    pub version: Option<String>,
+    /// How it was recognized: the subprotocol header, the request target, or a first message.
+    pub recognized_by: String,
+    /// Which side's application ended the session, when its messages show it.
+    pub ended_by: Option<Role>,
+    /// Why, as a stable label in the protocol's own words ("ping timeout", "session taken
+    /// over"); null when the messages do not say.
+    pub cause: Option<String>,
+    /// One sentence with the numbers and packets.
+    pub summary: Option<String>,
+    /// What to change, specific to the protocol and its libraries.
+    pub fix: Option<String>,
+    /// The packets of the messages that decided it.
+    pub evidence: Vec<u64>,
+    pub heartbeat: Option<HeartbeatReport>,
+    /// Identities this session shares with others (an MQTT client id, a socket.io sid).
+    pub related: Vec<Identity>,
+    /// Data messages decoded, and those that could not be (damaged, cut, malformed).
+    pub messages: u64,
+    pub undecodable: u64,
+}
+
+/// An identity a session carries, by which sessions are linked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Identity {
+    /// `mqtt-client-id`, `socket.io-sid`.
+    pub kind: String,
+    pub value: String,
+    /// The ids of other connections of this report with the same identity.
+    #[serde(default)]
+    pub connections: Vec<u64>,
+}
+
+/// The verdict a protocol decoder gives at the end.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Verdict {
+    pub ended_by: Option<Role>,
+    pub cause: Option<String>,
+    pub summary: Option<String>,
+    pub fix: Option<String>,
+    pub evidence: Vec<u64>,
+}
+
+impl Verdict {
+    fn new(
+        ended_by: Option<Role>,
+        cause: &str,
+        summary: String,
+        fix: &str,
+        evidence: Vec<u64>,
+    ) -> Verdict {
+        Verdict {
+            ended_by,
+            cause: Some(cause.to_string()),
+            summary: Some(summary),
+            fix: (!fix.is_empty()).then(|| fix.to_string()),
+            evidence,
+        }
+    }
+}
+
+/// What one data message was to its protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Seen {
+    /// It could not be decoded.
+    Bad,
+    /// A message of the protocol's own (not a heartbeat).
+    Data,
+    /// The protocol's heartbeat request (engine.io ping, MQTT PINGREQ, …).
+    Ping,
+    /// Its answer.
+    Pong,
+}
+
+/// One protocol's state over a session.
+pub(crate) trait Machine {
+    /// Reads one data message.
+    fn message(&mut self, m: &Message<'_>) -> Seen;
+    /// The verdict at the end, from what the messages showed and how the session ended.
+    fn verdict(&self, end: &Ending, beat: &heartbeat::Beats) -> Option<Verdict>;
+    /// The version the messages or handshake named.
+    fn version(&self) -> Option<String> {
+        None
+    }
+    /// The heartbeat the protocol negotiated: (interval, timeout) in ms, when known.
+    fn negotiated(&self) -> (Option<u64>, Option<u64>) {
+        (None, None)
+    }
+    fn identities(&self) -> Vec<Identity> {
+        Vec::new()
+    }
+}
+
+/// One session's application tracker: fed by the WebSocket decoders, finished with the
+/// session.
+pub struct Tracker {
+    protocol: Option<Protocol>,
+    recognized_by: String,
+    machine: Option<Box<dyn Machine + Send>>,
+    /// Waiting for a first message that names the protocol (SignalR's handshake).
+    sniff: bool,
+    beats: heartbeat::Beats,
+    messages: u64,
+    undecodable: u64,
+}
+
+impl std::fmt::Debug for Tracker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tracker")
+            .field("protocol", &self.protocol)
+            .field("messages", &self.messages)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Tracker {
+    /// The tracker of a session whose handshake agreed on `subprotocol` (the server's
+    /// `Sec-WebSocket-Protocol`) for the request target `target`.
+    pub fn new(subprotocol: Option<&str>, target: Option<&str>) -> Tracker {
+        let mut t = Tracker {
+            protocol: None,
+            recognized_by: String::new(),
+            machine: None,
+            sniff: true,
+            beats: heartbeat::Beats::default(),
+            messages: 0,
+            undecodable: 0,
+        };
+        if let Some(sp) = subprotocol.map(str::trim).filter(|s| !s.is_empty()) {
+            if let Some((p, m)) = by_subprotocol(sp) {
+                t.set(p, format!("Sec-WebSocket-Protocol: {sp}"), m);
+                return t;
+            }
+        }
+        if let Some(target) = target {
+            if let Some((p, how, m)) = by_target(target) {
+                t.set(p, how, m);
+            }
+        }
+        t
+    }
+
+    fn set(&mut self, p: Protocol, how: String, m: Box<dyn Machine + Send>) {
+        self.protocol = Some(p);
+        self.recognized_by = how;
+        self.machine = Some(m);
+        self.sniff = false;
+    }
+
+    /// The protocol, once recognized.
+    pub fn protocol(&self) -> Option<Protocol> {
+        self.protocol
+    }
+
+    /// One complete data message.
+    pub fn message(&mut self, m: &Message<'_>) {
+        if self.sniff {
+            self.sniff = false;
+            if m.from == Role::Client && m.text && m.whole() {
+                if let Some(s) = signalr::handshake(m.bytes) {
+                    self.set(
+                        Protocol::SignalR,
+                        "first message: the SignalR handshake".into(),
+                        Box::new(s),
+                    );
+                }
+            }
+        }
+        let Some(machine) = self.machine.as_mut() else {
+            return;
+        };
+        self.messages += 1;
+        self.beats.data(m.from, m.packet, m.ts);
+        let seen = if m.damaged {
+            Seen::Bad
+        } else {
+            machine.message(m)
+        };
+        match seen {
+            Seen::Bad => self.undecodable += 1,
+            Seen::Data => {}
+            Seen::Ping => self.beats.app(m.from, false, m.packet, m.ts),
+            Seen::Pong => self.beats.app(m.from, true, m.packet, m.ts),
+        }
+    }
+
+    /// A WebSocket ping (`pong` false) or pong from `from`.
+    pub fn control(&mut self, from: Role, pong: bool, packet: u64, ts: Timestamp) {
+        self.beats.ws_control(from, pong, packet, ts);
+    }
+
+    /// The report, for a recognized protocol only.
+    pub fn finish(&self, end: &Ending) -> Option<ApplicationReport> {
+        let p = self.protocol?;
+        let machine = self.machine.as_ref()?;
+        let verdict = machine.verdict(end, &self.beats).unwrap_or_default();
+        let (interval, timeout) = machine.negotiated();
+        Some(ApplicationReport {
+            protocol: p.name().to_string(),
+            version: machine.version(),
+            recognized_by: self.recognized_by.clone(),
+            ended_by: verdict.ended_by,
+            cause: verdict.cause,
+            summary: verdict.summary,
+            fix: verdict.fix,
+            evidence: verdict.evidence,
+            heartbeat: self.beats.report(interval, timeout),
+            related: machine.identities(),
+            messages: self.messages,
+            undecodable: self.undecodable,
+        })
+    }
+}
+
+/// The protocol a subprotocol names.
+fn by_subprotocol(sp: &str) -> Option<(Protocol, Box<dyn Machine + Send>)> {
+    let lower = sp.to_ascii_lowercase();
+    Some(match lower.as_str() {
+        "graphql-transport-ws" => (
+            Protocol::GraphqlTransportWs,
+            Box::new(graphql::Graphql::new(true)),
+        ),
+        "graphql-ws" => (Protocol::GraphqlWs, Box::new(graphql::Graphql::new(false))),
+        "mqtt" | "mqttv3.1" | "mqttv3.1.1" | "mqttv5" | "mqttv5.0" => {
+            (Protocol::Mqtt, Box::new(mqtt::Mqtt::default()))
+        }
+        "v10.stomp" | "v11.stomp" | "v12.stomp" | "stomp" => (
+            Protocol::Stomp,
+            Box::new(stomp::Stomp::new(lower.get(1..3).map(|v| v.to_string()))),
+        ),
+        "ocpp1.2" | "ocpp1.5" | "ocpp1.6" | "ocpp2.0" | "ocpp2.0.1" | "ocpp2.1" => (
+            Protocol::Ocpp,
+            Box::new(ocpp::Ocpp::new(
+                lower.trim_start_matches("ocpp").to_string(),
+            )),
+        ),
+        "actioncable-v1-json" | "actioncable-v1-msgpack" | "actioncable-unsupported" => (
+            Protocol::ActionCable,
+            Box::new(actioncable::ActionCable::default()),
+        ),
+        "wamp.2.json" => (Protocol::Wamp, Box::new(ocpp::Wamp::default())),
+        _ => return None,
+    })
+}
+
+/// The value of `key` in a request target's query.
+pub(crate) fn query_value<'a>(target: &'a str, key: &str) -> Option<&'a str> {
+    let query = target.split_once('?')?.1;
+    query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| v)
+}
+
+/// The protocol a request target names.
+fn by_target(target: &str) -> Option<(Protocol, String, Box<dyn Machine + Send>)> {
+    let path = target.split('?').next().unwrap_or_default();
+    if let Some(eio) = query_value(target, "EIO") {
+        if path.contains("socket.io") || query_value(target, "transport") == Some("websocket") {
+            let v = match eio {
+                "3" => 3,
+                "4" => 4,
+                _ => return None,
+            };
+            return Some((
+                Protocol::SocketIo,
+                format!("request target: EIO={eio}"),
+                Box::new(socketio::SocketIo::new(v, query_value(target, "sid"))),
+            ));
+        }
+    }
+    if let Some(vsn) = query_value(target, "vsn") {
+        if path.ends_with("/websocket") && (vsn.starts_with("1.") || vsn.starts_with("2.")) {
+            return Some((
+                Protocol::Phoenix,
+                format!("request target: …/websocket?vsn={vsn}"),
+                Box::new(phoenix::Phoenix::new(vsn.starts_with("2."), vsn)),
+            ));
+        }
+    }
+    None
+}
+
+/// `n` ms as the report writes a duration.
+pub(crate) fn ms(n: u64) -> String {
+    if n >= 1000 && n.is_multiple_of(1000) {
+        format!("{} s", n / 1000)
+    } else if n >= 1000 {
+        format!("{:.1} s", n as f64 / 1000.0)
+    } else {
+        format!("{n} ms")
+    }
+}
+
+/// Milliseconds from `a` to `b` (0 when `b` is earlier).
+pub(crate) fn between(a: Timestamp, b: Timestamp) -> u64 {
+    u64::try_from((b.0 - a.0) / 1_000_000).unwrap_or(0)
+}
+
+/// A wire string shortened for a summary (the renderers escape it).
+pub(crate) fn quote(s: &str) -> String {
+    let mut out: String = s.chars().take(120).collect();
+    if out.len() < s.len() {
+        out.push('…');
+    }
+    format!("\"{out}\"")
+}
+
+/// The JSON value of a whole text message, or None.
+pub(crate) fn json(m: &Message<'_>) -> Option<serde_json::Value> {
+    if !m.whole() {
+        return None;
+    }
+    serde_json::from_slice(m.bytes).ok()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,159 @@
+//! OCPP-J (OCPP 1.6 and 2.0.1 over WebSocket, JSON arrays): CALL `[2, id, action, payload]`,
+//! CALLRESULT `[3, id, payload]`, CALLERROR `[4, id, code, description, details]`; the
+//! charging station's Heartbeat and the BootNotification answer's `interval` and `status`.
+//! And WAMP (`wamp.2.json`): ABORT `[3, details, reason]` and GOODBYE `[6, details, reason]`.
+
+use super::heartbeat::Beats;
+use super::{json, quote, Ending, Machine, Message, Seen, Verdict};
+use crate::flow::Role;
+
+#[derive(Debug, Default)]
+pub(crate) struct Ocpp {
+    version: String,
+    /// The id of the last Heartbeat CALL and of the last BootNotification CALL.
+    heartbeat_id: Option<String>,
+    boot_id: Option<String>,
+    /// The heartbeat interval the central system gave, in s.
+    interval_s: Option<u64>,
+    /// A rejected boot: packet.
+    boot_rejected: Option<u64>,
+    /// The last CALLERROR: who, code, description, packet.
+    error: Option<(Role, String, String, u64)>,
+}
+
+impl Ocpp {
+    pub fn new(version: String) -> Ocpp {
+        Ocpp {
+            version,
+            ..Ocpp::default()
+        }
+    }
+}
+
+impl Machine for Ocpp {
+    fn message(&mut self, m: &Message<'_>) -> Seen {
+        let Some(v) = json(m) else {
+            return Seen::Bad;
+        };
+        let Some(a) = v.as_array() else {
+            return Seen::Bad;
+        };
+        let id = a.get(1).and_then(|i| i.as_str()).map(str::to_string);
+        match a.first().and_then(|k| k.as_u64()) {
+            Some(2) => match a.get(2).and_then(|x| x.as_str()) {
+                Some("Heartbeat") => {
+                    self.heartbeat_id = id;
+                    Seen::Ping
+                }
+                Some("BootNotification") => {
+                    self.boot_id = id;
+                    Seen::Data
+                }
+                Some(_) => Seen::Data,
+                None => Seen::Bad,
+            },
+            Some(3) if id.is_some() && id == self.heartbeat_id => Seen::Pong,
+            Some(3) if id.is_some() && id == self.boot_id => {
+                let payload = a.get(2);
+                self.interval_s = payload
+                    .and_then(|p| p.get("interval"))
+                    .and_then(|i| i.as_u64());
+                if payload
+                    .and_then(|p| p.get("status"))
+                    .and_then(|s| s.as_str())
+                    == Some("Rejected")
+                {
+                    self.boot_rejected = Some(m.packet);
+                }
+                Seen::Data
+            }
+            Some(3) => Seen::Data,
+            Some(4) => {
+                let text = |i: usize| a.get(i).and_then(|x| x.as_str()).unwrap_or("").to_string();
+                self.error = Some((m.from, text(2), text(3), m.packet));
+                Seen::Data
+            }
+            _ => Seen::Bad,
+        }
+    }
+
+    fn version(&self) -> Option<String> {
+        Some(self.version.clone())
+    }
+
+    fn negotiated(&self) -> (Option<u64>, Option<u64>) {
+        (self.interval_s.map(|s| s * 1000), None)
+    }
+
+    fn verdict(&self, end: &Ending, _beats: &Beats) -> Option<Verdict> {
+        let (_, end_packet, _) = end.first()?;
+        if let Some(p) = self.boot_rejected {
+            return Some(Verdict::new(
+                Some(Role::Server),
+                "boot rejected",
+                format!("the central system answered BootNotification with status Rejected at packet {p}"),
+                "The central system does not accept this charging station (unknown identity or not yet provisioned): register it there.",
+                vec![p],
+            ));
+        }
+        let (who, code, desc, p) = self.error.as_ref()?;
+        let desc = if desc.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", quote(desc))
+        };
+        Some(Verdict::new(
+            Some(*who),
+            &format!("CALLERROR {code}"),
+            format!("the {who} answered a CALL with CALLERROR {}{desc} at packet {p}, the last error before the end at packet {end_packet}", quote(code)),
+            "",
+            vec![*p],
+        ))
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Wamp {
+    /// The first ABORT or GOODBYE: who, which, reason URI, packet.
+    ending: Option<(Role, &'static str, String, u64)>,
+}
+
+impl Machine for Wamp {
+    fn message(&mut self, m: &Message<'_>) -> Seen {
+        let Some(v) = json(m) else {
+            return Seen::Bad;
+        };
+        let Some(a) = v.as_array() else {
+            return Seen::Bad;
+        };
+        let which = match a.first().and_then(|k| k.as_u64()) {
+            Some(3) => "ABORT",
+            Some(6) => "GOODBYE",
+            Some(_) => return Seen::Data,
+            None => return Seen::Bad,
+        };
+        let reason = a.get(2).and_then(|r| r.as_str()).unwrap_or("").to_string();
+        if self.ending.is_none() {
+            self.ending = Some((m.from, which, reason, m.packet));
+        }
+        Seen::Data
+    }
+
+    fn version(&self) -> Option<String> {
+        Some("2".into())
+    }
+
+    fn verdict(&self, _end: &Ending, _beats: &Beats) -> Option<Verdict> {
+        let (who, which, reason, p) = self.ending.as_ref()?;
+        Some(Verdict::new(
+            Some(*who),
+            reason,
+            format!(
+                "the {who} sent {which} with reason {} at packet {p}",
+                quote(reason)
+            ),
+            "",
+            vec![*p],
+        ))
+    }
+}

@@ -1,0 +1,102 @@
+//! Phoenix channels over WebSocket (the `vsn` 1.0.0 object and 2.0.0 array serializers):
+//! the client's heartbeat (topic `phoenix`, event `heartbeat`, answered by `phx_reply`),
+//! `phx_join`, `phx_error`, `phx_close`. phoenix.js closes with 1000 "heartbeat timeout"
+//! when a heartbeat is still unanswered as the next falls due (every 30 s by default); the
+//! server's transport gives up on a client silent for its timeout (60 s by default).
+
+use super::heartbeat::Beats;
+use super::{between, json, ms, Ending, Machine, Message, Seen, Verdict};
+use crate::flow::Role;
+
+const SERVER_TIMEOUT_MS: u64 = 60_000;
+
+#[derive(Debug, Default)]
+pub(crate) struct Phoenix {
+    v2: bool,
+    vsn: String,
+    /// The ref of the last heartbeat, to tell its reply.
+    heartbeat_ref: Option<String>,
+    /// The last phx_error: topic, packet.
+    error: Option<(String, u64)>,
+}
+
+impl Phoenix {
+    pub fn new(v2: bool, vsn: &str) -> Phoenix {
+        Phoenix {
+            v2,
+            vsn: vsn.chars().take(16).collect(),
+            ..Phoenix::default()
+        }
+    }
+}
+
+impl Machine for Phoenix {
+    fn message(&mut self, m: &Message<'_>) -> Seen {
+        let Some(v) = json(m) else {
+            return Seen::Bad;
+        };
+        let field = |i: usize, name: &str| {
+            if self.v2 {
+                v.get(i).cloned()
+            } else {
+                v.get(name).cloned()
+            }
+        };
+        let (Some(topic), Some(event)) = (field(2, "topic"), field(3, "event")) else {
+            return Seen::Bad;
+        };
+        let (Some(topic), Some(event)) = (topic.as_str(), event.as_str()) else {
+            return Seen::Bad;
+        };
+        let r#ref = field(1, "ref").and_then(|r| r.as_str().map(str::to_string));
+        match (topic, event, m.from) {
+            ("phoenix", "heartbeat", Role::Client) => {
+                self.heartbeat_ref = r#ref;
+                Seen::Ping
+            }
+            ("phoenix", "phx_reply", Role::Server) if r#ref == self.heartbeat_ref => Seen::Pong,
+            (t, "phx_error", Role::Server) => {
+                self.error = Some((t.to_string(), m.packet));
+                Seen::Data
+            }
+            _ => Seen::Data,
+        }
+    }
+
+    fn version(&self) -> Option<String> {
+        Some(format!("vsn {}", self.vsn))
+    }
+
+    fn verdict(&self, end: &Ending, beats: &Beats) -> Option<Verdict> {
+        let (by, end_packet, end_ts) = end.first()?;
+        if let Some((Role::Client, _, reason, p, _)) = &end.close {
+            if reason == "heartbeat timeout" {
+                let hb = beats.side(Role::Client).first_unanswered_app;
+                let mut evidence: Vec<u64> = hb.map(|h| h.0).into_iter().collect();
+                evidence.push(*p);
+                let which = hb.map_or_else(String::new, |(hp, _)| format!(" at packet {hp}"));
+                return Some(Verdict::new(
+                    Some(Role::Client),
+                    "heartbeat timeout",
+                    format!("the client's heartbeat{which} got no phx_reply before the next one was due; phoenix.js closed with \"heartbeat timeout\" at packet {p}"),
+                    "The server (or the path) stopped answering: check the server's load and every proxy's idle timeout; heartbeatIntervalMs sets the wait (30 s by default).",
+                    evidence,
+                ));
+            }
+        }
+        if by == Role::Server {
+            let (p, t) = beats.side(Role::Client).last_message?;
+            let quiet = between(t, end_ts);
+            if quiet as f64 >= SERVER_TIMEOUT_MS as f64 * 0.95 {
+                return Some(Verdict::new(
+                    Some(Role::Server),
+                    "timeout",
+                    format!("the client sent nothing after packet {p}, not even a heartbeat; the server closed {} later at packet {end_packet} (the socket's timeout is 60 s by default)", ms(quiet)),
+                    "The client stopped its heartbeat (a paused tab, a blocked event loop, or the path dropped); raise the socket's :timeout only if that is expected.",
+                    vec![p, end_packet],
+                ));
+            }
+        }
+        None
+    }
+}

@@ -1,0 +1,196 @@
+//! ASP.NET Core SignalR over WebSocket (its HubProtocol.md): the client's handshake
+//! `{"protocol":"json","version":1}` and the server's answer (`{}` or an `error`), each
+//! record ending in 0x1E; then records of a `type`: 6 Ping, 7 Close (`error`,
+//! `allowReconnect`). With the MessagePack protocol the records are binary, each a
+//! length-prefixed array whose first item is the type. By default the server pings every
+//! 15 s and each side gives up after 30 s without a message.
+
+use super::heartbeat::Beats;
+use super::{between, ms, quote, Ending, Machine, Message, Seen, Verdict};
+use crate::flow::Role;
+
+/// SignalR's default timeouts: the client's serverTimeoutInMilliseconds and the server's
+/// ClientTimeoutInterval (ms).
+const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+
+#[derive(Debug, Default)]
+pub(crate) struct SignalR {
+    protocol: String,
+    version: Option<u64>,
+    /// The server's handshake answer: `None` before it, then its error if any.
+    answered: bool,
+    handshake_error: Option<(String, u64)>,
+    /// A Close record: its error, allowReconnect, packet.
+    close: Option<(Option<String>, Option<bool>, u64)>,
+}
+
+/// The SignalR handshake, when a first client message is one.
+pub(crate) fn handshake(b: &[u8]) -> Option<SignalR> {
+    let record = b.strip_suffix(&[0x1e])?;
+    let v: serde_json::Value = serde_json::from_slice(record).ok()?;
+    let protocol = v.get("protocol")?.as_str()?.to_string();
+    let version = v.get("version")?.as_u64();
+    (v.as_object()?.len() == 2).then_some(SignalR {
+        protocol,
+        version,
+        ..SignalR::default()
+    })
+}
+
+impl SignalR {
+    /// One JSON record.
+    fn json_record(&mut self, m: &Message<'_>, r: &[u8]) -> Seen {
+        let Ok(v) = serde_json::from_slice::<serde_json::Value>(r) else {
+            return Seen::Bad;
+        };
+        if m.from == Role::Server && !self.answered {
+            self.answered = true;
+            if let Some(e) = v.get("error").and_then(|e| e.as_str()) {
+                self.handshake_error = Some((e.to_string(), m.packet));
+            }
+            return Seen::Data;
+        }
+        match v.get("type").and_then(|t| t.as_u64()) {
+            Some(6) => Seen::Ping,
+            Some(7) => {
+                let error = v.get("error").and_then(|e| e.as_str()).map(str::to_string);
+                let again = v.get("allowReconnect").and_then(|a| a.as_bool());
+                self.close.get_or_insert((error, again, m.packet));
+                Seen::Data
+            }
+            Some(1..=5) => Seen::Data,
+            _ => Seen::Bad,
+        }
+    }
+
+    /// One MessagePack record (after its length prefix): a fixarray whose first item is the type.
+    fn msgpack_record(&mut self, m: &Message<'_>, r: &[u8]) -> Seen {
+        let (Some(&head), Some(&kind)) = (r.first(), r.get(1)) else {
+            return Seen::Bad;
+        };
+        if head & 0xf0 != 0x90 {
+            return Seen::Bad;
+        }
+        match kind {
+            6 => Seen::Ping,
+            7 => {
+                let error = match r.get(2) {
+                    Some(&b) if b & 0xe0 == 0xa0 => {
+                        let n = usize::from(b & 0x1f);
+                        r.get(3..3 + n)
+                            .map(|s| String::from_utf8_lossy(s).into_owned())
+                    }
+                    Some(0xd9) => r.get(3).and_then(|&n| {
+                        r.get(4..4 + usize::from(n))
+                            .map(|s| String::from_utf8_lossy(s).into_owned())
+                    }),
+                    _ => None,
+                };
+                self.close.get_or_insert((error, None, m.packet));
+                Seen::Data
+            }
+            1..=5 => Seen::Data,
+            _ => Seen::Bad,
+        }
+    }
+}
+
+impl Machine for SignalR {
+    fn message(&mut self, m: &Message<'_>) -> Seen {
+        if m.from == Role::Client && self.close.is_none() && !self.answered && m.text {
+            // The handshake itself (sniffed already).
+            if handshake(m.bytes).is_some() {
+                return Seen::Data;
+            }
+        }
+        let mut seen = Seen::Bad;
+        if m.text || !self.answered {
+            for r in m.bytes.split(|&b| b == 0x1e).filter(|r| !r.is_empty()) {
+                seen = self.json_record(m, r);
+            }
+            return seen;
+        }
+        let mut b = m.bytes;
+        while !b.is_empty() {
+            let mut len = 0usize;
+            let mut n = 0;
+            for (i, &byte) in b.iter().take(5).enumerate() {
+                len |= usize::from(byte & 0x7f) << (7 * i);
+                n = i + 1;
+                if byte & 0x80 == 0 {
+                    break;
+                }
+            }
+            let Some(r) = b.get(n..n + len) else {
+                break;
+            };
+            seen = self.msgpack_record(m, r);
+            b = b.get(n + len..).unwrap_or_default();
+        }
+        seen
+    }
+
+    fn version(&self) -> Option<String> {
+        Some(match self.version {
+            Some(v) => format!("{} protocol, version {v}", self.protocol),
+            None => format!("{} protocol", self.protocol),
+        })
+    }
+
+    fn negotiated(&self) -> (Option<u64>, Option<u64>) {
+        (None, None)
+    }
+
+    fn verdict(&self, end: &Ending, beats: &Beats) -> Option<Verdict> {
+        let (by, end_packet, end_ts) = end.first()?;
+        if let Some((e, p)) = &self.handshake_error {
+            return Some(Verdict::new(
+                Some(Role::Server),
+                "handshake error",
+                format!("the server refused the SignalR handshake: {} (packet {p})", quote(e)),
+                "Use a hub protocol and version the server has enabled (AddJsonProtocol / AddMessagePackProtocol on the server, the same on the client).",
+                vec![*p],
+            ));
+        }
+        if let Some((error, again, p)) = &self.close {
+            let again = match again {
+                Some(true) => ", reconnect allowed",
+                Some(false) => ", no reconnect",
+                None => "",
+            };
+            return Some(match error {
+                Some(e) => Verdict::new(
+                    Some(Role::Server),
+                    "closed with error",
+                    format!("the server sent Close with error {} at packet {p}{again}", quote(e)),
+                    "The hub closed the connection on an error: see the server's log at that time (EnableDetailedErrors shows more).",
+                    vec![*p],
+                ),
+                None => Verdict::new(
+                    Some(Role::Server),
+                    "server closed",
+                    format!("the server sent Close without an error at packet {p}{again}"),
+                    "",
+                    vec![*p],
+                ),
+            });
+        }
+        let other = by.peer();
+        let (p, t) = beats.side(other).last_message?;
+        let quiet = between(t, end_ts);
+        if quiet as f64 >= DEFAULT_TIMEOUT_MS as f64 * 0.95 {
+            let (cause, setting) = match by {
+                Role::Client => ("server timeout", "the client's serverTimeoutInMilliseconds"),
+                Role::Server => ("client timeout", "the server's ClientTimeoutInterval"),
+            };
+            return Some(Verdict::new(
+                Some(by),
+                cause,
+                format!("the {by} heard nothing from the {other} for {} after packet {p} (past {setting}, 30 s by default) and closed at packet {end_packet}", ms(quiet)),
+                "The other side sent nothing, not even its pings (KeepAliveInterval, 15 s by default): it was blocked or gone, or the path dropped. The client's serverTimeout should be about twice the server's KeepAliveInterval.",
+                vec![p, end_packet],
+            ));
+        }
+        None
+    }
+}

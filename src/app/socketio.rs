@@ -1,0 +1,301 @@
+//! socket.io over engine.io (protocol versions 3 and 4), as the engine.io and socket.io
+//! protocol documents define them. Engine.io packets are text messages whose first
+//! character is the type (0 open, 1 close, 2 ping, 3 pong, 4 message, 5 upgrade, 6 noop);
+//! a socket.io packet rides in a message packet (0 CONNECT, 1 DISCONNECT, 2 EVENT, 3 ACK,
+//! 4 CONNECT_ERROR, 5/6 binary), optionally with a namespace (`/admin,`). In version 4 the
+//! server pings and the client answers; in version 3 the client pings.
+
+use super::heartbeat::Beats;
+use super::{between, ms, quote, Ending, Identity, Machine, Message, Seen, Verdict};
+use crate::flow::Role;
+
+/// Timers are exact but captures see them a little late or early: a quiet spell counts as a
+/// timer running out from this share of its length.
+const SLACK: f64 = 0.95;
+
+#[derive(Debug, Default)]
+pub(crate) struct SocketIo {
+    eio: u8,
+    sid: Option<String>,
+    ping_interval: Option<u64>,
+    ping_timeout: Option<u64>,
+    max_payload: Option<u64>,
+    /// The OPEN packet's packet and time.
+    open: Option<(u64, crate::capture::Timestamp)>,
+    /// The last socket.io DISCONNECT: who, namespace, packet.
+    disconnect: Option<(Role, String, u64)>,
+    /// The last CONNECT_ERROR: its message, packet.
+    connect_error: Option<(String, u64)>,
+    /// The last engine.io CLOSE packet: who, packet.
+    close: Option<(Role, u64)>,
+    /// A message over maxPayload: who, size, packet.
+    too_big: Option<(Role, u64, u64)>,
+    /// The last undecodable message: who, packet.
+    bad: Option<(Role, u64)>,
+    /// The session came from long-polling (`2probe`/`3probe`, or a `sid` in the target).
+    upgraded: bool,
+}
+
+impl SocketIo {
+    pub fn new(eio: u8, sid: Option<&str>) -> SocketIo {
+        SocketIo {
+            eio,
+            upgraded: sid.is_some(),
+            sid: sid.map(str::to_string),
+            ..SocketIo::default()
+        }
+    }
+
+    /// The side whose pings the other answers.
+    fn pinger(&self) -> Role {
+        if self.eio >= 4 {
+            Role::Server
+        } else {
+            Role::Client
+        }
+    }
+
+    fn socketio_packet(&mut self, m: &Message<'_>, body: &[u8]) {
+        let Some((&kind, rest)) = body.split_first() else {
+            return;
+        };
+        // Binary packets carry "N-" attachments first; then an optional "/nsp,".
+        let rest = match rest.splitn(2, |&b| b == b'-').nth(1) {
+            Some(after) if matches!(kind, b'5' | b'6') => after,
+            _ => rest,
+        };
+        let (nsp, payload) = if rest.first() == Some(&b'/') {
+            let mut parts = rest.splitn(2, |&b| b == b',');
+            (
+                parts.next().unwrap_or_default(),
+                parts.next().unwrap_or_default(),
+            )
+        } else {
+            (&b"/"[..], rest)
+        };
+        let nsp = String::from_utf8_lossy(nsp).into_owned();
+        match kind {
+            b'1' => self.disconnect = Some((m.from, nsp, m.packet)),
+            b'4' if m.from == Role::Server => {
+                let text = match serde_json::from_slice::<serde_json::Value>(payload) {
+                    Ok(serde_json::Value::String(s)) => s,
+                    Ok(v) => v
+                        .get("message")
+                        .and_then(|x| x.as_str())
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string()),
+                    Err(_) => String::from_utf8_lossy(payload).into_owned(),
+                };
+                self.connect_error = Some((text, m.packet));
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Machine for SocketIo {
+    fn message(&mut self, m: &Message<'_>) -> Seen {
+        if let (Some(max), true) = (self.max_payload, m.from == Role::Client) {
+            if m.len > max {
+                self.too_big = Some((m.from, m.len, m.packet));
+            }
+        }
+        if !m.text {
+            // Binary attachments (version 4) or a binary message packet (version 3).
+            return Seen::Data;
+        }
+        let Some((&kind, body)) = m.bytes.split_first() else {
+            self.bad = Some((m.from, m.packet));
+            return Seen::Bad;
+        };
+        match kind {
+            b'0' => {
+                let Some(v) = serde_json::from_slice::<serde_json::Value>(body)
+                    .ok()
+                    .filter(|_| m.whole())
+                else {
+                    self.bad = Some((m.from, m.packet));
+                    return Seen::Bad;
+                };
+                self.sid = v.get("sid").and_then(|s| s.as_str()).map(str::to_string);
+                self.ping_interval = v.get("pingInterval").and_then(|x| x.as_u64());
+                self.ping_timeout = v.get("pingTimeout").and_then(|x| x.as_u64());
+                self.max_payload = v.get("maxPayload").and_then(|x| x.as_u64());
+                self.open = Some((m.packet, m.ts));
+                Seen::Data
+            }
+            b'1' => {
+                self.close = Some((m.from, m.packet));
+                Seen::Data
+            }
+            b'2' if body == b"probe" => {
+                self.upgraded = true;
+                Seen::Data
+            }
+            b'3' if body == b"probe" => Seen::Data,
+            b'2' => Seen::Ping,
+            b'3' => Seen::Pong,
+            b'4' => {
+                self.socketio_packet(m, body);
+                Seen::Data
+            }
+            b'5' | b'6' => Seen::Data,
+            _ => {
+                self.bad = Some((m.from, m.packet));
+                Seen::Bad
+            }
+        }
+    }
+
+    fn version(&self) -> Option<String> {
+        Some(format!("engine.io {}", self.eio))
+    }
+
+    fn negotiated(&self) -> (Option<u64>, Option<u64>) {
+        (self.ping_interval, self.ping_timeout)
+    }
+
+    fn identities(&self) -> Vec<Identity> {
+        self.sid
+            .iter()
+            .map(|s| Identity {
+                kind: "socket.io-sid".into(),
+                value: s.clone(),
+                connections: Vec::new(),
+            })
+            .collect()
+    }
+
+    fn verdict(&self, end: &Ending, beats: &Beats) -> Option<Verdict> {
+        let (by, end_packet, end_ts) = end.first()?;
+        if let Some((text, p)) = &self.connect_error {
+            return Some(Verdict::new(
+                Some(Role::Server),
+                "connect error",
+                format!(
+                    "the server refused the socket.io connection with CONNECT_ERROR {} (packet {p})",
+                    quote(text)
+                ),
+                "The server's connection middleware (io.use) or namespace refused the client: fix what the message names (often authentication), then let the client reconnect.",
+                vec![*p],
+            ));
+        }
+        if let Some((who, nsp, p)) = &self.disconnect {
+            let (cause, fix) = match who {
+                Role::Client => ("io client disconnect", "The client application called socket.disconnect(): nothing failed. If it should stay connected, find what makes it disconnect."),
+                Role::Server => ("io server disconnect", "The server application called socket.disconnect(): the client will not reconnect by itself (call socket.connect() on this reason if it should)."),
+            };
+            return Some(Verdict::new(
+                Some(*who),
+                cause,
+                format!(
+                    "the {who} sent a socket.io DISCONNECT for namespace {} at packet {p}",
+                    quote(nsp)
+                ),
+                fix,
+                vec![*p],
+            ));
+        }
+        if let Some((who, size, p)) = self.too_big {
+            if by != who {
+                let max = self.max_payload.unwrap_or_default();
+                return Some(Verdict::new(
+                    Some(by),
+                    "message over maxPayload",
+                    format!("the {who}'s message at packet {p} was {size} bytes, over the maxPayload of {max} bytes the server announced; the server closed at packet {end_packet}"),
+                    "Raise maxHttpBufferSize on the socket.io server (default 1 MB), or send less in one message.",
+                    vec![p, end_packet],
+                ));
+            }
+        }
+        if let Some((who, p)) = self.close {
+            return Some(Verdict::new(
+                Some(who),
+                "forced close",
+                format!("the {who} closed the engine.io session with a CLOSE packet at packet {p}"),
+                "The application closed the connection on purpose (socket.close() / engine close); nothing failed on the wire.",
+                vec![p],
+            ));
+        }
+        if let Some(v) = self.ping_verdict(by, end_packet, end_ts, beats) {
+            return Some(v);
+        }
+        if let Some((who, p)) = self.bad {
+            if who != by {
+                return Some(Verdict::new(
+                    Some(by),
+                    "parse error",
+                    format!("the {who} sent a message at packet {p} that is not an engine.io packet; the {by} closed at packet {end_packet}"),
+                    "Both sides must speak the same engine.io version (EIO=3 vs 4: socket.io 2 vs 3/4 clients and servers do not mix) and send only what the socket.io library encodes.",
+                    vec![p, end_packet],
+                ));
+            }
+        }
+        let rst = end.tcp.is_some_and(|t| t.1 && t.2 == end_packet);
+        let (cause, how) = if rst {
+            ("transport error", "reset the TCP connection")
+        } else {
+            ("transport close", "closed the WebSocket")
+        };
+        Some(Verdict::new(
+            Some(by),
+            cause,
+            format!(
+                "the {by} {how} at packet {end_packet} with no socket.io DISCONNECT or engine.io CLOSE before it: the other side's socket.io reports \"{cause}\""
+            ),
+            "",
+            vec![end_packet],
+        ))
+    }
+}
+
+impl SocketIo {
+    /// A ping timeout on either side, when the quiet spell reached the configured timer.
+    fn ping_verdict(
+        &self,
+        by: Role,
+        end_packet: u64,
+        end_ts: crate::capture::Timestamp,
+        beats: &Beats,
+    ) -> Option<Verdict> {
+        let (interval, timeout) = (self.ping_interval?, self.ping_timeout?);
+        let pinger = self.pinger();
+        let reached = |spell: u64, limit: u64| spell as f64 >= limit as f64 * SLACK;
+        if by == pinger {
+            // The pinging side gave up: its ping went unanswered for pingTimeout.
+            let (p, t) = beats.side(pinger).first_unanswered_app?;
+            let spell = between(t, end_ts);
+            return reached(spell, timeout).then(|| {
+                Verdict::new(
+                    Some(by),
+                    "ping timeout",
+                    format!(
+                        "the {pinger}'s ping at packet {p} got no pong from the {} within pingTimeout {}; the {pinger} closed at packet {end_packet}, {} after the ping",
+                        pinger.peer(),
+                        ms(timeout),
+                        ms(spell)
+                    ),
+                    "The other side stopped answering pings: its process was blocked (a long synchronous task, a paused tab or device) or the path dropped; raise pingTimeout if the pauses are expected.",
+                    vec![p, end_packet],
+                )
+            });
+        }
+        // The answering side gave up: no ping within pingInterval + pingTimeout.
+        let (p, t) = beats.side(pinger).app_pings.last.or(self.open)?;
+        let spell = between(t, end_ts);
+        let limit = interval + timeout;
+        reached(spell, limit).then(|| {
+            Verdict::new(
+                Some(by),
+                "ping timeout",
+                format!(
+                    "the {by} heard no ping from the {pinger} for {} after packet {p} (pingInterval + pingTimeout = {}) and closed at packet {end_packet}",
+                    ms(spell),
+                    ms(limit)
+                ),
+                "The pinging side went quiet: it was blocked or gone, or the path dropped its pings; check the other side's event loop and the path, and keep pingInterval + pingTimeout below every proxy's idle timeout.",
+                vec![p, end_packet],
+            )
+        })
+    }
+}

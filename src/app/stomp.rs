@@ -1,0 +1,160 @@
+//! STOMP 1.0, 1.1 and 1.2 over WebSocket (text messages): CONNECT/STOMP and CONNECTED with
+//! their `heart-beat` headers (STOMP 1.2 "Heart-beating": each direction beats at the larger
+//! of what its sender offers and its receiver wants, none when either says 0), heart-beats
+//! (a lone end of line), ERROR (its `message` header and body), DISCONNECT and RECEIPT.
+
+use super::heartbeat::Beats;
+use super::{between, ms, quote, Ending, Machine, Message, Seen, Verdict};
+use crate::flow::Role;
+
+#[derive(Debug, Default)]
+pub(crate) struct Stomp {
+    /// From the subprotocol (`10`, `11`, `12`), then CONNECTED's `version`.
+    version: Option<String>,
+    /// The client's and server's `heart-beat` headers: (can send, wants to receive), ms.
+    client_beat: Option<(u64, u64)>,
+    server_beat: Option<(u64, u64)>,
+    /// An ERROR frame: its message, packet.
+    error: Option<(String, u64)>,
+    /// DISCONNECT: packet, and whether its receipt was answered.
+    disconnect: Option<u64>,
+    receipt: Option<u64>,
+}
+
+impl Stomp {
+    pub fn new(version: Option<String>) -> Stomp {
+        Stomp {
+            version: version.map(|v| {
+                let (major, minor) = v.split_at(v.len().min(1));
+                format!("{major}.{minor}")
+            }),
+            ..Stomp::default()
+        }
+    }
+
+    /// The interval each side must beat at (client, server), in ms.
+    fn intervals(&self) -> (Option<u64>, Option<u64>) {
+        let (Some((cx, cy)), Some((sx, sy))) = (self.client_beat, self.server_beat) else {
+            return (None, None);
+        };
+        let dir = |send: u64, want: u64| (send != 0 && want != 0).then(|| send.max(want));
+        (dir(cx, sy), dir(sx, cy))
+    }
+}
+
+/// `heart-beat:x,y`.
+fn beat(v: &str) -> Option<(u64, u64)> {
+    let (a, b) = v.split_once(',')?;
+    Some((a.trim().parse().ok()?, b.trim().parse().ok()?))
+}
+
+impl Machine for Stomp {
+    fn message(&mut self, m: &Message<'_>) -> Seen {
+        // Heart-beats: nothing but ends of line.
+        if !m.bytes.is_empty() && m.bytes.iter().all(|&b| b == b'\n' || b == b'\r') {
+            return Seen::Ping;
+        }
+        let text = String::from_utf8_lossy(m.bytes);
+        let text = text.trim_start_matches(['\r', '\n']);
+        let mut lines = text.split('\n').map(|l| l.trim_end_matches('\r'));
+        let command = lines.next().unwrap_or_default();
+        let mut headers = Vec::new();
+        for l in lines.by_ref() {
+            if l.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = l.split_once(':') {
+                headers.push((k, v));
+            }
+        }
+        let header = |name: &str| headers.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
+        match (command, m.from) {
+            ("CONNECT" | "STOMP", Role::Client) => {
+                self.client_beat = Some(header("heart-beat").and_then(beat).unwrap_or((0, 0)));
+            }
+            ("CONNECTED", Role::Server) => {
+                self.server_beat = Some(header("heart-beat").and_then(beat).unwrap_or((0, 0)));
+                if let Some(v) = header("version") {
+                    self.version = Some(v.to_string());
+                }
+            }
+            ("ERROR", Role::Server) => {
+                let body: String = lines.collect::<Vec<_>>().join("\n");
+                let body = body.trim_end_matches('\0').trim();
+                let msg = match (header("message"), body.is_empty()) {
+                    (Some(h), true) => h.to_string(),
+                    (Some(h), false) => format!("{h}: {body}"),
+                    (None, _) => body.to_string(),
+                };
+                self.error.get_or_insert((msg, m.packet));
+            }
+            ("DISCONNECT", Role::Client) => {
+                self.disconnect.get_or_insert(m.packet);
+            }
+            ("RECEIPT", Role::Server) if self.disconnect.is_some() => {
+                self.receipt.get_or_insert(m.packet);
+            }
+            (
+                "SEND" | "SUBSCRIBE" | "UNSUBSCRIBE" | "ACK" | "NACK" | "BEGIN" | "COMMIT"
+                | "ABORT",
+                Role::Client,
+            )
+            | ("MESSAGE" | "RECEIPT", Role::Server) => {}
+            _ => return Seen::Bad,
+        }
+        Seen::Data
+    }
+
+    fn version(&self) -> Option<String> {
+        self.version.clone()
+    }
+
+    fn negotiated(&self) -> (Option<u64>, Option<u64>) {
+        let (c, s) = self.intervals();
+        (c.or(s), None)
+    }
+
+    fn verdict(&self, end: &Ending, beats: &Beats) -> Option<Verdict> {
+        let (by, end_packet, end_ts) = end.first()?;
+        if let Some((msg, p)) = &self.error {
+            return Some(Verdict::new(
+                Some(Role::Server),
+                "error frame",
+                format!("the server sent an ERROR frame {} at packet {p} (a STOMP server closes the connection after it)", quote(msg)),
+                "Fix what the ERROR's message names (often a refused login, a bad destination or a malformed frame).",
+                vec![*p],
+            ));
+        }
+        if let Some(p) = self.disconnect {
+            let receipt = self.receipt.map_or_else(String::new, |r| {
+                format!(", its receipt answered at packet {r}")
+            });
+            let mut evidence = vec![p];
+            evidence.extend(self.receipt);
+            return Some(Verdict::new(
+                Some(Role::Client),
+                "client disconnected",
+                format!("the client sent DISCONNECT at packet {p}{receipt}: a normal end"),
+                "",
+                evidence,
+            ));
+        }
+        // The side that ended heard nothing from the other for two of its beats.
+        let (to_server, to_client) = self.intervals();
+        let (other, every) = match by {
+            Role::Server => (Role::Client, to_server?),
+            Role::Client => (Role::Server, to_client?),
+        };
+        let (p, t) = beats.side(other).last_message?;
+        let quiet = between(t, end_ts);
+        (quiet >= 2 * every).then(|| {
+            Verdict::new(
+                Some(by),
+                "missed heart-beats",
+                format!("the {other} was to beat every {}; after its last frame at packet {p} the {by} heard nothing for {} and closed at packet {end_packet}", ms(every), ms(quiet)),
+                "The other side stopped sending: it was blocked or gone, or the path dropped; check it, and keep the heart-beat well below every proxy's idle timeout.",
+                vec![p, end_packet],
+            )
+        })
+    }
+}
