@@ -10,7 +10,7 @@ use crate::flow::Role;
 /// The consumer's stale threshold.
 const STALE_MS: u64 = 6_000;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct ActionCable {
     /// The server's disconnect: reason, reconnect, packet.
     disconnect: Option<(String, Option<bool>, u64)>,

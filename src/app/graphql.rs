@@ -20,7 +20,7 @@ const LEGACY_ONLY: [&str; 6] = [
     "connection_error",
 ];
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Graphql {
     /// `graphql-transport-ws` (else the legacy `graphql-ws`).
     modern: bool,

@@ -7,7 +7,7 @@ use crate::flow::{PerSide, Role};
 use serde::{Deserialize, Serialize};
 
 /// One kind of heartbeat sent by one side.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 pub(crate) struct Count {
     pub n: u64,
     /// The last one: packet and time.
@@ -22,7 +22,7 @@ impl Count {
 }
 
 /// One side's heartbeats and data as they happen.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 pub(crate) struct Side {
     pub app_pings: Count,
     pub app_pongs: Count,
@@ -40,7 +40,7 @@ pub(crate) struct Side {
 }
 
 /// Both sides' heartbeats.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 pub(crate) struct Beats {
     pub sides: PerSide<Side>,
 }

@@ -82,7 +82,7 @@ impl Ending {
 }
 
 /// The application protocols wsclose reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Protocol {
     SocketIo,
     GraphqlTransportWs,
@@ -213,12 +213,58 @@ pub(crate) trait Machine {
     }
 }
 
+/// One protocol's state, of whichever protocol (an enum, so that a session with its tracker
+/// keeps its stored form: quiet connections are frozen to disk).
+#[derive(Debug, Serialize, Deserialize)]
+enum Proto {
+    SocketIo(socketio::SocketIo),
+    Graphql(graphql::Graphql),
+    Mqtt(mqtt::Mqtt),
+    Stomp(stomp::Stomp),
+    SignalR(signalr::SignalR),
+    Phoenix(phoenix::Phoenix),
+    ActionCable(actioncable::ActionCable),
+    Ocpp(ocpp::Ocpp),
+    Wamp(ocpp::Wamp),
+}
+
+impl Proto {
+    fn machine(&self) -> &dyn Machine {
+        match self {
+            Proto::SocketIo(m) => m,
+            Proto::Graphql(m) => m,
+            Proto::Mqtt(m) => m,
+            Proto::Stomp(m) => m,
+            Proto::SignalR(m) => m,
+            Proto::Phoenix(m) => m,
+            Proto::ActionCable(m) => m,
+            Proto::Ocpp(m) => m,
+            Proto::Wamp(m) => m,
+        }
+    }
+
+    fn machine_mut(&mut self) -> &mut dyn Machine {
+        match self {
+            Proto::SocketIo(m) => m,
+            Proto::Graphql(m) => m,
+            Proto::Mqtt(m) => m,
+            Proto::Stomp(m) => m,
+            Proto::SignalR(m) => m,
+            Proto::Phoenix(m) => m,
+            Proto::ActionCable(m) => m,
+            Proto::Ocpp(m) => m,
+            Proto::Wamp(m) => m,
+        }
+    }
+}
+
 /// One session's application tracker: fed by the WebSocket decoders, finished with the
 /// session.
+#[derive(Serialize, Deserialize)]
 pub struct Tracker {
     protocol: Option<Protocol>,
     recognized_by: String,
-    machine: Option<Box<dyn Machine + Send>>,
+    machine: Option<Proto>,
     /// Waiting for a first message that names the protocol (SignalR's handshake).
     sniff: bool,
     beats: heartbeat::Beats,
@@ -262,7 +308,7 @@ impl Tracker {
         t
     }
 
-    fn set(&mut self, p: Protocol, how: String, m: Box<dyn Machine + Send>) {
+    fn set(&mut self, p: Protocol, how: String, m: Proto) {
         self.protocol = Some(p);
         self.recognized_by = how;
         self.machine = Some(m);
@@ -283,12 +329,12 @@ impl Tracker {
                     self.set(
                         Protocol::SignalR,
                         "first message: the SignalR handshake".into(),
-                        Box::new(s),
+                        Proto::SignalR(s),
                     );
                 }
             }
         }
-        let Some(machine) = self.machine.as_mut() else {
+        let Some(machine) = self.machine.as_mut().map(Proto::machine_mut) else {
             return;
         };
         self.messages += 1;
@@ -314,7 +360,7 @@ impl Tracker {
     /// The report, for a recognized protocol only.
     pub fn finish(&self, end: &Ending) -> Option<ApplicationReport> {
         let p = self.protocol?;
-        let machine = self.machine.as_ref()?;
+        let machine = self.machine.as_ref()?.machine();
         let verdict = machine.verdict(end, &self.beats).unwrap_or_default();
         let (interval, timeout) = machine.negotiated();
         Some(ApplicationReport {
@@ -335,32 +381,35 @@ impl Tracker {
 }
 
 /// The protocol a subprotocol names.
-fn by_subprotocol(sp: &str) -> Option<(Protocol, Box<dyn Machine + Send>)> {
+fn by_subprotocol(sp: &str) -> Option<(Protocol, Proto)> {
     let lower = sp.to_ascii_lowercase();
     Some(match lower.as_str() {
         "graphql-transport-ws" => (
             Protocol::GraphqlTransportWs,
-            Box::new(graphql::Graphql::new(true)),
+            Proto::Graphql(graphql::Graphql::new(true)),
         ),
-        "graphql-ws" => (Protocol::GraphqlWs, Box::new(graphql::Graphql::new(false))),
+        "graphql-ws" => (
+            Protocol::GraphqlWs,
+            Proto::Graphql(graphql::Graphql::new(false)),
+        ),
         "mqtt" | "mqttv3.1" | "mqttv3.1.1" | "mqttv5" | "mqttv5.0" => {
-            (Protocol::Mqtt, Box::new(mqtt::Mqtt::default()))
+            (Protocol::Mqtt, Proto::Mqtt(mqtt::Mqtt::default()))
         }
         "v10.stomp" | "v11.stomp" | "v12.stomp" | "stomp" => (
             Protocol::Stomp,
-            Box::new(stomp::Stomp::new(lower.get(1..3).map(|v| v.to_string()))),
+            Proto::Stomp(stomp::Stomp::new(lower.get(1..3).map(|v| v.to_string()))),
         ),
         "ocpp1.2" | "ocpp1.5" | "ocpp1.6" | "ocpp2.0" | "ocpp2.0.1" | "ocpp2.1" => (
             Protocol::Ocpp,
-            Box::new(ocpp::Ocpp::new(
+            Proto::Ocpp(ocpp::Ocpp::new(
                 lower.trim_start_matches("ocpp").to_string(),
             )),
         ),
         "actioncable-v1-json" | "actioncable-v1-msgpack" | "actioncable-unsupported" => (
             Protocol::ActionCable,
-            Box::new(actioncable::ActionCable::default()),
+            Proto::ActionCable(actioncable::ActionCable::default()),
         ),
-        "wamp.2.json" => (Protocol::Wamp, Box::new(ocpp::Wamp::default())),
+        "wamp.2.json" => (Protocol::Wamp, Proto::Wamp(ocpp::Wamp::default())),
         _ => return None,
     })
 }
@@ -376,7 +425,7 @@ pub(crate) fn query_value<'a>(target: &'a str, key: &str) -> Option<&'a str> {
 }
 
 /// The protocol a request target names.
-fn by_target(target: &str) -> Option<(Protocol, String, Box<dyn Machine + Send>)> {
+fn by_target(target: &str) -> Option<(Protocol, String, Proto)> {
     let path = target.split('?').next().unwrap_or_default();
     if let Some(eio) = query_value(target, "EIO") {
         if path.contains("socket.io") || query_value(target, "transport") == Some("websocket") {
@@ -388,7 +437,7 @@ fn by_target(target: &str) -> Option<(Protocol, String, Box<dyn Machine + Send>)
             return Some((
                 Protocol::SocketIo,
                 format!("request target: EIO={eio}"),
-                Box::new(socketio::SocketIo::new(v, query_value(target, "sid"))),
+                Proto::SocketIo(socketio::SocketIo::new(v, query_value(target, "sid"))),
             ));
         }
     }
@@ -397,7 +446,7 @@ fn by_target(target: &str) -> Option<(Protocol, String, Box<dyn Machine + Send>)
             return Some((
                 Protocol::Phoenix,
                 format!("request target: …/websocket?vsn={vsn}"),
-                Box::new(phoenix::Phoenix::new(vsn.starts_with("2."), vsn)),
+                Proto::Phoenix(phoenix::Phoenix::new(vsn.starts_with("2."), vsn)),
             ));
         }
     }

@@ -8,7 +8,7 @@ use super::heartbeat::Beats;
 use super::{between, ms, quote, Ending, Identity, Machine, Message, Seen, Verdict};
 use crate::flow::Role;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Mqtt {
     /// Protocol level: 3 (3.1), 4 (3.1.1), 5.
     level: Option<u8>,

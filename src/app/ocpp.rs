@@ -7,7 +7,7 @@ use super::heartbeat::Beats;
 use super::{json, quote, Ending, Machine, Message, Seen, Verdict};
 use crate::flow::Role;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Ocpp {
     version: String,
     /// The id of the last Heartbeat CALL and of the last BootNotification CALL.
@@ -112,10 +112,10 @@ impl Machine for Ocpp {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Wamp {
     /// The first ABORT or GOODBYE: who, which, reason URI, packet.
-    ending: Option<(Role, &'static str, String, u64)>,
+    ending: Option<(Role, String, String, u64)>,
 }
 
 impl Machine for Wamp {
@@ -134,7 +134,7 @@ impl Machine for Wamp {
         };
         let reason = a.get(2).and_then(|r| r.as_str()).unwrap_or("").to_string();
         if self.ending.is_none() {
-            self.ending = Some((m.from, which, reason, m.packet));
+            self.ending = Some((m.from, which.to_string(), reason, m.packet));
         }
         Seen::Data
     }

@@ -10,7 +10,7 @@ use crate::flow::Role;
 
 const SERVER_TIMEOUT_MS: u64 = 60_000;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Phoenix {
     v2: bool,
     vsn: String,

@@ -13,7 +13,7 @@ use crate::flow::Role;
 /// ClientTimeoutInterval (ms).
 const DEFAULT_TIMEOUT_MS: u64 = 30_000;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct SignalR {
     protocol: String,
     version: Option<u64>,

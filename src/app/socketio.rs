@@ -13,7 +13,7 @@ use crate::flow::Role;
 /// timer running out from this share of its length.
 const SLACK: f64 = 0.95;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct SocketIo {
     eio: u8,
     sid: Option<String>,

@@ -7,7 +7,7 @@ use super::heartbeat::Beats;
 use super::{between, ms, quote, Ending, Machine, Message, Seen, Verdict};
 use crate::flow::Role;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Stomp {
     /// From the subprotocol (`10`, `11`, `12`), then CONNECTED's `version`.
     version: Option<String>,

@@ -500,3 +500,32 @@ fn a_damaged_message_decides_nothing() {
     assert_eq!(r.undecodable, 1);
     assert_ne!(r.cause.as_deref(), Some("connect error"));
 }
+
+/// A tracker frozen mid-session (its stored form, as quiet connections are) gives the same
+/// verdict as one that never was.
+#[test]
+fn a_frozen_tracker_is_the_same_tracker() {
+    let mut s = Script::new(Some("mqtt"), None);
+    s.bin(Client, &connect(4, "c", 10), 4, 0)
+        .bin(Server, &[0x20, 2, 0, 0], 5, 1)
+        .bin(Client, &[0xc0, 0], 6, 10_000);
+    let bytes = crate::serial::to_vec(&s.t).unwrap();
+    let mut back: Tracker = crate::serial::read(&bytes).unwrap();
+    for t in [&mut s.t, &mut back] {
+        t.message(&Message {
+            from: Server,
+            text: false,
+            bytes: &[0xd0, 0],
+            len: 2,
+            damaged: false,
+            packet: 7,
+            ts: ts(10_001),
+        });
+    }
+    let end = tcp_end(Server, false, 9, 25_000);
+    assert_eq!(s.t.finish(&end), back.finish(&end));
+    assert_eq!(
+        back.finish(&end).unwrap().cause.as_deref(),
+        Some("keep alive timeout")
+    );
+}
