@@ -500,3 +500,39 @@ fn extract_redact_does_not_print_the_addresses() {
         assert_eq!(err.contains('→'), says, "redact {redact}: {err}");
     }
 }
+
+/// `--threads` above 64 (which aborted the process, exit 134, once a large file was shared
+/// among that many threads) is refused before anything is read, with the limit; 64 runs.
+#[test]
+fn too_many_threads_are_refused_with_the_limit() {
+    for command in ["analyze", "extract"] {
+        let out = wsclose()
+            .args([
+                command,
+                &fixture("python-close-1001.pcap"),
+                "--threads",
+                "100000",
+            ])
+            .args(
+                ["--connection", "1", "-w", "-"]
+                    .iter()
+                    .filter(|_| command == "extract"),
+            )
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("give at most 64"), "{err}");
+        assert!(out.stdout.is_empty());
+    }
+    let out = wsclose()
+        .args([
+            "analyze",
+            &fixture("python-close-1001.pcap"),
+            "--threads",
+            "64",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}
