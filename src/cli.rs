@@ -223,7 +223,10 @@ pub struct LimitArgs {
     /// Finish a connection after this many seconds of capture time without a packet.
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     pub idle_timeout: u64,
-    /// Track at most this many TCP connections at once (the least recently active are finished first).
+    /// Track at most this many TCP connections at once (the least recently active are
+    /// finished first). The cap is kept per group of flows (one group per 1024 of N, at most
+    /// 64, by the hash of their addresses and ports), so a group may fill a little before N
+    /// in all; what is evicted does not depend on --threads.
     #[arg(long, value_name = "N", default_value_t = 200_000, value_parser = max_flows)]
     pub max_flows: usize,
     /// Out-of-order bytes held per direction before the oldest hole is declared a gap.
@@ -252,8 +255,8 @@ impl KeyArgs {
 /// How a capture file is read (`analyze`, `extract`; not `live`).
 #[derive(Debug, Args, Clone, Copy)]
 pub struct ReadArgs {
-    /// Threads per capture file (0: one per core, at most 4): analyzers sharing a large uncompressed pcap or pcapng file; above 1, a compressed input is decompressed on a thread of its own.
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    /// Threads per capture file (0: one per core, at most 4; at most 64): analyzers sharing a large uncompressed pcap or pcapng file, each taking whole groups of flows (one thread below --max-flows 2048); above 1, a compressed input is decompressed on a thread of its own.
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = threads)]
     pub threads: usize,
 }
 
@@ -297,6 +300,21 @@ fn max_flows(s: &str) -> Result<usize, String> {
         Ok(0) => Err("0 would follow no TCP connection at all: give at least 1 (the default, 200000, follows that many at once; the least recently active beyond it are evicted and marked so)".into()),
         Ok(n) => Ok(n),
         Err(e) => Err(format!("'{s}' is not a number of connections: {e}")),
+    }
+}
+
+/// `--threads N`: at most [`MAX_THREADS`](crate::analyzer::MAX_THREADS). A larger number is
+/// refused rather than lowered: the threads of a file take whole groups of flows, of which
+/// there are at most 64, and every thread reads every packet, so more would only slow the
+/// run; a number like 100000 is a slip worth saying, as a bad number is.
+fn threads(s: &str) -> Result<usize, String> {
+    let max = crate::analyzer::MAX_THREADS;
+    match s.trim().parse::<usize>() {
+        Ok(n) if n > max => Err(format!(
+            "{n} threads is more than one file can use: give at most {max} (0, the default, takes one per core up to 4)"
+        )),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("'{s}' is not a number of threads: {e}")),
     }
 }
 

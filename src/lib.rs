@@ -207,6 +207,8 @@ pub fn analyze_files_with_progress(
     // `Options::threads`).
     let mut helpers: Vec<Analyzer> = Vec::new();
     let threads = Analyzer::threads(&opts);
+    // A file's threads take whole groups of flows (the flow cap is kept per group).
+    let groups = Analyzer::flow_groups(opts.max_flows);
     let mut inputs: Vec<capture::file::InputSummary> = Vec::with_capacity(paths.len());
     let mut first_error = None;
     // The capture the inputs read so far make up (rotated files joined), and its shards.
@@ -283,7 +285,11 @@ pub fn analyze_files_with_progress(
             // Every shard sees every packet and keeps its own flows.
             let sharded = threads > 1
                 && capture::file::shardable(path).is_some_and(|size| size >= opts.shard_min_bytes);
-            shards = if sharded { threads } else { 1 };
+            shards = if sharded {
+                threads.min(groups as usize)
+            } else {
+                1
+            };
             while helpers.len() + 1 < shards {
                 let mut h = Analyzer::new(opts);
                 h.set_keys(std::sync::Arc::clone(&secrets));
@@ -306,7 +312,10 @@ pub fn analyze_files_with_progress(
         );
         // A sharded file is read once: its chunks are shared by the threads.
         let shared = sharded
-            .then(|| capture::file::SharedFile::open(path, shards, progress.clone()))
+            .then(|| {
+                let dealt = decode::Shards::new(groups, shards as u64);
+                capture::file::SharedFile::open(path, dealt, progress.clone())
+            })
             .flatten();
         let (read, helper_packets) = std::thread::scope(|scope| {
             let shared = shared.as_ref();

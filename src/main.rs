@@ -12,13 +12,36 @@ use wsclose::report::{csv, explain, json, markdown, redact, table};
 use wsclose::sanitize::terminal;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return ExitCode::from(clap_exit(&e)),
+    };
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("wsclose: {e}");
             ExitCode::from(e.exit_code())
         }
+    }
+}
+
+/// What clap itself prints (`--help`, `--version`, a usage error), printed, and the exit
+/// code: clap's (0 for help and version, 2 for a usage error), or 6 when help or version
+/// could not be written to standard output (a closed pipe is no failure, as in `stream`).
+fn clap_exit(e: &clap::Error) -> u8 {
+    let printed = e.print().and_then(|()| {
+        if e.use_stderr() {
+            std::io::stderr().flush()
+        } else {
+            std::io::stdout().flush()
+        }
+    });
+    match printed {
+        Err(w) if !e.use_stderr() && w.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("wsclose: cannot write to standard output: {w}");
+            6
+        }
+        _ => u8::try_from(e.exit_code()).unwrap_or(2),
     }
 }
 
@@ -82,11 +105,12 @@ fn run(cli: Cli) -> Result<u8, wsclose::error::Error> {
             Ok(0)
         }
         Command::Completions { shell } => {
+            use clap_complete::Generator;
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            stream(|out| {
-                clap_complete::generate(shell, &mut cmd, "wsclose", out);
-                Ok(())
-            });
+            cmd.set_bin_name("wsclose");
+            cmd.build();
+            // `try_generate`: `generate` panics when the script cannot be written.
+            stream(|out| shell.try_generate(&cmd, out));
             Ok(0)
         }
         Command::Man { command } => man(command.as_deref()),
@@ -769,12 +793,20 @@ fn extract_to(args: &ExtractArgs, out: Box<dyn Write>) -> Result<u8, wsclose::er
         args.write.clone()
     };
     let done = wsclose::extract::extract(&args.capture, &conn, out, &out_name, key_log)?;
+    // With --redact the addresses stay in the file (it is the capture) but are not said.
+    let between = if args.redact {
+        String::new()
+    } else {
+        format!(
+            " ({} → {})",
+            terminal(&conn.client.to_string()),
+            terminal(&conn.server.to_string())
+        )
+    };
     eprintln!(
-        "wsclose: wrote {} packets of connection {} ({} → {}) to {}{note}",
+        "wsclose: wrote {} packets of connection {}{between} to {}{note}",
         done.packets,
         conn.id,
-        terminal(&conn.client.to_string()),
-        terminal(&conn.server.to_string()),
         out_name.display()
     );
     if let Some(stream) = conn.h2_stream {

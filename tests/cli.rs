@@ -411,3 +411,128 @@ fn a_report_that_cannot_be_written_exits_6() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot write the report"), "{err}");
 }
+
+/// Standard output opened on /dev/full (every write fails: no space), if there is one.
+fn dev_full() -> Option<std::fs::File> {
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full");
+    if full.is_err() {
+        eprintln!("skipped: no /dev/full here");
+    }
+    full.ok()
+}
+
+/// The write end of a pipe whose read end is already closed: every write fails with a
+/// broken pipe, as `wsclose ... | true` or `| head -1` meets it.
+fn closed_pipe() -> std::io::PipeWriter {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    writer
+}
+
+/// (exit code, standard error) of `wsclose ARGS` with standard output `out`.
+fn run_into(args: &[&str], out: impl Into<std::process::Stdio>) -> (Option<i32>, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wsclose"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(out)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Everything wsclose prints on standard output, clap's help and version included, meets a
+/// full disk with exit 6 and a message, and a closed pipe with success; never a panic.
+#[test]
+fn every_printing_command_exits_6_on_a_full_disk_and_0_on_a_closed_pipe() {
+    let cases: [&[&str]; 9] = [
+        &["completions", "bash"],
+        &["completions", "zsh"],
+        &["man"],
+        &["man", "analyze"],
+        &["codes"],
+        &["explain", "1006"],
+        &["schema"],
+        &["--help"],
+        &["--version"],
+    ];
+    for args in cases
+        .iter()
+        .chain([&["analyze", "--help"] as &[&str]].iter())
+    {
+        let Some(full) = dev_full() else { return };
+        let (code, err) = run_into(args, full);
+        assert_eq!(code, Some(6), "{args:?} > /dev/full: {err}");
+        assert!(err.contains("cannot write"), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        let (code, err) = run_into(args, closed_pipe());
+        assert_eq!(code, Some(0), "{args:?} | true: {err}");
+        assert!(err.is_empty(), "{args:?} | true: {err}");
+    }
+}
+
+/// `extract --redact` names the connection on standard error without its addresses (the
+/// extract itself keeps them: it is the capture); without --redact they are said.
+#[test]
+fn extract_redact_does_not_print_the_addresses() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("one.pcapng");
+    for (redact, says) in [(true, false), (false, true)] {
+        let mut cmd = wsclose();
+        cmd.args([
+            "extract",
+            &fixture("node-close-1008.pcap"),
+            "--connection",
+            "1",
+        ])
+        .arg("-w")
+        .arg(&out);
+        if redact {
+            cmd.arg("--redact");
+        }
+        let run = cmd.output().unwrap();
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(0), "{err}");
+        assert!(err.contains("packets of connection 1"), "{err}");
+        assert_eq!(err.contains("127.0.0.1"), says, "redact {redact}: {err}");
+        assert_eq!(err.contains('→'), says, "redact {redact}: {err}");
+    }
+}
+
+/// `--threads` above 64 (which aborted the process, exit 134, once a large file was shared
+/// among that many threads) is refused before anything is read, with the limit; 64 runs.
+#[test]
+fn too_many_threads_are_refused_with_the_limit() {
+    for command in ["analyze", "extract"] {
+        let out = wsclose()
+            .args([
+                command,
+                &fixture("python-close-1001.pcap"),
+                "--threads",
+                "100000",
+            ])
+            .args(
+                ["--connection", "1", "-w", "-"]
+                    .iter()
+                    .filter(|_| command == "extract"),
+            )
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("give at most 64"), "{err}");
+        assert!(out.stdout.is_empty());
+    }
+    let out = wsclose()
+        .args([
+            "analyze",
+            &fixture("python-close-1001.pcap"),
+            "--threads",
+            "64",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}

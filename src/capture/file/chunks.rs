@@ -207,7 +207,7 @@ mod tests {
         p: &Path,
     ) -> (InputSummary, Seen, [(InputSummary, S); 2], SharedFile) {
         let (want, one) = read_kept(p);
-        let shared = SharedFile::open(p, 2, None).unwrap();
+        let shared = SharedFile::open(p, crate::decode::Shards::even(2), None).unwrap();
         let run = |reader: usize| {
             let mut sink = S::default();
             let s = read_shared(p, &shared, reader, &mut sink, None).unwrap();
@@ -409,7 +409,7 @@ mod tests {
     /// only its time; every other packet goes to both. Returns how many plain packets
     /// each reader was handed.
     fn two_readers(p: &Path) -> [usize; 2] {
-        use crate::decode::{decode, decode_plain, Endpoint};
+        use crate::decode::{decode, decode_plain};
         let (want, all, both, shared) = streaming_and_shared::<Calls>(p);
         std::fs::remove_file(p).ok();
         assert!(shared.filled() > 20, "several chunks");
@@ -435,7 +435,7 @@ mod tests {
                     .flatten();
                 let owner = found.map(|f| {
                     let (a, b) = f.ends(data).unwrap();
-                    Endpoint::shard(&a, &b, 2) as usize
+                    crate::decode::Shards::even(2).owner(&a, &b) as usize
                 });
                 match call {
                     Call::Packet(n, t, d, o, at) => {
@@ -519,7 +519,7 @@ mod tests {
         let mut bytes = w.into_inner();
         bytes.truncate(bytes.len() - 10);
         let p = temp(name, &bytes);
-        let shared = SharedFile::open(&p, 1, None).unwrap();
+        let shared = SharedFile::open(&p, crate::decode::Shards::even(1), None).unwrap();
         std::fs::remove_file(&p).unwrap();
         let mut every = Every::default();
         let s = read_shared(&p, &shared, 0, &mut every, None).unwrap();
