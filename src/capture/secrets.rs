@@ -2,9 +2,10 @@
 //! §4.7), as `editcap --inject-secrets tls,keys.log` and Wireshark's "Inject TLS secrets"
 //! write them.
 //!
-//! In: a capture path (pcapng, gzip-compressed or not; classic pcap and standard input
-//! carry none). Out: the key-log texts (NSS format, secrets type `TLSK`) of the blocks
-//! that come before the file's first packet, where those tools put them, in file order.
+//! In: a capture path (pcapng, gzip-compressed or not; classic pcap carries none, and
+//! standard input or a pipe is not read here). Out: the key-log texts (NSS format, secrets
+//! type `TLSK`) of the blocks that come before the file's first packet, where those tools
+//! put them, in file order.
 //! Reading stops at the first packet block, so the cost is a few blocks whatever the
 //! file's size; a block of another secrets type (WireGuard) is skipped. The texts are
 //! handed to the key log and never printed.
@@ -23,9 +24,10 @@ const MAX_BLOCK: usize = 16 << 20;
 const MAX_LEADING_BLOCKS: usize = 4096;
 
 /// The TLS key-log texts of the Decryption Secrets Blocks before `path`'s first packet;
-/// empty for anything that is not a readable pcapng file (the capture reader says why).
+/// empty for anything that is not a readable pcapng file (the capture reader says why), and
+/// for a stream (standard input, a pipe), which is read once, by the capture reader.
 pub fn leading_tls_secrets(path: &Path) -> Vec<Vec<u8>> {
-    if path.as_os_str() == "-" {
+    if crate::capture::file::is_stream(path) {
         return Vec::new();
     }
     let Ok(mut file) = File::open(path) else {

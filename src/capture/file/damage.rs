@@ -16,8 +16,6 @@
 use super::word;
 use crate::error::Error;
 use pcap_parser::PcapError;
-use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// "record" (classic pcap) or "block" (pcapng).
@@ -173,9 +171,9 @@ pub(super) fn describe<I>(e: &PcapError<I>) -> String {
     }
 }
 
-/// Do the file's first bytes begin a pcap or pcapng magic number (so a short file is a cut
+/// Do an input's first bytes begin a pcap or pcapng magic number (so a short input is a cut
 /// capture, not some other file)?
-fn starts_like_a_capture(path: &Path) -> bool {
+fn starts_like_a_capture(head: &[u8]) -> bool {
     const MAGICS: [[u8; 4]; 5] = [
         [0xd4, 0xc3, 0xb2, 0xa1],
         [0xa1, 0xb2, 0xc3, 0xd4],
@@ -183,24 +181,24 @@ fn starts_like_a_capture(path: &Path) -> bool {
         [0xa1, 0xb2, 0x3c, 0x4d],
         [0x0a, 0x0d, 0x0d, 0x0a],
     ];
-    let mut head = [0u8; 4];
-    let n = File::open(path)
-        .and_then(|mut f| f.read(&mut head))
-        .unwrap_or(0);
-    n > 0
-        && MAGICS
-            .iter()
-            .any(|m| m.get(..n).is_some_and(|m| Some(m) == head.get(..n)))
+    let head = head.get(..head.len().min(4)).unwrap_or_default();
+    !head.is_empty() && MAGICS.iter().any(|m| m.starts_with(head))
 }
 
-pub(super) fn header_error(path: &Path, e: PcapError<&[u8]>) -> Error {
+/// The error for an input whose header pcap-parser refused (`e`): `head` is what the input
+/// started with (all of it, if it is short), `size` the file's size on disk (none for a
+/// stream). The input is not opened again: a stream could not be.
+pub(super) fn header_error(
+    path: &Path,
+    e: PcapError<&[u8]>,
+    head: &[u8],
+    size: Option<u64>,
+) -> Error {
     let path: PathBuf = path.to_path_buf();
     match e {
         PcapError::Eof => Error::Empty { path },
-        PcapError::Incomplete(_) | PcapError::UnexpectedEof if starts_like_a_capture(&path) => {
-            let len = std::fs::metadata(&path)
-                .map(|m| m.len() as usize)
-                .unwrap_or(0);
+        PcapError::Incomplete(_) | PcapError::UnexpectedEof if starts_like_a_capture(head) => {
+            let len = size.map_or(head.len(), |s| usize::try_from(s).unwrap_or(usize::MAX));
             Error::TruncatedHeader { path, len }
         }
         PcapError::ReadError => Error::BadGzip {
@@ -208,11 +206,7 @@ pub(super) fn header_error(path: &Path, e: PcapError<&[u8]>) -> Error {
             path,
         },
         _ => {
-            let mut head = [0u8; 4];
-            let n = File::open(&path)
-                .and_then(|mut f| f.read(&mut head))
-                .unwrap_or(0);
-            let bytes = head.get(..n).unwrap_or(&head);
+            let bytes = head.get(..head.len().min(4)).unwrap_or_default();
             let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
             let text: String = bytes
                 .iter()

@@ -27,6 +27,7 @@ use crate::error::Error;
 use pcap_parser::{PcapBlockOwned, PcapError};
 use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Reader buffer to start with: room for any ordinary packet record (a 64 KiB offloaded
 /// segment included), and small (a memory map instead costs resident pages that the kernel
@@ -37,6 +38,27 @@ const BUFFER: usize = 256 << 10;
 /// beyond any real packet, even a 256 KiB offloaded segment) means the file is damaged
 /// there.
 const BUFFER_MAX: usize = 2 << 20;
+
+/// Bytes of an input read before its header is parsed, unless it ends before: what
+/// pcap-parser's first read is handed (a file's first read gives as much).
+const HEAD: usize = 64 << 10;
+
+/// The first [`HEAD`] bytes of `reader`, or all of it if it ends before, or what came
+/// before a read error (which the next read meets again).
+fn read_head(reader: &mut dyn Read) -> Vec<u8> {
+    let mut head = vec![0; HEAD];
+    let mut have = 0;
+    while have < HEAD {
+        match reader.read(head.get_mut(have..).unwrap_or_default()) {
+            Ok(0) => break,
+            Ok(n) => have += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    head.truncate(have);
+    head
+}
 
 /// The byte stream of one input for [`read_from`]: from its start, or (a plain classic
 /// pcap file) from a record in the middle.
@@ -85,6 +107,12 @@ pub(super) fn read_from(
             sink(p)
         }
     };
+    // The input's first bytes, read before pcap-parser's first read (which takes what one
+    // read gives: from a pipe, maybe less than a header) and kept for an error about the
+    // header (the input is not opened again to quote them: a stream could not be).
+    let mut reader = reader;
+    let head: Arc<[u8]> = read_head(&mut reader).into();
+    let reader = std::io::Cursor::new(Arc::clone(&head)).chain(reader);
     let mut reader = match pcap_parser::create_reader(BUFFER, reader) {
         Ok(r) => r,
         Err(e) => {
@@ -104,7 +132,7 @@ pub(super) fn read_from(
                     ),
                 });
             }
-            return Err(header_error(path, e));
+            return Err(header_error(path, e, &head, bytes));
         }
     };
     let mut capacity = BUFFER;
