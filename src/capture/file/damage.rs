@@ -1,17 +1,19 @@
 //! What the reader says of an input it cannot read to the end: the warning for a record cut
 //! short by the end of the input or whose length fields cannot be, read from those fields,
 //! and the error for a file that is no capture at all (empty, a header cut short, an
-//! unknown magic number).
+//! unknown magic number); and what is wrong inside a well-framed pcapng block that does
+//! not parse, which is skipped.
 //!
 //! In: the unparsed rest of the input at the record where reading stopped, its format and
-//! byte order; or the error pcap-parser gave for the file's header. Out: the words of the
-//! warning (which record, at which byte, what is wrong with it, how many packets came
-//! before) or the [`Error`].
+//! byte order; or the error pcap-parser gave for the file's header and the input's first
+//! bytes. Out: the words of the warning (which record, at which byte, what is wrong with
+//! it, how many packets came before) or the [`Error`].
 //!
 //! Spec: the length fields of a classic pcap record (the libpcap file format: a 16-byte
 //! header whose third word is the captured length) and of a pcapng block
 //! (draft-ietf-opsawg-pcapng §3.1: a total length at its start and again at its end, at least
-//! 12 and a multiple of 4); the magic numbers of both formats.
+//! 12 and a multiple of 4), the fields inside one (§4.1 byte-order magic, §4.3 captured
+//! length, §4.7 secrets length, Appendix A); the magic numbers of both formats.
 
 use super::word;
 use crate::error::Error;
@@ -157,6 +159,105 @@ pub(super) fn record_problem_in(
         }
     }
     None
+}
+
+/// The type and total length of the pcapng block at the start of `data` when it is whole
+/// and well framed in byte order `big_endian` (draft §3.1: a total length of at least 12, a
+/// multiple of 4, all of it in `data`, and the same total length again at its end).
+pub(crate) fn framed_block(data: &[u8], big_endian: bool) -> Option<(u32, usize)> {
+    let kind = word(data, 0, big_endian)?;
+    let len = usize::try_from(word(data, 4, big_endian)?).ok()?;
+    if len < 12 || !len.is_multiple_of(4) || len > data.len() {
+        return None;
+    }
+    let trailer = word(data, len - 4, big_endian)?;
+    (usize::try_from(trailer).ok()? == len).then_some((kind, len))
+}
+
+/// The name of a pcapng block type (draft §4.1-4.8, Appendix A), with its article.
+pub(super) fn block_name(kind: u32) -> String {
+    match kind {
+        0x0A0D_0D0A => "a Section Header Block".into(),
+        1 => "an Interface Description Block".into(),
+        2 => "a Packet Block".into(),
+        3 => "a Simple Packet Block".into(),
+        4 => "a Name Resolution Block".into(),
+        5 => "an Interface Statistics Block".into(),
+        6 => "an Enhanced Packet Block".into(),
+        9 => "a Systemd Journal Export Block".into(),
+        0x0A => "a Decryption Secrets Block".into(),
+        0x0BAD | 0x4000_0BAD => "a Custom Block".into(),
+        k => format!("a block of type 0x{k:08x}"),
+    }
+}
+
+/// The fixed fields before the variable part of a pcapng block type, header included: a
+/// block shorter than this cannot hold them.
+fn fixed_len(kind: u32) -> usize {
+    match kind {
+        // Type, length, byte-order magic, versions, section length; trailer.
+        0x0A0D_0D0A => 28,
+        // Link type, reserved, snaplen.
+        1 => 20,
+        // Interface (and drops), timestamp, captured and original length.
+        2 | 6 => 32,
+        // Original length.
+        3 => 16,
+        // Interface, timestamp.
+        5 => 24,
+        // Secrets type and length.
+        0x0A => 20,
+        _ => 12,
+    }
+}
+
+/// What is wrong inside the well-framed pcapng block `block` (all of it, read in byte order
+/// `big_endian`, its framing's) that does not parse: its total length too small for its
+/// type's fields, a length field that runs past its end (an Enhanced or obsolete Packet
+/// Block's captured length, §4.3 and Appendix A; a Decryption Secrets Block's secrets
+/// length, §4.7), a Section Header Block's byte-order magic (§4.1); in words.
+pub(super) fn inside_problem(kind: u32, block: &[u8], big_endian: bool) -> String {
+    let len = block.len();
+    let fixed = fixed_len(kind);
+    if len < fixed {
+        return format!(
+            "its block total length {len} is less than the {fixed} bytes of its fields"
+        );
+    }
+    let order = |big: bool| if big { "big-endian" } else { "little-endian" };
+    // A length field at `at`, of what follows it from `from` (padded to 32 bits) to the
+    // options and the trailer.
+    let runs_past = |what: &str, at: usize, from: usize| {
+        let n = word(block, at, big_endian)?;
+        let room = len - from - 4;
+        (u64::from(n).next_multiple_of(4) > room as u64)
+            .then(|| {
+            format!("its {what} of {n} bytes is more than the {room} bytes its block holds")
+        })
+    };
+    let found = match kind {
+        0x0A0D_0D0A => match word(block, 8, big_endian) {
+            Some(0x4D3C_2B1A) => Some(format!(
+                "its byte-order magic says {} but its block total lengths are {}",
+                order(!big_endian),
+                order(big_endian)
+            )),
+            Some(0x1A2B_3C4D) => None,
+            _ => Some(format!(
+                "its byte-order magic is {}, not 1a2b3c4d in either byte order",
+                block
+                    .get(8..12)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
+            )),
+        },
+        2 | 6 => runs_past("captured length", 20, 28),
+        0x0A => runs_past("secrets length", 12, 16),
+        _ => None,
+    };
+    found.unwrap_or_else(|| "its contents do not parse".into())
 }
 
 pub(super) fn describe<I>(e: &PcapError<I>) -> String {

@@ -36,6 +36,7 @@ mod testing;
 
 pub use super::shared::SharedFile;
 pub use chunks::{read_shared, ShardSink};
+pub(super) use damage::framed_block;
 pub(super) use pcap::record_time;
 pub(super) use pcapng::{takes_frame_number, NgIndexer};
 
