@@ -83,6 +83,9 @@ pub struct Options {
     /// connection goes on between them (`--join-files`: renamed files of one capture); the
     /// link type and the times must still fit (`capture::file::rotation`).
     pub force_join: bool,
+    /// Hash each input read as a stream (standard input, a pipe: it cannot be read again to
+    /// hash it) as it is read, into `InputSummary::sha256` (the Markdown report's header).
+    pub hash_streams: bool,
 }
 
 /// When the analyzer freezes a connection out of memory (`freeze`); the report is the same
@@ -129,6 +132,7 @@ impl Default for Options {
             freeze: Freeze::default(),
             join_files: true,
             force_join: false,
+            hash_streams: false,
         }
     }
 }

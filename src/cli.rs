@@ -9,6 +9,7 @@
 
 /// What the binary says of its inputs before and after reading them: a directory's capture
 /// files, and an input's file name for notes.
+pub use crate::capture::file::is_stream;
 pub use crate::capture::file::rotation::{expand, file_name};
 use crate::report::filter::{Selection, StatusSpec};
 use clap::{Args, Parser, Subcommand, ValueEnum};

@@ -215,6 +215,8 @@ pub fn analyze_files_with_progress(
     let mut run: Option<capture::file::rotation::Run> = None;
     let mut shards = 1;
     for (i, path) in paths.iter().enumerate() {
+        // Standard input or a pipe: opened once, read once (nothing peeks at it first).
+        let stream = capture::file::is_stream(path);
         // Does this file continue the capture before it? Its first packet says (a peek).
         let first = capture::file::rotation::first_packet(path);
         let taken = match (&run, first) {
@@ -261,16 +263,24 @@ pub fn analyze_files_with_progress(
                     carried,
                 ))
             }
-            (Some(r), None) if path.as_os_str() == "-" => Some(Err(format!(
-                "not joined to {}: standard input is read as a capture of its own",
-                capture::file::rotation::file_name(&r.path)
+            (Some(r), None) if stream => Some(Err(format!(
+                "not joined to {}: {} is read as a capture of its own",
+                capture::file::rotation::file_name(&r.path),
+                if path.as_os_str() == "-" {
+                    "standard input".to_string()
+                } else {
+                    format!(
+                        "{} (a pipe or device, read as a stream)",
+                        capture::file::rotation::file_name(&path.display().to_string())
+                    )
+                }
             ))),
             // No packet to join (or none readable): nothing carries over either way.
             (Some(_), None) => Some(Err("no packet to join to the input before it".into())),
         };
         let joined = matches!(taken, Some(Ok(_)));
         let base = run.as_ref().map_or(0, |r| r.packets);
-        if joined || (run.is_some() && first.is_none() && path.as_os_str() != "-") {
+        if joined || (run.is_some() && first.is_none() && !stream) {
             // The same flows go on (an empty input changes nothing).
             analyzer.continue_input(i, base);
             for h in helpers.iter_mut().take(shards - 1) {
@@ -350,6 +360,7 @@ pub fn analyze_files_with_progress(
                     &mut |p| analyzer.packet(p),
                     progress.clone(),
                     threads > 1,
+                    opts.hash_streams,
                 ),
             };
             let counts: Vec<Option<u64>> = helpers
@@ -530,6 +541,7 @@ pub fn live_session(
         packet_offset: 0,
         continuity: None,
         span: None,
+        sha256: None,
     };
     poll_keys(&mut analyzer, &mut key_warnings);
     let (connections, seen) = analyzer.finish_input()?;

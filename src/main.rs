@@ -173,10 +173,11 @@ fn command_line() -> String {
         .join(" ")
 }
 
-/// SHA-256 of a file, streamed (none for standard input or an unreadable file).
+/// SHA-256 of a file, streamed (none for an unreadable file, and for standard input or a
+/// pipe, which is read once, by the analysis, and hashed there: `InputSummary::sha256`).
 fn sha256(path: &std::path::Path) -> Option<String> {
     use sha2::Digest;
-    if path.as_os_str() == "-" {
+    if wsclose::cli::is_stream(path) {
         return None;
     }
     let f = std::fs::File::open(path).ok()?;
@@ -221,7 +222,7 @@ impl Bar {
         let total: Option<u64> = files
             .iter()
             .map(|p| {
-                (p.as_os_str() != "-")
+                (!wsclose::cli::is_stream(p))
                     .then(|| std::fs::metadata(p).ok().map(|m| m.len()))
                     .flatten()
             })
@@ -341,6 +342,9 @@ fn analyze(mut args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
         // The frames around each close.
         opts.frame_log = 12;
     }
+    // A Markdown report opens with each capture's SHA-256: a stream's is computed as it is
+    // read (it cannot be read again).
+    opts.hash_streams = args.format == Format::Markdown;
     let timing = Timing::start();
     // A Markdown report opens with each capture's SHA-256. It is computed on a thread of its
     // own while the analysis runs, instead of by a second read of every file after it (that
@@ -598,6 +602,12 @@ fn extract(args: ExtractArgs) -> Result<u8, wsclose::error::Error> {
         return Err(wsclose::error::Error::Usage(
             "extract reads the capture twice, so it needs a file, not standard input".into(),
         ));
+    }
+    if wsclose::cli::is_stream(&args.capture) {
+        return Err(wsclose::error::Error::Usage(format!(
+            "extract reads the capture twice, so it needs a regular file, not {} (a pipe or device): save the capture to a file first",
+            terminal(&args.capture.display().to_string())
+        )));
     }
     // The output is prepared before the analysis (a bad path fails at once, not after a
     // long read), but a file is only replaced once the whole extract is written.

@@ -478,7 +478,8 @@ const LINKS: [LinkType; 8] = [
 
 /// The payload bytes of every TCP segment in the (uncompressed) capture `plain`, by
 /// direction and sequence number. A superset of what wsclose's reader delivers, which is
-/// all soundness needs: the same parser (pcap-parser) over the same bytes, but with a
+/// all soundness needs: the same parser (pcap-parser) over the same bytes, skipping the same
+/// damaged pcapng blocks (whole and framed, but refused by the parser), but with a
 /// buffer that holds the whole file (wsclose's holds 2 MiB, and is costly to set up in a
 /// debug build), each packet decoded as every link type wsclose knows, and with its
 /// whole record as well as its caplen.
@@ -514,10 +515,14 @@ fn seq_bytes(plain: &[u8]) -> SeqBytes {
             }
         }
     };
+    // The byte order of the current pcapng section, to find a damaged block's end.
+    let ng = plain.starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]);
+    let mut big_endian = false;
     for _ in 0..1_000_000 {
-        match reader.next() {
+        let stop = match reader.next() {
             Ok((offset, block)) => {
                 match block {
+                    PcapBlockOwned::NG(Block::SectionHeader(shb)) => big_endian = shb.big_endian(),
                     PcapBlockOwned::Legacy(b) => {
                         add(b.data);
                         add(&b.data[..(b.caplen as usize).min(b.data.len())]);
@@ -530,16 +535,39 @@ fn seq_bytes(plain: &[u8]) -> SeqBytes {
                     _ => {}
                 }
                 reader.consume(offset);
+                continue;
             }
-            Err(PcapError::Incomplete(_)) => {
-                if reader.refill().is_err() {
-                    break;
-                }
-            }
-            Err(_) => break,
+            Err(PcapError::Incomplete(_)) => false,
+            Err(_) => true,
+        };
+        // A whole pcapng block whose two total lengths agree but that does not parse is
+        // skipped, as wsclose's reader skips it (a classic pcap's records have no trailer).
+        if let Some(len) = framed_pcapng_block(reader.data(), big_endian).filter(|_| ng) {
+            reader.consume(len);
+            continue;
+        }
+        if stop || reader.refill().is_err() {
+            break;
         }
     }
     map
+}
+
+/// The total length of the pcapng block at the start of `data` if all of it is there and
+/// its framing holds in that byte order: at least 12, a multiple of 4, repeated at its end.
+fn framed_pcapng_block(data: &[u8], big_endian: bool) -> Option<usize> {
+    let word = |at: usize| -> Option<usize> {
+        let b: [u8; 4] = data.get(at..at + 4)?.try_into().ok()?;
+        let v = if big_endian {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        };
+        usize::try_from(v).ok()
+    };
+    let len = word(4)?;
+    (len >= 12 && len.is_multiple_of(4) && len <= data.len() && word(len - 4)? == len)
+        .then_some(len)
 }
 
 /// Is `code` at two consecutive sequence numbers of `dir`, plain or masked (see the top).

@@ -1,7 +1,7 @@
 //! `--format markdown`: a report made for a GitHub/GitLab/Jira ticket.
 //!
 //! In: a [`Report`] (connections in memory or in its store; and, for the header, each
-//! input's SHA-256, computed by the caller), and a size limit ([`LIMIT`] by default, none
+//! input's SHA-256, computed by the caller, or for a stream as it was read), and a size limit ([`LIMIT`] by default, none
 //! with `--full`). Out, CommonMark/GFM: a one-line summary fit for the ticket's title; the
 //! tool, command line and inputs; one overview table of every connection (status, who
 //! closed, codes, reason, packets; the file when there are several); each status's cause
@@ -325,8 +325,15 @@ fn header(o: &mut String, report: &Report, hashes: &[Option<String>]) {
         if let Some(b) = input.bytes {
             let _ = write!(o, ", {b} bytes");
         }
-        if let Some(Some(h)) = hashes.get(i) {
-            let _ = write!(o, ", SHA-256 {}", md(h));
+        // The caller's hash of a file, or the one computed as a stream was read.
+        match (hashes.get(i), &input.sha256) {
+            (Some(Some(h)), _) | (_, Some(Ok(h))) => {
+                let _ = write!(o, ", SHA-256 {}", md(h));
+            }
+            (_, Some(Err(why))) => {
+                let _ = write!(o, ", SHA-256 unknown ({})", md(why));
+            }
+            _ => {}
         }
         let _ = write!(
             o,

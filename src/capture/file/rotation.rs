@@ -62,20 +62,21 @@ impl Read for StopAfter {
 
 /// The first packets of the capture at `path`, read from its start (decompressed) and
 /// handed to `f` until it returns true or `limit` packets were read; the number of
-/// packets handed. Nothing for standard input (it cannot be read twice), a file that cannot
-/// be read or holds no packet. Reading stops after the buffer that held the last packet
-/// wanted.
+/// packets handed. Nothing for a stream (standard input, a pipe: it cannot be read twice,
+/// [`is_stream`](super::is_stream)), a file that cannot be read or holds no packet. Reading
+/// stops after the buffer that held the last packet wanted.
 pub fn peek(path: &Path, limit: u64, f: &mut dyn FnMut(&Packet<'_>) -> bool) -> u64 {
-    if path.as_os_str() == "-" || limit == 0 {
+    if super::is_stream(path) || limit == 0 {
         return 0;
     }
-    let Ok((reader, compression, bytes, damage)) = open(path, None) else {
+    let Ok(opened) = open(path, None, false) else {
         return 0;
     };
+    let (compression, bytes, damage) = (opened.compression, opened.size, opened.damage);
     let reader: Box<dyn Read + Send> = if compression.is_some() {
-        Box::new(Blocks::new(reader, false, true))
+        Box::new(Blocks::new(opened.reader, false, true))
     } else {
-        reader
+        opened.reader
     };
     let stop = Arc::new(AtomicBool::new(false));
     let stream = Stream {
@@ -108,7 +109,7 @@ pub fn peek(path: &Path, limit: u64, f: &mut dyn FnMut(&Packet<'_>) -> bool) -> 
     handed
 }
 
-/// The first packet of the capture at `path` (see [`peek`]): `None` for standard input, a
+/// The first packet of the capture at `path` (see [`peek`]): `None` for a stream, a
 /// file that cannot be read or holds no packet.
 pub fn first_packet(path: &Path) -> Option<FirstPacket> {
     let mut first = None;
