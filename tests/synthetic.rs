@@ -1296,3 +1296,52 @@ fn no_quiet_spell_is_claimed_when_a_frame_came_after_the_end() {
         "no frame after the FIN"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Request targets and header bytes the report must cope with
+// ---------------------------------------------------------------------------------------
+
+/// Every format of `r` (table, Markdown, JSON, CSV), named.
+fn every_format(r: &Report) -> [(&'static str, String); 4] {
+    [
+        ("table", wsclose::report::table::render(r, Some(200), false)),
+        ("markdown", wsclose::report::markdown::render(r, &[None])),
+        ("json", wsclose::report::json::render(r)),
+        ("csv", wsclose::report::csv::render(r)),
+    ]
+}
+
+/// A request target in the absolute form (RFC 9112 §3.2.2) names a host as the Host header
+/// does: `--redact` gives it the Host header's pseudonym (port kept) and drops its query,
+/// in every format.
+#[test]
+fn redact_names_the_host_of_an_absolute_form_target() {
+    let mut s = Session::new(40105, 8080);
+    s.handshake();
+    let request = b"GET ws://leaky.internal.corp:8080/chat?token=s3cret HTTP/1.1\r\n\
+        Host: leaky.internal.corp:8080\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+        Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    s.send(Client, request);
+    s.send(Server, &response(false));
+    s.send(Server, &close(Server, 1000, "bye"));
+    s.send(Client, &close(Client, 1000, "bye"));
+    s.fins(Server);
+    let mut r = s.analyze();
+    assert_eq!(
+        only(&r).handshake.path.as_deref(),
+        Some("ws://leaky.internal.corp:8080/chat?token=s3cret")
+    );
+    wsclose::report::redact::redact(&mut r);
+    let h = &only(&r).handshake;
+    let host = h.host.as_deref().unwrap();
+    let name = host.strip_suffix(":8080").unwrap();
+    assert!(name.starts_with("host-"), "{host}");
+    assert_eq!(
+        h.path.as_deref(),
+        Some(format!("ws://{name}:8080/chat?[redacted]").as_str())
+    );
+    for (format, out) in every_format(&r) {
+        assert!(!out.contains("leaky"), "{format}:\n{out}");
+        assert!(!out.contains("s3cret"), "{format}:\n{out}");
+    }
+}
