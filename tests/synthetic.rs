@@ -1345,3 +1345,61 @@ fn redact_names_the_host_of_an_absolute_form_target() {
         assert!(!out.contains("s3cret"), "{format}:\n{out}");
     }
 }
+
+/// The upgrade of [`request`] and [`response`] with `X-Evil: a<ESC>b` added to the
+/// request, the response or both.
+fn with_evil_header(msg: Vec<u8>, evil: bool) -> Vec<u8> {
+    if !evil {
+        return msg;
+    }
+    let mut m = msg[..msg.len() - 2].to_vec();
+    m.extend_from_slice(b"X-Evil: a\x1bb\r\n\r\n");
+    m
+}
+
+/// A control byte in a header value (RFC 9110 §5.5 allows none but HTAB; httparse refuses
+/// it) hides no WebSocket: on the request, the response or both, the handshake is read
+/// leniently, a `handshake-invalid` finding names the header, the byte and the packet, and
+/// the session is decoded to its close frames.
+#[test]
+fn a_control_byte_in_a_header_is_reported_not_fatal() {
+    for (in_request, in_response) in [(true, true), (true, false), (false, true)] {
+        let what = format!("request {in_request}, response {in_response}");
+        let mut s = Session::new(40106, 8080);
+        s.handshake();
+        let req = s.send(Client, &with_evil_header(request(), in_request));
+        let resp = s.send(Server, &with_evil_header(response(false), in_response));
+        let server_close = s.send(Server, &close(Server, 4000, "bye"));
+        let client_close = s.send(Client, &close(Client, 4000, "bye"));
+        s.fins(Server);
+        let r = s.analyze();
+        assert_eq!(r.connections.len(), 1, "{what}: {:#?}", r.seen);
+        let c = only(&r);
+        assert_eq!(c.handshake.host.as_deref(), Some("example.test"), "{what}");
+        assert_eq!(c.handshake.path.as_deref(), Some("/chat"), "{what}");
+        assert_eq!(c.handshake.status, Some(101), "{what}");
+        assert_eq!(
+            closes(c),
+            vec![
+                cl(Server, 4000, "bye", server_close),
+                cl(Client, 4000, "bye", client_close)
+            ],
+            "{what}"
+        );
+        let mut want = Vec::new();
+        if in_request {
+            want.push((Kind::HandshakeInvalid, Some(Client), Some(req)));
+        }
+        if in_response {
+            want.push((Kind::HandshakeInvalid, Some(Server), Some(resp)));
+        }
+        assert_eq!(findings(c), want, "{what}: {:#?}", c.findings);
+        for f in &c.findings {
+            assert!(
+                f.detail.contains("X-Evil") && f.detail.contains("0x1b"),
+                "{what}: {}",
+                f.detail
+            );
+        }
+    }
+}
