@@ -565,6 +565,67 @@ fn a_thousand_conflicting_retransmissions_of_a_close_keep_the_first_bytes() {
 }
 
 // ---------------------------------------------------------------------------------------
+// More frames than --timeline keeps
+// ---------------------------------------------------------------------------------------
+
+/// `--timeline` keeps the last 100 000 frames each way: past that, JSON says how many fell
+/// out (`timeline_frames_left_out`) and the CSV, whose rows are all frames, says it on
+/// standard error; neither lists them.
+#[test]
+fn the_timeline_cap_is_said_in_json_and_csv() {
+    const FRAMES: usize = 100_010;
+    let mut s = Session::new(42010, 8080);
+    s.open();
+    let mut flight = Vec::with_capacity(FRAMES * 3 + 16);
+    for i in 0..FRAMES {
+        flight.extend_from_slice(&[0x82, 0x01, i as u8]);
+    }
+    flight.extend_from_slice(&close(Server, 1000, "done"));
+    s.send_chunks(Server, &flight, 1448);
+    s.send(Client, &close(Client, 1000, "done"));
+    s.fins(Server);
+    let mut w = PcapWriter::new(Vec::new(), LinkType::RAW, 262_144).unwrap();
+    for p in &s.pkts {
+        w.packet(p.ts, &p.data, p.orig_len).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("timeline.pcap");
+    std::fs::write(&path, w.into_inner()).unwrap();
+    let run = |format: &str| {
+        let out = assert_cmd::Command::cargo_bin("wsclose")
+            .unwrap()
+            .args(["analyze", "--timeline", "--format", format])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{format}");
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    // The server's frames and close, less the 100 000 kept.
+    let lost = FRAMES as u64 + 1 - 100_000;
+    let (json, _) = run("json");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let c = &v["connections"][0];
+    assert_eq!(c["timeline_frames_left_out"], lost);
+    assert_eq!(c["timeline"].as_array().unwrap().len(), 100_000 + 1);
+    let (csv, err) = run("csv");
+    assert_eq!(
+        csv.lines().count(),
+        1 + 100_000 + 1,
+        "a header and a row per frame"
+    );
+    assert!(
+        err.contains(&format!(
+            "wsclose: warning: --timeline: {lost} earlier frames of connection 1 fell out of the frame log"
+        )),
+        "{err}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
 // A close reason made to attack the terminal
 // ---------------------------------------------------------------------------------------
 

@@ -1403,3 +1403,45 @@ fn a_control_byte_in_a_header_is_reported_not_fatal() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// The timeline's frame log
+// ---------------------------------------------------------------------------------------
+
+/// A timeline whose frame log (`Options::frame_log` each way; `--timeline` keeps 100 000)
+/// lost its earlier frames says so in every format that shows it: the table and Markdown
+/// in a line, JSON in `timeline_frames_left_out` (0 when nothing was lost).
+#[test]
+fn a_timeline_that_lost_frames_says_how_many() {
+    let mut s = Session::new(40107, 8080);
+    s.open();
+    for i in 0..10 {
+        s.send(Server, &text(Server, &format!("m{i}")));
+    }
+    s.send(Server, &close(Server, 1000, "bye"));
+    s.send(Client, &close(Client, 1000, "bye"));
+    s.fins(Server);
+    for (log, lost) in [(4u64, 7u64), (100, 0)] {
+        let opts = wsclose::analyzer::Options {
+            frame_log: log as usize,
+            previews: true,
+            ..wsclose::analyzer::Options::default()
+        };
+        let r = analyze_timed(s.link, &s.pkts, opts);
+        let c = only(&r);
+        assert_eq!(c.timeline.as_ref().map(Vec::len), Some(12 - lost as usize));
+        assert_eq!(c.timeline_frames_left_out(), Some(lost));
+        let [(_, table), (_, md), (_, json), _] = every_format(&r);
+        let said = format!("({lost} earlier frames fell out of the frame log and are not listed)");
+        assert_eq!(table.contains(&said), lost > 0, "{table}");
+        assert_eq!(md.contains(&said), lost > 0, "{md}");
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["connections"][0]["timeline_frames_left_out"], lost);
+    }
+    // Without a timeline, no such field.
+    let v: serde_json::Value =
+        serde_json::from_str(&wsclose::report::json::render(&s.analyze())).unwrap();
+    assert!(v["connections"][0]
+        .get("timeline_frames_left_out")
+        .is_none());
+}
