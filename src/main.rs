@@ -416,11 +416,16 @@ fn analyze(mut args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
                 // All in memory anyway: move them out of the store rather than copy chunks.
                 report.load().map_err(spill)?;
             }
+            let mut left_out = Vec::new();
             stream(|out| match args.format {
                 Format::Json => json::write(&report, out),
-                _ if args.timeline => csv::write_timeline(&report, out),
+                _ if args.timeline => csv::write_timeline(&report, out).map(|left| left_out = left),
                 _ => csv::write(&report, out),
             });
+            // What the CSV cannot say in a row: frames that fell out of the frame log.
+            if let Some(note) = csv::left_out_note(&left_out) {
+                eprintln!("wsclose: warning: {note}");
+            }
             timing.lap("report");
         }
         // A table at a time, read back from the store: a large report is never in memory.

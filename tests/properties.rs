@@ -938,7 +938,7 @@ proptest! {
             prop_oneof![
                 4 => proptest::char::range(' ', '~'),
                 2 => proptest::sample::select(vec!['"', '\\', '\n', '\t', '\r', '\u{8}', '\u{c}', '\0', '\u{1b}', '\u{7f}']),
-                1 => proptest::sample::select(vec!['\u{85}', '\u{9b}', '\u{61c}', '\u{200e}', '\u{202e}', '\u{2066}', '\u{2069}']),
+                1 => proptest::sample::select(vec!['\u{85}', '\u{9b}', '\u{61c}', '\u{200e}', '\u{202e}', '\u{2066}', '\u{2069}', '\u{200b}', '\u{ad}', '\u{feff}', '\u{2028}', '\u{3164}', '\u{e0041}']),
                 2 => any::<char>(),
             ],
             0..48,

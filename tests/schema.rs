@@ -179,6 +179,27 @@ fn multi_file_redacted_and_timeline_reports_validate() {
     }
 }
 
+/// A `--timeline` report says, per connection, how many frames fell out of the timeline
+/// (`timeline_frames_left_out`, a count); a report without the timeline has no such field.
+#[test]
+fn the_timeline_says_what_it_left_out() {
+    let v = validator();
+    let capture = root().join("fixtures/python-close-1001.pcap");
+    let capture = capture.to_str().unwrap();
+    let out = wsclose(&["analyze", "--format", "json", "--timeline", capture]);
+    let mut report: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(report["connections"][0]["timeline_frames_left_out"], 0);
+    report["connections"][0]["timeline_frames_left_out"] = Value::from(12);
+    assert!(v.is_valid(&report));
+    report["connections"][0]["timeline_frames_left_out"] = Value::from(-1);
+    assert!(!v.is_valid(&report), "not a count");
+    let out = wsclose(&["analyze", "--format", "json", capture]);
+    let report: Value = serde_json::from_slice(&out).unwrap();
+    assert!(report["connections"][0]
+        .get("timeline_frames_left_out")
+        .is_none());
+}
+
 /// A field the schema does not name fails validation: the schema's objects are closed.
 #[test]
 fn a_field_the_schema_lacks_is_refused() {

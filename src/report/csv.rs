@@ -6,7 +6,8 @@
 //! code and reason, tcp end and by whom, evidence, violations, first and last packet, evicted (why
 //! wsclose stopped following it early, if it did), transport, HTTP/2 stream, other leg, and the
 //! packet of an RST the side that ended TCP first sent after its FIN. With `--timeline` ([`write_timeline`]), one
-//! row per frame instead.
+//! row per frame instead; the frames that fell out of the frame log are said apart from the
+//! CSV ([`left_out_note`], on standard error).
 
 use super::{ConnectionReport, Report};
 use crate::flow::Role;
@@ -69,10 +70,18 @@ const TIMELINE_HEADER: [&str; 11] = [
 
 /// `--timeline`: one row per frame of every connection shown (its id, packet, time, time
 /// since the connection's first packet, side, opcode, flags, length, preview), which joins
-/// the per-connection CSV on `connection` = `id`.
-pub fn write_timeline(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+/// the per-connection CSV on `connection` = `id`. Returns the connections whose earlier
+/// frames fell out of the frame log, with how many (id, frames): the CSV cannot say it
+/// itself (see [`left_out_note`]).
+pub fn write_timeline(report: &Report, out: &mut dyn Write) -> io::Result<Vec<(u64, u64)>> {
     write_rows(std::iter::once(TIMELINE_HEADER.map(String::from)), out)?;
+    let mut left_out = Vec::new();
     report.for_each_chunk(CHUNK, |chunk| {
+        left_out.extend(chunk.iter().filter_map(|c| {
+            c.timeline_frames_left_out()
+                .filter(|n| *n > 0)
+                .map(|n| (c.id, n))
+        }));
         let rows = chunk.iter().flat_map(|c| {
             c.timeline.iter().flatten().map(move |f| {
                 [
@@ -91,7 +100,36 @@ pub fn write_timeline(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             })
         });
         write_rows(rows, out)
-    })
+    })?;
+    Ok(left_out)
+}
+
+/// Connections named at most by [`left_out_note`]; the rest are counted.
+const NAMED: usize = 5;
+
+/// What `--timeline`'s CSV leaves out, for standard error: `None` when every frame is in
+/// it. Every row of that CSV is a frame with the same columns (RFC 4180), which is what its
+/// readers count on (a reader such as the csv crate's refuses a row of another length, and
+/// a typed one a row of other values), so the note is not a row, nor a comment, which CSV
+/// has not.
+pub fn left_out_note(left_out: &[(u64, u64)]) -> Option<String> {
+    let (first, rest) = left_out.split_at(left_out.len().min(NAMED));
+    if first.is_empty() {
+        return None;
+    }
+    let named: Vec<String> = first
+        .iter()
+        .map(|(id, n)| format!("{n} earlier frames of connection {id}"))
+        .collect();
+    let more = match rest.len() {
+        0 => String::new(),
+        1 => " and earlier frames of 1 more connection".to_string(),
+        n => format!(" and earlier frames of {n} more connections"),
+    };
+    Some(format!(
+        "--timeline: {}{more} fell out of the frame log (it keeps the last 100 000 each way) and are not in the CSV",
+        named.join(", ")
+    ))
 }
 
 /// Quotes `rows` (each record stands alone in CSV, so pieces give the same bytes as the
@@ -179,6 +217,25 @@ fn row(report: &Report, c: &ConnectionReport) -> [String; HEADER.len()] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_note_names_a_few_connections_and_counts_the_rest() {
+        assert_eq!(left_out_note(&[]), None);
+        assert_eq!(
+            left_out_note(&[(3, 12)]).unwrap(),
+            "--timeline: 12 earlier frames of connection 3 fell out of the frame log (it keeps the last 100 000 each way) and are not in the CSV"
+        );
+        let many: Vec<(u64, u64)> = (1..=7).map(|i| (i, i * 10)).collect();
+        let note = left_out_note(&many).unwrap();
+        assert!(
+            note.contains(
+                "10 earlier frames of connection 1, 20 earlier frames of connection 2, "
+            ) && note.contains(
+                "50 earlier frames of connection 5 and earlier frames of 2 more connections fell out"
+            ),
+            "{note}"
+        );
+    }
 
     /// Close reasons, a host and a path that a spreadsheet would run as formulas come out
     /// as text (a `'` in front), everything else as it was.

@@ -4,7 +4,8 @@
 //! written straight to the output, the connections a chunk at a time (the report is never
 //! held twice in memory, nor, from a store, once), with strings safe to print on a terminal:
 //! JSON escaping covers the C0 controls, and the writer (`pretty`) also escapes DEL, the
-//! C1 controls and the bidirectional overrides (`sanitize::is_unsafe`). The layout is
+//! C1 controls, format characters (bidirectional overrides, zero-width and tag characters),
+//! line separators and Hangul fillers (`sanitize::is_unsafe`). The layout is
 //! serde_json's pretty layout, byte for byte (RFC 8259 text).
 
 use super::pretty::{self, newline};
@@ -150,11 +151,12 @@ mod tests {
         is_unsafe(c) && c != '\n'
     }
 
-    /// Each unsafe character becomes `\uXXXX` (6 bytes) instead of its UTF-8 bytes.
+    /// Each unsafe character becomes `\uXXXX` (6 bytes; twice that for a surrogate pair)
+    /// instead of its UTF-8 bytes.
     fn extra_escape_bytes(s: &str) -> usize {
         s.chars()
             .filter(|&c| is_unsafe_printed(c))
-            .map(|c| 6 - c.len_utf8())
+            .map(|c| 6 * c.len_utf16() - c.len_utf8())
             .sum()
     }
 }

@@ -1116,7 +1116,14 @@ fn frames(o: &mut String, c: &ConnectionReport) {
     } else {
         "Frames around the close"
     };
-    let _ = writeln!(o, "\n**{title}**\n\n| Packet | From | Opcode | FIN | RSV | Mask | Length | Detail |\n|---:|---|---|---|---|---|---:|---|");
+    let _ = writeln!(o, "\n**{title}**");
+    if let Some(n) = c.timeline_frames_left_out().filter(|n| *n > 0) {
+        let _ = writeln!(
+            o,
+            "\n({n} earlier frames fell out of the frame log and are not listed)"
+        );
+    }
+    let _ = writeln!(o, "\n| Packet | From | Opcode | FIN | RSV | Mask | Length | Detail |\n|---:|---|---|---|---|---|---:|---|");
     for f in shown {
         let _ = writeln!(
             o,

@@ -506,8 +506,9 @@ pub struct ConnectionReport {
     pub leg: Option<legs::LegReport>,
 }
 
-/// The JSON view of a [`ConnectionReport`], in this order: the timeline only when asked
-/// for; not the recent frames, the count of frames not logged, nor the endpoints.
+/// The JSON view of a [`ConnectionReport`], in this order: the timeline, and the count of
+/// frames that fell out of it, only when asked for; not the recent frames nor the
+/// endpoints.
 #[derive(Serialize, schemars::JsonSchema)]
 #[serde(remote = "ConnectionReport", rename = "ConnectionReport")]
 #[schemars(description = "One WebSocket connection (or a refused upgrade) and how it closed.")]
@@ -553,6 +554,14 @@ pub struct ConnectionReportJson {
     wireshark_filter: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     timeline: Option<Vec<FrameRecord>>,
+    /// With `timeline`: how many earlier frames fell out of the frame log (`--timeline`
+    /// keeps the last 100 000 each way) and are not in `timeline`; 0 when it holds every
+    /// frame.
+    #[serde(
+        getter = "ConnectionReport::timeline_frames_left_out",
+        skip_serializing_if = "Option::is_none"
+    )]
+    timeline_frames_left_out: Option<u64>,
     other_leg: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     leg: Option<legs::LegReport>,
@@ -1072,6 +1081,12 @@ impl ConnectionReport {
             other_leg: None,
             leg: None,
         }
+    }
+
+    /// With a timeline (`--timeline`): the frames that fell out of the frame log before it,
+    /// not in it (0 when it holds them all); `None` without a timeline.
+    pub fn timeline_frames_left_out(&self) -> Option<u64> {
+        self.timeline.as_ref().map(|_| self.frames_not_logged)
     }
 
     /// How its HTTP/2 stream ended, as one line ("END_STREAM by client [pkt 26],

@@ -7,8 +7,10 @@
 //! them, floats through serde_json's own formatter), at any starting depth so that parts of
 //! one document can be written apart. Strings are escaped as serde_json escapes them (the
 //! C0 controls, `"` and `\`), and also every other character `sanitize::is_unsafe` names
-//! (DEL, the C1 controls, the bidirectional overrides) as `\uXXXX`, so that `cat
-//! report.json` on a terminal is safe; the JSON value is the same.
+//! (DEL, the C1 controls, format characters such as the bidirectional overrides, zero-width
+//! and tag characters, line separators, Hangul fillers) as `\uXXXX` (a surrogate pair
+//! beyond the Basic Multilingual Plane), so that `cat report.json` on a terminal is safe;
+//! the JSON value is the same.
 //!
 //! Why not serde_json or sonic-rs with a formatter: on a 1 GB capture the connections'
 //! JSON (about 4 KB each) was two thirds of the report phase's CPU, most of it per field
@@ -184,8 +186,12 @@ fn fragment(out: &mut Vec<u8>, s: &str) {
         };
         out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
         if short.is_empty() {
-            // Every character is_unsafe names is in the Basic Multilingual Plane.
-            let _ = write!(Bytes(out), "\\u{:04x}", c as u32);
+            // One `\uXXXX` per UTF-16 unit: a surrogate pair beyond the Basic Multilingual
+            // Plane (the tag characters), as RFC 8259 §7 writes it.
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                let _ = write!(Bytes(out), "\\u{unit:04x}");
+            }
         } else {
             out.extend_from_slice(short);
         }
@@ -835,6 +841,12 @@ mod tests {
         let back: String = serde_json::from_str(&text).unwrap();
         assert_eq!(back, hostile);
         assert_eq!(ours(&format_args!("{hostile}")), text);
+        // Invisible characters too; a tag character (beyond the BMP) as a surrogate pair.
+        let hidden = "a\u{200b}b\u{feff}c\u{2028}d\u{3164}e\u{e0041}f";
+        let text = ours(hidden);
+        assert_eq!(text, "\"a\\u200bb\\ufeffc\\u2028d\\u3164e\\udb40\\udc41f\"");
+        assert!(!text.chars().any(is_unsafe), "{text}");
+        assert_eq!(serde_json::from_str::<String>(&text).unwrap(), hidden);
     }
 
     /// The check that lets a string be copied as it is lets nothing through that needs

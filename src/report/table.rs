@@ -368,11 +368,10 @@ fn timeline(
             let _ = writeln!(out, "wireshark, for its TLS: {d}");
         }
     }
-    if c.frames_not_logged > 0 {
+    if let Some(n) = c.timeline_frames_left_out().filter(|n| *n > 0) {
         let _ = writeln!(
             out,
-            "({} earlier frames fell out of the frame log and are not listed)",
-            c.frames_not_logged
+            "({n} earlier frames fell out of the frame log and are not listed)"
         );
     }
     let mut t = Table::new();
