@@ -3,7 +3,7 @@
 //! by rustls with its key log captured.
 
 use super::handshake::tests::{client_hello_body, full_client_hello, message};
-use super::handshake::{kind, HELLO_RETRY_REQUEST_RANDOM};
+use super::handshake::{kind, HELLO_RETRY_REQUEST_RANDOM, TLS12, TLS13};
 use super::keylog::hex_lower;
 use super::keys::{suite, tls12_keys, tls13_traffic_keys};
 use super::record::RecordCipher;
