@@ -19,7 +19,7 @@ fn json(paths: &[PathBuf], keys: &[PathBuf], threads: usize) -> serde_json::Valu
         env: None,
     };
     let report = wsclose::analyze_files_with_progress(paths, opts, &keys, None).unwrap();
-    serde_json::from_str(&wsclose::report::json::render(&report)).unwrap()
+    serde_json::from_str(&wsclose::render::json::render(&report)).unwrap()
 }
 
 /// The captures in `dir` (pcap, pcapng), if it exists.

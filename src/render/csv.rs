@@ -8,8 +8,8 @@
 //! packet of an RST the side that ended TCP first sent after its FIN. With `--timeline` ([`write_timeline`]), one
 //! row per frame instead.
 
-use super::{ConnectionReport, Report};
 use crate::flow::Role;
+use crate::report::{ConnectionReport, Report};
 use std::io::{self, Write};
 
 const HEADER: [&str; 26] = [
