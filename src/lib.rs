@@ -12,9 +12,9 @@
 //!   byte counter for a progress bar, and `live_session` (feature `live`) captures from an
 //!   interface through libpcap. What the analysis keeps and how far it goes is [`Options`].
 //! - [`report`]: the report model ([`report::Report`], one [`report::ConnectionReport`] per
-//!   WebSocket connection) and its renderers: [`report::json`] (the JSON contract of
-//!   README.md), [`report::table`], [`report::markdown`], [`report::csv`], and the close
-//!   codes explained ([`report::explain`]).
+//!   WebSocket connection); [`render`]: its renderers, [`render::json`] (the JSON contract
+//!   of README.md), [`render::table`], [`render::markdown`], [`render::csv`], and the close
+//!   codes explained ([`render::explain`]).
 //! - [`close`]: the close-code catalog ([`close::catalog::lookup`]: name, meaning, causes
 //!   and fix of any code) and the diagnosis a connection's [`close::diagnosis::Status`]
 //!   comes from.
@@ -63,7 +63,7 @@
 //!
 //! // The same report as the JSON contract of README.md (`wsclose analyze --format json`).
 //! let mut json = Vec::new();
-//! wsclose::report::json::write(&report, &mut json)?;
+//! wsclose::render::json::write(&report, &mut json)?;
 //! let v: serde_json::Value = serde_json::from_slice(&json)?;
 //! assert_eq!(v["connections"][0]["status"]["code"], 1008);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -74,10 +74,10 @@
 //! The crate is laid out as the data flows (these modules are private):
 //!
 //! ```text
-//! capture ─► decode ─► flow ─► stack::tcp ─► stack::Stack ─────────────► websocket ─► close ─► report
-//!  files,    link/IP/   4-tuple  per-direction  the layers above TCP:       Session:     catalog,  table,
-//!  live      TCP slice  key,     reassembly,    http1 (upgrade or           decoders,    diagnosis json, md
-//!  (libpcap) (etherparse) roles  the connection  mid-stream), tls, h2        handshake
+//! capture ─► decode ─► flow ─► stack::tcp ─► stack::Stack ─────────────► websocket ─► close ─► report ─► render
+//!  files,    link/IP/   4-tuple  per-direction  the layers above TCP:       Session:     catalog,  model,   table,
+//!  live      TCP slice  key,     reassembly,    http1 (upgrade or           decoders,    diagnosis store,   json, md,
+//!  (libpcap) (etherparse) roles  the connection  mid-stream), tls, h2        handshake             filter   csv
 //! ```
 //!
 //! - `capture`: packets from pcap/pcapng files (compressed or not, or stdin); a large classic
@@ -96,8 +96,9 @@
 //! - `freeze`: quiet connections written out of memory and read back on their next packet;
 //!   `serial` is the stored form of their state (and of finished reports), `scratch` the
 //!   temporary file both go to.
-//! - [`report`]: one model, one renderer per format; [`report::legs`] links the two legs of a
-//!   session through a proxy (same `Sec-WebSocket-Key`) once all reports are made.
+//! - [`report`]: one model; [`report::legs`] links the two legs of a session through a
+//!   proxy (same `Sec-WebSocket-Key`) once all reports are made.
+//! - [`render`]: one renderer per format, each a function of the finished model.
 
 #![cfg_attr(
     not(test),
@@ -116,6 +117,7 @@ pub mod error;
 pub mod extract;
 pub mod finding;
 pub mod keys;
+pub mod render;
 pub mod report;
 pub mod sanitize;
 

@@ -8,7 +8,8 @@ use std::process::ExitCode;
 use wsclose::cli::{
     AnalyzeArgs, Cli, ColorChoice, Command, ExtractArgs, Format, LiveArgs, TextFormat,
 };
-use wsclose::report::{csv, explain, json, markdown, redact, table};
+use wsclose::render::{csv, explain, json, markdown, table};
+use wsclose::report::redact;
 use wsclose::sanitize::terminal;
 
 fn main() -> ExitCode {
@@ -880,7 +881,7 @@ fn interfaces() -> Result<u8, wsclose::error::Error> {
 fn live(args: LiveArgs) -> Result<u8, wsclose::error::Error> {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
-    use wsclose::report::events;
+    use wsclose::render::events;
     use wsclose::LiveOptions;
 
     let interface = args.interface.clone().unwrap_or_default();
@@ -942,7 +943,7 @@ fn live(args: LiveArgs) -> Result<u8, wsclose::error::Error> {
             table::render(&report, width(), color(args.color))
         )),
         TextFormat::Json => {
-            emit(&(wsclose::report::json::line(&report) + "\n"));
+            emit(&(wsclose::render::json::line(&report) + "\n"));
         }
     }
     // The exit codes `analyze` gives (`cli::EXIT_CODES`): 1 when no WebSocket connection

@@ -668,13 +668,13 @@ fn a_close_reason_of_escape_sequences_and_invalid_utf8_is_flagged_and_shown_iner
     let outputs = [
         (
             "table",
-            wsclose::report::table::render(&r, Some(100), false),
+            wsclose::render::table::render(&r, Some(100), false),
         ),
         (
             "table, colour",
-            wsclose::report::table::render(&r, Some(100), true),
+            wsclose::render::table::render(&r, Some(100), true),
         ),
-        ("markdown", wsclose::report::markdown::render(&r, &[None])),
+        ("markdown", wsclose::render::markdown::render(&r, &[None])),
     ];
     for (name, out) in &outputs {
         // The colour table styles itself with SGR sequences: anything else is an ESC that

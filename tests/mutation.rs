@@ -639,7 +639,7 @@ fn analyze(path: &Path, opts: Options, keys: &Keys) -> Result<Option<(Report, St
             .ok()
             .and_then(|mut r| {
                 r.load().ok()?;
-                let json = wsclose::report::json::render(&r);
+                let json = wsclose::render::json::render(&r);
                 Some((r, json))
             })
     }))
@@ -1248,8 +1248,8 @@ fn sharded_report_equals_one_thread_after_idle_gap() {
             "client port {port}: statuses of the connections, two threads vs one"
         );
         let (a, b) = (
-            wsclose::report::json::render(&one),
-            wsclose::report::json::render(&two),
+            wsclose::render::json::render(&one),
+            wsclose::render::json::render(&two),
         );
         let diff = a.lines().zip(b.lines()).find(|(x, y)| x != y);
         assert!(

@@ -944,7 +944,7 @@ proptest! {
             0..48,
         ).prop_map(|cs| cs.into_iter().collect::<String>())
     ) {
-        let ours = wsclose::report::json::line(&text);
+        let ours = wsclose::render::json::line(&text);
         let back: String = serde_json::from_str(&ours).expect("our string is JSON");
         prop_assert_eq!(&back, &text);
         prop_assert!(!ours.chars().any(wsclose::sanitize::is_unsafe), "{}", ours);

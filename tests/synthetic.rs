@@ -602,7 +602,7 @@ fn refused_close_then_fin_is_1006_with_the_refused_frame_as_evidence() {
         "the server's close frame (packet {close_pkt}) could not be accepted (too-long); then the client closed TCP"
     )));
     // The table shows the start of the 202-byte reason and its length, not all of it.
-    let table = wsclose::report::table::render(&r, Some(200), false);
+    let table = wsclose::render::table::render(&r, Some(200), false);
     assert!(
         table.contains(&format!("\"{}\u{2026}\"", "C".repeat(80))),
         "{table}"
@@ -1191,19 +1191,19 @@ fn a_fin_then_an_rst_from_the_same_side_keeps_both() {
     assert_eq!(end["rst_after_fin"]["packet"], rst);
     assert_eq!(json["connections"][0]["tcp_end"], "fin");
 
-    let table = wsclose::report::table::render(&r, Some(200), false);
+    let table = wsclose::render::table::render(&r, Some(200), false);
     assert!(
         table.contains("tcp: FIN by client [pkt\u{a0}6], then RST [pkt\u{a0}8]"),
         "{table}"
     );
-    let md = wsclose::report::markdown::render(&r, &[None]);
+    let md = wsclose::render::markdown::render(&r, &[None]);
     assert!(
         md.contains("- **TCP ended:** FIN from the client (packet 6), then RST from the client (packet 8)\n"),
         "{md}"
     );
     assert!(md.contains("    C--)S: pkt 6 +"), "{md}");
     assert!(md.contains("    C-xS: pkt 8 +"), "{md}");
-    let csv = wsclose::report::csv::render(&r);
+    let csv = wsclose::render::csv::render(&r);
     let mut rows = ::csv::Reader::from_reader(csv.as_bytes());
     let headers = rows.headers().expect("header").clone();
     let row = rows.records().next().expect("a row").expect("read");
@@ -1230,10 +1230,10 @@ fn an_rst_from_the_peer_after_a_fin_is_the_peers_ending() {
         .map(|e| (e.by, e.packet, e.rst_after_fin.is_some()))
         .collect();
     assert_eq!(ends, [(Client, fin, false), (Server, rst, false)]);
-    let json = wsclose::report::json::render(&r);
+    let json = wsclose::render::json::render(&r);
     assert!(!json.contains("rst_after_fin"), "{json}");
     assert!(!c.status.detail.contains("also reset TCP"));
-    let table = wsclose::report::table::render(&r, Some(200), false);
+    let table = wsclose::render::table::render(&r, Some(200), false);
     assert!(!table.contains("then RST"), "{table}");
 }
 
@@ -1282,7 +1282,7 @@ fn no_quiet_spell_is_claimed_when_a_frame_came_after_the_end() {
     let c = only(&r);
     assert_eq!(c.tcp_end_packet, Some(fin));
     assert_eq!(c.idle_before_end_s, None, "a frame came after the FIN");
-    let md = wsclose::report::markdown::render(&r, &[None]);
+    let md = wsclose::render::markdown::render(&r, &[None]);
     assert!(!md.contains("Quiet before the end"), "{md}");
 
     let mut s = Session::new(40104, 8080);

@@ -33,7 +33,7 @@ fn json_with(
         env: None,
     };
     let report = wsclose::analyze_files_with_progress(paths, opts, &keys, None).unwrap();
-    serde_json::from_str(&wsclose::report::json::render(&report)).unwrap()
+    serde_json::from_str(&wsclose::render::json::render(&report)).unwrap()
 }
 
 /// The captures in `dir` (pcap, pcapng), if it exists.

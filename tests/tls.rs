@@ -369,7 +369,7 @@ fn without_a_key_the_connection_is_listed_as_encrypted_with_its_sni() {
 #[test]
 fn the_table_header_counts_encrypted_connections() {
     let head = |r: &Report| {
-        let t = wsclose::report::table::render(r, Some(200), false);
+        let t = wsclose::render::table::render(r, Some(200), false);
         t.lines().next().unwrap_or_default().to_string()
     };
     let r = analyze("python-tls13-aes128gcm-close-1000.pcap", &[]);
@@ -395,13 +395,13 @@ fn the_table_header_counts_encrypted_connections() {
 #[test]
 fn an_encrypted_connection_is_not_labelled_wss() {
     let r = analyze("python-tls13-aes128gcm-close-1000.pcap", &[]);
-    let table = wsclose::report::table::render(&r, Some(200), false);
+    let table = wsclose::render::table::render(&r, Some(200), false);
     assert!(!table.contains("wss"), "{table}");
     assert!(
         table.contains("TLS 1.3 TLS_AES_128_GCM_SHA256, SNI localhost"),
         "{table}"
     );
-    let md = wsclose::report::markdown::render(&r, &[None]);
+    let md = wsclose::render::markdown::render(&r, &[None]);
     assert!(!md.contains("wss"), "{md}");
     assert!(
         md.contains(
@@ -413,7 +413,7 @@ fn an_encrypted_connection_is_not_labelled_wss() {
         "python-tls13-aes128gcm-close-1000.pcap",
         &["python-tls13-aes128gcm-close-1000.keylog"],
     );
-    let table = wsclose::report::table::render(&r, Some(200), false);
+    let table = wsclose::render::table::render(&r, Some(200), false);
     assert!(
         table.contains("wss: TLS 1.3 TLS_AES_128_GCM_SHA256, SNI localhost"),
         "{table}"
@@ -581,7 +581,7 @@ fn a_browser_to_a_go_server_gives_what_the_page_logged() {
 fn the_key_log_advice_says_it_or_them() {
     let table = |capture: &str| {
         let r = analyze(capture, &[]);
-        wsclose::report::table::render(&r, Some(200), false)
+        wsclose::render::table::render(&r, Some(200), false)
     };
     let one = table("go-tls13-rst.pcap");
     assert!(
@@ -604,7 +604,7 @@ fn the_markdown_says_how_to_make_wireshark_decode_tls_on_another_port() {
         "go-tls12-chacha20-abrupt-close.pcap",
         &["go-tls12-chacha20-abrupt-close.keylog"],
     );
-    let md = wsclose::report::markdown::render(&r, &[None]);
+    let md = wsclose::render::markdown::render(&r, &[None]);
     assert!(
         md.contains("Decode As… TCP port 18463 → TLS")
             && md.contains("-d tcp.port==18463,tls -d tls.port==18463,http"),
@@ -621,7 +621,7 @@ fn the_markdown_says_how_to_make_wireshark_decode_tls_on_another_port() {
     )
     .expect("read");
     p.load().expect("in memory");
-    assert!(!wsclose::report::markdown::render(&p, &[None]).contains("Decode As"));
+    assert!(!wsclose::render::markdown::render(&p, &[None]).contains("Decode As"));
 }
 
 /// `capture` without the packets numbered in `drop` (a classic pcap, read and written
@@ -676,13 +676,13 @@ fn the_advice_fits_why_the_connection_was_not_read() {
             "{advice}"
         );
         assert!(!advice.contains("capture again"), "{advice}");
-        let table = wsclose::report::table::render(&r, Some(200), false);
+        let table = wsclose::render::table::render(&r, Some(200), false);
         assert!(
             table.contains(&format!("\nTo decrypt it: {advice}.\n")),
             "{table}"
         );
         assert!(!table.contains("capture again with a key log"), "{table}");
-        let md = wsclose::report::markdown::render(&r, &[None]);
+        let md = wsclose::render::markdown::render(&r, &[None]);
         assert!(
             md.contains("\n\nTo decrypt it: pass the key log, unedited, that the client wrote"),
             "{md}"
@@ -754,7 +754,7 @@ fn each_reason_gets_its_own_advice() {
     r.load().expect("in memory");
     let reasons: Vec<&str> = r.seen.encrypted.iter().map(|e| e.reason).collect();
     assert_eq!(reasons, ["key-mismatch", "no-key", "no-key"]);
-    let table = wsclose::report::table::render(&r, Some(200), false);
+    let table = wsclose::render::table::render(&r, Some(200), false);
     let advice: Vec<&str> = table
         .lines()
         .filter(|l| l.starts_with("To decrypt"))
@@ -952,7 +952,7 @@ fn rustls_captures_without_a_key_are_listed_as_encrypted() {
 #[test]
 fn the_key_log_advice_fits_rustls() {
     let r = analyze("rustls-tls13-aes256gcm-close-1000.pcap", &[]);
-    let none = wsclose::report::table::render(&r, Some(400), false);
+    let none = wsclose::render::table::render(&r, Some(400), false);
     assert!(
         none.contains("key_log = Arc::new(rustls::KeyLogFile::new())"),
         "{none}"
@@ -1278,7 +1278,7 @@ fn a_relayed_end_names_every_frame_the_proxy_ended_the_stream_with() {
 fn the_markdown_says_once_how_an_h2_leg_was_linked() {
     let name = "firefox-haproxy-h2-backend-close-4001";
     let r = analyze(&format!("{name}.pcap"), &[&format!("{name}.keylog")]);
-    let md = wsclose::report::markdown::render(&r, &[None]);
+    let md = wsclose::render::markdown::render(&r, &[None]);
     let proxied: Vec<&str> = md
         .lines()
         .filter(|l| l.starts_with("- **Proxied:**"))
@@ -1326,7 +1326,7 @@ fn a_back_leg_whose_client_leg_is_encrypted_says_so() {
             n,
             "{name}"
         );
-        let table = wsclose::report::table::render(&r, Some(250), false);
+        let table = wsclose::render::table::render(&r, Some(250), false);
         assert!(table.contains("a TLS proxy's back leg?"), "{table}");
         let r = analyze(&format!("{name}.pcap"), &[&format!("{name}.keylog")]);
         for c in &r.connections {
@@ -1336,7 +1336,7 @@ fn a_back_leg_whose_client_leg_is_encrypted_says_so() {
                 c.status.detail
             );
         }
-        let table = wsclose::report::table::render(&r, Some(250), false);
+        let table = wsclose::render::table::render(&r, Some(250), false);
         assert!(!table.contains("back leg?"), "{table}");
     }
     // Plaintext proxies (legs linked by key, or a lone front leg) and direct wss://.
@@ -1399,8 +1399,8 @@ fn the_tls_report_names_retries_resumptions_and_key_updates() {
             })
             .collect();
         assert_eq!(got, want, "{name}");
-        let table = wsclose::report::table::render(&r, Some(400), false);
-        let md = wsclose::report::markdown::render(&r, &[None]);
+        let table = wsclose::render::table::render(&r, Some(400), false);
+        let md = wsclose::render::markdown::render(&r, &[None]);
         for (hrr, resumed, kc, ks) in want {
             for (text, what) in [(&table, "table"), (&md, "markdown")] {
                 assert_eq!(text.contains("HelloRetryRequest"), *hrr, "{name} {what}");
@@ -1426,7 +1426,7 @@ fn the_tls_report_names_retries_resumptions_and_key_updates() {
 fn the_sequence_diagram_shows_close_notify() {
     let name = "rustls-tls13-aes256gcm-close-1000";
     let r = analyze(&format!("{name}.pcap"), &[&format!("{name}.keylog")]);
-    let md = wsclose::report::markdown::render(&r, &[None]);
+    let md = wsclose::render::markdown::render(&r, &[None]);
     let diagram: Vec<&str> = md
         .lines()
         .skip_while(|l| *l != "sequenceDiagram")
@@ -1456,8 +1456,8 @@ fn an_encrypted_connection_without_sni_says_so() {
         let r = analyze(capture, &[]);
         assert!(!r.seen.encrypted.is_empty(), "{capture}");
         assert_eq!(r.seen.encrypted[0].without_sni(), without, "{capture}");
-        let table = wsclose::report::table::render(&r, Some(200), false);
-        let md = wsclose::report::markdown::render(&r, &[None]);
+        let table = wsclose::render::table::render(&r, Some(200), false);
+        let md = wsclose::render::markdown::render(&r, &[None]);
         assert_eq!(table.contains(", no SNI"), without, "{table}");
         assert_eq!(md.contains(", no SNI"), without, "{md}");
     }

@@ -1,5 +1,5 @@
 //! The report model, built once from the analyzed connections and rendered by one module
-//! per format ([`table`], [`json`], [`markdown`], [`csv`]).
+//! per format ([`crate::render`]: table, json, markdown, csv).
 //!
 //! ```
 //! let capture = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/python-close-1011.pcap");
@@ -9,10 +9,10 @@
 //! assert_eq!(conn.status.code, Some(1011));
 //!
 //! // The table `wsclose analyze` prints, 100 columns wide, without colour.
-//! let table = wsclose::report::table::render(&report, Some(100), false);
+//! let table = wsclose::render::table::render(&report, Some(100), false);
 //! assert!(table.contains("1011"));
 //! // The Markdown for a ticket (no input hashes given).
-//! let md = wsclose::report::markdown::render(&report, &[None]);
+//! let md = wsclose::render::markdown::render(&report, &[None]);
 //! assert!(md.contains("1011"));
 //! # Ok::<(), wsclose::error::Error>(())
 //! ```
@@ -34,26 +34,12 @@
 //! derives) and the building of a session's report; splitting the views from the types they
 //! describe would make them drift.
 
-pub mod csv;
-pub mod events;
-pub mod explain;
 pub mod filter;
-pub mod json;
 pub mod legs;
-pub mod markdown;
-// Public (hidden) with `internals` only, for benches/json_writer.rs, which weighs it
-// against serde_json.
-#[cfg(feature = "internals")]
-#[doc(hidden)]
-pub mod pretty;
-#[cfg(not(feature = "internals"))]
-mod pretty;
 pub mod redact;
 pub mod schema;
 pub mod store;
-pub mod table;
 pub mod tls;
-pub mod wireshark;
 
 use crate::capture::file::InputSummary;
 use crate::capture::Timestamp;
@@ -63,6 +49,7 @@ use crate::close::CloseFrame;
 use crate::decode::Endpoint;
 use crate::finding::{Finding, Kind};
 use crate::flow::Role;
+use crate::render::wireshark;
 use crate::stack::tcp::connection::{Connection, EndKind};
 use crate::stack::tcp::Counters;
 use crate::stack::tls::layer::TlsFacts;
@@ -90,7 +77,7 @@ pub struct Report {
     /// The connections shown, when they are in memory (else in `stored`).
     pub connections: Vec<ConnectionReport>,
     /// The connections shown, when they are in a store (`connections` is then empty; the
-    /// serde form leaves them out: write such a report with `json::write`).
+    /// serde form leaves them out: write such a report with `render::json::write`).
     #[serde(skip)]
     pub stored: Option<Store>,
     pub summary: Summary,

@@ -9,7 +9,7 @@
 //! serde_json's pretty layout, byte for byte (RFC 8259 text).
 
 use super::pretty::{self, newline};
-use super::{ConnectionReport, Report};
+use crate::report::{ConnectionReport, Report};
 use serde::Serialize;
 use std::io::{self, Write};
 

@@ -8,7 +8,7 @@
 //! (`capture::file::pcapng::takes_frame_number`), so `frame.number==N` finds any packet a
 //! report names.
 
-use super::{ConnectionReport, Host};
+use crate::report::{ConnectionReport, Host};
 use std::fmt::Write;
 use std::net::IpAddr;
 

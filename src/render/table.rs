@@ -9,10 +9,10 @@
 //! opcode, flags, length, preview) and their Wireshark filter; then each status shown with its documented cause and fix, then counts by status. Every
 //! string from the wire goes through `sanitize::terminal`.
 
-use super::{ConnectionReport, Report};
 use crate::capture::file::rotation;
 use crate::close::catalog;
 use crate::flow::Role;
+use crate::report::{ConnectionReport, Report};
 use crate::sanitize::terminal;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, Color, ContentArrangement, Table};
@@ -166,7 +166,7 @@ pub fn write(
             "(redacted: addresses and host names, SNI included, are pseudonyms; query strings, payloads and TLS client randoms left out)"
         );
     }
-    if let Some(line) = super::filter::shown_line(report) {
+    if let Some(line) = crate::report::filter::shown_line(report) {
         let _ = writeln!(head, "{}", terminal(&line));
     }
     out.write_all(head.as_bytes())?;
@@ -266,9 +266,9 @@ fn connections_table(
             let _ = write!(conn, "\nh2 stream {n}");
         }
         if let Some(leg) = &c.leg {
-            let _ = write!(conn, "\n{}", terminal(&super::legs::phrase(leg)));
+            let _ = write!(conn, "\n{}", terminal(&crate::report::legs::phrase(leg)));
         }
-        match super::legs::encrypted_fronts(c, &report.seen.encrypted) {
+        match crate::report::legs::encrypted_fronts(c, &report.seen.encrypted) {
             0 => {}
             1 => conn.push_str(
                 "\nits Host is an encrypted connection's server: a TLS proxy's back leg?",
@@ -490,7 +490,7 @@ impl Groups {
 /// "TLS 1.3 TLS_AES_128_GCM_SHA256, SNI example.com": a connection's TLS. Only a session's
 /// (a WebSocket read inside it) is headed "wss: "; a connection that was not read gets no
 /// such claim, since what it carried is not known.
-fn tls_line(tls: &super::tls::TlsReport) -> String {
+fn tls_line(tls: &crate::report::tls::TlsReport) -> String {
     let mut line = tls
         .version
         .as_deref()
@@ -551,7 +551,7 @@ fn encrypted(report: &Report, width: Option<u16>) -> String {
             format!("{}\n→ {}", e.client, e.server),
             tls,
             terminal(&e.why()).into_owned(),
-            super::tls::tcp_end_text(e.tcp_end, e.tcp_end_by, e.tcp_end_packet),
+            crate::report::tls::tcp_end_text(e.tcp_end, e.tcp_end_by, e.tcp_end_packet),
         ]);
     }
     let mut out = format!("{t}\n");
@@ -562,7 +562,7 @@ fn encrypted(report: &Report, width: Option<u16>) -> String {
             seen.encrypted_not_listed
         );
     }
-    for line in super::tls::advice_lines(&seen.encrypted) {
+    for line in crate::report::tls::advice_lines(&seen.encrypted) {
         let _ = writeln!(out, "{line}");
     }
     out

@@ -20,11 +20,11 @@
 //! `sanitize::html` (inside `<summary>`) or `sanitize::mermaid` (inside the diagram), so
 //! nothing can break a table, open a code span, inject HTML or a Mermaid statement.
 
-use super::{ConnectionReport, Report};
 use crate::capture::file::InputSummary;
 use crate::close::catalog;
 use crate::close::diagnosis::Secs;
 use crate::flow::Role;
+use crate::report::{ConnectionReport, Report};
 use crate::sanitize::{html, markdown as md, mermaid};
 use std::collections::{BinaryHeap, HashMap};
 use std::fmt::Write;
@@ -129,7 +129,7 @@ pub fn write_with(
         // No limit: the rows as they are read again, then every section.
         out.write_all(head.as_bytes())?;
         out.write_all(table_head(&names).as_bytes())?;
-        report.for_each_chunk(super::RENDER_CHUNK, |part| {
+        report.for_each_chunk(crate::report::RENDER_CHUNK, |part| {
             let mut o = String::new();
             for c in part.iter() {
                 row(&mut o, c, &names);
@@ -369,7 +369,7 @@ fn header(o: &mut String, report: &Report, hashes: &[Option<String>]) {
             "- **Redacted:** addresses and host names (Host, SNI) are replaced by stable pseudonyms; query strings, credentials, payloads and TLS client randoms are left out; close reasons are kept."
         );
     }
-    if let Some(line) = super::filter::shown_line(report) {
+    if let Some(line) = crate::report::filter::shown_line(report) {
         let _ = writeln!(o, "- **Selected:** {}.", md(&line));
     } else if report.summary.total_connections != report.summary.connections {
         let _ = writeln!(
@@ -621,7 +621,7 @@ impl<T> Best<T> {
 
 /// A TLS report in a sentence: "TLS 1.3, TLS_AES_128_GCM_SHA256, SNI example.com, ALPN
 /// http/1.1".
-fn tls_text(tls: &super::tls::TlsReport) -> String {
+fn tls_text(tls: &crate::report::tls::TlsReport) -> String {
     let mut parts = vec![tls.version.clone().unwrap_or_else(|| "TLS".into())];
     parts.extend(tls.cipher_suite.clone());
     if let Some(sni) = &tls.sni {
@@ -655,7 +655,7 @@ fn encrypted(report: &Report, limit: Option<usize>) -> String {
             md(&e.server.to_string()),
             tls_text(&e.tls) + if e.without_sni() { ", no SNI" } else { "" },
             md(&e.why()),
-            md(&super::tls::tcp_end_text(
+            md(&crate::report::tls::tcp_end_text(
                 e.tcp_end,
                 e.tcp_end_by,
                 e.tcp_end_packet
@@ -671,10 +671,10 @@ fn encrypted(report: &Report, limit: Option<usize>) -> String {
         let _ = writeln!(
             o,
             "\n… and {not_listed} more encrypted connections (counted, not listed; `--format json` lists up to {}).",
-            super::Seen::MAX_ENCRYPTED
+            crate::report::Seen::MAX_ENCRYPTED
         );
     }
-    for line in super::tls::advice_lines(&seen.encrypted) {
+    for line in crate::report::tls::advice_lines(&seen.encrypted) {
         let _ = writeln!(o, "\n{}", md(&line));
     }
     o
@@ -724,7 +724,11 @@ fn connection(
         }
     }
     if let Some(leg) = &c.leg {
-        let _ = writeln!(o, "- **Proxied:** {}", md(&super::legs::describe(leg)));
+        let _ = writeln!(
+            o,
+            "- **Proxied:** {}",
+            md(&crate::report::legs::describe(leg))
+        );
     }
     if let Some(tls) = &c.tls {
         let _ = write!(o, "- **TLS (wss://):** {}", tls_text(tls));
@@ -754,8 +758,8 @@ fn connection(
     let files = if inputs.iter().any(|i| i.continues_previous) {
         format!(
             " ({} to {})",
-            md(&super::place(inputs, c.input, c.first_packet)),
-            md(&super::place(inputs, c.input, c.last_packet))
+            md(&crate::report::place(inputs, c.input, c.first_packet)),
+            md(&crate::report::place(inputs, c.input, c.last_packet))
         )
     } else {
         String::new()
@@ -1020,8 +1024,8 @@ fn sequence(o: &mut String, c: &ConnectionReport) {
     for e in &c.stream_ends {
         let (a, b) = side(e.by);
         let arrow = match e.kind {
-            super::StreamEndName::RstStream => "-x",
-            super::StreamEndName::EndStream | super::StreamEndName::Goaway => "--)",
+            crate::report::StreamEndName::RstStream => "-x",
+            crate::report::StreamEndName::EndStream | crate::report::StreamEndName::Goaway => "--)",
         };
         let kind = e.kind.frame();
         let code = e

@@ -9,8 +9,8 @@
 //! row per frame instead; the frames that fell out of the frame log are said apart from the
 //! CSV ([`left_out_note`], on standard error).
 
-use super::{ConnectionReport, Report};
 use crate::flow::Role;
+use crate::report::{ConnectionReport, Report};
 use std::io::{self, Write};
 
 const HEADER: [&str; 26] = [
