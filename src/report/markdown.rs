@@ -23,7 +23,7 @@
 use super::{ConnectionReport, Report};
 use crate::capture::file::InputSummary;
 use crate::close::catalog;
-use crate::close::diagnosis::Secs;
+use crate::diagnose::Secs;
 use crate::flow::Role;
 use crate::sanitize::{html, markdown as md, mermaid};
 use std::collections::{BinaryHeap, HashMap};
