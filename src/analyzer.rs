@@ -650,7 +650,7 @@ impl Analyzer {
         conn.active_at = conn.active_at.max(at);
         if let (Some(n), Some(f)) = (before, on_event.as_mut()) {
             if conn.is_websocket() && conn.event_count() > n {
-                for ev in conn.events_from(n) {
+                for ev in crate::diagnose::live::events(conn, n) {
                     f(&ev);
                 }
             }

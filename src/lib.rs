@@ -15,9 +15,10 @@
 //!   WebSocket connection); [`render`]: its renderers, [`render::json`] (the JSON contract
 //!   of README.md), [`render::table`], [`render::markdown`], [`render::csv`], and the close
 //!   codes explained ([`render::explain`]).
-//! - [`close`]: the close-code catalog ([`close::catalog::lookup`]: name, meaning, causes
-//!   and fix of any code) and the diagnosis a connection's [`close::diagnosis::Status`]
-//!   comes from.
+//! - [`close`]: close frames and the close-code catalog ([`close::catalog::lookup`]: name,
+//!   meaning, causes and fix of any code).
+//! - [`diagnose`]: why each connection ended: its [`diagnose::Status`], made of typed
+//!   [`diagnose::Cause`]s (`status.causes` in JSON) that one function puts in words.
 //! - [`finding`]: everything wrong or notable inside a capture ([`finding::Finding`], of a
 //!   [`finding::Kind`]).
 //! - [`extract`]: one connection's packets written out as a capture of their own.
@@ -74,10 +75,10 @@
 //! The crate is laid out as the data flows (these modules are private):
 //!
 //! ```text
-//! capture ─► decode ─► flow ─► stack::tcp ─► stack::Stack ─────────────► websocket ─► close ─► report ─► render
-//!  files,    link/IP/   4-tuple  per-direction  the layers above TCP:       Session:     catalog,  model,   table,
-//!  live      TCP slice  key,     reassembly,    http1 (upgrade or           decoders,    diagnosis store,   json, md,
-//!  (libpcap) (etherparse) roles  the connection  mid-stream), tls, h2        handshake             filter   csv
+//! capture ─► decode ─► flow ─► stack::tcp ─► stack::Stack ─────────────► websocket ─► close ─► diagnose ─► report ─► render
+//!  files,    link/IP/   4-tuple  per-direction  the layers above TCP:       Session:     frames,  causes,    model,   table,
+//!  live      TCP slice  key,     reassembly,    http1 (upgrade or           decoders,    catalog  status,    store,   json, md,
+//!  (libpcap) (etherparse) roles  the connection  mid-stream), tls, h2        handshake             evidence   filter   csv
 //! ```
 //!
 //! - `capture`: packets from pcap/pcapng files (compressed or not, or stdin); a large classic
@@ -90,7 +91,9 @@
 //!   WebSocket stream; `stack::tls` and `stack::h2` are the layers that plug in between.
 //! - `websocket`: the nom frame parser, the streaming per-direction decoder, and the
 //!   `Session` a report is about (one TCP connection carries zero, one or many).
-//! - [`close`]: close frames, the close-code catalog, and the status diagnosis.
+//! - [`close`]: close frames and the close-code catalog.
+//! - [`diagnose`]: every status, cause, fix and verdict: typed causes (`diagnose::cause`)
+//!   decided from what the stages saw, and put in words in one place (`diagnose::text`).
 //! - `analyzer`: the flow table that drives every packet through the stages above and
 //!   reports each session.
 //! - `freeze`: quiet connections written out of memory and read back on their next packet;
@@ -113,6 +116,7 @@
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod close;
+pub mod diagnose;
 pub mod error;
 pub mod extract;
 pub mod finding;

@@ -194,7 +194,7 @@ mod tests {
         );
         // Right after the peer's message: the line names it, as the report does.
         let with = CloseEvent {
-            unanswered: Some(crate::close::diagnosis::Unanswered {
+            unanswered: Some(crate::websocket::unanswered::Unanswered {
                 from: Role::Client,
                 opcode: crate::websocket::frame::Opcode::TEXT,
                 size: 100,

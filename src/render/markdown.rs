@@ -22,7 +22,7 @@
 
 use crate::capture::file::InputSummary;
 use crate::close::catalog;
-use crate::close::diagnosis::Secs;
+use crate::diagnose::Secs;
 use crate::flow::Role;
 use crate::report::{ConnectionReport, Report};
 use crate::sanitize::{html, markdown as md, mermaid};

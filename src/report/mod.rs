@@ -44,15 +44,14 @@ pub mod tls;
 use crate::capture::file::InputSummary;
 use crate::capture::Timestamp;
 use crate::close::catalog;
-use crate::close::diagnosis::{self, End, EndHow, Status};
 use crate::close::CloseFrame;
 use crate::decode::Endpoint;
-use crate::finding::{Finding, Kind};
+use crate::diagnose::{self, Status};
+use crate::finding::Finding;
 use crate::flow::Role;
 use crate::render::wireshark;
 use crate::stack::tcp::connection::{Connection, EndKind};
 use crate::stack::tcp::Counters;
-use crate::stack::tls::layer::TlsFacts;
 use crate::stack::Side;
 use crate::websocket::decoder::{FrameRecord, Stats};
 use crate::websocket::session::Session;
@@ -60,7 +59,6 @@ use crate::websocket::session::{StreamEnd, StreamEndKind};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 pub use store::Store;
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -453,14 +451,14 @@ pub struct ConnectionReport {
     pub stream_ends: Vec<StreamEndReport>,
     pub status: Status,
     /// What in the capture explains the status (or contradicts it), with packet numbers.
-    pub evidence: Option<diagnosis::Evidence>,
+    pub evidence: Option<diagnose::Evidence>,
     /// Why wsclose stopped following the connection before it ended (a cap: `max_flows`,
     /// `idle_timeout`), or null: what came after is not in the report.
     pub evicted: Option<Eviction>,
     /// The status each application saw (the peer's code, 1005, 1006, or null while open).
     pub seen_by: SeenBy,
     /// The closing handshake, when a close frame was sent.
-    pub close_handshake: Option<diagnosis::CloseHandshake>,
+    pub close_handshake: Option<diagnose::CloseHandshake>,
     /// Whether each direction's frames were followed to its end: false when bytes were
     /// missing where a frame header (or the end of the handshake) was expected, so that
     /// nothing after them was decoded and a close frame of that direction may be missing.
@@ -521,10 +519,10 @@ pub struct ConnectionReportJson {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     stream_ends: Vec<StreamEndReport>,
     status: Status,
-    evidence: Option<diagnosis::Evidence>,
+    evidence: Option<diagnose::Evidence>,
     evicted: Option<Eviction>,
     seen_by: SeenBy,
-    close_handshake: Option<diagnosis::CloseHandshake>,
+    close_handshake: Option<diagnose::CloseHandshake>,
     decoded_to_end: PerSide<bool>,
     findings: Vec<Finding>,
     findings_dropped: u64,
@@ -605,28 +603,6 @@ mod tcp_end_serde {
     }
 }
 
-/// Every END_STREAM, RST_STREAM and GOAWAY an HTTP/2 WebSocket's stream saw, in order, with
-/// their error codes, as one clause ("on HTTP/2 stream 5, also client END_STREAM (packet 26),
-/// client RST_STREAM CANCEL (packet 27)"), those that did not end it (a GOAWAY that let it
-/// run) included; `None` when there were none.
-fn stream_frames_text(
-    stream: u32,
-    ends: &[StreamEnd],
-    role: impl Fn(crate::stack::Side) -> Role,
-) -> Option<String> {
-    if ends.is_empty() {
-        return None;
-    }
-    let said: Vec<String> = ends
-        .iter()
-        .map(|e| format!("{} {} (packet {})", role(e.by), e.kind, e.packet))
-        .collect();
-    Some(format!(
-        "on HTTP/2 stream {stream}, also {}",
-        said.join(", ")
-    ))
-}
-
 /// What carried a session, as a report names it.
 pub fn transport_name(h2: bool) -> &'static str {
     if h2 {
@@ -655,43 +631,6 @@ mod transport_serde {
     }
 }
 
-/// The later of two (packet, time) marks.
-trait Latest {
-    fn max_by_key_ts(self, other: Self) -> Self;
-}
-
-impl Latest for Option<(u64, Timestamp)> {
-    fn max_by_key_ts(self, other: Self) -> Self {
-        match (self, other) {
-            (Some(a), Some(b)) => Some(if b.1 > a.1 { b } else { a }),
-            (a, b) => a.or(b),
-        }
-    }
-}
-
-/// The first close_notify of TLS connection `c` (facts `f`) as an ending, if it came
-/// before `tcp_first`, the first TCP ending (or there is none).
-fn close_notify_first(f: &TlsFacts, c: &Connection, tcp_first: Option<&End>) -> Option<End> {
-    let client = c.client_side();
-    [
-        (client, f.close_notify.0, f.close_notify_at.0),
-        (client.other(), f.close_notify.1, f.close_notify_at.1),
-    ]
-    .into_iter()
-    .filter_map(|(s, packet, at)| {
-        let (ts, order) = at?;
-        Some(End {
-            by: c.role(s),
-            how: EndHow::CloseNotify,
-            packet: packet?,
-            ts,
-            order,
-        })
-    })
-    .min_by_key(|e| e.order)
-    .filter(|e| tcp_first.is_none_or(|t| e.order < t.order))
-}
-
 impl ConnectionReport {
     /// Builds the report of WebSocket session `w` of a finished connection (`finish`
     /// already called).
@@ -704,47 +643,6 @@ impl ConnectionReport {
             .flat_map(|d| d.closes.iter())
             .collect();
         closes.sort_by_key(|f| f.order);
-        // Each side's first ending, and an RST it sent after its FIN: that RST cuts what
-        // the side could still read (both ways, as any RST does).
-        let mut tcp_ends: Vec<End> = Side::BOTH
-            .into_iter()
-            .filter_map(|s| c.ends[s].map(|e| (c.role(s), e)))
-            .flat_map(|(by, e)| {
-                let first = End::tcp(by, e.kind, e.packet, e.ts, e.order);
-                let rst = e
-                    .then_rst
-                    .map(|r| End::tcp(by, EndKind::Rst, r.packet, r.ts, r.order));
-                std::iter::once(first).chain(rst)
-            })
-            .collect();
-        tcp_ends.sort_by_key(|e| e.order);
-        // What ended the session's carrier: TCP, and over HTTP/2 its own stream as well.
-        let mut ends = tcp_ends.clone();
-        ends.extend(
-            w.stream_ends
-                .iter()
-                .filter(|e| e.ends_stream())
-                .map(|e| End {
-                    by: c.role(e.by),
-                    how: EndHow::Stream {
-                        stream: e.stream,
-                        kind: e.kind,
-                    },
-                    packet: e.packet,
-                    ts: e.ts,
-                    order: e.order,
-                }),
-        );
-        // Over TLS, a close_notify sent before either side ended TCP, on a session with no
-        // close frame, is where it ended: the sender closed on purpose, and the peer's FIN
-        // or RST that follows is its answer (a browser ends TCP at once on close_notify).
-        let tls_facts = c.up.tls();
-        let close_notify_end = tls_facts
-            .as_ref()
-            .filter(|_| closes.is_empty() && w.transport.h2_stream.is_none())
-            .and_then(|f| close_notify_first(f, c, tcp_ends.first()));
-        ends.extend(close_notify_end);
-        ends.sort_by_key(|e| e.order);
         // The connection's findings, and over HTTP/2 the session's own, by packet.
         let findings: Cow<'_, [Finding]> = if w.findings.items.is_empty() {
             Cow::Borrowed(&c.up.ctx.findings.items)
@@ -754,201 +652,13 @@ impl ConnectionReport {
             all.sort_by_key(|f| f.packet.unwrap_or(u64::MAX));
             Cow::Owned(all)
         };
-        let http_status = w.upgrade_status();
         let hs = &w.handshake;
-        let upgraded = http_status == Some(101) || w.decoder(server_side).is_some();
-        // A direction whose frames could not be followed to its end: its decoder lost the
-        // frame boundaries at a gap, or it never got a decoder and has a gap (one in the
-        // handshake stops it there). A gap inside a payload of known length keeps the
-        // decoder in step: a later close frame would still be seen.
-        let lost = |s: Side| match w.decoder(s) {
-            Some(d) => d.out_of_sync.is_some(),
-            None => c.tcp[s].counters.gaps > 0,
-        };
-        // Where a lost direction's frames stop: its decoder's out-of-sync point, or (no
-        // decoder) its first gap; unknown if that finding was dropped at the cap.
-        let stop = |s: Side| {
-            let kind = if w.decoder(s).is_some() {
-                Kind::OutOfSync
-            } else {
-                Kind::Gap
-            };
-            let role = c.role(s);
-            findings
-                .iter()
-                .filter(|f| f.kind == kind && f.from == Some(role))
-                .filter_map(|f| f.packet)
-                .min()
-        };
-        let (lost_client, lost_server) = (lost(client_side), lost(server_side));
-        let missing = diagnosis::Missing {
-            lost: PerSide {
-                client: lost_client,
-                server: lost_server,
-            },
-            stops: PerSide {
-                client: lost_client.then(|| stop(client_side)).flatten(),
-                server: lost_server.then(|| stop(server_side)).flatten(),
-            },
-            gaps: c.has_gaps(),
-        };
-        let mut status = match (http_status.filter(|&s| s != 101), w.transport.h2_stream) {
-            (Some(code), Some(_)) => diagnosis::refused(code, true),
-            _ => diagnosis::status(&closes, &ends, http_status, upgraded, missing),
-        };
-        let (cs, ss) = (w.stats(client_side), w.stats(server_side));
-        let latest = |a: Option<(u64, Timestamp)>, b: Option<(u64, Timestamp)>| a.max_by_key_ts(b);
-        let last_frame = latest(cs.last_frame, ss.last_frame);
-        let sent = PerSide {
-            client: &cs,
-            server: &ss,
-        };
-        // The quiet spell before the first ending, unless a frame came after that ending:
-        // only each side's last frame is known, so the last one before the ending is not,
-        // and a spell measured from a later frame would read as none.
-        let idle = ends
-            .first()
-            .filter(|end| last_frame.is_none_or(|(p, _)| p <= end.packet))
-            .map(|end| {
-                let since = last_frame.map_or(c.first_ts, |(_, t)| t);
-                let seconds = end.ts.since(since).max(0.0);
-                diagnosis::Idle {
-                    seconds,
-                    how: end.how,
-                    last_frame_packet: last_frame.map(|(p, _)| p),
-                    last_ping_packet: latest(cs.last_ping, ss.last_ping).map(|(p, _)| p),
-                    last_pong_packet: latest(cs.last_pong, ss.last_pong).map(|(p, _)| p),
-                    ended_by: Some(end.by),
-                    unanswered: diagnosis::Unanswered::find(end.by, sent, end.packet, end.ts),
-                }
-            });
-        if let Some(idle) = &idle {
-            diagnosis::explain_idle(&mut status, idle);
-        }
+        let tls_facts = c.up.tls();
         let tls = tls_facts.as_ref().map(|f| tls::TlsReport::new(f, c));
-        // What TLS says of how TCP ended explains a 1006 that TCP's ending (or a
-        // close_notify before it) gave, not one an HTTP/2 stream's own ending gave.
-        if let Some(t) = tls.as_ref().filter(|_| {
-            ends.first()
-                .is_none_or(|e| matches!(e.how, EndHow::Tcp(_) | EndHow::CloseNotify))
-        }) {
-            t.explain_1006(
-                &mut status,
-                c.first_end().map(|(by, e)| (by, e.kind, e.packet)),
-                close_notify_end.map(|e| (e.by, e.packet)),
-            );
-        }
-        let first_end = ends.first().copied();
-        let tcp_first = tcp_ends.first().and_then(|e| match e.how {
-            EndHow::Tcp(kind) => Some((e, kind)),
-            EndHow::Stream { .. } | EndHow::CloseNotify => None,
-        });
-        let evidence = diagnosis::evidence(
-            &status,
-            &diagnosis::Facts {
-                first_close: closes.iter().copied().find(|c| !c.rejected()),
-                refused_close: closes.iter().copied().find(|c| c.rejected()),
-                findings: &findings,
-                sent,
-                first_end,
-                idle,
-                missing: missing.any(),
-            },
-        );
-        let mut evidence = evidence;
-        if let (Some(stream), Some(1006)) = (w.transport.h2_stream, status.code) {
-            // The frame the status already names (the first ending, when it is the
-            // stream's) is not named twice.
-            let others: Vec<StreamEnd> = w
-                .stream_ends
-                .iter()
-                .filter(|e| first_end.is_none_or(|f| f.order != e.order))
-                .copied()
-                .collect();
-            if let Some(said) = stream_frames_text(stream, &others, |s| c.role(s)) {
-                // The cause and the evidence both name every other frame that ended (or
-                // announced the end of) the stream: a RST_STREAM after an END_STREAM, a
-                // GOAWAY before the FIN.
-                let _ = write!(status.detail, " {}.", said.replacen("on ", "On ", 1));
-                if let Some(ev) = &mut evidence {
-                    let _ = write!(ev.summary, "; {said}");
-                    ev.packets.extend(others.iter().map(|e| e.packet));
-                    ev.packets.sort_unstable();
-                    ev.packets.dedup();
-                }
-            }
-        }
-        // A side that reset TCP after its own FIN: its RST is named too, after the peer's
-        // last frame that came between the two, if any. Not for an HTTP/2 stream that its
-        // own frames ended first: how TCP ended later is not its story.
-        let tcp_ended_it = ends
-            .first()
-            .is_none_or(|e| matches!(e.how, EndHow::Tcp(_) | EndHow::CloseNotify));
-        for fin in tcp_ends
-            .iter()
-            .filter(|e| tcp_ended_it && e.how == EndHow::Tcp(EndKind::Fin))
-        {
-            let Some(rst) = tcp_ends
-                .iter()
-                .find(|e| e.by == fin.by && e.how == EndHow::Tcp(EndKind::Rst))
-            else {
-                continue;
-            };
-            let peer = fin.by.peer();
-            let theirs = *sent.of(peer);
-            let between = |p: u64| p > fin.packet && p <= rst.packet;
-            // What the peer sent between the two that the capture shows: its last
-            // WebSocket frame, its TLS close_notify, its last HTTP/2 stream ending.
-            let mut seen: Vec<(u64, Timestamp, String)> = Vec::new();
-            if let Some((p, at)) = theirs.last_frame.filter(|&(p, _)| between(p)) {
-                let what = if closes.iter().any(|f| f.from == peer && f.packet == p) {
-                    format!("the {peer}'s close frame (packet {p})")
-                } else {
-                    match theirs.last_message {
-                        Some((opcode, size, mp)) if mp == p => format!(
-                            "the {peer}'s {size}-byte {} message (packet {p})",
-                            opcode.name()
-                        ),
-                        _ => format!("a frame from the {peer} (packet {p})"),
-                    }
-                };
-                seen.push((p, at, what));
-            }
-            if let Some(f) = &tls_facts {
-                let (packet, at) = match peer {
-                    Role::Client => (f.close_notify.0, f.close_notify_at.0),
-                    Role::Server => (f.close_notify.1, f.close_notify_at.1),
-                };
-                if let (Some(p), Some((at, _))) = (packet.filter(|&p| between(p)), at) {
-                    seen.push((p, at, format!("the {peer}'s TLS close_notify (packet {p})")));
-                }
-            }
-            if let Some(e) = w
-                .stream_ends
-                .iter()
-                .filter(|e| c.role(e.by) == peer && between(e.packet))
-                .max_by_key(|e| e.order)
-            {
-                seen.push((
-                    e.packet,
-                    e.ts,
-                    format!("the {peer}'s {} (packet {})", e.kind, e.packet),
-                ));
-            }
-            let after = seen
-                .into_iter()
-                .max_by_key(|(p, at, _)| (*p, *at))
-                .map(|(_, at, what)| (what, at));
-            diagnosis::explain_rst_after_fin(&mut status, evidence.as_mut(), fin, rst, after);
-        }
-        // The TCP ending that answered a close_notify is named after it.
-        if let (Some(_), Some(tcp), Some(ev)) = (close_notify_end, tcp_ends.first(), &mut evidence)
-        {
-            let _ = write!(ev.summary, "; then {}", diagnosis::end_phrase(tcp));
-            ev.packets.push(tcp.packet);
-            ev.packets.sort_unstable();
-            ev.packets.dedup();
-        }
+        let d =
+            crate::diagnose::diagnose(c, w, &closes, &findings, tls_facts.as_ref(), tls.as_ref());
+        let tcp_first = c.first_end();
+        let (cs, ss) = (w.stats(client_side), w.stats(server_side));
         ConnectionReport {
             id,
             input: c.input,
@@ -981,9 +691,9 @@ impl ConnectionReport {
                     problems: f.problems.iter().map(|p| p.as_str()).collect(),
                 })
                 .collect(),
-            tcp_end: tcp_end_name(tcp_first.map(|(_, k)| k)),
-            tcp_end_by: tcp_first.map(|(e, _)| e.by),
-            tcp_end_packet: tcp_first.map(|(e, _)| e.packet),
+            tcp_end: tcp_end_name(tcp_first.map(|(_, e)| e.kind)),
+            tcp_end_by: tcp_first.map(|(by, _)| by),
+            tcp_end_packet: tcp_first.map(|(_, e)| e.packet),
             evicted: None,
             transport: transport_name(w.transport.h2_stream.is_some()),
             h2_stream: w.transport.h2_stream,
@@ -992,17 +702,9 @@ impl ConnectionReport {
                 .iter()
                 .map(|e| StreamEndReport::new(e, c.role(e.by)))
                 .collect(),
-            // A refused upgrade never became a WebSocket: no application saw a close status.
-            seen_by: if http_status.is_some_and(|s| s != 101) {
-                SeenBy {
-                    client: None,
-                    server: None,
-                }
-            } else {
-                SeenBy {
-                    client: diagnosis::seen_by(Role::Client, &closes, &ends, missing),
-                    server: diagnosis::seen_by(Role::Server, &closes, &ends, missing),
-                }
+            seen_by: SeenBy {
+                client: d.seen_by.client,
+                server: d.seen_by.server,
             },
             tcp_ends: {
                 let mut v: Vec<(u64, TcpEndReport)> = Side::BOTH
@@ -1025,16 +727,13 @@ impl ConnectionReport {
                 v.sort_by_key(|(order, _)| *order);
                 v.into_iter().map(|(_, r)| r).collect()
             },
-            close_handshake: diagnosis::close_handshake(&closes, &ends, missing),
-            decoded_to_end: PerSide {
-                client: !lost_client,
-                server: !lost_server,
-            },
-            status,
-            evidence,
+            close_handshake: d.close_handshake,
+            decoded_to_end: d.decoded_to_end,
+            status: d.status,
+            evidence: d.evidence,
             findings_dropped: c.up.ctx.findings.dropped + w.findings.dropped,
             findings: findings.into_owned(),
-            idle_before_end_s: idle.map(|i| (i.seconds * 1000.0).round() / 1000.0),
+            idle_before_end_s: d.idle_before_end_s,
             first_packet: c.first_packet,
             last_packet: c.last_packet,
             start: c.first_ts,
@@ -1096,32 +795,11 @@ impl ConnectionReport {
     /// following it, and which flag to raise.
     pub fn mark_evicted(&mut self, why: Eviction, opts: &crate::analyzer::Options) {
         self.evicted = Some(why);
-        if self.status.code.is_some() || !self.status.name.starts_with("Open") {
-            return;
-        }
-        let last = self.last_packet;
-        let (name, detail, fix) = match why {
-            Eviction::MaxFlows => (
-                EVICTED_MAX_FLOWS,
-                format!(
-                    "wsclose stopped following this connection after packet {last}: more than --max-flows ({}) TCP connections were open at once, and it was the least recently active. How it ended is not in this report (packets after that on the same addresses and ports start another connection); no close code is guessed.",
-                    opts.max_flows
-                ),
-                "Run again with a larger --max-flows to follow every connection to its end (each one costs memory only while it is open).",
-            ),
-            Eviction::IdleTimeout => (
-                EVICTED_IDLE,
-                format!(
-                    "No packet of this connection came for more than --idle-timeout ({} s of capture time) after packet {last}, so wsclose finished it there. How it ended is not in this report (packets after that on the same addresses and ports start another connection); no close code is guessed.",
-                    opts.idle_timeout_s
-                ),
-                "If the connection was only quiet (long-lived with rare messages and no pings), run again with a larger --idle-timeout.",
-            ),
+        let limit = match why {
+            Eviction::MaxFlows => opts.max_flows as u64,
+            Eviction::IdleTimeout => opts.idle_timeout_s,
         };
-        self.status.name = name.into();
-        self.status.detail = detail;
-        self.status.general = "";
-        self.status.fix = fix.into();
+        crate::diagnose::evicted(&mut self.status, why, self.last_packet, limit);
     }
 
     /// The key under which `summary.by_status` counts this connection.
@@ -1141,47 +819,8 @@ impl ConnectionReport {
     }
 }
 
-/// Why wsclose stopped following a connection before it ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Eviction {
-    /// More than `--max-flows` connections were tracked at once; it was the least recently
-    /// active.
-    MaxFlows,
-    /// No packet for longer than `--idle-timeout`.
-    IdleTimeout,
-}
-
-impl Eviction {
-    /// Its JSON name: "max_flows" or "idle_timeout".
-    pub fn name(self) -> &'static str {
-        match self {
-            Eviction::MaxFlows => "max_flows",
-            Eviction::IdleTimeout => "idle_timeout",
-        }
-    }
-
-    /// The flag that raises the cap.
-    pub fn flag(self) -> &'static str {
-        match self {
-            Eviction::MaxFlows => "--max-flows",
-            Eviction::IdleTimeout => "--idle-timeout",
-        }
-    }
-
-    /// A few words for a table cell: "evicted: over --max-flows".
-    pub fn short(self) -> &'static str {
-        match self {
-            Eviction::MaxFlows => "evicted: over the flow cap (raise --max-flows)",
-            Eviction::IdleTimeout => "evicted: idle longer than --idle-timeout",
-        }
-    }
-}
-
-/// The status names of an evicted connection that was still open.
-pub const EVICTED_MAX_FLOWS: &str = "Evicted (flow cap)";
-pub const EVICTED_IDLE: &str = "Evicted (idle timeout)";
+pub use crate::diagnose::text::{EVICTED_IDLE, EVICTED_MAX_FLOWS};
+pub use crate::diagnose::Eviction;
 
 /// What `summary.by_status` counts a connection under: its code, "open", "refused" or
 /// "unknown".
@@ -1239,11 +878,8 @@ pub fn place(inputs: &[InputSummary], input: usize, packet: u64) -> String {
 /// A connection "still open" in a file that stops early may well have closed after it:
 /// its status says so instead.
 pub fn mark_cut(inputs: &[InputSummary], c: &mut ConnectionReport) {
-    let cut = inputs.get(c.last_input).is_some_and(|i| i.truncated);
-    if cut && c.status.code.is_none() && c.status.name.starts_with("Open") {
-        c.status.general = "";
-        c.status.detail = "The capture file stops early (it is truncated or damaged; see the input's warning), so whatever ended this connection is not in it; no close code is guessed.".into();
-        c.status.fix = "Get the whole capture file (re-copy or re-download it; check that tcpdump was stopped cleanly), or capture again until the connection closes.".into();
+    if inputs.get(c.last_input).is_some_and(|i| i.truncated) {
+        crate::diagnose::cut(&mut c.status);
     }
 }
 
@@ -1262,7 +898,7 @@ impl Report {
         }
         legs::link_vec(&mut connections);
         for c in &mut connections {
-            legs::mark_behind_encrypted(c, &seen.encrypted);
+            diagnose::legs::mark_behind_encrypted(c, &seen.encrypted);
         }
         Report::build(inputs, connections, None, seen)
     }
@@ -1492,7 +1128,7 @@ impl Report {
             names.connection(c);
         }
         // After the pseudonyms: the encrypted connections have theirs (`redact`).
-        legs::mark_behind_encrypted(c, &self.seen.encrypted);
+        diagnose::legs::mark_behind_encrypted(c, &self.seen.encrypted);
     }
 
     /// Reads every report of `store` back (a copy of those kept in memory), as this report

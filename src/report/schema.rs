@@ -95,7 +95,7 @@ impl JsonSchema for crate::capture::Timestamp {
 
 /// A connection's status as `Status`'s `Serialize` writes it (the cause joined from the
 /// capture's detail and the catalog's text).
-impl JsonSchema for crate::close::diagnosis::Status {
+impl JsonSchema for crate::diagnose::Status {
     fn schema_name() -> Cow<'static, str> {
         "Status".into()
     }
