@@ -767,8 +767,8 @@ fn invisible_characters_reach_no_format_raw() {
     let sink = std::sync::Arc::clone(&lines);
     a.on_event(Box::new(move |ev| {
         let mut sink = sink.lock().unwrap();
-        sink.push(wsclose::report::events::line(ev));
-        sink.push(wsclose::report::events::json_line(ev));
+        sink.push(wsclose::render::events::line(ev));
+        sink.push(wsclose::render::events::json_line(ev));
     }));
     let mut w = PcapWriter::new(Vec::new(), LinkType::RAW, 262_144).unwrap();
     for p in &s.pkts {
@@ -783,11 +783,11 @@ fn invisible_characters_reach_no_format_raw() {
     let outputs = [
         (
             "table",
-            wsclose::report::table::render(&r, Some(200), false),
+            wsclose::render::table::render(&r, Some(200), false),
         ),
-        ("markdown", wsclose::report::markdown::render(&r, &[None])),
-        ("json", wsclose::report::json::render(&r)),
-        ("csv", wsclose::report::csv::render(&r)),
+        ("markdown", wsclose::render::markdown::render(&r, &[None])),
+        ("json", wsclose::render::json::render(&r)),
+        ("csv", wsclose::render::csv::render(&r)),
         ("live", live),
     ];
     for (name, out) in &outputs {

@@ -535,6 +535,8 @@ fn too_many_threads_are_refused_with_the_limit() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
+}
+
 // ---------------------------------------------------------------------------------------
 // Inputs read as streams: a FIFO, a /dev/fd path of a pipe, standard input. Each run has a
 // time limit, so that a run that waits forever fails instead of hanging the tests.

@@ -1304,10 +1304,10 @@ fn no_quiet_spell_is_claimed_when_a_frame_came_after_the_end() {
 /// Every format of `r` (table, Markdown, JSON, CSV), named.
 fn every_format(r: &Report) -> [(&'static str, String); 4] {
     [
-        ("table", wsclose::report::table::render(r, Some(200), false)),
-        ("markdown", wsclose::report::markdown::render(r, &[None])),
-        ("json", wsclose::report::json::render(r)),
-        ("csv", wsclose::report::csv::render(r)),
+        ("table", wsclose::render::table::render(r, Some(200), false)),
+        ("markdown", wsclose::render::markdown::render(r, &[None])),
+        ("json", wsclose::render::json::render(r)),
+        ("csv", wsclose::render::csv::render(r)),
     ]
 }
 
@@ -1440,7 +1440,7 @@ fn a_timeline_that_lost_frames_says_how_many() {
     }
     // Without a timeline, no such field.
     let v: serde_json::Value =
-        serde_json::from_str(&wsclose::report::json::render(&s.analyze())).unwrap();
+        serde_json::from_str(&wsclose::render::json::render(&s.analyze())).unwrap();
     assert!(v["connections"][0]
         .get("timeline_frames_left_out")
         .is_none());
