@@ -465,6 +465,16 @@ fn analyze(mut args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
         );
         return Ok(1);
     }
+    // A selection that left none of them listed.
+    if let (0, Some(all)) = (found, report.summary.total_encrypted_connections) {
+        let line = wsclose::report::filter::shown_line(&report).unwrap_or_default();
+        eprintln!(
+            "wsclose: no WebSocket connection could be read: {} encrypted; {}",
+            plural(all, "TLS connection"),
+            terminal(&line)
+        );
+        return Ok(1);
+    }
     if found == 0 {
         let s = &report.seen;
         eprintln!(

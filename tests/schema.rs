@@ -131,8 +131,8 @@ fn every_proxy_fixture_report_validates() {
 }
 
 /// (b) The top-level captures as one multi-file report, also `--redact`ed and with the
-/// timeline, a wss:// capture with its timeline, and wss:// and HTTP/2 captures
-/// `--redact`ed with and without their key logs.
+/// timeline, a wss:// capture with its timeline, one whose encrypted connection a `--port`
+/// left out, and wss:// and HTTP/2 captures `--redact`ed with and without their key logs.
 #[test]
 fn multi_file_redacted_and_timeline_reports_validate() {
     let v = validator();
@@ -162,6 +162,9 @@ fn multi_file_redacted_and_timeline_reports_validate() {
             keylog.to_str().unwrap(),
         ],
     );
+    // A selection that leaves encrypted connections out (summary.total_encrypted_connections).
+    let firefox = root().join("fixtures/tls/firefox-haproxy-h2-backend-kill.pcap");
+    check(&v, &["--port", "18483", firefox.to_str().unwrap()]);
     // Redacted wss:// and HTTP/2 reports, with their key logs (the tls objects: SNI a
     // pseudonym, client random null) and without (the encrypted connections).
     for name in [

@@ -107,6 +107,10 @@ pub struct Summary {
     /// TLS connections listed in `seen.encrypted` (and counted beyond it).
     #[serde(skip_serializing_if = "is_zero")]
     pub encrypted_connections: u64,
+    /// When a selection (`--host`, `--port`) left some encrypted connections out of
+    /// `seen.encrypted`: how many there were before it (`encrypted_connections` are left).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_encrypted_connections: Option<u64>,
     /// The selection that chose the connections shown (`--status 1006 --port 443`), when
     /// one was given: `connections` of `total_connections` are shown.
     #[serde(skip_serializing_if = "Option::is_none")]
