@@ -187,7 +187,7 @@ pub fn capture_file(data: &[u8]) {
         }
     }
     if strict() {
-        // The bug this once allowed for (tests/mutation.rs,
+        // The bug this once allowed for (tests/mutation/regressions.rs,
         // sharded_report_equals_one_thread_after_idle_gap) is fixed: strict is the default.
         let sharded = Options {
             threads: 2,

@@ -126,7 +126,6 @@ impl HalfStream {
         rel(seq) < held_end
     }
 
-
     /// The peer acknowledged everything before `ack` (in `packet`, at `ts`): bytes below it
     /// that the capture does not hold are missing (rule 6, "ACK past a hole") unless their
     /// segment comes later in a capture written out of order. The hole is held until

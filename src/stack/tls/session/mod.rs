@@ -799,7 +799,6 @@ impl TlsSession {
         }
     }
 
-
     /// A Finished message: in TLS 1.3 that side's application keys follow.
     fn finished(&mut self, from_client: bool) {
         if !from_client && self.early_accepted.is_none() {

@@ -12,11 +12,19 @@
 //! mask position moves on); a gap over a header puts the direction out of sync, and nothing
 //! more is decoded from it — no frame, no code is guessed (REASSEMBLY.md rule 8).
 //!
-//! Size: about 1 000 lines: one per-direction frame machine (headers, payloads, fragments,
-//! UTF-8, inflate, close frames, gaps) whose states share its invariants; 110 lines of
-//! tests.
+//! `stats` has the statistics, `log` the frame log the timeline reads, `message` the data
+//! message in progress; this module is the frame state machine.
 
-use super::deflate::{InflateError, Inflater};
+mod log;
+mod message;
+mod stats;
+#[cfg(test)]
+mod tests;
+
+pub use log::{FrameRecord, FrameRecordJson};
+pub use stats::{Stats, StatsJson};
+
+use super::deflate::Inflater;
 use super::frame::{parse_header, unmask, unmask_into, FrameHeader, Opcode, MAX_HEADER_LEN};
 use super::utf8::Utf8Stream;
 use crate::capture::Timestamp;
@@ -24,6 +32,8 @@ use crate::close::{CloseFrame, Problem};
 use crate::finding::{Findings, Kind};
 use crate::flow::Role;
 use crate::stack::tcp::Event;
+use log::{preview_text, PREVIEW_BYTES};
+use message::{check_utf8, Message};
 
 /// Masked payload is unmasked this many bytes at a time, in a buffer shared by every
 /// decoder of the thread (so no per-connection buffer grows with the largest segment, and
@@ -45,68 +55,6 @@ const MAX_CONTROL_KEEP: usize = 4096;
 /// Close frames kept per direction (the first one is the one that counts).
 const MAX_CLOSES_KEPT: usize = 4;
 
-/// One direction's frame statistics. Its serde form is every field when stored (`serial`);
-/// JSON (a human-readable serializer) shows `StatsJson`'s, without the marks.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(remote = "Self")]
-#[non_exhaustive]
-pub struct Stats {
-    pub frames: u64,
-    pub messages: u64,
-    pub text_messages: u64,
-    pub binary_messages: u64,
-    /// Messages sent compressed (permessage-deflate, RSV1 on the first frame).
-    pub compressed_messages: u64,
-    pub pings: u64,
-    pub pongs: u64,
-    pub payload_bytes: u64,
-    /// Largest data message, counting a fragmented one as it grows: (bytes, packet where
-    /// it ended, or where it reached that size).
-    pub largest_message: Option<(u64, u64)>,
-    pub last_frame: Option<(u64, Timestamp)>,
-    pub last_ping: Option<(u64, Timestamp)>,
-    pub last_pong: Option<(u64, Timestamp)>,
-    /// Largest single frame's payload: (bytes, packet, opcode).
-    pub largest_frame: Option<(u64, u64, Opcode)>,
-    /// The last complete data message: (opcode, size, packet where it ended).
-    pub last_message: Option<(Opcode, u64, u64)>,
-}
-
-/// The JSON view of [`Stats`]: the counts and the largest message, in this order; the
-/// other fields (packets and times of the last frames) are not shown.
-#[derive(serde::Serialize, schemars::JsonSchema)]
-#[serde(remote = "Stats", rename = "Stats")]
-#[schemars(
-    description = "The frames one side sent: counts, and the largest data message as (bytes, packet)."
-)]
-pub struct StatsJson {
-    frames: u64,
-    messages: u64,
-    text_messages: u64,
-    binary_messages: u64,
-    compressed_messages: u64,
-    pings: u64,
-    pongs: u64,
-    payload_bytes: u64,
-    largest_message: Option<(u64, u64)>,
-}
-
-impl serde::Serialize for Stats {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if s.is_human_readable() {
-            StatsJson::serialize(self, s)
-        } else {
-            Stats::serialize(self, s)
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Stats {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Stats, D::Error> {
-        Stats::deserialize(d)
-    }
-}
-
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct Frame {
     h: FrameHeader,
@@ -118,125 +66,6 @@ struct Frame {
     /// The first unmasked payload bytes of a data frame, when previews are logged.
     #[serde(with = "serde_bytes")]
     preview: Vec<u8>,
-}
-
-/// Bytes of a data frame's payload kept for its timeline preview.
-const PREVIEW_BYTES: usize = 48;
-
-/// One frame as the timeline shows it. Its serde form is every field when stored
-/// (`serial`, the opcode's name as the opcode); JSON shows `FrameRecordJson`'s.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(remote = "Self")]
-#[non_exhaustive]
-pub struct FrameRecord {
-    /// Packet in which the frame was completed.
-    pub packet: u64,
-    pub ts: Timestamp,
-    pub order: u64,
-    pub from: Role,
-    #[serde(with = "super::frame::name_serde")]
-    pub opcode: Static,
-    pub fin: bool,
-    pub rsv: u8,
-    pub masked: bool,
-    pub len: u64,
-    /// Close code and reason, a shortened text preview, or a note; none when not logged.
-    pub detail: Option<String>,
-}
-
-/// `&'static str` by another name, for fields whose text comes from a fixed table (written
-/// as its code, `#[serde(with)]`): serde's derive takes a field typed `&'static str` for
-/// text borrowed from its input, which only a `'static` input could give.
-type Static = &'static str;
-
-/// The JSON view of [`FrameRecord`]: every field but the time and the delivery order.
-#[derive(serde::Serialize, schemars::JsonSchema)]
-#[serde(remote = "FrameRecord", rename = "FrameRecord")]
-#[schemars(
-    description = "One frame of the timeline (`--timeline`), in the packet that completed it."
-)]
-pub struct FrameRecordJson {
-    packet: u64,
-    from: Role,
-    opcode: &'static str,
-    fin: bool,
-    rsv: u8,
-    masked: bool,
-    len: u64,
-    detail: Option<String>,
-}
-
-impl serde::Serialize for FrameRecord {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if s.is_human_readable() {
-            FrameRecordJson::serialize(self, s)
-        } else {
-            FrameRecord::serialize(self, s)
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for FrameRecord {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<FrameRecord, D::Error> {
-        FrameRecord::deserialize(d)
-    }
-}
-
-/// Shortens a preview to `PREVIEW_BYTES` on a character boundary, marking the cut.
-fn preview_text(bytes: &[u8], total: u64, text: bool) -> String {
-    let more = if total > bytes.len() as u64 {
-        "…"
-    } else {
-        ""
-    };
-    if text {
-        let s = String::from_utf8_lossy(bytes);
-        let s = s.trim_end_matches('\u{fffd}');
-        format!("\"{s}\"{more}")
-    } else {
-        let hex: Vec<String> = bytes.iter().take(16).map(|b| format!("{b:02x}")).collect();
-        format!("{}{}", hex.join(" "), if total > 16 { " …" } else { "" })
-    }
-}
-
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
-struct Message {
-    opcode: Opcode,
-    /// Payload bytes on the wire.
-    len: u64,
-    compressed: bool,
-    /// Being inflated (compressed, an inflater is available, nothing went wrong yet).
-    inflate: bool,
-    /// Inflated bytes so far.
-    inflated: u64,
-    utf8: Option<Utf8Stream>,
-    truncated: bool,
-    invalid_reported: bool,
-}
-
-/// Feeds a piece of a text message's (inflated) payload to its UTF-8 check; the first
-/// invalid byte becomes one finding.
-fn check_utf8(m: &mut Message, from: Role, piece: &[u8], packet: u64, findings: &mut Findings) {
-    let Some(v) = m.utf8.as_mut() else {
-        return;
-    };
-    if let Err(off) = v.push(piece) {
-        m.utf8 = None;
-        if !m.invalid_reported {
-            m.invalid_reported = true;
-            let what = if m.compressed {
-                "inflated text message"
-            } else {
-                "text message"
-            };
-            findings.push(
-                Kind::InvalidUtf8Text,
-                Some(from),
-                Some(packet),
-                format!("{what} is not valid UTF-8 at message byte {off} (RFC 6455 §8.1: the receiver must close with 1007)"),
-            );
-        }
-    }
 }
 
 /// Its serde form (`serial`, for `freeze`) is every field, an inflater as its history.
@@ -706,27 +535,6 @@ impl Decoder {
         }
     }
 
-    /// A compressed message could not be inflated: say why, and stop inflating this
-    /// direction (its window no longer matches the sender's).
-    fn inflate_failed(&mut self, e: InflateError, packet: u64, findings: &mut Findings) {
-        if let Some(m) = self.msg.as_mut() {
-            m.inflate = false;
-            m.utf8 = None;
-        }
-        self.inflater = None;
-        let (kind, detail) = match e {
-            InflateError::Corrupt(why) => (
-                Kind::InflateFailed,
-                format!("a compressed message does not inflate ({why}); RFC 7692 §8: the receiver must fail the connection (libraries close with 1007 or 1002). Later messages of this direction are not inflated"),
-            ),
-            InflateError::TooLarge { cap } => (
-                Kind::InflateCapHit,
-                format!("a compressed message inflates past {} MiB; inflating stopped there (a decompression bomb, or a very large message). Later messages of this direction are not inflated", cap >> 20),
-            ),
-        };
-        findings.push(kind, Some(self.from), Some(packet), detail);
-    }
-
     fn maybe_end_frame(&mut self, at: Origin, findings: &mut Findings) {
         let done = self
             .frame
@@ -902,119 +710,5 @@ impl Decoder {
     /// a compressed message (an inflater's state then is more than its history).
     pub fn can_freeze(&self) -> bool {
         self.inflater.as_ref().is_none_or(Inflater::idle)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use flate2::{Compress, Compression, FlushCompress};
-
-    fn at(packet: u64) -> Origin {
-        Origin {
-            packet,
-            ts: Timestamp(0),
-            order: packet,
-        }
-    }
-
-    /// An unmasked server frame.
-    fn frame(b0: u8, payload: &[u8]) -> Vec<u8> {
-        let mut f = vec![b0];
-        match payload.len() {
-            n if n < 126 => f.push(n as u8),
-            n => {
-                f.push(126);
-                f.extend_from_slice(&(n as u16).to_be_bytes());
-            }
-        }
-        f.extend_from_slice(payload);
-        f
-    }
-
-    /// Compress like a permessage-deflate sender (sync flush, tail stripped).
-    fn deflate(c: &mut Compress, msg: &[u8]) -> Vec<u8> {
-        let mut out = Vec::with_capacity(msg.len() * 2 + 64);
-        c.compress_vec(msg, &mut out, FlushCompress::Sync).unwrap();
-        out.truncate(out.len() - 4);
-        out
-    }
-
-    fn server_with_inflater() -> Decoder {
-        let mut d = Decoder::new(Role::Server, true);
-        d.set_inflater(Inflater::new(false, 1 << 20));
-        d
-    }
-
-    fn kinds(f: &Findings) -> Vec<Kind> {
-        f.items.iter().map(|f| f.kind).collect()
-    }
-
-    #[test]
-    fn compressed_text_is_inflated_and_checked_across_messages() {
-        let mut c = Compress::new(Compression::default(), false);
-        let mut d = server_with_inflater();
-        let mut f = Findings::default();
-        let m1 = deflate(&mut c, "grüße, grüße, grüße, grüße".as_bytes());
-        let m2 = deflate(&mut c, "grüße again".as_bytes());
-        d.data(&frame(0xC1, &m1), at(1), &mut f);
-        d.data(&frame(0xC1, &m2), at(2), &mut f);
-        assert!(f.items.is_empty(), "{:?}", f.items);
-        assert_eq!(d.stats.messages, 2);
-        assert_eq!(d.stats.compressed_messages, 2);
-        // Sizes are the inflated ones.
-        assert_eq!(
-            d.stats.largest_message,
-            Some(("grüße, grüße, grüße, grüße".len() as u64, 1))
-        );
-    }
-
-    #[test]
-    fn invalid_utf8_inside_compressed_text_is_found_after_inflating() {
-        let mut c = Compress::new(Compression::default(), false);
-        let mut d = server_with_inflater();
-        let mut f = Findings::default();
-        let m = deflate(&mut c, b"ok so far \xc3\x28 then bad");
-        d.data(&frame(0xC1, &m), at(5), &mut f);
-        assert_eq!(kinds(&f), vec![Kind::InvalidUtf8Text]);
-        assert_eq!(f.items[0].packet, Some(5));
-        assert!(
-            f.items[0]
-                .detail
-                .contains("inflated text message is not valid UTF-8 at message byte 10"),
-            "{}",
-            f.items[0].detail
-        );
-    }
-
-    #[test]
-    fn corrupt_compressed_data_is_a_finding_and_stops_inflating() {
-        let mut d = server_with_inflater();
-        let mut f = Findings::default();
-        d.data(&frame(0xC1, b"\xff\xff\xff\xff\xff\xff"), at(3), &mut f);
-        assert_eq!(kinds(&f), vec![Kind::InflateFailed]);
-        // The decoder stays in sync: a later close frame is still read.
-        d.data(&frame(0x88, b"\x03\xefbad data"), at(4), &mut f);
-        assert_eq!(d.closes[0].code, Some(1007));
-    }
-
-    #[test]
-    fn a_decompression_bomb_hits_the_cap() {
-        let mut c = Compress::new(Compression::best(), false);
-        let mut d = server_with_inflater();
-        let mut f = Findings::default();
-        let bomb = deflate(&mut c, &vec![b'a'; 4 << 20]);
-        assert!(bomb.len() < 65_000);
-        d.data(&frame(0xC2, &bomb), at(9), &mut f);
-        assert_eq!(kinds(&f), vec![Kind::InflateCapHit]);
-    }
-
-    #[test]
-    fn without_an_inflater_compressed_text_is_not_judged() {
-        let mut d = Decoder::new(Role::Server, true);
-        let mut f = Findings::default();
-        d.data(&frame(0xC1, b"\xff\xfe not deflate"), at(1), &mut f);
-        assert!(f.items.is_empty());
-        assert_eq!(d.stats.compressed_messages, 1);
     }
 }
