@@ -370,6 +370,41 @@ fn a_directory_names_the_read_error_of_a_file_it_cannot_read() {
     assert!(err.to_lowercase().contains(&why.to_lowercase()), "{err}");
 }
 
+/// zstd- and lz4-compressed captures in a directory are captures (found by content, as a
+/// file given by name is read), not files left out.
+#[test]
+fn a_directory_holds_zstd_and_lz4_captures_too() {
+    use std::io::Write;
+    let work = tempfile::tempdir().unwrap();
+    let plain = std::fs::read(fixture("node-close-1008.pcap")).unwrap();
+    let zstd =
+        ruzstd::encoding::compress_to_vec(&plain[..], ruzstd::encoding::CompressionLevel::Fastest);
+    std::fs::write(work.path().join("a.pcap.zst"), zstd).unwrap();
+    let plain = std::fs::read(fixture("python-close-1001.pcap")).unwrap();
+    let mut lz4 = lz4_flex::frame::FrameEncoder::new(Vec::new());
+    lz4.write_all(&plain).unwrap();
+    std::fs::write(work.path().join("b.pcap.lz4"), lz4.finish().unwrap()).unwrap();
+    let out = wsclose()
+        .arg("analyze")
+        .arg(work.path())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("2 capture files"), "{err}");
+    assert!(!err.contains("left out"), "{err}");
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut codes: Vec<u64> = r["connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"]["code"].as_u64().unwrap())
+        .collect();
+    codes.sort();
+    assert_eq!(codes, [1001, 1008]);
+}
+
 /// `--max-flows 0` is refused with a clear error (usage, exit 2).
 #[test]
 fn max_flows_zero_is_refused() {

@@ -377,8 +377,9 @@ pub fn file_name(path: &str) -> String {
         .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned())
 }
 
-/// Whether the file at `path` starts like a capture: a pcap or pcapng magic number, or gzip
-/// data (whose content is checked when it is read); the error when it cannot be opened or
+/// Whether the file at `path` starts like a capture: a pcap or pcapng magic number, or gzip,
+/// zstd or lz4 data (whose content is checked when it is read, as the reader reads any
+/// input); the error when it cannot be opened or
 /// read (a file shorter than a magic number is no capture).
 fn looks_like_capture(path: &Path) -> std::io::Result<bool> {
     let mut f = std::fs::File::open(path)?;
@@ -395,7 +396,7 @@ fn looks_like_capture(path: &Path) -> std::io::Result<bool> {
             | [0x4d, 0x3c, 0xb2, 0xa1]
             | [0xa1, 0xb2, 0x3c, 0x4d]
             | [0x0a, 0x0d, 0x0d, 0x0a]
-    ) || magic.starts_with(&[0x1f, 0x8b]))
+    ) || super::Compression::sniff(&magic).is_some())
 }
 
 /// The inputs to read: each path as given, but a directory replaced by the capture files
