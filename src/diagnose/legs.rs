@@ -11,13 +11,13 @@
 
 use super::cause::{BothLegs, Cause, LegEnding, Relay, RelayHow};
 use super::evidence::Evidence;
+use super::latest;
 use super::status::Status;
-use super::text::{self, article, whole_seconds};
+use super::text::{self, article, kind_name, whole_seconds};
 use crate::capture::Timestamp;
 use crate::flow::Role;
 use crate::report::tls::EncryptedReport;
 use crate::report::ConnectionReport;
-use crate::stack::tcp::connection::EndKind;
 use std::fmt::Write as _;
 
 /// What the two legs of a session show together.
@@ -83,13 +83,6 @@ impl Legs {
     }
 }
 
-fn kind_name(k: EndKind) -> &'static str {
-    match k {
-        EndKind::Fin => "FIN",
-        EndKind::Rst => "RST",
-    }
-}
-
 /// One way a leg ended, and when.
 #[derive(Debug, Clone)]
 struct LegEnd {
@@ -139,14 +132,6 @@ fn leg_ends(r: &ConnectionReport) -> Vec<LegEnd> {
     }));
     ends.sort_by_key(|e| (e.time, e.end.packet));
     ends
-}
-
-/// The later of two (packet, time) marks.
-fn latest(a: Option<(u64, Timestamp)>, b: Option<(u64, Timestamp)>) -> Option<(u64, Timestamp)> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(if b.1 > a.1 { b } else { a }),
-        (a, b) => a.or(b),
-    }
 }
 
 /// The last frame of a connection, either way: (packet, time).

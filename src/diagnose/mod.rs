@@ -33,6 +33,16 @@ pub use session::{diagnose, Diagnosis};
 pub use status::{CloseHandshake, Eviction, Status};
 pub use text::Secs;
 
+use crate::capture::Timestamp;
+
+/// The later of two (packet, time) marks: each side's last frame, ping or pong.
+fn latest(a: Option<(u64, Timestamp)>, b: Option<(u64, Timestamp)>) -> Option<(u64, Timestamp)> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if b.1 > a.1 { b } else { a }),
+        (a, b) => a.or(b),
+    }
+}
+
 /// The status of a connection still open that a cap (`why`, at `limit`) ended early, after
 /// packet `last_packet`: where and why wsclose stopped following it, and which flag to
 /// raise. A status that has a code or that is not "still open" is left as it is.

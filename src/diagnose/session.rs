@@ -11,6 +11,7 @@
 use super::cause::{Cause, Ending, OpcodeName, PeerSent, PeerSentWhat, StreamFrame};
 use super::evidence::{self, Evidence, Facts};
 use super::idle::{self, Idle};
+use super::latest;
 use super::status::{self, CloseHandshake, End, EndHow, Missing, Status};
 use super::text::{end_phrase, StreamFrames};
 use crate::capture::Timestamp;
@@ -35,14 +36,6 @@ pub struct Diagnosis {
     pub idle_before_end_s: Option<f64>,
     /// Whether each direction's frames were followed to its end.
     pub decoded_to_end: PerSide<bool>,
-}
-
-/// The later of two (packet, time) marks.
-fn latest(a: Option<(u64, Timestamp)>, b: Option<(u64, Timestamp)>) -> Option<(u64, Timestamp)> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(if b.1 > a.1 { b } else { a }),
-        (a, b) => a.or(b),
-    }
 }
 
 /// The first close_notify of TLS connection `c` (facts `f`) as an ending, if it came

@@ -76,7 +76,8 @@ impl End {
     }
 }
 
-/// The status of a connection. In JSON: `code`, `name`, `inferred`, `cause` and `fix`, where `cause` is this capture's `detail` followed by the catalog's typical
+/// The status of a connection. In JSON: `code`, `name`, `inferred`, `cause`, `fix` and
+/// `causes`, where `cause` is this capture's `detail` followed by the catalog's typical
 /// causes (`general`): kept apart in memory so thousands of reports do not each copy the
 /// catalog text. Every field follows from `causes` ([`Status::of`]). Stored (`serial`),
 /// its texts are written as where they come from (`Source`).
@@ -138,12 +139,13 @@ impl Serialize for Status {
                 .ok_or_else(|| serde::ser::Error::custom("a status text of unknown origin"))?
                 .serialize(s);
         }
-        let mut st = s.serialize_struct("Status", 5)?;
+        let mut st = s.serialize_struct("Status", 6)?;
         st.serialize_field("code", &self.code)?;
         st.serialize_field("name", &self.name)?;
         st.serialize_field("inferred", &self.inferred)?;
         st.serialize_field("cause", &Joined(self))?;
         st.serialize_field("fix", &self.fix)?;
+        st.serialize_field("causes", &self.causes)?;
         st.end()
     }
 }

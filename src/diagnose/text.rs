@@ -714,7 +714,8 @@ impl Display for Quoted<'_> {
     }
 }
 
-fn kind_name(k: EndKind) -> &'static str {
+/// "FIN" or "RST".
+pub fn kind_name(k: EndKind) -> &'static str {
     match k {
         EndKind::Fin => "FIN",
         EndKind::Rst => "RST",
