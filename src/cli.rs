@@ -24,7 +24,8 @@ Exit codes:
   3  an input could not be read: missing, unreadable, not a pcap/pcapng capture
   4  live capture unavailable: built without the `live` feature, no permission, bad interface or filter
   5  --fail-on: a connection ended with one of the listed statuses
-  6  the output could not be written (extract -w FILE)";
+  6  an output could not be written: the report (standard output), extract -w FILE,
+     or live --write FILE (the capture stops there)";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -278,7 +279,9 @@ pub struct LiveArgs {
     /// Stop after this many packets.
     #[arg(long, value_name = "N")]
     pub count: Option<u64>,
-    /// Save every captured packet to this pcap file (to attach to the ticket).
+    /// Save every captured packet to this pcap file (to attach to the ticket). If it cannot
+    /// be written (a full disk), capturing stops there: the report of what was captured is
+    /// printed, the error says the file is incomplete, and the exit code is 6.
     #[arg(short, long, value_name = "FILE")]
     pub write: Option<PathBuf>,
     /// List the interfaces instead of capturing.

@@ -471,7 +471,9 @@ pub fn analyze_files_with_progress(
 /// Captures live (feature `live`) through the same pipeline as [`analyze_files`], calling
 /// `on_event` for each close frame and TCP ending as it happens, until `stop` is set or a
 /// limit in `opts` is reached. Returns the report of everything captured, libpcap's
-/// counters, and — when the capture failed after it started — why (also a report warning).
+/// counters, and — when the capture failed after it started, or the file it saves to
+/// (`opts.write`) could not be written, which stops it — why (`Error::LiveStopped` or
+/// `Error::LiveWriteFailed`, whose exit codes differ; also a report warning).
 #[cfg(feature = "live")]
 pub fn live_session(
     opts: &capture::live::LiveOptions,
@@ -479,7 +481,7 @@ pub fn live_session(
     key_sources: &keys::KeySources,
     stop: &std::sync::atomic::AtomicBool,
     on_event: analyzer::OnEvent,
-) -> Result<(Report, capture::live::LiveSummary, Option<String>), Error> {
+) -> Result<(Report, capture::live::LiveSummary, Option<Error>), Error> {
     let mut analyzer = Analyzer::new(analysis);
     analyzer.on_event(on_event);
     // Key logs are reread as they grow, at most every 2 ms while packets come (a poll is an
@@ -512,17 +514,31 @@ pub fn live_session(
     });
     let (summary, failure) = match result {
         Ok(s) => (s, None),
-        Err(Error::LiveStopped { message, summary }) => (summary, Some(message)),
-        Err(e) => return Err(e),
+        Err(e) => match &e {
+            Error::LiveStopped { summary, .. } | Error::LiveWriteFailed { summary, .. } => {
+                (*summary, Some(e))
+            }
+            _ => return Err(e),
+        },
     };
-    let mut warnings: Vec<String> = failure.iter().cloned().collect();
+    let mut warnings: Vec<String> = Vec::new();
+    let mut saved = opts.write.is_some();
+    match &failure {
+        Some(Error::LiveWriteFailed { stopped, .. }) => {
+            warnings.extend(stopped.iter().cloned());
+            warnings.push(failure.iter().map(|e| e.to_string()).collect());
+            saved = false;
+        }
+        Some(e) => warnings.push(e.to_string()),
+        None => {}
+    }
     if summary.dropped > 0 || summary.if_dropped > 0 {
         warnings.push(format!(
             "libpcap dropped {} packets (buffer full) and the interface dropped {}; closes in those packets are missing from this report",
             summary.dropped, summary.if_dropped
         ));
     }
-    if let Some(w) = &opts.write {
+    if let Some(w) = opts.write.as_ref().filter(|_| saved) {
         warnings.push(format!(
             "every captured packet was saved to {} ({} packets); `wsclose analyze {}` reproduces this report",
             w.display(),

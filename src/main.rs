@@ -957,9 +957,10 @@ fn live(args: LiveArgs) -> Result<u8, wsclose::error::Error> {
         }
     }
     // The exit codes `analyze` gives (`cli::EXIT_CODES`): 1 when no WebSocket connection
-    // was seen, so that a script can tell a capture that missed the traffic.
-    Ok(if failure.is_some() {
-        4
+    // was seen, so that a script can tell a capture that missed the traffic; 4 when the
+    // capture failed, 6 when the file it saved to could not be written (each said above).
+    Ok(if let Some(e) = &failure {
+        e.exit_code()
     } else if report.summary.total_connections == 0 {
         eprintln!(
             "wsclose: no WebSocket connection was seen on {interface} (filter '{}'): check that the traffic crosses this interface (`wsclose interfaces`; loopback traffic is on lo), that the filter lets it through, and that WebSocket traffic (a handshake or frames) passed while it ran",
