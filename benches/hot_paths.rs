@@ -262,7 +262,7 @@ fn pipeline(c: &mut Criterion) {
     let report =
         wsclose::analyze_files(std::slice::from_ref(&path), Options::default()).expect("analyze");
     g.bench_function("render_json_20MB", |b| {
-        b.iter(|| wsclose::report::json::render(black_box(&report)).len())
+        b.iter(|| wsclose::render::json::render(black_box(&report)).len())
     });
     g.finish();
 }

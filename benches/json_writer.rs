@@ -1,4 +1,4 @@
-//! The JSON report's writer (`report::pretty`, a hand-written serde serializer) against
+//! The JSON report's writer (`render::pretty`, a hand-written serde serializer) against
 //! serde_json's own serializer with a `Formatter` that gives the same bytes: the pretty
 //! layout from any depth, and the characters `sanitize::is_unsafe` names (DEL, C1, the
 //! bidirectional overrides) escaped as `\uXXXX` beside the ones serde_json escapes.
@@ -20,11 +20,12 @@ use serde::Serialize;
 use std::hint::black_box;
 use std::io::{self, Write};
 use std::time::Duration;
-use wsclose::report::{pretty, ConnectionReport};
+use wsclose::render::pretty;
+use wsclose::report::ConnectionReport;
 use wsclose::sanitize::is_unsafe;
 
 /// serde_json's pretty layout (two-space indentation, `"key": value`), starting at `depth`,
-/// with terminal-safe strings: what `report::pretty` would be as a serde_json `Formatter`.
+/// with terminal-safe strings: what `render::pretty` would be as a serde_json `Formatter`.
 struct SafePretty {
     depth: usize,
     has_value: bool,

@@ -5,17 +5,19 @@
 //! FxHash map keyed by the symmetric [`FlowKey`]), starts a new connection on port reuse
 //! (REASSEMBLY.md rule 13), and evicts flows by capture time — idle ones, closed ones after
 //! a grace period, the least recently active ones beyond the flow cap — so memory follows
-//! what is in flight, not the size of the input (rules 10, 12, 15). The eviction clock does
+//! what is in flight, not the size of the input (rules 10, 12, 15). The cap is kept per
+//! group of flows (by their endpoints' hash), and the threads of a file take whole groups,
+//! so what is evicted does not depend on the number of threads. The eviction clock does
 //! not go back, and a step ahead larger than the idle timeout moves it only once the next
 //! packet confirms it, so one packet from a skewed clock (merged captures) evicts nothing.
 //! Finished reports go to a [`Store`], which keeps at most `Options::keep_reports` of them
 //! in memory and the rest in a temporary file.
 //!
-//! Size: about 880 lines: the flow table, its eviction, freezing and report hand-off, which
-//! share the table; 70 lines of tests.
+//! Size: about 1 040 lines: the flow table, its eviction, freezing and report hand-off,
+//! which share the table; 90 lines of tests.
 
 use crate::capture::{LinkType, Packet, Timestamp};
-use crate::decode::{self, Endpoint, Skip};
+use crate::decode::{self, Endpoint, Shards, Skip, MAX_GROUPS};
 #[cfg(any(test, feature = "live", feature = "internals"))]
 use crate::error::Error;
 use crate::flow::FlowKey;
@@ -52,7 +54,9 @@ pub struct Options {
     pub limits: Limits,
     /// A flow with no packet for this long (capture time) is finished and reported.
     pub idle_timeout_s: u64,
-    /// At most this many flows are tracked at once.
+    /// At most this many flows are tracked at once. The cap is kept per group of flows (by
+    /// the hash of their addresses and ports, [`Analyzer::flow_groups`]), each group with
+    /// its share of it, so that what is evicted is the same whatever `threads` says.
     pub max_flows: usize,
     /// Frames kept per direction for timelines, and whether with payload previews.
     pub frame_log: usize,
@@ -60,8 +64,9 @@ pub struct Options {
     /// Keep closed connections until the grace period ends instead of reporting them at
     /// once (tests of late retransmissions).
     pub keep_closed: bool,
-    /// Threads for one capture file (0: one per core, at most 4). Flows are sharded by a
-    /// symmetric hash; the report is the same as with one thread.
+    /// Threads for one capture file (0: one per core, at most 4; at most [`MAX_THREADS`],
+    /// and at most one per group of flows, [`Analyzer::flow_groups`]). Flows are sharded by
+    /// a symmetric hash; the report is the same as with one thread.
     pub threads: usize,
     /// Files smaller than this are read by one thread (threads cost more than they save).
     pub shard_min_bytes: u64,
@@ -78,6 +83,9 @@ pub struct Options {
     /// connection goes on between them (`--join-files`: renamed files of one capture); the
     /// link type and the times must still fit (`capture::file::rotation`).
     pub force_join: bool,
+    /// Hash each input read as a stream (standard input, a pipe: it cannot be read again to
+    /// hash it) as it is read, into `InputSummary::sha256` (the Markdown report's header).
+    pub hash_streams: bool,
 }
 
 /// When the analyzer freezes a connection out of memory (`freeze`); the report is the same
@@ -124,9 +132,18 @@ impl Default for Options {
             freeze: Freeze::default(),
             join_files: true,
             force_join: false,
+            hash_streams: false,
         }
     }
 }
+
+/// The most threads one capture file is read by: one per group of flows at most.
+pub const MAX_THREADS: usize = MAX_GROUPS as usize;
+
+/// Flows of the cap per group ([`Analyzer::flow_groups`]): enough that a group's share
+/// follows the whole cap closely (flows hash into 64 groups of a 200 000 cap within a few
+/// percent of each other).
+const MIN_GROUP_FLOWS: usize = 1024;
 
 /// A closed connection's tombstone is kept this long (capture time) to swallow its late
 /// ACKs and retransmissions.
@@ -224,10 +241,15 @@ pub struct Analyzer {
     unsupported: Vec<(LinkType, u64, Option<u64>)>,
     /// The first packet of this input with cut or damaged IP/TCP headers.
     first_malformed: Option<u64>,
-    /// This analyzer's share of the flows (see `set_shard`).
-    shard: Option<(u64, u64)>,
-    /// The flow cap of this analyzer: the whole cap shared among the shards.
-    flow_cap: usize,
+    /// This analyzer's share of the flows (see `set_shard`): its shard and how the groups
+    /// are dealt out.
+    shard: Option<(u64, Shards)>,
+    /// Groups of flows the cap is kept for ([`Analyzer::flow_groups`]).
+    groups: u64,
+    /// Flows tracked (in memory or frozen) per group.
+    group_flows: Vec<u32>,
+    /// The group of the flow the packet being handled started, if it started one.
+    grew: Option<usize>,
     input: usize,
     /// Added to the packet numbers of this input: the packets of the inputs before it that
     /// it continues (rotated files, `continue_input`), 0 for an input of its own.
@@ -245,17 +267,28 @@ pub struct Analyzer {
 }
 
 impl Analyzer {
-    /// How many threads to use on one file, from the options and the machine.
+    /// How many threads to use on one file, from the options and the machine (at most
+    /// [`MAX_THREADS`]).
     pub fn threads(opts: &Options) -> usize {
         match opts.threads {
             0 => std::thread::available_parallelism()
                 .map_or(1, |n| n.get())
                 .min(4),
-            n => n,
+            n => n.min(MAX_THREADS),
         }
     }
 
+    /// How many groups of flows the cap of `max_flows` is kept for: one per
+    /// [`MIN_GROUP_FLOWS`] flows of it, from 1 to [`MAX_GROUPS`]. A group's share is the cap
+    /// divided among the groups; a flow belongs to a group by the hash of its two endpoints
+    /// ([`Shards`]), and the threads of a file take whole groups, so there are never more
+    /// threads than groups (a cap under 2 048 flows is one group, read by one thread).
+    pub fn flow_groups(max_flows: usize) -> u64 {
+        (max_flows / MIN_GROUP_FLOWS).clamp(1, MAX_GROUPS as usize) as u64
+    }
+
     pub fn new(opts: Options) -> Analyzer {
+        let groups = Self::flow_groups(opts.max_flows);
         Analyzer {
             opts,
             keys: Arc::new(KeyLog::new()),
@@ -270,7 +303,9 @@ impl Analyzer {
             unsupported: Vec::new(),
             first_malformed: None,
             shard: None,
-            flow_cap: opts.max_flows.max(1),
+            groups,
+            group_flows: vec![0; groups as usize],
+            grew: None,
             input: 0,
             base: 0,
             now: Timestamp(i64::MIN),
@@ -358,19 +393,49 @@ impl Analyzer {
     }
 
     /// For the next input, take only the connections whose symmetric flow hash falls in
-    /// shard `me` of `n` (`None`: all of them). Each shard's analyzer still sees every
-    /// packet's time, so eviction happens at the same moments as in one analyzer; counts of
-    /// non-TCP packets are kept by shard 0 alone.
+    /// shard `me` of `n` (`None`: all of them), each shard taking whole groups of flows
+    /// ([`Analyzer::flow_groups`]; `n` is at most their number). Each shard's analyzer still
+    /// sees every packet's time, so eviction happens at the same moments as in one analyzer,
+    /// and the flow cap is kept per group, so a group's flows are evicted as in one
+    /// analyzer; counts of non-TCP packets are kept by shard 0 alone.
     pub fn set_shard(&mut self, shard: Option<(u64, u64)>) {
-        self.shard = shard;
-        // The flow cap and the budget of reports kept in memory are shared among the shards.
+        self.shard = shard.map(|(me, n)| (me, Shards::new(self.groups, n)));
+        // The budget of reports kept in memory is shared among the shards.
         let n = shard.map_or(1, |(_, n)| n.max(1) as usize);
-        self.flow_cap = (self.opts.max_flows / n).max(1);
         self.done.set_budget(self.opts.keep_reports / n);
     }
 
     fn primary(&self) -> bool {
         self.shard.is_none_or(|(me, _)| me == 0)
+    }
+
+    /// The group of the flow of `key`.
+    fn group(&self, key: &FlowKey) -> usize {
+        Endpoint::group(&key.lo, &key.hi, self.groups) as usize
+    }
+
+    /// Group `g`'s share of the flow cap: the cap divided among the groups, the remainder
+    /// to the first ones.
+    fn group_cap(&self, g: usize) -> usize {
+        let (groups, max) = (self.groups as usize, self.opts.max_flows.max(1));
+        max / groups + usize::from(g < max % groups)
+    }
+
+    /// A flow of `key` is tracked from now on; returns its group.
+    fn track(&mut self, key: &FlowKey) -> usize {
+        let g = self.group(key);
+        if let Some(n) = self.group_flows.get_mut(g) {
+            *n += 1;
+        }
+        g
+    }
+
+    /// The flow of `key` is no longer tracked.
+    fn untrack(&mut self, key: &FlowKey) {
+        let g = self.group(key);
+        if let Some(n) = self.group_flows.get_mut(g) {
+            *n = n.saturating_sub(1);
+        }
     }
 
     pub fn packet(&mut self, pkt: &Packet<'_>) {
@@ -493,8 +558,7 @@ impl Analyzer {
     /// from the two endpoints in either order (the sum of their hashes), so that a packet
     /// of another shard's flow costs neither the canonical flow key nor the table's hash.
     fn owns(&self, a: &Endpoint, b: &Endpoint) -> bool {
-        self.shard
-            .is_none_or(|(me, n)| Endpoint::shard(a, b, n) == me)
+        self.shard.is_none_or(|(me, s)| s.owner(a, b) == me)
     }
 
     /// One TCP segment of a flow this analyzer owns. A key is never both tracked and a
@@ -502,6 +566,9 @@ impl Analyzer {
     fn tcp(&mut self, pkt: &Packet<'_>, seg: &decode::Segment<'_>, key: FlowKey) {
         self.seen.tcp_packets += 1;
         self.route(pkt, seg, key);
+        if let Some(g) = self.grew.take() {
+            self.cap_group(g);
+        }
         if self.opts.freeze == Freeze::EveryPacket {
             self.freeze_one(key);
         }
@@ -524,6 +591,7 @@ impl Analyzer {
             }
             // A new connection on the same 4-tuple (rule 13): the old one is finished.
             if let Some(old) = self.flows.remove(&key) {
+                self.untrack(&key);
                 self.finish(old);
             }
         } else if let Some(f) = self.frozen.remove(&key) {
@@ -533,7 +601,10 @@ impl Analyzer {
                     self.flows.insert(key, c);
                     return self.route(pkt, seg, key);
                 }
-                None => self.seen.lost_frozen += 1,
+                None => {
+                    self.untrack(&key);
+                    self.seen.lost_frozen += 1;
+                }
             }
         } else if let Some(&t) = self.closed.get(&tomb(&key)) {
             if seg.syn && !seg.ack_flag {
@@ -551,6 +622,7 @@ impl Analyzer {
         }
         let mut c = Connection::new(seg.src, seg.dst, self.input, pkt.number, pkt.ts);
         c.up.ctx.frame_log = (self.opts.frame_log, self.opts.previews);
+        self.grew = Some(self.track(&key));
         let conn = self.flows.entry(key).or_insert_with(|| Box::new(c));
         let at = self.now.max(pkt.ts);
         let env = Env {
@@ -578,7 +650,7 @@ impl Analyzer {
         conn.active_at = conn.active_at.max(at);
         if let (Some(n), Some(f)) = (before, on_event.as_mut()) {
             if conn.is_websocket() && conn.event_count() > n {
-                for ev in conn.events_from(n) {
+                for ev in crate::diagnose::live::events(conn, n) {
                     f(&ev);
                 }
             }
@@ -593,6 +665,7 @@ impl Analyzer {
             return;
         }
         if let Some(c) = self.flows.remove(&key) {
+            self.untrack(&key);
             let done = self
                 .finish(c)
                 .and_then(|i| u32::try_from(i).ok())
@@ -647,25 +720,86 @@ impl Analyzer {
             self.sweep_owed = true;
             return;
         }
-        if self.now.0.saturating_sub(self.last_sweep.0) > SWEEP_EVERY_NS
-            || self.flows.len() + self.frozen.len() > self.flow_cap
-            || self.closed.len() > MAX_TOMBSTONES
-        {
+        if self.now.0.saturating_sub(self.last_sweep.0) > SWEEP_EVERY_NS {
             self.sweep();
+        } else if self.closed.len() > MAX_TOMBSTONES {
+            // Not a sweep: sweeps come at the same moments in every shard.
+            self.prune_tombstones();
         }
     }
 
-    /// Finish flows that are idle, or closed and past the grace period; beyond the flow cap,
-    /// the least recently active.
+    /// Drops the tombstones past their grace period, and all of them if too many remain.
+    fn prune_tombstones(&mut self) {
+        let now = self.now.0;
+        self.closed.retain(|_, t| t.kept(now));
+        if self.closed.len() > MAX_TOMBSTONES {
+            self.closed.clear();
+        }
+    }
+
+    /// A flow of group `g` has just started: when the group tracks more flows than its
+    /// share of the cap, its least recently active ones (the oldest connection first among
+    /// those last active at the same time) are finished, down to nine tenths of its share.
+    /// A group's flows are all on one shard, and every shard's clock is the same: what is
+    /// evicted, and when, does not depend on the number of shards.
+    fn cap_group(&mut self, g: usize) {
+        let cap = self.group_cap(g);
+        let tracked = self.group_flows.get(g).copied().unwrap_or(0) as usize;
+        if tracked <= cap {
+            return;
+        }
+        let groups = self.groups;
+        let mine = |k: &FlowKey| Endpoint::group(&k.lo, &k.hi, groups) as usize == g;
+        let mut by_age: Vec<(Timestamp, u64, FlowKey)> = self
+            .flows
+            .iter()
+            .filter(|(k, _)| mine(k))
+            .map(|(k, c)| (c.active_at, c.first_packet, *k))
+            .chain(
+                self.frozen
+                    .iter()
+                    .filter(|(k, _)| mine(k))
+                    .map(|(k, f)| (f.active_at, f.first_packet, *k)),
+            )
+            .collect();
+        by_age.sort_unstable_by_key(|&(at, first, _)| (at, first));
+        let excess = tracked - cap * 9 / 10;
+        for (_, _, k) in by_age.into_iter().take(excess) {
+            self.evict(&k);
+        }
+    }
+
+    /// Finishes the flow of `key` before its end (idle too long, or over the flow cap), and
+    /// counts why.
+    fn evict(&mut self, key: &FlowKey) {
+        let Some(c) = self.take(key) else { return };
+        let idle = (self.opts.idle_timeout_s as i64).saturating_mul(1_000_000_000);
+        self.seen.evicted_flows += 1;
+        let quiet = self.now.0.saturating_sub(c.active_at.0);
+        let why = if quiet > idle {
+            self.seen.evicted_idle += 1;
+            Some(Eviction::IdleTimeout)
+        } else if c.closed() {
+            None
+        } else {
+            self.seen.evicted_max_flows += 1;
+            Some(Eviction::MaxFlows)
+        };
+        self.finish_as(c, why);
+    }
+
+    /// Finish flows that are idle, or closed and past the grace period (the flow cap is
+    /// kept as flows start, `cap_group`).
     fn sweep(&mut self) {
         self.last_sweep = self.now;
         let now = self.now.0;
         let idle = (self.opts.idle_timeout_s as i64).saturating_mul(1_000_000_000);
         let grace = CLOSED_GRACE_S * 1_000_000_000;
-        self.closed.retain(|_, t| t.kept(now));
-        if self.closed.len() > MAX_TOMBSTONES {
-            self.closed.clear();
-        }
+        self.prune_tombstones();
+        debug_assert_eq!(
+            self.group_flows.iter().map(|&n| n as usize).sum::<usize>(),
+            self.flows.len() + self.frozen.len()
+        );
         let mut expired: Vec<FlowKey> = self
             .flows
             .iter()
@@ -689,30 +823,8 @@ impl Analyzer {
             }
             self.frozen_oldest = oldest;
         }
-        let max_flows = self.flow_cap;
-        let tracked = self.flows.len() + self.frozen.len();
-        if tracked - expired.len() > max_flows {
-            let mut by_age = self.tracked(|c| c.active_at, |f| f.active_at);
-            by_age.sort_unstable_by_key(|(t, _)| *t);
-            let excess = tracked - max_flows * 9 / 10;
-            expired = by_age.into_iter().take(excess).map(|(_, k)| k).collect();
-        }
         for k in expired {
-            if let Some(c) = self.take(&k) {
-                self.seen.evicted_flows += 1;
-                // Why it ends here, if it was not done: idle too long, or over the flow cap.
-                let quiet = now.saturating_sub(c.active_at.0);
-                let why = if quiet > idle {
-                    self.seen.evicted_idle += 1;
-                    Some(Eviction::IdleTimeout)
-                } else if c.closed() {
-                    None
-                } else {
-                    self.seen.evicted_max_flows += 1;
-                    Some(Eviction::MaxFlows)
-                };
-                self.finish_as(c, why);
-            }
+            self.evict(&k);
         }
         if let Freeze::Quiet { ended_ms, open_ms } = self.opts.freeze {
             let quiet_for = |ms: u64| (ms as i64).saturating_mul(1_000_000);
@@ -768,9 +880,11 @@ impl Analyzer {
     /// Takes the connection of `key` out of the table, thawing it if it was frozen.
     fn take(&mut self, key: &FlowKey) -> Option<Box<Connection>> {
         if let Some(c) = self.flows.remove(key) {
+            self.untrack(key);
             return Some(c);
         }
         let f = self.frozen.remove(key)?;
+        self.untrack(key);
         let c = self.freezer.thaw(&f);
         if c.is_none() {
             self.seen.lost_frozen += 1;
@@ -950,6 +1064,30 @@ mod tests {
         assert!(Tombstone::new(Timestamp(-5), 0).kept(s(30.0)));
         assert_eq!(Tombstone::new(Timestamp(i64::MAX), 0).at_s, u32::MAX);
         assert!(!Tombstone::new(Timestamp(i64::MAX), 0).kept(i64::MAX));
+    }
+
+    /// A library caller's thread count is brought down to one per group of flows at most,
+    /// and the groups follow the flow cap: one per 1 024 flows, from 1 to 64, their shares
+    /// adding up to the cap.
+    #[test]
+    fn threads_and_groups_are_bounded() {
+        let opts = |threads, max_flows| Options {
+            threads,
+            max_flows,
+            ..Options::default()
+        };
+        assert_eq!(Analyzer::threads(&opts(100_000, 200_000)), MAX_THREADS);
+        assert_eq!(Analyzer::threads(&opts(3, 200_000)), 3);
+        assert!((1..=4).contains(&Analyzer::threads(&opts(0, 200_000))));
+        for (max_flows, groups) in [(1, 1), (2047, 1), (2048, 2), (200_000, 64), (usize::MAX, 64)] {
+            assert_eq!(Analyzer::flow_groups(max_flows), groups, "{max_flows}");
+            if max_flows < usize::MAX {
+                let a = Analyzer::new(opts(0, max_flows));
+                let caps: Vec<usize> = (0..groups as usize).map(|g| a.group_cap(g)).collect();
+                assert_eq!(caps.iter().sum::<usize>(), max_flows);
+                assert!(caps.iter().all(|&c| c >= max_flows / groups as usize));
+            }
+        }
     }
 
     /// Every flow belongs to exactly one shard, the same one for both directions, and the

@@ -9,6 +9,7 @@
 
 /// What the binary says of its inputs before and after reading them: a directory's capture
 /// files, and an input's file name for notes.
+pub use crate::capture::file::is_stream;
 pub use crate::capture::file::rotation::{expand, file_name};
 use crate::report::filter::{Selection, StatusSpec};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -23,7 +24,8 @@ Exit codes:
   3  an input could not be read: missing, unreadable, not a pcap/pcapng capture
   4  live capture unavailable: built without the `live` feature, no permission, bad interface or filter
   5  --fail-on: a connection ended with one of the listed statuses
-  6  the output could not be written (extract -w FILE)";
+  6  an output could not be written: the report (standard output), extract -w FILE,
+     or live --write FILE (the capture stops there)";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -223,7 +225,10 @@ pub struct LimitArgs {
     /// Finish a connection after this many seconds of capture time without a packet.
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     pub idle_timeout: u64,
-    /// Track at most this many TCP connections at once (the least recently active are finished first).
+    /// Track at most this many TCP connections at once (the least recently active are
+    /// finished first). The cap is kept per group of flows (one group per 1024 of N, at most
+    /// 64, by the hash of their addresses and ports), so a group may fill a little before N
+    /// in all; what is evicted does not depend on the number of threads.
     #[arg(long, value_name = "N", default_value_t = 200_000, value_parser = max_flows)]
     pub max_flows: usize,
     /// Out-of-order bytes held per direction before the oldest hole is declared a gap.
@@ -252,8 +257,8 @@ impl KeyArgs {
 /// How a capture file is read (`analyze`, `extract`; not `live`).
 #[derive(Debug, Args, Clone, Copy)]
 pub struct ReadArgs {
-    /// Threads per capture file (0: one per core, at most 4): analyzers sharing a large uncompressed pcap or pcapng file; above 1, a compressed input is decompressed on a thread of its own.
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    /// Threads per capture file (0: one per core, at most 4; at most 64): analyzers sharing a large uncompressed pcap or pcapng file, each taking whole groups of flows (one thread below --max-flows 2048); above 1, a compressed input is decompressed on a thread of its own.
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = threads)]
     pub threads: usize,
 }
 
@@ -274,7 +279,9 @@ pub struct LiveArgs {
     /// Stop after this many packets.
     #[arg(long, value_name = "N")]
     pub count: Option<u64>,
-    /// Save every captured packet to this pcap file (to attach to the ticket).
+    /// Save every captured packet to this pcap file (to attach to the ticket). If it cannot
+    /// be written (a full disk), capturing stops there: the report of what was captured is
+    /// printed, the error says the file is incomplete, and the exit code is 6.
     #[arg(short, long, value_name = "FILE")]
     pub write: Option<PathBuf>,
     /// List the interfaces instead of capturing.
@@ -297,6 +304,21 @@ fn max_flows(s: &str) -> Result<usize, String> {
         Ok(0) => Err("0 would follow no TCP connection at all: give at least 1 (the default, 200000, follows that many at once; the least recently active beyond it are evicted and marked so)".into()),
         Ok(n) => Ok(n),
         Err(e) => Err(format!("'{s}' is not a number of connections: {e}")),
+    }
+}
+
+/// `--threads N`: at most [`MAX_THREADS`](crate::analyzer::MAX_THREADS). A larger number is
+/// refused rather than lowered: the threads of a file take whole groups of flows, of which
+/// there are at most 64, and every thread reads every packet, so more would only slow the
+/// run; a number like 100000 is a slip worth saying, as a bad number is.
+fn threads(s: &str) -> Result<usize, String> {
+    let max = crate::analyzer::MAX_THREADS;
+    match s.trim().parse::<usize>() {
+        Ok(n) if n > max => Err(format!(
+            "{n} threads is more than one file can use: give at most {max} (0, the default, takes one per core up to 4)"
+        )),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("'{s}' is not a number of threads: {e}")),
     }
 }
 

@@ -82,13 +82,13 @@ impl Endpoint {
         x ^ (x >> 29)
     }
 
-    /// The shard (of `n`) of the flow between `a` and `b`, the same in either order (the sum
-    /// of their hashes): every packet of a connection goes to the same analyzer thread.
+    /// The group (of `groups`) of the flow between `a` and `b`, the same in either order
+    /// (the sum of their hashes): see [`Shards`].
     #[inline]
-    pub fn shard(a: &Endpoint, b: &Endpoint, n: u64) -> u64 {
+    pub fn group(a: &Endpoint, b: &Endpoint, groups: u64) -> u64 {
         let h = a.spread().wrapping_add(b.spread());
-        // The hash scaled to 0..n by its top bits: a multiplication, not a division.
-        ((u128::from(h) * u128::from(n)) >> 64) as u64
+        // The hash scaled to 0..groups by its top bits: a multiplication, not a division.
+        ((u128::from(h) * u128::from(groups)) >> 64) as u64
     }
 
     pub fn ip(&self) -> IpAddr {
@@ -97,6 +97,61 @@ impl Endpoint {
         } else {
             IpAddr::V4((self.lo as u32).into())
         }
+    }
+}
+
+/// At most this many flow groups (see [`Shards`]), hence at most this many analyzer threads
+/// on one file.
+pub const MAX_GROUPS: u64 = 64;
+
+/// How the flows of one capture are dealt out: each flow falls in one of `groups` groups by
+/// the hash of its two endpoints ([`Endpoint::group`]), and each of `n` analyzer threads
+/// (shards) takes whole groups, consecutive ones. The analyzer keeps its flow cap per group,
+/// so what it evicts depends on the groups alone, never on how many threads share them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shards {
+    groups: u64,
+    n: u64,
+    /// The shard of each group.
+    owner: [u8; MAX_GROUPS as usize],
+}
+
+impl Shards {
+    /// `groups` groups (1 to [`MAX_GROUPS`]) dealt to `n` shards (1 to `groups`; values
+    /// outside are brought within).
+    pub fn new(groups: u64, n: u64) -> Shards {
+        let groups = groups.clamp(1, MAX_GROUPS);
+        let n = n.clamp(1, groups);
+        let mut owner = [0u8; MAX_GROUPS as usize];
+        for (g, o) in (0..groups).zip(owner.iter_mut()) {
+            *o = (g * n / groups) as u8;
+        }
+        Shards { groups, n, owner }
+    }
+
+    /// [`MAX_GROUPS`] groups dealt to `n` shards.
+    #[cfg(test)]
+    pub fn even(n: u64) -> Shards {
+        Shards::new(MAX_GROUPS, n)
+    }
+
+    /// How many shards there are.
+    pub fn count(&self) -> u64 {
+        self.n
+    }
+
+    /// The group of the flow between `a` and `b` (either order).
+    #[inline]
+    pub fn group(&self, a: &Endpoint, b: &Endpoint) -> u64 {
+        Endpoint::group(a, b, self.groups)
+    }
+
+    /// The shard of the flow between `a` and `b` (either order): every packet of a
+    /// connection goes to the same analyzer thread.
+    #[inline]
+    pub fn owner(&self, a: &Endpoint, b: &Endpoint) -> u64 {
+        let g = self.group(a, b) as usize;
+        u64::from(self.owner.get(g).copied().unwrap_or(0))
     }
 }
 

@@ -64,6 +64,19 @@ pub enum Error {
         message: String,
         summary: crate::capture::live::LiveSummary,
     },
+
+    /// The file a live capture saves its packets to (`live --write FILE`) could not be
+    /// written: the capture stopped there (`stopped`: it had failed too, and why); what
+    /// was captured is still reported.
+    #[cfg(feature = "live")]
+    #[error("{path}: cannot write: {source}: the saved capture is incomplete (check that the disk has room); capturing stopped there, after {} packets", .summary.packets)]
+    LiveWriteFailed {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+        summary: crate::capture::live::LiveSummary,
+        stopped: Option<String>,
+    },
 }
 
 impl Error {
@@ -75,6 +88,8 @@ impl Error {
             Error::Write { .. } => 6,
             #[cfg(feature = "live")]
             Error::LiveStopped { .. } => 4,
+            #[cfg(feature = "live")]
+            Error::LiveWriteFailed { .. } => 6,
             _ => 3,
         }
     }

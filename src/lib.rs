@@ -12,12 +12,13 @@
 //!   byte counter for a progress bar, and `live_session` (feature `live`) captures from an
 //!   interface through libpcap. What the analysis keeps and how far it goes is [`Options`].
 //! - [`report`]: the report model ([`report::Report`], one [`report::ConnectionReport`] per
-//!   WebSocket connection) and its renderers: [`report::json`] (the JSON contract of
-//!   README.md), [`report::table`], [`report::markdown`], [`report::csv`], and the close
-//!   codes explained ([`report::explain`]).
-//! - [`close`]: the close-code catalog ([`close::catalog::lookup`]: name, meaning, causes
-//!   and fix of any code) and the diagnosis a connection's [`close::diagnosis::Status`]
-//!   comes from.
+//!   WebSocket connection); [`render`]: its renderers, [`render::json`] (the JSON contract
+//!   of README.md), [`render::table`], [`render::markdown`], [`render::csv`], and the close
+//!   codes explained ([`render::explain`]).
+//! - [`close`]: close frames and the close-code catalog ([`close::catalog::lookup`]: name,
+//!   meaning, causes and fix of any code).
+//! - [`diagnose`]: why each connection ended: its [`diagnose::Status`], made of typed
+//!   [`diagnose::Cause`]s (`status.causes` in JSON) that one function puts in words.
 //! - [`finding`]: everything wrong or notable inside a capture ([`finding::Finding`], of a
 //!   [`finding::Kind`]).
 //! - [`extract`]: one connection's packets written out as a capture of their own.
@@ -63,7 +64,7 @@
 //!
 //! // The same report as the JSON contract of README.md (`wsclose analyze --format json`).
 //! let mut json = Vec::new();
-//! wsclose::report::json::write(&report, &mut json)?;
+//! wsclose::render::json::write(&report, &mut json)?;
 //! let v: serde_json::Value = serde_json::from_slice(&json)?;
 //! assert_eq!(v["connections"][0]["status"]["code"], 1008);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -74,10 +75,10 @@
 //! The crate is laid out as the data flows (these modules are private):
 //!
 //! ```text
-//! capture ─► decode ─► flow ─► stack::tcp ─► stack::Stack ─────────────► websocket ─► close ─► report
-//!  files,    link/IP/   4-tuple  per-direction  the layers above TCP:       Session:     catalog,  table,
-//!  live      TCP slice  key,     reassembly,    http1 (upgrade or           decoders,    diagnosis json, md
-//!  (libpcap) (etherparse) roles  the connection  mid-stream), tls, h2        handshake
+//! capture ─► decode ─► flow ─► stack::tcp ─► stack::Stack ─────────────► websocket ─► close ─► diagnose ─► report ─► render
+//!  files,    link/IP/   4-tuple  per-direction  the layers above TCP:       Session:     frames,  causes,    model,   table,
+//!  live      TCP slice  key,     reassembly,    http1 (upgrade or           decoders,    catalog  status,    store,   json, md,
+//!  (libpcap) (etherparse) roles  the connection  mid-stream), tls, h2        handshake             evidence   filter   csv
 //! ```
 //!
 //! - `capture`: packets from pcap/pcapng files (compressed or not, or stdin); a large classic
@@ -90,14 +91,17 @@
 //!   WebSocket stream; `stack::tls` and `stack::h2` are the layers that plug in between.
 //! - `websocket`: the nom frame parser, the streaming per-direction decoder, and the
 //!   `Session` a report is about (one TCP connection carries zero, one or many).
-//! - [`close`]: close frames, the close-code catalog, and the status diagnosis.
+//! - [`close`]: close frames and the close-code catalog.
+//! - [`diagnose`]: every status, cause, fix and verdict: typed causes (`diagnose::cause`)
+//!   decided from what the stages saw, and put in words in one place (`diagnose::text`).
 //! - `analyzer`: the flow table that drives every packet through the stages above and
 //!   reports each session.
 //! - `freeze`: quiet connections written out of memory and read back on their next packet;
 //!   `serial` is the stored form of their state (and of finished reports), `scratch` the
 //!   temporary file both go to.
-//! - [`report`]: one model, one renderer per format; [`report::legs`] links the two legs of a
-//!   session through a proxy (same `Sec-WebSocket-Key`) once all reports are made.
+//! - [`report`]: one model; [`report::legs`] links the two legs of a session through a
+//!   proxy (same `Sec-WebSocket-Key`) once all reports are made.
+//! - [`render`]: one renderer per format, each a function of the finished model.
 
 #![cfg_attr(
     not(test),
@@ -113,10 +117,12 @@ pub mod app;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod close;
+pub mod diagnose;
 pub mod error;
 pub mod extract;
 pub mod finding;
 pub mod keys;
+pub mod render;
 pub mod report;
 pub mod sanitize;
 
@@ -208,12 +214,16 @@ pub fn analyze_files_with_progress(
     // `Options::threads`).
     let mut helpers: Vec<Analyzer> = Vec::new();
     let threads = Analyzer::threads(&opts);
+    // A file's threads take whole groups of flows (the flow cap is kept per group).
+    let groups = Analyzer::flow_groups(opts.max_flows);
     let mut inputs: Vec<capture::file::InputSummary> = Vec::with_capacity(paths.len());
     let mut first_error = None;
     // The capture the inputs read so far make up (rotated files joined), and its shards.
     let mut run: Option<capture::file::rotation::Run> = None;
     let mut shards = 1;
     for (i, path) in paths.iter().enumerate() {
+        // Standard input or a pipe: opened once, read once (nothing peeks at it first).
+        let stream = capture::file::is_stream(path);
         // Does this file continue the capture before it? Its first packet says (a peek).
         let first = capture::file::rotation::first_packet(path);
         let taken = match (&run, first) {
@@ -260,16 +270,24 @@ pub fn analyze_files_with_progress(
                     carried,
                 ))
             }
-            (Some(r), None) if path.as_os_str() == "-" => Some(Err(format!(
-                "not joined to {}: standard input is read as a capture of its own",
-                capture::file::rotation::file_name(&r.path)
+            (Some(r), None) if stream => Some(Err(format!(
+                "not joined to {}: {} is read as a capture of its own",
+                capture::file::rotation::file_name(&r.path),
+                if path.as_os_str() == "-" {
+                    "standard input".to_string()
+                } else {
+                    format!(
+                        "{} (a pipe or device, read as a stream)",
+                        capture::file::rotation::file_name(&path.display().to_string())
+                    )
+                }
             ))),
             // No packet to join (or none readable): nothing carries over either way.
             (Some(_), None) => Some(Err("no packet to join to the input before it".into())),
         };
         let joined = matches!(taken, Some(Ok(_)));
         let base = run.as_ref().map_or(0, |r| r.packets);
-        if joined || (run.is_some() && first.is_none() && path.as_os_str() != "-") {
+        if joined || (run.is_some() && first.is_none() && !stream) {
             // The same flows go on (an empty input changes nothing).
             analyzer.continue_input(i, base);
             for h in helpers.iter_mut().take(shards - 1) {
@@ -284,7 +302,11 @@ pub fn analyze_files_with_progress(
             // Every shard sees every packet and keeps its own flows.
             let sharded = threads > 1
                 && capture::file::shardable(path).is_some_and(|size| size >= opts.shard_min_bytes);
-            shards = if sharded { threads } else { 1 };
+            shards = if sharded {
+                threads.min(groups as usize)
+            } else {
+                1
+            };
             while helpers.len() + 1 < shards {
                 let mut h = Analyzer::new(opts);
                 h.set_keys(std::sync::Arc::clone(&secrets));
@@ -307,7 +329,10 @@ pub fn analyze_files_with_progress(
         );
         // A sharded file is read once: its chunks are shared by the threads.
         let shared = sharded
-            .then(|| capture::file::SharedFile::open(path, shards, progress.clone()))
+            .then(|| {
+                let dealt = decode::Shards::new(groups, shards as u64);
+                capture::file::SharedFile::open(path, dealt, progress.clone())
+            })
             .flatten();
         let (read, helper_packets) = std::thread::scope(|scope| {
             let shared = shared.as_ref();
@@ -342,6 +367,7 @@ pub fn analyze_files_with_progress(
                     &mut |p| analyzer.packet(p),
                     progress.clone(),
                     threads > 1,
+                    opts.hash_streams,
                 ),
             };
             let counts: Vec<Option<u64>> = helpers
@@ -446,7 +472,9 @@ pub fn analyze_files_with_progress(
 /// Captures live (feature `live`) through the same pipeline as [`analyze_files`], calling
 /// `on_event` for each close frame and TCP ending as it happens, until `stop` is set or a
 /// limit in `opts` is reached. Returns the report of everything captured, libpcap's
-/// counters, and — when the capture failed after it started — why (also a report warning).
+/// counters, and — when the capture failed after it started, or the file it saves to
+/// (`opts.write`) could not be written, which stops it — why (`Error::LiveStopped` or
+/// `Error::LiveWriteFailed`, whose exit codes differ; also a report warning).
 #[cfg(feature = "live")]
 pub fn live_session(
     opts: &capture::live::LiveOptions,
@@ -454,7 +482,7 @@ pub fn live_session(
     key_sources: &keys::KeySources,
     stop: &std::sync::atomic::AtomicBool,
     on_event: analyzer::OnEvent,
-) -> Result<(Report, capture::live::LiveSummary, Option<String>), Error> {
+) -> Result<(Report, capture::live::LiveSummary, Option<Error>), Error> {
     let mut analyzer = Analyzer::new(analysis);
     analyzer.on_event(on_event);
     // Key logs are reread as they grow, at most every 2 ms while packets come (a poll is an
@@ -487,17 +515,31 @@ pub fn live_session(
     });
     let (summary, failure) = match result {
         Ok(s) => (s, None),
-        Err(Error::LiveStopped { message, summary }) => (summary, Some(message)),
-        Err(e) => return Err(e),
+        Err(e) => match &e {
+            Error::LiveStopped { summary, .. } | Error::LiveWriteFailed { summary, .. } => {
+                (*summary, Some(e))
+            }
+            _ => return Err(e),
+        },
     };
-    let mut warnings: Vec<String> = failure.iter().cloned().collect();
+    let mut warnings: Vec<String> = Vec::new();
+    let mut saved = opts.write.is_some();
+    match &failure {
+        Some(Error::LiveWriteFailed { stopped, .. }) => {
+            warnings.extend(stopped.iter().cloned());
+            warnings.push(failure.iter().map(|e| e.to_string()).collect());
+            saved = false;
+        }
+        Some(e) => warnings.push(e.to_string()),
+        None => {}
+    }
     if summary.dropped > 0 || summary.if_dropped > 0 {
         warnings.push(format!(
             "libpcap dropped {} packets (buffer full) and the interface dropped {}; closes in those packets are missing from this report",
             summary.dropped, summary.if_dropped
         ));
     }
-    if let Some(w) = &opts.write {
+    if let Some(w) = opts.write.as_ref().filter(|_| saved) {
         warnings.push(format!(
             "every captured packet was saved to {} ({} packets); `wsclose analyze {}` reproduces this report",
             w.display(),
@@ -522,6 +564,7 @@ pub fn live_session(
         packet_offset: 0,
         continuity: None,
         span: None,
+        sha256: None,
     };
     poll_keys(&mut analyzer, &mut key_warnings);
     let (connections, seen) = analyzer.finish_input()?;

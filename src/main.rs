@@ -8,17 +8,41 @@ use std::process::ExitCode;
 use wsclose::cli::{
     AnalyzeArgs, Cli, ColorChoice, Command, ExtractArgs, Format, LiveArgs, TextFormat,
 };
-use wsclose::report::{csv, explain, json, markdown, redact, table};
+use wsclose::render::{csv, explain, json, markdown, table};
+use wsclose::report::redact;
 use wsclose::sanitize::terminal;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return ExitCode::from(clap_exit(&e)),
+    };
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("wsclose: {e}");
             ExitCode::from(e.exit_code())
         }
+    }
+}
+
+/// What clap itself prints (`--help`, `--version`, a usage error), printed, and the exit
+/// code: clap's (0 for help and version, 2 for a usage error), or 6 when help or version
+/// could not be written to standard output (a closed pipe is no failure, as in `stream`).
+fn clap_exit(e: &clap::Error) -> u8 {
+    let printed = e.print().and_then(|()| {
+        if e.use_stderr() {
+            std::io::stderr().flush()
+        } else {
+            std::io::stdout().flush()
+        }
+    });
+    match printed {
+        Err(w) if !e.use_stderr() && w.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("wsclose: cannot write to standard output: {w}");
+            6
+        }
+        _ => u8::try_from(e.exit_code()).unwrap_or(2),
     }
 }
 
@@ -82,11 +106,12 @@ fn run(cli: Cli) -> Result<u8, wsclose::error::Error> {
             Ok(0)
         }
         Command::Completions { shell } => {
+            use clap_complete::Generator;
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            stream(|out| {
-                clap_complete::generate(shell, &mut cmd, "wsclose", out);
-                Ok(())
-            });
+            cmd.set_bin_name("wsclose");
+            cmd.build();
+            // `try_generate`: `generate` panics when the script cannot be written.
+            stream(|out| shell.try_generate(&cmd, out));
             Ok(0)
         }
         Command::Man { command } => man(command.as_deref()),
@@ -149,10 +174,11 @@ fn command_line() -> String {
         .join(" ")
 }
 
-/// SHA-256 of a file, streamed (none for standard input or an unreadable file).
+/// SHA-256 of a file, streamed (none for an unreadable file, and for standard input or a
+/// pipe, which is read once, by the analysis, and hashed there: `InputSummary::sha256`).
 fn sha256(path: &std::path::Path) -> Option<String> {
     use sha2::Digest;
-    if path.as_os_str() == "-" {
+    if wsclose::cli::is_stream(path) {
         return None;
     }
     let f = std::fs::File::open(path).ok()?;
@@ -197,7 +223,7 @@ impl Bar {
         let total: Option<u64> = files
             .iter()
             .map(|p| {
-                (p.as_os_str() != "-")
+                (!wsclose::cli::is_stream(p))
                     .then(|| std::fs::metadata(p).ok().map(|m| m.len()))
                     .flatten()
             })
@@ -317,6 +343,9 @@ fn analyze(mut args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
         // The frames around each close.
         opts.frame_log = 12;
     }
+    // A Markdown report opens with each capture's SHA-256: a stream's is computed as it is
+    // read (it cannot be read again).
+    opts.hash_streams = args.format == Format::Markdown;
     let timing = Timing::start();
     // A Markdown report opens with each capture's SHA-256. It is computed on a thread of its
     // own while the analysis runs, instead of by a second read of every file after it (that
@@ -388,11 +417,16 @@ fn analyze(mut args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
                 // All in memory anyway: move them out of the store rather than copy chunks.
                 report.load().map_err(spill)?;
             }
+            let mut left_out = Vec::new();
             stream(|out| match args.format {
                 Format::Json => json::write(&report, out),
-                _ if args.timeline => csv::write_timeline(&report, out),
+                _ if args.timeline => csv::write_timeline(&report, out).map(|left| left_out = left),
                 _ => csv::write(&report, out),
             });
+            // What the CSV cannot say in a row: frames that fell out of the frame log.
+            if let Some(note) = csv::left_out_note(&left_out) {
+                eprintln!("wsclose: warning: {note}");
+            }
             timing.lap("report");
         }
         // A table at a time, read back from the store: a large report is never in memory.
@@ -428,6 +462,16 @@ fn analyze(mut args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
         eprintln!(
             "wsclose: no WebSocket connection could be read: {} encrypted (listed in the report, with why and what to do)",
             plural(report.summary.encrypted_connections, "TLS connection"),
+        );
+        return Ok(1);
+    }
+    // A selection that left none of them listed.
+    if let (0, Some(all)) = (found, report.summary.total_encrypted_connections) {
+        let line = wsclose::report::filter::shown_line(&report).unwrap_or_default();
+        eprintln!(
+            "wsclose: no WebSocket connection could be read: {} encrypted; {}",
+            plural(all, "TLS connection"),
+            terminal(&line)
         );
         return Ok(1);
     }
@@ -574,6 +618,12 @@ fn extract(args: ExtractArgs) -> Result<u8, wsclose::error::Error> {
         return Err(wsclose::error::Error::Usage(
             "extract reads the capture twice, so it needs a file, not standard input".into(),
         ));
+    }
+    if wsclose::cli::is_stream(&args.capture) {
+        return Err(wsclose::error::Error::Usage(format!(
+            "extract reads the capture twice, so it needs a regular file, not {} (a pipe or device): save the capture to a file first",
+            terminal(&args.capture.display().to_string())
+        )));
     }
     // The output is prepared before the analysis (a bad path fails at once, not after a
     // long read), but a file is only replaced once the whole extract is written.
@@ -769,12 +819,20 @@ fn extract_to(args: &ExtractArgs, out: Box<dyn Write>) -> Result<u8, wsclose::er
         args.write.clone()
     };
     let done = wsclose::extract::extract(&args.capture, &conn, out, &out_name, key_log)?;
+    // With --redact the addresses stay in the file (it is the capture) but are not said.
+    let between = if args.redact {
+        String::new()
+    } else {
+        format!(
+            " ({} → {})",
+            terminal(&conn.client.to_string()),
+            terminal(&conn.server.to_string())
+        )
+    };
     eprintln!(
-        "wsclose: wrote {} packets of connection {} ({} → {}) to {}{note}",
+        "wsclose: wrote {} packets of connection {}{between} to {}{note}",
         done.packets,
         conn.id,
-        terminal(&conn.client.to_string()),
-        terminal(&conn.server.to_string()),
         out_name.display()
     );
     if let Some(stream) = conn.h2_stream {
@@ -833,7 +891,7 @@ fn interfaces() -> Result<u8, wsclose::error::Error> {
 fn live(args: LiveArgs) -> Result<u8, wsclose::error::Error> {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
-    use wsclose::report::events;
+    use wsclose::render::events;
     use wsclose::LiveOptions;
 
     let interface = args.interface.clone().unwrap_or_default();
@@ -895,13 +953,14 @@ fn live(args: LiveArgs) -> Result<u8, wsclose::error::Error> {
             table::render(&report, width(), color(args.color))
         )),
         TextFormat::Json => {
-            emit(&(wsclose::report::json::line(&report) + "\n"));
+            emit(&(wsclose::render::json::line(&report) + "\n"));
         }
     }
     // The exit codes `analyze` gives (`cli::EXIT_CODES`): 1 when no WebSocket connection
-    // was seen, so that a script can tell a capture that missed the traffic.
-    Ok(if failure.is_some() {
-        4
+    // was seen, so that a script can tell a capture that missed the traffic; 4 when the
+    // capture failed, 6 when the file it saved to could not be written (each said above).
+    Ok(if let Some(e) = &failure {
+        e.exit_code()
     } else if report.summary.total_connections == 0 {
         eprintln!(
             "wsclose: no WebSocket connection was seen on {interface} (filter '{}'): check that the traffic crosses this interface (`wsclose interfaces`; loopback traffic is on lo), that the filter lets it through, and that WebSocket traffic (a handshake or frames) passed while it ran",

@@ -1,21 +1,57 @@
 //! Making strings from the wire safe for where they are shown.
 //!
-//! In: text that came off the wire (close reasons, paths, header values). Out: the same text
-//! with everything that could act on a terminal or break the layout made visible as an
-//! escape: C0 and C1 control characters (ESC, CSI, BEL, CR, LF, ...), DEL, and the Unicode
-//! bidirectional overrides that can reorder what a reader sees. Printable text, including
-//! non-ASCII letters, passes unchanged and without allocation.
+//! In: text that came off the wire (close reasons, paths, header values, SNI). Out: the
+//! same text with everything that could act on a terminal, break the layout or hide from a
+//! reader made visible as an escape: C0 and C1 control characters (ESC, CSI, BEL, CR, LF,
+//! ...), DEL, every format character (General_Category Cf: the bidirectional overrides that
+//! reorder what a reader sees, zero-width spaces and joiners, the soft hyphen, the byte order
+//! mark, interlinear annotation marks, the tag characters of U+E0000 that smuggle ASCII
+//! past a reader), the unassigned code points Unicode reserves as default-ignorable (the
+//! rest of U+E0000..U+E0FFF, U+2065, U+FFF0..U+FFF8), the line and paragraph separators
+//! U+2028/U+2029 (Zl, Zp), and the Hangul fillers (U+115F, U+1160, U+3164, U+FFA0: letters
+//! by category, blank when drawn).
+//! Printable text, including non-ASCII letters, passes unchanged and without allocation.
+//! The categories are Unicode's own (`unicode-general-category`), not a list kept here.
 
 use std::borrow::Cow;
 use std::fmt::Write;
+use unicode_general_category::{get_general_category, GeneralCategory};
 
-/// Characters that never reach a terminal raw.
+/// Characters that never reach a terminal raw (see the module header).
+///
+/// ```
+/// use wsclose::sanitize::is_unsafe;
+///
+/// for c in ['\x1b', '\u{9b}', '\u{202e}', '\u{200b}', '\u{ad}', '\u{feff}', '\u{2028}', '\u{3164}', '\u{e0041}'] {
+///     assert!(is_unsafe(c), "{c:?}");
+/// }
+/// for c in ['a', ' ', 'é', 'ß', '✓', '中', '🦀'] {
+///     assert!(!is_unsafe(c), "{c:?}");
+/// }
+/// ```
 pub fn is_unsafe(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_control();
+    }
     c.is_control()
-        || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        || matches!(c, '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}')
+        || match get_general_category(c) {
+            GeneralCategory::Format
+            | GeneralCategory::LineSeparator
+            | GeneralCategory::ParagraphSeparator => true,
+            // Unassigned code points that Unicode reserves as default-ignorable
+            // (DerivedCoreProperties.txt): a renderer draws nothing for them, and a later
+            // version may make them format characters (as it did the tags).
+            GeneralCategory::Unassigned => matches!(
+                c,
+                '\u{2060}'..='\u{206F}' | '\u{FFF0}'..='\u{FFF8}' | '\u{E0000}'..='\u{E0FFF}'
+            ),
+            _ => false,
+        }
 }
 
-/// For a terminal (table output): unsafe characters become `\n`, `\t`, `\x1b`, `\u{202e}`.
+/// For a terminal (table output): unsafe characters become `\n`, `\t`, `\x1b`, `\u{202e}`,
+/// `\u{e0041}`.
 ///
 /// ```
 /// use wsclose::sanitize::terminal;
@@ -170,6 +206,43 @@ mod tests {
         assert!(matches!(terminal("zu spät ✓"), Cow::Borrowed(_)));
         assert_eq!(terminal("a\x1b[31mred\x07\nb"), "a\\x1b[31mred\\x07\\nb");
         assert_eq!(terminal("x\u{9b}y\u{202e}z"), "x\\x9by\\u{202e}z");
+    }
+
+    /// Characters a reader cannot see (zero-width, soft hyphen, byte order mark, line and
+    /// paragraph separators, interlinear annotation, Hangul fillers, tag characters) come
+    /// out as escapes; visible text beside them, emoji and combining marks included, stays.
+    #[test]
+    fn invisible_characters_become_visible() {
+        for (c, shown) in [
+            ('\u{200b}', "\\u{200b}"),
+            ('\u{200d}', "\\u{200d}"),
+            ('\u{2060}', "\\u{2060}"),
+            ('\u{ad}', "\\xad"),
+            ('\u{feff}', "\\u{feff}"),
+            ('\u{2028}', "\\u{2028}"),
+            ('\u{2029}', "\\u{2029}"),
+            ('\u{fff9}', "\\u{fff9}"),
+            ('\u{115f}', "\\u{115f}"),
+            ('\u{1160}', "\\u{1160}"),
+            ('\u{3164}', "\\u{3164}"),
+            ('\u{ffa0}', "\\u{ffa0}"),
+            ('\u{180e}', "\\u{180e}"),
+            ('\u{e0001}', "\\u{e0001}"),
+            ('\u{e0041}', "\\u{e0041}"),
+            ('\u{e007f}', "\\u{e007f}"),
+        ] {
+            assert!(is_unsafe(c), "{c:?}");
+            assert_eq!(terminal(&format!("a{c}b")), format!("a{shown}b"));
+            assert!(!csv(&format!("a{c}b")).contains(c));
+            assert!(!markdown(&format!("a{c}b")).contains(c));
+        }
+        // Every code point of the tag block (U+E0000..U+E007F: ASCII smuggled as invisible
+        // text), assigned or not.
+        for c in '\u{e0000}'..='\u{e007f}' {
+            assert!(is_unsafe(c), "{c:?}");
+        }
+        let text = "zu spät ✓ 🦀 e\u{301} 中文 \u{fe0f}";
+        assert!(matches!(terminal(text), Cow::Borrowed(_)), "{text}");
     }
 
     /// Nothing from the wire can end a Mermaid statement, start a comment or an arrow,

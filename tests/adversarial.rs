@@ -565,6 +565,67 @@ fn a_thousand_conflicting_retransmissions_of_a_close_keep_the_first_bytes() {
 }
 
 // ---------------------------------------------------------------------------------------
+// More frames than --timeline keeps
+// ---------------------------------------------------------------------------------------
+
+/// `--timeline` keeps the last 100 000 frames each way: past that, JSON says how many fell
+/// out (`timeline_frames_left_out`) and the CSV, whose rows are all frames, says it on
+/// standard error; neither lists them.
+#[test]
+fn the_timeline_cap_is_said_in_json_and_csv() {
+    const FRAMES: usize = 100_010;
+    let mut s = Session::new(42010, 8080);
+    s.open();
+    let mut flight = Vec::with_capacity(FRAMES * 3 + 16);
+    for i in 0..FRAMES {
+        flight.extend_from_slice(&[0x82, 0x01, i as u8]);
+    }
+    flight.extend_from_slice(&close(Server, 1000, "done"));
+    s.send_chunks(Server, &flight, 1448);
+    s.send(Client, &close(Client, 1000, "done"));
+    s.fins(Server);
+    let mut w = PcapWriter::new(Vec::new(), LinkType::RAW, 262_144).unwrap();
+    for p in &s.pkts {
+        w.packet(p.ts, &p.data, p.orig_len).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("timeline.pcap");
+    std::fs::write(&path, w.into_inner()).unwrap();
+    let run = |format: &str| {
+        let out = assert_cmd::Command::cargo_bin("wsclose")
+            .unwrap()
+            .args(["analyze", "--timeline", "--format", format])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{format}");
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    // The server's frames and close, less the 100 000 kept.
+    let lost = FRAMES as u64 + 1 - 100_000;
+    let (json, _) = run("json");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let c = &v["connections"][0];
+    assert_eq!(c["timeline_frames_left_out"], lost);
+    assert_eq!(c["timeline"].as_array().unwrap().len(), 100_000 + 1);
+    let (csv, err) = run("csv");
+    assert_eq!(
+        csv.lines().count(),
+        1 + 100_000 + 1,
+        "a header and a row per frame"
+    );
+    assert!(
+        err.contains(&format!(
+            "wsclose: warning: --timeline: {lost} earlier frames of connection 1 fell out of the frame log"
+        )),
+        "{err}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
 // A close reason made to attack the terminal
 // ---------------------------------------------------------------------------------------
 
@@ -607,13 +668,13 @@ fn a_close_reason_of_escape_sequences_and_invalid_utf8_is_flagged_and_shown_iner
     let outputs = [
         (
             "table",
-            wsclose::report::table::render(&r, Some(100), false),
+            wsclose::render::table::render(&r, Some(100), false),
         ),
         (
             "table, colour",
-            wsclose::report::table::render(&r, Some(100), true),
+            wsclose::render::table::render(&r, Some(100), true),
         ),
-        ("markdown", wsclose::report::markdown::render(&r, &[None])),
+        ("markdown", wsclose::render::markdown::render(&r, &[None])),
     ];
     for (name, out) in &outputs {
         // The colour table styles itself with SGR sequences: anything else is an ESC that
@@ -630,6 +691,136 @@ fn a_close_reason_of_escape_sequences_and_invalid_utf8_is_flagged_and_shown_iner
             assert!(text.contains(shown), "{name}: no {shown} in\n{out}");
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Invisible characters in a close reason, headers and an SNI
+// ---------------------------------------------------------------------------------------
+
+/// Characters a reader does not see: zero-width space and word joiner, soft hyphen, byte
+/// order mark, line and paragraph separators, interlinear annotation anchor, Hangul
+/// fillers, and tag characters (U+E0000 block: ASCII smuggled as invisible text).
+const INVISIBLE: [char; 11] = [
+    '\u{200b}',
+    '\u{2060}',
+    '\u{ad}',
+    '\u{feff}',
+    '\u{2028}',
+    '\u{2029}',
+    '\u{fff9}',
+    '\u{115f}',
+    '\u{3164}',
+    '\u{e0041}',
+    '\u{e007f}',
+];
+
+/// A close reason, a Host header, a path and a subprotocol carrying [`INVISIBLE`], and an
+/// SNI carrying them too: no format (table, Markdown, JSON, CSV, the live lines and their
+/// JSON) lets one through raw; each is shown as an escape; the model keeps them as sent.
+#[test]
+fn invisible_characters_reach_no_format_raw() {
+    let hidden: String = INVISIBLE.iter().flat_map(|c| [*c, 'x']).collect();
+    let mut s = Session::new(42009, 8080);
+    s.handshake();
+    let request = format!(
+        "GET /chat{hidden} HTTP/1.1\r\nHost: example{hidden}.test\r\nUpgrade: websocket\r\n\
+         Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat{hidden}\r\n\r\n"
+    );
+    s.send(Client, request.as_bytes());
+    let response = format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\
+         Sec-WebSocket-Protocol: chat{hidden}\r\n\r\n"
+    );
+    s.send(Server, response.as_bytes());
+    s.send(Server, &close(Server, 4000, &hidden));
+    s.send(Client, &close(Client, 4000, &hidden));
+    s.fins(Server);
+
+    let mut r = s.analyze();
+    let c = only(&r);
+    assert_eq!(
+        c.close_frames[0].reason, hidden,
+        "the model keeps the reason"
+    );
+    assert_eq!(
+        c.handshake.host.as_deref(),
+        Some(format!("example{hidden}.test").as_str())
+    );
+    assert_eq!(
+        c.handshake.path.as_deref(),
+        Some(format!("/chat{hidden}").as_str())
+    );
+    // An encrypted connection whose SNI hides the same characters.
+    let tls = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/tls/python-tls13-aes128gcm-close-1000.pcap");
+    let mut encrypted = wsclose::analyze_files(&[tls], Options::default()).unwrap();
+    let mut e = encrypted.seen.encrypted.remove(0);
+    e.tls.sni = Some(format!("sni{hidden}.test"));
+    r.seen.encrypted.push(e);
+    r.summary.encrypted_connections = 1;
+
+    // The live lines of the same capture.
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut a = wsclose::analyzer::Analyzer::new(Options::default());
+    let sink = std::sync::Arc::clone(&lines);
+    a.on_event(Box::new(move |ev| {
+        let mut sink = sink.lock().unwrap();
+        sink.push(wsclose::render::events::line(ev));
+        sink.push(wsclose::render::events::json_line(ev));
+    }));
+    let mut w = PcapWriter::new(Vec::new(), LinkType::RAW, 262_144).unwrap();
+    for p in &s.pkts {
+        w.packet(p.ts, &p.data, p.orig_len).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("invisible.pcap");
+    std::fs::write(&path, w.into_inner()).unwrap();
+    wsclose::capture::file::read(&path, &mut |p| a.packet(p)).unwrap();
+    let live = lines.lock().unwrap().join("\n");
+
+    let outputs = [
+        (
+            "table",
+            wsclose::render::table::render(&r, Some(200), false),
+        ),
+        ("markdown", wsclose::render::markdown::render(&r, &[None])),
+        ("json", wsclose::render::json::render(&r)),
+        ("csv", wsclose::render::csv::render(&r)),
+        ("live", live),
+    ];
+    for (name, out) in &outputs {
+        let raw: Vec<char> = out.chars().filter(|c| INVISIBLE.contains(c)).collect();
+        assert!(raw.is_empty(), "{name}: raw {raw:?} in\n{out}");
+        // Shown as escapes instead: `\u{200b}` (JSON: `\u200b`, a tag as a surrogate pair).
+        let shown: &[&str] = match *name {
+            "json" => &[
+                "200b",
+                "2060",
+                "00ad",
+                "feff",
+                "2028",
+                "3164",
+                "\\udb40\\udc41",
+            ],
+            "csv" => &["200b", "2060", "u{ad}", "feff", "2028", "3164", "e0041"],
+            _ => &["200b", "2060", "xad", "feff", "2028", "3164", "e0041"],
+        };
+        for s in shown {
+            assert!(out.contains(s), "{name}: no {s} in\n{out}");
+        }
+    }
+    // JSON reads back as the text that was sent.
+    let v: serde_json::Value = serde_json::from_str(&outputs[2].1).unwrap();
+    assert_eq!(
+        v["connections"][0]["close_frames"][0]["reason"],
+        hidden.as_str()
+    );
+    assert_eq!(
+        v["seen"]["encrypted"][0]["tls"]["sni"],
+        format!("sni{hidden}.test")
+    );
 }
 
 /// The colour table without its own SGR sequences (ESC [ digits/; m); any other ESC fails.

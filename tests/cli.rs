@@ -411,3 +411,348 @@ fn a_report_that_cannot_be_written_exits_6() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot write the report"), "{err}");
 }
+
+/// Standard output opened on /dev/full (every write fails: no space), if there is one.
+fn dev_full() -> Option<std::fs::File> {
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full");
+    if full.is_err() {
+        eprintln!("skipped: no /dev/full here");
+    }
+    full.ok()
+}
+
+/// The write end of a pipe whose read end is already closed: every write fails with a
+/// broken pipe, as `wsclose ... | true` or `| head -1` meets it.
+fn closed_pipe() -> std::io::PipeWriter {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    writer
+}
+
+/// (exit code, standard error) of `wsclose ARGS` with standard output `out`.
+fn run_into(args: &[&str], out: impl Into<std::process::Stdio>) -> (Option<i32>, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wsclose"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(out)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Everything wsclose prints on standard output, clap's help and version included, meets a
+/// full disk with exit 6 and a message, and a closed pipe with success; never a panic.
+#[test]
+fn every_printing_command_exits_6_on_a_full_disk_and_0_on_a_closed_pipe() {
+    let cases: [&[&str]; 9] = [
+        &["completions", "bash"],
+        &["completions", "zsh"],
+        &["man"],
+        &["man", "analyze"],
+        &["codes"],
+        &["explain", "1006"],
+        &["schema"],
+        &["--help"],
+        &["--version"],
+    ];
+    for args in cases
+        .iter()
+        .chain([&["analyze", "--help"] as &[&str]].iter())
+    {
+        let Some(full) = dev_full() else { return };
+        let (code, err) = run_into(args, full);
+        assert_eq!(code, Some(6), "{args:?} > /dev/full: {err}");
+        assert!(err.contains("cannot write"), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        let (code, err) = run_into(args, closed_pipe());
+        assert_eq!(code, Some(0), "{args:?} | true: {err}");
+        assert!(err.is_empty(), "{args:?} | true: {err}");
+    }
+}
+
+/// `extract --redact` names the connection on standard error without its addresses (the
+/// extract itself keeps them: it is the capture); without --redact they are said.
+#[test]
+fn extract_redact_does_not_print_the_addresses() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("one.pcapng");
+    for (redact, says) in [(true, false), (false, true)] {
+        let mut cmd = wsclose();
+        cmd.args([
+            "extract",
+            &fixture("node-close-1008.pcap"),
+            "--connection",
+            "1",
+        ])
+        .arg("-w")
+        .arg(&out);
+        if redact {
+            cmd.arg("--redact");
+        }
+        let run = cmd.output().unwrap();
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(0), "{err}");
+        assert!(err.contains("packets of connection 1"), "{err}");
+        assert_eq!(err.contains("127.0.0.1"), says, "redact {redact}: {err}");
+        assert_eq!(err.contains('→'), says, "redact {redact}: {err}");
+    }
+}
+
+/// `--threads` above 64 (which aborted the process, exit 134, once a large file was shared
+/// among that many threads) is refused before anything is read, with the limit; 64 runs.
+#[test]
+fn too_many_threads_are_refused_with_the_limit() {
+    for command in ["analyze", "extract"] {
+        let out = wsclose()
+            .args([
+                command,
+                &fixture("python-close-1001.pcap"),
+                "--threads",
+                "100000",
+            ])
+            .args(
+                ["--connection", "1", "-w", "-"]
+                    .iter()
+                    .filter(|_| command == "extract"),
+            )
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("give at most 64"), "{err}");
+        assert!(out.stdout.is_empty());
+    }
+    let out = wsclose()
+        .args([
+            "analyze",
+            &fixture("python-close-1001.pcap"),
+            "--threads",
+            "64",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}
+
+// ---------------------------------------------------------------------------------------
+// Inputs read as streams: a FIFO, a /dev/fd path of a pipe, standard input. Each run has a
+// time limit, so that a run that waits forever fails instead of hanging the tests.
+
+/// The longest a run on a small stream may take (a debug build reads it in well under 1 s).
+const STREAM_LIMIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// The SHA-256 of `bytes`, in hex.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `bytes` made a classic pcap with a record in the middle whose captured length is
+/// 0xFFFFFFF0 (reading stops there, before the end of the input).
+fn with_a_huge_record_after_the_first(bytes: &[u8]) -> Vec<u8> {
+    let first_end = 24 + 16 + u32::from_le_bytes(bytes[32..36].try_into().unwrap()) as usize;
+    let mut out = bytes[..first_end].to_vec();
+    for v in [0u32, 0, 0xffff_fff0, 0xffff_fff0] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out.extend_from_slice(&bytes[first_end..]);
+    out
+}
+
+/// A FIFO given as the input (`mkfifo p; cat x.pcap > p & wsclose analyze p`) is opened
+/// once and read as a stream: analyzed whole, whatever the format; the Markdown report's
+/// SHA-256 is the one of the bytes written into it, computed as they were read (the FIFO is
+/// not opened again to hash it); when reading stops before the end of the stream (a damaged
+/// record, and megabytes after it), the Markdown says the hash is unknown rather than
+/// hashing part of it.
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_read_once_as_a_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("capture.fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo failed");
+    let bytes = fs::read(fixture("node-close-1008.pcap")).unwrap();
+    // Damaged, with more after the damage than the reader holds: reading stops there.
+    let mut damaged = with_a_huge_record_after_the_first(&bytes);
+    damaged.resize(damaged.len() + (8 << 20), 0);
+    // One writer per run, each writing the whole capture and closing the FIFO. A writer
+    // whose run never opens the FIFO stays blocked in its open: it is not waited for.
+    let run = |data: Vec<u8>, format: &str| {
+        let path = fifo.clone();
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let mut f = fs::OpenOptions::new().write(true).open(path).unwrap();
+            let _ = f.write_all(&data);
+        });
+        let out = wsclose()
+            .args(["analyze", "--format", format])
+            .arg(&fifo)
+            .timeout(STREAM_LIMIT)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out.status.code(), stdout, stderr)
+    };
+    let (code, out, err) = run(bytes.clone(), "json");
+    assert_eq!(code, Some(0), "{err}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["connections"][0]["status"]["code"], 1008, "{err}");
+    assert_eq!(r["inputs"][0]["packets"], 13);
+    assert_eq!(
+        r["inputs"][0]["bytes"],
+        serde_json::Value::Null,
+        "a FIFO has no size"
+    );
+    let (code, out, err) = run(bytes.clone(), "markdown");
+    assert_eq!(code, Some(0), "{err}");
+    let want = format!(", SHA-256 {}, pcap", sha256_hex(&bytes));
+    assert!(out.contains(&want), "{want} not in:\n{out}\n{err}");
+    let (code, out, err) = run(damaged, "markdown");
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("reading stopped"), "{err}");
+    assert!(
+        out.contains(", SHA-256 unknown (reading stopped before the end of the stream), pcap"),
+        "{out}"
+    );
+}
+
+/// The output of `cmd` (its standard input as set), killed if it runs longer than `limit`
+/// (assert_cmd's own time limit comes with its own standard input).
+fn output_within(
+    mut cmd: std::process::Command,
+    limit: std::time::Duration,
+) -> std::process::Output {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let drain = |r: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            if let Some(mut r) = r {
+                let _ = r.read_to_end(&mut v);
+            }
+            v
+        })
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|r| Box::new(r) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|r| Box::new(r) as Box<dyn Read + Send>),
+    );
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            panic!("still running after {limit:?}: killed");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    std::process::Output {
+        status,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    }
+}
+
+/// A `/dev/fd` path of a pipe (what a shell's process substitution `<(cat x.pcap)` gives)
+/// is read once as a stream: not "the file is empty" because a first open took its bytes.
+/// gzip through the pipe too, and its Markdown hash is that of the compressed bytes.
+/// `extract`, which reads its capture twice, refuses it with exit 2 as it refuses `-`.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_dev_fd_path_of_a_pipe_is_read_once_as_a_stream() {
+    use std::io::Write;
+    let bytes = fs::read(fixture("node-close-1008.pcap")).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&bytes).unwrap();
+    let gzipped = gz.finish().unwrap();
+    // The pipe is the child's standard input, named by its /dev/fd path, not by `-`.
+    let run = |data: &[u8], args: &[&str]| {
+        let (reader, mut writer) = std::io::pipe().unwrap();
+        let data = data.to_vec();
+        let feeding = std::thread::spawn(move || {
+            let _ = writer.write_all(&data);
+        });
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_wsclose"));
+        cmd.args(args).stdin(reader);
+        let out = output_within(cmd, STREAM_LIMIT);
+        drop(feeding);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out.status.code(), stdout, stderr)
+    };
+    let (code, out, err) = run(&bytes, &["analyze", "--format", "json", "/dev/fd/0"]);
+    assert_eq!(code, Some(0), "{err}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["connections"][0]["status"]["code"], 1008, "{err}");
+    assert_eq!(r["inputs"][0]["packets"], 13);
+    let (code, out, err) = run(&gzipped, &["analyze", "--format", "markdown", "/dev/fd/0"]);
+    assert_eq!(code, Some(0), "{err}");
+    let want = format!(", SHA-256 {}, pcap", sha256_hex(&gzipped));
+    assert!(out.contains(&want), "{want} not in:\n{out}\n{err}");
+    let out_file = tempfile::tempdir().unwrap().path().join("one.pcap");
+    let args = [
+        "extract",
+        "--connection",
+        "1",
+        "-w",
+        out_file.to_str().unwrap(),
+        "/dev/fd/0",
+    ];
+    let (code, _, err) = run(&bytes, &args);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("needs a regular file, not /dev/fd/0"), "{err}");
+}
+
+/// Standard input that is not a capture, or whose header is cut short, is named from the
+/// bytes read from it (not from a second open of a file named `-`).
+#[test]
+fn standard_input_that_is_no_capture_is_quoted() {
+    let out = wsclose()
+        .args(["analyze", "-"])
+        .write_stdin("hello, not a capture")
+        .timeout(STREAM_LIMIT)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("(it starts with 68 65 6c 6c \"hell\")"),
+        "{err}"
+    );
+    let header = fs::read(fixture("node-close-1008.pcap")).unwrap()[..10].to_vec();
+    let out = wsclose()
+        .args(["analyze", "-"])
+        .write_stdin(header)
+        .timeout(STREAM_LIMIT)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("capture header is cut short (10 bytes)"),
+        "{err}"
+    );
+}

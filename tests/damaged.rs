@@ -8,7 +8,9 @@
 //! records out of time order (two swapped by 1 ms: no warning; two 2 s back; one an hour
 //! back; the first an hour back); a
 //! pcapng block with a bad length (< 12, not a multiple of 4, beyond the end of the file,
-//! trailing length not the leading one, and at the very first packet: exit 1); a caplen of
+//! trailing length not the leading one, and at the very first packet: exit 1); a length
+//! inside a well-framed pcapng block that runs past it, or a section header's byte-order
+//! magic that its lengths contradict (the block skipped, the rest read); a caplen of
 //! 0xFFFFFFFF in the middle of a classic pcap; mixed link types in one pcapng (Ethernet +
 //! USER0, Ethernet + raw IP). Covered elsewhere: a file cut mid-record, bad magic, empty
 //! file, cut header, cut gzip, snaplen (tests/cli.rs); a huge caplen as the first record,
@@ -483,6 +485,104 @@ fn pcapng_block_with_a_bad_length_stops_there_and_says_which_field() {
         let w = warning_with(&out, &r, &format!("after packet 10 (at byte {at})"));
         assert!(w.contains(&why), "{name}: {w}");
         assert!(!w.contains("Verify"), "{name}: {w}");
+    }
+}
+
+/// `block` (little-endian) with the 32-bit word at `at` set to `v`.
+fn with_word(block: &[u8], at: usize, v: u32) -> Vec<u8> {
+    let mut b = block.to_vec();
+    b[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    b
+}
+
+/// A block whose framing holds (both total lengths agree) but that a length inside, or its
+/// byte-order magic, contradicts, is skipped with a warning that says what is wrong with it,
+/// and every block after it is read: an Enhanced Packet Block whose captured length is more
+/// than its block holds (its packet keeps its number, as Wireshark numbers every packet
+/// block, so the packets after keep theirs), a Decryption Secrets Block whose secrets length
+/// is, a Section Header Block whose byte-order magic says big-endian while its lengths are
+/// little-endian (the section it starts is read, little-endian, with its own interface).
+/// Also with megabytes after the damage (the reader then meets the block with more input
+/// to come, where it once said "more than 2 MiB"), and read by two threads sharing the
+/// file: the same packets and warnings. tshark 4.0 stops at each of these blocks
+/// ("appears to be damaged or corrupt", "cut short in the middle of a packet").
+#[test]
+fn pcapng_lying_length_inside_a_framed_block_skips_that_block_only() {
+    let blocks = pcapng_blocks(&fixture(PCAPNG));
+    let at = |k: usize| -> usize { blocks[..k].iter().map(Vec::len).sum() };
+    // Block 4 is packet 3 (the client's ACK of the handshake's SYN-ACK).
+    let k = 4;
+    let holds = blocks[k].len() - 32;
+    // A TLS secrets block that says 1000 bytes of secrets and holds 20.
+    let mut dsb = 0x544c_534bu32.to_le_bytes().to_vec();
+    dsb.extend_from_slice(&1000u32.to_le_bytes());
+    dsb.extend_from_slice(b"CLIENT_RANDOM 00 11\n");
+    let dsb = block(0x0A, &dsb);
+    // The fixture's own section header with its byte-order magic byte-swapped.
+    let swapped = {
+        let mut b = blocks[0].clone();
+        b[8..12].reverse();
+        b
+    };
+    // Megabytes of blocks of a local-use type, which carry no packet.
+    let padding: Vec<u8> = (0..24)
+        .flat_map(|_| block(0x8000_0001, &vec![0x55; 128 << 10]))
+        .collect();
+    let cases: Vec<(&str, Vec<u8>, String, String)> = vec![
+        (
+            "caplen",
+            [&blocks[..k], &[with_word(&blocks[k], 20, 1000)][..], &blocks[k + 1..]].concat().concat(),
+            format!("packet 3 (an Enhanced Packet Block at byte {})", at(k)),
+            format!("its captured length of 1000 bytes is more than the {holds} bytes its block holds; the packet was skipped, and reading went on after it"),
+        ),
+        (
+            "caplen-then-megabytes",
+            [&blocks[..k], &[with_word(&blocks[k], 20, 1000), padding.clone()][..], &blocks[k + 1..]].concat().concat(),
+            format!("packet 3 (an Enhanced Packet Block at byte {})", at(k)),
+            format!("its captured length of 1000 bytes is more than the {holds} bytes its block holds"),
+        ),
+        (
+            "secrets",
+            [&blocks[..k + 1], &[dsb][..], &blocks[k + 1..]].concat().concat(),
+            format!("the Decryption Secrets Block after packet 3 (at byte {})", at(k + 1)),
+            "its secrets length of 1000 bytes is more than the 20 bytes its block holds; the block was skipped, and reading went on after it".into(),
+        ),
+        (
+            "magic",
+            [&blocks[..6], &[swapped, blocks[1].clone()][..], &blocks[6..]].concat().concat(),
+            format!("the Section Header Block after packet 4 (at byte {})", at(6)),
+            "its byte-order magic says big-endian but its block total lengths are little-endian; the block was skipped, the section it starts read as little-endian, and reading went on after it".into(),
+        ),
+    ];
+    let clean = read_all("clean.pcapng", &fixture(PCAPNG)).1;
+    for (name, bytes, which, why) in cases {
+        let (out, r) = run(&format!("{name}.pcapng"), &bytes);
+        assert_closes(&out, &r, 1000, &undamaged_pcapng());
+        assert_eq!(r["inputs"][0]["packets"], 13, "{name}");
+        assert_eq!(r["inputs"][0]["truncated"], false, "{name}");
+        assert_eq!(warnings(&r).len(), 1, "{name}: {r}");
+        let w = warning_with(&out, &r, &which);
+        assert!(w.contains(&why), "{name}: {w}");
+        // Every other packet, with its number, time and bytes.
+        let (s, seen) = read_all(&format!("{name}-read.pcapng"), &bytes);
+        let want: Seen = clean
+            .iter()
+            .filter(|p| name.starts_with("secrets") || name.starts_with("magic") || p.0 != 3)
+            .cloned()
+            .collect();
+        assert!(seen == want, "{name}: other packets");
+        // Two threads sharing the file's chunks: the same packets and warnings.
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(format!("{name}-shared.pcapng"));
+        std::fs::write(&p, &bytes).unwrap();
+        let opts = wsclose::Options {
+            threads: 2,
+            shard_min_bytes: 0,
+            ..wsclose::Options::default()
+        };
+        let shared = wsclose::analyze_files(std::slice::from_ref(&p), opts).unwrap();
+        assert_eq!(shared.inputs[0].warnings, s.warnings, "{name}");
+        assert_eq!(shared.inputs[0].packets, 13, "{name}");
     }
 }
 

@@ -733,7 +733,7 @@ fn live_line_names_the_unanswered_message() {
     let mut a = wsclose::analyzer::Analyzer::new(wsclose::analyzer::Options::default());
     let sink = Arc::clone(&lines);
     a.on_event(Box::new(move |ev| {
-        sink.lock().unwrap().push(wsclose::report::events::line(ev))
+        sink.lock().unwrap().push(wsclose::render::events::line(ev))
     }));
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/tungstenite-max-size-drop.pcap");

@@ -721,3 +721,63 @@ fn redaction_covers_tls_sessions_and_encrypted_connections() {
     assert_eq!(e["reason"], "no-key");
     assert!(e["advice"].as_str().is_some());
 }
+
+/// `--port` and `--host` choose among the connections listed as encrypted too (by either
+/// port; by SNI or either address), and the report says how many of them it lists.
+#[test]
+fn port_and_host_select_among_encrypted_connections() {
+    let file = "fixtures/tls/firefox-haproxy-h2-backend-kill.pcap";
+    let json = |args: &[&str]| -> Value {
+        let mut all = vec!["analyze", "--format", "json"];
+        all.extend_from_slice(args);
+        all.push(file);
+        serde_json::from_str(&run(&all).0).unwrap()
+    };
+    let encrypted = |v: &Value| -> Vec<String> {
+        v["seen"]["encrypted"]
+            .as_array()
+            .map(|a| a.iter().map(|e| e["server"].to_string()).collect())
+            .unwrap_or_default()
+    };
+    // The encrypted connection goes to port 18473, the WebSocket one (the back leg) to
+    // 18483.
+    let all = json(&[]);
+    assert_eq!(encrypted(&all), ["\"127.0.0.1:18473\""]);
+    assert!(all["summary"].get("total_encrypted_connections").is_none());
+    let v = json(&["--port", "18473"]);
+    assert_eq!(encrypted(&v), ["\"127.0.0.1:18473\""]);
+    assert_eq!(v["summary"]["connections"], 0);
+    assert!(v["summary"].get("total_encrypted_connections").is_none());
+    let v = json(&["--port", "45054"]);
+    assert_eq!(encrypted(&v), ["\"127.0.0.1:18473\""], "the client's port");
+    for args in [&["--port", "18483"][..], &["--host", "nothing.example"]] {
+        let v = json(args);
+        assert!(encrypted(&v).is_empty(), "{args:?}: {v}");
+        assert!(v["summary"].get("encrypted_connections").is_none(), "{v}");
+        assert_eq!(v["summary"]["total_encrypted_connections"], 1, "{v}");
+    }
+    let mut args = vec!["analyze", "--port", "18483", file];
+    let table = stdout(&args);
+    assert!(!table.contains("Encrypted connection"), "{table}");
+    assert!(
+        table.contains("0 of 1 encrypted connection listed (filter: --port 18483)"),
+        "{table}"
+    );
+    args.splice(1..1, ["--format", "markdown"]);
+    let md = stdout(&args);
+    assert!(
+        md.contains("0 of 1 encrypted connection listed (filter: --port 18483)"),
+        "{md}"
+    );
+    // By SNI.
+    let python = "fixtures/tls/python-tls13-aes128gcm-close-1000.pcap";
+    for (host, listed) in [("LOCALHOST", true), ("10.9.9.9", false)] {
+        let (out, err, code) = run(&["analyze", "--format", "json", "--host", host, python]);
+        assert_eq!(code, Some(1), "no WebSocket read: {err}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(!encrypted(&v).is_empty(), listed, "{host}: {v}");
+        if !listed {
+            assert!(err.contains("0 of 1 encrypted connection listed"), "{err}");
+        }
+    }
+}

@@ -13,7 +13,7 @@ mod gen;
 
 use std::path::{Path, PathBuf};
 use wsclose::analyzer::{Analyzer, Freeze, Options};
-use wsclose::report::json;
+use wsclose::render::json;
 
 fn report(paths: &[PathBuf], opts: Options) -> String {
     json::render(&wsclose::analyze_files(paths, opts).unwrap())

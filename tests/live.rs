@@ -295,3 +295,69 @@ fn live_rereads_a_key_log_written_after_the_encrypted_data() {
     assert_eq!(conns[0]["status"]["code"], 1000);
     assert_eq!(conns[0]["handshake"]["path"], "/late-keys");
 }
+
+/// `--write` to a file that cannot be written (/dev/full: a full disk) is said, exits 6,
+/// and stops the capture at once rather than at --duration; the report never claims the
+/// packets were saved. Idle, the failure comes when the file is flushed at the end.
+#[test]
+fn live_write_that_fails_stops_the_capture_and_exits_6() {
+    if !may_capture() {
+        return;
+    }
+    if std::fs::metadata("/dev/full").is_err() {
+        eprintln!("skipping: no /dev/full here");
+        return;
+    }
+    // Nothing captured: the header alone cannot be written.
+    let out = Command::cargo_bin("wsclose")
+        .unwrap()
+        .args(["live", "-i", "lo", "-f", "tcp port 1", "--duration", "0.2"])
+        .args(["--write", "/dev/full"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(6), "{err}");
+    assert!(err.contains("/dev/full: cannot write"), "{err}");
+    assert!(!err.contains("was saved"), "{err}");
+
+    // Traffic: the first buffer written out fails, and the capture stops there.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let started = std::time::Instant::now();
+    let child = Command::cargo_bin("wsclose")
+        .unwrap()
+        .args(["live", "-i", "lo", "--format", "json", "--duration", "60"])
+        .args(["-f", &format!("tcp port {port}"), "--write", "/dev/full"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+    let reader = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let _ = std::io::copy(&mut s, &mut std::io::sink());
+    });
+    {
+        use std::io::Write;
+        let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        for _ in 0..16 {
+            c.write_all(&[b'x'; 64 << 10]).unwrap();
+        }
+    }
+    reader.join().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(6), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "the capture went on after the write failed: {err}"
+    );
+    assert!(err.contains("/dev/full: cannot write"), "{err}");
+    assert!(err.contains("capturing stopped there"), "{err}");
+    let report: Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().last().unwrap()).unwrap();
+    let warnings = report["inputs"][0]["warnings"].to_string();
+    assert!(warnings.contains("cannot write"), "{warnings}");
+    assert!(!warnings.contains("was saved"), "{warnings}");
+    assert!(report["seen"]["packets"].as_u64().unwrap() > 0, "{report}");
+}

@@ -283,6 +283,128 @@ fn a_directory_is_its_captures_in_time_order() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no pcap or pcapng capture"));
 }
 
+/// A file in a directory that cannot be read is not called "not a capture": whether it
+/// holds one is unknown, so it is an input of its own that fails with its real error (in
+/// the report, on standard error, exit 3), and the directory's note names that error; the
+/// captures beside it are analyzed. Alone in the directory, its error is the run's. Files
+/// that fail to read: one with mode 000 (when this user cannot read it: not as root) and,
+/// on Linux, a link to /proc/self/mem, which any user opens but whose first bytes fail to
+/// read (EIO); each skipped, saying why, where it reads.
+#[cfg(unix)]
+#[test]
+fn a_directory_names_the_read_error_of_a_file_it_cannot_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("captures");
+    std::fs::create_dir(&dir).unwrap();
+    let mut bad: Vec<(PathBuf, &str)> = Vec::new();
+    let locked = dir.join("locked.pcap");
+    std::fs::copy(fixture("node-close-1000.pcapng"), &locked).unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::File::open(&locked).is_err() {
+        bad.push((locked, "ermission denied"));
+    } else {
+        eprintln!("not testing a file of mode 000: this user (root?) can read it");
+        std::fs::remove_file(&locked).unwrap();
+    }
+    let mem = dir.join("mem.pcap");
+    let linked = std::os::unix::fs::symlink("/proc/self/mem", &mem).is_ok();
+    let fails = |p: &Path| {
+        use std::io::Read;
+        std::fs::File::open(p)
+            .and_then(|mut f| f.read_exact(&mut [0; 4]))
+            .is_err()
+    };
+    if linked && mem.is_file() && fails(&mem) {
+        bad.push((mem, "Input/output error"));
+    } else {
+        eprintln!("not testing a link to /proc/self/mem: it is not a file that fails to read here");
+        std::fs::remove_file(&mem).ok();
+    }
+    if bad.is_empty() {
+        eprintln!("skipping: no file that fails to read could be made here");
+        return;
+    }
+    std::fs::copy(fixture("node-close-1008.pcap"), dir.join("good.pcap")).unwrap();
+    std::fs::write(dir.join("README.txt"), "not a capture").unwrap();
+    let out = wsclose()
+        .arg("analyze")
+        .arg(&dir)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("1 capture files"), "{err}");
+    assert!(
+        err.contains("1 other files left out (not captures)"),
+        "{err}"
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["connections"][0]["status"]["code"], 1008);
+    let inputs = r["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), 1 + bad.len());
+    for (p, why) in &bad {
+        let name = p.file_name().unwrap().to_str().unwrap();
+        assert!(err.contains(&format!("{name} (")), "{name}: {err}");
+        let input = inputs
+            .iter()
+            .find(|i| i["path"].as_str().unwrap().ends_with(name))
+            .unwrap_or_else(|| panic!("{name} is not an input: {r}"));
+        let e = input["error"].as_str().unwrap();
+        assert!(
+            e.to_lowercase().contains(&why.to_lowercase()),
+            "{name}: {e}"
+        );
+    }
+    // Alone in its directory: its own error, not "no capture in it".
+    let (p, why) = &bad[0];
+    let alone = work.path().join("alone");
+    std::fs::create_dir(&alone).unwrap();
+    std::fs::rename(p, alone.join("only.pcap")).unwrap();
+    let out = wsclose().arg("analyze").arg(&alone).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(!err.contains("no pcap or pcapng capture"), "{err}");
+    assert!(err.contains("only.pcap ("), "{err}");
+    assert!(err.to_lowercase().contains(&why.to_lowercase()), "{err}");
+}
+
+/// zstd- and lz4-compressed captures in a directory are captures (found by content, as a
+/// file given by name is read), not files left out.
+#[test]
+fn a_directory_holds_zstd_and_lz4_captures_too() {
+    use std::io::Write;
+    let work = tempfile::tempdir().unwrap();
+    let plain = std::fs::read(fixture("node-close-1008.pcap")).unwrap();
+    let zstd =
+        ruzstd::encoding::compress_to_vec(&plain[..], ruzstd::encoding::CompressionLevel::Fastest);
+    std::fs::write(work.path().join("a.pcap.zst"), zstd).unwrap();
+    let plain = std::fs::read(fixture("python-close-1001.pcap")).unwrap();
+    let mut lz4 = lz4_flex::frame::FrameEncoder::new(Vec::new());
+    lz4.write_all(&plain).unwrap();
+    std::fs::write(work.path().join("b.pcap.lz4"), lz4.finish().unwrap()).unwrap();
+    let out = wsclose()
+        .arg("analyze")
+        .arg(work.path())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("2 capture files"), "{err}");
+    assert!(!err.contains("left out"), "{err}");
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut codes: Vec<u64> = r["connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"]["code"].as_u64().unwrap())
+        .collect();
+    codes.sort();
+    assert_eq!(codes, [1001, 1008]);
+}
+
 /// `--max-flows 0` is refused with a clear error (usage, exit 2).
 #[test]
 fn max_flows_zero_is_refused() {

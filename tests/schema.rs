@@ -131,8 +131,8 @@ fn every_proxy_fixture_report_validates() {
 }
 
 /// (b) The top-level captures as one multi-file report, also `--redact`ed and with the
-/// timeline, a wss:// capture with its timeline, and wss:// and HTTP/2 captures
-/// `--redact`ed with and without their key logs.
+/// timeline, a wss:// capture with its timeline, one whose encrypted connection a `--port`
+/// left out, and wss:// and HTTP/2 captures `--redact`ed with and without their key logs.
 #[test]
 fn multi_file_redacted_and_timeline_reports_validate() {
     let v = validator();
@@ -162,6 +162,9 @@ fn multi_file_redacted_and_timeline_reports_validate() {
             keylog.to_str().unwrap(),
         ],
     );
+    // A selection that leaves encrypted connections out (summary.total_encrypted_connections).
+    let firefox = root().join("fixtures/tls/firefox-haproxy-h2-backend-kill.pcap");
+    check(&v, &["--port", "18483", firefox.to_str().unwrap()]);
     // Redacted wss:// and HTTP/2 reports, with their key logs (the tls objects: SNI a
     // pseudonym, client random null) and without (the encrypted connections).
     for name in [
@@ -177,6 +180,27 @@ fn multi_file_redacted_and_timeline_reports_validate() {
             &["--redact", capture, "--keylog", keylog.to_str().unwrap()],
         );
     }
+}
+
+/// A `--timeline` report says, per connection, how many frames fell out of the timeline
+/// (`timeline_frames_left_out`, a count); a report without the timeline has no such field.
+#[test]
+fn the_timeline_says_what_it_left_out() {
+    let v = validator();
+    let capture = root().join("fixtures/python-close-1001.pcap");
+    let capture = capture.to_str().unwrap();
+    let out = wsclose(&["analyze", "--format", "json", "--timeline", capture]);
+    let mut report: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(report["connections"][0]["timeline_frames_left_out"], 0);
+    report["connections"][0]["timeline_frames_left_out"] = Value::from(12);
+    assert!(v.is_valid(&report));
+    report["connections"][0]["timeline_frames_left_out"] = Value::from(-1);
+    assert!(!v.is_valid(&report), "not a count");
+    let out = wsclose(&["analyze", "--format", "json", capture]);
+    let report: Value = serde_json::from_slice(&out).unwrap();
+    assert!(report["connections"][0]
+        .get("timeline_frames_left_out")
+        .is_none());
 }
 
 /// A field the schema does not name fails validation: the schema's objects are closed.

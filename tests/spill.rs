@@ -9,8 +9,9 @@ mod common;
 use assert_cmd::Command;
 use std::path::PathBuf;
 use wsclose::analyzer::Options;
+use wsclose::render::{csv, json, markdown, table};
 use wsclose::report::filter::{Selection, StatusSpec};
-use wsclose::report::{csv, json, markdown, redact, table, Report};
+use wsclose::report::{redact, Report};
 
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
 

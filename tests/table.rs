@@ -6,7 +6,7 @@
 mod gen;
 
 use wsclose::analyzer::Options;
-use wsclose::report::{markdown, table};
+use wsclose::render::{markdown, table};
 
 #[test]
 fn a_large_report_is_written_a_table_at_a_time_from_the_store() {

@@ -175,7 +175,7 @@ fn tls_close_frames_agree_with_tshark_with_the_same_key_log() {
     for f in captures(&root.join("fixtures/tls")) {
         let keylog = f.with_extension("keylog");
         if !keylog.exists() {
-            continue; // the pcapng with its secrets inside: tests/tls.rs reads it
+            continue; // the pcapng with its secrets inside: tests/tls/ reads it
         }
         let (ours, ports) = ours(&f, Some(&keylog));
         assert!(!ports.is_empty(), "{}: no WebSocket decrypted", f.display());

@@ -183,11 +183,11 @@ pub fn capture_file(data: &[u8]) {
     for opts in [Options::default(), tight_options()] {
         if let Ok(r) = wsclose::analyze_files(std::slice::from_ref(&path), opts) {
             render(&r);
-            json.get_or_insert_with(|| report::json::render(&r));
+            json.get_or_insert_with(|| wsclose::render::json::render(&r));
         }
     }
     if strict() {
-        // The bug this once allowed for (tests/mutation.rs,
+        // The bug this once allowed for (tests/mutation/regressions.rs,
         // sharded_report_equals_one_thread_after_idle_gap) is fixed: strict is the default.
         let sharded = Options {
             threads: 2,
@@ -196,7 +196,7 @@ pub fn capture_file(data: &[u8]) {
         };
         let two = wsclose::analyze_files(std::slice::from_ref(&path), sharded)
             .ok()
-            .map(|r| report::json::render(&r));
+            .map(|r| wsclose::render::json::render(&r));
         if json.is_some() || two.is_some() {
             assert_eq!(
                 json, two,
@@ -215,11 +215,11 @@ pub fn render(r: &Report) {
         if redacted {
             report::redact::redact(&mut r);
         }
-        let _ = report::json::render(&r);
-        let _ = report::csv::render(&r);
-        let _ = report::markdown::render(&r, &[]);
-        let _ = report::table::render(&r, Some(100), false);
-        let _ = report::table::render(&r, None, true);
+        let _ = wsclose::render::json::render(&r);
+        let _ = wsclose::render::csv::render(&r);
+        let _ = wsclose::render::markdown::render(&r, &[]);
+        let _ = wsclose::render::table::render(&r, Some(100), false);
+        let _ = wsclose::render::table::render(&r, None, true);
         for c in &r.connections {
             let _ = c.status_key();
             let _ = report::filter::is_problem(c);
@@ -682,8 +682,8 @@ pub fn pipeline(data: &[u8]) {
         let mut a = Analyzer::new(opts);
         if events {
             a.on_event(Box::new(|ev| {
-                let _ = report::events::line(ev);
-                let _ = report::events::json_line(ev);
+                let _ = wsclose::render::events::line(ev);
+                let _ = wsclose::render::events::json_line(ev);
             }));
         }
         a.begin_input(0);
@@ -730,8 +730,8 @@ pub fn pipeline(data: &[u8]) {
         );
         let frozen = Report::new(vec![blank_input(link, pkts.len() as u64)], conns, seen);
         assert_eq!(
-            report::json::render(&report),
-            report::json::render(&frozen),
+            wsclose::render::json::render(&report),
+            wsclose::render::json::render(&frozen),
             "the report changed with every connection frozen after every packet"
         );
     }

@@ -4,9 +4,13 @@
 //! save every packet to, and a stop flag (set by Ctrl-C). Out: each packet to a callback,
 //! exactly as the file reader gives them, so everything downstream is the same code path;
 //! and libpcap's counters at the end. Immediate mode, a snaplen that keeps whole frames.
+//! The file is a classic pcap written by [`Saver`], every write checked: the first that
+//! fails (a full disk) stops the capture, and the error says the file is incomplete.
 
+use super::write::Saver;
 use super::{LinkType, Packet, Timestamp};
 use crate::error::Error;
+use std::io::BufWriter;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -88,7 +92,8 @@ fn open_error(iface: &str, e: pcap::Error) -> Error {
     }
 }
 
-/// Captures until `stop` is set, the duration passes, or `count` packets were read.
+/// Captures until `stop` is set, the duration passes, `count` packets were read, or a packet
+/// cannot be saved (`Error::LiveWriteFailed`).
 pub fn capture(
     opts: &LiveOptions,
     stop: &AtomicBool,
@@ -113,12 +118,20 @@ pub fn capture(
         ))
     })?;
     let link = LinkType(cap.get_datalink().0 as u32);
+    let cannot_write = |p: &PathBuf, e: std::io::Error| Error::Write {
+        path: p.clone(),
+        source: e,
+    };
     let mut save = match &opts.write {
-        Some(p) => Some(cap.savefile(p).map_err(|e| {
-            Error::Live(format!("cannot write the capture to {}: {e}", p.display()))
-        })?),
+        Some(p) => {
+            let file = std::fs::File::create(p).map_err(|e| cannot_write(p, e))?;
+            let saver = Saver::new(BufWriter::new(file), link, SNAPLEN as u32)
+                .map_err(|e| cannot_write(p, e))?;
+            Some((p, saver))
+        }
         None => None,
     };
+    let mut write_error = None;
     let started = Instant::now();
     let mut summary = LiveSummary {
         link: Some(link),
@@ -132,15 +145,17 @@ pub fn capture(
         match cap.next_packet() {
             Ok(p) => {
                 summary.packets += 1;
-                if let Some(s) = save.as_mut() {
-                    s.write(&p);
-                }
                 // time_t and suseconds_t differ in width across platforms.
                 #[allow(clippy::unnecessary_cast)]
                 let ts = Timestamp::from_parts(
                     p.header.ts.tv_sec as i64,
                     (p.header.ts.tv_usec as u32).saturating_mul(1000),
                 );
+                if let Some((_, s)) = save.as_mut() {
+                    if let Err(e) = s.packet(ts, p.data, p.header.len) {
+                        write_error = Some(e);
+                    }
+                }
                 sink(&Packet {
                     number: summary.packets,
                     ts,
@@ -148,6 +163,9 @@ pub fn capture(
                     data: p.data,
                     orig_len: p.header.len,
                 });
+                if write_error.is_some() {
+                    break;
+                }
             }
             Err(pcap::Error::TimeoutExpired) => std::thread::sleep(IDLE_WAIT),
             Err(e) => {
@@ -158,19 +176,27 @@ pub fn capture(
             }
         }
     }
-    if let Some(s) = save.as_mut() {
-        let _ = s.flush();
+    if let Some((_, s)) = save.as_mut() {
+        if write_error.is_none() {
+            write_error = s.finish().err();
+        }
     }
     if let Ok(st) = cap.stats() {
         summary.received = st.received;
         summary.dropped = st.dropped;
         summary.if_dropped = st.if_dropped;
     }
-    match failure {
-        Some(f) => Err(Error::LiveStopped {
+    match (save, write_error, failure) {
+        (Some((path, _)), Some(e), stopped) => Err(Error::LiveWriteFailed {
+            path: path.clone(),
+            source: e,
+            summary,
+            stopped,
+        }),
+        (_, _, Some(f)) => Err(Error::LiveStopped {
             message: f,
             summary,
         }),
-        None => Ok(summary),
+        _ => Ok(summary),
     }
 }

@@ -2,13 +2,15 @@
 //! §4.7), as `editcap --inject-secrets tls,keys.log` and Wireshark's "Inject TLS secrets"
 //! write them.
 //!
-//! In: a capture path (pcapng, gzip-compressed or not; classic pcap and standard input
-//! carry none). Out: the key-log texts (NSS format, secrets type `TLSK`) of the blocks
-//! that come before the file's first packet, where those tools put them, in file order.
+//! In: a capture path (pcapng, gzip-compressed or not; classic pcap carries none, and
+//! standard input or a pipe is not read here). Out: the key-log texts (NSS format, secrets
+//! type `TLSK`) of the blocks that come before the file's first packet, where those tools
+//! put them, in file order.
 //! Reading stops at the first packet block, so the cost is a few blocks whatever the
 //! file's size; a block of another secrets type (WireGuard) is skipped. The texts are
 //! handed to the key log and never printed.
 
+use super::file::{framed_block, takes_frame_number};
 use pcap_parser::pcapng::{Block, SecretsType};
 use pcap_parser::traits::PcapReaderIterator;
 use pcap_parser::{PcapBlockOwned, PcapError, PcapNGReader};
@@ -23,9 +25,10 @@ const MAX_BLOCK: usize = 16 << 20;
 const MAX_LEADING_BLOCKS: usize = 4096;
 
 /// The TLS key-log texts of the Decryption Secrets Blocks before `path`'s first packet;
-/// empty for anything that is not a readable pcapng file (the capture reader says why).
+/// empty for anything that is not a readable pcapng file (the capture reader says why), and
+/// for a stream (standard input, a pipe), which is read once, by the capture reader.
 pub fn leading_tls_secrets(path: &Path) -> Vec<Vec<u8>> {
-    if path.as_os_str() == "-" {
+    if crate::capture::file::is_stream(path) {
         return Vec::new();
     }
     let Ok(mut file) = File::open(path) else {
@@ -51,8 +54,15 @@ fn secrets_of<R: Read>(input: R) -> Vec<Vec<u8>> {
     };
     let mut size = 1 << 16;
     let mut blocks = 0;
+    let mut big_endian = false;
+    /// What to do about a block pcap-parser refused.
+    enum Refused {
+        Refill,
+        Grow,
+        Stop,
+    }
     while blocks < MAX_LEADING_BLOCKS {
-        match reader.next() {
+        let refused = match reader.next() {
             Ok((offset, block)) => {
                 blocks += 1;
                 let done = match block {
@@ -63,6 +73,10 @@ fn secrets_of<R: Read>(input: R) -> Vec<Vec<u8>> {
                         }
                         false
                     }
+                    PcapBlockOwned::NG(Block::SectionHeader(shb)) => {
+                        big_endian = shb.big_endian();
+                        false
+                    }
                     PcapBlockOwned::NG(Block::EnhancedPacket(_) | Block::SimplePacket(_)) => true,
                     PcapBlockOwned::Legacy(_) | PcapBlockOwned::LegacyHeader(_) => true,
                     PcapBlockOwned::NG(_) => false,
@@ -71,19 +85,36 @@ fn secrets_of<R: Read>(input: R) -> Vec<Vec<u8>> {
                 if done {
                     break;
                 }
+                continue;
             }
-            Err(PcapError::Incomplete(_)) => {
+            Err(PcapError::Incomplete(_)) => Refused::Refill,
+            Err(PcapError::BufferTooSmall) => Refused::Grow,
+            Err(_) => Refused::Stop,
+        };
+        // A whole, well-framed block that does not parse (a length inside it runs past its
+        // end) is skipped, as the capture reader skips it; a packet block ends the leading
+        // blocks all the same.
+        if let Some((kind, len)) = framed_block(reader.data(), big_endian) {
+            if takes_frame_number(kind) {
+                break;
+            }
+            blocks += 1;
+            reader.consume(len);
+            continue;
+        }
+        match refused {
+            Refused::Refill => {
                 if reader.refill().is_err() {
                     break;
                 }
             }
-            Err(PcapError::BufferTooSmall) => {
+            Refused::Grow => {
                 size *= 4;
                 if size > MAX_BLOCK || !reader.grow(size) {
                     break;
                 }
             }
-            Err(_) => break,
+            Refused::Stop => break,
         }
     }
     out
@@ -138,6 +169,24 @@ mod tests {
         let text = b"CLIENT_RANDOM 00 11\n";
         let got = secrets_of(&pcapng(text)[..]);
         assert_eq!(got, vec![text.to_vec()]);
+    }
+
+    /// A leading Decryption Secrets Block whose secrets length runs past its end is
+    /// skipped: the good one after it is still read (and nothing after the first packet).
+    #[test]
+    fn a_damaged_secrets_block_is_skipped() {
+        let text = b"CLIENT_RANDOM 00 11\n";
+        let mut file = pcapng(text);
+        // After the section header (28 bytes) and the interface (20): 4 bytes of secrets
+        // in a block that says 1000.
+        let mut bad = 0x0000_000Au32.to_le_bytes().to_vec();
+        bad.extend_from_slice(&24u32.to_le_bytes());
+        bad.extend_from_slice(&0x544c_534bu32.to_le_bytes());
+        bad.extend_from_slice(&1000u32.to_le_bytes());
+        bad.extend_from_slice(b"junk");
+        bad.extend_from_slice(&24u32.to_le_bytes());
+        file.splice(48..48, bad);
+        assert_eq!(secrets_of(&file[..]), vec![text.to_vec()]);
     }
 
     #[test]

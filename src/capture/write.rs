@@ -1,5 +1,6 @@
 //! Writing captures: classic pcap files (microsecond, little-endian), for tests that build
-//! captures in code, for synthetic benchmark captures, and for extracting connections; and
+//! captures in code, for synthetic benchmark captures, and for saving a live capture as it
+//! is made ([`Saver`], every write checked); and
 //! pcapng files (nanosecond, little-endian) that can carry a connection's TLS secrets in a
 //! Decryption Secrets Block, for extracting a TLS connection.
 //!
@@ -15,12 +16,12 @@
 use super::{LinkType, Timestamp};
 use std::io::{self, Write};
 
-#[cfg(any(test, feature = "internals"))]
+#[cfg(any(test, feature = "internals", feature = "live"))]
 pub struct PcapWriter<W: Write> {
     out: W,
 }
 
-#[cfg(any(test, feature = "internals"))]
+#[cfg(any(test, feature = "internals", feature = "live"))]
 impl<W: Write> PcapWriter<W> {
     /// Writes the 24-byte global header.
     pub fn new(mut out: W, link: LinkType, snaplen: u32) -> io::Result<PcapWriter<W>> {
@@ -47,8 +48,43 @@ impl<W: Write> PcapWriter<W> {
         self.out.write_all(data)
     }
 
+    #[cfg(any(test, feature = "internals"))]
     pub fn into_inner(self) -> W {
         self.out
+    }
+}
+
+/// A live capture saved as it is made (`live --write FILE`): a classic pcap through `W`
+/// (a buffered file), every write checked. The first write that fails is the caller's
+/// signal to stop capturing: the file then lacks what was not written, and saying "every
+/// packet was saved" would be false.
+#[cfg(any(test, feature = "internals", feature = "live"))]
+pub struct Saver<W: Write> {
+    out: PcapWriter<W>,
+    /// Packets handed to the writer without an error (some may still be in its buffer).
+    pub packets: u64,
+}
+
+#[cfg(any(test, feature = "internals", feature = "live"))]
+impl<W: Write> Saver<W> {
+    /// Starts the file: the global header for `link` and `snaplen`.
+    pub fn new(out: W, link: LinkType, snaplen: u32) -> io::Result<Saver<W>> {
+        Ok(Saver {
+            out: PcapWriter::new(out, link, snaplen)?,
+            packets: 0,
+        })
+    }
+
+    /// One packet, as libpcap gave it.
+    pub fn packet(&mut self, ts: Timestamp, data: &[u8], orig_len: u32) -> io::Result<()> {
+        self.out.packet(ts, data, orig_len)?;
+        self.packets += 1;
+        Ok(())
+    }
+
+    /// Writes out what is still buffered: only then is the file whole.
+    pub fn finish(&mut self) -> io::Result<()> {
+        self.out.out.flush()
     }
 }
 
@@ -267,6 +303,53 @@ mod tests {
             ]
         );
         assert_eq!(secrets, vec![keys.to_vec()]);
+    }
+
+    /// Writes up to `room` bytes, then fails as a full disk does.
+    struct Full {
+        room: usize,
+        kept: Vec<u8>,
+    }
+
+    impl Write for Full {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.kept.len() + buf.len() > self.room {
+                return Err(io::Error::from(io::ErrorKind::StorageFull));
+            }
+            self.kept.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A saver whose file fills up says so at the packet that no longer fits (and at the
+    /// header, when even that does not), and through a buffer at the flush at the latest:
+    /// never a silent loss.
+    #[test]
+    fn a_saver_reports_the_write_that_fails() {
+        let ts = Timestamp::from_parts(1_700_000_000, 0);
+        let full = |room| Full {
+            room,
+            kept: Vec::new(),
+        };
+        // Room for the header and one 100-byte packet (16 + 100 bytes).
+        let mut s = Saver::new(full(24 + 116), LinkType::RAW, 65535).unwrap();
+        s.packet(ts, &[0x45; 100], 100).unwrap();
+        let e = s.packet(ts, &[0x45; 100], 100).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::StorageFull);
+        assert_eq!(s.packets, 1);
+        assert!(Saver::new(full(10), LinkType::RAW, 65535).is_err());
+        // Buffered, the same failure comes at the latest when the buffer is written out.
+        let mut s = Saver::new(io::BufWriter::new(full(24)), LinkType::RAW, 65535).unwrap();
+        s.packet(ts, &[0x45; 100], 100).unwrap();
+        assert_eq!(s.finish().unwrap_err().kind(), io::ErrorKind::StorageFull);
+        let mut ok = Saver::new(io::BufWriter::new(full(1 << 20)), LinkType::RAW, 65535).unwrap();
+        ok.packet(ts, &[0x45; 100], 100).unwrap();
+        ok.finish().unwrap();
+        assert_eq!(ok.packets, 1);
     }
 
     #[test]

@@ -3,18 +3,17 @@
 //! In: a close frame's unmasked payload (RFC 6455 §5.5.1). Out: a [`CloseFrame`] with the
 //! code (if the payload had one), the reason as text, and every problem with it (§7.4: codes
 //! that must never be sent, unassigned codes; §5.5: payload over 125 bytes; a 1-byte
-//! payload; a reason that is not UTF-8). `catalog` explains each code; `diagnosis` turns a
-//! connection's closes and TCP ending into the status each application saw.
+//! payload; a reason that is not UTF-8). `catalog` explains each code; `diagnose` turns a
+//! connection's closes and endings into the status each application saw.
 
 pub mod catalog;
-pub mod diagnosis;
 
 use crate::capture::Timestamp;
 use crate::flow::Role;
 use catalog::OnWire;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Problem {
     /// One byte of payload: too short for a code (§5.5.1).

@@ -4,8 +4,12 @@
 //! In: a full [`Report`] and the user's selection. Out: the report with only the chosen
 //! connections (ids unchanged, so `--connection 7` always means the same one), and the
 //! summary recounted over them. Connections in a store are read back once to choose.
+//! `--host` and `--port` also choose among the TLS connections listed as encrypted
+//! (`seen.encrypted`), by address, port and SNI; the other criteria say nothing of them
+//! (they have no id and no status), and those counted beyond the list cannot be chosen.
 
-use super::{ConnectionReport, Report};
+use super::tls::EncryptedReport;
+use super::{ConnectionReport, Host, Report};
 use std::str::FromStr;
 
 /// A status as the user names it on the command line.
@@ -125,18 +129,30 @@ impl Selection {
         (self.connections.is_empty() || self.connections.contains(&c.id))
             && (self.statuses.is_empty() || self.statuses.iter().any(|s| s.matches(c)))
             && (!self.problems || is_problem(c))
-            && self.host.as_deref().is_none_or(|h| {
-                let h = h.to_ascii_lowercase();
-                c.handshake
-                    .host
-                    .as_deref()
-                    .is_some_and(|x| x.to_ascii_lowercase().contains(&h))
-                    || c.client.to_string().to_ascii_lowercase().contains(&h)
-                    || c.server.to_string().to_ascii_lowercase().contains(&h)
-            })
+            && self.host_matches(c.handshake.host.as_deref(), &c.client, &c.server)
             && self
                 .port
                 .is_none_or(|p| c.endpoints.0.port == p || c.endpoints.1.port == p)
+    }
+
+    /// An encrypted connection: `--host` on its SNI or either address, `--port` on either
+    /// port (nothing else of the selection applies to it).
+    pub fn matches_encrypted(&self, e: &EncryptedReport) -> bool {
+        self.host_matches(e.tls.sni.as_deref(), &e.client, &e.server)
+            && self
+                .port
+                .is_none_or(|p| port_of(&e.client) == Some(p) || port_of(&e.server) == Some(p))
+    }
+
+    /// `--host`, if given, is in `name` (a Host header, an SNI) or either address
+    /// (case-insensitive).
+    fn host_matches(&self, name: Option<&str>, client: &Host, server: &Host) -> bool {
+        self.host.as_deref().is_none_or(|h| {
+            let h = h.to_ascii_lowercase();
+            name.is_some_and(|x| x.to_ascii_lowercase().contains(&h))
+                || client.to_string().to_ascii_lowercase().contains(&h)
+                || server.to_string().to_ascii_lowercase().contains(&h)
+        })
     }
 
     /// Keeps the matching connections and recounts the summary over them. Fails only if
@@ -158,22 +174,50 @@ impl Selection {
             report.connections.retain(|c| self.matches(c));
         }
         report.recount();
+        if self.host.is_some() || self.port.is_some() {
+            let all = report.summary.encrypted_connections;
+            report.seen.encrypted.retain(|e| self.matches_encrypted(e));
+            report.summary.encrypted_connections = report.seen.encrypted_count();
+            if report.summary.encrypted_connections < all {
+                report.summary.total_encrypted_connections = Some(all);
+            }
+        }
         report.summary.filter = Some(self.describe());
         Ok(())
     }
 }
 
+/// The port of an endpoint, or of a pseudonym (`host-1:443`).
+fn port_of(h: &Host) -> Option<u16> {
+    match h {
+        Host::Addr(ep) => Some(ep.port),
+        Host::Named(name) => name.rsplit_once(':').and_then(|(_, p)| p.parse().ok()),
+    }
+}
+
 /// "N of M WebSocket connections shown (filter: …)" when a selection hid some of them,
-/// else `None`. Its words are not sanitized: a host given on the command line is in them.
+/// with ", K of L encrypted connections listed" when it hid some of those, else `None`.
+/// Its words are not sanitized: a host given on the command line is in them.
 pub fn shown_line(report: &Report) -> Option<String> {
-    let (shown, total) = (report.summary.connections, report.summary.total_connections);
-    let filter = report.summary.filter.as_deref()?;
-    (shown < total).then(|| {
-        format!(
-            "{shown} of {total} WebSocket connection{} shown (filter: {filter})",
-            if total == 1 { "" } else { "s" }
-        )
-    })
+    let s = &report.summary;
+    let filter = s.filter.as_deref()?;
+    let plural = |n: u64| if n == 1 { "" } else { "s" };
+    let mut said = Vec::new();
+    let (shown, total) = (s.connections, s.total_connections);
+    if shown < total {
+        said.push(format!(
+            "{shown} of {total} WebSocket connection{} shown",
+            plural(total)
+        ));
+    }
+    if let Some(all) = s.total_encrypted_connections {
+        said.push(format!(
+            "{} of {all} encrypted connection{} listed",
+            s.encrypted_connections,
+            plural(all)
+        ));
+    }
+    (!said.is_empty()).then(|| format!("{} (filter: {filter})", said.join(", ")))
 }
 
 /// A whole report longer than this many connections gets [`narrowing_hint`] after its table.

@@ -3,10 +3,8 @@
 //!
 //! In: finished [`ConnectionReport`]s of one report (in memory, or in a [`Store`] whose
 //! index of legs, [`Index`], was filled as the reports came in). Out: the same reports with
-//! each leg naming the other (`other_leg`, `leg`), the relayed close frames described, and
-//! a 1006's cause and fix rewritten when the two legs together show who ended them: the
-//! proxy on both legs after a quiet spell (an idle timeout, measured to the millisecond),
-//! or one application whose end the proxy relayed to the other leg.
+//! each leg naming the other (`other_leg`, `leg`) and what the two legs show together (the
+//! relayed close frames, who ended the session: decided in `diagnose::legs`).
 //!
 //! Two connections of one input are two legs of one session when their upgrade requests
 //! carry the same `Sec-WebSocket-Key` (RFC 6455 §4.1: 16 random bytes per handshake,
@@ -33,11 +31,9 @@
 //! as the store keeps one per report; the links are made at the end by reading two reports
 //! back at a time and writing them back patched ([`link_store`]).
 
-use super::{ConnectionReport, Host, Latest as _, Store, TcpEndReport as End};
+use super::{ConnectionReport, Host, Store};
 use crate::capture::Timestamp;
-use crate::close::diagnosis::{Evidence, Secs};
-use crate::flow::Role;
-use crate::stack::tcp::connection::EndKind;
+use crate::diagnose::text::Ms;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -499,97 +495,13 @@ pub fn link_store(store: &mut Store) -> std::io::Result<()> {
     Ok(())
 }
 
-fn kind_name(k: EndKind) -> &'static str {
-    match k {
-        EndKind::Fin => "FIN",
-        EndKind::Rst => "RST",
-    }
-}
-
-/// One way a leg ended: a FIN or RST of its TCP connection, or for an HTTP/2 stream an
-/// END_STREAM, RST_STREAM or GOAWAY that ended it.
-#[derive(Debug, Clone)]
-struct LegEnd {
-    by: Role,
-    /// "FIN", "RST", "RST_STREAM CANCEL on h2 stream 5", …
-    name: String,
-    packet: u64,
-    time: Timestamp,
-}
-
-/// How a leg ended, in order: an HTTP/2 stream's endings (those that ended it) before
-/// the TCP connection's, which ends every stream still open. The frames one side ended
-/// the stream with in one packet are one ending, named together ("END_STREAM and an
-/// RST_STREAM CANCEL": HAProxy sends both at once), so that none goes unsaid.
-fn leg_ends(r: &ConnectionReport) -> Vec<LegEnd> {
-    let mut ends: Vec<LegEnd> = Vec::new();
-    for e in r.stream_ends.iter().filter(|e| e.ends_stream) {
-        match ends.last_mut() {
-            Some(last) if last.by == e.by && last.packet == e.packet => {
-                let name = e.name();
-                let article = if name.starts_with(AN_LETTERS) {
-                    "an"
-                } else {
-                    "a"
-                };
-                let _ = write!(last.name, " and {article} {name}");
-            }
-            _ => ends.push(LegEnd {
-                by: e.by,
-                name: e.name(),
-                packet: e.packet,
-                time: e.time,
-            }),
-        }
-    }
-    if let Some(s) = r.h2_stream {
-        for e in &mut ends {
-            let _ = write!(e.name, " on h2 stream {s}");
-        }
-    }
-    let whole = if r.h2_stream.is_some() {
-        " of the whole HTTP/2 connection"
-    } else {
-        ""
-    };
-    ends.extend(r.tcp_ends.iter().map(|e: &End| LegEnd {
-        by: e.by,
-        name: format!("{}{whole}", kind_name(e.kind)),
-        packet: e.packet,
-        time: e.time,
-    }));
-    ends.sort_by_key(|e| (e.time, e.packet));
-    ends
-}
-
-/// The last frame of a connection, either way: (packet, time).
-fn last_frame(r: &ConnectionReport) -> Option<(u64, Timestamp)> {
-    r.frames
-        .client
-        .last_frame
-        .max_by_key_ts(r.frames.server.last_frame)
-}
-
-/// Milliseconds from `a` to `b`.
-fn ms(a: Timestamp, b: Timestamp) -> f64 {
-    (b.since(a) * 1000.0).max(0.0)
-}
-
 /// Links `front` (client → proxy) and `back` (proxy → backend), which `by` showed to be
-/// two legs of one session.
+/// two legs of one session, with what the two legs show together (`diagnose::legs`).
 pub fn link(front: &mut ConnectionReport, back: &mut ConnectionReport, by: &LinkedBy) {
     let proxy = front.server.clone();
     let (fid, bid) = (front.id, back.id);
-    let (relayed, changed) = relays(front, back);
-    let verdict = ending(front, back);
-    // Who closed first: the verdict's, else the sender of the earliest close frame on
-    // either leg: the client's on the front leg, the backend's on the back leg, and one the
-    // proxy sent to either (a close from the other application would have come first).
-    let ended_by = verdict
-        .as_ref()
-        .map(|v| v.who)
-        .or_else(|| first_closer(front, back))
-        .map(str::to_string);
+    let judged = crate::diagnose::legs::judge(front, back);
+    let relayed: Vec<String> = judged.relays.iter().map(ToString::to_string).collect();
     for (r, side, other) in [
         (&mut *front, Side::Front, bid),
         (&mut *back, Side::Back, fid),
@@ -600,370 +512,16 @@ pub fn link(front: &mut ConnectionReport, back: &mut ConnectionReport, by: &Link
             other_leg: other,
             proxy: proxy.clone(),
             relayed: relayed.clone(),
-            proxy_changed_close: changed,
-            ended_by: ended_by.clone(),
+            proxy_changed_close: judged.changed,
+            ended_by: judged.ended_by.map(str::to_string),
             linked_by: by.name().to_string(),
             link_evidence: by.text(),
         });
-    }
-    if !relayed.is_empty() {
-        // A code that came through the proxy: where it came from, on both legs.
-        for r in [&mut *front, &mut *back] {
-            if r.status.code.is_some() && !r.status.inferred {
-                let _ = write!(
-                    r.status.detail,
-                    " Through the proxy: {}.",
-                    relayed.join("; ")
-                );
-            }
-        }
-    }
-    if let Some(v) = verdict {
-        for r in [front, back] {
-            if r.status.code == Some(1006) {
-                r.status.detail = v.detail.clone();
-                r.status.fix = v.fix.clone().into();
-                r.evidence = Some(Evidence {
-                    summary: v.summary.clone(),
-                    packets: v.packets.clone(),
-                    consistent: true,
-                });
-            }
-        }
+        judged.apply(r);
     }
 }
 
-/// Who sent the earliest close frame of the two legs: "client", "backend" or "proxy".
-fn first_closer(front: &ConnectionReport, back: &ConnectionReport) -> Option<&'static str> {
-    let on = |r: &ConnectionReport, is_front: bool| {
-        r.close_frames.first().map(|f| (f.time, is_front, f.from))
-    };
-    let earliest = match (on(front, true), on(back, false)) {
-        (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
-        (a, b) => a.or(b),
-    }?;
-    Some(match (earliest.1, earliest.2) {
-        (true, Role::Client) => "client",
-        (false, Role::Server) => "backend",
-        _ => "proxy",
-    })
-}
-
-/// Who ended a proxied session, and how that reads in a report.
-struct Verdict {
-    who: &'static str,
-    detail: String,
-    fix: String,
-    summary: String,
-    packets: Vec<u64>,
-}
-
-/// The first letters that take "an" before a frame name: END_STREAM, RST_STREAM (said
-/// "ar-es-tee"), …
-const AN_LETTERS: [char; 6] = ['R', 'E', 'A', 'I', 'O', 'U'];
-
-/// "a FIN (packet 21)", "an RST_STREAM CANCEL on h2 stream 5 (packet 350)".
-fn end_text(e: &LegEnd) -> String {
-    let article = if e.name.starts_with(AN_LETTERS) {
-        "an"
-    } else {
-        "a"
-    };
-    format!("{article} {} (packet {})", e.name, e.packet)
-}
-
-/// Who ended the session, when neither application sent a close frame and the legs show
-/// it: the proxy on both legs (an idle timeout), or one application whose end the proxy
-/// passed on to the other leg.
-fn ending(front: &ConnectionReport, back: &ConnectionReport) -> Option<Verdict> {
-    if !front.close_frames.is_empty() || !back.close_frames.is_empty() {
-        return None;
-    }
-    let (fe, be) = (leg_ends(front), leg_ends(back));
-    let (f0, b0) = (fe.first()?.clone(), be.first()?.clone());
-    let (fid, bid) = (front.id, back.id);
-    // The proxy is the front leg's server and the back leg's client.
-    if f0.by == Role::Server && b0.by == Role::Client {
-        let first = if f0.time <= b0.time { &f0 } else { &b0 };
-        let last_frame = last_frame(front).max_by_key_ts(last_frame(back));
-        let since = last_frame.map_or(front.start.max(back.start), |(_, t)| t);
-        let quiet = ms(since, first.time);
-        let secs = quiet / 1000.0;
-        let last = match last_frame {
-            Some((p, _)) => format!("the last frame on either leg was packet {p}"),
-            None => "no frame was sent on either leg".to_string(),
-        };
-        let ended = format!(
-            "The proxy ended both legs of this session with no close frame from either application: it closed the client's leg (connection {fid}) with {} and the backend's leg (connection {bid}) with {}, after {quiet:.0} ms of quiet on both legs ({last}); both applications see 1006.",
-            end_text(&f0),
-            end_text(&b0),
-        );
-        let ends = format!(
-            "the proxy closed both legs: {} to the client (connection {fid}, packet {}), {} to the backend (connection {bid}, packet {}), after {quiet:.0} ms of quiet on both legs",
-            f0.name, f0.packet, b0.name, b0.packet,
-        );
-        let (detail, fix, summary) = match whole_seconds(secs) {
-            Some(n) => (
-                format!("{ended} A proxy that drops both sides at once after a quiet spell is the signature of an idle timeout of that length ({n} s): nginx proxy_read_timeout / proxy_send_timeout, HAProxy timeout tunnel, an AWS ALB idle timeout."),
-                format!(
-                    "Keep the session busy for the proxy: send a ping (or an application heartbeat) from either end well inside {n} s (every {} s, say; a proxy counts any frame as activity), or raise the proxy's idle timeout (nginx proxy_read_timeout, HAProxy timeout tunnel, the load balancer's idle timeout) above the longest quiet spell the application needs. Clients should reconnect with backoff.",
-                    heartbeat(secs)
-                ),
-                format!("{ends}: an idle timeout of {n} s"),
-            ),
-            // Configured timeouts are whole seconds nearly always: a spell that is not one
-            // may as well be the moment the proxy was stopped.
-            None => (
-                format!("{ended} A proxy drops both sides at once when its idle timeout expires, but {} is not a whole number of seconds, as configured timeouts usually are: either the timeout is set that short (nginx proxy_read_timeout, HAProxy timeout tunnel and load balancers take milliseconds too), or the proxy was stopped, reloaded or restarted at that moment (nginx -s stop, an HAProxy hard stop, a deploy); the proxy's logs for that moment say which.", Secs(secs)),
-                "If the proxy's idle timeout is that short, send pings (or application heartbeats) more often or raise it (nginx proxy_read_timeout, HAProxy timeout tunnel); if the proxy was stopped or restarted, drain it gracefully (nginx -s quit with worker_shutdown_timeout, HAProxy hard-stop-after, a load balancer's deregistration delay) and have clients reconnect with backoff.".to_string(),
-                format!("{ends}: an idle timeout that short, or the proxy stopped or restarted"),
-            ),
-        };
-        return Some(Verdict {
-            who: "proxy",
-            detail,
-            fix,
-            summary,
-            packets: {
-                let mut p = vec![f0.packet, b0.packet];
-                p.sort_unstable();
-                p
-            },
-        });
-    }
-    // One application ended its leg; the proxy passed the end on to the other leg.
-    let relayed = |app: &LegEnd, app_leg: u64, proxy_ends: &[LegEnd], proxy_role: Role| {
-        let p = proxy_ends
-            .iter()
-            .find(|e| e.by == proxy_role && e.time >= app.time)
-            .cloned()?;
-        Some((app.clone(), app_leg, p))
-    };
-    let (who, app, app_leg, p, other_leg, peer) = if b0.by == Role::Server && b0.time <= f0.time {
-        let (a, l, p) = relayed(&b0, bid, &fe, Role::Server)?;
-        ("backend", a, l, p, fid, "client")
-    } else if f0.by == Role::Client && f0.time <= b0.time {
-        let (a, l, p) = relayed(&f0, fid, &be, Role::Client)?;
-        ("client", a, l, p, bid, "backend")
-    } else {
-        return None;
-    };
-    let delay = Ms(ms(app.time, p.time));
-    let detail = format!(
-        "The {who} ended its leg (connection {app_leg}) with {} and no close frame; the proxy passed that on {delay} later, closing the {peer}'s leg (connection {other_leg}) with {}. Neither application sent a close frame, so both see 1006; the proxy only relayed the end.{}",
-        end_text(&app),
-        end_text(&p),
-        if who == "backend" {
-            " A backend that drops its connections without a close frame crashed, was killed (SIGKILL, the OOM killer) or restarted."
-        } else {
-            ""
-        }
-    );
-    let fix = if who == "backend" {
-        format!("Read the backend's logs (and the system's: OOM killer, restarts) at the time of packet {}. On shutdown have it close its WebSockets with 1001, and with 1011 on errors, so that the proxy relays a code instead of a bare end. Clients should reconnect with backoff.", app.packet)
-    } else {
-        "The client left without a close frame (a closed tab, a killed process, a lost network): have it close with 1000 or 1001 when it can; the backend should treat a bare end as a normal disconnect.".to_string()
-    };
-    let summary = format!(
-        "the {who} ended its leg (connection {app_leg}) with {} and no close frame; the proxy relayed it {delay} later to the {peer}'s leg (connection {other_leg}) with {}",
-        end_text(&app),
-        end_text(&p)
-    );
-    Some(Verdict {
-        who,
-        detail,
-        fix,
-        summary,
-        packets: vec![app.packet.min(p.packet), app.packet.max(p.packet)],
-    })
-}
-
-/// Milliseconds as a report writes them: whole ones, or tenths below 10 ms.
-struct Ms(f64);
-
-impl std::fmt::Display for Ms {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.0 < 10.0 {
-            write!(f, "{:.1} ms", self.0)
-        } else {
-            write!(f, "{:.0} ms", self.0)
-        }
-    }
-}
-
-/// A quiet spell of `secs` as a configured timeout's length: its whole seconds when it is
-/// within 2 % (or 50 ms) of them, as a timer that fires on time is.
-fn whole_seconds(secs: f64) -> Option<u64> {
-    let whole = secs.round();
-    (whole >= 1.0 && (secs - whole).abs() <= (0.02 * secs).max(0.05)).then_some(whole as u64)
-}
-
-/// A heartbeat interval well inside a timeout of `secs` seconds: about half, in whole
-/// seconds (at least 1).
-fn heartbeat(secs: f64) -> u64 {
-    ((secs / 2.0).floor() as u64).max(1)
-}
-
-/// The close frames each leg carried, matched with the other leg's: which were relayed
-/// (unchanged or changed), and which the proxy answered itself or never passed on.
-fn relays(front: &ConnectionReport, back: &ConnectionReport) -> (Vec<String>, bool) {
-    let mut notes: Vec<(i64, String)> = Vec::new();
-    let mut changed = false;
-    // The frames of one role on both legs: a client's close goes front → back, a
-    // backend's back → front.
-    for (role, from_leg, to_leg, who) in [
-        (Role::Client, front, back, "client"),
-        (Role::Server, back, front, "backend"),
-    ] {
-        let sent: Vec<_> = from_leg
-            .close_frames
-            .iter()
-            .filter(|f| f.from == role)
-            .collect();
-        let got: Vec<_> = to_leg
-            .close_frames
-            .iter()
-            .filter(|f| f.from == role)
-            .collect();
-        for (k, f) in sent.iter().enumerate() {
-            let code = f.code.map_or("with no code".to_string(), |c| c.to_string());
-            match got.get(k) {
-                Some(g) if g.code == f.code && g.reason == f.reason => {
-                    notes.push((f.time.0, format!(
-                        "the {who}'s close frame {code} (connection {}, packet {}) was relayed unchanged to connection {} (packet {})",
-                        from_leg.id, f.packet, to_leg.id, g.packet
-                    )));
-                }
-                Some(g) => {
-                    changed = true;
-                    let mut s = format!(
-                        "the {who}'s close frame {code} (connection {}, packet {}) was changed in transit by the proxy: connection {} got ",
-                        from_leg.id, f.packet, to_leg.id
-                    );
-                    let _ = write!(
-                        s,
-                        "{} (packet {})",
-                        g.code.map_or("no code".to_string(), |c| c.to_string()),
-                        g.packet
-                    );
-                    if g.code == f.code {
-                        s.push_str(" with another reason");
-                    }
-                    notes.push((f.time.0, s));
-                }
-                None => {
-                    // Answered on its own leg by the proxy, with nothing passed on?
-                    let answered = to_leg_answer(from_leg, role);
-                    if answered {
-                        changed = true;
-                    }
-                    notes.push((f.time.0, format!(
-                        "the {who}'s close frame {code} (connection {}, packet {}) was not passed on to connection {}{}",
-                        from_leg.id,
-                        f.packet,
-                        to_leg.id,
-                        if answered {
-                            ": the proxy answered it itself"
-                        } else {
-                            ""
-                        }
-                    )));
-                }
-            }
-        }
-    }
-    if first_closer(front, back) == Some("proxy") {
-        changed = true;
-        for (leg, role, to) in [
-            (front, Role::Server, "client"),
-            (back, Role::Client, "backend"),
-        ] {
-            if let Some(f) = leg.close_frames.iter().find(|f| f.from == role) {
-                notes.push((
-                    f.time.0,
-                    format!(
-                        "the proxy sent its own close frame {} to the {to} (connection {}, packet {}): neither application started the close",
-                        f.code.map_or("with no code".to_string(), |c| c.to_string()),
-                        leg.id,
-                        f.packet
-                    ),
-                ));
-            }
-        }
-    }
-    notes.sort_by_key(|n| n.0);
-    (notes.into_iter().map(|n| n.1).collect(), changed)
-}
-
-/// Whether the other end of `leg` (the proxy) answered `role`'s close frame there.
-fn to_leg_answer(leg: &ConnectionReport, role: Role) -> bool {
-    leg.close_frames.iter().any(|f| f.from != role)
-}
-
-/// How many of `encrypted` (TLS connections listed as not decrypted) the plaintext
-/// WebSocket `c`, linked to no other leg, may be the back leg of: its Host header names
-/// their server (its address and port, or its SNI and port, 443 when the Host has no
-/// port), not `c`'s own, in the same input, and they were open when `c` began. A
-/// TLS-terminating proxy passes the client's Host on to its backend (HAProxy as it is,
-/// nginx with `proxy_set_header Host $host`), so the back leg names the proxy while it
-/// goes to another address; the client's leg is one of those encrypted connections, which
-/// the client's key log would read and link.
-pub fn encrypted_fronts(c: &ConnectionReport, encrypted: &[super::tls::EncryptedReport]) -> usize {
-    if c.leg.is_some() || c.tls.is_some() || c.h2_stream.is_some() {
-        return 0;
-    }
-    let Some(host) = c.handshake.host.as_deref() else {
-        return 0;
-    };
-    let host = host.trim().to_ascii_lowercase();
-    let own = c.server.to_string();
-    if host.is_empty() || host == own {
-        return 0;
-    }
-    // "name:port", or "name" (443 for wss://); "[v6]:port" and "[v6]" too.
-    let (name, port) = match host.rsplit_once(':') {
-        Some((n, p)) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => (n, p),
-        _ => (host.as_str(), "443"),
-    };
-    encrypted
-        .iter()
-        .filter(|e| {
-            let server = e.server.to_string();
-            let server_port = server.rsplit(':').next().unwrap_or_default();
-            e.input == c.input
-                && e.tls.not_decrypted.is_some()
-                && e.first_packet < c.first_packet
-                && e.last_packet > c.first_packet
-                && (host == server
-                    || (port == server_port
-                        && e.tls
-                            .sni
-                            .as_deref()
-                            .is_some_and(|s| s.eq_ignore_ascii_case(name))))
-        })
-        .count()
-}
-
-/// Says in the cause of `c` that it is most likely a TLS-terminating proxy's back leg whose
-/// client's leg is encrypted, when its Host names the server of encrypted connections
-/// ([`encrypted_fronts`]): its "client" is then the proxy, not the browser. No address is
-/// written (the sentence stays as it is under `--redact`).
-pub fn mark_behind_encrypted(c: &mut ConnectionReport, encrypted: &[super::tls::EncryptedReport]) {
-    let n = encrypted_fronts(c, encrypted);
-    if n == 0 {
-        return;
-    }
-    let which = if n == 1 {
-        "the server of a TLS connection of this capture that was not decrypted (under \"Encrypted connections\"): this is most likely the back leg of a session through a TLS-terminating proxy, its client the proxy, and that connection the client's leg"
-    } else {
-        "the server of TLS connections of this capture that were not decrypted (under \"Encrypted connections\"): this is most likely the back leg of a session through a TLS-terminating proxy, its client the proxy, and one of those connections the client's leg"
-    };
-    let _ = write!(
-        c.status.detail,
-        "{}Its Host header names {which}; with the client's key log (--keylog) it would be read and the two legs linked.",
-        if c.status.detail.is_empty() { "" } else { " " }
-    );
-}
+pub use crate::diagnose::legs::encrypted_fronts;
 
 /// "leg of connection N through ADDR:PORT".
 fn leg_of(l: &LegReport) -> String {
@@ -1219,16 +777,5 @@ mod tests {
         assert!(fixed("").is_none());
         assert!(fixed(&"k".repeat(KEY_MAX + 1)).is_none());
         assert_eq!(fixed(" abc ").unwrap()[..3], *b"abc");
-    }
-
-    #[test]
-    fn timeouts_read_as_configured_lengths() {
-        assert_eq!(whole_seconds(1.999), Some(2));
-        assert_eq!(whole_seconds(60.4), Some(60));
-        assert_eq!(whole_seconds(0.745), None);
-        assert_eq!(whole_seconds(1.7), None);
-        assert_eq!(whole_seconds(0.3), None);
-        assert_eq!(heartbeat(2.0), 1);
-        assert_eq!(heartbeat(60.0), 30);
     }
 }

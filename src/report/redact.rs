@@ -2,9 +2,10 @@
 //!
 //! In: a finished [`Report`]. Out: the same report with every IP address replaced by a
 //! stable pseudonym (the same address gets the same name throughout one report; ports are
-//! kept), host names in Host headers (HTTP/2: `:authority`) and in TLS server names (SNI)
-//! replaced the same way, TLS client randoms left out (they find a connection's lines in a
-//! key log), query strings dropped from paths, payload previews left out, the paths of
+//! kept), host names in Host headers (HTTP/2: `:authority`), in request targets of the
+//! absolute form (`GET ws://host:port/path`) and in TLS server names (SNI) replaced the same
+//! way, TLS client randoms left out (they find a connection's lines in a key log), query
+//! strings dropped from paths, payload previews left out, the paths of
 //! inputs and key logs cut to their file names, the value of a `--host` selection and the
 //! command line dropped. This covers the WebSocket connections, their TLS, and the TLS
 //! connections listed as encrypted (`seen.encrypted`). Close reasons, codes and packet
@@ -74,6 +75,39 @@ fn strip_query(path: &str) -> String {
 }
 
 impl Names {
+    /// A request target (RFC 9112 §3.2): origin-form (`/chat?x`) loses its query; the
+    /// absolute form (`ws://leaky.internal:8080/chat?x`) also has its authority's host
+    /// named as a Host header's is (port kept, any userinfo left out); `*` stays; any other
+    /// form, in which a host cannot be told from a path, is left out whole.
+    fn target(&mut self, target: &str) -> String {
+        if target.is_empty() || target.starts_with('/') || target == "*" {
+            return strip_query(target);
+        }
+        let Some((scheme, rest)) = target.split_once("://").filter(|(scheme, _)| {
+            // RFC 3986 §3.1: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ).
+            scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        }) else {
+            return "[redacted]".to_owned();
+        };
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, path) = rest.split_at(end);
+        let (userinfo, host) = match authority.rsplit_once('@') {
+            Some((_, host)) => ("[redacted]@", host),
+            None => ("", authority),
+        };
+        let host = if host.is_empty() {
+            String::new()
+        } else {
+            self.host(host)
+        };
+        format!("{scheme}://{userinfo}{host}{}", strip_query(path))
+    }
+}
+
+impl Names {
     /// Redacts one connection (connections are given in id order).
     pub(crate) fn connection(&mut self, c: &mut ConnectionReport) {
         c.client = Host::Named(self.endpoint(&c.client.to_string()));
@@ -86,7 +120,7 @@ impl Names {
         }
         let h = &mut c.handshake;
         h.host = h.host.as_deref().map(|x| self.host(x));
-        h.path = h.path.as_deref().map(strip_query);
+        h.path = h.path.as_deref().map(|p| self.target(p));
         for frames in c
             .timeline
             .iter_mut()
@@ -246,6 +280,29 @@ mod tests {
         assert_eq!(n.host("internal.example.com"), "host-3");
         assert_eq!(strip_query("/ws?token=secret&x=1"), "/ws?[redacted]");
         assert_eq!(strip_query("/ws"), "/ws");
+    }
+
+    /// An absolute-form target's host gets the pseudonym its Host header gets; anything in
+    /// which a host cannot be told from a path is left out whole.
+    #[test]
+    fn an_absolute_form_target_has_its_host_named() {
+        let mut n = Names::default();
+        assert_eq!(n.host("leaky.internal.corp:8080"), "host-1:8080");
+        assert_eq!(
+            n.target("ws://leaky.internal.corp:8080/chat?token=s3cret"),
+            "ws://host-1:8080/chat?[redacted]"
+        );
+        assert_eq!(n.target("HTTP://leaky.internal.corp"), "HTTP://host-1");
+        assert_eq!(
+            n.target("wss://user:pw@[fd00::9]:443/x"),
+            "wss://[redacted]@host-2:443/x"
+        );
+        assert_eq!(n.target("ws://other.corp?q=1"), "ws://host-3?[redacted]");
+        assert_eq!(n.target("/chat?q=1"), "/chat?[redacted]");
+        assert_eq!(n.target("*"), "*");
+        assert_eq!(n.target("leaky.internal.corp:8080/chat"), "[redacted]");
+        assert_eq!(n.target("1ws://leaky.internal.corp/"), "[redacted]");
+        assert_eq!(n.target(""), "");
     }
 
     #[test]

@@ -94,15 +94,15 @@ impl JsonSchema for crate::capture::Timestamp {
 }
 
 /// A connection's status as `Status`'s `Serialize` writes it (the cause joined from the
-/// capture's detail and the catalog's text).
-impl JsonSchema for crate::close::diagnosis::Status {
+/// capture's detail and the catalog's text, and the causes typed).
+impl JsonSchema for crate::diagnose::Status {
     fn schema_name() -> Cow<'static, str> {
         "Status".into()
     }
 
     fn json_schema(g: &mut SchemaGenerator) -> Schema {
         json_schema!({
-            "description": "The status: the close code each side should act on (null when there is none), its name, whether it was inferred (1005, 1006: never on the wire), the cause seen in this capture followed by the code's typical causes, and the fix.",
+            "description": "The status: the close code each side should act on (null when there is none), its name, whether it was inferred (1005, 1006: never on the wire), the cause seen in this capture followed by the code's typical causes, the fix, and the causes seen in this capture, typed (each with its stable `kind`, in the order the cause says them).",
             "type": "object",
             "properties": {
                 "code": g.subschema_for::<Option<u16>>(),
@@ -110,8 +110,9 @@ impl JsonSchema for crate::close::diagnosis::Status {
                 "inferred": g.subschema_for::<bool>(),
                 "cause": g.subschema_for::<String>(),
                 "fix": g.subschema_for::<String>(),
+                "causes": g.subschema_for::<Vec<crate::diagnose::Cause>>(),
             },
-            "required": ["code", "name", "inferred", "cause", "fix"]
+            "required": ["code", "name", "inferred", "cause", "fix", "causes"]
         })
     }
 }

@@ -10,7 +10,7 @@
 
 use super::Host;
 use crate::flow::{PerSide, Role};
-use crate::stack::tcp::connection::{Connection, EndKind};
+use crate::stack::tcp::connection::Connection;
 use crate::stack::tls::keylog::hex_lower;
 use crate::stack::tls::layer::TlsFacts;
 use crate::stack::tls::NotDecrypted;
@@ -435,122 +435,5 @@ pub fn tcp_end_text(kind: &str, by: Option<Role>, packet: Option<u64>) -> String
         ("open", ..) => "still open when the capture ended".to_owned(),
         (k, Some(by), Some(p)) => format!("{} by {by} at packet {p}", k.to_uppercase()),
         (k, ..) => k.to_uppercase(),
-    }
-}
-
-impl TlsReport {
-    /// Adds to a 1006's detail what TLS shows about the ending: a fatal alert, or whether
-    /// the side that ended first closed TLS (close_notify) before ending TCP. `tcp_first`
-    /// is the side that ended TCP first, how and at which packet; `notify_first` the side
-    /// and packet of a close_notify that came before any TCP ending, when that is where
-    /// the session ended (no close frame).
-    pub fn explain_1006(
-        &self,
-        status: &mut crate::close::diagnosis::Status,
-        tcp_first: Option<(Role, EndKind, u64)>,
-        notify_first: Option<(Role, u64)>,
-    ) {
-        use std::fmt::Write;
-        if status.code != Some(1006) {
-            return;
-        }
-        if let Some(a) = self.alerts.iter().find(|a| a.level == "fatal") {
-            let _ = write!(
-                status.detail,
-                " Over TLS, the {} sent a fatal alert, {} (packet {}): TLS ended there, and a browser's WebSocket reports 1006 for it.",
-                a.from, a.description, a.packet
-            );
-            return;
-        }
-        if let Some((by, p)) = notify_first {
-            let then = match tcp_first {
-                Some((t, kind, tp)) if t != by => format!(
-                    "; the {t} answered by ending TCP ({}, packet {tp}), before the {by} did",
-                    match kind {
-                        EndKind::Fin => "FIN",
-                        EndKind::Rst => "RST",
-                    }
-                ),
-                _ => String::new(),
-            };
-            let _ = write!(
-                status.detail,
-                " Over TLS, the {by} closed TLS cleanly (close_notify at packet {p}) before ending TCP{then}: the {by}'s side shut the connection on purpose, only without a WebSocket close frame."
-            );
-            return;
-        }
-        let Some((by, _, packet)) = tcp_first else {
-            return;
-        };
-        match self.close_notify.of(by) {
-            &Some(p) if p <= packet => {
-                let _ = write!(
-                    status.detail,
-                    " Over TLS, the {by} closed TLS cleanly (close_notify at packet {p}) before ending TCP: its side shut the connection on purpose, only without a WebSocket close frame."
-                );
-            }
-            _ => {
-                let _ = write!(
-                    status.detail,
-                    " Over TLS, the {by} ended TCP with no close_notify before it: TLS was not closed cleanly either (a process that exited or was killed, a proxy or load balancer dropping the connection, or a TLS stack or application that skips it, such as a tokio-rustls stream dropped without shutdown())."
-                );
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::close::diagnosis::Status;
-
-    fn report(close_notify: PerSide<Option<u64>>) -> TlsReport {
-        TlsReport {
-            version: Some("TLS 1.3".into()),
-            decrypted: true,
-            close_notify,
-            ..TlsReport::default()
-        }
-    }
-
-    fn status_1006() -> Status {
-        Status {
-            code: Some(1006),
-            name: "Abnormal Closure".into(),
-            inferred: true,
-            detail: String::new(),
-            general: "",
-            fix: "".into(),
-        }
-    }
-
-    /// Chromium answers a server's close_notify with its own FIN before the server's: the
-    /// server closed on purpose, and the client's FIN is named as its answer, not as the
-    /// client leaving with TLS unclosed.
-    #[test]
-    fn a_close_notify_before_any_tcp_ending_names_its_sender() {
-        let t = report(PerSide {
-            client: None,
-            server: Some(102),
-        });
-        let mut s = status_1006();
-        t.explain_1006(
-            &mut s,
-            Some((Role::Client, EndKind::Fin, 104)),
-            Some((Role::Server, 102)),
-        );
-        assert_eq!(
-            s.detail,
-            " Over TLS, the server closed TLS cleanly (close_notify at packet 102) before ending TCP; the client answered by ending TCP (FIN, packet 104), before the server did: the server's side shut the connection on purpose, only without a WebSocket close frame."
-        );
-        // Without that close_notify first, the client's FIN is a TCP ending with TLS open.
-        let mut s = status_1006();
-        t.explain_1006(&mut s, Some((Role::Client, EndKind::Fin, 104)), None);
-        assert!(
-            s.detail
-                .contains("the client ended TCP with no close_notify"),
-            "{}",
-            s.detail
-        );
     }
 }

@@ -6,4 +6,5 @@ pub mod deflate;
 pub mod frame;
 pub mod probe;
 pub mod session;
+pub mod unanswered;
 pub mod utf8;

@@ -207,7 +207,7 @@ mod tests {
         p: &Path,
     ) -> (InputSummary, Seen, [(InputSummary, S); 2], SharedFile) {
         let (want, one) = read_kept(p);
-        let shared = SharedFile::open(p, 2, None).unwrap();
+        let shared = SharedFile::open(p, crate::decode::Shards::even(2), None).unwrap();
         let run = |reader: usize| {
             let mut sink = S::default();
             let s = read_shared(p, &shared, reader, &mut sink, None).unwrap();
@@ -269,7 +269,7 @@ mod tests {
     /// Reading a pcapng file once for two threads gives each what the streaming reader
     /// gives one, whole, damaged (a block whose trailing length is not its leading one,
     /// which the filler shares and pcap-parser refuses; a length that cannot be; a captured
-    /// length larger than the block) or cut. The shared reader reads enhanced packet blocks
+    /// length larger than the block, which is skipped and the rest read) or cut. The shared reader reads enhanced packet blocks
     /// itself (`Ng::quick_epb`), the streaming one through pcap-parser.
     #[test]
     fn shared_reading_of_pcapng_gives_what_the_streaming_reader_gives() {
@@ -306,10 +306,20 @@ mod tests {
             assert_eq!(want.format, "pcapng");
             assert_eq!(
                 want.truncated,
-                what != "whole",
+                what != "whole" && what != "caplen",
                 "{what} {k}: {:?}",
                 want.warnings
             );
+            if what == "caplen" {
+                assert!(
+                    want.warnings
+                        .iter()
+                        .any(|w| w.contains("is damaged: its captured length of")),
+                    "{:?}",
+                    want.warnings
+                );
+                assert_eq!(want.packets, 3312);
+            }
             assert!(
                 one.len() < 100 || want.warnings.iter().any(|w| w.contains("interface 7")),
                 "{what} {k}: {:?}",
@@ -333,6 +343,69 @@ mod tests {
             assert!(a.1 .0 == one && b.1 .0 == one, "{what} {k}: other packets");
             std::fs::remove_file(&p).ok();
         }
+    }
+
+    /// Damaged blocks of a big-endian section, framed but refused by pcap-parser: an
+    /// Interface Description Block too short for its fields still takes its interface's
+    /// place (the next one is interface 3, as the file numbers it) and its packets are
+    /// skipped; enhanced packet blocks whose captured length runs past them are skipped,
+    /// each taking its number; ten are named, the others counted; every packet after them
+    /// is read. Two threads sharing the file get the same.
+    #[test]
+    fn damaged_blocks_are_skipped_in_either_byte_order() {
+        let b = || Body(true, Vec::new());
+        let epb = |iface: u32, caplen: u32| {
+            let e = b().u32(iface).u32(0).u32(1_000_000).u32(caplen).u32(8);
+            ng_block(true, 6, &e.bytes(&[7; 8]).1)
+        };
+        let mut f = ng_section_head(true);
+        f.extend(epb(0, 8));
+        let idb_at = f.len();
+        f.extend(ng_block(true, 1, &b().u32(1).1));
+        f.extend(ng_block(true, 1, &b().u16(1).u16(0).u32(0).1));
+        f.extend(epb(2, 8));
+        f.extend(epb(3, 8));
+        let first_bad = f.len();
+        for _ in 0..12 {
+            f.extend(epb(0, 100));
+        }
+        f.extend(epb(1, 8));
+        let p = temp("damaged-blocks.pcapng", &f);
+        let (want, one, [a, b], _) = streaming_and_shared::<Every>(&p);
+        std::fs::remove_file(&p).ok();
+        let got: Vec<(u64, LinkType)> = one.iter().map(|p| (p.0, p.2)).collect();
+        assert_eq!(
+            got,
+            [(1, LinkType::ETHERNET), (3, LinkType::ETHERNET), (16, LinkType::RAW)]
+        );
+        assert!(!want.truncated);
+        assert_eq!(want.packets, 16);
+        let w = &want.warnings;
+        assert_eq!(w.len(), 11, "{w:#?}");
+        assert_eq!(
+            w[0],
+            format!(
+                "the Interface Description Block after packet 1 (at byte {idb_at}) is damaged: \
+                 its block total length 16 is less than the 20 bytes of its fields; the block \
+                 was skipped, and so are the packets of its interface 2, and reading went on \
+                 after it"
+            )
+        );
+        assert_eq!(
+            w[1],
+            format!(
+                "packet 4 (an Enhanced Packet Block at byte {first_bad}) is damaged: its \
+                 captured length of 100 bytes is more than the 8 bytes its block holds; the \
+                 packet was skipped, and reading went on after it"
+            )
+        );
+        assert_eq!(
+            w[10],
+            "3 more damaged pcapng blocks were skipped as the ones above (13 in all)"
+        );
+        assert_eq!(a.0, want);
+        assert_eq!(b.0, want);
+        assert!(a.1 .0 == one && b.1 .0 == one, "other packets");
     }
 
     /// What one reader of a shared file was handed, packet by packet.
@@ -409,7 +482,7 @@ mod tests {
     /// only its time; every other packet goes to both. Returns how many plain packets
     /// each reader was handed.
     fn two_readers(p: &Path) -> [usize; 2] {
-        use crate::decode::{decode, decode_plain, Endpoint};
+        use crate::decode::{decode, decode_plain};
         let (want, all, both, shared) = streaming_and_shared::<Calls>(p);
         std::fs::remove_file(p).ok();
         assert!(shared.filled() > 20, "several chunks");
@@ -435,7 +508,7 @@ mod tests {
                     .flatten();
                 let owner = found.map(|f| {
                     let (a, b) = f.ends(data).unwrap();
-                    Endpoint::shard(&a, &b, 2) as usize
+                    crate::decode::Shards::even(2).owner(&a, &b) as usize
                 });
                 match call {
                     Call::Packet(n, t, d, o, at) => {
@@ -519,7 +592,7 @@ mod tests {
         let mut bytes = w.into_inner();
         bytes.truncate(bytes.len() - 10);
         let p = temp(name, &bytes);
-        let shared = SharedFile::open(&p, 1, None).unwrap();
+        let shared = SharedFile::open(&p, crate::decode::Shards::even(1), None).unwrap();
         std::fs::remove_file(&p).unwrap();
         let mut every = Every::default();
         let s = read_shared(&p, &shared, 0, &mut every, None).unwrap();

@@ -1,23 +1,23 @@
 //! What the reader says of an input it cannot read to the end: the warning for a record cut
 //! short by the end of the input or whose length fields cannot be, read from those fields,
 //! and the error for a file that is no capture at all (empty, a header cut short, an
-//! unknown magic number).
+//! unknown magic number); and what is wrong inside a well-framed pcapng block that does
+//! not parse, which is skipped.
 //!
 //! In: the unparsed rest of the input at the record where reading stopped, its format and
-//! byte order; or the error pcap-parser gave for the file's header. Out: the words of the
-//! warning (which record, at which byte, what is wrong with it, how many packets came
-//! before) or the [`Error`].
+//! byte order; or the error pcap-parser gave for the file's header and the input's first
+//! bytes. Out: the words of the warning (which record, at which byte, what is wrong with
+//! it, how many packets came before) or the [`Error`].
 //!
 //! Spec: the length fields of a classic pcap record (the libpcap file format: a 16-byte
 //! header whose third word is the captured length) and of a pcapng block
 //! (draft-ietf-opsawg-pcapng §3.1: a total length at its start and again at its end, at least
-//! 12 and a multiple of 4); the magic numbers of both formats.
+//! 12 and a multiple of 4), the fields inside one (§4.1 byte-order magic, §4.3 captured
+//! length, §4.7 secrets length, Appendix A); the magic numbers of both formats.
 
 use super::word;
 use crate::error::Error;
 use pcap_parser::PcapError;
-use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// "record" (classic pcap) or "block" (pcapng).
@@ -161,6 +161,105 @@ pub(super) fn record_problem_in(
     None
 }
 
+/// The type and total length of the pcapng block at the start of `data` when it is whole
+/// and well framed in byte order `big_endian` (draft §3.1: a total length of at least 12, a
+/// multiple of 4, all of it in `data`, and the same total length again at its end).
+pub(crate) fn framed_block(data: &[u8], big_endian: bool) -> Option<(u32, usize)> {
+    let kind = word(data, 0, big_endian)?;
+    let len = usize::try_from(word(data, 4, big_endian)?).ok()?;
+    if len < 12 || !len.is_multiple_of(4) || len > data.len() {
+        return None;
+    }
+    let trailer = word(data, len - 4, big_endian)?;
+    (usize::try_from(trailer).ok()? == len).then_some((kind, len))
+}
+
+/// The name of a pcapng block type (draft §4.1-4.8, Appendix A), with its article.
+pub(super) fn block_name(kind: u32) -> String {
+    match kind {
+        0x0A0D_0D0A => "a Section Header Block".into(),
+        1 => "an Interface Description Block".into(),
+        2 => "a Packet Block".into(),
+        3 => "a Simple Packet Block".into(),
+        4 => "a Name Resolution Block".into(),
+        5 => "an Interface Statistics Block".into(),
+        6 => "an Enhanced Packet Block".into(),
+        9 => "a Systemd Journal Export Block".into(),
+        0x0A => "a Decryption Secrets Block".into(),
+        0x0BAD | 0x4000_0BAD => "a Custom Block".into(),
+        k => format!("a block of type 0x{k:08x}"),
+    }
+}
+
+/// The fixed fields before the variable part of a pcapng block type, header included: a
+/// block shorter than this cannot hold them.
+fn fixed_len(kind: u32) -> usize {
+    match kind {
+        // Type, length, byte-order magic, versions, section length; trailer.
+        0x0A0D_0D0A => 28,
+        // Link type, reserved, snaplen.
+        1 => 20,
+        // Interface (and drops), timestamp, captured and original length.
+        2 | 6 => 32,
+        // Original length.
+        3 => 16,
+        // Interface, timestamp.
+        5 => 24,
+        // Secrets type and length.
+        0x0A => 20,
+        _ => 12,
+    }
+}
+
+/// What is wrong inside the well-framed pcapng block `block` (all of it, read in byte order
+/// `big_endian`, its framing's) that does not parse: its total length too small for its
+/// type's fields, a length field that runs past its end (an Enhanced or obsolete Packet
+/// Block's captured length, §4.3 and Appendix A; a Decryption Secrets Block's secrets
+/// length, §4.7), a Section Header Block's byte-order magic (§4.1); in words.
+pub(super) fn inside_problem(kind: u32, block: &[u8], big_endian: bool) -> String {
+    let len = block.len();
+    let fixed = fixed_len(kind);
+    if len < fixed {
+        return format!(
+            "its block total length {len} is less than the {fixed} bytes of its fields"
+        );
+    }
+    let order = |big: bool| if big { "big-endian" } else { "little-endian" };
+    // A length field at `at`, of what follows it from `from` (padded to 32 bits) to the
+    // options and the trailer.
+    let runs_past = |what: &str, at: usize, from: usize| {
+        let n = word(block, at, big_endian)?;
+        let room = len - from - 4;
+        (u64::from(n).next_multiple_of(4) > room as u64)
+            .then(|| {
+            format!("its {what} of {n} bytes is more than the {room} bytes its block holds")
+        })
+    };
+    let found = match kind {
+        0x0A0D_0D0A => match word(block, 8, big_endian) {
+            Some(0x4D3C_2B1A) => Some(format!(
+                "its byte-order magic says {} but its block total lengths are {}",
+                order(!big_endian),
+                order(big_endian)
+            )),
+            Some(0x1A2B_3C4D) => None,
+            _ => Some(format!(
+                "its byte-order magic is {}, not 1a2b3c4d in either byte order",
+                block
+                    .get(8..12)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
+            )),
+        },
+        2 | 6 => runs_past("captured length", 20, 28),
+        0x0A => runs_past("secrets length", 12, 16),
+        _ => None,
+    };
+    found.unwrap_or_else(|| "its contents do not parse".into())
+}
+
 pub(super) fn describe<I>(e: &PcapError<I>) -> String {
     match e {
         PcapError::NomError(_, kind) | PcapError::OwnedNomError(_, kind) => {
@@ -173,9 +272,9 @@ pub(super) fn describe<I>(e: &PcapError<I>) -> String {
     }
 }
 
-/// Do the file's first bytes begin a pcap or pcapng magic number (so a short file is a cut
+/// Do an input's first bytes begin a pcap or pcapng magic number (so a short input is a cut
 /// capture, not some other file)?
-fn starts_like_a_capture(path: &Path) -> bool {
+fn starts_like_a_capture(head: &[u8]) -> bool {
     const MAGICS: [[u8; 4]; 5] = [
         [0xd4, 0xc3, 0xb2, 0xa1],
         [0xa1, 0xb2, 0xc3, 0xd4],
@@ -183,24 +282,24 @@ fn starts_like_a_capture(path: &Path) -> bool {
         [0xa1, 0xb2, 0x3c, 0x4d],
         [0x0a, 0x0d, 0x0d, 0x0a],
     ];
-    let mut head = [0u8; 4];
-    let n = File::open(path)
-        .and_then(|mut f| f.read(&mut head))
-        .unwrap_or(0);
-    n > 0
-        && MAGICS
-            .iter()
-            .any(|m| m.get(..n).is_some_and(|m| Some(m) == head.get(..n)))
+    let head = head.get(..head.len().min(4)).unwrap_or_default();
+    !head.is_empty() && MAGICS.iter().any(|m| m.starts_with(head))
 }
 
-pub(super) fn header_error(path: &Path, e: PcapError<&[u8]>) -> Error {
+/// The error for an input whose header pcap-parser refused (`e`): `head` is what the input
+/// started with (all of it, if it is short), `size` the file's size on disk (none for a
+/// stream). The input is not opened again: a stream could not be.
+pub(super) fn header_error(
+    path: &Path,
+    e: PcapError<&[u8]>,
+    head: &[u8],
+    size: Option<u64>,
+) -> Error {
     let path: PathBuf = path.to_path_buf();
     match e {
         PcapError::Eof => Error::Empty { path },
-        PcapError::Incomplete(_) | PcapError::UnexpectedEof if starts_like_a_capture(&path) => {
-            let len = std::fs::metadata(&path)
-                .map(|m| m.len() as usize)
-                .unwrap_or(0);
+        PcapError::Incomplete(_) | PcapError::UnexpectedEof if starts_like_a_capture(head) => {
+            let len = size.map_or(head.len(), |s| usize::try_from(s).unwrap_or(usize::MAX));
             Error::TruncatedHeader { path, len }
         }
         PcapError::ReadError => Error::BadGzip {
@@ -208,11 +307,7 @@ pub(super) fn header_error(path: &Path, e: PcapError<&[u8]>) -> Error {
             path,
         },
         _ => {
-            let mut head = [0u8; 4];
-            let n = File::open(&path)
-                .and_then(|mut f| f.read(&mut head))
-                .unwrap_or(0);
-            let bytes = head.get(..n).unwrap_or(&head);
+            let bytes = head.get(..head.len().min(4)).unwrap_or_default();
             let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
             let text: String = bytes
                 .iter()

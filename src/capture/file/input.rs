@@ -7,7 +7,9 @@
 //! (zlib-rs), ruzstd and lz4_flex, all pure Rust.
 //!
 //! In: a path, and a [`Progress`] counter when a progress bar wants one. Out: the
-//! (decompressed) byte stream, its [`Compression`], the file's size on disk, and where a
+//! (decompressed) byte stream, its [`Compression`], the file's size on disk (none for a
+//! stream: standard input, a FIFO, a `/dev/fd` pipe, see [`is_stream`], opened once), a
+//! stream's SHA-256 computed as it is read when asked ([`Digest`]), and where a
 //! damaged compressed stream stopped ([`Damage`]): a decompression error ends the stream
 //! instead of failing the input, so the packets before it are still read. A compressed input
 //! is then read a block of [`BLOCK`] decompressed bytes at a time ([`Blocks`]), decompressed
@@ -37,14 +39,70 @@ impl<R: Read> Read for Counted<R> {
     }
 }
 
-/// An opened input: the (decompressed) byte stream, how it was compressed, its size on
-/// disk, and where a damaged compressed stream will say it stopped.
-type Opened = (
-    Box<dyn Read + Send>,
-    Option<Compression>,
-    Option<u64>,
-    Damage,
-);
+/// An opened input.
+pub(super) struct Opened {
+    /// Its (decompressed) bytes.
+    pub(super) reader: Box<dyn Read + Send>,
+    pub(super) compression: Option<Compression>,
+    /// The file's size on disk; none for a stream.
+    pub(super) size: Option<u64>,
+    /// Where a damaged compressed stream will say it stopped.
+    pub(super) damage: Damage,
+    /// Read as a stream ([`is_stream`]): once, from its start.
+    pub(super) stream: bool,
+    /// The SHA-256 of a stream's bytes as they are read, when asked for.
+    pub(super) digest: Option<Digest>,
+}
+
+/// Is `path` read as a stream: standard input (`-`), or anything else that is neither a
+/// regular file nor a directory (a FIFO, a shell's process substitution `<(...)`, which is
+/// a `/dev/fd` path of a pipe, a character device)? Such an input is opened once and read
+/// once from its start: nothing opens it beforehand to peek at its first bytes or packet,
+/// nor again to hash it or to share it among threads (a second open would wait for a writer
+/// that is gone, or take bytes away from the reading). Decided by the path's metadata,
+/// which opens nothing.
+pub fn is_stream(path: &Path) -> bool {
+    path.as_os_str() == "-" || std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
+/// The SHA-256 of an input's bytes (before decompression) as they are read, and whether
+/// they were read to their end: a stream cannot be read again to hash it.
+#[derive(Clone, Default)]
+pub(super) struct Digest(Arc<Mutex<(sha2::Sha256, bool)>>);
+
+impl Digest {
+    /// The hex digest if the bytes were read to their end, or why there is none.
+    pub(super) fn finish(&self) -> Result<String, String> {
+        use sha2::Digest as _;
+        let Ok(d) = self.0.lock() else {
+            return Err("not computed".into());
+        };
+        if !d.1 {
+            return Err("reading stopped before the end of the stream".into());
+        }
+        Ok(d.0.clone().finalize().iter().map(|b| format!("{b:02x}")).collect())
+    }
+}
+
+/// Adds the bytes read through it to a [`Digest`], and marks the end when it is reached.
+struct Hashing<R> {
+    inner: R,
+    digest: Digest,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use sha2::Digest as _;
+        let n = self.inner.read(buf)?;
+        if let Ok(mut d) = self.digest.0.lock() {
+            if n == 0 && !buf.is_empty() {
+                d.1 = true;
+            }
+            d.0.update(buf.get(..n).unwrap_or_default());
+        }
+        Ok(n)
+    }
+}
 
 /// How a capture file is compressed, found by its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -341,8 +399,8 @@ impl Read for Blocks {
 }
 
 /// Opens `path` ("-" for standard input), undoing gzip, zstd or lz4 when the data starts
-/// with its magic.
-pub(super) fn open(path: &Path, progress: Option<Progress>) -> Result<Opened, Error> {
+/// with its magic; with `hash`, a stream's bytes are hashed as they are read.
+pub(super) fn open(path: &Path, progress: Option<Progress>, hash: bool) -> Result<Opened, Error> {
     let map_err = |e: io::Error| match e.kind() {
         io::ErrorKind::NotFound => Error::NotFound {
             path: path.to_path_buf(),
@@ -358,6 +416,7 @@ pub(super) fn open(path: &Path, progress: Option<Progress>) -> Result<Opened, Er
     let (raw, size): (Box<dyn Read + Send>, Option<u64>) = if path.as_os_str() == "-" {
         (Box::new(io::stdin()), None)
     } else {
+        // A FIFO's open waits for a writer, as any reader of one does.
         let f = File::open(path).map_err(map_err)?;
         let meta = f.metadata().map_err(map_err)?;
         if meta.is_dir() {
@@ -366,7 +425,18 @@ pub(super) fn open(path: &Path, progress: Option<Progress>) -> Result<Opened, Er
                 source: io::Error::other("is a directory, not a capture file"),
             });
         }
-        (Box::new(f), Some(meta.len()))
+        (Box::new(f), meta.is_file().then_some(meta.len()))
+    };
+    // Anything but a regular file is read as a stream (`is_stream`, here from the file
+    // opened).
+    let stream = size.is_none();
+    let digest = (hash && stream).then(Digest::default);
+    let raw: Box<dyn Read + Send> = match &digest {
+        Some(digest) => Box::new(Hashing {
+            inner: raw,
+            digest: digest.clone(),
+        }),
+        None => raw,
     };
     let raw: Box<dyn Read + Send> = match progress {
         Some(progress) => Box::new(Counted {
@@ -379,8 +449,16 @@ pub(super) fn open(path: &Path, progress: Option<Progress>) -> Result<Opened, Er
     let head = buf.fill_buf().map_err(map_err)?;
     let damage: Damage = Arc::default();
     let compression = Compression::sniff(head);
+    let opened = |reader, compression| Opened {
+        reader,
+        compression,
+        size,
+        damage: Arc::clone(&damage),
+        stream,
+        digest: digest.clone(),
+    };
     let inner: Box<dyn Read + Send> = match compression {
-        None => return Ok((Box::new(buf), None, size, damage)),
+        None => return Ok(opened(Box::new(buf), None)),
         Some(Compression::Gzip) => Box::new(flate2::read::MultiGzDecoder::new(buf)),
         Some(Compression::Zstd) => Box::new(Zstd::new(buf)),
         Some(Compression::Lz4) => Box::new(lz4_flex::frame::FrameDecoder::new(buf)),
@@ -390,7 +468,7 @@ pub(super) fn open(path: &Path, progress: Option<Progress>) -> Result<Opened, Er
         delivered: 0,
         damage: Arc::clone(&damage),
     };
-    Ok((Box::new(tolerant), compression, size, damage))
+    Ok(opened(Box::new(tolerant), compression))
 }
 
 #[cfg(test)]
@@ -473,6 +551,7 @@ mod tests {
                 &mut |pk| ahead.push((pk.number, pk.ts, pk.data.to_vec())),
                 None,
                 true,
+                false,
             )
             .unwrap();
             assert!(want.gzip);
@@ -547,6 +626,7 @@ mod tests {
                     &mut |pk| got_packets.push((pk.number, pk.ts, pk.data.to_vec())),
                     None,
                     ahead,
+                    false,
                 )
                 .unwrap();
                 assert_eq!(got.compression, Some(*kind));

@@ -1,6 +1,7 @@
 //! Capture files: classic pcap (µs and ns, either byte order), pcapng (any number of
 //! sections and interfaces, each with its own link type and timestamp resolution), either
-//! one gzip-compressed, from a path or from standard input (`-`).
+//! one gzip-compressed, from a path or from standard input (`-`); anything but a regular
+//! file (standard input, a FIFO, a `/dev/fd` pipe) is opened once and read as a stream.
 //!
 //! In: a path. Out: each packet to a callback, in file order, and an [`InputSummary`]
 //! (format, link types, packet count, warnings). Parsing is pcap-parser's, but for the
@@ -35,12 +36,13 @@ mod testing;
 
 pub use super::shared::SharedFile;
 pub use chunks::{read_shared, ShardSink};
+pub(super) use damage::framed_block;
 pub(super) use pcap::record_time;
 pub(super) use pcapng::{takes_frame_number, NgIndexer};
 
 use super::{LinkType, Packet, Timestamp};
 use crate::error::Error;
-pub use input::Compression;
+pub use input::{is_stream, Compression};
 use input::{open, Blocks};
 use serde::Serialize;
 use std::fs::File;
@@ -92,6 +94,12 @@ pub struct InputSummary {
     /// Capture time of the first and last packet (for joining the next input).
     #[serde(skip)]
     pub span: Option<(Timestamp, Timestamp)>,
+    /// The SHA-256 of an input read as a stream ([`is_stream`]: standard input, a pipe),
+    /// computed as it was read when asked for (`Options::hash_streams`), for the Markdown
+    /// report: its hex digest, or why there is none (reading stopped before the end of the
+    /// stream). None for a file, which the caller can read again to hash.
+    #[serde(skip)]
+    pub sha256: Option<Result<String, String>>,
 }
 
 impl InputSummary {
@@ -121,6 +129,7 @@ impl InputSummary {
             packet_offset: 0,
             continuity: None,
             span: None,
+            sha256: None,
         }
     }
 
@@ -143,6 +152,7 @@ impl InputSummary {
             packet_offset: 0,
             continuity: None,
             span: None,
+            sha256: None,
         }
     }
 }
@@ -159,33 +169,38 @@ pub fn read_counted(
     sink: &mut dyn FnMut(&Packet<'_>),
     progress: Option<Progress>,
 ) -> Result<InputSummary, Error> {
-    read_counted_ahead(path, sink, progress, false)
+    read_counted_ahead(path, sink, progress, false, false)
 }
 
 /// [`read_counted`]; with `ahead`, a gzip input is decompressed on a thread of its own, a
 /// few blocks ahead of the calling thread, so that the decompression (most of the time
-/// spent on a gzip input) and the analysis overlap on two cores.
+/// spent on a gzip input) and the analysis overlap on two cores. With `hash_stream`, an
+/// input read as a stream ([`is_stream`]) is hashed as it is read, into
+/// [`InputSummary::sha256`].
 pub fn read_counted_ahead(
     path: &Path,
     sink: &mut dyn FnMut(&Packet<'_>),
     progress: Option<Progress>,
     ahead: bool,
+    hash_stream: bool,
 ) -> Result<InputSummary, Error> {
-    let (mut reader, compression, bytes, damage) = open(path, progress)?;
-    if compression.is_some() {
-        reader = Box::new(Blocks::new(reader, ahead, path.as_os_str() != "-"));
+    let opened = open(path, progress, hash_stream)?;
+    let mut reader = opened.reader;
+    if opened.compression.is_some() {
+        reader = Box::new(Blocks::new(reader, ahead, !opened.stream));
     }
-    let mut summary = InputSummary::empty(path, compression, bytes);
+    let mut summary = InputSummary::empty(path, opened.compression, opened.size);
     let mut tally = Tally::default();
     let stream = Stream {
         reader,
-        damage,
+        damage: opened.damage,
         base: 0,
         number: 0,
         delivered: 0,
         warned_bad_if: false,
     };
     read_from(path, stream, &mut summary, &mut tally, sink)?;
+    summary.sha256 = opened.digest.map(|d| d.finish());
     Ok(tally.finish(summary))
 }
 
@@ -272,9 +287,10 @@ const BACKWARDS_NOTED_NS: i64 = 1_000_000_000;
 
 /// The size of `path` if it is a regular, uncompressed classic pcap or pcapng file: the
 /// kind several threads can share, read once ([`SharedFile`]), each going on alone from a
-/// damaged record (see `analyze_files_with_progress`).
+/// damaged record (see `analyze_files_with_progress`). A stream ([`is_stream`]) is not
+/// opened.
 pub fn shardable(path: &Path) -> Option<u64> {
-    if path.as_os_str() == "-" {
+    if is_stream(path) {
         return None;
     }
     let mut f = File::open(path).ok()?;

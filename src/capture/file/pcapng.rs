@@ -5,7 +5,8 @@
 //! Enhanced Packet Block read in place ([`Ng::quick_epb`]). Out: each packet to a callback,
 //! numbered in file order, its time in nanoseconds from its interface's resolution and
 //! offset; each interface's link type into the input's summary, and one warning for packets
-//! of an interface the file does not describe (they are skipped).
+//! of an interface the file does not describe (they are skipped); and a block whose framing
+//! holds but that does not parse, skipped with a warning ([`Ng::skip_damaged`]).
 //!
 //! Spec: §3.1 (every block: type, total length, body padded to 32 bits, total length
 //! again); §4.1 (a Section Header Block sets the byte order and starts a new list of
@@ -38,6 +39,8 @@ pub(super) struct Interface {
     resolution: u64,
     offset: i64,
     snaplen: u32,
+    /// Its description block was damaged and skipped: its packets are skipped.
+    lost: bool,
 }
 
 /// What reading pcapng keeps from block to block: the current section's byte order and
@@ -47,6 +50,8 @@ pub(super) struct Ng {
     pub(super) big_endian: bool,
     pub(super) interfaces: Vec<Interface>,
     pub(super) warned_bad_if: bool,
+    /// Damaged blocks skipped so far ([`Ng::skip_damaged`]).
+    pub(super) damaged: u64,
 }
 
 impl Ng {
@@ -91,7 +96,7 @@ impl Ng {
             ),
             Block::SimplePacket(spb) => {
                 *number += 1;
-                if let Some(iface) = self.interfaces.first().copied() {
+                if let Some(iface) = self.interfaces.first().copied().filter(|i| !i.lost) {
                     let mut caplen = spb.data.len().min(spb.origlen as usize);
                     if iface.snaplen > 0 {
                         caplen = caplen.min(iface.snaplen as usize);
@@ -170,11 +175,91 @@ impl Ng {
                     resolution: idb.ts_resolution().unwrap_or(1_000_000),
                     offset: idb.ts_offset(),
                     snaplen: idb.snaplen,
+                    lost: false,
                 });
                 Some(link)
             }
             _ => None,
         }
+    }
+
+    /// The block at the start of `data`, well framed (`framed_block`, of type `kind`) but
+    /// refused by pcap-parser (a length inside it runs past its end, a byte-order magic its
+    /// lengths contradict), skipped: a warning that names it, where it is (`at`) and what is
+    /// wrong with it (the first [`DAMAGED_WARNINGS`]; [`Ng::damaged_note`] counts the
+    /// others). A packet block takes its number all the same, as Wireshark numbers every
+    /// packet block, so the packets after it keep theirs; a Section Header Block still
+    /// starts a new section (no interfaces yet), in the byte order its lengths are in; an
+    /// Interface Description Block still takes its interface's place, whose packets are
+    /// skipped.
+    pub(super) fn skip_damaged(
+        &mut self,
+        data: &[u8],
+        kind: u32,
+        number: &mut u64,
+        at: usize,
+        summary: &mut InputSummary,
+    ) {
+        use super::damage::{block_name, inside_problem};
+        let what = inside_problem(kind, data, self.big_endian);
+        let name = block_name(kind);
+        let whose = if takes_frame_number(kind) {
+            *number += 1;
+            format!("packet {number} ({name} at byte {at})")
+        } else {
+            let name = name.split_once(' ').map_or(name.as_str(), |(_, n)| n);
+            if *number == 0 {
+                format!("the {name} before the first packet (at byte {at})")
+            } else {
+                format!("the {name} after packet {number} (at byte {at})")
+            }
+        };
+        let effect = match kind {
+            SHB => {
+                self.interfaces.clear();
+                format!(
+                    "the block was skipped, the section it starts read as {}",
+                    if self.big_endian {
+                        "big-endian"
+                    } else {
+                        "little-endian"
+                    }
+                )
+            }
+            IDB => {
+                self.interfaces.push(Interface {
+                    link: LinkType(0),
+                    resolution: 1_000_000,
+                    offset: 0,
+                    snaplen: 0,
+                    lost: true,
+                });
+                format!(
+                    "the block was skipped, and so are the packets of its interface {}",
+                    self.interfaces.len() - 1
+                )
+            }
+            k if takes_frame_number(k) => "the packet was skipped".into(),
+            _ => "the block was skipped".into(),
+        };
+        self.damaged += 1;
+        if self.damaged <= DAMAGED_WARNINGS {
+            summary.warnings.push(format!(
+                "{whose} is damaged: {what}; {effect}, and reading went on after it"
+            ));
+        }
+    }
+
+    /// The warning that counts the damaged blocks skipped beyond the first
+    /// [`DAMAGED_WARNINGS`], if there were more.
+    pub(super) fn damaged_note(&self) -> Option<String> {
+        (self.damaged > DAMAGED_WARNINGS).then(|| {
+            format!(
+                "{} more damaged pcapng blocks were skipped as the ones above ({} in all)",
+                self.damaged - DAMAGED_WARNINGS,
+                self.damaged
+            )
+        })
     }
 
     /// The Enhanced Packet Block at the start of `data`, with the bytes after it, read in
@@ -237,6 +322,10 @@ impl Ng {
             }
             return;
         };
+        // Its interface's description was damaged (its warning says its packets are skipped).
+        if iface.lost {
+            return;
+        }
         let (ts, caplen, orig_len) = epb.on(iface);
         sink(&Packet {
             number: *number,
@@ -263,7 +352,7 @@ impl NgIndexer {
         let ng = &mut self.0;
         if let Some((epb, rest)) = ng.quick_epb(data) {
             let len = data.len() - rest.len();
-            let packet = ng.interfaces.get(epb.if_id as usize).map(|&iface| {
+            let packet = ng.interfaces.get(epb.if_id as usize).filter(|i| !i.lost).map(|&iface| {
                 let (ts, len, orig_len) = epb.on(iface);
                 Found {
                     ts,
@@ -289,6 +378,14 @@ const EPB: u32 = 6;
 
 /// The block type of the obsolete Packet Block (pcapng draft, Appendix A).
 const OPB: u32 = 2;
+
+/// The block types of a Section Header Block (§4.1) and an Interface Description Block
+/// (§4.2).
+const SHB: u32 = 0x0A0D_0D0A;
+const IDB: u32 = 1;
+
+/// Damaged blocks each named in a warning of their own; the others are counted in one.
+const DAMAGED_WARNINGS: u64 = 10;
 
 /// Whether Wireshark gives a block of this type a frame number, so that packet numbers are
 /// its frame numbers: the packet blocks (Enhanced, Simple, the obsolete Packet Block) and
@@ -385,6 +482,7 @@ mod tests {
                 resolution: res,
                 offset: 3,
                 snaplen: 0,
+                lost: false,
             };
             for units in [
                 0u64,

@@ -62,20 +62,21 @@ impl Read for StopAfter {
 
 /// The first packets of the capture at `path`, read from its start (decompressed) and
 /// handed to `f` until it returns true or `limit` packets were read; the number of
-/// packets handed. Nothing for standard input (it cannot be read twice), a file that cannot
-/// be read or holds no packet. Reading stops after the buffer that held the last packet
-/// wanted.
+/// packets handed. Nothing for a stream (standard input, a pipe: it cannot be read twice,
+/// [`is_stream`](super::is_stream)), a file that cannot be read or holds no packet. Reading
+/// stops after the buffer that held the last packet wanted.
 pub fn peek(path: &Path, limit: u64, f: &mut dyn FnMut(&Packet<'_>) -> bool) -> u64 {
-    if path.as_os_str() == "-" || limit == 0 {
+    if super::is_stream(path) || limit == 0 {
         return 0;
     }
-    let Ok((reader, compression, bytes, damage)) = open(path, None) else {
+    let Ok(opened) = open(path, None, false) else {
         return 0;
     };
+    let (compression, bytes, damage) = (opened.compression, opened.size, opened.damage);
     let reader: Box<dyn Read + Send> = if compression.is_some() {
-        Box::new(Blocks::new(reader, false, true))
+        Box::new(Blocks::new(opened.reader, false, true))
     } else {
-        reader
+        opened.reader
     };
     let stop = Arc::new(AtomicBool::new(false));
     let stream = Stream {
@@ -108,7 +109,7 @@ pub fn peek(path: &Path, limit: u64, f: &mut dyn FnMut(&Packet<'_>) -> bool) -> 
     handed
 }
 
-/// The first packet of the capture at `path` (see [`peek`]): `None` for standard input, a
+/// The first packet of the capture at `path` (see [`peek`]): `None` for a stream, a
 /// file that cannot be read or holds no packet.
 pub fn first_packet(path: &Path) -> Option<FirstPacket> {
     let mut first = None;
@@ -376,31 +377,36 @@ pub fn file_name(path: &str) -> String {
         .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned())
 }
 
-/// Whether the file at `path` starts like a capture: a pcap or pcapng magic number, or gzip
-/// data (whose content is checked when it is read).
-fn looks_like_capture(path: &Path) -> bool {
-    let Ok(mut f) = std::fs::File::open(path) else {
-        return false;
-    };
+/// Whether the file at `path` starts like a capture: a pcap or pcapng magic number, or gzip,
+/// zstd or lz4 data (whose content is checked when it is read, as the reader reads any
+/// input); the error when it cannot be opened or
+/// read (a file shorter than a magic number is no capture).
+fn looks_like_capture(path: &Path) -> std::io::Result<bool> {
+    let mut f = std::fs::File::open(path)?;
     let mut magic = [0u8; 4];
-    if f.read_exact(&mut magic).is_err() {
-        return false;
+    match f.read_exact(&mut magic) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(false),
+        Err(e) => return Err(e),
     }
-    matches!(
+    Ok(matches!(
         magic,
         [0xd4, 0xc3, 0xb2, 0xa1]
             | [0xa1, 0xb2, 0xc3, 0xd4]
             | [0x4d, 0x3c, 0xb2, 0xa1]
             | [0xa1, 0xb2, 0x3c, 0x4d]
             | [0x0a, 0x0d, 0x0d, 0x0a]
-    ) || magic.starts_with(&[0x1f, 0x8b])
+    ) || super::Compression::sniff(&magic).is_some())
 }
 
 /// The inputs to read: each path as given, but a directory replaced by the capture files
 /// in it (not its subdirectories; files recognised by their first bytes, whatever their
 /// names, so `tcpdump -C`'s `cap.pcap1`, `cap.pcap2` too), ordered by their first packet's
-/// time (files with no packet last, by name). Also notes for standard error: what each
-/// directory held. A directory with no capture in it is an error.
+/// time (files with no packet last, by name), then the files in it that could not be
+/// opened or read to tell (each then an input that fails with its own error, as a file
+/// given by name would: whether it held a capture is unknown). Also notes for standard
+/// error: what each directory held, and why a file could not be read. A directory with
+/// no capture in it, and no file that could not be read, is an error.
 pub fn expand(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<String>), Error> {
     let mut out = Vec::with_capacity(paths.len());
     let mut notes = Vec::new();
@@ -419,12 +425,16 @@ pub fn expand(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<String>), Error> {
             .collect();
         files.sort();
         let total = files.len();
-        let mut found: Vec<(Option<Timestamp>, PathBuf)> = files
-            .into_iter()
-            .filter(|p| looks_like_capture(p))
-            .map(|p| (first_packet(&p).map(|f| f.ts), p))
-            .collect();
-        if found.is_empty() {
+        let mut found: Vec<(Option<Timestamp>, PathBuf)> = Vec::new();
+        let mut unreadable: Vec<(PathBuf, std::io::Error)> = Vec::new();
+        for p in files {
+            match looks_like_capture(&p) {
+                Ok(true) => found.push((first_packet(&p).map(|f| f.ts), p)),
+                Ok(false) => {}
+                Err(e) => unreadable.push((p, e)),
+            }
+        }
+        if found.is_empty() && unreadable.is_empty() {
             return Err(Error::Io {
                 path: path.clone(),
                 source: std::io::Error::other(format!(
@@ -434,24 +444,46 @@ pub fn expand(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<String>), Error> {
         }
         // Files with no packet after the others, each group by name (sorted above).
         found.sort_by_key(|(ts, _)| (ts.is_none(), *ts));
-        let skipped = total - found.len();
-        notes.push(format!(
-            "{}: {} capture files, read in the order of their first packets ({} to {}){}",
-            path.display(),
-            found.len(),
-            found
-                .first()
-                .map_or(String::new(), |(_, p)| file_name(&p.display().to_string())),
-            found
-                .last()
-                .map_or(String::new(), |(_, p)| file_name(&p.display().to_string())),
-            if skipped > 0 {
-                format!("; {skipped} other files left out (not captures)")
-            } else {
-                String::new()
+        let skipped = total - found.len() - unreadable.len();
+        let name = |p: &PathBuf| file_name(&p.display().to_string());
+        let mut note = if found.is_empty() {
+            format!("{}: no capture file could be read", path.display())
+        } else {
+            format!(
+                "{}: {} capture files, read in the order of their first packets ({} to {})",
+                path.display(),
+                found.len(),
+                found.first().map_or(String::new(), |(_, p)| name(p)),
+                found.last().map_or(String::new(), |(_, p)| name(p)),
+            )
+        };
+        if skipped > 0 {
+            note.push_str(&format!("; {skipped} other files left out (not captures)"));
+        }
+        if !unreadable.is_empty() {
+            const NAMED: usize = 3;
+            let mut why: Vec<String> = unreadable
+                .iter()
+                .take(NAMED)
+                .map(|(p, e)| format!("{} ({e})", name(p)))
+                .collect();
+            if unreadable.len() > NAMED {
+                why.push(format!("{} more", unreadable.len() - NAMED));
             }
-        ));
+            note.push_str(&format!(
+                "; {} could not be read, so whether {} captures is unknown: {}",
+                if unreadable.len() == 1 {
+                    "1 file".to_string()
+                } else {
+                    format!("{} files", unreadable.len())
+                },
+                if unreadable.len() == 1 { "it holds" } else { "they hold" },
+                why.join(", ")
+            ));
+        }
+        notes.push(note);
         out.extend(found.into_iter().map(|(_, p)| p));
+        out.extend(unreadable.into_iter().map(|(p, _)| p));
     }
     Ok((out, notes))
 }

@@ -8,15 +8,16 @@
 //! packet to a callback, through the input's [`Tally`]; into its [`InputSummary`], the
 //! format, link types, packet count, and what ended the input early (a record cut by the
 //! end of the input, one too large, one that does not parse, a damaged gzip stream), in the
-//! words of `damage`.
+//! words of `damage`. A pcapng block that is whole and well framed (§3.1) but does not parse
+//! ends nothing: it is skipped with a warning (`Ng::skip_damaged`), the blocks after it read.
 //!
 //! Spec: the libpcap file format (a file header, then records: `pcap`) and pcapng
 //! (draft-ietf-opsawg-pcapng §3.1 blocks, §4.1-4.4: `pcapng`), both parsed by pcap-parser,
 //! but for Enhanced Packet Blocks (§4.3), read in place first.
 
 use super::damage::{
-    analyzed_before, cut_warning, declared_len, declares, describe, header_error, record_problem,
-    record_problem_in, which_record, Problem,
+    analyzed_before, cut_warning, declared_len, declares, describe, framed_block, header_error,
+    record_problem, record_problem_in, which_record, Problem,
 };
 use super::input::Damage;
 use super::pcap::legacy_packet;
@@ -27,6 +28,7 @@ use crate::error::Error;
 use pcap_parser::{PcapBlockOwned, PcapError};
 use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Reader buffer to start with: room for any ordinary packet record (a 64 KiB offloaded
 /// segment included), and small (a memory map instead costs resident pages that the kernel
@@ -37,6 +39,51 @@ const BUFFER: usize = 256 << 10;
 /// beyond any real packet, even a 256 KiB offloaded segment) means the file is damaged
 /// there.
 const BUFFER_MAX: usize = 2 << 20;
+
+/// Bytes of an input read before its header is parsed, unless it ends before: what
+/// pcap-parser's first read is handed (a file's first read gives as much).
+const HEAD: usize = 64 << 10;
+
+/// The first [`HEAD`] bytes of `reader`, or all of it if it ends before, or what came
+/// before a read error (which the next read meets again).
+fn read_head(reader: &mut dyn Read) -> Vec<u8> {
+    let mut head = vec![0; HEAD];
+    let mut have = 0;
+    while have < HEAD {
+        match reader.read(head.get_mut(have..).unwrap_or_default()) {
+            Ok(0) => break,
+            Ok(n) => have += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    head.truncate(have);
+    head
+}
+
+/// Why pcap-parser refused the record at the reader's position (its error, which borrows
+/// the reader, made owned).
+enum Failed {
+    /// More bytes are needed.
+    Incomplete,
+    /// The input ends inside it.
+    UnexpectedEof,
+    /// It is larger than the buffer.
+    BufferTooSmall,
+    /// It does not parse, in words.
+    Other(String),
+}
+
+impl Failed {
+    fn of<I>(e: &PcapError<I>) -> Failed {
+        match e {
+            PcapError::Incomplete(_) => Failed::Incomplete,
+            PcapError::UnexpectedEof => Failed::UnexpectedEof,
+            PcapError::BufferTooSmall => Failed::BufferTooSmall,
+            e => Failed::Other(describe(e)),
+        }
+    }
+}
 
 /// The byte stream of one input for [`read_from`]: from its start, or (a plain classic
 /// pcap file) from a record in the middle.
@@ -85,6 +132,12 @@ pub(super) fn read_from(
             sink(p)
         }
     };
+    // The input's first bytes, read before pcap-parser's first read (which takes what one
+    // read gives: from a pipe, maybe less than a header) and kept for an error about the
+    // header (the input is not opened again to quote them: a stream could not be).
+    let mut reader = reader;
+    let head: Arc<[u8]> = read_head(&mut reader).into();
+    let reader = std::io::Cursor::new(Arc::clone(&head)).chain(reader);
     let mut reader = match pcap_parser::create_reader(BUFFER, reader) {
         Ok(r) => r,
         Err(e) => {
@@ -104,7 +157,7 @@ pub(super) fn read_from(
                     ),
                 });
             }
-            return Err(header_error(path, e));
+            return Err(header_error(path, e, &head, bytes));
         }
     };
     let mut capacity = BUFFER;
@@ -132,7 +185,7 @@ pub(super) fn read_from(
                 continue;
             }
         }
-        match reader.next() {
+        let failed = match reader.next() {
             Ok((offset, block)) => {
                 match block {
                     PcapBlockOwned::LegacyHeader(h) => {
@@ -152,9 +205,25 @@ pub(super) fn read_from(
                     }
                 }
                 reader.consume_noshift(offset);
+                continue;
             }
             Err(PcapError::Eof) => break,
-            Err(PcapError::Incomplete(_)) => {
+            Err(e) => Failed::of(&e),
+        };
+        // A pcapng block that is whole and well framed but does not parse: a length inside
+        // it, or its byte-order magic, says what it cannot be. It is skipped (said in a
+        // warning), and the blocks after it are read.
+        if summary.format == "pcapng" {
+            if let Some((kind, len)) = framed_block(reader.data(), big_endian) {
+                let at = reader.consumed() + base as usize;
+                let block = reader.data().get(..len).unwrap_or_default();
+                ng.skip_damaged(block, kind, &mut number, at, summary);
+                reader.consume_noshift(len);
+                continue;
+            }
+        }
+        match failed {
+            Failed::Incomplete => {
                 let at = reader.consumed() + base as usize;
                 if reader.refill().is_err() {
                     summary.warnings.push(format!(
@@ -166,7 +235,7 @@ pub(super) fn read_from(
                     break;
                 }
             }
-            Err(PcapError::UnexpectedEof) => {
+            Failed::UnexpectedEof => {
                 let problem = record_problem(reader.data(), summary.format, big_endian, true);
                 summary.warnings.push(cut_warning(
                     problem,
@@ -177,7 +246,7 @@ pub(super) fn read_from(
                 summary.truncated = true;
                 break;
             }
-            Err(PcapError::BufferTooSmall) => {
+            Failed::BufferTooSmall => {
                 let at = reader.consumed() + base as usize;
                 // Bytes of the file from this record on (a plain file's offsets are the
                 // reader's; a gzip stream's are not).
@@ -223,8 +292,7 @@ pub(super) fn read_from(
                 summary.truncated = true;
                 break;
             }
-            Err(e) => {
-                let what = describe(&e);
+            Failed::Other(what) => {
                 let at = reader.consumed() + base as usize;
                 let what = match record_problem(reader.data(), summary.format, big_endian, false) {
                     Some(Problem::Damaged(why) | Problem::Short(why)) => why,
@@ -239,6 +307,7 @@ pub(super) fn read_from(
             }
         }
     }
+    summary.warnings.extend(ng.damaged_note());
     summary.packets = number;
     if let Some((at, why)) = damaged() {
         summary.truncated = true;

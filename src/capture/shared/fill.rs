@@ -17,7 +17,7 @@
 use super::{Chunk, End, Header, Rec, ANY, CHUNK};
 use crate::capture::file::{record_time, takes_frame_number, word, Found, NgIndexer};
 use crate::capture::Timestamp;
-use crate::decode::{Endpoint, Plain};
+use crate::decode::{Plain, Shards};
 use std::fs::File;
 use std::io::{self, Read};
 
@@ -140,14 +140,13 @@ pub(super) fn fill(
     read
 }
 
-/// Fills in [`Chunk::index`] for `readers` readers (nothing with one reader), `ng`
-/// following a pcapng file's sections and interfaces from chunk to chunk.
-pub(super) fn index(chunk: &mut Chunk, header: &Header, readers: usize, ng: &mut NgIndexer) {
+/// Fills in [`Chunk::index`] for a reader per shard of `shards` (nothing with one reader),
+/// `ng` following a pcapng file's sections and interfaces from chunk to chunk.
+pub(super) fn index(chunk: &mut Chunk, header: &Header, shards: &Shards, ng: &mut NgIndexer) {
     chunk.index.clear();
-    if readers < 2 || readers >= usize::from(ANY) {
+    if shards.count() < 2 || shards.count() >= u64::from(ANY) {
         return;
     }
-    let n = readers as u64;
     let big = header.big_endian;
     let data = chunk.data.get(..chunk.len).unwrap_or_default();
     let mut pos = 0;
@@ -188,7 +187,7 @@ pub(super) fn index(chunk: &mut Chunk, header: &Header, readers: usize, ng: &mut
                 .then(|| Plain::find(p.link, bytes))
                 .flatten();
             if let Some((plain, (a, b))) = plain.and_then(|x| Some((x, x.ends(bytes)?))) {
-                rec.owner = Endpoint::shard(&a, &b, n) as u8;
+                rec.owner = shards.owner(&a, &b) as u8;
                 rec.plain = plain;
             }
             (rec.ts, rec.at, rec.len, rec.orig_len, rec.link) =

@@ -41,7 +41,7 @@ mod fill;
 use super::file::{NgIndexer, Progress};
 use super::LinkType;
 use super::{Packet, Timestamp};
-use crate::decode::Plain;
+use crate::decode::{Plain, Shards};
 use fill::{fill, index, Section};
 use parking_lot::{Condvar, Mutex, MutexGuard};
 use std::fs::File;
@@ -201,15 +201,18 @@ pub struct SharedFile {
     /// than cores (a reader looking would take the core of one that has work).
     spin: Duration,
     header: Header,
+    /// Which reader's shard each flow is.
+    shards: Shards,
     size: u64,
     progress: Option<Progress>,
 }
 
 impl SharedFile {
-    /// Opens `path` for `readers` threads; `None` when it cannot be opened or does not
-    /// start with a classic pcap header (the caller reads it the ordinary way, which says
-    /// why).
-    pub fn open(path: &Path, readers: usize, progress: Option<Progress>) -> Option<SharedFile> {
+    /// Opens `path` for one reader thread per shard of `shards` (reader `k` analyzes the
+    /// flows of shard `k`); `None` when it cannot be opened or does not start with a
+    /// classic pcap header (the caller reads it the ordinary way, which says why).
+    pub fn open(path: &Path, shards: Shards, progress: Option<Progress>) -> Option<SharedFile> {
+        let readers = shards.count() as usize;
         let mut file = File::open(path).ok()?;
         let size = file.metadata().ok()?.len();
         let mut head = [0u8; HEADER];
@@ -274,6 +277,7 @@ impl SharedFile {
                 _ => Duration::ZERO,
             },
             header,
+            shards,
             size,
             progress,
         })
@@ -376,7 +380,6 @@ impl SharedFile {
             mut ng,
         } = claim;
         let (offset, packets, mut section) = (st.offset, st.packets, st.section);
-        let readers = st.next.len();
         drop(st);
         let read = fill(
             &mut file,
@@ -386,7 +389,7 @@ impl SharedFile {
             &mut chunk,
             &self.header,
         );
-        index(&mut chunk, &self.header, readers, &mut ng);
+        index(&mut chunk, &self.header, &self.shards, &mut ng);
         if let Some(p) = &self.progress {
             p.fetch_add(read as u64, Ordering::Relaxed);
         }
@@ -531,7 +534,7 @@ mod tests {
     fn two_readers_see_every_record() {
         let lens: Vec<usize> = (0..5000).map(|i| (i * 7919) % 3000 + 1).collect();
         let p = temp("two", &pcap(&lens));
-        let shared = SharedFile::open(&p, 2, None).unwrap();
+        let shared = SharedFile::open(&p, Shards::even(2), None).unwrap();
         let (a, b) = std::thread::scope(|s| {
             let h = s.spawn(|| records_seen(&shared, 1));
             (records_seen(&shared, 0), h.join().unwrap())
@@ -553,7 +556,7 @@ mod tests {
         let whole = bytes.len() as u64;
         bytes.extend_from_slice(&pcap(&[50])[HEADER..HEADER + 30]);
         let p = temp("cut", &bytes);
-        let shared = SharedFile::open(&p, 1, None).unwrap();
+        let shared = SharedFile::open(&p, Shards::even(1), None).unwrap();
         let (seen, end) = records_seen(&shared, 0);
         assert_eq!(seen.len(), 2);
         assert_eq!(
@@ -566,7 +569,7 @@ mod tests {
 
         let bytes = pcap(&[10, CHUNK, 10]);
         let p2 = temp("huge", &bytes);
-        let shared = SharedFile::open(&p2, 1, None).unwrap();
+        let shared = SharedFile::open(&p2, Shards::even(1), None).unwrap();
         let (seen, end) = records_seen(&shared, 0);
         assert_eq!(seen, vec![(1, 10)]);
         assert_eq!(
@@ -591,7 +594,7 @@ mod tests {
         let lens: Vec<usize> = (0..8000).map(|i| (i * 131) % 1500 + 40).collect();
         let p = temp("uneven", &pcap(&lens));
         for readers in [2, 3, 8] {
-            let shared = Arc::new(SharedFile::open(&p, readers, None).unwrap());
+            let shared = Arc::new(SharedFile::open(&p, Shards::even(readers as u64), None).unwrap());
             let (tx, rx) = std::sync::mpsc::channel();
             for r in 0..readers {
                 let (s, tx) = (Arc::clone(&shared), tx.clone());
@@ -630,7 +633,7 @@ mod tests {
     fn a_reader_that_waits_does_its_idle_work_first() {
         let lens: Vec<usize> = (0..3000).map(|i| i % 900 + 100).collect();
         let p = temp("idle", &pcap(&lens));
-        let shared = Arc::new(SharedFile::open(&p, 2, None).unwrap());
+        let shared = Arc::new(SharedFile::open(&p, Shards::even(2), None).unwrap());
         // Reader 0 takes nothing for a while: reader 1 fills the ring, then waits for the
         // slot reader 0 holds, with three pieces of work to do.
         let s = Arc::clone(&shared);
@@ -666,7 +669,7 @@ mod tests {
     fn a_reader_that_leaves_holds_nobody_back() {
         let lens: Vec<usize> = (0..3000).map(|i| i % 900 + 100).collect();
         let p = temp("leave", &pcap(&lens));
-        let shared = Arc::new(SharedFile::open(&p, 2, None).unwrap());
+        let shared = Arc::new(SharedFile::open(&p, Shards::even(2), None).unwrap());
         let first = shared.next(1, None, &mut || false).unwrap();
         drop(first);
         shared.leave(1);

@@ -7,7 +7,8 @@
 //! [`Session`] (the upgrade's, or the one found by its frames when the handshake was not
 //! captured), and findings about the handshake. RFC 6455 §4.1 (the client's request),
 //! §4.2.2 (the server's response), §9.1 (permessage-deflate's negotiation, with RFC 7692).
-//! The header parsing is `parse` (httparse).
+//! The header parsing is `parse` (httparse; a control byte in a header line is read
+//! leniently there and reported here as `handshake-invalid`).
 //!
 //! A handshake the capture holds only in part (cut by the snap length, `tcpdump -s 96`, or
 //! a segment missing) is not the end of the direction: the whole frames that follow are
@@ -475,6 +476,16 @@ impl Http1 {
                 Parsed::Done(r, n) => {
                     let role = ctx.role(s);
                     let problems = r.problems();
+                    if let Some(why) = &r.malformed {
+                        if r.status == 101 || self.session.handshake.request_seen || r.upgrade {
+                            ctx.findings.push(
+                                Kind::HandshakeInvalid,
+                                Some(Role::Server),
+                                Some(packet),
+                                format!("the response's {why}"),
+                            );
+                        }
+                    }
                     let hs = &mut self.session.handshake;
                     hs.status = Some(r.status);
                     hs.response_packet = Some(packet);
@@ -525,6 +536,14 @@ impl Http1 {
                 Parsed::Partial => self.sides[s] = App::Http(buf),
                 Parsed::Invalid => self.sides[s] = App::Off,
                 Parsed::Done(r, n) if r.is_websocket_upgrade() => {
+                    if let Some(why) = &r.malformed {
+                        ctx.findings.push(
+                            Kind::HandshakeInvalid,
+                            Some(Role::Client),
+                            Some(packet),
+                            format!("the request's {why}"),
+                        );
+                    }
                     for problem in r.problems() {
                         ctx.findings.push(
                             Kind::HandshakeInvalid,

@@ -4,6 +4,10 @@
 //! In: the first bytes of each direction, buffered until the blank line that ends the
 //! headers. Out: a [`Request`] or [`Response`] and the header length, so the first WebSocket
 //! bytes that share a segment with the headers are decoded too (REASSEMBLY.md rule 9).
+//! A header line httparse refuses for a control byte in its name or value (RFC 9110 §5.1,
+//! §5.5 allow none but HTAB in a value) is read leniently: the headers are parsed again
+//! with those bytes taken as opaque, the values keep the bytes as sent, and the message says
+//! what was wrong ([`Request::malformed`], [`Response::malformed`]) for a finding.
 //! The accept check is §4.2.2: base64(SHA-1(key + the RFC's GUID)). An `Upgrade: h2c`
 //! offer (RFC 7540 §3.2: the token, the `HTTP2-Settings` field, the body's length) and
 //! its `101` are told apart from a WebSocket's here too.
@@ -40,6 +44,9 @@ pub struct Request {
     pub content_length: Option<String>,
     /// `Transfer-Encoding` is present.
     pub transfer_encoding: bool,
+    /// The header lines read leniently, and why (see [`lenient`]); `None` when there were
+    /// none.
+    pub malformed: Option<String>,
 }
 
 impl Request {
@@ -77,6 +84,9 @@ pub struct Response {
     pub connection_upgrade: bool,
     /// `Upgrade` lists `h2c`: a `101` switching to HTTP/2 (RFC 7540 §3.2).
     pub h2c: bool,
+    /// The header lines read leniently, and why (see [`lenient`]); `None` when there were
+    /// none.
+    pub malformed: Option<String>,
 }
 
 /// Result of trying to parse buffered bytes.
@@ -104,11 +114,33 @@ fn append(slot: &mut Option<String>, value: &[u8]) {
 }
 
 pub fn parse_request(buf: &[u8]) -> Parsed<Request> {
+    match request_in(buf, buf) {
+        Ok(parsed) => parsed,
+        Err(httparse::Error::HeaderName | httparse::Error::HeaderValue) => {
+            let Some((copy, why)) = lenient(buf) else {
+                return Parsed::Invalid;
+            };
+            match request_in(&copy, buf) {
+                Ok(Parsed::Done(mut r, n)) => {
+                    r.malformed = Some(why);
+                    Parsed::Done(r, n)
+                }
+                Ok(parsed) => parsed,
+                Err(_) => Parsed::Invalid,
+            }
+        }
+        Err(_) => Parsed::Invalid,
+    }
+}
+
+/// Parses the request in `buf`, whose header values are read from `sent` at the same
+/// offsets (`buf` itself, or [`lenient`]'s copy of it).
+fn request_in(buf: &[u8], sent: &[u8]) -> Result<Parsed<Request>, httparse::Error> {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut req = httparse::Request::new(&mut headers);
-    match req.parse(buf) {
-        Ok(httparse::Status::Partial) => partial(buf),
-        Ok(httparse::Status::Complete(n)) => {
+    match req.parse(buf)? {
+        httparse::Status::Partial => Ok(partial(buf)),
+        httparse::Status::Complete(n) => {
             let mut r = Request {
                 method: req.method.unwrap_or_default().to_string(),
                 path: req.path.unwrap_or_default().to_string(),
@@ -116,23 +148,24 @@ pub fn parse_request(buf: &[u8]) -> Parsed<Request> {
                 ..Request::default()
             };
             for h in req.headers.iter() {
-                let name = h.name;
+                let (name, value) = (h.name, as_sent(h.value, buf, sent));
                 if name.eq_ignore_ascii_case("host") {
-                    append(&mut r.host, h.value);
+                    append(&mut r.host, value);
                 } else if name.eq_ignore_ascii_case("sec-websocket-key") {
-                    append(&mut r.key, h.value);
+                    append(&mut r.key, value);
                 } else if name.eq_ignore_ascii_case("sec-websocket-version") {
-                    append(&mut r.version, h.value);
+                    append(&mut r.version, value);
                 } else if name.eq_ignore_ascii_case("http2-settings") {
-                    append(&mut r.http2_settings, h.value);
+                    append(&mut r.http2_settings, value);
                 } else if name.eq_ignore_ascii_case("content-length") {
-                    append(&mut r.content_length, h.value);
+                    append(&mut r.content_length, value);
                 } else if name.eq_ignore_ascii_case("transfer-encoding") {
                     r.transfer_encoding = true;
                 } else {
-                    r.h2c |= is_h2c(h);
+                    r.h2c |= is_h2c(name, value);
                     shared_header(
-                        h,
+                        name,
+                        value,
                         &mut r.protocols,
                         &mut r.extensions,
                         &mut r.upgrade,
@@ -140,10 +173,96 @@ pub fn parse_request(buf: &[u8]) -> Parsed<Request> {
                     );
                 }
             }
-            Parsed::Done(r, n)
+            Ok(Parsed::Done(r, n))
         }
-        Err(_) => Parsed::Invalid,
     }
+}
+
+/// `value`, a part of `buf`, as `sent` holds it at the same place (the bytes [`lenient`]
+/// took as opaque, as they were sent).
+fn as_sent<'a>(value: &'a [u8], buf: &[u8], sent: &'a [u8]) -> &'a [u8] {
+    let at = (value.as_ptr() as usize).wrapping_sub(buf.as_ptr() as usize);
+    at.checked_add(value.len())
+        .and_then(|end| sent.get(at..end))
+        .unwrap_or(value)
+}
+
+/// Header lines whose names or values hold a control byte this many are named at most.
+const MAX_NAMED: usize = 3;
+
+/// For headers httparse refuses: a copy of `buf` in which every control byte of a header
+/// line (after the start line, up to the blank line) that httparse does not accept there
+/// is replaced by one it does (0x80, opaque text, in a value; `!` in a name), with what
+/// was replaced, in words, naming the headers; `None` when there is no such byte (the
+/// message is wrong in some other way). HTAB stays; a CR stays where it ends its line.
+pub fn lenient(buf: &[u8]) -> Option<(Vec<u8>, String)> {
+    let mut copy = buf.to_vec();
+    let mut named: Vec<String> = Vec::new();
+    let mut headers = 0usize;
+    // The start line, then one header line at a time (`at`: where the line starts).
+    let mut at = 0;
+    for line in buf.split(|&b| b == b'\n') {
+        let start = at;
+        at += line.len() + 1;
+        if start == 0 {
+            continue;
+        }
+        let body = line.strip_suffix(b"\r").unwrap_or(line);
+        if body.is_empty() {
+            break;
+        }
+        let colon = body.iter().position(|&b| b == b':').unwrap_or(body.len());
+        let mut bad: Vec<u8> = Vec::new();
+        let mut in_name = false;
+        for (i, &b) in body.iter().enumerate() {
+            if b == b'\t' || !(b < 0x20 || b == 0x7f) {
+                continue;
+            }
+            if let Some(c) = copy.get_mut(start + i) {
+                *c = if i < colon { b'!' } else { 0x80 };
+            }
+            in_name |= i < colon;
+            if !bad.contains(&b) {
+                bad.push(b);
+            }
+        }
+        if !bad.is_empty() {
+            headers += 1;
+            if named.len() < MAX_NAMED {
+                let name = body.get(..colon).unwrap_or_default();
+                let name: String = String::from_utf8_lossy(name)
+                    .trim()
+                    .chars()
+                    .take(64)
+                    .collect();
+                let bytes: Vec<String> = bad.iter().map(|b| format!("0x{b:02x}")).collect();
+                named.push(format!(
+                    "{name} ({} in its {})",
+                    bytes.join(", "),
+                    if in_name { "name" } else { "value" }
+                ));
+            }
+        }
+    }
+    if headers == 0 {
+        return None;
+    }
+    let more = match headers - named.len() {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    let (which, holds) = if headers == 1 {
+        ("header", "holds")
+    } else {
+        ("headers", "hold")
+    };
+    Some((
+        copy,
+        format!(
+            "{which} {}{more} {holds} a control byte, which RFC 9110 (§5.1, §5.5) allows in a header line only as HTAB in a value: read leniently, the bytes kept as sent",
+            named.join(", ")
+        ),
+    ))
 }
 
 impl Request {
@@ -207,24 +326,47 @@ fn base64_len(s: &str) -> Option<usize> {
 }
 
 pub fn parse_response(buf: &[u8]) -> Parsed<Response> {
+    match response_in(buf, buf) {
+        Ok(parsed) => parsed,
+        Err(httparse::Error::HeaderName | httparse::Error::HeaderValue) => {
+            let Some((copy, why)) = lenient(buf) else {
+                return Parsed::Invalid;
+            };
+            match response_in(&copy, buf) {
+                Ok(Parsed::Done(mut r, n)) => {
+                    r.malformed = Some(why);
+                    Parsed::Done(r, n)
+                }
+                Ok(parsed) => parsed,
+                Err(_) => Parsed::Invalid,
+            }
+        }
+        Err(_) => Parsed::Invalid,
+    }
+}
+
+/// Parses the response in `buf`, whose header values are read from `sent` at the same
+/// offsets (`buf` itself, or [`lenient`]'s copy of it).
+fn response_in(buf: &[u8], sent: &[u8]) -> Result<Parsed<Response>, httparse::Error> {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut resp = httparse::Response::new(&mut headers);
-    match resp.parse(buf) {
-        Ok(httparse::Status::Partial) => partial(buf),
-        Ok(httparse::Status::Complete(n)) => {
+    match resp.parse(buf)? {
+        httparse::Status::Partial => Ok(partial(buf)),
+        httparse::Status::Complete(n) => {
             let mut r = Response {
                 status: resp.code.unwrap_or(0),
                 reason: resp.reason.unwrap_or_default().to_string(),
                 ..Response::default()
             };
             for h in resp.headers.iter() {
-                let name = h.name;
+                let (name, value) = (h.name, as_sent(h.value, buf, sent));
                 if name.eq_ignore_ascii_case("sec-websocket-accept") {
-                    append(&mut r.accept, h.value);
+                    append(&mut r.accept, value);
                 } else {
-                    r.h2c |= is_h2c(h);
+                    r.h2c |= is_h2c(name, value);
                     shared_header(
-                        h,
+                        name,
+                        value,
                         &mut r.protocol,
                         &mut r.extensions,
                         &mut r.upgrade,
@@ -232,9 +374,8 @@ pub fn parse_response(buf: &[u8]) -> Parsed<Response> {
                     );
                 }
             }
-            Parsed::Done(r, n)
+            Ok(Parsed::Done(r, n))
         }
-        Err(_) => Parsed::Invalid,
     }
 }
 
@@ -250,21 +391,21 @@ fn partial<T>(buf: &[u8]) -> Parsed<T> {
 /// The headers both halves of the handshake carry: subprotocol(s), extensions, `Upgrade`
 /// and `Connection`.
 fn shared_header(
-    h: &httparse::Header<'_>,
+    name: &str,
+    value: &[u8],
     protocol: &mut Option<String>,
     extensions: &mut Option<String>,
     upgrade: &mut bool,
     connection_upgrade: &mut bool,
 ) {
-    let name = h.name;
     if name.eq_ignore_ascii_case("sec-websocket-protocol") {
-        append(protocol, h.value);
+        append(protocol, value);
     } else if name.eq_ignore_ascii_case("sec-websocket-extensions") {
-        append(extensions, h.value);
+        append(extensions, value);
     } else if name.eq_ignore_ascii_case("upgrade") {
-        *upgrade |= has_token(h.value, "websocket");
+        *upgrade |= has_token(value, "websocket");
     } else if name.eq_ignore_ascii_case("connection") {
-        *connection_upgrade |= has_token(h.value, "upgrade");
+        *connection_upgrade |= has_token(value, "upgrade");
     }
 }
 
@@ -277,8 +418,8 @@ pub fn http2_settings_payload(value: &str) -> Option<Vec<u8>> {
 }
 
 /// An `Upgrade` field listing `h2c` (HTTP/2 over cleartext TCP, RFC 7540 §3.2).
-fn is_h2c(h: &httparse::Header<'_>) -> bool {
-    h.name.eq_ignore_ascii_case("upgrade") && has_token(h.value, "h2c")
+fn is_h2c(name: &str, value: &[u8]) -> bool {
+    name.eq_ignore_ascii_case("upgrade") && has_token(value, "h2c")
 }
 
 /// Comma-separated token list contains `token` (case-insensitive).
@@ -428,6 +569,63 @@ Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Extensions: 
             panic!()
         };
         assert_eq!(r.problems().len(), 3);
+    }
+
+    /// A control byte in a header line: read leniently, the value kept as sent, what was
+    /// wrong said; every prefix of the message is still only "not yet complete".
+    #[test]
+    fn a_control_byte_in_a_header_is_read_leniently() {
+        let raw = b"GET /chat HTTP/1.1\r\nHost: exa\x00mple.test\r\nX-Evil: a\x1bb\x7f\x1b\r\n\
+Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+Sec-WebSocket-Version: 13\r\n\r\n\x81\x80";
+        let Parsed::Done(r, n) = parse_request(raw) else {
+            panic!()
+        };
+        assert_eq!(&raw[n..], b"\x81\x80");
+        assert!(r.is_websocket_upgrade() && r.problems().is_empty());
+        assert_eq!(r.host.as_deref(), Some("exa\x00mple.test"));
+        assert_eq!(
+            r.malformed.as_deref(),
+            Some("headers Host (0x00 in its value), X-Evil (0x1b, 0x7f in its value) hold a control byte, which RFC 9110 (§5.1, §5.5) allows in a header line only as HTAB in a value: read leniently, the bytes kept as sent")
+        );
+        for cut in 0..n {
+            assert_eq!(parse_request(&raw[..cut]), Parsed::Partial, "cut {cut}");
+        }
+        // In a response, in a name, a lone CR; the fourth header on is counted, not named.
+        let raw = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nX-\x01: 1\r\nA: \r2\r\nB: \x02\r\nC: \x03\r\n\r\n";
+        let Parsed::Done(r, n) = parse_response(raw) else {
+            panic!()
+        };
+        assert_eq!(n, raw.len());
+        assert!(r.problems().is_empty(), "{:?}", r.problems());
+        assert_eq!(
+            r.malformed.as_deref(),
+            Some("headers X-\u{1} (0x01 in its name), A (0x0d in its value), B (0x02 in its value) and 1 more hold a control byte, which RFC 9110 (§5.1, §5.5) allows in a header line only as HTAB in a value: read leniently, the bytes kept as sent")
+        );
+        // A message without such a byte is not read leniently; one wrong otherwise stays
+        // invalid.
+        assert_eq!(
+            parse_request(b"GET / HTTP/1.1\r\nHost: a\tb\r\n\r\n"),
+            Parsed::Done(
+                Request {
+                    method: "GET".into(),
+                    path: "/".into(),
+                    host: Some("a\tb".into()),
+                    minor_version: 1,
+                    ..Request::default()
+                },
+                29
+            )
+        );
+        assert_eq!(
+            parse_request(b"GET / HTTP/1.1\r\nNo colon \x1b\r\n\r\n"),
+            Parsed::Invalid
+        );
+        assert_eq!(
+            parse_response(b"HTTP/1.1 101 \x1b\r\n\r\n"),
+            Parsed::Invalid
+        );
     }
 
     #[test]

@@ -15,14 +15,14 @@
 //! ends its direction).
 
 use crate::capture::Timestamp;
-use crate::close::diagnosis::Unanswered;
 use crate::decode::{Endpoint, Segment};
 use crate::finding::Kind;
-use crate::flow::{PerSide, Role};
+use crate::flow::Role;
 use crate::stack::tcp::assembler::HalfStream;
 use crate::stack::tls::keylog::KeyLog;
 use crate::stack::{Env, Side, Sides, Stack};
 use crate::websocket::session::Session;
+use crate::websocket::unanswered::Unanswered;
 
 /// Data captured before its direction's SYN (or a hole its peer acknowledged) waits for it
 /// at most this many packets of the capture (reordered captures move packets by a few
@@ -440,135 +440,6 @@ impl Connection {
                 closes + ends + stream_ends
             })
             .sum()
-    }
-
-    /// The close frames and TCP endings after the first `n`, in delivery order (session by
-    /// session where several end at once).
-    pub fn events_from(&self, n: usize) -> Vec<CloseEvent> {
-        let client_side = self.client_side();
-        let missing = self.has_gaps();
-        let mut all: Vec<(u64, usize, Timestamp, u64, Role, EventWhat)> = Vec::new();
-        for (k, w) in self.sessions().enumerate() {
-            for s in Side::BOTH {
-                for c in w.decoder(s).into_iter().flat_map(|d| d.closes.iter()) {
-                    all.push((
-                        c.order,
-                        k,
-                        c.ts,
-                        c.packet,
-                        c.from,
-                        EventWhat::Close {
-                            code: c.code,
-                            reason: c.reason.clone(),
-                            problems: c.problems.clone(),
-                        },
-                    ));
-                }
-                if let Some(e) = self.ends[s] {
-                    all.push((
-                        e.order,
-                        k,
-                        e.ts,
-                        e.packet,
-                        self.role(s),
-                        EventWhat::Tcp(e.kind),
-                    ));
-                    if let Some(r) = e.then_rst {
-                        all.push((
-                            r.order,
-                            k,
-                            r.ts,
-                            r.packet,
-                            self.role(s),
-                            EventWhat::Tcp(EndKind::Rst),
-                        ));
-                    }
-                }
-            }
-            for e in w.stream_ends.iter().filter(|e| e.ends) {
-                all.push((
-                    e.order,
-                    k,
-                    e.ts,
-                    e.packet,
-                    self.role(e.by),
-                    EventWhat::Stream(e.kind),
-                ));
-            }
-        }
-        all.sort_by_key(|e| (e.0, e.1));
-        let sessions: Vec<&Session> = self.sessions().collect();
-        let stats: Vec<_> = sessions
-            .iter()
-            .map(|w| (w.stats(client_side), w.stats(client_side.other())))
-            .collect();
-        let mut seen_close = vec![false; sessions.len()];
-        let mut ended = vec![false; sessions.len()];
-        // Over TLS: each side's close_notify (role, packet, delivery order).
-        let notifies: Vec<(Role, u64, u64)> = self
-            .up
-            .tls()
-            .map(|f| {
-                [
-                    (client_side, f.close_notify.0, f.close_notify_at.0),
-                    (client_side.other(), f.close_notify.1, f.close_notify_at.1),
-                ]
-                .into_iter()
-                .filter_map(|(s, p, at)| Some((self.role(s), p?, at?.1)))
-                .collect()
-            })
-            .unwrap_or_default();
-        let mut out = Vec::new();
-        for (i, (e_order, k, ts, packet, from, what)) in all.into_iter().enumerate() {
-            let (Some(w), Some((cs, ss)), Some(seen)) =
-                (sessions.get(k), stats.get(k), seen_close.get_mut(k))
-            else {
-                continue;
-            };
-            let first = !*seen;
-            *seen |= matches!(what, EventWhat::Close { .. });
-            let is_end = !matches!(what, EventWhat::Close { .. });
-            let order = e_order;
-            let close_notify = notifies
-                .iter()
-                .filter(|&&(_, _, o)| is_end && first && o < order)
-                .min_by_key(|&&(_, _, o)| o)
-                .map(|&(r, p, _)| (r, p));
-            let was_ended = ended.get(k).copied().unwrap_or(false);
-            if let Some(e) = ended.get_mut(k) {
-                *e |= is_end;
-            }
-            if i >= n {
-                let sent = PerSide {
-                    client: cs,
-                    server: ss,
-                };
-                // As the report's 1006: the message the ending side had just received.
-                // Only the first ending can be a reaction to a message, and not one that
-                // followed the peer's close_notify (it answered that).
-                let unanswered = (first
-                    && is_end
-                    && !was_ended
-                    && close_notify.is_none_or(|(by, _)| by == from))
-                .then(|| Unanswered::find(from, sent, packet, ts))
-                .flatten();
-                out.push(CloseEvent {
-                    ts,
-                    packet,
-                    client: self.ep[client_side],
-                    server: self.ep[client_side.other()],
-                    path: w.handshake.path.clone(),
-                    h2_stream: w.transport.h2_stream,
-                    from,
-                    what,
-                    first,
-                    missing,
-                    unanswered,
-                    close_notify,
-                });
-            }
-        }
-        out
     }
 
     /// Bytes of either direction are missing from the capture (a gap).

@@ -1,0 +1,478 @@
+//! What happened, typed: the [`Cause`]s a status is made of.
+//!
+//! In: nothing but the numbers and packets the deciding code (`status`, `idle`, `tls`,
+//! `legs`) found. Out: [`Cause`], one variant per thing that happened, each with a stable
+//! kebab-case `kind` (JSON `status.causes[].kind`) and the numbers and packets that show it.
+//! The words for them are written in `text`, and nowhere else.
+//!
+//! Stored (`serial`, postcard), a cause is its variant and fields in order; in JSON, an
+//! object with its `kind` first and its fields by name.
+
+use super::status::EndHow;
+use crate::close::Problem;
+use crate::flow::Role;
+use crate::stack::tcp::connection::EndKind;
+use crate::websocket::frame::Opcode;
+use crate::websocket::session::StreamEndKind;
+use serde::{Deserialize, Serialize};
+
+/// Declares [`Cause`] (stored form: every field, variant by index), its JSON view
+/// `CauseJson` (internally tagged by `kind`) and `Cause::kind`, from one list.
+macro_rules! causes {
+    ($(
+        $(#[doc = $doc:literal])*
+        $kind:literal => $variant:ident {
+            $( $(#[doc = $fdoc:literal])* $field:ident : $fty:ty ),* $(,)?
+        }
+    )*) => {
+        /// One thing that happened, with its numbers and packets. A status holds its
+        /// causes in the order they are said (`text::detail`); the first decides the code.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(remote = "Self")]
+        #[non_exhaustive]
+        pub enum Cause {
+            $( $(#[doc = $doc])* $variant { $( $(#[doc = $fdoc])* $field: $fty ),* }, )*
+        }
+
+        /// The JSON view of a [`Cause`]: `{"kind": "...", fields...}`.
+        #[derive(Serialize, schemars::JsonSchema)]
+        #[serde(remote = "Cause", tag = "kind", rename = "Cause")]
+        #[schemars(description = "One cause of the status, by its stable kind, with its numbers and packets.")]
+        pub(crate) enum CauseJson {
+            $( $(#[doc = $doc])* #[serde(rename = $kind)] $variant { $( $(#[doc = $fdoc])* $field: $fty ),* }, )*
+        }
+
+        impl Cause {
+            /// Its stable name (JSON `kind`).
+            pub fn kind(&self) -> &'static str {
+                match self {
+                    $( Cause::$variant { .. } => $kind, )*
+                }
+            }
+
+            /// Every kind, in declaration order.
+            pub const KINDS: &'static [&'static str] = &[$($kind),*];
+        }
+    };
+}
+
+causes! {
+    /// The first valid close frame on the wire set the status (RFC 6455 §7.1.5).
+    "close-frame" => Closed {
+        from: Role,
+        code: u16,
+        reason: String,
+        packet: u64,
+    }
+    /// The first valid close frame had no status code: the peer's application sees 1005.
+    "empty-close-frame" => EmptyClose {
+        from: Role,
+        packet: u64,
+    }
+    /// The first close frame's code bytes are not in the capture: no code is guessed.
+    "close-code-not-captured" => CodeNotCaptured {
+        from: Role,
+        packet: u64,
+    }
+    /// What carried the session ended before any valid close frame: both see 1006
+    /// (RFC 6455 §7.1.5, §7.4.1).
+    "no-close-frame" => NoCloseFrame {
+        /// The first ending (TCP, close_notify, or the HTTP/2 stream).
+        end: Ending,
+        /// Part of the capture is missing: a close frame may have been sent and lost.
+        bytes_missing: bool,
+        /// A close frame was sent but could not be accepted (see `invalid-close-frame`).
+        invalid_close: bool,
+    }
+    /// Nothing ended the connection before the capture did.
+    "still-open" => StillOpen {
+        /// The upgrade was answered (else the handshake was still pending).
+        upgraded: bool,
+    }
+    /// The server refused the upgrade: no WebSocket was opened.
+    "upgrade-refused" => UpgradeRefused {
+        http_status: u16,
+        /// Over HTTP/2 (RFC 8441 extended CONNECT answered with a :status other than 2xx).
+        h2: bool,
+    }
+    /// wsclose stopped following a connection still open, at a cap.
+    "evicted" => Evicted {
+        why: crate::diagnose::Eviction,
+        last_packet: u64,
+        /// The cap: `--max-flows` connections, or `--idle-timeout` seconds.
+        limit: u64,
+    }
+    /// The capture file stops early, so a connection still open may have closed after it.
+    "capture-cut" => CaptureCut {
+        /// The upgrade was answered (the status stays "Open"; else "Open (handshake
+        /// pending)").
+        upgraded: bool,
+    }
+    /// The proxy ended both legs of a session at once after a quiet spell of whole
+    /// seconds: an idle timeout.
+    "proxy-idle-timeout" => ProxyIdleTimeout {
+        legs: BothLegs,
+    }
+    /// The proxy ended both legs at once after a quiet spell that is not whole seconds: a
+    /// timeout set that short, or the proxy stopped or restarted.
+    "proxy-ended-both-legs" => ProxyEndedBothLegs {
+        legs: BothLegs,
+    }
+    /// One application ended its leg with no close frame; the proxy passed the end on.
+    "relayed-end" => RelayedEnd {
+        /// Who ended: the client (its leg is the front one) or the backend (a server).
+        app: Role,
+        app_leg: u64,
+        app_end: LegEnding,
+        proxy_end: LegEnding,
+        other_leg: u64,
+        /// Milliseconds from the application's end to the proxy's.
+        delay_ms: f64,
+    }
+    /// The quiet spell before a 1006: the last frame either way, and the last ping and pong.
+    "quiet-spell" => QuietSpell {
+        seconds: f64,
+        end: Ending,
+        last_frame_packet: Option<u64>,
+        last_ping_packet: Option<u64>,
+        last_pong_packet: Option<u64>,
+    }
+    /// A 1006 right after a message from the peer of the side that ended, with no frame in
+    /// reply: that side most likely failed on the message.
+    "unanswered-message" => UnansweredMessage {
+        seconds: f64,
+        end: Ending,
+        message: Message,
+        last_ping_packet: Option<u64>,
+        last_pong_packet: Option<u64>,
+    }
+    /// The quiet spell before a 1006 matches a well-known proxy idle timeout.
+    "idle-timeout" => IdleTimeout {
+        seconds: f64,
+        /// The side that ended (a proxy, or the application behind it).
+        ended_by: Role,
+    }
+    /// A close frame that breaks a rule (RFC 6455 §5.5, §7.1.6, §7.4): its receiver could
+    /// not accept it, so it set no status.
+    "invalid-close-frame" => InvalidCloseFrame {
+        from: Role,
+        packet: u64,
+        problems: Vec<Problem>,
+    }
+    /// The peer answered the first close frame with its own.
+    "close-reply" => CloseReply {
+        from: Role,
+        /// Null for an empty close frame.
+        code: Option<u16>,
+        reason: String,
+        packet: u64,
+    }
+    /// The peer sent no close frame in reply.
+    "no-close-reply" => NoCloseReply {
+        /// The side that did not reply.
+        from: Role,
+    }
+    /// Whether the peer replied is not in the capture: its direction lost bytes.
+    "close-reply-not-captured" => CloseReplyNotCaptured {
+        from: Role,
+        /// The packet where its frames stop (the gap), when known.
+        gap_packet: Option<u64>,
+    }
+    /// A close frame came only after what carried the session ended.
+    "late-close-frame" => LateCloseFrame {
+        from: Role,
+        packet: u64,
+    }
+    /// Over TLS, a fatal alert ended the connection (RFC 8446 §6).
+    "tls-fatal-alert" => TlsFatalAlert {
+        from: Role,
+        alert: String,
+        packet: u64,
+    }
+    /// Over TLS, a close_notify came before either side ended TCP: its sender closed on
+    /// purpose (RFC 8446 §6.1).
+    "tls-close-notify-first" => TlsCloseNotifyFirst {
+        by: Role,
+        packet: u64,
+        /// The peer's TCP ending that answered it, when the peer ended TCP first.
+        answered: Option<TcpEnding>,
+    }
+    /// Over TLS, the side that ended TCP first had sent close_notify before.
+    "tls-closed-cleanly" => TlsClosedCleanly {
+        by: Role,
+        packet: u64,
+    }
+    /// Over TLS, the side that ended TCP first sent no close_notify before.
+    "tls-not-closed" => TlsNotClosed {
+        by: Role,
+    }
+    /// The other frames that ended (or announced the end of) an HTTP/2 WebSocket's stream.
+    "h2-stream-endings" => StreamEndings {
+        stream: u32,
+        endings: Vec<Ending>,
+    }
+    /// A side reset TCP after its own FIN: its application had closed its socket.
+    "rst-after-fin" => RstAfterFin {
+        by: Role,
+        fin_packet: u64,
+        rst_packet: u64,
+        /// The peer's last frame, close_notify or stream ending between the two.
+        after: Option<PeerSent>,
+    }
+    /// Close frames relayed from one leg of a proxied session to the other.
+    "relayed-close" => RelayedClose {
+        relays: Vec<Relay>,
+    }
+    /// A plaintext WebSocket whose Host names the server of TLS connections not decrypted:
+    /// most likely the back leg of a TLS-terminating proxy.
+    "behind-tls-proxy" => BehindTlsProxy {
+        /// How many such TLS connections.
+        candidates: u64,
+    }
+}
+
+impl Serialize for Cause {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            CauseJson::serialize(self, s)
+        } else {
+            Cause::serialize(self, s)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Cause {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Cause, D::Error> {
+        Cause::deserialize(d)
+    }
+}
+
+impl schemars::JsonSchema for Cause {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        <CauseJson as schemars::JsonSchema>::schema_name()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        <CauseJson as schemars::JsonSchema>::json_schema(g)
+    }
+}
+
+/// How one side ended what carried the session, with its packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
+pub struct Ending {
+    pub by: Role,
+    pub how: EndHow,
+    pub packet: u64,
+}
+
+/// The JSON view of an [`Ending`].
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(rename = "Ending")]
+#[schemars(
+    description = "How one side ended: `fin`, `rst`, `close-notify` (TLS) or `h2-stream` (its frame named in `frame`)."
+)]
+struct EndingJson {
+    by: Role,
+    how: &'static str,
+    /// The HTTP/2 stream, for `h2-stream`.
+    stream: Option<u32>,
+    /// "END_STREAM", "RST_STREAM CANCEL", "GOAWAY NO_ERROR (last stream 7)", for `h2-stream`.
+    frame: Option<String>,
+    packet: u64,
+}
+
+impl Serialize for Ending {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if !s.is_human_readable() {
+            return Ending::serialize(self, s);
+        }
+        let (how, stream, frame) = match self.how {
+            EndHow::Tcp(EndKind::Fin) => ("fin", None, None),
+            EndHow::Tcp(EndKind::Rst) => ("rst", None, None),
+            EndHow::CloseNotify => ("close-notify", None, None),
+            EndHow::Stream { stream, kind } => ("h2-stream", Some(stream), Some(kind.to_string())),
+        };
+        EndingJson {
+            by: self.by,
+            how,
+            stream,
+            frame,
+            packet: self.packet,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Ending {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Ending, D::Error> {
+        Ending::deserialize(d)
+    }
+}
+
+impl schemars::JsonSchema for Ending {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        <EndingJson as schemars::JsonSchema>::schema_name()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        <EndingJson as schemars::JsonSchema>::json_schema(g)
+    }
+}
+
+/// A TCP ending: who, FIN or RST, and its packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct TcpEnding {
+    pub by: Role,
+    pub kind: EndKind,
+    pub packet: u64,
+}
+
+/// A data message: who sent it, its type, its payload bytes and the packet where it ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Message {
+    pub from: Role,
+    pub opcode: OpcodeName,
+    pub size: u64,
+    pub packet: u64,
+}
+
+/// An opcode: its name in JSON ("text", "binary"), its value when stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct OpcodeName(pub Opcode);
+
+impl Serialize for OpcodeName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            s.serialize_str(self.0.name())
+        } else {
+            self.0.serialize(s)
+        }
+    }
+}
+
+impl schemars::JsonSchema for OpcodeName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Opcode".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A frame opcode's name (RFC 6455 §5.2): text, binary, continuation, close, ping, pong, reserved-data, reserved-control.",
+            "type": "string"
+        })
+    }
+}
+
+/// What the peer of a side that reset after its FIN sent between the two, and how long
+/// before the RST.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PeerSent {
+    pub what: PeerSentWhat,
+    pub packet: u64,
+    /// Seconds from it to the RST.
+    pub seconds: f64,
+}
+
+/// The kind of thing in [`PeerSent`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum PeerSentWhat {
+    CloseFrame,
+    /// A complete data message, its type and size.
+    Message {
+        opcode: OpcodeName,
+        size: u64,
+    },
+    /// Another frame (a control frame, or part of a message).
+    Frame,
+    CloseNotify,
+    /// An END_STREAM, RST_STREAM or GOAWAY of the HTTP/2 stream.
+    StreamEnd {
+        frame: StreamFrame,
+    },
+}
+
+/// An HTTP/2 stream-ending frame: its name in JSON, itself when stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct StreamFrame(pub StreamEndKind);
+
+impl Serialize for StreamFrame {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            s.collect_str(&self.0)
+        } else {
+            self.0.serialize(s)
+        }
+    }
+}
+
+impl schemars::JsonSchema for StreamFrame {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "StreamFrame".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "An HTTP/2 frame that ends a stream, with its error code (RFC 9113 §7): END_STREAM, RST_STREAM CANCEL, GOAWAY NO_ERROR (last stream 7).",
+            "type": "string"
+        })
+    }
+}
+
+/// How one leg of a proxied session ended first: who, the frame or segment ("FIN",
+/// "RST_STREAM CANCEL on h2 stream 5", "FIN of the whole HTTP/2 connection"), its packet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct LegEnding {
+    pub by: Role,
+    pub name: String,
+    pub packet: u64,
+}
+
+/// The proxy's ending of both legs of a session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct BothLegs {
+    /// The client's leg (connection id) and how the proxy ended it.
+    pub front: u64,
+    pub front_end: LegEnding,
+    /// The backend's leg and how the proxy ended it.
+    pub back: u64,
+    pub back_end: LegEnding,
+    /// Milliseconds of quiet on both legs before the first of the two endings.
+    pub quiet_ms: f64,
+    /// The last frame on either leg, if any.
+    pub last_frame_packet: Option<u64>,
+}
+
+/// One close frame of a proxied session matched with the other leg's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Relay {
+    pub how: RelayHow,
+    /// Who sent the frame (client or server: the backend); for `proxy-own`, whom the proxy
+    /// sent it to.
+    pub role: Role,
+    /// Its code (null: none).
+    pub code: Option<u16>,
+    /// The leg (connection id) and packet of the frame.
+    pub connection: u64,
+    pub packet: u64,
+    /// The other leg (connection id).
+    pub to_connection: u64,
+    /// The frame the other leg got, when there was one: its code and packet.
+    pub to_code: Option<u16>,
+    pub to_packet: Option<u64>,
+}
+
+/// What became of a close frame on the other leg.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RelayHow {
+    Unchanged,
+    /// The other leg got another code, or the same code with another reason.
+    Changed,
+    NotPassedOn,
+    /// Not passed on: the proxy answered it itself.
+    AnsweredByProxy,
+    /// The proxy sent a close frame of its own (neither application started the close).
+    ProxyOwn,
+}

@@ -1,0 +1,99 @@
+//! The quiet spell before a 1006, and the message a side may have reacted to.
+//!
+//! In: how long nothing was sent before the first ending, the last frame, ping and pong,
+//! and each side's last message ([`Idle`]). Out: the causes that explain a 1006 by them
+//! ([`causes`]): a quiet spell, an unanswered message (the side that ended failed on it),
+//! a spell as long as a well-known proxy idle timeout.
+
+use super::cause::{Cause, Message, OpcodeName};
+use super::status::EndHow;
+use crate::capture::Timestamp;
+use crate::flow::{PerSide, Role};
+use crate::websocket::decoder::Stats;
+use crate::websocket::unanswered::Unanswered;
+
+/// The quiet spell before a connection ended.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Idle {
+    pub seconds: f64,
+    /// What ended: TCP, or the session's HTTP/2 stream.
+    pub how: EndHow,
+    /// The packet of that ending.
+    pub end_packet: u64,
+    pub last_frame_packet: Option<u64>,
+    pub last_ping_packet: Option<u64>,
+    pub last_pong_packet: Option<u64>,
+    /// The side that ended first.
+    pub ended_by: Role,
+    /// The message the side that ended TCP had just received, when it ended TCP soon after
+    /// and sent no frame in between.
+    pub unanswered: Option<Unanswered>,
+}
+
+/// If a quiet spell before a 1006 matches a well-known proxy idle timeout, which one.
+pub fn idle_timeout_match(idle_s: f64) -> Option<&'static str> {
+    if (57.0..=63.0).contains(&idle_s) {
+        Some("about 60 s, the default idle timeout of nginx (proxy_read_timeout) and of AWS load balancers")
+    } else if (97.0..=103.0).contains(&idle_s) {
+        Some("about 100 s, Cloudflare's idle timeout for proxied WebSockets")
+    } else {
+        None
+    }
+}
+
+/// What the capture shows about the quiet spell before a 1006.
+pub fn causes(idle: &Idle) -> Vec<Cause> {
+    let end = super::cause::Ending {
+        by: idle.ended_by,
+        how: idle.how,
+        packet: idle.end_packet,
+    };
+    let mut causes = vec![match idle.unanswered {
+        Some(u) => Cause::UnansweredMessage {
+            seconds: idle.seconds,
+            end,
+            message: Message {
+                from: u.from,
+                opcode: OpcodeName(u.opcode),
+                size: u.size,
+                packet: u.packet,
+            },
+            last_ping_packet: idle.last_ping_packet,
+            last_pong_packet: idle.last_pong_packet,
+        },
+        None => Cause::QuietSpell {
+            seconds: idle.seconds,
+            end,
+            last_frame_packet: idle.last_frame_packet,
+            last_ping_packet: idle.last_ping_packet,
+            last_pong_packet: idle.last_pong_packet,
+        },
+    }];
+    if idle_timeout_match(idle.seconds).is_some() {
+        causes.push(Cause::IdleTimeout {
+            seconds: idle.seconds,
+            ended_by: idle.ended_by,
+        });
+    }
+    causes
+}
+
+/// How soon after a message a TCP end counts as the receiver's reaction to it.
+pub const REACTION_S: f64 = 1.0;
+
+/// The message `by` (the side that ended TCP at packet `end`, time `at`) left unanswered,
+/// from what each side `sent`: the peer's last frame ended a complete data message, `by`
+/// sent nothing after it, and ended within [`REACTION_S`].
+pub fn unanswered(by: Role, sent: PerSide<&Stats>, end: u64, at: Timestamp) -> Option<Unanswered> {
+    let (theirs, mine) = (*sent.of(by.peer()), *sent.of(by));
+    let (opcode, size, packet) = theirs.last_message?;
+    let (last, sent_at) = theirs.last_frame?;
+    let nothing_after = mine.last_frame.is_none_or(|(p, _)| p < packet);
+    let soon = at.since(sent_at) <= REACTION_S;
+    (last == packet && nothing_after && packet < end && soon).then_some(Unanswered {
+        from: by.peer(),
+        opcode,
+        size,
+        packet,
+    })
+}

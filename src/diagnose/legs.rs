@@ -1,0 +1,384 @@
+//! Who ended a session through a proxy, as its two legs together show it.
+//!
+//! In: the finished reports of two legs of one session (linked by `report::legs`: the
+//! front leg client → proxy, the back leg proxy → backend). Out: [`Legs`]: the close frames
+//! relayed from one leg to the other and what the proxy changed, who ended the session, and
+//! for a 1006 on both legs the verdict that replaces each leg's own cause and evidence: the
+//! proxy on both legs after a quiet spell (an idle timeout, measured to the millisecond),
+//! or one application whose end the proxy relayed to the other leg. Also the note on a
+//! plaintext WebSocket that is most likely the back leg of a TLS-terminating proxy whose
+//! client's leg was not decrypted.
+
+use super::cause::{BothLegs, Cause, LegEnding, Relay, RelayHow};
+use super::evidence::Evidence;
+use super::latest;
+use super::status::Status;
+use super::text::{self, article, kind_name, whole_seconds};
+use crate::capture::Timestamp;
+use crate::flow::Role;
+use crate::report::tls::EncryptedReport;
+use crate::report::ConnectionReport;
+use std::fmt::Write as _;
+
+/// What the two legs of a session show together.
+#[derive(Debug, Clone)]
+pub struct Legs {
+    /// Close frames relayed from one leg to the other, in order.
+    pub relays: Vec<Relay>,
+    /// The proxy changed a close code or reason in transit, or answered or started a close
+    /// itself.
+    pub changed: bool,
+    /// Who ended the session: "proxy", "client" or "backend", when the legs show it.
+    pub ended_by: Option<&'static str>,
+    /// Who ended a session neither application closed, and how that reads.
+    verdict: Option<Verdict>,
+}
+
+/// The ending of a session that neither application closed: its cause, and the evidence.
+#[derive(Debug, Clone)]
+struct Verdict {
+    cause: Cause,
+    summary: String,
+    packets: Vec<u64>,
+}
+
+/// Judges the legs `front` (client → proxy) and `back` (proxy → backend).
+pub fn judge(front: &ConnectionReport, back: &ConnectionReport) -> Legs {
+    let (relays, changed) = relays(front, back);
+    let verdict = ending(front, back);
+    // Who closed first: the verdict's, else the sender of the earliest close frame on
+    // either leg: the client's on the front leg, the backend's on the back leg, and one the
+    // proxy sent to either (a close from the other application would have come first).
+    let ended_by = verdict
+        .as_ref()
+        .map(|v| match v.cause {
+            Cause::RelayedEnd {
+                app: Role::Server, ..
+            } => "backend",
+            Cause::RelayedEnd { .. } => "client",
+            _ => "proxy",
+        })
+        .or_else(|| first_closer(front, back));
+    Legs {
+        relays,
+        changed,
+        ended_by,
+        verdict,
+    }
+}
+
+impl Legs {
+    /// Says on leg `r` what the two legs show: a code that came through the proxy is said
+    /// with where it came from; a 1006 with the verdict, when there is one.
+    pub fn apply(&self, r: &mut ConnectionReport) {
+        if !self.relays.is_empty() && r.status.code.is_some() && !r.status.inferred {
+            r.status.add(Cause::RelayedClose {
+                relays: self.relays.clone(),
+            });
+        }
+        if let (Some(v), Some(1006)) = (&self.verdict, r.status.code) {
+            r.status = Status::of(vec![v.cause.clone()]);
+            r.evidence = Some(Evidence::new(v.summary.clone(), v.packets.clone()));
+        }
+    }
+}
+
+/// One way a leg ended, and when.
+#[derive(Debug, Clone)]
+struct LegEnd {
+    end: LegEnding,
+    time: Timestamp,
+}
+
+/// How a leg ended, in order: an HTTP/2 stream's endings (those that ended it) before
+/// the TCP connection's, which ends every stream still open. The frames one side ended
+/// the stream with in one packet are one ending, named together ("END_STREAM and an
+/// RST_STREAM CANCEL": HAProxy sends both at once), so that none goes unsaid.
+fn leg_ends(r: &ConnectionReport) -> Vec<LegEnd> {
+    let mut ends: Vec<LegEnd> = Vec::new();
+    for e in r.stream_ends.iter().filter(|e| e.ends_stream) {
+        match ends.last_mut() {
+            Some(last) if last.end.by == e.by && last.end.packet == e.packet => {
+                let name = e.name();
+                let _ = write!(last.end.name, " and {} {name}", article(&name));
+            }
+            _ => ends.push(LegEnd {
+                end: LegEnding {
+                    by: e.by,
+                    name: e.name(),
+                    packet: e.packet,
+                },
+                time: e.time,
+            }),
+        }
+    }
+    if let Some(s) = r.h2_stream {
+        for e in &mut ends {
+            let _ = write!(e.end.name, " on h2 stream {s}");
+        }
+    }
+    let whole = if r.h2_stream.is_some() {
+        " of the whole HTTP/2 connection"
+    } else {
+        ""
+    };
+    ends.extend(r.tcp_ends.iter().map(|e| LegEnd {
+        end: LegEnding {
+            by: e.by,
+            name: format!("{}{whole}", kind_name(e.kind)),
+            packet: e.packet,
+        },
+        time: e.time,
+    }));
+    ends.sort_by_key(|e| (e.time, e.end.packet));
+    ends
+}
+
+/// The last frame of a connection, either way: (packet, time).
+fn last_frame(r: &ConnectionReport) -> Option<(u64, Timestamp)> {
+    latest(r.frames.client.last_frame, r.frames.server.last_frame)
+}
+
+/// Milliseconds from `a` to `b`.
+fn ms(a: Timestamp, b: Timestamp) -> f64 {
+    (b.since(a) * 1000.0).max(0.0)
+}
+
+/// Who sent the earliest close frame of the two legs: "client", "backend" or "proxy".
+fn first_closer(front: &ConnectionReport, back: &ConnectionReport) -> Option<&'static str> {
+    let on = |r: &ConnectionReport, is_front: bool| {
+        r.close_frames.first().map(|f| (f.time, is_front, f.from))
+    };
+    let earliest = match (on(front, true), on(back, false)) {
+        (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
+        (a, b) => a.or(b),
+    }?;
+    Some(match (earliest.1, earliest.2) {
+        (true, Role::Client) => "client",
+        (false, Role::Server) => "backend",
+        _ => "proxy",
+    })
+}
+
+/// Who ended the session, when neither application sent a close frame and the legs show
+/// it: the proxy on both legs (an idle timeout), or one application whose end the proxy
+/// passed on to the other leg.
+fn ending(front: &ConnectionReport, back: &ConnectionReport) -> Option<Verdict> {
+    if !front.close_frames.is_empty() || !back.close_frames.is_empty() {
+        return None;
+    }
+    let (fe, be) = (leg_ends(front), leg_ends(back));
+    let (f0, b0) = (fe.first()?.clone(), be.first()?.clone());
+    let (fid, bid) = (front.id, back.id);
+    // The proxy is the front leg's server and the back leg's client.
+    if f0.end.by == Role::Server && b0.end.by == Role::Client {
+        let first = if f0.time <= b0.time { &f0 } else { &b0 };
+        let last_frame = latest(last_frame(front), last_frame(back));
+        let since = last_frame.map_or(front.start.max(back.start), |(_, t)| t);
+        let legs = BothLegs {
+            front: fid,
+            front_end: f0.end.clone(),
+            back: bid,
+            back_end: b0.end.clone(),
+            quiet_ms: ms(since, first.time),
+            last_frame_packet: last_frame.map(|(p, _)| p),
+        };
+        let summary = text::proxy_summary(&legs);
+        let mut packets = vec![f0.end.packet, b0.end.packet];
+        packets.sort_unstable();
+        // Configured timeouts are whole seconds nearly always: a spell that is not one
+        // may as well be the moment the proxy was stopped.
+        let cause = if whole_seconds(legs.quiet_ms / 1000.0).is_some() {
+            Cause::ProxyIdleTimeout { legs }
+        } else {
+            Cause::ProxyEndedBothLegs { legs }
+        };
+        return Some(Verdict {
+            cause,
+            summary,
+            packets,
+        });
+    }
+    // One application ended its leg; the proxy passed the end on to the other leg.
+    let relayed = |app: &LegEnd, proxy_ends: &[LegEnd], proxy_role: Role| {
+        proxy_ends
+            .iter()
+            .find(|e| e.end.by == proxy_role && e.time >= app.time)
+            .cloned()
+    };
+    let (app_role, app, app_leg, p, other_leg) = if b0.end.by == Role::Server && b0.time <= f0.time
+    {
+        (
+            Role::Server,
+            b0.clone(),
+            bid,
+            relayed(&b0, &fe, Role::Server)?,
+            fid,
+        )
+    } else if f0.end.by == Role::Client && f0.time <= b0.time {
+        (
+            Role::Client,
+            f0.clone(),
+            fid,
+            relayed(&f0, &be, Role::Client)?,
+            bid,
+        )
+    } else {
+        return None;
+    };
+    let delay_ms = ms(app.time, p.time);
+    let summary =
+        text::relayed_end_summary(app_role, app_leg, &app.end, &p.end, other_leg, delay_ms);
+    let packets = vec![
+        app.end.packet.min(p.end.packet),
+        app.end.packet.max(p.end.packet),
+    ];
+    Some(Verdict {
+        cause: Cause::RelayedEnd {
+            app: app_role,
+            app_leg,
+            app_end: app.end,
+            proxy_end: p.end,
+            other_leg,
+            delay_ms,
+        },
+        summary,
+        packets,
+    })
+}
+
+/// The close frames each leg carried, matched with the other leg's: which were relayed
+/// (unchanged or changed), and which the proxy answered itself or never passed on.
+fn relays(front: &ConnectionReport, back: &ConnectionReport) -> (Vec<Relay>, bool) {
+    let mut notes: Vec<(i64, Relay)> = Vec::new();
+    let mut changed = false;
+    // The frames of one role on both legs: a client's close goes front → back, a
+    // backend's back → front.
+    for (role, from_leg, to_leg) in [(Role::Client, front, back), (Role::Server, back, front)] {
+        let sent: Vec<_> = from_leg
+            .close_frames
+            .iter()
+            .filter(|f| f.from == role)
+            .collect();
+        let got: Vec<_> = to_leg
+            .close_frames
+            .iter()
+            .filter(|f| f.from == role)
+            .collect();
+        for (k, f) in sent.iter().enumerate() {
+            let mut relay = Relay {
+                how: RelayHow::Unchanged,
+                role,
+                code: f.code,
+                connection: from_leg.id,
+                packet: f.packet,
+                to_connection: to_leg.id,
+                to_code: None,
+                to_packet: None,
+            };
+            match got.get(k) {
+                Some(g) => {
+                    if g.code != f.code || g.reason != f.reason {
+                        changed = true;
+                        relay.how = RelayHow::Changed;
+                    }
+                    relay.to_code = g.code;
+                    relay.to_packet = Some(g.packet);
+                }
+                None => {
+                    // Answered on its own leg by the proxy, with nothing passed on?
+                    let answered = from_leg.close_frames.iter().any(|f| f.from != role);
+                    changed |= answered;
+                    relay.how = if answered {
+                        RelayHow::AnsweredByProxy
+                    } else {
+                        RelayHow::NotPassedOn
+                    };
+                }
+            }
+            notes.push((f.time.0, relay));
+        }
+    }
+    if first_closer(front, back) == Some("proxy") {
+        changed = true;
+        for (leg, role, to) in [
+            (front, Role::Server, Role::Client),
+            (back, Role::Client, Role::Server),
+        ] {
+            if let Some(f) = leg.close_frames.iter().find(|f| f.from == role) {
+                notes.push((
+                    f.time.0,
+                    Relay {
+                        how: RelayHow::ProxyOwn,
+                        role: to,
+                        code: f.code,
+                        connection: leg.id,
+                        packet: f.packet,
+                        to_connection: leg.id,
+                        to_code: None,
+                        to_packet: None,
+                    },
+                ));
+            }
+        }
+    }
+    notes.sort_by_key(|n| n.0);
+    (notes.into_iter().map(|n| n.1).collect(), changed)
+}
+
+/// How many of `encrypted` (TLS connections listed as not decrypted) the plaintext
+/// WebSocket `c`, linked to no other leg, may be the back leg of: its Host header names
+/// their server (its address and port, or its SNI and port, 443 when the Host has no
+/// port), not `c`'s own, in the same input, and they were open when `c` began. A
+/// TLS-terminating proxy passes the client's Host on to its backend (HAProxy as it is,
+/// nginx with `proxy_set_header Host $host`), so the back leg names the proxy while it
+/// goes to another address; the client's leg is one of those encrypted connections, which
+/// the client's key log would read and link.
+pub fn encrypted_fronts(c: &ConnectionReport, encrypted: &[EncryptedReport]) -> usize {
+    if c.leg.is_some() || c.tls.is_some() || c.h2_stream.is_some() {
+        return 0;
+    }
+    let Some(host) = c.handshake.host.as_deref() else {
+        return 0;
+    };
+    let host = host.trim().to_ascii_lowercase();
+    let own = c.server.to_string();
+    if host.is_empty() || host == own {
+        return 0;
+    }
+    // "name:port", or "name" (443 for wss://); "[v6]:port" and "[v6]" too.
+    let (name, port) = match host.rsplit_once(':') {
+        Some((n, p)) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => (n, p),
+        _ => (host.as_str(), "443"),
+    };
+    encrypted
+        .iter()
+        .filter(|e| {
+            let server = e.server.to_string();
+            let server_port = server.rsplit(':').next().unwrap_or_default();
+            e.input == c.input
+                && e.tls.not_decrypted.is_some()
+                && e.first_packet < c.first_packet
+                && e.last_packet > c.first_packet
+                && (host == server
+                    || (port == server_port
+                        && e.tls
+                            .sni
+                            .as_deref()
+                            .is_some_and(|s| s.eq_ignore_ascii_case(name))))
+        })
+        .count()
+}
+
+/// Says in the cause of `c` that it is most likely a TLS-terminating proxy's back leg whose
+/// client's leg is encrypted, when its Host names the server of encrypted connections
+/// ([`encrypted_fronts`]): its "client" is then the proxy, not the browser. No address is
+/// written (the sentence stays as it is under `--redact`).
+pub fn mark_behind_encrypted(c: &mut ConnectionReport, encrypted: &[EncryptedReport]) {
+    let n = encrypted_fronts(c, encrypted);
+    if n > 0 {
+        c.status.add(Cause::BehindTlsProxy {
+            candidates: n as u64,
+        });
+    }
+}

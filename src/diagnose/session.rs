@@ -1,0 +1,361 @@
+//! One WebSocket session diagnosed: everything its report says of why it ended.
+//!
+//! In: a finished TCP connection (`stack::tcp::connection::Connection`), one of its
+//! sessions (`websocket::session::Session`), the session's close frames in delivery order,
+//! its findings and its TLS report. Out: a [`Diagnosis`]: the status (its causes: the close
+//! frames or the ending, the quiet spell before a 1006, what TLS shows, the other frames
+//! that ended an HTTP/2 stream, an RST after a FIN), the evidence, the status each side saw,
+//! the closing handshake (RFC 6455 §7.1.1-§7.1.5, §7.4.1) and which directions were decoded
+//! to their end.
+
+use super::cause::{Cause, Ending, OpcodeName, PeerSent, PeerSentWhat, StreamFrame};
+use super::evidence::{self, Evidence, Facts};
+use super::idle::{self, Idle};
+use super::latest;
+use super::status::{self, CloseHandshake, End, EndHow, Missing, Status};
+use super::text::{end_phrase, StreamFrames};
+use crate::capture::Timestamp;
+use crate::close::CloseFrame;
+use crate::finding::{Finding, Kind};
+use crate::flow::{PerSide, Role};
+use crate::report::tls::TlsReport;
+use crate::stack::tcp::connection::{Connection, EndKind};
+use crate::stack::tls::layer::TlsFacts;
+use crate::stack::Side;
+use crate::websocket::session::Session;
+
+/// What a session's report says of its ending.
+#[derive(Debug, Clone)]
+pub struct Diagnosis {
+    pub status: Status,
+    pub evidence: Option<Evidence>,
+    /// The status each application saw (none for a refused upgrade).
+    pub seen_by: PerSide<Option<u16>>,
+    pub close_handshake: Option<CloseHandshake>,
+    /// Seconds from the last WebSocket frame (either way) to the first ending, to the ms.
+    pub idle_before_end_s: Option<f64>,
+    /// Whether each direction's frames were followed to its end.
+    pub decoded_to_end: PerSide<bool>,
+}
+
+/// The first close_notify of TLS connection `c` (facts `f`) as an ending, if it came
+/// before `tcp_first`, the first TCP ending (or there is none).
+fn close_notify_first(f: &TlsFacts, c: &Connection, tcp_first: Option<&End>) -> Option<End> {
+    let client = c.client_side();
+    [
+        (client, f.close_notify.0, f.close_notify_at.0),
+        (client.other(), f.close_notify.1, f.close_notify_at.1),
+    ]
+    .into_iter()
+    .filter_map(|(s, packet, at)| {
+        let (ts, order) = at?;
+        Some(End {
+            by: c.role(s),
+            how: EndHow::CloseNotify,
+            packet: packet?,
+            ts,
+            order,
+        })
+    })
+    .min_by_key(|e| e.order)
+    .filter(|e| tcp_first.is_none_or(|t| e.order < t.order))
+}
+
+/// Diagnoses session `w` of finished connection `c`: `closes` are its close frames in
+/// delivery order, `findings` the connection's and the session's by packet, `tls_facts`
+/// and `tls` what its TLS layer saw and its report, when TLS carried it.
+pub fn diagnose(
+    c: &Connection,
+    w: &Session,
+    closes: &[&CloseFrame],
+    findings: &[Finding],
+    tls_facts: Option<&TlsFacts>,
+    tls: Option<&TlsReport>,
+) -> Diagnosis {
+    let client_side = c.client_side();
+    let server_side = client_side.other();
+    // Each side's first ending, and an RST it sent after its FIN: that RST cuts what
+    // the side could still read (both ways, as any RST does).
+    let mut tcp_ends: Vec<End> = Side::BOTH
+        .into_iter()
+        .filter_map(|s| c.ends[s].map(|e| (c.role(s), e)))
+        .flat_map(|(by, e)| {
+            let first = End::tcp(by, e.kind, e.packet, e.ts, e.order);
+            let rst = e
+                .then_rst
+                .map(|r| End::tcp(by, EndKind::Rst, r.packet, r.ts, r.order));
+            std::iter::once(first).chain(rst)
+        })
+        .collect();
+    tcp_ends.sort_by_key(|e| e.order);
+    // What ended the session's carrier: TCP, and over HTTP/2 its own stream as well.
+    let mut ends = tcp_ends.clone();
+    ends.extend(
+        w.stream_ends
+            .iter()
+            .filter(|e| e.ends_stream())
+            .map(|e| End {
+                by: c.role(e.by),
+                how: EndHow::Stream {
+                    stream: e.stream,
+                    kind: e.kind,
+                },
+                packet: e.packet,
+                ts: e.ts,
+                order: e.order,
+            }),
+    );
+    // Over TLS, a close_notify sent before either side ended TCP, on a session with no
+    // close frame, is where it ended: the sender closed on purpose, and the peer's FIN
+    // or RST that follows is its answer (a browser ends TCP at once on close_notify).
+    let close_notify_end = tls_facts
+        .filter(|_| closes.is_empty() && w.transport.h2_stream.is_none())
+        .and_then(|f| close_notify_first(f, c, tcp_ends.first()));
+    ends.extend(close_notify_end);
+    ends.sort_by_key(|e| e.order);
+    let http_status = w.upgrade_status();
+    let upgraded = http_status == Some(101) || w.decoder(server_side).is_some();
+    // A direction whose frames could not be followed to its end: its decoder lost the
+    // frame boundaries at a gap, or it never got a decoder and has a gap (one in the
+    // handshake stops it there). A gap inside a payload of known length keeps the
+    // decoder in step: a later close frame would still be seen.
+    let lost = |s: Side| match w.decoder(s) {
+        Some(d) => d.out_of_sync.is_some(),
+        None => c.tcp[s].counters.gaps > 0,
+    };
+    // Where a lost direction's frames stop: its decoder's out-of-sync point, or (no
+    // decoder) its first gap; unknown if that finding was dropped at the cap.
+    let stop = |s: Side| {
+        let kind = if w.decoder(s).is_some() {
+            Kind::OutOfSync
+        } else {
+            Kind::Gap
+        };
+        let role = c.role(s);
+        findings
+            .iter()
+            .filter(|f| f.kind == kind && f.from == Some(role))
+            .filter_map(|f| f.packet)
+            .min()
+    };
+    let (lost_client, lost_server) = (lost(client_side), lost(server_side));
+    let missing = Missing {
+        lost: PerSide {
+            client: lost_client,
+            server: lost_server,
+        },
+        stops: PerSide {
+            client: lost_client.then(|| stop(client_side)).flatten(),
+            server: lost_server.then(|| stop(server_side)).flatten(),
+        },
+        gaps: c.has_gaps(),
+    };
+    let mut causes = match (http_status.filter(|&s| s != 101), w.transport.h2_stream) {
+        (Some(code), Some(_)) => vec![status::refused(code, true)],
+        _ => status::causes(closes, &ends, http_status, upgraded, missing),
+    };
+    let code = causes.first().and_then(|c| super::text::head(c).code);
+    let (cs, ss) = (w.stats(client_side), w.stats(server_side));
+    let last_frame = latest(cs.last_frame, ss.last_frame);
+    let sent = PerSide {
+        client: &cs,
+        server: &ss,
+    };
+    // The quiet spell before the first ending, unless a frame came after that ending:
+    // only each side's last frame is known, so the last one before the ending is not,
+    // and a spell measured from a later frame would read as none.
+    let idle = ends
+        .first()
+        .filter(|end| last_frame.is_none_or(|(p, _)| p <= end.packet))
+        .map(|end| {
+            let since = last_frame.map_or(c.first_ts, |(_, t)| t);
+            Idle {
+                seconds: end.ts.since(since).max(0.0),
+                how: end.how,
+                end_packet: end.packet,
+                last_frame_packet: last_frame.map(|(p, _)| p),
+                last_ping_packet: latest(cs.last_ping, ss.last_ping).map(|(p, _)| p),
+                last_pong_packet: latest(cs.last_pong, ss.last_pong).map(|(p, _)| p),
+                ended_by: end.by,
+                unanswered: idle::unanswered(end.by, sent, end.packet, end.ts),
+            }
+        });
+    if let (Some(idle), Some(1006)) = (&idle, code) {
+        causes.extend(idle::causes(idle));
+    }
+    // What TLS says of how TCP ended explains a 1006 that TCP's ending (or a
+    // close_notify before it) gave, not one an HTTP/2 stream's own ending gave.
+    let tcp_ended_it = ends
+        .first()
+        .is_none_or(|e| matches!(e.how, EndHow::Tcp(_) | EndHow::CloseNotify));
+    if let (Some(t), true, Some(1006)) = (tls, tcp_ended_it, code) {
+        causes.extend(super::tls::cause(
+            t,
+            c.first_end().map(|(by, e)| (by, e.kind, e.packet)),
+            close_notify_end.map(|e| (e.by, e.packet)),
+        ));
+    }
+    let first_end = ends.first().copied();
+    let mut evidence = evidence::evidence(
+        code,
+        &Facts {
+            first_close: closes.iter().copied().find(|c| !c.rejected()),
+            refused_close: closes.iter().copied().find(|c| c.rejected()),
+            findings,
+            sent,
+            first_end,
+            idle,
+            missing: missing.any(),
+        },
+    );
+    if let (Some(stream), Some(1006)) = (w.transport.h2_stream, code) {
+        // The frame the status already names (the first ending, when it is the
+        // stream's) is not named twice; the cause and the evidence both name every other
+        // frame that ended (or announced the end of) the stream: a RST_STREAM after an
+        // END_STREAM, a GOAWAY before the FIN.
+        let others: Vec<_> = w
+            .stream_ends
+            .iter()
+            .filter(|e| first_end.is_none_or(|f| f.order != e.order))
+            .collect();
+        if !others.is_empty() {
+            let endings: Vec<Ending> = others
+                .iter()
+                .map(|e| Ending {
+                    by: c.role(e.by),
+                    how: EndHow::Stream {
+                        stream: e.stream,
+                        kind: e.kind,
+                    },
+                    packet: e.packet,
+                })
+                .collect();
+            if let Some(ev) = &mut evidence {
+                ev.add(
+                    format_args!("; on {}", StreamFrames(stream, &endings)),
+                    endings.iter().map(|e| e.packet),
+                );
+            }
+            causes.push(Cause::StreamEndings { stream, endings });
+        }
+    }
+    // A side that reset TCP after its own FIN: its RST is named too, after the peer's
+    // last frame that came between the two, if any. Not for an HTTP/2 stream that its
+    // own frames ended first: how TCP ended later is not its story.
+    for fin in tcp_ends
+        .iter()
+        .filter(|e| tcp_ended_it && e.how == EndHow::Tcp(EndKind::Fin))
+    {
+        let Some(rst) = tcp_ends
+            .iter()
+            .find(|e| e.by == fin.by && e.how == EndHow::Tcp(EndKind::Rst))
+        else {
+            continue;
+        };
+        let after = peer_between(c, w, closes, tls_facts, sent, fin, rst);
+        if let Some(ev) = &mut evidence {
+            ev.add(
+                format_args!(
+                    "; then the {} reset TCP (RST, packet {})",
+                    fin.by, rst.packet
+                ),
+                [rst.packet],
+            );
+        }
+        causes.push(Cause::RstAfterFin {
+            by: fin.by,
+            fin_packet: fin.packet,
+            rst_packet: rst.packet,
+            after,
+        });
+    }
+    // The TCP ending that answered a close_notify is named after it.
+    if let (Some(_), Some(tcp), Some(ev)) = (close_notify_end, tcp_ends.first(), &mut evidence) {
+        ev.add(format_args!("; then {}", end_phrase(tcp)), [tcp.packet]);
+    }
+    // A refused upgrade never became a WebSocket: no application saw a close status.
+    let seen_by = if http_status.is_some_and(|s| s != 101) {
+        PerSide {
+            client: None,
+            server: None,
+        }
+    } else {
+        PerSide {
+            client: status::seen_by(Role::Client, closes, &ends, missing),
+            server: status::seen_by(Role::Server, closes, &ends, missing),
+        }
+    };
+    Diagnosis {
+        status: Status::of(causes),
+        evidence,
+        seen_by,
+        close_handshake: status::close_handshake(closes, &ends, missing),
+        idle_before_end_s: idle.map(|i| (i.seconds * 1000.0).round() / 1000.0),
+        decoded_to_end: PerSide {
+            client: !lost_client,
+            server: !lost_server,
+        },
+    }
+}
+
+/// What the peer of a side that reset TCP after its FIN sent between the two that the
+/// capture shows: its last WebSocket frame, its TLS close_notify, its last HTTP/2 stream
+/// ending; the latest of them, with the time from it to the RST.
+fn peer_between(
+    c: &Connection,
+    w: &Session,
+    closes: &[&CloseFrame],
+    tls: Option<&TlsFacts>,
+    sent: PerSide<&crate::websocket::decoder::Stats>,
+    fin: &End,
+    rst: &End,
+) -> Option<PeerSent> {
+    let peer = fin.by.peer();
+    let theirs = *sent.of(peer);
+    let between = |p: u64| p > fin.packet && p <= rst.packet;
+    let mut seen: Vec<(u64, Timestamp, PeerSentWhat)> = Vec::new();
+    if let Some((p, at)) = theirs.last_frame.filter(|&(p, _)| between(p)) {
+        let what = if closes.iter().any(|f| f.from == peer && f.packet == p) {
+            PeerSentWhat::CloseFrame
+        } else {
+            match theirs.last_message {
+                Some((opcode, size, mp)) if mp == p => PeerSentWhat::Message {
+                    opcode: OpcodeName(opcode),
+                    size,
+                },
+                _ => PeerSentWhat::Frame,
+            }
+        };
+        seen.push((p, at, what));
+    }
+    if let Some(f) = tls {
+        let (packet, at) = match peer {
+            Role::Client => (f.close_notify.0, f.close_notify_at.0),
+            Role::Server => (f.close_notify.1, f.close_notify_at.1),
+        };
+        if let (Some(p), Some((at, _))) = (packet.filter(|&p| between(p)), at) {
+            seen.push((p, at, PeerSentWhat::CloseNotify));
+        }
+    }
+    if let Some(e) = w
+        .stream_ends
+        .iter()
+        .filter(|e| c.role(e.by) == peer && between(e.packet))
+        .max_by_key(|e| e.order)
+    {
+        seen.push((
+            e.packet,
+            e.ts,
+            PeerSentWhat::StreamEnd {
+                frame: StreamFrame(e.kind),
+            },
+        ));
+    }
+    seen.into_iter()
+        .max_by_key(|(p, at, _)| (*p, *at))
+        .map(|(packet, at, what)| PeerSent {
+            what,
+            packet,
+            seconds: rst.ts.since(at).max(0.0),
+        })
+}

@@ -1,0 +1,520 @@
+//! The status each application saw.
+//!
+//! In: a connection's close frames (both directions, in delivery order), how each side
+//! ended what carried the session (TCP, an HTTP/2 stream, a TLS close_notify), the
+//! handshake outcome, and which directions lost bytes. Out: the [`Cause`]s a [`Status`] is
+//! made of: the code of the first valid close frame on the wire (RFC 6455 §7.1.5), 1005 when
+//! that frame had no code, 1006 when the carrier ended before any close frame (§7.1.5,
+//! §7.4.1), or none while the connection was still open; the status each side saw
+//! ([`seen_by`]) and the closing handshake (§7.1.1-§7.1.4, [`close_handshake`]). Nothing is
+//! guessed: a close frame whose code bytes are missing from the capture gives "unknown",
+//! not 1005.
+
+use super::cause::{Cause, Ending};
+use super::text;
+use crate::capture::Timestamp;
+use crate::close::catalog;
+use crate::close::CloseFrame;
+use crate::flow::{PerSide, Role};
+use crate::stack::tcp::connection::EndKind;
+use crate::websocket::session::StreamEndKind;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+
+/// How one side ended its half of what carried the session: the TCP connection, or the
+/// HTTP/2 stream of an RFC 8441 WebSocket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct End {
+    pub by: Role,
+    pub how: EndHow,
+    pub packet: u64,
+    pub ts: Timestamp,
+    pub order: u64,
+}
+
+/// The ways a session's carrier ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EndHow {
+    /// TCP's FIN or RST.
+    Tcp(EndKind),
+    /// An HTTP/2 stream's END_STREAM, RST_STREAM or GOAWAY (RFC 9113 §5.1, §6.4, §6.8).
+    Stream { stream: u32, kind: StreamEndKind },
+    /// A TLS close_notify alert (RFC 8446 §6.1, RFC 5246 §7.2.1) that came before either
+    /// side ended TCP, on a session that saw no close frame: the sender closed on purpose.
+    CloseNotify,
+}
+
+impl End {
+    /// A TCP ending.
+    pub fn tcp(by: Role, kind: EndKind, packet: u64, ts: Timestamp, order: u64) -> End {
+        End {
+            by,
+            how: EndHow::Tcp(kind),
+            packet,
+            ts,
+            order,
+        }
+    }
+
+    /// Whether it cuts both directions at once (an RST, RST_STREAM, a GOAWAY that ends the
+    /// stream), not only the sender's (FIN, END_STREAM).
+    pub fn both_ways(&self) -> bool {
+        match self.how {
+            EndHow::Tcp(k) => k == EndKind::Rst,
+            EndHow::CloseNotify => false,
+            EndHow::Stream { kind, .. } => kind != StreamEndKind::EndStream,
+        }
+    }
+
+    /// Who ended, how, and where, as a cause names it.
+    pub fn ending(&self) -> Ending {
+        Ending {
+            by: self.by,
+            how: self.how,
+            packet: self.packet,
+        }
+    }
+}
+
+/// The status of a connection. In JSON: `code`, `name`, `inferred`, `cause`, `fix` and
+/// `causes`, where `cause` is this capture's `detail` followed by the catalog's typical
+/// causes (`general`): kept apart in memory so thousands of reports do not each copy the
+/// catalog text. Every field follows from `causes` ([`Status::of`]). Stored (`serial`),
+/// its texts are written as where they come from (`Source`).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Status {
+    /// The status code, or `None` (JSON null) when there is none to report.
+    pub code: Option<u16>,
+    pub name: Cow<'static, str>,
+    /// True for 1005 and 1006, which are never on the wire.
+    pub inferred: bool,
+    /// What this capture shows, with packet numbers: `causes` in words.
+    pub detail: String,
+    /// The catalog's typical causes of the code (empty when there is no code).
+    pub general: &'static str,
+    pub fix: Cow<'static, str>,
+    /// What happened, typed, in the order the detail says it; the first sets the code.
+    pub causes: Vec<Cause>,
+}
+
+impl Status {
+    /// The status `causes` make (put in the order they are said).
+    pub fn of(mut causes: Vec<Cause>) -> Status {
+        causes.sort_by_key(text::rank);
+        let head = causes.first().map(text::head).unwrap_or_default();
+        Status {
+            code: head.code,
+            name: head.name,
+            inferred: head.inferred,
+            detail: text::detail(&causes),
+            general: head.general,
+            fix: text::fix(head.fix, &causes),
+            causes,
+        }
+    }
+
+    /// Adds `cause` where it is said, and says the status again.
+    pub fn add(&mut self, cause: Cause) {
+        let mut causes = std::mem::take(&mut self.causes);
+        causes.push(cause);
+        *self = Status::of(causes);
+    }
+
+    /// The whole cause: this capture's detail, then the typical causes.
+    pub fn cause(&self) -> String {
+        if self.general.is_empty() {
+            self.detail.clone()
+        } else {
+            format!("{} {}", self.detail, self.general)
+        }
+    }
+}
+
+impl Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        if !s.is_human_readable() {
+            return Stored::of(self)
+                .ok_or_else(|| serde::ser::Error::custom("a status text of unknown origin"))?
+                .serialize(s);
+        }
+        let mut st = s.serialize_struct("Status", 6)?;
+        st.serialize_field("code", &self.code)?;
+        st.serialize_field("name", &self.name)?;
+        st.serialize_field("inferred", &self.inferred)?;
+        st.serialize_field("cause", &Joined(self))?;
+        st.serialize_field("fix", &self.fix)?;
+        st.serialize_field("causes", &self.causes)?;
+        st.end()
+    }
+}
+
+/// The stored form of a [`Status`] (`serial`).
+#[derive(Serialize, Deserialize)]
+struct Stored<'a> {
+    code: Option<u16>,
+    #[serde(borrow)]
+    name: Source<'a>,
+    inferred: bool,
+    #[serde(borrow)]
+    detail: Cow<'a, str>,
+    #[serde(borrow)]
+    general: Source<'a>,
+    #[serde(borrow)]
+    fix: Source<'a>,
+    causes: Cow<'a, [Cause]>,
+}
+
+/// Where a status text comes from, as a stored status names it.
+#[derive(Serialize, Deserialize)]
+enum Source<'a> {
+    /// This text of the catalog row of the status's code.
+    Catalog,
+    /// The fix [`text::refusal`] gives for this HTTP status.
+    Refusal(u16),
+    /// One of [`text::FIXED`].
+    Fixed(u8),
+    /// Made for this connection: the text itself.
+    Own(#[serde(borrow)] Cow<'a, str>),
+}
+
+/// A catalog row's text: its name, its typical causes or its fix.
+type Field = fn(&catalog::Entry) -> &'static str;
+
+const NAME: Field = |e| e.name;
+const CAUSES: Field = |e| e.causes;
+const FIX: Field = |e| e.fix;
+
+/// HTTP statuses that pick each of [`text::refusal`]'s texts.
+const REFUSALS: [u16; 9] = [400, 401, 404, 426, 429, 200, 300, 500, 0];
+
+impl<'a> Stored<'a> {
+    fn of(st: &'a Status) -> Option<Stored<'a>> {
+        let code = st.code;
+        Some(Stored {
+            code,
+            name: Source::of(&st.name, code, NAME),
+            inferred: st.inferred,
+            detail: Cow::Borrowed(&st.detail),
+            general: Source::of_static(st.general, code, CAUSES)?,
+            fix: Source::of(&st.fix, code, FIX),
+            causes: Cow::Borrowed(&st.causes),
+        })
+    }
+
+    fn status(self) -> Option<Status> {
+        let code = self.code;
+        let general = match self.general.text(code, CAUSES)? {
+            Cow::Borrowed(s) => s,
+            Cow::Owned(_) => return None,
+        };
+        Some(Status {
+            code,
+            name: self.name.text(code, NAME)?,
+            inferred: self.inferred,
+            detail: self.detail.into_owned(),
+            general,
+            fix: self.fix.text(code, FIX)?,
+            causes: self.causes.into_owned(),
+        })
+    }
+}
+
+impl<'a> Source<'a> {
+    /// Where `text` (a status's `field`) comes from; the text itself if it was made.
+    #[allow(clippy::ptr_arg)] // Borrowed or owned is what is asked.
+    fn of(text: &'a Cow<'static, str>, code: Option<u16>, field: Field) -> Source<'a> {
+        match text {
+            Cow::Borrowed(s) => {
+                Source::of_static(s, code, field).unwrap_or(Source::Own(Cow::Borrowed(s)))
+            }
+            Cow::Owned(s) => Source::Own(Cow::Borrowed(s)),
+        }
+    }
+
+    /// Which table `text` comes from, if any.
+    fn of_static(text: &'static str, code: Option<u16>, field: Field) -> Option<Source<'a>> {
+        if code.is_some_and(|c| std::ptr::eq(field(catalog::lookup(c)), text)) {
+            return Some(Source::Catalog);
+        }
+        if let Some(i) = text::FIXED.iter().position(|f| *f == text) {
+            return u8::try_from(i).ok().map(Source::Fixed);
+        }
+        REFUSALS
+            .into_iter()
+            .find(|&c| text::refusal(c).1 == text)
+            .map(Source::Refusal)
+    }
+
+    /// The text back: the very same static for one from a table.
+    fn text(self, code: Option<u16>, field: Field) -> Option<Cow<'static, str>> {
+        match self {
+            Source::Catalog => code.map(|c| Cow::Borrowed(field(catalog::lookup(c)))),
+            Source::Refusal(c) => Some(Cow::Borrowed(text::refusal(c).1)),
+            Source::Fixed(i) => text::FIXED.get(usize::from(i)).map(|s| Cow::Borrowed(*s)),
+            Source::Own(s) => Some(Cow::Owned(s.into_owned())),
+        }
+    }
+}
+
+/// The stored form only, as [`Serialize`] writes it for `serial`.
+impl<'de> Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Status, D::Error> {
+        Stored::deserialize(d)?
+            .status()
+            .ok_or_else(|| serde::de::Error::custom("a status text that is not in its table"))
+    }
+}
+
+/// [`Status::cause`] written straight into the serializer, without the joined string.
+struct Joined<'a>(&'a Status);
+
+impl std::fmt::Display for Joined<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.detail)?;
+        if !self.0.general.is_empty() {
+            f.write_str(" ")?;
+            f.write_str(self.0.general)?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for Joined<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Which directions' frames could not be followed to their end: bytes were missing where a
+/// frame header (or the end of the handshake) was expected, so nothing after them was
+/// decoded and a close frame of that direction may be among what is not in the report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Missing {
+    pub lost: PerSide<bool>,
+    /// The packet where a lost direction's frames stop (its gap), when known.
+    pub stops: PerSide<Option<u64>>,
+    /// Bytes of either direction are missing somewhere, even where decoding kept in step
+    /// (a gap inside a payload can hold what explains a code, or be what a 1006 lost).
+    pub gaps: bool,
+}
+
+impl Missing {
+    /// The frames `role` sent may not all be in the report.
+    pub fn of(&self, role: Role) -> bool {
+        *self.lost.of(role)
+    }
+
+    /// Part of the capture is missing, in step or not.
+    pub fn any(&self) -> bool {
+        self.gaps || self.lost.client || self.lost.server
+    }
+}
+
+/// The cause of an upgrade the server refused with `code`: over HTTP/1.1 a status other
+/// than 101, over HTTP/2 (`h2`, RFC 8441 §5) a `:status` other than 2xx answering the
+/// extended CONNECT.
+pub fn refused(code: u16, h2: bool) -> Cause {
+    Cause::UpgradeRefused {
+        http_status: code,
+        h2,
+    }
+}
+
+/// The causes of a session's status: the first valid close frame or the first ending, and
+/// what goes with it (the reply, a close frame refused or come too late). `closes` and
+/// `ends` in any order; they are ordered here by delivery order. `missing` says which
+/// directions the capture lacks part of (a gap, or a direction out of sync), so that a
+/// close frame may have been sent without being seen.
+pub fn causes(
+    closes: &[&CloseFrame],
+    ends: &[End],
+    http_status: Option<u16>,
+    upgraded: bool,
+    missing: Missing,
+) -> Vec<Cause> {
+    if let Some(code) = http_status.filter(|&c| c != 101) {
+        return vec![refused(code, false)];
+    }
+    // A close frame that breaks the rules is refused by its receiver (which then fails the
+    // connection with a code of its own): it sets no status, it is evidence.
+    let rejected = closes.iter().copied().find(|c| c.rejected());
+    let valid: Vec<&CloseFrame> = closes.iter().copied().filter(|c| !c.rejected()).collect();
+    let first_close = valid.iter().copied().min_by_key(|c| c.order);
+    let first_end = ends.iter().min_by_key(|e| e.order);
+    let mut causes = match (first_close, first_end) {
+        (Some(c), e) if e.is_none_or(|e| c.order < e.order) => close_causes(c, &valid, missing),
+        (_, Some(e)) => {
+            let mut v = vec![Cause::NoCloseFrame {
+                end: e.ending(),
+                bytes_missing: missing.any(),
+                invalid_close: rejected.is_some(),
+            }];
+            v.extend(first_close.map(|c| Cause::LateCloseFrame {
+                from: c.from,
+                packet: c.packet,
+            }));
+            v
+        }
+        (_, None) => vec![Cause::StillOpen { upgraded }],
+    };
+    causes.extend(rejected.map(|bad| Cause::InvalidCloseFrame {
+        from: bad.from,
+        packet: bad.packet,
+        problems: bad.problems.clone(),
+    }));
+    causes
+}
+
+/// The causes a close frame sets: itself, and the peer's reply (or why there is none to
+/// see). When the peer's direction lost bytes, its reply, if any, may not be in the capture.
+fn close_causes(c: &CloseFrame, closes: &[&CloseFrame], missing: Missing) -> Vec<Cause> {
+    let peer = c.from.peer();
+    let reply = closes
+        .iter()
+        .filter(|r| r.from != c.from)
+        .min_by_key(|r| r.order)
+        .map(|r| Cause::CloseReply {
+            from: r.from,
+            code: r.code,
+            reason: r.reason.clone(),
+            packet: r.packet,
+        })
+        .unwrap_or_else(|| {
+            if missing.of(peer) {
+                // The packet where the gap was found, which may come after the bytes it
+                // lost: no claim about which close came first.
+                Cause::CloseReplyNotCaptured {
+                    from: peer,
+                    gap_packet: *missing.stops.of(peer),
+                }
+            } else {
+                Cause::NoCloseReply { from: peer }
+            }
+        });
+    let (from, packet) = (c.from, c.packet);
+    match c.received_status() {
+        Some(1005) if c.code.is_none() => vec![Cause::EmptyClose { from, packet }, reply],
+        Some(code) => vec![
+            Cause::Closed {
+                from,
+                code,
+                reason: c.reason.clone(),
+                packet,
+            },
+            reply,
+        ],
+        None => vec![Cause::CodeNotCaptured { from, packet }],
+    }
+}
+
+/// The closing handshake (RFC 6455 §5.5.1, §7.1.1-§7.1.4): who started it, how the peer
+/// answered, and who closed TCP first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[non_exhaustive]
+pub struct CloseHandshake {
+    pub initiator: Role,
+    /// The peer's close frame, if it sent one: its code (null for an empty one).
+    pub reply: bool,
+    pub reply_code: Option<u16>,
+    /// No reply was seen, but bytes of the peer's direction are missing: it may have sent
+    /// one that is not in the capture.
+    pub reply_may_be_missing: bool,
+    /// The reply carried the same code as the initiator's frame (the usual, polite answer).
+    pub echoed: bool,
+    /// Seconds from the initiator's close frame to the reply.
+    pub reply_after_s: Option<f64>,
+    /// Who ended TCP first after the close frames (RFC 6455 §7.1.1: the server should).
+    /// For a WebSocket on an HTTP/2 stream (RFC 8441), who ended the stream first
+    /// (END_STREAM, RST_STREAM, or a GOAWAY that covers it), or the TCP connection if
+    /// that came first: the field keeps its name for the contract's sake.
+    pub tcp_closed_first_by: Option<Role>,
+}
+
+pub fn close_handshake(
+    closes: &[&CloseFrame],
+    ends: &[End],
+    missing: Missing,
+) -> Option<CloseHandshake> {
+    let first = closes.iter().min_by_key(|c| c.order)?;
+    let reply = closes
+        .iter()
+        .filter(|c| c.from != first.from)
+        .min_by_key(|c| c.order);
+    let first_end = ends.iter().min_by_key(|e| e.order);
+    Some(CloseHandshake {
+        initiator: first.from,
+        reply: reply.is_some(),
+        reply_code: reply.and_then(|r| r.code),
+        reply_may_be_missing: reply.is_none() && missing.of(first.from.peer()),
+        echoed: reply.is_some_and(|r| r.code == first.code),
+        // A reply stamped before the close it answers (capture times out of order) has
+        // no delay that can be told: none rather than a negative one.
+        reply_after_s: reply
+            .filter(|r| r.ts >= first.ts)
+            .map(|r| (r.ts.since(first.ts) * 1e6).round() / 1e6),
+        tcp_closed_first_by: first_end.filter(|e| e.order > first.order).map(|e| e.by),
+    })
+}
+
+/// The status the application on side `role` saw: the code in the peer's close frame (1005
+/// if it had none) when it arrived before the peer's direction ended (a FIN from the peer,
+/// or an RST from either side); else none when bytes of the peer's direction are missing
+/// (its close frame may be among them: no 1006 is guessed); else 1006 if TCP ended; else
+/// none (still open).
+pub fn seen_by(role: Role, closes: &[&CloseFrame], ends: &[End], missing: Missing) -> Option<u16> {
+    let from_peer = closes
+        .iter()
+        .filter(|c| c.from == role.peer() && !c.rejected())
+        .min_by_key(|c| c.order);
+    let cut_off = ends
+        .iter()
+        .filter(|e| e.by == role.peer() || e.both_ways())
+        .map(|e| e.order)
+        .min();
+    match from_peer {
+        Some(c) if cut_off.is_none_or(|e| c.order < e) => c.received_status(),
+        None if missing.of(role.peer()) => None,
+        _ if !ends.is_empty() => Some(1006),
+        _ => None,
+    }
+}
+
+/// Why wsclose stopped following a connection before it ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Eviction {
+    /// More than `--max-flows` connections were tracked at once; it was the least recently
+    /// active.
+    MaxFlows,
+    /// No packet for longer than `--idle-timeout`.
+    IdleTimeout,
+}
+
+impl Eviction {
+    /// Its JSON name: "max_flows" or "idle_timeout".
+    pub fn name(self) -> &'static str {
+        match self {
+            Eviction::MaxFlows => "max_flows",
+            Eviction::IdleTimeout => "idle_timeout",
+        }
+    }
+
+    /// The flag that raises the cap.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Eviction::MaxFlows => "--max-flows",
+            Eviction::IdleTimeout => "--idle-timeout",
+        }
+    }
+
+    /// A few words for a table cell: "evicted: over --max-flows".
+    pub fn short(self) -> &'static str {
+        match self {
+            Eviction::MaxFlows => "evicted: over the flow cap (raise --max-flows)",
+            Eviction::IdleTimeout => "evicted: idle longer than --idle-timeout",
+        }
+    }
+}

@@ -1,0 +1,267 @@
+//! Causes survive the stored form (`serial`, postcard) and are written in JSON by kind.
+
+use crate::close::Problem;
+use crate::diagnose::cause::{
+    BothLegs, Cause, Ending, LegEnding, Message, OpcodeName, PeerSent, PeerSentWhat, Relay,
+    RelayHow, StreamFrame, TcpEnding,
+};
+use crate::diagnose::status::{EndHow, Status};
+use crate::diagnose::Eviction;
+use crate::flow::Role;
+use crate::stack::tcp::connection::EndKind;
+use crate::websocket::frame::Opcode;
+use crate::websocket::session::StreamEndKind;
+
+/// One cause of every kind, with every nested type in it.
+fn one_of_each() -> Vec<Cause> {
+    let fin = Ending {
+        by: Role::Server,
+        how: EndHow::Tcp(EndKind::Fin),
+        packet: 9,
+    };
+    let reset = Ending {
+        by: Role::Client,
+        how: EndHow::Stream {
+            stream: 5,
+            kind: StreamEndKind::Reset(8),
+        },
+        packet: 27,
+    };
+    let leg_end = |by, name: &str, packet| LegEnding {
+        by,
+        name: name.into(),
+        packet,
+    };
+    let legs = BothLegs {
+        front: 1,
+        front_end: leg_end(Role::Server, "FIN", 22),
+        back: 2,
+        back_end: leg_end(Role::Client, "RST_STREAM CANCEL on h2 stream 5", 21),
+        quiet_ms: 60_027.983,
+        last_frame_packet: Some(18),
+    };
+    let message = Message {
+        from: Role::Client,
+        opcode: OpcodeName(Opcode::TEXT),
+        size: 100,
+        packet: 8,
+    };
+    vec![
+        Cause::Closed {
+            from: Role::Client,
+            code: 4001,
+            reason: "bye. ✓".into(),
+            packet: 14,
+        },
+        Cause::EmptyClose {
+            from: Role::Server,
+            packet: 3,
+        },
+        Cause::CodeNotCaptured {
+            from: Role::Server,
+            packet: 3,
+        },
+        Cause::NoCloseFrame {
+            end: fin,
+            bytes_missing: true,
+            invalid_close: false,
+        },
+        Cause::StillOpen { upgraded: false },
+        Cause::UpgradeRefused {
+            http_status: 403,
+            h2: true,
+        },
+        Cause::Evicted {
+            why: Eviction::IdleTimeout,
+            last_packet: 40,
+            limit: 600,
+        },
+        Cause::CaptureCut { upgraded: true },
+        Cause::ProxyIdleTimeout { legs: legs.clone() },
+        Cause::ProxyEndedBothLegs { legs },
+        Cause::RelayedEnd {
+            app: Role::Server,
+            app_leg: 2,
+            app_end: leg_end(Role::Server, "FIN", 30),
+            proxy_end: leg_end(Role::Server, "RST_STREAM CANCEL on h2 stream 5", 31),
+            other_leg: 1,
+            delay_ms: 0.4,
+        },
+        Cause::QuietSpell {
+            seconds: 60.02,
+            end: reset,
+            last_frame_packet: None,
+            last_ping_packet: Some(4),
+            last_pong_packet: None,
+        },
+        Cause::UnansweredMessage {
+            seconds: 0.004,
+            end: fin,
+            message,
+            last_ping_packet: None,
+            last_pong_packet: Some(6),
+        },
+        Cause::IdleTimeout {
+            seconds: 100.4,
+            ended_by: Role::Client,
+        },
+        Cause::InvalidCloseFrame {
+            from: Role::Client,
+            packet: 7,
+            problems: vec![Problem::TooLong, Problem::ReasonNotUtf8],
+        },
+        Cause::CloseReply {
+            from: Role::Server,
+            code: None,
+            reason: String::new(),
+            packet: 15,
+        },
+        Cause::NoCloseReply { from: Role::Server },
+        Cause::CloseReplyNotCaptured {
+            from: Role::Client,
+            gap_packet: Some(4),
+        },
+        Cause::LateCloseFrame {
+            from: Role::Server,
+            packet: 12,
+        },
+        Cause::TlsFatalAlert {
+            from: Role::Server,
+            alert: "handshake_failure".into(),
+            packet: 5,
+        },
+        Cause::TlsCloseNotifyFirst {
+            by: Role::Server,
+            packet: 102,
+            answered: Some(TcpEnding {
+                by: Role::Client,
+                kind: EndKind::Rst,
+                packet: 104,
+            }),
+        },
+        Cause::TlsClosedCleanly {
+            by: Role::Server,
+            packet: 31,
+        },
+        Cause::TlsNotClosed { by: Role::Client },
+        Cause::StreamEndings {
+            stream: 5,
+            endings: vec![
+                reset,
+                Ending {
+                    by: Role::Server,
+                    how: EndHow::Stream {
+                        stream: 5,
+                        kind: StreamEndKind::GoAway {
+                            last_stream: 7,
+                            code: 0,
+                        },
+                    },
+                    packet: 28,
+                },
+            ],
+        },
+        Cause::RstAfterFin {
+            by: Role::Server,
+            fin_packet: 17,
+            rst_packet: 20,
+            after: Some(PeerSent {
+                what: PeerSentWhat::StreamEnd {
+                    frame: StreamFrame(StreamEndKind::EndStream),
+                },
+                packet: 19,
+                seconds: 0.000_013,
+            }),
+        },
+        Cause::RstAfterFin {
+            by: Role::Client,
+            fin_packet: 17,
+            rst_packet: 20,
+            after: Some(PeerSent {
+                what: PeerSentWhat::Message {
+                    opcode: OpcodeName(Opcode::BINARY),
+                    size: 3,
+                },
+                packet: 19,
+                seconds: 1.5,
+            }),
+        },
+        Cause::RelayedClose {
+            relays: vec![Relay {
+                how: RelayHow::Changed,
+                role: Role::Server,
+                code: Some(4001),
+                connection: 2,
+                packet: 18,
+                to_connection: 1,
+                to_code: Some(1001),
+                to_packet: Some(20),
+            }],
+        },
+        Cause::BehindTlsProxy { candidates: 2 },
+    ]
+}
+
+/// Every kind is in the list above, and each is a kebab-case name of its own.
+#[test]
+fn the_list_has_every_kind_once() {
+    let mut kinds: Vec<&str> = one_of_each().iter().map(Cause::kind).collect();
+    kinds.dedup();
+    assert_eq!(kinds, Cause::KINDS);
+    for k in Cause::KINDS {
+        assert!(
+            k.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+            "{k}"
+        );
+    }
+}
+
+/// A stored status reads back with its causes, and its texts as they were.
+#[test]
+fn causes_survive_the_stored_form() {
+    let causes = one_of_each();
+    let bytes = crate::serial::to_vec(&causes).unwrap();
+    let back: Vec<Cause> = crate::serial::read(&bytes).unwrap();
+    assert_eq!(back, causes);
+    for c in causes {
+        let status = Status::of(vec![c]);
+        let bytes = crate::serial::to_vec(&status).unwrap();
+        let back: Status = crate::serial::read(&bytes).unwrap();
+        assert_eq!(back, status);
+        assert!(std::ptr::eq(back.general, status.general));
+    }
+}
+
+/// In JSON a cause is an object: its `kind` first, then its fields by name; endings, opcodes
+/// and HTTP/2 frames by their names.
+#[test]
+fn causes_in_json_are_objects_by_kind() {
+    let v = serde_json::to_value(one_of_each()).unwrap();
+    let by_kind = |k: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["kind"] == k)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        by_kind("unanswered-message")["message"],
+        serde_json::json!({"from": "client", "opcode": "text", "size": 100, "packet": 8})
+    );
+    assert_eq!(
+        by_kind("quiet-spell")["end"],
+        serde_json::json!({"by": "client", "how": "h2-stream", "stream": 5, "frame": "RST_STREAM CANCEL", "packet": 27})
+    );
+    assert_eq!(
+        by_kind("rst-after-fin")["after"]["what"],
+        serde_json::json!({"stream-end": {"frame": "END_STREAM"}})
+    );
+    assert_eq!(
+        by_kind("invalid-close-frame")["problems"],
+        serde_json::json!(["too-long", "reason-not-utf8"])
+    );
+    let text = serde_json::to_string(&Cause::CaptureCut { upgraded: true }).unwrap();
+    assert_eq!(text, r#"{"kind":"capture-cut","upgraded":true}"#);
+}

@@ -1,0 +1,706 @@
+//! `--format markdown`: a report made for a GitHub/GitLab/Jira ticket.
+//!
+//! In: a [`Report`] (connections in memory or in its store; and, for the header, each
+//! input's SHA-256, computed by the caller, or for a stream as it was read), and a size limit ([`LIMIT`] by default, none
+//! with `--full`). Out, CommonMark/GFM: a one-line summary fit for the ticket's title; the
+//! tool, command line and inputs; one overview table of every connection (status, who
+//! closed, codes, reason, packets; the file when there are several); each status's cause
+//! and fix once; then per connection a folded `<details>` section (`connection`, with the
+//! Mermaid sequence diagram of its last moments from `sequence`); then the encrypted
+//! connections that could not be read.
+//!
+//! Within the limit: the connections are read twice. The first pass sizes every row and
+//! section and keeps the best that fit (problems before clean closes, then by id; memory
+//! bounded by the limit, not the capture); the second writes the chosen sections in id
+//! order. The report says what it left out and that `--full` shows it all.
+//!
+//! Every string from the wire goes through `sanitize::markdown` (tables, text),
+//! `sanitize::html` (inside `<summary>`) or `sanitize::mermaid` (inside the diagram), so
+//! nothing can break a table, open a code span, inject HTML or a Mermaid statement.
+
+mod connection;
+mod sequence;
+
+use crate::close::catalog;
+use crate::report::{ConnectionReport, Report};
+use crate::sanitize::markdown as md;
+use connection::connection;
+use std::collections::{BinaryHeap, HashMap};
+use std::fmt::Write;
+
+/// The default size of a report, in characters: what a GitHub issue or comment holds.
+pub const LIMIT: usize = 65_536;
+
+/// Characters of a close reason in the overview table.
+const REASON_SHOWN: usize = 60;
+
+/// Characters kept back for the notes on what was left out.
+const NOTES: usize = 1_500;
+
+/// Characters the status meanings may take of a limited report; the statuses past it are
+/// named with `wsclose explain`.
+const MEANINGS: usize = 16_384;
+
+/// Characters the encrypted connections may take of a limited report.
+const ENCRYPTED: usize = 8_192;
+
+/// A clean close: 1000 or 1001 without a protocol violation.
+fn clean(c: &ConnectionReport) -> bool {
+    matches!(c.status.code, Some(1000 | 1001)) && !c.findings.iter().any(|f| f.kind.is_violation())
+}
+
+/// The whole report as a string, within [`LIMIT`] characters. `hashes[i]` is the SHA-256
+/// of input `i`, when it could be computed.
+pub fn render(report: &Report, hashes: &[Option<String>]) -> String {
+    render_with(report, hashes, Some(LIMIT))
+}
+
+/// The whole report as a string, within `limit` characters if given.
+pub fn render_with(report: &Report, hashes: &[Option<String>], limit: Option<usize>) -> String {
+    let mut buf = Vec::new();
+    let _ = write_with(report, hashes, limit, &mut buf);
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+/// Writes the report within [`LIMIT`] characters.
+pub fn write(
+    report: &Report,
+    hashes: &[Option<String>],
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    write_with(report, hashes, Some(LIMIT), out)
+}
+
+/// Writes the report, within `limit` characters if given (else every connection's
+/// section: `--full`). Connections are read back from the store, never held whole.
+pub fn write_with(
+    report: &Report,
+    hashes: &[Option<String>],
+    limit: Option<usize>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let names = Names::of(report);
+    let mut head = title(report);
+    header(&mut head, report, hashes);
+    let encrypted = if report.seen.encrypted.is_empty() {
+        String::new()
+    } else {
+        encrypted(report, limit.map(|_| ENCRYPTED))
+    };
+
+    // The first pass: the statuses, and (within a limit) the rows and sections that fit.
+    let mut groups = Groups::default();
+    let mut chosen = limit.map(|limit| (Best::new(limit), Best::new(limit)));
+    report.for_each_connection(|c| {
+        groups.add(c);
+        if let Some((rows, sections)) = &mut chosen {
+            let key = (u8::from(clean(c)), c.id);
+            let mut r = String::new();
+            row(&mut r, c, &names);
+            rows.offer(key, r.chars().count(), r);
+            if sections.would_take(key) {
+                let mut o = String::new();
+                connection(&mut o, c, &report.inputs, &names, &groups, false);
+                sections.offer(key, o.chars().count(), ());
+            }
+        }
+        Ok(())
+    })?;
+    let total = report.summary.connections;
+    if total == 0 {
+        out.write_all(head.as_bytes())?;
+        out.write_all(b"\nNo WebSocket connection to show.\n")?;
+        return out.write_all(encrypted.as_bytes());
+    }
+    let meanings = groups.write(limit.map(|_| MEANINGS));
+
+    let Some((mut rows, mut sections)) = chosen else {
+        // No limit: the rows as they are read again, then every section.
+        out.write_all(head.as_bytes())?;
+        out.write_all(table_head(&names).as_bytes())?;
+        report.for_each_chunk(crate::report::RENDER_CHUNK, |part| {
+            let mut o = String::new();
+            for c in part.iter() {
+                row(&mut o, c, &names);
+            }
+            out.write_all(o.as_bytes())
+        })?;
+        out.write_all(meanings.as_bytes())?;
+        out.write_all(b"\n## Connections in detail\n")?;
+        report.render_chunks(
+            |_, part| {
+                let mut o = String::with_capacity(part.len() * 4096);
+                for c in part {
+                    connection(&mut o, c, &report.inputs, &names, &groups, true);
+                }
+                Ok(o.into_bytes())
+            },
+            out,
+        )?;
+        return out.write_all(encrypted.as_bytes());
+    };
+
+    // Within the limit: the head, the statuses and the encrypted list first, then as many
+    // rows as fit, then as many sections as fit in what is left.
+    let limit = limit.unwrap_or(LIMIT);
+    let fixed = [&head, &meanings, &encrypted]
+        .iter()
+        .map(|t| t.chars().count())
+        .sum::<usize>()
+        + table_head(&names).chars().count()
+        + "\n## Connections in detail\n".len()
+        + NOTES;
+    let left = limit.saturating_sub(fixed);
+    rows.keep(left);
+    let left = left.saturating_sub(rows.total);
+    sections.keep(left);
+    let rows = rows.into_sorted();
+    let shown: Vec<u64> = sections
+        .into_sorted()
+        .into_iter()
+        .map(|(id, ())| id)
+        .collect();
+
+    out.write_all(head.as_bytes())?;
+    let mut o = table_head(&names);
+    for (_, r) in &rows {
+        o.push_str(r);
+    }
+    if (rows.len() as u64) < total {
+        let _ = writeln!(
+            o,
+            "\n{} of {total} connections are not in this table (clean closes first, to fit {limit} characters); `--full` lists them all.",
+            total - rows.len() as u64
+        );
+    }
+    o.push_str(&meanings);
+    o.push_str("\n## Connections in detail\n");
+    out.write_all(o.as_bytes())?;
+    report.render_chunks(
+        |_, part| {
+            let mut o = String::new();
+            for c in part.iter().filter(|c| shown.binary_search(&c.id).is_ok()) {
+                connection(&mut o, c, &report.inputs, &names, &groups, false);
+            }
+            Ok(o.into_bytes())
+        },
+        out,
+    )?;
+    if (shown.len() as u64) < total {
+        let left_out = report_ids_not_in(total, &shown);
+        let _ = writeln!(
+            out,
+            "\nLeft out to fit {limit} characters: the details of {} connection{} ({left_out}; problems are shown before clean closes), and each section's table of the frames around the close. `wsclose analyze --format markdown --full` shows it all; `--connection ID` one connection.",
+            total - shown.len() as u64,
+            if total - shown.len() as u64 == 1 { "" } else { "s" },
+        );
+    }
+    out.write_all(encrypted.as_bytes())
+}
+
+/// Ids 1..=`total` not in `shown` (sorted), as ranges ("3, 5–9"), cut after a few hundred
+/// characters.
+fn report_ids_not_in(total: u64, shown: &[u64]) -> String {
+    let mut out = String::new();
+    let mut run: Option<(u64, u64)> = None;
+    let flush = |out: &mut String, (a, b): (u64, u64)| {
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        if a == b {
+            let _ = write!(out, "{a}");
+        } else {
+            let _ = write!(out, "{a}–{b}");
+        }
+    };
+    for id in (1..=total).filter(|id| shown.binary_search(id).is_err()) {
+        run = match run {
+            Some((a, b)) if b + 1 == id => Some((a, id)),
+            Some(r) => {
+                flush(&mut out, r);
+                if out.len() > 300 {
+                    out.push_str(", …");
+                    return format!("connections {out}");
+                }
+                Some((id, id))
+            }
+            None => Some((id, id)),
+        };
+    }
+    if let Some(r) = run {
+        flush(&mut out, r);
+    }
+    format!("connections {out}")
+}
+
+/// What a row or section needs of the report beyond its connection: the inputs' file
+/// names when there are several.
+struct Names(Option<Vec<String>>);
+
+impl Names {
+    fn of(report: &Report) -> Names {
+        Names((report.inputs.len() > 1).then(|| {
+            report
+                .inputs
+                .iter()
+                .map(|i| super::table::file_name(&i.path))
+                .collect()
+        }))
+    }
+
+    fn of_connection(&self, c: &ConnectionReport) -> Option<&str> {
+        self.0
+            .as_ref()
+            .map(|n| n.get(c.input).map_or("", String::as_str))
+    }
+}
+
+/// The first line: what the report shows, fit for a ticket's title.
+fn title(report: &Report) -> String {
+    let s = &report.summary;
+    let n = s.connections;
+    let mut t = format!(
+        "# wsclose: {n} WebSocket connection{}",
+        if n == 1 { "" } else { "s" }
+    );
+    if s.total_connections != n {
+        let _ = write!(t, " (of {})", s.total_connections);
+    }
+    // Problems first, then by count.
+    let mut by: Vec<(&String, &u64)> = s.by_status.iter().collect();
+    let clean_key = |k: &str| matches!(k, "1000" | "1001");
+    by.sort_by_key(|(k, n)| (clean_key(k), std::cmp::Reverse(**n)));
+    for (i, (key, count)) in by.iter().enumerate() {
+        if i == 3 {
+            let _ = write!(
+                t,
+                ", {} more status{}",
+                by.len() - 3,
+                if by.len() == 4 { "" } else { "es" }
+            );
+            break;
+        }
+        let label = match key.parse::<u16>() {
+            Ok(code) => format!("{code} {}", catalog::lookup(code).name),
+            Err(_) => match key.as_str() {
+                "open" => "still open".to_string(),
+                "refused" => "upgrade refused".to_string(),
+                "unknown" => "close code unknown".to_string(),
+                k => k.to_string(),
+            },
+        };
+        let sep = if i == 0 { ": " } else { ", " };
+        if n == 1 {
+            let _ = write!(t, "{sep}{}", md(&label));
+        } else {
+            let _ = write!(t, "{sep}{count} × {}", md(&label));
+        }
+    }
+    if s.encrypted_connections > 0 {
+        let _ = write!(t, "; {} encrypted", s.encrypted_connections);
+    }
+    t.push_str("\n\n");
+    t
+}
+
+/// The tool, the command line, the inputs.
+fn header(o: &mut String, report: &Report, hashes: &[Option<String>]) {
+    let _ = writeln!(o, "- **Tool:** {}", md(&report.tool));
+    if let Some(cmd) = &report.command {
+        let _ = writeln!(o, "- **Command:** {}", md(cmd));
+    }
+    for (i, input) in report.inputs.iter().enumerate() {
+        let _ = write!(o, "- **Input:** {}", md(&input.path));
+        if let Some(b) = input.bytes {
+            let _ = write!(o, ", {b} bytes");
+        }
+        // The caller's hash of a file, or the one computed as a stream was read.
+        match (hashes.get(i), &input.sha256) {
+            (Some(Some(h)), _) | (_, Some(Ok(h))) => {
+                let _ = write!(o, ", SHA-256 {}", md(h));
+            }
+            (_, Some(Err(why))) => {
+                let _ = write!(o, ", SHA-256 unknown ({})", md(why));
+            }
+            _ => {}
+        }
+        let _ = write!(
+            o,
+            ", {} ({}), {} packets",
+            input.format,
+            input
+                .link_types
+                .iter()
+                .map(|l| l.name())
+                .collect::<Vec<_>>()
+                .join(", "),
+            input.packets
+        );
+        if let (Some(a), Some(b)) = (&input.first_time, &input.last_time) {
+            let _ = write!(o, ", {} to {}", md(a), md(b));
+        }
+        if let Some(e) = &input.error {
+            let _ = write!(o, " — ⚠️ not read: {}", md(e));
+        }
+        if input.packets > 0 {
+            if let Some(why) = &input.continuity {
+                let _ = write!(o, " — {}", md(why));
+            }
+        }
+        o.push('\n');
+        for w in &input.warnings {
+            let _ = writeln!(o, "  - ⚠️ {}", md(w));
+        }
+    }
+    if report.redacted {
+        let _ = writeln!(
+            o,
+            "- **Redacted:** addresses and host names (Host, SNI) are replaced by stable pseudonyms; query strings, credentials, payloads and TLS client randoms are left out; close reasons are kept."
+        );
+    }
+    if let Some(line) = crate::report::filter::shown_line(report) {
+        let _ = writeln!(o, "- **Selected:** {}.", md(&line));
+    } else if report.summary.total_connections != report.summary.connections {
+        let _ = writeln!(
+            o,
+            "- **Selected:** {} of {} WebSocket connections (on the command line).",
+            report.summary.connections, report.summary.total_connections
+        );
+    }
+}
+
+fn table_head(names: &Names) -> String {
+    let file = if names.0.is_some() { " File |" } else { "" };
+    let line = if names.0.is_some() { "---|" } else { "" };
+    format!(
+        "\n## Connections\n\n| # |{file} Status | Closed by | Codes | Reason | Packets |\n|---:|{line}---|---|---|---|---|\n"
+    )
+}
+
+/// Who closed: the side of the first close frame, else the side that ended TCP first.
+fn closed_by(c: &ConnectionReport) -> String {
+    if let Some(f) = c.close_frames.first() {
+        return f.from.to_string();
+    }
+    // An HTTP/2 WebSocket's stream ends before its TCP connection does, if it ends first.
+    if let Some(e) = c.stream_ends.iter().find(|e| e.ends_stream) {
+        return format!("{} ({})", e.by, e.kind.frame());
+    }
+    match (c.tcp_end, c.tcp_end_by) {
+        ("open", _) | (_, None) => "—".into(),
+        (kind, Some(by)) => format!("{by} ({})", kind.to_uppercase()),
+    }
+}
+
+/// The close codes in the order they were sent: "server 1000, client 1000".
+fn codes(c: &ConnectionReport) -> String {
+    if c.close_frames.is_empty() {
+        return "—".into();
+    }
+    c.close_frames
+        .iter()
+        .map(|f| match f.code {
+            Some(code) => format!("{} {code}", f.from),
+            None => format!("{} (empty)", f.from),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A row of the overview table.
+fn row(o: &mut String, c: &ConnectionReport, names: &Names) {
+    match c.h2_stream {
+        // The streams of one HTTP/2 connection share its endpoints and packets.
+        Some(n) => {
+            let _ = write!(o, "| {} (h2 stream {n}) |", c.id);
+        }
+        None => {
+            let _ = write!(o, "| {} |", c.id);
+        }
+    }
+    if let Some(name) = names.of_connection(c) {
+        let _ = write!(o, " {} |", md(name));
+    }
+    let reason =
+        c.close_frames
+            .iter()
+            .find(|f| !f.reason.is_empty())
+            .map_or("—".to_string(), |f| {
+                let shown: String = f.reason.chars().take(REASON_SHOWN).collect();
+                let more = if shown.len() < f.reason.len() {
+                    "…"
+                } else {
+                    ""
+                };
+                format!("{}{more}", md(&shown))
+            });
+    let _ = writeln!(
+        o,
+        " {} | {} | {} | {reason} | {}–{} |",
+        md(&super::table::status_label(c)),
+        closed_by(c),
+        codes(c),
+        c.first_packet,
+        c.last_packet
+    );
+}
+
+/// Each status once: its meaning and typical causes, and the fix, with the connections
+/// that have it; gathered in the first pass.
+#[derive(Default)]
+struct Groups {
+    /// (label, count, first ids, cause, fix), in the order first seen.
+    groups: Vec<(String, u64, Vec<u64>, String, String)>,
+    by_label: HashMap<String, usize>,
+}
+
+/// Ids listed per status.
+const GROUP_IDS: usize = 20;
+
+impl Groups {
+    fn add(&mut self, c: &ConnectionReport) {
+        let label = super::table::status_label(c);
+        if let Some(g) = self
+            .by_label
+            .get(&label)
+            .and_then(|&i| self.groups.get_mut(i))
+        {
+            g.1 += 1;
+            if g.2.len() < GROUP_IDS {
+                g.2.push(c.id);
+            }
+            return;
+        }
+        let (cause, fix) = match c.status.code {
+            Some(code) => {
+                let e = catalog::lookup(code);
+                (format!("{} {}", e.meaning, e.causes), e.fix.to_string())
+            }
+            None => (c.status.general.to_string(), c.status.fix.to_string()),
+        };
+        self.by_label.insert(label.clone(), self.groups.len());
+        self.groups.push((label, 1, vec![c.id], cause, fix));
+    }
+
+    /// The fix every connection of `c`'s status shares.
+    fn fix(&self, c: &ConnectionReport) -> Option<&str> {
+        let label = super::table::status_label(c);
+        let g = self.groups.get(*self.by_label.get(&label)?)?;
+        Some(&g.4)
+    }
+
+    /// The section on what each status means (problems first, then by count), within
+    /// `limit` characters if given.
+    fn write(&self, limit: Option<usize>) -> String {
+        let mut order: Vec<&(String, u64, Vec<u64>, String, String)> = self.groups.iter().collect();
+        let is_clean = |l: &str| l.starts_with("1000 ") || l.starts_with("1001 ");
+        order.sort_by_key(|g| (is_clean(&g.0), std::cmp::Reverse(g.1)));
+        let mut o = String::from("\n## What the statuses mean\n");
+        let mut not_shown = Vec::new();
+        for (label, n, ids, cause, fix) in order {
+            let mut s = String::new();
+            let mut list: Vec<String> = ids.iter().map(u64::to_string).collect();
+            if *n > ids.len() as u64 {
+                list.push("…".into());
+            }
+            let _ = writeln!(
+                s,
+                "\n### {} — {n} connection{}: {}\n",
+                md(label),
+                if *n == 1 { "" } else { "s" },
+                list.join(", ")
+            );
+            if !cause.is_empty() {
+                let _ = writeln!(s, "- **Cause:** {}", md(cause));
+            }
+            let _ = writeln!(s, "- **Fix:** {}", md(fix));
+            if limit.is_some_and(|l| o.chars().count() + s.chars().count() > l) {
+                not_shown.push(label.split(' ').next().unwrap_or_default().to_string());
+                continue;
+            }
+            o.push_str(&s);
+        }
+        if !not_shown.is_empty() {
+            let _ = writeln!(
+                o,
+                "\nLeft out to fit: what {} mean{} (`wsclose explain CODE` says it).",
+                md(&not_shown.join(", ")),
+                if not_shown.len() == 1 { "s" } else { "" }
+            );
+        }
+        o
+    }
+}
+
+/// The best items (smallest key) whose sizes add up to at most a limit, offered one at a
+/// time: when one more would go over, the worst go. Holds no more than fits.
+struct Best<T> {
+    heap: BinaryHeap<Entry<T>>,
+    total: usize,
+    limit: usize,
+}
+
+/// An item of [`Best`], ordered by its key alone.
+struct Entry<T> {
+    key: (u8, u64),
+    size: usize,
+    item: T,
+}
+
+impl<T> PartialEq for Entry<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+impl<T> Eq for Entry<T> {}
+impl<T> PartialOrd for Entry<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<T> Ord for Entry<T> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key.cmp(&other.key)
+    }
+}
+
+/// The smallest section worth sizing when the ones kept already fill the limit.
+const SMALLEST_SECTION: usize = 400;
+
+impl<T> Best<T> {
+    fn new(limit: usize) -> Best<T> {
+        Best {
+            heap: BinaryHeap::new(),
+            total: 0,
+            limit,
+        }
+    }
+
+    /// Whether an item with `key` could be kept (else it need not be made): it is better
+    /// than the worst kept, or there is room left.
+    fn would_take(&self, key: (u8, u64)) -> bool {
+        self.heap.peek().is_none_or(|worst| key < worst.key)
+            || self.limit.saturating_sub(self.total) >= SMALLEST_SECTION
+    }
+
+    fn offer(&mut self, key: (u8, u64), size: usize, item: T) {
+        self.heap.push(Entry { key, size, item });
+        self.total += size;
+        self.keep(self.limit);
+    }
+
+    /// Lets the worst go until the rest fit in `limit`.
+    fn keep(&mut self, limit: usize) {
+        self.limit = self.limit.min(limit);
+        while self.total > self.limit {
+            match self.heap.pop() {
+                Some(e) => self.total -= e.size,
+                None => break,
+            }
+        }
+    }
+
+    /// The items kept, by id.
+    fn into_sorted(self) -> Vec<(u64, T)> {
+        let mut v: Vec<(u64, T)> = self.heap.into_iter().map(|e| (e.key.1, e.item)).collect();
+        v.sort_by_key(|(id, _)| *id);
+        v
+    }
+}
+
+/// A TLS report in a sentence: "TLS 1.3, TLS_AES_128_GCM_SHA256, SNI example.com, ALPN
+/// http/1.1".
+fn tls_text(tls: &crate::report::tls::TlsReport) -> String {
+    let mut parts = vec![tls.version.clone().unwrap_or_else(|| "TLS".into())];
+    parts.extend(tls.cipher_suite.clone());
+    if let Some(sni) = &tls.sni {
+        parts.push(format!("SNI {sni}"));
+    }
+    match &tls.alpn {
+        Some(a) => parts.push(format!("ALPN {a}")),
+        None if !tls.alpn_offered.is_empty() => {
+            parts.push(format!("ALPN offered {}", tls.alpn_offered.join(", ")))
+        }
+        None => {}
+    }
+    parts.extend(tls.notes());
+    md(&parts.join(", "))
+}
+
+/// The TLS connections that could not be read, and what to do about each reason; within `limit`
+/// characters if given.
+fn encrypted(report: &Report, limit: Option<usize>) -> String {
+    let seen = &report.seen;
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "\n## Encrypted connections\n\n| Client → server | TLS | Not read because | TCP |\n|---|---|---|---|"
+    );
+    let mut not_listed = seen.encrypted_not_listed;
+    for (i, e) in seen.encrypted.iter().enumerate() {
+        let line = format!(
+            "| {} → {} | {} | {} | {} |\n",
+            md(&e.client.to_string()),
+            md(&e.server.to_string()),
+            tls_text(&e.tls) + if e.without_sni() { ", no SNI" } else { "" },
+            md(&e.why()),
+            md(&crate::report::tls::tcp_end_text(
+                e.tcp_end,
+                e.tcp_end_by,
+                e.tcp_end_packet
+            ))
+        );
+        if limit.is_some_and(|l| o.len() + line.len() > l) {
+            not_listed += (seen.encrypted.len() - i) as u64;
+            break;
+        }
+        o.push_str(&line);
+    }
+    if not_listed > 0 {
+        let _ = writeln!(
+            o,
+            "\n… and {not_listed} more encrypted connections (counted, not listed; `--format json` lists up to {}).",
+            crate::report::Seen::MAX_ENCRYPTED
+        );
+    }
+    for line in crate::report::tls::advice_lines(&seen.encrypted) {
+        let _ = writeln!(o, "\n{}", md(&line));
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::RENDER_CHUNK;
+
+    /// Connections rendered in parts on two threads come out whole and in id order: the
+    /// same text as one pass over them.
+    #[test]
+    fn parts_rendered_on_two_threads_come_out_in_order() {
+        let report = crate::report::repeated_fixture_report(3 * RENDER_CHUNK + 5);
+        let text = render_with(&report, &[], None);
+        let names = Names::of(&report);
+        let mut groups = Groups::default();
+        for c in &report.connections {
+            groups.add(c);
+        }
+        let mut one_pass = String::new();
+        for c in &report.connections {
+            connection(&mut one_pass, c, &report.inputs, &names, &groups, true);
+        }
+        let start = text.find("\n<details>").unwrap();
+        assert_eq!(&text[start..], one_pass);
+        let ids: Vec<u64> = text
+            .match_indices("<summary>Connection ")
+            .map(|(at, m)| {
+                let rest = &text[at + m.len()..];
+                rest[..rest.find(':').unwrap()].parse().unwrap()
+            })
+            .collect();
+        assert_eq!(
+            ids,
+            (1..=report.connections.len() as u64).collect::<Vec<_>>()
+        );
+    }
+}

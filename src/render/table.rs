@@ -1,0 +1,609 @@
+//! `--format table` (the default): a comfy-table sized to the terminal, then what each
+//! status means, once per status rather than once per connection.
+//!
+//! In: a [`Report`] (connections in memory or in its store). Out: text for a terminal or a
+//! pipe, written as it is made. One row per connection (endpoints, path and input; every
+//! close frame each way; how TCP ended; the status with its evidence, violations and
+//! capture notes), in tables of up to 250 rows read back from the store one at a time,
+//! each followed, with `--timeline`, by every frame of its connections (time, side,
+//! opcode, flags, length, preview) and their Wireshark filter; then each status shown with its documented cause and fix, then counts by status. Every
+//! string from the wire goes through `sanitize::terminal`.
+
+use crate::capture::file::rotation;
+use crate::close::catalog;
+use crate::flow::Role;
+use crate::report::{ConnectionReport, Report};
+use crate::sanitize::terminal;
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Cell, Color, ContentArrangement, Table};
+use std::fmt::Write;
+
+/// Findings of one kind of list (violations or notes) shown per connection before "+N more".
+const FINDINGS_SHOWN: usize = 3;
+
+fn close_lines(c: &ConnectionReport, from: Role) -> String {
+    let frames: Vec<_> = c.close_frames.iter().filter(|f| f.from == from).collect();
+    if frames.is_empty() {
+        return if *c.decoded_to_end.of(from) {
+            format!("{from}: no close frame")
+        } else {
+            // Its frames stop at a gap: one may have been sent there or after it.
+            format!("{from}: none seen (bytes missing)")
+        };
+    }
+    let mut out = String::new();
+    for (i, f) in frames.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        match f.code {
+            Some(code) => {
+                let _ = write!(out, "{from}: {code} {}", catalog::lookup(code).name);
+            }
+            None => {
+                let _ = write!(out, "{from}: empty close (no code)");
+            }
+        }
+        if !f.reason.is_empty() {
+            let shown = shown_reason(&f.reason);
+            let _ = write!(out, " \"{}", terminal(shown));
+            if shown.len() < f.reason.len() {
+                let _ = write!(out, "\u{2026}\" ({} bytes)", f.reason.len());
+            } else {
+                out.push('"');
+            }
+        }
+        let _ = write!(out, " [pkt\u{a0}{}]", f.packet);
+        if !f.problems.is_empty() {
+            let _ = write!(out, " ({})", f.problems.join(", "));
+        }
+    }
+    out
+}
+
+/// Characters of a close reason shown in a table cell. A valid reason has at most 123
+/// bytes (RFC 6455 §5.5); a longer one (a violation) would fill the screen, and the JSON
+/// and Markdown reports keep it whole.
+const REASON_SHOWN: usize = 80;
+
+/// The first [`REASON_SHOWN`] characters of `reason`.
+fn shown_reason(reason: &str) -> &str {
+    reason
+        .char_indices()
+        .nth(REASON_SHOWN)
+        .map_or(reason, |(i, _)| reason.get(..i).unwrap_or(reason))
+}
+
+/// Green for clean closes, yellow for 1005 and still-open, red for the rest.
+fn status_color(c: &ConnectionReport) -> Color {
+    match c.status.code {
+        Some(1000) | Some(1001) if !c.findings.iter().any(|f| f.kind.is_violation()) => {
+            Color::Green
+        }
+        Some(1005) | None => Color::Yellow,
+        _ => Color::Red,
+    }
+}
+
+/// "1006 Abnormal Closure (inferred)": a connection's status as the reports name it.
+pub(crate) fn status_label(c: &ConnectionReport) -> String {
+    match c.status.code {
+        Some(code) if c.status.inferred => format!("{code} {} (inferred)", c.status.name),
+        Some(code) => format!("{code} {}", c.status.name),
+        None => c.status.name.to_string(),
+    }
+}
+
+/// "kind [pkt N]" for up to `FINDINGS_SHOWN` findings, then how many more.
+fn finding_list(out: &mut String, title: &str, items: &[&crate::finding::Finding]) {
+    if items.is_empty() {
+        return;
+    }
+    let _ = write!(out, "\n{title} ({}):", items.len());
+    for f in items.iter().take(FINDINGS_SHOWN) {
+        let _ = write!(out, "\n  {}", f.kind.as_str());
+        if let Some(p) = f.packet {
+            let _ = write!(out, " [pkt\u{a0}{p}]");
+        }
+    }
+    if items.len() > FINDINGS_SHOWN {
+        let _ = write!(out, "\n  … (all in --format json or markdown)");
+    }
+}
+
+/// Connections per table: a capture of thousands is written a table at a time, never
+/// held whole (small captures, the usual case, get one table).
+const ROWS: usize = 250;
+
+/// The whole output as a string (tests, live mode's end report).
+pub fn render(report: &Report, width: Option<u16>, color: bool) -> String {
+    let mut buf = Vec::new();
+    let _ = write(report, width, color, &mut buf);
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+/// Writes the report: a line per input, the connections in tables of up to `ROWS`
+/// rows, each status's meaning and fix once, and the counts by status. Connections are
+/// read back from the store a table at a time.
+pub fn write(
+    report: &Report,
+    width: Option<u16>,
+    color: bool,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let many_inputs = report.inputs.len() > 1;
+    let per_input = report.per_input();
+    let mut head = String::new();
+    for (i, input) in report.inputs.iter().enumerate() {
+        if let Some(e) = &input.error {
+            let _ = writeln!(head, "{}: not read: {}", terminal(&input.path), terminal(e));
+            continue;
+        }
+        let n = per_input.get(i).copied().unwrap_or(0);
+        let _ = write!(
+            head,
+            "{}: {} packet{}, {} WebSocket connection{}{}",
+            terminal(&input.path),
+            input.packets,
+            if input.packets == 1 { "" } else { "s" },
+            n,
+            if n == 1 { "" } else { "s" },
+            continuity(input)
+        );
+        let e = encrypted_of_input(report, i);
+        if e > 0 {
+            let _ = write!(
+                head,
+                ", {e} encrypted connection{} without a readable WebSocket",
+                if e == 1 { "" } else { "s" }
+            );
+        }
+        head.push('\n');
+    }
+    if report.redacted {
+        let _ = writeln!(
+            head,
+            "(redacted: addresses and host names, SNI included, are pseudonyms; query strings, payloads and TLS client randoms left out)"
+        );
+    }
+    if let Some(line) = crate::report::filter::shown_line(report) {
+        let _ = writeln!(head, "{}", terminal(&line));
+    }
+    out.write_all(head.as_bytes())?;
+    let mut groups = Groups::default();
+    let mut any = false;
+    report.for_each_chunk(ROWS, |chunk| {
+        any = true;
+        for c in chunk.iter() {
+            groups.add(c);
+        }
+        let t = connections_table(report, &chunk, many_inputs, width, color);
+        writeln!(out, "{t}")?;
+        for c in chunk.iter() {
+            if let Some(frames) = &c.timeline {
+                out.write_all(timeline(c, frames, width).as_bytes())?;
+            }
+        }
+        Ok(())
+    })?;
+    if !report.seen.encrypted.is_empty() {
+        out.write_all(encrypted(report, width).as_bytes())?;
+    }
+    if !any {
+        return Ok(());
+    }
+    let mut tail = String::new();
+    groups.write(&mut tail, width.unwrap_or(160));
+    let mut sum = Table::new();
+    sum.force_no_tty();
+    sum.load_style(UTF8_FULL_CONDENSED)
+        .set_header(vec!["Status", "Connections"]);
+    for (key, n) in &report.summary.by_status {
+        let label = match key.parse::<u16>() {
+            Ok(code) => {
+                let e = catalog::lookup(code);
+                let inferred = if matches!(code, 1005 | 1006) {
+                    " (inferred)"
+                } else {
+                    ""
+                };
+                format!("{code} {}{inferred}", e.name)
+            }
+            Err(_) => key.clone(),
+        };
+        sum.add_row(vec![label, n.to_string()]);
+    }
+    let _ = writeln!(tail, "{sum}");
+    out.write_all(tail.as_bytes())
+}
+
+/// How an input after the first was taken, for its header line: as the continuation of the
+/// one before (rotated files) or as a capture of its own, and why.
+pub(crate) fn continuity(input: &crate::capture::file::InputSummary) -> String {
+    match &input.continuity {
+        Some(_) if input.continues_previous => format!(
+            " (continues the file before: one capture with it, its packets numbered {} to {} here)",
+            input.packet_offset + 1,
+            input.packet_offset + input.packets
+        ),
+        Some(why) if input.packets > 0 => format!(" (a capture of its own: {})", terminal(why)),
+        _ => String::new(),
+    }
+}
+
+/// One table of connections.
+fn connections_table(
+    report: &Report,
+    connections: &[ConnectionReport],
+    many_inputs: bool,
+    width: Option<u16>,
+    color: bool,
+) -> Table {
+    let mut t = Table::new();
+    if color {
+        t.enforce_styling();
+    } else {
+        t.force_no_tty();
+    }
+    t.load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(vec![
+            "#",
+            "Connection",
+            "Close frames / TCP",
+            "Status and evidence",
+        ]);
+    t.set_width(width.unwrap_or(160));
+    for c in connections {
+        let mut conn = format!("{}\n→ {}", c.client, c.server);
+        if let Some(tls) = &c.tls {
+            let _ = write!(conn, "\nwss: {}", tls_line(tls));
+        }
+        if let Some(p) = &c.handshake.path {
+            let _ = write!(conn, "\n{}", terminal(p));
+        }
+        if let Some(n) = c.h2_stream {
+            let _ = write!(conn, "\nh2 stream {n}");
+        }
+        if let Some(leg) = &c.leg {
+            let _ = write!(conn, "\n{}", terminal(&crate::report::legs::phrase(leg)));
+        }
+        match crate::report::legs::encrypted_fronts(c, &report.seen.encrypted) {
+            0 => {}
+            1 => conn.push_str(
+                "\nits Host is an encrypted connection's server: a TLS proxy's back leg?",
+            ),
+            n => {
+                let _ = write!(conn, "\nits Host is the server of {n} encrypted connections: a TLS proxy's back leg?");
+            }
+        }
+        if many_inputs {
+            if let Some(input) = report.inputs.get(c.input) {
+                // A connection that goes on into the files continuing its own: where it ends.
+                let last = match report.inputs.get(c.last_input) {
+                    Some(l) if c.last_input != c.input => {
+                        format!(" → {}", rotation::file_name(&l.path))
+                    }
+                    _ => String::new(),
+                };
+                let name = file_name(&input.path);
+                let _ = write!(conn, "\n[{}]", terminal(&format!("{name}{last}")));
+            }
+        }
+        let tcp = match (c.tcp_end, c.tcp_end_by, c.tcp_end_packet) {
+            ("open", ..) => match c.evicted {
+                Some(e) => e.short().to_string(),
+                None => "still open at end of capture".to_string(),
+            },
+            (kind, Some(by), Some(p)) => {
+                let mut t = format!("{} by {by} [pkt\u{a0}{p}]", kind.to_uppercase());
+                // The same side's RST after its FIN.
+                if let Some(r) = c.tcp_ends.first().and_then(|e| e.rst_after_fin) {
+                    let _ = write!(t, ", then RST [pkt\u{a0}{}]", r.packet);
+                }
+                t
+            }
+            (kind, ..) => kind.to_string(),
+        };
+        // The initiator's lines first: its code is the status.
+        let first = c.close_frames.first().map_or(Role::Client, |f| f.from);
+        let mut closes = format!(
+            "{}\n{}",
+            close_lines(c, first),
+            close_lines(c, first.peer())
+        );
+        // An HTTP/2 stream's own ending first; TCP's is that of every stream on the connection.
+        let tcp_label = match c.h2_stream {
+            Some(_) => {
+                let ends = c.stream_ends_text("pkt").unwrap_or_else(|| "none".into());
+                let _ = write!(closes, "\nh2 stream: {}", terminal(&ends));
+                "tcp (whole connection)"
+            }
+            None => "tcp",
+        };
+        let _ = write!(closes, "\n{tcp_label}: {tcp}");
+        let mut status = status_label(c);
+        if let Some(e) = &c.evidence {
+            let mark = if e.consistent { "" } else { "⚠ " };
+            let _ = write!(status, "\n{mark}{}", terminal(&e.summary));
+        }
+        let (violations, notes): (Vec<_>, Vec<_>) =
+            c.findings.iter().partition(|f| f.kind.is_violation());
+        finding_list(&mut status, "⚠ violations", &violations);
+        finding_list(&mut status, "capture notes", &notes);
+        let mut status_cell = Cell::new(status);
+        if color {
+            status_cell = status_cell.fg(status_color(c));
+        }
+        t.add_row(vec![
+            Cell::new(c.id),
+            Cell::new(conn),
+            Cell::new(closes),
+            status_cell,
+        ]);
+    }
+    t
+}
+
+/// `--timeline`: every frame of connection `c` (time since its first packet, side, opcode,
+/// flags, length, preview), headed by its endpoints and Wireshark filter.
+fn timeline(
+    c: &ConnectionReport,
+    frames: &[crate::websocket::decoder::FrameRecord],
+    width: Option<u16>,
+) -> String {
+    let mut out = format!(
+        "Connection {}: every frame, {} → {}, from {}\n",
+        c.id,
+        c.client,
+        c.server,
+        c.start.rfc3339()
+    );
+    if let Some(f) = super::wireshark::filter(c) {
+        let _ = writeln!(out, "wireshark: {f}");
+        if let Some(s) = super::wireshark::stream_filter(c) {
+            let _ = writeln!(out, "wireshark, its HTTP/2 stream only: {s}");
+        }
+        if let Some(d) = super::wireshark::decode_as_tls(c) {
+            let _ = writeln!(out, "wireshark, for its TLS: {d}");
+        }
+    }
+    if let Some(n) = c.timeline_frames_left_out().filter(|n| *n > 0) {
+        let _ = writeln!(
+            out,
+            "({n} earlier frames fell out of the frame log and are not listed)"
+        );
+    }
+    let mut t = Table::new();
+    t.force_no_tty();
+    t.load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(vec![
+            "Packet", "Time (s)", "From", "Opcode", "FIN", "RSV", "Mask", "Length", "Preview",
+        ]);
+    t.set_width(width.unwrap_or(160));
+    for f in frames {
+        t.add_row(vec![
+            f.packet.to_string(),
+            format!("+{:.6}", f.ts.since(c.start).max(0.0)),
+            f.from.to_string(),
+            f.opcode.to_string(),
+            if f.fin { "✓" } else { "" }.to_string(),
+            format!("{:03b}", f.rsv),
+            if f.masked { "✓" } else { "" }.to_string(),
+            f.len.to_string(),
+            f.detail
+                .as_deref()
+                .map_or(String::new(), |d| terminal(d).into_owned()),
+        ]);
+    }
+    let _ = writeln!(out, "{t}");
+    out
+}
+
+/// An input's file name without its folders (the whole path if it has no file name).
+pub(crate) fn file_name(path: &str) -> String {
+    std::path::Path::new(path)
+        .file_name()
+        .map_or(path.to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// Wraps `text` to `width` columns with `indent` before every line.
+fn wrap(out: &mut String, text: &str, indent: &str, width: usize) {
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty()
+            && indent.len() + line.chars().count() + 1 + word.chars().count() > width
+        {
+            let _ = writeln!(out, "{indent}{line}");
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        let _ = writeln!(out, "{indent}{line}");
+    }
+}
+
+/// Each status once (its meaning and typical causes, and the fix) with its connections'
+/// ids: gathered as the connections go by, written after them. Found by a hash of the
+/// label and fix: a 1006 whose fix names its own packet is a group of its own, so a large
+/// capture has thousands of groups, and looking through them for every connection took
+/// most of the table's time (1.4 s of a 5 GB capture's 3 s).
+#[derive(Default)]
+struct Groups {
+    groups: Vec<(String, String, String, Vec<u64>)>,
+    /// The group of each (label, fix) hash; a group whose hash another one has is found
+    /// by looking through them all.
+    by_hash: rustc_hash::FxHashMap<u64, usize>,
+}
+
+impl Groups {
+    fn add(&mut self, c: &ConnectionReport) {
+        use std::hash::BuildHasher;
+        let label = status_label(c);
+        let fix: &str = &c.status.fix;
+        let hash = rustc_hash::FxBuildHasher.hash_one((label.as_str(), fix));
+        let same = |g: &(String, String, String, Vec<u64>)| g.0 == label && g.2 == fix;
+        let found = match self.by_hash.get(&hash) {
+            Some(&i) if self.groups.get(i).is_some_and(same) => Some(i),
+            Some(_) => self.groups.iter().position(same),
+            None => None,
+        };
+        match found.and_then(|i| self.groups.get_mut(i)) {
+            Some(g) => g.3.push(c.id),
+            None => {
+                let cause = match c.status.code {
+                    Some(code) => {
+                        let e = catalog::lookup(code);
+                        format!("{} {}", e.meaning, e.causes)
+                    }
+                    None => c.status.cause(),
+                };
+                self.by_hash.entry(hash).or_insert(self.groups.len());
+                self.groups
+                    .push((label, cause, fix.to_string(), vec![c.id]));
+            }
+        }
+    }
+
+    fn write(self, out: &mut String, width: u16) {
+        let width = usize::from(width).clamp(40, 120);
+        for (label, cause, fix, ids) in self.groups {
+            let ids: Vec<String> = ids.iter().map(u64::to_string).collect();
+            let _ = writeln!(
+                out,
+                "{label} — connection{} {}",
+                if ids.len() == 1 { "" } else { "s" },
+                ids.join(", ")
+            );
+            wrap(out, &format!("Cause: {}", terminal(&cause)), "  ", width);
+            wrap(out, &format!("Fix: {}", terminal(&fix)), "  ", width);
+            out.push('\n');
+        }
+    }
+}
+
+/// "TLS 1.3 TLS_AES_128_GCM_SHA256, SNI example.com": a connection's TLS. Only a session's
+/// (a WebSocket read inside it) is headed "wss: "; a connection that was not read gets no
+/// such claim, since what it carried is not known.
+fn tls_line(tls: &crate::report::tls::TlsReport) -> String {
+    let mut line = tls
+        .version
+        .as_deref()
+        .unwrap_or("TLS (version unknown)")
+        .to_string();
+    if let Some(suite) = &tls.cipher_suite {
+        let _ = write!(line, " {suite}");
+    }
+    if let Some(sni) = &tls.sni {
+        let _ = write!(line, ", SNI {}", terminal(sni));
+    }
+    for note in tls.notes() {
+        let _ = write!(line, ", {note}");
+    }
+    line
+}
+
+/// The encrypted connections of input `i` (TLS that carried no WebSocket the report
+/// could read): those listed, and with a single input those counted beyond the list too.
+fn encrypted_of_input(report: &Report, i: usize) -> u64 {
+    let seen = &report.seen;
+    let listed = seen.encrypted.iter().filter(|e| e.input == i).count() as u64;
+    if report.inputs.len() == 1 {
+        listed + seen.encrypted_not_listed
+    } else {
+        listed
+    }
+}
+
+/// The TLS connections that could not be read, and what to do about each reason.
+fn encrypted(report: &Report, width: Option<u16>) -> String {
+    let seen = &report.seen;
+    let mut t = Table::new();
+    t.force_no_tty();
+    t.load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(vec![
+            "Encrypted connection",
+            "TLS",
+            "Not read because",
+            "TCP",
+        ]);
+    t.set_width(width.unwrap_or(160));
+    for e in &seen.encrypted {
+        let mut tls = tls_line(&e.tls);
+        if e.without_sni() {
+            tls.push_str(", no SNI");
+        }
+        let alpn = match (&e.tls.alpn, e.tls.alpn_offered.is_empty()) {
+            (Some(a), _) => format!("ALPN {}", terminal(a)),
+            (None, false) => format!("ALPN offered {}", terminal(&e.tls.alpn_offered.join(", "))),
+            (None, true) => String::new(),
+        };
+        if !alpn.is_empty() {
+            let _ = write!(tls, "\n{alpn}");
+        }
+        t.add_row(vec![
+            format!("{}\n→ {}", e.client, e.server),
+            tls,
+            terminal(&e.why()).into_owned(),
+            crate::report::tls::tcp_end_text(e.tcp_end, e.tcp_end_by, e.tcp_end_packet),
+        ]);
+    }
+    let mut out = format!("{t}\n");
+    if seen.encrypted_not_listed > 0 {
+        let _ = writeln!(
+            out,
+            "… and {} more encrypted connections (counted, not listed)",
+            seen.encrypted_not_listed
+        );
+    }
+    for line in crate::report::tls::advice_lines(&seen.encrypted) {
+        let _ = writeln!(out, "{line}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The explanation groups of the fixtures' connections, each connection in the first
+    /// group with its label and fix, as looking through every group finds them, in the
+    /// same order: whether a group is found by its hash, or (its hash pointing at another
+    /// group, as after a collision) by looking through them all.
+    #[test]
+    fn groups_are_found_by_hash_or_by_looking_through_them() {
+        let report = crate::report::repeated_fixture_report(0);
+        let cs = &report.connections;
+        let mut plain: Vec<(String, String, Vec<u64>)> = Vec::new();
+        for c in cs {
+            let (label, fix) = (status_label(c), c.status.fix.to_string());
+            match plain.iter_mut().find(|g| g.0 == label && g.1 == fix) {
+                Some(g) => g.2.push(c.id),
+                None => plain.push((label, fix, vec![c.id])),
+            }
+        }
+        assert!(plain.len() > 5 && plain.len() < cs.len(), "{}", plain.len());
+        let seen = |g: &Groups| -> Vec<(String, String, Vec<u64>)> {
+            g.groups
+                .iter()
+                .map(|(label, _, fix, ids)| (label.clone(), fix.clone(), ids.clone()))
+                .collect()
+        };
+        let mut by_hash = Groups::default();
+        let mut colliding = Groups::default();
+        for c in cs {
+            by_hash.add(c);
+            // Every hash leads to the first group.
+            colliding.by_hash.values_mut().for_each(|i| *i = 0);
+            colliding.add(c);
+        }
+        assert_eq!(seen(&by_hash), plain);
+        assert_eq!(seen(&colliding), plain);
+    }
+}

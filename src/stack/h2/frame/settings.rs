@@ -1,0 +1,94 @@
+//! SETTINGS parameters (RFC 9113 §6.5, RFC 8441 §3) and the frame size limits they set.
+//!
+//! In: a SETTINGS payload (a multiple of 6 bytes, checked by the caller). Out: the
+//! [`Settings`] it sets, or a [`FrameError`] for a value out of its range (§6.5.2).
+
+use super::error::FrameError;
+use super::head::FrameType;
+use nom::number::complete::{be_u16 as c_be_u16, be_u32 as c_be_u32};
+use nom::IResult;
+
+/// SETTINGS_MAX_FRAME_SIZE until the receiver says otherwise, and its lowest legal value
+/// (§6.5.2).
+pub const DEFAULT_MAX_FRAME_SIZE: u32 = 1 << 14;
+/// The highest legal SETTINGS_MAX_FRAME_SIZE, and the most a 24-bit length can say (§6.5.2).
+pub const MAX_MAX_FRAME_SIZE: u32 = (1 << 24) - 1;
+
+/// The parameters of one SETTINGS frame (§6.5.2, RFC 8441 §3). A parameter sent twice
+/// keeps its last value (§6.5.3: processed in order); unknown identifiers are ignored.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Settings {
+    pub header_table_size: Option<u32>,
+    pub enable_push: Option<bool>,
+    pub max_concurrent_streams: Option<u32>,
+    pub initial_window_size: Option<u32>,
+    pub max_frame_size: Option<u32>,
+    pub max_header_list_size: Option<u32>,
+    /// SETTINGS_ENABLE_CONNECT_PROTOCOL (0x8, RFC 8441 §3).
+    pub enable_connect_protocol: Option<bool>,
+}
+
+/// SETTINGS identifiers (§6.5.2; 0x8 from RFC 8441 §3).
+pub mod setting {
+    pub const HEADER_TABLE_SIZE: u16 = 0x1;
+    pub const ENABLE_PUSH: u16 = 0x2;
+    pub const MAX_CONCURRENT_STREAMS: u16 = 0x3;
+    pub const INITIAL_WINDOW_SIZE: u16 = 0x4;
+    pub const MAX_FRAME_SIZE: u16 = 0x5;
+    pub const MAX_HEADER_LIST_SIZE: u16 = 0x6;
+    pub const ENABLE_CONNECT_PROTOCOL: u16 = 0x8;
+}
+
+pub(super) fn parse_settings(payload: &[u8]) -> Result<Settings, FrameError> {
+    let mut settings = Settings::default();
+    let mut input = payload;
+    while !input.is_empty() {
+        let parsed: IResult<&[u8], (u16, u32)> = (|i| {
+            let (i, id) = c_be_u16(i)?;
+            let (i, value) = c_be_u32(i)?;
+            Ok((i, (id, value)))
+        })(input);
+        let Ok((rest, (id, value))) = parsed else {
+            // The caller checked the length is a multiple of 6.
+            return Err(FrameError::BadLength {
+                kind: FrameType::SETTINGS,
+                len: payload.len() as u32,
+            });
+        };
+        input = rest;
+        let bad = FrameError::BadSetting { id, value };
+        match id {
+            setting::HEADER_TABLE_SIZE => settings.header_table_size = Some(value),
+            setting::ENABLE_PUSH => {
+                settings.enable_push = Some(match value {
+                    0 => false,
+                    1 => true,
+                    _ => return Err(bad),
+                })
+            }
+            setting::MAX_CONCURRENT_STREAMS => settings.max_concurrent_streams = Some(value),
+            setting::INITIAL_WINDOW_SIZE => {
+                if value > 0x7FFF_FFFF {
+                    return Err(bad);
+                }
+                settings.initial_window_size = Some(value)
+            }
+            setting::MAX_FRAME_SIZE => {
+                if !(DEFAULT_MAX_FRAME_SIZE..=MAX_MAX_FRAME_SIZE).contains(&value) {
+                    return Err(bad);
+                }
+                settings.max_frame_size = Some(value)
+            }
+            setting::MAX_HEADER_LIST_SIZE => settings.max_header_list_size = Some(value),
+            setting::ENABLE_CONNECT_PROTOCOL => {
+                settings.enable_connect_protocol = Some(match value {
+                    0 => false,
+                    1 => true,
+                    _ => return Err(bad),
+                })
+            }
+            _ => {}
+        }
+    }
+    Ok(settings)
+}

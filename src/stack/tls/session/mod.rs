@@ -1,0 +1,821 @@
+//! The per-connection TLS state machine shared by both versions: framing each direction,
+//! holding records that wait, handshake messages, key lookup, delivery of plaintext and
+//! alerts (RFC 8446 §4-§6, RFC 5246 §6-§7).
+//!
+//! In: a direction's bytes with their packet ([`TlsSession::feed`]), TCP gaps and a
+//! [`KeyLog`](super::KeyLog). Out: [`Events`] of the feed and a [`Summary`].
+//!
+//! The state machine, per direction: records are plaintext until keys take effect — in
+//! TLS 1.3 every record whose outer type is application_data (23) is protected (RFC 8446
+//! §5.2), under the client early key (when `CLIENT_EARLY_TRAFFIC_SECRET` is logged), the
+//! handshake key, then after each side's Finished the application key, renewed by each
+//! KeyUpdate (§4.6.3, §7.2); in TLS 1.2 a side's keys take effect after its
+//! ChangeCipherSpec, and its first protected message is Finished (RFC 5246 §7.1). Client
+//! records that need the server's choice (suite, version) wait until the ServerHello is
+//! seen; records that need keys wait while the key log has none for the connection (a live
+//! capture's key log may be written a moment after the handshake), up to a bound.
+//!
+//! Early data (0-RTT): the client's protected records wait until the server's
+//! EncryptedExtensions tell whether it was accepted (RFC 8446 §4.2.10; never after a
+//! HelloRetryRequest). Accepted early data is decrypted when `CLIENT_EARLY_TRAFFIC_SECRET`
+//! is logged; early data that was rejected (the server never read it: the client sends it
+//! again) or cannot be decrypted (no early secret logged) is found by trial — while early
+//! data was offered, a client record that does not open under the handshake key is skipped
+//! and counted, not taken as a key mismatch. A record that fails authentication otherwise
+//! stops that direction ("this key log does not match this connection") and nothing of it
+//! is emitted; a TCP gap stops the direction at that packet: nothing is guessed.
+//!
+//! `tls13` opens TLS 1.3 records by phase and sets up and renews its keys; `tls12` sets up
+//! the key block and opens records after ChangeCipherSpec.
+
+mod tls12;
+mod tls13;
+
+use super::handshake::{self, kind, ClientHello, Message, Reassembler, ServerHello, TLS12, TLS13};
+#[cfg(any(test, feature = "internals"))]
+use super::keylog::ClientRandom;
+use super::keylog::{self, Secret};
+use super::keys::{self, Bulk, Suite};
+use super::names::version_name;
+use super::record::{self, content, FrameError, Framer, OpenError, Record, RecordCipher, RecordHead};
+use super::summary::{DirectionSummary, NotDecrypted, Summary};
+use super::TlsEvent;
+use std::collections::VecDeque;
+use std::fmt;
+
+/// An event of the last feed, its plaintext a range of the session's buffer.
+#[derive(Debug, Clone, Copy)]
+enum Out {
+    Data {
+        from_client: bool,
+        start: usize,
+        end: usize,
+        packet: u64,
+    },
+    Alert(TlsEvent<'static>),
+}
+
+/// The events of one feed ([`TlsSession::feed`], [`TlsSession::events`]).
+#[derive(Debug, Clone)]
+pub struct Events<'a> {
+    out: std::slice::Iter<'a, Out>,
+    plain: &'a [u8],
+}
+
+impl<'a> Iterator for Events<'a> {
+    type Item = TlsEvent<'a>;
+
+    fn next(&mut self) -> Option<TlsEvent<'a>> {
+        Some(match *self.out.next()? {
+            Out::Data {
+                from_client,
+                start,
+                end,
+                packet,
+            } => TlsEvent::Data {
+                from_client,
+                bytes: self.plain.get(start..end).unwrap_or_default(),
+                packet,
+            },
+            Out::Alert(a) => a,
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.out.size_hint()
+    }
+}
+
+/// The plaintext buffer's capacity kept from one feed to the next (one feed's records
+/// are gathered and decrypted in it); a feed that needed more frees it afterwards.
+const PLAIN_KEEP: usize = 64 << 10;
+
+/// Records held (per direction) while waiting for the other side's hello or for keys.
+const MAX_PENDING_BYTES: usize = 4 << 20;
+
+/// What a waiting record costs in memory: its payload and the record itself, so that a
+/// flood of empty records is bounded like a few large ones.
+fn held(rec: &Record) -> usize {
+    rec.payload.len() + std::mem::size_of::<Record>()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// TLS 1.3 client: early data may come (early key, or skipped).
+    Early,
+    Handshake,
+    Application,
+}
+
+#[derive(Debug, Default)]
+struct Dir {
+    framer: Framer,
+    hs: Reassembler,
+    pending: VecDeque<Record>,
+    pending_bytes: usize,
+    /// Any record framed (a framing error before is "handshake not captured").
+    framed_any: bool,
+    stats: DirectionSummary,
+    // TLS 1.3
+    phase: Option<Phase>,
+    early: Option<RecordCipher>,
+    handshake: Option<RecordCipher>,
+    app: Option<RecordCipher>,
+    app_secret: Option<Secret>,
+    handshake_opened: bool,
+    early_offered: bool,
+    // TLS 1.2
+    next12: Option<RecordCipher>,
+    current12: Option<RecordCipher>,
+}
+
+impl Dir {
+    fn stopped(&self) -> bool {
+        self.stats.stopped.is_some()
+    }
+
+    fn stop(&mut self, why: NotDecrypted) {
+        if self.stats.stopped.is_none() {
+            self.stats.stopped = Some(why);
+        }
+        self.pending.clear();
+        self.pending_bytes = 0;
+        self.framer.clear();
+        self.hs.clear();
+        self.early = None;
+        self.handshake = None;
+        self.app = None;
+        self.app_secret = None;
+        self.next12 = None;
+        self.current12 = None;
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyState {
+    /// Before the ServerHello.
+    Unknown,
+    /// ServerHello seen; no key logged yet.
+    Awaiting,
+    Ready,
+    /// Nothing more will be decrypted (unsupported, mismatch at setup…).
+    Failed,
+}
+
+/// One TCP connection's TLS state.
+pub struct TlsSession {
+    client: Dir,
+    server: Dir,
+    client_hello: Option<ClientHello>,
+    /// The second ClientHello, after a HelloRetryRequest.
+    client_hello2: Option<ClientHello>,
+    server_hello: Option<ServerHello>,
+    hello_retry_request: bool,
+    suite: Option<&'static Suite>,
+    alpn_chosen: Option<Vec<u8>>,
+    /// Whether the server accepted early data: `None` until its EncryptedExtensions.
+    early_accepted: Option<bool>,
+    key_state: KeyState,
+    /// Some of the connection's secrets are logged, not all that are needed.
+    partial_key: bool,
+    problem: Option<NotDecrypted>,
+    /// The last feed's events.
+    out: Vec<Out>,
+    /// The last feed's records: each is gathered at the end, decrypted in place, and cut
+    /// back to the end of the last plaintext handed on (`keep`).
+    plain: Vec<u8>,
+    keep: usize,
+}
+
+impl fmt::Debug for TlsSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsSession")
+            .field("summary", &self.summary())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for TlsSession {
+    fn drop(&mut self) {
+        record::spare::give(std::mem::take(&mut self.plain));
+    }
+}
+
+impl Default for TlsSession {
+    fn default() -> Self {
+        TlsSession::new()
+    }
+}
+
+impl TlsSession {
+    pub fn new() -> TlsSession {
+        TlsSession {
+            client: Dir::default(),
+            server: Dir::default(),
+            client_hello: None,
+            client_hello2: None,
+            server_hello: None,
+            hello_retry_request: false,
+            suite: None,
+            alpn_chosen: None,
+            early_accepted: None,
+            key_state: KeyState::Unknown,
+            partial_key: false,
+            problem: None,
+            out: Vec::new(),
+            plain: Vec::new(),
+            keep: 0,
+        }
+    }
+
+    fn dir(&mut self, from_client: bool) -> &mut Dir {
+        if from_client {
+            &mut self.client
+        } else {
+            &mut self.server
+        }
+    }
+
+    fn dir_ref(&self, from_client: bool) -> &Dir {
+        if from_client {
+            &self.client
+        } else {
+            &self.server
+        }
+    }
+
+    /// Feeds `bytes` of one direction's stream, carried by `packet`; returns the events
+    /// they (and any records that were waiting) produced, in order per direction (also
+    /// [`TlsSession::events`] until the next feed).
+    pub fn feed(
+        &mut self,
+        from_client: bool,
+        mut bytes: &[u8],
+        packet: u64,
+        keys: &keylog::KeyLog,
+    ) -> Events<'_> {
+        self.out.clear();
+        if self.plain.capacity() > PLAIN_KEEP {
+            self.plain = Vec::new();
+        }
+        self.plain.clear();
+        self.keep = 0;
+        while !self.dir_ref(from_client).stopped() {
+            let d = if from_client {
+                &mut self.client
+            } else {
+                &mut self.server
+            };
+            match d.framer.next(&mut bytes, packet, &mut self.plain) {
+                Ok(Some((head, start))) => {
+                    d.framed_any = true;
+                    self.record(from_client, head, start, keys);
+                    self.plain.truncate(self.keep);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    self.frame_error(from_client, e);
+                    break;
+                }
+            }
+        }
+        self.settle(keys);
+        self.events()
+    }
+
+    /// The events of the last [`TlsSession::feed`].
+    pub fn events(&self) -> Events<'_> {
+        Events {
+            out: self.out.iter(),
+            plain: &self.plain,
+        }
+    }
+
+    /// Bytes of one direction are missing (`packet` showed it, if known): that direction
+    /// stops there. If that direction's hello had not been read yet, the other direction
+    /// cannot be decrypted either (its keys need both hellos).
+    pub fn gap(&mut self, from_client: bool, packet: Option<u64>) {
+        let why = NotDecrypted::Gap { packet };
+        self.dir(from_client).stop(why.clone());
+        let own_hello_known = if from_client {
+            self.client_hello.is_some()
+        } else {
+            self.server_hello.is_some()
+        };
+        if !own_hello_known {
+            self.dir(!from_client).stop(why);
+        }
+    }
+
+    /// The client random that names this connection in key logs (the first ClientHello's),
+    /// once seen: with [`KeyLog::nss_lines`] it gives the lines to store with an extracted
+    /// capture of this connection.
+    #[cfg(any(test, feature = "internals"))]
+    pub fn client_random(&self) -> Option<ClientRandom> {
+        self.client_hello.as_ref().map(|c| c.random)
+    }
+
+    /// Why one direction stopped decrypting, if it did (what [`TlsSession::summary`]
+    /// says of it, without building the rest).
+    pub fn stopped(&self, from_client: bool) -> Option<&NotDecrypted> {
+        self.dir_ref(from_client).stats.stopped.as_ref()
+    }
+
+    /// The protocol the server chose by ALPN (RFC 7301), once its hello (TLS 1.2) or
+    /// EncryptedExtensions (TLS 1.3) was read.
+    pub fn alpn_chosen(&self) -> Option<&[u8]> {
+        self.alpn_chosen.as_deref()
+    }
+
+    /// What the session knows so far.
+    pub fn summary(&self) -> Summary {
+        let ch = self.client_hello.as_ref();
+        let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let decrypted =
+            self.client.stats.decrypted_records + self.server.stats.decrypted_records > 0;
+        let why_not = self
+            .problem
+            .clone()
+            .or_else(|| (self.key_state == KeyState::Awaiting).then(|| self.no_key()))
+            .or_else(|| {
+                // Records still waiting for the other side's hello.
+                (self.client_hello.is_some()
+                    && self.server_hello.is_none()
+                    && !self.client.pending.is_empty())
+                .then_some(NotDecrypted::HandshakeNotCaptured)
+            })
+            .or_else(|| self.client.stats.stopped.clone())
+            .or_else(|| self.server.stats.stopped.clone())
+            .or_else(|| {
+                // Records, but never a ClientHello.
+                (self.client_hello.is_none()
+                    && self.client.stats.records + self.server.stats.records > 0)
+                    .then_some(NotDecrypted::HandshakeNotCaptured)
+            });
+        Summary {
+            client_random: ch.map(|c| c.random),
+            version: self
+                .server_hello
+                .as_ref()
+                .map(ServerHello::version)
+                .or(self.hello_retry_request.then_some(TLS13)),
+            cipher_suite: self.server_hello.as_ref().map(|s| s.cipher_suite),
+            sni: ch.and_then(|c| c.sni.clone()),
+            alpn_offered: ch
+                .map(|c| c.alpn.iter().map(|a| lossy(a)).collect())
+                .unwrap_or_default(),
+            alpn_chosen: self.alpn_chosen.as_deref().map(lossy),
+            hello_retry_request: self.hello_retry_request,
+            resumed: self.server_hello.as_ref().is_some_and(|sh| {
+                if sh.version() == TLS13 {
+                    sh.pre_shared_key
+                } else {
+                    ch.is_some_and(|c| !c.session_id.is_empty() && c.session_id == sh.session_id)
+                }
+            }),
+            early_data_offered: ch.is_some_and(|c| c.early_data),
+            early_data_accepted: self.early_accepted,
+            decrypted,
+            why_not,
+            client: self.client.stats.clone(),
+            server: self.server.stats.clone(),
+        }
+    }
+
+    /// Stops both directions for a reason that concerns the whole connection.
+    fn fail(&mut self, why: NotDecrypted) {
+        if self.problem.is_none() {
+            self.problem = Some(why.clone());
+        }
+        self.key_state = KeyState::Failed;
+        self.client.stop(why.clone());
+        self.server.stop(why);
+    }
+
+    fn frame_error(&mut self, from_client: bool, e: FrameError) {
+        let started = self.dir_ref(from_client).framed_any;
+        if !started && (from_client || self.server_hello.is_none()) {
+            self.fail(NotDecrypted::HandshakeNotCaptured);
+        } else {
+            self.dir(from_client)
+                .stop(NotDecrypted::ProtocolViolation(e.to_string()));
+        }
+    }
+
+    /// Whether a record of `content_type` must wait (for the other side's hello, or for keys).
+    fn blocked(&self, from_client: bool, content_type: u8) -> bool {
+        if from_client {
+            if self.client_hello.is_none() {
+                return false;
+            }
+            if self.server_hello.is_none() {
+                // Plaintext handshake and alerts go on (a second ClientHello after a
+                // HelloRetryRequest); protected records wait for the server's choice.
+                return !matches!(content_type, content::HANDSHAKE | content::ALERT);
+            }
+        } else if self.client_hello.is_none() {
+            return true;
+        }
+        if from_client
+            && self.client.phase == Some(Phase::Early)
+            && self.early_accepted.is_none()
+            && !self.server.stopped()
+            && content_type == content::APPLICATION_DATA
+        {
+            // Early data: wait for the server's word on it (EncryptedExtensions).
+            return true;
+        }
+        if self.key_state != KeyState::Awaiting {
+            return false;
+        }
+        match self.server_hello.as_ref().map(ServerHello::version) {
+            Some(TLS13) => content_type == content::APPLICATION_DATA,
+            _ => {
+                content_type == content::CHANGE_CIPHER_SPEC
+                    || self.dir_ref(from_client).current12.is_some()
+            }
+        }
+    }
+
+    /// A record framed from this feed's bytes: its payload is `self.plain[start..]`.
+    fn record(&mut self, from_client: bool, head: RecordHead, start: usize, keys: &keylog::KeyLog) {
+        let d = self.dir(from_client);
+        if d.stopped() {
+            return;
+        }
+        d.stats.records += 1;
+        if !d.pending.is_empty() || self.blocked(from_client, head.content_type) {
+            let rec = Record {
+                content_type: head.content_type,
+                version: head.version,
+                payload: self.plain.get(start..).unwrap_or_default().to_vec(),
+                packet: head.packet,
+            };
+            let d = self.dir(from_client);
+            d.pending_bytes = d.pending_bytes.saturating_add(held(&rec));
+            d.pending.push_back(rec);
+            if d.pending_bytes > MAX_PENDING_BYTES {
+                let why = if self.key_state == KeyState::Awaiting {
+                    self.no_key()
+                } else {
+                    NotDecrypted::HandshakeNotCaptured
+                };
+                self.fail(why);
+            }
+            return;
+        }
+        self.process(from_client, head, start, keys);
+    }
+
+    /// Lets waiting records go once what they waited for has come, and looks the keys up
+    /// again while they are missing.
+    fn settle(&mut self, keys: &keylog::KeyLog) {
+        loop {
+            if self.key_state == KeyState::Awaiting {
+                self.resolve_keys(keys);
+            }
+            let mut progressed = false;
+            for from_client in [true, false] {
+                loop {
+                    let d = self.dir_ref(from_client);
+                    let Some(front) = d.pending.front() else {
+                        break;
+                    };
+                    if d.stopped() || self.blocked(from_client, front.content_type) {
+                        break;
+                    }
+                    let d = self.dir(from_client);
+                    let Some(rec) = d.pending.pop_front() else {
+                        break;
+                    };
+                    d.pending_bytes = d.pending_bytes.saturating_sub(held(&rec));
+                    let start = self.plain.len();
+                    self.plain.extend_from_slice(&rec.payload);
+                    self.process(from_client, rec.head(), start, keys);
+                    self.plain.truncate(self.keep);
+                    progressed = true;
+                }
+            }
+            if !progressed {
+                break;
+            }
+        }
+    }
+
+    /// One record, not blocked; its payload is `self.plain[start..]`.
+    fn process(
+        &mut self,
+        from_client: bool,
+        head: RecordHead,
+        start: usize,
+        keys: &keylog::KeyLog,
+    ) {
+        if self.dir_ref(from_client).stopped() {
+            return;
+        }
+        let version = self.server_hello.as_ref().map(ServerHello::version);
+        let protected = match version {
+            Some(TLS13) => head.content_type == content::APPLICATION_DATA,
+            Some(_) => self.dir_ref(from_client).current12.is_some(),
+            None => false,
+        };
+        if !protected {
+            self.plaintext(from_client, head, start, keys);
+            return;
+        }
+        if version == Some(TLS13) {
+            self.open13(from_client, head, start, keys);
+            return;
+        }
+        self.open12(from_client, head, start, keys);
+    }
+
+    fn open_failed(&mut self, from_client: bool, e: OpenError, packet: u64) {
+        let why = match e {
+            OpenError::Auth => NotDecrypted::KeyMismatch,
+            OpenError::Malformed => NotDecrypted::ProtocolViolation(format!(
+                "malformed protected record completed by packet {packet}"
+            )),
+        };
+        self.dir(from_client).stop(why);
+    }
+
+    /// A record before protection (or TLS 1.3's plaintext records).
+    /// Its payload is `self.plain[start..]`.
+    fn plaintext(
+        &mut self,
+        from_client: bool,
+        head: RecordHead,
+        start: usize,
+        keys: &keylog::KeyLog,
+    ) {
+        let first = self.dir_ref(from_client).stats.records == 1;
+        let end = self.plain.len();
+        match head.content_type {
+            ty @ (content::HANDSHAKE | content::ALERT) => {
+                self.deliver(from_client, ty, start, end, head.packet, false, keys)
+            }
+            content::CHANGE_CIPHER_SPEC => {
+                if first && from_client {
+                    self.fail(NotDecrypted::HandshakeNotCaptured);
+                    return;
+                }
+                let version = self.server_hello.as_ref().map(ServerHello::version);
+                if version != Some(TLS12) {
+                    return; // TLS 1.3 middlebox compatibility (RFC 8446 §D.4): ignored
+                }
+                let d = self.dir(from_client);
+                match d.next12.take() {
+                    Some(c) => d.current12 = Some(c),
+                    None => {
+                        if self.key_state == KeyState::Ready {
+                            self.dir(from_client)
+                                .stop(NotDecrypted::Unsupported("TLS renegotiation"));
+                        }
+                    }
+                }
+            }
+            _ => {
+                if first && (from_client || self.server_hello.is_none()) {
+                    self.fail(NotDecrypted::HandshakeNotCaptured);
+                }
+                // Plaintext application data or heartbeats: not ours to emit.
+            }
+        }
+    }
+
+    /// Plaintext of content type `ty` from one direction: `self.plain[start..end]`.
+    #[allow(clippy::too_many_arguments)]
+    fn deliver(
+        &mut self,
+        from_client: bool,
+        ty: u8,
+        start: usize,
+        end: usize,
+        packet: u64,
+        early: bool,
+        keys: &keylog::KeyLog,
+    ) {
+        let d = if from_client {
+            &mut self.client
+        } else {
+            &mut self.server
+        };
+        let bytes = self.plain.get(start..end).unwrap_or_default();
+        match ty {
+            content::APPLICATION_DATA => {
+                if bytes.is_empty() {
+                    return;
+                }
+                let n = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+                d.stats.app_bytes = d.stats.app_bytes.saturating_add(n);
+                if early {
+                    d.stats.early_bytes = d.stats.early_bytes.saturating_add(n);
+                }
+                self.out.push(Out::Data {
+                    from_client,
+                    start,
+                    end,
+                    packet,
+                });
+                self.keep = end;
+            }
+            content::ALERT => {
+                for pair in bytes.chunks_exact(2) {
+                    if let [level, description] = *pair {
+                        self.out.push(Out::Alert(TlsEvent::Alert {
+                            from_client,
+                            level,
+                            description,
+                            packet,
+                        }));
+                    }
+                }
+            }
+            content::HANDSHAKE => match d.hs.push(bytes) {
+                Ok(messages) => {
+                    for m in messages {
+                        if self.dir_ref(from_client).stopped() {
+                            break;
+                        }
+                        self.message(from_client, m, early, keys);
+                    }
+                }
+                Err(handshake::ReassemblyError::TooLong { kind, len }) => {
+                    self.dir(from_client)
+                        .stop(NotDecrypted::ProtocolViolation(format!(
+                            "handshake message type {kind} of {len} bytes"
+                        )));
+                }
+            },
+            _ => {}
+        }
+    }
+
+    fn message(&mut self, from_client: bool, m: Message, early: bool, keys: &keylog::KeyLog) {
+        if from_client {
+            self.client_message(m, early)
+        } else {
+            self.server_message(m, keys)
+        }
+    }
+
+    fn client_message(&mut self, m: Message, early: bool) {
+        if self.client_hello.is_none() {
+            if m.kind != kind::CLIENT_HELLO {
+                self.fail(NotDecrypted::HandshakeNotCaptured);
+                return;
+            }
+            match handshake::parse_client_hello(&m.body) {
+                Some(ch) => {
+                    self.client.early_offered = ch.early_data;
+                    self.client_hello = Some(ch);
+                }
+                None => self.fail(NotDecrypted::ProtocolViolation(
+                    "malformed ClientHello".into(),
+                )),
+            }
+            return;
+        }
+        match m.kind {
+            kind::CLIENT_HELLO if self.hello_retry_request && self.client_hello2.is_none() => {
+                self.client_hello2 = handshake::parse_client_hello(&m.body);
+            }
+            kind::END_OF_EARLY_DATA if early => self.client.phase = Some(Phase::Handshake),
+            kind::FINISHED => self.finished(true),
+            kind::KEY_UPDATE => self.key_update(true, &m.body),
+            _ => {}
+        }
+    }
+
+    fn server_message(&mut self, m: Message, keys: &keylog::KeyLog) {
+        if self.server_hello.is_none() {
+            if m.kind != kind::SERVER_HELLO {
+                self.fail(NotDecrypted::HandshakeNotCaptured);
+                return;
+            }
+            let Some(sh) = handshake::parse_server_hello(&m.body) else {
+                self.fail(NotDecrypted::ProtocolViolation(
+                    "malformed ServerHello".into(),
+                ));
+                return;
+            };
+            if sh.hello_retry_request {
+                self.hello_retry_request = true;
+                self.early_accepted = Some(false); // RFC 8446 §4.2.10
+                return;
+            }
+            self.server_hello_received(sh, keys);
+            return;
+        }
+        match m.kind {
+            kind::ENCRYPTED_EXTENSIONS => {
+                if let Some(ee) = handshake::parse_encrypted_extensions(&m.body) {
+                    if ee.alpn.is_some() {
+                        self.alpn_chosen = ee.alpn;
+                    }
+                    if self.early_accepted.is_none() {
+                        self.early_accepted = Some(ee.early_data);
+                    }
+                }
+            }
+            kind::FINISHED => self.finished(false),
+            kind::KEY_UPDATE => self.key_update(false, &m.body),
+            _ => {} // Certificate…, NewSessionTicket: nothing to decrypt with
+        }
+    }
+
+    fn server_hello_received(&mut self, sh: ServerHello, keys: &keylog::KeyLog) {
+        let version = sh.version();
+        if sh.alpn.is_some() {
+            self.alpn_chosen = sh.alpn.clone();
+        }
+        let suite_id = sh.cipher_suite;
+        self.server_hello = Some(sh);
+        if version != TLS12 && version != TLS13 {
+            self.fail(NotDecrypted::UnsupportedVersion(version));
+            return;
+        }
+        let Some(suite) = keys::suite(suite_id) else {
+            self.fail(NotDecrypted::UnsupportedSuite(suite_id));
+            return;
+        };
+        if suite.tls13 != (version == TLS13) {
+            self.fail(NotDecrypted::ProtocolViolation(format!(
+                "cipher suite {} with {}",
+                suite.name,
+                version_name(version)
+            )));
+            return;
+        }
+        self.suite = Some(suite);
+        self.key_state = KeyState::Awaiting;
+        self.resolve_keys(keys);
+    }
+
+    /// Looks the connection up in the key log and sets the directions' keys.
+    fn resolve_keys(&mut self, keys: &keylog::KeyLog) {
+        let (Some(suite), Some(ch), Some(sh)) = (
+            self.suite,
+            self.client_hello.as_ref(),
+            self.server_hello.as_ref(),
+        ) else {
+            return;
+        };
+        let randoms = [
+            Some(ch.random),
+            self.client_hello2.as_ref().map(|c| c.random),
+        ];
+        let Some(secrets) = randoms.iter().flatten().find_map(|r| keys.get(r)) else {
+            if keys.is_complete() {
+                // Nothing will come: hold no record for it.
+                self.fail(NotDecrypted::NoKey);
+            }
+            return; // else stays Awaiting: the log may grow
+        };
+        let result = if suite.tls13 {
+            let early_offered = ch.early_data;
+            self.setup13(suite, secrets, early_offered)
+        } else {
+            let etm = ch.encrypt_then_mac
+                && sh.encrypt_then_mac
+                && matches!(suite.bulk, Bulk::Cbc { .. });
+            let (cr, sr) = (ch.random, sh.random);
+            self.setup12(suite, secrets, &cr, &sr, etm)
+        };
+        match result {
+            Setup::Ready => self.key_state = KeyState::Ready,
+            Setup::Missing => self.partial_key = true,
+            Setup::Mismatch => self.fail(NotDecrypted::KeyMismatch),
+        }
+    }
+
+    /// Why there is no key yet: none logged, or not all of them.
+    fn no_key(&self) -> NotDecrypted {
+        if self.partial_key {
+            NotDecrypted::PartialKey
+        } else {
+            NotDecrypted::NoKey
+        }
+    }
+
+    /// A Finished message: in TLS 1.3 that side's application keys follow.
+    fn finished(&mut self, from_client: bool) {
+        if !from_client && self.early_accepted.is_none() {
+            // No readable EncryptedExtensions came before: take early data as rejected
+            // rather than hold the client's records.
+            self.early_accepted = Some(false);
+        }
+        let d = self.dir(from_client);
+        if d.phase == Some(Phase::Handshake) {
+            d.phase = Some(Phase::Application);
+        }
+    }
+
+}
+
+enum Setup {
+    Ready,
+    Missing,
+    Mismatch,
+}

@@ -1,0 +1,115 @@
+//! What one TLS session tells the report: version, cipher suite, SNI, ALPN, resumption,
+//! early data (RFC 8446 §4.2.10), per-direction counters, and why decryption stopped.
+//!
+//! In: the session's state, read by [`TlsSession::summary`](super::TlsSession::summary).
+//! Out: a [`Summary`] with a [`DirectionSummary`] per side and a [`NotDecrypted`] reason.
+
+use super::keys;
+use super::names::version_name;
+use std::fmt;
+
+/// Why (part of) a connection was not decrypted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotDecrypted {
+    /// The key logs hold nothing usable for this connection's client random.
+    NoKey,
+    /// The key logs hold some of this connection's TLS 1.3 secrets but not all that
+    /// decryption needs (the handshake secrets without the traffic secrets, which a client
+    /// logs only once its handshake completes).
+    PartialKey,
+    /// A record failed authentication under the logged key.
+    KeyMismatch,
+    UnsupportedSuite(u16),
+    UnsupportedVersion(u16),
+    /// A TCP gap; the packet that showed it, if known.
+    Gap {
+        packet: Option<u64>,
+    },
+    /// The capture does not start with the handshake.
+    HandshakeNotCaptured,
+    /// Something this decoder does not follow (renegotiation).
+    Unsupported(&'static str),
+    /// The bytes broke the TLS rules.
+    ProtocolViolation(String),
+}
+
+impl fmt::Display for NotDecrypted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotDecrypted::NoKey => f.write_str("no key for this connection"),
+            NotDecrypted::PartialKey => f.write_str("the key log holds only part of this connection's secrets (no application traffic secrets: a client logs them once its handshake completes, so this one most likely never completed)"),
+            NotDecrypted::KeyMismatch => f.write_str("this key log does not match this connection"),
+            NotDecrypted::UnsupportedSuite(id) => {
+                write!(f, "unsupported cipher suite {}", keys::suite_name(*id))
+            }
+            NotDecrypted::UnsupportedVersion(v) => {
+                write!(f, "unsupported TLS version {}", version_name(*v))
+            }
+            NotDecrypted::Gap { packet: Some(p) } => {
+                write!(f, "TCP gap at packet {p}: cannot continue")
+            }
+            NotDecrypted::Gap { packet: None } => f.write_str("TCP gap: cannot continue"),
+            NotDecrypted::HandshakeNotCaptured => f.write_str("handshake not captured"),
+            NotDecrypted::Unsupported(what) => write!(f, "{what} is not supported"),
+            NotDecrypted::ProtocolViolation(what) => write!(f, "TLS protocol violation: {what}"),
+        }
+    }
+}
+
+/// One direction's counters and state for the report.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DirectionSummary {
+    /// Records framed.
+    pub records: u64,
+    /// Protected records opened.
+    pub decrypted_records: u64,
+    /// Application data bytes emitted.
+    pub app_bytes: u64,
+    /// Of those, early data (0-RTT) bytes.
+    pub early_bytes: u64,
+    /// Early-data records that could not be decrypted and were skipped.
+    pub skipped_early_records: u64,
+    /// KeyUpdates followed.
+    pub key_updates: u64,
+    /// Why this direction stopped, if it did.
+    pub stopped: Option<NotDecrypted>,
+}
+
+/// What a session found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// The ClientHello's random: the key a key log files this connection's secrets under
+    /// (public: it travels in the clear).
+    pub client_random: Option<[u8; 32]>,
+    /// Negotiated version (`TLS12` or `TLS13`, or what the server chose).
+    pub version: Option<u16>,
+    pub cipher_suite: Option<u16>,
+    pub sni: Option<String>,
+    pub alpn_offered: Vec<String>,
+    pub alpn_chosen: Option<String>,
+    pub hello_retry_request: bool,
+    /// The session was resumed: a TLS 1.3 server accepted a pre-shared key (RFC 8446
+    /// §2.2), or a TLS 1.2 one answered with the session ID the client asked to resume
+    /// (RFC 5246 §7.3, an abbreviated handshake; RFC 5077 §3.4 for a session ticket).
+    pub resumed: bool,
+    /// The client offered early data (0-RTT).
+    pub early_data_offered: bool,
+    /// The server accepted it (EncryptedExtensions), when known.
+    pub early_data_accepted: Option<bool>,
+    /// At least one protected record was decrypted.
+    pub decrypted: bool,
+    /// The first reason decryption did not cover the whole connection (session-wide, or
+    /// the first direction that stopped).
+    pub why_not: Option<NotDecrypted>,
+    pub client: DirectionSummary,
+    pub server: DirectionSummary,
+}
+
+impl Summary {
+    pub fn version_name(&self) -> Option<String> {
+        self.version.map(version_name)
+    }
+    pub fn cipher_suite_name(&self) -> Option<String> {
+        self.cipher_suite.map(keys::suite_name)
+    }
+}

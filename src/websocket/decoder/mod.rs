@@ -1,0 +1,714 @@
+//! The per-direction WebSocket decoder.
+//!
+//! In: one direction's stream after the handshake, as tcp `Data` and `Gap` events. Out: close
+//! frames ([`crate::close::CloseFrame`]), per-direction statistics, and findings for every
+//! framing rule broken (RFC 6455 §5.1-§5.6, §7.1.4, §8.1).
+//!
+//! Headers are parsed with nom straight from the segment; only a header split across
+//! segments is copied (at most 14 bytes). Payloads are streamed, never buffered whole: data
+//! payloads are unmasked 4 KiB at a time on the stack for UTF-8 checking and inflating,
+//! control payloads (at most 125 bytes when valid) are kept up to a cap. A gap inside a
+//! payload of known length keeps the decoder in sync (the message is marked truncated, the
+//! mask position moves on); a gap over a header puts the direction out of sync, and nothing
+//! more is decoded from it — no frame, no code is guessed (REASSEMBLY.md rule 8).
+//!
+//! `stats` has the statistics, `log` the frame log the timeline reads, `message` the data
+//! message in progress; this module is the frame state machine.
+
+mod log;
+mod message;
+mod stats;
+#[cfg(test)]
+mod tests;
+
+pub use log::{FrameRecord, FrameRecordJson};
+pub use stats::{Stats, StatsJson};
+
+use super::deflate::Inflater;
+use super::frame::{parse_header, unmask, unmask_into, FrameHeader, Opcode, MAX_HEADER_LEN};
+use super::utf8::Utf8Stream;
+use crate::capture::Timestamp;
+use crate::close::{CloseFrame, Problem};
+use crate::finding::{Findings, Kind};
+use crate::flow::Role;
+use crate::stack::tcp::Event;
+use log::{preview_text, PREVIEW_BYTES};
+use message::{check_utf8, Message};
+
+/// Masked payload is unmasked this many bytes at a time, in a buffer shared by every
+/// decoder of the thread (so no per-connection buffer grows with the largest segment, and
+/// nothing is zeroed per chunk).
+const UNMASK_CHUNK: usize = 4096;
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Box<[u8; UNMASK_CHUNK]>> =
+        std::cell::RefCell::new(Box::new([0; UNMASK_CHUNK]));
+}
+
+/// Runs `f` with the thread's unmasking buffer.
+fn with_scratch<R>(f: impl FnOnce(&mut [u8; UNMASK_CHUNK]) -> R) -> R {
+    SCRATCH.with_borrow_mut(|b| f(b))
+}
+
+/// Control payloads beyond this are counted but not kept (a valid one is at most 125 bytes).
+const MAX_CONTROL_KEEP: usize = 4096;
+/// Close frames kept per direction (the first one is the one that counts).
+const MAX_CLOSES_KEPT: usize = 4;
+
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Frame {
+    h: FrameHeader,
+    /// Payload bytes consumed so far.
+    pos: u64,
+    truncated: bool,
+    #[serde(with = "serde_bytes")]
+    control: Vec<u8>,
+    /// The first unmasked payload bytes of a data frame, when previews are logged.
+    #[serde(with = "serde_bytes")]
+    preview: Vec<u8>,
+}
+
+/// Its serde form (`serial`, for `freeze`) is every field, an inflater as its history.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct Decoder {
+    from: Role,
+    /// permessage-deflate was negotiated: RSV1 may be set on a message's first frame.
+    pub deflate: bool,
+    /// Inflates compressed messages, when the handshake told how (RFC 7692).
+    inflater: Option<Inflater>,
+    hdr: [u8; MAX_HEADER_LEN],
+    hdr_len: usize,
+    frame: Option<Frame>,
+    msg: Option<Message>,
+    /// Offset where the direction went out of sync, if it did.
+    pub out_of_sync: Option<u64>,
+    pub closes: Vec<CloseFrame>,
+    /// Close frames beyond the kept ones.
+    pub extra_closes: u64,
+    after_close_reported: bool,
+    pub stats: Stats,
+    /// Where the last captured bytes came from (a frame that ends inside a gap ends there).
+    last: Option<Origin>,
+    /// The most recent frames (at most `log_cap`), for timelines.
+    pub log: std::collections::VecDeque<FrameRecord>,
+    log_cap: usize,
+    log_previews: bool,
+    /// Frames that fell out of the log.
+    pub log_dropped: u64,
+}
+
+/// Where the current bytes came from, passed down with each chunk.
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+pub struct Origin {
+    pub packet: u64,
+    pub ts: Timestamp,
+    /// Delivery order within the connection, to order closes against TCP endings.
+    pub order: u64,
+}
+
+impl Decoder {
+    pub fn new(from: Role, deflate: bool) -> Decoder {
+        Decoder {
+            from,
+            deflate,
+            inflater: None,
+            hdr: [0; MAX_HEADER_LEN],
+            hdr_len: 0,
+            frame: None,
+            msg: None,
+            out_of_sync: None,
+            closes: Vec::new(),
+            extra_closes: 0,
+            after_close_reported: false,
+            stats: Stats::default(),
+            last: None,
+            log: std::collections::VecDeque::new(),
+            log_cap: 16,
+            log_previews: false,
+            log_dropped: 0,
+        }
+    }
+
+    /// Inflate this direction's compressed messages with `inflater`.
+    pub fn set_inflater(&mut self, inflater: Inflater) {
+        self.deflate = true;
+        self.inflater = Some(inflater);
+    }
+
+    /// Keep the last `cap` frames (16 by default), with payload previews if `previews`.
+    pub fn set_frame_log(&mut self, cap: usize, previews: bool) {
+        self.log_cap = cap;
+        self.log_previews = previews;
+    }
+
+    /// Who sends this direction.
+    pub fn from(&self) -> Role {
+        self.from
+    }
+
+    /// A message is open (fragmented or a frame in progress) — for "partial message" notes.
+    pub fn mid_message(&self) -> bool {
+        self.out_of_sync.is_none()
+            && (self.msg.is_some() || self.frame.is_some() || self.hdr_len > 0)
+    }
+
+    /// Feed one tcp event of this direction.
+    pub fn feed(&mut self, ev: Event<'_>, order: u64, findings: &mut Findings) {
+        match ev {
+            Event::Data {
+                bytes, packet, ts, ..
+            } => self.data(bytes, Origin { packet, ts, order }, findings),
+            Event::Gap {
+                offset,
+                len,
+                packet,
+                ..
+            } => self.gap(offset, len, packet, findings),
+        }
+    }
+
+    /// Bytes of this direction's WebSocket stream, in order.
+    pub fn data(&mut self, mut b: &[u8], at: Origin, findings: &mut Findings) {
+        self.last = Some(at);
+        while !b.is_empty() {
+            if self.out_of_sync.is_some() {
+                return;
+            }
+            if self.frame.is_none() {
+                let parsed = if self.hdr_len == 0 {
+                    match parse_header(b) {
+                        Ok((_, h)) => Some((h, h.header_len)),
+                        Err(_) => None,
+                    }
+                } else {
+                    // Top up the saved start of the header from this chunk.
+                    let old = self.hdr_len;
+                    let free = self.hdr.get_mut(old..).unwrap_or_default();
+                    let (more, after) = b.split_at_checked(free.len()).unwrap_or((b, &[]));
+                    if let Some(dst) = free.get_mut(..more.len()) {
+                        dst.copy_from_slice(more);
+                    }
+                    let have = old + more.len();
+                    match parse_header(self.hdr.get(..have).unwrap_or_default()) {
+                        Ok((_, h)) => Some((h, h.header_len.saturating_sub(old))),
+                        Err(_) => {
+                            self.hdr_len = have;
+                            b = after;
+                            continue;
+                        }
+                    }
+                };
+                match parsed {
+                    Some((h, used)) => {
+                        self.hdr_len = 0;
+                        b = b.get(used..).unwrap_or_default();
+                        self.start_frame(h, at, findings);
+                    }
+                    None => {
+                        // Incomplete (so shorter than the longest header): keep the start of
+                        // the header for the next chunk.
+                        let n = b.len().min(MAX_HEADER_LEN);
+                        if let (Some(dst), Some(src)) = (self.hdr.get_mut(..n), b.get(..n)) {
+                            dst.copy_from_slice(src);
+                        }
+                        self.hdr_len = n;
+                        return;
+                    }
+                }
+            } else if let Some(f) = self.frame.as_ref() {
+                let want = f.h.payload_len - f.pos;
+                let n = (b.len() as u64).min(want) as usize;
+                let (now, rest) = b.split_at(n);
+                self.payload(now, findings, at);
+                b = rest;
+                self.maybe_end_frame(at, findings);
+            }
+        }
+    }
+
+    /// Bytes the capture does not hold.
+    pub fn gap(&mut self, offset: u64, len: u64, packet: Option<u64>, findings: &mut Findings) {
+        if self.out_of_sync.is_some() {
+            return;
+        }
+        if let Some(f) = self.frame.as_mut() {
+            let want = f.h.payload_len - f.pos;
+            if len <= want && self.hdr_len == 0 {
+                // Inside a payload of known length: skip it and stay in sync.
+                f.pos += len;
+                f.truncated = true;
+                if let Some(m) = self.msg.as_mut() {
+                    if !f.h.opcode.is_control() {
+                        m.truncated = true;
+                        m.len += len;
+                        m.utf8 = None;
+                        if m.inflate {
+                            // The window is lost with the missing bytes (REASSEMBLY.md rule 8).
+                            m.inflate = false;
+                            self.inflater = self
+                                .inflater
+                                .as_ref()
+                                .filter(|i| i.resets_each_message())
+                                .map(Inflater::fresh);
+                            if self.inflater.is_none() {
+                                findings.push(
+                                    Kind::InflateStopped,
+                                    Some(self.from),
+                                    packet,
+                                    "part of a compressed message is missing, and the sender keeps its compression window between messages: later messages of this direction cannot be inflated".into(),
+                                );
+                            }
+                        }
+                    }
+                }
+                findings.push(
+                    Kind::TruncatedMessage,
+                    Some(self.from),
+                    packet,
+                    format!(
+                        "{len} bytes of a {} frame's payload are not in the capture; the frame is marked truncated and decoding stays in sync",
+                        f.h.opcode
+                    ),
+                );
+                if f.pos == f.h.payload_len {
+                    self.end_frame_after_gap(findings);
+                }
+                return;
+            }
+        }
+        self.out_of_sync = Some(offset);
+        findings.push(
+            Kind::OutOfSync,
+            Some(self.from),
+            packet,
+            format!(
+                "{len} bytes at stream offset {offset} are missing from the capture where a frame header was expected; \
+                 nothing after it in this direction is decoded (no frame or close code is guessed)"
+            ),
+        );
+    }
+
+    /// The layer below can deliver nothing more of this direction from stream `offset` on
+    /// (it said why in a finding of its own): decoding stops there, out of sync.
+    pub fn lost(&mut self, offset: u64, packet: Option<u64>, findings: &mut Findings) {
+        if self.out_of_sync.is_some() {
+            return;
+        }
+        self.out_of_sync = Some(offset);
+        if self.mid_message() {
+            findings.push(
+                Kind::TruncatedMessage,
+                Some(self.from),
+                packet,
+                format!("the {}'s stream stops in the middle of a frame or fragmented message: that message never arrived whole", self.from),
+            );
+        }
+    }
+
+    fn end_frame_after_gap(&mut self, findings: &mut Findings) {
+        // The frame ended inside the gap: its end packet is unknown.
+        if let Some(f) = self.frame.take() {
+            self.stats.frames += 1;
+            if f.h.opcode == Opcode::CLOSE {
+                // The close payload is partly missing: record that a close frame was sent,
+                // but its code only if both code bytes were captured.
+                self.record_close(f, self.last, findings);
+            } else if !f.h.opcode.is_control() && f.h.fin {
+                self.msg = None;
+            }
+        }
+    }
+
+    fn violation(&self, findings: &mut Findings, kind: Kind, packet: u64, detail: String) {
+        findings.push(kind, Some(self.from), Some(packet), detail);
+    }
+
+    fn start_frame(&mut self, h: FrameHeader, at: Origin, findings: &mut Findings) {
+        let p = at.packet;
+        let op = h.opcode;
+        if !self.closes.is_empty() && !self.after_close_reported {
+            self.after_close_reported = true;
+            self.violation(
+                findings,
+                Kind::FrameAfterClose,
+                p,
+                format!("a {op} frame was sent after this side's close frame (RFC 6455 §5.5.1)"),
+            );
+        }
+        match (self.from, h.masked()) {
+            (Role::Client, false) => self.violation(
+                findings,
+                Kind::UnmaskedClientFrame,
+                p,
+                format!("the client sent a {op} frame without a mask (RFC 6455 §5.1: a server must close with 1002)"),
+            ),
+            (Role::Server, true) => self.violation(
+                findings,
+                Kind::MaskedServerFrame,
+                p,
+                format!("the server sent a masked {op} frame (RFC 6455 §5.1: a client must close with 1002)"),
+            ),
+            _ => {}
+        }
+        let rsv_ok = h.rsv == 0
+            || (self.deflate && h.rsv == 0b100 && (op == Opcode::TEXT || op == Opcode::BINARY));
+        if !rsv_ok {
+            self.violation(
+                findings,
+                Kind::RsvBitsSet,
+                p,
+                format!(
+                    "RSV bits {:03b} set on a {op} frame{} (RFC 6455 §5.2{})",
+                    h.rsv,
+                    if self.deflate {
+                        ""
+                    } else {
+                        " with no extension negotiated"
+                    },
+                    if self.deflate { ", RFC 7692 §6" } else { "" }
+                ),
+            );
+        }
+        if op.is_reserved() {
+            self.violation(
+                findings,
+                Kind::ReservedOpcode,
+                p,
+                format!("reserved opcode 0x{:X} (RFC 6455 §5.2)", op.0),
+            );
+        }
+        if h.non_minimal_length() {
+            self.violation(
+                findings,
+                Kind::NonMinimalLength,
+                p,
+                format!(
+                    "payload length {} written in a longer form than needed (RFC 6455 §5.2)",
+                    h.payload_len
+                ),
+            );
+        }
+        if h.length_top_bit_set() {
+            self.violation(
+                findings,
+                Kind::LengthTopBitSet,
+                p,
+                format!("64-bit payload length {} has its top bit set (RFC 6455 §5.2); the payload is skipped, not buffered", h.payload_len),
+            );
+        }
+        if op.is_control() {
+            if h.payload_len > 125 {
+                self.violation(
+                    findings,
+                    Kind::ControlFrameTooLong,
+                    p,
+                    format!("{op} frame with a {}-byte payload; control frames carry at most 125 (RFC 6455 §5.5)", h.payload_len),
+                );
+            }
+            if !h.fin {
+                self.violation(
+                    findings,
+                    Kind::FragmentedControlFrame,
+                    p,
+                    format!("{op} frame without FIN: control frames must not be fragmented (RFC 6455 §5.5)"),
+                );
+            }
+        } else if op == Opcode::CONTINUATION {
+            if self.msg.is_none() {
+                self.violation(
+                    findings,
+                    Kind::ContinuationWithoutStart,
+                    p,
+                    "continuation frame with no message in progress (RFC 6455 §5.4)".into(),
+                );
+            }
+        } else if !op.is_reserved() {
+            if let Some(m) = &self.msg {
+                self.violation(
+                    findings,
+                    Kind::DataFrameInsideFragmentedMessage,
+                    p,
+                    format!(
+                        "a new {op} frame started while a fragmented {} message was still open (RFC 6455 §5.4)",
+                        m.opcode
+                    ),
+                );
+            }
+            let compressed = self.deflate && h.rsv1();
+            let inflate = compressed && self.inflater.is_some();
+            self.msg = Some(Message {
+                opcode: op,
+                len: 0,
+                compressed,
+                inflate,
+                inflated: 0,
+                // Compressed text is checked once inflated; without an inflater, not at all.
+                utf8: (op == Opcode::TEXT && (!compressed || inflate)).then(Utf8Stream::new),
+                truncated: false,
+                invalid_reported: false,
+            });
+        }
+        self.frame = Some(Frame {
+            h,
+            pos: 0,
+            truncated: false,
+            control: Vec::new(),
+            preview: Vec::new(),
+        });
+        self.maybe_end_frame(at, findings);
+    }
+
+    fn payload(&mut self, chunk: &[u8], findings: &mut Findings, at: Origin) {
+        let Some(f) = self.frame.as_mut() else {
+            return;
+        };
+        let start = f.pos;
+        f.pos += chunk.len() as u64;
+        self.stats.payload_bytes += chunk.len() as u64;
+        if f.h.opcode.is_control() {
+            if f.truncated {
+                // Bytes after a hole are never joined to bytes before it.
+                return;
+            }
+            let room = MAX_CONTROL_KEEP.saturating_sub(f.control.len());
+            let keep = chunk.get(..room).unwrap_or(chunk);
+            let at_len = f.control.len();
+            f.control.extend_from_slice(keep);
+            if let (Some(key), Some(new)) = (f.h.mask, f.control.get_mut(at_len..)) {
+                unmask(new, key, start);
+            }
+            return;
+        }
+        if f.h.opcode.is_reserved() {
+            return;
+        }
+        if self.log_previews && f.preview.len() < PREVIEW_BYTES {
+            let room = PREVIEW_BYTES - f.preview.len();
+            let at_len = f.preview.len();
+            f.preview
+                .extend_from_slice(chunk.get(..room).unwrap_or(chunk));
+            if let (Some(key), Some(new)) = (f.h.mask, f.preview.get_mut(at_len..)) {
+                unmask(new, key, start);
+            }
+        }
+        let Some(m) = self.msg.as_mut() else {
+            return;
+        };
+        m.len += chunk.len() as u64;
+        if m.utf8.is_none() && !m.inflate {
+            return;
+        }
+        let from = self.from;
+        let inflater = &mut self.inflater;
+        let failed = with_scratch(|buf| {
+            for (i, piece) in chunk.chunks(UNMASK_CHUNK).enumerate() {
+                let data: &[u8] = match f.h.mask {
+                    Some(key) => {
+                        // Pieces are at most `UNMASK_CHUNK` long: the scratch holds each.
+                        let b = buf.get_mut(..piece.len()).unwrap_or_default();
+                        unmask_into(b, piece, key, start + (i * UNMASK_CHUNK) as u64);
+                        b
+                    }
+                    None => piece,
+                };
+                if !m.inflate {
+                    check_utf8(m, from, data, at.packet, findings);
+                    // Nothing more to check once the text is known to be invalid.
+                    m.utf8.as_ref()?;
+                    continue;
+                }
+                let inf = inflater.as_mut()?;
+                let mut inflated = 0u64;
+                let res = inf.chunk(data, &mut |p| {
+                    inflated += p.len() as u64;
+                    check_utf8(m, from, p, at.packet, findings);
+                });
+                m.inflated += inflated;
+                if let Err(e) = res {
+                    return Some(e);
+                }
+            }
+            None
+        });
+        if let Some(e) = failed {
+            self.inflate_failed(e, at.packet, findings);
+        }
+    }
+
+    fn maybe_end_frame(&mut self, at: Origin, findings: &mut Findings) {
+        let done = self
+            .frame
+            .as_ref()
+            .is_some_and(|f| f.pos == f.h.payload_len);
+        if !done {
+            return;
+        }
+        let Some(f) = self.frame.take() else {
+            return;
+        };
+        self.stats.frames += 1;
+        self.stats.last_frame = Some((at.packet, at.ts));
+        if self
+            .stats
+            .largest_frame
+            .is_none_or(|(l, _, _)| f.h.payload_len > l)
+        {
+            self.stats.largest_frame = Some((f.h.payload_len, at.packet, f.h.opcode));
+        }
+        let op = f.h.opcode;
+        let mut record = FrameRecord {
+            packet: at.packet,
+            ts: at.ts,
+            order: at.order,
+            from: self.from,
+            opcode: op.name(),
+            fin: f.h.fin,
+            rsv: f.h.rsv,
+            masked: f.h.masked(),
+            len: f.h.payload_len,
+            detail: None,
+        };
+        if self.log_previews && !op.is_control() && !f.preview.is_empty() {
+            let compressed = self.msg.as_ref().is_some_and(|m| m.compressed);
+            let text = self.msg.as_ref().is_some_and(|m| m.opcode == Opcode::TEXT);
+            record.detail = Some(if compressed {
+                "(compressed)".to_string()
+            } else {
+                preview_text(&f.preview, f.h.payload_len, text)
+            });
+        }
+        let closes_before = self.closes.len();
+        match op {
+            Opcode::CLOSE => self.record_close(f, Some(at), findings),
+            Opcode::PING => {
+                self.stats.pings += 1;
+                self.stats.last_ping = Some((at.packet, at.ts));
+            }
+            Opcode::PONG => {
+                self.stats.pongs += 1;
+                self.stats.last_pong = Some((at.packet, at.ts));
+            }
+            _ if op.is_reserved() => {}
+            _ => {
+                if !f.h.fin {
+                    // A fragmented message counts toward the largest one as it grows: a
+                    // receiver's size limit may stop it before its last fragment (1009).
+                    if let Some(m) = &self.msg {
+                        let size = if m.inflate { m.inflated } else { m.len };
+                        if self.stats.largest_message.is_none_or(|(l, _)| size > l) {
+                            self.stats.largest_message = Some((size, at.packet));
+                        }
+                    }
+                }
+                if f.h.fin {
+                    if self.msg.as_ref().is_some_and(|m| m.inflate) {
+                        if let (Some(m), Some(inf)) = (self.msg.as_mut(), self.inflater.as_mut()) {
+                            let from = self.from;
+                            let mut inflated = 0u64;
+                            let res = inf.end_message(&mut |piece| {
+                                inflated += piece.len() as u64;
+                                check_utf8(m, from, piece, at.packet, findings);
+                            });
+                            m.inflated += inflated;
+                            if let Err(e) = res {
+                                self.inflate_failed(e, at.packet, findings);
+                            }
+                        }
+                    }
+                    if let Some(mut m) = self.msg.take() {
+                        if let Some(v) = m.utf8.as_mut() {
+                            if let Err(off) = v.finish() {
+                                if !m.invalid_reported {
+                                    findings.push(
+                                        Kind::InvalidUtf8Text,
+                                        Some(self.from),
+                                        Some(at.packet),
+                                        format!("text message ends inside a UTF-8 sequence at message byte {off} (RFC 6455 §8.1)"),
+                                    );
+                                }
+                            }
+                        }
+                        self.stats.messages += 1;
+                        self.stats.compressed_messages += u64::from(m.compressed);
+                        if m.opcode == Opcode::TEXT {
+                            self.stats.text_messages += 1;
+                        } else if m.opcode == Opcode::BINARY {
+                            self.stats.binary_messages += 1;
+                        }
+                        // Size limits apply to what the application gets: the inflated size.
+                        let size = if m.inflate { m.inflated } else { m.len };
+                        if self.stats.largest_message.is_none_or(|(l, _)| size > l) {
+                            self.stats.largest_message = Some((size, at.packet));
+                        }
+                        self.stats.last_message = Some((m.opcode, size, at.packet));
+                    }
+                }
+            }
+        }
+        if self.closes.len() > closes_before {
+            if let Some(c) = self.closes.last() {
+                record.detail = Some(match c.code {
+                    Some(code) if c.reason.is_empty() => code.to_string(),
+                    Some(code) => format!("{code} \"{}\"", c.reason),
+                    None => "no status code".to_string(),
+                });
+            }
+        }
+        if self.log_cap > 0 {
+            if self.log.len() >= self.log_cap {
+                self.log.pop_front();
+                self.log_dropped += 1;
+            }
+            self.log.push_back(record);
+        }
+    }
+
+    fn record_close(&mut self, f: Frame, at: Option<Origin>, findings: &mut Findings) {
+        if self.closes.len() >= MAX_CLOSES_KEPT {
+            self.extra_closes += 1;
+            return;
+        }
+        let (packet, ts, order) = match at {
+            Some(a) => (a.packet, a.ts, a.order),
+            None => (0, Timestamp(0), u64::MAX),
+        };
+        // `control` may be shorter than the payload because of the keep cap (not a capture
+        // problem) or a gap (`truncated`).
+        let close = CloseFrame::parse(
+            self.from,
+            &f.control,
+            !f.truncated,
+            f.h.payload_len,
+            packet,
+            ts,
+            order,
+        );
+        // A capture that lost part of the frame is a note (already made), not the sender's fault.
+        if close.problems.iter().any(|p| *p != Problem::Truncated) {
+            findings.push(
+                Kind::MalformedClose,
+                Some(self.from),
+                Some(packet),
+                format!(
+                    "close frame problems: {}",
+                    close
+                        .problems
+                        .iter()
+                        .filter(|p| **p != Problem::Truncated)
+                        .map(|p| p.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
+        self.closes.push(close);
+    }
+}
+
+impl Decoder {
+    /// Whether this decoder can be frozen (see `freeze`): always, except in the middle of
+    /// a compressed message (an inflater's state then is more than its history).
+    pub fn can_freeze(&self) -> bool {
+        self.inflater.as_ref().is_none_or(Inflater::idle)
+    }
+}

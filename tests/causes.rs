@@ -1,0 +1,129 @@
+//! `status.causes` in the JSON report: the typed causes of each connection's status, by
+//! their stable kinds, on recorded captures of each kind of ending (a proxy's idle timeout
+//! on both legs and on one, a proxy stopped, a backend killed behind a proxy, a message
+//! answered by a FIN, a refused upgrade, a close frame that breaks a rule, an RST after a
+//! FIN over TLS, TCP ended with TLS left open).
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::Path;
+
+/// The connections of `wsclose analyze --format json` on `capture` (under fixtures/), with
+/// its key log when there is one beside it.
+fn connections(capture: &str) -> Vec<Value> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(capture);
+    let mut cmd = Command::cargo_bin("wsclose").unwrap();
+    cmd.env_remove("SSLKEYLOGFILE").arg("analyze").arg(&path);
+    let keylog = path.with_extension("keylog");
+    if keylog.exists() {
+        cmd.arg("--keylog").arg(keylog);
+    }
+    let out = cmd.args(["--format", "json"]).output().unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    report["connections"].as_array().unwrap().clone()
+}
+
+/// The kinds of each connection's causes.
+fn kinds(capture: &str) -> Vec<Vec<String>> {
+    connections(capture)
+        .iter()
+        .map(|c| {
+            c["status"]["causes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k["kind"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn each_kind_of_ending_has_its_causes() {
+    for (capture, want) in [
+        (
+            "proxy/nginx-idle-60s.pcap",
+            vec![vec!["proxy-idle-timeout"], vec!["proxy-idle-timeout"]],
+        ),
+        (
+            "proxy/haproxy-stop.pcap",
+            vec![vec!["proxy-ended-both-legs"], vec!["proxy-ended-both-legs"]],
+        ),
+        (
+            "proxy/nginx-idle-60s-front-only.pcap",
+            vec![vec!["no-close-frame", "quiet-spell", "idle-timeout"]],
+        ),
+        (
+            "proxy/haproxy-backend-kill.pcap",
+            vec![vec!["relayed-end"], vec!["relayed-end"]],
+        ),
+        (
+            "tungstenite-max-size-drop.pcap",
+            vec![vec!["no-close-frame", "unanswered-message"]],
+        ),
+        ("python-refused-403.pcap", vec![vec!["upgrade-refused"]]),
+        (
+            "python-rule-close-1005.pcap",
+            vec![vec!["close-frame", "invalid-close-frame", "no-close-reply"]],
+        ),
+        (
+            "node-close-1008.pcap",
+            vec![vec!["close-frame", "close-reply"]],
+        ),
+        (
+            "tls/go-tls13-aes128gcm-close-1000.pcap",
+            vec![vec!["close-frame", "close-reply", "rst-after-fin"]],
+        ),
+        (
+            "tls/go-tls13-rst.pcap",
+            vec![vec!["no-close-frame", "quiet-spell", "tls-not-closed"]],
+        ),
+    ] {
+        assert_eq!(kinds(capture), want, "{capture}");
+    }
+}
+
+/// The causes carry the numbers and packets the cause's words say.
+#[test]
+fn causes_carry_their_numbers_and_packets() {
+    let c = &connections("proxy/nginx-idle-60s.pcap")[0];
+    let legs = &c["status"]["causes"][0]["legs"];
+    let quiet = legs["quiet_ms"].as_f64().unwrap();
+    assert!((59_000.0..61_000.0).contains(&quiet), "{legs}");
+    let said = format!("after {quiet:.0} ms of quiet on both legs");
+    assert!(
+        c["status"]["cause"].as_str().unwrap().contains(&said),
+        "{c}"
+    );
+    let c = &connections("tls/go-tls13-aes128gcm-close-1000.pcap")[0];
+    let rst = &c["status"]["causes"][2];
+    let (fin, reset) = (&rst["fin_packet"], &rst["rst_packet"]);
+    let said =
+        format!("After its FIN (packet {fin}), the server also reset TCP (RST, packet {reset})");
+    assert!(
+        c["status"]["cause"].as_str().unwrap().contains(&said),
+        "{c}"
+    );
+    assert_eq!(rst["after"]["what"], "close-notify");
+    let c = &connections("tungstenite-max-size-drop.pcap")[0];
+    let u = &c["status"]["causes"][1];
+    assert_eq!(u["message"]["opcode"], "text");
+    assert_eq!(u["message"]["from"], "client");
+    assert_eq!(u["end"]["how"], "fin");
+    assert_eq!(u["end"]["by"], "server");
+}
+
+/// README.md names every cause kind.
+#[test]
+fn readme_lists_every_cause_kind() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    for kind in wsclose::diagnose::Cause::KINDS {
+        assert!(
+            readme.contains(&format!("`{kind}`")),
+            "README.md lacks `{kind}`"
+        );
+    }
+}

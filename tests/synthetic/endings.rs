@@ -1,0 +1,229 @@
+//! Scenario 12 and TCP endings: port reuse with a new ISN (RFC 9293 §3.5), a retransmitted
+//! SYN, a FIN then an RST from the same side or the peer (RFC 9293 §3.6).
+
+use super::*;
+
+#[test]
+fn port_reuse_with_a_new_isn_is_a_second_connection() {
+    let mut s = Session::new(40090, 8080);
+    s.open();
+    let first = s.send(Server, &close(Server, 1000, "first"));
+    s.send(Client, &close(Client, 1000, "first"));
+    s.fins(Server);
+    let second_syn = s.pkts.len() as u64 + 1;
+    s.reconnect(777_777, 9_999_999);
+    s.handshake();
+    s.send(Client, &request());
+    s.send(Server, &response(false));
+    let second = s.send(Client, &close(Client, 4000, "second"));
+    s.send(Server, &close(Server, 4000, "second"));
+    s.rst(Client);
+    let r = s.analyze();
+    assert_eq!(r.connections.len(), 2, "{:#?}", r.connections);
+    let (a, b) = (&r.connections[0], &r.connections[1]);
+    assert_eq!((a.first_packet, b.first_packet), (1, second_syn));
+    assert_eq!(a.last_packet, second_syn - 1);
+    assert_eq!(
+        closes(a),
+        vec![
+            cl(Server, 1000, "first", first),
+            cl(Client, 1000, "first", first + 1)
+        ]
+    );
+    assert_eq!((a.status.code, a.tcp_end), (Some(1000), "fin"));
+    assert_eq!(
+        closes(b),
+        vec![
+            cl(Client, 4000, "second", second),
+            cl(Server, 4000, "second", second + 1)
+        ]
+    );
+    assert_eq!((b.status.code, b.tcp_end), (Some(4000), "rst"));
+    assert_eq!(findings(a), vec![]);
+    assert_eq!(findings(b), vec![]);
+}
+
+#[test]
+fn retransmitted_syn_with_the_same_isn_is_one_connection() {
+    let mut s = Session::new(40091, 8080);
+    s.syn();
+    s.syn();
+    s.syn_ack();
+    s.syn_ack();
+    s.ack(Client);
+    s.send(Client, &request());
+    s.send(Server, &response(false));
+    let p = s.send(Client, &close(Client, 1000, "once"));
+    s.send(Server, &close(Server, 1000, "once"));
+    s.fins(Client);
+    let r = s.analyze();
+    let c = only(&r);
+    assert_eq!(c.first_packet, 1);
+    assert_eq!(
+        closes(c),
+        vec![cl(Client, 1000, "once", p), cl(Server, 1000, "once", p + 1)]
+    );
+    assert_eq!(c.status.code, Some(1000));
+    assert_eq!(r.seen.tcp_connections, 1);
+}
+
+// ---------------------------------------------------------------------------------------
+// A FIN, then an RST from the same side
+// ---------------------------------------------------------------------------------------
+
+/// An application closes its socket without a close frame (FIN), the server sends one more
+/// message, and the client's kernel refuses it with an RST. The TCP ending keeps the FIN as
+/// how the client ended first and the RST beside it, in every format; the 1006 says what the
+/// RST means, after the message that came after the FIN.
+#[test]
+fn a_fin_then_an_rst_from_the_same_side_keeps_both() {
+    let mut s = Session::new(40101, 8080);
+    s.open();
+    let fin = s.fin(Client);
+    let msg = s.send(Server, &text(Server, "tick"));
+    let rst = s.rst(Client);
+    assert_eq!((fin, msg, rst), (6, 7, 8));
+    let r = s.analyze();
+    let c = only(&r);
+    assert_eq!(
+        (c.status.code, c.tcp_end, c.tcp_end_by, c.tcp_end_packet),
+        (Some(1006), "fin", Some(Client), Some(fin))
+    );
+    assert_eq!(c.tcp_ends.len(), 1, "one side ended: the client");
+    let later = c.tcp_ends[0].rst_after_fin.expect("the RST is kept");
+    assert_eq!(later.packet, rst);
+    assert!(
+        c.status.detail.contains(
+            "After its FIN (packet 6), the client also reset TCP (RST, packet 8), 0.001 s after the server's 4-byte text message (packet 7), which came after that FIN: a kernel answers with an RST data that reaches a socket its application has closed"
+        ),
+        "{}",
+        c.status.detail
+    );
+    let ev = c.evidence.as_ref().expect("evidence");
+    assert!(
+        ev.summary
+            .ends_with("; then the client reset TCP (RST, packet 8)"),
+        "{}",
+        ev.summary
+    );
+    assert!(ev.packets.contains(&fin) && ev.packets.contains(&rst));
+    // What each application saw is what the FIN gave: the RST changes neither.
+    assert_eq!(
+        (c.seen_by.client, c.seen_by.server),
+        (Some(1006), Some(1006))
+    );
+
+    let json = serde_json::to_value(&r).expect("json");
+    let end = &json["connections"][0]["tcp_ends"][0];
+    assert_eq!(
+        (&end["by"], &end["kind"], &end["packet"]),
+        (&"client".into(), &"fin".into(), &fin.into())
+    );
+    assert_eq!(end["rst_after_fin"]["packet"], rst);
+    assert_eq!(json["connections"][0]["tcp_end"], "fin");
+
+    let table = wsclose::render::table::render(&r, Some(200), false);
+    assert!(
+        table.contains("tcp: FIN by client [pkt\u{a0}6], then RST [pkt\u{a0}8]"),
+        "{table}"
+    );
+    let md = wsclose::render::markdown::render(&r, &[None]);
+    assert!(
+        md.contains("- **TCP ended:** FIN from the client (packet 6), then RST from the client (packet 8)\n"),
+        "{md}"
+    );
+    assert!(md.contains("    C--)S: pkt 6 +"), "{md}");
+    assert!(md.contains("    C-xS: pkt 8 +"), "{md}");
+    let csv = wsclose::render::csv::render(&r);
+    let mut rows = ::csv::Reader::from_reader(csv.as_bytes());
+    let headers = rows.headers().expect("header").clone();
+    let row = rows.records().next().expect("a row").expect("read");
+    let col = |name: &str| row[headers.iter().position(|h| h == name).expect(name)].to_string();
+    assert_eq!(
+        (col("tcp_end"), col("tcp_end_by"), col("tcp_rst_after_fin")),
+        ("fin".into(), "client".into(), "8".into())
+    );
+}
+
+/// Without an RST, nothing is added: no `rst_after_fin` in JSON, no "then RST" anywhere.
+/// An RST from the other side stays that side's own ending.
+#[test]
+fn an_rst_from_the_peer_after_a_fin_is_the_peers_ending() {
+    let mut s = Session::new(40102, 8080);
+    s.open();
+    let fin = s.fin(Client);
+    let rst = s.rst(Server);
+    let r = s.analyze();
+    let c = only(&r);
+    let ends: Vec<_> = c
+        .tcp_ends
+        .iter()
+        .map(|e| (e.by, e.packet, e.rst_after_fin.is_some()))
+        .collect();
+    assert_eq!(ends, [(Client, fin, false), (Server, rst, false)]);
+    let json = wsclose::render::json::render(&r);
+    assert!(!json.contains("rst_after_fin"), "{json}");
+    assert!(!c.status.detail.contains("also reset TCP"));
+    let table = wsclose::render::table::render(&r, Some(200), false);
+    assert!(!table.contains("then RST"), "{table}");
+}
+
+/// A clean close whose closer's kernel then refuses a frame sent after the close: the
+/// status stays the close frame's code, and the RST is said.
+#[test]
+fn an_rst_after_a_clean_close_keeps_the_code() {
+    let mut s = Session::new(40103, 8080);
+    s.open();
+    let first = s.send(Server, &close(Server, 1000, "bye"));
+    s.send(Client, &close(Client, 1000, "bye"));
+    let fin = s.fin(Client);
+    s.send(Server, &text(Server, "late"));
+    let rst = s.rst(Client);
+    let r = s.analyze();
+    let c = only(&r);
+    assert_eq!(c.status.code, Some(1000));
+    assert_eq!(c.close_frames[0].packet, first);
+    assert_eq!(c.tcp_ends[0].packet, fin);
+    assert_eq!(c.tcp_ends[0].rst_after_fin.map(|r| r.packet), Some(rst));
+    assert!(
+        c.status.detail.contains(&format!(
+            "After its FIN (packet {fin}), the client also reset TCP (RST, packet {rst})"
+        )),
+        "{}",
+        c.status.detail
+    );
+    assert_eq!(
+        (c.seen_by.client, c.seen_by.server),
+        (Some(1000), Some(1000))
+    );
+}
+
+/// The quiet spell before the end is told only when no frame came after that end: only each
+/// side's last frame is known, so a frame after the FIN hides the last one before it (it
+/// read "0.000 s since the last frame"). Without such a frame the spell is measured.
+#[test]
+fn no_quiet_spell_is_claimed_when_a_frame_came_after_the_end() {
+    let mut s = Session::new(40103, 8080);
+    s.open();
+    s.send(Client, &text(Client, "hello"));
+    let fin = s.fin(Client);
+    s.send(Server, &text(Server, "late"));
+    s.fin(Server);
+    let r = s.analyze();
+    let c = only(&r);
+    assert_eq!(c.tcp_end_packet, Some(fin));
+    assert_eq!(c.idle_before_end_s, None, "a frame came after the FIN");
+    let md = wsclose::render::markdown::render(&r, &[None]);
+    assert!(!md.contains("Quiet before the end"), "{md}");
+
+    let mut s = Session::new(40104, 8080);
+    s.open();
+    s.send(Client, &text(Client, "hello"));
+    s.fin(Client);
+    s.fin(Server);
+    let r = s.analyze();
+    assert!(
+        only(&r).idle_before_end_s.is_some(),
+        "no frame after the FIN"
+    );
+}

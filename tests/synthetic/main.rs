@@ -1,0 +1,26 @@
+//! Captures built in code, one scenario per test: every byte of every packet is known, so
+//! each test states the exact close frames, packet numbers, status and findings. One module
+//! per group of scenarios.
+//!
+//! A [`Session`] plays one TCP connection (client 10.0.0.1, server 10.0.0.2) and tracks
+//! both sequence numbers; the WebSocket helpers build RFC 6455 frames (client frames masked,
+//! server frames not, unless a test says otherwise). `Session::analyze` writes the packets
+//! to a pcap in a temporary directory and runs the library on it.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+use common::*;
+use std::ops::Range;
+use std::time::{Duration, Instant};
+use wsclose::capture::LinkType;
+use wsclose::finding::Kind;
+use wsclose::flow::Role::{self, Client, Server};
+use wsclose::report::Report;
+
+mod closes;
+mod endings;
+mod faults;
+mod frames;
+mod targets;
+mod violations;
