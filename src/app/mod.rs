@@ -315,6 +315,36 @@ impl Tracker {
         self.sniff = false;
     }
 
+    /// Whether messages are still wanted: a protocol was recognized, or its first message
+    /// may still name it.
+    pub fn listening(&self) -> bool {
+        self.machine.is_some() || self.sniff
+    }
+
+    /// What a direction's tap handed over.
+    pub(crate) fn tapped(&mut self, from: Role, t: crate::websocket::tap::Tapped) {
+        use crate::websocket::tap::Tapped;
+        match t {
+            Tapped::Message {
+                text,
+                bytes,
+                len,
+                damaged,
+                packet,
+                ts,
+            } => self.message(&Message {
+                from,
+                text,
+                bytes: &bytes,
+                len,
+                damaged,
+                packet,
+                ts,
+            }),
+            Tapped::Control { pong, packet, ts } => self.control(from, pong, packet, ts),
+        }
+    }
+
     /// The protocol, once recognized.
     pub fn protocol(&self) -> Option<Protocol> {
         self.protocol

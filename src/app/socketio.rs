@@ -280,21 +280,44 @@ impl SocketIo {
                 )
             });
         }
-        // The answering side gave up: no ping within pingInterval + pingTimeout.
-        let (p, t) = beats.side(pinger).app_pings.last.or(self.open)?;
+        // The answering side gave up: no ping within pingInterval + pingTimeout of the last
+        // one it took in. Its pong marks when it did (a ping it never read, sent while it
+        // was blocked, is in the capture but did not reset its timer).
+        let answered = beats.side(by).app_pongs.last;
+        let (p, t) = answered.or(self.open)?;
         let spell = between(t, end_ts);
         let limit = interval + timeout;
+        let unread = beats.side(pinger).first_unanswered_app;
         reached(spell, limit).then(|| {
+            let (why, fix, mut evidence) = match unread {
+                Some((up, _)) => (
+                    format!("; the {pinger}'s ping at packet {up} went unanswered: the {by} was not reading (its event loop blocked, or the page or device paused)"),
+                    "The side that closed stopped reading: find what blocked it (a long synchronous task, a paused tab or device); raise pingTimeout if such pauses are expected.",
+                    vec![p, up, end_packet],
+                ),
+                None => (
+                    format!("; no ping came from the {pinger}"),
+                    "The pinging side went quiet: it was blocked or gone, or the path dropped its pings; check it and the path, and keep pingInterval + pingTimeout below every proxy's idle timeout.",
+                    vec![p, end_packet],
+                ),
+            };
+            evidence.sort_unstable();
+            evidence.dedup();
+            let last = if answered.is_some() {
+                format!("its last pong at packet {p}")
+            } else {
+                format!("the OPEN at packet {p}")
+            };
             Verdict::new(
                 Some(by),
                 "ping timeout",
                 format!(
-                    "the {by} heard no ping from the {pinger} for {} after packet {p} (pingInterval + pingTimeout = {}) and closed at packet {end_packet}",
+                    "the {by} closed at packet {end_packet}, {} after {last} (pingInterval + pingTimeout = {}){why}",
                     ms(spell),
                     ms(limit)
                 ),
-                "The pinging side went quiet: it was blocked or gone, or the path dropped its pings; check the other side's event loop and the path, and keep pingInterval + pingTimeout below every proxy's idle timeout.",
-                vec![p, end_packet],
+                fix,
+                evidence,
             )
         })
     }

@@ -14,6 +14,7 @@
 //! `legs.rs` for proxies, `session.rs` for the rest of a session), and said in words in
 //! one place: `text.rs` ([`text::detail`], the `Display` of [`Cause`], and [`text::fix`]).
 
+pub mod app;
 pub mod cause;
 pub mod evidence;
 pub mod idle;

@@ -22,3 +22,31 @@ pub mod pretty;
 mod pretty;
 pub mod table;
 pub mod wireshark;
+
+/// The application's cause in one line ("socket.io: ping timeout (ended by the client)"),
+/// when its messages said why.
+pub fn app_line(a: &crate::app::ApplicationReport) -> Option<String> {
+    let cause = a.cause.as_deref()?;
+    Some(match a.ended_by {
+        Some(by) => format!("{}: {cause} (ended by the {by})", a.protocol),
+        None => format!("{}: {cause}", a.protocol),
+    })
+}
+
+/// What the report says of the application: how it was recognized, and its cause with the
+/// summary and fix when its messages said why.
+pub fn app_text(a: &crate::app::ApplicationReport) -> String {
+    let mut s = match &a.version {
+        Some(v) => format!("{v}, recognized by {}", a.recognized_by),
+        None => format!("recognized by {}", a.recognized_by),
+    };
+    match (&a.cause, &a.summary) {
+        (Some(c), Some(sum)) => s.push_str(&format!(". {c}: {sum}")),
+        (Some(c), None) => s.push_str(&format!(". {c}")),
+        (None, _) => s.push_str(". Its messages do not say why the session ended"),
+    }
+    if let Some(fix) = &a.fix {
+        s.push_str(&format!(". Fix: {fix}"));
+    }
+    s
+}

@@ -322,7 +322,11 @@ fn connections_table(
             None => "tcp",
         };
         let _ = write!(closes, "\n{tcp_label}: {tcp}");
-        let mut status = status_label(c);
+        // The application's own words first, when its protocol said why.
+        let mut status = match c.application.as_ref().and_then(crate::render::app_line) {
+            Some(line) => format!("{}\n{}", terminal(&line), status_label(c)),
+            None => status_label(c),
+        };
         if let Some(e) = &c.evidence {
             let mark = if e.consistent { "" } else { "⚠ " };
             let _ = write!(status, "\n{mark}{}", terminal(&e.summary));

@@ -8,7 +8,6 @@
 //! ([`ConnectionReportJson`]), the stable contract of ARCHITECTURE.md.
 
 use super::{legs, schema, tls, PerSide};
-use crate::render::wireshark;
 use crate::capture::Timestamp;
 use crate::close::catalog;
 use crate::close::CloseFrame;
@@ -16,6 +15,7 @@ use crate::decode::Endpoint;
 use crate::diagnose::{self, Status};
 use crate::finding::Finding;
 use crate::flow::Role;
+use crate::render::wireshark;
 use crate::stack::tcp::connection::{Connection, EndKind};
 use crate::stack::tcp::Counters;
 use crate::stack::Side;
@@ -337,6 +337,9 @@ pub struct ConnectionReport {
     pub other_leg: Option<u64>,
     /// This connection's part in a session through a proxy.
     pub leg: Option<legs::LegReport>,
+    /// The application protocol the session carried, when it was recognized, and what its
+    /// messages say of the ending.
+    pub application: Option<crate::app::ApplicationReport>,
 }
 
 /// The JSON view of a [`ConnectionReport`], in this order: the timeline, and the count of
@@ -398,6 +401,10 @@ pub struct ConnectionReportJson {
     other_leg: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     leg: Option<legs::LegReport>,
+    /// The application protocol (socket.io, GraphQL over WebSocket, MQTT, STOMP, …) when
+    /// recognized: how, and what its own messages say of the ending.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    application: Option<crate::app::ApplicationReport>,
 }
 
 impl Serialize for ConnectionReport {
@@ -620,6 +627,17 @@ impl ConnectionReport {
             ws_key: hs.key().map(str::to_string),
             other_leg: None,
             leg: None,
+            application: w.app.as_deref().and_then(|t| {
+                let close = closes
+                    .first()
+                    .map(|f| (f.from, f.code, f.reason.clone(), f.packet, f.ts));
+                let tcp = tcp_first.map(|(by, e)| (by, e.kind == EndKind::Rst, e.packet, e.ts));
+                t.finish(&crate::app::Ending {
+                    close,
+                    tcp,
+                    last_ts: Some(c.last_ts),
+                })
+            }),
         }
     }
 

@@ -219,6 +219,7 @@ impl Report {
             c.id = i as u64 + 1;
         }
         legs::link_vec(&mut connections);
+        diagnose::app::link(&mut connections);
         for c in &mut connections {
             diagnose::legs::mark_behind_encrypted(c, &seen.encrypted);
         }
@@ -240,6 +241,7 @@ impl Report {
         store.sort();
         // Failing to read back or write a report leaves the legs unlinked, nothing worse.
         let _ = legs::link_store(&mut store);
+        let _ = diagnose::app::link_store(&mut store);
         Report::build(inputs, Vec::new(), Some(store), seen)
     }
 

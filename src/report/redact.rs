@@ -118,6 +118,13 @@ impl Names {
         if let Some(leg) = &mut c.leg {
             leg.proxy = Host::Named(self.endpoint(&leg.proxy.to_string()));
         }
+        // The protocol and its cause stay; what names a client or carries its words goes.
+        if let Some(a) = &mut c.application {
+            for id in &mut a.related {
+                id.value = "[redacted]".into();
+            }
+            a.summary = None;
+        }
         let h = &mut c.handshake;
         h.host = h.host.as_deref().map(|x| self.host(x));
         h.path = h.path.as_deref().map(|p| self.target(p));

@@ -27,6 +27,9 @@ const WRITE_BATCH: usize = 64 << 10;
 
 #[derive(Debug, Clone)]
 pub struct Store {
+    /// Reports whose application names an identity (an MQTT client id, a socket.io sid):
+    /// only when there are two or more does `diagnose::app::link_store` read them back.
+    pub identities: u64,
     budget: usize,
     /// One per report: in the order pushed, or the report's order after `sort`.
     entries: Vec<Entry>,
@@ -129,6 +132,7 @@ impl Store {
             writing: None,
             no_disk: false,
             legs: super::legs::Index::default(),
+            identities: 0,
         }
     }
 
@@ -200,6 +204,12 @@ impl Store {
         if let Some(e) = self.entries.get(index) {
             self.legs.add(e.order, &r);
         }
+        if r.application
+            .as_ref()
+            .is_some_and(|a| !a.related.is_empty())
+        {
+            self.identities += 1;
+        }
         let place = self.place(r);
         if let Some(e) = self.entries.get_mut(index) {
             *e = Entry { status, ..*e }.with_place(place);
@@ -265,6 +275,7 @@ impl Store {
     pub fn append(&mut self, other: Store) {
         let base = self.files.len();
         self.legs.append(other.legs);
+        self.identities += other.identities;
         self.entries.reserve_exact(other.entries.len());
         self.files.extend(other.files);
         let mut memory = other.memory;

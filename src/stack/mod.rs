@@ -80,6 +80,11 @@ impl<T> Sides<T> {
     pub fn iter(&self) -> std::array::IntoIter<&T, 2> {
         [&self.a, &self.b].into_iter()
     }
+
+    /// Both values, `A` first, to change.
+    pub fn iter_mut(&mut self) -> std::array::IntoIter<&mut T, 2> {
+        [&mut self.a, &mut self.b].into_iter()
+    }
 }
 
 impl<T> std::ops::Index<Side> for Sides<T> {
@@ -238,6 +243,11 @@ impl Stack {
             }
             Top::Tls(t) => t.on_event(&mut self.ctx, s, ev, keys),
             Top::H2(h) => h.on_event(&mut self.ctx, s, ev),
+        }
+        match &mut self.top {
+            Top::Http1(h) => h.app_drain(),
+            Top::Tls(t) => t.inner.app_drain(),
+            Top::H2(h) => h.app_drain(),
         }
     }
 

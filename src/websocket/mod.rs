@@ -6,5 +6,6 @@ pub mod deflate;
 pub mod frame;
 pub mod probe;
 pub mod session;
+pub mod tap;
 pub mod unanswered;
 pub mod utf8;

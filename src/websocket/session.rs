@@ -173,6 +173,9 @@ pub struct Session {
     pub findings: Findings,
     /// How its HTTP/2 stream ended, in order (empty over HTTP/1.1).
     pub stream_ends: Vec<StreamEnd>,
+    /// The application protocol's tracker, from the server's agreement on; `None` when no
+    /// protocol was recognized (or could still be).
+    pub app: Option<Box<crate::app::Tracker>>,
 }
 
 /// A decoder with the connection's frame-log settings.
@@ -238,7 +241,52 @@ impl Session {
                 deflate::DEFAULT_CAP,
             ));
         }
+        self.app_start(client, &mut dec);
         dec
+    }
+
+    /// The tracker of the application protocol the handshake names (or of the one its
+    /// first client message may name), with taps on the decoders it reads: the server's
+    /// only once a protocol is known.
+    fn app_start(&mut self, client: Side, answer: &mut Decoder) {
+        let hs = &self.handshake;
+        let tracker = crate::app::Tracker::new(hs.subprotocol.as_deref(), hs.path.as_deref());
+        if !tracker.listening() {
+            return;
+        }
+        let known = tracker.protocol().is_some();
+        for d in self.decoders[client].iter_mut().map(|d| &mut **d).chain([&mut *answer]) {
+            if known || d.from() == Role::Client {
+                d.tap = Some(Box::default());
+            }
+        }
+        self.app = Some(Box::new(tracker));
+    }
+
+    /// Hands what the decoders tapped to the tracker, in order; drops the taps once the
+    /// tracker wants nothing more, and taps the server once the protocol is known.
+    pub fn app_drain(&mut self) {
+        let Some(app) = self.app.as_deref_mut() else {
+            return;
+        };
+        for d in self.decoders.iter_mut().flatten() {
+            let from = d.from();
+            if let Some(tap) = d.tap.as_deref_mut() {
+                tap.take(from, &mut |r, t| app.tapped(r, t));
+            }
+        }
+        let listening = app.listening();
+        let known = app.protocol().is_some();
+        for d in self.decoders.iter_mut().flatten() {
+            if !listening {
+                d.tap = None;
+            } else if known && d.tap.is_none() {
+                d.tap = Some(Box::default());
+            }
+        }
+        if !listening {
+            self.app = None;
+        }
     }
 
     /// The decoder of side `s`, if that side became a WebSocket stream.

@@ -44,6 +44,14 @@ pub(super) fn connection(
         let _ = write!(o, " — {}", html(name));
     }
     o.push_str("</summary>\n\n");
+    if let Some(a) = &c.application {
+        let _ = writeln!(
+            o,
+            "- **Application ({}):** {}",
+            md(&a.protocol),
+            md(&crate::render::app_text(a))
+        );
+    }
     let _ = writeln!(o, "- **What the capture shows:** {}", md(&c.status.detail));
     if let Some(e) = &c.evidence {
         let mark = if e.consistent { "" } else { "⚠️ " };

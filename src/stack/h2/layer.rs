@@ -97,6 +97,13 @@ impl H2Layer {
         self.streams.iter().map(|s| &s.session)
     }
 
+    /// Hands what each stream's decoders tapped to its application tracker.
+    pub(crate) fn app_drain(&mut self) {
+        for s in &mut self.streams {
+            s.session.app_drain();
+        }
+    }
+
     /// Nothing of side `s` has arrived yet.
     pub fn untouched(&self, s: Side) -> bool {
         !self.touched[s]

@@ -137,6 +137,11 @@ impl Http1 {
         self.session.is_websocket().then_some(&self.session)
     }
 
+    /// Hands what the session's decoders tapped to its application tracker.
+    pub(crate) fn app_drain(&mut self) {
+        self.session.app_drain();
+    }
+
     /// Nothing of side `s` has arrived yet.
     pub fn untouched(&self, s: Side) -> bool {
         matches!(self.sides[s], App::Start)

@@ -133,6 +133,13 @@ impl Inner {
     }
 
     /// The session of HTTP/1.1, or the HTTP/2 layer holding many.
+    pub(crate) fn app_drain(&mut self) {
+        match self {
+            Inner::Http1(h) => h.app_drain(),
+            Inner::H2(h) => h.app_drain(),
+        }
+    }
+
     pub(crate) fn parts(&self) -> (Option<&Session>, Option<&H2Layer>) {
         match self {
             Inner::Http1(h) => (h.session(), None),

@@ -60,6 +60,9 @@ impl Decoder {
             m.inflate = false;
             m.utf8 = None;
         }
+        if let Some(t) = self.tap.as_deref_mut() {
+            t.damaged();
+        }
         self.inflater = None;
         let (kind, detail) = match e {
             InflateError::Corrupt(why) => (

@@ -95,6 +95,8 @@ pub struct Decoder {
     log_previews: bool,
     /// Frames that fell out of the log.
     pub log_dropped: u64,
+    /// The messages handed to the application layer, when its protocol is read.
+    pub tap: Option<Box<super::tap::Tap>>,
 }
 
 /// Where the current bytes came from, passed down with each chunk.
@@ -126,6 +128,7 @@ impl Decoder {
             log_cap: 16,
             log_previews: false,
             log_dropped: 0,
+            tap: None,
         }
     }
 
@@ -436,6 +439,13 @@ impl Decoder {
             }
             let compressed = self.deflate && h.rsv1();
             let inflate = compressed && self.inflater.is_some();
+            if let Some(t) = self.tap.as_deref_mut() {
+                t.start(op == Opcode::TEXT);
+                // Compressed bytes that cannot be inflated are not the application's.
+                if compressed && !inflate {
+                    t.damaged();
+                }
+            }
             self.msg = Some(Message {
                 opcode: op,
                 len: 0,
@@ -495,7 +505,8 @@ impl Decoder {
             return;
         };
         m.len += chunk.len() as u64;
-        if m.utf8.is_none() && !m.inflate {
+        let mut tap = self.tap.as_deref_mut();
+        if m.utf8.is_none() && !m.inflate && tap.is_none() {
             return;
         }
         let from = self.from;
@@ -512,9 +523,14 @@ impl Decoder {
                     None => piece,
                 };
                 if !m.inflate {
+                    if let Some(t) = tap.as_deref_mut() {
+                        t.bytes(data);
+                    }
                     check_utf8(m, from, data, at.packet, findings);
                     // Nothing more to check once the text is known to be invalid.
-                    m.utf8.as_ref()?;
+                    if m.utf8.is_none() && tap.is_none() {
+                        return None;
+                    }
                     continue;
                 }
                 let inf = inflater.as_mut()?;
@@ -522,6 +538,9 @@ impl Decoder {
                 let res = inf.chunk(data, &mut |p| {
                     inflated += p.len() as u64;
                     check_utf8(m, from, p, at.packet, findings);
+                    if let Some(t) = tap.as_deref_mut() {
+                        t.bytes(p);
+                    }
                 });
                 m.inflated += inflated;
                 if let Err(e) = res {
@@ -583,10 +602,16 @@ impl Decoder {
             Opcode::PING => {
                 self.stats.pings += 1;
                 self.stats.last_ping = Some((at.packet, at.ts));
+                if let Some(t) = self.tap.as_deref_mut() {
+                    t.control(false, at.packet, at.ts);
+                }
             }
             Opcode::PONG => {
                 self.stats.pongs += 1;
                 self.stats.last_pong = Some((at.packet, at.ts));
+                if let Some(t) = self.tap.as_deref_mut() {
+                    t.control(true, at.packet, at.ts);
+                }
             }
             _ if op.is_reserved() => {}
             _ => {
@@ -605,9 +630,13 @@ impl Decoder {
                         if let (Some(m), Some(inf)) = (self.msg.as_mut(), self.inflater.as_mut()) {
                             let from = self.from;
                             let mut inflated = 0u64;
+                            let mut tap = self.tap.as_deref_mut();
                             let res = inf.end_message(&mut |piece| {
                                 inflated += piece.len() as u64;
                                 check_utf8(m, from, piece, at.packet, findings);
+                                if let Some(t) = tap.as_deref_mut() {
+                                    t.bytes(piece);
+                                }
                             });
                             m.inflated += inflated;
                             if let Err(e) = res {
@@ -616,6 +645,12 @@ impl Decoder {
                         }
                     }
                     if let Some(mut m) = self.msg.take() {
+                        if let Some(t) = self.tap.as_deref_mut() {
+                            if m.truncated {
+                                t.damaged();
+                            }
+                            t.end(at.packet, at.ts);
+                        }
                         if let Some(v) = m.utf8.as_mut() {
                             if let Err(off) = v.finish() {
                                 if !m.invalid_reported {

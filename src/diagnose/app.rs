@@ -1,0 +1,134 @@
+//! Application causes that only several connections show together: an MQTT session taken
+//! over by a second connection with the same client id (MQTT 3.1.1 §3.1.4, MQTT 5
+//! §3.1.4-3: the broker closes the existing connection; a 3.1.1 broker sends nothing first).
+//!
+//! In: every connection's report with its `application`. Out: each shared identity's
+//! connections listed in `related`, and the cause of a connection the broker closed just
+//! after another one connected with its client id.
+
+use crate::flow::Role;
+use crate::report::ConnectionReport;
+
+/// How long after a second CONNECT (its connection's first packet) the broker's closing of
+/// the first counts as the takeover.
+const TAKEOVER_S: f64 = 2.0;
+
+/// [`link`] over a store: the reports that name an identity are read back (only when two
+/// or more do), linked, and the changed ones written back.
+pub fn link_store(store: &mut crate::report::Store) -> std::io::Result<()> {
+    if store.identities < 2 {
+        return Ok(());
+    }
+    let mut buf = Vec::new();
+    let mut at = Vec::new();
+    let mut reports = Vec::new();
+    for i in 0..store.len() {
+        let r = store.get(i, &mut buf)?;
+        if r.application
+            .as_ref()
+            .is_some_and(|a| !a.related.is_empty())
+        {
+            at.push(i);
+            reports.push(r);
+        }
+    }
+    let before: Vec<Option<crate::app::ApplicationReport>> =
+        reports.iter().map(|r| r.application.clone()).collect();
+    link(&mut reports);
+    for ((i, r), was) in at.into_iter().zip(reports).zip(before) {
+        if r.application != was {
+            store.replace(i, r)?;
+        }
+    }
+    Ok(())
+}
+
+/// Links the connections of `reports` that share an identity, and names takeovers.
+pub fn link(reports: &mut [ConnectionReport]) {
+    // (identity kind, value) -> connection indexes, in report order.
+    let mut by_identity: std::collections::BTreeMap<(String, String), Vec<usize>> =
+        std::collections::BTreeMap::new();
+    for (i, r) in reports.iter().enumerate() {
+        for id in r.application.iter().flat_map(|a| a.related.iter()) {
+            by_identity
+                .entry((id.kind.clone(), id.value.clone()))
+                .or_default()
+                .push(i);
+        }
+    }
+    for ((kind, _), idx) in by_identity.iter().filter(|(_, v)| v.len() > 1) {
+        let ids: Vec<u64> = idx
+            .iter()
+            .filter_map(|&i| reports.get(i))
+            .map(|r| r.id)
+            .collect();
+        for &i in idx {
+            let Some(r) = reports.get_mut(i) else {
+                continue;
+            };
+            let own = r.id;
+            for id in r.application.iter_mut().flat_map(|a| a.related.iter_mut()) {
+                if id.kind == *kind {
+                    id.connections = ids.iter().copied().filter(|&x| x != own).collect();
+                }
+            }
+        }
+        if kind == "mqtt-client-id" {
+            for &i in idx {
+                takeover(reports, i, idx);
+            }
+        }
+    }
+}
+
+/// Names the takeover of connection `i` by another of `idx`, when the broker closed `i`
+/// without a word shortly after the other connected.
+fn takeover(reports: &mut [ConnectionReport], i: usize, idx: &[usize]) {
+    let Some(r) = reports.get(i) else {
+        return;
+    };
+    let Some(app) = r.application.as_ref().filter(|a| a.cause.is_none()) else {
+        return;
+    };
+    // The broker ended it: its close frame, FIN or RST came first.
+    let by_server = match (r.close_frames.first(), r.tcp_ends.first()) {
+        (Some(c), Some(t)) if t.packet < c.packet => t.by == Role::Server,
+        (Some(c), _) => c.from == Role::Server,
+        (None, Some(t)) => t.by == Role::Server,
+        (None, None) => false,
+    };
+    let Some(end) = r
+        .tcp_ends
+        .first()
+        .map(|t| (t.packet, t.time))
+        .filter(|_| by_server)
+    else {
+        return;
+    };
+    let value = app
+        .related
+        .iter()
+        .find(|x| x.kind == "mqtt-client-id")
+        .map(|x| x.value.clone())
+        .unwrap_or_default();
+    let other = idx
+        .iter()
+        .filter(|&&j| j != i)
+        .filter_map(|&j| reports.get(j))
+        .find(|o| o.start >= r.start && o.start <= end.1 && end.1.since(o.start) <= TAKEOVER_S);
+    let Some(o) = other else {
+        return;
+    };
+    let (other_id, other_packet) = (o.id, o.first_packet);
+    let Some(app) = reports.get_mut(i).and_then(|r| r.application.as_mut()) else {
+        return;
+    };
+    app.ended_by = Some(Role::Server);
+    app.cause = Some("session taken over".into());
+    app.summary = Some(format!(
+        "connection {other_id} connected with the same client id \"{value}\" (from packet {other_packet}); the broker then closed this one at packet {}",
+        end.0
+    ));
+    app.fix = Some("Give each client its own client id: two tabs, devices or processes sharing one, or a reconnect racing the old connection, take the session from each other in turn.".into());
+    app.evidence = vec![other_packet, end.0];
+}

@@ -1,0 +1,208 @@
+//! The application protocols of real sessions (fixtures/app, recorded from socket.io 4.8.4,
+//! graphql-ws 5.16.2 and mosquitto 2.0.11 with paho-mqtt 2.2.0; what each endpoint logged
+//! is in the .log beside each capture): the report names the application's own reason for
+//! each ending, in JSON, the table and Markdown, and `--redact` keeps the cause but not the
+//! client's identity.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn fixture(name: &str) -> String {
+    format!("{}/fixtures/app/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn json(name: &str, extra: &[&str]) -> Value {
+    let out = Command::cargo_bin("wsclose")
+        .unwrap()
+        .env_remove("SSLKEYLOGFILE")
+        .args(["analyze", &fixture(name), "--format", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// (protocol, ended_by, cause, evidence) of connection `i` (0-based).
+fn app(r: &Value, i: usize) -> (String, Value, Value, Value) {
+    let a = &r["connections"][i]["application"];
+    (
+        a["protocol"].as_str().unwrap_or("none").to_string(),
+        a["ended_by"].clone(),
+        a["cause"].clone(),
+        a["evidence"].clone(),
+    )
+}
+
+#[test]
+fn each_fixture_gets_the_cause_its_endpoints_logged() {
+    // (fixture, connection, protocol, ended by, cause): the cause is what the library
+    // logged on the side that ended it (see the .log files).
+    let cases = [
+        (
+            "socketio-ping-timeout.pcap",
+            0,
+            "socket.io",
+            "client",
+            "ping timeout",
+        ),
+        (
+            "socketio-server-disconnect.pcap",
+            0,
+            "socket.io",
+            "server",
+            "io server disconnect",
+        ),
+        (
+            "socketio-client-disconnect.pcap",
+            0,
+            "socket.io",
+            "client",
+            "io client disconnect",
+        ),
+        (
+            "socketio-connect-error.pcap",
+            0,
+            "socket.io",
+            "server",
+            "connect error",
+        ),
+        (
+            "graphql-init-timeout.pcap",
+            0,
+            "graphql-transport-ws",
+            "server",
+            "connection initialisation timeout",
+        ),
+        (
+            "graphql-duplicate-id.pcap",
+            0,
+            "graphql-transport-ws",
+            "server",
+            "subscriber already exists",
+        ),
+        (
+            "graphql-legacy-client.pcap",
+            0,
+            "graphql-transport-ws",
+            "server",
+            "protocol mismatch",
+        ),
+        (
+            "mqtt-normal-disconnect.pcap",
+            0,
+            "MQTT",
+            "client",
+            "client disconnected",
+        ),
+        (
+            "mqtt-not-authorized.pcap",
+            0,
+            "MQTT",
+            "server",
+            "connection refused: not authorized",
+        ),
+        (
+            "mqtt-taken-over-v311.pcap",
+            0,
+            "MQTT",
+            "server",
+            "session taken over",
+        ),
+        (
+            "mqtt-taken-over-v5.pcap",
+            0,
+            "MQTT",
+            "server",
+            "session taken over",
+        ),
+    ];
+    for (name, i, protocol, by, cause) in cases {
+        let r = json(name, &[]);
+        let (p, b, c, ev) = app(&r, i);
+        assert_eq!(p, protocol, "{name}");
+        assert_eq!(b, by, "{name}");
+        assert_eq!(c, cause, "{name}");
+        assert!(!ev.as_array().unwrap().is_empty(), "{name}: no evidence");
+    }
+}
+
+#[test]
+fn the_socketio_ping_timeout_names_its_packets_and_timer() {
+    let r = json("socketio-ping-timeout.pcap", &[]);
+    let a = &r["connections"][0]["application"];
+    let summary = a["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("pingInterval + pingTimeout = 500 ms"),
+        "{summary}"
+    );
+    assert!(summary.contains("went unanswered"), "{summary}");
+    assert_eq!(a["heartbeat"]["interval_ms"], 300);
+    assert_eq!(a["heartbeat"]["timeout_ms"], 200);
+    assert_eq!(a["version"], "engine.io 4");
+    assert_eq!(a["recognized_by"], "request target: EIO=4");
+}
+
+#[test]
+fn a_takeover_links_both_connections_and_redact_hides_the_client_id() {
+    let r = json("mqtt-taken-over-v311.pcap", &[]);
+    let related = |r: &Value, i: usize| r["connections"][i]["application"]["related"][0].clone();
+    assert_eq!(related(&r, 0)["value"], "shared-id");
+    assert_eq!(related(&r, 0)["connections"], serde_json::json!([2]));
+    assert_eq!(related(&r, 1)["connections"], serde_json::json!([1]));
+    let red = json("mqtt-taken-over-v311.pcap", &["--redact"]);
+    assert_eq!(app(&red, 0).2, "session taken over");
+    let text = serde_json::to_string(&red).unwrap();
+    assert!(!text.contains("shared-id"), "{text}");
+}
+
+#[test]
+fn table_and_markdown_lead_with_the_application() {
+    let out = Command::cargo_bin("wsclose")
+        .unwrap()
+        .args([
+            "analyze",
+            &fixture("graphql-init-timeout.pcap"),
+            "--color",
+            "never",
+        ])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("graphql-transport-ws: connection initialisation timeout"),
+        "{table}"
+    );
+    let out = Command::cargo_bin("wsclose")
+        .unwrap()
+        .args([
+            "analyze",
+            &fixture("mqtt-not-authorized.pcap"),
+            "--format",
+            "markdown",
+        ])
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(md.contains("- **Application (MQTT):** 3.1.1, recognized by Sec-WebSocket-Protocol: mqtt. connection refused: not authorized: the broker refused CONNECT"), "{md}");
+}
+
+/// A plain WebSocket session claims no application (the fixtures of other tests).
+#[test]
+fn a_plain_session_has_no_application() {
+    let path = format!(
+        "{}/fixtures/node-close-1003.pcap",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = Command::cargo_bin("wsclose")
+        .unwrap()
+        .args(["analyze", &path, "--format", "json"])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(r["connections"][0].get("application").is_none());
+}
