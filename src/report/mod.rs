@@ -27,10 +27,10 @@
 //! A report's connections are either all in memory (`connections`) or in a [`Store`]
 //! (`stored`, large captures: most of them in a temporary file). Renderers read them with
 //! [`Report::for_each_chunk`] / [`Report::for_each_connection`], which work on both, or call
-//! [`Report::load`] first. Reading from a store applies what was decided for the whole
-//! report after the reports were made: the truncated-input status ([`mark_cut`]), the
-//! note on a back leg whose client's leg stayed encrypted
-//! (`diagnose::legs::mark_behind_encrypted`) and `--redact`.
+//! [`Report::load`] first. The reports in a store are finished once every input is read
+//! (the truncated-input status, [`mark_cut`]; the note on a back leg whose client's leg
+//! stayed encrypted, `diagnose::legs::mark_behind_encrypted`); reading them back only
+//! places their last packet among the inputs and applies `--redact`.
 
 pub mod filter;
 pub mod legs;
@@ -242,6 +242,8 @@ impl Report {
         // Failing to read back or write a report leaves the legs unlinked, nothing worse.
         let _ = legs::link_store(&mut store);
         let _ = diagnose::app::link_store(&mut store);
+        // Failing to read back or write a report leaves it as it was made, nothing worse.
+        let _ = finish_store(&mut store, &inputs, &seen.encrypted);
         Report::build(inputs, Vec::new(), Some(store), seen)
     }
 
@@ -443,16 +445,14 @@ impl Report {
             .then(|| self.names.clone().unwrap_or_default())
     }
 
-    /// A stored report as this report shows it: with the truncated-input status, and
-    /// redacted if the report is (`names` then holds the pseudonyms given so far).
+    /// A stored report as this report shows it: with the input it ends in, and redacted if
+    /// the report is (`names` then holds the pseudonyms given so far). What it says was
+    /// finished before it was read (`finish_store`).
     fn as_shown(&self, c: &mut ConnectionReport, names: &mut Option<redact::Names>) {
         c.last_input = locate(&self.inputs, c.input, c.last_packet).0;
-        mark_cut(&self.inputs, c);
         if let Some(names) = names {
             names.connection(c);
         }
-        // After the pseudonyms: the encrypted connections have theirs (`redact`).
-        diagnose::legs::mark_behind_encrypted(c, &self.seen.encrypted);
     }
 
     /// Reads every report of `store` back (a copy of those kept in memory), as this report
@@ -471,6 +471,38 @@ impl Report {
         }
         Ok(())
     }
+}
+
+/// Says in the stored reports what needs every input read: the status of a connection still
+/// open in an input that stops early ([`mark_cut`]), and the note on a back leg whose
+/// client's leg stayed encrypted (`diagnose::legs::mark_behind_encrypted`). Only the reports
+/// that may change are read back, and only those that do are written again: none when no
+/// input was cut and no TLS connection stayed encrypted.
+fn finish_store(
+    store: &mut Store,
+    inputs: &[InputSummary],
+    encrypted: &[tls::EncryptedReport],
+) -> std::io::Result<()> {
+    let cut = inputs.iter().any(|i| i.truncated);
+    if !cut && encrypted.is_empty() {
+        return Ok(());
+    }
+    let open: Vec<bool> = store.statuses().map(|k| k == StatusKey::Open).collect();
+    let mut buf = Vec::new();
+    for (i, open) in open.into_iter().enumerate() {
+        if encrypted.is_empty() && !open {
+            continue;
+        }
+        let mut c = store.get(i, &mut buf)?;
+        let made = c.status.clone();
+        c.last_input = locate(inputs, c.input, c.last_packet).0;
+        mark_cut(inputs, &mut c);
+        diagnose::legs::mark_behind_encrypted(&mut c, encrypted);
+        if c.status != made {
+            store.replace(i, c)?;
+        }
+    }
+    Ok(())
 }
 
 /// Connections rendered per piece of work by [`Report::render_chunks`]: small, so that the
@@ -540,6 +572,59 @@ pub(crate) fn repeated_fixture_report(n: usize) -> Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The reports in a store are finished before they are read: a connection open at the
+    /// cut of a truncated input says so, and a back leg whose client's leg stayed encrypted
+    /// says that, in the stored copy itself; reading them back twice gives the same.
+    #[test]
+    fn stored_reports_are_finished_once() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let data = std::fs::read(dir.join("node-close-1008.pcap")).unwrap();
+        // The header and the first 7 records (handshake and a message), then half a record.
+        let mut end = 24;
+        for _ in 0..7 {
+            let caplen = u32::from_le_bytes(data[end + 8..end + 12].try_into().unwrap());
+            end += 16 + caplen as usize;
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let cut = tmp.path().join("cut.pcap");
+        std::fs::write(&cut, &data[..end + 20]).unwrap();
+        let behind = dir.join("tls/firefox-haproxy-h2-close-1000.pcap");
+        for (path, kind) in [(cut, "capture-cut"), (behind, "behind-tls-proxy")] {
+            let report = crate::analyze_files_with_progress(
+                &[path],
+                crate::analyzer::Options::default(),
+                &crate::keys::KeySources::default(),
+                None,
+            )
+            .unwrap();
+            let store = report.stored.as_ref().unwrap();
+            let mut buf = Vec::new();
+            let stored: Vec<ConnectionReport> = (0..store.len())
+                .map(|i| store.get(i, &mut buf).unwrap())
+                .collect();
+            assert!(
+                stored
+                    .iter()
+                    .any(|c| c.status.causes.iter().any(|x| x.kind() == kind)),
+                "{kind}"
+            );
+            let read = |report: &Report| {
+                let mut all = Vec::new();
+                report
+                    .for_each_connection(|c| {
+                        all.push(format!("{:?}", c.status));
+                        Ok(())
+                    })
+                    .unwrap();
+                all
+            };
+            let once = read(&report);
+            assert_eq!(once, read(&report));
+            let stored: Vec<String> = stored.iter().map(|c| format!("{:?}", c.status)).collect();
+            assert_eq!(once, stored);
+        }
+    }
     use std::sync::atomic::{AtomicBool, Ordering};
 
     /// Set when the rendering thread's thread-locals are destroyed, as the thread exits.
