@@ -94,7 +94,7 @@ pub struct InputSummary {
     /// Capture time of the first and last packet (for joining the next input).
     #[serde(skip)]
     pub span: Option<(Timestamp, Timestamp)>,
-    /// The SHA-256 of an input read as a stream ([`is_stream`]: standard input, a pipe),
+    /// The SHA-256 of an input read as a stream (standard input, a FIFO, a pipe),
     /// computed as it was read when asked for (`Options::hash_streams`), for the Markdown
     /// report: its hex digest, or why there is none (reading stopped before the end of the
     /// stream). None for a file, which the caller can read again to hash.
