@@ -323,17 +323,12 @@ impl Analyzer {
         self.keys = keys;
     }
 
-    /// Adds secrets as a live capture reads them (a key log growing while it runs): text
-    /// from `source`, complete lines only; returns the warnings of bad lines, or `None`
-    /// when the secrets are shared with other analyzers (the threads of a file), which a
-    /// live capture's single analyzer never is.
+    /// The secrets, for a live capture to add to as it reads them (a key log growing while
+    /// it runs); `None` when they are shared with other analyzers (the threads of a file),
+    /// which a live capture's single analyzer never is.
     #[cfg(any(test, feature = "live", feature = "internals"))]
-    pub fn append_keys(
-        &mut self,
-        source: &str,
-        text: &[u8],
-    ) -> Option<Vec<crate::stack::tls::keylog::KeyLogWarning>> {
-        Arc::get_mut(&mut self.keys).map(|k| k.append(source, text))
+    pub fn keys_mut(&mut self) -> Option<&mut KeyLog> {
+        Arc::get_mut(&mut self.keys)
     }
 
     #[cfg(any(test, feature = "live", feature = "internals"))]

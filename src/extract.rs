@@ -47,17 +47,23 @@ impl std::fmt::Debug for TlsSecrets {
     }
 }
 
-/// The key-log lines of `conn` in `keys`, found by the client random its report gives.
-pub fn tls_secrets(conn: &ConnectionReport, keys: &KeyLog) -> TlsSecrets {
-    let Some(tls) = &conn.tls else {
-        return TlsSecrets::NotTls;
-    };
-    let random = tls
+/// The client random of `conn`'s ClientHello, as its report gives it (none when it is not
+/// TLS or its ClientHello was not captured).
+pub fn client_random(conn: &ConnectionReport) -> Option<[u8; 32]> {
+    conn.tls
+        .as_ref()?
         .client_random
         .as_deref()
         .and_then(decode_hex)
-        .and_then(|r| ClientRandom::try_from(r.as_slice()).ok());
-    let Some(random) = random else {
+        .and_then(|r| ClientRandom::try_from(r.as_slice()).ok())
+}
+
+/// The key-log lines of `conn` in `keys`, found by the client random its report gives.
+pub fn tls_secrets(conn: &ConnectionReport, keys: &KeyLog) -> TlsSecrets {
+    if conn.tls.is_none() {
+        return TlsSecrets::NotTls;
+    }
+    let Some(random) = client_random(conn) else {
         return TlsSecrets::NoClientRandom;
     };
     match keys.nss_lines(&random) {

@@ -494,13 +494,9 @@ pub fn live_session(
     let following = !followers.is_empty();
     let mut key_warnings = Vec::new();
     let mut poll_keys = |analyzer: &mut Analyzer, warnings: &mut Vec<String>| {
-        for f in followers.iter_mut() {
-            let text = f.poll();
-            if !text.is_empty() {
-                let name = f.name().to_owned();
-                for w in analyzer.append_keys(&name, &text).unwrap_or_default() {
-                    warnings.push(w.to_string());
-                }
+        if let Some(keys) = analyzer.keys_mut() {
+            for f in followers.iter_mut() {
+                warnings.extend(f.poll(keys));
             }
         }
     };
@@ -567,6 +563,12 @@ pub fn live_session(
         sha256: None,
     };
     poll_keys(&mut analyzer, &mut key_warnings);
+    // The count of each key log's bad lines beyond those listed.
+    if let Some(keys) = analyzer.keys_mut() {
+        for f in &followers {
+            key_warnings.extend(keys.more_warnings(f.name()).map(|w| w.to_string()));
+        }
+    }
     let (connections, seen) = analyzer.finish_input()?;
     let mut report = Report::new(vec![input], connections, seen);
     report.set_key_logs(
@@ -574,7 +576,8 @@ pub fn live_session(
             .iter()
             .map(|f| keys::KeySource {
                 source: f.name().to_owned(),
-                connections: 0,
+                connections: f.connections(),
+                unmatched_lines: 0,
                 error: None,
             })
             .collect(),

@@ -795,8 +795,14 @@ fn extract_to(args: &ExtractArgs, out: Box<dyn Write>) -> Result<u8, wsclose::er
         // With --redact they are not even read.
         Some(_) if args.redact => TlsSecrets::Unknown,
         Some(_) => {
-            let loaded =
-                wsclose::keys::load(&args.keys.sources(), std::slice::from_ref(&args.capture));
+            // Only this connection's secrets are kept.
+            let wanted: Vec<[u8; 32]> =
+                wsclose::extract::client_random(&conn).into_iter().collect();
+            let loaded = wsclose::keys::load_for(
+                &args.keys.sources(),
+                std::slice::from_ref(&args.capture),
+                &wanted,
+            );
             wsclose::extract::tls_secrets(&conn, &loaded.keys)
         }
     };

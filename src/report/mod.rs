@@ -71,7 +71,9 @@ pub struct Report {
     /// secrets themselves.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub key_logs: Vec<crate::keys::KeySource>,
-    /// Key-log lines that could not be read (source and line number).
+    /// Key-log lines that could not be read (source and line number): the first five of a
+    /// source, then one that counts the rest; and key logs read no further (one that is not
+    /// a regular file and did not end, or went silent).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub key_log_warnings: Vec<String>,
     /// When redacted: the pseudonyms `redact` gave before the connections (those of the

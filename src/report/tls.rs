@@ -142,10 +142,17 @@ error and the JSON's key_logs say why)"
                 "the key logs given hold"
             };
             let others: usize = readable.iter().map(|k| k.connections).sum();
-            let held = match others {
-                0 => String::new(),
-                1 => " (only those of 1 other TLS connection)".to_owned(),
-                n => format!(" (only those of {n} other TLS connections)"),
+            let unmatched: u64 = readable.iter().map(|k| k.unmatched_lines).sum();
+            let held = match (others, unmatched) {
+                (0, 0) => String::new(),
+                (0, 1) => {
+                    " (1 line of secrets, for a connection that is not in this capture)".to_owned()
+                }
+                (0, n) => format!(
+                    " ({n} lines of secrets, all for connections that are not in this capture)"
+                ),
+                (1, _) => " (only those of 1 other TLS connection)".to_owned(),
+                (n, _) => format!(" (only those of {n} other TLS connections)"),
             };
             format!(
                 "pass the key log that the client wrote while this capture was recorded: {the} \
@@ -435,5 +442,39 @@ pub fn tcp_end_text(kind: &str, by: Option<Role>, packet: Option<u64>) -> String
         ("open", ..) => "still open when the capture ended".to_owned(),
         (k, Some(by), Some(p)) => format!("{} by {by} at packet {p}", k.to_uppercase()),
         (k, ..) => k.to_uppercase(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// "No key": what the key logs held instead, as far as it is known: other connections
+    /// of this capture, or (a large key log, read only for this capture's connections)
+    /// lines of connections not in it.
+    #[test]
+    fn no_key_advice_says_what_the_key_logs_held() {
+        let log = |connections, unmatched_lines| crate::keys::KeySource {
+            source: "k".into(),
+            connections,
+            unmatched_lines,
+            error: None,
+        };
+        let held = |logs: &[crate::keys::KeySource]| {
+            advice(Reason::NoKey, logs).expect("advice for no key")
+        };
+        assert!(held(&[log(0, 0)]).contains(
+            "the key log given holds no secrets for the connection's client random, so it"
+        ));
+        assert!(
+            held(&[log(1, 0)]).contains("client random (only those of 1 other TLS connection), so")
+        );
+        assert!(held(&[log(3, 9)]).contains("(only those of 3 other TLS connections), so"));
+        assert!(held(&[log(0, 1)])
+            .contains("(1 line of secrets, for a connection that is not in this capture), so"));
+        assert!(held(&[log(0, 5), log(0, 7)]).contains(
+            "the key logs given hold no secrets for the connection's client random (12 lines of \
+             secrets, all for connections that are not in this capture), so"
+        ));
     }
 }

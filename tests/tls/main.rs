@@ -13,6 +13,7 @@ use wsclose::report::{ConnectionReport, Report};
 mod decrypted;
 mod encrypted;
 mod firefox;
+mod keylogs;
 mod rustls_captures;
 
 fn fixture(name: &str) -> PathBuf {

@@ -5,8 +5,10 @@
 //! carried by a pcapng Decryption Secrets Block (the same text). One line per secret:
 //! `LABEL <client random, 64 hex digits> <secret, hex>`; `#` starts a comment.
 //! Out: a [`KeyLog`], keyed by the 32-byte client random of each connection, holding that
-//! connection's [`ConnectionSecrets`]; and [`KeyLogWarning`]s for the lines that could not
-//! be used (a bad line never fails the whole log).
+//! connection's [`ConnectionSecrets`] (only those of the connections a capture holds, once
+//! told which: [`KeyLog::keep_only`]; the other lines are counted); and [`KeyLogWarning`]s
+//! for the lines that could not be used (a bad line never fails the whole log): the first
+//! [`WARNINGS_SHOWN`] of each source, then one that counts the rest.
 //!
 //! Labels read: `CLIENT_RANDOM` (the TLS 1.2 master secret, RFC 5246 §8.1, 48 bytes) and
 //! the TLS 1.3 traffic secrets of RFC 8446 §7.1 (`CLIENT_EARLY_TRAFFIC_SECRET`,
@@ -18,9 +20,9 @@
 //! Key material is never printed: the `Debug` impls show lengths, and the warnings name the
 //! source and line, never the line's content.
 //!
-//! Size: about 800 lines, 300 of them tests.
+//! Size: about 1 100 lines, 400 of them tests.
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::fmt;
 
 /// Length of a TLS client (or server) random.
@@ -236,7 +238,14 @@ pub enum WarningKind {
     },
     /// A line longer than any real key-log line (its start is skipped).
     TooLong,
+    /// The source's lines that could not be used beyond the first [`WARNINGS_SHOWN`]:
+    /// counted, not listed (`line` is the last of them).
+    More { lines: u64 },
 }
+
+/// How many of a source's unusable lines are listed one by one; the rest are counted in
+/// one [`WarningKind::More`].
+pub const WARNINGS_SHOWN: u64 = 5;
 
 /// A key-log line that could not be used: where it is and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -251,6 +260,13 @@ pub struct KeyLogWarning {
 
 impl fmt::Display for KeyLogWarning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let WarningKind::More { lines } = self.kind {
+            return write!(
+                f,
+                "key log {}: … and {lines} more lines that could not be used (the last: line {})",
+                self.source, self.line
+            );
+        }
         write!(f, "key log {} line {}: ", self.source, self.line)?;
         match &self.kind {
             WarningKind::Malformed => {
@@ -276,6 +292,7 @@ impl fmt::Display for KeyLogWarning {
                  logged before; the first is kept"
             ),
             WarningKind::TooLong => f.write_str("line too long, skipped"),
+            WarningKind::More { .. } => Ok(()),
         }
     }
 }
@@ -292,6 +309,41 @@ struct SourceState {
     partial: Vec<u8>,
     /// The partial line grew past [`MAX_LINE`]: drop the rest of it.
     overlong: bool,
+    tally: Tally,
+}
+
+/// A source's unusable lines: the first [`WARNINGS_SHOWN`] listed, all counted.
+#[derive(Default)]
+struct Tally {
+    count: u64,
+    /// The line of the last one.
+    last: u64,
+}
+
+impl Tally {
+    /// Counts a bad line; lists it while fewer than [`WARNINGS_SHOWN`] were.
+    fn note(&mut self, out: &mut Vec<KeyLogWarning>, source: &str, line: u64, kind: WarningKind) {
+        self.count = self.count.saturating_add(1);
+        self.last = line;
+        if self.count <= WARNINGS_SHOWN {
+            out.push(KeyLogWarning {
+                source: source.to_owned(),
+                line,
+                kind,
+            });
+        }
+    }
+
+    /// The one warning that counts the bad lines not listed, if any.
+    fn more(&self, source: &str) -> Option<KeyLogWarning> {
+        (self.count > WARNINGS_SHOWN).then(|| KeyLogWarning {
+            source: source.to_owned(),
+            line: self.last,
+            kind: WarningKind::More {
+                lines: self.count - WARNINGS_SHOWN,
+            },
+        })
+    }
 }
 
 /// Every secret read so far, from any number of sources.
@@ -301,6 +353,10 @@ pub struct KeyLog {
     /// one allocation (not one per secret).
     connections: FxHashMap<ClientRandom, Box<ConnectionSecrets>>,
     sources: FxHashMap<String, SourceState>,
+    /// Only these connections' secrets are kept (those a capture holds), when set.
+    wanted: Option<FxHashSet<ClientRandom>>,
+    /// Lines with a secret for a connection not in `wanted`: read, checked, not kept.
+    skipped: u64,
     /// No secret will be added any more (every source of a file analysis was read): a
     /// connection not in the log has no key, and its records need not wait for one.
     complete: bool,
@@ -311,6 +367,7 @@ impl fmt::Debug for KeyLog {
         f.debug_struct("KeyLog")
             .field("connections", &self.connections.len())
             .field("sources", &self.sources.len())
+            .field("skipped_lines", &self.skipped)
             .finish()
     }
 }
@@ -322,23 +379,46 @@ impl KeyLog {
 
     /// Reads a whole text from `source` (a file, `SSLKEYLOGFILE`, a pcapng Decryption
     /// Secrets Block): every line including an unterminated last one. Line numbers count
-    /// from 1 within this text. Returns the warnings.
+    /// from 1 within this text. Returns the warnings: the first [`WARNINGS_SHOWN`] bad
+    /// lines, then one that counts the others.
     pub fn add_text(&mut self, source: &str, text: &[u8]) -> Vec<KeyLogWarning> {
         let mut warnings = Vec::new();
+        let mut tally = Tally::default();
         let mut line_no = 0u64;
         self.reserve_for(text.len() as u64);
         for line in text.split(|&b| b == b'\n') {
             line_no = line_no.saturating_add(1);
-            self.parse_line(source, line_no, line, &mut warnings);
+            if let Some(kind) = self.parse_line(line) {
+                tally.note(&mut warnings, source, line_no, kind);
+            }
         }
+        warnings.extend(tally.more(source));
         warnings
+    }
+
+    /// Keeps, from now on, only the secrets of the connections named by `randoms` (the
+    /// client randoms of a capture's ClientHellos): the lines of any other connection are
+    /// read and checked as before, counted ([`KeyLog::skipped_lines`]), and dropped.
+    pub fn keep_only(&mut self, randoms: FxHashSet<ClientRandom>) {
+        self.connections.retain(|r, _| randoms.contains(r));
+        self.wanted = Some(randoms);
+    }
+
+    /// Lines with a secret that were dropped because their connection is not among those
+    /// [`KeyLog::keep_only`] names.
+    pub fn skipped_lines(&self) -> u64 {
+        self.skipped
     }
 
     /// Makes room for the connections of a key log of `bytes` bytes at once, instead of by
     /// doubling: a TLS 1.3 connection logs four or five lines of about 160 bytes, a TLS 1.2
-    /// one a line of 176.
+    /// one a line of 176. When only some connections are kept, room for those.
     pub fn reserve_for(&mut self, bytes: u64) {
         let guess = usize::try_from(bytes / 500).unwrap_or(usize::MAX);
+        let guess = match &self.wanted {
+            Some(w) => guess.min(w.len().saturating_sub(self.connections.len())),
+            None => guess,
+        };
         // At most what a key log of 64 MiB holds: a bigger file still grows the table by
         // doubling, as far as its lines go.
         self.connections.reserve(guess.min(1 << 17));
@@ -346,7 +426,9 @@ impl KeyLog {
 
     /// Appends bytes read from `source` since the last call (a growing file reread by a
     /// live capture). Complete lines are parsed now; an unterminated last line waits for
-    /// the next call or for [`KeyLog::finish`]. Line numbers continue across calls.
+    /// the next call or for [`KeyLog::finish`]. Line numbers continue across calls, and
+    /// the source's first [`WARNINGS_SHOWN`] bad lines are the only ones returned
+    /// (the others are counted: [`KeyLog::finish`], [`KeyLog::more_warnings`]).
     pub fn append(&mut self, source: &str, bytes: &[u8]) -> Vec<KeyLogWarning> {
         let mut warnings = Vec::new();
         let mut state = self.sources.remove(source).unwrap_or_default();
@@ -355,22 +437,19 @@ impl KeyLog {
             let (head, tail) = rest.split_at(nl);
             rest = tail.get(1..).unwrap_or_default();
             state.lines = state.lines.saturating_add(1);
-            if state.overlong {
+            let bad = if state.overlong {
                 state.overlong = false;
                 state.partial.clear();
-                warnings.push(KeyLogWarning {
-                    source: source.to_owned(),
-                    line: state.lines,
-                    kind: WarningKind::TooLong,
-                });
-                continue;
-            }
-            if state.partial.is_empty() {
-                self.parse_line(source, state.lines, head, &mut warnings);
+                Some(WarningKind::TooLong)
+            } else if state.partial.is_empty() {
+                self.parse_line(head)
             } else {
                 state.partial.extend_from_slice(head);
                 let line = std::mem::take(&mut state.partial);
-                self.parse_line(source, state.lines, &line, &mut warnings);
+                self.parse_line(&line)
+            };
+            if let Some(kind) = bad {
+                state.tally.note(&mut warnings, source, state.lines, kind);
             }
         }
         if !state.overlong {
@@ -384,23 +463,39 @@ impl KeyLog {
         warnings
     }
 
-    /// The end of `source`: parses its unterminated last line, if any.
+    /// The end of `source`: parses its unterminated last line, if any, and counts the bad
+    /// lines not listed.
     pub fn finish(&mut self, source: &str) -> Vec<KeyLogWarning> {
         let mut warnings = Vec::new();
         if let Some(mut state) = self.sources.remove(source) {
             let line_no = state.lines.saturating_add(1);
-            if state.overlong {
-                warnings.push(KeyLogWarning {
-                    source: source.to_owned(),
-                    line: line_no,
-                    kind: WarningKind::TooLong,
-                });
+            let bad = if state.overlong {
+                Some(WarningKind::TooLong)
             } else if !state.partial.is_empty() {
                 let line = std::mem::take(&mut state.partial);
-                self.parse_line(source, line_no, &line, &mut warnings);
+                self.parse_line(&line)
+            } else {
+                None
+            };
+            if let Some(kind) = bad {
+                state.tally.note(&mut warnings, source, line_no, kind);
             }
+            warnings.extend(state.tally.more(source));
         }
         warnings
+    }
+
+    /// Lines of `source` passed over unread (what a live capture's key log held before it
+    /// began): the next line appended is numbered after them.
+    pub fn pass_over(&mut self, source: &str, lines: u64) {
+        let state = self.sources.entry(source.to_owned()).or_default();
+        state.lines = state.lines.saturating_add(lines);
+    }
+
+    /// The warning that counts the bad lines of `source` not listed so far, for a source
+    /// still being read (a live capture's key log): `None` when all were listed.
+    pub fn more_warnings(&self, source: &str) -> Option<KeyLogWarning> {
+        self.sources.get(source)?.tally.more(source)
     }
 
     /// Says that no secret will be added any more (see [`KeyLog::is_complete`]).
@@ -448,29 +543,18 @@ impl KeyLog {
         Some(out)
     }
 
-    fn parse_line(
-        &mut self,
-        source: &str,
-        line_no: u64,
-        line: &[u8],
-        warnings: &mut Vec<KeyLogWarning>,
-    ) {
-        let warn = |kind| KeyLogWarning {
-            source: source.to_owned(),
-            line: line_no,
-            kind,
-        };
+    /// Reads one line (without its `\n`): its secret kept, or why it could not be used.
+    /// Blank lines, comments and unknown labels are skipped without a warning.
+    fn parse_line(&mut self, line: &[u8]) -> Option<WarningKind> {
         if line.len() > MAX_LINE {
-            warnings.push(warn(WarningKind::TooLong));
-            return;
+            return Some(WarningKind::TooLong);
         }
         let Ok(text) = std::str::from_utf8(line) else {
-            warnings.push(warn(WarningKind::NotText));
-            return;
+            return Some(WarningKind::NotText);
         };
         let text = text.trim();
         if text.is_empty() || text.starts_with('#') {
-            return;
+            return None;
         }
         let mut fields = text.split_ascii_whitespace();
         let (Some(label), Some(random), Some(secret), None) =
@@ -478,50 +562,45 @@ impl KeyLog {
         else {
             // A line with one unknown word and no more is still malformed; an unknown label
             // with the right shape is skipped below.
-            warnings.push(warn(WarningKind::Malformed));
-            return;
+            return Some(WarningKind::Malformed);
         };
-        let Some(label) = Label::from_name(label) else {
-            return;
-        };
+        let label = Label::from_name(label)?;
         let mut client_random = [0u8; RANDOM_LEN];
         if decode_hex_into(random.as_bytes(), &mut client_random) != Some(RANDOM_LEN) {
-            warnings.push(warn(WarningKind::BadClientRandom));
-            return;
+            return Some(WarningKind::BadClientRandom);
         }
         let random = client_random;
         let mut bytes = [0u8; MAX_SECRET];
         let secret = match decode_hex_into(secret.as_bytes(), &mut bytes) {
             Some(len) if label.accepts_len(len) => Secret::new(bytes.get(..len).unwrap_or_default()),
-            Some(len) => {
-                warnings.push(warn(WarningKind::BadSecretLength { label, len }));
-                return;
-            }
+            Some(len) => return Some(WarningKind::BadSecretLength { label, len }),
             // Valid hex too long for the buffer is still a length error, with its length.
             None if hex_digits(secret.as_bytes()) => {
                 let len = secret.len() / 2;
-                warnings.push(warn(WarningKind::BadSecretLength { label, len }));
-                return;
+                return Some(WarningKind::BadSecretLength { label, len });
             }
             None => None,
         };
         bytes.fill(0);
         std::hint::black_box(&bytes);
         let Some(secret) = secret else {
-            warnings.push(warn(WarningKind::BadSecretHex { label }));
-            return;
+            return Some(WarningKind::BadSecretHex { label });
         };
+        if self.wanted.as_ref().is_some_and(|w| !w.contains(&random)) {
+            self.skipped = self.skipped.saturating_add(1);
+            return None;
+        }
         match self
             .connections
             .entry(random)
             .or_default()
             .insert(label, secret)
         {
-            Insert::New | Insert::Duplicate => {}
-            Insert::Conflict => warnings.push(warn(WarningKind::Conflict {
+            Insert::New | Insert::Duplicate => None,
+            Insert::Conflict => Some(WarningKind::Conflict {
                 label,
                 client_random_prefix: hex_lower(random.get(..4).unwrap_or_default()),
-            })),
+            }),
         }
     }
 }
@@ -695,7 +774,6 @@ mod tests {
              CLIENT_RANDOM {CR1} {secret}zz\n\
              CLIENT_RANDOM {CR1} {short}\n\
              CLIENT_TRAFFIC_SECRET_0 {CR1} {odd}\n\
-             CLIENT_RANDOM {CR1} {secret} extra\n\
              CLIENT_RANDOM {CR1} {secret}\n",
             short = "deadbeef".repeat(4),
             odd = "deadbeef".repeat(5),
@@ -728,15 +806,18 @@ mod tests {
                         len: 20
                     }
                 ),
-                (6, WarningKind::Malformed),
             ]
         );
+        let extra = format!("CLIENT_RANDOM {CR1} {secret} extra\n");
+        let more = KeyLog::new().add_text("my.keys", extra.as_bytes());
+        assert_eq!(more[0].kind, WarningKind::Malformed);
+        let w: Vec<_> = w.into_iter().chain(more).collect();
         for w in &w {
             let text = w.to_string();
             assert!(text.starts_with(&format!("key log my.keys line {}: ", w.line)));
             assert!(!text.contains("deadbeef"), "{text}");
         }
-        // The good line 7 was still taken.
+        // The good line 6 was still taken.
         assert!(log.get(&cr(CR1)).unwrap().master_secret().is_some());
         // Non-UTF-8 line.
         let w = log.add_text("bin", b"CLIENT_RANDOM \xff\xfe x\n");
@@ -793,6 +874,85 @@ mod tests {
         assert!(w.is_empty() && log.is_empty());
         assert!(log.finish("live").is_empty());
         assert!(log.get(&cr(CR1)).is_some());
+    }
+
+    /// Past the first [`WARNINGS_SHOWN`] bad lines of a source, one warning counts the
+    /// rest, whether the text is read whole or appended in pieces.
+    #[test]
+    fn bad_lines_past_the_first_few_are_counted() {
+        let mut text = String::new();
+        for i in 0..20 {
+            text.push_str(if i % 2 == 0 { "bad\n" } else { "# fine\n" });
+        }
+        text.push_str("last bad"); // line 21, unterminated
+        let mut whole = KeyLog::new();
+        let w = whole.add_text("k", text.as_bytes());
+        let mut pieces = KeyLog::new();
+        let mut p = Vec::new();
+        for chunk in text.as_bytes().chunks(7) {
+            p.extend(pieces.append("k", chunk));
+        }
+        p.extend(pieces.finish("k"));
+        assert_eq!(w, p);
+        let lines: Vec<u64> = w.iter().map(|w| w.line).collect();
+        assert_eq!(lines, vec![1, 3, 5, 7, 9, 21]);
+        assert_eq!(w[5].kind, WarningKind::More { lines: 6 });
+        assert_eq!(
+            w[5].to_string(),
+            "key log k: … and 6 more lines that could not be used (the last: line 21)"
+        );
+        // Five or fewer: no count.
+        assert_eq!(KeyLog::new().add_text("k", b"a\nb\nc\nd\ne\n").len(), 5);
+        // A source still being read says how many were not listed so far.
+        let mut live = KeyLog::new();
+        assert_eq!(live.append("live", "bad\n".repeat(8).as_bytes()).len(), 5);
+        let more = live.more_warnings("live").expect("a count");
+        assert_eq!((more.line, more.kind), (8, WarningKind::More { lines: 3 }));
+        assert!(KeyLog::new().more_warnings("live").is_none());
+    }
+
+    /// With [`KeyLog::keep_only`], the lines of other connections are checked (their
+    /// warnings given) and counted, not kept.
+    #[test]
+    fn only_the_wanted_connections_are_kept() {
+        let mut log = KeyLog::new();
+        log.add_text("k", format!("CLIENT_RANDOM {CR2} {}\n", s(1, 48)).as_bytes());
+        log.keep_only([cr(CR1)].into_iter().collect());
+        assert!(log.is_empty(), "what was kept before and is not wanted goes");
+        let w = log.add_text(
+            "k",
+            format!(
+                "CLIENT_RANDOM {CR1} {a}\nCLIENT_RANDOM {CR2} {a}\nCLIENT_RANDOM {CR2} {b}\n\
+                 CLIENT_RANDOM {CR2} {short}\n",
+                a = s(1, 48),
+                b = s(2, 48),
+                short = s(3, 8)
+            )
+            .as_bytes(),
+        );
+        assert_eq!(
+            w.iter().map(|w| (w.line, w.kind.clone())).collect::<Vec<_>>(),
+            vec![(
+                4,
+                WarningKind::BadSecretLength {
+                    label: Label::ClientRandom,
+                    len: 8
+                }
+            )],
+            "a bad line warns even for a connection not kept; a second secret of one not kept is no conflict"
+        );
+        assert_eq!(log.len(), 1);
+        assert!(log.get(&cr(CR1)).is_some());
+        assert_eq!(log.skipped_lines(), 2);
+    }
+
+    /// Lines passed over (a live capture's backlog) are counted in the line numbers.
+    #[test]
+    fn lines_passed_over_count_in_line_numbers() {
+        let mut log = KeyLog::new();
+        log.pass_over("live", 41);
+        let w = log.append("live", b"bad\n");
+        assert_eq!(w[0].line, 42);
     }
 
     #[test]

@@ -1,0 +1,232 @@
+//! The client randoms of a capture's ClientHellos, read before the key logs so that only
+//! those connections' secrets are kept: a browser's key log holds every connection it
+//! ever made (gigabytes after weeks), a capture a few of them.
+//!
+//! In: capture paths. Out: the 32-byte client random (RFC 8446 §4.1.2, RFC 5246 §7.4.1.2)
+//! of every TCP direction whose bytes start like a ClientHello — record type 22, version
+//! 3.x, two length bytes (RFC 8446 §5.1), handshake type 1, three length bytes, the client
+//! version, then the random: stream bytes 11 to 43, as the TLS layer reads them from a
+//! connection's first bytes. A direction whose first segment is shorter is put together
+//! from its next segments, in sequence order. Or `None` when an input cannot be read twice
+//! (standard input, a pipe, a device): then every secret is kept.
+//!
+//! A random taken in excess costs its secrets' memory only; a random missed leaves its
+//! connection undecrypted, so every segment that starts like a ClientHello counts.
+
+use crate::decode::{Endpoint, Segment};
+use crate::stack::tls::keylog::{ClientRandom, RANDOM_LEN};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::path::PathBuf;
+
+/// Stream bytes up to the end of the client random: record header (5), handshake header
+/// (4), client version (2), random (32).
+const HEAD: usize = 5 + 4 + 2 + RANDOM_LEN;
+const RANDOM_AT: usize = HEAD - RANDOM_LEN;
+
+/// Directions whose ClientHello start is being put together, at most (a capture of
+/// unfinished one-byte starts cannot grow the table without end; past it, a ClientHello
+/// cut that small is missed).
+const MAX_PENDING: usize = 4096;
+
+/// The client randoms of every ClientHello in `inputs` (rotated files: read in turn, a
+/// direction's start carried from one to the next), or `None` if there are none or one of
+/// them is standard input or not a regular file. An input that cannot be read adds nothing
+/// (the analysis says why).
+pub(super) fn of_captures(inputs: &[PathBuf]) -> Option<FxHashSet<ClientRandom>> {
+    if inputs.is_empty() {
+        return None;
+    }
+    let mut scan = Scan::default();
+    for path in inputs {
+        if path.as_os_str() == "-" {
+            return None;
+        }
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_file() => {}
+            Ok(_) => return None,
+            Err(_) => continue,
+        }
+        let _ = crate::capture::file::read(path, &mut |pkt| {
+            if let Ok(seg) = crate::decode::decode(pkt) {
+                scan.segment(&seg);
+            }
+        });
+    }
+    Some(scan.found)
+}
+
+/// The first bytes of a direction that started like a ClientHello in fewer than
+/// [`HEAD`] bytes.
+struct Start {
+    /// The sequence number of its first byte.
+    seq: u32,
+    bytes: [u8; HEAD],
+    /// How many of `bytes` are known (from `seq` on, without a hole).
+    len: usize,
+}
+
+#[derive(Default)]
+struct Scan {
+    found: FxHashSet<ClientRandom>,
+    pending: FxHashMap<(Endpoint, Endpoint), Start>,
+}
+
+impl Scan {
+    fn segment(&mut self, seg: &Segment<'_>) {
+        let p = seg.payload;
+        let pending = !self.pending.is_empty() && self.extend(seg);
+        if p.len() >= HEAD {
+            if crate::stack::tls::looks_like_client_hello(p) {
+                self.take(p);
+            }
+        } else if !pending
+            && !p.is_empty()
+            && starts_like_client_hello(p)
+            && self.pending.len() < MAX_PENDING
+        {
+            let mut bytes = [0; HEAD];
+            if let Some(to) = bytes.get_mut(..p.len()) {
+                to.copy_from_slice(p);
+            }
+            self.pending.insert(
+                (seg.src, seg.dst),
+                Start {
+                    seq: seg.seq,
+                    bytes,
+                    len: p.len(),
+                },
+            );
+        }
+    }
+
+    /// Adds `seg`'s bytes to its direction's start, if one is pending (then `true`); a
+    /// complete start is taken (if it is a ClientHello's) and forgotten, as is one whose
+    /// direction ended.
+    fn extend(&mut self, seg: &Segment<'_>) -> bool {
+        let key = (seg.src, seg.dst);
+        let Some(start) = self.pending.get_mut(&key) else {
+            return false;
+        };
+        let at = seg.seq.wrapping_sub(start.seq) as usize;
+        if at <= start.len {
+            let new = seg.payload.get(start.len - at..).unwrap_or_default();
+            let n = new.len().min(HEAD - start.len);
+            if let (Some(to), Some(from)) =
+                (start.bytes.get_mut(start.len..start.len + n), new.get(..n))
+            {
+                to.copy_from_slice(from);
+                start.len += n;
+            }
+        }
+        if start.len == HEAD {
+            let bytes = start.bytes;
+            self.pending.remove(&key);
+            if crate::stack::tls::looks_like_client_hello(&bytes) {
+                self.take(&bytes);
+            }
+        } else if seg.fin || seg.rst {
+            self.pending.remove(&key);
+        }
+        true
+    }
+
+    fn take(&mut self, head: &[u8]) {
+        if let Some(r) = head
+            .get(RANDOM_AT..HEAD)
+            .and_then(|r| ClientRandom::try_from(r).ok())
+        {
+            self.found.insert(r);
+        }
+    }
+}
+
+/// Whether `p`, shorter than [`HEAD`], may be the start of a ClientHello (as far as it
+/// goes).
+fn starts_like_client_hello(p: &[u8]) -> bool {
+    p.iter().enumerate().take(6).all(|(i, &b)| match i {
+        0 => b == 0x16,
+        1 => b == 0x03,
+        2 => b <= 0x04,
+        5 => b == 0x01,
+        _ => true,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{IpAddr, Ipv4Addr};
+
+    fn hello(random: u8) -> Vec<u8> {
+        let mut ch = vec![
+            0x16, 0x03, 0x01, 0x00, 0x60, 0x01, 0x00, 0x00, 0x5c, 0x03, 0x03,
+        ];
+        ch.extend_from_slice(&[random; RANDOM_LEN]);
+        ch.extend_from_slice(&[0; 20]);
+        ch
+    }
+
+    fn seg(seq: u32, payload: &[u8]) -> Segment<'_> {
+        Segment {
+            src: Endpoint::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 40000),
+            dst: Endpoint::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 443),
+            seq,
+            ack: 0,
+            syn: false,
+            ack_flag: true,
+            fin: false,
+            rst: false,
+            payload,
+            missing: 0,
+        }
+    }
+
+    #[test]
+    fn a_whole_client_hello_start_gives_its_random() {
+        let mut s = Scan::default();
+        s.segment(&seg(1, &hello(7)));
+        s.segment(&seg(
+            1,
+            b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n1234567890",
+        ));
+        assert_eq!(s.found.into_iter().collect::<Vec<_>>(), vec![[7; 32]]);
+    }
+
+    /// A ClientHello cut into segments of one to twelve bytes (retransmitted pieces among
+    /// them) is put together in sequence order.
+    #[test]
+    fn a_client_hello_in_small_pieces_is_put_together() {
+        let ch = hello(0x16); // bytes of the random that look like a start
+        for size in 1..=12 {
+            let mut s = Scan::default();
+            let mut at = 0;
+            while at < ch.len() {
+                let end = (at + size).min(ch.len());
+                s.segment(&seg(1000 + at as u32, &ch[at..end]));
+                // The piece before again: a retransmission adds nothing.
+                let back = at.saturating_sub(size);
+                s.segment(&seg(1000 + back as u32, &ch[back..at.max(back)]));
+                at = end;
+            }
+            assert_eq!(s.found.len(), 1, "pieces of {size}");
+            assert!(s.found.contains(&[0x16; 32]), "pieces of {size}");
+        }
+    }
+
+    #[test]
+    fn what_is_not_a_client_hello_gives_nothing() {
+        let mut s = Scan::default();
+        let mut not = hello(1);
+        not[5] = 0x02; // a ServerHello
+        s.segment(&seg(1, &not));
+        s.segment(&seg(1, &[0x16, 0x03]));
+        s.segment(&seg(3, &[0x01, 0x00, 0x10, 0x02])); // a ServerHello again, in pieces
+        s.segment(&seg(7, &[0; 40]));
+        s.segment(&seg(50, b"\x16")); // starts like one, then the direction ends
+        let mut fin = seg(51, b"");
+        fin.fin = true;
+        s.segment(&fin);
+        assert!(s.found.is_empty());
+        assert!(s.pending.is_empty());
+    }
+}
