@@ -11,8 +11,7 @@
 //! Finished reports go to a [`Store`], which keeps at most `Options::keep_reports` of them
 //! in memory and the rest in a temporary file.
 //!
-//! Size: about 880 lines: the flow table, its eviction, freezing and report hand-off, which
-//! share the table; 70 lines of tests.
+//! Size: about 1 000 lines: the flow table, its eviction, freezing and report hand-off.
 
 use crate::capture::{LinkType, Packet, Timestamp};
 use crate::decode::{self, Endpoint, Skip};
@@ -219,7 +218,6 @@ pub struct Analyzer {
     /// as more than [`PENDING`] wait, and all of them at the end of an input.
     pending: VecDeque<(usize, Box<Connection>, Option<Eviction>)>,
     pub seen: Seen,
-    /// Packets per link type that could not be decoded, across all inputs.
     /// Per undecodable link type: packets so far, and the first of them in this input.
     unsupported: Vec<(LinkType, u64, Option<u64>)>,
     /// The first packet of this input with cut or damaged IP/TCP headers.
@@ -431,6 +429,9 @@ impl Analyzer {
                 self.first_malformed.get_or_insert(pkt.number);
                 return;
             }
+            Err(skip @ (Skip::TunnelFragment | Skip::TooDeep)) => {
+                return self.seen.unpeeled(*skip, pkt.number)
+            }
         };
         let mine = self.owns(&seg.src, &seg.dst);
         self.segment(pkt, seg, mine);
@@ -551,6 +552,7 @@ impl Analyzer {
         }
         let mut c = Connection::new(seg.src, seg.dst, self.input, pkt.number, pkt.ts);
         c.up.ctx.frame_log = (self.opts.frame_log, self.opts.previews);
+        c.encapsulation = decode::encapsulation(pkt);
         let conn = self.flows.entry(key).or_insert_with(|| Box::new(c));
         let at = self.now.max(pkt.ts);
         let env = Env {

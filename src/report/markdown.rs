@@ -719,6 +719,9 @@ fn connection(
     if let Some(leg) = &c.leg {
         let _ = writeln!(o, "- **Proxied:** {}", md(&super::legs::describe(leg)));
     }
+    if let Some(e) = &c.encapsulation {
+        let _ = writeln!(o, "- **Tunnel:** {}", md(&e.to_string()));
+    }
     if let Some(tls) = &c.tls {
         let _ = write!(o, "- **TLS (wss://):** {}", tls_text(tls));
         let clean = |p: Option<u64>| {

@@ -35,6 +35,7 @@
 //! describe would make them drift.
 
 pub mod csv;
+pub mod encapsulation;
 pub mod events;
 pub mod explain;
 pub mod filter;
@@ -142,6 +143,15 @@ pub struct Seen {
     /// Link types that were not decoded, with their packet counts.
     pub unsupported_link_types: BTreeMap<String, u64>,
     pub tcp_connections: u64,
+    /// Packets that were the first fragment of a tunnel's outer IP packet (not reassembled).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub tunnel_fragments: u64,
+    /// Packets with tunnels nested deeper than wsclose peels them.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub too_deep_packets: u64,
+    /// The first of each of those two in the input being read ([`Seen::unpeeled`]).
+    #[serde(skip)]
+    pub(crate) first_unpeeled: [Option<u64>; 2],
     /// TCP connections that spoke HTTP but never asked for an upgrade, or spoke something else.
     pub other_tcp_connections: u64,
     /// Flows evicted before the end of the input (idle timeout or flow cap).
@@ -448,6 +458,8 @@ pub struct ConnectionReport {
     pub server: Host,
     /// The TLS that carried the session (wss://), if any.
     pub tls: Option<tls::TlsReport>,
+    /// The tunnel its first packet came through, if any.
+    pub encapsulation: Option<encapsulation::EncapsulationReport>,
     pub handshake: HandshakeReport,
     pub close_frames: Vec<CloseFrameReport>,
     /// "fin", "rst" or "open": how TCP ended first ([`tcp_end_name`]).
@@ -519,6 +531,8 @@ pub struct ConnectionReportJson {
     server: Host,
     #[serde(skip_serializing_if = "Option::is_none")]
     tls: Option<tls::TlsReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    encapsulation: Option<encapsulation::EncapsulationReport>,
     handshake: HandshakeReport,
     close_frames: Vec<CloseFrameReport>,
     #[schemars(schema_with = "schema::tcp_end")]
@@ -960,6 +974,7 @@ impl ConnectionReport {
             client: Host::Addr(c.ep[client_side]),
             server: Host::Addr(c.ep[server_side]),
             tls,
+            encapsulation: c.encapsulation.map(Into::into),
             handshake: HandshakeReport {
                 seen: hs.request_seen,
                 host: hs.host.clone(),

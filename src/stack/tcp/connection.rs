@@ -114,6 +114,8 @@ pub struct Connection {
     /// The layers above TCP, and the facts they share.
     pub up: Stack,
     pub ends: Sides<Option<End>>,
+    /// The tunnels its first packet came through (`decode::encapsulation`), if any.
+    pub encapsulation: Option<crate::decode::Encapsulation>,
     pub input: usize,
     pub first_packet: u64,
     pub first_ts: Timestamp,
@@ -142,6 +144,7 @@ impl Connection {
             isn: Sides::default(),
             up: Stack::default(),
             ends: Sides::default(),
+            encapsulation: None,
             input,
             first_packet: packet,
             first_ts: ts,
