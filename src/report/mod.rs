@@ -974,7 +974,7 @@ impl ConnectionReport {
             client: Host::Addr(c.ep[client_side]),
             server: Host::Addr(c.ep[server_side]),
             tls,
-            encapsulation: c.encapsulation.map(Into::into),
+            encapsulation: c.encapsulation.as_deref().map(|&e| e.into()),
             handshake: HandshakeReport {
                 seen: hs.request_seen,
                 host: hs.host.clone(),
