@@ -82,7 +82,8 @@
 //!
 //! - `capture`: packets from pcap/pcapng files (compressed or not, or stdin); a large classic
 //!   pcap is read once and its records shared by the analyzer threads (`capture::shared`).
-//! - `decode`: link, IP and TCP headers (etherparse), zero-copy.
+//! - `decode`: link, IP and TCP headers (etherparse), zero-copy; tunnels peeled (VXLAN,
+//!   GENEVE, GRE, ERSPAN, IP in IP, MPLS, PPPoE) and named for the connection.
 //! - `flow`: the symmetric 4-tuple key and client/server roles.
 //! - `stack`: one stack of stream layers per TCP connection. `stack::tcp` reassembles
 //!   each direction into `Data` and explicit `Gap` events and holds the connection (roles,

@@ -402,12 +402,20 @@ fn every_tunnel_reports_the_fixtures_connections_and_names_itself() {
             r.inputs[0].warnings
         );
         let sharded = analyze_sharded(&path);
+        let want_here = (got, enc);
         assert_eq!(
             connections(&sharded),
-            (got, enc),
+            want_here,
             "{} in two threads",
             w.name
         );
+        // Each connection frozen out of memory and read back at every packet.
+        let opts = Options {
+            freeze: wsclose::analyzer::Freeze::EveryPacket,
+            ..Options::default()
+        };
+        let frozen = wsclose::analyze_files(std::slice::from_ref(&path), opts).unwrap();
+        assert_eq!(connections(&frozen), want_here, "{} frozen", w.name);
     }
 }
 
