@@ -13,8 +13,6 @@
 //! Finished reports go to a [`Store`], which keeps at most `Options::keep_reports` of them
 //! in memory and the rest in a temporary file.
 //!
-//! Size: about 1 040 lines: the flow table, its eviction, freezing and report hand-off,
-//! which share the table; 90 lines of tests.
 
 use crate::capture::{LinkType, Packet, Timestamp};
 use crate::decode::{self, Endpoint, Shards, Skip, MAX_GROUPS};
@@ -236,7 +234,6 @@ pub struct Analyzer {
     /// as more than [`PENDING`] wait, and all of them at the end of an input.
     pending: VecDeque<(usize, Box<Connection>, Option<Eviction>)>,
     pub seen: Seen,
-    /// Packets per link type that could not be decoded, across all inputs.
     /// Per undecodable link type: packets so far, and the first of them in this input.
     unsupported: Vec<(LinkType, u64, Option<u64>)>,
     /// The first packet of this input with cut or damaged IP/TCP headers.
@@ -491,6 +488,9 @@ impl Analyzer {
                 self.first_malformed.get_or_insert(pkt.number);
                 return;
             }
+            Err(skip @ (Skip::TunnelFragment | Skip::TooDeep)) => {
+                return self.seen.unpeeled(*skip, pkt.number)
+            }
         };
         let mine = self.owns(&seg.src, &seg.dst);
         self.segment(pkt, seg, mine);
@@ -618,6 +618,7 @@ impl Analyzer {
         let mut c = Connection::new(seg.src, seg.dst, self.input, pkt.number, pkt.ts);
         c.up.ctx.frame_log = (self.opts.frame_log, self.opts.previews);
         self.grew = Some(self.track(&key));
+        c.encapsulation = decode::encapsulation(pkt).map(Box::new);
         let conn = self.flows.entry(key).or_insert_with(|| Box::new(c));
         let at = self.now.max(pkt.ts);
         let env = Env {

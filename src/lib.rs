@@ -83,7 +83,8 @@
 //!
 //! - `capture`: packets from pcap/pcapng files (compressed or not, or stdin); a large classic
 //!   pcap is read once and its records shared by the analyzer threads (`capture::shared`).
-//! - `decode`: link, IP and TCP headers (etherparse), zero-copy.
+//! - `decode`: link, IP and TCP headers (etherparse), zero-copy; tunnels peeled (VXLAN,
+//!   GENEVE, GRE, ERSPAN, IP in IP, MPLS, PPPoE) and named for the connection.
 //! - `flow`: the symmetric 4-tuple key and client/server roles.
 //! - `stack`: one stack of stream layers per TCP connection. `stack::tcp` reassembles
 //!   each direction into `Data` and explicit `Gap` events and holds the connection (roles,
@@ -327,6 +328,10 @@ pub fn analyze_files_with_progress(
             analyzer.seen.snaplen_cut_packets,
             analyzer.seen.malformed_packets,
         );
+        let unpeeled_before = (
+            analyzer.seen.tunnel_fragments,
+            analyzer.seen.too_deep_packets,
+        );
         // A sharded file is read once: its chunks are shared by the threads.
         let shared = sharded
             .then(|| {
@@ -420,10 +425,15 @@ pub fn analyze_files_with_progress(
             if new > 0 {
                 let first = first_packet(first.map(|n| n - analyzer.packet_base()));
                 summary.warnings.push(format!(
-                    "{new} packets with link type {link} were not decoded{first}: wsclose reads Ethernet, Linux cooked (SLL/SLL2), BSD loopback and raw IP"
+                    "{new} packets with link type {link} were not decoded{first}: wsclose reads Ethernet, Linux cooked (SLL/SLL2), BSD loopback, raw IP, NFLOG and PKTAP"
                 ));
             }
         }
+        let packet_base = analyzer.packet_base();
+        let unpeeled = analyzer
+            .seen
+            .unpeeled_warnings(unpeeled_before, packet_base);
+        summary.warnings.extend(unpeeled);
         summary.continues_previous = joined;
         summary.packet_offset = if joined { base } else { 0 };
         summary.continuity = taken.map(|t| t.unwrap_or_else(|e| e));

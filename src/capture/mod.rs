@@ -163,6 +163,8 @@ impl LinkType {
     pub const LINUX_SLL: LinkType = LinkType(113);
     pub const IPV4: LinkType = LinkType(228);
     pub const IPV6: LinkType = LinkType(229);
+    pub const NFLOG: LinkType = LinkType(239);
+    pub const PKTAP: LinkType = LinkType(258);
     pub const LINUX_SLL2: LinkType = LinkType(276);
 
     pub fn name(self) -> &'static str {
@@ -184,6 +186,8 @@ impl LinkType {
             253 => "NETLINK",
             228 => "IPV4",
             229 => "IPV6",
+            239 => "NFLOG",
+            258 => "PKTAP",
             276 => "LINUX_SLL2",
             _ => "unknown",
         }

@@ -259,6 +259,9 @@ fn connections_table(
         if let Some(tls) = &c.tls {
             let _ = write!(conn, "\nwss: {}", tls_line(tls));
         }
+        if let Some(e) = &c.encapsulation {
+            let _ = write!(conn, "\nvia {e}");
+        }
         if let Some(p) = &c.handshake.path {
             let _ = write!(conn, "\n{}", terminal(p));
         }

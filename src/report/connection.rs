@@ -340,6 +340,8 @@ pub struct ConnectionReport {
     /// The application protocol the session carried, when it was recognized, and what its
     /// messages say of the ending.
     pub application: Option<crate::app::ApplicationReport>,
+    /// The tunnel its first packet came through, if any.
+    pub encapsulation: Option<super::encapsulation::EncapsulationReport>,
 }
 
 /// The JSON view of a [`ConnectionReport`], in this order: the timeline, and the count of
@@ -405,6 +407,8 @@ pub struct ConnectionReportJson {
     /// recognized: how, and what its own messages say of the ending.
     #[serde(skip_serializing_if = "Option::is_none")]
     application: Option<crate::app::ApplicationReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    encapsulation: Option<super::encapsulation::EncapsulationReport>,
 }
 
 impl Serialize for ConnectionReport {
@@ -627,6 +631,7 @@ impl ConnectionReport {
             ws_key: hs.key().map(str::to_string),
             other_leg: None,
             leg: None,
+            encapsulation: c.encapsulation.as_deref().map(|&e| e.into()),
             application: w.app.as_deref().and_then(|t| {
                 let close = closes
                     .first()

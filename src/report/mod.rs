@@ -32,6 +32,7 @@
 //! stayed encrypted, `diagnose::legs::mark_behind_encrypted`); reading them back only
 //! places their last packet among the inputs and applies `--redact`.
 
+pub mod encapsulation;
 pub mod filter;
 pub mod legs;
 pub mod redact;
@@ -119,6 +120,15 @@ pub struct Seen {
     /// Link types that were not decoded, with their packet counts.
     pub unsupported_link_types: BTreeMap<String, u64>,
     pub tcp_connections: u64,
+    /// Packets that were the first fragment of a tunnel's outer IP packet (not reassembled).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub tunnel_fragments: u64,
+    /// Packets with tunnels nested deeper than wsclose peels them.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub too_deep_packets: u64,
+    /// The first of each of those two in the input being read ([`Seen::unpeeled`]).
+    #[serde(skip)]
+    pub(crate) first_unpeeled: [Option<u64>; 2],
     /// TCP connections that spoke HTTP but never asked for an upgrade, or spoke something else.
     pub other_tcp_connections: u64,
     /// Flows evicted before the end of the input (idle timeout or flow cap).

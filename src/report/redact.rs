@@ -115,6 +115,9 @@ impl Names {
         if let Some(tls) = &mut c.tls {
             self.tls(tls);
         }
+        if let Some(outer) = c.encapsulation.as_mut().and_then(|e| e.outer.as_mut()) {
+            outer.iter_mut().for_each(|a| *a = self.name(a));
+        }
         if let Some(leg) = &mut c.leg {
             leg.proxy = Host::Named(self.endpoint(&leg.proxy.to_string()));
         }

@@ -79,6 +79,9 @@ pub(super) fn connection(
             md(&crate::report::legs::describe(leg))
         );
     }
+    if let Some(e) = &c.encapsulation {
+        let _ = writeln!(o, "- **Tunnel:** {}", md(&e.to_string()));
+    }
     if let Some(tls) = &c.tls {
         let _ = write!(o, "- **TLS (wss://):** {}", tls_text(tls));
         let clean = |p: Option<u64>| {

@@ -114,6 +114,9 @@ pub struct Connection {
     /// The layers above TCP, and the facts they share.
     pub up: Stack,
     pub ends: Sides<Option<End>>,
+    /// The tunnels its first packet came through (`decode::encapsulation`), if any (boxed:
+    /// a pointer in every connection, the rest only in those that came through a tunnel).
+    pub encapsulation: Option<Box<crate::decode::Encapsulation>>,
     pub input: usize,
     pub first_packet: u64,
     pub first_ts: Timestamp,
@@ -142,6 +145,7 @@ impl Connection {
             isn: Sides::default(),
             up: Stack::default(),
             ends: Sides::default(),
+            encapsulation: None,
             input,
             first_packet: packet,
             first_ts: ts,

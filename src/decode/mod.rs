@@ -2,16 +2,23 @@
 //!
 //! In: a [`Packet`] (link type + bytes). Out: a zero-copy [`Segment`] view of its TCP
 //! header and payload, or why there is none. Link types: Ethernet (with 802.1Q/QinQ tags),
-//! Linux cooked SLL and SLL2, BSD loopback NULL and LOOP, raw IPv4/IPv6. Slicing is lax
-//! (etherparse's `LaxSlicedPacket`) so a packet cut by the snaplen still yields its TCP
-//! header; the bytes the snaplen cut off are counted in `Segment::missing`, never invented.
-//! A plain TCP packet (the common case, RFC 791 / RFC 8200 / RFC 9293 headers checked by
-//! etherparse's slices) can also be looked at once for where its parts are ([`Plain`]), and
-//! its segment read from there later, by another thread.
+//! Linux cooked SLL and SLL2, BSD loopback NULL and LOOP, raw IPv4/IPv6, NFLOG and PKTAP
+//! (`link`). Slicing is lax (etherparse's `LaxSlicedPacket`) so a packet cut by the snaplen
+//! still yields its TCP header; the bytes the snaplen cut off are counted in
+//! `Segment::missing`, never invented. A plain TCP packet (the common case, RFC 791 /
+//! RFC 8200 / RFC 9293 headers checked by etherparse's slices) can also be looked at once
+//! for where its parts are ([`Plain`]), and its segment read from there later, by another
+//! thread. A packet in which neither finds TCP has its tunnels peeled (`tunnel`: VXLAN,
+//! GENEVE, GRE, ERSPAN, IP in IP, MPLS, PPPoE); [`encapsulation`] names them for the
+//! connection a packet starts.
+
+mod link;
+pub mod tunnel;
 
 use crate::capture::{LinkType, Packet};
 use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};
 use std::net::IpAddr;
+pub use tunnel::{Encapsulation, Tunnel};
 
 /// An IP address and port, held as aligned integers: an endpoint is built, compared,
 /// hashed and copied on every packet, and `IpAddr`'s byte layout (a tag, then the address
@@ -239,6 +246,11 @@ pub enum Skip {
     NotTcp,
     /// Headers cut short or malformed.
     Malformed,
+    /// The first fragment of a tunnel's outer IP packet (not reassembled).
+    TunnelFragment,
+    /// Tunnels nested deeper than `tunnel::MAX_TUNNELS` (or more headers than
+    /// `tunnel::MAX_HEADERS`).
+    TooDeep,
 }
 
 /// Decodes a packet: the fast path for plain Ethernet/VLAN/cooked/loopback/raw → IPv4 or
@@ -437,10 +449,31 @@ impl Plain {
     }
 }
 
-/// The general path: etherparse's lax slicer, which also reads what a snaplen cut short.
+/// The general path: etherparse's lax slicer, which also reads what a snaplen cut short,
+/// then the tunnels, when it finds no TCP.
 #[cold]
 #[inline(never)]
 fn lax<'a>(pkt: &Packet<'a>) -> Result<Segment<'a>, Skip> {
+    match sliced(pkt) {
+        Err(e) => match tunnel::peel(pkt) {
+            Some(peeled) => peeled.map(|(seg, _)| seg),
+            None => Err(e),
+        },
+        seg => seg,
+    }
+}
+
+/// The tunnels the packet that starts a connection came through, if [`decode`] peeled
+/// any to reach its segment.
+pub fn encapsulation(pkt: &Packet<'_>) -> Option<Encapsulation> {
+    if Plain::find(pkt.link, pkt.data).is_some() || sliced(pkt).is_ok() {
+        return None;
+    }
+    tunnel::peel(pkt)?.ok()?.1
+}
+
+/// The lax slicer on the link types read without tunnels.
+fn sliced<'a>(pkt: &Packet<'a>) -> Result<Segment<'a>, Skip> {
     let data = pkt.data;
     let sliced = match pkt.link {
         LinkType::ETHERNET => LaxSlicedPacket::from_ethernet(data).map_err(|_| Skip::Malformed)?,
@@ -468,7 +501,12 @@ fn lax<'a>(pkt: &Packet<'a>) -> Result<Segment<'a>, Skip> {
         }
         other => return Err(Skip::UnsupportedLink(other)),
     };
-    let Some(TransportSlice::Tcp(tcp)) = sliced.transport else {
+    segment_of(&sliced, pkt.orig_len.saturating_sub(data.len() as u32))
+}
+
+/// The TCP segment of a sliced packet, `cut` bytes of which the snaplen cut off.
+fn segment_of<'a>(sliced: &LaxSlicedPacket<'a>, cut: u32) -> Result<Segment<'a>, Skip> {
+    let Some(TransportSlice::Tcp(tcp)) = &sliced.transport else {
         return Err(match sliced.stop_err {
             Some(_) if sliced.net.is_some() => Skip::Malformed,
             _ => Skip::NotTcp,
@@ -486,7 +524,6 @@ fn lax<'a>(pkt: &Packet<'a>) -> Result<Segment<'a>, Skip> {
         _ => return Err(Skip::NotTcp),
     };
     let payload = tcp.payload();
-    let cut = pkt.orig_len.saturating_sub(data.len() as u32);
     Ok(Segment {
         src: Endpoint::new(src_ip, tcp.source_port()),
         dst: Endpoint::new(dst_ip, tcp.destination_port()),
