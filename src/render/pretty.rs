@@ -56,6 +56,12 @@ pub fn compact<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
     String::from_utf8(out).map_err(|_| Error("the JSON is not UTF-8".into()))
 }
 
+/// `value` as compact JSON on one line, with the same terminal-safe strings: the lines of a
+/// live capture (its events and its final report). Empty if a `Serialize` impl fails.
+pub fn line<T: Serialize + ?Sized>(value: &T) -> String {
+    compact(value).unwrap_or_default()
+}
+
 /// Starts a line at `depth`: a newline and the indentation. Up to depth 7 (all of a
 /// report but its frame timeline's deepest parts) as a copy of a constant 16 bytes cut to
 /// length, which compiles to a move or two where a copy of a length known only at run time
