@@ -1,12 +1,12 @@
 //! `--format csv`: one row per connection with a header row, quoted by the csv crate.
 //!
 //! In: a [`Report`] (connections in memory or in a store). Out: CSV for spreadsheets and
-//! scripts, written a few hundred rows at a time. Columns: id, input, client,
-//! server, host, path, status code, status name, inferred, initiator, client/server close
-//! code and reason, tcp end and by whom, evidence, violations, first and last packet, evicted (why
-//! wsclose stopped following it early, if it did), transport, HTTP/2 stream, other leg, and the
-//! packet of an RST the side that ended TCP first sent after its FIN. With `--timeline` ([`write_timeline`]), one
-//! row per frame instead.
+//! scripts, written a few hundred rows at a time. Columns: id, input, client, server, host,
+//! path, status code, status name, inferred, initiator, client/server close code and
+//! reason, tcp end and by whom, evidence, violations, first and last packet, evicted (why
+//! wsclose stopped following it early, if it did), transport, HTTP/2 stream, other leg,
+//! and the packet of an RST the side that ended TCP first sent after its FIN. With
+//! `--timeline` ([`write_timeline`]), one row per frame instead.
 
 use crate::flow::Role;
 use crate::report::{ConnectionReport, Report};

@@ -1,13 +1,14 @@
-//! `--format table` (the default): a comfy-table sized to the terminal, then what each
-//! status means, once per status rather than once per connection.
+//! `--format table` (the default): comfy-tables sized to the terminal, then what each
+//! status means, once per status (and fix) rather than once per connection.
 //!
 //! In: a [`Report`] (connections in memory or in its store). Out: text for a terminal or a
-//! pipe, written as it is made. One row per connection (endpoints, path and input; every
-//! close frame each way; how TCP ended; the status with its evidence, violations and
-//! capture notes), in tables of up to 250 rows read back from the store one at a time,
-//! each followed, with `--timeline`, by every frame of its connections (time, side,
-//! opcode, flags, length, preview) and their Wireshark filter; then each status shown with its documented cause and fix, then counts by status. Every
-//! string from the wire goes through `sanitize::terminal`.
+//! pipe, written as it is made: a line per input; one row per connection (endpoints, path
+//! and input; every close frame each way; how TCP ended; the status with its evidence,
+//! violations and capture notes), in tables of up to 250 rows read back from the store one
+//! at a time, each followed, with `--timeline`, by every frame of its connections (time,
+//! side, opcode, flags, length, preview) and their Wireshark filter; the encrypted
+//! connections that could not be read; each status with its documented cause and fix; the
+//! counts by status. Every string from the wire goes through `sanitize::terminal`.
 
 use super::statuses::{self, Statuses};
 use super::text::{string_of, TcpEnding};
