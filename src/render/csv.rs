@@ -153,9 +153,7 @@ fn write_rows<R: IntoIterator<Item = String>>(
 
 /// The CSV as a string (tests, small reports).
 pub fn render(report: &Report) -> String {
-    let mut buf = Vec::new();
-    let _ = write(report, &mut buf);
-    String::from_utf8(buf).unwrap_or_default()
+    super::text::string_of(|buf| write(report, buf))
 }
 
 fn row(report: &Report, c: &ConnectionReport) -> [String; HEADER.len()] {

@@ -159,7 +159,7 @@ pub fn json_line(ev: &CloseEvent) -> String {
             "packet": u.packet,
         })),
     });
-    super::json::line(&v)
+    super::pretty::line(&v)
 }
 
 #[cfg(test)]

@@ -83,17 +83,11 @@ fn connections(report: &Report, out: &mut dyn Write) -> io::Result<bool> {
     Ok(chunks > 0)
 }
 
-/// `value` as compact JSON on one line, with the same terminal-safe strings: the lines of a
-/// live capture (its events and its final report). Empty if a `Serialize` impl fails.
-pub fn line<T: Serialize + ?Sized>(value: &T) -> String {
-    pretty::compact(value).unwrap_or_default()
-}
+pub use super::pretty::line;
 
 /// The same, as a string (tests, small reports).
 pub fn render(report: &Report) -> String {
-    let mut buf = Vec::new();
-    let _ = write(report, &mut buf);
-    String::from_utf8(buf).unwrap_or_default()
+    super::text::string_of(|buf| write(report, buf))
 }
 
 #[cfg(test)]

@@ -5,8 +5,11 @@
 //! it is made: [`table`] (the terminal), [`json`] (the stable contract), [`markdown`] (a
 //! ticket), [`csv`] (spreadsheets), [`events`] (live lines), [`explain`] (the catalog).
 //! Every string from the wire goes through `sanitize` for the medium it lands in.
-//! [`wireshark`] is a connection's display filter (also a field of the JSON), `pretty` the
-//! JSON writer.
+//!
+//! No renderer imports another; what several share sits below them: `statuses` (each
+//! status explained once per report: the connections grouped by status), `text` (pieces
+//! each renderer words itself), [`wireshark`] (a connection's display filter, also a field
+//! of the JSON) and `pretty` (the JSON writer).
 
 pub mod csv;
 pub mod events;
@@ -20,7 +23,9 @@ pub mod markdown;
 pub mod pretty;
 #[cfg(not(feature = "internals"))]
 mod pretty;
+mod statuses;
 pub mod table;
+mod text;
 pub mod wireshark;
 
 /// The application's cause in one line ("socket.io: ping timeout (ended by the client)"),

@@ -5,24 +5,18 @@
 //! 8259 text, byte for byte the layout serde_json's pretty printer gives (two-space
 //! indentation, `"key": value`, `[]` and `{}` when empty; numbers as serde_json writes
 //! them, floats through serde_json's own formatter), at any starting depth so that parts of
-//! one document can be written apart. Strings are escaped as serde_json escapes them (the
-//! C0 controls, `"` and `\`), and also every other character `sanitize::is_unsafe` names
-//! (DEL, the C1 controls, format characters such as the bidirectional overrides, zero-width
-//! and tag characters, line separators, Hangul fillers) as `\uXXXX` (a surrogate pair
-//! beyond the Basic Multilingual Plane), so that `cat report.json` on a terminal is safe;
-//! the JSON value is the same.
+//! one document can be written apart; or compact, on one line ([`line`]). Strings are
+//! escaped as serde_json escapes them (the C0 controls, `"` and `\`), and also every other
+//! character `sanitize::is_unsafe` names (DEL, the C1 controls, format characters such as
+//! the bidirectional overrides, zero-width and tag characters, line separators, Hangul
+//! fillers) as `\uXXXX` (a surrogate pair beyond the Basic Multilingual Plane), so that
+//! `cat report.json` on a terminal is safe; the JSON value is the same.
 //!
-//! Why not serde_json or sonic-rs with a formatter: on a 1 GB capture the connections'
-//! JSON (about 4 KB each) was two thirds of the report phase's CPU, most of it per field
-//! (each key escaped as a string, written in several small writes through a formatter)
-//! rather than per byte. Here a key (always a field name from the code) is copied as it
-//! is, and a string is one check over its bytes and one copy when it needs no escape.
-//! Measured again (`benches/json_writer.rs`, BENCHMARKS.md): serde_json with a `Formatter`
-//! giving the same bytes takes 12.1 µs a connection report against 7.5 µs here, 0.08 s more
-//! on the 1 GB benchmark capture, 7.5% of that run's CPU (the bar to keep this was 2%).
-//!
-//! Size: about 880 lines, a quarter of them tests: a serde `Serializer` has to implement
-//! every method of the trait.
+//! Why not serde_json with a `Formatter`: a connection's JSON costs mostly per field there
+//! (each key escaped as a string, written in several small writes). Here a key (always a
+//! field name from the code) is copied as it is, and a string is one check over its bytes
+//! and one copy when it needs no escape; `benches/json_writer.rs` weighs the two
+//! (BENCHMARKS.md).
 
 use crate::sanitize::is_unsafe;
 use serde::ser::{self, Serialize};
@@ -56,6 +50,12 @@ pub fn compact<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
     })?;
     // Only whole strings and ASCII are written.
     String::from_utf8(out).map_err(|_| Error("the JSON is not UTF-8".into()))
+}
+
+/// `value` as compact JSON on one line, with the same terminal-safe strings: the lines of a
+/// live capture (its events and its final report). Empty if a `Serialize` impl fails.
+pub fn line<T: Serialize + ?Sized>(value: &T) -> String {
+    compact(value).unwrap_or_default()
 }
 
 /// Starts a line at `depth`: a newline and the indentation. Up to depth 7 (all of a

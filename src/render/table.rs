@@ -1,14 +1,17 @@
-//! `--format table` (the default): a comfy-table sized to the terminal, then what each
-//! status means, once per status rather than once per connection.
+//! `--format table` (the default): comfy-tables sized to the terminal, then what each
+//! status means, once per status (and fix) rather than once per connection.
 //!
 //! In: a [`Report`] (connections in memory or in its store). Out: text for a terminal or a
-//! pipe, written as it is made. One row per connection (endpoints, path and input; every
-//! close frame each way; how TCP ended; the status with its evidence, violations and
-//! capture notes), in tables of up to 250 rows read back from the store one at a time,
-//! each followed, with `--timeline`, by every frame of its connections (time, side,
-//! opcode, flags, length, preview) and their Wireshark filter; then each status shown with its documented cause and fix, then counts by status. Every
-//! string from the wire goes through `sanitize::terminal`.
+//! pipe, written as it is made: a line per input; one row per connection (endpoints, path
+//! and input; every close frame each way; how TCP ended; the status with its evidence,
+//! violations and capture notes), in tables of up to 250 rows read back from the store one
+//! at a time, each followed, with `--timeline`, by every frame of its connections (time,
+//! side, opcode, flags, length, preview) and their Wireshark filter; the encrypted
+//! connections that could not be read; each status with its documented cause and fix; the
+//! counts by status. Every string from the wire goes through `sanitize::terminal`.
 
+use super::statuses::{self, Statuses};
+use super::text::{string_of, TcpEnding};
 use crate::capture::file::rotation;
 use crate::close::catalog;
 use crate::flow::Role;
@@ -85,15 +88,6 @@ fn status_color(c: &ConnectionReport) -> Color {
     }
 }
 
-/// "1006 Abnormal Closure (inferred)": a connection's status as the reports name it.
-pub(crate) fn status_label(c: &ConnectionReport) -> String {
-    match c.status.code {
-        Some(code) if c.status.inferred => format!("{code} {} (inferred)", c.status.name),
-        Some(code) => format!("{code} {}", c.status.name),
-        None => c.status.name.to_string(),
-    }
-}
-
 /// "kind [pkt N]" for up to `FINDINGS_SHOWN` findings, then how many more.
 fn finding_list(out: &mut String, title: &str, items: &[&crate::finding::Finding]) {
     if items.is_empty() {
@@ -117,9 +111,7 @@ const ROWS: usize = 250;
 
 /// The whole output as a string (tests, live mode's end report).
 pub fn render(report: &Report, width: Option<u16>, color: bool) -> String {
-    let mut buf = Vec::new();
-    let _ = write(report, width, color, &mut buf);
-    String::from_utf8(buf).unwrap_or_default()
+    string_of(|buf| write(report, width, color, buf))
 }
 
 /// Writes the report: a line per input, the connections in tables of up to `ROWS`
@@ -170,12 +162,12 @@ pub fn write(
         let _ = writeln!(head, "{}", terminal(&line));
     }
     out.write_all(head.as_bytes())?;
-    let mut groups = Groups::default();
+    let mut statuses = Statuses::with_fixes();
     let mut any = false;
     report.for_each_chunk(ROWS, |chunk| {
         any = true;
         for c in chunk.iter() {
-            groups.add(c);
+            statuses.add(c);
         }
         let t = connections_table(report, &chunk, many_inputs, width, color);
         writeln!(out, "{t}")?;
@@ -193,7 +185,7 @@ pub fn write(
         return Ok(());
     }
     let mut tail = String::new();
-    groups.write(&mut tail, width.unwrap_or(160));
+    explained(&mut tail, &statuses, width.unwrap_or(160));
     let mut sum = Table::new();
     sum.force_no_tty();
     sum.load_style(UTF8_FULL_CONDENSED)
@@ -219,7 +211,7 @@ pub fn write(
 
 /// How an input after the first was taken, for its header line: as the continuation of the
 /// one before (rotated files) or as a capture of its own, and why.
-pub(crate) fn continuity(input: &crate::capture::file::InputSummary) -> String {
+fn continuity(input: &crate::capture::file::InputSummary) -> String {
     match &input.continuity {
         Some(_) if input.continues_previous => format!(
             " (continues the file before: one capture with it, its packets numbered {} to {} here)",
@@ -231,14 +223,9 @@ pub(crate) fn continuity(input: &crate::capture::file::InputSummary) -> String {
     }
 }
 
-/// One table of connections.
-fn connections_table(
-    report: &Report,
-    connections: &[ConnectionReport],
-    many_inputs: bool,
-    width: Option<u16>,
-    color: bool,
-) -> Table {
+/// A table with `header`, fitted to `width` columns (160 when not known), in colour
+/// only when `color`.
+fn new_table(header: Vec<&str>, width: Option<u16>, color: bool) -> Table {
     let mut t = Table::new();
     if color {
         t.enforce_styling();
@@ -247,13 +234,29 @@ fn connections_table(
     }
     t.load_style(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(vec![
+        .set_header(header);
+    t.set_width(width.unwrap_or(160));
+    t
+}
+
+/// One table of connections.
+fn connections_table(
+    report: &Report,
+    connections: &[ConnectionReport],
+    many_inputs: bool,
+    width: Option<u16>,
+    color: bool,
+) -> Table {
+    let mut t = new_table(
+        vec![
             "#",
             "Connection",
             "Close frames / TCP",
             "Status and evidence",
-        ]);
-    t.set_width(width.unwrap_or(160));
+        ],
+        width,
+        color,
+    );
     for c in connections {
         let mut conn = format!("{}\n→ {}", c.client, c.server);
         if let Some(tls) = &c.tls {
@@ -289,24 +292,26 @@ fn connections_table(
                     }
                     _ => String::new(),
                 };
-                let name = file_name(&input.path);
+                let name = rotation::file_name(&input.path);
                 let _ = write!(conn, "\n[{}]", terminal(&format!("{name}{last}")));
             }
         }
-        let tcp = match (c.tcp_end, c.tcp_end_by, c.tcp_end_packet) {
-            ("open", ..) => match c.evicted {
-                Some(e) => e.short().to_string(),
-                None => "still open at end of capture".to_string(),
-            },
-            (kind, Some(by), Some(p)) => {
-                let mut t = format!("{} by {by} [pkt\u{a0}{p}]", kind.to_uppercase());
+        let tcp = match TcpEnding::of(c) {
+            TcpEnding::Open(why) => why.unwrap_or("still open at end of capture").to_string(),
+            TcpEnding::By {
+                kind,
+                by,
+                packet,
+                rst,
+            } => {
+                let mut t = format!("{kind} by {by} [pkt\u{a0}{packet}]");
                 // The same side's RST after its FIN.
-                if let Some(r) = c.tcp_ends.first().and_then(|e| e.rst_after_fin) {
-                    let _ = write!(t, ", then RST [pkt\u{a0}{}]", r.packet);
+                if let Some(r) = rst {
+                    let _ = write!(t, ", then RST [pkt\u{a0}{r}]");
                 }
                 t
             }
-            (kind, ..) => kind.to_string(),
+            TcpEnding::Unplaced(kind) => kind.to_string(),
         };
         // The initiator's lines first: its code is the status.
         let first = c.close_frames.first().map_or(Role::Client, |f| f.from);
@@ -327,8 +332,8 @@ fn connections_table(
         let _ = write!(closes, "\n{tcp_label}: {tcp}");
         // The application's own words first, when its protocol said why.
         let mut status = match c.application.as_ref().and_then(crate::render::app_line) {
-            Some(line) => format!("{}\n{}", terminal(&line), status_label(c)),
-            None => status_label(c),
+            Some(line) => format!("{}\n{}", terminal(&line), statuses::label(c)),
+            None => statuses::label(c),
         };
         if let Some(e) = &c.evidence {
             let mark = if e.consistent { "" } else { "⚠ " };
@@ -381,14 +386,13 @@ fn timeline(
             "({n} earlier frames fell out of the frame log and are not listed)"
         );
     }
-    let mut t = Table::new();
-    t.force_no_tty();
-    t.load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(vec![
+    let mut t = new_table(
+        vec![
             "Packet", "Time (s)", "From", "Opcode", "FIN", "RSV", "Mask", "Length", "Preview",
-        ]);
-    t.set_width(width.unwrap_or(160));
+        ],
+        width,
+        false,
+    );
     for f in frames {
         t.add_row(vec![
             f.packet.to_string(),
@@ -406,13 +410,6 @@ fn timeline(
     }
     let _ = writeln!(out, "{t}");
     out
-}
-
-/// An input's file name without its folders (the whole path if it has no file name).
-pub(crate) fn file_name(path: &str) -> String {
-    std::path::Path::new(path)
-        .file_name()
-        .map_or(path.to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 /// Wraps `text` to `width` columns with `indent` before every line.
@@ -436,61 +433,21 @@ fn wrap(out: &mut String, text: &str, indent: &str, width: usize) {
 }
 
 /// Each status once (its meaning and typical causes, and the fix) with its connections'
-/// ids: gathered as the connections go by, written after them. Found by a hash of the
-/// label and fix: a 1006 whose fix names its own packet is a group of its own, so a large
-/// capture has thousands of groups, and looking through them for every connection took
-/// most of the table's time (1.4 s of a 5 GB capture's 3 s).
-#[derive(Default)]
-struct Groups {
-    groups: Vec<(String, String, String, Vec<u64>)>,
-    /// The group of each (label, fix) hash; a group whose hash another one has is found
-    /// by looking through them all.
-    by_hash: rustc_hash::FxHashMap<u64, usize>,
-}
-
-impl Groups {
-    fn add(&mut self, c: &ConnectionReport) {
-        use std::hash::BuildHasher;
-        let label = status_label(c);
-        let fix: &str = &c.status.fix;
-        let hash = rustc_hash::FxBuildHasher.hash_one((label.as_str(), fix));
-        let same = |g: &(String, String, String, Vec<u64>)| g.0 == label && g.2 == fix;
-        let found = match self.by_hash.get(&hash) {
-            Some(&i) if self.groups.get(i).is_some_and(same) => Some(i),
-            Some(_) => self.groups.iter().position(same),
-            None => None,
-        };
-        match found.and_then(|i| self.groups.get_mut(i)) {
-            Some(g) => g.3.push(c.id),
-            None => {
-                let cause = match c.status.code {
-                    Some(code) => {
-                        let e = catalog::lookup(code);
-                        format!("{} {}", e.meaning, e.causes)
-                    }
-                    None => c.status.cause(),
-                };
-                self.by_hash.entry(hash).or_insert(self.groups.len());
-                self.groups
-                    .push((label, cause, fix.to_string(), vec![c.id]));
-            }
-        }
-    }
-
-    fn write(self, out: &mut String, width: u16) {
-        let width = usize::from(width).clamp(40, 120);
-        for (label, cause, fix, ids) in self.groups {
-            let ids: Vec<String> = ids.iter().map(u64::to_string).collect();
-            let _ = writeln!(
-                out,
-                "{label} — connection{} {}",
-                if ids.len() == 1 { "" } else { "s" },
-                ids.join(", ")
-            );
-            wrap(out, &format!("Cause: {}", terminal(&cause)), "  ", width);
-            wrap(out, &format!("Fix: {}", terminal(&fix)), "  ", width);
-            out.push('\n');
-        }
+/// ids, a status whose connections have fixes of their own once per fix.
+fn explained(out: &mut String, statuses: &Statuses, width: u16) {
+    let width = usize::from(width).clamp(40, 120);
+    for (status, g) in statuses.by_fix() {
+        let ids: Vec<String> = g.ids.iter().map(u64::to_string).collect();
+        let _ = writeln!(
+            out,
+            "{} — connection{} {}",
+            status.label,
+            if ids.len() == 1 { "" } else { "s" },
+            ids.join(", ")
+        );
+        wrap(out, &format!("Cause: {}", terminal(&g.cause)), "  ", width);
+        wrap(out, &format!("Fix: {}", terminal(&g.fix)), "  ", width);
+        out.push('\n');
     }
 }
 
@@ -530,17 +487,11 @@ fn encrypted_of_input(report: &Report, i: usize) -> u64 {
 /// The TLS connections that could not be read, and what to do about each reason.
 fn encrypted(report: &Report, width: Option<u16>) -> String {
     let seen = &report.seen;
-    let mut t = Table::new();
-    t.force_no_tty();
-    t.load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(vec![
-            "Encrypted connection",
-            "TLS",
-            "Not read because",
-            "TCP",
-        ]);
-    t.set_width(width.unwrap_or(160));
+    let mut t = new_table(
+        vec!["Encrypted connection", "TLS", "Not read because", "TCP"],
+        width,
+        false,
+    );
     for e in &seen.encrypted {
         let mut tls = tls_line(&e.tls);
         if e.without_sni() {
@@ -573,44 +524,4 @@ fn encrypted(report: &Report, width: Option<u16>) -> String {
         let _ = writeln!(out, "{line}");
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The explanation groups of the fixtures' connections, each connection in the first
-    /// group with its label and fix, as looking through every group finds them, in the
-    /// same order: whether a group is found by its hash, or (its hash pointing at another
-    /// group, as after a collision) by looking through them all.
-    #[test]
-    fn groups_are_found_by_hash_or_by_looking_through_them() {
-        let report = crate::report::repeated_fixture_report(0);
-        let cs = &report.connections;
-        let mut plain: Vec<(String, String, Vec<u64>)> = Vec::new();
-        for c in cs {
-            let (label, fix) = (status_label(c), c.status.fix.to_string());
-            match plain.iter_mut().find(|g| g.0 == label && g.1 == fix) {
-                Some(g) => g.2.push(c.id),
-                None => plain.push((label, fix, vec![c.id])),
-            }
-        }
-        assert!(plain.len() > 5 && plain.len() < cs.len(), "{}", plain.len());
-        let seen = |g: &Groups| -> Vec<(String, String, Vec<u64>)> {
-            g.groups
-                .iter()
-                .map(|(label, _, fix, ids)| (label.clone(), fix.clone(), ids.clone()))
-                .collect()
-        };
-        let mut by_hash = Groups::default();
-        let mut colliding = Groups::default();
-        for c in cs {
-            by_hash.add(c);
-            // Every hash leads to the first group.
-            colliding.by_hash.values_mut().for_each(|i| *i = 0);
-            colliding.add(c);
-        }
-        assert_eq!(seen(&by_hash), plain);
-        assert_eq!(seen(&colliding), plain);
-    }
 }

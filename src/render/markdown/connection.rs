@@ -7,9 +7,12 @@
 //! (`full`, or with `--timeline` every frame) and the findings.
 
 use super::sequence::sequence;
-use super::{tls_text, Groups, Names};
+use super::{tls_text, Names};
 use crate::capture::file::InputSummary;
 use crate::diagnose::Secs;
+use crate::render::statuses::{self, Statuses};
+use crate::render::text::TcpEnding;
+use crate::render::wireshark;
 use crate::report::ConnectionReport;
 use crate::sanitize::{html, markdown as md};
 use std::fmt::Write;
@@ -29,7 +32,7 @@ pub(super) fn connection(
     c: &ConnectionReport,
     inputs: &[InputSummary],
     names: &Names,
-    groups: &Groups,
+    statuses: &Statuses,
     full: bool,
 ) {
     let _ = write!(
@@ -38,7 +41,7 @@ pub(super) fn connection(
         c.id,
         html(&c.client.to_string()),
         html(&c.server.to_string()),
-        html(&crate::render::table::status_label(c))
+        html(&statuses::label(c))
     );
     if let Some(name) = names.of_connection(c) {
         let _ = write!(o, " — {}", html(name));
@@ -58,7 +61,7 @@ pub(super) fn connection(
         let _ = writeln!(o, "- **Evidence:** {mark}{}", md(&e.summary));
     }
     let fix: &str = &c.status.fix;
-    match groups.fix(c) {
+    match statuses.of(c).map(|s| s.fix.as_str()) {
         Some(shared) if shared == fix => {}
         Some(shared) if fix.ends_with(shared) => {
             let own = fix.strip_suffix(shared).unwrap_or(fix).trim_end();
@@ -126,20 +129,24 @@ pub(super) fn connection(
         c.last_packet
     );
     handshake(o, c);
-    let tcp = match (c.tcp_end, c.tcp_end_by, c.tcp_end_packet) {
-        ("open", ..) => match c.evicted {
-            Some(e) => e.short().to_string(),
-            None => "still open at the end of the capture".to_string(),
-        },
-        (kind, Some(by), Some(p)) => {
-            let mut t = format!("{} from the {by} (packet {p})", kind.to_uppercase());
+    let tcp = match TcpEnding::of(c) {
+        TcpEnding::Open(why) => why
+            .unwrap_or("still open at the end of the capture")
+            .to_string(),
+        TcpEnding::By {
+            kind,
+            by,
+            packet,
+            rst,
+        } => {
+            let mut t = format!("{kind} from the {by} (packet {packet})");
             // The same side's RST after its FIN.
-            if let Some(r) = c.tcp_ends.first().and_then(|e| e.rst_after_fin) {
-                let _ = write!(t, ", then RST from the {by} (packet {})", r.packet);
+            if let Some(r) = rst {
+                let _ = write!(t, ", then RST from the {by} (packet {r})");
             }
             t
         }
-        (kind, ..) => kind.to_string(),
+        TcpEnding::Unplaced(kind) => kind.to_string(),
     };
     let _ = writeln!(o, "- **TCP ended:** {tcp}");
     if let Some(n) = c.h2_stream {
@@ -160,12 +167,12 @@ pub(super) fn connection(
             Secs(idle)
         );
     }
-    if let Some(f) = crate::render::wireshark::filter(c) {
+    if let Some(f) = wireshark::filter(c) {
         let _ = writeln!(o, "- **Wireshark:** `{f}`");
-        if let Some(s) = crate::render::wireshark::stream_filter(c) {
+        if let Some(s) = wireshark::stream_filter(c) {
             let _ = writeln!(o, "  - its HTTP/2 stream only: `{s}`");
         }
-        if let Some(d) = crate::render::wireshark::decode_as_tls(c) {
+        if let Some(d) = wireshark::decode_as_tls(c) {
             let _ = writeln!(
                 o,
                 "  - TLS on a port Wireshark does not decode as TLS: {}",
@@ -349,11 +356,11 @@ mod tests {
     fn quiet_before_the_end_reads_like_the_diagnosis() {
         let report = crate::report::repeated_fixture_report(1);
         let mut c = report.connections[0].clone();
-        let groups = Groups::default();
+        let statuses = Statuses::default();
         for (idle, want) in [(0.25, "0.250 s"), (61.04, "61.0 s")] {
             c.idle_before_end_s = Some(idle);
             let mut o = String::new();
-            connection(&mut o, &c, &[], &Names(None), &groups, false);
+            connection(&mut o, &c, &[], &Names(None), &statuses, false);
             let line = format!("- **Quiet before the end:** {want} since the last frame\n");
             assert!(o.contains(&line), "{idle}: {o}");
         }

@@ -21,11 +21,14 @@
 mod connection;
 mod sequence;
 
+use super::statuses::{self, Statuses};
+use super::text::string_of;
+use crate::capture::file::rotation;
 use crate::close::catalog;
 use crate::report::{ConnectionReport, Report};
 use crate::sanitize::markdown as md;
 use connection::connection;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 use std::fmt::Write;
 
 /// The default size of a report, in characters: what a GitHub issue or comment holds.
@@ -57,9 +60,7 @@ pub fn render(report: &Report, hashes: &[Option<String>]) -> String {
 
 /// The whole report as a string, within `limit` characters if given.
 pub fn render_with(report: &Report, hashes: &[Option<String>], limit: Option<usize>) -> String {
-    let mut buf = Vec::new();
-    let _ = write_with(report, hashes, limit, &mut buf);
-    String::from_utf8(buf).unwrap_or_default()
+    string_of(|buf| write_with(report, hashes, limit, buf))
 }
 
 /// Writes the report within [`LIMIT`] characters.
@@ -89,10 +90,10 @@ pub fn write_with(
     };
 
     // The first pass: the statuses, and (within a limit) the rows and sections that fit.
-    let mut groups = Groups::default();
+    let mut statuses = Statuses::default();
     let mut chosen = limit.map(|limit| (Best::new(limit), Best::new(limit)));
     report.for_each_connection(|c| {
-        groups.add(c);
+        statuses.add(c);
         if let Some((rows, sections)) = &mut chosen {
             let key = (u8::from(clean(c)), c.id);
             let mut r = String::new();
@@ -100,7 +101,7 @@ pub fn write_with(
             rows.offer(key, r.chars().count(), r);
             if sections.would_take(key) {
                 let mut o = String::new();
-                connection(&mut o, c, &report.inputs, &names, &groups, false);
+                connection(&mut o, c, &report.inputs, &names, &statuses, false);
                 sections.offer(key, o.chars().count(), ());
             }
         }
@@ -112,7 +113,7 @@ pub fn write_with(
         out.write_all(b"\nNo WebSocket connection to show.\n")?;
         return out.write_all(encrypted.as_bytes());
     }
-    let meanings = groups.write(limit.map(|_| MEANINGS));
+    let meanings = meanings(&statuses, limit.map(|_| MEANINGS));
 
     let Some((mut rows, mut sections)) = chosen else {
         // No limit: the rows as they are read again, then every section.
@@ -131,7 +132,7 @@ pub fn write_with(
             |_, part| {
                 let mut o = String::with_capacity(part.len() * 4096);
                 for c in part {
-                    connection(&mut o, c, &report.inputs, &names, &groups, true);
+                    connection(&mut o, c, &report.inputs, &names, &statuses, true);
                 }
                 Ok(o.into_bytes())
             },
@@ -180,7 +181,7 @@ pub fn write_with(
         |_, part| {
             let mut o = String::new();
             for c in part.iter().filter(|c| shown.binary_search(&c.id).is_ok()) {
-                connection(&mut o, c, &report.inputs, &names, &groups, false);
+                connection(&mut o, c, &report.inputs, &names, &statuses, false);
             }
             Ok(o.into_bytes())
         },
@@ -243,7 +244,7 @@ impl Names {
             report
                 .inputs
                 .iter()
-                .map(|i| super::table::file_name(&i.path))
+                .map(|i| rotation::file_name(&i.path))
                 .collect()
         }))
     }
@@ -437,7 +438,7 @@ fn row(o: &mut String, c: &ConnectionReport, names: &Names) {
     let _ = writeln!(
         o,
         " {} | {} | {} | {reason} | {}–{} |",
-        md(&super::table::status_label(c)),
+        md(&statuses::label(c)),
         closed_by(c),
         codes(c),
         c.first_packet,
@@ -445,91 +446,44 @@ fn row(o: &mut String, c: &ConnectionReport, names: &Names) {
     );
 }
 
-/// Each status once: its meaning and typical causes, and the fix, with the connections
-/// that have it; gathered in the first pass.
-#[derive(Default)]
-struct Groups {
-    /// (label, count, first ids, cause, fix), in the order first seen.
-    groups: Vec<(String, u64, Vec<u64>, String, String)>,
-    by_label: HashMap<String, usize>,
-}
-
-/// Ids listed per status.
-const GROUP_IDS: usize = 20;
-
-impl Groups {
-    fn add(&mut self, c: &ConnectionReport) {
-        let label = super::table::status_label(c);
-        if let Some(g) = self
-            .by_label
-            .get(&label)
-            .and_then(|&i| self.groups.get_mut(i))
-        {
-            g.1 += 1;
-            if g.2.len() < GROUP_IDS {
-                g.2.push(c.id);
-            }
-            return;
+/// The section on what each status means (problems first, then by count), within `limit`
+/// characters if given.
+fn meanings(statuses: &Statuses, limit: Option<usize>) -> String {
+    let mut o = String::from("\n## What the statuses mean\n");
+    let mut not_shown = Vec::new();
+    for status in statuses.problems_first() {
+        let (label, n, ids) = (&status.label, status.count, &status.ids);
+        let mut s = String::new();
+        let mut list: Vec<String> = ids.iter().map(u64::to_string).collect();
+        if n > ids.len() as u64 {
+            list.push("…".into());
         }
-        let (cause, fix) = match c.status.code {
-            Some(code) => {
-                let e = catalog::lookup(code);
-                (format!("{} {}", e.meaning, e.causes), e.fix.to_string())
-            }
-            None => (c.status.general.to_string(), c.status.fix.to_string()),
-        };
-        self.by_label.insert(label.clone(), self.groups.len());
-        self.groups.push((label, 1, vec![c.id], cause, fix));
-    }
-
-    /// The fix every connection of `c`'s status shares.
-    fn fix(&self, c: &ConnectionReport) -> Option<&str> {
-        let label = super::table::status_label(c);
-        let g = self.groups.get(*self.by_label.get(&label)?)?;
-        Some(&g.4)
-    }
-
-    /// The section on what each status means (problems first, then by count), within
-    /// `limit` characters if given.
-    fn write(&self, limit: Option<usize>) -> String {
-        let mut order: Vec<&(String, u64, Vec<u64>, String, String)> = self.groups.iter().collect();
-        let is_clean = |l: &str| l.starts_with("1000 ") || l.starts_with("1001 ");
-        order.sort_by_key(|g| (is_clean(&g.0), std::cmp::Reverse(g.1)));
-        let mut o = String::from("\n## What the statuses mean\n");
-        let mut not_shown = Vec::new();
-        for (label, n, ids, cause, fix) in order {
-            let mut s = String::new();
-            let mut list: Vec<String> = ids.iter().map(u64::to_string).collect();
-            if *n > ids.len() as u64 {
-                list.push("…".into());
-            }
-            let _ = writeln!(
-                s,
-                "\n### {} — {n} connection{}: {}\n",
-                md(label),
-                if *n == 1 { "" } else { "s" },
-                list.join(", ")
-            );
-            if !cause.is_empty() {
-                let _ = writeln!(s, "- **Cause:** {}", md(cause));
-            }
-            let _ = writeln!(s, "- **Fix:** {}", md(fix));
-            if limit.is_some_and(|l| o.chars().count() + s.chars().count() > l) {
-                not_shown.push(label.split(' ').next().unwrap_or_default().to_string());
-                continue;
-            }
-            o.push_str(&s);
+        let _ = writeln!(
+            s,
+            "\n### {} — {n} connection{}: {}\n",
+            md(label),
+            if n == 1 { "" } else { "s" },
+            list.join(", ")
+        );
+        if !status.cause.is_empty() {
+            let _ = writeln!(s, "- **Cause:** {}", md(&status.cause));
         }
-        if !not_shown.is_empty() {
-            let _ = writeln!(
-                o,
-                "\nLeft out to fit: what {} mean{} (`wsclose explain CODE` says it).",
-                md(&not_shown.join(", ")),
-                if not_shown.len() == 1 { "s" } else { "" }
-            );
+        let _ = writeln!(s, "- **Fix:** {}", md(&status.fix));
+        if limit.is_some_and(|l| o.chars().count() + s.chars().count() > l) {
+            not_shown.push(label.split(' ').next().unwrap_or_default().to_string());
+            continue;
         }
-        o
+        o.push_str(&s);
     }
+    if !not_shown.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nLeft out to fit: what {} mean{} (`wsclose explain CODE` says it).",
+            md(&not_shown.join(", ")),
+            if not_shown.len() == 1 { "s" } else { "" }
+        );
+    }
+    o
 }
 
 /// The best items (smallest key) whose sizes add up to at most a limit, offered one at a
@@ -681,13 +635,13 @@ mod tests {
         let report = crate::report::repeated_fixture_report(3 * RENDER_CHUNK + 5);
         let text = render_with(&report, &[], None);
         let names = Names::of(&report);
-        let mut groups = Groups::default();
+        let mut statuses = Statuses::default();
         for c in &report.connections {
-            groups.add(c);
+            statuses.add(c);
         }
         let mut one_pass = String::new();
         for c in &report.connections {
-            connection(&mut one_pass, c, &report.inputs, &names, &groups, true);
+            connection(&mut one_pass, c, &report.inputs, &names, &statuses, true);
         }
         let start = text.find("\n<details>").unwrap();
         assert_eq!(&text[start..], one_pass);

@@ -1,0 +1,277 @@
+//! Each status explained once per report: the connections grouped by their status.
+//!
+//! In: the report's connections, one at a time as a renderer reads them. Out: the statuses
+//! in the order first seen, each with its label ("1006 Abnormal Closure (inferred)"), how
+//! many connections have it and the first ids, what it means and its fix (the catalog's
+//! for a code, else the first connection's); and, when asked for ([`Statuses::with_fixes`]),
+//! the connections of a status grouped again by their own fix, which for some statuses
+//! names the connection's packets. The table explains each fix group; Markdown each status,
+//! and a connection's own fix in its section.
+
+use crate::close::catalog;
+use crate::report::ConnectionReport;
+use rustc_hash::FxHashMap;
+
+/// "1006 Abnormal Closure (inferred)": a connection's status as the reports name it.
+pub(crate) fn label(c: &ConnectionReport) -> String {
+    match c.status.code {
+        Some(code) if c.status.inferred => format!("{code} {} (inferred)", c.status.name),
+        Some(code) => format!("{code} {}", c.status.name),
+        None => c.status.name.to_string(),
+    }
+}
+
+/// Ids kept per status (all of them are kept per fix group).
+pub(crate) const IDS: usize = 20;
+
+/// One status and the connections that have it.
+pub(crate) struct Status {
+    pub label: String,
+    pub code: Option<u16>,
+    /// Connections with this status.
+    pub count: u64,
+    /// The first [`IDS`] of their ids.
+    pub ids: Vec<u64>,
+    /// What the status means and its typical causes: the catalog's meaning and causes of
+    /// the code; without a code, the general causes of the first connection's status.
+    pub cause: String,
+    /// The status's fix: the catalog's for a code, else the first connection's.
+    pub fix: String,
+}
+
+impl Status {
+    /// A clean close: 1000 or 1001.
+    pub fn is_clean(&self) -> bool {
+        matches!(self.code, Some(1000 | 1001))
+    }
+}
+
+/// The connections of one status whose own fix is the same.
+pub(crate) struct SameFix {
+    /// Its status: the index of the status among those first seen before it.
+    pub status: usize,
+    /// The catalog's meaning and causes of the code; without a code, the first
+    /// connection's whole cause (what its capture shows, then the general causes).
+    pub cause: String,
+    pub fix: String,
+    /// Every id.
+    pub ids: Vec<u64>,
+}
+
+/// The statuses of the connections added, each once (see the module header).
+#[derive(Default)]
+pub(crate) struct Statuses {
+    statuses: Vec<Status>,
+    by_label: FxHashMap<String, usize>,
+    /// With [`Statuses::with_fixes`]: the fix groups, in the order first seen.
+    fixes: Option<Fixes>,
+}
+
+/// The fix groups and how to find one. Found by a hash of the label and fix: a 1006 whose
+/// fix names its own packet is a group of its own, so a large capture has thousands of
+/// groups, too many to look through for every connection.
+#[derive(Default)]
+struct Fixes {
+    groups: Vec<SameFix>,
+    /// The group of each (label, fix) hash; a group whose hash another one has is found
+    /// by looking through them all.
+    by_hash: FxHashMap<u64, usize>,
+}
+
+impl Statuses {
+    /// Statuses that also group their connections by fix ([`Statuses::by_fix`]).
+    pub fn with_fixes() -> Statuses {
+        Statuses {
+            fixes: Some(Fixes::default()),
+            ..Statuses::default()
+        }
+    }
+
+    pub fn add(&mut self, c: &ConnectionReport) {
+        let label = label(c);
+        if let Some(fixes) = &mut self.fixes {
+            fixes.add(c, &label, &self.by_label, self.statuses.len());
+        }
+        if let Some(s) = self
+            .by_label
+            .get(&label)
+            .and_then(|&i| self.statuses.get_mut(i))
+        {
+            s.count += 1;
+            if s.ids.len() < IDS {
+                s.ids.push(c.id);
+            }
+            return;
+        }
+        let (cause, fix) = match c.status.code {
+            Some(code) => {
+                let e = catalog::lookup(code);
+                (format!("{} {}", e.meaning, e.causes), e.fix.to_string())
+            }
+            None => (c.status.general.to_string(), c.status.fix.to_string()),
+        };
+        self.by_label.insert(label.clone(), self.statuses.len());
+        self.statuses.push(Status {
+            label,
+            code: c.status.code,
+            count: 1,
+            ids: vec![c.id],
+            cause,
+            fix,
+        });
+    }
+
+    /// The statuses, problems first, then by count (then in the order first seen).
+    pub fn problems_first(&self) -> Vec<&Status> {
+        let mut order: Vec<&Status> = self.statuses.iter().collect();
+        order.sort_by_key(|s| (s.is_clean(), std::cmp::Reverse(s.count)));
+        order
+    }
+
+    /// The status of connection `c`, if it was added.
+    pub fn of(&self, c: &ConnectionReport) -> Option<&Status> {
+        self.statuses.get(*self.by_label.get(&label(c))?)
+    }
+
+    /// The fix groups in the order first seen, each with its status (empty unless made
+    /// [`Statuses::with_fixes`]).
+    pub fn by_fix(&self) -> impl Iterator<Item = (&Status, &SameFix)> {
+        self.fixes
+            .iter()
+            .flat_map(|f| &f.groups)
+            .filter_map(|g| Some((self.statuses.get(g.status)?, g)))
+    }
+}
+
+impl Fixes {
+    /// Adds `c` (whose label is `label`) to its fix group; `new_status` is the index its
+    /// status gets when `by_label` does not have it yet.
+    fn add(
+        &mut self,
+        c: &ConnectionReport,
+        label: &str,
+        by_label: &FxHashMap<String, usize>,
+        new_status: usize,
+    ) {
+        use std::hash::BuildHasher;
+        let status = by_label.get(label).copied().unwrap_or(new_status);
+        let fix: &str = &c.status.fix;
+        let hash = rustc_hash::FxBuildHasher.hash_one((label, fix));
+        let same = |g: &SameFix| g.status == status && g.fix == fix;
+        let found = match self.by_hash.get(&hash) {
+            Some(&i) if self.groups.get(i).is_some_and(same) => Some(i),
+            Some(_) => self.groups.iter().position(same),
+            None => None,
+        };
+        match found.and_then(|i| self.groups.get_mut(i)) {
+            Some(g) => g.ids.push(c.id),
+            None => {
+                let cause = match c.status.code {
+                    Some(code) => {
+                        let e = catalog::lookup(code);
+                        format!("{} {}", e.meaning, e.causes)
+                    }
+                    None => c.status.cause(),
+                };
+                self.by_hash.entry(hash).or_insert(self.groups.len());
+                self.groups.push(SameFix {
+                    status,
+                    cause,
+                    fix: fix.to_string(),
+                    ids: vec![c.id],
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fix groups of the fixtures' connections, each connection in the first group
+    /// with its label and fix, as looking through every group finds them, in the same
+    /// order: whether a group is found by its hash, or (its hash pointing at another group,
+    /// as after a collision) by looking through them all.
+    #[test]
+    fn fix_groups_are_found_by_hash_or_by_looking_through_them() {
+        let report = crate::report::repeated_fixture_report(0);
+        let cs = &report.connections;
+        let mut plain: Vec<(String, String, Vec<u64>)> = Vec::new();
+        for c in cs {
+            let (label, fix) = (label(c), c.status.fix.to_string());
+            match plain.iter_mut().find(|g| g.0 == label && g.1 == fix) {
+                Some(g) => g.2.push(c.id),
+                None => plain.push((label, fix, vec![c.id])),
+            }
+        }
+        assert!(plain.len() > 5 && plain.len() < cs.len(), "{}", plain.len());
+        let seen = |s: &Statuses| -> Vec<(String, String, Vec<u64>)> {
+            s.by_fix()
+                .map(|(status, g)| (status.label.clone(), g.fix.clone(), g.ids.clone()))
+                .collect()
+        };
+        let mut by_hash = Statuses::with_fixes();
+        let mut colliding = Statuses::with_fixes();
+        for c in cs {
+            by_hash.add(c);
+            // Every hash leads to the first group.
+            if let Some(f) = &mut colliding.fixes {
+                f.by_hash.values_mut().for_each(|i| *i = 0);
+            }
+            colliding.add(c);
+        }
+        assert_eq!(seen(&by_hash), plain);
+        assert_eq!(seen(&colliding), plain);
+    }
+
+    /// Each connection is counted once under its status and listed once in a fix group of
+    /// that status; a status lists its first ids in order, and each status's fix groups
+    /// hold as many connections as it counts.
+    #[test]
+    fn statuses_and_fix_groups_hold_each_connection_once() {
+        let report = crate::report::repeated_fixture_report(600);
+        let cs = &report.connections;
+        let mut s = Statuses::with_fixes();
+        let mut plain = Statuses::default();
+        for c in cs {
+            s.add(c);
+            plain.add(c);
+        }
+        assert_eq!(plain.by_fix().count(), 0);
+        // The cap on the ids a status keeps is reached, and some status has fix groups.
+        assert!(s.statuses.iter().any(|x| x.count > IDS as u64));
+        assert!(s.by_fix().count() > s.statuses.len());
+        assert_eq!(
+            s.statuses.iter().map(|x| x.count).sum::<u64>(),
+            cs.len() as u64
+        );
+        for (i, status) in s.statuses.iter().enumerate() {
+            let want: Vec<u64> = cs
+                .iter()
+                .filter(|c| label(c) == status.label)
+                .map(|c| c.id)
+                .collect();
+            assert_eq!(status.count, want.len() as u64, "{}", status.label);
+            assert_eq!(status.ids, want[..want.len().min(IDS)], "{}", status.label);
+            let mut in_groups: Vec<u64> = s
+                .by_fix()
+                .filter(|(_, g)| g.status == i)
+                .flat_map(|(st, g)| {
+                    assert_eq!(st.label, status.label);
+                    g.ids.clone()
+                })
+                .collect();
+            in_groups.sort_unstable();
+            assert_eq!(in_groups, want, "{}", status.label);
+        }
+        for c in cs {
+            assert_eq!(s.of(c).map(|x| x.label.clone()), Some(label(c)));
+        }
+        let order = s.problems_first();
+        assert!(order.windows(2).all(|w| {
+            (w[0].is_clean(), std::cmp::Reverse(w[0].count))
+                <= (w[1].is_clean(), std::cmp::Reverse(w[1].count))
+        }));
+    }
+}

@@ -1,0 +1,51 @@
+//! Pieces of text more than one renderer needs, worded by each renderer itself.
+//!
+//! In: a connection's report, or a renderer's `write`. Out: how its TCP connection ended
+//! first, as a value each renderer words ([`TcpEnding`]); a written report as a string
+//! ([`string_of`]).
+
+use crate::flow::Role;
+use crate::report::ConnectionReport;
+
+/// What `write` writes, as a string (a renderer's `render`: tests, small reports).
+pub(crate) fn string_of(write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {
+    let mut buf = Vec::new();
+    let _ = write(&mut buf);
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+/// How a connection's TCP connection ended first.
+pub(crate) enum TcpEnding {
+    /// Neither side ended it: still open at the end of the capture (`None`), or the reason
+    /// wsclose stopped following it early.
+    Open(Option<&'static str>),
+    /// "FIN" or "RST" from `by` at `packet`; `rst`: the packet of the same side's RST
+    /// after its FIN.
+    By {
+        kind: String,
+        by: Role,
+        packet: u64,
+        rst: Option<u64>,
+    },
+    /// An ending whose side or packet is not known: its name.
+    Unplaced(&'static str),
+}
+
+impl TcpEnding {
+    pub fn of(c: &ConnectionReport) -> TcpEnding {
+        match (c.tcp_end, c.tcp_end_by, c.tcp_end_packet) {
+            ("open", ..) => TcpEnding::Open(c.evicted.map(|e| e.short())),
+            (kind, Some(by), Some(packet)) => TcpEnding::By {
+                kind: kind.to_uppercase(),
+                by,
+                packet,
+                rst: c
+                    .tcp_ends
+                    .first()
+                    .and_then(|e| e.rst_after_fin)
+                    .map(|r| r.packet),
+            },
+            (kind, ..) => TcpEnding::Unplaced(kind),
+        }
+    }
+}
