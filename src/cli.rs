@@ -227,7 +227,7 @@ pub struct LimitArgs {
     /// Track at most this many TCP connections at once (the least recently active are
     /// finished first). The cap is kept per group of flows (one group per 1024 of N, at most
     /// 64, by the hash of their addresses and ports), so a group may fill a little before N
-    /// in all; what is evicted does not depend on --threads.
+    /// in all; what is evicted does not depend on the number of threads.
     #[arg(long, value_name = "N", default_value_t = 200_000, value_parser = max_flows)]
     pub max_flows: usize,
     /// Out-of-order bytes held per direction before the oldest hole is declared a gap.
