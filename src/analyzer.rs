@@ -989,7 +989,17 @@ impl Analyzer {
         for (l, n, _) in &self.unsupported {
             self.seen.unsupported_link_types.insert(l.to_string(), *n);
         }
+        if let Some(note) = self.freezer.note.take() {
+            self.done.note(note);
+        }
+        Self::temp_files(&self.done, &mut self.seen);
         (self.done, self.seen)
+    }
+
+    /// What `done` says of its temporary files, into `seen` (for the report's warnings).
+    fn temp_files(done: &Store, seen: &mut Seen) {
+        seen.reports_dropped = done.dropped();
+        seen.temp_notes = done.notes().to_vec();
     }
 
     /// Ends all input of this analyzer and of the shard analyzers that helped it: their
@@ -1013,6 +1023,8 @@ impl Analyzer {
             }
         }
         seen.encrypted.sort_by_key(|e| (e.input, e.first_packet));
+        // The store took in the others' drops and notes.
+        Self::temp_files(&done, &mut seen);
         (done, seen)
     }
 }
