@@ -53,8 +53,9 @@ pub struct Options {
     /// A flow with no packet for this long (capture time) is finished and reported.
     pub idle_timeout_s: u64,
     /// At most this many flows are tracked at once. The cap is kept per group of flows (by
-    /// the hash of their addresses and ports, [`Analyzer::flow_groups`]), each group with
-    /// its share of it, so that what is evicted is the same whatever `threads` says.
+    /// the hash of their addresses and ports: one group per 1 024 flows of the cap, from 1
+    /// to 64), each group with its share of it, so that what is evicted is the same
+    /// whatever `threads` says.
     pub max_flows: usize,
     /// Frames kept per direction for timelines, and whether with payload previews.
     pub frame_log: usize,
@@ -62,9 +63,9 @@ pub struct Options {
     /// Keep closed connections until the grace period ends instead of reporting them at
     /// once (tests of late retransmissions).
     pub keep_closed: bool,
-    /// Threads for one capture file (0: one per core, at most 4; at most [`MAX_THREADS`],
-    /// and at most one per group of flows, [`Analyzer::flow_groups`]). Flows are sharded by
-    /// a symmetric hash; the report is the same as with one thread.
+    /// Threads for one capture file (0: one per core, at most 4; at most 64, and at most one
+    /// per group of flows, see `max_flows`). Flows are sharded by a symmetric hash; the
+    /// report is the same as with one thread.
     pub threads: usize,
     /// Files smaller than this are read by one thread (threads cost more than they save).
     pub shard_min_bytes: u64,
@@ -989,7 +990,17 @@ impl Analyzer {
         for (l, n, _) in &self.unsupported {
             self.seen.unsupported_link_types.insert(l.to_string(), *n);
         }
+        if let Some(note) = self.freezer.note.take() {
+            self.done.note(note);
+        }
+        Self::temp_files(&self.done, &mut self.seen);
         (self.done, self.seen)
+    }
+
+    /// What `done` says of its temporary files, into `seen` (for the report's warnings).
+    fn temp_files(done: &Store, seen: &mut Seen) {
+        seen.reports_dropped = done.dropped();
+        seen.temp_notes = done.notes().to_vec();
     }
 
     /// Ends all input of this analyzer and of the shard analyzers that helped it: their
@@ -1013,6 +1024,8 @@ impl Analyzer {
             }
         }
         seen.encrypted.sort_by_key(|e| (e.input, e.first_packet));
+        // The store took in the others' drops and notes.
+        Self::temp_files(&done, &mut seen);
         (done, seen)
     }
 }

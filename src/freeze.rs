@@ -16,7 +16,9 @@
 //! exits. Thawed connections leave their bytes behind as garbage; once the garbage is both
 //! over `COMPACT_MIN` and twice the bytes still frozen, the frozen ones are copied to a
 //! fresh file, so the disk used stays proportional to what is frozen. If the file cannot
-//! be made or written, connections simply stay in memory.
+//! be made or written, connections simply stay in memory (within the flow cap), and
+//! [`Freezer::note`] says why; it also says where the file went when TMPDIR could not
+//! hold it (`scratch::temp_file`).
 
 use crate::capture::Timestamp;
 use crate::scratch::Scratch;
@@ -50,6 +52,9 @@ pub struct Freezer {
     garbage: u64,
     /// The file could not be made or written: nothing more is frozen.
     failed: bool,
+    /// What the report should say of the file: why it could not be used, or where it went
+    /// when not to TMPDIR's directory.
+    pub note: Option<String>,
     /// Connections frozen and thawed so far (for tests and benchmarks).
     pub frozen_count: u64,
     pub thawed_count: u64,
@@ -73,6 +78,7 @@ impl Freezer {
             live: 0,
             garbage: 0,
             failed: false,
+            note: None,
             frozen_count: 0,
             thawed_count: 0,
             frozen_bytes: 0,
@@ -89,9 +95,14 @@ impl Freezer {
         }
         if self.file.is_none() {
             match Scratch::new(WRITE_BATCH) {
-                Ok(f) => self.file = Some(f),
-                Err(_) => {
+                Ok((f, note)) => {
+                    self.file = Some(f);
+                    self.note = self.note.take().or(note);
+                }
+                Err(e) => {
                     self.failed = true;
+                    // The same words as the store's, which say it once for both.
+                    self.note = Some(e.to_string());
                     return None;
                 }
             }
@@ -100,9 +111,12 @@ impl Freezer {
         let mut written = None;
         let (at, len) = file.append(|out| written = serial::append(c, out))?;
         written?;
-        if file.maybe_flush().is_err() {
+        if let Err(e) = file.maybe_flush() {
             // The bytes stay pending, so this one (and the earlier ones) can still be read.
             self.failed = true;
+            self.note = Some(format!(
+                "the temporary file of quiet connections could not be written ({e}): later ones stay in memory"
+            ));
         }
         self.live += u64::from(len);
         self.frozen_count += 1;
@@ -141,9 +155,10 @@ impl Freezer {
     /// Copies the connections still frozen (`all` of them) to a fresh file and drops the
     /// old one. On failure the old file is kept, as it is.
     pub fn compact<'a>(&mut self, all: impl Iterator<Item = &'a mut Frozen>) {
-        let Ok(mut next) = Scratch::new(WRITE_BATCH) else {
+        let Ok((mut next, note)) = Scratch::new(WRITE_BATCH) else {
             return;
         };
+        self.note = self.note.take().or(note);
         let mut buf = std::mem::take(&mut self.buf);
         let mut moved: Vec<(&'a mut Frozen, u64)> = Vec::new();
         let mut copy = |f: &'a mut Frozen, buf: &mut Vec<u8>| -> io::Result<()> {

@@ -371,7 +371,7 @@ fn analyze(mut args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
     let mut report = analyzed?;
     timing.lap("analysis");
     report.command = Some(command_line());
-    for w in &report.key_log_warnings {
+    for w in report.key_log_warnings.iter().chain(&report.warnings) {
         eprintln!("wsclose: warning: {}", terminal(w));
     }
     for k in &report.key_logs {
@@ -952,6 +952,9 @@ fn live(args: LiveArgs) -> Result<u8, wsclose::error::Error> {
     }
     for w in &report.inputs[0].warnings {
         eprintln!("wsclose: {}", terminal(w));
+    }
+    for w in &report.warnings {
+        eprintln!("wsclose: warning: {}", terminal(w));
     }
     match format {
         TextFormat::Table => emit(&format!(

@@ -4,11 +4,14 @@
 //!
 //! In: encoded records, appended at the end. Out: the bytes of any record back, by its
 //! offset and length, whether still in the in-memory batch or already written. The file
-//! (`tempfile::tempfile`) has no name and is deleted by the system when the last handle to
-//! it closes. A write that fails leaves its bytes pending, so everything appended so far
-//! stays readable.
+//! (`tempfile::tempfile_in`) has no name and is deleted by the system when the last handle
+//! to it closes. It goes to TMPDIR's directory (`std::env::temp_dir`); where that cannot hold
+//! one, to the system's own temporary directories, /tmp then /var/tmp, with a note that
+//! says so ([`temp_file`]). A write that fails leaves its bytes pending, so everything
+//! appended so far stays readable.
 
 use std::fs::File;
+use std::path::PathBuf;
 #[cfg(not(unix))]
 use std::io::Read;
 use std::io::{self, Seek, SeekFrom, Write};
@@ -25,14 +28,17 @@ pub struct Scratch {
 }
 
 impl Scratch {
-    /// A new temporary file that writes appended bytes `batch` at a time.
-    pub fn new(batch: usize) -> io::Result<Scratch> {
-        Ok(Scratch {
-            file: Arc::new(tempfile::tempfile()?),
+    /// A new temporary file ([`temp_file`]) that writes appended bytes `batch` at a time,
+    /// and the note of [`temp_file`] when it is not in TMPDIR's directory.
+    pub fn new(batch: usize) -> io::Result<(Scratch, Option<String>)> {
+        let (file, note) = temp_file()?;
+        let scratch = Scratch {
+            file: Arc::new(file),
             written: 0,
             pending: Vec::new(),
             batch,
-        })
+        };
+        Ok((scratch, note))
     }
 
     /// Appends what `encode` writes at the end of its vector; returns where it went (offset
@@ -113,4 +119,91 @@ fn read_at(f: &File, at: u64, buf: &mut [u8]) -> io::Result<()> {
 fn read_at(mut f: &File, at: u64, buf: &mut [u8]) -> io::Result<()> {
     f.seek(SeekFrom::Start(at))?;
     f.read_exact(buf)
+}
+
+/// An anonymous temporary file in the first of [`temp_dirs`] that can hold one; with a note
+/// when that is not the first (which one could not, why, and where the file went), or an
+/// error that names every directory tried and why each failed.
+pub fn temp_file() -> io::Result<(File, Option<String>)> {
+    temp_file_in(&temp_dirs())
+}
+
+/// Where temporary files may go, each with how a message names it: TMPDIR's directory
+/// (`std::env::temp_dir`: TMPDIR when set, else the system's), then on Unix the system's
+/// own temporary directories, /tmp and /var/tmp (those not already named).
+fn temp_dirs() -> Vec<(PathBuf, String)> {
+    let first = std::env::temp_dir();
+    let label = match std::env::var_os("TMPDIR") {
+        Some(_) => format!("TMPDIR ({})", first.display()),
+        None => first.display().to_string(),
+    };
+    let mut dirs = vec![(first, label)];
+    if cfg!(unix) {
+        for d in ["/tmp", "/var/tmp"] {
+            let d = PathBuf::from(d);
+            if !dirs.iter().any(|(p, _)| *p == d) {
+                dirs.push((d.clone(), d.display().to_string()));
+            }
+        }
+    }
+    dirs
+}
+
+/// [`temp_file`] over `dirs` (each with its name for messages).
+fn temp_file_in(dirs: &[(PathBuf, String)]) -> io::Result<(File, Option<String>)> {
+    let mut failed: Vec<String> = Vec::new();
+    for (dir, label) in dirs {
+        match tempfile::tempfile_in(dir) {
+            Ok(f) => {
+                let note = (!failed.is_empty()).then(|| {
+                    format!(
+                        "{}: temporary files went to {} instead (set TMPDIR to a writable directory with free space to choose)",
+                        failed.join("; "),
+                        dir.display()
+                    )
+                });
+                return Ok((f, note));
+            }
+            Err(e) => failed.push(format!("{label} cannot hold a temporary file ({e})")),
+        }
+    }
+    Err(io::Error::other(format!(
+        "no temporary file could be made: {} (set TMPDIR to a writable directory with free space)",
+        failed.join("; ")
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The first directory that can hold a temporary file takes it, and a note says which
+    /// could not and why; when none can, the error names each.
+    #[test]
+    fn an_unusable_directory_is_passed_over_and_said() {
+        let good = tempfile::tempdir().unwrap();
+        let missing = good.path().join("no-such-dir");
+        let dirs = |list: &[&std::path::Path]| -> Vec<(PathBuf, String)> {
+            list.iter()
+                .map(|p| (p.to_path_buf(), format!("[{}]", p.display())))
+                .collect()
+        };
+        let (_, note) = temp_file_in(&dirs(&[good.path()])).unwrap();
+        assert_eq!(note, None);
+        let (_, note) = temp_file_in(&dirs(&[&missing, good.path()])).unwrap();
+        let note = note.unwrap();
+        assert!(
+            note.starts_with(&format!("[{}] cannot hold a temporary file (", missing.display())),
+            "{note}"
+        );
+        assert!(
+            note.contains(&format!("went to {} instead", good.path().display())),
+            "{note}"
+        );
+        let e = temp_file_in(&dirs(&[&missing, &missing.join("deeper")])).unwrap_err();
+        let e = e.to_string();
+        assert!(e.starts_with("no temporary file could be made: ["), "{e}");
+        assert_eq!(e.matches("cannot hold a temporary file").count(), 2, "{e}");
+        assert!(e.contains("set TMPDIR"), "{e}");
+    }
 }

@@ -237,3 +237,110 @@ fn redacted_encrypted_and_stored_connections_share_their_names() {
     assert_eq!(host(&c["client"]), "host-2");
     assert_eq!(host(&c["server"]), "host-2");
 }
+
+/// `wsclose analyze --format json --keep-reports 1 FILES` with TMPDIR set to `tmpdir`
+/// (`None`: unset), run through `wrap` (a command and its arguments before wsclose's, or
+/// nothing): the report as JSON, standard error, and the exit code.
+fn json_with_tmpdir(
+    files: &[PathBuf],
+    tmpdir: Option<&std::path::Path>,
+    wrap: &[&str],
+) -> (serde_json::Value, String, Option<i32>) {
+    let bin = env!("CARGO_BIN_EXE_wsclose");
+    let mut cmd = match wrap.split_first() {
+        Some((first, rest)) => {
+            let mut c = std::process::Command::new(first);
+            c.args(rest).arg(bin);
+            c
+        }
+        None => std::process::Command::new(bin),
+    };
+    cmd.current_dir(MANIFEST)
+        .args(["analyze", "--format", "json", "--keep-reports", "1"])
+        .args(files);
+    match tmpdir {
+        Some(d) => cmd.env("TMPDIR", d),
+        None => cmd.env_remove("TMPDIR"),
+    };
+    let out = cmd.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    let v = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (v, err, out.status.code())
+}
+
+/// TMPDIR naming a directory that cannot hold a file: the temporary files go to the
+/// system's own (/tmp), and standard error and the JSON's `warnings` say so, once; the
+/// report is otherwise the same.
+#[test]
+fn an_unusable_tmpdir_is_said_and_passed_over() {
+    let all = common::fixtures();
+    let (mut base, _, code) = json_with_tmpdir(&all, None, &[]);
+    assert_eq!(code, Some(0));
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-dir");
+    let (mut v, err, code) = json_with_tmpdir(&all, Some(&missing), &[]);
+    assert_eq!(code, Some(0), "{err}");
+    let said = format!(
+        "TMPDIR ({}) cannot hold a temporary file",
+        missing.display()
+    );
+    assert_eq!(err.matches(&said).count(), 1, "{err}");
+    assert!(
+        err.contains("temporary files went to /tmp instead"),
+        "{err}"
+    );
+    let warnings = v["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].as_str().unwrap().starts_with(&said));
+    // Everything else is as with a usable TMPDIR.
+    v.as_object_mut().unwrap().remove("warnings");
+    for r in [&mut v, &mut base] {
+        r.as_object_mut().unwrap().remove("command");
+    }
+    assert!(v == base);
+}
+
+/// With no directory that can hold a temporary file (TMPDIR missing, /tmp and /var/tmp
+/// read-only, in a mount namespace of this test's own), the reports beyond 16 times the
+/// budget are left out, counted in `seen.reports_dropped` and said on standard error and
+/// in `warnings`; the others keep their order and ids 1..N. Needs root and `unshare`.
+#[test]
+fn with_no_temporary_directory_reports_are_dropped_and_counted() {
+    const ROOT_ONLY: &str = "mount -t tmpfs -o ro tmpfs /tmp && mount -t tmpfs -o ro tmpfs /var/tmp && exec \"$0\" \"$@\"";
+    let probe = std::process::Command::new("unshare")
+        .args(["-m", "sh", "-c", ROOT_ONLY, "true"])
+        .output();
+    if !probe.as_ref().is_ok_and(|o| o.status.success()) {
+        eprintln!(
+            "skipping: cannot make /tmp read-only in a mount namespace here (needs root and unshare): {:?}",
+            probe.map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+        );
+        return;
+    }
+    let all = common::fixtures();
+    let (base, _, _) = json_with_tmpdir(&all, None, &[]);
+    let total = base["summary"]["total_connections"].as_u64().unwrap();
+    assert!(total > 16, "{total}");
+    let wrap = ["unshare", "-m", "sh", "-c", ROOT_ONLY];
+    let missing = std::path::Path::new("/nonexistent/wsclose-test");
+    let (v, err, code) = json_with_tmpdir(&all, Some(missing), &wrap);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(v["summary"]["total_connections"], 16, "{err}");
+    assert_eq!(v["seen"]["reports_dropped"], total - 16);
+    let ids: Vec<u64> = v["connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, (1..=16).collect::<Vec<u64>>());
+    let warnings = v["warnings"].to_string();
+    for said in [
+        "no temporary file could be made",
+        "; /tmp cannot hold a temporary file (",
+        &format!("{} WebSocket connections are left out", total - 16),
+    ] {
+        assert!(warnings.contains(said), "{said}: {warnings}");
+        assert_eq!(err.matches(said).count(), 1, "{said}: {err}");
+    }
+}

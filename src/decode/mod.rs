@@ -90,9 +90,9 @@ impl Endpoint {
     }
 
     /// The group (of `groups`) of the flow between `a` and `b`, the same in either order
-    /// (the sum of their hashes): see [`Shards`].
+    /// (the sum of their hashes): see `Shards`.
     #[inline]
-    pub fn group(a: &Endpoint, b: &Endpoint, groups: u64) -> u64 {
+    pub(crate) fn group(a: &Endpoint, b: &Endpoint, groups: u64) -> u64 {
         let h = a.spread().wrapping_add(b.spread());
         // The hash scaled to 0..groups by its top bits: a multiplication, not a division.
         ((u128::from(h) * u128::from(groups)) >> 64) as u64

@@ -62,6 +62,10 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         key(out, false, "key_log_warnings")?;
         value(out, 1, &report.key_log_warnings)?;
     }
+    if !report.warnings.is_empty() {
+        key(out, false, "warnings")?;
+        value(out, 1, &report.warnings)?;
+    }
     out.write_all(b"\n}\n")
 }
 

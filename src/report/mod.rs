@@ -77,6 +77,12 @@ pub struct Report {
     /// a regular file and did not end, or went silent).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub key_log_warnings: Vec<String>,
+    /// What the run itself met that the report must say, beyond any one input: a
+    /// temporary directory that could not be used (TMPDIR), and where the temporary files
+    /// went instead, or that there were none and connections were left out
+    /// (`seen.reports_dropped`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// When redacted: the pseudonyms `redact` gave before the connections (those of the
     /// encrypted connections), from which a store's connections are named as they are read.
     #[serde(skip)]
@@ -144,6 +150,14 @@ pub struct Seen {
     /// temporary file: not reported. Only an I/O error on that file does this.
     #[serde(skip_serializing_if = "is_zero")]
     pub lost_frozen: u64,
+    /// WebSocket connections left out of the report: no temporary file could hold their
+    /// reports (see `warnings`), and memory keeps a bounded number of them.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub reports_dropped: u64,
+    /// The notes of the temporary files, for the report's `warnings`.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub(crate) temp_notes: Vec<String>,
     /// TLS connections that carried no WebSocket the report could read (not decrypted: no
     /// key, a key that does not match; or not a WebSocket inside), in capture order, at
     /// most [`Seen::MAX_ENCRYPTED`] of them.
@@ -263,8 +277,15 @@ impl Report {
         inputs: Vec<InputSummary>,
         connections: Vec<ConnectionReport>,
         stored: Option<Store>,
-        seen: Seen,
+        mut seen: Seen,
     ) -> Report {
+        let mut warnings = std::mem::take(&mut seen.temp_notes);
+        if seen.reports_dropped > 0 {
+            warnings.push(format!(
+                "{} WebSocket connections are left out of this report (seen.reports_dropped): no temporary file could hold their reports and memory keeps only so many; set TMPDIR to a writable directory with free space and run again to see them all",
+                seen.reports_dropped
+            ));
+        }
         let mut r = Report {
             version: 1,
             tool: format!("wsclose {}", env!("CARGO_PKG_VERSION")),
@@ -277,6 +298,7 @@ impl Report {
             seen,
             key_logs: Vec::new(),
             key_log_warnings: Vec::new(),
+            warnings,
             names: None,
         };
         r.recount();

@@ -9,8 +9,11 @@
 //! ids 1..N — read back one at a time. The first `budget` reports stay in memory (a capture
 //! attached to a bug report never has more, so it never touches the disk); each later one
 //! is written to the file in its stored form (`serial`: every field, including those JSON
-//! leaves out) and only a small `Entry` stays in memory. The file (`tempfile::tempfile`) has no name and is deleted by the system when
-//! the last handle to it closes. If it cannot be made or written, reports stay in memory.
+//! leaves out) and only a small `Entry` stays in memory. The file (`scratch::temp_file`:
+//! TMPDIR's directory, else /tmp or /var/tmp, said in [`Store::notes`]) has no name and is
+//! deleted by the system when the last handle to it closes. If no file can be made or
+//! written, up to [`NO_DISK_FACTOR`] times the budget stay in memory and later reports are
+//! dropped: counted ([`Store::dropped`]), left out of the report's order and ids, and said.
 
 use super::{ConnectionReport, StatusKey};
 use crate::scratch::Scratch;
@@ -21,6 +24,10 @@ use std::io;
 /// (256: about 0.6 MB of reports; 1024 cost 2 MiB more peak RSS on a 1 GB capture and
 /// saved no time).
 pub const DEFAULT_BUDGET: usize = 256;
+
+/// Without a temporary file, this many times the budget of reports stay in memory (4 096
+/// by default); later ones are dropped.
+pub const NO_DISK_FACTOR: usize = 16;
 
 /// Bytes of encoded reports gathered before they are written to the file in one go.
 const WRITE_BATCH: usize = 64 << 10;
@@ -42,8 +49,13 @@ pub struct Store {
     files: Vec<SpillFile>,
     /// Which of `files` this store writes to, once it has needed one.
     writing: Option<usize>,
-    /// The temporary file failed: everything stays in memory from then on.
+    /// The temporary file failed: reports stay in memory from then on, up to
+    /// [`NO_DISK_FACTOR`] times the budget, and later ones are dropped.
     no_disk: bool,
+    /// Reports dropped for want of a temporary file (their entries are removed by `sort`).
+    dropped: u64,
+    /// What the report should say of the temporary files (see [`Store::notes`]).
+    notes: Vec<String>,
     /// The sessions that may be legs of a proxied session (`legs`), by order.
     legs: super::legs::Index,
 }
@@ -72,8 +84,14 @@ const IN_MEMORY: u64 = 0xFFFF;
 /// has (`Store::get` says the store is damaged).
 const UNFILLED: u64 = u64::MAX;
 
+/// [`Entry::at`] of a dropped report ([`Place::Dropped`]).
+const DROPPED: u64 = u64::MAX - 1;
+
 impl Entry {
     fn place(&self) -> Place {
+        if self.at == DROPPED {
+            return Place::Dropped;
+        }
         match self.at >> 48 {
             IN_MEMORY => Place::Memory((self.at & 0xFFFF_FFFF) as u32),
             file => Place::File {
@@ -88,6 +106,7 @@ impl Entry {
     /// below [`IN_MEMORY`], an offset below 2^48).
     fn with_place(self, place: Place) -> Entry {
         let (at, len) = match place {
+            Place::Dropped => (DROPPED, 0),
             Place::Memory(i) => (IN_MEMORY << 48 | u64::from(i), 0),
             Place::File { file, len, at } => (u64::from(file) << 48 | at, len),
         };
@@ -104,7 +123,13 @@ pub(crate) fn order(input: usize, first_packet: u64) -> u64 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Place {
     Memory(u32),
-    File { file: u16, len: u32, at: u64 },
+    File {
+        file: u16,
+        len: u32,
+        at: u64,
+    },
+    /// Not kept: no temporary file could hold it, and memory was full.
+    Dropped,
 }
 
 /// One temporary file.
@@ -131,8 +156,28 @@ impl Store {
             files: Vec::new(),
             writing: None,
             no_disk: false,
+            dropped: 0,
+            notes: Vec::new(),
             legs: super::legs::Index::default(),
             identities: 0,
+        }
+    }
+
+    /// Reports dropped so far for want of a temporary file.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// What the report should say of the temporary files: why none could be used, or where
+    /// one went when TMPDIR's directory could not hold it (each said once).
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// Adds `note` to [`Store::notes`] unless it is there already.
+    pub fn note(&mut self, note: String) {
+        if !self.notes.contains(&note) {
+            self.notes.push(note);
         }
     }
 
@@ -163,7 +208,7 @@ impl Store {
             .iter()
             .map(|e| match e.place() {
                 Place::File { len, .. } => u64::from(len),
-                Place::Memory(_) => 0,
+                Place::Memory(_) | Place::Dropped => 0,
             })
             .sum()
     }
@@ -210,19 +255,31 @@ impl Store {
         {
             self.identities += 1;
         }
-        let place = self.place(r);
+        let place = self.place(r, true);
         if let Some(e) = self.entries.get_mut(index) {
             *e = Entry { status, ..*e }.with_place(place);
         }
     }
 
-    /// Keeps `r` in memory while the budget allows, else writes it to the file.
-    fn place(&mut self, r: ConnectionReport) -> Place {
+    /// Keeps `r` in memory while the budget allows, else writes it to the file; without a
+    /// file, keeps it in memory up to [`NO_DISK_FACTOR`] times the budget, and beyond
+    /// drops it when `may_drop` (a new report; one already kept is never dropped).
+    fn place(&mut self, r: ConnectionReport, may_drop: bool) -> Place {
         if self.memory.len() >= self.budget && !self.no_disk {
             match self.spill(&r) {
                 Ok(place) => return place,
-                Err(_) => self.no_disk = true,
+                Err(e) => {
+                    self.no_disk = true;
+                    self.note(e.to_string());
+                }
             }
+        }
+        if may_drop
+            && self.no_disk
+            && self.memory.len() >= self.budget.saturating_mul(NO_DISK_FACTOR)
+        {
+            self.dropped += 1;
+            return Place::Dropped;
         }
         self.memory.push(Some(r));
         Place::Memory(u32::try_from(self.memory.len() - 1).unwrap_or(u32::MAX))
@@ -232,9 +289,11 @@ impl Store {
         let k = match self.writing {
             Some(k) => k,
             None => {
-                self.files.push(SpillFile {
-                    scratch: Scratch::new(WRITE_BATCH)?,
-                });
+                let (scratch, note) = Scratch::new(WRITE_BATCH)?;
+                if let Some(note) = note {
+                    self.note(note);
+                }
+                self.files.push(SpillFile { scratch });
                 let k = self.files.len() - 1;
                 self.writing = Some(k);
                 k
@@ -257,7 +316,14 @@ impl Store {
         if written.is_none() {
             return Err(io::Error::other("a report that cannot be written out"));
         }
-        f.scratch.maybe_flush()?;
+        f.scratch.maybe_flush().map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "the temporary file of finished connection reports could not be written: {e}"
+                ),
+            )
+        })?;
         if at >> 48 != 0 {
             return Err(io::Error::other("a temporary file of 256 TiB"));
         }
@@ -276,6 +342,10 @@ impl Store {
         let base = self.files.len();
         self.legs.append(other.legs);
         self.identities += other.identities;
+        self.dropped += other.dropped;
+        for note in other.notes {
+            self.note(note);
+        }
         self.entries.reserve_exact(other.entries.len());
         self.files.extend(other.files);
         let mut memory = other.memory;
@@ -287,9 +357,10 @@ impl Store {
                     _ => continue,
                 },
                 Place::Memory(i) => match memory.get_mut(i as usize).and_then(Option::take) {
-                    Some(r) => self.place(r),
+                    Some(r) => self.place(r, false),
                     None => continue,
                 },
+                Place::Dropped => Place::Dropped,
             };
             self.entries.push(e.with_place(place));
         }
@@ -299,12 +370,26 @@ impl Store {
     /// from 1; the WebSockets of one HTTP/2 connection in the order their streams opened
     /// (ascending stream ids, RFC 9113 §5.1.1), as `Report::new` orders them in memory.
     pub fn sort(&mut self) {
+        self.remove_dropped();
         // Stable: the sessions of one HTTP/2 connection share their order (its input and
         // first packet) and were reserved in a row, in the order their streams opened.
         self.entries.sort_by_key(|e| e.order);
         self.ids = (1..=self.entries.len())
             .map(|id| u32::try_from(id).unwrap_or(u32::MAX))
             .collect();
+    }
+
+    /// Removes the entries of dropped reports (counted in [`Store::dropped`]).
+    fn remove_dropped(&mut self) {
+        if self.dropped == 0 {
+            return;
+        }
+        let keep: Vec<bool> = self
+            .entries
+            .iter()
+            .map(|e| e.place() != Place::Dropped)
+            .collect();
+        self.retain(&keep);
     }
 
     /// The index of the proxied sessions' legs, taken out (`legs::link_store`).
@@ -337,7 +422,8 @@ impl Store {
                 *slot = Some(r);
                 Place::Memory(i)
             }
-            Place::File { .. } => self.place(r),
+            Place::File { .. } => self.place(r, false),
+            Place::Dropped => return Err(io::Error::other("a dropped report")),
         };
         if let Some(x) = self.entries.get_mut(index) {
             *x = Entry { status, ..e }.with_place(place);
@@ -387,6 +473,7 @@ impl Store {
                 f.scratch.read(at, len, buf)?;
                 serial::read(buf).ok_or_else(|| damaged("a report cannot be decoded"))?
             }
+            Place::Dropped => return Err(io::Error::other("a dropped report")),
         };
         Self::settle(&self.ids, index, e, &mut r);
         Ok(r)
@@ -423,6 +510,7 @@ impl Store {
     /// All the reports, in the store's order, in memory. When none is on disk, they are put
     /// in order where they are, without a second vector of them.
     pub fn into_vec(mut self) -> io::Result<Vec<ConnectionReport>> {
+        self.remove_dropped();
         let mut rank = vec![usize::MAX; self.memory.len()];
         let mut all_in_memory = self.entries.len() == self.memory.len();
         for (k, e) in self.entries.iter().enumerate() {
@@ -580,6 +668,60 @@ mod tests {
             let back = store.into_vec().unwrap();
             assert_eq!(back.len(), 3);
             assert_eq!(format!("{:?}", back[2]), format!("{c:?}"));
+        }
+    }
+
+    /// Without a temporary file, reports stay in memory up to `NO_DISK_FACTOR` times the
+    /// budget; later ones are dropped, counted, left out of the order and the ids (the
+    /// others keep theirs in order), and the notes say why, once. A store appended keeps its
+    /// drops and notes, and a report already kept is never dropped by the merge.
+    #[test]
+    fn without_a_temporary_file_memory_is_bounded_and_drops_are_counted() {
+        let all = crate::analyze_files(&fixtures(), Options::default())
+            .unwrap()
+            .connections;
+        assert!(all.len() > 2 * NO_DISK_FACTOR + 2);
+        let unusable = |budget| {
+            let mut s = Store::new(budget);
+            s.no_disk = true;
+            s.note("no disk here".into());
+            s.note("no disk here".into());
+            s
+        };
+        let mut a = unusable(1);
+        let mut b = unusable(1);
+        for (i, c) in all.iter().enumerate() {
+            let mut c = c.clone();
+            c.id = 0;
+            if i < NO_DISK_FACTOR + 2 {
+                &mut a
+            } else {
+                &mut b
+            }
+            .push(c);
+        }
+        assert_eq!(a.memory.len(), NO_DISK_FACTOR);
+        assert_eq!(a.dropped(), 2);
+        assert_eq!(b.dropped() as usize, all.len() - 2 * NO_DISK_FACTOR - 2);
+        a.append(b);
+        assert_eq!(a.dropped() as usize, all.len() - 2 * NO_DISK_FACTOR);
+        assert_eq!(a.memory.len(), 2 * NO_DISK_FACTOR);
+        assert_eq!(a.notes(), ["no disk here".to_string()]);
+        a.sort();
+        assert_eq!(a.len(), 2 * NO_DISK_FACTOR);
+        let back = a.into_vec().unwrap();
+        let kept: Vec<&ConnectionReport> = all
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| {
+                *i < NO_DISK_FACTOR || (NO_DISK_FACTOR + 2..2 * NO_DISK_FACTOR + 2).contains(i)
+            })
+            .map(|(_, c)| c)
+            .collect();
+        assert_eq!(back.len(), kept.len());
+        for (k, (x, y)) in kept.iter().zip(&back).enumerate() {
+            assert_eq!(y.id, k as u64 + 1);
+            assert_eq!((x.input, x.first_packet), (y.input, y.first_packet));
         }
     }
 
