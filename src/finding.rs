@@ -63,7 +63,7 @@ pub enum Kind {
     AcceptMismatch,
     HandshakeInvalid,
     UpgradeRefused,
-    // Capture quality (REASSEMBLY.md).
+    // Capture quality (docs/reassembly.md).
     Gap,
     OutOfSync,
     TruncatedMessage,

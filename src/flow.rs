@@ -3,7 +3,7 @@
 //! In: the source and destination endpoints of a TCP segment. Out: a canonical [`FlowKey`]
 //! (the same for both directions, so its hash is symmetric and could shard flows across
 //! threads) and which side of the key sent the segment. The table itself, with eviction by
-//! capture time, lives in `analyzer` (REASSEMBLY.md rules 12-13).
+//! capture time, lives in `analyzer` (reassembly rules 12-13).
 
 use crate::decode::Endpoint;
 use serde::{Deserialize, Serialize};

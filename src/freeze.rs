@@ -1,5 +1,5 @@
 //! Quiet connections frozen out of memory, so that memory follows the connections with
-//! traffic in flight, not every connection the capture left open (issues 3 and 7).
+//! traffic in flight, not every connection the capture left open.
 //!
 //! In: a [`Connection`] the analyzer has not seen a packet of for a while (a side that
 //! sent its FIN and went quiet, an idle WebSocket between heartbeats). Out: a small

@@ -1,6 +1,6 @@
 //! Finished connection reports, kept in memory up to a budget and beyond it in an anonymous
 //! temporary file, so that memory does not grow with the number of connections a capture
-//! held (issues 3 and 7).
+//! held.
 //!
 //! In: reports as their connections finish (in any order), or first a place reserved for
 //! one and the report later (`Analyzer` builds some while its thread waits), later packet

@@ -1,4 +1,4 @@
-//! Finding a WebSocket stream without its handshake (REASSEMBLY.md rules 3 and 8).
+//! Finding a WebSocket stream without its handshake (reassembly rules 3 and 8).
 //!
 //! In: the first bytes of a segment in a direction whose start was not captured (no SYN,
 //! no HTTP upgrade). Out: the sender's role if those bytes begin a WebSocket frame by a

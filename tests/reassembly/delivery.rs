@@ -1,4 +1,4 @@
-//! Scenarios 1-7 of REASSEMBLY.md: delivery of bytes (RFC 9293 §3.4, §3.10.7.4): in order,
+//! Scenarios 1-7 of docs/reassembly.md: delivery of bytes (RFC 9293 §3.4, §3.10.7.4): in order,
 //! reversed and permuted, duplicates, retransmissions over the frontier, conflicting bytes
 //! (first bytes win), one segment over several held ones. Each checks the report and
 //! `HalfStream`'s exact bytes.

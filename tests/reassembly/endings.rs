@@ -1,4 +1,4 @@
-//! Scenarios 19-24 of REASSEMBLY.md: how TCP ends and what does not count as data (RFC 9293
+//! Scenarios 19-24 of docs/reassembly.md: how TCP ends and what does not count as data (RFC 9293
 //! §3.6, §3.8.4): FIN with data and retransmitted, bytes after a FIN, half-close, keep-alives
 //! and zero-window probes, Fast Open (RFC 7413), port reuse, one-sided captures; and late
 //! packets of a closed connection.

@@ -1,4 +1,4 @@
-//! Scenarios 29-32 of REASSEMBLY.md: WebSocket framing (RFC 6455 §5.2) over TCP segments:
+//! Scenarios 29-32 of docs/reassembly.md: WebSocket framing (RFC 6455 §5.2) over TCP segments:
 //! handshake and first frame in one segment, headers one byte per segment with a 64-bit
 //! length, a frame declaring 2^63 bytes, snaplen-cut bytes as a gap.
 

@@ -1,6 +1,6 @@
-//! Scenarios 13-18 of REASSEMBLY.md: holes (RFC 9293 §3.10.7.4): never filled, ACKed by the
+//! Scenarios 13-18 of docs/reassembly.md: holes (RFC 9293 §3.10.7.4): never filled, ACKed by the
 //! peer, inside a WebSocket payload or over a frame header (RFC 6455 §5.2), in the upgrade
-//! request; RSTs in and out of window (REASSEMBLY.md rule 11).
+//! request; RSTs in and out of window (reassembly rule 11).
 
 use super::*;
 

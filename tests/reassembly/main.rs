@@ -1,4 +1,4 @@
-//! REASSEMBLY.md's 32 test scenarios and two more (33: an ACK captured before the data it
+//! docs/reassembly.md's 32 test scenarios and two more (33: an ACK captured before the data it
 //! acknowledges waits for it; 34: such a hole never filled is still a gap), one test per
 //! scenario, named `sNN_<subject>` after its number (a scenario whose rule the library does
 //! not meet yet has a second, ignored test holding the failing assertion), plus the
@@ -39,7 +39,7 @@ mod starts;
 // Helpers
 // ---------------------------------------------------------------------------------------
 
-/// The ISNs every sequence-number scenario runs at (REASSEMBLY.md, "Test scenarios").
+/// The ISNs every sequence-number scenario runs at (docs/reassembly.md, "Test scenarios").
 const ISNS: [u32; 4] = [0, 1, u32::MAX, u32::MAX - 9];
 
 /// (client ISN, server ISN) pairs: each of [`ISNS`] on both sides, then the pair that puts

@@ -1,4 +1,4 @@
-//! Scenarios 25-28 of REASSEMBLY.md: memory, time and segment size: a flood of far-ahead
+//! Scenarios 25-28 of docs/reassembly.md: memory, time and segment size: a flood of far-ahead
 //! segments is capped, idle timeouts and the capture end flush in order, clocks that step
 //! back or skew between merged captures, offloaded segments of 64 and 200 KiB.
 

@@ -1,4 +1,4 @@
-//! Scenarios 8-12 of REASSEMBLY.md: where streams start and who is the client: captures
+//! Scenarios 8-12 of docs/reassembly.md: where streams start and who is the client: captures
 //! starting mid-stream, a lost SYN, data before the SYN, ISNs at the 2^32 wrap (RFC 9293
 //! §3.4), a stream longer than 4 GiB.
 

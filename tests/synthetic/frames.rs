@@ -117,7 +117,7 @@ fn frame_headers_and_close_split_one_byte_per_segment() {
 
 #[test]
 fn handshake_and_first_frame_share_a_segment() {
-    // REASSEMBLY.md rule 9: bytes after the blank line of the request or response are frames.
+    // reassembly rule 9: bytes after the blank line of the request or response are frames.
     let mut s = Session::new(40004, 8080);
     s.handshake();
     let req = [request(), text(Client, "early")].concat();

@@ -25,9 +25,6 @@
 //! it arrives, never buffered; other frames are kept whole only when split across chunks,
 //! up to [`MAX_BUFFERED_FRAME`]; a header block up to [`MAX_HEADER_BLOCK`]; a dynamic table
 //! up to [`hpack::MAX_TABLE_SIZE`]. Over a cap, the direction is lost, and says so.
-//!
-//! Size: about 900 lines: the connection's event machine (preface, settings, header blocks
-//! across CONTINUATION, streams), whose states share the per-direction HPACK tables.
 
 pub mod frame;
 pub mod hpack;

@@ -3,7 +3,7 @@
 //!
 //! In: the first bytes of each direction, buffered until the blank line that ends the
 //! headers. Out: a [`Request`] or [`Response`] and the header length, so the first WebSocket
-//! bytes that share a segment with the headers are decoded too (REASSEMBLY.md rule 9).
+//! bytes that share a segment with the headers are decoded too (reassembly rule 9).
 //! A header line httparse refuses for a control byte in its name or value (RFC 9110 §5.1,
 //! §5.5 allow none but HTAB in a value) is read leniently: the headers are parsed again
 //! with those bytes taken as opaque, the values keep the bytes as sent, and the message says

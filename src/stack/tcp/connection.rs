@@ -4,7 +4,7 @@
 //! In: decoded TCP segments of this connection, in capture order. Out: each direction's
 //! bytes and gaps, in stream order, handed to the stack; on `finish`, the facts the report
 //! needs of TCP (endpoints, endings, counters) beside the stack's sessions and findings.
-//! Roles follow REASSEMBLY.md rule 3: the SYN's sender is the client; else the receiver of a
+//! Roles follow reassembly rule 3: the SYN's sender is the client; else the receiver of a
 //! SYN/ACK; else the side that sent the HTTP request. Data of a direction captured before
 //! its SYN is held by its half-stream until the SYN, and at most until the other direction
 //! sends data, FIN or RST, this one resets, or a short window (32 packets, 200 ms of

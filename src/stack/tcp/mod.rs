@@ -1,4 +1,4 @@
-//! TCP reassembly, one [`assembler::HalfStream`] per direction (REASSEMBLY.md rules 1-11).
+//! TCP reassembly, one [`assembler::HalfStream`] per direction (docs/reassembly.md, rules 1-11).
 //!
 //! In: segments of one direction (sequence number, payload, flags, packet number, time) and
 //! the peer's acknowledgements. Out: [`Event`]s in stream order: `Data` (borrowed from the
@@ -63,6 +63,6 @@ pub struct Counters {
     /// Segments carrying data after this direction's FIN (ignored).
     pub after_fin: u64,
     /// Segments starting more than 1 GiB past the delivered bytes: not believed (a
-    /// corrupt or forged sequence number, REASSEMBLY.md rule 2) and ignored.
+    /// corrupt or forged sequence number, reassembly rule 2) and ignored.
     pub implausible: u64,
 }

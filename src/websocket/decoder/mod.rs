@@ -10,7 +10,7 @@
 //! control payloads (at most 125 bytes when valid) are kept up to a cap. A gap inside a
 //! payload of known length keeps the decoder in sync (the message is marked truncated, the
 //! mask position moves on); a gap over a header puts the direction out of sync, and nothing
-//! more is decoded from it — no frame, no code is guessed (REASSEMBLY.md rule 8).
+//! more is decoded from it — no frame, no code is guessed (reassembly rule 8).
 //!
 //! `stats` has the statistics, `log` the frame log the timeline reads, `message` the data
 //! message in progress; this module is the frame state machine.
@@ -246,7 +246,7 @@ impl Decoder {
                         m.len += len;
                         m.utf8 = None;
                         if m.inflate {
-                            // The window is lost with the missing bytes (REASSEMBLY.md rule 8).
+                            // The window is lost with the missing bytes (reassembly rule 8).
                             m.inflate = false;
                             self.inflater = self
                                 .inflater

@@ -1,5 +1,5 @@
 //! What one direction holds while a reordered capture may still bring what is missing, and
-//! when the wait ends (REASSEMBLY.md rules 3 and 6, RFC 9293 §3.10.7.4).
+//! when the wait ends (reassembly rules 3 and 6, RFC 9293 §3.10.7.4).
 //!
 //! In: segments seen before the start is known, ACKs of the peer past a hole, and the
 //! connection's window ending (`release`, `give_up`). Out: the held segments handed to
@@ -19,7 +19,7 @@
 //! (`acked`) within the same window as above (`give_up`: the connection's window of packets
 //! and capture time, the peer moving on with data, FIN or RST), and becomes a gap, marked
 //! with the ACK's packet, when that window ends, at a flush, or when a cap forces it; if
-//! the bytes arrive first, nothing is missing (REASSEMBLY.md rule 6, scenario 33).
+//! the bytes arrive first, nothing is missing (reassembly rule 6, scenario 33).
 
 use super::{seq, HalfStream, Limits};
 use crate::capture::Timestamp;

@@ -7,7 +7,7 @@
 //! next expected bytes back would stall the stream for nothing).
 //!
 //! Offsets are unwrapped from 32-bit sequence numbers by a signed 32-bit difference against
-//! the delivered frontier (RFC 9293 §3.4; REASSEMBLY.md rule 2, `seq`), so streams may cross
+//! the delivered frontier (RFC 9293 §3.4; reassembly rule 2, `seq`), so streams may cross
 //! the 2^32 wrap and exceed 4 GiB. First bytes win (rule 5): among held ranges (`ranges`)
 //! and against the last delivered bytes (`tail`).
 //!

@@ -1,4 +1,4 @@
-//! Bytes that arrived ahead of a hole, held until the frontier reaches them (REASSEMBLY.md
+//! Bytes that arrived ahead of a hole, held until the frontier reaches them (docs/reassembly.md
 //! rules 4-5, RFC 9293 §3.10.7.4: segments out of order are held for later processing).
 //!
 //! In: a range of stream offsets and its bytes. Out: the held ranges, lowest first, each

@@ -1,6 +1,6 @@
 //! TCP sequence space (RFC 9293 §3.4): 32-bit sequence numbers compared by their signed
 //! difference, unwrapped to 64-bit stream offsets against the delivered frontier, so a
-//! stream may cross the 2^32 wrap and exceed 4 GiB (REASSEMBLY.md rule 2).
+//! stream may cross the 2^32 wrap and exceed 4 GiB (reassembly rule 2).
 //!
 //! In: sequence numbers, the stream's base and frontier. Out: signed distances and offsets;
 //! the bounds past which a segment or an RST is not believed.

@@ -1,5 +1,5 @@
 //! The last delivered bytes of one direction, kept to compare retransmissions over them
-//! (REASSEMBLY.md rule 5: first bytes win, a different copy is an inconsistency).
+//! (reassembly rule 5: first bytes win, a different copy is an inconsistency).
 //!
 //! In: each delivery's bytes. Out: the last [`RECENT`] of them, oldest first; stored for
 //! `freeze` as their bytes.

@@ -1,5 +1,5 @@
 //! The assembler on hand-made segments: sequence wrap-around and every rule of
-//! REASSEMBLY.md it applies.
+//! docs/reassembly.md it applies.
 
 use super::hold::EARLY_MAX_SEGMENTS;
 use super::*;

@@ -3,7 +3,7 @@
 //! In: packets from any source (file or live), one input at a time. Out: finished
 //! [`ConnectionReport`]s and counts of what else was seen. Holds the flow table (a fast
 //! FxHash map keyed by the symmetric [`FlowKey`]), starts a new connection on port reuse
-//! (REASSEMBLY.md rule 13), and evicts flows by capture time — idle ones, closed ones after
+//! (reassembly rule 13), and evicts flows by capture time — idle ones, closed ones after
 //! a grace period, the least recently active ones beyond the flow cap — so memory follows
 //! what is in flight, not the size of the input (rules 10, 12, 15). The cap is kept per
 //! group of flows (by their endpoints' hash), and the threads of a file take whole groups,
@@ -21,7 +21,6 @@ use crate::error::Error;
 use crate::flow::FlowKey;
 use crate::freeze::{Freezer, Frozen};
 use crate::report::{ConnectionReport, Eviction, Seen, Store};
-use crate::stack::tcp::assembler::Limits;
 use crate::stack::tcp::connection::{CloseEvent, Connection};
 use crate::stack::tls::keylog::KeyLog;
 use crate::stack::Env;
@@ -29,112 +28,9 @@ use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-/// What the analysis keeps and how far it goes. Start from the defaults (what `wsclose
-/// analyze` uses without flags) and change what you need; fields may be added.
-///
-/// ```
-/// use wsclose::Options;
-///
-/// let capture = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/python-close-1001.pcap");
-/// let plain = wsclose::analyze_files(&[capture.into()], Options::default())?;
-/// assert!(plain.connections[0].recent_frames.is_empty()); // no frame log by default
-///
-/// // The last 12 frames of each direction, with payload previews, on one thread.
-/// let opts = Options { frame_log: 12, previews: true, threads: 1, ..Options::default() };
-/// let report = wsclose::analyze_files(&[capture.into()], opts)?;
-/// let frames = &report.connections[0].recent_frames;
-/// assert!(frames.iter().any(|f| f.opcode == "close"));
-/// # Ok::<(), wsclose::error::Error>(())
-/// ```
-#[derive(Debug, Clone, Copy)]
-pub struct Options {
-    /// What one TCP direction may hold while waiting for a hole to fill.
-    pub limits: Limits,
-    /// A flow with no packet for this long (capture time) is finished and reported.
-    pub idle_timeout_s: u64,
-    /// At most this many flows are tracked at once. The cap is kept per group of flows (by
-    /// the hash of their addresses and ports: one group per 1 024 flows of the cap, from 1
-    /// to 64), each group with its share of it, so that what is evicted is the same
-    /// whatever `threads` says.
-    pub max_flows: usize,
-    /// Frames kept per direction for timelines, and whether with payload previews.
-    pub frame_log: usize,
-    pub previews: bool,
-    /// Keep closed connections until the grace period ends instead of reporting them at
-    /// once (tests of late retransmissions).
-    pub keep_closed: bool,
-    /// Threads for one capture file (0: one per core, at most 4; at most 64, and at most one
-    /// per group of flows, see `max_flows`). Flows are sharded by a symmetric hash; the
-    /// report is the same as with one thread.
-    pub threads: usize,
-    /// Files smaller than this are read by one thread (threads cost more than they save).
-    pub shard_min_bytes: u64,
-    /// Finished reports kept in memory (shared among the threads of a sharded file); later
-    /// ones go to a temporary file, so memory does not grow with the number of connections
-    /// in the capture.
-    pub keep_reports: usize,
-    /// When quiet connections are frozen out of memory (see `freeze`).
-    pub freeze: Freeze,
-    /// Read an input that continues the one before it (rotated files) as one capture with
-    /// it (`capture::file::rotation`); false: every input on its own.
-    pub join_files: bool,
-    /// Join an input to the one before whatever the file names say and whether a TCP
-    /// connection goes on between them (`--join-files`: renamed files of one capture); the
-    /// link type and the times must still fit (`capture::file::rotation`).
-    pub force_join: bool,
-    /// Hash each input read as a stream (standard input, a pipe: it cannot be read again to
-    /// hash it) as it is read, into `InputSummary::sha256` (the Markdown report's header).
-    pub hash_streams: bool,
-}
+mod options;
+pub use options::{Freeze, Options};
 
-/// When the analyzer freezes a connection out of memory (`freeze`); the report is the same
-/// whatever this says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Freeze {
-    Never,
-    /// After this long without a packet (capture time, milliseconds): `ended` for a
-    /// connection one side has ended (FIN or RST seen), `open` for the others.
-    Quiet {
-        ended_ms: u64,
-        open_ms: u64,
-    },
-    /// After every packet, and thawed for the next (tests: every connection goes through
-    /// its frozen form at every step).
-    EveryPacket,
-}
-
-impl Default for Freeze {
-    /// A side that sent its FIN and went quiet for a quarter of a second is most likely
-    /// done; an open connection quiet for two seconds is between messages or heartbeats,
-    /// and one that keeps waking up waits longer each time (see `sweep`).
-    fn default() -> Self {
-        Freeze::Quiet {
-            ended_ms: 250,
-            open_ms: 2_000,
-        }
-    }
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            limits: Limits::default(),
-            idle_timeout_s: 600,
-            max_flows: 200_000,
-            // Frame logs cost memory per connection: only reports that show frames ask.
-            frame_log: 0,
-            previews: false,
-            keep_closed: false,
-            threads: 0,
-            shard_min_bytes: 16 << 20,
-            keep_reports: crate::report::store::DEFAULT_BUDGET,
-            freeze: Freeze::default(),
-            join_files: true,
-            force_join: false,
-            hash_streams: false,
-        }
-    }
-}
 
 /// The most threads one capture file is read by: one per group of flows at most.
 pub const MAX_THREADS: usize = MAX_GROUPS as usize;
@@ -1050,96 +946,4 @@ impl crate::capture::file::ShardSink for Analyzer {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A tombstone and its key fill a 16-byte table slot, and it is kept from its closing
-    /// second, rounded up, for the 30 s grace period: a retransmitted FIN 30.5 s after a
-    /// close at 10.4 s is still the closed connection's, one 31.1 s after is not.
-    #[test]
-    fn a_tombstone_is_small_and_kept_through_the_grace_period() {
-        assert_eq!(std::mem::size_of::<(u64, Tombstone)>(), 16);
-        let s = |x: f64| (x * 1e9) as i64;
-        let t = Tombstone::new(Timestamp(s(10.4)), 7);
-        assert_eq!((t.at_s, t.done), (11, 7));
-        assert!(t.kept(s(10.4) + s(30.5)));
-        assert!(t.kept(s(41.0)));
-        assert!(!t.kept(s(41.0) + 1));
-        assert!(!t.kept(s(10.4) + s(31.1)));
-        // A whole second is not rounded up; times outside u32 seconds are clamped (a
-        // capture dated after 2106 loses its tombstones at the next sweep).
-        assert_eq!(Tombstone::new(Timestamp(s(12.0)), 0).at_s, 12);
-        assert_eq!(Tombstone::new(Timestamp(-5), 0).at_s, 0);
-        assert!(Tombstone::new(Timestamp(-5), 0).kept(s(30.0)));
-        assert_eq!(Tombstone::new(Timestamp(i64::MAX), 0).at_s, u32::MAX);
-        assert!(!Tombstone::new(Timestamp(i64::MAX), 0).kept(i64::MAX));
-    }
-
-    /// A library caller's thread count is brought down to one per group of flows at most,
-    /// and the groups follow the flow cap: one per 1 024 flows, from 1 to 64, their shares
-    /// adding up to the cap.
-    #[test]
-    fn threads_and_groups_are_bounded() {
-        let opts = |threads, max_flows| Options {
-            threads,
-            max_flows,
-            ..Options::default()
-        };
-        assert_eq!(Analyzer::threads(&opts(100_000, 200_000)), MAX_THREADS);
-        assert_eq!(Analyzer::threads(&opts(3, 200_000)), 3);
-        assert!((1..=4).contains(&Analyzer::threads(&opts(0, 200_000))));
-        for (max_flows, groups) in [(1, 1), (2047, 1), (2048, 2), (200_000, 64), (usize::MAX, 64)] {
-            assert_eq!(Analyzer::flow_groups(max_flows), groups, "{max_flows}");
-            if max_flows < usize::MAX {
-                let a = Analyzer::new(opts(0, max_flows));
-                let caps: Vec<usize> = (0..groups as usize).map(|g| a.group_cap(g)).collect();
-                assert_eq!(caps.iter().sum::<usize>(), max_flows);
-                assert!(caps.iter().all(|&c| c >= max_flows / groups as usize));
-            }
-        }
-    }
-
-    /// Every flow belongs to exactly one shard, the same one for both directions, and the
-    /// shards get shares of a few thousand flows within a few percent of each other.
-    #[test]
-    fn each_flow_has_one_shard_whichever_way_its_packets_go() {
-        let mut x = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
-        for n in [2u64, 3, 4] {
-            let shards: Vec<Analyzer> = (0..n)
-                .map(|me| {
-                    let mut a = Analyzer::new(Options::default());
-                    a.set_shard(Some((me, n)));
-                    a
-                })
-                .collect();
-            let mut share = vec![0u32; n as usize];
-            for i in 0..6000u64 {
-                let a = if i % 5 == 0 {
-                    Endpoint::v6(u128::from(next()) << 64 | u128::from(next()), next() as u16)
-                } else {
-                    Endpoint::v4(next() as u32, next() as u16)
-                };
-                let b = Endpoint::v4(
-                    0x0a00_0001 + (i % 3) as u32,
-                    [80, 443, 8765][(i % 3) as usize],
-                );
-                let owners: Vec<usize> = (0..n as usize)
-                    .filter(|&k| shards[k].owns(&a, &b))
-                    .collect();
-                assert_eq!(owners.len(), 1, "{a} {b}");
-                assert!(shards[owners[0]].owns(&b, &a), "{a} {b}");
-                share[owners[0]] += 1;
-            }
-            let fair = 6000 / n as u32;
-            for s in share {
-                assert!(s.abs_diff(fair) < fair / 10, "shares {n}: {s} of {fair}");
-            }
-        }
-    }
-}
+mod tests;

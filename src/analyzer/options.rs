@@ -1,0 +1,111 @@
+//! The analysis options ([`Options`]) and when connections are frozen ([`Freeze`]): what
+//! the analysis keeps and how far it goes, with the defaults `wsclose analyze` uses.
+
+use crate::stack::tcp::assembler::Limits;
+
+/// What the analysis keeps and how far it goes. Start from the defaults (what `wsclose
+/// analyze` uses without flags) and change what you need; fields may be added.
+///
+/// ```
+/// use wsclose::Options;
+///
+/// let capture = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/python-close-1001.pcap");
+/// let plain = wsclose::analyze_files(&[capture.into()], Options::default())?;
+/// assert!(plain.connections[0].recent_frames.is_empty()); // no frame log by default
+///
+/// // The last 12 frames of each direction, with payload previews, on one thread.
+/// let opts = Options { frame_log: 12, previews: true, threads: 1, ..Options::default() };
+/// let report = wsclose::analyze_files(&[capture.into()], opts)?;
+/// let frames = &report.connections[0].recent_frames;
+/// assert!(frames.iter().any(|f| f.opcode == "close"));
+/// # Ok::<(), wsclose::error::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// What one TCP direction may hold while waiting for a hole to fill.
+    pub limits: Limits,
+    /// A flow with no packet for this long (capture time) is finished and reported.
+    pub idle_timeout_s: u64,
+    /// At most this many flows are tracked at once. The cap is kept per group of flows (by
+    /// the hash of their addresses and ports: one group per 1 024 flows of the cap, from 1
+    /// to 64), each group with its share of it, so that what is evicted is the same
+    /// whatever `threads` says.
+    pub max_flows: usize,
+    /// Frames kept per direction for timelines, and whether with payload previews.
+    pub frame_log: usize,
+    pub previews: bool,
+    /// Keep closed connections until the grace period ends instead of reporting them at
+    /// once (tests of late retransmissions).
+    pub keep_closed: bool,
+    /// Threads for one capture file (0: one per core, at most 4; at most 64, and at most one
+    /// per group of flows, see `max_flows`). Flows are sharded by a symmetric hash; the
+    /// report is the same as with one thread.
+    pub threads: usize,
+    /// Files smaller than this are read by one thread (threads cost more than they save).
+    pub shard_min_bytes: u64,
+    /// Finished reports kept in memory (shared among the threads of a sharded file); later
+    /// ones go to a temporary file, so memory does not grow with the number of connections
+    /// in the capture.
+    pub keep_reports: usize,
+    /// When quiet connections are frozen out of memory (see `freeze`).
+    pub freeze: Freeze,
+    /// Read an input that continues the one before it (rotated files) as one capture with
+    /// it (`capture::file::rotation`); false: every input on its own.
+    pub join_files: bool,
+    /// Join an input to the one before whatever the file names say and whether a TCP
+    /// connection goes on between them (`--join-files`: renamed files of one capture); the
+    /// link type and the times must still fit (`capture::file::rotation`).
+    pub force_join: bool,
+    /// Hash each input read as a stream (standard input, a pipe: it cannot be read again to
+    /// hash it) as it is read, into `InputSummary::sha256` (the Markdown report's header).
+    pub hash_streams: bool,
+}
+
+/// When the analyzer freezes a connection out of memory (`freeze`); the report is the same
+/// whatever this says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freeze {
+    Never,
+    /// After this long without a packet (capture time, milliseconds): `ended` for a
+    /// connection one side has ended (FIN or RST seen), `open` for the others.
+    Quiet {
+        ended_ms: u64,
+        open_ms: u64,
+    },
+    /// After every packet, and thawed for the next (tests: every connection goes through
+    /// its frozen form at every step).
+    EveryPacket,
+}
+
+impl Default for Freeze {
+    /// A side that sent its FIN and went quiet for a quarter of a second is most likely
+    /// done; an open connection quiet for two seconds is between messages or heartbeats,
+    /// and one that keeps waking up waits longer each time (see `sweep`).
+    fn default() -> Self {
+        Freeze::Quiet {
+            ended_ms: 250,
+            open_ms: 2_000,
+        }
+    }
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            limits: Limits::default(),
+            idle_timeout_s: 600,
+            max_flows: 200_000,
+            // Frame logs cost memory per connection: only reports that show frames ask.
+            frame_log: 0,
+            previews: false,
+            keep_closed: false,
+            threads: 0,
+            shard_min_bytes: 16 << 20,
+            keep_reports: crate::report::store::DEFAULT_BUDGET,
+            freeze: Freeze::default(),
+            join_files: true,
+            force_join: false,
+            hash_streams: false,
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! Unit tests of the analyzer: tombstones, flow groups, thread bounds, eviction order.
+
+use super::*;
+
+/// A tombstone and its key fill a 16-byte table slot, and it is kept from its closing
+/// second, rounded up, for the 30 s grace period: a retransmitted FIN 30.5 s after a
+/// close at 10.4 s is still the closed connection's, one 31.1 s after is not.
+#[test]
+fn a_tombstone_is_small_and_kept_through_the_grace_period() {
+    assert_eq!(std::mem::size_of::<(u64, Tombstone)>(), 16);
+    let s = |x: f64| (x * 1e9) as i64;
+    let t = Tombstone::new(Timestamp(s(10.4)), 7);
+    assert_eq!((t.at_s, t.done), (11, 7));
+    assert!(t.kept(s(10.4) + s(30.5)));
+    assert!(t.kept(s(41.0)));
+    assert!(!t.kept(s(41.0) + 1));
+    assert!(!t.kept(s(10.4) + s(31.1)));
+    // A whole second is not rounded up; times outside u32 seconds are clamped (a
+    // capture dated after 2106 loses its tombstones at the next sweep).
+    assert_eq!(Tombstone::new(Timestamp(s(12.0)), 0).at_s, 12);
+    assert_eq!(Tombstone::new(Timestamp(-5), 0).at_s, 0);
+    assert!(Tombstone::new(Timestamp(-5), 0).kept(s(30.0)));
+    assert_eq!(Tombstone::new(Timestamp(i64::MAX), 0).at_s, u32::MAX);
+    assert!(!Tombstone::new(Timestamp(i64::MAX), 0).kept(i64::MAX));
+}
+
+/// A library caller's thread count is brought down to one per group of flows at most,
+/// and the groups follow the flow cap: one per 1 024 flows, from 1 to 64, their shares
+/// adding up to the cap.
+#[test]
+fn threads_and_groups_are_bounded() {
+    let opts = |threads, max_flows| Options {
+        threads,
+        max_flows,
+        ..Options::default()
+    };
+    assert_eq!(Analyzer::threads(&opts(100_000, 200_000)), MAX_THREADS);
+    assert_eq!(Analyzer::threads(&opts(3, 200_000)), 3);
+    assert!((1..=4).contains(&Analyzer::threads(&opts(0, 200_000))));
+    for (max_flows, groups) in [(1, 1), (2047, 1), (2048, 2), (200_000, 64), (usize::MAX, 64)] {
+        assert_eq!(Analyzer::flow_groups(max_flows), groups, "{max_flows}");
+        if max_flows < usize::MAX {
+            let a = Analyzer::new(opts(0, max_flows));
+            let caps: Vec<usize> = (0..groups as usize).map(|g| a.group_cap(g)).collect();
+            assert_eq!(caps.iter().sum::<usize>(), max_flows);
+            assert!(caps.iter().all(|&c| c >= max_flows / groups as usize));
+        }
+    }
+}
+
+/// Every flow belongs to exactly one shard, the same one for both directions, and the
+/// shards get shares of a few thousand flows within a few percent of each other.
+#[test]
+fn each_flow_has_one_shard_whichever_way_its_packets_go() {
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for n in [2u64, 3, 4] {
+        let shards: Vec<Analyzer> = (0..n)
+            .map(|me| {
+                let mut a = Analyzer::new(Options::default());
+                a.set_shard(Some((me, n)));
+                a
+            })
+            .collect();
+        let mut share = vec![0u32; n as usize];
+        for i in 0..6000u64 {
+            let a = if i % 5 == 0 {
+                Endpoint::v6(u128::from(next()) << 64 | u128::from(next()), next() as u16)
+            } else {
+                Endpoint::v4(next() as u32, next() as u16)
+            };
+            let b = Endpoint::v4(
+                0x0a00_0001 + (i % 3) as u32,
+                [80, 443, 8765][(i % 3) as usize],
+            );
+            let owners: Vec<usize> = (0..n as usize)
+                .filter(|&k| shards[k].owns(&a, &b))
+                .collect();
+            assert_eq!(owners.len(), 1, "{a} {b}");
+            assert!(shards[owners[0]].owns(&b, &a), "{a} {b}");
+            share[owners[0]] += 1;
+        }
+        let fair = 6000 / n as u32;
+        for s in share {
+            assert!(s.abs_diff(fair) < fair / 10, "shares {n}: {s} of {fair}");
+        }
+    }
+}
