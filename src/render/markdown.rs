@@ -20,13 +20,13 @@
 //! `sanitize::html` (inside `<summary>`) or `sanitize::mermaid` (inside the diagram), so
 //! nothing can break a table, open a code span, inject HTML or a Mermaid statement.
 
+use super::{closed_by, codes, report_ids_not_in, status_label, Best, Groups, Names};
 use crate::capture::file::InputSummary;
 use crate::close::catalog;
 use crate::diagnose::Secs;
 use crate::flow::Role;
 use crate::report::{ConnectionReport, Report};
 use crate::sanitize::{html, markdown as md, mermaid};
-use std::collections::{BinaryHeap, HashMap};
 use std::fmt::Write;
 
 /// The default size of a report, in characters: what a GitHub issue or comment holds.
@@ -53,11 +53,6 @@ const ENCRYPTED: usize = 8_192;
 
 fn opt(v: &Option<String>) -> String {
     v.as_deref().map_or("—".to_string(), md)
-}
-
-/// A clean close: 1000 or 1001 without a protocol violation.
-fn clean(c: &ConnectionReport) -> bool {
-    matches!(c.status.code, Some(1000 | 1001)) && !c.findings.iter().any(|f| f.kind.is_violation())
 }
 
 /// The whole report as a string, within [`LIMIT`] characters. `hashes[i]` is the SHA-256
@@ -105,7 +100,7 @@ pub fn write_with(
     report.for_each_connection(|c| {
         groups.add(c);
         if let Some((rows, sections)) = &mut chosen {
-            let key = (u8::from(clean(c)), c.id);
+            let key = super::problems_first(c);
             let mut r = String::new();
             row(&mut r, c, &names);
             rows.offer(key, r.chars().count(), r);
@@ -123,7 +118,7 @@ pub fn write_with(
         out.write_all(b"\nNo WebSocket connection to show.\n")?;
         return out.write_all(encrypted.as_bytes());
     }
-    let meanings = groups.write(limit.map(|_| MEANINGS));
+    let meanings = meanings(&groups, limit.map(|_| MEANINGS));
 
     let Some((mut rows, mut sections)) = chosen else {
         // No limit: the rows as they are read again, then every section.
@@ -207,63 +202,6 @@ pub fn write_with(
         );
     }
     out.write_all(encrypted.as_bytes())
-}
-
-/// Ids 1..=`total` not in `shown` (sorted), as ranges ("3, 5–9"), cut after a few hundred
-/// characters.
-fn report_ids_not_in(total: u64, shown: &[u64]) -> String {
-    let mut out = String::new();
-    let mut run: Option<(u64, u64)> = None;
-    let flush = |out: &mut String, (a, b): (u64, u64)| {
-        if !out.is_empty() {
-            out.push_str(", ");
-        }
-        if a == b {
-            let _ = write!(out, "{a}");
-        } else {
-            let _ = write!(out, "{a}–{b}");
-        }
-    };
-    for id in (1..=total).filter(|id| shown.binary_search(id).is_err()) {
-        run = match run {
-            Some((a, b)) if b + 1 == id => Some((a, id)),
-            Some(r) => {
-                flush(&mut out, r);
-                if out.len() > 300 {
-                    out.push_str(", …");
-                    return format!("connections {out}");
-                }
-                Some((id, id))
-            }
-            None => Some((id, id)),
-        };
-    }
-    if let Some(r) = run {
-        flush(&mut out, r);
-    }
-    format!("connections {out}")
-}
-
-/// What a row or section needs of the report beyond its connection: the inputs' file
-/// names when there are several.
-struct Names(Option<Vec<String>>);
-
-impl Names {
-    fn of(report: &Report) -> Names {
-        Names((report.inputs.len() > 1).then(|| {
-            report
-                .inputs
-                .iter()
-                .map(|i| super::table::file_name(&i.path))
-                .collect()
-        }))
-    }
-
-    fn of_connection(&self, c: &ConnectionReport) -> Option<&str> {
-        self.0
-            .as_ref()
-            .map(|n| n.get(c.input).map_or("", String::as_str))
-    }
 }
 
 /// The first line: what the report shows, fit for a ticket's title.
@@ -388,36 +326,6 @@ fn table_head(names: &Names) -> String {
     )
 }
 
-/// Who closed: the side of the first close frame, else the side that ended TCP first.
-fn closed_by(c: &ConnectionReport) -> String {
-    if let Some(f) = c.close_frames.first() {
-        return f.from.to_string();
-    }
-    // An HTTP/2 WebSocket's stream ends before its TCP connection does, if it ends first.
-    if let Some(e) = c.stream_ends.iter().find(|e| e.ends_stream) {
-        return format!("{} ({})", e.by, e.kind.frame());
-    }
-    match (c.tcp_end, c.tcp_end_by) {
-        ("open", _) | (_, None) => "—".into(),
-        (kind, Some(by)) => format!("{by} ({})", kind.to_uppercase()),
-    }
-}
-
-/// The close codes in the order they were sent: "server 1000, client 1000".
-fn codes(c: &ConnectionReport) -> String {
-    if c.close_frames.is_empty() {
-        return "—".into();
-    }
-    c.close_frames
-        .iter()
-        .map(|f| match f.code {
-            Some(code) => format!("{} {code}", f.from),
-            None => format!("{} (empty)", f.from),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// A row of the overview table.
 fn row(o: &mut String, c: &ConnectionReport, names: &Names) {
     match c.h2_stream {
@@ -448,7 +356,7 @@ fn row(o: &mut String, c: &ConnectionReport, names: &Names) {
     let _ = writeln!(
         o,
         " {} | {} | {} | {reason} | {}–{} |",
-        md(&super::table::status_label(c)),
+        md(&status_label(c)),
         closed_by(c),
         codes(c),
         c.first_packet,
@@ -456,186 +364,50 @@ fn row(o: &mut String, c: &ConnectionReport, names: &Names) {
     );
 }
 
-/// Each status once: its meaning and typical causes, and the fix, with the connections
-/// that have it; gathered in the first pass.
-#[derive(Default)]
-struct Groups {
-    /// (label, count, first ids, cause, fix), in the order first seen.
-    groups: Vec<(String, u64, Vec<u64>, String, String)>,
-    by_label: HashMap<String, usize>,
-}
-
-/// Ids listed per status.
-const GROUP_IDS: usize = 20;
-
-impl Groups {
-    fn add(&mut self, c: &ConnectionReport) {
-        let label = super::table::status_label(c);
-        if let Some(g) = self
-            .by_label
-            .get(&label)
-            .and_then(|&i| self.groups.get_mut(i))
-        {
-            g.1 += 1;
-            if g.2.len() < GROUP_IDS {
-                g.2.push(c.id);
-            }
-            return;
+/// The section on what each status means (problems first, then by count), within
+/// `limit` characters if given.
+fn meanings(groups: &Groups, limit: Option<usize>) -> String {
+    let mut o = String::from("\n## What the statuses mean\n");
+    let mut not_shown = Vec::new();
+    for g in groups.in_order() {
+        let mut s = String::new();
+        let mut list: Vec<String> = g.ids.iter().map(u64::to_string).collect();
+        if g.count > g.ids.len() as u64 {
+            list.push("…".into());
         }
-        let (cause, fix) = match c.status.code {
-            Some(code) => {
-                let e = catalog::lookup(code);
-                (format!("{} {}", e.meaning, e.causes), e.fix.to_string())
-            }
-            None => (c.status.general.to_string(), c.status.fix.to_string()),
-        };
-        self.by_label.insert(label.clone(), self.groups.len());
-        self.groups.push((label, 1, vec![c.id], cause, fix));
-    }
-
-    /// The fix every connection of `c`'s status shares.
-    fn fix(&self, c: &ConnectionReport) -> Option<&str> {
-        let label = super::table::status_label(c);
-        let g = self.groups.get(*self.by_label.get(&label)?)?;
-        Some(&g.4)
-    }
-
-    /// The section on what each status means (problems first, then by count), within
-    /// `limit` characters if given.
-    fn write(&self, limit: Option<usize>) -> String {
-        let mut order: Vec<&(String, u64, Vec<u64>, String, String)> = self.groups.iter().collect();
-        let is_clean = |l: &str| l.starts_with("1000 ") || l.starts_with("1001 ");
-        order.sort_by_key(|g| (is_clean(&g.0), std::cmp::Reverse(g.1)));
-        let mut o = String::from("\n## What the statuses mean\n");
-        let mut not_shown = Vec::new();
-        for (label, n, ids, cause, fix) in order {
-            let mut s = String::new();
-            let mut list: Vec<String> = ids.iter().map(u64::to_string).collect();
-            if *n > ids.len() as u64 {
-                list.push("…".into());
-            }
-            let _ = writeln!(
-                s,
-                "\n### {} — {n} connection{}: {}\n",
-                md(label),
-                if *n == 1 { "" } else { "s" },
-                list.join(", ")
-            );
-            if !cause.is_empty() {
-                let _ = writeln!(s, "- **Cause:** {}", md(cause));
-            }
-            let _ = writeln!(s, "- **Fix:** {}", md(fix));
-            if limit.is_some_and(|l| o.chars().count() + s.chars().count() > l) {
-                not_shown.push(label.split(' ').next().unwrap_or_default().to_string());
-                continue;
-            }
-            o.push_str(&s);
+        let n = g.count;
+        let _ = writeln!(
+            s,
+            "\n### {} — {n} connection{}: {}\n",
+            md(&g.label),
+            if n == 1 { "" } else { "s" },
+            list.join(", ")
+        );
+        if !g.cause.is_empty() {
+            let _ = writeln!(s, "- **Cause:** {}", md(&g.cause));
         }
-        if !not_shown.is_empty() {
-            let _ = writeln!(
-                o,
-                "\nLeft out to fit: what {} mean{} (`wsclose explain CODE` says it).",
-                md(&not_shown.join(", ")),
-                if not_shown.len() == 1 { "s" } else { "" }
-            );
+        let _ = writeln!(s, "- **Fix:** {}", md(&g.fix));
+        if limit.is_some_and(|l| o.chars().count() + s.chars().count() > l) {
+            not_shown.push(g.label.split(' ').next().unwrap_or_default().to_string());
+            continue;
         }
-        o
+        o.push_str(&s);
     }
-}
-
-/// The best items (smallest key) whose sizes add up to at most a limit, offered one at a
-/// time: when one more would go over, the worst go. Holds no more than fits.
-struct Best<T> {
-    heap: BinaryHeap<Entry<T>>,
-    total: usize,
-    limit: usize,
-}
-
-/// An item of [`Best`], ordered by its key alone.
-struct Entry<T> {
-    key: (u8, u64),
-    size: usize,
-    item: T,
-}
-
-impl<T> PartialEq for Entry<T> {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
+    if !not_shown.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nLeft out to fit: what {} mean{} (`wsclose explain CODE` says it).",
+            md(&not_shown.join(", ")),
+            if not_shown.len() == 1 { "s" } else { "" }
+        );
     }
-}
-impl<T> Eq for Entry<T> {}
-impl<T> PartialOrd for Entry<T> {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<T> Ord for Entry<T> {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.key.cmp(&other.key)
-    }
-}
-
-/// The smallest section worth sizing when the ones kept already fill the limit.
-const SMALLEST_SECTION: usize = 400;
-
-impl<T> Best<T> {
-    fn new(limit: usize) -> Best<T> {
-        Best {
-            heap: BinaryHeap::new(),
-            total: 0,
-            limit,
-        }
-    }
-
-    /// Whether an item with `key` could be kept (else it need not be made): it is better
-    /// than the worst kept, or there is room left.
-    fn would_take(&self, key: (u8, u64)) -> bool {
-        self.heap.peek().is_none_or(|worst| key < worst.key)
-            || self.limit.saturating_sub(self.total) >= SMALLEST_SECTION
-    }
-
-    fn offer(&mut self, key: (u8, u64), size: usize, item: T) {
-        self.heap.push(Entry { key, size, item });
-        self.total += size;
-        self.keep(self.limit);
-    }
-
-    /// Lets the worst go until the rest fit in `limit`.
-    fn keep(&mut self, limit: usize) {
-        self.limit = self.limit.min(limit);
-        while self.total > self.limit {
-            match self.heap.pop() {
-                Some(e) => self.total -= e.size,
-                None => break,
-            }
-        }
-    }
-
-    /// The items kept, by id.
-    fn into_sorted(self) -> Vec<(u64, T)> {
-        let mut v: Vec<(u64, T)> = self.heap.into_iter().map(|e| (e.key.1, e.item)).collect();
-        v.sort_by_key(|(id, _)| *id);
-        v
-    }
+    o
 }
 
 /// A TLS report in a sentence: "TLS 1.3, TLS_AES_128_GCM_SHA256, SNI example.com, ALPN
 /// http/1.1".
 fn tls_text(tls: &crate::report::tls::TlsReport) -> String {
-    let mut parts = vec![tls.version.clone().unwrap_or_else(|| "TLS".into())];
-    parts.extend(tls.cipher_suite.clone());
-    if let Some(sni) = &tls.sni {
-        parts.push(format!("SNI {sni}"));
-    }
-    match &tls.alpn {
-        Some(a) => parts.push(format!("ALPN {a}")),
-        None if !tls.alpn_offered.is_empty() => {
-            parts.push(format!("ALPN offered {}", tls.alpn_offered.join(", ")))
-        }
-        None => {}
-    }
-    parts.extend(tls.notes());
-    md(&parts.join(", "))
+    md(&super::tls_parts(tls).join(", "))
 }
 
 /// The TLS connections that could not be read, and what to do about each reason; within `limit`
@@ -697,7 +469,7 @@ fn connection(
         c.id,
         html(&c.client.to_string()),
         html(&c.server.to_string()),
-        html(&super::table::status_label(c))
+        html(&status_label(c))
     );
     if let Some(name) = names.of_connection(c) {
         let _ = write!(o, " — {}", html(name));

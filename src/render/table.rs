@@ -9,6 +9,7 @@
 //! opcode, flags, length, preview) and their Wireshark filter; then each status shown with its documented cause and fix, then counts by status. Every
 //! string from the wire goes through `sanitize::terminal`.
 
+use super::{file_name, status_label};
 use crate::capture::file::rotation;
 use crate::close::catalog;
 use crate::flow::Role;
@@ -82,15 +83,6 @@ fn status_color(c: &ConnectionReport) -> Color {
         }
         Some(1005) | None => Color::Yellow,
         _ => Color::Red,
-    }
-}
-
-/// "1006 Abnormal Closure (inferred)": a connection's status as the reports name it.
-pub(crate) fn status_label(c: &ConnectionReport) -> String {
-    match c.status.code {
-        Some(code) if c.status.inferred => format!("{code} {} (inferred)", c.status.name),
-        Some(code) => format!("{code} {}", c.status.name),
-        None => c.status.name.to_string(),
     }
 }
 
@@ -399,13 +391,6 @@ fn timeline(
     }
     let _ = writeln!(out, "{t}");
     out
-}
-
-/// An input's file name without its folders (the whole path if it has no file name).
-pub(crate) fn file_name(path: &str) -> String {
-    std::path::Path::new(path)
-        .file_name()
-        .map_or(path.to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 /// Wraps `text` to `width` columns with `indent` before every line.
