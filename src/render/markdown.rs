@@ -22,7 +22,6 @@
 
 use super::{closed_by, codes, report_ids_not_in, status_label, Best, Groups, Names};
 use crate::capture::file::InputSummary;
-use crate::close::catalog;
 use crate::diagnose::Secs;
 use crate::flow::Role;
 use crate::report::{ConnectionReport, Report};
@@ -206,50 +205,7 @@ pub fn write_with(
 
 /// The first line: what the report shows, fit for a ticket's title.
 fn title(report: &Report) -> String {
-    let s = &report.summary;
-    let n = s.connections;
-    let mut t = format!(
-        "# wsclose: {n} WebSocket connection{}",
-        if n == 1 { "" } else { "s" }
-    );
-    if s.total_connections != n {
-        let _ = write!(t, " (of {})", s.total_connections);
-    }
-    // Problems first, then by count.
-    let mut by: Vec<(&String, &u64)> = s.by_status.iter().collect();
-    let clean_key = |k: &str| matches!(k, "1000" | "1001");
-    by.sort_by_key(|(k, n)| (clean_key(k), std::cmp::Reverse(**n)));
-    for (i, (key, count)) in by.iter().enumerate() {
-        if i == 3 {
-            let _ = write!(
-                t,
-                ", {} more status{}",
-                by.len() - 3,
-                if by.len() == 4 { "" } else { "es" }
-            );
-            break;
-        }
-        let label = match key.parse::<u16>() {
-            Ok(code) => format!("{code} {}", catalog::lookup(code).name),
-            Err(_) => match key.as_str() {
-                "open" => "still open".to_string(),
-                "refused" => "upgrade refused".to_string(),
-                "unknown" => "close code unknown".to_string(),
-                k => k.to_string(),
-            },
-        };
-        let sep = if i == 0 { ": " } else { ", " };
-        if n == 1 {
-            let _ = write!(t, "{sep}{}", md(&label));
-        } else {
-            let _ = write!(t, "{sep}{count} × {}", md(&label));
-        }
-    }
-    if s.encrypted_connections > 0 {
-        let _ = write!(t, "; {} encrypted", s.encrypted_connections);
-    }
-    t.push_str("\n\n");
-    t
+    format!("# {}\n\n", super::summary_line(report, md))
 }
 
 /// The tool, the command line, the inputs.

@@ -13,6 +13,7 @@
 pub mod csv;
 pub mod events;
 pub mod explain;
+pub mod html;
 pub mod json;
 pub mod markdown;
 // Public (hidden) with `internals` only, for benches/json_writer.rs, which weighs it
@@ -307,4 +308,64 @@ pub(crate) fn tls_parts(tls: &crate::report::tls::TlsReport) -> Vec<String> {
     }
     parts.extend(tls.notes());
     parts
+}
+
+/// A `summary.by_status` key in words: "1006 Abnormal Closure", "still open", "upgrade
+/// refused", "close code unknown".
+pub(crate) fn status_key_label(key: &str) -> String {
+    match key.parse::<u16>() {
+        Ok(code) => format!("{code} {}", catalog::lookup(code).name),
+        Err(_) => match key {
+            "open" => "still open".to_string(),
+            "refused" => "upgrade refused".to_string(),
+            "unknown" => "close code unknown".to_string(),
+            k => k.to_string(),
+        },
+    }
+}
+
+/// The statuses of `summary.by_status`, problems first, then by count.
+pub(crate) fn statuses_in_order(report: &Report) -> Vec<(&String, &u64)> {
+    let mut by: Vec<(&String, &u64)> = report.summary.by_status.iter().collect();
+    let clean_key = |k: &str| matches!(k, "1000" | "1001");
+    by.sort_by_key(|(k, n)| (clean_key(k), std::cmp::Reverse(**n)));
+    by
+}
+
+/// What the report shows in one line, fit for a ticket's title: "wsclose: 3 WebSocket
+/// connections: 2 × 1006 Abnormal Closure, 1 × 1000 Normal Closure"; each status's label
+/// through `esc`.
+pub(crate) fn summary_line(report: &Report, esc: impl Fn(&str) -> String) -> String {
+    let s = &report.summary;
+    let n = s.connections;
+    let mut t = format!(
+        "wsclose: {n} WebSocket connection{}",
+        if n == 1 { "" } else { "s" }
+    );
+    if s.total_connections != n {
+        let _ = write!(t, " (of {})", s.total_connections);
+    }
+    let by = statuses_in_order(report);
+    for (i, (key, count)) in by.iter().enumerate() {
+        if i == 3 {
+            let _ = write!(
+                t,
+                ", {} more status{}",
+                by.len() - 3,
+                if by.len() == 4 { "" } else { "es" }
+            );
+            break;
+        }
+        let label = status_key_label(key);
+        let sep = if i == 0 { ": " } else { ", " };
+        if n == 1 {
+            let _ = write!(t, "{sep}{}", esc(&label));
+        } else {
+            let _ = write!(t, "{sep}{count} × {}", esc(&label));
+        }
+    }
+    if s.encrypted_connections > 0 {
+        let _ = write!(t, "; {} encrypted", s.encrypted_connections);
+    }
+    t
 }
