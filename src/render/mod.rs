@@ -1,9 +1,10 @@
-//! One renderer per format, each a function of the finished [`Report`](crate::report::Report).
+//! One renderer per format, each a function of the finished [`Report`].
 //!
 //! In: a report (connections in memory or in its store), or for [`events`] one live
 //! [`CloseEvent`](crate::CloseEvent), or for [`explain`] close codes. Out: text, written as
 //! it is made: [`table`] (the terminal), [`json`] (the stable contract), [`markdown`] (a
-//! ticket), [`csv`] (spreadsheets), [`events`] (live lines), [`explain`] (the catalog).
+//! ticket), [`html`] (a ticket anywhere, with pictures), [`csv`] (spreadsheets), [`events`]
+//! (live lines), [`explain`] (the catalog).
 //! Every string from the wire goes through `sanitize` for the medium it lands in.
 //! [`wireshark`] is a connection's display filter (also a field of the JSON), `pretty` the
 //! JSON writer. What several renderers say alike is here: a status's label, who closed,

@@ -9,8 +9,8 @@
 //! tool, command line and inputs; the overview table of every connection, problems first
 //! (status, who closed, codes, reason, the quiet spell before the end, packets); each
 //! status's cause and fix once; then per connection what the capture shows, the evidence,
-//! its own fix, a sequence picture of its last moments ([`sequence`]: both legs when a
-//! proxy is in between), a timeline drawn to scale ([`timeline`]), the facts (TLS,
+//! its own fix, a sequence picture of its last moments (`sequence`: both legs when a
+//! proxy is in between), a timeline drawn to scale (`timeline`), the facts (TLS,
 //! handshake, how TCP and an HTTP/2 stream ended, the Wireshark filter), the close frames,
 //! the frames around the close and the findings; then the TLS connections that could not
 //! be read.

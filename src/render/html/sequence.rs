@@ -376,7 +376,7 @@ pub(super) fn write(
     let hidden = frames.saturating_sub(drawn);
     if hidden > 0 {
         notes_at_top.push(format!(
-            "{hidden} earlier frame{} not drawn",
+            "{hidden} earlier frame{} not shown here",
             if hidden == 1 { "" } else { "s" }
         ));
     }
@@ -588,4 +588,39 @@ fn draw(
         }
     }
     o.push_str("</svg>");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Application messages get arrows of their own, with their packet, their label
+    /// escaped.
+    #[test]
+    fn application_messages_are_drawn_on_their_own_arrows() {
+        let report = crate::report::repeated_fixture_report(1);
+        let c = report
+            .connections
+            .iter()
+            .find(|c| c.leg.is_none() && !c.close_frames.is_empty())
+            .unwrap();
+        let close = c.close_frames.first().unwrap();
+        let app = AppMessage {
+            from: close.from,
+            packet: close.packet,
+            time: Some(close.time),
+            label: "socket.io <disconnect>".into(),
+        };
+        let mut o = String::new();
+        write(&mut o, c, None, std::slice::from_ref(&app));
+        assert!(o.contains(">socket.io &lt;disconnect&gt;<"), "{o}");
+        assert!(!o.contains("<disconnect>"));
+        let at = o.find("class=\"s-app\"").unwrap();
+        let pkt = format!(">#{}<", close.packet);
+        assert!(
+            o[at..].starts_with("class=\"s-app\"><text x=\"6\" y="),
+            "{o}"
+        );
+        assert!(o[at..].contains(&pkt));
+    }
 }
