@@ -51,6 +51,8 @@ pub enum Format {
     Markdown,
     /// One row per connection.
     Csv,
+    /// One self-contained HTML file with pictures, to attach to any ticket or mail.
+    Html,
 }
 
 /// Output of `explain`, `codes` and `live`.
@@ -143,8 +145,9 @@ pub struct AnalyzeArgs {
     /// one before ends (from 1 s before to --idle-timeout after).
     #[arg(long, conflicts_with = "separate_files")]
     pub join_files: bool,
-    /// Markdown: every connection's details, however long (by default the report fits a
-    /// GitHub issue, 65 536 characters, and says what it left out).
+    /// Markdown and HTML: every connection's details, however long (by default a Markdown
+    /// report fits a GitHub issue, 65 536 characters, an HTML one 2 MB, and says what it
+    /// left out).
     #[arg(long)]
     pub full: bool,
     /// Exit with code 5 if a shown connection has one of these statuses: a comma-separated

@@ -13,8 +13,8 @@
 //!   interface through libpcap. What the analysis keeps and how far it goes is [`Options`].
 //! - [`report`]: the report model ([`report::Report`], one [`report::ConnectionReport`] per
 //!   WebSocket connection); [`render`]: its renderers, [`render::json`] (the JSON contract
-//!   of README.md), [`render::table`], [`render::markdown`], [`render::csv`], and the close
-//!   codes explained ([`render::explain`]).
+//!   of README.md), [`render::table`], [`render::markdown`], [`render::csv`],
+//!   [`render::html`], and the close codes explained ([`render::explain`]).
 //! - [`close`]: close frames and the close-code catalog ([`close::catalog::lookup`]: name,
 //!   meaning, causes and fix of any code).
 //! - [`diagnose`]: why each connection ended: its [`diagnose::Status`], made of typed

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use wsclose::cli::{
     AnalyzeArgs, Cli, ColorChoice, Command, ExtractArgs, Format, LiveArgs, TextFormat,
 };
-use wsclose::render::{csv, explain, json, markdown, table};
+use wsclose::render::{csv, explain, html, json, markdown, table};
 use wsclose::report::redact;
 use wsclose::sanitize::terminal;
 
@@ -342,15 +342,19 @@ fn analyze(mut args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
     } else if args.format == Format::Markdown {
         // The frames around each close.
         opts.frame_log = 12;
+    } else if args.format == Format::Html {
+        // The last frames each way, for the sequence picture and the timeline.
+        opts.frame_log = html::FRAME_LOG;
     }
-    // A Markdown report opens with each capture's SHA-256: a stream's is computed as it is
-    // read (it cannot be read again).
-    opts.hash_streams = args.format == Format::Markdown;
+    // A Markdown or HTML report opens with each capture's SHA-256: a stream's is computed
+    // as it is read (it cannot be read again).
+    let hashed = matches!(args.format, Format::Markdown | Format::Html);
+    opts.hash_streams = hashed;
     let timing = Timing::start();
     // A Markdown report opens with each capture's SHA-256. It is computed on a thread of its
     // own while the analysis runs, instead of by a second read of every file after it (that
     // read and hash, about half a second per GB, used to come on top of the analysis).
-    let hashing = (args.format == Format::Markdown)
+    let hashing = hashed
         .then(|| {
             let files = args.files.clone();
             std::thread::Builder::new()
@@ -443,15 +447,20 @@ fn analyze(mut args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
                 }
             }
         }
-        Format::Markdown => {
+        Format::Markdown | Format::Html => {
             let hashes: Vec<Option<String>> = match hashing.map(|h| h.join()) {
                 Some(Ok(hashes)) => hashes,
                 // No thread could be made (or it failed): hash here.
                 _ => args.files.iter().map(|p| sha256(p)).collect(),
             };
             timing.lap("hash");
-            let limit = (!args.full).then_some(markdown::LIMIT);
-            stream(|out| markdown::write_with(&report, &hashes, limit, out));
+            if args.format == Format::Html {
+                let limit = (!args.full).then_some(html::LIMIT);
+                stream(|out| html::write_with(&report, &hashes, limit, out));
+            } else {
+                let limit = (!args.full).then_some(markdown::LIMIT);
+                stream(|out| markdown::write_with(&report, &hashes, limit, out));
+            }
             timing.lap("report");
         }
     }

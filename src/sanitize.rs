@@ -157,9 +157,10 @@ pub fn mermaid(s: &str, max: usize) -> String {
     out
 }
 
-/// For text inside an HTML element of a Markdown document (a `<summary>`, where Markdown's
-/// backslash escapes are not read): control characters made visible as for a terminal,
-/// then `&`, `<`, `>` and quotes as character references.
+/// For HTML: the HTML report's text, attributes and SVG, and text inside an HTML element of
+/// a Markdown document (a `<summary>`, where Markdown's backslash escapes are not read):
+/// control characters made visible as for a terminal, then `&`, `<`, `>` and quotes as
+/// character references.
 pub fn html(s: &str) -> String {
     let t = terminal(s);
     let mut out = String::with_capacity(t.len() + 8);

@@ -1,9 +1,10 @@
-//! One renderer per format, each a function of the finished [`Report`](crate::report::Report).
+//! One renderer per format, each a function of the finished [`Report`].
 //!
 //! In: a report (connections in memory or in its store), or for [`events`] one live
 //! [`CloseEvent`](crate::CloseEvent), or for [`explain`] close codes. Out: text, written as
 //! it is made: [`table`] (the terminal), [`json`] (the stable contract), [`markdown`] (a
-//! ticket), [`csv`] (spreadsheets), [`events`] (live lines), [`explain`] (the catalog).
+//! ticket), [`html`] (a ticket anywhere, with pictures), [`csv`] (spreadsheets), [`events`]
+//! (live lines), [`explain`] (the catalog).
 //! Every string from the wire goes through `sanitize` for the medium it lands in.
 //!
 //! No renderer imports another; what several share sits below them: `statuses` (each
@@ -14,6 +15,7 @@
 pub mod csv;
 pub mod events;
 pub mod explain;
+pub mod html;
 pub mod json;
 pub mod markdown;
 // Public (hidden) with `internals` only, for benches/json_writer.rs, which weighs it
@@ -27,6 +29,11 @@ mod statuses;
 pub mod table;
 mod text;
 pub mod wireshark;
+
+use crate::close::catalog;
+use crate::report::{ConnectionReport, Report};
+use std::collections::{BinaryHeap, HashMap};
+use std::fmt::Write;
 
 /// The application's cause in one line ("socket.io: ping timeout (ended by the client)"),
 /// when its messages said why.
@@ -54,4 +61,343 @@ pub fn app_text(a: &crate::app::ApplicationReport) -> String {
         s.push_str(&format!(". Fix: {fix}"));
     }
     s
+}
+
+/// "1006 Abnormal Closure (inferred)": a connection's status as the reports name it.
+pub(crate) fn status_label(c: &ConnectionReport) -> String {
+    match c.status.code {
+        Some(code) if c.status.inferred => format!("{code} {} (inferred)", c.status.name),
+        Some(code) => format!("{code} {}", c.status.name),
+        None => c.status.name.to_string(),
+    }
+}
+
+/// A clean close: 1000 or 1001 without a protocol violation.
+pub(crate) fn clean(c: &ConnectionReport) -> bool {
+    matches!(c.status.code, Some(1000 | 1001)) && !c.findings.iter().any(|f| f.kind.is_violation())
+}
+
+/// An input's file name without its folders (the whole path if it has no file name).
+pub(crate) fn file_name(path: &str) -> String {
+    std::path::Path::new(path)
+        .file_name()
+        .map_or(path.to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// Who closed: the side of the first close frame, else the side that ended TCP first.
+pub(crate) fn closed_by(c: &ConnectionReport) -> String {
+    if let Some(f) = c.close_frames.first() {
+        return f.from.to_string();
+    }
+    // An HTTP/2 WebSocket's stream ends before its TCP connection does, if it ends first.
+    if let Some(e) = c.stream_ends.iter().find(|e| e.ends_stream) {
+        return format!("{} ({})", e.by, e.kind.frame());
+    }
+    match (c.tcp_end, c.tcp_end_by) {
+        ("open", _) | (_, None) => "—".into(),
+        (kind, Some(by)) => format!("{by} ({})", kind.to_uppercase()),
+    }
+}
+
+/// The close codes in the order they were sent: "server 1000, client 1000".
+pub(crate) fn codes(c: &ConnectionReport) -> String {
+    if c.close_frames.is_empty() {
+        return "—".into();
+    }
+    c.close_frames
+        .iter()
+        .map(|f| match f.code {
+            Some(code) => format!("{} {code}", f.from),
+            None => format!("{} (empty)", f.from),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Ids 1..=`total` not in `shown` (sorted), as ranges ("3, 5–9"), cut after a few hundred
+/// characters.
+pub(crate) fn report_ids_not_in(total: u64, shown: &[u64]) -> String {
+    let mut out = String::new();
+    let mut run: Option<(u64, u64)> = None;
+    let flush = |out: &mut String, (a, b): (u64, u64)| {
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        if a == b {
+            let _ = write!(out, "{a}");
+        } else {
+            let _ = write!(out, "{a}–{b}");
+        }
+    };
+    for id in (1..=total).filter(|id| shown.binary_search(id).is_err()) {
+        run = match run {
+            Some((a, b)) if b + 1 == id => Some((a, id)),
+            Some(r) => {
+                flush(&mut out, r);
+                if out.len() > 300 {
+                    out.push_str(", …");
+                    return format!("connections {out}");
+                }
+                Some((id, id))
+            }
+            None => Some((id, id)),
+        };
+    }
+    if let Some(r) = run {
+        flush(&mut out, r);
+    }
+    format!("connections {out}")
+}
+
+/// What a row or section needs of the report beyond its connection: the inputs' file
+/// names when there are several.
+pub(crate) struct Names(pub(crate) Option<Vec<String>>);
+
+impl Names {
+    pub(crate) fn of(report: &Report) -> Names {
+        Names(
+            (report.inputs.len() > 1)
+                .then(|| report.inputs.iter().map(|i| file_name(&i.path)).collect()),
+        )
+    }
+
+    pub(crate) fn of_connection(&self, c: &ConnectionReport) -> Option<&str> {
+        self.0
+            .as_ref()
+            .map(|n| n.get(c.input).map_or("", String::as_str))
+    }
+}
+
+/// One status, as [`Groups`] gathers it.
+pub(crate) struct Group {
+    /// [`status_label`].
+    pub(crate) label: String,
+    /// Connections with it.
+    pub(crate) count: u64,
+    /// The first [`GROUP_IDS`] of their ids.
+    pub(crate) ids: Vec<u64>,
+    /// The code's meaning and typical causes (the catalog's), or the status's general text.
+    pub(crate) cause: String,
+    pub(crate) fix: String,
+}
+
+/// Each status once: its meaning and typical causes, and the fix, with the connections
+/// that have it; gathered as the connections are read.
+#[derive(Default)]
+pub(crate) struct Groups {
+    /// In the order first seen.
+    groups: Vec<Group>,
+    by_label: HashMap<String, usize>,
+}
+
+/// Ids listed per status.
+pub(crate) const GROUP_IDS: usize = 20;
+
+impl Groups {
+    pub(crate) fn add(&mut self, c: &ConnectionReport) {
+        let label = status_label(c);
+        if let Some(g) = self
+            .by_label
+            .get(&label)
+            .and_then(|&i| self.groups.get_mut(i))
+        {
+            g.count += 1;
+            if g.ids.len() < GROUP_IDS {
+                g.ids.push(c.id);
+            }
+            return;
+        }
+        let (cause, fix) = match c.status.code {
+            Some(code) => {
+                let e = catalog::lookup(code);
+                (format!("{} {}", e.meaning, e.causes), e.fix.to_string())
+            }
+            None => (c.status.general.to_string(), c.status.fix.to_string()),
+        };
+        self.by_label.insert(label.clone(), self.groups.len());
+        self.groups.push(Group {
+            label,
+            count: 1,
+            ids: vec![c.id],
+            cause,
+            fix,
+        });
+    }
+
+    /// The fix every connection of `c`'s status shares.
+    pub(crate) fn fix(&self, c: &ConnectionReport) -> Option<&str> {
+        let label = status_label(c);
+        let g = self.groups.get(*self.by_label.get(&label)?)?;
+        Some(&g.fix)
+    }
+
+    /// The statuses, problems first, then by count.
+    pub(crate) fn in_order(&self) -> Vec<&Group> {
+        let mut order: Vec<&Group> = self.groups.iter().collect();
+        let is_clean = |l: &str| l.starts_with("1000 ") || l.starts_with("1001 ");
+        order.sort_by_key(|g| (is_clean(&g.label), std::cmp::Reverse(g.count)));
+        order
+    }
+}
+
+/// The best items (smallest key) whose sizes add up to at most a limit, offered one at a
+/// time: when one more would go over, the worst go. Holds no more than fits.
+pub(crate) struct Best<T> {
+    heap: BinaryHeap<Entry<T>>,
+    /// The sizes of the items kept, added up.
+    pub(crate) total: usize,
+    limit: usize,
+}
+
+/// An item of [`Best`], ordered by its key alone.
+struct Entry<T> {
+    key: (u8, u64),
+    size: usize,
+    item: T,
+}
+
+impl<T> PartialEq for Entry<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+impl<T> Eq for Entry<T> {}
+impl<T> PartialOrd for Entry<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<T> Ord for Entry<T> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key.cmp(&other.key)
+    }
+}
+
+/// The smallest section worth sizing when the ones kept already fill the limit.
+const SMALLEST_SECTION: usize = 400;
+
+/// A connection's key in a [`Best`]: problems before clean closes, then by id.
+pub(crate) fn problems_first(c: &ConnectionReport) -> (u8, u64) {
+    (u8::from(clean(c)), c.id)
+}
+
+impl<T> Best<T> {
+    pub(crate) fn new(limit: usize) -> Best<T> {
+        Best {
+            heap: BinaryHeap::new(),
+            total: 0,
+            limit,
+        }
+    }
+
+    /// Whether an item with `key` could be kept (else it need not be made): it is better
+    /// than the worst kept, or there is room left.
+    pub(crate) fn would_take(&self, key: (u8, u64)) -> bool {
+        self.heap.peek().is_none_or(|worst| key < worst.key)
+            || self.limit.saturating_sub(self.total) >= SMALLEST_SECTION
+    }
+
+    pub(crate) fn offer(&mut self, key: (u8, u64), size: usize, item: T) {
+        self.heap.push(Entry { key, size, item });
+        self.total += size;
+        self.keep(self.limit);
+    }
+
+    /// Lets the worst go until the rest fit in `limit`.
+    pub(crate) fn keep(&mut self, limit: usize) {
+        self.limit = self.limit.min(limit);
+        while self.total > self.limit {
+            match self.heap.pop() {
+                Some(e) => self.total -= e.size,
+                None => break,
+            }
+        }
+    }
+
+    /// The items kept, by id.
+    pub(crate) fn into_sorted(self) -> Vec<(u64, T)> {
+        let mut v: Vec<(u64, T)> = self.heap.into_iter().map(|e| (e.key.1, e.item)).collect();
+        v.sort_by_key(|(id, _)| *id);
+        v
+    }
+}
+
+/// A TLS report's facts in words, wire text as it is (each renderer escapes it): the
+/// version, the suite, "SNI example.com", "ALPN http/1.1" (or what was offered), and its
+/// notes.
+pub(crate) fn tls_parts(tls: &crate::report::tls::TlsReport) -> Vec<String> {
+    let mut parts = vec![tls.version.clone().unwrap_or_else(|| "TLS".into())];
+    parts.extend(tls.cipher_suite.clone());
+    if let Some(sni) = &tls.sni {
+        parts.push(format!("SNI {sni}"));
+    }
+    match &tls.alpn {
+        Some(a) => parts.push(format!("ALPN {a}")),
+        None if !tls.alpn_offered.is_empty() => {
+            parts.push(format!("ALPN offered {}", tls.alpn_offered.join(", ")))
+        }
+        None => {}
+    }
+    parts.extend(tls.notes());
+    parts
+}
+
+/// A `summary.by_status` key in words: "1006 Abnormal Closure", "still open", "upgrade
+/// refused", "close code unknown".
+pub(crate) fn status_key_label(key: &str) -> String {
+    match key.parse::<u16>() {
+        Ok(code) => format!("{code} {}", catalog::lookup(code).name),
+        Err(_) => match key {
+            "open" => "still open".to_string(),
+            "refused" => "upgrade refused".to_string(),
+            "unknown" => "close code unknown".to_string(),
+            k => k.to_string(),
+        },
+    }
+}
+
+/// The statuses of `summary.by_status`, problems first, then by count.
+pub(crate) fn statuses_in_order(report: &Report) -> Vec<(&String, &u64)> {
+    let mut by: Vec<(&String, &u64)> = report.summary.by_status.iter().collect();
+    let clean_key = |k: &str| matches!(k, "1000" | "1001");
+    by.sort_by_key(|(k, n)| (clean_key(k), std::cmp::Reverse(**n)));
+    by
+}
+
+/// What the report shows in one line, fit for a ticket's title: "wsclose: 3 WebSocket
+/// connections: 2 × 1006 Abnormal Closure, 1 × 1000 Normal Closure"; each status's label
+/// through `esc`.
+pub(crate) fn summary_line(report: &Report, esc: impl Fn(&str) -> String) -> String {
+    let s = &report.summary;
+    let n = s.connections;
+    let mut t = format!(
+        "wsclose: {n} WebSocket connection{}",
+        if n == 1 { "" } else { "s" }
+    );
+    if s.total_connections != n {
+        let _ = write!(t, " (of {})", s.total_connections);
+    }
+    let by = statuses_in_order(report);
+    for (i, (key, count)) in by.iter().enumerate() {
+        if i == 3 {
+            let _ = write!(
+                t,
+                ", {} more status{}",
+                by.len() - 3,
+                if by.len() == 4 { "" } else { "es" }
+            );
+            break;
+        }
+        let label = status_key_label(key);
+        let sep = if i == 0 { ": " } else { ", " };
+        if n == 1 {
+            let _ = write!(t, "{sep}{}", esc(&label));
+        } else {
+            let _ = write!(t, "{sep}{count} × {}", esc(&label));
+        }
+    }
+    if s.encrypted_connections > 0 {
+        let _ = write!(t, "; {} encrypted", s.encrypted_connections);
+    }
+    t
 }

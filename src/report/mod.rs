@@ -1,5 +1,5 @@
 //! The report model, built once from the analyzed connections and rendered by one module
-//! per format ([`crate::render`]: table, json, markdown, csv).
+//! per format ([`crate::render`]: table, json, markdown, csv, html).
 //!
 //! ```
 //! let capture = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/python-close-1011.pcap");

@@ -1,0 +1,893 @@
+//! `--format html`: a report to attach to any ticket (Jira, Linear, e-mail, a chat), one
+//! file that any browser opens with no network.
+//!
+//! In: a [`Report`] (connections in memory or in its store), each input's SHA-256 (computed
+//! by the caller, or for a stream as it was read), and a size limit ([`LIMIT`] bytes by
+//! default, none with `--full`). Out: one HTML5 document with its CSS inline (light and
+//! dark by `prefers-color-scheme`, and for print) and its pictures as inline SVG; no
+//! script, font, image or stylesheet from elsewhere. It holds a one-line summary; the
+//! tool, command line and inputs; the overview table of every connection, problems first
+//! (status, who closed, codes, reason, the quiet spell before the end, packets); each
+//! status's cause and fix once; then per connection what the capture shows, the evidence,
+//! its own fix, a sequence picture of its last moments (`sequence`: both legs when a
+//! proxy is in between), a timeline drawn to scale (`timeline`), the facts (TLS,
+//! handshake, how TCP and an HTTP/2 stream ended, the Wireshark filter), the close frames,
+//! the frames around the close and the findings; then the TLS connections that could not
+//! be read.
+//!
+//! Within the limit, as the Markdown report: the connections are read twice; the first
+//! pass sizes every row and section and keeps the best that fit (problems first, then by
+//! id), the second writes them; the report says what it left out and that `--full` shows
+//! it all.
+//!
+//! Every string of the model goes through one function, `sanitize::html` (control and
+//! invisible characters made visible as for a terminal, then `& < > " '` as character
+//! references), in text, attributes and SVG alike, so nothing from the wire becomes markup.
+
+mod sequence;
+mod timeline;
+
+pub use sequence::AppMessage;
+
+use super::{
+    closed_by, codes, problems_first, report_ids_not_in, status_label, tls_parts, Best, Groups,
+    Names,
+};
+use crate::capture::file::InputSummary;
+use crate::diagnose::Secs;
+use crate::report::{ConnectionReport, Report};
+use sequence::Sketch;
+use std::collections::HashMap;
+use std::fmt::Write;
+
+/// The default size of a report, in bytes: what a ticket's attachment and a mail carry
+/// without trouble, and a browser opens at once.
+pub const LIMIT: usize = 2_000_000;
+
+/// The frames kept per direction for the pictures when `--timeline` is not given: the
+/// last ones before the end, enough for the sequence and the timeline's closing seconds.
+pub const FRAME_LOG: usize = 64;
+
+/// Frames listed in a section's table of the frames around the close; with `--timeline`,
+/// at most [`FRAMES_LISTED`].
+const AROUND_CLOSE: usize = 12;
+const FRAMES_LISTED: usize = 500;
+
+/// Characters of a close reason in the overview table.
+const REASON_SHOWN: usize = 60;
+
+/// Bytes kept back for the notes on what was left out and the end of the document.
+const NOTES: usize = 2_000;
+
+/// Bytes the status meanings and the encrypted connections may each take of a limited
+/// report.
+const MEANINGS: usize = 32_768;
+const ENCRYPTED: usize = 32_768;
+
+/// Bytes a section may grow by when the other leg of its proxied session is drawn in it
+/// (the other leg is read after the section was sized).
+const OTHER_LEG: usize = 240 * sequence::SKETCH_EVENTS;
+
+/// Legs of proxied sessions whose sketch is kept for the other leg's picture; past this,
+/// a leg is drawn alone.
+const SKETCHES: usize = 20_000;
+
+/// The one escape for everything written into the document.
+fn h(s: &str) -> String {
+    crate::sanitize::html(s)
+}
+
+/// "bad", "warn" or "ok": a status's colour (as the table's: clean closes green, 1005 and
+/// no code yellow, the rest red).
+fn tone(c: &ConnectionReport) -> &'static str {
+    if super::clean(c) {
+        "ok"
+    } else if matches!(c.status.code, Some(1005) | None) {
+        "warn"
+    } else {
+        "bad"
+    }
+}
+
+/// The whole report as a string, within [`LIMIT`] bytes. `hashes[i]` is the SHA-256 of
+/// input `i`, when it could be computed.
+pub fn render(report: &Report, hashes: &[Option<String>]) -> String {
+    render_with(report, hashes, Some(LIMIT))
+}
+
+/// The whole report as a string, within `limit` bytes if given.
+pub fn render_with(report: &Report, hashes: &[Option<String>], limit: Option<usize>) -> String {
+    let mut buf = Vec::new();
+    let _ = write_with(report, hashes, limit, &mut buf);
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+/// Writes the report within [`LIMIT`] bytes.
+pub fn write(
+    report: &Report,
+    hashes: &[Option<String>],
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    write_with(report, hashes, Some(LIMIT), out)
+}
+
+/// What a section needs beyond its connection: the file names, each status's fix, the
+/// other legs' sketches, and how many frames the frame log kept.
+struct Context<'a> {
+    inputs: &'a [InputSummary],
+    names: Names,
+    groups: Groups,
+    sketches: HashMap<u64, Sketch>,
+    frame_log: usize,
+}
+
+impl Context<'_> {
+    /// The sketch of the other leg of `c`'s session, if `c` is a leg and it was kept.
+    fn other_leg(&self, c: &ConnectionReport) -> Option<&Sketch> {
+        self.sketches.get(&c.leg.as_ref()?.other_leg)
+    }
+}
+
+/// Writes the report, within `limit` bytes if given (else every connection's section:
+/// `--full`). Connections are read back from the store, never held whole.
+pub fn write_with(
+    report: &Report,
+    hashes: &[Option<String>],
+    limit: Option<usize>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let mut cx = Context {
+        inputs: &report.inputs,
+        names: Names::of(report),
+        groups: Groups::default(),
+        sketches: HashMap::new(),
+        frame_log: FRAME_LOG,
+    };
+    let mut head = String::new();
+    document_head(&mut head, report);
+    header(&mut head, report, hashes);
+    let encrypted = if report.seen.encrypted.is_empty() {
+        String::new()
+    } else {
+        encrypted(report, limit.map(|_| ENCRYPTED))
+    };
+
+    // The first pass: the statuses, the legs' sketches, and (within a limit) the rows and
+    // sections that fit.
+    let mut chosen = limit.map(|limit| (Best::new(limit), Best::new(limit)));
+    report.for_each_connection(|c| {
+        cx.groups.add(c);
+        if c.leg.is_some() && cx.sketches.len() < SKETCHES {
+            if let Some(s) = Sketch::of(c) {
+                cx.sketches.insert(c.id, s);
+            }
+        }
+        if let Some((rows, sections)) = &mut chosen {
+            let key = problems_first(c);
+            let mut r = String::new();
+            row(&mut r, c, &cx.names, true);
+            rows.offer(key, r.len(), (super::clean(c), r));
+            if sections.would_take(key) {
+                let mut o = String::new();
+                connection(&mut o, c, &cx);
+                let more = if c.leg.is_some() { OTHER_LEG } else { 0 };
+                sections.offer(key, o.len() + more, ());
+            }
+        }
+        Ok(())
+    })?;
+    let total = report.summary.connections;
+    if total == 0 {
+        out.write_all(head.as_bytes())?;
+        out.write_all(b"<p>No WebSocket connection to show.</p>\n")?;
+        out.write_all(encrypted.as_bytes())?;
+        return out.write_all(END.as_bytes());
+    }
+    let meanings = meanings(&cx.groups, limit.map(|_| MEANINGS));
+
+    let Some((mut rows, mut sections)) = chosen else {
+        // No limit: the problems' rows, then the clean closes', then every section.
+        out.write_all(head.as_bytes())?;
+        out.write_all(table_head(&cx.names).as_bytes())?;
+        for clean in [false, true] {
+            report.for_each_chunk(crate::report::RENDER_CHUNK, |part| {
+                let mut o = String::new();
+                for c in part.iter().filter(|c| super::clean(c) == clean) {
+                    row(&mut o, c, &cx.names, true);
+                }
+                out.write_all(o.as_bytes())
+            })?;
+        }
+        out.write_all(b"</tbody></table></section>\n")?;
+        out.write_all(meanings.as_bytes())?;
+        out.write_all(DETAILS.as_bytes())?;
+        report.render_chunks(
+            |_, part| {
+                let mut o = String::with_capacity(part.len() * 16_384);
+                for c in part {
+                    connection(&mut o, c, &cx);
+                }
+                Ok(o.into_bytes())
+            },
+            out,
+        )?;
+        out.write_all(b"</section>\n")?;
+        out.write_all(encrypted.as_bytes())?;
+        return out.write_all(END.as_bytes());
+    };
+
+    // Within the limit: the head, the statuses and the encrypted list first, then as many
+    // rows as fit, then as many sections as fit in what is left.
+    let limit = limit.unwrap_or(LIMIT);
+    let fixed = head.len()
+        + meanings.len()
+        + encrypted.len()
+        + table_head(&cx.names).len()
+        + DETAILS.len()
+        + END.len()
+        + NOTES;
+    let left = limit.saturating_sub(fixed);
+    rows.keep(left);
+    let left = left.saturating_sub(rows.total);
+    sections.keep(left);
+    let shown: Vec<u64> = sections
+        .into_sorted()
+        .into_iter()
+        .map(|(id, ())| id)
+        .collect();
+    // Problems first, then by id; a row links to its section when it is shown.
+    let mut rows = rows.into_sorted();
+    rows.sort_by_key(|(id, (clean, _))| (*clean, *id));
+    out.write_all(head.as_bytes())?;
+    let mut o = table_head(&cx.names);
+    let n_rows = rows.len() as u64;
+    for (id, (_, r)) in &rows {
+        if shown.binary_search(id).is_ok() {
+            o.push_str(r);
+        } else {
+            // The same row, without its link to a section that is not there.
+            o.push_str(&unlink(r, *id));
+        }
+    }
+    o.push_str("</tbody></table>\n");
+    if n_rows < total {
+        let _ = writeln!(
+            o,
+            "<p class=\"left\">{} of {total} connections are not in this table (clean closes first, to fit {limit} bytes); <code>--full</code> lists them all.</p>",
+            total - n_rows
+        );
+    }
+    o.push_str("</section>\n");
+    o.push_str(&meanings);
+    o.push_str(DETAILS);
+    out.write_all(o.as_bytes())?;
+    report.render_chunks(
+        |_, part| {
+            let mut o = String::new();
+            for c in part.iter().filter(|c| shown.binary_search(&c.id).is_ok()) {
+                connection(&mut o, c, &cx);
+            }
+            Ok(o.into_bytes())
+        },
+        out,
+    )?;
+    if (shown.len() as u64) < total {
+        let n = total - shown.len() as u64;
+        let _ = writeln!(
+            out,
+            "<p class=\"left\">Left out to fit {limit} bytes: the details of {n} connection{} ({}; problems are shown before clean closes). <code>wsclose analyze --format html --full</code> shows it all; <code>--connection ID</code> one connection.</p>",
+            if n == 1 { "" } else { "s" },
+            h(&report_ids_not_in(total, &shown)),
+        );
+    }
+    out.write_all(b"</section>\n")?;
+    out.write_all(encrypted.as_bytes())?;
+    out.write_all(END.as_bytes())
+}
+
+/// A row without the link to its section.
+fn unlink(row: &str, id: u64) -> String {
+    row.replacen(&format!("<a href=\"#c{id}\">{id}</a>"), &id.to_string(), 1)
+}
+
+const DETAILS: &str = "<section id=\"details\"><h2>Connections in detail</h2>\n";
+const END: &str = "</main>\n</body>\n</html>\n";
+
+/// The document's start: its head (title, inline style) and the summary line.
+fn document_head(o: &mut String, report: &Report) {
+    let title = super::summary_line(report, |s| s.to_string());
+    let _ = write!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"color-scheme\" content=\"light dark\">\n<meta name=\"generator\" content=\"{}\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n<h1>{}</h1>\n",
+        h(&report.tool),
+        h(&title),
+        h(&title)
+    );
+    // The statuses at a glance, problems first.
+    o.push_str("<p class=\"glance\">");
+    for (key, n) in super::statuses_in_order(report) {
+        let label = super::status_key_label(key);
+        let class = match key.as_str() {
+            "1000" | "1001" => "ok",
+            "1005" | "open" | "evicted" | "unknown" => "warn",
+            _ => "bad",
+        };
+        let _ = write!(
+            o,
+            "<span class=\"chip {class}\">{n} × {}</span> ",
+            h(&label)
+        );
+    }
+    o.push_str("</p>\n");
+}
+
+/// The tool, the command line, the inputs.
+fn header(o: &mut String, report: &Report, hashes: &[Option<String>]) {
+    o.push_str("<dl class=\"meta\">\n");
+    let _ = writeln!(o, "<dt>Tool</dt><dd>{}</dd>", h(&report.tool));
+    if let Some(cmd) = &report.command {
+        let _ = writeln!(o, "<dt>Command</dt><dd><code>{}</code></dd>", h(cmd));
+    }
+    for (i, input) in report.inputs.iter().enumerate() {
+        let _ = write!(o, "<dt>Input</dt><dd>{}", h(&input.path));
+        if let Some(b) = input.bytes {
+            let _ = write!(o, ", {b} bytes");
+        }
+        match (hashes.get(i), &input.sha256) {
+            (Some(Some(hash)), _) | (_, Some(Ok(hash))) => {
+                let _ = write!(o, ", SHA-256 <code>{}</code>", h(hash));
+            }
+            (_, Some(Err(why))) => {
+                let _ = write!(o, ", SHA-256 unknown ({})", h(why));
+            }
+            _ => {}
+        }
+        let links: Vec<&str> = input.link_types.iter().map(|l| l.name()).collect();
+        let _ = write!(
+            o,
+            ", {} ({}), {} packets",
+            h(input.format),
+            h(&links.join(", ")),
+            input.packets
+        );
+        if let (Some(a), Some(b)) = (&input.first_time, &input.last_time) {
+            let _ = write!(o, ", {} to {}", h(a), h(b));
+        }
+        if let Some(e) = &input.error {
+            let _ = write!(o, " <strong class=\"bad\">not read: {}</strong>", h(e));
+        }
+        if input.packets > 0 {
+            if let Some(why) = &input.continuity {
+                let _ = write!(o, " — {}", h(why));
+            }
+        }
+        for w in &input.warnings {
+            let _ = write!(o, "<br><span class=\"warn\">⚠ {}</span>", h(w));
+        }
+        o.push_str("</dd>\n");
+    }
+    if report.redacted {
+        o.push_str("<dt>Redacted</dt><dd>addresses and host names (Host, SNI) are replaced by stable pseudonyms; query strings, credentials, payloads and TLS client randoms are left out; close reasons are kept.</dd>\n");
+    }
+    if let Some(line) = crate::report::filter::shown_line(report) {
+        let _ = writeln!(o, "<dt>Selected</dt><dd>{}.</dd>", h(&line));
+    } else if report.summary.total_connections != report.summary.connections {
+        let _ = writeln!(
+            o,
+            "<dt>Selected</dt><dd>{} of {} WebSocket connections (on the command line).</dd>",
+            report.summary.connections, report.summary.total_connections
+        );
+    }
+    o.push_str("</dl>\n");
+}
+
+fn table_head(names: &Names) -> String {
+    let file = if names.0.is_some() {
+        "<th>File</th>"
+    } else {
+        ""
+    };
+    format!(
+        "<section id=\"connections\"><h2>Connections</h2>\n<table class=\"overview\"><thead><tr><th>#</th>{file}<th>Status</th><th>Closed by</th><th>Codes</th><th>Reason</th><th>Quiet before the end</th><th>Packets</th></tr></thead><tbody>\n"
+    )
+}
+
+/// A row of the overview table (linked to the connection's section when `link`).
+fn row(o: &mut String, c: &ConnectionReport, names: &Names, link: bool) {
+    let _ = write!(o, "<tr class=\"{}\"><td class=\"n\">", tone(c));
+    if link {
+        let _ = write!(o, "<a href=\"#c{id}\">{id}</a>", id = c.id);
+    } else {
+        let _ = write!(o, "{}", c.id);
+    }
+    if let Some(n) = c.h2_stream {
+        let _ = write!(o, " <small>h2 stream {n}</small>");
+    }
+    o.push_str("</td>");
+    if let Some(name) = names.of_connection(c) {
+        let _ = write!(o, "<td>{}</td>", h(name));
+    }
+    let reason =
+        c.close_frames
+            .iter()
+            .find(|f| !f.reason.is_empty())
+            .map_or("—".to_string(), |f| {
+                let shown: String = f.reason.chars().take(REASON_SHOWN).collect();
+                let more = if shown.len() < f.reason.len() {
+                    "…"
+                } else {
+                    ""
+                };
+                format!("{}{more}", h(&shown))
+            });
+    let quiet = c
+        .idle_before_end_s
+        .map_or("—".to_string(), |s| Secs(s).to_string());
+    let _ = writeln!(
+        o,
+        "<td><span class=\"st {}\">{}</span></td><td>{}</td><td>{}</td><td class=\"wire\">{reason}</td><td class=\"n\">{quiet}</td><td class=\"n\">{}–{}</td></tr>",
+        tone(c),
+        h(&status_label(c)),
+        h(&closed_by(c)),
+        h(&codes(c)),
+        c.first_packet,
+        c.last_packet
+    );
+}
+
+/// The section on what each status means (problems first, then by count), within
+/// `limit` bytes if given.
+fn meanings(groups: &Groups, limit: Option<usize>) -> String {
+    let mut o = String::from("<section id=\"statuses\"><h2>What the statuses mean</h2>\n");
+    let mut not_shown = Vec::new();
+    for g in groups.in_order() {
+        let mut s = String::new();
+        let ids: Vec<String> = g
+            .ids
+            .iter()
+            .map(|id| format!("<a href=\"#c{id}\">{id}</a>"))
+            .collect();
+        let more = if g.count > g.ids.len() as u64 {
+            ", …"
+        } else {
+            ""
+        };
+        let tone = if g.label.starts_with("1000 ") || g.label.starts_with("1001 ") {
+            "ok"
+        } else if g.label.starts_with("1005 ") || !g.label.starts_with(char::is_numeric) {
+            "warn"
+        } else {
+            "bad"
+        };
+        let _ = writeln!(
+            s,
+            "<div class=\"status\"><h3><span class=\"st {tone}\">{}</span> {} connection{}: {}{more}</h3>",
+            h(&g.label),
+            g.count,
+            if g.count == 1 { "" } else { "s" },
+            ids.join(", ")
+        );
+        if !g.cause.is_empty() {
+            let _ = writeln!(s, "<p><strong>Cause:</strong> {}</p>", h(&g.cause));
+        }
+        let _ = writeln!(s, "<p><strong>Fix:</strong> {}</p></div>", h(&g.fix));
+        if limit.is_some_and(|l| o.len() + s.len() > l) {
+            not_shown.push(g.label.split(' ').next().unwrap_or_default().to_string());
+            continue;
+        }
+        o.push_str(&s);
+    }
+    if !not_shown.is_empty() {
+        let _ = writeln!(
+            o,
+            "<p class=\"left\">Left out to fit: what {} mean{} (<code>wsclose explain CODE</code> says it).</p>",
+            h(&not_shown.join(", ")),
+            if not_shown.len() == 1 { "s" } else { "" }
+        );
+    }
+    o.push_str("</section>\n");
+    o
+}
+
+/// The TLS connections that could not be read, and what to do about each reason; within
+/// `limit` bytes if given.
+fn encrypted(report: &Report, limit: Option<usize>) -> String {
+    let seen = &report.seen;
+    let mut o = String::from(
+        "<section id=\"encrypted\"><h2>Encrypted connections</h2>\n<table><thead><tr><th>Client → server</th><th>TLS</th><th>Not read because</th><th>TCP</th></tr></thead><tbody>\n",
+    );
+    let mut not_listed = seen.encrypted_not_listed;
+    for (i, e) in seen.encrypted.iter().enumerate() {
+        let mut tls = tls_parts(&e.tls).join(", ");
+        if e.without_sni() {
+            tls.push_str(", no SNI");
+        }
+        let line = format!(
+            "<tr><td>{} → {}</td><td class=\"wire\">{}</td><td>{}</td><td>{}</td></tr>\n",
+            h(&e.client.to_string()),
+            h(&e.server.to_string()),
+            h(&tls),
+            h(&e.why()),
+            h(&crate::report::tls::tcp_end_text(
+                e.tcp_end,
+                e.tcp_end_by,
+                e.tcp_end_packet
+            ))
+        );
+        if limit.is_some_and(|l| o.len() + line.len() > l) {
+            not_listed += (seen.encrypted.len() - i) as u64;
+            break;
+        }
+        o.push_str(&line);
+    }
+    o.push_str("</tbody></table>\n");
+    if not_listed > 0 {
+        let _ = writeln!(
+            o,
+            "<p class=\"left\">… and {not_listed} more encrypted connections (counted, not listed; <code>--format json</code> lists up to {}).</p>",
+            crate::report::Seen::MAX_ENCRYPTED
+        );
+    }
+    for line in crate::report::tls::advice_lines(&seen.encrypted) {
+        let _ = writeln!(o, "<p>{}</p>", h(&line));
+    }
+    o.push_str("</section>\n");
+    o
+}
+
+/// One connection's section.
+fn connection(o: &mut String, c: &ConnectionReport, cx: &Context<'_>) {
+    let t = tone(c);
+    let _ = write!(
+        o,
+        "<section class=\"conn {t}\" id=\"c{id}\"><h3>Connection {id}: {} → {} <span class=\"st {t}\">{}</span>",
+        h(&c.client.to_string()),
+        h(&c.server.to_string()),
+        h(&status_label(c)),
+        id = c.id
+    );
+    if let Some(n) = c.h2_stream {
+        let _ = write!(o, " <small>HTTP/2 stream {n}</small>");
+    }
+    if let Some(name) = cx.names.of_connection(c) {
+        let _ = write!(o, " <small>{}</small>", h(name));
+    }
+    o.push_str("</h3>\n");
+    let _ = writeln!(
+        o,
+        "<p class=\"what\"><strong>What the capture shows:</strong> {}</p>",
+        h(&c.status.detail)
+    );
+    if let Some(e) = &c.evidence {
+        let mark = if e.consistent {
+            ""
+        } else {
+            "<strong class=\"warn\">⚠ the code and the capture disagree:</strong> "
+        };
+        let _ = writeln!(
+            o,
+            "<p><strong>Evidence:</strong> {mark}{}</p>",
+            h(&e.summary)
+        );
+    }
+    let fix: &str = &c.status.fix;
+    match cx.groups.fix(c) {
+        Some(shared) if shared == fix => {}
+        Some(shared) if fix.ends_with(shared) => {
+            let own = fix.strip_suffix(shared).unwrap_or(fix).trim_end();
+            let _ = writeln!(
+                o,
+                "<p><strong>Fix for this connection:</strong> {} (then the status's fix above)</p>",
+                h(own)
+            );
+        }
+        _ => {
+            let _ = writeln!(
+                o,
+                "<p><strong>Fix for this connection:</strong> {}</p>",
+                h(fix)
+            );
+        }
+    }
+    o.push_str("<figure class=\"pic\">");
+    let caption = sequence::write(o, c, cx.other_leg(c), &[]);
+    let _ = writeln!(o, "<figcaption>{caption}</figcaption></figure>");
+    o.push_str("<figure class=\"pic\">");
+    let caption = timeline::write(o, c, cx.frame_log);
+    let _ = writeln!(o, "<figcaption>{caption}</figcaption></figure>");
+    facts(o, c, cx.inputs);
+    close_frames(o, c);
+    frames(o, c);
+    findings(o, c);
+    o.push_str("</section>\n");
+}
+
+/// The connection's facts as a definition list.
+fn facts(o: &mut String, c: &ConnectionReport, inputs: &[InputSummary]) {
+    o.push_str("<dl class=\"facts\">\n");
+    if let Some(leg) = &c.leg {
+        let _ = writeln!(
+            o,
+            "<dt>Proxied</dt><dd>{} (<a href=\"#c{}\">the other leg</a>)</dd>",
+            h(&crate::report::legs::describe(leg)),
+            leg.other_leg
+        );
+    }
+    if let Some(tls) = &c.tls {
+        let notify = |p: Option<u64>| {
+            p.map_or("no close_notify".to_owned(), |p| {
+                format!("close_notify at packet {p}")
+            })
+        };
+        let _ = write!(
+            o,
+            "<dt>TLS (wss://)</dt><dd><span class=\"wire\">{}</span>; client {}, server {}",
+            h(&tls_parts(tls).join(", ")),
+            notify(tls.close_notify.client),
+            notify(tls.close_notify.server)
+        );
+        for a in &tls.alerts {
+            let _ = write!(
+                o,
+                "; {} alert {} {} at packet {}",
+                a.from,
+                h(&a.level),
+                h(&a.description),
+                a.packet
+            );
+        }
+        if let Some(why) = &tls.not_decrypted {
+            let _ = write!(
+                o,
+                "<br><span class=\"warn\">⚠ not decrypted in full: {}</span>",
+                h(why)
+            );
+        }
+        o.push_str("</dd>\n");
+    }
+    let _ = writeln!(
+        o,
+        "<dt>Seen by the applications</dt><dd>client {}, server {}</dd>",
+        c.seen_by.client.map_or("—".into(), |v| v.to_string()),
+        c.seen_by.server.map_or("—".into(), |v| v.to_string())
+    );
+    let files = if inputs.iter().any(|i| i.continues_previous) {
+        format!(
+            " ({} to {})",
+            h(&crate::report::place(inputs, c.input, c.first_packet)),
+            h(&crate::report::place(inputs, c.input, c.last_packet))
+        )
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        o,
+        "<dt>Time</dt><dd>{} to {} ({:.3} s), packets {} to {}{files}</dd>",
+        h(&c.start.rfc3339()),
+        h(&c.end.rfc3339()),
+        c.duration_s,
+        c.first_packet,
+        c.last_packet
+    );
+    handshake(o, c);
+    let tcp = match (c.tcp_end, c.tcp_end_by, c.tcp_end_packet) {
+        ("open", ..) => match c.evicted {
+            Some(e) => e.short().to_string(),
+            None => "still open at the end of the capture".to_string(),
+        },
+        (kind, Some(by), Some(p)) => {
+            let mut t = format!("{} from the {by} (packet {p})", kind.to_uppercase());
+            if let Some(r) = c.tcp_ends.first().and_then(|e| e.rst_after_fin) {
+                let _ = write!(t, ", then RST from the {by} (packet {})", r.packet);
+            }
+            t
+        }
+        (kind, ..) => kind.to_string(),
+    };
+    let _ = writeln!(o, "<dt>TCP ended</dt><dd>{}</dd>", h(&tcp));
+    if let Some(n) = c.h2_stream {
+        let ends = c.stream_ends_text("packet").unwrap_or_else(|| {
+            if c.tcp_end == "open" {
+                "still open at the end of the capture".into()
+            } else {
+                "no frame of its own: it ended with its TCP connection".into()
+            }
+        });
+        let _ = writeln!(o, "<dt>HTTP/2 stream {n} ended</dt><dd>{}</dd>", h(&ends));
+    }
+    if let Some(idle) = c.idle_before_end_s {
+        let _ = writeln!(
+            o,
+            "<dt>Quiet before the end</dt><dd>{} since the last frame</dd>",
+            Secs(idle)
+        );
+    }
+    if let Some(f) = super::wireshark::filter(c) {
+        let _ = write!(o, "<dt>Wireshark</dt><dd><code>{}</code>", h(&f));
+        if let Some(s) = super::wireshark::stream_filter(c) {
+            let _ = write!(o, "<br>its HTTP/2 stream only: <code>{}</code>", h(&s));
+        }
+        if let Some(d) = super::wireshark::decode_as_tls(c) {
+            let _ = write!(
+                o,
+                "<br>TLS on a port Wireshark does not decode as TLS: {}",
+                h(&d)
+            );
+        }
+        o.push_str("</dd>\n");
+    }
+    o.push_str("</dl>\n");
+}
+
+fn handshake(o: &mut String, c: &ConnectionReport) {
+    let hs = &c.handshake;
+    let opt = |v: &Option<String>| v.as_deref().map_or("—".to_string(), h);
+    let request = if hs.seen {
+        format!(
+            "request at packet {}: {} <span class=\"wire\">{}</span>, Host <span class=\"wire\">{}</span>",
+            hs.request_packet.unwrap_or(0),
+            if c.h2_stream.is_some() {
+                "extended CONNECT (:protocol websocket)"
+            } else {
+                "GET"
+            },
+            opt(&hs.path),
+            opt(&hs.host)
+        )
+    } else if let Some(cut) = &hs.cut {
+        let how = if cut == "snaplen" {
+            "cut by the capture's snap length"
+        } else {
+            "partly missing from the capture"
+        };
+        let at = hs
+            .request_packet
+            .map(|p| format!(" (packet {p})"))
+            .unwrap_or_default();
+        format!("request {how}{at}: the connection was found by its frames after it")
+    } else if !c.decoded_to_end.client
+        && !c
+            .findings
+            .iter()
+            .any(|f| f.kind == crate::finding::Kind::HandshakeNotCaptured)
+    {
+        "request incomplete: bytes of it are missing from the capture (see the gap findings)"
+            .to_string()
+    } else {
+        "request not captured (the capture starts after the handshake)".to_string()
+    };
+    let response = match hs.status {
+        Some(s) => {
+            let accept = match hs.accept_valid {
+                Some(true) => "Sec-WebSocket-Accept valid",
+                Some(false) => "⚠ Sec-WebSocket-Accept does not match the key",
+                None => "no accept check",
+            };
+            format!(
+                "response at packet {}: HTTP {s}, {accept}",
+                hs.response_packet.unwrap_or(0)
+            )
+        }
+        None => "response not captured".to_string(),
+    };
+    let _ = write!(o, "<dt>Handshake</dt><dd>{request}; {response}");
+    if hs.subprotocol.is_some() {
+        let _ = write!(
+            o,
+            "; subprotocol <span class=\"wire\">{}</span>",
+            opt(&hs.subprotocol)
+        );
+    }
+    if hs.extensions.is_some() {
+        let _ = write!(
+            o,
+            "; extensions <span class=\"wire\">{}</span>",
+            opt(&hs.extensions)
+        );
+    }
+    o.push_str("</dd>\n");
+}
+
+fn close_frames(o: &mut String, c: &ConnectionReport) {
+    if c.close_frames.is_empty() {
+        o.push_str("<p>No close frame in the capture.</p>\n");
+        return;
+    }
+    o.push_str("<table class=\"closes\"><thead><tr><th>Close at packet</th><th>Time</th><th>From</th><th>Code</th><th>Name</th><th>Reason</th><th>Problems</th></tr></thead><tbody>\n");
+    for f in &c.close_frames {
+        let _ = writeln!(
+            o,
+            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"wire\">{}</td><td>{}</td></tr>",
+            f.packet,
+            h(&f.time.rfc3339()),
+            f.from,
+            f.code.map_or("—".into(), |v| v.to_string()),
+            f.name.map_or("no status code".to_string(), h),
+            if f.reason.is_empty() {
+                "—".to_string()
+            } else {
+                h(&f.reason)
+            },
+            if f.problems.is_empty() {
+                "—".to_string()
+            } else {
+                h(&f.problems.join(", "))
+            }
+        );
+    }
+    o.push_str("</tbody></table>\n");
+}
+
+fn frames(o: &mut String, c: &ConnectionReport) {
+    let all = c.timeline.as_ref().unwrap_or(&c.recent_frames);
+    if all.is_empty() {
+        return;
+    }
+    let keep = if c.timeline.is_some() {
+        FRAMES_LISTED
+    } else {
+        AROUND_CLOSE
+    };
+    let shown = all.get(all.len().saturating_sub(keep)..).unwrap_or(all);
+    let title = if c.timeline.is_some() && shown.len() == all.len() {
+        "Every frame"
+    } else {
+        "The frames around the close"
+    };
+    let _ = writeln!(o, "<h4>{title}</h4>");
+    let earlier = (all.len() - shown.len()) as u64 + c.frames_not_logged;
+    let total = c.frames.client.frames + c.frames.server.frames;
+    if earlier > 0 || (shown.len() as u64) < total {
+        let _ = writeln!(
+            o,
+            "<p class=\"left\">The last {} of {total} frames; <code>--format csv --timeline</code> lists every frame.</p>",
+            shown.len()
+        );
+    }
+    o.push_str("<table class=\"frames\"><thead><tr><th>Packet</th><th>Time</th><th>From</th><th>Opcode</th><th>FIN</th><th>RSV</th><th>Mask</th><th>Length</th><th>Detail</th></tr></thead><tbody>\n");
+    for f in shown {
+        let _ = writeln!(
+            o,
+            "<tr><td class=\"n\">{}</td><td class=\"n\">+{:.3} s</td><td>{}</td><td>{}</td><td>{}</td><td>{:03b}</td><td>{}</td><td class=\"n\">{}</td><td class=\"wire\">{}</td></tr>",
+            f.packet,
+            f.ts.since(c.start).max(0.0),
+            f.from,
+            h(f.opcode),
+            if f.fin { "✓" } else { "" },
+            f.rsv,
+            if f.masked { "✓" } else { "" },
+            f.len,
+            f.detail.as_deref().map_or(String::new(), h)
+        );
+    }
+    o.push_str("</tbody></table>\n");
+}
+
+fn findings(o: &mut String, c: &ConnectionReport) {
+    if c.findings.is_empty() {
+        return;
+    }
+    o.push_str("<h4>Findings</h4>\n<table class=\"findings\"><thead><tr><th>Packet</th><th>From</th><th>Kind</th><th>Detail</th></tr></thead><tbody>\n");
+    for f in &c.findings {
+        let _ = writeln!(
+            o,
+            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td class=\"wire\">{}</td></tr>",
+            f.packet.map_or("—".into(), |p| p.to_string()),
+            f.from.map_or("—", |r| r.as_str()),
+            h(f.kind.as_str()),
+            h(&f.detail)
+        );
+    }
+    o.push_str("</tbody></table>\n");
+    if c.findings_dropped > 0 {
+        let _ = writeln!(
+            o,
+            "<p class=\"left\">…and {} more findings not listed.</p>",
+            c.findings_dropped
+        );
+    }
+}
+
+/// The document's style: light, dark (`prefers-color-scheme`) and print; the pictures take
+/// their colours from it.
+const STYLE: &str = include_str!("style.css");
