@@ -23,6 +23,7 @@ mod sequence;
 
 use super::statuses::{self, Statuses};
 use super::text::string_of;
+use super::{clean, closed_by, codes, report_ids_not_in};
 use crate::capture::file::rotation;
 use crate::close::catalog;
 use crate::report::{ConnectionReport, Report};
@@ -46,11 +47,6 @@ const MEANINGS: usize = 16_384;
 
 /// Characters the encrypted connections may take of a limited report.
 const ENCRYPTED: usize = 8_192;
-
-/// A clean close: 1000 or 1001 without a protocol violation.
-fn clean(c: &ConnectionReport) -> bool {
-    matches!(c.status.code, Some(1000 | 1001)) && !c.findings.iter().any(|f| f.kind.is_violation())
-}
 
 /// The whole report as a string, within [`LIMIT`] characters. `hashes[i]` is the SHA-256
 /// of input `i`, when it could be computed.
@@ -199,41 +195,6 @@ pub fn write_with(
     out.write_all(encrypted.as_bytes())
 }
 
-/// Ids 1..=`total` not in `shown` (sorted), as ranges ("3, 5–9"), cut after a few hundred
-/// characters.
-fn report_ids_not_in(total: u64, shown: &[u64]) -> String {
-    let mut out = String::new();
-    let mut run: Option<(u64, u64)> = None;
-    let flush = |out: &mut String, (a, b): (u64, u64)| {
-        if !out.is_empty() {
-            out.push_str(", ");
-        }
-        if a == b {
-            let _ = write!(out, "{a}");
-        } else {
-            let _ = write!(out, "{a}–{b}");
-        }
-    };
-    for id in (1..=total).filter(|id| shown.binary_search(id).is_err()) {
-        run = match run {
-            Some((a, b)) if b + 1 == id => Some((a, id)),
-            Some(r) => {
-                flush(&mut out, r);
-                if out.len() > 300 {
-                    out.push_str(", …");
-                    return format!("connections {out}");
-                }
-                Some((id, id))
-            }
-            None => Some((id, id)),
-        };
-    }
-    if let Some(r) = run {
-        flush(&mut out, r);
-    }
-    format!("connections {out}")
-}
-
 /// What a row or section needs of the report beyond its connection: the inputs' file
 /// names when there are several.
 struct Names(Option<Vec<String>>);
@@ -376,36 +337,6 @@ fn table_head(names: &Names) -> String {
     format!(
         "\n## Connections\n\n| # |{file} Status | Closed by | Codes | Reason | Packets |\n|---:|{line}---|---|---|---|---|\n"
     )
-}
-
-/// Who closed: the side of the first close frame, else the side that ended TCP first.
-fn closed_by(c: &ConnectionReport) -> String {
-    if let Some(f) = c.close_frames.first() {
-        return f.from.to_string();
-    }
-    // An HTTP/2 WebSocket's stream ends before its TCP connection does, if it ends first.
-    if let Some(e) = c.stream_ends.iter().find(|e| e.ends_stream) {
-        return format!("{} ({})", e.by, e.kind.frame());
-    }
-    match (c.tcp_end, c.tcp_end_by) {
-        ("open", _) | (_, None) => "—".into(),
-        (kind, Some(by)) => format!("{by} ({})", kind.to_uppercase()),
-    }
-}
-
-/// The close codes in the order they were sent: "server 1000, client 1000".
-fn codes(c: &ConnectionReport) -> String {
-    if c.close_frames.is_empty() {
-        return "—".into();
-    }
-    c.close_frames
-        .iter()
-        .map(|f| match f.code {
-            Some(code) => format!("{} {code}", f.from),
-            None => format!("{} (empty)", f.from),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// A row of the overview table.
