@@ -275,7 +275,7 @@ pub struct ConnectionReport {
     /// Index into `inputs`: the file of its first packet.
     pub input: usize,
     /// The file of its last packet: `input` unless the connection goes on into the files
-    /// that continue it (rotated files read as one capture; see [`locate`]).
+    /// that continue it (rotated files read as one capture; see `locate`).
     pub last_input: usize,
     pub client: Host,
     pub server: Host,

@@ -1,6 +1,6 @@
 //! The tunnels a connection came through, as a report names them.
 //!
-//! In: the [`Encapsulation`] the decoding found on a connection's first packet. Out:
+//! In: the `Encapsulation` the decoding found on a connection's first packet. Out:
 //! [`EncapsulationReport`]: in JSON `{"kind": "vxlan", "vni": 4242, "outer": ["10.0.0.5",
 //! "10.0.0.9"]}`, the identifier under its kind's name (`vni`, `key`, `session`, `label`),
 //! `outer` left out when no IP header carried the tunnel, `nested` (the kinds of the
@@ -137,8 +137,8 @@ impl std::fmt::Display for EncapsulationReport {
 }
 
 impl Seen {
-    /// Counts a packet whose tunnels were not peeled ([`Skip::TunnelFragment`],
-    /// [`Skip::TooDeep`]; any other is not counted here), number `packet`.
+    /// Counts a packet whose tunnels were not peeled (`Skip::TunnelFragment`,
+    /// `Skip::TooDeep`; any other is not counted here), number `packet`.
     pub fn unpeeled(&mut self, skip: Skip, packet: u64) {
         let (count, first) = match skip {
             Skip::TunnelFragment => (&mut self.tunnel_fragments, 0),
