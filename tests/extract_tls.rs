@@ -392,7 +392,7 @@ fn no_report_format_prints_a_secret() {
         vec![out_s.as_str()],
         vec![cap.as_str(), "--keylog", key.as_str()],
     ] {
-        for format in ["table", "json", "markdown", "csv"] {
+        for format in ["table", "json", "markdown", "csv", "html"] {
             for extra in [&[][..], &["--timeline"][..]] {
                 let mut args = vec!["analyze", "--format", format];
                 args.extend_from_slice(&input);

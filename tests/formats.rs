@@ -201,7 +201,7 @@ fn hostile_reason_csv_quotes_correctly_and_shows_escapes() {
 
 #[test]
 fn redaction_leaves_no_address_in_any_format() {
-    for format in ["table", "json", "markdown", "csv"] {
+    for format in ["table", "json", "markdown", "csv", "html"] {
         let out = stdout(&[
             "analyze",
             "--redact",
@@ -224,7 +224,7 @@ fn redaction_leaves_no_address_in_any_format() {
     assert_eq!(v["redacted"], true);
     assert!(v["command"].is_null());
     // A --host selection names a host: its value is left out of what the report says of it.
-    for format in ["table", "json", "markdown"] {
+    for format in ["table", "json", "markdown", "html"] {
         let out = stdout(&[
             "analyze",
             "--redact",
@@ -251,7 +251,7 @@ fn redaction_leaves_no_address_in_any_format() {
 /// connection's SNI (a host name, as the Host header's) is renamed as its Host is.
 #[test]
 fn redaction_renames_encrypted_connections_and_snis() {
-    for format in ["table", "json", "markdown", "csv"] {
+    for format in ["table", "json", "markdown", "csv", "html"] {
         for file in [
             "fixtures/tls/firefox-haproxy-h2-backend-kill.pcap",
             "fixtures/tls/python-tls13-aes128gcm-close-1000.pcap",
@@ -664,7 +664,7 @@ fn redaction_covers_tls_sessions_and_encrypted_connections() {
         if base == tls {
             assert!(secret.iter().any(|s| s == "localhost"), "{secret:?}");
         }
-        for format in ["table", "json", "markdown", "csv"] {
+        for format in ["table", "json", "markdown", "csv", "html"] {
             let mut args = vec!["analyze", "--redact", "--format", format, &capture];
             args.extend(keylog.iter().flat_map(|k| ["--keylog", *k]));
             let (out, err, code) = run(&args);

@@ -672,3 +672,44 @@ fn the_timeline_says_what_it_draws() {
 fn pong_frame() -> Vec<u8> {
     frame(true, 0, 0xA, None, b"hb")
 }
+
+/// A quiet spell is shaded only where the frame log holds every frame of both directions:
+/// the client's long pause, while the server sent frames the log no longer holds, is no
+/// quiet spell.
+#[test]
+fn no_quiet_spell_where_the_log_lost_frames() {
+    let mut s = Session::new(42_001, 8080);
+    s.open();
+    for i in 0..70 {
+        s.send(Client, &text(Client, &format!("early {i}")));
+    }
+    // The server streams for 5 s while the client says nothing: 200 frames, 25 ms apart;
+    // the log keeps the server's last 64.
+    for i in 0..200 {
+        s.clock = Timestamp(s.clock.0 + 25_000_000);
+        s.send(Server, &text(Server, &format!("tick {i}")));
+    }
+    s.send(Client, &text(Client, "late"));
+    s.send(Server, &close(Server, 1000, "bye"));
+    s.send(Client, &close(Client, 1000, "bye"));
+    s.fins(Server);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stream.pcap");
+    let mut w = PcapWriter::new(Vec::new(), wsclose::capture::LinkType::RAW, 262_144).unwrap();
+    for p in &s.pkts {
+        w.packet(p.ts, &p.data, p.orig_len).unwrap();
+    }
+    std::fs::write(&path, w.into_inner()).unwrap();
+    let path = path.to_str().unwrap();
+
+    let tl = |html: &str| {
+        let s = &html[html.find("<svg class=\"tl\"").unwrap()..];
+        s[..s.find("</svg>").unwrap()].to_string()
+    };
+    let html = tl(&html_report(&[path]));
+    assert!(html.contains("earlier frames not drawn"), "{html}");
+    assert!(!html.contains("class=\"quiet\""), "a quiet spell: {html}");
+    // With every frame, the server's stream fills the client's pause: no quiet spell either.
+    let every = tl(&html_report(&["--timeline", path]));
+    assert!(!every.contains("class=\"quiet\""), "a quiet spell: {every}");
+}

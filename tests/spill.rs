@@ -9,13 +9,13 @@ mod common;
 use assert_cmd::Command;
 use std::path::PathBuf;
 use wsclose::analyzer::Options;
-use wsclose::render::{csv, json, markdown, table};
+use wsclose::render::{csv, html, json, markdown, table};
 use wsclose::report::filter::{Selection, StatusSpec};
 use wsclose::report::{redact, Report};
 
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
 
-const FORMATS: [&str; 4] = ["table", "json", "markdown", "csv"];
+const FORMATS: [&str; 5] = ["table", "json", "markdown", "csv", "html"];
 
 /// Command-line selections and redaction, each paired with the same in library terms.
 fn choices() -> Vec<(Vec<&'static str>, Selection, bool)> {
@@ -133,7 +133,11 @@ fn render(
         // Shard even the smallest files.
         shard_min_bytes: 0,
         keep_reports: keep,
-        frame_log: if format == "markdown" { 12 } else { 0 },
+        frame_log: match format {
+            "markdown" => 12,
+            "html" => html::FRAME_LOG,
+            _ => 0,
+        },
         ..Options::default()
     };
     let mut r: Report = if keep == usize::MAX {
@@ -161,6 +165,8 @@ fn render(
     match format {
         "json" => json::render(&r),
         "csv" => csv::render(&r),
+        // Read back from the store as it is written, a part at a time.
+        "html" => html::render(&r, &vec![None; files.len()]),
         "table" => {
             r.load().unwrap();
             table::render(&r, Some(100), false)

@@ -51,7 +51,7 @@ pub const FRAME_LOG: usize = 64;
 /// Frames listed in a section's table of the frames around the close; with `--timeline`,
 /// at most [`FRAMES_LISTED`].
 const AROUND_CLOSE: usize = 12;
-const FRAMES_LISTED: usize = 500;
+const FRAMES_LISTED: usize = 200;
 
 /// Characters of a close reason in the overview table.
 const REASON_SHOWN: usize = 60;

@@ -25,6 +25,9 @@ const FRAMES_SHOWN: usize = 6;
 /// Close frames drawn (a hostile peer may send many).
 const CLOSES_SHOWN: usize = 8;
 
+/// HTTP/2 stream endings and TLS alerts drawn (each list).
+const ENDINGS_SHOWN: usize = 8;
+
 /// Of the other leg of a proxied session: the frames other than close frames drawn.
 const OTHER_LEG_FRAMES: usize = 2;
 
@@ -265,7 +268,7 @@ fn events(
             arrow((r.packet, 1), Some(r.time), e.by, Style::Rst, "RST".into());
         }
     }
-    for e in &c.stream_ends {
+    for e in c.stream_ends.iter().take(ENDINGS_SHOWN) {
         let style = match e.kind {
             StreamEndName::RstStream => Style::Rst,
             StreamEndName::EndStream | StreamEndName::Goaway => Style::Fin,
@@ -282,7 +285,7 @@ fn events(
                 arrow((p, 0), None, role, Style::Tls, "TLS close_notify".into());
             }
         }
-        for a in &tls.alerts {
+        for a in tls.alerts.iter().take(ENDINGS_SHOWN) {
             let label = format!("TLS alert {} {}", a.level, a.description);
             arrow((a.packet, 0), None, a.from, Style::Rst, label);
         }

@@ -41,6 +41,8 @@ const BAR: f64 = 54.0;
 const SPELLS: usize = 6;
 /// Round trips labelled with their time (all are drawn).
 const RTT_LABELS: usize = 24;
+/// Close frames and HTTP/2 stream endings marked along the bottom (each list).
+const MARKS_SHOWN: usize = 16;
 /// Pings and pongs drawn each way (past this, only counted).
 const CONTROL_DRAWN: usize = 400;
 
@@ -180,12 +182,16 @@ pub(super) fn write(o: &mut String, c: &ConnectionReport, frame_log: usize) -> S
         side_mut(&mut first_logged, f.from).get_or_insert(f.ts);
     }
     let mut not_logged = 0;
+    // Both directions' frames are all in the log from here on (a quiet spell before it may
+    // hold frames the log lost).
+    let mut complete_from = t0;
     for role in [Role::Client, Role::Server] {
         let lost = c.frames.of(role).frames.saturating_sub(*logged.of(role));
         if lost == 0 {
             continue;
         }
         not_logged += lost;
+        complete_from = complete_from.max(first_logged.of(role).unwrap_or(t_end));
         let (top, base) = lane(role);
         let upto = first_logged.of(role).map_or(X1, x);
         let _ = write!(
@@ -205,12 +211,13 @@ pub(super) fn write(o: &mut String, c: &ConnectionReport, frame_log: usize) -> S
         }
     }
 
-    // Quiet spells: between frames either way, and before the end (the model's).
+    // Quiet spells: between frames either way where the log holds every frame, and before
+    // the end (the model's).
     let thr = nice(span * 0.04).max(0.05);
     let mut spells: Vec<(Timestamp, Timestamp)> = log
         .windows(2)
         .filter_map(|w| match w {
-            [a, b] if b.ts.since(a.ts) >= thr => Some((a.ts, b.ts)),
+            [a, b] if a.ts >= complete_from && b.ts.since(a.ts) >= thr => Some((a.ts, b.ts)),
             _ => None,
         })
         .collect();
@@ -398,12 +405,15 @@ pub(super) fn write(o: &mut String, c: &ConnectionReport, frame_log: usize) -> S
     }
 
     // The endings along the bottom.
+    // The times of packets, to place a close_notify (which has none of its own).
     let mut times: HashMap<u64, Timestamp> = HashMap::new();
-    for f in log {
-        times.insert(f.packet, f.ts);
+    if c.tls.is_some() {
+        for f in log {
+            times.insert(f.packet, f.ts);
+        }
     }
     let mut marks: Vec<Mark> = Vec::new();
-    for f in &c.close_frames {
+    for f in c.close_frames.iter().take(MARKS_SHOWN) {
         times.insert(f.packet, f.time);
         marks.push(Mark {
             x: x(f.time),
@@ -434,7 +444,7 @@ pub(super) fn write(o: &mut String, c: &ConnectionReport, frame_log: usize) -> S
             });
         }
     }
-    for e in &c.stream_ends {
+    for e in c.stream_ends.iter().take(MARKS_SHOWN) {
         times.insert(e.packet, e.time);
         marks.push(Mark {
             x: x(e.time),
