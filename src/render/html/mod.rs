@@ -553,6 +553,14 @@ fn connection(o: &mut String, c: &ConnectionReport, cx: &Context<'_>) {
         let _ = write!(o, " <small>{}</small>", h(name));
     }
     o.push_str("</h3>\n");
+    if let Some(a) = &c.application {
+        let _ = writeln!(
+            o,
+            "<p class=\"what\"><strong>Application ({}):</strong> {}</p>",
+            h(&a.protocol),
+            h(&crate::render::app_text(a))
+        );
+    }
     let _ = writeln!(
         o,
         "<p class=\"what\"><strong>What the capture shows:</strong> {}</p>",
@@ -590,7 +598,7 @@ fn connection(o: &mut String, c: &ConnectionReport, cx: &Context<'_>) {
         }
     }
     o.push_str("<figure class=\"pic\">");
-    let caption = sequence::write(o, c, cx.other_leg(c), &[]);
+    let caption = sequence::write(o, c, cx.other_leg(c), &app_messages(c));
     let _ = writeln!(o, "<figcaption>{caption}</figcaption></figure>");
     o.push_str("<figure class=\"pic\">");
     let caption = timeline::write(o, c, cx.frame_log);
@@ -891,3 +899,20 @@ fn findings(o: &mut String, c: &ConnectionReport) {
 /// The document's style: light, dark (`prefers-color-scheme`) and print; the pictures take
 /// their colours from it.
 const STYLE: &str = include_str!("style.css");
+
+/// The application message that decided the ending, when the application protocol named
+/// one: its last piece of evidence, from the side whose application ended the session.
+fn app_messages(c: &ConnectionReport) -> Vec<AppMessage> {
+    let Some(a) = &c.application else {
+        return Vec::new();
+    };
+    let (Some(cause), Some(&packet)) = (&a.cause, a.evidence.last()) else {
+        return Vec::new();
+    };
+    vec![AppMessage {
+        from: a.ended_by.unwrap_or(crate::flow::Role::Client),
+        packet,
+        time: None,
+        label: format!("{}: {cause}", a.protocol),
+    }]
+}
