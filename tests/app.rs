@@ -206,3 +206,27 @@ fn a_plain_session_has_no_application() {
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(r["connections"][0].get("application").is_none());
 }
+
+/// The HTML report says the application's cause and draws the message that decided it.
+#[test]
+fn html_names_the_application_and_draws_its_message() {
+    let out = Command::cargo_bin("wsclose")
+        .unwrap()
+        .args([
+            "analyze",
+            &fixture("graphql-duplicate-id.pcap"),
+            "--format",
+            "html",
+        ])
+        .output()
+        .unwrap();
+    let html = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        html.contains("<strong>Application (graphql-transport-ws):</strong>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("graphql-transport-ws: subscriber already exists"),
+        "{html}"
+    );
+}
