@@ -307,12 +307,14 @@ fn an_unusable_tmpdir_is_said_and_passed_over() {
 }
 
 /// With no directory that can hold a temporary file (TMPDIR missing, /tmp and /var/tmp
-/// read-only, in a mount namespace of this test's own), the reports beyond 16 times the
+/// bound read-only onto themselves, in a mount namespace of this test's own), the reports beyond 16 times the
 /// budget are left out, counted in `seen.reports_dropped` and said on standard error and
 /// in `warnings`; the others keep their order and ids 1..N. Needs root and `unshare`.
 #[test]
 fn with_no_temporary_directory_reports_are_dropped_and_counted() {
-    const ROOT_ONLY: &str = "mount -t tmpfs -o ro tmpfs /tmp && mount -t tmpfs -o ro tmpfs /var/tmp && exec \"$0\" \"$@\"";
+    // Read-only bind mounts of the directories themselves: what is in them (this binary, if
+    // the repository is cloned under /tmp) stays there to run.
+    const ROOT_ONLY: &str = "mount --bind /tmp /tmp && mount -o remount,ro,bind /tmp && mount --bind /var/tmp /var/tmp && mount -o remount,ro,bind /var/tmp && exec \"$0\" \"$@\"";
     let probe = std::process::Command::new("unshare")
         .args(["-m", "sh", "-c", ROOT_ONLY, "true"])
         .output();

@@ -140,10 +140,15 @@ pub fn write_with(
     // Within the limit: the head, the statuses and the encrypted list first, then as many
     // rows as fit, then as many sections as fit in what is left.
     let limit = limit.unwrap_or(LIMIT);
-    let fixed = [&head, &meanings, &encrypted]
+    // The command line and the input paths count as a fixed allowance, not as their length:
+    // which sections fit must not depend on where the capture lies or on flags that change
+    // nothing in the report (a path longer than its allowance makes the report that much
+    // longer than the limit).
+    let fixed = [&meanings, &encrypted]
         .iter()
         .map(|t| t.chars().count())
         .sum::<usize>()
+        + head_budget(&head, report)
         + table_head(&names).chars().count()
         + "\n## Connections in detail\n".len()
         + NOTES;
@@ -264,6 +269,22 @@ fn title(report: &Report) -> String {
     t.push_str("\n\n");
     t
 }
+
+/// Characters of the head that is a fixed allowance: the command line as
+/// [`COMMAND_ALLOWANCE`], each input's path as [`PATH_ALLOWANCE`], the rest as written.
+fn head_budget(head: &str, report: &Report) -> usize {
+    let own = |s: &str| md(s).chars().count();
+    let variable = report.command.as_deref().map_or(0, own)
+        + report.inputs.iter().map(|i| own(&i.path)).sum::<usize>();
+    let allowance = report.command.as_ref().map_or(0, |_| COMMAND_ALLOWANCE)
+        + report.inputs.len() * PATH_ALLOWANCE;
+    head.chars().count() - variable.min(head.chars().count()) + allowance
+}
+
+/// What the command line counts for in the size limit, whatever its length.
+const COMMAND_ALLOWANCE: usize = 512;
+/// What an input's path counts for in the size limit, whatever its length.
+const PATH_ALLOWANCE: usize = 256;
 
 /// The tool, the command line, the inputs.
 fn header(o: &mut String, report: &Report, hashes: &[Option<String>]) {
