@@ -270,21 +270,24 @@ fn title(report: &Report) -> String {
     t
 }
 
-/// Characters of the head that is a fixed allowance: the command line as
-/// [`COMMAND_ALLOWANCE`], each input's path as [`PATH_ALLOWANCE`], the rest as written.
+/// Characters of the head, with the command line counted as [`COMMAND_ALLOWANCE`] and
+/// [`PATH_ALLOWANCE`] per input it names, each input's path as [`PATH_ALLOWANCE`], the
+/// rest as written.
 fn head_budget(head: &str, report: &Report) -> usize {
     let own = |s: &str| md(s).chars().count();
     let variable = report.command.as_deref().map_or(0, own)
         + report.inputs.iter().map(|i| own(&i.path)).sum::<usize>();
-    let allowance = report.command.as_ref().map_or(0, |_| COMMAND_ALLOWANCE)
-        + report.inputs.len() * PATH_ALLOWANCE;
+    // The command line names every input too.
+    let allowance = report.command.as_ref().map_or(0, |_| {
+        COMMAND_ALLOWANCE + report.inputs.len() * PATH_ALLOWANCE
+    }) + report.inputs.len() * PATH_ALLOWANCE;
     head.chars().count() - variable.min(head.chars().count()) + allowance
 }
 
 /// What the command line counts for in the size limit, whatever its length.
-const COMMAND_ALLOWANCE: usize = 512;
+const COMMAND_ALLOWANCE: usize = 256;
 /// What an input's path counts for in the size limit, whatever its length.
-const PATH_ALLOWANCE: usize = 256;
+const PATH_ALLOWANCE: usize = 96;
 
 /// The tool, the command line, the inputs.
 fn header(o: &mut String, report: &Report, hashes: &[Option<String>]) {
