@@ -79,9 +79,7 @@ pub(crate) fn clean(c: &ConnectionReport) -> bool {
 
 /// An input's file name without its folders (the whole path if it has no file name).
 pub(crate) fn file_name(path: &str) -> String {
-    std::path::Path::new(path)
-        .file_name()
-        .map_or(path.to_string(), |n| n.to_string_lossy().into_owned())
+    crate::capture::file::rotation::file_name(path)
 }
 
 /// Who closed: the side of the first close frame, else the side that ended TCP first.

@@ -23,13 +23,11 @@ mod sequence;
 
 use super::statuses::{self, Statuses};
 use super::text::string_of;
-use super::{clean, closed_by, codes, report_ids_not_in};
-use crate::capture::file::rotation;
+use super::{clean, closed_by, codes, report_ids_not_in, Best, Names};
 use crate::close::catalog;
 use crate::report::{ConnectionReport, Report};
 use crate::sanitize::markdown as md;
 use connection::connection;
-use std::collections::BinaryHeap;
 use std::fmt::Write;
 
 /// The default size of a report, in characters: what a GitHub issue or comment holds.
@@ -198,28 +196,6 @@ pub fn write_with(
         );
     }
     out.write_all(encrypted.as_bytes())
-}
-
-/// What a row or section needs of the report beyond its connection: the inputs' file
-/// names when there are several.
-struct Names(Option<Vec<String>>);
-
-impl Names {
-    fn of(report: &Report) -> Names {
-        Names((report.inputs.len() > 1).then(|| {
-            report
-                .inputs
-                .iter()
-                .map(|i| rotation::file_name(&i.path))
-                .collect()
-        }))
-    }
-
-    fn of_connection(&self, c: &ConnectionReport) -> Option<&str> {
-        self.0
-            .as_ref()
-            .map(|n| n.get(c.input).map_or("", String::as_str))
-    }
 }
 
 /// The first line: what the report shows, fit for a ticket's title.
@@ -439,82 +415,6 @@ fn meanings(statuses: &Statuses, limit: Option<usize>) -> String {
         );
     }
     o
-}
-
-/// The best items (smallest key) whose sizes add up to at most a limit, offered one at a
-/// time: when one more would go over, the worst go. Holds no more than fits.
-struct Best<T> {
-    heap: BinaryHeap<Entry<T>>,
-    total: usize,
-    limit: usize,
-}
-
-/// An item of [`Best`], ordered by its key alone.
-struct Entry<T> {
-    key: (u8, u64),
-    size: usize,
-    item: T,
-}
-
-impl<T> PartialEq for Entry<T> {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-    }
-}
-impl<T> Eq for Entry<T> {}
-impl<T> PartialOrd for Entry<T> {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<T> Ord for Entry<T> {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.key.cmp(&other.key)
-    }
-}
-
-/// The smallest section worth sizing when the ones kept already fill the limit.
-const SMALLEST_SECTION: usize = 400;
-
-impl<T> Best<T> {
-    fn new(limit: usize) -> Best<T> {
-        Best {
-            heap: BinaryHeap::new(),
-            total: 0,
-            limit,
-        }
-    }
-
-    /// Whether an item with `key` could be kept (else it need not be made): it is better
-    /// than the worst kept, or there is room left.
-    fn would_take(&self, key: (u8, u64)) -> bool {
-        self.heap.peek().is_none_or(|worst| key < worst.key)
-            || self.limit.saturating_sub(self.total) >= SMALLEST_SECTION
-    }
-
-    fn offer(&mut self, key: (u8, u64), size: usize, item: T) {
-        self.heap.push(Entry { key, size, item });
-        self.total += size;
-        self.keep(self.limit);
-    }
-
-    /// Lets the worst go until the rest fit in `limit`.
-    fn keep(&mut self, limit: usize) {
-        self.limit = self.limit.min(limit);
-        while self.total > self.limit {
-            match self.heap.pop() {
-                Some(e) => self.total -= e.size,
-                None => break,
-            }
-        }
-    }
-
-    /// The items kept, by id.
-    fn into_sorted(self) -> Vec<(u64, T)> {
-        let mut v: Vec<(u64, T)> = self.heap.into_iter().map(|e| (e.key.1, e.item)).collect();
-        v.sort_by_key(|(id, _)| *id);
-        v
-    }
 }
 
 /// A TLS report in a sentence: "TLS 1.3, TLS_AES_128_GCM_SHA256, SNI example.com, ALPN
