@@ -472,7 +472,7 @@ pub fn analyze_files_with_progress(
     }
     let (store, seen) = analyzer.finish_with(helpers);
     // A connection "still open" in a truncated input is marked so as it is read back
-    // (`report::mark_cut`).
+    // (`diagnose::mark_cut`).
     let mut report = Report::from_store(inputs, store, seen);
     report.set_key_logs(loaded.sources);
     report.key_log_warnings = loaded.warnings;

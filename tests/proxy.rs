@@ -453,7 +453,7 @@ fn a_close_changed_in_transit_is_flagged() {
         .find(|x| x.from == wsclose::flow::Role::Server)
         .unwrap();
     relayed.code = Some(1001);
-    wsclose::report::legs::link(f, b, &wsclose::report::legs::LinkedBy::Key);
+    wsclose::diagnose::legs::link(f, b, &wsclose::report::legs::LinkedBy::Key);
     let leg = f.leg.as_ref().unwrap();
     assert!(leg.proxy_changed_close);
     assert!(
@@ -470,7 +470,7 @@ fn a_close_changed_in_transit_is_flagged() {
     };
     b.close_frames
         .retain(|x| x.from != wsclose::flow::Role::Client);
-    wsclose::report::legs::link(f, b, &wsclose::report::legs::LinkedBy::Key);
+    wsclose::diagnose::legs::link(f, b, &wsclose::report::legs::LinkedBy::Key);
     let leg = f.leg.as_ref().unwrap();
     assert!(leg.proxy_changed_close);
     assert!(
@@ -557,7 +557,7 @@ fn a_close_the_proxy_started_is_the_proxys() {
     assert_eq!(f.leg.as_ref().unwrap().ended_by.as_deref(), Some("backend"));
     b.close_frames
         .retain(|x| x.from != wsclose::flow::Role::Server);
-    wsclose::report::legs::link(f, b, &wsclose::report::legs::LinkedBy::Key);
+    wsclose::diagnose::legs::link(f, b, &wsclose::report::legs::LinkedBy::Key);
     let leg = f.leg.as_ref().unwrap();
     assert_eq!(leg.ended_by.as_deref(), Some("proxy"));
     assert!(leg.proxy_changed_close);

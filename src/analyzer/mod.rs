@@ -827,7 +827,11 @@ impl Analyzer {
         for (k, w) in c.sessions().enumerate() {
             let mut r = ConnectionReport::from_session(&c, w, 0);
             if let Some(e) = evicted {
-                r.mark_evicted(e, &self.opts);
+                let limit = match e {
+                    Eviction::MaxFlows => self.opts.max_flows as u64,
+                    Eviction::IdleTimeout => self.opts.idle_timeout_s,
+                };
+                r.mark_evicted(e, limit);
             }
             if self.opts.previews {
                 r.timeline = Some(r.recent_frames.clone());

@@ -16,6 +16,7 @@ use super::status::Status;
 use super::text::{self, article, kind_name, whole_seconds};
 use crate::capture::Timestamp;
 use crate::flow::Role;
+use crate::report::legs::{LegReport, LinkedBy, Side};
 use crate::report::tls::EncryptedReport;
 use crate::report::ConnectionReport;
 use std::fmt::Write as _;
@@ -64,6 +65,32 @@ pub fn judge(front: &ConnectionReport, back: &ConnectionReport) -> Legs {
         changed,
         ended_by,
         verdict,
+    }
+}
+
+/// Links `front` (client → proxy) and `back` (proxy → backend), which `by` showed to be
+/// two legs of one session, with what the two legs show together .
+pub fn link(front: &mut ConnectionReport, back: &mut ConnectionReport, by: &LinkedBy) {
+    let proxy = front.server.clone();
+    let (fid, bid) = (front.id, back.id);
+    let judged = judge(front, back);
+    let relayed: Vec<String> = judged.relays.iter().map(ToString::to_string).collect();
+    for (r, side, other) in [
+        (&mut *front, Side::Front, bid),
+        (&mut *back, Side::Back, fid),
+    ] {
+        r.other_leg = Some(other);
+        r.leg = Some(LegReport {
+            side,
+            other_leg: other,
+            proxy: proxy.clone(),
+            relayed: relayed.clone(),
+            proxy_changed_close: judged.changed,
+            ended_by: judged.ended_by.map(str::to_string),
+            linked_by: by.name().to_string(),
+            link_evidence: by.text(),
+        });
+        judged.apply(r);
     }
 }
 

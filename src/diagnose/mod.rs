@@ -16,6 +16,7 @@
 
 pub mod app;
 pub mod cause;
+mod connection;
 pub mod evidence;
 pub mod idle;
 pub mod legs;
@@ -24,6 +25,7 @@ pub mod session;
 pub mod status;
 pub mod text;
 pub mod tls;
+mod whole;
 
 #[cfg(test)]
 mod tests;
@@ -31,8 +33,9 @@ mod tests;
 pub use cause::Cause;
 pub use evidence::Evidence;
 pub use session::{diagnose, Diagnosis};
-pub use status::{CloseHandshake, Eviction, Status};
+pub use status::{cut, evicted, CloseHandshake, Eviction, Status};
 pub use text::Secs;
+pub use whole::mark_cut;
 
 use crate::capture::Timestamp;
 
@@ -41,26 +44,5 @@ fn latest(a: Option<(u64, Timestamp)>, b: Option<(u64, Timestamp)>) -> Option<(u
     match (a, b) {
         (Some(a), Some(b)) => Some(if b.1 > a.1 { b } else { a }),
         (a, b) => a.or(b),
-    }
-}
-
-/// The status of a connection still open that a cap (`why`, at `limit`) ended early, after
-/// packet `last_packet`: where and why wsclose stopped following it, and which flag to
-/// raise. A status that has a code or that is not "still open" is left as it is.
-pub fn evicted(status: &mut Status, why: Eviction, last_packet: u64, limit: u64) {
-    if let Some(Cause::StillOpen { .. }) = status.causes.first() {
-        *status = Status::of(vec![Cause::Evicted {
-            why,
-            last_packet,
-            limit,
-        }]);
-    }
-}
-
-/// The status of a connection still open at the end of an input that stops early
-/// (truncated or damaged): whatever ended it may be after the cut.
-pub fn cut(status: &mut Status) {
-    if let Some(&Cause::StillOpen { upgraded }) = status.causes.first() {
-        *status = Status::of(vec![Cause::CaptureCut { upgraded }]);
     }
 }

@@ -518,3 +518,24 @@ impl Eviction {
         }
     }
 }
+
+/// The status of a connection still open that a cap (`why`, at `limit`) ended early, after
+/// packet `last_packet`: where and why wsclose stopped following it, and which flag to
+/// raise. A status that has a code or that is not "still open" is left as it is.
+pub fn evicted(status: &mut Status, why: Eviction, last_packet: u64, limit: u64) {
+    if let Some(Cause::StillOpen { .. }) = status.causes.first() {
+        *status = Status::of(vec![Cause::Evicted {
+            why,
+            last_packet,
+            limit,
+        }]);
+    }
+}
+
+/// The status of a connection still open at the end of an input that stops early
+/// (truncated or damaged): whatever ended it may be after the cut.
+pub fn cut(status: &mut Status) {
+    if let Some(&Cause::StillOpen { upgraded }) = status.causes.first() {
+        *status = Status::of(vec![Cause::CaptureCut { upgraded }]);
+    }
+}

@@ -28,7 +28,6 @@ mod pretty;
 mod statuses;
 pub mod table;
 mod text;
-pub mod wireshark;
 
 use crate::close::catalog;
 use crate::report::{ConnectionReport, Report};

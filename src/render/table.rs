@@ -14,6 +14,7 @@ use super::statuses::{self, Statuses};
 use super::text::{string_of, TcpEnding};
 use crate::capture::file::rotation;
 use crate::close::catalog;
+use crate::diagnose::cause::Cause;
 use crate::flow::Role;
 use crate::report::{ConnectionReport, Report};
 use crate::sanitize::terminal;
@@ -274,7 +275,11 @@ fn connections_table(
         if let Some(leg) = &c.leg {
             let _ = write!(conn, "\n{}", terminal(&crate::report::legs::phrase(leg)));
         }
-        match crate::report::legs::encrypted_fronts(c, &report.seen.encrypted) {
+        let behind = c.status.causes.iter().find_map(|k| match k {
+            Cause::BehindTlsProxy { candidates } => Some(*candidates),
+            _ => None,
+        });
+        match behind.unwrap_or(0) {
             0 => {}
             1 => conn.push_str(
                 "\nits Host is an encrypted connection's server: a TLS proxy's back leg?",
@@ -371,12 +376,12 @@ fn timeline(
         c.server,
         c.start.rfc3339()
     );
-    if let Some(f) = super::wireshark::filter(c) {
+    if let Some(f) = crate::report::wireshark::filter(c) {
         let _ = writeln!(out, "wireshark: {f}");
-        if let Some(s) = super::wireshark::stream_filter(c) {
+        if let Some(s) = crate::report::wireshark::stream_filter(c) {
             let _ = writeln!(out, "wireshark, its HTTP/2 stream only: {s}");
         }
-        if let Some(d) = super::wireshark::decode_as_tls(c) {
+        if let Some(d) = crate::report::wireshark::decode_as_tls(c) {
             let _ = writeln!(out, "wireshark, for its TLS: {d}");
         }
     }

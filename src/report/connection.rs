@@ -1,29 +1,25 @@
 //! One WebSocket session's report: the model types a connection's report is made of
-//! (handshake, close frames, TCP and HTTP/2 stream endings, endpoints), their stored and JSON
-//! views, and the building of a session's report from a finished connection.
+//! (handshake, close frames, TCP and HTTP/2 stream endings, endpoints), and their stored and
+//! JSON views.
 //!
-//! In: a finished `stack::tcp::connection::Connection` and one of its sessions. Out: a
-//! [`ConnectionReport`], whose status, evidence, status seen by each side and closing
-//! handshake `diagnose` decides. Stored (`serial`), every field; in JSON
+//! In: the fields `diagnose` fills when it builds a session's report from a finished
+//! connection (its status, evidence, status seen by each side and closing handshake are
+//! `diagnose`'s types). Out: a [`ConnectionReport`]: stored (`serial`), every field; in JSON
 //! ([`ConnectionReportJson`]), the stable contract of ARCHITECTURE.md.
 
+use super::wireshark;
 use super::{legs, schema, tls, PerSide};
 use crate::capture::Timestamp;
 use crate::close::catalog;
-use crate::close::CloseFrame;
 use crate::decode::Endpoint;
-use crate::diagnose::{self, Status};
+use crate::diagnose::{evidence::Evidence, status::CloseHandshake, status::Status};
 use crate::finding::Finding;
 use crate::flow::Role;
-use crate::render::wireshark;
-use crate::stack::tcp::connection::{Connection, EndKind};
+use crate::stack::tcp::connection::EndKind;
 use crate::stack::tcp::Counters;
-use crate::stack::Side;
 use crate::websocket::decoder::{FrameRecord, Stats};
-use crate::websocket::session::Session;
 use crate::websocket::session::{StreamEnd, StreamEndKind};
 use serde::{Deserialize, Serialize};
-use std::borrow::Cow;
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
@@ -177,7 +173,7 @@ impl StreamEndReport {
         s
     }
 
-    fn new(e: &StreamEnd, by: Role) -> StreamEndReport {
+    pub(crate) fn new(e: &StreamEnd, by: Role) -> StreamEndReport {
         use crate::stack::h2::frame::ErrorCode;
         let (kind, error_code, last_stream) = match e.kind {
             StreamEndKind::EndStream => (StreamEndName::EndStream, None, None),
@@ -299,14 +295,14 @@ pub struct ConnectionReport {
     pub stream_ends: Vec<StreamEndReport>,
     pub status: Status,
     /// What in the capture explains the status (or contradicts it), with packet numbers.
-    pub evidence: Option<diagnose::Evidence>,
+    pub evidence: Option<Evidence>,
     /// Why wsclose stopped following the connection before it ended (a cap: `max_flows`,
     /// `idle_timeout`), or null: what came after is not in the report.
     pub evicted: Option<Eviction>,
     /// The status each application saw (the peer's code, 1005, 1006, or null while open).
     pub seen_by: SeenBy,
     /// The closing handshake, when a close frame was sent.
-    pub close_handshake: Option<diagnose::CloseHandshake>,
+    pub close_handshake: Option<CloseHandshake>,
     /// Whether each direction's frames were followed to its end: false when bytes were
     /// missing where a frame header (or the end of the handshake) was expected, so that
     /// nothing after them was decoded and a close frame of that direction may be missing.
@@ -372,10 +368,10 @@ pub struct ConnectionReportJson {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     stream_ends: Vec<StreamEndReport>,
     status: Status,
-    evidence: Option<diagnose::Evidence>,
+    evidence: Option<Evidence>,
     evicted: Option<Eviction>,
     seen_by: SeenBy,
-    close_handshake: Option<diagnose::CloseHandshake>,
+    close_handshake: Option<CloseHandshake>,
     decoded_to_end: PerSide<bool>,
     findings: Vec<Finding>,
     findings_dropped: u64,
@@ -497,155 +493,6 @@ impl ConnectionReport {
         self.timeline.as_ref().map(|_| self.frames_not_logged)
     }
 
-    /// Builds the report of WebSocket session `w` of a finished connection (`finish`
-    /// already called).
-    pub(crate) fn from_session(c: &Connection, w: &Session, id: u64) -> ConnectionReport {
-        let client_side = c.client_side();
-        let server_side = client_side.other();
-        let mut closes: Vec<&CloseFrame> = Side::BOTH
-            .into_iter()
-            .filter_map(|s| w.decoder(s))
-            .flat_map(|d| d.closes.iter())
-            .collect();
-        closes.sort_by_key(|f| f.order);
-        // The connection's findings, and over HTTP/2 the session's own, by packet.
-        let findings: Cow<'_, [Finding]> = if w.findings.items.is_empty() {
-            Cow::Borrowed(&c.up.ctx.findings.items)
-        } else {
-            let mut all = c.up.ctx.findings.items.clone();
-            all.extend(w.findings.items.iter().cloned());
-            all.sort_by_key(|f| f.packet.unwrap_or(u64::MAX));
-            Cow::Owned(all)
-        };
-        let hs = &w.handshake;
-        let tls_facts = c.up.tls();
-        let tls = tls_facts.as_ref().map(|f| tls::TlsReport::new(f, c));
-        let d =
-            crate::diagnose::diagnose(c, w, &closes, &findings, tls_facts.as_ref(), tls.as_ref());
-        let tcp_first = c.first_end();
-        let (cs, ss) = (w.stats(client_side), w.stats(server_side));
-        ConnectionReport {
-            id,
-            input: c.input,
-            last_input: c.input,
-            client: Host::Addr(c.ep[client_side]),
-            server: Host::Addr(c.ep[server_side]),
-            tls,
-            handshake: HandshakeReport {
-                seen: hs.request_seen,
-                host: hs.host.clone(),
-                path: hs.path.clone(),
-                status: hs.status,
-                subprotocol: hs.subprotocol.clone(),
-                extensions: hs.extensions.clone(),
-                accept_valid: hs.accept_valid(),
-                request_packet: hs.request_packet,
-                response_packet: hs.response_packet,
-                deflate: hs.deflate,
-                cut: hs.cut.map(|c| c.as_str().to_string()),
-            },
-            close_frames: closes
-                .iter()
-                .map(|f| CloseFrameReport {
-                    from: f.from,
-                    code: f.code,
-                    name: f.code.map(|code| catalog::lookup(code).name),
-                    reason: f.reason.clone(),
-                    packet: f.packet,
-                    time: f.ts,
-                    problems: f.problems.iter().map(|p| p.as_str()).collect(),
-                })
-                .collect(),
-            tcp_end: tcp_end_name(tcp_first.map(|(_, e)| e.kind)),
-            tcp_end_by: tcp_first.map(|(by, _)| by),
-            tcp_end_packet: tcp_first.map(|(_, e)| e.packet),
-            evicted: None,
-            transport: transport_name(w.transport.h2_stream.is_some()),
-            h2_stream: w.transport.h2_stream,
-            stream_ends: w
-                .stream_ends
-                .iter()
-                .map(|e| StreamEndReport::new(e, c.role(e.by)))
-                .collect(),
-            seen_by: SeenBy {
-                client: d.seen_by.client,
-                server: d.seen_by.server,
-            },
-            tcp_ends: {
-                let mut v: Vec<(u64, TcpEndReport)> = Side::BOTH
-                    .into_iter()
-                    .filter_map(|s| c.ends[s].map(|e| (c.role(s), e)))
-                    .map(|(by, e)| {
-                        let r = TcpEndReport {
-                            by,
-                            kind: e.kind,
-                            packet: e.packet,
-                            time: e.ts,
-                            rst_after_fin: e.then_rst.map(|r| LaterRstReport {
-                                packet: r.packet,
-                                time: r.ts,
-                            }),
-                        };
-                        (e.order, r)
-                    })
-                    .collect();
-                v.sort_by_key(|(order, _)| *order);
-                v.into_iter().map(|(_, r)| r).collect()
-            },
-            close_handshake: d.close_handshake,
-            decoded_to_end: d.decoded_to_end,
-            status: d.status,
-            evidence: d.evidence,
-            findings_dropped: c.up.ctx.findings.dropped + w.findings.dropped,
-            findings: findings.into_owned(),
-            idle_before_end_s: d.idle_before_end_s,
-            first_packet: c.first_packet,
-            last_packet: c.last_packet,
-            start: c.first_ts,
-            end: c.last_ts,
-            duration_s: c.last_ts.since(c.first_ts),
-            frames: PerSide {
-                client: cs,
-                server: ss,
-            },
-            tcp: PerSide {
-                client: c.tcp[client_side].counters,
-                server: c.tcp[server_side].counters,
-            },
-            timeline: None,
-            recent_frames: {
-                let mut v: Vec<FrameRecord> = Side::BOTH
-                    .into_iter()
-                    .filter_map(|s| w.decoder(s))
-                    .flat_map(|d| d.log.iter().cloned())
-                    .collect();
-                v.sort_by_key(|f| (f.order, f.packet));
-                v
-            },
-            frames_not_logged: Side::BOTH
-                .into_iter()
-                .filter_map(|s| w.decoder(s))
-                .map(|d| d.log_dropped)
-                .sum(),
-            endpoints: (c.ep[client_side], c.ep[server_side]),
-            ws_key: hs.key().map(str::to_string),
-            other_leg: None,
-            leg: None,
-            encapsulation: c.encapsulation.as_deref().map(|&e| e.into()),
-            application: w.app.as_deref().and_then(|t| {
-                let close = closes
-                    .first()
-                    .map(|f| (f.from, f.code, f.reason.clone(), f.packet, f.ts));
-                let tcp = tcp_first.map(|(by, e)| (by, e.kind == EndKind::Rst, e.packet, e.ts));
-                t.finish(&crate::app::Ending {
-                    close,
-                    tcp,
-                    last_ts: Some(c.last_ts),
-                })
-            }),
-        }
-    }
-
     /// How its HTTP/2 stream ended, as one line ("END_STREAM by client [pkt 26],
     /// RST_STREAM CANCEL by client [pkt 27]"; `pkt` as `packet_word` says), or `None`
     /// over HTTP/1.1 or while the stream is open.
@@ -659,18 +506,6 @@ impl ConnectionReport {
             .map(|e| format!("{} by {} [{packet_word}\u{a0}{}]", e.name(), e.by, e.packet))
             .collect();
         Some(said.join(", "))
-    }
-
-    /// Marks the connection as ended early by a cap (`why`): a status that would say it was
-    /// still open at the end of the capture says instead where and why wsclose stopped
-    /// following it, and which flag to raise.
-    pub fn mark_evicted(&mut self, why: Eviction, opts: &crate::analyzer::Options) {
-        self.evicted = Some(why);
-        let limit = match why {
-            Eviction::MaxFlows => opts.max_flows as u64,
-            Eviction::IdleTimeout => opts.idle_timeout_s,
-        };
-        crate::diagnose::evicted(&mut self.status, why, self.last_packet, limit);
     }
 
     /// The key under which `summary.by_status` counts this connection.
@@ -690,8 +525,8 @@ impl ConnectionReport {
     }
 }
 
+pub use crate::diagnose::status::Eviction;
 pub use crate::diagnose::text::{EVICTED_IDLE, EVICTED_MAX_FLOWS};
-pub use crate::diagnose::Eviction;
 
 /// What `summary.by_status` counts a connection under: its code, "open", "refused" or
 /// "unknown".

@@ -4,7 +4,7 @@
 //! In: finished [`ConnectionReport`]s of one report (in memory, or in a [`Store`] whose
 //! index of legs, [`Index`], was filled as the reports came in). Out: the same reports with
 //! each leg naming the other (`other_leg`, `leg`) and what the two legs show together (the
-//! relayed close frames, who ended the session: decided in `diagnose::legs`).
+//! relayed close frames, who ended the session), which `diagnose::legs::link` writes.
 //!
 //! Two connections of one input are two legs of one session when their upgrade requests
 //! carry the same `Sec-WebSocket-Key` (RFC 6455 §4.1: 16 random bytes per handshake,
@@ -419,8 +419,11 @@ fn find(
     range.into_iter().find(|&i| stream_at(i) == Some(stream))
 }
 
-/// Links the legs among `reports` (in memory, ids given).
-pub fn link_vec(reports: &mut [ConnectionReport]) {
+/// Pairs the legs among `reports` (in memory, ids given), and `link`s each pair.
+pub fn link_vec(
+    reports: &mut [ConnectionReport],
+    mut link: impl FnMut(&mut ConnectionReport, &mut ConnectionReport, &LinkedBy),
+) {
     let key = |r: &ConnectionReport| super::store::order(r.input, r.first_packet);
     let mut index = Index::default();
     for r in reports.iter() {
@@ -456,8 +459,11 @@ pub fn link_vec(reports: &mut [ConnectionReport]) {
     }
 }
 
-/// Links the legs of a sorted store: each pair read back, linked, and written back.
-pub fn link_store(store: &mut Store) -> std::io::Result<()> {
+/// Pairs the legs of a sorted store: each pair read back, given to `link`, and written back.
+pub fn link_store(
+    store: &mut Store,
+    mut link: impl FnMut(&mut ConnectionReport, &mut ConnectionReport, &LinkedBy),
+) -> std::io::Result<()> {
     let mut buf = Vec::new();
     // The streams of the HTTP/2 connections read back so far: (stream, index) by order.
     let mut streams: HashMap<u64, Vec<(u32, usize)>> = HashMap::new();
@@ -494,34 +500,6 @@ pub fn link_store(store: &mut Store) -> std::io::Result<()> {
     }
     Ok(())
 }
-
-/// Links `front` (client → proxy) and `back` (proxy → backend), which `by` showed to be
-/// two legs of one session, with what the two legs show together (`diagnose::legs`).
-pub fn link(front: &mut ConnectionReport, back: &mut ConnectionReport, by: &LinkedBy) {
-    let proxy = front.server.clone();
-    let (fid, bid) = (front.id, back.id);
-    let judged = crate::diagnose::legs::judge(front, back);
-    let relayed: Vec<String> = judged.relays.iter().map(ToString::to_string).collect();
-    for (r, side, other) in [
-        (&mut *front, Side::Front, bid),
-        (&mut *back, Side::Back, fid),
-    ] {
-        r.other_leg = Some(other);
-        r.leg = Some(LegReport {
-            side,
-            other_leg: other,
-            proxy: proxy.clone(),
-            relayed: relayed.clone(),
-            proxy_changed_close: judged.changed,
-            ended_by: judged.ended_by.map(str::to_string),
-            linked_by: by.name().to_string(),
-            link_evidence: by.text(),
-        });
-        judged.apply(r);
-    }
-}
-
-pub use crate::diagnose::legs::encrypted_fronts;
 
 /// "leg of connection N through ADDR:PORT".
 fn leg_of(l: &LegReport) -> String {

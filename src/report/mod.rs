@@ -39,9 +39,9 @@ pub mod redact;
 pub mod schema;
 pub mod store;
 pub mod tls;
+pub mod wireshark;
 
 use crate::capture::file::InputSummary;
-use crate::diagnose;
 pub use crate::flow::PerSide;
 use serde::Serialize;
 use std::borrow::Cow;
@@ -223,35 +223,7 @@ pub fn place(inputs: &[InputSummary], input: usize, packet: u64) -> String {
     format!("{name} #{n}")
 }
 
-/// A connection "still open" in a file that stops early may well have closed after it:
-/// its status says so instead.
-pub fn mark_cut(inputs: &[InputSummary], c: &mut ConnectionReport) {
-    if inputs.get(c.last_input).is_some_and(|i| i.truncated) {
-        crate::diagnose::cut(&mut c.status);
-    }
-}
-
 impl Report {
-    pub fn new(
-        inputs: Vec<InputSummary>,
-        mut connections: Vec<ConnectionReport>,
-        seen: Seen,
-    ) -> Report {
-        // Keys are unique (one packet starts one TCP connection, and its HTTP/2 WebSockets
-        // differ by stream), so an in-place unstable sort is deterministic and needs no
-        // scratch copy of the reports.
-        connections.sort_unstable_by_key(|c| (c.input, c.first_packet, c.h2_stream));
-        for (i, c) in connections.iter_mut().enumerate() {
-            c.id = i as u64 + 1;
-        }
-        legs::link_vec(&mut connections);
-        diagnose::app::link(&mut connections);
-        for c in &mut connections {
-            diagnose::legs::mark_behind_encrypted(c, &seen.encrypted);
-        }
-        Report::build(inputs, connections, None, seen)
-    }
-
     /// Records where TLS secrets came from, and gives each encrypted connection the advice
     /// that fits its reason with those key logs (no key at all is not the same as a key log
     /// that holds only other connections').
@@ -262,18 +234,7 @@ impl Report {
         self.key_logs = key_logs;
     }
 
-    /// A report whose connections stay in `store` (sorted and numbered here).
-    pub fn from_store(inputs: Vec<InputSummary>, mut store: Store, seen: Seen) -> Report {
-        store.sort();
-        // Failing to read back or write a report leaves the legs unlinked, nothing worse.
-        let _ = legs::link_store(&mut store);
-        let _ = diagnose::app::link_store(&mut store);
-        // Failing to read back or write a report leaves it as it was made, nothing worse.
-        let _ = finish_store(&mut store, &inputs, &seen.encrypted);
-        Report::build(inputs, Vec::new(), Some(store), seen)
-    }
-
-    fn build(
+    pub(crate) fn build(
         inputs: Vec<InputSummary>,
         connections: Vec<ConnectionReport>,
         stored: Option<Store>,
@@ -505,38 +466,6 @@ impl Report {
         }
         Ok(())
     }
-}
-
-/// Says in the stored reports what needs every input read: the status of a connection still
-/// open in an input that stops early ([`mark_cut`]), and the note on a back leg whose
-/// client's leg stayed encrypted (`diagnose::legs::mark_behind_encrypted`). Only the reports
-/// that may change are read back, and only those that do are written again: none when no
-/// input was cut and no TLS connection stayed encrypted.
-fn finish_store(
-    store: &mut Store,
-    inputs: &[InputSummary],
-    encrypted: &[tls::EncryptedReport],
-) -> std::io::Result<()> {
-    let cut = inputs.iter().any(|i| i.truncated);
-    if !cut && encrypted.is_empty() {
-        return Ok(());
-    }
-    let open: Vec<bool> = store.statuses().map(|k| k == StatusKey::Open).collect();
-    let mut buf = Vec::new();
-    for (i, open) in open.into_iter().enumerate() {
-        if encrypted.is_empty() && !open {
-            continue;
-        }
-        let mut c = store.get(i, &mut buf)?;
-        let made = c.status.clone();
-        c.last_input = locate(inputs, c.input, c.last_packet).0;
-        mark_cut(inputs, &mut c);
-        diagnose::legs::mark_behind_encrypted(&mut c, encrypted);
-        if c.status != made {
-            store.replace(i, c)?;
-        }
-    }
-    Ok(())
 }
 
 /// Connections rendered per piece of work by [`Report::render_chunks`]: small, so that the

@@ -34,7 +34,7 @@ use super::{
     Names,
 };
 use crate::capture::file::InputSummary;
-use crate::diagnose::Secs;
+use crate::diagnose::text::Secs;
 use crate::report::{ConnectionReport, Report};
 use sequence::Sketch;
 use std::collections::HashMap;
@@ -710,12 +710,12 @@ fn facts(o: &mut String, c: &ConnectionReport, inputs: &[InputSummary]) {
             Secs(idle)
         );
     }
-    if let Some(f) = super::wireshark::filter(c) {
+    if let Some(f) = crate::report::wireshark::filter(c) {
         let _ = write!(o, "<dt>Wireshark</dt><dd><code>{}</code>", h(&f));
-        if let Some(s) = super::wireshark::stream_filter(c) {
+        if let Some(s) = crate::report::wireshark::stream_filter(c) {
             let _ = write!(o, "<br>its HTTP/2 stream only: <code>{}</code>", h(&s));
         }
-        if let Some(d) = super::wireshark::decode_as_tls(c) {
+        if let Some(d) = crate::report::wireshark::decode_as_tls(c) {
             let _ = write!(
                 o,
                 "<br>TLS on a port Wireshark does not decode as TLS: {}",

@@ -12,7 +12,7 @@
 
 use super::h;
 use crate::capture::Timestamp;
-use crate::diagnose::Secs;
+use crate::diagnose::text::Secs;
 use crate::flow::Role;
 use crate::report::legs::Side as LegSide;
 use crate::report::{ConnectionReport, Host, StreamEndName};

@@ -14,7 +14,7 @@
 use super::h;
 use crate::capture::Timestamp;
 use crate::diagnose::text::Ms;
-use crate::diagnose::Secs;
+use crate::diagnose::text::Secs;
 use crate::flow::{PerSide, Role};
 use crate::report::{ConnectionReport, StreamEndName};
 use crate::stack::tcp::connection::EndKind;

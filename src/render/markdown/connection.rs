@@ -9,10 +9,10 @@
 use super::sequence::sequence;
 use super::{tls_text, Names};
 use crate::capture::file::InputSummary;
-use crate::diagnose::Secs;
+use crate::diagnose::text::Secs;
 use crate::render::statuses::{self, Statuses};
 use crate::render::text::TcpEnding;
-use crate::render::wireshark;
+use crate::report::wireshark;
 use crate::report::ConnectionReport;
 use crate::sanitize::{html, markdown as md};
 use std::fmt::Write;

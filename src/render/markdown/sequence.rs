@@ -5,7 +5,7 @@
 //! stream endings and TLS close_notify, with packet numbers and seconds since the
 //! connection's first packet. Text from the wire goes through `sanitize::mermaid`.
 
-use crate::diagnose::Secs;
+use crate::diagnose::text::Secs;
 use crate::flow::Role;
 use crate::report::ConnectionReport;
 use crate::sanitize::mermaid;

@@ -1,0 +1,179 @@
+//! The building of one WebSocket session's report from a finished connection.
+//!
+//! In: a finished `stack::tcp::connection::Connection` (`finish` called) and one of its
+//! sessions. Out: its [`ConnectionReport`]: the model fields copied from the stages, and the
+//! status, evidence, status seen by each side and closing handshake that [`diagnose`]
+//! decides (RFC 6455 §7.1.5, §7.4).
+
+use super::session::diagnose;
+use crate::close::{catalog, CloseFrame};
+use crate::finding::Finding;
+use crate::report::tls::TlsReport;
+use crate::report::{tcp_end_name, transport_name, Eviction};
+use crate::report::{
+    CloseFrameReport, ConnectionReport, HandshakeReport, Host, LaterRstReport, PerSide, SeenBy,
+    StreamEndReport, TcpEndReport,
+};
+use crate::stack::tcp::connection::{Connection, EndKind};
+use crate::stack::Side;
+use crate::websocket::decoder::FrameRecord;
+use crate::websocket::session::Session;
+use std::borrow::Cow;
+
+impl ConnectionReport {
+    /// Builds the report of WebSocket session `w` of a finished connection (`finish`
+    /// already called).
+    pub(crate) fn from_session(c: &Connection, w: &Session, id: u64) -> ConnectionReport {
+        let client_side = c.client_side();
+        let server_side = client_side.other();
+        let mut closes: Vec<&CloseFrame> = Side::BOTH
+            .into_iter()
+            .filter_map(|s| w.decoder(s))
+            .flat_map(|d| d.closes.iter())
+            .collect();
+        closes.sort_by_key(|f| f.order);
+        // The connection's findings, and over HTTP/2 the session's own, by packet.
+        let findings: Cow<'_, [Finding]> = if w.findings.items.is_empty() {
+            Cow::Borrowed(&c.up.ctx.findings.items)
+        } else {
+            let mut all = c.up.ctx.findings.items.clone();
+            all.extend(w.findings.items.iter().cloned());
+            all.sort_by_key(|f| f.packet.unwrap_or(u64::MAX));
+            Cow::Owned(all)
+        };
+        let hs = &w.handshake;
+        let tls_facts = c.up.tls();
+        let tls = tls_facts.as_ref().map(|f| TlsReport::new(f, c));
+        let d = diagnose(c, w, &closes, &findings, tls_facts.as_ref(), tls.as_ref());
+        let tcp_first = c.first_end();
+        let (cs, ss) = (w.stats(client_side), w.stats(server_side));
+        ConnectionReport {
+            id,
+            input: c.input,
+            last_input: c.input,
+            client: Host::Addr(c.ep[client_side]),
+            server: Host::Addr(c.ep[server_side]),
+            tls,
+            handshake: HandshakeReport {
+                seen: hs.request_seen,
+                host: hs.host.clone(),
+                path: hs.path.clone(),
+                status: hs.status,
+                subprotocol: hs.subprotocol.clone(),
+                extensions: hs.extensions.clone(),
+                accept_valid: hs.accept_valid(),
+                request_packet: hs.request_packet,
+                response_packet: hs.response_packet,
+                deflate: hs.deflate,
+                cut: hs.cut.map(|c| c.as_str().to_string()),
+            },
+            close_frames: closes
+                .iter()
+                .map(|f| CloseFrameReport {
+                    from: f.from,
+                    code: f.code,
+                    name: f.code.map(|code| catalog::lookup(code).name),
+                    reason: f.reason.clone(),
+                    packet: f.packet,
+                    time: f.ts,
+                    problems: f.problems.iter().map(|p| p.as_str()).collect(),
+                })
+                .collect(),
+            tcp_end: tcp_end_name(tcp_first.map(|(_, e)| e.kind)),
+            tcp_end_by: tcp_first.map(|(by, _)| by),
+            tcp_end_packet: tcp_first.map(|(_, e)| e.packet),
+            evicted: None,
+            transport: transport_name(w.transport.h2_stream.is_some()),
+            h2_stream: w.transport.h2_stream,
+            stream_ends: w
+                .stream_ends
+                .iter()
+                .map(|e| StreamEndReport::new(e, c.role(e.by)))
+                .collect(),
+            seen_by: SeenBy {
+                client: d.seen_by.client,
+                server: d.seen_by.server,
+            },
+            tcp_ends: {
+                let mut v: Vec<(u64, TcpEndReport)> = Side::BOTH
+                    .into_iter()
+                    .filter_map(|s| c.ends[s].map(|e| (c.role(s), e)))
+                    .map(|(by, e)| {
+                        let r = TcpEndReport {
+                            by,
+                            kind: e.kind,
+                            packet: e.packet,
+                            time: e.ts,
+                            rst_after_fin: e.then_rst.map(|r| LaterRstReport {
+                                packet: r.packet,
+                                time: r.ts,
+                            }),
+                        };
+                        (e.order, r)
+                    })
+                    .collect();
+                v.sort_by_key(|(order, _)| *order);
+                v.into_iter().map(|(_, r)| r).collect()
+            },
+            close_handshake: d.close_handshake,
+            decoded_to_end: d.decoded_to_end,
+            status: d.status,
+            evidence: d.evidence,
+            findings_dropped: c.up.ctx.findings.dropped + w.findings.dropped,
+            findings: findings.into_owned(),
+            idle_before_end_s: d.idle_before_end_s,
+            first_packet: c.first_packet,
+            last_packet: c.last_packet,
+            start: c.first_ts,
+            end: c.last_ts,
+            duration_s: c.last_ts.since(c.first_ts),
+            frames: PerSide {
+                client: cs,
+                server: ss,
+            },
+            tcp: PerSide {
+                client: c.tcp[client_side].counters,
+                server: c.tcp[server_side].counters,
+            },
+            timeline: None,
+            recent_frames: {
+                let mut v: Vec<FrameRecord> = Side::BOTH
+                    .into_iter()
+                    .filter_map(|s| w.decoder(s))
+                    .flat_map(|d| d.log.iter().cloned())
+                    .collect();
+                v.sort_by_key(|f| (f.order, f.packet));
+                v
+            },
+            frames_not_logged: Side::BOTH
+                .into_iter()
+                .filter_map(|s| w.decoder(s))
+                .map(|d| d.log_dropped)
+                .sum(),
+            endpoints: (c.ep[client_side], c.ep[server_side]),
+            ws_key: hs.key().map(str::to_string),
+            other_leg: None,
+            leg: None,
+            encapsulation: c.encapsulation.as_deref().map(|&e| e.into()),
+            application: w.app.as_deref().and_then(|t| {
+                let close = closes
+                    .first()
+                    .map(|f| (f.from, f.code, f.reason.clone(), f.packet, f.ts));
+                let tcp = tcp_first.map(|(by, e)| (by, e.kind == EndKind::Rst, e.packet, e.ts));
+                t.finish(&crate::app::Ending {
+                    close,
+                    tcp,
+                    last_ts: Some(c.last_ts),
+                })
+            }),
+        }
+    }
+
+    /// Marks the connection as ended early by a cap (`why`, at `limit`): a status that
+    /// would say it was still open at the end of the capture says instead where and why
+    /// wsclose stopped following it, and which flag to raise.
+    pub fn mark_evicted(&mut self, why: Eviction, limit: u64) {
+        self.evicted = Some(why);
+        super::status::evicted(&mut self.status, why, self.last_packet, limit);
+    }
+}

@@ -1,0 +1,87 @@
+//! The causes that only the whole report shows: a session's two legs through a proxy
+//! judged together, connections sharing an application identity linked (and a session taken
+//! over named), the status of a connection still open in an input that stops early, and
+//! the note on a plaintext back leg whose client's leg stayed encrypted.
+//!
+//! In: every connection's report (in memory, or in a [`Store`]) and the input summaries.
+//! Out: the finished [`Report`] ([`Report::new`], [`Report::from_store`]); nothing reads a
+//! stored report back to decide anything after this.
+
+use super::{app, legs};
+use crate::capture::file::InputSummary;
+use crate::report::legs as pairs;
+use crate::report::{locate, tls, ConnectionReport, Report, Seen, StatusKey, Store};
+
+/// A connection "still open" in a file that stops early may well have closed after it:
+/// its status says so instead.
+pub fn mark_cut(inputs: &[InputSummary], c: &mut ConnectionReport) {
+    if inputs.get(c.last_input).is_some_and(|i| i.truncated) {
+        super::status::cut(&mut c.status);
+    }
+}
+
+impl Report {
+    /// The report of `connections` read from `inputs`: sorted, numbered and finished.
+    pub fn new(
+        inputs: Vec<InputSummary>,
+        mut connections: Vec<ConnectionReport>,
+        seen: Seen,
+    ) -> Report {
+        // Keys are unique (one packet starts one TCP connection, and its HTTP/2 WebSockets
+        // differ by stream), so an in-place unstable sort is deterministic and needs no
+        // scratch copy of the reports.
+        connections.sort_unstable_by_key(|c| (c.input, c.first_packet, c.h2_stream));
+        for (i, c) in connections.iter_mut().enumerate() {
+            c.id = i as u64 + 1;
+        }
+        pairs::link_vec(&mut connections, legs::link);
+        app::link(&mut connections);
+        for c in &mut connections {
+            legs::mark_behind_encrypted(c, &seen.encrypted);
+        }
+        Report::build(inputs, connections, None, seen)
+    }
+
+    /// A report whose connections stay in `store` (sorted and numbered here).
+    pub fn from_store(inputs: Vec<InputSummary>, mut store: Store, seen: Seen) -> Report {
+        store.sort();
+        // Failing to read back or write a report leaves the legs unlinked, nothing worse.
+        let _ = pairs::link_store(&mut store, legs::link);
+        let _ = app::link_store(&mut store);
+        // Failing to read back or write a report leaves it as it was made, nothing worse.
+        let _ = finish_store(&mut store, &inputs, &seen.encrypted);
+        Report::build(inputs, Vec::new(), Some(store), seen)
+    }
+}
+
+/// Says in the stored reports what needs every input read: the status of a connection still
+/// open in an input that stops early ([`mark_cut`]), and the note on a back leg whose
+/// client's leg stayed encrypted ([`legs::mark_behind_encrypted`]). Only the reports
+/// that may change are read back, and only those that do are written again: none when no
+/// input was cut and no TLS connection stayed encrypted.
+fn finish_store(
+    store: &mut Store,
+    inputs: &[InputSummary],
+    encrypted: &[tls::EncryptedReport],
+) -> std::io::Result<()> {
+    let cut = inputs.iter().any(|i| i.truncated);
+    if !cut && encrypted.is_empty() {
+        return Ok(());
+    }
+    let open: Vec<bool> = store.statuses().map(|k| k == StatusKey::Open).collect();
+    let mut buf = Vec::new();
+    for (i, open) in open.into_iter().enumerate() {
+        if encrypted.is_empty() && !open {
+            continue;
+        }
+        let mut c = store.get(i, &mut buf)?;
+        let made = c.status.clone();
+        c.last_input = locate(inputs, c.input, c.last_packet).0;
+        mark_cut(inputs, &mut c);
+        legs::mark_behind_encrypted(&mut c, encrypted);
+        if c.status != made {
+            store.replace(i, c)?;
+        }
+    }
+    Ok(())
+}
