@@ -62,7 +62,7 @@ pub enum Error {
     #[error("{message}")]
     LiveStopped {
         message: String,
-        summary: crate::capture::live::LiveSummary,
+        summary: crate::capture::LiveSummary,
     },
 
     /// The file a live capture saves its packets to (`live --write FILE`) could not be
@@ -74,7 +74,7 @@ pub enum Error {
         path: PathBuf,
         #[source]
         source: std::io::Error,
-        summary: crate::capture::live::LiveSummary,
+        summary: crate::capture::LiveSummary,
         stopped: Option<String>,
     },
 }

@@ -2,7 +2,9 @@
 //!
 //! In: the source and destination endpoints of a TCP segment. Out: a canonical [`FlowKey`]
 //! (the same for both directions, so its hash is symmetric and could shard flows across
-//! threads) and which side of the key sent the segment. The table itself, with eviction by
+//! threads) and which side of the key sent the segment; the names every stage shares for the
+//! two directions ([`Side`]: as captured, [`Role`]: client or server) and for how a session
+//! was carried ([`Transport`]). The table itself, with eviction by
 //! capture time, lives in `analyzer` (reassembly rules 12-13).
 
 use crate::decode::Endpoint;
@@ -137,4 +139,77 @@ mod tests {
         assert_eq!(k1, k2);
         assert_ne!(a_lo, b_lo);
     }
+}
+
+/// One direction of a connection, named by who sent it: `A` is the endpoint that sent the
+/// first packet seen, `B` the other. A typed index into [`Sides`], so that picking a side's
+/// state cannot go out of bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Side {
+    A,
+    B,
+}
+
+impl Side {
+    /// Both sides, `A` first.
+    pub const BOTH: [Side; 2] = [Side::A, Side::B];
+
+    /// The opposite direction.
+    pub fn other(self) -> Side {
+        match self {
+            Side::A => Side::B,
+            Side::B => Side::A,
+        }
+    }
+}
+
+/// One value per [`Side`]; indexing by a `Side` is a `match`, it cannot fail.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Sides<T> {
+    pub a: T,
+    pub b: T,
+}
+
+impl<T> Sides<T> {
+    pub const fn new(a: T, b: T) -> Sides<T> {
+        Sides { a, b }
+    }
+
+    /// Both values, `A` first.
+    pub fn iter(&self) -> std::array::IntoIter<&T, 2> {
+        [&self.a, &self.b].into_iter()
+    }
+
+    /// Both values, `A` first, to change.
+    pub fn iter_mut(&mut self) -> std::array::IntoIter<&mut T, 2> {
+        [&mut self.a, &mut self.b].into_iter()
+    }
+}
+
+impl<T> std::ops::Index<Side> for Sides<T> {
+    type Output = T;
+    fn index(&self, s: Side) -> &T {
+        match s {
+            Side::A => &self.a,
+            Side::B => &self.b,
+        }
+    }
+}
+
+impl<T> std::ops::IndexMut<Side> for Sides<T> {
+    fn index_mut(&mut self, s: Side) -> &mut T {
+        match s {
+            Side::A => &mut self.a,
+            Side::B => &mut self.b,
+        }
+    }
+}
+
+/// How a WebSocket session reached the application: over which TCP connection (the
+/// report's endpoints), whether inside TLS, and on which HTTP/2 stream.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Transport {
+    pub tls: bool,
+    /// The HTTP/2 stream of an RFC 8441 extended CONNECT; `None` over HTTP/1.1.
+    pub h2_stream: Option<u32>,
 }

@@ -35,6 +35,27 @@ pub use heartbeat::{HeartbeatReport, SideBeat};
 /// a session ended is far shorter; the rest of a longer message is counted, not kept.
 pub const KEEP: usize = 4096;
 
+/// What a WebSocket direction's tap (`websocket::tap`) hands over: a finished data message
+/// (its first [`KEEP`] bytes, its length, whether part of it is missing) or a ping or pong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Tapped {
+    Message {
+        text: bool,
+        #[serde(with = "serde_bytes")]
+        bytes: Vec<u8>,
+        len: u64,
+        damaged: bool,
+        packet: u64,
+        ts: Timestamp,
+    },
+    /// A ping (`pong` false) or a pong.
+    Control {
+        pong: bool,
+        packet: u64,
+        ts: Timestamp,
+    },
+}
+
 /// A data message as the protocol decoders see it.
 #[derive(Debug, Clone, Copy)]
 pub struct Message<'a> {
@@ -322,8 +343,7 @@ impl Tracker {
     }
 
     /// What a direction's tap handed over.
-    pub(crate) fn tapped(&mut self, from: Role, t: crate::websocket::tap::Tapped) {
-        use crate::websocket::tap::Tapped;
+    pub(crate) fn tapped(&mut self, from: Role, t: Tapped) {
         match t {
             Tapped::Message {
                 text,

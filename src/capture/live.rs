@@ -30,18 +30,7 @@ pub struct LiveOptions {
     pub write: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
-#[non_exhaustive]
-pub struct LiveSummary {
-    pub packets: u64,
-    pub link: Option<LinkType>,
-    /// libpcap: packets received by the filter.
-    pub received: u32,
-    /// libpcap: dropped because the buffer was full (we read too slowly).
-    pub dropped: u32,
-    /// libpcap: dropped by the interface or its driver.
-    pub if_dropped: u32,
-}
+pub use super::LiveSummary;
 
 /// A capture device and its addresses, for `wsclose interfaces`.
 #[derive(Debug, Clone)]

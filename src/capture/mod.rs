@@ -15,6 +15,21 @@ pub mod write;
 
 use serde::Serialize;
 
+/// What a live capture took: packets, link type, and libpcap's counters (`capture::live`).
+#[cfg(feature = "live")]
+#[derive(Debug, Clone, Copy, Default)]
+#[non_exhaustive]
+pub struct LiveSummary {
+    pub packets: u64,
+    pub link: Option<LinkType>,
+    /// libpcap: packets received by the filter.
+    pub received: u32,
+    /// libpcap: dropped because the buffer was full (we read too slowly).
+    pub dropped: u32,
+    /// libpcap: dropped by the interface or its driver.
+    pub if_dropped: u32,
+}
+
 /// Nanoseconds since the Unix epoch.
 ///
 /// ```

@@ -7,9 +7,22 @@
 //! none. The byte layouts are those of tcpdump.org's LINKTYPE_NFLOG and LINKTYPE_PKTAP
 //! pages (and Apple's `struct pktap_header`).
 
-use super::tunnel::Layer;
 use super::Skip;
 use crate::capture::LinkType;
+use std::net::IpAddr;
+
+/// Where the walk through a packet's headers is.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Layer<'a> {
+    /// An Ethernet II frame.
+    Ether(&'a [u8]),
+    /// What an EtherType says follows (Ethernet, VLAN tags, SLL, GRE and GENEVE use them).
+    Typed(u16, &'a [u8]),
+    /// An IPv4 or IPv6 packet.
+    Ip(&'a [u8]),
+    /// An MPLS label stack, carried by the IP header with these addresses (if any).
+    Mpls(&'a [u8], Option<(IpAddr, IpAddr)>),
+}
 
 /// The first layer inside a packet of link type `link`.
 pub(super) fn start(link: LinkType, data: &[u8]) -> Result<Layer<'_>, Skip> {

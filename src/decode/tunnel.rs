@@ -17,7 +17,7 @@
 //! [`Skip::TunnelFragment`] (the later ones, which do not say what they carry, are not
 //! TCP), never decoded from the part of it that came.
 
-use super::link::start;
+use super::link::{start, Layer};
 use super::{segment_of, Plain, Segment, Skip};
 use crate::capture::{LinkType, Packet};
 use etherparse::{
@@ -161,18 +161,6 @@ impl Path {
     }
 }
 
-/// Where the walk through a packet's headers is.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Layer<'a> {
-    /// An Ethernet II frame.
-    Ether(&'a [u8]),
-    /// What an EtherType says follows (Ethernet, VLAN tags, SLL, GRE and GENEVE use them).
-    Typed(u16, &'a [u8]),
-    /// An IPv4 or IPv6 packet.
-    Ip(&'a [u8]),
-    /// An MPLS label stack, carried by the IP header with these addresses (if any).
-    Mpls(&'a [u8], Option<Ends>),
-}
 
 /// The packet's TCP segment through its tunnels, and the tunnels: `None` when the walk
 /// found no tunnel on a link type the plain decoding reads (its answer stands then, so

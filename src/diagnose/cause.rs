@@ -8,7 +8,7 @@
 //! Stored (`serial`, postcard), a cause is its variant and fields in order; in JSON, an
 //! object with its `kind` first and its fields by name.
 
-use super::status::EndHow;
+use crate::capture::Timestamp;
 use crate::close::Problem;
 use crate::flow::Role;
 use crate::stack::tcp::connection::EndKind;
@@ -475,4 +475,97 @@ pub enum RelayHow {
     AnsweredByProxy,
     /// The proxy sent a close frame of its own (neither application started the close).
     ProxyOwn,
+}
+
+/// How one side ended its half of what carried the session: the TCP connection, or the
+/// HTTP/2 stream of an RFC 8441 WebSocket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct End {
+    pub by: Role,
+    pub how: EndHow,
+    pub packet: u64,
+    pub ts: Timestamp,
+    pub order: u64,
+}
+
+/// The ways a session's carrier ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EndHow {
+    /// TCP's FIN or RST.
+    Tcp(EndKind),
+    /// An HTTP/2 stream's END_STREAM, RST_STREAM or GOAWAY (RFC 9113 §5.1, §6.4, §6.8).
+    Stream { stream: u32, kind: StreamEndKind },
+    /// A TLS close_notify alert (RFC 8446 §6.1, RFC 5246 §7.2.1) that came before either
+    /// side ended TCP, on a session that saw no close frame: the sender closed on purpose.
+    CloseNotify,
+}
+
+impl End {
+    /// A TCP ending.
+    pub fn tcp(by: Role, kind: EndKind, packet: u64, ts: Timestamp, order: u64) -> End {
+        End {
+            by,
+            how: EndHow::Tcp(kind),
+            packet,
+            ts,
+            order,
+        }
+    }
+
+    /// Whether it cuts both directions at once (an RST, RST_STREAM, a GOAWAY that ends the
+    /// stream), not only the sender's (FIN, END_STREAM).
+    pub fn both_ways(&self) -> bool {
+        match self.how {
+            EndHow::Tcp(k) => k == EndKind::Rst,
+            EndHow::CloseNotify => false,
+            EndHow::Stream { kind, .. } => kind != StreamEndKind::EndStream,
+        }
+    }
+
+    /// Who ended, how, and where, as a cause names it.
+    pub fn ending(&self) -> Ending {
+        Ending {
+            by: self.by,
+            how: self.how,
+            packet: self.packet,
+        }
+    }
+}
+
+/// Why wsclose stopped following a connection before it ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Eviction {
+    /// More than `--max-flows` connections were tracked at once; it was the least recently
+    /// active.
+    MaxFlows,
+    /// No packet for longer than `--idle-timeout`.
+    IdleTimeout,
+}
+
+impl Eviction {
+    /// Its JSON name: "max_flows" or "idle_timeout".
+    pub fn name(self) -> &'static str {
+        match self {
+            Eviction::MaxFlows => "max_flows",
+            Eviction::IdleTimeout => "idle_timeout",
+        }
+    }
+
+    /// The flag that raises the cap.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Eviction::MaxFlows => "--max-flows",
+            Eviction::IdleTimeout => "--idle-timeout",
+        }
+    }
+
+    /// A few words for a table cell: "evicted: over --max-flows".
+    pub fn short(self) -> &'static str {
+        match self {
+            Eviction::MaxFlows => "evicted: over the flow cap (raise --max-flows)",
+            Eviction::IdleTimeout => "evicted: idle longer than --idle-timeout",
+        }
+    }
 }

@@ -8,6 +8,7 @@
 use super::session::diagnose;
 use crate::close::{catalog, CloseFrame};
 use crate::finding::Finding;
+use crate::flow::Side;
 use crate::report::tls::TlsReport;
 use crate::report::{tcp_end_name, transport_name, Eviction};
 use crate::report::{
@@ -15,7 +16,6 @@ use crate::report::{
     StreamEndReport, TcpEndReport,
 };
 use crate::stack::tcp::connection::{Connection, EndKind};
-use crate::stack::Side;
 use crate::websocket::decoder::FrameRecord;
 use crate::websocket::session::Session;
 use std::borrow::Cow;

@@ -7,8 +7,8 @@
 //! type before it, for 1005 the empty close frame, for 1006 how the carrier ended and the
 //! quiet spell before it (RFC 6455 §7.4.1); and whether the code and the capture agree.
 
+use super::cause::End;
 use super::idle::{idle_timeout_match, Idle};
-use super::status::End;
 use super::text::{end_phrase, Secs};
 use crate::close::{CloseFrame, Problem};
 use crate::finding::{Finding, Kind};

@@ -5,8 +5,7 @@
 //! ([`causes`]): a quiet spell, an unanswered message (the side that ended failed on it),
 //! a spell as long as a well-known proxy idle timeout.
 
-use super::cause::{Cause, Message, OpcodeName};
-use super::status::EndHow;
+use super::cause::{Cause, EndHow, Message, OpcodeName};
 use crate::capture::Timestamp;
 use crate::flow::{PerSide, Role};
 use crate::websocket::decoder::Stats;

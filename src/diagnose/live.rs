@@ -9,9 +9,9 @@
 
 use super::idle::unanswered;
 use crate::capture::Timestamp;
+use crate::flow::Side;
 use crate::flow::{PerSide, Role};
 use crate::stack::tcp::connection::{CloseEvent, Connection, EndKind, EventWhat};
-use crate::stack::Side;
 use crate::websocket::session::Session;
 
 /// The close frames and TCP endings after the first `n`, in delivery order (session by

@@ -17,11 +17,11 @@ use super::text::{end_phrase, StreamFrames};
 use crate::capture::Timestamp;
 use crate::close::CloseFrame;
 use crate::finding::{Finding, Kind};
+use crate::flow::Side;
 use crate::flow::{PerSide, Role};
 use crate::report::tls::TlsReport;
 use crate::stack::tcp::connection::{Connection, EndKind};
 use crate::stack::tls::layer::TlsFacts;
-use crate::stack::Side;
 use crate::websocket::session::Session;
 
 /// What a session's report says of its ending.

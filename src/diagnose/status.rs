@@ -10,71 +10,14 @@
 //! guessed: a close frame whose code bytes are missing from the capture gives "unknown",
 //! not 1005.
 
-use super::cause::{Cause, Ending};
+use super::cause::Cause;
+pub use super::cause::{End, EndHow, Eviction};
 use super::text;
-use crate::capture::Timestamp;
 use crate::close::catalog;
 use crate::close::CloseFrame;
 use crate::flow::{PerSide, Role};
-use crate::stack::tcp::connection::EndKind;
-use crate::websocket::session::StreamEndKind;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
-
-/// How one side ended its half of what carried the session: the TCP connection, or the
-/// HTTP/2 stream of an RFC 8441 WebSocket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct End {
-    pub by: Role,
-    pub how: EndHow,
-    pub packet: u64,
-    pub ts: Timestamp,
-    pub order: u64,
-}
-
-/// The ways a session's carrier ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum EndHow {
-    /// TCP's FIN or RST.
-    Tcp(EndKind),
-    /// An HTTP/2 stream's END_STREAM, RST_STREAM or GOAWAY (RFC 9113 §5.1, §6.4, §6.8).
-    Stream { stream: u32, kind: StreamEndKind },
-    /// A TLS close_notify alert (RFC 8446 §6.1, RFC 5246 §7.2.1) that came before either
-    /// side ended TCP, on a session that saw no close frame: the sender closed on purpose.
-    CloseNotify,
-}
-
-impl End {
-    /// A TCP ending.
-    pub fn tcp(by: Role, kind: EndKind, packet: u64, ts: Timestamp, order: u64) -> End {
-        End {
-            by,
-            how: EndHow::Tcp(kind),
-            packet,
-            ts,
-            order,
-        }
-    }
-
-    /// Whether it cuts both directions at once (an RST, RST_STREAM, a GOAWAY that ends the
-    /// stream), not only the sender's (FIN, END_STREAM).
-    pub fn both_ways(&self) -> bool {
-        match self.how {
-            EndHow::Tcp(k) => k == EndKind::Rst,
-            EndHow::CloseNotify => false,
-            EndHow::Stream { kind, .. } => kind != StreamEndKind::EndStream,
-        }
-    }
-
-    /// Who ended, how, and where, as a cause names it.
-    pub fn ending(&self) -> Ending {
-        Ending {
-            by: self.by,
-            how: self.how,
-            packet: self.packet,
-        }
-    }
-}
 
 /// The status of a connection. In JSON: `code`, `name`, `inferred`, `cause`, `fix` and
 /// `causes`, where `cause` is this capture's `detail` followed by the catalog's typical
@@ -478,44 +421,6 @@ pub fn seen_by(role: Role, closes: &[&CloseFrame], ends: &[End], missing: Missin
         None if missing.of(role.peer()) => None,
         _ if !ends.is_empty() => Some(1006),
         _ => None,
-    }
-}
-
-/// Why wsclose stopped following a connection before it ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Eviction {
-    /// More than `--max-flows` connections were tracked at once; it was the least recently
-    /// active.
-    MaxFlows,
-    /// No packet for longer than `--idle-timeout`.
-    IdleTimeout,
-}
-
-impl Eviction {
-    /// Its JSON name: "max_flows" or "idle_timeout".
-    pub fn name(self) -> &'static str {
-        match self {
-            Eviction::MaxFlows => "max_flows",
-            Eviction::IdleTimeout => "idle_timeout",
-        }
-    }
-
-    /// The flag that raises the cap.
-    pub fn flag(self) -> &'static str {
-        match self {
-            Eviction::MaxFlows => "--max-flows",
-            Eviction::IdleTimeout => "--idle-timeout",
-        }
-    }
-
-    /// A few words for a table cell: "evicted: over --max-flows".
-    pub fn short(self) -> &'static str {
-        match self {
-            Eviction::MaxFlows => "evicted: over the flow cap (raise --max-flows)",
-            Eviction::IdleTimeout => "evicted: idle longer than --idle-timeout",
-        }
     }
 }
 

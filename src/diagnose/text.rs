@@ -6,9 +6,12 @@
 //! the hints of the causes that add one, the most specific first). The phrases the
 //! evidence and the live lines share (an ending, a span of time, a message) are here too.
 
-use super::cause::{BothLegs, Cause, Ending, LegEnding, PeerSent, PeerSentWhat, Relay, RelayHow};
+use super::cause::{
+    BothLegs, Cause, End, EndHow, Ending, Eviction, LegEnding, PeerSent, PeerSentWhat, Relay,
+    RelayHow,
+};
 use super::idle::idle_timeout_match;
-use super::status::{End, EndHow, Eviction};
+
 use crate::close::{catalog, problem_names};
 use crate::flow::Role;
 use crate::stack::tcp::connection::EndKind;

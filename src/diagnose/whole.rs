@@ -46,7 +46,7 @@ impl Report {
     pub fn from_store(inputs: Vec<InputSummary>, mut store: Store, seen: Seen) -> Report {
         store.sort();
         // Failing to read back or write a report leaves the legs unlinked, nothing worse.
-        let _ = pairs::link_store(&mut store, legs::link);
+        let _ = crate::report::store::link_store(&mut store, legs::link);
         let _ = app::link_store(&mut store);
         // Failing to read back or write a report leaves it as it was made, nothing worse.
         let _ = finish_store(&mut store, &inputs, &seen.encrypted);

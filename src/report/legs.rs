@@ -31,11 +31,10 @@
 //! as the store keeps one per report; the links are made at the end by reading two reports
 //! back at a time and writing them back patched ([`link_store`]).
 
-use super::{ConnectionReport, Host, Store};
+use super::{ConnectionReport, Host};
 use crate::capture::Timestamp;
 use crate::diagnose::text::Ms;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
 /// Longest key the index keeps (a conforming key is 24 characters of base64); sessions
@@ -419,12 +418,18 @@ fn find(
     range.into_iter().find(|&i| stream_at(i) == Some(stream))
 }
 
+/// The sort key of a report: its input, then its first packet.
+pub(crate) fn order(input: usize, first_packet: u64) -> u64 {
+    let input = u64::try_from(input).unwrap_or(u64::MAX).min(0xFFFF);
+    input << 48 | first_packet.min((1 << 48) - 1)
+}
+
 /// Pairs the legs among `reports` (in memory, ids given), and `link`s each pair.
 pub fn link_vec(
     reports: &mut [ConnectionReport],
     mut link: impl FnMut(&mut ConnectionReport, &mut ConnectionReport, &LinkedBy),
 ) {
-    let key = |r: &ConnectionReport| super::store::order(r.input, r.first_packet);
+    let key = |r: &ConnectionReport| order(r.input, r.first_packet);
     let mut index = Index::default();
     for r in reports.iter() {
         index.add(key(r), r);
@@ -457,48 +462,6 @@ pub fn link_vec(
             }
         }
     }
-}
-
-/// Pairs the legs of a sorted store: each pair read back, given to `link`, and written back.
-pub fn link_store(
-    store: &mut Store,
-    mut link: impl FnMut(&mut ConnectionReport, &mut ConnectionReport, &LinkedBy),
-) -> std::io::Result<()> {
-    let mut buf = Vec::new();
-    // The streams of the HTTP/2 connections read back so far: (stream, index) by order.
-    let mut streams: HashMap<u64, Vec<(u32, usize)>> = HashMap::new();
-    for p in store.take_legs().pairs() {
-        let mut at = |(order, stream): (u64, u32)| -> std::io::Result<Option<usize>> {
-            let range = store.positions(order);
-            if range.len() == 1 && stream == 0 {
-                return Ok(Some(range.start));
-            }
-            // The streams of one HTTP/2 connection share its order: read each back once.
-            let ids = match streams.entry(order) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    let mut ids = Vec::with_capacity(range.len());
-                    for i in range {
-                        ids.push((store.get(i, &mut buf)?.h2_stream.unwrap_or(0), i));
-                    }
-                    e.insert(ids)
-                }
-            };
-            Ok(ids.iter().find(|(s, _)| *s == stream).map(|&(_, i)| i))
-        };
-        let (Some(i), Some(j)) = (at(p.front)?, at(p.back)?) else {
-            continue;
-        };
-        if i == j {
-            continue;
-        }
-        let mut front = store.get(i, &mut buf)?;
-        let mut back = store.get(j, &mut buf)?;
-        link(&mut front, &mut back, &p.by);
-        store.replace(i, front)?;
-        store.replace(j, back)?;
-    }
-    Ok(())
 }
 
 /// "leg of connection N through ADDR:PORT".

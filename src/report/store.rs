@@ -15,9 +15,11 @@
 //! written, up to [`NO_DISK_FACTOR`] times the budget stay in memory and later reports are
 //! dropped: counted ([`Store::dropped`]), left out of the report's order and ids, and said.
 
+use super::legs::{self, order, LinkedBy};
 use super::{ConnectionReport, StatusKey};
 use crate::scratch::Scratch;
 use crate::serial;
+use std::collections::HashMap;
 use std::io;
 
 /// Finished reports kept in memory by default before the rest go to the temporary file
@@ -57,7 +59,7 @@ pub struct Store {
     /// What the report should say of the temporary files (see [`Store::notes`]).
     notes: Vec<String>,
     /// The sessions that may be legs of a proxied session (`legs`), by order.
-    legs: super::legs::Index,
+    legs: legs::Index,
 }
 
 /// What stays in memory of a report (32 bytes: one per connection of the capture): its
@@ -114,12 +116,6 @@ impl Entry {
     }
 }
 
-/// The sort key of a report: its input, then its first packet.
-pub(crate) fn order(input: usize, first_packet: u64) -> u64 {
-    let input = u64::try_from(input).unwrap_or(u64::MAX).min(0xFFFF);
-    input << 48 | first_packet.min((1 << 48) - 1)
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Place {
     Memory(u32),
@@ -158,7 +154,7 @@ impl Store {
             no_disk: false,
             dropped: 0,
             notes: Vec::new(),
-            legs: super::legs::Index::default(),
+            legs: legs::Index::default(),
             identities: 0,
         }
     }
@@ -393,7 +389,7 @@ impl Store {
     }
 
     /// The index of the proxied sessions' legs, taken out (`legs::link_store`).
-    pub fn take_legs(&mut self) -> super::legs::Index {
+    pub fn take_legs(&mut self) -> legs::Index {
         std::mem::take(&mut self.legs)
     }
 
@@ -540,6 +536,48 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// Pairs the legs of a sorted store: each pair read back, given to `link`, and written back.
+pub fn link_store(
+    store: &mut Store,
+    mut link: impl FnMut(&mut ConnectionReport, &mut ConnectionReport, &LinkedBy),
+) -> std::io::Result<()> {
+    let mut buf = Vec::new();
+    // The streams of the HTTP/2 connections read back so far: (stream, index) by order.
+    let mut streams: HashMap<u64, Vec<(u32, usize)>> = HashMap::new();
+    for p in store.take_legs().pairs() {
+        let mut at = |(order, stream): (u64, u32)| -> std::io::Result<Option<usize>> {
+            let range = store.positions(order);
+            if range.len() == 1 && stream == 0 {
+                return Ok(Some(range.start));
+            }
+            // The streams of one HTTP/2 connection share its order: read each back once.
+            let ids = match streams.entry(order) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    let mut ids = Vec::with_capacity(range.len());
+                    for i in range {
+                        ids.push((store.get(i, &mut buf)?.h2_stream.unwrap_or(0), i));
+                    }
+                    e.insert(ids)
+                }
+            };
+            Ok(ids.iter().find(|(s, _)| *s == stream).map(|&(_, i)| i))
+        };
+        let (Some(i), Some(j)) = (at(p.front)?, at(p.back)?) else {
+            continue;
+        };
+        if i == j {
+            continue;
+        }
+        let mut front = store.get(i, &mut buf)?;
+        let mut back = store.get(j, &mut buf)?;
+        link(&mut front, &mut back, &p.by);
+        store.replace(i, front)?;
+        store.replace(j, back)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -34,7 +34,7 @@ pub mod tcp;
 pub mod tls;
 
 use crate::finding::{Findings, Kind};
-use crate::flow::Role;
+use crate::flow::{Role, Side, Sides};
 use crate::websocket::session::Session;
 use h2::layer::H2Layer;
 use tcp::assembler::Limits;
@@ -42,85 +42,12 @@ use tcp::Event;
 use tls::keylog::KeyLog;
 use tls::layer::{TlsFacts, TlsLayer};
 
-/// One direction of a connection, named by who sent it: `A` is the endpoint that sent the
-/// first packet seen, `B` the other. A typed index into [`Sides`], so that picking a side's
-/// state cannot go out of bounds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum Side {
-    A,
-    B,
-}
-
-impl Side {
-    /// Both sides, `A` first.
-    pub const BOTH: [Side; 2] = [Side::A, Side::B];
-
-    /// The opposite direction.
-    pub fn other(self) -> Side {
-        match self {
-            Side::A => Side::B,
-            Side::B => Side::A,
-        }
-    }
-}
-
-/// One value per [`Side`]; indexing by a `Side` is a `match`, it cannot fail.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Sides<T> {
-    pub a: T,
-    pub b: T,
-}
-
-impl<T> Sides<T> {
-    pub const fn new(a: T, b: T) -> Sides<T> {
-        Sides { a, b }
-    }
-
-    /// Both values, `A` first.
-    pub fn iter(&self) -> std::array::IntoIter<&T, 2> {
-        [&self.a, &self.b].into_iter()
-    }
-
-    /// Both values, `A` first, to change.
-    pub fn iter_mut(&mut self) -> std::array::IntoIter<&mut T, 2> {
-        [&mut self.a, &mut self.b].into_iter()
-    }
-}
-
-impl<T> std::ops::Index<Side> for Sides<T> {
-    type Output = T;
-    fn index(&self, s: Side) -> &T {
-        match s {
-            Side::A => &self.a,
-            Side::B => &self.b,
-        }
-    }
-}
-
-impl<T> std::ops::IndexMut<Side> for Sides<T> {
-    fn index_mut(&mut self, s: Side) -> &mut T {
-        match s {
-            Side::A => &mut self.a,
-            Side::B => &mut self.b,
-        }
-    }
-}
-
 /// What every connection's stack reads but does not own: the reassembly limits and the
 /// TLS secrets known so far.
 #[derive(Debug, Clone, Copy)]
 pub struct Env<'a> {
     pub limits: &'a Limits,
     pub keys: &'a KeyLog,
-}
-
-/// How a WebSocket session reached the application: over which TCP connection (the
-/// report's endpoints), whether inside TLS, and on which HTTP/2 stream.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Transport {
-    pub tls: bool,
-    /// The HTTP/2 stream of an RFC 8441 extended CONNECT; `None` over HTTP/1.1.
-    pub h2_stream: Option<u32>,
 }
 
 /// What every layer of one TCP connection shares: who the client is, the findings, and
@@ -413,6 +340,7 @@ pub(crate) fn h2_client(ctx: &Ctx, s: Side, bytes: &[u8]) -> Option<Side> {
 mod tests {
     use super::*;
     use crate::capture::Timestamp;
+    use crate::flow::Transport;
 
     /// The details of the stack's "HTTP/2 stream lost" findings.
     fn h2_lost(st: &Stack) -> Vec<&str> {

@@ -11,7 +11,7 @@ use crate::capture::Timestamp;
 use crate::finding::{Findings, Kind};
 use crate::flow::Role;
 use crate::stack::http1::parse as http;
-use crate::stack::{Side, Sides, Transport};
+use crate::flow::{Side, Sides, Transport};
 use crate::websocket::decoder::{Decoder, Stats};
 use crate::websocket::deflate::{self, Inflater};
 

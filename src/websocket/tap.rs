@@ -3,29 +3,14 @@
 //! In: from the direction's decoder, a data message's start, its payload as the application
 //! gets it (unmasked, inflated when compressed; RFC 6455 §5.3, RFC 7692 §7.2), a gap inside
 //! it, its end; and each ping and pong. Out: finished messages (their first
-//! [`crate::app::KEEP`] bytes, length, whether anything is missing) and controls, in order,
+//! [`KEEP`] bytes, length, whether anything is missing) and controls, in order,
 //! until the session takes them. Only sessions whose application protocol is recognized (or
 //! still being sniffed) have a tap, so plain WebSockets pay nothing.
 
+use crate::app::{Tapped, KEEP};
 use crate::capture::Timestamp;
 use crate::flow::Role;
 use serde::{Deserialize, Serialize};
-
-/// What a tap hands over.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Tapped {
-    Message {
-        text: bool,
-        #[serde(with = "serde_bytes")]
-        bytes: Vec<u8>,
-        len: u64,
-        damaged: bool,
-        packet: u64,
-        ts: Timestamp,
-    },
-    /// A ping (`pong` false) or a pong.
-    Control { pong: bool, packet: u64, ts: Timestamp },
-}
 
 /// Messages held before the session takes them (it does after every segment, so a handful).
 const MAX_HELD: usize = 64;
@@ -48,7 +33,7 @@ impl Tap {
     /// Payload bytes as the application gets them.
     pub fn bytes(&mut self, b: &[u8]) {
         if let Some((_, kept, len, _)) = self.current.as_mut() {
-            let room = crate::app::KEEP.saturating_sub(kept.len());
+            let room = KEEP.saturating_sub(kept.len());
             kept.extend_from_slice(b.get(..room).unwrap_or(b));
             *len += b.len() as u64;
         }

@@ -29,7 +29,8 @@
 pub mod parse;
 
 use super::tcp::Event;
-use super::{Ctx, Side, Sides};
+use super::Ctx;
+use crate::flow::{Side, Sides};
 use crate::capture::Timestamp;
 use crate::finding::Kind;
 use crate::flow::Role;

@@ -20,7 +20,8 @@ use crate::finding::Kind;
 use crate::flow::Role;
 use crate::stack::tcp::assembler::HalfStream;
 use crate::stack::tls::keylog::KeyLog;
-use crate::stack::{Env, Side, Sides, Stack};
+use crate::flow::{Side, Sides};
+use crate::stack::{Env, Stack};
 use crate::websocket::session::Session;
 use crate::websocket::unanswered::Unanswered;
 

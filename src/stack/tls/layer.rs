@@ -17,7 +17,8 @@ use crate::finding::Kind;
 use crate::stack::h2::layer::H2Layer;
 use crate::stack::http1::Http1;
 use crate::stack::tcp::Event;
-use crate::stack::{Ctx, Side, Sides};
+use crate::flow::{Side, Sides};
+use crate::stack::Ctx;
 use crate::websocket::session::Session;
 
 /// Capture times of a direction's last packets, for a record completed by a packet fed

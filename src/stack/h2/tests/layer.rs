@@ -7,7 +7,8 @@ use crate::capture::Timestamp;
 use crate::finding::Kind;
 use crate::stack::tcp::Event;
 use crate::stack::tls::KeyLog;
-use crate::stack::{Side, Stack};
+use crate::flow::Side;
+use crate::stack::Stack;
 use crate::websocket::session::{Session, StreamEndKind};
 
 const CLIENT: Side = Side::A;
