@@ -7,6 +7,7 @@
 //! was carried ([`Transport`]). The table itself, with eviction by
 //! capture time, lives in `analyzer` (reassembly rules 12-13).
 
+use crate::capture::Timestamp;
 use crate::decode::Endpoint;
 use serde::{Deserialize, Serialize};
 
@@ -212,4 +213,26 @@ pub struct Transport {
     pub tls: bool,
     /// The HTTP/2 stream of an RFC 8441 extended CONNECT; `None` over HTTP/1.1.
     pub h2_stream: Option<u32>,
+}
+
+/// What a half-stream hands to the application layer, in stream order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event<'a> {
+    /// Bytes at stream `offset`, from the segment in `packet` captured at `ts`.
+    Data {
+        offset: u64,
+        bytes: &'a [u8],
+        packet: u64,
+        ts: Timestamp,
+    },
+    /// `len` bytes at `offset` that the capture does not hold; `packet` is the one that
+    /// showed it (cut by the snaplen, an ACK past the hole, a cap or an RST forcing it), if any.
+    /// `cut` is true when they are the end of `packet`'s own payload, cut off by the
+    /// capture's snap length (the packet was captured, its end was not).
+    Gap {
+        offset: u64,
+        len: u64,
+        packet: Option<u64>,
+        cut: bool,
+    },
 }

@@ -426,7 +426,7 @@ fn upgrade_request(
 fn upgrade_response(key: &str, proto: Option<&str>, extension: Option<&str>) -> Vec<u8> {
     let mut r = format!(
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n",
-        wsclose::stack::http1::parse::accept_for(key)
+        wsclose::websocket::session::accept_for(key)
     );
     if let Some(p) = proto {
         r.push_str(&format!("Sec-WebSocket-Protocol: {p}\r\n"));

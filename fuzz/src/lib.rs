@@ -267,7 +267,7 @@ pub fn http_handshake(data: &[u8]) {
         }
         let _ = r.is_websocket_upgrade();
         if let Some(key) = &r.key {
-            let _ = http::accept_for(key);
+            let _ = wsclose::websocket::session::accept_for(key);
         }
         let _ = http::has_permessage_deflate(r.extensions.as_deref());
     }

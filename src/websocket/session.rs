@@ -10,7 +10,8 @@
 use crate::capture::Timestamp;
 use crate::finding::{Findings, Kind};
 use crate::flow::Role;
-use crate::stack::http1::parse as http;
+use base64::Engine;
+use sha1::{Digest, Sha1};
 use crate::flow::{Side, Sides, Transport};
 use crate::websocket::decoder::{Decoder, Stats};
 use crate::websocket::deflate::{self, Inflater};
@@ -91,7 +92,7 @@ impl Handshake {
 
     fn check_accept(&mut self) {
         self.accept_ok = match (self.key.as_deref(), self.accept.as_deref()) {
-            (Some(key), Some(accept)) => Some(http::accept_for(key) == accept.trim()),
+            (Some(key), Some(accept)) => Some(accept_for(key) == accept.trim()),
             _ => None,
         };
     }
@@ -321,4 +322,15 @@ impl Session {
     pub fn can_freeze(&self) -> bool {
         self.decoders.iter().flatten().all(|d| d.can_freeze())
     }
+}
+
+/// The GUID that §1.3 appends to Sec-WebSocket-Key.
+const WS_GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+/// The Sec-WebSocket-Accept value a server must send for `key` (§4.2.2 step 5.4).
+pub fn accept_for(key: &str) -> String {
+    let mut h = Sha1::new();
+    h.update(key.trim().as_bytes());
+    h.update(WS_GUID.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(h.finalize())
 }

@@ -16,8 +16,9 @@
 //! place, any other block (§3.1, §4.1-4.4) parsed by pcap-parser.
 
 use super::damage::{analyzed_before, which_record};
-use super::pcap::{legacy_packet, open_at};
-use super::pcapng::{reopen, Ng};
+use super::pcap::legacy_packet;
+use super::stream::{open_at, reopen};
+use super::pcapng::Ng;
 use super::stream::read_from;
 use super::{InputSummary, Progress, SharedFile, Tally};
 use crate::capture::shared::{End, ANY};

@@ -9,16 +9,8 @@
 //! reopened at a record in its middle, behind its header, for a reader of a shared file
 //! that goes on alone from there (`chunks`).
 
-use super::input::Counted;
-use super::stream::Stream;
-use super::Progress;
 use crate::capture::{LinkType, Packet, Timestamp};
-use crate::error::Error;
 use pcap_parser::LegacyPcapBlock;
-use std::fs::File;
-use std::io::{self, Read, Seek};
-use std::path::Path;
-use std::sync::Arc;
 
 /// A classic pcap record as a packet: times in nanoseconds (a fraction past its unit's
 /// second is clamped), the captured bytes no longer than the record holds.
@@ -49,38 +41,8 @@ pub(in crate::capture) fn record_time(secs: u32, fraction: u32, nanos: bool) -> 
     Timestamp::from_parts(i64::from(secs), frac)
 }
 
-/// Opens a plain classic pcap file at the record at byte `offset`, after packet `number`:
-/// its global header, then the file from there.
-pub(super) fn open_at(
-    path: &Path,
-    offset: u64,
-    number: u64,
-    progress: Option<Progress>,
-) -> Result<Stream, Error> {
-    let io = |e: io::Error| Error::Io {
-        path: path.to_path_buf(),
-        source: e,
-    };
-    let mut f = File::open(path).map_err(io)?;
-    let mut head = [0u8; HEADER_LEN];
-    f.read_exact(&mut head).map_err(io)?;
-    f.seek(io::SeekFrom::Start(offset)).map_err(io)?;
-    let rest: Box<dyn Read + Send> = match progress {
-        Some(progress) => Box::new(Counted { inner: f, progress }),
-        None => Box::new(f),
-    };
-    Ok(Stream {
-        reader: Box::new(io::Cursor::new(head).chain(rest)),
-        damage: Arc::default(),
-        base: offset.saturating_sub(HEADER_LEN as u64),
-        number,
-        delivered: 0,
-        warned_bad_if: false,
-    })
-}
-
 /// The classic pcap global header's length.
-const HEADER_LEN: usize = 24;
+pub(super) const HEADER_LEN: usize = 24;
 
 #[cfg(test)]
 mod tests {

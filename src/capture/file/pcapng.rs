@@ -21,15 +21,10 @@
 //! (`capture::shared`), and [`reopen`], a file read again from its start for a reader of a
 //! shared file that goes on alone (`chunks`).
 
-use super::stream::Stream;
 use super::{word, Found, InputSummary};
 use crate::capture::{LinkType, Packet, Timestamp};
-use crate::error::Error;
 use pcap_parser::pcapng::Block;
 use pcap_parser::PcapError;
-use std::fs::File;
-use std::path::Path;
-use std::sync::Arc;
 
 /// Per-interface facts from a pcapng Interface Description Block.
 #[derive(Clone, Copy)]
@@ -437,25 +432,6 @@ fn ng_timestamp(high: u32, low: u32, iface: Interface) -> Timestamp {
         }
     };
     Timestamp::from_parts((secs as i64).saturating_add(iface.offset), nanos as u32)
-}
-
-/// A pcapng file from its start for a [`read_shared`](super::read_shared) reader that goes
-/// on alone from packet `number`: its sections and interfaces are only known from the
-/// blocks before, so they are read again, and the packets up to `number` are not delivered
-/// again (nor is the warning about undescribed interfaces given again, if `warned`).
-pub(super) fn reopen(path: &Path, number: u64, warned: bool) -> Result<Stream, Error> {
-    let f = File::open(path).map_err(|e| Error::Io {
-        path: path.to_path_buf(),
-        source: e,
-    })?;
-    Ok(Stream {
-        reader: Box::new(f),
-        damage: Arc::default(),
-        base: 0,
-        number: 0,
-        delivered: number,
-        warned_bad_if: warned,
-    })
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //!
 //! In: a [`Stream`]: the bytes from the capture's header on (`input`), or, for a reader of a
 //! shared file that goes on alone, the header followed by the file from a record on
-//! (`pcap::open_at`) or the file read again from its start (`pcapng::reopen`). Out: every
+//! ([`open_at`]) or the file read again from its start ([`reopen`]). Out: every
 //! packet to a callback, through the input's [`Tally`]; into its [`InputSummary`], the
 //! format, link types, packet count, and what ended the input early (a record cut by the
 //! end of the input, one too large, one that does not parse, a damaged gzip stream), in the
@@ -19,14 +19,15 @@ use super::damage::{
     analyzed_before, cut_warning, declared_len, declares, describe, framed_block, header_error,
     record_problem, record_problem_in, which_record, Problem,
 };
-use super::input::Damage;
-use super::pcap::legacy_packet;
+use super::input::{Counted, Damage};
+use super::pcap::{legacy_packet, HEADER_LEN};
 use super::pcapng::Ng;
-use super::{InputSummary, Tally};
+use super::{InputSummary, Progress, Tally};
 use crate::capture::{LinkType, Packet};
 use crate::error::Error;
 use pcap_parser::{PcapBlockOwned, PcapError};
-use std::io::Read;
+use std::fs::File;
+use std::io::{self, Read, Seek};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -318,6 +319,56 @@ pub(super) fn read_from(
     }
     Ok(())
 }
+
+/// Opens a plain classic pcap file at the record at byte `offset`, after packet `number`:
+/// its global header, then the file from there.
+pub(super) fn open_at(
+    path: &Path,
+    offset: u64,
+    number: u64,
+    progress: Option<Progress>,
+) -> Result<Stream, Error> {
+    let io = |e: io::Error| Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    let mut f = File::open(path).map_err(io)?;
+    let mut head = [0u8; HEADER_LEN];
+    f.read_exact(&mut head).map_err(io)?;
+    f.seek(io::SeekFrom::Start(offset)).map_err(io)?;
+    let rest: Box<dyn Read + Send> = match progress {
+        Some(progress) => Box::new(Counted { inner: f, progress }),
+        None => Box::new(f),
+    };
+    Ok(Stream {
+        reader: Box::new(io::Cursor::new(head).chain(rest)),
+        damage: Arc::default(),
+        base: offset.saturating_sub(HEADER_LEN as u64),
+        number,
+        delivered: 0,
+        warned_bad_if: false,
+    })
+}
+
+/// A pcapng file from its start for a `read_shared` reader that goes
+/// on alone from packet `number`: its sections and interfaces are only known from the
+/// blocks before, so they are read again, and the packets up to `number` are not delivered
+/// again (nor is the warning about undescribed interfaces given again, if `warned`).
+pub(super) fn reopen(path: &Path, number: u64, warned: bool) -> Result<Stream, Error> {
+    let f = File::open(path).map_err(|e| Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    Ok(Stream {
+        reader: Box::new(f),
+        damage: Arc::default(),
+        base: 0,
+        number: 0,
+        delivered: number,
+        warned_bad_if: warned,
+    })
+}
+
 
 #[cfg(test)]
 mod tests {

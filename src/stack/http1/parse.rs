@@ -13,10 +13,7 @@
 //! its `101` are told apart from a WebSocket's here too.
 
 use base64::Engine;
-use sha1::{Digest, Sha1};
 
-/// The GUID that §1.3 appends to Sec-WebSocket-Key.
-const WS_GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 /// Headers longer than this are not a handshake we will wait for.
 pub const MAX_HEADER_BYTES: usize = 64 * 1024;
 const MAX_HEADERS: usize = 64;
@@ -429,13 +426,6 @@ fn has_token(value: &[u8], token: &str) -> bool {
         .any(|t| t.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
 }
 
-/// The Sec-WebSocket-Accept value a server must send for `key` (§4.2.2 step 5.4).
-pub fn accept_for(key: &str) -> String {
-    let mut h = Sha1::new();
-    h.update(key.trim().as_bytes());
-    h.update(WS_GUID.as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(h.finalize())
-}
 
 /// Does the extension list name permessage-deflate (RFC 7692 §7)?
 pub fn has_permessage_deflate(extensions: Option<&str>) -> bool {
@@ -491,6 +481,7 @@ fn agrees(b: &[u8], m: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::websocket::session::accept_for;
 
     #[test]
     fn status_of_a_cut_response_only_when_its_code_was_captured() {

@@ -12,29 +12,8 @@
 pub mod assembler;
 pub mod connection;
 
-use crate::capture::Timestamp;
 
-/// What a half-stream hands to the application layer, in stream order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Event<'a> {
-    /// Bytes at stream `offset`, from the segment in `packet` captured at `ts`.
-    Data {
-        offset: u64,
-        bytes: &'a [u8],
-        packet: u64,
-        ts: Timestamp,
-    },
-    /// `len` bytes at `offset` that the capture does not hold; `packet` is the one that
-    /// showed it (cut by the snaplen, an ACK past the hole, a cap or an RST forcing it), if any.
-    /// `cut` is true when they are the end of `packet`'s own payload, cut off by the
-    /// capture's snap length (the packet was captured, its end was not).
-    Gap {
-        offset: u64,
-        len: u64,
-        packet: Option<u64>,
-        cut: bool,
-    },
-}
+pub use crate::flow::Event;
 
 /// Per-direction counters for the report.
 #[derive(
@@ -66,3 +45,4 @@ pub struct Counters {
     /// corrupt or forged sequence number, reassembly rule 2) and ignored.
     pub implausible: u64,
 }
+

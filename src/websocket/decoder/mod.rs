@@ -31,7 +31,7 @@ use crate::capture::Timestamp;
 use crate::close::{CloseFrame, Problem};
 use crate::finding::{Findings, Kind};
 use crate::flow::Role;
-use crate::stack::tcp::Event;
+use crate::flow::Event;
 use log::{preview_text, PREVIEW_BYTES};
 use message::{check_utf8, Message};
 

@@ -6,7 +6,7 @@
 
 use super::head::FrameType;
 use super::reason::ErrorCode;
-use super::settings::setting;
+use super::ids::setting;
 use std::fmt;
 
 /// What is wrong with a frame. Every variant but [`FrameError::Incomplete`] is a

@@ -4,7 +4,7 @@
 //! flags, 31-bit stream id), or nom's `Incomplete` with nothing consumed; and whether bytes
 //! start like a server preface's SETTINGS frame (§3.4).
 
-use super::settings::DEFAULT_MAX_FRAME_SIZE;
+use super::ids::DEFAULT_MAX_FRAME_SIZE;
 use nom::number::streaming::{be_u24, be_u32, be_u8};
 use nom::IResult;
 use std::fmt;

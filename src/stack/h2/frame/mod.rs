@@ -18,6 +18,7 @@
 
 mod error;
 mod head;
+mod ids;
 mod payload;
 mod priority;
 mod reason;
@@ -28,9 +29,10 @@ pub use head::{flags, looks_like_settings, parse_header, FrameHeader, FrameType,
 pub use payload::parse_payload;
 pub use priority::Priority;
 pub use reason::ErrorCode;
-pub use settings::{Settings, DEFAULT_MAX_FRAME_SIZE};
+pub use ids::DEFAULT_MAX_FRAME_SIZE;
+pub use settings::Settings;
 #[cfg(any(test, feature = "internals"))]
-pub use settings::{setting, MAX_MAX_FRAME_SIZE};
+pub use ids::{setting, MAX_MAX_FRAME_SIZE};
 
 /// One frame, its payload borrowed, padding and priority fields taken off.
 #[derive(Debug, Clone, PartialEq, Eq)]

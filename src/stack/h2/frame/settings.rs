@@ -5,14 +5,10 @@
 
 use super::error::FrameError;
 use super::head::FrameType;
+use super::ids::{setting, DEFAULT_MAX_FRAME_SIZE, MAX_MAX_FRAME_SIZE};
 use nom::number::complete::{be_u16 as c_be_u16, be_u32 as c_be_u32};
 use nom::IResult;
 
-/// SETTINGS_MAX_FRAME_SIZE until the receiver says otherwise, and its lowest legal value
-/// (§6.5.2).
-pub const DEFAULT_MAX_FRAME_SIZE: u32 = 1 << 14;
-/// The highest legal SETTINGS_MAX_FRAME_SIZE, and the most a 24-bit length can say (§6.5.2).
-pub const MAX_MAX_FRAME_SIZE: u32 = (1 << 24) - 1;
 
 /// The parameters of one SETTINGS frame (§6.5.2, RFC 8441 §3). A parameter sent twice
 /// keeps its last value (§6.5.3: processed in order); unknown identifiers are ignored.
@@ -28,16 +24,6 @@ pub struct Settings {
     pub enable_connect_protocol: Option<bool>,
 }
 
-/// SETTINGS identifiers (§6.5.2; 0x8 from RFC 8441 §3).
-pub mod setting {
-    pub const HEADER_TABLE_SIZE: u16 = 0x1;
-    pub const ENABLE_PUSH: u16 = 0x2;
-    pub const MAX_CONCURRENT_STREAMS: u16 = 0x3;
-    pub const INITIAL_WINDOW_SIZE: u16 = 0x4;
-    pub const MAX_FRAME_SIZE: u16 = 0x5;
-    pub const MAX_HEADER_LIST_SIZE: u16 = 0x6;
-    pub const ENABLE_CONNECT_PROTOCOL: u16 = 0x8;
-}
 
 pub(super) fn parse_settings(payload: &[u8]) -> Result<Settings, FrameError> {
     let mut settings = Settings::default();

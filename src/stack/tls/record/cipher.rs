@@ -22,6 +22,7 @@
 //! AES-CBC is RustCrypto's `aes` + `cbc`, HMAC `hmac` with `sha1`/`sha2`.
 
 use super::aead::{make_aead, xor_seq, Aead};
+pub use super::open::OpenError;
 use super::cbc_hmac::{cbc_decrypt, cbc_unpad, MacKey};
 use super::keys::{AeadAlg, Bulk, Suite, TrafficKeys};
 use super::RecordHead;
@@ -34,14 +35,6 @@ use std::ops::Range;
 
 const TAG_LEN: usize = 16;
 
-/// Why a record did not open.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OpenError {
-    /// Authentication failed (AEAD tag, HMAC or CBC padding): the key does not fit.
-    Auth,
-    /// Too short for the cipher, or (TLS 1.3) all padding: not a record this cipher made.
-    Malformed,
-}
 
 pub(super) enum Protection {
     /// TLS 1.3 AEAD with a 12-byte IV.

@@ -18,6 +18,7 @@ mod aead;
 mod cbc_hmac;
 mod cipher;
 mod deframer;
+mod open;
 pub(crate) mod spare;
 #[cfg(test)]
 mod tests;
