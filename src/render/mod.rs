@@ -9,8 +9,8 @@
 //!
 //! No renderer imports another; what several share sits below them: `statuses` (each
 //! status explained once per report: the connections grouped by status), `text` (pieces
-//! each renderer words itself), [`wireshark`] (a connection's display filter, also a field
-//! of the JSON) and `pretty` (the JSON writer).
+//! each renderer words itself) and `pretty` (the JSON writer); a connection's Wireshark
+//! display filter is a field of the model (`report::wireshark`).
 
 pub mod csv;
 pub mod events;
@@ -31,7 +31,7 @@ mod text;
 
 use crate::close::catalog;
 use crate::report::{ConnectionReport, Report};
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 use std::fmt::Write;
 
 /// The application's cause in one line ("socket.io: ping timeout (ended by the client)"),
@@ -60,15 +60,6 @@ pub fn app_text(a: &crate::app::ApplicationReport) -> String {
         s.push_str(&format!(". Fix: {fix}"));
     }
     s
-}
-
-/// "1006 Abnormal Closure (inferred)": a connection's status as the reports name it.
-pub(crate) fn status_label(c: &ConnectionReport) -> String {
-    match c.status.code {
-        Some(code) if c.status.inferred => format!("{code} {} (inferred)", c.status.name),
-        Some(code) => format!("{code} {}", c.status.name),
-        None => c.status.name.to_string(),
-    }
 }
 
 /// A clean close: 1000 or 1001 without a protocol violation.
@@ -162,78 +153,6 @@ impl Names {
         self.0
             .as_ref()
             .map(|n| n.get(c.input).map_or("", String::as_str))
-    }
-}
-
-/// One status, as [`Groups`] gathers it.
-pub(crate) struct Group {
-    /// [`status_label`].
-    pub(crate) label: String,
-    /// Connections with it.
-    pub(crate) count: u64,
-    /// The first [`GROUP_IDS`] of their ids.
-    pub(crate) ids: Vec<u64>,
-    /// The code's meaning and typical causes (the catalog's), or the status's general text.
-    pub(crate) cause: String,
-    pub(crate) fix: String,
-}
-
-/// Each status once: its meaning and typical causes, and the fix, with the connections
-/// that have it; gathered as the connections are read.
-#[derive(Default)]
-pub(crate) struct Groups {
-    /// In the order first seen.
-    groups: Vec<Group>,
-    by_label: HashMap<String, usize>,
-}
-
-/// Ids listed per status.
-pub(crate) const GROUP_IDS: usize = 20;
-
-impl Groups {
-    pub(crate) fn add(&mut self, c: &ConnectionReport) {
-        let label = status_label(c);
-        if let Some(g) = self
-            .by_label
-            .get(&label)
-            .and_then(|&i| self.groups.get_mut(i))
-        {
-            g.count += 1;
-            if g.ids.len() < GROUP_IDS {
-                g.ids.push(c.id);
-            }
-            return;
-        }
-        let (cause, fix) = match c.status.code {
-            Some(code) => {
-                let e = catalog::lookup(code);
-                (format!("{} {}", e.meaning, e.causes), e.fix.to_string())
-            }
-            None => (c.status.general.to_string(), c.status.fix.to_string()),
-        };
-        self.by_label.insert(label.clone(), self.groups.len());
-        self.groups.push(Group {
-            label,
-            count: 1,
-            ids: vec![c.id],
-            cause,
-            fix,
-        });
-    }
-
-    /// The fix every connection of `c`'s status shares.
-    pub(crate) fn fix(&self, c: &ConnectionReport) -> Option<&str> {
-        let label = status_label(c);
-        let g = self.groups.get(*self.by_label.get(&label)?)?;
-        Some(&g.fix)
-    }
-
-    /// The statuses, problems first, then by count.
-    pub(crate) fn in_order(&self) -> Vec<&Group> {
-        let mut order: Vec<&Group> = self.groups.iter().collect();
-        let is_clean = |l: &str| l.starts_with("1000 ") || l.starts_with("1001 ");
-        order.sort_by_key(|g| (is_clean(&g.label), std::cmp::Reverse(g.count)));
-        order
     }
 }
 

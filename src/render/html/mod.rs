@@ -29,12 +29,11 @@ mod timeline;
 
 pub use sequence::AppMessage;
 
-use super::{
-    closed_by, codes, problems_first, report_ids_not_in, status_label, tls_parts, Best, Groups,
-    Names,
-};
+use super::statuses::{label as status_label, Statuses};
+use super::{closed_by, codes, problems_first, report_ids_not_in, tls_parts, Best, Names};
 use crate::capture::file::InputSummary;
 use crate::diagnose::text::Secs;
+use crate::render::text::handshake_words;
 use crate::report::{ConnectionReport, Report};
 use sequence::Sketch;
 use std::collections::HashMap;
@@ -116,7 +115,7 @@ pub fn write(
 struct Context<'a> {
     inputs: &'a [InputSummary],
     names: Names,
-    groups: Groups,
+    groups: Statuses,
     sketches: HashMap<u64, Sketch>,
     frame_log: usize,
 }
@@ -139,7 +138,7 @@ pub fn write_with(
     let mut cx = Context {
         inputs: &report.inputs,
         names: Names::of(report),
-        groups: Groups::default(),
+        groups: Statuses::default(),
         sketches: HashMap::new(),
         frame_log: FRAME_LOG,
     };
@@ -437,10 +436,10 @@ fn row(o: &mut String, c: &ConnectionReport, names: &Names, link: bool) {
 
 /// The section on what each status means (problems first, then by count), within
 /// `limit` bytes if given.
-fn meanings(groups: &Groups, limit: Option<usize>) -> String {
+fn meanings(groups: &Statuses, limit: Option<usize>) -> String {
     let mut o = String::from("<section id=\"statuses\"><h2>What the statuses mean</h2>\n");
     let mut not_shown = Vec::new();
-    for g in groups.in_order() {
+    for g in groups.problems_first() {
         let mut s = String::new();
         let ids: Vec<String> = g
             .ids
@@ -579,7 +578,7 @@ fn connection(o: &mut String, c: &ConnectionReport, cx: &Context<'_>) {
         );
     }
     let fix: &str = &c.status.fix;
-    match cx.groups.fix(c) {
+    match cx.groups.of(c).map(|g| g.fix.as_str()) {
         Some(shared) if shared == fix => {}
         Some(shared) if fix.ends_with(shared) => {
             let own = fix.strip_suffix(shared).unwrap_or(fix).trim_end();
@@ -730,54 +729,8 @@ fn facts(o: &mut String, c: &ConnectionReport, inputs: &[InputSummary]) {
 fn handshake(o: &mut String, c: &ConnectionReport) {
     let hs = &c.handshake;
     let opt = |v: &Option<String>| v.as_deref().map_or("—".to_string(), h);
-    let request = if hs.seen {
-        format!(
-            "request at packet {}: {} <span class=\"wire\">{}</span>, Host <span class=\"wire\">{}</span>",
-            hs.request_packet.unwrap_or(0),
-            if c.h2_stream.is_some() {
-                "extended CONNECT (:protocol websocket)"
-            } else {
-                "GET"
-            },
-            opt(&hs.path),
-            opt(&hs.host)
-        )
-    } else if let Some(cut) = &hs.cut {
-        let how = if cut == "snaplen" {
-            "cut by the capture's snap length"
-        } else {
-            "partly missing from the capture"
-        };
-        let at = hs
-            .request_packet
-            .map(|p| format!(" (packet {p})"))
-            .unwrap_or_default();
-        format!("request {how}{at}: the connection was found by its frames after it")
-    } else if !c.decoded_to_end.client
-        && !c
-            .findings
-            .iter()
-            .any(|f| f.kind == crate::finding::Kind::HandshakeNotCaptured)
-    {
-        "request incomplete: bytes of it are missing from the capture (see the gap findings)"
-            .to_string()
-    } else {
-        "request not captured (the capture starts after the handshake)".to_string()
-    };
-    let response = match hs.status {
-        Some(s) => {
-            let accept = match hs.accept_valid {
-                Some(true) => "Sec-WebSocket-Accept valid",
-                Some(false) => "⚠ Sec-WebSocket-Accept does not match the key",
-                None => "no accept check",
-            };
-            format!(
-                "response at packet {}: HTTP {s}, {accept}",
-                hs.response_packet.unwrap_or(0)
-            )
-        }
-        None => "response not captured".to_string(),
-    };
+    let wire = |v: &Option<String>| format!("<span class=\"wire\">{}</span>", opt(v));
+    let (request, response) = handshake_words(c, &wire, "⚠");
     let _ = write!(o, "<dt>Handshake</dt><dd>{request}; {response}");
     if hs.subprotocol.is_some() {
         let _ = write!(

@@ -11,7 +11,7 @@ use super::{tls_text, Names};
 use crate::capture::file::InputSummary;
 use crate::diagnose::text::Secs;
 use crate::render::statuses::{self, Statuses};
-use crate::render::text::TcpEnding;
+use crate::render::text::{handshake_words, TcpEnding};
 use crate::report::wireshark;
 use crate::report::ConnectionReport;
 use crate::sanitize::{html, markdown as md};
@@ -191,55 +191,7 @@ pub(super) fn connection(
 
 fn handshake(o: &mut String, c: &ConnectionReport) {
     let h = &c.handshake;
-    let request = if h.seen {
-        format!(
-            "request at packet {}: {} {}, Host {}",
-            h.request_packet.unwrap_or(0),
-            if c.h2_stream.is_some() {
-                "extended CONNECT (:protocol websocket)"
-            } else {
-                "GET"
-            },
-            opt(&h.path),
-            opt(&h.host)
-        )
-    } else if let Some(cut) = &h.cut {
-        let how = if cut == "snaplen" {
-            "cut by the capture's snap length"
-        } else {
-            "partly missing from the capture"
-        };
-        let at = h
-            .request_packet
-            .map(|p| format!(" (packet {p})"))
-            .unwrap_or_default();
-        format!("request {how}{at}: the connection was found by its frames after it")
-    } else if !c.decoded_to_end.client
-        && !c
-            .findings
-            .iter()
-            .any(|f| f.kind == crate::finding::Kind::HandshakeNotCaptured)
-    {
-        // The request's end is among bytes the capture lacks (a snaplen, a drop).
-        "request incomplete: bytes of it are missing from the capture (see the gap findings)"
-            .to_string()
-    } else {
-        "request not captured (the capture starts after the handshake)".to_string()
-    };
-    let response = match h.status {
-        Some(s) => {
-            let accept = match h.accept_valid {
-                Some(true) => "Sec-WebSocket-Accept valid",
-                Some(false) => "⚠️ Sec-WebSocket-Accept does not match the key",
-                None => "no accept check",
-            };
-            format!(
-                "response at packet {}: HTTP {s}, {accept}",
-                h.response_packet.unwrap_or(0)
-            )
-        }
-        None => "response not captured".to_string(),
-    };
+    let (request, response) = handshake_words(c, &opt, "⚠️");
     let _ = write!(o, "- **Handshake:** {request}; {response}");
     if h.subprotocol.is_some() {
         let _ = write!(o, "; subprotocol {}", opt(&h.subprotocol));
