@@ -189,6 +189,7 @@ fn idle_sixty_seconds_points_at_a_proxy() {
         last_ping_packet: None,
         last_pong_packet: None,
         ended_by: Role::Server,
+        lasted_s: 75.0,
         unanswered: None,
     };
     explain_idle(&mut s, &idle);
@@ -202,7 +203,7 @@ fn idle_sixty_seconds_points_at_a_proxy() {
     // Only one leg is known: the side that ended it may be a proxy or the server.
     assert!(
         s.cause()
-            .contains("the peer (a proxy or the server) most likely closed"),
+            .contains("the peer (a proxy or the server) may have closed"),
         "{}",
         s.cause()
     );
@@ -237,7 +238,9 @@ fn idle_sixty_seconds_points_at_a_proxy() {
         "{}",
         s.cause()
     );
-    assert!(idle_timeout_match(100.4).is_some_and(|m| m.contains("Cloudflare")));
+    assert!(idle_timeout_match(100.4)
+        .iter()
+        .any(|t| t.who.contains("Cloudflare")));
 }
 
 #[test]
@@ -283,6 +286,7 @@ fn an_end_right_after_a_message_is_a_reaction_to_it() {
             last_ping_packet: None,
             last_pong_packet: None,
             ended_by: Role::Server,
+            lasted_s: 3.0,
             unanswered: Some(u),
         },
     );
