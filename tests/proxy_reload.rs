@@ -305,3 +305,50 @@ fn the_reload_is_the_same_in_memory_on_disk_and_sharded() {
     let sharded: Value = serde_json::to_value(&report).unwrap();
     assert_eq!(base["connections"], sharded["connections"]);
 }
+
+/// The proxy's own close frames name a reload only when they came at one instant: the
+/// backend's leg's moved 200 ms later, they are two closes of its own, not one event.
+#[test]
+fn own_closes_apart_are_not_one_reload() {
+    let paths = [fixture("proxy/caddy-reload.pcap")];
+    let mut report = wsclose::analyze_files(&paths, Options::default()).unwrap();
+    let [f, b] = &mut report.connections[..] else {
+        panic!("two legs")
+    };
+    let has = |r: &wsclose::report::ConnectionReport| {
+        r.status
+            .causes
+            .iter()
+            .any(|c| c.kind() == "proxy-reload-or-stop")
+    };
+    assert!(has(f) && has(b));
+    let mut report = wsclose::analyze_files(&paths, Options::default()).unwrap();
+    let [f, b] = &mut report.connections[..] else {
+        panic!("two legs")
+    };
+    // Analyzed afresh, then linked again with the back leg's frames 200 ms later.
+    for c in &mut b.close_frames {
+        c.time = wsclose::Timestamp(c.time.0 + 200_000_000);
+    }
+    let before: Vec<_> = f.status.causes.clone();
+    f.status
+        .causes
+        .retain(|c| c.kind() != "proxy-reload-or-stop");
+    b.status
+        .causes
+        .retain(|c| c.kind() != "proxy-reload-or-stop");
+    wsclose::report::legs::link(f, b, &wsclose::report::legs::LinkedBy::Key);
+    assert!(!has(f) && !has(b), "{:?}", f.status.causes);
+    assert_ne!(before, f.status.causes);
+    // Still the proxy's own frames, each.
+    let leg = f.leg.as_ref().unwrap();
+    assert_eq!(
+        leg.relayed
+            .iter()
+            .filter(|n| n.starts_with("the proxy sent its own close frame"))
+            .count(),
+        2,
+        "{:?}",
+        leg.relayed
+    );
+}

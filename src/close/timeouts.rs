@@ -78,7 +78,7 @@ pub static TIMEOUTS: &[Timeout] = &[
         setting: "none (a rolling 55 s window; any byte either way restarts it)",
         kind: Kind::Idle,
         default_s: Some(55),
-        source: "Heroku Dev Center, \"WebSockets on Heroku\", Timeouts (https://devcenter.heroku.com/articles/websockets#timeouts) and \"HTTP Routing\"",
+        source: "Heroku Dev Center, \"Request Timeout\", long-polling and streaming responses (https://devcenter.heroku.com/articles/request-timeout#long-polling-and-streaming-responses), and \"WebSockets on Heroku\", timeouts (https://devcenter.heroku.com/articles/websockets#timeouts)",
     },
     Timeout {
         id: "cloudflare",
@@ -139,7 +139,7 @@ pub static TIMEOUTS: &[Timeout] = &[
     Timeout {
         id: "caddy",
         who: "Caddy",
-        setting: "reverse_proxy stream_timeout (off unless set)",
+        setting: "reverse_proxy stream_timeout (off unless set; Caddy 2.6 has none)",
         kind: Kind::Idle,
         default_s: None,
         source: "Caddy, reverse_proxy directive, streaming (https://caddyserver.com/docs/caddyfile/directives/reverse_proxy#streaming)",
@@ -147,7 +147,7 @@ pub static TIMEOUTS: &[Timeout] = &[
     Timeout {
         id: "gcp-backend-service",
         who: "a Google Cloud external Application Load Balancer",
-        setting: "the backend service timeout (timeoutSec): for a WebSocket, the longest it may stay open, idle or not",
+        setting: "backend service timeout (timeoutSec; for a WebSocket the longest it may stay open, idle or not)",
         kind: Kind::Lifetime,
         default_s: Some(30),
         source: "Google Cloud, \"Backend service settings\", backend service timeout (https://cloud.google.com/load-balancing/docs/backend-service#timeout-setting)",

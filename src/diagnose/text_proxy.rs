@@ -79,7 +79,7 @@ pub fn reload_summary(l: &BothLegs, apart_ms: f64) -> String {
 }
 
 /// The fix of a proxy reloaded or stopped.
-pub const RELOAD_FIX: &str = "Let the proxy drain its WebSockets before old workers go: give them time to end on their own (nginx worker_shutdown_timeout, HAProxy hard-stop-after, Envoy --drain-time-s; Caddy 2.7 and later keep them open across a config reload for stream_close_delay), reload outside busy hours, and have clients reconnect with backoff and jitter when they get 1001 or 1006, so that a reload does not become a reconnect storm.";
+pub const RELOAD_FIX: &str = "Let the proxy drain its WebSockets before old workers go: give them time to end on their own (nginx worker_shutdown_timeout, HAProxy hard-stop-after, Envoy --drain-time-s; Caddy versions after 2.6 keep them open across a config reload for reverse_proxy's stream_close_delay), reload outside busy hours, and have clients reconnect with backoff and jitter when they get 1001 or 1006, so that a reload does not become a reconnect storm.";
 
 /// "the default of nginx's proxy_read_timeout (60 s) and of an AWS Application Load
 /// Balancer's idle timeout (60 s)": the timeouts a spell matched, named.
