@@ -1,5 +1,5 @@
 //! Proxies reloaded or stopped, and quiet spells that match a known timeout, on captures
-//! recorded through Caddy 2.6, Apache httpd 2.4 and nginx 1.22 (fixtures/proxy/,
+//! recorded through Caddy 2.6, Apache httpd 2.4, nginx 1.22 and HAProxy 2.6 (fixtures/proxy/,
 //! fixtures/record/proxy/record_reload.sh): the reload or stop named as a cause with its
 //! packets and its fix, the close frames each application sent in answer to the proxy's own
 //! never said to be relayed to a frame that came before them, and a spell of a known default
@@ -191,7 +191,21 @@ fn a_relay_never_names_a_packet_before_the_frame() {
 }
 
 #[test]
-fn nginx_reload_ends_both_legs_at_once_with_no_quiet_spell() {
+fn nginx_and_haproxy_reloads_end_both_legs_at_once_with_no_quiet_spell() {
+    // HAProxy at hard-stop-after (1 s) after a reload (SIGUSR2 to its master).
+    let r = json(&["proxy/haproxy-reload.pcap"], &[]);
+    for c in conns(&r) {
+        assert_eq!(kinds(c), ["proxy-reload-or-stop"]);
+        let l = &cause(c, "proxy-reload-or-stop")["legs"];
+        assert_eq!(
+            (&l["front_end"]["packet"], &l["back_end"]["packet"]),
+            (&71.into(), &68.into())
+        );
+        assert_eq!(l["last_frame_packet"], 66);
+        assert!(l["quiet_ms"].as_f64().unwrap() < 250.0, "{l}");
+        assert!(text(c).contains("HAProxy when hard-stop-after runs out after a reload"));
+    }
+    // nginx at worker_shutdown_timeout (1 s) after a reload (SIGHUP).
     let r = json(&["proxy/nginx-reload.pcap"], &[]);
     for c in conns(&r) {
         assert_eq!(c["status"]["code"], 1006);
@@ -289,6 +303,7 @@ fn the_reload_is_the_same_in_memory_on_disk_and_sharded() {
     let names = [
         "proxy/caddy-reload.pcap",
         "proxy/nginx-reload.pcap",
+        "proxy/haproxy-reload.pcap",
         "proxy/apache-idle.pcap",
     ];
     let base = json(&names, &[]);
