@@ -59,10 +59,18 @@ pub static TIMEOUTS: &[Timeout] = &[
     Timeout {
         id: "apache",
         who: "Apache httpd",
-        setting: "Timeout / ProxyTimeout (mod_proxy tunnels, 2.4.47 and later); ProxyWebsocketIdleTimeout in the trunk's mod_proxy_wstunnel",
+        setting: "Timeout / ProxyTimeout (ProxyTimeout defaults to Timeout; they bound mod_proxy's tunnels in 2.4.47 and later)",
         kind: Kind::Idle,
         default_s: Some(60),
         source: "Apache httpd 2.4, core Timeout and mod_proxy ProxyTimeout (https://httpd.apache.org/docs/2.4/mod/core.html#timeout, https://httpd.apache.org/docs/2.4/mod/mod_proxy.html#proxytimeout)",
+    },
+    Timeout {
+        id: "apache-wstunnel",
+        who: "Apache httpd",
+        setting: "ProxyWebsocketIdleTimeout (mod_proxy_wstunnel of httpd trunk/2.5; not in 2.4.71)",
+        kind: Kind::Idle,
+        default_s: None,
+        source: "Apache httpd trunk, mod_proxy_wstunnel, ProxyWebsocketIdleTimeout (https://httpd.apache.org/docs/trunk/mod/mod_proxy_wstunnel.html#proxywebsocketidletimeout): no timeout unless set",
     },
     Timeout {
         id: "aws-alb",
