@@ -49,7 +49,7 @@ fn each_kind_of_ending_has_its_causes() {
         ),
         (
             "proxy/haproxy-stop.pcap",
-            vec![vec!["proxy-ended-both-legs"], vec!["proxy-ended-both-legs"]],
+            vec![vec!["proxy-reload-or-stop"], vec!["proxy-reload-or-stop"]],
         ),
         (
             "proxy/nginx-idle-60s-front-only.pcap",

@@ -118,6 +118,17 @@ causes! {
     "proxy-ended-both-legs" => ProxyEndedBothLegs {
         legs: BothLegs,
     }
+    /// The proxy ended both legs at the same instant with no quiet spell before (close
+    /// frames of its own to both applications, or FINs or RSTs): it was reloaded or
+    /// stopped.
+    "proxy-reload-or-stop" => ProxyReloadOrStop {
+        legs: BothLegs,
+        /// The proxy sent close frames of its own (`front_end`, `back_end` name them);
+        /// else it ended TCP on both legs.
+        close_frames: bool,
+        /// Milliseconds between the two endings.
+        apart_ms: f64,
+    }
     /// One application ended its leg with no close frame; the proxy passed the end on.
     "relayed-end" => RelayedEnd {
         /// Who ended: the client (its leg is the front one) or the backend (a server).
@@ -146,11 +157,16 @@ causes! {
         last_ping_packet: Option<u64>,
         last_pong_packet: Option<u64>,
     }
-    /// The quiet spell before a 1006 matches a well-known proxy idle timeout.
+    /// The quiet spell before a 1006 matches the default of a known idle timeout, or the
+    /// session's length that of a known maximum lifetime (`close::timeouts`).
     "idle-timeout" => IdleTimeout {
         seconds: f64,
         /// The side that ended (a proxy, or the application behind it).
         ended_by: Role,
+        /// The ids of the timeouts matched ("nginx", "aws-nlb", "gcp-backend-service").
+        matches: Vec<String>,
+        /// Seconds from the connection's first packet to its end.
+        lasted_s: f64,
     }
     /// A close frame that breaks a rule (RFC 6455 §5.5, §7.1.6, §7.4): its receiver could
     /// not accept it, so it set no status.
@@ -456,9 +472,10 @@ pub struct Relay {
     /// The leg (connection id) and packet of the frame.
     pub connection: u64,
     pub packet: u64,
-    /// The other leg (connection id).
+    /// The other leg (connection id); for `proxy-own` and `answers-proxy`, the frame's own.
     pub to_connection: u64,
-    /// The frame the other leg got, when there was one: its code and packet.
+    /// The frame the other leg got, when there was one: its code and packet, never before
+    /// `packet`; for `answers-proxy`, the proxy's close frame it answered.
     pub to_code: Option<u16>,
     pub to_packet: Option<u64>,
 }
@@ -475,6 +492,9 @@ pub enum RelayHow {
     AnsweredByProxy,
     /// The proxy sent a close frame of its own (neither application started the close).
     ProxyOwn,
+    /// The application's close frame answered the proxy's own (`to_connection` is its own
+    /// leg, `to_packet` the proxy's frame): there was nothing to relay.
+    AnswersProxy,
 }
 
 /// How one side ended its half of what carried the session: the TCP connection, or the

@@ -100,7 +100,7 @@ pub fn evidence(code: Option<u16>, f: &Facts<'_>) -> Option<Evidence> {
             }
             Some(idle) => {
                 let _ = write!(summary, ", {} after the last frame", Secs(idle.seconds));
-                if idle_timeout_match(idle.seconds).is_some() {
+                if !idle_timeout_match(idle.seconds).is_empty() {
                     summary.push_str(" (an idle timeout of the peer, a proxy or the ");
                     summary.push_str(e.by.as_str());
                     summary.push_str("?)");

@@ -7,6 +7,7 @@
 
 use super::cause::{Cause, EndHow, Message, OpcodeName};
 use crate::capture::Timestamp;
+use crate::close::timeouts::{self, Kind, Timeout};
 use crate::flow::{PerSide, Role};
 use crate::websocket::decoder::Stats;
 use crate::websocket::unanswered::Unanswered;
@@ -24,20 +25,24 @@ pub struct Idle {
     pub last_pong_packet: Option<u64>,
     /// The side that ended first.
     pub ended_by: Role,
+    /// Seconds from the connection's first packet to that ending.
+    pub lasted_s: f64,
     /// The message the side that ended TCP had just received, when it ended TCP soon after
     /// and sent no frame in between.
     pub unanswered: Option<Unanswered>,
 }
 
-/// If a quiet spell before a 1006 matches a well-known proxy idle timeout, which one.
-pub fn idle_timeout_match(idle_s: f64) -> Option<&'static str> {
-    if (57.0..=63.0).contains(&idle_s) {
-        Some("about 60 s, the default idle timeout of nginx (proxy_read_timeout) and of AWS load balancers")
-    } else if (97.0..=103.0).contains(&idle_s) {
-        Some("about 100 s, Cloudflare's idle timeout for proxied WebSockets")
-    } else {
-        None
-    }
+/// The known idle timeouts whose default a quiet spell of `idle_s` seconds matches.
+pub fn idle_timeout_match(idle_s: f64) -> Vec<&'static Timeout> {
+    timeouts::matching(Kind::Idle, idle_s)
+}
+
+/// The known timeouts a quiet spell matches (idle ones) and the session's length matches
+/// (maximum lifetimes), idle ones first.
+pub fn timeout_matches(idle: &Idle) -> Vec<&'static Timeout> {
+    let mut m = idle_timeout_match(idle.seconds);
+    m.extend(timeouts::matching(Kind::Lifetime, idle.lasted_s));
+    m
 }
 
 /// What the capture shows about the quiet spell before a 1006.
@@ -68,10 +73,13 @@ pub fn causes(idle: &Idle) -> Vec<Cause> {
             last_pong_packet: idle.last_pong_packet,
         },
     }];
-    if idle_timeout_match(idle.seconds).is_some() {
+    let matches = timeout_matches(idle);
+    if !matches.is_empty() {
         causes.push(Cause::IdleTimeout {
             seconds: idle.seconds,
             ended_by: idle.ended_by,
+            matches: matches.iter().map(|t| t.id.to_string()).collect(),
+            lasted_s: idle.lasted_s,
         });
     }
     causes

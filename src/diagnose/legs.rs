@@ -5,15 +5,20 @@
 //! relayed from one leg to the other and what the proxy changed, who ended the session, and
 //! for a 1006 on both legs the verdict that replaces each leg's own cause and evidence: the
 //! proxy on both legs after a quiet spell (an idle timeout, measured to the millisecond),
-//! or one application whose end the proxy relayed to the other leg. Also the note on a
-//! plaintext WebSocket that is most likely the back leg of a TLS-terminating proxy whose
-//! client's leg was not decrypted.
+//! or at one instant with no quiet spell (a reload or stop, `reload`), or one application
+//! whose end the proxy relayed to the other leg; for close frames the proxy sent to both
+//! legs at one instant, the reload or stop added to each leg's status. A frame is relayed
+//! only to a frame after it, and a frame the proxy sent on its own is relayed from
+//! nowhere. Also the note on a plaintext WebSocket that is most likely the back leg of a
+//! TLS-terminating proxy whose client's leg was not decrypted.
 
 use super::cause::{BothLegs, Cause, LegEnding, Relay, RelayHow};
 use super::evidence::Evidence;
 use super::latest;
+use super::reload;
 use super::status::Status;
 use super::text::{self, article, kind_name, whole_seconds};
+use super::text_proxy;
 use crate::capture::Timestamp;
 use crate::flow::Role;
 use crate::report::legs::{LegReport, LinkedBy, Side};
@@ -33,6 +38,9 @@ pub struct Legs {
     pub ended_by: Option<&'static str>,
     /// Who ended a session neither application closed, and how that reads.
     verdict: Option<Verdict>,
+    /// The proxy closed both legs with close frames of its own at one instant: reloaded or
+    /// stopped ([`reload::closes`]).
+    reload: Option<Cause>,
 }
 
 /// The ending of a session that neither application closed: its cause, and the evidence.
@@ -65,6 +73,7 @@ pub fn judge(front: &ConnectionReport, back: &ConnectionReport) -> Legs {
         changed,
         ended_by,
         verdict,
+        reload: reload::closes(front, back),
     }
 }
 
@@ -102,6 +111,9 @@ impl Legs {
             r.status.add(Cause::RelayedClose {
                 relays: self.relays.clone(),
             });
+        }
+        if let (Some(c), Some(_), false) = (&self.reload, r.status.code, r.status.inferred) {
+            r.status.add(c.clone());
         }
         if let (Some(v), Some(1006)) = (&self.verdict, r.status.code) {
             r.status = Status::of(vec![v.cause.clone()]);
@@ -210,15 +222,19 @@ fn ending(front: &ConnectionReport, back: &ConnectionReport) -> Option<Verdict> 
             quiet_ms: ms(since, first.time),
             last_frame_packet: last_frame.map(|(p, _)| p),
         };
-        let summary = text::proxy_summary(&legs);
         let mut packets = vec![f0.end.packet, b0.end.packet];
         packets.sort_unstable();
         // Configured timeouts are whole seconds nearly always: a spell that is not one
-        // may as well be the moment the proxy was stopped.
-        let cause = if whole_seconds(legs.quiet_ms / 1000.0).is_some() {
-            Cause::ProxyIdleTimeout { legs }
+        // may as well be the moment the proxy was stopped, and one shorter than any
+        // timeout, with both legs ended at once, is that moment.
+        let (cause, summary) = if whole_seconds(legs.quiet_ms / 1000.0).is_some() {
+            let summary = text::proxy_summary(&legs);
+            (Cause::ProxyIdleTimeout { legs }, summary)
+        } else if let Some((cause, apart_ms)) = reload::ends(&legs, f0.time, b0.time) {
+            (cause, text_proxy::reload_summary(&legs, apart_ms))
         } else {
-            Cause::ProxyEndedBothLegs { legs }
+            let summary = text::proxy_summary(&legs);
+            (Cause::ProxyEndedBothLegs { legs }, summary)
         };
         return Some(Verdict {
             cause,
@@ -275,24 +291,27 @@ fn ending(front: &ConnectionReport, back: &ConnectionReport) -> Option<Verdict> 
 }
 
 /// The close frames each leg carried, matched with the other leg's: which were relayed
-/// (unchanged or changed), and which the proxy answered itself or never passed on.
+/// (unchanged or changed) to a frame after them, which the proxy sent on its own, which
+/// answered those, and which the proxy answered itself or never passed on.
 fn relays(front: &ConnectionReport, back: &ConnectionReport) -> (Vec<Relay>, bool) {
     let mut notes: Vec<(i64, Relay)> = Vec::new();
     let mut changed = false;
+    let (own_front, own_back) = reload::own_closes(front, back);
     // The frames of one role on both legs: a client's close goes front → back, a
-    // backend's back → front.
-    for (role, from_leg, to_leg) in [(Role::Client, front, back), (Role::Server, back, front)] {
-        let sent: Vec<_> = from_leg
-            .close_frames
-            .iter()
-            .filter(|f| f.from == role)
-            .collect();
+    // backend's back → front; on the other leg the proxy sends them in the same role,
+    // after them, unless it sent one on its own (`own_to`), which relays nothing.
+    for (role, from_leg, to_leg, own_from, own_to) in [
+        (Role::Client, front, back, own_front, own_back),
+        (Role::Server, back, front, own_back, own_front),
+    ] {
+        let is_own = |p: u64| own_to.is_some_and(|o| o.packet == p);
         let got: Vec<_> = to_leg
             .close_frames
             .iter()
-            .filter(|f| f.from == role)
+            .filter(|f| f.from == role && !is_own(f.packet))
             .collect();
-        for (k, f) in sent.iter().enumerate() {
+        let mut next = 0;
+        for f in from_leg.close_frames.iter().filter(|f| f.from == role) {
             let mut relay = Relay {
                 how: RelayHow::Unchanged,
                 role,
@@ -303,8 +322,14 @@ fn relays(front: &ConnectionReport, back: &ConnectionReport) -> (Vec<Relay>, boo
                 to_code: None,
                 to_packet: None,
             };
-            match got.get(k) {
-                Some(g) => {
+            let found = got
+                .iter()
+                .enumerate()
+                .skip(next)
+                .find(|(_, g)| g.packet > f.packet && g.time >= f.time);
+            match found {
+                Some((k, g)) => {
+                    next = k + 1;
                     if g.code != f.code || g.reason != f.reason {
                         changed = true;
                         relay.how = RelayHow::Changed;
@@ -312,41 +337,51 @@ fn relays(front: &ConnectionReport, back: &ConnectionReport) -> (Vec<Relay>, boo
                     relay.to_code = g.code;
                     relay.to_packet = Some(g.packet);
                 }
-                None => {
-                    // Answered on its own leg by the proxy, with nothing passed on?
-                    let answered = from_leg.close_frames.iter().any(|f| f.from != role);
-                    changed |= answered;
-                    relay.how = if answered {
-                        RelayHow::AnsweredByProxy
-                    } else {
-                        RelayHow::NotPassedOn
-                    };
-                }
+                None => match own_from.filter(|o| o.packet < f.packet) {
+                    // The application answered the proxy's own close on its leg.
+                    Some(o) => {
+                        relay.how = RelayHow::AnswersProxy;
+                        relay.to_connection = from_leg.id;
+                        relay.to_code = o.code;
+                        relay.to_packet = Some(o.packet);
+                    }
+                    None => {
+                        // Answered on its own leg by the proxy, with nothing passed on?
+                        let answered = from_leg
+                            .close_frames
+                            .iter()
+                            .any(|g| g.from != role && g.packet > f.packet);
+                        changed |= answered;
+                        relay.how = if answered {
+                            RelayHow::AnsweredByProxy
+                        } else {
+                            RelayHow::NotPassedOn
+                        };
+                    }
+                },
             }
             notes.push((f.time.0, relay));
         }
     }
-    if first_closer(front, back) == Some("proxy") {
-        changed = true;
-        for (leg, role, to) in [
-            (front, Role::Server, Role::Client),
-            (back, Role::Client, Role::Server),
-        ] {
-            if let Some(f) = leg.close_frames.iter().find(|f| f.from == role) {
-                notes.push((
-                    f.time.0,
-                    Relay {
-                        how: RelayHow::ProxyOwn,
-                        role: to,
-                        code: f.code,
-                        connection: leg.id,
-                        packet: f.packet,
-                        to_connection: leg.id,
-                        to_code: None,
-                        to_packet: None,
-                    },
-                ));
-            }
+    for (leg, own, to) in [
+        (front, own_front, Role::Client),
+        (back, own_back, Role::Server),
+    ] {
+        if let Some(f) = own {
+            changed = true;
+            notes.push((
+                f.time.0,
+                Relay {
+                    how: RelayHow::ProxyOwn,
+                    role: to,
+                    code: f.code,
+                    connection: leg.id,
+                    packet: f.packet,
+                    to_connection: leg.id,
+                    to_code: None,
+                    to_packet: None,
+                },
+            ));
         }
     }
     notes.sort_by_key(|n| n.0);

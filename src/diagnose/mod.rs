@@ -11,8 +11,9 @@
 //!
 //! A new cause is a variant of [`Cause`] (`cause.rs`), decided where its facts are
 //! (`status.rs` for close frames and endings, `idle.rs` for quiet spells, `tls.rs`,
-//! `legs.rs` for proxies, `session.rs` for the rest of a session), and said in words in
-//! one place: `text.rs` ([`text::detail`], the `Display` of [`Cause`], and [`text::fix`]).
+//! `legs.rs` and `reload.rs` for proxies, `session.rs` for the rest of a session), and said
+//! in words in one place: `text.rs` ([`text::detail`], the `Display` of [`Cause`], and
+//! [`text::fix`]), with `text_proxy.rs` for a proxy's reload and known timeouts.
 
 pub mod app;
 pub mod cause;
@@ -21,9 +22,11 @@ pub mod evidence;
 pub mod idle;
 pub mod legs;
 pub mod live;
+pub mod reload;
 pub mod session;
 pub mod status;
 pub mod text;
+pub mod text_proxy;
 pub mod tls;
 mod whole;
 

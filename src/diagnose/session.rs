@@ -177,6 +177,7 @@ pub fn diagnose(
                 last_ping_packet: latest(cs.last_ping, ss.last_ping).map(|(p, _)| p),
                 last_pong_packet: latest(cs.last_pong, ss.last_pong).map(|(p, _)| p),
                 ended_by: end.by,
+                lasted_s: end.ts.since(c.first_ts).max(0.0),
                 unanswered: idle::unanswered(end.by, sent, end.packet, end.ts),
             }
         });

@@ -4,14 +4,16 @@
 //! ([`detail`]: each cause's sentences, one after the other), its name and the catalog
 //! texts its first cause picks ([`head`]), and its fix ([`fix`]: the first cause's, after
 //! the hints of the causes that add one, the most specific first). The phrases the
-//! evidence and the live lines share (an ending, a span of time, a message) are here too.
+//! evidence and the live lines share (an ending, a span of time, a message) are here too;
+//! a proxy's reload or stop and the known timeouts a spell matches are worded in
+//! `text_proxy`, which the match arms here call.
 
 use super::cause::{
     BothLegs, Cause, End, EndHow, Ending, Eviction, LegEnding, PeerSent, PeerSentWhat, Relay,
     RelayHow,
 };
-use super::idle::idle_timeout_match;
-
+use super::text_proxy;
+use crate::close::timeouts::{self, Kind};
 use crate::close::{catalog, problem_names};
 use crate::flow::Role;
 use crate::stack::tcp::connection::EndKind;
@@ -37,6 +39,7 @@ pub fn rank(c: &Cause) -> u8 {
         | Cause::CaptureCut { .. }
         | Cause::ProxyIdleTimeout { .. }
         | Cause::ProxyEndedBothLegs { .. }
+        | Cause::ProxyReloadOrStop { .. }
         | Cause::RelayedEnd { .. } => 0,
         Cause::QuietSpell { .. } | Cause::UnansweredMessage { .. } => 1,
         Cause::IdleTimeout { .. } => 2,
@@ -120,6 +123,10 @@ pub fn head(first: &Cause) -> Head {
             fix: proxy_fix(legs).into(),
             ..coded(1006, true)
         },
+        Cause::ProxyReloadOrStop { .. } => Head {
+            fix: text_proxy::RELOAD_FIX.into(),
+            ..coded(1006, true)
+        },
         Cause::StillOpen { upgraded } | Cause::CaptureCut { upgraded } => none(
             if *upgraded { OPEN } else { OPEN_PENDING },
             if matches!(first, Cause::CaptureCut { .. }) {
@@ -152,6 +159,11 @@ fn hint(c: &Cause) -> Option<String> {
         Cause::IdleTimeout { .. } => Some(
             "Keep the connection busy: send a ping (or an application heartbeat) well inside the timeout, for example every 20-30 s, or raise the proxy's idle timeout.".into(),
         ),
+        // A reload that ended the session with close frames: the status is the frame's
+        // code, and this is the fix.
+        Cause::ProxyReloadOrStop {
+            close_frames: true, ..
+        } => Some(text_proxy::RELOAD_FIX.into()),
         _ => None,
     }
 }
@@ -290,10 +302,23 @@ impl Display for Cause {
             Cause::ProxyIdleTimeout { legs } | Cause::ProxyEndedBothLegs { legs } => {
                 write!(f, "{}", ProxyEnded(legs))?;
                 match whole_seconds(legs.quiet_ms / 1000.0) {
-                    Some(n) => write!(f, " A proxy that drops both sides at once after a quiet spell is the signature of an idle timeout of that length ({n} s): nginx proxy_read_timeout / proxy_send_timeout, HAProxy timeout tunnel, an AWS ALB idle timeout."),
+                    Some(n) => {
+                        write!(f, " A proxy that drops both sides at once after a quiet spell is the signature of an idle timeout of that length ({n} s): nginx proxy_read_timeout / proxy_send_timeout, HAProxy timeout tunnel, an AWS ALB idle timeout.")?;
+                        let known = timeouts::matching(Kind::Idle, legs.quiet_ms / 1000.0);
+                        if known.is_empty() {
+                            Ok(())
+                        } else {
+                            write!(f, " It matches the default of {}.", text_proxy::matched(&known))
+                        }
+                    }
                     None => write!(f, " A proxy drops both sides at once when its idle timeout expires, but {} is not a whole number of seconds, as configured timeouts usually are: either the timeout is set that short (nginx proxy_read_timeout, HAProxy timeout tunnel and load balancers take milliseconds too), or the proxy was stopped, reloaded or restarted at that moment (nginx -s stop, an HAProxy hard stop, a deploy); the proxy's logs for that moment say which.", Secs(legs.quiet_ms / 1000.0)),
                 }
             }
+            Cause::ProxyReloadOrStop {
+                legs,
+                close_frames,
+                apart_ms,
+            } => text_proxy::reload(f, legs, *close_frames, *apart_ms),
             Cause::RelayedEnd {
                 app,
                 app_leg,
@@ -362,18 +387,44 @@ impl Display for Cause {
                 )?;
                 write!(f, " The {by} reacted to that message: an endpoint that drops the connection right after one usually failed on it (a message over its size limit dropped without a 1009 close frame, a handler that raised, a message it could not parse), or its application chose to leave without closing; the {by}'s logs for that moment say which.")
             }
-            Cause::IdleTimeout { seconds, ended_by } => {
+            Cause::IdleTimeout {
+                seconds,
+                ended_by,
+                matches,
+                lasted_s,
+            } => {
                 // Without the proxy's other leg in the capture, the side that ended TCP may
                 // be a proxy as well as the application: say so rather than assert either.
                 let peer = match ended_by {
                     Role::Client => "the peer (a proxy or the client)",
                     Role::Server => "the peer (a proxy or the server)",
                 };
-                let m = idle_timeout_match(*seconds).unwrap_or_default();
-                write!(
-                    f,
-                    "That quiet spell is {m}: {peer} most likely closed the idle connection on a timeout."
-                )
+                let of = |kind: Kind| -> Vec<_> {
+                    matches
+                        .iter()
+                        .filter_map(|id| timeouts::by_id(id))
+                        .filter(|t| t.kind == kind)
+                        .collect()
+                };
+                let (idle, life) = (of(Kind::Idle), of(Kind::Lifetime));
+                if !idle.is_empty() {
+                    write!(
+                        f,
+                        "That quiet spell ({}) matches the default of {}: {peer} may have closed the idle connection on such a timeout.",
+                        Secs(*seconds),
+                        text_proxy::matched(&idle)
+                    )?;
+                }
+                if !life.is_empty() {
+                    let sp = if idle.is_empty() { "" } else { " " };
+                    write!(
+                        f,
+                        "{sp}The connection lasted {}, which matches {}: {peer} may have ended it at that limit, busy or not.",
+                        Secs(*lasted_s),
+                        text_proxy::matched(&life)
+                    )?;
+                }
+                Ok(())
             }
             Cause::InvalidCloseFrame {
                 from,
@@ -641,6 +692,11 @@ impl Display for Relay {
             RelayHow::ProxyOwn => write!(
                 f,
                 "the proxy sent its own close frame {sent} to the {who} (connection {from}, packet {p}): neither application started the close"
+            ),
+            RelayHow::AnswersProxy => write!(
+                f,
+                "the {who}'s close frame {sent} (connection {from}, packet {p}) answered the proxy's own (packet {}) and was not relayed",
+                self.to_packet.unwrap_or_default()
             ),
         }
     }

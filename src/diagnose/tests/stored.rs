@@ -78,7 +78,12 @@ fn one_of_each() -> Vec<Cause> {
         },
         Cause::CaptureCut { upgraded: true },
         Cause::ProxyIdleTimeout { legs: legs.clone() },
-        Cause::ProxyEndedBothLegs { legs },
+        Cause::ProxyEndedBothLegs { legs: legs.clone() },
+        Cause::ProxyReloadOrStop {
+            legs,
+            close_frames: true,
+            apart_ms: 0.25,
+        },
         Cause::RelayedEnd {
             app: Role::Server,
             app_leg: 2,
@@ -104,6 +109,8 @@ fn one_of_each() -> Vec<Cause> {
         Cause::IdleTimeout {
             seconds: 100.4,
             ended_by: Role::Client,
+            matches: vec!["cloudflare".into()],
+            lasted_s: 130.5,
         },
         Cause::InvalidCloseFrame {
             from: Role::Client,

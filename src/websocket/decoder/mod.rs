@@ -575,6 +575,9 @@ impl Decoder {
             self.stats.largest_frame = Some((f.h.payload_len, at.packet, f.h.opcode));
         }
         let op = f.h.opcode;
+        if op != Opcode::CLOSE {
+            self.stats.last_non_close = Some((at.packet, at.ts));
+        }
         let mut record = FrameRecord {
             packet: at.packet,
             ts: at.ts,

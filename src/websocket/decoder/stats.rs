@@ -26,6 +26,8 @@ pub struct Stats {
     /// it ended, or where it reached that size).
     pub largest_message: Option<(u64, u64)>,
     pub last_frame: Option<(u64, Timestamp)>,
+    /// The last frame that was not a close frame (the activity a close follows).
+    pub last_non_close: Option<(u64, Timestamp)>,
     pub last_ping: Option<(u64, Timestamp)>,
     pub last_pong: Option<(u64, Timestamp)>,
     /// Largest single frame's payload: (bytes, packet, opcode).

@@ -1,0 +1,136 @@
+//! A proxy reloaded or stopped, as the two legs of one session show it.
+//!
+//! In: the two legs of a proxied session (front: client → proxy, back: proxy → backend).
+//! Out: the close frames the proxy sent on its own ([`own_closes`]: on each leg, the first
+//! close frame, when the proxy sent it before the other application sent any it could be
+//! relaying), and [`Cause::ProxyReloadOrStop`] ([`closes`], [`ends`]) when the proxy ended
+//! both legs at one instant with no quiet spell before: close frames of its own to both
+//! applications (an intermediary that closes is the endpoint of each leg, RFC 6455 §7.1.2),
+//! or FINs or RSTs on both legs while the session was busy. That is how proxies end their
+//! sessions when they are reloaded or stopped: Caddy on `caddy reload` or `caddy stop`
+//! (close frames 1001 to both sides), nginx when `worker_shutdown_timeout` runs out after a
+//! reload, HAProxy at `hard-stop-after`, Envoy at the end of its drain. An idle timeout
+//! ends a leg only after a quiet spell of its length, and a relayed end starts with an
+//! application's; neither is this.
+
+use super::cause::{BothLegs, Cause, LegEnding};
+use super::text::whole_seconds;
+use crate::capture::Timestamp;
+use crate::flow::Role;
+use crate::report::{CloseFrameReport, ConnectionReport};
+
+/// Longest time between the proxy's endings of the two legs that counts as one instant,
+/// in milliseconds: a proxy ends both in one pass of its event loop (well under a
+/// millisecond on the recordings), a loaded machine may stretch that.
+pub const INSTANT_MS: f64 = 100.0;
+
+/// Longest quiet spell before FINs or RSTs on both legs that is still "no quiet spell", in
+/// milliseconds: no proxy's idle timeout for WebSockets is set below a second, so an end
+/// that soon after the last frame is not one.
+pub const QUIET_MAX_MS: f64 = 1000.0;
+
+/// The close frames the proxy sent on its own: on the front leg, the first close frame when
+/// it is the proxy's (the server's) and the backend sent none before it; on the back leg,
+/// the first when it is the proxy's (the client's) and the client sent none before it.
+pub fn own_closes<'a>(
+    front: &'a ConnectionReport,
+    back: &'a ConnectionReport,
+) -> (Option<&'a CloseFrameReport>, Option<&'a CloseFrameReport>) {
+    let own = |leg: &'a ConnectionReport, proxy: Role, other: &ConnectionReport| {
+        let first = leg.close_frames.first().filter(|f| f.from == proxy)?;
+        let relaying = other
+            .close_frames
+            .iter()
+            .any(|g| g.from == proxy && g.packet < first.packet);
+        (!relaying).then_some(first)
+    };
+    (
+        own(front, Role::Server, back),
+        own(back, Role::Client, front),
+    )
+}
+
+/// Milliseconds from `a` to `b` (0 when `b` is earlier).
+fn ms(a: Timestamp, b: Timestamp) -> f64 {
+    (b.since(a) * 1000.0).max(0.0)
+}
+
+/// The last frame on either leg before the proxy's first close frame (packet `before`, at
+/// `at`), other than close frames: what each side sent last. A frame after it (sent
+/// before its sender read the close) counts as at the close: no quiet spell.
+fn last_frame_before(
+    legs: [&ConnectionReport; 2],
+    before: u64,
+    at: Timestamp,
+) -> Option<(u64, Timestamp)> {
+    legs.iter()
+        .flat_map(|r| {
+            [
+                r.frames.client.last_non_close,
+                r.frames.server.last_non_close,
+            ]
+        })
+        .flatten()
+        .map(|(p, t)| (p, if p < before { t } else { at }))
+        .max_by_key(|&(p, t)| (t, p))
+}
+
+/// The proxy's own close frames to both legs, at one instant, named as a reload or stop;
+/// none after a quiet spell of whole seconds (which may be an idle timeout that closes
+/// with close frames).
+pub fn closes(front: &ConnectionReport, back: &ConnectionReport) -> Option<Cause> {
+    let (Some(f), Some(b)) = own_closes(front, back) else {
+        return None;
+    };
+    let apart_ms = (b.time.since(f.time) * 1000.0).abs();
+    if apart_ms > INSTANT_MS {
+        return None;
+    }
+    let first = if f.time <= b.time { f } else { b };
+    let last = last_frame_before([front, back], f.packet.min(b.packet), first.time);
+    let since = last.map_or(front.start.max(back.start), |(_, t)| t);
+    let quiet_ms = ms(since, first.time);
+    if last.is_some() && whole_seconds(quiet_ms / 1000.0).is_some() {
+        return None;
+    }
+    let name = |c: &CloseFrameReport| match c.code {
+        Some(code) => format!("close frame {code}"),
+        None => "close frame with no code".to_string(),
+    };
+    Some(Cause::ProxyReloadOrStop {
+        legs: BothLegs {
+            front: front.id,
+            front_end: LegEnding {
+                by: Role::Server,
+                name: name(f),
+                packet: f.packet,
+            },
+            back: back.id,
+            back_end: LegEnding {
+                by: Role::Client,
+                name: name(b),
+                packet: b.packet,
+            },
+            quiet_ms,
+            last_frame_packet: last.map(|(p, _)| p),
+        },
+        close_frames: true,
+        apart_ms,
+    })
+}
+
+/// The proxy's FINs or RSTs on both legs (`legs`, ended at `front_at` and `back_at`) named
+/// as a reload or stop, when they came at one instant and less than [`QUIET_MAX_MS`] after
+/// the last frame; with how far apart they came, in milliseconds.
+pub fn ends(legs: &BothLegs, front_at: Timestamp, back_at: Timestamp) -> Option<(Cause, f64)> {
+    let apart_ms = (back_at.since(front_at) * 1000.0).abs();
+    (apart_ms <= INSTANT_MS && legs.last_frame_packet.is_some() && legs.quiet_ms < QUIET_MAX_MS)
+        .then(|| {
+            let cause = Cause::ProxyReloadOrStop {
+                legs: legs.clone(),
+                close_frames: false,
+                apart_ms,
+            };
+            (cause, apart_ms)
+        })
+}

@@ -1,0 +1,95 @@
+//! Words for a proxy reloaded or stopped, and for a quiet spell that matches a known
+//! timeout: the part of `text` that these causes share with nothing else.
+//!
+//! In: [`Cause::ProxyReloadOrStop`](super::Cause::ProxyReloadOrStop)'s legs, and the
+//! timeouts of `close::timeouts` a quiet spell matched. Out: their sentences, evidence
+//! lines and fix. A match is said as a match ("matches the default of …"), never as what
+//! happened: a spell of 60 s may as well be the application's own timer.
+
+use super::cause::{BothLegs, LegEnding};
+use super::text::{article, Ms};
+use crate::close::timeouts::Timeout;
+use std::fmt::{self, Formatter};
+
+/// "a close frame 1001 (packet 45)".
+fn end(e: &LegEnding) -> String {
+    format!("{} {} (packet {})", article(&e.name), e.name, e.packet)
+}
+
+/// How long before the first ending the last frame came, as a clause.
+fn after(l: &BothLegs) -> String {
+    match l.last_frame_packet {
+        Some(p) => format!(
+            "{} after the last frame on either leg (packet {p})",
+            Ms(l.quiet_ms)
+        ),
+        None => format!("{} after the handshake, no frame sent", Ms(l.quiet_ms)),
+    }
+}
+
+/// Which proxies end their sessions this way, and how to tell.
+const WHO: &str = "Proxies end their sessions like this when they are reloaded or stopped: Caddy 2.6 sends 1001 to both sides of every WebSocket it proxies on `caddy reload` and `caddy stop`; nginx closes them when worker_shutdown_timeout runs out after a reload (nginx -s reload) and at once on nginx -s stop; HAProxy when hard-stop-after runs out after a reload, or at once on a hard stop; Envoy at the end of its drain (--drain-time-s, a hot restart or a listener removed). The proxy's logs for that moment say which.";
+
+/// The sentences of a proxy reloaded or stopped.
+pub fn reload(
+    f: &mut Formatter<'_>,
+    l: &BothLegs,
+    close_frames: bool,
+    apart_ms: f64,
+) -> fmt::Result {
+    if close_frames {
+        write!(
+            f,
+            "The proxy closed both legs itself at the same instant: {} to the client (connection {}) and {} to the backend (connection {}), {} apart, {}. Neither application started the close.",
+            end(&l.front_end),
+            l.front,
+            end(&l.back_end),
+            l.back,
+            Ms(apart_ms),
+            after(l)
+        )?;
+    } else {
+        write!(
+            f,
+            "The proxy ended both legs at the same instant with no close frame from either application: {} to the client (connection {}) and {} to the backend (connection {}), {} apart, {}: too soon after it for an idle timeout (none is set below a second); both applications see 1006.",
+            end(&l.front_end),
+            l.front,
+            end(&l.back_end),
+            l.back,
+            Ms(apart_ms),
+            after(l)
+        )?;
+    }
+    write!(f, " {WHO}")
+}
+
+/// The evidence's line for a proxy reloaded or stopped.
+pub fn reload_summary(l: &BothLegs, apart_ms: f64) -> String {
+    format!(
+        "the proxy ended both legs at one instant: {} to the client (connection {}, packet {}), {} to the backend (connection {}, packet {}), {} apart, {} after the last frame: the proxy reloaded or stopped",
+        l.front_end.name,
+        l.front,
+        l.front_end.packet,
+        l.back_end.name,
+        l.back,
+        l.back_end.packet,
+        Ms(apart_ms),
+        Ms(l.quiet_ms)
+    )
+}
+
+/// The fix of a proxy reloaded or stopped.
+pub const RELOAD_FIX: &str = "Let the proxy drain its WebSockets before old workers go: give them time to end on their own (nginx worker_shutdown_timeout, HAProxy hard-stop-after, Envoy --drain-time-s; Caddy versions after 2.6 keep them open across a config reload for reverse_proxy's stream_close_delay), reload outside busy hours, and have clients reconnect with backoff and jitter when they get 1001 or 1006, so that a reload does not become a reconnect storm.";
+
+/// "the default of nginx's proxy_read_timeout (60 s) and of an AWS Application Load
+/// Balancer's idle timeout (60 s)": the timeouts a spell matched, named.
+pub fn matched(ts: &[&Timeout]) -> String {
+    let mut s = String::new();
+    for (i, t) in ts.iter().enumerate() {
+        if i > 0 {
+            s.push_str(if i + 1 == ts.len() { " and " } else { ", " });
+        }
+        s.push_str(&t.to_string());
+    }
+    s
+}

@@ -1,0 +1,369 @@
+//! Proxies reloaded or stopped, and quiet spells that match a known timeout, on captures
+//! recorded through Caddy 2.6, Apache httpd 2.4, nginx 1.22 and HAProxy 2.6 (fixtures/proxy/,
+//! fixtures/record/proxy/record_reload.sh): the reload or stop named as a cause with its
+//! packets and its fix, the close frames each application sent in answer to the proxy's own
+//! never said to be relayed to a frame that came before them, and a spell of a known default
+//! said as a match. The same with the reports spilled to the temporary file and sharded.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::PathBuf;
+use wsclose::analyzer::Options;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+/// `wsclose analyze --format json` of fixtures (paths under fixtures/), with extra arguments.
+fn json(names: &[&str], extra: &[&str]) -> Value {
+    let out = Command::cargo_bin("wsclose")
+        .unwrap()
+        .args(["analyze", "--format", "json"])
+        .args(extra)
+        .args(names.iter().map(|n| fixture(n)))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn conns(r: &Value) -> &Vec<Value> {
+    r["connections"].as_array().unwrap()
+}
+
+fn kinds(c: &Value) -> Vec<&str> {
+    c["status"]["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kind"].as_str().unwrap())
+        .collect()
+}
+
+fn cause<'a>(c: &'a Value, kind: &str) -> &'a Value {
+    c["status"]["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} in {}", c["status"]))
+}
+
+fn text(c: &Value) -> &str {
+    c["status"]["cause"].as_str().unwrap()
+}
+
+#[test]
+fn caddy_reload_and_stop_are_named_with_the_proxys_own_close_frames() {
+    for name in ["proxy/caddy-reload.pcap", "proxy/caddy-stop.pcap"] {
+        let r = json(&[name], &[]);
+        assert_eq!(conns(&r).len(), 2, "{name}");
+        for c in conns(&r) {
+            // What each application saw: the proxy's 1001.
+            assert_eq!(c["status"]["code"], 1001, "{name}: {c}");
+            assert_eq!(c["leg"]["ended_by"], "proxy");
+            let k = kinds(c);
+            assert_eq!(
+                k[..2],
+                ["close-frame", "proxy-reload-or-stop"],
+                "{name}: {k:?}"
+            );
+            let p = cause(c, "proxy-reload-or-stop");
+            assert_eq!(p["close_frames"], true);
+            assert!(p["apart_ms"].as_f64().unwrap() < 1.0, "{p}");
+            let legs = &p["legs"];
+            assert_eq!(legs["front"], 1);
+            assert_eq!(legs["back"], 2);
+            assert_eq!(legs["front_end"]["packet"], 45);
+            assert_eq!(legs["front_end"]["by"], "server");
+            assert_eq!(legs["front_end"]["name"], "close frame 1001");
+            assert_eq!(legs["back_end"]["packet"], 48);
+            assert_eq!(legs["back_end"]["by"], "client");
+            // The last tick came 43 ms before: no quiet spell.
+            assert_eq!(legs["last_frame_packet"], 43, "{legs}");
+            assert!(legs["quiet_ms"].as_f64().unwrap() < 100.0, "{legs}");
+            let t = text(c);
+            assert!(t.contains("The proxy closed both legs itself at the same instant: a close frame 1001 (packet 45) to the client (connection 1) and a close frame 1001 (packet 48) to the backend (connection 2)"), "{t}");
+            assert!(
+                t.contains("after the last frame on either leg (packet 43)"),
+                "{t}"
+            );
+            assert!(t.contains("Neither application started the close"), "{t}");
+            assert!(t.contains("caddy reload"), "{t}");
+            let fix = c["status"]["fix"].as_str().unwrap();
+            assert!(
+                fix.starts_with("Let the proxy drain its WebSockets"),
+                "{fix}"
+            );
+            assert!(fix.contains("worker_shutdown_timeout") && fix.contains("backoff"));
+        }
+    }
+}
+
+#[test]
+fn a_reply_to_the_proxys_own_close_is_not_relayed() {
+    let r = json(&["proxy/caddy-reload.pcap"], &[]);
+    let c = &conns(&r)[0];
+    let relays = cause(c, "relayed-close")["relays"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let how: Vec<(&str, u64, Option<u64>)> = relays
+        .iter()
+        .map(|x| {
+            (
+                x["how"].as_str().unwrap(),
+                x["packet"].as_u64().unwrap(),
+                x["to_packet"].as_u64(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        how,
+        [
+            ("proxy-own", 45, None),
+            ("proxy-own", 48, None),
+            ("answers-proxy", 50, Some(45)),
+            ("answers-proxy", 52, Some(48)),
+        ]
+    );
+    let said: Vec<&str> = c["leg"]["relayed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        said[2],
+        "the client's close frame 1001 (connection 1, packet 50) answered the proxy's own (packet 45) and was not relayed"
+    );
+    assert_eq!(
+        said[3],
+        "the backend's close frame 1002 (connection 2, packet 52) answered the proxy's own (packet 48) and was not relayed"
+    );
+    assert!(!text(c).contains("was relayed"), "{}", text(c));
+}
+
+/// Every relayed close frame of every proxied fixture names a packet after it.
+#[test]
+fn a_relay_never_names_a_packet_before_the_frame() {
+    let dir = fixture("proxy");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| format!("proxy/{}", e.unwrap().file_name().to_string_lossy()))
+        .filter(|n| n.ends_with(".pcap"))
+        .collect();
+    names.sort();
+    let mut relayed = 0;
+    for name in &names {
+        let r = json(&[name], &[]);
+        for c in conns(&r) {
+            let Some(rc) = c["status"]["causes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|k| k["kind"] == "relayed-close")
+            else {
+                continue;
+            };
+            for x in rc["relays"].as_array().unwrap() {
+                let (p, to) = (x["packet"].as_u64().unwrap(), x["to_packet"].as_u64());
+                match x["how"].as_str().unwrap() {
+                    "unchanged" | "changed" => {
+                        relayed += 1;
+                        assert!(to.unwrap() > p, "{name}: {x}");
+                        assert_ne!(x["to_connection"], x["connection"], "{name}: {x}");
+                    }
+                    "answers-proxy" => assert!(to.unwrap() < p, "{name}: {x}"),
+                    _ => assert!(to.is_none(), "{name}: {x}"),
+                }
+            }
+        }
+    }
+    // The backend-close and many fixtures of nginx and HAProxy, and the HTTP/2 front.
+    assert!(relayed >= 20, "{relayed} relays in {names:?}");
+}
+
+#[test]
+fn nginx_and_haproxy_reloads_end_both_legs_at_once_with_no_quiet_spell() {
+    // HAProxy at hard-stop-after (1 s) after a reload (SIGUSR2 to its master).
+    let r = json(&["proxy/haproxy-reload.pcap"], &[]);
+    for c in conns(&r) {
+        assert_eq!(kinds(c), ["proxy-reload-or-stop"]);
+        let l = &cause(c, "proxy-reload-or-stop")["legs"];
+        assert_eq!(
+            (&l["front_end"]["packet"], &l["back_end"]["packet"]),
+            (&71.into(), &68.into())
+        );
+        assert_eq!(l["last_frame_packet"], 66);
+        assert!(l["quiet_ms"].as_f64().unwrap() < 250.0, "{l}");
+        assert!(text(c).contains("HAProxy when hard-stop-after runs out after a reload"));
+    }
+    // nginx at worker_shutdown_timeout (1 s) after a reload (SIGHUP).
+    let r = json(&["proxy/nginx-reload.pcap"], &[]);
+    for c in conns(&r) {
+        assert_eq!(c["status"]["code"], 1006);
+        assert_eq!(kinds(c), ["proxy-reload-or-stop"]);
+        let p = cause(c, "proxy-reload-or-stop");
+        assert_eq!(p["close_frames"], false);
+        assert_eq!(p["legs"]["front_end"]["name"], "FIN");
+        assert_eq!(p["legs"]["front_end"]["packet"], 72);
+        assert_eq!(p["legs"]["back_end"]["packet"], 69);
+        assert_eq!(p["legs"]["last_frame_packet"], 67);
+        let quiet = p["legs"]["quiet_ms"].as_f64().unwrap();
+        assert!(quiet < 250.0, "a tick every 250 ms: {quiet}");
+        assert_eq!(c["evidence"]["packets"], serde_json::json!([69, 72]));
+        let t = text(c);
+        assert!(t.contains("too soon after it for an idle timeout"), "{t}");
+        assert!(
+            t.contains("worker_shutdown_timeout runs out after a reload"),
+            "{t}"
+        );
+        assert!(c["status"]["fix"]
+            .as_str()
+            .unwrap()
+            .contains("worker_shutdown_timeout"));
+        assert_eq!(c["leg"]["ended_by"], "proxy");
+    }
+}
+
+/// nginx stopped 0.7 s into a quiet session: less than a second of quiet, both legs at
+/// once: a stop, not an idle timeout.
+#[test]
+fn a_proxy_stopped_within_a_second_of_quiet_is_named_as_such() {
+    for name in ["proxy/nginx-stop.pcap", "proxy/haproxy-stop.pcap"] {
+        let r = json(&[name], &[]);
+        for c in conns(&r) {
+            assert_eq!(kinds(c), ["proxy-reload-or-stop"], "{name}");
+            let q = cause(c, "proxy-reload-or-stop")["legs"]["quiet_ms"]
+                .as_f64()
+                .unwrap();
+            assert!((700.0..800.0).contains(&q), "{name}: {q}");
+        }
+    }
+}
+
+#[test]
+fn apache_idle_timeout_is_the_proxys_on_both_legs() {
+    let r = json(&["proxy/apache-idle.pcap"], &[]);
+    for c in conns(&r) {
+        assert_eq!(kinds(c), ["proxy-idle-timeout"]);
+        let legs = &cause(c, "proxy-idle-timeout")["legs"];
+        let q = legs["quiet_ms"].as_f64().unwrap();
+        assert!((1990.0..2100.0).contains(&q), "{q}");
+        assert_eq!(legs["front_end"]["packet"], 24);
+        assert_eq!(legs["back_end"]["packet"], 21);
+        assert!(text(c).contains("an idle timeout of that length (2 s)"));
+        // 2 s is no known default.
+        assert!(!text(c).contains("matches the default"), "{}", text(c));
+    }
+}
+
+#[test]
+fn a_quiet_spell_of_a_known_default_is_said_as_a_match() {
+    // Both legs: nginx's 60 s, named among the defaults it matches.
+    let r = json(&["proxy/nginx-idle-60s.pcap"], &[]);
+    for c in conns(&r) {
+        assert!(text(c).contains("It matches the default of nginx's proxy_read_timeout / proxy_send_timeout (60 s), the Kubernetes ingress-nginx controller's"), "{}", text(c));
+    }
+    // The client's leg alone: the peer may be the proxy or the server.
+    let r = json(&["proxy/nginx-idle-60s-front-only.pcap"], &[]);
+    let c = &conns(&r)[0];
+    let m = cause(c, "idle-timeout");
+    assert_eq!(
+        m["matches"],
+        serde_json::json!(["nginx", "ingress-nginx", "apache", "aws-alb"])
+    );
+    let t = text(c);
+    assert!(t.contains("That quiet spell (60.0 s) matches the default of nginx's proxy_read_timeout / proxy_send_timeout (60 s)"), "{t}");
+    assert!(
+        t.contains("Apache httpd's Timeout / ProxyTimeout (60 s)"),
+        "{t}"
+    );
+    assert!(
+        t.contains("the peer (a proxy or the server) may have closed"),
+        "{t}"
+    );
+    assert!(!t.contains("most likely"), "{t}");
+    // A 2 s spell matches nothing: no idle-timeout cause at all.
+    let r = json(&["python-no-close-fin.pcap"], &[]);
+    for c in conns(&r) {
+        assert!(!kinds(c).contains(&"idle-timeout"), "{}", c["status"]);
+    }
+}
+
+#[test]
+fn the_reload_is_the_same_in_memory_on_disk_and_sharded() {
+    let names = [
+        "proxy/caddy-reload.pcap",
+        "proxy/nginx-reload.pcap",
+        "proxy/haproxy-reload.pcap",
+        "proxy/apache-idle.pcap",
+    ];
+    let base = json(&names, &[]);
+    let spilled = json(&names, &["--keep-reports", "0"]);
+    assert_eq!(base["connections"], spilled["connections"]);
+    let paths: Vec<PathBuf> = names.iter().map(|n| fixture(n)).collect();
+    let opts = Options {
+        threads: 2,
+        shard_min_bytes: 0,
+        keep_reports: 1,
+        ..Options::default()
+    };
+    let report = wsclose::analyze_files(&paths, opts).unwrap();
+    let sharded: Value = serde_json::to_value(&report).unwrap();
+    assert_eq!(base["connections"], sharded["connections"]);
+}
+
+/// The proxy's own close frames name a reload only when they came at one instant: the
+/// backend's leg's moved 200 ms later, they are two closes of its own, not one event.
+#[test]
+fn own_closes_apart_are_not_one_reload() {
+    let paths = [fixture("proxy/caddy-reload.pcap")];
+    let mut report = wsclose::analyze_files(&paths, Options::default()).unwrap();
+    let [f, b] = &mut report.connections[..] else {
+        panic!("two legs")
+    };
+    let has = |r: &wsclose::report::ConnectionReport| {
+        r.status
+            .causes
+            .iter()
+            .any(|c| c.kind() == "proxy-reload-or-stop")
+    };
+    assert!(has(f) && has(b));
+    let mut report = wsclose::analyze_files(&paths, Options::default()).unwrap();
+    let [f, b] = &mut report.connections[..] else {
+        panic!("two legs")
+    };
+    // Analyzed afresh, then linked again with the back leg's frames 200 ms later.
+    for c in &mut b.close_frames {
+        c.time = wsclose::Timestamp(c.time.0 + 200_000_000);
+    }
+    let before: Vec<_> = f.status.causes.clone();
+    f.status
+        .causes
+        .retain(|c| c.kind() != "proxy-reload-or-stop");
+    b.status
+        .causes
+        .retain(|c| c.kind() != "proxy-reload-or-stop");
+    wsclose::report::legs::link(f, b, &wsclose::report::legs::LinkedBy::Key);
+    assert!(!has(f) && !has(b), "{:?}", f.status.causes);
+    assert_ne!(before, f.status.causes);
+    // Still the proxy's own frames, each.
+    let leg = f.leg.as_ref().unwrap();
+    assert_eq!(
+        leg.relayed
+            .iter()
+            .filter(|n| n.starts_with("the proxy sent its own close frame"))
+            .count(),
+        2,
+        "{:?}",
+        leg.relayed
+    );
+}
