@@ -493,7 +493,7 @@ fn a_close_changed_in_transit_is_flagged() {
     let (packet, time) = (f.close_frames[0].packet, f.close_frames[0].time);
     f.close_frames[1].packet = packet + 1;
     f.close_frames[1].time = wsclose::Timestamp(time.0 + 1_000_000);
-    wsclose::report::legs::link(f, b, &wsclose::report::legs::LinkedBy::Key);
+    wsclose::diagnose::legs::link(f, b, &wsclose::report::legs::LinkedBy::Key);
     let leg = f.leg.as_ref().unwrap();
     assert!(leg.proxy_changed_close);
     assert!(

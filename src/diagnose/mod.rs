@@ -28,6 +28,7 @@ pub mod status;
 pub mod text;
 pub mod text_proxy;
 pub mod tls;
+pub mod units;
 mod whole;
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use super::cause::{
     RelayHow,
 };
 use super::text_proxy;
+pub use super::units::{article, Ms, Secs, AN_LETTERS};
 use crate::close::timeouts::{self, Kind};
 use crate::close::{catalog, problem_names};
 use crate::flow::Role;
@@ -618,19 +619,6 @@ fn leg_names(role: Role) -> (&'static str, &'static str) {
     }
 }
 
-/// The first letters that take "an" before a frame name: END_STREAM, RST_STREAM (said
-/// "ar-es-tee"), …
-pub const AN_LETTERS: [char; 6] = ['R', 'E', 'A', 'I', 'O', 'U'];
-
-/// "a" or "an" before `name`.
-pub fn article(name: &str) -> &'static str {
-    if name.starts_with(AN_LETTERS) {
-        "an"
-    } else {
-        "a"
-    }
-}
-
 /// "a FIN (packet 21)", "an RST_STREAM CANCEL on h2 stream 5 (packet 350)".
 struct LegEnd<'a>(&'a LegEnding);
 
@@ -851,34 +839,6 @@ impl Display for EndPhrase<'_> {
 /// [`EndPhrase`] of an [`End`].
 pub fn end_phrase(e: &End) -> String {
     EndPhrase(&e.ending()).to_string()
-}
-
-/// A span of capture time as the texts give it: to the millisecond under 10 s (so that a
-/// reaction 4 ms after a message is not "0.0 s"), to the tenth of a second above.
-#[derive(Debug, Clone, Copy)]
-pub struct Secs(pub f64);
-
-impl Display for Secs {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        if self.0 < 10.0 {
-            write!(f, "{:.3} s", self.0)
-        } else {
-            write!(f, "{:.1} s", self.0)
-        }
-    }
-}
-
-/// Milliseconds as a report writes them: whole ones, or tenths below 10 ms.
-pub struct Ms(pub f64);
-
-impl Display for Ms {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        if self.0 < 10.0 {
-            write!(f, "{:.1} ms", self.0)
-        } else {
-            write!(f, "{:.0} ms", self.0)
-        }
-    }
 }
 
 impl Unanswered {

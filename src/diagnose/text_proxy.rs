@@ -7,7 +7,7 @@
 //! happened: a spell of 60 s may as well be the application's own timer.
 
 use super::cause::{BothLegs, LegEnding};
-use super::text::{article, Ms};
+use super::units::{article, Ms};
 use crate::close::timeouts::Timeout;
 use std::fmt::{self, Formatter};
 

@@ -1,0 +1,45 @@
+//! The small words every text of the diagnosis uses: spans of time in seconds and
+//! milliseconds as the reports write them, and "a" or "an" before a frame's name.
+
+use std::fmt::{self, Display, Formatter};
+
+/// The first letters that take "an" before a frame name: END_STREAM, RST_STREAM (said
+/// "ar-es-tee"), …
+pub const AN_LETTERS: [char; 6] = ['R', 'E', 'A', 'I', 'O', 'U'];
+
+/// "a" or "an" before `name`.
+pub fn article(name: &str) -> &'static str {
+    if name.starts_with(AN_LETTERS) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+/// A span of capture time as the texts give it: to the millisecond under 10 s (so that a
+/// reaction 4 ms after a message is not "0.0 s"), to the tenth of a second above.
+#[derive(Debug, Clone, Copy)]
+pub struct Secs(pub f64);
+
+impl Display for Secs {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        if self.0 < 10.0 {
+            write!(f, "{:.3} s", self.0)
+        } else {
+            write!(f, "{:.1} s", self.0)
+        }
+    }
+}
+
+/// Milliseconds as a report writes them: whole ones, or tenths below 10 ms.
+pub struct Ms(pub f64);
+
+impl Display for Ms {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        if self.0 < 10.0 {
+            write!(f, "{:.1} ms", self.0)
+        } else {
+            write!(f, "{:.0} ms", self.0)
+        }
+    }
+}
