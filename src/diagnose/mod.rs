@@ -13,7 +13,10 @@
 //! (`status.rs` for close frames and endings, `idle.rs` for quiet spells, `tls.rs`,
 //! `legs.rs` and `reload.rs` for proxies, `session.rs` for the rest of a session), and said
 //! in words in one place: `text.rs` ([`text::detail`], the `Display` of [`Cause`], and
-//! [`text::fix`]), with `text_proxy.rs` for a proxy's reload and known timeouts.
+//! [`text::fix`]), with `text_proxy.rs` for a proxy's reload and known timeouts and
+//! `units.rs` for spans of time. `connection.rs` builds one session's report with its
+//! diagnosis; `whole.rs` finishes the whole report with the causes only several
+//! connections show (`legs.rs` for proxies, `app.rs` for shared application identities).
 
 pub mod app;
 pub mod cause;

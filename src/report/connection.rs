@@ -5,7 +5,7 @@
 //! In: the fields `diagnose` fills when it builds a session's report from a finished
 //! connection (its status, evidence, status seen by each side and closing handshake are
 //! `diagnose`'s types). Out: a [`ConnectionReport`]: stored (`serial`), every field; in JSON
-//! ([`ConnectionReportJson`]), the stable contract of ARCHITECTURE.md.
+//! ([`ConnectionReportJson`]), the stable contract (`schema/report.schema.json`).
 
 use super::wireshark;
 use super::{legs, schema, tls, PerSide};

@@ -1,7 +1,7 @@
 //! Sessions through a proxy: the two legs of one WebSocket session linked, and the proxy
 //! named when it is what ended them.
 //!
-//! In: finished [`ConnectionReport`]s of one report (in memory, or in a [`Store`] whose
+//! In: finished [`ConnectionReport`]s of one report (in memory, or in a [`Store`](super::Store) whose
 //! index of legs, [`Index`], was filled as the reports came in). Out: the same reports with
 //! each leg naming the other (`other_leg`, `leg`) and what the two legs show together (the
 //! relayed close frames, who ended the session), which `diagnose::legs::link` writes.
@@ -29,7 +29,7 @@
 //! Memory: the index keeps one small entry ([`Leg`], 56 bytes) per session with a key, and
 //! one [`Candidate`] (72 bytes) per HTTP/2 WebSocket and per HTTP/1.1 upgrade with a path,
 //! as the store keeps one per report; the links are made at the end by reading two reports
-//! back at a time and writing them back patched ([`link_store`]).
+//! back at a time and writing them back patched ([`link_store`](super::store::link_store)).
 
 use super::{ConnectionReport, Host};
 use crate::capture::Timestamp;

@@ -17,20 +17,20 @@
 //! # Ok::<(), wsclose::error::Error>(())
 //! ```
 //!
-//! In: finished connections (`stack::tcp::connection::Connection`) and input summaries. Out: a
-//! [`Report`] whose serde form is the stable JSON contract of ARCHITECTURE.md (`version`,
-//! `inputs`, `connections` with `id`, `client`, `server`, `handshake`, `close_frames`,
-//! `tcp_end`, `tcp_end_by`, `status`, `findings`; `summary`). Fields may be added; those
-//! names never change. One connection's report and its parts are in `connection.rs`; why it
-//! ended, in `diagnose`.
+//! In: the connections' reports and the input summaries, as `diagnose` builds and finishes
+//! them (`Report::new`, `Report::from_store`). Out: a [`Report`] whose serde form is the
+//! stable JSON contract (`schema/report.schema.json`: `version`, `inputs`, `connections`
+//! with `id`, `client`, `server`, `handshake`, `close_frames`, `tcp_end`, `tcp_end_by`,
+//! `status`, `findings`; `summary`). Fields may be added; those names never change. One
+//! connection's report and its parts are in `connection.rs`; why it ended, in `diagnose`.
 //!
 //! A report's connections are either all in memory (`connections`) or in a [`Store`]
 //! (`stored`, large captures: most of them in a temporary file). Renderers read them with
 //! [`Report::for_each_chunk`] / [`Report::for_each_connection`], which work on both, or call
 //! [`Report::load`] first. The reports in a store are finished once every input is read
-//! (the truncated-input status, [`mark_cut`]; the note on a back leg whose client's leg
-//! stayed encrypted, `diagnose::legs::mark_behind_encrypted`); reading them back only
-//! places their last packet among the inputs and applies `--redact`.
+//! (`diagnose::mark_cut`, the note on a back leg whose client's leg stayed encrypted);
+//! reading them back only places their last packet among the inputs and applies
+//! `--redact`.
 
 pub mod encapsulation;
 pub mod filter;
