@@ -73,3 +73,51 @@ fn a_large_report_is_written_a_table_at_a_time_from_the_store() {
     assert_eq!(ids, (1..=n as u64).collect::<Vec<_>>());
     assert!(streamed.contains(&format!("{n} WebSocket connections")));
 }
+
+/// The short answer: each problem status once in a sentence of meaning and one of fix, the
+/// clean closes in one line, the counts in one line; the catalog's whole text only in the
+/// full form.
+#[test]
+fn the_brief_form_says_each_problem_once_and_the_clean_closes_in_a_line() {
+    let capture = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/node-many.pcap.gz");
+    let report = wsclose::analyze_files(&[capture.into()], Options::default()).unwrap();
+    let text = |detail| {
+        let mut out = Vec::new();
+        table::write_detail(&report, Some(100), false, detail, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    let (brief, full) = (text(table::Detail::Brief), text(table::Detail::Full));
+    // The same table of connections in both.
+    let table_of = |t: &str| t.lines().take_while(|l| !l.starts_with('└')).count();
+    assert_eq!(table_of(&brief), table_of(&full));
+    let after: Vec<&str> = brief.lines().skip(table_of(&brief) + 1).collect();
+    for problem in [
+        "4000 Private Use",
+        "1005 No Status Rcvd",
+        "1006 Abnormal Closure",
+    ] {
+        let lines: Vec<&&str> = after.iter().filter(|l| l.starts_with(problem)).collect();
+        assert_eq!(lines.len(), 1, "{problem} once in:\n{brief}");
+    }
+    let clean: Vec<&&str> = after
+        .iter()
+        .filter(|l| l.contains("clean closes, nothing to fix"))
+        .collect();
+    assert_eq!(clean.len(), 1, "{brief}");
+    assert!(
+        after
+            .iter()
+            .any(|l| l
+                .starts_with("1000 Normal Closure (connection 1), 1001 Going Away (connection 2)")),
+        "{brief}"
+    );
+    assert!(brief.contains("By status: "), "{brief}");
+    assert!(!brief.contains("Cause: "), "{brief}");
+    assert!(full.contains("Cause: "), "{full}");
+    assert!(
+        brief.lines().count() + 20 < full.lines().count(),
+        "brief {} lines, full {}",
+        brief.lines().count(),
+        full.lines().count()
+    );
+}

@@ -3,18 +3,11 @@
 //! In: a [`CloseEvent`]. Out: a terminal line (time, client → server, who did what, the code
 //! and its name, the reason, a short cause), or one JSON object per line for piping.
 
+use super::text::first_sentence;
 use crate::close::catalog;
 use crate::sanitize::terminal;
 use crate::stack::tcp::connection::{CloseEvent, EndKind, EventWhat};
 use std::fmt::Write;
-
-/// The first sentence of a catalog text: a short cause for a one-line event.
-fn first_sentence(text: &str) -> &str {
-    match text.find(". ") {
-        Some(i) => &text[..=i],
-        None => text,
-    }
-}
 
 fn clock(ev: &CloseEvent) -> String {
     let t = ev.ts.rfc3339();

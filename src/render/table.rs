@@ -11,7 +11,7 @@
 //! counts by status. Every string from the wire goes through `sanitize::terminal`.
 
 use super::statuses::{self, Statuses};
-use super::text::{string_of, TcpEnding};
+use super::text::{first_sentence, string_of, TcpEnding};
 use crate::capture::file::rotation;
 use crate::close::catalog;
 use crate::diagnose::cause::Cause;
@@ -115,6 +115,17 @@ pub fn render(report: &Report, width: Option<u16>, color: bool) -> String {
     string_of(|buf| write(report, width, color, buf))
 }
 
+/// How much the table says of each status below the connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// Each problem status in a sentence of what it means and one of the fix, the clean
+    /// closes (1000, 1001) in one line, the counts by status in one line.
+    Brief,
+    /// Each status's whole catalog text (meaning, typical causes, fix), and the counts by
+    /// status in a table.
+    Full,
+}
+
 /// Writes the report: a line per input, the connections in tables of up to `ROWS`
 /// rows, each status's meaning and fix once, and the counts by status. Connections are
 /// read back from the store a table at a time.
@@ -122,6 +133,17 @@ pub fn write(
     report: &Report,
     width: Option<u16>,
     color: bool,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    write_detail(report, width, color, Detail::Full, out)
+}
+
+/// [`write`], saying as much of each status as `detail` asks.
+pub fn write_detail(
+    report: &Report,
+    width: Option<u16>,
+    color: bool,
+    detail: Detail,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     let many_inputs = report.inputs.len() > 1;
@@ -186,6 +208,10 @@ pub fn write(
         return Ok(());
     }
     let mut tail = String::new();
+    if detail == Detail::Brief {
+        briefly(&mut tail, report, &statuses, width.unwrap_or(160));
+        return out.write_all(tail.as_bytes());
+    }
     explained(&mut tail, &statuses, width.unwrap_or(160));
     let mut sum = Table::new();
     sum.force_no_tty();
@@ -454,6 +480,65 @@ fn explained(out: &mut String, statuses: &Statuses, width: u16) {
         wrap(out, &format!("Fix: {}", terminal(&g.fix)), "  ", width);
         out.push('\n');
     }
+}
+
+/// Each status in a few lines: the clean closes together in one line, each problem status
+/// once with the first sentence of its meaning and of its fix (what happened on each
+/// connection is in its row), then the counts by status in one line.
+fn briefly(out: &mut String, report: &Report, statuses: &Statuses, width: u16) {
+    let width = usize::from(width).clamp(40, 120);
+    let ids = |s: &super::statuses::Status| {
+        let mut l: Vec<String> = s.ids.iter().map(u64::to_string).collect();
+        if s.count > s.ids.len() as u64 {
+            l.push("…".into());
+        }
+        format!(
+            "connection{} {}",
+            if s.count == 1 { "" } else { "s" },
+            l.join(", ")
+        )
+    };
+    let order = statuses.problems_first();
+    let clean: Vec<String> = order
+        .iter()
+        .filter(|s| s.is_clean())
+        .map(|s| format!("{} ({})", s.label, ids(s)))
+        .collect();
+    for s in order.iter().filter(|s| !s.is_clean()) {
+        let mut text = format!("{} — {}:", s.label, ids(s));
+        let meaning = first_sentence(&s.cause);
+        if !meaning.is_empty() {
+            let _ = write!(text, " {}", terminal(meaning));
+        }
+        let fix = first_sentence(&s.fix);
+        if !fix.is_empty() {
+            let _ = write!(text, " Fix: {}", terminal(fix));
+        }
+        wrap(out, &text, "", width);
+    }
+    if !clean.is_empty() {
+        wrap(
+            out,
+            &format!("{}: clean closes, nothing to fix.", clean.join(", ")),
+            "",
+            width,
+        );
+    }
+    let counts: Vec<String> = report
+        .summary
+        .by_status
+        .iter()
+        .map(|(key, n)| format!("{n} × {}", super::status_key_label(key)))
+        .collect();
+    wrap(
+        out,
+        &format!(
+            "By status: {}. The whole text of each status: -v, or wsclose explain CODE.",
+            counts.join(", ")
+        ),
+        "",
+        width,
+    );
 }
 
 /// "TLS 1.3 TLS_AES_128_GCM_SHA256, SNI example.com": a connection's TLS. Only a session's

@@ -110,3 +110,11 @@ pub(crate) fn handshake_words(
     };
     (request, response)
 }
+
+/// The first sentence of a catalog text (up to its first ". "): a short cause.
+pub(crate) fn first_sentence(text: &str) -> &str {
+    match text.find(". ") {
+        Some(i) => &text[..=i],
+        None => text,
+    }
+}
