@@ -4,6 +4,7 @@
 //! whether it may be sent, meaning, when you see it, how to fix it, reference), and for two
 //! codes the catalog's comparison of them when it has one.
 
+use super::text::fill;
 use crate::close::catalog::{self, Entry, OnWire};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
@@ -41,12 +42,7 @@ fn field(out: &mut String, label: &str, text: &str, width: Option<u16>) {
     match width {
         Some(w) => {
             // Below 40 columns a label leaves too little room: wrap at 40 anyway.
-            let opts = textwrap::Options::new(usize::from(w).max(40))
-                .initial_indent(&first)
-                .subsequent_indent(&hanging)
-                .word_splitter(textwrap::WordSplitter::NoHyphenation)
-                .break_words(false);
-            out.push_str(&textwrap::fill(text, opts));
+            out.push_str(&fill(text, &first, &hanging, usize::from(w).max(40)));
             out.push('\n');
         }
         None => {
@@ -84,12 +80,8 @@ pub fn explain(codes: &[u16], width: Option<u16>) -> String {
                 );
                 match width {
                     Some(w) => {
-                        let opts = textwrap::Options::new(usize::from(w).max(40))
-                            .initial_indent("  ")
-                            .subsequent_indent("  ")
-                            .word_splitter(textwrap::WordSplitter::NoHyphenation)
-                            .break_words(false);
-                        let _ = writeln!(out, "{}", textwrap::fill(&text, opts));
+                        let _ =
+                            writeln!(out, "{}", fill(&text, "  ", "  ", usize::from(w).max(40)));
                     }
                     None => {
                         let _ = writeln!(out, "  {text}");

@@ -11,7 +11,7 @@
 //! counts by status. Every string from the wire goes through `sanitize::terminal`.
 
 use super::statuses::{self, Statuses};
-use super::text::{first_sentence, string_of, TcpEnding};
+use super::text::{fill, first_sentence, string_of, TcpEnding};
 use crate::capture::file::rotation;
 use crate::close::catalog;
 use crate::diagnose::cause::Cause;
@@ -445,22 +445,11 @@ fn timeline(
 
 /// Wraps `text` to `width` columns with `indent` before every line.
 fn wrap(out: &mut String, text: &str, indent: &str, width: usize) {
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty()
-            && indent.len() + line.chars().count() + 1 + word.chars().count() > width
-        {
-            let _ = writeln!(out, "{indent}{line}");
-            line.clear();
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
+    if text.trim().is_empty() {
+        return;
     }
-    if !line.is_empty() {
-        let _ = writeln!(out, "{indent}{line}");
-    }
+    out.push_str(&fill(text, indent, indent, width));
+    out.push('\n');
 }
 
 /// Each status once (its meaning and typical causes, and the fix) with its connections'

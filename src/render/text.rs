@@ -118,3 +118,15 @@ pub(crate) fn first_sentence(text: &str) -> &str {
         None => text,
     }
 }
+
+/// `text` filled to `width` columns of display width (a wide character counts two), its
+/// first line after `first`, the others after `hanging`; words are never broken or
+/// hyphenated (a word longer than a line stands on a line of its own). No line end after.
+pub(crate) fn fill(text: &str, first: &str, hanging: &str, width: usize) -> String {
+    let opts = textwrap::Options::new(width)
+        .initial_indent(first)
+        .subsequent_indent(hanging)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .break_words(false);
+    textwrap::fill(text, opts)
+}
