@@ -131,6 +131,47 @@ fn each_fixture_gets_the_cause_its_endpoints_logged() {
     }
 }
 
+/// The application's cause is one of the status's causes, after the WebSocket's own, and
+/// its reading replaces the code's generic one.
+#[test]
+fn the_application_cause_is_a_status_cause() {
+    let r = json("socketio-ping-timeout.pcap", &[]);
+    let st = &r["connections"][0]["status"];
+    let kinds: Vec<&str> = st["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["empty-close-frame", "application", "close-reply"]);
+    let a = &st["causes"][1];
+    assert_eq!(a["protocol"], "socket.io");
+    assert_eq!(a["cause"], "ping timeout");
+    assert_eq!(a["ended_by"], "client");
+    assert_eq!(
+        a["evidence"],
+        r["connections"][0]["application"]["evidence"]
+    );
+    assert_eq!(st["fix"], r["connections"][0]["application"]["fix"]);
+    let cause = st["cause"].as_str().unwrap();
+    assert!(
+        cause.contains("socket.io: the client's application ended the session, \"ping timeout\""),
+        "{cause}"
+    );
+    // 1005's generic reading (a library that closes without a code) is left out.
+    assert!(
+        !cause.contains("The peer closed without giving a code"),
+        "{cause}"
+    );
+    // A takeover found across connections is in the status too.
+    let r = json("mqtt-taken-over-v5.pcap", &[]);
+    let causes = r["connections"][0]["status"]["causes"].to_string();
+    assert!(
+        causes.contains("\"cause\":\"session taken over\""),
+        "{causes}"
+    );
+}
+
 #[test]
 fn the_socketio_ping_timeout_names_its_packets_and_timer() {
     let r = json("socketio-ping-timeout.pcap", &[]);

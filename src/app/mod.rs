@@ -517,4 +517,6 @@ pub(crate) fn json(m: &Message<'_>) -> Option<serde_json::Value> {
 }
 
 #[cfg(test)]
+mod fuzz;
+#[cfg(test)]
 mod tests;

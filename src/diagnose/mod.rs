@@ -17,12 +17,14 @@
 pub mod app;
 pub mod cause;
 pub mod evidence;
+pub mod heartbeat;
 pub mod idle;
 pub mod legs;
 pub mod live;
 pub mod session;
 pub mod status;
 pub mod text;
+pub mod text_app;
 pub mod tls;
 
 #[cfg(test)]

@@ -50,6 +50,7 @@ pub fn rank(c: &Cause) -> u8 {
         Cause::RstAfterFin { .. } => 7,
         Cause::RelayedClose { .. } => 8,
         Cause::BehindTlsProxy { .. } => 9,
+        Cause::HeartbeatTimeout { .. } | Cause::Application { .. } => super::text_app::rank(c),
     }
 }
 
@@ -469,6 +470,9 @@ impl Display for Cause {
                     write!(f, "{r}")?;
                 }
                 f.write_str(".")
+            }
+            Cause::HeartbeatTimeout { .. } | Cause::Application { .. } => {
+                super::text_app::words(self, f)
             }
             Cause::BehindTlsProxy { candidates } => {
                 let which = if *candidates == 1 {

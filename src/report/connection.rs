@@ -524,7 +524,7 @@ impl ConnectionReport {
             crate::diagnose::diagnose(c, w, &closes, &findings, tls_facts.as_ref(), tls.as_ref());
         let tcp_first = c.first_end();
         let (cs, ss) = (w.stats(client_side), w.stats(server_side));
-        ConnectionReport {
+        let mut report = ConnectionReport {
             id,
             input: c.input,
             last_input: c.input,
@@ -643,7 +643,9 @@ impl ConnectionReport {
                     last_ts: Some(c.last_ts),
                 })
             }),
-        }
+        };
+        crate::diagnose::app::status_cause(&mut report);
+        report
     }
 
     /// How its HTTP/2 stream ended, as one line ("END_STREAM by client [pkt 26],

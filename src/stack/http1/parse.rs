@@ -14,6 +14,7 @@
 
 use base64::Engine;
 use sha1::{Digest, Sha1};
+use crate::websocket::library::Software;
 
 /// The GUID that §1.3 appends to Sec-WebSocket-Key.
 const WS_GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -44,6 +45,8 @@ pub struct Request {
     pub content_length: Option<String>,
     /// `Transfer-Encoding` is present.
     pub transfer_encoding: bool,
+    /// The WebSocket library its `User-Agent` names.
+    pub software: Option<crate::websocket::library::Software>,
     /// The header lines read leniently, and why (see [`lenient`]); `None` when there were
     /// none.
     pub malformed: Option<String>,
@@ -84,6 +87,8 @@ pub struct Response {
     pub connection_upgrade: bool,
     /// `Upgrade` lists `h2c`: a `101` switching to HTTP/2 (RFC 7540 §3.2).
     pub h2c: bool,
+    /// The WebSocket library its `Server` header names.
+    pub software: Option<crate::websocket::library::Software>,
     /// The header lines read leniently, and why (see [`lenient`]); `None` when there were
     /// none.
     pub malformed: Option<String>,
@@ -161,6 +166,8 @@ fn request_in(buf: &[u8], sent: &[u8]) -> Result<Parsed<Request>, httparse::Erro
                     append(&mut r.content_length, value);
                 } else if name.eq_ignore_ascii_case("transfer-encoding") {
                     r.transfer_encoding = true;
+                } else if name.eq_ignore_ascii_case("user-agent") {
+                    r.software = r.software.or_else(|| Software::of(value));
                 } else {
                     r.h2c |= is_h2c(name, value);
                     shared_header(
@@ -362,6 +369,8 @@ fn response_in(buf: &[u8], sent: &[u8]) -> Result<Parsed<Response>, httparse::Er
                 let (name, value) = (h.name, as_sent(h.value, buf, sent));
                 if name.eq_ignore_ascii_case("sec-websocket-accept") {
                     append(&mut r.accept, value);
+                } else if name.eq_ignore_ascii_case("server") {
+                    r.software = r.software.or_else(|| Software::of(value));
                 } else {
                     r.h2c |= is_h2c(name, value);
                     shared_header(

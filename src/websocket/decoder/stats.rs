@@ -32,6 +32,52 @@ pub struct Stats {
     pub largest_frame: Option<(u64, u64, Opcode)>,
     /// The last complete data message: (opcode, size, packet where it ended).
     pub last_message: Option<(Opcode, u64, u64)>,
+    /// The last few pings and pongs, for the heartbeat each side kept (`diagnose::heartbeat`).
+    pub recent_pings: Recent,
+    pub recent_pongs: Recent,
+}
+
+/// The last [`Recent::N`] control frames of one kind: packet and time, oldest first. A
+/// heartbeat that failed shows in its last few pings, so a few are kept, in constant space.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Recent {
+    marks: [(u64, Timestamp); Recent::N],
+    /// How many were added in all.
+    added: u64,
+}
+
+impl Recent {
+    pub const N: usize = 4;
+
+    /// Adds one (O(1)).
+    pub fn add(&mut self, packet: u64, ts: Timestamp) {
+        let at = usize::try_from(self.added % Self::N as u64).unwrap_or(0);
+        if let Some(m) = self.marks.get_mut(at) {
+            *m = (packet, ts);
+        }
+        self.added += 1;
+    }
+
+    /// How many were added in all.
+    pub fn added(&self) -> u64 {
+        self.added
+    }
+
+    /// The ones kept, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, Timestamp)> + '_ {
+        let kept = self.added.min(Self::N as u64) as usize;
+        let start = if self.added > Self::N as u64 {
+            usize::try_from(self.added % Self::N as u64).unwrap_or(0)
+        } else {
+            0
+        };
+        (0..kept).filter_map(move |i| self.marks.get((start + i) % Self::N).copied())
+    }
+
+    /// Whether every one added is still kept.
+    pub fn whole(&self) -> bool {
+        self.added <= Self::N as u64
+    }
 }
 
 /// The JSON view of [`Stats`]: the counts and the largest message, in this order; the
