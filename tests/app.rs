@@ -120,6 +120,48 @@ fn each_fixture_gets_the_cause_its_endpoints_logged() {
             "server",
             "session taken over",
         ),
+        (
+            "mqtt-v5-disconnect-will.pcap",
+            0,
+            "MQTT",
+            "client",
+            "disconnect with will message",
+        ),
+        (
+            "stomp-missed-heartbeat.pcap",
+            0,
+            "STOMP",
+            "server",
+            "missed heart-beats",
+        ),
+        (
+            "stomp-error-frame.pcap",
+            0,
+            "STOMP",
+            "server",
+            "error frame",
+        ),
+        (
+            "stomp-disconnect.pcap",
+            0,
+            "STOMP",
+            "client",
+            "client disconnected",
+        ),
+        (
+            "ocpp-boot-rejected.pcap",
+            0,
+            "OCPP-J",
+            "server",
+            "boot rejected",
+        ),
+        (
+            "ocpp-callerror.pcap",
+            0,
+            "OCPP-J",
+            "server",
+            "CALLERROR NotImplemented",
+        ),
     ];
     for (name, i, protocol, by, cause) in cases {
         let r = json(name, &[]);
@@ -169,6 +211,22 @@ fn the_application_cause_is_a_status_cause() {
     assert!(
         causes.contains("\"cause\":\"session taken over\""),
         "{causes}"
+    );
+}
+
+/// stomp-broker-js closed on the client's missed heart-beats (500 ms, plus its 500 ms
+/// margin) while the client was paused; the client's beat after it resumed (packet 16,
+/// after the broker's close) is not the last one the broker heard.
+#[test]
+fn the_stomp_heart_beat_is_measured_up_to_the_end() {
+    let r = json("stomp-missed-heartbeat.pcap", &[]);
+    let a = &r["connections"][0]["application"];
+    assert_eq!(a["evidence"], serde_json::json!([12, 14]));
+    assert_eq!(a["heartbeat"]["interval_ms"], 500);
+    let summary = a["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("after its last frame at packet 12 the server heard nothing for 994 ms"),
+        "{summary}"
     );
 }
 

@@ -4,6 +4,7 @@
 
 use crate::capture::Timestamp;
 use crate::flow::{PerSide, Role};
+use crate::websocket::decoder::Recent;
 use serde::{Deserialize, Serialize};
 
 /// One kind of heartbeat sent by one side.
@@ -28,8 +29,8 @@ pub(crate) struct Side {
     pub app_pongs: Count,
     pub ws_pings: Count,
     pub ws_pongs: Count,
-    /// The last data message (heartbeats included).
-    pub last_message: Option<(u64, Timestamp)>,
+    /// The last few data messages (heartbeats included): packet and time.
+    pub messages: Recent,
     /// This side's pings sent after the other side's last pong (protocol pings, else
     /// WebSocket pings).
     pub unanswered_app: u64,
@@ -37,6 +38,14 @@ pub(crate) struct Side {
     /// The first of those: packet and time.
     pub first_unanswered_app: Option<(u64, Timestamp)>,
     pub first_unanswered_ws: Option<(u64, Timestamp)>,
+}
+
+impl Side {
+    /// Its last data message before packet `end` (a side resumed after the other ended
+    /// still sends; what came after the end is not what the end followed).
+    pub fn last_message_before(&self, end: u64) -> Option<(u64, Timestamp)> {
+        self.messages.iter().filter(|&(p, _)| p < end).last()
+    }
 }
 
 /// Both sides' heartbeats.
@@ -61,7 +70,7 @@ impl Beats {
     }
 
     pub fn data(&mut self, from: Role, packet: u64, ts: Timestamp) {
-        self.side_mut(from).last_message = Some((packet, ts));
+        self.side_mut(from).messages.add(packet, ts);
     }
 
     /// A protocol heartbeat: a ping, or (`pong`) its answer.

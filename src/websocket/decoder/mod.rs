@@ -22,7 +22,7 @@ mod stats;
 mod tests;
 
 pub use log::{FrameRecord, FrameRecordJson};
-pub use stats::{Stats, StatsJson};
+pub use stats::{Recent, Stats, StatsJson};
 
 use super::deflate::Inflater;
 use super::frame::{parse_header, unmask, unmask_into, FrameHeader, Opcode, MAX_HEADER_LEN};
