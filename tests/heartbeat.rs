@@ -172,5 +172,8 @@ fn markdown_and_the_table_say_it() {
         "{md}"
     );
     let table = report("python-client-keepalive-timeout.pcap", "table");
-    assert!(table.contains("keepalive ping timeout"), "{table}");
+    assert!(
+        table.contains("heartbeat timeout: the client's ping at packet 14 got no pong"),
+        "{table}"
+    );
 }

@@ -46,6 +46,30 @@ pub fn own_reading(head: &mut Head, causes: &[Cause]) {
     }
 }
 
+/// A heartbeat that gave up, in one line for a report's status cell ("heartbeat timeout:
+/// the server's ping at packet 13 got no pong (Python websockets 17.4)"), when a status
+/// has one.
+pub fn heartbeat_line(causes: &[Cause]) -> Option<String> {
+    causes.iter().find_map(|c| match c {
+        Cause::HeartbeatTimeout {
+            by,
+            library,
+            ping_packet,
+            ..
+        } => {
+            let mut s = match ping_packet {
+                Some(p) => format!("heartbeat timeout: the {by}'s ping at packet {p} got no pong"),
+                None => format!("heartbeat timeout: the {by} gave up on its pings"),
+            };
+            if let Some(l) = library {
+                s.push_str(&format!(" ({l})"));
+            }
+            Some(s)
+        }
+        _ => None,
+    })
+}
+
 /// The sentences of a heartbeat or application cause.
 pub fn words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
     match c {
