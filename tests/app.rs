@@ -120,6 +120,48 @@ fn each_fixture_gets_the_cause_its_endpoints_logged() {
             "server",
             "session taken over",
         ),
+        (
+            "mqtt-v5-disconnect-will.pcap",
+            0,
+            "MQTT",
+            "client",
+            "disconnect with will message",
+        ),
+        (
+            "stomp-missed-heartbeat.pcap",
+            0,
+            "STOMP",
+            "server",
+            "missed heart-beats",
+        ),
+        (
+            "stomp-error-frame.pcap",
+            0,
+            "STOMP",
+            "server",
+            "error frame",
+        ),
+        (
+            "stomp-disconnect.pcap",
+            0,
+            "STOMP",
+            "client",
+            "client disconnected",
+        ),
+        (
+            "ocpp-boot-rejected.pcap",
+            0,
+            "OCPP-J",
+            "server",
+            "boot rejected",
+        ),
+        (
+            "ocpp-callerror.pcap",
+            0,
+            "OCPP-J",
+            "server",
+            "CALLERROR NotImplemented",
+        ),
     ];
     for (name, i, protocol, by, cause) in cases {
         let r = json(name, &[]);
@@ -129,6 +171,63 @@ fn each_fixture_gets_the_cause_its_endpoints_logged() {
         assert_eq!(c, cause, "{name}");
         assert!(!ev.as_array().unwrap().is_empty(), "{name}: no evidence");
     }
+}
+
+/// The application's cause is one of the status's causes, after the WebSocket's own, and
+/// its reading replaces the code's generic one.
+#[test]
+fn the_application_cause_is_a_status_cause() {
+    let r = json("socketio-ping-timeout.pcap", &[]);
+    let st = &r["connections"][0]["status"];
+    let kinds: Vec<&str> = st["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["empty-close-frame", "application", "close-reply"]);
+    let a = &st["causes"][1];
+    assert_eq!(a["protocol"], "socket.io");
+    assert_eq!(a["cause"], "ping timeout");
+    assert_eq!(a["ended_by"], "client");
+    assert_eq!(
+        a["evidence"],
+        r["connections"][0]["application"]["evidence"]
+    );
+    assert_eq!(st["fix"], r["connections"][0]["application"]["fix"]);
+    let cause = st["cause"].as_str().unwrap();
+    assert!(
+        cause.contains("socket.io: the client's application ended the session, \"ping timeout\""),
+        "{cause}"
+    );
+    // 1005's generic reading (a library that closes without a code) is left out.
+    assert!(
+        !cause.contains("The peer closed without giving a code"),
+        "{cause}"
+    );
+    // A takeover found across connections is in the status too.
+    let r = json("mqtt-taken-over-v5.pcap", &[]);
+    let causes = r["connections"][0]["status"]["causes"].to_string();
+    assert!(
+        causes.contains("\"cause\":\"session taken over\""),
+        "{causes}"
+    );
+}
+
+/// stomp-broker-js closed on the client's missed heart-beats (500 ms, plus its 500 ms
+/// margin) while the client was paused; the client's beat after it resumed (packet 16,
+/// after the broker's close) is not the last one the broker heard.
+#[test]
+fn the_stomp_heart_beat_is_measured_up_to_the_end() {
+    let r = json("stomp-missed-heartbeat.pcap", &[]);
+    let a = &r["connections"][0]["application"];
+    assert_eq!(a["evidence"], serde_json::json!([12, 14]));
+    assert_eq!(a["heartbeat"]["interval_ms"], 500);
+    let summary = a["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("after its last frame at packet 12 the server heard nothing for 994 ms"),
+        "{summary}"
+    );
 }
 
 #[test]

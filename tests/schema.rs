@@ -130,6 +130,12 @@ fn every_proxy_fixture_report_validates() {
     assert!(check_dir("proxy") >= 12);
 }
 
+#[test]
+fn every_application_and_heartbeat_fixture_report_validates() {
+    assert!(check_dir("app") >= 11);
+    assert!(check_dir("heartbeat") >= 5);
+}
+
 /// (b) The top-level captures as one multi-file report, also `--redact`ed and with the
 /// timeline, a wss:// capture with its timeline, one whose encrypted connection a `--port`
 /// left out, and wss:// and HTTP/2 captures `--redact`ed with and without their key logs.

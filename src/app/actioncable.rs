@@ -82,7 +82,7 @@ impl Machine for ActionCable {
             ));
         }
         if by == Role::Client {
-            let (p, t) = beats.side(Role::Server).last_message?;
+            let (p, t) = beats.side(Role::Server).last_message_before(end_packet)?;
             let quiet = between(t, end_ts);
             if quiet as f64 >= STALE_MS as f64 * 0.95 {
                 return Some(Verdict::new(

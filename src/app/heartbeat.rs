@@ -28,8 +28,8 @@ pub(crate) struct Side {
     pub app_pongs: Count,
     pub ws_pings: Count,
     pub ws_pongs: Count,
-    /// The last data message (heartbeats included).
-    pub last_message: Option<(u64, Timestamp)>,
+    /// The last few data messages (heartbeats included): packet and time.
+    pub messages: Recent,
     /// This side's pings sent after the other side's last pong (protocol pings, else
     /// WebSocket pings).
     pub unanswered_app: u64,
@@ -37,6 +37,14 @@ pub(crate) struct Side {
     /// The first of those: packet and time.
     pub first_unanswered_app: Option<(u64, Timestamp)>,
     pub first_unanswered_ws: Option<(u64, Timestamp)>,
+}
+
+impl Side {
+    /// Its last data message before packet `end` (a side resumed after the other ended
+    /// still sends; what came after the end is not what the end followed).
+    pub fn last_message_before(&self, end: u64) -> Option<(u64, Timestamp)> {
+        self.messages.iter().filter(|&(p, _)| p < end).last()
+    }
 }
 
 /// Both sides' heartbeats.
@@ -61,7 +69,7 @@ impl Beats {
     }
 
     pub fn data(&mut self, from: Role, packet: u64, ts: Timestamp) {
-        self.side_mut(from).last_message = Some((packet, ts));
+        self.side_mut(from).messages.add(packet, ts);
     }
 
     /// A protocol heartbeat: a ping, or (`pong`) its answer.
@@ -148,4 +156,47 @@ pub struct SideBeat {
     pub websocket_pings: u64,
     pub websocket_pongs: u64,
     pub websocket_unanswered: u64,
+}
+
+/// The last [`Recent::N`] control frames of one kind: packet and time, oldest first. A
+/// heartbeat that failed shows in its last few pings, so a few are kept, in constant space.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Recent {
+    marks: [(u64, Timestamp); Recent::N],
+    /// How many were added in all.
+    added: u64,
+}
+
+impl Recent {
+    pub const N: usize = 4;
+
+    /// Adds one (O(1)).
+    pub fn add(&mut self, packet: u64, ts: Timestamp) {
+        let at = usize::try_from(self.added % Self::N as u64).unwrap_or(0);
+        if let Some(m) = self.marks.get_mut(at) {
+            *m = (packet, ts);
+        }
+        self.added += 1;
+    }
+
+    /// How many were added in all.
+    pub fn added(&self) -> u64 {
+        self.added
+    }
+
+    /// The ones kept, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, Timestamp)> + '_ {
+        let kept = self.added.min(Self::N as u64) as usize;
+        let start = if self.added > Self::N as u64 {
+            usize::try_from(self.added % Self::N as u64).unwrap_or(0)
+        } else {
+            0
+        };
+        (0..kept).filter_map(move |i| self.marks.get((start + i) % Self::N).copied())
+    }
+
+    /// Whether every one added is still kept.
+    pub fn whole(&self) -> bool {
+        self.added <= Self::N as u64
+    }
 }

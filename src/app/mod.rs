@@ -29,7 +29,7 @@ use crate::capture::Timestamp;
 use crate::flow::Role;
 use serde::{Deserialize, Serialize};
 
-pub use heartbeat::{HeartbeatReport, SideBeat};
+pub use heartbeat::{HeartbeatReport, Recent, SideBeat};
 
 /// Bytes of each data message kept for the protocol decoders: every message that says why
 /// a session ended is far shorter; the rest of a longer message is counted, not kept.
@@ -536,5 +536,7 @@ pub(crate) fn json(m: &Message<'_>) -> Option<serde_json::Value> {
     serde_json::from_slice(m.bytes).ok()
 }
 
+#[cfg(test)]
+mod fuzz;
 #[cfg(test)]
 mod tests;

@@ -19,6 +19,49 @@ pub(crate) struct Mqtt {
     refused: Option<(u8, u64)>,
     /// The first DISCONNECT: who, reason code, packet.
     disconnect: Option<(Role, u8, u64)>,
+    /// MQTT 5: the Maximum Packet Size the broker gave in CONNACK, and that packet.
+    max_packet: Option<(u32, u64)>,
+    /// The first client packet over it: its type, its size, its packet.
+    too_large: Option<(u8, usize, u64)>,
+}
+
+/// The Maximum Packet Size (property 0x27) among MQTT 5 properties `props` (§2.2.2.2).
+fn max_packet_size(mut props: &[u8]) -> Option<u32> {
+    while let Some((&id, rest)) = props.split_first() {
+        let size = match id {
+            0x01 | 0x17 | 0x19 | 0x24 | 0x25 | 0x28 | 0x29 | 0x2A => 1,
+            0x13 | 0x21 | 0x22 | 0x23 => 2,
+            0x02 | 0x11 | 0x18 | 0x27 => 4,
+            0x0B => varint(rest)?.1,
+            0x03 | 0x08 | 0x12 | 0x15 | 0x1A | 0x1C | 0x1F | 0x09 | 0x16 => {
+                2 + usize::from(u16::from_be_bytes([*rest.first()?, *rest.get(1)?]))
+            }
+            0x26 => {
+                let k = 2 + usize::from(u16::from_be_bytes([*rest.first()?, *rest.get(1)?]));
+                let v = rest.get(k..)?;
+                k + 2 + usize::from(u16::from_be_bytes([*v.first()?, *v.get(1)?]))
+            }
+            _ => return None,
+        };
+        if id == 0x27 {
+            let b: [u8; 4] = rest.get(..4)?.try_into().ok()?;
+            return Some(u32::from_be_bytes(b));
+        }
+        props = rest.get(size..)?;
+    }
+    None
+}
+
+/// The name of an MQTT control packet type (§2.1.2).
+fn packet_name(kind: u8) -> &'static str {
+    match kind {
+        1 => "CONNECT",
+        3 => "PUBLISH",
+        8 => "SUBSCRIBE",
+        10 => "UNSUBSCRIBE",
+        15 => "AUTH",
+        _ => "packet",
+    }
 }
 
 /// The remaining length (MQTT's variable byte integer) at the start of `b`: (value, bytes).
@@ -164,6 +207,13 @@ impl Machine for Mqtt {
             };
             let kind = first >> 4;
             let body = b.get(1 + n..1 + n + len);
+            if let (Role::Client, Some((max, _)), None) = (m.from, self.max_packet, self.too_large)
+            {
+                let size = 1 + n + len;
+                if size as u64 > u64::from(max) {
+                    self.too_large = Some((kind, size, m.packet));
+                }
+            }
             seen = match (kind, m.from) {
                 (1, Role::Client) => match body.and_then(|body| self.connect(body)) {
                     Some(()) => Seen::Data,
@@ -175,6 +225,14 @@ impl Machine for Mqtt {
                     };
                     if code != 0 {
                         self.refused = Some((code, m.packet));
+                    }
+                    if self.v5() {
+                        let props = body
+                            .and_then(|b| b.get(2..))
+                            .and_then(|b| varint(b).and_then(|(l, n)| b.get(n..n + l)));
+                        if let Some(max) = props.and_then(max_packet_size) {
+                            self.max_packet = Some((max, m.packet));
+                        }
                     }
                     Seen::Data
                 }
@@ -259,10 +317,24 @@ impl Machine for Mqtt {
                 vec![p],
             ));
         }
+        if let (Some((kind, size, p)), Some((max, at)), Role::Server) =
+            (self.too_large, self.max_packet, by)
+        {
+            return Some(Verdict::new(
+                Some(Role::Server),
+                "packet too large",
+                format!(
+                    "the client's {} at packet {p} was {size} bytes, over the Maximum Packet Size of {max} the broker gave in CONNACK at packet {at}; the broker closed at packet {end_packet}",
+                    packet_name(kind)
+                ),
+                fix_for("packet too large"),
+                vec![at, p, end_packet],
+            ));
+        }
         let keep = u64::from(self.keep_alive_s.filter(|&k| k > 0)?) * 1000;
         if by == Role::Server {
             // The broker closed with nothing from the client for 1.5 × keep alive.
-            let (p, t) = beats.side(Role::Client).last_message?;
+            let (p, t) = beats.side(Role::Client).last_message_before(end_packet)?;
             let quiet = between(t, end_ts);
             if quiet as f64 >= keep as f64 * 1.5 * 0.95 {
                 return Some(Verdict::new(

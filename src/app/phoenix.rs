@@ -85,7 +85,7 @@ impl Machine for Phoenix {
             }
         }
         if by == Role::Server {
-            let (p, t) = beats.side(Role::Client).last_message?;
+            let (p, t) = beats.side(Role::Client).last_message_before(end_packet)?;
             let quiet = between(t, end_ts);
             if quiet as f64 >= SERVER_TIMEOUT_MS as f64 * 0.95 {
                 return Some(Verdict::new(

@@ -176,7 +176,7 @@ impl Machine for SignalR {
             });
         }
         let other = by.peer();
-        let (p, t) = beats.side(other).last_message?;
+        let (p, t) = beats.side(other).last_message_before(end_packet)?;
         let quiet = between(t, end_ts);
         if quiet as f64 >= DEFAULT_TIMEOUT_MS as f64 * 0.95 {
             let (cause, setting) = match by {

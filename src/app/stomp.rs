@@ -120,7 +120,7 @@ impl Machine for Stomp {
             return Some(Verdict::new(
                 Some(Role::Server),
                 "error frame",
-                format!("the server sent an ERROR frame {} at packet {p} (a STOMP server closes the connection after it)", quote(msg)),
+                format!("the server sent an ERROR frame {} at packet {p}; the {by} then closed at packet {end_packet}", quote(msg)),
                 "Fix what the ERROR's message names (often a refused login, a bad destination or a malformed frame).",
                 vec![*p],
             ));
@@ -139,15 +139,17 @@ impl Machine for Stomp {
                 evidence,
             ));
         }
-        // The side that ended heard nothing from the other for two of its beats.
+        // The side that ended heard nothing from the other for longer than its heart-beat
+        // window (STOMP 1.2 "Heart-beating": past it the receiver may consider the
+        // connection dead; brokers add a margin, stomp-broker-js 1 s by default).
         let (to_server, to_client) = self.intervals();
         let (other, every) = match by {
             Role::Server => (Role::Client, to_server?),
             Role::Client => (Role::Server, to_client?),
         };
-        let (p, t) = beats.side(other).last_message?;
+        let (p, t) = beats.side(other).last_message_before(end_packet)?;
         let quiet = between(t, end_ts);
-        (quiet >= 2 * every).then(|| {
+        (quiet > every).then(|| {
             Verdict::new(
                 Some(by),
                 "missed heart-beats",

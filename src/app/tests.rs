@@ -318,6 +318,34 @@ fn mqtt_refusals_disconnects_and_keepalive() {
     assert_eq!(r.cause.as_deref(), Some("session taken over"));
     assert_eq!(r.version.as_deref(), Some("5.0"));
 
+    // 5.0: a PUBLISH over the Maximum Packet Size the broker gave in CONNACK (mosquitto
+    // 2.0.11's CONNACK with max_packet_size 100: topic alias maximum 10, maximum packet size
+    // 100, receive maximum 20), then the broker's FIN with no DISCONNECT.
+    let connack = [
+        0x20, 0x0e, 0, 0, 0x0b, 0x22, 0, 0x0a, 0x27, 0, 0, 0, 0x64, 0x21, 0, 0x14,
+    ];
+    let mut publish = vec![0x30, 0xbb, 0x02, 0, 0x0c];
+    publish.extend_from_slice(b"sensors/blob");
+    publish.push(0);
+    publish.extend(std::iter::repeat_n(b'x', 300));
+    let mut s = Script::new(Some("mqtt"), None);
+    s.bin(Client, &connect(5, "c", 10), 4, 0)
+        .bin(Server, &connack, 5, 1)
+        .bin(Client, &publish, 8, 100);
+    let r = s.t.finish(&tcp_end(Server, false, 9, 101)).unwrap();
+    assert_eq!(r.cause.as_deref(), Some("packet too large"), "{r:?}");
+    assert_eq!(r.evidence, [5, 8, 9]);
+    assert!(
+        r.summary
+            .as_deref()
+            .unwrap()
+            .contains("PUBLISH at packet 8 was 318 bytes, over the Maximum Packet Size of 100"),
+        "{r:?}"
+    );
+    // A client that ended the session itself was not dropped for it.
+    let r = s.t.finish(&tcp_end(Client, false, 9, 101)).unwrap();
+    assert_ne!(r.cause.as_deref(), Some("packet too large"));
+
     // Keep alive 10 s: the broker drops a client silent for 15 s, not one silent for 9.
     let mut s = Script::new(Some("mqtt"), None);
     s.bin(Client, &connect(4, "c", 10), 4, 0)

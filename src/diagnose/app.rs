@@ -4,8 +4,10 @@
 //!
 //! In: every connection's report with its `application`. Out: each shared identity's
 //! connections listed in `related`, and the cause of a connection the broker closed just
-//! after another one connected with its client id.
+//! after another one connected with its client id. [`status_cause`] puts an application's
+//! cause into the connection's status, where it composes with the WebSocket and TCP ones.
 
+use super::{Cause, Status};
 use crate::flow::Role;
 use crate::report::ConnectionReport;
 
@@ -81,6 +83,28 @@ pub fn link(reports: &mut [ConnectionReport]) {
     }
 }
 
+/// Adds the application's cause to the status as a [`Cause::Application`] (in place of
+/// one it had), when the application's messages named one.
+pub fn status_cause(r: &mut ConnectionReport) {
+    let Some(a) = r.application.as_ref() else {
+        return;
+    };
+    let Some(label) = a.cause.clone() else {
+        return;
+    };
+    let cause = Cause::Application {
+        protocol: a.protocol.clone(),
+        cause: label,
+        ended_by: a.ended_by,
+        evidence: a.evidence.clone(),
+        fix: a.fix.clone(),
+    };
+    let mut causes = std::mem::take(&mut r.status.causes);
+    causes.retain(|c| !matches!(c, Cause::Application { .. }));
+    causes.push(cause);
+    r.status = Status::of(causes);
+}
+
 /// Names the takeover of connection `i` by another of `idx`, when the broker closed `i`
 /// without a word shortly after the other connected.
 fn takeover(reports: &mut [ConnectionReport], i: usize, idx: &[usize]) {
@@ -131,4 +155,7 @@ fn takeover(reports: &mut [ConnectionReport], i: usize, idx: &[usize]) {
     ));
     app.fix = Some("Give each client its own client id: two tabs, devices or processes sharing one, or a reconnect racing the old connection, take the session from each other in turn.".into());
     app.evidence = vec![other_packet, end.0];
+    if let Some(r) = reports.get_mut(i) {
+        status_cause(r);
+    }
 }

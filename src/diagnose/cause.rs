@@ -15,6 +15,7 @@ use crate::stack::tcp::connection::EndKind;
 use crate::websocket::frame::Opcode;
 use crate::websocket::session::StreamEndKind;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// Declares [`Cause`] (stored form: every field, variant by index), its JSON view
 /// `CauseJson` (internally tagged by `kind`) and `Cause::kind`, from one list.
@@ -238,6 +239,50 @@ causes! {
     /// Close frames relayed from one leg of a proxied session to the other.
     "relayed-close" => RelayedClose {
         relays: Vec<Relay>,
+    }
+    /// One side pinged, the other sent no pong, and the side that pinged ended the session:
+    /// its heartbeat (keepalive) gave up. Or its close reason is the words a library writes
+    /// when its keepalive runs out.
+    "heartbeat-timeout" => HeartbeatTimeout {
+        /// The side that pinged and ended the session.
+        by: Role,
+        /// The library whose timeout it is, when its close reason or its handshake's
+        /// `Server` / `User-Agent` header names it.
+        library: Option<crate::websocket::library::Software>,
+        /// The close reason is that library's own words for its keepalive timeout.
+        reason_says_so: bool,
+        /// The first of its pings the peer left unanswered before the end (null when no
+        /// such ping is in the capture).
+        ping_packet: Option<u64>,
+        /// How many of its last pings went unanswered before the end.
+        unanswered: u64,
+        /// More may have: only its last few pings are kept, and all of them went unanswered.
+        at_least: bool,
+        /// The peer's last pong before the end.
+        last_pong_packet: Option<u64>,
+        /// Milliseconds from the first unanswered ping to the end.
+        waited_ms: Option<f64>,
+        /// Milliseconds between its last two pings before the end.
+        interval_ms: Option<f64>,
+        /// Its close frame, or (none) its TCP ending.
+        end_packet: u64,
+        /// The code of its close frame; null when it ended TCP without one.
+        close_code: Option<u16>,
+    }
+    /// The application protocol's own messages say why the session ended (the
+    /// connection's `application` object has the rest: summary, heartbeat, messages).
+    "application" => Application {
+        /// The protocol as its specification names it ("socket.io", "MQTT").
+        protocol: String,
+        /// Its stable label in the protocol's own words ("ping timeout", "session taken
+        /// over").
+        cause: String,
+        /// Which side's application ended it, when its messages show it.
+        ended_by: Option<Role>,
+        /// The packets of the messages that decided it.
+        evidence: Vec<u64>,
+        /// What to change, specific to the protocol and its libraries.
+        fix: Option<String>,
     }
     /// A plaintext WebSocket whose Host names the server of TLS connections not decrypted:
     /// most likely the back leg of a TLS-terminating proxy.
@@ -588,4 +633,15 @@ impl Eviction {
             Eviction::IdleTimeout => "evicted: idle longer than --idle-timeout",
         }
     }
+}
+
+/// What a status's first cause sets: the code, its name, whether it was inferred, and the
+/// catalog's typical causes and fix (or the fix of a status with no code).
+#[derive(Debug, Clone, Default)]
+pub struct Head {
+    pub code: Option<u16>,
+    pub name: Cow<'static, str>,
+    pub inferred: bool,
+    pub general: &'static str,
+    pub fix: Cow<'static, str>,
 }

@@ -47,7 +47,7 @@ impl ConnectionReport {
         let d = diagnose(c, w, &closes, &findings, tls_facts.as_ref(), tls.as_ref());
         let tcp_first = c.first_end();
         let (cs, ss) = (w.stats(client_side), w.stats(server_side));
-        ConnectionReport {
+        let mut report = ConnectionReport {
             id,
             input: c.input,
             last_input: c.input,
@@ -166,7 +166,9 @@ impl ConnectionReport {
                     last_ts: Some(c.last_ts),
                 })
             }),
-        }
+        };
+        super::app::status_cause(&mut report);
+        report
     }
 
     /// Marks the connection as ended early by a cap (`why`, at `limit`): a status that

@@ -181,6 +181,15 @@ pub fn diagnose(
                 unanswered: idle::unanswered(end.by, sent, end.packet, end.ts),
             }
         });
+    // A heartbeat that gave up, said before the quiet spell it explains.
+    if upgraded && http_status.is_none_or(|s| s == 101) {
+        causes.extend(super::heartbeat::cause(
+            closes.iter().copied().find(|c| !c.rejected()),
+            ends.first(),
+            &w.handshake,
+            sent,
+        ));
+    }
     if let (Some(idle), Some(1006)) = (&idle, code) {
         causes.extend(idle::causes(idle));
     }

@@ -45,7 +45,8 @@ impl Status {
     /// The status `causes` make (put in the order they are said).
     pub fn of(mut causes: Vec<Cause>) -> Status {
         causes.sort_by_key(text::rank);
-        let head = causes.first().map(text::head).unwrap_or_default();
+        let mut head = causes.first().map(text::head).unwrap_or_default();
+        super::text_app::own_reading(&mut head, &causes);
         Status {
             code: head.code,
             name: head.name,

@@ -9,7 +9,7 @@
 //! `text_proxy`, which the match arms here call.
 
 use super::cause::{
-    BothLegs, Cause, End, EndHow, Ending, Eviction, LegEnding, PeerSent, PeerSentWhat, Relay,
+    BothLegs, Cause, End, EndHow, Ending, Eviction, Head, LegEnding, PeerSent, PeerSentWhat, Relay,
     RelayHow,
 };
 use super::text_proxy;
@@ -57,6 +57,7 @@ pub fn rank(c: &Cause) -> u8 {
         Cause::RstAfterFin { .. } => 7,
         Cause::RelayedClose { .. } => 8,
         Cause::BehindTlsProxy { .. } => 9,
+        Cause::HeartbeatTimeout { .. } | Cause::Application { .. } => super::text_app::rank(c),
     }
 }
 
@@ -79,17 +80,6 @@ pub fn fix(base: Cow<'static, str>, causes: &[Cause]) -> Cow<'static, str> {
         .iter()
         .filter_map(hint)
         .fold(base, |fix, hint| Cow::Owned(format!("{hint} {fix}")))
-}
-
-/// What a status's first cause sets: the code, its name, whether it was inferred, and the
-/// catalog's typical causes and fix (or the fix of a status with no code).
-#[derive(Debug, Clone, Default)]
-pub struct Head {
-    pub code: Option<u16>,
-    pub name: Cow<'static, str>,
-    pub inferred: bool,
-    pub general: &'static str,
-    pub fix: Cow<'static, str>,
 }
 
 /// The head a status's first cause gives it.
@@ -524,6 +514,9 @@ impl Display for Cause {
                     write!(f, "{r}")?;
                 }
                 f.write_str(".")
+            }
+            Cause::HeartbeatTimeout { .. } | Cause::Application { .. } => {
+                super::text_app::words(self, f)
             }
             Cause::BehindTlsProxy { candidates } => {
                 let which = if *candidates == 1 {

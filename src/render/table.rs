@@ -361,8 +361,14 @@ fn connections_table(
             None => "tcp",
         };
         let _ = write!(closes, "\n{tcp_label}: {tcp}");
-        // The application's own words first, when its protocol said why.
-        let mut status = match c.application.as_ref().and_then(crate::render::app_line) {
+        // The application's own words first, when its protocol said why; else a heartbeat
+        // that gave up.
+        let lead = c
+            .application
+            .as_ref()
+            .and_then(crate::render::app_line)
+            .or_else(|| crate::diagnose::text_app::heartbeat_line(&c.status.causes));
+        let mut status = match lead {
             Some(line) => format!("{}\n{}", terminal(&line), statuses::label(c)),
             None => statuses::label(c),
         };

@@ -43,6 +43,9 @@ pub struct Handshake {
     /// [`Handshake::accept_valid`], worked out (a SHA-1) when the key or the accept value
     /// is set, not each time it is asked.
     accept_ok: Option<bool>,
+    /// The WebSocket library the request's `User-Agent` and the response's `Server` name.
+    pub client_software: Option<crate::websocket::library::Software>,
+    pub server_software: Option<crate::websocket::library::Software>,
     /// Bytes of the upgrade request or response are missing from the capture (the first
     /// side whose handshake was cut, and why): its frames were found by the probe.
     pub cut: Option<HandshakeCut>,

@@ -205,6 +205,29 @@ fn one_of_each() -> Vec<Cause> {
                 to_packet: Some(20),
             }],
         },
+        Cause::HeartbeatTimeout {
+            by: Role::Server,
+            library: Some(crate::websocket::library::Software {
+                library: crate::websocket::library::Library::PythonWebsockets,
+                version: Some("17.4".into()),
+            }),
+            reason_says_so: true,
+            ping_packet: Some(13),
+            unanswered: 1,
+            at_least: false,
+            last_pong_packet: Some(11),
+            waited_ms: Some(501.0),
+            interval_ms: Some(500.0),
+            end_packet: 15,
+            close_code: Some(1011),
+        },
+        Cause::Application {
+            protocol: "socket.io".into(),
+            cause: "ping timeout".into(),
+            ended_by: Some(Role::Client),
+            evidence: vec![12, 20],
+            fix: Some("Raise pingTimeout.".into()),
+        },
         Cause::BehindTlsProxy { candidates: 2 },
     ]
 }

@@ -47,6 +47,8 @@ pub struct Head {
     pub ws_version: Option<String>,
     pub ws_protocols: Option<String>,
     pub ws_extensions: Option<String>,
+    /// The WebSocket library a `user-agent` or `server` field names.
+    pub software: Option<crate::websocket::library::Software>,
     /// Fields in the block, pseudo or not.
     pub fields: usize,
 }
@@ -397,6 +399,11 @@ fn take_field(head: &mut Head, name: &[u8], value: Cow<'_, [u8]>) {
         _ if name.eq_ignore_ascii_case(b"sec-websocket-extensions") => {
             join(&mut head.ws_extensions, value)
         }
+        _ if head.software.is_none()
+            && (name.eq_ignore_ascii_case(b"user-agent") || name.eq_ignore_ascii_case(b"server")) =>
+        {
+            head.software = crate::websocket::library::Software::of(&value);
+        }
         _ => {}
     }
 }
@@ -478,10 +485,18 @@ mod tests {
         assert_eq!(h.ws_protocols.as_deref(), Some("chat, superchat"));
         assert_eq!(h.ws_extensions.as_deref(), Some("permessage-deflate"));
         assert_eq!(h.ws_version.as_deref(), Some("13"));
-        let resp = enc.encode([(&b":status"[..], &b"200"[..])]);
+        assert_eq!(h.software, None);
+        let resp = enc.encode([
+            (&b":status"[..], &b"200"[..]),
+            (b"server", b"Python/3.11 websockets/17.4"),
+        ]);
         let r = d.decode(&resp).unwrap();
         assert!(r.is_response() && !r.is_request());
         assert_eq!(r.status_code(), Some(200));
+        assert_eq!(
+            r.software.map(|s| s.to_string()).as_deref(),
+            Some("Python websockets 17.4")
+        );
         let trailers = enc.encode([(&b"grpc-status"[..], &b"0"[..])]);
         let t = d.decode(&trailers).unwrap();
         assert!(!t.is_request() && !t.is_response());

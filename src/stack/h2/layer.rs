@@ -270,6 +270,7 @@ impl State<'_> {
                 ws_version,
                 ws_protocols,
                 ws_extensions,
+                software,
                 end_stream,
                 packet,
                 ts,
@@ -307,6 +308,7 @@ impl State<'_> {
                 hs.version = ws_version.map(str::to_owned);
                 hs.offered_protocols = ws_protocols.map(str::to_owned);
                 hs.offered_extensions = ws_extensions.map(str::to_owned);
+                hs.client_software = software.cloned();
                 match *self.connect_protocol {
                     Some(Some(true)) => {}
                     Some(said) => w.findings.push(
@@ -339,6 +341,7 @@ impl State<'_> {
                 status,
                 ws_protocol,
                 ws_extensions,
+                software,
                 end_stream,
                 packet,
                 ts,
@@ -358,6 +361,7 @@ impl State<'_> {
                 hs.subprotocol = ws_protocol.map(str::to_owned);
                 hs.deflate = http::has_permessage_deflate(ws_extensions);
                 hs.extensions = ws_extensions.map(str::to_owned);
+                hs.server_software = software.cloned();
                 match status {
                     Some(200..=299) => {
                         let dec = w.agreed(client, Role::Server, frame_log);

@@ -140,6 +140,8 @@ pub enum H2Event<'a> {
         ws_version: Option<&'a str>,
         ws_protocols: Option<&'a str>,
         ws_extensions: Option<&'a str>,
+        /// The WebSocket library its `user-agent` names.
+        software: Option<&'a crate::websocket::library::Software>,
         end_stream: bool,
         packet: u64,
         ts: Timestamp,
@@ -151,6 +153,8 @@ pub enum H2Event<'a> {
         status: Option<u16>,
         ws_protocol: Option<&'a str>,
         ws_extensions: Option<&'a str>,
+        /// The WebSocket library its `server` field names.
+        software: Option<&'a crate::websocket::library::Software>,
         end_stream: bool,
         packet: u64,
         ts: Timestamp,
@@ -799,6 +803,7 @@ fn report_head(
             ws_version: head.ws_version.as_deref(),
             ws_protocols: head.ws_protocols.as_deref(),
             ws_extensions: head.ws_extensions.as_deref(),
+            software: head.software.as_ref(),
             end_stream,
             packet,
             ts,
@@ -809,6 +814,7 @@ fn report_head(
             status: head.status_code(),
             ws_protocol: head.ws_protocols.as_deref(),
             ws_extensions: head.ws_extensions.as_deref(),
+            software: head.software.as_ref(),
             end_stream,
             packet,
             ts,

@@ -497,6 +497,7 @@ impl Http1 {
                     hs.response_packet = Some(packet);
                     hs.reason = Some(r.reason);
                     hs.subprotocol = r.protocol;
+                    hs.server_software = r.software;
                     hs.deflate = http::has_permessage_deflate(r.extensions.as_deref());
                     hs.extensions = r.extensions;
                     hs.set_accept(r.accept);
@@ -564,6 +565,7 @@ impl Http1 {
                     hs.request_packet = Some(packet);
                     hs.host = r.host;
                     hs.path = Some(r.path);
+                    hs.client_software = r.software;
                     hs.set_key(r.key);
                     hs.version = r.version;
                     hs.offered_protocols = r.protocols;

@@ -8,11 +8,12 @@
 //! §5.5 allow none but HTAB in a value) is read leniently: the headers are parsed again
 //! with those bytes taken as opaque, the values keep the bytes as sent, and the message says
 //! what was wrong ([`Request::malformed`], [`Response::malformed`]) for a finding.
-//! The accept check is §4.2.2: base64(SHA-1(key + the RFC's GUID)). An `Upgrade: h2c`
+//! (The accept check, §4.2.2, is `websocket::session::accept_for`.) An `Upgrade: h2c`
 //! offer (RFC 7540 §3.2: the token, the `HTTP2-Settings` field, the body's length) and
 //! its `101` are told apart from a WebSocket's here too.
 
 use base64::Engine;
+use crate::websocket::library::Software;
 
 /// Headers longer than this are not a handshake we will wait for.
 pub const MAX_HEADER_BYTES: usize = 64 * 1024;
@@ -41,6 +42,8 @@ pub struct Request {
     pub content_length: Option<String>,
     /// `Transfer-Encoding` is present.
     pub transfer_encoding: bool,
+    /// The WebSocket library its `User-Agent` names.
+    pub software: Option<crate::websocket::library::Software>,
     /// The header lines read leniently, and why (see [`lenient`]); `None` when there were
     /// none.
     pub malformed: Option<String>,
@@ -81,6 +84,8 @@ pub struct Response {
     pub connection_upgrade: bool,
     /// `Upgrade` lists `h2c`: a `101` switching to HTTP/2 (RFC 7540 §3.2).
     pub h2c: bool,
+    /// The WebSocket library its `Server` header names.
+    pub software: Option<crate::websocket::library::Software>,
     /// The header lines read leniently, and why (see [`lenient`]); `None` when there were
     /// none.
     pub malformed: Option<String>,
@@ -158,6 +163,8 @@ fn request_in(buf: &[u8], sent: &[u8]) -> Result<Parsed<Request>, httparse::Erro
                     append(&mut r.content_length, value);
                 } else if name.eq_ignore_ascii_case("transfer-encoding") {
                     r.transfer_encoding = true;
+                } else if name.eq_ignore_ascii_case("user-agent") {
+                    r.software = r.software.or_else(|| Software::of(value));
                 } else {
                     r.h2c |= is_h2c(name, value);
                     shared_header(
@@ -359,6 +366,8 @@ fn response_in(buf: &[u8], sent: &[u8]) -> Result<Parsed<Response>, httparse::Er
                 let (name, value) = (h.name, as_sent(h.value, buf, sent));
                 if name.eq_ignore_ascii_case("sec-websocket-accept") {
                     append(&mut r.accept, value);
+                } else if name.eq_ignore_ascii_case("server") {
+                    r.software = r.software.or_else(|| Software::of(value));
                 } else {
                     r.h2c |= is_h2c(name, value);
                     shared_header(

@@ -605,6 +605,7 @@ impl Decoder {
             Opcode::PING => {
                 self.stats.pings += 1;
                 self.stats.last_ping = Some((at.packet, at.ts));
+                self.stats.recent_pings.add(at.packet, at.ts);
                 if let Some(t) = self.tap.as_deref_mut() {
                     t.control(false, at.packet, at.ts);
                 }
@@ -612,6 +613,7 @@ impl Decoder {
             Opcode::PONG => {
                 self.stats.pongs += 1;
                 self.stats.last_pong = Some((at.packet, at.ts));
+                self.stats.recent_pongs.add(at.packet, at.ts);
                 if let Some(t) = self.tap.as_deref_mut() {
                     t.control(true, at.packet, at.ts);
                 }

@@ -1,0 +1,262 @@
+//! A heartbeat that gave up: one side pinged (RFC 6455 §5.5.2), the other sent no pong
+//! (§5.5.3), and the side that pinged ended the session; and the close reasons libraries
+//! write when their keepalive runs out.
+//!
+//! In: the first valid close frame and the first ending of what carried the session, each
+//! side's last few pings and pongs (`Stats::recent_pings`, `recent_pongs`), and the
+//! library each side's handshake names. Out: a [`Cause::HeartbeatTimeout`] with the ping
+//! that went unanswered, the peer's last pong before the end, how long the pinging side
+//! waited, the ping cadence, and the library whose timeout it is when its close reason or
+//! its handshake header names it. Nothing is claimed from a ping followed by a normal
+//! close or soon by an ending: the pinging side must have waited [`MIN_WAIT_MS`] and ended
+//! with no close frame or with 1011, or written a reason a library writes for its keepalive.
+
+use super::cause::Cause;
+use super::status::End;
+use crate::close::CloseFrame;
+use crate::flow::{PerSide, Role};
+use crate::websocket::decoder::Stats;
+use crate::websocket::library::{Library, Software};
+use crate::websocket::session::Handshake;
+
+/// Close reasons a library writes when its keepalive ran out, and which library.
+const REASONS: [(&str, Library); 1] = [
+    // websockets ≥ 10 (asyncio and legacy) and uvicorn's websockets-sansio and wsproto
+    // implementations: `fail(1011, "keepalive ping timeout")`.
+    ("keepalive ping timeout", Library::PythonWebsockets),
+];
+
+/// How long a side must have waited after its ping for its ending to count as giving up
+/// on the pong: one that ends sooner after a ping was closing anyway (no library's
+/// heartbeat waits less by default).
+pub const MIN_WAIT_MS: f64 = 100.0;
+
+/// The heartbeat cause of a session, if its ending shows one.
+pub fn cause(
+    first_close: Option<&CloseFrame>,
+    first_end: Option<&End>,
+    hs: &Handshake,
+    sent: PerSide<&Stats>,
+) -> Option<Cause> {
+    // Who ended first, where, and with which close frame (if its close came first).
+    let close = first_close.filter(|c| first_end.is_none_or(|e| c.order < e.order));
+    let (by, end_packet, end_ts) = match (close, first_end) {
+        (Some(c), _) => (c.from, c.packet, c.ts),
+        (None, Some(e)) => (e.by, e.packet, e.ts),
+        (None, None) => return None,
+    };
+    let software = match by {
+        Role::Client => hs.client_software.as_ref(),
+        Role::Server => hs.server_software.as_ref(),
+    };
+    let said = close.and_then(|c| {
+        let reason = c.reason.trim();
+        REASONS
+            .iter()
+            .find(|(r, _)| reason.eq_ignore_ascii_case(r))
+            .map(|&(_, lib)| lib)
+    });
+    // The library: a uvicorn server writes websockets' words; its Server header tells.
+    let library = match (said, software) {
+        (Some(_), Some(s)) if s.library == Library::Uvicorn => Some(s.clone()),
+        (Some(lib), Some(s)) if s.library == lib => Some(s.clone()),
+        (Some(lib), _) => Some(Software {
+            library: lib,
+            version: None,
+        }),
+        (None, s) => s.cloned(),
+    };
+    let mine = sent.of(by);
+    let theirs = sent.of(by.peer());
+    let last_pong = theirs
+        .recent_pongs
+        .iter()
+        .filter(|&(p, _)| p < end_packet)
+        .last();
+    let pings: Vec<_> = mine
+        .recent_pings
+        .iter()
+        .filter(|&(p, _)| p < end_packet)
+        .collect();
+    let unanswered: Vec<_> = pings
+        .iter()
+        .copied()
+        .filter(|&(p, _)| last_pong.is_none_or(|(q, _)| p > q))
+        .collect();
+    let at_least = !mine.recent_pings.whole() && unanswered.len() == pings.len();
+    let first = unanswered.first().copied();
+    let interval_ms = match pings.as_slice() {
+        [.., (_, a), (_, b)] => Some(ms(b.since(*a))),
+        _ => None,
+    };
+    let code_fits = match close {
+        None => true,
+        Some(c) => c.code == Some(1011) || said.is_some(),
+    };
+    let waited_ms = first.map(|(_, t)| ms(end_ts.since(t)));
+    let waited = waited_ms.is_some_and(|w| w >= MIN_WAIT_MS);
+    if said.is_none() && !(waited && code_fits) {
+        return None;
+    }
+    Some(Cause::HeartbeatTimeout {
+        by,
+        library,
+        reason_says_so: said.is_some(),
+        ping_packet: first.map(|(p, _)| p),
+        unanswered: unanswered.len() as u64,
+        at_least,
+        last_pong_packet: last_pong.map(|(p, _)| p),
+        waited_ms,
+        interval_ms,
+        end_packet,
+        close_code: close.and_then(|c| c.code),
+    })
+}
+
+/// Seconds as whole milliseconds (a cause's numbers are what the capture's clock gives,
+/// rounded to the millisecond).
+fn ms(seconds: f64) -> f64 {
+    (seconds.max(0.0) * 1000.0).round()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::Timestamp;
+    use crate::stack::tcp::connection::EndKind;
+
+    fn at(ms: i64) -> Timestamp {
+        Timestamp(ms * 1_000_000)
+    }
+
+    fn close(from: Role, code: u16, reason: &str, packet: u64) -> CloseFrame {
+        CloseFrame {
+            from,
+            code: Some(code),
+            reason: reason.into(),
+            payload_len: 2 + reason.len() as u64,
+            packet,
+            ts: at(packet as i64 * 100),
+            problems: Vec::new(),
+            order: packet,
+        }
+    }
+
+    fn fin(by: Role, packet: u64) -> End {
+        End::tcp(by, EndKind::Fin, packet, at(packet as i64 * 100), packet)
+    }
+
+    /// Stats with pings (or pongs) at these packets, 100 ms a packet.
+    fn sent(pings: &[u64], pongs: &[u64]) -> Stats {
+        let mut s = Stats::default();
+        for &p in pings {
+            s.recent_pings.add(p, at(p as i64 * 100));
+        }
+        for &p in pongs {
+            s.recent_pongs.add(p, at(p as i64 * 100));
+        }
+        s
+    }
+
+    fn run(
+        close: Option<&CloseFrame>,
+        end: Option<&End>,
+        server: &Stats,
+        client: &Stats,
+    ) -> Option<Cause> {
+        cause(
+            close,
+            end,
+            &Handshake::default(),
+            PerSide { client, server },
+        )
+    }
+
+    #[test]
+    fn an_unanswered_ping_then_a_fin_is_a_heartbeat_timeout() {
+        let server = sent(&[10, 20], &[]);
+        let client = sent(&[], &[11, 30]); // 30: a late pong, after the end
+        let c = run(None, Some(&fin(Role::Server, 25)), &server, &client).unwrap();
+        let Cause::HeartbeatTimeout {
+            by,
+            ping_packet,
+            unanswered,
+            last_pong_packet,
+            waited_ms,
+            interval_ms,
+            close_code,
+            ..
+        } = c
+        else {
+            panic!("{c:?}")
+        };
+        assert_eq!(by, Role::Server);
+        assert_eq!(ping_packet, Some(20));
+        assert_eq!(unanswered, 1);
+        assert_eq!(last_pong_packet, Some(11));
+        assert_eq!(waited_ms, Some(500.0));
+        assert_eq!(interval_ms, Some(1000.0));
+        assert_eq!(close_code, None);
+    }
+
+    #[test]
+    fn answered_pings_or_a_normal_close_claim_nothing() {
+        let server = sent(&[10, 20], &[]);
+        let answered = sent(&[], &[11, 21]);
+        let silent = Stats::default();
+        assert_eq!(
+            run(None, Some(&fin(Role::Server, 25)), &server, &answered),
+            None
+        );
+        // Ended 1 ms after its ping: it did not wait for a pong (a public capture, a
+        // client that pings and then closes).
+        let quick = End::tcp(Role::Server, EndKind::Fin, 25, at(2001), 25);
+        assert_eq!(run(None, Some(&quick), &sent(&[20], &[]), &silent), None);
+        // A ping just before a 1000 close is no timeout.
+        let bye = close(Role::Server, 1000, "bye", 22);
+        assert_eq!(run(Some(&bye), None, &server, &silent), None);
+        // The side that did not ping ended it.
+        assert_eq!(
+            run(None, Some(&fin(Role::Client, 25)), &server, &silent),
+            None
+        );
+    }
+
+    #[test]
+    fn a_librarys_reason_names_it_even_without_the_ping() {
+        let c = close(Role::Server, 1011, "keepalive ping timeout", 5);
+        let none = Stats::default();
+        let Some(Cause::HeartbeatTimeout {
+            library,
+            reason_says_so,
+            ping_packet,
+            ..
+        }) = run(Some(&c), None, &none, &none)
+        else {
+            panic!()
+        };
+        assert_eq!(library.map(|s| s.library), Some(Library::PythonWebsockets));
+        assert!(reason_says_so);
+        assert_eq!(ping_packet, None);
+    }
+
+    #[test]
+    fn only_the_last_pings_are_kept_and_then_it_says_at_least() {
+        let server = sent(&[10, 20, 30, 40, 50, 60], &[]);
+        let Some(Cause::HeartbeatTimeout {
+            unanswered,
+            at_least,
+            ping_packet,
+            ..
+        }) = run(
+            None,
+            Some(&fin(Role::Server, 70)),
+            &server,
+            &Stats::default(),
+        )
+        else {
+            panic!()
+        };
+        assert_eq!((unanswered, at_least, ping_packet), (4, true, Some(30)));
+    }
+}

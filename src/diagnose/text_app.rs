@@ -1,0 +1,205 @@
+//! The words of the causes an endpoint's own software gives: a heartbeat that gave up
+//! ([`Cause::HeartbeatTimeout`]) and the application protocol's reason
+//! ([`Cause::Application`]); part of `text`, which calls in here for them.
+//!
+//! In: those causes. Out: their sentences ([`words`]), where they are said ([`rank`]), and
+//! the reading they give a status ([`own_reading`]): the catalog's typical causes of the
+//! code are left out (the software said why) and the fix is the software's setting.
+
+use super::cause::Cause;
+use super::cause::Head;
+use super::units::Secs;
+use crate::flow::Role;
+use crate::websocket::library::{Library, Software};
+use std::borrow::Cow;
+use std::fmt::{self, Formatter};
+
+/// Where these causes are said: after the status's own cause.
+pub fn rank(_: &Cause) -> u8 {
+    1
+}
+
+/// Gives the status the reading of the software that ended it: no typical causes of the
+/// code, and the software's fix (an application's, else a heartbeat's).
+pub fn own_reading(head: &mut Head, causes: &[Cause]) {
+    let app = causes.iter().find_map(|c| match c {
+        Cause::Application {
+            protocol,
+            cause,
+            fix,
+            ..
+        } => Some(fix.clone().unwrap_or_else(|| {
+            format!("The {protocol} messages say why the session ended (\"{cause}\"); the close status is only how the transport ended after it. Change what made the application end it, if it should not have.")
+        })),
+        _ => None,
+    });
+    if let Some(fix) = app {
+        head.general = "";
+        head.fix = Cow::Owned(fix);
+        return;
+    }
+    if let Some(c) = causes
+        .iter()
+        .find(|c| matches!(c, Cause::HeartbeatTimeout { .. }))
+    {
+        head.general = "";
+        head.fix = Cow::Owned(heartbeat_fix(c));
+    }
+}
+
+/// A heartbeat that gave up, in one line for a report's status cell ("heartbeat timeout:
+/// the server's ping at packet 13 got no pong (Python websockets 17.4)"), when a status
+/// has one.
+pub fn heartbeat_line(causes: &[Cause]) -> Option<String> {
+    causes.iter().find_map(|c| match c {
+        Cause::HeartbeatTimeout {
+            by,
+            library,
+            ping_packet,
+            ..
+        } => {
+            let mut s = match ping_packet {
+                Some(p) => format!("heartbeat timeout: the {by}'s ping at packet {p} got no pong"),
+                None => format!("heartbeat timeout: the {by} gave up on its pings"),
+            };
+            if let Some(l) = library {
+                s.push_str(&format!(" ({l})"));
+            }
+            Some(s)
+        }
+        _ => None,
+    })
+}
+
+/// The sentences of a heartbeat or application cause.
+pub fn words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
+    match c {
+        Cause::HeartbeatTimeout {
+            by,
+            library,
+            reason_says_so,
+            ping_packet,
+            unanswered,
+            at_least,
+            last_pong_packet,
+            waited_ms,
+            interval_ms,
+            end_packet,
+            close_code,
+        } => {
+            let peer = by.peer();
+            let ended = match close_code {
+                Some(code) => format!("closed with {code} (packet {end_packet})"),
+                None => format!("ended TCP without a close frame (packet {end_packet})"),
+            };
+            match (ping_packet, waited_ms) {
+                (Some(ping), Some(waited)) => {
+                    write!(f, "The {by}'s heartbeat gave up: its ping at packet {ping} got no pong from the {peer}")?;
+                    match last_pong_packet {
+                        Some(p) => write!(f, " (the {peer}'s last pong before it was packet {p})")?,
+                        None => write!(f, " (the {peer} sent no pong before it)")?,
+                    }
+                    let more = unanswered.saturating_sub(1);
+                    if more > 0 || *at_least {
+                        let least = if *at_least { "at least " } else { "" };
+                        write!(f, ", nor did {least}{more} later ping{}", plural(more))?;
+                    }
+                    write!(f, ", and {} after that ping the {by} {ended}.", Secs(waited / 1000.0))?;
+                    if let Some(i) = interval_ms {
+                        write!(f, " It pinged every {}.", Secs(i / 1000.0))?;
+                    }
+                }
+                _ => write!(
+                    f,
+                    "The {by} {ended} with its library's words for a keepalive timeout; no ping of the {by}'s that went unanswered is in the capture."
+                )?,
+            }
+            match (library, reason_says_so) {
+                (Some(s), _) => write!(f, " {}", library_words(s, *close_code))?,
+                (None, _) if close_code.is_none() => {
+                    let tick = matches!((waited_ms, interval_ms),
+                        (Some(w), Some(i)) if (w - i).abs() <= (i * 0.1).max(20.0));
+                    if tick {
+                        f.write_str(" It waited one ping interval: a heartbeat that checks at each tick whether the last ping was answered and drops the connection when not, as Node ws's documented isAlive / terminate() pattern does.")?;
+                    } else {
+                        f.write_str(" Heartbeats that drop an unresponsive peer without a close frame do this (Node ws's terminate() after a missed pong, aiohttp's heartbeat, a Go read deadline renewed by pongs).")?;
+                    }
+                }
+                (None, _) => {}
+            }
+            Ok(())
+        }
+        Cause::Application {
+            protocol,
+            cause,
+            ended_by,
+            evidence,
+            ..
+        } => {
+            match ended_by {
+                Some(by) => write!(
+                    f,
+                    "{protocol}: the {by}'s application ended the session, \"{cause}\""
+                )?,
+                None => write!(f, "{protocol} names the ending: \"{cause}\"")?,
+            }
+            match evidence.as_slice() {
+                [] => {}
+                [p] => write!(f, " (packet {p})")?,
+                ps => {
+                    let list: Vec<String> = ps.iter().map(u64::to_string).collect();
+                    write!(f, " (packets {})", list.join(", "))?;
+                }
+            }
+            f.write_str("; the Application line says more.")
+        }
+        _ => Ok(()),
+    }
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// What a library does when its heartbeat runs out, as its documentation and source say.
+fn library_words(s: &Software, close_code: Option<u16>) -> String {
+    match (s.library, close_code) {
+        (Library::PythonWebsockets, _) => format!("This is {s}'s keepalive: it pings every ping_interval and, when a pong does not come within ping_timeout, fails the connection with 1011 \"keepalive ping timeout\"."),
+        (Library::Uvicorn, _) => format!("This is {s}'s WebSocket keepalive (ws_ping_interval, ws_ping_timeout): when a pong does not come within ws_ping_timeout it closes with 1011 \"keepalive ping timeout\" and ends TCP at once."),
+        (Library::Aiohttp, None) => format!("This is {s}'s heartbeat: it pings every `heartbeat` seconds and, when no pong comes within heartbeat/2, closes the connection without a close frame (its side reports 1006 and \"No PONG received\")."),
+        (Library::Aiohttp, Some(_)) => format!("The {s} endpoint's heartbeat pings every `heartbeat` seconds and gives up when no pong comes within heartbeat/2."),
+    }
+}
+
+/// The fix of a heartbeat that gave up: why the peer may not have answered, and the
+/// pinging side's setting.
+fn heartbeat_fix(c: &Cause) -> String {
+    let Cause::HeartbeatTimeout {
+        by,
+        library,
+        waited_ms,
+        ..
+    } = c
+    else {
+        return String::new();
+    };
+    let peer = by.peer();
+    let setting = match library.as_ref().map(|s| s.library) {
+        Some(Library::PythonWebsockets) => format!("raise the {by}'s ping_timeout (and ping_interval) in websockets' serve() or connect(); None turns the keepalive off"),
+        Some(Library::Uvicorn) => format!("raise the {by}'s --ws-ping-timeout and --ws-ping-interval (ws_ping_timeout, ws_ping_interval of uvicorn.run())"),
+        Some(Library::Aiohttp) => format!("raise the {by}'s heartbeat= of WebSocketResponse() or ws_connect() (the pong is awaited heartbeat/2)"),
+        None => format!("let the {by}'s heartbeat wait longer for a pong (for Node ws's isAlive check, a longer interval)"),
+    };
+    let waited = waited_ms
+        .map(|w| format!(" (it waited {})", Secs(w / 1000.0)))
+        .unwrap_or_default();
+    let who = match peer {
+        Role::Client => "the client's process or device",
+        Role::Server => "the server's process",
+    };
+    format!("Find why the {peer} stopped answering pings: {who} was blocked (a busy event loop, a long synchronous handler), paused or starved of CPU, or the path lost its packets. If it was only slow, give it longer{waited}: {setting}.")
+}

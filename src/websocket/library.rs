@@ -1,0 +1,90 @@
+//! The WebSocket library an endpoint names in its handshake: the request's `User-Agent`
+//! and the response's `Server` header (RFC 9110 §10.1.5, §10.2.4), as the libraries whose
+//! heartbeats wsclose explains send them by default.
+//!
+//! In: a header value. Out: [`Software`] when it names one of those libraries (its
+//! version, digits and dots only, at most 16); nothing else of the value is kept.
+
+use serde::{Deserialize, Serialize};
+
+/// A library whose heartbeat and close reasons wsclose knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Library {
+    /// Python `websockets` ("Python/3.11 websockets/17.4").
+    PythonWebsockets,
+    /// aiohttp ("Python/3.11 aiohttp/3.14.5").
+    Aiohttp,
+    /// uvicorn (`server: uvicorn`).
+    Uvicorn,
+}
+
+impl Library {
+    /// Its name as its project writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Library::PythonWebsockets => "Python websockets",
+            Library::Aiohttp => "aiohttp",
+            Library::Uvicorn => "uvicorn",
+        }
+    }
+}
+
+/// A library and the version its header gave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Software {
+    pub library: Library,
+    pub version: Option<String>,
+}
+
+impl Software {
+    /// The library a `User-Agent` or `Server` value names, if one wsclose knows.
+    pub fn of(value: &[u8]) -> Option<Software> {
+        let text = std::str::from_utf8(value).ok()?;
+        text.split_ascii_whitespace().find_map(|product| {
+            let (name, version) = match product.split_once('/') {
+                Some((n, v)) => (n, Some(v)),
+                None => (product, None),
+            };
+            let library = match name.to_ascii_lowercase().as_str() {
+                "websockets" => Library::PythonWebsockets,
+                "aiohttp" => Library::Aiohttp,
+                "uvicorn" => Library::Uvicorn,
+                _ => return None,
+            };
+            let version = version
+                .filter(|v| {
+                    !v.is_empty() && v.len() <= 16 && v.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+                })
+                .map(str::to_string);
+            Some(Software { library, version })
+        })
+    }
+}
+
+impl std::fmt::Display for Software {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.library.name())?;
+        if let Some(v) = &self.version {
+            write!(f, " {v}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_name_their_library() {
+        let s = |v: &str| Software::of(v.as_bytes()).map(|s| s.to_string());
+        assert_eq!(s("Python/3.11 websockets/17.4").as_deref(), Some("Python websockets 17.4"));
+        assert_eq!(s("Python/3.11 aiohttp/3.14.5").as_deref(), Some("aiohttp 3.14.5"));
+        assert_eq!(s("uvicorn").as_deref(), Some("uvicorn"));
+        assert_eq!(s("nginx/1.22.1"), None);
+        // A version that is not digits and dots is not kept.
+        assert_eq!(s("websockets/<b>").as_deref(), Some("Python websockets"));
+        assert_eq!(Software::of(b"\xff websockets/1"), None);
+    }
+}
