@@ -231,6 +231,18 @@ fn files_that_do_not_continue_each_other_stay_separate() {
     assert_eq!(r["inputs"][1]["continues_previous"], false);
     let why = r["inputs"][1]["continuity"].as_str().unwrap();
     assert!(why.contains("link type"), "{why}");
+    // The Markdown's inputs do not repeat why each was read on its own (stderr and JSON
+    // say it); a file joined to the one before says so there.
+    let md = wsclose()
+        .arg("analyze")
+        .arg(fixture("python-close-1001.pcap"))
+        .arg(fixture("python-sll.pcap"))
+        .args(["--format", "markdown"])
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&md.stdout);
+    assert!(md.contains("python-sll.pcap"), "{md}");
+    assert!(!md.contains("link type"), "{md}");
 }
 
 /// A directory given as input is every capture in it, ordered by first packet whatever

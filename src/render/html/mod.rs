@@ -355,7 +355,9 @@ fn header(o: &mut String, report: &Report, hashes: &[Option<String>]) {
         if let Some(e) = &input.error {
             let _ = write!(o, " <strong class=\"bad\">not read: {}</strong>", h(e));
         }
-        if input.packets > 0 {
+        // Only a file joined to the one before says so (its packets are numbered on); why
+        // the others were read as captures of their own is said once on stderr and in JSON.
+        if input.packets > 0 && input.continues_previous {
             if let Some(why) = &input.continuity {
                 let _ = write!(o, " — {}", h(why));
             }
