@@ -138,7 +138,7 @@ pub fn write(
     write_detail(report, width, color, Detail::Full, out)
 }
 
-/// [`write`], saying as much of each status as `detail` asks.
+/// [`write()`], saying as much of each status as `detail` asks.
 pub fn write_detail(
     report: &Report,
     width: Option<u16>,
