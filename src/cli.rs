@@ -45,7 +45,7 @@ pub struct Cli {
 pub enum Format {
     /// A table for the terminal.
     Table,
-    /// The stable JSON contract (see README.md).
+    /// The stable JSON contract (docs/json.md; `wsclose schema` prints its JSON Schema).
     Json,
     /// A report to paste into a bug ticket (GitHub/GitLab/Jira).
     Markdown,

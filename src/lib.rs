@@ -13,7 +13,7 @@
 //!   interface through libpcap. What the analysis keeps and how far it goes is [`Options`].
 //! - [`report`]: the report model ([`report::Report`], one [`report::ConnectionReport`] per
 //!   WebSocket connection); [`render`]: its renderers, [`render::json`] (the JSON contract
-//!   of README.md), [`render::table`], [`render::markdown`], [`render::csv`],
+//!   of docs/json.md), [`render::table`], [`render::markdown`], [`render::csv`],
 //!   [`render::html`], and the close codes explained ([`render::explain`]).
 //! - [`close`]: close frames and the close-code catalog ([`close::catalog::lookup`]: name,
 //!   meaning, causes and fix of any code).
@@ -62,7 +62,7 @@
 //! let entry = wsclose::close::catalog::lookup(1008);
 //! assert_eq!(entry.name, "Policy Violation");
 //!
-//! // The same report as the JSON contract of README.md (`wsclose analyze --format json`).
+//! // The same report as the JSON contract of docs/json.md (`wsclose analyze --format json`).
 //! let mut json = Vec::new();
 //! wsclose::render::json::write(&report, &mut json)?;
 //! let v: serde_json::Value = serde_json::from_slice(&json)?;

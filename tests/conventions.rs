@@ -209,11 +209,11 @@ fn license_files_and_metadata() {
     assert!(apache.contains("END OF TERMS AND CONDITIONS"));
 }
 
-/// The finding kinds README.md lists are all of them, and only them, in the right group:
+/// The finding kinds docs/json.md lists are all of them, and only them, in the right group:
 /// the kinds are read from `Kind::as_str`, an exhaustive match (a kind added to the enum
 /// must be named there), each checked to be a kind by serde (the JSON names).
 #[test]
-fn readme_lists_every_finding_kind() {
+fn the_json_doc_lists_every_finding_kind() {
     use wsclose::finding::Kind;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let source = std::fs::read_to_string(root.join("src/finding.rs")).unwrap();
@@ -231,8 +231,8 @@ fn readme_lists_every_finding_kind() {
         })
         .collect();
     assert!(kinds.len() >= 29, "{}", kinds.len());
-    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-    let para = &readme[readme.find("Finding kinds (`findings[].kind`").unwrap()..];
+    let doc = std::fs::read_to_string(root.join("docs/json.md")).unwrap();
+    let para = &doc[doc.find("Finding kinds (`findings[].kind`").unwrap()..];
     let para = &para[..para.find("\n\n").unwrap_or(para.len())];
     let (violations, notes) = para.split_once("Notes about the capture").unwrap();
     let listed = |text: &str| -> Vec<String> {
@@ -254,10 +254,10 @@ fn readme_lists_every_finding_kind() {
     let mut got_v = listed(violations);
     want_v.sort();
     got_v.sort();
-    assert_eq!(got_v, want_v, "README's violations");
+    assert_eq!(got_v, want_v, "docs/json.md's violations");
     let mut want_n = names(false);
     let mut got_n = listed(notes);
     want_n.sort();
     got_n.sort();
-    assert_eq!(got_n, want_n, "README's notes");
+    assert_eq!(got_n, want_n, "docs/json.md's notes");
 }

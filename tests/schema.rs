@@ -3,8 +3,9 @@
 //! capture under fixtures/ (the TLS and HTTP/2 ones with and without their key logs, the
 //! wrong key logs too), of all the top-level ones read as one multi-file report, `--redact`ed
 //! and with `--timeline`, validates against it (every object of the schema is closed, so a
-//! field the schema lacks fails); and the finding kinds and close-frame problems README.md
-//! lists are exactly those the schema (the `finding::Kind` variants) allows.
+//! field the schema lacks fails); docs/json.md names every field of the schema, and the
+//! finding kinds and close-frame problems it lists are exactly those the schema (the
+//! `finding::Kind` variants) allows.
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -230,18 +231,21 @@ fn a_field_the_schema_lacks_is_refused() {
     assert!(!v.is_valid(&report), "a connection without its tcp_end");
 }
 
-/// The backquoted names in README.md between the line that starts with `start` and the
+/// The JSON contract in words.
+const JSON_DOC: &str = "docs/json.md";
+
+/// The backquoted names in docs/json.md between the line that starts with `start` and the
 /// next line that starts with `end`.
-fn readme_names(start: &str, end: &str) -> BTreeSet<String> {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let section: Vec<&str> = readme
+fn doc_names(start: &str, end: &str) -> BTreeSet<String> {
+    let doc = std::fs::read_to_string(root().join(JSON_DOC)).unwrap();
+    let section: Vec<&str> = doc
         .lines()
         .skip_while(|l| !l.starts_with(start))
         .take_while(|l| !l.starts_with(end))
         .collect();
     assert!(
         !section.is_empty(),
-        "README.md has no line starting with {start:?}"
+        "{JSON_DOC} has no line starting with {start:?}"
     );
     let text = section.join("\n");
     text.split('`')
@@ -275,18 +279,18 @@ fn enum_names(s: &Value) -> BTreeSet<String> {
     names
 }
 
-/// (c) The finding kinds README.md lists are every `finding::Kind` variant (the schema's
+/// (c) The finding kinds docs/json.md lists are every `finding::Kind` variant (the schema's
 /// `Kind` enum, which schemars makes from the variants), and no other.
 #[test]
-fn readme_lists_exactly_the_finding_kinds() {
-    let readme = readme_names("Finding kinds", "Close-frame `problems`");
+fn the_json_doc_lists_exactly_the_finding_kinds() {
+    let listed = doc_names("Finding kinds", "Close-frame `problems`");
     let kinds = enum_names(&schema()["$defs"]["Kind"]);
     assert!(kinds.len() > 25, "{kinds:?}");
-    let missing: Vec<_> = kinds.difference(&readme).collect();
-    let unknown: Vec<_> = readme.difference(&kinds).collect();
+    let missing: Vec<_> = kinds.difference(&listed).collect();
+    let unknown: Vec<_> = listed.difference(&kinds).collect();
     assert!(
         missing.is_empty() && unknown.is_empty(),
-        "not in README.md: {missing:?}; in README.md but no finding kind: {unknown:?}"
+        "not in {JSON_DOC}: {missing:?}; in {JSON_DOC} but no finding kind: {unknown:?}"
     );
     // The kinds serde writes are the schema's: each one round-trips.
     for k in &kinds {
@@ -296,12 +300,41 @@ fn readme_lists_exactly_the_finding_kinds() {
     }
 }
 
-/// The close-frame problems README.md lists are those the schema allows.
+/// The close-frame problems docs/json.md lists are those the schema allows.
 #[test]
-fn readme_lists_exactly_the_close_problems() {
-    let readme = readme_names("Close-frame `problems`", "(`tcp_end_packet`");
+fn the_json_doc_lists_exactly_the_close_problems() {
+    let listed = doc_names("Close-frame `problems`", "(`tcp_end_packet`");
     let s = schema();
     let problems = enum_names(&s["$defs"]["CloseFrameReport"]["properties"]["problems"]["items"]);
-    let readme: BTreeSet<String> = readme.into_iter().filter(|n| n != "problems").collect();
-    assert_eq!(readme, problems);
+    let listed: BTreeSet<String> = listed.into_iter().filter(|n| n != "problems").collect();
+    assert_eq!(listed, problems);
+}
+
+/// docs/json.md names every field of the report: the top level's and each object's of the
+/// schema (backquoted), so that a field added to the report is described there too.
+#[test]
+fn the_json_doc_names_every_field() {
+    let doc = std::fs::read_to_string(root().join(JSON_DOC)).unwrap();
+    let s = schema();
+    let mut objects = vec![("report".to_string(), s.clone())];
+    objects.extend(
+        s["$defs"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(name, def)| (name.clone(), def.clone())),
+    );
+    let mut missing = Vec::new();
+    for (name, def) in &objects {
+        for field in def["properties"]
+            .as_object()
+            .into_iter()
+            .flat_map(|p| p.keys())
+        {
+            if !doc.contains(&format!("`{field}`")) {
+                missing.push(format!("{name}.{field}"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{JSON_DOC} does not name: {missing:?}");
 }

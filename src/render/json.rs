@@ -1,4 +1,4 @@
-//! `--format json`: the stable machine contract (see the `report` module and README.md).
+//! `--format json`: the stable machine contract (see the `report` module and docs/json.md).
 //!
 //! In: a [`Report`] (connections in memory or in a store). Out: pretty-printed JSON,
 //! written straight to the output, the connections a chunk at a time (the report is never
