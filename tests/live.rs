@@ -45,6 +45,45 @@ fn may_capture() -> bool {
     }
 }
 
+/// A capture that cannot start (no such interface, a filter that does not compile, and
+/// without permission, a user's usual first try) exits 4 with the error alone: no
+/// "capturing on" line before it. Once it has started, that line comes first.
+#[test]
+fn live_says_capturing_only_once_it_has_started() {
+    for args in [
+        &["live", "-i", "nosuchif0", "--duration", "0.1"][..],
+        &["live", "-i", "lo", "-f", "tcp port", "--duration", "0.1"],
+    ] {
+        let out = Command::cargo_bin("wsclose")
+            .unwrap()
+            .args(args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(4), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(!err.contains("capturing on"), "{args:?}: {err}");
+    }
+    match can_capture() {
+        Ok(()) => {
+            let out = Command::cargo_bin("wsclose")
+                .unwrap()
+                .args(["live", "-i", "lo", "-f", "tcp port 1", "--duration", "0.1"])
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                err.starts_with("wsclose: capturing on lo (filter 'tcp port 1')"),
+                "{err}"
+            );
+        }
+        Err(why) => {
+            assert!(!why.contains("capturing on"), "{why}");
+            eprintln!("not capturing here: only the errors were checked");
+        }
+    }
+}
+
 /// A capture that sees no WebSocket connection exits 1 and says so, as `analyze` does.
 #[test]
 fn live_without_websocket_traffic_exits_1() {
