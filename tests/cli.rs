@@ -1,6 +1,9 @@
 //! The command line as a user meets it: errors, exit codes, warnings, and the catalog
 //! commands. Exit codes are documented in README.md and `wsclose --help`.
 
+#[path = "common/skip.rs"]
+mod skip;
+
 use assert_cmd::Command;
 use std::fs;
 
@@ -397,7 +400,7 @@ fn a_connection_open_at_the_cut_of_a_truncated_file_says_the_file_is_cut() {
 #[test]
 fn a_report_that_cannot_be_written_exits_6() {
     let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
-        eprintln!("skipped: no /dev/full here");
+        skip::skipped(format_args!("skipped: no /dev/full here"));
         return;
     };
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_wsclose"))
@@ -415,7 +418,7 @@ fn a_report_that_cannot_be_written_exits_6() {
 fn dev_full() -> Option<std::fs::File> {
     let full = std::fs::OpenOptions::new().write(true).open("/dev/full");
     if full.is_err() {
-        eprintln!("skipped: no /dev/full here");
+        skip::skipped(format_args!("skipped: no /dev/full here"));
     }
     full.ok()
 }

@@ -5,6 +5,9 @@
 //! runs as root), where not capturing is a failure.
 #![cfg(feature = "live")]
 
+#[path = "common/skip.rs"]
+mod skip;
+
 use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -39,7 +42,7 @@ fn may_capture() -> bool {
                 std::env::var_os("CI").is_none(),
                 "CI must be able to capture: {why}"
             );
-            eprintln!("skipping: cannot capture on lo here: {why}");
+            skip::skipped(format_args!("skipping: cannot capture on lo here: {why}"));
             false
         }
     }
@@ -79,7 +82,9 @@ fn live_says_capturing_only_once_it_has_started() {
         }
         Err(why) => {
             assert!(!why.contains("capturing on"), "{why}");
-            eprintln!("not capturing here: only the errors were checked");
+            skip::skipped(format_args!(
+                "cannot capture here: the line said once a capture has started is not checked"
+            ));
         }
     }
 }
@@ -344,7 +349,7 @@ fn live_write_that_fails_stops_the_capture_and_exits_6() {
         return;
     }
     if std::fs::metadata("/dev/full").is_err() {
-        eprintln!("skipping: no /dev/full here");
+        skip::skipped(format_args!("skipping: no /dev/full here"));
         return;
     }
     // Nothing captured: the header alone cannot be written.
