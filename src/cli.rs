@@ -26,7 +26,8 @@ Exit codes:
   1  the input held no WebSocket connection (the report says what it did hold),
      or a selection (--status, --host, ...) left none of those it held
   2  usage error (bad flag or argument, no such connection)
-  3  an input could not be read: missing, unreadable, not a pcap/pcapng capture
+  3  an input could not be read: missing, unreadable, not a pcap/pcapng capture,
+     or a --keylog file missing, unreadable or not a key log
   4  live capture unavailable: built without the `live` feature, no permission,
      bad interface or filter
   5  --fail-on: a connection ended with one of the listed statuses
