@@ -2,18 +2,23 @@
 //!
 //! `wsclose analyze CAPTURE...`, `wsclose explain CODE [CODE]`, `wsclose codes`,
 //! `wsclose extract CAPTURE --connection ID -w FILE`, `wsclose live -i IFACE [-f FILTER]`
-//! (with the `live` feature), `wsclose interfaces`; hidden, for packagers:
-//! `wsclose completions SHELL` and `wsclose man [COMMAND]`, made at run time from these
-//! definitions by clap_complete and clap_mangen, as ripgrep's `rg --generate` does, so
-//! that what an installed binary prints always matches its own flags.
+//! (with the `live` feature), `wsclose interfaces`, `wsclose completions SHELL` and
+//! `wsclose man [COMMAND]` (made at run time from these definitions by clap_complete and
+//! clap_mangen, as ripgrep's `rg --generate` does, so that what an installed binary prints
+//! always matches its own flags).
+//!
+//! The habits of other tools are taken as they come ([`parse_from`]): `wsclose FILE...`
+//! and `wsclose -r FILE` (tshark) are `analyze`, `--json` is `--format json` (ripgrep),
+//! `-q`, `-v` and `-V` work before or after any command.
 
 /// What the binary says of its inputs before and after reading them: a directory's capture
 /// files, and an input's file name for notes.
 pub use crate::capture::file::is_stream;
 pub use crate::capture::file::rotation::{expand, file_name};
 use crate::report::filter::{Selection, StatusSpec};
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use std::path::PathBuf;
+use clap::{ArgAction, Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 
 pub const EXIT_CODES: &str = "\
 Exit codes:
@@ -21,8 +26,10 @@ Exit codes:
   1  the input held no WebSocket connection (the report says what it did hold),
      or a selection (--status, --host, ...) left none of those it held
   2  usage error (bad flag or argument, no such connection)
-  3  an input could not be read: missing, unreadable, not a pcap/pcapng capture
-  4  live capture unavailable: built without the `live` feature, no permission, bad interface or filter
+  3  an input could not be read: missing, unreadable, not a pcap/pcapng capture,
+     or a --keylog file missing, unreadable or not a key log
+  4  live capture unavailable: built without the `live` feature, no permission,
+     bad interface or filter
   5  --fail-on: a connection ended with one of the listed statuses
   6  an output could not be written: the report (standard output), extract -w FILE,
      or live --write FILE (the capture stops there)";
@@ -31,13 +38,103 @@ Exit codes:
 #[command(
     name = "wsclose",
     version,
+    propagate_version = true,
+    max_term_width = 100,
     about = "Find out why WebSocket connections closed: reads pcap/pcapng captures, \
              reassembles TCP, decodes RFC 6455 frames and explains every close code.",
+    override_usage = "wsclose [OPTIONS] <COMMAND>\n       wsclose [OPTIONS] <CAPTURE>...   (analyze, the command by default)",
     after_help = EXIT_CODES
 )]
 pub struct Cli {
+    /// No notes or warnings on standard error (errors, and why the exit code is not 0, are
+    /// still said).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Say more: each status's whole text below the table (meaning, typical causes, fix);
+    /// on standard error, what each key log gave and each phase's time.
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The names of the commands (and clap's `help`): a first argument that is one of them is
+/// that command, even when a file of that name exists (`wsclose analyze live` or
+/// `wsclose ./live` reads a capture named `live`).
+fn command_names() -> Vec<String> {
+    let cmd = Cli::command();
+    cmd.get_subcommands()
+        .flat_map(|c| std::iter::once(c.get_name()).chain(c.get_all_aliases()))
+        .chain(std::iter::once("help"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// `analyze` put in front of the arguments when they do not start with a command: after
+/// the global flags (`-q`, `-v`), an argument that is a flag (`-r FILE`, `--json`,
+/// `--format csv`, or `-` for standard input), names an existing file, or looks like a
+/// path (it holds a `/` or a `.`) starts the arguments of `analyze`, as `rg PATTERN` needs
+/// no verb. A command's name is always the command; a bare word that is neither a file nor
+/// a command is left to clap, which says there is no such command and suggests the
+/// nearest (`wsclose anlyze` is a typo, not a missing capture). `-h`, `--help`, `-V` and
+/// `--version` stay wsclose's own.
+pub fn with_verb(mut args: Vec<OsString>) -> Vec<OsString> {
+    let global = |a: &str| {
+        matches!(a, "--quiet" | "--verbose")
+            || a.len() > 1 && a.starts_with('-') && a[1..].chars().all(|c| c == 'q' || c == 'v')
+    };
+    let mut i = 1;
+    while args.get(i).and_then(|a| a.to_str()).is_some_and(global) {
+        i += 1;
+    }
+    let Some(first) = args.get(i) else {
+        return args;
+    };
+    let text = first.to_string_lossy();
+    if matches!(&*text, "-h" | "--help" | "-V" | "--version")
+        || command_names().iter().any(|n| *n == text)
+    {
+        return args;
+    }
+    let looks_like_input =
+        text.starts_with('-') || text.contains(['/', '.']) || Path::new(first).exists();
+    if looks_like_input {
+        args.insert(i, OsString::from("analyze"));
+    }
+    args
+}
+
+/// The command line `args` (the program's name first) read: [`with_verb`], clap, then the
+/// short forms folded into the long ones (`-r FILE` into the captures, `--json` into
+/// `--format json`), so that the rest of the program sees one form.
+pub fn parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString>,
+{
+    let args = with_verb(args.into_iter().map(Into::into).collect());
+    let mut cli = Cli::try_parse_from(args)?;
+    match &mut cli.command {
+        Command::Analyze(a) => {
+            let mut files = std::mem::take(&mut a.read_file);
+            files.append(&mut a.files);
+            a.files = files;
+            if a.json {
+                a.format = Format::Json;
+            }
+        }
+        Command::Explain {
+            json: true, format, ..
+        }
+        | Command::Codes {
+            json: true, format, ..
+        }
+        | Command::Live(LiveArgs {
+            json: true, format, ..
+        }) => *format = TextFormat::Json,
+        _ => {}
+    }
+    Ok(cli)
 }
 
 /// Output of `analyze`.
@@ -81,15 +178,21 @@ pub enum Command {
     /// Explain one close code, or compare two.
     Explain {
         /// One or two close codes, e.g. `1006` or `1007 1008`.
-        #[arg(required = true, num_args = 1..=2)]
+        #[arg(required = true, num_args = 1..=2, value_name = "CODE", value_parser = close_code)]
         codes: Vec<u16>,
         #[arg(long, value_enum, default_value_t = TextFormat::Table)]
         format: TextFormat,
+        /// The same as --format json.
+        #[arg(long, conflicts_with = "format")]
+        json: bool,
     },
     /// List every close code in the catalog.
     Codes {
         #[arg(long, value_enum, default_value_t = TextFormat::Table)]
         format: TextFormat,
+        /// The same as --format json.
+        #[arg(long, conflicts_with = "format")]
+        json: bool,
     },
     /// Write one connection's packets to a pcapng of their own (ids as `analyze` shows them).
     #[command(after_help = EXIT_CODES)]
@@ -104,7 +207,6 @@ pub enum Command {
     Schema,
     /// Print a shell's completion script, made from these definitions (e.g.
     /// `wsclose completions bash > /usr/share/bash-completion/completions/wsclose`).
-    #[command(hide = true)]
     Completions {
         /// bash, zsh, fish, elvish or powershell.
         #[arg(value_enum)]
@@ -112,7 +214,6 @@ pub enum Command {
     },
     /// Print the man page (roff) of wsclose, or of one of its commands (`wsclose man analyze`
     /// is wsclose-analyze(1)), e.g. `wsclose man | man -l -`.
-    #[command(hide = true)]
     Man {
         /// A command: analyze, explain, codes, extract, live, interfaces, schema.
         #[arg(value_name = "COMMAND")]
@@ -122,40 +223,53 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// Capture files: .pcap, .pcapng, either compressed with gzip, zstd or lz4, or - for standard input.
-    #[arg(required = true, value_name = "CAPTURE")]
+    /// Capture files: .pcap, .pcapng, either compressed with gzip, zstd or lz4, a directory
+    /// of them, or - for standard input.
+    #[arg(required_unless_present = "read_file", value_name = "CAPTURE")]
     pub files: Vec<PathBuf>,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    #[command(flatten)]
-    pub select: SelectArgs,
-    /// Show every frame of the selected connections (time, side, opcode, flags, length,
-    /// preview): a table per connection, or with --format csv one row per frame.
-    #[arg(long)]
-    pub timeline: bool,
-    /// Replace addresses with pseudonyms and leave out query strings and payloads.
-    #[arg(long)]
-    pub redact: bool,
+    /// A capture file, as tshark takes it (the same as naming it without -r); repeatable,
+    /// read before the captures named without it.
+    #[arg(short = 'r', long, value_name = "CAPTURE", help_heading = "Input")]
+    pub read_file: Vec<PathBuf>,
     /// Read each capture file on its own, even one that continues the file before it
     /// (rotated files, `tcpdump -C`/`-G`, `dumpcap -b`, are otherwise read as one capture).
-    #[arg(long)]
+    #[arg(long, help_heading = "Input")]
     pub separate_files: bool,
     /// Read each capture file as the continuation of the one before whatever their names
     /// (renamed rotated files), as long as the link type is the same and it starts when the
     /// one before ends (from 1 s before to --idle-timeout after).
-    #[arg(long, conflicts_with = "separate_files")]
+    #[arg(long, conflicts_with = "separate_files", help_heading = "Input")]
     pub join_files: bool,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    #[arg(long, value_enum, default_value_t = Format::Table, help_heading = "Output")]
+    pub format: Format,
+    /// The same as --format json.
+    #[arg(long, conflicts_with = "format", help_heading = "Output")]
+    pub json: bool,
+    /// Show every frame of the selected connections (time, side, opcode, flags, length,
+    /// preview): a table per connection, or with --format csv one row per frame.
+    #[arg(long, help_heading = "Output")]
+    pub timeline: bool,
+    /// Replace addresses with pseudonyms and leave out query strings and payloads.
+    #[arg(long, help_heading = "Output")]
+    pub redact: bool,
     /// Markdown and HTML: every connection's details, however long (by default a Markdown
     /// report fits a GitHub issue, 65 536 characters, an HTML one 2 MB, and says what it
     /// left out).
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub full: bool,
     /// Exit with code 5 if a shown connection has one of these statuses: a comma-separated
     /// list, repeatable (e.g. --fail-on 1006,4000-4999,open).
-    #[arg(long, value_name = "STATUS,...", value_delimiter = ',')]
+    #[arg(
+        long,
+        value_name = "STATUS,...",
+        value_delimiter = ',',
+        help_heading = "Output"
+    )]
     pub fail_on: Vec<StatusSpec>,
     /// Colour the table: auto (on a terminal, unless NO_COLOR is set), always, never.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, help_heading = "Output")]
     pub color: ColorChoice,
     #[command(flatten)]
     pub limits: LimitArgs,
@@ -167,6 +281,7 @@ pub struct AnalyzeArgs {
 
 /// Which connections to report.
 #[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Selection")]
 pub struct SelectArgs {
     /// Only this connection (repeatable), by the id the report shows.
     #[arg(long = "connection", value_name = "ID")]
@@ -224,6 +339,7 @@ pub struct ExtractArgs {
 }
 
 #[derive(Debug, Args, Clone, Copy)]
+#[command(next_help_heading = "Limits")]
 pub struct LimitArgs {
     /// Finish a connection after this many seconds of capture time without a packet.
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
@@ -244,6 +360,7 @@ pub struct LimitArgs {
 
 /// TLS secrets (`analyze`, `extract`, `live`).
 #[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "TLS")]
 pub struct KeyArgs {
     /// A TLS key log in the NSS format (what SSLKEYLOGFILE makes browsers, curl, Node, Python and Go write), to decrypt wss:// connections; repeatable. SSLKEYLOGFILE itself is read when set, and a pcapng file's own secrets always.
     #[arg(long = "keylog", value_name = "FILE")]
@@ -259,6 +376,7 @@ impl KeyArgs {
 
 /// How a capture file is read (`analyze`, `extract`; not `live`).
 #[derive(Debug, Args, Clone, Copy)]
+#[command(next_help_heading = "Limits")]
 pub struct ReadArgs {
     /// Threads per capture file (0: one per core, at most 4; at most 64): analyzers sharing a large uncompressed pcap or pcapng file, each taking whole groups of flows (one thread below --max-flows 2048); above 1, a compressed input is decompressed on a thread of its own.
     #[arg(long, value_name = "N", default_value_t = 0, value_parser = threads)]
@@ -276,6 +394,9 @@ pub struct LiveArgs {
     /// One line per close as it happens, then the report (table); or JSON lines (json).
     #[arg(long, value_enum, default_value_t = TextFormat::Table)]
     pub format: TextFormat,
+    /// The same as --format json.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
     /// Stop after this many seconds (default: at Ctrl-C).
     #[arg(long, value_name = "SECONDS")]
     pub duration: Option<f64>,
@@ -299,6 +420,22 @@ pub struct LiveArgs {
     // its handshake).
     #[command(flatten)]
     pub keys: KeyArgs,
+}
+
+/// `explain CODE`: a number from 0 to 65535, or words that say what a close code is.
+fn close_code(s: &str) -> Result<u16, String> {
+    const WHAT: &str =
+        "a close code is the number a WebSocket close frame carries (RFC 6455 §7.4), \
+         e.g. 1000 (normal), 1001 (going away), 1006 (closed without a close frame), \
+         4000-4999 (the application's own); `wsclose codes` lists them";
+    match s.trim().parse::<u64>() {
+        Ok(n) => u16::try_from(n).map_err(|_| {
+            format!("{n} is not a close code: close codes are 0 to 65535 (two bytes); {WHAT}")
+        }),
+        Err(_) => Err(format!(
+            "close codes are numbers, and this is not one: {WHAT}"
+        )),
+    }
 }
 
 /// `--max-flows N`: at least 1 (no connection could be followed with 0).

@@ -46,6 +46,26 @@ pub enum Error {
     #[error("{path}: the compressed data is damaged: {detail}")]
     BadGzip { path: PathBuf, detail: String },
 
+    /// `--keylog FILE` names no file.
+    #[error("{path}: no such key log (check the path: --keylog takes the file SSLKEYLOGFILE named when the TLS client ran)")]
+    KeyLogNotFound { path: PathBuf },
+
+    /// `--keylog FILE` could not be read (permission, a directory, a failing disk).
+    #[error("{path}: cannot read the key log: {source}")]
+    KeyLogUnreadable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// `--keylog FILE` holds no key-log line: `looks` says what it holds instead.
+    #[error(
+        "{path}: not a TLS key log: {looks}; a key log (NSS format, what SSLKEYLOGFILE makes \
+         TLS clients write) has lines `CLIENT_RANDOM <64 hex> <96 hex>` (TLS 1.2) or \
+         `CLIENT_TRAFFIC_SECRET_0 <64 hex> <64 or 96 hex>` and the other TLS 1.3 labels"
+    )]
+    NotAKeyLog { path: PathBuf, looks: String },
+
     #[error("{0}")]
     Live(String),
 

@@ -8,7 +8,10 @@
 //! `randoms`), what each source gave ([`KeySource`]: its name, how many connections'
 //! secrets, how many lines were for connections not in the captures, never a secret),
 //! and warnings: the first few lines of each source that could not be read (file and
-//! line, never the line) and a count of the rest. A key log that is not a regular
+//! line, never the line) and a count of the rest. A `--keylog` file that is missing,
+//! cannot be read, or holds no usable key-log line at all is refused ([`Loaded::refused`],
+//! saying what the file looks like instead); `SSLKEYLOGFILE`, set for every program run,
+//! only warns. A key log that is not a regular
 //! file (a pipe, `<(zcat keys.gz)`, a device) is opened without waiting for a writer and
 //! read up to [`STREAM_LIMIT`] bytes, or until nothing more comes for
 //! [`STREAM_QUIET`]. The NSS key-log format is `stack::tls::keylog`'s.
@@ -38,17 +41,17 @@ impl KeySources {
         KeySources { files, env }
     }
 
-    /// Every key-log file with the name the report gives it: the `--keylog` files, then
-    /// `SSLKEYLOGFILE (path)`.
-    fn named(&self) -> impl Iterator<Item = (PathBuf, String)> + '_ {
+    /// Every key-log file with the name the report gives it, and whether it was named on
+    /// the command line: the `--keylog` files, then `SSLKEYLOGFILE (path)`.
+    fn named(&self) -> impl Iterator<Item = (PathBuf, String, bool)> + '_ {
         let files = self
             .files
             .iter()
-            .map(|p| (p.clone(), p.display().to_string()));
+            .map(|p| (p.clone(), p.display().to_string(), true));
         let env = self
             .env
             .iter()
-            .map(|p| (p.clone(), format!("SSLKEYLOGFILE ({})", p.display())));
+            .map(|p| (p.clone(), format!("SSLKEYLOGFILE ({})", p.display()), false));
         files.chain(env)
     }
 }
@@ -85,6 +88,9 @@ pub struct Loaded {
     /// Lines that could not be read, each naming its source and line (the first few of a
     /// source; one more counts the rest), and reads stopped short.
     pub warnings: Vec<String>,
+    /// The first `--keylog` file that is missing, could not be read, or holds no usable
+    /// key-log line (and some that are not): an input error, as a capture's would be.
+    pub refused: Option<crate::error::Error>,
 }
 
 /// Reads every source: the key-log files, `SSLKEYLOGFILE`, then the secrets in `inputs`.
@@ -112,7 +118,7 @@ pub const FILTER_ABOVE: u64 = 16 << 20;
 fn key_log_bytes(sources: &KeySources) -> u64 {
     sources
         .named()
-        .map(|(path, _)| match std::fs::metadata(path) {
+        .map(|(path, ..)| match std::fs::metadata(path) {
             Ok(m) if m.is_file() => m.len(),
             Ok(m) if m.is_dir() => 0,
             Ok(_) => STREAM_LIMIT,
@@ -136,8 +142,9 @@ fn load_keeping(
     if let Some(w) = wanted {
         out.keys.keep_only(w);
     }
-    for (path, name) in sources.named() {
-        out.read_file(&path, name, STREAM_LIMIT, STREAM_QUIET);
+    for (path, name, given) in sources.named() {
+        let limits = (STREAM_LIMIT, STREAM_QUIET);
+        out.read_file(&path, name, given, limits);
     }
     for input in inputs {
         for text in crate::capture::secrets::leading_tls_secrets(input) {
@@ -182,11 +189,20 @@ fn open_key_log(path: &Path) -> std::io::Result<(std::fs::File, bool)> {
 impl Loaded {
     /// Reads the key-log file at `path` a chunk at a time. A read that fails part way keeps
     /// the secrets read before it and names the error. A file that is not regular is read
-    /// up to `limit` bytes, and no longer than `quiet` without a byte.
-    fn read_file(&mut self, path: &Path, source: String, limit: u64, quiet: Duration) {
+    /// up to `limit` bytes, and no longer than `quiet` without a byte. A file `given` on
+    /// the command line that fails, or holds no usable line and some bad ones, is
+    /// [`Loaded::refused`].
+    fn read_file(&mut self, path: &Path, source: String, given: bool, limits: (u64, Duration)) {
         use std::io::Read;
+        let (limit, quiet) = limits;
         let before = self.keys.len();
         let skipped = self.keys.skipped_lines();
+        let usable = self.keys.usable_lines();
+        // What the file looks like, should it hold no key-log line: its first bytes and
+        // how many lines it has.
+        let mut head: Vec<u8> = Vec::new();
+        let mut lines = 0u64;
+        let mut last = b'\n';
         let mut warnings = Vec::new();
         let mut stopped = None;
         let mut buf = vec![0u8; READ_CHUNK];
@@ -220,7 +236,13 @@ impl Loaded {
                     Ok(n) => {
                         silent = Duration::ZERO;
                         read += n as u64;
-                        warnings.extend(self.keys.append(&source, chunk.get(..n).unwrap_or_default()));
+                        let bytes = chunk.get(..n).unwrap_or_default();
+                        if head.len() < HEAD {
+                            head.extend(bytes.iter().take(HEAD - head.len()));
+                        }
+                        lines += bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+                        last = bytes.last().copied().unwrap_or(last);
+                        warnings.extend(self.keys.append(&source, bytes));
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
@@ -242,6 +264,24 @@ impl Loaded {
         // Best effort not to leave the log's text in freed memory.
         buf.fill(0);
         std::hint::black_box(&buf);
+        let error = result.as_ref().err().map(ToString::to_string);
+        if given && self.refused.is_none() {
+            let path = path.to_path_buf();
+            self.refused = match result {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    Some(crate::error::Error::KeyLogNotFound { path })
+                }
+                Err(e) => Some(crate::error::Error::KeyLogUnreadable { path, source: e }),
+                Ok(()) if self.keys.usable_lines() == usable && !warnings.is_empty() => {
+                    lines += u64::from(last != b'\n');
+                    let looks = looks_like(&head, lines, &warnings);
+                    Some(crate::error::Error::NotAKeyLog { path, looks })
+                }
+                Ok(()) => None,
+            };
+        }
+        head.fill(0);
+        std::hint::black_box(&head);
         self.warnings
             .extend(warnings.iter().map(ToString::to_string));
         self.warnings.extend(stopped);
@@ -249,7 +289,7 @@ impl Loaded {
             connections: self.keys.len() - before,
             unmatched_lines: self.keys.skipped_lines() - skipped,
             source,
-            error: result.err().map(|e| e.to_string()),
+            error,
         });
     }
 
@@ -265,6 +305,65 @@ impl Loaded {
             source,
             error: None,
         });
+    }
+}
+
+/// How many of a key log's first bytes say what it is when it is not one.
+const HEAD: usize = 512;
+
+/// What a file that holds no usable key-log line looks like, from its first bytes, its
+/// number of lines and the warnings of its bad lines (never its content: a damaged key log
+/// may still hold secrets).
+fn looks_like(
+    head: &[u8],
+    lines: u64,
+    warnings: &[crate::stack::tls::keylog::KeyLogWarning],
+) -> String {
+    use crate::stack::tls::keylog::WarningKind;
+    let capture = "give it as a capture, without --keylog";
+    let compressed = |what: &str, cat: &str| {
+        format!("it is {what}-compressed (decompress it first, e.g. --keylog <({cat} FILE))")
+    };
+    let text = match std::str::from_utf8(head) {
+        Ok(_) => !head.contains(&0),
+        // Cut inside a character at the end of the head is still text.
+        Err(e) => e.error_len().is_none() && !head.contains(&0),
+    };
+    let shaped = warnings.iter().find(|w| {
+        matches!(
+            w.kind,
+            WarningKind::BadClientRandom
+                | WarningKind::BadSecretHex { .. }
+                | WarningKind::BadSecretLength { .. }
+        )
+    });
+    let lines = match lines {
+        1 => "its one line is not".to_string(),
+        n => format!("none of its {n} lines is"),
+    };
+    match head {
+        [0xd4, 0xc3, 0xb2, 0xa1, ..]
+        | [0xa1, 0xb2, 0xc3, 0xd4, ..]
+        | [0x4d, 0x3c, 0xb2, 0xa1, ..]
+        | [0xa1, 0xb2, 0x3c, 0x4d, ..] => format!("it is a pcap capture ({capture})"),
+        [0x0a, 0x0d, 0x0d, 0x0a, ..] => format!(
+            "it is a pcapng capture ({capture}: the TLS secrets a pcapng holds are read from it)"
+        ),
+        [0x1f, 0x8b, ..] => compressed("gzip", "zcat"),
+        [0x28, 0xb5, 0x2f, 0xfd, ..] => compressed("zstd", "zstdcat"),
+        [0x04, 0x22, 0x4d, 0x18, ..] => compressed("lz4", "lz4cat"),
+        _ if !text => "it holds binary data, not text".into(),
+        _ => match shaped {
+            Some(w) => {
+                let prefix = format!("key log {} ", w.source);
+                let first = w.to_string();
+                format!(
+                    "its lines have a key log's labels but {lines} usable (the first: {})",
+                    first.strip_prefix(&prefix).unwrap_or(&first)
+                )
+            }
+            None => format!("it is text, and {lines} a key-log line"),
+        },
     }
 }
 
@@ -295,7 +394,7 @@ impl Follower {
     pub fn all(sources: &KeySources) -> Vec<Follower> {
         sources
             .named()
-            .map(|(path, name)| Follower {
+            .map(|(path, name, _)| Follower {
                 path,
                 name,
                 read: 0,
@@ -654,7 +753,12 @@ mod tests {
     fn an_endless_key_log_is_read_up_to_the_limit() {
         let mut loaded = Loaded::default();
         let started = std::time::Instant::now();
-        loaded.read_file(Path::new("/dev/zero"), "zero".into(), 1 << 20, STREAM_QUIET);
+        loaded.read_file(
+            Path::new("/dev/zero"),
+            "zero".into(),
+            true,
+            (1 << 20, STREAM_QUIET),
+        );
         assert!(started.elapsed() < STREAM_QUIET, "{:?}", started.elapsed());
         assert_eq!(
             loaded.warnings,
@@ -674,13 +778,18 @@ mod tests {
         let path = dir.path().join("keys.fifo");
         let made = std::process::Command::new("mkfifo").arg(&path).status();
         if !made.is_ok_and(|s| s.success()) {
-            eprintln!("skipping: mkfifo did not make a FIFO here");
+            // Straight to stderr: libtest keeps a passing test's `eprintln!` to itself.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "skipped in keys::tests: mkfifo did not make a FIFO here"
+            );
             return;
         }
         let quiet = Duration::from_millis(200);
         let mut loaded = Loaded::default();
         let started = std::time::Instant::now();
-        loaded.read_file(&path, "fifo".into(), STREAM_LIMIT, quiet);
+        loaded.read_file(&path, "fifo".into(), true, (STREAM_LIMIT, quiet));
         assert!(started.elapsed() < quiet, "{:?}", started.elapsed());
         assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
         assert!(loaded.sources[0].error.is_none());
@@ -693,7 +802,7 @@ mod tests {
         writer.write_all(line(7, 7).as_bytes()).expect("written");
         let mut loaded = Loaded::default();
         let started = std::time::Instant::now();
-        loaded.read_file(&path, "fifo".into(), STREAM_LIMIT, quiet);
+        loaded.read_file(&path, "fifo".into(), true, (STREAM_LIMIT, quiet));
         assert!(started.elapsed() >= quiet, "{:?}", started.elapsed());
         assert!(loaded.keys.get(&[7; 32]).is_some(), "what came was read");
         assert_eq!(

@@ -206,6 +206,10 @@ pub fn analyze_files_with_progress(
     let paths = &paths[..];
     // TLS secrets: the key logs given, and those the pcapng inputs carry.
     let mut loaded = keys::load(key_sources, paths);
+    // A `--keylog` file that is missing or is no key log fails as a missing capture does.
+    if let Some(e) = loaded.refused.take() {
+        return Err(e);
+    }
     // Every source is read: records of a connection with no key are not held for one.
     loaded.keys.set_complete();
     let secrets = std::sync::Arc::new(loaded.keys);
@@ -481,7 +485,9 @@ pub fn analyze_files_with_progress(
 
 /// Captures live (feature `live`) through the same pipeline as [`analyze_files`], calling
 /// `on_event` for each close frame and TCP ending as it happens, until `stop` is set or a
-/// limit in `opts` is reached. Returns the report of everything captured, libpcap's
+/// limit in `opts` is reached; `opened` is called once the capture has started (after the
+/// interface, filter and output file were set up without error). Returns the report of
+/// everything captured, libpcap's
 /// counters, and — when the capture failed after it started, or the file it saves to
 /// (`opts.write`) could not be written, which stops it — why (`Error::LiveStopped` or
 /// `Error::LiveWriteFailed`, whose exit codes differ; also a report warning).
@@ -491,6 +497,7 @@ pub fn live_session(
     analysis: Options,
     key_sources: &keys::KeySources,
     stop: &std::sync::atomic::AtomicBool,
+    opened: &mut dyn FnMut(),
     on_event: analyzer::OnEvent,
 ) -> Result<(Report, capture::live::LiveSummary, Option<Error>), Error> {
     let mut analyzer = Analyzer::new(analysis);
@@ -512,7 +519,7 @@ pub fn live_session(
     };
     poll_keys(&mut analyzer, &mut key_warnings);
     let mut polled = std::time::Instant::now();
-    let result = capture::live::capture(opts, stop, &mut |pkt| {
+    let result = capture::live::capture(opts, stop, opened, &mut |pkt| {
         if following && polled.elapsed() >= std::time::Duration::from_millis(2) {
             polled = std::time::Instant::now();
             poll_keys(&mut analyzer, &mut key_warnings);

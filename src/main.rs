@@ -1,10 +1,11 @@
 //! The `wsclose` binary: parse the command line, run, print, and map the outcome to the
 //! exit codes documented in README.md and `--help`. Errors go to standard error as
 //! `wsclose: <what happened and what to do>`; a closed pipe (`| head`) is not an error.
+//! Notes and warnings go there too, unless `-q`.
 
-use clap::Parser;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use wsclose::cli::{
     AnalyzeArgs, Cli, ColorChoice, Command, ExtractArgs, Format, LiveArgs, TextFormat,
 };
@@ -12,11 +13,29 @@ use wsclose::render::{csv, explain, html, json, markdown, table};
 use wsclose::report::redact;
 use wsclose::sanitize::terminal;
 
+/// `-q`: no notes or warnings on standard error (errors, and why the exit code is not 0,
+/// are still said).
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// A note or warning on standard error, left out with `-q`.
+macro_rules! note {
+    ($($arg:tt)*) => {
+        if !QUIET.load(Ordering::Relaxed) {
+            eprintln!($($arg)*);
+        }
+    };
+}
+
+#[path = "main/progress.rs"]
+mod progress;
+use progress::{Bar, Timing};
+
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match wsclose::cli::parse_from(std::env::args_os()) {
         Ok(cli) => cli,
         Err(e) => return ExitCode::from(clap_exit(&e)),
     };
+    QUIET.store(cli.quiet, Ordering::Relaxed);
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
@@ -30,7 +49,13 @@ fn main() -> ExitCode {
 /// code: clap's (0 for help and version, 2 for a usage error), or 6 when help or version
 /// could not be written to standard output (a closed pipe is no failure, as in `stream`).
 fn clap_exit(e: &clap::Error) -> u8 {
-    let printed = e.print().and_then(|()| {
+    // `-V` after a command: wsclose's version, not clap's "wsclose-analyze 0.1.0".
+    let printed = if e.kind() == clap::error::ErrorKind::DisplayVersion {
+        writeln!(std::io::stdout(), "wsclose {}", env!("CARGO_PKG_VERSION"))
+    } else {
+        e.print()
+    };
+    let printed = printed.and_then(|()| {
         if e.use_stderr() {
             std::io::stderr().flush()
         } else {
@@ -80,9 +105,12 @@ fn width() -> Option<u16> {
 }
 
 fn run(cli: Cli) -> Result<u8, wsclose::error::Error> {
+    let verbose = cli.verbose > 0;
     match cli.command {
-        Command::Analyze(args) => analyze(args),
-        Command::Explain { mut codes, format } => {
+        Command::Analyze(args) => analyze(args, verbose),
+        Command::Explain {
+            mut codes, format, ..
+        } => {
             codes.dedup();
             emit(&match format {
                 TextFormat::Table => explain::explain(&codes, width()),
@@ -90,14 +118,14 @@ fn run(cli: Cli) -> Result<u8, wsclose::error::Error> {
             });
             Ok(0)
         }
-        Command::Codes { format } => {
+        Command::Codes { format, .. } => {
             emit(&match format {
                 TextFormat::Table => explain::codes(width()),
                 TextFormat::Json => explain::codes_json(),
             });
             Ok(0)
         }
-        Command::Extract(args) => extract(args),
+        Command::Extract(args) => extract(args, verbose),
         Command::Live(args) if args.list => interfaces(),
         Command::Live(args) => live(args),
         Command::Interfaces => interfaces(),
@@ -200,137 +228,11 @@ fn color(choice: ColorChoice) -> bool {
     }
 }
 
-/// A progress bar on standard error while large inputs are read: it appears only when
-/// standard error is a terminal and the reading has taken more than a second, and it is
-/// cleared before anything is printed, so it never mixes with a report, piped or not.
-struct Bar {
-    counter: wsclose::Progress,
-    done: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    thread: std::thread::JoinHandle<()>,
-}
-
-impl Bar {
-    /// Starts the bar's thread, or `None` when standard error is not a terminal.
-    fn start(files: &[std::path::PathBuf]) -> Option<Bar> {
-        use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-        use std::sync::atomic::{AtomicBool, Ordering};
-        use std::sync::Arc;
-        use std::time::{Duration, Instant};
-        if !std::io::stderr().is_terminal() {
-            return None;
-        }
-        // The total is known when every input is a file (bytes on disk, compressed or not).
-        let total: Option<u64> = files
-            .iter()
-            .map(|p| {
-                (!wsclose::cli::is_stream(p))
-                    .then(|| std::fs::metadata(p).ok().map(|m| m.len()))
-                    .flatten()
-            })
-            .sum();
-        let counter = wsclose::Progress::default();
-        let done = Arc::new(AtomicBool::new(false));
-        let (c, d) = (Arc::clone(&counter), Arc::clone(&done));
-        // No thread, no bar (the analysis does not need one).
-        let spawned = std::thread::Builder::new().spawn(move || {
-            let started = Instant::now();
-            let mut bar: Option<ProgressBar> = None;
-            while !d.load(Ordering::Acquire) {
-                std::thread::park_timeout(Duration::from_millis(100));
-                if bar.is_none() && started.elapsed() >= Duration::from_secs(1) {
-                    let (b, template) = match total {
-                        Some(t) => (
-                            ProgressBar::with_draw_target(Some(t), ProgressDrawTarget::hidden()),
-                            "wsclose: reading [{wide_bar}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)",
-                        ),
-                        None => (
-                            ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden()),
-                            "wsclose: reading {spinner} {bytes} ({bytes_per_sec})",
-                        ),
-                    };
-                    if let Ok(style) = ProgressStyle::with_template(template) {
-                        b.set_style(style.progress_chars("=> "));
-                    }
-                    // The rate and time left count from here, not from a jump at start.
-                    b.set_position(c.load(Ordering::Relaxed));
-                    b.reset_eta();
-                    b.set_draw_target(ProgressDrawTarget::stderr());
-                    bar = Some(b);
-                }
-                if let Some(b) = &bar {
-                    b.set_position(c.load(Ordering::Relaxed));
-                }
-            }
-            if let Some(b) = bar {
-                b.finish_and_clear();
-            }
-        });
-        let thread = spawned.ok()?;
-        Some(Bar {
-            counter,
-            done,
-            thread,
-        })
-    }
-
-    /// Stops the bar and clears its line.
-    fn finish(self) {
-        self.done.store(true, std::sync::atomic::Ordering::Release);
-        self.thread.thread().unpark();
-        let _ = self.thread.join();
-    }
-}
-
-/// With `WSCLOSE_TIMING` set, each phase's wall and CPU time on standard error (for
-/// `scripts/bench` and profiling; Linux only for the CPU time).
-struct Timing(Option<std::cell::Cell<(std::time::Instant, f64)>>);
-
-impl Timing {
-    fn start() -> Timing {
-        Timing(
-            std::env::var_os("WSCLOSE_TIMING")
-                .map(|_| std::cell::Cell::new((std::time::Instant::now(), cpu_seconds()))),
-        )
-    }
-
-    fn lap(&self, phase: &str) {
-        if let Some(c) = &self.0 {
-            let (t, cpu) = c.get();
-            let now = (std::time::Instant::now(), cpu_seconds());
-            eprintln!(
-                "wsclose: timing: {phase}: {:.3} s wall, {:.2} s CPU",
-                now.0.duration_since(t).as_secs_f64(),
-                now.1 - cpu
-            );
-            c.set(now);
-        }
-    }
-}
-
-/// User and system CPU seconds of this process so far (0 where /proc is missing).
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit(')')
-        .next()
-        .unwrap_or_default()
-        .split_whitespace()
-        .collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // utime and stime, in clock ticks of 1/100 s on Linux.
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-fn analyze(mut args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
+fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclose::error::Error> {
     // A directory stands for the captures in it, in time order (rotated files).
     let (files, notes) = wsclose::cli::expand(&args.files)?;
     for n in notes {
-        eprintln!("wsclose: {}", terminal(&n));
+        note!("wsclose: {}", terminal(&n));
     }
     args.files = files;
     let mut opts = args.read.options(&args.limits);
@@ -350,7 +252,7 @@ fn analyze(mut args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
     // as it is read (it cannot be read again).
     let hashed = matches!(args.format, Format::Markdown | Format::Html);
     opts.hash_streams = hashed;
-    let timing = Timing::start();
+    let timing = Timing::start(verbose);
     // A Markdown report opens with each capture's SHA-256. It is computed on a thread of its
     // own while the analysis runs, instead of by a second read of every file after it (that
     // read and hash, about half a second per GB, used to come on top of the analysis).
@@ -362,7 +264,9 @@ fn analyze(mut args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
                 .ok()
         })
         .flatten();
-    let bar = Bar::start(&args.files);
+    let bar = (!QUIET.load(Ordering::Relaxed))
+        .then(|| Bar::start(&args.files))
+        .flatten();
     let analyzed = wsclose::analyze_files_with_progress(
         &args.files,
         opts,
@@ -375,21 +279,13 @@ fn analyze(mut args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
     let mut report = analyzed?;
     timing.lap("analysis");
     report.command = Some(command_line());
-    for w in report.key_log_warnings.iter().chain(&report.warnings) {
-        eprintln!("wsclose: warning: {}", terminal(w));
-    }
-    for k in &report.key_logs {
-        if let Some(e) = &k.error {
-            eprintln!(
-                "wsclose: warning: key log {}: {}",
-                terminal(&k.source),
-                terminal(e)
-            );
-        }
+    key_log_notes(&report.key_logs, &report.key_log_warnings, verbose);
+    for w in &report.warnings {
+        note!("wsclose: warning: {}", terminal(w));
     }
     for input in &report.inputs {
         for w in &input.warnings {
-            eprintln!("wsclose: warning: {}: {}", terminal(&input.path), w);
+            note!("wsclose: warning: {}: {}", terminal(&input.path), w);
         }
         if let Some(e) = &input.error {
             eprintln!("wsclose: {} (the other inputs were analyzed)", terminal(e));
@@ -428,14 +324,19 @@ fn analyze(mut args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
                 _ => csv::write(&report, out),
             });
             // What the CSV cannot say in a row: frames that fell out of the frame log.
-            if let Some(note) = csv::left_out_note(&left_out) {
-                eprintln!("wsclose: warning: {note}");
+            if let Some(left) = csv::left_out_note(&left_out) {
+                note!("wsclose: warning: {left}");
             }
             timing.lap("report");
         }
         // A table at a time, read back from the store: a large report is never in memory.
         Format::Table => {
-            stream(|out| table::write(&report, width(), color(args.color), out));
+            let detail = if verbose {
+                table::Detail::Full
+            } else {
+                table::Detail::Brief
+            };
+            stream(|out| table::write_detail(&report, width(), color(args.color), detail, out));
             timing.lap("report");
             // Read on a terminal, a table of thousands of connections scrolls away: say how
             // to narrow it (on standard error, so a redirected table stays the same).
@@ -443,7 +344,7 @@ fn analyze(mut args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
                 if let Some(hint) =
                     wsclose::report::filter::narrowing_hint(&report, &args.select.selection())
                 {
-                    eprintln!("wsclose: {hint}");
+                    note!("wsclose: {hint}");
                 }
             }
         }
@@ -537,18 +438,49 @@ fn analyze(mut args: AnalyzeArgs) -> Result<u8, wsclose::error::Error> {
     Ok(0)
 }
 
+/// On standard error: the lines of the key logs that could not be used (the first few of
+/// each, and a count of the rest), a `SSLKEYLOGFILE` that could not be read, and with
+/// `-v` what each key log gave.
+fn key_log_notes(logs: &[wsclose::keys::KeySource], warnings: &[String], verbose: bool) {
+    for w in warnings {
+        note!("wsclose: warning: {}", terminal(w));
+    }
+    for k in logs {
+        if let Some(e) = &k.error {
+            note!(
+                "wsclose: warning: key log {}: {}",
+                terminal(&k.source),
+                terminal(e)
+            );
+        } else if verbose {
+            let unmatched = match k.unmatched_lines {
+                0 => String::new(),
+                n => format!(
+                    " ({} for connections not in the capture)",
+                    plural(n, "line")
+                ),
+            };
+            note!(
+                "wsclose: key log {}: the secrets of {}{unmatched}",
+                terminal(&k.source),
+                plural(k.connections as u64, "TLS connection")
+            );
+        }
+    }
+}
+
 /// On standard error, once per cap, how many connections a cap ended before they did and
 /// which flag to raise (the report marks each of them evicted).
 fn evictions_note(seen: &wsclose::report::Seen, limits: &wsclose::cli::LimitArgs) {
     if seen.evicted_max_flows > 0 {
-        eprintln!(
+        note!(
             "wsclose: warning: {} were evicted while still open because more than --max-flows ({}) were open at once; the report marks them evicted (how they ended is not in it): raise --max-flows to follow them to their end",
             plural(seen.evicted_max_flows, "TCP connection"),
             limits.max_flows
         );
     }
     if seen.evicted_idle > 0 {
-        eprintln!(
+        note!(
             "wsclose: note: {} went without a packet for more than --idle-timeout ({} s) and were finished there; the report marks them evicted: raise --idle-timeout if they were only quiet",
             plural(seen.evicted_idle, "TCP connection"),
             limits.idle_timeout
@@ -582,7 +514,7 @@ fn joins_note(inputs: &[wsclose::InputSummary]) {
                 .iter()
                 .position(|x| x.continues_previous)
                 .map_or(last, |k| i + 1 + k);
-            eprintln!(
+            note!(
                 "wsclose: {} to {} ({files} files) read as one capture, each continuing the one before (rotated files); packets are numbered on across them ({}'s packet 1 is packet {})",
                 name(i),
                 name(last),
@@ -592,7 +524,7 @@ fn joins_note(inputs: &[wsclose::InputSummary]) {
         } else if i > 0 && inputs[i].packets > 0 && inputs[i].continuity.is_some() {
             match &mut alone {
                 None => {
-                    eprintln!(
+                    note!(
                         "wsclose: {} read as a capture of its own: {}",
                         name(i),
                         terminal(inputs[i].continuity.as_deref().unwrap_or_default())
@@ -616,13 +548,13 @@ fn joins_note(inputs: &[wsclose::InputSummary]) {
         } else {
             format!("{} to {} ({n} files)", name(first), name(end))
         };
-        eprintln!(
+        note!(
             "wsclose: {which} read as captures of their own too, each for its reason (`continuity` in --format json)"
         );
     }
 }
 
-fn extract(args: ExtractArgs) -> Result<u8, wsclose::error::Error> {
+fn extract(args: ExtractArgs, verbose: bool) -> Result<u8, wsclose::error::Error> {
     if args.capture.as_os_str() == "-" {
         return Err(wsclose::error::Error::Usage(
             "extract reads the capture twice, so it needs a file, not standard input".into(),
@@ -655,15 +587,18 @@ fn extract(args: ExtractArgs) -> Result<u8, wsclose::error::Error> {
     match out {
         OutputFile::Stdout => extract_to(
             &args,
+            verbose,
             Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
         ),
-        OutputFile::Direct(file) => extract_to(&args, Box::new(std::io::BufWriter::new(file))),
+        OutputFile::Direct(file) => {
+            extract_to(&args, verbose, Box::new(std::io::BufWriter::new(file)))
+        }
         OutputFile::Replace { temp, target } => {
             let file = temp.reopen().map_err(|e| wsclose::error::Error::Write {
                 path: args.write.clone(),
                 source: e,
             })?;
-            let written = extract_to(&args, Box::new(std::io::BufWriter::new(file)))?;
+            let written = extract_to(&args, verbose, Box::new(std::io::BufWriter::new(file)))?;
             // Only now, with the whole extract written and flushed, does it take the
             // target's place (one rename: the target is never seen half written). On
             // failure `temp` is dropped, which removes it, and the target is untouched.
@@ -770,7 +705,11 @@ fn refuse_overwriting_an_input(args: &ExtractArgs) -> Result<(), wsclose::error:
     Ok(())
 }
 
-fn extract_to(args: &ExtractArgs, out: Box<dyn Write>) -> Result<u8, wsclose::error::Error> {
+fn extract_to(
+    args: &ExtractArgs,
+    verbose: bool,
+    out: Box<dyn Write>,
+) -> Result<u8, wsclose::error::Error> {
     // Only the one connection is read back from the store.
     let report = wsclose::analyze_files_with_progress(
         std::slice::from_ref(&args.capture),
@@ -778,6 +717,7 @@ fn extract_to(args: &ExtractArgs, out: Box<dyn Write>) -> Result<u8, wsclose::er
         &args.keys.sources(),
         None,
     )?;
+    key_log_notes(&report.key_logs, &report.key_log_warnings, verbose);
     let n = report.summary.total_connections;
     let mut found = None;
     report
@@ -844,20 +784,20 @@ fn extract_to(args: &ExtractArgs, out: Box<dyn Write>) -> Result<u8, wsclose::er
             terminal(&conn.server.to_string())
         )
     };
-    eprintln!(
+    note!(
         "wsclose: wrote {} packets of connection {}{between} to {}{note}",
         done.packets,
         conn.id,
         out_name.display()
     );
     if let Some(stream) = conn.h2_stream {
-        eprintln!(
+        note!(
             "wsclose: connection {} is HTTP/2 stream {stream}: the file holds every packet of its TCP connection, the other streams on it included (HTTP/2 needs them: one header compression state per direction)",
             conn.id
         );
     }
     if done.skipped_other_link > 0 {
-        eprintln!(
+        note!(
             "wsclose: warning: {} packets of that connection were on another link type and were left out",
             done.skipped_other_link
         );
@@ -926,15 +866,18 @@ fn live(args: LiveArgs) -> Result<u8, wsclose::error::Error> {
         write: args.write.clone(),
     };
     let format = args.format;
-    eprintln!(
-        "wsclose: capturing on {} (filter '{}'){}; Ctrl-C stops and prints the report",
-        interface,
-        args.filter,
-        args.write
-            .as_ref()
-            .map(|w| format!(", saving packets to {}", w.display()))
-            .unwrap_or_default()
-    );
+    // Said once the capture has started: not before a permission or interface error.
+    let mut opened = || {
+        note!(
+            "wsclose: capturing on {} (filter '{}'){}; Ctrl-C stops and prints the report",
+            interface,
+            args.filter,
+            args.write
+                .as_ref()
+                .map(|w| format!(", saving packets to {}", w.display()))
+                .unwrap_or_default()
+        )
+    };
     let on_event = Box::new(move |ev: &wsclose::CloseEvent| {
         let mut line = match format {
             TextFormat::Table => events::line(ev),
@@ -948,22 +891,23 @@ fn live(args: LiveArgs) -> Result<u8, wsclose::error::Error> {
         args.limits.options(),
         &args.keys.sources(),
         &stop,
+        &mut opened,
         on_event,
     )?;
     // Not libpcap's count of packets received: on a loopback interface the kernel counts
     // each packet twice (going out and coming in), which reads like half of them were lost.
     match (summary.dropped, summary.if_dropped) {
-        (0, 0) => eprintln!("wsclose: {} packets captured, none dropped", summary.packets),
-        (dropped, if_dropped) => eprintln!(
+        (0, 0) => note!("wsclose: {} packets captured, none dropped", summary.packets),
+        (dropped, if_dropped) => note!(
             "wsclose: {} packets captured; dropped: {dropped} by libpcap (its buffer was full), {if_dropped} by the interface",
             summary.packets
         ),
     }
     for w in &report.inputs[0].warnings {
-        eprintln!("wsclose: {}", terminal(w));
+        note!("wsclose: {}", terminal(w));
     }
     for w in &report.warnings {
-        eprintln!("wsclose: warning: {}", terminal(w));
+        note!("wsclose: warning: {}", terminal(w));
     }
     match format {
         TextFormat::Table => emit(&format!(

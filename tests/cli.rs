@@ -1,8 +1,16 @@
 //! The command line as a user meets it: errors, exit codes, warnings, and the catalog
 //! commands. Exit codes are documented in README.md and `wsclose --help`.
 
+#[path = "common/skip.rs"]
+mod skip;
+
 use assert_cmd::Command;
 use std::fs;
+
+#[path = "cli/habits.rs"]
+mod habits;
+#[path = "cli/keylogs.rs"]
+mod keylogs;
 
 fn fixture(name: &str) -> String {
     format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
@@ -167,12 +175,6 @@ fn explain_one_and_two_codes() {
     );
     let out = wsclose().args(["explain", "4321"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("4000-4999"));
-}
-
-#[test]
-fn explain_rejects_a_non_number() {
-    let out = wsclose().args(["explain", "abc"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]
@@ -398,7 +400,7 @@ fn a_connection_open_at_the_cut_of_a_truncated_file_says_the_file_is_cut() {
 #[test]
 fn a_report_that_cannot_be_written_exits_6() {
     let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
-        eprintln!("skipped: no /dev/full here");
+        skip::skipped(format_args!("skipped: no /dev/full here"));
         return;
     };
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_wsclose"))
@@ -416,7 +418,7 @@ fn a_report_that_cannot_be_written_exits_6() {
 fn dev_full() -> Option<std::fs::File> {
     let full = std::fs::OpenOptions::new().write(true).open("/dev/full");
     if full.is_err() {
-        eprintln!("skipped: no /dev/full here");
+        skip::skipped(format_args!("skipped: no /dev/full here"));
     }
     full.ok()
 }

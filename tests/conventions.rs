@@ -4,6 +4,9 @@
 //! and groff where installed; comma lists for `--status`; the license files Cargo.toml
 //! names.
 
+#[path = "common/skip.rs"]
+mod skip;
+
 use assert_cmd::Command;
 use clap::CommandFactory;
 use std::process::Stdio;
@@ -53,7 +56,9 @@ fn have(tool: &str) -> bool {
         .status()
         .is_ok_and(|s| s.success());
     if !ok {
-        eprintln!("{tool} is not installed: that part of the test is skipped");
+        skip::skipped(format_args!(
+            "{tool} is not installed: that part of the test is skipped"
+        ));
     }
     ok
 }
@@ -260,4 +265,50 @@ fn the_json_doc_lists_every_finding_kind() {
     want_n.sort();
     got_n.sort();
     assert_eq!(got_n, want_n, "docs/json.md's notes");
+}
+
+/// Every test binary with a test marked long (ignored with the reason "long: run by
+/// .ci/run", left out of a plain `cargo test`) is one that `.ci/run` runs with
+/// `--ignored`: a long test is never left out everywhere.
+#[test]
+fn every_long_test_is_run_by_ci() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ci = std::fs::read_to_string(root.join(".ci/run")).unwrap();
+    let ignored = ci
+        .split("cargo test ")
+        .find(|c| c.contains("--ignored"))
+        .expect(".ci/run runs the long tests with --ignored");
+    let mut files = Vec::new();
+    let mut dirs = vec![root.join("tests")];
+    while let Some(dir) = dirs.pop() {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                files.push(p);
+            }
+        }
+    }
+    let mut long = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        // In two pieces, so that this file does not name itself.
+        if text.contains(concat!("#[ignore = \"long", ": run by .ci/run\"]")) {
+            // The test binary: tests/NAME.rs or tests/NAME/...
+            let rel = f.strip_prefix(root.join("tests")).unwrap();
+            let first = rel.components().next().unwrap().as_os_str();
+            let name = std::path::Path::new(first).with_extension("");
+            long.push(name.to_string_lossy().into_owned());
+        }
+    }
+    long.sort();
+    long.dedup();
+    assert!(long.len() >= 6, "{long:?}");
+    for name in long {
+        assert!(
+            ignored.contains(&format!("--test {name} ")),
+            "tests/{name} has long tests that .ci/run does not run: {ignored}"
+        );
+    }
 }

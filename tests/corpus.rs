@@ -2,6 +2,9 @@
 //! projects' test suites) is analyzed without an error and with the codes its README lists.
 //! The corpus is not part of this repository: without it these tests say so and pass.
 
+#[path = "common/skip.rs"]
+mod skip;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -11,10 +14,10 @@ fn corpus() -> Option<PathBuf> {
     if p.is_dir() {
         Some(p)
     } else {
-        eprintln!(
+        skip::skipped(format_args!(
             "skipping: {} is absent (it lives beside the repository, not in it)",
             p.display()
-        );
+        ));
         None
     }
 }

@@ -11,6 +11,9 @@
 //! real capture cannot show: a close whose code bytes were cut, a status line cut before
 //! its code, a refused upgrade whose response was cut, a handshake segment lost.
 
+#[path = "common/skip.rs"]
+mod skip;
+
 mod common;
 
 use common::*;
@@ -36,9 +39,9 @@ fn tools() -> bool {
             .is_ok_and(|o| o.status.success())
     });
     if !ok {
-        eprintln!(
+        skip::skipped(format_args!(
             "skipping: Wireshark's editcap/mergecap/reordercap are not installed (apt-get install wireshark-common)"
-        );
+        ));
     }
     ok
 }

@@ -4,6 +4,9 @@
 //! is left behind. Checked against tshark and capinfos where they are installed (`.ci/run`
 //! installs tshark, which brings capinfos); skipped, saying so, where not.
 
+#[path = "common/skip.rs"]
+mod skip;
+
 use assert_cmd::Command;
 use std::path::Path;
 
@@ -32,7 +35,9 @@ fn have(tool: &str) -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !found {
-        eprintln!("{tool} is not installed: that part of the test is skipped");
+        skip::skipped(format_args!(
+            "{tool} is not installed: that part of the test is skipped"
+        ));
     }
     found
 }

@@ -4,6 +4,9 @@
 //! no secret at all and reads as encrypted; no report format prints a secret. Fixtures:
 //! fixtures/tls (see fixtures/README.md).
 
+#[path = "common/skip.rs"]
+mod skip;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -180,7 +183,9 @@ fn tshark() -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
-        eprintln!("tshark is not installed: skipping the tshark part of this test");
+        skip::skipped(format_args!(
+            "tshark is not installed: skipping the tshark part of this test"
+        ));
     }
     ok
 }

@@ -109,6 +109,7 @@ fn same_report_with_any_freezing(dir: &tempfile::TempDir, cfg: &gen::Config) -> 
 }
 
 #[test]
+#[ignore = "long: run by .ci/run"]
 fn generated_captures_report_the_same_with_any_freezing_and_threads() {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = gen::Config::new(600, 24 << 20, 11);
@@ -130,6 +131,7 @@ fn generated_captures_report_the_same_with_any_freezing_and_threads() {
 /// without context takeover, levels 1 to 9): frozen between messages at every packet or
 /// when quiet, with one or two threads, the report is the same bytes.
 #[test]
+#[ignore = "long: run by .ci/run"]
 fn generated_deflate_captures_report_the_same_with_any_freezing_and_threads() {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = gen::Config::new(300, 10 << 20, 13);

@@ -10,6 +10,9 @@
 //! connections (the benchmark generator's) gives a report under 2 MB with every
 //! connection's pictures in it.
 
+#[path = "common/skip.rs"]
+mod skip;
+
 mod common;
 
 #[path = "../examples/gen/mod.rs"]
@@ -59,9 +62,9 @@ fn chromium() -> Option<PathBuf> {
 /// its standard output; `None` (and a message) when Chromium is not installed.
 fn headless(page: &Path, args: &[&str]) -> Option<Vec<u8>> {
     let Some(bin) = chromium() else {
-        eprintln!(
+        skip::skipped(format_args!(
             "skipped: no chromium in PATH (Debian: apt-get install chromium; .ci/run installs it)"
-        );
+        ));
         return None;
     };
     let profile = tempfile::tempdir().unwrap();
@@ -164,6 +167,7 @@ const DRAWN: [&str; 5] = [
 ];
 
 #[test]
+#[ignore = "long: run by .ci/run"]
 fn chromium_draws_the_report_of_real_fixtures() {
     let mut args = vec![
         "--keylog",

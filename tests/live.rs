@@ -5,6 +5,9 @@
 //! runs as root), where not capturing is a failure.
 #![cfg(feature = "live")]
 
+#[path = "common/skip.rs"]
+mod skip;
+
 use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -39,8 +42,49 @@ fn may_capture() -> bool {
                 std::env::var_os("CI").is_none(),
                 "CI must be able to capture: {why}"
             );
-            eprintln!("skipping: cannot capture on lo here: {why}");
+            skip::skipped(format_args!("skipping: cannot capture on lo here: {why}"));
             false
+        }
+    }
+}
+
+/// A capture that cannot start (no such interface, a filter that does not compile, and
+/// without permission, a user's usual first try) exits 4 with the error alone: no
+/// "capturing on" line before it. Once it has started, that line comes first.
+#[test]
+fn live_says_capturing_only_once_it_has_started() {
+    for args in [
+        &["live", "-i", "nosuchif0", "--duration", "0.1"][..],
+        &["live", "-i", "lo", "-f", "tcp port", "--duration", "0.1"],
+    ] {
+        let out = Command::cargo_bin("wsclose")
+            .unwrap()
+            .args(args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(4), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(!err.contains("capturing on"), "{args:?}: {err}");
+    }
+    match can_capture() {
+        Ok(()) => {
+            let out = Command::cargo_bin("wsclose")
+                .unwrap()
+                .args(["live", "-i", "lo", "-f", "tcp port 1", "--duration", "0.1"])
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                err.starts_with("wsclose: capturing on lo (filter 'tcp port 1')"),
+                "{err}"
+            );
+        }
+        Err(why) => {
+            assert!(!why.contains("capturing on"), "{why}");
+            skip::skipped(format_args!(
+                "cannot capture here: the line said once a capture has started is not checked"
+            ));
         }
     }
 }
@@ -305,7 +349,7 @@ fn live_write_that_fails_stops_the_capture_and_exits_6() {
         return;
     }
     if std::fs::metadata("/dev/full").is_err() {
-        eprintln!("skipping: no /dev/full here");
+        skip::skipped(format_args!("skipping: no /dev/full here"));
         return;
     }
     // Nothing captured: the header alone cannot be written.

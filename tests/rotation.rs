@@ -12,6 +12,9 @@
 //! once on standard error; `--max-flows 0` is refused; a filter says what it hid and exits 1
 //! when it left nothing.
 
+#[path = "common/skip.rs"]
+mod skip;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -100,9 +103,9 @@ fn os<P: AsRef<std::ffi::OsStr> + ?Sized>(p: &P) -> &std::ffi::OsStr {
 #[test]
 fn split_fixtures_give_the_whole_files_report() {
     if !editcap_available() {
-        eprintln!(
+        skip::skipped(format_args!(
             "skipping: editcap is not installed (it comes with tshark: apt-get install tshark)"
-        );
+        ));
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -155,9 +158,9 @@ fn split_fixtures_give_the_whole_files_report() {
 #[test]
 fn a_session_split_in_files_is_one_connection_and_the_report_says_how() {
     if !editcap_available() {
-        eprintln!(
+        skip::skipped(format_args!(
             "skipping: editcap is not installed (it comes with tshark: apt-get install tshark)"
-        );
+        ));
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -199,9 +202,9 @@ fn a_session_split_in_files_is_one_connection_and_the_report_says_how() {
 #[test]
 fn files_that_do_not_continue_each_other_stay_separate() {
     if !editcap_available() {
-        eprintln!(
+        skip::skipped(format_args!(
             "skipping: editcap is not installed (it comes with tshark: apt-get install tshark)"
-        );
+        ));
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -250,9 +253,9 @@ fn files_that_do_not_continue_each_other_stay_separate() {
 #[test]
 fn a_directory_is_its_captures_in_time_order() {
     if !editcap_available() {
-        eprintln!(
+        skip::skipped(format_args!(
             "skipping: editcap is not installed (it comes with tshark: apt-get install tshark)"
-        );
+        ));
         return;
     }
     let work = tempfile::tempdir().unwrap();
@@ -316,7 +319,9 @@ fn a_directory_names_the_read_error_of_a_file_it_cannot_read() {
     if std::fs::File::open(&locked).is_err() {
         bad.push((locked, "ermission denied"));
     } else {
-        eprintln!("not testing a file of mode 000: this user (root?) can read it");
+        skip::skipped(format_args!(
+            "not testing a file of mode 000: this user (root?) can read it"
+        ));
         std::fs::remove_file(&locked).unwrap();
     }
     let mem = dir.join("mem.pcap");
@@ -330,11 +335,15 @@ fn a_directory_names_the_read_error_of_a_file_it_cannot_read() {
     if linked && mem.is_file() && fails(&mem) {
         bad.push((mem, "Input/output error"));
     } else {
-        eprintln!("not testing a link to /proc/self/mem: it is not a file that fails to read here");
+        skip::skipped(format_args!(
+            "not testing a link to /proc/self/mem: it is not a file that fails to read here"
+        ));
         std::fs::remove_file(&mem).ok();
     }
     if bad.is_empty() {
-        eprintln!("skipping: no file that fails to read could be made here");
+        skip::skipped(format_args!(
+            "skipping: no file that fails to read could be made here"
+        ));
         return;
     }
     std::fs::copy(fixture("node-close-1008.pcap"), dir.join("good.pcap")).unwrap();
@@ -779,9 +788,9 @@ fn rotation_tools_names_join() {
         }
     }
     if !editcap_available() {
-        eprintln!(
+        skip::skipped(format_args!(
             "skipping the editcap part: editcap is not installed (it comes with tshark: apt-get install tshark)"
-        );
+        ));
         return;
     }
     // editcap -c's own output, and the same pieces renamed as tcpdump -C would name them.

@@ -4,6 +4,9 @@
 //! budget (nearly everything on disk) as with everything in memory (the library's
 //! in-memory report, or the command line's default budget).
 
+#[path = "common/skip.rs"]
+mod skip;
+
 mod common;
 
 use assert_cmd::Command;
@@ -89,6 +92,7 @@ fn cli(files: &[PathBuf], format: &str, extra: &[&str], keep: Option<usize>) -> 
 }
 
 #[test]
+#[ignore = "long: run by .ci/run"]
 fn the_command_line_prints_the_same_with_reports_on_disk() {
     let all = common::fixtures();
     let mut runs: Vec<Vec<PathBuf>> = vec![all.clone()];
@@ -179,6 +183,7 @@ fn render(
 }
 
 #[test]
+#[ignore = "long: run by .ci/run"]
 fn one_and_two_threads_give_the_same_with_reports_on_disk() {
     let all = common::fixtures();
     let mut runs: Vec<Vec<PathBuf>> = vec![all.clone()];
@@ -319,10 +324,10 @@ fn with_no_temporary_directory_reports_are_dropped_and_counted() {
         .args(["-m", "sh", "-c", ROOT_ONLY, "true"])
         .output();
     if !probe.as_ref().is_ok_and(|o| o.status.success()) {
-        eprintln!(
+        skip::skipped(format_args!(
             "skipping: cannot make /tmp read-only in a mount namespace here (needs root and unshare): {:?}",
             probe.map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
-        );
+        ));
         return;
     }
     let all = common::fixtures();

@@ -7,6 +7,9 @@
 //! the same way, shows one (so the check can fail). Skipped when `soffice` is not installed
 //! (Debian: `libreoffice-calc-nogui`, about 200 MB, which `.ci/run` does not install).
 
+#[path = "common/skip.rs"]
+mod skip;
+
 mod common;
 
 use common::*;
@@ -103,7 +106,9 @@ fn soffice() -> bool {
         .status()
         .is_ok_and(|s| s.success());
     if !ok {
-        eprintln!("soffice is not installed (libreoffice-calc-nogui): test skipped");
+        skip::skipped(format_args!(
+            "soffice is not installed (libreoffice-calc-nogui): test skipped"
+        ));
     }
     ok
 }

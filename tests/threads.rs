@@ -4,6 +4,9 @@
 //! key logs) are among them. So does a flow cap that bites: the same flows are evicted
 //! whatever the number of threads.
 
+#[path = "common/skip.rs"]
+mod skip;
+
 #[path = "../examples/gen/mod.rs"]
 mod gen;
 
@@ -38,6 +41,12 @@ fn json_with(
 
 /// The captures in `dir` (pcap, pcapng), if it exists.
 fn captures(dir: &Path) -> Vec<PathBuf> {
+    if !dir.is_dir() {
+        skip::skipped(format_args!(
+            "{} is absent (it lives beside the repository, not in it): its captures are not read",
+            dir.display()
+        ));
+    }
     std::fs::read_dir(dir)
         .map(|entries| {
             entries
@@ -116,6 +125,7 @@ fn crowd(dir: &tempfile::TempDir, connections: u64, concurrency: usize) -> PathB
 /// first thread taking two groups) with 4 600 connections in flight at once, and one of
 /// 500 (one group, one thread) with 600.
 #[test]
+#[ignore = "long: run by .ci/run"]
 fn a_flow_cap_that_bites_evicts_the_same_flows_with_any_number_of_threads() {
     let dir = tempfile::tempdir().unwrap();
     for (pcap, max_flows) in [

@@ -6,6 +6,9 @@
 //! written by etherparse's builder or by hand after the RFCs; where tshark is installed,
 //! it must find the same inner TCP segments in them (skipped with a message otherwise).
 
+#[path = "common/skip.rs"]
+mod skip;
+
 use etherparse::{IpNumber, PacketBuilder};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -646,7 +649,9 @@ fn tshark_finds_the_same_inner_segments() {
         .output()
         .is_ok_and(|o| o.status.success());
     if !available {
-        eprintln!("tshark_finds_the_same_inner_segments: skipped, tshark is not installed");
+        skip::skipped(format_args!(
+            "tshark_finds_the_same_inner_segments: skipped, tshark is not installed"
+        ));
         return;
     }
     let fields = |path: &Path| -> String {

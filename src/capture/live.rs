@@ -82,10 +82,13 @@ fn open_error(iface: &str, e: pcap::Error) -> Error {
 }
 
 /// Captures until `stop` is set, the duration passes, `count` packets were read, or a packet
-/// cannot be saved (`Error::LiveWriteFailed`).
+/// cannot be saved (`Error::LiveWriteFailed`). `opened` is called once the interface is
+/// open, the filter set and the file to save to created, before the first packet (a
+/// failure before then returns its error without calling it).
 pub fn capture(
     opts: &LiveOptions,
     stop: &AtomicBool,
+    opened: &mut dyn FnMut(),
     sink: &mut dyn FnMut(&Packet<'_>),
 ) -> Result<LiveSummary, Error> {
     let iface = opts.interface.as_str();
@@ -120,6 +123,7 @@ pub fn capture(
         }
         None => None,
     };
+    opened();
     let mut write_error = None;
     let started = Instant::now();
     let mut summary = LiveSummary {

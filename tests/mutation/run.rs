@@ -423,6 +423,7 @@ fn run_and_check(default_cases: u64, sources: Sources) -> Arc<Tally> {
 }
 
 #[test]
+#[ignore = "long: run by .ci/run"]
 fn mutants_fast() {
     run_and_check(2_000, Sources::All);
 }
@@ -431,6 +432,7 @@ fn mutants_fast() {
 /// damaged records, hellos and key logs that do not fit, and what it decrypts is checked
 /// against what the recorded connections sent (point 4 at the top).
 #[test]
+#[ignore = "long: run by .ci/run"]
 fn mutants_tls() {
     let t = run_and_check(300, Sources::Tls);
     if env_u64("WSCLOSE_MUTATION_CASES").is_none() {

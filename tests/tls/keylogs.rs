@@ -36,17 +36,19 @@ fn run_cli(
     )
 }
 
-/// 200 000 malformed key-log lines: five warnings with their line numbers and one that
-/// counts the rest, on standard error and in the JSON alike (not 200 000 of each).
+/// A key log (one usable line) followed by 200 000 malformed lines: five warnings with their
+/// line numbers and one that counts the rest, on standard error and in the JSON alike (not
+/// 200 000 of each).
 #[test]
 fn malformed_key_log_lines_are_shown_five_and_counted() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let keylog = dir.path().join("bad.keylog");
-    std::fs::write(&keylog, "not a key log line\n".repeat(200_000)).expect("written");
+    let usable = format!("CLIENT_RANDOM {} {}\n", "07".repeat(32), "11".repeat(48));
+    std::fs::write(&keylog, usable + &"not a key log line\n".repeat(200_000)).expect("written");
     let (code, err, json) = run_cli(&["--keylog", keylog.to_str().expect("utf-8")], &[], 120);
     assert_eq!(code, Some(0), "{err}");
     let name = keylog.display();
-    let mut want: Vec<String> = (1..=5)
+    let mut want: Vec<String> = (2..=6)
         .map(|n| {
             format!(
                 "key log {name} line {n}: not a key-log line (expected LABEL CLIENT_RANDOM SECRET)"
@@ -54,7 +56,7 @@ fn malformed_key_log_lines_are_shown_five_and_counted() {
         })
         .collect();
     want.push(format!(
-        "key log {name}: … and 199995 more lines that could not be used (the last: line 200000)"
+        "key log {name}: … and 199995 more lines that could not be used (the last: line 200001)"
     ));
     let printed: Vec<&str> = err
         .lines()
@@ -67,14 +69,51 @@ fn malformed_key_log_lines_are_shown_five_and_counted() {
     assert_eq!(json["key_log_warnings"], serde_json::json!(want));
 }
 
-/// A key log that never ends (`/dev/zero`) is read up to 64 MiB, with a warning: the
-/// analysis ends.
+/// The same 200 000 lines without the usable one are no key log: exit 3, one line that
+/// says what the file is and what a key log looks like, no report.
+#[test]
+fn a_file_of_malformed_lines_is_no_key_log_and_exits_3_in_one_line() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let keylog = dir.path().join("bad.keylog");
+    std::fs::write(&keylog, "not a key log line\n".repeat(200_000)).expect("written");
+    let (code, err, json) = run_cli(&["--keylog", keylog.to_str().expect("utf-8")], &[], 120);
+    assert_eq!(code, Some(3), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let want = format!(
+        "wsclose: {}: not a TLS key log: it is text, and none of its 200000 lines is a key-log line; a key log (NSS format",
+        keylog.display()
+    );
+    assert!(err.starts_with(&want), "{err}");
+    assert!(
+        err.contains("`CLIENT_RANDOM <64 hex> <96 hex>` (TLS 1.2)"),
+        "{err}"
+    );
+    assert_eq!(json, serde_json::Value::Null, "no report");
+}
+
+/// A key log that never ends (`/dev/zero`) is read up to 64 MiB, and the analysis ends:
+/// NUL bytes are no key log, so it fails as one (exit 3), in one line.
 #[test]
 fn an_endless_key_log_ends() {
-    let (code, err, json) = run_cli(&["--keylog", "/dev/zero"], &[], 120);
+    let (code, err, _) = run_cli(&["--keylog", "/dev/zero"], &[], 120);
+    assert_eq!(code, Some(3), "{err}");
+    assert_eq!(
+        err.lines().collect::<Vec<_>>(),
+        ["wsclose: /dev/zero: not a TLS key log: it holds binary data, not text; a key log (NSS format, what SSLKEYLOGFILE makes TLS clients write) has lines `CLIENT_RANDOM <64 hex> <96 hex>` (TLS 1.2) or `CLIENT_TRAFFIC_SECRET_0 <64 hex> <64 or 96 hex>` and the other TLS 1.3 labels"]
+    );
+}
+
+/// As `SSLKEYLOGFILE` (set for every program, not named for this run), the same endless
+/// file only warns: read up to 64 MiB, said, and the analysis goes on.
+#[test]
+fn an_endless_sslkeylogfile_ends_with_a_warning() {
+    let (code, err, json) = run_cli(
+        &[],
+        &[("SSLKEYLOGFILE", std::path::Path::new("/dev/zero"))],
+        120,
+    );
     assert_eq!(code, Some(0), "{err}");
-    let stopped =
-        "key log /dev/zero: not a regular file, and still going after 64 MiB: read no further";
+    let stopped = "key log SSLKEYLOGFILE (/dev/zero): not a regular file, and still going after 64 MiB: read no further";
     assert!(err.contains(stopped), "{err}");
     assert!(json["key_log_warnings"]
         .as_array()
@@ -92,7 +131,7 @@ fn a_key_log_fifo_without_a_writer_does_not_hang() {
     let fifo = dir.path().join("keys.fifo");
     let made = std::process::Command::new("mkfifo").arg(&fifo).status();
     if !made.is_ok_and(|s| s.success()) {
-        eprintln!("skipping: mkfifo could not make a FIFO here");
+        skip::skipped(format_args!("skipping: mkfifo could not make a FIFO here"));
         return;
     }
     let as_flag = ["--keylog", fifo.to_str().expect("utf-8")];

@@ -4,6 +4,9 @@
 //! connection is listed as encrypted and says why, and no close code is made up. One module
 //! per subject; this one holds the helpers they share.
 
+#[path = "../common/skip.rs"]
+mod skip;
+
 use std::path::PathBuf;
 use wsclose::analyzer::Options;
 use wsclose::flow::Role;

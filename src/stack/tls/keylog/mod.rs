@@ -358,6 +358,8 @@ pub struct KeyLog {
     /// No secret will be added any more (every source of a file analysis was read): a
     /// connection not in the log has no key, and its records need not wait for one.
     complete: bool,
+    /// Lines that held a secret of the right shape, from every source (kept or not).
+    usable: u64,
 }
 
 impl fmt::Debug for KeyLog {
@@ -366,6 +368,7 @@ impl fmt::Debug for KeyLog {
             .field("connections", &self.connections.len())
             .field("sources", &self.sources.len())
             .field("skipped_lines", &self.skipped)
+            .field("usable_lines", &self.usable)
             .finish()
     }
 }
@@ -406,6 +409,13 @@ impl KeyLog {
     /// [`KeyLog::keep_only`] names.
     pub fn skipped_lines(&self) -> u64 {
         self.skipped
+    }
+
+    /// Lines read so far, from every source, that held a secret of the right shape for
+    /// their label (kept, passed over by [`KeyLog::keep_only`], or in conflict with one
+    /// logged before): a source that adds none is not a key log.
+    pub fn usable_lines(&self) -> u64 {
+        self.usable
     }
 
     /// Makes room for the connections of a key log of `bytes` bytes at once, instead of by
@@ -584,6 +594,7 @@ impl KeyLog {
         let Some(secret) = secret else {
             return Some(WarningKind::BadSecretHex { label });
         };
+        self.usable = self.usable.saturating_add(1);
         if self.wanted.as_ref().is_some_and(|w| !w.contains(&random)) {
             self.skipped = self.skipped.saturating_add(1);
             return None;
