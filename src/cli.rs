@@ -479,6 +479,29 @@ impl LimitArgs {
     }
 }
 
+impl AnalyzeArgs {
+    /// The analyzer options these flags ask for, all of them decided here: the limits and
+    /// threads, how files join, and what the chosen format needs kept: every frame with
+    /// `--timeline`, the frames around each close for Markdown, the last frames each way for
+    /// HTML's pictures; and for Markdown and HTML (which open with each capture's SHA-256)
+    /// a stream's hash computed as it is read.
+    pub fn options(&self) -> crate::analyzer::Options {
+        let mut opts = self.read.options(&self.limits);
+        opts.join_files = !self.separate_files;
+        opts.force_join = self.join_files;
+        if self.timeline {
+            opts.frame_log = 100_000;
+            opts.previews = true;
+        } else if self.format == Format::Markdown {
+            opts.frame_log = 12;
+        } else if self.format == Format::Html {
+            opts.frame_log = crate::render::html::FRAME_LOG;
+        }
+        opts.hash_streams = matches!(self.format, Format::Markdown | Format::Html);
+        opts
+    }
+}
+
 impl ReadArgs {
     /// The analyzer options of `limits` read with these threads.
     pub fn options(&self, limits: &LimitArgs) -> crate::analyzer::Options {

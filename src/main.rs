@@ -235,23 +235,8 @@ fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclose::error::E
         note!("wsclose: {}", terminal(&n));
     }
     args.files = files;
-    let mut opts = args.read.options(&args.limits);
-    opts.join_files = !args.separate_files;
-    opts.force_join = args.join_files;
-    if args.timeline {
-        opts.frame_log = 100_000;
-        opts.previews = true;
-    } else if args.format == Format::Markdown {
-        // The frames around each close.
-        opts.frame_log = 12;
-    } else if args.format == Format::Html {
-        // The last frames each way, for the sequence picture and the timeline.
-        opts.frame_log = html::FRAME_LOG;
-    }
-    // A Markdown or HTML report opens with each capture's SHA-256: a stream's is computed
-    // as it is read (it cannot be read again).
-    let hashed = matches!(args.format, Format::Markdown | Format::Html);
-    opts.hash_streams = hashed;
+    let opts = args.options();
+    let hashed = opts.hash_streams;
     let timing = Timing::start(verbose);
     // A Markdown report opens with each capture's SHA-256. It is computed on a thread of its
     // own while the analysis runs, instead of by a second read of every file after it (that
