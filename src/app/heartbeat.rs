@@ -158,6 +158,14 @@ pub struct SideBeat {
     pub websocket_unanswered: u64,
 }
 
+/// One direction's last few pings and pongs, for the heartbeat it kept
+/// (`diagnose::heartbeat`): kept by its WebSocket decoder, not copied into the report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ControlMarks {
+    pub pings: Recent,
+    pub pongs: Recent,
+}
+
 /// The last [`Recent::N`] control frames of one kind: packet and time, oldest first. A
 /// heartbeat that failed shows in its last few pings, so a few are kept, in constant space.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -29,7 +29,7 @@ use crate::capture::Timestamp;
 use crate::flow::Role;
 use serde::{Deserialize, Serialize};
 
-pub use heartbeat::{HeartbeatReport, Recent, SideBeat};
+pub use heartbeat::{ControlMarks, HeartbeatReport, Recent, SideBeat};
 
 /// Bytes of each data message kept for the protocol decoders: every message that says why
 /// a session ended is far shorter; the rest of a longer message is counted, not kept.

@@ -3,7 +3,7 @@
 //! write when their keepalive runs out.
 //!
 //! In: the first valid close frame and the first ending of what carried the session, each
-//! side's last few pings and pongs (`Stats::recent_pings`, `recent_pongs`), and the
+//! side's last few pings and pongs (`ControlMarks`: `pings`, `pongs`), and the
 //! library each side's handshake names. Out: a [`Cause::HeartbeatTimeout`] with the ping
 //! that went unanswered, the peer's last pong before the end, how long the pinging side
 //! waited, the ping cadence, and the library whose timeout it is when its close reason or
@@ -15,7 +15,7 @@ use super::cause::Cause;
 use super::status::End;
 use crate::close::CloseFrame;
 use crate::flow::{PerSide, Role};
-use crate::websocket::decoder::Stats;
+use crate::app::ControlMarks;
 use crate::websocket::library::{Library, Software};
 use crate::websocket::session::Handshake;
 
@@ -36,7 +36,7 @@ pub fn cause(
     first_close: Option<&CloseFrame>,
     first_end: Option<&End>,
     hs: &Handshake,
-    sent: PerSide<&Stats>,
+    sent: PerSide<&ControlMarks>,
 ) -> Option<Cause> {
     // Who ended first, where, and with which close frame (if its close came first).
     let close = first_close.filter(|c| first_end.is_none_or(|e| c.order < e.order));
@@ -69,12 +69,12 @@ pub fn cause(
     let mine = sent.of(by);
     let theirs = sent.of(by.peer());
     let last_pong = theirs
-        .recent_pongs
+        .pongs
         .iter()
         .filter(|&(p, _)| p < end_packet)
         .last();
     let pings: Vec<_> = mine
-        .recent_pings
+        .pings
         .iter()
         .filter(|&(p, _)| p < end_packet)
         .collect();
@@ -83,7 +83,7 @@ pub fn cause(
         .copied()
         .filter(|&(p, _)| last_pong.is_none_or(|(q, _)| p > q))
         .collect();
-    let at_least = !mine.recent_pings.whole() && unanswered.len() == pings.len();
+    let at_least = !mine.pings.whole() && unanswered.len() == pings.len();
     let first = unanswered.first().copied();
     let interval_ms = match pings.as_slice() {
         [.., (_, a), (_, b)] => Some(ms(b.since(*a))),
@@ -146,14 +146,14 @@ mod tests {
         End::tcp(by, EndKind::Fin, packet, at(packet as i64 * 100), packet)
     }
 
-    /// Stats with pings (or pongs) at these packets, 100 ms a packet.
-    fn sent(pings: &[u64], pongs: &[u64]) -> Stats {
-        let mut s = Stats::default();
+    /// Marks of pings (or pongs) at these packets, 100 ms a packet.
+    fn sent(pings: &[u64], pongs: &[u64]) -> ControlMarks {
+        let mut s = ControlMarks::default();
         for &p in pings {
-            s.recent_pings.add(p, at(p as i64 * 100));
+            s.pings.add(p, at(p as i64 * 100));
         }
         for &p in pongs {
-            s.recent_pongs.add(p, at(p as i64 * 100));
+            s.pongs.add(p, at(p as i64 * 100));
         }
         s
     }
@@ -161,8 +161,8 @@ mod tests {
     fn run(
         close: Option<&CloseFrame>,
         end: Option<&End>,
-        server: &Stats,
-        client: &Stats,
+        server: &ControlMarks,
+        client: &ControlMarks,
     ) -> Option<Cause> {
         cause(
             close,
@@ -203,7 +203,7 @@ mod tests {
     fn answered_pings_or_a_normal_close_claim_nothing() {
         let server = sent(&[10, 20], &[]);
         let answered = sent(&[], &[11, 21]);
-        let silent = Stats::default();
+        let silent = ControlMarks::default();
         assert_eq!(
             run(None, Some(&fin(Role::Server, 25)), &server, &answered),
             None
@@ -225,7 +225,7 @@ mod tests {
     #[test]
     fn a_librarys_reason_names_it_even_without_the_ping() {
         let c = close(Role::Server, 1011, "keepalive ping timeout", 5);
-        let none = Stats::default();
+        let none = ControlMarks::default();
         let Some(Cause::HeartbeatTimeout {
             library,
             reason_says_so,
@@ -252,7 +252,7 @@ mod tests {
             None,
             Some(&fin(Role::Server, 70)),
             &server,
-            &Stats::default(),
+            &ControlMarks::default(),
         )
         else {
             panic!()

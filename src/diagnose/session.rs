@@ -187,7 +187,10 @@ pub fn diagnose(
             closes.iter().copied().find(|c| !c.rejected()),
             ends.first(),
             &w.handshake,
-            sent,
+            PerSide {
+                client: &w.controls(client_side),
+                server: &w.controls(server_side),
+            },
         ));
     }
     if let (Some(idle), Some(1006)) = (&idle, code) {

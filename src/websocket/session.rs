@@ -304,6 +304,12 @@ impl Session {
         self.decoder(s).map(|d| d.stats).unwrap_or_default()
     }
 
+    /// The last few pings and pongs side `s` sent (none if it never became a WebSocket
+    /// stream).
+    pub fn controls(&self, s: Side) -> crate::app::ControlMarks {
+        self.decoder(s).map(|d| d.controls).unwrap_or_default()
+    }
+
     /// Side `s` ended its stream (`how`) in the middle of a frame or fragmented message:
     /// say so.
     pub fn cut_mid_message(&self, s: Side, how: &str, packet: u64, findings: &mut Findings) {

@@ -87,6 +87,8 @@ pub struct Decoder {
     pub extra_closes: u64,
     after_close_reported: bool,
     pub stats: Stats,
+    /// Its last few pings and pongs (the heartbeat it kept).
+    pub controls: crate::app::ControlMarks,
     /// Where the last captured bytes came from (a frame that ends inside a gap ends there).
     last: Option<Origin>,
     /// The most recent frames (at most `log_cap`), for timelines.
@@ -123,6 +125,7 @@ impl Decoder {
             extra_closes: 0,
             after_close_reported: false,
             stats: Stats::default(),
+            controls: crate::app::ControlMarks::default(),
             last: None,
             log: std::collections::VecDeque::new(),
             log_cap: 16,
@@ -605,7 +608,7 @@ impl Decoder {
             Opcode::PING => {
                 self.stats.pings += 1;
                 self.stats.last_ping = Some((at.packet, at.ts));
-                self.stats.recent_pings.add(at.packet, at.ts);
+                self.controls.pings.add(at.packet, at.ts);
                 if let Some(t) = self.tap.as_deref_mut() {
                     t.control(false, at.packet, at.ts);
                 }
@@ -613,7 +616,7 @@ impl Decoder {
             Opcode::PONG => {
                 self.stats.pongs += 1;
                 self.stats.last_pong = Some((at.packet, at.ts));
-                self.stats.recent_pongs.add(at.packet, at.ts);
+                self.controls.pongs.add(at.packet, at.ts);
                 if let Some(t) = self.tap.as_deref_mut() {
                     t.control(true, at.packet, at.ts);
                 }

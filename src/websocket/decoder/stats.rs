@@ -5,7 +5,6 @@
 //! shown in JSON as [`StatsJson`] (the counts and the largest message).
 
 use super::super::frame::Opcode;
-pub use crate::app::Recent;
 use crate::capture::Timestamp;
 
 /// One direction's frame statistics. Its serde form is every field when stored (`serial`);
@@ -35,9 +34,6 @@ pub struct Stats {
     pub largest_frame: Option<(u64, u64, Opcode)>,
     /// The last complete data message: (opcode, size, packet where it ended).
     pub last_message: Option<(Opcode, u64, u64)>,
-    /// The last few pings and pongs, for the heartbeat each side kept (`diagnose::heartbeat`).
-    pub recent_pings: Recent,
-    pub recent_pongs: Recent,
 }
 
 /// The JSON view of [`Stats`]: the counts and the largest message, in this order; the
