@@ -236,6 +236,13 @@ fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclose::error::E
     }
     args.files = files;
     let opts = args.options();
+    if opts.threads < args.read.threads {
+        note!(
+            "wsclose: --threads {}: using {} (one per core: more threads would only take turns)",
+            args.read.threads,
+            opts.threads
+        );
+    }
     let hashed = opts.hash_streams;
     let timing = Timing::start(verbose);
     // A Markdown report opens with each capture's SHA-256. It is computed on a thread of its

@@ -758,3 +758,39 @@ fn standard_input_that_is_no_capture_is_quoted() {
         "{err}"
     );
 }
+
+/// More threads than cores are not started (they would only take turns): the note says how
+/// many are used, and the report is the one fewer threads give.
+#[test]
+fn threads_beyond_the_cores_are_not_started() {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let asked = (cores + 6).to_string();
+    let run = |threads: &str| {
+        wsclose()
+            .args([
+                "analyze",
+                &fixture("node-many.pcap.gz"),
+                "--format",
+                "json",
+                "--threads",
+                threads,
+            ])
+            .output()
+            .unwrap()
+    };
+    let many = run(&asked);
+    assert_eq!(many.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&many.stderr);
+    assert!(
+        err.contains(&format!("--threads {asked}: using {cores} (one per core")),
+        "{err}"
+    );
+    let fewer = run(&cores.to_string());
+    assert!(!String::from_utf8_lossy(&fewer.stderr).contains("using"));
+    let strip = |o: &[u8]| {
+        let mut v: serde_json::Value = serde_json::from_slice(o).unwrap();
+        v.as_object_mut().unwrap().remove("command");
+        v
+    };
+    assert_eq!(strip(&many.stdout), strip(&fewer.stdout));
+}
