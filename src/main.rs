@@ -127,7 +127,7 @@ fn run(cli: Cli) -> Result<u8, wsclose::error::Error> {
         }
         Command::Extract(args) => extract(args, verbose),
         Command::Live(args) if args.list => interfaces(),
-        Command::Live(args) => live(args),
+        Command::Live(args) => live(args, verbose),
         Command::Interfaces => interfaces(),
         Command::Schema => {
             emit(&wsclose::report::schema::report_text());
@@ -805,7 +805,7 @@ const NO_LIVE: &str = "this wsclose was built without live capture. To get it, i
      capture with `tcpdump -i lo -w bug.pcap` and run `wsclose analyze bug.pcap`.";
 
 #[cfg(not(feature = "live"))]
-fn live(_args: LiveArgs) -> Result<u8, wsclose::error::Error> {
+fn live(_args: LiveArgs, _verbose: bool) -> Result<u8, wsclose::error::Error> {
     Err(wsclose::error::Error::Live(NO_LIVE.into()))
 }
 
@@ -835,7 +835,7 @@ fn interfaces() -> Result<u8, wsclose::error::Error> {
 }
 
 #[cfg(feature = "live")]
-fn live(args: LiveArgs) -> Result<u8, wsclose::error::Error> {
+fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::Error> {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
     use wsclose::render::events;
@@ -872,6 +872,7 @@ fn live(args: LiveArgs) -> Result<u8, wsclose::error::Error> {
     };
     let on_event = Box::new(move |ev: &wsclose::CloseEvent| {
         let mut line = match format {
+            TextFormat::Table if verbose => events::line_verbose(ev),
             TextFormat::Table => events::line(ev),
             TextFormat::Json => events::json_line(ev),
         };
@@ -902,10 +903,16 @@ fn live(args: LiveArgs) -> Result<u8, wsclose::error::Error> {
         note!("wsclose: warning: {}", terminal(w));
     }
     match format {
-        TextFormat::Table => emit(&format!(
-            "\n{}",
-            table::render(&report, width(), color(args.color))
-        )),
+        TextFormat::Table => {
+            let detail = if verbose {
+                table::Detail::Full
+            } else {
+                table::Detail::Brief
+            };
+            let mut out = Vec::new();
+            let _ = table::write_detail(&report, width(), color(args.color), detail, &mut out);
+            emit(&format!("\n{}", String::from_utf8_lossy(&out)));
+        }
         TextFormat::Json => {
             emit(&(wsclose::render::json::line(&report) + "\n"));
         }

@@ -747,3 +747,35 @@ fn live_line_names_the_unanswered_message() {
     // The client's FIN afterwards is not a first event: no status, no message named.
     assert!(!lines[1].contains("unanswered"), "{lines:?}");
 }
+
+/// Live lines are short: the catalog's sentence on what a status means only with `-v`
+/// (`line_verbose`); a close frame's line is about 100 columns (at most 110 here).
+#[test]
+fn live_lines_say_the_catalog_sentence_only_when_asked() {
+    use std::sync::{Arc, Mutex};
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let mut a = wsclose::analyzer::Analyzer::new(wsclose::analyzer::Options::default());
+    let sink = Arc::clone(&lines);
+    a.on_event(Box::new(move |ev| {
+        let (short, long) = (
+            wsclose::render::events::line(ev),
+            wsclose::render::events::line_verbose(ev),
+        );
+        sink.lock().unwrap().push((short, long));
+    }));
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/python-close-1011.pcap");
+    wsclose::capture::file::read(&path, &mut |p| a.packet(p)).unwrap();
+    let lines = lines.lock().unwrap();
+    let (short, long) = &lines[0];
+    assert!(short.contains("sent close 1011"), "{short}");
+    assert!(
+        short.chars().count() <= 110,
+        "{} columns: {short}",
+        short.chars().count()
+    );
+    assert!(!short.contains(" — "), "{short}");
+    let head = short.split(" [pkt").next().unwrap();
+    assert!(long.starts_with(head) && long.len() > short.len(), "{long}");
+    assert!(long.contains(" — "), "{long}");
+}

@@ -13,9 +13,9 @@
 
 use super::cause::Cause;
 use super::status::End;
+use crate::app::ControlMarks;
 use crate::close::CloseFrame;
 use crate::flow::{PerSide, Role};
-use crate::app::ControlMarks;
 use crate::websocket::library::{Library, Software};
 use crate::websocket::session::Handshake;
 
@@ -68,16 +68,8 @@ pub fn cause(
     };
     let mine = sent.of(by);
     let theirs = sent.of(by.peer());
-    let last_pong = theirs
-        .pongs
-        .iter()
-        .filter(|&(p, _)| p < end_packet)
-        .last();
-    let pings: Vec<_> = mine
-        .pings
-        .iter()
-        .filter(|&(p, _)| p < end_packet)
-        .collect();
+    let last_pong = theirs.pongs.iter().filter(|&(p, _)| p < end_packet).last();
+    let pings: Vec<_> = mine.pings.iter().filter(|&(p, _)| p < end_packet).collect();
     let unanswered: Vec<_> = pings
         .iter()
         .copied()

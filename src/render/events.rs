@@ -15,7 +15,19 @@ fn clock(ev: &CloseEvent) -> String {
     t.get(11..23).unwrap_or(&t).to_string()
 }
 
+/// The line of a close event as it happens: time, client → server, who did what, the code
+/// and its name, the reason; the first of a connection says the status its application saw.
+/// The catalog's first sentence on what it means comes too with [`line_verbose`].
 pub fn line(ev: &CloseEvent) -> String {
+    line_with(ev, false)
+}
+
+/// [`line`], with the first sentence of what the status means.
+pub fn line_verbose(ev: &CloseEvent) -> String {
+    line_with(ev, true)
+}
+
+fn line_with(ev: &CloseEvent, verbose: bool) -> String {
     let mut s = format!("{} {} → {}", clock(ev), ev.client, ev.server);
     if let Some(p) = &ev.path {
         let _ = write!(s, " {}", terminal(p));
@@ -44,7 +56,7 @@ pub fn line(ev: &CloseEvent) -> String {
             if !problems.is_empty() {
                 let _ = write!(s, " [{}]", crate::close::problem_names(problems));
             }
-            if ev.first {
+            if ev.first && verbose {
                 let meaning = code.map_or(catalog::lookup(1005).meaning, |c| {
                     catalog::lookup(c).meaning
                 });
@@ -72,12 +84,10 @@ pub fn line(ev: &CloseEvent) -> String {
                 if let Some(u) = &ev.unanswered {
                     let _ = write!(s, ", right after {}, unanswered", u.phrase());
                 }
-                let _ = write!(
-                    s,
-                    ": 1006 {} — {}",
-                    catalog::lookup(1006).name,
-                    first_sentence(catalog::lookup(1006).meaning)
-                );
+                let _ = write!(s, ": 1006 {}", catalog::lookup(1006).name);
+                if verbose {
+                    let _ = write!(s, " — {}", first_sentence(catalog::lookup(1006).meaning));
+                }
             }
         }
     }
