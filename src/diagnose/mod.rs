@@ -11,7 +11,7 @@
 //!
 //! A new cause is a variant of [`Cause`] (`cause.rs`), decided where its facts are
 //! (`status.rs` for close frames and endings, `idle.rs` for quiet spells, `tls.rs`,
-//! `legs.rs` for proxies, `session.rs` for the rest of a session), and said in words in
+//! `legs.rs` for proxies, `path.rs` for the path under the session, `session.rs` for the rest of a session), and said in words in
 //! one place: `text.rs` ([`text::detail`], the `Display` of [`Cause`], and [`text::fix`]).
 
 pub mod app;
@@ -20,6 +20,7 @@ pub mod evidence;
 pub mod idle;
 pub mod legs;
 pub mod live;
+pub mod path;
 pub mod session;
 pub mod status;
 pub mod text;

@@ -154,13 +154,22 @@ pub fn diagnose(
         (Some(code), Some(_)) => vec![status::refused(code, true)],
         _ => status::causes(closes, &ends, http_status, upgraded, missing),
     };
-    let code = causes.first().and_then(|c| super::text::head(c).code);
+    // The first close frame, answered by a host that no longer had the connection: no
+    // application read it.
     let (cs, ss) = (w.stats(client_side), w.stats(server_side));
-    let last_frame = latest(cs.last_frame, ss.last_frame);
     let sent = PerSide {
         client: &cs,
         server: &ss,
     };
+    let unread =
+        super::path::unread_close(c, closes, sent).filter(|_| w.transport.h2_stream.is_none());
+    if let (Some((_, cause)), Some(first @ (Cause::Closed { .. } | Cause::EmptyClose { .. }))) =
+        (&unread, causes.first_mut())
+    {
+        *first = cause.clone();
+    }
+    let code = causes.first().and_then(|c| super::text::head(c).code);
+    let last_frame = latest(cs.last_frame, ss.last_frame);
     // The quiet spell before the first ending, unless a frame came after that ending:
     // only each side's last frame is known, so the last one before the ending is not,
     // and a spell measured from a later frame would read as none.
@@ -180,6 +189,11 @@ pub fn diagnose(
                 unanswered: idle::unanswered(end.by, sent, end.packet, end.ts),
             }
         });
+    let path_causes: Vec<Cause> = super::path::unacknowledged(c, closes, sent)
+        .into_iter()
+        .chain(super::path::foreign_resets(c))
+        .collect();
+    causes.extend(path_causes.iter().cloned());
     if let (Some(idle), Some(1006)) = (&idle, code) {
         causes.extend(idle::causes(idle));
     }
@@ -208,6 +222,11 @@ pub fn diagnose(
             missing: missing.any(),
         },
     );
+    if let Some(ev) = &mut evidence {
+        for (clause, packets) in path_causes.iter().filter_map(super::text::path_evidence) {
+            ev.add(format_args!("; {clause}"), packets);
+        }
+    }
     if let (Some(stream), Some(1006)) = (w.transport.h2_stream, code) {
         // The frame the status already names (the first ending, when it is the
         // stream's) is not named twice; the cause and the evidence both name every other
@@ -278,6 +297,11 @@ pub fn diagnose(
         PerSide {
             client: None,
             server: None,
+        }
+    } else if code == Some(1006) && unread.is_some() {
+        PerSide {
+            client: Some(1006),
+            server: Some(1006),
         }
     } else {
         PerSide {

@@ -269,6 +269,7 @@ impl Connection {
                 path[s.other()].acked(seg.ack);
             }
         }
+        path[s.other()].peer_sent(packet, ts);
         if !tcp[s].started() && !seg.syn {
             up.ctx.partial[s] = true;
         }

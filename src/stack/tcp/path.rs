@@ -89,6 +89,8 @@ pub struct Stall {
     /// The last segment of the stall, and its time.
     pub last_packet: u64,
     pub last_ts: Timestamp,
+    /// The first packet the peer sent after the stall began (that did not end it).
+    pub peer_next: Option<(u64, Timestamp)>,
 }
 
 /// One direction's watch over the path (see the module header).
@@ -281,6 +283,7 @@ impl PathWatch {
                     retransmissions: u64::from(again),
                     last_packet: packet,
                     last_ts: ts,
+                    peer_next: None,
                 });
             }
         }
@@ -294,6 +297,13 @@ impl PathWatch {
         if self.acked.is_none_or(|a| before(a, ack)) {
             self.acked = Some(ack);
             self.stall = None;
+        }
+    }
+
+    /// A packet of the peer (not a copy) that did not end the stall.
+    pub fn peer_sent(&mut self, packet: u64, ts: Timestamp) {
+        if let Some(st) = &mut self.stall {
+            st.peer_next.get_or_insert((packet, ts));
         }
     }
 

@@ -1,0 +1,130 @@
+//! What the path under a session shows: a close frame no application read, data never
+//! acknowledged, an RST its sender's address did not send.
+//!
+//! In: a finished connection's path watch (`stack::tcp::path`: each direction's first RST
+//! with its TTL and the TTLs before it, and the data still unacknowledged at the end with
+//! its retransmissions), the session's close frames and what each side sent. Out: the
+//! [`Cause`]s `close-frame-not-read`, `unacknowledged-data` and `reset-not-from-peer`.
+//! RFC 9293 §3.10.7.1 (a host with no connection answers a segment with an RST, without
+//! ACK when the segment had one), RFC 6298 §5 (retransmissions back off), RFC 791 §3.2 and
+//! RFC 8200 §3 (TTL and hop limit fall by one per router).
+
+use super::cause::{Cause, OpcodeName, Unacked};
+use crate::close::CloseFrame;
+use crate::flow::{PerSide, Role};
+use crate::stack::tcp::connection::{Connection, EndKind};
+use crate::stack::Side;
+use crate::websocket::decoder::Stats;
+
+/// Retransmissions of data never acknowledged before the path is said to have died: a
+/// lone retransmission is a lost packet; three that back off are a path that is gone.
+pub const MIN_RETRANSMISSIONS: u64 = 3;
+
+/// The first close frame (in `closes`, delivery order) that reached a host without the
+/// connection: the peer's first ending is an RST without the ACK flag that came after it,
+/// with no frame of the peer's in between. Its index and the cause.
+pub fn unread_close(
+    c: &Connection,
+    closes: &[&CloseFrame],
+    sent: PerSide<&Stats>,
+) -> Option<(usize, Cause)> {
+    let (i, first) = closes.iter().enumerate().find(|(_, f)| !f.rejected())?;
+    let peer = side_of(c, first.from.peer());
+    let mark = c.path[peer].reset?;
+    let end = c.ends[peer]?;
+    let answered = sent
+        .of(first.from.peer())
+        .last_frame
+        .is_some_and(|(p, _)| p > first.packet);
+    if mark.ack_flag
+        || mark.packet <= first.packet
+        || end.kind != EndKind::Rst
+        || end.packet != mark.packet
+        || answered
+    {
+        return None;
+    }
+    Some((
+        i,
+        Cause::CloseNotRead {
+            from: first.from,
+            code: first.code,
+            packet: first.packet,
+            rst_packet: mark.packet,
+        },
+    ))
+}
+
+/// Each side's data never acknowledged, with its retransmissions.
+pub fn unacknowledged(c: &Connection, closes: &[&CloseFrame], sent: PerSide<&Stats>) -> Vec<Cause> {
+    let mut out = Vec::new();
+    for s in Side::BOTH {
+        let Some(st) = c.path[s].unacknowledged(MIN_RETRANSMISSIONS) else {
+            continue;
+        };
+        let from = c.role(s);
+        let stats = *sent.of(from);
+        let first = st.first_packet;
+        let what = if stats.last_ping.is_some_and(|(p, _)| p == first) {
+            Some(Unacked::Ping)
+        } else if closes.iter().any(|f| f.from == from && f.packet == first) {
+            Some(Unacked::CloseFrame)
+        } else {
+            match stats.last_message {
+                Some((opcode, size, p)) if p == first => Some(Unacked::Message {
+                    opcode: OpcodeName(opcode),
+                    size,
+                }),
+                _ => None,
+            }
+        };
+        let (peer_next, until) = match st.peer_next {
+            Some((p, ts)) => (Some(p), ts),
+            None => (None, c.last_ts),
+        };
+        out.push(Cause::Unacknowledged {
+            from,
+            first_packet: first,
+            at: st.first_ts.rfc3339(),
+            what,
+            retransmissions: st.retransmissions,
+            seconds: round_ms(st.last_ts.since(st.first_ts)),
+            last_packet: st.last_packet,
+            peer_next,
+            peer_silent_s: round_ms(until.since(st.first_ts)),
+        });
+    }
+    out
+}
+
+/// Each side's first RST whose TTL is outside those of the side's packets before it.
+pub fn foreign_resets(c: &Connection) -> Vec<Cause> {
+    Side::BOTH
+        .into_iter()
+        .filter_map(|s| {
+            let m = c.path[s].reset?;
+            let (lo, hi) = m.before?;
+            (m.ttl < lo || m.ttl > hi).then(|| Cause::ForeignReset {
+                by: c.role(s),
+                packet: m.packet,
+                ttl: m.ttl,
+                ttl_low: lo,
+                ttl_high: hi,
+                ip_id: m.ip_id,
+                id_before: m.id_before,
+            })
+        })
+        .collect()
+}
+
+fn side_of(c: &Connection, role: Role) -> Side {
+    if c.role(Side::A) == role {
+        Side::A
+    } else {
+        Side::B
+    }
+}
+
+fn round_ms(s: f64) -> f64 {
+    (s.max(0.0) * 1000.0).round() / 1000.0
+}
