@@ -100,6 +100,39 @@ fn a_path_that_died_under_a_session_is_named() {
 }
 
 #[test]
+fn a_close_frame_never_acknowledged_was_not_seen() {
+    let c = &connections(&fixture("path-half-open-close.pcap"))[0];
+    assert_eq!(c["status"]["code"], 1006);
+    assert_eq!(c["seen_by"]["client"], 1006);
+    assert_eq!(c["seen_by"]["server"], 1006);
+    let all = causes(c);
+    let kinds: Vec<&Value> = all.iter().map(|c| &c["kind"]).collect();
+    assert_eq!(
+        kinds,
+        [
+            "close-frame-not-delivered",
+            "close-frame-not-read",
+            "unacknowledged-data",
+            "quiet-spell"
+        ]
+    );
+    assert_eq!(
+        (
+            &all[0]["from"],
+            &all[0]["code"],
+            &all[0]["packet"],
+            &all[0]["retransmissions"]
+        ),
+        (&"client".into(), &1000.into(), &21.into(), &4.into())
+    );
+    assert_eq!(
+        (&all[1]["from"], &all[1]["packet"], &all[1]["rst_packet"]),
+        (&"server".into(), &31.into(), &33.into())
+    );
+    assert_eq!(all[2]["what"], "close-frame");
+}
+
+#[test]
 fn a_reset_with_a_foreign_ttl_is_not_the_peers() {
     let c = &connections(&fixture("path-forged-rst.pcap"))[0];
     assert_eq!(c["status"]["code"], 1006);

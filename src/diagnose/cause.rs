@@ -240,6 +240,16 @@ causes! {
         /// The peer's RST that answered it.
         rst_packet: u64,
     }
+    /// The first close frame was never acknowledged (its sender sent it again and again):
+    /// it never reached the peer, whose application did not see it; both saw 1006.
+    "close-frame-not-delivered" => CloseNotDelivered {
+        from: Role,
+        /// Null for an empty close frame.
+        code: Option<u16>,
+        packet: u64,
+        /// Retransmissions of the sender's data, from the first never acknowledged on.
+        retransmissions: u64,
+    }
     /// Data of one side was never acknowledged: its segments and their retransmissions
     /// (backing off, RFC 6298 §5) got no ACK until the end: the path between the two died
     /// (a NAT or firewall that forgot the flow, a link that went down, a peer that vanished).

@@ -4,7 +4,8 @@
 //! In: a finished connection's path watch (`stack::tcp::path`: each direction's first RST
 //! with its TTL and the TTLs before it, and the data still unacknowledged at the end with
 //! its retransmissions), the session's close frames and what each side sent. Out: the
-//! [`Cause`]s `close-frame-not-read`, `unacknowledged-data` and `reset-not-from-peer`.
+//! [`Cause`]s `close-frame-not-read`, `close-frame-not-delivered`, `unacknowledged-data`
+//! and `reset-not-from-peer`.
 //! RFC 9293 §3.10.7.1 (a host with no connection answers a segment with an RST, without
 //! ACK when the segment had one), RFC 6298 §5 (retransmissions back off), RFC 791 §3.2 and
 //! RFC 8200 §3 (TTL and hop limit fall by one per router).
@@ -20,39 +21,64 @@ use crate::websocket::decoder::Stats;
 /// lone retransmission is a lost packet; three that back off are a path that is gone.
 pub const MIN_RETRANSMISSIONS: u64 = 3;
 
-/// The first close frame (in `closes`, delivery order) that reached a host without the
-/// connection: the peer's first ending is an RST without the ACK flag that came after it,
-/// with no frame of the peer's in between. Its index and the cause.
-pub fn unread_close(
+/// The close frames, first ones first (`closes` in delivery order), that no application
+/// read: one never acknowledged (its sender's data from it on got no ACK, however often
+/// sent again), or one answered by the peer's first ending, an RST without the ACK flag
+/// with no frame of the peer's in between (the host had no such connection). Each with
+/// its packet and cause, up to the first close frame that was read.
+pub fn unread_closes(
     c: &Connection,
     closes: &[&CloseFrame],
     sent: PerSide<&Stats>,
-) -> Option<(usize, Cause)> {
-    let (i, first) = closes.iter().enumerate().find(|(_, f)| !f.rejected())?;
-    let peer = side_of(c, first.from.peer());
-    let mark = c.path[peer].reset?;
-    let end = c.ends[peer]?;
-    let answered = sent
-        .of(first.from.peer())
-        .last_frame
-        .is_some_and(|(p, _)| p > first.packet);
-    if mark.ack_flag
-        || mark.packet <= first.packet
-        || end.kind != EndKind::Rst
-        || end.packet != mark.packet
-        || answered
-    {
-        return None;
+) -> Vec<(u64, Cause)> {
+    let mut out = Vec::new();
+    for f in closes.iter().filter(|f| !f.rejected()) {
+        let own = side_of(c, f.from);
+        let peer = own.other();
+        if let Some(st) = c.path[own]
+            .unacknowledged(MIN_RETRANSMISSIONS)
+            .filter(|st| st.first_packet <= f.packet)
+        {
+            out.push((
+                f.packet,
+                Cause::CloseNotDelivered {
+                    from: f.from,
+                    code: f.code,
+                    packet: f.packet,
+                    retransmissions: st.retransmissions,
+                },
+            ));
+            continue;
+        }
+        let answered = sent
+            .of(f.from.peer())
+            .last_frame
+            .is_some_and(|(p, _)| p > f.packet);
+        let no_socket = match (c.path[peer].reset, c.ends[peer]) {
+            (Some(mark), Some(end)) => {
+                !mark.ack_flag
+                    && mark.packet > f.packet
+                    && end.kind == EndKind::Rst
+                    && end.packet == mark.packet
+            }
+            _ => false,
+        };
+        if !no_socket || answered {
+            break;
+        }
+        if let Some(mark) = c.path[peer].reset {
+            out.push((
+                f.packet,
+                Cause::CloseNotRead {
+                    from: f.from,
+                    code: f.code,
+                    packet: f.packet,
+                    rst_packet: mark.packet,
+                },
+            ));
+        }
     }
-    Some((
-        i,
-        Cause::CloseNotRead {
-            from: first.from,
-            code: first.code,
-            packet: first.packet,
-            rst_packet: mark.packet,
-        },
-    ))
+    out
 }
 
 /// Each side's data never acknowledged, with its retransmissions.

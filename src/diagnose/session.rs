@@ -74,6 +74,24 @@ pub fn diagnose(
 ) -> Diagnosis {
     let client_side = c.client_side();
     let server_side = client_side.other();
+    let (cs, ss) = (w.stats(client_side), w.stats(server_side));
+    let sent = PerSide {
+        client: &cs,
+        server: &ss,
+    };
+    // Close frames no application read (never acknowledged, or answered by a host that
+    // no longer had the connection) set no status: the frames below are the others.
+    let all_closes = closes;
+    let unread = match w.transport.h2_stream {
+        None => super::path::unread_closes(c, all_closes, sent),
+        Some(_) => Vec::new(),
+    };
+    let read: Vec<&CloseFrame> = all_closes
+        .iter()
+        .copied()
+        .filter(|f| !unread.iter().any(|(p, _)| *p == f.packet))
+        .collect();
+    let closes: &[&CloseFrame] = &read;
     // Each side's first ending, and an RST it sent after its FIN: that RST cuts what
     // the side could still read (both ways, as any RST does).
     let mut tcp_ends: Vec<End> = Side::BOTH
@@ -156,17 +174,8 @@ pub fn diagnose(
     };
     // The first close frame, answered by a host that no longer had the connection: no
     // application read it.
-    let (cs, ss) = (w.stats(client_side), w.stats(server_side));
-    let sent = PerSide {
-        client: &cs,
-        server: &ss,
-    };
-    let unread =
-        super::path::unread_close(c, closes, sent).filter(|_| w.transport.h2_stream.is_none());
-    if let (Some((_, cause)), Some(first @ (Cause::Closed { .. } | Cause::EmptyClose { .. }))) =
-        (&unread, causes.first_mut())
-    {
-        *first = cause.clone();
+    if let (false, Some(Cause::NoCloseFrame { .. })) = (unread.is_empty(), causes.first()) {
+        causes.splice(0..1, unread.iter().map(|(_, cause)| cause.clone()));
     }
     let code = causes.first().and_then(|c| super::text::head(c).code);
     let last_frame = latest(cs.last_frame, ss.last_frame);
@@ -189,7 +198,7 @@ pub fn diagnose(
                 unanswered: idle::unanswered(end.by, sent, end.packet, end.ts),
             }
         });
-    let path_causes: Vec<Cause> = super::path::unacknowledged(c, closes, sent)
+    let path_causes: Vec<Cause> = super::path::unacknowledged(c, all_closes, sent)
         .into_iter()
         .chain(super::path::foreign_resets(c))
         .collect();
@@ -297,11 +306,6 @@ pub fn diagnose(
         PerSide {
             client: None,
             server: None,
-        }
-    } else if code == Some(1006) && unread.is_some() {
-        PerSide {
-            client: Some(1006),
-            server: Some(1006),
         }
     } else {
         PerSide {

@@ -39,7 +39,8 @@ pub fn rank(c: &Cause) -> u8 {
         | Cause::ProxyIdleTimeout { .. }
         | Cause::ProxyEndedBothLegs { .. }
         | Cause::RelayedEnd { .. }
-        | Cause::CloseNotRead { .. } => 0,
+        | Cause::CloseNotRead { .. }
+        | Cause::CloseNotDelivered { .. } => 0,
         Cause::Unacknowledged { .. } | Cause::ForeignReset { .. } => 1,
         Cause::QuietSpell { .. } | Cause::UnansweredMessage { .. } => 1,
         Cause::IdleTimeout { .. } => 2,
@@ -114,7 +115,9 @@ pub fn head(first: &Cause) -> Head {
         Cause::Closed { code, .. } => coded(*code, false),
         Cause::EmptyClose { .. } => coded(1005, true),
         Cause::CodeNotCaptured { .. } => none(UNKNOWN_TRUNCATED, FIX_FULL_SNAPLEN.into()),
-        Cause::NoCloseFrame { .. } | Cause::CloseNotRead { .. } => coded(1006, true),
+        Cause::NoCloseFrame { .. }
+        | Cause::CloseNotRead { .. }
+        | Cause::CloseNotDelivered { .. } => coded(1006, true),
         Cause::RelayedEnd { app, app_end, .. } => Head {
             fix: relayed_end_fix(*app, app_end).into(),
             ..coded(1006, true)
@@ -478,6 +481,7 @@ impl Display for Cause {
                 f.write_str(".")
             }
             Cause::CloseNotRead { .. }
+            | Cause::CloseNotDelivered { .. }
             | Cause::Unacknowledged { .. }
             | Cause::ForeignReset { .. } => path_words(self, f),
             Cause::BehindTlsProxy { candidates } => {

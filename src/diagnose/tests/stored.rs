@@ -205,6 +205,12 @@ fn one_of_each() -> Vec<Cause> {
             packet: 43,
             rst_packet: 45,
         },
+        Cause::CloseNotDelivered {
+            from: Role::Client,
+            code: Some(1000),
+            packet: 33,
+            retransmissions: 4,
+        },
         Cause::Unacknowledged {
             from: Role::Client,
             first_packet: 33,

@@ -24,6 +24,20 @@ pub(super) fn path_words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
             };
             write!(f, "The {from}'s close frame{code} (packet {packet}) reached a {peer} that no longer had the connection: its kernel answered with an RST without ACK (packet {rst_packet}), as a host does for a segment of no connection it knows (RFC 9293 §3.10.7.1), so the {peer}'s application never read it; both applications saw 1006.")
         }
+        Cause::CloseNotDelivered {
+            from,
+            code,
+            packet,
+            retransmissions,
+        } => {
+            let peer = from.peer();
+            let code = match code {
+                Some(c) => format!(" {c} ({})", catalog::lookup(*c).name),
+                None => String::new(),
+            };
+            let s = if *retransmissions == 1 { "" } else { "s" };
+            write!(f, "The {from}'s close frame{code} (packet {packet}) was never acknowledged, though its data was sent again {retransmissions} time{s}: it never reached the {peer}, whose application did not see it; both applications saw 1006.")
+        }
         Cause::Unacknowledged {
             from,
             first_packet,
