@@ -247,11 +247,17 @@ fn every_packet_twice_or_one_hop_further_reads_as_once() {
         let got = connections(&path);
         assert_eq!(got.len(), 1);
         assert_eq!(said(&got[0]), said(&once[0]), "hop {hop}");
-        // The copy of the last ACK comes after the connection was reported.
+        // The copy of the last ACK comes after the connection was reported; at the same
+        // hop, the SYN/ACK's copy (IPv4 ID 0) cannot be told from a retransmission of it.
+        let want = if hop {
+            "12 of 13 packets were captured twice"
+        } else {
+            "11 of 14 packets were captured twice"
+        };
         let detail = got[0]["findings"][0]["detail"].as_str().unwrap().to_owned();
         assert_eq!(
             detail,
-            "12 of 13 packets were captured twice; each is counted once, not as a retransmission"
+            format!("{want}; each is counted once, not as a retransmission")
         );
     }
 }

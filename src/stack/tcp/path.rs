@@ -9,7 +9,8 @@
 //!   router lowers the TTL by one; RFC 8200 §3 the hop limit). A copy is one packet: it is
 //!   not fed to reassembly, so it is never counted as a retransmission. A retransmission
 //!   proper (RFC 9293 §3.8.1) is a new packet: seen again at the same place (interface and
-//!   TTL), or with another IPv4 identification, or after the copy window.
+//!   TTL, or, where the capture names no interface, the same hop with nothing else to
+//!   tell them apart), with another IPv4 identification, or after the copy window.
 //! - the TTLs this direction's packets carried before its first RST, and that RST's own,
 //!   to tell a reset its endpoint sent from one a box on the path made up.
 //! - a stall: data (or a FIN) sent after the peer's last acknowledgement that advanced,
@@ -24,18 +25,12 @@ use crate::decode::Segment;
 /// three or four interfaces, interleaved with the next packets.
 pub const RING: usize = 4;
 
-/// Copies of one packet are at most this far apart (in capture time) when something
+/// Copies of one packet are at most this far apart (in capture time), and something
 /// shows they were taken at different places: another interface, a TTL one lower, the
-/// same IPv4 identification. Linux's least retransmission timeout is 200 ms
+/// same non-zero IPv4 identification. Linux's least retransmission timeout is 200 ms
 /// (`TCP_RTO_MIN`; RFC 6298 §2.4 asks for one second), so a retransmission by timeout
 /// never comes sooner.
 pub const COPY_WINDOW_NS: i64 = 200_000_000;
-
-/// Without such a sign (an IPv6 packet, or an IPv4 one whose identification is zero,
-/// seen again with the same hop limit on an interface the capture does not name), a
-/// copy must come within this: the copies `tcpdump -i any` takes are microseconds apart,
-/// and the quickest retransmission of Linux (a tail loss probe) waits at least 2 ms.
-pub const TIGHT_WINDOW_NS: i64 = 1_000_000;
 
 /// An interface the capture does not name.
 const NO_IFACE: u32 = u32::MAX;
@@ -181,10 +176,13 @@ impl PathWatch {
                 let here = pairs.clone().any(|(&i, &t)| i == iface && t == seg.ttl);
                 let other_hop = !p.ttl.iter().take(places).any(|&t| t == seg.ttl);
                 let same_id = seg.ip_id.is_some_and(|id| id != 0);
+                // Without an interface, another hop or the same non-zero IPv4 ID tells a
+                // copy; nothing else does (an IPv6 packet or an IPv4 ID of 0 seen again at
+                // the same hop may be the sender's own retransmission, and stays one).
                 let is_copy = if iface != NO_IFACE {
                     !here
                 } else {
-                    other_hop || same_id || dt <= TIGHT_WINDOW_NS
+                    other_hop || same_id
                 };
                 if is_copy {
                     if p.seen == 1 {
