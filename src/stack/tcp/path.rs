@@ -36,26 +36,31 @@ pub const COPY_WINDOW_NS: i64 = 200_000_000;
 const NO_IFACE: u32 = u32::MAX;
 
 /// Observation places remembered per segment (interface and TTL pairs).
-const PLACES: usize = 3;
+const PLACES: usize = 2;
 
-/// One recent segment: what makes it that packet, and where it was seen.
+/// One recent segment in 32 bytes (four fill two cache lines): what makes it that packet,
+/// and where it was seen.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Print {
     seq: u32,
     ack: u32,
-    /// Payload length on the wire.
-    len: u32,
-    /// SYN, ACK, FIN and RST; bit 7 set when the slot is used.
-    flags: u8,
-    ip_id: Option<u16>,
-    /// A hash of the window, the length and the first and last 16 payload bytes.
-    sample: u64,
-    ts: i64,
-    /// The places it was seen: (interface, TTL); `seen` of them used.
+    /// A hash of the flags, the window, the payload's length and its first and last 8
+    /// bytes.
+    sample: u32,
+    /// The IPv4 identification, bit 16 set when there is one.
+    ip_id: u32,
+    /// Capture time in microseconds, its low 32 bits (compared by wrapping difference).
+    us: u32,
+    /// The places it was seen: (interface, TTL); `seen` of them (0: an unused slot).
     iface: [u32; PLACES],
     ttl: [u8; PLACES],
     seen: u8,
 }
+
+/// The ring of recent segments, on cache lines of its own.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
+#[repr(align(64))]
+struct Ring([Print; RING]);
 
 /// The first RST of a direction: its packet, time, and what its IP header carried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -88,29 +93,50 @@ pub struct Stall {
     pub peer_next: Option<(u64, Timestamp)>,
 }
 
+/// What every segment reads or writes, together (packet 0: none).
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
+#[repr(C)]
+struct Hot {
+    /// The highest acknowledgement of the peer, and one past the highest sequence number
+    /// this direction sent (valid when `has_acked`, `has_sent`).
+    acked: u32,
+    sent_end: u32,
+    has_acked: bool,
+    has_sent: bool,
+    /// The next ring slot.
+    next: u8,
+    /// The TTLs of this direction's packets, RSTs aside (valid when `has_ttl`), and the
+    /// IPv4 identification of the last one (bit 16 set when there is one).
+    has_ttl: bool,
+    ttl_lo: u8,
+    ttl_hi: u8,
+    last_id: u32,
+    /// Packets of this direction that are not copies.
+    packets: u64,
+    /// The stall: its first segment (0: none), its retransmissions, its last segment.
+    since_packet: u64,
+    since_ts: Timestamp,
+    retransmissions: u64,
+    last_packet: u64,
+    last_ts: Timestamp,
+    /// The peer's first packet after the stall began (0: none).
+    peer_packet: u64,
+    peer_ts: Timestamp,
+}
+
 /// One direction's watch over the path (see the module header).
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct PathWatch {
-    ring: [Print; RING],
-    next: u8,
+    ring: Ring,
+    hot: Hot,
     /// Copies of this direction's packets left out.
     pub copies: u64,
     /// This direction's packets that were captured more than once.
     pub copied: u64,
-    /// Packets of this direction that are not copies.
-    pub packets: u64,
     /// The interfaces the capture named for this direction's packets (the first four).
-    pub ifaces: Vec<u32>,
-    /// The TTLs of this direction's packets, RSTs aside (lowest, highest), and the IPv4
-    /// identification of the last one.
-    ttl: Option<(u8, u8)>,
-    last_id: Option<u16>,
+    ifaces: [u32; 4],
+    n_ifaces: u8,
     pub reset: Option<ResetMark>,
-    /// The highest acknowledgement of the peer, and one past the highest sequence number
-    /// this direction sent.
-    acked: Option<u32>,
-    sent_end: Option<u32>,
-    pub stall: Option<Stall>,
 }
 
 /// `a < b` in sequence space (RFC 9293 §3.4).
@@ -118,29 +144,35 @@ fn before(a: u32, b: u32) -> bool {
     (a.wrapping_sub(b) as i32) < 0
 }
 
-/// Up to 16 bytes folded into a number.
+/// Up to 8 bytes as a number.
 #[inline(always)]
-fn fold(bytes: &[u8]) -> u64 {
-    let mut buf = [0u8; 16];
-    let n = bytes.len().min(16);
-    if let (Some(to), Some(from)) = (buf.get_mut(..n), bytes.get(..n)) {
-        to.copy_from_slice(from);
+fn word(bytes: &[u8]) -> u64 {
+    let mut x = 0u64;
+    for &b in bytes.iter().take(8) {
+        x = x << 8 | u64::from(b);
     }
-    let [a, b] = [&buf[..8], &buf[8..]].map(|h| {
-        u64::from_le_bytes(h.try_into().unwrap_or_default())
-    });
-    a ^ b.rotate_left(29)
+    x
 }
 
-/// The fingerprint of a payload: its length, the window, its first and last 16 bytes.
+/// The fingerprint of a segment: its flags, window, payload length, and the payload's
+/// first and last 8 bytes.
 #[inline(always)]
-fn sample(payload: &[u8], window: u16) -> u64 {
+fn sample(flags: u8, payload: &[u8], window: u16) -> u32 {
     let n = payload.len();
-    let head = fold(payload);
-    let tail = fold(payload.get(n.saturating_sub(16)..).unwrap_or_default());
-    let x = head ^ tail.rotate_left(17) ^ ((n as u64) << 16 | u64::from(window));
-    let x = x.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    x ^ (x >> 31)
+    let (head, tail) = match (payload.first_chunk::<8>(), payload.last_chunk::<8>()) {
+        (Some(h), Some(t)) => (u64::from_le_bytes(*h), u64::from_le_bytes(*t)),
+        _ => (word(payload), 0),
+    };
+    let x = head
+        ^ tail.rotate_left(23)
+        ^ ((n as u64) << 32 | u64::from(window) << 8 | u64::from(flags));
+    (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as u32
+}
+
+/// An IPv4 identification as stored: bit 16 set when there is one.
+#[inline(always)]
+fn id_word(id: Option<u16>) -> u32 {
+    id.map_or(0, |i| 0x1_0000 | u32::from(i))
 }
 
 impl PathWatch {
@@ -149,97 +181,111 @@ impl PathWatch {
     /// other segment is remembered.
     #[inline]
     pub fn copy(&mut self, seg: &Segment<'_>, ts: Timestamp) -> bool {
-        let flags = 0x80
-            | u8::from(seg.syn)
+        let flags = u8::from(seg.syn)
             | u8::from(seg.ack_flag) << 1
             | u8::from(seg.fin) << 2
             | u8::from(seg.rst) << 3;
-        let len = seg.payload.len() as u32 + seg.missing;
+        let len = seg.payload.len() + seg.missing as usize;
+        let print = sample(flags, seg.payload, seg.window) ^ (len as u32).rotate_left(16);
+        let id = id_word(seg.ip_id);
+        let us = (ts.0 / 1000) as u32;
         let iface = seg.iface.unwrap_or(NO_IFACE);
-        // The sequence number first: it tells almost every other segment apart.
-        let mut candidate = None;
-        for i in 0..RING {
-            let at = (usize::from(self.next) + RING - 1 - i) % RING;
-            if let Some(p) = self.ring.get(at) {
-                if p.seq == seg.seq && p.flags == flags && p.ack == seg.ack && p.len == len {
-                    candidate = Some(at);
-                    break;
-                }
+        let next = usize::from(self.hot.next) % RING;
+        // Most recent first; the sequence number tells almost every other segment apart.
+        for i in 1..=RING {
+            let Some(p) = self.ring.0.get_mut((next + RING - i) % RING) else {
+                continue;
+            };
+            if p.seq != seg.seq || p.ack != seg.ack || p.seen == 0 {
+                continue;
             }
-        }
-        let print = sample(seg.payload, seg.window);
-        if let Some(p) = candidate.and_then(|at| self.ring.get_mut(at)) {
-            let dt = ts.0.saturating_sub(p.ts).abs();
-            if p.sample == print && p.ip_id == seg.ip_id && dt <= COPY_WINDOW_NS {
-                let places = usize::from(p.seen).min(PLACES);
-                let pairs = p.iface.iter().zip(p.ttl.iter()).take(places);
-                let here = pairs.clone().any(|(&i, &t)| i == iface && t == seg.ttl);
-                let other_hop = !p.ttl.iter().take(places).any(|&t| t == seg.ttl);
-                let same_id = seg.ip_id.is_some_and(|id| id != 0);
-                // Without an interface, another hop or the same non-zero IPv4 ID tells a
-                // copy; nothing else does (an IPv6 packet or an IPv4 ID of 0 seen again at
-                // the same hop may be the sender's own retransmission, and stays one).
-                let is_copy = if iface != NO_IFACE {
-                    !here
-                } else {
-                    other_hop || same_id
-                };
-                if is_copy {
-                    if p.seen == 1 {
-                        self.copied += 1;
-                    }
-                    if let (Some(i), Some(t)) = (p.iface.get_mut(places), p.ttl.get_mut(places))
-                    {
-                        *i = iface;
-                        *t = seg.ttl;
-                    }
-                    p.seen = p.seen.saturating_add(1);
-                    self.copies += 1;
-                    self.note_iface(iface);
-                    return true;
-                }
+            let dt = i64::from(us.wrapping_sub(p.us) as i32).abs() * 1000;
+            if p.sample != print || p.ip_id != id {
+                continue;
             }
+            if dt > COPY_WINDOW_NS {
+                break;
+            }
+            let places = usize::from(p.seen).min(PLACES);
+            let here = (0..places).any(|k| p.iface.get(k) == Some(&iface) && p.ttl.get(k) == Some(&seg.ttl));
+            let other_hop = !p.ttl.iter().take(places).any(|&t| t == seg.ttl);
+            // Without an interface, another hop or the same non-zero IPv4 ID tells a
+            // copy; nothing else does (an IPv6 packet or an IPv4 ID of 0 seen again at
+            // the same hop may be the sender's own retransmission, and stays one).
+            let is_copy = if iface != NO_IFACE {
+                !here
+            } else {
+                other_hop || id > 0x1_0000
+            };
+            if !is_copy {
+                break;
+            }
+            if p.seen == 1 {
+                self.copied += 1;
+            }
+            if let (Some(i), Some(t)) = (p.iface.get_mut(places), p.ttl.get_mut(places)) {
+                *i = iface;
+                *t = seg.ttl;
+            }
+            p.seen = p.seen.saturating_add(1);
+            self.copies += 1;
+            self.note_iface(iface);
+            return true;
         }
-        let slot = usize::from(self.next) % RING;
-        if let Some(p) = self.ring.get_mut(slot) {
+        if let Some(p) = self.ring.0.get_mut(next) {
             *p = Print {
                 seq: seg.seq,
                 ack: seg.ack,
-                len,
-                flags,
-                ip_id: seg.ip_id,
                 sample: print,
-                ts: ts.0,
+                ip_id: id,
+                us,
                 iface: [iface; PLACES],
                 ttl: [seg.ttl; PLACES],
                 seen: 1,
             };
         }
-        self.next = ((slot + 1) % RING) as u8;
-        self.packets += 1;
+        self.hot.next = ((next + 1) % RING) as u8;
+        self.hot.packets += 1;
         self.note_iface(iface);
         false
     }
 
+    /// Packets of this direction that are not copies.
+    pub fn packets(&self) -> u64 {
+        self.hot.packets
+    }
+
+    /// The interfaces the capture named for this direction's packets (the first four).
+    pub fn ifaces(&self) -> &[u32] {
+        self.ifaces.get(..usize::from(self.n_ifaces)).unwrap_or_default()
+    }
+
+    #[inline]
     fn note_iface(&mut self, iface: u32) {
-        if iface != NO_IFACE && self.ifaces.len() < 4 && !self.ifaces.contains(&iface) {
-            self.ifaces.push(iface);
+        let n = usize::from(self.n_ifaces);
+        if iface != NO_IFACE && n < self.ifaces.len() && !self.ifaces().contains(&iface) {
+            if let Some(slot) = self.ifaces.get_mut(n) {
+                *slot = iface;
+                self.n_ifaces += 1;
+            }
         }
     }
 
     /// A packet of this direction that is not a copy: its TTL and identification, or,
     /// for its first RST, the mark that compares them with those before.
+    #[inline]
     pub fn own(&mut self, seg: &Segment<'_>, packet: u64, ts: Timestamp) {
         if seg.rst {
             if self.reset.is_none() {
+                let h = &self.hot;
                 self.reset = Some(ResetMark {
                     packet,
                     ts,
                     ttl: seg.ttl,
                     ip_id: seg.ip_id,
                     ack_flag: seg.ack_flag,
-                    before: self.ttl,
-                    id_before: self.last_id,
+                    before: h.has_ttl.then_some((h.ttl_lo, h.ttl_hi)),
+                    id_before: (h.last_id & 0x1_0000 != 0).then_some(h.last_id as u16),
                 });
             }
             return;
@@ -247,15 +293,19 @@ impl PathWatch {
         if self.reset.is_some() {
             return;
         }
-        self.ttl = Some(match self.ttl {
-            Some((lo, hi)) => (lo.min(seg.ttl), hi.max(seg.ttl)),
-            None => (seg.ttl, seg.ttl),
-        });
-        self.last_id = seg.ip_id;
+        let h = &mut self.hot;
+        if h.has_ttl {
+            h.ttl_lo = h.ttl_lo.min(seg.ttl);
+            h.ttl_hi = h.ttl_hi.max(seg.ttl);
+        } else {
+            (h.has_ttl, h.ttl_lo, h.ttl_hi) = (true, seg.ttl, seg.ttl);
+        }
+        h.last_id = id_word(seg.ip_id);
     }
 
     /// A segment this direction sent (not a copy, not an RST): new bytes, or bytes sent
     /// again, for the stall.
+    #[inline]
     pub fn sent(&mut self, seg: &Segment<'_>, packet: u64, ts: Timestamp) {
         if seg.syn || seg.rst {
             return;
@@ -264,50 +314,65 @@ impl PathWatch {
         if len == 0 {
             return;
         }
+        let h = &mut self.hot;
         let end = seg.seq.wrapping_add(len);
-        let again = self.sent_end.is_some_and(|e| before(seg.seq, e));
-        match &mut self.stall {
-            Some(st) => {
-                st.retransmissions += u64::from(again);
-                st.last_packet = packet;
-                st.last_ts = ts;
-            }
-            // Bytes the peer already acknowledged, sent again, start no stall.
-            None if again && self.acked.is_some_and(|a| !before(a, end)) => {}
-            None => {
-                self.stall = Some(Stall {
-                    first_packet: packet,
-                    first_ts: ts,
-                    retransmissions: u64::from(again),
-                    last_packet: packet,
-                    last_ts: ts,
-                    peer_next: None,
-                });
-            }
+        let again = h.has_sent && before(seg.seq, h.sent_end);
+        if h.since_packet != 0 {
+            h.retransmissions += u64::from(again);
+            h.last_packet = packet;
+            h.last_ts = ts;
+        } else if !(again && h.has_acked && !before(h.acked, end)) {
+            // (Bytes the peer already acknowledged, sent again, start no stall.)
+            h.since_packet = packet;
+            h.since_ts = ts;
+            h.retransmissions = u64::from(again);
+            h.last_packet = packet;
+            h.last_ts = ts;
+            h.peer_packet = 0;
         }
-        if self.sent_end.is_none_or(|e| before(e, end)) {
-            self.sent_end = Some(end);
+        if !h.has_sent || before(h.sent_end, end) {
+            h.sent_end = end;
+            h.has_sent = true;
         }
     }
 
     /// The peer acknowledged everything before `ack`: a stall ends when it moves forward.
+    #[inline]
     pub fn acked(&mut self, ack: u32) {
-        if self.acked.is_none_or(|a| before(a, ack)) {
-            self.acked = Some(ack);
-            self.stall = None;
+        let h = &mut self.hot;
+        if !h.has_acked || before(h.acked, ack) {
+            h.acked = ack;
+            h.has_acked = true;
+            h.since_packet = 0;
         }
     }
 
     /// A packet of the peer (not a copy) that did not end the stall.
+    #[inline]
     pub fn peer_sent(&mut self, packet: u64, ts: Timestamp) {
-        if let Some(st) = &mut self.stall {
-            st.peer_next.get_or_insert((packet, ts));
+        let h = &mut self.hot;
+        if h.since_packet != 0 && h.peer_packet == 0 {
+            h.peer_packet = packet;
+            h.peer_ts = ts;
         }
+    }
+
+    /// The stall still open, if any.
+    pub fn stall(&self) -> Option<Stall> {
+        let h = &self.hot;
+        (h.since_packet != 0).then_some(Stall {
+            first_packet: h.since_packet,
+            first_ts: h.since_ts,
+            retransmissions: h.retransmissions,
+            last_packet: h.last_packet,
+            last_ts: h.last_ts,
+            peer_next: (h.peer_packet != 0).then_some((h.peer_packet, h.peer_ts)),
+        })
     }
 
     /// The stall still open: data never acknowledged, with at least `min` retransmissions.
     pub fn unacknowledged(&self, min: u64) -> Option<Stall> {
-        self.stall.filter(|s| s.retransmissions >= min)
+        self.stall().filter(|s| s.retransmissions >= min)
     }
 }
 
@@ -318,7 +383,7 @@ pub fn copies_note(a: &PathWatch, b: &PathWatch) -> Option<String> {
     if copies == 0 {
         return None;
     }
-    let packets = a.packets + b.packets;
+    let packets = a.packets() + b.packets();
     let copied = a.copied + b.copied;
     let mut note = if copied == packets && copies.is_multiple_of(packets) {
         format!("each packet was captured {} times", 1 + copies / packets)
@@ -327,8 +392,8 @@ pub fn copies_note(a: &PathWatch, b: &PathWatch) -> Option<String> {
     } else {
         format!("{copied} of {packets} packets were captured more than once ({copies} copies)")
     };
-    let mut ifaces: Vec<u32> = a.ifaces.clone();
-    for i in &b.ifaces {
+    let mut ifaces: Vec<u32> = a.ifaces().to_vec();
+    for i in b.ifaces() {
         if !ifaces.contains(i) {
             ifaces.push(*i);
         }

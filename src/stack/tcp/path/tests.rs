@@ -33,8 +33,8 @@ fn a_copy_on_another_interface_is_one_packet() {
     assert!(w.copy(&seg(100, b"hello", 64, Some(7), Some(6)), at(0)));
     // A third place: the next hop, one TTL lower, on a third interface.
     assert!(w.copy(&seg(100, b"hello", 63, Some(7), Some(9)), at(0)));
-    assert_eq!((w.packets, w.copies, w.copied), (1, 2, 1));
-    assert_eq!(w.ifaces, vec![4, 6, 9]);
+    assert_eq!((w.packets(), w.copies, w.copied), (1, 2, 1));
+    assert_eq!(w.ifaces(), [4, 6, 9]);
     let note = copies_note(&w, &PathWatch::default()).unwrap();
     assert_eq!(note, "each packet was captured 3 times, on interfaces 4, 6, 9 (by index); each is counted once, not as a retransmission");
 }
@@ -46,7 +46,7 @@ fn a_retransmission_after_the_timeout_stays_one() {
     // Same bytes, same IP ID (a stack that does not change it), another interface, but
     // later than any copy: a retransmission.
     assert!(!w.copy(&seg(100, b"hello", 64, Some(7), Some(6)), at(250)));
-    assert_eq!((w.packets, w.copies), (2, 0));
+    assert_eq!((w.packets(), w.copies), (2, 0));
 }
 
 #[test]
@@ -56,7 +56,7 @@ fn seen_again_at_the_same_place_is_a_retransmission() {
     assert!(!w.copy(&seg(100, b"hello", 64, Some(0), Some(4)), at(3)));
     // Its copy on the other interface is a copy of the retransmission.
     assert!(w.copy(&seg(100, b"hello", 64, Some(0), Some(6)), at(3)));
-    assert_eq!((w.packets, w.copies), (2, 1));
+    assert_eq!((w.packets(), w.copies), (2, 1));
 }
 
 #[test]
@@ -111,7 +111,7 @@ fn a_stall_ends_when_the_peer_acknowledges() {
     let mut w = PathWatch::default();
     w.sent(&seg(100, b"ping", 64, Some(1), None), 10, at(0));
     w.acked(104);
-    assert_eq!(w.stall, None);
+    assert_eq!(w.stall(), None);
     w.sent(&seg(104, b"ping2", 64, Some(2), None), 11, at(1000));
     for (i, ms) in [1200, 1600, 2400].into_iter().enumerate() {
         w.sent(&seg(104, b"ping2", 64, Some(3 + i as u16), None), 12 + i as u64, at(ms));
