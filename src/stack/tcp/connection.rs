@@ -405,6 +405,7 @@ impl Connection {
             path,
             last_packet,
             last_ts,
+            packets,
             ..
         } = self;
         for s in Side::BOTH {
@@ -446,7 +447,7 @@ impl Connection {
                 );
             }
         }
-        if let Some(note) = path::copies_note(&path[Side::A], &path[Side::B]) {
+        if let Some(note) = path::copies_note(&path[Side::A], &path[Side::B], *packets) {
             if !up.ctx.findings.has(Kind::CapturedCopies) {
                 up.ctx.findings.push(Kind::CapturedCopies, None, None, note);
             }

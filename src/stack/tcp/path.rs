@@ -21,9 +21,10 @@
 use crate::capture::Timestamp;
 use crate::decode::Segment;
 
-/// Recent segments remembered per direction: enough for the copies of a packet taken on
-/// three or four interfaces, interleaved with the next packets.
-pub const RING: usize = 4;
+/// Recent segments remembered per direction: the copies `tcpdump -i any` takes of a
+/// packet follow it at once (the kernel forwards it in the same pass), one other packet
+/// of the same direction between them at most.
+pub const RING: usize = 2;
 
 /// Copies of one packet are at most this far apart (in capture time), and something
 /// shows they were taken at different places: another interface, a TTL one lower, the
@@ -35,32 +36,60 @@ pub const COPY_WINDOW_NS: i64 = 200_000_000;
 /// An interface the capture does not name.
 const NO_IFACE: u32 = u32::MAX;
 
-/// Observation places remembered per segment (interface and TTL pairs).
-const PLACES: usize = 2;
-
-/// One recent segment in 32 bytes (four fill two cache lines): what makes it that packet,
-/// and where it was seen.
+/// One recent segment in 24 bytes: what makes it that packet, and where it was first
+/// seen.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Print {
     seq: u32,
     ack: u32,
     /// A hash of the flags, the window, the payload's length and its first and last 8
-    /// bytes.
+    /// bytes, and whether there is an IPv4 identification.
     sample: u32,
-    /// The IPv4 identification, bit 16 set when there is one.
-    ip_id: u32,
     /// Capture time in microseconds, its low 32 bits (compared by wrapping difference).
     us: u32,
-    /// The places it was seen: (interface, TTL); `seen` of them (0: an unused slot).
-    iface: [u32; PLACES],
-    ttl: [u8; PLACES],
+    /// Where it was first seen: the interface and TTL.
+    iface: u32,
+    ip_id: u16,
+    ttl: u8,
+    /// Times seen (0: an unused slot).
     seen: u8,
 }
 
-/// The ring of recent segments, on cache lines of its own.
+/// Flags of [`Line::bits`].
+const HAS_ACKED: u8 = 1;
+const HAS_SENT: u8 = 2;
+const HAS_TTL: u8 = 4;
+const HAS_ID: u8 = 8;
+const STALLED: u8 = 16;
+const RESET: u8 = 32;
+
+/// What every segment reads or writes, on one cache line: the recent segments, the
+/// peer's highest acknowledgement and this direction's highest sequence number sent, the
+/// TTLs of this direction's packets (RSTs aside) and the IPv4 identification of the last.
 #[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
-#[repr(align(64))]
-struct Ring([Print; RING]);
+#[repr(C)]
+struct Line {
+    prints: [Print; RING],
+    acked: u32,
+    sent_end: u32,
+    last_id: u16,
+    ttl_lo: u8,
+    ttl_hi: u8,
+    bits: u8,
+}
+
+/// The stall, on the next cache line (packet 0: none): what a data segment writes.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
+#[repr(C)]
+struct Cold {
+    since_packet: u64,
+    since_ts: Timestamp,
+    retransmissions: u64,
+    last_packet: u64,
+    last_ts: Timestamp,
+    peer_packet: u64,
+    peer_ts: Timestamp,
+}
 
 /// The first RST of a direction: its packet, time, and what its IP header carried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -93,42 +122,14 @@ pub struct Stall {
     pub peer_next: Option<(u64, Timestamp)>,
 }
 
-/// What every segment reads or writes, together (packet 0: none).
-#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
-#[repr(C)]
-struct Hot {
-    /// The highest acknowledgement of the peer, and one past the highest sequence number
-    /// this direction sent (valid when `has_acked`, `has_sent`).
-    acked: u32,
-    sent_end: u32,
-    has_acked: bool,
-    has_sent: bool,
-    /// The next ring slot.
-    next: u8,
-    /// The TTLs of this direction's packets, RSTs aside (valid when `has_ttl`), and the
-    /// IPv4 identification of the last one (bit 16 set when there is one).
-    has_ttl: bool,
-    ttl_lo: u8,
-    ttl_hi: u8,
-    last_id: u32,
-    /// Packets of this direction that are not copies.
-    packets: u64,
-    /// The stall: its first segment (0: none), its retransmissions, its last segment.
-    since_packet: u64,
-    since_ts: Timestamp,
-    retransmissions: u64,
-    last_packet: u64,
-    last_ts: Timestamp,
-    /// The peer's first packet after the stall began (0: none).
-    peer_packet: u64,
-    peer_ts: Timestamp,
-}
-
-/// One direction's watch over the path (see the module header).
+/// One direction's watch over the path (see the module header): two cache lines every
+/// segment may touch, 128-byte aligned so that they are one pair for the prefetcher,
+/// then what copies and resets alone touch.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[repr(C, align(128))]
 pub struct PathWatch {
-    ring: Ring,
-    hot: Hot,
+    line: Line,
+    cold: Cold,
     /// Copies of this direction's packets left out.
     pub copies: u64,
     /// This direction's packets that were captured more than once.
@@ -154,25 +155,23 @@ fn word(bytes: &[u8]) -> u64 {
     x
 }
 
-/// The fingerprint of a segment: its flags, window, payload length, and the payload's
-/// first and last 8 bytes.
+/// The fingerprint of a segment: its flags, window, payload length (with the bytes the
+/// capture cut), the payload's first and last 8 bytes, whether it has an IPv4 ID.
 #[inline(always)]
-fn sample(flags: u8, payload: &[u8], window: u16) -> u32 {
-    let n = payload.len();
+fn sample(seg: &Segment<'_>) -> u32 {
+    let payload = seg.payload;
+    let flags = u64::from(seg.syn)
+        | u64::from(seg.ack_flag) << 1
+        | u64::from(seg.fin) << 2
+        | u64::from(seg.rst) << 3
+        | u64::from(seg.ip_id.is_some()) << 4;
+    let n = payload.len() as u64 + u64::from(seg.missing);
     let (head, tail) = match (payload.first_chunk::<8>(), payload.last_chunk::<8>()) {
         (Some(h), Some(t)) => (u64::from_le_bytes(*h), u64::from_le_bytes(*t)),
         _ => (word(payload), 0),
     };
-    let x = head
-        ^ tail.rotate_left(23)
-        ^ ((n as u64) << 32 | u64::from(window) << 8 | u64::from(flags));
+    let x = head ^ tail.rotate_left(23) ^ (n << 32 | u64::from(seg.window) << 8 | flags);
     (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as u32
-}
-
-/// An IPv4 identification as stored: bit 16 set when there is one.
-#[inline(always)]
-fn id_word(id: Option<u16>) -> u32 {
-    id.map_or(0, |i| 0x1_0000 | u32::from(i))
 }
 
 impl PathWatch {
@@ -181,41 +180,31 @@ impl PathWatch {
     /// other segment is remembered.
     #[inline]
     pub fn copy(&mut self, seg: &Segment<'_>, ts: Timestamp) -> bool {
-        let flags = u8::from(seg.syn)
-            | u8::from(seg.ack_flag) << 1
-            | u8::from(seg.fin) << 2
-            | u8::from(seg.rst) << 3;
-        let len = seg.payload.len() + seg.missing as usize;
-        let print = sample(flags, seg.payload, seg.window) ^ (len as u32).rotate_left(16);
-        let id = id_word(seg.ip_id);
         let us = (ts.0 / 1000) as u32;
         let iface = seg.iface.unwrap_or(NO_IFACE);
-        let next = usize::from(self.hot.next) % RING;
-        // Most recent first; the sequence number tells almost every other segment apart.
-        for i in 1..=RING {
-            let Some(p) = self.ring.0.get_mut((next + RING - i) % RING) else {
-                continue;
-            };
+        let id = seg.ip_id.unwrap_or(0);
+        let mut print = None;
+        // The sequence and acknowledgement numbers tell almost every other segment apart.
+        for p in self.line.prints.iter_mut() {
             if p.seq != seg.seq || p.ack != seg.ack || p.seen == 0 {
                 continue;
             }
-            let dt = i64::from(us.wrapping_sub(p.us) as i32).abs() * 1000;
-            if p.sample != print || p.ip_id != id {
+            let sample = *print.get_or_insert_with(|| sample(seg));
+            if p.sample != sample || p.ip_id != id {
                 continue;
             }
+            let dt = i64::from(us.wrapping_sub(p.us) as i32).abs() * 1000;
             if dt > COPY_WINDOW_NS {
-                break;
+                continue;
             }
-            let places = usize::from(p.seen).min(PLACES);
-            let here = (0..places).any(|k| p.iface.get(k) == Some(&iface) && p.ttl.get(k) == Some(&seg.ttl));
-            let other_hop = !p.ttl.iter().take(places).any(|&t| t == seg.ttl);
+            let here = p.iface == iface && p.ttl == seg.ttl;
             // Without an interface, another hop or the same non-zero IPv4 ID tells a
             // copy; nothing else does (an IPv6 packet or an IPv4 ID of 0 seen again at
             // the same hop may be the sender's own retransmission, and stays one).
             let is_copy = if iface != NO_IFACE {
                 !here
             } else {
-                other_hop || id > 0x1_0000
+                p.ttl != seg.ttl || id != 0
             };
             if !is_copy {
                 break;
@@ -223,36 +212,31 @@ impl PathWatch {
             if p.seen == 1 {
                 self.copied += 1;
             }
-            if let (Some(i), Some(t)) = (p.iface.get_mut(places), p.ttl.get_mut(places)) {
-                *i = iface;
-                *t = seg.ttl;
-            }
             p.seen = p.seen.saturating_add(1);
             self.copies += 1;
             self.note_iface(iface);
             return true;
         }
-        if let Some(p) = self.ring.0.get_mut(next) {
+        // The slot: an unused one, else the older.
+        let [a, b] = &self.line.prints;
+        let older = usize::from(b.seen == 0 || (a.seen != 0 && (b.us.wrapping_sub(a.us) as i32) < 0));
+        let slot = if a.seen == 0 { 0 } else { older };
+        if let Some(p) = self.line.prints.get_mut(slot) {
             *p = Print {
                 seq: seg.seq,
                 ack: seg.ack,
-                sample: print,
-                ip_id: id,
+                sample: print.unwrap_or_else(|| sample(seg)),
                 us,
-                iface: [iface; PLACES],
-                ttl: [seg.ttl; PLACES],
+                iface,
+                ip_id: id,
+                ttl: seg.ttl,
                 seen: 1,
             };
         }
-        self.hot.next = ((next + 1) % RING) as u8;
-        self.hot.packets += 1;
-        self.note_iface(iface);
+        if iface != NO_IFACE {
+            self.note_iface(iface);
+        }
         false
-    }
-
-    /// Packets of this direction that are not copies.
-    pub fn packets(&self) -> u64 {
-        self.hot.packets
     }
 
     /// The interfaces the capture named for this direction's packets (the first four).
@@ -275,32 +259,37 @@ impl PathWatch {
     /// for its first RST, the mark that compares them with those before.
     #[inline]
     pub fn own(&mut self, seg: &Segment<'_>, packet: u64, ts: Timestamp) {
+        let l = &mut self.line;
+        if l.bits & RESET != 0 {
+            return;
+        }
         if seg.rst {
-            if self.reset.is_none() {
-                let h = &self.hot;
-                self.reset = Some(ResetMark {
-                    packet,
-                    ts,
-                    ttl: seg.ttl,
-                    ip_id: seg.ip_id,
-                    ack_flag: seg.ack_flag,
-                    before: h.has_ttl.then_some((h.ttl_lo, h.ttl_hi)),
-                    id_before: (h.last_id & 0x1_0000 != 0).then_some(h.last_id as u16),
-                });
-            }
+            l.bits |= RESET;
+            self.reset = Some(ResetMark {
+                packet,
+                ts,
+                ttl: seg.ttl,
+                ip_id: seg.ip_id,
+                ack_flag: seg.ack_flag,
+                before: (l.bits & HAS_TTL != 0).then_some((l.ttl_lo, l.ttl_hi)),
+                id_before: (l.bits & HAS_ID != 0).then_some(l.last_id),
+            });
             return;
         }
-        if self.reset.is_some() {
-            return;
-        }
-        let h = &mut self.hot;
-        if h.has_ttl {
-            h.ttl_lo = h.ttl_lo.min(seg.ttl);
-            h.ttl_hi = h.ttl_hi.max(seg.ttl);
+        if l.bits & HAS_TTL != 0 {
+            l.ttl_lo = l.ttl_lo.min(seg.ttl);
+            l.ttl_hi = l.ttl_hi.max(seg.ttl);
         } else {
-            (h.has_ttl, h.ttl_lo, h.ttl_hi) = (true, seg.ttl, seg.ttl);
+            (l.ttl_lo, l.ttl_hi) = (seg.ttl, seg.ttl);
+            l.bits |= HAS_TTL;
         }
-        h.last_id = id_word(seg.ip_id);
+        match seg.ip_id {
+            Some(id) => {
+                l.last_id = id;
+                l.bits |= HAS_ID;
+            }
+            None => l.bits &= !HAS_ID,
+        }
     }
 
     /// A segment this direction sent (not a copy, not an RST): new bytes, or bytes sent
@@ -314,59 +303,62 @@ impl PathWatch {
         if len == 0 {
             return;
         }
-        let h = &mut self.hot;
+        let l = &mut self.line;
         let end = seg.seq.wrapping_add(len);
-        let again = h.has_sent && before(seg.seq, h.sent_end);
-        if h.since_packet != 0 {
-            h.retransmissions += u64::from(again);
-            h.last_packet = packet;
-            h.last_ts = ts;
-        } else if !(again && h.has_acked && !before(h.acked, end)) {
+        let again = l.bits & HAS_SENT != 0 && before(seg.seq, l.sent_end);
+        if l.bits & STALLED != 0 {
+            let c = &mut self.cold;
+            c.retransmissions += u64::from(again);
+            c.last_packet = packet;
+            c.last_ts = ts;
+        } else if !(again && l.bits & HAS_ACKED != 0 && !before(l.acked, end)) {
             // (Bytes the peer already acknowledged, sent again, start no stall.)
-            h.since_packet = packet;
-            h.since_ts = ts;
-            h.retransmissions = u64::from(again);
-            h.last_packet = packet;
-            h.last_ts = ts;
-            h.peer_packet = 0;
+            l.bits |= STALLED;
+            self.cold = Cold {
+                since_packet: packet,
+                since_ts: ts,
+                retransmissions: u64::from(again),
+                last_packet: packet,
+                last_ts: ts,
+                peer_packet: 0,
+                peer_ts: Timestamp::default(),
+            };
         }
-        if !h.has_sent || before(h.sent_end, end) {
-            h.sent_end = end;
-            h.has_sent = true;
+        if l.bits & HAS_SENT == 0 || before(l.sent_end, end) {
+            l.sent_end = end;
+            l.bits |= HAS_SENT;
         }
     }
 
     /// The peer acknowledged everything before `ack`: a stall ends when it moves forward.
     #[inline]
     pub fn acked(&mut self, ack: u32) {
-        let h = &mut self.hot;
-        if !h.has_acked || before(h.acked, ack) {
-            h.acked = ack;
-            h.has_acked = true;
-            h.since_packet = 0;
+        let l = &mut self.line;
+        if l.bits & HAS_ACKED == 0 || before(l.acked, ack) {
+            l.acked = ack;
+            l.bits = (l.bits | HAS_ACKED) & !STALLED;
         }
     }
 
     /// A packet of the peer (not a copy) that did not end the stall.
     #[inline]
     pub fn peer_sent(&mut self, packet: u64, ts: Timestamp) {
-        let h = &mut self.hot;
-        if h.since_packet != 0 && h.peer_packet == 0 {
-            h.peer_packet = packet;
-            h.peer_ts = ts;
+        if self.line.bits & STALLED != 0 && self.cold.peer_packet == 0 {
+            self.cold.peer_packet = packet;
+            self.cold.peer_ts = ts;
         }
     }
 
     /// The stall still open, if any.
     pub fn stall(&self) -> Option<Stall> {
-        let h = &self.hot;
-        (h.since_packet != 0).then_some(Stall {
-            first_packet: h.since_packet,
-            first_ts: h.since_ts,
-            retransmissions: h.retransmissions,
-            last_packet: h.last_packet,
-            last_ts: h.last_ts,
-            peer_next: (h.peer_packet != 0).then_some((h.peer_packet, h.peer_ts)),
+        let c = &self.cold;
+        (self.line.bits & STALLED != 0).then_some(Stall {
+            first_packet: c.since_packet,
+            first_ts: c.since_ts,
+            retransmissions: c.retransmissions,
+            last_packet: c.last_packet,
+            last_ts: c.last_ts,
+            peer_next: (c.peer_packet != 0).then_some((c.peer_packet, c.peer_ts)),
         })
     }
 
@@ -376,14 +368,14 @@ impl PathWatch {
     }
 }
 
-/// What the report says once of the copies in both directions, if any: "each packet
-/// was captured 2 times (interfaces 4 and 6)", or how many were.
-pub fn copies_note(a: &PathWatch, b: &PathWatch) -> Option<String> {
+/// What the report says once of the copies in both directions of a connection that had
+/// `packets` packets besides them, if any: "each packet was captured 2 times, on
+/// interfaces 4, 6 (by index)", or how many were.
+pub fn copies_note(a: &PathWatch, b: &PathWatch, packets: u64) -> Option<String> {
     let copies = a.copies + b.copies;
     if copies == 0 {
         return None;
     }
-    let packets = a.packets() + b.packets();
     let copied = a.copied + b.copied;
     let mut note = if copied == packets && copies.is_multiple_of(packets) {
         format!("each packet was captured {} times", 1 + copies / packets)
