@@ -162,6 +162,33 @@ fn a_reset_with_a_foreign_ttl_is_not_the_peers() {
     );
 }
 
+#[test]
+fn one_direction_alone_names_no_dead_path() {
+    // Only the client's packets of path-half-open (a capture that holds one direction):
+    // nothing was ever acknowledged, which says nothing of the path.
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = PcapWriter::new(Vec::new(), LinkType::LINUX_SLL2, 262_144).unwrap();
+    wsclose::capture::file::read(&fixture("path-half-open.pcap"), &mut |p| {
+        assert_eq!(p.link, LinkType::LINUX_SLL2);
+        // The IPv4 source after the 20-byte cooked header.
+        if p.data[20 + 12..20 + 16] == [10, 77, 0, 2] {
+            w.packet(p.ts, p.data, p.orig_len).unwrap();
+        }
+    })
+    .unwrap();
+    let path = dir.path().join("client-only.pcap");
+    std::fs::write(&path, w.into_inner()).unwrap();
+    for c in connections(&path) {
+        let all = causes(&c);
+        assert!(
+            all.iter()
+                .all(|k| k["kind"] != "unacknowledged-data"
+                    && k["kind"] != "close-frame-not-delivered"),
+            "{all:?}"
+        );
+    }
+}
+
 /// A captured packet of an Ethernet fixture.
 #[derive(Clone)]
 struct Pkt {

@@ -14,12 +14,28 @@ use super::cause::{Cause, OpcodeName, Unacked};
 use crate::close::CloseFrame;
 use crate::flow::{PerSide, Role};
 use crate::stack::tcp::connection::{Connection, EndKind};
+use crate::stack::tcp::path::Stall;
 use crate::stack::Side;
 use crate::websocket::decoder::Stats;
 
 /// Retransmissions of data never acknowledged before the path is said to have died: a
 /// lone retransmission is a lost packet; three that back off are a path that is gone.
 pub const MIN_RETRANSMISSIONS: u64 = 3;
+
+/// ... and the least time from the first segment to the last retransmission: three
+/// retransmissions by timeout back off over at least 1.4 s (200 ms, 400 ms, 800 ms from
+/// Linux's least timeout, RFC 6298 §5.5); segments repeated faster are reordering or
+/// copies, not a dead path.
+pub const MIN_STALL_SECONDS: f64 = 1.0;
+
+/// The data of side `s` never acknowledged, when it shows a dead path: the peer had
+/// acknowledged this side before (a capture that holds one direction only shows no ACK
+/// at all), and the retransmissions back off.
+fn dead(c: &Connection, s: Side) -> Option<Stall> {
+    let w = &c.path[s];
+    w.unacknowledged(MIN_RETRANSMISSIONS)
+        .filter(|st| w.was_acknowledged() && st.last_ts.since(st.first_ts) >= MIN_STALL_SECONDS)
+}
 
 /// The close frames, first ones first (`closes` in delivery order), that no application
 /// read: one never acknowledged (its sender's data from it on got no ACK, however often
@@ -35,10 +51,7 @@ pub fn unread_closes(
     for f in closes.iter().filter(|f| !f.rejected()) {
         let own = side_of(c, f.from);
         let peer = own.other();
-        if let Some(st) = c.path[own]
-            .unacknowledged(MIN_RETRANSMISSIONS)
-            .filter(|st| st.first_packet <= f.packet)
-        {
+        if let Some(st) = dead(c, own).filter(|st| st.first_packet <= f.packet) {
             out.push((
                 f.packet,
                 Cause::CloseNotDelivered {
@@ -85,7 +98,7 @@ pub fn unread_closes(
 pub fn unacknowledged(c: &Connection, closes: &[&CloseFrame], sent: PerSide<&Stats>) -> Vec<Cause> {
     let mut out = Vec::new();
     for s in Side::BOTH {
-        let Some(st) = c.path[s].unacknowledged(MIN_RETRANSMISSIONS) else {
+        let Some(st) = dead(c, s) else {
             continue;
         };
         let from = c.role(s);

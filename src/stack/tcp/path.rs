@@ -362,6 +362,11 @@ impl PathWatch {
         })
     }
 
+    /// Whether the peer ever acknowledged this direction's bytes (its SYN included).
+    pub fn was_acknowledged(&self) -> bool {
+        self.line.bits & HAS_ACKED != 0
+    }
+
     /// The stall still open: data never acknowledged, with at least `min` retransmissions.
     pub fn unacknowledged(&self, min: u64) -> Option<Stall> {
         self.stall().filter(|s| s.retransmissions >= min)
