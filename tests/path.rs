@@ -1,7 +1,7 @@
 //! The path under a session: copies of each packet taken on several interfaces are one
 //! packet; data never acknowledged, a close frame a host without the connection answered
 //! and an RST its sender's address did not send are named with their packets. The
-//! recorded fixtures `path-*` (fixtures/record/path/) and captures built here from
+//! recorded fixtures in fixtures/path/ (fixtures/record/path/) and captures built here from
 //! `python-close-1000-client.pcap`.
 
 use serde_json::Value;
@@ -44,7 +44,7 @@ fn retransmissions(c: &Value) -> (u64, u64) {
 
 #[test]
 fn copies_on_a_bridge_are_one_packet_each() {
-    let c = &connections(&fixture("path-copies-bridge.pcap"))[0];
+    let c = &connections(&fixture("path/copies-bridge.pcap"))[0];
     assert_eq!(retransmissions(c), (0, 0));
     assert_eq!(c["tcp"]["client"]["segments"], 4);
     assert_eq!(c["status"]["code"], 1000);
@@ -64,7 +64,7 @@ fn copies_on_a_bridge_are_one_packet_each() {
 
 #[test]
 fn a_path_that_died_under_a_session_is_named() {
-    let c = &connections(&fixture("path-half-open.pcap"))[0];
+    let c = &connections(&fixture("path/half-open.pcap"))[0];
     // The server's 1001 reached a client host that had dropped the connection: nobody
     // read it, both applications saw 1006 (as they logged).
     assert_eq!(c["status"]["code"], 1006);
@@ -101,7 +101,7 @@ fn a_path_that_died_under_a_session_is_named() {
 
 #[test]
 fn a_close_frame_never_acknowledged_was_not_seen() {
-    let c = &connections(&fixture("path-half-open-close.pcap"))[0];
+    let c = &connections(&fixture("path/half-open-close.pcap"))[0];
     assert_eq!(c["status"]["code"], 1006);
     assert_eq!(c["seen_by"]["client"], 1006);
     assert_eq!(c["seen_by"]["server"], 1006);
@@ -134,7 +134,7 @@ fn a_close_frame_never_acknowledged_was_not_seen() {
 
 #[test]
 fn a_reset_with_a_foreign_ttl_is_not_the_peers() {
-    let c = &connections(&fixture("path-forged-rst.pcap"))[0];
+    let c = &connections(&fixture("path/forged-rst.pcap"))[0];
     assert_eq!(c["status"]["code"], 1006);
     let all = causes(c);
     let r = cause(&all, "reset-not-from-peer");
@@ -164,11 +164,11 @@ fn a_reset_with_a_foreign_ttl_is_not_the_peers() {
 
 #[test]
 fn one_direction_alone_names_no_dead_path() {
-    // Only the client's packets of path-half-open (a capture that holds one direction):
+    // Only the client's packets of path/half-open (a capture that holds one direction):
     // nothing was ever acknowledged, which says nothing of the path.
     let dir = tempfile::tempdir().unwrap();
     let mut w = PcapWriter::new(Vec::new(), LinkType::LINUX_SLL2, 262_144).unwrap();
-    wsclose::capture::file::read(&fixture("path-half-open.pcap"), &mut |p| {
+    wsclose::capture::file::read(&fixture("path/half-open.pcap"), &mut |p| {
         assert_eq!(p.link, LinkType::LINUX_SLL2);
         // The IPv4 source after the 20-byte cooked header.
         if p.data[20 + 12..20 + 16] == [10, 77, 0, 2] {
