@@ -71,6 +71,9 @@ pub enum Kind {
     DataAfterFin,
     ImplausibleSegment,
     BufferCapHit,
+    /// The capture holds each packet (or some) more than once: taken on several
+    /// interfaces or hops (`tcpdump -i any` on a host with a bridge). Counted once.
+    CapturedCopies,
     HandshakeNotCaptured,
     /// Part of the upgrade request or response is missing (snap length, a drop); the
     /// frames after it were found by the probe.
@@ -111,6 +114,7 @@ impl Kind {
             Kind::DataAfterFin => "data-after-fin",
             Kind::ImplausibleSegment => "implausible-segment",
             Kind::BufferCapHit => "buffer-cap-hit",
+            Kind::CapturedCopies => "captured-copies",
             Kind::HandshakeNotCaptured => "handshake-not-captured",
             Kind::HandshakeCut => "handshake-cut",
             Kind::TlsAlert => "tls-alert",
@@ -130,6 +134,7 @@ impl Kind {
                 | Kind::DataAfterFin
                 | Kind::ImplausibleSegment
                 | Kind::BufferCapHit
+                | Kind::CapturedCopies
                 | Kind::HandshakeNotCaptured
                 | Kind::HandshakeCut
                 | Kind::UpgradeRefused

@@ -235,6 +235,26 @@ pub struct Segment<'a> {
     pub payload: &'a [u8],
     /// Payload bytes that were on the wire but not captured (snaplen).
     pub missing: u32,
+    /// The IPv4 TTL or IPv6 hop limit.
+    pub ttl: u8,
+    /// The IPv4 identification (none in IPv6 without a fragment header).
+    pub ip_id: Option<u16>,
+    /// The TCP window field, unscaled.
+    pub window: u16,
+    /// The interface the capture names for the packet (a Linux cooked v2 header's
+    /// interface index), when it names one.
+    pub iface: Option<u32>,
+}
+
+/// The interface index of a Linux cooked v2 header (its bytes 4 to 7), the one link type
+/// read here that names the interface in each packet.
+#[inline(always)]
+fn iface_of(pkt: &Packet<'_>) -> Option<u32> {
+    if pkt.link == LinkType::LINUX_SLL2 {
+        Some(u32::from_be_bytes(*pkt.data.get(4..)?.first_chunk()?))
+    } else {
+        None
+    }
 }
 
 /// Why a packet produced no TCP segment.
@@ -322,7 +342,9 @@ fn fast<'a>(pkt: &Packet<'a>) -> Option<Segment<'a>> {
 /// segment read from where that found its parts, without looking at the headers again.
 #[inline(always)]
 pub fn decode_plain<'a>(pkt: &Packet<'a>, plain: Plain) -> Option<Segment<'a>> {
-    plain.segment_in(pkt.data.get(plain.ip as usize..)?)
+    let mut seg = plain.segment_in(pkt.data.get(plain.ip as usize..)?)?;
+    seg.iface = iface_of(pkt);
+    Some(seg)
 }
 
 /// Where the parts of a plain TCP packet are in its bytes: a whole IPv4 or IPv6 packet
@@ -432,7 +454,13 @@ impl Plain {
         let tcp: &[u8; 20] = ip.get(self.tcp as usize..)?.first_chunk()?;
         let (ports, _) = tcp.split_first_chunk::<4>()?;
         let (src, dst) = self.ends_in(ip, ports)?;
-        let [_, _, _, _, s0, s1, s2, s3, a0, a1, a2, a3, _, flags, ..] = *tcp;
+        let [_, _, _, _, s0, s1, s2, s3, a0, a1, a2, a3, _, flags, w0, w1, ..] = *tcp;
+        let head: &[u8; 9] = ip.first_chunk()?;
+        let (ttl, ip_id) = if self.v6 {
+            (head[7], None)
+        } else {
+            (head[8], Some(u16::from_be_bytes([head[4], head[5]])))
+        };
         Some(Segment {
             src,
             dst,
@@ -445,6 +473,10 @@ impl Plain {
             payload: ip.get(self.payload as usize..self.end as usize)?,
             // The whole IP packet was captured (checked by `Plain::find`), so nothing was cut.
             missing: 0,
+            ttl,
+            ip_id,
+            window: u16::from_be_bytes([w0, w1]),
+            iface: None,
         })
     }
 }
@@ -501,7 +533,9 @@ fn sliced<'a>(pkt: &Packet<'a>) -> Result<Segment<'a>, Skip> {
         }
         other => return Err(Skip::UnsupportedLink(other)),
     };
-    segment_of(&sliced, pkt.orig_len.saturating_sub(data.len() as u32))
+    let mut seg = segment_of(&sliced, pkt.orig_len.saturating_sub(data.len() as u32))?;
+    seg.iface = iface_of(pkt);
+    Ok(seg)
 }
 
 /// The TCP segment of a sliced packet, `cut` bytes of which the snaplen cut off.
@@ -512,14 +546,24 @@ fn segment_of<'a>(sliced: &LaxSlicedPacket<'a>, cut: u32) -> Result<Segment<'a>,
             _ => Skip::NotTcp,
         });
     };
-    let (src_ip, dst_ip): (IpAddr, IpAddr) = match &sliced.net {
+    let (src_ip, dst_ip, ttl, ip_id): (IpAddr, IpAddr, u8, Option<u16>) = match &sliced.net {
         Some(LaxNetSlice::Ipv4(ip)) => {
             let h = ip.header();
-            (h.source_addr().into(), h.destination_addr().into())
+            (
+                h.source_addr().into(),
+                h.destination_addr().into(),
+                h.ttl(),
+                Some(h.identification()),
+            )
         }
         Some(LaxNetSlice::Ipv6(ip)) => {
             let h = ip.header();
-            (h.source_addr().into(), h.destination_addr().into())
+            (
+                h.source_addr().into(),
+                h.destination_addr().into(),
+                h.hop_limit(),
+                None,
+            )
         }
         _ => return Err(Skip::NotTcp),
     };
@@ -535,6 +579,10 @@ fn segment_of<'a>(sliced: &LaxSlicedPacket<'a>, cut: u32) -> Result<Segment<'a>,
         rst: tcp.rst(),
         payload,
         missing: cut,
+        ttl,
+        ip_id,
+        window: tcp.window_size(),
+        iface: None,
     })
 }
 

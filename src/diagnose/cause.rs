@@ -290,6 +290,60 @@ causes! {
         /// How many such TLS connections.
         candidates: u64,
     }
+    /// The first close frame reached a host that no longer had the connection: its kernel
+    /// answered with an RST without ACK (RFC 9293 §3.10.7.1), so the peer's application
+    /// never read it and both applications saw 1006.
+    "close-frame-not-read" => CloseNotRead {
+        from: Role,
+        /// Null for an empty close frame.
+        code: Option<u16>,
+        packet: u64,
+        /// The peer's RST that answered it.
+        rst_packet: u64,
+    }
+    /// The first close frame was never acknowledged (its sender sent it again and again):
+    /// it never reached the peer, whose application did not see it; both saw 1006.
+    "close-frame-not-delivered" => CloseNotDelivered {
+        from: Role,
+        /// Null for an empty close frame.
+        code: Option<u16>,
+        packet: u64,
+        /// Retransmissions of the sender's data, from the first never acknowledged on.
+        retransmissions: u64,
+    }
+    /// Data of one side was never acknowledged: its segments and their retransmissions
+    /// (backing off, RFC 6298 §5) got no ACK until the end: the path between the two died
+    /// (a NAT or firewall that forgot the flow, a link that went down, a peer that vanished).
+    "unacknowledged-data" => Unacknowledged {
+        /// The side whose data went unacknowledged.
+        from: Role,
+        /// The first segment never acknowledged, and when it was captured (RFC 3339).
+        first_packet: u64,
+        at: String,
+        /// What it carried, when the frames tell.
+        what: Option<Unacked>,
+        retransmissions: u64,
+        /// Seconds from the first segment to the last retransmission.
+        seconds: f64,
+        last_packet: u64,
+        /// The first packet the peer sent after it, if any, and how long after.
+        peer_next: Option<u64>,
+        peer_silent_s: f64,
+    }
+    /// An RST whose TTL (hop limit) matches none of the packets its sender's address sent
+    /// before: most likely made up on the path (a firewall, load balancer, NAT or IDS).
+    "reset-not-from-peer" => ForeignReset {
+        /// The side the RST claims to come from.
+        by: Role,
+        packet: u64,
+        ttl: u8,
+        /// The TTLs of that side's packets before it (lowest, highest).
+        ttl_low: u8,
+        ttl_high: u8,
+        /// The RST's IPv4 identification and that of the side's packet before it.
+        ip_id: Option<u16>,
+        id_before: Option<u16>,
+    }
 }
 
 impl Serialize for Cause {
@@ -644,4 +698,17 @@ pub struct Head {
     pub inferred: bool,
     pub general: &'static str,
     pub fix: Cow<'static, str>,
+}
+
+/// What a segment never acknowledged carried ([`Cause::Unacknowledged`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Unacked {
+    Ping,
+    CloseFrame,
+    /// A complete data message, its type and size.
+    Message {
+        opcode: OpcodeName,
+        size: u64,
+    },
 }

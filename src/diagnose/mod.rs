@@ -11,12 +11,14 @@
 //!
 //! A new cause is a variant of [`Cause`] (`cause.rs`), decided where its facts are
 //! (`status.rs` for close frames and endings, `idle.rs` for quiet spells, `tls.rs`,
-//! `legs.rs` and `reload.rs` for proxies, `session.rs` for the rest of a session), and said
-//! in words in one place: `text.rs` ([`text::detail`], the `Display` of [`Cause`], and
-//! [`text::fix`]), with `text_proxy.rs` for a proxy's reload and known timeouts and
-//! `units.rs` for spans of time. `connection.rs` builds one session's report with its
-//! diagnosis; `whole.rs` finishes the whole report with the causes only several
-//! connections show (`legs.rs` for proxies, `app.rs` for shared application identities).
+//! `legs.rs` and `reload.rs` for proxies, `path.rs` for the path under the session,
+//! `session.rs` for the rest of a session), and said in words in one place: `text.rs`
+//! ([`text::detail`], the `Display` of [`Cause`], and [`text::fix`]), with `text/path.rs`
+//! for the path, `text_proxy.rs` for a proxy's reload and known timeouts, `text_app.rs` for
+//! heartbeats and applications, and `units.rs` for spans of time. `connection.rs` builds one
+//! session's report with its diagnosis; `whole.rs` finishes the whole report with the causes
+//! only several connections show (`legs.rs` for proxies, `app.rs` for shared application
+//! identities).
 
 pub mod app;
 pub mod cause;
@@ -26,6 +28,7 @@ pub mod heartbeat;
 pub mod idle;
 pub mod legs;
 pub mod live;
+pub mod path;
 pub mod reload;
 pub mod session;
 pub mod status;

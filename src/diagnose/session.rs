@@ -74,6 +74,24 @@ pub fn diagnose(
 ) -> Diagnosis {
     let client_side = c.client_side();
     let server_side = client_side.other();
+    let (cs, ss) = (w.stats(client_side), w.stats(server_side));
+    let sent = PerSide {
+        client: &cs,
+        server: &ss,
+    };
+    // Close frames no application read (never acknowledged, or answered by a host that
+    // no longer had the connection) set no status: the frames below are the others.
+    let all_closes = closes;
+    let unread = match w.transport.h2_stream {
+        None => super::path::unread_closes(c, all_closes, sent),
+        Some(_) => Vec::new(),
+    };
+    let read: Vec<&CloseFrame> = all_closes
+        .iter()
+        .copied()
+        .filter(|f| !unread.iter().any(|(p, _)| *p == f.packet))
+        .collect();
+    let closes: &[&CloseFrame] = &read;
     // Each side's first ending, and an RST it sent after its FIN: that RST cuts what
     // the side could still read (both ways, as any RST does).
     let mut tcp_ends: Vec<End> = Side::BOTH
@@ -154,13 +172,13 @@ pub fn diagnose(
         (Some(code), Some(_)) => vec![status::refused(code, true)],
         _ => status::causes(closes, &ends, http_status, upgraded, missing),
     };
+    // The first close frame, answered by a host that no longer had the connection: no
+    // application read it.
+    if let (false, Some(Cause::NoCloseFrame { .. })) = (unread.is_empty(), causes.first()) {
+        causes.splice(0..1, unread.iter().map(|(_, cause)| cause.clone()));
+    }
     let code = causes.first().and_then(|c| super::text::head(c).code);
-    let (cs, ss) = (w.stats(client_side), w.stats(server_side));
     let last_frame = latest(cs.last_frame, ss.last_frame);
-    let sent = PerSide {
-        client: &cs,
-        server: &ss,
-    };
     // The quiet spell before the first ending, unless a frame came after that ending:
     // only each side's last frame is known, so the last one before the ending is not,
     // and a spell measured from a later frame would read as none.
@@ -181,6 +199,11 @@ pub fn diagnose(
                 unanswered: idle::unanswered(end.by, sent, end.packet, end.ts),
             }
         });
+    let path_causes: Vec<Cause> = super::path::unacknowledged(c, all_closes, sent)
+        .into_iter()
+        .chain(super::path::foreign_resets(c))
+        .collect();
+    causes.extend(path_causes.iter().cloned());
     // A heartbeat that gave up, said before the quiet spell it explains.
     if upgraded && http_status.is_none_or(|s| s == 101) {
         causes.extend(super::heartbeat::cause(
@@ -221,6 +244,11 @@ pub fn diagnose(
             missing: missing.any(),
         },
     );
+    if let Some(ev) = &mut evidence {
+        for (clause, packets) in path_causes.iter().filter_map(super::text::path_evidence) {
+            ev.add(format_args!("; {clause}"), packets);
+        }
+    }
     if let (Some(stream), Some(1006)) = (w.transport.h2_stream, code) {
         // The frame the status already names (the first ending, when it is the
         // stream's) is not named twice; the cause and the evidence both name every other

@@ -23,6 +23,10 @@ use crate::websocket::unanswered::Unanswered;
 use std::borrow::Cow;
 use std::fmt::{self, Display, Formatter, Write as _};
 
+mod path;
+pub use path::path_evidence;
+use path::{path_hint, path_words};
+
 /// Where a cause is said in the detail: the status's own cause first, then the quiet spell
 /// before a 1006 and what the side that ended reacted to, a close frame that could not be
 /// accepted, the reply (or the close that came too late), what TLS shows, the other frames
@@ -41,7 +45,10 @@ pub fn rank(c: &Cause) -> u8 {
         | Cause::ProxyIdleTimeout { .. }
         | Cause::ProxyEndedBothLegs { .. }
         | Cause::ProxyReloadOrStop { .. }
-        | Cause::RelayedEnd { .. } => 0,
+        | Cause::RelayedEnd { .. }
+        | Cause::CloseNotRead { .. }
+        | Cause::CloseNotDelivered { .. } => 0,
+        Cause::Unacknowledged { .. } | Cause::ForeignReset { .. } => 1,
         Cause::QuietSpell { .. } | Cause::UnansweredMessage { .. } => 1,
         Cause::IdleTimeout { .. } => 2,
         Cause::InvalidCloseFrame { .. } => 3,
@@ -105,7 +112,9 @@ pub fn head(first: &Cause) -> Head {
         Cause::Closed { code, .. } => coded(*code, false),
         Cause::EmptyClose { .. } => coded(1005, true),
         Cause::CodeNotCaptured { .. } => none(UNKNOWN_TRUNCATED, FIX_FULL_SNAPLEN.into()),
-        Cause::NoCloseFrame { .. } => coded(1006, true),
+        Cause::NoCloseFrame { .. }
+        | Cause::CloseNotRead { .. }
+        | Cause::CloseNotDelivered { .. } => coded(1006, true),
         Cause::RelayedEnd { app, app_end, .. } => Head {
             fix: relayed_end_fix(*app, app_end).into(),
             ..coded(1006, true)
@@ -147,6 +156,7 @@ fn hint(c: &Cause) -> Option<String> {
                 message.packet, message.from
             ))
         }
+        Cause::Unacknowledged { .. } | Cause::ForeignReset { .. } => Some(path_hint(c)),
         Cause::IdleTimeout { .. } => Some(
             "Keep the connection busy: send a ping (or an application heartbeat) well inside the timeout, for example every 20-30 s, or raise the proxy's idle timeout.".into(),
         ),
@@ -518,6 +528,10 @@ impl Display for Cause {
             Cause::HeartbeatTimeout { .. } | Cause::Application { .. } => {
                 super::text_app::words(self, f)
             }
+            Cause::CloseNotRead { .. }
+            | Cause::CloseNotDelivered { .. }
+            | Cause::Unacknowledged { .. }
+            | Cause::ForeignReset { .. } => path_words(self, f),
             Cause::BehindTlsProxy { candidates } => {
                 let which = if *candidates == 1 {
                     "the server of a TLS connection of this capture that was not decrypted (under \"Encrypted connections\"): this is most likely the back leg of a session through a TLS-terminating proxy, its client the proxy, and that connection the client's leg"

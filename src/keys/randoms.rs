@@ -178,6 +178,10 @@ mod tests {
             rst: false,
             payload,
             missing: 0,
+            ttl: 64,
+            ip_id: None,
+            window: 0,
+            iface: None,
         }
     }
 

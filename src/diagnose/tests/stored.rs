@@ -229,6 +229,41 @@ fn one_of_each() -> Vec<Cause> {
             fix: Some("Raise pingTimeout.".into()),
         },
         Cause::BehindTlsProxy { candidates: 2 },
+        Cause::CloseNotRead {
+            from: Role::Server,
+            code: Some(1001),
+            packet: 43,
+            rst_packet: 45,
+        },
+        Cause::CloseNotDelivered {
+            from: Role::Client,
+            code: Some(1000),
+            packet: 33,
+            retransmissions: 4,
+        },
+        Cause::Unacknowledged {
+            from: Role::Client,
+            first_packet: 33,
+            at: "2026-11-25T21:03:39.953788000Z".into(),
+            what: Some(crate::diagnose::cause::Unacked::Message {
+                opcode: OpcodeName(Opcode::TEXT),
+                size: 5,
+            }),
+            retransmissions: 4,
+            seconds: 1.696,
+            last_packet: 41,
+            peer_next: None,
+            peer_silent_s: 9.216,
+        },
+        Cause::ForeignReset {
+            by: Role::Server,
+            packet: 129,
+            ttl: 57,
+            ttl_low: 63,
+            ttl_high: 64,
+            ip_id: Some(0x4242),
+            id_before: None,
+        },
     ]
 }
 

@@ -19,6 +19,7 @@ use crate::decode::{Endpoint, Segment};
 use crate::finding::Kind;
 use crate::flow::Role;
 use crate::stack::tcp::assembler::HalfStream;
+use crate::stack::tcp::path::{self, PathWatch};
 use crate::stack::tls::keylog::KeyLog;
 use crate::flow::{Side, Sides};
 use crate::stack::{Env, Stack};
@@ -115,6 +116,8 @@ pub struct Connection {
     /// The layers above TCP, and the facts they share.
     pub up: Stack,
     pub ends: Sides<Option<End>>,
+    /// What each direction's packets say of the path: copies, TTLs, unacknowledged data.
+    pub path: Sides<PathWatch>,
     /// The tunnels its first packet came through (`decode::encapsulation`), if any (boxed:
     /// a pointer in every connection, the rest only in those that came through a tunnel).
     pub encapsulation: Option<Box<crate::decode::Encapsulation>>,
@@ -146,6 +149,7 @@ impl Connection {
             isn: Sides::default(),
             up: Stack::default(),
             ends: Sides::default(),
+            path: Sides::default(),
             encapsulation: None,
             input,
             first_packet: packet,
@@ -235,6 +239,10 @@ impl Connection {
     pub fn segment(&mut self, seg: &Segment<'_>, packet: u64, ts: Timestamp, env: &Env<'_>) {
         let (limits, keys) = (env.limits, env.keys);
         let s = self.side_of(seg.src);
+        // The same packet captured again (another interface, the next hop): one packet.
+        if self.path[s].copy(seg, ts) {
+            return;
+        }
         self.packets += 1;
         self.last_packet = packet;
         if ts > self.last_ts {
@@ -252,7 +260,17 @@ impl Connection {
         if self.ignored() {
             return;
         }
-        let Connection { tcp, up, ends, .. } = self;
+        let Connection {
+            tcp, up, ends, path, ..
+        } = self;
+        if !seg.rst {
+            path[s].own(seg, packet, ts);
+            path[s].sent(seg, packet, ts);
+            if seg.ack_flag {
+                path[s.other()].acked(seg.ack);
+            }
+        }
+        path[s.other()].peer_sent(packet, ts);
         if !tcp[s].started() && !seg.syn {
             up.ctx.partial[s] = true;
         }
@@ -288,6 +306,7 @@ impl Connection {
                 // Out of window (rule 11): not this connection's end.
                 return;
             }
+            path[s].own(seg, packet, ts);
             // Deliver what was held, then end this direction.
             tcp[s].flush_at(Some(packet), &mut |ev| up.on_event(s, ev, keys));
             match &mut ends[s] {
@@ -384,8 +403,10 @@ impl Connection {
             tcp,
             up,
             ends,
+            path,
             last_packet,
             last_ts,
+            packets,
             ..
         } = self;
         for s in Side::BOTH {
@@ -425,6 +446,11 @@ impl Connection {
                     None,
                     format!("{} retransmitted segments carried bytes different from the first copy (the first copy was kept)", c.inconsistencies),
                 );
+            }
+        }
+        if let Some(note) = path::copies_note(&path[Side::A], &path[Side::B], *packets) {
+            if !up.ctx.findings.has(Kind::CapturedCopies) {
+                up.ctx.findings.push(Kind::CapturedCopies, None, None, note);
             }
         }
     }

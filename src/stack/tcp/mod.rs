@@ -11,6 +11,7 @@
 
 pub mod assembler;
 pub mod connection;
+pub mod path;
 
 
 pub use crate::flow::Event;

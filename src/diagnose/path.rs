@@ -1,0 +1,169 @@
+//! What the path under a session shows: a close frame no application read, data never
+//! acknowledged, an RST its sender's address did not send.
+//!
+//! In: a finished connection's path watch (`stack::tcp::path`: each direction's first RST
+//! with its TTL and the TTLs before it, and the data still unacknowledged at the end with
+//! its retransmissions), the session's close frames and what each side sent. Out: the
+//! [`Cause`]s `close-frame-not-read`, `close-frame-not-delivered`, `unacknowledged-data`
+//! and `reset-not-from-peer`.
+//! RFC 9293 §3.10.7.1 (a host with no connection answers a segment with an RST, without
+//! ACK when the segment had one), RFC 6298 §5 (retransmissions back off), RFC 791 §3.2 and
+//! RFC 8200 §3 (TTL and hop limit fall by one per router).
+
+use super::cause::{Cause, OpcodeName, Unacked};
+use crate::close::CloseFrame;
+use crate::flow::{PerSide, Role};
+use crate::stack::tcp::connection::{Connection, EndKind};
+use crate::stack::tcp::path::Stall;
+use crate::flow::Side;
+use crate::websocket::decoder::Stats;
+
+/// Retransmissions of data never acknowledged before the path is said to have died: a
+/// lone retransmission is a lost packet; three that back off are a path that is gone.
+pub const MIN_RETRANSMISSIONS: u64 = 3;
+
+/// ... and the least time from the first segment to the last retransmission: three
+/// retransmissions by timeout back off over at least 1.4 s (200 ms, 400 ms, 800 ms from
+/// Linux's least timeout, RFC 6298 §5.5); segments repeated faster are reordering or
+/// copies, not a dead path.
+pub const MIN_STALL_SECONDS: f64 = 1.0;
+
+/// The data of side `s` never acknowledged, when it shows a dead path: the peer had
+/// acknowledged this side before (a capture that holds one direction only shows no ACK
+/// at all), and the retransmissions back off.
+fn dead(c: &Connection, s: Side) -> Option<Stall> {
+    let w = &c.path[s];
+    w.unacknowledged(MIN_RETRANSMISSIONS)
+        .filter(|st| w.was_acknowledged() && st.last_ts.since(st.first_ts) >= MIN_STALL_SECONDS)
+}
+
+/// The close frames, first ones first (`closes` in delivery order), that no application
+/// read: one never acknowledged (its sender's data from it on got no ACK, however often
+/// sent again), or one answered by the peer's first ending, an RST without the ACK flag
+/// with no frame of the peer's in between (the host had no such connection). Each with
+/// its packet and cause, up to the first close frame that was read.
+pub fn unread_closes(
+    c: &Connection,
+    closes: &[&CloseFrame],
+    sent: PerSide<&Stats>,
+) -> Vec<(u64, Cause)> {
+    let mut out = Vec::new();
+    for f in closes.iter().filter(|f| !f.rejected()) {
+        let own = side_of(c, f.from);
+        let peer = own.other();
+        if let Some(st) = dead(c, own).filter(|st| st.first_packet <= f.packet) {
+            out.push((
+                f.packet,
+                Cause::CloseNotDelivered {
+                    from: f.from,
+                    code: f.code,
+                    packet: f.packet,
+                    retransmissions: st.retransmissions,
+                },
+            ));
+            continue;
+        }
+        let answered = sent
+            .of(f.from.peer())
+            .last_frame
+            .is_some_and(|(p, _)| p > f.packet);
+        let no_socket = match (c.path[peer].reset, c.ends[peer]) {
+            (Some(mark), Some(end)) => {
+                !mark.ack_flag
+                    && mark.packet > f.packet
+                    && end.kind == EndKind::Rst
+                    && end.packet == mark.packet
+            }
+            _ => false,
+        };
+        if !no_socket || answered {
+            break;
+        }
+        if let Some(mark) = c.path[peer].reset {
+            out.push((
+                f.packet,
+                Cause::CloseNotRead {
+                    from: f.from,
+                    code: f.code,
+                    packet: f.packet,
+                    rst_packet: mark.packet,
+                },
+            ));
+        }
+    }
+    out
+}
+
+/// Each side's data never acknowledged, with its retransmissions.
+pub fn unacknowledged(c: &Connection, closes: &[&CloseFrame], sent: PerSide<&Stats>) -> Vec<Cause> {
+    let mut out = Vec::new();
+    for s in Side::BOTH {
+        let Some(st) = dead(c, s) else {
+            continue;
+        };
+        let from = c.role(s);
+        let stats = *sent.of(from);
+        let first = st.first_packet;
+        let what = if stats.last_ping.is_some_and(|(p, _)| p == first) {
+            Some(Unacked::Ping)
+        } else if closes.iter().any(|f| f.from == from && f.packet == first) {
+            Some(Unacked::CloseFrame)
+        } else {
+            match stats.last_message {
+                Some((opcode, size, p)) if p == first => Some(Unacked::Message {
+                    opcode: OpcodeName(opcode),
+                    size,
+                }),
+                _ => None,
+            }
+        };
+        let (peer_next, until) = match st.peer_next {
+            Some((p, ts)) => (Some(p), ts),
+            None => (None, c.last_ts),
+        };
+        out.push(Cause::Unacknowledged {
+            from,
+            first_packet: first,
+            at: st.first_ts.rfc3339(),
+            what,
+            retransmissions: st.retransmissions,
+            seconds: round_ms(st.last_ts.since(st.first_ts)),
+            last_packet: st.last_packet,
+            peer_next,
+            peer_silent_s: round_ms(until.since(st.first_ts)),
+        });
+    }
+    out
+}
+
+/// Each side's first RST whose TTL is outside those of the side's packets before it.
+pub fn foreign_resets(c: &Connection) -> Vec<Cause> {
+    Side::BOTH
+        .into_iter()
+        .filter_map(|s| {
+            let m = c.path[s].reset?;
+            let (lo, hi) = m.before?;
+            (m.ttl < lo || m.ttl > hi).then(|| Cause::ForeignReset {
+                by: c.role(s),
+                packet: m.packet,
+                ttl: m.ttl,
+                ttl_low: lo,
+                ttl_high: hi,
+                ip_id: m.ip_id,
+                id_before: m.id_before,
+            })
+        })
+        .collect()
+}
+
+fn side_of(c: &Connection, role: Role) -> Side {
+    if c.role(Side::A) == role {
+        Side::A
+    } else {
+        Side::B
+    }
+}
+
+fn round_ms(s: f64) -> f64 {
+    (s.max(0.0) * 1000.0).round() / 1000.0
+}

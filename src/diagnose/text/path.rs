@@ -1,0 +1,153 @@
+//! The words of the causes the path under a session shows (`diagnose::path`): a close
+//! frame that a host without the connection answered, data never acknowledged, an RST
+//! that its sender's address did not send; their hints and evidence clauses.
+
+use super::Secs;
+use crate::close::catalog;
+use crate::diagnose::cause::{Cause, Unacked};
+use std::fmt::{self, Formatter};
+
+/// The words of the causes the path under the session shows: a close frame a host without
+/// the connection answered, data never acknowledged, an RST its sender did not send.
+pub(super) fn path_words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
+    match c {
+        Cause::CloseNotRead {
+            from,
+            code,
+            packet,
+            rst_packet,
+        } => {
+            let peer = from.peer();
+            let code = match code {
+                Some(c) => format!(" {c} ({})", catalog::lookup(*c).name),
+                None => String::new(),
+            };
+            write!(f, "The {from}'s close frame{code} (packet {packet}) reached a {peer} that no longer had the connection: its kernel answered with an RST without ACK (packet {rst_packet}), as a host does for a segment of no connection it knows (RFC 9293 §3.10.7.1), so the {peer}'s application never read it; both applications saw 1006.")
+        }
+        Cause::CloseNotDelivered {
+            from,
+            code,
+            packet,
+            retransmissions,
+        } => {
+            let peer = from.peer();
+            let code = match code {
+                Some(c) => format!(" {c} ({})", catalog::lookup(*c).name),
+                None => String::new(),
+            };
+            let s = if *retransmissions == 1 { "" } else { "s" };
+            write!(f, "The {from}'s close frame{code} (packet {packet}) was never acknowledged, though its data was sent again {retransmissions} time{s}: it never reached the {peer}, whose application did not see it; both applications saw 1006.")
+        }
+        Cause::Unacknowledged {
+            from,
+            first_packet,
+            at,
+            what,
+            retransmissions,
+            seconds,
+            last_packet,
+            peer_next,
+            peer_silent_s,
+        } => {
+            let peer = from.peer();
+            write!(
+                f,
+                "The path between the {from} and the {peer} died at {at}: the {from}'s "
+            )?;
+            match what {
+                Some(Unacked::Ping) => write!(f, "ping (packet {first_packet})")?,
+                Some(Unacked::CloseFrame) => write!(f, "close frame (packet {first_packet})")?,
+                Some(Unacked::Message { opcode, size }) => write!(
+                    f,
+                    "{} message of {size} bytes (packet {first_packet})",
+                    opcode.0.name()
+                )?,
+                None => write!(f, "data (packet {first_packet})")?,
+            }
+            let s = if *retransmissions == 1 { "" } else { "s" };
+            write!(f, " and {retransmissions} retransmission{s} over {} (the last at packet {last_packet}) were never acknowledged", Secs(*seconds))?;
+            match peer_next {
+                Some(p) => write!(
+                    f,
+                    "; nothing came from the {peer} for {}, until packet {p}.",
+                    Secs(*peer_silent_s)
+                ),
+                None => write!(
+                    f,
+                    "; nothing came from the {peer} after it ({} to the end of the capture).",
+                    Secs(*peer_silent_s)
+                ),
+            }
+        }
+        Cause::ForeignReset {
+            by,
+            packet,
+            ttl,
+            ttl_low,
+            ttl_high,
+            ip_id,
+            id_before,
+        } => {
+            let usual = if ttl_low == ttl_high {
+                ttl_low.to_string()
+            } else {
+                format!("{ttl_low} to {ttl_high}")
+            };
+            write!(f, "The RST at packet {packet} claims to come from the {by}, but its TTL is {ttl} and the {by}'s packets before it carry {usual}: it took another way here, so something on the path most likely made it up (a firewall, a load balancer or NAT that lost the flow, an IDS)")?;
+            if let (Some(id), Some(before)) = (ip_id, id_before) {
+                write!(
+                    f,
+                    "; its IPv4 ID is {id}, the {by}'s packet before it had {before}"
+                )?;
+            }
+            write!(
+                f,
+                ". The {by}'s application most likely never ended the connection."
+            )
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The advice of a path cause.
+pub(super) fn path_hint(c: &Cause) -> String {
+    match c {
+        Cause::ForeignReset { by, .. } => format!("Find the box between the two that resets connections in the {by}'s name: firewall or IDS rules, a NAT or load balancer whose flow table dropped the connection (an idle timeout there); a capture on the {by}'s own host shows it never sent that RST."),
+        _ => "Nothing the peers sent was wrong: the path between them broke. Look at what sits between them (NAT, firewall, load balancer, Wi-Fi or mobile link) at that time, send pings often enough to notice a dead path quickly, and reconnect with backoff.".into(),
+    }
+}
+
+/// The clause a path cause adds to the evidence line, and its packets.
+pub fn path_evidence(c: &Cause) -> Option<(String, Vec<u64>)> {
+    match c {
+        Cause::Unacknowledged {
+            from,
+            first_packet,
+            retransmissions,
+            last_packet,
+            ..
+        } => Some((
+            format!("the {from}'s data from packet {first_packet} and {retransmissions} retransmissions (to packet {last_packet}) were never acknowledged"),
+            vec![*first_packet, *last_packet],
+        )),
+        Cause::ForeignReset {
+            by,
+            packet,
+            ttl,
+            ttl_low,
+            ttl_high,
+            ..
+        } => {
+            let usual = if ttl_low == ttl_high {
+                ttl_low.to_string()
+            } else {
+                format!("{ttl_low}-{ttl_high}")
+            };
+            Some((
+                format!("the RST (packet {packet}) has TTL {ttl}; the {by}'s packets carry {usual}: not sent by the {by}"),
+                vec![*packet],
+            ))
+        }
+        _ => None,
+    }
+}

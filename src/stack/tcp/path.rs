@@ -1,0 +1,412 @@
+//! What one direction's packets say of the path under it: copies, hops, and data that
+//! was never acknowledged.
+//!
+//! In: every TCP segment of one direction (sequence and acknowledgement numbers, flags,
+//! payload, window, the IP TTL or hop limit and IPv4 identification, the interface the
+//! capture names) and its time; the peer's acknowledgements. Out:
+//! - whether a segment is a copy of one seen moments before ([`PathWatch::copy`]): the same
+//!   packet captured again on another interface, or one hop further on (RFC 791 §3.2: a
+//!   router lowers the TTL by one; RFC 8200 §3 the hop limit). A copy is one packet: it is
+//!   not fed to reassembly, so it is never counted as a retransmission. A retransmission
+//!   proper (RFC 9293 §3.8.1) is a new packet: seen again at the same place (interface and
+//!   TTL, or, where the capture names no interface, the same hop with nothing else to
+//!   tell them apart), with another IPv4 identification, or after the copy window.
+//! - the TTLs this direction's packets carried before its first RST, and that RST's own,
+//!   to tell a reset its endpoint sent from one a box on the path made up.
+//! - a stall: data (or a FIN) sent after the peer's last acknowledgement that advanced,
+//!   with its retransmissions; still open at the end, it was never acknowledged.
+//!
+//! Memory is constant: a ring of [`RING`] recent segment fingerprints and a few numbers.
+
+use crate::capture::Timestamp;
+use crate::decode::Segment;
+
+/// Recent segments remembered per direction: the copies `tcpdump -i any` takes of a
+/// packet follow it at once (the kernel forwards it in the same pass), one other packet
+/// of the same direction between them at most.
+pub const RING: usize = 2;
+
+/// Copies of one packet are at most this far apart (in capture time), and something
+/// shows they were taken at different places: another interface, a TTL one lower, the
+/// same non-zero IPv4 identification. Linux's least retransmission timeout is 200 ms
+/// (`TCP_RTO_MIN`; RFC 6298 §2.4 asks for one second), so a retransmission by timeout
+/// never comes sooner.
+pub const COPY_WINDOW_NS: i64 = 200_000_000;
+
+/// An interface the capture does not name.
+const NO_IFACE: u32 = u32::MAX;
+
+/// One recent segment in 24 bytes: what makes it that packet, and where it was first
+/// seen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Print {
+    seq: u32,
+    ack: u32,
+    /// A hash of the flags, the window, the payload's length and its first and last 8
+    /// bytes, and whether there is an IPv4 identification.
+    sample: u32,
+    /// Capture time in microseconds, its low 32 bits (compared by wrapping difference).
+    us: u32,
+    /// Where it was first seen: the interface and TTL.
+    iface: u32,
+    ip_id: u16,
+    ttl: u8,
+    /// Times seen (0: an unused slot).
+    seen: u8,
+}
+
+/// Flags of [`Line::bits`].
+const HAS_ACKED: u8 = 1;
+const HAS_SENT: u8 = 2;
+const HAS_TTL: u8 = 4;
+const HAS_ID: u8 = 8;
+const STALLED: u8 = 16;
+const RESET: u8 = 32;
+
+/// What every segment reads or writes, on one cache line: the recent segments, the
+/// peer's highest acknowledgement and this direction's highest sequence number sent, the
+/// TTLs of this direction's packets (RSTs aside) and the IPv4 identification of the last.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
+#[repr(C)]
+struct Line {
+    prints: [Print; RING],
+    acked: u32,
+    sent_end: u32,
+    last_id: u16,
+    ttl_lo: u8,
+    ttl_hi: u8,
+    bits: u8,
+}
+
+/// The stall, on the next cache line (packet 0: none): what a data segment writes.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
+#[repr(C)]
+struct Cold {
+    since_packet: u64,
+    since_ts: Timestamp,
+    retransmissions: u64,
+    last_packet: u64,
+    last_ts: Timestamp,
+    peer_packet: u64,
+    peer_ts: Timestamp,
+}
+
+/// The first RST of a direction: its packet, time, and what its IP header carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ResetMark {
+    pub packet: u64,
+    pub ts: Timestamp,
+    pub ttl: u8,
+    pub ip_id: Option<u16>,
+    /// The RST had the ACK flag (a socket answered); without it, it answered a segment
+    /// for which the host had no connection (RFC 9293 §3.10.7.1).
+    pub ack_flag: bool,
+    /// The TTLs of this direction's packets before it (lowest, highest), if any.
+    pub before: Option<(u8, u8)>,
+    /// The IPv4 identification of this direction's packet before it.
+    pub id_before: Option<u16>,
+}
+
+/// Data of a direction sent after the peer's last acknowledgement that moved forward.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Stall {
+    /// The first segment sent (or sent again) after that acknowledgement.
+    pub first_packet: u64,
+    pub first_ts: Timestamp,
+    /// Segments since that repeated bytes already sent.
+    pub retransmissions: u64,
+    /// The last segment of the stall, and its time.
+    pub last_packet: u64,
+    pub last_ts: Timestamp,
+    /// The first packet the peer sent after the stall began (that did not end it).
+    pub peer_next: Option<(u64, Timestamp)>,
+}
+
+/// One direction's watch over the path (see the module header): two cache lines every
+/// segment may touch, 128-byte aligned so that they are one pair for the prefetcher,
+/// then what copies and resets alone touch.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[repr(C, align(128))]
+pub struct PathWatch {
+    line: Line,
+    cold: Cold,
+    /// Copies of this direction's packets left out.
+    pub copies: u64,
+    /// This direction's packets that were captured more than once.
+    pub copied: u64,
+    /// The interfaces the capture named for this direction's packets (the first four).
+    ifaces: [u32; 4],
+    n_ifaces: u8,
+    pub reset: Option<ResetMark>,
+}
+
+/// `a < b` in sequence space (RFC 9293 §3.4).
+fn before(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) < 0
+}
+
+/// Up to 8 bytes as a number.
+#[inline(always)]
+fn word(bytes: &[u8]) -> u64 {
+    let mut x = 0u64;
+    for &b in bytes.iter().take(8) {
+        x = x << 8 | u64::from(b);
+    }
+    x
+}
+
+/// The fingerprint of a segment: its flags, window, payload length (with the bytes the
+/// capture cut), the payload's first and last 8 bytes, whether it has an IPv4 ID.
+#[inline(always)]
+fn sample(seg: &Segment<'_>) -> u32 {
+    let payload = seg.payload;
+    let flags = u64::from(seg.syn)
+        | u64::from(seg.ack_flag) << 1
+        | u64::from(seg.fin) << 2
+        | u64::from(seg.rst) << 3
+        | u64::from(seg.ip_id.is_some()) << 4;
+    let n = payload.len() as u64 + u64::from(seg.missing);
+    let (head, tail) = match (payload.first_chunk::<8>(), payload.last_chunk::<8>()) {
+        (Some(h), Some(t)) => (u64::from_le_bytes(*h), u64::from_le_bytes(*t)),
+        _ => (word(payload), 0),
+    };
+    let x = head ^ tail.rotate_left(23) ^ (n << 32 | u64::from(seg.window) << 8 | flags);
+    (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as u32
+}
+
+impl PathWatch {
+    /// Whether `seg` (at `ts`) is a copy of a packet of this direction seen moments
+    /// before (see the module header). A copy is counted here and goes no further; any
+    /// other segment is remembered.
+    #[inline]
+    pub fn copy(&mut self, seg: &Segment<'_>, ts: Timestamp) -> bool {
+        let us = (ts.0 / 1000) as u32;
+        let iface = seg.iface.unwrap_or(NO_IFACE);
+        let id = seg.ip_id.unwrap_or(0);
+        let mut print = None;
+        // The sequence and acknowledgement numbers tell almost every other segment apart.
+        for p in self.line.prints.iter_mut() {
+            if p.seq != seg.seq || p.ack != seg.ack || p.seen == 0 {
+                continue;
+            }
+            let sample = *print.get_or_insert_with(|| sample(seg));
+            if p.sample != sample || p.ip_id != id {
+                continue;
+            }
+            let dt = i64::from(us.wrapping_sub(p.us) as i32).abs() * 1000;
+            if dt > COPY_WINDOW_NS {
+                continue;
+            }
+            let here = p.iface == iface && p.ttl == seg.ttl;
+            // Without an interface, another hop or the same non-zero IPv4 ID tells a
+            // copy; nothing else does (an IPv6 packet or an IPv4 ID of 0 seen again at
+            // the same hop may be the sender's own retransmission, and stays one).
+            let is_copy = if iface != NO_IFACE {
+                !here
+            } else {
+                p.ttl != seg.ttl || id != 0
+            };
+            if !is_copy {
+                break;
+            }
+            if p.seen == 1 {
+                self.copied += 1;
+            }
+            p.seen = p.seen.saturating_add(1);
+            self.copies += 1;
+            self.note_iface(iface);
+            return true;
+        }
+        // The slot: an unused one, else the older.
+        let [a, b] = &self.line.prints;
+        let older = usize::from(b.seen == 0 || (a.seen != 0 && (b.us.wrapping_sub(a.us) as i32) < 0));
+        let slot = if a.seen == 0 { 0 } else { older };
+        if let Some(p) = self.line.prints.get_mut(slot) {
+            *p = Print {
+                seq: seg.seq,
+                ack: seg.ack,
+                sample: print.unwrap_or_else(|| sample(seg)),
+                us,
+                iface,
+                ip_id: id,
+                ttl: seg.ttl,
+                seen: 1,
+            };
+        }
+        if iface != NO_IFACE {
+            self.note_iface(iface);
+        }
+        false
+    }
+
+    /// The interfaces the capture named for this direction's packets (the first four).
+    pub fn ifaces(&self) -> &[u32] {
+        self.ifaces.get(..usize::from(self.n_ifaces)).unwrap_or_default()
+    }
+
+    #[inline]
+    fn note_iface(&mut self, iface: u32) {
+        let n = usize::from(self.n_ifaces);
+        if iface != NO_IFACE && n < self.ifaces.len() && !self.ifaces().contains(&iface) {
+            if let Some(slot) = self.ifaces.get_mut(n) {
+                *slot = iface;
+                self.n_ifaces += 1;
+            }
+        }
+    }
+
+    /// A packet of this direction that is not a copy: its TTL and identification, or,
+    /// for its first RST, the mark that compares them with those before.
+    #[inline]
+    pub fn own(&mut self, seg: &Segment<'_>, packet: u64, ts: Timestamp) {
+        let l = &mut self.line;
+        if l.bits & RESET != 0 {
+            return;
+        }
+        if seg.rst {
+            l.bits |= RESET;
+            self.reset = Some(ResetMark {
+                packet,
+                ts,
+                ttl: seg.ttl,
+                ip_id: seg.ip_id,
+                ack_flag: seg.ack_flag,
+                before: (l.bits & HAS_TTL != 0).then_some((l.ttl_lo, l.ttl_hi)),
+                id_before: (l.bits & HAS_ID != 0).then_some(l.last_id),
+            });
+            return;
+        }
+        if l.bits & HAS_TTL != 0 {
+            l.ttl_lo = l.ttl_lo.min(seg.ttl);
+            l.ttl_hi = l.ttl_hi.max(seg.ttl);
+        } else {
+            (l.ttl_lo, l.ttl_hi) = (seg.ttl, seg.ttl);
+            l.bits |= HAS_TTL;
+        }
+        match seg.ip_id {
+            Some(id) => {
+                l.last_id = id;
+                l.bits |= HAS_ID;
+            }
+            None => l.bits &= !HAS_ID,
+        }
+    }
+
+    /// A segment this direction sent (not a copy, not an RST): new bytes, or bytes sent
+    /// again, for the stall.
+    #[inline]
+    pub fn sent(&mut self, seg: &Segment<'_>, packet: u64, ts: Timestamp) {
+        if seg.syn || seg.rst {
+            return;
+        }
+        let len = seg.payload.len() as u32 + seg.missing + u32::from(seg.fin);
+        if len == 0 {
+            return;
+        }
+        let l = &mut self.line;
+        let end = seg.seq.wrapping_add(len);
+        let again = l.bits & HAS_SENT != 0 && before(seg.seq, l.sent_end);
+        if l.bits & STALLED != 0 {
+            let c = &mut self.cold;
+            c.retransmissions += u64::from(again);
+            c.last_packet = packet;
+            c.last_ts = ts;
+        } else if !(again && l.bits & HAS_ACKED != 0 && !before(l.acked, end)) {
+            // (Bytes the peer already acknowledged, sent again, start no stall.)
+            l.bits |= STALLED;
+            self.cold = Cold {
+                since_packet: packet,
+                since_ts: ts,
+                retransmissions: u64::from(again),
+                last_packet: packet,
+                last_ts: ts,
+                peer_packet: 0,
+                peer_ts: Timestamp::default(),
+            };
+        }
+        if l.bits & HAS_SENT == 0 || before(l.sent_end, end) {
+            l.sent_end = end;
+            l.bits |= HAS_SENT;
+        }
+    }
+
+    /// The peer acknowledged everything before `ack`: a stall ends when it moves forward.
+    #[inline]
+    pub fn acked(&mut self, ack: u32) {
+        let l = &mut self.line;
+        if l.bits & HAS_ACKED == 0 || before(l.acked, ack) {
+            l.acked = ack;
+            l.bits = (l.bits | HAS_ACKED) & !STALLED;
+        }
+    }
+
+    /// A packet of the peer (not a copy) that did not end the stall.
+    #[inline]
+    pub fn peer_sent(&mut self, packet: u64, ts: Timestamp) {
+        if self.line.bits & STALLED != 0 && self.cold.peer_packet == 0 {
+            self.cold.peer_packet = packet;
+            self.cold.peer_ts = ts;
+        }
+    }
+
+    /// The stall still open, if any.
+    pub fn stall(&self) -> Option<Stall> {
+        let c = &self.cold;
+        (self.line.bits & STALLED != 0).then_some(Stall {
+            first_packet: c.since_packet,
+            first_ts: c.since_ts,
+            retransmissions: c.retransmissions,
+            last_packet: c.last_packet,
+            last_ts: c.last_ts,
+            peer_next: (c.peer_packet != 0).then_some((c.peer_packet, c.peer_ts)),
+        })
+    }
+
+    /// Whether the peer ever acknowledged this direction's bytes (its SYN included).
+    pub fn was_acknowledged(&self) -> bool {
+        self.line.bits & HAS_ACKED != 0
+    }
+
+    /// The stall still open: data never acknowledged, with at least `min` retransmissions.
+    pub fn unacknowledged(&self, min: u64) -> Option<Stall> {
+        self.stall().filter(|s| s.retransmissions >= min)
+    }
+}
+
+/// What the report says once of the copies in both directions of a connection that had
+/// `packets` packets besides them, if any: "each packet was captured 2 times, on
+/// interfaces 4, 6 (by index)", or how many were.
+pub fn copies_note(a: &PathWatch, b: &PathWatch, packets: u64) -> Option<String> {
+    let copies = a.copies + b.copies;
+    if copies == 0 {
+        return None;
+    }
+    let copied = a.copied + b.copied;
+    let mut note = if copied == packets && copies.is_multiple_of(packets) {
+        format!("each packet was captured {} times", 1 + copies / packets)
+    } else if copies == copied {
+        format!("{copied} of {packets} packets were captured twice")
+    } else {
+        format!("{copied} of {packets} packets were captured more than once ({copies} copies)")
+    };
+    let mut ifaces: Vec<u32> = a.ifaces().to_vec();
+    for i in b.ifaces() {
+        if !ifaces.contains(i) {
+            ifaces.push(*i);
+        }
+    }
+    ifaces.sort_unstable();
+    if !ifaces.is_empty() {
+        let list: Vec<String> = ifaces.iter().map(u32::to_string).collect();
+        note.push_str(&format!(
+            ", on interface{} {} (by index)",
+            if ifaces.len() == 1 { "" } else { "s" },
+            list.join(", ")
+        ));
+    }
+    note.push_str("; each is counted once, not as a retransmission");
+    Some(note)
+}
+
+#[cfg(test)]
+mod tests;

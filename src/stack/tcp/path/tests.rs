@@ -1,0 +1,141 @@
+use super::*;
+use crate::decode::Endpoint;
+
+fn seg(seq: u32, payload: &[u8], ttl: u8, ip_id: Option<u16>, iface: Option<u32>) -> Segment<'_> {
+    Segment {
+        src: Endpoint::v4(0x0a00_0002, 40000),
+        dst: Endpoint::v4(0x0a00_0003, 80),
+        seq,
+        ack: 77,
+        syn: false,
+        ack_flag: true,
+        fin: false,
+        rst: false,
+        payload,
+        missing: 0,
+        ttl,
+        ip_id,
+        window: 512,
+        iface,
+    }
+}
+
+const MS: i64 = 1_000_000;
+
+fn at(ms: i64) -> Timestamp {
+    Timestamp(1_700_000_000_000 * MS + ms * MS)
+}
+
+#[test]
+fn a_copy_on_another_interface_is_one_packet() {
+    let mut w = PathWatch::default();
+    assert!(!w.copy(&seg(100, b"hello", 64, Some(7), Some(4)), at(0)));
+    assert!(w.copy(&seg(100, b"hello", 64, Some(7), Some(6)), at(0)));
+    // A third place: the next hop, one TTL lower, on a third interface.
+    assert!(w.copy(&seg(100, b"hello", 63, Some(7), Some(9)), at(0)));
+    assert_eq!((w.copies, w.copied), (2, 1));
+    assert_eq!(w.ifaces(), [4, 6, 9]);
+    let note = copies_note(&w, &PathWatch::default(), 1).unwrap();
+    assert_eq!(note, "each packet was captured 3 times, on interfaces 4, 6, 9 (by index); each is counted once, not as a retransmission");
+}
+
+#[test]
+fn a_retransmission_after_the_timeout_stays_one() {
+    let mut w = PathWatch::default();
+    assert!(!w.copy(&seg(100, b"hello", 64, Some(7), Some(4)), at(0)));
+    // Same bytes, same IP ID (a stack that does not change it), another interface, but
+    // later than any copy: a retransmission.
+    assert!(!w.copy(&seg(100, b"hello", 64, Some(7), Some(6)), at(250)));
+    assert_eq!(w.copies, 0);
+}
+
+#[test]
+fn seen_again_at_the_same_place_is_a_retransmission() {
+    let mut w = PathWatch::default();
+    assert!(!w.copy(&seg(100, b"hello", 64, Some(0), Some(4)), at(0)));
+    assert!(!w.copy(&seg(100, b"hello", 64, Some(0), Some(4)), at(3)));
+    // Its copy on the other interface is a copy of the retransmission.
+    assert!(w.copy(&seg(100, b"hello", 64, Some(0), Some(6)), at(3)));
+    assert_eq!(w.copies, 1);
+}
+
+#[test]
+fn other_bytes_or_another_ip_id_stay_one() {
+    let mut w = PathWatch::default();
+    assert!(!w.copy(&seg(100, b"hello", 64, Some(7), Some(4)), at(0)));
+    assert!(!w.copy(&seg(100, b"hellO", 64, Some(7), Some(6)), at(0)));
+    // A long payload differing only at its end.
+    let a = [b'a'; 300];
+    let mut b = a;
+    b[299] = b'b';
+    assert!(!w.copy(&seg(200, &a, 64, Some(8), Some(4)), at(1)));
+    assert!(!w.copy(&seg(200, &b, 64, Some(8), Some(6)), at(1)));
+    // The same bytes with a new IPv4 identification: sent again by the stack.
+    assert!(!w.copy(&seg(200, &a, 64, Some(9), Some(6)), at(1)));
+    assert_eq!(w.copies, 0);
+}
+
+#[test]
+fn without_interfaces_the_hop_or_the_id_decide() {
+    let mut w = PathWatch::default();
+    // One hop further, same IPv4 identification.
+    assert!(!w.copy(&seg(100, b"x1", 64, Some(0), None), at(0)));
+    assert!(w.copy(&seg(100, b"x1", 63, Some(0), None), at(10)));
+    // Same hop, same non-zero identification.
+    assert!(!w.copy(&seg(102, b"x2", 64, Some(5), None), at(20)));
+    assert!(w.copy(&seg(102, b"x2", 64, Some(5), None), at(30)));
+    // Same hop, identification 0 or none (IPv6), even at once: the sender's own
+    // retransmission cannot be told from a copy, so it stays one.
+    assert!(!w.copy(&seg(104, b"x3", 64, Some(0), None), at(40)));
+    assert!(!w.copy(&seg(104, b"x3", 64, Some(0), None), at(40)));
+    assert!(!w.copy(&seg(106, b"x4", 64, None, None), at(50)));
+    assert!(!w.copy(&seg(106, b"x4", 64, None, None), at(50)));
+    assert_eq!(w.copies, 2);
+}
+
+#[test]
+fn the_ring_remembers_one_packet_between_copies() {
+    let mut w = PathWatch::default();
+    assert!(!w.copy(&seg(100, b"a", 64, Some(1), Some(4)), at(0)));
+    assert!(!w.copy(&seg(101, b"b", 64, Some(2), Some(4)), at(0)));
+    assert!(w.copy(&seg(100, b"a", 64, Some(1), Some(6)), at(0)));
+    assert!(!w.copy(&seg(102, b"c", 64, Some(3), Some(4)), at(0)));
+    assert!(w.copy(&seg(101, b"b", 64, Some(2), Some(6)), at(0)));
+    assert!(w.copy(&seg(102, b"c", 64, Some(3), Some(6)), at(0)));
+    let note = copies_note(&w, &PathWatch::default(), 3).unwrap();
+    assert!(note.starts_with("each packet was captured 2 times"), "{note}");
+}
+
+#[test]
+fn a_stall_ends_when_the_peer_acknowledges() {
+    let mut w = PathWatch::default();
+    w.sent(&seg(100, b"ping", 64, Some(1), None), 10, at(0));
+    w.acked(104);
+    assert_eq!(w.stall(), None);
+    w.sent(&seg(104, b"ping2", 64, Some(2), None), 11, at(1000));
+    for (i, ms) in [1200, 1600, 2400].into_iter().enumerate() {
+        w.sent(&seg(104, b"ping2", 64, Some(3 + i as u16), None), 12 + i as u64, at(ms));
+    }
+    let st = w.unacknowledged(3).unwrap();
+    assert_eq!((st.first_packet, st.retransmissions, st.last_packet), (11, 3, 14));
+    assert!(w.unacknowledged(4).is_none());
+    // A late ACK of the peer: nothing is left unacknowledged.
+    w.acked(109);
+    assert!(w.unacknowledged(0).is_none());
+    // Bytes already acknowledged sent again start no stall.
+    w.sent(&seg(104, b"ping2", 64, Some(9), None), 20, at(3000));
+    assert!(w.unacknowledged(0).is_none());
+}
+
+#[test]
+fn the_first_reset_keeps_the_ttls_before_it() {
+    let mut w = PathWatch::default();
+    w.own(&seg(100, b"a", 52, Some(10), None), 1, at(0));
+    w.own(&seg(101, b"b", 52, Some(11), None), 2, at(1));
+    let mut r = seg(102, b"", 57, Some(0x4242), None);
+    r.rst = true;
+    r.ack_flag = false;
+    w.own(&r, 3, at(2));
+    let m = w.reset.unwrap();
+    assert_eq!((m.ttl, m.before, m.id_before, m.ack_flag), (57, Some((52, 52)), Some(11), false));
+}

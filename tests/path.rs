@@ -1,0 +1,348 @@
+//! The path under a session: copies of each packet taken on several interfaces are one
+//! packet; data never acknowledged, a close frame a host without the connection answered
+//! and an RST its sender's address did not send are named with their packets. The
+//! recorded fixtures in fixtures/path/ (fixtures/record/path/) and captures built here from
+//! `python-close-1000-client.pcap`.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use wsclose::analyzer::Options;
+use wsclose::capture::write::PcapWriter;
+use wsclose::capture::{LinkType, Timestamp};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+/// The report's connections as JSON.
+fn connections(path: &Path) -> Vec<Value> {
+    let r = wsclose::analyze_files(&[path.to_path_buf()], Options::default()).unwrap();
+    r.connections
+        .iter()
+        .map(|c| serde_json::to_value(c).unwrap())
+        .collect()
+}
+
+fn causes(c: &Value) -> Vec<Value> {
+    c["status"]["causes"].as_array().unwrap().clone()
+}
+
+fn cause<'a>(all: &'a [Value], kind: &str) -> &'a Value {
+    all.iter()
+        .find(|c| c["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} in {all:?}"))
+}
+
+fn retransmissions(c: &Value) -> (u64, u64) {
+    (
+        c["tcp"]["client"]["retransmissions"].as_u64().unwrap(),
+        c["tcp"]["server"]["retransmissions"].as_u64().unwrap(),
+    )
+}
+
+#[test]
+fn copies_on_a_bridge_are_one_packet_each() {
+    let c = &connections(&fixture("path/copies-bridge.pcap"))[0];
+    assert_eq!(retransmissions(c), (0, 0));
+    assert_eq!(c["tcp"]["client"]["segments"], 4);
+    assert_eq!(c["status"]["code"], 1000);
+    let notes: Vec<&Value> = c["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "captured-copies")
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    let detail = notes[0]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("captured twice, on interfaces 37, 38 (by index)"),
+        "{detail}"
+    );
+}
+
+#[test]
+fn a_path_that_died_under_a_session_is_named() {
+    let c = &connections(&fixture("path/half-open.pcap"))[0];
+    // The server's 1001 reached a client host that had dropped the connection: nobody
+    // read it, both applications saw 1006 (as they logged).
+    assert_eq!(c["status"]["code"], 1006);
+    assert_eq!(c["seen_by"]["client"], 1006);
+    assert_eq!(c["seen_by"]["server"], 1006);
+    let all = causes(c);
+    assert_eq!(all[0]["kind"], "close-frame-not-read");
+    assert_eq!(
+        (
+            &all[0]["from"],
+            &all[0]["code"],
+            &all[0]["packet"],
+            &all[0]["rst_packet"]
+        ),
+        (&"server".into(), &1001.into(), &43.into(), &45.into())
+    );
+    let u = cause(&all, "unacknowledged-data");
+    assert_eq!(u["from"], "client");
+    assert_eq!(u["first_packet"], 33);
+    assert_eq!(u["what"], "ping");
+    assert_eq!(u["retransmissions"], 4);
+    assert_eq!(u["last_packet"], 41);
+    assert_eq!(u["peer_next"], 43);
+    let words = c["status"]["cause"].as_str().unwrap();
+    assert!(
+        words.contains("the client's ping (packet 33) and 4 retransmissions over 1.696 s"),
+        "{words}"
+    );
+    assert!(c["evidence"]["packets"]
+        .as_array()
+        .unwrap()
+        .contains(&33.into()));
+}
+
+#[test]
+fn a_close_frame_never_acknowledged_was_not_seen() {
+    let c = &connections(&fixture("path/half-open-close.pcap"))[0];
+    assert_eq!(c["status"]["code"], 1006);
+    assert_eq!(c["seen_by"]["client"], 1006);
+    assert_eq!(c["seen_by"]["server"], 1006);
+    let all = causes(c);
+    let kinds: Vec<&Value> = all.iter().map(|c| &c["kind"]).collect();
+    assert_eq!(
+        kinds,
+        [
+            "close-frame-not-delivered",
+            "close-frame-not-read",
+            "unacknowledged-data",
+            "quiet-spell"
+        ]
+    );
+    assert_eq!(
+        (
+            &all[0]["from"],
+            &all[0]["code"],
+            &all[0]["packet"],
+            &all[0]["retransmissions"]
+        ),
+        (&"client".into(), &1000.into(), &21.into(), &4.into())
+    );
+    assert_eq!(
+        (&all[1]["from"], &all[1]["packet"], &all[1]["rst_packet"]),
+        (&"server".into(), &31.into(), &33.into())
+    );
+    assert_eq!(all[2]["what"], "close-frame");
+}
+
+#[test]
+fn a_reset_with_a_foreign_ttl_is_not_the_peers() {
+    let c = &connections(&fixture("path/forged-rst.pcap"))[0];
+    assert_eq!(c["status"]["code"], 1006);
+    let all = causes(c);
+    let r = cause(&all, "reset-not-from-peer");
+    assert_eq!(
+        (
+            &r["by"],
+            &r["packet"],
+            &r["ttl"],
+            &r["ttl_low"],
+            &r["ttl_high"]
+        ),
+        (
+            &"server".into(),
+            &129.into(),
+            &57.into(),
+            &64.into(),
+            &64.into()
+        )
+    );
+    assert_eq!(r["ip_id"], 0x4242);
+    let summary = c["evidence"]["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("has TTL 57; the server's packets carry 64"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn one_direction_alone_names_no_dead_path() {
+    // Only the client's packets of path/half-open (a capture that holds one direction):
+    // nothing was ever acknowledged, which says nothing of the path.
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = PcapWriter::new(Vec::new(), LinkType::LINUX_SLL2, 262_144).unwrap();
+    wsclose::capture::file::read(&fixture("path/half-open.pcap"), &mut |p| {
+        assert_eq!(p.link, LinkType::LINUX_SLL2);
+        // The IPv4 source after the 20-byte cooked header.
+        if p.data[20 + 12..20 + 16] == [10, 77, 0, 2] {
+            w.packet(p.ts, p.data, p.orig_len).unwrap();
+        }
+    })
+    .unwrap();
+    let path = dir.path().join("client-only.pcap");
+    std::fs::write(&path, w.into_inner()).unwrap();
+    for c in connections(&path) {
+        let all = causes(&c);
+        assert!(
+            all.iter()
+                .all(|k| k["kind"] != "unacknowledged-data"
+                    && k["kind"] != "close-frame-not-delivered"),
+            "{all:?}"
+        );
+    }
+}
+
+/// A captured packet of an Ethernet fixture.
+#[derive(Clone)]
+struct Pkt {
+    ts: Timestamp,
+    data: Vec<u8>,
+}
+
+fn packets(name: &str) -> Vec<Pkt> {
+    let mut out = Vec::new();
+    wsclose::capture::file::read(&fixture(name), &mut |p| {
+        assert_eq!(p.link, LinkType::ETHERNET);
+        out.push(Pkt {
+            ts: p.ts,
+            data: p.data.to_vec(),
+        })
+    })
+    .unwrap();
+    out
+}
+
+fn write(dir: &Path, name: &str, pkts: &[Pkt]) -> PathBuf {
+    let mut w = PcapWriter::new(Vec::new(), LinkType::ETHERNET, 262_144).unwrap();
+    for p in pkts {
+        w.packet(p.ts, &p.data, p.data.len() as u32).unwrap();
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, w.into_inner()).unwrap();
+    path
+}
+
+/// The IPv4 header of an Ethernet frame: its TTL and identification.
+const TTL: usize = 14 + 8;
+const ID: usize = 14 + 4;
+
+const FIXTURE: &str = "python-close-1000-client.pcap";
+/// The client's "hello" (packet 8).
+const HELLO: usize = 7;
+
+/// What a connection's report says, but for packet numbers (copies take numbers too):
+/// the TCP counters, the status, its causes' kinds, the close frames, who saw what.
+fn said(c: &Value) -> Value {
+    let kinds: Vec<&Value> = c["status"]["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| &k["kind"])
+        .collect();
+    let closes: Vec<(&Value, &Value, &Value)> = c["close_frames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (&f["from"], &f["code"], &f["reason"]))
+        .collect();
+    serde_json::json!({
+        "tcp": c["tcp"],
+        "code": c["status"]["code"],
+        "kinds": kinds,
+        "closes": closes,
+        "seen_by": c["seen_by"],
+        "tcp_end": c["tcp_end"],
+    })
+}
+
+#[test]
+fn every_packet_twice_or_one_hop_further_reads_as_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkts = packets(FIXTURE);
+    let once = connections(&fixture(FIXTURE));
+    assert_eq!(retransmissions(&once[0]), (0, 0));
+    for hop in [false, true] {
+        let twice: Vec<Pkt> = pkts
+            .iter()
+            .flat_map(|p| {
+                let mut copy = p.clone();
+                copy.ts = Timestamp(p.ts.0 + 20_000);
+                if hop {
+                    copy.data[TTL] -= 1;
+                }
+                [p.clone(), copy]
+            })
+            .collect();
+        let path = write(dir.path(), &format!("twice-{hop}.pcap"), &twice);
+        let got = connections(&path);
+        assert_eq!(got.len(), 1);
+        assert_eq!(said(&got[0]), said(&once[0]), "hop {hop}");
+        // The copy of the last ACK comes after the connection was reported; at the same
+        // hop, the SYN/ACK's copy (IPv4 ID 0) cannot be told from a retransmission of it.
+        let want = if hop {
+            "12 of 13 packets were captured twice"
+        } else {
+            "11 of 14 packets were captured twice"
+        };
+        let detail = got[0]["findings"][0]["detail"].as_str().unwrap().to_owned();
+        assert_eq!(
+            detail,
+            format!("{want}; each is counted once, not as a retransmission")
+        );
+    }
+}
+
+/// A change made to a packet sent again.
+type Edit = Box<dyn Fn(&mut Pkt)>;
+
+#[test]
+fn a_retransmission_stays_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkts = packets(FIXTURE);
+    let again = |f: &dyn Fn(&mut Pkt)| {
+        let mut out = pkts.clone();
+        let mut copy = pkts[HELLO].clone();
+        f(&mut copy);
+        let shift = copy.ts.0 - pkts[HELLO].ts.0;
+        for p in out.iter_mut().skip(HELLO + 1) {
+            p.ts = Timestamp(p.ts.0 + shift);
+        }
+        out.insert(HELLO + 1, copy);
+        out
+    };
+    let cases: [(&str, Edit); 3] = [
+        // The same bytes and IP ID after the retransmission timeout.
+        (
+            "late",
+            Box::new(|p: &mut Pkt| p.ts = Timestamp(p.ts.0 + 250_000_000)),
+        ),
+        // At once, with a new IP ID: the stack sent it again.
+        (
+            "new-id",
+            Box::new(|p: &mut Pkt| {
+                p.ts = Timestamp(p.ts.0 + 20_000);
+                p.data[ID + 1] = p.data[ID + 1].wrapping_add(1);
+            }),
+        ),
+        // At once, with other bytes.
+        (
+            "other-bytes",
+            Box::new(|p: &mut Pkt| {
+                p.ts = Timestamp(p.ts.0 + 20_000);
+                let n = p.data.len();
+                p.data[n - 1] ^= 0x20;
+            }),
+        ),
+    ];
+    for (name, f) in cases {
+        let path = write(dir.path(), &format!("{name}.pcap"), &again(&*f));
+        let c = &connections(&path)[0];
+        assert_eq!(retransmissions(c), (1, 0), "{name}");
+        assert!(
+            c["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|f| f["kind"] != "captured-copies"),
+            "{name}: {}",
+            c["findings"]
+        );
+    }
+}
