@@ -22,7 +22,7 @@ pub fn line(ev: &CloseEvent) -> String {
     line_with(ev, false)
 }
 
-/// [`line`], with the first sentence of what the status means.
+/// [`line()`], with the first sentence of what the status means.
 pub fn line_verbose(ev: &CloseEvent) -> String {
     line_with(ev, true)
 }
