@@ -163,8 +163,18 @@ fn man_pages_cover_every_command_and_flag() {
             assert!(warnings.trim().is_empty(), "{command}: {warnings}");
         }
     }
-    // The exit codes are in the page.
-    assert!(stdout(&["man", "analyze"]).contains("\\-\\-fail\\-on: a connection ended"));
+    // The exit codes are in the page, under EXIT STATUS as a list, and the examples after.
+    let analyze = stdout(&["man", "analyze"]);
+    assert!(analyze.contains("\\-\\-fail\\-on: a connection ended"));
+    for page in [&top, &analyze] {
+        let status = page
+            .find(".SH \"EXIT STATUS\"\n.TP\n\\fB0\\fR\n")
+            .expect(page);
+        let examples = page
+            .find(".SH EXAMPLES\n.TP\n\\fBwsclose bug.pcap\\fR")
+            .expect(page);
+        assert!(status < examples && !page.contains(".SH EXTRA"), "{page}");
+    }
     let (_, err, code) = run(&["man", "nosuch"]);
     assert_eq!(code, Some(2));
     assert!(err.contains("analyze, explain"), "{err}");
