@@ -4,6 +4,8 @@
 //! each ending, in JSON, the table and Markdown, and `--redact` keeps the cause but not the
 //! client's identity.
 
+#[path = "common/run.rs"]
+mod run;
 use assert_cmd::Command;
 use serde_json::Value;
 
@@ -19,12 +21,7 @@ fn json(name: &str, extra: &[&str]) -> Value {
         .args(extra)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    serde_json::from_slice(&run::stdout_of(out)).unwrap()
 }
 
 /// (protocol, ended_by, cause, evidence) of connection `i` (0-based).

@@ -5,6 +5,8 @@
 //! the library whose timeout it is, in `status.causes` and in words; the catalog's
 //! generic reading of the code (1011's "unexpected condition", 1006's proxies) gives way.
 
+#[path = "common/run.rs"]
+mod run;
 use assert_cmd::Command;
 use serde_json::{json, Value};
 
@@ -26,12 +28,7 @@ fn report(name: &str, format: &str) -> String {
         ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    String::from_utf8(run::stdout_of(out)).unwrap()
 }
 
 fn status(name: &str) -> Value {

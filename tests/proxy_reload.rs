@@ -5,6 +5,8 @@
 //! never said to be relayed to a frame that came before them, and a spell of a known default
 //! said as a match. The same with the reports spilled to the temporary file and sharded.
 
+#[path = "common/run.rs"]
+mod run;
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -25,12 +27,7 @@ fn json(names: &[&str], extra: &[&str]) -> Value {
         .args(names.iter().map(|n| fixture(n)))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    serde_json::from_slice(&run::stdout_of(out)).unwrap()
 }
 
 fn conns(r: &Value) -> &Vec<Value> {

@@ -37,29 +37,27 @@ pub fn reload(
     close_frames: bool,
     apart_ms: f64,
 ) -> fmt::Result {
-    if close_frames {
-        write!(
-            f,
-            "The proxy closed both legs itself at the same instant: {} to the client (connection {}) and {} to the backend (connection {}), {} apart, {}. Neither application started the close.",
-            end(&l.front_end),
-            l.front,
-            end(&l.back_end),
-            l.back,
-            Ms(apart_ms),
-            after(l)
-        )?;
+    let (head, tail) = if close_frames {
+        (
+            "The proxy closed both legs itself at the same instant",
+            ". Neither application started the close.",
+        )
     } else {
-        write!(
-            f,
-            "The proxy ended both legs at the same instant with no close frame from either application: {} to the client (connection {}) and {} to the backend (connection {}), {} apart, {}: too soon after it for an idle timeout (none is set below a second); both applications see 1006.",
-            end(&l.front_end),
-            l.front,
-            end(&l.back_end),
-            l.back,
-            Ms(apart_ms),
-            after(l)
-        )?;
-    }
+        (
+            "The proxy ended both legs at the same instant with no close frame from either application",
+            ": too soon after it for an idle timeout (none is set below a second); both applications see 1006.",
+        )
+    };
+    write!(
+        f,
+        "{head}: {} to the client (connection {}) and {} to the backend (connection {}), {} apart, {}{tail}",
+        end(&l.front_end),
+        l.front,
+        end(&l.back_end),
+        l.back,
+        Ms(apart_ms),
+        after(l)
+    )?;
     write!(f, " {WHO}")
 }
 

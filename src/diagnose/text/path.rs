@@ -88,11 +88,7 @@ pub(super) fn path_words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
             ip_id,
             id_before,
         } => {
-            let usual = if ttl_low == ttl_high {
-                ttl_low.to_string()
-            } else {
-                format!("{ttl_low} to {ttl_high}")
-            };
+            let usual = ttl_range(*ttl_low, *ttl_high, " to ");
             write!(f, "The RST at packet {packet} claims to come from the {by}, but its TTL is {ttl} and the {by}'s packets before it carry {usual}: it took another way here, so something on the path most likely made it up (a firewall, a load balancer or NAT that lost the flow, an IDS)")?;
             if let (Some(id), Some(before)) = (ip_id, id_before) {
                 write!(
@@ -106,6 +102,15 @@ pub(super) fn path_words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
             )
         }
         _ => Ok(()),
+    }
+}
+
+/// "64", or "52 to 64" (`sep` between): the TTLs a side's packets carried.
+fn ttl_range(low: u8, high: u8, sep: &str) -> String {
+    if low == high {
+        low.to_string()
+    } else {
+        format!("{low}{sep}{high}")
     }
 }
 
@@ -138,11 +143,7 @@ pub fn path_evidence(c: &Cause) -> Option<(String, Vec<u64>)> {
             ttl_high,
             ..
         } => {
-            let usual = if ttl_low == ttl_high {
-                ttl_low.to_string()
-            } else {
-                format!("{ttl_low}-{ttl_high}")
-            };
+            let usual = ttl_range(*ttl_low, *ttl_high, "-");
             Some((
                 format!("the RST (packet {packet}) has TTL {ttl}; the {by}'s packets carry {usual}: not sent by the {by}"),
                 vec![*packet],
