@@ -122,11 +122,11 @@ pub struct Stall {
     pub peer_next: Option<(u64, Timestamp)>,
 }
 
-/// One direction's watch over the path (see the module header): two cache lines every
-/// segment may touch, 128-byte aligned so that they are one pair for the prefetcher,
-/// then what copies and resets alone touch.
+/// One direction's watch over the path (see the module header): what every segment may
+/// touch first, then what copies and resets alone touch. Not aligned to cache lines: the
+/// padding made every connection larger and the 1 GB run 3.5 % slower.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-#[repr(C, align(128))]
+#[repr(C)]
 pub struct PathWatch {
     line: Line,
     cold: Cold,
