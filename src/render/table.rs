@@ -458,18 +458,29 @@ fn wrap(out: &mut String, text: &str, indent: &str, width: usize) {
     out.push('\n');
 }
 
+/// "connection 3", "connections 1, 4, …": `count` connections, of which `ids` are listed.
+fn connections(ids: &[u64], count: u64) -> String {
+    let mut l: Vec<String> = ids.iter().map(u64::to_string).collect();
+    if count > ids.len() as u64 {
+        l.push("…".into());
+    }
+    format!(
+        "connection{} {}",
+        if count == 1 { "" } else { "s" },
+        l.join(", ")
+    )
+}
+
 /// Each status once (its meaning and typical causes, and the fix) with its connections'
 /// ids, a status whose connections have fixes of their own once per fix.
 fn explained(out: &mut String, statuses: &Statuses, width: u16) {
     let width = usize::from(width).clamp(40, 120);
     for (status, g) in statuses.by_fix() {
-        let ids: Vec<String> = g.ids.iter().map(u64::to_string).collect();
         let _ = writeln!(
             out,
-            "{} — connection{} {}",
+            "{} — {}",
             status.label,
-            if ids.len() == 1 { "" } else { "s" },
-            ids.join(", ")
+            connections(&g.ids, g.ids.len() as u64)
         );
         wrap(out, &format!("Cause: {}", terminal(&g.cause)), "  ", width);
         wrap(out, &format!("Fix: {}", terminal(&g.fix)), "  ", width);
@@ -482,17 +493,7 @@ fn explained(out: &mut String, statuses: &Statuses, width: u16) {
 /// connection is in its row), then the counts by status in one line.
 fn briefly(out: &mut String, report: &Report, statuses: &Statuses, width: u16) {
     let width = usize::from(width).clamp(40, 120);
-    let ids = |s: &super::statuses::Status| {
-        let mut l: Vec<String> = s.ids.iter().map(u64::to_string).collect();
-        if s.count > s.ids.len() as u64 {
-            l.push("…".into());
-        }
-        format!(
-            "connection{} {}",
-            if s.count == 1 { "" } else { "s" },
-            l.join(", ")
-        )
-    };
+    let ids = |s: &super::statuses::Status| connections(&s.ids, s.count);
     let order = statuses.problems_first();
     let clean: Vec<String> = order
         .iter()
