@@ -35,7 +35,8 @@
 //! # Features
 //!
 //! - `cli` (default): the `wsclose` binary's dependencies (clap, clap_complete, clap_mangen,
-//!   indicatif) and its [`cli`] module. A library user can leave them out:
+//!   indicatif); the command line itself is the binary's (src/main/cli.rs), not the
+//!   library's. A library user can leave them out:
 //!   `wsclose = { version = "0.1", default-features = false }`.
 //! - `live`: `live_session` and `interfaces`, through libpcap (its development package
 //!   is needed to build).
@@ -115,8 +116,6 @@
 )]
 
 pub mod app;
-#[cfg(feature = "cli")]
-pub mod cli;
 pub mod close;
 pub mod diagnose;
 pub mod error;
@@ -155,6 +154,15 @@ pub use stack::tcp::Counters;
 pub use websocket::decoder::{FrameRecord, Stats};
 pub use websocket::frame::Opcode;
 pub use websocket::session::StreamEndKind;
+
+/// Inputs as a command line names them: a directory expanded into its capture files in
+/// the order they were recorded ([`inputs::expand`]), whether a path is read as a stream
+/// (standard input, a FIFO: [`inputs::is_stream`]), and a path's file name for notes.
+pub mod inputs {
+    pub use crate::capture::file::is_stream;
+    pub use crate::capture::file::rotation::{expand, file_name};
+}
+pub use analyzer::MAX_THREADS;
 
 use analyzer::Analyzer;
 use error::Error;

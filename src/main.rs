@@ -3,12 +3,10 @@
 //! `wsclose: <what happened and what to do>`; a closed pipe (`| head`) is not an error.
 //! Notes and warnings go there too, unless `-q`.
 
+use cli::{AnalyzeArgs, Cli, ColorChoice, Command, ExtractArgs, Format, LiveArgs, TextFormat};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
-use wsclose::cli::{
-    AnalyzeArgs, Cli, ColorChoice, Command, ExtractArgs, Format, LiveArgs, TextFormat,
-};
 use wsclose::render::{csv, explain, html, json, markdown, table};
 use wsclose::report::redact;
 use wsclose::sanitize::terminal;
@@ -26,12 +24,14 @@ macro_rules! note {
     };
 }
 
+#[path = "main/cli.rs"]
+mod cli;
 #[path = "main/progress.rs"]
 mod progress;
 use progress::{Bar, Timing};
 
 fn main() -> ExitCode {
-    let cli = match wsclose::cli::parse_from(std::env::args_os()) {
+    let cli = match cli::parse_from(std::env::args_os()) {
         Ok(cli) => cli,
         Err(e) => return ExitCode::from(clap_exit(&e)),
     };
@@ -207,7 +207,7 @@ fn man_sections(roff: &str, examples: bool) -> String {
     };
     // The exit codes as a list: "  N  text" starts one, a deeper indent goes on with it.
     let mut codes = String::from(".SH \"EXIT STATUS\"\n");
-    for line in wsclose::cli::EXIT_CODES.lines().skip(1) {
+    for line in cli::EXIT_CODES.lines().skip(1) {
         let t = line.trim();
         match t.split_once("  ") {
             Some((n, text)) if line.starts_with("  ") && !line.starts_with("   ") => {
@@ -259,7 +259,7 @@ fn command_line() -> String {
 /// pipe, which is read once, by the analysis, and hashed there: `InputSummary::sha256`).
 fn sha256(path: &std::path::Path) -> Option<String> {
     use sha2::Digest;
-    if wsclose::cli::is_stream(path) {
+    if cli::is_stream(path) {
         return None;
     }
     let f = std::fs::File::open(path).ok()?;
@@ -283,7 +283,7 @@ fn color(choice: ColorChoice) -> bool {
 
 fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclose::error::Error> {
     // A directory stands for the captures in it, in time order (rotated files).
-    let (files, notes) = wsclose::cli::expand(&args.files)?;
+    let (files, notes) = cli::expand(&args.files)?;
     for n in notes {
         note!("wsclose: {}", terminal(&n));
     }
@@ -516,7 +516,7 @@ fn key_log_notes(logs: &[wsclose::keys::KeySource], warnings: &[String], verbose
 
 /// On standard error, once per cap, how many connections a cap ended before they did and
 /// which flag to raise (the report marks each of them evicted).
-fn evictions_note(seen: &wsclose::report::Seen, limits: &wsclose::cli::LimitArgs) {
+fn evictions_note(seen: &wsclose::report::Seen, limits: &cli::LimitArgs) {
     if seen.evicted_max_flows > 0 {
         note!(
             "wsclose: warning: {} were evicted while still open because more than --max-flows ({}) were open at once; the report marks them evicted (how they ended is not in it): raise --max-flows to follow them to their end",
@@ -538,7 +538,7 @@ fn evictions_note(seen: &wsclose::report::Seen, limits: &wsclose::cli::LimitArgs
 /// the others read on their own in one line (many separate recordings given together are
 /// the usual case, not news: the JSON's `continuity` gives each one's reason).
 fn joins_note(inputs: &[wsclose::InputSummary]) {
-    use wsclose::cli::file_name;
+    use cli::file_name;
     let name = |i: usize| terminal(&file_name(&inputs[i].path)).into_owned();
     // The inputs read on their own after the first one explained: (count, first, last).
     let mut alone: Option<(usize, usize, usize)> = None;
@@ -605,7 +605,7 @@ fn extract(args: ExtractArgs, verbose: bool) -> Result<u8, wsclose::error::Error
             "extract reads the capture twice, so it needs a file, not standard input".into(),
         ));
     }
-    if wsclose::cli::is_stream(&args.capture) {
+    if cli::is_stream(&args.capture) {
         return Err(wsclose::error::Error::Usage(format!(
             "extract reads the capture twice, so it needs a regular file, not {} (a pipe or device): save the capture to a file first",
             terminal(&args.capture.display().to_string())

@@ -6,6 +6,10 @@
 
 #[path = "common/skip.rs"]
 mod skip;
+// The binary's command line, the definitions the completions and man pages are made from.
+#[allow(dead_code, unused_imports)]
+#[path = "../src/main/cli.rs"]
+mod cli;
 
 use assert_cmd::Command;
 use clap::CommandFactory;
@@ -33,7 +37,7 @@ fn stdout(args: &[&str]) -> String {
 
 /// The visible commands with their visible long flags.
 fn commands() -> Vec<(String, Vec<String>)> {
-    let mut cmd = wsclose::cli::Cli::command();
+    let mut cmd = cli::Cli::command();
     cmd.build();
     cmd.get_subcommands()
         .filter(|c| !c.is_hide_set() && c.get_name() != "help")

@@ -26,7 +26,7 @@ impl Bar {
         let total: Option<u64> = files
             .iter()
             .map(|p| {
-                (!wsclose::cli::is_stream(p))
+                (!crate::cli::is_stream(p))
                     .then(|| std::fs::metadata(p).ok().map(|m| m.len()))
                     .flatten()
             })

@@ -11,14 +11,13 @@
 //! and `wsclose -r FILE` (tshark) are `analyze`, `--json` is `--format json` (ripgrep),
 //! `-q`, `-v` and `-V` work before or after any command.
 
-/// What the binary says of its inputs before and after reading them: a directory's capture
-/// files, and an input's file name for notes.
-pub use crate::capture::file::is_stream;
-pub use crate::capture::file::rotation::{expand, file_name};
-use crate::report::filter::{Selection, StatusSpec};
 use clap::{ArgAction, Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+/// What the binary says of its inputs before and after reading them: a directory's capture
+/// files, and an input's file name for notes.
+pub use wsclose::inputs::{expand, file_name, is_stream};
+use wsclose::report::filter::{Selection, StatusSpec};
 
 pub const EXIT_CODES: &str = "\
 Exit codes:
@@ -354,7 +353,7 @@ pub struct LimitArgs {
     #[arg(long, value_name = "BYTES", default_value_t = 4 << 20)]
     pub max_buffer: usize,
     /// Finished connection reports kept in memory; the rest go to a temporary file (tests).
-    #[arg(long, hide = true, value_name = "N", default_value_t = crate::report::store::DEFAULT_BUDGET)]
+    #[arg(long, hide = true, value_name = "N", default_value_t = wsclose::report::store::DEFAULT_BUDGET)]
     pub keep_reports: usize,
 }
 
@@ -369,8 +368,8 @@ pub struct KeyArgs {
 
 impl KeyArgs {
     /// The key logs to read: these files, and `SSLKEYLOGFILE` when it is set.
-    pub fn sources(&self) -> crate::keys::KeySources {
-        crate::keys::KeySources::with_env(self.keylog.clone())
+    pub fn sources(&self) -> wsclose::keys::KeySources {
+        wsclose::keys::KeySources::with_env(self.keylog.clone())
     }
 }
 
@@ -447,12 +446,12 @@ fn max_flows(s: &str) -> Result<usize, String> {
     }
 }
 
-/// `--threads N`: at most [`MAX_THREADS`](crate::analyzer::MAX_THREADS). A larger number is
+/// `--threads N`: at most [`MAX_THREADS`](wsclose::MAX_THREADS). A larger number is
 /// refused rather than lowered: the threads of a file take whole groups of flows, of which
 /// there are at most 64, and every thread reads every packet, so more would only slow the
 /// run; a number like 100000 is a slip worth saying, as a bad number is.
 fn threads(s: &str) -> Result<usize, String> {
-    let max = crate::analyzer::MAX_THREADS;
+    let max = wsclose::MAX_THREADS;
     match s.trim().parse::<usize>() {
         Ok(n) if n > max => Err(format!(
             "{n} threads is more than one file can use: give at most {max} (0, the default, takes one per core up to 4)"
@@ -465,16 +464,16 @@ fn threads(s: &str) -> Result<usize, String> {
 impl LimitArgs {
     /// The analyzer options these flags describe (threads as by default: see
     /// [`ReadArgs::options`] for a file).
-    pub fn options(&self) -> crate::analyzer::Options {
-        crate::analyzer::Options {
-            limits: crate::stack::tcp::assembler::Limits {
+    pub fn options(&self) -> wsclose::Options {
+        wsclose::Options {
+            limits: wsclose::Limits {
                 max_pending_bytes: self.max_buffer,
-                ..crate::stack::tcp::assembler::Limits::default()
+                ..wsclose::Limits::default()
             },
             idle_timeout_s: self.idle_timeout,
             max_flows: self.max_flows.max(1),
             keep_reports: self.keep_reports,
-            ..crate::analyzer::Options::default()
+            ..wsclose::Options::default()
         }
     }
 }
@@ -485,7 +484,7 @@ impl AnalyzeArgs {
     /// `--timeline`, the frames around each close for Markdown, the last frames each way for
     /// HTML's pictures; and for Markdown and HTML (which open with each capture's SHA-256)
     /// a stream's hash computed as it is read.
-    pub fn options(&self) -> crate::analyzer::Options {
+    pub fn options(&self) -> wsclose::Options {
         let mut opts = self.read.options(&self.limits);
         opts.join_files = !self.separate_files;
         opts.force_join = self.join_files;
@@ -495,7 +494,7 @@ impl AnalyzeArgs {
         } else if self.format == Format::Markdown {
             opts.frame_log = 12;
         } else if self.format == Format::Html {
-            opts.frame_log = crate::render::html::FRAME_LOG;
+            opts.frame_log = wsclose::render::html::FRAME_LOG;
         }
         opts.hash_streams = matches!(self.format, Format::Markdown | Format::Html);
         opts
@@ -507,8 +506,8 @@ impl ReadArgs {
     /// file's threads each walk its packets, so more threads than cores only take turns
     /// (on 2 cores, `--threads 8` took 2.6 to 3 times as long as `--threads 2` on the 1 GB
     /// capture). The report is the same with any number of threads.
-    pub fn options(&self, limits: &LimitArgs) -> crate::analyzer::Options {
-        crate::analyzer::Options {
+    pub fn options(&self, limits: &LimitArgs) -> wsclose::Options {
+        wsclose::Options {
             threads: self.threads_used(),
             ..limits.options()
         }
