@@ -26,12 +26,12 @@ mod gen;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
 use std::time::Duration;
-use wsclose::analyzer::{Analyzer, Freeze, Options};
-use wsclose::capture::{LinkType, Packet, Timestamp};
-use wsclose::stack::tcp::assembler::{HalfStream, Limits};
-use wsclose::stack::tcp::Event;
-use wsclose::websocket::frame::{parse_header, unmask, unmask_bytewise};
-use wsclose::websocket::utf8::Utf8Stream;
+use wsclose::__internals::analyzer::{Analyzer, Freeze, Options};
+use wsclose::__internals::capture::{LinkType, Packet, Timestamp};
+use wsclose::__internals::stack::tcp::assembler::{HalfStream, Limits};
+use wsclose::__internals::stack::tcp::Event;
+use wsclose::__internals::websocket::frame::{parse_header, unmask, unmask_bytewise};
+use wsclose::__internals::websocket::utf8::Utf8Stream;
 
 fn configure(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
     g.warm_up_time(Duration::from_millis(500))
@@ -294,7 +294,7 @@ fn serial(c: &mut Criterion) {
     let (reports, _) = analyze(Freeze::Never);
     let stored: Vec<Vec<u8>> = reports
         .iter()
-        .map(|r| wsclose::serial::to_vec(r).expect("written"))
+        .map(|r| wsclose::__internals::serial::to_vec(r).expect("written"))
         .collect();
     let total: usize = stored.iter().map(Vec::len).sum();
     let (_, (frozen, frozen_bytes)) = analyze(Freeze::EveryPacket);
@@ -310,7 +310,7 @@ fn serial(c: &mut Criterion) {
         b.iter(|| {
             let mut out = Vec::with_capacity(total);
             for r in black_box(&reports) {
-                wsclose::serial::append(r, &mut out).expect("written");
+                wsclose::__internals::serial::append(r, &mut out).expect("written");
             }
             out.len()
         })
@@ -319,7 +319,9 @@ fn serial(c: &mut Criterion) {
         b.iter(|| {
             black_box(&stored)
                 .iter()
-                .filter_map(|s| wsclose::serial::read::<wsclose::report::ConnectionReport>(s))
+                .filter_map(|s| {
+                    wsclose::__internals::serial::read::<wsclose::report::ConnectionReport>(s)
+                })
                 .count()
         })
     });
@@ -352,7 +354,7 @@ fn compressed_messages(seed: u64, n: usize, len: usize) -> (Vec<Vec<u8>>, u64) {
 }
 
 fn inflate(c: &mut Criterion) {
-    use wsclose::websocket::deflate::{Inflater, DEFAULT_CAP};
+    use wsclose::__internals::websocket::deflate::{Inflater, DEFAULT_CAP};
     let mut g = c.benchmark_group("inflate");
     configure(&mut g);
     let run = |inf: &mut Inflater, pieces: &[&[u8]]| {
@@ -422,8 +424,8 @@ fn inflate(c: &mut Criterion) {
 }
 
 fn hpack(c: &mut Criterion) {
-    use wsclose::stack::h2::hpack::BlockDecoder;
-    use wsclose::stack::h2::MAX_HEADER_BLOCK;
+    use wsclose::__internals::stack::h2::hpack::BlockDecoder;
+    use wsclose::__internals::stack::h2::MAX_HEADER_BLOCK;
     let mut g = c.benchmark_group("hpack");
     configure(&mut g);
     // RFC 7541 C.4.1-C.4.3.

@@ -20,7 +20,7 @@ use serde::Serialize;
 use std::hint::black_box;
 use std::io::{self, Write};
 use std::time::Duration;
-use wsclose::render::pretty;
+use wsclose::__internals::pretty;
 use wsclose::report::ConnectionReport;
 use wsclose::sanitize::is_unsafe;
 

@@ -16,8 +16,8 @@
 
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_128_GCM};
 use std::time::Instant;
-use wsclose::stack::tls::keys::{suite, tls13_traffic_keys};
-use wsclose::stack::tls::record::{Record, RecordCipher};
+use wsclose::__internals::stack::tls::keys::{suite, tls13_traffic_keys};
+use wsclose::__internals::stack::tls::record::{Record, RecordCipher};
 
 const RECORD: usize = 16 * 1024;
 const TOTAL: usize = 100 << 20;

@@ -40,9 +40,6 @@
 //!   `wsclose = { version = "0.1", default-features = false }`.
 //! - `live`: `live_session` and `interfaces`, through libpcap (its development package
 //!   is needed to build).
-//! - `internals`: not for library users. It makes the stages inside public (hidden from these
-//!   docs, outside any semver promise) for this package's own tests, examples, benches and
-//!   fuzz targets, which get it through a dev-dependency on the crate itself.
 //!
 //! # Example
 //!
@@ -73,7 +70,9 @@
 //!
 //! # Inside
 //!
-//! The crate is laid out as the data flows (these modules are private):
+//! The crate is laid out as the data flows (the stages are `wsclose::__internals`, hidden from
+//! these docs and outside the semver promise: for this package's own tests, benches and fuzz
+//! targets):
 //!
 //! ```text
 //! capture ─► decode ─► flow ─► stack::tcp ─► stack::Stack ─────────────► websocket ─► close ─► diagnose ─► report ─► render
@@ -126,18 +125,13 @@ pub mod render;
 pub mod report;
 pub mod sanitize;
 
-// The stages inside: private, or public but hidden and unpromised with the `internals`
-// feature (this package's tests, examples, benches and fuzz targets).
-macro_rules! internal_modules {
-    ($($name:ident),* $(,)?) => {$(
-        #[cfg(feature = "internals")]
-        #[doc(hidden)]
-        pub mod $name;
-        #[cfg(not(feature = "internals"))]
-        mod $name;
-    )*};
-}
-internal_modules!(analyzer, capture, decode, flow, freeze, scratch, serial, stack, websocket);
+/// The stages inside, public only for this package's own tests, examples, benches and
+/// fuzz targets: hidden from the docs and **outside the semver promise**.
+#[doc(hidden)]
+#[path = "internals.rs"]
+pub mod __internals;
+// Inside the crate the stages are reached at its root (`crate::capture`, ...).
+use __internals::{analyzer, capture, decode, flow, freeze, scratch, serial, stack, websocket};
 
 // What the public API is made of, from the private stages: the analysis options, and the
 // types the report model's fields and the live events hold.

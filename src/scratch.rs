@@ -11,10 +11,10 @@
 //! appended so far stays readable.
 
 use std::fs::File;
-use std::path::PathBuf;
 #[cfg(not(unix))]
 use std::io::Read;
 use std::io::{self, Seek, SeekFrom, Write};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(Debug, Clone)]
@@ -80,7 +80,6 @@ impl Scratch {
     }
 
     /// Bytes written to the file itself (the rest is pending).
-    #[cfg(any(test, feature = "internals"))]
     pub fn written(&self) -> u64 {
         self.written
     }
@@ -193,7 +192,10 @@ mod tests {
         let (_, note) = temp_file_in(&dirs(&[&missing, good.path()])).unwrap();
         let note = note.unwrap();
         assert!(
-            note.starts_with(&format!("[{}] cannot hold a temporary file (", missing.display())),
+            note.starts_with(&format!(
+                "[{}] cannot hold a temporary file (",
+                missing.display()
+            )),
             "{note}"
         );
         assert!(

@@ -30,7 +30,6 @@ pub fn append<T: Serialize + ?Sized>(v: &T, out: &mut Vec<u8>) -> Option<()> {
 }
 
 /// `v`'s bytes, in a new buffer.
-#[cfg(any(test, feature = "internals"))]
 pub fn to_vec<T: Serialize + ?Sized>(v: &T) -> Option<Vec<u8>> {
     let mut out = Vec::new();
     append(v, &mut out).map(|()| out)

@@ -19,11 +19,11 @@ use etherparse::PacketBuilder;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::time::{Duration, Instant};
-use wsclose::analyzer::Options;
-use wsclose::capture::write::PcapWriter;
-use wsclose::capture::{LinkType, Timestamp};
+use wsclose::__internals::analyzer::Options;
+use wsclose::__internals::capture::write::PcapWriter;
+use wsclose::__internals::capture::{LinkType, Timestamp};
+use wsclose::__internals::flow::Role::{Client, Server};
 use wsclose::finding::Kind;
-use wsclose::flow::Role::{Client, Server};
 use wsclose::report::{ConnectionReport, Report};
 
 // ---------------------------------------------------------------------------------------
@@ -221,7 +221,7 @@ fn bare(
 }
 
 /// Appends a packet 1 ms after the previous one.
-fn push(pkts: &mut Vec<Pkt>, data: Vec<u8>, from: wsclose::flow::Role) {
+fn push(pkts: &mut Vec<Pkt>, data: Vec<u8>, from: wsclose::__internals::flow::Role) {
     let id = pkts.len() as u64 + 1;
     pkts.push(Pkt {
         id,
@@ -763,7 +763,7 @@ fn invisible_characters_reach_no_format_raw() {
 
     // The live lines of the same capture.
     let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let mut a = wsclose::analyzer::Analyzer::new(Options::default());
+    let mut a = wsclose::__internals::analyzer::Analyzer::new(Options::default());
     let sink = std::sync::Arc::clone(&lines);
     a.on_event(Box::new(move |ev| {
         let mut sink = sink.lock().unwrap();
@@ -777,7 +777,7 @@ fn invisible_characters_reach_no_format_raw() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("invisible.pcap");
     std::fs::write(&path, w.into_inner()).unwrap();
-    wsclose::capture::file::read(&path, &mut |p| a.packet(p)).unwrap();
+    wsclose::__internals::capture::file::read(&path, &mut |p| a.packet(p)).unwrap();
     let live = lines.lock().unwrap().join("\n");
 
     let outputs = [

@@ -19,9 +19,9 @@ mod common;
 use common::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use wsclose::analyzer::Options;
+use wsclose::__internals::analyzer::Options;
+use wsclose::__internals::flow::Role::{Client, Server};
 use wsclose::finding::Kind;
-use wsclose::flow::Role::{Client, Server};
 use wsclose::report::{ConnectionReport, Report};
 
 const REASON: &str = "client leaving: split over four segments";

@@ -730,14 +730,16 @@ fn python_deflate_without_context_takeover() {
 fn live_line_names_the_unanswered_message() {
     use std::sync::{Arc, Mutex};
     let lines = Arc::new(Mutex::new(Vec::new()));
-    let mut a = wsclose::analyzer::Analyzer::new(wsclose::analyzer::Options::default());
+    let mut a = wsclose::__internals::analyzer::Analyzer::new(
+        wsclose::__internals::analyzer::Options::default(),
+    );
     let sink = Arc::clone(&lines);
     a.on_event(Box::new(move |ev| {
         sink.lock().unwrap().push(wsclose::render::events::line(ev))
     }));
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/tungstenite-max-size-drop.pcap");
-    wsclose::capture::file::read(&path, &mut |p| a.packet(p)).unwrap();
+    wsclose::__internals::capture::file::read(&path, &mut |p| a.packet(p)).unwrap();
     let lines = lines.lock().unwrap();
     assert!(
         lines[0].contains("server sent TCP FIN with no close frame, right after the client's 100-byte text message (packet 8), unanswered: 1006 Abnormal Closure")
@@ -754,7 +756,9 @@ fn live_line_names_the_unanswered_message() {
 fn live_lines_say_the_catalog_sentence_only_when_asked() {
     use std::sync::{Arc, Mutex};
     let lines = Arc::new(Mutex::new(Vec::new()));
-    let mut a = wsclose::analyzer::Analyzer::new(wsclose::analyzer::Options::default());
+    let mut a = wsclose::__internals::analyzer::Analyzer::new(
+        wsclose::__internals::analyzer::Options::default(),
+    );
     let sink = Arc::clone(&lines);
     a.on_event(Box::new(move |ev| {
         let (short, long) = (
@@ -765,7 +769,7 @@ fn live_lines_say_the_catalog_sentence_only_when_asked() {
     }));
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/python-close-1011.pcap");
-    wsclose::capture::file::read(&path, &mut |p| a.packet(p)).unwrap();
+    wsclose::__internals::capture::file::read(&path, &mut |p| a.packet(p)).unwrap();
     let lines = lines.lock().unwrap();
     let (short, long) = &lines[0];
     assert!(short.contains("sent close 1011"), "{short}");

@@ -1,4 +1,4 @@
-//! Connections frozen out of memory (`wsclose::freeze`) come back exactly as they were: the
+//! Connections frozen out of memory (`wsclose::__internals::freeze`) come back exactly as they were: the
 //! report is the same bytes whether no connection is ever frozen, every connection is
 //! frozen after every one of its packets (and thawed for the next), or the default policy
 //! freezes the quiet ones — over every fixture, with frame logs and timelines, and over
@@ -12,7 +12,7 @@ mod common;
 mod gen;
 
 use std::path::{Path, PathBuf};
-use wsclose::analyzer::{Analyzer, Freeze, Options};
+use wsclose::__internals::analyzer::{Analyzer, Freeze, Options};
 use wsclose::render::json;
 
 fn report(paths: &[PathBuf], opts: Options) -> String {
@@ -23,7 +23,7 @@ fn report(paths: &[PathBuf], opts: Options) -> String {
 fn freeze_counts(path: &Path, opts: Options) -> (u64, u64) {
     let mut a = Analyzer::new(opts);
     a.begin_input(0);
-    wsclose::capture::file::read(path, &mut |p| a.packet(p)).unwrap();
+    wsclose::__internals::capture::file::read(path, &mut |p| a.packet(p)).unwrap();
     let counts = a.freeze_counts();
     a.finish_input().unwrap();
     counts
@@ -155,8 +155,8 @@ fn generated_deflate_captures_report_the_same_with_any_freezing_and_threads() {
 #[test]
 fn frozen_connections_end_at_their_idle_timeout() {
     use common::*;
-    use wsclose::capture::{write::PcapWriter, LinkType, Timestamp};
-    use wsclose::flow::Role::{Client, Server};
+    use wsclose::__internals::capture::{write::PcapWriter, LinkType, Timestamp};
+    use wsclose::__internals::flow::Role::{Client, Server};
     let at = |s: f64| Timestamp(T0.0 + (s * 1e9) as i64);
     let mut a = Session::new(41400, 80);
     a.open();
@@ -221,13 +221,14 @@ fn frozen_connections_end_at_their_idle_timeout() {
 /// every packet (between the FIN and the RST too), the report is the same, RST included.
 #[test]
 fn an_rst_after_a_fin_survives_freezing() {
-    use wsclose::flow::Role::{Client, Server};
+    use wsclose::__internals::flow::Role::{Client, Server};
     let mut s = common::Session::new(40111, 8080);
     s.open();
     s.fin(Client);
     s.send(Server, &common::text(Server, "tick"));
     let rst = s.rst(Client);
-    let mut w = wsclose::capture::write::PcapWriter::new(Vec::new(), s.link, 262_144).unwrap();
+    let mut w =
+        wsclose::__internals::capture::write::PcapWriter::new(Vec::new(), s.link, 262_144).unwrap();
     for p in &s.pkts {
         w.packet(p.ts, &p.data, p.orig_len).unwrap();
     }

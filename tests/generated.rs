@@ -26,7 +26,7 @@ mod gen;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use wsclose::analyzer::Options;
+use wsclose::__internals::analyzer::Options;
 use wsclose::keys::KeySources;
 
 /// Generates a capture and its truth in `dir`; returns the capture's path and the truth.

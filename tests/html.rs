@@ -22,9 +22,9 @@ use common::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use wsclose::capture::write::PcapWriter;
-use wsclose::capture::Timestamp;
-use wsclose::flow::Role::{Client, Server};
+use wsclose::__internals::capture::write::PcapWriter;
+use wsclose::__internals::capture::Timestamp;
+use wsclose::__internals::flow::Role::{Client, Server};
 
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -268,7 +268,12 @@ fn hostile_capture(dir: &Path) -> PathBuf {
         s.fins(Server);
         pkts.extend(s.pkts);
     }
-    let mut w = PcapWriter::new(Vec::new(), wsclose::capture::LinkType::RAW, 262_144).unwrap();
+    let mut w = PcapWriter::new(
+        Vec::new(),
+        wsclose::__internals::capture::LinkType::RAW,
+        262_144,
+    )
+    .unwrap();
     for (i, p) in pkts.iter().enumerate() {
         w.packet(Timestamp(T0.0 + i as i64 * 1_000_000), &p.data, p.orig_len)
             .unwrap();
@@ -539,7 +544,7 @@ fn a_limit_leaves_out_clean_closes_first_and_says_so() {
         .into_iter()
         .filter(|p| p.extension().is_some_and(|e| e == "pcap"))
         .collect();
-    let opts = wsclose::analyzer::Options {
+    let opts = wsclose::__internals::analyzer::Options {
         frame_log: wsclose::render::html::FRAME_LOG,
         ..Default::default()
     };
@@ -648,7 +653,12 @@ fn the_timeline_says_what_it_draws() {
     s.fins(Server);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("many.pcap");
-    let mut w = PcapWriter::new(Vec::new(), wsclose::capture::LinkType::RAW, 262_144).unwrap();
+    let mut w = PcapWriter::new(
+        Vec::new(),
+        wsclose::__internals::capture::LinkType::RAW,
+        262_144,
+    )
+    .unwrap();
     for p in &s.pkts {
         w.packet(p.ts, &p.data, p.orig_len).unwrap();
     }
@@ -699,7 +709,12 @@ fn no_quiet_spell_where_the_log_lost_frames() {
     s.fins(Server);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("stream.pcap");
-    let mut w = PcapWriter::new(Vec::new(), wsclose::capture::LinkType::RAW, 262_144).unwrap();
+    let mut w = PcapWriter::new(
+        Vec::new(),
+        wsclose::__internals::capture::LinkType::RAW,
+        262_144,
+    )
+    .unwrap();
     for p in &s.pkts {
         w.packet(p.ts, &p.data, p.orig_len).unwrap();
     }

@@ -6,9 +6,9 @@
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use wsclose::analyzer::Options;
-use wsclose::capture::write::PcapWriter;
-use wsclose::capture::{LinkType, Timestamp};
+use wsclose::__internals::analyzer::Options;
+use wsclose::__internals::capture::write::PcapWriter;
+use wsclose::__internals::capture::{LinkType, Timestamp};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -168,7 +168,7 @@ fn one_direction_alone_names_no_dead_path() {
     // nothing was ever acknowledged, which says nothing of the path.
     let dir = tempfile::tempdir().unwrap();
     let mut w = PcapWriter::new(Vec::new(), LinkType::LINUX_SLL2, 262_144).unwrap();
-    wsclose::capture::file::read(&fixture("path/half-open.pcap"), &mut |p| {
+    wsclose::__internals::capture::file::read(&fixture("path/half-open.pcap"), &mut |p| {
         assert_eq!(p.link, LinkType::LINUX_SLL2);
         // The IPv4 source after the 20-byte cooked header.
         if p.data[20 + 12..20 + 16] == [10, 77, 0, 2] {
@@ -198,7 +198,7 @@ struct Pkt {
 
 fn packets(name: &str) -> Vec<Pkt> {
     let mut out = Vec::new();
-    wsclose::capture::file::read(&fixture(name), &mut |p| {
+    wsclose::__internals::capture::file::read(&fixture(name), &mut |p| {
         assert_eq!(p.link, LinkType::ETHERNET);
         out.push(Pkt {
             ts: p.ts,

@@ -11,14 +11,14 @@
 use etherparse::PacketBuilder;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
-use wsclose::analyzer::{Analyzer, Options};
-use wsclose::capture::{LinkType, Packet, Timestamp};
+use wsclose::__internals::analyzer::{Analyzer, Options};
+use wsclose::__internals::capture::{LinkType, Packet, Timestamp};
+use wsclose::__internals::flow::Role;
+use wsclose::__internals::websocket::decoder::{Decoder, Origin};
+use wsclose::__internals::websocket::frame::{parse_header, unmask, unmask_bytewise, LenEncoding};
+use wsclose::__internals::websocket::utf8::Utf8Stream;
 use wsclose::finding::{Findings, Kind};
-use wsclose::flow::Role;
 use wsclose::report::ConnectionReport;
-use wsclose::websocket::decoder::{Decoder, Origin};
-use wsclose::websocket::frame::{parse_header, unmask, unmask_bytewise, LenEncoding};
-use wsclose::websocket::utf8::Utf8Stream;
 
 /// `cases` unless `PROPTEST_CASES` says otherwise.
 fn config(cases: u32) -> Config {
@@ -278,9 +278,9 @@ type CloseKey = (Role, Option<u16>, String, Vec<&'static str>);
 fn decode(pieces: &[&[u8]], deflate: bool) -> (Vec<CloseKey>, Vec<Kind>) {
     let mut d = Decoder::new(Role::Client, deflate);
     if deflate {
-        d.set_inflater(wsclose::websocket::deflate::Inflater::new(
+        d.set_inflater(wsclose::__internals::websocket::deflate::Inflater::new(
             false,
-            wsclose::websocket::deflate::DEFAULT_CAP,
+            wsclose::__internals::websocket::deflate::DEFAULT_CAP,
         ));
     }
     let mut f = Findings::default();

@@ -10,7 +10,7 @@ mod run;
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::PathBuf;
-use wsclose::analyzer::Options;
+use wsclose::__internals::analyzer::Options;
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

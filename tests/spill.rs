@@ -11,7 +11,7 @@ mod common;
 
 use assert_cmd::Command;
 use std::path::PathBuf;
-use wsclose::analyzer::Options;
+use wsclose::__internals::analyzer::Options;
 use wsclose::render::{csv, html, json, markdown, table};
 use wsclose::report::filter::{Selection, StatusSpec};
 use wsclose::report::{redact, Report};

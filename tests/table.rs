@@ -5,7 +5,7 @@
 #[path = "../examples/gen/mod.rs"]
 mod gen;
 
-use wsclose::analyzer::Options;
+use wsclose::__internals::analyzer::Options;
 use wsclose::render::{markdown, table};
 
 #[test]

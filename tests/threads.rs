@@ -11,7 +11,7 @@ mod skip;
 mod gen;
 
 use std::path::{Path, PathBuf};
-use wsclose::analyzer::Options;
+use wsclose::__internals::analyzer::Options;
 use wsclose::keys::KeySources;
 
 fn json(paths: &[PathBuf], keys: &[PathBuf], threads: usize) -> serde_json::Value {

@@ -482,7 +482,7 @@ fn frame_numbers_count_custom_blocks() {
         .find(|p| p.ends_with("node-close-1000.pcapng"))
         .unwrap();
     let report = |p: &Path, threads: usize| {
-        let opts = wsclose::analyzer::Options {
+        let opts = wsclose::__internals::analyzer::Options {
             threads,
             shard_min_bytes: 0,
             ..Default::default()

@@ -12,9 +12,9 @@ mod skip;
 use etherparse::{IpNumber, PacketBuilder};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use wsclose::analyzer::Options;
-use wsclose::capture::write::PcapWriter;
-use wsclose::capture::{LinkType, Timestamp};
+use wsclose::__internals::analyzer::Options;
+use wsclose::__internals::capture::write::PcapWriter;
+use wsclose::__internals::capture::{LinkType, Timestamp};
 use wsclose::report::Report;
 
 const FIXTURE: &str = "python-close-1001.pcap";
@@ -38,7 +38,7 @@ fn fixture_path(name: &str) -> PathBuf {
 /// The packets of a fixture (Ethernet without VLAN tags, every one of them).
 fn packets(name: &str) -> Vec<Pkt> {
     let mut out = Vec::new();
-    wsclose::capture::file::read(&fixture_path(name), &mut |p| {
+    wsclose::__internals::capture::file::read(&fixture_path(name), &mut |p| {
         assert_eq!(p.link, LinkType::ETHERNET);
         out.push(Pkt {
             ts: p.ts,
@@ -414,7 +414,7 @@ fn every_tunnel_reports_the_fixtures_connections_and_names_itself() {
         );
         // Each connection frozen out of memory and read back at every packet.
         let opts = Options {
-            freeze: wsclose::analyzer::Freeze::EveryPacket,
+            freeze: wsclose::__internals::analyzer::Freeze::EveryPacket,
             ..Options::default()
         };
         let frozen = wsclose::analyze_files(std::slice::from_ref(&path), opts).unwrap();

@@ -74,8 +74,8 @@ use serde_json::json;
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use wsclose::capture::write::PcapWriter;
-use wsclose::capture::{LinkType, Timestamp};
+use wsclose::__internals::capture::write::PcapWriter;
+use wsclose::__internals::capture::{LinkType, Timestamp};
 
 /// Snaplen written in the pcap header (the largest packet is about 65 KB).
 pub const SNAPLEN: u32 = 262_144;
@@ -426,7 +426,7 @@ fn upgrade_request(
 fn upgrade_response(key: &str, proto: Option<&str>, extension: Option<&str>) -> Vec<u8> {
     let mut r = format!(
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n",
-        wsclose::websocket::session::accept_for(key)
+        wsclose::__internals::websocket::session::accept_for(key)
     );
     if let Some(p) = proto {
         r.push_str(&format!("Sec-WebSocket-Protocol: {p}\r\n"));

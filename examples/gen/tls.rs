@@ -22,7 +22,7 @@
 //!   ChangeCipherSpec and Finished from the server; GCM records carry their sequence
 //!   number as the 8-byte explicit nonce.
 //!
-//! Keys and IVs come from wsclose's own key schedule (`wsclose::stack::tls::keys`:
+//! Keys and IVs come from wsclose's own key schedule (`wsclose::__internals::stack::tls::keys`:
 //! `tls13_traffic_keys`, `tls12_keys`, `prf`, tested against RFC 8448 and published PRF
 //! vectors); records are sealed with ring, the AEAD wsclose opens them with.
 //!
@@ -34,7 +34,7 @@
 use super::Rng;
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_128_GCM, CHACHA20_POLY1305};
 use std::fmt::Write as _;
-use wsclose::stack::tls::keys::{self, HashAlg};
+use wsclose::__internals::stack::tls::keys::{self, HashAlg};
 
 const CT_CHANGE_CIPHER_SPEC: u8 = 20;
 const CT_ALERT: u8 = 21;

@@ -18,22 +18,22 @@
 //!
 //! Checked: no panic; after every chunk `buffered_bytes()` is at most
 //! [`MAX_BUFFERED`] (the design's caps: a partial frame of up to
-//! [`MAX_BUFFERED_FRAME`](wsclose::stack::h2::MAX_BUFFERED_FRAME) and a header block of up
-//! to [`MAX_HEADER_BLOCK`](wsclose::stack::h2::MAX_HEADER_BLOCK) per direction, with room
+//! [`MAX_BUFFERED_FRAME`](wsclose::__internals::stack::h2::MAX_BUFFERED_FRAME) and a header block of up
+//! to [`MAX_HEADER_BLOCK`](wsclose::__internals::stack::h2::MAX_HEADER_BLOCK) per direction, with room
 //! for a `Vec`'s doubling) and at most 4 × the bytes fed + 64; events come from the
 //! direction that was fed (requests from the client, responses from the server); a
 //! direction's framing is lost at most once, and nothing of it is reported after that;
 //! its HPACK state is lost at most once, and no head of it is decoded after that (only
 //! `Unreadable`); `is_lost` and `hpack_lost_at` agree with the events; DATA bytes never
 //! exceed the bytes fed; field values are at most
-//! [`MAX_FIELD_LEN`](wsclose::stack::h2::hpack::MAX_FIELD_LEN) bytes; and the memory the
+//! [`MAX_FIELD_LEN`](wsclose::__internals::stack::h2::hpack::MAX_FIELD_LEN) bytes; and the memory the
 //! connection holds stays under [`MAX_MEMORY`] whatever the input's length.
 
 use crate::mem;
 use crate::script::{self, Digest, OpHeader, Reader, Streams};
-use wsclose::capture::Timestamp;
-use wsclose::stack::h2::hpack::MAX_FIELD_LEN;
-use wsclose::stack::h2::{H2Conn, H2Event, MAX_BUFFERED_FRAME, MAX_HEADER_BLOCK, PREFACE};
+use wsclose::__internals::capture::Timestamp;
+use wsclose::__internals::stack::h2::hpack::MAX_FIELD_LEN;
+use wsclose::__internals::stack::h2::{H2Conn, H2Event, MAX_BUFFERED_FRAME, MAX_HEADER_BLOCK, PREFACE};
 
 /// Operation kinds.
 pub mod op {

@@ -15,7 +15,7 @@
 //! grow with it; nothing else may).
 
 use crate::mem;
-use wsclose::stack::tls::keylog::{ClientRandom, KeyLog, KeyLogWarning};
+use wsclose::__internals::stack::tls::keylog::{ClientRandom, KeyLog, KeyLogWarning};
 
 const SOURCE: &str = "fuzz";
 

@@ -8,15 +8,15 @@
 
 use etherparse::PacketBuilder;
 use std::path::{Path, PathBuf};
-use wsclose::analyzer::{Analyzer, Options};
-use wsclose::capture::file::InputSummary;
-use wsclose::capture::{LinkType, Packet, Timestamp};
+use wsclose::__internals::analyzer::{Analyzer, Options};
+use wsclose::__internals::capture::file::InputSummary;
+use wsclose::__internals::capture::{LinkType, Packet, Timestamp};
 use wsclose::finding::Kind;
-use wsclose::flow::Role;
+use wsclose::__internals::flow::Role;
 use wsclose::report::{self, ConnectionReport, Report};
-use wsclose::stack::http1::parse::{self as http, Parsed};
-use wsclose::stack::tcp::assembler::Limits;
-use wsclose::websocket::frame::{
+use wsclose::__internals::stack::http1::parse::{self as http, Parsed};
+use wsclose::__internals::stack::tcp::assembler::Limits;
+use wsclose::__internals::websocket::frame::{
     parse_header, unmask, unmask_bytewise, LenEncoding, MAX_HEADER_LEN,
 };
 
@@ -171,7 +171,7 @@ pub fn capture_file(data: &[u8]) {
     let path = temp_path();
     std::fs::write(&path, data).expect("write the temporary capture");
     let mut last = 0u64;
-    let res = wsclose::capture::file::read(&path, &mut |p| {
+    let res = wsclose::__internals::capture::file::read(&path, &mut |p| {
         assert!(p.number > last, "packet numbers go back");
         last = p.number;
         assert!(p.data.len() as u64 <= u64::from(p.orig_len));
@@ -235,10 +235,10 @@ pub fn blank_input(link: LinkType, packets: u64) -> InputSummary {
         .get_or_init(|| {
             let path = std::env::temp_dir()
                 .join(format!("wsclose-fuzz-blank-{}.pcap", std::process::id()));
-            let w = wsclose::capture::write::PcapWriter::new(Vec::new(), LinkType::RAW, 65535)
+            let w = wsclose::__internals::capture::write::PcapWriter::new(Vec::new(), LinkType::RAW, 65535)
                 .expect("pcap header");
             std::fs::write(&path, w.into_inner()).expect("write the blank capture");
-            let s = wsclose::capture::file::read(&path, &mut |_| {}).expect("read it back");
+            let s = wsclose::__internals::capture::file::read(&path, &mut |_| {}).expect("read it back");
             std::fs::remove_file(&path).ok();
             s
         })
@@ -267,7 +267,7 @@ pub fn http_handshake(data: &[u8]) {
         }
         let _ = r.is_websocket_upgrade();
         if let Some(key) = &r.key {
-            let _ = wsclose::websocket::session::accept_for(key);
+            let _ = wsclose::__internals::websocket::session::accept_for(key);
         }
         let _ = http::has_permessage_deflate(r.extensions.as_deref());
     }
@@ -478,7 +478,7 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn of(c: &ConnectionReport) -> Outcome {
-        let stats = |s: &wsclose::websocket::decoder::Stats| {
+        let stats = |s: &wsclose::__internals::websocket::decoder::Stats| {
             [
                 s.frames,
                 s.messages,
@@ -723,7 +723,7 @@ pub fn pipeline(data: &[u8]) {
     if freeze_check {
         let (conns, seen) = run(
             Options {
-                freeze: wsclose::analyzer::Freeze::EveryPacket,
+                freeze: wsclose::__internals::analyzer::Freeze::EveryPacket,
                 ..opts
             },
             false,
@@ -815,7 +815,7 @@ mod tests {
             if s.name.contains("-keylog") {
                 // A browser's spare connection can end before its traffic secrets are
                 // logged (`chromium-go-live`): the key log itself lacks them.
-                use wsclose::stack::tls::NotDecrypted;
+                use wsclose::__internals::stack::tls::NotDecrypted;
                 if matches!(o.summary.why_not, Some(NotDecrypted::PartialKey)) {
                     continue;
                 }
@@ -857,7 +857,7 @@ mod tests {
     /// Fixed: each waiting record's own size now counts against the same 4 MiB.
     #[test]
     fn tls_pending_records_bounded() {
-        use wsclose::stack::tls::{KeyLog, TlsSession};
+        use wsclose::__internals::stack::tls::{KeyLog, TlsSession};
         let convs =
             seeds::conversations(&fixtures().join("tls/python-tls13-aes128gcm-close-1000.pcap"))
                 .unwrap();
@@ -890,8 +890,8 @@ mod tests {
     /// Huffman-coded strings decodes whole.
     #[test]
     fn hpack_huffman_block_decodes_whole() {
-        use wsclose::stack::h2::hpack::{BlockDecoder, MAX_TABLE_SIZE};
-        use wsclose::stack::h2::MAX_HEADER_BLOCK;
+        use wsclose::__internals::stack::h2::hpack::{BlockDecoder, MAX_TABLE_SIZE};
+        use wsclose::__internals::stack::h2::MAX_HEADER_BLOCK;
         // Literal header field without indexing, new name: name "a" and value "a", both
         // Huffman-coded ('a' is 00011, padded with ones: 0x1F).
         let field = [0x00, 0x81, 0x1F, 0x81, 0x1F];

@@ -8,8 +8,8 @@ use crate::{pipeline_record, StreamCase, LINKS};
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
-use wsclose::capture::LinkType;
-use wsclose::decode::Endpoint;
+use wsclose::__internals::capture::LinkType;
+use wsclose::__internals::decode::Endpoint;
 
 #[derive(Debug, Clone)]
 pub struct Seed {
@@ -104,7 +104,7 @@ pub fn all(dir: &Path) -> std::io::Result<Vec<Seed>> {
         let mut raw_ip = vec![0u8];
         let mut linked: Option<Vec<u8>> = None;
         let mut dirs: BTreeMap<(Endpoint, Endpoint), Dir> = BTreeMap::new();
-        let res = wsclose::capture::file::read(&path, &mut |p| {
+        let res = wsclose::__internals::capture::file::read(&path, &mut |p| {
             let off = ip_offset(p.link, p.data);
             raw_ip.extend(pipeline_record(&p.data[off..]));
             let l = linked.get_or_insert_with(|| {
@@ -112,7 +112,7 @@ pub fn all(dir: &Path) -> std::io::Result<Vec<Seed>> {
                 vec![sel as u8]
             });
             l.extend(pipeline_record(p.data));
-            if let Ok(seg) = wsclose::decode::decode(p) {
+            if let Ok(seg) = wsclose::__internals::decode::decode(p) {
                 if !seg.payload.is_empty() {
                     let seq = if seg.syn {
                         seg.seq.wrapping_add(1)
@@ -178,7 +178,7 @@ pub fn all(dir: &Path) -> std::io::Result<Vec<Seed>> {
             });
             let frame_starts = std::iter::once(h).chain(starts.iter().copied().filter(|&s| s > h));
             for (i, s) in frame_starts.filter(|&s| s < bytes.len()).enumerate() {
-                let end = (s + 2 * wsclose::websocket::frame::MAX_HEADER_LEN).min(bytes.len());
+                let end = (s + 2 * wsclose::__internals::websocket::frame::MAX_HEADER_LEN).min(bytes.len());
                 seeds.push(Seed {
                     target: "frame_header",
                     name: format!("{name}-{i}"),
@@ -228,8 +228,8 @@ pub fn conversations(path: &Path) -> std::io::Result<Vec<Conversation>> {
     }
     let mut by_key: BTreeMap<Key, usize> = BTreeMap::new();
     let mut all: Vec<State> = Vec::new();
-    wsclose::capture::file::read(path, &mut |p| {
-        let Ok(seg) = wsclose::decode::decode(p) else {
+    wsclose::__internals::capture::file::read(path, &mut |p| {
+        let Ok(seg) = wsclose::__internals::decode::decode(p) else {
             return;
         };
         let key = if seg.src < seg.dst {
@@ -310,7 +310,7 @@ pub fn tls_seeds(dir: &Path) -> std::io::Result<Vec<Seed>> {
     for path in files {
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
         let keylog = std::fs::read(path.with_extension("keylog"))
-            .unwrap_or_else(|_| wsclose::capture::secrets::leading_tls_secrets(&path).concat());
+            .unwrap_or_else(|_| wsclose::__internals::capture::secrets::leading_tls_secrets(&path).concat());
         let sha384 = if has_sha384_secrets(&keylog) {
             flag::SHA384
         } else {
@@ -321,7 +321,7 @@ pub fn tls_seeds(dir: &Path) -> std::io::Result<Vec<Seed>> {
             let Some(first) = conv.client_first() else {
                 continue;
             };
-            if !wsclose::stack::tls::looks_like_client_hello(first) {
+            if !wsclose::__internals::stack::tls::looks_like_client_hello(first) {
                 continue;
             }
             let stem = if i == 0 {
@@ -447,7 +447,7 @@ pub fn h2_seeds(path: &Path) -> std::io::Result<Vec<Seed>> {
         let Some(first) = conv.client_first() else {
             continue;
         };
-        if !wsclose::stack::h2::looks_like_preface(first) {
+        if !wsclose::__internals::stack::h2::looks_like_preface(first) {
             continue;
         }
         let mut ops = Vec::new();

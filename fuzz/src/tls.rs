@@ -36,10 +36,10 @@
 
 use crate::mem;
 use crate::script::{self, Digest, OpHeader, Reader, SplitMix, Streams};
-use wsclose::stack::tls::keylog::{ClientRandom, Label};
-use wsclose::stack::tls::keys::{self, AeadAlg, Bulk};
-use wsclose::stack::tls::record::MAX_RECORD;
-use wsclose::stack::tls::{KeyLog, Summary, TlsEvent, TlsSession};
+use wsclose::__internals::stack::tls::keylog::{ClientRandom, Label};
+use wsclose::__internals::stack::tls::keys::{self, AeadAlg, Bulk};
+use wsclose::__internals::stack::tls::record::MAX_RECORD;
+use wsclose::__internals::stack::tls::{KeyLog, Summary, TlsEvent, TlsSession};
 
 /// Operation kinds.
 pub mod op {

@@ -16,7 +16,6 @@
 
 use crate::capture::{LinkType, Packet, Timestamp};
 use crate::decode::{self, Endpoint, Shards, Skip, MAX_GROUPS};
-#[cfg(any(test, feature = "live", feature = "internals"))]
 use crate::error::Error;
 use crate::flow::FlowKey;
 use crate::freeze::{Freezer, Frozen};
@@ -30,7 +29,6 @@ use std::sync::Arc;
 
 mod options;
 pub use options::{Freeze, Options};
-
 
 /// The most threads one capture file is read by: one per group of flows at most.
 pub const MAX_THREADS: usize = MAX_GROUPS as usize;
@@ -220,12 +218,10 @@ impl Analyzer {
     /// The secrets, for a live capture to add to as it reads them (a key log growing while
     /// it runs); `None` when they are shared with other analyzers (the threads of a file),
     /// which a live capture's single analyzer never is.
-    #[cfg(any(test, feature = "live", feature = "internals"))]
     pub fn keys_mut(&mut self) -> Option<&mut KeyLog> {
         Arc::get_mut(&mut self.keys)
     }
 
-    #[cfg(any(test, feature = "live", feature = "internals"))]
     pub fn on_event(&mut self, f: OnEvent) {
         self.on_event = Some(f);
     }
@@ -859,13 +855,11 @@ impl Analyzer {
     }
 
     /// Connections frozen out of memory so far, and thawed back (see `freeze`).
-    #[cfg(any(test, feature = "internals"))]
     pub fn freeze_counts(&self) -> (u64, u64) {
         (self.freezer.frozen_count, self.freezer.thawed_count)
     }
 
     /// Bytes written for the connections frozen so far (for benchmarks).
-    #[cfg(any(test, feature = "internals"))]
     pub fn frozen_bytes(&self) -> u64 {
         self.freezer.frozen_bytes
     }
@@ -878,7 +872,6 @@ impl Analyzer {
     /// End of all input: every flow still tracked is finished. The reports, in the order
     /// they finished (ids not yet given), all in memory; fails only if those kept in the
     /// temporary file cannot be read back.
-    #[cfg(any(test, feature = "live", feature = "internals"))]
     pub fn finish_input(self) -> Result<(Vec<ConnectionReport>, Seen), Error> {
         let (done, seen) = self.finish_store();
         Ok((done.into_vec().map_err(Error::Spill)?, seen))

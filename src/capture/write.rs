@@ -16,12 +16,10 @@
 use super::{LinkType, Timestamp};
 use std::io::{self, Write};
 
-#[cfg(any(test, feature = "internals", feature = "live"))]
 pub struct PcapWriter<W: Write> {
     out: W,
 }
 
-#[cfg(any(test, feature = "internals", feature = "live"))]
 impl<W: Write> PcapWriter<W> {
     /// Writes the 24-byte global header.
     pub fn new(mut out: W, link: LinkType, snaplen: u32) -> io::Result<PcapWriter<W>> {
@@ -48,7 +46,6 @@ impl<W: Write> PcapWriter<W> {
         self.out.write_all(data)
     }
 
-    #[cfg(any(test, feature = "internals"))]
     pub fn into_inner(self) -> W {
         self.out
     }
@@ -58,14 +55,12 @@ impl<W: Write> PcapWriter<W> {
 /// (a buffered file), every write checked. The first write that fails is the caller's
 /// signal to stop capturing: the file then lacks what was not written, and saying "every
 /// packet was saved" would be false.
-#[cfg(any(test, feature = "internals", feature = "live"))]
 pub struct Saver<W: Write> {
     out: PcapWriter<W>,
     /// Packets handed to the writer without an error (some may still be in its buffer).
     pub packets: u64,
 }
 
-#[cfg(any(test, feature = "internals", feature = "live"))]
 impl<W: Write> Saver<W> {
     /// Starts the file: the global header for `link` and `snaplen`.
     pub fn new(out: W, link: LinkType, snaplen: u32) -> io::Result<Saver<W>> {
@@ -149,7 +144,6 @@ impl<W: Write> PcapNgWriter<W> {
 
     /// One Enhanced Packet Block on the interface. `orig_len` may exceed `data.len()` to
     /// model a snaplen cut. A time before 1970 is written as 1970.
-    #[cfg(any(test, feature = "internals"))]
     pub fn packet(&mut self, ts: Timestamp, data: &[u8], orig_len: u32) -> io::Result<()> {
         self.packet_with_comment(ts, data, orig_len, None)
     }

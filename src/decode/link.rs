@@ -83,7 +83,10 @@ fn nflog(data: &[u8]) -> Result<&[u8], Skip> {
             return Err(Skip::Malformed);
         }
         if kind & 0x3fff == NFULA_PAYLOAD {
-            return Ok(tlvs.get(4..len).or_else(|| tlvs.get(4..)).unwrap_or_default());
+            return Ok(tlvs
+                .get(4..len)
+                .or_else(|| tlvs.get(4..))
+                .unwrap_or_default());
         }
         tlvs = tlvs.get((len + 3) & !3..).unwrap_or_default();
     }
@@ -163,7 +166,10 @@ mod tests {
         data[8..12].copy_from_slice(&12u32.to_le_bytes());
         data.extend_from_slice(b"\x45ip");
         assert_eq!(pktap(&data), Ok((LinkType(12), &b"\x45ip"[..])));
-        assert!(matches!(start(LinkType::PKTAP, &data), Ok(Layer::Ip(b"\x45ip"))));
+        assert!(matches!(
+            start(LinkType::PKTAP, &data),
+            Ok(Layer::Ip(b"\x45ip"))
+        ));
         // A PKTAP header inside one is not read again.
         data[8..12].copy_from_slice(&258u32.to_le_bytes());
         assert_eq!(

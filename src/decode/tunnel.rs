@@ -43,7 +43,15 @@ const GENEVE_PORT: u16 = 6081;
 /// A tunnel, as the report names its kind: `ipip` is IPv4 in IPv4, `6in4` IPv6 in IPv4,
 /// `4in6` and `6in6` IPv4 and IPv6 in IPv6.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
 )]
 pub enum Tunnel {
     #[serde(rename = "vxlan")]
@@ -136,12 +144,7 @@ struct Path {
 
 impl Path {
     /// One more tunnel, carried by the IP header with addresses `outer` (if any).
-    fn push(
-        &mut self,
-        kind: Tunnel,
-        id: Option<u32>,
-        outer: Option<Ends>,
-    ) -> Result<(), Skip> {
+    fn push(&mut self, kind: Tunnel, id: Option<u32>, outer: Option<Ends>) -> Result<(), Skip> {
         match self.count.checked_sub(1) {
             None => self.outermost = Some((kind, id, outer)),
             Some(i) => *self.nested.get_mut(i).ok_or(Skip::TooDeep)? = Some(kind),
@@ -160,7 +163,6 @@ impl Path {
         })
     }
 }
-
 
 /// The packet's TCP segment through its tunnels, and the tunnels: `None` when the walk
 /// found no tunnel on a link type the plain decoding reads (its answer stands then, so
@@ -309,10 +311,16 @@ fn ip<'a>(b: &'a [u8], cut: u32, path: &mut Path) -> Result<Result<Segment<'a>, 
         // GRE or IP in IP says it too, but not which packet: its first fragment counts it).
         let tunnel = match payload.ip_number.0 {
             4 | 41 | 47 | 137 => true,
-            17 => be16(inner, 2).is_ok_and(|port| VXLAN_PORTS.contains(&port) || port == GENEVE_PORT),
+            17 => {
+                be16(inner, 2).is_ok_and(|port| VXLAN_PORTS.contains(&port) || port == GENEVE_PORT)
+            }
             _ => false,
         };
-        return Err(if first && tunnel { Skip::TunnelFragment } else { Skip::NotTcp });
+        return Err(if first && tunnel {
+            Skip::TunnelFragment
+        } else {
+            Skip::NotTcp
+        });
     }
     let next = match payload.ip_number.0 {
         17 => {
@@ -523,12 +531,21 @@ mod tests {
         let frame = eth(0x0800, &inner(b"hello"));
         let packet = vxlan(0x08, &frame);
         let seg = decode(&pkt(&packet)).unwrap();
-        assert_eq!((seg.payload, seg.dst.port, seg.seq), (&b"hello"[..], 8765, 7));
+        assert_eq!(
+            (seg.payload, seg.dst.port, seg.seq),
+            (&b"hello"[..], 8765, 7)
+        );
         let e = encapsulation(&pkt(&packet)).unwrap();
         assert_eq!((e.kind, e.id), (Tunnel::Vxlan, Some(0x1092)));
         assert_eq!(e.nested().count(), 0);
-        assert_eq!(decode(&pkt(&vxlan(0x00, &frame))).unwrap_err(), Skip::NotTcp);
-        assert_eq!(decode(&pkt(&outer(17, Some(4790), &frame))).unwrap_err(), Skip::NotTcp);
+        assert_eq!(
+            decode(&pkt(&vxlan(0x00, &frame))).unwrap_err(),
+            Skip::NotTcp
+        );
+        assert_eq!(
+            decode(&pkt(&outer(17, Some(4790), &frame))).unwrap_err(),
+            Skip::NotTcp
+        );
         // A plain packet has no encapsulation (by the fast path or the lax slicer).
         assert_eq!(encapsulation(&pkt(&frame)), None);
         let mut cut = frame.clone();
@@ -565,7 +582,10 @@ mod tests {
             let mut g = flags.to_be_bytes().to_vec();
             g.extend_from_slice(&[0x08, 0x00]);
             g.extend_from_slice(&ip);
-            assert_eq!(decode(&pkt(&outer(47, None, &g))).unwrap_err(), Skip::NotTcp);
+            assert_eq!(
+                decode(&pkt(&outer(47, None, &g))).unwrap_err(),
+                Skip::NotTcp
+            );
         }
         let session = |ppp: &[u8]| {
             let mut v = vec![0x11, 0, 0, 7];
@@ -574,11 +594,17 @@ mod tests {
             v.extend_from_slice(&ip);
             eth(0x8864, &v)
         };
-        assert_eq!(decode(&pkt(&session(&[0xc0, 0x21]))).unwrap_err(), Skip::NotTcp);
+        assert_eq!(
+            decode(&pkt(&session(&[0xc0, 0x21]))).unwrap_err(),
+            Skip::NotTcp
+        );
         assert_eq!(decode(&pkt(&session(&[0x21]))).unwrap().payload, b"x");
         assert_eq!(decode(&pkt(&session(&[0x00, 0x21]))).unwrap().payload, b"x");
         // PPPoE discovery is not a session.
-        assert_eq!(decode(&pkt(&eth(0x8863, &[0x11, 0x09, 0, 0, 0, 0]))).unwrap_err(), Skip::NotTcp);
+        assert_eq!(
+            decode(&pkt(&eth(0x8863, &[0x11, 0x09, 0, 0, 0, 0]))).unwrap_err(),
+            Skip::NotTcp
+        );
     }
 
     /// More MPLS labels or VLAN tags than the header limit, and more tunnels than the
@@ -595,8 +621,14 @@ mod tests {
             v.extend_from_slice(&ip);
             eth(0x8847, &v)
         };
-        assert_eq!(decode(&pkt(&labels(MAX_HEADERS - 1))).unwrap().payload, b"deep");
-        assert_eq!(decode(&pkt(&labels(MAX_HEADERS + 1))).unwrap_err(), Skip::TooDeep);
+        assert_eq!(
+            decode(&pkt(&labels(MAX_HEADERS - 1))).unwrap().payload,
+            b"deep"
+        );
+        assert_eq!(
+            decode(&pkt(&labels(MAX_HEADERS + 1))).unwrap_err(),
+            Skip::TooDeep
+        );
         let tags = |n: usize| {
             let mut v = Vec::new();
             for _ in 0..n {
@@ -611,13 +643,22 @@ mod tests {
             outer(47, None, &g)
         };
         // Ethernet, IPv4, GRE's EtherType, Ethernet; the tags; IPv4's EtherType, IPv4.
-        assert_eq!(decode(&pkt(&tags(MAX_HEADERS - 7))).unwrap().payload, b"deep");
-        assert_eq!(decode(&pkt(&tags(MAX_HEADERS - 6))).unwrap_err(), Skip::TooDeep);
+        assert_eq!(
+            decode(&pkt(&tags(MAX_HEADERS - 7))).unwrap().payload,
+            b"deep"
+        );
+        assert_eq!(
+            decode(&pkt(&tags(MAX_HEADERS - 6))).unwrap_err(),
+            Skip::TooDeep
+        );
         let mut nest = ip.clone();
         for _ in 0..MAX_TUNNELS + 1 {
             nest = outer(4, None, &nest)[14..].to_vec();
         }
-        assert_eq!(decode(&pkt(&eth(0x0800, &nest))).unwrap_err(), Skip::TooDeep);
+        assert_eq!(
+            decode(&pkt(&eth(0x0800, &nest))).unwrap_err(),
+            Skip::TooDeep
+        );
     }
 
     /// A tunnel's outer packet in fragments: the first (IPv4 or IPv6) is said, the later
@@ -683,13 +724,22 @@ mod tests {
             .write(&mut v6, b"dns")
             .unwrap();
         plain.push((LinkType::ETHERNET, v6));
-        for (proto, port) in [(17, Some(53)), (17, Some(4788)), (1, None), (6, None), (50, None)] {
+        for (proto, port) in [
+            (17, Some(53)),
+            (17, Some(4788)),
+            (1, None),
+            (6, None),
+            (50, None),
+        ] {
             plain.push((LinkType::ETHERNET, outer(proto, port, &[0; 40])));
         }
         assert!(plain.len() > 500, "{}", plain.len());
         let mut glanced = 0;
         for (link, data) in &plain {
-            let p = Packet { link: *link, ..pkt(data) };
+            let p = Packet {
+                link: *link,
+                ..pkt(data)
+            };
             if !may_tunnel(p.link, p.data) {
                 glanced += 1;
                 assert!(peel_any(&p).is_none(), "{link} {data:02x?}");

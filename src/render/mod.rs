@@ -18,13 +18,8 @@ pub mod explain;
 pub mod html;
 pub mod json;
 pub mod markdown;
-// Public (hidden) with `internals` only, for benches/json_writer.rs, which weighs it
-// against serde_json.
-#[cfg(feature = "internals")]
-#[doc(hidden)]
-pub mod pretty;
-#[cfg(not(feature = "internals"))]
-mod pretty;
+// The JSON writer, kept among the crate's internals (benches/json_writer.rs weighs it).
+use crate::__internals::pretty;
 mod statuses;
 pub mod table;
 mod text;

@@ -167,7 +167,6 @@ impl Inflater {
     }
 
     /// Bytes of history held (at most [`WINDOW`]).
-    #[cfg(any(test, feature = "internals"))]
     pub fn history_len(&self) -> usize {
         self.history.len()
     }

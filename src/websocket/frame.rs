@@ -226,7 +226,6 @@ pub fn unmask_into(dst: &mut [u8], src: &[u8], key: [u8; 4], pos: u64) {
 }
 
 /// Byte-at-a-time unmasking, the plain statement of §5.3.
-#[cfg(any(test, feature = "internals"))]
 pub fn unmask_bytewise(buf: &mut [u8], key: [u8; 4], pos: u64) {
     for (j, b) in buf.iter_mut().enumerate() {
         // 2^64 is a multiple of 4: wrapping keeps the key position right; `% 4` is always

@@ -54,7 +54,9 @@ impl Software {
             };
             let version = version
                 .filter(|v| {
-                    !v.is_empty() && v.len() <= 16 && v.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+                    !v.is_empty()
+                        && v.len() <= 16
+                        && v.bytes().all(|b| b.is_ascii_digit() || b == b'.')
                 })
                 .map(str::to_string);
             Some(Software { library, version })
@@ -79,8 +81,14 @@ mod tests {
     #[test]
     fn headers_name_their_library() {
         let s = |v: &str| Software::of(v.as_bytes()).map(|s| s.to_string());
-        assert_eq!(s("Python/3.11 websockets/17.4").as_deref(), Some("Python websockets 17.4"));
-        assert_eq!(s("Python/3.11 aiohttp/3.14.5").as_deref(), Some("aiohttp 3.14.5"));
+        assert_eq!(
+            s("Python/3.11 websockets/17.4").as_deref(),
+            Some("Python websockets 17.4")
+        );
+        assert_eq!(
+            s("Python/3.11 aiohttp/3.14.5").as_deref(),
+            Some("aiohttp 3.14.5")
+        );
         assert_eq!(s("uvicorn").as_deref(), Some("uvicorn"));
         assert_eq!(s("nginx/1.22.1"), None);
         // A version that is not digits and dots is not kept.

@@ -10,11 +10,11 @@
 use crate::capture::Timestamp;
 use crate::finding::{Findings, Kind};
 use crate::flow::Role;
-use base64::Engine;
-use sha1::{Digest, Sha1};
 use crate::flow::{Side, Sides, Transport};
 use crate::websocket::decoder::{Decoder, Stats};
 use crate::websocket::deflate::{self, Inflater};
+use base64::Engine;
+use sha1::{Digest, Sha1};
 
 /// What the opening handshake showed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -259,7 +259,11 @@ impl Session {
             return;
         }
         let known = tracker.protocol().is_some();
-        for d in self.decoders[client].iter_mut().map(|d| &mut **d).chain([&mut *answer]) {
+        for d in self.decoders[client]
+            .iter_mut()
+            .map(|d| &mut **d)
+            .chain([&mut *answer])
+        {
             if known || d.from() == Role::Client {
                 d.tap = Some(Box::default());
             }

@@ -20,11 +20,11 @@ pub fn fixtures() -> Vec<std::path::PathBuf> {
 }
 
 use etherparse::PacketBuilder;
-use wsclose::analyzer::Options;
-use wsclose::capture::write::PcapWriter;
-use wsclose::capture::{LinkType, Timestamp};
+use wsclose::__internals::analyzer::Options;
+use wsclose::__internals::capture::write::PcapWriter;
+use wsclose::__internals::capture::{LinkType, Timestamp};
+use wsclose::__internals::flow::Role::{self, Client, Server};
 use wsclose::finding::Kind;
-use wsclose::flow::Role::{self, Client, Server};
 use wsclose::report::{ConnectionReport, Report};
 
 // ---------------------------------------------------------------------------------------

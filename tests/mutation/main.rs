@@ -76,9 +76,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use wsclose::analyzer::Options;
-use wsclose::capture::{LinkType, Packet, Timestamp};
-use wsclose::decode::Endpoint;
+use wsclose::__internals::analyzer::Options;
+use wsclose::__internals::capture::{LinkType, Packet, Timestamp};
+use wsclose::__internals::decode::Endpoint;
 use wsclose::keys::KeySources;
 use wsclose::report::Report;
 

@@ -41,7 +41,7 @@ pub(crate) fn seq_bytes(plain: &[u8]) -> SeqBytes {
                 data,
                 orig_len: data.len() as u32,
             };
-            let Ok(seg) = wsclose::decode::decode(&pkt) else {
+            let Ok(seg) = wsclose::__internals::decode::decode(&pkt) else {
                 continue;
             };
             let seq = if seg.syn {

@@ -8,7 +8,7 @@ use super::*;
 /// traffic; then the server closes with 1000, the client echoes, both FIN. Raw IPv4 pcap.
 fn idle_then_udp_then_close(port: u16) -> Vec<u8> {
     use etherparse::PacketBuilder;
-    use wsclose::capture::write::PcapWriter;
+    use wsclose::__internals::capture::write::PcapWriter;
     let (c, s) = ([10, 0, 0, 1], [10, 0, 0, 2]);
     let mut seq = [1_000u32, 5_000u32];
     let mut w = PcapWriter::new(Vec::new(), LinkType::RAW, 65535).unwrap();

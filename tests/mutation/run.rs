@@ -80,7 +80,7 @@ pub(crate) fn sharded() -> Options {
     Options {
         threads: 2,
         shard_min_bytes: 0,
-        freeze: wsclose::analyzer::Freeze::EveryPacket,
+        freeze: wsclose::__internals::analyzer::Freeze::EveryPacket,
         ..Options::default()
     }
 }

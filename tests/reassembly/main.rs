@@ -18,13 +18,13 @@ mod common;
 
 use common::*;
 use std::time::{Duration, Instant};
-use wsclose::analyzer::{Analyzer, Options};
-use wsclose::capture::{LinkType, Packet, Timestamp};
+use wsclose::__internals::analyzer::{Analyzer, Options};
+use wsclose::__internals::capture::{LinkType, Packet, Timestamp};
+use wsclose::__internals::flow::Role::{self, Client, Server};
+use wsclose::__internals::stack::tcp::assembler::{HalfStream, Limits};
+use wsclose::__internals::stack::tcp::{Counters, Event};
 use wsclose::finding::Kind;
-use wsclose::flow::Role::{self, Client, Server};
 use wsclose::report::{ConnectionReport, Report};
-use wsclose::stack::tcp::assembler::{HalfStream, Limits};
-use wsclose::stack::tcp::{Counters, Event};
 
 mod acks;
 mod delivery;

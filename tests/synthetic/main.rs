@@ -13,9 +13,9 @@ mod common;
 use common::*;
 use std::ops::Range;
 use std::time::{Duration, Instant};
-use wsclose::capture::LinkType;
+use wsclose::__internals::capture::LinkType;
+use wsclose::__internals::flow::Role::{self, Client, Server};
 use wsclose::finding::Kind;
-use wsclose::flow::Role::{self, Client, Server};
 use wsclose::report::Report;
 
 mod closes;

@@ -124,10 +124,10 @@ fn a_timeline_that_lost_frames_says_how_many() {
     s.send(Client, &close(Client, 1000, "bye"));
     s.fins(Server);
     for (log, lost) in [(4u64, 7u64), (100, 0)] {
-        let opts = wsclose::analyzer::Options {
+        let opts = wsclose::__internals::analyzer::Options {
             frame_log: log as usize,
             previews: true,
-            ..wsclose::analyzer::Options::default()
+            ..wsclose::__internals::analyzer::Options::default()
         };
         let r = analyze_timed(s.link, &s.pkts, opts);
         let c = only(&r);

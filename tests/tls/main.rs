@@ -8,8 +8,8 @@
 mod skip;
 
 use std::path::PathBuf;
-use wsclose::analyzer::Options;
-use wsclose::flow::Role;
+use wsclose::__internals::analyzer::Options;
+use wsclose::__internals::flow::Role;
 use wsclose::keys::KeySources;
 use wsclose::report::{ConnectionReport, Report};
 

@@ -17,9 +17,9 @@
 
 use super::damage::{analyzed_before, which_record};
 use super::pcap::legacy_packet;
-use super::stream::{open_at, reopen};
 use super::pcapng::Ng;
 use super::stream::read_from;
+use super::stream::{open_at, reopen};
 use super::{InputSummary, Progress, SharedFile, Tally};
 use crate::capture::shared::{End, ANY};
 use crate::capture::{Packet, Timestamp};
@@ -377,7 +377,11 @@ mod tests {
         let got: Vec<(u64, LinkType)> = one.iter().map(|p| (p.0, p.2)).collect();
         assert_eq!(
             got,
-            [(1, LinkType::ETHERNET), (3, LinkType::ETHERNET), (16, LinkType::RAW)]
+            [
+                (1, LinkType::ETHERNET),
+                (3, LinkType::ETHERNET),
+                (16, LinkType::RAW)
+            ]
         );
         assert!(!want.truncated);
         assert_eq!(want.packets, 16);

@@ -230,8 +230,7 @@ pub(super) fn inside_problem(kind: u32, block: &[u8], big_endian: bool) -> Strin
     let runs_past = |what: &str, at: usize, from: usize| {
         let n = word(block, at, big_endian)?;
         let room = len - from - 4;
-        (u64::from(n).next_multiple_of(4) > room as u64)
-            .then(|| {
+        (u64::from(n).next_multiple_of(4) > room as u64).then(|| {
             format!("its {what} of {n} bytes is more than the {room} bytes its block holds")
         })
     };

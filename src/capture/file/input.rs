@@ -80,7 +80,12 @@ impl Digest {
         if !d.1 {
             return Err("reading stopped before the end of the stream".into());
         }
-        Ok(d.0.clone().finalize().iter().map(|b| format!("{b:02x}")).collect())
+        Ok(d.0
+            .clone()
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect())
     }
 }
 

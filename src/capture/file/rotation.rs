@@ -235,27 +235,28 @@ fn dumpcap(a: &[&str], b: &[&str]) -> bool {
         .enumerate()
         .rev()
         .any(|(at, (wa, wb))| {
-        let (&[pa, na, sa, ta], &[_, nb, sb, tb]) = (wa, wb) else {
-            return false;
-        };
-        let (Some((na, ta)), Some((nb, tb))) = (number_and_time(na, ta), number_and_time(nb, tb))
-        else {
-            return false;
-        };
-        let later = match (na.parse::<u64>(), nb.parse::<u64>()) {
-            (Ok(x), Ok(y)) => y > x && tb >= ta,
-            _ => false,
-        };
-        // The number and the time are the runs at `at + 1` and `at + 3`.
-        later
-            && pa.ends_with('_')
-            && sa == "_"
-            && sb == "_"
-            && a.iter()
-                .zip(b)
-                .enumerate()
-                .all(|(i, (x, y))| i == at + 1 || i == at + 3 || x == y)
-    })
+            let (&[pa, na, sa, ta], &[_, nb, sb, tb]) = (wa, wb) else {
+                return false;
+            };
+            let (Some((na, ta)), Some((nb, tb))) =
+                (number_and_time(na, ta), number_and_time(nb, tb))
+            else {
+                return false;
+            };
+            let later = match (na.parse::<u64>(), nb.parse::<u64>()) {
+                (Ok(x), Ok(y)) => y > x && tb >= ta,
+                _ => false,
+            };
+            // The number and the time are the runs at `at + 1` and `at + 3`.
+            later
+                && pa.ends_with('_')
+                && sa == "_"
+                && sb == "_"
+                && a.iter()
+                    .zip(b)
+                    .enumerate()
+                    .all(|(i, (x, y))| i == at + 1 || i == at + 3 || x == y)
+        })
 }
 
 /// How the file name `next` relates to `prev`, the name of the file before it (compression
@@ -477,7 +478,11 @@ pub fn expand(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<String>), Error> {
                 } else {
                     format!("{} files", unreadable.len())
                 },
-                if unreadable.len() == 1 { "it holds" } else { "they hold" },
+                if unreadable.len() == 1 {
+                    "it holds"
+                } else {
+                    "they hold"
+                },
                 why.join(", ")
             ));
         }
@@ -516,9 +521,14 @@ mod tests {
     };
 
     fn cont(r: &Run, n: &FirstPacket) -> Result<String, String> {
-        continues(r, "/tmp/a/cap_00001_20261125131415.pcap", n, 600, false, || {
-            CARRIED
-        })
+        continues(
+            r,
+            "/tmp/a/cap_00001_20261125131415.pcap",
+            n,
+            600,
+            false,
+            || CARRIED,
+        )
     }
 
     /// A file continues the capture when it starts after it ended (or a little before,
@@ -528,7 +538,10 @@ mod tests {
         let s = 1_000_000_000i64;
         let r = run(100 * s);
         let ok = cont(&r, &next(100 * s + 5, LinkType::ETHERNET)).unwrap();
-        assert!(ok.starts_with("continues cap_00000_20261125131300.pcap"), "{ok}");
+        assert!(
+            ok.starts_with("continues cap_00000_20261125131300.pcap"),
+            "{ok}"
+        );
         assert!(ok.contains("numbered on from 11"), "{ok}");
         assert!(cont(&r, &next(100 * s - s / 2, LinkType::ETHERNET)).is_ok());
         // Never before the previous file's own first packet, however close to its end.
@@ -574,7 +587,10 @@ mod tests {
             "run-2_20261125131415_00009.pcapng.gz",
             "run-2_20261125131520_00010.pcapng.gz"
         ));
-        assert!(tool("cap_99999_20261125131415", "cap_100000_20261125131416"));
+        assert!(tool(
+            "cap_99999_20261125131415",
+            "cap_100000_20261125131416"
+        ));
         // Not a tool's: a number not one more (or going back), digits before an
         // extension, a dumpcap name going back in time.
         assert_eq!(names("cap3", "cap5"), Names::Digits);
@@ -597,7 +613,10 @@ mod tests {
                 "rustls-tls13-aes256gcm-close-1000.pcap",
                 "rustls-tls13-aes256gcm-drop.pcap",
             ),
-            ("cap_00001_20261125131415.pcapng", "dog_00002_20261125131515.pcapng"),
+            (
+                "cap_00001_20261125131415.pcapng",
+                "dog_00002_20261125131515.pcapng",
+            ),
             ("cap.pcap", "cap.pcapng"),
             ("a.pcap", "b.pcap"),
         ] {
@@ -629,14 +648,19 @@ mod tests {
         assert!(asked.get());
         assert!(why.contains("differ only in their digits"), "{why}");
         assert!(
-            why.contains("python-close-1001.pcap left none open, and none of this file's 15 packets"),
+            why.contains(
+                "python-close-1001.pcap left none open, and none of this file's 15 packets"
+            ),
             "{why}"
         );
         assert!(why.contains("--join-files"), "{why}");
         let ok = continues(&r, "python-close-1002.pcap", &n, 600, false, || CARRIED).unwrap();
         assert!(ok.contains("its packet 1 is of a TCP connection"), "{ok}");
         let other = continues(&r, "python-deflate.pcap", &n, 600, false, || CARRIED).unwrap_err();
-        assert!(other.contains("differ in more than their digits"), "{other}");
+        assert!(
+            other.contains("differ in more than their digits"),
+            "{other}"
+        );
         let forced = continues(&r, "python-deflate.pcap", &n, 600, true, none).unwrap();
         assert!(forced.contains("--join-files"), "{forced}");
         // A tool's names need no connection going on (it is not even asked).
@@ -647,7 +671,15 @@ mod tests {
         let ok = continues(&t, "/tmp/cap1", &n, 600, false, || unreachable!()).unwrap();
         assert!(ok.contains("tcpdump -C"), "{ok}");
         // Forcing still needs the times and the link type to fit.
-        assert!(continues(&r, "x.pcap", &next(800 * s, LinkType::ETHERNET), 600, true, none).is_err());
+        assert!(continues(
+            &r,
+            "x.pcap",
+            &next(800 * s, LinkType::ETHERNET),
+            600,
+            true,
+            none
+        )
+        .is_err());
     }
 
     /// The peek finds a fixture's first packet, and nothing in a file that is no capture.

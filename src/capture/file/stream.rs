@@ -369,7 +369,6 @@ pub(super) fn reopen(path: &Path, number: u64, warned: bool) -> Result<Stream, E
     })
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

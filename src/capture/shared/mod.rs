@@ -594,7 +594,8 @@ mod tests {
         let lens: Vec<usize> = (0..8000).map(|i| (i * 131) % 1500 + 40).collect();
         let p = temp("uneven", &pcap(&lens));
         for readers in [2, 3, 8] {
-            let shared = Arc::new(SharedFile::open(&p, Shards::even(readers as u64), None).unwrap());
+            let shared =
+                Arc::new(SharedFile::open(&p, Shards::even(readers as u64), None).unwrap());
             let (tx, rx) = std::sync::mpsc::channel();
             for r in 0..readers {
                 let (s, tx) = (Arc::clone(&shared), tx.clone());

@@ -250,7 +250,6 @@ impl BlockDecoder {
     }
 
     /// The largest dynamic table size the sender may set now.
-    #[cfg(any(test, feature = "internals"))]
     pub fn allowed_table_size(&self) -> usize {
         self.allowed
     }
@@ -400,7 +399,8 @@ fn take_field(head: &mut Head, name: &[u8], value: Cow<'_, [u8]>) {
             join(&mut head.ws_extensions, value)
         }
         _ if head.software.is_none()
-            && (name.eq_ignore_ascii_case(b"user-agent") || name.eq_ignore_ascii_case(b"server")) =>
+            && (name.eq_ignore_ascii_case(b"user-agent")
+                || name.eq_ignore_ascii_case(b"server")) =>
         {
             head.software = crate::websocket::library::Software::of(&value);
         }

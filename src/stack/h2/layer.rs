@@ -24,9 +24,9 @@
 use super::{H2Conn, H2Event, LostReason};
 use crate::finding::Kind;
 use crate::flow::Role;
+use crate::flow::{Side, Sides, Transport};
 use crate::stack::http1::parse as http;
 use crate::stack::tcp::Event;
-use crate::flow::{Side, Sides, Transport};
 use crate::stack::Ctx;
 use crate::websocket::decoder::Origin;
 use crate::websocket::session::{Session, StreamEnd, StreamEndKind};

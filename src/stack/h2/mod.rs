@@ -896,7 +896,6 @@ impl H2Conn {
     /// Bytes are missing from one direction: its framing and HPACK state are lost, and
     /// nothing more is read from it ([`H2Event::Lost`] with [`LostReason::Gap`], unless the
     /// direction was already lost).
-    #[cfg(any(test, feature = "internals"))]
     pub fn gap(
         &mut self,
         from_client: bool,
@@ -920,7 +919,6 @@ impl H2Conn {
     }
 
     /// Whether a direction can no longer be read.
-    #[cfg(any(test, feature = "internals"))]
     pub fn is_lost(&self, from_client: bool) -> bool {
         let dir = if from_client {
             &self.client
@@ -932,7 +930,6 @@ impl H2Conn {
 
     /// `Some(packet)` once a direction's HPACK state is lost (`Some(None)` if at an unknown
     /// packet).
-    #[cfg(any(test, feature = "internals"))]
     pub fn hpack_lost_at(&self, from_client: bool) -> Option<Option<u64>> {
         let dir = if from_client {
             &self.client
@@ -944,7 +941,6 @@ impl H2Conn {
 
     /// Bytes held in buffers now (partial frames and header blocks of both directions),
     /// not counting the HPACK tables.
-    #[cfg(any(test, feature = "internals"))]
     pub fn buffered_bytes(&self) -> usize {
         [&self.client, &self.server]
             .iter()

@@ -12,8 +12,8 @@
 //! offer (RFC 7540 §3.2: the token, the `HTTP2-Settings` field, the body's length) and
 //! its `101` are told apart from a WebSocket's here too.
 
-use base64::Engine;
 use crate::websocket::library::Software;
+use base64::Engine;
 
 /// Headers longer than this are not a handshake we will wait for.
 pub const MAX_HEADER_BYTES: usize = 64 * 1024;
@@ -434,7 +434,6 @@ fn has_token(value: &[u8], token: &str) -> bool {
         .split(|&b| b == b',')
         .any(|t| t.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
 }
-
 
 /// Does the extension list name permessage-deflate (RFC 7692 §7)?
 pub fn has_permessage_deflate(extensions: Option<&str>) -> bool {

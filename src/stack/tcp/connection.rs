@@ -18,10 +18,10 @@ use crate::capture::Timestamp;
 use crate::decode::{Endpoint, Segment};
 use crate::finding::Kind;
 use crate::flow::Role;
+use crate::flow::{Side, Sides};
 use crate::stack::tcp::assembler::HalfStream;
 use crate::stack::tcp::path::{self, PathWatch};
 use crate::stack::tls::keylog::KeyLog;
-use crate::flow::{Side, Sides};
 use crate::stack::{Env, Stack};
 use crate::websocket::session::Session;
 use crate::websocket::unanswered::Unanswered;
@@ -261,7 +261,11 @@ impl Connection {
             return;
         }
         let Connection {
-            tcp, up, ends, path, ..
+            tcp,
+            up,
+            ends,
+            path,
+            ..
         } = self;
         if !seg.rst {
             path[s].own(seg, packet, ts);
@@ -322,11 +326,13 @@ impl Connection {
                 }
                 // The same side's RST after its FIN: kept beside the FIN, which stays how
                 // this side ended first (its data had ended there).
-                Some(e @ End {
-                    kind: EndKind::Fin,
-                    then_rst: None,
-                    ..
-                }) => {
+                Some(
+                    e @ End {
+                        kind: EndKind::Fin,
+                        then_rst: None,
+                        ..
+                    },
+                ) => {
                     e.then_rst = Some(LaterRst {
                         packet,
                         ts,

@@ -13,7 +13,6 @@ pub mod assembler;
 pub mod connection;
 pub mod path;
 
-
 pub use crate::flow::Event;
 
 /// Per-direction counters for the report.
@@ -46,4 +45,3 @@ pub struct Counters {
     /// corrupt or forged sequence number, reassembly rule 2) and ignored.
     pub implausible: u64,
 }
-

@@ -219,7 +219,8 @@ impl PathWatch {
         }
         // The slot: an unused one, else the older.
         let [a, b] = &self.line.prints;
-        let older = usize::from(b.seen == 0 || (a.seen != 0 && (b.us.wrapping_sub(a.us) as i32) < 0));
+        let older =
+            usize::from(b.seen == 0 || (a.seen != 0 && (b.us.wrapping_sub(a.us) as i32) < 0));
         let slot = if a.seen == 0 { 0 } else { older };
         if let Some(p) = self.line.prints.get_mut(slot) {
             *p = Print {
@@ -241,7 +242,9 @@ impl PathWatch {
 
     /// The interfaces the capture named for this direction's packets (the first four).
     pub fn ifaces(&self) -> &[u32] {
-        self.ifaces.get(..usize::from(self.n_ifaces)).unwrap_or_default()
+        self.ifaces
+            .get(..usize::from(self.n_ifaces))
+            .unwrap_or_default()
     }
 
     #[inline]

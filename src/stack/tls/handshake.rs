@@ -156,7 +156,6 @@ impl Reassembler {
     }
 
     /// Whether part of a message is waiting for the rest.
-    #[cfg(any(test, feature = "internals"))]
     pub fn has_partial(&self) -> bool {
         !self.buf.is_empty()
     }
@@ -213,7 +212,6 @@ pub struct ClientHello {
 
 impl ClientHello {
     /// Whether TLS 1.3 is offered.
-    #[cfg(any(test, feature = "internals"))]
     pub fn offers_tls13(&self) -> bool {
         self.supported_versions.contains(&TLS13)
     }

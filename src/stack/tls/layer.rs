@@ -14,10 +14,10 @@
 use super::{alert_name, KeyLog, Summary, TlsEvent, TlsSession};
 use crate::capture::Timestamp;
 use crate::finding::Kind;
+use crate::flow::{Side, Sides};
 use crate::stack::h2::layer::H2Layer;
 use crate::stack::http1::Http1;
 use crate::stack::tcp::Event;
-use crate::flow::{Side, Sides};
 use crate::stack::Ctx;
 use crate::websocket::session::Session;
 

@@ -22,7 +22,7 @@
 //! Use, per TCP connection whose client stream starts with a ClientHello:
 //!
 //! ```
-//! use wsclose::stack::tls::{looks_like_client_hello, KeyLog, TlsEvent, TlsSession};
+//! use wsclose::__internals::stack::tls::{looks_like_client_hello, KeyLog, TlsEvent, TlsSession};
 //!
 //! let mut keys = KeyLog::new();
 //! for warning in keys.add_text("keys.txt", b"# no secrets yet\n") {
@@ -52,17 +52,13 @@ mod session;
 mod summary;
 
 pub use keylog::KeyLog;
-#[cfg(any(test, feature = "internals"))]
 pub use keylog::{ClientRandom, ConnectionSecrets, KeyLogWarning, Label};
 pub use names::alert_name;
-#[cfg(any(test, feature = "internals"))]
 pub use names::{alert_level_name, version_name};
-pub use session::TlsSession;
-#[cfg(any(test, feature = "internals"))]
 pub use session::Events;
-pub use summary::{NotDecrypted, Summary};
-#[cfg(any(test, feature = "internals"))]
+pub use session::TlsSession;
 pub use summary::DirectionSummary;
+pub use summary::{NotDecrypted, Summary};
 
 /// Whether `bytes` (the first bytes of a client's stream, on any port) start a TLS
 /// ClientHello record: handshake content type 22, version 3.0-3.4, then handshake type 1.

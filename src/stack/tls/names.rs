@@ -7,7 +7,6 @@
 use super::handshake::{TLS12, TLS13};
 
 /// An alert level's name.
-#[cfg(any(test, feature = "internals"))]
 pub fn alert_level_name(level: u8) -> &'static str {
     match level {
         1 => "warning",

@@ -29,7 +29,13 @@ pub(super) struct Message {
 
 /// Feeds a piece of a text message's (inflated) payload to its UTF-8 check; the first
 /// invalid byte becomes one finding.
-pub(super) fn check_utf8(m: &mut Message, from: Role, piece: &[u8], packet: u64, findings: &mut Findings) {
+pub(super) fn check_utf8(
+    m: &mut Message,
+    from: Role,
+    piece: &[u8],
+    packet: u64,
+    findings: &mut Findings,
+) {
     let Some(v) = m.utf8.as_mut() else {
         return;
     };

@@ -30,8 +30,8 @@ use super::utf8::Utf8Stream;
 use crate::capture::Timestamp;
 use crate::close::{CloseFrame, Problem};
 use crate::finding::{Findings, Kind};
-use crate::flow::Role;
 use crate::flow::Event;
+use crate::flow::Role;
 use log::{preview_text, PREVIEW_BYTES};
 use message::{check_utf8, Message};
 

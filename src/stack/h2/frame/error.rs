@@ -5,8 +5,8 @@
 //! prints the rule and its RFC section.
 
 use super::head::FrameType;
-use super::reason::ErrorCode;
 use super::ids::setting;
+use super::reason::ErrorCode;
 use std::fmt;
 
 /// What is wrong with a frame. Every variant but [`FrameError::Incomplete`] is a
@@ -15,7 +15,6 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FrameError {
     /// `needed` more bytes are required before anything can be said; nothing consumed.
-    #[cfg_attr(not(any(test, feature = "internals")), allow(dead_code))]
     Incomplete { needed: usize },
     /// The payload is longer than the receiver allows (§4.2), or than this reader keeps.
     TooLarge {

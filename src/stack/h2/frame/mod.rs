@@ -25,14 +25,15 @@ mod reason;
 mod settings;
 
 pub use error::FrameError;
-pub use head::{flags, looks_like_settings, parse_header, FrameHeader, FrameType, FRAME_HEADER_LEN};
+pub use head::{
+    flags, looks_like_settings, parse_header, FrameHeader, FrameType, FRAME_HEADER_LEN,
+};
+pub use ids::DEFAULT_MAX_FRAME_SIZE;
+pub use ids::{setting, MAX_MAX_FRAME_SIZE};
 pub use payload::parse_payload;
 pub use priority::Priority;
 pub use reason::ErrorCode;
-pub use ids::DEFAULT_MAX_FRAME_SIZE;
 pub use settings::Settings;
-#[cfg(any(test, feature = "internals"))]
-pub use ids::{setting, MAX_MAX_FRAME_SIZE};
 
 /// One frame, its payload borrowed, padding and priority fields taken off.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,7 +83,6 @@ pub enum Frame<'a> {
 /// length is over `max_frame_size` is [`FrameError::TooLarge`] as soon as its header is
 /// there; a frame not all there yet is [`FrameError::Incomplete`]. On success: the bytes
 /// after the frame, its header and the frame.
-#[cfg(any(test, feature = "internals"))]
 pub fn parse_frame(
     input: &[u8],
     max_frame_size: u32,

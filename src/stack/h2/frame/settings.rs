@@ -9,7 +9,6 @@ use super::ids::{setting, DEFAULT_MAX_FRAME_SIZE, MAX_MAX_FRAME_SIZE};
 use nom::number::complete::{be_u16 as c_be_u16, be_u32 as c_be_u32};
 use nom::IResult;
 
-
 /// The parameters of one SETTINGS frame (§6.5.2, RFC 8441 §3). A parameter sent twice
 /// keeps its last value (§6.5.3: processed in order); unknown identifiers are ignored.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -23,7 +22,6 @@ pub struct Settings {
     /// SETTINGS_ENABLE_CONNECT_PROTOCOL (0x8, RFC 8441 §3).
     pub enable_connect_protocol: Option<bool>,
 }
-
 
 pub(super) fn parse_settings(payload: &[u8]) -> Result<Settings, FrameError> {
     let mut settings = Settings::default();

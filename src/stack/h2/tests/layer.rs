@@ -5,9 +5,9 @@ use super::super::PREFACE;
 use super::{frame, hpack_block, settings_frame, WS_REQUEST};
 use crate::capture::Timestamp;
 use crate::finding::Kind;
+use crate::flow::Side;
 use crate::stack::tcp::Event;
 use crate::stack::tls::KeyLog;
-use crate::flow::Side;
 use crate::stack::Stack;
 use crate::websocket::session::{Session, StreamEndKind};
 

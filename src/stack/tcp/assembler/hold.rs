@@ -54,7 +54,6 @@ pub(super) struct AckedAhead {
 }
 
 impl HalfStream {
-
     /// The packet and time since which this direction waits for bytes a reordered capture
     /// may still hold: the first segment held while the start is unknown, or the first ACK
     /// of the peer past a hole. `None` when it waits for nothing.
@@ -171,5 +170,4 @@ impl HalfStream {
         }
         self.check_fin();
     }
-
 }

@@ -23,7 +23,6 @@ mod tests;
 
 use super::{Counters, Event};
 use crate::capture::Timestamp;
-#[cfg(any(test, feature = "internals"))]
 pub use hold::EARLY_MAX_BYTES;
 use hold::{AckedAhead, Early};
 use ranges::Ranges;
@@ -80,7 +79,6 @@ pub struct HalfStream {
 }
 
 impl HalfStream {
-    #[cfg(any(test, feature = "internals"))]
     pub fn new() -> HalfStream {
         HalfStream::default()
     }
@@ -99,7 +97,6 @@ impl HalfStream {
     }
 
     /// Offset of the next byte to deliver.
-    #[cfg(any(test, feature = "internals"))]
     pub fn frontier(&self) -> u64 {
         self.next
     }

@@ -72,7 +72,13 @@ impl Ranges {
 
     /// Holds the parts of `data` (starting at offset `start`) that no held range covers;
     /// where one does, the held bytes stay and are compared with `data`.
-    pub(super) fn insert(&mut self, start: u64, data: &[u8], packet: u64, ts: Timestamp) -> Overlap {
+    pub(super) fn insert(
+        &mut self,
+        start: u64,
+        data: &[u8],
+        packet: u64,
+        ts: Timestamp,
+    ) -> Overlap {
         let mut found = Overlap::default();
         let end = start + data.len() as u64;
         let mut pieces: Vec<(u64, u64)> = Vec::new();

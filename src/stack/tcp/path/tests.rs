@@ -103,7 +103,10 @@ fn the_ring_remembers_one_packet_between_copies() {
     assert!(w.copy(&seg(101, b"b", 64, Some(2), Some(6)), at(0)));
     assert!(w.copy(&seg(102, b"c", 64, Some(3), Some(6)), at(0)));
     let note = copies_note(&w, &PathWatch::default(), 3).unwrap();
-    assert!(note.starts_with("each packet was captured 2 times"), "{note}");
+    assert!(
+        note.starts_with("each packet was captured 2 times"),
+        "{note}"
+    );
 }
 
 #[test]
@@ -114,10 +117,17 @@ fn a_stall_ends_when_the_peer_acknowledges() {
     assert_eq!(w.stall(), None);
     w.sent(&seg(104, b"ping2", 64, Some(2), None), 11, at(1000));
     for (i, ms) in [1200, 1600, 2400].into_iter().enumerate() {
-        w.sent(&seg(104, b"ping2", 64, Some(3 + i as u16), None), 12 + i as u64, at(ms));
+        w.sent(
+            &seg(104, b"ping2", 64, Some(3 + i as u16), None),
+            12 + i as u64,
+            at(ms),
+        );
     }
     let st = w.unacknowledged(3).unwrap();
-    assert_eq!((st.first_packet, st.retransmissions, st.last_packet), (11, 3, 14));
+    assert_eq!(
+        (st.first_packet, st.retransmissions, st.last_packet),
+        (11, 3, 14)
+    );
     assert!(w.unacknowledged(4).is_none());
     // A late ACK of the peer: nothing is left unacknowledged.
     w.acked(109);
@@ -137,5 +147,8 @@ fn the_first_reset_keeps_the_ttls_before_it() {
     r.ack_flag = false;
     w.own(&r, 3, at(2));
     let m = w.reset.unwrap();
-    assert_eq!((m.ttl, m.before, m.id_before, m.ack_flag), (57, Some((52, 52)), Some(11), false));
+    assert_eq!(
+        (m.ttl, m.before, m.id_before, m.ack_flag),
+        (57, Some((52, 52)), Some(11), false)
+    );
 }

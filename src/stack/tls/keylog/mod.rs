@@ -116,11 +116,9 @@ impl Secret {
     pub fn as_bytes(&self) -> &[u8] {
         self.bytes.get(..usize::from(self.len)).unwrap_or_default()
     }
-    #[cfg(any(test, feature = "internals"))]
     pub fn len(&self) -> usize {
         usize::from(self.len)
     }
-    #[cfg(any(test, feature = "internals"))]
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -580,7 +578,9 @@ impl KeyLog {
         let random = client_random;
         let mut bytes = [0u8; MAX_SECRET];
         let secret = match decode_hex_into(secret.as_bytes(), &mut bytes) {
-            Some(len) if label.accepts_len(len) => Secret::new(bytes.get(..len).unwrap_or_default()),
+            Some(len) if label.accepts_len(len) => {
+                Secret::new(bytes.get(..len).unwrap_or_default())
+            }
             Some(len) => return Some(WarningKind::BadSecretLength { label, len }),
             // Valid hex too long for the buffer is still a length error, with its length.
             None if hex_digits(secret.as_bytes()) => {

@@ -240,9 +240,15 @@ fn bad_lines_past_the_first_few_are_counted() {
 #[test]
 fn only_the_wanted_connections_are_kept() {
     let mut log = KeyLog::new();
-    log.add_text("k", format!("CLIENT_RANDOM {CR2} {}\n", s(1, 48)).as_bytes());
+    log.add_text(
+        "k",
+        format!("CLIENT_RANDOM {CR2} {}\n", s(1, 48)).as_bytes(),
+    );
     log.keep_only([cr(CR1)].into_iter().collect());
-    assert!(log.is_empty(), "what was kept before and is not wanted goes");
+    assert!(
+        log.is_empty(),
+        "what was kept before and is not wanted goes"
+    );
     let w = log.add_text(
         "k",
         format!(
@@ -375,7 +381,9 @@ fn hostile_input_does_not_panic() {
 #[test]
 fn hex_table_matches_digit_reading() {
     fn digit(c: u8) -> Option<u8> {
-        char::from(c).to_digit(16).and_then(|d| u8::try_from(d).ok())
+        char::from(c)
+            .to_digit(16)
+            .and_then(|d| u8::try_from(d).ok())
     }
     for h in 0..=255u8 {
         for l in 0..=255u8 {

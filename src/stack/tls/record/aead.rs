@@ -4,8 +4,8 @@
 //! In: a key, a 12-byte nonce, the additional data, ciphertext and tag. Out: the plaintext
 //! in place, or [`OpenError`]; and the per-record nonce, IV xor the sequence number.
 
-use super::open::OpenError;
 use super::keys::AeadAlg;
+use super::open::OpenError;
 
 /// An AEAD key (ring: AES-GCM and ChaCha20-Poly1305; see the `cipher` module header for why).
 pub(super) struct Aead(ring::aead::LessSafeKey);

@@ -4,8 +4,8 @@
 //! In: a key, an IV and whole blocks; a MAC key and the parts a MAC covers. Out: the blocks
 //! decrypted in place, the length without padding, whether a MAC matches.
 
-use super::open::OpenError;
 use super::keys::HashAlg;
+use super::open::OpenError;
 use aes::{Aes128, Aes256};
 use cbc::cipher::block_padding::NoPadding;
 use cbc::cipher::{BlockDecryptMut, KeyIvInit};

@@ -22,19 +22,17 @@
 //! AES-CBC is RustCrypto's `aes` + `cbc`, HMAC `hmac` with `sha1`/`sha2`.
 
 use super::aead::{make_aead, xor_seq, Aead};
-pub use super::open::OpenError;
 use super::cbc_hmac::{cbc_decrypt, cbc_unpad, MacKey};
-use super::keys::{AeadAlg, Bulk, Suite, TrafficKeys};
-use super::RecordHead;
-#[cfg(any(test, feature = "internals"))]
-use super::Record;
 #[cfg(test)]
 use super::content;
+use super::keys::{AeadAlg, Bulk, Suite, TrafficKeys};
+pub use super::open::OpenError;
+use super::Record;
+use super::RecordHead;
 use std::fmt;
 use std::ops::Range;
 
 const TAG_LEN: usize = 16;
-
 
 pub(super) enum Protection {
     /// TLS 1.3 AEAD with a 12-byte IV.
@@ -140,7 +138,6 @@ impl RecordCipher {
     }
 
     /// Records opened so far (the next sequence number).
-    #[cfg(any(test, feature = "internals"))]
     pub fn seq(&self) -> u64 {
         self.seq
     }
@@ -160,7 +157,6 @@ impl RecordCipher {
     }
 
     /// [`RecordCipher::open`] of a whole [`Record`], whose payload becomes the plaintext.
-    #[cfg(any(test, feature = "internals"))]
     pub fn open_record(&mut self, record: &mut Record) -> Result<u8, OpenError> {
         let (ty, plain) = self.open(record.head(), &mut record.payload)?;
         record.payload.truncate(plain.end);

@@ -131,7 +131,6 @@ impl Framer {
     }
 
     /// Whether part of a record is waiting for more bytes.
-    #[cfg(any(test, feature = "internals"))]
     pub fn has_partial(&self) -> bool {
         !self.partial.is_empty()
     }

@@ -319,8 +319,14 @@ fn record_buffers_are_kept_for_the_next_connection() {
     assert_eq!(spare::kept(), start);
     let body = vec![7u8; 0x4000];
     let mut bytes = &body[..];
-    let (head, at) = b.next(&mut bytes, 3, &mut buf).expect("frames").expect("whole");
-    assert_eq!((head.packet, buf.get(at..).map(<[u8]>::len)), (3, Some(0x4000)));
+    let (head, at) = b
+        .next(&mut bytes, 3, &mut buf)
+        .expect("frames")
+        .expect("whole");
+    assert_eq!(
+        (head.packet, buf.get(at..).map(<[u8]>::len)),
+        (3, Some(0x4000))
+    );
     spare::give(vec![0; 1 << 20]);
     assert_eq!(spare::kept(), start, "a megabyte buffer is freed, not kept");
 }

@@ -32,12 +32,13 @@ mod tls12;
 mod tls13;
 
 use super::handshake::{self, kind, ClientHello, Message, Reassembler, ServerHello, TLS12, TLS13};
-#[cfg(any(test, feature = "internals"))]
 use super::keylog::ClientRandom;
 use super::keylog::{self, Secret};
 use super::keys::{self, Bulk, Suite};
 use super::names::version_name;
-use super::record::{self, content, FrameError, Framer, OpenError, Record, RecordCipher, RecordHead};
+use super::record::{
+    self, content, FrameError, Framer, OpenError, Record, RecordCipher, RecordHead,
+};
 use super::summary::{DirectionSummary, NotDecrypted, Summary};
 use super::TlsEvent;
 use std::collections::VecDeque;
@@ -310,7 +311,6 @@ impl TlsSession {
     /// The client random that names this connection in key logs (the first ClientHello's),
     /// once seen: with [`KeyLog::nss_lines`] it gives the lines to store with an extracted
     /// capture of this connection.
-    #[cfg(any(test, feature = "internals"))]
     pub fn client_random(&self) -> Option<ClientRandom> {
         self.client_hello.as_ref().map(|c| c.random)
     }
@@ -811,7 +811,6 @@ impl TlsSession {
             d.phase = Some(Phase::Application);
         }
     }
-
 }
 
 enum Setup {

@@ -62,5 +62,4 @@ impl TlsSession {
         self.server.next12 = Some(sv);
         Setup::Ready
     }
-
 }

@@ -19,7 +19,13 @@ const MAX_SKIPPED_EARLY: u64 = 1024;
 impl TlsSession {
     /// A TLS 1.3 protected record: under the early, handshake or application key, by phase.
     /// Its payload is `self.plain[start..]`.
-    pub(super) fn open13(&mut self, from_client: bool, head: RecordHead, start: usize, keys: &keylog::KeyLog) {
+    pub(super) fn open13(
+        &mut self,
+        from_client: bool,
+        head: RecordHead,
+        start: usize,
+        keys: &keylog::KeyLog,
+    ) {
         let packet = head.packet;
         let early_rejected = self.early_accepted == Some(false);
         let d = if from_client {
@@ -116,7 +122,12 @@ impl TlsSession {
         }
     }
 
-    pub(super) fn setup13(&mut self, suite: &Suite, s: &ConnectionSecrets, early_offered: bool) -> Setup {
+    pub(super) fn setup13(
+        &mut self,
+        suite: &Suite,
+        s: &ConnectionSecrets,
+        early_offered: bool,
+    ) -> Setup {
         let (Some(chts), Some(shts), Some(cts), Some(sts)) = (
             s.get(Label::ClientHandshakeTrafficSecret),
             s.get(Label::ServerHandshakeTrafficSecret),

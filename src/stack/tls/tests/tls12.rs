@@ -66,18 +66,28 @@ fn resumption_is_told_by_the_hellos() {
     let tls13 = ext(43, &[0x03, 0x04]);
     let psk = ext(41, &[0, 0]);
     for (sid, exts, want) in [
-        (vec![7u8; 32], vec![], true),             // TLS 1.2, the client's ID echoed
-        (vec![8u8; 32], vec![], false),            // TLS 1.2, a new session
-        (vec![], vec![], false),                   // TLS 1.2, no ID
-        (vec![7u8; 32], tls13.clone(), false),     // TLS 1.3 echoes it always
+        (vec![7u8; 32], vec![], true),  // TLS 1.2, the client's ID echoed
+        (vec![8u8; 32], vec![], false), // TLS 1.2, a new session
+        (vec![], vec![], false),        // TLS 1.2, no ID
+        (vec![7u8; 32], tls13.clone(), false), // TLS 1.3 echoes it always
         (vec![7u8; 32], [tls13, psk].concat(), true), // TLS 1.3 with a PSK
     ] {
         let mut session = TlsSession::new();
         let log = KeyLog::new();
         let ch = client_hello_body([0x11; 32], &[]);
-        session.feed(true, &plain_record(22, &message(kind::CLIENT_HELLO, &ch)), 1, &log);
+        session.feed(
+            true,
+            &plain_record(22, &message(kind::CLIENT_HELLO, &ch)),
+            1,
+            &log,
+        );
         let sh = server_hello(&sid, &exts);
-        session.feed(false, &plain_record(22, &message(kind::SERVER_HELLO, &sh)), 2, &log);
+        session.feed(
+            false,
+            &plain_record(22, &message(kind::SERVER_HELLO, &sh)),
+            2,
+            &log,
+        );
         assert_eq!(session.summary().resumed, want, "{sid:?} {exts:?}");
     }
 }
