@@ -6,18 +6,31 @@
 
 use std::path::PathBuf;
 
+/// What stops a run: each message says what to do next, and [`Error::exit_code`] gives the exit
+/// code the binary documents.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// A capture file that does not exist.
     #[error("{path}: no such file (check the path; use - to read a capture from standard input)")]
-    NotFound { path: PathBuf },
+    NotFound {
+        /// The input or output file.
+        path: PathBuf,
+    },
 
+    /// A capture file that may not be read.
     #[error("{path}: permission denied (check the file's permissions, or run with sudo)")]
-    PermissionDenied { path: PathBuf },
+    PermissionDenied {
+        /// The input or output file.
+        path: PathBuf,
+    },
 
+    /// A capture file that could not be read.
     #[error("{path}: cannot read: {source}")]
     Io {
+        /// The file.
         path: PathBuf,
+        /// Why.
         #[source]
         source: std::io::Error,
     },
@@ -25,35 +38,63 @@ pub enum Error {
     /// An output (`extract -w FILE`) could not be created or written.
     #[error("{path}: cannot write: {source} (check that the directory exists and is writable, and that the disk has room)")]
     Write {
+        /// The file.
         path: PathBuf,
+        /// Why.
         #[source]
         source: std::io::Error,
     },
 
+    /// A capture file with no bytes.
     #[error("{path}: the file is empty (a capture starts with a pcap or pcapng header)")]
-    Empty { path: PathBuf },
+    Empty {
+        /// The input or output file.
+        path: PathBuf,
+    },
 
+    /// A file that is neither pcap nor pcapng (nor a compressed one).
     #[error(
         "{path}: not a pcap or pcapng capture ({magic}); \
          save captures with `tcpdump -w FILE` or Wireshark's \"Save As\" pcap/pcapng"
     )]
-    NotACapture { path: PathBuf, magic: String },
+    NotACapture {
+        /// The input or output file.
+        path: PathBuf,
+        /// What its first bytes are.
+        magic: String,
+    },
 
+    /// A capture whose header is cut short.
     #[error("{path}: the capture header is cut short ({len} bytes); the file is truncated")]
-    TruncatedHeader { path: PathBuf, len: usize },
+    TruncatedHeader {
+        /// The input or output file.
+        path: PathBuf,
+        /// How many bytes the file has.
+        len: usize,
+    },
 
     /// A gzip, zstd or lz4 input whose compressed data is damaged before the capture header.
     #[error("{path}: the compressed data is damaged: {detail}")]
-    BadGzip { path: PathBuf, detail: String },
+    BadGzip {
+        /// The input or output file.
+        path: PathBuf,
+        /// What the decompressor said.
+        detail: String,
+    },
 
     /// `--keylog FILE` names no file.
     #[error("{path}: no such key log (check the path: --keylog takes the file SSLKEYLOGFILE named when the TLS client ran)")]
-    KeyLogNotFound { path: PathBuf },
+    KeyLogNotFound {
+        /// The input or output file.
+        path: PathBuf,
+    },
 
     /// `--keylog FILE` could not be read (permission, a directory, a failing disk).
     #[error("{path}: cannot read the key log: {source}")]
     KeyLogUnreadable {
+        /// The key log.
         path: PathBuf,
+        /// Why.
         #[source]
         source: std::io::Error,
     },
@@ -64,8 +105,14 @@ pub enum Error {
          TLS clients write) has lines `CLIENT_RANDOM <64 hex> <96 hex>` (TLS 1.2) or \
          `CLIENT_TRAFFIC_SECRET_0 <64 hex> <64 or 96 hex>` and the other TLS 1.3 labels"
     )]
-    NotAKeyLog { path: PathBuf, looks: String },
+    NotAKeyLog {
+        /// The input or output file.
+        path: PathBuf,
+        /// What the file looks like instead.
+        looks: String,
+    },
 
+    /// Live capture is unavailable or failed to start (exit code 4): the message says why.
     #[error("{0}")]
     Live(String),
 
@@ -81,7 +128,9 @@ pub enum Error {
     #[cfg(feature = "live")]
     #[error("{message}")]
     LiveStopped {
+        /// What failed.
         message: String,
+        /// What was captured until then.
         summary: crate::capture::LiveSummary,
     },
 
@@ -91,10 +140,14 @@ pub enum Error {
     #[cfg(feature = "live")]
     #[error("{path}: cannot write: {source}: the saved capture is incomplete (check that the disk has room); capturing stopped there, after {} packets", .summary.packets)]
     LiveWriteFailed {
+        /// The file.
         path: PathBuf,
+        /// Why.
         #[source]
         source: std::io::Error,
+        /// What was captured until then.
         summary: crate::capture::LiveSummary,
+        /// Why the capture itself failed too, when it did.
         stopped: Option<String>,
     },
 }

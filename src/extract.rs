@@ -76,6 +76,7 @@ pub fn tls_secrets(conn: &ConnectionReport, keys: &KeyLog) -> TlsSecrets {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Extracted {
+    /// Packets written.
     pub packets: u64,
     /// Packets of the connection skipped because their link type differed from the first.
     pub skipped_other_link: u64,

@@ -27,7 +27,9 @@ use serde::{Deserialize, Serialize};
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
+    /// The side that opened the connection (sent the SYN, or the upgrade request).
     Client,
+    /// The side that accepted it.
     Server,
 }
 
@@ -38,7 +40,9 @@ pub enum Role {
 )]
 #[schemars(rename = "PerSide_{T}")]
 pub struct PerSide<T> {
+    /// The client's.
     pub client: T,
+    /// The server's.
     pub server: T,
 }
 
@@ -53,6 +57,7 @@ impl<T> PerSide<T> {
 }
 
 impl Role {
+    /// "client" or "server".
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Client => "client",
@@ -60,6 +65,7 @@ impl Role {
         }
     }
 
+    /// The other side.
     pub fn peer(self) -> Role {
         match self {
             Role::Client => Role::Server,

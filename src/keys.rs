@@ -83,7 +83,9 @@ fn is_zero(n: &u64) -> bool {
 /// Everything [`load`] read.
 #[derive(Debug, Default)]
 pub struct Loaded {
+    /// The secrets, from every source.
     pub keys: KeyLog,
+    /// Each source and what it gave.
     pub sources: Vec<KeySource>,
     /// Lines that could not be read, each naming its source and line (the first few of a
     /// source; one more counts the rest), and reads stopped short.

@@ -33,6 +33,7 @@ pub struct Options {
     pub max_flows: usize,
     /// Frames kept per direction for timelines, and whether with payload previews.
     pub frame_log: usize,
+    /// Whether logged frames keep a short preview of their payload.
     pub previews: bool,
     /// Keep closed connections until the grace period ends instead of reporting them at
     /// once (tests of late retransmissions).
@@ -65,11 +66,14 @@ pub struct Options {
 /// whatever this says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Freeze {
+    /// Never: every connection stays in memory until it ends.
     Never,
     /// After this long without a packet (capture time, milliseconds): `ended` for a
     /// connection one side has ended (FIN or RST seen), `open` for the others.
     Quiet {
+        /// Milliseconds for a connection one side has ended.
         ended_ms: u64,
+        /// Milliseconds for the others.
         open_ms: u64,
     },
     /// After every packet, and thawed for the next (tests: every connection goes through

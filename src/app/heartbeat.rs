@@ -137,7 +137,9 @@ pub struct HeartbeatReport {
     pub interval_ms: Option<u64>,
     /// How long a side waits for the other's heartbeat before giving up, in ms.
     pub timeout_ms: Option<u64>,
+    /// The client's heartbeat.
     pub client: SideBeat,
+    /// The server's heartbeat.
     pub server: SideBeat,
 }
 
@@ -146,15 +148,19 @@ pub struct HeartbeatReport {
 pub struct SideBeat {
     /// The protocol's heartbeat requests this side sent, and its answers to the other's.
     pub pings: u64,
+    /// Its answers to the other side's heartbeat requests.
     pub pongs: u64,
     /// Packets of the last of each.
     pub last_ping: Option<u64>,
+    /// Packet of its last answer.
     pub last_pong: Option<u64>,
     /// Its heartbeat requests after the other side's last answer.
     pub unanswered: u64,
     /// WebSocket pings and pongs (RFC 6455 §5.5.2-§5.5.3).
     pub websocket_pings: u64,
+    /// WebSocket pongs it sent.
     pub websocket_pongs: u64,
+    /// Its WebSocket pings after the other side's last pong.
     pub websocket_unanswered: u64,
 }
 
@@ -162,7 +168,9 @@ pub struct SideBeat {
 /// (`diagnose::heartbeat`): kept by its WebSocket decoder, not copied into the report.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ControlMarks {
+    /// The last pings.
     pub pings: Recent,
+    /// The last pongs.
     pub pongs: Recent,
 }
 
@@ -176,6 +184,7 @@ pub struct Recent {
 }
 
 impl Recent {
+    /// How many are kept.
     pub const N: usize = 4;
 
     /// Adds one (O(1)).

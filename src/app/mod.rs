@@ -39,19 +39,29 @@ pub const KEEP: usize = 4096;
 /// (its first [`KEEP`] bytes, its length, whether part of it is missing) or a ping or pong.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Tapped {
+    /// A finished data message.
     Message {
+        /// A text message (else binary).
         text: bool,
+        /// Its first bytes (at most [`KEEP`]).
         #[serde(with = "serde_bytes")]
         bytes: Vec<u8>,
+        /// Its whole length.
         len: u64,
+        /// Part of it is missing from the capture (a gap, or it does not inflate).
         damaged: bool,
+        /// The packet that completed it.
         packet: u64,
+        /// When that packet was captured.
         ts: Timestamp,
     },
     /// A ping (`pong` false) or a pong.
     Control {
+        /// A pong (else a ping).
         pong: bool,
+        /// The packet that carried it.
         packet: u64,
+        /// When that packet was captured.
         ts: Timestamp,
     },
 }
@@ -59,7 +69,9 @@ pub enum Tapped {
 /// A data message as the protocol decoders see it.
 #[derive(Debug, Clone, Copy)]
 pub struct Message<'a> {
+    /// The side that sent it.
     pub from: Role,
+    /// A text message (else binary).
     pub text: bool,
     /// Its first bytes (at most [`KEEP`]).
     pub bytes: &'a [u8],
@@ -69,6 +81,7 @@ pub struct Message<'a> {
     pub damaged: bool,
     /// The packet that completed it.
     pub packet: u64,
+    /// When the packet that completed it was captured.
     pub ts: Timestamp,
 }
 
@@ -105,15 +118,25 @@ impl Ending {
 /// The application protocols wsclose reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Protocol {
+    /// socket.io (Engine.IO over WebSocket).
     SocketIo,
+    /// GraphQL over WebSocket, the `graphql-transport-ws` subprotocol.
     GraphqlTransportWs,
+    /// The older `graphql-ws` subprotocol (subscriptions-transport-ws).
     GraphqlWs,
+    /// MQTT over WebSocket.
     Mqtt,
+    /// STOMP over WebSocket.
     Stomp,
+    /// ASP.NET Core SignalR.
     SignalR,
+    /// Phoenix channels (Elixir).
     Phoenix,
+    /// Rails Action Cable.
     ActionCable,
+    /// OCPP-J (Open Charge Point Protocol over WebSocket).
     Ocpp,
+    /// WAMP (the Web Application Messaging Protocol).
     Wamp,
 }
 
@@ -141,6 +164,7 @@ impl Protocol {
 pub struct ApplicationReport {
     /// The protocol as its specification names it.
     pub protocol: String,
+    /// Its version, when the messages or the subprotocol say it.
     pub version: Option<String>,
     /// How it was recognized: the subprotocol header, the request target, or a first message.
     pub recognized_by: String,
@@ -155,11 +179,13 @@ pub struct ApplicationReport {
     pub fix: Option<String>,
     /// The packets of the messages that decided it.
     pub evidence: Vec<u64>,
+    /// Its heartbeat (keepalive) as the application's messages show it.
     pub heartbeat: Option<HeartbeatReport>,
     /// Identities this session shares with others (an MQTT client id, a socket.io sid).
     pub related: Vec<Identity>,
     /// Data messages decoded, and those that could not be (damaged, cut, malformed).
     pub messages: u64,
+    /// Data messages that could not be decoded (damaged, cut, malformed).
     pub undecodable: u64,
 }
 
@@ -168,6 +194,7 @@ pub struct ApplicationReport {
 pub struct Identity {
     /// `mqtt-client-id`, `socket.io-sid`.
     pub kind: String,
+    /// The identity itself (wire text, escaped when written out).
     pub value: String,
     /// The ids of other connections of this report with the same identity.
     #[serde(default)]

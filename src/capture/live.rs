@@ -21,12 +21,18 @@ const IDLE_WAIT: Duration = Duration::from_millis(5);
 /// Enough for any frame, including 64 KiB+ offloaded segments on loopback.
 pub const SNAPLEN: i32 = 262_144;
 
+/// What [`live_session`](crate::live_session) captures, and where it saves it.
 #[derive(Debug, Clone)]
 pub struct LiveOptions {
+    /// The interface to capture on (`lo`, `eth0`, `any`).
     pub interface: String,
+    /// A BPF filter (tcpdump's syntax); empty: every packet.
     pub filter: String,
+    /// Stop after this long.
     pub duration: Option<Duration>,
+    /// Stop after this many packets.
     pub count: Option<u64>,
+    /// Save every captured packet to this file.
     pub write: Option<PathBuf>,
 }
 
@@ -36,12 +42,17 @@ pub use super::LiveSummary;
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Interface {
+    /// Its name, as `-i` takes it.
     pub name: String,
+    /// libpcap's description of it, when it has one.
     pub description: Option<String>,
+    /// Its addresses.
     pub addresses: Vec<String>,
+    /// Whether it is up.
     pub up: bool,
 }
 
+/// The interfaces libpcap can capture on, with their addresses.
 pub fn interfaces() -> Result<Vec<Interface>, Error> {
     let devices = pcap::Device::list()
         .map_err(|e| Error::Live(format!("cannot list capture interfaces: {e}")))?;

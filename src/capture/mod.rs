@@ -20,7 +20,9 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, Default)]
 #[non_exhaustive]
 pub struct LiveSummary {
+    /// Packets captured.
     pub packets: u64,
+    /// The interface's link type, once it was opened.
     pub link: Option<LinkType>,
     /// libpcap: packets received by the filter.
     pub received: u32,
@@ -43,6 +45,7 @@ pub struct LiveSummary {
 pub struct Timestamp(pub i64);
 
 impl Timestamp {
+    /// From seconds and nanoseconds since the Unix epoch.
     pub fn from_parts(secs: i64, nanos: u32) -> Timestamp {
         Timestamp(
             secs.saturating_mul(1_000_000_000)
@@ -50,10 +53,12 @@ impl Timestamp {
         )
     }
 
+    /// Whole seconds since the Unix epoch (rounded down).
     pub fn secs(self) -> i64 {
         self.0.div_euclid(1_000_000_000)
     }
 
+    /// Nanoseconds past [`Timestamp::secs`].
     pub fn subsec_nanos(self) -> u32 {
         self.0.rem_euclid(1_000_000_000) as u32
     }
@@ -171,17 +176,28 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 pub struct LinkType(pub u32);
 
 impl LinkType {
+    /// BSD loopback (a 4-byte address family in host order).
     pub const NULL: LinkType = LinkType(0);
+    /// Ethernet.
     pub const ETHERNET: LinkType = LinkType(1);
+    /// Raw IP (101).
     pub const RAW: LinkType = LinkType(101);
+    /// OpenBSD loopback (address family in network order).
     pub const LOOP: LinkType = LinkType(108);
+    /// Linux cooked capture (SLL), `tcpdump -i any`.
     pub const LINUX_SLL: LinkType = LinkType(113);
+    /// Raw IPv4.
     pub const IPV4: LinkType = LinkType(228);
+    /// Raw IPv6.
     pub const IPV6: LinkType = LinkType(229);
+    /// Linux NFLOG.
     pub const NFLOG: LinkType = LinkType(239);
+    /// Apple's PKTAP.
     pub const PKTAP: LinkType = LinkType(258);
+    /// Linux cooked capture v2 (SLL2).
     pub const LINUX_SLL2: LinkType = LinkType(276);
 
+    /// Its name in the LINKTYPE registry ("ETHERNET", "LINUX_SLL", ...), for warnings.
     pub fn name(self) -> &'static str {
         match self.0 {
             0 => "NULL (BSD loopback)",

@@ -27,7 +27,8 @@ pub enum OnWire {
     Allowed,
     /// Reserved for a local status; RFC 6455 §7.4.1 says it MUST NOT be sent (1005, 1006, 1015).
     Never,
-    /// Not assigned/reserved (1004, 1016-2999, 0-999, >=5000): a frame carrying it is a protocol error.
+    /// Not assigned/reserved (1004, 1016-2999, 0-999, >=5000): a frame carrying it is a protocol
+    /// error.
     Invalid,
 }
 
@@ -53,10 +54,13 @@ pub enum Kind {
 pub struct Entry {
     /// First and last code this row covers (equal for a single code).
     pub first: u16,
+    /// The last code this row covers.
     pub last: u16,
     /// Short name as the registry gives it, e.g. "Normal Closure"; for ranges e.g. "Private Use".
     pub name: &'static str,
+    /// Which part of the code space it is in: standard, registered, private use, ...
     pub kind: Kind,
+    /// Whether an endpoint may send it in a close frame.
     pub on_wire: OnWire,
     /// What the code means (1-3 sentences).
     pub meaning: &'static str,
@@ -64,7 +68,8 @@ pub struct Entry {
     pub causes: &'static str,
     /// How to fix it / what to check next (2-4 sentences).
     pub fix: &'static str,
-    /// Where the fact comes from, e.g. "RFC 6455 §7.4.1", "RFC 6455 §7.4.1; IANA registry", "IANA registry (3000)".
+    /// Where the fact comes from, e.g. "RFC 6455 §7.4.1", "RFC 6455 §7.4.1; IANA registry", "IANA
+    /// registry (3000)".
     pub reference: &'static str,
 }
 
@@ -394,6 +399,7 @@ pub mod name_serde {
     use super::{lookup, ENTRIES};
     use serde::{ser::Error as _, Deserialize, Deserializer, Serialize, Serializer};
 
+    /// The name in JSON, the row's first code in the stored form.
     pub fn serialize<S: Serializer>(name: &Option<&'static str>, s: S) -> Result<S::Ok, S::Error> {
         if s.is_human_readable() {
             return name.serialize(s);
@@ -408,6 +414,7 @@ pub mod name_serde {
         code.serialize(s)
     }
 
+    /// Reads the stored form back as the row's name.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<&'static str>, D::Error> {
         Ok(Option::<u16>::deserialize(d)?.map(|code| lookup(code).name))
     }
@@ -417,7 +424,9 @@ pub mod name_serde {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Pair {
+    /// One code.
     pub a: u16,
+    /// The code it is confused with.
     pub b: u16,
     /// The key difference in one or two sentences.
     pub difference: &'static str,

@@ -14,6 +14,7 @@ use crate::flow::Role;
 use catalog::OnWire;
 use serde::{Deserialize, Serialize};
 
+/// What is wrong with a close frame (RFC 6455 §5.5.1, §7.4); JSON `close_frames[].problems`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Problem {
@@ -42,6 +43,7 @@ impl Problem {
         Problem::Truncated,
     ];
 
+    /// Its stable name in JSON: "one-byte-payload", "too-long", ...
     pub fn as_str(self) -> &'static str {
         match self {
             Problem::OneBytePayload => "one-byte-payload",
@@ -57,15 +59,19 @@ impl Problem {
 /// One close frame as it was on the wire.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CloseFrame {
+    /// The side that sent it.
     pub from: Role,
     /// `None` for an empty payload, a 1-byte payload, or code bytes missing from the capture.
     pub code: Option<u16>,
     /// The reason, with invalid UTF-8 replaced by U+FFFD (the raw bytes' problem is listed).
     pub reason: String,
+    /// Its payload's length in bytes (what the frame header says).
     pub payload_len: u64,
     /// The packet in which the frame was completed.
     pub packet: u64,
+    /// When the packet that completed it was captured.
     pub ts: Timestamp,
+    /// What is wrong with it.
     pub problems: Vec<Problem>,
     /// Delivery order within the connection.
     pub order: u64,
@@ -159,6 +165,7 @@ pub mod names_serde {
     use super::Problem;
     use serde::{ser::Error as _, Deserialize, Deserializer, Serialize, Serializer};
 
+    /// The names in JSON, the problems in the stored form.
     pub fn serialize<S: Serializer>(names: &[&'static str], s: S) -> Result<S::Ok, S::Error> {
         if s.is_human_readable() {
             return names.serialize(s);
@@ -171,6 +178,7 @@ pub mod names_serde {
         problems.serialize(s)
     }
 
+    /// Reads the stored form back as the names.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<&'static str>, D::Error> {
         let problems = Vec::<Problem>::deserialize(d)?;
         Ok(problems.into_iter().map(Problem::as_str).collect())

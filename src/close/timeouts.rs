@@ -26,6 +26,7 @@ pub struct Timeout {
     pub who: &'static str,
     /// The setting that changes it.
     pub setting: &'static str,
+    /// Idle or lifetime.
     pub kind: Kind,
     /// Its default in seconds; none when it is off unless configured.
     pub default_s: Option<u32>,

@@ -34,6 +34,7 @@ pub struct Endpoint {
     /// The address's high and low 64 bits (an IPv4 address in the low 32 bits of `lo`).
     hi: u64,
     lo: u64,
+    /// The TCP port.
     pub port: u16,
 }
 
@@ -50,6 +51,7 @@ impl From<(IpAddr, u16)> for Endpoint {
 }
 
 impl Endpoint {
+    /// An address and port.
     pub fn new(ip: IpAddr, port: u16) -> Endpoint {
         match ip {
             IpAddr::V4(a) => Endpoint::v4(u32::from(a), port),
@@ -98,6 +100,7 @@ impl Endpoint {
         ((u128::from(h) * u128::from(groups)) >> 64) as u64
     }
 
+    /// The IP address.
     pub fn ip(&self) -> IpAddr {
         if self.v6 {
             IpAddr::V6((u128::from(self.hi) << 64 | u128::from(self.lo)).into())

@@ -60,19 +60,27 @@ macro_rules! causes {
 causes! {
     /// The first valid close frame on the wire set the status (RFC 6455 §7.1.5).
     "close-frame" => Closed {
+        /// The side that sent it.
         from: Role,
+        /// Its status code.
         code: u16,
+        /// Its reason text.
         reason: String,
+        /// The packet that completed it.
         packet: u64,
     }
     /// The first valid close frame had no status code: the peer's application sees 1005.
     "empty-close-frame" => EmptyClose {
+        /// The side that sent it.
         from: Role,
+        /// The packet that completed it.
         packet: u64,
     }
     /// The first close frame's code bytes are not in the capture: no code is guessed.
     "close-code-not-captured" => CodeNotCaptured {
+        /// The side that sent it.
         from: Role,
+        /// The packet that holds its start.
         packet: u64,
     }
     /// What carried the session ended before any valid close frame: both see 1006
@@ -92,13 +100,16 @@ causes! {
     }
     /// The server refused the upgrade: no WebSocket was opened.
     "upgrade-refused" => UpgradeRefused {
+        /// The response's HTTP status (or `:status` over HTTP/2).
         http_status: u16,
         /// Over HTTP/2 (RFC 8441 extended CONNECT answered with a :status other than 2xx).
         h2: bool,
     }
     /// wsclose stopped following a connection still open, at a cap.
     "evicted" => Evicted {
+        /// Which cap: `max_flows` or `idle_timeout`.
         why: crate::diagnose::Eviction,
+        /// The last packet of the connection before it was evicted.
         last_packet: u64,
         /// The cap: `--max-flows` connections, or `--idle-timeout` seconds.
         limit: u64,
@@ -112,17 +123,20 @@ causes! {
     /// The proxy ended both legs of a session at once after a quiet spell of whole
     /// seconds: an idle timeout.
     "proxy-idle-timeout" => ProxyIdleTimeout {
+        /// Both legs and how the proxy ended each.
         legs: BothLegs,
     }
     /// The proxy ended both legs at once after a quiet spell that is not whole seconds: a
     /// timeout set that short, or the proxy stopped or restarted.
     "proxy-ended-both-legs" => ProxyEndedBothLegs {
+        /// Both legs and how the proxy ended each.
         legs: BothLegs,
     }
     /// The proxy ended both legs at the same instant with no quiet spell before (close
     /// frames of its own to both applications, or FINs or RSTs): it was reloaded or
     /// stopped.
     "proxy-reload-or-stop" => ProxyReloadOrStop {
+        /// Both legs and how the proxy ended each.
         legs: BothLegs,
         /// The proxy sent close frames of its own (`front_end`, `back_end` name them);
         /// else it ended TCP on both legs.
@@ -134,33 +148,48 @@ causes! {
     "relayed-end" => RelayedEnd {
         /// Who ended: the client (its leg is the front one) or the backend (a server).
         app: Role,
+        /// The application's leg (connection id).
         app_leg: u64,
+        /// How the application ended its leg.
         app_end: LegEnding,
+        /// How the proxy then ended the other leg.
         proxy_end: LegEnding,
+        /// The other leg (connection id).
         other_leg: u64,
         /// Milliseconds from the application's end to the proxy's.
         delay_ms: f64,
     }
     /// The quiet spell before a 1006: the last frame either way, and the last ping and pong.
     "quiet-spell" => QuietSpell {
+        /// Seconds from the last frame (either way) to the end.
         seconds: f64,
+        /// The first ending after the quiet spell.
         end: Ending,
+        /// The last frame either way before it, if any.
         last_frame_packet: Option<u64>,
+        /// The last ping either way before it, if any.
         last_ping_packet: Option<u64>,
+        /// The last pong either way before it, if any.
         last_pong_packet: Option<u64>,
     }
     /// A 1006 right after a message from the peer of the side that ended, with no frame in
     /// reply: that side most likely failed on the message.
     "unanswered-message" => UnansweredMessage {
+        /// Seconds from the message to the end.
         seconds: f64,
+        /// The ending that followed the message.
         end: Ending,
+        /// The peer's message: who sent it, its type and size, its packet.
         message: Message,
+        /// The last ping either way before the end, if any.
         last_ping_packet: Option<u64>,
+        /// The last pong either way before the end, if any.
         last_pong_packet: Option<u64>,
     }
     /// The quiet spell before a 1006 matches the default of a known idle timeout, or the
     /// session's length that of a known maximum lifetime (`close::timeouts`).
     "idle-timeout" => IdleTimeout {
+        /// Seconds of quiet before the end (the last frame either way to the first ending).
         seconds: f64,
         /// The side that ended (a proxy, or the application behind it).
         ended_by: Role,
@@ -172,16 +201,22 @@ causes! {
     /// A close frame that breaks a rule (RFC 6455 §5.5, §7.1.6, §7.4): its receiver could
     /// not accept it, so it set no status.
     "invalid-close-frame" => InvalidCloseFrame {
+        /// The side that sent it.
         from: Role,
+        /// The packet that completed it.
         packet: u64,
+        /// The rules it breaks.
         problems: Vec<Problem>,
     }
     /// The peer answered the first close frame with its own.
     "close-reply" => CloseReply {
+        /// The side that replied.
         from: Role,
         /// Null for an empty close frame.
         code: Option<u16>,
+        /// Its reason text.
         reason: String,
+        /// The packet that completed it.
         packet: u64,
     }
     /// The peer sent no close frame in reply.
@@ -191,53 +226,70 @@ causes! {
     }
     /// Whether the peer replied is not in the capture: its direction lost bytes.
     "close-reply-not-captured" => CloseReplyNotCaptured {
+        /// The side whose reply is not in the capture.
         from: Role,
         /// The packet where its frames stop (the gap), when known.
         gap_packet: Option<u64>,
     }
     /// A close frame came only after what carried the session ended.
     "late-close-frame" => LateCloseFrame {
+        /// The side that sent it.
         from: Role,
+        /// The packet that completed it.
         packet: u64,
     }
     /// Over TLS, a fatal alert ended the connection (RFC 8446 §6).
     "tls-fatal-alert" => TlsFatalAlert {
+        /// The side that sent the alert.
         from: Role,
+        /// The alert's name (RFC 8446 §6), or its number.
         alert: String,
+        /// The packet that carried it.
         packet: u64,
     }
     /// Over TLS, a close_notify came before either side ended TCP: its sender closed on
     /// purpose (RFC 8446 §6.1).
     "tls-close-notify-first" => TlsCloseNotifyFirst {
+        /// The side that sent close_notify.
         by: Role,
+        /// The packet that carried it.
         packet: u64,
         /// The peer's TCP ending that answered it, when the peer ended TCP first.
         answered: Option<TcpEnding>,
     }
     /// Over TLS, the side that ended TCP first had sent close_notify before.
     "tls-closed-cleanly" => TlsClosedCleanly {
+        /// The side that sent close_notify and then ended TCP.
         by: Role,
+        /// The packet that carried the close_notify.
         packet: u64,
     }
     /// Over TLS, the side that ended TCP first sent no close_notify before.
     "tls-not-closed" => TlsNotClosed {
+        /// The side that ended TCP first.
         by: Role,
     }
     /// The other frames that ended (or announced the end of) an HTTP/2 WebSocket's stream.
     "h2-stream-endings" => StreamEndings {
+        /// The HTTP/2 stream of the WebSocket.
         stream: u32,
+        /// Every other ending of the stream, in order.
         endings: Vec<Ending>,
     }
     /// A side reset TCP after its own FIN: its application had closed its socket.
     "rst-after-fin" => RstAfterFin {
+        /// The side that sent the FIN and then the RST.
         by: Role,
+        /// The packet of its FIN.
         fin_packet: u64,
+        /// The packet of its RST.
         rst_packet: u64,
         /// The peer's last frame, close_notify or stream ending between the two.
         after: Option<PeerSent>,
     }
     /// Close frames relayed from one leg of a proxied session to the other.
     "relayed-close" => RelayedClose {
+        /// Each relayed close frame and what the other leg got.
         relays: Vec<Relay>,
     }
     /// One side pinged, the other sent no pong, and the side that pinged ended the session:
@@ -294,9 +346,11 @@ causes! {
     /// answered with an RST without ACK (RFC 9293 §3.10.7.1), so the peer's application
     /// never read it and both applications saw 1006.
     "close-frame-not-read" => CloseNotRead {
+        /// The side that sent it.
         from: Role,
         /// Null for an empty close frame.
         code: Option<u16>,
+        /// The packet that completed it.
         packet: u64,
         /// The peer's RST that answered it.
         rst_packet: u64,
@@ -304,9 +358,11 @@ causes! {
     /// The first close frame was never acknowledged (its sender sent it again and again):
     /// it never reached the peer, whose application did not see it; both saw 1006.
     "close-frame-not-delivered" => CloseNotDelivered {
+        /// The side that sent it.
         from: Role,
         /// Null for an empty close frame.
         code: Option<u16>,
+        /// The packet that completed it.
         packet: u64,
         /// Retransmissions of the sender's data, from the first never acknowledged on.
         retransmissions: u64,
@@ -319,15 +375,20 @@ causes! {
         from: Role,
         /// The first segment never acknowledged, and when it was captured (RFC 3339).
         first_packet: u64,
+        /// When the first segment never acknowledged was captured (RFC 3339).
         at: String,
         /// What it carried, when the frames tell.
         what: Option<Unacked>,
+        /// Retransmissions of that data.
         retransmissions: u64,
         /// Seconds from the first segment to the last retransmission.
         seconds: f64,
+        /// The last retransmission.
         last_packet: u64,
         /// The first packet the peer sent after it, if any, and how long after.
         peer_next: Option<u64>,
+        /// Seconds from the first segment to the peer's next packet (or to the end of the capture
+        /// when it sent none).
         peer_silent_s: f64,
     }
     /// An RST whose TTL (hop limit) matches none of the packets its sender's address sent
@@ -335,13 +396,17 @@ causes! {
     "reset-not-from-peer" => ForeignReset {
         /// The side the RST claims to come from.
         by: Role,
+        /// The RST's packet.
         packet: u64,
+        /// The RST's TTL (or hop limit).
         ttl: u8,
         /// The TTLs of that side's packets before it (lowest, highest).
         ttl_low: u8,
+        /// The highest TTL of that side's packets before it.
         ttl_high: u8,
         /// The RST's IPv4 identification and that of the side's packet before it.
         ip_id: Option<u16>,
+        /// The IPv4 identification of that side's packet before it.
         id_before: Option<u16>,
     }
 }
@@ -376,8 +441,11 @@ impl schemars::JsonSchema for Cause {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 pub struct Ending {
+    /// The side that ended.
     pub by: Role,
+    /// FIN, RST, close_notify or an HTTP/2 stream frame.
     pub how: EndHow,
+    /// The packet that carried it.
     pub packet: u64,
 }
 
@@ -438,17 +506,24 @@ impl schemars::JsonSchema for Ending {
 /// A TCP ending: who, FIN or RST, and its packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TcpEnding {
+    /// The side that ended.
     pub by: Role,
+    /// FIN or RST.
     pub kind: EndKind,
+    /// The packet that carried it.
     pub packet: u64,
 }
 
 /// A data message: who sent it, its type, its payload bytes and the packet where it ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Message {
+    /// The side that sent it.
     pub from: Role,
+    /// Text or binary.
     pub opcode: OpcodeName,
+    /// Its payload bytes (after decompression, when compressed).
     pub size: u64,
+    /// The packet where it ended.
     pub packet: u64,
 }
 
@@ -483,7 +558,9 @@ impl schemars::JsonSchema for OpcodeName {
 /// before the RST.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PeerSent {
+    /// What it was.
     pub what: PeerSentWhat,
+    /// The packet that carried it.
     pub packet: u64,
     /// Seconds from it to the RST.
     pub seconds: f64,
@@ -493,17 +570,22 @@ pub struct PeerSent {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum PeerSentWhat {
+    /// A close frame.
     CloseFrame,
     /// A complete data message, its type and size.
     Message {
+        /// Text or binary.
         opcode: OpcodeName,
+        /// Its payload bytes.
         size: u64,
     },
     /// Another frame (a control frame, or part of a message).
     Frame,
+    /// A TLS close_notify alert.
     CloseNotify,
     /// An END_STREAM, RST_STREAM or GOAWAY of the HTTP/2 stream.
     StreamEnd {
+        /// The frame, with its error code.
         frame: StreamFrame,
     },
 }
@@ -539,8 +621,11 @@ impl schemars::JsonSchema for StreamFrame {
 /// "RST_STREAM CANCEL on h2 stream 5", "FIN of the whole HTTP/2 connection"), its packet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LegEnding {
+    /// The side that ended the leg (as that leg's roles go).
     pub by: Role,
+    /// What ended it: "FIN", "RST", "RST_STREAM CANCEL on h2 stream 5", ...
     pub name: String,
+    /// The packet that carried it.
     pub packet: u64,
 }
 
@@ -549,9 +634,11 @@ pub struct LegEnding {
 pub struct BothLegs {
     /// The client's leg (connection id) and how the proxy ended it.
     pub front: u64,
+    /// How the proxy ended the client's leg.
     pub front_end: LegEnding,
     /// The backend's leg and how the proxy ended it.
     pub back: u64,
+    /// How the proxy ended the backend's leg.
     pub back_end: LegEnding,
     /// Milliseconds of quiet on both legs before the first of the two endings.
     pub quiet_ms: f64,
@@ -562,6 +649,7 @@ pub struct BothLegs {
 /// One close frame of a proxied session matched with the other leg's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Relay {
+    /// What became of the frame on the other leg.
     pub how: RelayHow,
     /// Who sent the frame (client or server: the backend); for `proxy-own`, whom the proxy
     /// sent it to.
@@ -570,12 +658,14 @@ pub struct Relay {
     pub code: Option<u16>,
     /// The leg (connection id) and packet of the frame.
     pub connection: u64,
+    /// The frame's packet.
     pub packet: u64,
     /// The other leg (connection id); for `proxy-own` and `answers-proxy`, the frame's own.
     pub to_connection: u64,
     /// The frame the other leg got, when there was one: its code and packet, never before
     /// `packet`; for `answers-proxy`, the proxy's close frame it answered.
     pub to_code: Option<u16>,
+    /// The packet of the frame the other leg got.
     pub to_packet: Option<u64>,
 }
 
@@ -583,9 +673,11 @@ pub struct Relay {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RelayHow {
+    /// Passed on with the same code and reason.
     Unchanged,
     /// The other leg got another code, or the same code with another reason.
     Changed,
+    /// Not passed on: the other leg got no close frame.
     NotPassedOn,
     /// Not passed on: the proxy answered it itself.
     AnsweredByProxy,
@@ -600,10 +692,15 @@ pub enum RelayHow {
 /// HTTP/2 stream of an RFC 8441 WebSocket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct End {
+    /// The side that ended.
     pub by: Role,
+    /// How.
     pub how: EndHow,
+    /// The packet that carried it.
     pub packet: u64,
+    /// When that packet was captured.
     pub ts: Timestamp,
+    /// Its place among the connection's events, to order endings and frames seen in one packet.
     pub order: u64,
 }
 
@@ -613,7 +710,12 @@ pub enum EndHow {
     /// TCP's FIN or RST.
     Tcp(EndKind),
     /// An HTTP/2 stream's END_STREAM, RST_STREAM or GOAWAY (RFC 9113 §5.1, §6.4, §6.8).
-    Stream { stream: u32, kind: StreamEndKind },
+    Stream {
+        /// The stream's id.
+        stream: u32,
+        /// Which frame, with its error code.
+        kind: StreamEndKind,
+    },
     /// A TLS close_notify alert (RFC 8446 §6.1, RFC 5246 §7.2.1) that came before either
     /// side ended TCP, on a session that saw no close frame: the sender closed on purpose.
     CloseNotify,
@@ -693,10 +795,15 @@ impl Eviction {
 /// catalog's typical causes and fix (or the fix of a status with no code).
 #[derive(Debug, Clone, Default)]
 pub struct Head {
+    /// The status code; none for a status with no code (open, refused, 1006 inferred...).
     pub code: Option<u16>,
+    /// The code's name, or the status's.
     pub name: Cow<'static, str>,
+    /// Whether the code was inferred (1005, 1006) rather than read from a close frame.
     pub inferred: bool,
+    /// The catalog's typical causes of the code.
     pub general: &'static str,
+    /// What to check or change.
     pub fix: Cow<'static, str>,
 }
 
@@ -704,11 +811,15 @@ pub struct Head {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Unacked {
+    /// A ping.
     Ping,
+    /// A close frame.
     CloseFrame,
     /// A complete data message, its type and size.
     Message {
+        /// Text or binary.
         opcode: OpcodeName,
+        /// Its payload bytes.
         size: u64,
     },
 }

@@ -55,10 +55,13 @@ pub struct Facts<'a> {
     pub first_close: Option<&'a CloseFrame>,
     /// The first close frame its receiver had to refuse (it breaks a rule), if any.
     pub refused_close: Option<&'a CloseFrame>,
+    /// The connection's findings.
     pub findings: &'a [Finding],
     /// Frame statistics of what each side sent.
     pub sent: PerSide<&'a Stats>,
+    /// The first ending (TCP, close_notify or the HTTP/2 stream), if any.
     pub first_end: Option<End>,
+    /// The quiet spell before it, if any.
     pub idle: Option<Idle>,
     /// Part of a stream is missing from the capture.
     pub missing: bool,

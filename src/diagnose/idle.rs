@@ -15,13 +15,17 @@ use crate::websocket::unanswered::Unanswered;
 /// The quiet spell before a connection ended.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Idle {
+    /// Seconds from the last frame (either way) to the ending.
     pub seconds: f64,
     /// What ended: TCP, or the session's HTTP/2 stream.
     pub how: EndHow,
     /// The packet of that ending.
     pub end_packet: u64,
+    /// The last frame either way before it, if any.
     pub last_frame_packet: Option<u64>,
+    /// The last ping either way before it, if any.
     pub last_ping_packet: Option<u64>,
+    /// The last pong either way before it, if any.
     pub last_pong_packet: Option<u64>,
     /// The side that ended first.
     pub ended_by: Role,

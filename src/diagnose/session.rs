@@ -27,10 +27,13 @@ use crate::websocket::session::Session;
 /// What a session's report says of its ending.
 #[derive(Debug, Clone)]
 pub struct Diagnosis {
+    /// How it ended and why.
     pub status: Status,
+    /// What in the capture explains the status (or contradicts it).
     pub evidence: Option<Evidence>,
     /// The status each application saw (none for a refused upgrade).
     pub seen_by: PerSide<Option<u16>>,
+    /// The closing handshake, when a close frame was sent.
     pub close_handshake: Option<CloseHandshake>,
     /// Seconds from the last WebSocket frame (either way) to the first ending, to the ms.
     pub idle_before_end_s: Option<f64>,

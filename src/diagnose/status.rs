@@ -29,6 +29,7 @@ use std::borrow::Cow;
 pub struct Status {
     /// The status code, or `None` (JSON null) when there is none to report.
     pub code: Option<u16>,
+    /// The code's name (or the status's, when there is no code: "Open", "Upgrade refused").
     pub name: Cow<'static, str>,
     /// True for 1005 and 1006, which are never on the wire.
     pub inferred: bool,
@@ -36,6 +37,7 @@ pub struct Status {
     pub detail: String,
     /// The catalog's typical causes of the code (empty when there is no code).
     pub general: &'static str,
+    /// What to check or change.
     pub fix: Cow<'static, str>,
     /// What happened, typed, in the order the detail says it; the first sets the code.
     pub causes: Vec<Cause>,
@@ -236,6 +238,7 @@ impl Serialize for Joined<'_> {
 /// decoded and a close frame of that direction may be among what is not in the report.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Missing {
+    /// Whether each direction lost bytes where its frames were being followed.
     pub lost: PerSide<bool>,
     /// The packet where a lost direction's frames stop (its gap), when known.
     pub stops: PerSide<Option<u64>>,
@@ -358,9 +361,11 @@ fn close_causes(c: &CloseFrame, closes: &[&CloseFrame], missing: Missing) -> Vec
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct CloseHandshake {
+    /// The side that sent the first close frame.
     pub initiator: Role,
     /// The peer's close frame, if it sent one: its code (null for an empty one).
     pub reply: bool,
+    /// Its code (null for an empty one).
     pub reply_code: Option<u16>,
     /// No reply was seen, but bytes of the peer's direction are missing: it may have sent
     /// one that is not in the capture.
@@ -376,6 +381,8 @@ pub struct CloseHandshake {
     pub tcp_closed_first_by: Option<Role>,
 }
 
+/// The closing handshake of a connection, from its close frames, its endings and what its
+/// directions lost; none without a close frame.
 pub fn close_handshake(
     closes: &[&CloseFrame],
     ends: &[End],

@@ -172,8 +172,11 @@ fn hint(c: &Cause) -> Option<String> {
 /// Status texts that come from neither the catalog nor the capture (a stored status refers
 /// to them by their index in [`FIXED`]).
 pub const UPGRADE_REFUSED: &str = "Upgrade refused";
+/// A connection still open at the end of the capture.
 pub const OPEN: &str = "Open";
+/// Still open, its upgrade never answered.
 pub const OPEN_PENDING: &str = "Open (handshake pending)";
+/// A close frame whose code bytes are not in the capture.
 pub const UNKNOWN_TRUNCATED: &str = "Unknown (close frame truncated)";
 const FIX_CAPTURE_TO_CLOSE: &str =
     "Capture until the connection closes (or reproduce the close while capturing).";
@@ -191,8 +194,9 @@ pub static FIXED: [&str; 7] = [
     FIX_FULL_SNAPLEN,
 ];
 
-/// The status names of an evicted connection that was still open.
+/// The status name of an evicted connection that was still open, over `--max-flows`.
 pub const EVICTED_MAX_FLOWS: &str = "Evicted (flow cap)";
+/// The status name of a connection evicted for being idle longer than `--idle-timeout`.
 pub const EVICTED_IDLE: &str = "Evicted (idle timeout)";
 const FIX_MAX_FLOWS: &str = "Run again with a larger --max-flows to follow every connection to its end (each one costs memory only while it is open).";
 const FIX_IDLE_TIMEOUT: &str = "If the connection was only quiet (long-lived with rare messages and no pings), run again with a larger --idle-timeout.";

@@ -105,6 +105,7 @@ fn ending_name(what: &EventWhat) -> String {
     }
 }
 
+/// One event as a JSON line (`live --format json`).
 pub fn json_line(ev: &CloseEvent) -> String {
     let (event, code, reason, problems) = match &ev.what {
         EventWhat::Close {

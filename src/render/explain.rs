@@ -34,8 +34,8 @@ fn on_wire(e: &Entry) -> &'static str {
 const LABEL: usize = 20;
 
 /// One field: its label, then its text, wrapped at `width` columns (display width, at
-/// spaces, a word longer than a line left whole) under a hanging indent; one line when `width` is `None` (not a terminal: the
-/// text stays one line per field, for grep).
+/// spaces, a word longer than a line left whole) under a hanging indent; one line when
+/// `width` is `None` (not a terminal: the text stays one line per field, for grep).
 fn field(out: &mut String, label: &str, text: &str, width: Option<u16>) {
     let first = format!("  {:<w$}", format!("{label}:"), w = LABEL - 2);
     let hanging = " ".repeat(LABEL);
@@ -93,6 +93,7 @@ pub fn explain(codes: &[u16], width: Option<u16>) -> String {
     out
 }
 
+/// [`explain`] as JSON: the catalog's rows of `codes`.
 pub fn explain_json(codes: &[u16]) -> String {
     let entries: Vec<_> = codes
         .iter()
@@ -106,6 +107,7 @@ pub fn explain_json(codes: &[u16]) -> String {
     serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
 }
 
+/// `wsclose codes`: the catalog as a table, wrapped to `width`.
 pub fn codes(width: Option<u16>) -> String {
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED)
@@ -133,6 +135,7 @@ pub fn codes(width: Option<u16>) -> String {
     format!("{t}\n")
 }
 
+/// `wsclose codes --format json`: the catalog's rows.
 pub fn codes_json() -> String {
     serde_json::to_string_pretty(&catalog::ENTRIES).unwrap_or_default() + "\n"
 }

@@ -21,18 +21,29 @@ use crate::websocket::decoder::{FrameRecord, Stats};
 use crate::websocket::session::{StreamEnd, StreamEndKind};
 use serde::{Deserialize, Serialize};
 
+/// The WebSocket upgrade (RFC 6455 §4; RFC 8441's extended CONNECT over HTTP/2).
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct HandshakeReport {
+    /// Whether the upgrade request or response was captured at all.
     pub seen: bool,
+    /// The request's `Host` (or `:authority`), as sent.
     pub host: Option<String>,
+    /// The request's path (or `:path`), as sent.
     pub path: Option<String>,
+    /// The response's status: 101, or the `:status` over HTTP/2 (200 accepts).
     pub status: Option<u16>,
+    /// The `Sec-WebSocket-Protocol` the server chose.
     pub subprotocol: Option<String>,
+    /// The `Sec-WebSocket-Extensions` the server agreed to.
     pub extensions: Option<String>,
+    /// Whether `Sec-WebSocket-Accept` matches the request's key (§4.2.2); null when not seen.
     pub accept_valid: Option<bool>,
+    /// The packet that completed the upgrade request.
     pub request_packet: Option<u64>,
+    /// The packet that completed the upgrade response.
     pub response_packet: Option<u64>,
+    /// Whether permessage-deflate (RFC 7692) was agreed.
     pub deflate: bool,
     /// Part of the handshake is missing: "snaplen" (cut by the capture's snap length) or
     /// "missing" (a segment not captured); the frames after it were found by the probe.
@@ -45,17 +56,26 @@ pub struct HandshakeReport {
 /// text borrowed from its input, which only a `'static` input could give.
 type Static = &'static str;
 
+/// One close frame (RFC 6455 §5.5.1), as captured.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct CloseFrameReport {
+    /// The side that sent it.
     pub from: Role,
+    /// Its status code; null for a close frame with no payload.
     pub code: Option<u16>,
+    /// The code's name in the catalog, when it has one.
     #[serde(with = "catalog::name_serde")]
     #[schemars(with = "Option<String>")]
     pub name: Option<Static>,
+    /// Its reason text (escaped when written out).
     pub reason: String,
+    /// The packet that completed the frame.
     pub packet: u64,
+    /// When that packet was captured.
     pub time: Timestamp,
+    /// What is wrong with it: `one-byte-payload`, `too-long`, `reason-not-utf8`, ...
+    /// (docs/json.md).
     #[serde(with = "crate::close::names_serde")]
     #[schemars(schema_with = "schema::close_problems")]
     pub problems: Vec<&'static str>,
@@ -67,8 +87,11 @@ pub struct CloseFrameReport {
 #[serde(remote = "Self")]
 #[non_exhaustive]
 pub struct TcpEndReport {
+    /// The side that sent the FIN or RST.
     pub by: Role,
+    /// FIN or RST.
     pub kind: EndKind,
+    /// The packet that carried it.
     pub packet: u64,
     /// When the FIN or RST was captured.
     pub time: Timestamp,
@@ -113,6 +136,7 @@ impl<'de> Deserialize<'de> for TcpEndReport {
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct LaterRstReport {
+    /// The packet that carried it.
     pub packet: u64,
     /// When the RST was captured.
     pub time: Timestamp,
@@ -123,7 +147,9 @@ pub struct LaterRstReport {
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct StreamEndReport {
+    /// The side that sent the frame.
     pub by: Role,
+    /// Which frame it was.
     pub kind: StreamEndName,
     /// The RST_STREAM or GOAWAY error code's name (RFC 9113 §7), or its value in hex; null
     /// for END_STREAM. (Never skipped: the stored form, postcard, has no field names.)
@@ -132,6 +158,7 @@ pub struct StreamEndReport {
     pub last_stream: Option<u32>,
     /// Whether it ended the stream (a GOAWAY that lets the stream run does not).
     pub ends_stream: bool,
+    /// The packet that carried the frame.
     pub packet: u64,
     /// When the frame's packet was captured.
     pub time: Timestamp,
@@ -142,8 +169,11 @@ pub struct StreamEndReport {
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum StreamEndName {
+    /// The stream's last DATA or HEADERS frame had END_STREAM.
     EndStream,
+    /// An RST_STREAM reset the stream.
     RstStream,
+    /// A GOAWAY announced the connection's end.
     Goaway,
 }
 
@@ -200,10 +230,14 @@ impl StreamEndReport {
     }
 }
 
+/// The status each application saw (RFC 6455 §7.1.5): the peer's code, 1005, 1006, or null while
+/// open.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct SeenBy {
+    /// What the client saw.
     pub client: Option<u16>,
+    /// What the server saw.
     pub server: Option<u16>,
 }
 
@@ -214,7 +248,9 @@ pub struct SeenBy {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 pub enum Host {
+    /// The endpoint's address and port.
     Addr(Endpoint),
+    /// The pseudonym `--redact` gave it.
     Named(String),
 }
 
@@ -267,22 +303,29 @@ impl PartialEq<String> for Host {
 #[serde(remote = "Self")]
 #[non_exhaustive]
 pub struct ConnectionReport {
+    /// The connection's number, as `--connection` and `extract` take it.
     pub id: u64,
     /// Index into `inputs`: the file of its first packet.
     pub input: usize,
     /// The file of its last packet: `input` unless the connection goes on into the files
     /// that continue it (rotated files read as one capture; see `locate`).
     pub last_input: usize,
+    /// The client's endpoint (the side that sent the upgrade request, or the SYN).
     pub client: Host,
+    /// The server's endpoint.
     pub server: Host,
     /// The TLS that carried the session (wss://), if any.
     pub tls: Option<tls::TlsReport>,
+    /// The upgrade.
     pub handshake: HandshakeReport,
+    /// Every close frame, in order.
     pub close_frames: Vec<CloseFrameReport>,
     /// "fin", "rst" or "open": how TCP ended first ([`tcp_end_name`]).
     #[serde(with = "tcp_end_serde")]
     pub tcp_end: Static,
+    /// Who ended TCP first; null while open.
     pub tcp_end_by: Option<Role>,
+    /// The packet of that first FIN or RST.
     pub tcp_end_packet: Option<u64>,
     /// Every side's FIN or RST, in order.
     pub tcp_ends: Vec<TcpEndReport>,
@@ -293,6 +336,7 @@ pub struct ConnectionReport {
     pub h2_stream: Option<u32>,
     /// How that stream ended (END_STREAM, RST_STREAM, GOAWAY), in order.
     pub stream_ends: Vec<StreamEndReport>,
+    /// How the session ended and why: the code, its name, the causes and the fix.
     pub status: Status,
     /// What in the capture explains the status (or contradicts it), with packet numbers.
     pub evidence: Option<Evidence>,
@@ -307,16 +351,25 @@ pub struct ConnectionReport {
     /// missing where a frame header (or the end of the handshake) was expected, so that
     /// nothing after them was decoded and a close frame of that direction may be missing.
     pub decoded_to_end: PerSide<bool>,
+    /// What broke a rule or is worth knowing, in order (at most 200).
     pub findings: Vec<Finding>,
+    /// How many findings were left out beyond those kept.
     pub findings_dropped: u64,
     /// Seconds from the last WebSocket frame (either way) to the first FIN/RST.
     pub idle_before_end_s: Option<f64>,
+    /// The connection's first packet (streams of one HTTP/2 connection share it).
     pub first_packet: u64,
+    /// The connection's last packet.
     pub last_packet: u64,
+    /// When its first packet was captured.
     pub start: Timestamp,
+    /// When its last packet was captured.
     pub end: Timestamp,
+    /// Seconds from its first packet to its last.
     pub duration_s: f64,
+    /// Per side: frames, messages, pings, pongs, payload bytes.
     pub frames: PerSide<Stats>,
+    /// Per side: TCP segments, bytes, retransmissions, gaps.
     pub tcp: PerSide<Counters>,
     /// Every logged frame, both ways in order (with `--timeline`).
     pub timeline: Option<Vec<FrameRecord>>,
@@ -532,11 +585,15 @@ pub use crate::diagnose::text::{EVICTED_IDLE, EVICTED_MAX_FLOWS};
 /// "unknown".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusKey {
+    /// Closed with this code (or saw it: 1005, 1006).
     Code(u16),
+    /// Still open at the end of the capture.
     Open,
     /// Still open when a cap (`--max-flows`, `--idle-timeout`) ended it early.
     Evicted,
+    /// The upgrade was refused.
     Refused,
+    /// No WebSocket handshake seen and nothing to tell how it ended.
     Unknown,
 }
 

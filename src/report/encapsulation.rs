@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 #[serde(remote = "Self")]
 #[non_exhaustive]
 pub struct EncapsulationReport {
+    /// The tunnel: VXLAN, GENEVE, GRE, ERSPAN, IP in IP, MPLS, PPPoE.
     pub kind: Tunnel,
     /// Its VNI, GRE key, ERSPAN or PPPoE session, or outermost MPLS label.
     pub id: Option<u32>,

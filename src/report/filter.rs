@@ -73,6 +73,7 @@ impl FromStr for StatusSpec {
 }
 
 impl StatusSpec {
+    /// Whether connection `c`'s status is this one.
     pub fn matches(&self, c: &ConnectionReport) -> bool {
         match (self, c.status.code) {
             (StatusSpec::Codes(a, b), Some(code)) => (*a..=*b).contains(&code),
@@ -88,7 +89,9 @@ impl StatusSpec {
 /// Which connections to show; an empty selection shows all.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
+    /// These connection ids (`--connection`); empty: all.
     pub connections: Vec<u64>,
+    /// Any of these statuses (`--status`); empty: all.
     pub statuses: Vec<StatusSpec>,
     /// Everything but clean 1000/1001 closes.
     pub problems: bool,
@@ -99,6 +102,7 @@ pub struct Selection {
 }
 
 impl Selection {
+    /// Whether it selects everything.
     pub fn is_empty(&self) -> bool {
         self.connections.is_empty()
             && self.statuses.is_empty()
@@ -125,6 +129,7 @@ impl Selection {
         parts.join(" ")
     }
 
+    /// Whether it shows connection `c`.
     pub fn matches(&self, c: &ConnectionReport) -> bool {
         (self.connections.is_empty() || self.connections.contains(&c.id))
             && (self.statuses.is_empty() || self.statuses.iter().any(|s| s.matches(c)))

@@ -95,8 +95,11 @@ pub struct Index {
 /// HTTP/1.1 connection), and what linked them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pair {
+    /// The front leg: its place in the store and its HTTP/2 stream.
     pub front: (u64, u32),
+    /// The back leg: its place in the store and its HTTP/2 stream.
     pub back: (u64, u32),
+    /// What linked them.
     pub by: LinkedBy,
 }
 
@@ -116,7 +119,9 @@ pub enum LinkedBy {
         /// The packets: the stream's CONNECT, the back leg's upgrade request, the
         /// stream's 200.
         connect: u64,
+        /// The back leg's upgrade request.
         upgrade: u64,
+        /// The stream's 200.
         answer: u64,
         /// Milliseconds between the legs' first closing events (null: both open).
         closes_ms: Option<f64>,
@@ -175,6 +180,7 @@ impl Index {
         }
     }
 
+    /// Adds the legs and candidates another index noted (of another shard or input).
     pub fn append(&mut self, other: Index) {
         self.legs.extend(other.legs);
         self.candidates.extend(other.candidates);
@@ -389,6 +395,7 @@ pub enum Side {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct LegReport {
+    /// Which leg this is: the front (facing the client) or the back (facing the server).
     pub side: Side,
     /// The other leg's id (as `other_leg`).
     pub other_leg: u64,

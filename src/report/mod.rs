@@ -48,16 +48,22 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 pub use store::Store;
 
+/// A whole report: the inputs, the WebSocket connections, what else the capture held, and a summary
+/// (the JSON contract of docs/json.md).
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Report {
+    /// The JSON contract's version (1).
     pub version: u32,
+    /// `wsclose` and its version.
     pub tool: String,
     /// The command line that made the report (set by the binary).
     pub command: Option<String>,
     /// Addresses, host names (Host, SNI), query strings, payloads and TLS client randoms
     /// were removed (`--redact`).
     pub redacted: bool,
+    /// Every input, in the order read, with its warnings (or the error that kept it from being
+    /// read).
     pub inputs: Vec<InputSummary>,
     /// The connections shown, when they are in memory (else in `stored`).
     pub connections: Vec<ConnectionReport>,
@@ -65,6 +71,7 @@ pub struct Report {
     /// serde form leaves them out: write such a report with `render::json::write`).
     #[serde(skip)]
     pub stored: Option<Store>,
+    /// Counts over the connections shown.
     pub summary: Summary,
     /// What the capture held besides WebSocket connections.
     pub seen: Seen,
@@ -89,6 +96,7 @@ pub struct Report {
     pub(crate) names: Option<redact::Names>,
 }
 
+/// Counts over the connections shown.
 #[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Summary {
@@ -112,12 +120,17 @@ pub struct Summary {
     pub filter: Option<String>,
 }
 
+/// What the capture held besides the WebSocket connections.
 #[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Seen {
+    /// Packets read.
     pub packets: u64,
+    /// Packets that were TCP (over IPv4 or IPv6, tunnels peeled).
     pub tcp_packets: u64,
+    /// Packets that were not TCP.
     pub other_packets: u64,
+    /// Packets with cut or damaged IP or TCP headers, skipped.
     pub malformed_packets: u64,
     /// Packets the capture kept only in part (captured length < length on the wire).
     pub snaplen_cut_packets: u64,
@@ -125,6 +138,7 @@ pub struct Seen {
     pub smallest_snaplen: Option<u32>,
     /// Link types that were not decoded, with their packet counts.
     pub unsupported_link_types: BTreeMap<String, u64>,
+    /// TCP connections seen.
     pub tcp_connections: u64,
     /// Packets that were the first fragment of a tunnel's outer IP packet (not reassembled).
     #[serde(skip_serializing_if = "is_zero")]

@@ -210,6 +210,7 @@ fn cut_paths(text: &str, paths: &[(String, String)]) -> String {
     out
 }
 
+/// Redacts `report` in place: what goes and what stays is in this module's header.
 pub fn redact(report: &mut Report) {
     // The encrypted connections first, so that a store's connections, redacted as they are
     // read (`Report::for_each_connection`), go on from the same names as those in memory.

@@ -34,6 +34,8 @@ pub const NO_DISK_FACTOR: usize = 16;
 /// Bytes of encoded reports gathered before they are written to the file in one go.
 const WRITE_BATCH: usize = 64 << 10;
 
+/// The finished connection reports: the first [`DEFAULT_BUDGET`] (or the budget set) in memory, the
+/// rest in a temporary file, read back in order.
 #[derive(Debug, Clone)]
 pub struct Store {
     /// Reports whose application names an identity (an MQTT client id, a socket.io sid):
@@ -182,10 +184,12 @@ impl Store {
         self.budget = budget;
     }
 
+    /// How many reports it holds.
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
+    /// Whether it holds none.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

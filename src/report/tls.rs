@@ -53,6 +53,7 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// Every reason, in the order the report counts them.
     pub const ALL: [Reason; 9] = [
         Reason::NoKey,
         Reason::PartialKey,
@@ -229,11 +230,13 @@ pub fn advice_lines(encrypted: &[EncryptedReport]) -> Vec<String> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct AlertReport {
+    /// The side that sent it.
     pub from: Role,
     /// "fatal" or "warning".
     pub level: String,
     /// Its name (RFC 8446 §6), e.g. "handshake_failure".
     pub description: String,
+    /// The packet that carried it.
     pub packet: u64,
 }
 
@@ -246,10 +249,12 @@ pub struct TlsReport {
     pub client_random: Option<String>,
     /// "TLS 1.3", "TLS 1.2", … (what the server chose), when its hello was captured.
     pub version: Option<String>,
+    /// The cipher suite the server chose, by its IANA name, when its hello was captured.
     pub cipher_suite: Option<String>,
     /// The server name the client asked for (SNI); when redacted, the pseudonym its host
     /// got (the one a Host header naming it gets, `host-2`).
     pub sni: Option<String>,
+    /// The protocols the client offered (ALPN).
     pub alpn_offered: Vec<String>,
     /// The protocol the server chose (ALPN), when it was seen.
     pub alpn: Option<String>,
@@ -375,15 +380,22 @@ impl EncryptedReport {
 pub struct EncryptedReport {
     /// Index into `inputs`.
     pub input: usize,
+    /// The client's endpoint.
     pub client: Host,
+    /// The server's endpoint.
     pub server: Host,
+    /// What its handshake showed, and why it was not decrypted.
     pub tls: TlsReport,
     /// "fin", "rst" or "open": how TCP ended first, and who ended it.
     #[schemars(schema_with = "super::schema::tcp_end")]
     pub tcp_end: &'static str,
+    /// Who ended TCP first; null while open.
     pub tcp_end_by: Option<Role>,
+    /// The packet of that first FIN or RST.
     pub tcp_end_packet: Option<u64>,
+    /// The connection's first packet.
     pub first_packet: u64,
+    /// The connection's last packet.
     pub last_packet: u64,
     /// Why it is listed, by a stable name (`no-key`, `key-mismatch`, …); `tls.not_decrypted`
     /// says it in words.

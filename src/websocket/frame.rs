@@ -16,11 +16,17 @@ use std::fmt;
 pub struct Opcode(pub u8);
 
 impl Opcode {
+    /// Continues a fragmented message (0x0).
     pub const CONTINUATION: Opcode = Opcode(0x0);
+    /// A text frame (0x1).
     pub const TEXT: Opcode = Opcode(0x1);
+    /// A binary frame (0x2).
     pub const BINARY: Opcode = Opcode(0x2);
+    /// A close frame (0x8).
     pub const CLOSE: Opcode = Opcode(0x8);
+    /// A ping (0x9).
     pub const PING: Opcode = Opcode(0x9);
+    /// A pong (0xA).
     pub const PONG: Opcode = Opcode(0xA);
 
     /// Control frames have the high bit of the opcode set (§5.5).
@@ -33,6 +39,8 @@ impl Opcode {
         !matches!(self.0, 0x0 | 0x1 | 0x2 | 0x8 | 0x9 | 0xA)
     }
 
+    /// Its name: "text", "binary", "continuation", "close", "ping", "pong", "reserved-data" or
+    /// "reserved-control".
     pub fn name(self) -> &'static str {
         match self.0 {
             0x0 => "continuation",

@@ -112,7 +112,12 @@ pub enum StreamEndKind {
     Reset(u32),
     /// GOAWAY with the last stream the sender will process and its error code: it ends this
     /// stream when the stream is above that id, or when the code is an error.
-    GoAway { last_stream: u32, code: u32 },
+    GoAway {
+        /// The last stream the sender will process.
+        last_stream: u32,
+        /// Its error code (RFC 9113 §7).
+        code: u32,
+    },
 }
 
 /// The frame as a line says it: "END_STREAM", "RST_STREAM CANCEL", "GOAWAY NO_ERROR (last

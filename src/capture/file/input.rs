@@ -113,8 +113,11 @@ impl<R: Read> Read for Hashing<R> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Compression {
+    /// gzip (RFC 1952).
     Gzip,
+    /// Zstandard (RFC 8878).
     Zstd,
+    /// LZ4 frames.
     Lz4,
 }
 

@@ -60,20 +60,26 @@ pub type Progress = Arc<AtomicU64>;
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct InputSummary {
+    /// The path as given (`-` for standard input; `live:IFACE` for a live capture).
     pub path: String,
     /// "pcap" or "pcapng".
     pub format: &'static str,
+    /// Whether it was gzip-compressed.
     pub gzip: bool,
     /// How the file was compressed ("gzip", "zstd" or "lz4", found by content), when it was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compression: Option<&'static str>,
+    /// The link types of its packets.
     pub link_types: Vec<LinkType>,
+    /// Packets read.
     pub packets: u64,
+    /// What went wrong inside it (damaged records, link types not decoded, ...), one sentence each.
     pub warnings: Vec<String>,
     /// Size of the file in bytes (compressed size for gzip), when known.
     pub bytes: Option<u64>,
     /// Capture time of the first and last packet (RFC 3339), when there were packets.
     pub first_time: Option<String>,
+    /// Capture time of its last packet (RFC 3339).
     pub last_time: Option<String>,
     /// Reading stopped before the end of the data (cut or damaged file).
     pub truncated: bool,

@@ -48,8 +48,11 @@ const CHAR_PX: f64 = 6.6;
 /// an MQTT DISCONNECT), drawn on its own arrow from its sender.
 #[derive(Debug, Clone)]
 pub struct AppMessage {
+    /// The side that sent it.
     pub from: Role,
+    /// The packet that completed it.
     pub packet: u64,
+    /// When that packet was captured, when known.
     pub time: Option<Timestamp>,
     /// What it was, as the application protocol names it (wire text: escaped here).
     pub label: String,

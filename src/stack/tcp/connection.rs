@@ -34,13 +34,16 @@ const EARLY_WINDOW_PACKETS: u64 = 32;
 /// ... and at most this long in capture time.
 const EARLY_WINDOW_NS: i64 = 200_000_000;
 
+/// How a side ended TCP.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum EndKind {
+    /// A FIN: the sender will send no more (the peer may still).
     Fin,
+    /// An RST: the connection is gone both ways.
     Rst,
 }
 
@@ -71,14 +74,21 @@ pub struct LaterRst {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CloseEvent {
+    /// When the packet was captured.
     pub ts: Timestamp,
+    /// The packet that carried it.
     pub packet: u64,
+    /// The client's endpoint.
     pub client: Endpoint,
+    /// The server's endpoint.
     pub server: Endpoint,
+    /// The path of the WebSocket's upgrade request, when it was captured.
     pub path: Option<String>,
     /// The HTTP/2 stream of an RFC 8441 WebSocket.
     pub h2_stream: Option<u32>,
+    /// The side that sent it.
     pub from: Role,
+    /// What happened.
     pub what: EventWhat,
     /// True when no close frame came before this event (so a TCP ending means 1006).
     pub first: bool,
@@ -93,14 +103,20 @@ pub struct CloseEvent {
     pub close_notify: Option<(Role, u64)>,
 }
 
+/// What a [`CloseEvent`] is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum EventWhat {
+    /// A close frame.
     Close {
+        /// Its code; none for an empty close frame.
         code: Option<u16>,
+        /// Its reason text, as sent (escape it before printing it).
         reason: String,
+        /// What is wrong with it.
         problems: Vec<crate::close::Problem>,
     },
+    /// A TCP FIN or RST.
     Tcp(EndKind),
     /// An END_STREAM, RST_STREAM or GOAWAY that ended an HTTP/2 WebSocket's stream.
     Stream(crate::websocket::session::StreamEndKind),

@@ -30,12 +30,15 @@ pub use crate::flow::Event;
 pub struct Counters {
     /// Payload bytes delivered in order.
     pub bytes: u64,
+    /// Segments with payload.
     pub segments: u64,
     /// Segments that repeated bytes already seen (wholly or in part).
     pub retransmissions: u64,
     /// Segments that arrived ahead of a hole and had to wait.
     pub out_of_order: u64,
+    /// Holes in the sequence space that were never filled (bytes missing from the capture).
     pub gaps: u64,
+    /// Bytes in those holes.
     pub missing_bytes: u64,
     /// Retransmissions whose bytes differed from the first copy (the first copy is kept).
     pub inconsistencies: u64,

@@ -19,14 +19,22 @@ pub(super) const PREVIEW_BYTES: usize = 48;
 pub struct FrameRecord {
     /// Packet in which the frame was completed.
     pub packet: u64,
+    /// When that packet was captured.
     pub ts: Timestamp,
+    /// Its place among the connection's events, to order frames of one packet.
     pub order: u64,
+    /// The side that sent it.
     pub from: Role,
+    /// Its opcode's name ("text", "close", ...).
     #[serde(with = "super::super::frame::name_serde")]
     pub opcode: Static,
+    /// Whether FIN was set (the last frame of a message).
     pub fin: bool,
+    /// The RSV1-3 bits, as a number (RSV1 is 4).
     pub rsv: u8,
+    /// Whether the payload was masked.
     pub masked: bool,
+    /// Its payload length.
     pub len: u64,
     /// Close code and reason, a shortened text preview, or a note; none when not logged.
     pub detail: Option<String>,

@@ -13,22 +13,32 @@ use crate::capture::Timestamp;
 #[serde(remote = "Self")]
 #[non_exhaustive]
 pub struct Stats {
+    /// Frames sent, of every kind.
     pub frames: u64,
+    /// Data messages (text or binary; a fragmented one counts once).
     pub messages: u64,
+    /// Text messages.
     pub text_messages: u64,
+    /// Binary messages.
     pub binary_messages: u64,
     /// Messages sent compressed (permessage-deflate, RSV1 on the first frame).
     pub compressed_messages: u64,
+    /// Pings sent.
     pub pings: u64,
+    /// Pongs sent.
     pub pongs: u64,
+    /// Payload bytes of every frame (as sent, before any decompression).
     pub payload_bytes: u64,
     /// Largest data message, counting a fragmented one as it grows: (bytes, packet where
     /// it ended, or where it reached that size).
     pub largest_message: Option<(u64, u64)>,
+    /// The last frame: its packet and time.
     pub last_frame: Option<(u64, Timestamp)>,
     /// The last frame that was not a close frame (the activity a close follows).
     pub last_non_close: Option<(u64, Timestamp)>,
+    /// The last ping: its packet and time.
     pub last_ping: Option<(u64, Timestamp)>,
+    /// The last pong: its packet and time.
     pub last_pong: Option<(u64, Timestamp)>,
     /// Largest single frame's payload: (bytes, packet, opcode).
     pub largest_frame: Option<(u64, u64, Opcode)>,
