@@ -1,6 +1,7 @@
 //! The table and Markdown formats on a report larger than one table: written a piece at a
 //! time from the store (never loaded whole), every connection once and in order, and the
-//! same text as from a report held in memory.
+//! same text as from a report held in memory. The brief form (the default) of a
+//! five-connection capture on one screen.
 
 #[path = "../examples/gen/mod.rs"]
 mod gen;
@@ -87,9 +88,17 @@ fn the_brief_form_says_each_problem_once_and_the_clean_closes_in_a_line() {
         String::from_utf8(out).unwrap()
     };
     let (brief, full) = (text(table::Detail::Brief), text(table::Detail::Full));
-    // The same table of connections in both.
+    // One row per connection in both; the brief one in fewer columns and lines.
     let table_of = |t: &str| t.lines().take_while(|l| !l.starts_with('└')).count();
-    assert_eq!(table_of(&brief), table_of(&full));
+    let rows = |t: &str| {
+        t.lines()
+            .take_while(|l| !l.starts_with('└'))
+            .filter(|l| l.chars().nth(2).is_some_and(|c| c.is_ascii_digit()))
+            .count()
+    };
+    assert_eq!((rows(&brief), rows(&full)), (5, 5), "{brief}\n{full}");
+    assert!(table_of(&brief) < table_of(&full), "{brief}");
+    assert!(full.contains("Close frames / TCP") && !brief.contains("Close frames / TCP"));
     let after: Vec<&str> = brief.lines().skip(table_of(&brief) + 1).collect();
     for problem in [
         "4000 Private Use",
@@ -120,4 +129,38 @@ fn the_brief_form_says_each_problem_once_and_the_clean_closes_in_a_line() {
         brief.lines().count(),
         full.lines().count()
     );
+}
+
+/// The short answer first: `wsclose FILE` on a capture of five connections (clean closes,
+/// a private code, an empty close frame, a 1006) fits 30 lines at 100 columns, every row
+/// within them.
+#[test]
+fn a_five_connection_capture_fits_30_lines_at_100_columns() {
+    let out = assert_cmd::Command::cargo_bin("wsclose")
+        .unwrap()
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/node-many.pcap.gz"
+        ))
+        .env("COLUMNS", "100")
+        .env_remove("SSLKEYLOGFILE")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() <= 30, "{} lines:\n{text}", lines.len());
+    assert!(
+        lines.iter().all(|l| l.chars().count() <= 100),
+        "wider than 100 columns:\n{text}"
+    );
+    // Every connection's status, close frames and TCP ending are in its row.
+    for needle in [
+        "1000 Normal Closure: server 1000 \"normal\"",
+        "4000 Private Use: server 4000",
+        "1005 No Status Rcvd (inferred): server empty close",
+        "1006 Abnormal Closure (inferred): no close frame, FIN by server",
+    ] {
+        assert!(text.contains(needle), "{needle} not in:\n{text}");
+    }
 }

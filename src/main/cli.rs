@@ -49,8 +49,9 @@ pub struct Cli {
     /// still said).
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
-    /// Say more: each status's whole text below the table (meaning, typical causes, fix);
-    /// on standard error, what each key log gave and each phase's time.
+    /// Say more: the table with each connection's close frames in a column of their own,
+    /// each status's whole text below it (meaning, typical causes, fix); on standard error,
+    /// what each key log gave and each phase's time.
     #[arg(short, long, global = true, action = ArgAction::Count)]
     pub verbose: u8,
     #[command(subcommand)]

@@ -16,7 +16,7 @@ use crate::capture::file::rotation;
 use crate::close::catalog;
 use crate::diagnose::cause::Cause;
 use crate::flow::Role;
-use crate::report::{ConnectionReport, Report};
+use crate::report::{CloseFrameReport, ConnectionReport, Report};
 use crate::sanitize::terminal;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, Color, ContentArrangement, Table};
@@ -48,19 +48,118 @@ fn close_lines(c: &ConnectionReport, from: Role) -> String {
                 let _ = write!(out, "{from}: empty close (no code)");
             }
         }
-        if !f.reason.is_empty() {
-            let shown = shown_reason(&f.reason);
-            let _ = write!(out, " \"{}", terminal(shown));
-            if shown.len() < f.reason.len() {
-                let _ = write!(out, "\u{2026}\" ({} bytes)", f.reason.len());
-            } else {
-                out.push('"');
+        reason_and_packet(&mut out, f);
+    }
+    out
+}
+
+/// ` "reason" [pkt N] (problems)` of a close frame: the reason escaped and cut at
+/// [`REASON_SHOWN`] characters (its length said when cut).
+fn reason_and_packet(out: &mut String, f: &CloseFrameReport) {
+    if !f.reason.is_empty() {
+        let shown = shown_reason(&f.reason);
+        let _ = write!(out, " \"{}", terminal(shown));
+        if shown.len() < f.reason.len() {
+            let _ = write!(out, "\u{2026}\" ({} bytes)", f.reason.len());
+        } else {
+            out.push('"');
+        }
+    }
+    let _ = write!(out, " [pkt\u{a0}{}]", f.packet);
+    if !f.problems.is_empty() {
+        let _ = write!(out, " ({})", f.problems.join(", "));
+    }
+}
+
+/// The brief form's cell: the status, then in one paragraph every close frame (its code,
+/// reason and packet; a reply that repeats the first frame's code and reason "echoed"),
+/// how TCP (and an HTTP/2 stream) ended, and the evidence; violations and capture notes
+/// a line each. The catalog names of the codes are left to the status and to `-v`.
+fn brief_status(c: &ConnectionReport) -> String {
+    let lead = c
+        .application
+        .as_ref()
+        .and_then(crate::render::app_line)
+        .or_else(|| crate::diagnose::text_app::heartbeat_line(&c.status.causes));
+    let mut out = match lead {
+        Some(line) => format!("{}\n", terminal(&line)),
+        None => String::new(),
+    };
+    out.push_str(&statuses::label(c));
+    let mut parts = Vec::new();
+    let first = c.close_frames.first();
+    for f in &c.close_frames {
+        let echoed = first.is_some_and(|a| {
+            a.from != f.from && a.code == f.code && a.reason == f.reason && f.problems.is_empty()
+        });
+        let mut p = format!("{} ", f.from);
+        if echoed {
+            let _ = write!(p, "echoed [pkt\u{a0}{}]", f.packet);
+        } else {
+            match f.code {
+                Some(code) => {
+                    let _ = write!(p, "{code}");
+                }
+                None => p.push_str("empty close"),
             }
+            reason_and_packet(&mut p, f);
         }
-        let _ = write!(out, " [pkt\u{a0}{}]", f.packet);
-        if !f.problems.is_empty() {
-            let _ = write!(out, " ({})", f.problems.join(", "));
+        parts.push(p);
+    }
+    let side_none = |side: Role| {
+        if *c.decoded_to_end.of(side) {
+            format!("no close frame from the {side}")
+        } else {
+            format!("none seen from the {side} (bytes missing)")
         }
+    };
+    match first {
+        None if c.decoded_to_end.client && c.decoded_to_end.server => {
+            parts.push("no close frame".into())
+        }
+        None => {
+            parts.push(side_none(Role::Client));
+            parts.push(side_none(Role::Server));
+        }
+        Some(f) if !c.close_frames.iter().any(|g| g.from != f.from) => {
+            parts.push(side_none(f.from.peer()))
+        }
+        Some(_) => {}
+    }
+    match c.h2_stream {
+        Some(_) => {
+            let ends = c.stream_ends_text("pkt").unwrap_or_else(|| "none".into());
+            parts.push(format!("h2 stream: {}", terminal(&ends)));
+            parts.push(format!("TCP (whole connection): {}", tcp_text(c)));
+        }
+        None => parts.push(tcp_text(c)),
+    }
+    let _ = write!(out, ": {}", parts.join(", "));
+    if let Some(e) = &c.evidence {
+        let mark = if e.consistent { "" } else { "⚠ " };
+        let _ = write!(out, "; {mark}{}", terminal(&e.summary));
+    }
+    let (violations, notes): (Vec<_>, Vec<_>) =
+        c.findings.iter().partition(|f| f.kind.is_violation());
+    for (title, items) in [("⚠ violations", &violations), ("capture notes", &notes)] {
+        if items.is_empty() {
+            continue;
+        }
+        let shown: Vec<String> = items
+            .iter()
+            .take(FINDINGS_SHOWN)
+            .map(|f| match f.packet {
+                Some(p) => format!("{} [pkt\u{a0}{p}]", f.kind.as_str()),
+                None => f.kind.as_str().to_string(),
+            })
+            .collect();
+        let more = items.len().saturating_sub(FINDINGS_SHOWN);
+        let more = if more > 0 {
+            format!(", +{more} more")
+        } else {
+            String::new()
+        };
+        let _ = write!(out, "\n{title}: {}{more}", shown.join(", "));
     }
     out
 }
@@ -192,7 +291,7 @@ pub fn write_detail(
         for c in chunk.iter() {
             statuses.add(c);
         }
-        let t = connections_table(report, &chunk, many_inputs, width, color);
+        let t = connections_table(report, &chunk, many_inputs, width, color, detail);
         writeln!(out, "{t}")?;
         for c in chunk.iter() {
             if let Some(frames) = &c.timeline {
@@ -273,26 +372,38 @@ fn connections_table(
     many_inputs: bool,
     width: Option<u16>,
     color: bool,
+    detail: Detail,
 ) -> Table {
-    let mut t = new_table(
+    let brief = detail == Detail::Brief;
+    let header = if brief {
+        vec!["#", "Connection", "Status, close frames and TCP"]
+    } else {
         vec![
             "#",
             "Connection",
             "Close frames / TCP",
             "Status and evidence",
-        ],
-        width,
-        color,
-    );
+        ]
+    };
+    let mut t = new_table(header, width, color);
     for c in connections {
-        let mut conn = format!("{}\n→ {}", c.client, c.server);
+        // Brief: the client and the server (with the request's path) on two lines.
+        let mut conn = if brief {
+            let path = c.handshake.path.as_deref().map_or(String::new(), |p| {
+                let sep = if p.starts_with('/') { "" } else { " " };
+                format!("{sep}{}", terminal(p))
+            });
+            format!("{} →\n{}{path}", c.client, c.server)
+        } else {
+            format!("{}\n→ {}", c.client, c.server)
+        };
         if let Some(tls) = &c.tls {
             let _ = write!(conn, "\nwss: {}", tls_line(tls));
         }
         if let Some(e) = &c.encapsulation {
             let _ = write!(conn, "\nvia {e}");
         }
-        if let Some(p) = &c.handshake.path {
+        if let Some(p) = c.handshake.path.as_ref().filter(|_| !brief) {
             let _ = write!(conn, "\n{}", terminal(p));
         }
         if let Some(n) = c.h2_stream {
@@ -327,23 +438,15 @@ fn connections_table(
                 let _ = write!(conn, "\n[{}]", terminal(&format!("{name}{last}")));
             }
         }
-        let tcp = match TcpEnding::of(c) {
-            TcpEnding::Open(why) => why.unwrap_or("still open at end of capture").to_string(),
-            TcpEnding::By {
-                kind,
-                by,
-                packet,
-                rst,
-            } => {
-                let mut t = format!("{kind} by {by} [pkt\u{a0}{packet}]");
-                // The same side's RST after its FIN.
-                if let Some(r) = rst {
-                    let _ = write!(t, ", then RST [pkt\u{a0}{r}]");
-                }
-                t
+        if brief {
+            let mut status_cell = Cell::new(brief_status(c));
+            if color {
+                status_cell = status_cell.fg(status_color(c));
             }
-            TcpEnding::Unplaced(kind) => kind.to_string(),
-        };
+            t.add_row(vec![Cell::new(c.id), Cell::new(conn), status_cell]);
+            continue;
+        }
+        let tcp = tcp_text(c);
         // The initiator's lines first: its code is the status.
         let first = c.close_frames.first().map_or(Role::Client, |f| f.from);
         let mut closes = format!(
@@ -392,6 +495,28 @@ fn connections_table(
         ]);
     }
     t
+}
+
+/// How TCP ended first, for a cell: "FIN by client [pkt 62]", ", then RST [pkt N]" after
+/// the same side's FIN, or why it is still open.
+fn tcp_text(c: &ConnectionReport) -> String {
+    match TcpEnding::of(c) {
+        TcpEnding::Open(why) => why.unwrap_or("still open at end of capture").to_string(),
+        TcpEnding::By {
+            kind,
+            by,
+            packet,
+            rst,
+        } => {
+            let mut t = format!("{kind} by {by} [pkt\u{a0}{packet}]");
+            // The same side's RST after its FIN.
+            if let Some(r) = rst {
+                let _ = write!(t, ", then RST [pkt\u{a0}{r}]");
+            }
+            t
+        }
+        TcpEnding::Unplaced(kind) => kind.to_string(),
+    }
 }
 
 /// `--timeline`: every frame of connection `c` (time since its first packet, side, opcode,

@@ -180,7 +180,8 @@ fn quiet_silences_notes_not_errors() {
 }
 
 /// `-v` says what each key log gave and how long each phase took; the report has the same
-/// table, and below it each status's whole text instead of a sentence or two.
+/// rows, with the close frames in a column of their own, and below the table each
+/// status's whole text instead of a sentence or two.
 #[test]
 fn verbose_says_what_each_key_log_gave() {
     let cap = fixture("tls/chromium-nginx-tls13-close-1000.pcap");
@@ -191,7 +192,19 @@ fn verbose_says_what_each_key_log_gave() {
     let (code, out, err) = run(&["-v", &cap, "--keylog", &keylog, "--color", "never"]);
     assert_eq!(code, plain.0);
     let table = |t: &str| t.split('└').next().unwrap_or_default().to_string();
-    assert_eq!(table(&out), table(&plain.1));
+    let rows = |t: &str| {
+        table(t)
+            .lines()
+            .filter(|l| l.chars().nth(2).is_some_and(|c| c.is_ascii_digit()))
+            .count()
+    };
+    assert_eq!(rows(&out), rows(&plain.1));
+    assert!(table(&out).contains("Close frames / TCP"), "{out}");
+    assert!(
+        !table(&plain.1).contains("Close frames / TCP"),
+        "{}",
+        plain.1
+    );
     assert!(out.contains("  Cause: "), "{out}");
     assert!(!plain.1.contains("  Cause: "), "{}", plain.1);
     assert!(
