@@ -120,7 +120,7 @@ fn read_at(mut f: &File, at: u64, buf: &mut [u8]) -> io::Result<()> {
     f.read_exact(buf)
 }
 
-/// An anonymous temporary file in the first of [`temp_dirs`] that can hold one; with a note
+/// An anonymous temporary file in the first of `temp_dirs` that can hold one; with a note
 /// when that is not the first (which one could not, why, and where the file went), or an
 /// error that names every directory tried and why each failed.
 pub fn temp_file() -> io::Result<(File, Option<String>)> {

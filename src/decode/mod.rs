@@ -115,7 +115,7 @@ impl Endpoint {
 pub const MAX_GROUPS: u64 = 64;
 
 /// How the flows of one capture are dealt out: each flow falls in one of `groups` groups by
-/// the hash of its two endpoints ([`Endpoint::group`]), and each of `n` analyzer threads
+/// the hash of its two endpoints (`Endpoint::group`), and each of `n` analyzer threads
 /// (shards) takes whole groups, consecutive ones. The analyzer keeps its flow cap per group,
 /// so what it evicts depends on the groups alone, never on how many threads share them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,14 +12,14 @@
 //!
 //! In: the [`tcp::Event`]s of each direction of one TCP connection (`Data` with the packet
 //! that carried it, `Gap`), in delivery order, and each direction's end. Out: the
-//! WebSocket [`Session`]s that rode on it (each naming its transport path, [`Transport`]),
+//! WebSocket [`Session`]s that rode on it (each naming its transport path, `Transport`),
 //! and the connection-level facts every layer shares ([`Ctx`]: who the client is,
 //! findings, the delivery order).
 //!
 //! A layer knows only the layer below it: it takes bytes, gaps and endings of a direction
 //! and hands bytes, gaps and endings up, each piece of bytes tagged with the packet that
 //! completed it, so evidence still names packets as Wireshark numbers them. [`Stack`] is
-//! the one place a layer plugs in: it holds the top of the stack ([`Top`]) and decides
+//! the one place a layer plugs in: it holds the top of the stack (`Top`) and decides
 //! from a connection's first bytes which stack the connection gets, and switches HTTP/1.1
 //! to HTTP/2 at the `101` that accepts an `Upgrade: h2c` (RFC 7540 §3.2).
 //!

@@ -18,7 +18,7 @@
 //! malformed blocks; `hpack_codec` caps the table at 65 535 bytes (Chrome allows 65 536);
 //! `h2` keeps its HPACK private. The tests hold this decoder to `loona-hpack` (a
 //! dev-dependency) on RFC 7541's examples and on blocks it encodes. Cost: a few operations
-//! per Huffman bit ([`huffman`]), one allocation per dynamic table entry.
+//! per Huffman bit (`huffman`), one allocation per dynamic table entry.
 
 use super::huffman;
 use std::borrow::Cow;

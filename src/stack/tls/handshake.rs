@@ -4,7 +4,7 @@
 //! In: the plaintext of handshake records (content type 22), one direction at a time, in
 //! order; a handshake message may span records and a record may hold several messages
 //! (RFC 8446 §5.1, RFC 5246 §6.2.1). Out: whole [`Message`]s (type and body), and parsed
-//! [`ClientHello`], [`ServerHello`], [`EncryptedExtensions`] and [`KeyUpdate`].
+//! [`ClientHello`], [`ServerHello`], [`EncryptedExtensions`] and `KeyUpdate`.
 //!
 //! Formats: RFC 8446 §4 (ClientHello §4.1.2, ServerHello and HelloRetryRequest §4.1.3-4,
 //! EncryptedExtensions §4.3.1, KeyUpdate §4.6.3, extensions §4.2), RFC 5246 §7.4, RFC 6066 §3
