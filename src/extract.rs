@@ -11,13 +11,16 @@
 //! Decryption Secrets Block (§4.7) holds its secrets and nothing else (no other session's).
 //! Other tools (tshark, Wireshark, which then show it decrypted) and `wsclose analyze` read
 //! it. Memory stays bounded: the input is streamed again.
+//!
+//! [`report_secrets`] picks the lines of every TLS connection of a report, for the file a
+//! live capture saves (`live --write` with a key log).
 
 use crate::capture::write::PcapNgWriter;
 use crate::capture::{self, LinkType};
 use crate::decode;
 use crate::error::Error;
 use crate::flow::FlowKey;
-use crate::report::ConnectionReport;
+use crate::report::{ConnectionReport, Report};
 use crate::stack::tls::keylog::{decode_hex, ClientRandom, KeyLog};
 use std::io::Write;
 use std::path::Path;
@@ -70,6 +73,35 @@ pub fn tls_secrets(conn: &ConnectionReport, keys: &KeyLog) -> TlsSecrets {
         Some(lines) if !lines.is_empty() => TlsSecrets::Lines(lines),
         _ => TlsSecrets::Unknown,
     }
+}
+
+/// The key-log lines of every TLS connection in `report` that `keys` has (its WebSocket
+/// connections and the TLS connections listed as encrypted), each client random once, in
+/// report order: what the file a live capture saved carries (`live --write` with a key
+/// log), and nothing of connections that are not in it. Empty when there are none.
+pub fn report_secrets(report: &Report, keys: &KeyLog) -> std::io::Result<String> {
+    let mut seen = rustc_hash::FxHashSet::default();
+    let mut out = String::new();
+    let mut add = |random: Option<ClientRandom>| {
+        if let Some(r) = random.filter(|r| seen.insert(*r)) {
+            if let Some(lines) = keys.nss_lines(&r) {
+                out.push_str(&lines);
+            }
+        }
+    };
+    report.for_each_connection(|c| {
+        add(client_random(c));
+        Ok(())
+    })?;
+    for e in &report.seen.encrypted {
+        add(e
+            .tls
+            .client_random
+            .as_deref()
+            .and_then(decode_hex)
+            .and_then(|r| ClientRandom::try_from(r.as_slice()).ok()));
+    }
+    Ok(out)
 }
 
 /// What was written.

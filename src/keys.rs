@@ -43,7 +43,7 @@ impl KeySources {
 
     /// Every key-log file with the name the report gives it, and whether it was named on
     /// the command line: the `--keylog` files, then `SSLKEYLOGFILE (path)`.
-    fn named(&self) -> impl Iterator<Item = (PathBuf, String, bool)> + '_ {
+    pub(crate) fn named(&self) -> impl Iterator<Item = (PathBuf, String, bool)> + '_ {
         let files = self
             .files
             .iter()

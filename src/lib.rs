@@ -502,6 +502,17 @@ pub fn live_session(
     opened: &mut dyn FnMut(),
     on_event: analyzer::OnEvent,
 ) -> Result<(Report, capture::live::LiveSummary, Option<Error>), Error> {
+    // The file to save to is the user's: it never replaces one of the key logs to follow.
+    if let Some(w) = &opts.write {
+        let same = |k: &std::path::Path| matches!((std::fs::canonicalize(w), std::fs::canonicalize(k)), (Ok(a), Ok(b)) if a == b);
+        if let Some((_, name, _)) = key_sources.named().find(|(k, _, _)| same(k)) {
+            return Err(Error::Usage(format!(
+                "--write {} names the key log {name}: saving the capture there would replace \
+                 it; write the capture to another file",
+                w.display()
+            )));
+        }
+    }
     let mut analyzer = Analyzer::new(analysis);
     analyzer.on_event(on_event);
     // Key logs are reread as they grow, at most every 2 ms while packets come (a poll is an
@@ -588,8 +599,36 @@ pub fn live_session(
             key_warnings.extend(keys.more_warnings(f.name()).map(|w| w.to_string()));
         }
     }
+    let keys = analyzer.key_log();
     let (connections, seen) = analyzer.finish_input()?;
     let mut report = Report::new(vec![input], connections, seen);
+    // The saved file carries the TLS secrets of the connections in it, before its first
+    // packet (where Wireshark and wsclose read them), when key logs were followed.
+    if let Some(w) = opts.write.as_ref().filter(|_| saved && following) {
+        let added = extract::report_secrets(&report, &keys).and_then(|text| {
+            if text.is_empty() {
+                return Ok(0);
+            }
+            capture::write::insert_secrets(w, text.as_bytes()).map(|()| text.lines().count())
+        });
+        let note = match added {
+            Ok(0) => None,
+            Ok(n) => Some(format!(
+                "{}: the TLS secrets of its connections ({n} key-log lines) are in it, in a \
+                 Decryption Secrets Block: Wireshark and `wsclose analyze` decrypt it with no \
+                 key log; share it as you would the key log",
+                w.display()
+            )),
+            Err(e) => Some(format!(
+                "{}: the TLS secrets could not be added to it ({e}): its packets are whole; \
+                 give the key log with it to decrypt them",
+                w.display()
+            )),
+        };
+        if let (Some(note), Some(input)) = (note, report.inputs.first_mut()) {
+            input.warnings.push(note);
+        }
+    }
     report.set_key_logs(
         followers
             .iter()

@@ -194,7 +194,7 @@ const MAN_EXAMPLES: &[(&str, &str)] = &[
     ("wsclose --format markdown --redact bug.pcap > report.md", "A report for a bug ticket, without addresses, host names, query strings or payloads."),
     ("wsclose --keylog keys.log wss.pcap", "wss:// read with the TLS secrets the client wrote (SSLKEYLOGFILE)."),
     ("wsclose -r bug.pcap --json | jq '.connections[].status'", "The stable JSON contract, for scripts."),
-    ("wsclose live -i lo -f 'tcp port 8765' -w bug.pcap", "A line per close as it happens, the report at Ctrl-C, the packets saved."),
+    ("wsclose live -i lo -f 'tcp port 8765' -w bug.pcapng", "A line per close as it happens, the report at Ctrl-C, the packets saved."),
 ];
 
 /// The man page clap_mangen wrote, with its exit codes under EXIT STATUS (where man pages

@@ -427,3 +427,53 @@ fn a_plaintext_connection_is_a_pcapng_without_secrets() {
     assert!(dsb_texts(&bytes).is_empty());
     assert_eq!(bytes, std::fs::read(&redacted).unwrap());
 }
+
+/// What a live capture's file carries (`live --write` with a key log): the key-log lines of
+/// the TLS connections in its report, WebSocket or left encrypted, every one of them, and
+/// no line of a connection it does not hold.
+#[test]
+fn report_secrets_are_those_of_the_connections_in_the_report() {
+    use wsclose::__internals::stack::tls::keylog::KeyLog;
+    let (capture, keylog) = (
+        fixture("chromium-nginx-tls13-close-1000.pcap"),
+        fixture("chromium-nginx-tls13-close-1000.keylog"),
+    );
+    let sources = wsclose::keys::KeySources {
+        files: vec![keylog.clone().into()],
+        env: None,
+    };
+    let mut report = wsclose::analyze_files_with_progress(
+        &[capture.into()],
+        wsclose::Options::default(),
+        &sources,
+        None,
+    )
+    .unwrap();
+    report.load().unwrap();
+    // The key log, and a line of a connection that is not in the capture.
+    let stranger = format!("CLIENT_RANDOM {} {}\n", "ab".repeat(32), "cd".repeat(48));
+    let text = std::fs::read_to_string(&keylog).unwrap() + &stranger;
+    let mut keys = KeyLog::new();
+    keys.add_text("keys", text.as_bytes());
+    let written = keylog_lines(&wsclose::extract::report_secrets(&report, &keys).unwrap());
+    let randoms: BTreeSet<String> = report
+        .connections
+        .iter()
+        .filter_map(|c| c.tls.as_ref()?.client_random.clone())
+        .chain(
+            report
+                .seen
+                .encrypted
+                .iter()
+                .filter_map(|e| e.tls.client_random.clone()),
+        )
+        .collect();
+    assert!(!randoms.is_empty());
+    let expected: BTreeSet<Line> = keylog_file("chromium-nginx-tls13-close-1000.keylog")
+        .into_iter()
+        .filter(|(_, random, _)| randoms.contains(random))
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(written, expected);
+    assert!(written.iter().all(|(_, r, _)| *r != "ab".repeat(32)));
+}

@@ -119,7 +119,7 @@ fn live_reports_the_close_as_it_happens_and_write_reproduces_it() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let dir = tempfile::tempdir().unwrap();
-    let saved = dir.path().join("live.pcap");
+    let saved = dir.path().join("live.pcapng");
     let mut child = Command::cargo_bin("wsclose")
         .unwrap()
         .args(["live", "-i", "lo", "--format", "json", "--duration", "4"])
@@ -205,6 +205,37 @@ fn live_reports_the_close_as_it_happens_and_write_reproduces_it() {
         conns[0]["close_frames"]
     );
     assert_eq!(offline["connections"][0]["status"], conns[0]["status"]);
+    assert_eq!(offline["inputs"][0]["format"], "pcapng");
+    // A pcapng whose interface is named: its Interface Description Block has `if_name`.
+    let bytes = std::fs::read(&saved).unwrap();
+    assert_eq!(bytes[..4], [0x0a, 0x0d, 0x0d, 0x0a]);
+    assert_eq!(if_names(&bytes), vec!["lo".to_string()]);
+}
+
+/// The `if_name` options (pcapng §4.2, option 2) of a little-endian pcapng's interfaces.
+fn if_names(bytes: &[u8]) -> Vec<String> {
+    let word = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap());
+    let mut names = Vec::new();
+    let mut at = 0;
+    while at + 12 <= bytes.len() {
+        let (kind, len) = (word(at), word(at + 4) as usize);
+        if kind == 1 {
+            let mut o = at + 16;
+            while o + 4 <= at + len - 4 {
+                let code = u16::from_le_bytes([bytes[o], bytes[o + 1]]);
+                let olen = u16::from_le_bytes([bytes[o + 2], bytes[o + 3]]) as usize;
+                if code == 0 {
+                    break;
+                }
+                if code == 2 {
+                    names.push(String::from_utf8_lossy(&bytes[o + 4..o + 4 + olen]).into_owned());
+                }
+                o += 4 + olen.div_ceil(4) * 4;
+            }
+        }
+        at += len;
+    }
+    names
 }
 
 /// rustls' key-log hook keeping NSS lines in memory, so the test decides when they reach
@@ -240,12 +271,15 @@ fn live_rereads_a_key_log_written_after_the_encrypted_data() {
     let dir = tempfile::tempdir().unwrap();
     let keylog = dir.path().join("keys.log");
     std::fs::write(&keylog, b"").unwrap();
+    let saved = dir.path().join("tls.pcapng");
     let mut child = Command::cargo_bin("wsclose")
         .unwrap()
         .args(["live", "-i", "lo", "--format", "json", "--duration", "4"])
         .args(["-f", &format!("tcp port {port}")])
         .arg("--keylog")
         .arg(&keylog)
+        .arg("--write")
+        .arg(&saved)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -338,6 +372,49 @@ fn live_rereads_a_key_log_written_after_the_encrypted_data() {
     assert_eq!(conns[0]["tls"]["decrypted"], true);
     assert_eq!(conns[0]["status"]["code"], 1000);
     assert_eq!(conns[0]["handshake"]["path"], "/late-keys");
+
+    // The saved file carries the connection's secrets (a Decryption Secrets Block before
+    // its first packet): offline, with no key log, the same close frames, decrypted.
+    let out = Command::cargo_bin("wsclose")
+        .unwrap()
+        .args(["analyze", "--format", "json"])
+        .arg(&saved)
+        .env_remove("SSLKEYLOGFILE")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let offline: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = &offline["connections"][0];
+    assert_eq!(c["tls"]["decrypted"], true, "{offline}");
+    assert_eq!(c["close_frames"], conns[0]["close_frames"]);
+    assert_eq!(offline["key_logs"][0]["connections"], 1, "{offline}");
+}
+
+/// `--write` naming the key log being followed would replace it: refused (exit 2) before
+/// anything is captured, the key log untouched.
+#[test]
+fn live_write_never_replaces_the_key_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let keylog = dir.path().join("keys.log");
+    let text = format!("CLIENT_RANDOM {} {}\n", "ab".repeat(32), "cd".repeat(48));
+    std::fs::write(&keylog, &text).unwrap();
+    let out = Command::cargo_bin("wsclose")
+        .unwrap()
+        .args(["live", "-i", "lo", "--duration", "1", "--keylog"])
+        .arg(&keylog)
+        .arg("-w")
+        .arg(dir.path().join(".").join("keys.log"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("would replace it"), "{err}");
+    assert_eq!(std::fs::read_to_string(&keylog).unwrap(), text);
+    assert!(!err.contains("capturing on"), "{err}");
 }
 
 /// `--write` to a file that cannot be written (/dev/full: a full disk) is said, exits 6,

@@ -222,6 +222,11 @@ impl Analyzer {
         Arc::get_mut(&mut self.keys)
     }
 
+    /// The secrets known so far, shared (for a live capture's file, once it ends).
+    pub fn key_log(&self) -> Arc<KeyLog> {
+        Arc::clone(&self.keys)
+    }
+
     pub fn on_event(&mut self, f: OnEvent) {
         self.on_event = Some(f);
     }

@@ -4,8 +4,9 @@
 //! save every packet to, and a stop flag (set by Ctrl-C). Out: each packet to a callback,
 //! exactly as the file reader gives them, so everything downstream is the same code path;
 //! and libpcap's counters at the end. Immediate mode, a snaplen that keeps whole frames.
-//! The file is a classic pcap written by [`Saver`], every write checked: the first that
-//! fails (a full disk) stops the capture, and the error says the file is incomplete.
+//! The file is a pcapng written by [`Saver`] (its interface named), every write checked:
+//! the first that fails (a full disk) stops the capture, and the error says the file is
+//! incomplete. The TLS secrets are added to it once the capture ends (`live_session`).
 
 use super::write::Saver;
 use super::{LinkType, Packet, Timestamp};
@@ -128,7 +129,7 @@ pub fn capture(
     let mut save = match &opts.write {
         Some(p) => {
             let file = std::fs::File::create(p).map_err(|e| cannot_write(p, e))?;
-            let saver = Saver::new(BufWriter::new(file), link, SNAPLEN as u32)
+            let saver = Saver::new(BufWriter::new(file), link, SNAPLEN as u32, iface)
                 .map_err(|e| cannot_write(p, e))?;
             Some((p, saver))
         }

@@ -1,21 +1,24 @@
 //! Writing captures: classic pcap files (microsecond, little-endian), for tests that build
-//! captures in code, for synthetic benchmark captures, and for saving a live capture as it
-//! is made ([`Saver`], every write checked); and
-//! pcapng files (nanosecond, little-endian) that can carry a connection's TLS secrets in a
-//! Decryption Secrets Block, for extracting a TLS connection.
+//! captures in code and for synthetic benchmark captures; and pcapng files (nanosecond,
+//! little-endian) that can name their interface and carry TLS secrets in a Decryption
+//! Secrets Block, for extracting a connection and for saving a live capture as it is made
+//! ([`Saver`], every write checked; [`insert_secrets`] adds the secrets once it ends).
 //!
 //! In: packets (link type fixed per file, timestamp, bytes, original length), and for
-//! pcapng an optional NSS key-log text. Out: a pcap or pcapng stream any tool reads
-//! (tcpdump, Wireshark, tshark, wsclose itself).
+//! pcapng the interface's name and an optional NSS key-log text. Out: a pcap or pcapng
+//! stream any tool reads (tcpdump, Wireshark, tshark, wsclose itself).
 //!
 //! pcapng spec (draft-ietf-opsawg-pcapng): §3.1 (a block is its type, total length, body
 //! padded to 32 bits, total length again), §4.1 (Section Header Block), §4.2 (Interface
-//! Description Block, option `if_tsresol`), §4.3 (Enhanced Packet Block), §4.7 (Decryption
-//! Secrets Block: secrets type `TLSK`, length, data; before the packets it decrypts).
+//! Description Block, options `if_name` and `if_tsresol`), §4.3 (Enhanced Packet Block),
+//! §4.7 (Decryption Secrets Block: secrets type `TLSK`, length, data; before the packets it
+//! decrypts).
 
 use super::{LinkType, Timestamp};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
+use std::path::Path;
 
+/// A classic pcap writer (microsecond timestamps, little-endian).
 pub struct PcapWriter<W: Write> {
     out: W,
 }
@@ -46,26 +49,28 @@ impl<W: Write> PcapWriter<W> {
         self.out.write_all(data)
     }
 
+    /// The writer it wrote to.
     pub fn into_inner(self) -> W {
         self.out
     }
 }
 
-/// A live capture saved as it is made (`live --write FILE`): a classic pcap through `W`
-/// (a buffered file), every write checked. The first write that fails is the caller's
-/// signal to stop capturing: the file then lacks what was not written, and saying "every
-/// packet was saved" would be false.
+/// A live capture saved as it is made (`live --write FILE`): a pcapng whose interface is
+/// named, through `W` (a buffered file), every write checked. The first write that fails is
+/// the caller's signal to stop capturing: the file then lacks what was not written, and
+/// saying "every packet was saved" would be false.
 pub struct Saver<W: Write> {
-    out: PcapWriter<W>,
+    out: PcapNgWriter<W>,
     /// Packets handed to the writer without an error (some may still be in its buffer).
     pub packets: u64,
 }
 
 impl<W: Write> Saver<W> {
-    /// Starts the file: the global header for `link` and `snaplen`.
-    pub fn new(out: W, link: LinkType, snaplen: u32) -> io::Result<Saver<W>> {
+    /// Starts the file: the section header and the interface `name` with `link` and
+    /// `snaplen`.
+    pub fn new(out: W, link: LinkType, snaplen: u32, name: &str) -> io::Result<Saver<W>> {
         Ok(Saver {
-            out: PcapWriter::new(out, link, snaplen)?,
+            out: PcapNgWriter::with_interface(out, link, snaplen, Some(name), None)?,
             packets: 0,
         })
     }
@@ -102,9 +107,20 @@ impl<W: Write> PcapNgWriter<W> {
     /// Decryption Secrets Block holding it (an NSS key-log text), so that it comes before
     /// every packet.
     pub fn new(
+        out: W,
+        link: LinkType,
+        snaplen: u32,
+        tls_key_log: Option<&[u8]>,
+    ) -> io::Result<PcapNgWriter<W>> {
+        PcapNgWriter::with_interface(out, link, snaplen, None, tls_key_log)
+    }
+
+    /// [`PcapNgWriter::new`], the interface named `if_name` (§4.2, option 2) when given.
+    pub fn with_interface(
         mut out: W,
         link: LinkType,
         snaplen: u32,
+        if_name: Option<&str>,
         tls_key_log: Option<&[u8]>,
     ) -> io::Result<PcapNgWriter<W>> {
         // Section header: byte-order magic, version 1.0, section length unknown (-1), and
@@ -121,23 +137,20 @@ impl<W: Write> PcapNgWriter<W> {
         );
         option(&mut shb, 0, &[]);
         block(&mut out, SHB, &shb)?;
-        // Interface: link type, reserved, snaplen, if_tsresol (option 9) = 9 (10^-9 s).
+        // Interface: link type, reserved, snaplen, if_name (option 2) when given,
+        // if_tsresol (option 9) = 9 (10^-9 s).
         let mut idb = Vec::with_capacity(20);
         idb.extend_from_slice(&u16::try_from(link.0).unwrap_or(u16::MAX).to_le_bytes());
         idb.extend_from_slice(&0u16.to_le_bytes());
         idb.extend_from_slice(&snaplen.to_le_bytes());
+        if let Some(name) = if_name {
+            option(&mut idb, 2, cut(name, u16::MAX as usize - 3).as_bytes());
+        }
         option(&mut idb, 9, &[9]);
         option(&mut idb, 0, &[]);
         block(&mut out, IDB, &idb)?;
         if let Some(text) = tls_key_log {
-            let len = u32::try_from(text.len())
-                .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "key log too large"))?;
-            let mut dsb = Vec::with_capacity(text.len() + 12);
-            dsb.extend_from_slice(&SECRETS_TLS_KEY_LOG.to_le_bytes());
-            dsb.extend_from_slice(&len.to_le_bytes());
-            dsb.extend_from_slice(text);
-            pad(&mut dsb);
-            block(&mut out, DSB, &dsb)?;
+            secrets_block(&mut out, text)?;
         }
         Ok(PcapNgWriter { out })
     }
@@ -163,15 +176,7 @@ impl<W: Write> PcapNgWriter<W> {
         let mut options = Vec::new();
         if let Some(text) = comment {
             // An option's length is 16 bits: a longer comment is cut at a character.
-            let mut end = text.len().min(u16::MAX as usize - 3);
-            while !text.is_char_boundary(end) {
-                end -= 1;
-            }
-            option(
-                &mut options,
-                1,
-                text.as_bytes().get(..end).unwrap_or_default(),
-            );
+            option(&mut options, 1, cut(text, u16::MAX as usize - 3).as_bytes());
             option(&mut options, 0, &[]);
         }
         let body_len = 20 + padded(data.len()) + options.len();
@@ -199,9 +204,89 @@ impl<W: Write> PcapNgWriter<W> {
         self.out.write_all(&total.to_le_bytes())
     }
 
+    /// The writer it wrote to.
     pub fn into_inner(self) -> W {
         self.out
     }
+}
+
+/// `text` cut to at most `max` bytes, at a character.
+fn cut(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.get(..end).unwrap_or_default()
+}
+
+/// A Decryption Secrets Block holding an NSS key-log text.
+fn secrets_block<W: Write>(out: &mut W, text: &[u8]) -> io::Result<()> {
+    let len = u32::try_from(text.len())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "key log too large"))?;
+    let mut dsb = Vec::with_capacity(text.len() + 12);
+    dsb.extend_from_slice(&SECRETS_TLS_KEY_LOG.to_le_bytes());
+    dsb.extend_from_slice(&len.to_le_bytes());
+    dsb.extend_from_slice(text);
+    pad(&mut dsb);
+    block(out, DSB, &dsb)
+}
+
+/// Adds a Decryption Secrets Block holding `tls_key_log` to the pcapng file at `path`, a
+/// live capture's that this process wrote: after its section header and interface
+/// blocks, before its first packet (where tools read secrets from, wsclose included).
+/// The file is written anew beside it (a new file that replaces no other, readable by its
+/// owner only: it holds secrets) and renamed over `path`; on any error `path` is left as it
+/// was. Only a regular pcapng file of one section is rewritten.
+pub fn insert_secrets(path: &Path, tls_key_log: &[u8]) -> io::Result<()> {
+    let invalid = |what: &str| io::Error::new(io::ErrorKind::InvalidData, what.to_string());
+    let meta = std::fs::symlink_metadata(path)?;
+    if !meta.is_file() {
+        return Err(invalid("not a regular file"));
+    }
+    let mut input = io::BufReader::new(std::fs::File::open(path)?);
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    {
+        let mut out = io::BufWriter::new(tmp.as_file_mut());
+        // The leading blocks (section header, interfaces) as they are, then the secrets,
+        // then the rest from the first other block on.
+        let mut first = true;
+        let mut next = None;
+        loop {
+            let mut head = [0u8; 8];
+            match input.read_exact(&mut head) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof && !first => break,
+                Err(e) => return Err(e),
+            }
+            let kind = u32::from_le_bytes([head[0], head[1], head[2], head[3]]);
+            let len = u64::from(u32::from_le_bytes([head[4], head[5], head[6], head[7]]));
+            if (first && kind != SHB) || len < 12 || len % 4 != 0 {
+                return Err(invalid("not a pcapng file as wsclose writes it"));
+            }
+            if !first && kind != IDB {
+                next = Some(head);
+                break;
+            }
+            first = false;
+            out.write_all(&head)?;
+            if io::copy(&mut (&mut input).take(len - 8), &mut out)? != len - 8 {
+                return Err(invalid("a block is cut short"));
+            }
+        }
+        secrets_block(&mut out, tls_key_log)?;
+        if let Some(head) = next {
+            out.write_all(&head)?;
+        }
+        io::copy(&mut input, &mut out)?;
+        out.flush()?;
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// `len` rounded up to 32 bits.
@@ -329,21 +414,134 @@ mod tests {
             room,
             kept: Vec::new(),
         };
-        // Room for the header and one 100-byte packet (16 + 100 bytes).
-        let mut s = Saver::new(full(24 + 116), LinkType::RAW, 65535).unwrap();
+        // Room for the header and one 100-byte packet (an Enhanced Packet Block of 28 + 100
+        // + 4 bytes).
+        let header = Saver::new(Vec::new(), LinkType::RAW, 65535, "lo")
+            .unwrap()
+            .out
+            .into_inner()
+            .len();
+        let mut s = Saver::new(full(header + 132), LinkType::RAW, 65535, "lo").unwrap();
         s.packet(ts, &[0x45; 100], 100).unwrap();
         let e = s.packet(ts, &[0x45; 100], 100).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::StorageFull);
         assert_eq!(s.packets, 1);
-        assert!(Saver::new(full(10), LinkType::RAW, 65535).is_err());
+        assert!(Saver::new(full(10), LinkType::RAW, 65535, "lo").is_err());
         // Buffered, the same failure comes at the latest when the buffer is written out.
-        let mut s = Saver::new(io::BufWriter::new(full(24)), LinkType::RAW, 65535).unwrap();
+        let mut s =
+            Saver::new(io::BufWriter::new(full(header)), LinkType::RAW, 65535, "lo").unwrap();
         s.packet(ts, &[0x45; 100], 100).unwrap();
         assert_eq!(s.finish().unwrap_err().kind(), io::ErrorKind::StorageFull);
-        let mut ok = Saver::new(io::BufWriter::new(full(1 << 20)), LinkType::RAW, 65535).unwrap();
+        let mut ok = Saver::new(
+            io::BufWriter::new(full(1 << 20)),
+            LinkType::RAW,
+            65535,
+            "lo",
+        )
+        .unwrap();
         ok.packet(ts, &[0x45; 100], 100).unwrap();
         ok.finish().unwrap();
         assert_eq!(ok.packets, 1);
+    }
+
+    /// The blocks of a little-endian pcapng: (type, body).
+    fn blocks(bytes: &[u8]) -> Vec<(u32, Vec<u8>)> {
+        let word = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap());
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at < bytes.len() {
+            let len = word(at + 4) as usize;
+            assert_eq!(word(at + len - 4) as usize, len);
+            out.push((word(at), bytes[at + 8..at + len - 4].to_vec()));
+            at += len;
+        }
+        out
+    }
+
+    /// A live capture's file: a pcapng whose interface block names the interface
+    /// (`if_name`, option 2, before `if_tsresol`), its packets read back as written; then
+    /// the secrets added before the first packet, the packets unchanged, the file readable
+    /// by its owner only, and the secrets found where tools look for them.
+    #[test]
+    fn a_saved_live_capture_names_its_interface_and_takes_its_secrets_before_the_packets() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("live.pcapng");
+        let times = [
+            Timestamp::from_parts(1_700_000_000, 123_456_000),
+            Timestamp::from_parts(1_700_000_001, 7_000),
+        ];
+        let file = std::fs::File::create(&path).unwrap();
+        let mut s =
+            Saver::new(io::BufWriter::new(file), LinkType::ETHERNET, 262_144, "lo").unwrap();
+        s.packet(times[0], b"\x45abcde", 60).unwrap();
+        s.packet(times[1], b"\x45abcdefgh", 9).unwrap();
+        s.finish().unwrap();
+        drop(s);
+        let read = |path: &Path| {
+            let mut seen = Vec::new();
+            crate::capture::file::read(path, &mut |p| {
+                seen.push((p.number, p.ts, p.link, p.data.to_vec(), p.orig_len))
+            })
+            .unwrap();
+            seen
+        };
+        let packets = read(&path);
+        assert_eq!(
+            packets,
+            vec![
+                (1, times[0], LinkType::ETHERNET, b"\x45abcde".to_vec(), 60),
+                (2, times[1], LinkType::ETHERNET, b"\x45abcdefgh".to_vec(), 9),
+            ]
+        );
+        let before = std::fs::read(&path).unwrap();
+        let b = blocks(&before);
+        assert_eq!(
+            b.iter().map(|b| b.0).collect::<Vec<_>>(),
+            vec![SHB, IDB, EPB, EPB]
+        );
+        // The interface block's options: if_name "lo", then if_tsresol.
+        assert_eq!(b[1].1[8..16], [2, 0, 2, 0, b'l', b'o', 0, 0]);
+        assert_eq!(b[1].1[16..20], [9, 0, 1, 0]);
+
+        let keys = b"CLIENT_HANDSHAKE_TRAFFIC_SECRET 00 11\n";
+        insert_secrets(&path, keys).unwrap();
+        let after = std::fs::read(&path).unwrap();
+        let a = blocks(&after);
+        assert_eq!(
+            a.iter().map(|b| b.0).collect::<Vec<_>>(),
+            vec![SHB, IDB, DSB, EPB, EPB]
+        );
+        assert_eq!((&a[..2], &a[3..]), (&b[..2], &b[2..]));
+        assert_eq!(read(&path), packets);
+        assert_eq!(
+            crate::capture::secrets::leading_tls_secrets(&path),
+            vec![keys.to_vec()]
+        );
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        // Nothing else was left in the directory.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    /// A file that is not a pcapng as wsclose writes it, or not a regular file, is left as
+    /// it was, and nothing is left beside it.
+    #[test]
+    fn secrets_are_never_added_to_another_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let pcap = dir.path().join("old.pcap");
+        let mut w = PcapWriter::new(Vec::new(), LinkType::RAW, 65535).unwrap();
+        w.packet(Timestamp::from_parts(1, 0), b"\x45", 1).unwrap();
+        let bytes = w.into_inner();
+        std::fs::write(&pcap, &bytes).unwrap();
+        assert!(insert_secrets(&pcap, b"CLIENT_RANDOM 00 11\n").is_err());
+        assert_eq!(std::fs::read(&pcap).unwrap(), bytes);
+        assert!(insert_secrets(dir.path(), b"x").is_err());
+        let link = dir.path().join("link.pcapng");
+        std::os::unix::fs::symlink(&pcap, &link).unwrap();
+        assert!(insert_secrets(&link, b"x").is_err());
+        assert_eq!(std::fs::read(&pcap).unwrap(), bytes);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
     }
 
     #[test]

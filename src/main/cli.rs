@@ -403,9 +403,11 @@ pub struct LiveArgs {
     /// Stop after this many packets.
     #[arg(long, value_name = "N")]
     pub count: Option<u64>,
-    /// Save every captured packet to this pcap file (to attach to the ticket). If it cannot
-    /// be written (a full disk), capturing stops there: the report of what was captured is
-    /// printed, the error says the file is incomplete, and the exit code is 6.
+    /// Save every captured packet to this file, a pcapng naming the interface (to attach to
+    /// the ticket); with --keylog, the TLS secrets of the connections in it are added when
+    /// the capture ends. If it cannot be written (a full disk), capturing stops there: the
+    /// report of what was captured is printed, the error says the file is incomplete, and
+    /// the exit code is 6.
     #[arg(short, long, value_name = "FILE")]
     pub write: Option<PathBuf>,
     /// List the interfaces instead of capturing.
