@@ -378,7 +378,7 @@ impl KeyArgs {
 #[derive(Debug, Args, Clone, Copy)]
 #[command(next_help_heading = "Limits")]
 pub struct ReadArgs {
-    /// Threads per capture file (0: one per core, at most 4; at most 64): analyzers sharing a large uncompressed pcap or pcapng file, each taking whole groups of flows (one thread below --max-flows 2048); above 1, a compressed input is decompressed on a thread of its own.
+    /// Threads per capture file (0: one per core; at most 64): analyzers sharing a large uncompressed pcap or pcapng file, each taking whole groups of flows (one thread below --max-flows 2048); above 1, a compressed input is decompressed on a thread of its own.
     #[arg(long, value_name = "N", default_value_t = 0, value_parser = threads)]
     pub threads: usize,
 }
@@ -455,7 +455,7 @@ fn threads(s: &str) -> Result<usize, String> {
     let max = crate::analyzer::MAX_THREADS;
     match s.trim().parse::<usize>() {
         Ok(n) if n > max => Err(format!(
-            "{n} threads is more than one file can use: give at most {max} (0, the default, takes one per core up to 4)"
+            "{n} threads is more than one file can use: give at most {max} (0, the default, takes one per core)"
         )),
         Ok(n) => Ok(n),
         Err(e) => Err(format!("'{s}' is not a number of threads: {e}")),
@@ -515,7 +515,7 @@ impl ReadArgs {
     }
 
     /// The threads asked for, at most the machine's cores (0, the default, stays 0:
-    /// one per core, up to `analyzer::Analyzer::threads`' cap).
+    /// one per core, at most `analyzer::MAX_THREADS`).
     pub fn threads_used(&self) -> usize {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         match self.threads {

@@ -165,11 +165,10 @@ impl Analyzer {
     /// [`MAX_THREADS`]).
     pub fn threads(opts: &Options) -> usize {
         match opts.threads {
-            0 => std::thread::available_parallelism()
-                .map_or(1, |n| n.get())
-                .min(4),
-            n => n.min(MAX_THREADS),
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
         }
+        .min(MAX_THREADS)
     }
 
     /// How many groups of flows the cap of `max_flows` is kept for: one per

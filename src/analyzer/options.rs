@@ -37,7 +37,7 @@ pub struct Options {
     /// Keep closed connections until the grace period ends instead of reporting them at
     /// once (tests of late retransmissions).
     pub keep_closed: bool,
-    /// Threads for one capture file (0: one per core, at most 4; at most 64, and at most one
+    /// Threads for one capture file (0: one per core; at most 64, and at most one
     /// per group of flows, see `max_flows`). Flows are sharded by a symmetric hash; the
     /// report is the same as with one thread.
     pub threads: usize,
