@@ -47,6 +47,13 @@ pub struct Options {
     /// ones go to a temporary file, so memory does not grow with the number of connections
     /// in the capture.
     pub keep_reports: usize,
+    /// The memory the analysis may use, in bytes: the state of the flows in flight (each
+    /// estimated: `budget`) within it, less a part set aside for the program, its buffers
+    /// and the reports kept in memory. Kept per group of flows (as `max_flows`), so that
+    /// what is shed does not depend on `threads`. A group over its share gives up its held
+    /// out-of-order bytes (gaps, never made-up bytes) and then its least recently active
+    /// flows (evicted, marked `max_memory`).
+    pub max_memory: usize,
     /// When quiet connections are frozen out of memory (see `freeze`).
     pub freeze: Freeze,
     /// Read an input that continues the one before it (rotated files) as one capture with
@@ -102,6 +109,7 @@ impl Default for Options {
             threads: 0,
             shard_min_bytes: 16 << 20,
             keep_reports: crate::report::store::DEFAULT_BUDGET,
+            max_memory: super::DEFAULT_MAX_MEMORY,
             freeze: Freeze::default(),
             join_files: true,
             force_join: false,

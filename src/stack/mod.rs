@@ -85,6 +85,14 @@ pub struct Stack {
     top: Top,
 }
 
+/// The layer right above TCP ([`Stack::layer`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    Http1,
+    Tls,
+    H2,
+}
+
 /// Which stack a connection has. New layers (TLS, HTTP/2) are new variants here, chosen
 /// in [`Stack::on_event`] from the connection's first bytes.
 // The plaintext stack, nearly every connection's, stays inline: boxing it would cost an
@@ -119,6 +127,16 @@ impl Default for Stack {
 }
 
 impl Stack {
+    /// The layer above TCP, for what a connection is estimated to cost in memory
+    /// (`analyzer::budget`).
+    pub fn layer(&self) -> Layer {
+        match self.top {
+            Top::Http1(_) => Layer::Http1,
+            Top::Tls(_) => Layer::Tls,
+            Top::H2(_) => Layer::H2,
+        }
+    }
+
     /// Bytes or a gap of side `s`, in stream order, from TCP; `keys` for a TLS layer.
     #[inline]
     pub fn on_event(&mut self, s: Side, ev: Event<'_>, keys: &KeyLog) {

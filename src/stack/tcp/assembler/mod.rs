@@ -392,6 +392,33 @@ impl HalfStream {
         }
     }
 
+    /// Bytes held while waiting (out of order, or before the start was known), and in how
+    /// many ranges: what a memory budget charges this direction for (`analyzer::budget`).
+    pub fn held(&self) -> (usize, usize) {
+        (
+            self.pending.bytes() + self.early_bytes,
+            self.pending.count() + self.early.len(),
+        )
+    }
+
+    /// The memory budget is spent (`packet` found it so): stop waiting, as a cap does. The
+    /// segments held before the start was known are delivered, and every held range after
+    /// a gap over the hole before it, so nothing stays held; the bytes of the holes are
+    /// missing, never made up. Returns whether anything was held.
+    pub fn shed(&mut self, packet: u64, out: &mut impl FnMut(Event<'_>)) -> bool {
+        if self.held().0 == 0 {
+            return false;
+        }
+        let none = Limits {
+            max_pending_bytes: 0,
+            max_pending_ranges: 0,
+        };
+        self.release(&none, out);
+        self.enforce(&none, packet, out);
+        self.check_fin();
+        true
+    }
+
     /// Over a cap, skip to the oldest held range: make a gap, never drop what is next.
     fn enforce(&mut self, limits: &Limits, packet: u64, out: &mut impl FnMut(Event<'_>)) {
         while self.pending.bytes() > limits.max_pending_bytes
