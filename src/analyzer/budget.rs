@@ -134,8 +134,9 @@ const EVICT_FLOOR: usize = 7;
 
 /// The analyzer's side of the budget: charging flows, and shedding when a group is over.
 impl super::Analyzer {
-    /// `conn`'s cost, when it changed since it was last charged (read after each packet:
-    /// a few counters the connection keeps, no walk of its state).
+    /// `conn`'s cost, when it changed since it was last charged (read when it starts and
+    /// when what it holds or its layer changed: `Connection::budget_changed`; a few
+    /// counters the connection keeps, no walk of its state).
     #[inline(always)]
     pub(super) fn recost(conn: &mut Connection) -> Option<(usize, usize)> {
         let to = cost(conn);

@@ -487,7 +487,12 @@ impl Analyzer {
                     keys: &self.keys,
                 };
                 let closed = Self::feed(conn, seg, pkt, &env, &mut self.on_event, at);
-                let cost = Self::recost(conn);
+                // Looked at only when what it holds or its layer changed.
+                let cost = if conn.budget_changed() {
+                    Self::recost(conn)
+                } else {
+                    None
+                };
                 return self.after_feed(key, at, pkt.number, closed, cost);
             }
             // A new connection on the same 4-tuple (rule 13): the old one is finished.
@@ -534,6 +539,7 @@ impl Analyzer {
             keys: &self.keys,
         };
         let closed = Self::feed(conn, seg, pkt, &env, &mut self.on_event, at);
+        conn.budget_changed();
         let cost = Self::recost(conn);
         self.after_feed(key, at, pkt.number, closed, cost);
     }

@@ -83,6 +83,10 @@ impl Ctx {
 pub struct Stack {
     pub ctx: Ctx,
     top: Top,
+    /// The layer above TCP changed since the analyzer last looked ([`Stack::layer`]: the
+    /// memory budget's estimate follows it). Not part of the stored form.
+    #[serde(skip)]
+    pub layer_changed: bool,
 }
 
 /// The layer right above TCP ([`Stack::layer`]).
@@ -122,6 +126,7 @@ impl Default for Stack {
                 frame_log: (0, false),
             },
             top: Top::Http1(http1::Http1::default()),
+            layer_changed: false,
         }
     }
 }
@@ -170,10 +175,12 @@ impl Stack {
                     if h.untouched(Side::A) && h.untouched(Side::B) {
                         if tls::looks_like_client_hello(bytes) {
                             self.ctx.client.get_or_insert(s);
-                            self.top = Top::Tls(Box::new(TlsLayer::new(s)));
+                            self.layer_changed = true;
+                self.top = Top::Tls(Box::new(TlsLayer::new(s)));
                         } else if let Some(client) = h2_client(&self.ctx, s, bytes) {
                             self.ctx.client.get_or_insert(client);
-                            self.top = Top::H2(Box::new(H2Layer::new(client, false)));
+                            self.layer_changed = true;
+                self.top = Top::H2(Box::new(H2Layer::new(client, false)));
                         }
                     }
                 }
@@ -213,6 +220,7 @@ impl Stack {
                     lenient.extend(v.to_be_bytes());
                 }
                 let conn = h2::H2Conn::upgraded(&lenient).unwrap_or_default();
+                self.layer_changed = true;
                 self.top = Top::H2(Box::new(H2Layer::upgraded(conn, up.client)));
                 None
             }
@@ -221,7 +229,8 @@ impl Stack {
                 None => Some(format!("its HTTP2-Settings field is not base64url: {v:?}")),
                 Some(payload) => match h2::H2Conn::upgraded(&payload) {
                     Ok(conn) => {
-                        self.top = Top::H2(Box::new(H2Layer::upgraded(conn, up.client)));
+                        self.layer_changed = true;
+                self.top = Top::H2(Box::new(H2Layer::upgraded(conn, up.client)));
                         None
                     }
                     Err(e) => Some(format!(
@@ -237,7 +246,8 @@ impl Stack {
                 up.request_packet,
                 format!("the server switched to HTTP/2 at packet {}, but {problem} (RFC 7540 §3.2.1: a server must not upgrade then)", up.response_packet),
             );
-            self.top = Top::H2(Box::new(H2Layer::upgraded(h2::H2Conn::new(), up.client)));
+            self.layer_changed = true;
+                self.top = Top::H2(Box::new(H2Layer::upgraded(h2::H2Conn::new(), up.client)));
         }
         let server = up.client.other();
         for (side, held) in std::iter::once((server, up.server))

@@ -484,6 +484,19 @@ impl Connection {
         (a.0 + b.0, a.1 + b.1)
     }
 
+    /// Whether what the memory budget charges for this connection may have changed since
+    /// it last asked (bytes held or released, a new layer above TCP); asking clears it.
+    #[inline(always)]
+    pub fn budget_changed(&mut self) -> bool {
+        let changed = self.tcp.a.held_changed | self.tcp.b.held_changed | self.up.layer_changed;
+        if changed {
+            self.tcp.a.held_changed = false;
+            self.tcp.b.held_changed = false;
+            self.up.layer_changed = false;
+        }
+        changed
+    }
+
     /// The memory budget is spent (found so at `packet`): both directions stop waiting and
     /// deliver what they hold, the holes before it declared gaps ([`HalfStream::shed`]),
     /// and a finding says why.

@@ -77,6 +77,10 @@ pub struct HalfStream {
     early_bytes: usize,
     /// An ACK of the peer past a hole, held in case the segment comes later in the capture.
     acked: Option<AckedAhead>,
+    /// What is held ([`HalfStream::held`]) changed since the analyzer last looked (the
+    /// memory budget charges it). Not part of the stored form.
+    #[serde(skip)]
+    pub held_changed: bool,
 }
 
 impl HalfStream {
@@ -154,6 +158,7 @@ impl HalfStream {
             // the first segments briefly rather than fix the start on them.
             if self.should_hold(seq, payload, limits) {
                 self.early_bytes += payload.len();
+                self.held_changed = true;
                 self.early.push(Early {
                     seq,
                     data: payload.to_vec(),
@@ -371,6 +376,7 @@ impl HalfStream {
     /// Deliver held ranges that the frontier has reached.
     fn drain(&mut self, out: &mut impl FnMut(Event<'_>)) {
         while let Some((start, held)) = self.pending.pop_reached(self.next) {
+            self.held_changed = true;
             let skip = (self.next - start) as usize;
             if let Some(rest) = held.data.get(skip..) {
                 self.deliver(rest, held.packet, held.ts, out);
@@ -385,6 +391,7 @@ impl HalfStream {
             return;
         }
         self.counters.out_of_order += u64::from(out_of_order);
+        self.held_changed = true;
         let found = self.pending.insert(start, data, packet, ts);
         self.counters.inconsistencies += found.inconsistencies;
         if found.overlapped {
