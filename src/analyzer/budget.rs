@@ -195,7 +195,16 @@ impl super::Analyzer {
                 limits: &self.opts.limits,
                 keys: &self.keys,
             };
+            let before = self.on_event.as_ref().map(|_| conn.event_count());
             conn.shed(packet, &env);
+            // What the bytes given up carried (a close frame after the hole) happens now.
+            if let (Some(n), Some(f)) = (before, self.on_event.as_mut()) {
+                if conn.is_websocket() && conn.event_count() > n {
+                    for ev in crate::diagnose::live::events(conn, n) {
+                        f(&ev);
+                    }
+                }
+            }
             self.seen.shed_buffers += 1;
             let closed = conn.closed();
             if let Some((from, to)) = Self::recost(conn) {
@@ -297,5 +306,85 @@ mod tests {
         c.shed(4, &env);
         assert_eq!(cost(&c), FLOW_BYTES);
         assert!(c.up.ctx.findings.has(crate::finding::Kind::BufferCapHit));
+    }
+
+    /// A group over its share gives up what its connections hold, and what that carried (a
+    /// close frame behind the hole) is reported as it happens in live mode; the
+    /// connection's report says the bytes before it are missing. With the default budget,
+    /// the same packets hold the frame until the end of the input.
+    #[test]
+    fn giving_up_held_bytes_reports_what_they_carried_at_once() {
+        use crate::capture::{LinkType, Packet};
+        use crate::stack::tcp::connection::EventWhat;
+        use std::sync::{Arc, Mutex};
+        let (client, server) = (([10, 0, 0, 2], 40_000), ([10, 0, 0, 1], 80));
+        let tcp = |from: ([u8; 4], u16), to: ([u8; 4], u16), seq, ack, syn, data: &[u8]| {
+            let mut b = etherparse::PacketBuilder::ipv4(from.0, to.0, 64).tcp(from.1, to.1, seq, 65535);
+            if syn {
+                b = b.syn();
+            }
+            if let Some(a) = ack {
+                b = b.ack(a);
+            }
+            let mut out = Vec::new();
+            b.write(&mut out, data).unwrap();
+            out
+        };
+        let req = b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+        let resp = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+        // The server: a 300 kB binary frame, 100 bytes of its payload lost, then a close 1001.
+        let mut stream = vec![0x82, 127];
+        stream.extend_from_slice(&300_000u64.to_be_bytes());
+        stream.extend(std::iter::repeat_n(7u8, 300_000));
+        stream.extend_from_slice(&[0x88, 2, 0x03, 0xE9]);
+        let s0 = 5001 + resp.len() as u32;
+        let mut pkts = vec![
+            tcp(client, server, 1000, None, true, &[]),
+            tcp(server, client, 5000, Some(1001), true, &[]),
+            tcp(client, server, 1001, Some(5001), false, req),
+            tcp(server, client, 5001, Some(1001 + req.len() as u32), false, resp),
+        ];
+        pkts.push(tcp(server, client, s0, None, false, &stream[..1000]));
+        // Last first: the close is held when the budget runs out.
+        for at in (1100..stream.len()).step_by(60_000).rev() {
+            let chunk = &stream[at..stream.len().min(at + 60_000)];
+            pkts.push(tcp(server, client, s0 + at as u32, None, false, chunk));
+        }
+        let run = |max_memory| {
+            let mut a = super::super::Analyzer::new(super::super::Options {
+                max_memory,
+                ..Default::default()
+            });
+            let closes = Arc::new(Mutex::new(Vec::new()));
+            let seen = Arc::clone(&closes);
+            a.on_event(Box::new(move |e| {
+                if let EventWhat::Close { code, .. } = e.what {
+                    seen.lock().unwrap().push((e.packet, code));
+                }
+            }));
+            for (i, data) in pkts.iter().enumerate() {
+                a.packet(&Packet {
+                    number: i as u64 + 1,
+                    ts: Timestamp(1_000_000_000 + i as i64),
+                    link: LinkType::RAW,
+                    data,
+                    orig_len: data.len() as u32,
+                });
+            }
+            let during = closes.lock().unwrap().clone();
+            let (reports, seen) = a.finish_input().unwrap();
+            (during, reports, seen)
+        };
+        // 32 MiB: 192 KiB a group, less than the 300 kB held.
+        let (during, reports, seen) = run(MIN_MAX_MEMORY);
+        assert_eq!(seen.shed_buffers, 1);
+        assert_eq!(during.len(), 1, "{during:?}");
+        assert_eq!(during[0].1, Some(1001));
+        let r = &reports[0];
+        assert!(r.findings.iter().any(|f| f.kind == crate::finding::Kind::Gap));
+        assert!(r.findings.iter().any(|f| f.kind == crate::finding::Kind::BufferCapHit
+            && f.detail.contains("--max-memory")));
+        let (during, _, seen) = run(DEFAULT_MAX_MEMORY);
+        assert_eq!((seen.shed_buffers, during.len()), (0, 0));
     }
 }
