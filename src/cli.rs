@@ -451,7 +451,7 @@ fn max_flows(s: &str) -> Result<usize, String> {
 }
 
 /// `--max-memory SIZE`: bytes, or a number with K, M or G (powers of 1024, an optional
-/// `iB` or `B` after it), at least [`MIN_MAX_MEMORY`](crate::analyzer::MIN_MAX_MEMORY).
+/// `iB` or `B` after it), at least [`MIN_MAX_MEMORY`](crate::analyzer::budget::MIN_MAX_MEMORY).
 fn max_memory(s: &str) -> Result<usize, String> {
     let t = s.trim();
     let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
@@ -474,7 +474,7 @@ fn max_memory(s: &str) -> Result<usize, String> {
     let bytes = n
         .checked_mul(1 << shift)
         .ok_or_else(|| format!("'{s}' is more memory than this machine can address"))?;
-    let min = crate::analyzer::MIN_MAX_MEMORY;
+    let min = crate::analyzer::budget::MIN_MAX_MEMORY;
     if bytes < min {
         return Err(format!(
             "'{s}' is too little: give at least {}M (16 MiB and an eighth are set aside for the program and its reports; the rest holds the connections in flight)",

@@ -266,7 +266,7 @@ fn the_budget_sheds_the_same_state_with_any_number_of_threads() {
         w.out.flush()
     });
     let opts = Options {
-        max_memory: wsclose::analyzer::MIN_MAX_MEMORY,
+        max_memory: wsclose::analyzer::budget::MIN_MAX_MEMORY,
         ..Options::default()
     };
     for (p, what) in [(&held, "shed_buffers"), (&crowd, "evicted_max_memory")] {

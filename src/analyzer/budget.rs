@@ -81,8 +81,10 @@ pub struct Budget {
 }
 
 impl Budget {
-    /// `max_memory` (less what is [`reserved`]) divided among `groups` groups.
+    /// `max_memory` (at least [`MIN_MAX_MEMORY`], less what is [`reserved`]) divided among
+    /// `groups` groups.
     pub fn new(max_memory: usize, groups: usize) -> Budget {
+        let max_memory = max_memory.max(MIN_MAX_MEMORY);
         let groups = groups.max(1);
         let flows = max_memory.saturating_sub(reserved(max_memory));
         Budget {
@@ -263,8 +265,8 @@ mod tests {
         b.change(3, 1 << 30, 0);
         b.change(64, 0, 1 << 30);
         assert_eq!((b.used(3), b.over(64)), (0, 0));
-        // A share never below one flow, however small the budget.
-        assert_eq!(Budget::new(0, 64).share(), FLOW_BYTES);
+        // Never less than the least budget.
+        assert_eq!(Budget::new(0, 64).share(), Budget::new(32 << 20, 64).share());
         assert_eq!(reports_without_disk(64 << 20), 2048);
     }
 

@@ -28,10 +28,9 @@ use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-mod budget;
+pub mod budget;
 mod options;
 use budget::Budget;
-pub use budget::{DEFAULT_MAX_MEMORY, MIN_MAX_MEMORY};
 pub use options::{Freeze, Options};
 
 

@@ -52,7 +52,8 @@ pub struct Options {
     /// and the reports kept in memory. Kept per group of flows (as `max_flows`), so that
     /// what is shed does not depend on `threads`. A group over its share gives up its held
     /// out-of-order bytes (gaps, never made-up bytes) and then its least recently active
-    /// flows (evicted, marked `max_memory`).
+    /// flows (evicted, marked `max_memory`). At least 32 MiB (`budget::MIN_MAX_MEMORY`:
+    /// less is taken as that); 1 GiB by default.
     pub max_memory: usize,
     /// When quiet connections are frozen out of memory (see `freeze`).
     pub freeze: Freeze,
@@ -109,7 +110,7 @@ impl Default for Options {
             threads: 0,
             shard_min_bytes: 16 << 20,
             keep_reports: crate::report::store::DEFAULT_BUDGET,
-            max_memory: super::DEFAULT_MAX_MEMORY,
+            max_memory: super::budget::DEFAULT_MAX_MEMORY,
             freeze: Freeze::default(),
             join_files: true,
             force_join: false,
