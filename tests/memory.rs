@@ -166,11 +166,15 @@ fn run_streamed(
     );
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     let peak = usage.ru_maxrss as usize * 1024;
+    let counts: Vec<String> = ["tcp_connections", "shed_buffers", "evicted_max_memory"]
+        .iter()
+        .map(|k| format!("{k} {}", count(&report, k)))
+        .collect();
     eprintln!(
         "wsclose {}: peak {} MiB, {}",
         args.join(" "),
         peak / MIB,
-        report["seen"]
+        counts.join(", ")
     );
     (report, err, peak)
 }
@@ -335,4 +339,45 @@ fn the_flag_takes_sizes_and_says_when_the_budget_bites() {
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(count(&report, "shed_buffers"), 40);
     }
+}
+
+/// `conns` connections, each side sending most of a 16 KiB TLS record (a ClientHello's
+/// header first, so each is read as TLS) and no more: every TLS layer holds a partial
+/// record each way.
+fn partial_records<W: Write>(out: W, conns: usize) -> std::io::Result<W> {
+    let mut w = Pcap::new(out)?;
+    let s = (SERVER, 443);
+    let record = |ty: u8| {
+        let mut r = vec![ty, 3, 3, 0x40, 0];
+        r.push(1); // a ClientHello (the server's is a ServerHello: 2)
+        r.extend(std::iter::repeat_n(0x5a, 15_000));
+        r
+    };
+    let (hello, reply) = (record(0x16), {
+        let mut r = record(0x16);
+        r[5] = 2;
+        r
+    });
+    for i in 0..conns {
+        let c = client(i);
+        w.tcp(c, s, C_ISN, None, true, &[])?;
+        w.tcp(s, c, S_ISN, Some(C_ISN + 1), true, &[])?;
+        w.tcp(c, s, C_ISN + 1, Some(S_ISN + 1), false, &hello)?;
+        let after = C_ISN + 1 + hello.len() as u32;
+        w.tcp(s, c, S_ISN + 1, Some(after), false, &reply)?;
+    }
+    Ok(w.out)
+}
+
+/// 10 000 TLS connections each holding a partial record both ways (about 300 MB of
+/// records) stay under --max-memory 64M: a TLS layer is charged for its partial records.
+#[test]
+fn partial_tls_records_stay_under_the_budget() {
+    let (report, _, peak) = run_streamed(&["--max-memory", "64M"], |stdin| {
+        let w = partial_records(std::io::BufWriter::new(stdin), 10_000)?;
+        w.into_inner().map(drop).map_err(|e| e.into_error())
+    });
+    assert!(peak < 64 * MIB, "peak {} MiB", peak / MIB);
+    assert_eq!(count(&report, "tcp_connections"), 10_000);
+    assert!(count(&report, "evicted_max_memory") > 5_000);
 }
