@@ -156,6 +156,7 @@ pub mod inputs {
     pub use crate::capture::file::is_stream;
     pub use crate::capture::file::rotation::{expand, file_name};
 }
+pub use analyzer::budget::MIN_MAX_MEMORY;
 pub use analyzer::MAX_THREADS;
 
 use analyzer::Analyzer;

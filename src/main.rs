@@ -524,6 +524,20 @@ fn evictions_note(seen: &wsclose::report::Seen, limits: &cli::LimitArgs) {
             limits.max_flows
         );
     }
+    if seen.shed_buffers > 0 || seen.evicted_max_memory > 0 {
+        let evicted = match seen.evicted_max_memory {
+            0 => String::new(),
+            n => format!(
+                ", and {} were evicted while still open (the report marks them evicted; how they ended is not in it)",
+                plural(n, "TCP connection")
+            ),
+        };
+        note!(
+            "wsclose: warning: the connections in flight reached --max-memory ({} MiB): {} gave up the out-of-order bytes they held (the holes before them are gaps){evicted}; raise --max-memory to keep them",
+            limits.max_memory >> 20,
+            plural(seen.shed_buffers, "TCP connection"),
+        );
+    }
     if seen.evicted_idle > 0 {
         note!(
             "wsclose: note: {} went without a packet for more than --idle-timeout ({} s) and were finished there; the report marks them evicted: raise --idle-timeout if they were only quiet",

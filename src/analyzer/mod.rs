@@ -27,7 +27,9 @@ use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+pub mod budget;
 mod options;
+use budget::Budget;
 pub use options::{Freeze, Options};
 
 /// The most threads one capture file is read by: one per group of flows at most.
@@ -142,6 +144,8 @@ pub struct Analyzer {
     group_flows: Vec<u32>,
     /// The group of the flow the packet being handled started, if it started one.
     grew: Option<usize>,
+    /// The estimated memory of each group's flows, against `Options::max_memory`.
+    budget: Budget,
     input: usize,
     /// Added to the packet numbers of this input: the packets of the inputs before it that
     /// it continues (rotated files, `continue_input`), 0 for an input of its own.
@@ -163,11 +167,10 @@ impl Analyzer {
     /// [`MAX_THREADS`]).
     pub fn threads(opts: &Options) -> usize {
         match opts.threads {
-            0 => std::thread::available_parallelism()
-                .map_or(1, |n| n.get())
-                .min(4),
-            n => n.min(MAX_THREADS),
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
         }
+        .min(MAX_THREADS)
     }
 
     /// How many groups of flows the cap of `max_flows` is kept for: one per
@@ -181,6 +184,8 @@ impl Analyzer {
 
     pub fn new(opts: Options) -> Analyzer {
         let groups = Self::flow_groups(opts.max_flows);
+        let mut done = Store::new(opts.keep_reports);
+        done.set_memory_cap(budget::reports_without_disk(opts.max_memory));
         Analyzer {
             opts,
             keys: Arc::new(KeyLog::new()),
@@ -189,7 +194,7 @@ impl Analyzer {
             frozen_oldest: i64::MAX,
             freezer: Freezer::new(),
             closed: FxHashMap::default(),
-            done: Store::new(opts.keep_reports),
+            done,
             pending: VecDeque::new(),
             seen: Seen::default(),
             unsupported: Vec::new(),
@@ -198,6 +203,7 @@ impl Analyzer {
             groups,
             group_flows: vec![0; groups as usize],
             grew: None,
+            budget: Budget::new(opts.max_memory, groups as usize),
             input: 0,
             base: 0,
             now: Timestamp(i64::MIN),
@@ -293,6 +299,8 @@ impl Analyzer {
         // The budget of reports kept in memory is shared among the shards.
         let n = shard.map_or(1, |(_, n)| n.max(1) as usize);
         self.done.set_budget(self.opts.keep_reports / n);
+        self.done
+            .set_memory_cap(budget::reports_without_disk(self.opts.max_memory) / n);
     }
 
     fn primary(&self) -> bool {
@@ -320,12 +328,13 @@ impl Analyzer {
         g
     }
 
-    /// The flow of `key` is no longer tracked.
-    fn untrack(&mut self, key: &FlowKey) {
+    /// The flow of `key`, which cost `bytes` of the memory budget, is no longer tracked.
+    fn untrack(&mut self, key: &FlowKey, bytes: usize) {
         let g = self.group(key);
         if let Some(n) = self.group_flows.get_mut(g) {
             *n = n.saturating_sub(1);
         }
+        self.budget.change(g, bytes, 0);
     }
 
     pub fn packet(&mut self, pkt: &Packet<'_>) {
@@ -477,25 +486,31 @@ impl Analyzer {
                     limits: &self.opts.limits,
                     keys: &self.keys,
                 };
-                if Self::feed(conn, seg, pkt, &env, &mut self.on_event, at) {
-                    self.closed_now(key, at);
-                }
-                return;
+                let closed = Self::feed(conn, seg, pkt, &env, &mut self.on_event, at);
+                // Looked at only when what it holds or its layer changed.
+                let cost = if conn.budget_changed() {
+                    Self::recost(conn)
+                } else {
+                    None
+                };
+                return self.after_feed(key, at, pkt.number, closed, cost);
             }
             // A new connection on the same 4-tuple (rule 13): the old one is finished.
             if let Some(old) = self.flows.remove(&key) {
-                self.untrack(&key);
+                self.untrack(&key, old.charged);
                 self.finish(old);
             }
         } else if let Some(f) = self.frozen.remove(&key) {
             // A frozen connection's next packet: back into memory, then as any other.
             match self.freezer.thaw(&f) {
                 Some(c) => {
+                    let g = self.group(&key);
+                    self.budget.change(g, budget::FROZEN_BYTES, c.charged);
                     self.flows.insert(key, c);
                     return self.route(pkt, seg, key);
                 }
                 None => {
-                    self.untrack(&key);
+                    self.untrack(&key, budget::FROZEN_BYTES);
                     self.seen.lost_frozen += 1;
                 }
             }
@@ -523,9 +538,10 @@ impl Analyzer {
             limits: &self.opts.limits,
             keys: &self.keys,
         };
-        if Self::feed(conn, seg, pkt, &env, &mut self.on_event, at) {
-            self.closed_now(key, at);
-        }
+        let closed = Self::feed(conn, seg, pkt, &env, &mut self.on_event, at);
+        conn.budget_changed();
+        let cost = Self::recost(conn);
+        self.after_feed(key, at, pkt.number, closed, cost);
     }
 
     /// Hands a segment to its connection (active at clock time `at`) and calls the event
@@ -559,7 +575,7 @@ impl Analyzer {
             return;
         }
         if let Some(c) = self.flows.remove(&key) {
-            self.untrack(&key);
+            self.untrack(&key, c.charged);
             let done = self
                 .finish(c)
                 .and_then(|i| u32::try_from(i).ok())
@@ -659,13 +675,13 @@ impl Analyzer {
         by_age.sort_unstable_by_key(|&(at, first, _)| (at, first));
         let excess = tracked - cap * 9 / 10;
         for (_, _, k) in by_age.into_iter().take(excess) {
-            self.evict(&k);
+            self.evict(&k, Eviction::MaxFlows);
         }
     }
 
-    /// Finishes the flow of `key` before its end (idle too long, or over the flow cap), and
-    /// counts why.
-    fn evict(&mut self, key: &FlowKey) {
+    /// Finishes the flow of `key` before its end (idle too long, or over the cap of `cap`:
+    /// the flow cap or the memory budget), and counts why.
+    fn evict(&mut self, key: &FlowKey, cap: Eviction) {
         let Some(c) = self.take(key) else { return };
         let idle = (self.opts.idle_timeout_s as i64).saturating_mul(1_000_000_000);
         self.seen.evicted_flows += 1;
@@ -676,8 +692,11 @@ impl Analyzer {
         } else if c.closed() {
             None
         } else {
-            self.seen.evicted_max_flows += 1;
-            Some(Eviction::MaxFlows)
+            match cap {
+                Eviction::MaxMemory => self.seen.evicted_max_memory += 1,
+                _ => self.seen.evicted_max_flows += 1,
+            }
+            Some(cap)
         };
         self.finish_as(c, why);
     }
@@ -718,7 +737,7 @@ impl Analyzer {
             self.frozen_oldest = oldest;
         }
         for k in expired {
-            self.evict(&k);
+            self.evict(&k, Eviction::MaxFlows);
         }
         if let Freeze::Quiet { ended_ms, open_ms } = self.opts.freeze {
             let quiet_for = |ms: u64| (ms as i64).saturating_mul(1_000_000);
@@ -764,6 +783,8 @@ impl Analyzer {
                 return;
             }
             if let Some(f) = self.freezer.freeze(c) {
+                let (g, charged) = (self.group(&key), c.charged);
+                self.budget.change(g, charged, budget::FROZEN_BYTES);
                 self.flows.remove(&key);
                 self.frozen_oldest = self.frozen_oldest.min(f.active_at.0);
                 self.frozen.insert(key, f);
@@ -774,11 +795,11 @@ impl Analyzer {
     /// Takes the connection of `key` out of the table, thawing it if it was frozen.
     fn take(&mut self, key: &FlowKey) -> Option<Box<Connection>> {
         if let Some(c) = self.flows.remove(key) {
-            self.untrack(key);
+            self.untrack(key, c.charged);
             return Some(c);
         }
         let f = self.frozen.remove(key)?;
-        self.untrack(key);
+        self.untrack(key, budget::FROZEN_BYTES);
         let c = self.freezer.thaw(&f);
         if c.is_none() {
             self.seen.lost_frozen += 1;
@@ -831,6 +852,7 @@ impl Analyzer {
                 let limit = match e {
                     Eviction::MaxFlows => self.opts.max_flows as u64,
                     Eviction::IdleTimeout => self.opts.idle_timeout_s,
+                    Eviction::MaxMemory => self.opts.max_memory as u64,
                 };
                 r.mark_evicted(e, limit);
             }
@@ -914,6 +936,8 @@ impl Analyzer {
             seen.evicted_flows += s.evicted_flows;
             seen.evicted_idle += s.evicted_idle;
             seen.evicted_max_flows += s.evicted_max_flows;
+            seen.evicted_max_memory += s.evicted_max_memory;
+            seen.shed_buffers += s.shed_buffers;
             seen.late_packets += s.late_packets;
             seen.lost_frozen += s.lost_frozen;
             seen.encrypted_not_listed += s.encrypted_not_listed;

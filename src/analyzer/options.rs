@@ -38,7 +38,7 @@ pub struct Options {
     /// Keep closed connections until the grace period ends instead of reporting them at
     /// once (tests of late retransmissions).
     pub keep_closed: bool,
-    /// Threads for one capture file (0: one per core, at most 4; at most 64, and at most one
+    /// Threads for one capture file (0: one per core; at most 64, and at most one
     /// per group of flows, see `max_flows`). Flows are sharded by a symmetric hash; the
     /// report is the same as with one thread.
     pub threads: usize,
@@ -48,6 +48,14 @@ pub struct Options {
     /// ones go to a temporary file, so memory does not grow with the number of connections
     /// in the capture.
     pub keep_reports: usize,
+    /// The memory the analysis may use, in bytes: the state of the flows in flight (each
+    /// estimated: `budget`) within it, less a part set aside for the program, its buffers
+    /// and the reports kept in memory. Kept per group of flows (as `max_flows`), so that
+    /// what is shed does not depend on `threads`. A group over its share gives up its held
+    /// out-of-order bytes (gaps, never made-up bytes) and then its least recently active
+    /// flows (evicted, marked `max_memory`). At least 32 MiB (`budget::MIN_MAX_MEMORY`:
+    /// less is taken as that); 1 GiB by default.
+    pub max_memory: usize,
     /// When quiet connections are frozen out of memory (see `freeze`).
     pub freeze: Freeze,
     /// Read an input that continues the one before it (rotated files) as one capture with
@@ -106,6 +114,7 @@ impl Default for Options {
             threads: 0,
             shard_min_bytes: 16 << 20,
             keep_reports: crate::report::store::DEFAULT_BUDGET,
+            max_memory: super::budget::DEFAULT_MAX_MEMORY,
             freeze: Freeze::default(),
             join_files: true,
             force_join: false,

@@ -763,14 +763,18 @@ pub enum Eviction {
     MaxFlows,
     /// No packet for longer than `--idle-timeout`.
     IdleTimeout,
+    /// The state of the connections open at once reached `--max-memory`; it was among the
+    /// least recently active.
+    MaxMemory,
 }
 
 impl Eviction {
-    /// Its JSON name: "max_flows" or "idle_timeout".
+    /// Its JSON name: "max_flows", "idle_timeout" or "max_memory".
     pub fn name(self) -> &'static str {
         match self {
             Eviction::MaxFlows => "max_flows",
             Eviction::IdleTimeout => "idle_timeout",
+            Eviction::MaxMemory => "max_memory",
         }
     }
 
@@ -779,6 +783,7 @@ impl Eviction {
         match self {
             Eviction::MaxFlows => "--max-flows",
             Eviction::IdleTimeout => "--idle-timeout",
+            Eviction::MaxMemory => "--max-memory",
         }
     }
 
@@ -787,6 +792,7 @@ impl Eviction {
         match self {
             Eviction::MaxFlows => "evicted: over the flow cap (raise --max-flows)",
             Eviction::IdleTimeout => "evicted: idle longer than --idle-timeout",
+            Eviction::MaxMemory => "evicted: over the memory budget (raise --max-memory)",
         }
     }
 }

@@ -141,6 +141,7 @@ pub fn head(first: &Cause) -> Head {
         Cause::Evicted { why, .. } => match why {
             Eviction::MaxFlows => none(EVICTED_MAX_FLOWS, FIX_MAX_FLOWS.into()),
             Eviction::IdleTimeout => none(EVICTED_IDLE, FIX_IDLE_TIMEOUT.into()),
+            Eviction::MaxMemory => none(EVICTED_MAX_MEMORY, FIX_MAX_MEMORY.into()),
         },
         _ => Head::default(),
     }
@@ -198,6 +199,9 @@ pub static FIXED: [&str; 7] = [
 pub const EVICTED_MAX_FLOWS: &str = "Evicted (flow cap)";
 /// The status name of a connection evicted for being idle longer than `--idle-timeout`.
 pub const EVICTED_IDLE: &str = "Evicted (idle timeout)";
+/// The status name of a connection evicted to keep within `--max-memory`.
+pub const EVICTED_MAX_MEMORY: &str = "Evicted (memory budget)";
+const FIX_MAX_MEMORY: &str = "Run again with a larger --max-memory to follow every connection to its end (the state of the connections open at once, their out-of-order bytes above all, reached it).";
 const FIX_MAX_FLOWS: &str = "Run again with a larger --max-flows to follow every connection to its end (each one costs memory only while it is open).";
 const FIX_IDLE_TIMEOUT: &str = "If the connection was only quiet (long-lived with rare messages and no pings), run again with a larger --idle-timeout.";
 const FIX_CUT: &str = "Get the whole capture file (re-copy or re-download it; check that tcpdump was stopped cleanly), or capture again until the connection closes.";
@@ -302,6 +306,7 @@ impl Display for Cause {
             } => match why {
                 Eviction::MaxFlows => write!(f, "wsclose stopped following this connection after packet {last_packet}: more than --max-flows ({limit}) TCP connections were open at once, and it was the least recently active. How it ended is not in this report (packets after that on the same addresses and ports start another connection); no close code is guessed."),
                 Eviction::IdleTimeout => write!(f, "No packet of this connection came for more than --idle-timeout ({limit} s of capture time) after packet {last_packet}, so wsclose finished it there. How it ended is not in this report (packets after that on the same addresses and ports start another connection); no close code is guessed."),
+                Eviction::MaxMemory => write!(f, "wsclose stopped following this connection after packet {last_packet}: the state of the TCP connections open at once reached --max-memory ({} MiB), and it was among the least recently active. How it ended is not in this report (packets after that on the same addresses and ports start another connection); no close code is guessed.", limit >> 20),
             },
             Cause::CaptureCut { .. } => f.write_str("The capture file stops early (it is truncated or damaged; see the input's warning), so whatever ended this connection is not in it; no close code is guessed."),
             Cause::ProxyIdleTimeout { legs } | Cause::ProxyEndedBothLegs { legs } => {

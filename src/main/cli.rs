@@ -353,6 +353,9 @@ pub struct LimitArgs {
     /// Out-of-order bytes held per direction before the oldest hole is declared a gap.
     #[arg(long, value_name = "BYTES", default_value_t = 4 << 20)]
     pub max_buffer: usize,
+    /// The memory the analysis may use (e.g. 256M, 2G; K, M, G are powers of 1024): the state of the connections in flight is kept within it, less 16 MiB and an eighth set aside for the program and the reports. Past it the out-of-order bytes held are given up first (declared gaps), then the least recently active connections are evicted (marked so). Kept per group of flows, as --max-flows, so what is evicted does not depend on the threads. At least 32M.
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = max_memory)]
+    pub max_memory: usize,
     /// Finished connection reports kept in memory; the rest go to a temporary file (tests).
     #[arg(long, hide = true, value_name = "N", default_value_t = wsclose::report::store::DEFAULT_BUDGET)]
     pub keep_reports: usize,
@@ -378,7 +381,7 @@ impl KeyArgs {
 #[derive(Debug, Args, Clone, Copy)]
 #[command(next_help_heading = "Limits")]
 pub struct ReadArgs {
-    /// Threads per capture file (0: one per core, at most 4; at most 64): analyzers sharing a large uncompressed pcap or pcapng file, each taking whole groups of flows (one thread below --max-flows 2048); above 1, a compressed input is decompressed on a thread of its own.
+    /// Threads per capture file (0: one per core; at most 64): analyzers sharing a large uncompressed pcap or pcapng file, each taking whole groups of flows (one thread below --max-flows 2048); above 1, a compressed input is decompressed on a thread of its own.
     #[arg(long, value_name = "N", default_value_t = 0, value_parser = threads)]
     pub threads: usize,
 }
@@ -449,6 +452,40 @@ fn max_flows(s: &str) -> Result<usize, String> {
     }
 }
 
+/// `--max-memory SIZE`: bytes, or a number with K, M or G (powers of 1024, an optional
+/// `iB` or `B` after it), at least [`MIN_MAX_MEMORY`](wsclose::MIN_MAX_MEMORY).
+fn max_memory(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (n, unit) = t.split_at(digits);
+    let shift = match unit.to_ascii_uppercase().as_str() {
+        "" | "B" => 0,
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        "T" | "TB" | "TIB" => 40,
+        _ => {
+            return Err(format!(
+                "'{s}' is not a size: give bytes or a number with K, M or G (e.g. 256M)"
+            ))
+        }
+    };
+    let n: usize = n.parse().map_err(|_| {
+        format!("'{s}' is not a size: give bytes or a number with K, M or G (e.g. 256M)")
+    })?;
+    let bytes = n
+        .checked_mul(1 << shift)
+        .ok_or_else(|| format!("'{s}' is more memory than this machine can address"))?;
+    let min = wsclose::MIN_MAX_MEMORY;
+    if bytes < min {
+        return Err(format!(
+            "'{s}' is too little: give at least {}M (16 MiB and an eighth are set aside for the program and its reports; the rest holds the connections in flight)",
+            min >> 20
+        ));
+    }
+    Ok(bytes)
+}
+
 /// `--threads N`: at most [`MAX_THREADS`](wsclose::MAX_THREADS). A larger number is
 /// refused rather than lowered: the threads of a file take whole groups of flows, of which
 /// there are at most 64, and every thread reads every packet, so more would only slow the
@@ -457,7 +494,7 @@ fn threads(s: &str) -> Result<usize, String> {
     let max = wsclose::MAX_THREADS;
     match s.trim().parse::<usize>() {
         Ok(n) if n > max => Err(format!(
-            "{n} threads is more than one file can use: give at most {max} (0, the default, takes one per core up to 4)"
+            "{n} threads is more than one file can use: give at most {max} (0, the default, takes one per core)"
         )),
         Ok(n) => Ok(n),
         Err(e) => Err(format!("'{s}' is not a number of threads: {e}")),
@@ -476,6 +513,7 @@ impl LimitArgs {
             idle_timeout_s: self.idle_timeout,
             max_flows: self.max_flows.max(1),
             keep_reports: self.keep_reports,
+            max_memory: self.max_memory,
             ..wsclose::Options::default()
         }
     }
@@ -517,7 +555,7 @@ impl ReadArgs {
     }
 
     /// The threads asked for, at most the machine's cores (0, the default, stays 0:
-    /// one per core, up to `analyzer::Analyzer::threads`' cap).
+    /// one per core, at most `analyzer::MAX_THREADS`).
     pub fn threads_used(&self) -> usize {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         match self.threads {

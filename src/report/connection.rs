@@ -579,7 +579,7 @@ impl ConnectionReport {
 }
 
 pub use crate::diagnose::status::Eviction;
-pub use crate::diagnose::text::{EVICTED_IDLE, EVICTED_MAX_FLOWS};
+pub use crate::diagnose::text::{EVICTED_IDLE, EVICTED_MAX_FLOWS, EVICTED_MAX_MEMORY};
 
 /// What `summary.by_status` counts a connection under: its code, "open", "refused" or
 /// "unknown".

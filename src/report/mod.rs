@@ -151,13 +151,22 @@ pub struct Seen {
     pub(crate) first_unpeeled: [Option<u64>; 2],
     /// TCP connections that spoke HTTP but never asked for an upgrade, or spoke something else.
     pub other_tcp_connections: u64,
-    /// Flows evicted before the end of the input (idle timeout or flow cap).
+    /// Flows evicted before the end of the input (idle timeout, flow cap or memory budget).
     pub evicted_flows: u64,
     /// Of those, flows finished after the idle timeout (`--idle-timeout`) without a packet.
     pub evicted_idle: u64,
     /// Of those, flows still open that were finished because more than `--max-flows` were
     /// tracked at once (the least recently active).
     pub evicted_max_flows: u64,
+    /// Of those, flows still open that were finished because the state of the flows open
+    /// at once reached `--max-memory` (the least recently active, after every held
+    /// out-of-order buffer of their group was given up: `shed_buffers`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub evicted_max_memory: u64,
+    /// Connections whose held out-of-order bytes were given up (delivered past gaps) because
+    /// the state of the flows open at once reached `--max-memory`.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub shed_buffers: u64,
     /// Packets of connections already closed and reported (final ACKs, retransmitted FINs).
     pub late_packets: u64,
     /// Connections frozen out of memory (`freeze`) that could not be read back from the

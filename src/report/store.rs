@@ -56,6 +56,9 @@ pub struct Store {
     /// The temporary file failed: reports stay in memory from then on, up to
     /// [`NO_DISK_FACTOR`] times the budget, and later ones are dropped.
     no_disk: bool,
+    /// Without a temporary file, at most this many reports stay in memory (besides
+    /// [`NO_DISK_FACTOR`] times the budget): what the memory budget leaves them.
+    memory_cap: usize,
     /// Reports dropped for want of a temporary file (their entries are removed by `sort`).
     dropped: u64,
     /// What the report should say of the temporary files (see [`Store::notes`]).
@@ -154,6 +157,7 @@ impl Store {
             files: Vec::new(),
             writing: None,
             no_disk: false,
+            memory_cap: usize::MAX,
             dropped: 0,
             notes: Vec::new(),
             legs: legs::Index::default(),
@@ -182,6 +186,12 @@ impl Store {
     /// Keeps up to `budget` reports in memory from now on.
     pub fn set_budget(&mut self, budget: usize) {
         self.budget = budget;
+    }
+
+    /// Without a temporary file, keeps at most `cap` reports in memory (and at most
+    /// [`NO_DISK_FACTOR`] times the budget): later ones are dropped, counted and said.
+    pub fn set_memory_cap(&mut self, cap: usize) {
+        self.memory_cap = cap;
     }
 
     /// How many reports it holds.
@@ -262,8 +272,9 @@ impl Store {
     }
 
     /// Keeps `r` in memory while the budget allows, else writes it to the file; without a
-    /// file, keeps it in memory up to [`NO_DISK_FACTOR`] times the budget, and beyond
-    /// drops it when `may_drop` (a new report; one already kept is never dropped).
+    /// file, keeps it in memory up to [`NO_DISK_FACTOR`] times the budget (and the memory
+    /// cap), and beyond drops it when `may_drop` (a new report; one already kept is never
+    /// dropped).
     fn place(&mut self, r: ConnectionReport, may_drop: bool) -> Place {
         if self.memory.len() >= self.budget && !self.no_disk {
             match self.spill(&r) {
@@ -276,7 +287,11 @@ impl Store {
         }
         if may_drop
             && self.no_disk
-            && self.memory.len() >= self.budget.saturating_mul(NO_DISK_FACTOR)
+            && self.memory.len()
+                >= self
+                    .budget
+                    .saturating_mul(NO_DISK_FACTOR)
+                    .min(self.memory_cap)
         {
             self.dropped += 1;
             return Place::Dropped;
@@ -765,6 +780,22 @@ mod tests {
             assert_eq!(y.id, k as u64 + 1);
             assert_eq!((x.input, x.first_packet), (y.input, y.first_packet));
         }
+    }
+
+    /// The memory budget's cap on reports kept without a file, when it is the lower one.
+    #[test]
+    fn without_a_temporary_file_the_memory_cap_bounds_reports_too() {
+        let all = crate::analyze_files(&fixtures(), Options::default())
+            .unwrap()
+            .connections;
+        let mut s = Store::new(4);
+        s.no_disk = true;
+        s.set_memory_cap(5);
+        for c in &all {
+            s.push(c.clone());
+        }
+        assert_eq!(s.memory.len(), 5);
+        assert_eq!(s.dropped() as usize, all.len() - 5);
     }
 
     #[test]

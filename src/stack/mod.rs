@@ -83,6 +83,18 @@ impl Ctx {
 pub struct Stack {
     pub ctx: Ctx,
     top: Top,
+    /// The layer above TCP changed since the analyzer last looked ([`Stack::layer`]: the
+    /// memory budget's estimate follows it). Not part of the stored form.
+    #[serde(skip)]
+    pub layer_changed: bool,
+}
+
+/// The layer right above TCP ([`Stack::layer`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    Http1,
+    Tls,
+    H2,
 }
 
 /// Which stack a connection has. New layers (TLS, HTTP/2) are new variants here, chosen
@@ -114,11 +126,22 @@ impl Default for Stack {
                 frame_log: (0, false),
             },
             top: Top::Http1(http1::Http1::default()),
+            layer_changed: false,
         }
     }
 }
 
 impl Stack {
+    /// The layer above TCP, for what a connection is estimated to cost in memory
+    /// (`analyzer::budget`).
+    pub fn layer(&self) -> Layer {
+        match self.top {
+            Top::Http1(_) => Layer::Http1,
+            Top::Tls(_) => Layer::Tls,
+            Top::H2(_) => Layer::H2,
+        }
+    }
+
     /// Bytes or a gap of side `s`, in stream order, from TCP; `keys` for a TLS layer.
     #[inline]
     pub fn on_event(&mut self, s: Side, ev: Event<'_>, keys: &KeyLog) {
@@ -152,9 +175,11 @@ impl Stack {
                     if h.untouched(Side::A) && h.untouched(Side::B) {
                         if tls::looks_like_client_hello(bytes) {
                             self.ctx.client.get_or_insert(s);
+                            self.layer_changed = true;
                             self.top = Top::Tls(Box::new(TlsLayer::new(s)));
                         } else if let Some(client) = h2_client(&self.ctx, s, bytes) {
                             self.ctx.client.get_or_insert(client);
+                            self.layer_changed = true;
                             self.top = Top::H2(Box::new(H2Layer::new(client, false)));
                         }
                     }
@@ -195,6 +220,7 @@ impl Stack {
                     lenient.extend(v.to_be_bytes());
                 }
                 let conn = h2::H2Conn::upgraded(&lenient).unwrap_or_default();
+                self.layer_changed = true;
                 self.top = Top::H2(Box::new(H2Layer::upgraded(conn, up.client)));
                 None
             }
@@ -203,6 +229,7 @@ impl Stack {
                 None => Some(format!("its HTTP2-Settings field is not base64url: {v:?}")),
                 Some(payload) => match h2::H2Conn::upgraded(&payload) {
                     Ok(conn) => {
+                        self.layer_changed = true;
                         self.top = Top::H2(Box::new(H2Layer::upgraded(conn, up.client)));
                         None
                     }
@@ -219,6 +246,7 @@ impl Stack {
                 up.request_packet,
                 format!("the server switched to HTTP/2 at packet {}, but {problem} (RFC 7540 §3.2.1: a server must not upgrade then)", up.response_packet),
             );
+            self.layer_changed = true;
             self.top = Top::H2(Box::new(H2Layer::upgraded(h2::H2Conn::new(), up.client)));
         }
         let server = up.client.other();

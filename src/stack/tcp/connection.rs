@@ -149,6 +149,9 @@ pub struct Connection {
     /// Times this connection was frozen out of memory and read back (see `freeze`): each
     /// doubles the quiet it must keep before it is frozen again.
     pub thaws: u32,
+    /// What the memory budget charged this connection's group for it last
+    /// (`analyzer::budget::cost`).
+    pub charged: usize,
 }
 
 impl Connection {
@@ -175,6 +178,7 @@ impl Connection {
             active_at: ts,
             packets: 0,
             thaws: 0,
+            charged: 0,
         }
     }
 
@@ -493,6 +497,49 @@ impl Connection {
                 closes + ends + stream_ends
             })
             .sum()
+    }
+
+    /// Bytes both directions hold while waiting, and in how many ranges
+    /// ([`HalfStream::held`]).
+    pub fn held(&self) -> (usize, usize) {
+        let (a, b) = (self.tcp.a.held(), self.tcp.b.held());
+        (a.0 + b.0, a.1 + b.1)
+    }
+
+    /// Whether what the memory budget charges for this connection may have changed since
+    /// it last asked (bytes held or released, a new layer above TCP); asking clears it.
+    #[inline(always)]
+    pub fn budget_changed(&mut self) -> bool {
+        let changed = self.tcp.a.held_changed | self.tcp.b.held_changed | self.up.layer_changed;
+        if changed {
+            self.tcp.a.held_changed = false;
+            self.tcp.b.held_changed = false;
+            self.up.layer_changed = false;
+        }
+        changed
+    }
+
+    /// The memory budget is spent (found so at `packet`): both directions stop waiting and
+    /// deliver what they hold, the holes before it declared gaps ([`HalfStream::shed`]),
+    /// and a finding says why.
+    pub fn shed(&mut self, packet: u64, env: &Env<'_>) {
+        let Connection { tcp, up, .. } = self;
+        let mut shed = false;
+        for s in Side::BOTH {
+            shed |= tcp[s].shed(packet, &mut |ev| up.on_event(s, ev, env.keys));
+        }
+        if shed && !up.ctx.findings.has(Kind::BufferCapHit) {
+            up.ctx.findings.push(
+                Kind::BufferCapHit,
+                None,
+                Some(packet),
+                "the analysis reached its memory budget (--max-memory): the out-of-order bytes this connection held were handed on past the holes before them, which were declared gaps".into(),
+            );
+        }
+        for s in Side::BOTH {
+            let (p, t) = self.tcp[s].fin_seen().unwrap_or((packet, self.last_ts));
+            Self::note_fin(s, &self.tcp[s], &mut self.ends[s], &mut self.up, p, t);
+        }
     }
 
     /// Bytes of either direction are missing from the capture (a gap).

@@ -81,6 +81,7 @@ impl HalfStream {
             return;
         }
         let early = std::mem::take(&mut self.early);
+        self.held_changed = true;
         self.early_bytes = 0;
         if self.base.is_none() {
             let first = early.first().map_or(0, |e| e.seq);

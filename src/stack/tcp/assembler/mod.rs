@@ -76,6 +76,10 @@ pub struct HalfStream {
     early_bytes: usize,
     /// An ACK of the peer past a hole, held in case the segment comes later in the capture.
     acked: Option<AckedAhead>,
+    /// What is held ([`HalfStream::held`]) changed since the analyzer last looked (the
+    /// memory budget charges it). Not part of the stored form.
+    #[serde(skip)]
+    pub held_changed: bool,
 }
 
 impl HalfStream {
@@ -151,6 +155,7 @@ impl HalfStream {
             // the first segments briefly rather than fix the start on them.
             if self.should_hold(seq, payload, limits) {
                 self.early_bytes += payload.len();
+                self.held_changed = true;
                 self.early.push(Early {
                     seq,
                     data: payload.to_vec(),
@@ -368,6 +373,7 @@ impl HalfStream {
     /// Deliver held ranges that the frontier has reached.
     fn drain(&mut self, out: &mut impl FnMut(Event<'_>)) {
         while let Some((start, held)) = self.pending.pop_reached(self.next) {
+            self.held_changed = true;
             let skip = (self.next - start) as usize;
             if let Some(rest) = held.data.get(skip..) {
                 self.deliver(rest, held.packet, held.ts, out);
@@ -382,11 +388,39 @@ impl HalfStream {
             return;
         }
         self.counters.out_of_order += u64::from(out_of_order);
+        self.held_changed = true;
         let found = self.pending.insert(start, data, packet, ts);
         self.counters.inconsistencies += found.inconsistencies;
         if found.overlapped {
             self.counters.retransmissions += 1;
         }
+    }
+
+    /// Bytes held while waiting (out of order, or before the start was known), and in how
+    /// many ranges: what a memory budget charges this direction for (`analyzer::budget`).
+    pub fn held(&self) -> (usize, usize) {
+        (
+            self.pending.bytes() + self.early_bytes,
+            self.pending.count() + self.early.len(),
+        )
+    }
+
+    /// The memory budget is spent (`packet` found it so): stop waiting, as a cap does. The
+    /// segments held before the start was known are delivered, and every held range after
+    /// a gap over the hole before it, so nothing stays held; the bytes of the holes are
+    /// missing, never made up. Returns whether anything was held.
+    pub fn shed(&mut self, packet: u64, out: &mut impl FnMut(Event<'_>)) -> bool {
+        if self.held().0 == 0 {
+            return false;
+        }
+        let none = Limits {
+            max_pending_bytes: 0,
+            max_pending_ranges: 0,
+        };
+        self.release(&none, out);
+        self.enforce(&none, packet, out);
+        self.check_fin();
+        true
     }
 
     /// Over a cap, skip to the oldest held range: make a gap, never drop what is next.

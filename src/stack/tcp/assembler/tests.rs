@@ -380,3 +380,39 @@ fn data_held_before_the_start_is_bounded() {
     assert_eq!(s.bytes.len(), big.len());
     assert!(h.early_bytes <= EARLY_MAX_BYTES);
 }
+
+/// Giving up what is held (the memory budget): the held ranges are delivered after gaps
+/// over the holes before them, nothing stays held, nothing is made up, and the stream goes
+/// on in order from there. Segments held before the SYN go too.
+#[test]
+fn shed_delivers_held_ranges_past_gaps_and_holds_nothing() {
+    for isn in ISNS {
+        let mut h = HalfStream::new();
+        let mut s = Sink::default();
+        h.syn(isn);
+        let b = isn.wrapping_add(1);
+        seg(&mut h, &mut s, b, b"ab");
+        seg(&mut h, &mut s, b.wrapping_add(4), b"ef");
+        seg(&mut h, &mut s, b.wrapping_add(8), b"ij");
+        assert_eq!(h.held(), (4, 2));
+        assert!(h.shed(9, &mut |e| s.push(e)));
+        assert_eq!(h.held(), (0, 0));
+        assert_eq!(s.text(), "ab__ef__ij");
+        assert_eq!(s.gaps, vec![(2, 2), (6, 2)]);
+        assert_eq!((h.counters.gaps, h.counters.missing_bytes), (2, 4));
+        // Nothing held: nothing to give up.
+        assert!(!h.shed(10, &mut |e| s.push(e)));
+        seg(&mut h, &mut s, b.wrapping_add(10), b"k");
+        assert_eq!(s.text(), "ab__ef__ijk");
+    }
+    // Before the SYN: the held segments start the stream (partial), as a release does.
+    let mut h = HalfStream::new();
+    let mut s = Sink::default();
+    seg(&mut h, &mut s, 100, b"abc");
+    assert_eq!(h.held(), (3, 1));
+    assert!(h.shed(2, &mut |e| s.push(e)));
+    assert_eq!(
+        (h.held(), s.text().as_str(), h.partial),
+        ((0, 0), "abc", true)
+    );
+}

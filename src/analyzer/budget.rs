@@ -1,0 +1,414 @@
+//! The memory budget (`Options::max_memory`): what the state of the flows in flight is
+//! estimated to cost, kept per group of flows so that what is shed does not depend on the
+//! number of threads.
+//!
+//! In: a connection's estimated cost each time it may have changed (created, a packet that
+//! held or released out-of-order bytes, a new layer above TCP, frozen, thawed, finished).
+//! Out: whether its group is over its share, and by how much. The analyzer sheds (held
+//! out-of-order bytes first, then the least recently active flows: `Analyzer::spend`).
+//!
+//! A connection is charged an estimate, not a measure of the heap: [`FLOW_BYTES`] for its
+//! state (the `Connection` itself, about 2.3 KiB, its slot in the flow table, and the heap
+//! of a plaintext stack), plus what its two directions hold while waiting (each byte, and
+//! [`RANGE_BYTES`] per held range), plus [`TLS_BYTES`] or [`H2_BYTES`] for a TLS or HTTP/2
+//! layer. A frozen connection costs [`FROZEN_BYTES`] (its handle and table slot; the rest
+//! is in the temporary file). The program itself, its read buffers and the reports kept in
+//! memory are not charged per flow: [`reserved`] sets that part aside.
+
+use crate::capture::Timestamp;
+use crate::decode::Endpoint;
+use crate::flow::FlowKey;
+use crate::report::Eviction;
+use crate::stack::tcp::connection::Connection;
+use crate::stack::{Env, Layer};
+
+/// A connection's own state: the `Connection` (2 288 bytes on x86-64), its table slot and
+/// the small allocations of a plaintext HTTP/1.1 and WebSocket stack.
+pub const FLOW_BYTES: usize = 3 << 10;
+
+/// A TLS layer: the layer itself (about 8 KiB), the secrets and transcript, and a partial
+/// record of up to 16 KiB in each direction.
+pub const TLS_BYTES: usize = 40 << 10;
+
+/// An HTTP/2 layer: its streams' table and two HPACK tables of 4 KiB.
+pub const H2_BYTES: usize = 16 << 10;
+
+/// A held range beside its bytes: its entry in the ordered map and the allocation's own.
+pub const RANGE_BYTES: usize = 96;
+
+/// A frozen connection: its handle and its slot in the table of frozen ones.
+pub const FROZEN_BYTES: usize = 128;
+
+/// The least `--max-memory` taken: below it the part set aside ([`reserved`]) leaves the
+/// flows next to nothing.
+pub const MIN_MAX_MEMORY: usize = 32 << 20;
+
+/// The default budget: 1 GiB.
+pub const DEFAULT_MAX_MEMORY: usize = 1 << 30;
+
+/// The part of `max_memory` not spent on flows: 16 MiB for the program, its read buffers
+/// and threads, and an eighth for the reports kept in memory and the allocator's slack.
+pub fn reserved(max_memory: usize) -> usize {
+    (16 << 20) + max_memory / 8
+}
+
+/// A finished report kept in memory (most are 1 to 3 KiB; frame logs make them larger).
+pub const REPORT_BYTES: usize = 2 << 10;
+
+/// Finished reports that may stay in memory when no temporary file can hold them: as many
+/// as a sixteenth of `max_memory` holds (half of the eighth [`reserved`] beside the
+/// program), so that an unusable TMPDIR does not take memory past the budget.
+pub fn reports_without_disk(max_memory: usize) -> usize {
+    max_memory / 16 / REPORT_BYTES
+}
+
+/// What `c` is estimated to cost while in memory.
+pub fn cost(c: &Connection) -> usize {
+    let (bytes, ranges) = c.held();
+    let layer = match c.up.layer() {
+        Layer::Http1 => 0,
+        Layer::Tls => TLS_BYTES,
+        Layer::H2 => H2_BYTES,
+    };
+    FLOW_BYTES + bytes + ranges * RANGE_BYTES + layer
+}
+
+/// The estimated bytes of each group's flows, against its share of the budget.
+#[derive(Debug, Clone)]
+pub struct Budget {
+    share: usize,
+    used: Vec<usize>,
+}
+
+impl Budget {
+    /// `max_memory` (at least [`MIN_MAX_MEMORY`], less what is [`reserved`]) divided among
+    /// `groups` groups.
+    pub fn new(max_memory: usize, groups: usize) -> Budget {
+        let max_memory = max_memory.max(MIN_MAX_MEMORY);
+        let groups = groups.max(1);
+        let flows = max_memory.saturating_sub(reserved(max_memory));
+        Budget {
+            share: (flows / groups).max(FLOW_BYTES),
+            used: vec![0; groups],
+        }
+    }
+
+    /// Group `g` now holds `to` bytes where it held `from` (a flow's cost changed).
+    #[inline]
+    pub fn change(&mut self, g: usize, from: usize, to: usize) {
+        if let Some(u) = self.used.get_mut(g) {
+            *u = u.saturating_sub(from).saturating_add(to);
+        }
+    }
+
+    /// Bytes group `g` holds beyond its share (0 when within it).
+    #[inline]
+    pub fn over(&self, g: usize) -> usize {
+        self.used
+            .get(g)
+            .map_or(0, |&u| u.saturating_sub(self.share))
+    }
+
+    /// Bytes group `g` must shed to get back down to `tenths` tenths of its share, so that
+    /// the next flows do not shed again at once.
+    pub fn excess(&self, g: usize, tenths: usize) -> usize {
+        let floor = self.share / 10 * tenths;
+        self.used.get(g).map_or(0, |&u| u.saturating_sub(floor))
+    }
+
+    /// Each group's share.
+    #[cfg(test)]
+    pub fn share(&self) -> usize {
+        self.share
+    }
+
+    /// Bytes group `g` holds.
+    #[cfg(test)]
+    pub fn used(&self, g: usize) -> usize {
+        self.used.get(g).copied().unwrap_or(0)
+    }
+}
+
+/// A group over its share gives up held bytes down to this many tenths of it...
+const HELD_FLOOR: usize = 9;
+
+/// ... and evicts flows down to this many: a group full of flows (a flood of SYNs) looks
+/// through the table for the least recently active ones once per three tenths of its share.
+const EVICT_FLOOR: usize = 7;
+
+/// The analyzer's side of the budget: charging flows, and shedding when a group is over.
+impl super::Analyzer {
+    /// `conn`'s cost, when it changed since it was last charged (read when it starts and
+    /// when what it holds or its layer changed: `Connection::budget_changed`; a few
+    /// counters the connection keeps, no walk of its state).
+    #[inline(always)]
+    pub(super) fn recost(conn: &mut Connection) -> Option<(usize, usize)> {
+        let to = cost(conn);
+        let from = std::mem::replace(&mut conn.charged, to);
+        (from != to).then_some((from, to))
+    }
+
+    /// After a packet of the flow of `key` (at clock time `at`, numbered `packet`): its
+    /// change of cost charged to its group, the group brought back within its share if the
+    /// packet took it over, and the flow reported at once if both sides are done.
+    #[inline(always)]
+    pub(super) fn after_feed(
+        &mut self,
+        key: FlowKey,
+        at: Timestamp,
+        packet: u64,
+        closed: bool,
+        cost: Option<(usize, usize)>,
+    ) {
+        if let Some((from, to)) = cost {
+            let g = self.group(&key);
+            self.budget.change(g, from, to);
+            if to > from && self.budget.over(g) > 0 && !closed {
+                self.spend(g, packet);
+            }
+        }
+        if closed {
+            self.closed_now(key, at);
+        }
+    }
+
+    /// Group `g` is over its share of the budget (found at `packet`): it gives up the
+    /// out-of-order bytes its flows hold, the largest holders first, until it is back under
+    /// [`HELD_FLOOR`] tenths of its share; if that is not enough, it finishes its least
+    /// recently active flows (counted and marked [`Eviction::MaxMemory`]) down to
+    /// [`EVICT_FLOOR`] tenths. The order is by what the flows hold and when
+    /// they were last active, ties by their first packet: the same in every shard.
+    pub(super) fn spend(&mut self, g: usize, packet: u64) {
+        let groups = self.groups;
+        let mine = |k: &FlowKey| Endpoint::group(&k.lo, &k.hi, groups) as usize == g;
+        let mut holders: Vec<(usize, u64, FlowKey)> = self
+            .flows
+            .iter()
+            .filter(|(k, c)| mine(k) && c.held().0 > 0)
+            .map(|(k, c)| (c.held().0, c.first_packet, *k))
+            .collect();
+        holders.sort_unstable_by_key(|&(held, first, _)| (std::cmp::Reverse(held), first));
+        for (_, _, k) in holders {
+            if self.budget.excess(g, HELD_FLOOR) == 0 {
+                return;
+            }
+            let Some(conn) = self.flows.get_mut(&k) else {
+                continue;
+            };
+            let env = Env {
+                limits: &self.opts.limits,
+                keys: &self.keys,
+            };
+            let before = self.on_event.as_ref().map(|_| conn.event_count());
+            conn.shed(packet, &env);
+            // What the bytes given up carried (a close frame after the hole) happens now.
+            if let (Some(n), Some(f)) = (before, self.on_event.as_mut()) {
+                if conn.is_websocket() && conn.event_count() > n {
+                    for ev in crate::diagnose::live::events(conn, n) {
+                        f(&ev);
+                    }
+                }
+            }
+            self.seen.shed_buffers += 1;
+            let closed = conn.closed();
+            if let Some((from, to)) = Self::recost(conn) {
+                self.budget.change(g, from, to);
+            }
+            if closed {
+                // Its FIN was behind what it held: it has ended.
+                let at = self.now;
+                self.closed_now(k, at);
+            }
+        }
+        if self.budget.excess(g, HELD_FLOOR) == 0 {
+            return;
+        }
+        let mut by_age: Vec<(Timestamp, u64, FlowKey)> = self
+            .flows
+            .iter()
+            .filter(|(k, _)| mine(k))
+            .map(|(k, c)| (c.active_at, c.first_packet, *k))
+            .chain(
+                self.frozen
+                    .iter()
+                    .filter(|(k, _)| mine(k))
+                    .map(|(k, f)| (f.active_at, f.first_packet, *k)),
+            )
+            .collect();
+        by_age.sort_unstable_by_key(|&(at, first, _)| (at, first));
+        for (_, _, k) in by_age {
+            if self.budget.excess(g, EVICT_FLOOR) == 0 {
+                return;
+            }
+            self.evict(&k, Eviction::MaxMemory);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The budget less what is set aside, divided among the groups; a flow's cost moves its
+    /// group alone; over and excess measure against the share and its floors.
+    #[test]
+    fn shares_and_charges() {
+        let mut b = Budget::new(64 << 20, 64);
+        let share = ((64usize << 20) - (16 << 20) - (8 << 20)) / 64;
+        assert_eq!(b.share(), share);
+        b.change(3, 0, share);
+        assert_eq!((b.over(3), b.excess(3, 9)), (0, share - share / 10 * 9));
+        b.change(3, 0, 100);
+        assert_eq!(b.over(3), 100);
+        assert_eq!((b.used(2), b.over(2)), (0, 0));
+        b.change(3, share, 0);
+        assert_eq!(b.used(3), 100);
+        // Never below 0, and an unknown group is ignored.
+        b.change(3, 1 << 30, 0);
+        b.change(64, 0, 1 << 30);
+        assert_eq!((b.used(3), b.over(64)), (0, 0));
+        // Never less than the least budget.
+        assert_eq!(
+            Budget::new(0, 64).share(),
+            Budget::new(32 << 20, 64).share()
+        );
+        assert_eq!(reports_without_disk(64 << 20), 2048);
+    }
+
+    /// A connection costs its state, what it holds (bytes and ranges) and its layer.
+    #[test]
+    fn a_connection_costs_what_it_holds() {
+        use crate::decode::Endpoint;
+        use crate::stack::tls::keylog::KeyLog;
+        let ep = |port| Endpoint::new([10, 0, 0, 1].into(), port);
+        let mut c = Connection::new(ep(1), ep(2), 0, 1, Timestamp(0));
+        assert_eq!(cost(&c), FLOW_BYTES);
+        let (limits, keys) = (
+            crate::stack::tcp::assembler::Limits::default(),
+            KeyLog::new(),
+        );
+        let env = Env {
+            limits: &limits,
+            keys: &keys,
+        };
+        let seg = |seq: u32, syn: bool, payload: &'static [u8]| crate::decode::Segment {
+            src: ep(1),
+            dst: ep(2),
+            seq,
+            ack: 0,
+            syn,
+            ack_flag: false,
+            fin: false,
+            rst: false,
+            payload,
+            missing: 0,
+            ttl: 64,
+            ip_id: None,
+            window: 65535,
+            iface: None,
+        };
+        c.segment(&seg(10, true, b""), 1, Timestamp(0), &env);
+        c.segment(&seg(111, false, &[7; 1000]), 2, Timestamp(0), &env);
+        c.segment(&seg(2111, false, &[7; 500]), 3, Timestamp(0), &env);
+        assert_eq!(cost(&c), FLOW_BYTES + 1500 + 2 * RANGE_BYTES);
+        assert_eq!(super::super::Analyzer::recost(&mut c), Some((0, cost(&c))));
+        assert_eq!(super::super::Analyzer::recost(&mut c), None);
+        c.shed(4, &env);
+        assert_eq!(cost(&c), FLOW_BYTES);
+        assert!(c.up.ctx.findings.has(crate::finding::Kind::BufferCapHit));
+    }
+
+    /// A group over its share gives up what its connections hold, and what that carried (a
+    /// close frame behind the hole) is reported as it happens in live mode; the
+    /// connection's report says the bytes before it are missing. With the default budget,
+    /// the same packets hold the frame until the end of the input.
+    #[test]
+    fn giving_up_held_bytes_reports_what_they_carried_at_once() {
+        use crate::capture::{LinkType, Packet};
+        use crate::stack::tcp::connection::EventWhat;
+        use std::sync::{Arc, Mutex};
+        let (client, server) = (([10, 0, 0, 2], 40_000), ([10, 0, 0, 1], 80));
+        let tcp = |from: ([u8; 4], u16), to: ([u8; 4], u16), seq, ack, syn, data: &[u8]| {
+            let mut b =
+                etherparse::PacketBuilder::ipv4(from.0, to.0, 64).tcp(from.1, to.1, seq, 65535);
+            if syn {
+                b = b.syn();
+            }
+            if let Some(a) = ack {
+                b = b.ack(a);
+            }
+            let mut out = Vec::new();
+            b.write(&mut out, data).unwrap();
+            out
+        };
+        let req = b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+        let resp = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+        // The server: a 300 kB binary frame, 100 bytes of its payload lost, then a close 1001.
+        let mut stream = vec![0x82, 127];
+        stream.extend_from_slice(&300_000u64.to_be_bytes());
+        stream.extend(std::iter::repeat_n(7u8, 300_000));
+        stream.extend_from_slice(&[0x88, 2, 0x03, 0xE9]);
+        let s0 = 5001 + resp.len() as u32;
+        let mut pkts = vec![
+            tcp(client, server, 1000, None, true, &[]),
+            tcp(server, client, 5000, Some(1001), true, &[]),
+            tcp(client, server, 1001, Some(5001), false, req),
+            tcp(
+                server,
+                client,
+                5001,
+                Some(1001 + req.len() as u32),
+                false,
+                resp,
+            ),
+        ];
+        pkts.push(tcp(server, client, s0, None, false, &stream[..1000]));
+        // Last first: the close is held when the budget runs out.
+        for at in (1100..stream.len()).step_by(60_000).rev() {
+            let chunk = &stream[at..stream.len().min(at + 60_000)];
+            pkts.push(tcp(server, client, s0 + at as u32, None, false, chunk));
+        }
+        let run = |max_memory| {
+            let mut a = super::super::Analyzer::new(super::super::Options {
+                max_memory,
+                ..Default::default()
+            });
+            let closes = Arc::new(Mutex::new(Vec::new()));
+            let seen = Arc::clone(&closes);
+            a.on_event(Box::new(move |e| {
+                if let EventWhat::Close { code, .. } = e.what {
+                    seen.lock().unwrap().push((e.packet, code));
+                }
+            }));
+            for (i, data) in pkts.iter().enumerate() {
+                a.packet(&Packet {
+                    number: i as u64 + 1,
+                    ts: Timestamp(1_000_000_000 + i as i64),
+                    link: LinkType::RAW,
+                    data,
+                    orig_len: data.len() as u32,
+                });
+            }
+            let during = closes.lock().unwrap().clone();
+            let (reports, seen) = a.finish_input().unwrap();
+            (during, reports, seen)
+        };
+        // 32 MiB: 192 KiB a group, less than the 300 kB held.
+        let (during, reports, seen) = run(MIN_MAX_MEMORY);
+        assert_eq!(seen.shed_buffers, 1);
+        assert_eq!(during.len(), 1, "{during:?}");
+        assert_eq!(during[0].1, Some(1001));
+        let r = &reports[0];
+        assert!(r
+            .findings
+            .iter()
+            .any(|f| f.kind == crate::finding::Kind::Gap));
+        assert!(r
+            .findings
+            .iter()
+            .any(|f| f.kind == crate::finding::Kind::BufferCapHit
+                && f.detail.contains("--max-memory")));
+        let (during, _, seen) = run(DEFAULT_MAX_MEMORY);
+        assert_eq!((seen.shed_buffers, during.len()), (0, 0));
+    }
+}

@@ -1,0 +1,383 @@
+//! One memory budget (`--max-memory`, `Options::max_memory`): adversarial captures built
+//! here — many interleaved WebSocket connections each holding megabytes of out-of-order
+//! bytes behind a hole that never fills, a flood of SYNs, a crowd of open connections —
+//! keep wsclose's peak resident memory under the budget (read from the kernel's account of
+//! a child `wsclose` process, `wait4`'s `ru_maxrss`), what is given up is said (gaps, held
+//! buffers given up, connections evicted and marked `max_memory`), and the report is the
+//! same with 1 and 2 threads when the budget bites.
+
+use etherparse::PacketBuilder;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use wsclose::Options;
+use wsclose::keys::KeySources;
+
+const SERVER: [u8; 4] = [10, 0, 0, 1];
+const MIB: usize = 1 << 20;
+
+/// A pcap (raw IPv4, microseconds) written packet by packet, one microsecond apart.
+struct Pcap<W: Write> {
+    out: W,
+    us: u64,
+}
+
+impl<W: Write> Pcap<W> {
+    fn new(mut out: W) -> std::io::Result<Pcap<W>> {
+        let mut h = Vec::with_capacity(24);
+        h.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+        h.extend_from_slice(&2u16.to_le_bytes());
+        h.extend_from_slice(&4u16.to_le_bytes());
+        h.extend_from_slice(&[0; 8]);
+        h.extend_from_slice(&262_144u32.to_le_bytes());
+        h.extend_from_slice(&101u32.to_le_bytes()); // LINKTYPE_RAW
+        out.write_all(&h)?;
+        Ok(Pcap {
+            out,
+            us: 1_700_000_000_000_000,
+        })
+    }
+
+    /// One TCP segment from `from` to `to` (address, port).
+    #[allow(clippy::too_many_arguments)]
+    fn tcp(
+        &mut self,
+        from: ([u8; 4], u16),
+        to: ([u8; 4], u16),
+        seq: u32,
+        ack: Option<u32>,
+        syn: bool,
+        payload: &[u8],
+    ) -> std::io::Result<()> {
+        let mut b = PacketBuilder::ipv4(from.0, to.0, 64).tcp(from.1, to.1, seq, 65535);
+        if syn {
+            b = b.syn();
+        }
+        if let Some(a) = ack {
+            b = b.ack(a);
+        }
+        let mut pkt = Vec::with_capacity(b.size(payload.len()));
+        b.write(&mut pkt, payload).unwrap();
+        self.us += 1;
+        let mut rec = Vec::with_capacity(16);
+        rec.extend_from_slice(&((self.us / 1_000_000) as u32).to_le_bytes());
+        rec.extend_from_slice(&((self.us % 1_000_000) as u32).to_le_bytes());
+        rec.extend_from_slice(&(pkt.len() as u32).to_le_bytes());
+        rec.extend_from_slice(&(pkt.len() as u32).to_le_bytes());
+        self.out.write_all(&rec)?;
+        self.out.write_all(&pkt)
+    }
+}
+
+/// The client of connection `i`: its own address and port.
+fn client(i: usize) -> ([u8; 4], u16) {
+    (
+        [
+            10,
+            1 + (i / 60_000) as u8,
+            (i / 250 % 240) as u8,
+            (i % 250 + 1) as u8,
+        ],
+        20_000 + (i % 40_000) as u16,
+    )
+}
+
+const REQUEST: &[u8] = b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+const RESPONSE: &[u8] = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+const C_ISN: u32 = 1000;
+const S_ISN: u32 = 5000;
+
+/// The handshake and WebSocket upgrade of connections `range`, each after the other.
+fn open<W: Write>(w: &mut Pcap<W>, range: std::ops::Range<usize>) -> std::io::Result<()> {
+    let s = (SERVER, 80);
+    for i in range {
+        let c = client(i);
+        w.tcp(c, s, C_ISN, None, true, &[])?;
+        w.tcp(s, c, S_ISN, Some(C_ISN + 1), true, &[])?;
+        w.tcp(c, s, C_ISN + 1, Some(S_ISN + 1), false, REQUEST)?;
+        let after = C_ISN + 1 + REQUEST.len() as u32;
+        w.tcp(s, c, S_ISN + 1, Some(after), false, RESPONSE)?;
+    }
+    Ok(())
+}
+
+/// `conns` WebSocket connections, interleaved, the server of each sending `held` bytes in
+/// `seg`-byte segments after a 100-byte hole that never fills: every byte waits.
+fn out_of_order<W: Write>(out: W, conns: usize, held: usize, seg: usize) -> std::io::Result<W> {
+    let mut w = Pcap::new(out)?;
+    open(&mut w, 0..conns)?;
+    let s = (SERVER, 80);
+    let start = S_ISN + 1 + RESPONSE.len() as u32 + 100;
+    let data: Vec<u8> = (0..seg).map(|i| (i % 251) as u8).collect();
+    let ack = C_ISN + 1 + REQUEST.len() as u32;
+    for k in 0..held.div_ceil(seg) {
+        for i in 0..conns {
+            let seq = start.wrapping_add((k * seg) as u32);
+            w.tcp(s, client(i), seq, Some(ack), false, &data)?;
+        }
+    }
+    Ok(w.out)
+}
+
+/// `n` SYNs, each from its own address and port, none answered.
+fn syn_flood<W: Write>(out: W, n: usize) -> std::io::Result<W> {
+    let mut w = Pcap::new(out)?;
+    for i in 0..n {
+        w.tcp(client(i), (SERVER, 80), C_ISN, None, true, &[])?;
+    }
+    Ok(w.out)
+}
+
+/// Runs `wsclose analyze --format json ARGS -` with the capture `write` makes on its
+/// standard input; returns the JSON report, what it said on standard error and its peak
+/// resident memory (bytes). The child is reaped by `wait4` (which `Child::wait` does not
+/// give the resource usage of).
+#[allow(clippy::zombie_processes)]
+fn run_streamed(
+    args: &[&str],
+    write: impl FnOnce(std::process::ChildStdin) -> std::io::Result<()> + Send + 'static,
+) -> (serde_json::Value, String, usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, err) = (dir.path().join("out.json"), dir.path().join("err.txt"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wsclose"))
+        .args(["analyze", "--format", "json"])
+        .args(args)
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(std::fs::File::create(&err).unwrap())
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || write(stdin));
+    // Reaped here, with the kernel's account of its peak resident set.
+    let mut status = 0;
+    // SAFETY: a zeroed rusage is a valid value for wait4 to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: the child's pid, a valid status and rusage to write to.
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as i32);
+    writer.join().unwrap().unwrap();
+    let err = std::fs::read_to_string(&err).unwrap();
+    // 1: no WebSocket connection found (the SYN flood).
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) <= 1,
+        "wsclose failed ({status}): {err}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let peak = usage.ru_maxrss as usize * 1024;
+    let counts: Vec<String> = ["tcp_connections", "shed_buffers", "evicted_max_memory"]
+        .iter()
+        .map(|k| format!("{k} {}", count(&report, k)))
+        .collect();
+    eprintln!(
+        "wsclose {}: peak {} MiB, {}",
+        args.join(" "),
+        peak / MIB,
+        counts.join(", ")
+    );
+    (report, err, peak)
+}
+
+fn count(report: &serde_json::Value, what: &str) -> u64 {
+    report["seen"][what].as_u64().unwrap_or(0)
+}
+
+/// The numbers: 150 interleaved connections, each holding 3.9 MB of out-of-order
+/// bytes (585 MB in all, 574 MiB of peak memory before the budget), under --max-memory 64M.
+#[test]
+fn held_out_of_order_bytes_stay_under_the_budget() {
+    let (report, err, peak) = run_streamed(&["--max-memory", "64M"], |stdin| {
+        let w = out_of_order(std::io::BufWriter::new(stdin), 150, 3_900_000, 60_000)?;
+        w.into_inner().map(drop).map_err(|e| e.into_error())
+    });
+    assert!(peak < 64 * MIB, "peak {} MiB", peak / MIB);
+    let conns = report["connections"].as_array().unwrap();
+    assert_eq!(conns.len(), 150);
+    assert!(count(&report, "shed_buffers") > 0, "{}", report["seen"]);
+    // Every connection says what is missing: the hole, and what was given up behind it.
+    for c in conns {
+        assert!(
+            c["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["kind"] == "gap"),
+            "{}",
+            c["findings"]
+        );
+    }
+    assert!(err.contains("--max-memory (64 MiB)"), "{err}");
+}
+
+/// A million SYNs, each a flow of its own (493 MiB of peak memory before the budget at the
+/// default flow cap), under --max-memory 64M: the least recently active flows are evicted
+/// (about a minute).
+#[test]
+#[ignore = "long: run by .ci/run"]
+fn a_syn_flood_stays_under_the_budget() {
+    let (report, _, peak) = run_streamed(&["--max-memory", "64M"], |stdin| {
+        let w = syn_flood(std::io::BufWriter::new(stdin), 1_000_000)?;
+        w.into_inner().map(drop).map_err(|e| e.into_error())
+    });
+    assert!(peak < 64 * MIB, "peak {} MiB", peak / MIB);
+    assert_eq!(count(&report, "tcp_connections"), 1_000_000);
+    assert!(
+        count(&report, "evicted_max_memory") > 900_000,
+        "{}",
+        report["seen"]
+    );
+}
+
+/// The report of `path` as JSON with `threads` threads (every file sharded).
+fn json(path: &Path, threads: usize, opts: Options) -> serde_json::Value {
+    let opts = Options {
+        threads,
+        shard_min_bytes: 0,
+        ..opts
+    };
+    let keys = KeySources {
+        files: vec![],
+        env: None,
+    };
+    let report = wsclose::analyze_files_with_progress(&[path.into()], opts, &keys, None).unwrap();
+    serde_json::from_str(&wsclose::render::json::render(&report)).unwrap()
+}
+
+fn capture(
+    dir: &Path,
+    name: &str,
+    write: impl FnOnce(std::fs::File) -> std::io::Result<()>,
+) -> PathBuf {
+    let p = dir.join(name);
+    write(std::fs::File::create(&p).unwrap()).unwrap();
+    p
+}
+
+/// When the budget bites, the same held buffers are given up and the same connections
+/// evicted with 1 and 2 threads: the budget is kept per group of flows, and a thread takes
+/// whole groups. Out-of-order bytes (40 connections holding 600 kB each) and a crowd of
+/// open connections (6 000, more than the budget's share of state) under the least budget.
+#[test]
+fn the_budget_sheds_the_same_state_with_any_number_of_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let held = capture(dir.path(), "held.pcap", |f| {
+        out_of_order(std::io::BufWriter::new(f), 40, 600_000, 20_000)?.flush()
+    });
+    let crowd = capture(dir.path(), "crowd.pcap", |f| {
+        let mut w = Pcap::new(std::io::BufWriter::new(f))?;
+        open(&mut w, 0..6_000)?;
+        w.out.flush()
+    });
+    let opts = Options {
+        max_memory: wsclose::MIN_MAX_MEMORY,
+        ..Options::default()
+    };
+    for (p, what) in [(&held, "shed_buffers"), (&crowd, "evicted_max_memory")] {
+        let one = json(p, 1, opts);
+        assert!(count(&one, what) > 0, "{what}: {}", one["seen"]);
+        if what == "evicted_max_memory" {
+            let marked = one["connections"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| c["evicted"] == "max_memory")
+                .count() as u64;
+            assert_eq!(marked, count(&one, what));
+        }
+        let two = json(p, 2, opts);
+        assert!(
+            two == one,
+            "{what}: 1 thread {}, 2 threads {}",
+            one["seen"],
+            two["seen"]
+        );
+        // With the default budget nothing is given up.
+        let plain = json(p, 1, Options::default());
+        assert_eq!(count(&plain, what), 0);
+    }
+}
+
+/// `--max-memory` takes sizes with K, M and G (powers of 1024), refuses less than 32M or
+/// what is not a size (exit 2, saying why), and when the budget bites says so once on
+/// standard error (silenced by -q), as the report's counts do.
+#[test]
+fn the_flag_takes_sizes_and_says_when_the_budget_bites() {
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/python-close-1001.pcap"
+    );
+    for bad in ["1M", "31M", "abc", "64X", "99999999999999999999G"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_wsclose"))
+            .args(["analyze", "--max-memory", bad, fixture])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {err}");
+        assert!(err.contains("--max-memory"), "{bad}: {err}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let held = capture(dir.path(), "held.pcap", |f| {
+        out_of_order(std::io::BufWriter::new(f), 40, 600_000, 20_000)?.flush()
+    });
+    for (quiet, lines) in [(false, 1), (true, 0)] {
+        let out = Command::new(env!("CARGO_BIN_EXE_wsclose"))
+            .args(["analyze", "--format", "json", "--max-memory", "32m"])
+            .args(quiet.then_some("-q"))
+            .arg(&held)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            err.lines()
+                .filter(|l| l.contains("--max-memory (32 MiB)"))
+                .count(),
+            lines,
+            "{err}"
+        );
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(count(&report, "shed_buffers"), 40);
+    }
+}
+
+/// `conns` connections, each side sending most of a 16 KiB TLS record (a ClientHello's
+/// header first, so each is read as TLS) and no more: every TLS layer holds a partial
+/// record each way.
+fn partial_records<W: Write>(out: W, conns: usize) -> std::io::Result<W> {
+    let mut w = Pcap::new(out)?;
+    let s = (SERVER, 443);
+    let record = |ty: u8| {
+        let mut r = vec![ty, 3, 3, 0x40, 0];
+        r.push(1); // a ClientHello (the server's is a ServerHello: 2)
+        r.extend(std::iter::repeat_n(0x5a, 15_000));
+        r
+    };
+    let (hello, reply) = (record(0x16), {
+        let mut r = record(0x16);
+        r[5] = 2;
+        r
+    });
+    for i in 0..conns {
+        let c = client(i);
+        w.tcp(c, s, C_ISN, None, true, &[])?;
+        w.tcp(s, c, S_ISN, Some(C_ISN + 1), true, &[])?;
+        w.tcp(c, s, C_ISN + 1, Some(S_ISN + 1), false, &hello)?;
+        let after = C_ISN + 1 + hello.len() as u32;
+        w.tcp(s, c, S_ISN + 1, Some(after), false, &reply)?;
+    }
+    Ok(w.out)
+}
+
+/// 10 000 TLS connections each holding a partial record both ways (about 300 MB of
+/// records) stay under --max-memory 64M: a TLS layer is charged for its partial records.
+#[test]
+fn partial_tls_records_stay_under_the_budget() {
+    let (report, _, peak) = run_streamed(&["--max-memory", "64M"], |stdin| {
+        let w = partial_records(std::io::BufWriter::new(stdin), 10_000)?;
+        w.into_inner().map(drop).map_err(|e| e.into_error())
+    });
+    assert!(peak < 64 * MIB, "peak {} MiB", peak / MIB);
+    assert_eq!(count(&report, "tcp_connections"), 10_000);
+    assert!(count(&report, "evicted_max_memory") > 5_000);
+}
