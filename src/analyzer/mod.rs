@@ -808,6 +808,9 @@ impl Analyzer {
             Some(at)
         } else {
             self.seen.other_tcp_connections += 1;
+            if let Some(p) = c.up.polling() {
+                self.seen.polling.add(c.input, p, c.first_packet);
+            }
             // A TLS connection that could not be read is listed; one decrypted whole that
             // carried another protocol is simply another TCP connection.
             if let Some(e) = crate::report::tls::EncryptedReport::of(&c)
@@ -922,6 +925,7 @@ impl Analyzer {
             for e in s.encrypted {
                 seen.add_encrypted(e);
             }
+            seen.polling.append(s.polling);
         }
         seen.encrypted.sort_by_key(|e| (e.input, e.first_packet));
         // The store took in the others' drops and notes.

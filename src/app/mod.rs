@@ -21,6 +21,7 @@ mod heartbeat;
 mod mqtt;
 mod ocpp;
 mod phoenix;
+mod polling;
 mod signalr;
 mod socketio;
 mod stomp;
@@ -30,6 +31,7 @@ use crate::flow::Role;
 use serde::{Deserialize, Serialize};
 
 pub use heartbeat::{ControlMarks, HeartbeatReport, Recent, SideBeat};
+pub use polling::{PollingConnection, Polls};
 
 /// Bytes of each data message kept for the protocol decoders: every message that says why
 /// a session ended is far shorter; the rest of a longer message is counted, not kept.
@@ -164,7 +166,9 @@ pub struct ApplicationReport {
 }
 
 /// An identity a session carries, by which sessions are linked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+// Its JSON leaves out the long-polling fields when they are empty; its stored form (not
+// self-describing) always has them.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 pub struct Identity {
     /// `mqtt-client-id`, `socket.io-sid`.
     pub kind: String,
@@ -172,6 +176,37 @@ pub struct Identity {
     /// The ids of other connections of this report with the same identity.
     #[serde(default)]
     pub connections: Vec<u64>,
+    /// A socket.io sid: the packet of the engine.io UPGRADE (`5`) by which the session
+    /// moved from HTTP long-polling to this WebSocket, when it is in the capture.
+    #[serde(default)]
+    #[schemars(skip_serializing_if = "Option::is_none")]
+    pub upgrade_packet: Option<u64>,
+    /// A socket.io sid: the HTTP long-polling connections of the capture with this sid.
+    #[serde(default)]
+    #[schemars(skip_serializing_if = "Vec::is_empty")]
+    pub polling: Vec<PollingConnection>,
+}
+
+impl Serialize for Identity {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let human = s.is_human_readable();
+        let mut st = s.serialize_struct("Identity", 5)?;
+        st.serialize_field("kind", &self.kind)?;
+        st.serialize_field("value", &self.value)?;
+        st.serialize_field("connections", &self.connections)?;
+        if human && self.upgrade_packet.is_none() {
+            st.skip_field("upgrade_packet")?;
+        } else {
+            st.serialize_field("upgrade_packet", &self.upgrade_packet)?;
+        }
+        if human && self.polling.is_empty() {
+            st.skip_field("polling")?;
+        } else {
+            st.serialize_field("polling", &self.polling)?;
+        }
+        st.end()
+    }
 }
 
 /// The verdict a protocol decoder gives at the end.

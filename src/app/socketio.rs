@@ -34,6 +34,8 @@ pub(crate) struct SocketIo {
     bad: Option<(Role, u64)>,
     /// The session came from long-polling (`2probe`/`3probe`, or a `sid` in the target).
     upgraded: bool,
+    /// The client's engine.io UPGRADE packet (`5`): its packet.
+    upgrade: Option<u64>,
 }
 
 impl SocketIo {
@@ -139,6 +141,10 @@ impl Machine for SocketIo {
                 self.socketio_packet(m, body);
                 Seen::Data
             }
+            b'5' if m.from == Role::Client && body.is_empty() => {
+                self.upgrade.get_or_insert(m.packet);
+                Seen::Data
+            }
             b'5' | b'6' => Seen::Data,
             _ => {
                 self.bad = Some((m.from, m.packet));
@@ -162,6 +168,8 @@ impl Machine for SocketIo {
                 kind: "socket.io-sid".into(),
                 value: s.clone(),
                 connections: Vec::new(),
+                upgrade_packet: self.upgrade,
+                polling: Vec::new(),
             })
             .collect()
     }

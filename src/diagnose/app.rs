@@ -45,6 +45,43 @@ pub fn link_store(store: &mut crate::report::Store) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Links each socket.io session to the long-polling connections it began on
+/// ([`crate::app::Polls::link`]).
+pub fn link_polling(reports: &mut [ConnectionReport], polls: &crate::app::Polls) {
+    if polls.is_empty() {
+        return;
+    }
+    for r in reports {
+        if let Some(a) = r.application.as_mut() {
+            polls.link(r.input, a);
+        }
+    }
+}
+
+/// [`link_polling`] over a store: only the reports that name an identity are read back,
+/// and only those that change are written back.
+pub fn link_polling_store(
+    store: &mut crate::report::Store,
+    polls: &crate::app::Polls,
+) -> std::io::Result<()> {
+    if polls.is_empty() || store.identities == 0 {
+        return Ok(());
+    }
+    let mut buf = Vec::new();
+    for i in 0..store.len() {
+        let mut r = store.get(i, &mut buf)?;
+        let Some(a) = r.application.as_mut().filter(|a| !a.related.is_empty()) else {
+            continue;
+        };
+        let was = a.clone();
+        polls.link(r.input, a);
+        if *a != was {
+            store.replace(i, r)?;
+        }
+    }
+    Ok(())
+}
+
 /// Links the connections of `reports` that share an identity, and names takeovers.
 pub fn link(reports: &mut [ConnectionReport]) {
     // (identity kind, value) -> connection indexes, in report order.

@@ -252,6 +252,19 @@ impl Stack {
         }
     }
 
+    /// What an engine.io long-polling connection showed, when this was one (in plaintext or
+    /// decrypted TLS).
+    pub fn polling(&self) -> Option<&http1::polling::Polling> {
+        match &self.top {
+            Top::Http1(h) => h.polling(),
+            Top::Tls(t) => match &t.inner {
+                tls::layer::Inner::Http1(h) => h.polling(),
+                tls::layer::Inner::H2(_) => None,
+            },
+            Top::H2(_) => None,
+        }
+    }
+
     /// What TLS showed, when the connection is TLS.
     pub fn tls(&self) -> Option<TlsFacts> {
         match &self.top {
