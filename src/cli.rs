@@ -356,6 +356,9 @@ pub struct LimitArgs {
     /// Finished connection reports kept in memory; the rest go to a temporary file (tests).
     #[arg(long, hide = true, value_name = "N", default_value_t = crate::report::store::DEFAULT_BUDGET)]
     pub keep_reports: usize,
+    /// Leave application protocols undecoded (benchmarks: the cost of decoding them).
+    #[arg(long, hide = true)]
+    pub no_app: bool,
 }
 
 /// TLS secrets (`analyze`, `extract`, `live`).
@@ -474,6 +477,7 @@ impl LimitArgs {
             idle_timeout_s: self.idle_timeout,
             max_flows: self.max_flows.max(1),
             keep_reports: self.keep_reports,
+            app: !self.no_app,
             ..crate::analyzer::Options::default()
         }
     }

@@ -310,6 +310,20 @@ fn a_session_upgraded_from_long_polling_names_its_polling_connections() {
 }
 
 #[test]
+fn no_app_leaves_the_application_undecoded_and_the_rest_as_it_was() {
+    // The hidden --no-app (the benchmark's baseline): no application object, no polling
+    // linkage; the WebSocket's close frames and TCP endings are the same.
+    for name in ["socketio-ping-timeout.pcap", "socketio-polling-server-disconnect.pcap"] {
+        let (with, without) = (json(name, &[]), json(name, &["--no-app"]));
+        let c = &without["connections"][0];
+        assert!(c.get("application").is_none(), "{name}: {c}");
+        for field in ["close_frames", "tcp_ends", "handshake"] {
+            assert_eq!(c[field], with["connections"][0][field], "{name}: {field}");
+        }
+    }
+}
+
+#[test]
 fn table_and_markdown_lead_with_the_application() {
     let out = Command::cargo_bin("wsclose")
         .unwrap()

@@ -514,6 +514,7 @@ impl Analyzer {
         }
         let mut c = Connection::new(seg.src, seg.dst, self.input, pkt.number, pkt.ts);
         c.up.ctx.frame_log = (self.opts.frame_log, self.opts.previews);
+        c.up.ctx.app = self.opts.app;
         self.grew = Some(self.track(&key));
         c.encapsulation = decode::encapsulation(pkt).map(Box::new);
         let conn = self.flows.entry(key).or_insert_with(|| Box::new(c));

@@ -63,6 +63,8 @@ pub struct Ctx {
     pub partial: Sides<bool>,
     /// Frames each WebSocket decoder keeps for timelines, and whether with payload previews.
     pub frame_log: (usize, bool),
+    /// Whether application protocols are decoded (`Options::app`).
+    pub app: bool,
 }
 
 impl Ctx {
@@ -112,6 +114,7 @@ impl Default for Stack {
                 order: 0,
                 partial: Sides::default(),
                 frame_log: (0, false),
+                app: true,
             },
             top: Top::Http1(http1::Http1::default()),
         }

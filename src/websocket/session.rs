@@ -224,8 +224,15 @@ impl Session {
 
     /// The server accepted, agreeing to the extensions in the handshake (RFC 7692 §7): the
     /// request sender's decoder (on side `client`, if started) learns them, and the
-    /// answering side's decoder (sent by `role`) is returned, set up with them.
-    pub fn agreed(&mut self, client: Side, role: Role, frame_log: (usize, bool)) -> Box<Decoder> {
+    /// answering side's decoder (sent by `role`) is returned, set up with them; with `app`,
+    /// the application protocol's tracker starts.
+    pub fn agreed(
+        &mut self,
+        client: Side,
+        role: Role,
+        frame_log: (usize, bool),
+        app: bool,
+    ) -> Box<Decoder> {
         let hs = &mut self.handshake;
         hs.deflate_params = hs.extensions.as_deref().and_then(deflate::parse_params);
         let (on, params) = (hs.deflate, hs.deflate_params);
@@ -245,7 +252,9 @@ impl Session {
                 deflate::DEFAULT_CAP,
             ));
         }
-        self.app_start(client, &mut dec);
+        if app {
+            self.app_start(client, &mut dec);
+        }
         dec
     }
 

@@ -537,7 +537,9 @@ impl Http1 {
                             );
                         }
                         let accept_valid = hs.accept_valid();
-                        let dec = self.session.agreed(s.other(), role, ctx.frame_log);
+                        let dec =
+                            self.session
+                                .agreed(s.other(), role, ctx.frame_log, ctx.app);
                         self.start(ctx, s, dec, buf.get(n..).unwrap_or_default(), at);
                         if accept_valid == Some(false) {
                             ctx.findings.push(
@@ -625,7 +627,7 @@ impl Http1 {
                     }
                     // engine.io long-polling: its requests and responses are read for the
                     // session id and the OPEN packet (`polling`).
-                    _ if self.polling.is_none() => match polling::Polling::start(s, &r) {
+                    _ if self.polling.is_none() && ctx.app => match polling::Polling::start(s, &r) {
                         Some(mut p) => {
                             if let Some(rest) = buf.get(n..).filter(|b| !b.is_empty()) {
                                 p.data(s, rest, packet, ts);
