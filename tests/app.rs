@@ -313,7 +313,10 @@ fn a_session_upgraded_from_long_polling_names_its_polling_connections() {
 fn no_app_leaves_the_application_undecoded_and_the_rest_as_it_was() {
     // The hidden --no-app (the benchmark's baseline): no application object, no polling
     // linkage; the WebSocket's close frames and TCP endings are the same.
-    for name in ["socketio-ping-timeout.pcap", "socketio-polling-server-disconnect.pcap"] {
+    for name in [
+        "socketio-ping-timeout.pcap",
+        "socketio-polling-server-disconnect.pcap",
+    ] {
         let (with, without) = (json(name, &[]), json(name, &["--no-app"]));
         let c = &without["connections"][0];
         assert!(c.get("application").is_none(), "{name}: {c}");

@@ -2,7 +2,8 @@
 //! how the session ended.
 //!
 //! In: the handshake's `Sec-WebSocket-Protocol` and request target, then each side's
-//! complete data messages in order (their first [`KEEP`] bytes, inflated when compressed)
+//! complete data messages in order (their first [`KEEP`] bytes, or fewer where the protocol
+//! reads fewer, [`Keep`]; inflated when compressed)
 //! and WebSocket pings and pongs, each with its packet number and time; at the end, how the
 //! WebSocket and TCP ended ([`Ending`]). Out: an [`ApplicationReport`]: the protocol as its
 //! specification names it, how it was recognized, and — only when its messages show it —
@@ -36,6 +37,31 @@ pub use polling::{PollingConnection, Polls};
 /// Bytes of each data message kept for the protocol decoders: every message that says why
 /// a session ended is far shorter; the rest of a longer message is counted, not kept.
 pub const KEEP: usize = 4096;
+
+/// How much of each message a protocol's decoder reads: the tap keeps no more.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Keep {
+    /// The first [`KEEP`] bytes of every message.
+    #[default]
+    All,
+    /// socket.io: an event or ack (`42`, `43`, binary `45`, `46`) is read by its first two
+    /// bytes, a binary message by none (only their lengths count); every other packet by
+    /// its first [`KEEP`].
+    SocketIo,
+}
+
+impl Keep {
+    /// The bytes to keep of a message (text or not) that starts with `first` (its first
+    /// two bytes, or fewer when it is shorter or they have not arrived).
+    pub fn cap(self, text: bool, first: &[u8]) -> usize {
+        match (self, first) {
+            (Keep::All, _) => KEEP,
+            (Keep::SocketIo, _) if !text => 0,
+            (Keep::SocketIo, [b'4', b'2' | b'3' | b'5' | b'6', ..]) => 2,
+            (Keep::SocketIo, _) => KEEP,
+        }
+    }
+}
 
 /// What a WebSocket direction's tap (`websocket::tap`) hands over: a finished data message
 /// (its first [`KEEP`] bytes, its length, whether part of it is missing) or a ping or pong.
@@ -403,6 +429,14 @@ impl Tracker {
     /// The protocol, once recognized.
     pub fn protocol(&self) -> Option<Protocol> {
         self.protocol
+    }
+
+    /// How much of each message its decoder reads.
+    pub fn keep(&self) -> Keep {
+        match self.protocol {
+            Some(Protocol::SocketIo) => Keep::SocketIo,
+            _ => Keep::All,
+        }
     }
 
     /// One complete data message.

@@ -99,6 +99,11 @@ impl Polls {
         self.by_sid.is_empty()
     }
 
+    /// The sids of the polling connections kept.
+    pub fn sids(&self) -> impl Iterator<Item = &str> {
+        self.by_sid.keys().map(String::as_str)
+    }
+
     /// Links the socket.io session `a` of input `input` to its polling connections.
     pub fn link(&self, input: usize, a: &mut ApplicationReport) {
         if a.protocol != super::Protocol::SocketIo.name() {

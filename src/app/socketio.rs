@@ -61,11 +61,11 @@ impl SocketIo {
         let Some((&kind, rest)) = body.split_first() else {
             return;
         };
-        // Binary packets carry "N-" attachments first; then an optional "/nsp,".
-        let rest = match rest.splitn(2, |&b| b == b'-').nth(1) {
-            Some(after) if matches!(kind, b'5' | b'6') => after,
-            _ => rest,
-        };
+        // Only a DISCONNECT and a CONNECT_ERROR say anything of an ending.
+        if !matches!(kind, b'1' | b'4') {
+            return;
+        }
+        // An optional "/nsp," before the payload.
         let (nsp, payload) = if rest.first() == Some(&b'/') {
             let mut parts = rest.splitn(2, |&b| b == b',');
             (

@@ -268,9 +268,10 @@ impl Session {
             return;
         }
         let known = tracker.protocol().is_some();
+        let keep = tracker.keep();
         for d in self.decoders[client].iter_mut().map(|d| &mut **d).chain([&mut *answer]) {
             if known || d.from() == Role::Client {
-                d.tap = Some(Box::default());
+                d.tap = Some(Box::new(crate::websocket::tap::Tap::new(keep)));
             }
         }
         self.app = Some(Box::new(tracker));
@@ -282,19 +283,26 @@ impl Session {
         let Some(app) = self.app.as_deref_mut() else {
             return;
         };
+        let mut took = false;
         for d in self.decoders.iter_mut().flatten() {
             let from = d.from();
-            if let Some(tap) = d.tap.as_deref_mut() {
+            if let Some(tap) = d.tap.as_deref_mut().filter(|t| !t.is_empty()) {
+                took = true;
                 tap.take(from, &mut |r, t| app.tapped(r, t));
             }
         }
+        // What the tracker wants changes only with what it takes in.
+        if !took {
+            return;
+        }
         let listening = app.listening();
         let known = app.protocol().is_some();
+        let keep = app.keep();
         for d in self.decoders.iter_mut().flatten() {
             if !listening {
                 d.tap = None;
             } else if known && d.tap.is_none() {
-                d.tap = Some(Box::default());
+                d.tap = Some(Box::new(crate::websocket::tap::Tap::new(keep)));
             }
         }
         if !listening {
