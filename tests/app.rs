@@ -310,6 +310,44 @@ fn a_session_upgraded_from_long_polling_names_its_polling_connections() {
 }
 
 #[test]
+fn a_ping_timeout_after_an_upgrade_is_judged_with_the_polling_opens_timers() {
+    // The client blocks its event loop once upgraded: the WebSocket carries no OPEN, the
+    // handshake's polling response does (packet 6: pingInterval 300, pingTimeout 200); the
+    // client logged "ping timeout", and so does the report, from those timers.
+    let name = "socketio-polling-ping-timeout.pcap";
+    for extra in [&[][..], &["--threads", "2"], &["--keep-reports", "0"]] {
+        let r = json(name, extra);
+        assert_eq!(
+            app(&r, 0),
+            (
+                "socket.io".to_string(),
+                Value::from("client"),
+                Value::from("ping timeout"),
+                serde_json::json!([6, 62, 63])
+            ),
+            "{extra:?}"
+        );
+        let summary = r["connections"][0]["application"]["summary"]
+            .as_str()
+            .unwrap();
+        assert!(
+            summary.starts_with("the client closed at packet 63, 1.3 s after the OPEN at packet 6 (pingInterval + pingTimeout = 500 ms); the server's ping at packet 62 went unanswered"),
+            "{summary}"
+        );
+        let kinds: Vec<&str> = r["connections"][0]["status"]["causes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c["kind"].as_str())
+            .collect();
+        assert!(kinds.contains(&"application"), "{kinds:?}");
+    }
+    // --redact keeps the cause.
+    let red = json(name, &["--redact"]);
+    assert_eq!(app(&red, 0).2, "ping timeout");
+}
+
+#[test]
 fn no_app_leaves_the_application_undecoded_and_the_rest_as_it_was() {
     // The hidden --no-app (the benchmark's baseline): no application object, no polling
     // linkage; the WebSocket's close frames and TCP endings are the same.

@@ -211,13 +211,18 @@ pub struct Identity {
     #[serde(default)]
     #[schemars(skip_serializing_if = "Vec::is_empty")]
     pub polling: Vec<PollingConnection>,
+    /// A socket.io sid whose OPEN the WebSocket did not carry: what a ping timeout is
+    /// judged from once the polling connections give the timers (stored form only).
+    #[serde(default)]
+    #[schemars(skip)]
+    pub(crate) ping: Option<socketio::PingFacts>,
 }
 
 impl Serialize for Identity {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let human = s.is_human_readable();
-        let mut st = s.serialize_struct("Identity", 5)?;
+        let mut st = s.serialize_struct("Identity", 6)?;
         st.serialize_field("kind", &self.kind)?;
         st.serialize_field("value", &self.value)?;
         st.serialize_field("connections", &self.connections)?;
@@ -230,6 +235,11 @@ impl Serialize for Identity {
             st.skip_field("polling")?;
         } else {
             st.serialize_field("polling", &self.polling)?;
+        }
+        if human {
+            st.skip_field("ping")?;
+        } else {
+            st.serialize_field("ping", &self.ping)?;
         }
         st.end()
     }
@@ -482,6 +492,12 @@ impl Tracker {
         let machine = self.machine.as_ref()?.machine();
         let verdict = machine.verdict(end, &self.beats).unwrap_or_default();
         let (interval, timeout) = machine.negotiated();
+        let mut related = machine.identities();
+        if let Some(Proto::SocketIo(s)) = &self.machine {
+            if let Some(facts) = s.pending(end, &self.beats) {
+                related.iter_mut().for_each(|id| id.ping = Some(facts));
+            }
+        }
         Some(ApplicationReport {
             protocol: p.name().to_string(),
             version: machine.version(),
@@ -492,7 +508,7 @@ impl Tracker {
             fix: verdict.fix,
             evidence: verdict.evidence,
             heartbeat: self.beats.report(interval, timeout),
-            related: machine.identities(),
+            related,
             messages: self.messages,
             undecodable: self.undecodable,
         })

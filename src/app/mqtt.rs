@@ -274,6 +274,7 @@ impl Machine for Mqtt {
             .map(|c| Identity {
                 upgrade_packet: None,
                 polling: Vec::new(),
+                ping: None,
                 kind: "mqtt-client-id".into(),
                 value: c.clone(),
                 connections: Vec::new(),

@@ -8,8 +8,8 @@
 //! connections in the sid's `related` entry, one sentence added to the summary (the sid,
 //! their first packets, whether the last poll was answered before or after the UPGRADE),
 //! and the heartbeat's pingInterval and pingTimeout from the OPEN when the WebSocket
-//! carried none. Nothing is judged again: a ping timeout needs the OPEN's numbers while the
-//! session is read, which a session upgraded from polling does not have then.
+//! carried none; with those timers, a ping timeout is judged from what the session kept
+//! for it (`socketio::PingFacts`), before the causes it comes before.
 
 use super::{ms, quote, ApplicationReport, HeartbeatReport};
 use serde::{Deserialize, Serialize};
@@ -36,6 +36,8 @@ struct Polled {
     conn: PollingConnection,
     /// The OPEN's pingInterval and pingTimeout (ms).
     open: (Option<u64>, Option<u64>),
+    /// The OPEN's packet and time.
+    open_at: Option<(u64, crate::capture::Timestamp)>,
 }
 
 /// The polling connections of one analysis, by sid.
@@ -77,6 +79,7 @@ impl Polls {
             open: p
                 .open
                 .map_or((None, None), |o| (o.ping_interval, o.ping_timeout)),
+            open_at: p.open.map(|o| (o.packet, o.ts)),
         });
     }
 
@@ -111,7 +114,9 @@ impl Polls {
         }
         let mut sentence = None;
         let mut open = None;
+        let mut facts = None;
         for id in a.related.iter_mut().filter(|i| i.kind == "socket.io-sid") {
+            facts = id.ping.take().or(facts);
             let Some(list) = self.by_sid.get(&id.value) else {
                 continue;
             };
@@ -127,6 +132,23 @@ impl Polls {
         let Some(sentence) = sentence else {
             return;
         };
+        // The WebSocket carried no OPEN: a ping timeout is judged with the polling OPEN's
+        // timers, where it comes before the cause the session got without them.
+        let below = a
+            .cause
+            .as_deref()
+            .is_some_and(|c| super::socketio::BELOW_PING.contains(&c));
+        if let (Some(f), Some(o), true) = (facts, open, below) {
+            if let (Some(i), Some(t)) = o.open {
+                if let Some(v) = f.judge(i, t, o.open_at) {
+                    a.ended_by = v.ended_by;
+                    a.cause = v.cause;
+                    a.summary = v.summary;
+                    a.fix = v.fix;
+                    a.evidence = v.evidence;
+                }
+            }
+        }
         a.summary = Some(match a.summary.take() {
             Some(s) => format!("{s}; {sentence}"),
             None => sentence,

@@ -46,7 +46,11 @@ pub fn link_polling(reports: &mut [ConnectionReport], polls: &crate::app::Polls)
     }
     for r in reports {
         if let Some(a) = r.application.as_mut() {
+            let cause = a.cause.clone();
             polls.link(r.input, a);
+            if a.cause != cause {
+                status_cause(r);
+            }
         }
     }
 }
@@ -70,6 +74,9 @@ pub fn link_polling_store(
         let was = a.clone();
         polls.link(r.input, a);
         if *a != was {
+            if a.cause != was.cause {
+                status_cause(&mut r);
+            }
             store.replace(i, r)?;
         }
     }

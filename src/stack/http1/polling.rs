@@ -23,8 +23,9 @@ const KEEP_OPEN: usize = 1024;
 /// What an engine.io OPEN packet announced.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Open {
-    /// The packet that completed the response carrying it.
+    /// The packet that completed the response carrying it, and its time.
     pub packet: u64,
+    pub ts: Timestamp,
     pub ping_interval: Option<u64>,
     pub ping_timeout: Option<u64>,
 }
@@ -216,6 +217,7 @@ impl Polling {
         }
         self.open = Some(Open {
             packet,
+            ts,
             ping_interval: v.get("pingInterval").and_then(|x| x.as_u64()),
             ping_timeout: v.get("pingTimeout").and_then(|x| x.as_u64()),
         });
@@ -289,6 +291,7 @@ mod tests {
             p.open,
             Some(Open {
                 packet: 7,
+                ts: Timestamp(7),
                 ping_interval: Some(300),
                 ping_timeout: Some(200)
             })
