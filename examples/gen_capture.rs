@@ -15,6 +15,11 @@
 //! With `--h2 SHARE`, that share of the WebSocket connections runs over HTTP/2 (RFC 8441,
 //! one extended CONNECT stream per TCP connection): h2c with prior knowledge, or h2 inside
 //! TLS (ALPN `h2`) for those that are also wss://.
+//!
+//! With `--app socketio`, every WebSocket connection is a socket.io session (engine.io 4
+//! over the WebSocket transport: OPEN, namespace connect, events, the server's pings and
+//! the client's pongs, a DISCONNECT or CLOSE before some endings), and the truth gives
+//! each one's expected `application` cause (`app`). See `examples/gen/socketio.rs`.
 
 #[path = "gen/mod.rs"]
 mod gen;
@@ -58,6 +63,10 @@ struct Args {
     /// when --tls is above 0].
     #[arg(long)]
     keylog: Option<PathBuf>,
+    /// The application protocol every WebSocket connection carries: `socketio` (engine.io 4
+    /// over the WebSocket transport; not with --h2); none by default.
+    #[arg(long, value_parser = ["socketio"])]
+    app: Option<String>,
     /// Where the truth goes [default: OUT.truth.json].
     #[arg(long)]
     truth: Option<PathBuf>,
@@ -75,6 +84,11 @@ fn main() -> std::io::Result<()> {
     cfg.deflate = args.deflate.clamp(0.0, 1.0);
     cfg.tls = args.tls.clamp(0.0, 1.0);
     cfg.h2 = args.h2.clamp(0.0, 1.0);
+    cfg.socketio = args.app.as_deref() == Some("socketio");
+    if cfg.socketio && cfg.h2 > 0.0 {
+        eprintln!("gen_capture: --app socketio runs over HTTP/1.1 only: leave out --h2");
+        std::process::exit(2);
+    }
     let beside = |suffix: &str| {
         let mut p = args.out.clone().into_os_string();
         p.push(suffix);

@@ -257,6 +257,114 @@ fn a_takeover_links_both_connections_and_redact_hides_the_client_id() {
 }
 
 #[test]
+fn a_session_upgraded_from_long_polling_names_its_polling_connections() {
+    // socket.io-client's default transports: the handshake GET over HTTP long-polling
+    // (its OPEN at packet 6: sid, pingInterval 300, pingTimeout 200), a POST and GETs with
+    // the sid, then the WebSocket with the same sid, its UPGRADE at packet 60.
+    let name = "socketio-polling-server-disconnect.pcap";
+    let sid = "bGergOWlwt4E0QNcAAAA";
+    let r = json(name, &[]);
+    assert_eq!(r["connections"].as_array().map(Vec::len), Some(1));
+    assert_eq!(app(&r, 0).2, "io server disconnect");
+    let a = &r["connections"][0]["application"];
+    let id = &a["related"][0];
+    assert_eq!(
+        (id["kind"].as_str(), id["value"].as_str()),
+        (Some("socket.io-sid"), Some(sid))
+    );
+    assert_eq!(id["upgrade_packet"], 60);
+    let firsts: Vec<u64> = id["polling"]
+        .as_array()
+        .expect("polling connections")
+        .iter()
+        .map(|p| p["first_packet"].as_u64().unwrap())
+        .collect();
+    assert_eq!(firsts, [1, 11, 17, 40, 43]);
+    assert_eq!(id["polling"][0]["open_packet"], 6);
+    assert_eq!(id["polling"][0]["last_response"], 6);
+    assert_eq!(a["heartbeat"]["interval_ms"], 300);
+    assert_eq!(a["heartbeat"]["timeout_ms"], 200);
+    let summary = a["summary"].as_str().unwrap();
+    assert!(
+        summary.contains(&format!("began on HTTP long-polling as engine.io session \"{sid}\": 5 polling connections (from packets 1, 11, 17, 40, 43); the last poll was answered at packet 52, before the UPGRADE at packet 60; pingInterval 300 ms and pingTimeout 200 ms from the OPEN at packet 6")),
+        "{summary}"
+    );
+    // The same with two threads (the polling connections may be another's) and with every
+    // report kept in the temporary file.
+    for extra in [["--threads", "2"], ["--keep-reports", "0"]] {
+        assert_eq!(
+            json(name, &extra)["connections"],
+            r["connections"],
+            "{extra:?}"
+        );
+    }
+    // --redact keeps the linkage and the cause, not the sid.
+    let red = json(name, &["--redact"]);
+    assert_eq!(app(&red, 0).2, "io server disconnect");
+    assert_eq!(
+        red["connections"][0]["application"]["related"][0]["polling"],
+        id["polling"]
+    );
+    let text = serde_json::to_string(&red).unwrap();
+    assert!(!text.contains(sid), "{text}");
+}
+
+#[test]
+fn a_ping_timeout_after_an_upgrade_is_judged_with_the_polling_opens_timers() {
+    // The client blocks its event loop once upgraded: the WebSocket carries no OPEN, the
+    // handshake's polling response does (packet 6: pingInterval 300, pingTimeout 200); the
+    // client logged "ping timeout", and so does the report, from those timers.
+    let name = "socketio-polling-ping-timeout.pcap";
+    for extra in [&[][..], &["--threads", "2"], &["--keep-reports", "0"]] {
+        let r = json(name, extra);
+        assert_eq!(
+            app(&r, 0),
+            (
+                "socket.io".to_string(),
+                Value::from("client"),
+                Value::from("ping timeout"),
+                serde_json::json!([6, 62, 63])
+            ),
+            "{extra:?}"
+        );
+        let summary = r["connections"][0]["application"]["summary"]
+            .as_str()
+            .unwrap();
+        assert!(
+            summary.starts_with("the client closed at packet 63, 1.3 s after the OPEN at packet 6 (pingInterval + pingTimeout = 500 ms); the server's ping at packet 62 went unanswered"),
+            "{summary}"
+        );
+        let kinds: Vec<&str> = r["connections"][0]["status"]["causes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c["kind"].as_str())
+            .collect();
+        assert!(kinds.contains(&"application"), "{kinds:?}");
+    }
+    // --redact keeps the cause.
+    let red = json(name, &["--redact"]);
+    assert_eq!(app(&red, 0).2, "ping timeout");
+}
+
+#[test]
+fn no_app_leaves_the_application_undecoded_and_the_rest_as_it_was() {
+    // The hidden --no-app (the benchmark's baseline): no application object, no polling
+    // linkage; the WebSocket's close frames and TCP endings are the same.
+    for name in [
+        "socketio-ping-timeout.pcap",
+        "socketio-polling-server-disconnect.pcap",
+    ] {
+        let (with, without) = (json(name, &[]), json(name, &["--no-app"]));
+        let c = &without["connections"][0];
+        assert!(c.get("application").is_none(), "{name}: {c}");
+        for field in ["close_frames", "tcp_ends", "handshake"] {
+            assert_eq!(c[field], with["connections"][0][field], "{name}: {field}");
+        }
+    }
+}
+
+#[test]
 fn table_and_markdown_lead_with_the_application() {
     let out = Command::cargo_bin("wsclose")
         .unwrap()

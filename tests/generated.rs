@@ -346,6 +346,63 @@ fn generated_capture_with_permessage_deflate_matches_the_truth() {
 }
 
 #[test]
+fn generated_socketio_capture_names_the_application_causes_of_the_truth() {
+    // Every WebSocket connection a socket.io session (some compressed, some over TLS): the
+    // WebSocket and TCP facts as always, and each session's application cause and the side
+    // that ended it as the truth gives them (`examples/gen/socketio.rs`).
+    let mut cfg = gen::Config::new(300, 6_000_000, 13);
+    cfg.socketio = true;
+    // About 2.4 s of capture time: sessions live long enough for a few pings.
+    cfg.rate_mbps = 20;
+    cfg.deflate = 0.3;
+    cfg.tls = 0.2;
+    let dir = tempfile::tempdir().unwrap();
+    let (pcap, truth, _) = generate(&dir, &cfg);
+    let report = check(cfg, Options::default());
+    let mut want: BTreeMap<Key, (Value, Value)> = BTreeMap::new();
+    for t in truth["websocket_connections"].as_array().unwrap() {
+        let app = &t["app"];
+        assert_eq!(app["protocol"], "socket.io", "{t}");
+        want.insert(key_of(t), (app["cause"].clone(), app["ended_by"].clone()));
+    }
+    let mut failures = Vec::new();
+    let mut causes: BTreeMap<String, usize> = BTreeMap::new();
+    for c in report["connections"].as_array().unwrap() {
+        let a = &c["application"];
+        let got = (a["cause"].clone(), a["ended_by"].clone());
+        *causes.entry(got.0.to_string()).or_default() += 1;
+        let w = want.get(&key_of(c));
+        if a["protocol"] != "socket.io" || w != Some(&got) {
+            failures.push(format!("{:?}: got {got:?}, want {w:?}", key_of(c)));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    // Every kind of ending the generator draws is there, and the sessions pinged.
+    for cause in [
+        "io client disconnect",
+        "io server disconnect",
+        "forced close",
+        "transport close",
+        "transport error",
+    ] {
+        assert!(causes.contains_key(&format!("\"{cause}\"")), "{causes:?}");
+    }
+    let pinged = report["connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["application"]["heartbeat"]["server"]["pings"].as_u64() > Some(0))
+        .count();
+    assert!(pinged > 10, "{pinged} sessions pinged");
+    drop(pcap);
+}
+
+#[test]
 fn generated_capture_over_tls_matches_the_truth() {
     // Every WebSocket connection over TLS 1.3 (AES-128-GCM, ChaCha20-Poly1305) or TLS 1.2
     // (ECDHE AES-128-GCM), read with the generator's key log: the same close frames,

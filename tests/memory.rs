@@ -10,8 +10,8 @@ use etherparse::PacketBuilder;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use wsclose::Options;
 use wsclose::keys::KeySources;
+use wsclose::Options;
 
 const SERVER: [u8; 4] = [10, 0, 0, 1];
 const MIB: usize = 1 << 20;

@@ -66,6 +66,7 @@
 #![allow(dead_code)]
 
 pub mod h2;
+pub mod socketio;
 pub mod tls;
 
 use base64::Engine as _;
@@ -112,6 +113,9 @@ pub struct Config {
     /// h2 inside TLS when the connection is also wss://. At 0 (the default) no random
     /// draw is spent on it, so a seed gives the same bytes as before the option.
     pub h2: f64,
+    /// Every WebSocket connection is a socket.io session (`socketio.rs`; over HTTP/1.1:
+    /// not with `h2`). Off by default, with no random draw: the same bytes again.
+    pub socketio: bool,
 }
 
 impl Config {
@@ -125,6 +129,7 @@ impl Config {
             deflate: 0.0,
             tls: 0.0,
             h2: 0.0,
+            socketio: false,
         }
     }
 }
@@ -768,6 +773,8 @@ struct Conn {
     /// Its stream's endings, and whether each side ended its half (or both, reset).
     stream_ends: Vec<StreamEndTruth>,
     h2_done: [bool; 2],
+    /// A socket.io session, when `Config::socketio` made this WebSocket one.
+    sio: Option<Box<socketio::Sio>>,
 }
 
 /// The compression state of a connection that negotiated permessage-deflate: one raw
@@ -944,6 +951,9 @@ impl Conn {
 
     /// Emits packets until one is written (or the connection ends).
     fn step<K: Sink>(&mut self, out: &mut Out<'_, K>, rng: &mut Rng) -> io::Result<StepResult> {
+        if let Some(s) = self.sio.as_mut() {
+            s.now = out.now;
+        }
         loop {
             let Some(op) = self.ops.pop_front() else {
                 self.plan(rng);
@@ -1250,7 +1260,10 @@ impl Conn {
                         let req = upgrade_request(rng, self.path, host, &key, proto, deflate);
                         let ext = self.deflate.as_ref().map(|z| z.response());
                         let mut resp = upgrade_response(&key, proto, ext.as_deref());
-                        if rng.chance(0.1) {
+                        if let Some(open) = self.sio.as_ref().map(|s| s.open()) {
+                            // socket.io: the OPEN goes with the 101.
+                            frame(&mut resp, true, OP_TEXT, None, &open);
+                        } else if rng.chance(0.1) {
                             // The server's first frame in the segment of the 101 response.
                             let t = {
                                 let n = rng.range(20, 200) as usize;
@@ -1268,11 +1281,13 @@ impl Conn {
                                 Op::Flush,
                             ]);
                         }
+                        self.plan_sio_opening(rng);
                     }
                     Kind::Http | Kind::Tls => {}
                 }
             }
             Phase::Data => match self.kind {
+                Kind::Ws if self.sio.is_some() => self.plan_sio(rng),
                 Kind::Ws => self.plan_ws(rng),
                 Kind::Http => self.plan_http(rng),
                 Kind::Tls => self.plan_tls(rng),
@@ -1612,6 +1627,11 @@ impl Conn {
     }
 
     fn small_message(&mut self, rng: &mut Rng, d: usize) -> Vec<u8> {
+        if self.sio.is_some() {
+            let n = rng.range(20, 400) as usize;
+            let e = socketio::event(rng, n);
+            return self.data_frame(rng, d, OP_TEXT, &e);
+        }
         if rng.chance(0.85) {
             let t = {
                 let n = rng.range(20, 400) as usize;
@@ -1882,6 +1902,7 @@ impl Conn {
                 "client": self.deflate.as_ref().map_or(0, |z| z.compressed[C]),
                 "server": self.deflate.as_ref().map_or(0, |z| z.compressed[S]),
             },
+            "app": self.sio_truth(),
             "tls": self.tls.as_ref().map(|t| json!({
                 "version": t.flavor.version(),
                 "cipher_suite": t.flavor.suite_name(),
@@ -2052,6 +2073,7 @@ pub fn generate_with_keylog<K: Sink, T: Write, L: Write>(
         "other_ports": OTHER_PORTS,
         "tls": cfg.tls,
         "h2": cfg.h2,
+        "app": if cfg.socketio { Some("socketio") } else { None },
     })
     .to_string();
     // The head without its closing brace, then the connections array.
@@ -2080,6 +2102,7 @@ pub fn generate_with_keylog<K: Sink, T: Write, L: Write>(
                 cfg.deflate,
                 cfg.tls,
                 cfg.h2,
+                cfg.socketio,
             ));
             started += 1;
         }
@@ -2139,6 +2162,7 @@ fn new_conn(
     deflate: f64,
     tls: f64,
     h2_share: f64,
+    socketio: bool,
 ) -> Conn {
     let kind = match rng.weighted(&[87, 10, 3]) {
         0 => Kind::Ws,
@@ -2177,7 +2201,10 @@ fn new_conn(
         budget,
         used: 0,
         first_packet: 0,
-        path: rng.pick(PATHS),
+        path: match rng.pick(PATHS) {
+            _ if socketio && kind == Kind::Ws => socketio::PATH,
+            p => p,
+        },
         scenario: "",
         requests: 0,
         // No draw at all without compression: the same seed, the same bytes.
@@ -2193,6 +2220,8 @@ fn new_conn(
             .then(|| Box::new(h2::H2::new())),
         stream_ends: Vec::new(),
         h2_done: [false; 2],
+        // Likewise no draw without socket.io.
+        sio: (socketio && kind == Kind::Ws).then(|| Box::new(socketio::Sio::new(rng))),
     }
 }
 

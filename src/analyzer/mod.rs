@@ -530,6 +530,7 @@ impl Analyzer {
         }
         let mut c = Connection::new(seg.src, seg.dst, self.input, pkt.number, pkt.ts);
         c.up.ctx.frame_log = (self.opts.frame_log, self.opts.previews);
+        c.up.ctx.app = self.opts.app;
         self.grew = Some(self.track(&key));
         c.encapsulation = decode::encapsulation(pkt).map(Box::new);
         let conn = self.flows.entry(key).or_insert_with(|| Box::new(c));
@@ -830,6 +831,9 @@ impl Analyzer {
             Some(at)
         } else {
             self.seen.other_tcp_connections += 1;
+            if let Some(p) = c.up.polling() {
+                self.seen.polling.add(c.input, p, c.first_packet);
+            }
             // A TLS connection that could not be read is listed; one decrypted whole that
             // carried another protocol is simply another TCP connection.
             if let Some(e) = crate::report::tls::EncryptedReport::of(&c)
@@ -944,6 +948,7 @@ impl Analyzer {
             for e in s.encrypted {
                 seen.add_encrypted(e);
             }
+            seen.polling.append(s.polling);
         }
         seen.encrypted.sort_by_key(|e| (e.input, e.first_packet));
         // The store took in the others' drops and notes.

@@ -68,6 +68,10 @@ pub struct Options {
     /// Hash each input read as a stream (standard input, a pipe: it cannot be read again to
     /// hash it) as it is read, into `InputSummary::sha256` (the Markdown report's header).
     pub hash_streams: bool,
+    /// Decode the application protocols WebSocket sessions carry (`crate::app`) and the
+    /// engine.io long-polling connections they began on; false leaves `application` out
+    /// of every report.
+    pub app: bool,
 }
 
 /// When the analyzer freezes a connection out of memory (`freeze`); the report is the same
@@ -119,6 +123,7 @@ impl Default for Options {
             join_files: true,
             force_join: false,
             hash_streams: false,
+            app: true,
         }
     }
 }

@@ -2,7 +2,8 @@
 //! how the session ended.
 //!
 //! In: the handshake's `Sec-WebSocket-Protocol` and request target, then each side's
-//! complete data messages in order (their first [`KEEP`] bytes, inflated when compressed)
+//! complete data messages in order (their first [`KEEP`] bytes, or fewer where the protocol
+//! reads fewer, [`Keep`]; inflated when compressed)
 //! and WebSocket pings and pongs, each with its packet number and time; at the end, how the
 //! WebSocket and TCP ended ([`Ending`]). Out: an [`ApplicationReport`]: the protocol as its
 //! specification names it, how it was recognized, and — only when its messages show it —
@@ -21,6 +22,7 @@ mod heartbeat;
 mod mqtt;
 mod ocpp;
 mod phoenix;
+mod polling;
 mod signalr;
 mod socketio;
 mod stomp;
@@ -30,10 +32,36 @@ use crate::flow::Role;
 use serde::{Deserialize, Serialize};
 
 pub use heartbeat::{ControlMarks, HeartbeatReport, Recent, SideBeat};
+pub use polling::{PollingConnection, Polls};
 
 /// Bytes of each data message kept for the protocol decoders: every message that says why
 /// a session ended is far shorter; the rest of a longer message is counted, not kept.
 pub const KEEP: usize = 4096;
+
+/// How much of each message a protocol's decoder reads: the tap keeps no more.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Keep {
+    /// The first [`KEEP`] bytes of every message.
+    #[default]
+    All,
+    /// socket.io: an event or ack (`42`, `43`, binary `45`, `46`) is read by its first two
+    /// bytes, a binary message by none (only their lengths count); every other packet by
+    /// its first [`KEEP`].
+    SocketIo,
+}
+
+impl Keep {
+    /// The bytes to keep of a message (text or not) that starts with `first` (its first
+    /// two bytes, or fewer when it is shorter or they have not arrived).
+    pub fn cap(self, text: bool, first: &[u8]) -> usize {
+        match (self, first) {
+            (Keep::All, _) => KEEP,
+            (Keep::SocketIo, _) if !text => 0,
+            (Keep::SocketIo, [b'4', b'2' | b'3' | b'5' | b'6', ..]) => 2,
+            (Keep::SocketIo, _) => KEEP,
+        }
+    }
+}
 
 /// What a WebSocket direction's tap (`websocket::tap`) hands over: a finished data message
 /// (its first [`KEEP`] bytes, its length, whether part of it is missing) or a ping or pong.
@@ -190,7 +218,9 @@ pub struct ApplicationReport {
 }
 
 /// An identity a session carries, by which sessions are linked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+// Its JSON leaves out the long-polling fields when they are empty; its stored form (not
+// self-describing) always has them.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 pub struct Identity {
     /// `mqtt-client-id`, `socket.io-sid`.
     pub kind: String,
@@ -199,6 +229,47 @@ pub struct Identity {
     /// The ids of other connections of this report with the same identity.
     #[serde(default)]
     pub connections: Vec<u64>,
+    /// A socket.io sid: the packet of the engine.io UPGRADE (`5`) by which the session
+    /// moved from HTTP long-polling to this WebSocket, when it is in the capture.
+    #[serde(default)]
+    #[schemars(skip_serializing_if = "Option::is_none")]
+    pub upgrade_packet: Option<u64>,
+    /// A socket.io sid: the HTTP long-polling connections of the capture with this sid.
+    #[serde(default)]
+    #[schemars(skip_serializing_if = "Vec::is_empty")]
+    pub polling: Vec<PollingConnection>,
+    /// A socket.io sid whose OPEN the WebSocket did not carry: what a ping timeout is
+    /// judged from once the polling connections give the timers (stored form only).
+    #[serde(default)]
+    #[schemars(skip)]
+    pub(crate) ping: Option<socketio::PingFacts>,
+}
+
+impl Serialize for Identity {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let human = s.is_human_readable();
+        let mut st = s.serialize_struct("Identity", 6)?;
+        st.serialize_field("kind", &self.kind)?;
+        st.serialize_field("value", &self.value)?;
+        st.serialize_field("connections", &self.connections)?;
+        if human && self.upgrade_packet.is_none() {
+            st.skip_field("upgrade_packet")?;
+        } else {
+            st.serialize_field("upgrade_packet", &self.upgrade_packet)?;
+        }
+        if human && self.polling.is_empty() {
+            st.skip_field("polling")?;
+        } else {
+            st.serialize_field("polling", &self.polling)?;
+        }
+        if human {
+            st.skip_field("ping")?;
+        } else {
+            st.serialize_field("ping", &self.ping)?;
+        }
+        st.end()
+    }
 }
 
 /// The verdict a protocol decoder gives at the end.
@@ -397,6 +468,14 @@ impl Tracker {
         self.protocol
     }
 
+    /// How much of each message its decoder reads.
+    pub fn keep(&self) -> Keep {
+        match self.protocol {
+            Some(Protocol::SocketIo) => Keep::SocketIo,
+            _ => Keep::All,
+        }
+    }
+
     /// One complete data message.
     pub fn message(&mut self, m: &Message<'_>) {
         if self.sniff {
@@ -440,6 +519,12 @@ impl Tracker {
         let machine = self.machine.as_ref()?.machine();
         let verdict = machine.verdict(end, &self.beats).unwrap_or_default();
         let (interval, timeout) = machine.negotiated();
+        let mut related = machine.identities();
+        if let Some(Proto::SocketIo(s)) = &self.machine {
+            if let Some(facts) = s.pending(end, &self.beats) {
+                related.iter_mut().for_each(|id| id.ping = Some(facts));
+            }
+        }
         Some(ApplicationReport {
             protocol: p.name().to_string(),
             version: machine.version(),
@@ -450,7 +535,7 @@ impl Tracker {
             fix: verdict.fix,
             evidence: verdict.evidence,
             heartbeat: self.beats.report(interval, timeout),
-            related: machine.identities(),
+            related,
             messages: self.messages,
             undecodable: self.undecodable,
         })

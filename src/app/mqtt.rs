@@ -272,6 +272,9 @@ impl Machine for Mqtt {
             .iter()
             .filter(|c| !c.is_empty())
             .map(|c| Identity {
+                upgrade_packet: None,
+                polling: Vec::new(),
+                ping: None,
                 kind: "mqtt-client-id".into(),
                 value: c.clone(),
                 connections: Vec::new(),

@@ -34,6 +34,8 @@ pub(crate) struct SocketIo {
     bad: Option<(Role, u64)>,
     /// The session came from long-polling (`2probe`/`3probe`, or a `sid` in the target).
     upgraded: bool,
+    /// The client's engine.io UPGRADE packet (`5`): its packet.
+    upgrade: Option<u64>,
 }
 
 impl SocketIo {
@@ -59,11 +61,11 @@ impl SocketIo {
         let Some((&kind, rest)) = body.split_first() else {
             return;
         };
-        // Binary packets carry "N-" attachments first; then an optional "/nsp,".
-        let rest = match rest.splitn(2, |&b| b == b'-').nth(1) {
-            Some(after) if matches!(kind, b'5' | b'6') => after,
-            _ => rest,
-        };
+        // Only a DISCONNECT and a CONNECT_ERROR say anything of an ending.
+        if !matches!(kind, b'1' | b'4') {
+            return;
+        }
+        // An optional "/nsp," before the payload.
         let (nsp, payload) = if rest.first() == Some(&b'/') {
             let mut parts = rest.splitn(2, |&b| b == b',');
             (
@@ -139,6 +141,10 @@ impl Machine for SocketIo {
                 self.socketio_packet(m, body);
                 Seen::Data
             }
+            b'5' if m.from == Role::Client && body.is_empty() => {
+                self.upgrade.get_or_insert(m.packet);
+                Seen::Data
+            }
             b'5' | b'6' => Seen::Data,
             _ => {
                 self.bad = Some((m.from, m.packet));
@@ -162,6 +168,9 @@ impl Machine for SocketIo {
                 kind: "socket.io-sid".into(),
                 value: s.clone(),
                 connections: Vec::new(),
+                upgrade_packet: self.upgrade,
+                polling: Vec::new(),
+                ping: None,
             })
             .collect()
     }
@@ -259,11 +268,68 @@ impl SocketIo {
         beats: &Beats,
     ) -> Option<Verdict> {
         let (interval, timeout) = (self.ping_interval?, self.ping_timeout?);
+        self.facts(by, end_packet, end_ts, beats)
+            .judge(interval, timeout, self.open)
+    }
+
+    fn facts(
+        &self,
+        by: Role,
+        end_packet: u64,
+        end_ts: crate::capture::Timestamp,
+        beats: &Beats,
+    ) -> PingFacts {
         let pinger = self.pinger();
+        PingFacts {
+            pinger,
+            by,
+            end_packet,
+            end_ts,
+            unanswered: beats.side(pinger).first_unanswered_app,
+            answered: beats.side(by).app_pongs.last,
+        }
+    }
+
+    /// What a ping timeout would be judged from, for a session upgraded from long-polling
+    /// whose OPEN the WebSocket did not carry (its timers are in the polling response).
+    pub(crate) fn pending(&self, end: &Ending, beats: &Beats) -> Option<PingFacts> {
+        if self.ping_interval.is_some() || !self.upgraded {
+            return None;
+        }
+        let (by, end_packet, end_ts) = end.first()?;
+        Some(self.facts(by, end_packet, end_ts, beats))
+    }
+}
+
+/// What a ping timeout is judged from: who pings, who ended the session and when, the
+/// pinger's first ping left unanswered, the last pong of the side that ended it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PingFacts {
+    pinger: Role,
+    by: Role,
+    end_packet: u64,
+    end_ts: crate::capture::Timestamp,
+    unanswered: Option<(u64, crate::capture::Timestamp)>,
+    answered: Option<(u64, crate::capture::Timestamp)>,
+}
+
+/// The causes a ping timeout comes before (`SocketIo::verdict`'s order).
+pub(crate) const BELOW_PING: [&str; 3] = ["parse error", "transport close", "transport error"];
+
+impl PingFacts {
+    /// A ping timeout under pingInterval `interval` and pingTimeout `timeout` (ms), the
+    /// OPEN at `open` (packet, time), when the quiet spell reached the timer.
+    pub(crate) fn judge(
+        &self,
+        interval: u64,
+        timeout: u64,
+        open: Option<(u64, crate::capture::Timestamp)>,
+    ) -> Option<Verdict> {
+        let (pinger, by, end_packet, end_ts) = (self.pinger, self.by, self.end_packet, self.end_ts);
         let reached = |spell: u64, limit: u64| spell as f64 >= limit as f64 * SLACK;
         if by == pinger {
             // The pinging side gave up: its ping went unanswered for pingTimeout.
-            let (p, t) = beats.side(pinger).first_unanswered_app?;
+            let (p, t) = self.unanswered?;
             let spell = between(t, end_ts);
             return reached(spell, timeout).then(|| {
                 Verdict::new(
@@ -283,11 +349,11 @@ impl SocketIo {
         // The answering side gave up: no ping within pingInterval + pingTimeout of the last
         // one it took in. Its pong marks when it did (a ping it never read, sent while it
         // was blocked, is in the capture but did not reset its timer).
-        let answered = beats.side(by).app_pongs.last;
-        let (p, t) = answered.or(self.open)?;
+        let answered = self.answered;
+        let (p, t) = answered.or(open)?;
         let spell = between(t, end_ts);
         let limit = interval + timeout;
-        let unread = beats.side(pinger).first_unanswered_app;
+        let unread = self.unanswered;
         reached(spell, limit).then(|| {
             let (why, fix, mut evidence) = match unread {
                 Some((up, _)) => (

@@ -15,30 +15,68 @@ use crate::report::ConnectionReport;
 /// the first counts as the takeover.
 const TAKEOVER_S: f64 = 2.0;
 
-/// [`link`] over a store: the reports that name an identity are read back (only when two
-/// or more do), linked, and the changed ones written back.
+/// [`link`] over a store: the reports that name an identity another report names too are
+/// read back, linked, and the changed ones written back.
 pub fn link_store(store: &mut crate::report::Store) -> std::io::Result<()> {
     if store.identities < 2 {
         return Ok(());
     }
     let mut buf = Vec::new();
-    let mut at = Vec::new();
-    let mut reports = Vec::new();
-    for i in 0..store.len() {
-        let r = store.get(i, &mut buf)?;
-        if r.application
-            .as_ref()
-            .is_some_and(|a| !a.related.is_empty())
-        {
-            at.push(i);
-            reports.push(r);
-        }
+    let at = store.identity_positions(true, std::iter::empty());
+    let mut reports = Vec::with_capacity(at.len());
+    for &i in &at {
+        reports.push(store.get(i, &mut buf)?);
     }
     let before: Vec<Option<crate::app::ApplicationReport>> =
         reports.iter().map(|r| r.application.clone()).collect();
     link(&mut reports);
     for ((i, r), was) in at.into_iter().zip(reports).zip(before) {
         if r.application != was {
+            store.replace(i, r)?;
+        }
+    }
+    Ok(())
+}
+
+/// Links each socket.io session to the long-polling connections it began on
+/// ([`crate::app::Polls::link`]).
+pub fn link_polling(reports: &mut [ConnectionReport], polls: &crate::app::Polls) {
+    if polls.is_empty() {
+        return;
+    }
+    for r in reports {
+        if let Some(a) = r.application.as_mut() {
+            let cause = a.cause.clone();
+            polls.link(r.input, a);
+            if a.cause != cause {
+                status_cause(r);
+            }
+        }
+    }
+}
+
+/// [`link_polling`] over a store: only the reports that name a sid of `polls` are read
+/// back, and only those that change are written back.
+pub fn link_polling_store(
+    store: &mut crate::report::Store,
+    polls: &crate::app::Polls,
+) -> std::io::Result<()> {
+    if polls.is_empty() || store.identities == 0 {
+        return Ok(());
+    }
+    let mut buf = Vec::new();
+    let at = store.identity_positions(false, polls.sids().map(|s| ("socket.io-sid", s)));
+    for i in at {
+        let mut r = store.get(i, &mut buf)?;
+        let Some(a) = r.application.as_mut().filter(|a| !a.related.is_empty()) else {
+            continue;
+        };
+        let was = a.clone();
+        polls.link(r.input, a);
+        if *a != was {
+            if a.cause != was.cause {
+                status_cause(&mut r);
+            }
             store.replace(i, r)?;
         }
     }

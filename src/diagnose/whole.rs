@@ -36,6 +36,7 @@ impl Report {
         }
         pairs::link_vec(&mut connections, legs::link);
         app::link(&mut connections);
+        app::link_polling(&mut connections, &seen.polling);
         for c in &mut connections {
             legs::mark_behind_encrypted(c, &seen.encrypted);
         }
@@ -48,6 +49,7 @@ impl Report {
         // Failing to read back or write a report leaves the legs unlinked, nothing worse.
         let _ = crate::report::store::link_store(&mut store, legs::link);
         let _ = app::link_store(&mut store);
+        let _ = app::link_polling_store(&mut store, &seen.polling);
         // Failing to read back or write a report leaves it as it was made, nothing worse.
         let _ = finish_store(&mut store, &inputs, &seen.encrypted);
         Report::build(inputs, Vec::new(), Some(store), seen)

@@ -359,6 +359,9 @@ pub struct LimitArgs {
     /// Finished connection reports kept in memory; the rest go to a temporary file (tests).
     #[arg(long, hide = true, value_name = "N", default_value_t = wsclose::report::store::DEFAULT_BUDGET)]
     pub keep_reports: usize,
+    /// Leave application protocols undecoded (benchmarks: the cost of decoding them).
+    #[arg(long, hide = true)]
+    pub no_app: bool,
 }
 
 /// TLS secrets (`analyze`, `extract`, `live`).
@@ -514,6 +517,7 @@ impl LimitArgs {
             max_flows: self.max_flows.max(1),
             keep_reports: self.keep_reports,
             max_memory: self.max_memory,
+            app: !self.no_app,
             ..wsclose::Options::default()
         }
     }

@@ -189,6 +189,11 @@ pub struct Seen {
     /// Such connections beyond that cap (counted, not listed).
     #[serde(skip_serializing_if = "is_zero")]
     pub encrypted_not_listed: u64,
+    /// engine.io long-polling connections by sid, to link the socket.io sessions upgraded
+    /// from them (`app::Polls`).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub polling: crate::app::Polls,
 }
 
 impl Seen {

@@ -41,6 +41,9 @@ pub struct Store {
     /// Reports whose application names an identity (an MQTT client id, a socket.io sid):
     /// only when there are two or more does `diagnose::app::link_store` read them back.
     pub identities: u64,
+    /// Per identity (the hash of its kind and value): the orders of the reports that name
+    /// it, so that only the reports that share one are read back to link them.
+    identity_orders: std::collections::BTreeMap<u64, Vec<u64>>,
     budget: usize,
     /// One per report: in the order pushed, or the report's order after `sort`.
     entries: Vec<Entry>,
@@ -139,6 +142,16 @@ struct SpillFile {
     scratch: Scratch,
 }
 
+/// The hash an identity is indexed by (equal kinds and values, equal hashes; two that
+/// collide are told apart when their reports are read back).
+fn identity_hash(kind: &str, value: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    kind.hash(&mut h);
+    value.hash(&mut h);
+    h.finish()
+}
+
 fn damaged(what: &str) -> io::Error {
     io::Error::new(
         io::ErrorKind::InvalidData,
@@ -162,6 +175,7 @@ impl Store {
             notes: Vec::new(),
             legs: legs::Index::default(),
             identities: 0,
+            identity_orders: std::collections::BTreeMap::new(),
         }
     }
 
@@ -259,11 +273,19 @@ impl Store {
         if let Some(e) = self.entries.get(index) {
             self.legs.add(e.order, &r);
         }
-        if r.application
-            .as_ref()
-            .is_some_and(|a| !a.related.is_empty())
-        {
+        if let Some(a) = r.application.as_ref().filter(|a| !a.related.is_empty()) {
             self.identities += 1;
+            if let Some(e) = self.entries.get(index) {
+                for id in &a.related {
+                    let orders = self
+                        .identity_orders
+                        .entry(identity_hash(&id.kind, &id.value))
+                        .or_default();
+                    if orders.last() != Some(&e.order) {
+                        orders.push(e.order);
+                    }
+                }
+            }
         }
         let place = self.place(r, true);
         if let Some(e) = self.entries.get_mut(index) {
@@ -357,6 +379,9 @@ impl Store {
         let base = self.files.len();
         self.legs.append(other.legs);
         self.identities += other.identities;
+        for (h, orders) in other.identity_orders {
+            self.identity_orders.entry(h).or_default().extend(orders);
+        }
         self.dropped += other.dropped;
         for note in other.notes {
             self.note(note);
@@ -405,6 +430,31 @@ impl Store {
             .map(|e| e.place() != Place::Dropped)
             .collect();
         self.retain(&keep);
+    }
+
+    /// The reports (their indexes, once sorted, in order) that name an identity some other
+    /// report names too, or (`shared` false) that name any of `ids` (kind, value).
+    pub fn identity_positions<'a>(
+        &self,
+        shared: bool,
+        ids: impl Iterator<Item = (&'a str, &'a str)>,
+    ) -> Vec<usize> {
+        let mut at: Vec<usize> = if shared {
+            self.identity_orders
+                .values()
+                .filter(|o| o.len() > 1)
+                .flatten()
+                .flat_map(|&o| self.positions(o))
+                .collect()
+        } else {
+            ids.filter_map(|(k, v)| self.identity_orders.get(&identity_hash(k, v)))
+                .flatten()
+                .flat_map(|&o| self.positions(o))
+                .collect()
+        };
+        at.sort_unstable();
+        at.dedup();
+        at
     }
 
     /// The index of the proxied sessions' legs, taken out (`legs::link_store`).

@@ -63,6 +63,8 @@ pub struct Ctx {
     pub partial: Sides<bool>,
     /// Frames each WebSocket decoder keeps for timelines, and whether with payload previews.
     pub frame_log: (usize, bool),
+    /// Whether application protocols are decoded (`Options::app`).
+    pub app: bool,
 }
 
 impl Ctx {
@@ -124,6 +126,7 @@ impl Default for Stack {
                 order: 0,
                 partial: Sides::default(),
                 frame_log: (0, false),
+                app: true,
             },
             top: Top::Http1(http1::Http1::default()),
             layer_changed: false,
@@ -277,6 +280,19 @@ impl Stack {
                 }
             };
             h.on_event(&mut self.ctx, side, ev);
+        }
+    }
+
+    /// What an engine.io long-polling connection showed, when this was one (in plaintext or
+    /// decrypted TLS).
+    pub fn polling(&self) -> Option<&http1::polling::Polling> {
+        match &self.top {
+            Top::Http1(h) => h.polling(),
+            Top::Tls(t) => match &t.inner {
+                tls::layer::Inner::Http1(h) => h.polling(),
+                tls::layer::Inner::H2(_) => None,
+            },
+            Top::H2(_) => None,
         }
     }
 

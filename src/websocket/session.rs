@@ -229,8 +229,15 @@ impl Session {
 
     /// The server accepted, agreeing to the extensions in the handshake (RFC 7692 §7): the
     /// request sender's decoder (on side `client`, if started) learns them, and the
-    /// answering side's decoder (sent by `role`) is returned, set up with them.
-    pub fn agreed(&mut self, client: Side, role: Role, frame_log: (usize, bool)) -> Box<Decoder> {
+    /// answering side's decoder (sent by `role`) is returned, set up with them; with `app`,
+    /// the application protocol's tracker starts.
+    pub fn agreed(
+        &mut self,
+        client: Side,
+        role: Role,
+        frame_log: (usize, bool),
+        app: bool,
+    ) -> Box<Decoder> {
         let hs = &mut self.handshake;
         hs.deflate_params = hs.extensions.as_deref().and_then(deflate::parse_params);
         let (on, params) = (hs.deflate, hs.deflate_params);
@@ -250,7 +257,9 @@ impl Session {
                 deflate::DEFAULT_CAP,
             ));
         }
-        self.app_start(client, &mut dec);
+        if app {
+            self.app_start(client, &mut dec);
+        }
         dec
     }
 
@@ -264,13 +273,14 @@ impl Session {
             return;
         }
         let known = tracker.protocol().is_some();
+        let keep = tracker.keep();
         for d in self.decoders[client]
             .iter_mut()
             .map(|d| &mut **d)
             .chain([&mut *answer])
         {
             if known || d.from() == Role::Client {
-                d.tap = Some(Box::default());
+                d.tap = Some(Box::new(crate::websocket::tap::Tap::new(keep)));
             }
         }
         self.app = Some(Box::new(tracker));
@@ -282,19 +292,26 @@ impl Session {
         let Some(app) = self.app.as_deref_mut() else {
             return;
         };
+        let mut took = false;
         for d in self.decoders.iter_mut().flatten() {
             let from = d.from();
-            if let Some(tap) = d.tap.as_deref_mut() {
+            if let Some(tap) = d.tap.as_deref_mut().filter(|t| !t.is_empty()) {
+                took = true;
                 tap.take(from, &mut |r, t| app.tapped(r, t));
             }
         }
+        // What the tracker wants changes only with what it takes in.
+        if !took {
+            return;
+        }
         let listening = app.listening();
         let known = app.protocol().is_some();
+        let keep = app.keep();
         for d in self.decoders.iter_mut().flatten() {
             if !listening {
                 d.tap = None;
             } else if known && d.tap.is_none() {
-                d.tap = Some(Box::default());
+                d.tap = Some(Box::new(crate::websocket::tap::Tap::new(keep)));
             }
         }
         if !listening {

@@ -346,7 +346,7 @@ impl State<'_> {
                 packet,
                 ts,
             } => {
-                let (client, frame_log) = (self.client, self.ctx.frame_log);
+                let (client, frame_log, app) = (self.client, self.ctx.frame_log, self.ctx.app);
                 let Some(st) = self.stream(stream) else {
                     return;
                 };
@@ -364,7 +364,7 @@ impl State<'_> {
                 hs.server_software = software.cloned();
                 match status {
                     Some(200..=299) => {
-                        let dec = w.agreed(client, Role::Server, frame_log);
+                        let dec = w.agreed(client, Role::Server, frame_log, app);
                         w.decoders[client.other()] = Some(dec);
                     }
                     Some(code) => {

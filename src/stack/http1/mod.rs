@@ -9,6 +9,9 @@
 //! §4.2.2 (the server's response), §9.1 (permessage-deflate's negotiation, with RFC 7692).
 //! The header parsing is `parse` (httparse; a control byte in a header line is read
 //! leniently there and reported here as `handshake-invalid`).
+//! A connection whose first request is for engine.io's HTTP long-polling transport
+//! (`EIO=` and `transport=polling` in its target) is read on by `polling`, for the session
+//! id and OPEN packet that link it to the socket.io WebSocket it was upgraded to.
 //!
 //! A handshake the capture holds only in part (cut by the snap length, `tcpdump -s 96`, or
 //! a segment missing) is not the end of the direction: the whole frames that follow are
@@ -27,6 +30,7 @@
 //! request would.
 
 pub mod parse;
+pub mod polling;
 
 use super::tcp::Event;
 use super::Ctx;
@@ -51,6 +55,8 @@ pub(crate) enum App {
     Ws,
     /// The client after an `Upgrade: h2c` request: its bytes are held in [`Http1::h2c`].
     H2c,
+    /// engine.io long-polling: read by [`Http1::polling`].
+    Poll,
     /// Not (or no longer) decoded.
     Off,
 }
@@ -63,6 +69,8 @@ pub struct Http1 {
     /// An `Upgrade: h2c` request waiting for its answer (never frozen: see `can_freeze`).
     #[serde(skip)]
     h2c: Option<Box<H2cOffer>>,
+    /// An engine.io long-polling connection (`polling`), when its first request was one.
+    polling: Option<Box<polling::Polling>>,
 }
 
 impl Default for Http1 {
@@ -71,6 +79,7 @@ impl Default for Http1 {
             sides: Sides::new(App::Start, App::Start),
             session: Session::default(),
             h2c: None,
+            polling: None,
         }
     }
 }
@@ -136,6 +145,11 @@ impl Http1 {
     /// The session, once this stream is or tried to become a WebSocket.
     pub fn session(&self) -> Option<&Session> {
         self.session.is_websocket().then_some(&self.session)
+    }
+
+    /// What an engine.io long-polling connection showed, when this was one.
+    pub fn polling(&self) -> Option<&polling::Polling> {
+        self.polling.as_deref()
     }
 
     /// Hands what the session's decoders tapped to its application tracker.
@@ -239,7 +253,9 @@ impl Http1 {
                     dec.lost(offset, packet, &mut ctx.findings);
                 }
             }
-            App::Start | App::Http(_) | App::Probe(_) | App::H2c => self.sides[s] = App::Off,
+            App::Start | App::Http(_) | App::Probe(_) | App::H2c | App::Poll => {
+                self.sides[s] = App::Off
+            }
             App::Off => {}
         }
     }
@@ -287,6 +303,16 @@ impl Http1 {
         match &mut self.sides[s] {
             App::Start | App::Off | App::Probe(_) => {}
             App::H2c => self.hold(ctx, s, ev),
+            App::Poll => {
+                if let Some(p) = self.polling.as_mut() {
+                    match ev {
+                        Event::Data {
+                            bytes, packet, ts, ..
+                        } => p.data(s, bytes, packet, ts),
+                        Event::Gap { .. } => p.gap(s),
+                    }
+                }
+            }
             App::Ws => {
                 if let Some(dec) = &mut self.session.decoders[s] {
                     dec.feed(ev, ctx.order, &mut ctx.findings);
@@ -511,7 +537,7 @@ impl Http1 {
                             );
                         }
                         let accept_valid = hs.accept_valid();
-                        let dec = self.session.agreed(s.other(), role, ctx.frame_log);
+                        let dec = self.session.agreed(s.other(), role, ctx.frame_log, ctx.app);
                         self.start(ctx, s, dec, buf.get(n..).unwrap_or_default(), at);
                         if accept_valid == Some(false) {
                             ctx.findings.push(
@@ -597,7 +623,26 @@ impl Http1 {
                             self.hold(ctx, s, ev);
                         }
                     }
-                    // Plain HTTP: not a WebSocket, nothing more to decode on either side.
+                    // engine.io long-polling: its requests and responses are read for the
+                    // session id and the OPEN packet (`polling`).
+                    _ if self.polling.is_none() && ctx.app => {
+                        match polling::Polling::start(s, &r) {
+                            Some(mut p) => {
+                                if let Some(rest) = buf.get(n..).filter(|b| !b.is_empty()) {
+                                    p.data(s, rest, packet, ts);
+                                }
+                                self.polling = Some(Box::new(p));
+                                self.sides[s] = App::Poll;
+                                let other = s.other();
+                                self.sides[other] = match self.sides[other] {
+                                    App::Start => App::Poll,
+                                    _ => App::Off,
+                                };
+                            }
+                            // Plain HTTP: not a WebSocket, nothing more to decode on either side.
+                            None => self.off(),
+                        }
+                    }
                     _ => self.off(),
                 },
             }

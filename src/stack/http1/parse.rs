@@ -86,6 +86,10 @@ pub struct Response {
     pub h2c: bool,
     /// The WebSocket library its `Server` header names.
     pub software: Option<crate::websocket::library::Software>,
+    /// `Content-Length`, as sent (joined when repeated).
+    pub content_length: Option<String>,
+    /// A `Transfer-Encoding` field is present.
+    pub transfer_encoding: bool,
     /// The header lines read leniently, and why (see [`lenient`]); `None` when there were
     /// none.
     pub malformed: Option<String>,
@@ -368,6 +372,10 @@ fn response_in(buf: &[u8], sent: &[u8]) -> Result<Parsed<Response>, httparse::Er
                     append(&mut r.accept, value);
                 } else if name.eq_ignore_ascii_case("server") {
                     r.software = r.software.or_else(|| Software::of(value));
+                } else if name.eq_ignore_ascii_case("content-length") {
+                    append(&mut r.content_length, value);
+                } else if name.eq_ignore_ascii_case("transfer-encoding") {
+                    r.transfer_encoding = true;
                 } else {
                     r.h2c |= is_h2c(name, value);
                     shared_header(

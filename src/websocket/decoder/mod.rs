@@ -509,6 +509,13 @@ impl Decoder {
         };
         m.len += chunk.len() as u64;
         let mut tap = self.tap.as_deref_mut();
+        if !m.inflate {
+            // Bytes the protocol does not read are counted, not unmasked for it.
+            if let Some(t) = tap.as_deref_mut().filter(|t| !t.wants()) {
+                t.skip(chunk.len() as u64);
+                tap = None;
+            }
+        }
         if m.utf8.is_none() && !m.inflate && tap.is_none() {
             return;
         }

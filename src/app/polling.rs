@@ -1,0 +1,214 @@
+//! socket.io sessions that began on engine.io's HTTP long-polling transport and moved to a
+//! WebSocket (the upgrade: `2probe`, `3probe`, then `5` on the WebSocket): the polling
+//! connections of the capture that carried the same session id (`sid`).
+//!
+//! In: each finished TCP connection that was engine.io long-polling (its sid, requests, the
+//! OPEN packet its handshake response carried, its last response), kept in [`Polls`] up to
+//! [`Polls::CAP`] connections; then each report's socket.io application. Out: the polling
+//! connections in the sid's `related` entry, one sentence added to the summary (the sid,
+//! their first packets, whether the last poll was answered before or after the UPGRADE),
+//! and the heartbeat's pingInterval and pingTimeout from the OPEN when the WebSocket
+//! carried none; with those timers, a ping timeout is judged from what the session kept
+//! for it (`socketio::PingFacts`), before the causes it comes before.
+
+use super::{ms, quote, ApplicationReport, HeartbeatReport};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// An HTTP long-polling connection of a socket.io session (JSON
+/// `application.related[].polling[]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PollingConnection {
+    /// Its first packet.
+    pub first_packet: u64,
+    /// The packet that completed the last HTTP response read on it (null when none was).
+    pub last_response: Option<u64>,
+    /// HTTP requests read on it.
+    pub requests: u32,
+    /// The packet of the engine.io OPEN its response carried, when it did.
+    pub open_packet: Option<u64>,
+}
+
+/// One polling connection, as the analyzer keeps it until the report is linked.
+#[derive(Debug, Clone)]
+struct Polled {
+    input: usize,
+    conn: PollingConnection,
+    /// The OPEN's pingInterval and pingTimeout (ms).
+    open: (Option<u64>, Option<u64>),
+    /// The OPEN's packet and time.
+    open_at: Option<(u64, crate::capture::Timestamp)>,
+}
+
+/// The polling connections of one analysis, by sid.
+#[derive(Debug, Default, Clone)]
+pub struct Polls {
+    by_sid: BTreeMap<String, Vec<Polled>>,
+    kept: usize,
+    /// Polling connections not kept, past [`Polls::CAP`].
+    pub not_kept: u64,
+}
+
+impl Polls {
+    /// Polling connections kept at most (about 100 bytes each).
+    pub const CAP: usize = 10_000;
+
+    /// Keeps a finished polling connection of input `input`.
+    pub fn add(
+        &mut self,
+        input: usize,
+        p: &crate::stack::http1::polling::Polling,
+        first_packet: u64,
+    ) {
+        let Some(sid) = p.sid.as_ref() else {
+            return;
+        };
+        if self.kept >= Self::CAP {
+            self.not_kept += 1;
+            return;
+        }
+        self.kept += 1;
+        self.by_sid.entry(sid.clone()).or_default().push(Polled {
+            input,
+            conn: PollingConnection {
+                first_packet,
+                last_response: p.last_response.map(|l| l.0),
+                requests: p.requests,
+                open_packet: p.open.map(|o| o.packet),
+            },
+            open: p
+                .open
+                .map_or((None, None), |o| (o.ping_interval, o.ping_timeout)),
+            open_at: p.open.map(|o| (o.packet, o.ts)),
+        });
+    }
+
+    /// Takes in another analyzer's (the threads of one file).
+    pub fn append(&mut self, other: Polls) {
+        for (sid, list) in other.by_sid {
+            for p in list {
+                if self.kept >= Self::CAP {
+                    self.not_kept += 1;
+                    continue;
+                }
+                self.kept += 1;
+                self.by_sid.entry(sid.clone()).or_default().push(p);
+            }
+        }
+        self.not_kept += other.not_kept;
+    }
+
+    /// Whether no polling connection with a sid was kept.
+    pub fn is_empty(&self) -> bool {
+        self.by_sid.is_empty()
+    }
+
+    /// The sids of the polling connections kept.
+    pub fn sids(&self) -> impl Iterator<Item = &str> {
+        self.by_sid.keys().map(String::as_str)
+    }
+
+    /// Links the socket.io session `a` of input `input` to its polling connections.
+    pub fn link(&self, input: usize, a: &mut ApplicationReport) {
+        if a.protocol != super::Protocol::SocketIo.name() {
+            return;
+        }
+        let mut sentence = None;
+        let mut open = None;
+        let mut facts = None;
+        for id in a.related.iter_mut().filter(|i| i.kind == "socket.io-sid") {
+            facts = id.ping.take().or(facts);
+            let Some(list) = self.by_sid.get(&id.value) else {
+                continue;
+            };
+            let mut mine: Vec<&Polled> = list.iter().filter(|p| p.input == input).collect();
+            if mine.is_empty() {
+                continue;
+            }
+            mine.sort_by_key(|p| p.conn.first_packet);
+            id.polling = mine.iter().map(|p| p.conn.clone()).collect();
+            open = mine.iter().find(|p| p.conn.open_packet.is_some()).copied();
+            sentence = Some(said(&id.value, &id.polling, id.upgrade_packet, open));
+        }
+        let Some(sentence) = sentence else {
+            return;
+        };
+        // The WebSocket carried no OPEN: a ping timeout is judged with the polling OPEN's
+        // timers, where it comes before the cause the session got without them.
+        let below = a
+            .cause
+            .as_deref()
+            .is_some_and(|c| super::socketio::BELOW_PING.contains(&c));
+        if let (Some(f), Some(o), true) = (facts, open, below) {
+            if let (Some(i), Some(t)) = o.open {
+                if let Some(v) = f.judge(i, t, o.open_at) {
+                    a.ended_by = v.ended_by;
+                    a.cause = v.cause;
+                    a.summary = v.summary;
+                    a.fix = v.fix;
+                    a.evidence = v.evidence;
+                }
+            }
+        }
+        a.summary = Some(match a.summary.take() {
+            Some(s) => format!("{s}; {sentence}"),
+            None => sentence,
+        });
+        if let Some(&Polled {
+            open: (interval, timeout),
+            ..
+        }) = open
+        {
+            let hb = a.heartbeat.get_or_insert_with(HeartbeatReport::default);
+            if hb.interval_ms.is_none() && hb.timeout_ms.is_none() {
+                hb.interval_ms = interval;
+                hb.timeout_ms = timeout;
+            }
+        }
+    }
+}
+
+/// The sentence on a session that began on long-polling.
+fn said(
+    sid: &str,
+    polling: &[PollingConnection],
+    upgrade: Option<u64>,
+    open: Option<&Polled>,
+) -> String {
+    let firsts: Vec<String> = polling.iter().map(|p| p.first_packet.to_string()).collect();
+    let n = polling.len();
+    let conns = if n == 1 {
+        format!("1 polling connection (from packet {})", firsts.join(""))
+    } else {
+        format!(
+            "{n} polling connections (from packets {})",
+            firsts.join(", ")
+        )
+    };
+    let last = polling.iter().filter_map(|p| p.last_response).max();
+    let when = match (last, upgrade) {
+        (Some(l), Some(u)) if l < u => {
+            format!("the last poll was answered at packet {l}, before the UPGRADE at packet {u}")
+        }
+        (Some(l), Some(u)) => {
+            format!("the last poll was answered at packet {l}, after the UPGRADE at packet {u}")
+        }
+        (Some(l), None) => {
+            format!("the last poll was answered at packet {l}; the UPGRADE is not in the capture")
+        }
+        (None, Some(u)) => format!("no poll's answer was read; the UPGRADE at packet {u}"),
+        (None, None) => "no poll's answer was read, and the UPGRADE is not in the capture".into(),
+    };
+    let numbers = match open.map(|o| (o.conn.open_packet, o.open)) {
+        Some((Some(p), (Some(i), Some(t)))) => format!(
+            "; pingInterval {} and pingTimeout {} from the OPEN at packet {p}",
+            ms(i),
+            ms(t)
+        ),
+        _ => String::new(),
+    };
+    format!(
+        "the session began on HTTP long-polling as engine.io session {}: {conns}; {when}{numbers}",
+        quote(sid)
+    )
+}
