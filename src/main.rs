@@ -525,17 +525,23 @@ fn evictions_note(seen: &wsclose::report::Seen, limits: &cli::LimitArgs) {
         );
     }
     if seen.shed_buffers > 0 || seen.evicted_max_memory > 0 {
-        let evicted = match seen.evicted_max_memory {
-            0 => String::new(),
-            n => format!(
-                ", and {} were evicted while still open (the report marks them evicted; how they ended is not in it)",
-                plural(n, "TCP connection")
-            ),
-        };
+        let mut what = Vec::new();
+        if seen.shed_buffers > 0 {
+            what.push(format!(
+                "{} gave up the out-of-order bytes they held (the holes before them are gaps)",
+                plural(seen.shed_buffers, "TCP connection")
+            ));
+        }
+        if seen.evicted_max_memory > 0 {
+            what.push(format!(
+                "{} were evicted while still open (the report marks them evicted; how they ended is not in it)",
+                plural(seen.evicted_max_memory, "TCP connection")
+            ));
+        }
         note!(
-            "wsclose: warning: the connections in flight reached --max-memory ({} MiB): {} gave up the out-of-order bytes they held (the holes before them are gaps){evicted}; raise --max-memory to keep them",
+            "wsclose: warning: the connections in flight reached --max-memory ({} MiB): {}; raise --max-memory to keep them",
             limits.max_memory >> 20,
-            plural(seen.shed_buffers, "TCP connection"),
+            what.join("; ")
         );
     }
     if seen.evicted_idle > 0 {

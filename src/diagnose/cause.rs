@@ -111,7 +111,8 @@ causes! {
         why: crate::diagnose::Eviction,
         /// The last packet of the connection before it was evicted.
         last_packet: u64,
-        /// The cap: `--max-flows` connections, or `--idle-timeout` seconds.
+        /// The cap: `--max-flows` connections, `--idle-timeout` seconds, or `--max-memory`
+        /// bytes.
         limit: u64,
     }
     /// The capture file stops early, so a connection still open may have closed after it.

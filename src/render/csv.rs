@@ -199,7 +199,7 @@ fn row(report: &Report, c: &ConnectionReport) -> [String; HEADER.len()] {
         c.findings.len().to_string(),
         c.first_packet.to_string(),
         c.last_packet.to_string(),
-        // "max_flows" or "idle_timeout": a cap ended it before it did.
+        // "max_flows", "idle_timeout" or "max_memory": a cap ended it before it did.
         c.evicted.map_or(String::new(), |e| e.name().to_string()),
         c.transport.to_string(),
         c.h2_stream.map_or(String::new(), |n| n.to_string()),
