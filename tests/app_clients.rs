@@ -75,6 +75,45 @@ fn signalr_close_with_error() {
     assert!(s.contains("reconnect allowed"), "{s}");
 }
 
+/// Client: `Connection disconnected with error 'Error: Server timeout elapsed without
+/// receiving a message from the server.'` (serverTimeoutInMilliseconds 2000; the server
+/// pinged every 500 ms, then stopped).
+#[test]
+fn signalr_server_timeout() {
+    let name = "signalr-server-timeout.pcap";
+    expect(
+        name,
+        0,
+        "SignalR",
+        SIGNALR,
+        "client",
+        "server timeout",
+        &[18, 22],
+    );
+    let s = report(name)["connections"][0]["application"]["summary"].clone();
+    assert!(
+        s.as_str()
+            .unwrap()
+            .contains("nothing for 2.0 s after packet 18"),
+        "{s}"
+    );
+}
+
+/// Client: `Stopping HubConnection.`, then `Connection disconnected.`; its own Close record
+/// (`{"type":7}`) went out first.
+#[test]
+fn signalr_client_stop() {
+    expect(
+        "signalr-client-stop.pcap",
+        0,
+        "SignalR",
+        SIGNALR,
+        "client",
+        "client closed",
+        &[23],
+    );
+}
+
 /// Client: `heartbeat timeout. Attempting to re-establish connection`, close 1000
 /// "heartbeat timeout".
 #[test]

@@ -433,6 +433,66 @@ fn signalr_by_its_handshake_only() {
     assert!(s.t.finish(&closed(Server, Some(1000), "", 9, 1)).is_none());
 }
 
+/// The JavaScript client's stop() sends its own Close record before closing: the client
+/// ended it, not the server.
+#[test]
+fn signalr_a_close_record_from_the_client_is_the_clients() {
+    let mut s = Script::new(None, Some("/hub?id=t"));
+    s.text(Client, "{\"protocol\":\"json\",\"version\":1}\x1e", 4, 0)
+        .text(Server, "{}\x1e", 5, 1)
+        .text(Client, "{\"type\":7}\x1e", 7, 200);
+    let r = s.t.finish(&closed(Client, None, "", 8, 201)).unwrap();
+    assert_eq!(r.ended_by, Some(Client));
+    assert_eq!(r.cause.as_deref(), Some("client closed"));
+    assert_eq!(r.evidence, [7]);
+}
+
+/// A serverTimeoutInMilliseconds shorter than the default: read from the server's cadence
+/// (pings every 500 ms, then silence for twice that), only when the client closed without
+/// its own Close record.
+#[test]
+fn signalr_a_short_server_timeout_from_the_servers_cadence() {
+    let script = || {
+        let mut s = Script::new(None, Some("/hub"));
+        s.text(Client, "{\"protocol\":\"json\",\"version\":1}\x1e", 4, 0)
+            .text(Server, "{}\x1e", 5, 1)
+            .text(Server, "{\"type\":6}\x1e", 6, 501)
+            .text(Server, "{\"type\":6}\x1e", 7, 1001)
+            .text(Server, "{\"type\":6}\x1e", 8, 1501);
+        s
+    };
+    let s = script();
+    let r = s.t.finish(&closed(Client, None, "", 10, 3501)).unwrap();
+    assert_eq!(r.ended_by, Some(Client));
+    assert_eq!(r.cause.as_deref(), Some("server timeout"));
+    assert_eq!(r.evidence, [8, 10]);
+    let summary = r.summary.unwrap();
+    assert!(summary.contains("at least every 500 ms"), "{summary}");
+    assert!(
+        summary.contains("nothing for 2 s after packet 8"),
+        "{summary}"
+    );
+    // Less than twice the cadence: nothing is claimed.
+    let r = script()
+        .t
+        .finish(&closed(Client, None, "", 10, 2300))
+        .unwrap();
+    assert_eq!(r.cause, None);
+    // One ping is no cadence.
+    let mut s = Script::new(None, Some("/hub"));
+    s.text(Client, "{\"protocol\":\"json\",\"version\":1}\x1e", 4, 0)
+        .text(Server, "{}\x1e", 5, 1)
+        .text(Server, "{\"type\":6}\x1e", 6, 501);
+    let r = s.t.finish(&closed(Client, None, "", 10, 5000)).unwrap();
+    assert_eq!(r.cause, None);
+    // The server closing after the client's silence is not read by cadence.
+    let mut s = script();
+    s.text(Client, "{\"type\":6}\x1e", 9, 1600);
+    s.text(Client, "{\"type\":6}\x1e", 11, 2100);
+    let r = s.t.finish(&closed(Server, None, "", 12, 9000)).unwrap();
+    assert_eq!(r.cause, None);
+}
+
 #[test]
 fn phoenix_heartbeat_timeout_from_the_close_reason() {
     let mut s = Script::new(None, Some("/socket/websocket?vsn=2.0.0&token=x"));
