@@ -129,6 +129,27 @@ fn phoenix_heartbeat_timeout() {
     );
 }
 
+/// Client: `receive: error room:secret phx_reply (6) {"status":"error","response":{"reason":
+/// "unauthorized"}}`, then its receive("error") callback disconnects.
+#[test]
+fn phoenix_join_refused() {
+    let name = "phoenix-join-refused.pcap";
+    expect(
+        name,
+        0,
+        "Phoenix channels",
+        PHOENIX,
+        "server",
+        "join refused",
+        &[9],
+    );
+    let s = report(name)["connections"][0]["application"]["summary"].clone();
+    assert!(
+        s.as_str().unwrap().contains("reason \"unauthorized\""),
+        "{s}"
+    );
+}
+
 /// Client: `Disconnecting. Reason: unauthorized`, `willAttemptReconnect: false`.
 #[test]
 fn actioncable_unauthorized() {

@@ -512,6 +512,65 @@ fn phoenix_heartbeat_timeout_from_the_close_reason() {
     assert_eq!(r.evidence, [6, 8]);
 }
 
+/// A join the channel refused (phx_reply status error), then the client's close: the
+/// refusal is the cause, only when nothing came after it.
+#[test]
+fn phoenix_join_refused() {
+    let script = |v2: bool| {
+        let mut s = Script::new(
+            None,
+            Some(if v2 {
+                "/socket/websocket?vsn=2.0.0"
+            } else {
+                "/socket/websocket?vsn=1.0.0"
+            }),
+        );
+        if v2 {
+            s.text(Client, r#"["3","3","room:lobby","phx_join",{}]"#, 4, 0)
+                .text(Client, r#"["4","4","room:secret","phx_join",{}]"#, 5, 1)
+                .text(Server, r#"["3","3","room:lobby","phx_reply",{"status":"ok","response":{}}]"#, 6, 2)
+                .text(Server, r#"["4","4","room:secret","phx_reply",{"status":"error","response":{"reason":"unauthorized"}}]"#, 7, 3);
+        } else {
+            s.text(Client, r#"{"topic":"room:secret","event":"phx_join","payload":{},"ref":"4"}"#, 5, 1)
+                .text(Server, r#"{"topic":"room:secret","event":"phx_reply","payload":{"status":"error","response":{"reason":"unauthorized"}},"ref":"4"}"#, 7, 3);
+        }
+        s
+    };
+    for v2 in [true, false] {
+        let r = script(v2)
+            .t
+            .finish(&closed(Client, None, "", 8, 10))
+            .unwrap();
+        assert_eq!(r.ended_by, Some(Server), "v2 {v2}");
+        assert_eq!(r.cause.as_deref(), Some("join refused"), "v2 {v2}");
+        assert_eq!(r.evidence, [7]);
+        assert!(r.summary.unwrap().contains("\"room:secret\""));
+    }
+    // The client went on (a heartbeat) after the refusal: not claimed.
+    let mut s = script(true);
+    s.text(Client, r#"[null,"5","phoenix","heartbeat",{}]"#, 8, 30_000);
+    let r = s.t.finish(&closed(Client, None, "", 9, 30_010)).unwrap();
+    assert_eq!(r.cause, None);
+    // A reply to something else than the join (a push on the channel) is not a refusal.
+    let mut s = Script::new(None, Some("/socket/websocket?vsn=2.0.0"));
+    s.text(Client, r#"["3","3","room:a","phx_join",{}]"#, 4, 0)
+        .text(
+            Server,
+            r#"["3","3","room:a","phx_reply",{"status":"ok","response":{}}]"#,
+            5,
+            1,
+        )
+        .text(Client, r#"["3","9","room:a","new_msg",{}]"#, 6, 2)
+        .text(
+            Server,
+            r#"["3","9","room:a","phx_reply",{"status":"error","response":{}}]"#,
+            7,
+            3,
+        );
+    let r = s.t.finish(&closed(Client, None, "", 8, 10)).unwrap();
+    assert_eq!(r.cause, None);
+}
+
 #[test]
 fn actioncable_disconnect_and_stale() {
     let mut s = Script::new(Some("actioncable-v1-json"), Some("/cable"));
