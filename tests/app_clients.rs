@@ -75,6 +75,29 @@ fn signalr_close_with_error() {
     assert!(s.contains("reconnect allowed"), "{s}");
 }
 
+/// The same with the MessagePack hub protocol: the Close record is [7, error, true].
+#[test]
+fn signalr_messagepack_close_with_error() {
+    let name = "signalr-msgpack-close-error.pcap";
+    expect(
+        name,
+        0,
+        "SignalR",
+        SIGNALR,
+        "server",
+        "closed with error",
+        &[23],
+    );
+    let a = &report(name)["connections"][0]["application"];
+    assert_eq!(a["version"], "messagepack protocol, version 1");
+    let s = a["summary"].as_str().unwrap();
+    assert!(
+        s.contains("InvalidOperationException: Token expired."),
+        "{s}"
+    );
+    assert!(s.contains("reconnect allowed"), "{s}");
+}
+
 /// Client: `Connection disconnected with error 'Error: Server timeout elapsed without
 /// receiving a message from the server.'` (serverTimeoutInMilliseconds 2000; the server
 /// pinged every 500 ms, then stopped).

@@ -76,19 +76,16 @@ impl SignalR {
         match kind {
             6 => Seen::Ping,
             7 => {
-                let error = match r.get(2) {
-                    Some(&b) if b & 0xe0 == 0xa0 => {
-                        let n = usize::from(b & 0x1f);
-                        r.get(3..3 + n)
-                            .map(|s| String::from_utf8_lossy(s).into_owned())
-                    }
-                    Some(0xd9) => r.get(3).and_then(|&n| {
-                        r.get(4..4 + usize::from(n))
-                            .map(|s| String::from_utf8_lossy(s).into_owned())
-                    }),
+                // [7, error (nil or str), allowReconnect (bool; may be left out)]
+                let Some((error, rest)) = msgpack_str(r.get(2..).unwrap_or_default()) else {
+                    return Seen::Bad;
+                };
+                let again = match (head & 0x0f, rest.first()) {
+                    (3.., Some(0xc3)) => Some(true),
+                    (3.., Some(0xc2)) => Some(false),
                     _ => None,
                 };
-                self.close.get_or_insert((m.from, error, None, m.packet));
+                self.close.get_or_insert((m.from, error, again, m.packet));
                 Seen::Data
             }
             1..=5 => Seen::Data,
@@ -212,6 +209,24 @@ impl Machine for SignalR {
             vec![p, end_packet],
         ))
     }
+}
+
+/// A MessagePack nil or string at the start of `b` (fixstr, str 8, str 16), and what
+/// follows it; None when it is neither, or cut.
+fn msgpack_str(b: &[u8]) -> Option<(Option<String>, &[u8])> {
+    let (&first, rest) = b.split_first()?;
+    let (n, rest) = match first {
+        0xc0 => return Some((None, rest)),
+        0xa0..=0xbf => (usize::from(first & 0x1f), rest),
+        0xd9 => (usize::from(*rest.first()?), rest.get(1..)?),
+        0xda => (
+            usize::from(u16::from_be_bytes([*rest.first()?, *rest.get(1)?])),
+            rest.get(2..)?,
+        ),
+        _ => return None,
+    };
+    let s = String::from_utf8_lossy(rest.get(..n)?).into_owned();
+    Some((Some(s), rest.get(n..)?))
 }
 
 /// The longest gap between `side`'s last data messages before `end`, when they include at

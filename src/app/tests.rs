@@ -493,6 +493,60 @@ fn signalr_a_short_server_timeout_from_the_servers_cadence() {
     assert_eq!(r.cause, None);
 }
 
+/// MessagePack Close records: [7, error, allowReconnect], the error a str 8 or str 16 (the
+/// length prefix before each record is 7 bits a byte).
+#[test]
+fn signalr_messagepack_close_reads_error_and_allow_reconnect() {
+    let close = |payload: &[u8]| {
+        let mut s = Script::new(None, Some("/hub?id=t"));
+        s.text(
+            Client,
+            "{\"protocol\":\"messagepack\",\"version\":1}\x1e",
+            4,
+            0,
+        )
+        .bin(Server, b"{}\x1e", 5, 1);
+        let mut rec = Vec::new();
+        let mut n = payload.len();
+        loop {
+            let b = (n & 0x7f) as u8;
+            n >>= 7;
+            rec.push(if n > 0 { b | 0x80 } else { b });
+            if n == 0 {
+                break;
+            }
+        }
+        rec.extend_from_slice(payload);
+        s.bin(Server, &rec, 6, 2);
+        s.t.finish(&closed(Client, None, "", 7, 3)).unwrap()
+    };
+    let mut str8 = vec![0x93, 7, 0xd9, 5];
+    str8.extend_from_slice(b"boom!");
+    str8.push(0xc3);
+    let r = close(&str8);
+    assert_eq!(r.cause.as_deref(), Some("closed with error"));
+    let summary = r.summary.unwrap();
+    assert!(
+        summary.contains("\"boom!\" at packet 6, reconnect allowed"),
+        "{summary}"
+    );
+    let long = "x".repeat(300);
+    let mut str16 = vec![0x93, 7, 0xda, 0x01, 0x2c];
+    str16.extend_from_slice(long.as_bytes());
+    str16.push(0xc2);
+    let r = close(&str16);
+    assert_eq!(r.cause.as_deref(), Some("closed with error"));
+    assert!(r.summary.unwrap().ends_with(", no reconnect"));
+    // nil error, allowReconnect left out.
+    let r = close(&[0x92, 7, 0xc0]);
+    assert_eq!(r.cause.as_deref(), Some("server closed"));
+    assert!(r.summary.unwrap().ends_with("without an error at packet 6"));
+    // An error item that is not a string: undecodable, nothing claimed.
+    let r = close(&[0x92, 7, 0x01]);
+    assert_eq!(r.cause, None);
+    assert_eq!(r.undecodable, 1);
+}
+
 #[test]
 fn phoenix_heartbeat_timeout_from_the_close_reason() {
     let mut s = Script::new(None, Some("/socket/websocket?vsn=2.0.0&token=x"));
