@@ -75,7 +75,31 @@ fn signalr_close_with_error() {
     assert!(s.contains("reconnect allowed"), "{s}");
 }
 
-/// The same with the MessagePack hub protocol: the Close record is [7, error, true].
+/// Client: `Server returned handshake error: Requested protocol 'json' is not available.`,
+/// then start() fails.
+#[test]
+fn signalr_handshake_error() {
+    let name = "signalr-handshake-error.pcap";
+    expect(
+        name,
+        0,
+        "SignalR",
+        SIGNALR,
+        "server",
+        "handshake error",
+        &[19],
+    );
+    let s = report(name)["connections"][0]["application"]["summary"].clone();
+    assert!(
+        s.as_str()
+            .unwrap()
+            .contains("Requested protocol 'json' is not available."),
+        "{s}"
+    );
+}
+
+/// signalr-close-error with the MessagePack hub protocol: the Close record is [7, error,
+/// true].
 #[test]
 fn signalr_messagepack_close_with_error() {
     let name = "signalr-msgpack-close-error.pcap";
