@@ -53,7 +53,7 @@ impl SignalR {
             return Seen::Data;
         }
         match v.get("type").and_then(|t| t.as_u64()) {
-            Some(6) => Seen::Ping,
+            Some(6) => Seen::Keepalive,
             Some(7) => {
                 let error = v.get("error").and_then(|e| e.as_str()).map(str::to_string);
                 let again = v.get("allowReconnect").and_then(|a| a.as_bool());
@@ -74,7 +74,7 @@ impl SignalR {
             return Seen::Bad;
         }
         match kind {
-            6 => Seen::Ping,
+            6 => Seen::Keepalive,
             7 => {
                 // [7, error (nil or str), allowReconnect (bool; may be left out)]
                 let Some((error, rest)) = msgpack_str(r.get(2..).unwrap_or_default()) else {

@@ -547,6 +547,59 @@ fn signalr_messagepack_close_reads_error_and_allow_reconnect() {
     assert_eq!(r.undecodable, 1);
 }
 
+/// SignalR and Action Cable pings and STOMP heart-beats ask for no answer: each side's are
+/// counted, none is unanswered.
+#[test]
+fn keepalives_that_ask_for_no_answer_are_never_unanswered() {
+    let mut s = Script::new(None, Some("/hub"));
+    s.text(Client, "{\"protocol\":\"json\",\"version\":1}\x1e", 4, 0)
+        .text(Server, "{}\x1e", 5, 1)
+        .text(Client, "{\"type\":6}\x1e", 6, 2)
+        .text(Server, "{\"type\":6}\x1e", 7, 500)
+        .text(Server, "{\"type\":6}\x1e", 8, 1000);
+    let mut c = Script::new(Some("actioncable-v1-json"), Some("/cable"));
+    c.text(Server, r#"{"type":"welcome"}"#, 4, 0).text(
+        Server,
+        r#"{"type":"ping","message":1}"#,
+        5,
+        3000,
+    );
+    let mut t = Script::new(Some("v12.stomp"), Some("/stomp"));
+    t.text(
+        Client,
+        "CONNECT\naccept-version:1.2\nheart-beat:500,0\n\n\0",
+        4,
+        0,
+    )
+    .text(
+        Server,
+        "CONNECTED\nversion:1.2\nheart-beat:0,500\n\n\0",
+        5,
+        1,
+    )
+    .text(Client, "\n", 6, 500)
+    .text(Client, "\n", 7, 1000);
+    for (name, s, client, server) in [
+        ("SignalR", s, 1, 2),
+        ("Action Cable", c, 0, 1),
+        ("STOMP", t, 2, 0),
+    ] {
+        let r = s.t.finish(&closed(Client, None, "", 9, 1100)).unwrap();
+        let hb = r.heartbeat.unwrap();
+        assert_eq!(
+            (hb.client.pings, hb.server.pings),
+            (client, server),
+            "{name}"
+        );
+        assert_eq!(
+            (hb.client.unanswered, hb.server.unanswered),
+            (0, 0),
+            "{name}"
+        );
+        assert_eq!(r.undecodable, 0, "{name}");
+    }
+}
+
 #[test]
 fn phoenix_heartbeat_timeout_from_the_close_reason() {
     let mut s = Script::new(None, Some("/socket/websocket?vsn=2.0.0&token=x"));
