@@ -29,7 +29,7 @@ impl Machine for ActionCable {
             };
         }
         match v.get("type").and_then(|t| t.as_str()) {
-            Some("ping") => Seen::Ping,
+            Some("ping") => Seen::Keepalive,
             Some("disconnect") => {
                 let reason = v
                     .get("reason")

@@ -1,6 +1,7 @@
 //! Each side's heartbeat: the protocol's own pings and pongs (engine.io, MQTT PINGREQ, STOMP
 //! heart-beats, …) and WebSocket pings and pongs (RFC 6455 §5.5.2-§5.5.3), with the last of
-//! each and how many of one side's pings the other left unanswered at the end.
+//! each and how many of one side's pings the other left unanswered at the end (none for a
+//! heartbeat that asks for no answer, such as STOMP's heart-beats).
 
 use crate::capture::Timestamp;
 use crate::flow::{PerSide, Role};
@@ -87,6 +88,11 @@ impl Beats {
         }
     }
 
+    /// A protocol heartbeat that asks for no answer.
+    pub fn keepalive(&mut self, from: Role, packet: u64, ts: Timestamp) {
+        self.side_mut(from).app_pings.add(packet, ts);
+    }
+
     /// A WebSocket ping or pong.
     pub fn ws_control(&mut self, from: Role, pong: bool, packet: u64, ts: Timestamp) {
         if pong {
@@ -154,7 +160,8 @@ pub struct SideBeat {
     pub last_ping: Option<u64>,
     /// Packet of its last answer.
     pub last_pong: Option<u64>,
-    /// Its heartbeat requests after the other side's last answer.
+    /// Its heartbeat requests after the other side's last answer (0 where the protocol's
+    /// heartbeat asks for none: STOMP heart-beats, SignalR and Action Cable pings).
     pub unanswered: u64,
     /// WebSocket pings and pongs (RFC 6455 §5.5.2-§5.5.3).
     pub websocket_pings: u64,

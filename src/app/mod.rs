@@ -309,6 +309,9 @@ pub(crate) enum Seen {
     Data,
     /// The protocol's heartbeat request (engine.io ping, MQTT PINGREQ, …).
     Ping,
+    /// A heartbeat that asks for no answer (a STOMP heart-beat, a SignalR or Action Cable
+    /// ping): counted as the side's ping, never as unanswered.
+    Keepalive,
     /// Its answer.
     Pong,
 }
@@ -504,6 +507,7 @@ impl Tracker {
             Seen::Bad => self.undecodable += 1,
             Seen::Data => {}
             Seen::Ping => self.beats.app(m.from, false, m.packet, m.ts),
+            Seen::Keepalive => self.beats.keepalive(m.from, m.packet, m.ts),
             Seen::Pong => self.beats.app(m.from, true, m.packet, m.ts),
         }
     }

@@ -1,11 +1,12 @@
 //! Phoenix channels over WebSocket (the `vsn` 1.0.0 object and 2.0.0 array serializers):
 //! the client's heartbeat (topic `phoenix`, event `heartbeat`, answered by `phx_reply`),
-//! `phx_join`, `phx_error`, `phx_close`. phoenix.js closes with 1000 "heartbeat timeout"
-//! when a heartbeat is still unanswered as the next falls due (every 30 s by default); the
+//! `phx_join` and its `phx_reply` (status `ok`, or `error` when the channel's join refused
+//! it), `phx_error`, `phx_close`. phoenix.js closes with 1000 "heartbeat timeout" when a
+//! heartbeat is still unanswered as the next falls due (every 30 s by default); the
 //! server's transport gives up on a client silent for its timeout (60 s by default).
 
 use super::heartbeat::Beats;
-use super::{between, json, ms, Ending, Machine, Message, Seen, Verdict};
+use super::{between, json, ms, quote, Ending, Machine, Message, Seen, Verdict};
 use crate::flow::Role;
 
 const SERVER_TIMEOUT_MS: u64 = 60_000;
@@ -18,7 +19,14 @@ pub(crate) struct Phoenix {
     heartbeat_ref: Option<String>,
     /// The last phx_error: topic, packet.
     error: Option<(String, u64)>,
+    /// The client's joins still unanswered: topic and ref (the last [`JOINS`]).
+    joins: Vec<(String, String)>,
+    /// The last join the server refused: topic, reason, packet.
+    refused: Option<(String, String, u64)>,
 }
+
+/// Unanswered joins remembered (a client joins a few topics at once, not hundreds).
+const JOINS: usize = 16;
 
 impl Phoenix {
     pub fn new(v2: bool, vsn: &str) -> Phoenix {
@@ -55,6 +63,36 @@ impl Machine for Phoenix {
                 Seen::Ping
             }
             ("phoenix", "phx_reply", Role::Server) if r#ref == self.heartbeat_ref => Seen::Pong,
+            (t, "phx_join", Role::Client) => {
+                if let Some(r) = r#ref {
+                    if self.joins.len() == JOINS {
+                        self.joins.remove(0);
+                    }
+                    self.joins.push((t.chars().take(200).collect(), r));
+                }
+                Seen::Data
+            }
+            (t, "phx_reply", Role::Server) => {
+                let joined = self
+                    .joins
+                    .iter()
+                    .position(|(jt, jr)| jt == t && Some(jr) == r#ref.as_ref());
+                if let Some(i) = joined {
+                    self.joins.remove(i);
+                    let payload = field(4, "payload").unwrap_or_default();
+                    if payload.get("status").and_then(|s| s.as_str()) == Some("error") {
+                        let response = payload.get("response").cloned().unwrap_or_default();
+                        let reason = match response.get("reason") {
+                            Some(serde_json::Value::String(r)) => r.clone(),
+                            _ => response.to_string(),
+                        };
+                        self.refused = Some((t.to_string(), reason, m.packet));
+                    } else if self.refused.as_ref().is_some_and(|r| r.0 == t) {
+                        self.refused = None;
+                    }
+                }
+                Seen::Data
+            }
             (t, "phx_error", Role::Server) => {
                 self.error = Some((t.to_string(), m.packet));
                 Seen::Data
@@ -81,6 +119,19 @@ impl Machine for Phoenix {
                     format!("the client's heartbeat{which} got no phx_reply before the next one was due; phoenix.js closed with \"heartbeat timeout\" at packet {p}"),
                     "The server (or the path) stopped answering: check the server's load and every proxy's idle timeout; heartbeatIntervalMs sets the wait (30 s by default).",
                     evidence,
+                ));
+            }
+        }
+        if let (Role::Client, Some((topic, reason, p))) = (by, &self.refused) {
+            // Only when the refusal is the last message before the end, from either side.
+            let last = |r: Role| beats.side(r).last_message_before(end_packet).map(|m| m.0);
+            if last(Role::Server) == Some(*p) && last(Role::Client).is_none_or(|c| c < *p) {
+                return Some(Verdict::new(
+                    Some(Role::Server),
+                    "join refused",
+                    format!("the server refused the client's join of {} at packet {p} (phx_reply status \"error\", reason {}); the client sent nothing more and closed at packet {end_packet}", quote(topic), quote(reason)),
+                    "The channel's join callback returned {:error, reason}: check what it checks for that topic (often the user's token or permission); the client gave up instead of rejoining.",
+                    vec![*p],
                 ));
             }
         }

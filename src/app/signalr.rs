@@ -1,9 +1,11 @@
 //! ASP.NET Core SignalR over WebSocket (its HubProtocol.md): the client's handshake
 //! `{"protocol":"json","version":1}` and the server's answer (`{}` or an `error`), each
 //! record ending in 0x1E; then records of a `type`: 6 Ping, 7 Close (`error`,
-//! `allowReconnect`). With the MessagePack protocol the records are binary, each a
+//! `allowReconnect`; the server's, or the client's own when it stops on purpose, as the
+//! JavaScript client 10 does). With the MessagePack protocol the records are binary, each a
 //! length-prefixed array whose first item is the type. By default the server pings every
-//! 15 s and each side gives up after 30 s without a message.
+//! 15 s and each side gives up after 30 s without a message; the JavaScript client gives up
+//! (serverTimeoutInMilliseconds) by closing the WebSocket without a Close record.
 
 use super::heartbeat::Beats;
 use super::{between, ms, quote, Ending, Machine, Message, Seen, Verdict};
@@ -20,8 +22,8 @@ pub(crate) struct SignalR {
     /// The server's handshake answer: `None` before it, then its error if any.
     answered: bool,
     handshake_error: Option<(String, u64)>,
-    /// A Close record: its error, allowReconnect, packet.
-    close: Option<(Option<String>, Option<bool>, u64)>,
+    /// The first Close record: who sent it, its error, allowReconnect, packet.
+    close: Option<(Role, Option<String>, Option<bool>, u64)>,
 }
 
 /// The SignalR handshake, when a first client message is one.
@@ -51,11 +53,11 @@ impl SignalR {
             return Seen::Data;
         }
         match v.get("type").and_then(|t| t.as_u64()) {
-            Some(6) => Seen::Ping,
+            Some(6) => Seen::Keepalive,
             Some(7) => {
                 let error = v.get("error").and_then(|e| e.as_str()).map(str::to_string);
                 let again = v.get("allowReconnect").and_then(|a| a.as_bool());
-                self.close.get_or_insert((error, again, m.packet));
+                self.close.get_or_insert((m.from, error, again, m.packet));
                 Seen::Data
             }
             Some(1..=5) => Seen::Data,
@@ -72,21 +74,18 @@ impl SignalR {
             return Seen::Bad;
         }
         match kind {
-            6 => Seen::Ping,
+            6 => Seen::Keepalive,
             7 => {
-                let error = match r.get(2) {
-                    Some(&b) if b & 0xe0 == 0xa0 => {
-                        let n = usize::from(b & 0x1f);
-                        r.get(3..3 + n)
-                            .map(|s| String::from_utf8_lossy(s).into_owned())
-                    }
-                    Some(0xd9) => r.get(3).and_then(|&n| {
-                        r.get(4..4 + usize::from(n))
-                            .map(|s| String::from_utf8_lossy(s).into_owned())
-                    }),
+                // [7, error (nil or str), allowReconnect (bool; may be left out)]
+                let Some((error, rest)) = msgpack_str(r.get(2..).unwrap_or_default()) else {
+                    return Seen::Bad;
+                };
+                let again = match (head & 0x0f, rest.first()) {
+                    (3.., Some(0xc3)) => Some(true),
+                    (3.., Some(0xc2)) => Some(false),
                     _ => None,
                 };
-                self.close.get_or_insert((error, None, m.packet));
+                self.close.get_or_insert((m.from, error, again, m.packet));
                 Seen::Data
             }
             1..=5 => Seen::Data,
@@ -152,7 +151,16 @@ impl Machine for SignalR {
                 vec![*p],
             ));
         }
-        if let Some((error, again, p)) = &self.close {
+        if let Some((Role::Client, _, _, p)) = &self.close {
+            return Some(Verdict::new(
+                Some(Role::Client),
+                "client closed",
+                format!("the client sent its own Close record at packet {p}: the application stopped the connection (HubConnection.stop())"),
+                "",
+                vec![*p],
+            ));
+        }
+        if let Some((Role::Server, error, again, p)) = &self.close {
             let again = match again {
                 Some(true) => ", reconnect allowed",
                 Some(false) => ", no reconnect",
@@ -178,19 +186,60 @@ impl Machine for SignalR {
         let other = by.peer();
         let (p, t) = beats.side(other).last_message_before(end_packet)?;
         let quiet = between(t, end_ts);
-        if quiet as f64 >= DEFAULT_TIMEOUT_MS as f64 * 0.95 {
-            let (cause, setting) = match by {
-                Role::Client => ("server timeout", "the client's serverTimeoutInMilliseconds"),
-                Role::Server => ("client timeout", "the server's ClientTimeoutInterval"),
-            };
-            return Some(Verdict::new(
-                Some(by),
-                cause,
-                format!("the {by} heard nothing from the {other} for {} after packet {p} (past {setting}, 30 s by default) and closed at packet {end_packet}", ms(quiet)),
-                "The other side sent nothing, not even its pings (KeepAliveInterval, 15 s by default): it was blocked or gone, or the path dropped. The client's serverTimeout should be about twice the server's KeepAliveInterval.",
-                vec![p, end_packet],
-            ));
-        }
-        None
+        let (cause, setting) = match by {
+            Role::Client => ("server timeout", "the client's serverTimeoutInMilliseconds"),
+            Role::Server => ("client timeout", "the server's ClientTimeoutInterval"),
+        };
+        let summary = if quiet as f64 >= DEFAULT_TIMEOUT_MS as f64 * 0.95 {
+            format!("the {by} heard nothing from the {other} for {} after packet {p} (past {setting}, 30 s by default) and closed at packet {end_packet}", ms(quiet))
+        } else if by == Role::Client {
+            // A serverTimeoutInMilliseconds set shorter than the default: the server had been
+            // sending at a steady cadence, pings included, then nothing for twice that long,
+            // and the client closed without the Close record it sends when stopped on purpose.
+            let every = cadence(beats, other, end_packet).filter(|&g| quiet >= 2 * g)?;
+            format!("the server had sent a message at least every {} (its pings included), then nothing for {} after packet {p}; the client closed at packet {end_packet} without a Close record, as the SignalR client does when its serverTimeoutInMilliseconds (30 s by default) elapses", ms(every), ms(quiet))
+        } else {
+            return None;
+        };
+        Some(Verdict::new(
+            Some(by),
+            cause,
+            summary,
+            "The other side sent nothing, not even its pings (KeepAliveInterval, 15 s by default): it was blocked or gone, or the path dropped. The client's serverTimeout should be about twice the server's KeepAliveInterval.",
+            vec![p, end_packet],
+        ))
     }
+}
+
+/// A MessagePack nil or string at the start of `b` (fixstr, str 8, str 16), and what
+/// follows it; None when it is neither, or cut.
+fn msgpack_str(b: &[u8]) -> Option<(Option<String>, &[u8])> {
+    let (&first, rest) = b.split_first()?;
+    let (n, rest) = match first {
+        0xc0 => return Some((None, rest)),
+        0xa0..=0xbf => (usize::from(first & 0x1f), rest),
+        0xd9 => (usize::from(*rest.first()?), rest.get(1..)?),
+        0xda => (
+            usize::from(u16::from_be_bytes([*rest.first()?, *rest.get(1)?])),
+            rest.get(2..)?,
+        ),
+        _ => return None,
+    };
+    let s = String::from_utf8_lossy(rest.get(..n)?).into_owned();
+    Some((Some(s), rest.get(n..)?))
+}
+
+/// The longest gap between `side`'s last data messages before `end`, when they include at
+/// least two of its pings: the cadence it kept. None when too few were seen.
+fn cadence(beats: &Beats, side: Role, end: u64) -> Option<u64> {
+    let s = beats.side(side);
+    if s.app_pings.n < 2 {
+        return None;
+    }
+    let kept: Vec<_> = s.messages.iter().filter(|&(p, _)| p < end).collect();
+    kept.iter()
+        .zip(kept.iter().skip(1))
+        .map(|(a, b)| between(a.1, b.1))
+        .max()
+        .filter(|&g| g > 0)
 }

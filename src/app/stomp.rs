@@ -52,7 +52,7 @@ impl Machine for Stomp {
     fn message(&mut self, m: &Message<'_>) -> Seen {
         // Heart-beats: nothing but ends of line.
         if !m.bytes.is_empty() && m.bytes.iter().all(|&b| b == b'\n' || b == b'\r') {
-            return Seen::Ping;
+            return Seen::Keepalive;
         }
         let text = String::from_utf8_lossy(m.bytes);
         let text = text.trim_start_matches(['\r', '\n']);

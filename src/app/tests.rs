@@ -433,6 +433,173 @@ fn signalr_by_its_handshake_only() {
     assert!(s.t.finish(&closed(Server, Some(1000), "", 9, 1)).is_none());
 }
 
+/// The JavaScript client's stop() sends its own Close record before closing: the client
+/// ended it, not the server.
+#[test]
+fn signalr_a_close_record_from_the_client_is_the_clients() {
+    let mut s = Script::new(None, Some("/hub?id=t"));
+    s.text(Client, "{\"protocol\":\"json\",\"version\":1}\x1e", 4, 0)
+        .text(Server, "{}\x1e", 5, 1)
+        .text(Client, "{\"type\":7}\x1e", 7, 200);
+    let r = s.t.finish(&closed(Client, None, "", 8, 201)).unwrap();
+    assert_eq!(r.ended_by, Some(Client));
+    assert_eq!(r.cause.as_deref(), Some("client closed"));
+    assert_eq!(r.evidence, [7]);
+}
+
+/// A serverTimeoutInMilliseconds shorter than the default: read from the server's cadence
+/// (pings every 500 ms, then silence for twice that), only when the client closed without
+/// its own Close record.
+#[test]
+fn signalr_a_short_server_timeout_from_the_servers_cadence() {
+    let script = || {
+        let mut s = Script::new(None, Some("/hub"));
+        s.text(Client, "{\"protocol\":\"json\",\"version\":1}\x1e", 4, 0)
+            .text(Server, "{}\x1e", 5, 1)
+            .text(Server, "{\"type\":6}\x1e", 6, 501)
+            .text(Server, "{\"type\":6}\x1e", 7, 1001)
+            .text(Server, "{\"type\":6}\x1e", 8, 1501);
+        s
+    };
+    let s = script();
+    let r = s.t.finish(&closed(Client, None, "", 10, 3501)).unwrap();
+    assert_eq!(r.ended_by, Some(Client));
+    assert_eq!(r.cause.as_deref(), Some("server timeout"));
+    assert_eq!(r.evidence, [8, 10]);
+    let summary = r.summary.unwrap();
+    assert!(summary.contains("at least every 500 ms"), "{summary}");
+    assert!(
+        summary.contains("nothing for 2 s after packet 8"),
+        "{summary}"
+    );
+    // Less than twice the cadence: nothing is claimed.
+    let r = script()
+        .t
+        .finish(&closed(Client, None, "", 10, 2300))
+        .unwrap();
+    assert_eq!(r.cause, None);
+    // One ping is no cadence.
+    let mut s = Script::new(None, Some("/hub"));
+    s.text(Client, "{\"protocol\":\"json\",\"version\":1}\x1e", 4, 0)
+        .text(Server, "{}\x1e", 5, 1)
+        .text(Server, "{\"type\":6}\x1e", 6, 501);
+    let r = s.t.finish(&closed(Client, None, "", 10, 5000)).unwrap();
+    assert_eq!(r.cause, None);
+    // The server closing after the client's silence is not read by cadence.
+    let mut s = script();
+    s.text(Client, "{\"type\":6}\x1e", 9, 1600);
+    s.text(Client, "{\"type\":6}\x1e", 11, 2100);
+    let r = s.t.finish(&closed(Server, None, "", 12, 9000)).unwrap();
+    assert_eq!(r.cause, None);
+}
+
+/// MessagePack Close records: [7, error, allowReconnect], the error a str 8 or str 16 (the
+/// length prefix before each record is 7 bits a byte).
+#[test]
+fn signalr_messagepack_close_reads_error_and_allow_reconnect() {
+    let close = |payload: &[u8]| {
+        let mut s = Script::new(None, Some("/hub?id=t"));
+        s.text(
+            Client,
+            "{\"protocol\":\"messagepack\",\"version\":1}\x1e",
+            4,
+            0,
+        )
+        .bin(Server, b"{}\x1e", 5, 1);
+        let mut rec = Vec::new();
+        let mut n = payload.len();
+        loop {
+            let b = (n & 0x7f) as u8;
+            n >>= 7;
+            rec.push(if n > 0 { b | 0x80 } else { b });
+            if n == 0 {
+                break;
+            }
+        }
+        rec.extend_from_slice(payload);
+        s.bin(Server, &rec, 6, 2);
+        s.t.finish(&closed(Client, None, "", 7, 3)).unwrap()
+    };
+    let mut str8 = vec![0x93, 7, 0xd9, 5];
+    str8.extend_from_slice(b"boom!");
+    str8.push(0xc3);
+    let r = close(&str8);
+    assert_eq!(r.cause.as_deref(), Some("closed with error"));
+    let summary = r.summary.unwrap();
+    assert!(
+        summary.contains("\"boom!\" at packet 6, reconnect allowed"),
+        "{summary}"
+    );
+    let long = "x".repeat(300);
+    let mut str16 = vec![0x93, 7, 0xda, 0x01, 0x2c];
+    str16.extend_from_slice(long.as_bytes());
+    str16.push(0xc2);
+    let r = close(&str16);
+    assert_eq!(r.cause.as_deref(), Some("closed with error"));
+    assert!(r.summary.unwrap().ends_with(", no reconnect"));
+    // nil error, allowReconnect left out.
+    let r = close(&[0x92, 7, 0xc0]);
+    assert_eq!(r.cause.as_deref(), Some("server closed"));
+    assert!(r.summary.unwrap().ends_with("without an error at packet 6"));
+    // An error item that is not a string: undecodable, nothing claimed.
+    let r = close(&[0x92, 7, 0x01]);
+    assert_eq!(r.cause, None);
+    assert_eq!(r.undecodable, 1);
+}
+
+/// SignalR and Action Cable pings and STOMP heart-beats ask for no answer: each side's are
+/// counted, none is unanswered.
+#[test]
+fn keepalives_that_ask_for_no_answer_are_never_unanswered() {
+    let mut s = Script::new(None, Some("/hub"));
+    s.text(Client, "{\"protocol\":\"json\",\"version\":1}\x1e", 4, 0)
+        .text(Server, "{}\x1e", 5, 1)
+        .text(Client, "{\"type\":6}\x1e", 6, 2)
+        .text(Server, "{\"type\":6}\x1e", 7, 500)
+        .text(Server, "{\"type\":6}\x1e", 8, 1000);
+    let mut c = Script::new(Some("actioncable-v1-json"), Some("/cable"));
+    c.text(Server, r#"{"type":"welcome"}"#, 4, 0).text(
+        Server,
+        r#"{"type":"ping","message":1}"#,
+        5,
+        3000,
+    );
+    let mut t = Script::new(Some("v12.stomp"), Some("/stomp"));
+    t.text(
+        Client,
+        "CONNECT\naccept-version:1.2\nheart-beat:500,0\n\n\0",
+        4,
+        0,
+    )
+    .text(
+        Server,
+        "CONNECTED\nversion:1.2\nheart-beat:0,500\n\n\0",
+        5,
+        1,
+    )
+    .text(Client, "\n", 6, 500)
+    .text(Client, "\n", 7, 1000);
+    for (name, s, client, server) in [
+        ("SignalR", s, 1, 2),
+        ("Action Cable", c, 0, 1),
+        ("STOMP", t, 2, 0),
+    ] {
+        let r = s.t.finish(&closed(Client, None, "", 9, 1100)).unwrap();
+        let hb = r.heartbeat.unwrap();
+        assert_eq!(
+            (hb.client.pings, hb.server.pings),
+            (client, server),
+            "{name}"
+        );
+        assert_eq!(
+            (hb.client.unanswered, hb.server.unanswered),
+            (0, 0),
+            "{name}"
+        );
+        assert_eq!(r.undecodable, 0, "{name}");
+    }
+}
+
 #[test]
 fn phoenix_heartbeat_timeout_from_the_close_reason() {
     let mut s = Script::new(None, Some("/socket/websocket?vsn=2.0.0&token=x"));
@@ -450,6 +617,65 @@ fn phoenix_heartbeat_timeout_from_the_close_reason() {
     assert_eq!(r.protocol, "Phoenix channels");
     assert_eq!(r.cause.as_deref(), Some("heartbeat timeout"));
     assert_eq!(r.evidence, [6, 8]);
+}
+
+/// A join the channel refused (phx_reply status error), then the client's close: the
+/// refusal is the cause, only when nothing came after it.
+#[test]
+fn phoenix_join_refused() {
+    let script = |v2: bool| {
+        let mut s = Script::new(
+            None,
+            Some(if v2 {
+                "/socket/websocket?vsn=2.0.0"
+            } else {
+                "/socket/websocket?vsn=1.0.0"
+            }),
+        );
+        if v2 {
+            s.text(Client, r#"["3","3","room:lobby","phx_join",{}]"#, 4, 0)
+                .text(Client, r#"["4","4","room:secret","phx_join",{}]"#, 5, 1)
+                .text(Server, r#"["3","3","room:lobby","phx_reply",{"status":"ok","response":{}}]"#, 6, 2)
+                .text(Server, r#"["4","4","room:secret","phx_reply",{"status":"error","response":{"reason":"unauthorized"}}]"#, 7, 3);
+        } else {
+            s.text(Client, r#"{"topic":"room:secret","event":"phx_join","payload":{},"ref":"4"}"#, 5, 1)
+                .text(Server, r#"{"topic":"room:secret","event":"phx_reply","payload":{"status":"error","response":{"reason":"unauthorized"}},"ref":"4"}"#, 7, 3);
+        }
+        s
+    };
+    for v2 in [true, false] {
+        let r = script(v2)
+            .t
+            .finish(&closed(Client, None, "", 8, 10))
+            .unwrap();
+        assert_eq!(r.ended_by, Some(Server), "v2 {v2}");
+        assert_eq!(r.cause.as_deref(), Some("join refused"), "v2 {v2}");
+        assert_eq!(r.evidence, [7]);
+        assert!(r.summary.unwrap().contains("\"room:secret\""));
+    }
+    // The client went on (a heartbeat) after the refusal: not claimed.
+    let mut s = script(true);
+    s.text(Client, r#"[null,"5","phoenix","heartbeat",{}]"#, 8, 30_000);
+    let r = s.t.finish(&closed(Client, None, "", 9, 30_010)).unwrap();
+    assert_eq!(r.cause, None);
+    // A reply to something else than the join (a push on the channel) is not a refusal.
+    let mut s = Script::new(None, Some("/socket/websocket?vsn=2.0.0"));
+    s.text(Client, r#"["3","3","room:a","phx_join",{}]"#, 4, 0)
+        .text(
+            Server,
+            r#"["3","3","room:a","phx_reply",{"status":"ok","response":{}}]"#,
+            5,
+            1,
+        )
+        .text(Client, r#"["3","9","room:a","new_msg",{}]"#, 6, 2)
+        .text(
+            Server,
+            r#"["3","9","room:a","phx_reply",{"status":"error","response":{}}]"#,
+            7,
+            3,
+        );
+    let r = s.t.finish(&closed(Client, None, "", 8, 10)).unwrap();
+    assert_eq!(r.cause, None);
 }
 
 #[test]
