@@ -76,6 +76,8 @@ struct Line {
     ttl_lo: u8,
     ttl_hi: u8,
     bits: u8,
+    /// The slot of `prints` the next segment is written to (the least recently written).
+    next: u8,
 }
 
 /// The stall, on the next cache line (packet 0: none): what a data segment writes.
@@ -217,10 +219,9 @@ impl PathWatch {
             self.note_iface(iface);
             return true;
         }
-        // The slot: an unused one, else the older.
-        let [a, b] = &self.line.prints;
-        let older = usize::from(b.seen == 0 || (a.seen != 0 && (b.us.wrapping_sub(a.us) as i32) < 0));
-        let slot = if a.seen == 0 { 0 } else { older };
+        // The slot: the least recently written.
+        let slot = usize::from(self.line.next);
+        self.line.next = ((slot + 1) % RING) as u8;
         if let Some(p) = self.line.prints.get_mut(slot) {
             *p = Print {
                 seq: seg.seq,
