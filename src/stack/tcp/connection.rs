@@ -119,10 +119,10 @@ pub struct Connection {
     /// When this connection last had a packet, by the analyzer's eviction clock (which
     /// neither goes back nor leaps on one packet, rule 15); idleness is measured from it.
     pub active_at: Timestamp,
+    pub ends: Sides<Option<End>>,
     /// What each direction's packets say of the path: copies, TTLs, unacknowledged data.
     pub path: Sides<PathWatch>,
     pub isn: Sides<Option<u32>>,
-    pub ends: Sides<Option<End>>,
     pub tcp: Sides<HalfStream>,
     /// The layers above TCP, and the facts they share.
     pub up: Stack,
