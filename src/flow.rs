@@ -187,6 +187,15 @@ impl<T> Sides<T> {
         [&self.a, &self.b].into_iter()
     }
 
+    /// The value of `s` and the other side's, to change.
+    #[inline(always)]
+    pub fn pair_mut(&mut self, s: Side) -> (&mut T, &mut T) {
+        match s {
+            Side::A => (&mut self.a, &mut self.b),
+            Side::B => (&mut self.b, &mut self.a),
+        }
+    }
+
     /// Both values, `A` first, to change.
     pub fn iter_mut(&mut self) -> std::array::IntoIter<&mut T, 2> {
         [&mut self.a, &mut self.b].into_iter()

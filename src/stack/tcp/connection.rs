@@ -122,30 +122,32 @@ pub enum EventWhat {
     Stream(crate::websocket::session::StreamEndKind),
 }
 
-/// Its serde form (`serial`, for `freeze`) is every field of every part.
+/// Its serde form (`serial`, for `freeze`) is every field of every part. What every
+/// segment reads or writes comes first, side by side (`repr(C)` keeps the order).
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[repr(C)]
 pub struct Connection {
     /// `ep.a` sent the first packet seen.
     pub ep: Sides<Endpoint>,
-    pub tcp: Sides<HalfStream>,
-    pub isn: Sides<Option<u32>>,
-    /// The layers above TCP, and the facts they share.
-    pub up: Stack,
+    pub packets: u64,
+    pub last_packet: u64,
+    pub last_ts: Timestamp,
+    /// When this connection last had a packet, by the analyzer's eviction clock (which
+    /// neither goes back nor leaps on one packet, rule 15); idleness is measured from it.
+    pub active_at: Timestamp,
     pub ends: Sides<Option<End>>,
     /// What each direction's packets say of the path: copies, TTLs, unacknowledged data.
     pub path: Sides<PathWatch>,
+    pub isn: Sides<Option<u32>>,
+    pub tcp: Sides<HalfStream>,
+    /// The layers above TCP, and the facts they share.
+    pub up: Stack,
     /// The tunnels its first packet came through (`decode::encapsulation`), if any (boxed:
     /// a pointer in every connection, the rest only in those that came through a tunnel).
     pub encapsulation: Option<Box<crate::decode::Encapsulation>>,
     pub input: usize,
     pub first_packet: u64,
     pub first_ts: Timestamp,
-    pub last_packet: u64,
-    pub last_ts: Timestamp,
-    /// When this connection last had a packet, by the analyzer's eviction clock (which
-    /// neither goes back nor leaps on one packet, rule 15); idleness is measured from it.
-    pub active_at: Timestamp,
-    pub packets: u64,
     /// Times this connection was frozen out of memory and read back (see `freeze`): each
     /// doubles the quiet it must keep before it is frozen again.
     pub thaws: u32,
@@ -287,14 +289,7 @@ impl Connection {
             path,
             ..
         } = self;
-        if !seg.rst {
-            path[s].own(seg, packet, ts);
-            path[s].sent(seg, packet, ts);
-            if seg.ack_flag {
-                path[s.other()].acked(seg.ack);
-            }
-        }
-        path[s.other()].peer_sent(packet, ts);
+        path::segment(path, s, seg, packet, ts);
         if !tcp[s].started() && !seg.syn {
             up.ctx.partial[s] = true;
         }

@@ -20,6 +20,7 @@
 
 use crate::capture::Timestamp;
 use crate::decode::Segment;
+use crate::flow::{Side, Sides};
 
 /// Recent segments remembered per direction: the copies `tcpdump -i any` takes of a
 /// packet follow it at once (the kernel forwards it in the same pass), one other packet
@@ -76,6 +77,8 @@ struct Line {
     ttl_lo: u8,
     ttl_hi: u8,
     bits: u8,
+    /// The slot of `prints` the next segment is written to (the least recently written).
+    next: u8,
 }
 
 /// The stall, on the next cache line (packet 0: none): what a data segment writes.
@@ -160,17 +163,20 @@ fn word(bytes: &[u8]) -> u64 {
 #[inline(always)]
 fn sample(seg: &Segment<'_>) -> u32 {
     let payload = seg.payload;
-    let flags = u64::from(seg.syn)
-        | u64::from(seg.ack_flag) << 1
-        | u64::from(seg.fin) << 2
-        | u64::from(seg.rst) << 3
-        | u64::from(seg.ip_id.is_some()) << 4;
+    // The four flags as one word (one load where the compiler can).
+    let flags = u32::from_le_bytes([
+        u8::from(seg.syn),
+        u8::from(seg.ack_flag),
+        u8::from(seg.fin),
+        u8::from(seg.rst),
+    ]);
+    let flags = u64::from(flags) << 1 | u64::from(seg.ip_id.is_some());
     let n = payload.len() as u64 + u64::from(seg.missing);
     let (head, tail) = match (payload.first_chunk::<8>(), payload.last_chunk::<8>()) {
         (Some(h), Some(t)) => (u64::from_le_bytes(*h), u64::from_le_bytes(*t)),
         _ => (word(payload), 0),
     };
-    let x = head ^ tail.rotate_left(23) ^ (n << 32 | u64::from(seg.window) << 8 | flags);
+    let x = head ^ tail.rotate_left(23) ^ (n << 40 ^ u64::from(seg.window) << 24 ^ flags);
     (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as u32
 }
 
@@ -217,11 +223,9 @@ impl PathWatch {
             self.note_iface(iface);
             return true;
         }
-        // The slot: an unused one, else the older.
-        let [a, b] = &self.line.prints;
-        let older =
-            usize::from(b.seen == 0 || (a.seen != 0 && (b.us.wrapping_sub(a.us) as i32) < 0));
-        let slot = if a.seen == 0 { 0 } else { older };
+        // The slot: the least recently written.
+        let slot = usize::from(self.line.next);
+        self.line.next = ((slot + 1) % RING) as u8;
         if let Some(p) = self.line.prints.get_mut(slot) {
             *p = Print {
                 seq: seg.seq,
@@ -374,6 +378,29 @@ impl PathWatch {
     pub fn unacknowledged(&self, min: u64) -> Option<Stall> {
         self.stall().filter(|s| s.retransmissions >= min)
     }
+}
+
+/// A segment of side `s` that is not a copy, in a connection whose bytes are decoded:
+/// what it tells of its own direction (TTL and identification, data sent) and of the
+/// peer's (an acknowledgement, a packet during its stall). An RST is taken by
+/// [`PathWatch::own`] alone, once accepted.
+#[inline(always)]
+pub fn segment(
+    path: &mut Sides<PathWatch>,
+    s: Side,
+    seg: &Segment<'_>,
+    packet: u64,
+    ts: Timestamp,
+) {
+    let (me, peer) = path.pair_mut(s);
+    if !seg.rst {
+        me.own(seg, packet, ts);
+        me.sent(seg, packet, ts);
+        if seg.ack_flag {
+            peer.acked(seg.ack);
+        }
+    }
+    peer.peer_sent(packet, ts);
 }
 
 /// What the report says once of the copies in both directions of a connection that had

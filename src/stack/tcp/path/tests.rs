@@ -152,3 +152,18 @@ fn the_first_reset_keeps_the_ttls_before_it() {
         (57, Some((52, 52)), Some(11), false)
     );
 }
+
+#[test]
+fn packets_of_the_same_microsecond_take_turns_in_the_ring() {
+    // Four packets in the same microsecond (a burst, a capture with coarse timestamps),
+    // then the copy of the third: the ring holds the last two, whatever their times.
+    let mut w = PathWatch::default();
+    for (i, p) in [b"a", b"b", b"c", b"d"].into_iter().enumerate() {
+        assert!(!w.copy(
+            &seg(100 + i as u32, p, 64, Some(i as u16 + 1), Some(4)),
+            at(0)
+        ));
+    }
+    assert!(w.copy(&seg(102, b"c", 64, Some(3), Some(6)), at(0)));
+    assert_eq!(w.copies, 1);
+}
