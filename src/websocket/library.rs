@@ -46,12 +46,16 @@ impl Software {
                 Some((n, v)) => (n, Some(v)),
                 None => (product, None),
             };
-            let library = match name.to_ascii_lowercase().as_str() {
-                "websockets" => Library::PythonWebsockets,
-                "aiohttp" => Library::Aiohttp,
-                "uvicorn" => Library::Uvicorn,
-                _ => return None,
-            };
+            // Compared in place: a browser's User-Agent has a dozen products, and this
+            // runs for every handshake.
+            let library = [
+                ("websockets", Library::PythonWebsockets),
+                ("aiohttp", Library::Aiohttp),
+                ("uvicorn", Library::Uvicorn),
+            ]
+            .into_iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))?
+            .1;
             let version = version
                 .filter(|v| {
                     !v.is_empty()
