@@ -40,31 +40,31 @@ pub struct Software {
 impl Software {
     /// The library a `User-Agent` or `Server` value names, if one wsclose knows.
     pub fn of(value: &[u8]) -> Option<Software> {
-        let text = std::str::from_utf8(value).ok()?;
-        text.split_ascii_whitespace().find_map(|product| {
-            let (name, version) = match product.split_once('/') {
-                Some((n, v)) => (n, Some(v)),
+        // Byte by byte, the names compared in place: a browser's User-Agent has a dozen
+        // products, and this runs for every handshake.
+        let found = value.split(u8::is_ascii_whitespace).find_map(|product| {
+            let (name, version) = match product.iter().position(|&b| b == b'/') {
+                Some(i) => (&product[..i], product.get(i + 1..)),
                 None => (product, None),
             };
-            // Compared in place: a browser's User-Agent has a dozen products, and this
-            // runs for every handshake.
-            let library = [
-                ("websockets", Library::PythonWebsockets),
-                ("aiohttp", Library::Aiohttp),
-                ("uvicorn", Library::Uvicorn),
-            ]
-            .into_iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))?
-            .1;
+            let library = match name.len() {
+                10 if name.eq_ignore_ascii_case(b"websockets") => Library::PythonWebsockets,
+                7 if name.eq_ignore_ascii_case(b"aiohttp") => Library::Aiohttp,
+                7 if name.eq_ignore_ascii_case(b"uvicorn") => Library::Uvicorn,
+                _ => return None,
+            };
             let version = version
                 .filter(|v| {
                     !v.is_empty()
                         && v.len() <= 16
-                        && v.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+                        && v.iter().all(|&b| b.is_ascii_digit() || b == b'.')
                 })
-                .map(str::to_string);
+                .map(|v| v.iter().map(|&b| char::from(b)).collect());
             Some(Software { library, version })
-        })
+        })?;
+        // A value that is not UTF-8 names nothing (as before: the whole value is text).
+        std::str::from_utf8(value).ok()?;
+        Some(found)
     }
 }
 
