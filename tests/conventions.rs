@@ -4,6 +4,8 @@
 //! and groff where installed; comma lists for `--status`; the license files Cargo.toml
 //! names.
 
+#[path = "common/run.rs"]
+mod run;
 #[path = "common/skip.rs"]
 mod skip;
 // The binary's command line, the definitions the completions and man pages are made from.
@@ -111,12 +113,7 @@ fn bash_completes() {
             .args(["-c", &program])
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        String::from_utf8_lossy(&run::stdout_of(out)).into_owned()
     };
     assert_eq!(complete("wsclose an").trim(), "analyze");
     assert!(complete("wsclose analyze --fail")

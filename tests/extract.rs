@@ -4,6 +4,8 @@
 //! is left behind. Checked against tshark and capinfos where they are installed (`.ci/run`
 //! installs tshark, which brings capinfos); skipped, saying so, where not.
 
+#[path = "common/run.rs"]
+mod run;
 #[path = "common/skip.rs"]
 mod skip;
 
@@ -55,12 +57,7 @@ fn tshark_fields(path: &str, filter: &str, fields: &[&str]) -> Vec<Vec<String>> 
         .args(&args)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
+    String::from_utf8_lossy(&run::stdout_of(out))
         .lines()
         .map(|l| l.split('|').map(str::to_string).collect())
         .collect()

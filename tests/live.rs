@@ -5,6 +5,8 @@
 //! runs as root), where not capturing is a failure.
 #![cfg(feature = "live")]
 
+#[path = "common/run.rs"]
+mod run;
 #[path = "common/skip.rs"]
 mod skip;
 
@@ -194,12 +196,7 @@ fn live_reports_the_close_as_it_happens_and_write_reproduces_it() {
         .arg(&saved)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let offline: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let offline: Value = serde_json::from_slice(&run::stdout_of(out)).unwrap();
     assert_eq!(
         offline["connections"][0]["close_frames"],
         conns[0]["close_frames"]
@@ -382,12 +379,7 @@ fn live_rereads_a_key_log_written_after_the_encrypted_data() {
         .env_remove("SSLKEYLOGFILE")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let offline: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let offline: Value = serde_json::from_slice(&run::stdout_of(out)).unwrap();
     let c = &offline["connections"][0];
     assert_eq!(c["tls"]["decrypted"], true, "{offline}");
     assert_eq!(c["close_frames"], conns[0]["close_frames"]);

@@ -7,6 +7,9 @@
 //! way. The same with the reports in memory, spilled to the temporary file, and analyzed by
 //! two threads.
 
+#[path = "common/run.rs"]
+mod run;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -27,12 +30,7 @@ fn json(names: &[&str], extra: &[&str]) -> Value {
         .args(names.iter().map(|n| fixture(n)))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    serde_json::from_slice(&run::stdout_of(out)).unwrap()
 }
 
 fn conns(r: &Value) -> &Vec<Value> {

@@ -6,6 +6,8 @@
 //! written by etherparse's builder or by hand after the RFCs; where tshark is installed,
 //! it must find the same inner TCP segments in them (skipped with a message otherwise).
 
+#[path = "common/run.rs"]
+mod run;
 #[path = "common/skip.rs"]
 mod skip;
 
@@ -681,12 +683,7 @@ fn tshark_finds_the_same_inner_segments() {
             .args(["-d", "udp.port==8472,vxlan", "-d", "mpls.label==20,pwethcw"])
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        String::from_utf8(run::stdout_of(out)).unwrap()
     };
     let dir = tempfile::tempdir().unwrap();
     let pkts = packets(FIXTURE);
@@ -725,12 +722,7 @@ fn reports_show_the_tunnel_and_redact_its_addresses() {
             .args(args)
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        String::from_utf8(run::stdout_of(out)).unwrap()
     };
     let schema_file = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/report.schema.json");
     let schema: Value =

@@ -223,20 +223,7 @@ impl super::Analyzer {
         if self.budget.excess(g, HELD_FLOOR) == 0 {
             return;
         }
-        let mut by_age: Vec<(Timestamp, u64, FlowKey)> = self
-            .flows
-            .iter()
-            .filter(|(k, _)| mine(k))
-            .map(|(k, c)| (c.active_at, c.first_packet, *k))
-            .chain(
-                self.frozen
-                    .iter()
-                    .filter(|(k, _)| mine(k))
-                    .map(|(k, f)| (f.active_at, f.first_packet, *k)),
-            )
-            .collect();
-        by_age.sort_unstable_by_key(|&(at, first, _)| (at, first));
-        for (_, _, k) in by_age {
+        for k in self.by_age(g) {
             if self.budget.excess(g, EVICT_FLOOR) == 0 {
                 return;
             }

@@ -659,6 +659,16 @@ impl Analyzer {
         if tracked <= cap {
             return;
         }
+        let excess = tracked - cap * 9 / 10;
+        for k in self.by_age(g).into_iter().take(excess) {
+            self.evict(&k, Eviction::MaxFlows);
+        }
+    }
+
+    /// The flows of group `g`, live and frozen, least recently active first (the oldest
+    /// connection first among those last active at the same time): the order in which the
+    /// flow cap and the memory budget finish flows.
+    fn by_age(&self, g: usize) -> Vec<FlowKey> {
         let groups = self.groups;
         let mine = |k: &FlowKey| Endpoint::group(&k.lo, &k.hi, groups) as usize == g;
         let mut by_age: Vec<(Timestamp, u64, FlowKey)> = self
@@ -674,10 +684,7 @@ impl Analyzer {
             )
             .collect();
         by_age.sort_unstable_by_key(|&(at, first, _)| (at, first));
-        let excess = tracked - cap * 9 / 10;
-        for (_, _, k) in by_age.into_iter().take(excess) {
-            self.evict(&k, Eviction::MaxFlows);
-        }
+        by_age.into_iter().map(|(_, _, k)| k).collect()
     }
 
     /// Finishes the flow of `key` before its end (idle too long, or over the cap of `cap`:

@@ -71,17 +71,21 @@ fn reason_and_packet(out: &mut String, f: &CloseFrameReport) {
     }
 }
 
+/// The line a status cell starts with: the application's own words, when its protocol said
+/// why; else a heartbeat that gave up.
+fn lead_line(c: &ConnectionReport) -> Option<String> {
+    c.application
+        .as_ref()
+        .and_then(crate::render::app_line)
+        .or_else(|| crate::diagnose::text_app::heartbeat_line(&c.status.causes))
+}
+
 /// The brief form's cell: the status, then in one paragraph every close frame (its code,
 /// reason and packet; a reply that repeats the first frame's code and reason "echoed"),
 /// how TCP (and an HTTP/2 stream) ended, and the evidence; violations and capture notes
 /// a line each. The catalog names of the codes are left to the status and to `-v`.
 fn brief_status(c: &ConnectionReport) -> String {
-    let lead = c
-        .application
-        .as_ref()
-        .and_then(crate::render::app_line)
-        .or_else(|| crate::diagnose::text_app::heartbeat_line(&c.status.causes));
-    let mut out = match lead {
+    let mut out = match lead_line(c) {
         Some(line) => format!("{}\n", terminal(&line)),
         None => String::new(),
     };
@@ -464,14 +468,7 @@ fn connections_table(
             None => "tcp",
         };
         let _ = write!(closes, "\n{tcp_label}: {tcp}");
-        // The application's own words first, when its protocol said why; else a heartbeat
-        // that gave up.
-        let lead = c
-            .application
-            .as_ref()
-            .and_then(crate::render::app_line)
-            .or_else(|| crate::diagnose::text_app::heartbeat_line(&c.status.causes));
-        let mut status = match lead {
+        let mut status = match lead_line(c) {
             Some(line) => format!("{}\n{}", terminal(&line), statuses::label(c)),
             None => statuses::label(c),
         };

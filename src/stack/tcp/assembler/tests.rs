@@ -33,6 +33,14 @@ impl Sink {
     }
 }
 
+/// A half stream that has seen its SYN with sequence number `isn`, an empty sink, and the
+/// sequence number of its first byte.
+fn after_syn(isn: u32) -> (HalfStream, Sink, u32) {
+    let mut h = HalfStream::new();
+    h.syn(isn);
+    (h, Sink::default(), isn.wrapping_add(1))
+}
+
 fn seg(h: &mut HalfStream, sink: &mut Sink, seq: u32, data: &[u8]) {
     h.segment(
         seq,
@@ -71,10 +79,7 @@ fn tail_keeps_the_last_recent_bytes_across_wraps() {
 #[test]
 fn in_order_out_of_order_and_duplicates() {
     for isn in ISNS {
-        let mut h = HalfStream::new();
-        let mut s = Sink::default();
-        h.syn(isn);
-        let b = isn.wrapping_add(1);
+        let (mut h, mut s, b) = after_syn(isn);
         seg(&mut h, &mut s, b, b"abc");
         seg(&mut h, &mut s, b.wrapping_add(6), b"ghi");
         assert_eq!(s.text(), "abc");
@@ -92,10 +97,7 @@ fn in_order_out_of_order_and_duplicates() {
 #[test]
 fn reversed_segments() {
     for isn in ISNS {
-        let mut h = HalfStream::new();
-        let mut s = Sink::default();
-        h.syn(isn);
-        let b = isn.wrapping_add(1);
+        let (mut h, mut s, b) = after_syn(isn);
         let text = b"0123456789abcdefghij";
         for i in (0..10u32).rev() {
             let off = (i * 2) as usize;
@@ -107,9 +109,7 @@ fn reversed_segments() {
 
 #[test]
 fn first_bytes_win_among_held() {
-    let mut h = HalfStream::new();
-    let mut s = Sink::default();
-    h.syn(100);
+    let (mut h, mut s, _) = after_syn(100);
     seg(&mut h, &mut s, 105, b"XYZ");
     seg(&mut h, &mut s, 104, b"-xyz-");
     seg(&mut h, &mut s, 101, b"abc");
@@ -119,9 +119,7 @@ fn first_bytes_win_among_held() {
 
 #[test]
 fn hole_is_a_gap_at_flush_never_spliced() {
-    let mut h = HalfStream::new();
-    let mut s = Sink::default();
-    h.syn(0);
+    let (mut h, mut s, _) = after_syn(0);
     seg(&mut h, &mut s, 1, b"ab");
     seg(&mut h, &mut s, 6, b"fg");
     h.flush(&mut |e| s.push(e));
@@ -132,9 +130,7 @@ fn hole_is_a_gap_at_flush_never_spliced() {
 
 #[test]
 fn ack_past_hole_is_a_gap_once_the_wait_is_given_up() {
-    let mut h = HalfStream::new();
-    let mut s = Sink::default();
-    h.syn(0);
+    let (mut h, mut s, _) = after_syn(0);
     seg(&mut h, &mut s, 1, b"ab");
     seg(&mut h, &mut s, 6, b"fg");
     h.peer_ack(8, 9, Timestamp(5));
@@ -148,10 +144,7 @@ fn ack_past_hole_is_a_gap_once_the_wait_is_given_up() {
 #[test]
 fn acked_bytes_arriving_after_the_ack_are_no_gap() {
     for isn in ISNS {
-        let mut h = HalfStream::new();
-        let mut s = Sink::default();
-        h.syn(isn);
-        let b = isn.wrapping_add(1);
+        let (mut h, mut s, b) = after_syn(isn);
         seg(&mut h, &mut s, b, b"ab");
         // The ACK of "abcde" is captured before the segment "cde" (Wireshark: "ACKed
         // unseen segment"), and a later ACK reaches further still.
@@ -192,9 +185,7 @@ fn acked_holes_all_become_gaps_marked_with_the_ack() {
 
 #[test]
 fn fin_reached_only_after_all_data() {
-    let mut h = HalfStream::new();
-    let mut s = Sink::default();
-    h.syn(0);
+    let (mut h, mut s, _) = after_syn(0);
     h.segment(
         4,
         b"d",
@@ -213,9 +204,7 @@ fn fin_reached_only_after_all_data() {
 
 #[test]
 fn snaplen_cut_becomes_gap() {
-    let mut h = HalfStream::new();
-    let mut s = Sink::default();
-    h.syn(0);
+    let (mut h, mut s, _) = after_syn(0);
     let mut cuts = Vec::new();
     h.segment(
         1,
@@ -258,9 +247,7 @@ fn cap_forces_gap_and_keeps_bounded() {
         max_pending_bytes: 10,
         max_pending_ranges: 100,
     };
-    let mut h = HalfStream::new();
-    let mut s = Sink::default();
-    h.syn(0);
+    let (mut h, mut s, _) = after_syn(0);
     for i in 0..5u32 {
         h.segment(
             11 + i * 4,
@@ -387,10 +374,7 @@ fn data_held_before_the_start_is_bounded() {
 #[test]
 fn shed_delivers_held_ranges_past_gaps_and_holds_nothing() {
     for isn in ISNS {
-        let mut h = HalfStream::new();
-        let mut s = Sink::default();
-        h.syn(isn);
-        let b = isn.wrapping_add(1);
+        let (mut h, mut s, b) = after_syn(isn);
         seg(&mut h, &mut s, b, b"ab");
         seg(&mut h, &mut s, b.wrapping_add(4), b"ef");
         seg(&mut h, &mut s, b.wrapping_add(8), b"ij");
