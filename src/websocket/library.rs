@@ -43,10 +43,8 @@ impl Software {
         // Byte by byte, the names compared in place: a browser's User-Agent has a dozen
         // products, and this runs for every handshake.
         let found = value.split(u8::is_ascii_whitespace).find_map(|product| {
-            let (name, version) = match product.iter().position(|&b| b == b'/') {
-                Some(i) => (&product[..i], product.get(i + 1..)),
-                None => (product, None),
-            };
+            let mut parts = product.splitn(2, |&b| b == b'/');
+            let (name, version) = (parts.next().unwrap_or_default(), parts.next());
             let library = match name.len() {
                 10 if name.eq_ignore_ascii_case(b"websockets") => Library::PythonWebsockets,
                 7 if name.eq_ignore_ascii_case(b"aiohttp") => Library::Aiohttp,
