@@ -30,8 +30,8 @@ Exit codes:
   4  live capture unavailable: built without the `live` feature, no permission,
      bad interface or filter
   5  --fail-on: a connection ended with one of the listed statuses
-  6  an output could not be written: the report (standard output), extract -w FILE,
-     or live --write FILE (the capture stops there)";
+  6  an output could not be written: the report (standard output),
+     extract -w FILE, or live --write FILE (the capture stops there)";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -344,16 +344,16 @@ pub struct LimitArgs {
     /// Finish a connection after this many seconds of capture time without a packet.
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     pub idle_timeout: u64,
-    /// Track at most this many TCP connections at once (the least recently active are
-    /// finished first). The cap is kept per group of flows (one group per 1024 of N, at most
-    /// 64, by the hash of their addresses and ports), so a group may fill a little before N
-    /// in all; what is evicted does not depend on the number of threads.
+    /// Track at most this many TCP connections at once: the least recently active are
+    /// finished first (the cap is kept per group of flows: docs/limits.md).
     #[arg(long, value_name = "N", default_value_t = 200_000, value_parser = max_flows)]
     pub max_flows: usize,
     /// Out-of-order bytes held per direction before the oldest hole is declared a gap.
     #[arg(long, value_name = "BYTES", default_value_t = 4 << 20)]
     pub max_buffer: usize,
-    /// The memory the analysis may use (e.g. 256M, 2G; K, M, G are powers of 1024): the state of the connections in flight is kept within it, less 16 MiB and an eighth set aside for the program and the reports. Past it the out-of-order bytes held are given up first (declared gaps), then the least recently active connections are evicted (marked so). Kept per group of flows, as --max-flows, so what is evicted does not depend on the threads. At least 32M.
+    /// The memory the analysis may use (e.g. 256M, 2G; at least 32M): past it, held
+    /// out-of-order bytes are given up, then the least recently active connections are
+    /// evicted (docs/limits.md).
     #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = max_memory)]
     pub max_memory: usize,
     /// Finished connection reports kept in memory; the rest go to a temporary file (tests).
@@ -409,11 +409,9 @@ pub struct LiveArgs {
     /// Stop after this many packets.
     #[arg(long, value_name = "N")]
     pub count: Option<u64>,
-    /// Save every captured packet to this file, a pcapng naming the interface (to attach to
-    /// the ticket); with --keylog, the TLS secrets of the connections in it are added when
-    /// the capture ends. If it cannot be written (a full disk), capturing stops there: the
-    /// report of what was captured is printed, the error says the file is incomplete, and
-    /// the exit code is 6.
+    /// Save every captured packet to this file, a pcapng (with --keylog, the TLS secrets
+    /// of its connections too); if it cannot be written, capturing stops there and the
+    /// exit code is 6 (docs/live.md).
     #[arg(short, long, value_name = "FILE")]
     pub write: Option<PathBuf>,
     /// List the interfaces instead of capturing.

@@ -283,3 +283,47 @@ fn explain_says_what_a_code_is() {
     assert_eq!(code, Some(2));
     assert!(err.contains("close codes are 0 to 65535"), "{err}");
 }
+
+/// At 80 columns each flag's help is a few lines (the detail is in docs/), and the exit
+/// codes keep their layout: a code at the start of a line, its text continued under it.
+#[test]
+fn help_paragraphs_are_short_and_exit_codes_aligned() {
+    for cmd in ["analyze", "live"] {
+        let out = wsclose()
+            .env("COLUMNS", "80")
+            .args([cmd, "--help"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if !(line.starts_with("  -") || line.starts_with("      --")) {
+                continue;
+            }
+            let paragraph = lines[i + 1..]
+                .iter()
+                .take_while(|l| {
+                    let text = l.trim_start();
+                    l.starts_with("          ")
+                        && !text.is_empty()
+                        && !text.starts_with("Possible values")
+                })
+                .count();
+            assert!(
+                paragraph <= 4,
+                "{cmd} --help: {line} has {paragraph} lines of help"
+            );
+        }
+        let codes = text.split("Exit codes:\n").nth(1).expect("exit codes");
+        for line in codes.lines().filter(|l| !l.is_empty()) {
+            let numbered = line.len() > 4
+                && line.starts_with("  ")
+                && line.as_bytes()[2].is_ascii_digit()
+                && line[3..].starts_with("  ");
+            assert!(
+                numbered || line.starts_with("     "),
+                "{cmd} --help, exit codes: {line:?}"
+            );
+        }
+    }
+}
