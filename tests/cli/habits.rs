@@ -327,3 +327,31 @@ fn help_paragraphs_are_short_and_exit_codes_aligned() {
         }
     }
 }
+
+/// A negative number is a bad value for its flag (exit 2, one line saying why), not an
+/// unknown argument with clap's tip to write `-- -1` (which would make it a capture name).
+#[test]
+fn negative_numbers_are_bad_values() {
+    let f = fixture("node-many.pcap.gz");
+    let f = f.as_str();
+    for args in [
+        &["analyze", "--threads", "-1", f][..],
+        &["analyze", "--max-memory", "-1", f],
+        &["analyze", "--idle-timeout", "-5", f],
+        &["analyze", "--max-flows", "-3", f],
+        &["analyze", "--port", "-1", f],
+        &["analyze", "--connection", "-2", f],
+        &["extract", "--connection", "-2", "-w", "/dev/null", f],
+        &["explain", "-1"],
+    ] {
+        let (code, out, err) = run(args);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}");
+        assert!(
+            err.starts_with("error: invalid value '-") && !err.contains("tip:"),
+            "{args:?}: {err}"
+        );
+    }
+    let (_, _, err) = run(&["explain", "-1"]);
+    assert!(err.contains("close codes are 0 to 65535"), "{err}");
+}
