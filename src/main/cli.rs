@@ -458,7 +458,7 @@ fn max_flows(s: &str) -> Result<usize, String> {
     }
 }
 
-/// `--max-memory SIZE`: bytes, or a number with K, M or G (powers of 1024, an optional
+/// `--max-memory SIZE`: bytes, or a number with K, M, G or T (powers of 1024, an optional
 /// `iB` or `B` after it), at least [`MIN_MAX_MEMORY`](wsclose::MIN_MAX_MEMORY).
 fn max_memory(s: &str) -> Result<usize, String> {
     let t = s.trim();
@@ -472,12 +472,12 @@ fn max_memory(s: &str) -> Result<usize, String> {
         "T" | "TB" | "TIB" => 40,
         _ => {
             return Err(format!(
-                "'{s}' is not a size: give bytes or a number with K, M or G (e.g. 256M)"
+                "'{s}' is not a size: give bytes or a number with K, M, G or T (e.g. 256M)"
             ))
         }
     };
     let n: usize = n.parse().map_err(|_| {
-        format!("'{s}' is not a size: give bytes or a number with K, M or G (e.g. 256M)")
+        format!("'{s}' is not a size: give bytes or a number with K, M, G or T (e.g. 256M)")
     })?;
     let bytes = n
         .checked_mul(1 << shift)

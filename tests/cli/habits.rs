@@ -355,3 +355,27 @@ fn negative_numbers_are_bad_values() {
     let (_, _, err) = run(&["explain", "-1"]);
     assert!(err.contains("close codes are 0 to 65535"), "{err}");
 }
+
+/// `--max-memory` takes what its error says it takes: K, M, G and T suffixes.
+#[test]
+fn max_memory_units_are_the_ones_said() {
+    let f = fixture("node-many.pcap.gz");
+    let (code, _, err) = run(&["analyze", "--max-memory", "abc", &f]);
+    assert_eq!(code, Some(2));
+    let said = err
+        .split("a number with ")
+        .nth(1)
+        .and_then(|s| s.split(" (").next())
+        .expect(&err)
+        .to_string();
+    for unit in ["K", "M", "G", "T"] {
+        assert!(said.contains(unit), "{unit} not in {said:?}");
+        let size = match unit {
+            "K" => "65536K",
+            "M" => "64M",
+            _ => &format!("1{unit}"),
+        };
+        let (code, _, err) = run(&["analyze", "-q", "--max-memory", size, &f]);
+        assert_eq!(code, Some(0), "{size}: {err}");
+    }
+}
