@@ -348,3 +348,26 @@ fn every_long_test_is_run_by_ci() {
         "CONTRIBUTING.md's command for the long tests differs from .ci/run's"
     );
 }
+
+/// No source file of the crate or its tests is over 1000 lines (STYLE.md): a longer one is
+/// split along what it does.
+#[test]
+fn no_source_file_is_over_1000_lines() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut dirs = vec![root.join("src"), root.join("tests")];
+    let mut long = Vec::new();
+    while let Some(dir) = dirs.pop() {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                let lines = std::fs::read_to_string(&p).unwrap().lines().count();
+                if lines > 1000 {
+                    long.push(format!("{} ({lines} lines)", p.display()));
+                }
+            }
+        }
+    }
+    assert!(long.is_empty(), "over 1000 lines: {long:?}");
+}
