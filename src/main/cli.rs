@@ -47,12 +47,18 @@ Exit codes:
 pub struct Cli {
     /// No notes or warnings on standard error (errors, and why the exit code is not 0, are
     /// still said).
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    #[arg(
+        short,
+        long,
+        global = true,
+        conflicts_with = "verbose",
+        display_order = 900
+    )]
     pub quiet: bool,
     /// Say more: the table with each connection's close frames in a column of their own,
     /// each status's whole text below it (meaning, typical causes, fix); on standard error,
     /// what each key log gave and each phase's time.
-    #[arg(short, long, global = true, action = ArgAction::Count)]
+    #[arg(short, long, global = true, action = ArgAction::Count, display_order = 901)]
     pub verbose: u8,
     #[command(subcommand)]
     pub command: Command,

@@ -379,3 +379,30 @@ fn max_memory_units_are_the_ones_said() {
         assert_eq!(code, Some(0), "{size}: {err}");
     }
 }
+
+/// A command's own flags come first in its help, the global -q and -v after them (not
+/// interleaved: `-i, -q, -f, -v` in `live --help`).
+#[test]
+fn global_flags_follow_a_commands_own() {
+    for (cmd, own) in [("live", "--interface"), ("extract", "--connection")] {
+        let (_, help, _) = run(&[cmd, "--help"]);
+        let flags: Vec<&str> = help
+            .lines()
+            .filter(|l| l.starts_with("  -") || l.starts_with("      --"))
+            .collect();
+        let at = |flag: &str| flags.iter().position(|l| l.contains(flag)).expect(flag);
+        assert!(at(own) < at("--quiet"), "{cmd}: {flags:#?}");
+        assert_eq!(at("--verbose"), at("--quiet") + 1, "{cmd}: {flags:#?}");
+        let own_before: Vec<&&str> = flags[..at("--quiet")].iter().collect();
+        assert!(
+            !own_before.iter().any(|l| l.contains("--help")),
+            "{cmd}: {flags:#?}"
+        );
+        assert!(
+            flags[at("--quiet")..at("--help")]
+                .iter()
+                .all(|l| l.contains("--quiet") || l.contains("--verbose")),
+            "{cmd}: {flags:#?}"
+        );
+    }
+}
