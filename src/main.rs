@@ -637,7 +637,7 @@ impl OutputFile {
             .prefix(".wsclose-extract-")
             .suffix(".part")
             .tempfile_in(&dir)
-            .map_err(fail)?;
+            .map_err(|e| fail(os_error(e)))?;
         // A replaced file keeps its permissions; a new one gets the usual rw-r--r-- (the
         // temporary file was made owner-only).
         let permissions = match &existing {
@@ -649,6 +649,17 @@ impl OutputFile {
         };
         temp.as_file().set_permissions(permissions).map_err(fail)?;
         Ok(OutputFile::Replace { temp, target })
+    }
+}
+
+/// The error of creating the temporary file, without the temporary file's name: tempfile
+/// says `<the OS error> at path "DIR/.wsclose-extract-XXXX.part"`, and the user named only
+/// the output (which the error names).
+fn os_error(e: std::io::Error) -> std::io::Error {
+    let text = e.to_string();
+    match text.split_once(" at path \"") {
+        Some((os, _)) => std::io::Error::new(e.kind(), os.to_string()),
+        None => e,
     }
 }
 
