@@ -390,7 +390,10 @@ fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclose::error::E
             })
             .map_err(spill)?;
         if hits > 0 {
-            eprintln!("wsclose: {hits} connection(s) ended with a status listed in --fail-on");
+            eprintln!(
+                "wsclose: {} ended with a status listed in --fail-on",
+                plural(hits as u64, "connection")
+            );
             return Ok(5);
         }
     }
@@ -720,9 +723,10 @@ fn extract_to(
         .map_err(wsclose::error::Error::Spill)?;
     let Some(conn) = found else {
         return Err(wsclose::error::Error::Usage(format!(
-            "there is no connection {} in {}: it has {n} WebSocket connection(s) (`wsclose analyze {}` lists them)",
+            "there is no connection {} in {}: it has {} (`wsclose analyze {}` lists them)",
             args.connection,
             args.capture.display(),
+            plural(n as u64, "WebSocket connection"),
             args.capture.display()
         )));
     };

@@ -252,6 +252,7 @@ fn a_bad_output_is_its_own_error() {
         out.to_str().unwrap(),
     ]);
     assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains(": it has 5 WebSocket connections ("), "{err}");
     assert!(!out.exists(), "an empty output was left behind");
     // /dev/full: created, but every write fails.
     if Path::new("/dev/full").exists() {
