@@ -349,7 +349,7 @@ fn every_long_test_is_run_by_ci() {
     );
 }
 
-/// No source file of the crate or its tests is over 1000 lines (STYLE.md): a longer one is
+/// No source file of the crate or its tests is over 1000 lines: a longer one is
 /// split along what it does.
 #[test]
 fn no_source_file_is_over_1000_lines() {
