@@ -274,7 +274,7 @@ pub struct AnalyzeArgs {
         help_heading = "Output"
     )]
     pub fail_on: Vec<StatusSpec>,
-    /// Colour the table: auto (on a terminal, unless NO_COLOR is set), always, never.
+    /// Colour the table.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, help_heading = "Output")]
     pub color: ColorChoice,
     #[command(flatten)]
@@ -428,7 +428,7 @@ pub struct LiveArgs {
     /// List the interfaces instead of capturing.
     #[arg(long)]
     pub list: bool,
-    /// Colour the final table: auto (on a terminal, unless NO_COLOR is set), always, never.
+    /// Colour the final table.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     #[command(flatten)]

@@ -406,3 +406,13 @@ fn global_flags_follow_a_commands_own() {
         );
     }
 }
+
+/// A flag with a list of values says each value once, in clap's list (`--color`'s `auto`
+/// and NO_COLOR were said in its sentence and again in the list).
+#[test]
+fn color_values_are_said_once() {
+    for cmd in ["analyze", "live"] {
+        let (_, help, _) = run(&[cmd, "--help"]);
+        assert_eq!(help.matches("NO_COLOR").count(), 1, "{cmd}: {help}");
+    }
+}
