@@ -164,6 +164,11 @@ use error::Error;
 use report::Report;
 use std::path::PathBuf;
 
+/// docs/library.md's example, compiled as a doctest (not run: it names a capture of yours).
+#[cfg(doctest)]
+#[doc = include_str!("../docs/library.md")]
+pub struct LibraryMd;
+
 /// Analyzes capture files (`-` is standard input) into one report, with every connection
 /// in memory (`report.connections`). An input that cannot be opened or is not a capture is
 /// listed in the report with its `error`, and the others are still analyzed; only when no

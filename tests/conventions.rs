@@ -280,7 +280,7 @@ fn the_json_doc_lists_every_finding_kind() {
 
 /// Every test binary with a test marked long (ignored with the reason "long: run by
 /// .ci/run", left out of a plain `cargo test`) is one that `.ci/run` runs with
-/// `--ignored`: a long test is never left out everywhere.
+/// `--ignored`: a long test is never left out everywhere; CONTRIBUTING.md names the same.
 #[test]
 fn every_long_test_is_run_by_ci() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -322,4 +322,49 @@ fn every_long_test_is_run_by_ci() {
             "tests/{name} has long tests that .ci/run does not run: {ignored}"
         );
     }
+    // CONTRIBUTING.md gives the same command.
+    let binaries = |command: &str| {
+        let words: Vec<&str> = command.split_whitespace().collect();
+        let mut names: Vec<String> = words
+            .windows(2)
+            .take_while(|w| w[0] != "--")
+            .filter(|w| w[0] == "--test")
+            .map(|w| w[1].to_string())
+            .collect();
+        names.sort();
+        names
+    };
+    let contributing = std::fs::read_to_string(root.join("CONTRIBUTING.md")).unwrap();
+    let documented = contributing
+        .split("cargo test ")
+        .find(|c| c.contains("--ignored"))
+        .expect("CONTRIBUTING.md gives the command that runs the long tests");
+    assert_eq!(
+        binaries(documented),
+        binaries(ignored),
+        "CONTRIBUTING.md's command for the long tests differs from .ci/run's"
+    );
+}
+
+/// No source file of the crate or its tests is over 1000 lines: a longer one is
+/// split along what it does.
+#[test]
+fn no_source_file_is_over_1000_lines() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut dirs = vec![root.join("src"), root.join("tests")];
+    let mut long = Vec::new();
+    while let Some(dir) = dirs.pop() {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                let lines = std::fs::read_to_string(&p).unwrap().lines().count();
+                if lines > 1000 {
+                    long.push(format!("{} ({lines} lines)", p.display()));
+                }
+            }
+        }
+    }
+    assert!(long.is_empty(), "over 1000 lines: {long:?}");
 }

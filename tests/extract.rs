@@ -205,7 +205,8 @@ fn every_packet_names_its_input_frame() {
 }
 
 /// An output that cannot be created is its own error (exit 6, "cannot write"), said before
-/// the capture is analyzed; a connection that does not exist leaves no empty file behind.
+/// the capture is analyzed, naming the output (not a temporary file); a connection that does
+/// not exist leaves no empty file behind.
 #[test]
 fn a_bad_output_is_its_own_error() {
     let dir = tempfile::tempdir().unwrap();
@@ -222,6 +223,12 @@ fn a_bad_output_is_its_own_error() {
     assert_eq!(code, Some(6), "{err}");
     assert!(err.contains("cannot write"), "{err}");
     assert!(!err.contains("cannot read"), "{err}");
+    // It names the output asked for, not the temporary file beside it, on one line.
+    assert!(
+        err.contains("No such file or directory") && !err.contains(".part"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
     // A directory is not a file to write.
     let (_, err, code) = run(&[
         "extract",
@@ -242,6 +249,7 @@ fn a_bad_output_is_its_own_error() {
         out.to_str().unwrap(),
     ]);
     assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains(": it has 5 WebSocket connections ("), "{err}");
     assert!(!out.exists(), "an empty output was left behind");
     // /dev/full: created, but every write fails.
     if Path::new("/dev/full").exists() {

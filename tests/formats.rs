@@ -411,13 +411,25 @@ fn selection_and_fail_on() {
     ]))
     .unwrap();
     assert_eq!(v["connections"].as_array().unwrap().len(), 3);
-    let (_, _, code) = run(&[
+    let (_, err, code) = run(&[
         "analyze",
         "--fail-on",
         "1002,1006",
         "fixtures/node-many.pcap.gz",
     ]);
     assert_eq!(code, Some(5));
+    assert!(
+        err.contains("wsclose: 1 connection ended with a status listed in --fail-on"),
+        "{err}"
+    );
+    let (_, err, code) = run(&[
+        "analyze",
+        "--fail-on",
+        "1005-1006",
+        "fixtures/node-many.pcap.gz",
+    ]);
+    assert_eq!(code, Some(5));
+    assert!(err.contains("wsclose: 2 connections ended"), "{err}");
     let (_, _, code) = run(&[
         "analyze",
         "--fail-on",

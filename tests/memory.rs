@@ -298,7 +298,7 @@ fn the_budget_sheds_the_same_state_with_any_number_of_threads() {
     }
 }
 
-/// `--max-memory` takes sizes with K, M and G (powers of 1024), refuses less than 32M or
+/// `--max-memory` takes sizes with K, M, G and T (powers of 1024), refuses less than 32M or
 /// what is not a size (exit 2, saying why), and when the budget bites says so once on
 /// standard error (silenced by -q), as the report's counts do.
 #[test]

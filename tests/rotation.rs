@@ -279,7 +279,7 @@ fn a_directory_is_its_captures_in_time_order() {
     assert_eq!(out.status.code(), Some(0));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&format!("{n} capture files")), "{err}");
-    assert!(err.contains("1 other files left out"), "{err}");
+    assert!(err.contains("1 other file left out"), "{err}");
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     let whole = json(&[os(&file)]);
     assert_eq!(connections(&r), connections(&whole));
@@ -356,9 +356,9 @@ fn a_directory_names_the_read_error_of_a_file_it_cannot_read() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{err}");
-    assert!(err.contains("1 capture files"), "{err}");
+    assert!(err.contains("1 capture file,"), "{err}");
     assert!(
-        err.contains("1 other files left out (not captures)"),
+        err.contains("1 other file left out (not captures)"),
         "{err}"
     );
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -855,5 +855,25 @@ fn a_directory_of_separate_recordings_stays_separate() {
             .unwrap()
             .ends_with(files[k].file_name().unwrap().to_str().unwrap()));
         assert_eq!(of_input(&r, k), alone[k]);
+    }
+}
+
+/// A directory with no capture in it is exit 3, and the count of what it holds is
+/// English: "no other file", "1 other file", "2 other files".
+#[test]
+fn a_directory_without_captures_counts_its_files() {
+    let dir = tempfile::tempdir().unwrap();
+    for (k, want) in ["(no other file)", "(1 other file)", "(2 other files)"]
+        .iter()
+        .enumerate()
+    {
+        if k > 0 {
+            std::fs::write(dir.path().join(format!("note-{k}.txt")), "not a capture").unwrap();
+        }
+        let out = wsclose().arg("analyze").arg(dir.path()).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{err}");
+        assert!(err.contains(want), "{want}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
     }
 }

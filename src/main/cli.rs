@@ -30,8 +30,8 @@ Exit codes:
   4  live capture unavailable: built without the `live` feature, no permission,
      bad interface or filter
   5  --fail-on: a connection ended with one of the listed statuses
-  6  an output could not be written: the report (standard output), extract -w FILE,
-     or live --write FILE (the capture stops there)";
+  6  an output could not be written: the report (standard output),
+     extract -w FILE, or live --write FILE (the capture stops there)";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -47,12 +47,18 @@ Exit codes:
 pub struct Cli {
     /// No notes or warnings on standard error (errors, and why the exit code is not 0, are
     /// still said).
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    #[arg(
+        short,
+        long,
+        global = true,
+        conflicts_with = "verbose",
+        display_order = 900
+    )]
     pub quiet: bool,
     /// Say more: the table with each connection's close frames in a column of their own,
     /// each status's whole text below it (meaning, typical causes, fix); on standard error,
     /// what each key log gave and each phase's time.
-    #[arg(short, long, global = true, action = ArgAction::Count)]
+    #[arg(short, long, global = true, action = ArgAction::Count, display_order = 901)]
     pub verbose: u8,
     #[command(subcommand)]
     pub command: Command,
@@ -178,7 +184,7 @@ pub enum Command {
     /// Explain one close code, or compare two.
     Explain {
         /// One or two close codes, e.g. `1006` or `1007 1008`.
-        #[arg(required = true, num_args = 1..=2, value_name = "CODE", value_parser = close_code)]
+        #[arg(required = true, num_args = 1..=2, value_name = "CODE", value_parser = close_code, allow_negative_numbers = true)]
         codes: Vec<u16>,
         #[arg(long, value_enum, default_value_t = TextFormat::Table)]
         format: TextFormat,
@@ -268,7 +274,7 @@ pub struct AnalyzeArgs {
         help_heading = "Output"
     )]
     pub fail_on: Vec<StatusSpec>,
-    /// Colour the table: auto (on a terminal, unless NO_COLOR is set), always, never.
+    /// Colour the table.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, help_heading = "Output")]
     pub color: ColorChoice,
     #[command(flatten)]
@@ -284,7 +290,7 @@ pub struct AnalyzeArgs {
 #[command(next_help_heading = "Selection")]
 pub struct SelectArgs {
     /// Only this connection (repeatable), by the id the report shows.
-    #[arg(long = "connection", value_name = "ID")]
+    #[arg(long = "connection", value_name = "ID", allow_negative_numbers = true)]
     pub connections: Vec<u64>,
     /// Only these statuses: a comma-separated list, repeatable, of codes (1006), ranges
     /// (4000-4999), open, evicted, refused, unknown (e.g. --status 1006,4000-4999,open).
@@ -297,7 +303,7 @@ pub struct SelectArgs {
     #[arg(long, value_name = "HOST")]
     pub host: Option<String>,
     /// Only connections with this port on either side.
-    #[arg(long, value_name = "PORT")]
+    #[arg(long, value_name = "PORT", allow_negative_numbers = true)]
     pub port: Option<u16>,
 }
 
@@ -319,7 +325,7 @@ pub struct ExtractArgs {
     #[arg(value_name = "CAPTURE")]
     pub capture: PathBuf,
     /// The connection's id, as `wsclose analyze CAPTURE` shows it.
-    #[arg(long = "connection", value_name = "ID")]
+    #[arg(long = "connection", value_name = "ID", allow_negative_numbers = true)]
     pub connection: u64,
     /// Where to write the capture (- for standard output): a pcapng, whatever the name,
     /// with nanosecond times, each packet's frame number in CAPTURE as its comment, and for
@@ -342,19 +348,24 @@ pub struct ExtractArgs {
 #[command(next_help_heading = "Limits")]
 pub struct LimitArgs {
     /// Finish a connection after this many seconds of capture time without a packet.
-    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 600,
+        allow_negative_numbers = true
+    )]
     pub idle_timeout: u64,
-    /// Track at most this many TCP connections at once (the least recently active are
-    /// finished first). The cap is kept per group of flows (one group per 1024 of N, at most
-    /// 64, by the hash of their addresses and ports), so a group may fill a little before N
-    /// in all; what is evicted does not depend on the number of threads.
-    #[arg(long, value_name = "N", default_value_t = 200_000, value_parser = max_flows)]
+    /// Track at most this many TCP connections at once: the least recently active are
+    /// finished first (the cap is kept per group of flows: docs/limits.md).
+    #[arg(long, value_name = "N", default_value_t = 200_000, value_parser = max_flows, allow_negative_numbers = true)]
     pub max_flows: usize,
     /// Out-of-order bytes held per direction before the oldest hole is declared a gap.
-    #[arg(long, value_name = "BYTES", default_value_t = 4 << 20)]
+    #[arg(long, value_name = "BYTES", default_value_t = 4 << 20, allow_negative_numbers = true)]
     pub max_buffer: usize,
-    /// The memory the analysis may use (e.g. 256M, 2G; K, M, G are powers of 1024): the state of the connections in flight is kept within it, less 16 MiB and an eighth set aside for the program and the reports. Past it the out-of-order bytes held are given up first (declared gaps), then the least recently active connections are evicted (marked so). Kept per group of flows, as --max-flows, so what is evicted does not depend on the threads. At least 32M.
-    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = max_memory)]
+    /// The memory the analysis may use (e.g. 256M, 2G; at least 32M): past it, held
+    /// out-of-order bytes are given up, then the least recently active connections are
+    /// evicted (docs/limits.md).
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = max_memory, allow_negative_numbers = true)]
     pub max_memory: usize,
     /// Finished connection reports kept in memory; the rest go to a temporary file (tests).
     #[arg(long, hide = true, value_name = "N", default_value_t = wsclose::report::store::DEFAULT_BUDGET)]
@@ -385,7 +396,7 @@ impl KeyArgs {
 #[command(next_help_heading = "Limits")]
 pub struct ReadArgs {
     /// Threads per capture file (0: one per core; at most 64): analyzers sharing a large uncompressed pcap or pcapng file, each taking whole groups of flows (one thread below --max-flows 2048); above 1, a compressed input is decompressed on a thread of its own.
-    #[arg(long, value_name = "N", default_value_t = 0, value_parser = threads)]
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = threads, allow_negative_numbers = true)]
     pub threads: usize,
 }
 
@@ -404,22 +415,20 @@ pub struct LiveArgs {
     #[arg(long, conflicts_with = "format")]
     pub json: bool,
     /// Stop after this many seconds (default: at Ctrl-C).
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
     pub duration: Option<f64>,
     /// Stop after this many packets.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub count: Option<u64>,
-    /// Save every captured packet to this file, a pcapng naming the interface (to attach to
-    /// the ticket); with --keylog, the TLS secrets of the connections in it are added when
-    /// the capture ends. If it cannot be written (a full disk), capturing stops there: the
-    /// report of what was captured is printed, the error says the file is incomplete, and
-    /// the exit code is 6.
+    /// Save every captured packet to this file, a pcapng (with --keylog, the TLS secrets
+    /// of its connections too); if it cannot be written, capturing stops there and the
+    /// exit code is 6 (docs/live.md).
     #[arg(short, long, value_name = "FILE")]
     pub write: Option<PathBuf>,
     /// List the interfaces instead of capturing.
     #[arg(long)]
     pub list: bool,
-    /// Colour the final table: auto (on a terminal, unless NO_COLOR is set), always, never.
+    /// Colour the final table.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     #[command(flatten)]
@@ -436,7 +445,7 @@ fn close_code(s: &str) -> Result<u16, String> {
         "a close code is the number a WebSocket close frame carries (RFC 6455 §7.4), \
          e.g. 1000 (normal), 1001 (going away), 1006 (closed without a close frame), \
          4000-4999 (the application's own); `wsclose codes` lists them";
-    match s.trim().parse::<u64>() {
+    match s.trim().parse::<i128>() {
         Ok(n) => u16::try_from(n).map_err(|_| {
             format!("{n} is not a close code: close codes are 0 to 65535 (two bytes); {WHAT}")
         }),
@@ -455,7 +464,7 @@ fn max_flows(s: &str) -> Result<usize, String> {
     }
 }
 
-/// `--max-memory SIZE`: bytes, or a number with K, M or G (powers of 1024, an optional
+/// `--max-memory SIZE`: bytes, or a number with K, M, G or T (powers of 1024, an optional
 /// `iB` or `B` after it), at least [`MIN_MAX_MEMORY`](wsclose::MIN_MAX_MEMORY).
 fn max_memory(s: &str) -> Result<usize, String> {
     let t = s.trim();
@@ -469,12 +478,12 @@ fn max_memory(s: &str) -> Result<usize, String> {
         "T" | "TB" | "TIB" => 40,
         _ => {
             return Err(format!(
-                "'{s}' is not a size: give bytes or a number with K, M or G (e.g. 256M)"
+                "'{s}' is not a size: give bytes or a number with K, M, G or T (e.g. 256M)"
             ))
         }
     };
     let n: usize = n.parse().map_err(|_| {
-        format!("'{s}' is not a size: give bytes or a number with K, M or G (e.g. 256M)")
+        format!("'{s}' is not a size: give bytes or a number with K, M, G or T (e.g. 256M)")
     })?;
     let bytes = n
         .checked_mul(1 << shift)

@@ -283,3 +283,136 @@ fn explain_says_what_a_code_is() {
     assert_eq!(code, Some(2));
     assert!(err.contains("close codes are 0 to 65535"), "{err}");
 }
+
+/// At 80 columns each flag's help is a few lines (the detail is in docs/), and the exit
+/// codes keep their layout: a code at the start of a line, its text continued under it.
+#[test]
+fn help_paragraphs_are_short_and_exit_codes_aligned() {
+    for cmd in ["analyze", "live"] {
+        let out = wsclose()
+            .env("COLUMNS", "80")
+            .args([cmd, "--help"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if !(line.starts_with("  -") || line.starts_with("      --")) {
+                continue;
+            }
+            let paragraph = lines[i + 1..]
+                .iter()
+                .take_while(|l| {
+                    let text = l.trim_start();
+                    l.starts_with("          ")
+                        && !text.is_empty()
+                        && !text.starts_with("Possible values")
+                })
+                .count();
+            assert!(
+                paragraph <= 4,
+                "{cmd} --help: {line} has {paragraph} lines of help"
+            );
+        }
+        let codes = text.split("Exit codes:\n").nth(1).expect("exit codes");
+        for line in codes.lines().filter(|l| !l.is_empty()) {
+            let numbered = line.len() > 4
+                && line.starts_with("  ")
+                && line.as_bytes()[2].is_ascii_digit()
+                && line[3..].starts_with("  ");
+            assert!(
+                numbered || line.starts_with("     "),
+                "{cmd} --help, exit codes: {line:?}"
+            );
+        }
+    }
+}
+
+/// A negative number is a bad value for its flag (exit 2, one line saying why), not an
+/// unknown argument with clap's tip to write `-- -1` (which would make it a capture name).
+#[test]
+fn negative_numbers_are_bad_values() {
+    let f = fixture("node-many.pcap.gz");
+    let f = f.as_str();
+    for args in [
+        &["analyze", "--threads", "-1", f][..],
+        &["analyze", "--max-memory", "-1", f],
+        &["analyze", "--idle-timeout", "-5", f],
+        &["analyze", "--max-flows", "-3", f],
+        &["analyze", "--port", "-1", f],
+        &["analyze", "--connection", "-2", f],
+        &["extract", "--connection", "-2", "-w", "/dev/null", f],
+        &["explain", "-1"],
+    ] {
+        let (code, out, err) = run(args);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}");
+        assert!(
+            err.starts_with("error: invalid value '-") && !err.contains("tip:"),
+            "{args:?}: {err}"
+        );
+    }
+    let (_, _, err) = run(&["explain", "-1"]);
+    assert!(err.contains("close codes are 0 to 65535"), "{err}");
+}
+
+/// `--max-memory` takes what its error says it takes: K, M, G and T suffixes.
+#[test]
+fn max_memory_units_are_the_ones_said() {
+    let f = fixture("node-many.pcap.gz");
+    let (code, _, err) = run(&["analyze", "--max-memory", "abc", &f]);
+    assert_eq!(code, Some(2));
+    let said = err
+        .split("a number with ")
+        .nth(1)
+        .and_then(|s| s.split(" (").next())
+        .expect(&err)
+        .to_string();
+    for unit in ["K", "M", "G", "T"] {
+        assert!(said.contains(unit), "{unit} not in {said:?}");
+        let size = match unit {
+            "K" => "65536K",
+            "M" => "64M",
+            _ => &format!("1{unit}"),
+        };
+        let (code, _, err) = run(&["analyze", "-q", "--max-memory", size, &f]);
+        assert_eq!(code, Some(0), "{size}: {err}");
+    }
+}
+
+/// A command's own flags come first in its help, the global -q and -v after them (not
+/// interleaved: `-i, -q, -f, -v` in `live --help`).
+#[test]
+fn global_flags_follow_a_commands_own() {
+    for (cmd, own) in [("live", "--interface"), ("extract", "--connection")] {
+        let (_, help, _) = run(&[cmd, "--help"]);
+        let flags: Vec<&str> = help
+            .lines()
+            .filter(|l| l.starts_with("  -") || l.starts_with("      --"))
+            .collect();
+        let at = |flag: &str| flags.iter().position(|l| l.contains(flag)).expect(flag);
+        assert!(at(own) < at("--quiet"), "{cmd}: {flags:#?}");
+        assert_eq!(at("--verbose"), at("--quiet") + 1, "{cmd}: {flags:#?}");
+        let own_before: Vec<&&str> = flags[..at("--quiet")].iter().collect();
+        assert!(
+            !own_before.iter().any(|l| l.contains("--help")),
+            "{cmd}: {flags:#?}"
+        );
+        assert!(
+            flags[at("--quiet")..at("--help")]
+                .iter()
+                .all(|l| l.contains("--quiet") || l.contains("--verbose")),
+            "{cmd}: {flags:#?}"
+        );
+    }
+}
+
+/// A flag with a list of values says each value once, in clap's list (`--color`'s `auto`
+/// and NO_COLOR were said in its sentence and again in the list).
+#[test]
+fn color_values_are_said_once() {
+    for cmd in ["analyze", "live"] {
+        let (_, help, _) = run(&[cmd, "--help"]);
+        assert_eq!(help.matches("NO_COLOR").count(), 1, "{cmd}: {help}");
+    }
+}

@@ -439,7 +439,8 @@ pub fn expand(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<String>), Error> {
             return Err(Error::Io {
                 path: path.clone(),
                 source: std::io::Error::other(format!(
-                    "is a directory with no pcap or pcapng capture in it ({total} other files)"
+                    "is a directory with no pcap or pcapng capture in it ({})",
+                    files_counted(total, "other file")
                 )),
             });
         }
@@ -451,15 +452,18 @@ pub fn expand(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<String>), Error> {
             format!("{}: no capture file could be read", path.display())
         } else {
             format!(
-                "{}: {} capture files, read in the order of their first packets ({} to {})",
+                "{}: {}, read in the order of their first packets ({} to {})",
                 path.display(),
-                found.len(),
+                files_counted(found.len(), "capture file"),
                 found.first().map_or(String::new(), |(_, p)| name(p)),
                 found.last().map_or(String::new(), |(_, p)| name(p)),
             )
         };
         if skipped > 0 {
-            note.push_str(&format!("; {skipped} other files left out (not captures)"));
+            note.push_str(&format!(
+                "; {} left out (not captures)",
+                files_counted(skipped, "other file")
+            ));
         }
         if !unreadable.is_empty() {
             const NAMED: usize = 3;
@@ -491,6 +495,15 @@ pub fn expand(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<String>), Error> {
         out.extend(unreadable.into_iter().map(|(p, _)| p));
     }
     Ok((out, notes))
+}
+
+/// "1 capture file", "2 capture files", "no other file".
+fn files_counted(n: usize, what: &str) -> String {
+    match n {
+        0 => format!("no {what}"),
+        1 => format!("1 {what}"),
+        n => format!("{n} {what}s"),
+    }
 }
 
 #[cfg(test)]

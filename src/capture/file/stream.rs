@@ -237,13 +237,17 @@ pub(super) fn read_from(
                 }
             }
             Failed::UnexpectedEof => {
-                let problem = record_problem(reader.data(), summary.format, big_endian, true);
-                summary.warnings.push(cut_warning(
-                    problem,
-                    summary.format,
-                    number,
-                    reader.consumed() + base as usize,
-                ));
+                // A record cut by compressed data that ends or breaks is said once, by the
+                // warning about the compressed data below.
+                if damaged().is_none() {
+                    let problem = record_problem(reader.data(), summary.format, big_endian, true);
+                    summary.warnings.push(cut_warning(
+                        problem,
+                        summary.format,
+                        number,
+                        reader.consumed() + base as usize,
+                    ));
+                }
                 summary.truncated = true;
                 break;
             }
