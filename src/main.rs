@@ -892,10 +892,13 @@ fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::Error> {
     // Not libpcap's count of packets received: on a loopback interface the kernel counts
     // each packet twice (going out and coming in), which reads like half of them were lost.
     match (summary.dropped, summary.if_dropped) {
-        (0, 0) => note!("wsclose: {} packets captured, none dropped", summary.packets),
+        (0, 0) => note!(
+            "wsclose: {} captured, none dropped",
+            plural(summary.packets, "packet")
+        ),
         (dropped, if_dropped) => note!(
-            "wsclose: {} packets captured; dropped: {dropped} by libpcap (its buffer was full), {if_dropped} by the interface",
-            summary.packets
+            "wsclose: {} captured; dropped: {dropped} by libpcap (its buffer was full), {if_dropped} by the interface",
+            plural(summary.packets, "packet")
         ),
     }
     for w in &report.inputs[0].warnings {
