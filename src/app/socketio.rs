@@ -285,12 +285,9 @@ impl SocketIo {
             by,
             end_packet,
             end_ts,
-            // A ping sent after the end (by a side resumed after the other closed) is not
-            // one the end followed.
-            unanswered: beats
-                .side(pinger)
-                .first_unanswered_app
-                .filter(|&(p, _)| p < end_packet),
+            // Pings and pongs after the end (a side resumed after the other closed) are
+            // not what the end followed.
+            unanswered: beats.side(pinger).first_unanswered_app_before(end_packet),
             answered: beats.side(by).app_pongs.last,
             heard: (self.eio < 4)
                 .then(|| beats.side(pinger).last_message_before(end_packet))

@@ -212,6 +212,30 @@ fn socketio_v3_server_ping_timeout_counts_from_the_clients_last_message() {
 }
 
 #[test]
+fn a_pong_after_the_end_answered_nothing_in_time() {
+    // engine.io 3: the server, its event loop blocked, answers the client's ping only after
+    // the client gave up and closed; the client's ping timeout stands.
+    let mut s = Script::new(None, Some("/socket.io/?EIO=3&transport=websocket"));
+    s.text(
+        Server,
+        r#"0{"sid":"a","pingInterval":300,"pingTimeout":200}"#,
+        8,
+        0,
+    )
+    .text(Client, "2", 10, 300)
+    .text(Server, "3", 11, 301)
+    .text(Client, "2", 15, 600);
+    let end = closed(Client, None, "", 17, 801);
+    s.text(Server, "3", 21, 1500);
+    let r = s.t.finish(&end).unwrap();
+    assert_eq!(
+        (r.ended_by, r.cause.as_deref()),
+        (Some(Client), Some("ping timeout"))
+    );
+    assert_eq!(r.evidence, [15, 17]);
+}
+
+#[test]
 fn graphql_transport_ws_codes_by_name_with_context() {
     let mut s = Script::new(Some("graphql-transport-ws"), Some("/graphql"));
     let r =
