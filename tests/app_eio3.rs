@@ -62,6 +62,13 @@ fn each_v3_fixture_gets_the_cause_its_endpoints_logged() {
             "ping timeout",
             json!([12, 15]),
         ),
+        // client: "ping timeout" (the server's event loop blocked); server: "transport close".
+        (
+            "socketio2-client-ping-timeout.pcap",
+            "client",
+            "ping timeout",
+            json!([15, 17]),
+        ),
         // server: "server namespace disconnect"; client: "io server disconnect".
         (
             "socketio2-server-disconnect.pcap",
@@ -201,4 +208,19 @@ fn after_the_upgrade_the_server_times_out_with_the_polling_opens_timers() {
     );
     assert_eq!(beats(a), json!([[2, 0], [0, 1]]));
     assert_eq!(a["heartbeat"]["server"]["last_pong"], 44);
+}
+
+#[test]
+fn the_client_times_out_a_blocked_server_whose_pong_came_after_the_end() {
+    // The server blocked its event loop for 1.2 s: the client's ping (packet 15) got no
+    // pong within pingTimeout and the client closed (packet 17); the server, unblocked,
+    // answered that ping at packet 21, after the end.
+    let r = report("socketio2-client-ping-timeout.pcap", &[]);
+    let a = application(&r);
+    assert_eq!(
+        a["summary"],
+        "the client's ping at packet 15 got no pong from the server within pingTimeout 200 ms; the client closed at packet 17, 201 ms after the ping"
+    );
+    assert_eq!(beats(a), json!([[1, 0], [0, 1]]));
+    assert_eq!(a["heartbeat"]["server"]["last_pong"], 21);
 }
