@@ -178,11 +178,18 @@ impl Machine for SocketIo {
     fn verdict(&self, end: &Ending, beats: &Beats) -> Option<Verdict> {
         let (by, end_packet, end_ts) = end.first()?;
         if let Some((text, p)) = &self.connect_error {
+            // socket.io 2 (over engine.io 3) names packet type 4 ERROR; its client emits
+            // it as an "error" event.
+            let name = if self.eio >= 4 {
+                "CONNECT_ERROR"
+            } else {
+                "ERROR (socket.io 2's CONNECT_ERROR)"
+            };
             return Some(Verdict::new(
                 Some(Role::Server),
                 "connect error",
                 format!(
-                    "the server refused the socket.io connection with CONNECT_ERROR {} (packet {p})",
+                    "the server refused the socket.io connection with {name} {} (packet {p})",
                     quote(text)
                 ),
                 "The server's connection middleware (io.use) or namespace refused the client: fix what the message names (often authentication), then let the client reconnect.",

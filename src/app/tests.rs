@@ -236,6 +236,24 @@ fn a_pong_after_the_end_answered_nothing_in_time() {
 }
 
 #[test]
+fn socketio_v3_names_its_refusal_an_error_packet() {
+    let mut s = Script::new(None, Some("/socket.io/?EIO=3&transport=websocket"));
+    s.text(
+        Server,
+        r#"0{"sid":"a","pingInterval":300,"pingTimeout":200}"#,
+        8,
+        0,
+    )
+    .text(Server, r#"44"not authorized""#, 10, 5);
+    let r = s.t.finish(&closed(Client, None, "", 15, 20)).unwrap();
+    assert_eq!(r.cause.as_deref(), Some("connect error"));
+    assert_eq!(
+        r.summary.as_deref(),
+        Some("the server refused the socket.io connection with ERROR (socket.io 2's CONNECT_ERROR) \"not authorized\" (packet 10)")
+    );
+}
+
+#[test]
 fn graphql_transport_ws_codes_by_name_with_context() {
     let mut s = Script::new(Some("graphql-transport-ws"), Some("/graphql"));
     let r =
