@@ -69,6 +69,13 @@ fn each_v3_fixture_gets_the_cause_its_endpoints_logged() {
             "ping timeout",
             json!([15, 17]),
         ),
+        // client: error "not authorized" (the server's middleware refused).
+        (
+            "socketio2-connect-error.pcap",
+            "server",
+            "connect error",
+            json!([10]),
+        ),
         // server: "server namespace disconnect"; client: "io server disconnect".
         (
             "socketio2-server-disconnect.pcap",
@@ -223,4 +230,15 @@ fn the_client_times_out_a_blocked_server_whose_pong_came_after_the_end() {
     );
     assert_eq!(beats(a), json!([[1, 0], [0, 1]]));
     assert_eq!(a["heartbeat"]["server"]["last_pong"], 21);
+}
+
+#[test]
+fn a_v3_refusal_is_named_as_socket_io_2_names_it() {
+    // socket.io 2's middleware refusal: `44"not authorized"` (packet type 4, ERROR), which
+    // socket.io-client 2 emits as an "error" event.
+    let r = report("socketio2-connect-error.pcap", &[]);
+    assert_eq!(
+        application(&r)["summary"],
+        "the server refused the socket.io connection with ERROR (socket.io 2's CONNECT_ERROR) \"not authorized\" (packet 10)"
+    );
 }
