@@ -38,6 +38,9 @@ pub(crate) struct Side {
     /// The first of those: packet and time.
     pub first_unanswered_app: Option<(u64, Timestamp)>,
     pub first_unanswered_ws: Option<(u64, Timestamp)>,
+    /// The last run of protocol pings the other side's pong answered: its first ping
+    /// (packet, time) and the pong's packet.
+    answered_run: Option<(u64, Timestamp, u64)>,
 }
 
 impl Side {
@@ -45,6 +48,18 @@ impl Side {
     /// still sends; what came after the end is not what the end followed).
     pub fn last_message_before(&self, end: u64) -> Option<(u64, Timestamp)> {
         self.messages.iter().filter(|&(p, _)| p < end).last()
+    }
+
+    /// Its first protocol ping still unanswered at packet `end`: the first it sent after
+    /// the other side's last pong before `end`, when it came before `end` (a pong sent after
+    /// the end, by a side resumed after the other closed, answered nothing in time). When
+    /// more than one pong came after `end`, the run `end` fell in is not kept: none.
+    pub fn first_unanswered_app_before(&self, end: u64) -> Option<(u64, Timestamp)> {
+        let run = match self.answered_run {
+            Some((first, at, pong)) if pong > end => Some((first, at)),
+            _ => self.first_unanswered_app,
+        };
+        run.filter(|&(p, _)| p < end)
     }
 }
 
@@ -78,6 +93,9 @@ impl Beats {
         if pong {
             self.side_mut(from).app_pongs.add(packet, ts);
             let other = self.side_mut(from.peer());
+            if let Some((first, at)) = other.first_unanswered_app {
+                other.answered_run = Some((first, at, packet));
+            }
             other.unanswered_app = 0;
             other.first_unanswered_app = None;
         } else {

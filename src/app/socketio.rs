@@ -178,11 +178,18 @@ impl Machine for SocketIo {
     fn verdict(&self, end: &Ending, beats: &Beats) -> Option<Verdict> {
         let (by, end_packet, end_ts) = end.first()?;
         if let Some((text, p)) = &self.connect_error {
+            // socket.io 2 (over engine.io 3) names packet type 4 ERROR; its client emits
+            // it as an "error" event.
+            let name = if self.eio >= 4 {
+                "CONNECT_ERROR"
+            } else {
+                "ERROR (socket.io 2's CONNECT_ERROR)"
+            };
             return Some(Verdict::new(
                 Some(Role::Server),
                 "connect error",
                 format!(
-                    "the server refused the socket.io connection with CONNECT_ERROR {} (packet {p})",
+                    "the server refused the socket.io connection with {name} {} (packet {p})",
                     quote(text)
                 ),
                 "The server's connection middleware (io.use) or namespace refused the client: fix what the message names (often authentication), then let the client reconnect.",
@@ -285,8 +292,13 @@ impl SocketIo {
             by,
             end_packet,
             end_ts,
-            unanswered: beats.side(pinger).first_unanswered_app,
+            // Pings and pongs after the end (a side resumed after the other closed) are
+            // not what the end followed.
+            unanswered: beats.side(pinger).first_unanswered_app_before(end_packet),
             answered: beats.side(by).app_pongs.last,
+            heard: (self.eio < 4)
+                .then(|| beats.side(pinger).last_message_before(end_packet))
+                .flatten(),
         }
     }
 
@@ -302,7 +314,8 @@ impl SocketIo {
 }
 
 /// What a ping timeout is judged from: who pings, who ended the session and when, the
-/// pinger's first ping left unanswered, the last pong of the side that ended it.
+/// pinger's first ping left unanswered before the end, the last pong of the side that ended
+/// it, and (engine.io 3) the pinger's last message before the end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PingFacts {
     pinger: Role,
@@ -311,6 +324,10 @@ pub struct PingFacts {
     end_ts: crate::capture::Timestamp,
     unanswered: Option<(u64, crate::capture::Timestamp)>,
     answered: Option<(u64, crate::capture::Timestamp)>,
+    /// engine.io 3's server starts its timer again on every packet it reads from the
+    /// client, not only on pings (engine.io 3.x `lib/socket.js`: `onPacket` calls
+    /// `setPingTimeout`): the client's last message before the end, when there is one.
+    heard: Option<(u64, crate::capture::Timestamp)>,
 }
 
 /// The causes a ping timeout comes before (`SocketIo::verdict`'s order).
@@ -348,9 +365,10 @@ impl PingFacts {
         }
         // The answering side gave up: no ping within pingInterval + pingTimeout of the last
         // one it took in. Its pong marks when it did (a ping it never read, sent while it
-        // was blocked, is in the capture but did not reset its timer).
+        // was blocked, is in the capture but did not reset its timer); in engine.io 3, the
+        // pinger's last message of any kind restarted the timer.
         let answered = self.answered;
-        let (p, t) = answered.or(open)?;
+        let (p, t) = self.heard.or(answered).or(open)?;
         let spell = between(t, end_ts);
         let limit = interval + timeout;
         let unread = self.unanswered;
@@ -362,14 +380,20 @@ impl PingFacts {
                     vec![p, up, end_packet],
                 ),
                 None => (
-                    format!("; no ping came from the {pinger}"),
+                    if self.heard.is_some() {
+                        format!("; nothing came from the {pinger} after it, no ping either")
+                    } else {
+                        format!("; no ping came from the {pinger}")
+                    },
                     "The pinging side went quiet: it was blocked or gone, or the path dropped its pings; check it and the path, and keep pingInterval + pingTimeout below every proxy's idle timeout.",
                     vec![p, end_packet],
                 ),
             };
             evidence.sort_unstable();
             evidence.dedup();
-            let last = if answered.is_some() {
+            let last = if self.heard.is_some() {
+                format!("the {pinger}'s last message at packet {p}")
+            } else if answered.is_some() {
                 format!("its last pong at packet {p}")
             } else {
                 format!("the OPEN at packet {p}")

@@ -170,6 +170,90 @@ fn socketio_v3_pings_come_from_the_client() {
 }
 
 #[test]
+fn socketio_v3_server_ping_timeout_counts_from_the_clients_last_message() {
+    // engine.io 3: the client pings, the server gives up pingInterval + pingTimeout after
+    // the last packet it read from the client (a message, not only a ping). The client,
+    // paused, pings again after the server closed: that ping is not one the end followed.
+    let mut s = Script::new(None, Some("/socket.io/?EIO=3&transport=websocket"));
+    s.text(
+        Server,
+        r#"0{"sid":"a","pingInterval":300,"pingTimeout":200}"#,
+        8,
+        0,
+    )
+    .text(Server, "40", 10, 8)
+    .text(Client, r#"42["hello","world"]"#, 12, 10)
+    .text(Server, r#"42["hi","got world"]"#, 13, 12);
+    let end = closed(Server, None, "", 15, 513);
+    s.text(Client, "2", 17, 1570);
+    let r = s.t.finish(&end).unwrap();
+    assert_eq!(
+        (r.ended_by, r.cause.as_deref()),
+        (Some(Server), Some("ping timeout"))
+    );
+    assert_eq!(r.evidence, [12, 15]);
+    assert_eq!(
+        r.summary.as_deref(),
+        Some("the server closed at packet 15, 503 ms after the client's last message at packet 12 (pingInterval + pingTimeout = 500 ms); nothing came from the client after it, no ping either")
+    );
+    // A message 200 ms before the close restarted the server's timer: no ping timeout.
+    let mut s = Script::new(None, Some("/socket.io/?EIO=3&transport=websocket"));
+    s.text(
+        Server,
+        r#"0{"sid":"a","pingInterval":300,"pingTimeout":200}"#,
+        8,
+        0,
+    )
+    .text(Client, "2", 10, 300)
+    .text(Server, "3", 11, 301)
+    .text(Client, r#"42["hello","world"]"#, 12, 600);
+    let r = s.t.finish(&closed(Server, None, "", 15, 820)).unwrap();
+    assert_eq!(r.cause.as_deref(), Some("transport close"));
+}
+
+#[test]
+fn a_pong_after_the_end_answered_nothing_in_time() {
+    // engine.io 3: the server, its event loop blocked, answers the client's ping only after
+    // the client gave up and closed; the client's ping timeout stands.
+    let mut s = Script::new(None, Some("/socket.io/?EIO=3&transport=websocket"));
+    s.text(
+        Server,
+        r#"0{"sid":"a","pingInterval":300,"pingTimeout":200}"#,
+        8,
+        0,
+    )
+    .text(Client, "2", 10, 300)
+    .text(Server, "3", 11, 301)
+    .text(Client, "2", 15, 600);
+    let end = closed(Client, None, "", 17, 801);
+    s.text(Server, "3", 21, 1500);
+    let r = s.t.finish(&end).unwrap();
+    assert_eq!(
+        (r.ended_by, r.cause.as_deref()),
+        (Some(Client), Some("ping timeout"))
+    );
+    assert_eq!(r.evidence, [15, 17]);
+}
+
+#[test]
+fn socketio_v3_names_its_refusal_an_error_packet() {
+    let mut s = Script::new(None, Some("/socket.io/?EIO=3&transport=websocket"));
+    s.text(
+        Server,
+        r#"0{"sid":"a","pingInterval":300,"pingTimeout":200}"#,
+        8,
+        0,
+    )
+    .text(Server, r#"44"not authorized""#, 10, 5);
+    let r = s.t.finish(&closed(Client, None, "", 15, 20)).unwrap();
+    assert_eq!(r.cause.as_deref(), Some("connect error"));
+    assert_eq!(
+        r.summary.as_deref(),
+        Some("the server refused the socket.io connection with ERROR (socket.io 2's CONNECT_ERROR) \"not authorized\" (packet 10)")
+    );
+}
+
+#[test]
 fn graphql_transport_ws_codes_by_name_with_context() {
     let mut s = Script::new(Some("graphql-transport-ws"), Some("/graphql"));
     let r =
