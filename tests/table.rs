@@ -164,3 +164,32 @@ fn a_five_connection_capture_fits_30_lines_at_100_columns() {
         assert!(text.contains(needle), "{needle} not in:\n{text}");
     }
 }
+
+/// Statuses whose sentences are the same (four private-use codes among the fixtures) are
+/// explained once, together, each with its connections; the rest of the brief form stays
+/// one status a paragraph.
+#[test]
+fn statuses_that_mean_the_same_are_explained_once() {
+    let out = assert_cmd::Command::cargo_bin("wsclose")
+        .unwrap()
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"))
+        .env("COLUMNS", "100")
+        .env_remove("SSLKEYLOGFILE")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let sentence = "Kept for private agreements between the two applications";
+    assert_eq!(text.matches(sentence).count(), 1, "{text}");
+    let joined = text.replace('\n', " ");
+    for label in [
+        "4000 Private Use (connection",
+        "4001 Private Use (connection",
+    ] {
+        assert!(joined.contains(label), "{label} not in:\n{text}");
+    }
+    assert_eq!(
+        text.matches("1011 Internal Error — connection").count(),
+        1,
+        "{text}"
+    );
+}

@@ -622,13 +622,25 @@ fn briefly(out: &mut String, report: &Report, statuses: &Statuses, width: u16) {
         .filter(|s| s.is_clean())
         .map(|s| format!("{} ({})", s.label, ids(s)))
         .collect();
+    // Statuses whose sentences are the same (the private-use codes, say) share them.
+    let mut said: Vec<(&str, &str, Vec<(&str, String)>)> = Vec::new();
     for s in order.iter().filter(|s| !s.is_clean()) {
-        let mut text = format!("{} — {}:", s.label, ids(s));
-        let meaning = first_sentence(&s.cause);
+        let (meaning, fix) = (first_sentence(&s.cause), first_sentence(&s.fix));
+        let one = (s.label.as_str(), ids(s));
+        match said.iter_mut().find(|(m, f, _)| *m == meaning && *f == fix) {
+            Some((_, _, who)) => who.push(one),
+            None => said.push((meaning, fix, vec![one])),
+        }
+    }
+    for (meaning, fix, who) in said {
+        let who: Vec<String> = match who.as_slice() {
+            [(label, ids)] => vec![format!("{label} — {ids}")],
+            many => many.iter().map(|(l, i)| format!("{l} ({i})")).collect(),
+        };
+        let mut text = format!("{}:", who.join(", "));
         if !meaning.is_empty() {
             let _ = write!(text, " {}", terminal(meaning));
         }
-        let fix = first_sentence(&s.fix);
         if !fix.is_empty() {
             let _ = write!(text, " Fix: {}", terminal(fix));
         }
