@@ -610,6 +610,9 @@ fn explained(out: &mut String, statuses: &Statuses, width: u16) {
     }
 }
 
+/// Sentences of meaning and fix, and the statuses (label, connections) they explain.
+type Said<'a> = (&'a str, &'a str, Vec<(&'a str, String)>);
+
 /// Each status in a few lines: the clean closes together in one line, each problem status
 /// once with the first sentence of its meaning and of its fix (what happened on each
 /// connection is in its row), then the counts by status in one line.
@@ -623,7 +626,7 @@ fn briefly(out: &mut String, report: &Report, statuses: &Statuses, width: u16) {
         .map(|s| format!("{} ({})", s.label, ids(s)))
         .collect();
     // Statuses whose sentences are the same (the private-use codes, say) share them.
-    let mut said: Vec<(&str, &str, Vec<(&str, String)>)> = Vec::new();
+    let mut said: Vec<Said<'_>> = Vec::new();
     for s in order.iter().filter(|s| !s.is_clean()) {
         let (meaning, fix) = (first_sentence(&s.cause), first_sentence(&s.fix));
         let one = (s.label.as_str(), ids(s));
