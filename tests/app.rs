@@ -9,20 +9,9 @@ mod run;
 use assert_cmd::Command;
 use serde_json::Value;
 
-fn fixture(name: &str) -> String {
-    format!("{}/fixtures/app/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn json(name: &str, extra: &[&str]) -> Value {
-    let out = Command::cargo_bin("wsclose")
-        .unwrap()
-        .env_remove("SSLKEYLOGFILE")
-        .args(["analyze", &fixture(name), "--format", "json"])
-        .args(extra)
-        .output()
-        .unwrap();
-    serde_json::from_slice(&run::stdout_of(out)).unwrap()
-}
+#[path = "common/app.rs"]
+mod fixture;
+use fixture::{json, path as fixture};
 
 /// (protocol, ended_by, cause, evidence) of connection `i` (0-based).
 fn app(r: &Value, i: usize) -> (String, Value, Value, Value) {

@@ -5,22 +5,13 @@
 
 #[path = "common/run.rs"]
 mod run;
-use assert_cmd::Command;
 use serde_json::{json, Value};
 
+#[path = "common/app.rs"]
+mod fixture;
+
 fn report(name: &str) -> Value {
-    let out = Command::cargo_bin("wsclose")
-        .unwrap()
-        .env_remove("SSLKEYLOGFILE")
-        .args(["analyze"])
-        .arg(format!(
-            "{}/fixtures/app/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    serde_json::from_slice(&run::stdout_of(out)).unwrap()
+    fixture::json(name, &[])
 }
 
 /// The `application` fields a client's log decides: protocol, recognized_by, ended_by,

@@ -6,23 +6,11 @@
 
 #[path = "common/run.rs"]
 mod run;
-use assert_cmd::Command;
 use serde_json::{json, Value};
 
-fn fixture(name: &str) -> String {
-    format!("{}/fixtures/app/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn report(name: &str, extra: &[&str]) -> Value {
-    let out = Command::cargo_bin("wsclose")
-        .unwrap()
-        .env_remove("SSLKEYLOGFILE")
-        .args(["analyze", &fixture(name), "--format", "json"])
-        .args(extra)
-        .output()
-        .unwrap();
-    serde_json::from_slice(&run::stdout_of(out)).unwrap()
-}
+#[path = "common/app.rs"]
+mod fixture;
+use fixture::json as report;
 
 /// The only connection's application object.
 fn application(r: &Value) -> &Value {
