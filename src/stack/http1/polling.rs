@@ -8,7 +8,7 @@
 //! [`Polling`] summary. Each HTTP/1.1 message is read one after another (RFC 9112 §6:
 //! bodies by `Content-Length`; a chunked or unbounded body ends the reading of that
 //! direction). Only the body of a response to a request without `sid` is kept, and only
-//! its first [`KEEP_OPEN`] bytes. engine.io protocol v4 separates the packets of a polling
+//! its first `KEEP_OPEN` bytes. engine.io protocol v4 separates the packets of a polling
 //! payload with `\x1e`; v3 prefixes each packet with its length and `:`.
 
 use super::parse::{self as http, Parsed};
