@@ -201,8 +201,13 @@ fn actioncable_unauthorized() {
         "unauthorized",
         &[8],
     );
-    let s = report(name)["connections"][0]["application"]["summary"].clone();
-    assert!(s.as_str().unwrap().contains("no reconnect"), "{s}");
+    let a = report(name)["connections"][0]["application"].clone();
+    assert!(
+        a["summary"].as_str().unwrap().contains("no reconnect"),
+        "{a}"
+    );
+    // The subprotocol the server chose names the version and its encoding.
+    assert_eq!(a["version"], "1 (JSON)", "{a}");
 }
 
 /// Client: `ConnectionMonitor detected stale connection. … time stale = 14.716 s, stale

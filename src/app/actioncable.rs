@@ -14,9 +14,32 @@ const STALE_MS: u64 = 6_000;
 pub(crate) struct ActionCable {
     /// The server's disconnect: reason, reconnect, packet.
     disconnect: Option<(String, Option<bool>, u64)>,
+    /// The protocol version and encoding the subprotocol names ("1 (JSON)"), if it names one.
+    version: Option<String>,
+}
+
+impl ActionCable {
+    /// The session of subprotocol `name` (lowercase): `actioncable-v1-json` and
+    /// `actioncable-v1-msgpack` name version 1 and its encoding; `actioncable-unsupported`
+    /// (what a client offers beside them, to learn that the server refused them) none.
+    pub(crate) fn new(name: &str) -> ActionCable {
+        let version = match name {
+            "actioncable-v1-json" => Some("1 (JSON)"),
+            "actioncable-v1-msgpack" => Some("1 (MessagePack)"),
+            _ => None,
+        };
+        ActionCable {
+            disconnect: None,
+            version: version.map(str::to_string),
+        }
+    }
 }
 
 impl Machine for ActionCable {
+    fn version(&self) -> Option<String> {
+        self.version.clone()
+    }
+
     fn message(&mut self, m: &Message<'_>) -> Seen {
         let Some(v) = json(m) else {
             return Seen::Bad;

@@ -573,7 +573,7 @@ fn by_subprotocol(sp: &str) -> Option<(Protocol, Proto)> {
         ),
         "actioncable-v1-json" | "actioncable-v1-msgpack" | "actioncable-unsupported" => (
             Protocol::ActionCable,
-            Proto::ActionCable(actioncable::ActionCable::default()),
+            Proto::ActionCable(actioncable::ActionCable::new(&lower)),
         ),
         "wamp.2.json" => (Protocol::Wamp, Proto::Wamp(ocpp::Wamp::default())),
         _ => return None,
