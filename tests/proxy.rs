@@ -7,6 +7,8 @@
 //! way. The same with the reports in memory, spilled to the temporary file, and analyzed by
 //! two threads.
 
+#[path = "common/kept.rs"]
+mod kept;
 #[path = "common/run.rs"]
 mod run;
 
@@ -388,19 +390,8 @@ fn links_are_the_same_in_memory_on_disk_and_sharded() {
         "nginx-backend-kill",
         "haproxy-h2c-front",
     ];
-    let base = json(&names, &[]);
-    let spilled = json(&names, &["--keep-reports", "0"]);
-    assert_eq!(base["connections"], spilled["connections"]);
     let paths: Vec<PathBuf> = names.iter().map(|n| fixture(n)).collect();
-    let opts = Options {
-        threads: 2,
-        shard_min_bytes: 0,
-        keep_reports: 1,
-        ..Options::default()
-    };
-    let report = wsclose::analyze_files(&paths, opts).unwrap();
-    let sharded: Value = serde_json::to_value(&report).unwrap();
-    assert_eq!(base["connections"], sharded["connections"]);
+    kept::same_in_memory_on_disk_and_sharded(&paths);
 }
 
 #[test]

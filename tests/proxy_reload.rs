@@ -5,6 +5,8 @@
 //! never said to be relayed to a frame that came before them, and a spell of a known default
 //! said as a match. The same with the reports spilled to the temporary file and sharded.
 
+#[path = "common/kept.rs"]
+mod kept;
 #[path = "common/run.rs"]
 mod run;
 use assert_cmd::Command;
@@ -303,19 +305,8 @@ fn the_reload_is_the_same_in_memory_on_disk_and_sharded() {
         "proxy/haproxy-reload.pcap",
         "proxy/apache-idle.pcap",
     ];
-    let base = json(&names, &[]);
-    let spilled = json(&names, &["--keep-reports", "0"]);
-    assert_eq!(base["connections"], spilled["connections"]);
     let paths: Vec<PathBuf> = names.iter().map(|n| fixture(n)).collect();
-    let opts = Options {
-        threads: 2,
-        shard_min_bytes: 0,
-        keep_reports: 1,
-        ..Options::default()
-    };
-    let report = wsclose::analyze_files(&paths, opts).unwrap();
-    let sharded: Value = serde_json::to_value(&report).unwrap();
-    assert_eq!(base["connections"], sharded["connections"]);
+    kept::same_in_memory_on_disk_and_sharded(&paths);
 }
 
 /// The proxy's own close frames name a reload only when they came at one instant: the
