@@ -22,7 +22,7 @@ use crate::report::Eviction;
 use crate::stack::tcp::connection::Connection;
 use crate::stack::{Env, Layer};
 
-/// A connection's own state: the `Connection` (2 288 bytes on x86-64), its table slot and
+/// A connection's own state: the `Connection` (2 664 bytes on x86-64), its table slot and
 /// the small allocations of a plaintext HTTP/1.1 and WebSocket stack.
 pub const FLOW_BYTES: usize = 3 << 10;
 
@@ -235,6 +235,13 @@ impl super::Analyzer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A connection's estimate holds the `Connection` itself with room for its table slot
+    /// and the small allocations of its stack.
+    #[test]
+    fn a_flow_is_charged_at_least_its_connection() {
+        assert!(std::mem::size_of::<Connection>() + 256 <= FLOW_BYTES);
+    }
 
     /// The budget less what is set aside, divided among the groups; a flow's cost moves its
     /// group alone; over and excess measure against the share and its floors.

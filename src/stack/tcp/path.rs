@@ -17,15 +17,19 @@
 //!   with its retransmissions; still open at the end, it was never acknowledged.
 //!
 //! Memory is constant: a ring of [`RING`] recent segment fingerprints and a few numbers.
+//! A segment is compared with the ring's slots through one key each (its sequence and
+//! acknowledgement numbers folded), all eight at once, so a longer ring costs no more.
 
 use crate::capture::Timestamp;
 use crate::decode::Segment;
 use crate::flow::{Side, Sides};
 
 /// Recent segments remembered per direction: the copies `tcpdump -i any` takes of a
-/// packet follow it at once (the kernel forwards it in the same pass), one other packet
-/// of the same direction between them at most.
-pub const RING: usize = 2;
+/// packet follow it at once (the kernel forwards it in the same pass), one other packet of
+/// the same direction between them at most; a mirror of both ends of a path (a cloud
+/// tap on each host) delivers the far end's copy one path delay later, with the packets
+/// the sender sent meanwhile between them. Up to seven may come between.
+pub const RING: usize = 8;
 
 /// Copies of one packet are at most this far apart (in capture time), and something
 /// shows they were taken at different places: another interface, a TTL one lower, the
@@ -64,13 +68,14 @@ const HAS_ID: u8 = 8;
 const STALLED: u8 = 16;
 const RESET: u8 = 32;
 
-/// What every segment reads or writes, on one cache line: the recent segments, the
-/// peer's highest acknowledgement and this direction's highest sequence number sent, the
+/// What every segment reads or writes, on one cache line: the keys of the recent segments,
+/// the peer's highest acknowledgement and this direction's highest sequence number sent, the
 /// TTLs of this direction's packets (RSTs aside) and the IPv4 identification of the last.
 #[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
 #[repr(C)]
 struct Line {
-    prints: [Print; RING],
+    /// Each slot's [`key`], to compare a segment with all of them at once.
+    keys: [u32; RING],
     acked: u32,
     sent_end: u32,
     last_id: u16,
@@ -132,6 +137,9 @@ pub struct Stall {
 #[repr(C)]
 pub struct PathWatch {
     line: Line,
+    /// The recent segments (the slot a key matched is the one read, the slot written is
+    /// the one written).
+    prints: [Print; RING],
     cold: Cold,
     /// Copies of this direction's packets left out.
     pub copies: u64,
@@ -146,6 +154,13 @@ pub struct PathWatch {
 /// `a < b` in sequence space (RFC 9293 §3.4).
 fn before(a: u32, b: u32) -> bool {
     (a.wrapping_sub(b) as i32) < 0
+}
+
+/// A segment's key in the ring: its sequence and acknowledgement numbers folded into one
+/// word (two segments with other numbers may share one; the print tells them apart).
+#[inline(always)]
+fn key(seg: &Segment<'_>) -> u32 {
+    seg.seq ^ seg.ack.rotate_left(16)
 }
 
 /// Up to 8 bytes as a number.
@@ -190,43 +205,56 @@ impl PathWatch {
         let iface = seg.iface.unwrap_or(NO_IFACE);
         let id = seg.ip_id.unwrap_or(0);
         let mut print = None;
-        // The sequence and acknowledgement numbers tell almost every other segment apart.
-        for p in self.line.prints.iter_mut() {
-            if p.seq != seg.seq || p.ack != seg.ack || p.seen == 0 {
-                continue;
+        // The sequence and acknowledgement numbers tell almost every other segment apart:
+        // whether any slot's key is the segment's is one vector compare of all the keys;
+        // only then are the slots read.
+        let key = key(seg);
+        let any = self
+            .line
+            .keys
+            .iter()
+            .fold(false, |any, k| any | (*k == key));
+        if any {
+            for p in self.prints.iter_mut() {
+                if p.seq != seg.seq || p.ack != seg.ack || p.seen == 0 {
+                    continue;
+                }
+                let sample = *print.get_or_insert_with(|| sample(seg));
+                if p.sample != sample || p.ip_id != id {
+                    continue;
+                }
+                let dt = i64::from(us.wrapping_sub(p.us) as i32).abs() * 1000;
+                if dt > COPY_WINDOW_NS {
+                    continue;
+                }
+                let here = p.iface == iface && p.ttl == seg.ttl;
+                // Without an interface, another hop or the same non-zero IPv4 ID tells a
+                // copy; nothing else does (an IPv6 packet or an IPv4 ID of 0 seen again at
+                // the same hop may be the sender's own retransmission, and stays one).
+                let is_copy = if iface != NO_IFACE {
+                    !here
+                } else {
+                    p.ttl != seg.ttl || id != 0
+                };
+                if !is_copy {
+                    break;
+                }
+                if p.seen == 1 {
+                    self.copied += 1;
+                }
+                p.seen = p.seen.saturating_add(1);
+                self.copies += 1;
+                self.note_iface(iface);
+                return true;
             }
-            let sample = *print.get_or_insert_with(|| sample(seg));
-            if p.sample != sample || p.ip_id != id {
-                continue;
-            }
-            let dt = i64::from(us.wrapping_sub(p.us) as i32).abs() * 1000;
-            if dt > COPY_WINDOW_NS {
-                continue;
-            }
-            let here = p.iface == iface && p.ttl == seg.ttl;
-            // Without an interface, another hop or the same non-zero IPv4 ID tells a
-            // copy; nothing else does (an IPv6 packet or an IPv4 ID of 0 seen again at
-            // the same hop may be the sender's own retransmission, and stays one).
-            let is_copy = if iface != NO_IFACE {
-                !here
-            } else {
-                p.ttl != seg.ttl || id != 0
-            };
-            if !is_copy {
-                break;
-            }
-            if p.seen == 1 {
-                self.copied += 1;
-            }
-            p.seen = p.seen.saturating_add(1);
-            self.copies += 1;
-            self.note_iface(iface);
-            return true;
         }
         // The slot: the least recently written.
         let slot = usize::from(self.line.next);
         self.line.next = ((slot + 1) % RING) as u8;
-        if let Some(p) = self.line.prints.get_mut(slot) {
+        if let Some(k) = self.line.keys.get_mut(slot) {
+            *k = key;
+        }
+        if let Some(p) = self.prints.get_mut(slot) {
             *p = Print {
                 seq: seg.seq,
                 ack: seg.ack,

@@ -167,3 +167,31 @@ fn packets_of_the_same_microsecond_take_turns_in_the_ring() {
     assert!(w.copy(&seg(102, b"c", 64, Some(3), Some(6)), at(0)));
     assert_eq!(w.copies, 1);
 }
+
+#[test]
+fn the_ring_remembers_seven_packets_between_copies() {
+    // A mirror of both ends: the far end's copies come after the sender's next packets.
+    // Data segments, then pure acknowledgements (one sequence number, ack moving on).
+    for pure_acks in [false, true] {
+        let mut w = PathWatch::default();
+        let of = |i: u32| {
+            let mut s = seg(100 + 10 * i, b"0123456789", 64, Some(i as u16 + 1), Some(4));
+            if pure_acks {
+                (s.seq, s.ack, s.payload) = (100, 77 + 10 * i, b"");
+            }
+            s
+        };
+        for i in 0..9 {
+            assert!(!w.copy(&of(i), at(0)));
+        }
+        let copy = |i: u32| Segment {
+            iface: Some(6),
+            ..of(i)
+        };
+        // Packet 1 had seven after it: its copy is found; packet 0 had eight, and its
+        // copy is a new packet.
+        assert!(w.copy(&copy(1), at(1)));
+        assert!(!w.copy(&copy(0), at(1)));
+        assert_eq!(w.copies, 1, "pure acks: {pure_acks}");
+    }
+}
