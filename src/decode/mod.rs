@@ -633,6 +633,7 @@ mod tests {
             link,
             data,
             orig_len: data.len() as u32,
+            iface: None,
         }
     }
 
