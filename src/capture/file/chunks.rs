@@ -3,8 +3,9 @@
 //!
 //! In: the chunks of the file, each with the index its filler made (`capture::shared`).
 //! Out: every packet to the sink, in file order: a packet of plain TCP that the index
-//! found, to the reader of its flow's shard alone, with where its parts are, the others
-//! being handed only its time; every other packet to every reader, read here as the
+//! found, to the reader of its flow's shard alone, with where its parts are and its pcapng
+//! interface (this reader's own, of the ID the index found), the others being handed only
+//! its time; every other packet to every reader, read here as the
 //! streaming reader would (classic pcap records, pcapng blocks, see `pcap` and `pcapng`).
 //! From the first record or block that is not shared (cut, too large, damaged), the reader
 //! goes on alone with the streaming reader (`stream`), from that record of a classic file

@@ -6,7 +6,7 @@
 //! of readers. Out: the [`Chunk`]: up to [`CHUNK`] bytes, the whole records or blocks among
 //! them, where sharing ends if it ends there ([`End`]), and the index of its records
 //! ([`Rec`]): for a whole packet of plain TCP, the reader whose shard owns its flow and where
-//! its IP and TCP parts are.
+//! its IP and TCP parts are; for a pcapng one, its interface ID too.
 //!
 //! Spec: only the framing is read to fill: a classic pcap record's 16-byte header (its
 //! captured length; the libpcap file format), a pcapng block's type and total length

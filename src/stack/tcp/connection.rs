@@ -418,7 +418,8 @@ impl Connection {
         }
     }
 
-    /// End of input (or eviction): deliver what is held, with gaps over the holes.
+    /// End of input (or eviction): deliver what is held, with gaps over the holes; the
+    /// note on copies names the interfaces as the run's table `ifaces` calls them.
     pub fn finish(&mut self, keys: &KeyLog, ifaces: &path::Interfaces) {
         let Connection {
             tcp,
