@@ -492,6 +492,21 @@ fn copies_on_pcapng_interfaces_are_named() {
     }
 }
 
+/// A pcapng file of one interface names no place (its every packet is on it): copies are
+/// told as in a classic pcap file, by the same non-zero IPv4 ID (so the SYN/ACK's copy,
+/// ID 0, stays a retransmission).
+#[test]
+fn one_pcapng_interface_tells_copies_as_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("one.pcapng");
+    let pkts = packets(FIXTURE);
+    std::fs::write(&path, pcapng(&[(&[Some("eth0")], on_two(&pkts, 0, 0))])).unwrap();
+    assert_eq!(
+        copies_detail(std::slice::from_ref(&path)),
+        "11 of 14 packets were captured twice; each is counted once, not as a retransmission"
+    );
+}
+
 /// Interface IDs start again in each section and in each file of a rotation: the same
 /// two interfaces named in another order (after a third, unused) are still those two.
 #[test]

@@ -107,7 +107,7 @@ impl Ng {
                         link: iface.link,
                         data: spb.data.get(..caplen).unwrap_or(spb.data),
                         orig_len: spb.origlen.max(caplen as u32),
-                        iface: self.named.first(),
+                        iface: self.interface(0),
                     });
                 }
             }
@@ -338,7 +338,7 @@ impl Ng {
             link: iface.link,
             data: epb.data.get(..caplen).unwrap_or(epb.data),
             orig_len,
-            iface: self.named.get(epb.if_id as usize),
+            iface: self.interface(epb.if_id),
         });
     }
 
@@ -353,9 +353,18 @@ impl Ng {
         self.described = self.described.saturating_add(1);
     }
 
-    /// The interface of ID `id` in the current section, as its packets name it.
+    /// The interface of ID `id` in the current section, as its packets name it, where it
+    /// tells where a packet was captured: not in a section of one interface so far (every
+    /// packet is on it), nor a Linux cooked (v1) one, libpcap's `any`, which takes each
+    /// packet on every interface it crosses.
     pub(super) fn interface(&self, id: u32) -> Option<&crate::capture::Interface> {
-        self.named.get(id as usize)
+        if self.named.len() < 2 {
+            return None;
+        }
+        let link = self.interfaces.get(id as usize)?.link;
+        self.named
+            .get(id as usize)
+            .filter(|_| link != LinkType::LINUX_SLL)
     }
 }
 
@@ -518,6 +527,46 @@ mod tests {
                 want(3, 1, "tun\\x1b[m")
             ]
         );
+    }
+
+    /// A section of one interface names none (its every packet is on it), nor does a Linux
+    /// cooked v1 interface (`any`) beside others; a second interface described after a
+    /// packet names both from then on.
+    #[test]
+    fn one_interface_or_any_names_no_place() {
+        use crate::capture::file::testing::{ng_block, read_all, temp, Body};
+        let b = || Body(false, Vec::new());
+        let shb = b()
+            .u32(0x1A2B_3C4D)
+            .u16(1)
+            .u16(0)
+            .u32(u32::MAX)
+            .u32(u32::MAX);
+        let idb = |link: u16, name: &[u8; 4]| {
+            let idb = b().u16(link).u16(0).u32(0).u16(2).u16(4).bytes(name);
+            ng_block(false, 1, &idb.u16(0).u16(0).1)
+        };
+        let epb = |id: u32| {
+            ng_block(
+                false,
+                6,
+                &b().u32(id).u32(0).u32(1).u32(4).u32(4).bytes(b"abcd").1,
+            )
+        };
+        let mut f = ng_block(false, 0x0A0D_0D0A, &shb.1);
+        f.extend(idb(1, b"eth0"));
+        f.extend(epb(0));
+        f.extend(idb(113, b"any\0"));
+        f.extend([epb(0), epb(1)].concat());
+        let (_, seen) = read_all(&temp("one-iface.pcapng", &f));
+        let names: Vec<Option<String>> = seen
+            .iter()
+            .map(|p| {
+                p.5.as_ref()
+                    .and_then(|i| i.name.as_deref().map(String::from))
+            })
+            .collect();
+        assert_eq!(names, [None, Some("eth0".into()), None]);
     }
 
     /// pcapng times in any resolution: the same as exact 128-bit arithmetic, including
