@@ -272,6 +272,9 @@ impl Interface {
     /// (`sanitize::terminal`), at most [`Interface::MAX_NAME`] characters, `None` when
     /// empty.
     pub fn label_of(raw: &[u8]) -> Option<Box<str>> {
+        // Enough bytes for more than MAX_NAME characters (at most 4 bytes each), however
+        // long the option (up to 64 KiB).
+        let raw = raw.get(..4 * Self::MAX_NAME + 4).unwrap_or(raw);
         let text = String::from_utf8_lossy(raw);
         let text = text.trim_matches(|c: char| c == '\0' || c.is_whitespace());
         if text.is_empty() {
@@ -302,6 +305,8 @@ mod tests {
         let long = label("é".repeat(100).as_bytes()).unwrap();
         assert_eq!(long.chars().count(), Interface::MAX_NAME);
         assert!(long.ends_with("é…"));
+        let huge = label(&[b'y'; 65_535]).unwrap();
+        assert_eq!(huge.chars().count(), Interface::MAX_NAME);
         let exact = "x".repeat(Interface::MAX_NAME);
         assert_eq!(label(exact.as_bytes()), Some(exact));
     }
