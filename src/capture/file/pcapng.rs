@@ -4,18 +4,20 @@
 //! In: blocks, each parsed by pcap-parser in its section's byte order ([`Ng::parse`]), or an
 //! Enhanced Packet Block read in place ([`Ng::quick_epb`]). Out: each packet to a callback,
 //! numbered in file order, its time in nanoseconds from its interface's resolution and
-//! offset, and its interface (its number in the file, its ID and name); each interface's link type into the input's summary, and one warning for packets
-//! of an interface the file does not describe (they are skipped); and a block whose framing
+//! offset, and its interface (its number in the file, its ID and name; [`Ng::interface`]);
+//! each interface's link type into the input's summary, and one warning for packets of an
+//! interface the file does not describe (they are skipped); and a block whose framing
 //! holds but that does not parse, skipped with a warning ([`Ng::skip_damaged`]).
 //!
 //! Spec: §3.1 (every block: type, total length, body padded to 32 bits, total length
 //! again); §4.1 (a Section Header Block sets the byte order and starts a new list of
 //! interfaces); §4.2 (an Interface Description Block: link type, snaplen, the options
-//! `if_name`, `if_description`, `if_tsresol` and `if_tsoffset`); §4.3 (Enhanced Packet Block: interface, 64-bit
-//! timestamp, captured and original length); §4.4 (Simple Packet Block: the first interface,
-//! no time); Appendix A (the obsolete Packet Block, read as an enhanced one). Custom
-//! (§4.8) and Systemd Journal Export (§4.7) blocks carry no packet but take a number, as
-//! Wireshark shows them as frames ([`takes_frame_number`]). Other blocks are skipped.
+//! `if_name`, `if_description`, `if_tsresol` and `if_tsoffset`); §4.3 (Enhanced Packet
+//! Block: interface, 64-bit timestamp, captured and original length); §4.4 (Simple Packet
+//! Block: the first interface, no time); Appendix A (the obsolete Packet Block, read as an
+//! enhanced one). Custom (§4.8) and Systemd Journal Export (§4.7) blocks carry no packet
+//! but take a number, as Wireshark shows them as frames ([`takes_frame_number`]). Other
+//! blocks are skipped.
 //!
 //! Also [`NgIndexer`], the same state for the thread that indexes a shared file's chunks
 //! (`capture::shared`), and [`reopen`], a file read again from its start for a reader of a
