@@ -236,6 +236,7 @@ fn pipeline(c: &mut Criterion) {
                 link: LinkType::ETHERNET,
                 data,
                 orig_len: data.len() as u32,
+                iface: None,
             });
         }
         a.finish_input().unwrap()
@@ -286,6 +287,7 @@ fn serial(c: &mut Criterion) {
                 link: LinkType::ETHERNET,
                 data,
                 orig_len: data.len() as u32,
+                iface: None,
             });
         }
         let frozen = (a.freeze_counts().0, a.frozen_bytes());

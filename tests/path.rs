@@ -2,7 +2,12 @@
 //! packet; data never acknowledged, a close frame a host without the connection answered
 //! and an RST its sender's address did not send are named with their packets. The
 //! recorded fixtures in fixtures/path/ (fixtures/record/path/) and captures built here from
-//! `python-close-1000-client.pcap`.
+//! `python-close-1000-client.pcap`, classic pcap and pcapng with named interfaces.
+
+#[path = "common/kept.rs"]
+mod kept;
+#[path = "common/run.rs"]
+mod run;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -345,4 +350,186 @@ fn a_retransmission_stays_one() {
             c["findings"]
         );
     }
+}
+
+#[test]
+fn copies_on_named_interfaces_name_them() {
+    let c = &connections(&fixture("path/copies-named.pcapng"))[0];
+    assert_eq!(retransmissions(c), (0, 0));
+    assert_eq!(c["tcp"]["client"]["segments"], 4);
+    assert_eq!(c["status"]["code"], 1000);
+    let notes: Vec<&Value> = c["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "captured-copies")
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    // Every packet twice, the SYN/ACK (IPv4 ID 0) too; the copy of the last ACK came after
+    // the connection was reported.
+    assert_eq!(
+        notes[0]["detail"],
+        "14 of 15 packets were captured twice, on interfaces wsp-ch, wsp-sh; each is counted once, not as a retransmission"
+    );
+    kept::same_in_memory_on_disk_and_sharded(&[fixture("path/copies-named.pcapng")]);
+}
+
+/// A pcapng section built here: its interfaces' names, its packets by interface ID.
+type Section<'a> = (&'a [Option<&'a str>], Vec<(u32, Pkt)>);
+
+/// A little-endian pcapng file: per section, its Ethernet interfaces (named, or not),
+/// then its packets, each on the interface of the given ID (times in nanoseconds).
+fn pcapng(sections: &[Section<'_>]) -> Vec<u8> {
+    fn block(out: &mut Vec<u8>, kind: u32, mut body: Vec<u8>) {
+        while !body.len().is_multiple_of(4) {
+            body.push(0);
+        }
+        let len = (body.len() + 12) as u32;
+        for v in [kind, len] {
+            out.extend(v.to_le_bytes());
+        }
+        out.extend(body);
+        out.extend(len.to_le_bytes());
+    }
+    fn option(body: &mut Vec<u8>, code: u16, value: &[u8]) {
+        body.extend(code.to_le_bytes());
+        body.extend((value.len() as u16).to_le_bytes());
+        body.extend(value);
+        while !body.len().is_multiple_of(4) {
+            body.push(0);
+        }
+    }
+    let mut out = Vec::new();
+    for (ifaces, pkts) in sections {
+        let mut shb = 0x1A2B_3C4Du32.to_le_bytes().to_vec();
+        shb.extend([1, 0, 0, 0]);
+        shb.extend((-1i64).to_le_bytes());
+        block(&mut out, 0x0A0D_0D0A, shb);
+        for name in ifaces.iter() {
+            let mut idb = vec![1, 0, 0, 0];
+            idb.extend(262_144u32.to_le_bytes());
+            if let Some(name) = name {
+                option(&mut idb, 2, name.as_bytes());
+            }
+            option(&mut idb, 9, &[9]);
+            option(&mut idb, 0, &[]);
+            block(&mut out, 1, idb);
+        }
+        for (id, p) in pkts {
+            let ns = p.ts.0 as u64;
+            let mut epb = Vec::new();
+            for v in [
+                *id,
+                (ns >> 32) as u32,
+                ns as u32,
+                p.data.len() as u32,
+                p.data.len() as u32,
+            ] {
+                epb.extend(v.to_le_bytes());
+            }
+            epb.extend(&p.data);
+            block(&mut out, 6, epb);
+        }
+    }
+    out
+}
+
+/// Each packet of the fixture on interface `first`, then its copy 20 µs later on
+/// interface `then`.
+fn on_two(pkts: &[Pkt], first: u32, then: u32) -> Vec<(u32, Pkt)> {
+    pkts.iter()
+        .flat_map(|p| {
+            let mut copy = p.clone();
+            copy.ts = Timestamp(p.ts.0 + 20_000);
+            [(first, p.clone()), (then, copy)]
+        })
+        .collect()
+}
+
+/// The copies note of the one connection of `paths`.
+fn copies_detail(paths: &[PathBuf]) -> String {
+    let r = wsclose::analyze_files(paths, Options::default()).unwrap();
+    assert_eq!(r.connections.len(), 1);
+    let c = serde_json::to_value(&r.connections[0]).unwrap();
+    let notes: Vec<&Value> = c["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "captured-copies")
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    notes[0]["detail"].as_str().unwrap().to_owned()
+}
+
+/// Copies on two pcapng interfaces: told apart by interface (the SYN/ACK's copy, with
+/// IPv4 ID 0 at the same hop, too, which the same copies in a classic pcap file leave a
+/// retransmission: see `every_packet_twice_or_one_hop_further_reads_as_once`) and named by
+/// the interfaces' names, escaped; an unnamed one by its ID. The copy of the last ACK
+/// comes after the connection was reported.
+#[test]
+fn copies_on_pcapng_interfaces_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkts = packets(FIXTURE);
+    let once = connections(&fixture(FIXTURE));
+    let cases: [(&[Option<&str>], &str); 3] = [
+        (&[Some("veth0"), Some("br0")], "on interfaces veth0, br0"),
+        (
+            &[Some("veth0"), Some("br\u{1b}[2J\u{202e}0")],
+            "on interfaces veth0, br\\x1b[2J\\u{202e}0",
+        ),
+        (&[Some("veth0"), None], "on interfaces veth0, 1 (by index)"),
+    ];
+    for (k, (names, on)) in cases.into_iter().enumerate() {
+        let path = dir.path().join(format!("named-{k}.pcapng"));
+        std::fs::write(&path, pcapng(&[(names, on_two(&pkts, 0, 1))])).unwrap();
+        let got = connections(&path);
+        assert_eq!(said(&got[0]), said(&once[0]), "{on}");
+        assert_eq!(
+            copies_detail(std::slice::from_ref(&path)),
+            format!("12 of 13 packets were captured twice, {on}; each is counted once, not as a retransmission")
+        );
+        kept::same_in_memory_on_disk_and_sharded(&[path]);
+    }
+}
+
+/// A pcapng file of one interface names no place (its every packet is on it): copies are
+/// told as in a classic pcap file, by the same non-zero IPv4 ID (so the SYN/ACK's copy,
+/// ID 0, stays a retransmission).
+#[test]
+fn one_pcapng_interface_tells_copies_as_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("one.pcapng");
+    let pkts = packets(FIXTURE);
+    std::fs::write(&path, pcapng(&[(&[Some("eth0")], on_two(&pkts, 0, 0))])).unwrap();
+    assert_eq!(
+        copies_detail(std::slice::from_ref(&path)),
+        "11 of 14 packets were captured twice; each is counted once, not as a retransmission"
+    );
+}
+
+/// Interface IDs start again in each section and in each file of a rotation: the same
+/// two interfaces named in another order (after a third, unused) are still those two.
+#[test]
+fn interface_ids_start_again_in_each_section_and_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkts = packets(FIXTURE);
+    let half = pkts.len() / 2;
+    let first: &[Option<&str>] = &[Some("veth0"), Some("br0")];
+    let second: &[Option<&str>] = &[Some("lo"), Some("br0"), Some("veth0")];
+    let a = (first, on_two(&pkts[..half], 0, 1));
+    let b = (second, on_two(&pkts[half..], 2, 1));
+    let want = "12 of 13 packets were captured twice, on interfaces veth0, br0; each is counted once, not as a retransmission";
+    let sections = dir.path().join("sections.pcapng");
+    std::fs::write(&sections, pcapng(&[a.clone(), b.clone()])).unwrap();
+    assert_eq!(copies_detail(std::slice::from_ref(&sections)), want);
+    let (one, two) = (
+        dir.path().join("rot-1.pcapng"),
+        dir.path().join("rot-2.pcapng"),
+    );
+    std::fs::write(&one, pcapng(&[a])).unwrap();
+    std::fs::write(&two, pcapng(&[b])).unwrap();
+    let files = [one, two];
+    assert_eq!(copies_detail(&files), want);
+    kept::same_in_memory_on_disk_and_sharded(&[sections]);
+    kept::same_in_memory_on_disk_and_sharded(&files);
 }

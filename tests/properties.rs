@@ -842,6 +842,7 @@ fn run_analyzer(pkts: &[Vec<u8>]) -> Vec<ConnectionReport> {
             link: LinkType::RAW,
             data: p,
             orig_len: p.len() as u32,
+            iface: None,
         });
     }
     a.finish_input().unwrap().0

@@ -381,6 +381,7 @@ mod tests {
                     link: LinkType::RAW,
                     data,
                     orig_len: data.len() as u32,
+                    iface: None,
                 });
             }
             let during = closes.lock().unwrap().clone();

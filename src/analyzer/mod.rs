@@ -21,6 +21,7 @@ use crate::flow::FlowKey;
 use crate::freeze::{Freezer, Frozen};
 use crate::report::{ConnectionReport, Eviction, Seen, Store};
 use crate::stack::tcp::connection::{CloseEvent, Connection};
+use crate::stack::tcp::path::Interfaces;
 use crate::stack::tls::keylog::KeyLog;
 use crate::stack::Env;
 use rustc_hash::FxHashMap;
@@ -108,6 +109,8 @@ pub struct Analyzer {
     /// TLS secrets known so far (key logs, pcapng Decryption Secrets Blocks), shared by
     /// the analyzers of one file's threads.
     keys: Arc<KeyLog>,
+    /// The interfaces pcapng inputs name, for telling copies apart and naming them.
+    ifaces: Interfaces,
     /// Boxed: a table sized for the busiest moment then costs a pointer per free slot, not
     /// a whole connection, and the flows left at the end are sorted as pointers.
     flows: FxHashMap<FlowKey, Box<Connection>>,
@@ -189,6 +192,7 @@ impl Analyzer {
         Analyzer {
             opts,
             keys: Arc::new(KeyLog::new()),
+            ifaces: Interfaces::default(),
             flows: FxHashMap::default(),
             frozen: FxHashMap::default(),
             frozen_oldest: i64::MAX,
@@ -251,6 +255,7 @@ impl Analyzer {
         // The reports of connections finished so far are made before the numbers change
         // (the pending ones know their input by then either way; this keeps memory low).
         while self.report_one() {}
+        self.ifaces.new_input();
         self.input = index;
         self.base = base;
         self.first_malformed = None;
@@ -356,7 +361,8 @@ impl Analyzer {
         if !primary {
             // Only TCP flows of this shard matter here. Sweep exactly when shard 0 (and a
             // single analyzer) would: after TCP packets only.
-            if let Ok(seg) = decode::decode(pkt) {
+            if let Ok(mut seg) = decode::decode(pkt) {
+                self.ifaces.name(&mut seg, pkt.iface);
                 let mine = self.owns(&seg.src, &seg.dst);
                 self.segment(pkt, &seg, mine);
             }
@@ -372,7 +378,10 @@ impl Analyzer {
             );
         }
         // Matched by reference: moving the decoded segment out of the result copied it.
-        let decoded = decode::decode(pkt);
+        let mut decoded = decode::decode(pkt);
+        if let Ok(seg) = &mut decoded {
+            self.ifaces.name(seg, pkt.iface);
+        }
         let seg = match &decoded {
             Ok(seg) => seg,
             Err(Skip::UnsupportedLink(l)) => {
@@ -433,9 +442,10 @@ impl Analyzer {
     /// [`Analyzer::plain`], the packet numbered as the report numbers it.
     #[inline(always)]
     fn plain_numbered(&mut self, pkt: &Packet<'_>, plain: decode::Plain) {
-        let Some(seg) = decode::decode_plain(pkt, plain) else {
+        let Some(mut seg) = decode::decode_plain(pkt, plain) else {
             return self.numbered(pkt);
         };
+        self.ifaces.name(&mut seg, pkt.iface);
         self.advance_clock(pkt.ts);
         if self.primary() {
             self.seen.packets += 1;
@@ -823,7 +833,7 @@ impl Analyzer {
     /// [`Analyzer::finish`] of a connection ended early by a cap (`evicted`), or not.
     fn finish_as(&mut self, mut c: Box<Connection>, evicted: Option<Eviction>) -> Option<usize> {
         self.seen.tcp_connections += 1;
-        c.finish(&self.keys);
+        c.finish(&self.keys, &self.ifaces);
         let sessions = c.sessions().count();
         if sessions > 0 {
             // One entry per WebSocket session, reserved in a row: the first is `at`.

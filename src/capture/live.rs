@@ -167,6 +167,7 @@ pub fn capture(
                     link,
                     data: p.data,
                     orig_len: p.header.len,
+                    iface: None,
                 });
                 if write_error.is_some() {
                     break;

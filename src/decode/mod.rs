@@ -244,8 +244,9 @@ pub struct Segment<'a> {
     pub ip_id: Option<u16>,
     /// The TCP window field, unscaled.
     pub window: u16,
-    /// The interface the capture names for the packet (a Linux cooked v2 header's
-    /// interface index), when it names one.
+    /// The interface the capture names for the packet, when it names one: a Linux cooked
+    /// v2 header's interface index (read here), else the key of the pcapng interface the
+    /// packet was captured on (given by the analyzer, `stack::tcp::path::ifaces`).
     pub iface: Option<u32>,
 }
 
@@ -633,6 +634,7 @@ mod tests {
             link,
             data,
             orig_len: data.len() as u32,
+            iface: None,
         }
     }
 

@@ -489,6 +489,7 @@ mod tests {
             link: LinkType::ETHERNET,
             data,
             orig_len: data.len() as u32,
+            iface: None,
         }
     }
 

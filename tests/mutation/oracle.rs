@@ -40,6 +40,7 @@ pub(crate) fn seq_bytes(plain: &[u8]) -> SeqBytes {
                 link,
                 data,
                 orig_len: data.len() as u32,
+                iface: None,
             };
             let Ok(seg) = wsclose::__internals::decode::decode(&pkt) else {
                 continue;

@@ -364,6 +364,7 @@ fn s12_stream_longer_than_4_gib_keeps_offsets_growing() {
             link: LinkType::RAW,
             data,
             orig_len: data.len() as u32,
+            iface: None,
         });
         number
     };

@@ -3,8 +3,9 @@
 //!
 //! In: the chunks of the file, each with the index its filler made (`capture::shared`).
 //! Out: every packet to the sink, in file order: a packet of plain TCP that the index
-//! found, to the reader of its flow's shard alone, with where its parts are, the others
-//! being handed only its time; every other packet to every reader, read here as the
+//! found, to the reader of its flow's shard alone, with where its parts are and its pcapng
+//! interface (this reader's own, of the ID the index found), the others being handed only
+//! its time; every other packet to every reader, read here as the
 //! streaming reader would (classic pcap records, pcapng blocks, see `pcap` and `pcapng`).
 //! From the first record or block that is not shared (cut, too large, damaged), the reader
 //! goes on alone with the streaming reader (`stream`), from that record of a classic file
@@ -71,7 +72,10 @@ pub fn read_shared(
                 if rec.owner != ANY {
                     number += 1;
                     if usize::from(rec.owner) == reader {
-                        let p = rec.packet(records, number);
+                        let mut p = rec.packet(records, number);
+                        // This reader read the section's interfaces itself, as the
+                        // filler did.
+                        p.iface = ng.interface(rec.iface);
                         tally.see(&p);
                         sink.plain(&p, rec.plain);
                     } else {
@@ -179,7 +183,7 @@ pub trait ShardSink {
 mod tests {
     use super::*;
     use crate::capture::file::testing::{
-        ng_block, ng_file, ng_section_head, read_kept, temp, Body, Seen,
+        kept, ng_block, ng_file, ng_section_head, read_kept, temp, Body, Seen,
     };
     use crate::capture::LinkType;
 
@@ -190,8 +194,7 @@ mod tests {
 
     impl ShardSink for Every {
         fn packet(&mut self, pk: &Packet<'_>) {
-            self.0
-                .push((pk.number, pk.ts, pk.link, pk.data.to_vec(), pk.orig_len))
+            self.0.push(kept(pk))
         }
         fn plain(&mut self, p: &Packet<'_>, _: Plain) {
             panic!("packet {} is plain TCP", p.number)
@@ -416,8 +419,16 @@ mod tests {
     /// What one reader of a shared file was handed, packet by packet.
     #[derive(Debug)]
     enum Call {
-        /// A packet to analyze, with where its parts are when it came found plain.
-        Packet(u64, Timestamp, Vec<u8>, u32, Option<Plain>),
+        /// A packet to analyze (number, time, bytes, length on the wire, interface), with
+        /// where its parts are when it came found plain.
+        Packet(
+            u64,
+            Timestamp,
+            Vec<u8>,
+            u32,
+            Option<crate::capture::Interface>,
+            Option<Plain>,
+        ),
         /// Another reader's packet: only its time.
         Elsewhere(Timestamp),
     }
@@ -432,6 +443,7 @@ mod tests {
                 p.ts,
                 p.data.to_vec(),
                 p.orig_len,
+                p.iface.cloned(),
                 None,
             ));
         }
@@ -441,6 +453,7 @@ mod tests {
                 p.ts,
                 p.data.to_vec(),
                 p.orig_len,
+                p.iface.cloned(),
                 Some(plain),
             ));
         }
@@ -500,13 +513,14 @@ mod tests {
             }
             // Packets come in the same order (one of an undescribed interface, to none).
             for (k, call) in calls.iter().enumerate() {
-                let (number, ts, link, data, orig_len) = &all[k];
+                let (number, ts, link, data, orig_len, iface) = &all[k];
                 let pkt = Packet {
                     number: *number,
                     ts: *ts,
                     link: *link,
                     data,
                     orig_len: *orig_len,
+                    iface: None,
                 };
                 let found = (*orig_len as usize == data.len())
                     .then(|| Plain::find(*link, data))
@@ -516,8 +530,11 @@ mod tests {
                     crate::decode::Shards::even(2).owner(&a, &b) as usize
                 });
                 match call {
-                    Call::Packet(n, t, d, o, at) => {
+                    Call::Packet(n, t, d, o, i, at) => {
                         assert_eq!((*n, t, d, o), (pkt.number, ts, data, orig_len));
+                        // The interface too, whether the reader found the packet plain
+                        // (from the filler's index) or read its block itself.
+                        assert_eq!(i, iface, "packet {n}");
                         assert_eq!(*at, found, "packet {n}");
                         assert!(owner.is_none_or(|o| o == reader), "packet {n}");
                         if let Some(at) = at {
@@ -556,9 +573,11 @@ mod tests {
     }
 
     /// The same as pcapng: two sections (little-endian, then big-endian, see
-    /// [`ng_section_head`]), the packets of the first half in the first, on the Ethernet
-    /// interface, plus now and then a packet of an undescribed interface and a simple
-    /// packet block, which every reader reads.
+    /// [`ng_section_head`]), the packets of the first half in the first, on the two
+    /// Ethernet interfaces in turn (`eth0`, and `br0` after the section's raw IP one, then
+    /// in the second section `br1`), plus now and then a packet of an undescribed
+    /// interface and a simple packet block, which every reader reads. Each reader names
+    /// each packet's interface as the streaming reader does, found plain or not.
     #[test]
     fn two_readers_share_plain_tcp_packets_of_pcapng_by_flow() {
         let frames = mixed_frames();
@@ -566,9 +585,22 @@ mod tests {
         for (section, big) in [(0usize, false), (1, true)] {
             let b = || Body(big, Vec::new());
             f.extend(ng_section_head(big));
+            let name = if big { b"br1" } else { b"br0" };
+            let idb = b()
+                .u16(1)
+                .u16(0)
+                .u32(0)
+                .u16(2)
+                .u16(3)
+                .bytes(name)
+                .bytes(&[0]);
+            f.extend(ng_block(big, 1, &idb.u16(0).u16(0).1));
             for (i, (frame, kept)) in frames.iter().enumerate().skip(section * 2000).take(2000) {
                 let ts = (1000 + i as u64) * 1_000_000;
-                let epb = b().u32(0).u32((ts >> 32) as u32).u32(ts as u32);
+                let epb = b()
+                    .u32(2 * (i as u32 % 2))
+                    .u32((ts >> 32) as u32)
+                    .u32(ts as u32);
                 let epb = epb.u32(*kept as u32).u32(frame.len() as u32);
                 f.extend(ng_block(big, 6, &epb.bytes(&frame[..*kept]).1));
                 if i % 500 == 9 {
@@ -581,7 +613,28 @@ mod tests {
                 }
             }
         }
-        let plain = two_readers(&temp("two-readers.pcapng", &f));
+        let p = temp("two-readers.pcapng", &f);
+        let (_, all) = read_kept(&p);
+        let named = |n: u32, id: u32, name: &str| {
+            all.iter()
+                .filter(|k| {
+                    k.5.as_ref()
+                        .is_some_and(|i| (i.number, i.id, i.name.as_deref()) == (n, id, Some(name)))
+                })
+                .count()
+        };
+        // Interfaces are numbered across the sections, their IDs start again in each (the
+        // four simple packet blocks of a section are its first interface's).
+        assert_eq!(
+            [
+                named(0, 0, "eth0"),
+                named(2, 2, "br0"),
+                named(3, 0, "eth0"),
+                named(5, 2, "br1")
+            ],
+            [1004, 1000, 1004, 1000]
+        );
+        let plain = two_readers(&p);
         assert_eq!(plain[0] + plain[1], whole_tcp());
     }
 

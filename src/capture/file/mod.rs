@@ -317,13 +317,15 @@ pub fn shardable(path: &Path) -> Option<u64> {
 /// The packet of a classic pcap record or of an Enhanced Packet Block (as
 /// [`legacy_packet`](pcap::legacy_packet) and [`Ng::enhanced`](pcapng::Ng::enhanced) make
 /// them), for the index of a shared file: its time, where its captured bytes start in the
-/// record or block and how many there are, its length on the wire, its link type.
+/// record or block and how many there are, its length on the wire, its link type, and its
+/// interface ID in its pcapng section (unused in a classic pcap file).
 pub(super) struct Found {
     pub ts: Timestamp,
     pub at: usize,
     pub len: usize,
     pub orig_len: u32,
     pub link: LinkType,
+    pub iface: u32,
 }
 
 /// A little- or big-endian u32 at `at` in `data`.

@@ -27,6 +27,7 @@ pub(super) fn legacy_packet<'a>(
         link,
         data: b.data.get(..caplen).unwrap_or(b.data),
         orig_len: b.origlen.max(caplen as u32),
+        iface: None,
     }
 }
 
@@ -76,7 +77,8 @@ mod tests {
                 Timestamp::from_parts(7, 999_999_999),
                 LinkType::RAW,
                 b"abc".to_vec(),
-                10
+                10,
+                None
             )]
         );
     }

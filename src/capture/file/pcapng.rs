@@ -4,18 +4,20 @@
 //! In: blocks, each parsed by pcap-parser in its section's byte order ([`Ng::parse`]), or an
 //! Enhanced Packet Block read in place ([`Ng::quick_epb`]). Out: each packet to a callback,
 //! numbered in file order, its time in nanoseconds from its interface's resolution and
-//! offset; each interface's link type into the input's summary, and one warning for packets
-//! of an interface the file does not describe (they are skipped); and a block whose framing
+//! offset, and its interface (its number in the file, its ID and name; [`Ng::interface`]);
+//! each interface's link type into the input's summary, and one warning for packets of an
+//! interface the file does not describe (they are skipped); and a block whose framing
 //! holds but that does not parse, skipped with a warning ([`Ng::skip_damaged`]).
 //!
 //! Spec: §3.1 (every block: type, total length, body padded to 32 bits, total length
 //! again); §4.1 (a Section Header Block sets the byte order and starts a new list of
 //! interfaces); §4.2 (an Interface Description Block: link type, snaplen, the options
-//! `if_tsresol` and `if_tsoffset`); §4.3 (Enhanced Packet Block: interface, 64-bit
-//! timestamp, captured and original length); §4.4 (Simple Packet Block: the first interface,
-//! no time); Appendix A (the obsolete Packet Block, read as an enhanced one). Custom
-//! (§4.8) and Systemd Journal Export (§4.7) blocks carry no packet but take a number, as
-//! Wireshark shows them as frames ([`takes_frame_number`]). Other blocks are skipped.
+//! `if_name`, `if_description`, `if_tsresol` and `if_tsoffset`); §4.3 (Enhanced Packet
+//! Block: interface, 64-bit timestamp, captured and original length); §4.4 (Simple Packet
+//! Block: the first interface, no time); Appendix A (the obsolete Packet Block, read as an
+//! enhanced one). Custom (§4.8) and Systemd Journal Export (§4.7) blocks carry no packet
+//! but take a number, as Wireshark shows them as frames ([`takes_frame_number`]). Other
+//! blocks are skipped.
 //!
 //! Also [`NgIndexer`], the same state for the thread that indexes a shared file's chunks
 //! (`capture::shared`), and [`reopen`], a file read again from its start for a reader of a
@@ -23,7 +25,7 @@
 
 use super::{word, Found, InputSummary};
 use crate::capture::{LinkType, Packet, Timestamp};
-use pcap_parser::pcapng::Block;
+use pcap_parser::pcapng::{Block, InterfaceDescriptionBlock, OptionCode};
 use pcap_parser::PcapError;
 
 /// Per-interface facts from a pcapng Interface Description Block.
@@ -44,6 +46,11 @@ pub(super) struct Interface {
 pub(super) struct Ng {
     pub(super) big_endian: bool,
     pub(super) interfaces: Vec<Interface>,
+    /// The same interfaces as packets name them (by ID, as `interfaces`): made once per
+    /// description block, so that a packet carries a reference, not a copy of the name.
+    pub(super) named: Vec<crate::capture::Interface>,
+    /// Interface Description Blocks so far in the file, across its sections.
+    pub(super) described: u32,
     pub(super) warned_bad_if: bool,
     /// Damaged blocks skipped so far ([`Ng::skip_damaged`]).
     pub(super) damaged: u64,
@@ -102,6 +109,7 @@ impl Ng {
                         link: iface.link,
                         data: spb.data.get(..caplen).unwrap_or(spb.data),
                         orig_len: spb.origlen.max(caplen as u32),
+                        iface: self.interface(0),
                     });
                 }
             }
@@ -161,6 +169,7 @@ impl Ng {
             Block::SectionHeader(shb) => {
                 self.big_endian = shb.big_endian();
                 self.interfaces.clear();
+                self.named.clear();
                 None
             }
             Block::InterfaceDescription(idb) => {
@@ -172,6 +181,7 @@ impl Ng {
                     snaplen: idb.snaplen,
                     lost: false,
                 });
+                self.name(name_of(idb));
                 Some(link)
             }
             _ => None,
@@ -212,6 +222,7 @@ impl Ng {
         let effect = match kind {
             SHB => {
                 self.interfaces.clear();
+                self.named.clear();
                 format!(
                     "the block was skipped, the section it starts read as {}",
                     if self.big_endian {
@@ -229,6 +240,7 @@ impl Ng {
                     snaplen: 0,
                     lost: true,
                 });
+                self.name(None);
                 format!(
                     "the block was skipped, and so are the packets of its interface {}",
                     self.interfaces.len() - 1
@@ -328,8 +340,47 @@ impl Ng {
             link: iface.link,
             data: epb.data.get(..caplen).unwrap_or(epb.data),
             orig_len,
+            iface: self.interface(epb.if_id),
         });
     }
+
+    /// The interface just added to `interfaces`, as its packets name it.
+    fn name(&mut self, name: Option<Box<str>>) {
+        let id = self.interfaces.len().saturating_sub(1) as u32;
+        self.named.push(crate::capture::Interface {
+            number: self.described,
+            id,
+            name,
+        });
+        self.described = self.described.saturating_add(1);
+    }
+
+    /// The interface of ID `id` in the current section, as its packets name it, where it
+    /// tells where a packet was captured: not in a section of one interface so far (every
+    /// packet is on it), nor a Linux cooked (v1) one, libpcap's `any`, which takes each
+    /// packet on every interface it crosses.
+    pub(super) fn interface(&self, id: u32) -> Option<&crate::capture::Interface> {
+        if self.named.len() < 2 {
+            return None;
+        }
+        let link = self.interfaces.get(id as usize)?.link;
+        self.named
+            .get(id as usize)
+            .filter(|_| link != LinkType::LINUX_SLL)
+    }
+}
+
+/// An interface's name as reports show it: its `if_name` option (draft-ietf-opsawg-pcapng
+/// §4.2, code 2; `dumpcap -i eth0` writes `eth0`), or else its `if_description` (code 3),
+/// made safe and bounded ([`Interface::label_of`](crate::capture::Interface::label_of)).
+fn name_of(idb: &InterfaceDescriptionBlock<'_>) -> Option<Box<str>> {
+    let option = |code: OptionCode| {
+        idb.options
+            .iter()
+            .filter(|o| o.code == code)
+            .find_map(|o| crate::capture::Interface::label_of(o.as_bytes().ok()?))
+    };
+    option(OptionCode::IfName).or_else(|| option(OptionCode::IfDescription))
 }
 
 /// What the thread that reads the chunks of a shared pcapng file keeps from block to block
@@ -362,6 +413,7 @@ impl NgIndexer {
                         len,
                         orig_len,
                         link: iface.link,
+                        iface: epb.if_id,
                     }
                 });
             return Some((len, packet));
@@ -444,7 +496,80 @@ fn ng_timestamp(high: u32, low: u32, iface: Interface) -> Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::file::testing::ng_file;
+    use crate::capture::file::testing::{ng_file, read_all, temp};
+    use crate::capture::Interface as Named;
+
+    /// Each packet names its interface: numbered across the file's sections, its ID in its
+    /// section, its `if_name` or else its `if_description` (escaped); a packet of an
+    /// interface the section does not describe is skipped.
+    #[test]
+    fn packets_name_their_interfaces() {
+        let (_, seen) = read_all(&temp("named.pcapng", &ng_file()));
+        let mut named: Vec<Named> = Vec::new();
+        for p in &seen {
+            let i =
+                p.5.clone()
+                    .expect("every packet of a pcapng file has its interface");
+            if !named.contains(&i) {
+                named.push(i);
+            }
+        }
+        named.sort_by_key(|i| i.number);
+        let want = |number, id, name: &str| Named {
+            number,
+            id,
+            name: Some(name.into()),
+        };
+        assert_eq!(
+            named,
+            [
+                want(0, 0, "eth0"),
+                want(1, 1, "tun\\x1b[m"),
+                want(2, 0, "eth0"),
+                want(3, 1, "tun\\x1b[m")
+            ]
+        );
+    }
+
+    /// A section of one interface names none (its every packet is on it), nor does a Linux
+    /// cooked v1 interface (`any`) beside others; a second interface described after a
+    /// packet names both from then on.
+    #[test]
+    fn one_interface_or_any_names_no_place() {
+        use crate::capture::file::testing::{ng_block, read_all, temp, Body};
+        let b = || Body(false, Vec::new());
+        let shb = b()
+            .u32(0x1A2B_3C4D)
+            .u16(1)
+            .u16(0)
+            .u32(u32::MAX)
+            .u32(u32::MAX);
+        let idb = |link: u16, name: &[u8; 4]| {
+            let idb = b().u16(link).u16(0).u32(0).u16(2).u16(4).bytes(name);
+            ng_block(false, 1, &idb.u16(0).u16(0).1)
+        };
+        let epb = |id: u32| {
+            ng_block(
+                false,
+                6,
+                &b().u32(id).u32(0).u32(1).u32(4).u32(4).bytes(b"abcd").1,
+            )
+        };
+        let mut f = ng_block(false, 0x0A0D_0D0A, &shb.1);
+        f.extend(idb(1, b"eth0"));
+        f.extend(epb(0));
+        f.extend(idb(113, b"any\0"));
+        f.extend([epb(0), epb(1)].concat());
+        let (_, seen) = read_all(&temp("one-iface.pcapng", &f));
+        let names: Vec<Option<String>> = seen
+            .iter()
+            .map(|p| {
+                p.5.as_ref()
+                    .and_then(|i| i.name.as_deref().map(String::from))
+            })
+            .collect();
+        assert_eq!(names, [None, Some("eth0".into()), None]);
+    }
 
     /// pcapng times in any resolution: the same as exact 128-bit arithmetic, including
     /// resolutions finer than a nanosecond and the largest timestamps.

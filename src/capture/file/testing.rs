@@ -7,7 +7,7 @@
 //! file of two sections.
 
 use super::{read, InputSummary};
-use crate::capture::{LinkType, Timestamp};
+use crate::capture::{Interface, LinkType, Timestamp};
 use std::path::{Path, PathBuf};
 
 pub(super) fn temp(name: &str, bytes: &[u8]) -> PathBuf {
@@ -16,15 +16,28 @@ pub(super) fn temp(name: &str, bytes: &[u8]) -> PathBuf {
     p
 }
 
-pub(super) type Seen = Vec<(u64, Timestamp, LinkType, Vec<u8>, u32)>;
+/// Packets as a sink was handed them: number, time, link type, bytes, length on the wire,
+/// interface.
+pub(super) type Seen = Vec<(u64, Timestamp, LinkType, Vec<u8>, u32, Option<Interface>)>;
+
+/// What a sink keeps of a packet.
+pub(super) fn kept(
+    pk: &crate::capture::Packet<'_>,
+) -> (u64, Timestamp, LinkType, Vec<u8>, u32, Option<Interface>) {
+    (
+        pk.number,
+        pk.ts,
+        pk.link,
+        pk.data.to_vec(),
+        pk.orig_len,
+        pk.iface.cloned(),
+    )
+}
 
 /// `p` read by the streaming reader: its summary and packets.
 pub(super) fn read_kept(p: &Path) -> (InputSummary, Seen) {
     let mut seen = Vec::new();
-    let s = read(p, &mut |pk| {
-        seen.push((pk.number, pk.ts, pk.link, pk.data.to_vec(), pk.orig_len))
-    })
-    .unwrap();
+    let s = read(p, &mut |pk| seen.push(kept(pk))).unwrap();
     (s, seen)
 }
 
@@ -80,7 +93,8 @@ impl Body {
 }
 
 /// A pcapng section's header block in either byte order, then its two interfaces:
-/// Ethernet at the default resolution (microseconds), raw IP at nanoseconds.
+/// Ethernet at the default resolution (microseconds), named `eth0` (`if_name`), and raw IP
+/// at nanoseconds, described as `tun` and an escape sequence (`if_description`).
 pub(super) fn ng_section_head(big: bool) -> Vec<u8> {
     let b = || Body(big, Vec::new());
     let shb = b()
@@ -90,12 +104,18 @@ pub(super) fn ng_section_head(big: bool) -> Vec<u8> {
         .u32(u32::MAX)
         .u32(u32::MAX);
     let mut f = ng_block(big, 0x0A0D_0D0A, &shb.1);
-    f.extend(ng_block(big, 1, &b().u16(1).u16(0).u32(0).1));
-    // Raw IP, nanosecond timestamps (if_tsresol 9), then the end of options.
+    // Ethernet, if_name (option 2) "eth0", then the end of options.
+    let idb = b().u16(1).u16(0).u32(0).u16(2).u16(4).bytes(b"eth0");
+    f.extend(ng_block(big, 1, &idb.u16(0).u16(0).1));
+    // Raw IP, if_description (option 3), nanosecond timestamps (if_tsresol 9), then the
+    // end of options.
     let idb = b()
         .u16(101)
         .u16(0)
         .u32(0)
+        .u16(3)
+        .u16(6)
+        .bytes(b"tun\x1b[m\0\0")
         .u16(9)
         .u16(1)
         .bytes(&[9, 0, 0, 0]);

@@ -6,7 +6,7 @@
 //! of readers. Out: the [`Chunk`]: up to [`CHUNK`] bytes, the whole records or blocks among
 //! them, where sharing ends if it ends there ([`End`]), and the index of its records
 //! ([`Rec`]): for a whole packet of plain TCP, the reader whose shard owns its flow and where
-//! its IP and TCP parts are.
+//! its IP and TCP parts are; for a pcapng one, its interface ID too.
 //!
 //! Spec: only the framing is read to fill: a classic pcap record's 16-byte header (its
 //! captured length; the libpcap file format), a pcapng block's type and total length
@@ -165,6 +165,7 @@ pub(super) fn index(chunk: &mut Chunk, header: &Header, shards: &Shards, ng: &mu
                     len: caplen as usize,
                     orig_len: origlen.max(caplen),
                     link: header.link,
+                    iface: u32::MAX,
                 };
                 (len, Some(packet))
             })
@@ -178,6 +179,7 @@ pub(super) fn index(chunk: &mut Chunk, header: &Header, shards: &Shards, ng: &mu
             len: 0,
             orig_len: 0,
             link: header.link,
+            iface: u32::MAX,
             plain: Plain::default(),
         };
         if let Some(p) = packet {
@@ -190,8 +192,14 @@ pub(super) fn index(chunk: &mut Chunk, header: &Header, shards: &Shards, ng: &mu
                 rec.owner = shards.owner(&a, &b) as u8;
                 rec.plain = plain;
             }
-            (rec.ts, rec.at, rec.len, rec.orig_len, rec.link) =
-                (p.ts, (pos + p.at) as u32, p.len as u32, p.orig_len, p.link);
+            (rec.ts, rec.at, rec.len, rec.orig_len, rec.link, rec.iface) = (
+                p.ts,
+                (pos + p.at) as u32,
+                p.len as u32,
+                p.orig_len,
+                p.link,
+                p.iface,
+            );
         }
         // A pcapng block with no packet of plain TCP is read by every reader, as any
         // block: it needs no more here.

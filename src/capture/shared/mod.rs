@@ -95,17 +95,20 @@ pub struct Rec {
     pub owner: u8,
     /// Its packet (a classic pcap record's, or an owned pcapng block's): its time, where
     /// its bytes start in the chunk and how many there are, its length on the wire (at
-    /// least `len`), its link type, and where its IP and TCP parts are (an owned one's).
+    /// least `len`), its link type, its interface ID in its pcapng section (the reader
+    /// finds the interface it names), and where its IP and TCP parts are (an owned one's).
     pub ts: Timestamp,
     pub at: u32,
     pub len: u32,
     pub orig_len: u32,
     pub link: LinkType,
+    pub iface: u32,
     pub plain: Plain,
 }
 
 impl Rec {
-    /// Its packet, numbered `number`, from the chunk's `records`.
+    /// Its packet, numbered `number`, from the chunk's `records` (with no interface: the
+    /// reader of a pcapng file names it, from [`Rec::iface`]).
     pub fn packet<'a>(&self, records: &'a [u8], number: u64) -> Packet<'a> {
         let start = self.at as usize;
         Packet {
@@ -116,6 +119,7 @@ impl Rec {
                 .get(start..start + self.len as usize)
                 .unwrap_or_default(),
             orig_len: self.orig_len,
+            iface: None,
         }
     }
 }

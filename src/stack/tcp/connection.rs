@@ -418,8 +418,9 @@ impl Connection {
         }
     }
 
-    /// End of input (or eviction): deliver what is held, with gaps over the holes.
-    pub fn finish(&mut self, keys: &KeyLog) {
+    /// End of input (or eviction): deliver what is held, with gaps over the holes; the
+    /// note on copies names the interfaces as the run's table `ifaces` calls them.
+    pub fn finish(&mut self, keys: &KeyLog, ifaces: &path::Interfaces) {
         let Connection {
             tcp,
             up,
@@ -469,7 +470,7 @@ impl Connection {
                 );
             }
         }
-        if let Some(note) = path::copies_note(&path[Side::A], &path[Side::B], *packets) {
+        if let Some(note) = path::copies_note(&path[Side::A], &path[Side::B], *packets, ifaces) {
             if !up.ctx.findings.has(Kind::CapturedCopies) {
                 up.ctx.findings.push(Kind::CapturedCopies, None, None, note);
             }

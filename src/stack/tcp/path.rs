@@ -23,6 +23,9 @@
 use crate::capture::Timestamp;
 use crate::decode::Segment;
 use crate::flow::{Side, Sides};
+pub use ifaces::{Interfaces, Label};
+
+pub mod ifaces;
 
 /// Recent segments remembered per direction: the copies `tcpdump -i any` takes of a
 /// packet follow it at once (the kernel forwards it in the same pass), one other packet of
@@ -433,8 +436,15 @@ pub fn segment(
 
 /// What the report says once of the copies in both directions of a connection that had
 /// `packets` packets besides them, if any: "each packet was captured 2 times, on
-/// interfaces 4, 6 (by index)", or how many were.
-pub fn copies_note(a: &PathWatch, b: &PathWatch, packets: u64) -> Option<String> {
+/// interfaces veth0, br0" (pcapng interfaces by name, in the order the connection's
+/// packets were first seen on them), "…, on interfaces 4, 6 (by index)" (Linux cooked v2
+/// interface indexes, in order, and unnamed pcapng interfaces by ID), or how many were.
+pub fn copies_note(
+    a: &PathWatch,
+    b: &PathWatch,
+    packets: u64,
+    names: &Interfaces,
+) -> Option<String> {
     let copies = a.copies + b.copies;
     if copies == 0 {
         return None;
@@ -447,19 +457,36 @@ pub fn copies_note(a: &PathWatch, b: &PathWatch, packets: u64) -> Option<String>
     } else {
         format!("{copied} of {packets} packets were captured more than once ({copies} copies)")
     };
+    // Cooked indexes first, in order; then pcapng interfaces as first seen.
     let mut ifaces: Vec<u32> = a.ifaces().to_vec();
     for i in b.ifaces() {
         if !ifaces.contains(i) {
             ifaces.push(*i);
         }
     }
-    ifaces.sort_unstable();
-    if !ifaces.is_empty() {
-        let list: Vec<String> = ifaces.iter().map(u32::to_string).collect();
+    let (mut cooked, pcapng): (Vec<u32>, Vec<u32>) =
+        ifaces.into_iter().partition(|k| k & ifaces::PCAPNG == 0);
+    cooked.sort_unstable();
+    let mut list: Vec<String> = Vec::new();
+    let mut by_index = false;
+    for k in cooked.into_iter().chain(pcapng) {
+        let text = match names.label(k) {
+            Label::Name(name) => name.to_string(),
+            Label::Index(i) => {
+                by_index = true;
+                i.to_string()
+            }
+        };
+        if !list.contains(&text) {
+            list.push(text);
+        }
+    }
+    if !list.is_empty() {
         note.push_str(&format!(
-            ", on interface{} {} (by index)",
-            if ifaces.len() == 1 { "" } else { "s" },
-            list.join(", ")
+            ", on interface{} {}{}",
+            if list.len() == 1 { "" } else { "s" },
+            list.join(", "),
+            if by_index { " (by index)" } else { "" }
         ));
     }
     note.push_str("; each is counted once, not as a retransmission");

@@ -35,8 +35,40 @@ fn a_copy_on_another_interface_is_one_packet() {
     assert!(w.copy(&seg(100, b"hello", 63, Some(7), Some(9)), at(0)));
     assert_eq!((w.copies, w.copied), (2, 1));
     assert_eq!(w.ifaces(), [4, 6, 9]);
-    let note = copies_note(&w, &PathWatch::default(), 1).unwrap();
+    let note = copies_note(&w, &PathWatch::default(), 1, &Interfaces::default()).unwrap();
     assert_eq!(note, "each packet was captured 3 times, on interfaces 4, 6, 9 (by index); each is counted once, not as a retransmission");
+}
+
+/// pcapng interfaces by name, in the order the connection's packets were first seen on
+/// them, whichever direction; an unnamed one by its ID; cooked indexes first, in order.
+#[test]
+fn copies_on_named_interfaces_are_named() {
+    use crate::capture::Interface;
+    let mut names = Interfaces::default();
+    let mut key = |number: u32, name: Option<&str>| {
+        names.key(&Interface {
+            number,
+            id: number,
+            name: name.map(Into::into),
+        })
+    };
+    let (veth, br, unnamed) = (key(0, Some("veth0")), key(1, Some("br0")), key(2, None));
+    let (mut a, mut b) = (PathWatch::default(), PathWatch::default());
+    assert!(!a.copy(&seg(100, b"hello", 64, Some(7), Some(veth)), at(0)));
+    assert!(a.copy(&seg(100, b"hello", 64, Some(7), Some(br)), at(0)));
+    assert!(!b.copy(&seg(500, b"bye", 64, Some(9), Some(br)), at(0)));
+    assert!(b.copy(&seg(500, b"bye", 64, Some(9), Some(veth)), at(0)));
+    let note = copies_note(&a, &b, 2, &names).unwrap();
+    assert_eq!(note, "each packet was captured 2 times, on interfaces veth0, br0; each is counted once, not as a retransmission");
+    // An unnamed interface, and a cooked index, beside them.
+    assert!(b.copy(&seg(500, b"bye", 64, Some(9), Some(unnamed)), at(0)));
+    assert!(!b.copy(&seg(600, b"!", 64, Some(10), Some(37)), at(0)));
+    assert!(b.copy(&seg(600, b"!", 64, Some(10), Some(veth)), at(0)));
+    let note = copies_note(&a, &b, 3, &names).unwrap();
+    assert!(
+        note.contains(", on interfaces 37, veth0, br0, 2 (by index);"),
+        "{note}"
+    );
 }
 
 #[test]
@@ -102,7 +134,7 @@ fn the_ring_remembers_one_packet_between_copies() {
     assert!(!w.copy(&seg(102, b"c", 64, Some(3), Some(4)), at(0)));
     assert!(w.copy(&seg(101, b"b", 64, Some(2), Some(6)), at(0)));
     assert!(w.copy(&seg(102, b"c", 64, Some(3), Some(6)), at(0)));
-    let note = copies_note(&w, &PathWatch::default(), 3).unwrap();
+    let note = copies_note(&w, &PathWatch::default(), 3, &Interfaces::default()).unwrap();
     assert!(
         note.starts_with("each packet was captured 2 times"),
         "{note}"
