@@ -15,8 +15,8 @@
 //! headers are then decoded once, not once per reader: its owner reads the segment from
 //! where they were found, and the other readers pass it knowing only its time.
 //!
-//! Memory: [`RING`] chunks, reused once every reader has released them, so a fast thread
-//! runs at most that far ahead of a slow one.
+//! Memory: [`RING`] chunks (one per reader where there are more), reused once every reader
+//! has released them, so a fast thread runs at most that far ahead of a slow one.
 //!
 //! Waiting: a reader that must wait (for the chunk another thread is reading, or for a slot
 //! the slowest reader holds) first does the work its thread has that can wait (the
@@ -52,11 +52,20 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Bytes per chunk: records of up to this size (less its 16-byte header) are shared.
-/// 64 KiB rather than 128: the same time on a 1 GB capture (the kernel's copy still lands
-/// in cache) and a quarter of a MiB less peak RSS for the ring.
+/// Each chunk is handed from the thread that read it to every other (a wake-up, often a
+/// wait): 256 KiB rather than 64 makes a quarter of the hand-overs. The readers alone
+/// (`examples/shared_read`, two threads, 1 GB) took 0.64-0.90 s with 64 KiB and
+/// 0.34-0.37 s with 256 KiB, and wsclose itself on a busy machine 1.12-1.60 s against
+/// 0.95-1.29 s; a MiB more peak RSS.
+#[cfg(not(test))]
+pub const CHUNK: usize = 256 << 10;
+
+/// In unit tests, a quarter: their files of a few MB then make dozens of chunks.
+#[cfg(test)]
 pub const CHUNK: usize = 64 << 10;
 
-/// Chunks in flight: how far the fastest reader may run ahead of the slowest.
+/// Chunks in flight, at least: how far the fastest reader may run ahead of the slowest.
+/// With more readers than this, one chunk each (see `ring_len`).
 pub const RING: usize = 4;
 
 /// Chunks read ahead of the one a reader takes, when their slots are free.
@@ -173,7 +182,7 @@ pub struct Header {
 struct State {
     /// Taken by the thread filling a chunk, so that the lock is not held while it reads.
     file: Option<File>,
-    /// Chunks filled so far; chunk `s` lives in `ring[s % RING]` until `s + RING` is filled.
+    /// Chunks filled so far; chunk `s` lives in `ring[s % ring.len()]` until `s + ring.len()` is filled.
     filled: u64,
     ring: Vec<Option<Arc<Chunk>>>,
     /// The next chunk each reader will take.
@@ -191,6 +200,20 @@ struct State {
     /// Readers waiting for a chunk or a slot: only then is there anyone to wake (a wake-up
     /// is a system call).
     waiting: usize,
+}
+
+/// The ring's length for `readers` readers: [`RING`], or one chunk each where there are
+/// more (each must be done with a chunk before its slot is filled again, so that a ring
+/// shorter than the readers keeps most of them waiting for the slowest).
+fn ring_len(readers: usize) -> usize {
+    readers.max(RING)
+}
+
+impl State {
+    /// The ring's slot of chunk `s`.
+    fn slot(&self, s: u64) -> usize {
+        (s % self.ring.len().max(1) as u64) as usize
+    }
 }
 
 /// The shared reader: create it once per file, then call [`SharedFile::next`] from each
@@ -250,7 +273,7 @@ impl SharedFile {
         let state = State {
             file: Some(file),
             filled: 0,
-            ring: (0..RING)
+            ring: (0..ring_len(readers))
                 .map(|_| {
                     Some(Arc::new(Chunk {
                         data: Vec::new(),
@@ -324,7 +347,7 @@ impl SharedFile {
         loop {
             let s = *st.next.get(reader)?;
             if s < st.filled {
-                let chunk = st.ring.get((s % RING as u64) as usize)?.clone()?;
+                let chunk = st.ring.get(st.slot(s))?.clone()?;
                 if let Some(n) = st.next.get_mut(reader) {
                     *n = s + 1;
                 }
@@ -405,7 +428,8 @@ impl SharedFile {
         st.file = Some(file);
         st.carry = carry;
         st.ng = ng;
-        if let Some(slot) = st.ring.get_mut((s % RING as u64) as usize) {
+        let at = st.slot(s);
+        if let Some(slot) = st.ring.get_mut(at) {
             *slot = Some(Arc::new(chunk));
         }
         st.filled = s + 1;
@@ -458,11 +482,12 @@ impl SharedFile {
         if st.file.is_none() || st.filled != s {
             return None;
         }
-        let oldest = s.checked_sub(RING as u64);
+        let oldest = s.checked_sub(st.ring.len() as u64);
         if oldest.is_some_and(|o| st.next.iter().any(|&n| n <= o)) {
             return None;
         }
-        let slot = st.ring.get_mut((s % RING as u64) as usize)?;
+        let at = st.slot(s);
+        let slot = st.ring.get_mut(at)?;
         let chunk = match Arc::try_unwrap(slot.take()?) {
             Ok(chunk) => chunk,
             Err(arc) => {

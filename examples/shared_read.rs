@@ -1,0 +1,60 @@
+//! The threaded design's reading part alone: `N` threads take every chunk of one capture
+//! file from the shared reader, as wsclose's analyzer threads do (the thread that reads a
+//! chunk also indexes it: each plain TCP packet's owner thread, found from its headers),
+//! and each counts the packets its shard owns, analyzing nothing. Its time is the most
+//! the threaded design can do on the machine: wsclose with `--threads N` cannot be faster.
+//!
+//! ```sh
+//! cargo run --release --example shared_read -- capture.pcap 2
+//! ```
+//!
+//! Prints the packets each thread owned, the packets every thread read (the others'), and
+//! the chunks.
+
+use std::path::Path;
+use std::sync::Arc;
+use wsclose::__internals::capture::shared::{SharedFile, ANY};
+use wsclose::__internals::decode::{Shards, MAX_GROUPS};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let path = args.next().expect("usage: shared_read FILE [THREADS]");
+    let threads: usize = args
+        .next()
+        .map_or(2, |t| t.parse().expect("a thread count"));
+    let shards = Shards::new(MAX_GROUPS, threads as u64);
+    let shared = Arc::new(
+        SharedFile::open(Path::new(&path), shards, None)
+            .expect("a regular classic pcap or pcapng file"),
+    );
+    let counts: Vec<(u64, u64, u64)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|k| {
+                let shared = Arc::clone(&shared);
+                s.spawn(move || {
+                    let (mut own, mut any, mut chunks) = (0u64, 0u64, 0u64);
+                    let mut prev = None;
+                    while let Some(chunk) = shared.next(k, prev.take(), &mut || false) {
+                        chunks += 1;
+                        for rec in chunk.index() {
+                            if usize::from(rec.owner) == k {
+                                own += 1;
+                            } else if rec.owner == ANY {
+                                any += 1;
+                            }
+                        }
+                        prev = Some(chunk);
+                    }
+                    (own, any, chunks)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("a reader thread"))
+            .collect()
+    });
+    for (k, (own, any, chunks)) in counts.iter().enumerate() {
+        println!("thread {k}: {own} packets of its shard, {any} read by all, {chunks} chunks");
+    }
+}
