@@ -397,6 +397,30 @@ fn two_records_seconds_back_give_one_warning_naming_the_first() {
 }
 
 #[test]
+fn records_milliseconds_back_say_the_file_is_out_of_order() {
+    // Packet 9 50 ms earlier than packet 8, as when dumpcap writes two interfaces' packets
+    // in bursts: one warning, which names reordercap; 5 ms back says nothing.
+    let (head, recs) = pcap_records(&fixture(PCAP));
+    let (s8, u8) = time_of(&recs[7]);
+    let back = |ms: u32| {
+        let (s, u) = if u8 >= ms * 1000 {
+            (s8, u8 - ms * 1000)
+        } else {
+            (s8 - 1, u8 + 1_000_000 - ms * 1000)
+        };
+        [head.clone(), with_time(&recs, 8, s, u).concat()].concat()
+    };
+    let (out, r) = run("back50ms.pcap", &back(50));
+    assert_closes(&out, &r, 1008, &undamaged_pcap());
+    assert_eq!(warnings(&r).len(), 1, "{r}");
+    let w = warning_with(&out, &r, "capture times go backwards");
+    assert!(w.contains("packet 9 is 0.05"), "{w}");
+    assert!(w.contains("reordercap"), "{w}");
+    let (_, r) = run("back5ms.pcap", &back(5));
+    assert!(warnings(&r).is_empty(), "{r}");
+}
+
+#[test]
 fn a_record_an_hour_back_evicts_nothing_and_is_named_once() {
     let (head, recs) = pcap_records(&fixture(PCAP));
     for (i, packet) in [(8usize, 9u64), (0, 1)] {

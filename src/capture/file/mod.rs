@@ -244,52 +244,74 @@ impl Tally {
     }
 }
 
-/// Capture times that go backwards in file order by at least [`BACKWARDS_NOTED_NS`]: how
-/// often, and the first time, for one warning per input. Packets are analyzed in file order
-/// whatever their times; a time out of order only skews the delays computed across it.
-/// Smaller steps back are left unsaid: captures on several CPUs or interfaces have them
-/// by the dozen (tens of microseconds) and they change no figure a user reads.
+/// Capture times that go backwards in file order by at least [`BACKWARDS_NOTED_NS`], or
+/// else by at least [`OUT_OF_ORDER_NS`]: how often, and the first time, for one warning per
+/// input. Packets are analyzed in file order whatever their times; a time out of order
+/// skews the delays computed across it, and a packet captured again on another interface
+/// is told from a retransmission only when its copy comes soon after it in the file
+/// (dumpcap with several interfaces writes each one's packets in bursts). Smaller steps
+/// back are left unsaid: captures on several CPUs or queues have them by the dozen (tens
+/// of microseconds) and they change no figure a user reads.
 #[derive(Default)]
 struct Backwards {
     /// The previous packet's number and time.
     last: Option<(u64, Timestamp)>,
+    /// Steps back of a second or more, and of [`OUT_OF_ORDER_NS`] or more.
     count: u64,
-    /// The first packet earlier than the one before it: (its number, the previous packet's
-    /// number, how far back in nanoseconds).
+    small: u64,
+    /// The first packet a second (`first`), or [`OUT_OF_ORDER_NS`] (`first_small`), earlier than
+    /// the one before it: (its number, the previous packet's number, how far back in
+    /// nanoseconds).
     first: Option<(u64, u64, i64)>,
+    first_small: Option<(u64, u64, i64)>,
 }
 
 impl Backwards {
     fn see(&mut self, number: u64, ts: Timestamp) {
         if let Some((prev, last)) = self.last {
-            if last.0.saturating_sub(ts.0) >= BACKWARDS_NOTED_NS {
-                self.count += 1;
-                self.first
-                    .get_or_insert((number, prev, last.0.saturating_sub(ts.0)));
+            let back = last.0.saturating_sub(ts.0);
+            if back >= OUT_OF_ORDER_NS {
+                self.small += 1;
+                self.first_small.get_or_insert((number, prev, back));
+                if back >= BACKWARDS_NOTED_NS {
+                    self.count += 1;
+                    self.first.get_or_insert((number, prev, back));
+                }
             }
         }
         self.last = Some((number, ts));
     }
 
     fn warning(&self) -> Option<String> {
-        let (n, prev, back) = self.first?;
-        let others = match self.count {
+        let ((n, prev, back), count, unit) = match (self.first, self.first_small) {
+            (Some(first), _) => (first, self.count, "a second"),
+            (None, Some(first)) => (first, self.small, "10 ms"),
+            (None, None) => return None,
+        };
+        let others = match count {
             0 | 1 => String::new(),
             c => format!(
-                " ({} more packets are a second or more earlier than the one before them)",
+                " ({} more packets are {unit} or more earlier than the one before them)",
                 c - 1
             ),
         };
         Some(format!(
             "capture times go backwards: packet {n} is {:.6} s earlier than packet {prev}{others}; \
-             packets are analyzed in file order, but delays and durations spanning such a packet may be wrong",
+             packets are analyzed in file order, but delays and durations spanning such a packet may be wrong, \
+             and a packet captured on two interfaces counts as a retransmission unless its copy follows it closely \
+             (`reordercap IN OUT` writes a copy of the file in time order)",
             back as f64 / 1e9
         ))
     }
 }
 
-/// A step back in capture time worth a warning: one second.
+/// A step back in capture time worth a warning on its own: one second.
 const BACKWARDS_NOTED_NS: i64 = 1_000_000_000;
+
+/// A step back in capture time that says the file is out of order (several interfaces
+/// written in bursts, files merged by hand): 10 ms, far above the jitter between the CPUs,
+/// queues or interfaces of one capture written as it goes (a millisecond at most).
+const OUT_OF_ORDER_NS: i64 = 10_000_000;
 
 /// The size of `path` if it is a regular, uncompressed classic pcap or pcapng file: the
 /// kind several threads can share, read once ([`SharedFile`]), each going on alone from a
