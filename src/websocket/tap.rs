@@ -51,9 +51,17 @@ impl Tap {
                 0
             };
             let (first, rest) = b.split_at(head);
+            // The cap once those bytes are kept (it reads the first two alone), so that
+            // what is kept grows once, not a byte at a time through a few reallocations.
+            let mut two = [0u8; 2];
+            let known = kept.iter().chain(first).take(2).zip(two.iter_mut());
+            let n = known.map(|(b, t)| *t = *b).count();
+            let cap = self.keep.cap(*text, two.get(..n).unwrap_or_default());
+            let room = cap.saturating_sub(kept.len() + first.len());
+            let more = rest.get(..room).unwrap_or(rest);
+            kept.reserve_exact(first.len() + more.len());
             kept.extend_from_slice(first);
-            let room = self.keep.cap(*text, kept).saturating_sub(kept.len());
-            kept.extend_from_slice(rest.get(..room).unwrap_or(rest));
+            kept.extend_from_slice(more);
         }
     }
 
