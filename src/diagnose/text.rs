@@ -70,13 +70,16 @@ pub fn rank(c: &Cause) -> u8 {
 
 /// The detail of a status: its causes' sentences, in order, one space apart.
 pub fn detail(causes: &[Cause]) -> String {
-    let mut s = String::new();
+    // Room for a few sentences at once (written piece by piece, the text otherwise grows
+    // through five or six reallocations), then only what it took is kept.
+    let mut s = String::with_capacity(512);
     for c in causes {
         if !s.is_empty() {
             s.push(' ');
         }
         let _ = write!(s, "{c}");
     }
+    s.shrink_to_fit();
     s
 }
 
