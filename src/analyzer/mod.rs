@@ -29,6 +29,8 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 pub mod budget;
+mod tomb;
+use tomb::tomb;
 mod options;
 use budget::Budget;
 pub use options::{Freeze, Options};
@@ -88,18 +90,6 @@ impl Tombstone {
 }
 
 const NO_REPORT: u32 = u32::MAX;
-
-/// The key of a flow's tombstone: a 64-bit SipHash of its 4-tuple rather than the 40-byte
-/// tuple, so that the tombstones of a busy capture (tens of thousands inside the grace
-/// period) take a third of the memory. A packet is taken for a closed connection's only if
-/// its flow's hash equals a tombstone's: for a capture's thousands of flows, odds of about
-/// one in 10^14 that two differ and share it.
-fn tomb(key: &FlowKey) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::hash::DefaultHasher::new();
-    key.hash(&mut h);
-    h.finish()
-}
 
 /// A callback for each close frame or TCP ending of a WebSocket connection, as it happens.
 pub type OnEvent = Box<dyn FnMut(&CloseEvent) + Send>;
