@@ -108,6 +108,9 @@ enum Phase {
     Application,
 }
 
+/// One direction's state. Its ciphers are boxed (a key schedule is about 600 bytes, and
+/// of the five at most two are set at a time): the session's fields that every packet
+/// reads stay in a few cache lines.
 #[derive(Debug, Default)]
 struct Dir {
     framer: Framer,
@@ -119,15 +122,15 @@ struct Dir {
     stats: DirectionSummary,
     // TLS 1.3
     phase: Option<Phase>,
-    early: Option<RecordCipher>,
-    handshake: Option<RecordCipher>,
-    app: Option<RecordCipher>,
+    early: Option<Box<RecordCipher>>,
+    handshake: Option<Box<RecordCipher>>,
+    app: Option<Box<RecordCipher>>,
     app_secret: Option<Secret>,
     handshake_opened: bool,
     early_offered: bool,
     // TLS 1.2
-    next12: Option<RecordCipher>,
-    current12: Option<RecordCipher>,
+    next12: Option<Box<RecordCipher>>,
+    current12: Option<Box<RecordCipher>>,
 }
 
 impl Dir {
