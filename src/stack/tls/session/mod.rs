@@ -87,10 +87,6 @@ impl<'a> Iterator for Events<'a> {
     }
 }
 
-/// The plaintext buffer's capacity kept from one feed to the next (one feed's records
-/// are gathered and decrypted in it); a feed that needed more frees it afterwards.
-const PLAIN_KEEP: usize = 64 << 10;
-
 /// Records held (per direction) while waiting for the other side's hello or for keys.
 const MAX_PENDING_BYTES: usize = 4 << 20;
 
@@ -186,7 +182,8 @@ pub struct TlsSession {
     /// The last feed's events.
     out: Vec<Out>,
     /// The last feed's records: each is gathered at the end, decrypted in place, and cut
-    /// back to the end of the last plaintext handed on (`keep`).
+    /// back to the end of the last plaintext handed on (`keep`). The thread's scratch
+    /// buffer from a feed to [`TlsSession::release`] (`record::spare`).
     plain: Vec<u8>,
     keep: usize,
 }
@@ -201,7 +198,7 @@ impl fmt::Debug for TlsSession {
 
 impl Drop for TlsSession {
     fn drop(&mut self) {
-        record::spare::give(std::mem::take(&mut self.plain));
+        self.release();
     }
 }
 
@@ -250,7 +247,7 @@ impl TlsSession {
 
     /// Feeds `bytes` of one direction's stream, carried by `packet`; returns the events
     /// they (and any records that were waiting) produced, in order per direction (also
-    /// [`TlsSession::events`] until the next feed).
+    /// [`TlsSession::events`] until the next feed or [`TlsSession::release`]).
     pub fn feed(
         &mut self,
         from_client: bool,
@@ -259,8 +256,8 @@ impl TlsSession {
         keys: &keylog::KeyLog,
     ) -> Events<'_> {
         self.out.clear();
-        if self.plain.capacity() > PLAIN_KEEP {
-            self.plain = Vec::new();
+        if self.plain.capacity() == 0 {
+            self.plain = record::spare::take_scratch();
         }
         self.plain.clear();
         self.keep = 0;
@@ -287,12 +284,21 @@ impl TlsSession {
         self.events()
     }
 
-    /// The events of the last [`TlsSession::feed`].
+    /// The events of the last [`TlsSession::feed`] (none after [`TlsSession::release`]).
     pub fn events(&self) -> Events<'_> {
         Events {
             out: self.out.iter(),
             plain: &self.plain,
         }
+    }
+
+    /// Done with the last feed's events: their buffer goes back to the thread, for the
+    /// next feed of any connection (whose records are then gathered and decrypted in
+    /// memory that is in cache, not in a buffer of each connection's own).
+    pub fn release(&mut self) {
+        self.out.clear();
+        self.keep = 0;
+        record::spare::give_scratch(std::mem::take(&mut self.plain));
     }
 
     /// Bytes of one direction are missing (`packet` showed it, if known): that direction
@@ -820,4 +826,33 @@ enum Setup {
     Ready,
     Missing,
     Mismatch,
+}
+
+#[cfg(test)]
+mod scratch_tests {
+    use super::*;
+
+    /// A feed gathers its records in the thread's scratch buffer and [`TlsSession::release`]
+    /// hands it back: the next connection's feed uses the same allocation (not one buffer
+    /// per connection), and the released session has no events left.
+    #[test]
+    fn feeds_share_the_threads_scratch_buffer() {
+        let keys = keylog::KeyLog::new();
+        let alert = [content::ALERT, 3, 3, 0, 2, 1, 0]; // warning close_notify
+        let mut a = TlsSession::new();
+        assert_eq!(a.feed(true, &alert, 1, &keys).count(), 1);
+        let ptr = a.plain.as_ptr();
+        assert!(a.plain.capacity() > 0);
+        a.release();
+        assert_eq!(a.events().count(), 0, "nothing after release");
+        let mut b = TlsSession::new();
+        assert_eq!(b.feed(true, &alert, 2, &keys).count(), 1);
+        assert_eq!(b.plain.as_ptr(), ptr, "the thread's buffer, not a new one");
+        // Not released: the session holds it, and the next session gets another.
+        let mut c = TlsSession::new();
+        assert_eq!(c.feed(true, &alert, 3, &keys).count(), 1);
+        assert_ne!(c.plain.as_ptr(), ptr);
+        drop(b); // gives it back
+        c.release();
+    }
 }
