@@ -31,7 +31,9 @@
 mod tls12;
 mod tls13;
 
-use super::handshake::{self, kind, ClientHello, Message, Reassembler, ServerHello, TLS12, TLS13};
+use super::handshake::{
+    self, kind, ClientHello, MessageRef, Reassembler, ServerHello, TLS12, TLS13,
+};
 use super::keylog::ClientRandom;
 use super::keylog::{self, Secret};
 use super::keys::{self, Bulk, Suite};
@@ -641,27 +643,40 @@ impl TlsSession {
                     }
                 }
             }
-            content::HANDSHAKE => match d.hs.push(bytes) {
-                Ok(messages) => {
-                    for m in messages {
-                        if self.dir_ref(from_client).stopped() {
-                            break;
-                        }
-                        self.message(from_client, m, early, keys);
+            content::HANDSHAKE => {
+                // The messages are read where they were joined, the reassembler taken out
+                // of the direction meanwhile (its messages change the session).
+                let mut hs = std::mem::take(&mut d.hs);
+                hs.add(bytes);
+                let joined = hs.drain(|m| {
+                    if self.dir_ref(from_client).stopped() {
+                        return false;
                     }
+                    self.message(from_client, m, early, keys);
+                    true
+                });
+                if self.dir_ref(from_client).stopped() {
+                    hs.clear(); // as stopping the direction does
                 }
-                Err(handshake::ReassemblyError::TooLong { kind, len }) => {
+                self.dir(from_client).hs = hs;
+                if let Err(handshake::ReassemblyError::TooLong { kind, len }) = joined {
                     self.dir(from_client)
                         .stop(NotDecrypted::ProtocolViolation(format!(
                             "handshake message type {kind} of {len} bytes"
                         )));
                 }
-            },
+            }
             _ => {}
         }
     }
 
-    fn message(&mut self, from_client: bool, m: Message, early: bool, keys: &keylog::KeyLog) {
+    fn message(
+        &mut self,
+        from_client: bool,
+        m: MessageRef<'_>,
+        early: bool,
+        keys: &keylog::KeyLog,
+    ) {
         if from_client {
             self.client_message(m, early)
         } else {
@@ -669,13 +684,13 @@ impl TlsSession {
         }
     }
 
-    fn client_message(&mut self, m: Message, early: bool) {
+    fn client_message(&mut self, m: MessageRef<'_>, early: bool) {
         if self.client_hello.is_none() {
             if m.kind != kind::CLIENT_HELLO {
                 self.fail(NotDecrypted::HandshakeNotCaptured);
                 return;
             }
-            match handshake::parse_client_hello(&m.body) {
+            match handshake::parse_client_hello(m.body) {
                 Some(ch) => {
                     self.client.early_offered = ch.early_data;
                     self.client_hello = Some(ch);
@@ -688,22 +703,22 @@ impl TlsSession {
         }
         match m.kind {
             kind::CLIENT_HELLO if self.hello_retry_request && self.client_hello2.is_none() => {
-                self.client_hello2 = handshake::parse_client_hello(&m.body);
+                self.client_hello2 = handshake::parse_client_hello(m.body);
             }
             kind::END_OF_EARLY_DATA if early => self.client.phase = Some(Phase::Handshake),
             kind::FINISHED => self.finished(true),
-            kind::KEY_UPDATE => self.key_update(true, &m.body),
+            kind::KEY_UPDATE => self.key_update(true, m.body),
             _ => {}
         }
     }
 
-    fn server_message(&mut self, m: Message, keys: &keylog::KeyLog) {
+    fn server_message(&mut self, m: MessageRef<'_>, keys: &keylog::KeyLog) {
         if self.server_hello.is_none() {
             if m.kind != kind::SERVER_HELLO {
                 self.fail(NotDecrypted::HandshakeNotCaptured);
                 return;
             }
-            let Some(sh) = handshake::parse_server_hello(&m.body) else {
+            let Some(sh) = handshake::parse_server_hello(m.body) else {
                 self.fail(NotDecrypted::ProtocolViolation(
                     "malformed ServerHello".into(),
                 ));
@@ -719,7 +734,7 @@ impl TlsSession {
         }
         match m.kind {
             kind::ENCRYPTED_EXTENSIONS => {
-                if let Some(ee) = handshake::parse_encrypted_extensions(&m.body) {
+                if let Some(ee) = handshake::parse_encrypted_extensions(m.body) {
                     if ee.alpn.is_some() {
                         self.alpn_chosen = ee.alpn;
                     }
@@ -729,7 +744,7 @@ impl TlsSession {
                 }
             }
             kind::FINISHED => self.finished(false),
-            kind::KEY_UPDATE => self.key_update(false, &m.body),
+            kind::KEY_UPDATE => self.key_update(false, m.body),
             _ => {} // Certificate…, NewSessionTicket: nothing to decrypt with
         }
     }
