@@ -385,11 +385,13 @@ impl KeyLog {
         let mut tally = Tally::default();
         let mut line_no = 0u64;
         self.reserve_for(text.len() as u64);
-        for line in text.split(|&b| b == b'\n') {
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', text).chain([text.len()]) {
             line_no = line_no.saturating_add(1);
-            if let Some(kind) = self.parse_line(line) {
+            if let Some(kind) = self.parse_line(text.get(start..end).unwrap_or_default()) {
                 tally.note(&mut warnings, source, line_no, kind);
             }
+            start = end.saturating_add(1);
         }
         warnings.extend(tally.more(source));
         warnings
@@ -439,7 +441,7 @@ impl KeyLog {
         let mut warnings = Vec::new();
         let mut state = self.sources.remove(source).unwrap_or_default();
         let mut rest = bytes;
-        while let Some(nl) = rest.iter().position(|&b| b == b'\n') {
+        while let Some(nl) = memchr::memchr(b'\n', rest) {
             let (head, tail) = rest.split_at(nl);
             rest = tail.get(1..).unwrap_or_default();
             state.lines = state.lines.saturating_add(1);
