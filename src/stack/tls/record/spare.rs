@@ -49,18 +49,23 @@ pub(crate) fn give_scratch(v: Vec<u8>) {
     }
 }
 
-/// An empty buffer with room for `cap` bytes: a kept one when `cap` is of a record's
-/// size and one is kept (a small record gets a small buffer of its own, not a kept
-/// one it would hold on to).
+/// An empty buffer with room for `cap` bytes: the one kept last when `cap` is of a
+/// record's size and that one has room (a small record gets a small buffer of its own,
+/// not a kept one it would hold on to).
 pub(crate) fn take(cap: usize) -> Vec<u8> {
     let kept = if cap >= MIN {
-        SPARE.with_borrow_mut(Vec::pop)
+        // The last kept, if it is large enough (growing one would copy it whole).
+        SPARE.with_borrow_mut(|s| {
+            if s.last().is_some_and(|v| v.capacity() >= cap) {
+                s.pop()
+            } else {
+                None
+            }
+        })
     } else {
         None
     };
-    let mut v = kept.unwrap_or_default();
-    v.reserve_exact(cap);
-    v
+    kept.unwrap_or_else(|| Vec::with_capacity(cap))
 }
 
 /// Keeps `v` for a later [`take`] on this thread, emptied, if it is of a record's size
