@@ -114,6 +114,13 @@ pub struct Message {
     pub body: Vec<u8>,
 }
 
+/// One whole handshake message, its body borrowed from the [`Reassembler`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageRef<'a> {
+    pub kind: u8,
+    pub body: &'a [u8],
+}
+
 /// Why handshake reassembly stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReassemblyError {
@@ -130,29 +137,59 @@ pub struct Reassembler {
 impl Reassembler {
     /// Adds `bytes` (one record's plaintext) and returns the messages completed.
     pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<Message>, ReassemblyError> {
-        self.buf.extend_from_slice(bytes);
+        self.add(bytes);
         let mut out = Vec::new();
-        let mut used = 0usize;
-        while let Some(rest) = self.buf.get(used..) {
-            let mut r = Reader::new(rest);
-            let (Some(kind), Some(len)) = (r.u8(), r.u24()) else {
+        self.drain(|m| {
+            out.push(Message {
+                kind: m.kind,
+                body: m.body.to_vec(),
+            });
+            true
+        })?;
+        Ok(out)
+    }
+
+    /// Adds `bytes` (one record's plaintext); [`Reassembler::drain`] hands on the messages
+    /// they complete.
+    pub fn add(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// Calls `f` with each whole message added so far, in order, while it returns `true`,
+    /// and forgets them (no copy, no allocation per message). A header announcing more
+    /// than [`MAX_MESSAGE`] after them is an error before any of them is handed on.
+    pub fn drain(
+        &mut self,
+        mut f: impl FnMut(MessageRef<'_>) -> bool,
+    ) -> Result<(), ReassemblyError> {
+        let whole = self.whole()?;
+        let mut rest = self.buf.get(..whole).unwrap_or_default();
+        while let Some((kind, len, tail)) = header(rest) {
+            let (body, after) = tail.split_at(len.min(tail.len()));
+            rest = after;
+            if !f(MessageRef { kind, body }) {
                 break;
-            };
+            }
+        }
+        self.buf.drain(..whole.min(self.buf.len()));
+        Ok(())
+    }
+
+    /// The length of the whole messages at the buffer's start; an error (the buffer
+    /// cleared) at a header over [`MAX_MESSAGE`].
+    fn whole(&mut self) -> Result<usize, ReassemblyError> {
+        let mut used = 0usize;
+        while let Some((kind, len, tail)) = header(self.buf.get(used..).unwrap_or_default()) {
             if len > MAX_MESSAGE {
                 self.buf.clear();
                 return Err(ReassemblyError::TooLong { kind, len });
             }
-            let Some(body) = r.take(len) else {
+            if tail.len() < len {
                 break;
-            };
-            out.push(Message {
-                kind,
-                body: body.to_vec(),
-            });
+            }
             used = used.saturating_add(4).saturating_add(len);
         }
-        self.buf.drain(..used.min(self.buf.len()));
-        Ok(out)
+        Ok(used)
     }
 
     /// Whether part of a message is waiting for the rest.
@@ -164,6 +201,14 @@ impl Reassembler {
     pub fn clear(&mut self) {
         self.buf.clear();
     }
+}
+
+/// A message header at the start of `bytes`: its type, its announced length and the bytes
+/// after the header.
+fn header(bytes: &[u8]) -> Option<(u8, usize, &[u8])> {
+    let mut r = Reader::new(bytes);
+    let (kind, len) = (r.u8()?, r.u24()?);
+    Some((kind, len, bytes.get(4..)?))
 }
 
 /// A hello's session ID (at most 32 bytes, RFC 5246 §7.4.1.2), held inline; the bytes past
@@ -536,6 +581,50 @@ pub(crate) mod tests {
             assert_eq!(kinds, vec![1, 20, 24], "split at {split1}");
             assert_eq!(got[1].body, vec![0xaa; 32]);
         }
+    }
+
+    /// `drain` hands each whole message on where it was joined, stops when told to (the
+    /// rest of the whole messages forgotten, as a stopped direction forgets them), keeps a
+    /// partial one, and hands on none of a buffer with a too-long header after them.
+    #[test]
+    fn drain_borrows_messages_and_stops_when_told() {
+        let a = message(kind::FINISHED, &[0xaa; 32]);
+        let b = message(kind::KEY_UPDATE, &[1]);
+        let mut r = Reassembler::default();
+        r.add(&[a.clone(), b.clone()].concat());
+        r.add(&b[..2]);
+        let mut seen = Vec::new();
+        r.drain(|m| {
+            seen.push((m.kind, m.body.to_vec()));
+            true
+        })
+        .unwrap();
+        assert_eq!(seen, vec![(20, vec![0xaa; 32]), (24, vec![1])]);
+        assert!(r.has_partial(), "the third message's first bytes wait");
+        r.add(&b[2..]);
+        r.add(&a);
+        let mut kinds = Vec::new();
+        r.drain(|m| {
+            kinds.push(m.kind);
+            false
+        })
+        .unwrap();
+        assert_eq!(kinds, vec![24], "stopped after the first");
+        assert!(!r.has_partial());
+        r.add(&[a.clone(), vec![11, 0xff, 0xff, 0xff]].concat());
+        let mut called = false;
+        let e = r.drain(|_| {
+            called = true;
+            true
+        });
+        assert_eq!(
+            e,
+            Err(ReassemblyError::TooLong {
+                kind: 11,
+                len: 0xff_ffff
+            })
+        );
+        assert!(!called && !r.has_partial());
     }
 
     #[test]

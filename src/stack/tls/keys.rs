@@ -249,33 +249,32 @@ pub fn hkdf_expand_label(
     context: &[u8],
     len: usize,
 ) -> Result<Vec<u8>, KeyError> {
-    let mut out = hkdf_expand_labels(hash, secret, &[(label, context, len)])?;
-    out.pop().ok_or(KeyError::Length)
+    let [out] = hkdf_expand_labels(hash, secret, &[(label, context, len)])?;
+    Ok(out)
 }
 
 /// HKDF-Expand-Label of several labels from one secret, whose HMAC key is set up once
-/// (two hash blocks saved per further label).
-fn hkdf_expand_labels(
+/// (two hash blocks saved per further label); one allocation per output.
+fn hkdf_expand_labels<const N: usize>(
     hash: HashAlg,
     secret: &[u8],
-    labels: &[(&[u8], &[u8], usize)],
-) -> Result<Vec<Vec<u8>>, KeyError> {
+    labels: &[(&[u8], &[u8], usize); N],
+) -> Result<[Vec<u8>; N], KeyError> {
     if secret.len() != hash.output_len() {
         return Err(KeyError::SecretLength);
     }
-    fn run<H: hkdf::HmacImpl<D>, D: hmac::digest::OutputSizeUser>(
+    fn run<H: hkdf::HmacImpl<D>, D: hmac::digest::OutputSizeUser, const N: usize>(
         h: &Hkdf<D, H>,
-        labels: &[(&[u8], &[u8], usize)],
-    ) -> Result<Vec<Vec<u8>>, KeyError> {
-        labels
-            .iter()
-            .map(|&(label, context, len)| {
-                let info = label_info(label, context, len)?;
-                let mut out = vec![0; len];
-                h.expand(&info, &mut out).map_err(|_| KeyError::Length)?;
-                Ok(out)
-            })
-            .collect()
+        labels: &[(&[u8], &[u8], usize); N],
+    ) -> Result<[Vec<u8>; N], KeyError> {
+        let mut outs: [Vec<u8>; N] = std::array::from_fn(|_| Vec::new());
+        let mut buf = [0u8; MAX_INFO];
+        for (out, &(label, context, len)) in outs.iter_mut().zip(labels) {
+            let info = label_info(&mut buf, label, context, len)?;
+            out.resize(len, 0);
+            h.expand(info, out).map_err(|_| KeyError::Length)?;
+        }
+        Ok(outs)
     }
     match hash {
         HashAlg::Sha256 => run(
@@ -290,19 +289,32 @@ fn hkdf_expand_labels(
     }
 }
 
-/// The HkdfLabel structure (RFC 8446 §7.1) for `label`, `context` and output length `len`.
-fn label_info(label: &[u8], context: &[u8], len: usize) -> Result<Vec<u8>, KeyError> {
+/// The longest HkdfLabel: the output length, a label of up to 255 bytes with its length
+/// ("tls13 " included) and a context of up to 255 with its length.
+const MAX_INFO: usize = 2 + 1 + 255 + 1 + 255;
+
+/// The HkdfLabel structure (RFC 8446 §7.1) for `label`, `context` and output length `len`,
+/// written at the start of `buf`.
+fn label_info<'b>(
+    buf: &'b mut [u8; MAX_INFO],
+    label: &[u8],
+    context: &[u8],
+    len: usize,
+) -> Result<&'b [u8], KeyError> {
     let out_len = u16::try_from(len).map_err(|_| KeyError::Length)?;
     let label_len = u8::try_from(label.len().saturating_add(6)).map_err(|_| KeyError::Length)?;
     let ctx_len = u8::try_from(context.len()).map_err(|_| KeyError::Length)?;
-    let mut info = Vec::with_capacity(4 + 6 + label.len() + context.len());
-    info.extend_from_slice(&out_len.to_be_bytes());
-    info.push(label_len);
-    info.extend_from_slice(b"tls13 ");
-    info.extend_from_slice(label);
-    info.push(ctx_len);
-    info.extend_from_slice(context);
-    Ok(info)
+    let [l0, l1] = out_len.to_be_bytes();
+    let parts: [&[u8]; 5] = [&[l0, l1, label_len], b"tls13 ", label, &[ctx_len], context];
+    let mut at = 0;
+    for part in parts {
+        let end = at + part.len();
+        buf.get_mut(at..end)
+            .ok_or(KeyError::Length)?
+            .copy_from_slice(part);
+        at = end;
+    }
+    buf.get(..at).ok_or(KeyError::Length)
 }
 
 /// One direction's record key and IV (the IV is the 12-byte TLS 1.3 / ChaCha20 IV, the
@@ -341,10 +353,7 @@ pub fn tls13_traffic_keys(suite: &Suite, secret: &[u8]) -> Result<TrafficKeys, K
         return Err(KeyError::Length);
     };
     let labels: [(&[u8], &[u8], usize); 2] = [(b"key", b"", aead.key_len()), (b"iv", b"", 12)];
-    let mut out = hkdf_expand_labels(suite.hash, secret, &labels)?.into_iter();
-    let (Some(key), Some(iv)) = (out.next(), out.next()) else {
-        return Err(KeyError::Length);
-    };
+    let [key, iv] = hkdf_expand_labels(suite.hash, secret, &labels)?;
     Ok(TrafficKeys {
         mac_key: Vec::new(),
         key,
@@ -533,6 +542,26 @@ mod tests {
         );
         assert_ne!(next, vec![1; 32]);
         assert_eq!(tls13_next_secret(s256, &[1; 48]).unwrap().len(), 48);
+    }
+
+    /// The HkdfLabel is built in a fixed buffer: the longest label and context fit, one byte
+    /// more is a length error, not a panic; a shorter context gives another output.
+    #[test]
+    fn hkdf_labels_of_every_length_fit() {
+        let secret = [7u8; 32];
+        let (label, context) = (vec![b'l'; 249], vec![b'c'; 255]);
+        let long = hkdf_expand_label(HashAlg::Sha256, &secret, &label, &context, 32).unwrap();
+        let short =
+            hkdf_expand_label(HashAlg::Sha256, &secret, &label, &context[..254], 32).unwrap();
+        assert_ne!(long, short);
+        assert_eq!(
+            hkdf_expand_label(HashAlg::Sha256, &secret, &[b'l'; 250], b"", 32),
+            Err(KeyError::Length)
+        );
+        assert_eq!(
+            hkdf_expand_label(HashAlg::Sha384, &[7; 48], b"key", &[0; 256], 16),
+            Err(KeyError::Length)
+        );
     }
 
     /// The P_SHA256 vector circulated on the IETF TLS list (2009) and used by many TLS

@@ -206,6 +206,7 @@ impl TlsLayer {
                 self.times[s].push(packet, ts);
                 self.tls.feed(from_client, bytes, packet, keys);
                 self.hand_up(ctx, ts);
+                self.tls.release();
             }
             Event::Gap { packet, .. } => {
                 self.tls.gap(from_client, packet);

@@ -140,13 +140,18 @@ impl Framer {
         spare::give(std::mem::take(&mut self.partial));
     }
 
-    /// Room for `more` bytes in the partial record, from a kept buffer when it has none.
+    /// Room for `more` bytes in the partial record: when its buffer is too small, another
+    /// one (a kept one if it is large enough), the bytes so far copied over, and the old
+    /// one kept or freed (growing it in place would copy the whole old buffer, not just the
+    /// few bytes of the record it holds).
     fn reserve(&mut self, more: usize) {
-        if self.partial.capacity() == 0 {
-            self.partial = spare::take(more);
-        } else {
-            self.partial.reserve(more);
+        let need = self.partial.len().saturating_add(more);
+        if self.partial.capacity() >= need {
+            return;
         }
+        let mut v = spare::take(need);
+        v.extend_from_slice(&self.partial);
+        spare::give(std::mem::replace(&mut self.partial, v));
     }
 }
 

@@ -330,3 +330,27 @@ fn record_buffers_are_kept_for_the_next_connection() {
     spare::give(vec![0; 1 << 20]);
     assert_eq!(spare::kept(), start, "a megabyte buffer is freed, not kept");
 }
+
+/// A partial record whose buffer is too small for it moves to a buffer with room (its few
+/// bytes copied), and the old buffer, of a record's size, is kept for another record:
+/// growing it in place would have copied all of it.
+#[test]
+fn a_too_small_gathering_buffer_is_replaced_and_kept() {
+    let header = [content::APPLICATION_DATA, 3, 3, 0x40, 0x00]; // 16 KiB record
+    let start = spare::kept();
+    let mut f = Framer {
+        partial: Vec::with_capacity(9000),
+    };
+    let old = f.partial.as_ptr();
+    let mut buf = Vec::new();
+    let mut bytes = &header[..];
+    assert_eq!(f.next(&mut bytes, 1, &mut buf), Ok(None));
+    assert!(f.partial.capacity() >= 0x4000 + 5);
+    assert_ne!(f.partial.as_ptr(), old);
+    assert_eq!(f.partial, header);
+    assert_eq!(spare::kept(), start + 1, "the 9000-byte buffer is kept");
+    let body = vec![7u8; 0x4000];
+    let mut bytes = &body[..];
+    let (_, at) = f.next(&mut bytes, 2, &mut buf).unwrap().unwrap();
+    assert_eq!(buf.get(at..), Some(&body[..]));
+}

@@ -31,7 +31,9 @@
 mod tls12;
 mod tls13;
 
-use super::handshake::{self, kind, ClientHello, Message, Reassembler, ServerHello, TLS12, TLS13};
+use super::handshake::{
+    self, kind, ClientHello, MessageRef, Reassembler, ServerHello, TLS12, TLS13,
+};
 use super::keylog::ClientRandom;
 use super::keylog::{self, Secret};
 use super::keys::{self, Bulk, Suite};
@@ -87,10 +89,6 @@ impl<'a> Iterator for Events<'a> {
     }
 }
 
-/// The plaintext buffer's capacity kept from one feed to the next (one feed's records
-/// are gathered and decrypted in it); a feed that needed more frees it afterwards.
-const PLAIN_KEEP: usize = 64 << 10;
-
 /// Records held (per direction) while waiting for the other side's hello or for keys.
 const MAX_PENDING_BYTES: usize = 4 << 20;
 
@@ -108,6 +106,9 @@ enum Phase {
     Application,
 }
 
+/// One direction's state. Its ciphers are boxed (a key schedule is about 600 bytes, and
+/// of the five at most two are set at a time): the session's fields that every packet
+/// reads stay in a few cache lines.
 #[derive(Debug, Default)]
 struct Dir {
     framer: Framer,
@@ -119,15 +120,15 @@ struct Dir {
     stats: DirectionSummary,
     // TLS 1.3
     phase: Option<Phase>,
-    early: Option<RecordCipher>,
-    handshake: Option<RecordCipher>,
-    app: Option<RecordCipher>,
+    early: Option<Box<RecordCipher>>,
+    handshake: Option<Box<RecordCipher>>,
+    app: Option<Box<RecordCipher>>,
     app_secret: Option<Secret>,
     handshake_opened: bool,
     early_offered: bool,
     // TLS 1.2
-    next12: Option<RecordCipher>,
-    current12: Option<RecordCipher>,
+    next12: Option<Box<RecordCipher>>,
+    current12: Option<Box<RecordCipher>>,
 }
 
 impl Dir {
@@ -183,7 +184,8 @@ pub struct TlsSession {
     /// The last feed's events.
     out: Vec<Out>,
     /// The last feed's records: each is gathered at the end, decrypted in place, and cut
-    /// back to the end of the last plaintext handed on (`keep`).
+    /// back to the end of the last plaintext handed on (`keep`). The thread's scratch
+    /// buffer from a feed to [`TlsSession::release`] (`record::spare`).
     plain: Vec<u8>,
     keep: usize,
 }
@@ -198,7 +200,7 @@ impl fmt::Debug for TlsSession {
 
 impl Drop for TlsSession {
     fn drop(&mut self) {
-        record::spare::give(std::mem::take(&mut self.plain));
+        self.release();
     }
 }
 
@@ -247,7 +249,7 @@ impl TlsSession {
 
     /// Feeds `bytes` of one direction's stream, carried by `packet`; returns the events
     /// they (and any records that were waiting) produced, in order per direction (also
-    /// [`TlsSession::events`] until the next feed).
+    /// [`TlsSession::events`] until the next feed or [`TlsSession::release`]).
     pub fn feed(
         &mut self,
         from_client: bool,
@@ -256,8 +258,8 @@ impl TlsSession {
         keys: &keylog::KeyLog,
     ) -> Events<'_> {
         self.out.clear();
-        if self.plain.capacity() > PLAIN_KEEP {
-            self.plain = Vec::new();
+        if self.plain.capacity() == 0 {
+            self.plain = record::spare::take_scratch();
         }
         self.plain.clear();
         self.keep = 0;
@@ -284,12 +286,21 @@ impl TlsSession {
         self.events()
     }
 
-    /// The events of the last [`TlsSession::feed`].
+    /// The events of the last [`TlsSession::feed`] (none after [`TlsSession::release`]).
     pub fn events(&self) -> Events<'_> {
         Events {
             out: self.out.iter(),
             plain: &self.plain,
         }
+    }
+
+    /// Done with the last feed's events: their buffer goes back to the thread, for the
+    /// next feed of any connection (whose records are then gathered and decrypted in
+    /// memory that is in cache, not in a buffer of each connection's own).
+    pub fn release(&mut self) {
+        self.out.clear();
+        self.keep = 0;
+        record::spare::give_scratch(std::mem::take(&mut self.plain));
     }
 
     /// Bytes of one direction are missing (`packet` showed it, if known): that direction
@@ -632,27 +643,40 @@ impl TlsSession {
                     }
                 }
             }
-            content::HANDSHAKE => match d.hs.push(bytes) {
-                Ok(messages) => {
-                    for m in messages {
-                        if self.dir_ref(from_client).stopped() {
-                            break;
-                        }
-                        self.message(from_client, m, early, keys);
+            content::HANDSHAKE => {
+                // The messages are read where they were joined, the reassembler taken out
+                // of the direction meanwhile (its messages change the session).
+                let mut hs = std::mem::take(&mut d.hs);
+                hs.add(bytes);
+                let joined = hs.drain(|m| {
+                    if self.dir_ref(from_client).stopped() {
+                        return false;
                     }
+                    self.message(from_client, m, early, keys);
+                    true
+                });
+                if self.dir_ref(from_client).stopped() {
+                    hs.clear(); // as stopping the direction does
                 }
-                Err(handshake::ReassemblyError::TooLong { kind, len }) => {
+                self.dir(from_client).hs = hs;
+                if let Err(handshake::ReassemblyError::TooLong { kind, len }) = joined {
                     self.dir(from_client)
                         .stop(NotDecrypted::ProtocolViolation(format!(
                             "handshake message type {kind} of {len} bytes"
                         )));
                 }
-            },
+            }
             _ => {}
         }
     }
 
-    fn message(&mut self, from_client: bool, m: Message, early: bool, keys: &keylog::KeyLog) {
+    fn message(
+        &mut self,
+        from_client: bool,
+        m: MessageRef<'_>,
+        early: bool,
+        keys: &keylog::KeyLog,
+    ) {
         if from_client {
             self.client_message(m, early)
         } else {
@@ -660,13 +684,13 @@ impl TlsSession {
         }
     }
 
-    fn client_message(&mut self, m: Message, early: bool) {
+    fn client_message(&mut self, m: MessageRef<'_>, early: bool) {
         if self.client_hello.is_none() {
             if m.kind != kind::CLIENT_HELLO {
                 self.fail(NotDecrypted::HandshakeNotCaptured);
                 return;
             }
-            match handshake::parse_client_hello(&m.body) {
+            match handshake::parse_client_hello(m.body) {
                 Some(ch) => {
                     self.client.early_offered = ch.early_data;
                     self.client_hello = Some(ch);
@@ -679,22 +703,22 @@ impl TlsSession {
         }
         match m.kind {
             kind::CLIENT_HELLO if self.hello_retry_request && self.client_hello2.is_none() => {
-                self.client_hello2 = handshake::parse_client_hello(&m.body);
+                self.client_hello2 = handshake::parse_client_hello(m.body);
             }
             kind::END_OF_EARLY_DATA if early => self.client.phase = Some(Phase::Handshake),
             kind::FINISHED => self.finished(true),
-            kind::KEY_UPDATE => self.key_update(true, &m.body),
+            kind::KEY_UPDATE => self.key_update(true, m.body),
             _ => {}
         }
     }
 
-    fn server_message(&mut self, m: Message, keys: &keylog::KeyLog) {
+    fn server_message(&mut self, m: MessageRef<'_>, keys: &keylog::KeyLog) {
         if self.server_hello.is_none() {
             if m.kind != kind::SERVER_HELLO {
                 self.fail(NotDecrypted::HandshakeNotCaptured);
                 return;
             }
-            let Some(sh) = handshake::parse_server_hello(&m.body) else {
+            let Some(sh) = handshake::parse_server_hello(m.body) else {
                 self.fail(NotDecrypted::ProtocolViolation(
                     "malformed ServerHello".into(),
                 ));
@@ -710,7 +734,7 @@ impl TlsSession {
         }
         match m.kind {
             kind::ENCRYPTED_EXTENSIONS => {
-                if let Some(ee) = handshake::parse_encrypted_extensions(&m.body) {
+                if let Some(ee) = handshake::parse_encrypted_extensions(m.body) {
                     if ee.alpn.is_some() {
                         self.alpn_chosen = ee.alpn;
                     }
@@ -720,7 +744,7 @@ impl TlsSession {
                 }
             }
             kind::FINISHED => self.finished(false),
-            kind::KEY_UPDATE => self.key_update(false, &m.body),
+            kind::KEY_UPDATE => self.key_update(false, m.body),
             _ => {} // Certificate…, NewSessionTicket: nothing to decrypt with
         }
     }
@@ -817,4 +841,33 @@ enum Setup {
     Ready,
     Missing,
     Mismatch,
+}
+
+#[cfg(test)]
+mod scratch_tests {
+    use super::*;
+
+    /// A feed gathers its records in the thread's scratch buffer and [`TlsSession::release`]
+    /// hands it back: the next connection's feed uses the same allocation (not one buffer
+    /// per connection), and the released session has no events left.
+    #[test]
+    fn feeds_share_the_threads_scratch_buffer() {
+        let keys = keylog::KeyLog::new();
+        let alert = [content::ALERT, 3, 3, 0, 2, 1, 0]; // warning close_notify
+        let mut a = TlsSession::new();
+        assert_eq!(a.feed(true, &alert, 1, &keys).count(), 1);
+        let ptr = a.plain.as_ptr();
+        assert!(a.plain.capacity() > 0);
+        a.release();
+        assert_eq!(a.events().count(), 0, "nothing after release");
+        let mut b = TlsSession::new();
+        assert_eq!(b.feed(true, &alert, 2, &keys).count(), 1);
+        assert_eq!(b.plain.as_ptr(), ptr, "the thread's buffer, not a new one");
+        // Not released: the session holds it, and the next session gets another.
+        let mut c = TlsSession::new();
+        assert_eq!(c.feed(true, &alert, 3, &keys).count(), 1);
+        assert_ne!(c.plain.as_ptr(), ptr);
+        drop(b); // gives it back
+        c.release();
+    }
 }

@@ -58,8 +58,8 @@ impl TlsSession {
         ) else {
             return Setup::Mismatch;
         };
-        self.client.next12 = Some(c);
-        self.server.next12 = Some(sv);
+        self.client.next12 = Some(Box::new(c));
+        self.server.next12 = Some(Box::new(sv));
         Setup::Ready
     }
 }

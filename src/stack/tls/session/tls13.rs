@@ -41,7 +41,7 @@ impl TlsSession {
         // A failed open may garble the record: a trial works on a copy. (Only the few
         // records of the early and handshake phases are tried; application data opens in
         // place.)
-        let try_open = |c: &mut Option<RecordCipher>, rec: &mut [u8]| match c.as_mut() {
+        let try_open = |c: &mut Option<Box<RecordCipher>>, rec: &mut [u8]| match c.as_mut() {
             Some(c) => {
                 let mut copy = rec.to_vec();
                 let r = c.open(head, &mut copy);
@@ -52,7 +52,7 @@ impl TlsSession {
             }
             None => Err(OpenError::Auth),
         };
-        let open_in_place = |c: &mut Option<RecordCipher>, rec: &mut [u8]| match c.as_mut() {
+        let open_in_place = |c: &mut Option<Box<RecordCipher>>, rec: &mut [u8]| match c.as_mut() {
             Some(c) => c.open(head, rec),
             None => Err(OpenError::Auth),
         };
@@ -140,6 +140,7 @@ impl TlsSession {
             keys::tls13_traffic_keys(suite, secret)
                 .ok()
                 .and_then(|k| RecordCipher::tls13(suite, &k))
+                .map(Box::new)
         };
         let (Some(ch), Some(sh), Some(ca), Some(sa)) =
             (cipher(chts), cipher(shts), cipher(cts), cipher(sts))
@@ -193,7 +194,7 @@ impl TlsSession {
         match (next, cipher) {
             (Some(n), Some(c)) => {
                 d.app_secret = Secret::new(&n);
-                d.app = Some(c);
+                d.app = Some(Box::new(c));
                 d.stats.key_updates += 1;
             }
             _ => d.stop(NotDecrypted::KeyMismatch),
