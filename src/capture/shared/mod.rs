@@ -53,10 +53,11 @@ use std::time::{Duration, Instant};
 
 /// Bytes per chunk: records of up to this size (less its 16-byte header) are shared.
 /// Each chunk is handed from the thread that read it to every other (a wake-up, often a
-/// wait): 256 KiB rather than 64 makes a quarter of the hand-overs. The readers alone
+/// wait): 256 KiB rather than 64 makes a quarter of the hand-overs. On a quiet 2-core VM
+/// the time is about the same; with another build running, the readers alone
 /// (`examples/shared_read`, two threads, 1 GB) took 0.64-0.90 s with 64 KiB and
-/// 0.34-0.37 s with 256 KiB, and wsclose itself on a busy machine 1.12-1.60 s against
-/// 0.95-1.29 s; a MiB more peak RSS.
+/// 0.34-0.37 s with 256 KiB, and wsclose itself 1.12-1.60 s against 0.95-1.29 s; a MiB
+/// or two more peak RSS (BENCHMARKS.md).
 #[cfg(not(test))]
 pub const CHUNK: usize = 256 << 10;
 
