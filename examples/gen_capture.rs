@@ -54,6 +54,11 @@ struct Args {
     /// versions for a seed.
     #[arg(long, default_value_t = 0.0)]
     tls: f64,
+    /// The one TLS version and cipher suite of every wss:// connection: `aes128gcm` (TLS 1.3
+    /// AES-128-GCM), `chacha20` (TLS 1.3 ChaCha20-Poly1305) or `tls12` (TLS 1.2 ECDHE
+    /// AES-128-GCM); drawn per connection by default. The rest of the capture is the same.
+    #[arg(long, value_parser = ["aes128gcm", "chacha20", "tls12"])]
+    tls_suite: Option<String>,
     /// Share of WebSocket connections (0 to 1) that run over HTTP/2 (RFC 8441): h2c, or h2
     /// inside TLS for those also drawn for --tls; 0 makes the same bytes as earlier
     /// versions for a seed.
@@ -83,6 +88,11 @@ fn main() -> std::io::Result<()> {
     cfg.rate_mbps = args.rate_mbps.max(1);
     cfg.deflate = args.deflate.clamp(0.0, 1.0);
     cfg.tls = args.tls.clamp(0.0, 1.0);
+    cfg.tls_suite = args.tls_suite.as_deref().map(|s| match s {
+        "aes128gcm" => gen::tls::Flavor::Tls13Aes128Gcm,
+        "chacha20" => gen::tls::Flavor::Tls13ChaCha20,
+        _ => gen::tls::Flavor::Tls12Aes128Gcm,
+    });
     cfg.h2 = args.h2.clamp(0.0, 1.0);
     cfg.socketio = args.app.as_deref() == Some("socketio");
     if cfg.socketio && cfg.h2 > 0.0 {

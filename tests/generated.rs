@@ -434,6 +434,21 @@ fn generated_capture_over_tls_matches_the_truth() {
 }
 
 #[test]
+fn generated_capture_of_one_tls_suite_matches_the_truth() {
+    // `Config::tls_suite`: every wss:// connection in TLS 1.3 AES-128-GCM (what the TLS
+    // benchmark against plaintext is about), the rest of the capture as drawn.
+    let mut cfg = gen::Config::new(150, 3_000_000, 13);
+    cfg.tls = 1.0;
+    cfg.tls_suite = Some(gen::tls::Flavor::Tls13Aes128Gcm);
+    let report = check(cfg, Options::default());
+    let conns = report["connections"].as_array().unwrap();
+    assert!(conns.len() > 100, "{} connections", conns.len());
+    assert!(conns.iter().all(|c| c["tls"]["decrypted"] == true
+        && c["tls"]["cipher_suite"] == "TLS_AES_128_GCM_SHA256"
+        && c["tls"]["version"] == "TLS 1.3"));
+}
+
+#[test]
 fn generated_capture_half_over_tls_with_compression_matches_the_truth() {
     // Plaintext and TLS connections side by side on the same ports, some compressing
     // over TLS.

@@ -201,15 +201,16 @@ pub struct Handshake {
 }
 
 impl Tls {
-    /// Draws a flavour, randoms and secrets; returns the connection's TLS and its
-    /// handshake, for server name `sni`; with `h2` the client offers ALPN `h2` before
+    /// Draws a flavour (`only`, when given, is used instead), randoms and secrets; returns
+    /// the connection's TLS and its handshake, for server name `sni`; with `h2` the client offers ALPN `h2` before
     /// `http/1.1` and the server picks `h2` (the same draws either way).
-    pub fn new(rng: &mut Rng, sni: &str, h2: bool) -> (Tls, Handshake) {
-        let flavor = match rng.weighted(&[45, 20, 35]) {
+    pub fn new(rng: &mut Rng, sni: &str, h2: bool, only: Option<Flavor>) -> (Tls, Handshake) {
+        let drawn = match rng.weighted(&[45, 20, 35]) {
             0 => Flavor::Tls13Aes128Gcm,
             1 => Flavor::Tls13ChaCha20,
             _ => Flavor::Tls12Aes128Gcm,
         };
+        let flavor = only.unwrap_or(drawn);
         let client_random: [u8; 32] = rng.bytes(32).try_into().expect("32 bytes");
         let server_random: [u8; 32] = rng.bytes(32).try_into().expect("32 bytes");
         if flavor.tls13() {
