@@ -178,7 +178,14 @@ impl Analyzer {
     pub fn new(opts: Options) -> Analyzer {
         let groups = Self::flow_groups(opts.max_flows);
         let mut done = Store::new(opts.keep_reports);
-        done.set_memory_cap(budget::reports_without_disk(opts.max_memory));
+        // Without a temporary file: the reports the memory budget allows, and no more than
+        // NO_DISK_FACTOR times the reports kept in memory, shared among the groups of flows
+        // (not among the threads, so that the same reports are kept with any number).
+        let no_disk = budget::reports_without_disk(opts.max_memory).min(
+            opts.keep_reports
+                .saturating_mul(crate::report::store::NO_DISK_FACTOR),
+        );
+        done.set_group_cap(no_disk / groups as usize);
         Analyzer {
             opts,
             keys: Arc::new(KeyLog::new()),
@@ -294,8 +301,6 @@ impl Analyzer {
         // The budget of reports kept in memory is shared among the shards.
         let n = shard.map_or(1, |(_, n)| n.max(1) as usize);
         self.done.set_budget(self.opts.keep_reports / n);
-        self.done
-            .set_memory_cap(budget::reports_without_disk(self.opts.max_memory) / n);
     }
 
     fn primary(&self) -> bool {
@@ -857,6 +862,7 @@ impl Analyzer {
         let Some((at, c, evicted)) = self.pending.pop_front() else {
             return false;
         };
+        let group = self.group(&FlowKey::of(c.ep.a, c.ep.b).0);
         for (k, w) in c.sessions().enumerate() {
             let mut r = ConnectionReport::from_session(&c, w, 0);
             if let Some(e) = evicted {
@@ -870,7 +876,7 @@ impl Analyzer {
             if self.opts.previews {
                 r.timeline = Some(r.recent_frames.clone());
             }
-            self.done.fill(at + k, r);
+            self.done.fill_in_group(at + k, r, group);
         }
         true
     }

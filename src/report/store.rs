@@ -62,6 +62,13 @@ pub struct Store {
     /// Without a temporary file, at most this many reports stay in memory (besides
     /// [`NO_DISK_FACTOR`] times the budget): what the memory budget leaves them.
     memory_cap: usize,
+    /// Without a temporary file, reports of one group of flows kept in memory at most
+    /// ([`Store::set_group_cap`]), and how many each group keeps.
+    group_cap: usize,
+    group_kept: Vec<u32>,
+    /// In unit tests: no temporary file can be made, as where no directory can hold one.
+    #[cfg(test)]
+    no_file: bool,
     /// Reports dropped for want of a temporary file (their entries are removed by `sort`).
     dropped: u64,
     /// What the report should say of the temporary files (see [`Store::notes`]).
@@ -171,6 +178,10 @@ impl Store {
             writing: None,
             no_disk: false,
             memory_cap: usize::MAX,
+            group_cap: usize::MAX,
+            group_kept: Vec::new(),
+            #[cfg(test)]
+            no_file: false,
             dropped: 0,
             notes: Vec::new(),
             legs: legs::Index::default(),
@@ -206,6 +217,15 @@ impl Store {
     /// [`NO_DISK_FACTOR`] times the budget): later ones are dropped, counted and said.
     pub fn set_memory_cap(&mut self, cap: usize) {
         self.memory_cap = cap;
+    }
+
+    /// Without a temporary file, keeps at most `cap` reports of each group of flows in
+    /// memory (those [`Store::fill_in_group`] places): later ones of that group are
+    /// dropped, counted and said. A group's reports are placed in the order its
+    /// connections finished whatever the thread count, so the same ones are dropped with
+    /// any number of threads.
+    pub fn set_group_cap(&mut self, cap: usize) {
+        self.group_cap = cap.max(1);
     }
 
     /// How many reports it holds.
@@ -269,6 +289,17 @@ impl Store {
     /// The report of the entry [`Store::reserve`] made at `index` (with the same input and
     /// packets). Its last packet stays the entry's, which late packets may have moved.
     pub fn fill(&mut self, index: usize, r: ConnectionReport) {
+        self.fill_placed(index, r, None);
+    }
+
+    /// [`Store::fill`] for a report of group of flows `group` (of the analyzer's groups):
+    /// without a temporary file, the group's cap ([`Store::set_group_cap`]) decides
+    /// whether it is kept.
+    pub fn fill_in_group(&mut self, index: usize, r: ConnectionReport, group: usize) {
+        self.fill_placed(index, r, Some(group));
+    }
+
+    fn fill_placed(&mut self, index: usize, r: ConnectionReport, group: Option<usize>) {
         let status = r.status_kind();
         if let Some(e) = self.entries.get(index) {
             self.legs.add(e.order, &r);
@@ -287,7 +318,7 @@ impl Store {
                 }
             }
         }
-        let place = self.place(r, true);
+        let place = self.place(r, true, group);
         if let Some(e) = self.entries.get_mut(index) {
             *e = Entry { status, ..*e }.with_place(place);
         }
@@ -295,10 +326,15 @@ impl Store {
 
     /// Keeps `r` in memory while the budget allows, else writes it to the file; without a
     /// file, keeps it in memory up to [`NO_DISK_FACTOR`] times the budget (and the memory
-    /// cap), and beyond drops it when `may_drop` (a new report; one already kept is never
-    /// dropped).
-    fn place(&mut self, r: ConnectionReport, may_drop: bool) -> Place {
-        if self.memory.len() >= self.budget && !self.no_disk {
+    /// cap), or for a report of a `group` up to the group's cap, and beyond drops it when
+    /// `may_drop` (a new report; one already kept is never dropped). A group's report
+    /// beyond its cap goes to the file even while the budget has room: whether it is kept
+    /// must not depend on when this store first needed the file, which the thread count
+    /// changes (a store per thread, the budget divided among them).
+    fn place(&mut self, r: ConnectionReport, may_drop: bool, group: Option<usize>) -> Place {
+        let kept = |g: usize| self.group_kept.get(g).map_or(0, |&k| k as usize);
+        let group_full = group.is_some_and(|g| kept(g) >= self.group_cap);
+        if (self.memory.len() >= self.budget || group_full) && !self.no_disk {
             match self.spill(&r) {
                 Ok(place) => return place,
                 Err(e) => {
@@ -307,16 +343,27 @@ impl Store {
                 }
             }
         }
-        if may_drop
-            && self.no_disk
-            && self.memory.len()
-                >= self
-                    .budget
-                    .saturating_mul(NO_DISK_FACTOR)
-                    .min(self.memory_cap)
-        {
+        let full = match group {
+            Some(_) => group_full,
+            None => {
+                self.memory.len()
+                    >= self
+                        .budget
+                        .saturating_mul(NO_DISK_FACTOR)
+                        .min(self.memory_cap)
+            }
+        };
+        if may_drop && self.no_disk && full {
             self.dropped += 1;
             return Place::Dropped;
+        }
+        if let Some(g) = group {
+            if self.group_kept.len() <= g {
+                self.group_kept.resize(g + 1, 0);
+            }
+            if let Some(k) = self.group_kept.get_mut(g) {
+                *k = k.saturating_add(1);
+            }
         }
         self.memory.push(Some(r));
         Place::Memory(u32::try_from(self.memory.len() - 1).unwrap_or(u32::MAX))
@@ -326,6 +373,10 @@ impl Store {
         let k = match self.writing {
             Some(k) => k,
             None => {
+                #[cfg(test)]
+                if self.no_file {
+                    return Err(io::Error::other("no temporary file in this test"));
+                }
                 let (scratch, note) = Scratch::new(WRITE_BATCH)?;
                 if let Some(note) = note {
                     self.note(note);
@@ -397,7 +448,7 @@ impl Store {
                     _ => continue,
                 },
                 Place::Memory(i) => match memory.get_mut(i as usize).and_then(Option::take) {
-                    Some(r) => self.place(r, false),
+                    Some(r) => self.place(r, false, None),
                     None => continue,
                 },
                 Place::Dropped => Place::Dropped,
@@ -487,7 +538,7 @@ impl Store {
                 *slot = Some(r);
                 Place::Memory(i)
             }
-            Place::File { .. } => self.place(r, false),
+            Place::File { .. } => self.place(r, false, None),
             Place::Dropped => return Err(io::Error::other("a dropped report")),
         };
         if let Some(x) = self.entries.get_mut(index) {
@@ -830,6 +881,48 @@ mod tests {
             assert_eq!(y.id, k as u64 + 1);
             assert_eq!((x.input, x.first_packet), (y.input, y.first_packet));
         }
+    }
+
+    /// Without a temporary file, the reports of each group kept are the first its cap
+    /// allows, whether one store takes every group (one thread) or two stores take half
+    /// each with a smaller budget (two threads), each finding the file missing at another
+    /// moment (the first group fills its cap before the one store's budget is reached).
+    #[test]
+    fn without_a_temporary_file_groups_keep_the_same_reports_with_any_number_of_stores() {
+        let all = crate::analyze_files(&fixtures(), Options::default())
+            .unwrap()
+            .connections;
+        assert!(all.len() > 20, "{}", all.len());
+        let store = |budget| {
+            let mut s = Store::new(budget);
+            s.no_file = true;
+            s.set_group_cap(2);
+            s
+        };
+        let group = |i: usize| if i < 6 { 0 } else { i * 7 % 8 };
+        let (mut one, mut a, mut b) = (store(8), store(1), store(1));
+        for (i, c) in all.iter().enumerate() {
+            let g = group(i);
+            let k = one.reserve(c.input, c.first_packet, c.last_packet);
+            one.fill_in_group(k, c.clone(), g);
+            let half = if g < 4 { &mut a } else { &mut b };
+            let k = half.reserve(c.input, c.first_packet, c.last_packet);
+            half.fill_in_group(k, c.clone(), g);
+        }
+        assert_eq!(one.memory.len(), 16);
+        assert_eq!(one.dropped() as usize, all.len() - 16);
+        a.append(b);
+        assert_eq!(a.dropped(), one.dropped());
+        let kept = |s: Store| -> Vec<(usize, u64)> {
+            let mut s = s;
+            s.sort();
+            s.into_vec()
+                .unwrap()
+                .iter()
+                .map(|r| (r.input, r.first_packet))
+                .collect()
+        };
+        assert_eq!(kept(a), kept(one));
     }
 
     /// The memory budget's cap on reports kept without a file, when it is the lower one.
