@@ -62,6 +62,18 @@ pub fn reports_without_disk(max_memory: usize) -> usize {
     max_memory / 16 / REPORT_BYTES
 }
 
+/// Without a temporary file, the reports each of `groups` groups of flows may keep in
+/// memory: what the memory budget allows ([`reports_without_disk`]) and at most
+/// `NO_DISK_FACTOR` times `--keep-reports`, shared among the groups (not the threads, so
+/// that the same reports are kept with any number of threads); at least one.
+pub fn no_disk_group_cap(opts: &super::Options, groups: usize) -> usize {
+    let all = reports_without_disk(opts.max_memory).min(
+        opts.keep_reports
+            .saturating_mul(crate::report::store::NO_DISK_FACTOR),
+    );
+    (all / groups.max(1)).max(1)
+}
+
 /// What `c` is estimated to cost while in memory.
 pub fn cost(c: &Connection) -> usize {
     let (bytes, ranges) = c.held();
@@ -235,6 +247,21 @@ impl super::Analyzer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Without a disk: the memory budget's reports or 16 times `--keep-reports`, whichever
+    /// is fewer, shared among the groups, at least one each.
+    #[test]
+    fn reports_without_a_disk_are_shared_among_the_groups() {
+        let opts = |max_memory: usize, keep_reports: usize| crate::analyzer::Options {
+            max_memory,
+            keep_reports,
+            ..Default::default()
+        };
+        assert_eq!(no_disk_group_cap(&opts(1 << 30, 256), 64), 64);
+        assert_eq!(no_disk_group_cap(&opts(64 << 20, 256), 64), 32);
+        assert_eq!(no_disk_group_cap(&opts(64 << 20, 256), 8), 256);
+        assert_eq!(no_disk_group_cap(&opts(1 << 30, 1), 64), 1);
+    }
 
     /// A connection's estimate holds the `Connection` itself with room for its table slot
     /// and the small allocations of its stack.

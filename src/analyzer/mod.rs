@@ -178,14 +178,7 @@ impl Analyzer {
     pub fn new(opts: Options) -> Analyzer {
         let groups = Self::flow_groups(opts.max_flows);
         let mut done = Store::new(opts.keep_reports);
-        // Without a temporary file: the reports the memory budget allows, and no more than
-        // NO_DISK_FACTOR times the reports kept in memory, shared among the groups of flows
-        // (not among the threads, so that the same reports are kept with any number).
-        let no_disk = budget::reports_without_disk(opts.max_memory).min(
-            opts.keep_reports
-                .saturating_mul(crate::report::store::NO_DISK_FACTOR),
-        );
-        done.set_group_cap(no_disk / groups as usize);
+        done.set_group_cap(budget::no_disk_group_cap(&opts, groups as usize));
         Analyzer {
             opts,
             keys: Arc::new(KeyLog::new()),
@@ -876,7 +869,7 @@ impl Analyzer {
             if self.opts.previews {
                 r.timeline = Some(r.recent_frames.clone());
             }
-            self.done.fill_in_group(at + k, r, group);
+            self.done.fill(at + k, r, group);
         }
         true
     }

@@ -27,8 +27,9 @@ use std::io;
 /// saved no time).
 pub const DEFAULT_BUDGET: usize = 256;
 
-/// Without a temporary file, this many times the budget of reports stay in memory (4 096
-/// by default); later ones are dropped.
+/// Without a temporary file, at most this many times the budget of reports stay in memory
+/// (4 096 by default), shared among the groups of flows (`Store::set_group_cap`); later
+/// ones are dropped.
 pub const NO_DISK_FACTOR: usize = 16;
 
 /// Bytes of encoded reports gathered before they are written to the file in one go.
@@ -61,7 +62,6 @@ pub struct Store {
     no_disk: bool,
     /// Without a temporary file, at most this many reports stay in memory (besides
     /// [`NO_DISK_FACTOR`] times the budget): what the memory budget leaves them.
-    memory_cap: usize,
     /// Without a temporary file, reports of one group of flows kept in memory at most
     /// ([`Store::set_group_cap`]), and how many each group keeps.
     group_cap: usize,
@@ -177,7 +177,6 @@ impl Store {
             files: Vec::new(),
             writing: None,
             no_disk: false,
-            memory_cap: usize::MAX,
             group_cap: usize::MAX,
             group_kept: Vec::new(),
             #[cfg(test)]
@@ -213,15 +212,8 @@ impl Store {
         self.budget = budget;
     }
 
-    /// Without a temporary file, keeps at most `cap` reports in memory (and at most
-    /// [`NO_DISK_FACTOR`] times the budget): later ones are dropped, counted and said.
-    pub fn set_memory_cap(&mut self, cap: usize) {
-        self.memory_cap = cap;
-    }
-
     /// Without a temporary file, keeps at most `cap` reports of each group of flows in
-    /// memory (those [`Store::fill_in_group`] places): later ones of that group are
-    /// dropped, counted and said. A group's reports are placed in the order its
+    /// memory: later ones of that group are dropped, counted and said. A group's reports are placed in the order its
     /// connections finished whatever the thread count, so the same ones are dropped with
     /// any number of threads.
     pub fn set_group_cap(&mut self, cap: usize) {
@@ -257,11 +249,11 @@ impl Store {
             .sum()
     }
 
-    /// Adds a finished report; returns its index for [`Store::set_last_packet`] (valid
-    /// until the store is sorted or another is appended).
-    pub fn push(&mut self, r: ConnectionReport) -> usize {
+    /// Adds a finished report of group of flows `group`; returns its index for
+    /// [`Store::set_last_packet`] (valid until the store is sorted or another is appended).
+    pub fn push(&mut self, r: ConnectionReport, group: usize) -> usize {
         let index = self.reserve(r.input, r.first_packet, r.last_packet);
-        self.fill(index, r);
+        self.fill(index, r, group);
         index
     }
 
@@ -287,19 +279,10 @@ impl Store {
     }
 
     /// The report of the entry [`Store::reserve`] made at `index` (with the same input and
-    /// packets). Its last packet stays the entry's, which late packets may have moved.
-    pub fn fill(&mut self, index: usize, r: ConnectionReport) {
-        self.fill_placed(index, r, None);
-    }
-
-    /// [`Store::fill`] for a report of group of flows `group` (of the analyzer's groups):
-    /// without a temporary file, the group's cap ([`Store::set_group_cap`]) decides
-    /// whether it is kept.
-    pub fn fill_in_group(&mut self, index: usize, r: ConnectionReport, group: usize) {
-        self.fill_placed(index, r, Some(group));
-    }
-
-    fn fill_placed(&mut self, index: usize, r: ConnectionReport, group: Option<usize>) {
+    /// packets), of group of flows `group` (of the analyzer's groups: without a temporary
+    /// file, the group's cap decides whether it is kept). Its last packet stays the
+    /// entry's, which late packets may have moved.
+    pub fn fill(&mut self, index: usize, r: ConnectionReport, group: usize) {
         let status = r.status_kind();
         if let Some(e) = self.entries.get(index) {
             self.legs.add(e.order, &r);
@@ -318,23 +301,22 @@ impl Store {
                 }
             }
         }
-        let place = self.place(r, true, group);
+        let place = self.place(r, Some(group));
         if let Some(e) = self.entries.get_mut(index) {
             *e = Entry { status, ..*e }.with_place(place);
         }
     }
 
-    /// Keeps `r` in memory while the budget allows, else writes it to the file; without a
-    /// file, keeps it in memory up to [`NO_DISK_FACTOR`] times the budget (and the memory
-    /// cap), or for a report of a `group` up to the group's cap, and beyond drops it when
-    /// `may_drop` (a new report; one already kept is never dropped). A group's report
-    /// beyond its cap goes to the file even while the budget has room: whether it is kept
-    /// must not depend on when this store first needed the file, which the thread count
-    /// changes (a store per thread, the budget divided among them).
-    fn place(&mut self, r: ConnectionReport, may_drop: bool, group: Option<usize>) -> Place {
+    /// Keeps `r` in memory while the budget allows, else writes it to the file. A new
+    /// report (of `group`) beyond its group's cap goes to the file even while the budget
+    /// has room, and without a file it is dropped: whether it is kept must not depend on
+    /// when this store first needed the file, which the thread count changes (a store per
+    /// thread, the budget divided among them). A report already kept (`None`: moved from
+    /// another store or rewritten) is never dropped.
+    fn place(&mut self, r: ConnectionReport, group: Option<usize>) -> Place {
         let kept = |g: usize| self.group_kept.get(g).map_or(0, |&k| k as usize);
-        let group_full = group.is_some_and(|g| kept(g) >= self.group_cap);
-        if (self.memory.len() >= self.budget || group_full) && !self.no_disk {
+        let full = group.is_some_and(|g| kept(g) >= self.group_cap);
+        if (self.memory.len() >= self.budget || full) && !self.no_disk {
             match self.spill(&r) {
                 Ok(place) => return place,
                 Err(e) => {
@@ -343,17 +325,7 @@ impl Store {
                 }
             }
         }
-        let full = match group {
-            Some(_) => group_full,
-            None => {
-                self.memory.len()
-                    >= self
-                        .budget
-                        .saturating_mul(NO_DISK_FACTOR)
-                        .min(self.memory_cap)
-            }
-        };
-        if may_drop && self.no_disk && full {
+        if self.no_disk && full {
             self.dropped += 1;
             return Place::Dropped;
         }
@@ -448,7 +420,7 @@ impl Store {
                     _ => continue,
                 },
                 Place::Memory(i) => match memory.get_mut(i as usize).and_then(Option::take) {
-                    Some(r) => self.place(r, false, None),
+                    Some(r) => self.place(r, None),
                     None => continue,
                 },
                 Place::Dropped => Place::Dropped,
@@ -538,7 +510,7 @@ impl Store {
                 *slot = Some(r);
                 Place::Memory(i)
             }
-            Place::File { .. } => self.place(r, false, None),
+            Place::File { .. } => self.place(r, None),
             Place::Dropped => return Err(io::Error::other("a dropped report")),
         };
         if let Some(x) = self.entries.get_mut(index) {
@@ -760,7 +732,7 @@ mod tests {
         let mut store = Store::new(3);
         let mut index = Vec::new();
         for c in &all {
-            index.push(store.push(c.clone()));
+            index.push(store.push(c.clone(), 0));
         }
         assert_eq!(store.on_disk(), all.len() - 3);
         // A late packet after the report was written.
@@ -769,7 +741,7 @@ mod tests {
         // Some written to the file, some still pending.
         store.files[0].scratch.flush().unwrap();
         for c in all.iter().take(5) {
-            store.push(c.clone());
+            store.push(c.clone(), 0);
         }
         let back = store.into_vec().unwrap();
         assert_eq!(back.len(), all.len() + 5);
@@ -803,10 +775,10 @@ mod tests {
             let mut store = Store::new(budget);
             let (a, b, c) = (&all[0], &all[1], &all[2]);
             let ia = store.reserve(a.input, a.first_packet, a.last_packet);
-            let ib = store.push(b.clone());
+            let ib = store.push(b.clone(), 0);
             let ic = store.reserve(c.input, c.first_packet, c.last_packet);
             store.set_last_packet(ia, 999_999);
-            store.fill(ia, a.clone());
+            store.fill(ia, a.clone(), 0);
             let mut buf = Vec::new();
             let got = store.get(ia, &mut buf).unwrap();
             assert_eq!(got.last_packet, 999_999);
@@ -822,7 +794,7 @@ mod tests {
                 store.statuses().collect::<Vec<_>>(),
                 vec![a.status_kind(), b.status_kind(), StatusKey::Open]
             );
-            store.fill(ic, c.clone());
+            store.fill(ic, c.clone(), 0);
             let back = store.into_vec().unwrap();
             assert_eq!(back.len(), 3);
             assert_eq!(format!("{:?}", back[2]), format!("{c:?}"));
@@ -842,6 +814,7 @@ mod tests {
         let unusable = |budget| {
             let mut s = Store::new(budget);
             s.no_disk = true;
+            s.set_group_cap(budget * NO_DISK_FACTOR);
             s.note("no disk here".into());
             s.note("no disk here".into());
             s
@@ -856,7 +829,7 @@ mod tests {
             } else {
                 &mut b
             }
-            .push(c);
+            .push(c, 0);
         }
         assert_eq!(a.memory.len(), NO_DISK_FACTOR);
         assert_eq!(a.dropped(), 2);
@@ -904,10 +877,10 @@ mod tests {
         for (i, c) in all.iter().enumerate() {
             let g = group(i);
             let k = one.reserve(c.input, c.first_packet, c.last_packet);
-            one.fill_in_group(k, c.clone(), g);
+            one.fill(k, c.clone(), g);
             let half = if g < 4 { &mut a } else { &mut b };
             let k = half.reserve(c.input, c.first_packet, c.last_packet);
-            half.fill_in_group(k, c.clone(), g);
+            half.fill(k, c.clone(), g);
         }
         assert_eq!(one.memory.len(), 16);
         assert_eq!(one.dropped() as usize, all.len() - 16);
@@ -925,17 +898,18 @@ mod tests {
         assert_eq!(kept(a), kept(one));
     }
 
-    /// The memory budget's cap on reports kept without a file, when it is the lower one.
+    /// Without a file, a group's cap bounds the reports kept, whatever the budget of
+    /// reports kept in memory (the memory budget's share, `budget::no_disk_group_cap`).
     #[test]
-    fn without_a_temporary_file_the_memory_cap_bounds_reports_too() {
+    fn without_a_temporary_file_the_group_cap_bounds_reports_too() {
         let all = crate::analyze_files(&fixtures(), Options::default())
             .unwrap()
             .connections;
         let mut s = Store::new(4);
         s.no_disk = true;
-        s.set_memory_cap(5);
+        s.set_group_cap(5);
         for c in &all {
-            s.push(c.clone());
+            s.push(c.clone(), 0);
         }
         assert_eq!(s.memory.len(), 5);
         assert_eq!(s.dropped() as usize, all.len() - 5);
@@ -964,7 +938,7 @@ mod tests {
                 for &c in g {
                     let mut c = c.clone();
                     c.id = 0;
-                    if i % 2 == 0 { &mut a } else { &mut b }.push(c);
+                    if i % 2 == 0 { &mut a } else { &mut b }.push(c, 0);
                 }
             }
             a.append(b);
