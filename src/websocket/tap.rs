@@ -54,8 +54,11 @@ impl Tap {
             // The cap once those bytes are kept (it reads the first two alone), so that
             // what is kept grows once, not a byte at a time through a few reallocations.
             let mut two = [0u8; 2];
-            let known = kept.iter().chain(first).take(2).zip(two.iter_mut());
-            let n = known.map(|(b, t)| *t = *b).count();
+            let mut n = 0;
+            for (t, b) in two.iter_mut().zip(kept.iter().chain(first)) {
+                *t = *b;
+                n += 1;
+            }
             let cap = self.keep.cap(*text, two.get(..n).unwrap_or_default());
             let room = cap.saturating_sub(kept.len() + first.len());
             let more = rest.get(..room).unwrap_or(rest);
