@@ -536,14 +536,8 @@ mod tests {
     /// packet names both from then on.
     #[test]
     fn one_interface_or_any_names_no_place() {
-        use crate::capture::file::testing::{ng_block, read_all, temp, Body};
+        use crate::capture::file::testing::{ng_block, ng_shb, read_all, temp, Body};
         let b = || Body(false, Vec::new());
-        let shb = b()
-            .u32(0x1A2B_3C4D)
-            .u16(1)
-            .u16(0)
-            .u32(u32::MAX)
-            .u32(u32::MAX);
         let idb = |link: u16, name: &[u8; 4]| {
             let idb = b().u16(link).u16(0).u32(0).u16(2).u16(4).bytes(name);
             ng_block(false, 1, &idb.u16(0).u16(0).1)
@@ -555,7 +549,7 @@ mod tests {
                 &b().u32(id).u32(0).u32(1).u32(4).u32(4).bytes(b"abcd").1,
             )
         };
-        let mut f = ng_block(false, 0x0A0D_0D0A, &shb.1);
+        let mut f = ng_shb(false);
         f.extend(idb(1, b"eth0"));
         f.extend(epb(0));
         f.extend(idb(113, b"any\0"));

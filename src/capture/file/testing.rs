@@ -92,18 +92,24 @@ impl Body {
     }
 }
 
-/// A pcapng section's header block in either byte order, then its two interfaces:
-/// Ethernet at the default resolution (microseconds), named `eth0` (`if_name`), and raw IP
-/// at nanoseconds, described as `tun` and an escape sequence (`if_description`).
-pub(super) fn ng_section_head(big: bool) -> Vec<u8> {
-    let b = || Body(big, Vec::new());
-    let shb = b()
+/// A pcapng section header block in either byte order: version 1.0, section length
+/// unspecified, no options.
+pub(super) fn ng_shb(big: bool) -> Vec<u8> {
+    let shb = Body(big, Vec::new())
         .u32(0x1A2B_3C4D)
         .u16(1)
         .u16(0)
         .u32(u32::MAX)
         .u32(u32::MAX);
-    let mut f = ng_block(big, 0x0A0D_0D0A, &shb.1);
+    ng_block(big, 0x0A0D_0D0A, &shb.1)
+}
+
+/// A pcapng section's header block in either byte order, then its two interfaces:
+/// Ethernet at the default resolution (microseconds), named `eth0` (`if_name`), and raw IP
+/// at nanoseconds, described as `tun` and an escape sequence (`if_description`).
+pub(super) fn ng_section_head(big: bool) -> Vec<u8> {
+    let b = || Body(big, Vec::new());
+    let mut f = ng_shb(big);
     // Ethernet, if_name (option 2) "eth0", then the end of options.
     let idb = b().u16(1).u16(0).u32(0).u16(2).u16(4).bytes(b"eth0");
     f.extend(ng_block(big, 1, &idb.u16(0).u16(0).1));
