@@ -47,12 +47,8 @@ fn retransmissions(c: &Value) -> (u64, u64) {
     )
 }
 
-#[test]
-fn copies_on_a_bridge_are_one_packet_each() {
-    let c = &connections(&fixture("path/copies-bridge.pcap"))[0];
-    assert_eq!(retransmissions(c), (0, 0));
-    assert_eq!(c["tcp"]["client"]["segments"], 4);
-    assert_eq!(c["status"]["code"], 1000);
+/// The detail of the one `captured-copies` finding of connection `c`.
+fn copies_note(c: &Value) -> &str {
     let notes: Vec<&Value> = c["findings"]
         .as_array()
         .unwrap()
@@ -60,7 +56,16 @@ fn copies_on_a_bridge_are_one_packet_each() {
         .filter(|f| f["kind"] == "captured-copies")
         .collect();
     assert_eq!(notes.len(), 1, "{notes:?}");
-    let detail = notes[0]["detail"].as_str().unwrap();
+    notes[0]["detail"].as_str().unwrap()
+}
+
+#[test]
+fn copies_on_a_bridge_are_one_packet_each() {
+    let c = &connections(&fixture("path/copies-bridge.pcap"))[0];
+    assert_eq!(retransmissions(c), (0, 0));
+    assert_eq!(c["tcp"]["client"]["segments"], 4);
+    assert_eq!(c["status"]["code"], 1000);
+    let detail = copies_note(c);
     assert!(
         detail.contains("captured twice, on interfaces 37, 38 (by index)"),
         "{detail}"
@@ -358,17 +363,10 @@ fn copies_on_named_interfaces_name_them() {
     assert_eq!(retransmissions(c), (0, 0));
     assert_eq!(c["tcp"]["client"]["segments"], 4);
     assert_eq!(c["status"]["code"], 1000);
-    let notes: Vec<&Value> = c["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["kind"] == "captured-copies")
-        .collect();
-    assert_eq!(notes.len(), 1, "{notes:?}");
     // Every packet twice, the SYN/ACK (IPv4 ID 0) too; the copy of the last ACK came after
     // the connection was reported.
     assert_eq!(
-        notes[0]["detail"],
+        copies_note(c),
         "14 of 15 packets were captured twice, on interfaces wsp-ch, wsp-sh; each is counted once, not as a retransmission"
     );
     kept::same_in_memory_on_disk_and_sharded(&[fixture("path/copies-named.pcapng")]);
@@ -451,14 +449,7 @@ fn copies_detail(paths: &[PathBuf]) -> String {
     let r = wsclose::analyze_files(paths, Options::default()).unwrap();
     assert_eq!(r.connections.len(), 1);
     let c = serde_json::to_value(&r.connections[0]).unwrap();
-    let notes: Vec<&Value> = c["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["kind"] == "captured-copies")
-        .collect();
-    assert_eq!(notes.len(), 1, "{notes:?}");
-    notes[0]["detail"].as_str().unwrap().to_owned()
+    copies_note(&c).to_owned()
 }
 
 /// Copies on two pcapng interfaces: told apart by interface (the SYN/ACK's copy, with
