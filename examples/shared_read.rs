@@ -16,17 +16,33 @@ use std::sync::Arc;
 use wsclose::__internals::capture::shared::{SharedFile, ANY};
 use wsclose::__internals::decode::{Shards, MAX_GROUPS};
 
+/// Says what is wrong and what to give instead, and exits with status 2.
+fn usage(why: &str) -> ! {
+    eprintln!(
+        "shared_read: {why}\nusage: shared_read FILE [THREADS] (an uncompressed classic pcap or pcapng file; THREADS 1 to 64, 2 by default)"
+    );
+    std::process::exit(2)
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
-    let path = args.next().expect("usage: shared_read FILE [THREADS]");
-    let threads: usize = args
+    let path = args
         .next()
-        .map_or(2, |t| t.parse().expect("a thread count"));
+        .unwrap_or_else(|| usage("no capture file given"));
+    let threads: usize = match args.next() {
+        None => 2,
+        Some(t) => match t.parse() {
+            Ok(n @ 1..=64) => n,
+            _ => usage(&format!("{t:?} is not a thread count from 1 to 64")),
+        },
+    };
     let shards = Shards::new(MAX_GROUPS, threads as u64);
-    let shared = Arc::new(
-        SharedFile::open(Path::new(&path), shards, None)
-            .expect("a regular classic pcap or pcapng file"),
-    );
+    let shared = match SharedFile::open(Path::new(&path), shards, None) {
+        Some(s) => Arc::new(s),
+        None => usage(&format!(
+            "{path}: cannot be opened, or is not an uncompressed classic pcap or pcapng file"
+        )),
+    };
     let counts: Vec<(u64, u64, u64)> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
             .map(|k| {
