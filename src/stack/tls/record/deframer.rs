@@ -93,15 +93,17 @@ impl Framer {
             if head.len() < need {
                 return Ok(None);
             }
+            // The gathering buffer goes back to the thread either way: the direction
+            // holds none between records.
             let start = if buf.is_empty() {
-                std::mem::swap(buf, &mut self.partial);
+                spare::give(std::mem::replace(buf, std::mem::take(&mut self.partial)));
                 HEADER_LEN
             } else {
                 let start = buf.len();
                 buf.extend_from_slice(self.partial.get(HEADER_LEN..).unwrap_or_default());
+                spare::give(std::mem::take(&mut self.partial));
                 start
             };
-            self.partial.clear();
             let head = RecordHead {
                 content_type,
                 version,
@@ -140,10 +142,9 @@ impl Framer {
         spare::give(std::mem::take(&mut self.partial));
     }
 
-    /// Room for `more` bytes in the partial record: when its buffer is too small, another
-    /// one (a kept one if it is large enough), the bytes so far copied over, and the old
-    /// one kept or freed (growing it in place would copy the whole old buffer, not just the
-    /// few bytes of the record it holds).
+    /// Room for `more` bytes in the partial record: when its buffer is too small (none
+    /// yet, or the few bytes of a header), one of the thread's record buffers, the bytes
+    /// so far copied over.
     fn reserve(&mut self, more: usize) {
         let need = self.partial.len().saturating_add(more);
         if self.partial.capacity() >= need {

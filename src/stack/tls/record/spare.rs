@@ -1,7 +1,10 @@
-//! Record-sized buffers freed by finished connections, kept for the next ones on the same
-//! thread: every TLS connection gathers records of up to 16 KiB, and allocating and
-//! freeing such buffers per connection went through the allocator's slow paths (and the
-//! kernel's page clearing) tens of thousands of times in a large capture.
+//! Record buffers for the records that span packets, kept per thread: a direction whose
+//! record is not complete at the end of a feed gathers it in a buffer from here, and the
+//! buffer comes back when the record is complete (the connection holds none between
+//! records). Every buffer has room for the largest record, so any kept one fits any
+//! record: no buffer is grown, and the allocator is not asked again and again for buffers
+//! of a record's size (its slow paths, tens of thousands of times in a large capture).
+//! The one given back last is taken first: it is the one still in cache.
 //!
 //! Also the thread's scratch buffer, in which a session gathers and decrypts one feed's
 //! records: one buffer per thread, which stays in cache, instead of one per connection.
@@ -10,14 +13,10 @@
 
 use std::cell::{Cell, RefCell};
 
-/// Buffers kept per thread at most.
-const KEEP: usize = 32;
-/// Only buffers of a large record's size are worth keeping: smaller ones come cheap
-/// from the allocator, larger ones (many records in one feed) are not kept, and a kept
-/// buffer goes to a record of at least half its size (it is held while the connection
-/// lives: small records keep small buffers).
-const MIN: usize = 8 << 10;
-const MAX: usize = super::HEADER_LEN + super::MAX_RECORD;
+/// Buffers kept per thread at most (1.1 MiB).
+const KEEP: usize = 64;
+/// The room of every record buffer: the largest record, header included.
+pub(crate) const RECORD_BUF: usize = super::HEADER_LEN + super::MAX_RECORD;
 
 /// Capacity of the scratch buffer kept for the next feed: one feed's records are
 /// gathered in it; a larger one (a feed of many records) is freed.
@@ -49,29 +48,24 @@ pub(crate) fn give_scratch(v: Vec<u8>) {
     }
 }
 
-/// An empty buffer with room for `cap` bytes: the one kept last when `cap` is of a
-/// record's size and that one has room (a small record gets a small buffer of its own,
-/// not a kept one it would hold on to).
+/// An empty buffer with room for `cap` bytes: the one kept last if it has that room (a
+/// record always fits one), else a new one with room for the largest record.
 pub(crate) fn take(cap: usize) -> Vec<u8> {
-    let kept = if cap >= MIN {
-        // The last kept, if it is large enough (growing one would copy it whole).
-        SPARE.with_borrow_mut(|s| {
-            if s.last().is_some_and(|v| v.capacity() >= cap) {
-                s.pop()
-            } else {
-                None
-            }
-        })
-    } else {
-        None
-    };
-    kept.unwrap_or_else(|| Vec::with_capacity(cap))
+    let kept = SPARE.with_borrow_mut(|s| {
+        if s.last().is_some_and(|v| v.capacity() >= cap) {
+            s.pop()
+        } else {
+            None
+        }
+    });
+    kept.unwrap_or_else(|| Vec::with_capacity(cap.max(RECORD_BUF)))
 }
 
-/// Keeps `v` for a later [`take`] on this thread, emptied, if it is of a record's size
-/// and fewer than [`KEEP`] are kept; else frees it.
+/// Keeps `v` for a later [`take`] on this thread, emptied, if it has room for a record
+/// but not for two (a connection holding a kept buffer is charged one record's room a
+/// direction by the memory budget), while fewer than [`KEEP`] are kept; else frees it.
 pub(crate) fn give(mut v: Vec<u8>) {
-    if !(MIN..=MAX).contains(&v.capacity()) {
+    if !(RECORD_BUF..2 * RECORD_BUF).contains(&v.capacity()) {
         return;
     }
     v.clear();

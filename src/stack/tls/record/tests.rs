@@ -331,11 +331,11 @@ fn record_buffers_are_kept_for_the_next_connection() {
     assert_eq!(spare::kept(), start, "a megabyte buffer is freed, not kept");
 }
 
-/// A partial record whose buffer is too small for it moves to a buffer with room (its few
-/// bytes copied), and the old buffer, of a record's size, is kept for another record:
-/// growing it in place would have copied all of it.
+/// A partial record whose buffer is too small for it (the few bytes of a header) moves to
+/// one of the thread's record buffers, its bytes copied; the small buffer is freed, not
+/// kept: a kept buffer has room for any record.
 #[test]
-fn a_too_small_gathering_buffer_is_replaced_and_kept() {
+fn a_too_small_gathering_buffer_is_replaced_not_kept() {
     let header = [content::APPLICATION_DATA, 3, 3, 0x40, 0x00]; // 16 KiB record
     let start = spare::kept();
     let mut f = Framer {
@@ -348,9 +348,42 @@ fn a_too_small_gathering_buffer_is_replaced_and_kept() {
     assert!(f.partial.capacity() >= 0x4000 + 5);
     assert_ne!(f.partial.as_ptr(), old);
     assert_eq!(f.partial, header);
-    assert_eq!(spare::kept(), start + 1, "the 9000-byte buffer is kept");
+    assert_eq!(spare::kept(), start, "the 9000-byte buffer is freed");
     let body = vec![7u8; 0x4000];
     let mut bytes = &body[..];
     let (_, at) = f.next(&mut bytes, 2, &mut buf).unwrap().unwrap();
     assert_eq!(buf.get(at..), Some(&body[..]));
+}
+
+/// A record completed across chunks leaves its direction holding no buffer: the one it
+/// was gathered in becomes the caller's, and the caller's empty one goes back to the
+/// thread (or, when the caller's held records already, the gathering buffer does).
+#[test]
+fn a_completed_record_leaves_no_buffer_with_its_direction() {
+    let mut rec = vec![content::APPLICATION_DATA, 3, 3, 0x08, 0x00]; // 2 KiB record
+    rec.extend(std::iter::repeat_n(9u8, 0x800));
+    let start = spare::kept();
+    let mut f = Framer::default();
+    let mut buf = spare::take(super::spare::RECORD_BUF);
+    let mut bytes = &rec[..100];
+    assert_eq!(f.next(&mut bytes, 1, &mut buf), Ok(None));
+    let mut bytes = &rec[100..];
+    let (_, at) = f.next(&mut bytes, 2, &mut buf).unwrap().unwrap();
+    assert_eq!(buf.get(at..), rec.get(5..));
+    assert_eq!((f.partial.capacity(), f.has_partial()), (0, false));
+    assert_eq!(
+        spare::kept(),
+        start + 1,
+        "the caller's empty buffer is kept"
+    );
+    // The caller's buffer holds a record now: the next one spanning chunks is appended
+    // to it, and its gathering buffer is kept.
+    let mut bytes = &rec[..100];
+    assert_eq!(f.next(&mut bytes, 3, &mut buf), Ok(None));
+    assert_eq!(spare::kept(), start, "the kept buffer gathers");
+    let mut bytes = &rec[100..];
+    let (_, at2) = f.next(&mut bytes, 4, &mut buf).unwrap().unwrap();
+    assert_eq!((at2, buf.len()), (at + 0x800, at + 0x1000));
+    assert_eq!(f.partial.capacity(), 0);
+    assert_eq!(spare::kept(), start + 1);
 }
