@@ -554,47 +554,12 @@ impl KeyLog {
     /// Reads one line (without its `\n`): its secret kept, or why it could not be used.
     /// Blank lines, comments and unknown labels are skipped without a warning.
     fn parse_line(&mut self, line: &[u8]) -> Option<WarningKind> {
-        if line.len() > MAX_LINE {
-            return Some(WarningKind::TooLong);
-        }
-        let Ok(text) = std::str::from_utf8(line) else {
-            return Some(WarningKind::NotText);
-        };
-        let text = text.trim();
-        if text.is_empty() || text.starts_with('#') {
-            return None;
-        }
-        let mut fields = text.split_ascii_whitespace();
-        let (Some(label), Some(random), Some(secret), None) =
-            (fields.next(), fields.next(), fields.next(), fields.next())
-        else {
-            // A line with one unknown word and no more is still malformed; an unknown label
-            // with the right shape is skipped below.
-            return Some(WarningKind::Malformed);
-        };
-        let label = Label::from_name(label)?;
-        let mut client_random = [0u8; RANDOM_LEN];
-        if decode_hex_into(random.as_bytes(), &mut client_random) != Some(RANDOM_LEN) {
-            return Some(WarningKind::BadClientRandom);
-        }
-        let random = client_random;
-        let mut bytes = [0u8; MAX_SECRET];
-        let secret = match decode_hex_into(secret.as_bytes(), &mut bytes) {
-            Some(len) if label.accepts_len(len) => {
-                Secret::new(bytes.get(..len).unwrap_or_default())
-            }
-            Some(len) => return Some(WarningKind::BadSecretLength { label, len }),
-            // Valid hex too long for the buffer is still a length error, with its length.
-            None if hex_digits(secret.as_bytes()) => {
-                let len = secret.len() / 2;
-                return Some(WarningKind::BadSecretLength { label, len });
-            }
-            None => None,
-        };
-        bytes.fill(0);
-        std::hint::black_box(&bytes);
-        let Some(secret) = secret else {
-            return Some(WarningKind::BadSecretHex { label });
+        let (label, random, secret) = match plain_line(line) {
+            Some(fields) => fields,
+            None => match fields(line) {
+                Ok(fields) => fields,
+                Err(why) => return why,
+            },
         };
         self.usable = self.usable.saturating_add(1);
         if self.wanted.as_ref().is_some_and(|w| !w.contains(&random)) {
@@ -613,6 +578,82 @@ impl KeyLog {
                 client_random_prefix: hex_lower(random.get(..4).unwrap_or_default()),
             }),
         }
+    }
+}
+
+/// A line's label, client random and secret.
+type Fields = (Label, ClientRandom, Secret);
+
+/// The fields of a line as every writer logs it, found without the general parse (a key
+/// log of tens of thousands of connections is read before the capture): a known label,
+/// one space, 64 hex digits, one space, the secret's hex digits of a length the label
+/// takes, maybe a CR. `None` for any other line, which [`fields`] reads: what this
+/// accepts, it reads as [`fields`] would.
+fn plain_line(line: &[u8]) -> Option<Fields> {
+    if line.len() > MAX_LINE {
+        return None;
+    }
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let sp = memchr::memchr(b' ', line)?;
+    let label = Label::from_name(std::str::from_utf8(line.get(..sp)?).ok()?)?;
+    let random_hex = line.get(sp + 1..sp + 1 + 2 * RANDOM_LEN)?;
+    let rest = line.get(sp + 1 + 2 * RANDOM_LEN..)?;
+    let secret_hex = rest.strip_prefix(b" ")?;
+    let mut random = [0u8; RANDOM_LEN];
+    if decode_hex_into(random_hex, &mut random) != Some(RANDOM_LEN) {
+        return None;
+    }
+    let mut bytes = [0u8; MAX_SECRET];
+    let secret = decode_hex_into(secret_hex, &mut bytes)
+        .filter(|&len| label.accepts_len(len))
+        .and_then(|len| Secret::new(bytes.get(..len).unwrap_or_default()));
+    bytes.fill(0);
+    std::hint::black_box(&bytes);
+    Some((label, random, secret?))
+}
+
+/// The fields of any line: `Err` with why it cannot be used, `Err(None)` for a line
+/// skipped without a warning (blank, a comment, an unknown label).
+fn fields(line: &[u8]) -> Result<Fields, Option<WarningKind>> {
+    if line.len() > MAX_LINE {
+        return Err(Some(WarningKind::TooLong));
+    }
+    let Ok(text) = std::str::from_utf8(line) else {
+        return Err(Some(WarningKind::NotText));
+    };
+    let text = text.trim();
+    if text.is_empty() || text.starts_with('#') {
+        return Err(None);
+    }
+    let mut fields = text.split_ascii_whitespace();
+    let (Some(label), Some(random), Some(secret), None) =
+        (fields.next(), fields.next(), fields.next(), fields.next())
+    else {
+        // A line with one unknown word and no more is still malformed; an unknown label
+        // with the right shape is skipped below.
+        return Err(Some(WarningKind::Malformed));
+    };
+    let label = Label::from_name(label).ok_or(None)?;
+    let mut client_random = [0u8; RANDOM_LEN];
+    if decode_hex_into(random.as_bytes(), &mut client_random) != Some(RANDOM_LEN) {
+        return Err(Some(WarningKind::BadClientRandom));
+    }
+    let mut bytes = [0u8; MAX_SECRET];
+    let secret = match decode_hex_into(secret.as_bytes(), &mut bytes) {
+        Some(len) if label.accepts_len(len) => Secret::new(bytes.get(..len).unwrap_or_default()),
+        Some(len) => return Err(Some(WarningKind::BadSecretLength { label, len })),
+        // Valid hex too long for the buffer is still a length error, with its length.
+        None if hex_digits(secret.as_bytes()) => {
+            let len = secret.len() / 2;
+            return Err(Some(WarningKind::BadSecretLength { label, len }));
+        }
+        None => None,
+    };
+    bytes.fill(0);
+    std::hint::black_box(&bytes);
+    match secret {
+        Some(secret) => Ok((label, client_random, secret)),
+        None => Err(Some(WarningKind::BadSecretHex { label })),
     }
 }
 

@@ -402,3 +402,45 @@ fn hex_table_matches_digit_reading() {
     assert_eq!(decode_hex("0g"), None);
     assert_eq!(Secret::new(&[1; MAX_SECRET + 1]), None);
 }
+
+/// The quick read of a plain line takes only lines the general parse reads the same way:
+/// for each line below and each cut of it, it gives nothing or exactly what the general
+/// parse gives; and the usual lines (LF, CRLF, either case of hex) take the quick read.
+#[test]
+fn the_quick_line_read_agrees_with_the_general_one() {
+    let secret32 = s(0x5a, 32);
+    let secret48 = s(0xc3, 48);
+    let lines = [
+        format!("CLIENT_TRAFFIC_SECRET_0 {CR1} {secret32}"),
+        format!("SERVER_HANDSHAKE_TRAFFIC_SECRET {CR2} {secret48}\r"),
+        format!("CLIENT_RANDOM {CR1} {secret48}"),
+        format!("CLIENT_RANDOM {CR1} {secret32}"),
+        format!("CLIENT_RANDOM  {CR1} {secret48}"),
+        format!("CLIENT_RANDOM\t{CR1} {secret48}"),
+        format!(" CLIENT_RANDOM {CR1} {secret48}"),
+        format!("CLIENT_RANDOM {CR1} {secret48} "),
+        format!("CLIENT_RANDOM {CR1}  {secret48}"),
+        format!("CLIENT_RANDOM {CR1} {secret48} extra"),
+        format!("client_random {CR1} {secret48}"),
+        format!("EXPORTER_SECRET {CR1} {secret32}x"),
+        format!("EXPORTER_SECRET {CR1}0 {secret32}"),
+        format!("EXPORTER_SECRET {CR1} {secret32}\r\r"),
+        format!("NEW_LABEL {CR1} {secret32}"),
+        format!("# CLIENT_RANDOM {CR1} {secret48}"),
+        format!("EXPORTER_SECRET {} {secret32}", "é".repeat(32)),
+        String::new(),
+    ];
+    let mut quick = 0;
+    for line in &lines {
+        for cut in 0..=line.len() {
+            let Some(part) = line.as_bytes().get(..cut) else {
+                continue;
+            };
+            if let Some(q) = plain_line(part) {
+                assert_eq!(Ok(&q), fields(part).as_ref(), "{part:?}");
+                quick += usize::from(cut == line.len());
+            }
+        }
+    }
+    assert_eq!(quick, 3, "the three usual lines are read quickly");
+}
