@@ -156,6 +156,12 @@ fn load_keeping(
     out
 }
 
+/// The line ends in `bytes`, by memchr (a byte-by-byte count took 5 ms of an 11 MB key
+/// log).
+fn newlines(bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', bytes).count() as u64
+}
+
 /// How much of a key-log file is read at a time: the file is parsed as it is read, not
 /// held whole (a browser's log of a long session runs to megabytes).
 const READ_CHUNK: usize = 256 * 1024;
@@ -242,7 +248,7 @@ impl Loaded {
                         if head.len() < HEAD {
                             head.extend(bytes.iter().take(HEAD - head.len()));
                         }
-                        lines += bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+                        lines += newlines(bytes);
                         last = bytes.last().copied().unwrap_or(last);
                         warnings.extend(self.keys.append(&source, bytes));
                     }
@@ -451,7 +457,7 @@ impl Follower {
                     Ok(n) => n,
                 };
                 let got = chunk.get(..n).unwrap_or_default();
-                lines += got.iter().filter(|&&b| b == b'\n').count() as u64;
+                lines += newlines(got);
                 if let Some(last) = got.iter().rposition(|&b| b == b'\n') {
                     resume = at + last as u64 + 1;
                 }
