@@ -486,6 +486,9 @@ pub fn analyze_files_with_progress(
     // A connection "still open" in a truncated input is marked so as it is read back
     // (`diagnose::mark_cut`).
     let mut report = Report::from_store(inputs, store, seen);
+    // The report is rendered on as many threads as the analysis used (more than the cores
+    // would only take turns).
+    report.render_threads = threads.min(report.render_threads);
     report.set_key_logs(loaded.sources);
     report.key_log_warnings = loaded.warnings;
     Ok(report)

@@ -35,6 +35,7 @@
 pub mod encapsulation;
 pub mod filter;
 pub mod legs;
+mod parts;
 pub mod redact;
 pub mod schema;
 pub mod store;
@@ -43,6 +44,7 @@ pub mod wireshark;
 
 use crate::capture::file::InputSummary;
 pub use crate::flow::PerSide;
+pub(crate) use parts::RENDER_CHUNK;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -94,6 +96,10 @@ pub struct Report {
     /// encrypted connections), from which a store's connections are named as they are read.
     #[serde(skip)]
     pub(crate) names: Option<redact::Names>,
+    /// Threads that render the connections ([`Report::render_chunks`]): the analysis's
+    /// (`--threads`, 0 for one per core), at least two.
+    #[serde(skip)]
+    pub(crate) render_threads: usize,
 }
 
 /// Counts over the connections shown.
@@ -289,6 +295,7 @@ impl Report {
             key_log_warnings: Vec::new(),
             warnings,
             names: None,
+            render_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
         r.recount();
         r.summary.total_connections = r.summary.connections;
@@ -366,76 +373,6 @@ impl Report {
         }
     }
 
-    /// Renders the connections shown a few dozen at a time (`RENDER_CHUNK`) with
-    /// `render(k, part)` for the `k`th part, on this thread and one more, and writes the
-    /// rendered parts to `out` in their order, whatever order they are done in. This thread
-    /// also reads the connections back and writes, so neither the time nor the memory
-    /// grows with one long single-threaded pass. Returns the number of parts.
-    pub fn render_chunks(
-        &self,
-        render: impl Fn(usize, &[ConnectionReport]) -> std::io::Result<Vec<u8>> + Sync,
-        out: &mut dyn std::io::Write,
-    ) -> std::io::Result<usize> {
-        use std::sync::mpsc;
-        let render = &render;
-        let (jobs, queue) = mpsc::sync_channel::<Job<'_>>(RENDER_QUEUED);
-        // A part goes back with its rendering, to be freed here: the reports were read back
-        // (allocated) on this thread, and freeing memory of another thread's allocator arena
-        // contends for that arena's lock with this thread's next allocations.
-        let (done, results) = mpsc::channel::<(Job<'_>, std::io::Result<Vec<u8>>)>();
-        std::thread::scope(|s| {
-            // Without the rendering thread (none could be made), this thread renders it all.
-            let renderer = std::thread::Builder::new()
-                .spawn_scoped(s, move || {
-                    for (k, part) in queue {
-                        let rendered = render(k, &part);
-                        if done.send(((k, part), rendered)).is_err() {
-                            break;
-                        }
-                    }
-                })
-                .ok();
-            let written = move || -> std::io::Result<usize> {
-                let mut order = InOrder {
-                    waiting: BTreeMap::new(),
-                    written: 0,
-                };
-                let mut sent = 0;
-                let read = self.for_each_chunk(RENDER_CHUNK, |part| {
-                    match jobs.try_send((sent, part)) {
-                        Ok(()) => {}
-                        Err(
-                            mpsc::TrySendError::Full((k, part))
-                            | mpsc::TrySendError::Disconnected((k, part)),
-                        ) => order.write((k, render(k, &part)), out)?,
-                    }
-                    sent += 1;
-                    while let Ok(got) = results.try_recv() {
-                        order.returned(got, out)?;
-                    }
-                    Ok(())
-                });
-                // The thread ends once the queue is empty, however this ends.
-                drop(jobs);
-                read?;
-                while order.written < sent {
-                    let got = results
-                        .recv()
-                        .map_err(|_| std::io::Error::other("the rendering thread failed"))?;
-                    order.returned(got, out)?;
-                }
-                Ok(sent)
-            }();
-            // Joined here rather than by the scope, which waits for the closure only: the
-            // thread's exit (its thread-local destructors) could otherwise outlive this call
-            // (LeakSanitizer saw it, in the `capture_file` fuzz target).
-            if let Some(r) = renderer {
-                let _ = r.join();
-            }
-            written
-        })
-    }
-
     /// Calls `f` with each connection shown, in id order.
     pub fn for_each_connection(
         &self,
@@ -493,52 +430,6 @@ impl Report {
             f(c)?;
         }
         Ok(())
-    }
-}
-
-/// Connections rendered per piece of work by [`Report::render_chunks`]: small, so that the
-/// pieces in flight stay a few hundred KiB.
-pub(crate) const RENDER_CHUNK: usize = 32;
-
-/// Parts queued for the rendering thread; when the queue is full the calling thread
-/// renders the part itself. One rendering thread beside the calling one (which also reads
-/// the connections back and writes): a third thread cost a third malloc arena, about 1 MiB
-/// more peak RSS, on a two-core machine for little time.
-const RENDER_QUEUED: usize = 2;
-
-/// A part of the connections to render: its number, and the connections.
-type Job<'a> = (usize, Cow<'a, [ConnectionReport]>);
-
-/// Rendered parts, written out in their order whatever order they come back in.
-struct InOrder {
-    /// Those that came back before the ones ahead of them.
-    waiting: BTreeMap<usize, Vec<u8>>,
-    written: usize,
-}
-
-impl InOrder {
-    fn write(
-        &mut self,
-        got: (usize, std::io::Result<Vec<u8>>),
-        out: &mut dyn std::io::Write,
-    ) -> std::io::Result<()> {
-        self.waiting.insert(got.0, got.1?);
-        while let Some(buf) = self.waiting.remove(&self.written) {
-            out.write_all(&buf)?;
-            self.written += 1;
-        }
-        Ok(())
-    }
-
-    /// A part back from the rendering thread with its rendering: the part is freed here
-    /// (see `Report::render_chunks`), the rendering written in its turn.
-    fn returned(
-        &mut self,
-        ((k, part), rendered): (Job<'_>, std::io::Result<Vec<u8>>),
-        out: &mut dyn std::io::Write,
-    ) -> std::io::Result<()> {
-        drop(part);
-        self.write((k, rendered), out)
     }
 }
 
