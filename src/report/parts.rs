@@ -48,7 +48,7 @@ struct Claim {
 }
 
 impl Report {
-    /// Renders the connections shown a few dozen at a time ([`RENDER_CHUNK`]) with
+    /// Renders the connections shown a few dozen at a time (32) with
     /// `render(k, part)` for the `k`th part, on the report's rendering threads (the
     /// analysis's thread count, at least two), and writes the rendered parts to `out` in
     /// their order, whatever order they are done in. Returns the number of parts.
