@@ -22,9 +22,10 @@ fn value<T: Serialize + ?Sized>(out: &mut dyn Write, depth: usize, v: &T) -> io:
 
 /// Writes the report as pretty JSON followed by a newline: the same bytes as serde_json's
 /// pretty printer gives for the whole report, but with the connections (nearly all of a
-/// large report) rendered by this thread and one more, a few dozen at a time,
-/// while this thread also reads the next ones back and writes the rendered ones in order,
-/// so that neither the time nor the memory grows with one long single-threaded pass.
+/// large report) read back and rendered a few dozen at a time by the report's rendering
+/// threads while this thread writes the rendered ones in order
+/// ([`Report::render_chunks`]), so that neither the time nor the memory grows with one
+/// long single-threaded pass.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let key = |out: &mut dyn Write, first: bool, name: &str| -> io::Result<()> {
         if !first {

@@ -509,7 +509,7 @@ mod tests {
     }
     use std::sync::atomic::{AtomicBool, Ordering};
 
-    /// Set when the rendering thread's thread-locals are destroyed, as the thread exits.
+    /// Set when a rendering thread's thread-locals are destroyed, as the thread exits.
     static EXITED: AtomicBool = AtomicBool::new(false);
 
     struct OnExit;
@@ -523,7 +523,7 @@ mod tests {
 
     thread_local!(static GUARD: OnExit = const { OnExit });
 
-    /// `render_chunks` returns only once its rendering thread has exited, thread-local
+    /// `render_chunks` returns only once its rendering threads have exited, thread-local
     /// destructors and all (a scoped thread not joined by hand is waited for only until its
     /// closure returns), and writes every part in order.
     #[test]

@@ -485,10 +485,10 @@ mod tests {
     use super::*;
     use crate::report::RENDER_CHUNK;
 
-    /// Connections rendered in parts on two threads come out whole and in id order: the
-    /// same text as one pass over them.
+    /// Connections rendered in parts on the rendering threads come out whole and in id
+    /// order: the same text as one pass over them.
     #[test]
-    fn parts_rendered_on_two_threads_come_out_in_order() {
+    fn parts_rendered_on_threads_come_out_in_order() {
         let report = crate::report::repeated_fixture_report(3 * RENDER_CHUNK + 5);
         let text = render_with(&report, &[], None);
         let names = Names::of(&report);
