@@ -9,7 +9,7 @@
 //! report read back from a store gives its pseudonyms in id order, so its connections are
 //! read back in turn on the calling thread and rendered by one more.
 
-use super::{redact, ConnectionReport, Report, Store};
+use super::{ConnectionReport, Report, Store};
 use parking_lot::{Condvar, Mutex};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -58,7 +58,7 @@ impl Report {
         out: &mut dyn Write,
     ) -> io::Result<usize> {
         match &self.stored {
-            Some(store) if self.redacted => self.render_in_turn(store, &render, out),
+            Some(_) if self.redacted => self.render_in_turn(&render, out),
             _ => self.render_shared(&render, out),
         }
     }
@@ -185,12 +185,11 @@ impl Report {
         })
     }
 
-    /// [`Report::render_chunks`] for a redacted report read back from `store`: this thread
+    /// [`Report::render_chunks`] for a redacted report read back from its store: this thread
     /// reads the connections back in id order (the pseudonyms are given in that order) and
     /// writes; one more thread renders, and this one too when that one is behind.
     fn render_in_turn(
         &self,
-        store: &Store,
         render: &(impl Fn(usize, &[ConnectionReport]) -> io::Result<Vec<u8>> + Sync),
         out: &mut dyn Write,
     ) -> io::Result<usize> {
@@ -214,11 +213,9 @@ impl Report {
             let written = move || -> io::Result<usize> {
                 let mut order = InOrder::default();
                 let mut sent = 0;
-                let mut names: Option<redact::Names> = self.names_before_connections();
-                let mut buf = Vec::new();
-                let mut part = Vec::with_capacity(RENDER_CHUNK);
-                let mut send = |part: Vec<ConnectionReport>, order: &mut InOrder| {
-                    match jobs.try_send((sent, Cow::Owned(part))) {
+                // Read back in id order, pseudonyms given as they come (`for_each_chunk`).
+                let read = self.for_each_chunk(RENDER_CHUNK, |part| {
+                    match jobs.try_send((sent, part)) {
                         Ok(()) => {}
                         Err(
                             mpsc::TrySendError::Full((k, part))
@@ -230,21 +227,11 @@ impl Report {
                         drop(part);
                         order.write((k, rendered), out)?;
                     }
-                    io::Result::Ok(())
-                };
-                for i in 0..store.len() {
-                    let mut c = store.get(i, &mut buf)?;
-                    self.as_shown(&mut c, &mut names);
-                    part.push(c);
-                    if part.len() == RENDER_CHUNK {
-                        send(std::mem::take(&mut part), &mut order)?;
-                    }
-                }
-                if !part.is_empty() {
-                    send(part, &mut order)?;
-                }
+                    Ok(())
+                });
                 // The thread ends once the queue is empty, however this ends.
                 drop(jobs);
+                read?;
                 while order.written < sent {
                     let ((k, part), rendered) = results
                         .recv()
@@ -286,7 +273,7 @@ impl InOrder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::repeated_fixture_report;
+    use crate::report::{redact, repeated_fixture_report};
 
     /// The fixtures' report, its connections repeated to `n`, in memory and read back from
     /// a store (all but 3 of them in its temporary file).
