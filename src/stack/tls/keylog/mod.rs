@@ -596,20 +596,10 @@ fn plain_line(line: &[u8]) -> Option<Fields> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let sp = memchr::memchr(b' ', line)?;
     let label = Label::from_name(std::str::from_utf8(line.get(..sp)?).ok()?)?;
-    let random_hex = line.get(sp + 1..sp + 1 + 2 * RANDOM_LEN)?;
+    let random = client_random(line.get(sp + 1..sp + 1 + 2 * RANDOM_LEN)?)?;
     let rest = line.get(sp + 1 + 2 * RANDOM_LEN..)?;
-    let secret_hex = rest.strip_prefix(b" ")?;
-    let mut random = [0u8; RANDOM_LEN];
-    if decode_hex_into(random_hex, &mut random) != Some(RANDOM_LEN) {
-        return None;
-    }
-    let mut bytes = [0u8; MAX_SECRET];
-    let secret = decode_hex_into(secret_hex, &mut bytes)
-        .filter(|&len| label.accepts_len(len))
-        .and_then(|len| Secret::new(bytes.get(..len).unwrap_or_default()));
-    bytes.fill(0);
-    std::hint::black_box(&bytes);
-    Some((label, random, secret?))
+    let secret = secret(label, rest.strip_prefix(b" ")?).ok()?;
+    Some((label, random, secret))
 }
 
 /// The fields of any line: `Err` with why it cannot be used, `Err(None)` for a line
@@ -626,7 +616,7 @@ fn fields(line: &[u8]) -> Result<Fields, Option<WarningKind>> {
         return Err(None);
     }
     let mut fields = text.split_ascii_whitespace();
-    let (Some(label), Some(random), Some(secret), None) =
+    let (Some(label), Some(random), Some(secret_hex), None) =
         (fields.next(), fields.next(), fields.next(), fields.next())
     else {
         // A line with one unknown word and no more is still malformed; an unknown label
@@ -634,27 +624,34 @@ fn fields(line: &[u8]) -> Result<Fields, Option<WarningKind>> {
         return Err(Some(WarningKind::Malformed));
     };
     let label = Label::from_name(label).ok_or(None)?;
-    let mut client_random = [0u8; RANDOM_LEN];
-    if decode_hex_into(random.as_bytes(), &mut client_random) != Some(RANDOM_LEN) {
-        return Err(Some(WarningKind::BadClientRandom));
-    }
+    let random = client_random(random.as_bytes()).ok_or(Some(WarningKind::BadClientRandom))?;
+    Ok((label, random, secret(label, secret_hex.as_bytes())?))
+}
+
+/// A client random from its 64 hex digits.
+fn client_random(hex: &[u8]) -> Option<ClientRandom> {
+    let mut random = [0u8; RANDOM_LEN];
+    (decode_hex_into(hex, &mut random) == Some(RANDOM_LEN)).then_some(random)
+}
+
+/// `label`'s secret from its hex digits, or why they are not one (a length the label does
+/// not take, or not hex). The decoded bytes are wiped from the stack after.
+fn secret(label: Label, hex: &[u8]) -> Result<Secret, WarningKind> {
     let mut bytes = [0u8; MAX_SECRET];
-    let secret = match decode_hex_into(secret.as_bytes(), &mut bytes) {
-        Some(len) if label.accepts_len(len) => Secret::new(bytes.get(..len).unwrap_or_default()),
-        Some(len) => return Err(Some(WarningKind::BadSecretLength { label, len })),
+    let got = match decode_hex_into(hex, &mut bytes) {
+        Some(len) if label.accepts_len(len) => Secret::new(bytes.get(..len).unwrap_or_default())
+            .ok_or(WarningKind::BadSecretHex { label }),
+        Some(len) => Err(WarningKind::BadSecretLength { label, len }),
         // Valid hex too long for the buffer is still a length error, with its length.
-        None if hex_digits(secret.as_bytes()) => {
-            let len = secret.len() / 2;
-            return Err(Some(WarningKind::BadSecretLength { label, len }));
-        }
-        None => None,
+        None if hex_digits(hex) => Err(WarningKind::BadSecretLength {
+            label,
+            len: hex.len() / 2,
+        }),
+        None => Err(WarningKind::BadSecretHex { label }),
     };
     bytes.fill(0);
     std::hint::black_box(&bytes);
-    match secret {
-        Some(secret) => Ok((label, client_random, secret)),
-        None => Err(Some(WarningKind::BadSecretHex { label })),
-    }
+    got
 }
 
 /// Each byte's value as a hex digit (either case), or [`NOT_HEX`].
