@@ -316,17 +316,9 @@ mod tests {
             src: ep(1),
             dst: ep(2),
             seq,
-            ack: 0,
             syn,
-            ack_flag: false,
-            fin: false,
-            rst: false,
-            payload,
-            missing: 0,
-            ttl: 64,
-            ip_id: None,
             window: 65535,
-            iface: None,
+            ..crate::decode::Segment::test(payload)
         };
         c.segment(&seg(10, true, b""), 1, Timestamp(0), &env);
         c.segment(&seg(111, false, &[7; 1000]), 2, Timestamp(0), &env);

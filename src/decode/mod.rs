@@ -250,6 +250,31 @@ pub struct Segment<'a> {
     pub iface: Option<u32>,
 }
 
+#[cfg(test)]
+impl Segment<'_> {
+    /// A test segment carrying `payload` from 10.0.0.2:40000 to 10.0.0.3:80: sequence
+    /// and acknowledgement numbers 0, no flag, TTL 64, window 0, no IP ID, no interface;
+    /// tests change what they need with `..Segment::test(payload)`.
+    pub(crate) fn test(payload: &[u8]) -> Segment<'_> {
+        Segment {
+            src: Endpoint::v4(0x0a00_0002, 40000),
+            dst: Endpoint::v4(0x0a00_0003, 80),
+            seq: 0,
+            ack: 0,
+            syn: false,
+            ack_flag: false,
+            fin: false,
+            rst: false,
+            payload,
+            missing: 0,
+            ttl: 64,
+            ip_id: None,
+            window: 0,
+            iface: None,
+        }
+    }
+}
+
 /// The interface index of a Linux cooked v2 header (its bytes 4 to 7), the one link type
 /// read here that names the interface in each packet.
 #[inline(always)]

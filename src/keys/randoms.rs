@@ -171,17 +171,8 @@ mod tests {
             src: Endpoint::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 40000),
             dst: Endpoint::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 443),
             seq,
-            ack: 0,
-            syn: false,
             ack_flag: true,
-            fin: false,
-            rst: false,
-            payload,
-            missing: 0,
-            ttl: 64,
-            ip_id: None,
-            window: 0,
-            iface: None,
+            ..Segment::test(payload)
         }
     }
 

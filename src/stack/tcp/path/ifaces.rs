@@ -165,20 +165,8 @@ mod tests {
         let eth0 = iface(0, 0, Some("eth0"));
         let payload: &[u8] = b"";
         let mut seg = Segment {
-            src: crate::decode::Endpoint::v4(0x0a00_0002, 40000),
-            dst: crate::decode::Endpoint::v4(0x0a00_0003, 80),
-            seq: 0,
-            ack: 0,
-            syn: false,
-            ack_flag: false,
-            fin: false,
-            rst: false,
-            payload,
-            missing: 0,
-            ttl: 64,
-            ip_id: None,
-            window: 0,
             iface: Some(4),
+            ..Segment::test(payload)
         };
         t.name(&mut seg, Some(&eth0));
         assert_eq!(seg.iface, Some(4));

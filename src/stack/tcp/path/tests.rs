@@ -1,22 +1,15 @@
 use super::*;
-use crate::decode::Endpoint;
 
 fn seg(seq: u32, payload: &[u8], ttl: u8, ip_id: Option<u16>, iface: Option<u32>) -> Segment<'_> {
     Segment {
-        src: Endpoint::v4(0x0a00_0002, 40000),
-        dst: Endpoint::v4(0x0a00_0003, 80),
         seq,
         ack: 77,
-        syn: false,
         ack_flag: true,
-        fin: false,
-        rst: false,
-        payload,
-        missing: 0,
         ttl,
         ip_id,
         window: 512,
         iface,
+        ..Segment::test(payload)
     }
 }
 
