@@ -977,6 +977,28 @@ impl crate::capture::file::ShardSink for Analyzer {
         Analyzer::elsewhere(self, ts);
     }
 
+    /// In one step when none of the times can change more than the clock's reading: no
+    /// step ahead pending or made, no sweep coming due, no tombstones to prune. Then the
+    /// clock reads the latest, as it would after each in turn.
+    fn elsewhere_run(&mut self, recs: &[crate::capture::shared::Rec], latest: Timestamp) {
+        let idle = (self.opts.idle_timeout_s as i64).saturating_mul(1_000_000_000);
+        let now = self.now.0;
+        let quiet = self.ahead.is_none()
+            && !self.sweep_owed
+            && now != i64::MIN
+            && latest.0 <= now.saturating_add(idle)
+            && latest.0.max(now).saturating_sub(self.last_sweep.0) <= SWEEP_EVERY_NS
+            && self.closed.len() <= MAX_TOMBSTONES;
+        if !quiet {
+            recs.iter().for_each(|r| Analyzer::elsewhere(self, r.ts));
+        } else {
+            self.now = self.now.max(latest);
+            if self.primary() {
+                self.seen.packets += recs.len() as u64;
+            }
+        }
+    }
+
     fn idle(&mut self) -> bool {
         self.report_one()
     }

@@ -99,3 +99,105 @@ fn each_flow_has_one_shard_whichever_way_its_packets_go() {
         }
     }
 }
+
+/// A run of packets of other shards' flows handed over at once moves an analyzer exactly
+/// as each of them in turn does: its clock (steps ahead across idle gaps judged at the
+/// next packet), the sweeps they make due, the tombstones pruned, the packets the first
+/// shard counts. Times step forward by microseconds, by more than a sweep's interval and
+/// by more than the idle timeout (of 2 s, or none), and back; runs of 1 to 20; with and
+/// without more tombstones than are kept.
+#[test]
+fn a_run_of_other_shards_packets_moves_an_analyzer_as_each_of_them_does() {
+    use crate::capture::file::ShardSink;
+    use crate::capture::shared::Rec;
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let rec = |ts: i64| Rec {
+        end: 0,
+        owner: 1,
+        ts: Timestamp(ts),
+        at: 0,
+        len: 0,
+        orig_len: 0,
+        link: crate::capture::LinkType::ETHERNET,
+        iface: 0,
+        plain: decode::Plain::default(),
+    };
+    let state = |a: &Analyzer| {
+        (
+            a.now,
+            a.ahead,
+            a.last_sweep,
+            a.sweep_owed,
+            a.seen.packets,
+            a.closed.len(),
+        )
+    };
+    let (mut quiet, mut not) = (0, 0);
+    for round in 0..40u64 {
+        // An idle timeout of none: every step forward is a step ahead, judged later.
+        let opts = || Options {
+            idle_timeout_s: if round % 3 == 2 { 0 } else { 2 },
+            ..Options::default()
+        };
+        let (mut each, mut runs) = (Analyzer::new(opts()), Analyzer::new(opts()));
+        let start = 1_700_000_000_000_000_000_i64;
+        for a in [&mut each, &mut runs] {
+            a.set_shard(Some((round % 2, 2)));
+        }
+        let mut ts = start;
+        let times: Vec<i64> = (0..600)
+            .map(|_| {
+                let r = next();
+                ts += match r % 32 {
+                    0 => -50_000_000,
+                    1 => 5_000_000_000,
+                    2..=4 => 300_000_000,
+                    _ => (r >> 8) as i64 % 3_000_000,
+                };
+                ts
+            })
+            .collect();
+        let mut rest = &times[..];
+        let mut k = 0;
+        while !rest.is_empty() {
+            k += 1;
+            if k == 3 && round % 4 < 2 {
+                // More tombstones than are kept, closed over the last minute: the next
+                // packet prunes those past their grace period.
+                for a in [&mut each, &mut runs] {
+                    let now = a.now.0;
+                    for key in 0..MAX_TOMBSTONES as u64 + 10 {
+                        let at = Timestamp(now - (key % 60) as i64 * 1_000_000_000);
+                        a.closed.insert(key, Tombstone::new(at, 0));
+                    }
+                }
+            }
+            let n = (1 + next() % 20).min(rest.len() as u64) as usize;
+            let (run, after) = rest.split_at(n);
+            rest = after;
+            let recs: Vec<Rec> = run.iter().map(|&t| rec(t)).collect();
+            let latest = Timestamp(*run.iter().max().unwrap());
+            let before = state(&runs);
+            for &t in run {
+                each.elsewhere(Timestamp(t));
+            }
+            runs.elsewhere_run(&recs, latest);
+            assert_eq!(state(&each), state(&runs), "round {round}, run {run:?}");
+            // Which way it went: a quiet run moved only the clock's reading.
+            let after = state(&runs);
+            if (after.1, after.2, after.5) == (before.1, before.2, before.5) && !after.3 {
+                quiet += 1;
+            } else {
+                not += 1;
+            }
+        }
+    }
+    // Both ways were taken, many times.
+    assert!(quiet > 500 && not > 100, "{quiet} quiet runs, {not} others");
+}

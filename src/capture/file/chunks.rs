@@ -22,7 +22,7 @@ use super::pcapng::Ng;
 use super::stream::read_from;
 use super::stream::{open_at, reopen};
 use super::{InputSummary, Progress, SharedFile, Tally};
-use crate::capture::shared::{End, ANY};
+use crate::capture::shared::{End, Rec, ANY};
 use crate::capture::{Packet, Timestamp};
 use crate::decode::Plain;
 use crate::error::Error;
@@ -62,27 +62,44 @@ pub fn read_shared(
         let records = chunk.records();
         // What the thread that read the chunk found in its records or blocks, in order
         // (`Chunk::index`); the ones it does not cover are read here as they come.
-        let mut index = chunk.index().iter();
+        let index = chunk.index();
+        let mut at = 0;
         let mut data = records;
         // The chunk holds whole records or blocks only. A pcapng block may still not parse:
         // this reader goes on alone from there (every reader stops at the same block).
         while !data.is_empty() {
-            if let Some(rec) = index.next() {
+            if let Some(rec) = index.get(at) {
+                at += 1;
                 let next = records.get(rec.end as usize..).unwrap_or_default();
-                if rec.owner != ANY {
+                if usize::from(rec.owner) == reader {
                     number += 1;
-                    if usize::from(rec.owner) == reader {
-                        let mut p = rec.packet(records, number);
-                        // This reader read the section's interfaces itself, as the
-                        // filler did.
-                        p.iface = ng.interface(rec.iface);
-                        tally.see(&p);
-                        sink.plain(&p, rec.plain);
-                    } else {
-                        tally.see_at(number, rec.ts);
-                        sink.elsewhere(rec.ts);
-                    }
+                    let mut p = rec.packet(records, number);
+                    // This reader read the section's interfaces itself, as the filler did.
+                    p.iface = ng.interface(rec.iface);
+                    tally.see(&p);
+                    sink.plain(&p, rec.plain);
                     data = next;
+                    continue;
+                }
+                if rec.owner != ANY {
+                    // This packet and the other readers' packets right after it, in one
+                    // pass: with many readers most packets are another's, and each reader
+                    // passes each of them.
+                    let first = at - 1;
+                    let (mut latest, mut end) = (rec.ts, rec.end);
+                    number += 1;
+                    tally.see_at(number, rec.ts);
+                    while let Some(r) = index
+                        .get(at)
+                        .filter(|r| r.owner != ANY && usize::from(r.owner) != reader)
+                    {
+                        number += 1;
+                        tally.see_at(number, r.ts);
+                        (latest, end) = (latest.max(r.ts), r.end);
+                        at += 1;
+                    }
+                    sink.elsewhere_run(index.get(first..at).unwrap_or_default(), latest);
+                    data = records.get(end as usize..).unwrap_or_default();
                     continue;
                 }
                 if !header.ng {
@@ -172,6 +189,15 @@ pub trait ShardSink {
     fn plain(&mut self, p: &Packet<'_>, plain: Plain);
     /// A packet at `ts` of a plain TCP flow another reader's shard owns.
     fn elsewhere(&mut self, ts: Timestamp);
+    /// Packets in a row of plain TCP flows other readers' shards own (`recs`, at least
+    /// one, in file order), the latest at `latest`: what [`ShardSink::elsewhere`] does
+    /// with each of their times, in turn.
+    fn elsewhere_run(&mut self, recs: &[Rec], latest: Timestamp) {
+        let _ = latest;
+        for r in recs {
+            self.elsewhere(r.ts);
+        }
+    }
     /// This reader must wait for another: one piece of work that can wait (false when
     /// there is none).
     fn idle(&mut self) -> bool {

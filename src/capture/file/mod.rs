@@ -211,12 +211,26 @@ pub fn read_counted_ahead(
 }
 
 /// What every packet of an input adds to its summary: the first and last capture time,
-/// times that go backwards; and a warning to give after those.
-#[derive(Default)]
+/// times that go backwards; and a warning to give after those. A few instructions a
+/// packet, without a branch but for a step back: each reader of a shared file passes every
+/// packet of the file through its own (`chunks::read_shared`).
 struct Tally {
-    span: Option<(Timestamp, Timestamp)>,
+    /// The earliest and latest time (none seen while `lo > hi`).
+    lo: i64,
+    hi: i64,
     backwards: Backwards,
     last_warning: Option<String>,
+}
+
+impl Default for Tally {
+    fn default() -> Tally {
+        Tally {
+            lo: i64::MAX,
+            hi: i64::MIN,
+            backwards: Backwards::default(),
+            last_warning: None,
+        }
+    }
 }
 
 impl Tally {
@@ -224,19 +238,23 @@ impl Tally {
         self.see_at(p.number, p.ts);
     }
 
+    #[inline(always)]
     fn see_at(&mut self, number: u64, ts: Timestamp) {
-        self.span = Some(match self.span {
-            None => (ts, ts),
-            Some((a, b)) => (a.min(ts), b.max(ts)),
-        });
+        self.lo = self.lo.min(ts.0);
+        self.hi = self.hi.max(ts.0);
         self.backwards.see(number, ts);
     }
 
+    fn span(&self) -> Option<(Timestamp, Timestamp)> {
+        (self.lo <= self.hi).then_some((Timestamp(self.lo), Timestamp(self.hi)))
+    }
+
     fn finish(self, mut summary: InputSummary) -> InputSummary {
+        let span = self.span();
         summary.warnings.extend(self.backwards.warning());
         summary.warnings.extend(self.last_warning);
-        summary.span = self.span;
-        if let Some((a, b)) = self.span {
+        summary.span = span;
+        if let Some((a, b)) = span {
             summary.first_time = Some(a.rfc3339());
             summary.last_time = Some(b.rfc3339());
         }
@@ -252,10 +270,11 @@ impl Tally {
 /// (dumpcap with several interfaces writes each one's packets in bursts). Smaller steps
 /// back are left unsaid: captures on several CPUs or queues have them by the dozen (tens
 /// of microseconds) and they change no figure a user reads.
-#[derive(Default)]
 struct Backwards {
-    /// The previous packet's number and time.
-    last: Option<(u64, Timestamp)>,
+    /// The previous packet's number and time (`i64::MIN` before the first: no time is
+    /// earlier than it by a positive amount).
+    last_number: u64,
+    last: i64,
     /// Steps back of a second or more, and of [`OUT_OF_ORDER_NS`] or more.
     count: u64,
     small: u64,
@@ -266,20 +285,39 @@ struct Backwards {
     first_small: Option<(u64, u64, i64)>,
 }
 
-impl Backwards {
-    fn see(&mut self, number: u64, ts: Timestamp) {
-        if let Some((prev, last)) = self.last {
-            let back = last.0.saturating_sub(ts.0);
-            if back >= OUT_OF_ORDER_NS {
-                self.small += 1;
-                self.first_small.get_or_insert((number, prev, back));
-                if back >= BACKWARDS_NOTED_NS {
-                    self.count += 1;
-                    self.first.get_or_insert((number, prev, back));
-                }
-            }
+impl Default for Backwards {
+    fn default() -> Backwards {
+        Backwards {
+            last_number: 0,
+            last: i64::MIN,
+            count: 0,
+            small: 0,
+            first: None,
+            first_small: None,
         }
-        self.last = Some((number, ts));
+    }
+}
+
+impl Backwards {
+    #[inline(always)]
+    fn see(&mut self, number: u64, ts: Timestamp) {
+        let back = self.last.saturating_sub(ts.0);
+        if back >= OUT_OF_ORDER_NS {
+            self.step_back(number, back);
+        }
+        self.last_number = number;
+        self.last = ts.0;
+    }
+
+    #[cold]
+    fn step_back(&mut self, number: u64, back: i64) {
+        let prev = self.last_number;
+        self.small += 1;
+        self.first_small.get_or_insert((number, prev, back));
+        if back >= BACKWARDS_NOTED_NS {
+            self.count += 1;
+            self.first.get_or_insert((number, prev, back));
+        }
     }
 
     fn warning(&self) -> Option<String> {
