@@ -245,7 +245,7 @@ pub struct SeenBy {
 /// `[::1]:443`), or the pseudonym `--redact` gave it (`host-1:41008`). Written into the
 /// output as text when the report is, not kept as a string per connection. Stored
 /// (`serial`), the endpoint or the pseudonym.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 pub enum Host {
     /// The endpoint's address and port.

@@ -216,11 +216,12 @@ impl Index {
     }
 }
 
-/// A hash of a path or host, the same in every run (std's SipHash with its fixed keys).
-fn digest(s: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
+/// A hash of a path, a host or a server address, the same in every run (std's SipHash with
+/// its fixed keys).
+fn digest<T: std::hash::Hash + ?Sized>(v: &T) -> u64 {
+    use std::hash::Hasher;
     let mut h = std::hash::DefaultHasher::new();
-    s.hash(&mut h);
+    v.hash(&mut h);
     h.finish()
 }
 
@@ -247,7 +248,7 @@ fn candidate(order: u64, r: &ConnectionReport) -> Option<Candidate> {
         stream,
         path: digest(h.path.as_deref()?),
         host: h.host.as_deref().map_or(0, |h| digest(h.trim())),
-        server: digest(&r.server.to_string()),
+        server: digest(&r.server),
         request: h.request_packet?,
         response: h.response_packet?,
         closing: closing(r),
