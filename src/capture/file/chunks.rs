@@ -62,7 +62,12 @@ pub fn read_shared(
         let records = chunk.records();
         // What the thread that read the chunk found in its records or blocks, in order
         // (`Chunk::index`); the ones it does not cover are read here as they come.
-        let index = chunk.index();
+        let (index, owners, times) = (chunk.index(), chunk.owners(), chunk.times());
+        // The tally of the indexed packets, made once by the filler (classic pcap): none to
+        // make here for them.
+        let tallied = chunk.tally().inspect(|part| tally.add(part)).is_some();
+        // Below ANY: the index has no reader beyond.
+        let me = u8::try_from(reader).unwrap_or(ANY);
         let mut at = 0;
         let mut data = records;
         // The chunk holds whole records or blocks only. A pcapng block may still not parse:
@@ -71,41 +76,46 @@ pub fn read_shared(
             if let Some(rec) = index.get(at) {
                 at += 1;
                 let next = records.get(rec.end as usize..).unwrap_or_default();
-                if usize::from(rec.owner) == reader {
+                if rec.owner == me {
                     number += 1;
                     let mut p = rec.packet(records, number);
                     // This reader read the section's interfaces itself, as the filler did.
                     p.iface = ng.interface(rec.iface);
-                    tally.see(&p);
+                    if !tallied {
+                        tally.see(&p);
+                    }
                     sink.plain(&p, rec.plain);
                     data = next;
                     continue;
                 }
                 if rec.owner != ANY {
-                    // This packet and the other readers' packets right after it, in one
-                    // pass: with many readers most packets are another's, and each reader
-                    // passes each of them.
+                    // This packet and the other readers' packets up to the next one this
+                    // reader reads, at once: with many readers most packets are another's,
+                    // and each reader passes each of them.
                     let first = at - 1;
-                    let (mut latest, mut end) = (rec.ts, rec.end);
-                    number += 1;
-                    tally.see_at(number, rec.ts);
-                    while let Some(r) = index
-                        .get(at)
-                        .filter(|r| r.owner != ANY && usize::from(r.owner) != reader)
-                    {
-                        number += 1;
-                        tally.see_at(number, r.ts);
-                        (latest, end) = (latest.max(r.ts), r.end);
-                        at += 1;
+                    at += owners
+                        .get(at..)
+                        .map_or(0, |o| memchr::memchr2(me, ANY, o).unwrap_or(o.len()));
+                    let run = index.get(first..at).unwrap_or_default();
+                    let run_times = times.get(first..at).unwrap_or_default();
+                    if !tallied {
+                        for (k, &ts) in run_times.iter().enumerate() {
+                            tally.see_at(number + 1 + k as u64, ts);
+                        }
                     }
-                    sink.elsewhere_run(index.get(first..at).unwrap_or_default(), latest);
+                    number += run.len() as u64;
+                    let latest = run_times.iter().copied().max().unwrap_or(rec.ts);
+                    sink.elsewhere_run(run, latest);
+                    let end = run.last().map_or(rec.end, |r| r.end);
                     data = records.get(end as usize..).unwrap_or_default();
                     continue;
                 }
                 if !header.ng {
                     number += 1;
                     let p = rec.packet(records, number);
-                    tally.see(&p);
+                    if !tallied {
+                        tally.see(&p);
+                    }
                     sink.packet(&p);
                     data = next;
                     continue;
@@ -253,7 +263,8 @@ mod tests {
     /// Reading a file once for two threads gives each of them exactly what the streaming
     /// reader gives one: the same packets in order and the same summary, warnings
     /// included, whole or cut at any of several places, with records larger than a chunk,
-    /// a damaged length in the middle, and times that go backwards.
+    /// a damaged length in the middle, and times that go backwards (within chunks and from
+    /// one to the next, which the filler's tally of each chunk joins).
     #[test]
     fn shared_reading_gives_what_the_streaming_reader_gives() {
         use crate::capture::shared::CHUNK;
@@ -265,7 +276,13 @@ mod tests {
         sizes.insert(2800, CHUNK + 10);
         sizes.insert(2900, 3 * CHUNK);
         for (i, &n) in sizes.iter().enumerate() {
-            let secs = if i == 1500 { 5 } else { 100 + i as i64 };
+            // A step back of 95 s; and from the 1 000th record to the 1 300th, one of a
+            // second at each record, so that some fall where a chunk starts.
+            let secs = match i {
+                1500 => 5,
+                1000..1300 => 5000 - i as i64,
+                _ => 100 + i as i64,
+            };
             let data = vec![i as u8; n];
             w.packet(Timestamp::from_parts(secs, 0), &data, n as u32 + 1)
                 .unwrap();

@@ -214,7 +214,7 @@ pub fn read_counted_ahead(
 /// times that go backwards; and a warning to give after those. A few instructions a
 /// packet, without a branch but for a step back: each reader of a shared file passes every
 /// packet of the file through its own (`chunks::read_shared`).
-struct Tally {
+pub(crate) struct Tally {
     /// The earliest and latest time (none seen while `lo > hi`).
     lo: i64,
     hi: i64,
@@ -239,10 +239,27 @@ impl Tally {
     }
 
     #[inline(always)]
-    fn see_at(&mut self, number: u64, ts: Timestamp) {
+    pub(crate) fn see_at(&mut self, number: u64, ts: Timestamp) {
         self.lo = self.lo.min(ts.0);
         self.hi = self.hi.max(ts.0);
         self.backwards.see(number, ts);
+    }
+
+    /// Adds the packets of `part`, which come right after those seen so far: the same as
+    /// seeing each of them in turn.
+    pub(crate) fn add(&mut self, part: &Part) {
+        let (number, ts) = part.first;
+        // The step into the part (the part's own first packet made none).
+        self.backwards.see(number, ts);
+        let t = &part.tally;
+        self.lo = self.lo.min(t.lo);
+        self.hi = self.hi.max(t.hi);
+        let (b, o) = (&mut self.backwards, &t.backwards);
+        b.count += o.count;
+        b.small += o.small;
+        b.first = b.first.or(o.first);
+        b.first_small = b.first_small.or(o.first_small);
+        (b.last_number, b.last) = (o.last_number, o.last);
     }
 
     fn span(&self) -> Option<(Timestamp, Timestamp)> {
@@ -259,6 +276,33 @@ impl Tally {
             summary.last_time = Some(b.rfc3339());
         }
         summary
+    }
+}
+
+/// The tally of consecutive packets made apart from the rest (by the thread that filled a
+/// chunk of a shared file, once for all its readers), to [`Tally::add`] after the packets
+/// before them.
+pub(crate) struct Part {
+    /// Its first packet's number and time.
+    first: (u64, Timestamp),
+    tally: Tally,
+}
+
+impl Part {
+    /// A part that starts with packet `number` at `ts`.
+    pub(crate) fn new(number: u64, ts: Timestamp) -> Part {
+        let mut tally = Tally::default();
+        tally.see_at(number, ts);
+        Part {
+            first: (number, ts),
+            tally,
+        }
+    }
+
+    /// The part's next packet.
+    #[inline(always)]
+    pub(crate) fn see_at(&mut self, number: u64, ts: Timestamp) {
+        self.tally.see_at(number, ts);
     }
 }
 

@@ -15,7 +15,7 @@
 //! [`NgIndexer`] (the readers' own pcapng state, `file::pcapng`).
 
 use super::{Chunk, End, Header, Rec, ANY, CHUNK};
-use crate::capture::file::{record_time, takes_frame_number, word, Found, NgIndexer};
+use crate::capture::file::{record_time, takes_frame_number, word, Found, NgIndexer, Part};
 use crate::capture::Timestamp;
 use crate::decode::{Plain, Shards};
 use std::fs::File;
@@ -144,6 +144,9 @@ pub(super) fn fill(
 /// `ng` following a pcapng file's sections and interfaces from chunk to chunk.
 pub(super) fn index(chunk: &mut Chunk, header: &Header, shards: &Shards, ng: &mut NgIndexer) {
     chunk.index.clear();
+    chunk.owners.clear();
+    chunk.times.clear();
+    chunk.tally = None;
     if shards.count() < 2 || shards.count() >= u64::from(ANY) {
         return;
     }
@@ -203,6 +206,16 @@ pub(super) fn index(chunk: &mut Chunk, header: &Header, shards: &Shards, ng: &mu
         }
         // A pcapng block with no packet of plain TCP is read by every reader, as any
         // block: it needs no more here.
+        if !header.ng {
+            // Each record is a packet, numbered in turn.
+            let number = chunk.number + chunk.index.len() as u64 + 1;
+            match &mut chunk.tally {
+                Some(t) => t.see_at(number, rec.ts),
+                None => chunk.tally = Some(Part::new(number, rec.ts)),
+            }
+        }
+        chunk.owners.push(rec.owner);
+        chunk.times.push(rec.ts);
         chunk.index.push(rec);
         pos += len;
     }

@@ -38,7 +38,7 @@
 
 mod fill;
 
-use super::file::{NgIndexer, Progress};
+use super::file::{NgIndexer, Part, Progress};
 use super::LinkType;
 use super::{Packet, Timestamp};
 use crate::decode::{Plain, Shards};
@@ -141,6 +141,13 @@ pub struct Chunk {
     len: usize,
     /// See [`Chunk::index`].
     index: Vec<Rec>,
+    /// Each indexed record's owner and time again, side by side: a reader finds the next of
+    /// its own records among them, and the latest time before it, in one pass over a few
+    /// bytes a record.
+    owners: Vec<u8>,
+    times: Vec<Timestamp>,
+    /// The tally of the indexed records, when every one is a packet (classic pcap).
+    tally: Option<Part>,
     /// The file offset of its first byte.
     pub offset: u64,
     /// Packets before this chunk's first record, and in it.
@@ -166,6 +173,24 @@ impl Chunk {
     /// the headers again. Empty with one reader.
     pub fn index(&self) -> &[Rec] {
         &self.index
+    }
+
+    /// The owners of the [`Chunk::index`]'s records, in order.
+    pub fn owners(&self) -> &[u8] {
+        &self.owners
+    }
+
+    /// The times of the [`Chunk::index`]'s records, in order (any time for a pcapng block
+    /// that is not an owned packet).
+    pub fn times(&self) -> &[Timestamp] {
+        &self.times
+    }
+
+    /// The first and last time of the packets the index covers, and their steps back:
+    /// made once here for all the readers of a classic pcap file (each of whose records
+    /// is a packet); `None` for pcapng, or with no index.
+    pub(crate) fn tally(&self) -> Option<&Part> {
+        self.tally.as_ref()
     }
 }
 
@@ -280,6 +305,9 @@ impl SharedFile {
                         data: Vec::new(),
                         len: 0,
                         index: Vec::new(),
+                        owners: Vec::new(),
+                        times: Vec::new(),
+                        tally: None,
                         offset: 0,
                         number: 0,
                         count: 0,
