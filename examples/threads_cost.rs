@@ -1,0 +1,53 @@
+//! What each analyzer thread adds: one capture analyzed through the library with `N`
+//! threads, beyond the command line's cap of one per core (the library's own cap is 64),
+//! and its JSON report written to nowhere, as `wsclose analyze --format json` writes it.
+//! Run under callgrind, it counts the instructions of all the threads together: on a
+//! machine of few cores, how the work grows with the threads a larger machine would run.
+//!
+//! ```sh
+//! cargo build --profile profiling --example threads_cost
+//! valgrind --tool=callgrind target/profiling/examples/threads_cost capture.pcap 16
+//! ```
+//!
+//! Prints the thread count and the connections found (the same for any count).
+
+use std::path::PathBuf;
+
+/// Says what is wrong and what to give instead, and exits with status 2.
+fn usage(why: &str) -> ! {
+    eprintln!(
+        "threads_cost: {why}\nusage: threads_cost FILE [THREADS] (THREADS 1 to 64, 2 by default)"
+    );
+    std::process::exit(2)
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let path = PathBuf::from(
+        args.next()
+            .unwrap_or_else(|| usage("no capture file given")),
+    );
+    let threads: usize = match args.next() {
+        None => 2,
+        Some(t) => match t.parse() {
+            Ok(n @ 1..=64) => n,
+            _ => usage(&format!("{t:?} is not a thread count from 1 to 64")),
+        },
+    };
+    let opts = wsclose::Options {
+        threads,
+        ..wsclose::Options::default()
+    };
+    let sources = wsclose::keys::KeySources::default();
+    let report = match wsclose::analyze_files_with_progress(&[path], opts, &sources, None) {
+        Ok(r) => r,
+        Err(e) => usage(&e.to_string()),
+    };
+    if let Err(e) = wsclose::render::json::write(&report, &mut std::io::sink()) {
+        usage(&format!("writing the report: {e}"));
+    }
+    println!(
+        "{threads} threads: {} connections",
+        report.summary.connections
+    );
+}
