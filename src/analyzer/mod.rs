@@ -29,6 +29,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 pub mod budget;
+mod clock;
 mod tomb;
 use tomb::tomb;
 mod options;
@@ -442,18 +443,6 @@ impl Analyzer {
         self.segment(pkt, &seg, true);
     }
 
-    /// A packet at `ts` of another shard's flow, known without decoding it: the reader of a
-    /// shared file found it whole and plain TCP ([`decode::Plain`]). What
-    /// [`Analyzer::packet`] would do with it, without the decoding: the clock, the count of
-    /// packets (shard 0), the sweep that follows a TCP packet.
-    fn elsewhere(&mut self, ts: Timestamp) {
-        self.advance_clock(ts);
-        if self.primary() {
-            self.seen.packets += 1;
-        }
-        self.maybe_sweep();
-    }
-
     /// Is the flow between `a` and `b` this analyzer's (always, without sharding)? Decided
     /// from the two endpoints in either order (the sum of their hashes), so that a packet
     /// of another shard's flow costs neither the canonical flow key nor the table's hash.
@@ -580,60 +569,6 @@ impl Analyzer {
                 .and_then(|i| u32::try_from(i).ok())
                 .unwrap_or(NO_REPORT);
             self.closed.insert(tomb(&key), Tombstone::new(ts, done));
-        }
-    }
-
-    /// Moves the eviction clock to `ts` (rule 15). Time that goes backwards does not move
-    /// it. A step ahead larger than the idle timeout would, on its own, make every other
-    /// flow idle, so it waits for the next packet: if that one is far ahead too, the step
-    /// was real (a quiet spell) and the clock takes it, then the sweep it made due runs,
-    /// before that next packet, exactly as it would have at the step; if the next packet is
-    /// back near the clock, the step was one packet out of line (merged captures with
-    /// skewed clocks) and is dropped. The end of input confirms a step still waiting.
-    fn advance_clock(&mut self, ts: Timestamp) {
-        let idle = (self.opts.idle_timeout_s as i64).saturating_mul(1_000_000_000);
-        if let Some(step) = self.ahead.take() {
-            if ts.0 > self.now.0.saturating_add(idle) {
-                self.now = step;
-            }
-            if std::mem::take(&mut self.sweep_owed) {
-                self.maybe_sweep();
-            }
-        }
-        if self.now.0 == i64::MIN {
-            self.now = ts;
-        } else if ts.0 > self.now.0.saturating_add(idle) {
-            self.ahead = Some(ts);
-        } else if ts > self.now {
-            self.now = ts;
-        }
-    }
-
-    /// End of an input: a step ahead still waiting is confirmed (nothing came to contradict
-    /// it) and the sweep it made due runs.
-    fn settle_clock(&mut self) {
-        if let Some(step) = self.ahead.take() {
-            self.now = step;
-        }
-        if std::mem::take(&mut self.sweep_owed) {
-            self.maybe_sweep();
-        }
-    }
-
-    /// Inlined: it runs after every TCP packet on every thread, and the call (saving and
-    /// restoring registers) cost more than the checks.
-    #[inline(always)]
-    fn maybe_sweep(&mut self) {
-        if self.ahead.is_some() {
-            // Judged at the next packet (see `advance_clock`).
-            self.sweep_owed = true;
-            return;
-        }
-        if self.now.0.saturating_sub(self.last_sweep.0) > SWEEP_EVERY_NS {
-            self.sweep();
-        } else if self.closed.len() > MAX_TOMBSTONES {
-            // Not a sweep: sweeps come at the same moments in every shard.
-            self.prune_tombstones();
         }
     }
 
@@ -977,26 +912,8 @@ impl crate::capture::file::ShardSink for Analyzer {
         Analyzer::elsewhere(self, ts);
     }
 
-    /// In one step when none of the times can change more than the clock's reading: no
-    /// step ahead pending or made, no sweep coming due, no tombstones to prune. Then the
-    /// clock reads the latest, as it would after each in turn.
     fn elsewhere_run(&mut self, recs: &[crate::capture::shared::Rec], latest: Timestamp) {
-        let idle = (self.opts.idle_timeout_s as i64).saturating_mul(1_000_000_000);
-        let now = self.now.0;
-        let quiet = self.ahead.is_none()
-            && !self.sweep_owed
-            && now != i64::MIN
-            && latest.0 <= now.saturating_add(idle)
-            && latest.0.max(now).saturating_sub(self.last_sweep.0) <= SWEEP_EVERY_NS
-            && self.closed.len() <= MAX_TOMBSTONES;
-        if !quiet {
-            recs.iter().for_each(|r| Analyzer::elsewhere(self, r.ts));
-        } else {
-            self.now = self.now.max(latest);
-            if self.primary() {
-                self.seen.packets += recs.len() as u64;
-            }
-        }
+        Analyzer::elsewhere_run(self, recs, latest);
     }
 
     fn idle(&mut self) -> bool {

@@ -108,7 +108,6 @@ fn each_flow_has_one_shard_whichever_way_its_packets_go() {
 /// without more tombstones than are kept.
 #[test]
 fn a_run_of_other_shards_packets_moves_an_analyzer_as_each_of_them_does() {
-    use crate::capture::file::ShardSink;
     use crate::capture::shared::Rec;
     let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
     let mut next = move || {

@@ -1,0 +1,104 @@
+//! The analyzer's clock, which finishes idle flows: capture time as the packets bring it,
+//! to every shard alike (each sees every packet's time, its own shard's packets whole and
+//! the others' by their time alone), so that flows are swept at the same moments whatever
+//! the number of threads.
+//!
+//! In: each packet's capture time, in file order (a run of other shards' packets at once).
+//! Out: the clock's reading (`Analyzer::now`), a step ahead held until the next packet
+//! confirms it, and the sweeps and tombstone prunes that come due.
+
+use super::{Analyzer, MAX_TOMBSTONES, SWEEP_EVERY_NS};
+use crate::capture::shared::Rec;
+use crate::capture::Timestamp;
+
+impl Analyzer {
+    /// A packet at `ts` of another shard's flow, known without decoding it: the reader of a
+    /// shared file found it whole and plain TCP ([`crate::decode::Plain`]). What
+    /// [`Analyzer::packet`] would do with it, without the decoding: the clock, the count of
+    /// packets (shard 0), the sweep that follows a TCP packet.
+    pub(super) fn elsewhere(&mut self, ts: Timestamp) {
+        self.advance_clock(ts);
+        if self.primary() {
+            self.seen.packets += 1;
+        }
+        self.maybe_sweep();
+    }
+
+    /// Packets in a row of other shards' flows (`recs`, the latest at `latest`): what
+    /// [`Analyzer::elsewhere`] does with each, in one step when none of their times can
+    /// change more than the clock's reading (no step ahead pending or made, no sweep coming
+    /// due, no tombstones to prune): the clock then reads the latest, as it would after
+    /// each in turn.
+    pub(super) fn elsewhere_run(&mut self, recs: &[Rec], latest: Timestamp) {
+        let idle = (self.opts.idle_timeout_s as i64).saturating_mul(1_000_000_000);
+        let now = self.now.0;
+        let quiet = self.ahead.is_none()
+            && !self.sweep_owed
+            && now != i64::MIN
+            && latest.0 <= now.saturating_add(idle)
+            && latest.0.max(now).saturating_sub(self.last_sweep.0) <= SWEEP_EVERY_NS
+            && self.closed.len() <= MAX_TOMBSTONES;
+        if !quiet {
+            recs.iter().for_each(|r| Analyzer::elsewhere(self, r.ts));
+        } else {
+            self.now = self.now.max(latest);
+            if self.primary() {
+                self.seen.packets += recs.len() as u64;
+            }
+        }
+    }
+
+    /// Moves the eviction clock to `ts` (rule 15). Time that goes backwards does not move
+    /// it. A step ahead larger than the idle timeout would, on its own, make every other
+    /// flow idle, so it waits for the next packet: if that one is far ahead too, the step
+    /// was real (a quiet spell) and the clock takes it, then the sweep it made due runs,
+    /// before that next packet, exactly as it would have at the step; if the next packet is
+    /// back near the clock, the step was one packet out of line (merged captures with
+    /// skewed clocks) and is dropped. The end of input confirms a step still waiting.
+    pub(super) fn advance_clock(&mut self, ts: Timestamp) {
+        let idle = (self.opts.idle_timeout_s as i64).saturating_mul(1_000_000_000);
+        if let Some(step) = self.ahead.take() {
+            if ts.0 > self.now.0.saturating_add(idle) {
+                self.now = step;
+            }
+            if std::mem::take(&mut self.sweep_owed) {
+                self.maybe_sweep();
+            }
+        }
+        if self.now.0 == i64::MIN {
+            self.now = ts;
+        } else if ts.0 > self.now.0.saturating_add(idle) {
+            self.ahead = Some(ts);
+        } else if ts > self.now {
+            self.now = ts;
+        }
+    }
+
+    /// End of an input: a step ahead still waiting is confirmed (nothing came to contradict
+    /// it) and the sweep it made due runs.
+    pub(super) fn settle_clock(&mut self) {
+        if let Some(step) = self.ahead.take() {
+            self.now = step;
+        }
+        if std::mem::take(&mut self.sweep_owed) {
+            self.maybe_sweep();
+        }
+    }
+
+    /// Inlined: it runs after every TCP packet on every thread, and the call (saving and
+    /// restoring registers) cost more than the checks.
+    #[inline(always)]
+    pub(super) fn maybe_sweep(&mut self) {
+        if self.ahead.is_some() {
+            // Judged at the next packet (see `advance_clock`).
+            self.sweep_owed = true;
+            return;
+        }
+        if self.now.0.saturating_sub(self.last_sweep.0) > SWEEP_EVERY_NS {
+            self.sweep();
+        } else if self.closed.len() > MAX_TOMBSTONES {
+            // Not a sweep: sweeps come at the same moments in every shard.
+            self.prune_tombstones();
+        }
+    }
+}
