@@ -683,3 +683,22 @@ pub(crate) fn fixture_paths() -> Vec<std::path::PathBuf> {
     assert!(paths.len() > 10, "fixtures missing from {}", dir.display());
     paths
 }
+
+/// A deterministic xorshift generator for the unit tests' random inputs (the same every
+/// run; the seed must not be 0).
+#[cfg(test)]
+pub(crate) struct Rng(pub u64);
+
+#[cfg(test)]
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}

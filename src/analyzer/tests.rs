@@ -109,13 +109,8 @@ fn each_flow_has_one_shard_whichever_way_its_packets_go() {
 #[test]
 fn a_run_of_other_shards_packets_moves_an_analyzer_as_each_of_them_does() {
     use crate::capture::shared::Rec;
-    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut rng = crate::Rng(0x9e37_79b9_7f4a_7c15);
+    let mut next = move || rng.next();
     let rec = |ts: i64| Rec {
         end: 0,
         owner: 1,

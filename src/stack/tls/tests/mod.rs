@@ -66,19 +66,7 @@ impl TlsSession {
     }
 }
 
-/// Deterministic xorshift.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+use crate::Rng;
 
 fn plain_record(ty: u8, payload: &[u8]) -> Vec<u8> {
     let mut r = vec![ty, 3, 3];
