@@ -8,7 +8,7 @@
 //! confirms it, and the sweeps and tombstone prunes that come due.
 
 use super::{Analyzer, MAX_TOMBSTONES, SWEEP_EVERY_NS};
-use crate::capture::shared::Rec;
+use crate::capture::shared::{Rec, NO_TCP};
 use crate::capture::Timestamp;
 
 impl Analyzer {
@@ -24,11 +24,12 @@ impl Analyzer {
         self.maybe_sweep();
     }
 
-    /// Packets in a row of other shards' flows (`recs`, the latest at `latest`): what
-    /// [`Analyzer::elsewhere`] does with each, in one step when none of their times can
-    /// change more than the clock's reading (no step ahead pending or made, no sweep coming
-    /// due, no tombstones to prune): the clock then reads the latest, as it would after
-    /// each in turn.
+    /// Packets in a row (`recs`, the latest at `latest`), each of another shard's flow or,
+    /// in a shard other than the first, with no TCP inside ([`NO_TCP`]): what
+    /// [`Analyzer::elsewhere`] does with each (with one without TCP, only the clock), in
+    /// one step when none of their times can change more than the clock's reading (no
+    /// step ahead pending or made, no sweep coming due, no tombstones to prune): the clock
+    /// then reads the latest, as it would after each in turn.
     pub(super) fn elsewhere_run(&mut self, recs: &[Rec], latest: Timestamp) {
         let idle = (self.opts.idle_timeout_s as i64).saturating_mul(1_000_000_000);
         let now = self.now.0;
@@ -39,8 +40,15 @@ impl Analyzer {
             && latest.0.max(now).saturating_sub(self.last_sweep.0) <= SWEEP_EVERY_NS
             && self.closed.len() <= MAX_TOMBSTONES;
         if !quiet {
-            recs.iter().for_each(|r| Analyzer::elsewhere(self, r.ts));
+            for r in recs {
+                if r.owner == NO_TCP {
+                    self.advance_clock(r.ts);
+                } else {
+                    Analyzer::elsewhere(self, r.ts);
+                }
+            }
         } else {
+            // The first shard's runs hold no packet without TCP: it reads those whole.
             self.now = self.now.max(latest);
             if self.primary() {
                 self.seen.packets += recs.len() as u64;

@@ -104,16 +104,17 @@ fn each_flow_has_one_shard_whichever_way_its_packets_go() {
 /// as each of them in turn does: its clock (steps ahead across idle gaps judged at the
 /// next packet), the sweeps they make due, the tombstones pruned, the packets the first
 /// shard counts. Times step forward by microseconds, by more than a sweep's interval and
-/// by more than the idle timeout (of 2 s, or none), and back; runs of 1 to 20; with and
-/// without more tombstones than are kept.
+/// by more than the idle timeout (of 2 s, or none), and back; runs of 1 to 20, in the
+/// second shard with packets that hold no TCP among them; with and without more tombstones
+/// than are kept.
 #[test]
 fn a_run_of_other_shards_packets_moves_an_analyzer_as_each_of_them_does() {
-    use crate::capture::shared::Rec;
+    use crate::capture::shared::{Rec, NO_TCP};
     let mut rng = crate::Rng(0x9e37_79b9_7f4a_7c15);
     let mut next = move || rng.next();
-    let rec = |ts: i64| Rec {
+    let rec = |ts: i64, owner: u8| Rec {
         end: 0,
-        owner: 1,
+        owner,
         ts: Timestamp(ts),
         at: 0,
         len: 0,
@@ -175,11 +176,22 @@ fn a_run_of_other_shards_packets_moves_an_analyzer_as_each_of_them_does() {
             let n = (1 + next() % 20).min(rest.len() as u64) as usize;
             let (run, after) = rest.split_at(n);
             rest = after;
-            let recs: Vec<Rec> = run.iter().map(|&t| rec(t)).collect();
+            // In the second shard, a packet in three with no TCP inside (the first shard
+            // reads those whole).
+            let recs: Vec<Rec> = run
+                .iter()
+                .map(|&t| match round % 2 == 1 && next() % 3 == 0 {
+                    true => rec(t, NO_TCP),
+                    false => rec(t, 1),
+                })
+                .collect();
             let latest = Timestamp(*run.iter().max().unwrap());
             let before = state(&runs);
-            for &t in run {
-                each.elsewhere(Timestamp(t));
+            for r in &recs {
+                match r.owner {
+                    NO_TCP => each.advance_clock(r.ts),
+                    _ => each.elsewhere(r.ts),
+                }
             }
             runs.elsewhere_run(&recs, latest);
             assert_eq!(state(&each), state(&runs), "round {round}, run {run:?}");

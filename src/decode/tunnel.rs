@@ -194,7 +194,7 @@ fn peel_any<'a>(pkt: &Packet<'a>) -> Option<Result<(Segment<'a>, Option<Encapsul
 /// port): a few loads for the packets without one (UDP, ICMP, ...) that every capture has;
 /// `true` for whatever it cannot tell at a glance (other link types and EtherTypes, IPv6
 /// extension headers, a damaged header), which the walk then decides.
-fn may_tunnel(link: LinkType, data: &[u8]) -> bool {
+pub(super) fn may_tunnel(link: LinkType, data: &[u8]) -> bool {
     let udp_port = |ip: &[u8], at: usize| match (ip.get(at + 2), ip.get(at + 3)) {
         (Some(&x), Some(&y)) => {
             let port = u16::from_be_bytes([x, y]);
@@ -525,6 +525,51 @@ mod tests {
         let mut p = vec![flags, 0, 0, 0, 0, 0x10, 0x92, 0];
         p.extend_from_slice(frame);
         outer(17, Some(4789), &p)
+    }
+
+    /// `never_tcp` says so only of packets in which decoding finds no TCP segment: UDP on
+    /// other ports and ICMP, over IPv4 and IPv6, not TCP, VXLAN, GENEVE, IP in IP or GRE
+    /// (whatever they carry), nor what it cannot read.
+    #[test]
+    fn never_tcp_only_where_decoding_finds_none() {
+        let tcp = eth(0x0800, &inner(b"hello"));
+        let mut udp6 = Vec::new();
+        PacketBuilder::ethernet2([2; 6], [4; 6])
+            .ipv6([1; 16], [2; 16], 64)
+            .udp(5353, 5353)
+            .write(&mut udp6, b"mdns")
+            .unwrap();
+        let mut vxlan_linux = vxlan(0x08, &tcp);
+        // The same VXLAN packet to Linux's first port (8472): the UDP header starts at 34.
+        vxlan_linux[36..38].copy_from_slice(&8472u16.to_be_bytes());
+        let cases: [(&str, Vec<u8>, bool); 10] = [
+            ("DNS", outer(17, Some(53), b"query"), true),
+            ("QUIC", outer(17, Some(443), &[0xc0; 40]), true),
+            ("ICMP", outer(1, None, &[8, 0, 0, 0, 0, 1, 0, 1]), true),
+            ("mDNS over IPv6", udp6, true),
+            ("TCP", tcp.clone(), false),
+            ("VXLAN", vxlan(0x08, &tcp), false),
+            ("VXLAN, port 8472", vxlan_linux, false),
+            ("GENEVE's port", outer(17, Some(6081), &[0; 8]), false),
+            ("IP in IP", outer(4, None, &inner(b"x")), false),
+            ("GRE", outer(47, None, &[0, 0, 0x08, 0, 0, 0]), false),
+        ];
+        for (what, packet, never) in cases {
+            assert_eq!(
+                super::super::never_tcp(LinkType::ETHERNET, &packet),
+                never,
+                "{what}"
+            );
+            if never {
+                assert!(decode(&pkt(&packet)).is_err(), "{what}");
+            }
+        }
+        assert!(decode(&pkt(&vxlan(0x08, &tcp))).is_ok());
+        assert!(!super::super::never_tcp(LinkType::ETHERNET, b"short"));
+        assert!(!super::super::never_tcp(
+            LinkType(147),
+            &outer(17, Some(53), b"q")
+        ));
     }
 
     #[test]

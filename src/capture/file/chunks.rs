@@ -22,7 +22,7 @@ use super::pcapng::Ng;
 use super::stream::read_from;
 use super::stream::{open_at, reopen};
 use super::{InputSummary, Progress, SharedFile, Tally};
-use crate::capture::shared::{End, Rec, ANY};
+use crate::capture::shared::{End, Rec, ANY, NO_TCP};
 use crate::capture::{Packet, Timestamp};
 use crate::decode::Plain;
 use crate::error::Error;
@@ -88,14 +88,20 @@ pub fn read_shared(
                     data = next;
                     continue;
                 }
-                if rec.owner != ANY {
-                    // This packet and the other readers' packets up to the next one this
-                    // reader reads, at once: with many readers most packets are another's,
-                    // and each reader passes each of them.
+                if rec.owner != ANY && (rec.owner != NO_TCP || me != 0) {
+                    // This packet and the others up to the next one this reader reads, at
+                    // once: other readers' packets, and (but for the first reader, which
+                    // counts them) those with no TCP inside. With many readers most
+                    // packets are another's, and each reader passes each of them.
                     let first = at - 1;
-                    at += owners
-                        .get(at..)
-                        .map_or(0, |o| memchr::memchr2(me, ANY, o).unwrap_or(o.len()));
+                    at += owners.get(at..).map_or(0, |o| {
+                        let stop = if me == 0 {
+                            memchr::memchr3(me, ANY, NO_TCP, o)
+                        } else {
+                            memchr::memchr2(me, ANY, o)
+                        };
+                        stop.unwrap_or(o.len())
+                    });
                     let run = index.get(first..at).unwrap_or_default();
                     let run_times = times.get(first..at).unwrap_or_default();
                     if !tallied {
@@ -199,13 +205,23 @@ pub trait ShardSink {
     fn plain(&mut self, p: &Packet<'_>, plain: Plain);
     /// A packet at `ts` of a plain TCP flow another reader's shard owns.
     fn elsewhere(&mut self, ts: Timestamp);
-    /// Packets in a row of plain TCP flows other readers' shards own (`recs`, at least
-    /// one, in file order), the latest at `latest`: what [`ShardSink::elsewhere`] does
-    /// with each of their times, in turn.
+    /// A whole packet in which decoding finds no TCP segment
+    /// ([`NO_TCP`](crate::capture::shared::NO_TCP)), at `ts`, to a reader other than the
+    /// first (which reads it as any packet): what analyzing it would do, without decoding
+    /// it.
+    fn passed(&mut self, ts: Timestamp);
+    /// Packets in a row (`recs`, at least one, in file order), the latest at `latest`, each
+    /// of a plain TCP flow another reader's shard owns or, to a reader other than the
+    /// first, with no TCP inside ([`NO_TCP`]): what [`ShardSink::elsewhere`] or
+    /// [`ShardSink::passed`] does with each of their times, in turn.
     fn elsewhere_run(&mut self, recs: &[Rec], latest: Timestamp) {
         let _ = latest;
         for r in recs {
-            self.elsewhere(r.ts);
+            if r.owner == NO_TCP {
+                self.passed(r.ts);
+            } else {
+                self.elsewhere(r.ts);
+            }
         }
     }
     /// This reader must wait for another: one piece of work that can wait (false when
@@ -237,6 +253,9 @@ mod tests {
         }
         fn elsewhere(&mut self, ts: Timestamp) {
             panic!("a packet at {ts:?} went to another reader")
+        }
+        fn passed(&mut self, ts: Timestamp) {
+            panic!("a packet at {ts:?} was passed as holding no TCP")
         }
     }
 
@@ -477,6 +496,8 @@ mod tests {
         ),
         /// Another reader's packet: only its time.
         Elsewhere(Timestamp),
+        /// A packet with no TCP inside, to a reader other than the first: its time.
+        Passed(Timestamp),
     }
 
     #[derive(Default)]
@@ -505,6 +526,9 @@ mod tests {
         }
         fn elsewhere(&mut self, ts: Timestamp) {
             self.0.push(Call::Elsewhere(ts));
+        }
+        fn passed(&mut self, ts: Timestamp) {
+            self.0.push(Call::Passed(ts));
         }
     }
 
@@ -550,7 +574,7 @@ mod tests {
         let (want, all, both, shared) = streaming_and_shared::<Calls>(p);
         std::fs::remove_file(p).ok();
         assert!(shared.filled() > 20, "several chunks");
-        let mut plain = [0, 0];
+        let (mut plain, mut passed) = ([0, 0], 0);
         for (reader, (summary, Calls(calls))) in both.iter().enumerate() {
             assert_eq!(summary.packets, want.packets);
             assert_eq!(calls.len(), all.len());
@@ -593,10 +617,20 @@ mod tests {
                         assert_eq!(t, ts);
                         assert!(owner.is_some_and(|o| o != reader), "packet {number}");
                     }
+                    Call::Passed(t) => {
+                        // Only a reader other than the first, only a packet that decodes
+                        // to no TCP segment.
+                        assert_eq!(t, ts);
+                        assert!(reader != 0 && owner.is_none(), "packet {number}");
+                        assert!(decode(&pkt).is_err(), "packet {number}");
+                        passed += 1;
+                    }
                 }
             }
         }
         assert!(plain[0] > 500 && plain[1] > 500, "{plain:?}");
+        // The UDP packets, one in ten, but those cut short.
+        assert!(passed > 300, "{passed} passed");
         plain
     }
 

@@ -14,10 +14,10 @@
 //! index reads a classic record's time words itself, and pcapng blocks through
 //! [`NgIndexer`] (the readers' own pcapng state, `file::pcapng`).
 
-use super::{Chunk, End, Header, Rec, ANY, CHUNK};
+use super::{Chunk, End, Header, Rec, ANY, CHUNK, NO_TCP};
 use crate::capture::file::{record_time, takes_frame_number, word, Found, NgIndexer, Part};
 use crate::capture::Timestamp;
-use crate::decode::{Plain, Shards};
+use crate::decode::{never_tcp, Plain, Shards};
 use std::fs::File;
 use std::io::{self, Read};
 
@@ -147,7 +147,7 @@ pub(super) fn index(chunk: &mut Chunk, header: &Header, shards: &Shards, ng: &mu
     chunk.owners.clear();
     chunk.times.clear();
     chunk.tally = None;
-    if shards.count() < 2 || shards.count() >= u64::from(ANY) {
+    if shards.count() < 2 || shards.count() >= u64::from(NO_TCP) {
         return;
     }
     let big = header.big_endian;
@@ -194,6 +194,8 @@ pub(super) fn index(chunk: &mut Chunk, header: &Header, shards: &Shards, ng: &mu
             if let Some((plain, (a, b))) = plain.and_then(|x| Some((x, x.ends(bytes)?))) {
                 rec.owner = shards.owner(&a, &b) as u8;
                 rec.plain = plain;
+            } else if p.orig_len as usize <= p.len && never_tcp(p.link, bytes) {
+                rec.owner = NO_TCP;
             }
             (rec.ts, rec.at, rec.len, rec.orig_len, rec.link, rec.iface) = (
                 p.ts,
