@@ -24,10 +24,9 @@ impl Analyzer {
         self.maybe_sweep();
     }
 
-    /// Packets in a row (`recs`, the latest at `latest`), each of another shard's flow or,
-    /// in a shard other than the first, with no TCP inside ([`NO_TCP`]): what
-    /// [`Analyzer::elsewhere`] does with each (with one without TCP, only the clock), in
-    /// one step when none of their times can change more than the clock's reading (no
+    /// Packets in a row (`recs`, the latest at `latest`), each of another shard's flow or
+    /// with no TCP inside ([`NO_TCP`]): what [`Analyzer::elsewhere`] or
+    /// [`Analyzer::no_tcp`] does with each, in one step when none of their times can change more than the clock's reading (no
     /// step ahead pending or made, no sweep coming due, no tombstones to prune): the clock
     /// then reads the latest, as it would after each in turn.
     pub(super) fn elsewhere_run(&mut self, recs: &[Rec], latest: Timestamp) {
@@ -42,17 +41,30 @@ impl Analyzer {
         if !quiet {
             for r in recs {
                 if r.owner == NO_TCP {
-                    self.advance_clock(r.ts);
+                    self.no_tcp(r.ts);
                 } else {
                     Analyzer::elsewhere(self, r.ts);
                 }
             }
         } else {
-            // The first shard's runs hold no packet without TCP: it reads those whole.
             self.now = self.now.max(latest);
             if self.primary() {
                 self.seen.packets += recs.len() as u64;
+                let other = recs.iter().filter(|r| r.owner == NO_TCP).count();
+                self.seen.other_packets += other as u64;
             }
+        }
+    }
+
+    /// A whole packet in which decoding finds no TCP segment and says so
+    /// ([`crate::decode::never_tcp`]), at `ts`: what [`Analyzer::packet`] does with it,
+    /// without the decoding: the clock, and in the first shard the counts of packets and of
+    /// other packets; no sweep (one follows TCP packets only).
+    pub(super) fn no_tcp(&mut self, ts: Timestamp) {
+        self.advance_clock(ts);
+        if self.primary() {
+            self.seen.packets += 1;
+            self.seen.other_packets += 1;
         }
     }
 

@@ -912,9 +912,8 @@ impl crate::capture::file::ShardSink for Analyzer {
         Analyzer::elsewhere(self, ts);
     }
 
-    /// What [`Analyzer::packet`] does with it in a shard other than the first: the clock.
     fn passed(&mut self, ts: Timestamp) {
-        self.advance_clock(ts);
+        self.no_tcp(ts);
     }
 
     fn elsewhere_run(&mut self, recs: &[crate::capture::shared::Rec], latest: Timestamp) {

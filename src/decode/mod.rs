@@ -367,18 +367,53 @@ fn fast<'a>(pkt: &Packet<'a>) -> Option<Segment<'a>> {
     decode_plain(pkt, Plain::find(pkt.link, pkt.data)?)
 }
 
-/// Whether [`decode`] finds no TCP segment in the packet, told at a glance: its outermost
-/// IP header (IPv4, or IPv6 without extension headers) carries neither TCP nor a tunnel
-/// (`tunnel::may_tunnel`: UDP on a port other than VXLAN's and GENEVE's, ICMP, ...).
-/// `false` whenever that cannot be told so (other link types and EtherTypes, TCP, IP in
-/// IP, GRE, a damaged header): only then does `decode` need to look.
+/// Whether [`decode`] finds no TCP segment in the packet and says just that
+/// ([`Skip::NotTcp`]), told at a glance: a whole, unfragmented IPv4 packet (or IPv6 without
+/// extension headers) whose header and lengths are sound, carrying UDP with a sound length
+/// on a port other than VXLAN's and GENEVE's (`tunnel::may_tunnel`): QUIC, DNS, mDNS...
+/// `false` whenever that cannot be told so (other link types, EtherTypes and protocols,
+/// ICMP, whose messages etherparse checks by type, TCP, tunnels, a damaged or cut header,
+/// a fragment): then `decode` must look.
 pub fn never_tcp(link: LinkType, data: &[u8]) -> bool {
-    !tunnel::may_tunnel(link, data)
-        && match network(link, data) {
-            Some((0x0800, ip)) => ip.get(9).is_some_and(|&p| p != 6),
-            Some((0x86dd, ip)) => ip.get(6).is_some_and(|&p| p != 6),
-            _ => false,
+    let be16 = |b: &[u8], at: usize| {
+        b.get(at..at + 2)
+            .and_then(|x| x.try_into().ok())
+            .map(u16::from_be_bytes)
+    };
+    // The IP payload (`len` bytes after `at`): a UDP header whose length it holds.
+    let udp = |ip: &[u8], at: usize, len: usize| {
+        len >= 8 && be16(ip, at + 4).is_some_and(|u| (8..=len).contains(&usize::from(u)))
+    };
+    if tunnel::may_tunnel(link, data) {
+        return false;
+    }
+    match network(link, data) {
+        Some((0x0800, ip)) => {
+            let (Some(&v), Some(total), Some(frag), Some(&proto)) =
+                (ip.first(), be16(ip, 2), be16(ip, 6), ip.get(9))
+            else {
+                return false;
+            };
+            let (hl, total) = (usize::from(v & 0x0f) * 4, usize::from(total));
+            // Version 4, a header of 20 to 60 bytes inside the total length, the total
+            // inside what was captured; neither more fragments nor an offset.
+            v >> 4 == 4
+                && hl >= 20
+                && hl <= total
+                && total <= ip.len()
+                && frag & 0x3fff == 0
+                && proto == 17
+                && udp(ip, hl, total - hl)
         }
+        Some((0x86dd, ip)) => {
+            let (Some(&v), Some(len), Some(&next)) = (ip.first(), be16(ip, 4), ip.get(6)) else {
+                return false;
+            };
+            let len = usize::from(len);
+            v >> 4 == 6 && 40 + len <= ip.len() && next == 17 && udp(ip, 40, len)
+        }
+        _ => false,
+    }
 }
 
 /// [`decode`] for a packet already found plain by [`Plain::find`] (the same bytes): the

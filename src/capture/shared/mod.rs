@@ -95,9 +95,9 @@ pub enum End {
 /// In [`Rec::owner`]: a record or block every reader reads and decodes.
 pub const ANY: u8 = u8::MAX;
 
-/// In [`Rec::owner`]: a whole packet in which decoding finds no TCP segment
-/// ([`crate::decode::never_tcp`]: UDP that is no tunnel, ICMP, ...). The first reader reads
-/// and counts it as any packet; the others need only its time.
+/// In [`Rec::owner`]: a whole packet in which decoding finds no TCP segment and says so
+/// ([`crate::decode::never_tcp`]: UDP that is no tunnel, with sound headers). No reader
+/// decodes it: the first counts it, every reader takes its time.
 pub const NO_TCP: u8 = u8::MAX - 1;
 
 /// What the filler of a chunk found in one of its records or blocks (see
