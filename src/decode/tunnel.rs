@@ -521,6 +521,17 @@ mod tests {
         v
     }
 
+    /// An Ethernet/IPv6/UDP packet from port `sport` to `dport` carrying `payload`.
+    fn udp6(sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
+        let mut v = Vec::new();
+        PacketBuilder::ethernet2([2; 6], [4; 6])
+            .ipv6([1; 16], [2; 16], 64)
+            .udp(sport, dport)
+            .write(&mut v, payload)
+            .unwrap();
+        v
+    }
+
     fn vxlan(flags: u8, frame: &[u8]) -> Vec<u8> {
         let mut p = vec![flags, 0, 0, 0, 0, 0x10, 0x92, 0];
         p.extend_from_slice(frame);
@@ -533,12 +544,6 @@ mod tests {
     #[test]
     fn never_tcp_only_where_decoding_finds_none() {
         let tcp = eth(0x0800, &inner(b"hello"));
-        let mut udp6 = Vec::new();
-        PacketBuilder::ethernet2([2; 6], [4; 6])
-            .ipv6([1; 16], [2; 16], 64)
-            .udp(5353, 5353)
-            .write(&mut udp6, b"mdns")
-            .unwrap();
         let mut vxlan_linux = vxlan(0x08, &tcp);
         // The same VXLAN packet to Linux's first port (8472): the UDP header starts at 34.
         vxlan_linux[36..38].copy_from_slice(&8472u16.to_be_bytes());
@@ -546,7 +551,7 @@ mod tests {
             ("DNS", outer(17, Some(53), b"query"), true),
             ("QUIC", outer(17, Some(443), &[0xc0; 40]), true),
             ("ICMP", outer(1, None, &[8, 0, 0, 0, 0, 1, 0, 1]), false),
-            ("mDNS over IPv6", udp6, true),
+            ("mDNS over IPv6", udp6(5353, 5353, b"mdns"), true),
             ("TCP", tcp.clone(), false),
             ("VXLAN", vxlan(0x08, &tcp), false),
             ("VXLAN, port 8472", vxlan_linux, false),
@@ -591,11 +596,7 @@ mod tests {
             .write(&mut v, b"ping")
             .unwrap();
         templates.push(std::mem::take(&mut v));
-        b().ipv6([1; 16], [2; 16], 64)
-            .udp(5353, 5353)
-            .write(&mut v, b"mdns")
-            .unwrap();
-        templates.push(std::mem::take(&mut v));
+        templates.push(udp6(5353, 5353, b"mdns"));
         b().ipv6([1; 16], [2; 16], 64)
             .icmpv6_echo_request(7, 1)
             .write(&mut v, b"ping")
@@ -812,13 +813,7 @@ mod tests {
             crate::capture::file::read(&path, &mut |p| plain.push((p.link, p.data.to_vec())))
                 .unwrap();
         }
-        let mut v6 = Vec::new();
-        PacketBuilder::ethernet2([2; 6], [4; 6])
-            .ipv6([1; 16], [2; 16], 64)
-            .udp(53, 4788)
-            .write(&mut v6, b"dns")
-            .unwrap();
-        plain.push((LinkType::ETHERNET, v6));
+        plain.push((LinkType::ETHERNET, udp6(53, 4788, b"dns")));
         for (proto, port) in [
             (17, Some(53)),
             (17, Some(4788)),
