@@ -370,7 +370,7 @@ fn fast<'a>(pkt: &Packet<'a>) -> Option<Segment<'a>> {
 /// Whether [`decode`] finds no TCP segment in the packet and says just that
 /// ([`Skip::NotTcp`]), told at a glance: a whole, unfragmented IPv4 packet (or IPv6 without
 /// extension headers) whose header and lengths are sound, carrying UDP with a sound length
-/// on a port other than VXLAN's and GENEVE's (`tunnel::may_tunnel`): QUIC, DNS, mDNS...
+/// to a port other than VXLAN's and GENEVE's (`tunnel::tunnel_port`): QUIC, DNS, mDNS...
 /// `false` whenever that cannot be told so (other link types, EtherTypes and protocols,
 /// ICMP, whose messages etherparse checks by type, TCP, tunnels, a damaged or cut header,
 /// a fragment): then `decode` must look.
@@ -380,13 +380,13 @@ pub fn never_tcp(link: LinkType, data: &[u8]) -> bool {
             .and_then(|x| x.try_into().ok())
             .map(u16::from_be_bytes)
     };
-    // The IP payload (`len` bytes after `at`): a UDP header whose length it holds.
+    // The IP payload (`len` bytes after `at`): a UDP header whose length it holds, to a
+    // port no tunnel takes.
     let udp = |ip: &[u8], at: usize, len: usize| {
-        len >= 8 && be16(ip, at + 4).is_some_and(|u| (8..=len).contains(&usize::from(u)))
+        len >= 8
+            && be16(ip, at + 4).is_some_and(|u| (8..=len).contains(&usize::from(u)))
+            && be16(ip, at + 2).is_some_and(|port| !tunnel::tunnel_port(port))
     };
-    if tunnel::may_tunnel(link, data) {
-        return false;
-    }
     match network(link, data) {
         Some((0x0800, ip)) => {
             let (Some(&v), Some(total), Some(frag), Some(&proto)) =

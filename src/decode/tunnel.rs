@@ -40,6 +40,11 @@ type Ends = (IpAddr, IpAddr);
 const VXLAN_PORTS: [u16; 2] = [4789, 8472];
 const GENEVE_PORT: u16 = 6081;
 
+/// Whether UDP to `port` is taken for a tunnel: VXLAN's ports and GENEVE's.
+pub(super) fn tunnel_port(port: u16) -> bool {
+    VXLAN_PORTS.contains(&port) || port == GENEVE_PORT
+}
+
 /// A tunnel, as the report names its kind: `ipip` is IPv4 in IPv4, `6in4` IPv6 in IPv4,
 /// `4in6` and `6in6` IPv4 and IPv6 in IPv6.
 #[derive(
@@ -194,12 +199,9 @@ fn peel_any<'a>(pkt: &Packet<'a>) -> Option<Result<(Segment<'a>, Option<Encapsul
 /// port): a few loads for the packets without one (UDP, ICMP, ...) that every capture has;
 /// `true` for whatever it cannot tell at a glance (other link types and EtherTypes, IPv6
 /// extension headers, a damaged header), which the walk then decides.
-pub(super) fn may_tunnel(link: LinkType, data: &[u8]) -> bool {
+fn may_tunnel(link: LinkType, data: &[u8]) -> bool {
     let udp_port = |ip: &[u8], at: usize| match (ip.get(at + 2), ip.get(at + 3)) {
-        (Some(&x), Some(&y)) => {
-            let port = u16::from_be_bytes([x, y]);
-            VXLAN_PORTS.contains(&port) || port == GENEVE_PORT
-        }
+        (Some(&x), Some(&y)) => tunnel_port(u16::from_be_bytes([x, y])),
         _ => true,
     };
     match super::network(link, data) {
@@ -311,9 +313,7 @@ fn ip<'a>(b: &'a [u8], cut: u32, path: &mut Path) -> Result<Result<Segment<'a>, 
         // GRE or IP in IP says it too, but not which packet: its first fragment counts it).
         let tunnel = match payload.ip_number.0 {
             4 | 41 | 47 | 137 => true,
-            17 => {
-                be16(inner, 2).is_ok_and(|port| VXLAN_PORTS.contains(&port) || port == GENEVE_PORT)
-            }
+            17 => be16(inner, 2).is_ok_and(tunnel_port),
             _ => false,
         };
         return Err(if first && tunnel {

@@ -188,13 +188,12 @@ pub(super) fn index(chunk: &mut Chunk, header: &Header, shards: &Shards, ng: &mu
         if let Some(p) = packet {
             let bytes = rest.get(p.at..p.at + p.len).unwrap_or_default();
             // One cut by the snap length goes to every reader: shard 0 counts those.
-            let plain = (p.orig_len as usize <= p.len)
-                .then(|| Plain::find(p.link, bytes))
-                .flatten();
+            let whole = p.orig_len as usize <= p.len;
+            let plain = whole.then(|| Plain::find(p.link, bytes)).flatten();
             if let Some((plain, (a, b))) = plain.and_then(|x| Some((x, x.ends(bytes)?))) {
                 rec.owner = shards.owner(&a, &b) as u8;
                 rec.plain = plain;
-            } else if p.orig_len as usize <= p.len && never_tcp(p.link, bytes) {
+            } else if whole && never_tcp(p.link, bytes) {
                 rec.owner = NO_TCP;
             }
             (rec.ts, rec.at, rec.len, rec.orig_len, rec.link, rec.iface) = (
