@@ -26,11 +26,12 @@ impl Analyzer {
 
     /// Packets in a row (`recs`, the latest at `latest`), each of another shard's flow or
     /// with no TCP inside ([`NO_TCP`]): what [`Analyzer::elsewhere`] or
-    /// [`Analyzer::no_tcp`] does with each, in one step when none of their times can change more than the clock's reading (no
-    /// step ahead pending or made, no sweep coming due, no tombstones to prune): the clock
-    /// then reads the latest, as it would after each in turn.
+    /// [`Analyzer::no_tcp`] does with each, in one step when none of their times can change
+    /// more than the clock's reading (no step ahead pending or made, no sweep coming due,
+    /// no tombstones to prune): the clock then reads the latest, as it would after each in
+    /// turn.
     pub(super) fn elsewhere_run(&mut self, recs: &[Rec], latest: Timestamp) {
-        let idle = (self.opts.idle_timeout_s as i64).saturating_mul(1_000_000_000);
+        let idle = self.idle_ns();
         let now = self.now.0;
         let quiet = self.ahead.is_none()
             && !self.sweep_owed
@@ -76,7 +77,7 @@ impl Analyzer {
     /// back near the clock, the step was one packet out of line (merged captures with
     /// skewed clocks) and is dropped. The end of input confirms a step still waiting.
     pub(super) fn advance_clock(&mut self, ts: Timestamp) {
-        let idle = (self.opts.idle_timeout_s as i64).saturating_mul(1_000_000_000);
+        let idle = self.idle_ns();
         if let Some(step) = self.ahead.take() {
             if ts.0 > self.now.0.saturating_add(idle) {
                 self.now = step;
@@ -92,6 +93,11 @@ impl Analyzer {
         } else if ts > self.now {
             self.now = ts;
         }
+    }
+
+    /// The idle timeout in nanoseconds.
+    pub(super) fn idle_ns(&self) -> i64 {
+        (self.opts.idle_timeout_s as i64).saturating_mul(1_000_000_000)
     }
 
     /// End of an input: a step ahead still waiting is confirmed (nothing came to contradict

@@ -624,7 +624,7 @@ impl Analyzer {
     /// the flow cap or the memory budget), and counts why.
     fn evict(&mut self, key: &FlowKey, cap: Eviction) {
         let Some(c) = self.take(key) else { return };
-        let idle = (self.opts.idle_timeout_s as i64).saturating_mul(1_000_000_000);
+        let idle = self.idle_ns();
         self.seen.evicted_flows += 1;
         let quiet = self.now.0.saturating_sub(c.active_at.0);
         let why = if quiet > idle {
@@ -647,7 +647,7 @@ impl Analyzer {
     fn sweep(&mut self) {
         self.last_sweep = self.now;
         let now = self.now.0;
-        let idle = (self.opts.idle_timeout_s as i64).saturating_mul(1_000_000_000);
+        let idle = self.idle_ns();
         let grace = CLOSED_GRACE_S * 1_000_000_000;
         self.prune_tombstones();
         debug_assert_eq!(

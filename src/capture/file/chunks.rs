@@ -62,7 +62,7 @@ pub fn read_shared(
         let records = chunk.records();
         // What the thread that read the chunk found in its records or blocks, in order
         // (`Chunk::index`); the ones it does not cover are read here as they come.
-        let (index, owners, times) = (chunk.index(), chunk.owners(), chunk.times());
+        let (index, owners) = (chunk.index(), chunk.owners());
         // The tally of the indexed packets, made once by the filler (classic pcap): none to
         // make here for them.
         let tallied = chunk.tally().inspect(|part| tally.add(part)).is_some();
@@ -97,14 +97,13 @@ pub fn read_shared(
                         .get(at..)
                         .map_or(0, |o| memchr::memchr2(me, ANY, o).unwrap_or(o.len()));
                     let run = index.get(first..at).unwrap_or_default();
-                    let run_times = times.get(first..at).unwrap_or_default();
                     if !tallied {
-                        for (k, &ts) in run_times.iter().enumerate() {
-                            tally.see_at(number + 1 + k as u64, ts);
+                        for (k, r) in run.iter().enumerate() {
+                            tally.see_at(number + 1 + k as u64, r.ts);
                         }
                     }
                     number += run.len() as u64;
-                    let latest = run_times.iter().copied().max().unwrap_or(rec.ts);
+                    let latest = run.iter().map(|r| r.ts).max().unwrap_or(rec.ts);
                     sink.elsewhere_run(run, latest);
                     let end = run.last().map_or(rec.end, |r| r.end);
                     data = records.get(end as usize..).unwrap_or_default();

@@ -145,7 +145,6 @@ pub(super) fn fill(
 pub(super) fn index(chunk: &mut Chunk, header: &Header, shards: &Shards, ng: &mut NgIndexer) {
     chunk.index.clear();
     chunk.owners.clear();
-    chunk.times.clear();
     chunk.tally = None;
     if shards.count() < 2 || shards.count() >= u64::from(NO_TCP) {
         return;
@@ -216,7 +215,6 @@ pub(super) fn index(chunk: &mut Chunk, header: &Header, shards: &Shards, ng: &mu
             }
         }
         chunk.owners.push(rec.owner);
-        chunk.times.push(rec.ts);
         chunk.index.push(rec);
         pos += len;
     }

@@ -146,11 +146,9 @@ pub struct Chunk {
     len: usize,
     /// See [`Chunk::index`].
     index: Vec<Rec>,
-    /// Each indexed record's owner and time again, side by side: a reader finds the next of
-    /// its own records among them, and the latest time before it, in one pass over a few
-    /// bytes a record.
+    /// Each indexed record's owner again, side by side: a reader finds the next of its own
+    /// records among them with one pass over a byte a record.
     owners: Vec<u8>,
-    times: Vec<Timestamp>,
     /// The tally of the indexed records, when every one is a packet (classic pcap).
     tally: Option<Part>,
     /// The file offset of its first byte.
@@ -183,12 +181,6 @@ impl Chunk {
     /// The owners of the [`Chunk::index`]'s records, in order.
     pub fn owners(&self) -> &[u8] {
         &self.owners
-    }
-
-    /// The times of the [`Chunk::index`]'s records, in order (any time for a pcapng block
-    /// that is not an owned packet).
-    pub fn times(&self) -> &[Timestamp] {
-        &self.times
     }
 
     /// The first and last time of the packets the index covers, and their steps back:
@@ -311,7 +303,6 @@ impl SharedFile {
                         len: 0,
                         index: Vec::new(),
                         owners: Vec::new(),
-                        times: Vec::new(),
                         tally: None,
                         offset: 0,
                         number: 0,
