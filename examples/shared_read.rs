@@ -1,7 +1,7 @@
 //! The threaded design's reading part alone: `N` threads take every chunk of one capture
-//! file from the shared reader, as wsclose's analyzer threads do (the thread that reads a
-//! chunk also indexes it: each plain TCP packet's owner thread, found from its headers),
-//! and each counts the packets its shard owns, analyzing nothing. Its time is the most
+//! file from the shared reader, as wsclose's analyzer threads do (they read, cut and index
+//! the chunks: each plain TCP packet's owner thread, found from its headers), and each
+//! counts the packets its shard owns, analyzing nothing. Its time is the most
 //! the threaded design can do on the machine: wsclose with `--threads N` cannot be faster.
 //!
 //! ```sh
@@ -52,12 +52,11 @@ fn main() {
                     let mut prev = None;
                     while let Some(chunk) = shared.next(k, prev.take(), &mut || false) {
                         chunks += 1;
-                        for rec in chunk.index() {
-                            if usize::from(rec.owner) == k {
-                                own += 1;
-                            } else if rec.owner == ANY {
-                                any += 1;
-                            }
+                        // As wsclose's readers find their packets: one byte a packet.
+                        let me = k as u8;
+                        for &owner in chunk.owners() {
+                            own += u64::from(owner == me);
+                            any += u64::from(owner == ANY);
                         }
                         prev = Some(chunk);
                     }

@@ -1,7 +1,7 @@
 //! One reader of a capture file that several threads share ([`SharedFile`], read once):
 //! reader `k` hands its packets to the analyzer of shard `k` ([`ShardSink`]).
 //!
-//! In: the chunks of the file, each with the index its filler made (`capture::shared`).
+//! In: the chunks of the file, each with the index made once for all readers (`capture::shared`).
 //! Out: every packet to the sink, in file order: a packet of plain TCP that the index
 //! found, to the reader of its flow's shard alone, with where its parts are and its pcapng
 //! interface (this reader's own, of the ID the index found), the others being handed only
@@ -63,7 +63,7 @@ pub fn read_shared(
         // What the thread that read the chunk found in its records or blocks, in order
         // (`Chunk::index`); the ones it does not cover are read here as they come.
         let (index, owners) = (chunk.index(), chunk.owners());
-        // The tally of the indexed packets, made once by the filler (classic pcap): none to
+        // The tally of the indexed packets, made once by its indexer (classic pcap): none to
         // make here for them.
         let tallied = chunk.tally().inspect(|part| tally.add(part)).is_some();
         // Below ANY: the index has no reader beyond.
@@ -79,7 +79,7 @@ pub fn read_shared(
                 if rec.owner == me {
                     number += 1;
                     let mut p = rec.packet(records, number);
-                    // This reader read the section's interfaces itself, as the filler did.
+                    // This reader read the section's interfaces itself, as the indexer did.
                     p.iface = ng.interface(rec.iface);
                     if !tallied {
                         tally.see(&p);
@@ -275,7 +275,7 @@ mod tests {
     /// reader gives one: the same packets in order and the same summary, warnings
     /// included, whole or cut at any of several places, with records larger than a chunk,
     /// a damaged length in the middle, and times that go backwards (within chunks and from
-    /// one to the next, which the filler's tally of each chunk joins).
+    /// one to the next, which the indexer's tally of each chunk joins).
     #[test]
     fn shared_reading_gives_what_the_streaming_reader_gives() {
         use crate::capture::shared::CHUNK;
@@ -326,7 +326,7 @@ mod tests {
 
     /// Reading a pcapng file once for two threads gives each what the streaming reader
     /// gives one, whole, damaged (a block whose trailing length is not its leading one,
-    /// which the filler shares and pcap-parser refuses; a length that cannot be; a captured
+    /// which the cutter shares and pcap-parser refuses; a length that cannot be; a captured
     /// length larger than the block, which is skipped and the rest read) or cut. The shared reader reads enhanced packet blocks
     /// itself (`Ng::quick_epb`), the streaming one through pcap-parser.
     #[test]
@@ -595,7 +595,7 @@ mod tests {
                     Call::Packet(n, t, d, o, i, at) => {
                         assert_eq!((*n, t, d, o), (pkt.number, ts, data, orig_len));
                         // The interface too, whether the reader found the packet plain
-                        // (from the filler's index) or read its block itself.
+                        // (from the chunk's index) or read its block itself.
                         assert_eq!(i, iface, "packet {n}");
                         assert_eq!(*at, found, "packet {n}");
                         assert!(owner.is_none_or(|o| o == reader), "packet {n}");

@@ -1,14 +1,19 @@
-//! Filling one chunk of a shared file, and indexing it: the work of whichever reader thread
-//! claimed the chunk ([`SharedFile::next`](super::SharedFile::next)), done outside the lock.
+//! Making one chunk of a shared file: reading its block of the file, cutting it into whole
+//! records, indexing them. The work of whichever reader threads claim it
+//! ([`SharedFile::next`](super::SharedFile::next)), done outside the lock: blocks are read
+//! by several threads at once, cut one after another (each needs where the one before
+//! ended), and indexed by several at once.
 //!
-//! In: the file at the chunk's offset, the start of the record the previous chunk cut, the
-//! byte order of the current pcapng section and its interfaces ([`NgIndexer`]), the number
-//! of readers. Out: the [`Chunk`]: up to [`CHUNK`] bytes, the whole records or blocks among
-//! them, where sharing ends if it ends there ([`End`]), and the index of its records
-//! ([`Rec`]): for a whole packet of plain TCP, the reader whose shard owns its flow and where
-//! its IP and TCP parts are; for a pcapng one, its interface ID too.
+//! In: the file, the chunk's block (the [`CHUNK`] bytes from the file offset `base + s ×
+//! CHUNK`), where its first record starts (where the previous chunk's last one ended, at
+//! or after the block's start), the byte order of the current pcapng section and its
+//! interfaces ([`NgIndexer`]), the number of readers. Out: the [`Chunk`]: the whole records
+//! or blocks that start in its block (the last one's end read from the file where it runs
+//! past the block), where sharing ends if it ends there ([`End`]), and the index of its
+//! records ([`Rec`]): for a whole packet of plain TCP, the reader whose shard owns its flow
+//! and where its IP and TCP parts are; for a pcapng one, its interface ID too.
 //!
-//! Spec: only the framing is read to fill: a classic pcap record's 16-byte header (its
+//! Spec: only the framing is read to cut: a classic pcap record's 16-byte header (its
 //! captured length; the libpcap file format), a pcapng block's type and total length
 //! (draft-ietf-opsawg-pcapng §3.1) and a Section Header Block's byte-order magic (§4.1). The
 //! index reads a classic record's time words itself, and pcapng blocks through
@@ -19,12 +24,20 @@ use crate::capture::file::{record_time, takes_frame_number, word, Found, NgIndex
 use crate::capture::Timestamp;
 use crate::decode::{never_tcp, Plain, Shards};
 use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 
 /// A record's header: seconds, sub-seconds, captured length, original length.
 pub(super) const RECORD_HEADER: usize = 16;
 
-/// What the filler of a pcapng file follows from chunk to chunk: the byte order of the
+/// The bytes of a pcapng block that give its length and, for a section header, its byte
+/// order: type, total length, byte-order magic.
+const BLOCK_HEAD: usize = 12;
+
+/// Bytes asked for at once when the last record of a block runs past it: most records'
+/// rest in one system call.
+const TAIL_READ: usize = 4096;
+
+/// What the cutter of a pcapng file follows from chunk to chunk: the byte order of the
 /// current section.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Section {
@@ -33,16 +46,23 @@ pub(super) struct Section {
 
 /// The length (header included) of the whole record at `pos` in `data`, if it is there.
 pub(super) fn record_len(data: &[u8], pos: usize, big_endian: bool) -> Option<usize> {
-    let caplen = word(data, pos.checked_add(8)?, big_endian)?;
-    let len = RECORD_HEADER.checked_add(caplen as usize)?;
+    let len = record_head(data, pos, big_endian)?;
     (pos.checked_add(len)? <= data.len()).then_some(len)
 }
 
-/// The length of the whole pcapng block at `pos` in `data`, if it is there, and whether it
-/// takes a frame number (a packet, or a block Wireshark shows as a frame); `section` follows the byte order of the sections. Only the framing is read
-/// here (type, length, and a section's byte-order magic): a block that does not parse is
-/// the readers' to find, and they go on alone from it (`file::read_shared`).
-fn block_len(data: &[u8], pos: usize, section: &mut Section) -> Option<(usize, bool)> {
+/// The length (header included) of the record whose header is at `pos` in `data`.
+fn record_head(data: &[u8], pos: usize, big_endian: bool) -> Option<usize> {
+    let caplen = word(data, pos.checked_add(8)?, big_endian)?;
+    RECORD_HEADER.checked_add(caplen as usize)
+}
+
+/// The pcapng block whose first [`BLOCK_HEAD`] bytes are at `pos` in `data`: its length,
+/// whether it takes a frame number (a packet, or a block Wireshark shows as a frame), and
+/// its section's byte order (a section header block's own, else `section`'s). `None` for a
+/// length that cannot be. Only the framing is read here (type, length, and a section's
+/// byte-order magic): a block that does not parse is the readers' to find, and they go on
+/// alone from it (`file::read_shared`).
+fn block_head(data: &[u8], pos: usize, section: Section) -> Option<(usize, bool, bool)> {
     const SHB: u32 = 0x0A0D_0D0A;
     let word = |at: usize, big: bool| word(data, pos.checked_add(at)?, big);
     let mut big = section.big_endian;
@@ -56,88 +76,139 @@ fn block_len(data: &[u8], pos: usize, section: &mut Section) -> Option<(usize, b
         };
     }
     let len = word(4, big)? as usize;
-    if len < 12 || !len.is_multiple_of(4) || pos.checked_add(len)? > data.len() {
+    if len < BLOCK_HEAD || !len.is_multiple_of(4) {
         return None;
     }
-    section.big_endian = big;
-    Some((len, takes_frame_number(kind)))
+    Some((len, takes_frame_number(kind), big))
 }
 
-/// Fills `chunk` with `carry` and then the file, up to [`CHUNK`] bytes, keeps its whole
-/// records (or blocks, following the pcapng `section`), and leaves the cut one in `carry`.
-/// `at` is the file offset of the chunk's start and the packets before it. Returns the
-/// bytes read from the file.
-pub(super) fn fill(
-    file: &mut File,
-    carry: &mut Vec<u8>,
-    at: (u64, u64),
+/// Reads up to `buf.len()` bytes at file offset `at`, as many as there are.
+fn read_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
+    #[cfg(unix)]
+    return std::os::unix::fs::FileExt::read_at(file, buf, at);
+    #[cfg(windows)]
+    return std::os::windows::fs::FileExt::seek_read(file, buf, at);
+}
+
+/// Reads the block of the file at `at` (up to [`CHUNK`] bytes, fewer at its end) into the
+/// start of `chunk`; a read error ends the block where it happened. Returns the bytes
+/// read and whether an error stopped it.
+pub(super) fn read_block(file: &File, at: u64, chunk: &mut Chunk) -> (usize, bool) {
+    chunk.data.resize(CHUNK, 0);
+    let mut have = 0;
+    while let Some(buf) = chunk.data.get_mut(have..).filter(|b| !b.is_empty()) {
+        match read_at(file, buf, at + have as u64) {
+            Ok(0) => break,
+            Ok(n) => have += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return (have, true),
+        }
+    }
+    (have, false)
+}
+
+/// Where chunk `s` starts and what is known there: the file offset of its block, where
+/// its first record starts (the previous chunk's end), and the packets before it.
+pub(super) struct Start {
+    pub block: u64,
+    pub first: u64,
+    pub packets: u64,
+}
+
+/// Cuts `chunk`, whose block ([`read_block`]: `read` bytes, `failed` if an error stopped
+/// it) starts at `at.block`, into the whole records (or blocks, following the pcapng
+/// `section`) that start in the block, from `at.first`; the last one's end, where it runs
+/// past the block, is read from the file. Returns where the next chunk's first record
+/// starts (at or after the next block's start), or `None` when sharing ends in this chunk
+/// (`chunk.end` says how).
+pub(super) fn cut(
+    file: &File,
+    at: Start,
+    (read, failed): (usize, bool),
     section: &mut Section,
     chunk: &mut Chunk,
     header: &Header,
-) -> usize {
-    let (offset, packets) = at;
-    if chunk.data.len() < CHUNK {
-        chunk.data.resize(CHUNK, 0);
-    }
-    let kept = carry.len().min(CHUNK);
-    if let (Some(to), Some(from)) = (chunk.data.get_mut(..kept), carry.get(..kept)) {
-        to.copy_from_slice(from);
-    }
-    let mut have = kept;
-    let mut read = 0;
-    let mut failed = false;
-    let mut eof = false;
-    while have < CHUNK {
-        match file.read(chunk.data.get_mut(have..).unwrap_or_default()) {
-            Ok(0) => {
-                eof = true;
-                break;
-            }
-            Ok(n) => {
-                have += n;
-                read += n;
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => {
-                failed = true;
-                break;
+) -> Option<u64> {
+    let first = usize::try_from(at.first.saturating_sub(at.block)).unwrap_or(usize::MAX);
+    let mut have = read;
+    // Makes bytes up to `to` of the chunk's data present, reading on from the file where
+    // the block ended (at most a chunk more); false where the file ends or fails first.
+    let mut ensure = |data: &mut Vec<u8>, to: usize| -> bool {
+        if have >= to {
+            return true;
+        }
+        if failed || to > 2 * CHUNK {
+            return false;
+        }
+        let want = to.max(have + TAIL_READ).min(2 * CHUNK);
+        if data.len() < want {
+            data.resize(want, 0);
+        }
+        while have < to {
+            let Some(buf) = data.get_mut(have..want) else {
+                return false;
+            };
+            match read_at(file, buf, at.block + have as u64) {
+                Ok(0) => return false,
+                Ok(n) => have += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return false,
             }
         }
-    }
-    let data = chunk.data.get(..have).unwrap_or_default();
-    let mut pos = 0;
-    let mut n = 0;
-    if header.ng {
-        while let Some((len, packet)) = block_len(data, pos, section) {
-            pos += len;
-            n += u64::from(packet);
-        }
-    } else {
-        while let Some(len) = record_len(data, pos, header.big_endian) {
-            pos += len;
-            n += 1;
-        }
-    }
-    chunk.len = pos;
-    chunk.offset = offset;
-    chunk.number = packets;
-    chunk.count = n;
-    carry.clear();
-    carry.extend_from_slice(data.get(pos..).unwrap_or_default());
-    // The record at `pos` cannot be shared if the file ends inside it, it does not fit in a
-    // chunk, or the file could not be read: the readers go on from it on their own.
-    let too_large = pos == 0 && have == CHUNK;
-    chunk.end = if failed || too_large || (eof && !carry.is_empty()) {
-        Some(End::Resume {
-            offset: offset + pos as u64,
-            number: packets + n,
-        })
-    } else if eof {
-        Some(End::Clean)
-    } else {
-        None
+        true
     };
-    read
+    let head = if header.ng { BLOCK_HEAD } else { RECORD_HEADER };
+    let mut pos = first;
+    let mut n = 0;
+    let end = loop {
+        // A record that starts past the block is the next chunk's.
+        if pos >= CHUNK {
+            break None;
+        }
+        // The block was read to the end of the file (or to an error) and holds no more.
+        if pos >= read {
+            break if pos == read && !failed {
+                Some(End::Clean)
+            } else {
+                Some(End::Resume {
+                    offset: at.block + pos as u64,
+                    number: at.packets + n,
+                })
+            };
+        }
+        let resume = Some(End::Resume {
+            offset: at.block + pos as u64,
+            number: at.packets + n,
+        });
+        // The record's length (a record larger than a chunk, or a length that cannot be,
+        // is not shared), then the record whole (the file may end inside it).
+        if !ensure(&mut chunk.data, pos + head) {
+            break resume;
+        }
+        let found = if header.ng {
+            block_head(&chunk.data, pos, *section)
+        } else {
+            record_head(&chunk.data, pos, header.big_endian).map(|len| (len, true, false))
+        };
+        let Some((len, packet, big)) = found.filter(|f| f.0 <= CHUNK) else {
+            break resume;
+        };
+        if !ensure(&mut chunk.data, pos + len) {
+            break resume;
+        }
+        if header.ng {
+            section.big_endian = big;
+        }
+        pos += len;
+        n += u64::from(packet);
+    };
+    chunk.first = first.min(pos);
+    chunk.len = pos;
+    chunk.offset = at.first;
+    chunk.number = at.packets;
+    chunk.count = n;
+    chunk.end = end;
+    end.is_none().then_some(at.block + pos as u64)
 }
 
 /// Fills in [`Chunk::index`] for a reader per shard of `shards` (nothing with one reader),
@@ -150,7 +221,7 @@ pub(super) fn index(chunk: &mut Chunk, header: &Header, shards: &Shards, ng: &mu
         return;
     }
     let big = header.big_endian;
-    let data = chunk.data.get(..chunk.len).unwrap_or_default();
+    let data = chunk.data.get(chunk.first..chunk.len).unwrap_or_default();
     let mut pos = 0;
     while pos < data.len() {
         let rest = data.get(pos..).unwrap_or_default();

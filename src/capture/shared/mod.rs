@@ -2,21 +2,28 @@
 //!
 //! In: a regular, uncompressed classic pcap or pcapng file (see
 //! [`super::file::shardable`]) and the number of threads that will read it. Out: the file
-//! in [`Chunk`]s of at most [`CHUNK`] bytes, each ending on a record (pcap) or block
-//! (pcapng) boundary, handed to every reader in file order. The kernel copies each byte of
-//! the file once (not once per thread), and no thread waits for a dedicated reader:
-//! whichever thread first needs the next chunk reads it, outside the lock, while the other
-//! goes on with the chunk it has.
+//! in [`Chunk`]s, handed to every reader in file order: chunk `s` holds the whole records
+//! (pcap) or blocks (pcapng) that start in the file's `s`-th block of [`CHUNK`] bytes, the
+//! last one read on past the block's end. The kernel copies each byte of the file once
+//! (not once per thread), and no thread waits for a dedicated reader: the readers make the
+//! chunks themselves, outside the lock, each taking the piece of work most needed when it
+//! must wait or has just taken a chunk (`fill`): several read blocks at once (positioned
+//! reads), one at a time cuts the next block into whole records (its start is where the
+//! previous chunk's last record ended: header lengths only), several index cut chunks at
+//! once; chunks are published in order.
 //!
-//! The thread that fills a chunk also indexes its records or blocks ([`Chunk::index`]):
-//! for a whole packet of plain TCP, its time, the reader whose shard owns its flow (reader
-//! `k` analyzes shard `k` of as many as there are readers) and where its IP and TCP parts
-//! are; for pcapng it follows the sections and interfaces as the readers do. Each packet's
-//! headers are then decoded once, not once per reader: its owner reads the segment from
-//! where they were found, and the other readers pass it knowing only its time.
+//! The index ([`Chunk::index`]): for a whole packet of plain TCP, its time, the reader
+//! whose shard owns its flow (reader `k` analyzes shard `k` of as many as there are
+//! readers) and where its IP and TCP parts are; for pcapng it follows the sections and
+//! interfaces as the readers do, so a pcapng chunk is indexed as it is cut, in order. Each
+//! packet's headers are then decoded once, not once per reader: its owner reads the
+//! segment from where they were found, and the other readers pass it knowing only its
+//! time.
 //!
-//! Memory: [`RING`] chunks (one per reader where there are more), reused once every reader
-//! has released them, so a fast thread runs at most that far ahead of a slow one.
+//! Memory: a ring of [`RING`] chunks (one per reader where there are more) and [`AHEAD`]
+//! more being made, reused once every reader has released them, so a fast thread runs at
+//! most that far ahead of a slow one. A chunk holds its block and the rest of its last
+//! record (at most one more chunk's bytes, usually a few hundred).
 //!
 //! Waiting: a reader that must wait (for the chunk another thread is reading, or for a slot
 //! the slowest reader holds) first does the work its thread has that can wait (the
@@ -26,15 +33,16 @@
 //! every change is counted under the lock, and a reader looks at the count once more under
 //! the lock before it sleeps, so none is missed.
 //!
-//! Only whole records and blocks are shared (for pcapng the filler reads each block's type
+//! Only whole records and blocks are shared (for pcapng the cutter reads each block's type
 //! and length, and each section's byte order, pcapng draft §4.1). At the first one that is
 //! not (cut by the end of the file, larger than a chunk, with a length that cannot be, or a
 //! read error), the chunk says where it starts, and every reader goes on from there on its
 //! own with the streaming reader, whose warnings say what is wrong; so does a reader at a
 //! shared pcapng block that pcap-parser cannot parse (`file::read_shared`).
 //!
-//! This file holds the ring, the lock and the waiting; what the thread that claimed a chunk
-//! does with the file's bytes (fill the chunk with whole records, index them) is in `fill`.
+//! This file holds the ring, the lock, the choice of work and the waiting; what a thread
+//! does with the file's bytes (read a block, cut it into whole records, index them) is in
+//! `fill`.
 
 mod fill;
 
@@ -42,10 +50,10 @@ use super::file::{NgIndexer, Part, Progress};
 use super::LinkType;
 use super::{Packet, Timestamp};
 use crate::decode::{Plain, Shards};
-use fill::{fill, index, Section};
+use fill::{index, Section};
 use parking_lot::{Condvar, Mutex, MutexGuard};
 use std::fs::File;
-use std::io::{self, Read, Seek};
+use std::io::Read;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -69,7 +77,7 @@ pub const CHUNK: usize = 64 << 10;
 /// With more readers than this, one chunk each (see `ring_len`).
 pub const RING: usize = 4;
 
-/// Chunks read ahead of the one a reader takes, when their slots are free.
+/// Chunks made ahead of the one a reader takes, when their slots are free.
 const AHEAD: u64 = 2;
 
 /// How long a reader looks for the chunk or slot it waits for before it sleeps: about
@@ -100,7 +108,7 @@ pub const ANY: u8 = u8::MAX;
 /// decodes it: the first counts it, every reader takes its time.
 pub const NO_TCP: u8 = u8::MAX - 1;
 
-/// What the filler of a chunk found in one of its records or blocks (see
+/// What the indexer of a chunk found in one of its records or blocks (see
 /// [`Chunk::index`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Rec {
@@ -141,8 +149,11 @@ impl Rec {
 
 /// Whole records of the file, in order.
 pub struct Chunk {
+    /// Its block of the file, and the end of the last record that starts in it.
     data: Vec<u8>,
-    /// Bytes of whole records at the start of `data`.
+    /// Where its first record starts in `data` (the previous chunk's last one may run
+    /// into its block), and where its last ends.
+    first: usize,
     len: usize,
     /// See [`Chunk::index`].
     index: Vec<Rec>,
@@ -163,7 +174,7 @@ pub struct Chunk {
 impl Chunk {
     /// Its whole records, header included.
     pub fn records(&self) -> &[u8] {
-        self.data.get(..self.len).unwrap_or_default()
+        self.data.get(self.first..self.len).unwrap_or_default()
     }
 
     /// For each record (classic pcap) or block (pcapng) of a file shared by several readers,
@@ -202,24 +213,44 @@ pub struct Header {
     pub big_endian: bool,
 }
 
+/// What a slot of the ring holds between the release of its last chunk and the
+/// publication of the next (see [`SharedFile::job`]).
+enum Work {
+    /// Nothing in the making: the slot's chunk, if any, is in `ring`.
+    Free,
+    /// A thread is reading, cutting or indexing it.
+    Busy,
+    /// Its block is read (this many bytes; whether an error stopped it): it waits to be
+    /// cut, after the chunk before it.
+    Read(Chunk, (usize, bool)),
+    /// Cut into whole records: it waits to be indexed.
+    Cut(Chunk),
+    /// Made: it is published once the chunks before it are.
+    Ready(Chunk),
+}
+
 struct State {
-    /// Taken by the thread filling a chunk, so that the lock is not held while it reads.
-    file: Option<File>,
-    /// Chunks filled so far; chunk `s` lives in `ring[s % ring.len()]` until `s + ring.len()` is filled.
+    /// Chunks published so far; chunk `s` lives in `ring[s % ring.len()]` until every
+    /// reader is done with it and its slot is taken for chunk `s + ring.len()`.
     filled: u64,
     ring: Vec<Option<Arc<Chunk>>>,
+    /// The chunk being made in each slot, from `filled` up to `read`.
+    work: Vec<Work>,
     /// The next chunk each reader will take.
     next: Vec<u64>,
-    /// The start of a record cut by the previous chunk's end, and its file offset.
-    carry: Vec<u8>,
-    offset: u64,
-    section: Section,
-    /// The pcapng sections and interfaces, for the index.
-    ng: NgIndexer,
-    /// Packets in the chunks filled so far.
+    /// Chunks whose block has been taken to be read.
+    read: u64,
+    /// The next chunk to cut, and whether a thread is cutting it now.
+    cut: u64,
+    cutting: bool,
+    /// Where the next chunk to cut starts: its first record's file offset and the packets
+    /// before it; the pcapng section's byte order and interfaces there.
+    first: u64,
     packets: u64,
-    /// Set once the last chunk is filled.
-    ended: bool,
+    section: Section,
+    ng: NgIndexer,
+    /// The last chunk, once a cut has found where sharing ends.
+    last: Option<u64>,
     /// Readers waiting for a chunk or a slot: only then is there anyone to wake (a wake-up
     /// is a system call).
     waiting: usize,
@@ -227,9 +258,10 @@ struct State {
 
 /// The ring's length for `readers` readers: [`RING`], or one chunk each where there are
 /// more (each must be done with a chunk before its slot is filled again, so that a ring
-/// shorter than the readers keeps most of them waiting for the slowest).
+/// shorter than the readers keeps most of them waiting for the slowest), and [`AHEAD`]
+/// more being made while the readers hold theirs.
 fn ring_len(readers: usize) -> usize {
-    readers.max(RING)
+    readers.max(RING) + AHEAD as usize
 }
 
 impl State {
@@ -237,6 +269,48 @@ impl State {
     fn slot(&self, s: u64) -> usize {
         (s % self.ring.len().max(1) as u64) as usize
     }
+
+    /// Publishes the chunks made, in order.
+    fn publish(&mut self) {
+        loop {
+            let at = self.slot(self.filled);
+            let Some(work) = self.work.get_mut(at) else {
+                return;
+            };
+            if !matches!(work, Work::Ready(_)) {
+                return;
+            }
+            if let Work::Ready(chunk) = std::mem::replace(work, Work::Free) {
+                if let Some(slot) = self.ring.get_mut(at) {
+                    *slot = Some(Arc::new(chunk));
+                }
+            }
+            self.filled += 1;
+        }
+    }
+
+    /// Gives back the slot of chunk `s`, made past the last chunk: its buffer is kept for
+    /// nothing more.
+    fn discard(&mut self, s: u64, chunk: Chunk) {
+        let at = self.slot(s);
+        if let Some(w) = self.work.get_mut(at) {
+            *w = Work::Free;
+        }
+        if let Some(slot) = self.ring.get_mut(at) {
+            *slot = Some(Arc::new(chunk));
+        }
+    }
+}
+
+/// A piece of the making of chunk `s`, taken out of the state by the thread that does it.
+enum Job {
+    /// Read its block.
+    Read(u64, Chunk),
+    /// Cut it, from where the chunk before it ended (its file offset, and the packets
+    /// before it).
+    Cut(u64, Chunk, (usize, bool), (u64, u64), Section, NgIndexer),
+    /// Index its records.
+    Index(u64, Chunk),
 }
 
 /// The shared reader: create it once per file, then call [`SharedFile::next`] from each
@@ -250,6 +324,11 @@ pub struct SharedFile {
     /// How long a waiting reader looks: [`SPIN`], or nothing when there are more readers
     /// than cores (a reader looking would take the core of one that has work).
     spin: Duration,
+    /// Read at the offsets of the blocks, by several threads at once.
+    file: File,
+    /// The file offset of the first record or block (after a classic pcap's header):
+    /// chunk `s`'s block starts at `base + s × CHUNK`.
+    base: u64,
     header: Header,
     /// Which reader's shard each flow is.
     shards: Shards,
@@ -267,9 +346,8 @@ impl SharedFile {
         let size = file.metadata().ok()?.len();
         let mut head = [0u8; HEADER];
         file.read_exact(&mut head).ok()?;
-        let (header, offset) = if head.starts_with(&NG_MAGIC) {
+        let (header, base) = if head.starts_with(&NG_MAGIC) {
             // The section header block is the first chunk's first block.
-            file.seek(io::SeekFrom::Start(0)).ok()?;
             let header = Header {
                 ng: true,
                 link: LinkType(0),
@@ -291,15 +369,16 @@ impl SharedFile {
             (header, HEADER as u64)
         };
         if let Some(p) = &progress {
-            p.fetch_add(offset, Ordering::Relaxed);
+            p.fetch_add(base, Ordering::Relaxed);
         }
+        let slots = ring_len(readers);
         let state = State {
-            file: Some(file),
             filled: 0,
-            ring: (0..ring_len(readers))
+            ring: (0..slots)
                 .map(|_| {
                     Some(Arc::new(Chunk {
                         data: Vec::new(),
+                        first: 0,
                         len: 0,
                         index: Vec::new(),
                         owners: Vec::new(),
@@ -311,13 +390,16 @@ impl SharedFile {
                     }))
                 })
                 .collect(),
+            work: (0..slots).map(|_| Work::Free).collect(),
             next: vec![0; readers],
-            carry: Vec::new(),
-            offset,
+            read: 0,
+            cut: 0,
+            cutting: false,
+            first: base,
+            packets: 0,
             section: Section::default(),
             ng: NgIndexer::default(),
-            packets: 0,
-            ended: false,
+            last: None,
             waiting: 0,
         };
         Some(SharedFile {
@@ -328,6 +410,8 @@ impl SharedFile {
                 Ok(cores) if readers <= cores.get() => SPIN,
                 _ => Duration::ZERO,
             },
+            file,
+            base,
             header,
             shards,
             size,
@@ -376,24 +460,23 @@ impl SharedFile {
                 if let Some(n) = st.next.get_mut(reader) {
                     *n = s + 1;
                 }
-                // Read ahead while the other readers are busy, so that the chunk a reader
-                // needs next is there when it asks.
-                let ahead = st.filled;
-                if ahead <= s + AHEAD && !st.ended {
-                    if let Some(claim) = self.claim(&mut st, ahead) {
-                        drop(self.fill_into(st, ahead, claim));
+                // Make the next chunks while the other readers are busy, so that the chunk
+                // a reader needs next is there when it asks.
+                if st.filled <= s + AHEAD {
+                    if let Some(job) = self.job(&mut st) {
+                        drop(self.run(st, job));
                     }
                 }
                 return Some(chunk);
             }
-            if st.ended {
+            if st.last.is_some_and(|last| s > last) {
                 return None;
             }
-            if let Some(claim) = self.claim(&mut st, s) {
-                st = self.fill_into(st, s, claim);
+            if let Some(job) = self.job(&mut st) {
+                st = self.run(st, job);
                 continue;
             }
-            // What a reader waits for (the chunk another thread is reading, or a slot the
+            // What a reader waits for (a chunk other threads are making, or a slot the
             // slowest reader still holds) usually comes within microseconds: look for it
             // without the lock for a while before sleeping, since going to sleep and being
             // woken are system calls (and, on a virtual machine, waking an idle core is
@@ -417,49 +500,155 @@ impl SharedFile {
         }
     }
 
-    /// Fills chunk `s` with what `claim` took out of the state, without holding the lock,
-    /// then puts it all back and wakes the readers waiting for it.
-    fn fill_into<'a>(
-        &'a self,
-        st: MutexGuard<'a, State>,
-        s: u64,
-        claim: Claim,
-    ) -> MutexGuard<'a, State> {
-        let Claim {
-            mut chunk,
-            mut file,
-            mut carry,
-            mut ng,
-        } = claim;
-        let (offset, packets, mut section) = (st.offset, st.packets, st.section);
-        drop(st);
-        let read = fill(
-            &mut file,
-            &mut carry,
-            (offset, packets),
-            &mut section,
-            &mut chunk,
-            &self.header,
-        );
-        index(&mut chunk, &self.header, &self.shards, &mut ng);
-        if let Some(p) = &self.progress {
-            p.fetch_add(read as u64, Ordering::Relaxed);
+    /// The piece of work most needed now, taken out of the state: cutting the next chunk
+    /// (each cut waits for the one before, so it comes first), indexing the oldest chunk
+    /// cut, or reading the next block into a slot every reader is done with.
+    fn job(&self, st: &mut State) -> Option<Job> {
+        if !st.cutting && st.last.is_none() && st.cut < st.read {
+            let at = st.slot(st.cut);
+            if let Some(w) = st.work.get_mut(at) {
+                if matches!(w, Work::Read(..)) {
+                    if let Work::Read(chunk, read) = std::mem::replace(w, Work::Busy) {
+                        st.cutting = true;
+                        let ng = std::mem::take(&mut st.ng);
+                        let from = (st.first, st.packets);
+                        return Some(Job::Cut(st.cut, chunk, read, from, st.section, ng));
+                    }
+                }
+            }
         }
-        let mut st = self.lock();
-        st.offset = offset + chunk.len as u64;
-        st.packets = packets + chunk.count;
-        st.section = section;
-        st.ended = chunk.end.is_some();
-        st.file = Some(file);
-        st.carry = carry;
-        st.ng = ng;
+        for s in st.filled..st.cut {
+            let at = st.slot(s);
+            if let Some(w) = st.work.get_mut(at) {
+                if matches!(w, Work::Cut(_)) {
+                    if let Work::Cut(chunk) = std::mem::replace(w, Work::Busy) {
+                        return Some(Job::Index(s, chunk));
+                    }
+                }
+            }
+        }
+        let s = st.read;
+        if st.last.is_some() || s >= st.filled + st.ring.len() as u64 {
+            return None;
+        }
+        // The slot's previous chunk, `s - ring.len()`, must be done with by every reader.
+        let oldest = s.checked_sub(st.ring.len() as u64);
+        if oldest.is_some_and(|o| st.next.iter().any(|&n| n <= o)) {
+            return None;
+        }
         let at = st.slot(s);
-        if let Some(slot) = st.ring.get_mut(at) {
-            *slot = Some(Arc::new(chunk));
+        if !matches!(st.work.get(at), Some(Work::Free)) {
+            return None;
         }
-        st.filled = s + 1;
-        self.wake(&st);
-        st
+        let slot = st.ring.get_mut(at)?;
+        let chunk = match Arc::try_unwrap(slot.take()?) {
+            Ok(chunk) => chunk,
+            Err(arc) => {
+                *slot = Some(arc);
+                return None;
+            }
+        };
+        if let Some(w) = st.work.get_mut(at) {
+            *w = Work::Busy;
+        }
+        st.read = s + 1;
+        Some(Job::Read(s, chunk))
+    }
+
+    /// Does `job` without holding the lock, then puts its chunk back, publishes what is
+    /// made and wakes the readers waiting for it.
+    fn run<'a>(&'a self, st: MutexGuard<'a, State>, job: Job) -> MutexGuard<'a, State> {
+        drop(st);
+        let block = |s: u64| self.base + s * CHUNK as u64;
+        match job {
+            Job::Read(s, mut chunk) => {
+                let read = fill::read_block(&self.file, block(s), &mut chunk);
+                let mut st = self.lock();
+                if st.last.is_some_and(|last| s > last) {
+                    st.discard(s, chunk);
+                } else {
+                    let at = st.slot(s);
+                    if let Some(w) = st.work.get_mut(at) {
+                        *w = Work::Read(chunk, read);
+                    }
+                }
+                self.wake(&st);
+                st
+            }
+            Job::Cut(s, mut chunk, read, (first, packets), mut section, mut ng) => {
+                let at = fill::Start {
+                    block: block(s),
+                    first,
+                    packets,
+                };
+                let next = fill::cut(&self.file, at, read, &mut section, &mut chunk, &self.header);
+                if let Some(p) = &self.progress {
+                    p.fetch_add(
+                        chunk.len.saturating_sub(chunk.first) as u64,
+                        Ordering::Relaxed,
+                    );
+                }
+                // A pcapng file's index follows its sections and interfaces from block to
+                // block, so it is made here, in order; a classic one's by any thread.
+                let indexed = self.header.ng;
+                if indexed {
+                    index(&mut chunk, &self.header, &self.shards, &mut ng);
+                }
+                let mut st = self.lock();
+                st.section = section;
+                st.ng = ng;
+                st.packets = packets + chunk.count;
+                st.cutting = false;
+                st.cut = s + 1;
+                match next {
+                    Some(first) => st.first = first,
+                    None => {
+                        st.last = Some(s);
+                        // Blocks read past it are given back (those still being read are,
+                        // once read).
+                        for later in s + 1..st.read {
+                            let at = st.slot(later);
+                            let taken = match st.work.get_mut(at) {
+                                Some(w) if matches!(w, Work::Read(..)) => {
+                                    Some(std::mem::replace(w, Work::Free))
+                                }
+                                _ => None,
+                            };
+                            if let Some(Work::Read(c, _)) = taken {
+                                st.discard(later, c);
+                            }
+                        }
+                    }
+                }
+                let at = st.slot(s);
+                if let Some(w) = st.work.get_mut(at) {
+                    *w = if indexed {
+                        Work::Ready(chunk)
+                    } else {
+                        Work::Cut(chunk)
+                    };
+                }
+                st.publish();
+                self.wake(&st);
+                st
+            }
+            Job::Index(s, mut chunk) => {
+                index(
+                    &mut chunk,
+                    &self.header,
+                    &self.shards,
+                    &mut NgIndexer::default(),
+                );
+                let mut st = self.lock();
+                let at = st.slot(s);
+                if let Some(w) = st.work.get_mut(at) {
+                    *w = Work::Ready(chunk);
+                }
+                st.publish();
+                self.wake(&st);
+                st
+            }
+        }
     }
 
     /// Looks (without the lock) until the state changes from `seen`, for at most `spin`.
@@ -499,42 +688,6 @@ impl SharedFile {
         }
         self.wake(&st);
     }
-
-    /// What filling chunk `s` needs, taken out of the state (its slot in the ring, the
-    /// file, the cut record), when no thread fills one now and every reader is done with
-    /// the chunk that slot holds.
-    fn claim(&self, st: &mut State, s: u64) -> Option<Claim> {
-        if st.file.is_none() || st.filled != s {
-            return None;
-        }
-        let oldest = s.checked_sub(st.ring.len() as u64);
-        if oldest.is_some_and(|o| st.next.iter().any(|&n| n <= o)) {
-            return None;
-        }
-        let at = st.slot(s);
-        let slot = st.ring.get_mut(at)?;
-        let chunk = match Arc::try_unwrap(slot.take()?) {
-            Ok(chunk) => chunk,
-            Err(arc) => {
-                *slot = Some(arc);
-                return None;
-            }
-        };
-        Some(Claim {
-            chunk,
-            file: st.file.take()?,
-            carry: std::mem::take(&mut st.carry),
-            ng: std::mem::take(&mut st.ng),
-        })
-    }
-}
-
-/// What one thread takes out of the shared state to fill a chunk, and puts back after.
-struct Claim {
-    chunk: Chunk,
-    file: File,
-    carry: Vec<u8>,
-    ng: NgIndexer,
 }
 
 #[cfg(test)]
@@ -635,6 +788,88 @@ mod tests {
         );
         std::fs::remove_file(p).unwrap();
         std::fs::remove_file(p2).unwrap();
+    }
+
+    /// The records and the end a reader should see: the file's whole records in turn, up
+    /// to the first one larger than a chunk or cut by the end of the file.
+    fn expected(bytes: &[u8]) -> (Vec<(u64, usize)>, End) {
+        let mut seen = Vec::new();
+        let mut pos = HEADER;
+        loop {
+            if pos == bytes.len() {
+                return (seen, End::Clean);
+            }
+            match record_len(bytes, pos, false).filter(|&len| len <= CHUNK) {
+                Some(len) => {
+                    seen.push((seen.len() as u64 + 1, len - RECORD_HEADER));
+                    pos += len;
+                }
+                None => {
+                    let (offset, number) = (pos as u64, seen.len() as u64);
+                    return (seen, End::Resume { offset, number });
+                }
+            }
+        }
+    }
+
+    /// Records that meet the edges of the file's blocks every way: ending on one, their
+    /// header cut by one, as long as a chunk (shared) or a byte longer (not), the file
+    /// ending on an edge or inside a record that runs past one. Each reader, one or three
+    /// of them, sees each whole record once and stops where the streaming reader must go on.
+    #[test]
+    fn records_cut_at_the_edges_of_blocks() {
+        let quarter = CHUNK / 4 - RECORD_HEADER;
+        let mut cases: Vec<(&str, Vec<u8>)> = vec![
+            ("ends on an edge", pcap(&[quarter; 8])),
+            (
+                "header across an edge",
+                pcap(&[
+                    CHUNK / 2 - RECORD_HEADER,
+                    CHUNK / 2 - 2 * RECORD_HEADER - 8,
+                    500,
+                    7,
+                ]),
+            ),
+            (
+                "a chunk long, from mid-block",
+                pcap(&[1000, CHUNK - RECORD_HEADER, 3, CHUNK - RECORD_HEADER, 10]),
+            ),
+            (
+                "a byte too long",
+                pcap(&[1000, 2000, CHUNK - RECORD_HEADER + 1, 10]),
+            ),
+            ("empty", pcap(&[])),
+        ];
+        let long = pcap(&[CHUNK - 100, 5000, 40, 3000]);
+        // Cut inside the record that runs past the first block, and inside its header.
+        for cut in [
+            HEADER + CHUNK + 100,
+            HEADER + CHUNK - 100 + 8,
+            long.len() - 1,
+        ] {
+            cases.push(("cut", long[..cut].to_vec()));
+        }
+        for (k, (what, bytes)) in cases.iter().enumerate() {
+            let p = temp(&format!("edges-{k}"), bytes);
+            let (want, want_end) = expected(bytes);
+            for readers in [1, 3] {
+                let shared = SharedFile::open(&p, Shards::even(readers as u64), None).unwrap();
+                let seen: Vec<_> = std::thread::scope(|s| {
+                    let handles: Vec<_> = (0..readers)
+                        .map(|r| {
+                            let shared = &shared;
+                            s.spawn(move || records_seen(shared, r))
+                        })
+                        .collect();
+                    handles.into_iter().map(|h| h.join().unwrap()).collect()
+                });
+                for (r, (records, end)) in seen.into_iter().enumerate() {
+                    assert_eq!(records, want, "{what}: reader {r} of {readers}");
+                    assert_eq!(end, Some(want_end), "{what}: reader {r} of {readers}");
+                }
+            }
+            std::fs::remove_file(p).unwrap();
+        }
     }
 
     /// Readers at uneven paces (0 to 280 µs of work per chunk, longer than a waiting reader
