@@ -59,17 +59,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Bytes per chunk: records of up to this size (less its 16-byte header) are shared.
-/// Each chunk is handed from the thread that read it to every other (a wake-up, often a
-/// wait): 256 KiB rather than 64 makes a quarter of the hand-overs. On a quiet 2-core VM
-/// the time is about the same; with another build running, the readers alone
-/// (`examples/shared_read`, two threads, 1 GB) took 0.64-0.90 s with 64 KiB and
-/// 0.34-0.37 s with 256 KiB, and wsclose itself 1.12-1.60 s against 0.95-1.29 s; a MiB
-/// or two more peak RSS (BENCHMARKS.md).
+/// Bytes per chunk (its block of the file): records of up to this size (less its 16-byte
+/// header) are shared. Each chunk is handed to every reader (a lock taken by each, often
+/// a wait): the larger the chunk, the fewer the hand-overs. On a 16-core VM (2 GB
+/// generated capture, `scripts/scaling`), 16 threads took 0.363 s with 256 KiB chunks and
+/// 0.268 s with 1 MiB, 8 threads 0.46-0.49 s and 0.44 s; on a 2-core VM two threads take
+/// the same time with either (0.40 s on 1 GB), with 5 MiB more peak RSS (BENCHMARKS.md).
 #[cfg(not(test))]
-pub const CHUNK: usize = 256 << 10;
+pub const CHUNK: usize = 1 << 20;
 
-/// In unit tests, a quarter: their files of a few MB then make dozens of chunks.
+/// In unit tests, a sixteenth: their files of a few MB then make dozens of chunks.
 #[cfg(test)]
 pub const CHUNK: usize = 64 << 10;
 
