@@ -11,7 +11,7 @@
 //! ```
 //!
 //! Prints the thread count, the connections found and, with `--hash`, a hash of the JSON
-//! report (the same for any count).
+//! report (the same for any count). A TLS capture's key log is read from `SSLKEYLOGFILE`.
 
 use std::path::PathBuf;
 
@@ -40,7 +40,8 @@ fn main() {
         threads,
         ..wsclose::Options::default()
     };
-    let sources = wsclose::keys::KeySources::default();
+    // A TLS capture's key log: from SSLKEYLOGFILE, as the command line takes it.
+    let sources = wsclose::keys::KeySources::with_env(Vec::new());
     let report = match wsclose::analyze_files_with_progress(&[path], opts, &sources, None) {
         Ok(r) => r,
         Err(e) => usage(&e.to_string()),

@@ -97,11 +97,12 @@ pub struct Loaded {
 
 /// Reads every source: the key-log files, `SSLKEYLOGFILE`, then the secrets in `inputs`.
 /// Key-log files larger together than [`FILTER_ABOVE`] keep only the secrets of the
-/// connections whose ClientHello `inputs` hold (read for those first). A file that cannot
-/// be read is listed with its error; nothing here fails.
-pub fn load(sources: &KeySources, inputs: &[PathBuf]) -> Loaded {
+/// connections whose ClientHello `inputs` hold (read for those first, a large uncompressed
+/// file by `threads` threads). A file that cannot be read is listed with its error; nothing
+/// here fails.
+pub fn load(sources: &KeySources, inputs: &[PathBuf], threads: usize) -> Loaded {
     let wanted = if key_log_bytes(sources) > FILTER_ABOVE {
-        randoms::of_captures(inputs)
+        randoms::of_captures(inputs, threads)
     } else {
         None
     };
@@ -610,6 +611,7 @@ mod tests {
                 env: None,
             },
             &[],
+            1,
         );
         assert_eq!(loaded.keys.len(), 1);
         assert_eq!(loaded.sources[0].connections, 1);
@@ -645,6 +647,7 @@ mod tests {
                 env: None,
             },
             &[],
+            1,
         );
         assert_eq!(loaded.keys.len(), usize::try_from(n).expect("small") + 1);
         assert_eq!(loaded.sources[0].connections, loaded.keys.len());
@@ -699,15 +702,18 @@ mod tests {
             ("python-close-1000-client.pcap", 0, 100_000 + real_lines),
             ("tls/python-tls13-aes128gcm-close-1000.pcap", 1, 100_000),
         ] {
-            let loaded = load(&sources, &[fixture(capture)]);
-            assert_eq!(loaded.keys.len(), kept, "{capture}");
-            assert_eq!(loaded.keys.skipped_lines(), unmatched, "{capture}");
-            assert_eq!(loaded.sources[0].connections, kept, "{capture}");
-            assert_eq!(loaded.sources[0].unmatched_lines, unmatched, "{capture}");
-            assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+            // Read by one thread, and shared by two.
+            for threads in [1, 2] {
+                let loaded = load(&sources, &[fixture(capture)], threads);
+                assert_eq!(loaded.keys.len(), kept, "{capture}");
+                assert_eq!(loaded.keys.skipped_lines(), unmatched, "{capture}");
+                assert_eq!(loaded.sources[0].connections, kept, "{capture}");
+                assert_eq!(loaded.sources[0].unmatched_lines, unmatched, "{capture}");
+                assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+            }
         }
         // A capture that cannot be read twice: every connection is kept.
-        let loaded = load(&sources, &[PathBuf::from("-")]);
+        let loaded = load(&sources, &[PathBuf::from("-")], 2);
         assert_eq!(loaded.keys.len(), 100_001);
         // A small key log is kept whole.
         let small = dir.path().join("small.keylog");
@@ -718,6 +724,7 @@ mod tests {
                 env: None,
             },
             &[fixture("python-close-1000-client.pcap")],
+            1,
         );
         assert_eq!(
             (loaded.keys.len(), loaded.sources[0].unmatched_lines),
@@ -744,6 +751,7 @@ mod tests {
                 env: None,
             },
             &[],
+            1,
         );
         let name = path.display().to_string();
         let mut want: Vec<String> = (1..=5)

@@ -213,7 +213,9 @@ pub fn analyze_files_with_progress(
     let (paths, _) = capture::file::rotation::expand(paths)?;
     let paths = &paths[..];
     // TLS secrets: the key logs given, and those the pcapng inputs carry.
-    let mut loaded = keys::load(key_sources, paths);
+    // (A large key log keeps only the connections the captures hold, which are read for
+    // their ClientHellos first: by as many threads as the analysis.)
+    let mut loaded = keys::load(key_sources, paths, Analyzer::threads(&opts));
     // A `--keylog` file that is missing or is no key log fails as a missing capture does.
     if let Some(e) = loaded.refused.take() {
         return Err(e);
