@@ -350,7 +350,10 @@ pub fn analyze_files_with_progress(
         let shared = sharded
             .then(|| {
                 let dealt = decode::Shards::new(groups, shards as u64);
-                capture::file::SharedFile::open(path, dealt, progress.clone())
+                // Its chunks take their share of the memory budget.
+                let room = analyzer::budget::read_room(opts.max_memory);
+                let chunk = capture::shared::chunk_for(shards, room);
+                capture::file::SharedFile::open_sized(path, dealt, progress.clone(), chunk)
             })
             .flatten();
         let (read, helper_packets) = std::thread::scope(|scope| {

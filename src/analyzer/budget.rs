@@ -52,6 +52,13 @@ pub fn reserved(max_memory: usize) -> usize {
     (16 << 20) + max_memory / 8
 }
 
+/// What the chunks a large file is read in may take together, when several threads share
+/// it (`capture::shared`): the other sixteenth of `max_memory` (the eighth [`reserved`]
+/// less the reports' [`reports_without_disk`]); the chunks are smaller where it is short.
+pub fn read_room(max_memory: usize) -> usize {
+    max_memory / 16
+}
+
 /// A finished report kept in memory (most are 1 to 3 KiB; frame logs make them larger).
 pub const REPORT_BYTES: usize = 2 << 10;
 

@@ -4,9 +4,9 @@
 //! by several threads at once, cut one after another (each needs where the one before
 //! ended), and indexed by several at once.
 //!
-//! In: the file, the chunk's block (the [`CHUNK`] bytes from the file offset `base + s ×
-//! CHUNK`), where its first record starts (where the previous chunk's last one ended, at
-//! or after the block's start), the byte order of the current pcapng section and its
+//! In: the file, the chunk's block (the `size` bytes from the file offset `base + s ×
+//! size`, `size` at most [`CHUNK`](super::CHUNK)), where its first record starts (where
+//! the previous chunk's last one ended, at or after the block's start), the byte order of the current pcapng section and its
 //! interfaces ([`NgIndexer`]), the number of readers. Out: the [`Chunk`]: the whole records
 //! or blocks that start in its block (the last one's end read from the file where it runs
 //! past the block), where sharing ends if it ends there ([`End`]), and the index of its
@@ -19,7 +19,7 @@
 //! index reads a classic record's time words itself, and pcapng blocks through
 //! [`NgIndexer`] (the readers' own pcapng state, `file::pcapng`).
 
-use super::{Chunk, End, Header, Rec, ANY, CHUNK, NO_TCP};
+use super::{Chunk, End, Header, Rec, ANY, NO_TCP};
 use crate::capture::file::{record_time, takes_frame_number, word, Found, NgIndexer, Part};
 use crate::capture::Timestamp;
 use crate::decode::{never_tcp, Plain, Shards};
@@ -90,11 +90,11 @@ fn read_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
     return std::os::windows::fs::FileExt::seek_read(file, buf, at);
 }
 
-/// Reads the block of the file at `at` (up to [`CHUNK`] bytes, fewer at its end) into the
+/// Reads the block of the file at `at` (up to `size` bytes, fewer at its end) into the
 /// start of `chunk`; a read error ends the block where it happened. Returns the bytes
 /// read and whether an error stopped it.
-pub(super) fn read_block(file: &File, at: u64, chunk: &mut Chunk) -> (usize, bool) {
-    chunk.data.resize(CHUNK, 0);
+pub(super) fn read_block(file: &File, at: u64, size: usize, chunk: &mut Chunk) -> (usize, bool) {
+    chunk.data.resize(size, 0);
     let mut have = 0;
     while let Some(buf) = chunk.data.get_mut(have..).filter(|b| !b.is_empty()) {
         match read_at(file, buf, at + have as u64) {
@@ -107,16 +107,18 @@ pub(super) fn read_block(file: &File, at: u64, chunk: &mut Chunk) -> (usize, boo
     (have, false)
 }
 
-/// Where chunk `s` starts and what is known there: the file offset of its block, where
-/// its first record starts (the previous chunk's end), and the packets before it.
+/// Where chunk `s` starts and what is known there: the file offset of its block and the
+/// blocks' size, where its first record starts (the previous chunk's end), and the packets
+/// before it.
 pub(super) struct Start {
     pub block: u64,
+    pub size: usize,
     pub first: u64,
     pub packets: u64,
 }
 
-/// Cuts `chunk`, whose block ([`read_block`]: `read` bytes, `failed` if an error stopped
-/// it) starts at `at.block`, into the whole records (or blocks, following the pcapng
+/// Cuts `chunk`, whose block ([`read_block`]: `read` bytes of `at.size`, `failed` if an
+/// error stopped it) starts at `at.block`, into the whole records (or blocks, following the pcapng
 /// `section`) that start in the block, from `at.first`; the last one's end, where it runs
 /// past the block, is read from the file. Returns where the next chunk's first record
 /// starts (at or after the next block's start), or `None` when sharing ends in this chunk
@@ -137,10 +139,10 @@ pub(super) fn cut(
         if have >= to {
             return true;
         }
-        if failed || to > 2 * CHUNK {
+        if failed || to > 2 * at.size {
             return false;
         }
-        let want = to.max(have + TAIL_READ).min(2 * CHUNK);
+        let want = to.max(have + TAIL_READ).min(2 * at.size);
         if data.len() < want {
             data.resize(want, 0);
         }
@@ -162,7 +164,7 @@ pub(super) fn cut(
     let mut n = 0;
     let end = loop {
         // A record that starts past the block is the next chunk's.
-        if pos >= CHUNK {
+        if pos >= at.size {
             break None;
         }
         // The block was read to the end of the file (or to an error) and holds no more.
@@ -190,7 +192,7 @@ pub(super) fn cut(
         } else {
             record_head(&chunk.data, pos, header.big_endian).map(|len| (len, true, false))
         };
-        let Some((len, packet, big)) = found.filter(|f| f.0 <= CHUNK) else {
+        let Some((len, packet, big)) = found.filter(|f| f.0 <= at.size) else {
             break resume;
         };
         if !ensure(&mut chunk.data, pos + len) {

@@ -72,6 +72,17 @@ pub const CHUNK: usize = 1 << 20;
 #[cfg(test)]
 pub const CHUNK: usize = 64 << 10;
 
+/// The smallest chunk, where the memory given to the ring ([`chunk_for`]) is short: a
+/// quarter of [`CHUNK`] (256 KiB; two threads took the same time with either on 2 cores).
+pub const MIN_CHUNK: usize = CHUNK / 4;
+
+/// The chunk size for `readers` readers whose ring may take `room` bytes: the ring's
+/// slots share it, each between [`MIN_CHUNK`] and [`CHUNK`] (whole pages).
+pub fn chunk_for(readers: usize, room: usize) -> usize {
+    let each = room / ring_len(readers).max(1);
+    (each & !4095).clamp(MIN_CHUNK, CHUNK)
+}
+
 /// Chunks in flight, at least: how far the fastest reader may run ahead of the slowest.
 /// With more readers than this, one chunk each (see `ring_len`).
 pub const RING: usize = 4;
@@ -326,8 +337,10 @@ pub struct SharedFile {
     /// Read at the offsets of the blocks, by several threads at once.
     file: File,
     /// The file offset of the first record or block (after a classic pcap's header):
-    /// chunk `s`'s block starts at `base + s × CHUNK`.
+    /// chunk `s`'s block starts at `base + s × chunk`.
     base: u64,
+    /// The blocks' size ([`chunk_for`]): records up to this size are shared.
+    chunk: usize,
     header: Header,
     /// Which reader's shard each flow is.
     shards: Shards,
@@ -337,9 +350,21 @@ pub struct SharedFile {
 
 impl SharedFile {
     /// Opens `path` for one reader thread per shard of `shards` (reader `k` analyzes the
-    /// flows of shard `k`); `None` when it cannot be opened or does not start with a
-    /// classic pcap header (the caller reads it the ordinary way, which says why).
+    /// flows of shard `k`), in chunks of [`CHUNK`] bytes; `None` when it cannot be opened or
+    /// does not start with a classic pcap header (the caller reads it the ordinary way,
+    /// which says why).
     pub fn open(path: &Path, shards: Shards, progress: Option<Progress>) -> Option<SharedFile> {
+        Self::open_sized(path, shards, progress, CHUNK)
+    }
+
+    /// [`SharedFile::open`] in chunks of `chunk` bytes ([`MIN_CHUNK`] to [`CHUNK`]; see
+    /// [`chunk_for`]).
+    pub fn open_sized(
+        path: &Path,
+        shards: Shards,
+        progress: Option<Progress>,
+        chunk: usize,
+    ) -> Option<SharedFile> {
         let readers = shards.count() as usize;
         let mut file = File::open(path).ok()?;
         let size = file.metadata().ok()?.len();
@@ -411,6 +436,7 @@ impl SharedFile {
             },
             file,
             base,
+            chunk: chunk.clamp(MIN_CHUNK, CHUNK),
             header,
             shards,
             size,
@@ -558,10 +584,10 @@ impl SharedFile {
     /// made and wakes the readers waiting for it.
     fn run<'a>(&'a self, st: MutexGuard<'a, State>, job: Job) -> MutexGuard<'a, State> {
         drop(st);
-        let block = |s: u64| self.base + s * CHUNK as u64;
+        let block = |s: u64| self.base + s * self.chunk as u64;
         match job {
             Job::Read(s, mut chunk) => {
-                let read = fill::read_block(&self.file, block(s), &mut chunk);
+                let read = fill::read_block(&self.file, block(s), self.chunk, &mut chunk);
                 let mut st = self.lock();
                 if st.last.is_some_and(|last| s > last) {
                     st.discard(s, chunk);
@@ -577,6 +603,7 @@ impl SharedFile {
             Job::Cut(s, mut chunk, read, (first, packets), mut section, mut ng) => {
                 let at = fill::Start {
                     block: block(s),
+                    size: self.chunk,
                     first,
                     packets,
                 };
@@ -790,15 +817,15 @@ mod tests {
     }
 
     /// The records and the end a reader should see: the file's whole records in turn, up
-    /// to the first one larger than a chunk or cut by the end of the file.
-    fn expected(bytes: &[u8]) -> (Vec<(u64, usize)>, End) {
+    /// to the first one larger than a chunk of `size` or cut by the end of the file.
+    fn expected(bytes: &[u8], size: usize) -> (Vec<(u64, usize)>, End) {
         let mut seen = Vec::new();
         let mut pos = HEADER;
         loop {
             if pos == bytes.len() {
                 return (seen, End::Clean);
             }
-            match record_len(bytes, pos, false).filter(|&len| len <= CHUNK) {
+            match record_len(bytes, pos, false).filter(|&len| len <= size) {
                 Some(len) => {
                     seen.push((seen.len() as u64 + 1, len - RECORD_HEADER));
                     pos += len;
@@ -814,61 +841,72 @@ mod tests {
     /// Records that meet the edges of the file's blocks every way: ending on one, their
     /// header cut by one, as long as a chunk (shared) or a byte longer (not), the file
     /// ending on an edge or inside a record that runs past one. Each reader, one or three
-    /// of them, sees each whole record once and stops where the streaming reader must go on.
+    /// of them, sees each whole record once and stops where the streaming reader must go
+    /// on; with the largest chunks and with chunks of another size.
     #[test]
     fn records_cut_at_the_edges_of_blocks() {
-        let quarter = CHUNK / 4 - RECORD_HEADER;
-        let mut cases: Vec<(&str, Vec<u8>)> = vec![
-            ("ends on an edge", pcap(&[quarter; 8])),
-            (
-                "header across an edge",
-                pcap(&[
-                    CHUNK / 2 - RECORD_HEADER,
-                    CHUNK / 2 - 2 * RECORD_HEADER - 8,
-                    500,
-                    7,
-                ]),
-            ),
-            (
-                "a chunk long, from mid-block",
-                pcap(&[1000, CHUNK - RECORD_HEADER, 3, CHUNK - RECORD_HEADER, 10]),
-            ),
-            (
-                "a byte too long",
-                pcap(&[1000, 2000, CHUNK - RECORD_HEADER + 1, 10]),
-            ),
-            ("empty", pcap(&[])),
-        ];
-        let long = pcap(&[CHUNK - 100, 5000, 40, 3000]);
-        // Cut inside the record that runs past the first block, and inside its header.
-        for cut in [
-            HEADER + CHUNK + 100,
-            HEADER + CHUNK - 100 + 8,
-            long.len() - 1,
-        ] {
-            cases.push(("cut", long[..cut].to_vec()));
-        }
-        for (k, (what, bytes)) in cases.iter().enumerate() {
-            let p = temp(&format!("edges-{k}"), bytes);
-            let (want, want_end) = expected(bytes);
-            for readers in [1, 3] {
-                let shared = SharedFile::open(&p, Shards::even(readers as u64), None).unwrap();
-                let seen: Vec<_> = std::thread::scope(|s| {
-                    let handles: Vec<_> = (0..readers)
-                        .map(|r| {
-                            let shared = &shared;
-                            s.spawn(move || records_seen(shared, r))
-                        })
-                        .collect();
-                    handles.into_iter().map(|h| h.join().unwrap()).collect()
-                });
-                for (r, (records, end)) in seen.into_iter().enumerate() {
-                    assert_eq!(records, want, "{what}: reader {r} of {readers}");
-                    assert_eq!(end, Some(want_end), "{what}: reader {r} of {readers}");
-                }
+        for size in [CHUNK, MIN_CHUNK + 4096] {
+            let quarter = size / 4 - RECORD_HEADER;
+            let mut cases: Vec<(&str, Vec<u8>)> = vec![
+                ("ends on an edge", pcap(&[quarter; 8])),
+                (
+                    "header across an edge",
+                    pcap(&[
+                        size / 2 - RECORD_HEADER,
+                        size / 2 - 2 * RECORD_HEADER - 8,
+                        500,
+                        7,
+                    ]),
+                ),
+                (
+                    "a chunk long, from mid-block",
+                    pcap(&[1000, size - RECORD_HEADER, 3, size - RECORD_HEADER, 10]),
+                ),
+                (
+                    "a byte too long",
+                    pcap(&[1000, 2000, size - RECORD_HEADER + 1, 10]),
+                ),
+                ("empty", pcap(&[])),
+            ];
+            let long = pcap(&[size - 100, 5000, 40, 3000]);
+            // Cut inside the record that runs past the first block, and inside its header.
+            for cut in [HEADER + size + 100, HEADER + size - 100 + 8, long.len() - 1] {
+                cases.push(("cut", long[..cut].to_vec()));
             }
-            std::fs::remove_file(p).unwrap();
+            for (k, (what, bytes)) in cases.iter().enumerate() {
+                let p = temp(&format!("edges-{size}-{k}"), bytes);
+                let (want, want_end) = expected(bytes, size);
+                for readers in [1, 3] {
+                    let shards = Shards::even(readers as u64);
+                    let shared = SharedFile::open_sized(&p, shards, None, size).unwrap();
+                    let seen: Vec<_> = std::thread::scope(|s| {
+                        let handles: Vec<_> = (0..readers)
+                            .map(|r| {
+                                let shared = &shared;
+                                s.spawn(move || records_seen(shared, r))
+                            })
+                            .collect();
+                        handles.into_iter().map(|h| h.join().unwrap()).collect()
+                    });
+                    for (r, (records, end)) in seen.into_iter().enumerate() {
+                        let at = format!("{what}, chunks of {size}: reader {r} of {readers}");
+                        assert_eq!(records, want, "{at}");
+                        assert_eq!(end, Some(want_end), "{at}");
+                    }
+                }
+                std::fs::remove_file(p).unwrap();
+            }
         }
+    }
+
+    /// The ring's chunks share the room given them, within their bounds.
+    #[test]
+    fn chunks_share_their_room() {
+        assert_eq!(chunk_for(2, 64 << 20), CHUNK);
+        assert_eq!(chunk_for(64, 0), MIN_CHUNK);
+        let c = chunk_for(2, 6 * (MIN_CHUNK + 10_000));
+        assert!(c > MIN_CHUNK && c < CHUNK && c % 4096 == 0, "{c}");
+        assert!(c * ring_len(2) <= 6 * (MIN_CHUNK + 10_000));
     }
 
     /// Readers at uneven paces (0 to 280 µs of work per chunk, longer than a waiting reader
