@@ -905,7 +905,7 @@ mod tests {
         assert_eq!(chunk_for(2, 64 << 20), CHUNK);
         assert_eq!(chunk_for(64, 0), MIN_CHUNK);
         let c = chunk_for(2, 6 * (MIN_CHUNK + 10_000));
-        assert!(c > MIN_CHUNK && c < CHUNK && c % 4096 == 0, "{c}");
+        assert!(c > MIN_CHUNK && c < CHUNK && c.is_multiple_of(4096), "{c}");
         assert!(c * ring_len(2) <= 6 * (MIN_CHUNK + 10_000));
     }
 
