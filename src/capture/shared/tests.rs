@@ -1,0 +1,328 @@
+//! The shared reader's tests: every reader sees every record, at the blocks' edges and
+//! whatever the readers' paces; a reader that waits, leaves or panics holds nobody back.
+
+use super::fill::{record_len, RECORD_HEADER};
+use super::*;
+
+fn pcap(records: &[usize]) -> Vec<u8> {
+    let mut f = vec![
+        0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0,
+    ];
+    for (i, &len) in records.iter().enumerate() {
+        f.extend_from_slice(&(i as u32).to_le_bytes());
+        f.extend_from_slice(&0u32.to_le_bytes());
+        f.extend_from_slice(&(len as u32).to_le_bytes());
+        f.extend_from_slice(&(len as u32).to_le_bytes());
+        f.extend(std::iter::repeat_n(i as u8, len));
+    }
+    f
+}
+
+fn temp(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let p = std::env::temp_dir().join(format!("wsclose-shared-{}-{name}", std::process::id()));
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+/// Every reader sees every record once, in order, whatever the two threads' pace.
+fn records_seen(shared: &SharedFile, reader: usize) -> (Vec<(u64, usize)>, Option<End>) {
+    let mut seen = Vec::new();
+    let mut end = None;
+    let mut prev = None;
+    while let Some(c) = shared.next(reader, prev.take(), &mut || false) {
+        let data = c.records();
+        let mut pos = 0;
+        let mut n = c.number;
+        while let Some(len) = record_len(data, pos, false) {
+            n += 1;
+            seen.push((n, len - RECORD_HEADER));
+            pos += len;
+        }
+        assert_eq!(pos, data.len());
+        end = c.end;
+        prev = Some(c);
+    }
+    (seen, end)
+}
+
+#[test]
+fn two_readers_see_every_record() {
+    let lens: Vec<usize> = (0..5000).map(|i| (i * 7919) % 3000 + 1).collect();
+    let p = temp("two", &pcap(&lens));
+    let shared = SharedFile::open(&p, Shards::even(2), None).unwrap();
+    let (a, b) = std::thread::scope(|s| {
+        let h = s.spawn(|| records_seen(&shared, 1));
+        (records_seen(&shared, 0), h.join().unwrap())
+    });
+    let want: Vec<(u64, usize)> = lens
+        .iter()
+        .enumerate()
+        .map(|(i, &l)| (i as u64 + 1, l))
+        .collect();
+    assert_eq!(a.0, want);
+    assert_eq!(b.0, want);
+    assert_eq!(a.1, Some(End::Clean));
+    std::fs::remove_file(p).unwrap();
+}
+
+#[test]
+fn a_cut_or_huge_record_ends_sharing_where_it_starts() {
+    let mut bytes = pcap(&[100, 200]);
+    let whole = bytes.len() as u64;
+    bytes.extend_from_slice(&pcap(&[50])[HEADER..HEADER + 30]);
+    let p = temp("cut", &bytes);
+    let shared = SharedFile::open(&p, Shards::even(1), None).unwrap();
+    let (seen, end) = records_seen(&shared, 0);
+    assert_eq!(seen.len(), 2);
+    assert_eq!(
+        end,
+        Some(End::Resume {
+            offset: whole,
+            number: 2
+        })
+    );
+
+    let bytes = pcap(&[10, CHUNK, 10]);
+    let p2 = temp("huge", &bytes);
+    let shared = SharedFile::open(&p2, Shards::even(1), None).unwrap();
+    let (seen, end) = records_seen(&shared, 0);
+    assert_eq!(seen, vec![(1, 10)]);
+    assert_eq!(
+        end,
+        Some(End::Resume {
+            offset: (HEADER + RECORD_HEADER + 10) as u64,
+            number: 1
+        })
+    );
+    std::fs::remove_file(p).unwrap();
+    std::fs::remove_file(p2).unwrap();
+}
+
+/// The records and the end a reader should see: the file's whole records in turn, up
+/// to the first one larger than a chunk of `size` or cut by the end of the file.
+fn expected(bytes: &[u8], size: usize) -> (Vec<(u64, usize)>, End) {
+    let mut seen = Vec::new();
+    let mut pos = HEADER;
+    loop {
+        if pos == bytes.len() {
+            return (seen, End::Clean);
+        }
+        match record_len(bytes, pos, false).filter(|&len| len <= size) {
+            Some(len) => {
+                seen.push((seen.len() as u64 + 1, len - RECORD_HEADER));
+                pos += len;
+            }
+            None => {
+                let (offset, number) = (pos as u64, seen.len() as u64);
+                return (seen, End::Resume { offset, number });
+            }
+        }
+    }
+}
+
+/// Records that meet the edges of the file's blocks every way: ending on one, their
+/// header cut by one, as long as a chunk (shared) or a byte longer (not), the file
+/// ending on an edge or inside a record that runs past one. Each reader, one or three
+/// of them, sees each whole record once and stops where the streaming reader must go
+/// on; with the largest chunks and with chunks of another size.
+#[test]
+fn records_cut_at_the_edges_of_blocks() {
+    for size in [CHUNK, MIN_CHUNK + 4096] {
+        let quarter = size / 4 - RECORD_HEADER;
+        let mut cases: Vec<(&str, Vec<u8>)> = vec![
+            ("ends on an edge", pcap(&[quarter; 8])),
+            (
+                "header across an edge",
+                pcap(&[
+                    size / 2 - RECORD_HEADER,
+                    size / 2 - 2 * RECORD_HEADER - 8,
+                    500,
+                    7,
+                ]),
+            ),
+            (
+                "a chunk long, from mid-block",
+                pcap(&[1000, size - RECORD_HEADER, 3, size - RECORD_HEADER, 10]),
+            ),
+            (
+                "a byte too long",
+                pcap(&[1000, 2000, size - RECORD_HEADER + 1, 10]),
+            ),
+            ("empty", pcap(&[])),
+        ];
+        let long = pcap(&[size - 100, 5000, 40, 3000]);
+        // Cut inside the record that runs past the first block, and inside its header.
+        for cut in [HEADER + size + 100, HEADER + size - 100 + 8, long.len() - 1] {
+            cases.push(("cut", long[..cut].to_vec()));
+        }
+        for (k, (what, bytes)) in cases.iter().enumerate() {
+            let p = temp(&format!("edges-{size}-{k}"), bytes);
+            let (want, want_end) = expected(bytes, size);
+            for readers in [1, 3] {
+                let shards = Shards::even(readers as u64);
+                let shared = SharedFile::open_sized(&p, shards, None, size).unwrap();
+                let seen: Vec<_> = std::thread::scope(|s| {
+                    let handles: Vec<_> = (0..readers)
+                        .map(|r| {
+                            let shared = &shared;
+                            s.spawn(move || records_seen(shared, r))
+                        })
+                        .collect();
+                    handles.into_iter().map(|h| h.join().unwrap()).collect()
+                });
+                for (r, (records, end)) in seen.into_iter().enumerate() {
+                    let at = format!("{what}, chunks of {size}: reader {r} of {readers}");
+                    assert_eq!(records, want, "{at}");
+                    assert_eq!(end, Some(want_end), "{at}");
+                }
+            }
+            std::fs::remove_file(p).unwrap();
+        }
+    }
+}
+
+/// A thread that panics while making a chunk leaves the others to stop where the
+/// published chunks end, instead of waiting for ever for the chunk it lost.
+#[test]
+fn a_panic_while_making_a_chunk_hangs_nobody() {
+    let lens: Vec<usize> = (0..4000).map(|i| i % 900 + 100).collect();
+    let p = temp("panic", &pcap(&lens));
+    let shared = Arc::new(SharedFile::open(&p, Shards::even(3), None).unwrap());
+    shared.panic_at.store(5, Ordering::Relaxed);
+    let (tx, rx) = std::sync::mpsc::channel();
+    for r in 0..3 {
+        let (s, tx) = (Arc::clone(&shared), tx.clone());
+        std::thread::spawn(move || {
+            let seen = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                records_seen(&s, r).0.len()
+            }));
+            let _ = tx.send(seen.ok());
+        });
+    }
+    drop(tx);
+    let mut ended = Vec::new();
+    for _ in 0..3 {
+        let seen = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("every reader ends");
+        ended.push(seen);
+    }
+    assert!(ended.iter().any(Option::is_none), "{ended:?}: one panicked");
+    assert!(
+        ended.iter().flatten().all(|&n| n > 0 && n < lens.len()),
+        "{ended:?}: the others stopped at the chunks published"
+    );
+    std::fs::remove_file(p).unwrap();
+}
+
+/// The ring's chunks share the room given them, within their bounds.
+#[test]
+fn chunks_share_their_room() {
+    assert_eq!(chunk_for(2, 64 << 20), CHUNK);
+    assert_eq!(chunk_for(64, 0), MIN_CHUNK);
+    let c = chunk_for(2, 6 * (MIN_CHUNK + 10_000));
+    assert!(c > MIN_CHUNK && c < CHUNK && c.is_multiple_of(4096), "{c}");
+    assert!(c * ring_len(2) <= 6 * (MIN_CHUNK + 10_000));
+}
+
+/// Readers at uneven paces (0 to 280 µs of work per chunk, longer than a waiting reader
+/// looks before it sleeps), two of them and more than there are cores, all finish and
+/// each sees every record: no change is missed between a reader's look without the lock
+/// and its sleep. (A change made while a reader that had stopped looking waited for the
+/// lock was missed, and every reader slept for ever: `--threads 4` hung on a 2-core
+/// machine, and this test with them.)
+#[test]
+fn uneven_readers_all_finish() {
+    let lens: Vec<usize> = (0..8000).map(|i| (i * 131) % 1500 + 40).collect();
+    let p = temp("uneven", &pcap(&lens));
+    for readers in [2, 3, 8] {
+        let shared = Arc::new(SharedFile::open(&p, Shards::even(readers as u64), None).unwrap());
+        let (tx, rx) = std::sync::mpsc::channel();
+        for r in 0..readers {
+            let (s, tx) = (Arc::clone(&shared), tx.clone());
+            std::thread::spawn(move || {
+                let mut seen = 0;
+                let mut prev = None;
+                let mut k = r as u64;
+                while let Some(c) = s.next(r, prev.take(), &mut || false) {
+                    seen += c.count;
+                    // Work (not sleep) for 0 to 280 µs: more busy readers than cores
+                    // contend for the lock and are preempted between a look and a lock.
+                    k = k * 37 % 101 + 1;
+                    let t = std::time::Instant::now();
+                    while t.elapsed() < std::time::Duration::from_micros(k % 8 * 40) {
+                        std::hint::spin_loop();
+                    }
+                    prev = Some(c);
+                }
+                let _ = tx.send(seen);
+            });
+        }
+        drop(tx);
+        for _ in 0..readers {
+            let seen = rx
+                .recv_timeout(std::time::Duration::from_secs(30))
+                .expect("every reader finishes");
+            assert_eq!(seen, lens.len() as u64, "{readers} readers");
+        }
+    }
+    std::fs::remove_file(p).unwrap();
+}
+
+/// A reader that must wait for another does the work it has that can wait, before it
+/// spins or sleeps, until it has none left or the wait is over.
+#[test]
+fn a_reader_that_waits_does_its_idle_work_first() {
+    let lens: Vec<usize> = (0..3000).map(|i| i % 900 + 100).collect();
+    let p = temp("idle", &pcap(&lens));
+    let shared = Arc::new(SharedFile::open(&p, Shards::even(2), None).unwrap());
+    // Reader 0 takes nothing for a while: reader 1 fills the ring, then waits for the
+    // slot reader 0 holds, with three pieces of work to do.
+    let s = Arc::clone(&shared);
+    let slow = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        records_seen(&s, 0)
+    });
+    let (mut work, mut calls, mut chunks) = (3, 0, 0);
+    let mut prev = None;
+    while let Some(c) = shared.next(1, prev.take(), &mut || {
+        calls += 1;
+        work > 0 && {
+            work -= 1;
+            true
+        }
+    }) {
+        chunks += 1;
+        prev = Some(c);
+    }
+    assert_eq!(work, 0, "the work was done while waiting");
+    assert!(
+        calls >= 4,
+        "{calls} calls: asked again until there was none"
+    );
+    assert!(chunks > RING, "{chunks} chunks");
+    assert_eq!(slow.join().unwrap().0.len(), lens.len());
+    std::fs::remove_file(p).unwrap();
+}
+
+/// A reader that stops (its thread failed) does not hold the others back once it has
+/// left: the ring's slots it would have released are free.
+#[test]
+fn a_reader_that_leaves_holds_nobody_back() {
+    let lens: Vec<usize> = (0..3000).map(|i| i % 900 + 100).collect();
+    let p = temp("leave", &pcap(&lens));
+    let shared = Arc::new(SharedFile::open(&p, Shards::even(2), None).unwrap());
+    let first = shared.next(1, None, &mut || false).unwrap();
+    drop(first);
+    shared.leave(1);
+    // On a thread, so that a reader blocked for ever fails the test instead of hanging it.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let s = Arc::clone(&shared);
+    std::thread::spawn(move || tx.send(records_seen(&s, 0)));
+    let (seen, end) = rx
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("the reader went on alone");
+    assert_eq!(seen.len(), lens.len());
+    assert_eq!(end, Some(End::Clean));
+    std::fs::remove_file(p).unwrap();
+}
