@@ -609,12 +609,10 @@ impl SharedFile {
         }
         let _broken = Broken(self);
         #[cfg(test)]
-        if let Job::Read(s, _) | Job::Cut(s, ..) | Job::Index(s, _) = &job {
-            assert_ne!(
-                *s,
-                self.panic_at.load(Ordering::Relaxed),
-                "making chunk {s}"
-            );
+        {
+            let (Job::Read(s, _) | Job::Cut(s, ..) | Job::Index(s, _)) = &job;
+            let panic_at = self.panic_at.load(Ordering::Relaxed);
+            assert_ne!(*s, panic_at, "making chunk {s}");
         }
         let block = |s: u64| self.base + s * self.chunk as u64;
         match job {
