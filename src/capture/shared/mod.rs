@@ -20,10 +20,11 @@
 //! segment from where they were found, and the other readers pass it knowing only its
 //! time.
 //!
-//! Memory: a ring of [`RING`] chunks (one per reader where there are more) and [`AHEAD`]
+//! Memory: a ring of [`RING`] chunks (one per reader where there are more) and `AHEAD`
 //! more being made, reused once every reader has released them, so a fast thread runs at
 //! most that far ahead of a slow one. A chunk holds its block and the rest of its last
-//! record (at most one more chunk's bytes, usually a few hundred).
+//! record (at most one more chunk's bytes, usually a few hundred). The chunks share the room
+//! the memory budget gives them ([`chunk_for`]), each 256 KiB to 1 MiB.
 //!
 //! Waiting: a reader that must wait (for the chunk another thread is reading, or for a slot
 //! the slowest reader holds) first does the work its thread has that can wait (the
