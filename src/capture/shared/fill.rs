@@ -6,12 +6,13 @@
 //!
 //! In: the file, the chunk's block (the `size` bytes from the file offset `base + s ×
 //! size`, `size` at most [`CHUNK`](super::CHUNK)), where its first record starts (where
-//! the previous chunk's last one ended, at or after the block's start), the byte order of the current pcapng section and its
-//! interfaces ([`NgIndexer`]), the number of readers. Out: the [`Chunk`]: the whole records
-//! or blocks that start in its block (the last one's end read from the file where it runs
-//! past the block), where sharing ends if it ends there ([`End`]), and the index of its
-//! records ([`Rec`]): for a whole packet of plain TCP, the reader whose shard owns its flow
-//! and where its IP and TCP parts are; for a pcapng one, its interface ID too.
+//! the previous chunk's last one ended, at or after the block's start), the byte order of
+//! the current pcapng section and its interfaces ([`NgIndexer`]), the number of readers.
+//! Out: the [`Chunk`]: the whole records or blocks that start in its block (the last one's
+//! end read from the file where it runs past the block), where sharing ends if it ends
+//! there ([`End`]), and the index of its records ([`Rec`]): for a whole packet of plain
+//! TCP, the reader whose shard owns its flow and where its IP and TCP parts are; for a
+//! pcapng one, its interface ID too.
 //!
 //! Spec: only the framing is read to cut: a classic pcap record's 16-byte header (its
 //! captured length; the libpcap file format), a pcapng block's type and total length
@@ -90,14 +91,12 @@ fn read_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
     return std::os::windows::fs::FileExt::seek_read(file, buf, at);
 }
 
-/// Reads the block of the file at `at` (up to `size` bytes, fewer at its end) into the
-/// start of `chunk`; a read error ends the block where it happened. Returns the bytes
-/// read and whether an error stopped it.
-pub(super) fn read_block(file: &File, at: u64, size: usize, chunk: &mut Chunk) -> (usize, bool) {
-    chunk.data.resize(size, 0);
+/// Reads `buf` from file offset `at` as far as the file goes: the bytes read, and whether
+/// an error stopped the reading first.
+fn read_full(file: &File, buf: &mut [u8], at: u64) -> (usize, bool) {
     let mut have = 0;
-    while let Some(buf) = chunk.data.get_mut(have..).filter(|b| !b.is_empty()) {
-        match read_at(file, buf, at + have as u64) {
+    while let Some(rest) = buf.get_mut(have..).filter(|b| !b.is_empty()) {
+        match read_at(file, rest, at + have as u64) {
             Ok(0) => break,
             Ok(n) => have += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -105,6 +104,14 @@ pub(super) fn read_block(file: &File, at: u64, size: usize, chunk: &mut Chunk) -
         }
     }
     (have, false)
+}
+
+/// Reads the block of the file at `at` (up to `size` bytes, fewer at its end) into the
+/// start of `chunk`; a read error ends the block where it happened. Returns the bytes
+/// read and whether an error stopped it.
+pub(super) fn read_block(file: &File, at: u64, size: usize, chunk: &mut Chunk) -> (usize, bool) {
+    chunk.data.resize(size, 0);
+    read_full(file, &mut chunk.data, at)
 }
 
 /// Where chunk `s` starts and what is known there: the file offset of its block and the
@@ -118,8 +125,8 @@ pub(super) struct Start {
 }
 
 /// Cuts `chunk`, whose block ([`read_block`]: `read` bytes of `at.size`, `failed` if an
-/// error stopped it) starts at `at.block`, into the whole records (or blocks, following the pcapng
-/// `section`) that start in the block, from `at.first`; the last one's end, where it runs
+/// error stopped it) starts at `at.block`, into the whole records (or blocks, following
+/// the pcapng `section`) that start in the block, from `at.first`; the last one's end, where it runs
 /// past the block, is read from the file. Returns where the next chunk's first record
 /// starts (at or after the next block's start), or `None` when sharing ends in this chunk
 /// (`chunk.end` says how).
@@ -146,18 +153,10 @@ pub(super) fn cut(
         if data.len() < want {
             data.resize(want, 0);
         }
-        while have < to {
-            let Some(buf) = data.get_mut(have..want) else {
-                return false;
-            };
-            match read_at(file, buf, at.block + have as u64) {
-                Ok(0) => return false,
-                Ok(n) => have += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => return false,
-            }
+        if let Some(buf) = data.get_mut(have..want) {
+            have += read_full(file, buf, at.block + have as u64).0;
         }
-        true
+        have >= to
     };
     let head = if header.ng { BLOCK_HEAD } else { RECORD_HEADER };
     let mut pos = first;
@@ -167,21 +166,19 @@ pub(super) fn cut(
         if pos >= at.size {
             break None;
         }
+        // Where each reader goes on alone if this record is not shared.
+        let resume = Some(End::Resume {
+            offset: at.block + pos as u64,
+            number: at.packets + n,
+        });
         // The block was read to the end of the file (or to an error) and holds no more.
         if pos >= read {
             break if pos == read && !failed {
                 Some(End::Clean)
             } else {
-                Some(End::Resume {
-                    offset: at.block + pos as u64,
-                    number: at.packets + n,
-                })
+                resume
             };
         }
-        let resume = Some(End::Resume {
-            offset: at.block + pos as u64,
-            number: at.packets + n,
-        });
         // The record's length (a record larger than a chunk, or a length that cannot be,
         // is not shared), then the record whole (the file may end inside it).
         if !ensure(&mut chunk.data, pos + head) {
