@@ -284,20 +284,21 @@ impl State {
         (s % self.ring.len().max(1) as u64) as usize
     }
 
+    /// The work in the slot of chunk `s` if `stage` says it is at that stage, taken out and
+    /// replaced by `then`.
+    fn take(&mut self, s: u64, stage: fn(&Work) -> bool, then: Work) -> Option<Work> {
+        let at = self.slot(s);
+        let w = self.work.get_mut(at).filter(|w| stage(w))?;
+        Some(std::mem::replace(w, then))
+    }
+
     /// Publishes the chunks made, in order.
     fn publish(&mut self) {
-        loop {
+        let is_ready = |w: &Work| matches!(w, Work::Ready(_));
+        while let Some(Work::Ready(chunk)) = self.take(self.filled, is_ready, Work::Free) {
             let at = self.slot(self.filled);
-            let Some(work) = self.work.get_mut(at) else {
-                return;
-            };
-            if !matches!(work, Work::Ready(_)) {
-                return;
-            }
-            if let Work::Ready(chunk) = std::mem::replace(work, Work::Free) {
-                if let Some(slot) = self.ring.get_mut(at) {
-                    *slot = Some(Arc::new(chunk));
-                }
+            if let Some(slot) = self.ring.get_mut(at) {
+                *slot = Some(Arc::new(chunk));
             }
             self.filled += 1;
         }
@@ -539,27 +540,19 @@ impl SharedFile {
     /// (each cut waits for the one before, so it comes first), indexing the oldest chunk
     /// cut, or reading the next block into a slot every reader is done with.
     fn job(&self, st: &mut State) -> Option<Job> {
+        let is_read = |w: &Work| matches!(w, Work::Read(..));
         if !st.cutting && st.last.is_none() && st.cut < st.read {
-            let at = st.slot(st.cut);
-            if let Some(w) = st.work.get_mut(at) {
-                if matches!(w, Work::Read(..)) {
-                    if let Work::Read(chunk, read) = std::mem::replace(w, Work::Busy) {
-                        st.cutting = true;
-                        let ng = std::mem::take(&mut st.ng);
-                        let from = (st.first, st.packets);
-                        return Some(Job::Cut(st.cut, chunk, read, from, st.section, ng));
-                    }
-                }
+            if let Some(Work::Read(chunk, read)) = st.take(st.cut, is_read, Work::Busy) {
+                st.cutting = true;
+                let ng = std::mem::take(&mut st.ng);
+                let from = (st.first, st.packets);
+                return Some(Job::Cut(st.cut, chunk, read, from, st.section, ng));
             }
         }
+        let is_cut = |w: &Work| matches!(w, Work::Cut(_));
         for s in st.filled..st.cut {
-            let at = st.slot(s);
-            if let Some(w) = st.work.get_mut(at) {
-                if matches!(w, Work::Cut(_)) {
-                    if let Work::Cut(chunk) = std::mem::replace(w, Work::Busy) {
-                        return Some(Job::Index(s, chunk));
-                    }
-                }
+            if let Some(Work::Cut(chunk)) = st.take(s, is_cut, Work::Busy) {
+                return Some(Job::Index(s, chunk));
             }
         }
         let s = st.read;
@@ -663,15 +656,9 @@ impl SharedFile {
                         st.last = Some(s);
                         // Blocks read past it are given back (those still being read are,
                         // once read).
+                        let is_read = |w: &Work| matches!(w, Work::Read(..));
                         for later in s + 1..st.read {
-                            let at = st.slot(later);
-                            let taken = match st.work.get_mut(at) {
-                                Some(w) if matches!(w, Work::Read(..)) => {
-                                    Some(std::mem::replace(w, Work::Free))
-                                }
-                                _ => None,
-                            };
-                            if let Some(Work::Read(c, _)) = taken {
+                            if let Some(Work::Read(c, _)) = st.take(later, is_read, Work::Free) {
                                 st.discard(later, c);
                             }
                         }
