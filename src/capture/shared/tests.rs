@@ -181,6 +181,33 @@ fn records_cut_at_the_edges_of_blocks() {
     }
 }
 
+/// Runs `each` for every reader of `shared` on a thread of its own, and returns what each
+/// returned (a panic as `None`), in the order they ended; fails if one has not ended
+/// within `secs` seconds (a reader that waits for ever fails the test instead of hanging
+/// it).
+fn on_threads<T: Send + 'static>(
+    shared: &Arc<SharedFile>,
+    readers: usize,
+    secs: u64,
+    each: fn(&SharedFile, usize) -> T,
+) -> Vec<Option<T>> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    for r in 0..readers {
+        let (s, tx) = (Arc::clone(shared), tx.clone());
+        std::thread::spawn(move || {
+            let got = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| each(&s, r)));
+            let _ = tx.send(got.ok());
+        });
+    }
+    drop(tx);
+    (0..readers)
+        .map(|_| {
+            rx.recv_timeout(std::time::Duration::from_secs(secs))
+                .expect("every reader ends")
+        })
+        .collect()
+}
+
 /// A thread that panics while making a chunk leaves the others to stop where the
 /// published chunks end, instead of waiting for ever for the chunk it lost.
 #[test]
@@ -189,24 +216,7 @@ fn a_panic_while_making_a_chunk_hangs_nobody() {
     let p = temp("panic", &pcap(&lens));
     let shared = Arc::new(SharedFile::open(&p, Shards::even(3), None).unwrap());
     shared.panic_at.store(5, Ordering::Relaxed);
-    let (tx, rx) = std::sync::mpsc::channel();
-    for r in 0..3 {
-        let (s, tx) = (Arc::clone(&shared), tx.clone());
-        std::thread::spawn(move || {
-            let seen = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                records_seen(&s, r).0.len()
-            }));
-            let _ = tx.send(seen.ok());
-        });
-    }
-    drop(tx);
-    let mut ended = Vec::new();
-    for _ in 0..3 {
-        let seen = rx
-            .recv_timeout(std::time::Duration::from_secs(20))
-            .expect("every reader ends");
-        ended.push(seen);
-    }
+    let ended = on_threads(&shared, 3, 20, |s, r| records_seen(s, r).0.len());
     assert!(ended.iter().any(Option::is_none), "{ended:?}: one panicked");
     assert!(
         ended.iter().flatten().all(|&n| n > 0 && n < lens.len()),
@@ -237,33 +247,25 @@ fn uneven_readers_all_finish() {
     let p = temp("uneven", &pcap(&lens));
     for readers in [2, 3, 8] {
         let shared = Arc::new(SharedFile::open(&p, Shards::even(readers as u64), None).unwrap());
-        let (tx, rx) = std::sync::mpsc::channel();
-        for r in 0..readers {
-            let (s, tx) = (Arc::clone(&shared), tx.clone());
-            std::thread::spawn(move || {
-                let mut seen = 0;
-                let mut prev = None;
-                let mut k = r as u64;
-                while let Some(c) = s.next(r, prev.take(), &mut || false) {
-                    seen += c.count;
-                    // Work (not sleep) for 0 to 280 µs: more busy readers than cores
-                    // contend for the lock and are preempted between a look and a lock.
-                    k = k * 37 % 101 + 1;
-                    let t = std::time::Instant::now();
-                    while t.elapsed() < std::time::Duration::from_micros(k % 8 * 40) {
-                        std::hint::spin_loop();
-                    }
-                    prev = Some(c);
+        let seen = on_threads(&shared, readers, 30, |s, r| {
+            let mut seen = 0;
+            let mut prev = None;
+            let mut k = r as u64;
+            while let Some(c) = s.next(r, prev.take(), &mut || false) {
+                seen += c.count;
+                // Work (not sleep) for 0 to 280 µs: more busy readers than cores contend
+                // for the lock and are preempted between a look and a lock.
+                k = k * 37 % 101 + 1;
+                let t = std::time::Instant::now();
+                while t.elapsed() < std::time::Duration::from_micros(k % 8 * 40) {
+                    std::hint::spin_loop();
                 }
-                let _ = tx.send(seen);
-            });
-        }
-        drop(tx);
-        for _ in 0..readers {
-            let seen = rx
-                .recv_timeout(std::time::Duration::from_secs(30))
-                .expect("every reader finishes");
-            assert_eq!(seen, lens.len() as u64, "{readers} readers");
+                prev = Some(c);
+            }
+            seen
+        });
+        for n in seen {
+            assert_eq!(n, Some(lens.len() as u64), "{readers} readers");
         }
     }
     std::fs::remove_file(p).unwrap();
