@@ -4,12 +4,13 @@
 //!
 //! In: capture paths, and the threads that may read a large uncompressed one (its chunks
 //! shared, each thread scanning the flows of its shard, as the analysis reads it). Out:
-//! the 32-byte client random (RFC 8446 §4.1.2, RFC 5246 §7.4.1.2) of every TCP direction whose bytes start like a ClientHello — record type 22, version
-//! 3.x, two length bytes (RFC 8446 §5.1), handshake type 1, three length bytes, the client
-//! version, then the random: stream bytes 11 to 43, as the TLS layer reads them from a
-//! connection's first bytes. A direction whose first segment is shorter is put together
-//! from its next segments, in sequence order. Or `None` when an input cannot be read twice
-//! (standard input, a pipe, a device): then every secret is kept.
+//! the 32-byte client random (RFC 8446 §4.1.2, RFC 5246 §7.4.1.2) of every TCP direction
+//! whose bytes start like a ClientHello — record type 22, version 3.x, two length bytes
+//! (RFC 8446 §5.1), handshake type 1, three length bytes, the client version, then the
+//! random: stream bytes 11 to 43, as the TLS layer reads them from a connection's first
+//! bytes. A direction whose first segment is shorter is put together from its next
+//! segments, in sequence order. Or `None` when an input cannot be read twice (standard
+//! input, a pipe, a device): then every secret is kept.
 //!
 //! A random taken in excess costs its secrets' memory only; a random missed leaves its
 //! connection undecrypted, so every segment that starts like a ClientHello counts.
