@@ -63,12 +63,12 @@ pub struct KeySource {
     /// A key-log path, `SSLKEYLOGFILE (path)`, or `pcapng secrets in FILE`.
     pub source: String,
     /// Connections (client randoms) whose secrets it added. When the key logs together are
-    /// larger than 16 MiB, only connections whose ClientHello the capture holds (unless the
-    /// capture was read from standard input, a pipe or a device, which cannot be read
-    /// twice).
+    /// larger than the memory budget reads whole (25 MiB at the default `--max-memory`),
+    /// only connections whose ClientHello the capture holds (unless the capture was read
+    /// from standard input, a pipe or a device, which cannot be read twice).
     pub connections: usize,
     /// Its lines with a secret of a connection whose ClientHello the capture does not
-    /// hold, read and not kept (key logs larger than 16 MiB together). Left out when none.
+    /// hold, read and not kept (key logs too large to keep whole). Left out when none.
     #[serde(skip_serializing_if = "is_zero")]
     pub unmatched_lines: u64,
     /// Why it could not be read, if it could not.
@@ -96,25 +96,22 @@ pub struct Loaded {
 }
 
 /// Reads every source: the key-log files, `SSLKEYLOGFILE`, then the secrets in `inputs`.
-/// Key-log files larger together than [`FILTER_ABOVE`] keep only the secrets of the
-/// connections whose ClientHello `inputs` hold (read for those first, a large uncompressed
-/// file by `threads` threads). A file that cannot be read is listed with its error; nothing
-/// here fails.
-pub fn load(sources: &KeySources, inputs: &[PathBuf], threads: usize) -> Loaded {
-    let wanted = if key_log_bytes(sources) > FILTER_ABOVE {
+/// Key-log files are kept whole while their secrets, at their largest (a connection per
+/// 176-byte TLS 1.2 line, 2.55 bytes of memory per byte of log), take at most a sixteenth of
+/// `max_memory` (`Options::max_memory`): 25 MiB of key log at the default 1 GiB, 800 KiB at
+/// the least budget. Larger ones together keep only the secrets of the connections whose
+/// ClientHello `inputs` hold, the captures read once more for those first (a large
+/// uncompressed file by `threads` threads; about a quarter of a second per gigabyte on one,
+/// where a browser's key log of weeks takes seconds to read). A file that cannot be read is
+/// listed with its error; nothing here fails.
+pub fn load(sources: &KeySources, inputs: &[PathBuf], threads: usize, max_memory: usize) -> Loaded {
+    let wanted = if key_log_bytes(sources) > crate::analyzer::budget::key_log_whole(max_memory) {
         randoms::of_captures(inputs, threads)
     } else {
         None
     };
     load_keeping(sources, inputs, wanted)
 }
-
-/// Key-log files up to this size together are kept whole (about 40 MiB of secrets at
-/// most: 100 000 TLS 1.3 connections); beyond, only the secrets of the connections the
-/// captures hold are kept, the captures read once more for their ClientHellos first (about
-/// a quarter of a second per gigabyte, where a browser's key log of weeks takes seconds to
-/// read).
-pub const FILTER_ABOVE: u64 = 16 << 20;
 
 /// The size of the key-log files together: [`STREAM_LIMIT`] for one that is not a regular
 /// file (a pipe, a device), nothing for a folder or one that is not there.
@@ -612,6 +609,7 @@ mod tests {
             },
             &[],
             1,
+            crate::analyzer::budget::DEFAULT_MAX_MEMORY,
         );
         assert_eq!(loaded.keys.len(), 1);
         assert_eq!(loaded.sources[0].connections, 1);
@@ -648,6 +646,7 @@ mod tests {
             },
             &[],
             1,
+            crate::analyzer::budget::DEFAULT_MAX_MEMORY,
         );
         assert_eq!(loaded.keys.len(), usize::try_from(n).expect("small") + 1);
         assert_eq!(loaded.sources[0].connections, loaded.keys.len());
@@ -689,7 +688,15 @@ mod tests {
             }
         }
         std::fs::write(&path, &text).expect("written");
-        assert!(text.len() as u64 > FILTER_ABOVE);
+        // Too large to keep whole under the least budget (not under the default).
+        let budget = crate::analyzer::budget::MIN_MAX_MEMORY;
+        assert!(text.len() as u64 > crate::analyzer::budget::key_log_whole(budget));
+        assert!(
+            (text.len() as u64)
+                < crate::analyzer::budget::key_log_whole(
+                    crate::analyzer::budget::DEFAULT_MAX_MEMORY
+                )
+        );
         let sources = KeySources {
             files: vec![path],
             env: None,
@@ -704,7 +711,7 @@ mod tests {
         ] {
             // Read by one thread, and shared by two.
             for threads in [1, 2] {
-                let loaded = load(&sources, &[fixture(capture)], threads);
+                let loaded = load(&sources, &[fixture(capture)], threads, budget);
                 assert_eq!(loaded.keys.len(), kept, "{capture}");
                 assert_eq!(loaded.keys.skipped_lines(), unmatched, "{capture}");
                 assert_eq!(loaded.sources[0].connections, kept, "{capture}");
@@ -713,8 +720,19 @@ mod tests {
             }
         }
         // A capture that cannot be read twice: every connection is kept.
-        let loaded = load(&sources, &[PathBuf::from("-")], 2);
+        let loaded = load(&sources, &[PathBuf::from("-")], 2, budget);
         assert_eq!(loaded.keys.len(), 100_001);
+        // Under the default budget the same key log is kept whole, its captures not read.
+        let loaded = load(
+            &sources,
+            &[fixture("python-close-1000-client.pcap")],
+            1,
+            crate::analyzer::budget::DEFAULT_MAX_MEMORY,
+        );
+        assert_eq!(
+            (loaded.keys.len(), loaded.sources[0].unmatched_lines),
+            (100_001, 0)
+        );
         // A small key log is kept whole.
         let small = dir.path().join("small.keylog");
         std::fs::write(&small, text.get(..176 * 10).expect("ten lines")).expect("written");
@@ -725,6 +743,7 @@ mod tests {
             },
             &[fixture("python-close-1000-client.pcap")],
             1,
+            budget,
         );
         assert_eq!(
             (loaded.keys.len(), loaded.sources[0].unmatched_lines),
@@ -752,6 +771,7 @@ mod tests {
             },
             &[],
             1,
+            crate::analyzer::budget::DEFAULT_MAX_MEMORY,
         );
         let name = path.display().to_string();
         let mut want: Vec<String> = (1..=5)

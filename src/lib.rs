@@ -215,7 +215,12 @@ pub fn analyze_files_with_progress(
     // TLS secrets: the key logs given, and those the pcapng inputs carry.
     // (A large key log keeps only the connections the captures hold, which are read for
     // their ClientHellos first: by as many threads as the analysis.)
-    let mut loaded = keys::load(key_sources, paths, Analyzer::threads(&opts));
+    let mut loaded = keys::load(
+        key_sources,
+        paths,
+        Analyzer::threads(&opts),
+        opts.max_memory,
+    );
     // A `--keylog` file that is missing or is no key log fails as a missing capture does.
     if let Some(e) = loaded.refused.take() {
         return Err(e);

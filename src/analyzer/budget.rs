@@ -13,7 +13,9 @@
 //! [`RANGE_BYTES`] per held range), plus [`TLS_BYTES`] or [`H2_BYTES`] for a TLS or HTTP/2
 //! layer. A frozen connection costs [`FROZEN_BYTES`] (its handle and table slot; the rest
 //! is in the temporary file). The program itself, its read buffers and the reports kept in
-//! memory are not charged per flow: [`reserved`] sets that part aside.
+//! memory are not charged per flow: [`reserved`] sets that part aside. The TLS secrets
+//! read from key logs ([`KEY_BYTES`] a connection) are shared by every flow: they are
+//! taken from the flows' part before it is divided ([`Budget::set_keys`]).
 
 use crate::capture::Timestamp;
 use crate::decode::Endpoint;
@@ -38,6 +40,24 @@ pub const RANGE_BYTES: usize = 96;
 
 /// A frozen connection: its handle and its slot in the table of frozen ones.
 pub const FROZEN_BYTES: usize = 128;
+
+/// A connection's TLS secrets from a key log: its slot in the table of client randoms and
+/// its boxed secrets (90 000 TLS 1.2 `CLIENT_RANDOM` lines, one connection each, took
+/// 37.5 MiB of peak RSS more than none: 437 bytes each).
+pub const KEY_BYTES: usize = 448;
+
+/// The most a key log's secrets take per byte of the log: a connection of one line, a
+/// TLS 1.2 `CLIENT_RANDOM` line of 176 bytes, takes [`KEY_BYTES`] (2.55 a byte); TLS 1.3
+/// logs five lines a connection (about 0.6 a byte).
+pub const KEY_BYTES_PER_LOG_BYTE: f64 = KEY_BYTES as f64 / 176.0;
+
+/// Key-log files up to this size together are read whole under `max_memory`: their secrets
+/// take at most a sixteenth of it ([`KEY_BYTES_PER_LOG_BYTE`]): 25 MiB of key log at the
+/// default 1 GiB, 800 KiB at the least budget. Larger ones keep only the secrets of the
+/// connections whose ClientHello the captures hold (`keys::load`).
+pub fn key_log_whole(max_memory: usize) -> u64 {
+    (max_memory.max(MIN_MAX_MEMORY) as f64 / 16.0 / KEY_BYTES_PER_LOG_BYTE) as u64
+}
 
 /// The least `--max-memory` taken: below it the part set aside ([`reserved`]) leaves the
 /// flows next to nothing.
@@ -95,6 +115,8 @@ pub fn cost(c: &Connection) -> usize {
 /// The estimated bytes of each group's flows, against its share of the budget.
 #[derive(Debug, Clone)]
 pub struct Budget {
+    /// What the flows may take together: the budget less what is [`reserved`].
+    flows: usize,
     share: usize,
     used: Vec<usize>,
 }
@@ -107,9 +129,17 @@ impl Budget {
         let groups = groups.max(1);
         let flows = max_memory.saturating_sub(reserved(max_memory));
         Budget {
+            flows,
             share: (flows / groups).max(FLOW_BYTES),
             used: vec![0; groups],
         }
+    }
+
+    /// The flows' part less the secrets of `keys` connections ([`KEY_BYTES`] each), shared
+    /// by every flow, divided among the groups again (what each group holds is kept).
+    pub fn set_keys(&mut self, keys: usize) {
+        let flows = self.flows.saturating_sub(keys.saturating_mul(KEY_BYTES));
+        self.share = (flows / self.used.len().max(1)).max(FLOW_BYTES);
     }
 
     /// Group `g` now holds `to` bytes where it held `from` (a flow's cost changed).
@@ -301,6 +331,33 @@ mod tests {
             Budget::new(32 << 20, 64).share()
         );
         assert_eq!(reports_without_disk(64 << 20), 2048);
+        // The secrets of 10 000 connections come out of the flows' part first.
+        b.set_keys(10_000);
+        assert_eq!(b.share(), (share * 64 - 10_000 * KEY_BYTES) / 64);
+        assert_eq!(b.used(3), 0);
+        b.set_keys(0);
+        assert_eq!(b.share(), share);
+    }
+
+    /// Key logs read whole take at most a sixteenth of the budget, at their worst (a
+    /// connection per TLS 1.2 line).
+    #[test]
+    fn a_key_log_read_whole_fits_a_sixteenth() {
+        for max in [0, 32 << 20, 64 << 20, DEFAULT_MAX_MEMORY, 64 << 30] {
+            let whole = key_log_whole(max);
+            let lines = whole / 176;
+            assert!(
+                lines as usize * KEY_BYTES <= max.max(MIN_MAX_MEMORY) / 16,
+                "{max}"
+            );
+            assert!(
+                (lines + 2) as usize * KEY_BYTES > max.max(MIN_MAX_MEMORY) / 16,
+                "{max}"
+            );
+        }
+        // 25 MiB at the default: a key log of 22 MB (5 lines each for 26 000 TLS 1.3
+        // connections) is read whole.
+        assert_eq!(key_log_whole(DEFAULT_MAX_MEMORY) >> 20, 25);
     }
 
     /// A connection costs its state, what it holds (bytes and ranges) and its layer.

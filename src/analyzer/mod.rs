@@ -212,7 +212,9 @@ impl Analyzer {
     /// Calls `f` for each close frame and TCP ending of a WebSocket connection as soon as
     /// the packet that carries it is processed (live mode).
     /// Decrypts TLS with these secrets (shared with the other analyzers of a file).
+    /// Their connections' estimated cost is taken from the flows' part of the memory budget.
     pub fn set_keys(&mut self, keys: Arc<KeyLog>) {
+        self.budget.set_keys(keys.len());
         self.keys = keys;
     }
 
