@@ -124,6 +124,82 @@ pub(super) struct Start {
     pub packets: u64,
 }
 
+/// Records in a row that must look like records for [`guess_first`] to take their start.
+const CHAIN: usize = 4;
+
+/// Where the first record that starts in a classic pcap block probably is (its offset in
+/// `data`, the block's bytes read): the first offset from which [`CHAIN`] records in a row
+/// each look like one (a sub-second below a second, a captured length no larger than its
+/// original length nor than `size`, seconds within a day of the first's); failing that (a
+/// block's last few records), the first from which those the bytes hold do. Only a guess,
+/// and used only if right: the thread that read the block cuts it from there at once,
+/// while its bytes are in that core's cache, and the cut is kept only if the chunk before
+/// it ends exactly there (`SharedFile::run`): a cut made from one start is the same whoever
+/// makes it, but for the numbering, which is shifted.
+pub(super) fn guess_first(data: &[u8], size: usize, header: &Header) -> Option<usize> {
+    let big = header.big_endian;
+    let most = if header.nanos {
+        1_000_000_000
+    } else {
+        1_000_000
+    };
+    // The record at `at`: its length if it looks like one, and its seconds.
+    let looks = |at: usize| -> Option<(usize, u32)> {
+        let head = |k: usize| word(data, at.checked_add(k)?, big);
+        let (secs, sub, caplen, origlen) = (head(0)?, head(4)?, head(8)?, head(12)?);
+        (sub < most && caplen <= origlen && (caplen as usize) + RECORD_HEADER <= size)
+            .then_some((caplen as usize + RECORD_HEADER, secs))
+    };
+    // Do records in a row from `start` look like records: `CHAIN` of them, or (`short`)
+    // as many as `data` holds the headers of?
+    let chain = |start: usize, short: bool| {
+        let Some((mut len, secs)) = looks(start) else {
+            return false;
+        };
+        let mut at = start;
+        for _ in 1..CHAIN {
+            at += len;
+            if at + RECORD_HEADER > data.len() {
+                return short;
+            }
+            match looks(at) {
+                Some((l, t)) if t.abs_diff(secs) <= 86_400 => len = l,
+                _ => return false,
+            }
+        }
+        true
+    };
+    let starts = 0..data.len().min(size);
+    starts
+        .clone()
+        .find(|&start| chain(start, false))
+        .or_else(|| starts.into_iter().find(|&start| chain(start, true)))
+}
+
+/// A cut made from a guessed start by the thread that read the block ([`guess_first`]):
+/// the start (a file offset), and what [`cut`] returned, numbered as if no packet came
+/// before.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Guess {
+    pub first: u64,
+    pub next: Option<u64>,
+}
+
+impl Guess {
+    /// The chunk cut from this guess, numbered after the `packets` before it, and where the
+    /// next chunk starts: if the chunk before ended at `first`, the guessed start.
+    pub(super) fn adopt(self, first: u64, packets: u64, chunk: &mut Chunk) -> Option<Option<u64>> {
+        if self.first != first {
+            return None;
+        }
+        chunk.number = packets;
+        if let Some(End::Resume { number, .. }) = &mut chunk.end {
+            *number += packets;
+        }
+        Some(self.next)
+    }
+}
+
 /// Cuts `chunk`, whose block ([`read_block`]: `read` bytes of `at.size`, `failed` if an
 /// error stopped it) starts at `at.block`, into the whole records (or blocks, following
 /// the pcapng `section`) that start in the block, from `at.first`; the last one's end, where it runs

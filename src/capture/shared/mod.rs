@@ -51,7 +51,7 @@ use super::file::{NgIndexer, Part, Progress};
 use super::LinkType;
 use super::{Packet, Timestamp};
 use crate::decode::{Plain, Shards};
-use fill::{index, Section};
+use fill::{index, Guess, Section};
 use parking_lot::{Condvar, Mutex, MutexGuard};
 use std::fs::File;
 use std::io::Read;
@@ -231,9 +231,9 @@ enum Work {
     Free,
     /// A thread is reading, cutting or indexing it.
     Busy,
-    /// Its block is read (this many bytes; whether an error stopped it): it waits to be
-    /// cut, after the chunk before it.
-    Read(Chunk, (usize, bool)),
+    /// Its block is read (this many bytes; whether an error stopped it), and cut from a
+    /// guessed start if one was found: it waits to be cut, after the chunk before it.
+    Read(Chunk, (usize, bool), Option<Guess>),
     /// Cut into whole records: it waits to be indexed.
     Cut(Chunk),
     /// Made: it is published once the chunks before it are.
@@ -322,8 +322,16 @@ enum Job {
     /// Read its block.
     Read(u64, Chunk),
     /// Cut it, from where the chunk before it ended (its file offset, and the packets
-    /// before it).
-    Cut(u64, Chunk, (usize, bool), (u64, u64), Section, NgIndexer),
+    /// before it), unless the cut from the guessed start began there.
+    Cut(
+        u64,
+        Chunk,
+        (usize, bool),
+        (u64, u64),
+        Section,
+        NgIndexer,
+        Option<Guess>,
+    ),
     /// Index its records.
     Index(u64, Chunk),
 }
@@ -354,6 +362,9 @@ pub struct SharedFile {
     /// In tests: the chunk whose making panics.
     #[cfg(test)]
     panic_at: AtomicU64,
+    /// Guessed cuts kept, and cut again (tests).
+    #[cfg(test)]
+    guesses: [AtomicU64; 2],
 }
 
 impl SharedFile {
@@ -452,6 +463,8 @@ impl SharedFile {
             progress,
             #[cfg(test)]
             panic_at: AtomicU64::new(u64::MAX),
+            #[cfg(test)]
+            guesses: Default::default(),
         })
     }
 
@@ -542,11 +555,11 @@ impl SharedFile {
     fn job(&self, st: &mut State) -> Option<Job> {
         let is_read = |w: &Work| matches!(w, Work::Read(..));
         if !st.cutting && st.last.is_none() && st.cut < st.read {
-            if let Some(Work::Read(chunk, read)) = st.take(st.cut, is_read, Work::Busy) {
+            if let Some(Work::Read(chunk, read, guess)) = st.take(st.cut, is_read, Work::Busy) {
                 st.cutting = true;
                 let ng = std::mem::take(&mut st.ng);
                 let from = (st.first, st.packets);
-                return Some(Job::Cut(st.cut, chunk, read, from, st.section, ng));
+                return Some(Job::Cut(st.cut, chunk, read, from, st.section, ng, guess));
             }
         }
         let is_cut = |w: &Work| matches!(w, Work::Cut(_));
@@ -612,26 +625,56 @@ impl SharedFile {
         match job {
             Job::Read(s, mut chunk) => {
                 let read = fill::read_block(&self.file, block(s), self.chunk, &mut chunk);
+                // A classic pcap block is cut here, from where its first record probably
+                // starts, while its bytes are in this core's cache; the cut in order then
+                // only checks that the chunk before ended there (a pcapng block's cut
+                // follows the sections: it waits).
+                let guess = chunk
+                    .data
+                    .get(..read.0)
+                    .filter(|_| !self.header.ng)
+                    .and_then(|data| fill::guess_first(data, self.chunk, &self.header))
+                    .map(|start| {
+                        let first = block(s) + start as u64;
+                        let at = fill::Start {
+                            block: block(s),
+                            size: self.chunk,
+                            first,
+                            packets: 0,
+                        };
+                        let mut section = Section::default();
+                        let next =
+                            fill::cut(&self.file, at, read, &mut section, &mut chunk, &self.header);
+                        Guess { first, next }
+                    });
                 let mut st = self.lock();
                 if st.last.is_some_and(|last| s > last) {
                     st.discard(s, chunk);
                 } else {
                     let at = st.slot(s);
                     if let Some(w) = st.work.get_mut(at) {
-                        *w = Work::Read(chunk, read);
+                        *w = Work::Read(chunk, read, guess);
                     }
                 }
                 self.wake(&st);
                 st
             }
-            Job::Cut(s, mut chunk, read, (first, packets), mut section, mut ng) => {
+            Job::Cut(s, mut chunk, read, (first, packets), mut section, mut ng, guess) => {
                 let at = fill::Start {
                     block: block(s),
                     size: self.chunk,
                     first,
                     packets,
                 };
-                let next = fill::cut(&self.file, at, read, &mut section, &mut chunk, &self.header);
+                let kept = guess.and_then(|g| g.adopt(first, packets, &mut chunk));
+                #[cfg(test)]
+                if guess.is_some() {
+                    self.guesses[usize::from(kept.is_none())].fetch_add(1, Ordering::Relaxed);
+                }
+                let next = match kept {
+                    Some(next) => next,
+                    None => fill::cut(&self.file, at, read, &mut section, &mut chunk, &self.header),
+                };
                 if let Some(p) = &self.progress {
                     p.fetch_add(
                         chunk.len.saturating_sub(chunk.first) as u64,
@@ -658,7 +701,7 @@ impl SharedFile {
                         // once read).
                         let is_read = |w: &Work| matches!(w, Work::Read(..));
                         for later in s + 1..st.read {
-                            if let Some(Work::Read(c, _)) = st.take(later, is_read, Work::Free) {
+                            if let Some(Work::Read(c, ..)) = st.take(later, is_read, Work::Free) {
                                 st.discard(later, c);
                             }
                         }
