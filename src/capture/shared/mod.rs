@@ -10,7 +10,10 @@
 //! must wait or has just taken a chunk (`fill`): several read blocks at once (positioned
 //! reads), one at a time cuts the next block into whole records (its start is where the
 //! previous chunk's last record ended: header lengths only), several index cut chunks at
-//! once; chunks are published in order.
+//! once; chunks are published in order. A classic pcap block is cut by the thread that
+//! read it, at once, from where its first record probably starts (`fill::guess_first`);
+//! the cut in order then only checks that the chunk before ended there, and cuts again
+//! if not.
 //!
 //! The index ([`Chunk::index`]): for a whole packet of plain TCP, its time, the reader
 //! whose shard owns its flow (reader `k` analyzes shard `k` of as many as there are
