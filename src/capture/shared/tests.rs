@@ -125,6 +125,21 @@ fn expected(bytes: &[u8], size: usize) -> (Vec<(u64, usize)>, End) {
     }
 }
 
+/// Each of `readers` readers of `shared`, on a thread of its own, sees the records and the
+/// end `want` says.
+fn all_see(shared: &SharedFile, readers: usize, want: (&[(u64, usize)], End), what: &str) {
+    let seen: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..readers)
+            .map(|r| s.spawn(move || records_seen(shared, r)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (r, (records, end)) in seen.into_iter().enumerate() {
+        assert_eq!(records, want.0, "{what}: reader {r} of {readers}");
+        assert_eq!(end, Some(want.1), "{what}: reader {r} of {readers}");
+    }
+}
+
 /// Records that meet the edges of the file's blocks every way: ending on one, their
 /// header cut by one, as long as a chunk (shared) or a byte longer (not), the file
 /// ending on an edge or inside a record that runs past one. Each reader, one or three
@@ -166,20 +181,8 @@ fn records_cut_at_the_edges_of_blocks() {
             for readers in [1, 3] {
                 let shards = Shards::even(readers as u64);
                 let shared = SharedFile::open_sized(&p, shards, None, size).unwrap();
-                let seen: Vec<_> = std::thread::scope(|s| {
-                    let handles: Vec<_> = (0..readers)
-                        .map(|r| {
-                            let shared = &shared;
-                            s.spawn(move || records_seen(shared, r))
-                        })
-                        .collect();
-                    handles.into_iter().map(|h| h.join().unwrap()).collect()
-                });
-                for (r, (records, end)) in seen.into_iter().enumerate() {
-                    let at = format!("{what}, chunks of {size}: reader {r} of {readers}");
-                    assert_eq!(records, want, "{at}");
-                    assert_eq!(end, Some(want_end), "{at}");
-                }
+                let at = format!("{what}, chunks of {size}");
+                all_see(&shared, readers, (&want, want_end), &at);
             }
             std::fs::remove_file(p).unwrap();
         }
@@ -201,19 +204,7 @@ fn a_wrong_guess_of_a_blocks_first_record_is_cut_again() {
     let (want, want_end) = expected(&bytes, size);
     for readers in [1, 3] {
         let shared = SharedFile::open_sized(&p, Shards::even(readers as u64), None, size).unwrap();
-        let seen: Vec<_> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..readers)
-                .map(|r| {
-                    let shared = &shared;
-                    s.spawn(move || records_seen(shared, r))
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
-        for (r, (records, end)) in seen.into_iter().enumerate() {
-            assert_eq!(records, want, "reader {r} of {readers}");
-            assert_eq!(end, Some(want_end), "reader {r} of {readers}");
-        }
+        all_see(&shared, readers, (&want, want_end), "guesses");
         let [kept, again] = shared.guesses.each_ref().map(|g| g.load(Ordering::Relaxed));
         assert!(
             kept > 0 && again > 0,
