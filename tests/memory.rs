@@ -137,19 +137,37 @@ fn run_streamed(
     args: &[&str],
     write: impl FnOnce(std::process::ChildStdin) -> std::io::Result<()> + Send + 'static,
 ) -> (serde_json::Value, String, usize) {
+    run_measured(args, Some(Box::new(write)))
+}
+
+/// Runs `wsclose analyze --format json ARGS`, its capture written to its standard input by
+/// `write` (then read from `-`), or named in `args` when `write` is `None`: the report,
+/// standard error and the peak resident memory.
+#[allow(clippy::type_complexity)]
+fn run_measured(
+    args: &[&str],
+    write: Option<Box<dyn FnOnce(std::process::ChildStdin) -> std::io::Result<()> + Send>>,
+) -> (serde_json::Value, String, usize) {
     let dir = tempfile::tempdir().unwrap();
     let (out, err) = (dir.path().join("out.json"), dir.path().join("err.txt"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_wsclose"))
         .args(["analyze", "--format", "json"])
         .args(args)
-        .arg("-")
-        .stdin(Stdio::piped())
+        .args(write.is_some().then_some("-"))
+        .stdin(if write.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(std::fs::File::create(&out).unwrap())
         .stderr(std::fs::File::create(&err).unwrap())
         .spawn()
         .unwrap();
-    let stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || write(stdin));
+    let stdin = child.stdin.take();
+    let writer = std::thread::spawn(move || match (write, stdin) {
+        (Some(write), Some(stdin)) => write(stdin),
+        _ => Ok(()),
+    });
     // Reaped here, with the kernel's account of its peak resident set.
     let mut status = 0;
     // SAFETY: a zeroed rusage is a valid value for wait4 to fill in.
@@ -181,6 +199,41 @@ fn run_streamed(
 
 fn count(report: &serde_json::Value, what: &str) -> u64 {
     report["seen"][what].as_u64().unwrap_or(0)
+}
+
+/// A key log of 90 000 TLS 1.2 connections (15.8 MB, a line each: 2.55 bytes of secrets
+/// per byte of log, about 38 MiB) is read whole under the default budget, and under
+/// `--max-memory 32M` keeps only the capture's connections (none here), its peak memory
+/// under the budget. (Key logs up to 16 MiB were read whole whatever the budget.)
+#[test]
+fn a_key_log_too_large_for_the_budget_keeps_only_the_captures_connections() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("big.keylog");
+    let mut text = String::with_capacity(90_000 * 176);
+    for i in 0..90_000u32 {
+        let secret: String = (0..48)
+            .map(|k| format!("{:02x}", (i as usize * 7 + k) % 251))
+            .collect();
+        text.push_str(&format!("CLIENT_RANDOM {i:064x} {secret}\n"));
+    }
+    std::fs::write(&log, &text).unwrap();
+    let capture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/node-close-1003.pcap");
+    let (log, capture) = (log.to_str().unwrap(), capture.to_str().unwrap());
+    let source = |report: &serde_json::Value| {
+        let s = &report["key_logs"][0];
+        (s["connections"].as_u64(), s["unmatched_lines"].as_u64())
+    };
+    let (whole, _, peak_whole) = run_measured(&["--keylog", log, capture], None);
+    assert_eq!(source(&whole), (Some(90_000), None));
+    let (kept, _, peak) = run_measured(&["--max-memory", "32M", "--keylog", log, capture], None);
+    assert_eq!(source(&kept), (Some(0), Some(90_000)));
+    assert!(peak < 32 * MIB, "peak {} MiB", peak / MIB);
+    assert!(
+        peak_whole > peak + 20 * MIB,
+        "{} MiB, {} MiB",
+        peak_whole / MIB,
+        peak / MIB
+    );
 }
 
 /// The numbers: 150 interleaved connections, each holding 3.9 MB of out-of-order
