@@ -130,9 +130,7 @@ fn syn_flood<W: Write>(out: W, n: usize) -> std::io::Result<W> {
 
 /// Runs `wsclose analyze --format json ARGS -` with the capture `write` makes on its
 /// standard input; returns the JSON report, what it said on standard error and its peak
-/// resident memory (bytes). The child is reaped by `wait4` (which `Child::wait` does not
-/// give the resource usage of).
-#[allow(clippy::zombie_processes)]
+/// resident memory (bytes).
 fn run_streamed(
     args: &[&str],
     write: impl FnOnce(std::process::ChildStdin) -> std::io::Result<()> + Send + 'static,
@@ -142,8 +140,9 @@ fn run_streamed(
 
 /// Runs `wsclose analyze --format json ARGS`, its capture written to its standard input by
 /// `write` (then read from `-`), or named in `args` when `write` is `None`: the report,
-/// standard error and the peak resident memory.
-#[allow(clippy::type_complexity)]
+/// standard error and the peak resident memory. The child is reaped by `wait4` (which
+/// `Child::wait` does not give the resource usage of).
+#[allow(clippy::type_complexity, clippy::zombie_processes)]
 fn run_measured(
     args: &[&str],
     write: Option<Box<dyn FnOnce(std::process::ChildStdin) -> std::io::Result<()> + Send>>,
