@@ -548,6 +548,8 @@ pub fn live_session(
                 warnings.extend(f.poll(keys));
             }
         }
+        // The secrets read take their part of the memory budget.
+        analyzer.recount_keys();
     };
     poll_keys(&mut analyzer, &mut key_warnings);
     let mut polled = std::time::Instant::now();

@@ -225,6 +225,12 @@ impl Analyzer {
         Arc::get_mut(&mut self.keys)
     }
 
+    /// Takes the secrets' estimated cost from the flows' part of the memory budget again,
+    /// after [`Analyzer::keys_mut`] added some.
+    pub fn recount_keys(&mut self) {
+        self.budget.set_keys(self.keys.len());
+    }
+
     /// The secrets known so far, shared (for a live capture's file, once it ends).
     pub fn key_log(&self) -> Arc<KeyLog> {
         Arc::clone(&self.keys)

@@ -207,3 +207,32 @@ fn a_run_of_other_shards_packets_moves_an_analyzer_as_each_of_them_does() {
     // Both ways were taken, many times.
     assert!(quiet > 500 && not > 100, "{quiet} quiet runs, {not} others");
 }
+
+/// The secrets an analyzer decrypts with come out of the flows' part of the budget: given
+/// at once (a file's key logs), or added as a live capture reads them and counted again.
+#[test]
+fn the_secrets_take_their_part_of_the_budget() {
+    let opts = Options {
+        max_memory: 64 << 20,
+        ..Options::default()
+    };
+    let groups = Analyzer::flow_groups(opts.max_flows) as usize;
+    let mut text = String::new();
+    for i in 0..1000u32 {
+        text.push_str(&format!("CLIENT_RANDOM {i:064x} {}\n", "ab".repeat(48)));
+    }
+    let none = Analyzer::new(opts).budget.share();
+    let mut keys = KeyLog::new();
+    assert!(keys.add_text("test", text.as_bytes()).is_empty());
+    let mut given = Analyzer::new(opts);
+    given.set_keys(Arc::new(keys));
+    let less = (none * groups - 1000 * budget::KEY_BYTES) / groups;
+    assert_eq!(given.budget.share(), less);
+    let mut live = Analyzer::new(opts);
+    live.keys_mut()
+        .expect("its own")
+        .add_text("test", text.as_bytes());
+    assert_eq!(live.budget.share(), none);
+    live.recount_keys();
+    assert_eq!(live.budget.share(), less);
+}
