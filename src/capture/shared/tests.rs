@@ -214,6 +214,65 @@ fn a_wrong_guess_of_a_blocks_first_record_is_cut_again() {
     std::fs::remove_file(p).unwrap();
 }
 
+/// Files of records of random lengths whose payloads are zeros, random bytes or copies of
+/// record headers (from this file or shifted by a few bytes), cut into chunks of sizes
+/// that fall anywhere in them: every reader, one or three, sees every record once, as the
+/// sequential walk does, whatever the guesses.
+#[test]
+fn random_records_and_payloads_that_look_like_headers() {
+    let mut rng = crate::Rng(0x9e37_79b9_7f4a_7c15);
+    for round in 0..12 {
+        let mut bytes = pcap(&[]);
+        let mut headers: Vec<[u8; RECORD_HEADER]> = Vec::new();
+        for i in 0..1500u32 {
+            let len = rng.below(3000);
+            let mut head = [0u8; RECORD_HEADER];
+            let sub = if rng.below(2) == 0 {
+                0
+            } else {
+                rng.below(1_000_000) as u32
+            };
+            for (k, w) in [1_700_000_000 + i, sub, len as u32, len as u32]
+                .iter()
+                .enumerate()
+            {
+                head[4 * k..4 * k + 4].copy_from_slice(&w.to_le_bytes());
+            }
+            bytes.extend_from_slice(&head);
+            headers.push(head);
+            let kind = rng.below(3);
+            let start = bytes.len();
+            while bytes.len() < start + len {
+                match kind {
+                    0 => bytes.push(0),
+                    1 => bytes.push(rng.next() as u8),
+                    _ => {
+                        let h = headers[rng.below(headers.len())];
+                        let skip = rng.below(5);
+                        bytes.extend_from_slice(&h[skip..]);
+                    }
+                }
+            }
+            bytes.truncate(start + len);
+        }
+        let size = MIN_CHUNK + 4096 * rng.below(8);
+        let p = temp(&format!("random-{round}"), &bytes);
+        let (want, want_end) = expected(&bytes, size);
+        assert_eq!(want.len(), 1500);
+        for readers in [1, 3] {
+            let shared =
+                SharedFile::open_sized(&p, Shards::even(readers as u64), None, size).unwrap();
+            all_see(
+                &shared,
+                readers,
+                (&want, want_end),
+                &format!("round {round}"),
+            );
+        }
+        std::fs::remove_file(p).unwrap();
+    }
+}
+
 /// Where a block's first record probably starts: found in records with real times
 /// whatever the block's start, and not in bytes where no record looks like one. (With
 /// every sub-second 0 a header read 4 bytes late looks right too; such a guess is cut
