@@ -106,7 +106,7 @@ pub struct Loaded {
 /// listed with its error; nothing here fails.
 pub fn load(sources: &KeySources, inputs: &[PathBuf], threads: usize, max_memory: usize) -> Loaded {
     let wanted = if key_log_bytes(sources) > crate::analyzer::budget::key_log_whole(max_memory) {
-        randoms::of_captures(inputs, threads)
+        randoms::of_captures(inputs, threads, max_memory)
     } else {
         None
     };
@@ -498,6 +498,7 @@ impl Follower {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analyzer::budget::{key_log_whole, DEFAULT_MAX_MEMORY, MIN_MAX_MEMORY};
     use std::io::Write;
 
     fn line(random: u8, secret: u8) -> String {
@@ -609,7 +610,7 @@ mod tests {
             },
             &[],
             1,
-            crate::analyzer::budget::DEFAULT_MAX_MEMORY,
+            DEFAULT_MAX_MEMORY,
         );
         assert_eq!(loaded.keys.len(), 1);
         assert_eq!(loaded.sources[0].connections, 1);
@@ -646,7 +647,7 @@ mod tests {
             },
             &[],
             1,
-            crate::analyzer::budget::DEFAULT_MAX_MEMORY,
+            DEFAULT_MAX_MEMORY,
         );
         assert_eq!(loaded.keys.len(), usize::try_from(n).expect("small") + 1);
         assert_eq!(loaded.sources[0].connections, loaded.keys.len());
@@ -689,14 +690,9 @@ mod tests {
         }
         std::fs::write(&path, &text).expect("written");
         // Too large to keep whole under the least budget (not under the default).
-        let budget = crate::analyzer::budget::MIN_MAX_MEMORY;
-        assert!(text.len() as u64 > crate::analyzer::budget::key_log_whole(budget));
-        assert!(
-            (text.len() as u64)
-                < crate::analyzer::budget::key_log_whole(
-                    crate::analyzer::budget::DEFAULT_MAX_MEMORY
-                )
-        );
+        let budget = MIN_MAX_MEMORY;
+        assert!(text.len() as u64 > key_log_whole(budget));
+        assert!((text.len() as u64) < key_log_whole(DEFAULT_MAX_MEMORY));
         let sources = KeySources {
             files: vec![path],
             env: None,
@@ -727,7 +723,7 @@ mod tests {
             &sources,
             &[fixture("python-close-1000-client.pcap")],
             1,
-            crate::analyzer::budget::DEFAULT_MAX_MEMORY,
+            DEFAULT_MAX_MEMORY,
         );
         assert_eq!(
             (loaded.keys.len(), loaded.sources[0].unmatched_lines),
@@ -771,7 +767,7 @@ mod tests {
             },
             &[],
             1,
-            crate::analyzer::budget::DEFAULT_MAX_MEMORY,
+            DEFAULT_MAX_MEMORY,
         );
         let name = path.display().to_string();
         let mut want: Vec<String> = (1..=5)

@@ -46,17 +46,18 @@ pub const FROZEN_BYTES: usize = 128;
 /// 37.5 MiB of peak RSS more than none: 437 bytes each).
 pub const KEY_BYTES: usize = 448;
 
-/// The most a key log's secrets take per byte of the log: a connection of one line, a
-/// TLS 1.2 `CLIENT_RANDOM` line of 176 bytes, takes [`KEY_BYTES`] (2.55 a byte); TLS 1.3
-/// logs five lines a connection (about 0.6 a byte).
-pub const KEY_BYTES_PER_LOG_BYTE: f64 = KEY_BYTES as f64 / 176.0;
+/// The shortest key-log line that is a connection of its own: a TLS 1.2 `CLIENT_RANDOM`
+/// line (label, 64 hex digits of client random, 96 of master secret, spaces and newline),
+/// whose secrets take [`KEY_BYTES`]: 2.55 bytes of memory per byte of log at most (TLS 1.3
+/// logs five lines a connection: about 0.6 a byte).
+const KEY_LINE: usize = 176;
 
 /// Key-log files up to this size together are read whole under `max_memory`: their secrets
-/// take at most a sixteenth of it ([`KEY_BYTES_PER_LOG_BYTE`]): 25 MiB of key log at the
-/// default 1 GiB, 800 KiB at the least budget. Larger ones keep only the secrets of the
-/// connections whose ClientHello the captures hold (`keys::load`).
+/// take at most a sixteenth of it (a connection per 176-byte line): 25 MiB of key log
+/// at the default 1 GiB, 800 KiB at the least budget. Larger ones keep only the secrets of
+/// the connections whose ClientHello the captures hold (`keys::load`).
 pub fn key_log_whole(max_memory: usize) -> u64 {
-    (max_memory.max(MIN_MAX_MEMORY) as f64 / 16.0 / KEY_BYTES_PER_LOG_BYTE) as u64
+    (max_memory.max(MIN_MAX_MEMORY) / 16 / KEY_BYTES * KEY_LINE) as u64
 }
 
 /// The least `--max-memory` taken: below it the part set aside ([`reserved`]) leaves the
@@ -345,7 +346,7 @@ mod tests {
     fn a_key_log_read_whole_fits_a_sixteenth() {
         for max in [0, 32 << 20, 64 << 20, DEFAULT_MAX_MEMORY, 64 << 30] {
             let whole = key_log_whole(max);
-            let lines = whole / 176;
+            let lines = whole / KEY_LINE as u64;
             assert!(
                 lines as usize * KEY_BYTES <= max.max(MIN_MAX_MEMORY) / 16,
                 "{max}"
