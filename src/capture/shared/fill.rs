@@ -150,30 +150,32 @@ pub(super) fn guess_first(data: &[u8], size: usize, header: &Header) -> Option<u
         (sub < most && caplen <= origlen && (caplen as usize) + RECORD_HEADER <= size)
             .then_some((caplen as usize + RECORD_HEADER, secs))
     };
-    // Do records in a row from `start` look like records: `CHAIN` of them, or (`short`)
-    // as many as `data` holds the headers of?
-    let chain = |start: usize, short: bool| {
-        let Some((mut len, secs)) = looks(start) else {
-            return false;
-        };
+    // Do records in a row from `start` look like records: `CHAIN` of them (true), or as
+    // many as `data` holds the headers of (false)?
+    let chain = |start: usize| -> Option<bool> {
+        let (mut len, secs) = looks(start)?;
         let mut at = start;
         for _ in 1..CHAIN {
             at += len;
             if at + RECORD_HEADER > data.len() {
-                return short;
+                return Some(false);
             }
             match looks(at) {
                 Some((l, t)) if t.abs_diff(secs) <= 86_400 => len = l,
-                _ => return false,
+                _ => return None,
             }
         }
-        true
+        Some(true)
     };
-    let starts = 0..data.len().min(size);
-    starts
-        .clone()
-        .find(|&start| chain(start, false))
-        .or_else(|| starts.into_iter().find(|&start| chain(start, true)))
+    let mut short = None;
+    for start in 0..data.len().min(size) {
+        match chain(start) {
+            Some(true) => return Some(start),
+            Some(false) => short = short.or(Some(start)),
+            None => {}
+        }
+    }
+    short
 }
 
 /// A cut made from a guessed start by the thread that read the block ([`guess_first`]):
