@@ -294,7 +294,7 @@ impl fmt::Display for KeyLogWarning {
 }
 
 /// Longest line kept while waiting for its end (real lines are under 250 bytes).
-const MAX_LINE: usize = 4096;
+pub(crate) const MAX_LINE: usize = 4096;
 
 /// Per-source reading state for incremental appends.
 #[derive(Default)]
@@ -403,6 +403,51 @@ impl KeyLog {
     pub fn keep_only(&mut self, randoms: FxHashSet<ClientRandom>) {
         self.connections.retain(|r, _| randoms.contains(r));
         self.wanted = Some(randoms);
+    }
+
+    /// Whether only some connections' secrets are kept ([`KeyLog::keep_only`]).
+    pub fn is_filtered(&self) -> bool {
+        self.wanted.is_some()
+    }
+
+    /// Adds the secrets and line counts of `other`, another part of one key log read on
+    /// its own (by another thread). `false` when one of its secrets differs from the one
+    /// held here for the same connection and label: the reading in order warns of that
+    /// conflict with its line, so this log, which then holds part of `other`, is to be
+    /// thrown away and the file read in order.
+    pub fn absorb(&mut self, other: KeyLog) -> bool {
+        use std::collections::hash_map::Entry;
+        self.usable = self.usable.saturating_add(other.usable);
+        self.skipped = self.skipped.saturating_add(other.skipped);
+        if self.connections.is_empty()
+            && self.connections.capacity() <= other.connections.capacity()
+        {
+            // Nothing to compare: `other`'s table is taken as it is. Copied into a new
+            // one, the old table (2.7 MB for 40 000 connections) would be freed, which
+            // raises glibc's threshold for memory maps for the rest of the run (7 MB
+            // more peak RSS in the TLS analysis that followed, on two threads).
+            self.connections = other.connections;
+            return true;
+        }
+        self.connections.reserve(other.connections.len());
+        for (random, theirs) in other.connections {
+            match self.connections.entry(random) {
+                Entry::Vacant(v) => {
+                    v.insert(theirs);
+                }
+                Entry::Occupied(mut o) => {
+                    let mine = o.get_mut();
+                    let ConnectionSecrets { slots } = *theirs;
+                    for (label, secret) in Label::ALL.into_iter().zip(slots) {
+                        let Some(secret) = secret else { continue };
+                        if let Insert::Conflict = mine.insert(label, secret) {
+                            return false;
+                        }
+                    }
+                }
+            }
+        }
+        true
     }
 
     /// Lines with a secret that were dropped because their connection is not among those

@@ -444,3 +444,50 @@ fn the_quick_line_read_agrees_with_the_general_one() {
     }
     assert_eq!(quick, 3, "the three usual lines are read quickly");
 }
+
+/// Parts of one log joined: a connection's labels from two parts are put together, the
+/// same secret twice is no conflict, a different one is; a log with nothing yet takes the
+/// other's table as it is, and one made with room keeps its own (a table freed here would
+/// raise glibc's memory-map threshold for the rest of the run).
+#[test]
+fn absorbing_a_part_joins_its_secrets_and_keeps_the_larger_table() {
+    let part = |text: String| {
+        let mut log = KeyLog::new();
+        assert!(log.add_text("part", text.as_bytes()).is_empty());
+        log
+    };
+    let first = part(format!(
+        "CLIENT_RANDOM {CR1} {}\nCLIENT_HANDSHAKE_TRAFFIC_SECRET {CR2} {}\n",
+        s(0x11, 48),
+        s(0xa1, 32)
+    ));
+    let second = || {
+        part(format!(
+            "CLIENT_RANDOM {CR1} {}\nSERVER_HANDSHAKE_TRAFFIC_SECRET {CR2} {}\n",
+            s(0x11, 48),
+            s(0xb1, 32)
+        ))
+    };
+    let mut all = KeyLog::new();
+    all.reserve_for(22_000_000);
+    let room = all.connections.capacity();
+    assert!(all.absorb(first));
+    assert_eq!(all.connections.capacity(), room);
+    assert!(all.absorb(second()));
+    assert_eq!((all.len(), all.usable_lines()), (2, 4));
+    let both = all.get(&cr(CR2)).unwrap();
+    assert_eq!(
+        both.get(Label::ClientHandshakeTrafficSecret),
+        Some(&[0xa1; 32][..])
+    );
+    assert_eq!(
+        both.get(Label::ServerHandshakeTrafficSecret),
+        Some(&[0xb1; 32][..])
+    );
+    let mut empty = KeyLog::new();
+    assert!(empty.absorb(all));
+    assert_eq!(empty.connections.capacity(), room);
+    let differs = part(format!("CLIENT_RANDOM {CR1} {}\n", s(0x12, 48)));
+    assert!(!empty.absorb(differs));
+    assert!(empty.absorb(second()));
+}
