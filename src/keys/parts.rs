@@ -267,4 +267,40 @@ mod tests {
             assert_eq!(parts.keys.len(), in_order.keys.len(), "{what}");
         }
     }
+
+    /// Parts that start exactly at a line's start (12 500 lines of 176 bytes in 5 parts of
+    /// 2 500 lines), and a file with no line end at all, which is read in order and warned
+    /// of as before.
+    #[test]
+    fn parts_on_line_starts_and_a_file_without_line_ends() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let text: String = (0..12_500u32)
+            .map(|i| {
+                let random: String = i.to_be_bytes().iter().map(|b| format!("{b:02x}")).collect();
+                format!(
+                    "CLIENT_RANDOM {random}{} {}\n",
+                    "ab".repeat(28),
+                    "cd".repeat(48)
+                )
+            })
+            .collect();
+        assert_eq!(text.len(), 12_500 * 176);
+        let len = text.len() as u64;
+        assert_eq!(len.div_ceil(PART_BYTES), 5);
+        assert_eq!(len / 5 % 176, 0, "each part's share ends at a line end");
+        let path = dir.path().join("even.log");
+        std::fs::write(&path, &text).expect("written");
+        let file = std::fs::File::open(&path).expect("opened");
+        let parts = read_in_parts(&file, len, 3).expect("read in parts");
+        assert_eq!((parts.len(), parts.usable_lines()), (12_500, 12_500));
+        let endless = dir.path().join("endless.log");
+        std::fs::write(&endless, "ab".repeat(1_500_000)).expect("written");
+        let file = std::fs::File::open(&endless).expect("opened");
+        assert!(read_in_parts(&file, 3_000_000, 4).is_none());
+        let in_order = load_file(&endless, 1);
+        assert!(!in_order.warnings.is_empty());
+        let parts = load_file(&endless, 4);
+        assert_eq!(parts.warnings, in_order.warnings);
+        assert_eq!(parts.keys.len(), 0);
+    }
 }
