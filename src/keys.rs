@@ -14,7 +14,9 @@
 //! only warns. A key log that is not a regular
 //! file (a pipe, `<(zcat keys.gz)`, a device) is opened without waiting for a writer and
 //! read up to [`STREAM_LIMIT`] bytes, or until nothing more comes for
-//! [`STREAM_QUIET`]. The NSS key-log format is `stack::tls::keylog`'s.
+//! [`STREAM_QUIET`]. A regular key-log file of 2 MiB or more, read first and kept whole,
+//! is parsed by the analysis's threads at once (`parts`). The NSS key-log format is
+//! `stack::tls::keylog`'s.
 
 mod parts;
 mod randoms;
