@@ -201,6 +201,19 @@ impl Reassembler {
     pub fn clear(&mut self) {
         self.buf.clear();
     }
+
+    /// For tests: the buffer's capacity.
+    #[cfg(test)]
+    pub(crate) fn held(&self) -> usize {
+        self.buf.capacity()
+    }
+
+    /// Frees the buffer when no part of a message waits in it.
+    pub fn release_if_empty(&mut self) {
+        if self.buf.is_empty() {
+            self.buf = Vec::new();
+        }
+    }
 }
 
 /// A message header at the start of `bytes`: its type, its announced length and the bytes

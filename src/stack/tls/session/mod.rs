@@ -231,6 +231,17 @@ impl TlsSession {
         }
     }
 
+    /// For tests: whether either side still holds an early or handshake key, and the bytes
+    /// of the buffers that join handshake messages.
+    #[cfg(test)]
+    pub(crate) fn handshake_held(&self) -> (bool, usize) {
+        let keys = |d: &Dir| d.early.is_some() || d.handshake.is_some();
+        (
+            keys(&self.client) || keys(&self.server),
+            self.client.hs.held() + self.server.hs.held(),
+        )
+    }
+
     fn dir(&mut self, from_client: bool) -> &mut Dir {
         if from_client {
             &mut self.client
@@ -658,6 +669,11 @@ impl TlsSession {
                 if self.dir_ref(from_client).stopped() {
                     hs.clear(); // as stopping the direction does
                 }
+                // Past this side's Finished, the buffer that joined its flight is given
+                // back while it is in cache (a later message, a ticket, gets a new one).
+                if self.dir_ref(from_client).phase == Some(Phase::Application) {
+                    hs.release_if_empty();
+                }
                 self.dir(from_client).hs = hs;
                 if let Err(handshake::ReassemblyError::TooLong { kind, len }) = joined {
                     self.dir(from_client)
@@ -833,6 +849,11 @@ impl TlsSession {
         let d = self.dir(from_client);
         if d.phase == Some(Phase::Handshake) {
             d.phase = Some(Phase::Application);
+            // This side's early and handshake keys are done with (RFC 8446 §7.3: its next
+            // record is under the application key): freed now, while they are in cache,
+            // instead of held to the connection's end.
+            d.early = None;
+            d.handshake = None;
         }
     }
 }
