@@ -6,6 +6,7 @@
 //! when that reading is needed for its warnings (a bad line, a conflict between parts) or the
 //! file cannot be read whole. The NSS key-log format is `stack::tls::keylog`'s.
 
+use crate::capture::shared::read_full;
 use crate::stack::tls::keylog::{KeyLog, MAX_LINE};
 
 /// How much of a part is read at a time.
@@ -20,22 +21,6 @@ pub(super) const PART_MIN: u64 = 1 << 20;
 /// threshold for those for the rest of the run (a 22 MB key log in two parts instead:
 /// 0.6 MiB more peak RSS in the TLS analysis that followed, on two threads).
 const PART_BYTES: u64 = 512 << 10;
-
-/// Reads into `buf` from `at` until it is full or the file ends: how many bytes came, or
-/// `None` for a read that failed.
-fn read_full_at(file: &std::fs::File, buf: &mut [u8], at: u64) -> Option<usize> {
-    use std::os::unix::fs::FileExt;
-    let mut have = 0;
-    while have < buf.len() {
-        match file.read_at(buf.get_mut(have..)?, at + have as u64) {
-            Ok(0) => break,
-            Ok(n) => have += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(_) => return None,
-        }
-    }
-    Some(have)
-}
 
 /// A regular key-log file of `len` bytes (at least two [`PART_MIN`]) read by up to
 /// `threads` threads at once: a key log read before the capture is otherwise the
@@ -58,9 +43,9 @@ pub(super) fn read_in_parts(file: &std::fs::File, len: u64, threads: usize) -> O
     let mut window = vec![0u8; MAX_LINE + 2];
     for k in 1..parts {
         let at = len / parts as u64 * k as u64 - 1;
-        let n = read_full_at(file, &mut window, at);
-        let end = n.and_then(|n| memchr::memchr(b'\n', window.get(..n)?));
-        let start = (at + end? as u64 + 1).max(*starts.last()?);
+        let (n, _) = read_full(file, &mut window, at);
+        let end = memchr::memchr(b'\n', window.get(..n)?)?;
+        let start = (at + end as u64 + 1).max(*starts.last()?);
         starts.push(start);
     }
     window.fill(0);
@@ -120,7 +105,7 @@ fn read_part(file: &std::fs::File, from: u64, to: u64, buf: &mut [u8]) -> Option
     while at < to {
         let room = usize::try_from(to - at).map_or(buf.len(), |r| r.min(buf.len()));
         let chunk = buf.get_mut(..room)?;
-        if read_full_at(file, chunk, at)? != room || !log.append("", chunk).is_empty() {
+        if read_full(file, chunk, at).0 != room || !log.append("", chunk).is_empty() {
             return None;
         }
         at += room as u64;

@@ -92,8 +92,8 @@ fn read_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
 }
 
 /// Reads `buf` from file offset `at` as far as the file goes: the bytes read, and whether
-/// an error stopped the reading first.
-fn read_full(file: &File, buf: &mut [u8], at: u64) -> (usize, bool) {
+/// an error stopped the reading first. Also the key-log reading in parts's (`keys::parts`).
+pub(crate) fn read_full(file: &File, buf: &mut [u8], at: u64) -> (usize, bool) {
     let mut have = 0;
     while let Some(rest) = buf.get_mut(have..).filter(|b| !b.is_empty()) {
         match read_at(file, rest, at + have as u64) {

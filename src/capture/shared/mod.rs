@@ -54,6 +54,7 @@ use super::file::{NgIndexer, Part, Progress};
 use super::LinkType;
 use super::{Packet, Timestamp};
 use crate::decode::{Plain, Shards};
+pub(crate) use fill::read_full;
 use fill::{index, Guess, Section};
 use parking_lot::{Condvar, Mutex, MutexGuard};
 use std::fs::File;
