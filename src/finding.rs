@@ -118,6 +118,10 @@ pub enum Kind {
     // HTTP/2 (RFC 9113, RFC 7541): framing or header compression that could not be followed.
     /// HTTP/2 framing or header compression (HPACK) that could not be followed.
     H2Lost,
+    // Live capture.
+    /// Packets were lost from a live capture while the connection was open (the kernel's
+    /// ring, the interface or the queue to the analysis): a close may be missing.
+    LiveDrop,
 }
 
 impl Kind {
@@ -156,6 +160,7 @@ impl Kind {
             Kind::TlsAlert => "tls-alert",
             Kind::TlsStopped => "tls-stopped",
             Kind::H2Lost => "h2-lost",
+            Kind::LiveDrop => "live-drop",
         }
     }
 
@@ -179,6 +184,7 @@ impl Kind {
                 | Kind::TlsAlert
                 | Kind::TlsStopped
                 | Kind::H2Lost
+                | Kind::LiveDrop
         )
     }
 }

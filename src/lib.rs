@@ -139,7 +139,7 @@ pub use analyzer::{Freeze, OnEvent, Options};
 pub use capture::file::{Compression, InputSummary, Progress};
 #[cfg(feature = "live")]
 pub use capture::live::{interfaces, Interface, LiveOptions, LiveSummary};
-pub use capture::{LinkType, Timestamp};
+pub use capture::{LinkType, LiveDrops, Timestamp};
 pub use decode::Endpoint;
 pub use flow::{PerSide, Role};
 pub use stack::tcp::assembler::Limits;
@@ -511,7 +511,11 @@ pub fn analyze_files_with_progress(
 /// everything captured, libpcap's
 /// counters, and — when the capture failed after it started, or the file it saves to
 /// (`opts.write`) could not be written, which stops it — why (`Error::LiveStopped` or
-/// `Error::LiveWriteFailed`, whose exit codes differ; also a report warning).
+/// `Error::LiveWriteFailed`, whose exit codes differ; also a report warning). `on_drops`
+/// is told the packets lost so far, by where, at most once a second while they rise; the
+/// report has them in `seen.live_drops`, a warning, and a finding on each connection that
+/// was open while they were lost. The packets wait for the analysis in a queue of a
+/// sixteenth of `analysis.max_memory` (`budget::read_room`: no file is read).
 #[cfg(feature = "live")]
 pub fn live_session(
     opts: &capture::live::LiveOptions,
@@ -520,6 +524,7 @@ pub fn live_session(
     stop: &std::sync::atomic::AtomicBool,
     opened: &mut dyn FnMut(),
     on_event: analyzer::OnEvent,
+    on_drops: &mut dyn FnMut(&LiveDrops),
 ) -> Result<(Report, capture::live::LiveSummary, Option<Error>), Error> {
     // The file to save to is the user's: it never replaces one of the key logs to follow.
     if let Some(w) = &opts.write {
@@ -553,13 +558,24 @@ pub fn live_session(
     };
     poll_keys(&mut analyzer, &mut key_warnings);
     let mut polled = std::time::Instant::now();
-    let result = capture::live::capture(opts, stop, opened, &mut |pkt| {
-        if following && polled.elapsed() >= std::time::Duration::from_millis(2) {
-            polled = std::time::Instant::now();
-            poll_keys(&mut analyzer, &mut key_warnings);
-        }
-        analyzer.packet(pkt)
-    });
+    let queue = analyzer::budget::read_room(analysis.max_memory.max(MIN_MAX_MEMORY));
+    let drops = std::sync::Mutex::new(capture::live::DropLog::default());
+    let result = capture::live::capture(
+        opts,
+        stop,
+        queue,
+        opened,
+        &mut |pkt| {
+            if following && polled.elapsed() >= std::time::Duration::from_millis(2) {
+                polled = std::time::Instant::now();
+                poll_keys(&mut analyzer, &mut key_warnings);
+            }
+            analyzer.packet(pkt)
+        },
+        on_drops,
+        &drops,
+    );
+    let drops = drops.into_inner().unwrap_or_else(|p| p.into_inner());
     let (summary, failure) = match result {
         Ok(s) => (s, None),
         Err(e) => match &e {
@@ -580,12 +596,10 @@ pub fn live_session(
         Some(e) => warnings.push(e.to_string()),
         None => {}
     }
-    if summary.dropped > 0 || summary.if_dropped > 0 {
-        warnings.push(format!(
-            "libpcap dropped {} packets (buffer full) and the interface dropped {}; closes in those packets are missing from this report",
-            summary.dropped, summary.if_dropped
-        ));
-    }
+    warnings.extend(live_drop_warnings(
+        &drops.counts,
+        opts.write.is_some() && saved,
+    ));
     if let Some(w) = opts.write.as_ref().filter(|_| saved) {
         warnings.push(format!(
             "every captured packet was saved to {} ({} packets); `wsclose analyze {}` reproduces this report",
@@ -621,7 +635,24 @@ pub fn live_session(
         }
     }
     let keys = analyzer.key_log();
-    let (connections, seen) = analyzer.finish_input()?;
+    let (mut connections, mut seen) = analyzer.finish_input()?;
+    seen.live_drops = Some(drops.counts);
+    if drops.counts.any() {
+        for c in connections
+            .iter_mut()
+            .filter(|c| drops.overlaps(c.start, c.end))
+        {
+            c.findings.push(finding::Finding {
+                kind: finding::Kind::LiveDrop,
+                from: None,
+                packet: None,
+                detail: "packets were lost from the live capture while this connection was \
+                         open (seen.live_drops): its report may be missing a close frame or \
+                         its TCP ending"
+                    .into(),
+            });
+        }
+    }
     let mut report = Report::new(vec![input], connections, seen);
     // The saved file carries the TLS secrets of the connections in it, before its first
     // packet (where Wireshark and wsclose read them), when key logs were followed.
@@ -663,6 +694,41 @@ pub fn live_session(
     );
     report.key_log_warnings = key_warnings;
     Ok((report, summary, failure))
+}
+
+/// The report's warnings for a live capture's lost packets, one per place they were lost.
+#[cfg(feature = "live")]
+fn live_drop_warnings(d: &capture::LiveDrops, saved: bool) -> Vec<String> {
+    let plural = |n: u64, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    let mut w = Vec::new();
+    if d.kernel > 0 {
+        w.push(format!(
+            "the kernel dropped {} (its capture ring was full: the capture fell behind); they \
+             are neither analysed nor saved, and closes in them are missing: a larger \
+             --buffer-size, a narrower -f filter",
+            plural(d.kernel, "packet")
+        ));
+    }
+    if d.interface > 0 {
+        w.push(format!(
+            "the interface dropped {} before capture; closes in them are missing",
+            plural(d.interface, "packet")
+        ));
+    }
+    if d.queue > 0 {
+        w.push(format!(
+            "the analysis fell behind and skipped {} (its queue, a sixteenth of --max-memory, \
+             was full); {}",
+            plural(d.queue, "captured packet"),
+            if saved {
+                "the saved file has them all: `wsclose analyze` on it gives the whole report"
+            } else {
+                "closes in them are missing from this report: save the packets with -w and \
+                 analyse the file"
+            }
+        ));
+    }
+    w
 }
 
 /// Ends the input on `analyzer` and on the `n` shard analyzers that help it, each on a thread of

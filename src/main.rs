@@ -836,6 +836,16 @@ fn interfaces() -> Result<u8, wsclose::error::Error> {
     Ok(0)
 }
 
+/// A live capture's lost packets by place, for standard error.
+#[cfg(feature = "live")]
+fn drops_line(d: &wsclose::LiveDrops) -> String {
+    format!(
+        "{} by the kernel (its capture ring was full; --buffer-size), {} by the interface, {} \
+         by the analysis (its queue was full; saved, not analysed)",
+        d.kernel, d.interface, d.queue
+    )
+}
+
 #[cfg(feature = "live")]
 fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::Error> {
     use std::sync::atomic::{AtomicBool, Ordering};
@@ -858,6 +868,7 @@ fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::Error> {
         duration: args.duration.map(std::time::Duration::from_secs_f64),
         count: args.count,
         write: args.write.clone(),
+        buffer_size: args.buffer_size,
     };
     let format = args.format;
     // Said once the capture has started: not before a permission or interface error.
@@ -881,6 +892,10 @@ fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::Error> {
         line.push('\n');
         emit(&line);
     });
+    // Said as they rise, at most once a second: the person watching knows at once that
+    // closes may be missing.
+    let mut on_drops =
+        |d: &wsclose::LiveDrops| note!("wsclose: packets lost so far: {}", drops_line(d));
     let (report, summary, failure) = wsclose::live_session(
         &opts,
         args.limits.options(),
@@ -888,18 +903,22 @@ fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::Error> {
         &stop,
         &mut opened,
         on_event,
+        &mut on_drops,
     )?;
     // Not libpcap's count of packets received: on a loopback interface the kernel counts
     // each packet twice (going out and coming in), which reads like half of them were lost.
-    match (summary.dropped, summary.if_dropped) {
-        (0, 0) => note!(
+    let drops = report.seen.live_drops.unwrap_or_default();
+    if drops.any() {
+        note!(
+            "wsclose: {} captured; lost: {}",
+            plural(summary.packets, "packet"),
+            drops_line(&drops)
+        )
+    } else {
+        note!(
             "wsclose: {} captured, none dropped",
             plural(summary.packets, "packet")
-        ),
-        (dropped, if_dropped) => note!(
-            "wsclose: {} captured; dropped: {dropped} by libpcap (its buffer was full), {if_dropped} by the interface",
-            plural(summary.packets, "packet")
-        ),
+        )
     }
     for w in &report.inputs[0].warnings {
         note!("wsclose: {}", terminal(w));

@@ -22,16 +22,38 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, Default)]
 #[non_exhaustive]
 pub struct LiveSummary {
-    /// Packets captured.
+    /// Packets captured (read from the kernel's ring, and saved when saving).
     pub packets: u64,
     /// The interface's link type, once it was opened.
     pub link: Option<LinkType>,
     /// libpcap: packets received by the filter.
     pub received: u32,
-    /// libpcap: dropped because the buffer was full (we read too slowly).
-    pub dropped: u32,
-    /// libpcap: dropped by the interface or its driver.
-    pub if_dropped: u32,
+    /// Dropped by the kernel because its ring was full (the reader fell behind).
+    pub dropped: u64,
+    /// Dropped by the interface or its driver.
+    pub if_dropped: u64,
+    /// Captured (and saved) but not analysed: the queue to the analysis was full.
+    pub queue_dropped: u64,
+}
+
+/// A live capture's packets lost, by where they were lost (`seen.live_drops` in JSON).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct LiveDrops {
+    /// Dropped by the kernel: its ring (`--buffer-size`) was full, the capture thread fell
+    /// behind. Neither analysed nor saved.
+    pub kernel: u64,
+    /// Dropped by the interface or its driver before capture. Neither analysed nor saved.
+    pub interface: u64,
+    /// Captured and saved, but not analysed: the queue to the analysis (a part of
+    /// `--max-memory`) was full. `wsclose analyze` on the saved file sees them.
+    pub queue: u64,
+}
+
+impl LiveDrops {
+    /// Whether any packet was lost.
+    pub fn any(&self) -> bool {
+        self.kernel + self.interface + self.queue > 0
+    }
 }
 
 /// Nanoseconds since the Unix epoch.

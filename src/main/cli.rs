@@ -425,6 +425,10 @@ pub struct LiveArgs {
     /// exit code is 6 (docs/live.md).
     #[arg(short, long, value_name = "FILE")]
     pub write: Option<PathBuf>,
+    /// The kernel's capture ring (K, M, G), as tcpdump's -B: what holds a burst while the
+    /// capture thread catches up. Default 32M: about 20 000 full Ethernet frames.
+    #[arg(short = 'B', long, value_name = "SIZE", value_parser = buffer_size)]
+    pub buffer_size: Option<usize>,
     /// List the interfaces instead of capturing.
     #[arg(long)]
     pub list: bool,
@@ -464,9 +468,33 @@ fn max_flows(s: &str) -> Result<usize, String> {
     }
 }
 
+/// `--buffer-size SIZE`: 1 MiB to 1 GiB, written as `--max-memory` takes it.
+fn buffer_size(s: &str) -> Result<usize, String> {
+    let bytes = size(s)?;
+    if !(1 << 20..=1 << 30).contains(&bytes) {
+        return Err(format!(
+            "'{s}' is out of range: the capture ring takes 1M to 1G (the default, 32M, holds about 20 000 full Ethernet frames)"
+        ));
+    }
+    Ok(bytes)
+}
+
 /// `--max-memory SIZE`: bytes, or a number with K, M, G or T (powers of 1024, an optional
 /// `iB` or `B` after it), at least [`MIN_MAX_MEMORY`](wsclose::MIN_MAX_MEMORY).
 fn max_memory(s: &str) -> Result<usize, String> {
+    let bytes = size(s)?;
+    let min = wsclose::MIN_MAX_MEMORY;
+    if bytes < min {
+        return Err(format!(
+            "'{s}' is too little: give at least {}M (16 MiB and an eighth are set aside for the program and its reports; the rest holds the connections in flight)",
+            min >> 20
+        ));
+    }
+    Ok(bytes)
+}
+
+/// A size: bytes, or a number with K, M, G or T (powers of 1024, an optional `iB` or `B`).
+fn size(s: &str) -> Result<usize, String> {
     let t = s.trim();
     let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (n, unit) = t.split_at(digits);
@@ -485,17 +513,8 @@ fn max_memory(s: &str) -> Result<usize, String> {
     let n: usize = n.parse().map_err(|_| {
         format!("'{s}' is not a size: give bytes or a number with K, M, G or T (e.g. 256M)")
     })?;
-    let bytes = n
-        .checked_mul(1 << shift)
-        .ok_or_else(|| format!("'{s}' is more memory than this machine can address"))?;
-    let min = wsclose::MIN_MAX_MEMORY;
-    if bytes < min {
-        return Err(format!(
-            "'{s}' is too little: give at least {}M (16 MiB and an eighth are set aside for the program and its reports; the rest holds the connections in flight)",
-            min >> 20
-        ));
-    }
-    Ok(bytes)
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("'{s}' is more memory than this machine can address"))
 }
 
 /// `--threads N`: at most [`MAX_THREADS`](wsclose::MAX_THREADS). A larger number is

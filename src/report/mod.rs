@@ -146,6 +146,10 @@ pub struct Seen {
     pub unsupported_link_types: BTreeMap<String, u64>,
     /// TCP connections seen.
     pub tcp_connections: u64,
+    /// A live capture's lost packets by where they were lost (`wsclose live`); absent when
+    /// the report was read from files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live_drops: Option<crate::capture::LiveDrops>,
     /// Packets that were the first fragment of a tunnel's outer IP packet (not reassembled).
     #[serde(skip_serializing_if = "is_zero")]
     pub tunnel_fragments: u64,
