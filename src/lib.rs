@@ -638,10 +638,23 @@ pub fn live_session(
     let (mut connections, mut seen) = analyzer.finish_input()?;
     seen.live_drops = Some(drops.counts);
     if drops.counts.any() {
-        for c in connections
-            .iter_mut()
-            .filter(|c| drops.overlaps(c.start, c.end))
-        {
+        // A connection was open from its first packet to its TCP ending both ways (an RST,
+        // or a FIN each way); one the analysis did not see end was open until the capture
+        // stopped (its ending may be what was lost).
+        let ended = |c: &report::ConnectionReport| {
+            c.tcp_ends.len() >= 2
+                || c.tcp_ends
+                    .iter()
+                    .any(|e| e.kind == stack::tcp::connection::EndKind::Rst)
+        };
+        for c in connections.iter_mut().filter(|c| {
+            let end = if ended(c) {
+                c.end
+            } else {
+                capture::Timestamp(i64::MAX)
+            };
+            drops.overlaps(c.start, end)
+        }) {
             c.findings.push(finding::Finding {
                 kind: finding::Kind::LiveDrop,
                 from: None,

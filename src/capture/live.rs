@@ -47,6 +47,9 @@ pub const BLOCK_TIMEOUT_MS: i32 = 10;
 /// end of `--duration` on an idle interface.
 const POLL_MS: i32 = 50;
 
+/// How long the reader goes on reading the ring once told to stop.
+const DRAIN_FOR: Duration = Duration::from_millis(200);
+
 /// A batch handed to the analysis is sent once it holds this many bytes, or as soon as the
 /// ring is empty (so a quiet link waits for nothing).
 const BATCH_BYTES: usize = 128 << 10;
@@ -342,10 +345,21 @@ fn analyse(
 ) {
     let mut told = LiveDrops::default();
     let mut told_at: Option<Instant> = None;
+    // Tests only (debug builds): an analysis this many microseconds a packet slower, so
+    // that tests/live.rs can fill the queue and see the loss said.
+    #[cfg(debug_assertions)]
+    let slow = std::env::var("WSCLOSE_TEST_SLOW_ANALYSIS_US")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map(Duration::from_micros);
     loop {
         match full.recv_timeout(Duration::from_millis(200)) {
             Ok(mut batch) => {
                 for h in &batch.packets {
+                    #[cfg(debug_assertions)]
+                    if let Some(d) = slow {
+                        std::thread::sleep(d);
+                    }
                     sink(&Packet {
                         number: h.number,
                         ts: h.ts,
@@ -400,6 +414,36 @@ impl Counters {
         }
         self.read_at = Instant::now();
         self.read_ts = ts;
+    }
+}
+
+/// One packet read from the ring: counted, saved (the first write that fails is
+/// returned), and put in the batch.
+fn take(
+    p: &pcap::Packet<'_>,
+    summary: &mut LiveSummary,
+    save: &mut Option<Saver<BufWriter<File>>>,
+    batch: &mut Batch,
+) -> Result<(), std::io::Error> {
+    summary.packets += 1;
+    // time_t and suseconds_t differ in width across platforms.
+    #[allow(clippy::unnecessary_cast)]
+    let ts = Timestamp::from_parts(
+        p.header.ts.tv_sec as i64,
+        (p.header.ts.tv_usec as u32).saturating_mul(1000),
+    );
+    let start = batch.data.len();
+    batch.data.extend_from_slice(p.data);
+    batch.packets.push(Held {
+        number: summary.packets,
+        ts,
+        orig_len: p.header.len,
+        start,
+        end: batch.data.len(),
+    });
+    match save.as_mut() {
+        Some(s) => s.packet(ts, p.data, p.header.len),
+        None => Ok(()),
     }
 }
 
@@ -462,28 +506,8 @@ fn read(
     {
         match cap.next_packet() {
             Ok(p) => {
-                summary.packets += 1;
-                // time_t and suseconds_t differ in width across platforms.
-                #[allow(clippy::unnecessary_cast)]
-                let ts = Timestamp::from_parts(
-                    p.header.ts.tv_sec as i64,
-                    (p.header.ts.tv_usec as u32).saturating_mul(1000),
-                );
-                if let Some(s) = save.as_mut() {
-                    if let Err(e) = s.packet(ts, p.data, p.header.len) {
-                        write_error = Some(e);
-                    }
-                }
-                let start = batch.data.len();
-                batch.data.extend_from_slice(p.data);
-                batch.packets.push(Held {
-                    number: summary.packets,
-                    ts,
-                    orig_len: p.header.len,
-                    start,
-                    end: batch.data.len(),
-                });
-                if write_error.is_some() {
+                if let Err(e) = take(&p, &mut summary, &mut save, &mut batch) {
+                    write_error = Some(e);
                     break;
                 }
                 if batch.data.len() >= BATCH_BYTES && !send(&mut batch, false) {
@@ -508,6 +532,23 @@ fn read(
             counters.read(&mut cap, &mut summary, drops);
         }
     }
+    // Stopped by Ctrl-C or --duration: what the kernel holds (a block is handed over
+    // BLOCK_TIMEOUT_MS after its first packet) is read too, as far as --count allows and
+    // for at most DRAIN_FOR on a link that never goes quiet.
+    if failure.is_none() && write_error.is_none() {
+        std::thread::sleep(Duration::from_millis(2 * BLOCK_TIMEOUT_MS as u64));
+        let until = Instant::now() + DRAIN_FOR;
+        while opts.count.is_none_or(|n| summary.packets < n) && Instant::now() < until {
+            let Ok(p) = cap.next_packet() else { break };
+            if let Err(e) = take(&p, &mut summary, &mut save, &mut batch) {
+                write_error = Some(e);
+                break;
+            }
+            if batch.data.len() >= BATCH_BYTES {
+                send(&mut batch, true);
+            }
+        }
+    }
     // The last packets wait for room: the capture has ended, the analysis catches up.
     send(&mut batch, true);
     if let Some(s) = save.as_mut() {
@@ -520,5 +561,52 @@ fn read(
         summary,
         write_error,
         failure,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: i64) -> Timestamp {
+        Timestamp::from_parts(s, 0)
+    }
+
+    #[test]
+    fn drop_windows_merge_when_they_overlap_and_stay_bounded() {
+        let mut log = DropLog::default();
+        log.add_window(t(10), t(11));
+        log.add_window(t(11), t(12)); // touches the last: merged
+        log.add_window(t(20), t(19)); // given backwards: put in order
+        assert_eq!(log.windows, vec![(t(10), t(12)), (t(19), t(20))]);
+        assert!(log.overlaps(t(5), t(10)));
+        assert!(log.overlaps(t(12), t(15)));
+        assert!(!log.overlaps(t(13), t(18)));
+        assert!(!log.overlaps(t(21), t(30)));
+        for s in 0..1000 {
+            log.add_window(t(100 + 2 * s), t(100 + 2 * s));
+        }
+        assert_eq!(log.windows.len(), DropLog::MAX_WINDOWS);
+        // Past the cap the last window stretches: no time with drops is left uncovered.
+        assert!(log.overlaps(t(2098), t(2098)));
+        assert_eq!(log.windows.last().unwrap().1, t(2098));
+    }
+
+    #[test]
+    fn a_batch_window_is_its_first_and_last_packet() {
+        let mut b = Batch::default();
+        assert_eq!(b.window(), None);
+        for (n, s) in [(1, 3), (2, 4), (3, 7)] {
+            b.packets.push(Held {
+                number: n,
+                ts: t(s),
+                orig_len: 0,
+                start: 0,
+                end: 0,
+            });
+        }
+        assert_eq!(b.window(), Some((t(3), t(7))));
+        b.clear();
+        assert!(b.packets.is_empty() && b.data.is_empty());
     }
 }

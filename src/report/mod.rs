@@ -126,6 +126,20 @@ pub struct Summary {
     pub filter: Option<String>,
 }
 
+/// A live capture's lost packets in words, for the Markdown and HTML reports: "no packet
+/// lost", or the counts by place.
+pub fn live_drops_line(d: &crate::capture::LiveDrops) -> String {
+    if !d.any() {
+        return "no packet lost (kernel ring, interface, analysis queue)".into();
+    }
+    format!(
+        "packets lost: {} by the kernel (its capture ring was full), {} by the interface, {} \
+         skipped by the analysis (its queue was full; they are in the saved file); \
+         connections open meanwhile may be missing a close",
+        d.kernel, d.interface, d.queue
+    )
+}
+
 /// What the capture held besides the WebSocket connections.
 #[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]

@@ -367,6 +367,14 @@ fn header(o: &mut String, report: &Report, hashes: &[Option<String>]) {
         }
         o.push_str("</dd>\n");
     }
+    if let Some(d) = &report.seen.live_drops {
+        let _ = writeln!(
+            o,
+            "<dt>Live capture</dt><dd{}>{}.</dd>",
+            if d.any() { " class=\"warn\"" } else { "" },
+            h(&crate::report::live_drops_line(d))
+        );
+    }
     if report.redacted {
         o.push_str("<dt>Redacted</dt><dd>addresses and host names (Host, SNI) are replaced by stable pseudonyms; query strings, credentials, payloads and TLS client randoms are left out; close reasons are kept.</dd>\n");
     }

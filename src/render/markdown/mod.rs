@@ -316,6 +316,13 @@ fn header(o: &mut String, report: &Report, hashes: &[Option<String>]) {
             let _ = writeln!(o, "  - ⚠️ {}", md(w));
         }
     }
+    if let Some(d) = &report.seen.live_drops {
+        let _ = writeln!(
+            o,
+            "- **Live capture:** {}.",
+            crate::report::live_drops_line(d)
+        );
+    }
     if report.redacted {
         let _ = writeln!(
             o,
