@@ -114,6 +114,7 @@
     )
 )]
 
+pub mod annotate;
 pub mod app;
 pub mod close;
 pub mod diagnose;

@@ -170,43 +170,142 @@ impl<W: Write> PcapNgWriter<W> {
         orig_len: u32,
         comment: Option<&str>,
     ) -> io::Result<()> {
-        let caplen = u32::try_from(data.len())
-            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "packet too large"))?;
-        let units = u64::try_from(ts.0).unwrap_or(0);
-        let mut options = Vec::new();
-        if let Some(text) = comment {
-            // An option's length is 16 bits: a longer comment is cut at a character.
-            option(&mut options, 1, cut(text, u16::MAX as usize - 3).as_bytes());
-            option(&mut options, 0, &[]);
-        }
-        let body_len = 20 + padded(data.len()) + options.len();
-        let total = u32::try_from(body_len + 12)
-            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "packet too large"))?;
-        let mut h = [0u8; 28];
-        let fields = [
-            EPB,
-            total,
-            0,
-            (units >> 32) as u32,
-            units as u32,
-            caplen,
-            orig_len.max(caplen),
-        ];
-        for (chunk, v) in h.chunks_exact_mut(4).zip(fields) {
-            chunk.copy_from_slice(&v.to_le_bytes());
-        }
-        self.out.write_all(&h)?;
-        self.out.write_all(data)?;
-        let zeros = [0u8; 3];
-        self.out
-            .write_all(zeros.get(..padded(data.len()) - data.len()).unwrap_or(&[]))?;
-        self.out.write_all(&options)?;
-        self.out.write_all(&total.to_le_bytes())
+        epb(&mut self.out, 0, ts, data, orig_len, comment.as_slice())
     }
 
     /// The writer it wrote to.
     pub fn into_inner(self) -> W {
         self.out
+    }
+}
+
+/// An Enhanced Packet Block (§4.3) on interface `iface`, with an `opt_comment` (option 1:
+/// UTF-8 text, each cut to an option's 16-bit length at a character) per comment.
+fn epb<W: Write>(
+    out: &mut W,
+    iface: u32,
+    ts: Timestamp,
+    data: &[u8],
+    orig_len: u32,
+    comments: &[&str],
+) -> io::Result<()> {
+    let caplen = u32::try_from(data.len())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "packet too large"))?;
+    let units = u64::try_from(ts.0).unwrap_or(0);
+    let mut options = Vec::new();
+    for text in comments {
+        option(&mut options, 1, cut(text, u16::MAX as usize - 3).as_bytes());
+    }
+    if !options.is_empty() {
+        option(&mut options, 0, &[]);
+    }
+    let body_len = 20 + padded(data.len()) + options.len();
+    let total = u32::try_from(body_len + 12)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "packet too large"))?;
+    let mut h = [0u8; 28];
+    let fields = [
+        EPB,
+        total,
+        iface,
+        (units >> 32) as u32,
+        units as u32,
+        caplen,
+        orig_len.max(caplen),
+    ];
+    for (chunk, v) in h.chunks_exact_mut(4).zip(fields) {
+        chunk.copy_from_slice(&v.to_le_bytes());
+    }
+    out.write_all(&h)?;
+    out.write_all(data)?;
+    let zeros = [0u8; 3];
+    out.write_all(zeros.get(..padded(data.len()) - data.len()).unwrap_or(&[]))?;
+    out.write_all(&options)?;
+    out.write_all(&total.to_le_bytes())
+}
+
+/// A pcapng of one section (nanosecond times) whose interfaces are added as the packets
+/// name them, each of its own link type and name, with comments on the section header
+/// (§4.1, `opt_comment`) and on packets (`wsclose annotate`), and TLS secrets in a
+/// Decryption Secrets Block before the first packet when given.
+pub struct NotedWriter<W: Write> {
+    out: W,
+    interfaces: u32,
+    secrets: Option<Vec<u8>>,
+}
+
+impl<W: Write> NotedWriter<W> {
+    /// Writes the section header with `comments` (each its own option).
+    pub fn new(
+        mut out: W,
+        comments: &[&str],
+        tls_key_log: Option<&[u8]>,
+    ) -> io::Result<NotedWriter<W>> {
+        let mut shb = Vec::with_capacity(64);
+        shb.extend_from_slice(&0x1A2B_3C4Du32.to_le_bytes());
+        shb.extend_from_slice(&1u16.to_le_bytes());
+        shb.extend_from_slice(&0u16.to_le_bytes());
+        shb.extend_from_slice(&(-1i64).to_le_bytes());
+        for c in comments {
+            option(&mut shb, 1, cut(c, u16::MAX as usize - 3).as_bytes());
+        }
+        option(
+            &mut shb,
+            4,
+            concat!("wsclose ", env!("CARGO_PKG_VERSION")).as_bytes(),
+        );
+        option(&mut shb, 0, &[]);
+        block(&mut out, SHB, &shb)?;
+        Ok(NotedWriter {
+            out,
+            interfaces: 0,
+            secrets: tls_key_log.map(<[u8]>::to_vec),
+        })
+    }
+
+    /// Adds an interface (§4.2: link type, snaplen, `if_name` when given, nanosecond
+    /// `if_tsresol`); returns its ID for [`NotedWriter::packet`].
+    pub fn interface(
+        &mut self,
+        link: LinkType,
+        snaplen: u32,
+        name: Option<&str>,
+    ) -> io::Result<u32> {
+        let mut idb = Vec::with_capacity(32);
+        idb.extend_from_slice(&u16::try_from(link.0).unwrap_or(u16::MAX).to_le_bytes());
+        idb.extend_from_slice(&0u16.to_le_bytes());
+        idb.extend_from_slice(&snaplen.to_le_bytes());
+        if let Some(name) = name {
+            option(&mut idb, 2, cut(name, u16::MAX as usize - 3).as_bytes());
+        }
+        option(&mut idb, 9, &[9]);
+        option(&mut idb, 0, &[]);
+        block(&mut self.out, IDB, &idb)?;
+        self.interfaces += 1;
+        Ok(self.interfaces - 1)
+    }
+
+    /// One packet on interface `iface`, with a comment option per comment.
+    pub fn packet(
+        &mut self,
+        iface: u32,
+        ts: Timestamp,
+        data: &[u8],
+        orig_len: u32,
+        comments: &[&str],
+    ) -> io::Result<()> {
+        if let Some(text) = self.secrets.take() {
+            secrets_block(&mut self.out, &text)?;
+        }
+        epb(&mut self.out, iface, ts, data, orig_len, comments)
+    }
+
+    /// The writer it wrote to (the secrets, if no packet came, written first).
+    pub fn finish(mut self) -> io::Result<W> {
+        if let Some(text) = self.secrets.take() {
+            secrets_block(&mut self.out, &text)?;
+        }
+        self.out.flush()?;
+        Ok(self.out)
     }
 }
 

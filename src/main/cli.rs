@@ -203,6 +203,10 @@ pub enum Command {
     /// Write one connection's packets to a pcapng of their own (ids as `analyze` shows them).
     #[command(after_help = EXIT_CODES)]
     Extract(ExtractArgs),
+    /// Copy captures into one pcapng with the diagnosis as packet comments, for Wireshark
+    /// (`frame.comment contains "wsclose #3 ["` shows connection 3's).
+    #[command(after_help = EXIT_CODES)]
+    Annotate(AnnotateArgs),
     /// Capture on a network interface and report closes as they happen (feature `live`).
     #[command(after_help = EXIT_CODES)]
     Live(LiveArgs),
@@ -277,6 +281,49 @@ pub struct AnalyzeArgs {
     /// Colour the table.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, help_heading = "Output")]
     pub color: ColorChoice,
+    /// Also write the captures, every packet, into this pcapng with the diagnosis as packet
+    /// comments (as `wsclose annotate`; the selection chooses the connections commented).
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub annotate: Option<PathBuf>,
+    #[command(flatten)]
+    pub notes: NoteArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    #[command(flatten)]
+    pub read: ReadArgs,
+    #[command(flatten)]
+    pub keys: KeyArgs,
+}
+
+/// How an annotated copy is written (`annotate`, `analyze --annotate`).
+#[derive(Debug, Args, Clone, Copy, Default)]
+#[command(next_help_heading = "Annotated capture")]
+pub struct NoteArgs {
+    /// Copy only the packets of the connections commented, not every packet.
+    #[arg(long)]
+    pub only_selected: bool,
+    /// Write the TLS secrets of the connections commented into the file (a Decryption
+    /// Secrets Block: Wireshark then decrypts them); share it as you would the key log.
+    #[arg(long)]
+    pub with_secrets: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AnnotateArgs {
+    /// Capture files, as `analyze` takes them (not standard input: they are read twice).
+    #[arg(required = true, value_name = "CAPTURE")]
+    pub files: Vec<PathBuf>,
+    /// The pcapng to write: every packet of the captures, in order, unchanged, with
+    /// comments; written to a temporary file renamed into place, never over an input.
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    pub write: PathBuf,
+    /// Refused: the packets themselves carry what redaction would hide.
+    #[arg(long)]
+    pub redact: bool,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    #[command(flatten)]
+    pub notes: NoteArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
     #[command(flatten)]

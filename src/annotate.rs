@@ -1,0 +1,394 @@
+//! `wsclose annotate` and `analyze --annotate`: the diagnosis written into the capture.
+//!
+//! In: a report (`analyze_files`, its selection applied: the connections it shows are those
+//! commented) and the captures it was made from, read again. Out: a pcapng
+//! (draft-ietf-opsawg-pcapng) holding every packet of the inputs in order with its bytes,
+//! time, original length and link type unchanged (an Interface Description Block, §4.2, per
+//! input interface and link type, named after it), a comment (`opt_comment`, §4.3 option 1)
+//! on each packet that matters, and on the Section Header Block (§4.1) the tool, the
+//! command and the summary by status. Wireshark shows the comments in the packet list
+//! (`frame.comment`), the details and Expert Info; tshark prints them.
+//!
+//! Each comment starts `wsclose #ID [STATUS]:` so that `frame.comment contains "wsclose
+//! #3 ["` filters one connection. Wire text in a comment is escaped (`sanitize::terminal`:
+//! no control or format character reaches it) and a comment is at most [`MAX_COMMENT`]
+//! bytes. TLS secrets go in (a Decryption Secrets Block, §4.7) only when the caller gives
+//! them.
+
+use crate::capture::write::NotedWriter;
+use crate::capture::{self, LinkType};
+use crate::decode;
+use crate::error::Error;
+use crate::flow::{FlowKey, Role};
+use crate::report::{ConnectionReport, Report};
+use crate::sanitize::terminal;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::Path;
+
+/// The longest comment, in bytes (cut at a character, with "…").
+pub const MAX_COMMENT: usize = 400;
+
+/// The most findings commented on one connection (the report keeps up to 200).
+const MAX_FINDINGS: usize = 16;
+
+/// How to annotate.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AnnotateOptions<'a> {
+    /// Copy only the packets of the connections commented (their TCP connections, from
+    /// their first packet to their last), not every packet of the inputs.
+    pub only_selected: bool,
+    /// An NSS key-log text for a Decryption Secrets Block (`--with-secrets`).
+    pub secrets: Option<&'a str>,
+    /// The command line, for the section header's comment.
+    pub command: Option<&'a str>,
+}
+
+/// What was written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Annotated {
+    /// Packets copied.
+    pub packets: u64,
+    /// Of those, packets with at least one comment.
+    pub commented: u64,
+    /// Connections commented.
+    pub connections: u64,
+}
+
+/// The comments of a report, by (run, packet number): a run is an input and the inputs
+/// that continue it (rotated files, numbered on), named by its first input's index.
+#[derive(Debug, Default)]
+pub struct Notes {
+    by_packet: HashMap<(usize, u64), Vec<String>>,
+    /// The connections commented: their TCP connection and packet range, per run.
+    flows: HashMap<(usize, FlowKey), Vec<(u64, u64)>>,
+    connections: u64,
+}
+
+impl Notes {
+    /// The comments on packet `number` of run `run`.
+    pub fn on(&self, run: usize, number: u64) -> &[String] {
+        self.by_packet
+            .get(&(run, number))
+            .map_or(&[], |v| v.as_slice())
+    }
+
+    fn add(&mut self, run: usize, packet: u64, text: String) {
+        let list = self.by_packet.entry((run, packet)).or_default();
+        if !list.contains(&text) {
+            list.push(text);
+        }
+    }
+}
+
+/// Each input's run: its own index, or its run's first input when it continues the one
+/// before.
+fn runs(report: &Report) -> Vec<usize> {
+    let mut runs: Vec<usize> = Vec::with_capacity(report.inputs.len());
+    for (i, input) in report.inputs.iter().enumerate() {
+        let run = match runs.last() {
+            Some(&r) if input.continues_previous => r,
+            _ => i,
+        };
+        runs.push(run);
+    }
+    runs
+}
+
+/// `text` cut to [`MAX_COMMENT`] bytes at a character.
+fn bounded(mut text: String) -> String {
+    if text.len() > MAX_COMMENT {
+        let mut end = MAX_COMMENT - '…'.len_utf8();
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
+}
+
+/// Wire text made safe and short (a reason, a path, a finding's detail).
+fn wire(text: &str, max: usize) -> String {
+    let safe = terminal(text);
+    if safe.len() <= max {
+        return safe.into_owned();
+    }
+    let mut end = max;
+    while !safe.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &safe[..end])
+}
+
+/// The first sentence of a text of the tool's own.
+fn first_sentence(text: &str) -> &str {
+    match text.find(". ") {
+        Some(i) => &text[..=i],
+        None => text,
+    }
+}
+
+fn side(r: Role) -> &'static str {
+    r.as_str()
+}
+
+/// The comments of one connection.
+fn connection_notes(c: &ConnectionReport, run: usize, notes: &mut Notes) {
+    let status = match c.status.code {
+        Some(code) => format!("{code} {}", c.status.name),
+        None => c.status.name.to_string(),
+    };
+    let head = format!("wsclose #{} [{}]: ", c.id, terminal(&status));
+    let mut put = |packet: u64, body: String| {
+        notes.add(run, packet, bounded(format!("{head}{body}")));
+    };
+    let h = &c.handshake;
+    if let Some(p) = h.request_packet {
+        let mut body = String::from("WebSocket upgrade request");
+        if let Some(path) = &h.path {
+            let _ = write!(body, " {}", wire(path, 120));
+        }
+        if let Some(host) = &h.host {
+            let _ = write!(body, " (Host {})", wire(host, 80));
+        }
+        put(p, body);
+    }
+    if let Some(p) = h.response_packet {
+        let body = match h.status {
+            Some(101) => {
+                let mut b = String::from("101 Switching Protocols: the WebSocket is open");
+                if let Some(s) = &h.subprotocol {
+                    let _ = write!(b, ", subprotocol {}", wire(s, 60));
+                }
+                if let Some(e) = &h.extensions {
+                    let _ = write!(b, ", extensions {}", wire(e, 80));
+                }
+                b
+            }
+            Some(code) => format!("HTTP {code}: the upgrade was refused"),
+            None => "the upgrade's answer".into(),
+        };
+        put(p, body);
+    }
+    for f in &c.close_frames {
+        let body = match f.code {
+            Some(code) => {
+                let name = f.name.unwrap_or("");
+                let mut b = format!("{} close {code} {name}", side(f.from));
+                if !f.reason.is_empty() {
+                    let _ = write!(b, " \"{}\"", wire(&f.reason, 120));
+                }
+                b
+            }
+            None => format!("{} close frame with no status code", side(f.from)),
+        };
+        put(f.packet, body);
+    }
+    for e in &c.stream_ends {
+        let mut body = format!("{} HTTP/2 {}", side(e.by), e.kind.frame());
+        if let Some(code) = &e.error_code {
+            let _ = write!(body, " {}", wire(code, 40));
+        }
+        put(e.packet, body);
+    }
+    if let Some(tls) = &c.tls {
+        for (role, p) in [
+            (Role::Client, tls.close_notify.client),
+            (Role::Server, tls.close_notify.server),
+        ] {
+            if let Some(p) = p {
+                put(p, format!("{} TLS close_notify", side(role)));
+            }
+        }
+        for a in &tls.alerts {
+            put(
+                a.packet,
+                format!(
+                    "{} TLS alert {} {}",
+                    side(a.from),
+                    wire(&a.level, 20),
+                    wire(&a.description, 60)
+                ),
+            );
+        }
+    }
+    for e in &c.tcp_ends {
+        let kind = match e.kind {
+            crate::stack::tcp::connection::EndKind::Fin => "FIN",
+            crate::stack::tcp::connection::EndKind::Rst => "RST",
+        };
+        put(e.packet, format!("TCP {kind} by the {}", side(e.by)));
+    }
+    for f in c
+        .findings
+        .iter()
+        .filter(|f| f.packet.is_some())
+        .take(MAX_FINDINGS)
+    {
+        if let Some(p) = f.packet {
+            put(p, format!("{}: {}", f.kind.as_str(), wire(&f.detail, 200)));
+        }
+    }
+    if let Some(app) = &c.application {
+        if let Some(cause) = &app.cause {
+            let mut body = format!("{}: {}", wire(&app.protocol, 40), wire(cause, 100));
+            if let Some(summary) = &app.summary {
+                let _ = write!(body, " — {}", wire(summary, 200));
+            }
+            for &p in app.evidence.iter().take(8) {
+                put(p, body.clone());
+            }
+        }
+    }
+    // The diagnosis, once: on the packet the status rests on (the first close frame, else
+    // the first ending of the stream or of TCP), and the evidence's packets marked.
+    let decisive = c
+        .close_frames
+        .first()
+        .map(|f| f.packet)
+        .or_else(|| c.stream_ends.first().map(|e| e.packet))
+        .or_else(|| c.tcp_ends.first().map(|e| e.packet));
+    if let Some(p) = decisive {
+        let cause = first_sentence(&c.status.detail);
+        let meaning = first_sentence(c.status.general);
+        match (cause.is_empty(), meaning.is_empty()) {
+            (false, false) => put(p, format!("why: {} {}", wire(cause, 200), meaning)),
+            (false, true) => put(p, format!("why: {}", wire(cause, 300))),
+            (true, false) => put(p, format!("why: {meaning}")),
+            (true, true) => {}
+        }
+    }
+    if let Some(ev) = &c.evidence {
+        for &p in ev.packets.iter().filter(|&&p| Some(p) != decisive).take(8) {
+            put(p, format!("evidence: {}", wire(&ev.summary, 250)));
+        }
+    }
+}
+
+/// The comments of every connection `report` shows (its selection applied).
+pub fn notes(report: &Report) -> std::io::Result<Notes> {
+    let runs = runs(report);
+    let mut notes = Notes::default();
+    report.for_each_connection(|c| {
+        let run = runs.get(c.input).copied().unwrap_or(c.input);
+        connection_notes(c, run, &mut notes);
+        let key = FlowKey::of(c.endpoints.0, c.endpoints.1).0;
+        notes
+            .flows
+            .entry((run, key))
+            .or_default()
+            .push((c.first_packet, c.last_packet));
+        notes.connections += 1;
+        Ok(())
+    })?;
+    Ok(notes)
+}
+
+/// The section header's comments: the tool, the command, the summary by status.
+pub fn header(report: &Report, command: Option<&str>) -> Vec<String> {
+    let mut lines = vec![format!(
+        "wsclose {}: {} WebSocket connection(s) commented; filter one with frame.comment contains \"wsclose #ID [\"",
+        env!("CARGO_PKG_VERSION"),
+        report.summary.connections
+    )];
+    if let Some(cmd) = command {
+        lines.push(bounded(format!("command: {}", terminal(cmd))));
+    }
+    let mut by = String::from("by status:");
+    for (status, n) in &report.summary.by_status {
+        let _ = write!(by, " {n} × {};", terminal(status));
+    }
+    lines.push(bounded(by.trim_end_matches(';').to_string()));
+    lines
+}
+
+/// Writes the annotated copy of `report`'s inputs to `out` (`out_name` names it in
+/// errors). Inputs that could not be read are left out (their warning is the report's).
+pub fn annotate<W: Write>(
+    report: &Report,
+    out: W,
+    out_name: &Path,
+    opts: &AnnotateOptions<'_>,
+) -> Result<Annotated, Error> {
+    let write_err = |e: std::io::Error| Error::Write {
+        path: out_name.to_path_buf(),
+        source: e,
+    };
+    let notes = notes(report).map_err(Error::Spill)?;
+    let header = header(report, opts.command);
+    let refs: Vec<&str> = header.iter().map(String::as_str).collect();
+    let mut w = NotedWriter::new(out, &refs, opts.secrets.map(str::as_bytes)).map_err(write_err)?;
+    let runs = runs(report);
+    let mut done = Annotated {
+        connections: notes.connections,
+        ..Annotated::default()
+    };
+    let mut failure: Option<std::io::Error> = None;
+    for (i, input) in report.inputs.iter().enumerate() {
+        if input.error.is_some() {
+            continue;
+        }
+        let run = runs.get(i).copied().unwrap_or(i);
+        // Interfaces by (the input's interface, link type).
+        let mut ifaces: HashMap<(Option<u32>, LinkType), u32> = HashMap::new();
+        let file_name = Path::new(&input.path)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned());
+        let read = capture::file::read(Path::new(&input.path), &mut |p| {
+            if failure.is_some() {
+                return;
+            }
+            let number = p.number + input.packet_offset;
+            if opts.only_selected {
+                let Ok(seg) = decode::decode(p) else { return };
+                let key = FlowKey::of(seg.src, seg.dst).0;
+                let wanted = notes
+                    .flows
+                    .get(&(run, key))
+                    .is_some_and(|r| r.iter().any(|&(a, b)| (a..=b).contains(&number)));
+                if !wanted {
+                    return;
+                }
+            }
+            let key = (p.iface.map(|f| f.number), p.link);
+            let id = match ifaces.get(&key) {
+                Some(&id) => id,
+                None => {
+                    let name = p
+                        .iface
+                        .and_then(|f| f.name.as_deref())
+                        .map(str::to_owned)
+                        .or_else(|| file_name.clone());
+                    match w.interface(p.link, 262_144, name.as_deref()) {
+                        Ok(id) => {
+                            ifaces.insert(key, id);
+                            id
+                        }
+                        Err(e) => {
+                            failure = Some(e);
+                            return;
+                        }
+                    }
+                }
+            };
+            let comments: Vec<&str> = notes.on(run, number).iter().map(String::as_str).collect();
+            match w.packet(id, p.ts, p.data, p.orig_len, &comments) {
+                Ok(()) => {
+                    done.packets += 1;
+                    done.commented += u64::from(!comments.is_empty());
+                }
+                Err(e) => failure = Some(e),
+            }
+        });
+        if let Some(e) = failure.take() {
+            return Err(write_err(e));
+        }
+        // A file that cannot be read again (it changed, or went away) is said; what was
+        // copied of it stays.
+        read?;
+    }
+    w.finish().map_err(write_err)?;
+    Ok(done)
+}
