@@ -268,7 +268,7 @@ pub fn analyze_files_with_progress(
                             if seg.syn && !seg.ack_flag {
                                 return false;
                             }
-                            let (key, _) = flow::FlowKey::of(seg.src, seg.dst);
+                            let (key, _) = flow::FlowKey::scoped(seg.src, seg.dst, seg.scope);
                             if followers().any(|a| a.follows(&key)) {
                                 found = Some(p.number);
                             }

@@ -414,7 +414,7 @@ impl Analyzer {
     #[inline(always)]
     fn segment(&mut self, pkt: &Packet<'_>, seg: &decode::Segment<'_>, mine: bool) {
         if mine {
-            let (key, _) = FlowKey::of(seg.src, seg.dst);
+            let (key, _) = FlowKey::scoped(seg.src, seg.dst, seg.scope);
             self.tcp(pkt, seg, key);
         }
         self.maybe_sweep();
