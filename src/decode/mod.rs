@@ -12,6 +12,7 @@
 //! GENEVE, GRE, ERSPAN, IP in IP, MPLS, PPPoE); [`encapsulation`] names them for the
 //! connection a packet starts.
 
+pub mod defrag;
 mod link;
 pub mod tunnel;
 
