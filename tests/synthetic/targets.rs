@@ -147,3 +147,29 @@ fn a_timeline_that_lost_frames_says_how_many() {
         .get("timeline_frames_left_out")
         .is_none());
 }
+
+/// A close reason naming URLs and an address (`http://…`, `www.…`, `user@host`): GitHub and
+/// GitLab turn such bare text into links in a ticket, so the Markdown report breaks each
+/// with a backslash escape (`http\://`, `www\.`, `\@`), which renders as the same text and
+/// links nowhere; no bare form is left anywhere in the Markdown.
+#[test]
+fn markdown_leaves_no_autolink_in_wire_text() {
+    let mut s = Session::new(40140, 8080);
+    s.open();
+    let reason = "go to https://evil.example/login or www.evil.example, mail root@evil.example";
+    s.send(Server, &close(Server, 4000, reason));
+    s.send(Client, &close(Client, 4000, "ok"));
+    s.fins(Server);
+    let r = s.analyze();
+    let md = wsclose::render::markdown::render(&r, &[None]);
+    for bare in ["https://evil", "www.evil", "root@evil"] {
+        assert!(!md.contains(bare), "{bare} in {md}");
+    }
+    for broken in [
+        "https\\://evil.example/login",
+        "www\\.evil.example",
+        "root\\@evil.example",
+    ] {
+        assert!(md.contains(broken), "{broken} not in {md}");
+    }
+}
