@@ -653,6 +653,15 @@ pub(crate) fn wire_label(kind: &str, text: &str) -> String {
     format!("{kind} \"{out}\"")
 }
 
+/// A label of [`wire_label`] with the peer's words left out (`disconnect "[redacted]"`), for
+/// `--redact`; `None` for a label the protocol defines (no wire text in it).
+pub(crate) fn redact_label(label: &str) -> Option<String> {
+    let (kind, _) = label.split_once(" \"")?;
+    label
+        .ends_with('"')
+        .then(|| format!("{kind} \"[redacted]\""))
+}
+
 pub(crate) fn quote(s: &str) -> String {
     let mut out: String = s.chars().take(120).collect();
     if out.len() < s.len() {
