@@ -144,6 +144,9 @@ impl Polling {
                 }
                 Reading::Head(buf) => {
                     buf.extend_from_slice(bytes);
+                    if !http::worth_parsing(buf, bytes.len()) {
+                        return None;
+                    }
                     let head = std::mem::take(buf);
                     let done = if s == self.client {
                         match http::parse_request(&head) {
