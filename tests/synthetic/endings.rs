@@ -259,7 +259,7 @@ fn zero_window_probes_answered_at_once_are_no_dead_path() {
         let r = analyze_timed(s.link, &s.pkts, Default::default());
         (only(&r).clone(), sent)
     };
-    let (c, _) = probes(6);
+    let (c, sent) = probes(6);
     let kinds: Vec<&str> = c.status.causes.iter().map(|k| k.kind()).collect();
     assert_eq!(c.status.code, Some(1006));
     assert!(
@@ -268,10 +268,29 @@ fn zero_window_probes_answered_at_once_are_no_dead_path() {
         c.status.detail
     );
     assert!(!c.status.detail.contains("died"), "{}", c.status.detail);
+    // What it was instead: the client's window stayed closed, a slow reader.
+    assert!(kinds.contains(&"receive-window-closed"), "{kinds:?}");
+    let json = serde_json::to_value(&c).unwrap();
+    let closed = json["status"]["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kind"] == "receive-window-closed")
+        .unwrap();
+    assert_eq!(closed["reader"], "client");
+    assert_eq!(closed["first_packet"], sent[0]);
+    assert_eq!(closed["last_packet"], sent[5]);
+    assert_eq!(closed["probes"], 5);
+    assert!(
+        c.status.detail.contains("slow or stuck reader"),
+        "{}",
+        c.status.detail
+    );
     // Answered twice, then nothing: the four probes after the last answer are a dead path.
     let (c, sent) = probes(2);
     let kinds: Vec<&str> = c.status.causes.iter().map(|k| k.kind()).collect();
     assert!(kinds.contains(&"unacknowledged-data"), "{kinds:?}");
+    assert!(!kinds.contains(&"receive-window-closed"), "{kinds:?}");
     assert!(
         c.status.detail.contains("died")
             && c.status.detail.contains(&format!("(packet {})", sent[0])),

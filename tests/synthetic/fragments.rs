@@ -110,8 +110,8 @@ fn fragmented_segments_are_put_back_together_in_any_order() {
     assert_eq!(findings(c), vec![], "{}", c.status.detail);
     // The 3 000-byte message whole, at the packet that completed its datagram.
     let (got, was) = (
-        serde_json::to_value(&c.frames).unwrap(),
-        serde_json::to_value(&want.frames).unwrap(),
+        serde_json::to_value(c.frames).unwrap(),
+        serde_json::to_value(want.frames).unwrap(),
     );
     assert_eq!(
         got["server"]["payload_bytes"],
