@@ -279,13 +279,21 @@ impl Defrag {
             d.head = Some((f.head.to_vec(), f.ip_at));
         }
         if d.complete() {
+            // Its header and payload must fit an IPv4 total length.
+            let whole = d.head.as_ref().and_then(|(h, at)| {
+                u16::try_from(h.len() - at.min(&h.len()) + d.payload.len()).ok()
+            });
+            let Some(total) = whole else {
+                self.give_up(i);
+                return None;
+            };
             let d = self.pending.remove(i);
             if self.done.len() >= MAX_DATAGRAMS {
                 self.done.remove(0);
             }
             self.done.push((d.key, pkt.ts));
             self.reassembled += 1;
-            return Some(Self::whole(d));
+            return Some(Self::whole(d, total));
         }
         while self.held() > MAX_BYTES && !self.pending.is_empty() {
             self.give_up(0);
@@ -294,11 +302,9 @@ impl Defrag {
     }
 
     /// The packet of a complete datagram: the first fragment's headers, the IP header's
-    /// total length, flags, offset and checksum rewritten, and the payload.
-    fn whole(d: Datagram) -> Vec<u8> {
+    /// total length (`total`), flags, offset and checksum rewritten, and the payload.
+    fn whole(d: Datagram, total: u16) -> Vec<u8> {
         let (mut out, ip_at) = d.head.unwrap_or_default();
-        let n = out.len();
-        let total = (n - ip_at + d.payload.len()) as u16;
         if let Some(ip) = out.get_mut(ip_at..) {
             if let Some(h) = ip.get_mut(2..4) {
                 h.copy_from_slice(&total.to_be_bytes());

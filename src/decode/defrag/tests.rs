@@ -135,6 +135,19 @@ fn fragments_that_disagree_or_were_cut_are_given_up() {
     far[6..8].copy_from_slice(&0x1fffu16.to_be_bytes());
     assert_eq!(d.take(&pkt(&far, 1, 0)), Some(None));
     assert_eq!(d.lost(), (1, Some(1)));
+    // A datagram whose payload fits but whose header then does not: 65 528 bytes of
+    // fragments after a first one of 8, 20 bytes of header.
+    let mut d = Defrag::default();
+    let big = tcp_packet(11, &vec![3u8; 65_515 - 20]);
+    let mut frags = fragments(&big, &[8]);
+    let last = &mut frags[1];
+    let extra = vec![3u8; 8];
+    last.extend_from_slice(&extra);
+    let len = (last.len()) as u16;
+    last[2..4].copy_from_slice(&len.to_be_bytes());
+    assert_eq!(d.take(&pkt(&frags[0], 1, 0)), Some(None));
+    assert_eq!(d.take(&pkt(&frags[1], 2, 0)), Some(None));
+    assert_eq!(d.lost(), (2, Some(1)));
 }
 
 #[test]
