@@ -815,8 +815,15 @@ fn the_same_addresses_in_two_vlans_or_two_vnis_are_two_sessions() {
             ..Options::default()
         };
         let frozen = wsclose::analyze_files(std::slice::from_ref(&path), opts).unwrap();
+        // `extract` writes each session's packets alone, not the other tenant's.
+        let one = analyze(&path);
+        for c in &one.connections {
+            let done = wsclose::extract::extract(&path, c, Vec::new(), Path::new("x.pcapng"), None)
+                .unwrap();
+            assert_eq!(done.packets, pkts.len() as u64, "{name}: extract");
+        }
         for (how, r) in [
-            ("one thread", analyze(&path)),
+            ("one thread", one),
             ("two threads", analyze_sharded(&path)),
             ("frozen", frozen),
         ] {
