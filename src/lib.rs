@@ -467,7 +467,7 @@ pub fn analyze_files_with_progress(
                 "{lost} IPv4 fragments of TCP packets could not be put back together{}: their datagram never came whole (a fragment not captured, cut by the snap length, or disagreeing with another), or more were waiting than wsclose holds ({} datagrams, {} KiB); the TCP bytes they carried are missing from their connections",
                 first_packet(first),
                 decode::defrag::MAX_DATAGRAMS,
-                decode::defrag::MAX_BYTES >> 10
+                analyzer.fragments_cap() >> 10
             ));
         }
         summary.continues_previous = joined;

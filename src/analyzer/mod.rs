@@ -196,7 +196,7 @@ impl Analyzer {
             pending: VecDeque::new(),
             seen: Seen::default(),
             unsupported: Vec::new(),
-            defrag: decode::defrag::Defrag::default(),
+            defrag: decode::defrag::Defrag::new(opts.max_memory),
             first_malformed: None,
             shard: None,
             groups,
@@ -282,6 +282,11 @@ impl Analyzer {
         }
         let (n, first) = self.defrag.lost();
         (n, first.map(|f| f - self.base))
+    }
+
+    /// The bytes the IPv4 datagrams waiting for their fragments may hold.
+    pub fn fragments_cap(&self) -> usize {
+        self.defrag.cap()
     }
 
     /// Added to this input's packet numbers (see `continue_input`).

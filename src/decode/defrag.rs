@@ -16,11 +16,13 @@
 //! bytes are not all in the capture), one reaching past 65 535 bytes or of more than
 //! [`MAX_PARTS`] fragments, one not completed within [`TIMEOUT_NS`] of capture time
 //! (Linux's `ipfrag_time`) or by the end of the input, and the oldest when more than
-//! [`MAX_DATAGRAMS`] are in flight or they hold more than [`MAX_BYTES`]. A fragment of a
+//! [`MAX_DATAGRAMS`] are in flight or they hold more than their share of bytes
+//! ([`Defrag::new`]: a thousandth of `--max-memory`, from 128 KiB to [`MAX_BYTES`]). A fragment of a
 //! datagram completed less than [`COPY_WINDOW_NS`] before is a copy (the same packet
-//! captured again on another interface) and is left out. The bound is fixed
-//! and small: it is part of what `budget::reserved` sets aside for the program, not of the
-//! flows' share. Fragments of IPv6 (whose fragment header etherparse reads), of other
+//! captured again on another interface) and is left out. The bound is small and does not
+//! depend on the number of threads (each thread reads every fragment and holds the same
+//! datagrams, so that each decides alike): it is part of what `budget::reserved` sets aside
+//! for the program, not of the flows' share. Fragments of IPv6 (whose fragment header etherparse reads), of other
 //! protocols and inside tunnels are not reassembled here (a tunnel's outer fragments are
 //! counted by `tunnel`).
 
@@ -30,8 +32,11 @@ use crate::capture::{LinkType, Packet, Timestamp};
 /// Datagrams in flight at once, at most; the oldest is given up for a new one.
 pub const MAX_DATAGRAMS: usize = 64;
 
-/// Bytes the datagrams in flight hold together, at most (the oldest are given up first).
+/// Bytes the datagrams in flight hold together, at most (the oldest are given up first),
+/// whatever `--max-memory`...
 pub const MAX_BYTES: usize = 1 << 20;
+/// ... and at least this: room for a datagram of 64 KiB and more.
+pub const MIN_BYTES: usize = 128 << 10;
 
 /// Fragments of one datagram, at most (8-byte fragments of a 64 KiB datagram would be
 /// 8 192; no stack sends a hundred).
@@ -98,6 +103,8 @@ impl Datagram {
             }
         }
         if self.payload.len() < end {
+            // Exactly what the datagram reaches (what it holds is what is counted).
+            self.payload.reserve_exact(end - self.payload.len());
             self.payload.resize(end, 0);
         }
         if let Some(to) = self.payload.get_mut(at..end) {
@@ -130,8 +137,10 @@ impl Datagram {
 }
 
 /// The datagrams in flight and what was given up (see the module header).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Defrag {
+    /// The bytes the datagrams in flight may hold together.
+    cap: usize,
     pending: Vec<Datagram>,
     /// The datagrams completed last (at most [`MAX_DATAGRAMS`]), and when.
     done: Vec<(Key, Timestamp)>,
@@ -207,7 +216,31 @@ fn checksum(header: &[u8]) -> u16 {
     !(sum as u16)
 }
 
+impl Default for Defrag {
+    fn default() -> Self {
+        Defrag::new(crate::analyzer::budget::DEFAULT_MAX_MEMORY)
+    }
+}
+
 impl Defrag {
+    /// Reassembly within `max_memory` (`--max-memory`): its datagrams in flight hold a
+    /// thousandth of it at most, from [`MIN_BYTES`] to [`MAX_BYTES`].
+    pub fn new(max_memory: usize) -> Defrag {
+        Defrag {
+            cap: (max_memory / 1024).clamp(MIN_BYTES, MAX_BYTES),
+            pending: Vec::new(),
+            done: Vec::new(),
+            lost: 0,
+            first_lost: None,
+            reassembled: 0,
+        }
+    }
+
+    /// The bytes its datagrams in flight may hold together.
+    pub fn cap(&self) -> usize {
+        self.cap
+    }
+
     /// Whether `pkt` is an IPv4 fragment of a TCP packet (then taken here); its datagram
     /// whole, once this fragment completed it.
     pub fn take(&mut self, pkt: &Packet<'_>) -> Option<Option<Vec<u8>>> {
@@ -295,7 +328,7 @@ impl Defrag {
             self.reassembled += 1;
             return Some(Self::whole(d, total));
         }
-        while self.held() > MAX_BYTES && !self.pending.is_empty() {
+        while self.held() > self.cap && !self.pending.is_empty() {
             self.give_up(0);
         }
         None

@@ -175,6 +175,18 @@ fn what_is_held_stays_bounded() {
         assert!(d.held() <= MAX_BYTES, "{}", d.held());
     }
     assert!(d.lost().0 > 0);
+    // The share follows --max-memory: at the least budget, 32 MiB, two datagrams of 60 000
+    // bytes at a time (128 KiB), the oldest given up for each new one.
+    let mut d = Defrag::new(32 << 20);
+    assert_eq!(d.cap(), MIN_BYTES);
+    for id in 0..4u16 {
+        let packet = tcp_packet(id, &big);
+        let frags = fragments(&packet, &[59_000]);
+        assert_eq!(d.take(&pkt(&frags[0], u64::from(id) + 1, 0)), Some(None));
+        assert!(d.held() <= MIN_BYTES, "{}", d.held());
+    }
+    assert_eq!(d.lost(), (2, Some(1)));
+    assert_eq!(Defrag::new(1 << 30).cap(), MAX_BYTES);
     // A datagram not completed within the timeout is given up when a later fragment comes.
     let mut d = Defrag::default();
     let frags = fragments(&tcp_packet(1, &payload), &[1376]);
