@@ -122,7 +122,7 @@ fn append(slot: &mut Option<String>, value: &[u8]) {
 /// Whether a head buffered in `buf`, whose last `new` bytes just came, is worth parsing
 /// again: its first bytes (a stream that is not HTTP is told at once), a line that ended in
 /// the new bytes (a head ends only at a line's end, and a line's verdict, done, wrong or too
-/// many headers, is final there: at most [`MAX_HEADERS`] lines and the request or status
+/// many headers, is final there: at most `MAX_HEADERS` (64) lines and the request or status
 /// line are parsed before the head is done or refused), or past [`MAX_HEADER_BYTES`].
 /// Otherwise it is still partial: parsed again on every segment, a head sent one byte per
 /// segment was parsed from its start 65 536 times (quadratic).
