@@ -393,8 +393,9 @@ causes! {
         peer_silent_s: f64,
     }
     /// One side's receive window stayed closed to the end: the other side's zero-window
-    /// probes (RFC 9293 §3.8.6.1) were answered at once, each with a zero window. The reader
-    /// is alive and its application reads nothing (a slow or stuck reader), not a dead path.
+    /// probes (RFC 9293 §3.8.6.1) kept being answered with a zero window (fewer than three
+    /// unanswered after the last answer). The reader is alive and its application reads
+    /// nothing (a slow or stuck reader), not a dead path.
     "receive-window-closed" => WindowClosed {
         /// The side whose window was closed (its application did not read).
         reader: Role,

@@ -32,8 +32,9 @@ pub const MIN_STALL_SECONDS: f64 = 1.0;
 /// The data of side `s` never acknowledged, when it shows a dead path: the peer had
 /// acknowledged this side before (a capture that holds one direction only shows no ACK
 /// at all), the retransmissions back off, and at least [`MIN_RETRANSMISSIONS`] of them
-/// came after the peer last answered with a zero window (zero-window probes answered at
-/// once are a peer that is alive and reads nothing, RFC 9293 §3.8.6.1, not a dead path).
+/// came after the peer last answered with a zero window (zero-window probes answered with
+/// a zero window are a peer that is alive and reads nothing, RFC 9293 §3.8.6.1, not a dead
+/// path).
 fn dead(c: &Connection, s: Side) -> Option<Stall> {
     let w = &c.path[s];
     w.unacknowledged(MIN_RETRANSMISSIONS).filter(|st| {

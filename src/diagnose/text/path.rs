@@ -87,7 +87,7 @@ pub(super) fn path_words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
             last_packet,
         } => {
             let sender = reader.peer();
-            write!(f, "The {reader} read nothing more: its receive window stayed closed to the end. The {sender}'s zero-window probe (packet {first_packet}) and {probes} more over {} (the last at packet {last_packet}) were each answered at once with a zero window, so the {reader} was alive and reachable and its application did not read (a slow or stuck reader); the path did not die.", Secs(*seconds))
+            write!(f, "The {reader} read nothing more: its receive window stayed closed to the end. The {sender}'s zero-window probes from packet {first_packet} to packet {last_packet} ({} over {}) kept being answered with a zero window, so the {reader} was alive and reachable and its application did not read (a slow or stuck reader); the path did not die.", probes + 1, Secs(*seconds))
         }
         Cause::ForeignReset {
             by,
@@ -152,7 +152,7 @@ pub fn path_evidence(c: &Cause) -> Option<(String, Vec<u64>)> {
             last_packet,
             ..
         } => Some((
-            format!("the {}'s zero-window probes from packet {first_packet} to packet {last_packet} were each answered with a zero window: the {reader} read nothing", reader.peer()),
+            format!("the {}'s zero-window probes from packet {first_packet} to packet {last_packet} kept being answered with a zero window: the {reader} read nothing", reader.peer()),
             vec![*first_packet, *last_packet],
         )),
         Cause::ForeignReset {
