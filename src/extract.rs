@@ -140,6 +140,10 @@ pub fn extract<W: Write>(
 ) -> Result<Extracted, Error> {
     let want = FlowKey::of(conn.endpoints.0, conn.endpoints.1).0;
     let (from, to) = (conn.first_packet, conn.last_packet);
+    // Where the connection lives (its VLANs and tunnels, `decode::Segment::scope`): that of
+    // its first packet, so that a session with the same addresses in another VLAN or VNI
+    // is left out.
+    let mut scope = None;
     let write_err = |e: std::io::Error| Error::Write {
         path: out_name.to_path_buf(),
         source: e,
@@ -166,6 +170,11 @@ pub fn extract<W: Write>(
         };
         if FlowKey::of(seg.src, seg.dst).0 != want {
             return;
+        }
+        match scope {
+            None if p.number == from => scope = Some(seg.scope),
+            Some(s) if s != seg.scope => return,
+            _ => {}
         }
         if let Some(sink) = out.take() {
             match PcapNgWriter::new(sink, p.link, 262_144, tls_key_log.map(str::as_bytes)) {

@@ -1,6 +1,7 @@
-//! Connections keyed by their 4-tuple, and the roles in them.
+//! Connections keyed by their 4-tuple (in its encapsulation), and the roles in them.
 //!
-//! In: the source and destination endpoints of a TCP segment. Out: a canonical [`FlowKey`]
+//! In: the source and destination endpoints of a TCP segment, and its scope (the VLAN ids
+//! and tunnel identifiers it came through, `decode::Segment::scope`). Out: a canonical [`FlowKey`]
 //! (the same for both directions, so its hash is symmetric and could shard flows across
 //! threads) and which side of the key sent the segment; the names every stage shares for the
 //! two directions ([`Side`]: as captured, [`Role`]: client or server) and for how a session
@@ -80,20 +81,43 @@ impl std::fmt::Display for Role {
     }
 }
 
-/// Both endpoints of a connection, lower one first.
+/// Both endpoints of a connection, lower one first, and where they live: the VLAN ids
+/// and tunnel identifiers its packets came through (`decode::Segment::scope`; 0 for
+/// none), so that the same addresses in two VLANs or two VXLAN VNIs are two flows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FlowKey {
     pub lo: Endpoint,
     pub hi: Endpoint,
+    pub scope: u64,
 }
 
 impl FlowKey {
-    /// The key for a segment from `src` to `dst`, and whether `src` is `lo`.
+    /// The key for a segment from `src` to `dst` outside any VLAN or tunnel, and whether
+    /// `src` is `lo`.
     pub fn of(src: Endpoint, dst: Endpoint) -> (FlowKey, bool) {
+        Self::scoped(src, dst, 0)
+    }
+
+    /// The key for a segment from `src` to `dst` in `scope`, and whether `src` is `lo`.
+    pub fn scoped(src: Endpoint, dst: Endpoint, scope: u64) -> (FlowKey, bool) {
         if src <= dst {
-            (FlowKey { lo: src, hi: dst }, true)
+            (
+                FlowKey {
+                    lo: src,
+                    hi: dst,
+                    scope,
+                },
+                true,
+            )
         } else {
-            (FlowKey { lo: dst, hi: src }, false)
+            (
+                FlowKey {
+                    lo: dst,
+                    hi: src,
+                    scope,
+                },
+                false,
+            )
         }
     }
 }

@@ -269,7 +269,7 @@ pub fn analyze_files_with_progress(
                             if seg.syn && !seg.ack_flag {
                                 return false;
                             }
-                            let (key, _) = flow::FlowKey::of(seg.src, seg.dst);
+                            let (key, _) = flow::FlowKey::scoped(seg.src, seg.dst, seg.scope);
                             if followers().any(|a| a.follows(&key)) {
                                 found = Some(p.number);
                             }
@@ -457,6 +457,20 @@ pub fn analyze_files_with_progress(
             .seen
             .unpeeled_warnings(unpeeled_before, packet_base);
         summary.warnings.extend(unpeeled);
+        // IPv4 fragments whose datagram never came whole (those still waiting are given up
+        // at the end of each input, by every thread alike).
+        for h in helpers.iter_mut().take(shards - 1) {
+            h.fragments_lost(true);
+        }
+        let (lost, first) = analyzer.fragments_lost(true);
+        if lost > 0 {
+            summary.warnings.push(format!(
+                "{lost} IPv4 fragments of TCP packets could not be put back together{}: their datagram never came whole (a fragment not captured, cut by the snap length, or disagreeing with another), or more were waiting than wsclose holds ({} datagrams, {} KiB); the TCP bytes they carried are missing from their connections",
+                first_packet(first),
+                decode::defrag::MAX_DATAGRAMS,
+                analyzer.fragments_cap() >> 10
+            ));
+        }
         summary.continues_previous = joined;
         summary.packet_offset = if joined { base } else { 0 };
         summary.continuity = taken.map(|t| t.unwrap_or_else(|e| e));

@@ -179,18 +179,29 @@ pub fn html(s: &str) -> String {
 
 /// For Markdown (CommonMark/GFM), inline or in a table cell: control characters made
 /// visible as for a terminal, then every character with a Markdown or HTML meaning escaped
-/// (`|` cannot end a table cell, a backtick cannot open code, `<` cannot open a tag).
+/// (`|` cannot end a table cell, a backtick cannot open code, `<` cannot open a tag), and
+/// what GitHub's and GitLab's extended autolinks start from broken by a backslash escape
+/// (CommonMark §2.4: the escaped character is shown as itself, and a renderer sees no
+/// autolink through it): the `:` of `scheme://`, the `.` of `www.`, every `@` (e-mail,
+/// `mailto:` and `xmpp:` autolinks). A URL from the wire reads the same and links nowhere.
 pub fn markdown(s: &str) -> String {
     let t = terminal(s);
     let mut out = String::with_capacity(t.len() + 8);
-    for c in t.chars() {
+    for (i, c) in t.char_indices() {
         match c {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '@' => {
                 out.push('\\');
                 out.push(c);
+            }
+            ':' if t.get(i + 1..).is_some_and(|r| r.starts_with("//")) => out.push_str("\\:"),
+            '.' if out
+                .get(out.len().saturating_sub(3)..)
+                .is_some_and(|w| w.eq_ignore_ascii_case("www")) =>
+            {
+                out.push_str("\\.")
             }
             c => out.push(c),
         }
@@ -306,6 +317,17 @@ mod tests {
         for text in ["normal", "1000", "", "-", " =1", "a=b", "'quoted"] {
             assert_eq!(spreadsheet(text.into()), text);
         }
+    }
+
+    #[test]
+    fn markdown_breaks_autolinks() {
+        assert_eq!(
+            markdown("see http://a.example/x, WWW.b.example and c@d.example; 1000: ok"),
+            "see http\\://a.example/x, WWW\\.b.example and c\\@d.example; 1000: ok"
+        );
+        // The break is a backslash escape: no character a reader cannot see.
+        assert_eq!(markdown("ws://h"), "ws\\://h");
+        assert_eq!(markdown("mailto:a@b"), "mailto:a\\@b");
     }
 
     #[test]

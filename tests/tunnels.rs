@@ -755,3 +755,101 @@ fn reports_show_the_tunnel_and_redact_its_addresses() {
     let md = run(&["--format", "markdown"]);
     assert!(md.contains(&format!("- **Tunnel:** {line}\n")), "{md}");
 }
+
+/// Two tenants with the same inner addresses (overlapping address spaces): the fixture's
+/// session in VLAN 10 and again, 5 ms later, in VLAN 20 (the fast decoding, and QinQ through
+/// the general one), and the same in VXLAN VNIs 1 and 2. The encapsulation is part of the
+/// flow key: both sessions are reported, each whole, in one thread, in two and frozen
+/// (they were one flow, the second session's packets taken for copies of the first's).
+#[test]
+fn the_same_addresses_in_two_vlans_or_two_vnis_are_two_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkts = packets(FIXTURE);
+    let first = pkts[0].data.clone();
+    let vlan = |f: &[u8], ids: &[u16]| {
+        let mut tags = Vec::new();
+        for (i, id) in ids.iter().enumerate() {
+            let tpid: u16 = if i + 1 < ids.len() { 0x88a8 } else { 0x8100 };
+            tags.extend_from_slice(&tpid.to_be_bytes());
+            tags.extend_from_slice(&id.to_be_bytes());
+        }
+        // The outer tag first: the TPID replaces the EtherType, which follows the tags.
+        let mut v = f[..12].to_vec();
+        v.extend_from_slice(&tags);
+        v.extend_from_slice(&f[12..]);
+        v
+    };
+    let vxlan = |f: &[u8], vni: u32| {
+        let (a, b) = outer_for(&first, f);
+        udp4(a, b, 4789, &cat(&[&vxlan_header(vni), f]))
+    };
+    type Wrapper<'a> = Box<dyn Fn(&[u8], u32) -> Vec<u8> + 'a>;
+    let cases: Vec<(&str, Wrapper<'_>)> = vec![
+        ("vlan", Box::new(|f, k| vlan(f, &[k as u16]))),
+        ("qinq", Box::new(|f, k| vlan(f, &[300, k as u16]))),
+        ("vxlan", Box::new(|f, k| vxlan(f, k))),
+    ];
+    let plain = analyze(&fixture_path(FIXTURE));
+    let want = &plain.connections[0];
+    for (name, wrap) in &cases {
+        let mut both: Vec<Pkt> = Vec::new();
+        for p in &pkts {
+            for (k, shift) in [(10u32, 0i64), (20, 5_000_000)] {
+                let data = wrap(&p.data, k);
+                both.push(Pkt {
+                    ts: Timestamp(p.ts.0 + shift),
+                    orig_len: data.len() as u32,
+                    data,
+                });
+            }
+        }
+        both.sort_by_key(|p| p.ts.0);
+        let path = write(
+            dir.path(),
+            &format!("{name}-two.pcap"),
+            LinkType::ETHERNET,
+            &both,
+        );
+        let opts = Options {
+            freeze: wsclose::__internals::analyzer::Freeze::EveryPacket,
+            ..Options::default()
+        };
+        let frozen = wsclose::analyze_files(std::slice::from_ref(&path), opts).unwrap();
+        // `extract` writes each session's packets alone, not the other tenant's.
+        let one = analyze(&path);
+        for c in &one.connections {
+            let done = wsclose::extract::extract(&path, c, Vec::new(), Path::new("x.pcapng"), None)
+                .unwrap();
+            assert_eq!(done.packets, pkts.len() as u64, "{name}: extract");
+        }
+        for (how, r) in [
+            ("one thread", one),
+            ("two threads", analyze_sharded(&path)),
+            ("frozen", frozen),
+        ] {
+            assert_eq!(r.connections.len(), 2, "{name}, {how}");
+            for c in &r.connections {
+                assert_eq!(c.status.code, want.status.code, "{name}, {how}");
+                assert_eq!(
+                    c.close_frames.len(),
+                    want.close_frames.len(),
+                    "{name}, {how}"
+                );
+                assert_eq!(c.tcp_end, want.tcp_end, "{name}, {how}");
+                let json = serde_json::to_value(c).unwrap();
+                assert_eq!(
+                    json["tcp"]["client"]["segments"],
+                    serde_json::to_value(want).unwrap()["tcp"]["client"]["segments"],
+                    "{name}, {how}"
+                );
+                assert!(
+                    c.findings
+                        .iter()
+                        .all(|f| f.kind.as_str() != "captured-copies"),
+                    "{name}, {how}: {:?}",
+                    c.findings
+                );
+            }
+        }
+    }
+}

@@ -127,6 +127,9 @@ pub struct Analyzer {
     pub seen: Seen,
     /// Per undecodable link type: packets so far, and the first of them in this input.
     unsupported: Vec<(LinkType, u64, Option<u64>)>,
+    /// IPv4 fragments of TCP packets waiting for the rest of their datagram (bounded:
+    /// `decode::defrag`).
+    defrag: decode::defrag::Defrag,
     /// The first packet of this input with cut or damaged IP/TCP headers.
     first_malformed: Option<u64>,
     /// This analyzer's share of the flows (see `set_shard`): its shard and how the groups
@@ -193,6 +196,7 @@ impl Analyzer {
             pending: VecDeque::new(),
             seen: Seen::default(),
             unsupported: Vec::new(),
+            defrag: decode::defrag::Defrag::new(opts.max_memory),
             first_malformed: None,
             shard: None,
             groups,
@@ -267,6 +271,22 @@ impl Analyzer {
     /// damaged (for the input's warning), as the file numbers it.
     pub fn first_malformed(&self) -> Option<u64> {
         self.first_malformed.map(|n| n - self.base)
+    }
+
+    /// The IPv4 fragments of TCP packets given up since the last call (their datagram
+    /// never completed, or broke a bound of `decode::defrag`; with `finish`, those still
+    /// waiting too), and the first packet among them as the file numbers it.
+    pub fn fragments_lost(&mut self, finish: bool) -> (u64, Option<u64>) {
+        if finish {
+            self.defrag.finish();
+        }
+        let (n, first) = self.defrag.lost();
+        (n, first.map(|f| f - self.base))
+    }
+
+    /// The bytes the IPv4 datagrams waiting for their fragments may hold.
+    pub fn fragments_cap(&self) -> usize {
+        self.defrag.cap()
     }
 
     /// Added to this input's packet numbers (see `continue_input`).
@@ -358,10 +378,18 @@ impl Analyzer {
         if !primary {
             // Only TCP flows of this shard matter here. Sweep exactly when shard 0 (and a
             // single analyzer) would: after TCP packets only.
-            if let Ok(mut seg) = decode::decode(pkt) {
-                self.ifaces.name(&mut seg, pkt.iface);
-                let mine = self.owns(&seg.src, &seg.dst);
-                self.segment(pkt, &seg, mine);
+            match decode::decode(pkt) {
+                Ok(mut seg) => {
+                    self.ifaces.name(&mut seg, pkt.iface);
+                    let mine = self.owns(&seg.src, &seg.dst);
+                    self.segment(pkt, &seg, mine);
+                }
+                Err(Skip::NotTcp) => {
+                    if let Some(Some(whole)) = self.defrag.take(pkt) {
+                        self.defragmented(pkt, &whole);
+                    }
+                }
+                Err(_) => {}
             }
             return;
         }
@@ -393,7 +421,11 @@ impl Analyzer {
                 return;
             }
             Err(Skip::NotTcp) => {
-                self.seen.other_packets += 1;
+                match self.defrag.take(pkt) {
+                    Some(Some(whole)) => self.defragmented(pkt, &whole),
+                    Some(None) => {}
+                    None => self.seen.other_packets += 1,
+                }
                 return;
             }
             Err(Skip::Malformed) => {
@@ -409,12 +441,35 @@ impl Analyzer {
         self.segment(pkt, seg, mine);
     }
 
+    /// The packet `whole` that the IPv4 fragment `pkt` completed: decoded as any, numbered
+    /// and timed by `pkt`.
+    #[cold]
+    fn defragmented(&mut self, pkt: &Packet<'_>, whole: &[u8]) {
+        let p = Packet {
+            data: whole,
+            orig_len: whole.len() as u32,
+            ..*pkt
+        };
+        match decode::decode(&p) {
+            Ok(mut seg) => {
+                self.ifaces.name(&mut seg, p.iface);
+                let mine = self.owns(&seg.src, &seg.dst);
+                self.segment(&p, &seg, mine);
+            }
+            Err(_) if self.primary() => {
+                self.seen.malformed_packets += 1;
+                self.first_malformed.get_or_insert(pkt.number);
+            }
+            Err(_) => {}
+        }
+    }
+
     /// A TCP segment: into its connection when its flow is this shard's (`mine`), then the
     /// sweep that follows every TCP packet.
     #[inline(always)]
     fn segment(&mut self, pkt: &Packet<'_>, seg: &decode::Segment<'_>, mine: bool) {
         if mine {
-            let (key, _) = FlowKey::of(seg.src, seg.dst);
+            let (key, _) = FlowKey::scoped(seg.src, seg.dst, seg.scope);
             self.tcp(pkt, seg, key);
         }
         self.maybe_sweep();

@@ -1,13 +1,13 @@
 //! The key of a closed connection's tombstone in the analyzer's table: a 64-bit hash of
-//! its flow's 4-tuple.
+//! its flow's 4-tuple and scope (its VLANs and tunnels, `decode::Segment::scope`).
 //!
 //! In: a [`FlowKey`]. Out: its hash, the same in every run and on every thread (no random
 //! seed), so that which late packets a tombstone takes does not depend on either.
 
 use crate::flow::FlowKey;
 
-/// The key of a flow's tombstone: a 64-bit hash of its 4-tuple rather than the 40-byte
-/// tuple, so that the tombstones of a busy capture (tens of thousands inside the grace
+/// The key of a flow's tombstone: a 64-bit hash of its 4-tuple and scope rather than the
+/// 56-byte key, so that the tombstones of a busy capture (tens of thousands inside the grace
 /// period) take a third of the memory. A packet is taken for a closed connection's only if
 /// its flow's hash equals a tombstone's: for a capture's thousands of flows, odds of about
 /// one in 10^14 that two differ and share it. Each field the key hashes goes through

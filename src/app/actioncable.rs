@@ -4,7 +4,7 @@
 //! rejections (which leave the connection open). The JavaScript consumer reconnects when it has heard no ping for 6 s.
 
 use super::heartbeat::Beats;
-use super::{between, json, ms, quote, Ending, Machine, Message, Seen, Verdict};
+use super::{between, json, ms, quote, wire_label, Ending, Machine, Message, Seen, Verdict};
 use crate::flow::Role;
 
 /// The consumer's stale threshold.
@@ -89,13 +89,18 @@ impl Machine for ActionCable {
                 Some(false) => ", no reconnect",
                 None => "",
             };
+            // The reasons Action Cable defines name the cause; any other is the server's
+            // words, quoted (`wire_label`).
+            let label = match reason.as_str() {
+                "" => "disconnect".to_string(),
+                known @ ("unauthorized" | "invalid_request" | "server_restart" | "remote") => {
+                    known.to_string()
+                }
+                other => wire_label("disconnect", other),
+            };
             return Some(Verdict::new(
                 Some(Role::Server),
-                if reason.is_empty() {
-                    "disconnect"
-                } else {
-                    reason.as_str()
-                },
+                &label,
                 format!(
                     "the server sent disconnect with reason {} at packet {p}{again}",
                     quote(reason)

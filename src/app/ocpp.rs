@@ -4,7 +4,7 @@
 //! And WAMP (`wamp.2.json`): ABORT `[3, details, reason]` and GOODBYE `[6, details, reason]`.
 
 use super::heartbeat::Beats;
-use super::{json, quote, Ending, Machine, Message, Seen, Verdict};
+use super::{json, quote, wire_label, Ending, Machine, Message, Seen, Verdict};
 use crate::flow::Role;
 
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
@@ -102,14 +102,51 @@ impl Machine for Ocpp {
         } else {
             format!(" {}", quote(desc))
         };
+        // The error codes OCPP-J defines (1.6 §4.2.3, 2.0.1 §4.3) name the cause; any other
+        // is the peer's words, quoted.
+        let label = if CALLERROR_CODES.contains(&code.as_str()) {
+            format!("CALLERROR {code}")
+        } else {
+            wire_label("CALLERROR", code)
+        };
         Some(Verdict::new(
             Some(*who),
-            &format!("CALLERROR {code}"),
+            &label,
             format!("the {who} answered a CALL with CALLERROR {}{desc} at packet {p}, the last error before the end at packet {end_packet}", quote(code)),
             "",
             vec![*p],
         ))
     }
+}
+
+/// The CALLERROR codes of OCPP-J 1.6 (§4.2.3, "FormationViolation" and its misspelt
+/// "OccurenceConstraintViolation" included) and 2.0.1 (§4.3).
+const CALLERROR_CODES: [&str; 14] = [
+    "NotImplemented",
+    "NotSupported",
+    "InternalError",
+    "ProtocolError",
+    "SecurityError",
+    "FormationViolation",
+    "FormatViolation",
+    "PropertyConstraintViolation",
+    "OccurenceConstraintViolation",
+    "OccurrenceConstraintViolation",
+    "TypeConstraintViolation",
+    "GenericError",
+    "MessageTypeNotSupported",
+    "RpcFrameworkError",
+];
+
+/// Whether a WAMP reason is one of the protocol's own: a URI of the `wamp.close.` or
+/// `wamp.error.` namespaces, which the specification reserves for itself (§"URIs"), in
+/// lowercase letters, digits, `_` and `.`, at most 64 characters.
+fn wamp_own(reason: &str) -> bool {
+    (reason.starts_with("wamp.close.") || reason.starts_with("wamp.error."))
+        && reason.len() <= 64
+        && reason
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.')
 }
 
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
@@ -145,9 +182,16 @@ impl Machine for Wamp {
 
     fn verdict(&self, _end: &Ending, _beats: &Beats) -> Option<Verdict> {
         let (who, which, reason, p) = self.ending.as_ref()?;
+        let label = if wamp_own(reason) {
+            reason.clone()
+        } else if reason.is_empty() {
+            which.clone()
+        } else {
+            wire_label(which, reason)
+        };
         Some(Verdict::new(
             Some(*who),
-            reason,
+            &label,
             format!(
                 "the {who} sent {which} with reason {} at packet {p}",
                 quote(reason)

@@ -867,3 +867,62 @@ fn a_frozen_tracker_is_the_same_tracker() {
         Some("keep alive timeout")
     );
 }
+
+/// Reasons and codes the protocols do not define are the peer's words: each is a cause
+/// label only quoted after its message (`disconnect "…"`), cut to 60 characters, so a
+/// 4 000-character reason fills no table and a reason "ping timeout" names no timeout the
+/// tool found; the ones the protocols define stay the label (above).
+#[test]
+fn wire_reasons_are_quoted_and_cut_in_cause_labels() {
+    let long = "banned user alice.smith@corp.example ".repeat(110);
+    assert!(long.len() > 4000);
+    let cut = |label: &str, kind: &str| {
+        let text = label
+            .strip_prefix(&format!("{kind} \""))
+            .and_then(|l| l.strip_suffix("…\""))
+            .unwrap_or_else(|| panic!("{label}"));
+        assert_eq!(text.chars().count(), 60, "{label}");
+        assert!(long.starts_with(text));
+    };
+    for (reason, want) in [
+        ("ping timeout", Some(r#"disconnect "ping timeout""#)),
+        (long.as_str(), None),
+    ] {
+        let mut s = Script::new(Some("actioncable-v1-json"), Some("/cable"));
+        let msg = serde_json::json!({"type": "disconnect", "reason": reason}).to_string();
+        s.text(Server, &msg, 4, 0);
+        let r = s.t.finish(&closed(Server, Some(1000), "", 5, 100)).unwrap();
+        let label = r.cause.unwrap();
+        match want {
+            Some(w) => assert_eq!(label, w),
+            None => cut(&label, "disconnect"),
+        }
+    }
+    let mut s = Script::new(Some("ocpp1.6"), Some("/ocpp/CP1"));
+    let msg = serde_json::json!([4, "9", long, "x", {}]).to_string();
+    s.text(Server, &msg, 4, 0);
+    let r = s.t.finish(&closed(Server, Some(1000), "", 5, 100)).unwrap();
+    cut(&r.cause.unwrap(), "CALLERROR");
+    for (reason, want) in [
+        ("wamp.close.goodbye_and_out", "wamp.close.goodbye_and_out"),
+        ("session taken over", r#"GOODBYE "session taken over""#),
+        (
+            "wamp.close.Ping Timeout",
+            r#"GOODBYE "wamp.close.Ping Timeout""#,
+        ),
+    ] {
+        let mut s = Script::new(Some("wamp.2.json"), None);
+        s.text(
+            Server,
+            &serde_json::json!([6, {}, reason]).to_string(),
+            4,
+            0,
+        );
+        let r = s.t.finish(&closed(Server, Some(1000), "", 5, 1)).unwrap();
+        assert_eq!(r.cause.as_deref(), Some(want));
+    }
+    let mut s = Script::new(Some("wamp.2.json"), None);
+    s.text(Server, &serde_json::json!([3, {}, long]).to_string(), 4, 0);
+    let r = s.t.finish(&closed(Server, Some(1000), "", 5, 1)).unwrap();
+    cut(&r.cause.unwrap(), "ABORT");
+}

@@ -12,6 +12,7 @@
 //! GENEVE, GRE, ERSPAN, IP in IP, MPLS, PPPoE); [`encapsulation`] names them for the
 //! connection a packet starts.
 
+pub mod defrag;
 mod link;
 pub mod tunnel;
 
@@ -248,6 +249,44 @@ pub struct Segment<'a> {
     /// v2 header's interface index (read here), else the key of the pcapng interface the
     /// packet was captured on (given by the analyzer, `stack::tcp::path::ifaces`).
     pub iface: Option<u32>,
+    /// Where the 4-tuple lives ([`scope`]): 0 for a packet without VLAN tags or tunnels,
+    /// else the VLAN ids and tunnel identifiers it came through, folded. Part of the flow
+    /// key, so that the same addresses in two VLANs or two VXLAN VNIs (overlapping tenant
+    /// address spaces) are two flows.
+    pub scope: u64,
+}
+
+/// One more VLAN id or tunnel identifier `x` folded into the scope `scope` (splitmix64's
+/// finalizer; never 0, which is no encapsulation).
+#[inline]
+pub fn scope(scope: u64, x: u64) -> u64 {
+    let mut z = (scope ^ x).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    (z ^ (z >> 31)) | 1
+}
+
+/// The scope of the VLAN tags (802.1Q, QinQ: up to three) of an Ethernet frame, by their
+/// VLAN ids alone (the priority bits may change within a flow): 0 without a tag.
+#[inline]
+fn vlan_scope(link: LinkType, data: &[u8]) -> u64 {
+    if link != LinkType::ETHERNET {
+        return 0;
+    }
+    let mut s = 0;
+    let mut at = 12;
+    for _ in 0..3 {
+        match data.get(at..at + 4) {
+            Some(&[t0, t1, v0, v1])
+                if matches!(u16::from_be_bytes([t0, t1]), 0x8100 | 0x88a8 | 0x9100) =>
+            {
+                s = scope(s, u64::from(u16::from_be_bytes([v0, v1]) & 0x0fff));
+                at += 4;
+            }
+            _ => break,
+        }
+    }
+    s
 }
 
 #[cfg(test)]
@@ -271,6 +310,7 @@ impl Segment<'_> {
             ip_id: None,
             window: 0,
             iface: None,
+            scope: 0,
         }
     }
 }
@@ -422,6 +462,9 @@ pub fn never_tcp(link: LinkType, data: &[u8]) -> bool {
 pub fn decode_plain<'a>(pkt: &Packet<'a>, plain: Plain) -> Option<Segment<'a>> {
     let mut seg = plain.segment_in(pkt.data.get(plain.ip as usize..)?)?;
     seg.iface = iface_of(pkt);
+    if plain.ip > 14 {
+        seg.scope = vlan_scope(pkt.link, pkt.data);
+    }
     Some(seg)
 }
 
@@ -555,6 +598,7 @@ impl Plain {
             ip_id,
             window: u16::from_be_bytes([w0, w1]),
             iface: None,
+            scope: 0,
         })
     }
 }
@@ -613,6 +657,7 @@ fn sliced<'a>(pkt: &Packet<'a>) -> Result<Segment<'a>, Skip> {
     };
     let mut seg = segment_of(&sliced, pkt.orig_len.saturating_sub(data.len() as u32))?;
     seg.iface = iface_of(pkt);
+    seg.scope = vlan_scope(pkt.link, data);
     Ok(seg)
 }
 
@@ -661,6 +706,7 @@ fn segment_of<'a>(sliced: &LaxSlicedPacket<'a>, cut: u32) -> Result<Segment<'a>,
         ip_id,
         window: tcp.window_size(),
         iface: None,
+        scope: 0,
     })
 }
 

@@ -145,11 +145,16 @@ struct Path {
     outermost: Option<(Tunnel, Option<u32>, Option<Ends>)>,
     nested: [Option<Tunnel>; MAX_TUNNELS - 1],
     count: usize,
+    /// Every VLAN id and tunnel (kind and identifier) walked through, folded
+    /// ([`super::scope`]).
+    scope: u64,
 }
 
 impl Path {
     /// One more tunnel, carried by the IP header with addresses `outer` (if any).
     fn push(&mut self, kind: Tunnel, id: Option<u32>, outer: Option<Ends>) -> Result<(), Skip> {
+        let x = id.map_or(1 << 32, u64::from);
+        self.scope = super::scope(self.scope, (kind as u64) << 40 | x);
         match self.count.checked_sub(1) {
             None => self.outermost = Some((kind, id, outer)),
             Some(i) => *self.nested.get_mut(i).ok_or(Skip::TooDeep)? = Some(kind),
@@ -191,7 +196,10 @@ fn peel_any<'a>(pkt: &Packet<'a>) -> Option<Result<(Segment<'a>, Option<Encapsul
     match walked {
         Err(e @ (Skip::TunnelFragment | Skip::TooDeep)) => Some(Err(e)),
         _ if path.count == 0 && !own_link => None,
-        w => Some(w.map(|seg| (seg, path.encapsulation()))),
+        w => Some(w.map(|mut seg| {
+            seg.scope = path.scope;
+            (seg, path.encapsulation())
+        })),
     }
 }
 
@@ -268,6 +276,7 @@ fn typed<'a>(ether_type: u16, b: &'a [u8], path: &mut Path) -> Result<Layer<'a>,
         // 802.1Q, 802.1ad (QinQ) and the older QinQ tag.
         0x8100 | 0x88a8 | 0x9100 => {
             let tag = SingleVlanHeaderSlice::from_slice(b).map_err(|_| Skip::Malformed)?;
+            path.scope = super::scope(path.scope, u64::from(tag.vlan_identifier().value()));
             Layer::Typed(tag.ether_type().0, rest(b, 4)?)
         }
         // Transparent Ethernet bridging (GRE, GENEVE).

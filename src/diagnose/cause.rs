@@ -392,6 +392,22 @@ causes! {
         /// when it sent none).
         peer_silent_s: f64,
     }
+    /// One side's receive window stayed closed to the end: the other side's zero-window
+    /// probes (RFC 9293 §3.8.6.1) kept being answered with a zero window (fewer than three
+    /// unanswered after the last answer). The reader is alive and its application reads
+    /// nothing (a slow or stuck reader), not a dead path.
+    "receive-window-closed" => WindowClosed {
+        /// The side whose window was closed (its application did not read).
+        reader: Role,
+        /// The first probe after the reader's last acknowledgement that moved forward.
+        first_packet: u64,
+        /// Probes sent again after the first, each answered with a zero window.
+        probes: u64,
+        /// Seconds from the first probe to the last.
+        seconds: f64,
+        /// The last probe.
+        last_packet: u64,
+    }
     /// An RST whose TTL (hop limit) matches none of the packets its sender's address sent
     /// before: most likely made up on the path (a firewall, load balancer, NAT or IDS).
     "reset-not-from-peer" => ForeignReset {

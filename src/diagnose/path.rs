@@ -4,8 +4,9 @@
 //! In: a finished connection's path watch (`stack::tcp::path`: each direction's first RST
 //! with its TTL and the TTLs before it, and the data still unacknowledged at the end with
 //! its retransmissions), the session's close frames and what each side sent. Out: the
-//! [`Cause`]s `close-frame-not-read`, `close-frame-not-delivered`, `unacknowledged-data`
-//! and `reset-not-from-peer`.
+//! [`Cause`]s `close-frame-not-read`, `close-frame-not-delivered`, `unacknowledged-data`,
+//! `receive-window-closed` (zero-window probes answered with a zero window to the end,
+//! RFC 9293 §3.8.6.1) and `reset-not-from-peer`.
 //! RFC 9293 §3.10.7.1 (a host with no connection answers a segment with an RST, without
 //! ACK when the segment had one), RFC 6298 §5 (retransmissions back off), RFC 791 §3.2 and
 //! RFC 8200 §3 (TTL and hop limit fall by one per router).
@@ -30,11 +31,17 @@ pub const MIN_STALL_SECONDS: f64 = 1.0;
 
 /// The data of side `s` never acknowledged, when it shows a dead path: the peer had
 /// acknowledged this side before (a capture that holds one direction only shows no ACK
-/// at all), and the retransmissions back off.
+/// at all), the retransmissions back off, and at least [`MIN_RETRANSMISSIONS`] of them
+/// came after the peer last answered with a zero window (zero-window probes answered with
+/// a zero window are a peer that is alive and reads nothing, RFC 9293 §3.8.6.1, not a dead
+/// path).
 fn dead(c: &Connection, s: Side) -> Option<Stall> {
     let w = &c.path[s];
-    w.unacknowledged(MIN_RETRANSMISSIONS)
-        .filter(|st| w.was_acknowledged() && st.last_ts.since(st.first_ts) >= MIN_STALL_SECONDS)
+    w.unacknowledged(MIN_RETRANSMISSIONS).filter(|st| {
+        w.was_acknowledged()
+            && (!st.window_shut || st.since_answer >= MIN_RETRANSMISSIONS)
+            && st.last_ts.since(st.first_ts) >= MIN_STALL_SECONDS
+    })
 }
 
 /// The close frames, first ones first (`closes` in delivery order), that no application
@@ -94,11 +101,30 @@ pub fn unread_closes(
     out
 }
 
-/// Each side's data never acknowledged, with its retransmissions.
+/// The side whose receive window stayed closed to the end: side `s`'s zero-window probes
+/// sent again at least once, and the last of them answered by the peer with a zero window
+/// (fewer than [`MIN_RETRANSMISSIONS`] unanswered after it: else the path died).
+fn window_closed(c: &Connection, s: Side) -> Option<Cause> {
+    let w = &c.path[s];
+    let st = w.stall().filter(|st| {
+        st.window_shut && st.retransmissions >= 1 && st.since_answer < MIN_RETRANSMISSIONS
+    })?;
+    Some(Cause::WindowClosed {
+        reader: c.role(s.other()),
+        first_packet: st.first_packet,
+        probes: st.retransmissions,
+        seconds: round_ms(st.last_ts.since(st.first_ts)),
+        last_packet: st.last_packet,
+    })
+}
+
+/// Each side's data never acknowledged, with its retransmissions; or, when the peer
+/// answered it with a zero window, the peer's closed window.
 pub fn unacknowledged(c: &Connection, closes: &[&CloseFrame], sent: PerSide<&Stats>) -> Vec<Cause> {
     let mut out = Vec::new();
     for s in Side::BOTH {
         let Some(st) = dead(c, s) else {
+            out.extend(window_closed(c, s));
             continue;
         };
         let from = c.role(s);

@@ -29,7 +29,7 @@ pub fn own_reading(head: &mut Head, causes: &[Cause]) {
             fix,
             ..
         } => Some(fix.clone().unwrap_or_else(|| {
-            format!("The {protocol} messages say why the session ended (\"{cause}\"); the close status is only how the transport ended after it. Change what made the application end it, if it should not have.")
+            format!("The {protocol} messages say why the session ended ({}); the close status is only how the transport ended after it. Change what made the application end it, if it should not have.", quoted(cause))
         })),
         _ => None,
     });
@@ -139,9 +139,10 @@ pub fn words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
             match ended_by {
                 Some(by) => write!(
                     f,
-                    "{protocol}: the {by}'s application ended the session, \"{cause}\""
+                    "{protocol}: the {by}'s application ended the session, {}",
+                    quoted(cause)
                 )?,
-                None => write!(f, "{protocol} names the ending: \"{cause}\"")?,
+                None => write!(f, "{protocol} names the ending: {}", quoted(cause))?,
             }
             match evidence.as_slice() {
                 [] => {}
@@ -154,6 +155,16 @@ pub fn words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
             f.write_str("; the Application line says more.")
         }
         _ => Ok(()),
+    }
+}
+
+/// An application's cause label in quotes, unless it quotes the peer's words itself
+/// (`disconnect "…"`, `app::wire_label`).
+fn quoted(cause: &str) -> Cow<'_, str> {
+    if cause.contains('"') {
+        Cow::Borrowed(cause)
+    } else {
+        Cow::Owned(format!("\"{cause}\""))
     }
 }
 

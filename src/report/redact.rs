@@ -10,7 +10,10 @@
 //! command line dropped. This covers the WebSocket connections, their TLS, and the TLS
 //! connections listed as encrypted (`seen.encrypted`). Close reasons, codes and packet
 //! numbers are kept: they are the point; so are TLS versions, cipher suites, ALPN and
-//! alerts.
+//! alerts. An application's cause is kept when the protocol defines it; the peer's own words
+//! in it (an Action Cable disconnect reason, an OCPP CALLERROR code or a WAMP reason the
+//! protocol does not define: `disconnect "…"`, `app::wire_label`) are left out, in the
+//! application's cause and in the status's causes and words alike, as is its summary.
 //! The report says it was redacted. The encrypted connections are named first, then the
 //! WebSocket connections in id order; a report whose connections are in a store redacts
 //! them as they are read back, going on from the names the encrypted ones were given
@@ -18,6 +21,7 @@
 
 use super::tls::{EncryptedReport, TlsReport};
 use super::{ConnectionReport, Host, Report};
+use crate::diagnose::{Cause, Status};
 use std::collections::HashMap;
 
 /// The pseudonyms given so far.
@@ -127,6 +131,23 @@ impl Names {
                 id.value = "[redacted]".into();
             }
             a.summary = None;
+            if let Some(label) = a.cause.as_deref().and_then(crate::app::redact_label) {
+                a.cause = Some(label);
+            }
+        }
+        // The status says the application's cause too: its words are made again from the
+        // redacted label.
+        let mut relabelled = false;
+        for cause in &mut c.status.causes {
+            if let Cause::Application { cause: label, .. } = cause {
+                if let Some(l) = crate::app::redact_label(label) {
+                    *label = l;
+                    relabelled = true;
+                }
+            }
+        }
+        if relabelled {
+            c.status = Status::of(std::mem::take(&mut c.status.causes));
         }
         let h = &mut c.handshake;
         h.host = h.host.as_deref().map(|x| self.host(x));

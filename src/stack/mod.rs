@@ -425,6 +425,47 @@ mod tests {
         assert!(!st.ignored());
     }
 
+    /// A request head of 60 KiB (a long cookie) sent one byte per segment, then the response
+    /// one byte per segment: each head is parsed when a line ends, not on every byte (65 536
+    /// parses from the start of the head made it quadratic), and the session is the same.
+    #[test]
+    fn a_head_one_byte_per_segment_is_parsed_once_per_line() {
+        use super::http1::parse::PARSED;
+        let cookie = format!("Cookie: c={}\r\n", "x".repeat(60_000));
+        let mut request = UPGRADE.to_vec();
+        let at = request.len() - 2;
+        request.splice(at..at, cookie.bytes());
+        let mut st = Stack::default();
+        PARSED.with(|n| n.set(0));
+        for (i, b) in request.iter().enumerate() {
+            st.on_event(
+                Side::B,
+                data(std::slice::from_ref(b), 4 + i as u64),
+                &KeyLog::new(),
+            );
+        }
+        for (i, b) in SWITCH.iter().enumerate() {
+            st.on_event(
+                Side::A,
+                data(std::slice::from_ref(b), 70_000 + i as u64),
+                &KeyLog::new(),
+            );
+        }
+        let lines = (request
+            .iter()
+            .chain(SWITCH)
+            .filter(|&&b| b == b'\n')
+            .count()) as u64;
+        let parsed = PARSED.with(std::cell::Cell::get);
+        assert!(parsed <= lines + 2, "{parsed} parses for {lines} lines");
+        let sessions: Vec<&Session> = st.sessions().collect();
+        assert_eq!(sessions.len(), 1);
+        let w = sessions[0];
+        assert_eq!(w.handshake.path.as_deref(), Some("/chat"));
+        assert_eq!(w.handshake.accept_valid(), Some(true));
+        assert!(w.decoder(Side::A).is_some() && w.decoder(Side::B).is_some());
+    }
+
     #[test]
     fn plain_http_carries_no_session_and_is_ignored() {
         let mut st = Stack::default();

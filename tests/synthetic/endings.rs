@@ -227,3 +227,74 @@ fn no_quiet_spell_is_claimed_when_a_frame_came_after_the_end() {
         "no frame after the FIN"
     );
 }
+
+/// Zero-window probes (RFC 9293 §3.8.6.1) as BSD, macOS and Windows stacks send them: one
+/// byte beyond the window, sent again and again as the timer backs off, each answered at
+/// once by an ACK that takes nothing and still offers a zero window. The client is alive and
+/// reads nothing (a slow reader): no dead path is named. Probes that the client stopped
+/// answering (two answers, then four probes and nothing) are still a dead path.
+#[test]
+fn zero_window_probes_answered_at_once_are_no_dead_path() {
+    let probes = |answers: usize| {
+        let mut s = Session::new(40105, 8080);
+        s.open();
+        s.send(Client, &text(Client, "subscribe"));
+        s.send(Server, &text(Server, &"x".repeat(100)));
+        // The client's buffer is full: it acknowledges everything with a zero window.
+        s.window[0] = 0;
+        s.ack(Client);
+        let next = text(Server, &"y".repeat(100));
+        let seq = s.next[1];
+        let mut gap_ms = 200;
+        let mut sent = Vec::new();
+        for i in 0..6 {
+            s.clock = wsclose::__internals::capture::Timestamp(s.clock.0 + gap_ms * 1_000_000);
+            gap_ms *= 2;
+            sent.push(s.emit(Server, 0, seq, &next[..1], None));
+            if i < answers {
+                s.ack(Client);
+            }
+        }
+        s.rst(Server);
+        let r = analyze_timed(s.link, &s.pkts, Default::default());
+        (only(&r).clone(), sent)
+    };
+    let (c, sent) = probes(6);
+    let kinds: Vec<&str> = c.status.causes.iter().map(|k| k.kind()).collect();
+    assert_eq!(c.status.code, Some(1006));
+    assert!(
+        !kinds.contains(&"unacknowledged-data"),
+        "{kinds:?}: {}",
+        c.status.detail
+    );
+    assert!(!c.status.detail.contains("died"), "{}", c.status.detail);
+    // What it was instead: the client's window stayed closed, a slow reader.
+    assert!(kinds.contains(&"receive-window-closed"), "{kinds:?}");
+    let json = serde_json::to_value(&c).unwrap();
+    let closed = json["status"]["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kind"] == "receive-window-closed")
+        .unwrap();
+    assert_eq!(closed["reader"], "client");
+    assert_eq!(closed["first_packet"], sent[0]);
+    assert_eq!(closed["last_packet"], sent[5]);
+    assert_eq!(closed["probes"], 5);
+    assert!(
+        c.status.detail.contains("slow or stuck reader"),
+        "{}",
+        c.status.detail
+    );
+    // Answered twice, then nothing: the four probes after the last answer are a dead path.
+    let (c, sent) = probes(2);
+    let kinds: Vec<&str> = c.status.causes.iter().map(|k| k.kind()).collect();
+    assert!(kinds.contains(&"unacknowledged-data"), "{kinds:?}");
+    assert!(!kinds.contains(&"receive-window-closed"), "{kinds:?}");
+    assert!(
+        c.status.detail.contains("died")
+            && c.status.detail.contains(&format!("(packet {})", sent[0])),
+        "{}",
+        c.status.detail
+    );
+}

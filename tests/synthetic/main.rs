@@ -21,6 +21,7 @@ use wsclose::report::Report;
 mod closes;
 mod endings;
 mod faults;
+mod fragments;
 mod frames;
 mod targets;
 mod violations;

@@ -147,3 +147,97 @@ fn a_timeline_that_lost_frames_says_how_many() {
         .get("timeline_frames_left_out")
         .is_none());
 }
+
+/// A close reason naming URLs and an address (`http://…`, `www.…`, `user@host`): GitHub and
+/// GitLab turn such bare text into links in a ticket, so the Markdown report breaks each
+/// with a backslash escape (`http\://`, `www\.`, `\@`), which renders as the same text and
+/// links nowhere; no bare form is left anywhere in the Markdown.
+#[test]
+fn markdown_leaves_no_autolink_in_wire_text() {
+    let mut s = Session::new(40140, 8080);
+    s.open();
+    let reason = "go to https://evil.example/login or www.evil.example, mail root@evil.example";
+    s.send(Server, &close(Server, 4000, reason));
+    s.send(Client, &close(Client, 4000, "ok"));
+    s.fins(Server);
+    let r = s.analyze();
+    let md = wsclose::render::markdown::render(&r, &[None]);
+    for bare in ["https://evil", "www.evil", "root@evil"] {
+        assert!(!md.contains(bare), "{bare} in {md}");
+    }
+    for broken in [
+        "https\\://evil.example/login",
+        "www\\.evil.example",
+        "root\\@evil.example",
+    ] {
+        assert!(md.contains(broken), "{broken} not in {md}");
+    }
+}
+
+/// An application session on `port` whose subprotocol is `proto`, ended by the server's
+/// text message `last` and a close.
+fn app_session(port: u16, proto: &str, last: &str) -> Report {
+    let mut s = Session::new(port, 8080);
+    s.handshake();
+    let request = format!(
+        "GET /cable HTTP/1.1\r\nHost: example.test\r\nUpgrade: websocket\r\n\
+         Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: {proto}\r\n\r\n"
+    );
+    s.send(Client, request.as_bytes());
+    let response = format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: {proto}\r\n\r\n"
+    );
+    s.send(Server, response.as_bytes());
+    s.send(Server, &text(Server, last));
+    s.send(Server, &close(Server, 1000, ""));
+    s.send(Client, &close(Client, 1000, ""));
+    s.fins(Server);
+    s.analyze()
+}
+
+/// `--redact` leaves out the peer's words where an application's cause is made of them (an
+/// Action Cable disconnect reason, an OCPP CALLERROR code, a WAMP reason), in every format
+/// and in the status's causes; the message they came in is still named.
+#[test]
+fn redact_leaves_out_application_wire_text_used_as_the_cause() {
+    let secret = "banned user alice.smith@corp.example";
+    for (port, proto, last, kind) in [
+        (
+            40150,
+            "actioncable-v1-json",
+            serde_json::json!({"type": "disconnect", "reason": secret}).to_string(),
+            "disconnect",
+        ),
+        (
+            40151,
+            "ocpp1.6",
+            serde_json::json!([4, "1", secret, "details", {}]).to_string(),
+            "CALLERROR",
+        ),
+        (
+            40152,
+            "wamp.2.json",
+            serde_json::json!([6, {}, secret]).to_string(),
+            "GOODBYE",
+        ),
+    ] {
+        let mut r = app_session(port, proto, &last);
+        let app = only(&r).application.as_ref().unwrap();
+        assert!(app.cause.as_deref().unwrap().contains("alice"), "{proto}");
+        wsclose::report::redact::redact(&mut r);
+        let c = only(&r);
+        let want = format!("{kind} \"[redacted]\"");
+        assert_eq!(
+            c.application.as_ref().unwrap().cause.as_deref(),
+            Some(want.as_str())
+        );
+        let json = serde_json::to_string(&c.status.causes).unwrap();
+        assert!(json.contains(&want.replace('"', "\\\"")), "{proto}: {json}");
+        let html = wsclose::render::html::render(&r, &[None]);
+        for (format, out) in every_format(&r).into_iter().chain([("html", html)]) {
+            assert!(!out.contains("alice"), "{proto}, {format}:\n{out}");
+        }
+    }
+}

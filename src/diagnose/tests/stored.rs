@@ -255,6 +255,13 @@ fn one_of_each() -> Vec<Cause> {
             peer_next: None,
             peer_silent_s: 9.216,
         },
+        Cause::WindowClosed {
+            reader: Role::Client,
+            first_packet: 9,
+            probes: 5,
+            seconds: 12.4,
+            last_packet: 19,
+        },
         Cause::ForeignReset {
             by: Role::Server,
             packet: 129,

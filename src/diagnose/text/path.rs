@@ -79,6 +79,16 @@ pub(super) fn path_words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
                 ),
             }
         }
+        Cause::WindowClosed {
+            reader,
+            first_packet,
+            probes,
+            seconds,
+            last_packet,
+        } => {
+            let sender = reader.peer();
+            write!(f, "The {reader} read nothing more: its receive window stayed closed to the end. The {sender}'s zero-window probes from packet {first_packet} to packet {last_packet} ({} over {}) kept being answered with a zero window, so the {reader} was alive and reachable and its application did not read (a slow or stuck reader); the path did not die.", probes + 1, Secs(*seconds))
+        }
         Cause::ForeignReset {
             by,
             packet,
@@ -117,6 +127,7 @@ fn ttl_range(low: u8, high: u8, sep: &str) -> String {
 /// The advice of a path cause.
 pub(super) fn path_hint(c: &Cause) -> String {
     match c {
+        Cause::WindowClosed { reader, .. } => format!("Find why the {reader}'s application stopped reading the connection: a blocked or busy event loop, a handler that never returns, back-pressure it never released, or a consumer slower than what the other side sends; the other side should bound what it queues for a slow {reader} (a send buffer limit, dropping or closing with 1008 or 1013)."),
         Cause::ForeignReset { by, .. } => format!("Find the box between the two that resets connections in the {by}'s name: firewall or IDS rules, a NAT or load balancer whose flow table dropped the connection (an idle timeout there); a capture on the {by}'s own host shows it never sent that RST."),
         _ => "Nothing the peers sent was wrong: the path between them broke. Look at what sits between them (NAT, firewall, load balancer, Wi-Fi or mobile link) at that time, send pings often enough to notice a dead path quickly, and reconnect with backoff.".into(),
     }
@@ -133,6 +144,15 @@ pub fn path_evidence(c: &Cause) -> Option<(String, Vec<u64>)> {
             ..
         } => Some((
             format!("the {from}'s data from packet {first_packet} and {retransmissions} retransmissions (to packet {last_packet}) were never acknowledged"),
+            vec![*first_packet, *last_packet],
+        )),
+        Cause::WindowClosed {
+            reader,
+            first_packet,
+            last_packet,
+            ..
+        } => Some((
+            format!("the {}'s zero-window probes from packet {first_packet} to packet {last_packet} kept being answered with a zero window: the {reader} read nothing", reader.peer()),
             vec![*first_packet, *last_packet],
         )),
         Cause::ForeignReset {

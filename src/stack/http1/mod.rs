@@ -327,8 +327,11 @@ impl Http1 {
                     bytes, packet, ts, ..
                 } => {
                     buf.extend_from_slice(bytes);
-                    let buf = std::mem::take(buf);
-                    self.http(ctx, s, buf, packet, ts);
+                    // Still partial unless a line ended (`worth_parsing`).
+                    if http::worth_parsing(buf, bytes.len()) {
+                        let buf = std::mem::take(buf);
+                        self.http(ctx, s, buf, packet, ts);
+                    }
                 }
             },
         }

@@ -119,7 +119,31 @@ fn append(slot: &mut Option<String>, value: &[u8]) {
     }
 }
 
+/// Whether a head buffered in `buf`, whose last `new` bytes just came, is worth parsing
+/// again: its first bytes (a stream that is not HTTP is told at once), a line that ended in
+/// the new bytes (a head ends only at a line's end, and a line's verdict, done, wrong or too
+/// many headers, is final there: at most `MAX_HEADERS` (64) lines and the request or status
+/// line are parsed before the head is done or refused), or past [`MAX_HEADER_BYTES`].
+/// Otherwise it is still partial: parsed again on every segment, a head sent one byte per
+/// segment was parsed from its start 65 536 times (quadratic).
+pub fn worth_parsing(buf: &[u8], new: usize) -> bool {
+    let before = buf.len().saturating_sub(new);
+    before == 0
+        || buf.len() > MAX_HEADER_BYTES
+        || buf
+            .get(before..)
+            .is_some_and(|b| memchr::memchr(b'\n', b).is_some())
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Heads parsed on this thread (requests and responses), for the tests that count them.
+    pub static PARSED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
 pub fn parse_request(buf: &[u8]) -> Parsed<Request> {
+    #[cfg(test)]
+    PARSED.with(|n| n.set(n.get() + 1));
     match request_in(buf, buf) {
         Ok(parsed) => parsed,
         Err(httparse::Error::HeaderName | httparse::Error::HeaderValue) => {
@@ -334,6 +358,8 @@ fn base64_len(s: &str) -> Option<usize> {
 }
 
 pub fn parse_response(buf: &[u8]) -> Parsed<Response> {
+    #[cfg(test)]
+    PARSED.with(|n| n.set(n.get() + 1));
     match response_in(buf, buf) {
         Ok(parsed) => parsed,
         Err(httparse::Error::HeaderName | httparse::Error::HeaderValue) => {

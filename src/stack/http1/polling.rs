@@ -144,6 +144,9 @@ impl Polling {
                 }
                 Reading::Head(buf) => {
                     buf.extend_from_slice(bytes);
+                    if !http::worth_parsing(buf, bytes.len()) {
+                        return None;
+                    }
                     let head = std::mem::take(buf);
                     let done = if s == self.client {
                         match http::parse_request(&head) {
@@ -315,6 +318,44 @@ mod tests {
             Some(7),
             "only a handshake's body is read"
         );
+    }
+
+    /// The handshake's answer, then a polling request with a 60 KiB cookie and its answer,
+    /// one byte per segment: each head is parsed when a line ends, not on every byte (the
+    /// whole head again on each was quadratic), and they are read as before.
+    #[test]
+    fn heads_one_byte_per_segment_are_parsed_once_per_line() {
+        use super::super::parse::PARSED;
+        let mut p = start(Side::A, "/socket.io/?EIO=4&transport=polling&t=x").expect("polling");
+        let request = format!(
+            "GET /socket.io/?EIO=4&transport=polling&sid=abc HTTP/1.1\r\nCookie: c={}\r\n\r\n",
+            "x".repeat(60_000)
+        );
+        let exchange = [
+            (Side::B, response(OPEN)),
+            (Side::A, request),
+            (Side::B, response("6")),
+        ];
+        PARSED.with(|n| n.set(0));
+        let mut packet = 4;
+        let mut lines = 0;
+        for (side, bytes) in &exchange {
+            for b in bytes.as_bytes() {
+                p.data(
+                    *side,
+                    std::slice::from_ref(b),
+                    packet,
+                    Timestamp(packet as i64),
+                );
+                packet += 1;
+            }
+            lines += bytes.matches('\n').count() as u64;
+        }
+        let parsed = PARSED.with(std::cell::Cell::get);
+        assert!(parsed <= lines + 3, "{parsed} parses for {lines} lines");
+        assert_eq!(p.sid.as_deref(), Some("abc"));
+        assert_eq!(p.requests, 2);
+        assert_eq!(p.last_response.map(|l| l.0), Some(packet - 1));
     }
 
     #[test]

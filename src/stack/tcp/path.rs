@@ -14,7 +14,10 @@
 //! - the TTLs this direction's packets carried before its first RST, and that RST's own,
 //!   to tell a reset its endpoint sent from one a box on the path made up.
 //! - a stall: data (or a FIN) sent after the peer's last acknowledgement that advanced,
-//!   with its retransmissions; still open at the end, it was never acknowledged.
+//!   with its retransmissions; still open at the end, it was never acknowledged. When the
+//!   peer answered it with ACKs of a zero window (the one-byte zero-window probes of BSD,
+//!   macOS and Windows stacks, RFC 9293 §3.8.6.1), the stall says so: the peer is alive
+//!   and reads nothing, the path is not dead.
 //!
 //! Memory is constant: a ring of [`RING`] recent segment fingerprints and a few numbers.
 //! A segment is compared with the ring's slots through one key each (its sequence and
@@ -70,6 +73,9 @@ const HAS_TTL: u8 = 4;
 const HAS_ID: u8 = 8;
 const STALLED: u8 = 16;
 const RESET: u8 = 32;
+/// During the stall the peer answered with a zero window at the stall's start: the bytes
+/// sent are zero-window probes (RFC 9293 §3.8.6.1), not data a dead path lost.
+const WINDOW_SHUT: u8 = 64;
 
 /// What every segment reads or writes, on one cache line: the keys of the recent segments,
 /// the peer's highest acknowledgement and this direction's highest sequence number sent, the
@@ -100,6 +106,9 @@ struct Cold {
     last_ts: Timestamp,
     peer_packet: u64,
     peer_ts: Timestamp,
+    /// `retransmissions` when the peer last answered with a zero window (see
+    /// [`WINDOW_SHUT`]).
+    answered_at: u64,
 }
 
 /// The first RST of a direction: its packet, time, and what its IP header carried.
@@ -131,6 +140,12 @@ pub struct Stall {
     pub last_ts: Timestamp,
     /// The first packet the peer sent after the stall began (that did not end it).
     pub peer_next: Option<(u64, Timestamp)>,
+    /// The peer answered during the stall with an acknowledgement of its start and a zero
+    /// window: the peer is alive and its application reads nothing (its receive buffer is
+    /// full); what was sent are zero-window probes, not data a dead path lost...
+    pub window_shut: bool,
+    /// ... up to its last such answer: the retransmissions sent since, unanswered.
+    pub since_answer: u64,
 }
 
 /// One direction's watch over the path (see the module header): what every segment may
@@ -351,7 +366,7 @@ impl PathWatch {
             c.last_ts = ts;
         } else if !(again && l.bits & HAS_ACKED != 0 && !before(l.acked, end)) {
             // (Bytes the peer already acknowledged, sent again, start no stall.)
-            l.bits |= STALLED;
+            l.bits = (l.bits | STALLED) & !WINDOW_SHUT;
             self.cold = Cold {
                 since_packet: packet,
                 since_ts: ts,
@@ -360,6 +375,7 @@ impl PathWatch {
                 last_ts: ts,
                 peer_packet: 0,
                 peer_ts: Timestamp::default(),
+                answered_at: 0,
             };
         }
         if l.bits & HAS_SENT == 0 || before(l.sent_end, end) {
@@ -374,7 +390,24 @@ impl PathWatch {
         let l = &mut self.line;
         if l.bits & HAS_ACKED == 0 || before(l.acked, ack) {
             l.acked = ack;
-            l.bits = (l.bits | HAS_ACKED) & !STALLED;
+            l.bits = (l.bits | HAS_ACKED) & !(STALLED | WINDOW_SHUT);
+        }
+    }
+
+    /// The peer's acknowledgement `ack` advertised `window`: during a stall, one at the
+    /// stall's start with a zero window shows a peer that is alive but takes nothing more
+    /// (the bytes sent are zero-window probes); one with an open window (a window update)
+    /// takes that back.
+    #[inline]
+    pub fn window(&mut self, ack: u32, window: u16) {
+        let l = &mut self.line;
+        if l.bits & STALLED != 0 && l.bits & HAS_ACKED != 0 && l.acked == ack {
+            if window == 0 {
+                l.bits |= WINDOW_SHUT;
+                self.cold.answered_at = self.cold.retransmissions;
+            } else {
+                l.bits &= !WINDOW_SHUT;
+            }
         }
     }
 
@@ -397,6 +430,8 @@ impl PathWatch {
             last_packet: c.last_packet,
             last_ts: c.last_ts,
             peer_next: (c.peer_packet != 0).then_some((c.peer_packet, c.peer_ts)),
+            window_shut: self.line.bits & WINDOW_SHUT != 0,
+            since_answer: c.retransmissions - c.answered_at.min(c.retransmissions),
         })
     }
 
@@ -429,6 +464,7 @@ pub fn segment(
         me.sent(seg, packet, ts);
         if seg.ack_flag {
             peer.acked(seg.ack);
+            peer.window(seg.ack, seg.window);
         }
     }
     peer.peer_sent(packet, ts);
