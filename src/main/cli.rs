@@ -225,7 +225,7 @@ pub enum Command {
     /// Print the man page (roff) of wsclose, or of one of its commands (`wsclose man analyze`
     /// is wsclose-analyze(1)), e.g. `wsclose man | man -l -`.
     Man {
-        /// A command: analyze, explain, codes, extract, live, interfaces, schema.
+        /// A command: analyze, explain, codes, extract, annotate, live, interfaces, schema.
         #[arg(value_name = "COMMAND")]
         command: Option<String>,
     },

@@ -1,0 +1,386 @@
+//! `wsclose annotate` and `analyze --annotate`: every packet copied unchanged (the report of
+//! the copy is the report of the input), comments on the packets that matter, each
+//! starting with its connection's id and status, escaped and bounded; the selection, the
+//! secrets only when asked, and the refusals (`--redact`, standard input, an output that is
+//! an input). Wireshark's view is checked through tshark where it is installed (`.ci/run`
+//! installs it); skipped, saying so, where not.
+
+#[path = "common/run.rs"]
+mod run;
+#[path = "common/skip.rs"]
+mod skip;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn fixture(name: &str) -> String {
+    format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// (stdout, stderr, exit code).
+fn run(args: &[&str]) -> (Vec<u8>, String, Option<i32>) {
+    let out = Command::cargo_bin("wsclose")
+        .unwrap()
+        .env_remove("SSLKEYLOGFILE")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code(),
+    )
+}
+
+fn report(args: &[&str]) -> Value {
+    let mut all = vec!["analyze", "--format", "json", "--threads", "1"];
+    all.extend_from_slice(args);
+    let (out, err, code) = run(&all);
+    assert_eq!(code, Some(0), "{err}");
+    serde_json::from_slice(&out).unwrap()
+}
+
+/// The pcapng blocks of a little-endian file: (type, body).
+fn blocks(bytes: &[u8]) -> Vec<(u32, &[u8])> {
+    let word = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap());
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let len = word(at + 4) as usize;
+        assert_eq!(word(at + len - 4) as usize, len, "block at {at}");
+        out.push((word(at), &bytes[at + 8..at + len - 4]));
+        at += len;
+    }
+    out
+}
+
+/// The comment options (code 1) of an options area.
+fn comments(mut options: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    while options.len() >= 4 {
+        let code = u16::from_le_bytes([options[0], options[1]]);
+        let len = u16::from_le_bytes([options[2], options[3]]) as usize;
+        if code == 0 {
+            break;
+        }
+        if code == 1 {
+            out.push(String::from_utf8(options[4..4 + len].to_vec()).expect("UTF-8"));
+        }
+        options = &options[(4 + len.div_ceil(4) * 4).min(options.len())..];
+    }
+    out
+}
+
+/// Each packet's comments, in order (Enhanced Packet Blocks), and the section header's.
+fn packet_comments(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut header = Vec::new();
+    let mut packets = Vec::new();
+    for (kind, body) in blocks(bytes) {
+        match kind {
+            0x0A0D_0D0A => header = comments(&body[16..]),
+            6 => {
+                let caplen = u32::from_le_bytes(body[12..16].try_into().unwrap()) as usize;
+                packets.push(comments(&body[20 + caplen.div_ceil(4) * 4..]));
+            }
+            _ => {}
+        }
+    }
+    (header, packets)
+}
+
+fn connections_without_inputs(mut r: Value) -> Value {
+    r["connections"].take()
+}
+
+/// Every packet is copied, in order, unchanged: the annotated file's report is the input's,
+/// connection by connection; the comments name the connection and status, the close frames
+/// and the TCP endings at their packets, and the diagnosis once.
+#[test]
+fn every_packet_is_copied_and_the_closes_are_commented() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("many.pcapng");
+    let out_s = out.to_str().unwrap();
+    let input = fixture("node-many.pcap.gz");
+    let (_, err, code) = run(&["annotate", &input, "-w", out_s]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("wrote 72 packets") && err.contains("on 5 connections"),
+        "{err}"
+    );
+    let original = report(&[&input]);
+    let copy = report(&[out_s]);
+    assert_eq!(copy["seen"]["packets"], 72);
+    assert_eq!(
+        connections_without_inputs(copy),
+        connections_without_inputs(original.clone())
+    );
+
+    let bytes = std::fs::read(&out).unwrap();
+    let (header, packets) = packet_comments(&bytes);
+    assert_eq!(packets.len(), 72);
+    assert!(
+        header.iter().any(|h| h.starts_with("wsclose ")),
+        "{header:?}"
+    );
+    assert!(
+        header
+            .iter()
+            .any(|h| h.contains("command: wsclose annotate")),
+        "{header:?}"
+    );
+    assert!(
+        header
+            .iter()
+            .any(|h| h.starts_with("by status:") && h.contains("1 × 4000")),
+        "{header:?}"
+    );
+    // Each close frame and TCP ending the report names has its comment at its packet.
+    for c in original["connections"].as_array().unwrap() {
+        let id = c["id"].as_u64().unwrap();
+        let head = format!("wsclose #{id} [");
+        let at = |packet: &Value| &packets[packet.as_u64().unwrap() as usize - 1];
+        for f in c["close_frames"].as_array().unwrap() {
+            let here = at(&f["packet"]);
+            let close = format!("{} close", f["from"].as_str().unwrap());
+            assert!(
+                here.iter()
+                    .any(|t| t.starts_with(&head) && t.contains(&close)),
+                "connection {id}, packet {}: {here:?}",
+                f["packet"]
+            );
+        }
+        for e in c["tcp_ends"].as_array().unwrap() {
+            let here = at(&e["packet"]);
+            assert!(
+                here.iter()
+                    .any(|t| t.starts_with(&head) && t.contains("TCP ")),
+                "connection {id}: {here:?}"
+            );
+        }
+        let why: Vec<_> = packets
+            .iter()
+            .flatten()
+            .filter(|t| t.starts_with(&head) && t.contains("]: why: "))
+            .collect();
+        assert_eq!(why.len(), 1, "connection {id}: one diagnosis: {why:?}");
+    }
+    // Connection 3's status starts its comments, and its close is its own code's.
+    assert!(packets.iter().flatten().any(|t| t.starts_with(
+        "wsclose #3 [4000 Private Use]: server close 4000 Private Use \"app specific\""
+    )));
+    // Nothing else is commented: packets with no event of a connection have none.
+    let commented = packets.iter().filter(|p| !p.is_empty()).count();
+    assert!((20..40).contains(&commented), "{commented}");
+}
+
+/// Wireshark's view of it: tshark reads the file, and `frame.comment contains "wsclose
+/// #3 ["` selects connection 3's packets and no other's.
+#[test]
+fn tshark_filters_one_connection_by_its_comments() {
+    let found = std::process::Command::new("tshark")
+        .arg("-v")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        skip::skipped(format_args!(
+            "tshark is not installed: the filter is not checked"
+        ));
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("many.pcapng");
+    let out_s = out.to_str().unwrap();
+    let (_, err, code) = run(&["annotate", &fixture("node-many.pcap.gz"), "-w", out_s]);
+    assert_eq!(code, Some(0), "{err}");
+    let shown = std::process::Command::new("tshark")
+        .args(["-r", out_s, "-Y", "frame.comment contains \"wsclose #3 [\""])
+        .args(["-T", "fields", "-e", "tcp.srcport", "-e", "tcp.dstport"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&run::stdout_of(shown)).into_owned();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() >= 5, "{text}");
+    // Connection 3 is 127.0.0.1:31022 → :9020.
+    assert!(lines.iter().all(|l| l.contains("31022")), "{text}");
+}
+
+/// Wire text reaches a comment escaped (no control or format character) and bounded.
+#[test]
+fn wire_text_in_comments_is_escaped_and_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("hostile.pcapng");
+    let out_s = out.to_str().unwrap();
+    let (_, err, code) = run(&[
+        "annotate",
+        &fixture("node-close-hostile-reason.pcap"),
+        "-w",
+        out_s,
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let (_, packets) = packet_comments(&std::fs::read(&out).unwrap());
+    let all: Vec<&String> = packets.iter().flatten().collect();
+    assert!(all.iter().any(|t| t.contains(" close ")), "{all:?}");
+    for t in &all {
+        assert!(t.len() <= 400, "{} bytes: {t}", t.len());
+        assert!(
+            !t.chars().any(|c| c.is_control()
+                || ('\u{200b}'..='\u{200f}').contains(&c)
+                || ('\u{202a}'..='\u{202e}').contains(&c)),
+            "{t:?}"
+        );
+    }
+}
+
+/// The selection chooses the connections commented; `--only-selected` copies only their
+/// packets.
+#[test]
+fn the_selection_chooses_the_comments_and_only_selected_the_packets() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = fixture("node-many.pcap.gz");
+    let all = dir.path().join("all.pcapng");
+    let only = dir.path().join("only.pcapng");
+    let (_, err, code) = run(&[
+        "annotate",
+        &input,
+        "--connection",
+        "5",
+        "-w",
+        all.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let (_, packets) = packet_comments(&std::fs::read(&all).unwrap());
+    assert_eq!(packets.len(), 72);
+    let heads: std::collections::BTreeSet<String> = packets
+        .iter()
+        .flatten()
+        .map(|t| t.split(" [").next().unwrap().to_string())
+        .collect();
+    assert_eq!(heads.into_iter().collect::<Vec<_>>(), ["wsclose #5"]);
+
+    let (_, err, code) = run(&[
+        "annotate",
+        &input,
+        "--connection",
+        "5",
+        "--only-selected",
+        "-w",
+        only.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let original = report(&[&input]);
+    let five = &original["connections"][4];
+    let copy = report(&[only.to_str().unwrap()]);
+    assert_eq!(copy["connections"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        copy["connections"][0]["status"]["code"],
+        five["status"]["code"]
+    );
+    let packets = copy["seen"]["packets"].as_u64().unwrap();
+    assert!(
+        packets
+            <= five["last_packet"].as_u64().unwrap() - five["first_packet"].as_u64().unwrap() + 1
+            && packets >= 6,
+        "{packets}"
+    );
+}
+
+/// `analyze --annotate` writes the same packets and comments as `annotate`, and prints its
+/// report as usual.
+#[test]
+fn analyze_annotate_writes_the_same_file_beside_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = fixture("node-many.pcap.gz");
+    let a = dir.path().join("a.pcapng");
+    let b = dir.path().join("b.pcapng");
+    let (_, err, code) = run(&["annotate", &input, "-w", a.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{err}");
+    let (out, err, code) = run(&[
+        "analyze",
+        &input,
+        "--format",
+        "json",
+        "--annotate",
+        b.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let r: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(r["summary"]["connections"], 5);
+    let (ha, pa) = packet_comments(&std::fs::read(&a).unwrap());
+    let (hb, pb) = packet_comments(&std::fs::read(&b).unwrap());
+    assert_eq!(pa, pb);
+    // The headers differ only in the command line.
+    assert_eq!(ha.len(), hb.len());
+    assert_eq!(ha[0], hb[0]);
+    assert_eq!(ha.last(), hb.last());
+}
+
+/// TLS secrets go into the file only with `--with-secrets` (a Decryption Secrets Block,
+/// before the first packet), and the copy then decrypts with no key log.
+#[test]
+fn secrets_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = fixture("tls/chromium-nginx-tls13-close-1000.pcap");
+    let keys = fixture("tls/chromium-nginx-tls13-close-1000.keylog");
+    let plain = dir.path().join("plain.pcapng");
+    let secret = dir.path().join("secret.pcapng");
+    for (out, extra) in [(&plain, None), (&secret, Some("--with-secrets"))] {
+        let mut args = vec![
+            "annotate",
+            &input,
+            "--keylog",
+            &keys,
+            "-w",
+            out.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        let (_, err, code) = run(&args);
+        assert_eq!(code, Some(0), "{err}");
+    }
+    let has_dsb = |p: &std::path::Path| {
+        let bytes = std::fs::read(p).unwrap();
+        let b = blocks(&bytes);
+        let dsb = b.iter().position(|(k, _)| *k == 0x0A);
+        let first_packet = b.iter().position(|(k, _)| *k == 6);
+        if let (Some(d), Some(f)) = (dsb, first_packet) {
+            assert!(d < f, "the secrets come before the packets");
+        }
+        dsb.is_some()
+    };
+    assert!(!has_dsb(&plain));
+    assert!(has_dsb(&secret));
+    let decrypted = report(&[secret.to_str().unwrap()]);
+    assert_eq!(decrypted["connections"][0]["status"]["code"], 1000);
+    let (_, packets) = packet_comments(&std::fs::read(&secret).unwrap());
+    assert!(packets.iter().flatten().any(|t| t.contains("close 1000")));
+}
+
+/// `--redact` is refused (the packets carry what it hides), so are standard input and an
+/// output that is the input, which is left untouched.
+#[test]
+fn refusals() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = fixture("node-many.pcap.gz");
+    let out = dir.path().join("x.pcapng");
+    let (_, err, code) = run(&["annotate", &input, "--redact", "-w", out.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("--redact") && err.contains("packets themselves"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    let (_, err, code) = run(&["annotate", "-", "-w", out.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{err}");
+    let copy = dir.path().join("in.pcap.gz");
+    std::fs::copy(&input, &copy).unwrap();
+    let before = std::fs::read(&copy).unwrap();
+    let c = copy.to_str().unwrap();
+    let (_, err, code) = run(&["annotate", c, "-w", c]);
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(std::fs::read(&copy).unwrap(), before);
+    let (_, err, code) = run(&["analyze", c, "--annotate", c]);
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(std::fs::read(&copy).unwrap(), before);
+    // A directory that cannot take the file: exit 6, nothing left behind.
+    let (_, err, code) = run(&["annotate", &input, "-w", "/nonexistent-dir/x.pcapng"]);
+    assert_eq!(code, Some(6), "{err}");
+}
