@@ -237,7 +237,7 @@ fn connection_notes(c: &ConnectionReport, run: usize, notes: &mut Notes) {
             if let Some(summary) = &app.summary {
                 let _ = write!(body, " — {}", wire(summary, 200));
             }
-            for &p in app.evidence.iter().take(8) {
+            for &p in &app.evidence {
                 put(p, body.clone());
             }
         }
@@ -261,7 +261,7 @@ fn connection_notes(c: &ConnectionReport, run: usize, notes: &mut Notes) {
         }
     }
     if let Some(ev) = &c.evidence {
-        for &p in ev.packets.iter().filter(|&&p| Some(p) != decisive).take(8) {
+        for &p in ev.packets.iter().filter(|&&p| Some(p) != decisive) {
             put(p, format!("evidence: {}", wire(&ev.summary, 250)));
         }
     }

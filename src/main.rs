@@ -24,6 +24,8 @@ macro_rules! note {
     };
 }
 
+#[path = "main/annotate.rs"]
+mod annotate;
 #[path = "main/cli.rs"]
 mod cli;
 #[path = "main/man.rs"]
@@ -128,7 +130,7 @@ fn run(cli: Cli) -> Result<u8, wsclose::error::Error> {
             Ok(0)
         }
         Command::Extract(args) => extract(args, verbose),
-        Command::Annotate(args) => annotate(args, verbose),
+        Command::Annotate(args) => annotate::annotate(args, verbose),
         Command::Live(args) if args.list => interfaces(),
         Command::Live(args) => live(args, verbose),
         Command::Interfaces => interfaces(),
@@ -204,7 +206,7 @@ fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclose::error::E
     }
     args.files = files;
     if let Some(out) = &args.annotate {
-        annotate_check(&args.files, out, &args.keys, args.redact)?;
+        annotate::check(&args.files, out, &args.keys, args.redact)?;
     }
     let opts = args.options();
     if opts.threads < args.read.threads {
@@ -271,7 +273,7 @@ fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclose::error::E
         )));
     }
     if let Some(out) = &args.annotate {
-        write_annotated(&report, out, &args.files, &args.keys, args.notes)?;
+        annotate::write(&report, out, &args.files, &args.keys, args.notes)?;
     }
     if args.redact {
         redact::redact(&mut report);
@@ -601,176 +603,8 @@ fn extract(args: ExtractArgs, verbose: bool) -> Result<u8, wsclose::error::Error
     }
 }
 
-/// `annotate`: the captures copied, with the diagnosis as comments, into one pcapng.
-fn annotate(mut args: cli::AnnotateArgs, verbose: bool) -> Result<u8, wsclose::error::Error> {
-    let (files, notes) = cli::expand(&args.files)?;
-    for n in notes {
-        note!("wsclose: {}", terminal(&n));
-    }
-    args.files = files;
-    annotate_check(&args.files, &args.write, &args.keys, args.redact)?;
-    let mut opts = args.read.options(&args.limits);
-    opts.join_files = true;
-    let mut report =
-        wsclose::analyze_files_with_progress(&args.files, opts, &args.keys.sources(), None)?;
-    report.command = Some(command_line());
-    key_log_notes(&report.key_logs, &report.key_log_warnings, verbose);
-    for input in &report.inputs {
-        for w in &input.warnings {
-            note!("wsclose: warning: {}: {}", terminal(&input.path), w);
-        }
-        if let Some(e) = &input.error {
-            eprintln!("wsclose: {} (the other inputs were copied)", terminal(e));
-        }
-    }
-    let found = report.summary.total_connections;
-    args.select
-        .selection()
-        .apply(&mut report)
-        .map_err(wsclose::error::Error::Spill)?;
-    if let Some(id) = args
-        .select
-        .connections
-        .iter()
-        .find(|id| **id == 0 || **id > found)
-    {
-        return Err(wsclose::error::Error::Usage(format!(
-            "there is no connection {id}: the report has {found} (ids 1 to {found})"
-        )));
-    }
-    write_annotated(&report, &args.write, &args.files, &args.keys, args.notes)?;
-    Ok(if report.summary.connections == 0 {
-        1
-    } else {
-        0
-    })
-}
-
-/// What `annotate` and `analyze --annotate` refuse before reading anything: standard
-/// input or a pipe (the captures are read twice), `--redact` (the packets carry what it
-/// hides), and an output that is one of the inputs or key logs.
-fn annotate_check(
-    files: &[std::path::PathBuf],
-    out: &std::path::Path,
-    keys: &cli::KeyArgs,
-    redact: bool,
-) -> Result<(), wsclose::error::Error> {
-    use std::os::unix::fs::MetadataExt;
-    let usage = |m: String| Err(wsclose::error::Error::Usage(m));
-    if redact {
-        return usage(
-            "--redact cannot go with an annotated capture: the packets themselves carry the \
-             addresses, names and payloads redaction hides. Annotate without --redact, or \
-             share the redacted report (`--format markdown --redact`) instead of the capture"
-                .into(),
-        );
-    }
-    if out.as_os_str() == "-" {
-        return usage("the annotated capture is written to a file: give -w FILE.pcapng".into());
-    }
-    if let Some(f) = files
-        .iter()
-        .find(|f| f.as_os_str() == "-" || cli::is_stream(f))
-    {
-        return usage(format!(
-            "an annotated capture reads the captures twice, so they must be regular files, not {}: save it to a file first",
-            terminal(&f.display().to_string())
-        ));
-    }
-    let Ok(meta) = std::fs::metadata(out) else {
-        return Ok(());
-    };
-    let same = |p: &std::path::Path| {
-        std::fs::metadata(p).is_ok_and(|m| m.dev() == meta.dev() && m.ino() == meta.ino())
-    };
-    let sources = keys.sources();
-    if let Some(f) = files
-        .iter()
-        .chain(sources.files.iter())
-        .chain(sources.env.iter())
-        .find(|f| same(f))
-    {
-        return usage(format!(
-            "{} is an input ({}): write the annotated capture to another file",
-            terminal(&out.display().to_string()),
-            terminal(&f.display().to_string())
-        ));
-    }
-    Ok(())
-}
-
-/// Writes the annotated copy of `report`'s captures to `out`: a temporary file beside it,
-/// renamed over it once complete (a device or FIFO is written in place).
-fn write_annotated(
-    report: &wsclose::report::Report,
-    out: &std::path::Path,
-    files: &[std::path::PathBuf],
-    keys: &cli::KeyArgs,
-    notes: cli::NoteArgs,
-) -> Result<(), wsclose::error::Error> {
-    let fail = |e: std::io::Error| wsclose::error::Error::Write {
-        path: out.to_path_buf(),
-        source: e,
-    };
-    let secrets = if notes.with_secrets {
-        let mut wanted = Vec::new();
-        report
-            .for_each_connection(|c| {
-                wanted.extend(wsclose::extract::client_random(c));
-                Ok(())
-            })
-            .map_err(wsclose::error::Error::Spill)?;
-        let loaded = wsclose::keys::load_for(&keys.sources(), files, &wanted);
-        Some(
-            wsclose::extract::report_secrets(report, &loaded.keys)
-                .map_err(wsclose::error::Error::Spill)?,
-        )
-    } else {
-        None
-    };
-    let command = report.command.clone();
-    let opts = wsclose::annotate::AnnotateOptions {
-        only_selected: notes.only_selected,
-        secrets: secrets.as_deref().filter(|s| !s.is_empty()),
-        command: command.as_deref(),
-    };
-    let done = match OutputFile::open(out)? {
-        OutputFile::Stdout => {
-            return Err(wsclose::error::Error::Usage(
-                "the annotated capture is written to a file: give -w FILE.pcapng".into(),
-            ))
-        }
-        OutputFile::Direct(file) => {
-            wsclose::annotate::annotate(report, std::io::BufWriter::new(file), out, &opts)?
-        }
-        OutputFile::Replace { temp, target } => {
-            let file = temp.reopen().map_err(fail)?;
-            let done =
-                wsclose::annotate::annotate(report, std::io::BufWriter::new(file), out, &opts)?;
-            temp.persist(&target).map_err(|e| fail(e.error))?;
-            done
-        }
-    };
-    let with = match (&secrets, notes.with_secrets) {
-        (Some(s), true) if !s.is_empty() => format!(
-            ", with the TLS secrets of {} in it (share it as you would the key log)",
-            plural(s.lines().count() as u64, "key-log line")
-        ),
-        (_, true) => ", without TLS secrets (no key log given has those of its connections)".into(),
-        _ => String::new(),
-    };
-    note!(
-        "wsclose: wrote {} ({} commented, on {}) to {}{with}; in Wireshark: frame.comment contains \"wsclose #ID [\"",
-        plural(done.packets, "packet"),
-        done.commented,
-        plural(done.connections, "connection"),
-        out.display()
-    );
-    Ok(())
-}
-
 /// Where `extract -w` writes.
-enum OutputFile {
+pub(crate) enum OutputFile {
     Stdout,
     /// An existing file that is not a regular file (a device such as /dev/null, a FIFO):
     /// written in place, as nothing in it can be lost.
@@ -784,7 +618,7 @@ enum OutputFile {
 }
 
 impl OutputFile {
-    fn open(path: &std::path::Path) -> Result<OutputFile, wsclose::error::Error> {
+    pub(crate) fn open(path: &std::path::Path) -> Result<OutputFile, wsclose::error::Error> {
         let fail = |e: std::io::Error| wsclose::error::Error::Write {
             path: path.to_path_buf(),
             source: e,

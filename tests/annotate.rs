@@ -384,3 +384,128 @@ fn refusals() {
     let (_, err, code) = run(&["annotate", &input, "-w", "/nonexistent-dir/x.pcapng"]);
     assert_eq!(code, Some(6), "{err}");
 }
+
+/// Every capture under fixtures/ (with its key log beside it, when it has one) and of the
+/// shared public corpus (when it is there): every packet the JSON report cites (close
+/// frames, TCP and HTTP/2 stream endings, TLS alerts and close_notify, the upgrade, the
+/// evidence, the application's deciding messages) carries a comment naming its connection
+/// and status, and no packet the report does not cite has one.
+#[test]
+fn every_cited_packet_is_commented_and_no_other() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut captures = Vec::new();
+    let mut dirs = vec![root.join("fixtures")];
+    let corpus = root.join("../shared/corpus/public");
+    if corpus.is_dir() {
+        dirs.push(corpus);
+    } else {
+        skip::skipped(format_args!(
+            "{} is absent: only the fixtures are annotated",
+            corpus.display()
+        ));
+    }
+    while let Some(dir) = dirs.pop() {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.to_string_lossy().contains(".pcap") {
+                captures.push(p);
+            }
+        }
+    }
+    captures.sort();
+    assert!(captures.len() > 40, "{}", captures.len());
+    let tmp = tempfile::tempdir().unwrap();
+    let mut checked = 0;
+    for cap in &captures {
+        let c = cap.to_str().unwrap();
+        let keylog = cap.with_extension("keylog");
+        let mut extra: Vec<&str> = vec![c];
+        if keylog.exists() {
+            extra.extend(["--keylog", keylog.to_str().unwrap()]);
+        }
+        let mut args = vec!["analyze", "--format", "json", "--threads", "1"];
+        args.extend(&extra);
+        let (out, _, code) = run(&args);
+        if code != Some(0) {
+            continue; // no WebSocket connection in it
+        }
+        let r: Value = serde_json::from_slice(&out).unwrap();
+        if r["inputs"].as_array().unwrap().len() != 1 || r["inputs"][0]["error"].is_string() {
+            continue;
+        }
+        let out_path = tmp.path().join(format!("{checked}.pcapng"));
+        let mut args = vec!["annotate", "-w", out_path.to_str().unwrap()];
+        args.extend(&extra);
+        let (_, err, code) = run(&args);
+        assert_eq!(code, Some(0), "{c}: {err}");
+        let (_, packets) = packet_comments(&std::fs::read(&out_path).unwrap());
+        assert_eq!(
+            packets.len() as u64,
+            r["seen"]["packets"].as_u64().unwrap(),
+            "{c}: every packet copied"
+        );
+        let mut cited: std::collections::BTreeMap<u64, Vec<u64>> = Default::default();
+        let mut allowed = std::collections::BTreeSet::new();
+        for conn in r["connections"].as_array().unwrap() {
+            let id = conn["id"].as_u64().unwrap();
+            let mut cite = |v: &Value| {
+                if let Some(p) = v.as_u64() {
+                    cited.entry(p).or_default().push(id);
+                    allowed.insert(p);
+                }
+            };
+            for f in conn["close_frames"].as_array().unwrap() {
+                cite(&f["packet"]);
+            }
+            for e in conn["tcp_ends"].as_array().unwrap() {
+                cite(&e["packet"]);
+            }
+            for e in conn["stream_ends"].as_array().into_iter().flatten() {
+                cite(&e["packet"]);
+            }
+            cite(&conn["handshake"]["request_packet"]);
+            cite(&conn["handshake"]["response_packet"]);
+            for p in conn["evidence"]["packets"].as_array().into_iter().flatten() {
+                cite(p);
+            }
+            for p in conn["application"]["evidence"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                cite(p);
+            }
+            for a in conn["tls"]["alerts"].as_array().into_iter().flatten() {
+                cite(&a["packet"]);
+            }
+            cite(&conn["tls"]["close_notify"]["client"]);
+            cite(&conn["tls"]["close_notify"]["server"]);
+            for f in conn["findings"].as_array().into_iter().flatten() {
+                if let Some(p) = f["packet"].as_u64() {
+                    allowed.insert(p);
+                }
+            }
+        }
+        for (p, ids) in &cited {
+            let here = &packets[*p as usize - 1];
+            for id in ids {
+                let head = format!("wsclose #{id} [");
+                assert!(
+                    here.iter().any(|t| t.starts_with(&head)),
+                    "{c}: packet {p} is cited by connection {id} but its comments are {here:?}"
+                );
+            }
+        }
+        for (i, here) in packets.iter().enumerate() {
+            let p = i as u64 + 1;
+            assert!(
+                here.is_empty() || allowed.contains(&p),
+                "{c}: packet {p} is commented but not cited: {here:?}"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked > 40, "{checked} captures checked");
+}

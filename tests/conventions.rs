@@ -115,7 +115,8 @@ fn bash_completes() {
             .unwrap();
         String::from_utf8_lossy(&run::stdout_of(out)).into_owned()
     };
-    assert_eq!(complete("wsclose an").trim(), "analyze");
+    assert_eq!(complete("wsclose ana").trim(), "analyze");
+    assert_eq!(complete("wsclose an").trim(), "analyze\nannotate");
     assert!(complete("wsclose analyze --fail")
         .lines()
         .any(|l| l == "--fail-on"));

@@ -255,6 +255,7 @@ fn help_is_wrapped_and_grouped() {
             "Input:",
             "Selection:",
             "Output:",
+            "Annotated capture:",
             "Limits:",
             "TLS:",
             "Exit codes:"
