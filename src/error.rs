@@ -82,6 +82,16 @@ pub enum Error {
         detail: String,
     },
 
+    /// A zstd input compressed with a window larger than wsclose decompresses in memory
+    /// (`zstd --long=28` and more): not damaged; the message says what to run.
+    #[error("{path}: {detail}: nothing is damaged. Decompress it first, then analyze the result: `zstd -d --long=31 {path} -o {}`", decompressed_name(path))]
+    CompressedWindow {
+        /// The input.
+        path: PathBuf,
+        /// The window asked for and the one allowed.
+        detail: String,
+    },
+
     /// `--keylog FILE` names no file.
     #[error("{path}: no such key log (check the path: --keylog takes the file SSLKEYLOGFILE named when the TLS client ran)")]
     KeyLogNotFound {
@@ -165,5 +175,17 @@ impl Error {
             Error::LiveWriteFailed { .. } => 6,
             _ => 3,
         }
+    }
+}
+
+/// `trace.pcap.zst` → `trace.pcap`; another name gets `.pcap` after it.
+fn decompressed_name(path: &std::path::Path) -> String {
+    let name = path.display().to_string();
+    match name
+        .strip_suffix(".zst")
+        .or_else(|| name.strip_suffix(".zstd"))
+    {
+        Some(stem) if !stem.is_empty() => stem.to_string(),
+        _ => format!("{name}.pcap"),
     }
 }

@@ -727,3 +727,37 @@ fn pcap_cut_inside_its_first_record_says_so_plainly() {
         "{w}"
     );
 }
+
+/// A zstd stream compressed with a long window (`zstd --long=28` to `--long=31`, usual for
+/// large pcaps) is not damaged: the error says so, with the window it asks for and what to
+/// run. The frame header alone decides it (RFC 8878 §3.1.1.1.2: Window_Descriptor, exponent
+/// = log2 - 10), so a header and a few bytes after it are the whole input.
+#[test]
+fn a_long_zstd_window_is_no_damage_and_the_error_says_what_to_run() {
+    for (log, mib) in [(28u8, 256), (31, 2048)] {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("big.pcap.zst");
+        let mut bytes = vec![0x28, 0xB5, 0x2F, 0xFD, 0x00, (log - 10) << 3];
+        bytes.extend_from_slice(&[0u8; 16]);
+        std::fs::write(&p, &bytes).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_wsclose"))
+            .args(["analyze", "--format", "json"])
+            .arg(&p)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{err}");
+        assert!(!err.contains("damaged:"), "{err}");
+        assert!(
+            err.contains(&format!(
+                "zstd window of {mib} MiB (compressed with zstd --long={log})"
+            )) && err.contains("nothing is damaged")
+                && err.contains(&format!(
+                    "`zstd -d --long=31 {} -o {}`",
+                    p.display(),
+                    dir.path().join("big.pcap").display()
+                )),
+            "{err}"
+        );
+    }
+}

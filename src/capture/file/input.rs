@@ -190,10 +190,31 @@ impl<R: BufRead> Zstd<R> {
                         ));
                     }
                 }
+                Err(FrameDecoderError::WindowSizeTooBig { requested, max }) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::Unsupported,
+                        window_too_big(requested, max),
+                    ))
+                }
                 Err(e) => return Err(io::Error::other(e)),
             }
         }
     }
+}
+
+/// What starts the error of a zstd frame whose window is over what is decompressed in
+/// memory (`zstd --long=28` and more): not damage, and `stream` says so.
+pub(super) const ZSTD_WINDOW: &str = "zstd window ";
+
+/// "zstd window of 256 MiB (--long=28) is over the 128 MiB ...".
+fn window_too_big(requested: u64, max: u64) -> String {
+    format!(
+        "{ZSTD_WINDOW}of {} MiB (compressed with zstd --long={}) is over the {} MiB that wsclose \
+         decompresses in memory",
+        requested >> 20,
+        63 - requested.max(1).leading_zeros(),
+        max >> 20
+    )
 }
 
 impl<R: BufRead> Read for Zstd<R> {

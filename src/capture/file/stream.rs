@@ -142,6 +142,14 @@ pub(super) fn read_from(
     let mut reader = match pcap_parser::create_reader(BUFFER, reader) {
         Ok(r) => r,
         Err(e) => {
+            if let Some((_, why)) =
+                damaged().filter(|(_, w)| w.starts_with(super::input::ZSTD_WINDOW))
+            {
+                return Err(Error::CompressedWindow {
+                    path: path.to_path_buf(),
+                    detail: why,
+                });
+            }
             if let Some((at, why)) = damaged() {
                 return Err(Error::BadGzip {
                     path: path.to_path_buf(),
