@@ -8,8 +8,9 @@
 //!
 //! Two connections of one input are two legs of one session when their upgrade requests
 //! carry the same `Sec-WebSocket-Key` (RFC 6455 §4.1: 16 random bytes per handshake,
-//! which nginx and HAProxy forward unchanged) and the back leg starts while the front leg
-//! is open. The front leg is the one that started first; the proxy is its server and the
+//! which nginx and HAProxy forward unchanged), the back leg starts while the front leg
+//! is open, and it leaves from the front leg's server address for another endpoint (the
+//! key alone is not enough: some clients send a constant one). The front leg is the one that started first; the proxy is its server and the
 //! back leg's client. A key seen on more than two connections is paired in time order,
 //! each connection at most once.
 //!
@@ -26,7 +27,7 @@
 //! evidence linked them ([`LinkedBy`]), and whether the host (`:authority`, `Host`)
 //! matched too (proxies may rewrite it, so it is not required).
 //!
-//! Memory: the index keeps one small entry ([`Leg`], 56 bytes) per session with a key, and
+//! Memory: the index keeps one small entry ([`Leg`], 72 bytes) per session with a key, and
 //! one [`Candidate`] (72 bytes) per HTTP/2 WebSocket and per HTTP/1.1 upgrade with a path,
 //! as the store keeps one per report; the links are made at the end by reading two reports
 //! back at a time and writing them back patched ([`link_store`](super::store::link_store)).
@@ -50,6 +51,12 @@ pub struct Leg {
     order: u64,
     start: Timestamp,
     end: Timestamp,
+    /// Hashes of the client's address (without the port), of the server's address and of
+    /// the server's address and port: a back leg leaves from its front leg's server address
+    /// (the proxy's) for another endpoint than the proxy.
+    client_ip: u32,
+    server_ip: u32,
+    server: u32,
 }
 
 /// Longest gap between the moments two legs of one session begin to close (a proxy relays
@@ -168,11 +175,15 @@ impl Index {
     /// an HTTP/1.1 upgrade with a path; `order` is its place in the store.
     pub fn add(&mut self, order: u64, r: &ConnectionReport) {
         if let Some(key) = r.ws_key.as_deref().and_then(fixed) {
+            let (client, server) = r.endpoints;
             self.legs.push(Leg {
                 key,
                 order,
                 start: r.start,
                 end: r.end,
+                client_ip: digest(&client.ip()) as u32,
+                server_ip: digest(&server.ip()) as u32,
+                server: digest(&server) as u32,
             });
         }
         if let Some(c) = candidate(order, r) {
@@ -351,7 +362,9 @@ fn pair_path_group(group: &[Candidate], pairs: &mut Vec<Pair>) {
 }
 
 /// Pairs the legs of one key (sorted by start): each with the next one that starts while
-/// it is open, each leg at most once.
+/// it is open, leaves from its server's address (the proxy's) and goes to another endpoint
+/// than it, each leg at most once. A key alone links nothing: embedded clients and load
+/// tests send one constant key, and their unrelated sessions are no proxy's legs.
 fn pair_group(group: &[Leg], pairs: &mut Vec<(u64, u64)>) {
     let mut used = vec![false; group.len()];
     for (a, front) in group.iter().enumerate() {
@@ -359,7 +372,11 @@ fn pair_group(group: &[Leg], pairs: &mut Vec<(u64, u64)>) {
             continue;
         }
         let back = group.iter().enumerate().skip(a + 1).find(|(b, l)| {
-            !used.get(*b).copied().unwrap_or(true) && l.start >= front.start && l.start <= front.end
+            !used.get(*b).copied().unwrap_or(true)
+                && l.start >= front.start
+                && l.start <= front.end
+                && l.client_ip == front.server_ip
+                && l.server != front.server
         });
         if let Some((b, back)) = back {
             for k in [a, b] {
@@ -518,13 +535,54 @@ pub fn describe(l: &LegReport) -> String {
 mod tests {
     use super::*;
 
+    /// A leg on a host that is both a client and the proxy (every leg leaves from the
+    /// address the others are served on, each to an endpoint of its own).
     fn leg(input: u64, key: &str, first: u64, start: i64, end: i64) -> Leg {
+        at(input, key, first, start, end, ("proxy", "proxy", first))
+    }
+
+    /// A leg from client address `c` to server address `s`, port `port`.
+    fn at(
+        input: u64,
+        key: &str,
+        first: u64,
+        start: i64,
+        end: i64,
+        (c, s, port): (&str, &str, u64),
+    ) -> Leg {
         Leg {
             key: fixed(key).unwrap(),
             order: input << 48 | first,
             start: Timestamp(start),
             end: Timestamp(end),
+            client_ip: digest(c) as u32,
+            server_ip: digest(s) as u32,
+            server: digest(&(s, port)) as u32,
         }
+    }
+
+    #[test]
+    fn a_shared_key_links_only_a_leg_that_leaves_from_the_proxy() {
+        const K: &str = "dGhlIHNhbXBsZSBub25jZQ==";
+        // A proxy: the client talks to it, it talks to the backend with the same key.
+        let proxied = pairs(vec![
+            at(0, K, 1, 0, 100, ("client", "proxy", 443)),
+            at(0, K, 2, 10, 90, ("proxy", "backend", 8080)),
+        ]);
+        assert_eq!(proxied, [(1, 2)]);
+        // Two unrelated clients sending one constant key to one server at once: no legs.
+        assert!(pairs(vec![
+            at(0, K, 1, 0, 100, ("client-a", "server", 80)),
+            at(0, K, 2, 10, 90, ("client-b", "server", 80)),
+        ])
+        .is_empty());
+        // Two sessions with one constant key from the server's own host to one endpoint
+        // (a load test on the server): the back leg would go where the front leg went.
+        assert!(pairs(vec![
+            at(0, K, 1, 0, 100, ("server", "server", 80)),
+            at(0, K, 2, 10, 90, ("server", "server", 80)),
+        ])
+        .is_empty());
     }
 
     fn pairs(legs: Vec<Leg>) -> Vec<(u64, u64)> {
@@ -716,8 +774,8 @@ mod tests {
     /// What the index keeps per session stays small: it is the one part of linking that
     /// grows with the sessions of a capture.
     #[test]
-    fn an_index_entry_is_56_bytes() {
-        assert_eq!(std::mem::size_of::<Leg>(), 56);
+    fn an_index_entry_is_72_bytes() {
+        assert_eq!(std::mem::size_of::<Leg>(), 72);
         assert_eq!(std::mem::size_of::<Candidate>(), 72);
     }
 
