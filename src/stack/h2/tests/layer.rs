@@ -341,3 +341,37 @@ fn a_message_cut_by_tcp_is_said_on_its_stream() {
     assert!(w[0].findings.has(Kind::TruncatedMessage));
     assert!(!c.st.ctx.findings.has(Kind::TruncatedMessage));
 }
+
+/// The streams a drain after a packet visits (`H2Layer::drained`).
+fn drained(c: &Conn) -> u64 {
+    match &c.st.top {
+        crate::stack::Top::H2(h) => h.drained,
+        _ => panic!("not an HTTP/2 stack"),
+    }
+}
+
+/// The work a packet costs does not grow with the connection's streams (issue 57 item 8:
+/// 10 000 streams and 200 000 PINGs took 35-45 s when every packet visited every stream):
+/// a PING visits none of them, a DATA frame its own stream only.
+#[test]
+fn a_packet_visits_only_the_streams_it_carries_bytes_for() {
+    let mut c = Conn::new(Some(1));
+    let streams = 1_000u32;
+    for i in 0..streams {
+        let id = 2 * i + 1;
+        c.connect(id, &format!("/s{id}"));
+        c.answer(id, "200", false);
+    }
+    assert_eq!(c.sessions().len(), streams as usize);
+    let before = drained(&c);
+    let ping = frame(0x6, 0, 0, &[0u8; 8]);
+    for _ in 0..2_000 {
+        c.send(CLIENT, &ping);
+    }
+    assert_eq!(drained(&c) - before, 0, "PINGs visited streams");
+    let before = drained(&c);
+    for _ in 0..500 {
+        c.data(CLIENT, 1, &client_frame(0x1, b"hi"), false);
+    }
+    assert_eq!(drained(&c) - before, 500, "one stream a DATA frame");
+}
