@@ -35,6 +35,11 @@ pub const TLS_BYTES: usize = 40 << 10;
 /// An HTTP/2 layer: its streams' table and two HPACK tables of 4 KiB.
 pub const H2_BYTES: usize = 16 << 10;
 
+/// An HTTP/2 WebSocket stream of a connection: its session (frame decoders, logs, the
+/// application tracker) and its slot in the stream table; charged per stream kept, so that
+/// a connection of 10 000 streams costs what it holds (`H2_BYTES` is the layer alone).
+pub const STREAM_BYTES: usize = 4 << 10;
+
 /// A held range beside its bytes: its entry in the ordered map and the allocation's own.
 pub const RANGE_BYTES: usize = 96;
 
@@ -110,7 +115,8 @@ pub fn cost(c: &Connection) -> usize {
         Layer::Tls => TLS_BYTES,
         Layer::H2 => H2_BYTES,
     };
-    FLOW_BYTES + bytes + ranges * RANGE_BYTES + layer
+    let streams = c.up.streams().saturating_mul(STREAM_BYTES);
+    FLOW_BYTES + bytes + ranges * RANGE_BYTES + layer + streams
 }
 
 /// The estimated bytes of each group's flows, against its share of the budget.

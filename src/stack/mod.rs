@@ -91,6 +91,14 @@ pub struct Stack {
     pub layer_changed: bool,
 }
 
+/// The HTTP/2 WebSocket streams inside a TLS layer.
+fn tls_streams(t: &TlsLayer) -> usize {
+    match &t.inner {
+        tls::layer::Inner::H2(h) => h.stream_count(),
+        tls::layer::Inner::Http1(_) => 0,
+    }
+}
+
 /// The layer right above TCP ([`Stack::layer`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layer {
@@ -145,6 +153,16 @@ impl Stack {
         }
     }
 
+    /// The HTTP/2 WebSocket streams this connection keeps (inside TLS too), each charged
+    /// to the memory budget (`budget::STREAM_BYTES`); 0 without HTTP/2.
+    pub fn streams(&self) -> usize {
+        match &self.top {
+            Top::Http1(_) => 0,
+            Top::H2(h) => h.stream_count(),
+            Top::Tls(t) => tls_streams(t),
+        }
+    }
+
     /// Bytes or a gap of side `s`, in stream order, from TCP; `keys` for a TLS layer.
     #[inline]
     pub fn on_event(&mut self, s: Side, ev: Event<'_>, keys: &KeyLog) {
@@ -196,8 +214,21 @@ impl Stack {
                     self.h2c_upgrade(switch);
                 }
             }
-            Top::Tls(t) => t.on_event(&mut self.ctx, s, ev, keys),
-            Top::H2(h) => h.on_event(&mut self.ctx, s, ev),
+            Top::Tls(t) => {
+                let before = tls_streams(t);
+                t.on_event(&mut self.ctx, s, ev, keys);
+                // A new stream is charged to the memory budget: the analyzer looks again.
+                if tls_streams(t) != before {
+                    self.layer_changed = true;
+                }
+            }
+            Top::H2(h) => {
+                let before = h.stream_count();
+                h.on_event(&mut self.ctx, s, ev);
+                if h.stream_count() != before {
+                    self.layer_changed = true;
+                }
+            }
         }
         match &mut self.top {
             Top::Http1(h) => h.app_drain(),

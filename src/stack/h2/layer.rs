@@ -46,6 +46,10 @@ struct Stream {
     queued: bool,
 }
 
+/// The size of a [`Stream`], for the test that its budget charge covers it.
+#[cfg(test)]
+pub(crate) const STREAM_SIZE: usize = std::mem::size_of::<Stream>();
+
 /// HTTP/2 (h2c, or h2 inside TLS) over one TCP connection.
 #[derive(Debug)]
 pub struct H2Layer {
@@ -106,6 +110,11 @@ impl H2Layer {
             touched: Sides::new(true, true),
             ..H2Layer::new(client, false)
         }
+    }
+
+    /// The WebSocket streams kept (for the memory budget: `budget::STREAM_BYTES` each).
+    pub fn stream_count(&self) -> usize {
+        self.streams.len()
     }
 
     /// The WebSocket sessions, in the order their streams opened.

@@ -363,6 +363,13 @@ fn a_packet_visits_only_the_streams_it_carries_bytes_for() {
         c.answer(id, "200", false);
     }
     assert_eq!(c.sessions().len(), streams as usize);
+    // Each stream is charged to the memory budget (`budget::cost` adds STREAM_BYTES each),
+    // and a new one makes the analyzer count the connection again.
+    assert_eq!(c.st.streams(), streams as usize);
+    c.st.layer_changed = false;
+    c.connect(2 * streams + 1, "/one-more");
+    assert!(c.st.layer_changed, "a new stream is not recounted");
+    assert_eq!(c.st.streams(), streams as usize + 1);
     let before = drained(&c);
     let ping = frame(0x6, 0, 0, &[0u8; 8]);
     for _ in 0..2_000 {
@@ -374,4 +381,16 @@ fn a_packet_visits_only_the_streams_it_carries_bytes_for() {
         c.data(CLIENT, 1, &client_frame(0x1, b"hi"), false);
     }
     assert_eq!(drained(&c) - before, 500, "one stream a DATA frame");
+}
+
+/// A stream's charge to the memory budget covers its session: the struct itself and what
+/// a session holds at least (two decoders' state); the test fails when the struct outgrows
+/// half of it.
+#[test]
+fn a_stream_fits_its_charge() {
+    let size = super::super::layer::STREAM_SIZE;
+    assert!(
+        size * 2 <= crate::analyzer::budget::STREAM_BYTES,
+        "a stream is {size} bytes"
+    );
 }
