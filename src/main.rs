@@ -261,17 +261,7 @@ fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclose::error::E
     let unreadable = report.inputs.iter().any(|i| i.error.is_some());
     let found = report.summary.total_connections;
     let spill = wsclose::error::Error::Spill;
-    args.select.selection().apply(&mut report).map_err(spill)?;
-    if let Some(id) = args
-        .select
-        .connections
-        .iter()
-        .find(|id| **id == 0 || **id > found)
-    {
-        return Err(wsclose::error::Error::Usage(format!(
-            "there is no connection {id}: the report has {found} (ids 1 to {found})"
-        )));
-    }
+    select(&args.select, &mut report)?;
     if let Some(out) = &args.annotate {
         annotate::write(&report, out, &args.files, &args.keys, args.notes)?;
     }
@@ -600,6 +590,29 @@ fn extract(args: ExtractArgs, verbose: bool) -> Result<u8, wsclose::error::Error
                 })?;
             Ok(written)
         }
+    }
+}
+
+/// Applies the selection flags to `report`; a `--connection` id it does not have is a
+/// usage error.
+fn select(
+    select: &cli::SelectArgs,
+    report: &mut wsclose::report::Report,
+) -> Result<(), wsclose::error::Error> {
+    let found = report.summary.total_connections;
+    select
+        .selection()
+        .apply(report)
+        .map_err(wsclose::error::Error::Spill)?;
+    match select
+        .connections
+        .iter()
+        .find(|id| **id == 0 || **id > found)
+    {
+        Some(id) => Err(wsclose::error::Error::Usage(format!(
+            "there is no connection {id}: the report has {found} (ids 1 to {found})"
+        ))),
+        None => Ok(()),
     }
 }
 

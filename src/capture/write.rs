@@ -123,32 +123,8 @@ impl<W: Write> PcapNgWriter<W> {
         if_name: Option<&str>,
         tls_key_log: Option<&[u8]>,
     ) -> io::Result<PcapNgWriter<W>> {
-        // Section header: byte-order magic, version 1.0, section length unknown (-1), and
-        // shb_userappl (option 4) naming the writer.
-        let mut shb = Vec::with_capacity(48);
-        shb.extend_from_slice(&0x1A2B_3C4Du32.to_le_bytes());
-        shb.extend_from_slice(&1u16.to_le_bytes());
-        shb.extend_from_slice(&0u16.to_le_bytes());
-        shb.extend_from_slice(&(-1i64).to_le_bytes());
-        option(
-            &mut shb,
-            4,
-            concat!("wsclose ", env!("CARGO_PKG_VERSION")).as_bytes(),
-        );
-        option(&mut shb, 0, &[]);
-        block(&mut out, SHB, &shb)?;
-        // Interface: link type, reserved, snaplen, if_name (option 2) when given,
-        // if_tsresol (option 9) = 9 (10^-9 s).
-        let mut idb = Vec::with_capacity(20);
-        idb.extend_from_slice(&u16::try_from(link.0).unwrap_or(u16::MAX).to_le_bytes());
-        idb.extend_from_slice(&0u16.to_le_bytes());
-        idb.extend_from_slice(&snaplen.to_le_bytes());
-        if let Some(name) = if_name {
-            option(&mut idb, 2, cut(name, u16::MAX as usize - 3).as_bytes());
-        }
-        option(&mut idb, 9, &[9]);
-        option(&mut idb, 0, &[]);
-        block(&mut out, IDB, &idb)?;
+        section_header(&mut out, &[])?;
+        interface_block(&mut out, link, snaplen, if_name)?;
         if let Some(text) = tls_key_log {
             secrets_block(&mut out, text)?;
         }
@@ -177,6 +153,46 @@ impl<W: Write> PcapNgWriter<W> {
     pub fn into_inner(self) -> W {
         self.out
     }
+}
+
+/// A Section Header Block (§4.1): byte-order magic, version 1.0, section length unknown
+/// (-1), an `opt_comment` per comment, and `shb_userappl` (option 4) naming the writer.
+fn section_header<W: Write>(out: &mut W, comments: &[&str]) -> io::Result<()> {
+    let mut shb = Vec::with_capacity(48);
+    shb.extend_from_slice(&0x1A2B_3C4Du32.to_le_bytes());
+    shb.extend_from_slice(&1u16.to_le_bytes());
+    shb.extend_from_slice(&0u16.to_le_bytes());
+    shb.extend_from_slice(&(-1i64).to_le_bytes());
+    for c in comments {
+        option(&mut shb, 1, cut(c, u16::MAX as usize - 3).as_bytes());
+    }
+    option(
+        &mut shb,
+        4,
+        concat!("wsclose ", env!("CARGO_PKG_VERSION")).as_bytes(),
+    );
+    option(&mut shb, 0, &[]);
+    block(out, SHB, &shb)
+}
+
+/// An Interface Description Block (§4.2): link type, reserved, snaplen, `if_name` (option
+/// 2) when given, `if_tsresol` (option 9) = 9 (10^-9 s).
+fn interface_block<W: Write>(
+    out: &mut W,
+    link: LinkType,
+    snaplen: u32,
+    name: Option<&str>,
+) -> io::Result<()> {
+    let mut idb = Vec::with_capacity(20);
+    idb.extend_from_slice(&u16::try_from(link.0).unwrap_or(u16::MAX).to_le_bytes());
+    idb.extend_from_slice(&0u16.to_le_bytes());
+    idb.extend_from_slice(&snaplen.to_le_bytes());
+    if let Some(name) = name {
+        option(&mut idb, 2, cut(name, u16::MAX as usize - 3).as_bytes());
+    }
+    option(&mut idb, 9, &[9]);
+    option(&mut idb, 0, &[]);
+    block(out, IDB, &idb)
 }
 
 /// An Enhanced Packet Block (§4.3) on interface `iface`, with an `opt_comment` (option 1:
@@ -240,21 +256,7 @@ impl<W: Write> NotedWriter<W> {
         comments: &[&str],
         tls_key_log: Option<&[u8]>,
     ) -> io::Result<NotedWriter<W>> {
-        let mut shb = Vec::with_capacity(64);
-        shb.extend_from_slice(&0x1A2B_3C4Du32.to_le_bytes());
-        shb.extend_from_slice(&1u16.to_le_bytes());
-        shb.extend_from_slice(&0u16.to_le_bytes());
-        shb.extend_from_slice(&(-1i64).to_le_bytes());
-        for c in comments {
-            option(&mut shb, 1, cut(c, u16::MAX as usize - 3).as_bytes());
-        }
-        option(
-            &mut shb,
-            4,
-            concat!("wsclose ", env!("CARGO_PKG_VERSION")).as_bytes(),
-        );
-        option(&mut shb, 0, &[]);
-        block(&mut out, SHB, &shb)?;
+        section_header(&mut out, comments)?;
         Ok(NotedWriter {
             out,
             interfaces: 0,
@@ -270,16 +272,7 @@ impl<W: Write> NotedWriter<W> {
         snaplen: u32,
         name: Option<&str>,
     ) -> io::Result<u32> {
-        let mut idb = Vec::with_capacity(32);
-        idb.extend_from_slice(&u16::try_from(link.0).unwrap_or(u16::MAX).to_le_bytes());
-        idb.extend_from_slice(&0u16.to_le_bytes());
-        idb.extend_from_slice(&snaplen.to_le_bytes());
-        if let Some(name) = name {
-            option(&mut idb, 2, cut(name, u16::MAX as usize - 3).as_bytes());
-        }
-        option(&mut idb, 9, &[9]);
-        option(&mut idb, 0, &[]);
-        block(&mut self.out, IDB, &idb)?;
+        interface_block(&mut self.out, link, snaplen, name)?;
         self.interfaces += 1;
         Ok(self.interfaces - 1)
     }

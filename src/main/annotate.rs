@@ -29,21 +29,7 @@ pub fn annotate(mut args: cli::AnnotateArgs, verbose: bool) -> Result<u8, wsclos
             eprintln!("wsclose: {} (the other inputs were copied)", terminal(e));
         }
     }
-    let found = report.summary.total_connections;
-    args.select
-        .selection()
-        .apply(&mut report)
-        .map_err(wsclose::error::Error::Spill)?;
-    if let Some(id) = args
-        .select
-        .connections
-        .iter()
-        .find(|id| **id == 0 || **id > found)
-    {
-        return Err(wsclose::error::Error::Usage(format!(
-            "there is no connection {id}: the report has {found} (ids 1 to {found})"
-        )));
-    }
+    crate::select(&args.select, &mut report)?;
     write(&report, &args.write, &args.files, &args.keys, args.notes)?;
     Ok(if report.summary.connections == 0 {
         1
