@@ -320,6 +320,9 @@ pub(crate) enum Seen {
 pub(crate) trait Machine {
     /// Reads one data message.
     fn message(&mut self, m: &Message<'_>) -> Seen;
+    /// A data message the capture does not hold whole (a gap, or it does not inflate): not
+    /// read, but a protocol that is a byte stream loses its place by it.
+    fn damaged(&mut self, _m: &Message<'_>) {}
     /// The verdict at the end, from what the messages showed and how the session ended.
     fn verdict(&self, end: &Ending, beat: &heartbeat::Beats) -> Option<Verdict>;
     /// The version the messages or handshake named.
@@ -499,6 +502,7 @@ impl Tracker {
         self.messages += 1;
         self.beats.data(m.from, m.packet, m.ts);
         let seen = if m.damaged {
+            machine.damaged(m);
             Seen::Bad
         } else {
             machine.message(m)
