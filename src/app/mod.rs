@@ -83,6 +83,12 @@ pub enum Tapped {
         /// When that packet was captured.
         ts: Timestamp,
     },
+    /// Nothing more of this direction can be decoded (bytes missing where a WebSocket frame
+    /// header was due), from this packet on.
+    Lost {
+        /// The packet of the gap, or the last one with bytes of the direction.
+        packet: u64,
+    },
     /// A ping (`pong` false) or a pong.
     Control {
         /// A pong (else a ping).
@@ -320,9 +326,10 @@ pub(crate) enum Seen {
 pub(crate) trait Machine {
     /// Reads one data message.
     fn message(&mut self, m: &Message<'_>) -> Seen;
-    /// A data message the capture does not hold whole (a gap, or it does not inflate): not
-    /// read, but a protocol that is a byte stream loses its place by it.
-    fn damaged(&mut self, _m: &Message<'_>) {}
+    /// From `packet` on, `from`'s messages are not all there: one the capture does not hold
+    /// whole (a gap, or it does not inflate), or none at all (the WebSocket decoding stopped
+    /// at a gap). A protocol that is a byte stream loses its place by it.
+    fn lost(&mut self, _from: Role, _packet: u64) {}
     /// The verdict at the end, from what the messages showed and how the session ended.
     fn verdict(&self, end: &Ending, beat: &heartbeat::Beats) -> Option<Verdict>;
     /// The version the messages or handshake named.
@@ -466,6 +473,11 @@ impl Tracker {
                 ts,
             }),
             Tapped::Control { pong, packet, ts } => self.control(from, pong, packet, ts),
+            Tapped::Lost { packet } => {
+                if let Some(m) = self.machine.as_mut().map(Proto::machine_mut) {
+                    m.lost(from, packet);
+                }
+            }
         }
     }
 
@@ -502,7 +514,7 @@ impl Tracker {
         self.messages += 1;
         self.beats.data(m.from, m.packet, m.ts);
         let seen = if m.damaged {
-            machine.damaged(m);
+            machine.lost(m.from, m.packet);
             Seen::Bad
         } else {
             machine.message(m)

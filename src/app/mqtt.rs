@@ -290,7 +290,7 @@ impl Mqtt {
     fn unknown(side: Role, packet: u64) -> Verdict {
         Verdict {
             summary: Some(format!(
-                "the {}'s MQTT byte stream is unknown from packet {packet} (a message the capture does not hold whole, or bytes that are not MQTT): no verdict rests on what it carried after it",
+                "the {}'s MQTT byte stream is unknown from packet {packet} (a gap in the capture, a message it does not hold whole, or bytes that are not MQTT): no verdict rests on what it carried from there",
                 if side == Role::Server { "broker" } else { "client" }
             )),
             evidence: vec![packet],
@@ -359,8 +359,8 @@ impl Machine for Mqtt {
         }
     }
 
-    fn damaged(&mut self, m: &Message<'_>) {
-        self.stream(m.from).lose(m.packet);
+    fn lost(&mut self, from: Role, packet: u64) {
+        self.stream(from).lose(packet);
     }
 
     fn version(&self) -> Option<String> {

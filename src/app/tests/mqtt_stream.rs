@@ -299,3 +299,20 @@ fn bytes_that_are_not_mqtt_put_the_direction_out_of_sync() {
         assert_eq!(r.undecodable, 2, "{bad:?}");
     }
 }
+
+#[test]
+fn a_direction_whose_websocket_decoding_stopped_decides_nothing_after() {
+    // The WebSocket layer lost the client's direction at packet 6 (a gap where a frame
+    // header was due): no message of it arrives after, and the broker's close 25 s later is
+    // not read as a keep alive timeout.
+    let mut s = Script::new(Some("mqtt"), None);
+    s.bin(Client, &connect(4, "c", 10), 4, 0)
+        .bin(Server, &[0x20, 2, 0, 0], 5, 1);
+    s.t.tapped(Client, Tapped::Lost { packet: 6 });
+    let r = s.t.finish(&tcp_end(Server, false, 9, 25_000)).unwrap();
+    assert_eq!(r.cause, None, "{r:?}");
+    assert!(r
+        .summary
+        .unwrap()
+        .contains("client's MQTT byte stream is unknown from packet 6"));
+}
