@@ -133,3 +133,47 @@ fn the_reports_name_the_client_id_a_field_per_message_carried() {
         assert_eq!(id["connections"], json!([2 - i]));
     }
 }
+
+/// `fixtures/app/NAME` without its record `drop` (1-based), written beside the test binary's
+/// temporary files (classic pcap: a 24-byte file header, then 16-byte record headers).
+fn without_record(name: &str, drop: usize) -> String {
+    let b = std::fs::read(fixture::path(name)).unwrap();
+    let (mut out, mut at, mut n) = (b[..24].to_vec(), 24, 0);
+    while at + 16 <= b.len() {
+        let len = u32::from_le_bytes(b[at + 8..at + 12].try_into().unwrap()) as usize;
+        n += 1;
+        if n != drop {
+            out.extend(&b[at..at + 16 + len]);
+        }
+        at += 16 + len;
+    }
+    let path = format!("{}/{name}-without-{drop}", env!("CARGO_TARGET_TMPDIR"));
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+#[test]
+fn a_takeover_is_not_claimed_when_the_brokers_stream_is_unknown() {
+    // mqttjs-taken-over without packet 26, the broker's CONNACK to connection 1: what the
+    // broker sent that connection from there is unknown (it could have been a DISCONNECT
+    // with a reason in MQTT 5), so its close is not put down to the second connection.
+    let path = without_record("mqttjs-taken-over.pcap", 26);
+    let out = assert_cmd::Command::cargo_bin("wsclose")
+        .unwrap()
+        .args(["analyze", &path, "--format", "json"])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&run::stdout_of(out)).unwrap();
+    let a = &r["connections"][0]["application"];
+    assert_eq!(a["cause"], Value::Null, "{a}");
+    let summary = a["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.contains("the broker's MQTT byte stream is unknown from packet"),
+        "{summary}"
+    );
+    // The second connection still reads as it did.
+    assert_eq!(
+        r["connections"][1]["application"]["cause"],
+        "client disconnected"
+    );
+}

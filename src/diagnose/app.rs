@@ -149,12 +149,12 @@ fn takeover(reports: &mut [ConnectionReport], i: usize, idx: &[usize]) {
     let Some(r) = reports.get(i) else {
         return;
     };
-    // Not when a message could not be read: it may have said why (an MQTT byte stream out
-    // of sync, a DISCONNECT in a damaged message).
+    // Not when a message could not be read, or a side's stream is unknown from some packet
+    // (the summary of a session with no cause says so): it may have said why.
     let Some(app) = r
         .application
         .as_ref()
-        .filter(|a| a.cause.is_none() && a.undecodable == 0)
+        .filter(|a| a.cause.is_none() && a.summary.is_none() && a.undecodable == 0)
     else {
         return;
     };
