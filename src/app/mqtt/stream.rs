@@ -121,9 +121,11 @@ impl Stream {
             };
             let take = (len - self.read).min(b.len());
             let room = keep(first >> 4).min(len).saturating_sub(self.body.len());
-            self.body.extend_from_slice(&b[..take.min(room)]);
+            let (now, rest) = b.split_at(take);
+            self.body
+                .extend_from_slice(now.get(..room.min(now.len())).unwrap_or_default());
             self.read += take;
-            b = &b[take..];
+            b = rest;
             self.finish(out);
         }
         if missing == 0 {
