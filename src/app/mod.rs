@@ -14,7 +14,9 @@
 //! (socket.io's `EIO=`, Phoenix's `vsn=`), or by a first message that only that protocol
 //! sends (SignalR's handshake); never from one ambiguous message. A message cut by a gap,
 //! or longer than [`KEEP`] where its end matters, is counted as undecodable: nothing is
-//! guessed from it. Memory per session is constant: one partial message per side, capped.
+//! guessed from it. Memory per session is constant: one partial message per side, capped,
+//! and each protocol's own state (MQTT, a byte stream: per side the packet in progress's
+//! header and at most 1 KiB of its body).
 
 mod actioncable;
 mod graphql;
