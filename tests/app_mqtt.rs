@@ -53,6 +53,21 @@ fn each_mqtt_fixture_reads_as_its_endpoints_logged() {
                 0
             ]),
         ),
+        // MQTT 5: mosquitto "Sending CONNACK to ::ffff:127.0.0.1 (0, 135)"; mqtt.js
+        // "Connection refused: Not authorized 135".
+        (
+            "mqttjs-v5-bad-login.pcap",
+            0,
+            json!([
+                1006,
+                "server",
+                "connection refused: not authorized",
+                [36],
+                "5.0",
+                15,
+                0
+            ]),
+        ),
         // mosquitto: "Client mqttjs-shared already connected, closing old connection."
         (
             "mqttjs-taken-over.pcap",
