@@ -298,7 +298,7 @@ impl Mqtt {
         }
     }
 
-    /// The first side out of sync before `packet` (any packet when None), with where.
+    /// The first of `sides` out of sync before `packet`, with where.
     fn lost_before(&self, packet: Option<u64>, sides: &[Role]) -> Option<(Role, u64)> {
         sides
             .iter()
@@ -434,8 +434,9 @@ impl Machine for Mqtt {
             ));
         }
         // What follows rests on packets neither side sent: not claimed when either side's
-        // bytes are unknown.
-        if let Some((side, at)) = self.lost_before(None, &[Role::Client, Role::Server]) {
+        // bytes are unknown before the end (a gap found by the ending packet counts).
+        let upto = Some(end_packet.saturating_add(1));
+        if let Some((side, at)) = self.lost_before(upto, &[Role::Client, Role::Server]) {
             return Some(Mqtt::unknown(side, at));
         }
         if let (Some((kind, size, p)), Some((max, at)), Role::Server) =

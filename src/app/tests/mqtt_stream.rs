@@ -316,3 +316,18 @@ fn a_direction_whose_websocket_decoding_stopped_decides_nothing_after() {
         .unwrap()
         .contains("client's MQTT byte stream is unknown from packet 6"));
 }
+
+#[test]
+fn a_stream_lost_after_the_end_does_not_hide_the_verdict() {
+    // The broker closed at packet 9, 15 s after the client's last packet (keep alive 10 s);
+    // the client's stream was lost only after that (packet 12): the timeout stands. Lost at
+    // the ending packet itself (a gap the FIN reveals), it does not.
+    for (lost, cause) in [(12, Some("keep alive timeout")), (9, None)] {
+        let mut s = Script::new(Some("mqtt"), None);
+        s.bin(Client, &connect(4, "c", 10), 4, 0)
+            .bin(Server, &[0x20, 2, 0, 0], 5, 1);
+        s.t.tapped(Client, Tapped::Lost { packet: lost });
+        let r = s.t.finish(&tcp_end(Server, false, 9, 16_000)).unwrap();
+        assert_eq!(r.cause.as_deref(), cause, "lost at {lost}: {r:?}");
+    }
+}
