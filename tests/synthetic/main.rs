@@ -22,5 +22,6 @@ mod closes;
 mod endings;
 mod faults;
 mod frames;
+mod mqtt;
 mod targets;
 mod violations;
