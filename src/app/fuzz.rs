@@ -95,6 +95,16 @@ enum Step {
         from_client: bool,
         pong: bool,
     },
+    /// A message's bytes sent as two messages, cut at `at` (MQTT is a byte stream).
+    Split {
+        from_client: bool,
+        bytes: Vec<u8>,
+        at: usize,
+    },
+    /// The WebSocket decoding of a side stopped at a gap.
+    Lost {
+        from_client: bool,
+    },
     /// Freeze and thaw the tracker here (quiet connections go to disk).
     Freeze,
 }
@@ -137,6 +147,8 @@ fn step() -> impl Strategy<Value = Step> {
         8 => (any::<bool>(), any::<bool>(), message(), prop_oneof![3 => Just(0u64), 1 => 1u64..u64::MAX / 2], proptest::bool::weighted(0.1))
             .prop_map(|(from_client, text, bytes, extra, damaged)| Step::Message { from_client, text, bytes, extra, damaged }),
         2 => (any::<bool>(), any::<bool>()).prop_map(|(from_client, pong)| Step::Control { from_client, pong }),
+        2 => (any::<bool>(), message(), any::<usize>()).prop_map(|(from_client, bytes, at)| Step::Split { from_client, bytes, at }),
+        1 => any::<bool>().prop_map(|from_client| Step::Lost { from_client }),
         1 => Just(Step::Freeze),
     ]
 }
@@ -201,6 +213,22 @@ proptest! {
                     });
                 }
                 Step::Control { from_client, pong } => t.control(role(*from_client), *pong, packet, ts),
+                Step::Split { from_client, bytes, at } => {
+                    let (a, b) = bytes.split_at(at % (bytes.len() + 1));
+                    for part in [a, b] {
+                        packet += 1;
+                        t.message(&Message {
+                            from: role(*from_client),
+                            text: false,
+                            bytes: part,
+                            len: part.len() as u64,
+                            damaged: false,
+                            packet,
+                            ts,
+                        });
+                    }
+                }
+                Step::Lost { from_client } => t.tapped(role(*from_client), Tapped::Lost { packet }),
                 Step::Freeze => {
                     let bytes = crate::serial::to_vec(&t).unwrap();
                     t = crate::serial::read(&bytes).unwrap();

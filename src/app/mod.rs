@@ -14,7 +14,9 @@
 //! (socket.io's `EIO=`, Phoenix's `vsn=`), or by a first message that only that protocol
 //! sends (SignalR's handshake); never from one ambiguous message. A message cut by a gap,
 //! or longer than [`KEEP`] where its end matters, is counted as undecodable: nothing is
-//! guessed from it. Memory per session is constant: one partial message per side, capped.
+//! guessed from it. Memory per session is constant: one partial message per side, capped,
+//! and each protocol's own state (MQTT, a byte stream: per side the packet in progress's
+//! header and at most 1 KiB of its body).
 
 mod actioncable;
 mod graphql;
@@ -82,6 +84,12 @@ pub enum Tapped {
         packet: u64,
         /// When that packet was captured.
         ts: Timestamp,
+    },
+    /// Nothing more of this direction can be decoded (bytes missing where a WebSocket frame
+    /// header was due), from this packet on.
+    Lost {
+        /// The packet of the gap, or the last one with bytes of the direction.
+        packet: u64,
     },
     /// A ping (`pong` false) or a pong.
     Control {
@@ -320,6 +328,10 @@ pub(crate) enum Seen {
 pub(crate) trait Machine {
     /// Reads one data message.
     fn message(&mut self, m: &Message<'_>) -> Seen;
+    /// From `packet` on, `from`'s messages are not all there: one the capture does not hold
+    /// whole (a gap, or it does not inflate), or none at all (the WebSocket decoding stopped
+    /// at a gap). A protocol that is a byte stream loses its place by it.
+    fn lost(&mut self, _from: Role, _packet: u64) {}
     /// The verdict at the end, from what the messages showed and how the session ended.
     fn verdict(&self, end: &Ending, beat: &heartbeat::Beats) -> Option<Verdict>;
     /// The version the messages or handshake named.
@@ -463,6 +475,11 @@ impl Tracker {
                 ts,
             }),
             Tapped::Control { pong, packet, ts } => self.control(from, pong, packet, ts),
+            Tapped::Lost { packet } => {
+                if let Some(m) = self.machine.as_mut().map(Proto::machine_mut) {
+                    m.lost(from, packet);
+                }
+            }
         }
     }
 
@@ -499,6 +516,7 @@ impl Tracker {
         self.messages += 1;
         self.beats.data(m.from, m.packet, m.ts);
         let seen = if m.damaged {
+            machine.lost(m.from, m.packet);
             Seen::Bad
         } else {
             machine.message(m)

@@ -2,11 +2,18 @@
 //! CONNECT (client id, keep alive, clean start), CONNACK and its refusal, PINGREQ and
 //! PINGRESP, DISCONNECT and its reason code (MQTT 5 §3.14.2.1). A broker may drop a client
 //! that sends nothing for one and a half times its keep alive (3.1.1 §3.1.2.10, 5 §3.1.2.10).
-//! Each message is read as starting on a packet boundary, as every common library sends.
+//! MQTT over WebSocket is a byte stream (§6): a message may carry several packets or part of
+//! one (mqtt.js writes each field of a packet as its own message), so each direction is read
+//! by a [`stream::Stream`]. A direction whose bytes the capture does not hold whole is out
+//! of sync from there: what rests on it (a packet it may have carried, or the absence of
+//! one) is not claimed, and the summary says from which packet it is unknown.
+
+mod stream;
 
 use super::heartbeat::Beats;
 use super::{between, ms, quote, Ending, Identity, Machine, Message, Seen, Verdict};
 use crate::flow::Role;
+use stream::{Event, Stream};
 
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Mqtt {
@@ -22,34 +29,63 @@ pub(crate) struct Mqtt {
     /// MQTT 5: the Maximum Packet Size the broker gave in CONNACK, and that packet.
     max_packet: Option<(u32, u64)>,
     /// The first client packet over it: its type, its size, its packet.
-    too_large: Option<(u8, usize, u64)>,
+    too_large: Option<(u8, u64, u64)>,
+    /// MQTT 5: the Reason String (property 0x1F) of the refusing CONNACK or the first
+    /// DISCONNECT, shortened.
+    reason_text: Option<String>,
+    /// The client's byte stream.
+    client: Stream,
+    /// The broker's byte stream.
+    server: Stream,
 }
 
-/// The Maximum Packet Size (property 0x27) among MQTT 5 properties `props` (§2.2.2.2).
-fn max_packet_size(mut props: &[u8]) -> Option<u32> {
+/// The value of property `want` among MQTT 5 properties `props` (§2.2.2.2): its bytes (a
+/// string's or binary's without their length).
+fn property(mut props: &[u8], want: u8) -> Option<&[u8]> {
     while let Some((&id, rest)) = props.split_first() {
-        let size = match id {
-            0x01 | 0x17 | 0x19 | 0x24 | 0x25 | 0x28 | 0x29 | 0x2A => 1,
-            0x13 | 0x21 | 0x22 | 0x23 => 2,
-            0x02 | 0x11 | 0x18 | 0x27 => 4,
-            0x0B => varint(rest)?.1,
-            0x03 | 0x08 | 0x12 | 0x15 | 0x1A | 0x1C | 0x1F | 0x09 | 0x16 => {
-                2 + usize::from(u16::from_be_bytes([*rest.first()?, *rest.get(1)?]))
-            }
+        let two = |at: usize| -> Option<usize> {
+            Some(usize::from(u16::from_be_bytes([
+                *rest.get(at)?,
+                *rest.get(at + 1)?,
+            ])))
+        };
+        let (start, size) = match id {
+            0x01 | 0x17 | 0x19 | 0x24 | 0x25 | 0x28 | 0x29 | 0x2A => (0, 1),
+            0x13 | 0x21 | 0x22 | 0x23 => (0, 2),
+            0x02 | 0x11 | 0x18 | 0x27 => (0, 4),
+            0x0B => (0, varint(rest)?.1),
+            0x03 | 0x08 | 0x12 | 0x15 | 0x1A | 0x1C | 0x1F | 0x09 | 0x16 => (2, two(0)?),
             0x26 => {
-                let k = 2 + usize::from(u16::from_be_bytes([*rest.first()?, *rest.get(1)?]));
-                let v = rest.get(k..)?;
-                k + 2 + usize::from(u16::from_be_bytes([*v.first()?, *v.get(1)?]))
+                let k = 2 + two(0)?;
+                (0, k + 2 + two(k)?)
             }
             _ => return None,
         };
-        if id == 0x27 {
-            let b: [u8; 4] = rest.get(..4)?.try_into().ok()?;
-            return Some(u32::from_be_bytes(b));
+        if id == want {
+            return rest.get(start..start + size);
         }
-        props = rest.get(size..)?;
+        props = rest.get(start + size..)?;
     }
     None
+}
+
+/// The properties of a CONNACK or DISCONNECT body after its first `skip` bytes.
+fn properties(body: &[u8], skip: usize) -> Option<&[u8]> {
+    let b = body.get(skip..)?;
+    let (len, n) = varint(b)?;
+    b.get(n..n + len)
+}
+
+/// The Maximum Packet Size (property 0x27) among MQTT 5 properties `props`.
+fn max_packet_size(props: &[u8]) -> Option<u32> {
+    let b: [u8; 4] = property(props, 0x27)?.try_into().ok()?;
+    Some(u32::from_be_bytes(b))
+}
+
+/// The Reason String (property 0x1F) among MQTT 5 properties `props`, shortened.
+fn reason_string(props: &[u8]) -> Option<String> {
+    let s = String::from_utf8_lossy(property(props, 0x1F)?);
+    Some(quote(&s))
 }
 
 /// The name of an MQTT control packet type (§2.1.2).
@@ -161,6 +197,13 @@ impl Mqtt {
         })
     }
 
+    /// ", saying \"…\"": the Reason String, when the packet gave one.
+    fn said(&self) -> String {
+        self.reason_text
+            .as_deref()
+            .map_or(String::new(), |r| format!(", saying {r}"))
+    }
+
     fn v5(&self) -> bool {
         self.level == Some(5)
     }
@@ -194,65 +237,130 @@ impl Mqtt {
     }
 }
 
+impl Mqtt {
+    /// The session's level when CONNECT gave it: MQTT 5 or not.
+    fn v5_known(&self) -> Option<bool> {
+        self.level.map(|l| l == 5)
+    }
+
+    fn stream(&mut self, side: Role) -> &mut Stream {
+        match side {
+            Role::Client => &mut self.client,
+            Role::Server => &mut self.server,
+        }
+    }
+
+    /// One whole packet from `from`, completed by the message at `packet`; None when it is
+    /// not MQTT.
+    fn packet(&mut self, from: Role, first: u8, body: &[u8], packet: u64) -> Option<Seen> {
+        Some(match (first >> 4, from) {
+            (1, Role::Client) => {
+                self.connect(body)?;
+                Seen::Data
+            }
+            (2, Role::Server) => {
+                let code = *body.get(1)?;
+                let props = self.v5().then(|| properties(body, 2)).flatten();
+                if code != 0 && self.refused.is_none() {
+                    self.refused = Some((code, packet));
+                    self.reason_text = props.and_then(reason_string);
+                }
+                if let Some(max) = props.and_then(max_packet_size) {
+                    self.max_packet = Some((max, packet));
+                }
+                Seen::Data
+            }
+            (12, _) => Seen::Ping,
+            (13, _) => Seen::Pong,
+            (14, _) => {
+                if self.disconnect.is_none() {
+                    let code = body.first().copied().unwrap_or(0);
+                    self.disconnect = Some((from, code, packet));
+                    if self.v5() && self.refused.is_none() {
+                        self.reason_text = properties(body, 1).and_then(reason_string);
+                    }
+                }
+                Seen::Data
+            }
+            _ => Seen::Data,
+        })
+    }
+
+    /// A withheld verdict: `side`'s stream is unknown from `packet`.
+    fn unknown(side: Role, packet: u64) -> Verdict {
+        Verdict {
+            summary: Some(format!(
+                "the {}'s MQTT byte stream is unknown from packet {packet} (a gap in the capture, a message it does not hold whole, or bytes that are not MQTT): no verdict rests on what it carried from there",
+                if side == Role::Server { "broker" } else { "client" }
+            )),
+            evidence: vec![packet],
+            ..Verdict::default()
+        }
+    }
+
+    /// The first of `sides` out of sync before `packet`, with where.
+    fn lost_before(&self, packet: Option<u64>, sides: &[Role]) -> Option<(Role, u64)> {
+        sides
+            .iter()
+            .filter_map(|&side| {
+                let s = if side == Role::Client {
+                    &self.client
+                } else {
+                    &self.server
+                };
+                s.lost
+                    .filter(|&at| packet.is_none_or(|p| at < p))
+                    .map(|at| (side, at))
+            })
+            .min_by_key(|&(_, at)| at)
+    }
+}
+
 impl Machine for Mqtt {
     fn message(&mut self, m: &Message<'_>) -> Seen {
         if m.text {
+            // Not part of the byte stream (§6.0: MQTT travels in binary messages only).
             return Seen::Bad;
         }
-        let mut seen = Seen::Bad;
-        let mut b = m.bytes;
-        while let Some(&first) = b.first() {
-            let Some((len, n)) = varint(b.get(1..).unwrap_or_default()) else {
-                return Seen::Bad;
-            };
-            let kind = first >> 4;
-            let body = b.get(1 + n..1 + n + len);
-            if let (Role::Client, Some((max, _)), None) = (m.from, self.max_packet, self.too_large)
-            {
-                let size = 1 + n + len;
-                if size as u64 > u64::from(max) {
-                    self.too_large = Some((kind, size, m.packet));
-                }
-            }
-            seen = match (kind, m.from) {
-                (1, Role::Client) => match body.and_then(|body| self.connect(body)) {
-                    Some(()) => Seen::Data,
-                    None => return Seen::Bad,
-                },
-                (2, Role::Server) => {
-                    let Some(code) = body.and_then(|body| body.get(1)).copied() else {
-                        return Seen::Bad;
-                    };
-                    if code != 0 {
-                        self.refused = Some((code, m.packet));
-                    }
-                    if self.v5() {
-                        let props = body
-                            .and_then(|b| b.get(2..))
-                            .and_then(|b| varint(b).and_then(|(l, n)| b.get(n..n + l)));
-                        if let Some(max) = props.and_then(max_packet_size) {
-                            self.max_packet = Some((max, m.packet));
+        let v5 = self.v5_known();
+        let missing = m.len.saturating_sub(m.bytes.len() as u64);
+        let mut events = Vec::new();
+        let ok = self
+            .stream(m.from)
+            .feed(m.bytes, missing, v5, m.packet, &mut events);
+        let mut seen = Seen::Data;
+        for e in events {
+            match e {
+                Event::Header { first, size } => {
+                    if let (Role::Client, Some((max, _)), None) =
+                        (m.from, self.max_packet, self.too_large)
+                    {
+                        if size > u64::from(max) {
+                            self.too_large = Some((first >> 4, size, m.packet));
                         }
                     }
-                    Seen::Data
                 }
-                (12, _) => Seen::Ping,
-                (13, _) => Seen::Pong,
-                (14, _) => {
-                    let code = body.and_then(|body| body.first()).copied().unwrap_or(0);
-                    self.disconnect.get_or_insert((m.from, code, m.packet));
-                    Seen::Data
+                Event::Packet { first, body, .. } => {
+                    match self.packet(m.from, first, &body, m.packet) {
+                        Some(Seen::Data) => {}
+                        Some(s) => seen = s,
+                        None => {
+                            self.stream(m.from).lose(m.packet);
+                            return Seen::Bad;
+                        }
+                    }
                 }
-                (0 | 15, _) if !self.v5() || kind == 0 => return Seen::Bad,
-                _ => Seen::Data,
-            };
-            match b.get(1 + n + len..) {
-                Some(rest) => b = rest,
-                // The packet goes on past what is kept: the rest is not read.
-                None => break,
             }
         }
-        seen
+        if ok {
+            seen
+        } else {
+            Seen::Bad
+        }
+    }
+
+    fn lost(&mut self, from: Role, packet: u64) {
+        self.stream(from).lose(packet);
     }
 
     fn version(&self) -> Option<String> {
@@ -290,13 +398,18 @@ impl Machine for Mqtt {
                 Some(Role::Server),
                 &format!("connection refused: {name}"),
                 format!(
-                    "the broker refused CONNECT with CONNACK {code:#04x} ({name}) at packet {p}"
+                    "the broker refused CONNECT with CONNACK {code:#04x} ({name}) at packet {p}{}",
+                    self.said()
                 ),
                 fix_for(name),
                 vec![p],
             ));
         }
         if let Some((who, code, p)) = self.disconnect {
+            // The other side may have ended it first, in bytes that are unknown.
+            if let Some((side, at)) = self.lost_before(Some(p), &[who.peer()]) {
+                return Some(Mqtt::unknown(side, at));
+            }
             let name = if self.v5() || code != 0 {
                 self.reason(code, false)
             } else {
@@ -309,7 +422,7 @@ impl Machine for Mqtt {
                 ),
                 _ => (
                     name.to_string(),
-                    format!("the {} sent DISCONNECT with reason {code:#04x} ({name}) at packet {p}", if who == Role::Server { "broker" } else { "client" }),
+                    format!("the {} sent DISCONNECT with reason {code:#04x} ({name}) at packet {p}{}", if who == Role::Server { "broker" } else { "client" }, self.said()),
                 ),
             };
             return Some(Verdict::new(
@@ -319,6 +432,12 @@ impl Machine for Mqtt {
                 fix_for(name),
                 vec![p],
             ));
+        }
+        // What follows rests on packets neither side sent: not claimed when either side's
+        // bytes are unknown before the end (a gap found by the ending packet counts).
+        let upto = Some(end_packet.saturating_add(1));
+        if let Some((side, at)) = self.lost_before(upto, &[Role::Client, Role::Server]) {
+            return Some(Mqtt::unknown(side, at));
         }
         if let (Some((kind, size, p)), Some((max, at)), Role::Server) =
             (self.too_large, self.max_packet, by)

@@ -4,6 +4,8 @@
 use super::*;
 use crate::flow::Role::{Client, Server};
 
+mod mqtt_stream;
+
 /// A session script: (from, text, bytes, packet, time in ms).
 struct Script {
     t: Tracker,

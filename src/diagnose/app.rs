@@ -149,7 +149,13 @@ fn takeover(reports: &mut [ConnectionReport], i: usize, idx: &[usize]) {
     let Some(r) = reports.get(i) else {
         return;
     };
-    let Some(app) = r.application.as_ref().filter(|a| a.cause.is_none()) else {
+    // Not when a message could not be read, or a side's stream is unknown from some packet
+    // (the summary of a session with no cause says so): it may have said why.
+    let Some(app) = r
+        .application
+        .as_ref()
+        .filter(|a| a.cause.is_none() && a.summary.is_none() && a.undecodable == 0)
+    else {
         return;
     };
     // The broker ended it: its close frame, FIN or RST came first.

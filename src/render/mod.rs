@@ -49,7 +49,10 @@ pub fn app_text(a: &crate::app::ApplicationReport) -> String {
     match (&a.cause, &a.summary) {
         (Some(c), Some(sum)) => s.push_str(&format!(". {c}: {sum}")),
         (Some(c), None) => s.push_str(&format!(". {c}")),
-        (None, _) => s.push_str(". Its messages do not say why the session ended"),
+        (None, Some(sum)) => s.push_str(&format!(
+            ". Its messages do not say why the session ended: {sum}"
+        )),
+        (None, None) => s.push_str(". Its messages do not say why the session ended"),
     }
     if let Some(fix) = &a.fix {
         s.push_str(&format!(". Fix: {fix}"));

@@ -108,6 +108,13 @@ impl Tap {
         }
     }
 
+    /// Nothing more of this direction can be decoded (bytes missing where a frame header
+    /// was due): the message in progress, if any, never ends, and the application is told.
+    pub fn lost(&mut self, packet: u64) {
+        self.current = None;
+        self.push(Tapped::Lost { packet });
+    }
+
     pub fn control(&mut self, pong: bool, packet: u64, ts: Timestamp) {
         self.push(Tapped::Control { pong, packet, ts });
     }
@@ -158,7 +165,7 @@ mod tests {
             .into_iter()
             .map(|m| match m {
                 Tapped::Message { bytes, len, .. } => (bytes, len),
-                Tapped::Control { .. } => (Vec::new(), 0),
+                Tapped::Control { .. } | Tapped::Lost { .. } => (Vec::new(), 0),
             })
             .collect();
         assert_eq!(

@@ -23,5 +23,6 @@ mod endings;
 mod faults;
 mod fragments;
 mod frames;
+mod mqtt;
 mod targets;
 mod violations;

@@ -283,6 +283,7 @@ impl Decoder {
             }
         }
         self.out_of_sync = Some(offset);
+        self.tap_lost(packet);
         findings.push(
             Kind::OutOfSync,
             Some(self.from),
@@ -301,6 +302,7 @@ impl Decoder {
             return;
         }
         self.out_of_sync = Some(offset);
+        self.tap_lost(packet);
         if self.mid_message() {
             findings.push(
                 Kind::TruncatedMessage,
@@ -308,6 +310,15 @@ impl Decoder {
                 packet,
                 format!("the {}'s stream stops in the middle of a frame or fragmented message: that message never arrived whole", self.from),
             );
+        }
+    }
+
+    /// Tells the tap that nothing more of this direction will be decoded, from `packet` (or
+    /// the last packet with bytes of it).
+    fn tap_lost(&mut self, packet: Option<u64>) {
+        let at = packet.or(self.last.map(|o| o.packet)).unwrap_or(0);
+        if let Some(t) = self.tap.as_deref_mut() {
+            t.lost(at);
         }
     }
 
