@@ -36,6 +36,10 @@ pub(crate) struct SocketIo {
     upgraded: bool,
     /// The client's engine.io UPGRADE packet (`5`): its packet.
     upgrade: Option<u64>,
+    /// The first side whose messages the capture stopped holding whole (a gap, a message
+    /// that does not inflate), and from which packet: verdicts that rest on what did not
+    /// come (a ping timeout, a close with no DISCONNECT) are withheld from there.
+    lost: Option<(Role, u64)>,
 }
 
 impl SocketIo {
@@ -96,6 +100,10 @@ impl SocketIo {
 }
 
 impl Machine for SocketIo {
+    fn lost(&mut self, from: Role, packet: u64) {
+        self.lost.get_or_insert((from, packet));
+    }
+
     fn message(&mut self, m: &Message<'_>) -> Seen {
         if let (Some(max), true) = (self.max_payload, m.from == Role::Client) {
             if m.len > max {
@@ -232,6 +240,17 @@ impl Machine for SocketIo {
                 "The application closed the connection on purpose (socket.close() / engine close); nothing failed on the wire.",
                 vec![p],
             ));
+        }
+        // What follows rests on messages that did not come (pings, pongs, a DISCONNECT):
+        // after the capture lost some of a side's, "nothing came" is unknown.
+        if let Some((side, p)) = self.lost.filter(|&(_, p)| p <= end_packet) {
+            return Some(Verdict {
+                summary: Some(format!(
+                    "the {side}'s socket.io messages are not all in the capture from packet {p} (a gap, or one that does not inflate): a ping, a pong or a DISCONNECT may be among them, so no verdict rests on their absence"
+                )),
+                evidence: vec![p],
+                ..Verdict::default()
+            });
         }
         if let Some(v) = self.ping_verdict(by, end_packet, end_ts, beats) {
             return Some(v);

@@ -928,3 +928,42 @@ fn wire_reasons_are_quoted_and_cut_in_cause_labels() {
     let r = s.t.finish(&closed(Server, Some(1000), "", 5, 1)).unwrap();
     cut(&r.cause.unwrap(), "ABORT");
 }
+
+/// A socket.io session whose client direction the capture lost (its pong's segment among
+/// the bytes missing): the server's close after the quiet spell is no "ping timeout" the
+/// report can state, since the pong may well have come (issue 57 item 3). With nothing lost,
+/// the same messages are a ping timeout.
+#[test]
+fn socketio_ping_timeout_is_withheld_after_the_capture_lost_a_direction() {
+    for lose in [false, true] {
+        let mut s = Script::new(None, Some("/socket.io/?EIO=4&transport=websocket"));
+        s.text(
+            Server,
+            r#"0{"sid":"abc","upgrades":[],"pingInterval":300,"pingTimeout":200,"maxPayload":1000000}"#,
+            4,
+            0,
+        )
+        .text(Client, "40", 6, 5)
+        .text(Server, r#"40{"sid":"xyz"}"#, 7, 6)
+        .text(Server, "2", 9, 300)
+        .text(Client, "3", 10, 301)
+        .text(Server, "2", 12, 600);
+        if lose {
+            s.t.tapped(Client, super::Tapped::Lost { packet: 13 });
+        }
+        let r = s.t.finish(&closed(Server, None, "", 14, 801)).unwrap();
+        if lose {
+            assert_eq!(r.cause, None, "{r:?}");
+            let summary = r.summary.unwrap_or_default();
+            assert!(
+                summary.contains(
+                    "client's socket.io messages are not all in the capture from packet 13"
+                ),
+                "{summary}"
+            );
+            assert_eq!(r.evidence, [13]);
+        } else {
+            assert_eq!(r.cause.as_deref(), Some("ping timeout"));
+        }
+    }
+}
