@@ -19,6 +19,7 @@
 mod actioncable;
 mod graphql;
 mod heartbeat;
+mod lite;
 mod mqtt;
 mod ocpp;
 mod phoenix;
@@ -649,7 +650,8 @@ pub(crate) fn json(m: &Message<'_>) -> Option<serde_json::Value> {
     if !m.whole() {
         return None;
     }
-    serde_json::from_slice(m.bytes).ok()
+    // As `serde_json::from_slice`, the UTF-8 checked once for the whole message (`lite::utf8`).
+    serde_json::from_str(lite::utf8(m.bytes)?).ok()
 }
 
 #[cfg(test)]
