@@ -454,15 +454,19 @@ impl Tracker {
                 damaged,
                 packet,
                 ts,
-            } => self.message(&Message {
-                from,
-                text,
-                bytes: &bytes,
-                len,
-                damaged,
-                packet,
-                ts,
-            }),
+            } => {
+                self.message(&Message {
+                    from,
+                    text,
+                    bytes: &bytes,
+                    len,
+                    damaged,
+                    packet,
+                    ts,
+                });
+                // Its buffer serves a later message (no allocation per message).
+                crate::websocket::tap::recycle(bytes);
+            }
             Tapped::Control { pong, packet, ts } => self.control(from, pong, packet, ts),
         }
     }
