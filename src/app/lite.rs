@@ -9,7 +9,8 @@
 //! trailing characters) is decided as for a `Value`; but nested values are only checked, not
 //! kept, and strings without escapes are borrowed: no allocation per message, no map
 //! inserts. A machine that needs more of a rare message (a nested payload) parses that one
-//! message as a `Value`. The message is checked as UTF-8 once, as a whole ([`utf8`]).
+//! message as a `Value`. The message is checked as UTF-8 once, as a whole ([`utf8`]); one
+//! whose top level is not of the kind asked for is not parsed at all.
 
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
@@ -55,6 +56,9 @@ pub(crate) fn object<'a, const N: usize>(
     bytes: &'a [u8],
     keys: [&str; N],
 ) -> Option<[Scalar<'a>; N]> {
+    if first(bytes) != Some(b'{') {
+        return None;
+    }
     let mut de = serde_json::Deserializer::from_str(utf8(bytes)?);
     let got = de.deserialize_any(TopObject { keys }).ok()?;
     de.end().ok()?;
@@ -63,10 +67,23 @@ pub(crate) fn object<'a, const N: usize>(
 
 /// The first [`ITEMS`] elements of a message that is a JSON array.
 pub(crate) fn array(bytes: &[u8]) -> Option<[Scalar<'_>; ITEMS]> {
+    if first(bytes) != Some(b'[') {
+        return None;
+    }
     let mut de = serde_json::Deserializer::from_str(utf8(bytes)?);
     let got = de.deserialize_any(TopArray).ok()?;
     de.end().ok()?;
     got
+}
+
+/// The first byte after JSON's whitespace: it says whether the top level is an object or an
+/// array, and a message whose top level is neither is `None` whether it is valid JSON or
+/// not, so it is not parsed at all.
+fn first(bytes: &[u8]) -> Option<u8> {
+    bytes
+        .iter()
+        .copied()
+        .find(|b| !matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
 }
 
 /// The message as text, or `None` where serde_json would fail on it anyway: outside its
@@ -352,6 +369,13 @@ mod tests {
         br#"null"#,
         b"",
         b"   ",
+        b" \t\r\n[1,2]",
+        b"\x0c[1]",
+        b" {\"type\":\"x\"}",
+        b"{\"a\":1",
+        b"[1,2",
+        b"[\"\xff\"]",
+        b"{\"a\":[1,{\"b\":\"\xff\"}]}",
         br#"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"#,
     ];
 
