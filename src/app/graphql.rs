@@ -5,7 +5,7 @@
 //! stop, connection_terminate). Messages are JSON objects with a `type`.
 
 use super::heartbeat::Beats;
-use super::{between, json, ms, quote, Ending, Machine, Message, Seen, Verdict};
+use super::{between, json, lite, ms, quote, Ending, Machine, Message, Seen, Verdict};
 use crate::flow::Role;
 
 /// Message types only `graphql-transport-ws` has.
@@ -76,13 +76,18 @@ fn close_code(code: u16) -> Option<(&'static str, &'static str)> {
 
 impl Machine for Graphql {
     fn message(&mut self, m: &Message<'_>) -> Seen {
-        let Some(v) = json(m) else {
+        // Only `type` and `id` are read of most messages: the whole message is checked as
+        // JSON, but not built (a `next` carries the subscription's data).
+        if !m.whole() {
+            return Seen::Bad;
+        }
+        let Some([kind, id]) = lite::object(m.bytes, ["type", "id"]) else {
             return Seen::Bad;
         };
-        let Some(kind) = v.get("type").and_then(|t| t.as_str()) else {
+        let Some(kind) = kind.as_str() else {
             return Seen::Bad;
         };
-        let id = v.get("id").and_then(|i| i.as_str());
+        let id = id.as_str();
         let other = if self.modern {
             LEGACY_ONLY.contains(&kind)
         } else {
@@ -117,11 +122,14 @@ impl Machine for Graphql {
                 }
             }
             ("connection_error", Role::Server) => {
-                let msg = v
-                    .get("payload")
-                    .map(|p| match p.get("message").and_then(|x| x.as_str()) {
-                        Some(s) => s.to_string(),
-                        None => p.to_string(),
+                // Rare: this one message is read whole.
+                let msg = json(m)
+                    .and_then(|v| {
+                        v.get("payload")
+                            .map(|p| match p.get("message").and_then(|x| x.as_str()) {
+                                Some(s) => s.to_string(),
+                                None => p.to_string(),
+                            })
                     })
                     .unwrap_or_default();
                 self.connection_error = Some((msg, m.packet));

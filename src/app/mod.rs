@@ -21,6 +21,7 @@
 mod actioncable;
 mod graphql;
 mod heartbeat;
+mod lite;
 mod mqtt;
 mod ocpp;
 mod phoenix;
@@ -465,15 +466,19 @@ impl Tracker {
                 damaged,
                 packet,
                 ts,
-            } => self.message(&Message {
-                from,
-                text,
-                bytes: &bytes,
-                len,
-                damaged,
-                packet,
-                ts,
-            }),
+            } => {
+                self.message(&Message {
+                    from,
+                    text,
+                    bytes: &bytes,
+                    len,
+                    damaged,
+                    packet,
+                    ts,
+                });
+                // Its buffer serves a later message (no allocation per message).
+                crate::websocket::tap::recycle(bytes);
+            }
             Tapped::Control { pong, packet, ts } => self.control(from, pong, packet, ts),
             Tapped::Lost { packet } => {
                 if let Some(m) = self.machine.as_mut().map(Proto::machine_mut) {
@@ -693,7 +698,8 @@ pub(crate) fn json(m: &Message<'_>) -> Option<serde_json::Value> {
     if !m.whole() {
         return None;
     }
-    serde_json::from_slice(m.bytes).ok()
+    // As `serde_json::from_slice`, the UTF-8 checked once for the whole message (`lite::utf8`).
+    serde_json::from_str(lite::utf8(m.bytes)?).ok()
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! And WAMP (`wamp.2.json`): ABORT `[3, details, reason]` and GOODBYE `[6, details, reason]`.
 
 use super::heartbeat::Beats;
-use super::{json, quote, wire_label, Ending, Machine, Message, Seen, Verdict};
+use super::{json, lite, quote, wire_label, Ending, Machine, Message, Seen, Verdict};
 use crate::flow::Role;
 
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
@@ -32,15 +32,18 @@ impl Ocpp {
 
 impl Machine for Ocpp {
     fn message(&mut self, m: &Message<'_>) -> Seen {
-        let Some(v) = json(m) else {
+        // The first elements are read of most messages: the whole message is checked as
+        // JSON, but not built.
+        if !m.whole() {
+            return Seen::Bad;
+        }
+        let Some(a) = lite::array(m.bytes) else {
             return Seen::Bad;
         };
-        let Some(a) = v.as_array() else {
-            return Seen::Bad;
-        };
-        let id = a.get(1).and_then(|i| i.as_str()).map(str::to_string);
-        match a.first().and_then(|k| k.as_u64()) {
-            Some(2) => match a.get(2).and_then(|x| x.as_str()) {
+        let [kind, id, third, fourth] = &a;
+        let id = id.as_str().map(str::to_string);
+        match kind.as_u64() {
+            Some(2) => match third.as_str() {
                 Some("Heartbeat") => {
                     self.heartbeat_id = id;
                     Seen::Ping
@@ -54,7 +57,9 @@ impl Machine for Ocpp {
             },
             Some(3) if id.is_some() && id == self.heartbeat_id => Seen::Pong,
             Some(3) if id.is_some() && id == self.boot_id => {
-                let payload = a.get(2);
+                // Rare: the BootNotification's answer is read whole.
+                let v = json(m).unwrap_or_default();
+                let payload = v.get(2);
                 self.interval_s = payload
                     .and_then(|p| p.get("interval"))
                     .and_then(|i| i.as_u64());
@@ -69,8 +74,8 @@ impl Machine for Ocpp {
             }
             Some(3) => Seen::Data,
             Some(4) => {
-                let text = |i: usize| a.get(i).and_then(|x| x.as_str()).unwrap_or("").to_string();
-                self.error = Some((m.from, text(2), text(3), m.packet));
+                let text = |x: &lite::Scalar<'_>| x.as_str().unwrap_or("").to_string();
+                self.error = Some((m.from, text(third), text(fourth), m.packet));
                 Seen::Data
             }
             _ => Seen::Bad,
@@ -157,20 +162,21 @@ pub(crate) struct Wamp {
 
 impl Machine for Wamp {
     fn message(&mut self, m: &Message<'_>) -> Seen {
-        let Some(v) = json(m) else {
+        if !m.whole() {
+            return Seen::Bad;
+        }
+        let Some(a) = lite::array(m.bytes) else {
             return Seen::Bad;
         };
-        let Some(a) = v.as_array() else {
-            return Seen::Bad;
-        };
-        let which = match a.first().and_then(|k| k.as_u64()) {
+        let [kind, _, reason, _] = &a;
+        let which = match kind.as_u64() {
             Some(3) => "ABORT",
             Some(6) => "GOODBYE",
             Some(_) => return Seen::Data,
             None => return Seen::Bad,
         };
-        let reason = a.get(2).and_then(|r| r.as_str()).unwrap_or("").to_string();
         if self.ending.is_none() {
+            let reason = reason.as_str().unwrap_or("").to_string();
             self.ending = Some((m.from, which.to_string(), reason, m.packet));
         }
         Seen::Data

@@ -42,6 +42,26 @@ impl Stomp {
     }
 }
 
+/// The lines of a frame's bytes (split at `\n`, each without its trailing `\r`s).
+fn lines(b: &[u8]) -> impl Iterator<Item = &[u8]> + Clone {
+    let mut rest = Some(b);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        let line = match memchr::memchr(b'\n', r) {
+            Some(i) => {
+                rest = r.get(i + 1..);
+                r.get(..i).unwrap_or_default()
+            }
+            None => {
+                rest = None;
+                r
+            }
+        };
+        let end = line.iter().rposition(|&c| c != b'\r').map_or(0, |i| i + 1);
+        Some(line.get(..end).unwrap_or_default())
+    })
+}
+
 /// `heart-beat:x,y`.
 fn beat(v: &str) -> Option<(u64, u64)> {
     let (a, b) = v.split_once(',')?;
@@ -54,31 +74,53 @@ impl Machine for Stomp {
         if !m.bytes.is_empty() && m.bytes.iter().all(|&b| b == b'\n' || b == b'\r') {
             return Seen::Keepalive;
         }
-        let text = String::from_utf8_lossy(m.bytes);
-        let text = text.trim_start_matches(['\r', '\n']);
-        let mut lines = text.split('\n').map(|l| l.trim_end_matches('\r'));
+        // The command and headers are read as bytes (every byte that matters is ASCII, and
+        // a line or header ends at an ASCII byte, so they split as the text would); only an
+        // ERROR's text is converted, as only it is kept.
+        let start = m
+            .bytes
+            .iter()
+            .position(|&b| b != b'\r' && b != b'\n')
+            .unwrap_or(m.bytes.len());
+        let mut lines = lines(m.bytes.get(start..).unwrap_or_default());
         let command = lines.next().unwrap_or_default();
-        let mut headers = Vec::new();
-        for l in lines.by_ref() {
-            if l.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = l.split_once(':') {
-                headers.push((k, v));
-            }
-        }
-        let header = |name: &str| headers.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
+        let header = |name: &[u8]| {
+            lines
+                .clone()
+                .take_while(|l| !l.is_empty())
+                .filter_map(|l| {
+                    let colon = l.iter().position(|&b| b == b':')?;
+                    Some((l.get(..colon)?, l.get(colon + 1..)?))
+                })
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v)
+        };
+        let beat_of = |v: &[u8]| std::str::from_utf8(v).ok().and_then(beat);
         match (command, m.from) {
-            ("CONNECT" | "STOMP", Role::Client) => {
-                self.client_beat = Some(header("heart-beat").and_then(beat).unwrap_or((0, 0)));
+            (b"CONNECT" | b"STOMP", Role::Client) => {
+                self.client_beat = Some(header(b"heart-beat").and_then(beat_of).unwrap_or((0, 0)));
             }
-            ("CONNECTED", Role::Server) => {
-                self.server_beat = Some(header("heart-beat").and_then(beat).unwrap_or((0, 0)));
-                if let Some(v) = header("version") {
-                    self.version = Some(v.to_string());
+            (b"CONNECTED", Role::Server) => {
+                self.server_beat = Some(header(b"heart-beat").and_then(beat_of).unwrap_or((0, 0)));
+                if let Some(v) = header(b"version") {
+                    self.version = Some(String::from_utf8_lossy(v).into_owned());
                 }
             }
-            ("ERROR", Role::Server) => {
+            (b"ERROR", Role::Server) => {
+                let text = String::from_utf8_lossy(m.bytes);
+                let text = text.trim_start_matches(['\r', '\n']);
+                let mut lines = text.split('\n').map(|l| l.trim_end_matches('\r'));
+                lines.next();
+                let mut headers = Vec::new();
+                for l in lines.by_ref() {
+                    if l.is_empty() {
+                        break;
+                    }
+                    if let Some((k, v)) = l.split_once(':') {
+                        headers.push((k, v));
+                    }
+                }
+                let header = |name: &str| headers.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
                 let body: String = lines.collect::<Vec<_>>().join("\n");
                 let body = body.trim_end_matches('\0').trim();
                 let msg = match (header("message"), body.is_empty()) {
@@ -88,18 +130,18 @@ impl Machine for Stomp {
                 };
                 self.error.get_or_insert((msg, m.packet));
             }
-            ("DISCONNECT", Role::Client) => {
+            (b"DISCONNECT", Role::Client) => {
                 self.disconnect.get_or_insert(m.packet);
             }
-            ("RECEIPT", Role::Server) if self.disconnect.is_some() => {
+            (b"RECEIPT", Role::Server) if self.disconnect.is_some() => {
                 self.receipt.get_or_insert(m.packet);
             }
             (
-                "SEND" | "SUBSCRIBE" | "UNSUBSCRIBE" | "ACK" | "NACK" | "BEGIN" | "COMMIT"
-                | "ABORT",
+                b"SEND" | b"SUBSCRIBE" | b"UNSUBSCRIBE" | b"ACK" | b"NACK" | b"BEGIN" | b"COMMIT"
+                | b"ABORT",
                 Role::Client,
             )
-            | ("MESSAGE" | "RECEIPT", Role::Server) => {}
+            | (b"MESSAGE" | b"RECEIPT", Role::Server) => {}
             _ => return Seen::Bad,
         }
         Seen::Data
@@ -158,5 +200,32 @@ impl Machine for Stomp {
                 vec![p, end_packet],
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_split_as_the_text_splits() {
+        for b in [
+            &b""[..],
+            b"\n",
+            b"CONNECTED\r\nversion:1.2\r\r\n\r\nbody\n",
+            b"MESSAGE\nno end",
+            b"\r\n\r\n",
+            b"a\xff\n\xc3\nb",
+        ] {
+            let text = String::from_utf8_lossy(b);
+            let want: Vec<String> = text
+                .split('\n')
+                .map(|l| l.trim_end_matches('\r').to_string())
+                .collect();
+            let got: Vec<String> = lines(b)
+                .map(|l| String::from_utf8_lossy(l).into_owned())
+                .collect();
+            assert_eq!(got, want, "{text:?}");
+        }
     }
 }
