@@ -16,6 +16,10 @@ pub(crate) struct ActionCable {
     disconnect: Option<(String, Option<bool>, u64)>,
     /// The protocol version and encoding the subprotocol names ("1 (JSON)"), if it names one.
     version: Option<String>,
+    /// The first packet from which the server's messages are not all in the capture (a gap,
+    /// one that does not inflate): "the client heard nothing" is unknown from there.
+    #[serde(default)]
+    server_lost: Option<u64>,
 }
 
 impl ActionCable {
@@ -31,11 +35,18 @@ impl ActionCable {
         ActionCable {
             disconnect: None,
             version: version.map(str::to_string),
+            server_lost: None,
         }
     }
 }
 
 impl Machine for ActionCable {
+    fn lost(&mut self, from: Role, packet: u64) {
+        if from == Role::Server {
+            self.server_lost.get_or_insert(packet);
+        }
+    }
+
     fn version(&self) -> Option<String> {
         self.version.clone()
     }
@@ -110,6 +121,16 @@ impl Machine for ActionCable {
             ));
         }
         if by == Role::Client {
+            // The server's pings may be among the bytes the capture lost.
+            if let Some(lost) = self.server_lost.filter(|&l| l <= end_packet) {
+                return Some(Verdict {
+                    summary: Some(format!(
+                        "the server's Action Cable messages are not all in the capture from packet {lost} (a gap, or one that does not inflate): its pings may have come, so no stale connection is stated"
+                    )),
+                    evidence: vec![lost],
+                    ..Verdict::default()
+                });
+            }
             let (p, t) = beats.side(Role::Server).last_message_before(end_packet)?;
             let quiet = between(t, end_ts);
             if quiet as f64 >= STALE_MS as f64 * 0.95 {

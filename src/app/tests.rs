@@ -967,3 +967,33 @@ fn socketio_ping_timeout_is_withheld_after_the_capture_lost_a_direction() {
         }
     }
 }
+
+/// Action Cable's stale connection rests on the server's pings not coming: after the
+/// capture lost some of the server's messages it is withheld (issue 57 item 3); a loss of
+/// the client's direction changes nothing.
+#[test]
+fn actioncable_stale_is_withheld_after_the_servers_messages_were_lost() {
+    for (lost, stale) in [(None, true), (Some(Client), true), (Some(Server), false)] {
+        let mut s = Script::new(Some("actioncable-v1-json"), Some("/cable"));
+        s.text(Server, r#"{"type":"welcome"}"#, 4, 0).text(
+            Server,
+            r#"{"type":"ping","message":1}"#,
+            5,
+            3000,
+        );
+        if let Some(side) = lost {
+            s.t.tapped(side, super::Tapped::Lost { packet: 6 });
+        }
+        let r =
+            s.t.finish(&closed(Client, Some(1000), "", 8, 9500))
+                .unwrap();
+        if stale {
+            assert_eq!(r.cause.as_deref(), Some("stale connection"), "{lost:?}");
+        } else {
+            assert_eq!(r.cause, None);
+            assert!(r.summary.unwrap_or_default().contains(
+                "server's Action Cable messages are not all in the capture from packet 6"
+            ));
+        }
+    }
+}
