@@ -19,6 +19,10 @@ pub(crate) struct Stomp {
     /// DISCONNECT: packet, and whether its receipt was answered.
     disconnect: Option<u64>,
     receipt: Option<u64>,
+    /// Per side, the first packet from which its frames are not all in the capture (a gap,
+    /// one that does not inflate): client's, server's.
+    #[serde(default)]
+    lost: (Option<u64>, Option<u64>),
 }
 
 impl Stomp {
@@ -69,6 +73,14 @@ fn beat(v: &str) -> Option<(u64, u64)> {
 }
 
 impl Machine for Stomp {
+    fn lost(&mut self, from: Role, packet: u64) {
+        let side = match from {
+            Role::Client => &mut self.lost.0,
+            Role::Server => &mut self.lost.1,
+        };
+        side.get_or_insert(packet);
+    }
+
     fn message(&mut self, m: &Message<'_>) -> Seen {
         // Heart-beats: nothing but ends of line.
         if !m.bytes.is_empty() && m.bytes.iter().all(|&b| b == b'\n' || b == b'\r') {
@@ -189,6 +201,20 @@ impl Machine for Stomp {
             Role::Server => (Role::Client, to_server?),
             Role::Client => (Role::Server, to_client?),
         };
+        // Its heart-beats may be among the bytes the capture lost.
+        let lost = match other {
+            Role::Client => self.lost.0,
+            Role::Server => self.lost.1,
+        };
+        if let Some(l) = lost.filter(|&l| l <= end_packet) {
+            return Some(Verdict {
+                summary: Some(format!(
+                    "the {other}'s STOMP frames are not all in the capture from packet {l} (a gap, or one that does not inflate): its heart-beats may have come, so no missed heart-beat is stated"
+                )),
+                evidence: vec![l],
+                ..Verdict::default()
+            });
+        }
         let (p, t) = beats.side(other).last_message_before(end_packet)?;
         let quiet = between(t, end_ts);
         (quiet > every).then(|| {

@@ -997,3 +997,40 @@ fn actioncable_stale_is_withheld_after_the_servers_messages_were_lost() {
         }
     }
 }
+
+/// STOMP's missed heart-beats rest on the other side's frames not coming: after the capture
+/// lost some of them the verdict is withheld (issue 57 item 3); a loss of the closing side's
+/// own direction changes nothing.
+#[test]
+fn stomp_missed_heartbeats_are_withheld_after_the_silent_side_was_lost() {
+    for (lost, missed) in [(None, true), (Some(Server), true), (Some(Client), false)] {
+        let mut s = Script::new(Some("v12.stomp"), None);
+        s.text(
+            Client,
+            "CONNECT\naccept-version:1.2\nhost:/\nheart-beat:1000,1000\n\n\0",
+            4,
+            0,
+        )
+        .text(
+            Server,
+            "CONNECTED\nversion:1.2\nheart-beat:2000,500\n\n\0",
+            5,
+            1,
+        )
+        .text(Client, "\n", 6, 1000);
+        if let Some(side) = lost {
+            s.t.tapped(side, super::Tapped::Lost { packet: 7 });
+        }
+        // The server closes after 2.5 s without the client's beats (every 1 s).
+        let r = s.t.finish(&tcp_end(Server, false, 9, 3500)).unwrap();
+        if missed {
+            assert_eq!(r.cause.as_deref(), Some("missed heart-beats"), "{lost:?}");
+        } else {
+            assert_eq!(r.cause, None);
+            assert!(r
+                .summary
+                .unwrap_or_default()
+                .contains("client's STOMP frames are not all in the capture from packet 7"));
+        }
+    }
+}
