@@ -37,6 +37,7 @@ pub fn cause(
     first_end: Option<&End>,
     hs: &Handshake,
     sent: PerSide<&ControlMarks>,
+    stops: PerSide<Option<u64>>,
 ) -> Option<Cause> {
     // Who ended first, where, and with which close frame (if its close came first).
     let close = first_close.filter(|c| first_end.is_none_or(|e| c.order < e.order));
@@ -88,6 +89,12 @@ pub fn cause(
     let waited_ms = first.map(|(_, t)| ms(end_ts.since(t)));
     let waited = waited_ms.is_some_and(|w| w >= MIN_WAIT_MS);
     if said.is_none() && !(waited && code_fits) {
+        return None;
+    }
+    // The pongs that did not come rest on the peer's direction being all there: once its
+    // frames stopped being decoded (a gap where a header was due) before the end, a pong
+    // may be among what the capture lost, and only a library's own words still say it.
+    if said.is_none() && stops.of(by.peer()).is_some_and(|p| p <= end_packet) {
         return None;
     }
     Some(Cause::HeartbeatTimeout {
@@ -161,7 +168,44 @@ mod tests {
             end,
             &Handshake::default(),
             PerSide { client, server },
+            PerSide::default(),
         )
+    }
+
+    /// The peer's direction stopped being decoded before the end: its pong may be among
+    /// the bytes the capture lost, so no heartbeat timeout is claimed (issue 57 item 3).
+    #[test]
+    fn no_timeout_is_claimed_once_the_peers_direction_was_lost() {
+        let server = sent(&[10, 20], &[]);
+        let client = sent(&[], &[11]);
+        let lost_before = PerSide {
+            client: Some(22),
+            server: None,
+        };
+        let lost_after = PerSide {
+            client: Some(26),
+            server: None,
+        };
+        let own_lost = PerSide {
+            client: None,
+            server: Some(22),
+        };
+        let end = fin(Role::Server, 25);
+        let run_with = |stops| {
+            cause(
+                None,
+                Some(&end),
+                &Handshake::default(),
+                PerSide {
+                    client: &client,
+                    server: &server,
+                },
+                stops,
+            )
+        };
+        assert!(run_with(lost_before).is_none());
+        assert!(run_with(lost_after).is_some());
+        assert!(run_with(own_lost).is_some());
     }
 
     #[test]

@@ -217,6 +217,10 @@ pub fn diagnose(
                 client: &w.controls(client_side),
                 server: &w.controls(server_side),
             },
+            PerSide {
+                client: missing.stops.client.or(missing.lost.client.then_some(0)),
+                server: missing.stops.server.or(missing.lost.server.then_some(0)),
+            },
         ));
     }
     if let (Some(idle), Some(1006)) = (&idle, code) {
