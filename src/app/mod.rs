@@ -235,9 +235,16 @@ pub struct Identity {
     pub kind: String,
     /// The identity itself (wire text, escaped when written out).
     pub value: String,
-    /// The ids of other connections of this report with the same identity.
+    /// The ids of other connections of this report with the same identity: the nearest
+    /// ones in report order, at most [`Identity::MAX_LISTED`] (`connections_total` counts
+    /// them all).
     #[serde(default)]
     pub connections: Vec<u64>,
+    /// How many other connections share it, when more than `connections` lists (absent
+    /// otherwise).
+    #[serde(default)]
+    #[schemars(skip_serializing_if = "u64_is_zero")]
+    pub connections_total: u64,
     /// A socket.io sid: the packet of the engine.io UPGRADE (`5`) by which the session
     /// moved from HTTP long-polling to this WebSocket, when it is in the capture.
     #[serde(default)]
@@ -254,14 +261,30 @@ pub struct Identity {
     pub(crate) ping: Option<socketio::PingFacts>,
 }
 
+impl Identity {
+    /// The most other connections an identity lists (10 000 MQTT connections sharing one
+    /// client id listed each other: a hundred million ids, 2 GB of JSON); the rest are
+    /// counted in `connections_total`.
+    pub const MAX_LISTED: usize = 8;
+}
+
+fn u64_is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 impl Serialize for Identity {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let human = s.is_human_readable();
-        let mut st = s.serialize_struct("Identity", 6)?;
+        let mut st = s.serialize_struct("Identity", 7)?;
         st.serialize_field("kind", &self.kind)?;
         st.serialize_field("value", &self.value)?;
         st.serialize_field("connections", &self.connections)?;
+        if human && self.connections_total <= self.connections.len() as u64 {
+            st.skip_field("connections_total")?;
+        } else {
+            st.serialize_field("connections_total", &self.connections_total)?;
+        }
         if human && self.upgrade_packet.is_none() {
             st.skip_field("upgrade_packet")?;
         } else {

@@ -386,6 +386,7 @@ impl Machine for Mqtt {
                 kind: "mqtt-client-id".into(),
                 value: c.clone(),
                 connections: Vec::new(),
+                connections_total: 0,
             })
             .collect()
     }

@@ -176,6 +176,7 @@ impl Machine for SocketIo {
                 kind: "socket.io-sid".into(),
                 value: s.clone(),
                 connections: Vec::new(),
+                connections_total: 0,
                 upgrade_packet: self.upgrade,
                 polling: Vec::new(),
                 ping: None,

@@ -96,26 +96,40 @@ pub fn link(reports: &mut [ConnectionReport]) {
                 .push(i);
         }
     }
+    let max = crate::app::Identity::MAX_LISTED;
     for ((kind, _), idx) in by_identity.iter().filter(|(_, v)| v.len() > 1) {
         let ids: Vec<u64> = idx
             .iter()
             .filter_map(|&i| reports.get(i))
             .map(|r| r.id)
             .collect();
-        for &i in idx {
+        for (k, &i) in idx.iter().enumerate() {
             let Some(r) = reports.get_mut(i) else {
                 continue;
             };
-            let own = r.id;
+            // The nearest others in report order, half before and half after (more after
+            // when there are fewer before): bounded, whatever the number sharing it.
+            let from = k
+                .saturating_sub(max / 2)
+                .min(ids.len().saturating_sub(max + 1));
+            let near: Vec<u64> = ids
+                .iter()
+                .enumerate()
+                .skip(from)
+                .filter(|&(j, _)| j != k)
+                .take(max)
+                .map(|(_, &x)| x)
+                .collect();
             for id in r.application.iter_mut().flat_map(|a| a.related.iter_mut()) {
                 if id.kind == *kind {
-                    id.connections = ids.iter().copied().filter(|&x| x != own).collect();
+                    id.connections = near.clone();
+                    id.connections_total = ids.len() as u64 - 1;
                 }
             }
         }
         if kind == "mqtt-client-id" {
-            for &i in idx {
-                takeover(reports, i, idx);
+            for k in 0..idx.len() {
+                takeover(reports, k, idx);
             }
         }
     }
@@ -145,7 +159,10 @@ pub fn status_cause(r: &mut ConnectionReport) {
 
 /// Names the takeover of connection `i` by another of `idx`, when the broker closed `i`
 /// without a word shortly after the other connected.
-fn takeover(reports: &mut [ConnectionReport], i: usize, idx: &[usize]) {
+fn takeover(reports: &mut [ConnectionReport], k: usize, idx: &[usize]) {
+    let Some(&i) = idx.get(k) else {
+        return;
+    };
     let Some(r) = reports.get(i) else {
         return;
     };
@@ -179,11 +196,15 @@ fn takeover(reports: &mut [ConnectionReport], i: usize, idx: &[usize]) {
         .find(|x| x.kind == "mqtt-client-id")
         .map(|x| x.value.clone())
         .unwrap_or_default();
+    // The connections after it in report order (which is their first packets' order),
+    // while they start before its end: work that does not grow with the connections
+    // sharing the client id, beyond those that overlap it.
     let other = idx
         .iter()
-        .filter(|&&j| j != i)
+        .skip(k + 1)
         .filter_map(|&j| reports.get(j))
-        .find(|o| o.start >= r.start && o.start <= end.1 && end.1.since(o.start) <= TAKEOVER_S);
+        .take_while(|o| o.start <= end.1)
+        .find(|o| o.start >= r.start && end.1.since(o.start) <= TAKEOVER_S);
     let Some(o) = other else {
         return;
     };

@@ -106,3 +106,61 @@ fn a_segment_lost_where_a_frame_header_was_due_leaves_the_broker_unknown() {
     let md = wsclose::render::markdown::render(&r, &[None]);
     assert!(md.contains("Its messages do not say why the session ended: the broker's MQTT byte stream is unknown"), "{md}");
 }
+
+/// Many connections sharing one client id (embedded clients, a reconnect loop) are linked in
+/// bounded output: each lists at most `Identity::MAX_LISTED` others, the nearest, and counts
+/// them all (issue 57 item 7: 10 000 connections listed each other, 2 GB of JSON); the
+/// broker's takeover of each is still named.
+#[test]
+fn connections_sharing_a_client_id_are_linked_in_bounded_output() {
+    let n = 40u64;
+    let mut pkts = Vec::new();
+    for i in 0..n {
+        let mut s = Session::new(41000 + i as u16, 8083);
+        // One a second: the broker closes each 0.5 s after the next one connected.
+        s.clock = Timestamp(T0.0 + i as i64 * 1_000_000_000);
+        open_mqtt(&mut s);
+        connect_v5_fields(&mut s, "shared", 30);
+        s.send(Server, &binary(Server, &[0x20, 3, 0, 0, 0]));
+        s.clock = Timestamp(T0.0 + (i as i64 + 1) * 1_000_000_000 + 500_000_000);
+        s.fin(Server);
+        pkts.extend(s.pkts);
+    }
+    pkts.sort_by_key(|p| p.ts);
+    let r = analyze_timed(LinkType::RAW, &pkts, Default::default());
+    assert_eq!(r.connections.len(), n as usize);
+    let max = wsclose::app::Identity::MAX_LISTED;
+    for c in &r.connections {
+        let a = c.application.as_ref().expect("application");
+        let id = a
+            .related
+            .iter()
+            .find(|i| i.kind == "mqtt-client-id")
+            .expect("client id");
+        assert_eq!(id.connections_total, n - 1, "{id:?}");
+        assert_eq!(id.connections.len(), max, "{id:?}");
+        assert!(!id.connections.contains(&c.id));
+        // The nearest: none further than MAX_LISTED ids away.
+        assert!(
+            id.connections
+                .iter()
+                .all(|&o| o.abs_diff(c.id) <= max as u64),
+            "{id:?}"
+        );
+    }
+    // Every one but the last was taken over by the next.
+    let taken = r
+        .connections
+        .iter()
+        .filter(|c| {
+            c.application.as_ref().and_then(|a| a.cause.as_deref()) == Some("session taken over")
+        })
+        .count();
+    assert_eq!(taken, n as usize - 1);
+    let json = wsclose::render::json::line(&r);
+    assert!(
+        json.contains("\"connections_total\":39"),
+        "{}",
+        &json[..2000.min(json.len())]
+    );
+}
