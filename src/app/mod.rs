@@ -254,6 +254,11 @@ pub struct Identity {
     #[serde(default)]
     #[schemars(skip_serializing_if = "Vec::is_empty")]
     pub polling: Vec<PollingConnection>,
+    /// A socket.io sid: how many polling connections had it, when more than `polling`
+    /// lists (the last [`Identity::MAX_LISTED`], nearest the upgrade; absent otherwise).
+    #[serde(default)]
+    #[schemars(skip_serializing_if = "u64_is_zero")]
+    pub polling_total: u64,
     /// A socket.io sid whose OPEN the WebSocket did not carry: what a ping timeout is
     /// judged from once the polling connections give the timers (stored form only).
     #[serde(default)]
@@ -276,7 +281,7 @@ impl Serialize for Identity {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let human = s.is_human_readable();
-        let mut st = s.serialize_struct("Identity", 7)?;
+        let mut st = s.serialize_struct("Identity", 8)?;
         st.serialize_field("kind", &self.kind)?;
         st.serialize_field("value", &self.value)?;
         st.serialize_field("connections", &self.connections)?;
@@ -294,6 +299,11 @@ impl Serialize for Identity {
             st.skip_field("polling")?;
         } else {
             st.serialize_field("polling", &self.polling)?;
+        }
+        if human && self.polling_total <= self.polling.len() as u64 {
+            st.skip_field("polling_total")?;
+        } else {
+            st.serialize_field("polling_total", &self.polling_total)?;
         }
         if human {
             st.skip_field("ping")?;

@@ -387,6 +387,7 @@ impl Machine for Mqtt {
                 value: c.clone(),
                 connections: Vec::new(),
                 connections_total: 0,
+                polling_total: 0,
             })
             .collect()
     }

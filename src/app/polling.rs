@@ -126,9 +126,14 @@ impl Polls {
                 continue;
             }
             mine.sort_by_key(|p| p.conn.first_packet);
-            id.polling = mine.iter().map(|p| p.conn.clone()).collect();
             open = mine.iter().find(|p| p.conn.open_packet.is_some()).copied();
-            sentence = Some(said(&id.value, &id.polling, id.upgrade_packet, open));
+            let all: Vec<PollingConnection> = mine.iter().map(|p| p.conn.clone()).collect();
+            sentence = Some(said(&id.value, &all, id.upgrade_packet, open));
+            // The last ones, nearest the upgrade, are listed; all are counted (thousands of
+            // sessions sharing one sid each listed thousands of polls: 1.9 GB of JSON).
+            id.polling_total = all.len() as u64;
+            let skip = all.len().saturating_sub(super::Identity::MAX_LISTED);
+            id.polling = all.into_iter().skip(skip).collect();
         }
         let Some(sentence) = sentence else {
             return;
@@ -175,8 +180,16 @@ fn said(
     upgrade: Option<u64>,
     open: Option<&Polled>,
 ) -> String {
-    let firsts: Vec<String> = polling.iter().map(|p| p.first_packet.to_string()).collect();
+    let max = super::Identity::MAX_LISTED;
+    let mut firsts: Vec<String> = polling
+        .iter()
+        .take(max)
+        .map(|p| p.first_packet.to_string())
+        .collect();
     let n = polling.len();
+    if n > max {
+        firsts.push("…".into());
+    }
     let conns = if n == 1 {
         format!("1 polling connection (from packet {})", firsts.join(""))
     } else {
@@ -211,4 +224,66 @@ fn said(
         "the session began on HTTP long-polling as engine.io session {}: {conns}; {when}{numbers}",
         quote(sid)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{ApplicationReport, Identity, Protocol};
+    use super::*;
+
+    /// Thousands of polling connections with one sid: a session lists the last
+    /// `Identity::MAX_LISTED` (nearest its upgrade), counts them all, and its summary names
+    /// the first few and the number (issue 57 item 7: 3 000 polling and 3 000 WebSocket
+    /// connections with one sid gave 1.9 GB of JSON).
+    #[test]
+    fn a_sid_with_thousands_of_polls_lists_a_few_and_counts_all() {
+        let n = 3_000u64;
+        let mut polls = Polls::default();
+        polls.by_sid.insert(
+            "sid".into(),
+            (0..n)
+                .map(|i| Polled {
+                    input: 0,
+                    conn: PollingConnection {
+                        first_packet: 10 * i + 1,
+                        last_response: Some(10 * i + 2),
+                        requests: 1,
+                        open_packet: None,
+                    },
+                    open: (None, None),
+                    open_at: None,
+                })
+                .collect(),
+        );
+        let mut a = ApplicationReport {
+            protocol: Protocol::SocketIo.name().into(),
+            related: vec![Identity {
+                kind: "socket.io-sid".into(),
+                value: "sid".into(),
+                connections: Vec::new(),
+                connections_total: 0,
+                upgrade_packet: Some(10 * n + 5),
+                polling: Vec::new(),
+                polling_total: 0,
+                ping: None,
+            }],
+            ..ApplicationReport::default()
+        };
+        polls.link(0, &mut a);
+        let id = &a.related[0];
+        assert_eq!(id.polling.len(), Identity::MAX_LISTED);
+        assert_eq!(id.polling_total, n);
+        assert_eq!(
+            id.polling.last().map(|p| p.first_packet),
+            Some(10 * (n - 1) + 1)
+        );
+        let summary = a.summary.unwrap_or_default();
+        assert!(
+            summary.contains(
+                "3000 polling connections (from packets 1, 11, 21, 31, 41, 51, 61, 71, …)"
+            ),
+            "{summary}"
+        );
+        assert!(summary.len() < 600, "{} bytes", summary.len());
+    }
 }

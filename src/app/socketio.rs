@@ -177,6 +177,7 @@ impl Machine for SocketIo {
                 value: s.clone(),
                 connections: Vec::new(),
                 connections_total: 0,
+                polling_total: 0,
                 upgrade_packet: self.upgrade,
                 polling: Vec::new(),
                 ping: None,
