@@ -30,8 +30,9 @@ pub(crate) struct Graphql {
     ack: Option<u64>,
     /// A subscribe (or start) before the ack: packet.
     early_subscribe: Option<u64>,
-    /// Subscription ids open, bounded.
-    open_ids: Vec<String>,
+    /// Subscription ids open, bounded: a hash of each ([`id_hash`]), so that what a session
+    /// keeps does not grow with the ids' lengths (the peer's choice).
+    open_ids: Vec<u64>,
     /// A subscribe reusing an open id: id, packet.
     duplicate: Option<(String, u64)>,
     /// A message of the other protocol: its type, who, packet.
@@ -47,6 +48,24 @@ pub(crate) struct Graphql {
 
 /// Subscription ids remembered per session.
 const MAX_IDS: usize = 256;
+
+/// A subscription id as a session remembers it: its hash (std's SipHash with its fixed
+/// keys, the same every run).
+fn id_hash(id: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    id.hash(&mut h);
+    h.finish()
+}
+
+/// The id a report quotes, at most 64 bytes (cut at a character).
+fn cut_id(id: &str) -> &str {
+    let mut end = id.len().min(64);
+    while !id.is_char_boundary(end) {
+        end -= 1;
+    }
+    id.get(..end).unwrap_or_default()
+}
 
 impl Graphql {
     pub fn new(modern: bool) -> Graphql {
@@ -109,16 +128,19 @@ impl Machine for Graphql {
                     self.early_subscribe.get_or_insert(m.packet);
                 }
                 if let Some(id) = id {
-                    if self.open_ids.iter().any(|o| o == id) {
-                        self.duplicate.get_or_insert((id.to_string(), m.packet));
+                    let h = id_hash(id);
+                    if self.open_ids.contains(&h) {
+                        self.duplicate
+                            .get_or_insert((cut_id(id).to_string(), m.packet));
                     } else if self.open_ids.len() < MAX_IDS {
-                        self.open_ids.push(id.to_string());
+                        self.open_ids.push(h);
                     }
                 }
             }
             ("complete" | "stop" | "error", _) => {
                 if let Some(id) = id {
-                    self.open_ids.retain(|o| o != id);
+                    let h = id_hash(id);
+                    self.open_ids.retain(|&o| o != h);
                 }
             }
             ("connection_error", Role::Server) => {

@@ -267,6 +267,10 @@ pub struct Identity {
 }
 
 impl Identity {
+    /// The longest identity kept (an engine.io sid is 20 characters, an MQTT client id
+    /// usually under 64): a longer one, hostile or not, links nothing and costs nothing.
+    pub const MAX_LEN: usize = 128;
+
     /// The most other connections an identity lists (10 000 MQTT connections sharing one
     /// client id listed each other: a hundred million ids, 2 GB of JSON); the rest are
     /// counted in `connections_total`.

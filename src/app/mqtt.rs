@@ -378,7 +378,7 @@ impl Machine for Mqtt {
     fn identities(&self) -> Vec<Identity> {
         self.client_id
             .iter()
-            .filter(|c| !c.is_empty())
+            .filter(|c| !c.is_empty() && c.len() <= Identity::MAX_LEN)
             .map(|c| Identity {
                 upgrade_packet: None,
                 polling: Vec::new(),

@@ -47,7 +47,9 @@ impl SocketIo {
         SocketIo {
             eio,
             upgraded: sid.is_some(),
-            sid: sid.map(str::to_string),
+            sid: sid
+                .filter(|s| s.len() <= super::Identity::MAX_LEN)
+                .map(str::to_string),
             ..SocketIo::default()
         }
     }
@@ -127,7 +129,11 @@ impl Machine for SocketIo {
                     self.bad = Some((m.from, m.packet));
                     return Seen::Bad;
                 };
-                self.sid = v.get("sid").and_then(|s| s.as_str()).map(str::to_string);
+                self.sid = v
+                    .get("sid")
+                    .and_then(|s| s.as_str())
+                    .filter(|s| s.len() <= super::Identity::MAX_LEN)
+                    .map(str::to_string);
                 self.ping_interval = v.get("pingInterval").and_then(|x| x.as_u64());
                 self.ping_timeout = v.get("pingTimeout").and_then(|x| x.as_u64());
                 self.max_payload = v.get("maxPayload").and_then(|x| x.as_u64());

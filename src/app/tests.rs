@@ -1034,3 +1034,32 @@ fn stomp_missed_heartbeats_are_withheld_after_the_silent_side_was_lost() {
         }
     }
 }
+
+/// graphql-ws subscription ids of any length are remembered by a fixed-size hash, so 256
+/// open subscriptions with 60 kB ids cost 2 KiB, not 15 MB (issue 57 item 9); a duplicate is
+/// still found, and the report quotes at most 64 bytes of its id.
+#[test]
+fn graphql_long_subscription_ids_cost_a_hash_and_duplicates_are_still_found() {
+    let mut s = Script::new(Some("graphql-transport-ws"), None);
+    s.text(Client, r#"{"type":"connection_init"}"#, 4, 0).text(
+        Server,
+        r#"{"type":"connection_ack"}"#,
+        5,
+        1,
+    );
+    let long = "x".repeat(60_000);
+    let sub = format!(
+        r#"{{"type":"subscribe","id":"{long}","payload":{{"query":"subscription{{a}}"}}}}"#
+    );
+    s.text(Client, &sub, 6, 2).text(Client, &sub, 8, 3);
+    let r = s.t.finish(&closed(Server, Some(4409), "", 9, 4)).unwrap();
+    assert_eq!(r.cause.as_deref(), Some("subscriber already exists"));
+    assert_eq!(r.evidence, [8, 9]);
+    let summary = r.summary.unwrap_or_default();
+    assert!(
+        summary.len() < 400,
+        "{} bytes: {}",
+        summary.len(),
+        &summary[..200]
+    );
+}

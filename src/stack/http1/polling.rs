@@ -93,7 +93,8 @@ impl Polling {
     /// A request for `target` with a body of `body` bytes (`None`: not delimited).
     fn request(&mut self, target: &str, body: Option<u64>) {
         self.requests = self.requests.saturating_add(1);
-        let sid = query_value(target, "sid").filter(|s| !s.is_empty());
+        let sid = query_value(target, "sid")
+            .filter(|s| !s.is_empty() && s.len() <= crate::app::Identity::MAX_LEN);
         if self.sid.is_none() {
             self.sid = sid.map(str::to_string);
         }
@@ -219,7 +220,11 @@ impl Polling {
         let Some(v) = open_packet(self.eio, &body) else {
             return;
         };
-        if let Some(sid) = v.get("sid").and_then(|s| s.as_str()) {
+        if let Some(sid) = v
+            .get("sid")
+            .and_then(|s| s.as_str())
+            .filter(|s| s.len() <= crate::app::Identity::MAX_LEN)
+        {
             self.sid.get_or_insert_with(|| sid.to_string());
         }
         self.open = Some(Open {
@@ -419,5 +424,27 @@ mod tests {
             proptest::prop_assert!(p.owed.len() <= 16);
             proptest::prop_assert!(p.requests >= 1);
         }
+    }
+
+    /// A sid longer than any engine.io sid (`Identity::MAX_LEN`) is not kept: a polling
+    /// connection holds no wire string of the peer's choosing beyond that (issue 57 item 9:
+    /// long-polling sids took 452 MB in a capture with no WebSocket at all).
+    #[test]
+    fn a_sid_over_the_longest_identity_is_not_kept() {
+        let long = "s".repeat(crate::app::Identity::MAX_LEN + 1);
+        let p = start(
+            Side::A,
+            &format!("/socket.io/?EIO=4&transport=polling&sid={long}"),
+        );
+        assert_eq!(p.expect("a polling connection").sid, None);
+        let fits = "s".repeat(crate::app::Identity::MAX_LEN);
+        let p = start(
+            Side::A,
+            &format!("/socket.io/?EIO=4&transport=polling&sid={fits}"),
+        );
+        assert_eq!(
+            p.expect("a polling connection").sid.as_deref(),
+            Some(fits.as_str())
+        );
     }
 }
