@@ -60,9 +60,10 @@ pub fn app_text(a: &crate::app::ApplicationReport) -> String {
     s
 }
 
-/// A clean close: 1000 or 1001 without a protocol violation.
+/// A clean close: 1000 or 1001 without a protocol violation, and what each application
+/// saw a clean status too (`report::filter::is_problem`, which `--problems` keeps).
 pub(crate) fn clean(c: &ConnectionReport) -> bool {
-    matches!(c.status.code, Some(1000 | 1001)) && !c.findings.iter().any(|f| f.kind.is_violation())
+    !crate::report::filter::is_problem(c)
 }
 
 /// An input's file name without its folders (the whole path if it has no file name).

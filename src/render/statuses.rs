@@ -32,6 +32,9 @@ pub(crate) struct Status {
     pub count: u64,
     /// The first [`IDS`] of their ids.
     pub ids: Vec<u64>,
+    /// Every one of them is a clean close ([`super::clean`]): a 1000 whose peer answered
+    /// with no valid close frame is not.
+    pub all_clean: bool,
     /// What the status means and its typical causes: the catalog's meaning and causes of
     /// the code; without a code, the general causes of the first connection's status.
     pub cause: String,
@@ -40,9 +43,9 @@ pub(crate) struct Status {
 }
 
 impl Status {
-    /// A clean close: 1000 or 1001.
+    /// A clean close: 1000 or 1001, on every connection that has it.
     pub fn is_clean(&self) -> bool {
-        matches!(self.code, Some(1000 | 1001))
+        matches!(self.code, Some(1000 | 1001)) && self.all_clean
     }
 }
 
@@ -98,6 +101,7 @@ impl Statuses {
             .and_then(|&i| self.statuses.get_mut(i))
         {
             s.count += 1;
+            s.all_clean &= super::clean(c);
             if s.ids.len() < IDS {
                 s.ids.push(c.id);
             }
@@ -116,6 +120,7 @@ impl Statuses {
             code: c.status.code,
             count: 1,
             ids: vec![c.id],
+            all_clean: super::clean(c),
             cause,
             fix,
         });

@@ -256,6 +256,12 @@ pub fn narrowing_hint(report: &Report, selection: &Selection) -> Option<String> 
 pub fn is_problem(c: &ConnectionReport) -> bool {
     !matches!(c.status.code, Some(1000) | Some(1001))
         || c.findings.iter().any(|f| f.kind.is_violation())
+        // A clean code that an application did not get: the peer's reply was no valid
+        // close frame (lighttpd's "1000" as text, read as 12592), so its library saw 1006.
+        || [c.seen_by.client, c.seen_by.server]
+            .into_iter()
+            .flatten()
+            .any(|s| !matches!(s, 1000 | 1001 | 1005))
 }
 
 #[cfg(test)]

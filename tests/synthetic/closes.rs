@@ -261,3 +261,47 @@ fn capture_ending_open_has_no_status() {
     assert_eq!((c.seen_by.client, c.seen_by.server), (None, None));
     assert_eq!(r.summary.by_status.get("open"), Some(&1));
 }
+
+/// A 1000 whose reply is no valid close frame (lighttpd's mod_wstunnel answers with the text
+/// "1000" as the payload, read as code 12592): the client's library gets 1006, so the
+/// connection is a problem (`--problems` keeps it) and the table does not call it a clean
+/// close with nothing to fix (issue 60).
+#[test]
+fn a_clean_code_whose_reply_is_invalid_is_no_clean_close() {
+    let mut s = Session::new(40999, 8080);
+    s.open();
+    s.send(Client, &close(Client, 1000, ""));
+    s.send(Server, &close_raw(Server, b"1000"));
+    s.fins(Server);
+    let r = s.analyze();
+    let c = only(&r);
+    assert_eq!(c.status.code, Some(1000));
+    assert_eq!(c.seen_by.client, Some(1006));
+    assert!(wsclose::report::filter::is_problem(c));
+    let table = brief(&r);
+    assert!(!table.contains("clean closes, nothing to fix"), "{table}");
+    // The same session with a valid reply is clean.
+    let mut s = Session::new(40998, 8080);
+    s.open();
+    s.send(Client, &close(Client, 1000, ""));
+    s.send(Server, &close(Server, 1000, ""));
+    s.fins(Server);
+    let r = s.analyze();
+    assert!(!wsclose::report::filter::is_problem(only(&r)));
+    let table = brief(&r);
+    assert!(table.contains("clean closes, nothing to fix"), "{table}");
+}
+
+/// The table `wsclose analyze` prints by default, with its notes.
+fn brief(r: &Report) -> String {
+    let mut out = Vec::new();
+    wsclose::render::table::write_detail(
+        r,
+        Some(200),
+        false,
+        wsclose::render::table::Detail::Brief,
+        &mut out,
+    )
+    .unwrap();
+    String::from_utf8(out).unwrap()
+}
