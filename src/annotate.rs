@@ -21,7 +21,7 @@ use crate::decode;
 use crate::error::Error;
 use crate::flow::{FlowKey, Role};
 use crate::report::{ConnectionReport, Report};
-use crate::sanitize::terminal;
+use crate::sanitize::{cut, terminal};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::Write;
@@ -96,30 +96,25 @@ fn runs(report: &Report) -> Vec<usize> {
     runs
 }
 
-/// `text` cut to [`MAX_COMMENT`] bytes at a character.
-fn bounded(mut text: String) -> String {
-    if text.len() > MAX_COMMENT {
-        let mut end = MAX_COMMENT - '…'.len_utf8();
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.truncate(end);
-        text.push('…');
+/// `text` cut to `max` bytes at a character, with "…" (within `max`) when it was cut.
+fn ellipsis(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
     }
-    text
+    format!("{}…", cut(text, max - '…'.len_utf8()))
+}
+
+/// `text` cut to [`MAX_COMMENT`] bytes.
+fn bounded(text: String) -> String {
+    if text.len() <= MAX_COMMENT {
+        return text;
+    }
+    ellipsis(&text, MAX_COMMENT)
 }
 
 /// Wire text made safe and short (a reason, a path, a finding's detail).
 fn wire(text: &str, max: usize) -> String {
-    let safe = terminal(text);
-    if safe.len() <= max {
-        return safe.into_owned();
-    }
-    let mut end = max;
-    while !safe.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &safe[..end])
+    ellipsis(&terminal(text), max)
 }
 
 /// The first sentence of a text of the tool's own.

@@ -17,6 +17,15 @@ use std::borrow::Cow;
 use std::fmt::Write;
 use unicode_general_category::{get_general_category, GeneralCategory};
 
+/// `text` cut to at most `max` bytes, at a character boundary (never in a UTF-8 sequence).
+pub fn cut(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.get(..end).unwrap_or_default()
+}
+
 /// Characters that never reach a terminal raw (see the module header).
 ///
 /// ```

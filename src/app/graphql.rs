@@ -60,11 +60,7 @@ fn id_hash(id: &str) -> u64 {
 
 /// The id a report quotes, at most 64 bytes (cut at a character).
 fn cut_id(id: &str) -> &str {
-    let mut end = id.len().min(64);
-    while !id.is_char_boundary(end) {
-        end -= 1;
-    }
-    id.get(..end).unwrap_or_default()
+    crate::sanitize::cut(id, 64)
 }
 
 impl Graphql {

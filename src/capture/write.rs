@@ -15,6 +15,7 @@
 //! decrypts).
 
 use super::{LinkType, Timestamp};
+use crate::sanitize::cut;
 use std::io::{self, Read, Write};
 use std::path::Path;
 
@@ -300,15 +301,6 @@ impl<W: Write> NotedWriter<W> {
         self.out.flush()?;
         Ok(self.out)
     }
-}
-
-/// `text` cut to at most `max` bytes, at a character.
-fn cut(text: &str, max: usize) -> &str {
-    let mut end = text.len().min(max);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text.get(..end).unwrap_or_default()
 }
 
 /// A Decryption Secrets Block holding an NSS key-log text.

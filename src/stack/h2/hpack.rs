@@ -369,13 +369,8 @@ fn text(value: &[u8]) -> String {
 }
 
 fn cut(s: &mut String) {
-    if s.len() > MAX_FIELD_LEN {
-        let mut end = MAX_FIELD_LEN;
-        while !s.is_char_boundary(end) {
-            end = end.saturating_sub(1);
-        }
-        s.truncate(end);
-    }
+    let end = crate::sanitize::cut(s, MAX_FIELD_LEN).len();
+    s.truncate(end);
 }
 
 /// Keep a field this reader reports; other fields (and unknown pseudo-header fields, which
