@@ -368,8 +368,8 @@ pub fn annotate<W: Write>(
                     }
                 }
             };
-            let comments: Vec<&str> = notes.on(run, number).iter().map(String::as_str).collect();
-            match w.packet(id, p.ts, p.data, p.orig_len, &comments) {
+            let comments = notes.on(run, number);
+            match w.packet(id, p.ts, p.data, p.orig_len, comments) {
                 Ok(()) => {
                     done.packets += 1;
                     done.commented += u64::from(!comments.is_empty());

@@ -198,20 +198,24 @@ fn interface_block<W: Write>(
 
 /// An Enhanced Packet Block (§4.3) on interface `iface`, with an `opt_comment` (option 1:
 /// UTF-8 text, each cut to an option's 16-bit length at a character) per comment.
-fn epb<W: Write>(
+fn epb<W: Write, S: AsRef<str>>(
     out: &mut W,
     iface: u32,
     ts: Timestamp,
     data: &[u8],
     orig_len: u32,
-    comments: &[&str],
+    comments: &[S],
 ) -> io::Result<()> {
     let caplen = u32::try_from(data.len())
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "packet too large"))?;
     let units = u64::try_from(ts.0).unwrap_or(0);
     let mut options = Vec::new();
     for text in comments {
-        option(&mut options, 1, cut(text, u16::MAX as usize - 3).as_bytes());
+        option(
+            &mut options,
+            1,
+            cut(text.as_ref(), u16::MAX as usize - 3).as_bytes(),
+        );
     }
     if !options.is_empty() {
         option(&mut options, 0, &[]);
@@ -279,13 +283,13 @@ impl<W: Write> NotedWriter<W> {
     }
 
     /// One packet on interface `iface`, with a comment option per comment.
-    pub fn packet(
+    pub fn packet<S: AsRef<str>>(
         &mut self,
         iface: u32,
         ts: Timestamp,
         data: &[u8],
         orig_len: u32,
-        comments: &[&str],
+        comments: &[S],
     ) -> io::Result<()> {
         if let Some(text) = self.secrets.take() {
             secrets_block(&mut self.out, &text)?;
