@@ -530,6 +530,45 @@ fn bursts() -> Vec<Burst> {
     found
 }
 
+/// A loopback port nothing listens on now.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Runs `burst` against `port` with `n` sessions; every session must have seen its close.
+fn run_burst(burst: &Burst, port: u16, n: usize) {
+    let out = Command::new(&burst.command[0])
+        .args(&burst.command[1..])
+        .args([port.to_string(), n.to_string()])
+        .envs(burst.env.iter().cloned())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && said.contains(&format!("done {n}")),
+        "{}: {said} {}",
+        burst.name,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `wsclose analyze --format json` of a file `live -w` saved.
+fn analyze_saved(saved: &std::path::Path) -> Value {
+    serde_json::from_slice(&run::stdout_of(
+        Command::cargo_bin("wsclose")
+            .unwrap()
+            .args(["analyze", "--format", "json"])
+            .arg(saved)
+            .output()
+            .unwrap(),
+    ))
+    .unwrap()
+}
+
 /// Reads a child's standard error line by line until one contains `what` (the rest is
 /// kept, for the end); panics if it ends first.
 fn wait_for_line(err: &mut impl BufRead, what: &str, who: &str, kept: &mut String) {
@@ -556,11 +595,7 @@ fn interrupt(child: &std::process::Child) {
 /// Returns (tcpdump's packets, the packets wsclose saved).
 fn burst_beside_tcpdump(burst: &Burst, n: usize) -> (u64, u64) {
     use std::io::Read;
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let filter = format!("tcp port {port}");
     let dir = tempfile::tempdir().unwrap();
     let reference = dir.path().join("tcpdump.pcap");
@@ -595,19 +630,7 @@ fn burst_beside_tcpdump(burst: &Burst, n: usize) -> (u64, u64) {
         s
     });
 
-    let out = Command::new(&burst.command[0])
-        .args(&burst.command[1..])
-        .args([port.to_string(), n.to_string()])
-        .envs(burst.env.iter().cloned())
-        .output()
-        .unwrap();
-    let said = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && said.contains(&format!("done {n}")),
-        "{}: {said} {}",
-        burst.name,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_burst(burst, port, n);
     // The last ACKs on their way, and tcpdump's ring hands its last block over (its
     // TPACKET_V3 block timeout is 1 s), then both stop as a person's Ctrl-C stops them.
     std::thread::sleep(Duration::from_millis(1500));
@@ -648,15 +671,7 @@ fn burst_beside_tcpdump(burst: &Burst, n: usize) -> (u64, u64) {
         "{what}: {ws_said}"
     );
     assert!(ws_said.contains("none dropped"), "{what}: {ws_said}");
-    let saved_report: Value = serde_json::from_slice(&run::stdout_of(
-        Command::cargo_bin("wsclose")
-            .unwrap()
-            .args(["analyze", "--format", "json"])
-            .arg(&saved)
-            .output()
-            .unwrap(),
-    ))
-    .unwrap();
+    let saved_report = analyze_saved(&saved);
     let saved_packets = saved_report["seen"]["packets"].as_u64().unwrap();
     // Every packet tcpdump got beside it, and (when tcpdump lost none) no other.
     if td_dropped == 0 {
@@ -737,11 +752,7 @@ fn live_says_what_the_analysis_skipped_and_the_saved_file_has_it() {
     let Some(burst) = bursts().into_iter().next() else {
         return;
     };
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let dir = tempfile::tempdir().unwrap();
     let saved = dir.path().join("slow.pcapng");
     let mut live = Command::cargo_bin("wsclose")
@@ -766,17 +777,7 @@ fn live_says_what_the_analysis_skipped_and_the_saved_file_has_it() {
     let mut said = String::new();
     wait_for_line(&mut err, "capturing on", "wsclose live", &mut said);
     let n = 50;
-    let out = Command::new(&burst.command[0])
-        .args(&burst.command[1..])
-        .args([port.to_string(), n.to_string()])
-        .envs(burst.env.iter().cloned())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_burst(&burst, port, n);
     std::thread::sleep(Duration::from_millis(1500));
     interrupt(&live);
     let out = live.wait_with_output().unwrap();
@@ -806,15 +807,7 @@ fn live_says_what_the_analysis_skipped_and_the_saved_file_has_it() {
             .any(|c| c["findings"].to_string().contains("live-drop")),
         "no connection says packets were lost while it was open"
     );
-    let offline: Value = serde_json::from_slice(&run::stdout_of(
-        Command::cargo_bin("wsclose")
-            .unwrap()
-            .args(["analyze", "--format", "json"])
-            .arg(&saved)
-            .output()
-            .unwrap(),
-    ))
-    .unwrap();
+    let offline = analyze_saved(&saved);
     let codes: std::collections::BTreeSet<u64> = offline["connections"]
         .as_array()
         .unwrap()
