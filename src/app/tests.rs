@@ -463,8 +463,9 @@ fn mqtt_malformed_is_counted_not_read() {
     assert_eq!(r.cause, None);
 }
 
-#[test]
-fn stomp_error_disconnect_and_heartbeats() {
+/// A STOMP 1.2 session whose client beats every second (max(1000, 500) ms, the client's
+/// offer and the server's wish), its last beat at packet 6, 1 s in.
+fn stomp_heartbeats() -> Script {
     let mut s = Script::new(Some("v12.stomp"), None);
     s.text(
         Client,
@@ -479,6 +480,12 @@ fn stomp_error_disconnect_and_heartbeats() {
         1,
     )
     .text(Client, "\n", 6, 1000);
+    s
+}
+
+#[test]
+fn stomp_error_disconnect_and_heartbeats() {
+    let mut s = stomp_heartbeats();
     // Client to server every max(1000, 500) = 1 s; the server waited 2.5 s.
     let r = s.t.finish(&tcp_end(Server, false, 9, 3500)).unwrap();
     assert_eq!(r.protocol, "STOMP");

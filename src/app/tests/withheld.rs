@@ -79,20 +79,7 @@ fn actioncable_stale_is_withheld_after_the_servers_messages_were_lost() {
 #[test]
 fn stomp_missed_heartbeats_are_withheld_after_the_silent_side_was_lost() {
     for (lost, missed) in [(None, true), (Some(Server), true), (Some(Client), false)] {
-        let mut s = Script::new(Some("v12.stomp"), None);
-        s.text(
-            Client,
-            "CONNECT\naccept-version:1.2\nhost:/\nheart-beat:1000,1000\n\n\0",
-            4,
-            0,
-        )
-        .text(
-            Server,
-            "CONNECTED\nversion:1.2\nheart-beat:2000,500\n\n\0",
-            5,
-            1,
-        )
-        .text(Client, "\n", 6, 1000);
+        let mut s = stomp_heartbeats();
         if let Some(side) = lost {
             s.t.tapped(side, crate::app::Tapped::Lost { packet: 7 });
         }
