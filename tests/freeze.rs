@@ -94,7 +94,11 @@ fn same_report_with_any_freezing(dir: &tempfile::TempDir, cfg: &gen::Config) -> 
     let one = std::slice::from_ref(&pcap);
     let never = report(one, with(Freeze::Never, 0, false));
     assert!(never.contains("\"status\""));
-    for freeze in [Freeze::default(), Freeze::EveryPacket] {
+    for freeze in [
+        Freeze::default(),
+        Freeze::quiet_always(),
+        Freeze::EveryPacket,
+    ] {
         for threads in [1, 2] {
             let opts = Options {
                 freeze,
@@ -118,7 +122,7 @@ fn generated_captures_report_the_same_with_any_freezing_and_threads() {
     cfg.rate_mbps = 2;
     let (pcap, _) = same_report_with_any_freezing(&dir, &cfg);
     // Quiet connections frozen, some of them woken by a later packet.
-    let (frozen, thawed) = freeze_counts(&pcap, with(Freeze::default(), 0, false));
+    let (frozen, thawed) = freeze_counts(&pcap, with(Freeze::quiet_always(), 0, false));
     assert!(
         frozen > 100 && thawed > 10,
         "frozen {frozen}, thawed {thawed}"
@@ -139,7 +143,7 @@ fn generated_deflate_captures_report_the_same_with_any_freezing_and_threads() {
     cfg.rate_mbps = 2;
     let (pcap, never) = same_report_with_any_freezing(&dir, &cfg);
     assert!(never.contains("\"deflate\": true"));
-    let (frozen, _) = freeze_counts(&pcap, with(Freeze::default(), 0, false));
+    let (frozen, _) = freeze_counts(&pcap, with(Freeze::quiet_always(), 0, false));
     assert!(frozen > 20, "frozen {frozen}");
     // Every WebSocket connection compresses; they make most of the packets, so most
     // thaws are theirs.
@@ -190,6 +194,7 @@ fn frozen_connections_end_at_their_idle_timeout() {
     let ms = |t: Timestamp, n: i64| Timestamp(t.0 + n * 1_000_000);
     let opts = Options {
         idle_timeout_s: 60,
+        freeze: Freeze::quiet_always(),
         ..Options::default()
     };
     let (frozen, _) = freeze_counts(&path, opts);
@@ -215,6 +220,37 @@ fn frozen_connections_end_at_their_idle_timeout() {
     };
     let path = std::slice::from_ref(&path);
     assert_eq!(report(path, opts), report(path, never));
+}
+
+/// The default policy freezes quiet connections only once their group of flows holds a
+/// sixteenth of its share of `--max-memory`: none of a few hundred connections at the
+/// default budget (freezing would only cost time), many of the same under a small one; the
+/// report the same bytes either way.
+#[test]
+fn quiet_connections_are_frozen_only_when_memory_is_scarce() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = gen::Config::new(3000, 6 << 20, 17);
+    cfg.rate_mbps = 2;
+    let pcap = dir.path().join("gen-17.pcap");
+    let mut w = gen::pcap_file(&pcap).unwrap();
+    gen::generate(&cfg, &mut w, &mut Vec::new()).unwrap();
+    std::io::Write::flush(&mut w.into_inner()).unwrap();
+    let roomy = with(Freeze::default(), 0, false);
+    let scarce = Options {
+        max_memory: 32 << 20,
+        max_flows: 2048,
+        ..roomy
+    };
+    let (frozen_roomy, _) = freeze_counts(&pcap, roomy);
+    let (frozen_scarce, _) = freeze_counts(&pcap, scarce);
+    let (frozen_always, _) = freeze_counts(&pcap, with(Freeze::quiet_always(), 0, false));
+    assert_eq!(frozen_roomy, 0, "frozen at the default budget");
+    assert!(
+        frozen_scarce > 100 && frozen_always >= frozen_scarce,
+        "frozen under 32M: {frozen_scarce}, whatever the flows hold: {frozen_always}"
+    );
+    let one = std::slice::from_ref(&pcap);
+    assert_eq!(report(one, roomy), report(one, scarce));
 }
 
 /// A side's RST after its own FIN is kept beside the FIN through freezing: frozen after

@@ -172,6 +172,12 @@ impl Budget {
         self.used.get(g).map_or(0, |&u| u.saturating_sub(floor))
     }
 
+    /// For each group, whether it holds more than `sixteenths` sixteenths of its share.
+    pub fn warm(&self, sixteenths: usize) -> Vec<bool> {
+        let mark = self.share / 16 * sixteenths;
+        self.used.iter().map(|&u| u > mark).collect()
+    }
+
     /// Each group's share.
     #[cfg(test)]
     pub fn share(&self) -> usize {
