@@ -109,7 +109,7 @@ pub struct Loaded {
 /// where a browser's key log of weeks takes seconds to read). A file that cannot be read is
 /// listed with its error; nothing here fails.
 pub fn load(sources: &KeySources, inputs: &[PathBuf], threads: usize, max_memory: usize) -> Loaded {
-    let wanted = if key_log_bytes(sources) > crate::analyzer::budget::key_log_whole(max_memory) {
+    let wanted = if key_log_bytes(sources) > crate::memory::key_log_whole(max_memory) {
         randoms::of_captures(inputs, threads, max_memory)
     } else {
         None

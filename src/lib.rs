@@ -122,6 +122,7 @@ pub mod error;
 pub mod extract;
 pub mod finding;
 pub mod keys;
+mod memory;
 pub mod render;
 pub mod report;
 pub mod sanitize;
@@ -157,8 +158,8 @@ pub mod inputs {
     pub use crate::capture::file::is_stream;
     pub use crate::capture::file::rotation::{expand, file_name};
 }
-pub use analyzer::budget::MIN_MAX_MEMORY;
 pub use analyzer::MAX_THREADS;
+pub use memory::MIN_MAX_MEMORY;
 
 use analyzer::Analyzer;
 use error::Error;
@@ -357,7 +358,7 @@ pub fn analyze_files_with_progress(
             .then(|| {
                 let dealt = decode::Shards::new(groups, shards as u64);
                 // Its chunks take their share of the memory budget.
-                let room = analyzer::budget::read_room(opts.max_memory);
+                let room = memory::read_room(opts.max_memory);
                 let chunk = capture::shared::chunk_for(shards, room);
                 capture::file::SharedFile::open_sized(path, dealt, progress.clone(), chunk)
             })
@@ -530,7 +531,7 @@ pub fn analyze_files_with_progress(
 /// is told the packets lost so far, by where, at most once a second while they rise; the
 /// report has them in `seen.live_drops`, a warning, and a finding on each connection that
 /// was open while they were lost. The packets wait for the analysis in a queue of a
-/// sixteenth of `analysis.max_memory` (`budget::read_room`: no file is read).
+/// sixteenth of `analysis.max_memory` (`memory::read_room`: no file is read).
 #[cfg(feature = "live")]
 pub fn live_session(
     opts: &capture::live::LiveOptions,
@@ -573,7 +574,7 @@ pub fn live_session(
     };
     poll_keys(&mut analyzer, &mut key_warnings);
     let mut polled = std::time::Instant::now();
-    let queue = analyzer::budget::read_room(analysis.max_memory.max(MIN_MAX_MEMORY));
+    let queue = memory::read_room(analysis.max_memory.max(MIN_MAX_MEMORY));
     let drops = std::sync::Mutex::new(capture::live::DropLog::default());
     let result = capture::live::capture(
         opts,

@@ -20,6 +20,10 @@
 use crate::capture::Timestamp;
 use crate::decode::Endpoint;
 use crate::flow::FlowKey;
+pub use crate::memory::{
+    key_log_whole, read_room, reports_without_disk, reserved, DEFAULT_MAX_MEMORY, KEY_BYTES,
+    MIN_MAX_MEMORY, REPORT_BYTES,
+};
 use crate::report::Eviction;
 use crate::stack::tcp::connection::Connection;
 use crate::stack::{Env, Layer};
@@ -45,55 +49,6 @@ pub const RANGE_BYTES: usize = 96;
 
 /// A frozen connection: its handle and its slot in the table of frozen ones.
 pub const FROZEN_BYTES: usize = 128;
-
-/// A connection's TLS secrets from a key log: its slot in the table of client randoms and
-/// its boxed secrets (90 000 TLS 1.2 `CLIENT_RANDOM` lines, one connection each, took
-/// 37.5 MiB of peak RSS more than none: 437 bytes each).
-pub const KEY_BYTES: usize = 448;
-
-/// The shortest key-log line that is a connection of its own: a TLS 1.2 `CLIENT_RANDOM`
-/// line (label, 64 hex digits of client random, 96 of master secret, spaces and newline),
-/// whose secrets take [`KEY_BYTES`]: 2.55 bytes of memory per byte of log at most (TLS 1.3
-/// logs five lines a connection: about 0.6 a byte).
-const KEY_LINE: usize = 176;
-
-/// Key-log files up to this size together are read whole under `max_memory`: their secrets
-/// take at most a sixteenth of it (a connection per 176-byte line): 25 MiB of key log
-/// at the default 1 GiB, 800 KiB at the least budget. Larger ones keep only the secrets of
-/// the connections whose ClientHello the captures hold (`keys::load`).
-pub fn key_log_whole(max_memory: usize) -> u64 {
-    (max_memory.max(MIN_MAX_MEMORY) / 16 / KEY_BYTES * KEY_LINE) as u64
-}
-
-/// The least `--max-memory` taken: below it the part set aside ([`reserved`]) leaves the
-/// flows next to nothing.
-pub const MIN_MAX_MEMORY: usize = 32 << 20;
-
-/// The default budget: 1 GiB.
-pub const DEFAULT_MAX_MEMORY: usize = 1 << 30;
-
-/// The part of `max_memory` not spent on flows: 16 MiB for the program, its read buffers
-/// and threads, and an eighth for the reports kept in memory and the allocator's slack.
-pub fn reserved(max_memory: usize) -> usize {
-    (16 << 20) + max_memory / 8
-}
-
-/// What the chunks a large file is read in may take together, when several threads share
-/// it (`capture::shared`): the other sixteenth of `max_memory` (the eighth [`reserved`]
-/// less the reports' [`reports_without_disk`]); the chunks are smaller where it is short.
-pub fn read_room(max_memory: usize) -> usize {
-    max_memory / 16
-}
-
-/// A finished report kept in memory (most are 1 to 3 KiB; frame logs make them larger).
-pub const REPORT_BYTES: usize = 2 << 10;
-
-/// Finished reports that may stay in memory when no temporary file can hold them: as many
-/// as a sixteenth of `max_memory` holds (half of the eighth [`reserved`] beside the
-/// program), so that an unusable TMPDIR does not take memory past the budget.
-pub fn reports_without_disk(max_memory: usize) -> usize {
-    max_memory / 16 / REPORT_BYTES
-}
 
 /// Without a temporary file, the reports each of `groups` groups of flows may keep in
 /// memory: what the memory budget allows ([`reports_without_disk`]) and at most
@@ -358,7 +313,7 @@ mod tests {
     fn a_key_log_read_whole_fits_a_sixteenth() {
         for max in [0, 32 << 20, 64 << 20, DEFAULT_MAX_MEMORY, 64 << 30] {
             let whole = key_log_whole(max);
-            let lines = whole / KEY_LINE as u64;
+            let lines = whole / crate::memory::KEY_LINE as u64;
             assert!(
                 lines as usize * KEY_BYTES <= max.max(MIN_MAX_MEMORY) / 16,
                 "{max}"

@@ -514,7 +514,7 @@ impl Tracker {
                     ts,
                 });
                 // Its buffer serves a later message (no allocation per message).
-                crate::websocket::tap::recycle(bytes);
+                crate::websocket::pool::recycle(bytes);
             }
             Tapped::Control { pong, packet, ts } => self.control(from, pong, packet, ts),
             Tapped::Lost { packet } => {

@@ -116,8 +116,8 @@ fn read_part(file: &std::fs::File, from: u64, to: u64, buf: &mut [u8]) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analyzer::budget::DEFAULT_MAX_MEMORY;
     use crate::keys::{load, KeySources, Loaded};
+    use crate::memory::DEFAULT_MAX_MEMORY;
     use crate::stack::tls::keylog::ClientRandom;
     use std::path::Path;
 

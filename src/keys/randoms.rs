@@ -37,7 +37,7 @@ const MAX_PENDING: usize = 4096;
 /// them is standard input or not a regular file. An input that cannot be read adds nothing
 /// (the analysis says why). A large uncompressed file is read by `threads` threads, as the
 /// analysis reads it (its chunks shared, each thread taking the flows of its shard).
-/// Its chunks share the part of `max_memory` the analysis's chunks would (`budget::read_room`).
+/// Its chunks share the part of `max_memory` the analysis's chunks would (`memory::read_room`).
 pub(super) fn of_captures(
     inputs: &[PathBuf],
     threads: usize,
@@ -59,7 +59,7 @@ pub(super) fn of_captures(
         let shared = (threads > 1 && crate::capture::file::shardable(path).is_some())
             .then(|| {
                 let shards = Shards::new(MAX_GROUPS, threads as u64);
-                let room = crate::analyzer::budget::read_room(max_memory);
+                let room = crate::memory::read_room(max_memory);
                 let chunk = crate::capture::shared::chunk_for(threads, room);
                 SharedFile::open_sized(path, shards, None, chunk).map(|f| (f, shards))
             })
@@ -357,8 +357,8 @@ mod tests {
             })
             .collect();
         for threads in [1, 3, 8] {
-            let found = of_captures(&files, threads, crate::analyzer::budget::MIN_MAX_MEMORY)
-                .expect("regular files");
+            let found =
+                of_captures(&files, threads, crate::memory::MIN_MAX_MEMORY).expect("regular files");
             assert_eq!(found.len(), want.len(), "{threads} threads");
             assert!(found == want, "{threads} threads");
         }

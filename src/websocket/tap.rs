@@ -8,6 +8,7 @@
 //! application protocol is recognized (or still being sniffed) have a tap, so plain
 //! WebSockets pay nothing.
 
+use super::pool::{pooled, recycle};
 use crate::app::{Keep, Tapped};
 use crate::capture::Timestamp;
 use crate::flow::Role;
@@ -15,33 +16,6 @@ use serde::{Deserialize, Serialize};
 
 /// Messages held before the session takes them (it does after every segment, so a handful).
 const MAX_HELD: usize = 64;
-
-/// Buffers of taken messages kept for the next ones, per thread: a message's kept bytes
-/// were a fresh allocation, grown a piece at a time, and freed once read. At most this many,
-/// each at most `app::KEEP` long, so the memory does not follow the sessions.
-const POOLED: usize = 8;
-
-thread_local! {
-    static POOL: std::cell::RefCell<Vec<Vec<u8>>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// An empty buffer for a message's kept bytes, from the thread's pool when it has one.
-fn pooled() -> Vec<u8> {
-    POOL.with_borrow_mut(|p| p.pop()).unwrap_or_default()
-}
-
-/// The buffer of a message that was read, back to the thread's pool.
-pub(crate) fn recycle(mut b: Vec<u8>) {
-    if b.capacity() == 0 {
-        return;
-    }
-    b.clear();
-    POOL.with_borrow_mut(|p| {
-        if p.len() < POOLED {
-            p.push(b);
-        }
-    });
-}
 
 /// One direction's tap.
 #[derive(Debug, Default, Serialize, Deserialize)]

@@ -1,0 +1,54 @@
+//! The arithmetic of the memory budget (`--max-memory`): its least and default sizes, the
+//! part set aside for the program and the reports, what the read buffers, the reports kept
+//! without a disk and the key logs read whole may take. In: a `max_memory`. Out: bytes.
+//! A leaf: the analyzer's per-group accounting (`analyzer::budget`), the key logs (`keys`)
+//! and the readers all size themselves from here, and it imports nothing of theirs.
+
+/// A connection's TLS secrets from a key log: its slot in the table of client randoms and
+/// its boxed secrets (90 000 TLS 1.2 `CLIENT_RANDOM` lines, one connection each, took
+/// 37.5 MiB of peak RSS more than none: 437 bytes each).
+pub const KEY_BYTES: usize = 448;
+
+/// The shortest key-log line that is a connection of its own: a TLS 1.2 `CLIENT_RANDOM`
+/// line (label, 64 hex digits of client random, 96 of master secret, spaces and newline),
+/// whose secrets take [`KEY_BYTES`]: 2.55 bytes of memory per byte of log at most (TLS 1.3
+/// logs five lines a connection: about 0.6 a byte).
+pub const KEY_LINE: usize = 176;
+
+/// Key-log files up to this size together are read whole under `max_memory`: their secrets
+/// take at most a sixteenth of it (a connection per 176-byte line): 25 MiB of key log
+/// at the default 1 GiB, 800 KiB at the least budget. Larger ones keep only the secrets of
+/// the connections whose ClientHello the captures hold (`keys::load`).
+pub fn key_log_whole(max_memory: usize) -> u64 {
+    (max_memory.max(MIN_MAX_MEMORY) / 16 / KEY_BYTES * KEY_LINE) as u64
+}
+
+/// The least `--max-memory` taken: below it the part set aside ([`reserved`]) leaves the
+/// flows next to nothing.
+pub const MIN_MAX_MEMORY: usize = 32 << 20;
+
+/// The default budget: 1 GiB.
+pub const DEFAULT_MAX_MEMORY: usize = 1 << 30;
+
+/// The part of `max_memory` not spent on flows: 16 MiB for the program, its read buffers
+/// and threads, and an eighth for the reports kept in memory and the allocator's slack.
+pub fn reserved(max_memory: usize) -> usize {
+    (16 << 20) + max_memory / 8
+}
+
+/// What the chunks a large file is read in may take together, when several threads share
+/// it (`capture::shared`): the other sixteenth of `max_memory` (the eighth [`reserved`]
+/// less the reports' [`reports_without_disk`]); the chunks are smaller where it is short.
+pub fn read_room(max_memory: usize) -> usize {
+    max_memory / 16
+}
+
+/// A finished report kept in memory (most are 1 to 3 KiB; frame logs make them larger).
+pub const REPORT_BYTES: usize = 2 << 10;
+
+/// Finished reports that may stay in memory when no temporary file can hold them: as many
+/// as a sixteenth of `max_memory` holds (half of the eighth [`reserved`] beside the
+/// program), so that an unusable TMPDIR does not take memory past the budget.
+pub fn reports_without_disk(max_memory: usize) -> usize {
+    max_memory / 16 / REPORT_BYTES
+}
