@@ -20,6 +20,7 @@ use crate::capture::{self, LinkType};
 use crate::decode;
 use crate::error::Error;
 use crate::flow::{FlowKey, Role};
+use crate::report::facts::{self, Place};
 use crate::report::{ConnectionReport, Report};
 use crate::sanitize::{cut, terminal};
 use std::collections::HashMap;
@@ -115,14 +116,6 @@ fn bounded(text: String) -> String {
 /// Wire text made safe and short (a reason, a path, a finding's detail).
 fn wire(text: &str, max: usize) -> String {
     ellipsis(&terminal(text), max)
-}
-
-/// The first sentence of a text of the tool's own.
-fn first_sentence(text: &str) -> &str {
-    match text.find(". ") {
-        Some(i) => &text[..=i],
-        None => text,
-    }
 }
 
 fn side(r: Role) -> &'static str {
@@ -226,38 +219,17 @@ fn connection_notes(c: &ConnectionReport, run: usize, notes: &mut Notes) {
             put(p, format!("{}: {}", f.kind.as_str(), wire(&f.detail, 200)));
         }
     }
-    if let Some(app) = &c.application {
-        if let Some(cause) = &app.cause {
-            let mut body = format!("{}: {}", wire(&app.protocol, 40), wire(cause, 100));
-            if let Some(summary) = &app.summary {
-                let _ = write!(body, " — {}", wire(summary, 200));
+    // The diagnosis as the reports state it (`report::facts`): what the application and
+    // the capture show, on the packets they rest on, and the evidence on its own packets.
+    let facts = facts::facts(c, &[], None);
+    let decisive = facts::decisive(c);
+    for f in facts.iter().filter(|f| f.place != Place::Row) {
+        let text = wire(&f.plain(), MAX_COMMENT);
+        for &p in &f.packets {
+            if f.label == "Evidence" && Some(p) == decisive {
+                continue;
             }
-            for &p in &app.evidence {
-                put(p, body.clone());
-            }
-        }
-    }
-    // The diagnosis, once: on the packet the status rests on (the first close frame, else
-    // the first ending of the stream or of TCP), and the evidence's packets marked.
-    let decisive = c
-        .close_frames
-        .first()
-        .map(|f| f.packet)
-        .or_else(|| c.stream_ends.first().map(|e| e.packet))
-        .or_else(|| c.tcp_ends.first().map(|e| e.packet));
-    if let Some(p) = decisive {
-        let cause = first_sentence(&c.status.detail);
-        let meaning = first_sentence(c.status.general);
-        match (cause.is_empty(), meaning.is_empty()) {
-            (false, false) => put(p, format!("why: {} {}", wire(cause, 200), meaning)),
-            (false, true) => put(p, format!("why: {}", wire(cause, 300))),
-            (true, false) => put(p, format!("why: {meaning}")),
-            (true, true) => {}
-        }
-    }
-    if let Some(ev) = &c.evidence {
-        for &p in ev.packets.iter().filter(|&&p| Some(p) != decisive) {
-            put(p, format!("evidence: {}", wire(&ev.summary, 250)));
+            put(p, text.clone());
         }
     }
 }

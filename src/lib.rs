@@ -126,6 +126,7 @@ mod memory;
 pub mod render;
 pub mod report;
 pub mod sanitize;
+pub mod units;
 
 /// The stages inside, public only for this package's own tests, examples, benches and
 /// fuzz targets: hidden from the docs and **outside the semver promise**.

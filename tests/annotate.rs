@@ -160,7 +160,7 @@ fn every_packet_is_copied_and_the_closes_are_commented() {
         let why: Vec<_> = packets
             .iter()
             .flatten()
-            .filter(|t| t.starts_with(&head) && t.contains("]: why: "))
+            .filter(|t| t.starts_with(&head) && t.contains("]: What the capture shows: "))
             .collect();
         assert_eq!(why.len(), 1, "connection {id}: one diagnosis: {why:?}");
     }
@@ -508,4 +508,102 @@ fn every_cited_packet_is_commented_and_no_other() {
         checked += 1;
     }
     assert!(checked > 40, "{checked} captures checked");
+}
+
+/// One view for every renderer (`report::facts`): on every fixture with a WebSocket
+/// (plaintext, proxies, paths, applications), each fact of each connection is in its
+/// Markdown section and in its HTML section under the same label, and the annotated
+/// capture's comment on a fact's packet is that fact's text; so a fact added for one format
+/// is in all of them, and the formats cannot word one fact two ways.
+#[test]
+fn markdown_html_and_comments_state_the_same_facts() {
+    use wsclose::report::facts::{self, Place};
+    use wsclose::sanitize::{html as h, terminal};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut files = Vec::new();
+    for dir in ["", "proxy", "path", "app"] {
+        for e in std::fs::read_dir(root.join(dir)).unwrap() {
+            let p = e.unwrap().path();
+            if p.to_string_lossy().contains(".pcap") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    let (mut checked, mut kinds) = (0, std::collections::BTreeSet::new());
+    for f in &files {
+        let r = wsclose::analyze_files(std::slice::from_ref(f), Default::default()).unwrap();
+        let md = wsclose::render::markdown::render(&r, &[None]);
+        let html = wsclose::render::html::render(&r, &[None]);
+        let notes = wsclose::annotate::notes(&r).unwrap();
+        for c in &r.connections {
+            let md_section = md
+                .split("\n<details><summary>Connection ")
+                .find(|s| s.starts_with(&format!("{}:", c.id)))
+                .unwrap_or_else(|| panic!("{}: no Markdown section for {}", f.display(), c.id));
+            let html_section = html
+                .split("<section class=\"conn ")
+                .find(|s| s.contains(&format!("id=\"c{}\"", c.id)))
+                .unwrap_or_else(|| panic!("{}: no HTML section for {}", f.display(), c.id));
+            for fact in facts::facts(c, &r.inputs, None) {
+                if fact.label == "Fix for this connection" {
+                    // Said once per status where the status's fix is the same.
+                    continue;
+                }
+                let label = match &fact.label_of {
+                    Some(of) => format!("{} ({})", fact.label, of),
+                    None => fact.label.clone(),
+                };
+                assert!(
+                    md_section.contains(&format!("- **{}", fact.label)),
+                    "{}: connection {}: {label} not in Markdown",
+                    f.display(),
+                    c.id
+                );
+                let in_html = match fact.place {
+                    Place::Row => format!("<dt>{}", h(&fact.label)),
+                    _ => format!("<strong>{}", h(&fact.label)),
+                };
+                assert!(
+                    html_section.contains(&in_html),
+                    "{}: connection {}: {label} not in HTML",
+                    f.display(),
+                    c.id
+                );
+                kinds.insert(fact.label.clone());
+                if fact.place != Place::Row {
+                    let plain = fact.plain();
+                    let text = terminal(&plain);
+                    let head: String = text.chars().take(60).collect();
+                    // The evidence is not said again on the packet the diagnosis is on.
+                    let decisive = facts::decisive(c);
+                    for &p in fact
+                        .packets
+                        .iter()
+                        .filter(|&&p| fact.label != "Evidence" || Some(p) != decisive)
+                    {
+                        assert!(
+                            notes.on(c.input, p).iter().any(|n| n.contains(&head)),
+                            "{}: connection {}: packet {p} lacks the comment {head:?}: {:?}",
+                            f.display(),
+                            c.id,
+                            notes.on(c.input, p)
+                        );
+                    }
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 1000, "only {checked} facts checked");
+    for k in [
+        "Application",
+        "Evidence",
+        "Proxied",
+        "Handshake",
+        "TCP ended",
+        "Wireshark",
+    ] {
+        assert!(kinds.contains(k), "no fixture shows {k}: {kinds:?}");
+    }
 }

@@ -36,7 +36,7 @@ pub mod text;
 pub mod text_app;
 pub mod text_proxy;
 pub mod tls;
-pub mod units;
+pub use crate::units;
 mod whole;
 
 #[cfg(test)]

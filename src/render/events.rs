@@ -3,8 +3,7 @@
 //! In: a [`CloseEvent`]. Out: a terminal line (time, client → server, who did what, the code
 //! and its name, the reason, a short cause), or one JSON object per line for piping.
 
-use super::text::first_sentence;
-use crate::close::catalog;
+use crate::report::facts::{code_gist, code_name, problem_names};
 use crate::sanitize::terminal;
 use crate::stack::tcp::connection::{CloseEvent, EndKind, EventWhat};
 use std::fmt::Write;
@@ -43,8 +42,7 @@ fn line_with(ev: &CloseEvent, verbose: bool) -> String {
         } => {
             match code {
                 Some(c) => {
-                    let e = catalog::lookup(*c);
-                    let _ = write!(s, "  {} sent close {c} {}", ev.from, e.name);
+                    let _ = write!(s, "  {} sent close {c} {}", ev.from, code_name(*c));
                 }
                 None => {
                     let _ = write!(s, "  {} sent an empty close (the peer sees 1005)", ev.from);
@@ -54,13 +52,10 @@ fn line_with(ev: &CloseEvent, verbose: bool) -> String {
                 let _ = write!(s, " \"{}\"", terminal(reason));
             }
             if !problems.is_empty() {
-                let _ = write!(s, " [{}]", crate::close::problem_names(problems));
+                let _ = write!(s, " [{}]", problem_names(problems));
             }
             if ev.first && verbose {
-                let meaning = code.map_or(catalog::lookup(1005).meaning, |c| {
-                    catalog::lookup(c).meaning
-                });
-                let _ = write!(s, " — {}", first_sentence(meaning));
+                let _ = write!(s, " — {}", code_gist(code.unwrap_or(1005)));
             }
         }
         EventWhat::Tcp(_) | EventWhat::Stream(_) => {
@@ -84,9 +79,9 @@ fn line_with(ev: &CloseEvent, verbose: bool) -> String {
                 if let Some(u) = &ev.unanswered {
                     let _ = write!(s, ", right after {}, unanswered", u.phrase());
                 }
-                let _ = write!(s, ": 1006 {}", catalog::lookup(1006).name);
+                let _ = write!(s, ": 1006 {}", code_name(1006));
                 if verbose {
-                    let _ = write!(s, " — {}", first_sentence(catalog::lookup(1006).meaning));
+                    let _ = write!(s, " — {}", code_gist(1006));
                 }
             }
         }
@@ -149,7 +144,7 @@ pub fn json_line(ev: &CloseEvent) -> String {
         "problems": problems,
         // The status this event gives the connection, when it is the first one.
         "status": code.filter(|_| ev.first),
-        "name": code.filter(|_| ev.first).map(|c| catalog::lookup(c).name),
+        "name": code.filter(|_| ev.first).map(code_name),
         // Over TLS, the close_notify that came before an ending with no close frame.
         "close_notify": ev.close_notify.map(|(by, p)| serde_json::json!({
             "from": by,

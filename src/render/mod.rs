@@ -20,45 +20,15 @@ pub mod json;
 pub mod markdown;
 // The JSON writer, kept among the crate's internals (benches/json_writer.rs weighs it).
 use crate::__internals::pretty;
-mod statuses;
+
 pub mod table;
 mod text;
 
-use crate::close::catalog;
 use crate::report::{ConnectionReport, Report};
 use std::collections::BinaryHeap;
 use std::fmt::Write;
 
-/// The application's cause in one line ("socket.io: ping timeout (ended by the client)"),
-/// when its messages said why.
-pub fn app_line(a: &crate::app::ApplicationReport) -> Option<String> {
-    let cause = a.cause.as_deref()?;
-    Some(match a.ended_by {
-        Some(by) => format!("{}: {cause} (ended by the {by})", a.protocol),
-        None => format!("{}: {cause}", a.protocol),
-    })
-}
-
-/// What the report says of the application: how it was recognized, and its cause with the
-/// summary and fix when its messages said why.
-pub fn app_text(a: &crate::app::ApplicationReport) -> String {
-    let mut s = match &a.version {
-        Some(v) => format!("{v}, recognized by {}", a.recognized_by),
-        None => format!("recognized by {}", a.recognized_by),
-    };
-    match (&a.cause, &a.summary) {
-        (Some(c), Some(sum)) => s.push_str(&format!(". {c}: {sum}")),
-        (Some(c), None) => s.push_str(&format!(". {c}")),
-        (None, Some(sum)) => s.push_str(&format!(
-            ". Its messages do not say why the session ended: {sum}"
-        )),
-        (None, None) => s.push_str(". Its messages do not say why the session ended"),
-    }
-    if let Some(fix) = &a.fix {
-        s.push_str(&format!(". Fix: {fix}"));
-    }
-    s
-}
+pub use crate::report::facts::{app_line, app_text};
 
 /// A clean close: 1000 or 1001 without a protocol violation, and what each application
 /// saw a clean status too (`report::filter::is_problem`, which `--problems` keeps).
@@ -237,39 +207,9 @@ impl<T> Best<T> {
     }
 }
 
-/// A TLS report's facts in words, wire text as it is (each renderer escapes it): the
-/// version, the suite, "SNI example.com", "ALPN http/1.1" (or what was offered), and its
-/// notes.
-pub(crate) fn tls_parts(tls: &crate::report::tls::TlsReport) -> Vec<String> {
-    let mut parts = vec![tls.version.clone().unwrap_or_else(|| "TLS".into())];
-    parts.extend(tls.cipher_suite.clone());
-    if let Some(sni) = &tls.sni {
-        parts.push(format!("SNI {sni}"));
-    }
-    match &tls.alpn {
-        Some(a) => parts.push(format!("ALPN {a}")),
-        None if !tls.alpn_offered.is_empty() => {
-            parts.push(format!("ALPN offered {}", tls.alpn_offered.join(", ")))
-        }
-        None => {}
-    }
-    parts.extend(tls.notes());
-    parts
-}
+pub(crate) use crate::report::tls::parts as tls_parts;
 
-/// A `summary.by_status` key in words: "1006 Abnormal Closure", "still open", "upgrade
-/// refused", "close code unknown".
-pub(crate) fn status_key_label(key: &str) -> String {
-    match key.parse::<u16>() {
-        Ok(code) => format!("{code} {}", catalog::lookup(code).name),
-        Err(_) => match key {
-            "open" => "still open".to_string(),
-            "refused" => "upgrade refused".to_string(),
-            "unknown" => "close code unknown".to_string(),
-            k => k.to_string(),
-        },
-    }
-}
+pub(crate) use crate::report::statuses::key_label as status_key_label;
 
 /// The statuses of `summary.by_status`, problems first, then by count.
 pub(crate) fn statuses_in_order(report: &Report) -> Vec<(&String, &u64)> {

@@ -10,12 +10,11 @@
 //! connections that could not be read; each status with its documented cause and fix; the
 //! counts by status. Every string from the wire goes through `sanitize::terminal`.
 
-use super::statuses::{self, Statuses};
 use super::text::{fill, first_sentence, string_of, TcpEnding};
 use crate::capture::file::rotation;
-use crate::close::catalog;
-use crate::diagnose::cause::Cause;
 use crate::flow::Role;
+use crate::report::facts;
+use crate::report::statuses::{self, Statuses};
 use crate::report::{CloseFrameReport, ConnectionReport, Report};
 use crate::sanitize::terminal;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
@@ -42,7 +41,7 @@ fn close_lines(c: &ConnectionReport, from: Role) -> String {
         }
         match f.code {
             Some(code) => {
-                let _ = write!(out, "{from}: {code} {}", catalog::lookup(code).name);
+                let _ = write!(out, "{from}: {code} {}", facts::code_name(code));
             }
             None => {
                 let _ = write!(out, "{from}: empty close (no code)");
@@ -74,10 +73,7 @@ fn reason_and_packet(out: &mut String, f: &CloseFrameReport) {
 /// The line a status cell starts with: the application's own words, when its protocol said
 /// why; else a heartbeat that gave up.
 fn lead_line(c: &ConnectionReport) -> Option<String> {
-    c.application
-        .as_ref()
-        .and_then(crate::render::app_line)
-        .or_else(|| crate::diagnose::text_app::heartbeat_line(&c.status.causes))
+    facts::lead_line(c)
 }
 
 /// The brief form's cell: the status, then in one paragraph every close frame (its code,
@@ -323,13 +319,12 @@ pub fn write_detail(
     for (key, n) in &report.summary.by_status {
         let label = match key.parse::<u16>() {
             Ok(code) => {
-                let e = catalog::lookup(code);
                 let inferred = if matches!(code, 1005 | 1006) {
                     " (inferred)"
                 } else {
                     ""
                 };
-                format!("{code} {}{inferred}", e.name)
+                format!("{code} {}{inferred}", facts::code_name(code))
             }
             Err(_) => key.clone(),
         };
@@ -416,11 +411,7 @@ fn connections_table(
         if let Some(leg) = &c.leg {
             let _ = write!(conn, "\n{}", terminal(&crate::report::legs::phrase(leg)));
         }
-        let behind = c.status.causes.iter().find_map(|k| match k {
-            Cause::BehindTlsProxy { candidates } => Some(*candidates),
-            _ => None,
-        });
-        match behind.unwrap_or(0) {
+        match facts::behind_tls_proxy(c) {
             0 => {}
             1 => conn.push_str(
                 "\nits Host is an encrypted connection's server: a TLS proxy's back leg?",
@@ -618,7 +609,7 @@ type Said<'a> = (&'a str, &'a str, Vec<(&'a str, String)>);
 /// connection is in its row), then the counts by status in one line.
 fn briefly(out: &mut String, report: &Report, statuses: &Statuses, width: u16) {
     let width = usize::from(width).clamp(40, 120);
-    let ids = |s: &super::statuses::Status| connections(&s.ids, s.count);
+    let ids = |s: &crate::report::statuses::Status| connections(&s.ids, s.count);
     let order = statuses.problems_first();
     let clean: Vec<String> = order
         .iter()

@@ -1,8 +1,8 @@
 //! Pieces of text more than one renderer needs, worded by each renderer itself.
 //!
 //! In: a connection's report, or a renderer's `write`. Out: how its TCP connection ended
-//! first, as a value each renderer words ([`TcpEnding`]); the handshake's request and
-//! response in words ([`handshake_words`]); a written report as a string ([`string_of`]).
+//! first, as a value each renderer words ([`TcpEnding`]); a written report as a string
+//! ([`string_of`]). The facts every report states of a connection are `report::facts`.
 
 use crate::flow::Role;
 use crate::report::ConnectionReport;
@@ -48,67 +48,6 @@ impl TcpEnding {
             (kind, ..) => TcpEnding::Unplaced(kind),
         }
     }
-}
-
-/// The handshake's request and response as the reports say them; `wire` escapes (and may
-/// mark) a header value from the wire ("—" for none), `warn` is the sign before an accept
-/// that does not match its key.
-pub(crate) fn handshake_words(
-    c: &ConnectionReport,
-    wire: &dyn Fn(&Option<String>) -> String,
-    warn: &str,
-) -> (String, String) {
-    let hs = &c.handshake;
-    let request = if hs.seen {
-        format!(
-            "request at packet {}: {} {}, Host {}",
-            hs.request_packet.unwrap_or(0),
-            if c.h2_stream.is_some() {
-                "extended CONNECT (:protocol websocket)"
-            } else {
-                "GET"
-            },
-            wire(&hs.path),
-            wire(&hs.host)
-        )
-    } else if let Some(cut) = &hs.cut {
-        let how = if cut == "snaplen" {
-            "cut by the capture's snap length"
-        } else {
-            "partly missing from the capture"
-        };
-        let at = hs
-            .request_packet
-            .map(|p| format!(" (packet {p})"))
-            .unwrap_or_default();
-        format!("request {how}{at}: the connection was found by its frames after it")
-    } else if !c.decoded_to_end.client
-        && !c
-            .findings
-            .iter()
-            .any(|f| f.kind == crate::finding::Kind::HandshakeNotCaptured)
-    {
-        // The request's end is among bytes the capture lacks (a snaplen, a drop).
-        "request incomplete: bytes of it are missing from the capture (see the gap findings)"
-            .to_string()
-    } else {
-        "request not captured (the capture starts after the handshake)".to_string()
-    };
-    let response = match hs.status {
-        Some(s) => {
-            let accept = match hs.accept_valid {
-                Some(true) => "Sec-WebSocket-Accept valid".to_string(),
-                Some(false) => format!("{warn} Sec-WebSocket-Accept does not match the key"),
-                None => "no accept check".to_string(),
-            };
-            format!(
-                "response at packet {}: HTTP {s}, {accept}",
-                hs.response_packet.unwrap_or(0)
-            )
-        }
-        None => "response not captured".to_string(),
-    };
-    (request, response)
 }
 
 /// The first sentence of a catalog text (up to its first ". "): a short cause.

@@ -34,7 +34,7 @@
 
 use super::{ConnectionReport, Host};
 use crate::capture::Timestamp;
-use crate::diagnose::text::Ms;
+use crate::units::Ms;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 

@@ -33,11 +33,13 @@
 //! `--redact`.
 
 pub mod encapsulation;
+pub mod facts;
 pub mod filter;
 pub mod legs;
 mod parts;
 pub mod redact;
 pub mod schema;
+pub mod statuses;
 pub mod store;
 pub mod tls;
 pub mod wireshark;

@@ -457,6 +457,26 @@ pub fn tcp_end_text(kind: &str, by: Option<Role>, packet: Option<u64>) -> String
     }
 }
 
+/// A TLS report's facts in words, wire text as it is (each renderer escapes it): the
+/// version, the suite, "SNI example.com", "ALPN http/1.1" (or what was offered), and its
+/// notes.
+pub fn parts(tls: &TlsReport) -> Vec<String> {
+    let mut parts = vec![tls.version.clone().unwrap_or_else(|| "TLS".into())];
+    parts.extend(tls.cipher_suite.clone());
+    if let Some(sni) = &tls.sni {
+        parts.push(format!("SNI {sni}"));
+    }
+    match &tls.alpn {
+        Some(a) => parts.push(format!("ALPN {a}")),
+        None if !tls.alpn_offered.is_empty() => {
+            parts.push(format!("ALPN offered {}", tls.alpn_offered.join(", ")))
+        }
+        None => {}
+    }
+    parts.extend(tls.notes());
+    parts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

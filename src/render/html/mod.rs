@@ -29,12 +29,12 @@ mod timeline;
 
 pub use sequence::AppMessage;
 
-use super::statuses::{label as status_label, Statuses};
 use super::{closed_by, codes, problems_first, report_ids_not_in, tls_parts, Best, Names};
 use crate::capture::file::InputSummary;
-use crate::diagnose::text::Secs;
-use crate::render::text::handshake_words;
+use crate::report::facts::{self, Fact, Piece, Place};
+use crate::report::statuses::{label as status_label, Statuses};
 use crate::report::{ConnectionReport, Report};
+use crate::units::Secs;
 use sequence::Sketch;
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -562,49 +562,19 @@ fn connection(o: &mut String, c: &ConnectionReport, cx: &Context<'_>) {
         let _ = write!(o, " <small>{}</small>", h(name));
     }
     o.push_str("</h3>\n");
-    if let Some(a) = &c.application {
-        let _ = writeln!(
-            o,
-            "<p class=\"what\"><strong>Application ({}):</strong> {}</p>",
-            h(&a.protocol),
-            h(&crate::render::app_text(a))
-        );
-    }
-    let _ = writeln!(
-        o,
-        "<p class=\"what\"><strong>What the capture shows:</strong> {}</p>",
-        h(&c.status.detail)
-    );
-    if let Some(e) = &c.evidence {
-        let mark = if e.consistent {
-            ""
+    let facts = facts::facts(c, cx.inputs, cx.groups.of(c).map(|g| g.fix.as_str()));
+    for f in facts.iter().filter(|f| f.place != Place::Row) {
+        let class = if f.place == Place::Headline {
+            " class=\"what\""
         } else {
-            "<strong class=\"warn\">⚠ the code and the capture disagree:</strong> "
+            ""
         };
         let _ = writeln!(
             o,
-            "<p><strong>Evidence:</strong> {mark}{}</p>",
-            h(&e.summary)
+            "<p{class}><strong>{}:</strong> {}</p>",
+            label(f),
+            pieces(&f.line)
         );
-    }
-    let fix: &str = &c.status.fix;
-    match cx.groups.of(c).map(|g| g.fix.as_str()) {
-        Some(shared) if shared == fix => {}
-        Some(shared) if fix.ends_with(shared) => {
-            let own = fix.strip_suffix(shared).unwrap_or(fix).trim_end();
-            let _ = writeln!(
-                o,
-                "<p><strong>Fix for this connection:</strong> {} (then the status's fix above)</p>",
-                h(own)
-            );
-        }
-        _ => {
-            let _ = writeln!(
-                o,
-                "<p><strong>Fix for this connection:</strong> {}</p>",
-                h(fix)
-            );
-        }
     }
     o.push_str("<figure class=\"pic\">");
     let caption = sequence::write(o, c, cx.other_leg(c), &app_messages(c));
@@ -612,151 +582,51 @@ fn connection(o: &mut String, c: &ConnectionReport, cx: &Context<'_>) {
     o.push_str("<figure class=\"pic\">");
     let caption = timeline::write(o, c, cx.frame_log);
     let _ = writeln!(o, "<figcaption>{caption}</figcaption></figure>");
-    facts(o, c, cx.inputs);
+    o.push_str("<dl class=\"facts\">\n");
+    for f in facts.iter().filter(|f| f.place == Place::Row) {
+        let _ = write!(o, "<dt>{}</dt><dd>{}", label(f), pieces(&f.line));
+        for m in &f.more {
+            let _ = write!(o, "<br>{}", pieces(m));
+        }
+        o.push_str("</dd>\n");
+    }
+    o.push_str("</dl>\n");
     close_frames(o, c);
     frames(o, c);
     findings(o, c);
     o.push_str("</section>\n");
 }
 
-/// The connection's facts as a definition list.
-fn facts(o: &mut String, c: &ConnectionReport, inputs: &[InputSummary]) {
-    o.push_str("<dl class=\"facts\">\n");
-    if let Some(leg) = &c.leg {
-        let _ = writeln!(
-            o,
-            "<dt>Proxied</dt><dd>{} (<a href=\"#c{}\">the other leg</a>)</dd>",
-            h(&crate::report::legs::describe(leg)),
-            leg.other_leg
-        );
+/// A fact's label, with the wire text it names.
+fn label(f: &Fact) -> String {
+    match &f.label_of {
+        Some(of) => format!("{} ({})", h(&f.label), h(of)),
+        None => h(&f.label),
     }
-    if let Some(tls) = &c.tls {
-        let notify = |p: Option<u64>| {
-            p.map_or("no close_notify".to_owned(), |p| {
-                format!("close_notify at packet {p}")
-            })
-        };
-        let _ = write!(
-            o,
-            "<dt>TLS (wss://)</dt><dd><span class=\"wire\">{}</span>; client {}, server {}",
-            h(&tls_parts(tls).join(", ")),
-            notify(tls.close_notify.client),
-            notify(tls.close_notify.server)
-        );
-        for a in &tls.alerts {
-            let _ = write!(
-                o,
-                "; {} alert {} {} at packet {}",
-                a.from,
-                h(&a.level),
-                h(&a.description),
-                a.packet
-            );
-        }
-        if let Some(why) = &tls.not_decrypted {
-            let _ = write!(
-                o,
-                "<br><span class=\"warn\">⚠ not decrypted in full: {}</span>",
-                h(why)
-            );
-        }
-        o.push_str("</dd>\n");
-    }
-    let _ = writeln!(
-        o,
-        "<dt>Seen by the applications</dt><dd>client {}, server {}</dd>",
-        c.seen_by.client.map_or("—".into(), |v| v.to_string()),
-        c.seen_by.server.map_or("—".into(), |v| v.to_string())
-    );
-    let files = if inputs.iter().any(|i| i.continues_previous) {
-        format!(
-            " ({} to {})",
-            h(&crate::report::place(inputs, c.input, c.first_packet)),
-            h(&crate::report::place(inputs, c.input, c.last_packet))
-        )
-    } else {
-        String::new()
-    };
-    let _ = writeln!(
-        o,
-        "<dt>Time</dt><dd>{} to {} ({:.3} s), packets {} to {}{files}</dd>",
-        h(&c.start.rfc3339()),
-        h(&c.end.rfc3339()),
-        c.duration_s,
-        c.first_packet,
-        c.last_packet
-    );
-    handshake(o, c);
-    let tcp = match (c.tcp_end, c.tcp_end_by, c.tcp_end_packet) {
-        ("open", ..) => match c.evicted {
-            Some(e) => e.short().to_string(),
-            None => "still open at the end of the capture".to_string(),
-        },
-        (kind, Some(by), Some(p)) => {
-            let mut t = format!("{} from the {by} (packet {p})", kind.to_uppercase());
-            if let Some(r) = c.tcp_ends.first().and_then(|e| e.rst_after_fin) {
-                let _ = write!(t, ", then RST from the {by} (packet {})", r.packet);
-            }
-            t
-        }
-        (kind, ..) => kind.to_string(),
-    };
-    let _ = writeln!(o, "<dt>TCP ended</dt><dd>{}</dd>", h(&tcp));
-    if let Some(n) = c.h2_stream {
-        let ends = c.stream_ends_text("packet").unwrap_or_else(|| {
-            if c.tcp_end == "open" {
-                "still open at the end of the capture".into()
-            } else {
-                "no frame of its own: it ended with its TCP connection".into()
-            }
-        });
-        let _ = writeln!(o, "<dt>HTTP/2 stream {n} ended</dt><dd>{}</dd>", h(&ends));
-    }
-    if let Some(idle) = c.idle_before_end_s {
-        let _ = writeln!(
-            o,
-            "<dt>Quiet before the end</dt><dd>{} since the last frame</dd>",
-            Secs(idle)
-        );
-    }
-    if let Some(f) = crate::report::wireshark::filter(c) {
-        let _ = write!(o, "<dt>Wireshark</dt><dd><code>{}</code>", h(&f));
-        if let Some(s) = crate::report::wireshark::stream_filter(c) {
-            let _ = write!(o, "<br>its HTTP/2 stream only: <code>{}</code>", h(&s));
-        }
-        if let Some(d) = crate::report::wireshark::decode_as_tls(c) {
-            let _ = write!(
-                o,
-                "<br>TLS on a port Wireshark does not decode as TLS: {}",
-                h(&d)
-            );
-        }
-        o.push_str("</dd>\n");
-    }
-    o.push_str("</dl>\n");
 }
 
-fn handshake(o: &mut String, c: &ConnectionReport) {
-    let hs = &c.handshake;
-    let opt = |v: &Option<String>| v.as_deref().map_or("—".to_string(), h);
-    let wire = |v: &Option<String>| format!("<span class=\"wire\">{}</span>", opt(v));
-    let (request, response) = handshake_words(c, &wire, "⚠");
-    let _ = write!(o, "<dt>Handshake</dt><dd>{request}; {response}");
-    if hs.subprotocol.is_some() {
-        let _ = write!(
-            o,
-            "; subprotocol <span class=\"wire\">{}</span>",
-            opt(&hs.subprotocol)
-        );
+/// A fact's pieces in HTML: wire text marked as such, a filter as code, a warning in its
+/// colour, the other leg of a proxy as a link to its section.
+fn pieces(ps: &[Piece]) -> String {
+    let mut s = String::new();
+    for p in ps {
+        match p {
+            Piece::Text(t) => s.push_str(&h(t)),
+            Piece::Wire(t) => {
+                let _ = write!(s, "<span class=\"wire\">{}</span>", h(t));
+            }
+            Piece::Code(t) => {
+                let _ = write!(s, "<code>{}</code>", h(t));
+            }
+            Piece::Warn(t) => {
+                let _ = write!(s, "<span class=\"warn\">⚠ {}</span>", h(t));
+            }
+            Piece::Leg(id) => {
+                let _ = write!(s, " (<a href=\"#c{id}\">the other leg</a>)");
+            }
+        }
     }
-    if hs.extensions.is_some() {
-        let _ = write!(
-            o,
-            "; extensions <span class=\"wire\">{}</span>",
-            opt(&hs.extensions)
-        );
-    }
-    o.push_str("</dd>\n");
+    s
 }
 
 fn close_frames(o: &mut String, c: &ConnectionReport) {

@@ -12,11 +12,11 @@
 
 use super::h;
 use crate::capture::Timestamp;
-use crate::diagnose::text::Secs;
 use crate::flow::Role;
 use crate::report::legs::Side as LegSide;
 use crate::report::{ConnectionReport, Host, StreamEndName};
 use crate::stack::tcp::connection::EndKind;
+use crate::units::Secs;
 use std::fmt::Write;
 
 /// Frames other than close frames drawn before the end.

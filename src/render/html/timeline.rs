@@ -13,11 +13,11 @@
 
 use super::h;
 use crate::capture::Timestamp;
-use crate::diagnose::text::Ms;
-use crate::diagnose::text::Secs;
 use crate::flow::{PerSide, Role};
 use crate::report::{ConnectionReport, StreamEndName};
 use crate::stack::tcp::connection::EndKind;
+use crate::units::Ms;
+use crate::units::Secs;
 use crate::websocket::decoder::FrameRecord;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;

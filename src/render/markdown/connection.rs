@@ -7,22 +7,16 @@
 //! (`full`, or with `--timeline` every frame) and the findings.
 
 use super::sequence::sequence;
-use super::{tls_text, Names};
+use super::Names;
 use crate::capture::file::InputSummary;
-use crate::diagnose::text::Secs;
-use crate::render::statuses::{self, Statuses};
-use crate::render::text::{handshake_words, TcpEnding};
-use crate::report::wireshark;
+use crate::report::facts::{self, Piece};
+use crate::report::statuses::{self, Statuses};
 use crate::report::ConnectionReport;
 use crate::sanitize::{html, markdown as md};
 use std::fmt::Write;
 
 /// How many frames before the end the "frames around the close" table shows.
 const AROUND_CLOSE: usize = 12;
-
-fn opt(v: &Option<String>) -> String {
-    v.as_deref().map_or("—".to_string(), md)
-}
 
 /// One connection's folded section.
 /// `full`: with the table of the frames around the close (the diagram shows the last of
@@ -47,137 +41,15 @@ pub(super) fn connection(
         let _ = write!(o, " — {}", html(name));
     }
     o.push_str("</summary>\n\n");
-    if let Some(a) = &c.application {
-        let _ = writeln!(
-            o,
-            "- **Application ({}):** {}",
-            md(&a.protocol),
-            md(&crate::render::app_text(a))
-        );
-    }
-    let _ = writeln!(o, "- **What the capture shows:** {}", md(&c.status.detail));
-    if let Some(e) = &c.evidence {
-        let mark = if e.consistent { "" } else { "⚠️ " };
-        let _ = writeln!(o, "- **Evidence:** {mark}{}", md(&e.summary));
-    }
-    let fix: &str = &c.status.fix;
-    match statuses.of(c).map(|s| s.fix.as_str()) {
-        Some(shared) if shared == fix => {}
-        Some(shared) if fix.ends_with(shared) => {
-            let own = fix.strip_suffix(shared).unwrap_or(fix).trim_end();
-            let _ = writeln!(
-                o,
-                "- **Fix for this connection:** {} (then the status's fix above)",
-                md(own)
-            );
+    let facts = facts::facts(c, inputs, statuses.of(c).map(|s| s.fix.as_str()));
+    for f in &facts {
+        let _ = write!(o, "- **{}", f.label);
+        if let Some(of) = &f.label_of {
+            let _ = write!(o, " ({})", md(of));
         }
-        _ => {
-            let _ = writeln!(o, "- **Fix for this connection:** {}", md(fix));
-        }
-    }
-    if let Some(leg) = &c.leg {
-        let _ = writeln!(
-            o,
-            "- **Proxied:** {}",
-            md(&crate::report::legs::describe(leg))
-        );
-    }
-    if let Some(e) = &c.encapsulation {
-        let _ = writeln!(o, "- **Tunnel:** {}", md(&e.to_string()));
-    }
-    if let Some(tls) = &c.tls {
-        let _ = write!(o, "- **TLS (wss://):** {}", tls_text(tls));
-        let clean = |p: Option<u64>| {
-            p.map_or("no close_notify".to_owned(), |p| {
-                format!("close_notify at packet {p}")
-            })
-        };
-        let _ = writeln!(
-            o,
-            "; client {}, server {}",
-            clean(tls.close_notify.client),
-            clean(tls.close_notify.server)
-        );
-        if let Some(why) = &tls.not_decrypted {
-            let _ = writeln!(o, "  - ⚠️ not decrypted in full: {}", md(why));
-        }
-    }
-    let _ = writeln!(
-        o,
-        "- **Seen by the applications:** client {}, server {}",
-        c.seen_by.client.map_or("—".into(), |v| v.to_string()),
-        c.seen_by.server.map_or("—".into(), |v| v.to_string())
-    );
-    // Rotated files read as one capture number packets on across them: which file and
-    // packet that is.
-    let files = if inputs.iter().any(|i| i.continues_previous) {
-        format!(
-            " ({} to {})",
-            md(&crate::report::place(inputs, c.input, c.first_packet)),
-            md(&crate::report::place(inputs, c.input, c.last_packet))
-        )
-    } else {
-        String::new()
-    };
-    let _ = writeln!(
-        o,
-        "- **Time:** {} to {} ({:.3} s), packets {} to {}{files}",
-        md(&c.start.rfc3339()),
-        md(&c.end.rfc3339()),
-        c.duration_s,
-        c.first_packet,
-        c.last_packet
-    );
-    handshake(o, c);
-    let tcp = match TcpEnding::of(c) {
-        TcpEnding::Open(why) => why
-            .unwrap_or("still open at the end of the capture")
-            .to_string(),
-        TcpEnding::By {
-            kind,
-            by,
-            packet,
-            rst,
-        } => {
-            let mut t = format!("{kind} from the {by} (packet {packet})");
-            // The same side's RST after its FIN.
-            if let Some(r) = rst {
-                let _ = write!(t, ", then RST from the {by} (packet {r})");
-            }
-            t
-        }
-        TcpEnding::Unplaced(kind) => kind.to_string(),
-    };
-    let _ = writeln!(o, "- **TCP ended:** {tcp}");
-    if let Some(n) = c.h2_stream {
-        let ends = c.stream_ends_text("packet").unwrap_or_else(|| {
-            if c.tcp_end == "open" {
-                "still open at the end of the capture".into()
-            } else {
-                "no frame of its own: it ended with its TCP connection".into()
-            }
-        });
-        let _ = writeln!(o, "- **HTTP/2 stream {n} ended:** {}", md(&ends));
-    }
-    if let Some(idle) = c.idle_before_end_s {
-        // As the diagnosis texts write it: milliseconds under 10 s, tenths above.
-        let _ = writeln!(
-            o,
-            "- **Quiet before the end:** {} since the last frame",
-            Secs(idle)
-        );
-    }
-    if let Some(f) = wireshark::filter(c) {
-        let _ = writeln!(o, "- **Wireshark:** `{f}`");
-        if let Some(s) = wireshark::stream_filter(c) {
-            let _ = writeln!(o, "  - its HTTP/2 stream only: `{s}`");
-        }
-        if let Some(d) = wireshark::decode_as_tls(c) {
-            let _ = writeln!(
-                o,
-                "  - TLS on a port Wireshark does not decode as TLS: {}",
-                md(&d)
-            );
+        let _ = writeln!(o, ":** {}", pieces(&f.line));
+        for m in &f.more {
+            let _ = writeln!(o, "  - {}", pieces(m));
         }
     }
     sequence(o, c);
@@ -189,19 +61,24 @@ pub(super) fn connection(
     o.push_str("\n</details>\n");
 }
 
-fn handshake(o: &mut String, c: &ConnectionReport) {
-    let h = &c.handshake;
-    let (request, response) = handshake_words(c, &opt, "⚠️");
-    let _ = write!(o, "- **Handshake:** {request}; {response}");
-    if h.subprotocol.is_some() {
-        let _ = write!(o, "; subprotocol {}", opt(&h.subprotocol));
+/// A fact's pieces in Markdown: wire text and the tool's escaped alike, a filter as code,
+/// a warning after its sign; the other leg of a proxy is named in the fact's text already.
+fn pieces(ps: &[Piece]) -> String {
+    let mut s = String::new();
+    for p in ps {
+        match p {
+            Piece::Text(t) | Piece::Wire(t) => s.push_str(&md(t)),
+            Piece::Code(t) => {
+                let _ = write!(s, "`{t}`");
+            }
+            Piece::Warn(t) => {
+                let _ = write!(s, "⚠️ {}", md(t));
+            }
+            Piece::Leg(_) => {}
+        }
     }
-    if h.extensions.is_some() {
-        let _ = write!(o, "; extensions {}", opt(&h.extensions));
-    }
-    o.push('\n');
+    s
 }
-
 fn close_frames(o: &mut String, c: &ConnectionReport) {
     if c.close_frames.is_empty() {
         let _ = writeln!(o, "\nNo close frame in the capture.");

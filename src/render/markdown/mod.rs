@@ -21,10 +21,9 @@
 mod connection;
 mod sequence;
 
-use super::statuses::{self, Statuses};
 use super::text::string_of;
 use super::{clean, closed_by, codes, report_ids_not_in, Best, Names};
-use crate::close::catalog;
+use crate::report::statuses::{self, Statuses};
 use crate::report::{ConnectionReport, Report};
 use crate::sanitize::markdown as md;
 use connection::connection;
@@ -223,15 +222,7 @@ fn title(report: &Report) -> String {
             );
             break;
         }
-        let label = match key.parse::<u16>() {
-            Ok(code) => format!("{code} {}", catalog::lookup(code).name),
-            Err(_) => match key.as_str() {
-                "open" => "still open".to_string(),
-                "refused" => "upgrade refused".to_string(),
-                "unknown" => "close code unknown".to_string(),
-                k => k.to_string(),
-            },
-        };
+        let label = statuses::key_label(key);
         let sep = if i == 0 { ": " } else { ", " };
         if n == 1 {
             let _ = write!(t, "{sep}{}", md(&label));
@@ -429,20 +420,7 @@ fn meanings(statuses: &Statuses, limit: Option<usize>) -> String {
 /// A TLS report in a sentence: "TLS 1.3, TLS_AES_128_GCM_SHA256, SNI example.com, ALPN
 /// http/1.1".
 fn tls_text(tls: &crate::report::tls::TlsReport) -> String {
-    let mut parts = vec![tls.version.clone().unwrap_or_else(|| "TLS".into())];
-    parts.extend(tls.cipher_suite.clone());
-    if let Some(sni) = &tls.sni {
-        parts.push(format!("SNI {sni}"));
-    }
-    match &tls.alpn {
-        Some(a) => parts.push(format!("ALPN {a}")),
-        None if !tls.alpn_offered.is_empty() => {
-            parts.push(format!("ALPN offered {}", tls.alpn_offered.join(", ")))
-        }
-        None => {}
-    }
-    parts.extend(tls.notes());
-    md(&parts.join(", "))
+    md(&crate::report::tls::parts(tls).join(", "))
 }
 
 /// The TLS connections that could not be read, and what to do about each reason; within `limit`

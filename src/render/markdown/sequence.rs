@@ -5,10 +5,10 @@
 //! stream endings and TLS close_notify, with packet numbers and seconds since the
 //! connection's first packet. Text from the wire goes through `sanitize::mermaid`.
 
-use crate::diagnose::text::Secs;
 use crate::flow::Role;
 use crate::report::ConnectionReport;
 use crate::sanitize::mermaid;
+use crate::units::Secs;
 use std::fmt::Write;
 
 /// Frames other than close frames the sequence diagram shows before the end.

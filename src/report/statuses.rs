@@ -21,6 +21,20 @@ pub(crate) fn label(c: &ConnectionReport) -> String {
     }
 }
 
+/// A `summary.by_status` key in words: "1006 Abnormal Closure", "still open", "upgrade
+/// refused", "close code unknown".
+pub(crate) fn key_label(key: &str) -> String {
+    match key.parse::<u16>() {
+        Ok(code) => format!("{code} {}", catalog::lookup(code).name),
+        Err(_) => match key {
+            "open" => "still open".to_string(),
+            "refused" => "upgrade refused".to_string(),
+            "unknown" => "close code unknown".to_string(),
+            k => k.to_string(),
+        },
+    }
+}
+
 /// Ids kept per status (all of them are kept per fix group).
 pub(crate) const IDS: usize = 20;
 
@@ -32,7 +46,7 @@ pub(crate) struct Status {
     pub count: u64,
     /// The first [`IDS`] of their ids.
     pub ids: Vec<u64>,
-    /// Every one of them is a clean close ([`super::clean`]): a 1000 whose peer answered
+    /// Every one of them is a clean close ([`super::filter::is_problem`] is false): a 1000 whose peer answered
     /// with no valid close frame is not.
     pub all_clean: bool,
     /// What the status means and its typical causes: the catalog's meaning and causes of
@@ -101,7 +115,7 @@ impl Statuses {
             .and_then(|&i| self.statuses.get_mut(i))
         {
             s.count += 1;
-            s.all_clean &= super::clean(c);
+            s.all_clean &= !super::filter::is_problem(c);
             if s.ids.len() < IDS {
                 s.ids.push(c.id);
             }
@@ -120,7 +134,7 @@ impl Statuses {
             code: c.status.code,
             count: 1,
             ids: vec![c.id],
-            all_clean: super::clean(c),
+            all_clean: !super::filter::is_problem(c),
             cause,
             fix,
         });

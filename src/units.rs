@@ -1,4 +1,4 @@
-//! The small words every text of the diagnosis uses: spans of time in seconds and
+//! The small words every text of the diagnosis and every renderer uses: spans of time in seconds and
 //! milliseconds as the reports write them, and "a" or "an" before a frame's name.
 
 use std::fmt::{self, Display, Formatter};

@@ -1,0 +1,468 @@
+//! One connection's facts as every report shows them: built once here, worded by no renderer.
+//!
+//! In: a [`ConnectionReport`], the inputs (to place its packets in rotated files) and the fix
+//! its status group shares (so that a connection's section says only its own). Out: labelled
+//! [`Fact`]s in the order the reports show them (the application's verdict, what the
+//! capture shows, the evidence, the connection's own fix; then proxy leg, tunnel, TLS, what
+//! each application saw, time, handshake, TCP and HTTP/2 stream endings, the quiet spell,
+//! the Wireshark filter), each made of [`Piece`]s that say which text is the tool's, which
+//! came from the wire, which is a filter or a warning, and the packets it cites; a status
+//! cell's lead line ([`lead_line`]); a close code's name and gist ([`code_name`],
+//! [`code_gist`]) for the lines of a live capture. Markdown's and HTML's connection
+//! sections, the table's status cells, live lines and the annotated capture's comments
+//! render these: no renderer looks up the close-code catalog or the diagnosis itself.
+
+use super::ConnectionReport;
+use crate::capture::file::InputSummary;
+use crate::close::catalog;
+use crate::flow::Role;
+use crate::units::Secs;
+
+/// A piece of a fact's text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Piece {
+    /// The tool's own words.
+    Text(String),
+    /// Text from the wire (a header value): escaped, and marked as such where a format can.
+    Wire(String),
+    /// A display filter to copy.
+    Code(String),
+    /// A warning: the sign, then the words.
+    Warn(String),
+    /// The other leg of a proxied connection: its id (a link where the format has them).
+    Leg(u64),
+}
+
+/// Where a fact stands in a connection's section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// Above everything: what the application and the capture say.
+    Headline,
+    /// Under the headline: the evidence and the connection's own fix.
+    Lead,
+    /// A row of the connection's list of facts.
+    Row,
+}
+
+/// One labelled fact of a connection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fact {
+    /// The label, in the tool's words.
+    pub label: String,
+    /// Text from the wire the label names ("Application (socket.io)").
+    pub label_of: Option<String>,
+    pub place: Place,
+    /// Its text.
+    pub line: Vec<Piece>,
+    /// Lines under it (a warning about the TLS layer, a narrower filter).
+    pub more: Vec<Vec<Piece>>,
+    /// The packets it cites.
+    pub packets: Vec<u64>,
+}
+
+impl Fact {
+    fn new(label: impl Into<String>, place: Place, line: Vec<Piece>) -> Fact {
+        Fact {
+            label: label.into(),
+            label_of: None,
+            place,
+            line,
+            more: Vec::new(),
+            packets: Vec::new(),
+        }
+    }
+
+    /// The fact as plain text, in one line ("Handshake: request at packet 4: …"), its wire
+    /// text as it is (a caller that prints it escapes it).
+    pub fn plain(&self) -> String {
+        let mut s = self.label.clone();
+        if let Some(of) = &self.label_of {
+            s.push_str(&format!(" ({of})"));
+        }
+        s.push_str(": ");
+        s.push_str(&plain(&self.line));
+        for m in &self.more {
+            s.push_str("; ");
+            s.push_str(&plain(m));
+        }
+        s
+    }
+}
+
+/// Pieces as plain text.
+pub fn plain(pieces: &[Piece]) -> String {
+    let mut s = String::new();
+    for p in pieces {
+        match p {
+            Piece::Text(t) | Piece::Wire(t) | Piece::Code(t) => s.push_str(t),
+            Piece::Warn(t) => {
+                s.push_str("⚠ ");
+                s.push_str(t);
+            }
+            Piece::Leg(id) => s.push_str(&format!(" (the other leg: connection {id})")),
+        }
+    }
+    s
+}
+
+fn text(t: impl Into<String>) -> Piece {
+    Piece::Text(t.into())
+}
+
+/// A header value from the wire, "—" when there is none.
+fn wire(v: &Option<String>) -> Piece {
+    match v {
+        Some(v) => Piece::Wire(v.clone()),
+        None => text("—"),
+    }
+}
+
+/// The application's cause in one line ("socket.io: ping timeout (ended by the client)"),
+/// when its messages said why.
+pub fn app_line(a: &crate::app::ApplicationReport) -> Option<String> {
+    let cause = a.cause.as_deref()?;
+    Some(match a.ended_by {
+        Some(by) => format!("{}: {cause} (ended by the {by})", a.protocol),
+        None => format!("{}: {cause}", a.protocol),
+    })
+}
+
+/// What the report says of the application: how it was recognized, and its cause with the
+/// summary and fix when its messages said why.
+pub fn app_text(a: &crate::app::ApplicationReport) -> String {
+    let mut s = match &a.version {
+        Some(v) => format!("{v}, recognized by {}", a.recognized_by),
+        None => format!("recognized by {}", a.recognized_by),
+    };
+    match (&a.cause, &a.summary) {
+        (Some(c), Some(sum)) => s.push_str(&format!(". {c}: {sum}")),
+        (Some(c), None) => s.push_str(&format!(". {c}")),
+        (None, Some(sum)) => s.push_str(&format!(
+            ". Its messages do not say why the session ended: {sum}"
+        )),
+        (None, None) => s.push_str(". Its messages do not say why the session ended"),
+    }
+    if let Some(fix) = &a.fix {
+        s.push_str(&format!(". Fix: {fix}"));
+    }
+    s
+}
+
+/// The line a status cell starts with: the application's own words, when its protocol said
+/// why; else a heartbeat that gave up.
+pub fn lead_line(c: &ConnectionReport) -> Option<String> {
+    c.application
+        .as_ref()
+        .and_then(app_line)
+        .or_else(|| crate::diagnose::text_app::heartbeat_line(&c.status.causes))
+}
+
+/// How many encrypted connections' servers this plaintext connection's Host names (0: none):
+/// the back leg of a TLS-terminating proxy, perhaps.
+pub fn behind_tls_proxy(c: &ConnectionReport) -> u64 {
+    c.status
+        .causes
+        .iter()
+        .find_map(|k| match k {
+            crate::diagnose::cause::Cause::BehindTlsProxy { candidates } => Some(*candidates),
+            _ => None,
+        })
+        .unwrap_or(0)
+}
+
+/// A close code's name ("Going Away"; "Private Use" and the like for unassigned ranges).
+pub fn code_name(code: u16) -> &'static str {
+    catalog::lookup(code).name
+}
+
+/// The first sentence of what a close code means: a short cause.
+pub fn code_gist(code: u16) -> &'static str {
+    let meaning = catalog::lookup(code).meaning;
+    match meaning.find(". ") {
+        Some(i) => &meaning[..=i],
+        None => meaning,
+    }
+}
+
+/// How a connection's TCP connection ended first, in words ("FIN from the server (packet
+/// 12), then RST from the server (packet 13)"), and the packets that says.
+pub fn tcp_ended(c: &ConnectionReport, open: &str) -> (String, Vec<u64>) {
+    match (c.tcp_end, c.tcp_end_by, c.tcp_end_packet) {
+        ("open", ..) => (
+            c.evicted.map_or(open, |e| e.short()).to_string(),
+            Vec::new(),
+        ),
+        (kind, Some(by), Some(packet)) => {
+            let mut t = format!("{} from the {by} (packet {packet})", kind.to_uppercase());
+            let mut packets = vec![packet];
+            // The same side's RST after its FIN.
+            if let Some(r) = c.tcp_ends.first().and_then(|e| e.rst_after_fin) {
+                t.push_str(&format!(", then RST from the {by} (packet {})", r.packet));
+                packets.push(r.packet);
+            }
+            (t, packets)
+        }
+        (kind, ..) => (kind.to_string(), Vec::new()),
+    }
+}
+
+/// The handshake's request and response, as the reports say them.
+fn handshake(c: &ConnectionReport) -> Fact {
+    let hs = &c.handshake;
+    let mut line = Vec::new();
+    if hs.seen {
+        line.push(text(format!(
+            "request at packet {}: {} ",
+            hs.request_packet.unwrap_or(0),
+            if c.h2_stream.is_some() {
+                "extended CONNECT (:protocol websocket)"
+            } else {
+                "GET"
+            }
+        )));
+        line.push(wire(&hs.path));
+        line.push(text(", Host "));
+        line.push(wire(&hs.host));
+    } else if let Some(cut) = &hs.cut {
+        let how = if cut == "snaplen" {
+            "cut by the capture's snap length"
+        } else {
+            "partly missing from the capture"
+        };
+        let at = hs
+            .request_packet
+            .map(|p| format!(" (packet {p})"))
+            .unwrap_or_default();
+        line.push(text(format!(
+            "request {how}{at}: the connection was found by its frames after it"
+        )));
+    } else if !c.decoded_to_end.client
+        && !c
+            .findings
+            .iter()
+            .any(|f| f.kind == crate::finding::Kind::HandshakeNotCaptured)
+    {
+        // The request's end is among bytes the capture lacks (a snaplen, a drop).
+        line.push(text(
+            "request incomplete: bytes of it are missing from the capture (see the gap findings)",
+        ));
+    } else {
+        line.push(text(
+            "request not captured (the capture starts after the handshake)",
+        ));
+    }
+    line.push(text("; "));
+    match hs.status {
+        Some(s) => {
+            line.push(text(format!(
+                "response at packet {}: HTTP {s}, ",
+                hs.response_packet.unwrap_or(0)
+            )));
+            line.push(match hs.accept_valid {
+                Some(true) => text("Sec-WebSocket-Accept valid"),
+                Some(false) => Piece::Warn("Sec-WebSocket-Accept does not match the key".into()),
+                None => text("no accept check"),
+            });
+        }
+        None => line.push(text("response not captured")),
+    }
+    if hs.subprotocol.is_some() {
+        line.push(text("; subprotocol "));
+        line.push(wire(&hs.subprotocol));
+    }
+    if hs.extensions.is_some() {
+        line.push(text("; extensions "));
+        line.push(wire(&hs.extensions));
+    }
+    let mut f = Fact::new("Handshake", Place::Row, line);
+    f.packets = [hs.request_packet, hs.response_packet]
+        .into_iter()
+        .flatten()
+        .collect();
+    f
+}
+
+/// The facts of `c`, in the order the reports show them. `shared_fix`: the fix its status
+/// group states once for all its connections (a section then says only what is its own).
+pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&str>) -> Vec<Fact> {
+    let mut out = Vec::new();
+    if let Some(a) = &c.application {
+        let mut f = Fact::new("Application", Place::Headline, vec![text(app_text(a))]);
+        f.label_of = Some(a.protocol.clone());
+        f.packets = a.evidence.clone();
+        out.push(f);
+    }
+    let mut shows = Fact::new(
+        "What the capture shows",
+        Place::Headline,
+        vec![text(c.status.detail.clone())],
+    );
+    shows.packets = decisive(c).into_iter().collect();
+    out.push(shows);
+    if let Some(e) = &c.evidence {
+        let mut line = Vec::new();
+        if !e.consistent {
+            line.push(Piece::Warn("the code and the capture disagree: ".into()));
+        }
+        line.push(text(e.summary.clone()));
+        let mut f = Fact::new("Evidence", Place::Lead, line);
+        f.packets = e.packets.clone();
+        out.push(f);
+    }
+    let fix: &str = &c.status.fix;
+    match shared_fix {
+        Some(shared) if shared == fix => {}
+        Some(shared) if fix.ends_with(shared) => {
+            let own = fix.strip_suffix(shared).unwrap_or(fix).trim_end();
+            out.push(Fact::new(
+                "Fix for this connection",
+                Place::Lead,
+                vec![text(format!("{own} (then the status's fix above)"))],
+            ));
+        }
+        _ => out.push(Fact::new(
+            "Fix for this connection",
+            Place::Lead,
+            vec![text(fix)],
+        )),
+    }
+    if let Some(leg) = &c.leg {
+        out.push(Fact::new(
+            "Proxied",
+            Place::Row,
+            vec![text(super::legs::describe(leg)), Piece::Leg(leg.other_leg)],
+        ));
+    }
+    if let Some(e) = &c.encapsulation {
+        out.push(Fact::new("Tunnel", Place::Row, vec![text(e.to_string())]));
+    }
+    if let Some(tls) = &c.tls {
+        let notify = |p: Option<u64>| {
+            p.map_or("no close_notify".to_owned(), |p| {
+                format!("close_notify at packet {p}")
+            })
+        };
+        let mut line = vec![
+            Piece::Wire(super::tls::parts(tls).join(", ")),
+            text(format!(
+                "; client {}, server {}",
+                notify(tls.close_notify.client),
+                notify(tls.close_notify.server)
+            )),
+        ];
+        let mut packets: Vec<u64> = [tls.close_notify.client, tls.close_notify.server]
+            .into_iter()
+            .flatten()
+            .collect();
+        for a in &tls.alerts {
+            line.push(text(format!("; {} alert ", a.from)));
+            line.push(Piece::Wire(format!("{} {}", a.level, a.description)));
+            line.push(text(format!(" at packet {}", a.packet)));
+            packets.push(a.packet);
+        }
+        let mut f = Fact::new("TLS (wss://)", Place::Row, line);
+        if let Some(why) = &tls.not_decrypted {
+            f.more
+                .push(vec![Piece::Warn(format!("not decrypted in full: {why}"))]);
+        }
+        f.packets = packets;
+        out.push(f);
+    }
+    let seen = |v: Option<u16>| v.map_or("—".into(), |v| v.to_string());
+    out.push(Fact::new(
+        "Seen by the applications",
+        Place::Row,
+        vec![text(format!(
+            "client {}, server {}",
+            seen(c.seen_by.client),
+            seen(c.seen_by.server)
+        ))],
+    ));
+    // Rotated files read as one capture number packets on across them: which file and
+    // packet that is.
+    let files = if inputs.iter().any(|i| i.continues_previous) {
+        format!(
+            " ({} to {})",
+            super::place(inputs, c.input, c.first_packet),
+            super::place(inputs, c.input, c.last_packet)
+        )
+    } else {
+        String::new()
+    };
+    out.push(Fact::new(
+        "Time",
+        Place::Row,
+        vec![text(format!(
+            "{} to {} ({:.3} s), packets {} to {}{files}",
+            c.start.rfc3339(),
+            c.end.rfc3339(),
+            c.duration_s,
+            c.first_packet,
+            c.last_packet
+        ))],
+    ));
+    out.push(handshake(c));
+    let (tcp, packets) = tcp_ended(c, "still open at the end of the capture");
+    let mut f = Fact::new("TCP ended", Place::Row, vec![text(tcp)]);
+    f.packets = packets;
+    out.push(f);
+    if let Some(n) = c.h2_stream {
+        let ends = c.stream_ends_text("packet").unwrap_or_else(|| {
+            if c.tcp_end == "open" {
+                "still open at the end of the capture".into()
+            } else {
+                "no frame of its own: it ended with its TCP connection".into()
+            }
+        });
+        let mut f = Fact::new(
+            format!("HTTP/2 stream {n} ended"),
+            Place::Row,
+            vec![text(ends)],
+        );
+        f.packets = c.stream_ends.iter().map(|e| e.packet).collect();
+        out.push(f);
+    }
+    if let Some(idle) = c.idle_before_end_s {
+        // As the diagnosis texts write it: milliseconds under 10 s, tenths above.
+        out.push(Fact::new(
+            "Quiet before the end",
+            Place::Row,
+            vec![text(format!("{} since the last frame", Secs(idle)))],
+        ));
+    }
+    if let Some(filter) = super::wireshark::filter(c) {
+        let mut f = Fact::new("Wireshark", Place::Row, vec![Piece::Code(filter)]);
+        if let Some(s) = super::wireshark::stream_filter(c) {
+            f.more
+                .push(vec![text("its HTTP/2 stream only: "), Piece::Code(s)]);
+        }
+        if let Some(d) = super::wireshark::decode_as_tls(c) {
+            f.more.push(vec![
+                text("TLS on a port Wireshark does not decode as TLS: "),
+                text(d),
+            ]);
+        }
+        out.push(f);
+    }
+    out
+}
+
+/// The packet the status rests on: the first close frame, else the first ending of the
+/// HTTP/2 stream or of TCP.
+pub fn decisive(c: &ConnectionReport) -> Option<u64> {
+    c.close_frames
+        .first()
+        .map(|f| f.packet)
+        .or_else(|| c.stream_ends.first().map(|e| e.packet))
+        .or_else(|| c.tcp_ends.first().map(|e| e.packet))
+}
+
+/// A side in the reports' words.
+pub fn side(r: Role) -> &'static str {
+    r.as_str()
+}
+
+/// A close frame's problems in words ("bad code, reason not UTF-8").
+pub fn problem_names(problems: &[crate::close::Problem]) -> String {
+    crate::close::problem_names(problems)
+}
