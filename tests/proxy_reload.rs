@@ -355,3 +355,29 @@ fn own_closes_apart_are_not_one_reload() {
         leg.relayed
     );
 }
+
+/// The table names a reload with close frames where the close frames alone read as an
+/// ordinary 1001 (issue 60: "reported as a relay of the client's close, the reload not
+/// named"): each leg's status cell leads with the proxy ending both legs at one instant.
+#[test]
+fn the_table_names_the_reload_a_proxy_closed_with_close_frames() {
+    for name in ["proxy/caddy-reload.pcap", "proxy/caddy-stop.pcap"] {
+        let out = Command::cargo_bin("wsclose")
+            .unwrap()
+            .env("COLUMNS", "400")
+            .arg("analyze")
+            .arg(fixture(name))
+            .output()
+            .unwrap();
+        let table = String::from_utf8(out.stdout).unwrap();
+        let named = table
+            .lines()
+            .filter(|l| l.contains("the proxy ended both legs at one instant: close frame 1001 to the client (connection 1, packet"))
+            .count();
+        assert_eq!(
+            named, 2,
+            "{name}: each leg's cell names the reload:\n{table}"
+        );
+        assert!(table.contains("the proxy reloaded or stopped"), "{table}");
+    }
+}

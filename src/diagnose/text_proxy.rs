@@ -76,6 +76,19 @@ pub fn reload_summary(l: &BothLegs, apart_ms: f64) -> String {
     )
 }
 
+/// A proxy that closed both legs with close frames of its own, in one line for a report's
+/// status cell, when a status has one (ended with FINs or RSTs, the evidence's line says it).
+pub fn reload_line(causes: &[super::Cause]) -> Option<String> {
+    causes.iter().find_map(|c| match c {
+        super::Cause::ProxyReloadOrStop {
+            legs,
+            close_frames: true,
+            apart_ms,
+        } => Some(reload_summary(legs, *apart_ms)),
+        _ => None,
+    })
+}
+
 /// The fix of a proxy reloaded or stopped.
 pub const RELOAD_FIX: &str = "Let the proxy drain its WebSockets before old workers go: give them time to end on their own (nginx worker_shutdown_timeout, HAProxy hard-stop-after, Envoy --drain-time-s; Caddy versions after 2.6 keep them open across a config reload for reverse_proxy's stream_close_delay), reload outside busy hours, and have clients reconnect with backoff and jitter when they get 1001 or 1006, so that a reload does not become a reconnect storm.";
 

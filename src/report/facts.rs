@@ -149,12 +149,14 @@ pub fn app_text(a: &crate::app::ApplicationReport) -> String {
 }
 
 /// The line a status cell starts with: the application's own words, when its protocol said
-/// why; else a heartbeat that gave up.
+/// why; else a heartbeat that gave up; else a proxy that closed both legs itself (reloaded
+/// or stopped), which the close frames alone would show as an ordinary close.
 pub fn lead_line(c: &ConnectionReport) -> Option<String> {
     c.application
         .as_ref()
         .and_then(app_line)
         .or_else(|| crate::diagnose::text_app::heartbeat_line(&c.status.causes))
+        .or_else(|| crate::diagnose::text_proxy::reload_line(&c.status.causes))
 }
 
 /// How many encrypted connections' servers this plaintext connection's Host names (0: none):
