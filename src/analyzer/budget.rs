@@ -249,6 +249,45 @@ impl super::Analyzer {
     }
 }
 
+/// Freezing quiet connections out of memory, where memory is short enough for it to matter.
+impl super::Analyzer {
+    /// At a sweep at clock time `now`: the quiet connections of the groups that hold more
+    /// than the policy's share (`Freeze::Quiet`), each frozen.
+    pub(super) fn freeze_quiet(&mut self, now: i64) {
+        if let super::Freeze::Quiet {
+            ended_ms,
+            open_ms,
+            from_sixteenths,
+        } = self.opts.freeze
+        {
+            let quiet_for = |ms: u64| (ms as i64).saturating_mul(1_000_000);
+            let (ended, open) = (quiet_for(ended_ms), quiet_for(open_ms));
+            // Only the groups that hold enough for freezing to matter (see `Freeze`).
+            let warm = self.budget.warm(usize::from(from_sixteenths));
+            // A connection woken up again and again (packets a few seconds apart) waits
+            // twice as long after each wake, up to 32 times, before it is frozen again.
+            let quiet: Vec<FlowKey> = if warm.iter().any(|&w| w) {
+                self.flows
+                    .iter()
+                    .filter(|(k, c)| {
+                        let quiet = now.saturating_sub(c.active_at.0);
+                        let base = if c.ended() { ended } else { open };
+                        !c.closed()
+                            && quiet >= base.saturating_mul(1 << c.thaws.min(5))
+                            && warm.get(self.group(k)).is_some_and(|&w| w)
+                    })
+                    .map(|(k, _)| *k)
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            for k in quiet {
+                self.freeze_one(k);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -743,37 +743,7 @@ impl Analyzer {
         for k in expired {
             self.evict(&k, Eviction::MaxFlows);
         }
-        if let Freeze::Quiet {
-            ended_ms,
-            open_ms,
-            from_sixteenths,
-        } = self.opts.freeze
-        {
-            let quiet_for = |ms: u64| (ms as i64).saturating_mul(1_000_000);
-            let (ended, open) = (quiet_for(ended_ms), quiet_for(open_ms));
-            // Only the groups that hold enough for freezing to matter (see `Freeze`).
-            let warm = self.budget.warm(usize::from(from_sixteenths));
-            // A connection woken up again and again (packets a few seconds apart) waits
-            // twice as long after each wake, up to 32 times, before it is frozen again.
-            let quiet: Vec<FlowKey> = if warm.iter().any(|&w| w) {
-                self.flows
-                    .iter()
-                    .filter(|(k, c)| {
-                        let quiet = now.saturating_sub(c.active_at.0);
-                        let base = if c.ended() { ended } else { open };
-                        !c.closed()
-                            && quiet >= base.saturating_mul(1 << c.thaws.min(5))
-                            && warm.get(self.group(k)).is_some_and(|&w| w)
-                    })
-                    .map(|(k, _)| *k)
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            for k in quiet {
-                self.freeze_one(k);
-            }
-        }
+        self.freeze_quiet(now);
         if self.freezer.wants_compaction() {
             self.freezer.compact(self.frozen.values_mut());
         }
