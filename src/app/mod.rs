@@ -581,7 +581,16 @@ impl Tracker {
     pub fn finish(&self, end: &Ending) -> Option<ApplicationReport> {
         let p = self.protocol?;
         let machine = self.machine.as_ref()?.machine();
-        let verdict = machine.verdict(end, &self.beats).unwrap_or_default();
+        let mut verdict = machine.verdict(end, &self.beats).unwrap_or_default();
+        if let (Some(summary), Some(note)) = (
+            verdict.summary.as_mut().filter(|_| verdict.cause.is_some()),
+            end.close
+                .as_ref()
+                .filter(|c| c.0 == Role::Server)
+                .and_then(|c| generic_close(&c.2)),
+        ) {
+            summary.push_str(&note);
+        }
         let (interval, timeout) = machine.negotiated();
         let mut related = machine.identities();
         if let Some(Proto::SocketIo(s)) = &self.machine {
@@ -604,6 +613,26 @@ impl Tracker {
             undecodable: self.undecodable,
         })
     }
+}
+
+/// The cause an MQTT session gets when the broker closed it with no packet saying why: a
+/// takeover found across connections (`diagnose::app`) is named in its place.
+pub(crate) const MQTT_NO_REASON: &str = mqtt::NO_REASON;
+
+/// Close reasons a server sends on every session whatever ended it (RabbitMQ 3.x's web
+/// plugins: `rabbit_web_stomp_handler`, `rabbit_web_mqtt_handler`), with who sends them.
+const GENERIC_CLOSE: [(&str, &str); 2] = [
+    ("STOMP died", "RabbitMQ's Web STOMP"),
+    ("MQTT died", "RabbitMQ's Web MQTT"),
+];
+
+/// For a server's close reason that some server sends whatever happened: the clause a
+/// verdict's summary ends with, saying so (the reason names no cause).
+pub(crate) fn generic_close(reason: &str) -> Option<String> {
+    let (text, who) = GENERIC_CLOSE.iter().find(|(t, _)| *t == reason)?;
+    Some(format!(
+        "; the close reason \"{text}\" is the text {who} closes every session with, not a cause"
+    ))
 }
 
 /// The protocol a subprotocol names.

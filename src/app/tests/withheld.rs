@@ -125,3 +125,73 @@ fn graphql_long_subscription_ids_cost_a_hash_and_duplicates_are_still_found() {
         &summary[..200]
     );
 }
+
+/// A STOMP server that closes a session with no ERROR, no DISCONNECT and no heart-beat late
+/// gave no STOMP reason; not claimed once a side's frames are not all in the capture (one
+/// lost could have been its ERROR). RabbitMQ's "STOMP died" is named as no cause.
+#[test]
+fn stomp_no_reason_is_withheld_after_a_loss() {
+    for lost in [None, Some(Server), Some(Client)] {
+        let mut s = stomp_heartbeats();
+        if let Some(side) = lost {
+            s.t.tapped(side, crate::app::Tapped::Lost { packet: 7 });
+        }
+        // The server closes 0.5 s after the client's beat (every 1 s): not late.
+        let r =
+            s.t.finish(&closed(Server, Some(1000), "STOMP died", 9, 1500))
+                .unwrap();
+        let summary = r.summary.unwrap_or_default();
+        if lost.is_none() {
+            assert_eq!(r.cause.as_deref(), Some(stomp::NO_REASON));
+            assert!(
+                summary.contains("within its heart-beat of 1 s")
+                    && summary.ends_with("the close reason \"STOMP died\" is the text RabbitMQ's Web STOMP closes every session with, not a cause"),
+                "{summary}"
+            );
+        } else {
+            assert_eq!(r.cause, None, "{lost:?}");
+            assert!(
+                summary.contains("STOMP frames are not all in the capture from packet 7"),
+                "{summary}"
+            );
+        }
+    }
+    // The client's own close is no server's silence.
+    let r = stomp_heartbeats()
+        .t
+        .finish(&closed(Client, None, "", 9, 1500))
+        .unwrap();
+    assert_eq!(r.cause, None);
+}
+
+/// An MQTT broker that closes before any CONNACK: a refused login when its close frame
+/// says so and the CONNECT carried credentials, else only "closed before CONNACK"; nothing
+/// when the client's CONNECT is not all in the capture.
+#[test]
+fn mqtt_a_close_without_connack_names_what_it_can() {
+    // connect(): MQTT 3.1.1, no user name (flags 0x02).
+    let cases = [
+        (0x02u8, "unauthenticated", Some("closed before CONNACK")),
+        (0xC2, "unauthenticated", Some("login refused, no CONNACK")),
+        (0xC2, "bye", Some("closed before CONNACK")),
+    ];
+    for (flags, reason, want) in cases {
+        let mut c = connect(4, "c", 60);
+        // The connect flags follow the 2+4 byte name and the level: header 2 bytes, then 7.
+        c[9] = flags;
+        let mut s = Script::new(Some("mqtt"), None);
+        s.bin(Client, &c, 4, 0);
+        let r =
+            s.t.finish(&closed(Server, Some(1002), reason, 6, 10))
+                .unwrap();
+        assert_eq!(r.cause.as_deref(), want, "{flags:#x} {reason}");
+        assert_eq!(r.evidence, [4, 6]);
+    }
+    let mut s = Script::new(Some("mqtt"), None);
+    s.bin(Client, &connect(4, "c", 60), 4, 0);
+    s.t.tapped(Client, crate::app::Tapped::Lost { packet: 5 });
+    let r =
+        s.t.finish(&closed(Server, Some(1002), "unauthenticated", 6, 10))
+            .unwrap();
+    assert_eq!(r.cause, None);
+}
