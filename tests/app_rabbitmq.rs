@@ -210,3 +210,63 @@ fn a_login_refused_without_connack_is_no_disagreement() {
         "{ev}"
     );
 }
+
+/// `wsclose analyze fixtures/app/NAME --format FORMAT` at 120 columns, without colour.
+fn rendered(name: &str, format: &str) -> String {
+    let out = assert_cmd::Command::cargo_bin("wsclose")
+        .unwrap()
+        .env_remove("SSLKEYLOGFILE")
+        .env("COLUMNS", "120")
+        .env("NO_COLOR", "1")
+        .args(["analyze", &fixture::path(name), "--format", format])
+        .output()
+        .unwrap();
+    String::from_utf8(run::stdout_of(out)).unwrap()
+}
+
+/// The position of `what` in `text`, which must hold it.
+fn at(text: &str, what: &str) -> usize {
+    text.find(what)
+        .unwrap_or_else(|| panic!("{what:?} not in:\n{text}"))
+}
+
+#[test]
+fn the_application_leads_in_every_format() {
+    let app = "MQTT: login refused, no CONNACK (ended by the server)";
+    let name = "rabbitmq-mqtt-bad-login.pcap";
+    let md = rendered(name, "markdown");
+    assert!(
+        md.contains(&format!("| 1 | {app}; 1002 Protocol error |")),
+        "{md}"
+    );
+    let meaning = at(&md, "## What the statuses mean");
+    assert!(at(&md, "- **Application:** MQTT: login refused") > meaning);
+    assert!(at(&md, "- **Application:** MQTT: login refused") < at(&md, "- **Cause:**"));
+    let html = rendered(name, "html");
+    let row = at(&html, "<table class=\"overview\">");
+    assert!(
+        at(
+            &html,
+            &format!("<strong>{app}</strong><br><span class=\"st")
+        ) > row
+    );
+    assert!(
+        at(&html, "<strong>Application:</strong> MQTT: login refused")
+            < at(&html, "<strong>Cause:</strong>")
+    );
+    let table = rendered(name, "table");
+    assert!(
+        at(
+            &table,
+            "MQTT: login refused, no CONNACK (ended by the server) — connection 1"
+        ) < at(&table, "1002 Protocol error — connection 1"),
+        "{table}"
+    );
+    // A 1000 whose application names something to fix is no clean close.
+    let table = rendered("rabbitmq-mqtt-taken-over.pcap", "table");
+    assert!(!table.contains("clean closes"), "{table}");
+    assert!(
+        table.contains("MQTT: session taken over (ended by the server) — connection 1. Fix:"),
+        "{table}"
+    );
+}
