@@ -39,6 +39,19 @@ pub fn app_line(a: &crate::app::ApplicationReport) -> Option<String> {
     })
 }
 
+/// A refused upgrade's status and the server's reason from the response's body ("HTTP 400:
+/// \"Failed to open a WebSocket connection: missing subprotocol.\""), when it gave one.
+pub(crate) fn refusal_line(c: &ConnectionReport) -> Option<String> {
+    c.status.causes.iter().find_map(|cause| match cause {
+        crate::diagnose::Cause::UpgradeRefused {
+            http_status,
+            body: Some(body),
+            ..
+        } => Some(format!("HTTP {http_status} refusal: \"{body}\"")),
+        _ => None,
+    })
+}
+
 /// What the report says of the application: how it was recognized, and its cause with the
 /// summary and fix when its messages said why.
 pub fn app_text(a: &crate::app::ApplicationReport) -> String {

@@ -78,6 +78,7 @@ fn lead_line(c: &ConnectionReport) -> Option<String> {
         .as_ref()
         .and_then(crate::render::app_line)
         .or_else(|| crate::diagnose::text_app::heartbeat_line(&c.status.causes))
+        .or_else(|| crate::render::refusal_line(c))
 }
 
 /// The brief form's cell: the status, then in one paragraph every close frame (its code,

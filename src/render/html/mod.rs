@@ -434,6 +434,7 @@ fn row(o: &mut String, c: &ConnectionReport, names: &Names, link: bool) {
         .application
         .as_ref()
         .and_then(crate::render::app_line)
+        .or_else(|| crate::render::refusal_line(c))
         .map_or_else(String::new, |a| format!("<strong>{}</strong><br>", h(&a)));
     let quiet = c
         .idle_before_end_s

@@ -376,7 +376,12 @@ fn row(o: &mut String, c: &ConnectionReport, names: &Names) {
                 format!("{}{more}", md(&shown))
             });
     // The application's verdict leads, as in the table.
-    let status = match c.application.as_ref().and_then(crate::render::app_line) {
+    let status = match c
+        .application
+        .as_ref()
+        .and_then(crate::render::app_line)
+        .or_else(|| crate::render::refusal_line(c))
+    {
         Some(app) => format!("{app}; {}", statuses::label(c)),
         None => statuses::label(c),
     };
