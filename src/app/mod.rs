@@ -480,6 +480,39 @@ impl Tracker {
         t
     }
 
+    /// The client's offer (`Sec-WebSocket-Protocol` of the request), for a session whose
+    /// response selected no subprotocol that names a protocol: a GraphQL offer still names
+    /// what the client speaks (graphql-ws's server and strawberry accept such a session,
+    /// then close 4406), and the mismatch is read from the offer and the missing selection.
+    pub fn offered(mut self, offer: Option<&str>) -> Tracker {
+        if self.protocol.is_some() {
+            return self;
+        }
+        let Some(offer) = offer else {
+            return self;
+        };
+        let graphql = offer.split(',').map(str::trim).find(|p| {
+            matches!(
+                p.to_ascii_lowercase().as_str(),
+                "graphql-ws" | "graphql-transport-ws"
+            )
+        });
+        if let Some(name) = graphql {
+            let modern = name.eq_ignore_ascii_case("graphql-transport-ws");
+            let shown = crate::sanitize::cut(offer, 120);
+            self.set(
+                if modern {
+                    Protocol::GraphqlTransportWs
+                } else {
+                    Protocol::GraphqlWs
+                },
+                format!("Sec-WebSocket-Protocol offered: {shown} (the response selected none)"),
+                Proto::Graphql(graphql::Graphql::offered_only(modern, shown)),
+            );
+        }
+        self
+    }
+
     fn set(&mut self, p: Protocol, how: String, m: Proto) {
         self.protocol = Some(p);
         self.recognized_by = how;

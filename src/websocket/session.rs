@@ -323,7 +323,8 @@ impl Session {
     /// only once a protocol is known.
     fn app_start(&mut self, client: Side, answer: &mut Decoder) {
         let hs = &self.handshake;
-        let tracker = crate::app::Tracker::new(hs.subprotocol.as_deref(), hs.path.as_deref());
+        let tracker = crate::app::Tracker::new(hs.subprotocol.as_deref(), hs.path.as_deref())
+            .offered(hs.offered_protocols.as_deref());
         if !tracker.listening() {
             return;
         }

@@ -195,3 +195,48 @@ fn mqtt_a_close_without_connack_names_what_it_can() {
             .unwrap();
     assert_eq!(r.cause, None);
 }
+
+/// `completed` needs every subscription ended: one still open at the close 1000 leaves no
+/// verdict. A GraphQL offer the response did not select is read from the offer, and only
+/// the server's 4406 names the mismatch.
+#[test]
+fn graphql_completed_and_an_offer_not_selected() {
+    let mut s = Script::new(Some("graphql-transport-ws"), None);
+    s.text(Client, r#"{"type":"connection_init"}"#, 4, 0).text(
+        Server,
+        r#"{"type":"connection_ack"}"#,
+        5,
+        1,
+    );
+    for (id, p) in [("1", 6), ("2", 7)] {
+        let sub = format!(
+            r#"{{"type":"subscribe","id":"{id}","payload":{{"query":"subscription{{a}}"}}}}"#
+        );
+        s.text(Client, &sub, p, 2);
+    }
+    s.text(Server, r#"{"type":"complete","id":"1"}"#, 8, 3);
+    let r = s.t.finish(&closed(Client, Some(1000), "", 10, 5)).unwrap();
+    assert_eq!(r.cause, None, "subscription 2 still open");
+    s.text(Server, r#"{"type":"complete","id":"2"}"#, 9, 4);
+    let r = s.t.finish(&closed(Client, Some(1000), "", 10, 5)).unwrap();
+    assert_eq!(r.cause.as_deref(), Some("completed"));
+    assert_eq!(r.evidence, [9, 10]);
+
+    let t = Tracker::new(None, Some("/graphql")).offered(Some("graphql-ws"));
+    assert_eq!(t.protocol(), Some(Protocol::GraphqlWs));
+    let r = t
+        .finish(&closed(
+            Server,
+            Some(4406),
+            "Subprotocol not acceptable",
+            8,
+            5,
+        ))
+        .unwrap();
+    assert_eq!(r.cause.as_deref(), Some("subprotocol not acceptable"));
+    let r = t.finish(&closed(Client, Some(4406), "", 8, 5)).unwrap();
+    assert_eq!(r.cause, None);
+    // A selected subprotocol is what the session speaks, whatever else was offered.
+    let t = Tracker::new(Some("mqtt"), None).offered(Some("graphql-ws, mqtt"));
+    assert_eq!(t.protocol(), Some(Protocol::Mqtt));
+}
