@@ -240,3 +240,34 @@ fn graphql_completed_and_an_offer_not_selected() {
     let t = Tracker::new(Some("mqtt"), None).offered(Some("graphql-ws, mqtt"));
     assert_eq!(t.protocol(), Some(Protocol::Mqtt));
 }
+
+/// Action Cable: a client's empty close with the server's pings on time is the consumer's
+/// own disconnect(); after a reject_subscription it is named after the rejection; once the
+/// pings are overdue it is a stale connection, and a close with a code is neither.
+#[test]
+fn actioncable_consumer_disconnect_and_rejected_subscription() {
+    let mut s = Script::new(Some("actioncable-v1-json"), None);
+    s.text(Server, r#"{"type":"welcome"}"#, 4, 0).text(
+        Server,
+        r#"{"type":"ping","message":1}"#,
+        5,
+        3000,
+    );
+    let r = s.t.finish(&closed(Client, None, "", 6, 4000)).unwrap();
+    assert_eq!(r.cause.as_deref(), Some("consumer disconnected"));
+    let r =
+        s.t.finish(&closed(Client, Some(1000), "", 6, 4000))
+            .unwrap();
+    assert_eq!(r.cause, None);
+    let r = s.t.finish(&closed(Client, None, "", 6, 9500)).unwrap();
+    assert_eq!(r.cause.as_deref(), Some("stale connection"));
+    s.text(
+        Server,
+        r#"{"identifier":"{\"channel\":\"ChatChannel\"}","type":"reject_subscription"}"#,
+        6,
+        3100,
+    );
+    let r = s.t.finish(&closed(Client, None, "", 7, 4000)).unwrap();
+    assert_eq!(r.cause.as_deref(), Some("subscription rejected"));
+    assert_eq!(r.evidence, [6, 7]);
+}
