@@ -114,6 +114,21 @@ fn each_rabbitmq_session_reads_in_its_protocols_words() {
                 0
             ]),
         ),
+        // RabbitMQ 3.10 speaks no MQTT 5: its parser crashes on the CONNECT ("crasher: …
+        // rabbit_mqtt_frame:parse_utf"), a close 1011 and no CONNACK.
+        (
+            "rabbitmq-mqtt-v5-connect.pcap",
+            0,
+            json!([
+                1011,
+                "server",
+                "closed before CONNACK",
+                [27, 29],
+                "5.0",
+                14,
+                0
+            ]),
+        ),
         // RabbitMQ: "Web MQTT disconnecting a client with duplicate ID 'rmq-shared'".
         (
             "rabbitmq-mqtt-taken-over.pcap",
@@ -177,6 +192,20 @@ fn the_clients_close_after_an_error_is_its_consequence() {
 }
 
 #[test]
+fn a_broker_that_fails_on_an_mqtt_5_connect_says_nothing_in_mqtt() {
+    let r = json("rabbitmq-mqtt-v5-connect.pcap", &[]);
+    let s = summary(&r, 0);
+    assert!(
+        s.starts_with("the client's CONNECT (MQTT 5.0) at packet 27 (with credentials) got no CONNACK; the broker closed at packet 29 with close frame 1011: the broker failed while handling the CONNECT"),
+        "{s}"
+    );
+    let fix = r["connections"][0]["application"]["fix"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(fix.contains("connect with MQTT 3.1.1"), "{fix}");
+}
+
+#[test]
 fn the_broker_times_the_silence_it_closed_on() {
     let s = summary(&json("rabbitmq-stomp-heartbeat.pcap", &[]), 0);
     assert!(
@@ -195,7 +224,7 @@ fn a_login_refused_without_connack_is_no_disagreement() {
     let r = json("rabbitmq-mqtt-bad-login.pcap", &[]);
     let s = summary(&r, 0);
     assert!(
-        s.contains("the client's CONNECT at packet 25 (with credentials) got no CONNACK; the broker closed at packet 27 with close frame 1002 \"unauthenticated\""),
+        s.contains("the client's CONNECT (MQTT 3.1.1) at packet 25 (with credentials) got no CONNACK; the broker closed at packet 27 with close frame 1002 \"unauthenticated\""),
         "{s}"
     );
     let causes = r["connections"][0]["status"]["causes"].to_string();

@@ -548,11 +548,22 @@ impl Mqtt {
                 .iter()
                 .any(|w| r.contains(w))
         });
+        let crashed = close.is_some_and(|c| c.1 == Some(1011));
         let (cause, what, fix) = if auth && creds {
             (
                 "login refused, no CONNACK",
                 "the login was refused without the CONNACK MQTT §3.1.4 says a broker should send",
                 fix_for("bad user name or password"),
+            )
+        } else if crashed {
+            (
+                "closed before CONNACK",
+                "the broker failed while handling the CONNECT (1011, an internal error) and answered nothing in MQTT",
+                if self.v5() {
+                    "The broker failed on the CONNECT: read its log at that time. A broker without MQTT 5 (RabbitMQ before 3.13) fails so on an MQTT 5 CONNECT: connect with MQTT 3.1.1."
+                } else {
+                    "The broker failed on the CONNECT: read its log at that time."
+                },
             )
         } else {
             (
@@ -565,7 +576,8 @@ impl Mqtt {
             Some(Role::Server),
             cause,
             format!(
-                "the client's CONNECT at packet {at}{} got no CONNACK; the broker closed at packet {end_packet}{said}: {what}",
+                "the client's CONNECT{} at packet {at}{} got no CONNACK; the broker closed at packet {end_packet}{said}: {what}",
+                self.level_name().map_or_else(String::new, |l| format!(" (MQTT {l})")),
                 if creds { " (with credentials)" } else { "" }
             ),
             fix,
