@@ -77,3 +77,15 @@ fn the_refusals_reason_leads_the_row() {
         "{md}"
     );
 }
+
+#[test]
+fn redact_leaves_the_body_out() {
+    let r = json("ws-refused-subprotocol.pcap", &["--redact"]);
+    let c = &r["connections"][0];
+    assert_eq!(c["status"]["causes"][0]["body"], "[redacted]");
+    let text = c["status"]["cause"].as_str().unwrap_or_default();
+    assert!(
+        !text.contains("ocpp2.0.1") && text.contains("\"[redacted]\""),
+        "{text}"
+    );
+}

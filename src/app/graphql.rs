@@ -206,7 +206,15 @@ impl Machine for Graphql {
             return Some(Verdict::new(
                 Some(Role::Server),
                 "subprotocol not acceptable",
-                format!("the client offered Sec-WebSocket-Protocol {}{legacy} and the server's 101 selected none; the server then closed with 4406 (subprotocol not acceptable) at packet {p}: it speaks graphql-transport-ws, which the client did not offer", quote(offer)),
+                format!(
+                    "the client offered Sec-WebSocket-Protocol {}{legacy} and the server's 101 selected none; the server then closed with 4406 (subprotocol not acceptable) at packet {p}{}",
+                    quote(offer),
+                    if offer.contains("graphql-transport-ws") {
+                        ""
+                    } else {
+                        ": it speaks graphql-transport-ws, which the client did not offer"
+                    }
+                ),
                 "The client and server speak different GraphQL-over-WebSocket protocols: use a graphql-ws client (graphql-transport-ws) with this server, or enable the legacy graphql-ws protocol on the server.",
                 vec![*p],
             ));

@@ -491,15 +491,20 @@ impl Tracker {
         let Some(offer) = offer else {
             return self;
         };
-        let graphql = offer.split(',').map(str::trim).find(|p| {
-            matches!(
-                p.to_ascii_lowercase().as_str(),
-                "graphql-ws" | "graphql-transport-ws"
-            )
-        });
-        if let Some(name) = graphql {
-            let modern = name.eq_ignore_ascii_case("graphql-transport-ws");
-            let shown = crate::sanitize::cut(offer, 120);
+        // Only the GraphQL names of the offer: it may carry a token beside them (some
+        // servers take one as a subprotocol), which the report must not repeat.
+        let names: Vec<&str> = offer
+            .split(',')
+            .map(str::trim)
+            .filter_map(|p| match p.to_ascii_lowercase().as_str() {
+                "graphql-ws" => Some("graphql-ws"),
+                "graphql-transport-ws" => Some("graphql-transport-ws"),
+                _ => None,
+            })
+            .collect();
+        if let Some(&first) = names.first() {
+            let modern = first == "graphql-transport-ws";
+            let shown = names.join(", ");
             self.set(
                 if modern {
                     Protocol::GraphqlTransportWs
@@ -507,7 +512,7 @@ impl Tracker {
                     Protocol::GraphqlWs
                 },
                 format!("Sec-WebSocket-Protocol offered: {shown} (the response selected none)"),
-                Proto::Graphql(graphql::Graphql::offered_only(modern, shown)),
+                Proto::Graphql(graphql::Graphql::offered_only(modern, &shown)),
             );
         }
         self

@@ -236,6 +236,22 @@ fn graphql_completed_and_an_offer_not_selected() {
     assert_eq!(r.cause.as_deref(), Some("subprotocol not acceptable"));
     let r = t.finish(&closed(Client, Some(4406), "", 8, 5)).unwrap();
     assert_eq!(r.cause, None);
+    // Only the offer's GraphQL names are repeated, never a token offered beside them; with
+    // graphql-transport-ws among them, the server's 4406 is not said to be for its absence.
+    let t =
+        Tracker::new(None, None).offered(Some("Bearer.s3cret, graphql-ws, graphql-transport-ws"));
+    let r = t.finish(&closed(Server, Some(4406), "", 8, 5)).unwrap();
+    let text = format!(
+        "{} {}",
+        r.recognized_by,
+        r.summary.clone().unwrap_or_default()
+    );
+    assert!(!text.contains("s3cret"), "{text}");
+    assert!(
+        text.contains("\"graphql-ws, graphql-transport-ws\""),
+        "{text}"
+    );
+    assert!(!text.contains("did not offer"), "{text}");
     // A selected subprotocol is what the session speaks, whatever else was offered.
     let t = Tracker::new(Some("mqtt"), None).offered(Some("graphql-ws, mqtt"));
     assert_eq!(t.protocol(), Some(Protocol::Mqtt));
