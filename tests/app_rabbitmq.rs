@@ -114,6 +114,33 @@ fn each_rabbitmq_session_reads_in_its_protocols_words() {
                 0
             ]),
         ),
+        // `rabbitmqctl stop_app`: a bare FIN from the broker, no close frame.
+        (
+            "rabbitmq-stomp-broker-stop.pcap",
+            0,
+            json!([
+                1006,
+                "server",
+                "server closed, no STOMP reason",
+                [12],
+                "1.2",
+                3,
+                0
+            ]),
+        ),
+        (
+            "rabbitmq-mqtt-broker-stop.pcap",
+            0,
+            json!([
+                1006,
+                "server",
+                "broker closed, no MQTT reason",
+                [27, 29],
+                "3.1.1",
+                14,
+                0
+            ]),
+        ),
         // RabbitMQ 3.10 speaks no MQTT 5: its parser crashes on the CONNECT ("crasher: …
         // rabbit_mqtt_frame:parse_utf"), a close 1011 and no CONNACK.
         (
