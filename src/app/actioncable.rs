@@ -20,6 +20,9 @@ pub(crate) struct ActionCable {
     /// one that does not inflate): "the client heard nothing" is unknown from there.
     #[serde(default)]
     server_lost: Option<u64>,
+    /// The first reject_subscription: the subscription's identifier (cut), packet.
+    #[serde(default)]
+    rejected: Option<(String, u64)>,
 }
 
 impl ActionCable {
@@ -36,6 +39,7 @@ impl ActionCable {
             disconnect: None,
             version: version.map(str::to_string),
             server_lost: None,
+            rejected: None,
         }
     }
 }
@@ -74,7 +78,14 @@ impl Machine for ActionCable {
                 self.disconnect.get_or_insert((reason, again, m.packet));
                 Seen::Data
             }
-            Some("welcome" | "confirm_subscription" | "reject_subscription") => Seen::Data,
+            Some("reject_subscription") => {
+                if self.rejected.is_none() {
+                    let id = v.get("identifier").and_then(|i| i.as_str()).unwrap_or("");
+                    self.rejected = Some((crate::sanitize::cut(id, 120).to_string(), m.packet));
+                }
+                Seen::Data
+            }
+            Some("welcome" | "confirm_subscription") => Seen::Data,
             // A broadcast: {"identifier": …, "message": …}.
             None if v.get("message").is_some() => Seen::Data,
             _ => Seen::Bad,
@@ -141,6 +152,29 @@ impl Machine for ActionCable {
                     "The server stopped pinging: it was blocked or restarting, or a proxy buffered or dropped the stream.",
                     vec![p, end_packet],
                 ));
+            }
+            // The server's pings were on time: the client's application ended it.
+            if let Some((id, rp)) = &self.rejected {
+                return Some(Verdict::new(
+                    Some(Role::Client),
+                    "subscription rejected",
+                    format!("the server rejected the subscription {} at packet {rp} (reject_subscription, which leaves the connection open); the client then closed at packet {end_packet}, after the rejection", quote(id)),
+                    "The channel's subscribed method called reject: check the parameters it was given and the user's rights to it.",
+                    vec![*rp, end_packet],
+                ));
+            }
+            // An empty close frame first, from the client: what the consumer's disconnect()
+            // sends (it calls WebSocket#close() without a code).
+            if let Some((Role::Client, None, _, cp, _)) = &end.close {
+                if *cp == end_packet {
+                    return Some(Verdict::new(
+                        Some(Role::Client),
+                        "consumer disconnected",
+                        format!("the client closed with an empty close frame at packet {cp}, as the consumer's disconnect() does, with no disconnect from the server and no ping overdue: the client's application ended the session"),
+                        "",
+                        vec![*cp],
+                    ));
+                }
             }
         }
         None

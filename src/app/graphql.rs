@@ -44,6 +44,15 @@ pub(crate) struct Graphql {
     /// Keep-alive (`ka`) packets and times, the last two.
     ka: Option<(u64, crate::capture::Timestamp)>,
     ka_gap: Option<u64>,
+    /// The client's offer when the response selected no subprotocol (see
+    /// [`Graphql::offered_only`]).
+    #[serde(default)]
+    offered: Option<String>,
+    /// `complete` messages (either side) and the last one: who, packet.
+    #[serde(default)]
+    completes: u32,
+    #[serde(default)]
+    last_complete: Option<(Role, u64)>,
 }
 
 /// Subscription ids remembered per session.
@@ -67,6 +76,16 @@ impl Graphql {
     pub fn new(modern: bool) -> Graphql {
         Graphql {
             modern,
+            ..Graphql::default()
+        }
+    }
+
+    /// A session whose client offered `offer` (naming this protocol) and whose response
+    /// selected no subprotocol.
+    pub fn offered_only(modern: bool, offer: &str) -> Graphql {
+        Graphql {
+            modern,
+            offered: Some(offer.to_string()),
             ..Graphql::default()
         }
     }
@@ -134,6 +153,10 @@ impl Machine for Graphql {
                 }
             }
             ("complete" | "stop" | "error", _) => {
+                if kind == "complete" {
+                    self.completes += 1;
+                    self.last_complete = Some((m.from, m.packet));
+                }
                 if let Some(id) = id {
                     let h = id_hash(id);
                     self.open_ids.retain(|&o| o != h);
@@ -169,6 +192,33 @@ impl Machine for Graphql {
 
     fn verdict(&self, end: &Ending, _beats: &Beats) -> Option<Verdict> {
         let (by, end_packet, end_ts) = end.first()?;
+        // The client offered a GraphQL protocol, the response selected none, and the server
+        // closed 4406: graphql-transport-ws's "subprotocol not acceptable" (graphql-ws's
+        // server and strawberry accept the upgrade, then close so).
+        if let (Some(offer), Some((Role::Server, Some(4406), _, p, _))) =
+            (&self.offered, &end.close)
+        {
+            let legacy = if self.modern {
+                ""
+            } else {
+                " (graphql-ws is the legacy subscriptions-transport-ws protocol)"
+            };
+            return Some(Verdict::new(
+                Some(Role::Server),
+                "subprotocol not acceptable",
+                format!(
+                    "the client offered Sec-WebSocket-Protocol {}{legacy} and the server's 101 selected none; the server then closed with 4406 (subprotocol not acceptable) at packet {p}{}",
+                    quote(offer),
+                    if offer.contains("graphql-transport-ws") {
+                        ""
+                    } else {
+                        ": it speaks graphql-transport-ws, which the client did not offer"
+                    }
+                ),
+                "The client and server speak different GraphQL-over-WebSocket protocols: use a graphql-ws client (graphql-transport-ws) with this server, or enable the legacy graphql-ws protocol on the server.",
+                vec![*p],
+            ));
+        }
         if let Some((kind, who, p)) = &self.mismatch {
             let (spoke, agreed) = if self.modern {
                 (
@@ -242,6 +292,22 @@ impl Machine for Graphql {
                     ));
                 }
             }
+        }
+        // Every subscription completed, then a close 1000: the protocol's normal end.
+        if let (Some((from, cp)), Some((who, Some(1000), _, p, _)), true) =
+            (self.last_complete, &end.close, self.open_ids.is_empty())
+        {
+            let n = self.completes;
+            return Some(Verdict::new(
+                Some(*who),
+                "completed",
+                format!(
+                    "{n} complete message{} (the last from the {from} at packet {cp}) ended every subscription; the {who} then closed with 1000 at packet {p}: a normal end",
+                    if n == 1 { "" } else { "s" }
+                ),
+                "",
+                vec![cp, *p],
+            ));
         }
         // The legacy client gives up when keep-alives stop.
         if !self.modern && by == Role::Client {

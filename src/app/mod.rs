@@ -480,6 +480,44 @@ impl Tracker {
         t
     }
 
+    /// The client's offer (`Sec-WebSocket-Protocol` of the request), for a session whose
+    /// response selected no subprotocol that names a protocol: a GraphQL offer still names
+    /// what the client speaks (graphql-ws's server and strawberry accept such a session,
+    /// then close 4406), and the mismatch is read from the offer and the missing selection.
+    pub fn offered(mut self, offer: Option<&str>) -> Tracker {
+        if self.protocol.is_some() {
+            return self;
+        }
+        let Some(offer) = offer else {
+            return self;
+        };
+        // Only the GraphQL names of the offer: it may carry a token beside them (some
+        // servers take one as a subprotocol), which the report must not repeat.
+        let names: Vec<&str> = offer
+            .split(',')
+            .map(str::trim)
+            .filter_map(|p| match p.to_ascii_lowercase().as_str() {
+                "graphql-ws" => Some("graphql-ws"),
+                "graphql-transport-ws" => Some("graphql-transport-ws"),
+                _ => None,
+            })
+            .collect();
+        if let Some(&first) = names.first() {
+            let modern = first == "graphql-transport-ws";
+            let shown = names.join(", ");
+            self.set(
+                if modern {
+                    Protocol::GraphqlTransportWs
+                } else {
+                    Protocol::GraphqlWs
+                },
+                format!("Sec-WebSocket-Protocol offered: {shown} (the response selected none)"),
+                Proto::Graphql(graphql::Graphql::offered_only(modern, &shown)),
+            );
+        }
+        self
+    }
+
     fn set(&mut self, p: Protocol, how: String, m: Proto) {
         self.protocol = Some(p);
         self.recognized_by = how;
@@ -581,7 +619,16 @@ impl Tracker {
     pub fn finish(&self, end: &Ending) -> Option<ApplicationReport> {
         let p = self.protocol?;
         let machine = self.machine.as_ref()?.machine();
-        let verdict = machine.verdict(end, &self.beats).unwrap_or_default();
+        let mut verdict = machine.verdict(end, &self.beats).unwrap_or_default();
+        if let (Some(summary), Some(note)) = (
+            verdict.summary.as_mut().filter(|_| verdict.cause.is_some()),
+            end.close
+                .as_ref()
+                .filter(|c| c.0 == Role::Server)
+                .and_then(|c| generic_close(&c.2)),
+        ) {
+            summary.push_str(&note);
+        }
         let (interval, timeout) = machine.negotiated();
         let mut related = machine.identities();
         if let Some(Proto::SocketIo(s)) = &self.machine {
@@ -604,6 +651,26 @@ impl Tracker {
             undecodable: self.undecodable,
         })
     }
+}
+
+/// The cause an MQTT session gets when the broker closed it with no packet saying why: a
+/// takeover found across connections (`diagnose::app`) is named in its place.
+pub(crate) const MQTT_NO_REASON: &str = mqtt::NO_REASON;
+
+/// Close reasons a server sends on every session whatever ended it (RabbitMQ 3.x's web
+/// plugins: `rabbit_web_stomp_handler`, `rabbit_web_mqtt_handler`), with who sends them.
+const GENERIC_CLOSE: [(&str, &str); 2] = [
+    ("STOMP died", "RabbitMQ's Web STOMP"),
+    ("MQTT died", "RabbitMQ's Web MQTT"),
+];
+
+/// For a server's close reason that some server sends whatever happened: the clause a
+/// verdict's summary ends with, saying so (the reason names no cause).
+pub(crate) fn generic_close(reason: &str) -> Option<String> {
+    let (text, who) = GENERIC_CLOSE.iter().find(|(t, _)| *t == reason)?;
+    Some(format!(
+        "; the close reason \"{text}\" is the text {who} closes every session with, not a cause"
+    ))
 }
 
 /// The protocol a subprotocol names.

@@ -33,6 +33,12 @@ pub(crate) struct Mqtt {
     /// MQTT 5: the Reason String (property 0x1F) of the refusing CONNACK or the first
     /// DISCONNECT, shortened.
     reason_text: Option<String>,
+    /// The client's CONNECT: its packet, and whether it gave a user name or password.
+    #[serde(default)]
+    connect_at: Option<(u64, bool)>,
+    /// The first CONNACK, accepting or not: its packet.
+    #[serde(default)]
+    connack_at: Option<u64>,
     /// The client's byte stream.
     client: Stream,
     /// The broker's byte stream.
@@ -256,9 +262,14 @@ impl Mqtt {
         Some(match (first >> 4, from) {
             (1, Role::Client) => {
                 self.connect(body)?;
+                let creds = body
+                    .get(usize::from(u16::from_be_bytes([*body.first()?, *body.get(1)?])) + 3)
+                    .is_some_and(|f| f & 0xC0 != 0);
+                self.connect_at.get_or_insert((packet, creds));
                 Seen::Data
             }
             (2, Role::Server) => {
+                self.connack_at.get_or_insert(packet);
                 let code = *body.get(1)?;
                 let props = self.v5().then(|| properties(body, 2)).flatten();
                 if code != 0 && self.refused.is_none() {
@@ -455,7 +466,16 @@ impl Machine for Mqtt {
                 vec![at, p, end_packet],
             ));
         }
-        let keep = u64::from(self.keep_alive_s.filter(|&k| k > 0)?) * 1000;
+        if let (Role::Server, Some((at, creds)), None) = (by, self.connect_at, self.connack_at) {
+            return Some(self.no_connack(end, at, creds));
+        }
+        let Some(keep) = self
+            .keep_alive_s
+            .filter(|&k| k > 0)
+            .map(|k| u64::from(k) * 1000)
+        else {
+            return self.no_reason(end);
+        };
         if by == Role::Server {
             // The broker closed with nothing from the client for 1.5 × keep alive.
             let (p, t) = beats.side(Role::Client).last_message_before(end_packet)?;
@@ -474,6 +494,7 @@ impl Machine for Mqtt {
                     vec![p, end_packet],
                 ));
             }
+            return self.no_reason(end);
         } else if let Some((p, t)) = beats.side(Role::Client).first_unanswered_app {
             // The client gave up on a PINGREQ the broker did not answer.
             let quiet = between(t, end_ts);
@@ -488,5 +509,99 @@ impl Machine for Mqtt {
             }
         }
         None
+    }
+}
+
+/// The cause of a session the broker closed with no MQTT packet saying why (and no takeover
+/// seen: `diagnose::app` names one in its place).
+pub(crate) const NO_REASON: &str = "broker closed, no MQTT reason";
+
+impl Mqtt {
+    /// The broker closed before any CONNACK answered the client's CONNECT (at packet `at`,
+    /// with credentials when `creds`). MQTT 3.1.1 §3.1.4 and 5 §3.1.4: a broker whose
+    /// checks of a CONNECT fail SHOULD send a CONNACK refusing it, and MUST close; some
+    /// (RabbitMQ's Web MQTT) close without one, the close frame's reason their only word.
+    fn no_connack(&self, end: &Ending, at: u64, creds: bool) -> Verdict {
+        let Some((_, end_packet, _)) = end.first() else {
+            return Verdict::default();
+        };
+        let close = end
+            .close
+            .as_ref()
+            .filter(|c| c.0 == Role::Server && c.3 == end_packet);
+        let said = close.map_or_else(
+            || " (no close frame: its TCP ended)".to_string(),
+            |c| {
+                let code =
+                    c.1.map_or_else(|| "no status".to_string(), |c| c.to_string());
+                if c.2.is_empty() {
+                    format!(" with close frame {code}")
+                } else {
+                    format!(" with close frame {code} {}", quote(&c.2))
+                }
+            },
+        );
+        // The close reason names a refused login: the only word the broker gave.
+        let auth = close.is_some_and(|c| {
+            let r = c.2.to_ascii_lowercase();
+            ["auth", "password", "credential", "login"]
+                .iter()
+                .any(|w| r.contains(w))
+        });
+        let crashed = close.is_some_and(|c| c.1 == Some(1011));
+        let (cause, what, fix) = if auth && creds {
+            (
+                "login refused, no CONNACK",
+                "the login was refused without the CONNACK MQTT §3.1.4 says a broker should send",
+                fix_for("bad user name or password"),
+            )
+        } else if crashed {
+            (
+                "closed before CONNACK",
+                "the broker failed while handling the CONNECT (1011, an internal error) and answered nothing in MQTT",
+                if self.v5() {
+                    "The broker failed on the CONNECT: read its log at that time. A broker without MQTT 5 (RabbitMQ before 3.13) fails so on an MQTT 5 CONNECT: connect with MQTT 3.1.1."
+                } else {
+                    "The broker failed on the CONNECT: read its log at that time."
+                },
+            )
+        } else {
+            (
+                "closed before CONNACK",
+                "the broker refused the CONNECT without saying why in MQTT (a CONNACK would have given a reason code)",
+                "The broker closed before answering CONNECT: read its log at that time (credentials, client id, protocol version or a policy).",
+            )
+        };
+        Verdict::new(
+            Some(Role::Server),
+            cause,
+            format!(
+                "the client's CONNECT{} at packet {at}{} got no CONNACK; the broker closed at packet {end_packet}{said}: {what}",
+                self.level_name().map_or_else(String::new, |l| format!(" (MQTT {l})")),
+                if creds { " (with credentials)" } else { "" }
+            ),
+            fix,
+            vec![at, end_packet],
+        )
+    }
+
+    /// The broker ended a session it had accepted with no DISCONNECT, no refusal and no
+    /// keep alive expired, every byte of both sides in the capture: an operator, a policy
+    /// or a shutdown, which MQTT 3.1.1 cannot say (MQTT 5 has DISCONNECT reason codes).
+    fn no_reason(&self, end: &Ending) -> Option<Verdict> {
+        let (by, end_packet, _) = end.first()?;
+        let accepted = self.connack_at?;
+        (by == Role::Server).then(|| {
+            Verdict::new(
+                Some(Role::Server),
+                NO_REASON,
+                format!(
+                    "the broker closed the session it had accepted (CONNACK at packet {accepted}) at packet {end_packet} with no MQTT packet saying why (no DISCONNECT, the keep alive not expired){}: the broker's operator, a policy or a shutdown ended it",
+                    if self.v5() { ", although MQTT 5 gives it DISCONNECT reason codes for this" } else { "" }
+                ),
+                "MQTT does not say why here: read the broker's log at the time of the close (an operator closing connections, a policy, a restart); clients should reconnect with backoff.",
+                vec![accepted, end_packet],
+            )
+        })
     }
 }

@@ -134,7 +134,8 @@ impl Machine for Stomp {
                 }
                 let header = |name: &str| headers.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
                 let body: String = lines.collect::<Vec<_>>().join("\n");
-                let body = body.trim_end_matches('\0').trim();
+                // The frame ends with a NUL, and end-of-lines may follow it (heart-beats).
+                let body = body.trim_matches(|c: char| c == '\0' || c.is_whitespace());
                 let msg = match (header("message"), body.is_empty()) {
                     (Some(h), true) => h.to_string(),
                     (Some(h), false) => format!("{h}: {body}"),
@@ -171,10 +172,21 @@ impl Machine for Stomp {
     fn verdict(&self, end: &Ending, beats: &Beats) -> Option<Verdict> {
         let (by, end_packet, end_ts) = end.first()?;
         if let Some((msg, p)) = &self.error {
+            // STOMP 1.2 "ERROR": the server SHOULD close after it; when it keeps the socket
+            // open (RabbitMQ), the client's library closes: a consequence, not a cause.
+            let then = match (by, self.disconnect.filter(|&d| d > *p)) {
+                (Role::Client, _) => format!(
+                    "the client then closed at packet {end_packet}, in answer to the ERROR (its close is the consequence, not a cause of its own)"
+                ),
+                (Role::Server, Some(d)) => format!(
+                    "the client answered it with DISCONNECT at packet {d}, and the server closed at packet {end_packet}"
+                ),
+                (Role::Server, None) => format!("the server then closed at packet {end_packet}"),
+            };
             return Some(Verdict::new(
                 Some(Role::Server),
                 "error frame",
-                format!("the server sent an ERROR frame {} at packet {p}; the {by} then closed at packet {end_packet}", quote(msg)),
+                format!("the server sent an ERROR frame {} at packet {p}; {then}", quote(msg)),
                 "Fix what the ERROR's message names (often a refused login, a bad destination or a malformed frame).",
                 vec![*p],
             ));
@@ -197,9 +209,11 @@ impl Machine for Stomp {
         // window (STOMP 1.2 "Heart-beating": past it the receiver may consider the
         // connection dead; brokers add a margin, stomp-broker-js 1 s by default).
         let (to_server, to_client) = self.intervals();
-        let (other, every) = match by {
-            Role::Server => (Role::Client, to_server?),
-            Role::Client => (Role::Server, to_client?),
+        let (other, every) = match (by, to_server, to_client) {
+            (Role::Server, Some(every), _) => (Role::Client, every),
+            (Role::Client, _, Some(every)) => (Role::Server, every),
+            (Role::Server, None, _) => return self.no_reason(end, beats),
+            (Role::Client, _, None) => return None,
         };
         // Its heart-beats may be among the bytes the capture lost.
         let lost = match other {
@@ -215,19 +229,73 @@ impl Machine for Stomp {
                 ..Verdict::default()
             });
         }
-        let (p, t) = beats.side(other).last_message_before(end_packet)?;
+        let Some((p, t)) = beats.side(other).last_message_before(end_packet) else {
+            return self.no_reason(end, beats);
+        };
         let quiet = between(t, end_ts);
-        (quiet > every).then(|| {
-            Verdict::new(
-                Some(by),
-                "missed heart-beats",
-                format!("the {other} was to beat every {}; after its last frame at packet {p} the {by} heard nothing for {} and closed at packet {end_packet}", ms(every), ms(quiet)),
-                "The other side stopped sending: it was blocked or gone, or the path dropped; check it, and keep the heart-beat well below every proxy's idle timeout.",
-                vec![p, end_packet],
-            )
-        })
+        if quiet <= every {
+            return self.no_reason(end, beats);
+        }
+        Some(Verdict::new(
+            Some(by),
+            "missed heart-beats",
+            format!("the {other} was to beat every {}; after its last frame at packet {p} the {by} heard nothing for {} and closed at packet {end_packet}", ms(every), ms(quiet)),
+            "The other side stopped sending: it was blocked or gone, or the path dropped; check it, and keep the heart-beat well below every proxy's idle timeout.",
+            vec![p, end_packet],
+        ))
     }
 }
+
+impl Stomp {
+    /// The server ended a session it had accepted with no STOMP frame saying why: no
+    /// ERROR, no DISCONNECT, no heart-beat late, and every frame of both sides in the
+    /// capture (one lost could have said it). An operator, a policy or a shutdown of the
+    /// broker: the protocol does not say which.
+    fn no_reason(&self, end: &Ending, beats: &Beats) -> Option<Verdict> {
+        let (by, end_packet, end_ts) = end.first()?;
+        if by != Role::Server || self.server_beat.is_none() {
+            return None;
+        }
+        if let Some(l) = [self.lost.0, self.lost.1]
+            .into_iter()
+            .flatten()
+            .filter(|&l| l <= end_packet)
+            .min()
+        {
+            return Some(Verdict {
+                summary: Some(format!(
+                    "the STOMP frames are not all in the capture from packet {l} (a gap, or one that does not inflate): one of them may have said why the server closed, so no verdict is given"
+                )),
+                evidence: vec![l],
+                ..Verdict::default()
+            });
+        }
+        let quiet = beats
+            .side(Role::Client)
+            .last_message_before(end_packet)
+            .map(|(p, t)| (p, between(t, end_ts)));
+        let beats_note = match (self.intervals().0, quiet) {
+            (Some(every), Some((p, q))) => format!(
+                "; the client's last frame (packet {p}) was {} before, within its heart-beat of {}",
+                ms(q),
+                ms(every)
+            ),
+            _ => String::new(),
+        };
+        Some(Verdict::new(
+            Some(Role::Server),
+            NO_REASON,
+            format!(
+                "the server closed the session at packet {end_packet} with no STOMP frame saying why (no ERROR, and the client sent no DISCONNECT){beats_note}: the broker's operator, a policy or a shutdown ended it"
+            ),
+            "The protocol does not say why: read the broker's log at the time of the close (an operator closing connections, a policy, a restart); clients should reconnect with backoff.",
+            vec![end_packet],
+        ))
+    }
+}
+
+/// The cause of a session the server closed with no STOMP frame saying why.
+pub(crate) const NO_REASON: &str = "server closed, no STOMP reason";
 
 #[cfg(test)]
 mod tests {

@@ -146,11 +146,29 @@ pub fn status_cause(r: &mut ConnectionReport) {
     };
     let cause = Cause::Application {
         protocol: a.protocol.clone(),
-        cause: label,
+        cause: label.clone(),
         ended_by: a.ended_by,
         evidence: a.evidence.clone(),
         fix: a.fix.clone(),
     };
+    // A 1002 with no WebSocket violation before it, from the side whose application
+    // ended the session: that application's protocol error (a broker refusing a login
+    // with 1002 "unauthenticated"), which its cause names; the code and the capture agree.
+    let closer = r.close_frames.first().map(|c| (c.from, c.code));
+    if let (Some(ev), Some((from, Some(1002)))) = (r.evidence.as_mut(), closer) {
+        if !ev.consistent && a.ended_by == Some(from) {
+            if let Some(at) = ev.summary.find(super::evidence::DISAGREE) {
+                ev.summary.replace_range(
+                    at..at + super::evidence::DISAGREE.len(),
+                    &format!(
+                        "the {from}'s 1002 is about {}, not WebSocket framing ({}: {label})",
+                        a.protocol, a.protocol
+                    ),
+                );
+                ev.consistent = true;
+            }
+        }
+    }
     let mut causes = std::mem::take(&mut r.status.causes);
     causes.retain(|c| !matches!(c, Cause::Application { .. }));
     causes.push(cause);
@@ -168,11 +186,15 @@ fn takeover(reports: &mut [ConnectionReport], k: usize, idx: &[usize]) {
     };
     // Not when a message could not be read, or a side's stream is unknown from some packet
     // (the summary of a session with no cause says so): it may have said why.
-    let Some(app) = r
-        .application
-        .as_ref()
-        .filter(|a| a.cause.is_none() && a.summary.is_none() && a.undecodable == 0)
-    else {
+    // A broker's close with no MQTT reason is what a takeover looks like on its own
+    // connection: the other connection names it.
+    let Some(app) = r.application.as_ref().filter(|a| {
+        let unexplained = match a.cause.as_deref() {
+            None => a.summary.is_none(),
+            Some(c) => c == crate::app::MQTT_NO_REASON,
+        };
+        unexplained && a.undecodable == 0
+    }) else {
         return;
     };
     // The broker ended it: its close frame, FIN or RST came first.
@@ -209,13 +231,19 @@ fn takeover(reports: &mut [ConnectionReport], k: usize, idx: &[usize]) {
         return;
     };
     let (other_id, other_packet) = (o.id, o.first_packet);
+    let note = r
+        .close_frames
+        .first()
+        .filter(|c| c.from == Role::Server)
+        .and_then(|c| crate::app::generic_close(&c.reason))
+        .unwrap_or_default();
     let Some(app) = reports.get_mut(i).and_then(|r| r.application.as_mut()) else {
         return;
     };
     app.ended_by = Some(Role::Server);
     app.cause = Some("session taken over".into());
     app.summary = Some(format!(
-        "connection {other_id} connected with the same client id \"{value}\" (from packet {other_packet}); the broker then closed this one at packet {}",
+        "connection {other_id} connected with the same client id \"{value}\" (from packet {other_packet}); the broker then closed this one at packet {}{note}",
         end.0
     ));
     app.fix = Some("Give each client its own client id: two tabs, devices or processes sharing one, or a reconnect racing the old connection, take the session from each other in turn.".into());

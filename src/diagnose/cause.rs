@@ -104,6 +104,9 @@ causes! {
         http_status: u16,
         /// Over HTTP/2 (RFC 8441 extended CONNECT answered with a :status other than 2xx).
         h2: bool,
+        /// The response's body as text, cut to 200 bytes (tags of an HTML body left out):
+        /// the server's own reason; null when it sent none, or none came with the head.
+        body: Option<String>,
     }
     /// wsclose stopped following a connection still open, at a cap.
     "evicted" => Evicted {

@@ -67,6 +67,9 @@ pub struct Facts<'a> {
     pub missing: bool,
 }
 
+/// The words of a 1002's evidence when no WebSocket violation preceded it.
+pub(crate) const DISAGREE: &str = "the code and the capture disagree";
+
 /// The evidence for a status of code `code`.
 pub fn evidence(code: Option<u16>, f: &Facts<'_>) -> Option<Evidence> {
     let code = code?;
@@ -122,7 +125,7 @@ pub fn evidence(code: Option<u16>, f: &Facts<'_>) -> Option<Evidence> {
         let why = if f.missing {
             "part of the capture is missing, so it may be there"
         } else {
-            "the code and the capture disagree"
+            DISAGREE
         };
         Evidence {
             summary: format!(

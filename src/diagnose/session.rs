@@ -175,6 +175,10 @@ pub fn diagnose(
         (Some(code), Some(_)) => vec![status::refused(code, true)],
         _ => status::causes(closes, &ends, http_status, upgraded, missing),
     };
+    // A refusal's body is the server's own reason.
+    if let Some(Cause::UpgradeRefused { body, .. }) = causes.first_mut() {
+        body.clone_from(&w.handshake.refusal_body);
+    }
     // The first close frame, answered by a host that no longer had the connection: no
     // application read it.
     if let (false, Some(Cause::NoCloseFrame { .. })) = (unread.is_empty(), causes.first()) {

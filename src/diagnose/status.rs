@@ -266,6 +266,7 @@ pub fn refused(code: u16, h2: bool) -> Cause {
     Cause::UpgradeRefused {
         http_status: code,
         h2,
+        body: None,
     }
 }
 

@@ -138,9 +138,16 @@ pub fn head(first: &Cause) -> Head {
                 FIX_CAPTURE_TO_CLOSE.into()
             },
         ),
-        Cause::UpgradeRefused { http_status, .. } => {
-            none(UPGRADE_REFUSED, refusal(*http_status).1.into())
-        }
+        Cause::UpgradeRefused {
+            http_status, body, ..
+        } => none(
+            UPGRADE_REFUSED,
+            if body.is_some() {
+                FIX_REFUSAL_BODY.into()
+            } else {
+                refusal(*http_status).1.into()
+            },
+        ),
         Cause::Evicted { why, .. } => match why {
             Eviction::MaxFlows => none(EVICTED_MAX_FLOWS, FIX_MAX_FLOWS.into()),
             Eviction::IdleTimeout => none(EVICTED_IDLE, FIX_IDLE_TIMEOUT.into()),
@@ -184,13 +191,14 @@ pub const OPEN: &str = "Open";
 pub const OPEN_PENDING: &str = "Open (handshake pending)";
 /// A close frame whose code bytes are not in the capture.
 pub const UNKNOWN_TRUNCATED: &str = "Unknown (close frame truncated)";
+const FIX_REFUSAL_BODY: &str = "Change the request as the server's reason in the response's body asks (a subprotocol it speaks in Sec-WebSocket-Protocol, credentials, an Origin it allows, a path); the client's library usually reports only the status, so log the body there too.";
 const FIX_CAPTURE_TO_CLOSE: &str =
     "Capture until the connection closes (or reproduce the close while capturing).";
 const FIX_FULL_SNAPLEN: &str =
     "Capture with a full snaplen (tcpdump -s 0) and without drops to see the code.";
 
 /// The [`Status`](super::Status) texts a stored status names by their index here.
-pub static FIXED: [&str; 7] = [
+pub static FIXED: [&str; 8] = [
     "",
     UPGRADE_REFUSED,
     OPEN,
@@ -198,6 +206,7 @@ pub static FIXED: [&str; 7] = [
     UNKNOWN_TRUNCATED,
     FIX_CAPTURE_TO_CLOSE,
     FIX_FULL_SNAPLEN,
+    FIX_REFUSAL_BODY,
 ];
 
 /// The status name of an evicted connection that was still open, over `--max-flows`.
@@ -295,14 +304,19 @@ impl Display for Cause {
             } else {
                 "The upgrade request was captured but no reply, close frame, FIN or RST followed before the capture ended."
             }),
-            Cause::UpgradeRefused { http_status, h2 } => {
+            Cause::UpgradeRefused { http_status, h2, body } => {
                 let code = *http_status;
                 if *h2 {
                     write!(f, "The server answered the extended CONNECT (RFC 8441) with :status {code} instead of a 2xx")?;
                 } else {
                     write!(f, "The server answered the WebSocket upgrade with HTTP {code} instead of 101")?;
                 }
-                write!(f, ", so no WebSocket connection was opened and no close code applies (a browser reports it as a failed connection, often with close code 1006). {}", refusal(code).0)
+                f.write_str(", so no WebSocket connection was opened and no close code applies (a browser reports it as a failed connection, often with close code 1006). ")?;
+                match body {
+                    // The server said why: its words, not a guess from the code.
+                    Some(b) => write!(f, "The response's body gives the server's reason: \"{b}\"."),
+                    None => f.write_str(refusal(code).0),
+                }
             }
             Cause::Evicted {
                 why,

@@ -28,6 +28,7 @@ use crate::report::{ConnectionReport, Report};
 use std::collections::BinaryHeap;
 use std::fmt::Write;
 
+pub(crate) use crate::report::facts::refusal_line;
 pub use crate::report::facts::{app_line, app_text};
 
 /// A clean close: 1000 or 1001 without a protocol violation, and what each application

@@ -595,6 +595,14 @@ fn explained(out: &mut String, statuses: &Statuses, width: u16) {
             status.label,
             connections(&g.ids, g.ids.len() as u64)
         );
+        for app in &status.apps {
+            wrap(
+                out,
+                &format!("Application: {}", terminal(&app.text())),
+                "  ",
+                width,
+            );
+        }
         wrap(out, &format!("Cause: {}", terminal(&g.cause)), "  ", width);
         wrap(out, &format!("Fix: {}", terminal(&g.fix)), "  ", width);
         out.push('\n');
@@ -611,6 +619,10 @@ fn briefly(out: &mut String, report: &Report, statuses: &Statuses, width: u16) {
     let width = usize::from(width).clamp(40, 120);
     let ids = |s: &crate::report::statuses::Status| connections(&s.ids, s.count);
     let order = statuses.problems_first();
+    // What the applications said leads what the statuses mean.
+    for app in order.iter().flat_map(|s| s.apps.iter()) {
+        wrap(out, &terminal(&app.text()), "", width);
+    }
     let clean: Vec<String> = order
         .iter()
         .filter(|s| s.is_clean())

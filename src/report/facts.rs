@@ -127,6 +127,19 @@ pub fn app_line(a: &crate::app::ApplicationReport) -> Option<String> {
     })
 }
 
+/// A refused upgrade's status and the server's reason from the response's body ("HTTP 400:
+/// \"Failed to open a WebSocket connection: missing subprotocol.\""), when it gave one.
+pub fn refusal_line(c: &ConnectionReport) -> Option<String> {
+    c.status.causes.iter().find_map(|cause| match cause {
+        crate::diagnose::Cause::UpgradeRefused {
+            http_status,
+            body: Some(body),
+            ..
+        } => Some(format!("HTTP {http_status} refusal: \"{body}\"")),
+        _ => None,
+    })
+}
+
 /// What the report says of the application: how it was recognized, and its cause with the
 /// summary and fix when its messages said why.
 pub fn app_text(a: &crate::app::ApplicationReport) -> String {
@@ -149,13 +162,15 @@ pub fn app_text(a: &crate::app::ApplicationReport) -> String {
 }
 
 /// The line a status cell starts with: the application's own words, when its protocol said
-/// why; else a heartbeat that gave up; else a proxy that closed both legs itself (reloaded
-/// or stopped), which the close frames alone would show as an ordinary close.
+/// why; else a heartbeat that gave up; else a refused upgrade's reason from its body; else a
+/// proxy that closed both legs itself (reloaded or stopped), which the close frames alone
+/// would show as an ordinary close.
 pub fn lead_line(c: &ConnectionReport) -> Option<String> {
     c.application
         .as_ref()
         .and_then(app_line)
         .or_else(|| crate::diagnose::text_app::heartbeat_line(&c.status.causes))
+        .or_else(|| refusal_line(c))
         .or_else(|| crate::diagnose::text_proxy::reload_line(&c.status.causes))
 }
 

@@ -13,7 +13,8 @@
 //! alerts. An application's cause is kept when the protocol defines it; the peer's own words
 //! in it (an Action Cable disconnect reason, an OCPP CALLERROR code or a WAMP reason the
 //! protocol does not define: `disconnect "…"`, `app::wire_label`) are left out, in the
-//! application's cause and in the status's causes and words alike, as is its summary.
+//! application's cause and in the status's causes and words alike, as is its summary, and
+//! so is a refused upgrade's body (it may repeat what the request carried).
 //! The report says it was redacted. The encrypted connections are named first, then the
 //! WebSocket connections in id order; a report whose connections are in a store redacts
 //! them as they are read back, going on from the names the encrypted ones were given
@@ -144,6 +145,11 @@ impl Names {
                     *label = l;
                     relabelled = true;
                 }
+            }
+            // A refusal's body may repeat what the request carried (a token, a user).
+            if let Cause::UpgradeRefused { body: Some(b), .. } = cause {
+                *b = "[redacted]".into();
+                relabelled = true;
             }
         }
         if relabelled {

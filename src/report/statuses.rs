@@ -54,12 +54,57 @@ pub(crate) struct Status {
     pub cause: String,
     /// The status's fix: the catalog's for a code, else the first connection's.
     pub fix: String,
+    /// The applications' verdicts among its connections ("MQTT: session taken over (ended by
+    /// the server)"), the first [`APPS`] distinct ones, each with the first [`IDS`] ids and
+    /// its fix: what the application said leads the status's generic meaning.
+    pub apps: Vec<AppVerdict>,
+}
+
+/// One application verdict of a status's connections.
+pub(crate) struct AppVerdict {
+    /// [`super::facts::app_line`].
+    pub line: String,
+    pub fix: Option<String>,
+    pub ids: Vec<u64>,
+    pub count: u64,
+}
+
+/// Distinct application verdicts kept per status.
+pub(crate) const APPS: usize = 8;
+
+impl Status {
+    fn add_app(&mut self, c: &ConnectionReport) {
+        let Some(a) = c.application.as_ref() else {
+            return;
+        };
+        let Some(line) = super::facts::app_line(a) else {
+            return;
+        };
+        if let Some(v) = self.apps.iter_mut().find(|v| v.line == line) {
+            v.count += 1;
+            if v.ids.len() < IDS {
+                v.ids.push(c.id);
+            }
+        } else if self.apps.len() < APPS {
+            self.apps.push(AppVerdict {
+                line,
+                fix: a.fix.clone(),
+                ids: vec![c.id],
+                count: 1,
+            });
+        }
+    }
 }
 
 impl Status {
-    /// A clean close: 1000 or 1001, on every connection that has it.
+    /// A clean close: 1000 or 1001, on every connection that has it, and no application
+    /// verdict with a fix among them.
     pub fn is_clean(&self) -> bool {
-        matches!(self.code, Some(1000 | 1001)) && self.all_clean
+        // An application's verdict with a fix (a missed heart-beat, a takeover, an
+        // operator's close) is something to fix, whatever the code.
+        matches!(self.code, Some(1000 | 1001))
+            && self.all_clean
+            && self.apps.iter().all(|a| a.fix.is_none())
     }
 }
 
@@ -119,6 +164,7 @@ impl Statuses {
             if s.ids.len() < IDS {
                 s.ids.push(c.id);
             }
+            s.add_app(c);
             return;
         }
         let (cause, fix) = match c.status.code {
@@ -129,7 +175,7 @@ impl Statuses {
             None => (c.status.general.to_string(), c.status.fix.to_string()),
         };
         self.by_label.insert(label.clone(), self.statuses.len());
-        self.statuses.push(Status {
+        let mut status = Status {
             label,
             code: c.status.code,
             count: 1,
@@ -137,7 +183,10 @@ impl Statuses {
             all_clean: !super::filter::is_problem(c),
             cause,
             fix,
-        });
+            apps: Vec::new(),
+        };
+        status.add_app(c);
+        self.statuses.push(status);
     }
 
     /// The statuses, problems first, then by count (then in the order first seen).
@@ -201,6 +250,27 @@ impl Fixes {
                 });
             }
         }
+    }
+}
+
+impl AppVerdict {
+    /// "MQTT: session taken over (ended by the server) — connections 1, 4: FIX".
+    pub fn text(&self) -> String {
+        let mut ids: Vec<String> = self.ids.iter().map(u64::to_string).collect();
+        if self.count > self.ids.len() as u64 {
+            ids.push("…".into());
+        }
+        let mut s = format!(
+            "{} — connection{} {}",
+            self.line,
+            if self.count == 1 { "" } else { "s" },
+            ids.join(", ")
+        );
+        if let Some(fix) = &self.fix {
+            s.push_str(". Fix: ");
+            s.push_str(fix);
+        }
+        s
     }
 }
 

@@ -46,9 +46,64 @@ pub struct Handshake {
     /// The WebSocket library the request's `User-Agent` and the response's `Server` name.
     pub client_software: Option<crate::websocket::library::Software>,
     pub server_software: Option<crate::websocket::library::Software>,
+    /// A refusal's body as the server sent it, as text (tags of an HTML body left out,
+    /// spaces joined), cut to [`REFUSAL_BODY`] bytes ("…" after a cut, or when the capture
+    /// holds less of it than `Content-Length` says): the server's own reason. Only what
+    /// came with the response's head is read.
+    #[serde(default)]
+    pub refusal_body: Option<String>,
     /// Bytes of the upgrade request or response are missing from the capture (the first
     /// side whose handshake was cut, and why): its frames were found by the probe.
     pub cut: Option<HandshakeCut>,
+}
+
+/// The most of a refusal's body kept, in bytes.
+pub const REFUSAL_BODY: usize = 200;
+
+/// The text of a refused upgrade's body `bytes`, of which `Content-Length` announced
+/// `announced` (see [`Handshake::refusal_body`]); `None` when it has no text.
+pub fn refusal_body(bytes: &[u8], announced: Option<&str>) -> Option<String> {
+    let announced: Option<usize> = announced.and_then(|n| n.trim().parse().ok());
+    let bytes = match announced {
+        Some(n) => bytes.get(..n.min(bytes.len())).unwrap_or_default(),
+        None => bytes,
+    };
+    let held_less = announced.is_some_and(|n| bytes.len() < n);
+    // Read no more than a few times what is kept: tags and spaces shrink it.
+    let text = String::from_utf8_lossy(bytes.get(..REFUSAL_BODY * 8).unwrap_or(bytes));
+    let mut plain = String::with_capacity(REFUSAL_BODY + 4);
+    let mut in_tag = false;
+    let mut space = false;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                space = true;
+            }
+            _ if in_tag => {}
+            c if c.is_whitespace() || c.is_control() => space = true,
+            c => {
+                if space && !plain.is_empty() {
+                    plain.push(' ');
+                }
+                space = false;
+                plain.push(c);
+            }
+        }
+        if plain.len() > REFUSAL_BODY {
+            break;
+        }
+    }
+    if plain.is_empty() {
+        return None;
+    }
+    let cut = plain.len() > REFUSAL_BODY || held_less || bytes.len() > REFUSAL_BODY * 8;
+    let mut out = crate::sanitize::cut(&plain, REFUSAL_BODY).to_string();
+    if cut {
+        out.push('…');
+    }
+    Some(out)
 }
 
 /// Why the capture lacks part of the opening handshake.
@@ -268,7 +323,8 @@ impl Session {
     /// only once a protocol is known.
     fn app_start(&mut self, client: Side, answer: &mut Decoder) {
         let hs = &self.handshake;
-        let tracker = crate::app::Tracker::new(hs.subprotocol.as_deref(), hs.path.as_deref());
+        let tracker = crate::app::Tracker::new(hs.subprotocol.as_deref(), hs.path.as_deref())
+            .offered(hs.offered_protocols.as_deref());
         if !tracker.listening() {
             return;
         }
@@ -368,4 +424,38 @@ pub fn accept_for(key: &str) -> String {
     h.update(key.trim().as_bytes());
     h.update(WS_GUID.as_bytes());
     base64::engine::general_purpose::STANDARD.encode(h.finalize())
+}
+
+#[cfg(test)]
+mod refusal_tests {
+    use super::{refusal_body, REFUSAL_BODY};
+
+    #[test]
+    fn a_refusals_body_is_its_text_cut() {
+        assert_eq!(refusal_body(b"", Some("0")), None);
+        assert_eq!(refusal_body(b" \r\n", None), None);
+        assert_eq!(
+            refusal_body(b"missing subprotocol.\n", Some("21")).as_deref(),
+            Some("missing subprotocol.")
+        );
+        // Bytes past Content-Length are not the body; fewer than it are said to be cut.
+        assert_eq!(
+            refusal_body(b"abcHTTP/1.1", Some("3")).as_deref(),
+            Some("abc")
+        );
+        assert_eq!(refusal_body(b"abc", Some("30")).as_deref(), Some("abc…"));
+        // An HTML page: its text, its tags left out, spaces joined; no escape or control
+        // byte survives.
+        let page = b"<html>\r\n<head><title>400 Bad Request</title></head>\r\n<body>\x1b[31mno\tway</body></html>";
+        assert_eq!(
+            refusal_body(page, None).as_deref(),
+            Some("400 Bad Request [31mno way")
+        );
+        let long = "é".repeat(300);
+        let got = refusal_body(long.as_bytes(), None).unwrap_or_default();
+        assert!(
+            got.ends_with('…') && got.len() <= REFUSAL_BODY + '…'.len_utf8(),
+            "{got}"
+        );
+    }
 }

@@ -125,3 +125,165 @@ fn graphql_long_subscription_ids_cost_a_hash_and_duplicates_are_still_found() {
         &summary[..200]
     );
 }
+
+/// A STOMP server that closes a session with no ERROR, no DISCONNECT and no heart-beat late
+/// gave no STOMP reason; not claimed once a side's frames are not all in the capture (one
+/// lost could have been its ERROR). RabbitMQ's "STOMP died" is named as no cause.
+#[test]
+fn stomp_no_reason_is_withheld_after_a_loss() {
+    for lost in [None, Some(Server), Some(Client)] {
+        let mut s = stomp_heartbeats();
+        if let Some(side) = lost {
+            s.t.tapped(side, crate::app::Tapped::Lost { packet: 7 });
+        }
+        // The server closes 0.5 s after the client's beat (every 1 s): not late.
+        let r =
+            s.t.finish(&closed(Server, Some(1000), "STOMP died", 9, 1500))
+                .unwrap();
+        let summary = r.summary.unwrap_or_default();
+        if lost.is_none() {
+            assert_eq!(r.cause.as_deref(), Some(stomp::NO_REASON));
+            assert!(
+                summary.contains("within its heart-beat of 1 s")
+                    && summary.ends_with("the close reason \"STOMP died\" is the text RabbitMQ's Web STOMP closes every session with, not a cause"),
+                "{summary}"
+            );
+        } else {
+            assert_eq!(r.cause, None, "{lost:?}");
+            assert!(
+                summary.contains("STOMP frames are not all in the capture from packet 7"),
+                "{summary}"
+            );
+        }
+    }
+    // The client's own close is no server's silence.
+    let r = stomp_heartbeats()
+        .t
+        .finish(&closed(Client, None, "", 9, 1500))
+        .unwrap();
+    assert_eq!(r.cause, None);
+}
+
+/// An MQTT broker that closes before any CONNACK: a refused login when its close frame
+/// says so and the CONNECT carried credentials, else only "closed before CONNACK"; nothing
+/// when the client's CONNECT is not all in the capture.
+#[test]
+fn mqtt_a_close_without_connack_names_what_it_can() {
+    // connect(): MQTT 3.1.1, no user name (flags 0x02).
+    let cases = [
+        (0x02u8, "unauthenticated", Some("closed before CONNACK")),
+        (0xC2, "unauthenticated", Some("login refused, no CONNACK")),
+        (0xC2, "bye", Some("closed before CONNACK")),
+    ];
+    for (flags, reason, want) in cases {
+        let mut c = connect(4, "c", 60);
+        // The connect flags follow the 2+4 byte name and the level: header 2 bytes, then 7.
+        c[9] = flags;
+        let mut s = Script::new(Some("mqtt"), None);
+        s.bin(Client, &c, 4, 0);
+        let r =
+            s.t.finish(&closed(Server, Some(1002), reason, 6, 10))
+                .unwrap();
+        assert_eq!(r.cause.as_deref(), want, "{flags:#x} {reason}");
+        assert_eq!(r.evidence, [4, 6]);
+    }
+    let mut s = Script::new(Some("mqtt"), None);
+    s.bin(Client, &connect(4, "c", 60), 4, 0);
+    s.t.tapped(Client, crate::app::Tapped::Lost { packet: 5 });
+    let r =
+        s.t.finish(&closed(Server, Some(1002), "unauthenticated", 6, 10))
+            .unwrap();
+    assert_eq!(r.cause, None);
+}
+
+/// `completed` needs every subscription ended: one still open at the close 1000 leaves no
+/// verdict. A GraphQL offer the response did not select is read from the offer, and only
+/// the server's 4406 names the mismatch.
+#[test]
+fn graphql_completed_and_an_offer_not_selected() {
+    let mut s = Script::new(Some("graphql-transport-ws"), None);
+    s.text(Client, r#"{"type":"connection_init"}"#, 4, 0).text(
+        Server,
+        r#"{"type":"connection_ack"}"#,
+        5,
+        1,
+    );
+    for (id, p) in [("1", 6), ("2", 7)] {
+        let sub = format!(
+            r#"{{"type":"subscribe","id":"{id}","payload":{{"query":"subscription{{a}}"}}}}"#
+        );
+        s.text(Client, &sub, p, 2);
+    }
+    s.text(Server, r#"{"type":"complete","id":"1"}"#, 8, 3);
+    let r = s.t.finish(&closed(Client, Some(1000), "", 10, 5)).unwrap();
+    assert_eq!(r.cause, None, "subscription 2 still open");
+    s.text(Server, r#"{"type":"complete","id":"2"}"#, 9, 4);
+    let r = s.t.finish(&closed(Client, Some(1000), "", 10, 5)).unwrap();
+    assert_eq!(r.cause.as_deref(), Some("completed"));
+    assert_eq!(r.evidence, [9, 10]);
+
+    let t = Tracker::new(None, Some("/graphql")).offered(Some("graphql-ws"));
+    assert_eq!(t.protocol(), Some(Protocol::GraphqlWs));
+    let r = t
+        .finish(&closed(
+            Server,
+            Some(4406),
+            "Subprotocol not acceptable",
+            8,
+            5,
+        ))
+        .unwrap();
+    assert_eq!(r.cause.as_deref(), Some("subprotocol not acceptable"));
+    let r = t.finish(&closed(Client, Some(4406), "", 8, 5)).unwrap();
+    assert_eq!(r.cause, None);
+    // Only the offer's GraphQL names are repeated, never a token offered beside them; with
+    // graphql-transport-ws among them, the server's 4406 is not said to be for its absence.
+    let t =
+        Tracker::new(None, None).offered(Some("Bearer.s3cret, graphql-ws, graphql-transport-ws"));
+    let r = t.finish(&closed(Server, Some(4406), "", 8, 5)).unwrap();
+    let text = format!(
+        "{} {}",
+        r.recognized_by,
+        r.summary.clone().unwrap_or_default()
+    );
+    assert!(!text.contains("s3cret"), "{text}");
+    assert!(
+        text.contains("\"graphql-ws, graphql-transport-ws\""),
+        "{text}"
+    );
+    assert!(!text.contains("did not offer"), "{text}");
+    // A selected subprotocol is what the session speaks, whatever else was offered.
+    let t = Tracker::new(Some("mqtt"), None).offered(Some("graphql-ws, mqtt"));
+    assert_eq!(t.protocol(), Some(Protocol::Mqtt));
+}
+
+/// Action Cable: a client's empty close with the server's pings on time is the consumer's
+/// own disconnect(); after a reject_subscription it is named after the rejection; once the
+/// pings are overdue it is a stale connection, and a close with a code is neither.
+#[test]
+fn actioncable_consumer_disconnect_and_rejected_subscription() {
+    let mut s = Script::new(Some("actioncable-v1-json"), None);
+    s.text(Server, r#"{"type":"welcome"}"#, 4, 0).text(
+        Server,
+        r#"{"type":"ping","message":1}"#,
+        5,
+        3000,
+    );
+    let r = s.t.finish(&closed(Client, None, "", 6, 4000)).unwrap();
+    assert_eq!(r.cause.as_deref(), Some("consumer disconnected"));
+    let r =
+        s.t.finish(&closed(Client, Some(1000), "", 6, 4000))
+            .unwrap();
+    assert_eq!(r.cause, None);
+    let r = s.t.finish(&closed(Client, None, "", 6, 9500)).unwrap();
+    assert_eq!(r.cause.as_deref(), Some("stale connection"));
+    s.text(
+        Server,
+        r#"{"identifier":"{\"channel\":\"ChatChannel\"}","type":"reject_subscription"}"#,
+        6,
+        3100,
+    );
+    let r = s.t.finish(&closed(Client, None, "", 7, 4000)).unwrap();
+    assert_eq!(r.cause.as_deref(), Some("subscription rejected"));
+    assert_eq!(r.evidence, [6, 7]);
+}

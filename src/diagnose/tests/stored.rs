@@ -70,6 +70,7 @@ fn one_of_each() -> Vec<Cause> {
         Cause::UpgradeRefused {
             http_status: 403,
             h2: true,
+            body: Some("Forbidden: origin not allowed".into()),
         },
         Cause::Evicted {
             why: Eviction::IdleTimeout,

@@ -429,12 +429,19 @@ fn row(o: &mut String, c: &ConnectionReport, names: &Names, link: bool) {
                 };
                 format!("{}{more}", h(&shown))
             });
+    // The application's verdict leads, as in the table.
+    let app = c
+        .application
+        .as_ref()
+        .and_then(crate::render::app_line)
+        .or_else(|| crate::render::refusal_line(c))
+        .map_or_else(String::new, |a| format!("<strong>{}</strong><br>", h(&a)));
     let quiet = c
         .idle_before_end_s
         .map_or("—".to_string(), |s| Secs(s).to_string());
     let _ = writeln!(
         o,
-        "<td><span class=\"st {}\">{}</span></td><td>{}</td><td>{}</td><td class=\"wire\">{reason}</td><td class=\"n\">{quiet}</td><td class=\"n\">{}–{}</td></tr>",
+        "<td>{app}<span class=\"st {}\">{}</span></td><td>{}</td><td>{}</td><td class=\"wire\">{reason}</td><td class=\"n\">{quiet}</td><td class=\"n\">{}–{}</td></tr>",
         tone(c),
         h(&status_label(c)),
         h(&closed_by(c)),
@@ -476,6 +483,9 @@ fn meanings(groups: &Statuses, limit: Option<usize>) -> String {
             if g.count == 1 { "" } else { "s" },
             ids.join(", ")
         );
+        for app in &g.apps {
+            let _ = writeln!(s, "<p><strong>Application:</strong> {}</p>", h(&app.text()));
+        }
         if !g.cause.is_empty() {
             let _ = writeln!(s, "<p><strong>Cause:</strong> {}</p>", h(&g.cause));
         }

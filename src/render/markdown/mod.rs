@@ -366,10 +366,20 @@ fn row(o: &mut String, c: &ConnectionReport, names: &Names) {
                 };
                 format!("{}{more}", md(&shown))
             });
+    // The application's verdict leads, as in the table.
+    let status = match c
+        .application
+        .as_ref()
+        .and_then(crate::render::app_line)
+        .or_else(|| crate::render::refusal_line(c))
+    {
+        Some(app) => format!("{app}; {}", statuses::label(c)),
+        None => statuses::label(c),
+    };
     let _ = writeln!(
         o,
         " {} | {} | {} | {reason} | {}–{} |",
-        md(&statuses::label(c)),
+        md(&status),
         closed_by(c),
         codes(c),
         c.first_packet,
@@ -396,6 +406,9 @@ fn meanings(statuses: &Statuses, limit: Option<usize>) -> String {
             if n == 1 { "" } else { "s" },
             list.join(", ")
         );
+        for app in &status.apps {
+            let _ = writeln!(s, "- **Application:** {}", md(&app.text()));
+        }
         if !status.cause.is_empty() {
             let _ = writeln!(s, "- **Cause:** {}", md(&status.cause));
         }

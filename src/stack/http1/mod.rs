@@ -551,6 +551,10 @@ impl Http1 {
                             );
                         }
                     } else {
+                        hs.refusal_body = crate::websocket::session::refusal_body(
+                            buf.get(n..).unwrap_or_default(),
+                            r.content_length.as_deref(),
+                        );
                         if hs.request_seen || r.upgrade {
                             ctx.findings.push(
                                 Kind::UpgradeRefused,
