@@ -524,3 +524,166 @@ fn interface_ids_start_again_in_each_section_and_file() {
     kept::same_in_memory_on_disk_and_sharded(&[sections]);
     kept::same_in_memory_on_disk_and_sharded(&files);
 }
+
+/// One TCP segment of an Ethernet/IPv4 fixture packet, as tshark would show it: the
+/// sender's last address byte, the flags byte, the window field and the payload length.
+fn tcp_of(p: &Pkt) -> (u8, u8, u16, usize) {
+    let d = &p.data;
+    let ihl = usize::from(d[14] & 0x0f) * 4;
+    let total = usize::from(u16::from_be_bytes([d[16], d[17]]));
+    let t = 14 + ihl;
+    let header = usize::from(d[t + 12] >> 4) * 4;
+    let window = u16::from_be_bytes([d[t + 14], d[t + 15]]);
+    (d[14 + 15], d[t + 13], window, total - ihl - header)
+}
+
+const FIN: u8 = 0x01;
+/// The slow-reader fixtures' addresses: client 10.78.0.2, server 10.78.0.3.
+const CLIENT: u8 = 2;
+const SERVER: u8 = 3;
+
+/// Checks a `reader-stopped` cause of a slow-reader fixture against the packets it cites:
+/// the client's zero window, the server's probes (no data), the client's window update and
+/// the server's FIN.
+fn check_cited(name: &str, r: &Value) {
+    let pkts = packets(name);
+    let at = |k: &str| tcp_of(&pkts[r[k].as_u64().unwrap() as usize - 1]);
+    let (from, _, window, _) = at("zero_packet");
+    assert_eq!((from, window), (CLIENT, 0), "zero window");
+    for k in ["first_probe", "last_probe"] {
+        let (from, flags, _, len) = at(k);
+        assert_eq!((from, flags & FIN, len), (SERVER, 0, 0), "{k}");
+    }
+    let (from, _, window, _) = at("reopened");
+    assert!(from == CLIENT && window > 0, "window update");
+    let end = &r["end"];
+    assert_eq!((&end["by"], &end["how"]), (&"server".into(), &"fin".into()));
+    let (from, flags, _, _) = tcp_of(&pkts[end["packet"].as_u64().unwrap() as usize - 1]);
+    assert_eq!((from, flags & FIN), (SERVER, FIN));
+}
+
+/// Python websockets 17.4 (ping_interval 1 s, ping_timeout 2 s) streaming to a client that
+/// stopped reading (fixtures/record/path/record_window.sh python): its ping and its 1011
+/// were queued behind the client's zero window and came, with its FIN, the moment the
+/// client read again. The report names the reader, the spell and the probes, and says the
+/// server's end was queued; the heartbeat's wait is not measured from the late ping.
+#[test]
+fn a_reader_that_stopped_reading_under_a_websockets_keepalive_is_named() {
+    let name = "path/python-slow-reader.pcap";
+    let c = &connections(&fixture(name))[0];
+    assert_eq!(c["status"]["code"], 1011);
+    let all = causes(c);
+    let r = cause(&all, "reader-stopped");
+    assert_eq!(r["reader"], "client");
+    assert_eq!(
+        (
+            &r["zero_packet"],
+            &r["probes"],
+            &r["first_probe"],
+            &r["last_probe"],
+            &r["reopened"],
+            &r["close_packet"],
+            &r["close_code"]
+        ),
+        (
+            &74.into(),
+            &5.into(),
+            &75.into(),
+            &82.into(),
+            &84.into(),
+            &109.into(),
+            &1011.into()
+        )
+    );
+    assert_eq!(r["end"]["packet"], 109);
+    assert_eq!(r["seconds"], 7.273);
+    assert!(r["end_after_s"].as_f64().unwrap() < 0.001, "{r}");
+    check_cited(name, r);
+    let h = cause(&all, "heartbeat-timeout");
+    assert_eq!(
+        (&h["ping_packet"], &h["waited_ms"]),
+        (&86.into(), &Value::Null)
+    );
+    let words = c["status"]["cause"].as_str().unwrap();
+    for said in [
+        "The client stopped reading at",
+        "from packet 74 its receive window was zero for 7.273 s",
+        "the server sent 5 zero-window probes (packets 75 to 82)",
+        "with its close frame 1011 (Internal Error) at packet 109, and its FIN (packet 109)",
+        "the server had ended the connection while the client was not reading",
+        "how long the server waited, is not in the capture",
+    ] {
+        assert!(words.contains(said), "{said}: {words}");
+    }
+}
+
+/// gorilla/websocket 1.5.0 with a 2 s write deadline and an 8 KiB send buffer
+/// (`record_window.sh go`): its write timed out while the client read nothing and it
+/// closed; the FIN came with the cut message the moment the client read again.
+#[test]
+fn a_reader_that_stopped_reading_under_a_write_deadline_is_named() {
+    let name = "path/go-slow-reader.pcap";
+    let c = &connections(&fixture(name))[0];
+    assert_eq!(c["status"]["code"], 1006);
+    let all = causes(c);
+    let r = cause(&all, "reader-stopped");
+    assert_eq!(r["reader"], "client");
+    assert_eq!(
+        (
+            &r["zero_packet"],
+            &r["probes"],
+            &r["first_probe"],
+            &r["last_probe"],
+            &r["reopened"],
+            &r["close_packet"]
+        ),
+        (
+            &31.into(),
+            &5.into(),
+            &32.into(),
+            &39.into(),
+            &41.into(),
+            &Value::Null
+        )
+    );
+    assert_eq!(r["end"]["packet"], 63);
+    check_cited(name, r);
+    let words = c["status"]["cause"].as_str().unwrap();
+    assert!(
+        words.contains("what the server had queued came at once, and its FIN (packet 63)"),
+        "{words}"
+    );
+    // The evidence cites the zero window, the last probe, the update and the FIN.
+    let ev: Vec<u64> = c["evidence"]["packets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_u64().unwrap())
+        .collect();
+    assert!([31, 39, 41, 63].iter().all(|p| ev.contains(p)), "{ev:?}");
+}
+
+/// The same capture cut before the client read again: its window still closed at the
+/// end, said so; cut after it read again but before the server's FIN: the session went
+/// on, no slow reader is named.
+#[test]
+fn a_zero_window_is_named_only_when_the_end_came_under_it() {
+    let pkts = packets("path/python-slow-reader.pcap");
+    let dir = tempfile::tempdir().unwrap();
+    let closed = write(dir.path(), "closed.pcap", &pkts[..83]);
+    let c = &connections(&closed)[0];
+    let all = causes(c);
+    let r = cause(&all, "reader-stopped");
+    assert_eq!((&r["reopened"], &r["end"]), (&Value::Null, &Value::Null));
+    let words = c["status"]["cause"].as_str().unwrap();
+    assert!(
+        words.contains("Its window was still closed when the capture ended"),
+        "{words}"
+    );
+    let reopened = write(dir.path(), "reopened.pcap", &pkts[..100]);
+    let c = &connections(&reopened)[0];
+    assert!(
+        causes(c).iter().all(|k| k["kind"] != "reader-stopped"),
+        "{c}"
+    );
+}

@@ -408,6 +408,40 @@ causes! {
         /// The last probe.
         last_packet: u64,
     }
+    /// One side stopped reading: it advertised a zero window (its receive buffer full, RFC
+    /// 9293 §3.8.6) and kept it closed while the other side sent zero-window probes
+    /// (§3.8.6.1), and the connection ended while it was closed, or at once when it opened
+    /// again (the other side's end had been queued behind it).
+    "reader-stopped" => StoppedReading {
+        /// The side that stopped reading (its window was zero).
+        reader: Role,
+        /// The reader's first acknowledgement that advertised a zero window.
+        zero_packet: u64,
+        /// Its time (RFC 3339).
+        at: String,
+        /// Seconds the window stayed zero: to the window update, or to the first ending (or
+        /// the end of the capture) while it was still zero.
+        seconds: f64,
+        /// The other side's zero-window probes while it was zero.
+        probes: u64,
+        /// The first and last of them.
+        first_probe: Option<u64>,
+        last_probe: Option<u64>,
+        /// The reader's acknowledgements with a zero window after its first.
+        answers: u64,
+        /// The reader's window update (it read again), if one came.
+        reopened: Option<u64>,
+        /// The first ending of the connection, if it ended: during the spell, or the
+        /// sender's, at once after the window update.
+        end: Option<Ending>,
+        /// Seconds from the window update to that ending, when it came after it.
+        end_after_s: Option<f64>,
+        /// Seconds from the zero window to that ending, when it came during the spell.
+        end_into_s: Option<f64>,
+        /// The other side's close frame that came with its queued bytes, and its code.
+        close_packet: Option<u64>,
+        close_code: Option<u16>,
+    }
     /// An RST whose TTL (hop limit) matches none of the packets its sender's address sent
     /// before: most likely made up on the path (a firewall, load balancer, NAT or IDS).
     "reset-not-from-peer" => ForeignReset {

@@ -223,6 +223,7 @@ pub fn diagnose(
             },
         ));
     }
+    queued_behind_window(&mut causes);
     if let (Some(idle), Some(1006)) = (&idle, code) {
         causes.extend(idle::causes(idle));
     }
@@ -406,4 +407,36 @@ fn peer_between(
             packet,
             seconds: rst.ts.since(at).max(0.0),
         })
+}
+
+/// A heartbeat's ping that came only with the bytes queued behind a reader's closed window
+/// (after its window update, when the pinging side's end was queued there too): when it
+/// was sent is not in the capture, so how long the heartbeat waited is not said.
+fn queued_behind_window(causes: &mut [Cause]) {
+    let Some((reader, reopened)) = causes.iter().find_map(|c| match c {
+        Cause::StoppedReading {
+            reader,
+            reopened: Some(r),
+            end_after_s: Some(_),
+            ..
+        } => Some((*reader, *r)),
+        _ => None,
+    }) else {
+        return;
+    };
+    for c in causes.iter_mut() {
+        if let Cause::HeartbeatTimeout {
+            by,
+            ping_packet: Some(p),
+            waited_ms,
+            interval_ms,
+            ..
+        } = c
+        {
+            if *by == reader.peer() && *p > reopened {
+                *waited_ms = None;
+                *interval_ms = None;
+            }
+        }
+    }
 }

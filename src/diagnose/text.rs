@@ -48,7 +48,10 @@ pub fn rank(c: &Cause) -> u8 {
         | Cause::RelayedEnd { .. }
         | Cause::CloseNotRead { .. }
         | Cause::CloseNotDelivered { .. } => 0,
-        Cause::Unacknowledged { .. } | Cause::ForeignReset { .. } | Cause::WindowClosed { .. } => 1,
+        Cause::Unacknowledged { .. }
+        | Cause::ForeignReset { .. }
+        | Cause::WindowClosed { .. }
+        | Cause::StoppedReading { .. } => 1,
         Cause::QuietSpell { .. } | Cause::UnansweredMessage { .. } => 1,
         Cause::IdleTimeout { .. } => 2,
         Cause::InvalidCloseFrame { .. } => 3,
@@ -160,9 +163,10 @@ fn hint(c: &Cause) -> Option<String> {
                 message.packet, message.from
             ))
         }
-        Cause::Unacknowledged { .. } | Cause::ForeignReset { .. } | Cause::WindowClosed { .. } => {
-            Some(path_hint(c))
-        }
+        Cause::Unacknowledged { .. }
+        | Cause::ForeignReset { .. }
+        | Cause::WindowClosed { .. }
+        | Cause::StoppedReading { .. } => Some(path_hint(c)),
         Cause::IdleTimeout { .. } => Some(
             "Keep the connection busy: send a ping (or an application heartbeat) well inside the timeout, for example every 20-30 s, or raise the proxy's idle timeout.".into(),
         ),
@@ -546,7 +550,8 @@ impl Display for Cause {
             | Cause::CloseNotDelivered { .. }
             | Cause::Unacknowledged { .. }
             | Cause::ForeignReset { .. }
-            | Cause::WindowClosed { .. } => path_words(self, f),
+            | Cause::WindowClosed { .. }
+            | Cause::StoppedReading { .. } => path_words(self, f),
             Cause::BehindTlsProxy { candidates } => {
                 let which = if *candidates == 1 {
                     "the server of a TLS connection of this capture that was not decrypted (under \"Encrypted connections\"): this is most likely the back leg of a session through a TLS-terminating proxy, its client the proxy, and that connection the client's leg"

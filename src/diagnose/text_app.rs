@@ -109,6 +109,12 @@ pub fn words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
                         write!(f, " It pinged every {}.", Secs(i / 1000.0))?;
                     }
                 }
+                // (Set by the diagnosis when the ping left only with the bytes queued
+                // behind the peer's closed window.)
+                (Some(ping), None) => write!(
+                    f,
+                    "The {by}'s heartbeat gave up: its ping (packet {ping}) got no pong, and the {by} {ended}; that ping left only with the bytes queued behind the {peer}'s closed window, so when it was sent, and how long the {by} waited, is not in the capture."
+                )?,
                 _ => write!(
                     f,
                     "The {by} {ended} with its library's words for a keepalive timeout; no ping of the {by}'s that went unanswered is in the capture."

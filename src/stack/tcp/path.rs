@@ -18,6 +18,10 @@
 //!   peer answered it with ACKs of a zero window (the one-byte zero-window probes of BSD,
 //!   macOS and Windows stacks, RFC 9293 §3.8.6.1), the stall says so: the peer is alive
 //!   and reads nothing, the path is not dead.
+//! - the peer's last zero-window spell (RFC 9293 §3.8.6.1): its first acknowledgement that
+//!   advertised a zero window, this direction's zero-window probes while it lasted (Linux
+//!   sends a segment with no data one byte below the acknowledged point, BSD, macOS and
+//!   Windows one byte beyond it), and the window update that ended it, if one came.
 //!
 //! Memory is constant: a ring of [`RING`] recent segment fingerprints and a few numbers.
 //! A segment is compared with the ring's slots through one key each (its sequence and
@@ -76,6 +80,8 @@ const RESET: u8 = 32;
 /// During the stall the peer answered with a zero window at the stall's start: the bytes
 /// sent are zero-window probes (RFC 9293 §3.8.6.1), not data a dead path lost.
 const WINDOW_SHUT: u8 = 64;
+/// The peer's last acknowledgement advertised a zero window: a zero-window spell is open.
+const ZERO_OPEN: u8 = 128;
 
 /// What every segment reads or writes, on one cache line: the keys of the recent segments,
 /// the peer's highest acknowledgement and this direction's highest sequence number sent, the
@@ -109,6 +115,39 @@ struct Cold {
     /// `retransmissions` when the peer last answered with a zero window (see
     /// [`WINDOW_SHUT`]).
     answered_at: u64,
+}
+
+/// The peer's last zero-window spell (packet 0: none), on its own: only zero windows, the
+/// probes during one and the window update that ends one write it.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
+#[repr(C)]
+struct Zero {
+    since_packet: u64,
+    since_ts: Timestamp,
+    first_probe: u64,
+    last_probe: u64,
+    reopen_packet: u64,
+    reopen_ts: Timestamp,
+    probes: u32,
+    /// The peer's acknowledgements with a zero window after its first.
+    answers: u32,
+}
+
+/// The peer's last zero-window spell: its receive buffer was full, its application read
+/// nothing (RFC 9293 §3.8.6: a zero window is "no more").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ZeroSpell {
+    /// The peer's first acknowledgement with a zero window.
+    pub since_packet: u64,
+    pub since_ts: Timestamp,
+    /// This direction's zero-window probes while it lasted, and the first and last.
+    pub probes: u64,
+    pub first_probe: Option<u64>,
+    pub last_probe: Option<u64>,
+    /// The peer's acknowledgements with a zero window after its first (its answers).
+    pub answers: u64,
+    /// The peer's window update that ended it (it read again), if one came.
+    pub reopened: Option<(u64, Timestamp)>,
 }
 
 /// The first RST of a direction: its packet, time, and what its IP header carried.
@@ -159,6 +198,7 @@ pub struct PathWatch {
     /// the one written).
     prints: [Print; RING],
     cold: Cold,
+    zero: Zero,
     /// Copies of this direction's packets left out.
     pub copies: u64,
     /// This direction's packets that were captured more than once.
@@ -394,12 +434,13 @@ impl PathWatch {
         }
     }
 
-    /// The peer's acknowledgement `ack` advertised `window`: during a stall, one at the
-    /// stall's start with a zero window shows a peer that is alive but takes nothing more
-    /// (the bytes sent are zero-window probes); one with an open window (a window update)
-    /// takes that back.
+    /// The peer's acknowledgement `ack` (packet `packet` at `ts`) advertised `window`:
+    /// during a stall, one at the stall's start with a zero window shows a peer that is
+    /// alive but takes nothing more (the bytes sent are zero-window probes); one with an
+    /// open window (a window update) takes that back. A zero window opens a zero-window
+    /// spell (or answers within one); an open window ends one.
     #[inline]
-    pub fn window(&mut self, ack: u32, window: u16) {
+    pub fn window(&mut self, ack: u32, window: u16, packet: u64, ts: Timestamp) {
         let l = &mut self.line;
         if l.bits & STALLED != 0 && l.bits & HAS_ACKED != 0 && l.acked == ack {
             if window == 0 {
@@ -409,6 +450,61 @@ impl PathWatch {
                 l.bits &= !WINDOW_SHUT;
             }
         }
+        if window == 0 {
+            if l.bits & ZERO_OPEN == 0 {
+                l.bits |= ZERO_OPEN;
+                self.zero = Zero {
+                    since_packet: packet,
+                    since_ts: ts,
+                    ..Zero::default()
+                };
+            } else {
+                self.zero.answers = self.zero.answers.saturating_add(1);
+            }
+        } else if l.bits & ZERO_OPEN != 0 {
+            l.bits &= !ZERO_OPEN;
+            self.zero.reopen_packet = packet;
+            self.zero.reopen_ts = ts;
+        }
+    }
+
+    /// A segment of this direction during the peer's zero-window spell: a zero-window
+    /// probe when it carries at most one byte (no FIN) and starts one byte below the
+    /// acknowledged point (Linux's probe without data) or at it (a byte beyond the window).
+    #[inline]
+    fn probe(&mut self, seg: &Segment<'_>, packet: u64) {
+        let l = &self.line;
+        let len = seg.payload.len() as u64 + u64::from(seg.missing);
+        if seg.fin || seg.syn || len > 1 || l.bits & HAS_ACKED == 0 {
+            return;
+        }
+        let at = if len == 0 {
+            l.acked.wrapping_sub(1)
+        } else {
+            l.acked
+        };
+        if seg.seq == at {
+            let z = &mut self.zero;
+            if z.probes == 0 {
+                z.first_probe = packet;
+            }
+            z.probes = z.probes.saturating_add(1);
+            z.last_probe = packet;
+        }
+    }
+
+    /// The peer's last zero-window spell, if it advertised a zero window at all.
+    pub fn zero_spell(&self) -> Option<ZeroSpell> {
+        let z = &self.zero;
+        (z.since_packet != 0).then_some(ZeroSpell {
+            since_packet: z.since_packet,
+            since_ts: z.since_ts,
+            probes: u64::from(z.probes),
+            first_probe: (z.probes > 0).then_some(z.first_probe),
+            last_probe: (z.probes > 0).then_some(z.last_probe),
+            answers: u64::from(z.answers),
+            reopened: (self.line.bits & ZERO_OPEN == 0).then_some((z.reopen_packet, z.reopen_ts)),
+        })
     }
 
     /// A packet of the peer (not a copy) that did not end the stall.
@@ -461,10 +557,16 @@ pub fn segment(
     let (me, peer) = path.pair_mut(s);
     if !seg.rst {
         me.own(seg, packet, ts);
+        if me.line.bits & ZERO_OPEN != 0 {
+            me.probe(seg, packet);
+        }
         me.sent(seg, packet, ts);
         if seg.ack_flag {
             peer.acked(seg.ack);
-            peer.window(seg.ack, seg.window);
+            // (A SYN's window is not scaled: it opens no spell and ends none.)
+            if !seg.syn {
+                peer.window(seg.ack, seg.window, packet, ts);
+            }
         }
     }
     peer.peer_sent(packet, ts);

@@ -220,3 +220,58 @@ fn the_ring_remembers_seven_packets_between_copies() {
         assert_eq!(w.copies, 1, "pure acks: {pure_acks}");
     }
 }
+
+/// A zero-window spell: the peer's first ACK with window 0 opens it, Linux's probes (no
+/// data, one byte below the acknowledged point) and a one-byte probe at it are counted,
+/// a data segment is not; the peer's window update ends it, and a SYN's window neither
+/// opens nor ends one.
+#[test]
+fn a_zero_window_spell_counts_its_probes_and_ends_at_the_update() {
+    let mut path: Sides<PathWatch> = Sides::default();
+    let data = |seq: u32, payload: &'static [u8]| Segment {
+        seq,
+        ack: 1,
+        ack_flag: true,
+        window: 64,
+        ..Segment::test(payload)
+    };
+    let ack = |ack: u32, window: u16| Segment {
+        seq: 1,
+        ack,
+        ack_flag: true,
+        window,
+        ..Segment::test(b"")
+    };
+    segment(&mut path, Side::A, &data(1000, b"0123456789"), 1, at(0));
+    assert_eq!(path[Side::A].zero_spell(), None);
+    segment(&mut path, Side::B, &ack(1010, 0), 2, at(10));
+    // Linux's probe: no data, one byte below the acknowledged point.
+    segment(&mut path, Side::A, &data(1009, b""), 3, at(210));
+    segment(&mut path, Side::B, &ack(1010, 0), 4, at(211));
+    // A BSD probe: one byte at the acknowledged point.
+    segment(&mut path, Side::A, &data(1010, b"x"), 5, at(610));
+    // Not a probe: more than one byte.
+    segment(&mut path, Side::A, &data(1010, b"xy"), 6, at(620));
+    let z = path[Side::A].zero_spell().unwrap();
+    assert_eq!(
+        (
+            z.since_packet,
+            z.probes,
+            z.first_probe,
+            z.last_probe,
+            z.answers,
+            z.reopened
+        ),
+        (2, 2, Some(3), Some(5), 1, None)
+    );
+    segment(&mut path, Side::B, &ack(1010, 512), 7, at(5000));
+    assert_eq!(
+        path[Side::A].zero_spell().unwrap().reopened,
+        Some((7, at(5000)))
+    );
+    // No probe is counted once the window is open.
+    segment(&mut path, Side::A, &data(1009, b""), 8, at(5001));
+    assert_eq!(path[Side::A].zero_spell().unwrap().probes, 2);
+    // The other direction saw no zero window.
+    assert_eq!(path[Side::B].zero_spell(), None);
+}
