@@ -442,6 +442,20 @@ causes! {
         close_packet: Option<u64>,
         close_code: Option<u16>,
     }
+    /// A gateway that speaks WebSocket to the client and only passes payloads to its
+    /// backend (lighttpd's mod_wstunnel: its 101 names it) sent the first close frame, an
+    /// empty one, after a quiet spell: its own read-idle timeout (lighttpd's
+    /// server.max-read-idle), not the backend, ended the session.
+    "gateway-idle-close" => GatewayIdleClose {
+        /// The gateway, as its `Server` header names it.
+        gateway: crate::websocket::library::Software,
+        /// Its close frame.
+        packet: u64,
+        /// Seconds of quiet before it (from the last other frame either way).
+        quiet_s: f64,
+        /// The last frame before the quiet spell, if any.
+        last_frame_packet: Option<u64>,
+    }
     /// An RST whose TTL (hop limit) matches none of the packets its sender's address sent
     /// before: most likely made up on the path (a firewall, load balancer, NAT or IDS).
     "reset-not-from-peer" => ForeignReset {

@@ -224,6 +224,7 @@ pub fn diagnose(
         ));
     }
     queued_behind_window(&mut causes);
+    causes.extend(gateway_idle_close(&causes, closes, &w.handshake, sent));
     if let (Some(idle), Some(1006)) = (&idle, code) {
         causes.extend(idle::causes(idle));
     }
@@ -439,4 +440,41 @@ fn queued_behind_window(causes: &mut [Cause]) {
             }
         }
     }
+}
+
+/// The least quiet spell before a gateway's empty close frame for it to be its read-idle
+/// timeout: lighttpd's server.max-read-idle is in whole seconds, at least one.
+const GATEWAY_IDLE_MIN_S: f64 = 1.0;
+
+/// A first close frame that is empty, from a server whose 101 names lighttpd (whose
+/// mod_wstunnel backend cannot send close frames), after at least
+/// [`GATEWAY_IDLE_MIN_S`] of quiet: lighttpd's own read-idle timeout.
+fn gateway_idle_close(
+    causes: &[Cause],
+    closes: &[&CloseFrame],
+    handshake: &crate::websocket::session::Handshake,
+    sent: PerSide<&crate::websocket::decoder::Stats>,
+) -> Option<Cause> {
+    let Some(Cause::EmptyClose {
+        from: Role::Server,
+        packet,
+    }) = causes.first()
+    else {
+        return None;
+    };
+    let gateway = handshake
+        .server_software
+        .clone()
+        .filter(|s| s.library == crate::websocket::library::Library::Lighttpd)?;
+    let close = closes.iter().find(|f| f.packet == *packet)?;
+    let last = latest(sent.client.last_non_close, sent.server.last_non_close)
+        .filter(|(p, _)| *p < *packet);
+    let since = last.map_or(close.ts, |(_, t)| t);
+    let quiet_s = close.ts.since(since);
+    (last.is_some() && quiet_s >= GATEWAY_IDLE_MIN_S).then(|| Cause::GatewayIdleClose {
+        gateway,
+        packet: *packet,
+        quiet_s: (quiet_s * 1000.0).round() / 1000.0,
+        last_frame_packet: last.map(|(p, _)| p),
+    })
 }

@@ -51,7 +51,8 @@ pub fn rank(c: &Cause) -> u8 {
         Cause::Unacknowledged { .. }
         | Cause::ForeignReset { .. }
         | Cause::WindowClosed { .. }
-        | Cause::StoppedReading { .. } => 1,
+        | Cause::StoppedReading { .. }
+        | Cause::GatewayIdleClose { .. } => 1,
         Cause::QuietSpell { .. } | Cause::UnansweredMessage { .. } => 1,
         Cause::IdleTimeout { .. } => 2,
         Cause::InvalidCloseFrame { .. } => 3,
@@ -167,6 +168,7 @@ fn hint(c: &Cause) -> Option<String> {
         | Cause::ForeignReset { .. }
         | Cause::WindowClosed { .. }
         | Cause::StoppedReading { .. } => Some(path_hint(c)),
+        Cause::GatewayIdleClose { .. } => Some(text_proxy::GATEWAY_IDLE_FIX.into()),
         Cause::IdleTimeout { .. } => Some(
             "Keep the connection busy: send a ping (or an application heartbeat) well inside the timeout, for example every 20-30 s, or raise the proxy's idle timeout.".into(),
         ),
@@ -552,6 +554,7 @@ impl Display for Cause {
             | Cause::ForeignReset { .. }
             | Cause::WindowClosed { .. }
             | Cause::StoppedReading { .. } => path_words(self, f),
+            Cause::GatewayIdleClose { .. } => text_proxy::gateway_idle(self, f),
             Cause::BehindTlsProxy { candidates } => {
                 let which = if *candidates == 1 {
                     "the server of a TLS connection of this capture that was not decrypted (under \"Encrypted connections\"): this is most likely the back leg of a session through a TLS-terminating proxy, its client the proxy, and that connection the client's leg"

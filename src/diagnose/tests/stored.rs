@@ -282,6 +282,15 @@ fn one_of_each() -> Vec<Cause> {
             close_packet: Some(109),
             close_code: Some(1011),
         },
+        Cause::GatewayIdleClose {
+            gateway: crate::websocket::library::Software {
+                library: crate::websocket::library::Library::Lighttpd,
+                version: Some("1.4.69".into()),
+            },
+            packet: 18,
+            quiet_s: 3.03,
+            last_frame_packet: Some(16),
+        },
         Cause::ForeignReset {
             by: Role::Server,
             packet: 129,
