@@ -687,3 +687,134 @@ fn a_zero_window_is_named_only_when_the_end_came_under_it() {
         "{c}"
     );
 }
+
+/// The sequence number of a fixture packet's TCP segment.
+fn seq_of(p: &Pkt) -> u32 {
+    let d = &p.data;
+    let t = 14 + usize::from(d[14] & 0x0f) * 4;
+    u32::from_be_bytes([d[t + 4], d[t + 5], d[t + 6], d[t + 7]])
+}
+
+/// A path MTU black hole (fixtures/record/path/record_mtu.sh: links of MTU 1500 at both
+/// ends, 1280 between two routers, "fragmentation needed" dropped by nft): the server's
+/// 1448-byte segments are never acknowledged while its 204-byte message was and its pure
+/// ACK of the client's ping got through. Python websockets 17.4 and Node ws 8.23.0.
+#[test]
+fn a_path_mtu_black_hole_is_named_with_the_sizes() {
+    for (name, retransmissions, last) in [
+        ("path/python-mtu-black-hole.pcap", 4, 29),
+        ("path/node-mtu-black-hole.pcap", 3, 30),
+    ] {
+        let c = &connections(&fixture(name))[0];
+        assert_eq!(c["status"]["code"], 1006, "{name}");
+        let all = causes(c);
+        assert!(
+            all.iter().all(|k| k["kind"] != "unacknowledged-data"),
+            "{name}: {all:?}"
+        );
+        let b = cause(&all, "mtu-black-hole");
+        assert_eq!(
+            (
+                &b["from"],
+                &b["first_packet"],
+                &b["segment_bytes"],
+                &b["largest_acked"],
+                &b["retransmissions"],
+                &b["last_packet"],
+                &b["small_ack"]
+            ),
+            (
+                &"server".into(),
+                &11.into(),
+                &1448.into(),
+                &204.into(),
+                &retransmissions.into(),
+                &last.into(),
+                &26.into()
+            ),
+            "{name}"
+        );
+        // The packets say so: #11 and the last retransmission are the server's 1448 bytes
+        // at one sequence number; its 204-byte message (#9) was acknowledged (#10); #26 is
+        // the server's ACK without data.
+        let pkts = packets(name);
+        let p = |n: usize| &pkts[n - 1];
+        for (n, bytes) in [(11, 1448), (last, 1448), (9, 204), (26, 0)] {
+            assert!(from_mtu_server(p(n)), "{name} #{n}");
+            assert_eq!(tcp_of(p(n)).3, bytes, "{name} #{n}");
+        }
+        assert_eq!(seq_of(p(11)), seq_of(p(last)));
+        let words = c["status"]["cause"].as_str().unwrap();
+        for said in [
+            "Only the server's large segments died",
+            "its segment of 1448 bytes (packet 11)",
+            "carried 204 bytes",
+            "path MTU black hole",
+        ] {
+            assert!(words.contains(said), "{name}: {said}: {words}");
+        }
+        assert!(c["status"]["fix"]
+            .as_str()
+            .unwrap()
+            .contains("tcp option maxseg size set rt mtu"));
+    }
+}
+
+/// Whether a packet of the MTU fixtures comes from the server (10.79.3.2; the client is
+/// 10.79.1.2).
+fn from_mtu_server(p: &Pkt) -> bool {
+    p.data[14 + 12..14 + 16] == [10, 79, 3, 2]
+}
+
+/// A client whose pings (every second, websockets 17.4) stop reaching the server
+/// (`record_window.sh silent`: its namespace drops the session 5 s in), captured on the
+/// server's side: the pings' cadence and where they stopped are named; with one of the
+/// pings cut out of the capture (a gap in the client's direction), or the capture ending
+/// before two more pings were due, nothing is.
+#[test]
+fn a_client_whose_pings_stopped_is_named_from_the_server_side() {
+    let name = "path/silent-client.pcap";
+    let c = &connections(&fixture(name))[0];
+    let all = causes(c);
+    let s = cause(&all, "pings-stopped");
+    assert_eq!(
+        (&s["from"], &s["pings"], &s["last_ping"], &s["end"]),
+        (&"client".into(), &4.into(), &20.into(), &Value::Null)
+    );
+    let interval = s["interval_ms"].as_f64().unwrap();
+    assert!((990.0..1020.0).contains(&interval), "{interval}");
+    assert_eq!(s["silent_s"], 5.705);
+    // The server's close frame after the silence was never acknowledged.
+    assert_eq!(cause(&all, "unacknowledged-data")["first_packet"], 23);
+    let pkts = packets(name);
+    // Packet 20 is the client's (10.78.0.2) masked ping: FIN bit and opcode 9.
+    let p = &pkts[19];
+    assert_eq!(p.data[14 + 12..14 + 16], [10, 78, 0, 2]);
+    assert_eq!(&p.data[p.data.len() - 10..p.data.len() - 8], &[0x89, 0x84]);
+    let words = c["status"]["cause"].as_str().unwrap();
+    assert!(
+        words.contains("The client's pings came every 1.003 s (its last 4), then stopped: its last ping was packet 20"),
+        "{words}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    // Without the client's ping of packet 17: a gap in its direction.
+    let mut cut: Vec<Pkt> = pkts.clone();
+    cut.remove(16);
+    let c = &connections(&write(dir.path(), "gap.pcap", &cut))[0];
+    assert!(
+        causes(c).iter().all(|k| k["kind"] != "pings-stopped"),
+        "{c}"
+    );
+    // The capture ends 1.5 s after the last ping: fewer than two were due.
+    let last_ts = pkts[19].ts;
+    let short: Vec<Pkt> = pkts
+        .iter()
+        .filter(|p| p.ts.0 <= last_ts.0 + 1_500_000_000)
+        .cloned()
+        .collect();
+    let c = &connections(&write(dir.path(), "short.pcap", &short))[0];
+    assert!(
+        causes(c).iter().all(|k| k["kind"] != "pings-stopped"),
+        "{c}"
+    );
+}

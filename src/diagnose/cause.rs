@@ -322,6 +322,25 @@ causes! {
         /// The code of its close frame; null when it ended TCP without one.
         close_code: Option<u16>,
     }
+    /// One side's pings came at a regular cadence, then stopped: no frame of that side
+    /// came after its last ping, it did not end TCP, and at least two of its pings were
+    /// due before the end of the connection (or of the capture): a peer gone silent
+    /// (half-open from the other side's point of view).
+    "pings-stopped" => PingsStopped {
+        /// The side whose pings stopped.
+        from: Role,
+        /// The cadence: milliseconds between its last pings (their mean).
+        interval_ms: f64,
+        /// How many of its pings the cadence is read from (the last ones).
+        pings: u64,
+        /// Its last ping, and its time (RFC 3339).
+        last_ping: u64,
+        at: String,
+        /// Seconds from that ping to the first ending (or the end of the capture).
+        silent_s: f64,
+        /// That first ending, if the connection ended.
+        end: Option<Ending>,
+    }
     /// The application protocol's own messages say why the session ended (the
     /// connection's `application` object has the rest: summary, heartbeat, messages).
     "application" => Application {
@@ -391,6 +410,29 @@ causes! {
         /// Seconds from the first segment to the peer's next packet (or to the end of the capture
         /// when it sent none).
         peer_silent_s: f64,
+    }
+    /// Only one side's large segments died: its data never acknowledged began with a
+    /// segment larger than any of its segments the peer had acknowledged, and a smaller
+    /// packet of that side after it acknowledged the peer's bytes, which the peer did not
+    /// send again (smaller packets still got through): a path MTU black hole (RFC 2923 §2.1; RFC 1191 §3, RFC 8201
+    /// §4: the ICMP that would have told the sender to send smaller packets was lost).
+    "mtu-black-hole" => MtuBlackHole {
+        /// The side whose large segments died.
+        from: Role,
+        /// The first segment never acknowledged, and its time (RFC 3339).
+        first_packet: u64,
+        at: String,
+        /// Its payload bytes (the smallest that died: each retransmission carried as much).
+        segment_bytes: u64,
+        /// The payload bytes of the largest of that side's segments the peer acknowledged.
+        largest_acked: u64,
+        /// Retransmissions of that data, over how many seconds, and the last.
+        retransmissions: u64,
+        seconds: f64,
+        last_packet: u64,
+        /// A smaller packet of that side during the stall that acknowledged new bytes of
+        /// the peer's, which the peer did not send again (it got through).
+        small_ack: u64,
     }
     /// One side's receive window stayed closed to the end: the other side's zero-window
     /// probes (RFC 9293 §3.8.6.1) kept being answered with a zero window (fewer than three

@@ -7,7 +7,9 @@
 //! [`Cause`]s `close-frame-not-read`, `close-frame-not-delivered`, `unacknowledged-data`,
 //! `receive-window-closed` (zero-window probes answered with a zero window to the end,
 //! RFC 9293 §3.8.6.1), `reader-stopped` (a zero window the other side probed, and the
-//! connection's end during it or queued behind it, §3.8.6) and `reset-not-from-peer`.
+//! connection's end during it or queued behind it, §3.8.6), `mtu-black-hole` (data never
+//! acknowledged that starts with a segment larger than any acknowledged, while the
+//! peer's frames were acknowledged: RFC 2923 §2.1) and `reset-not-from-peer`.
 //! RFC 9293 §3.10.7.1 (a host with no connection answers a segment with an RST, without
 //! ACK when the segment had one), RFC 6298 §5 (retransmissions back off), RFC 791 §3.2 and
 //! RFC 8200 §3 (TTL and hop limit fall by one per router).
@@ -119,6 +121,37 @@ fn window_closed(c: &Connection, s: Side) -> Option<Cause> {
     })
 }
 
+/// The least payload of a segment whose loss, alone, reads as a path MTU black hole: a
+/// path's MTU is at least 576 bytes (IPv4, RFC 791) or 1280 (IPv6, RFC 8200 §5), and the
+/// narrow links that make black holes (tunnels, PPPoE, VPNs) are over 1 200 bytes.
+pub const BLACK_HOLE_MIN_BYTES: u16 = 1000;
+
+/// Side `s`'s dead stall `st` read as a path MTU black hole: its first segment carried at
+/// least [`BLACK_HOLE_MIN_BYTES`] and more than any segment of `s` the peer acknowledged
+/// (one was), and a smaller packet of `s` during the stall acknowledged new bytes of the
+/// peer's that the peer then did not send again (that packet got through).
+fn black_hole(c: &Connection, s: Side, st: &Stall) -> Option<Cause> {
+    let ack = st.acked_peer?;
+    let peer_ok = c.path[s.other()]
+        .stall()
+        .is_none_or(|p| p.first_packet > ack);
+    (st.first_len >= BLACK_HOLE_MIN_BYTES
+        && st.largest_acked > 0
+        && st.first_len > st.largest_acked
+        && peer_ok)
+        .then(|| Cause::MtuBlackHole {
+            from: c.role(s),
+            first_packet: st.first_packet,
+            at: st.first_ts.rfc3339(),
+            segment_bytes: u64::from(st.first_len),
+            largest_acked: u64::from(st.largest_acked),
+            retransmissions: st.retransmissions,
+            seconds: round_ms(st.last_ts.since(st.first_ts)),
+            last_packet: st.last_packet,
+            small_ack: ack,
+        })
+}
+
 /// How soon after a window update the sender's end must come to have been queued behind
 /// the closed window: its bytes then leave at once, paced by nothing but the reader's
 /// ACKs; an application still writing would have decided to end within this of the
@@ -199,6 +232,10 @@ pub fn unacknowledged(c: &Connection, closes: &[&CloseFrame], sent: PerSide<&Sta
         };
         let from = c.role(s);
         let stats = *sent.of(from);
+        if let Some(cause) = black_hole(c, s, &st) {
+            out.push(cause);
+            continue;
+        }
         let first = st.first_packet;
         let what = if stats.last_ping.is_some_and(|(p, _)| p == first) {
             Some(Unacked::Ping)

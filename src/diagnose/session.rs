@@ -224,6 +224,27 @@ pub fn diagnose(
         ));
     }
     queued_behind_window(&mut causes);
+    // A side whose regular pings stopped, when the other side or the capture's end came
+    // at least two pings later.
+    if upgraded {
+        for s in Side::BOTH {
+            let role = c.role(s);
+            let end = ends.first().filter(|e| e.by != role);
+            causes.extend(super::heartbeat::stopped(
+                role,
+                &w.controls(s),
+                sent.of(role).last_frame.map(|(p, _)| p),
+                c.ends[s].is_some(),
+                lost(s) || c.tcp[s].counters.gaps > 0,
+                end.map_or(c.last_ts, |e| e.ts),
+                end.map(|e| Ending {
+                    by: e.by,
+                    how: e.how,
+                    packet: e.packet,
+                }),
+            ));
+        }
+    }
     causes.extend(gateway_idle_close(&causes, closes, &w.handshake, sent));
     if let (Some(idle), Some(1006)) = (&idle, code) {
         causes.extend(idle::causes(idle));

@@ -52,6 +52,7 @@ pub fn rank(c: &Cause) -> u8 {
         | Cause::ForeignReset { .. }
         | Cause::WindowClosed { .. }
         | Cause::StoppedReading { .. }
+        | Cause::MtuBlackHole { .. }
         | Cause::GatewayIdleClose { .. } => 1,
         Cause::QuietSpell { .. } | Cause::UnansweredMessage { .. } => 1,
         Cause::IdleTimeout { .. } => 2,
@@ -68,7 +69,9 @@ pub fn rank(c: &Cause) -> u8 {
         Cause::RstAfterFin { .. } => 7,
         Cause::RelayedClose { .. } => 8,
         Cause::BehindTlsProxy { .. } => 9,
-        Cause::HeartbeatTimeout { .. } | Cause::Application { .. } => super::text_app::rank(c),
+        Cause::HeartbeatTimeout { .. } | Cause::Application { .. } | Cause::PingsStopped { .. } => {
+            super::text_app::rank(c)
+        }
     }
 }
 
@@ -167,8 +170,10 @@ fn hint(c: &Cause) -> Option<String> {
         Cause::Unacknowledged { .. }
         | Cause::ForeignReset { .. }
         | Cause::WindowClosed { .. }
-        | Cause::StoppedReading { .. } => Some(path_hint(c)),
+        | Cause::StoppedReading { .. }
+        | Cause::MtuBlackHole { .. } => Some(path_hint(c)),
         Cause::GatewayIdleClose { .. } => Some(text_proxy::GATEWAY_IDLE_FIX.into()),
+        Cause::PingsStopped { from, .. } => Some(format!("Look at the {from}'s side at the time of its last ping: a crash or kill, a device that slept or lost its network, a NAT or firewall on the way that dropped the flow. The {} should not wait for TCP to notice: ping the {from} itself, or close it after a few of its pings are missing.", from.peer())),
         Cause::IdleTimeout { .. } => Some(
             "Keep the connection busy: send a ping (or an application heartbeat) well inside the timeout, for example every 20-30 s, or raise the proxy's idle timeout.".into(),
         ),
@@ -545,15 +550,16 @@ impl Display for Cause {
                 }
                 f.write_str(".")
             }
-            Cause::HeartbeatTimeout { .. } | Cause::Application { .. } => {
-                super::text_app::words(self, f)
-            }
+            Cause::HeartbeatTimeout { .. }
+            | Cause::Application { .. }
+            | Cause::PingsStopped { .. } => super::text_app::words(self, f),
             Cause::CloseNotRead { .. }
             | Cause::CloseNotDelivered { .. }
             | Cause::Unacknowledged { .. }
             | Cause::ForeignReset { .. }
             | Cause::WindowClosed { .. }
-            | Cause::StoppedReading { .. } => path_words(self, f),
+            | Cause::StoppedReading { .. }
+            | Cause::MtuBlackHole { .. } => path_words(self, f),
             Cause::GatewayIdleClose { .. } => text_proxy::gateway_idle(self, f),
             Cause::BehindTlsProxy { candidates } => {
                 let which = if *candidates == 1 {

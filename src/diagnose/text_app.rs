@@ -135,6 +135,29 @@ pub fn words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
             }
             Ok(())
         }
+        Cause::PingsStopped {
+            from,
+            interval_ms,
+            pings,
+            last_ping,
+            at,
+            silent_s,
+            end,
+        } => {
+            let peer = from.peer();
+            write!(f, "The {from}'s pings came every {} (its last {pings}), then stopped: its last ping was packet {last_ping} at {at}, and no frame came from the {from} after it", Secs(interval_ms / 1000.0))?;
+            match end {
+                Some(e) => write!(
+                    f,
+                    " for {} until the {} ended the connection (packet {})",
+                    Secs(*silent_s),
+                    e.by,
+                    e.packet
+                )?,
+                None => write!(f, " for {} to the end of the capture", Secs(*silent_s))?,
+            }
+            write!(f, ": the {from} went silent (its host, process or path gone, the connection half-open as the {peer} saw it).")
+        }
         Cause::Application {
             protocol,
             cause,

@@ -221,6 +221,19 @@ fn one_of_each() -> Vec<Cause> {
             end_packet: 15,
             close_code: Some(1011),
         },
+        Cause::PingsStopped {
+            from: Role::Client,
+            interval_ms: 1002.749,
+            pings: 4,
+            last_ping: 20,
+            at: "2026-11-26T18:57:10.197938000Z".into(),
+            silent_s: 5.705,
+            end: Some(Ending {
+                by: Role::Server,
+                how: EndHow::Tcp(EndKind::Fin),
+                packet: 30,
+            }),
+        },
         Cause::Application {
             protocol: "socket.io".into(),
             cause: "ping timeout".into(),
@@ -254,6 +267,17 @@ fn one_of_each() -> Vec<Cause> {
             last_packet: 41,
             peer_next: None,
             peer_silent_s: 9.216,
+        },
+        Cause::MtuBlackHole {
+            from: Role::Server,
+            first_packet: 11,
+            at: "2026-11-26T18:47:58.599284000Z".into(),
+            segment_bytes: 1448,
+            largest_acked: 204,
+            retransmissions: 4,
+            seconds: 3.224,
+            last_packet: 29,
+            small_ack: 26,
         },
         Cause::WindowClosed {
             reader: Role::Client,

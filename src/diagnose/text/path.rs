@@ -90,6 +90,21 @@ pub(super) fn path_words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
             let sender = reader.peer();
             write!(f, "The {reader} read nothing more: its receive window stayed closed to the end. The {sender}'s zero-window probes from packet {first_packet} to packet {last_packet} ({} over {}) kept being answered with a zero window, so the {reader} was alive and reachable and its application did not read (a slow or stuck reader); the path did not die.", probes + 1, Secs(*seconds))
         }
+        Cause::MtuBlackHole {
+            from,
+            first_packet,
+            at,
+            segment_bytes,
+            largest_acked,
+            retransmissions,
+            seconds,
+            last_packet,
+            small_ack,
+        } => {
+            let peer = from.peer();
+            let s = if *retransmissions == 1 { "" } else { "s" };
+            write!(f, "Only the {from}'s large segments died, from {at}: its segment of {segment_bytes} bytes (packet {first_packet}) and {retransmissions} retransmission{s} of it over {} (the last at packet {last_packet}) were never acknowledged, while its smaller packets got through: the largest of its segments the {peer} had acknowledged carried {largest_acked} bytes, and its packet {small_ack}, an acknowledgement of the {peer}'s later bytes, reached the {peer} (it did not send them again). This is a path MTU black hole (RFC 2923 §2.1): a link between them carries packets smaller than the {from}'s full-size segments, and the ICMP \"fragmentation needed\" (ICMPv6 \"packet too big\") that would have told the {from} to send smaller ones did not reach it; everything the {from} sent after that segment (a ping, a close frame) waited behind it.", Secs(*seconds))
+        }
         Cause::StoppedReading {
             reader,
             zero_packet,
@@ -197,6 +212,7 @@ pub(super) fn path_hint(c: &Cause) -> String {
     match c {
         Cause::WindowClosed { reader, .. } => format!("Find why the {reader}'s application stopped reading the connection: a blocked or busy event loop, a handler that never returns, back-pressure it never released, or a consumer slower than what the other side sends; the other side should bound what it queues for a slow {reader} (a send buffer limit, dropping or closing with 1008 or 1013)."),
         Cause::StoppedReading { reader, .. } => format!("Find why the {reader}'s application stopped reading: a blocked or busy event loop, a handler that never returns, a pause (GC, a debugger, a suspended device), or a consumer slower than what the other side sends. If the {reader} is only slow, let it catch up before the other side's ping timeout or write deadline runs out; else have the other side bound what it queues for it and close with 1008 or 1013 instead of dropping it."),
+        Cause::MtuBlackHole { from, .. } => format!("Let ICMP \"fragmentation needed\" (IPv4 type 3 code 4) and ICMPv6 \"packet too big\" (type 2) through every firewall on the path, or clamp the TCP MSS on the router before the narrow link (nftables: tcp flags syn tcp option maxseg size set rt mtu; iptables: TCPMSS --clamp-mss-to-pmtu), or lower the MTU of the {from}'s interface to the path's; Linux can also find the path's MTU without ICMP (net.ipv4.tcp_mtu_probing=1, RFC 4821)."),
         Cause::ForeignReset { by, .. } => format!("Find the box between the two that resets connections in the {by}'s name: firewall or IDS rules, a NAT or load balancer whose flow table dropped the connection (an idle timeout there); a capture on the {by}'s own host shows it never sent that RST."),
         _ => "Nothing the peers sent was wrong: the path between them broke. Look at what sits between them (NAT, firewall, load balancer, Wi-Fi or mobile link) at that time, send pings often enough to notice a dead path quickly, and reconnect with backoff.".into(),
     }
@@ -222,6 +238,17 @@ pub fn path_evidence(c: &Cause) -> Option<(String, Vec<u64>)> {
             ..
         } => Some((
             format!("the {}'s zero-window probes from packet {first_packet} to packet {last_packet} kept being answered with a zero window: the {reader} read nothing", reader.peer()),
+            vec![*first_packet, *last_packet],
+        )),
+        Cause::MtuBlackHole {
+            from,
+            first_packet,
+            segment_bytes,
+            largest_acked,
+            last_packet,
+            ..
+        } => Some((
+            format!("the {from}'s {segment_bytes}-byte segment (packet {first_packet}) and its retransmissions (to packet {last_packet}) were never acknowledged; its segments up to {largest_acked} bytes were"),
             vec![*first_packet, *last_packet],
         )),
         Cause::StoppedReading {

@@ -93,12 +93,21 @@ struct Line {
     keys: [u32; RING],
     acked: u32,
     sent_end: u32,
+    cand_end: u32,
     last_id: u16,
     ttl_lo: u8,
     ttl_hi: u8,
     bits: u8,
     /// The slot of `prints` the next segment is written to (the least recently written).
     next: u8,
+    /// The payload bytes of the largest segment of this direction the peer acknowledged
+    /// (up to 65 535), ...
+    big: u16,
+    /// ... the largest sent since that is larger, not yet acknowledged (where it ends:
+    /// `cand_end`, kept above with the other words).
+    cand: u16,
+    /// The payload bytes of the stall's first segment.
+    stall_len: u16,
 }
 
 /// The stall, on the next cache line (packet 0: none): what a data segment writes.
@@ -115,6 +124,9 @@ struct Cold {
     /// `retransmissions` when the peer last answered with a zero window (see
     /// [`WINDOW_SHUT`]).
     answered_at: u64,
+    /// This direction's first packet during the stall that acknowledged new bytes of the
+    /// peer's (0: none).
+    acked_peer: u64,
 }
 
 /// The peer's last zero-window spell (packet 0: none), on its own: only zero windows, the
@@ -127,10 +139,12 @@ struct Zero {
     first_probe: u64,
     last_probe: u64,
     reopen_packet: u64,
-    reopen_ts: Timestamp,
-    probes: u32,
+    /// Microseconds from the spell's start to the window update (saturating: a spell over
+    /// 71 minutes gives no update time).
+    reopen_us: u32,
+    probes: u16,
     /// The peer's acknowledgements with a zero window after its first.
-    answers: u32,
+    answers: u16,
 }
 
 /// The peer's last zero-window spell: its receive buffer was full, its application read
@@ -185,6 +199,14 @@ pub struct Stall {
     pub window_shut: bool,
     /// ... up to its last such answer: the retransmissions sent since, unanswered.
     pub since_answer: u64,
+    /// The payload bytes of its first segment (up to 65 535).
+    pub first_len: u16,
+    /// The payload bytes of the largest segment of this direction the peer acknowledged
+    /// before it (0: none with data).
+    pub largest_acked: u16,
+    /// This direction's first packet during it, smaller than its first segment, that
+    /// acknowledged new bytes of the peer's.
+    pub acked_peer: Option<u64>,
 }
 
 /// One direction's watch over the path (see the module header): what every segment may
@@ -399,6 +421,10 @@ impl PathWatch {
         let l = &mut self.line;
         let end = seg.seq.wrapping_add(len);
         let again = l.bits & HAS_SENT != 0 && before(seg.seq, l.sent_end);
+        let bytes = u16::try_from(seg.payload.len() as u32 + seg.missing).unwrap_or(u16::MAX);
+        if !again && bytes > l.big && bytes > l.cand {
+            (l.cand, l.cand_end) = (bytes, end);
+        }
         if l.bits & STALLED != 0 {
             let c = &mut self.cold;
             c.retransmissions += u64::from(again);
@@ -407,6 +433,7 @@ impl PathWatch {
         } else if !(again && l.bits & HAS_ACKED != 0 && !before(l.acked, end)) {
             // (Bytes the peer already acknowledged, sent again, start no stall.)
             l.bits = (l.bits | STALLED) & !WINDOW_SHUT;
+            l.stall_len = bytes;
             self.cold = Cold {
                 since_packet: packet,
                 since_ts: ts,
@@ -416,6 +443,7 @@ impl PathWatch {
                 peer_packet: 0,
                 peer_ts: Timestamp::default(),
                 answered_at: 0,
+                acked_peer: 0,
             };
         }
         if l.bits & HAS_SENT == 0 || before(l.sent_end, end) {
@@ -425,13 +453,19 @@ impl PathWatch {
     }
 
     /// The peer acknowledged everything before `ack`: a stall ends when it moves forward.
+    /// Whether it moved forward.
     #[inline]
-    pub fn acked(&mut self, ack: u32) {
+    pub fn acked(&mut self, ack: u32) -> bool {
         let l = &mut self.line;
-        if l.bits & HAS_ACKED == 0 || before(l.acked, ack) {
+        let moved = l.bits & HAS_ACKED == 0 || before(l.acked, ack);
+        if moved {
             l.acked = ack;
             l.bits = (l.bits | HAS_ACKED) & !(STALLED | WINDOW_SHUT);
+            if l.cand != 0 && !before(ack, l.cand_end) {
+                (l.big, l.cand) = (l.cand, 0);
+            }
         }
+        moved
     }
 
     /// The peer's acknowledgement `ack` (packet `packet` at `ts`) advertised `window`:
@@ -464,7 +498,12 @@ impl PathWatch {
         } else if l.bits & ZERO_OPEN != 0 {
             l.bits &= !ZERO_OPEN;
             self.zero.reopen_packet = packet;
-            self.zero.reopen_ts = ts;
+            let us = ts.since(self.zero.since_ts) * 1e6;
+            self.zero.reopen_us = if us < f64::from(u32::MAX) {
+                us.max(0.0) as u32
+            } else {
+                u32::MAX
+            };
         }
     }
 
@@ -503,7 +542,10 @@ impl PathWatch {
             first_probe: (z.probes > 0).then_some(z.first_probe),
             last_probe: (z.probes > 0).then_some(z.last_probe),
             answers: u64::from(z.answers),
-            reopened: (self.line.bits & ZERO_OPEN == 0).then_some((z.reopen_packet, z.reopen_ts)),
+            reopened: (self.line.bits & ZERO_OPEN == 0 && z.reopen_us != u32::MAX).then_some((
+                z.reopen_packet,
+                Timestamp(z.since_ts.0 + i64::from(z.reopen_us) * 1000),
+            )),
         })
     }
 
@@ -528,6 +570,9 @@ impl PathWatch {
             peer_next: (c.peer_packet != 0).then_some((c.peer_packet, c.peer_ts)),
             window_shut: self.line.bits & WINDOW_SHUT != 0,
             since_answer: c.retransmissions - c.answered_at.min(c.retransmissions),
+            first_len: self.line.stall_len,
+            acked_peer: (c.acked_peer != 0).then_some(c.acked_peer),
+            largest_acked: self.line.big,
         })
     }
 
@@ -562,7 +607,15 @@ pub fn segment(
         }
         me.sent(seg, packet, ts);
         if seg.ack_flag {
-            peer.acked(seg.ack);
+            // (During a stall, a packet smaller than the stall's first segment that
+            // acknowledges the peer's new bytes: whether such packets still get through.)
+            if peer.acked(seg.ack)
+                && me.line.bits & STALLED != 0
+                && me.cold.acked_peer == 0
+                && seg.payload.len() < usize::from(me.line.stall_len)
+            {
+                me.cold.acked_peer = packet;
+            }
             // (A SYN's window is not scaled: it opens no spell and ends none.)
             if !seg.syn {
                 peer.window(seg.ack, seg.window, packet, ts);

@@ -275,3 +275,42 @@ fn a_zero_window_spell_counts_its_probes_and_ends_at_the_update() {
     // The other direction saw no zero window.
     assert_eq!(path[Side::B].zero_spell(), None);
 }
+
+/// The largest segment the peer acknowledged, the stall's first segment's size, and a
+/// smaller packet during the stall that acknowledged the peer's new bytes (what a path
+/// MTU black hole is read from).
+#[test]
+fn a_stall_knows_its_segment_size_and_the_largest_acknowledged() {
+    let mut path: Sides<PathWatch> = Sides::default();
+    let data = |seq: u32, ack: u32, payload: &'static [u8]| Segment {
+        seq,
+        ack,
+        ack_flag: true,
+        window: 64,
+        ..Segment::test(payload)
+    };
+    static SMALL: [u8; 200] = [b's'; 200];
+    static BIG: [u8; 1448] = [b'b'; 1448];
+    segment(&mut path, Side::A, &data(1000, 1, &SMALL), 1, at(0));
+    segment(&mut path, Side::B, &data(1, 1200, b""), 2, at(10));
+    segment(&mut path, Side::A, &data(1200, 1, &BIG), 3, at(20));
+    // The peer sends a ping; A acknowledges it with no data.
+    segment(&mut path, Side::B, &data(1, 1200, b"ping"), 4, at(30));
+    segment(&mut path, Side::A, &data(2648, 5, b""), 5, at(31));
+    segment(&mut path, Side::A, &data(1200, 5, &BIG), 6, at(230));
+    let st = path[Side::A].stall().unwrap();
+    assert_eq!(
+        (
+            st.first_packet,
+            st.first_len,
+            st.largest_acked,
+            st.acked_peer,
+            st.retransmissions
+        ),
+        (3, 1448, 200, Some(5), 1)
+    );
+    // Once acknowledged, the big segment is the largest.
+    segment(&mut path, Side::B, &data(5, 2648, b""), 7, at(240));
+    assert_eq!(path[Side::A].stall(), None);
+    assert_eq!(path[Side::A].line.big, 1448);
+}
