@@ -83,6 +83,8 @@ fn lighttpd_read_idle_close_is_named() {
         "{words}"
     );
     assert_eq!(c["seen_by"]["client"], 1005);
+    // No ping, no close reply of its own: nothing more is said of lighttpd's frames.
+    assert!(!kinds(c).contains(&"gateway-frames"), "{c}");
 }
 
 /// lighttpd with server.max-read-idle = 2 and wstunnel.ping-interval = 1: its pings
@@ -109,6 +111,21 @@ fn lighttpd_pings_keep_a_session_and_its_close_reply_is_malformed() {
     // Its payload is the text "1000".
     assert_eq!(payload(name, 25), (18842, b"\x88\x041000".to_vec()));
     assert_eq!(c["seen_by"]["client"], 1006);
+    // Both are lighttpd's own frames, and the report says so.
+    let g = cause(c, "gateway-frames");
+    assert_eq!(
+        (&g["pings"], &g["last_ping"], &g["text_1000_reply"]),
+        (&2.into(), &24.into(), &25.into())
+    );
+    assert_eq!(g["gateway"]["library"], "lighttpd");
+    let words = c["status"]["cause"].as_str().unwrap();
+    assert!(
+        words.contains("whose payload is the text \"1000\"")
+            && words.contains("so the client's library reports 1006")
+            && words
+                .contains("The server's 2 pings (the last at packet 24) are lighttpd 1.4.69's own"),
+        "{words}"
+    );
 }
 
 /// Varnish (return (pipe), pipe_timeout = 2): both legs linked, ended by Varnish after

@@ -498,6 +498,19 @@ causes! {
         /// The last frame before the quiet spell, if any.
         last_frame_packet: Option<u64>,
     }
+    /// Frames a gateway sent on its own (lighttpd's mod_wstunnel, named by its 101: its
+    /// backend gets only payloads, so every control frame the server side sent is
+    /// lighttpd's): its pings (wstunnel.ping-interval), and its reply to a close frame
+    /// whose payload is the text "1000" (read as code 12592), which no library accepts.
+    "gateway-frames" => GatewayFrames {
+        /// The gateway, as its `Server` header names it.
+        gateway: crate::websocket::library::Software,
+        /// Its pings, and the last.
+        pings: u64,
+        last_ping: Option<u64>,
+        /// Its close reply whose payload is the text "1000", if any.
+        text_1000_reply: Option<u64>,
+    }
     /// An RST whose TTL (hop limit) matches none of the packets its sender's address sent
     /// before: most likely made up on the path (a firewall, load balancer, NAT or IDS).
     "reset-not-from-peer" => ForeignReset {

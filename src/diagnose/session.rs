@@ -246,6 +246,12 @@ pub fn diagnose(
         }
     }
     causes.extend(gateway_idle_close(&causes, closes, &w.handshake, sent));
+    causes.extend(gateway_frames(
+        closes,
+        &w.handshake,
+        &w.controls(server_side),
+        ss.pings,
+    ));
     if let (Some(idle), Some(1006)) = (&idle, code) {
         causes.extend(idle::causes(idle));
     }
@@ -497,5 +503,33 @@ fn gateway_idle_close(
         packet: *packet,
         quiet_s: (quiet_s * 1000.0).round() / 1000.0,
         last_frame_packet: last.map(|(p, _)| p),
+    })
+}
+
+/// lighttpd's own frames on a session whose 101 names it: its pings, and its close reply
+/// whose payload is the text "1000" (code 0x3130, reason "00").
+fn gateway_frames(
+    closes: &[&CloseFrame],
+    handshake: &crate::websocket::session::Handshake,
+    marks: &crate::app::ControlMarks,
+    pings: u64,
+) -> Option<Cause> {
+    let gateway = handshake
+        .server_software
+        .clone()
+        .filter(|s| s.library == crate::websocket::library::Library::Lighttpd)?;
+    let client_first = closes.first().is_some_and(|f| f.from == Role::Client);
+    let reply = closes
+        .iter()
+        .find(|f| {
+            client_first && f.from == Role::Server && f.code == Some(0x3130) && f.reason == "00"
+        })
+        .map(|f| f.packet);
+    let last_ping = marks.pings.iter().last().map(|(p, _)| p);
+    (reply.is_some() || last_ping.is_some()).then_some(Cause::GatewayFrames {
+        gateway,
+        pings,
+        last_ping,
+        text_1000_reply: reply,
     })
 }

@@ -66,7 +66,7 @@ pub fn rank(c: &Cause) -> u8 {
         | Cause::TlsClosedCleanly { .. }
         | Cause::TlsNotClosed { .. } => 5,
         Cause::StreamEndings { .. } => 6,
-        Cause::RstAfterFin { .. } => 7,
+        Cause::RstAfterFin { .. } | Cause::GatewayFrames { .. } => 7,
         Cause::RelayedClose { .. } => 8,
         Cause::BehindTlsProxy { .. } => 9,
         Cause::HeartbeatTimeout { .. } | Cause::Application { .. } | Cause::PingsStopped { .. } => {
@@ -561,6 +561,7 @@ impl Display for Cause {
             | Cause::StoppedReading { .. }
             | Cause::MtuBlackHole { .. } => path_words(self, f),
             Cause::GatewayIdleClose { .. } => text_proxy::gateway_idle(self, f),
+            Cause::GatewayFrames { .. } => text_proxy::gateway_frames(self, f),
             Cause::BehindTlsProxy { candidates } => {
                 let which = if *candidates == 1 {
                     "the server of a TLS connection of this capture that was not decrypted (under \"Encrypted connections\"): this is most likely the back leg of a session through a TLS-terminating proxy, its client the proxy, and that connection the client's leg"

@@ -315,6 +315,15 @@ fn one_of_each() -> Vec<Cause> {
             quiet_s: 3.03,
             last_frame_packet: Some(16),
         },
+        Cause::GatewayFrames {
+            gateway: crate::websocket::library::Software {
+                library: crate::websocket::library::Library::Lighttpd,
+                version: Some("1.4.69".into()),
+            },
+            pings: 2,
+            last_ping: Some(24),
+            text_1000_reply: Some(25),
+        },
         Cause::ForeignReset {
             by: Role::Server,
             packet: 129,
