@@ -524,3 +524,297 @@ fn interface_ids_start_again_in_each_section_and_file() {
     kept::same_in_memory_on_disk_and_sharded(&[sections]);
     kept::same_in_memory_on_disk_and_sharded(&files);
 }
+
+/// One TCP segment of an Ethernet/IPv4 fixture packet, as tshark would show it: the
+/// sender's last address byte, the flags byte, the window field and the payload length.
+fn tcp_of(p: &Pkt) -> (u8, u8, u16, usize) {
+    let d = &p.data;
+    let ihl = usize::from(d[14] & 0x0f) * 4;
+    let total = usize::from(u16::from_be_bytes([d[16], d[17]]));
+    let t = 14 + ihl;
+    let header = usize::from(d[t + 12] >> 4) * 4;
+    let window = u16::from_be_bytes([d[t + 14], d[t + 15]]);
+    (d[14 + 15], d[t + 13], window, total - ihl - header)
+}
+
+const FIN: u8 = 0x01;
+/// The slow-reader fixtures' addresses: client 10.78.0.2, server 10.78.0.3.
+const CLIENT: u8 = 2;
+const SERVER: u8 = 3;
+
+/// Checks a `reader-stopped` cause of a slow-reader fixture against the packets it cites:
+/// the client's zero window, the server's probes (no data), the client's window update and
+/// the server's FIN.
+fn check_cited(name: &str, r: &Value) {
+    let pkts = packets(name);
+    let at = |k: &str| tcp_of(&pkts[r[k].as_u64().unwrap() as usize - 1]);
+    let (from, _, window, _) = at("zero_packet");
+    assert_eq!((from, window), (CLIENT, 0), "zero window");
+    for k in ["first_probe", "last_probe"] {
+        let (from, flags, _, len) = at(k);
+        assert_eq!((from, flags & FIN, len), (SERVER, 0, 0), "{k}");
+    }
+    let (from, _, window, _) = at("reopened");
+    assert!(from == CLIENT && window > 0, "window update");
+    let end = &r["end"];
+    assert_eq!((&end["by"], &end["how"]), (&"server".into(), &"fin".into()));
+    let (from, flags, _, _) = tcp_of(&pkts[end["packet"].as_u64().unwrap() as usize - 1]);
+    assert_eq!((from, flags & FIN), (SERVER, FIN));
+}
+
+/// Python websockets 17.4 (ping_interval 1 s, ping_timeout 2 s) streaming to a client that
+/// stopped reading (fixtures/record/path/record_window.sh python): its ping and its 1011
+/// were queued behind the client's zero window and came, with its FIN, the moment the
+/// client read again. The report names the reader, the spell and the probes, and says the
+/// server's end was queued; the heartbeat's wait is not measured from the late ping.
+#[test]
+fn a_reader_that_stopped_reading_under_a_websockets_keepalive_is_named() {
+    let name = "path/python-slow-reader.pcap";
+    let c = &connections(&fixture(name))[0];
+    assert_eq!(c["status"]["code"], 1011);
+    let all = causes(c);
+    let r = cause(&all, "reader-stopped");
+    assert_eq!(r["reader"], "client");
+    assert_eq!(
+        (
+            &r["zero_packet"],
+            &r["probes"],
+            &r["first_probe"],
+            &r["last_probe"],
+            &r["reopened"],
+            &r["close_packet"],
+            &r["close_code"]
+        ),
+        (
+            &74.into(),
+            &5.into(),
+            &75.into(),
+            &82.into(),
+            &84.into(),
+            &109.into(),
+            &1011.into()
+        )
+    );
+    assert_eq!(r["end"]["packet"], 109);
+    assert_eq!(r["seconds"], 7.273);
+    assert!(r["end_after_s"].as_f64().unwrap() < 0.001, "{r}");
+    check_cited(name, r);
+    let h = cause(&all, "heartbeat-timeout");
+    assert_eq!(
+        (&h["ping_packet"], &h["waited_ms"]),
+        (&86.into(), &Value::Null)
+    );
+    let words = c["status"]["cause"].as_str().unwrap();
+    for said in [
+        "The client stopped reading at",
+        "from packet 74 its receive window was zero for 7.273 s",
+        "the server sent 5 zero-window probes (packets 75 to 82)",
+        "with its close frame 1011 (Internal Error) at packet 109, and its FIN (packet 109)",
+        "the server had ended the connection while the client was not reading",
+        "how long the server waited, is not in the capture",
+    ] {
+        assert!(words.contains(said), "{said}: {words}");
+    }
+}
+
+/// gorilla/websocket 1.5.0 with a 2 s write deadline and an 8 KiB send buffer
+/// (`record_window.sh go`): its write timed out while the client read nothing and it
+/// closed; the FIN came with the cut message the moment the client read again.
+#[test]
+fn a_reader_that_stopped_reading_under_a_write_deadline_is_named() {
+    let name = "path/go-slow-reader.pcap";
+    let c = &connections(&fixture(name))[0];
+    assert_eq!(c["status"]["code"], 1006);
+    let all = causes(c);
+    let r = cause(&all, "reader-stopped");
+    assert_eq!(r["reader"], "client");
+    assert_eq!(
+        (
+            &r["zero_packet"],
+            &r["probes"],
+            &r["first_probe"],
+            &r["last_probe"],
+            &r["reopened"],
+            &r["close_packet"]
+        ),
+        (
+            &31.into(),
+            &5.into(),
+            &32.into(),
+            &39.into(),
+            &41.into(),
+            &Value::Null
+        )
+    );
+    assert_eq!(r["end"]["packet"], 63);
+    check_cited(name, r);
+    let words = c["status"]["cause"].as_str().unwrap();
+    assert!(
+        words.contains("what the server had queued came at once, and its FIN (packet 63)"),
+        "{words}"
+    );
+    // The evidence cites the zero window, the last probe, the update and the FIN.
+    let ev: Vec<u64> = c["evidence"]["packets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_u64().unwrap())
+        .collect();
+    assert!([31, 39, 41, 63].iter().all(|p| ev.contains(p)), "{ev:?}");
+}
+
+/// The same capture cut before the client read again: its window still closed at the
+/// end, said so; cut after it read again but before the server's FIN: the session went
+/// on, no slow reader is named.
+#[test]
+fn a_zero_window_is_named_only_when_the_end_came_under_it() {
+    let pkts = packets("path/python-slow-reader.pcap");
+    let dir = tempfile::tempdir().unwrap();
+    let closed = write(dir.path(), "closed.pcap", &pkts[..83]);
+    let c = &connections(&closed)[0];
+    let all = causes(c);
+    let r = cause(&all, "reader-stopped");
+    assert_eq!((&r["reopened"], &r["end"]), (&Value::Null, &Value::Null));
+    let words = c["status"]["cause"].as_str().unwrap();
+    assert!(
+        words.contains("Its window was still closed when the capture ended"),
+        "{words}"
+    );
+    let reopened = write(dir.path(), "reopened.pcap", &pkts[..100]);
+    let c = &connections(&reopened)[0];
+    assert!(
+        causes(c).iter().all(|k| k["kind"] != "reader-stopped"),
+        "{c}"
+    );
+}
+
+/// The sequence number of a fixture packet's TCP segment.
+fn seq_of(p: &Pkt) -> u32 {
+    let d = &p.data;
+    let t = 14 + usize::from(d[14] & 0x0f) * 4;
+    u32::from_be_bytes([d[t + 4], d[t + 5], d[t + 6], d[t + 7]])
+}
+
+/// A path MTU black hole (fixtures/record/path/record_mtu.sh: links of MTU 1500 at both
+/// ends, 1280 between two routers, "fragmentation needed" dropped by nft): the server's
+/// 1448-byte segments are never acknowledged while its 204-byte message was and its pure
+/// ACK of the client's ping got through. Python websockets 17.4 and Node ws 8.23.0.
+#[test]
+fn a_path_mtu_black_hole_is_named_with_the_sizes() {
+    for (name, retransmissions, last) in [
+        ("path/python-mtu-black-hole.pcap", 4, 29),
+        ("path/node-mtu-black-hole.pcap", 3, 30),
+    ] {
+        let c = &connections(&fixture(name))[0];
+        assert_eq!(c["status"]["code"], 1006, "{name}");
+        let all = causes(c);
+        assert!(
+            all.iter().all(|k| k["kind"] != "unacknowledged-data"),
+            "{name}: {all:?}"
+        );
+        let b = cause(&all, "mtu-black-hole");
+        assert_eq!(
+            (
+                &b["from"],
+                &b["first_packet"],
+                &b["segment_bytes"],
+                &b["largest_acked"],
+                &b["retransmissions"],
+                &b["last_packet"],
+                &b["small_ack"]
+            ),
+            (
+                &"server".into(),
+                &11.into(),
+                &1448.into(),
+                &204.into(),
+                &retransmissions.into(),
+                &last.into(),
+                &26.into()
+            ),
+            "{name}"
+        );
+        // The packets say so: #11 and the last retransmission are the server's 1448 bytes
+        // at one sequence number; its 204-byte message (#9) was acknowledged (#10); #26 is
+        // the server's ACK without data.
+        let pkts = packets(name);
+        let p = |n: usize| &pkts[n - 1];
+        for (n, bytes) in [(11, 1448), (last, 1448), (9, 204), (26, 0)] {
+            assert!(from_mtu_server(p(n)), "{name} #{n}");
+            assert_eq!(tcp_of(p(n)).3, bytes, "{name} #{n}");
+        }
+        assert_eq!(seq_of(p(11)), seq_of(p(last)));
+        let words = c["status"]["cause"].as_str().unwrap();
+        for said in [
+            "Only the server's large segments died",
+            "its segment of 1448 bytes (packet 11)",
+            "carried 204 bytes",
+            "path MTU black hole",
+        ] {
+            assert!(words.contains(said), "{name}: {said}: {words}");
+        }
+        assert!(c["status"]["fix"]
+            .as_str()
+            .unwrap()
+            .contains("tcp option maxseg size set rt mtu"));
+    }
+}
+
+/// Whether a packet of the MTU fixtures comes from the server (10.79.3.2; the client is
+/// 10.79.1.2).
+fn from_mtu_server(p: &Pkt) -> bool {
+    p.data[14 + 12..14 + 16] == [10, 79, 3, 2]
+}
+
+/// A client whose pings (every second, websockets 17.4) stop reaching the server
+/// (`record_window.sh silent`: its namespace drops the session 5 s in), captured on the
+/// server's side: the pings' cadence and where they stopped are named; with one of the
+/// pings cut out of the capture (a gap in the client's direction), or the capture ending
+/// before two more pings were due, nothing is.
+#[test]
+fn a_client_whose_pings_stopped_is_named_from_the_server_side() {
+    let name = "path/silent-client.pcap";
+    let c = &connections(&fixture(name))[0];
+    let all = causes(c);
+    let s = cause(&all, "pings-stopped");
+    assert_eq!(
+        (&s["from"], &s["pings"], &s["last_ping"], &s["end"]),
+        (&"client".into(), &4.into(), &20.into(), &Value::Null)
+    );
+    let interval = s["interval_ms"].as_f64().unwrap();
+    assert!((990.0..1020.0).contains(&interval), "{interval}");
+    assert_eq!(s["silent_s"], 5.705);
+    // The server's close frame after the silence was never acknowledged.
+    assert_eq!(cause(&all, "unacknowledged-data")["first_packet"], 23);
+    let pkts = packets(name);
+    // Packet 20 is the client's (10.78.0.2) masked ping: FIN bit and opcode 9.
+    let p = &pkts[19];
+    assert_eq!(p.data[14 + 12..14 + 16], [10, 78, 0, 2]);
+    assert_eq!(&p.data[p.data.len() - 10..p.data.len() - 8], &[0x89, 0x84]);
+    let words = c["status"]["cause"].as_str().unwrap();
+    assert!(
+        words.contains("The client's pings came every 1.003 s (its last 4), then stopped: its last ping was packet 20"),
+        "{words}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    // Without the client's ping of packet 17: a gap in its direction.
+    let mut cut: Vec<Pkt> = pkts.clone();
+    cut.remove(16);
+    let c = &connections(&write(dir.path(), "gap.pcap", &cut))[0];
+    assert!(
+        causes(c).iter().all(|k| k["kind"] != "pings-stopped"),
+        "{c}"
+    );
+    // The capture ends 1.5 s after the last ping: fewer than two were due.
+    let last_ts = pkts[19].ts;
+    let short: Vec<Pkt> = pkts
+        .iter()
+        .filter(|p| p.ts.0 <= last_ts.0 + 1_500_000_000)
+        .cloned()
+        .collect();
+    let c = &connections(&write(dir.path(), "short.pcap", &short))[0];
+    assert!(
+        causes(c).iter().all(|k| k["kind"] != "pings-stopped"),
+        "{c}"
+    );
+}

@@ -277,7 +277,14 @@ fn a_quiet_spell_of_a_known_default_is_said_as_a_match() {
     let m = cause(c, "idle-timeout");
     assert_eq!(
         m["matches"],
-        serde_json::json!(["nginx", "ingress-nginx", "apache", "aws-alb"])
+        serde_json::json!([
+            "nginx",
+            "ingress-nginx",
+            "apache",
+            "aws-alb",
+            "lighttpd",
+            "varnish-pipe"
+        ])
     );
     let t = text(c);
     assert!(t.contains("That quiet spell (60.0 s) matches the default of nginx's proxy_read_timeout / proxy_send_timeout (60 s)"), "{t}");

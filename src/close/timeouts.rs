@@ -169,6 +169,22 @@ pub static TIMEOUTS: &[Timeout] = &[
         default_s: Some(7200),
         source: "Amazon API Gateway, \"Quotas for configuring and running a WebSocket API\", Connection duration for WebSocket API (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html)",
     },
+    Timeout {
+        id: "lighttpd",
+        who: "lighttpd",
+        setting: "server.max-read-idle (mod_wstunnel ends the session with an empty close frame; a pong to wstunnel.ping-interval's pings counts as reading)",
+        kind: Kind::Idle,
+        default_s: Some(60),
+        source: "lighttpd, server.max-read-idle (https://redmine.lighttpd.net/projects/lighttpd/wiki/Server_max-read-idleDetails) and mod_wstunnel (https://redmine.lighttpd.net/projects/lighttpd/wiki/Docs_ModWSTunnel)",
+    },
+    Timeout {
+        id: "varnish-pipe",
+        who: "Varnish",
+        setting: "pipe_timeout (a WebSocket passed with return (pipe); nothing either way for that long ends both sides)",
+        kind: Kind::Idle,
+        default_s: Some(60),
+        source: "Varnish Cache 7.1, varnishd parameters, pipe_timeout (https://varnish-cache.org/docs/7.1/reference/varnishd.html#pipe-timeout): 60 s; varnishd -x parameter says the same",
+    },
 ];
 
 /// The timeouts of `kind` whose default `secs` matches, within [`TOLERANCE`], in catalog
@@ -234,18 +250,33 @@ mod tests {
     fn a_spell_matches_the_defaults_within_five_percent() {
         assert_eq!(
             ids(Kind::Idle, 60.028),
-            ["nginx", "ingress-nginx", "apache", "aws-alb"]
+            [
+                "nginx",
+                "ingress-nginx",
+                "apache",
+                "aws-alb",
+                "lighttpd",
+                "varnish-pipe"
+            ]
         );
         // 5 % of 60 s either way, and no further.
-        assert_eq!(ids(Kind::Idle, 58.0).len(), 4);
-        assert_eq!(ids(Kind::Idle, 63.0).len(), 4);
+        assert_eq!(ids(Kind::Idle, 58.0).len(), 6);
+        assert_eq!(ids(Kind::Idle, 63.0).len(), 6);
         assert!(!ids(Kind::Idle, 63.2).contains(&"nginx"));
         assert!(!ids(Kind::Idle, 56.9).contains(&"nginx"));
         // Heroku's 55 s window and nginx's 60 s overlap from 57 s to 57.75 s: both match.
         assert_eq!(ids(Kind::Idle, 55.3), ["heroku"]);
         assert_eq!(
             ids(Kind::Idle, 57.5),
-            ["nginx", "ingress-nginx", "apache", "aws-alb", "heroku"]
+            [
+                "nginx",
+                "ingress-nginx",
+                "apache",
+                "aws-alb",
+                "heroku",
+                "lighttpd",
+                "varnish-pipe"
+            ]
         );
         assert!(!ids(Kind::Idle, 57.8).contains(&"heroku"));
         assert_eq!(ids(Kind::Idle, 100.4), ["cloudflare"]);

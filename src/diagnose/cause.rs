@@ -325,6 +325,25 @@ causes! {
         /// The code of its close frame; null when it ended TCP without one.
         close_code: Option<u16>,
     }
+    /// One side's pings came at a regular cadence, then stopped: no frame of that side
+    /// came after its last ping, it did not end TCP, and at least two of its pings were
+    /// due before the end of the connection (or of the capture): a peer gone silent
+    /// (half-open from the other side's point of view).
+    "pings-stopped" => PingsStopped {
+        /// The side whose pings stopped.
+        from: Role,
+        /// The cadence: milliseconds between its last pings (their mean).
+        interval_ms: f64,
+        /// How many of its pings the cadence is read from (the last ones).
+        pings: u64,
+        /// Its last ping, and its time (RFC 3339).
+        last_ping: u64,
+        at: String,
+        /// Seconds from that ping to the first ending (or the end of the capture).
+        silent_s: f64,
+        /// That first ending, if the connection ended.
+        end: Option<Ending>,
+    }
     /// The application protocol's own messages say why the session ended (the
     /// connection's `application` object has the rest: summary, heartbeat, messages).
     "application" => Application {
@@ -395,6 +414,29 @@ causes! {
         /// when it sent none).
         peer_silent_s: f64,
     }
+    /// Only one side's large segments died: its data never acknowledged began with a
+    /// segment larger than any of its segments the peer had acknowledged, and a smaller
+    /// packet of that side after it acknowledged the peer's bytes, which the peer did not
+    /// send again (smaller packets still got through): a path MTU black hole (RFC 2923 §2.1; RFC 1191 §3, RFC 8201
+    /// §4: the ICMP that would have told the sender to send smaller packets was lost).
+    "mtu-black-hole" => MtuBlackHole {
+        /// The side whose large segments died.
+        from: Role,
+        /// The first segment never acknowledged, and its time (RFC 3339).
+        first_packet: u64,
+        at: String,
+        /// Its payload bytes (the smallest that died: each retransmission carried as much).
+        segment_bytes: u64,
+        /// The payload bytes of the largest of that side's segments the peer acknowledged.
+        largest_acked: u64,
+        /// Retransmissions of that data, over how many seconds, and the last.
+        retransmissions: u64,
+        seconds: f64,
+        last_packet: u64,
+        /// A smaller packet of that side during the stall that acknowledged new bytes of
+        /// the peer's, which the peer did not send again (it got through).
+        small_ack: u64,
+    }
     /// One side's receive window stayed closed to the end: the other side's zero-window
     /// probes (RFC 9293 §3.8.6.1) kept being answered with a zero window (fewer than three
     /// unanswered after the last answer). The reader is alive and its application reads
@@ -410,6 +452,67 @@ causes! {
         seconds: f64,
         /// The last probe.
         last_packet: u64,
+    }
+    /// One side stopped reading: it advertised a zero window (its receive buffer full, RFC
+    /// 9293 §3.8.6) and kept it closed while the other side sent zero-window probes
+    /// (§3.8.6.1), and the connection ended while it was closed, or at once when it opened
+    /// again (the other side's end had been queued behind it).
+    "reader-stopped" => StoppedReading {
+        /// The side that stopped reading (its window was zero).
+        reader: Role,
+        /// The reader's first acknowledgement that advertised a zero window.
+        zero_packet: u64,
+        /// Its time (RFC 3339).
+        at: String,
+        /// Seconds the window stayed zero: to the window update, or to the first ending (or
+        /// the end of the capture) while it was still zero.
+        seconds: f64,
+        /// The other side's zero-window probes while it was zero.
+        probes: u64,
+        /// The first and last of them.
+        first_probe: Option<u64>,
+        last_probe: Option<u64>,
+        /// The reader's acknowledgements with a zero window after its first.
+        answers: u64,
+        /// The reader's window update (it read again), if one came.
+        reopened: Option<u64>,
+        /// The first ending of the connection, if it ended: during the spell, or the
+        /// sender's, at once after the window update.
+        end: Option<Ending>,
+        /// Seconds from the window update to that ending, when it came after it.
+        end_after_s: Option<f64>,
+        /// Seconds from the zero window to that ending, when it came during the spell.
+        end_into_s: Option<f64>,
+        /// The other side's close frame that came with its queued bytes, and its code.
+        close_packet: Option<u64>,
+        close_code: Option<u16>,
+    }
+    /// A gateway that speaks WebSocket to the client and only passes payloads to its
+    /// backend (lighttpd's mod_wstunnel: its 101 names it) sent the first close frame, an
+    /// empty one, after a quiet spell: its own read-idle timeout (lighttpd's
+    /// server.max-read-idle), not the backend, ended the session.
+    "gateway-idle-close" => GatewayIdleClose {
+        /// The gateway, as its `Server` header names it.
+        gateway: crate::websocket::library::Software,
+        /// Its close frame.
+        packet: u64,
+        /// Seconds of quiet before it (from the last other frame either way).
+        quiet_s: f64,
+        /// The last frame before the quiet spell, if any.
+        last_frame_packet: Option<u64>,
+    }
+    /// Frames a gateway sent on its own (lighttpd's mod_wstunnel, named by its 101: its
+    /// backend gets only payloads, so every control frame the server side sent is
+    /// lighttpd's): its pings (wstunnel.ping-interval), and its reply to a close frame
+    /// whose payload is the text "1000" (read as code 12592), which no library accepts.
+    "gateway-frames" => GatewayFrames {
+        /// The gateway, as its `Server` header names it.
+        gateway: crate::websocket::library::Software,
+        /// Its pings, and the last.
+        pings: u64,
+        last_ping: Option<u64>,
+        /// Its close reply whose payload is the text "1000", if any.
+        text_1000_reply: Option<u64>,
     }
     /// An RST whose TTL (hop limit) matches none of the packets its sender's address sent
     /// before: most likely made up on the path (a firewall, load balancer, NAT or IDS).

@@ -10,6 +10,7 @@
 //! its handshake header names it. Nothing is claimed from a ping followed by a normal
 //! close or soon by an ending: the pinging side must have waited [`MIN_WAIT_MS`] and ended
 //! with no close frame or with 1011, or written a reason a library writes for its keepalive.
+//! And [`stopped`]: a side whose regular pings stopped coming ([`Cause::PingsStopped`]).
 
 use super::cause::Cause;
 use super::status::End;
@@ -116,6 +117,60 @@ pub fn cause(
 /// rounded to the millisecond).
 fn ms(seconds: f64) -> f64 {
     (seconds.max(0.0) * 1000.0).round()
+}
+
+/// Pings at least this many (the last ones kept) show a cadence.
+pub const CADENCE_PINGS: usize = 3;
+
+/// How far the gaps between those pings may stray from their mean and still be a cadence:
+/// 10 % of it, or 50 ms (a timer's jitter on a busy host).
+pub const CADENCE_SLACK: f64 = 0.10;
+
+/// Side `from`'s regular pings that stopped: its last [`CADENCE_PINGS`] or more pings (the
+/// last few kept) came at a regular cadence, its last frame is its last ping, it ended
+/// nothing, its direction was followed to the end (`lost`: a gap or a lost frame boundary
+/// in it could hide later pings, and then nothing is said), and at least two more pings
+/// were due before `until` (the first ending, or the end of the capture).
+pub fn stopped(
+    from: Role,
+    marks: &ControlMarks,
+    last_frame: Option<u64>,
+    ended: bool,
+    lost: bool,
+    until: crate::capture::Timestamp,
+    end: Option<super::cause::Ending>,
+) -> Option<Cause> {
+    if ended || lost {
+        return None;
+    }
+    let pings: Vec<_> = marks.pings.iter().collect();
+    if pings.len() < CADENCE_PINGS {
+        return None;
+    }
+    let gaps: Vec<f64> = pings
+        .iter()
+        .zip(pings.iter().skip(1))
+        .map(|(a, b)| b.1.since(a.1))
+        .collect();
+    let mean = gaps.iter().sum::<f64>() / gaps.len() as f64;
+    let slack = (mean * CADENCE_SLACK).max(0.05);
+    if mean <= 0.0 || gaps.iter().any(|g| (g - mean).abs() > slack) {
+        return None;
+    }
+    let &(last, at) = pings.last()?;
+    if last_frame != Some(last) {
+        return None;
+    }
+    let silent = until.since(at);
+    (silent >= 2.0 * mean).then(|| Cause::PingsStopped {
+        from,
+        interval_ms: (mean * 1e6).round() / 1e3,
+        pings: pings.len() as u64,
+        last_ping: last,
+        at: at.rfc3339(),
+        silent_s: (silent * 1000.0).round() / 1000.0,
+        end,
+    })
 }
 
 #[cfg(test)]

@@ -6,12 +6,15 @@
 //! its retransmissions), the session's close frames and what each side sent. Out: the
 //! [`Cause`]s `close-frame-not-read`, `close-frame-not-delivered`, `unacknowledged-data`,
 //! `receive-window-closed` (zero-window probes answered with a zero window to the end,
-//! RFC 9293 §3.8.6.1) and `reset-not-from-peer`.
+//! RFC 9293 §3.8.6.1), `reader-stopped` (a zero window the other side probed, and the
+//! connection's end during it or queued behind it, §3.8.6), `mtu-black-hole` (data never
+//! acknowledged that starts with a segment larger than any acknowledged, while the
+//! peer's frames were acknowledged: RFC 2923 §2.1) and `reset-not-from-peer`.
 //! RFC 9293 §3.10.7.1 (a host with no connection answers a segment with an RST, without
 //! ACK when the segment had one), RFC 6298 §5 (retransmissions back off), RFC 791 §3.2 and
 //! RFC 8200 §3 (TTL and hop limit fall by one per router).
 
-use super::cause::{Cause, OpcodeName, Unacked};
+use super::cause::{Cause, EndHow, Ending, OpcodeName, Unacked};
 use crate::close::CloseFrame;
 use crate::flow::Side;
 use crate::flow::{PerSide, Role};
@@ -118,17 +121,121 @@ fn window_closed(c: &Connection, s: Side) -> Option<Cause> {
     })
 }
 
+/// The least payload of a segment whose loss, alone, reads as a path MTU black hole: a
+/// path's MTU is at least 576 bytes (IPv4, RFC 791) or 1280 (IPv6, RFC 8200 §5), and the
+/// narrow links that make black holes (tunnels, PPPoE, VPNs) are over 1 200 bytes.
+pub const BLACK_HOLE_MIN_BYTES: u16 = 1000;
+
+/// Side `s`'s dead stall `st` read as a path MTU black hole: its first segment carried at
+/// least [`BLACK_HOLE_MIN_BYTES`] and more than any segment of `s` the peer acknowledged
+/// (one was), and a smaller packet of `s` during the stall acknowledged new bytes of the
+/// peer's that the peer then did not send again (that packet got through).
+fn black_hole(c: &Connection, s: Side, st: &Stall) -> Option<Cause> {
+    let ack = st.acked_peer?;
+    let peer_ok = c.path[s.other()]
+        .stall()
+        .is_none_or(|p| p.first_packet > ack);
+    (st.first_len >= BLACK_HOLE_MIN_BYTES
+        && st.largest_acked > 0
+        && st.first_len > st.largest_acked
+        && peer_ok)
+        .then(|| Cause::MtuBlackHole {
+            from: c.role(s),
+            first_packet: st.first_packet,
+            at: st.first_ts.rfc3339(),
+            segment_bytes: u64::from(st.first_len),
+            largest_acked: u64::from(st.largest_acked),
+            retransmissions: st.retransmissions,
+            seconds: round_ms(st.last_ts.since(st.first_ts)),
+            last_packet: st.last_packet,
+            small_ack: ack,
+        })
+}
+
+/// How soon after a window update the sender's end must come to have been queued behind
+/// the closed window: its bytes then leave at once, paced by nothing but the reader's
+/// ACKs; an application still writing would have decided to end within this of the
+/// update by chance alone. Linux's least retransmission timeout (200 ms).
+pub const QUEUED_SECONDS: f64 = 0.2;
+
+/// The reader that stopped reading, seen from side `s` (the sender): the reader's last
+/// zero-window spell, probed by `s` at least once and at least [`MIN_STALL_SECONDS`] long,
+/// that the connection's first ending came during, or that ended with a window update
+/// followed within [`QUEUED_SECONDS`] by `s`'s own ending (queued behind the window).
+fn stopped_reading(c: &Connection, s: Side, closes: &[&CloseFrame]) -> Option<Cause> {
+    let z = c.path[s].zero_spell()?;
+    if z.probes == 0 {
+        return None;
+    }
+    let sender = c.role(s);
+    let first_end = c.first_end().filter(|(_, e)| e.packet > z.since_packet);
+    let ending = |(by, e): (Role, crate::stack::tcp::connection::End)| Ending {
+        by,
+        how: EndHow::Tcp(e.kind),
+        packet: e.packet,
+    };
+    let (until, end, end_after_s, end_into_s) = match (z.reopened, first_end) {
+        // The ending came while the window was still zero.
+        (None, Some((by, e))) => (e.ts, Some(ending((by, e))), None, Some(e.ts)),
+        (Some((rp, _)), Some((by, e))) if e.packet < rp => {
+            (e.ts, Some(ending((by, e))), None, Some(e.ts))
+        }
+        (None, None) => (c.last_ts, None, None, None),
+        // The sender's ending at once after the update: queued behind the window.
+        (Some((rp, rts)), Some((by, e)))
+            if by == sender && e.packet > rp && e.ts.since(rts) <= QUEUED_SECONDS =>
+        {
+            (rts, Some(ending((by, e))), Some(e.ts), None)
+        }
+        _ => return None,
+    };
+    let seconds = until.since(z.since_ts);
+    if seconds < MIN_STALL_SECONDS {
+        return None;
+    }
+    let close = end_after_s.and(z.reopened).and_then(|(rp, _)| {
+        closes
+            .iter()
+            .find(|f| f.from == sender && f.packet >= rp && !f.rejected())
+    });
+    Some(Cause::StoppedReading {
+        reader: c.role(s.other()),
+        zero_packet: z.since_packet,
+        at: z.since_ts.rfc3339(),
+        seconds: round_ms(seconds),
+        probes: z.probes,
+        first_probe: z.first_probe,
+        last_probe: z.last_probe,
+        answers: z.answers,
+        reopened: z.reopened.map(|(p, _)| p),
+        end,
+        end_after_s: end_after_s
+            .zip(z.reopened)
+            .map(|(t, (_, r))| (t.since(r).max(0.0) * 1e6).round() / 1e6),
+        end_into_s: end_into_s.map(|t| round_ms(t.since(z.since_ts))),
+        close_packet: close.map(|f| f.packet),
+        close_code: close.and_then(|f| f.code),
+    })
+}
+
 /// Each side's data never acknowledged, with its retransmissions; or, when the peer
 /// answered it with a zero window, the peer's closed window.
 pub fn unacknowledged(c: &Connection, closes: &[&CloseFrame], sent: PerSide<&Stats>) -> Vec<Cause> {
     let mut out = Vec::new();
     for s in Side::BOTH {
         let Some(st) = dead(c, s) else {
-            out.extend(window_closed(c, s));
+            match window_closed(c, s) {
+                Some(cause) => out.push(cause),
+                None => out.extend(stopped_reading(c, s, closes)),
+            }
             continue;
         };
         let from = c.role(s);
         let stats = *sent.of(from);
+        if let Some(cause) = black_hole(c, s, &st) {
+            out.push(cause);
+            continue;
+        }
         let first = st.first_packet;
         let what = if stats.last_ping.is_some_and(|(p, _)| p == first) {
             Some(Unacked::Ping)

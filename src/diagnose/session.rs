@@ -227,6 +227,35 @@ pub fn diagnose(
             },
         ));
     }
+    queued_behind_window(&mut causes);
+    // A side whose regular pings stopped, when the other side or the capture's end came
+    // at least two pings later.
+    if upgraded {
+        for s in Side::BOTH {
+            let role = c.role(s);
+            let end = ends.first().filter(|e| e.by != role);
+            causes.extend(super::heartbeat::stopped(
+                role,
+                &w.controls(s),
+                sent.of(role).last_frame.map(|(p, _)| p),
+                c.ends[s].is_some(),
+                lost(s) || c.tcp[s].counters.gaps > 0,
+                end.map_or(c.last_ts, |e| e.ts),
+                end.map(|e| Ending {
+                    by: e.by,
+                    how: e.how,
+                    packet: e.packet,
+                }),
+            ));
+        }
+    }
+    causes.extend(gateway_idle_close(&causes, closes, &w.handshake, sent));
+    causes.extend(gateway_frames(
+        closes,
+        &w.handshake,
+        &w.controls(server_side),
+        ss.pings,
+    ));
     if let (Some(idle), Some(1006)) = (&idle, code) {
         causes.extend(idle::causes(idle));
     }
@@ -410,4 +439,101 @@ fn peer_between(
             packet,
             seconds: rst.ts.since(at).max(0.0),
         })
+}
+
+/// A heartbeat's ping that came only with the bytes queued behind a reader's closed window
+/// (after its window update, when the pinging side's end was queued there too): when it
+/// was sent is not in the capture, so how long the heartbeat waited is not said.
+fn queued_behind_window(causes: &mut [Cause]) {
+    let Some((reader, reopened)) = causes.iter().find_map(|c| match c {
+        Cause::StoppedReading {
+            reader,
+            reopened: Some(r),
+            end_after_s: Some(_),
+            ..
+        } => Some((*reader, *r)),
+        _ => None,
+    }) else {
+        return;
+    };
+    for c in causes.iter_mut() {
+        if let Cause::HeartbeatTimeout {
+            by,
+            ping_packet: Some(p),
+            waited_ms,
+            interval_ms,
+            ..
+        } = c
+        {
+            if *by == reader.peer() && *p > reopened {
+                *waited_ms = None;
+                *interval_ms = None;
+            }
+        }
+    }
+}
+
+/// The least quiet spell before a gateway's empty close frame for it to be its read-idle
+/// timeout: lighttpd's server.max-read-idle is in whole seconds, at least one.
+const GATEWAY_IDLE_MIN_S: f64 = 1.0;
+
+/// A first close frame that is empty, from a server whose 101 names lighttpd (whose
+/// mod_wstunnel backend cannot send close frames), after at least
+/// [`GATEWAY_IDLE_MIN_S`] of quiet: lighttpd's own read-idle timeout.
+fn gateway_idle_close(
+    causes: &[Cause],
+    closes: &[&CloseFrame],
+    handshake: &crate::websocket::session::Handshake,
+    sent: PerSide<&crate::websocket::decoder::Stats>,
+) -> Option<Cause> {
+    let Some(Cause::EmptyClose {
+        from: Role::Server,
+        packet,
+    }) = causes.first()
+    else {
+        return None;
+    };
+    let gateway = handshake
+        .server_software
+        .clone()
+        .filter(|s| s.library == crate::websocket::library::Library::Lighttpd)?;
+    let close = closes.iter().find(|f| f.packet == *packet)?;
+    let last = latest(sent.client.last_non_close, sent.server.last_non_close)
+        .filter(|(p, _)| *p < *packet);
+    let since = last.map_or(close.ts, |(_, t)| t);
+    let quiet_s = close.ts.since(since);
+    (last.is_some() && quiet_s >= GATEWAY_IDLE_MIN_S).then(|| Cause::GatewayIdleClose {
+        gateway,
+        packet: *packet,
+        quiet_s: (quiet_s * 1000.0).round() / 1000.0,
+        last_frame_packet: last.map(|(p, _)| p),
+    })
+}
+
+/// lighttpd's own frames on a session whose 101 names it: its pings, and its close reply
+/// whose payload is the text "1000" (code 0x3130, reason "00").
+fn gateway_frames(
+    closes: &[&CloseFrame],
+    handshake: &crate::websocket::session::Handshake,
+    marks: &crate::app::ControlMarks,
+    pings: u64,
+) -> Option<Cause> {
+    let gateway = handshake
+        .server_software
+        .clone()
+        .filter(|s| s.library == crate::websocket::library::Library::Lighttpd)?;
+    let client_first = closes.first().is_some_and(|f| f.from == Role::Client);
+    let reply = closes
+        .iter()
+        .find(|f| {
+            client_first && f.from == Role::Server && f.code == Some(0x3130) && f.reason == "00"
+        })
+        .map(|f| f.packet);
+    let last_ping = marks.pings.iter().last().map(|(p, _)| p);
+    (reply.is_some() || last_ping.is_some()).then_some(Cause::GatewayFrames {
+        gateway,
+        pings,
+        last_ping,
+        text_1000_reply: reply,
+    })
 }

@@ -48,7 +48,12 @@ pub fn rank(c: &Cause) -> u8 {
         | Cause::RelayedEnd { .. }
         | Cause::CloseNotRead { .. }
         | Cause::CloseNotDelivered { .. } => 0,
-        Cause::Unacknowledged { .. } | Cause::ForeignReset { .. } | Cause::WindowClosed { .. } => 1,
+        Cause::Unacknowledged { .. }
+        | Cause::ForeignReset { .. }
+        | Cause::WindowClosed { .. }
+        | Cause::StoppedReading { .. }
+        | Cause::MtuBlackHole { .. }
+        | Cause::GatewayIdleClose { .. } => 1,
         Cause::QuietSpell { .. } | Cause::UnansweredMessage { .. } => 1,
         Cause::IdleTimeout { .. } => 2,
         Cause::InvalidCloseFrame { .. } => 3,
@@ -61,10 +66,12 @@ pub fn rank(c: &Cause) -> u8 {
         | Cause::TlsClosedCleanly { .. }
         | Cause::TlsNotClosed { .. } => 5,
         Cause::StreamEndings { .. } => 6,
-        Cause::RstAfterFin { .. } => 7,
+        Cause::RstAfterFin { .. } | Cause::GatewayFrames { .. } => 7,
         Cause::RelayedClose { .. } => 8,
         Cause::BehindTlsProxy { .. } => 9,
-        Cause::HeartbeatTimeout { .. } | Cause::Application { .. } => super::text_app::rank(c),
+        Cause::HeartbeatTimeout { .. } | Cause::Application { .. } | Cause::PingsStopped { .. } => {
+            super::text_app::rank(c)
+        }
     }
 }
 
@@ -167,9 +174,13 @@ fn hint(c: &Cause) -> Option<String> {
                 message.packet, message.from
             ))
         }
-        Cause::Unacknowledged { .. } | Cause::ForeignReset { .. } | Cause::WindowClosed { .. } => {
-            Some(path_hint(c))
-        }
+        Cause::Unacknowledged { .. }
+        | Cause::ForeignReset { .. }
+        | Cause::WindowClosed { .. }
+        | Cause::StoppedReading { .. }
+        | Cause::MtuBlackHole { .. } => Some(path_hint(c)),
+        Cause::GatewayIdleClose { .. } => Some(text_proxy::GATEWAY_IDLE_FIX.into()),
+        Cause::PingsStopped { from, .. } => Some(format!("Look at the {from}'s side at the time of its last ping: a crash or kill, a device that slept or lost its network, a NAT or firewall on the way that dropped the flow. The {} should not wait for TCP to notice: ping the {from} itself, or close it after a few of its pings are missing.", from.peer())),
         Cause::IdleTimeout { .. } => Some(
             "Keep the connection busy: send a ping (or an application heartbeat) well inside the timeout, for example every 20-30 s, or raise the proxy's idle timeout.".into(),
         ),
@@ -553,14 +564,18 @@ impl Display for Cause {
                 }
                 f.write_str(".")
             }
-            Cause::HeartbeatTimeout { .. } | Cause::Application { .. } => {
-                super::text_app::words(self, f)
-            }
+            Cause::HeartbeatTimeout { .. }
+            | Cause::Application { .. }
+            | Cause::PingsStopped { .. } => super::text_app::words(self, f),
             Cause::CloseNotRead { .. }
             | Cause::CloseNotDelivered { .. }
             | Cause::Unacknowledged { .. }
             | Cause::ForeignReset { .. }
-            | Cause::WindowClosed { .. } => path_words(self, f),
+            | Cause::WindowClosed { .. }
+            | Cause::StoppedReading { .. }
+            | Cause::MtuBlackHole { .. } => path_words(self, f),
+            Cause::GatewayIdleClose { .. } => text_proxy::gateway_idle(self, f),
+            Cause::GatewayFrames { .. } => text_proxy::gateway_frames(self, f),
             Cause::BehindTlsProxy { candidates } => {
                 let which = if *candidates == 1 {
                     "the server of a TLS connection of this capture that was not decrypted (under \"Encrypted connections\"): this is most likely the back leg of a session through a TLS-terminating proxy, its client the proxy, and that connection the client's leg"

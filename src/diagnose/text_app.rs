@@ -109,6 +109,12 @@ pub fn words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
                         write!(f, " It pinged every {}.", Secs(i / 1000.0))?;
                     }
                 }
+                // (Set by the diagnosis when the ping left only with the bytes queued
+                // behind the peer's closed window.)
+                (Some(ping), None) => write!(
+                    f,
+                    "The {by}'s heartbeat gave up: its ping (packet {ping}) got no pong, and the {by} {ended}; that ping left only with the bytes queued behind the {peer}'s closed window, so when it was sent, and how long the {by} waited, is not in the capture."
+                )?,
                 _ => write!(
                     f,
                     "The {by} {ended} with its library's words for a keepalive timeout; no ping of the {by}'s that went unanswered is in the capture."
@@ -128,6 +134,29 @@ pub fn words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
                 (None, _) => {}
             }
             Ok(())
+        }
+        Cause::PingsStopped {
+            from,
+            interval_ms,
+            pings,
+            last_ping,
+            at,
+            silent_s,
+            end,
+        } => {
+            let peer = from.peer();
+            write!(f, "The {from}'s pings came every {} (its last {pings}), then stopped: its last ping was packet {last_ping} at {at}, and no frame came from the {from} after it", Secs(interval_ms / 1000.0))?;
+            match end {
+                Some(e) => write!(
+                    f,
+                    " for {} until the {} ended the connection (packet {})",
+                    Secs(*silent_s),
+                    e.by,
+                    e.packet
+                )?,
+                None => write!(f, " for {} to the end of the capture", Secs(*silent_s))?,
+            }
+            write!(f, ": the {from} went silent (its host, process or path gone, the connection half-open as the {peer} saw it).")
         }
         Cause::Application {
             protocol,
@@ -183,6 +212,7 @@ fn library_words(s: &Software, close_code: Option<u16>) -> String {
         (Library::Uvicorn, _) => format!("This is {s}'s WebSocket keepalive (ws_ping_interval, ws_ping_timeout): when a pong does not come within ws_ping_timeout it closes with 1011 \"keepalive ping timeout\" and ends TCP at once."),
         (Library::Aiohttp, None) => format!("This is {s}'s heartbeat: it pings every `heartbeat` seconds and, when no pong comes within heartbeat/2, closes the connection without a close frame (its side reports 1006 and \"No PONG received\")."),
         (Library::Aiohttp, Some(_)) => format!("The {s} endpoint's heartbeat pings every `heartbeat` seconds and gives up when no pong comes within heartbeat/2."),
+        (Library::Lighttpd, _) => format!("The server is {s}: mod_wstunnel pings the client itself every wstunnel.ping-interval seconds (off by default) and ends a session it has read nothing from for server.max-read-idle seconds (60 s by default) with an empty close frame."),
     }
 }
 
@@ -203,6 +233,7 @@ fn heartbeat_fix(c: &Cause) -> String {
         Some(Library::PythonWebsockets) => format!("raise the {by}'s ping_timeout (and ping_interval) in websockets' serve() or connect(); None turns the keepalive off"),
         Some(Library::Uvicorn) => format!("raise the {by}'s --ws-ping-timeout and --ws-ping-interval (ws_ping_timeout, ws_ping_interval of uvicorn.run())"),
         Some(Library::Aiohttp) => format!("raise the {by}'s heartbeat= of WebSocketResponse() or ws_connect() (the pong is awaited heartbeat/2)"),
+        Some(Library::Lighttpd) => format!("raise lighttpd's server.max-read-idle (60 s by default), or have the {peer} answer its pings sooner"),
         None => format!("let the {by}'s heartbeat wait longer for a pong (for Node ws's isAlive check, a longer interval)"),
     };
     let waited = waited_ms

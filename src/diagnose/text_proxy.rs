@@ -104,3 +104,48 @@ pub fn matched(ts: &[&Timeout]) -> String {
     }
     s
 }
+
+/// The fix of a gateway's read-idle close ([`Cause::GatewayIdleClose`]).
+pub const GATEWAY_IDLE_FIX: &str = "Keep the client's side of the session busy for the gateway: have the client send a message or a ping more often than lighttpd's server.max-read-idle (60 s by default), or set wstunnel.ping-interval below it so that lighttpd pings the client itself (the client's pongs count as reading), or raise server.max-read-idle.";
+
+/// The words of a gateway's read-idle close.
+pub fn gateway_idle(c: &super::Cause, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    let super::Cause::GatewayIdleClose {
+        gateway,
+        packet,
+        quiet_s,
+        last_frame_packet,
+    } = c
+    else {
+        return Ok(());
+    };
+    let since = match last_frame_packet {
+        Some(p) => format!(" (the last frame was packet {p})"),
+        None => String::new(),
+    };
+    write!(f, "That empty close frame (packet {packet}) came from the gateway itself, {gateway} (its 101 names it; mod_wstunnel passes only the payloads to its backend over plain TCP, so the backend cannot send a close frame), after {} of quiet on the session{since}: lighttpd ends a session it has read nothing from for server.max-read-idle seconds (60 s by default; it checks once a second, so up to a second later) with an empty close frame, which the client's library reports as 1005.", super::Secs(*quiet_s))
+}
+
+/// The words of a gateway's own frames ([`Cause::GatewayFrames`]).
+pub fn gateway_frames(c: &super::Cause, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    let super::Cause::GatewayFrames {
+        gateway,
+        pings,
+        last_ping,
+        text_1000_reply,
+    } = c
+    else {
+        return Ok(());
+    };
+    if let Some(p) = text_1000_reply {
+        write!(f, "The server is the gateway {gateway} (its 101 names it), and the close reply at packet {p} is its own: mod_wstunnel answers a client's close with a frame whose payload is the text \"1000\" (read as code 12592, reason \"00\"), which is no valid close, so the client's library reports 1006 although the session ended as the client asked.")?;
+    }
+    if let (Some(p), true) = (last_ping, *pings > 0) {
+        if text_1000_reply.is_some() {
+            f.write_str(" ")?;
+        }
+        let s = if *pings == 1 { "" } else { "s" };
+        write!(f, "The server's {pings} ping{s} (the last at packet {p}) are {gateway}'s own (wstunnel.ping-interval; its backend gets only the payloads and cannot ping): the client's pongs count as reading for its server.max-read-idle and keep a quiet session open.")?;
+    }
+    Ok(())
+}

@@ -17,6 +17,9 @@ pub enum Library {
     Aiohttp,
     /// uvicorn (`server: uvicorn`).
     Uvicorn,
+    /// lighttpd (`Server: lighttpd/1.4.69`): a gateway whose mod_wstunnel ends the
+    /// WebSocket itself (its backend gets only the payloads).
+    Lighttpd,
 }
 
 impl Library {
@@ -26,6 +29,7 @@ impl Library {
             Library::PythonWebsockets => "Python websockets",
             Library::Aiohttp => "aiohttp",
             Library::Uvicorn => "uvicorn",
+            Library::Lighttpd => "lighttpd",
         }
     }
 }
@@ -49,6 +53,7 @@ impl Software {
                 10 if name.eq_ignore_ascii_case(b"websockets") => Library::PythonWebsockets,
                 7 if name.eq_ignore_ascii_case(b"aiohttp") => Library::Aiohttp,
                 7 if name.eq_ignore_ascii_case(b"uvicorn") => Library::Uvicorn,
+                8 if name.eq_ignore_ascii_case(b"lighttpd") => Library::Lighttpd,
                 _ => return None,
             };
             let version = version

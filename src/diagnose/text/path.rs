@@ -2,9 +2,10 @@
 //! frame that a host without the connection answered, data never acknowledged, an RST
 //! that its sender's address did not send; their hints and evidence clauses.
 
-use super::Secs;
+use super::{article, Ms, Secs};
 use crate::close::catalog;
-use crate::diagnose::cause::{Cause, Unacked};
+use crate::diagnose::cause::{Cause, EndHow, Ending, Unacked};
+use crate::stack::tcp::connection::EndKind;
 use std::fmt::{self, Formatter};
 
 /// The words of the causes the path under the session shows: a close frame a host without
@@ -89,6 +90,80 @@ pub(super) fn path_words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
             let sender = reader.peer();
             write!(f, "The {reader} read nothing more: its receive window stayed closed to the end. The {sender}'s zero-window probes from packet {first_packet} to packet {last_packet} ({} over {}) kept being answered with a zero window, so the {reader} was alive and reachable and its application did not read (a slow or stuck reader); the path did not die.", probes + 1, Secs(*seconds))
         }
+        Cause::MtuBlackHole {
+            from,
+            first_packet,
+            at,
+            segment_bytes,
+            largest_acked,
+            retransmissions,
+            seconds,
+            last_packet,
+            small_ack,
+        } => {
+            let peer = from.peer();
+            let s = if *retransmissions == 1 { "" } else { "s" };
+            write!(f, "Only the {from}'s large segments died, from {at}: its segment of {segment_bytes} bytes (packet {first_packet}) and {retransmissions} retransmission{s} of it over {} (the last at packet {last_packet}) were never acknowledged, while its smaller packets got through: the largest of its segments the {peer} had acknowledged carried {largest_acked} bytes, and its packet {small_ack}, an acknowledgement of the {peer}'s later bytes, reached the {peer} (it did not send them again). This is a path MTU black hole (RFC 2923 §2.1): a link between them carries packets smaller than the {from}'s full-size segments, and the ICMP \"fragmentation needed\" (ICMPv6 \"packet too big\") that would have told the {from} to send smaller ones did not reach it; everything the {from} sent after that segment (a ping, a close frame) waited behind it.", Secs(*seconds))
+        }
+        Cause::StoppedReading {
+            reader,
+            zero_packet,
+            at,
+            seconds,
+            probes,
+            first_probe,
+            last_probe,
+            answers,
+            reopened,
+            end,
+            end_after_s,
+            end_into_s,
+            close_packet,
+            close_code,
+        } => {
+            let sender = reader.peer();
+            write!(f, "The {reader} stopped reading at {at}: from packet {zero_packet} its receive window was zero for {} (its receive buffer full, its application reading nothing; RFC 9293 §3.8.6)", Secs(*seconds))?;
+            let s = if *probes == 1 { "" } else { "s" };
+            match (first_probe, last_probe) {
+                (Some(a), Some(b)) if a != b => write!(
+                    f,
+                    "; the {sender} sent {probes} zero-window probe{s} (packets {a} to {b})"
+                )?,
+                (Some(a), _) => write!(f, "; the {sender} sent a zero-window probe (packet {a})")?,
+                _ => {}
+            }
+            if *answers > 0 {
+                let s = if *answers == 1 { "" } else { "s" };
+                write!(f, ", answered {answers} time{s} with a zero window")?;
+            }
+            f.write_str(".")?;
+            match (end, reopened, end_after_s, end_into_s) {
+                (Some(e), Some(r), Some(after), _) => {
+                    let how = end_how(e);
+                    write!(f, " When the {reader} read again (its window update, packet {r}), what the {sender} had queued came at once")?;
+                    if let Some(p) = close_packet {
+                        match close_code {
+                            Some(code) => write!(
+                                f,
+                                ", with its close frame {code} ({}) at packet {p}",
+                                catalog::lookup(*code).name
+                            )?,
+                            None => write!(f, ", with its close frame at packet {p}")?,
+                        }
+                    }
+                    write!(f, ", and its {how} (packet {}) {} after the update: the {sender} had ended the connection while the {reader} was not reading (its own limit on a reader that takes nothing: a ping timeout, a write deadline, a send-buffer limit; its close code or its log says which).", e.packet, Ms(*after * 1000.0))
+                }
+                (Some(e), _, _, Some(into)) if e.by == sender => {
+                    let how = end_how(e);
+                    write!(f, " The {sender} ended the connection with {} {how} (packet {}) {} after the window closed, while the {reader} still read nothing: it gave up on the {reader} (its own ping timeout, write deadline or send-buffer limit).", article(how), e.packet, Secs(*into))
+                }
+                (Some(e), _, _, Some(into)) => {
+                    let how = end_how(e);
+                    write!(f, " The {reader} then ended the connection itself with {} {how} (packet {}) {} after its window closed, without reading what the {sender} had queued.", article(how), e.packet, Secs(*into))
+                }
+                _ => write!(f, " Its window was still closed when the capture ended."),
+            }
+        }
         Cause::ForeignReset {
             by,
             packet,
@@ -115,6 +190,14 @@ pub(super) fn path_words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
     }
 }
 
+/// "FIN" or "RST": a TCP ending.
+fn end_how(e: &Ending) -> &'static str {
+    match e.how {
+        EndHow::Tcp(EndKind::Rst) => "RST",
+        _ => "FIN",
+    }
+}
+
 /// "64", or "52 to 64" (`sep` between): the TTLs a side's packets carried.
 fn ttl_range(low: u8, high: u8, sep: &str) -> String {
     if low == high {
@@ -128,6 +211,8 @@ fn ttl_range(low: u8, high: u8, sep: &str) -> String {
 pub(super) fn path_hint(c: &Cause) -> String {
     match c {
         Cause::WindowClosed { reader, .. } => format!("Find why the {reader}'s application stopped reading the connection: a blocked or busy event loop, a handler that never returns, back-pressure it never released, or a consumer slower than what the other side sends; the other side should bound what it queues for a slow {reader} (a send buffer limit, dropping or closing with 1008 or 1013)."),
+        Cause::StoppedReading { reader, .. } => format!("Find why the {reader}'s application stopped reading: a blocked or busy event loop, a handler that never returns, a pause (GC, a debugger, a suspended device), or a consumer slower than what the other side sends. If the {reader} is only slow, let it catch up before the other side's ping timeout or write deadline runs out; else have the other side bound what it queues for it and close with 1008 or 1013 instead of dropping it."),
+        Cause::MtuBlackHole { from, .. } => format!("Let ICMP \"fragmentation needed\" (IPv4 type 3 code 4) and ICMPv6 \"packet too big\" (type 2) through every firewall on the path, or clamp the TCP MSS on the router before the narrow link (nftables: tcp flags syn tcp option maxseg size set rt mtu; iptables: TCPMSS --clamp-mss-to-pmtu), or lower the MTU of the {from}'s interface to the path's; Linux can also find the path's MTU without ICMP (net.ipv4.tcp_mtu_probing=1, RFC 4821)."),
         Cause::ForeignReset { by, .. } => format!("Find the box between the two that resets connections in the {by}'s name: firewall or IDS rules, a NAT or load balancer whose flow table dropped the connection (an idle timeout there); a capture on the {by}'s own host shows it never sent that RST."),
         _ => "Nothing the peers sent was wrong: the path between them broke. Look at what sits between them (NAT, firewall, load balancer, Wi-Fi or mobile link) at that time, send pings often enough to notice a dead path quickly, and reconnect with backoff.".into(),
     }
@@ -155,6 +240,43 @@ pub fn path_evidence(c: &Cause) -> Option<(String, Vec<u64>)> {
             format!("the {}'s zero-window probes from packet {first_packet} to packet {last_packet} kept being answered with a zero window: the {reader} read nothing", reader.peer()),
             vec![*first_packet, *last_packet],
         )),
+        Cause::MtuBlackHole {
+            from,
+            first_packet,
+            segment_bytes,
+            largest_acked,
+            last_packet,
+            ..
+        } => Some((
+            format!("the {from}'s {segment_bytes}-byte segment (packet {first_packet}) and its retransmissions (to packet {last_packet}) were never acknowledged; its segments up to {largest_acked} bytes were"),
+            vec![*first_packet, *last_packet],
+        )),
+        Cause::StoppedReading {
+            reader,
+            zero_packet,
+            probes,
+            last_probe,
+            reopened,
+            end,
+            ..
+        } => {
+            let mut clause = format!("the {reader}'s zero window from packet {zero_packet}");
+            let mut packets = vec![*zero_packet];
+            if let Some(l) = last_probe {
+                let s = if *probes == 1 { "" } else { "s" };
+                clause.push_str(&format!(", {probes} probe{s} to packet {l}"));
+                packets.push(*l);
+            }
+            if let Some(r) = reopened {
+                clause.push_str(&format!(", its window update at packet {r}"));
+                packets.push(*r);
+            }
+            if let Some(e) = end {
+                clause.push_str(&format!(", the {}'s {} at packet {}", e.by, end_how(e), e.packet));
+                packets.push(e.packet);
+            }
+            Some((clause, packets))
+        }
         Cause::ForeignReset {
             by,
             packet,

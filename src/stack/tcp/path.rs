@@ -18,6 +18,10 @@
 //!   peer answered it with ACKs of a zero window (the one-byte zero-window probes of BSD,
 //!   macOS and Windows stacks, RFC 9293 §3.8.6.1), the stall says so: the peer is alive
 //!   and reads nothing, the path is not dead.
+//! - the peer's last zero-window spell (RFC 9293 §3.8.6.1): its first acknowledgement that
+//!   advertised a zero window, this direction's zero-window probes while it lasted (Linux
+//!   sends a segment with no data one byte below the acknowledged point, BSD, macOS and
+//!   Windows one byte beyond it), and the window update that ended it, if one came.
 //!
 //! Memory is constant: a ring of [`RING`] recent segment fingerprints and a few numbers.
 //! A segment is compared with the ring's slots through one key each (its sequence and
@@ -76,6 +80,8 @@ const RESET: u8 = 32;
 /// During the stall the peer answered with a zero window at the stall's start: the bytes
 /// sent are zero-window probes (RFC 9293 §3.8.6.1), not data a dead path lost.
 const WINDOW_SHUT: u8 = 64;
+/// The peer's last acknowledgement advertised a zero window: a zero-window spell is open.
+const ZERO_OPEN: u8 = 128;
 
 /// What every segment reads or writes, on one cache line: the keys of the recent segments,
 /// the peer's highest acknowledgement and this direction's highest sequence number sent, the
@@ -87,12 +93,21 @@ struct Line {
     keys: [u32; RING],
     acked: u32,
     sent_end: u32,
+    cand_end: u32,
     last_id: u16,
     ttl_lo: u8,
     ttl_hi: u8,
     bits: u8,
     /// The slot of `prints` the next segment is written to (the least recently written).
     next: u8,
+    /// The payload bytes of the largest segment of this direction the peer acknowledged
+    /// (up to 65 535), ...
+    big: u16,
+    /// ... the largest sent since that is larger, not yet acknowledged (where it ends:
+    /// `cand_end`, kept above with the other words).
+    cand: u16,
+    /// The payload bytes of the stall's first segment.
+    stall_len: u16,
 }
 
 /// The stall, on the next cache line (packet 0: none): what a data segment writes.
@@ -109,6 +124,44 @@ struct Cold {
     /// `retransmissions` when the peer last answered with a zero window (see
     /// [`WINDOW_SHUT`]).
     answered_at: u64,
+    /// This direction's first packet during the stall that acknowledged new bytes of the
+    /// peer's (0: none).
+    acked_peer: u64,
+}
+
+/// The peer's last zero-window spell (packet 0: none), on its own: only zero windows, the
+/// probes during one and the window update that ends one write it.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
+#[repr(C)]
+struct Zero {
+    since_packet: u64,
+    since_ts: Timestamp,
+    first_probe: u64,
+    last_probe: u64,
+    reopen_packet: u64,
+    /// Microseconds from the spell's start to the window update (saturating: a spell over
+    /// 71 minutes gives no update time).
+    reopen_us: u32,
+    probes: u16,
+    /// The peer's acknowledgements with a zero window after its first.
+    answers: u16,
+}
+
+/// The peer's last zero-window spell: its receive buffer was full, its application read
+/// nothing (RFC 9293 §3.8.6: a zero window is "no more").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ZeroSpell {
+    /// The peer's first acknowledgement with a zero window.
+    pub since_packet: u64,
+    pub since_ts: Timestamp,
+    /// This direction's zero-window probes while it lasted, and the first and last.
+    pub probes: u64,
+    pub first_probe: Option<u64>,
+    pub last_probe: Option<u64>,
+    /// The peer's acknowledgements with a zero window after its first (its answers).
+    pub answers: u64,
+    /// The peer's window update that ended it (it read again), if one came.
+    pub reopened: Option<(u64, Timestamp)>,
 }
 
 /// The first RST of a direction: its packet, time, and what its IP header carried.
@@ -146,6 +199,14 @@ pub struct Stall {
     pub window_shut: bool,
     /// ... up to its last such answer: the retransmissions sent since, unanswered.
     pub since_answer: u64,
+    /// The payload bytes of its first segment (up to 65 535).
+    pub first_len: u16,
+    /// The payload bytes of the largest segment of this direction the peer acknowledged
+    /// before it (0: none with data).
+    pub largest_acked: u16,
+    /// This direction's first packet during it, smaller than its first segment, that
+    /// acknowledged new bytes of the peer's.
+    pub acked_peer: Option<u64>,
 }
 
 /// One direction's watch over the path (see the module header): what every segment may
@@ -159,6 +220,9 @@ pub struct PathWatch {
     /// the one written).
     prints: [Print; RING],
     cold: Cold,
+    /// Boxed: few connections ever see a zero window, and every connection's size is
+    /// charged to the budget (`analyzer::budget::FLOW_BYTES`).
+    zero: Option<Box<Zero>>,
     /// Copies of this direction's packets left out.
     pub copies: u64,
     /// This direction's packets that were captured more than once.
@@ -359,6 +423,10 @@ impl PathWatch {
         let l = &mut self.line;
         let end = seg.seq.wrapping_add(len);
         let again = l.bits & HAS_SENT != 0 && before(seg.seq, l.sent_end);
+        let bytes = u16::try_from(seg.payload.len() as u32 + seg.missing).unwrap_or(u16::MAX);
+        if !again && bytes > l.big && bytes > l.cand {
+            (l.cand, l.cand_end) = (bytes, end);
+        }
         if l.bits & STALLED != 0 {
             let c = &mut self.cold;
             c.retransmissions += u64::from(again);
@@ -367,6 +435,7 @@ impl PathWatch {
         } else if !(again && l.bits & HAS_ACKED != 0 && !before(l.acked, end)) {
             // (Bytes the peer already acknowledged, sent again, start no stall.)
             l.bits = (l.bits | STALLED) & !WINDOW_SHUT;
+            l.stall_len = bytes;
             self.cold = Cold {
                 since_packet: packet,
                 since_ts: ts,
@@ -376,6 +445,7 @@ impl PathWatch {
                 peer_packet: 0,
                 peer_ts: Timestamp::default(),
                 answered_at: 0,
+                acked_peer: 0,
             };
         }
         if l.bits & HAS_SENT == 0 || before(l.sent_end, end) {
@@ -385,21 +455,28 @@ impl PathWatch {
     }
 
     /// The peer acknowledged everything before `ack`: a stall ends when it moves forward.
+    /// Whether it moved forward.
     #[inline]
-    pub fn acked(&mut self, ack: u32) {
+    pub fn acked(&mut self, ack: u32) -> bool {
         let l = &mut self.line;
-        if l.bits & HAS_ACKED == 0 || before(l.acked, ack) {
+        let moved = l.bits & HAS_ACKED == 0 || before(l.acked, ack);
+        if moved {
             l.acked = ack;
             l.bits = (l.bits | HAS_ACKED) & !(STALLED | WINDOW_SHUT);
+            if l.cand != 0 && !before(ack, l.cand_end) {
+                (l.big, l.cand) = (l.cand, 0);
+            }
         }
+        moved
     }
 
-    /// The peer's acknowledgement `ack` advertised `window`: during a stall, one at the
-    /// stall's start with a zero window shows a peer that is alive but takes nothing more
-    /// (the bytes sent are zero-window probes); one with an open window (a window update)
-    /// takes that back.
+    /// The peer's acknowledgement `ack` (packet `packet` at `ts`) advertised `window`:
+    /// during a stall, one at the stall's start with a zero window shows a peer that is
+    /// alive but takes nothing more (the bytes sent are zero-window probes); one with an
+    /// open window (a window update) takes that back. A zero window opens a zero-window
+    /// spell (or answers within one); an open window ends one.
     #[inline]
-    pub fn window(&mut self, ack: u32, window: u16) {
+    pub fn window(&mut self, ack: u32, window: u16, packet: u64, ts: Timestamp) {
         let l = &mut self.line;
         if l.bits & STALLED != 0 && l.bits & HAS_ACKED != 0 && l.acked == ack {
             if window == 0 {
@@ -409,6 +486,70 @@ impl PathWatch {
                 l.bits &= !WINDOW_SHUT;
             }
         }
+        if window == 0 {
+            if l.bits & ZERO_OPEN == 0 {
+                l.bits |= ZERO_OPEN;
+                **self.zero.get_or_insert_with(Box::default) = Zero {
+                    since_packet: packet,
+                    since_ts: ts,
+                    ..Zero::default()
+                };
+            } else if let Some(z) = self.zero.as_deref_mut() {
+                z.answers = z.answers.saturating_add(1);
+            }
+        } else if l.bits & ZERO_OPEN != 0 {
+            l.bits &= !ZERO_OPEN;
+            if let Some(z) = self.zero.as_deref_mut() {
+                z.reopen_packet = packet;
+                let us = ts.since(z.since_ts) * 1e6;
+                z.reopen_us = if us < f64::from(u32::MAX) {
+                    us.max(0.0) as u32
+                } else {
+                    u32::MAX
+                };
+            }
+        }
+    }
+
+    /// A segment of this direction during the peer's zero-window spell: a zero-window
+    /// probe when it carries at most one byte (no FIN) and starts one byte below the
+    /// acknowledged point (Linux's probe without data) or at it (a byte beyond the window).
+    #[inline]
+    fn probe(&mut self, seg: &Segment<'_>, packet: u64) {
+        let l = &self.line;
+        let len = seg.payload.len() as u64 + u64::from(seg.missing);
+        if seg.fin || seg.syn || len > 1 || l.bits & HAS_ACKED == 0 {
+            return;
+        }
+        let at = if len == 0 {
+            l.acked.wrapping_sub(1)
+        } else {
+            l.acked
+        };
+        if let Some(z) = self.zero.as_deref_mut().filter(|_| seg.seq == at) {
+            if z.probes == 0 {
+                z.first_probe = packet;
+            }
+            z.probes = z.probes.saturating_add(1);
+            z.last_probe = packet;
+        }
+    }
+
+    /// The peer's last zero-window spell, if it advertised a zero window at all.
+    pub fn zero_spell(&self) -> Option<ZeroSpell> {
+        let z = self.zero.as_deref()?;
+        (z.since_packet != 0).then_some(ZeroSpell {
+            since_packet: z.since_packet,
+            since_ts: z.since_ts,
+            probes: u64::from(z.probes),
+            first_probe: (z.probes > 0).then_some(z.first_probe),
+            last_probe: (z.probes > 0).then_some(z.last_probe),
+            answers: u64::from(z.answers),
+            reopened: (self.line.bits & ZERO_OPEN == 0 && z.reopen_us != u32::MAX).then_some((
+                z.reopen_packet,
+                Timestamp(z.since_ts.0 + i64::from(z.reopen_us) * 1000),
+            )),
+        })
     }
 
     /// A packet of the peer (not a copy) that did not end the stall.
@@ -432,6 +573,9 @@ impl PathWatch {
             peer_next: (c.peer_packet != 0).then_some((c.peer_packet, c.peer_ts)),
             window_shut: self.line.bits & WINDOW_SHUT != 0,
             since_answer: c.retransmissions - c.answered_at.min(c.retransmissions),
+            first_len: self.line.stall_len,
+            acked_peer: (c.acked_peer != 0).then_some(c.acked_peer),
+            largest_acked: self.line.big,
         })
     }
 
@@ -461,10 +605,24 @@ pub fn segment(
     let (me, peer) = path.pair_mut(s);
     if !seg.rst {
         me.own(seg, packet, ts);
+        if me.line.bits & ZERO_OPEN != 0 {
+            me.probe(seg, packet);
+        }
         me.sent(seg, packet, ts);
         if seg.ack_flag {
-            peer.acked(seg.ack);
-            peer.window(seg.ack, seg.window);
+            // (During a stall, a packet smaller than the stall's first segment that
+            // acknowledges the peer's new bytes: whether such packets still get through.)
+            if peer.acked(seg.ack)
+                && me.line.bits & STALLED != 0
+                && me.cold.acked_peer == 0
+                && seg.payload.len() < usize::from(me.line.stall_len)
+            {
+                me.cold.acked_peer = packet;
+            }
+            // (A SYN's window is not scaled: it opens no spell and ends none.)
+            if !seg.syn {
+                peer.window(seg.ack, seg.window, packet, ts);
+            }
         }
     }
     peer.peer_sent(packet, ts);

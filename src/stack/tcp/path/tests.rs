@@ -220,3 +220,97 @@ fn the_ring_remembers_seven_packets_between_copies() {
         assert_eq!(w.copies, 1, "pure acks: {pure_acks}");
     }
 }
+
+/// A zero-window spell: the peer's first ACK with window 0 opens it, Linux's probes (no
+/// data, one byte below the acknowledged point) and a one-byte probe at it are counted,
+/// a data segment is not; the peer's window update ends it, and a SYN's window neither
+/// opens nor ends one.
+#[test]
+fn a_zero_window_spell_counts_its_probes_and_ends_at_the_update() {
+    let mut path: Sides<PathWatch> = Sides::default();
+    let data = |seq: u32, payload: &'static [u8]| Segment {
+        seq,
+        ack: 1,
+        ack_flag: true,
+        window: 64,
+        ..Segment::test(payload)
+    };
+    let ack = |ack: u32, window: u16| Segment {
+        seq: 1,
+        ack,
+        ack_flag: true,
+        window,
+        ..Segment::test(b"")
+    };
+    segment(&mut path, Side::A, &data(1000, b"0123456789"), 1, at(0));
+    assert_eq!(path[Side::A].zero_spell(), None);
+    segment(&mut path, Side::B, &ack(1010, 0), 2, at(10));
+    // Linux's probe: no data, one byte below the acknowledged point.
+    segment(&mut path, Side::A, &data(1009, b""), 3, at(210));
+    segment(&mut path, Side::B, &ack(1010, 0), 4, at(211));
+    // A BSD probe: one byte at the acknowledged point.
+    segment(&mut path, Side::A, &data(1010, b"x"), 5, at(610));
+    // Not a probe: more than one byte.
+    segment(&mut path, Side::A, &data(1010, b"xy"), 6, at(620));
+    let z = path[Side::A].zero_spell().unwrap();
+    assert_eq!(
+        (
+            z.since_packet,
+            z.probes,
+            z.first_probe,
+            z.last_probe,
+            z.answers,
+            z.reopened
+        ),
+        (2, 2, Some(3), Some(5), 1, None)
+    );
+    segment(&mut path, Side::B, &ack(1010, 512), 7, at(5000));
+    assert_eq!(
+        path[Side::A].zero_spell().unwrap().reopened,
+        Some((7, at(5000)))
+    );
+    // No probe is counted once the window is open.
+    segment(&mut path, Side::A, &data(1009, b""), 8, at(5001));
+    assert_eq!(path[Side::A].zero_spell().unwrap().probes, 2);
+    // The other direction saw no zero window.
+    assert_eq!(path[Side::B].zero_spell(), None);
+}
+
+/// The largest segment the peer acknowledged, the stall's first segment's size, and a
+/// smaller packet during the stall that acknowledged the peer's new bytes (what a path
+/// MTU black hole is read from).
+#[test]
+fn a_stall_knows_its_segment_size_and_the_largest_acknowledged() {
+    let mut path: Sides<PathWatch> = Sides::default();
+    let data = |seq: u32, ack: u32, payload: &'static [u8]| Segment {
+        seq,
+        ack,
+        ack_flag: true,
+        window: 64,
+        ..Segment::test(payload)
+    };
+    static SMALL: [u8; 200] = [b's'; 200];
+    static BIG: [u8; 1448] = [b'b'; 1448];
+    segment(&mut path, Side::A, &data(1000, 1, &SMALL), 1, at(0));
+    segment(&mut path, Side::B, &data(1, 1200, b""), 2, at(10));
+    segment(&mut path, Side::A, &data(1200, 1, &BIG), 3, at(20));
+    // The peer sends a ping; A acknowledges it with no data.
+    segment(&mut path, Side::B, &data(1, 1200, b"ping"), 4, at(30));
+    segment(&mut path, Side::A, &data(2648, 5, b""), 5, at(31));
+    segment(&mut path, Side::A, &data(1200, 5, &BIG), 6, at(230));
+    let st = path[Side::A].stall().unwrap();
+    assert_eq!(
+        (
+            st.first_packet,
+            st.first_len,
+            st.largest_acked,
+            st.acked_peer,
+            st.retransmissions
+        ),
+        (3, 1448, 200, Some(5), 1)
+    );
+    // Once acknowledged, the big segment is the largest.
+    segment(&mut path, Side::B, &data(5, 2648, b""), 7, at(240));
+    assert_eq!(path[Side::A].stall(), None);
+    assert_eq!(path[Side::A].line.big, 1448);
+}

@@ -1,0 +1,148 @@
+//! Gateways that end or keep a WebSocket themselves, on recorded captures
+//! (fixtures/record/proxy/record_gateway.sh): lighttpd 1.4.69's mod_wstunnel (its
+//! backend gets only the payloads, over plain TCP) closing with an empty close frame at
+//! its server.max-read-idle, keeping a session alive with its own pings and answering a
+//! client's close with the malformed text "1000"; Varnish 7.1 piping a WebSocket and
+//! ending both legs at its pipe_timeout.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use wsclose::__internals::analyzer::Options;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+fn connections(name: &str) -> Vec<Value> {
+    let r = wsclose::analyze_files(&[fixture(name)], Options::default()).unwrap();
+    r.connections
+        .iter()
+        .map(|c| serde_json::to_value(c).unwrap())
+        .collect()
+}
+
+fn kinds(c: &Value) -> Vec<&str> {
+    c["status"]["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kind"].as_str().unwrap())
+        .collect()
+}
+
+fn cause<'a>(c: &'a Value, kind: &str) -> &'a Value {
+    c["status"]["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} in {c}"))
+}
+
+/// The TCP payload of packet `n` (1-based) of an Ethernet/IPv4 fixture, and its source port.
+fn payload(name: &str, n: usize) -> (u16, Vec<u8>) {
+    let mut pkts = Vec::new();
+    wsclose::__internals::capture::file::read(&fixture(name), &mut |p| pkts.push(p.data.to_vec()))
+        .unwrap();
+    let d = &pkts[n - 1];
+    let ihl = usize::from(d[14] & 0x0f) * 4;
+    let total = usize::from(u16::from_be_bytes([d[16], d[17]]));
+    let t = 14 + ihl;
+    let header = usize::from(d[t + 12] >> 4) * 4;
+    (
+        u16::from_be_bytes([d[t], d[t + 1]]),
+        d[t + header..14 + total].to_vec(),
+    )
+}
+
+/// lighttpd with server.max-read-idle = 2: "hello" echoed, then quiet; lighttpd sends an
+/// empty close frame 3.03 s later (it checks once a second) and FINs both sides. The
+/// client logged 1005. The report names lighttpd's read-idle timeout, with the spell.
+#[test]
+fn lighttpd_read_idle_close_is_named() {
+    let name = "proxy/lighttpd-idle.pcap";
+    let c = &connections(name)[0];
+    assert_eq!(c["status"]["code"], 1005);
+    assert_eq!(kinds(c)[0], "empty-close-frame");
+    let g = cause(c, "gateway-idle-close");
+    assert_eq!(g["gateway"]["library"], "lighttpd");
+    assert_eq!(g["gateway"]["version"], "1.4.69");
+    assert_eq!(
+        (&g["packet"], &g["last_frame_packet"], &g["quiet_s"]),
+        (&18.into(), &16.into(), &3.03.into())
+    );
+    // Packet 18 is lighttpd's (port 18841) close frame with no payload.
+    assert_eq!(payload(name, 18), (18841, vec![0x88, 0x00]));
+    let words = c["status"]["cause"].as_str().unwrap();
+    assert!(
+        words.contains("came from the gateway itself, lighttpd 1.4.69")
+            && words.contains("after 3.030 s of quiet")
+            && words.contains("server.max-read-idle"),
+        "{words}"
+    );
+    assert_eq!(c["seen_by"]["client"], 1005);
+    // No ping, no close reply of its own: nothing more is said of lighttpd's frames.
+    assert!(!kinds(c).contains(&"gateway-frames"), "{c}");
+}
+
+/// lighttpd with server.max-read-idle = 2 and wstunnel.ping-interval = 1: its pings
+/// (answered by the client) keep the session past 2 s of quiet; the client's 1000 is
+/// answered with the text "1000" (read as code 12592), so the client's library saw 1006:
+/// the report says so and names no idle close.
+#[test]
+fn lighttpd_pings_keep_a_session_and_its_close_reply_is_malformed() {
+    let name = "proxy/lighttpd-ping.pcap";
+    let c = &connections(name)[0];
+    assert_eq!(c["frames"]["server"]["pings"], 2);
+    assert_eq!(c["frames"]["client"]["pongs"], 2);
+    assert!(!kinds(c).contains(&"gateway-idle-close"), "{c}");
+    let closes = c["close_frames"].as_array().unwrap();
+    assert_eq!(
+        (&closes[0]["from"], &closes[0]["code"], &closes[0]["packet"]),
+        (&"client".into(), &1000.into(), &22.into())
+    );
+    assert_eq!(
+        (&closes[1]["from"], &closes[1]["code"], &closes[1]["packet"]),
+        (&"server".into(), &12592.into(), &25.into())
+    );
+    assert_eq!(closes[1]["problems"], serde_json::json!(["code-invalid"]));
+    // Its payload is the text "1000".
+    assert_eq!(payload(name, 25), (18842, b"\x88\x041000".to_vec()));
+    assert_eq!(c["seen_by"]["client"], 1006);
+    // Both are lighttpd's own frames, and the report says so.
+    let g = cause(c, "gateway-frames");
+    assert_eq!(
+        (&g["pings"], &g["last_ping"], &g["text_1000_reply"]),
+        (&2.into(), &24.into(), &25.into())
+    );
+    assert_eq!(g["gateway"]["library"], "lighttpd");
+    let words = c["status"]["cause"].as_str().unwrap();
+    assert!(
+        words.contains("whose payload is the text \"1000\"")
+            && words.contains("so the client's library reports 1006")
+            && words
+                .contains("The server's 2 pings (the last at packet 24) are lighttpd 1.4.69's own"),
+        "{words}"
+    );
+}
+
+/// Varnish (return (pipe), pipe_timeout = 2): both legs linked, ended by Varnish after
+/// 2.0 s of quiet, as its idle timeout.
+#[test]
+fn varnish_pipe_timeout_ends_both_legs() {
+    let cs = connections("proxy/varnish-pipe.pcap");
+    assert_eq!(cs.len(), 2);
+    for c in &cs {
+        assert_eq!(c["status"]["code"], 1006);
+        let t = cause(c, "proxy-idle-timeout");
+        let quiet = t["legs"]["quiet_ms"].as_f64().unwrap();
+        assert!((2000.0..2010.0).contains(&quiet), "{quiet}");
+        assert_eq!(c["leg"]["proxy"], "127.0.0.1:18843");
+        assert!(c["status"]["cause"]
+            .as_str()
+            .unwrap()
+            .contains("an idle timeout of that length (2 s)"));
+    }
+}
