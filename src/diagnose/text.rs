@@ -40,10 +40,12 @@ pub fn rank(c: &Cause) -> u8 {
         | Cause::NoCloseFrame { .. }
         | Cause::StillOpen { .. }
         | Cause::UpgradeRefused { .. }
+        | Cause::TunnelRefused { .. }
         | Cause::Evicted { .. }
         | Cause::CaptureCut { .. }
         | Cause::ProxyIdleTimeout { .. }
         | Cause::ProxyEndedBothLegs { .. }
+        | Cause::TunnelIdleTimeout { .. }
         | Cause::ProxyReloadOrStop { .. }
         | Cause::RelayedEnd { .. }
         | Cause::CloseNotRead { .. }
@@ -126,6 +128,10 @@ pub fn head(first: &Cause) -> Head {
             fix: proxy_fix(legs).into(),
             ..coded(1006, true)
         },
+        Cause::TunnelIdleTimeout { legs } => Head {
+            fix: text_proxy::tunnel_idle_fix(legs).into(),
+            ..coded(1006, true)
+        },
         Cause::ProxyReloadOrStop { .. } => Head {
             fix: text_proxy::RELOAD_FIX.into(),
             ..coded(1006, true)
@@ -141,6 +147,10 @@ pub fn head(first: &Cause) -> Head {
         Cause::UpgradeRefused { http_status, .. } => {
             none(UPGRADE_REFUSED, refusal(*http_status).1.into())
         }
+        Cause::TunnelRefused { http_status, .. } => none(
+            TUNNEL_REFUSED,
+            text_proxy::tunnel_refusal(*http_status).1.into(),
+        ),
         Cause::Evicted { why, .. } => match why {
             Eviction::MaxFlows => none(EVICTED_MAX_FLOWS, FIX_MAX_FLOWS.into()),
             Eviction::IdleTimeout => none(EVICTED_IDLE, FIX_IDLE_TIMEOUT.into()),
@@ -178,6 +188,8 @@ fn hint(c: &Cause) -> Option<String> {
 /// Status texts that come from neither the catalog nor the capture (a stored status refers
 /// to them by their index in [`FIXED`]).
 pub const UPGRADE_REFUSED: &str = "Upgrade refused";
+/// A CONNECT the forward proxy refused.
+pub const TUNNEL_REFUSED: &str = "Tunnel refused";
 /// A connection still open at the end of the capture.
 pub const OPEN: &str = "Open";
 /// Still open, its upgrade never answered.
@@ -190,7 +202,7 @@ const FIX_FULL_SNAPLEN: &str =
     "Capture with a full snaplen (tcpdump -s 0) and without drops to see the code.";
 
 /// The [`Status`](super::Status) texts a stored status names by their index here.
-pub static FIXED: [&str; 7] = [
+pub static FIXED: [&str; 8] = [
     "",
     UPGRADE_REFUSED,
     OPEN,
@@ -198,6 +210,7 @@ pub static FIXED: [&str; 7] = [
     UNKNOWN_TRUNCATED,
     FIX_CAPTURE_TO_CLOSE,
     FIX_FULL_SNAPLEN,
+    TUNNEL_REFUSED,
 ];
 
 /// The status name of an evicted connection that was still open, over `--max-flows`.
@@ -304,6 +317,10 @@ impl Display for Cause {
                 }
                 write!(f, ", so no WebSocket connection was opened and no close code applies (a browser reports it as a failed connection, often with close code 1006). {}", refusal(code).0)
             }
+            Cause::TunnelRefused {
+                http_status,
+                packet,
+            } => write!(f, "The forward proxy answered the client's CONNECT with HTTP {http_status} (packet {packet}) instead of a 2xx, so no tunnel was opened and no WebSocket with it: no close code applies (the client's library reports a proxy error, not a close). {}", text_proxy::tunnel_refusal(*http_status).0),
             Cause::Evicted {
                 why,
                 last_packet,
@@ -334,6 +351,7 @@ impl Display for Cause {
                 close_frames,
                 apart_ms,
             } => text_proxy::reload(f, legs, *close_frames, *apart_ms),
+            Cause::TunnelIdleTimeout { legs } => text_proxy::tunnel_idle(f, legs),
             Cause::RelayedEnd {
                 app,
                 app_leg,

@@ -40,6 +40,7 @@ pub mod redact;
 pub mod schema;
 pub mod store;
 pub mod tls;
+pub mod tunnel;
 pub mod wireshark;
 
 use crate::capture::file::InputSummary;

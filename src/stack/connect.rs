@@ -119,7 +119,12 @@ impl Tunnel {
         };
         let words: Vec<&str> = text.split_whitespace().collect();
         let joined = words.join(" ");
-        (!joined.is_empty()).then(|| crate::sanitize::cut(&joined, max).to_string())
+        let cut = crate::sanitize::cut(&joined, max);
+        match (cut.len() < joined.len(), cut.is_empty()) {
+            (_, true) => None,
+            (true, false) => Some(format!("{cut}…")),
+            (false, false) => Some(joined),
+        }
     }
 }
 

@@ -71,6 +71,10 @@ fn one_of_each() -> Vec<Cause> {
             http_status: 403,
             h2: true,
         },
+        Cause::TunnelRefused {
+            http_status: 407,
+            packet: 6,
+        },
         Cause::Evicted {
             why: Eviction::IdleTimeout,
             last_packet: 40,
@@ -78,6 +82,7 @@ fn one_of_each() -> Vec<Cause> {
         },
         Cause::CaptureCut { upgraded: true },
         Cause::ProxyIdleTimeout { legs: legs.clone() },
+        Cause::TunnelIdleTimeout { legs: legs.clone() },
         Cause::ProxyEndedBothLegs { legs: legs.clone() },
         Cause::ProxyReloadOrStop {
             legs,

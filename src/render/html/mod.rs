@@ -622,6 +622,13 @@ fn connection(o: &mut String, c: &ConnectionReport, cx: &Context<'_>) {
 /// The connection's facts as a definition list.
 fn facts(o: &mut String, c: &ConnectionReport, inputs: &[InputSummary]) {
     o.push_str("<dl class=\"facts\">\n");
+    if let Some(t) = &c.tunnel {
+        let _ = writeln!(
+            o,
+            "<dt>Forward proxy</dt><dd>{}</dd>",
+            h(&t.phrase(crate::report::tunnel::BODY_TEXT))
+        );
+    }
     if let Some(leg) = &c.leg {
         let _ = writeln!(
             o,

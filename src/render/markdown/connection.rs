@@ -75,6 +75,13 @@ pub(super) fn connection(
             let _ = writeln!(o, "- **Fix for this connection:** {}", md(fix));
         }
     }
+    if let Some(t) = &c.tunnel {
+        let _ = writeln!(
+            o,
+            "- **Forward proxy:** {}",
+            md(&t.phrase(crate::report::tunnel::BODY_TEXT))
+        );
+    }
     if let Some(leg) = &c.leg {
         let _ = writeln!(
             o,
