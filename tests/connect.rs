@@ -7,6 +7,7 @@
 //! page, no close code; a tunnel Squid ended for its read_timeout is named so, with the
 //! spell's length.
 
+mod common;
 #[path = "common/run.rs"]
 mod run;
 
@@ -218,4 +219,48 @@ fn the_table_names_the_forward_proxy_and_the_target() {
         table.contains("through the forward proxy 127.0.0.1:18960 to 127.0.0.1:18970 (CONNECT)"),
         "{table}"
     );
+}
+
+/// A control byte, or a character that reorders text, left raw.
+fn raw_control(c: char) -> bool {
+    c.is_control() && c != '\n' || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+#[test]
+fn a_hostile_target_and_refusal_page_are_shown_inert() {
+    use common::Session;
+    use wsclose::__internals::flow::Role::{Client, Server};
+    let mut s = Session::new(42010, 3128);
+    s.handshake();
+    s.send(
+        Client,
+        "CONNECT evil\u{202e}gnp.example:443 HTTP/1.1\r\nHost: x\r\n\r\n".as_bytes(),
+    );
+    let page = "denied \x1b]0;pwned\x07 \u{202e}gnp.exe";
+    let answer = format!(
+        "HTTP/1.1 403 Forbidden\u{202e}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{page}",
+        page.len()
+    );
+    s.send(Server, answer.as_bytes());
+    s.fins(Client);
+    let r = s.analyze();
+    let c = common::only(&r);
+    // httparse refuses control bytes in a request line or a reason phrase (RFC 9112
+    // §3, §4): those come from the wire only in the body and in UTF-8 text.
+    let t = c.tunnel.as_ref().expect("its tunnel");
+    assert_eq!(t.status, Some(403));
+    assert!(t.target.contains('\u{202e}'), "kept as sent in the model");
+    assert!(t.body.as_deref().is_some_and(|b| b.contains('\x1b')));
+    for (name, out) in [
+        (
+            "table",
+            wsclose::render::table::render(&r, Some(100), false),
+        ),
+        ("markdown", wsclose::render::markdown::render(&r, &[None])),
+    ] {
+        let raw: Vec<char> = out.chars().filter(|&c| raw_control(c)).collect();
+        assert!(raw.is_empty(), "{name}: raw {raw:?} in\n{out}");
+        assert!(out.contains("Tunnel refused"), "{name}:\n{out}");
+        assert!(out.contains("x1b"), "{name}: the escape shown:\n{out}");
+    }
 }
