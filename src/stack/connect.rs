@@ -705,6 +705,31 @@ mod tests {
     }
 
     #[test]
+    fn http2_and_tls_are_chosen_again_inside_the_tunnel() {
+        use super::super::Layer;
+        // h2c with prior knowledge (RFC 9113 §3.4) after the 200.
+        let mut st = Stack::default();
+        feed(&mut st, Side::A, REQUEST, &[], 1);
+        feed(&mut st, Side::B, OK, &[], 2);
+        feed(&mut st, Side::A, crate::stack::h2::PREFACE, &[], 3);
+        assert!(matches!(st.layer(), Layer::H2));
+        assert_eq!(
+            st.tunnel().map(|t| t.target.as_str()),
+            Some("10.0.0.9:8443")
+        );
+        // A ClientHello the client sent before the answer is held, then read as TLS.
+        let hello = [0x16, 0x03, 0x01, 0x00, 0x05, 0x01, 0x00, 0x00, 0x01, 0x03];
+        let mut st = Stack::default();
+        feed(&mut st, Side::A, REQUEST, &[], 1);
+        feed(&mut st, Side::A, &hello, &[], 2);
+        assert!(matches!(st.layer(), Layer::Connect));
+        feed(&mut st, Side::B, OK, &[], 3);
+        assert!(crate::stack::tls::looks_like_client_hello(&hello));
+        assert!(matches!(st.layer(), Layer::Tls));
+        assert_eq!(st.ctx.client, Some(Side::A));
+    }
+
+    #[test]
     fn no_connect_inside_a_tunnel_and_bounded_heads() {
         // A CONNECT inside the tunnel is the tunnelled server's business: HTTP/1.1 there.
         let mut st = Stack::default();

@@ -8,6 +8,7 @@
 //!     wss:// (RFC 8446):   tls ──► http1 ────────────────────────► websocket::Session (0 or 1)
 //!     RFC 8441:            (tls ──►) h2 ──► one stream per extended CONNECT ─► Session (0..n)
 //!     h2c by Upgrade:      http1 ──(101 Upgrade: h2c)──► h2 ──► … as above
+//!     RFC 9110 §9.3.6:     connect ──(2xx)──► any of the above, in the tunnel
 //! ```
 //!
 //! In: the [`tcp::Event`]s of each direction of one TCP connection (`Data` with the packet
@@ -22,6 +23,10 @@
 //! the one place a layer plugs in: it holds the top of the stack (`Top`) and decides
 //! from a connection's first bytes which stack the connection gets, and switches HTTP/1.1
 //! to HTTP/2 at the `101` that accepts an `Upgrade: h2c` (RFC 7540 §3.2).
+//!
+//! A client's CONNECT to a forward proxy (`connect`, `Top::Connect`) is read up to the
+//! proxy's answer; a 2xx starts the stack over from the byte after it (the tunnel's facts
+//! kept, `Stack::tunnel`), a refusal is reported as one.
 //!
 //! Folders: `tcp/` (reassembly and the TCP connection), `http1/` (the RFC 6455 §4 upgrade
 //! and mid-stream pick-up), `tls/` (RFC 8446, RFC 5246: plugged in as `Top::Tls`), `h2/`
