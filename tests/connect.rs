@@ -213,6 +213,24 @@ fn a_tunnel_squid_ended_for_its_read_timeout_is_named_with_the_spell() {
 }
 
 #[test]
+fn the_clients_leg_alone_is_reported_with_its_tunnel() {
+    // What a capture on the client's machine holds: before the CONNECT layer, nothing.
+    let r = json("squid-connect-idle-py-front-only");
+    let conns = r["connections"].as_array().unwrap();
+    assert_eq!(conns.len(), 1);
+    let c = &conns[0];
+    assert_eq!(c["tunnel"]["target"], "127.0.0.1:18975");
+    assert_eq!(c["tunnel"]["status"], 200);
+    assert_eq!(port(&c["server"]), 18965);
+    assert_eq!(c["handshake"]["path"], "/idle");
+    assert!(c["other_leg"].is_null());
+    assert_eq!(c["status"]["code"], 1006);
+    assert_eq!(c["tcp_ends"][0]["by"], "server");
+    let quiet = c["idle_before_end_s"].as_f64().unwrap();
+    assert!((3.0..4.1).contains(&quiet), "{quiet}");
+}
+
+#[test]
 fn the_table_names_the_forward_proxy_and_the_target() {
     let table = String::from_utf8(analyze("squid-connect-ws-py", "markdown")).unwrap();
     assert!(
