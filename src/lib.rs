@@ -89,7 +89,9 @@
 //! - `stack`: one stack of stream layers per TCP connection. `stack::tcp` reassembles
 //!   each direction into `Data` and explicit `Gap` events and holds the connection (roles,
 //!   endings); `stack::http1` turns a direction into the RFC 6455 §4 handshake and a
-//!   WebSocket stream; `stack::tls` and `stack::h2` are the layers that plug in between.
+//!   WebSocket stream; `stack::tls` and `stack::h2` are the layers that plug in between;
+//!   `stack::connect` reads a forward proxy's CONNECT and its answer, and on a 2xx starts
+//!   the stack again in the tunnel.
 //! - `websocket`: the nom frame parser, the streaming per-direction decoder, and the
 //!   `Session` a report is about (one TCP connection carries zero, one or many).
 //! - [`close`]: close frames and the close-code catalog.

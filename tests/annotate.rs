@@ -521,7 +521,7 @@ fn markdown_html_and_comments_state_the_same_facts() {
     use wsclose::sanitize::{html as h, terminal};
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let mut files = Vec::new();
-    for dir in ["", "proxy", "path", "app"] {
+    for dir in ["", "proxy", "path", "app", "connect"] {
         for e in std::fs::read_dir(root.join(dir)).unwrap() {
             let p = e.unwrap().path();
             if p.to_string_lossy().contains(".pcap") {

@@ -39,6 +39,11 @@ pub const TLS_BYTES: usize = 40 << 10;
 /// An HTTP/2 layer: its streams' table and two HPACK tables of 4 KiB.
 pub const H2_BYTES: usize = 16 << 10;
 
+/// A CONNECT waiting for its answer, or refused (`stack::connect`): its heads (a few
+/// hundred bytes as clients send them), the client's bytes held until the answer (at most
+/// 16 KiB) and a refusal's body (at most 4 KiB).
+pub const CONNECT_BYTES: usize = 8 << 10;
+
 /// An HTTP/2 WebSocket stream of a connection: its session (frame decoders, logs, the
 /// application tracker) and its slot in the stream table; charged per stream kept, so that
 /// a connection of 10 000 streams costs what it holds (`H2_BYTES` is the layer alone).
@@ -69,6 +74,7 @@ pub fn cost(c: &Connection) -> usize {
         Layer::Http1 => 0,
         Layer::Tls => TLS_BYTES,
         Layer::H2 => H2_BYTES,
+        Layer::Connect => CONNECT_BYTES,
     };
     let streams = c.up.streams().saturating_mul(STREAM_BYTES);
     FLOW_BYTES + bytes + ranges * RANGE_BYTES + layer + streams

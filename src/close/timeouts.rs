@@ -154,6 +154,14 @@ pub static TIMEOUTS: &[Timeout] = &[
         source: "Caddy, reverse_proxy directive, streaming (https://caddyserver.com/docs/caddyfile/directives/reverse_proxy#streaming)",
     },
     Timeout {
+        id: "squid-read",
+        who: "Squid",
+        setting: "read_timeout (it ends a CONNECT tunnel that carried nothing either way for that long: Squid 5.7 as recorded in fixtures/connect; its timer runs once a second, so the spell is up to a second longer)",
+        kind: Kind::Idle,
+        default_s: Some(900),
+        source: "Squid configuration reference, read_timeout, \"Default: read_timeout 15 minutes\" (squid.conf.documented of Squid 5.7; https://www.squid-cache.org/Doc/config/read_timeout/)",
+    },
+    Timeout {
         id: "gcp-backend-service",
         who: "a Google Cloud external Application Load Balancer",
         setting: "backend service timeout (timeoutSec; for a WebSocket the longest it may stay open, idle or not)",
@@ -184,6 +192,14 @@ pub static TIMEOUTS: &[Timeout] = &[
         kind: Kind::Idle,
         default_s: Some(60),
         source: "Varnish Cache 7.1, varnishd parameters, pipe_timeout (https://varnish-cache.org/docs/7.1/reference/varnishd.html#pipe-timeout): 60 s; varnishd -x parameter says the same",
+    },
+    Timeout {
+        id: "squid-client-lifetime",
+        who: "Squid",
+        setting: "client_lifetime (the longest a client may stay connected to it, a CONNECT tunnel included)",
+        kind: Kind::Lifetime,
+        default_s: Some(86_400),
+        source: "Squid configuration reference, client_lifetime, \"Default: client_lifetime 1 day\" (squid.conf.documented of Squid 5.7; https://www.squid-cache.org/Doc/config/client_lifetime/)",
     },
 ];
 
@@ -285,6 +301,8 @@ mod tests {
         assert_eq!(ids(Kind::Idle, 300.2), ["envoy-stream-idle"]);
         assert_eq!(ids(Kind::Idle, 350.1), ["aws-nlb"]);
         assert_eq!(ids(Kind::Idle, 601.0), ["aws-api-gateway-idle"]);
+        assert_eq!(ids(Kind::Idle, 900.8), ["squid-read"]);
+        assert_eq!(ids(Kind::Lifetime, 86_400.5), ["squid-client-lifetime"]);
         // Lifetimes are matched against a session's length, not its quiet spell.
         assert_eq!(ids(Kind::Lifetime, 30.01), ["gcp-backend-service"]);
         assert_eq!(ids(Kind::Lifetime, 7200.3), ["aws-api-gateway-lifetime"]);

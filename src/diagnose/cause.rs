@@ -108,6 +108,14 @@ causes! {
         /// the server's own reason; null when it sent none, or none came with the head.
         body: Option<String>,
     }
+    /// The forward proxy refused the client's CONNECT (RFC 9110 §9.3.6) with a final status
+    /// other than 2xx: no tunnel, no WebSocket.
+    "tunnel-refused" => TunnelRefused {
+        /// The proxy's HTTP status.
+        http_status: u16,
+        /// The packet of its answer.
+        packet: u64,
+    }
     /// wsclose stopped following a connection still open, at a cap.
     "evicted" => Evicted {
         /// Which cap: `max_flows` or `idle_timeout`.
@@ -127,6 +135,12 @@ causes! {
     /// The proxy ended both legs of a session at once after a quiet spell of whole
     /// seconds: an idle timeout.
     "proxy-idle-timeout" => ProxyIdleTimeout {
+        /// Both legs and how the proxy ended each.
+        legs: BothLegs,
+    }
+    /// A forward proxy ended a CONNECT tunnel with a FIN on both legs after a quiet spell
+    /// of a second or more: its tunnel idle timeout (Squid's `read_timeout`).
+    "tunnel-idle-timeout" => TunnelIdleTimeout {
         /// Both legs and how the proxy ended each.
         legs: BothLegs,
     }

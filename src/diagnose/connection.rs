@@ -10,6 +10,7 @@ use crate::close::{catalog, CloseFrame};
 use crate::finding::Finding;
 use crate::flow::Side;
 use crate::report::tls::TlsReport;
+use crate::report::tunnel::TunnelReport;
 use crate::report::{tcp_end_name, transport_name, Eviction};
 use crate::report::{
     CloseFrameReport, ConnectionReport, HandshakeReport, Host, LaterRstReport, PerSide, SeenBy,
@@ -155,6 +156,10 @@ impl ConnectionReport {
             other_leg: None,
             leg: None,
             encapsulation: c.encapsulation.as_deref().map(|&e| e.into()),
+            tunnel: c
+                .up
+                .tunnel()
+                .map(|t| TunnelReport::new(t, Host::Addr(c.ep[server_side]))),
             application: w.app.as_deref().and_then(|t| {
                 let close = closes
                     .first()

@@ -82,6 +82,18 @@ pub fn judge(front: &ConnectionReport, back: &ConnectionReport) -> Legs {
 pub fn link(front: &mut ConnectionReport, back: &mut ConnectionReport, by: &LinkedBy) {
     let proxy = front.server.clone();
     let (fid, bid) = (front.id, back.id);
+    // A front leg in a CONNECT tunnel: the CONNECT that named the back leg's target.
+    let tunnel_by;
+    let by = match (by, &front.tunnel) {
+        (LinkedBy::KeyAndConnect { .. }, Some(t)) => {
+            tunnel_by = LinkedBy::KeyAndConnect {
+                connect: t.request_packet,
+                target: t.target.clone(),
+            };
+            &tunnel_by
+        }
+        _ => by,
+    };
     let judged = judge(front, back);
     let relayed: Vec<String> = judged.relays.iter().map(ToString::to_string).collect();
     for (r, side, other) in [
@@ -227,7 +239,15 @@ fn ending(front: &ConnectionReport, back: &ConnectionReport) -> Option<Verdict> 
         // Configured timeouts are whole seconds nearly always: a spell that is not one
         // may as well be the moment the proxy was stopped, and one shorter than any
         // timeout, with both legs ended at once, is that moment.
-        let (cause, summary) = if whole_seconds(legs.quiet_ms / 1000.0).is_some() {
+        // A forward proxy's CONNECT tunnel ended by a FIN on both legs after a second or
+        // more of quiet: its idle timeout (Squid's fires up to a second past its setting,
+        // so its spells are seldom whole seconds).
+        let tunnel = front.tunnel.as_ref().is_some_and(|t| t.opened());
+        let fins = f0.end.name == "FIN" && b0.end.name == "FIN";
+        let (cause, summary) = if tunnel && fins && legs.quiet_ms >= 1000.0 {
+            let summary = text_proxy::tunnel_idle_summary(&legs);
+            (Cause::TunnelIdleTimeout { legs }, summary)
+        } else if whole_seconds(legs.quiet_ms / 1000.0).is_some() {
             let summary = text::proxy_summary(&legs);
             (Cause::ProxyIdleTimeout { legs }, summary)
         } else if let Some((cause, apart_ms)) = reload::ends(&legs, f0.time, b0.time) {

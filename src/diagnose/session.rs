@@ -41,6 +41,37 @@ pub struct Diagnosis {
     pub decoded_to_end: PerSide<bool>,
 }
 
+/// A CONNECT the forward proxy refused (RFC 9110 §9.3.6): no tunnel, no WebSocket, no
+/// status any application saw; the evidence is the proxy's answer.
+fn tunnel_refused(c: &Connection) -> Option<Diagnosis> {
+    let t = c.up.tunnel().filter(|t| t.refused())?;
+    let (status, packet) = (t.status?, t.response_packet?);
+    let evidence = Evidence::new(
+        format!(
+            "the CONNECT (packet {}) and the proxy's HTTP {status} answer (packet {packet})",
+            t.request_packet
+        ),
+        vec![t.request_packet, packet],
+    );
+    Some(Diagnosis {
+        status: Status::of(vec![Cause::TunnelRefused {
+            http_status: status,
+            packet,
+        }]),
+        evidence: Some(evidence),
+        seen_by: PerSide {
+            client: None,
+            server: None,
+        },
+        close_handshake: None,
+        idle_before_end_s: None,
+        decoded_to_end: PerSide {
+            client: true,
+            server: true,
+        },
+    })
+}
+
 /// The first close_notify of TLS connection `c` (facts `f`) as an ending, if it came
 /// before `tcp_first`, the first TCP ending (or there is none).
 fn close_notify_first(f: &TlsFacts, c: &Connection, tcp_first: Option<&End>) -> Option<End> {
@@ -75,6 +106,9 @@ pub fn diagnose(
     tls_facts: Option<&TlsFacts>,
     tls: Option<&TlsReport>,
 ) -> Diagnosis {
+    if let Some(d) = tunnel_refused(c) {
+        return d;
+    }
     let client_side = c.client_side();
     let server_side = client_side.other();
     let (cs, ss) = (w.stats(client_side), w.stats(server_side));

@@ -40,10 +40,12 @@ pub fn rank(c: &Cause) -> u8 {
         | Cause::NoCloseFrame { .. }
         | Cause::StillOpen { .. }
         | Cause::UpgradeRefused { .. }
+        | Cause::TunnelRefused { .. }
         | Cause::Evicted { .. }
         | Cause::CaptureCut { .. }
         | Cause::ProxyIdleTimeout { .. }
         | Cause::ProxyEndedBothLegs { .. }
+        | Cause::TunnelIdleTimeout { .. }
         | Cause::ProxyReloadOrStop { .. }
         | Cause::RelayedEnd { .. }
         | Cause::CloseNotRead { .. }
@@ -133,6 +135,10 @@ pub fn head(first: &Cause) -> Head {
             fix: proxy_fix(legs).into(),
             ..coded(1006, true)
         },
+        Cause::TunnelIdleTimeout { legs } => Head {
+            fix: text_proxy::tunnel_idle_fix(legs).into(),
+            ..coded(1006, true)
+        },
         Cause::ProxyReloadOrStop { .. } => Head {
             fix: text_proxy::RELOAD_FIX.into(),
             ..coded(1006, true)
@@ -154,6 +160,10 @@ pub fn head(first: &Cause) -> Head {
             } else {
                 refusal(*http_status).1.into()
             },
+        ),
+        Cause::TunnelRefused { http_status, .. } => none(
+            TUNNEL_REFUSED,
+            text_proxy::tunnel_refusal(*http_status).1.into(),
         ),
         Cause::Evicted { why, .. } => match why {
             Eviction::MaxFlows => none(EVICTED_MAX_FLOWS, FIX_MAX_FLOWS.into()),
@@ -196,6 +206,8 @@ fn hint(c: &Cause) -> Option<String> {
 /// Status texts that come from neither the catalog nor the capture (a stored status refers
 /// to them by their index in [`FIXED`]).
 pub const UPGRADE_REFUSED: &str = "Upgrade refused";
+/// A CONNECT the forward proxy refused.
+pub const TUNNEL_REFUSED: &str = "Tunnel refused";
 /// A connection still open at the end of the capture.
 pub const OPEN: &str = "Open";
 /// Still open, its upgrade never answered.
@@ -209,7 +221,7 @@ const FIX_FULL_SNAPLEN: &str =
     "Capture with a full snaplen (tcpdump -s 0) and without drops to see the code.";
 
 /// The [`Status`](super::Status) texts a stored status names by their index here.
-pub static FIXED: [&str; 8] = [
+pub static FIXED: [&str; 9] = [
     "",
     UPGRADE_REFUSED,
     OPEN,
@@ -218,6 +230,7 @@ pub static FIXED: [&str; 8] = [
     FIX_CAPTURE_TO_CLOSE,
     FIX_FULL_SNAPLEN,
     FIX_REFUSAL_BODY,
+    TUNNEL_REFUSED,
 ];
 
 /// The status name of an evicted connection that was still open, over `--max-flows`.
@@ -329,6 +342,10 @@ impl Display for Cause {
                     None => f.write_str(refusal(code).0),
                 }
             }
+            Cause::TunnelRefused {
+                http_status,
+                packet,
+            } => write!(f, "The forward proxy answered the client's CONNECT with HTTP {http_status} (packet {packet}) instead of a 2xx, so no tunnel was opened and no WebSocket with it: no close code applies (the client's library reports a proxy error, not a close). {}", text_proxy::tunnel_refusal(*http_status).0),
             Cause::Evicted {
                 why,
                 last_packet,
@@ -359,6 +376,7 @@ impl Display for Cause {
                 close_frames,
                 apart_ms,
             } => text_proxy::reload(f, legs, *close_frames, *apart_ms),
+            Cause::TunnelIdleTimeout { legs } => text_proxy::tunnel_idle(f, legs),
             Cause::RelayedEnd {
                 app,
                 app_leg,

@@ -7,8 +7,9 @@
 //! happened: a spell of 60 s may as well be the application's own timer.
 
 use super::cause::{BothLegs, LegEnding};
-use super::units::{article, Ms};
+use super::units::{article, Ms, Secs};
 use crate::close::timeouts::Timeout;
+use crate::close::timeouts::{self, Kind};
 use std::fmt::{self, Formatter};
 
 /// "a close frame 1001 (packet 45)".
@@ -148,4 +149,71 @@ pub fn gateway_frames(c: &super::Cause, f: &mut std::fmt::Formatter<'_>) -> std:
         write!(f, "The server's {pings} ping{s} (the last at packet {p}) are {gateway}'s own (wstunnel.ping-interval; its backend gets only the payloads and cannot ping): the client's pongs count as reading for its server.max-read-idle and keep a quiet session open.")?;
     }
     Ok(())
+}
+
+/// The likely cause and fix of a status with which a forward proxy refused a CONNECT.
+pub fn tunnel_refusal(code: u16) -> (&'static str, &'static str) {
+    match code {
+        403 => (
+            "403 means the proxy's access rules deny this target (Squid: an http_access deny rule; its default configuration allows CONNECT only to port 443, SSL_ports).",
+            "Allow CONNECT to the target's host and port in the proxy (Squid: acl SSL_ports port N, and an http_access allow rule before the deny), or serve the WebSocket on a port the proxy allows (443).",
+        ),
+        407 => (
+            "407 means the proxy wants credentials (its Proxy-Authenticate field names the scheme) and the CONNECT carried none that it accepted.",
+            "Give the client the proxy's credentials (Proxy-Authorization; in most clients a proxy URL of the form http://user:password@proxy:port).",
+        ),
+        502..=504 => (
+            "502, 503 and 504 mean the proxy could not reach the target: nothing listening there, no route, a name it could not resolve, or a connection that timed out (Squid answers 503 when its connection to the target fails).",
+            "Check that the target listens on that address and port and that the proxy can reach it (its error page and its log name the failure).",
+        ),
+        _ => (
+            "The proxy's answer body, when it sent one, says why.",
+            "Read the proxy's answer and its log for this CONNECT.",
+        ),
+    }
+}
+
+/// The words of a forward proxy's tunnel idle timeout (`tunnel-idle-timeout`).
+pub fn tunnel_idle(f: &mut Formatter<'_>, legs: &BothLegs) -> fmt::Result {
+    let secs = legs.quiet_ms / 1000.0;
+    write!(
+        f,
+        "The forward proxy ended the CONNECT tunnel with {} to the client (connection {}, packet {}) and {} to the backend (connection {}, packet {}) after {} of quiet on both legs: most likely its tunnel idle timeout. Squid ends a tunnel that carried nothing either way for read_timeout (default 15 minutes) and checks its timeouts about once a second, so the spell runs up to a second past the setting",
+        legs.front_end.name,
+        legs.front,
+        legs.front_end.packet,
+        legs.back_end.name,
+        legs.back,
+        legs.back_end.packet,
+        Secs(secs),
+    )?;
+    // The whole seconds the spell fits: the setting is at most the spell, and more than
+    // the spell less the second of the proxy's timer.
+    let setting = secs.floor();
+    if setting >= 1.0 {
+        write!(f, ": this one fits a read_timeout of {setting:.0} s")?;
+    }
+    f.write_str(".")?;
+    let known = timeouts::matching(Kind::Idle, secs);
+    if !known.is_empty() {
+        write!(f, " It matches the default of {}.", matched(&known))?;
+    }
+    f.write_str(" If the proxy was stopped at that moment instead, its log says so (Squid logs each tunnel's end with its duration).")
+}
+
+/// The fix of a tunnel the forward proxy ended for being idle.
+pub fn tunnel_idle_fix(legs: &BothLegs) -> String {
+    let secs = legs.quiet_ms / 1000.0;
+    format!(
+        "Keep the tunnel busy for the proxy: send a WebSocket ping (or an application heartbeat) from either end well inside its idle timeout (every {} s, say; any byte either way counts), or raise the timeout (Squid: read_timeout) above the longest quiet spell the application needs. Clients should reconnect with backoff.",
+        super::text::heartbeat(secs)
+    )
+}
+
+/// The evidence's line for a tunnel the forward proxy ended for being idle.
+pub fn tunnel_idle_summary(l: &BothLegs) -> String {
+    format!(
+        "the forward proxy closed both legs of the tunnel: {} to the client (connection {}, packet {}), {} to the backend (connection {}, packet {}), after {:.0} ms of quiet on both legs: its tunnel idle timeout",
+        l.front_end.name, l.front, l.front_end.packet, l.back_end.name, l.back, l.back_end.packet, l.quiet_ms,
+    )
 }

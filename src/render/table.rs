@@ -408,6 +408,9 @@ fn connections_table(
         if let Some(n) = c.h2_stream {
             let _ = write!(conn, "\nh2 stream {n}");
         }
+        if let Some(t) = &c.tunnel {
+            let _ = write!(conn, "\n{}", terminal(&t.phrase(120)));
+        }
         if let Some(leg) = &c.leg {
             let _ = write!(conn, "\n{}", terminal(&crate::report::legs::phrase(leg)));
         }

@@ -391,6 +391,8 @@ pub struct ConnectionReport {
     pub application: Option<crate::app::ApplicationReport>,
     /// The tunnel its first packet came through, if any.
     pub encapsulation: Option<super::encapsulation::EncapsulationReport>,
+    /// The forward proxy's CONNECT tunnel the session ran in, or that it refused.
+    pub tunnel: Option<super::tunnel::TunnelReport>,
 }
 
 /// The JSON view of a [`ConnectionReport`], in this order: the timeline, and the count of
@@ -458,6 +460,10 @@ pub struct ConnectionReportJson {
     application: Option<crate::app::ApplicationReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     encapsulation: Option<super::encapsulation::EncapsulationReport>,
+    /// The CONNECT tunnel through a forward proxy (RFC 9110 §9.3.6) the session ran in,
+    /// or that the proxy refused; absent when the connection was no tunnel.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tunnel: Option<super::tunnel::TunnelReport>,
 }
 
 impl Serialize for ConnectionReport {
@@ -572,7 +578,11 @@ impl ConnectionReport {
             Some(c) => StatusKey::Code(c),
             None if self.status.name.starts_with("Open") => StatusKey::Open,
             None if self.status.name.starts_with("Evicted") => StatusKey::Evicted,
-            None if self.status.name == "Upgrade refused" => StatusKey::Refused,
+            None if self.status.name == "Upgrade refused"
+                || self.status.name == "Tunnel refused" =>
+            {
+                StatusKey::Refused
+            }
             None => StatusKey::Unknown,
         }
     }

@@ -343,6 +343,18 @@ pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&
             vec![text(fix)],
         )),
     }
+    if let Some(t) = &c.tunnel {
+        // The phrase holds wire text (the target, a refusal's page), escaped as all text.
+        let mut f = Fact::new(
+            "Forward proxy",
+            Place::Row,
+            vec![text(t.phrase(super::tunnel::BODY_TEXT))],
+        );
+        f.packets = std::iter::once(t.request_packet)
+            .chain(t.response_packet)
+            .collect();
+        out.push(f);
+    }
     if let Some(leg) = &c.leg {
         out.push(Fact::new(
             "Proxied",

@@ -27,7 +27,13 @@
 //! evidence linked them ([`LinkedBy`]), and whether the host (`:authority`, `Host`)
 //! matched too (proxies may rewrite it, so it is not required).
 //!
-//! Memory: the index keeps one small entry ([`Leg`], 72 bytes) per session with a key, and
+//! A front leg inside a forward proxy's CONNECT tunnel (RFC 9110 §9.3.6) names its back leg
+//! better than a key does: the proxy opens it to the target the CONNECT named, after the
+//! CONNECT. Such a leg is paired only with a connection that has the same key, goes to the
+//! target's port (and address, when the target is an IP literal) and starts after the
+//! CONNECT was sent ([`LinkedBy::KeyAndConnect`]).
+//!
+//! Memory: the index keeps one small entry ([`Leg`], 88 bytes) per session with a key, and
 //! one [`Candidate`] (72 bytes) per HTTP/2 WebSocket and per HTTP/1.1 upgrade with a path,
 //! as the store keeps one per report; the links are made at the end by reading two reports
 //! back at a time and writing them back patched ([`link_store`](super::store::link_store)).
@@ -57,6 +63,14 @@ pub struct Leg {
     client_ip: u32,
     server_ip: u32,
     server: u32,
+    /// The server's port.
+    server_port: u16,
+    /// A front leg in a CONNECT tunnel (`tunnel`): the port its target names (0: no
+    /// tunnel), a hash of the target's address when the target is an IP literal (0:
+    /// a name), and when the CONNECT was sent.
+    target_port: u16,
+    target_ip: u32,
+    connect: Timestamp,
 }
 
 /// Longest gap between the moments two legs of one session begin to close (a proxy relays
@@ -117,6 +131,14 @@ pub enum LinkedBy {
     /// The same `Sec-WebSocket-Key` in both upgrade requests, the back leg started while
     /// the front leg was open.
     Key,
+    /// The key, and the front leg's CONNECT tunnel: the back leg goes to the port (and
+    /// address) the CONNECT named and starts after it.
+    KeyAndConnect {
+        /// The packet of the front leg's CONNECT.
+        connect: u64,
+        /// Its target, as sent.
+        target: String,
+    },
     /// An HTTP/2 front leg: the same path, the back leg's upgrade between the stream's
     /// CONNECT and its 200, the closes within [`CLOSE_GAP_S`], and no other candidate
     /// either way.
@@ -140,6 +162,7 @@ impl LinkedBy {
     pub fn name(&self) -> &'static str {
         match self {
             LinkedBy::Key => "sec_websocket_key",
+            LinkedBy::KeyAndConnect { .. } => "sec_websocket_key_and_connect_target",
             LinkedBy::PathAndTiming { .. } => "path_and_timing",
         }
     }
@@ -149,6 +172,9 @@ impl LinkedBy {
     pub fn text(&self) -> String {
         match self {
             LinkedBy::Key => "linked by the Sec-WebSocket-Key both upgrade requests carry".into(),
+            LinkedBy::KeyAndConnect { connect, target } => format!(
+                "linked by the Sec-WebSocket-Key both upgrade requests carry and by the client's CONNECT (packet {connect}): the back leg goes to its target, {target}, and starts after it"
+            ),
             LinkedBy::PathAndTiming {
                 host,
                 connect,
@@ -176,6 +202,11 @@ impl Index {
     pub fn add(&mut self, order: u64, r: &ConnectionReport) {
         if let Some(key) = r.ws_key.as_deref().and_then(fixed) {
             let (client, server) = r.endpoints;
+            let tunnel = r.tunnel.as_ref().filter(|t| t.opened());
+            let target = tunnel.and_then(|t| t.target.rsplit_once(':'));
+            let target_ip = target
+                .map(|(host, _)| host.trim_start_matches('[').trim_end_matches(']'))
+                .and_then(|host| host.parse::<std::net::IpAddr>().ok());
             self.legs.push(Leg {
                 key,
                 order,
@@ -184,6 +215,10 @@ impl Index {
                 client_ip: digest(&client.ip()) as u32,
                 server_ip: digest(&server.ip()) as u32,
                 server: digest(&server) as u32,
+                server_port: server.port,
+                target_port: target.and_then(|(_, p)| p.parse().ok()).unwrap_or(0),
+                target_ip: target_ip.map_or(0, |ip| digest(&ip) as u32),
+                connect: tunnel.map_or(r.start, |t| t.request_time),
             });
         }
         if let Some(c) = candidate(order, r) {
@@ -222,6 +257,19 @@ impl Index {
                 by: LinkedBy::Key,
             })
             .collect();
+        // A front leg in a tunnel says what linked it in the report (`link`).
+        for p in &mut pairs {
+            if self
+                .legs
+                .iter()
+                .any(|l| l.order == p.front.0 && l.target_port != 0)
+            {
+                p.by = LinkedBy::KeyAndConnect {
+                    connect: 0,
+                    target: String::new(),
+                };
+            }
+        }
         pair_by_path(&mut self.candidates, &mut pairs);
         pairs
     }
@@ -377,6 +425,10 @@ fn pair_group(group: &[Leg], pairs: &mut Vec<(u64, u64)>) {
                 && l.start <= front.end
                 && l.client_ip == front.server_ip
                 && l.server != front.server
+                && (front.target_port == 0
+                    || (l.server_port == front.target_port
+                        && (front.target_ip == 0 || l.server_ip == front.target_ip)
+                        && l.start >= front.connect))
         });
         if let Some((b, back)) = back {
             for k in [a, b] {
@@ -497,7 +549,16 @@ fn leg_of(l: &LegReport) -> String {
 /// "leg of connection N through ADDR:PORT", for the table, with "(linked by path and
 /// timing, not by key)" when that is so.
 pub fn phrase(l: &LegReport) -> String {
-    let weaker = if l.linked_by == LinkedBy::Key.name() {
+    let weaker = if l.linked_by
+        != (LinkedBy::PathAndTiming {
+            host: false,
+            connect: 0,
+            upgrade: 0,
+            answer: 0,
+            closes_ms: None,
+        })
+        .name()
+    {
         ""
     } else {
         " (linked by path and timing, not by key)"
@@ -558,7 +619,39 @@ mod tests {
             client_ip: digest(c) as u32,
             server_ip: digest(s) as u32,
             server: digest(&(s, port)) as u32,
+            server_port: port as u16,
+            target_port: 0,
+            target_ip: 0,
+            connect: Timestamp(start),
         }
+    }
+
+    #[test]
+    fn a_tunnel_links_only_the_leg_to_its_connect_target_after_the_connect() {
+        // The client's leg to the proxy, in a CONNECT tunnel to "backend" port 9000 sent at
+        // t=5; three connections from the proxy with the same key: one to another port,
+        // one to port 9000 before the CONNECT, one to port 9000 after it.
+        let mut front = at(0, "k", 1, 0, 100, ("client", "proxy", 3128));
+        front.target_port = 9000;
+        front.target_ip = digest("backend") as u32;
+        front.connect = Timestamp(5);
+        let other_port = at(0, "k", 2, 6, 90, ("proxy", "backend", 9001));
+        let too_early = at(0, "k", 3, 4, 90, ("proxy", "backend", 9000));
+        let other_host = at(0, "k", 4, 6, 90, ("proxy", "elsewhere", 9000));
+        let right = at(0, "k", 5, 7, 90, ("proxy", "backend", 9000));
+        let mut group = vec![front, too_early, other_port, other_host, right];
+        group.sort_by_key(|l| (l.start, l.order));
+        let mut pairs = Vec::new();
+        pair_group(&group, &mut pairs);
+        assert_eq!(pairs, vec![(1, 5)]);
+        // Without the tunnel, the key alone links the first that leaves from the proxy.
+        let mut plain = group.clone();
+        for l in &mut plain {
+            l.target_port = 0;
+        }
+        let mut pairs = Vec::new();
+        pair_group(&plain, &mut pairs);
+        assert_eq!(pairs.first(), Some(&(1, 3)));
     }
 
     #[test]
@@ -774,8 +867,8 @@ mod tests {
     /// What the index keeps per session stays small: it is the one part of linking that
     /// grows with the sessions of a capture.
     #[test]
-    fn an_index_entry_is_72_bytes() {
-        assert_eq!(std::mem::size_of::<Leg>(), 72);
+    fn an_index_entry_is_at_most_88_bytes() {
+        assert_eq!(std::mem::size_of::<Leg>(), 88);
         assert_eq!(std::mem::size_of::<Candidate>(), 72);
     }
 

@@ -42,6 +42,7 @@ pub mod schema;
 pub mod statuses;
 pub mod store;
 pub mod tls;
+pub mod tunnel;
 pub mod wireshark;
 
 use crate::capture::file::InputSummary;

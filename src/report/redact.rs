@@ -126,6 +126,12 @@ impl Names {
         if let Some(leg) = &mut c.leg {
             leg.proxy = Host::Named(self.endpoint(&leg.proxy.to_string()));
         }
+        // The target names a host as a Host header does; an error page names hosts too.
+        if let Some(t) = &mut c.tunnel {
+            t.proxy = Host::Named(self.endpoint(&t.proxy.to_string()));
+            t.target = self.host(&t.target);
+            t.body = None;
+        }
         // The protocol and its cause stay; what names a client or carries its words goes.
         if let Some(a) = &mut c.application {
             for id in &mut a.related {

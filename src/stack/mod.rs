@@ -8,6 +8,7 @@
 //!     wss:// (RFC 8446):   tls ──► http1 ────────────────────────► websocket::Session (0 or 1)
 //!     RFC 8441:            (tls ──►) h2 ──► one stream per extended CONNECT ─► Session (0..n)
 //!     h2c by Upgrade:      http1 ──(101 Upgrade: h2c)──► h2 ──► … as above
+//!     RFC 9110 §9.3.6:     connect ──(2xx)──► any of the above, in the tunnel
 //! ```
 //!
 //! In: the [`tcp::Event`]s of each direction of one TCP connection (`Data` with the packet
@@ -23,11 +24,16 @@
 //! from a connection's first bytes which stack the connection gets, and switches HTTP/1.1
 //! to HTTP/2 at the `101` that accepts an `Upgrade: h2c` (RFC 7540 §3.2).
 //!
+//! A client's CONNECT to a forward proxy (`connect`, `Top::Connect`) is read up to the
+//! proxy's answer; a 2xx starts the stack over from the byte after it (the tunnel's facts
+//! kept, `Stack::tunnel`), a refusal is reported as one.
+//!
 //! Folders: `tcp/` (reassembly and the TCP connection), `http1/` (the RFC 6455 §4 upgrade
 //! and mid-stream pick-up), `tls/` (RFC 8446, RFC 5246: plugged in as `Top::Tls`), `h2/`
 //! (RFC 9113, RFC 8441: `Top::H2` for h2c, and inside TLS for h2: one session per extended
 //! CONNECT).
 
+pub mod connect;
 pub mod h2;
 pub mod http1;
 pub mod tcp;
@@ -36,6 +42,7 @@ pub mod tls;
 use crate::finding::{Findings, Kind};
 use crate::flow::{Role, Side, Sides};
 use crate::websocket::session::Session;
+use connect::{Connect, Step, Tunnel};
 use h2::layer::H2Layer;
 use tcp::assembler::Limits;
 use tcp::Event;
@@ -89,6 +96,9 @@ pub struct Stack {
     /// memory budget's estimate follows it). Not part of the stored form.
     #[serde(skip)]
     pub layer_changed: bool,
+    /// The CONNECT tunnel (RFC 9110 §9.3.6) the layers above run in, once the proxy
+    /// answered 2xx.
+    tunnel: Option<Box<Tunnel>>,
 }
 
 /// The HTTP/2 WebSocket streams inside a TLS layer.
@@ -105,6 +115,8 @@ pub enum Layer {
     Http1,
     Tls,
     H2,
+    /// A CONNECT waiting for its answer, or refused.
+    Connect,
 }
 
 /// Which stack a connection has. New layers (TLS, HTTP/2) are new variants here, chosen
@@ -123,6 +135,10 @@ enum Top {
     /// switched to from `Http1` by `Upgrade: h2c`: one session per extended CONNECT.
     #[serde(skip)]
     H2(Box<H2Layer>),
+    /// A CONNECT request to a forward proxy and its answer (`connect`); on a 2xx the
+    /// connection starts over above it, in the tunnel.
+    #[serde(skip)]
+    Connect(Box<Connect>),
 }
 
 impl Default for Stack {
@@ -138,6 +154,7 @@ impl Default for Stack {
             },
             top: Top::Http1(http1::Http1::default()),
             layer_changed: false,
+            tunnel: None,
         }
     }
 }
@@ -150,6 +167,7 @@ impl Stack {
             Top::Http1(_) => Layer::Http1,
             Top::Tls(_) => Layer::Tls,
             Top::H2(_) => Layer::H2,
+            Top::Connect(_) => Layer::Connect,
         }
     }
 
@@ -157,7 +175,7 @@ impl Stack {
     /// to the memory budget (`budget::STREAM_BYTES`); 0 without HTTP/2.
     pub fn streams(&self) -> usize {
         match &self.top {
-            Top::Http1(_) => 0,
+            Top::Http1(_) | Top::Connect(_) => 0,
             Top::H2(h) => h.stream_count(),
             Top::Tls(t) => tls_streams(t),
         }
@@ -188,22 +206,36 @@ impl Stack {
                     ),
                 );
             }
-            // A connection's first bytes, on any port, choose its stack: a ClientHello is
-            // TLS (RFC 8446 §4.1.2); the HTTP/2 preface, or the server's SETTINGS before
-            // it, is h2c (RFC 9113 §3.4).
-            Event::Data { bytes, .. } => {
-                if let Top::Http1(h) = &self.top {
-                    if h.untouched(Side::A) && h.untouched(Side::B) {
-                        if tls::looks_like_client_hello(bytes) {
-                            self.ctx.client.get_or_insert(s);
-                            self.layer_changed = true;
-                            self.top = Top::Tls(Box::new(TlsLayer::new(s)));
-                        } else if let Some(client) = h2_client(&self.ctx, s, bytes) {
-                            self.ctx.client.get_or_insert(client);
-                            self.layer_changed = true;
-                            self.top = Top::H2(Box::new(H2Layer::new(client, false)));
-                        }
-                    }
+            Event::Data { .. } => {}
+        }
+        self.deliver(s, ev, keys);
+    }
+
+    /// Bytes or a gap of side `s` to the layers (a gap already said): from TCP, or from
+    /// a CONNECT tunnel that opened (`connect`).
+    fn deliver(&mut self, s: Side, ev: Event<'_>, keys: &KeyLog) {
+        // A connection's first bytes, on any port, choose its stack: a ClientHello is
+        // TLS (RFC 8446 §4.1.2); the HTTP/2 preface, or the server's SETTINGS before it,
+        // is h2c (RFC 9113 §3.4); a client's CONNECT asks a forward proxy for a tunnel
+        // (RFC 9110 §9.3.6), not inside one.
+        if let (Event::Data { bytes, .. }, Top::Http1(h)) = (ev, &self.top) {
+            if h.untouched(Side::A) && h.untouched(Side::B) {
+                if tls::looks_like_client_hello(bytes) {
+                    self.ctx.client.get_or_insert(s);
+                    self.layer_changed = true;
+                    self.top = Top::Tls(Box::new(TlsLayer::new(s)));
+                } else if let Some(client) = h2_client(&self.ctx, s, bytes) {
+                    self.ctx.client.get_or_insert(client);
+                    self.layer_changed = true;
+                    self.top = Top::H2(Box::new(H2Layer::new(client, false)));
+                } else if self.tunnel.is_none()
+                    && !self.ctx.partial[s]
+                    && self.ctx.client.is_none_or(|c| c == s)
+                    && connect::starts(bytes)
+                {
+                    self.ctx.client.get_or_insert(s);
+                    self.layer_changed = true;
+                    self.top = Top::Connect(Box::new(Connect::new(s)));
                 }
             }
         }
@@ -229,11 +261,57 @@ impl Stack {
                     self.layer_changed = true;
                 }
             }
+            Top::Connect(c) => match c.on_event(&mut self.ctx, s, ev) {
+                Step::Wait => {}
+                Step::Open(next) => {
+                    let top = std::mem::replace(&mut self.top, Top::Http1(Default::default()));
+                    if let Top::Connect(c) = top {
+                        self.tunnel = c.tunnel.map(Box::new);
+                    }
+                    self.layer_changed = true;
+                    return self.replay(next, keys);
+                }
+                // Bytes that start like a CONNECT and are none go to HTTP/1.1 (not back
+                // through the choice of a stack, which would take them for one again).
+                Step::NotConnect(back) => {
+                    let mut h = http1::Http1::default();
+                    for (side, held) in &back {
+                        h.on_event(&mut self.ctx, *side, held_event(held));
+                    }
+                    self.top = Top::Http1(h);
+                    self.layer_changed = true;
+                }
+            },
         }
         match &mut self.top {
             Top::Http1(h) => h.app_drain(),
             Top::Tls(t) => t.inner.app_drain(),
             Top::H2(h) => h.app_drain(),
+            Top::Connect(_) => {}
+        }
+    }
+
+    /// Hands bytes a CONNECT layer kept to the layers that start above it, in order, each
+    /// with the packet that carried it; what was not kept is a hole there.
+    fn replay(&mut self, held: Vec<(Side, http1::Held)>, keys: &KeyLog) {
+        for (side, h) in &held {
+            self.deliver(*side, held_event(h), keys);
+        }
+        // The layers above may already have finished what they read.
+        match &mut self.top {
+            Top::Http1(h) => h.app_drain(),
+            Top::Tls(t) => t.inner.app_drain(),
+            Top::H2(h) => h.app_drain(),
+            Top::Connect(_) => {}
+        }
+    }
+
+    /// The CONNECT tunnel this connection asked a forward proxy for: opened (the layers
+    /// above run in it), refused, or still waiting for the answer.
+    pub fn tunnel(&self) -> Option<&Tunnel> {
+        match &self.top {
+            Top::Connect(c) => c.tunnel.as_ref(),
+            _ => self.tunnel.as_deref(),
         }
     }
 
@@ -323,7 +401,7 @@ impl Stack {
                 tls::layer::Inner::Http1(h) => h.polling(),
                 tls::layer::Inner::H2(_) => None,
             },
-            Top::H2(_) => None,
+            Top::H2(_) | Top::Connect(_) => None,
         }
     }
 
@@ -331,7 +409,7 @@ impl Stack {
     pub fn tls(&self) -> Option<TlsFacts> {
         match &self.top {
             Top::Tls(t) => Some(t.facts()),
-            Top::Http1(_) | Top::H2(_) => None,
+            Top::Http1(_) | Top::H2(_) | Top::Connect(_) => None,
         }
     }
 
@@ -341,6 +419,7 @@ impl Stack {
             Top::Http1(h) => h.on_end(&mut self.ctx, s, how, packet),
             Top::Tls(t) => t.on_end(&mut self.ctx, s, how, packet),
             Top::H2(h) => h.on_end(&mut self.ctx, s, how, packet),
+            Top::Connect(_) => {}
         }
     }
 
@@ -356,6 +435,7 @@ impl Stack {
             Top::Http1(h) => h.untouched(s),
             Top::Tls(t) => t.inner.untouched(s),
             Top::H2(h) => h.untouched(s),
+            Top::Connect(_) => false,
         }
     }
 
@@ -363,8 +443,9 @@ impl Stack {
     pub fn ignored(&self) -> bool {
         match &self.top {
             Top::Http1(h) => h.ignored(),
-            // Its close_notify and alerts are still read; HTTP/2 streams open at any time.
-            Top::Tls(_) | Top::H2(_) => false,
+            // Its close_notify and alerts are still read; HTTP/2 streams open at any time;
+            // a refused CONNECT's body and endings are still read.
+            Top::Tls(_) | Top::H2(_) | Top::Connect(_) => false,
         }
     }
 
@@ -375,6 +456,7 @@ impl Stack {
             Top::Http1(h) => (h.session(), None),
             Top::Tls(t) => t.inner.parts(),
             Top::H2(h) => (None, Some(&**h)),
+            Top::Connect(c) => (c.refused(), None),
         };
         one.into_iter()
             .chain(many.into_iter().flat_map(|h| h.sessions()))
@@ -385,10 +467,34 @@ impl Stack {
     pub fn can_freeze(&self) -> bool {
         match &self.top {
             Top::Http1(h) => h.can_freeze(),
-            // The decryption state (ciphers, records waiting for keys) and the HPACK tables
-            // have no frozen form.
-            Top::Tls(_) | Top::H2(_) => false,
+            // The decryption state (ciphers, records waiting for keys), the HPACK tables
+            // and a CONNECT's heads have no frozen form.
+            Top::Tls(_) | Top::H2(_) | Top::Connect(_) => false,
         }
+    }
+}
+
+/// Bytes a layer kept, as the event that delivered them; what was not kept is a hole.
+fn held_event(h: &http1::Held) -> Event<'_> {
+    match h {
+        http1::Held::Data { bytes, packet, ts } => Event::Data {
+            offset: 0,
+            bytes,
+            packet: *packet,
+            ts: *ts,
+        },
+        http1::Held::Gap { packet, cut } => Event::Gap {
+            offset: 0,
+            len: 0,
+            packet: *packet,
+            cut: *cut,
+        },
+        http1::Held::NotKept { packet } => Event::Gap {
+            offset: 0,
+            len: 0,
+            packet: Some(*packet),
+            cut: false,
+        },
     }
 }
 

@@ -72,6 +72,10 @@ fn one_of_each() -> Vec<Cause> {
             h2: true,
             body: Some("Forbidden: origin not allowed".into()),
         },
+        Cause::TunnelRefused {
+            http_status: 407,
+            packet: 6,
+        },
         Cause::Evicted {
             why: Eviction::IdleTimeout,
             last_packet: 40,
@@ -79,6 +83,7 @@ fn one_of_each() -> Vec<Cause> {
         },
         Cause::CaptureCut { upgraded: true },
         Cause::ProxyIdleTimeout { legs: legs.clone() },
+        Cause::TunnelIdleTimeout { legs: legs.clone() },
         Cause::ProxyEndedBothLegs { legs: legs.clone() },
         Cause::ProxyReloadOrStop {
             legs,

@@ -90,6 +90,8 @@ pub struct Response {
     pub content_length: Option<String>,
     /// A `Transfer-Encoding` field is present.
     pub transfer_encoding: bool,
+    /// `Content-Type`, as sent.
+    pub content_type: Option<String>,
     /// The header lines read leniently, and why (see [`lenient`]); `None` when there were
     /// none.
     pub malformed: Option<String>,
@@ -402,6 +404,8 @@ fn response_in(buf: &[u8], sent: &[u8]) -> Result<Parsed<Response>, httparse::Er
                     append(&mut r.content_length, value);
                 } else if name.eq_ignore_ascii_case("transfer-encoding") {
                     r.transfer_encoding = true;
+                } else if name.eq_ignore_ascii_case("content-type") {
+                    append(&mut r.content_type, value);
                 } else {
                     r.h2c |= is_h2c(name, value);
                     shared_header(

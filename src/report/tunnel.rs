@@ -1,0 +1,123 @@
+//! A connection through a forward proxy's CONNECT tunnel (RFC 9110 §9.3.6), as reported.
+//!
+//! In: the [`Tunnel`] of a finished connection (`stack::connect`) and the connection's
+//! server, the proxy. Out: [`TunnelReport`] (JSON `tunnel`) and the phrases the renderers
+//! write for it. The target, the reason phrase and the body are wire text: kept as sent
+//! here (the body as the words of its page, cut at [`BODY_TEXT`] bytes), escaped by each
+//! renderer.
+
+use super::Host;
+use crate::capture::Timestamp;
+use crate::stack::connect::Tunnel;
+use serde::{Deserialize, Serialize};
+
+/// Bytes of a refusal's body text kept in the report.
+pub const BODY_TEXT: usize = 300;
+
+/// The CONNECT tunnel a connection asked a forward proxy for (JSON `tunnel`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[non_exhaustive]
+pub struct TunnelReport {
+    /// The forward proxy: the connection's server, to which the client sent its CONNECT.
+    pub proxy: Host,
+    /// The CONNECT's request-target (`host:port`), as sent.
+    pub target: String,
+    /// The proxy's final HTTP status: 2xx opened the tunnel (the WebSocket, or TLS and
+    /// then the WebSocket, ran inside it); anything else refused it; null when no answer
+    /// was captured.
+    pub status: Option<u16>,
+    /// Its reason phrase, as sent.
+    pub reason: Option<String>,
+    /// The packet that completed the CONNECT request.
+    pub request_packet: u64,
+    /// When it was captured.
+    pub request_time: Timestamp,
+    /// The packet that completed the proxy's answer.
+    pub response_packet: Option<u64>,
+    /// A refusal's body as text (an HTML error page's words), cut at 300 bytes; null when
+    /// there was none (or with `--redact`).
+    pub body: Option<String>,
+    /// The body went on past what wsclose keeps (4 KiB), or part of it is not in the
+    /// capture.
+    pub body_cut: bool,
+    /// The proxy's answers to earlier CONNECTs on the same connection (a 407 before the
+    /// client sent credentials), in order.
+    pub earlier: Vec<EarlierAnswer>,
+}
+
+/// An answer the proxy gave to an earlier CONNECT on the same connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct EarlierAnswer {
+    /// Its HTTP status.
+    pub status: u16,
+    /// Its packet.
+    pub packet: u64,
+}
+
+impl TunnelReport {
+    /// The report of tunnel `t` through the proxy `proxy`.
+    pub fn new(t: &Tunnel, proxy: Host) -> TunnelReport {
+        TunnelReport {
+            proxy,
+            target: t.target.clone(),
+            status: t.status,
+            reason: t.status.map(|_| t.reason.clone()),
+            request_packet: t.request_packet,
+            request_time: t.request_ts,
+            response_packet: t.response_packet,
+            body: t.body_text(BODY_TEXT),
+            body_cut: t.body_cut,
+            earlier: t
+                .earlier
+                .iter()
+                .map(|&(status, packet)| EarlierAnswer { status, packet })
+                .collect(),
+        }
+    }
+
+    /// The proxy answered 2xx.
+    pub fn opened(&self) -> bool {
+        self.status.is_some_and(|s| (200..300).contains(&s))
+    }
+
+    /// "through the forward proxy P to T" (opened), "CONNECT to T refused by the forward
+    /// proxy P: HTTP 403 Forbidden: «body»", or "CONNECT to T through P, no answer
+    /// captured", the body cut at `body_max` bytes; wire text as sent (the renderer escapes
+    /// it).
+    pub fn phrase(&self, body_max: usize) -> String {
+        let mut s = match self.status {
+            Some(_) if self.opened() => format!(
+                "through the forward proxy {} to {} (CONNECT)",
+                self.proxy, self.target
+            ),
+            Some(code) => format!(
+                "CONNECT to {} refused by the forward proxy {}: HTTP {code} {}",
+                self.target,
+                self.proxy,
+                self.reason.as_deref().unwrap_or_default()
+            ),
+            None => format!(
+                "CONNECT to {} through the forward proxy {}: no answer captured",
+                self.target, self.proxy
+            ),
+        };
+        if !self.opened() {
+            if let Some(body) = &self.body {
+                let short = crate::sanitize::cut(body, body_max);
+                let more = if short.len() < body.len() && !short.ends_with('…') {
+                    "…"
+                } else {
+                    ""
+                };
+                s.push_str(&format!("; its page: \"{short}{more}\""));
+            }
+        }
+        for e in &self.earlier {
+            s.push_str(&format!(
+                "; an earlier CONNECT was answered {} (packet {})",
+                e.status, e.packet
+            ));
+        }
+        s
+    }
+}

@@ -1,0 +1,284 @@
+//! WebSockets through a forward proxy's CONNECT tunnel (issue 60), on the captures recorded
+//! through Squid 5.7 (fixtures/connect/, fixtures/record/connect/) with two client
+//! implementations that open the tunnel themselves (Python websockets 17.4's proxy support,
+//! Node 20's http.request CONNECT under ws 8.23): the client's leg is reported with the
+//! tunnel's target (ws:// inside, and wss:// read with the client's key log), linked to the
+//! proxy's leg to that target; a refused CONNECT is a refusal with the proxy's status and
+//! page, no close code; a tunnel Squid ended for its read_timeout is named so, with the
+//! spell's length.
+
+mod common;
+#[path = "common/run.rs"]
+mod run;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/connect")
+        .join(name)
+}
+
+/// `wsclose analyze` of `name`.pcap (with its key log when there is one), in `format`.
+fn analyze(name: &str, format: &str) -> Vec<u8> {
+    let keylog = fixture(&format!("{name}.keylog"));
+    let mut cmd = Command::cargo_bin("wsclose").unwrap();
+    cmd.args(["analyze", "--format", format]);
+    if keylog.exists() {
+        cmd.arg("--keylog").arg(keylog);
+    }
+    let out = cmd.arg(fixture(&format!("{name}.pcap"))).output().unwrap();
+    run::stdout_of(out)
+}
+
+fn json(name: &str) -> Value {
+    serde_json::from_slice(&analyze(name, "json")).unwrap()
+}
+
+fn port(addr: &Value) -> u16 {
+    addr.as_str()
+        .unwrap()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// The two legs of the one session of a tunnel capture, front first, checked: the front
+/// leg's tunnel goes through its server (the proxy, `proxy`) to the back leg's server
+/// (`target`), which is what the CONNECT named, and the two are linked by key and CONNECT.
+fn legs(r: &Value, proxy: u16, target: u16) -> (Value, Value) {
+    let conns = r["connections"].as_array().unwrap();
+    assert_eq!(conns.len(), 2, "{conns:#?}");
+    let front = conns
+        .iter()
+        .find(|c| c["tunnel"].is_object())
+        .expect("the client's leg");
+    let back = conns
+        .iter()
+        .find(|c| c["tunnel"].is_null())
+        .expect("the proxy's leg");
+    let t = &front["tunnel"];
+    assert_eq!(t["status"], 200);
+    assert_eq!(t["reason"], "Connection established");
+    assert_eq!(t["target"], format!("127.0.0.1:{target}"));
+    assert_eq!(t["proxy"], front["server"]);
+    assert_eq!(port(&front["server"]), proxy);
+    assert_eq!(port(&back["server"]), target);
+    assert!(t["request_packet"].as_u64() < t["response_packet"].as_u64());
+    // The tunnel's bytes were read: the WebSocket's upgrade came after the 200.
+    assert!(front["handshake"]["request_packet"].as_u64() > t["response_packet"].as_u64());
+    for (leg, side, other) in [(front, "front", back), (back, "back", front)] {
+        assert_eq!(leg["other_leg"], other["id"]);
+        assert_eq!(leg["leg"]["side"], side);
+        assert_eq!(
+            leg["leg"]["linked_by"],
+            "sec_websocket_key_and_connect_target"
+        );
+        assert_eq!(leg["leg"]["proxy"], front["server"]);
+    }
+    let evidence = front["leg"]["link_evidence"].as_str().unwrap();
+    assert!(
+        evidence.contains(&format!("127.0.0.1:{target}")),
+        "{evidence}"
+    );
+    (front.clone(), back.clone())
+}
+
+fn close_codes(c: &Value) -> Vec<(String, u64)> {
+    c["close_frames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["from"].as_str().unwrap().to_string(),
+                f["code"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn plaintext_websocket_inside_a_tunnel_python() {
+    let r = json("squid-connect-ws-py");
+    let (front, back) = legs(&r, 18960, 18970);
+    for leg in [&front, &back] {
+        assert_eq!(
+            close_codes(leg),
+            [("client".to_string(), 1000), ("server".to_string(), 1000)]
+        );
+        assert_eq!(leg["status"]["code"], 1000);
+        assert_eq!(leg["handshake"]["path"], "/ws-close");
+    }
+    assert!(front["tls"].is_null());
+}
+
+#[test]
+fn wss_inside_a_tunnel_read_with_the_key_log_node_and_python() {
+    for (name, proxy, target) in [
+        ("squid-connect-wss-node", 18961, 18971),
+        ("squid-connect-wss-py", 18962, 18972),
+    ] {
+        let r = json(name);
+        let (front, back) = legs(&r, proxy, target);
+        for leg in [&front, &back] {
+            assert_eq!(leg["tls"]["decrypted"], true, "{name}");
+            assert_eq!(leg["tls"]["sni"], "localhost", "{name}");
+            assert_eq!(leg["status"]["code"], 4001, "{name}");
+            assert_eq!(close_codes(leg)[0], ("server".to_string(), 4001), "{name}");
+        }
+    }
+}
+
+#[test]
+fn a_refused_connect_is_a_refusal_with_the_proxys_status_and_page() {
+    for (name, status, reason, words) in [
+        (
+            "squid-connect-refused-403-node",
+            403,
+            "Forbidden",
+            "Access Denied. Access control configuration prevents your request",
+        ),
+        (
+            "squid-connect-refused-503-py",
+            503,
+            "Service Unavailable",
+            "Connection to 127.0.0.1 failed. The system returned: (111) Connection refused",
+        ),
+    ] {
+        let r = json(name);
+        let conns = r["connections"].as_array().unwrap();
+        assert_eq!(conns.len(), 1, "{name}");
+        let c = &conns[0];
+        let t = &c["tunnel"];
+        assert_eq!(t["status"], status, "{name}");
+        assert_eq!(t["reason"], reason, "{name}");
+        let body = t["body"].as_str().unwrap();
+        assert!(body.contains(words), "{name}: {body}");
+        assert!(!body.contains('<'), "{name}: tags left in {body}");
+        assert!(body.len() <= 300 + '…'.len_utf8(), "{name}");
+        // No close code: a refusal, counted as one.
+        assert!(c["status"]["code"].is_null(), "{name}");
+        assert_eq!(c["status"]["name"], "Tunnel refused", "{name}");
+        let cause = &c["status"]["causes"][0];
+        assert_eq!(cause["kind"], "tunnel-refused", "{name}");
+        assert_eq!(cause["http_status"], status, "{name}");
+        assert_eq!(cause["packet"], t["response_packet"], "{name}");
+        assert!(c["close_frames"].as_array().unwrap().is_empty());
+        assert!(c["seen_by"]["client"].is_null() && c["seen_by"]["server"].is_null());
+        assert_eq!(r["summary"]["by_status"]["refused"], 1, "{name}");
+        // The table says it too, with the page's words.
+        let table = String::from_utf8(analyze(name, "markdown")).unwrap();
+        assert!(table.contains("refused by the forward proxy"), "{table}");
+        assert!(
+            table.contains(&format!("HTTP {status} {reason}")),
+            "{table}"
+        );
+    }
+}
+
+#[test]
+fn a_tunnel_squid_ended_for_its_read_timeout_is_named_with_the_spell() {
+    for (name, proxy, target) in [
+        ("squid-connect-idle-py", 18965, 18975),
+        ("squid-connect-idle-node", 18966, 18976),
+    ] {
+        let r = json(name);
+        let (front, back) = legs(&r, proxy, target);
+        for leg in [&front, &back] {
+            assert_eq!(leg["status"]["code"], 1006, "{name}");
+            let cause = &leg["status"]["causes"][0];
+            assert_eq!(cause["kind"], "tunnel-idle-timeout", "{name}");
+            // read_timeout 3 seconds; Squid's timer runs once a second.
+            let quiet = cause["legs"]["quiet_ms"].as_f64().unwrap();
+            assert!((3000.0..4100.0).contains(&quiet), "{name}: {quiet}");
+            assert_eq!(cause["legs"]["front_end"]["name"], "FIN");
+            assert_eq!(cause["legs"]["back_end"]["name"], "FIN");
+            let words = leg["status"]["cause"].as_str().unwrap();
+            assert!(words.contains("read_timeout"), "{name}: {words}");
+            assert!(
+                words.contains("fits a read_timeout of 3 s"),
+                "{name}: {words}"
+            );
+        }
+        // The proxy ended both legs: the client's by its server side, the backend's by
+        // its client side.
+        assert_eq!(front["tcp_ends"][0]["by"], "server");
+        assert_eq!(back["tcp_ends"][0]["by"], "client");
+    }
+}
+
+#[test]
+fn the_clients_leg_alone_is_reported_with_its_tunnel() {
+    // What a capture on the client's machine holds: before the CONNECT layer, nothing.
+    let r = json("squid-connect-idle-py-front-only");
+    let conns = r["connections"].as_array().unwrap();
+    assert_eq!(conns.len(), 1);
+    let c = &conns[0];
+    assert_eq!(c["tunnel"]["target"], "127.0.0.1:18975");
+    assert_eq!(c["tunnel"]["status"], 200);
+    assert_eq!(port(&c["server"]), 18965);
+    assert_eq!(c["handshake"]["path"], "/idle");
+    assert!(c["other_leg"].is_null());
+    assert_eq!(c["status"]["code"], 1006);
+    assert_eq!(c["tcp_ends"][0]["by"], "server");
+    let quiet = c["idle_before_end_s"].as_f64().unwrap();
+    assert!((3.0..4.1).contains(&quiet), "{quiet}");
+}
+
+#[test]
+fn the_table_names_the_forward_proxy_and_the_target() {
+    let table = String::from_utf8(analyze("squid-connect-ws-py", "markdown")).unwrap();
+    assert!(
+        table.contains("through the forward proxy 127.0.0.1:18960 to 127.0.0.1:18970 (CONNECT)"),
+        "{table}"
+    );
+}
+
+/// A control byte, or a character that reorders text, left raw.
+fn raw_control(c: char) -> bool {
+    c.is_control() && c != '\n' || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+#[test]
+fn a_hostile_target_and_refusal_page_are_shown_inert() {
+    use common::Session;
+    use wsclose::__internals::flow::Role::{Client, Server};
+    let mut s = Session::new(42010, 3128);
+    s.handshake();
+    s.send(
+        Client,
+        "CONNECT evil\u{202e}gnp.example:443 HTTP/1.1\r\nHost: x\r\n\r\n".as_bytes(),
+    );
+    let page = "denied \x1b]0;pwned\x07 \u{202e}gnp.exe";
+    let answer = format!(
+        "HTTP/1.1 403 Forbidden\u{202e}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{page}",
+        page.len()
+    );
+    s.send(Server, answer.as_bytes());
+    s.fins(Client);
+    let r = s.analyze();
+    let c = common::only(&r);
+    // httparse refuses control bytes in a request line or a reason phrase (RFC 9112
+    // §3, §4): those come from the wire only in the body and in UTF-8 text.
+    let t = c.tunnel.as_ref().expect("its tunnel");
+    assert_eq!(t.status, Some(403));
+    assert!(t.target.contains('\u{202e}'), "kept as sent in the model");
+    assert!(t.body.as_deref().is_some_and(|b| b.contains('\x1b')));
+    for (name, out) in [
+        (
+            "table",
+            wsclose::render::table::render(&r, Some(100), false),
+        ),
+        ("markdown", wsclose::render::markdown::render(&r, &[None])),
+    ] {
+        let raw: Vec<char> = out.chars().filter(|&c| raw_control(c)).collect();
+        assert!(raw.is_empty(), "{name}: raw {raw:?} in\n{out}");
+        assert!(out.contains("Tunnel refused"), "{name}:\n{out}");
+        assert!(out.contains("x1b"), "{name}: the escape shown:\n{out}");
+    }
+}
