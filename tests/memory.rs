@@ -58,6 +58,11 @@ impl<W: Write> Pcap<W> {
         }
         let mut pkt = Vec::with_capacity(b.size(payload.len()));
         b.write(&mut pkt, payload).unwrap();
+        self.record(&pkt)
+    }
+
+    /// One packet's record, a microsecond after the last.
+    fn record(&mut self, pkt: &[u8]) -> std::io::Result<()> {
         self.us += 1;
         let mut rec = Vec::with_capacity(16);
         rec.extend_from_slice(&((self.us / 1_000_000) as u32).to_le_bytes());
@@ -65,7 +70,26 @@ impl<W: Write> Pcap<W> {
         rec.extend_from_slice(&(pkt.len() as u32).to_le_bytes());
         rec.extend_from_slice(&(pkt.len() as u32).to_le_bytes());
         self.out.write_all(&rec)?;
-        self.out.write_all(&pkt)
+        self.out.write_all(pkt)
+    }
+}
+
+impl<W: Write> Pcap<W> {
+    /// A FIN (with its ACK) from `from` to `to`.
+    fn fin(
+        &mut self,
+        from: ([u8; 4], u16),
+        to: ([u8; 4], u16),
+        seq: u32,
+        ack: u32,
+    ) -> std::io::Result<()> {
+        let b = PacketBuilder::ipv4(from.0, to.0, 64)
+            .tcp(from.1, to.1, seq, 65535)
+            .fin()
+            .ack(ack);
+        let mut pkt = Vec::with_capacity(b.size(0));
+        b.write(&mut pkt, &[]).unwrap();
+        self.record(&pkt)
     }
 }
 
@@ -432,4 +456,64 @@ fn partial_tls_records_stay_under_the_budget() {
     assert!(peak < 64 * MIB, "peak {} MiB", peak / MIB);
     assert_eq!(count(&report, "tcp_connections"), 10_000);
     assert!(count(&report, "evicted_max_memory") > 5_000);
+}
+
+/// `conns` MQTT-over-WebSocket sessions one after the other, every client with the client
+/// id `shared-id`: each connects (CONNECT, CONNACK) and the broker then closes it (FIN).
+fn mqtt_one_client_id<W: Write>(out: W, conns: usize) -> std::io::Result<W> {
+    const REQ: &[u8] = b"GET /mqtt HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: mqtt\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    const RESP: &[u8] = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n";
+    let mut w = Pcap::new(out)?;
+    let s = (SERVER, 80);
+    // CONNECT, MQTT 3.1.1, clean session, keep alive 60 s, client id "shared-id".
+    let mut connect = vec![0x10, 21, 0, 4];
+    connect.extend(b"MQTT");
+    connect.extend([4, 0x02, 0, 60, 0, 9]);
+    connect.extend(b"shared-id");
+    let mask = [1u8, 2, 3, 4];
+    let mut frame = vec![0x82, 0x80 | connect.len() as u8];
+    frame.extend(mask);
+    frame.extend(connect.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+    let connack = [0x82, 4, 0x20, 2, 0, 0];
+    for i in 0..conns {
+        let c = client(i);
+        w.tcp(c, s, C_ISN, None, true, &[])?;
+        w.tcp(s, c, S_ISN, Some(C_ISN + 1), true, &[])?;
+        w.tcp(c, s, C_ISN + 1, Some(S_ISN + 1), false, REQ)?;
+        let (mut cs, mut ss) = (C_ISN + 1 + REQ.len() as u32, S_ISN + 1);
+        w.tcp(s, c, ss, Some(cs), false, RESP)?;
+        ss += RESP.len() as u32;
+        w.tcp(c, s, cs, Some(ss), false, &frame)?;
+        cs += frame.len() as u32;
+        w.tcp(s, c, ss, Some(cs), false, &connack)?;
+        ss += connack.len() as u32;
+        w.fin(s, c, ss, cs)?;
+        w.fin(c, s, cs, ss + 1)?;
+    }
+    Ok(w.out)
+}
+
+/// Issue 57 (7): 10 000 MQTT sessions sharing one client id (a 12 MB capture took 873 MB
+/// at --max-memory 32M, every report sharing it read back at once to link them) stay under
+/// the budget, each listing its nearest few and counting the rest.
+#[test]
+fn connections_sharing_a_client_id_are_linked_under_the_budget() {
+    let (report, _, peak) = run_streamed(&["--max-memory", "32M"], |stdin| {
+        let w = mqtt_one_client_id(std::io::BufWriter::new(stdin), 10_000)?;
+        w.into_inner().map(drop).map_err(|e| e.into_error())
+    });
+    assert!(peak < 32 * MIB, "peak {} MiB", peak / MIB);
+    let conns = report["connections"].as_array().unwrap();
+    assert_eq!(conns.len(), 10_000);
+    for (k, c) in conns.iter().enumerate() {
+        let id = &c["application"]["related"][0];
+        assert_eq!(id["value"], "shared-id", "{c}");
+        assert_eq!(id["connections_total"], 9_999, "{id}");
+        let listed = id["connections"].as_array().unwrap();
+        assert_eq!(listed.len(), 8, "{id}");
+        // Its predecessor, when it has one, is among those listed.
+        if k > 0 {
+            assert!(listed.contains(&conns[k - 1]["id"]), "{k}: {id}");
+        }
+    }
 }
