@@ -37,6 +37,10 @@ pub(crate) struct Mqtt {
     client: Stream,
     /// The broker's byte stream.
     server: Stream,
+    /// The PINGREQs and PINGRESPs (`true`) the last message carried, in order, for
+    /// [`Machine::more_beats`] (empty between messages).
+    #[serde(skip)]
+    more: Vec<bool>,
 }
 
 /// The value of property `want` among MQTT 5 properties `props` (§2.2.2.2): its bytes (a
@@ -328,7 +332,6 @@ impl Machine for Mqtt {
         let ok = self
             .stream(m.from)
             .feed(m.bytes, missing, v5, m.packet, &mut events);
-        let mut seen = Seen::Data;
         for e in events {
             match e {
                 Event::Header { first, size } => {
@@ -341,9 +344,12 @@ impl Machine for Mqtt {
                     }
                 }
                 Event::Packet { first, body, .. } => {
+                    // Each PINGREQ and PINGRESP counts, however the packets were cut
+                    // into messages (§6): the tracker takes them from `more_beats`.
                     match self.packet(m.from, first, &body, m.packet) {
-                        Some(Seen::Data) => {}
-                        Some(s) => seen = s,
+                        Some(Seen::Ping) => self.more.push(false),
+                        Some(Seen::Pong) => self.more.push(true),
+                        Some(_) => {}
                         None => {
                             self.stream(m.from).lose(m.packet);
                             return Seen::Bad;
@@ -353,10 +359,14 @@ impl Machine for Mqtt {
             }
         }
         if ok {
-            seen
+            Seen::Data
         } else {
             Seen::Bad
         }
+    }
+
+    fn more_beats(&mut self) -> Vec<bool> {
+        std::mem::take(&mut self.more)
     }
 
     fn lost(&mut self, from: Role, packet: u64) {
