@@ -436,3 +436,44 @@ fn every_pingreq_counts_however_the_messages_cut_them() {
     // Bytes that are not MQTT after them, in the same message: the two still count.
     assert_eq!(pings(&[&[0xc0, 0, 0xc0, 0, 0x00, 0x00]]), (2, 2));
 }
+
+/// Found by the `app_mqtt` fuzz target (issue 57, 1): the level a CONNECT gives was applied
+/// only from the next message, so in the same message as a 3.1.1 CONNECT, a DISCONNECT with
+/// a reason code (MQTT 5 only: a 3.1.1 DISCONNECT has no body) was read as MQTT 5's and
+/// named a cause ("session taken over", by the client), while the same bytes in two
+/// messages put the client's stream out of sync and claimed nothing.
+#[test]
+fn a_connects_level_rules_the_packets_after_it_in_the_same_message() {
+    let report = |parts: &[&[u8]]| {
+        let mut t = Tracker::new(Some("mqtt"), None);
+        for (i, p) in parts.iter().enumerate() {
+            t.message(&Message {
+                from: Role::Client,
+                text: false,
+                bytes: p,
+                len: p.len() as u64,
+                damaged: false,
+                packet: 4 + i as u64,
+                ts: Timestamp(0),
+            });
+        }
+        let end = Ending {
+            close: None,
+            tcp: Some((Role::Client, false, 9, Timestamp(1_000_000))),
+            last_ts: Some(Timestamp(1_000_000)),
+        };
+        t.finish(&end).unwrap()
+    };
+    let bytes: &[u8] = b"\x10\x10\x00\x04MQTT\x04\x02\x00\x3c\x00\x04abcd\xe0\x01\x8e";
+    let (connect, disconnect) = bytes.split_at(18);
+    let one = report(&[bytes]);
+    assert_eq!(one.cause, None, "{one:?}");
+    assert!(
+        one.summary
+            .as_deref()
+            .is_some_and(|s| s.contains("the client's MQTT byte stream is unknown from packet 4")),
+        "{one:?}"
+    );
+    let two = report(&[connect, disconnect]);
+    assert_eq!((&two.cause, two.ended_by), (&None, None), "{two:?}");
+}
