@@ -184,7 +184,10 @@ pub fn hostile(msg: &[u8], how: u8) -> Vec<u8> {
         }
         1 => {
             let mut v = msg.to_vec();
-            let at = msg.iter().position(|&b| b == b':' || b == b',').map_or(msg.len(), |p| p + 1);
+            let at = msg
+                .iter()
+                .position(|&b| b == b':' || b == b',')
+                .map_or(msg.len(), |p| p + 1);
             let digits: Vec<u8> = std::iter::once(b'-')
                 .chain((0..400).map(|i| b'1' + (i % 9) as u8))
                 .chain(*b"e999999")
@@ -194,7 +197,10 @@ pub fn hostile(msg: &[u8], how: u8) -> Vec<u8> {
         }
         2 => {
             let mut v = msg.to_vec();
-            let at = msg.iter().position(|&b| b == b'"').map_or(msg.len(), |p| p + 1);
+            let at = msg
+                .iter()
+                .position(|&b| b == b'"')
+                .map_or(msg.len(), |p| p + 1);
             let fill: Vec<u8> = (0..4000)
                 .map(|i| msg.get(i % msg.len().max(1)).copied().unwrap_or(b'x'))
                 .filter(|&b| b != b'"' && b != b'\\')
@@ -210,7 +216,10 @@ pub fn hostile(msg: &[u8], how: u8) -> Vec<u8> {
         4 => {
             // A string with escapes that decode to a lone surrogate and control characters.
             let mut v = msg.to_vec();
-            let at = msg.iter().position(|&b| b == b'"').map_or(msg.len(), |p| p + 1);
+            let at = msg
+                .iter()
+                .position(|&b| b == b'"')
+                .map_or(msg.len(), |p| p + 1);
             v.splice(at..at, b"\\ud800\\u0000\\u001b[31m".iter().copied());
             v
         }
@@ -276,8 +285,16 @@ pub fn app_json(data: &[u8]) {
             })
         });
         let grew = (mem::live() - before).max(0);
-        assert!(grew <= 64 << 10, "a message of {} bytes left {grew} bytes held", msg.len());
-        assert!(peak <= 1 << 20, "a message of {} bytes took {peak} bytes to read", msg.len());
+        assert!(
+            grew <= 64 << 10,
+            "a message of {} bytes left {grew} bytes held",
+            msg.len()
+        );
+        assert!(
+            peak <= 1 << 20,
+            "a message of {} bytes took {peak} bytes to read",
+            msg.len()
+        );
         client = !client;
     }
     let ends = endings(packet, ms);
