@@ -293,6 +293,9 @@ pub fn annotate<W: Write>(
         ..Annotated::default()
     };
     let mut failure: Option<std::io::Error> = None;
+    // With `only_selected`: the scope of each selected connection's first packet, by (run,
+    // first packet).
+    let mut scopes: HashMap<(usize, u64), u64> = HashMap::new();
     for (i, input) in report.inputs.iter().enumerate() {
         if input.error.is_some() {
             continue;
@@ -311,10 +314,18 @@ pub fn annotate<W: Write>(
             if opts.only_selected {
                 let Ok(seg) = decode::decode(p) else { return };
                 let key = FlowKey::of(seg.src, seg.dst).0;
-                let wanted = notes
-                    .flows
-                    .get(&(run, key))
-                    .is_some_and(|r| r.iter().any(|&(a, b)| (a..=b).contains(&number)));
+                let Some(flows) = notes.flows.get(&(run, key)) else {
+                    return;
+                };
+                // The flow key is the analysis's: the 4-tuple and where it lives (its VLANs
+                // and tunnels, `decode::Segment::scope`), that of the connection's first
+                // packet, so that the same addresses in another VLAN or VNI are left out.
+                for &(first, _) in flows.iter().filter(|&&(first, _)| first == number) {
+                    scopes.insert((run, first), seg.scope);
+                }
+                let wanted = flows.iter().any(|&(a, b)| {
+                    (a..=b).contains(&number) && scopes.get(&(run, a)) == Some(&seg.scope)
+                });
                 if !wanted {
                     return;
                 }

@@ -192,3 +192,288 @@ fn a_takeover_is_not_claimed_when_the_brokers_stream_is_unknown() {
         "client disconnected"
     );
 }
+
+use wsclose::__internals::capture::{file, Timestamp};
+use wsclose::__internals::decode::{self, Endpoint};
+use wsclose::__internals::websocket::frame::{parse_header, unmask};
+use wsclose::app::{ApplicationReport, Ending, Message, Tracker};
+use wsclose::Role;
+
+/// One WebSocket data message of a fixture: its side, payload, and the packet (number,
+/// time) of its last byte.
+#[derive(Debug, Clone)]
+struct Msg {
+    from: Role,
+    payload: Vec<u8>,
+    packet: u64,
+    ts: Timestamp,
+}
+
+/// A fixture's one WebSocket connection as its application tracker is fed: the server's
+/// subprotocol, the data messages in the order they completed, and how it ended (the first
+/// close frame, the first FIN or RST, the last packet's time). Read with wsclose's own
+/// reader and packet decoder, each direction's bytes in sequence order (retransmitted bytes
+/// left out; the fixtures used have no hole), frames unmasked here.
+fn fixture_session(name: &str) -> (String, Vec<Msg>, Ending) {
+    // Per direction (client first): bytes, and the packet of each byte.
+    let mut client: Option<Endpoint> = None;
+    let mut next: [Option<u32>; 2] = [None, None];
+    let mut bytes: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
+    let mut at: [Vec<(u64, Timestamp)>; 2] = [Vec::new(), Vec::new()];
+    let mut tcp: Option<(Role, bool, u64, Timestamp)> = None;
+    let mut last_ts = None;
+    file::read(std::path::Path::new(&fixture::path(name)), &mut |p| {
+        let Ok(seg) = decode::decode(p) else { return };
+        if seg.syn && !seg.ack_flag {
+            client = Some(seg.src);
+        }
+        let from = if Some(seg.src) == client {
+            Role::Client
+        } else {
+            Role::Server
+        };
+        let d = usize::from(from == Role::Server);
+        last_ts = Some(p.ts);
+        let start = if seg.syn {
+            seg.seq.wrapping_add(1)
+        } else {
+            seg.seq
+        };
+        let n = *next[d].get_or_insert(start);
+        let skip = n.wrapping_sub(start) as usize;
+        if skip < seg.payload.len() && (n.wrapping_sub(start) as i32) >= 0 {
+            let new = &seg.payload[skip..];
+            bytes[d].extend_from_slice(new);
+            at[d].extend(std::iter::repeat_n((p.number, p.ts), new.len()));
+            next[d] = Some(n.wrapping_add(new.len() as u32));
+        }
+        if (seg.fin || seg.rst) && tcp.is_none() {
+            tcp = Some((from, seg.rst, p.number, p.ts));
+        }
+    })
+    .unwrap();
+    let mut msgs = Vec::new();
+    let mut close = None;
+    let mut subprotocol = String::new();
+    for (d, from) in [(0, Role::Client), (1, Role::Server)] {
+        let b = &bytes[d];
+        let head = b.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        if from == Role::Server {
+            let text = String::from_utf8_lossy(&b[..head]).to_ascii_lowercase();
+            subprotocol = text
+                .lines()
+                .find_map(|l| l.strip_prefix("sec-websocket-protocol:"))
+                .unwrap_or_default()
+                .trim()
+                .to_string();
+        }
+        let mut pos = head;
+        let mut partial = Vec::new();
+        while let Ok((_, h)) = parse_header(&b[pos..]) {
+            let end = pos + h.header_len + h.payload_len as usize;
+            if end > b.len() {
+                break;
+            }
+            let mut payload = b[pos + h.header_len..end].to_vec();
+            if let Some(key) = h.mask {
+                unmask(&mut payload, key, 0);
+            }
+            let (packet, ts) = at[d][end - 1];
+            pos = end;
+            match h.opcode.0 {
+                0x8 => {
+                    let code =
+                        (payload.len() >= 2).then(|| u16::from_be_bytes([payload[0], payload[1]]));
+                    let reason =
+                        String::from_utf8_lossy(payload.get(2..).unwrap_or_default()).into_owned();
+                    let earlier = close.as_ref().is_some_and(
+                        |c: &(Role, Option<u16>, String, u64, Timestamp)| c.3 <= packet,
+                    );
+                    if !earlier {
+                        close = Some((from, code, reason, packet, ts));
+                    }
+                }
+                0x9 | 0xA => {}
+                _ => {
+                    partial.extend(payload);
+                    if h.fin {
+                        msgs.push(Msg {
+                            from,
+                            payload: std::mem::take(&mut partial),
+                            packet,
+                            ts,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    // Both directions in the order their messages completed (a packet carries one side).
+    msgs.sort_by_key(|m| m.packet);
+    (
+        subprotocol,
+        msgs,
+        Ending {
+            close,
+            tcp,
+            last_ts,
+        },
+    )
+}
+
+/// The report of a tracker fed `msgs`, each message cut where `cut` says (offsets within
+/// it), every piece with its message's packet and time.
+fn tracked(
+    sp: &str,
+    msgs: &[Msg],
+    end: &Ending,
+    cut: impl Fn(usize, &[u8]) -> Vec<usize>,
+) -> ApplicationReport {
+    let mut t = Tracker::new(Some(sp), None);
+    for (i, m) in msgs.iter().enumerate() {
+        let mut from = 0;
+        for to in cut(i, &m.payload).into_iter().chain([m.payload.len()]) {
+            let part = &m.payload[from..to];
+            t.message(&Message {
+                from: m.from,
+                text: false,
+                bytes: part,
+                len: part.len() as u64,
+                damaged: false,
+                packet: m.packet,
+                ts: m.ts,
+            });
+            from = to;
+        }
+    }
+    let mut r = t.finish(end).unwrap();
+    // The count of WebSocket messages is the only thing that may follow the cuts.
+    r.messages = 0;
+    r
+}
+
+/// MQTT over WebSocket is a byte stream (§6): the recorded sessions of mqtt.js (a field
+/// per message) and paho, each of their messages cut in two at every byte boundary in
+/// turn, and all of them cut into single bytes, give the report of the messages as
+/// recorded (which is the one `analyze` gives), cause, evidence, heartbeat and all.
+#[test]
+fn a_real_mqtt_stream_cut_at_every_byte_gives_the_same_report() {
+    for name in [
+        "mqttjs-normal-disconnect.pcap",
+        "mqttjs-not-authorized.pcap",
+        "mqttjs-v5-bad-login.pcap",
+        "mqttjs-v5-publish-disconnect.pcap",
+        "mqtt-keepalive-timeout.pcap",
+        "mqtt-v5-disconnect-will.pcap",
+        "mqtt-normal-disconnect.pcap",
+    ] {
+        let (sp, msgs, end) = fixture_session(name);
+        let whole = tracked(&sp, &msgs, &end, |_, _| Vec::new());
+        // The extraction is faithful: the tool's own report of the capture says the same.
+        let app = &json(name, &[])["connections"][0]["application"];
+        assert_eq!(app["cause"], json!(whole.cause), "{name}");
+        assert_eq!(app["evidence"], json!(whole.evidence), "{name}");
+        assert!(whole.cause.is_some(), "{name}: {whole:?}");
+        let bytes: usize = msgs.iter().map(|m| m.payload.len()).sum();
+        assert!(bytes >= 20, "{name}: {bytes} bytes");
+        let mut boundaries = 0;
+        for (i, m) in msgs.iter().enumerate() {
+            for k in 1..m.payload.len() {
+                let cut = tracked(
+                    &sp,
+                    &msgs,
+                    &end,
+                    |j, _| if j == i { vec![k] } else { Vec::new() },
+                );
+                assert_eq!(cut, whole, "{name}: message {i} cut at byte {k}");
+                boundaries += 1;
+            }
+        }
+        let bytewise = tracked(&sp, &msgs, &end, |_, p| (1..p.len()).collect());
+        assert_eq!(bytewise, whole, "{name}: every message cut into bytes");
+        eprintln!(
+            "{name}: {} messages, {bytes} bytes, {boundaries} boundaries",
+            msgs.len()
+        );
+    }
+}
+
+/// Found by the `app_mqtt` fuzz target (issue 57, 1): the heartbeat counted a PINGREQ per
+/// message rather than per packet, so two PINGREQs in one message were one ping, and in
+/// two messages two (a PINGREQ before bytes that are not MQTT, in one message, none).
+#[test]
+fn every_pingreq_counts_however_the_messages_cut_them() {
+    let pings = |parts: &[&[u8]]| {
+        let mut t = Tracker::new(Some("mqtt"), None);
+        let connect: &[u8] = b"\x10\x10\x00\x04MQTT\x04\x02\x00\x3c\x00\x04abcd";
+        let connack: &[u8] = &[0x20, 2, 0, 0];
+        let msgs = [(Role::Client, connect, 4), (Role::Server, connack, 5)]
+            .into_iter()
+            .chain(parts.iter().map(|p| (Role::Client, *p, 6)));
+        for (from, bytes, packet) in msgs {
+            t.message(&Message {
+                from,
+                text: false,
+                bytes,
+                len: bytes.len() as u64,
+                damaged: false,
+                packet,
+                ts: Timestamp(packet as i64 * 1_000_000),
+            });
+        }
+        let end = Ending {
+            close: None,
+            tcp: Some((Role::Server, false, 7, Timestamp(7_000_000))),
+            last_ts: Some(Timestamp(7_000_000)),
+        };
+        let h = t.finish(&end).unwrap().heartbeat.unwrap();
+        (h.client.pings, h.client.unanswered)
+    };
+    let two = [0xc0u8, 0, 0xc0, 0];
+    assert_eq!(pings(&[&two]), (2, 2));
+    assert_eq!(pings(&[&two[..2], &two[2..]]), (2, 2));
+    assert_eq!(pings(&[&two[..3], &two[3..]]), (2, 2));
+    // Bytes that are not MQTT after them, in the same message: the two still count.
+    assert_eq!(pings(&[&[0xc0, 0, 0xc0, 0, 0x00, 0x00]]), (2, 2));
+}
+
+/// Found by the `app_mqtt` fuzz target (issue 57, 1): the level a CONNECT gives was applied
+/// only from the next message, so in the same message as a 3.1.1 CONNECT, a DISCONNECT with
+/// a reason code (MQTT 5 only: a 3.1.1 DISCONNECT has no body) was read as MQTT 5's and
+/// named a cause ("session taken over", by the client), while the same bytes in two
+/// messages put the client's stream out of sync and claimed nothing.
+#[test]
+fn a_connects_level_rules_the_packets_after_it_in_the_same_message() {
+    let report = |parts: &[&[u8]]| {
+        let mut t = Tracker::new(Some("mqtt"), None);
+        for (i, p) in parts.iter().enumerate() {
+            t.message(&Message {
+                from: Role::Client,
+                text: false,
+                bytes: p,
+                len: p.len() as u64,
+                damaged: false,
+                packet: 4 + i as u64,
+                ts: Timestamp(0),
+            });
+        }
+        let end = Ending {
+            close: None,
+            tcp: Some((Role::Client, false, 9, Timestamp(1_000_000))),
+            last_ts: Some(Timestamp(1_000_000)),
+        };
+        t.finish(&end).unwrap()
+    };
+    let bytes: &[u8] = b"\x10\x10\x00\x04MQTT\x04\x02\x00\x3c\x00\x04abcd\xe0\x01\x8e";
+    let (connect, disconnect) = bytes.split_at(18);
+    let one = report(&[bytes]);
+    assert_eq!(one.cause, None, "{one:?}");
+    assert!(
+        one.summary
+            .as_deref()
+            .is_some_and(|s| s.contains("the client's MQTT byte stream is unknown from packet 4")),
+        "{one:?}"
+    );
+    let two = report(&[connect, disconnect]);
+    assert_eq!((&two.cause, two.ended_by), (&None, None), "{two:?}");
+}

@@ -58,6 +58,11 @@ impl<W: Write> Pcap<W> {
         }
         let mut pkt = Vec::with_capacity(b.size(payload.len()));
         b.write(&mut pkt, payload).unwrap();
+        self.record(&pkt)
+    }
+
+    /// One packet's record, a microsecond after the last.
+    fn record(&mut self, pkt: &[u8]) -> std::io::Result<()> {
         self.us += 1;
         let mut rec = Vec::with_capacity(16);
         rec.extend_from_slice(&((self.us / 1_000_000) as u32).to_le_bytes());
@@ -65,8 +70,36 @@ impl<W: Write> Pcap<W> {
         rec.extend_from_slice(&(pkt.len() as u32).to_le_bytes());
         rec.extend_from_slice(&(pkt.len() as u32).to_le_bytes());
         self.out.write_all(&rec)?;
-        self.out.write_all(&pkt)
+        self.out.write_all(pkt)
     }
+}
+
+impl<W: Write> Pcap<W> {
+    /// A FIN (with its ACK) from `from` to `to`.
+    fn fin(
+        &mut self,
+        from: ([u8; 4], u16),
+        to: ([u8; 4], u16),
+        seq: u32,
+        ack: u32,
+    ) -> std::io::Result<()> {
+        let b = PacketBuilder::ipv4(from.0, to.0, 64)
+            .tcp(from.1, to.1, seq, 65535)
+            .fin()
+            .ack(ack);
+        let mut pkt = Vec::with_capacity(b.size(0));
+        b.write(&mut pkt, &[]).unwrap();
+        self.record(&pkt)
+    }
+}
+
+/// A child's peak resident memory (`ru_maxrss`) counts the pages of this test process it
+/// was forked with, so a test holding a large report while another starts its child
+/// inflated that one's peak (328 MiB for 61): the tests run one at a time.
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    ONE.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The client of connection `i`: its own address and port.
@@ -142,11 +175,33 @@ fn run_streamed(
 /// `write` (then read from `-`), or named in `args` when `write` is `None`: the report,
 /// standard error and the peak resident memory. The child is reaped by `wait4` (which
 /// `Child::wait` does not give the resource usage of).
-#[allow(clippy::type_complexity, clippy::zombie_processes)]
+#[allow(clippy::type_complexity)]
 fn run_measured(
     args: &[&str],
     write: Option<Box<dyn FnOnce(std::process::ChildStdin) -> std::io::Result<()> + Send>>,
 ) -> (serde_json::Value, String, usize) {
+    let (report, err, peak) = run_measured_as::<serde_json::Value>(args, write);
+    let counts: Vec<String> = ["tcp_connections", "shed_buffers", "evicted_max_memory"]
+        .iter()
+        .map(|k| format!("{k} {}", count(&report, k)))
+        .collect();
+    eprintln!(
+        "wsclose {}: peak {} MiB, {}",
+        args.join(" "),
+        peak / MIB,
+        counts.join(", ")
+    );
+    (report, err, peak)
+}
+
+/// [`run_measured`], the report read from its file into `T` (only the fields a test needs:
+/// a large report read whole stays in this process's memory, which the next child's peak
+/// counts, see [`one_at_a_time`]).
+#[allow(clippy::type_complexity, clippy::zombie_processes)]
+fn run_measured_as<T: serde::de::DeserializeOwned>(
+    args: &[&str],
+    write: Option<Box<dyn FnOnce(std::process::ChildStdin) -> std::io::Result<()> + Send>>,
+) -> (T, String, usize) {
     let dir = tempfile::tempdir().unwrap();
     let (out, err) = (dir.path().join("out.json"), dir.path().join("err.txt"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_wsclose"))
@@ -181,18 +236,9 @@ fn run_measured(
         libc::WIFEXITED(status) && libc::WEXITSTATUS(status) <= 1,
         "wsclose failed ({status}): {err}"
     );
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let file = std::io::BufReader::new(std::fs::File::open(&out).unwrap());
+    let report: T = serde_json::from_reader(file).unwrap();
     let peak = usage.ru_maxrss as usize * 1024;
-    let counts: Vec<String> = ["tcp_connections", "shed_buffers", "evicted_max_memory"]
-        .iter()
-        .map(|k| format!("{k} {}", count(&report, k)))
-        .collect();
-    eprintln!(
-        "wsclose {}: peak {} MiB, {}",
-        args.join(" "),
-        peak / MIB,
-        counts.join(", ")
-    );
     (report, err, peak)
 }
 
@@ -206,6 +252,7 @@ fn count(report: &serde_json::Value, what: &str) -> u64 {
 /// under the budget. (Key logs up to 16 MiB were read whole whatever the budget.)
 #[test]
 fn a_key_log_too_large_for_the_budget_keeps_only_the_captures_connections() {
+    let _alone = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("big.keylog");
     let mut text = String::with_capacity(90_000 * 176);
@@ -239,6 +286,7 @@ fn a_key_log_too_large_for_the_budget_keeps_only_the_captures_connections() {
 /// bytes (585 MB in all, 574 MiB of peak memory before the budget), under --max-memory 64M.
 #[test]
 fn held_out_of_order_bytes_stay_under_the_budget() {
+    let _alone = one_at_a_time();
     let (report, err, peak) = run_streamed(&["--max-memory", "64M"], |stdin| {
         let w = out_of_order(std::io::BufWriter::new(stdin), 150, 3_900_000, 60_000)?;
         w.into_inner().map(drop).map_err(|e| e.into_error())
@@ -268,6 +316,7 @@ fn held_out_of_order_bytes_stay_under_the_budget() {
 #[test]
 #[ignore = "long: run by .ci/run"]
 fn a_syn_flood_stays_under_the_budget() {
+    let _alone = one_at_a_time();
     let (report, _, peak) = run_streamed(&["--max-memory", "64M"], |stdin| {
         let w = syn_flood(std::io::BufWriter::new(stdin), 1_000_000)?;
         w.into_inner().map(drop).map_err(|e| e.into_error())
@@ -312,6 +361,7 @@ fn capture(
 /// open connections (6 000, more than the budget's share of state) under the least budget.
 #[test]
 fn the_budget_sheds_the_same_state_with_any_number_of_threads() {
+    let _alone = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let held = capture(dir.path(), "held.pcap", |f| {
         out_of_order(std::io::BufWriter::new(f), 40, 600_000, 20_000)?.flush()
@@ -355,6 +405,7 @@ fn the_budget_sheds_the_same_state_with_any_number_of_threads() {
 /// standard error (silenced by -q), as the report's counts do.
 #[test]
 fn the_flag_takes_sizes_and_says_when_the_budget_bites() {
+    let _alone = one_at_a_time();
     let fixture = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/fixtures/python-close-1001.pcap"
@@ -425,6 +476,7 @@ fn partial_records<W: Write>(out: W, conns: usize) -> std::io::Result<W> {
 /// records) stay under --max-memory 64M: a TLS layer is charged for its partial records.
 #[test]
 fn partial_tls_records_stay_under_the_budget() {
+    let _alone = one_at_a_time();
     let (report, _, peak) = run_streamed(&["--max-memory", "64M"], |stdin| {
         let w = partial_records(std::io::BufWriter::new(stdin), 10_000)?;
         w.into_inner().map(drop).map_err(|e| e.into_error())
@@ -432,4 +484,90 @@ fn partial_tls_records_stay_under_the_budget() {
     assert!(peak < 64 * MIB, "peak {} MiB", peak / MIB);
     assert_eq!(count(&report, "tcp_connections"), 10_000);
     assert!(count(&report, "evicted_max_memory") > 5_000);
+}
+
+/// `conns` MQTT-over-WebSocket sessions one after the other, every client with the client
+/// id `shared-id`: each connects (CONNECT, CONNACK) and the broker then closes it (FIN).
+fn mqtt_one_client_id<W: Write>(out: W, conns: usize) -> std::io::Result<W> {
+    const REQ: &[u8] = b"GET /mqtt HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: mqtt\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    const RESP: &[u8] = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n";
+    let mut w = Pcap::new(out)?;
+    let s = (SERVER, 80);
+    // CONNECT, MQTT 3.1.1, clean session, keep alive 60 s, client id "shared-id".
+    let mut connect = vec![0x10, 21, 0, 4];
+    connect.extend(b"MQTT");
+    connect.extend([4, 0x02, 0, 60, 0, 9]);
+    connect.extend(b"shared-id");
+    let mask = [1u8, 2, 3, 4];
+    let mut frame = vec![0x82, 0x80 | connect.len() as u8];
+    frame.extend(mask);
+    frame.extend(connect.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+    let connack = [0x82, 4, 0x20, 2, 0, 0];
+    for i in 0..conns {
+        let c = client(i);
+        w.tcp(c, s, C_ISN, None, true, &[])?;
+        w.tcp(s, c, S_ISN, Some(C_ISN + 1), true, &[])?;
+        w.tcp(c, s, C_ISN + 1, Some(S_ISN + 1), false, REQ)?;
+        let (mut cs, mut ss) = (C_ISN + 1 + REQ.len() as u32, S_ISN + 1);
+        w.tcp(s, c, ss, Some(cs), false, RESP)?;
+        ss += RESP.len() as u32;
+        w.tcp(c, s, cs, Some(ss), false, &frame)?;
+        cs += frame.len() as u32;
+        w.tcp(s, c, ss, Some(cs), false, &connack)?;
+        ss += connack.len() as u32;
+        w.fin(s, c, ss, cs)?;
+        w.fin(c, s, cs, ss + 1)?;
+    }
+    Ok(w.out)
+}
+
+/// Issue 57 (7): 10 000 MQTT sessions sharing one client id (a 12 MB capture took 873 MB
+/// at --max-memory 32M, every report sharing it read back at once to link them) stay under
+/// the budget, each listing its nearest few and counting the rest.
+#[test]
+fn connections_sharing_a_client_id_are_linked_under_the_budget() {
+    let _alone = one_at_a_time();
+    #[derive(serde::Deserialize)]
+    struct Report {
+        connections: Vec<Conn>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Conn {
+        id: u64,
+        application: App,
+    }
+    #[derive(serde::Deserialize)]
+    struct App {
+        related: Vec<Linked>,
+    }
+    #[derive(serde::Deserialize, Debug)]
+    struct Linked {
+        value: String,
+        connections: Vec<u64>,
+        connections_total: u64,
+    }
+    let (report, _, peak) = run_measured_as::<Report>(
+        &["--max-memory", "32M"],
+        Some(Box::new(|stdin| {
+            let w = mqtt_one_client_id(std::io::BufWriter::new(stdin), 10_000)?;
+            w.into_inner().map(drop).map_err(|e| e.into_error())
+        })),
+    );
+    eprintln!(
+        "10 000 MQTT connections, one client id: peak {} MiB",
+        peak / MIB
+    );
+    assert!(peak < 32 * MIB, "peak {} MiB", peak / MIB);
+    let conns = &report.connections;
+    assert_eq!(conns.len(), 10_000);
+    for (k, c) in conns.iter().enumerate() {
+        let id = &c.application.related[0];
+        assert_eq!(id.value, "shared-id", "{id:?}");
+        assert_eq!(id.connections_total, 9_999, "{id:?}");
+        assert_eq!(id.connections.len(), 8, "{id:?}");
+        // Its predecessor, when it has one, is among those listed.
+        if k > 0 {
+            assert!(id.connections.contains(&conns[k - 1].id), "{k}: {id:?}");
+        }
+    }
 }

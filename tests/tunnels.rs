@@ -853,3 +853,54 @@ fn the_same_addresses_in_two_vlans_or_two_vnis_are_two_sessions() {
         }
     }
 }
+
+/// Issue 61: `annotate --only-selected` keeps the packets of the selected connections by
+/// the analysis's flow key, VLANs included: of the fixture's session in VLAN 10 and again,
+/// 5 ms later, in VLAN 20 (the same addresses), `--connection 2` copies VLAN 20's packets
+/// and none of VLAN 10's (it matched the 4-tuple alone, so both tenants' packets within the
+/// connection's first and last packets were copied).
+#[test]
+fn only_selected_annotation_keeps_the_other_vlan_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkts = packets(FIXTURE);
+    let tagged = |f: &[u8], id: u16| {
+        let mut v = f[..12].to_vec();
+        v.extend_from_slice(&0x8100u16.to_be_bytes());
+        v.extend_from_slice(&id.to_be_bytes());
+        v.extend_from_slice(&f[12..]);
+        v
+    };
+    let mut both: Vec<Pkt> = Vec::new();
+    for p in &pkts {
+        for (id, shift) in [(10u16, 0i64), (20, 5_000_000)] {
+            let data = tagged(&p.data, id);
+            both.push(Pkt {
+                ts: Timestamp(p.ts.0 + shift),
+                orig_len: data.len() as u32,
+                data,
+            });
+        }
+    }
+    both.sort_by_key(|p| p.ts.0);
+    let path = write(dir.path(), "two-vlans.pcap", LinkType::ETHERNET, &both);
+    let r = analyze(&path);
+    assert_eq!(r.connections.len(), 2);
+    let out = dir.path().join("only.pcapng");
+    let done = std::process::Command::new(env!("CARGO_BIN_EXE_wsclose"))
+        .args(["annotate", path.to_str().unwrap(), "--connection", "2"])
+        .args(["--only-selected", "-w", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let mut vlans = Vec::new();
+    wsclose::__internals::capture::file::read(&out, &mut |p| {
+        vlans.push(u16::from_be_bytes([p.data[14], p.data[15]]));
+    })
+    .unwrap();
+    assert_eq!(vlans.len(), pkts.len(), "{vlans:?}");
+    assert!(vlans.iter().all(|&v| v == 20), "{vlans:?}");
+}

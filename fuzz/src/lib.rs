@@ -20,19 +20,23 @@ use wsclose::__internals::websocket::frame::{
     parse_header, unmask, unmask_bytewise, LenEncoding, MAX_HEADER_LEN,
 };
 
+pub mod app;
 pub mod h2;
+pub mod h2_streams;
 pub mod keylog;
 pub mod mem;
 pub mod script;
 pub mod seeds;
 pub mod tls;
 
+pub use app::{app_json, app_mqtt};
 pub use h2::h2;
+pub use h2_streams::h2_streams;
 pub use keylog::keylog;
 pub use tls::tls_session;
 
 /// The names of the targets, in the order `scripts/fuzz` runs them.
-pub const TARGETS: [&str; 8] = [
+pub const TARGETS: [&str; 11] = [
     "frame_header",
     "http_handshake",
     "tcp_stream",
@@ -41,6 +45,9 @@ pub const TARGETS: [&str; 8] = [
     "keylog",
     "tls_session",
     "h2",
+    "app_mqtt",
+    "app_json",
+    "h2_streams",
 ];
 
 /// Runs the body of target `name` on `data`; false if there is no such target.
@@ -54,6 +61,9 @@ pub fn run(name: &str, data: &[u8]) -> bool {
         "keylog" => keylog(data),
         "tls_session" => tls_session(data),
         "h2" => h2(data),
+        "app_mqtt" => app_mqtt(data),
+        "app_json" => app_json(data),
+        "h2_streams" => h2_streams(data),
         _ => return false,
     }
     true
@@ -457,6 +467,7 @@ pub fn analyze_raw(pkts: &[Vec<u8>], opts: Options) -> (Vec<ConnectionReport>, r
             link: LinkType::RAW,
             data: p,
             orig_len: p.len() as u32,
+            iface: None,
         });
     }
     a.finish_input().unwrap_or_default()
@@ -694,6 +705,7 @@ pub fn pipeline(data: &[u8]) {
                 link,
                 data: bytes,
                 orig_len: *orig,
+                iface: None,
             });
         }
         a.finish_input().unwrap_or_default()

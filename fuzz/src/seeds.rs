@@ -190,6 +190,9 @@ pub fn all(dir: &Path) -> std::io::Result<Vec<Seed>> {
     seeds.extend(tls_seeds(&dir.join("tls"))?);
     seeds.extend(keylog_seeds(&dir.join("tls"))?);
     seeds.extend(h2_seeds(&dir.join("node-h2-websockets.pcap"))?);
+    seeds.extend(app_mqtt_seeds(&dir.join("app"))?);
+    seeds.extend(app_json_seeds(&dir.join("app"))?);
+    seeds.extend(h2_streams_seeds());
     Ok(seeds)
 }
 
@@ -533,4 +536,204 @@ pub fn h2_hostile_script() -> Vec<u8> {
     // The client's bytes end in a gap.
     encode::gap(&mut ops, true);
     ops
+}
+
+/// The data messages of one conversation, in the order they completed: (from the client,
+/// unmasked payload). Both directions' WebSocket frames after their HTTP headers; control
+/// frames and anything after a frame that does not parse are left out.
+pub fn ws_messages(conv: &Conversation) -> Vec<(bool, Vec<u8>)> {
+    use wsclose::__internals::websocket::frame::{parse_header, unmask};
+    let mut bufs: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
+    let mut upgraded = [false; 2];
+    let mut partial: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
+    let mut out = Vec::new();
+    for (client, chunk) in &conv.chunks {
+        let d = usize::from(*client);
+        bufs[d].extend_from_slice(chunk);
+        if !upgraded[d] {
+            let Some(h) = end_of_headers(&bufs[d]) else {
+                continue;
+            };
+            bufs[d].drain(..h);
+            upgraded[d] = true;
+        }
+        loop {
+            let Ok((_, h)) = parse_header(&bufs[d]) else {
+                break;
+            };
+            let end = h.header_len + h.payload_len as usize;
+            if bufs[d].len() < end {
+                break;
+            }
+            let mut payload = bufs[d][h.header_len..end].to_vec();
+            if let Some(key) = h.mask {
+                unmask(&mut payload, key, 0);
+            }
+            bufs[d].drain(..end);
+            if h.opcode.is_control() {
+                continue;
+            }
+            partial[d].extend(payload);
+            if h.fin {
+                out.push((*client, std::mem::take(&mut partial[d])));
+            }
+        }
+    }
+    out
+}
+
+/// `app_mqtt` seeds: the MQTT conversations of `fixtures/app/mqtt*.pcap` as the target's
+/// segments (each data message one segment, up to 255 bytes; MQTT 5 by the file name),
+/// once whole and once with every segment cut in the middle and at its second byte.
+pub fn app_mqtt_seeds(dir: &Path) -> std::io::Result<Vec<Seed>> {
+    let mut seeds = Vec::new();
+    for path in fixture_files(dir, "mqtt")? {
+        let stem = file_stem(&path);
+        let v5 = stem.contains("v5");
+        for (k, conv) in conversations(&path)?.iter().enumerate() {
+            let msgs = ws_messages(conv);
+            if msgs.is_empty() {
+                continue;
+            }
+            for cut in [false, true] {
+                let mut data = vec![u8::from(v5)];
+                for (client, m) in &msgs {
+                    for piece in m.chunks(255) {
+                        data.push(if *client { 1 } else { 0x81 });
+                        data.push(piece.len() as u8);
+                        data.extend_from_slice(piece);
+                        if cut {
+                            data.extend([2, (piece.len() / 2) as u8, 1]);
+                        } else {
+                            data.push(0);
+                        }
+                    }
+                }
+                seeds.push(Seed {
+                    target: "app_mqtt",
+                    name: format!("{stem}-{k}{}", if cut { "-cut" } else { "" }),
+                    data,
+                });
+            }
+        }
+    }
+    Ok(seeds)
+}
+
+/// Which of `app::JSON_SESSIONS` a fixture's file name names.
+fn json_session(stem: &str) -> Option<u8> {
+    Some(match stem {
+        s if s.starts_with("socketio2") => 1,
+        s if s.starts_with("socketio") => 0,
+        "graphql-legacy-client" => 3,
+        s if s.starts_with("graphql") => 2,
+        s if s.starts_with("signalr") && !s.contains("msgpack") => 4,
+        s if s.starts_with("phoenix") => 5,
+        s if s.starts_with("actioncable") => 7,
+        s if s.starts_with("ocpp") => 8,
+        _ => return None,
+    })
+}
+
+/// `app_json` seeds: the text messages of the JSON protocols' fixtures in `fixtures/app/`
+/// (the protocol picked by the file name), each as it is and each made hostile in turn,
+/// and WAMP's messages written here (no fixture records it).
+pub fn app_json_seeds(dir: &Path) -> std::io::Result<Vec<Seed>> {
+    let mut seeds = Vec::new();
+    let mut add = |name: String, pick: u8, first_client: bool, msgs: &[(bool, Vec<u8>)]| {
+        for how in [5u8, 0, 1, 2, 3, 4] {
+            let mut data = vec![pick, u8::from(!first_client)];
+            let mut client = first_client;
+            for (from_client, m) in msgs {
+                // Bit 6 flips the side when the next message is not the other side's.
+                let flip = if *from_client == client { 0 } else { 0x40 };
+                let m = &m[..m.len().min(255)];
+                data.extend([how | flip | 0x08, m.len() as u8]);
+                data.extend_from_slice(m);
+                client = !*from_client;
+            }
+            seeds.push(Seed {
+                target: "app_json",
+                name: format!("{name}-{how}"),
+                data,
+            });
+        }
+    };
+    for path in fixture_files(dir, "")? {
+        let stem = file_stem(&path);
+        let Some(pick) = json_session(&stem) else {
+            continue;
+        };
+        for (k, conv) in conversations(&path)?.iter().enumerate() {
+            let msgs = ws_messages(conv);
+            if let Some(&(first, _)) = msgs.first() {
+                add(format!("{stem}-{k}"), pick, first, &msgs);
+            }
+        }
+    }
+    let wamp: Vec<(bool, Vec<u8>)> = vec![
+        (true, br#"[1,"realm1",{"roles":{"caller":{}}}]"#.to_vec()),
+        (false, br#"[2,9129137332,{"roles":{"broker":{}}}]"#.to_vec()),
+        (false, br#"[6,{"message":"banned user alice.smith@corp.example"},"wamp.close.system_shutdown"]"#.to_vec()),
+        (true, br#"[6,{},"wamp.close.goodbye_and_out"]"#.to_vec()),
+    ];
+    add("wamp".into(), 9, true, &wamp);
+    Ok(seeds)
+}
+
+/// `h2_streams` seeds: 16 and 1 024 streams, with PINGs, DATA, RST_STREAM, repeated
+/// GOAWAYs from both sides (more than the cap), new streams and their answers.
+pub fn h2_streams_seeds() -> Vec<Seed> {
+    let mut seeds = Vec::new();
+    for n in [0u8, 63] {
+        let mut data = vec![n];
+        for i in 0..40u8 {
+            data.extend([0, i, i]); // PING
+            data.extend([0x81, 0, i]); // PING ack from the server
+            data.extend([4, 0, 2 * i]); // DATA from the client
+            data.extend([0x84, 0, 2 * i]); // DATA from the server
+            data.extend([9, 0, 0]); // a new stream
+            data.extend([0x8a, 0, 0xff]); // answered
+        }
+        data.extend([6, 0, 3]); // RST_STREAM
+        data.extend([0x82, 0, 1]); // SETTINGS
+        data.extend([3, 1, 0]); // WINDOW_UPDATE
+        for _ in 0..20 {
+            data.extend([0x87, 0x80, 0]); // GOAWAY from the server, every stream
+            data.extend([0x07, 0x80, 0]); // and from the client
+        }
+        data.extend([0x87, 0, 9]); // a lower last stream
+        data.extend([0x88, 0x80, 2]); // an error code
+        data.extend([5, 0, 4]); // END_STREAM
+        seeds.push(Seed {
+            target: "h2_streams",
+            name: format!("streams-{n}"),
+            data,
+        });
+    }
+    seeds
+}
+
+/// The capture files of `dir` whose names start with `prefix`, sorted.
+fn fixture_files(dir: &Path, prefix: &str) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let n = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            n.starts_with(prefix) && (n.ends_with(".pcap") || n.ends_with(".pcapng"))
+        })
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
+fn file_stem(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+        .split('.')
+        .next()
+        .unwrap_or("x")
+        .to_string()
 }

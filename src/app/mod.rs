@@ -366,6 +366,12 @@ pub(crate) enum Seen {
 pub(crate) trait Machine {
     /// Reads one data message.
     fn message(&mut self, m: &Message<'_>) -> Seen;
+    /// Heartbeats the last message carried besides the one [`Machine::message`] returned
+    /// (if any), in order (`true` a pong): a byte-stream protocol's message may carry
+    /// several (two PINGREQs in one message are two pings, as in two messages).
+    fn more_beats(&mut self) -> Vec<bool> {
+        Vec::new()
+    }
     /// From `packet` on, `from`'s messages are not all there: one the capture does not hold
     /// whole (a gap, or it does not inflate), or none at all (the WebSocket decoding stopped
     /// at a gap). A protocol that is a byte stream loses its place by it.
@@ -607,6 +613,9 @@ impl Tracker {
             Seen::Ping => self.beats.app(m.from, false, m.packet, m.ts),
             Seen::Keepalive => self.beats.keepalive(m.from, m.packet, m.ts),
             Seen::Pong => self.beats.app(m.from, true, m.packet, m.ts),
+        }
+        for pong in machine.more_beats() {
+            self.beats.app(m.from, pong, m.packet, m.ts);
         }
     }
 

@@ -43,6 +43,10 @@ pub(crate) struct Mqtt {
     client: Stream,
     /// The broker's byte stream.
     server: Stream,
+    /// The PINGREQs and PINGRESPs (`true`) the last message carried, in order, for
+    /// [`Machine::more_beats`] (empty between messages).
+    #[serde(skip)]
+    more: Vec<bool>,
 }
 
 /// The value of property `want` among MQTT 5 properties `props` (§2.2.2.2): its bytes (a
@@ -297,6 +301,40 @@ impl Mqtt {
         })
     }
 
+    /// What the stream of `m`'s side gave while reading it: the packets' sizes against
+    /// the broker's maximum, each packet read, its heartbeats kept for
+    /// [`Machine::more_beats`]. False (and the stream is out of sync) when a packet is not
+    /// MQTT.
+    fn events(&mut self, m: &Message<'_>, events: &mut Vec<Event>) -> bool {
+        for e in events.drain(..) {
+            match e {
+                Event::Header { first, size } => {
+                    if let (Role::Client, Some((max, _)), None) =
+                        (m.from, self.max_packet, self.too_large)
+                    {
+                        if size > u64::from(max) {
+                            self.too_large = Some((first >> 4, size, m.packet));
+                        }
+                    }
+                }
+                Event::Packet { first, body, .. } => {
+                    // Each PINGREQ and PINGRESP counts, however the packets were cut
+                    // into messages (§6): the tracker takes them from `more_beats`.
+                    match self.packet(m.from, first, &body, m.packet) {
+                        Some(Seen::Ping) => self.more.push(false),
+                        Some(Seen::Pong) => self.more.push(true),
+                        Some(_) => {}
+                        None => {
+                            self.stream(m.from).lose(m.packet);
+                            return false;
+                        }
+                    }
+                }
+            }
+        }
+        true
+    }
+
     /// A withheld verdict: `side`'s stream is unknown from `packet`.
     fn unknown(side: Role, packet: u64) -> Verdict {
         Verdict {
@@ -333,41 +371,34 @@ impl Machine for Mqtt {
             // Not part of the byte stream (§6.0: MQTT travels in binary messages only).
             return Seen::Bad;
         }
-        let v5 = self.v5_known();
         let missing = m.len.saturating_sub(m.bytes.len() as u64);
+        let mut rest = m.bytes;
         let mut events = Vec::new();
-        let ok = self
-            .stream(m.from)
-            .feed(m.bytes, missing, v5, m.packet, &mut events);
-        let mut seen = Seen::Data;
-        for e in events {
-            match e {
-                Event::Header { first, size } => {
-                    if let (Role::Client, Some((max, _)), None) =
-                        (m.from, self.max_packet, self.too_large)
-                    {
-                        if size > u64::from(max) {
-                            self.too_large = Some((first >> 4, size, m.packet));
-                        }
-                    }
-                }
-                Event::Packet { first, body, .. } => {
-                    match self.packet(m.from, first, &body, m.packet) {
-                        Some(Seen::Data) => {}
-                        Some(s) => seen = s,
-                        None => {
-                            self.stream(m.from).lose(m.packet);
-                            return Seen::Bad;
-                        }
-                    }
-                }
+        // A packet at a time: the level a CONNECT gives rules the packets after it in the
+        // same message, as in the next message (the report does not depend on how the
+        // packets were cut into messages).
+        while !rest.is_empty() {
+            let v5 = self.v5_known();
+            let fed = self
+                .stream(m.from)
+                .feed_packet(rest, v5, m.packet, &mut events);
+            if !self.events(m, &mut events) {
+                return Seen::Bad;
             }
+            let Some(used) = fed else {
+                return Seen::Bad;
+            };
+            rest = rest.get(used..).unwrap_or_default();
         }
-        if ok {
-            seen
-        } else {
-            Seen::Bad
+        let ok = self.stream(m.from).absorb(missing, m.packet, &mut events);
+        if !self.events(m, &mut events) || !ok {
+            return Seen::Bad;
         }
+        Seen::Data
+    }
+
+    fn more_beats(&mut self) -> Vec<bool> {
+        std::mem::take(&mut self.more)
     }
 
     fn lost(&mut self, from: Role, packet: u64) {

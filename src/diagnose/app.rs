@@ -15,27 +15,110 @@ use crate::report::ConnectionReport;
 /// the first counts as the takeover.
 const TAKEOVER_S: f64 = 2.0;
 
-/// [`link`] over a store: the reports that name an identity another report names too are
-/// read back, linked, and the changed ones written back.
+/// [`link`] over a store, in bounded memory: one shared identity at a time, its reports
+/// read back twice, one at a time: once for what linking needs of each ([`Member`]: its id,
+/// start and first packet, 32 bytes), once to link it and write it back when it changed.
+/// (All the reports sharing an identity were read back at once: 10 000 MQTT connections
+/// with one client id held 10 000 reports.)
 pub fn link_store(store: &mut crate::report::Store) -> std::io::Result<()> {
     if store.identities < 2 {
         return Ok(());
     }
     let mut buf = Vec::new();
-    let at = store.identity_positions(true, std::iter::empty());
-    let mut reports = Vec::with_capacity(at.len());
-    for &i in &at {
-        reports.push(store.get(i, &mut buf)?);
-    }
-    let before: Vec<Option<crate::app::ApplicationReport>> =
-        reports.iter().map(|r| r.application.clone()).collect();
-    link(&mut reports);
-    for ((i, r), was) in at.into_iter().zip(reports).zip(before) {
-        if r.application != was {
-            store.replace(i, r)?;
+    let groups: Vec<(u64, Vec<usize>)> = store.shared_identities().collect();
+    for (hash, at) in groups {
+        // The identities of this hash (one, unless two collide), and each report's.
+        let mut keys: Vec<(String, String)> = Vec::new();
+        let mut members: Vec<(usize, Member)> = Vec::new();
+        for &i in &at {
+            let r = store.get(i, &mut buf)?;
+            for id in r.application.iter().flat_map(|a| a.related.iter()) {
+                if crate::report::store::identity_hash(&id.kind, &id.value) != hash {
+                    continue;
+                }
+                let key = match keys.iter().position(|k| k.0 == id.kind && k.1 == id.value) {
+                    Some(k) => k,
+                    None => {
+                        keys.push((id.kind.clone(), id.value.clone()));
+                        keys.len() - 1
+                    }
+                };
+                members.push((key, Member::of(&r, i)));
+            }
+        }
+        for (key, (kind, value)) in keys.iter().enumerate() {
+            let group: Vec<Member> = members
+                .iter()
+                .filter(|(k, _)| *k == key)
+                .map(|(_, m)| *m)
+                .collect();
+            if group.len() < 2 {
+                continue;
+            }
+            for k in 0..group.len() {
+                let Some(i) = group.get(k).map(|m| m.index) else {
+                    continue;
+                };
+                let mut r = store.get(i, &mut buf)?;
+                let was = r.application.clone();
+                link_one(&mut r, kind, Some(value), k, &group);
+                if r.application != was {
+                    store.replace(i, r)?;
+                }
+            }
         }
     }
     Ok(())
+}
+
+/// What linking a connection needs of the others sharing its identity.
+#[derive(Debug, Clone, Copy)]
+struct Member {
+    /// Its index (in the report's list, or in the store).
+    index: usize,
+    id: u64,
+    start: crate::capture::Timestamp,
+    first_packet: u64,
+}
+
+impl Member {
+    fn of(r: &ConnectionReport, index: usize) -> Member {
+        Member {
+            index,
+            id: r.id,
+            start: r.start,
+            first_packet: r.first_packet,
+        }
+    }
+}
+
+/// Links `r`, the `k`th of the connections `group` that share its identity of kind `kind`
+/// (and value `value`; any value of the kind when None): the nearest others in report
+/// order, half before and half after (more after when there are fewer before), at most
+/// [`Identity::MAX_LISTED`](crate::app::Identity::MAX_LISTED), and their count, bounded
+/// whatever the number sharing it; then an MQTT takeover.
+fn link_one(r: &mut ConnectionReport, kind: &str, value: Option<&str>, k: usize, group: &[Member]) {
+    let max = crate::app::Identity::MAX_LISTED;
+    let from = k
+        .saturating_sub(max / 2)
+        .min(group.len().saturating_sub(max + 1));
+    let near: Vec<u64> = group
+        .iter()
+        .enumerate()
+        .skip(from)
+        .filter(|&(j, _)| j != k)
+        .take(max)
+        .map(|(_, m)| m.id)
+        .collect();
+    for id in r.application.iter_mut().flat_map(|a| a.related.iter_mut()) {
+        if id.kind == kind && value.is_none_or(|v| id.value == v) {
+            id.connections.clone_from(&near);
+            id.connections_total = group.len() as u64 - 1;
+        }
+    }
+    if kind == "mqtt-client-id" {
+        takeover(r, group.get(k + 1..).unwrap_or_default());
+    }
 }
 
 /// Links each socket.io session to the long-polling connections it began on
@@ -65,7 +148,7 @@ pub fn link_polling_store(
         return Ok(());
     }
     let mut buf = Vec::new();
-    let at = store.identity_positions(false, polls.sids().map(|s| ("socket.io-sid", s)));
+    let at = store.identity_positions(polls.sids().map(|s| ("socket.io-sid", s)));
     for i in at {
         let mut r = store.get(i, &mut buf)?;
         let Some(a) = r.application.as_mut().filter(|a| !a.related.is_empty()) else {
@@ -96,40 +179,14 @@ pub fn link(reports: &mut [ConnectionReport]) {
                 .push(i);
         }
     }
-    let max = crate::app::Identity::MAX_LISTED;
-    for ((kind, _), idx) in by_identity.iter().filter(|(_, v)| v.len() > 1) {
-        let ids: Vec<u64> = idx
+    for ((kind, value), idx) in by_identity.iter().filter(|(_, v)| v.len() > 1) {
+        let group: Vec<Member> = idx
             .iter()
-            .filter_map(|&i| reports.get(i))
-            .map(|r| r.id)
+            .filter_map(|&i| reports.get(i).map(|r| Member::of(r, i)))
             .collect();
-        for (k, &i) in idx.iter().enumerate() {
-            let Some(r) = reports.get_mut(i) else {
-                continue;
-            };
-            // The nearest others in report order, half before and half after (more after
-            // when there are fewer before): bounded, whatever the number sharing it.
-            let from = k
-                .saturating_sub(max / 2)
-                .min(ids.len().saturating_sub(max + 1));
-            let near: Vec<u64> = ids
-                .iter()
-                .enumerate()
-                .skip(from)
-                .filter(|&(j, _)| j != k)
-                .take(max)
-                .map(|(_, &x)| x)
-                .collect();
-            for id in r.application.iter_mut().flat_map(|a| a.related.iter_mut()) {
-                if id.kind == *kind {
-                    id.connections = near.clone();
-                    id.connections_total = ids.len() as u64 - 1;
-                }
-            }
-        }
-        if kind == "mqtt-client-id" {
-            for k in 0..idx.len() {
-                takeover(reports, k, idx);
+        for (k, m) in group.iter().enumerate() {
+            if let Some(r) = reports.get_mut(m.index) {
+                link_one(r, kind, Some(value), k, &group);
             }
         }
     }
@@ -175,15 +232,10 @@ pub fn status_cause(r: &mut ConnectionReport) {
     r.status = Status::of(causes);
 }
 
-/// Names the takeover of connection `i` by another of `idx`, when the broker closed `i`
-/// without a word shortly after the other connected.
-fn takeover(reports: &mut [ConnectionReport], k: usize, idx: &[usize]) {
-    let Some(&i) = idx.get(k) else {
-        return;
-    };
-    let Some(r) = reports.get(i) else {
-        return;
-    };
+/// Names the takeover of `r` by one of the connections `later` (those after it in report
+/// order with its client id), when the broker closed `r` without a word shortly after the
+/// other connected.
+fn takeover(r: &mut ConnectionReport, later: &[Member]) {
     // Not when a message could not be read, or a side's stream is unknown from some packet
     // (the summary of a session with no cause says so): it may have said why.
     // A broker's close with no MQTT reason is what a takeover looks like on its own
@@ -221,10 +273,8 @@ fn takeover(reports: &mut [ConnectionReport], k: usize, idx: &[usize]) {
     // The connections after it in report order (which is their first packets' order),
     // while they start before its end: work that does not grow with the connections
     // sharing the client id, beyond those that overlap it.
-    let other = idx
+    let other = later
         .iter()
-        .skip(k + 1)
-        .filter_map(|&j| reports.get(j))
         .take_while(|o| o.start <= end.1)
         .find(|o| o.start >= r.start && end.1.since(o.start) <= TAKEOVER_S);
     let Some(o) = other else {
@@ -237,7 +287,7 @@ fn takeover(reports: &mut [ConnectionReport], k: usize, idx: &[usize]) {
         .filter(|c| c.from == Role::Server)
         .and_then(|c| crate::app::generic_close(&c.reason))
         .unwrap_or_default();
-    let Some(app) = reports.get_mut(i).and_then(|r| r.application.as_mut()) else {
+    let Some(app) = r.application.as_mut() else {
         return;
     };
     app.ended_by = Some(Role::Server);
@@ -248,7 +298,5 @@ fn takeover(reports: &mut [ConnectionReport], k: usize, idx: &[usize]) {
     ));
     app.fix = Some("Give each client its own client id: two tabs, devices or processes sharing one, or a reconnect racing the old connection, take the session from each other in turn.".into());
     app.evidence = vec![other_packet, end.0];
-    if let Some(r) = reports.get_mut(i) {
-        status_cause(r);
-    }
+    status_cause(r);
 }

@@ -151,7 +151,7 @@ struct SpillFile {
 
 /// The hash an identity is indexed by (equal kinds and values, equal hashes; two that
 /// collide are told apart when their reports are read back).
-fn identity_hash(kind: &str, value: &str) -> u64 {
+pub(crate) fn identity_hash(kind: &str, value: &str) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = rustc_hash::FxHasher::default();
     kind.hash(&mut h);
@@ -455,29 +455,35 @@ impl Store {
         self.retain(&keep);
     }
 
-    /// The reports (their indexes, once sorted, in order) that name an identity some other
-    /// report names too, or (`shared` false) that name any of `ids` (kind, value).
+    /// The reports (their indexes, once sorted, in order) that name any of `ids` (kind,
+    /// value).
     pub fn identity_positions<'a>(
         &self,
-        shared: bool,
         ids: impl Iterator<Item = (&'a str, &'a str)>,
     ) -> Vec<usize> {
-        let mut at: Vec<usize> = if shared {
-            self.identity_orders
-                .values()
-                .filter(|o| o.len() > 1)
-                .flatten()
-                .flat_map(|&o| self.positions(o))
-                .collect()
-        } else {
-            ids.filter_map(|(k, v)| self.identity_orders.get(&identity_hash(k, v)))
-                .flatten()
-                .flat_map(|&o| self.positions(o))
-                .collect()
-        };
+        let mut at: Vec<usize> = ids
+            .filter_map(|(k, v)| self.identity_orders.get(&identity_hash(k, v)))
+            .flatten()
+            .flat_map(|&o| self.positions(o))
+            .collect();
         at.sort_unstable();
         at.dedup();
         at
+    }
+
+    /// Each identity that two or more reports name, one at a time: its hash
+    /// ([`identity_hash`]) and the indexes (once sorted, in order) of the reports that name
+    /// it (all the streams of an HTTP/2 connection whose stream names it).
+    pub fn shared_identities(&self) -> impl Iterator<Item = (u64, Vec<usize>)> + '_ {
+        self.identity_orders
+            .iter()
+            .filter(|(_, o)| o.len() > 1)
+            .map(|(&h, orders)| {
+                let mut at: Vec<usize> = orders.iter().flat_map(|&o| self.positions(o)).collect();
+                at.sort_unstable();
+                at.dedup();
+                (h, at)
+            })
     }
 
     /// The index of the proxied sessions' legs, taken out (`legs::link_store`).

@@ -171,6 +171,19 @@ impl Stack {
         }
     }
 
+    /// The streams an HTTP/2 layer has visited: after each packet, those that took bytes;
+    /// for a GOAWAY, all ([`H2Layer::visits`]; inside TLS too); 0 without HTTP/2.
+    pub fn h2_visits(&self) -> u64 {
+        match &self.top {
+            Top::Http1(_) | Top::Connect(_) => 0,
+            Top::H2(h) => h.visits(),
+            Top::Tls(t) => match &t.inner {
+                tls::layer::Inner::H2(h) => h.visits(),
+                tls::layer::Inner::Http1(_) => 0,
+            },
+        }
+    }
+
     /// The HTTP/2 WebSocket streams this connection keeps (inside TLS too), each charged
     /// to the memory budget (`budget::STREAM_BYTES`); 0 without HTTP/2.
     pub fn streams(&self) -> usize {

@@ -95,6 +95,7 @@ impl Stream {
     /// message longer than the tap keeps), from a message completed at `packet`; `v5`:
     /// whether the session speaks MQTT 5, when known. Returns false (and the stream is out
     /// of sync) when the bytes are not MQTT or the missing ones were needed.
+    #[cfg(test)]
     pub(super) fn feed(
         &mut self,
         mut b: &[u8],
@@ -103,9 +104,31 @@ impl Stream {
         packet: u64,
         out: &mut Vec<Event>,
     ) -> bool {
-        if self.is_lost() {
-            return false;
+        while !b.is_empty() {
+            let Some(used) = self.feed_packet(b, v5, packet, out) else {
+                return false;
+            };
+            b = b.get(used..).unwrap_or_default();
         }
+        self.absorb(missing, packet, out)
+    }
+
+    /// Reads the next bytes of the stream up to the end of the first packet they finish
+    /// (so that the caller can learn the session's level from a CONNECT before the bytes
+    /// after it are read), from a message completed at `packet`; `v5`: whether the session
+    /// speaks MQTT 5, when known. Returns the bytes read, or None (and the stream is out of
+    /// sync) when they are not MQTT.
+    pub(super) fn feed_packet(
+        &mut self,
+        mut b: &[u8],
+        v5: Option<bool>,
+        packet: u64,
+        out: &mut Vec<Event>,
+    ) -> Option<usize> {
+        if self.is_lost() {
+            return None;
+        }
+        let total = b.len();
         while !b.is_empty() {
             let Some((first, len)) = self.packet else {
                 let (&byte, rest) = match b.split_first() {
@@ -115,7 +138,10 @@ impl Stream {
                 b = rest;
                 if !self.header(byte, v5, out) {
                     self.lose(packet);
-                    return false;
+                    return None;
+                }
+                if self.packet.is_none() && self.head.is_empty() {
+                    break; // a packet with no body ended with its header
                 }
                 continue;
             };
@@ -126,12 +152,23 @@ impl Stream {
                 .extend_from_slice(now.get(..room.min(now.len())).unwrap_or_default());
             self.read += take;
             b = rest;
-            self.finish(out);
+            if self.finish(out) {
+                break;
+            }
+        }
+        Some(total - b.len())
+    }
+
+    /// `missing` bytes of the message that the tap did not keep, after all it kept: only a
+    /// body being counted may absorb them. False (and the stream is out of sync) when they
+    /// were needed.
+    pub(super) fn absorb(&mut self, missing: u64, packet: u64, out: &mut Vec<Event>) -> bool {
+        if self.is_lost() {
+            return false;
         }
         if missing == 0 {
             return true;
         }
-        // Bytes the tap did not keep: only a body being counted may absorb them.
         let ok = self.packet.is_some_and(|(first, len)| {
             self.body.len() >= keep(first >> 4).min(len) && (len - self.read) as u64 >= missing
         });
@@ -179,17 +216,19 @@ impl Stream {
         true
     }
 
-    /// Hands over the packet in progress when its body is whole.
-    fn finish(&mut self, out: &mut Vec<Event>) {
-        if let Some((first, len)) = self.packet.filter(|&(_, len)| self.read >= len) {
-            out.push(Event::Packet {
-                first,
-                len,
-                body: std::mem::take(&mut self.body),
-            });
-            self.packet = None;
-            self.read = 0;
-        }
+    /// Hands over the packet in progress when its body is whole; true when it did.
+    fn finish(&mut self, out: &mut Vec<Event>) -> bool {
+        let Some((first, len)) = self.packet.filter(|&(_, len)| self.read >= len) else {
+            return false;
+        };
+        out.push(Event::Packet {
+            first,
+            len,
+            body: std::mem::take(&mut self.body),
+        });
+        self.packet = None;
+        self.read = 0;
+        true
     }
 }
 

@@ -35,6 +35,12 @@ use std::collections::HashMap;
 /// WebSocket streams kept per HTTP/2 connection; those past it are counted, not reported.
 pub const MAX_STREAMS: usize = 10_000;
 
+/// GOAWAY frames of each side applied to the open streams (each noted on every one of them,
+/// RFC 9113 §6.8: a graceful shutdown sends two or three); those past it are counted and
+/// said once, not applied (200 000 GOAWAYs on a connection of 10 000 streams visited every
+/// stream on every one, and noted two billion stream ends).
+pub const MAX_GOAWAYS: u32 = 16;
+
 /// One WebSocket stream: its session, and the bytes of each direction handed to it so far.
 #[derive(Debug)]
 struct Stream {
@@ -75,9 +81,11 @@ pub struct H2Layer {
     /// frame on one of 10 000 streams costs the same as on one of two).
     drain: Vec<usize>,
     drain_all: bool,
-    /// Streams visited by drains (tests: the work per packet).
-    #[cfg(test)]
-    pub(crate) drained: u64,
+    /// GOAWAY frames each side sent.
+    goaways: Sides<u32>,
+    /// Streams visited by drains and by GOAWAYs (the work per packet, for tests and the
+    /// fuzz target `h2_streams`).
+    visits: u64,
 }
 
 impl H2Layer {
@@ -96,8 +104,8 @@ impl H2Layer {
             touched: Sides::default(),
             drain: Vec::new(),
             drain_all: false,
-            #[cfg(test)]
-            drained: 0,
+            goaways: Sides::default(),
+            visits: 0,
         }
     }
 
@@ -130,10 +138,7 @@ impl H2Layer {
             for s in &mut self.streams {
                 s.queued = false;
                 s.session.app_drain();
-                #[cfg(test)]
-                {
-                    self.drained += 1;
-                }
+                self.visits += 1;
             }
             return;
         }
@@ -141,12 +146,15 @@ impl H2Layer {
             if let Some(s) = self.streams.get_mut(i) {
                 s.queued = false;
                 s.session.app_drain();
-                #[cfg(test)]
-                {
-                    self.drained += 1;
-                }
+                self.visits += 1;
             }
         }
+    }
+
+    /// Streams visited so far by the drains after packets and by GOAWAYs: what a packet
+    /// costs beyond its own bytes, which must not grow with the streams.
+    pub fn visits(&self) -> u64 {
+        self.visits
     }
 
     /// Nothing of side `s` has arrived yet.
@@ -193,6 +201,8 @@ impl H2Layer {
             unnamed,
             drain,
             drain_all,
+            goaways,
+            visits,
             ..
         } = self;
         let mut st = State {
@@ -206,6 +216,8 @@ impl H2Layer {
             unnamed,
             drain,
             drain_all,
+            goaways,
+            visits,
         };
         f(conn, from_client, &mut |e| st.on(e));
     }
@@ -250,6 +262,8 @@ struct State<'a> {
     unnamed: &'a mut u64,
     drain: &'a mut Vec<usize>,
     drain_all: &'a mut bool,
+    goaways: &'a mut Sides<u32>,
+    visits: &'a mut u64,
 }
 
 impl State<'_> {
@@ -546,6 +560,21 @@ impl State<'_> {
                 ..
             } => {
                 let by = self.side(from_client);
+                let n = self.goaways[by].saturating_add(1);
+                self.goaways[by] = n;
+                if n > MAX_GOAWAYS {
+                    if n == MAX_GOAWAYS + 1 {
+                        let from = self.ctx.role(by);
+                        self.ctx.findings.push(
+                            Kind::H2Lost,
+                            Some(from),
+                            Some(packet),
+                            format!("more than {MAX_GOAWAYS} GOAWAY frames from the {from}: this one and those after it are counted, not applied to the streams"),
+                        );
+                    }
+                    return;
+                }
+                *self.visits += self.index.len() as u64;
                 let open: Vec<u32> = self
                     .index
                     .iter()

@@ -342,10 +342,10 @@ fn a_message_cut_by_tcp_is_said_on_its_stream() {
     assert!(!c.st.ctx.findings.has(Kind::TruncatedMessage));
 }
 
-/// The streams a drain after a packet visits (`H2Layer::drained`).
+/// The streams visited by the drains after packets and by GOAWAYs (`H2Layer::visits`).
 fn drained(c: &Conn) -> u64 {
     match &c.st.top {
-        crate::stack::Top::H2(h) => h.drained,
+        crate::stack::Top::H2(h) => h.visits(),
         _ => panic!("not an HTTP/2 stack"),
     }
 }
@@ -392,5 +392,49 @@ fn a_stream_fits_its_charge() {
     assert!(
         size * 2 <= crate::analyzer::budget::STREAM_BYTES,
         "a stream is {size} bytes"
+    );
+}
+
+/// GOAWAYs are applied to the streams at most `MAX_GOAWAYS` times per side: 2 000 of them
+/// on a connection of 1 000 streams visited every stream on each (2 000 000 visits) and
+/// noted 2 000 stream ends on each stream (memory no budget charged); now at most
+/// `MAX_GOAWAYS` × 1 000 visits and notes, and the rest counted in one finding.
+#[test]
+fn repeated_goaways_cost_no_more_than_the_first_few() {
+    let mut c = Conn::new(Some(1));
+    let streams = 1_000u32;
+    for i in 0..streams {
+        let id = 2 * i + 1;
+        c.connect(id, &format!("/s{id}"));
+        c.answer(id, "200", false);
+    }
+    let before = drained(&c);
+    let mut goaway = 0x7fff_ffffu32.to_be_bytes().to_vec();
+    goaway.extend(0u32.to_be_bytes());
+    for _ in 0..2_000 {
+        c.send(SERVER, &frame(0x7, 0, 0, &goaway));
+    }
+    let cap = u64::from(super::super::layer::MAX_GOAWAYS);
+    let visits = drained(&c) - before;
+    assert!(
+        visits <= cap * u64::from(streams) + 2_000,
+        "{visits} visits"
+    );
+    for w in c.sessions() {
+        assert_eq!(w.stream_ends.len() as u64, cap, "{:?}", w.transport);
+    }
+    let said: Vec<_> =
+        c.st.ctx
+            .findings
+            .items
+            .iter()
+            .filter(|f| f.kind == Kind::H2Lost)
+            .collect();
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0]
+            .detail
+            .contains("more than 16 GOAWAY frames from the server"),
+        "{said:?}"
     );
 }
