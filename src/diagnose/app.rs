@@ -16,7 +16,7 @@ use crate::report::ConnectionReport;
 const TAKEOVER_S: f64 = 2.0;
 
 /// [`link`] over a store, in bounded memory: one shared identity at a time, its reports
-/// read back twice, one at a time: once for what linking needs of each ([`Member`]: its id,
+/// read back twice, one at a time: once for what linking needs of each (`Member`: its id,
 /// start and first packet, 32 bytes), once to link it and write it back when it changed.
 /// (All the reports sharing an identity were read back at once: 10 000 MQTT connections
 /// with one client id held 10 000 reports.)

@@ -106,7 +106,7 @@ pub fn matched(ts: &[&Timeout]) -> String {
     s
 }
 
-/// The fix of a gateway's read-idle close ([`Cause::GatewayIdleClose`]).
+/// The fix of a gateway's read-idle close ([`Cause::GatewayIdleClose`](super::Cause::GatewayIdleClose)).
 pub const GATEWAY_IDLE_FIX: &str = "Keep the client's side of the session busy for the gateway: have the client send a message or a ping more often than lighttpd's server.max-read-idle (60 s by default), or set wstunnel.ping-interval below it so that lighttpd pings the client itself (the client's pongs count as reading), or raise server.max-read-idle.";
 
 /// The words of a gateway's read-idle close.
@@ -127,7 +127,7 @@ pub fn gateway_idle(c: &super::Cause, f: &mut std::fmt::Formatter<'_>) -> std::f
     write!(f, "That empty close frame (packet {packet}) came from the gateway itself, {gateway} (its 101 names it; mod_wstunnel passes only the payloads to its backend over plain TCP, so the backend cannot send a close frame), after {} of quiet on the session{since}: lighttpd ends a session it has read nothing from for server.max-read-idle seconds (60 s by default; it checks once a second, so up to a second later) with an empty close frame, which the client's library reports as 1005.", super::Secs(*quiet_s))
 }
 
-/// The words of a gateway's own frames ([`Cause::GatewayFrames`]).
+/// The words of a gateway's own frames ([`Cause::GatewayFrames`](super::Cause::GatewayFrames)).
 pub fn gateway_frames(c: &super::Cause, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
     let super::Cause::GatewayFrames {
         gateway,

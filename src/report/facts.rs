@@ -51,6 +51,7 @@ pub struct Fact {
     pub label: String,
     /// Text from the wire the label names ("Application (socket.io)").
     pub label_of: Option<String>,
+    /// Where it stands in a connection's section.
     pub place: Place,
     /// Its text.
     pub line: Vec<Piece>,

@@ -3,7 +3,7 @@
 //! In: the report's connections, one at a time as a renderer reads them. Out: the statuses
 //! in the order first seen, each with its label ("1006 Abnormal Closure (inferred)"), how
 //! many connections have it and the first ids, what it means and its fix (the catalog's
-//! for a code, else the first connection's); and, when asked for ([`Statuses::with_fixes`]),
+//! for a code, else the first connection's); and, when asked for (`Statuses::with_fixes`),
 //! the connections of a status grouped again by their own fix, which for some statuses
 //! names the connection's packets. The table explains each fix group; Markdown each status,
 //! and a connection's own fix in its section.

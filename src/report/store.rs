@@ -472,7 +472,7 @@ impl Store {
     }
 
     /// Each identity that two or more reports name, one at a time: its hash
-    /// ([`identity_hash`]) and the indexes (once sorted, in order) of the reports that name
+    /// (`identity_hash`) and the indexes (once sorted, in order) of the reports that name
     /// it (all the streams of an HTTP/2 connection whose stream names it).
     pub fn shared_identities(&self) -> impl Iterator<Item = (u64, Vec<usize>)> + '_ {
         self.identity_orders
