@@ -146,3 +146,45 @@ fn varnish_pipe_timeout_ends_both_legs() {
             .contains("an idle timeout of that length (2 s)"));
     }
 }
+
+/// stunnel 5.68 terminating TLS in front of a plaintext backend killed with SIGKILL
+/// (record_stunnel.sh): the backend's leg ends with a bare FIN, and stunnel closes the
+/// client's TLS in order (close_notify) before its FIN, so the client's TLS library sees
+/// a clean end while its WebSocket sees 1006. The relayed end names that close_notify and
+/// says it tells nothing of how the backend ended (issue 60: "stunnel turns a backend crash
+/// into a clean TLS close_notify").
+#[test]
+fn stunnel_closes_tls_in_order_for_a_backend_that_was_killed() {
+    let name = "proxy/stunnel-backend-kill";
+    let out = assert_cmd::Command::cargo_bin("wsclose")
+        .unwrap()
+        .args(["analyze", "--format", "json", "--keylog"])
+        .arg(fixture(&format!("{name}.keylog")))
+        .arg(fixture(&format!("{name}.pcap")))
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let conns = r["connections"].as_array().unwrap();
+    assert_eq!(conns.len(), 2);
+    let front = conns
+        .iter()
+        .find(|c| c["tls"].is_object())
+        .expect("the client's leg is TLS");
+    let notify = front["tls"]["close_notify"]["server"]
+        .as_u64()
+        .expect("stunnel sent close_notify");
+    for c in conns {
+        assert_eq!(c["status"]["code"], 1006, "{c}");
+        assert_eq!(kinds(c), ["relayed-end"], "{c}");
+        let k = cause(c, "relayed-end");
+        assert_eq!(k["app"], "server");
+        assert_eq!(k["close_notify"], notify, "{k}");
+        let text = c["status"]["cause"].as_str().unwrap();
+        assert!(
+            text.contains(&format!(
+                "with a TLS close_notify (packet {notify}), then a FIN"
+            )) && text.contains("says nothing of how the backend ended"),
+            "{text}"
+        );
+    }
+}

@@ -176,6 +176,10 @@ causes! {
         other_leg: u64,
         /// Milliseconds from the application's end to the proxy's.
         delay_ms: f64,
+        /// The other leg is TLS and the proxy closed it cleanly first: its close_notify's
+        /// packet (a TLS terminator such as stunnel ends the TLS in order even for a
+        /// backend that crashed).
+        close_notify: Option<u64>,
     }
     /// The quiet spell before a 1006: the last frame either way, and the last ping and pong.
     "quiet-spell" => QuietSpell {
@@ -352,6 +356,7 @@ causes! {
         pings: u64,
         /// Its last ping, and its time (RFC 3339).
         last_ping: u64,
+        /// That ping's time (RFC 3339).
         at: String,
         /// Seconds from that ping to the first ending (or the end of the capture).
         silent_s: f64,
@@ -438,6 +443,7 @@ causes! {
         from: Role,
         /// The first segment never acknowledged, and its time (RFC 3339).
         first_packet: u64,
+        /// Its time (RFC 3339).
         at: String,
         /// Its payload bytes (the smallest that died: each retransmission carried as much).
         segment_bytes: u64,
@@ -445,7 +451,9 @@ causes! {
         largest_acked: u64,
         /// Retransmissions of that data, over how many seconds, and the last.
         retransmissions: u64,
+        /// Over how many seconds.
         seconds: f64,
+        /// The last retransmission.
         last_packet: u64,
         /// A smaller packet of that side during the stall that acknowledged new bytes of
         /// the peer's, which the peer did not send again (it got through).
@@ -485,6 +493,7 @@ causes! {
         probes: u64,
         /// The first and last of them.
         first_probe: Option<u64>,
+        /// The last probe.
         last_probe: Option<u64>,
         /// The reader's acknowledgements with a zero window after its first.
         answers: u64,
@@ -499,6 +508,7 @@ causes! {
         end_into_s: Option<f64>,
         /// The other side's close frame that came with its queued bytes, and its code.
         close_packet: Option<u64>,
+        /// Its code.
         close_code: Option<u16>,
     }
     /// A gateway that speaks WebSocket to the client and only passes payloads to its
@@ -524,6 +534,7 @@ causes! {
         gateway: crate::websocket::library::Software,
         /// Its pings, and the last.
         pings: u64,
+        /// The last of its pings.
         last_ping: Option<u64>,
         /// Its close reply whose payload is the text "1000", if any.
         text_1000_reply: Option<u64>,

@@ -290,6 +290,21 @@ fn ending(front: &ConnectionReport, back: &ConnectionReport) -> Option<Verdict> 
         return None;
     };
     let delay_ms = ms(app.time, p.time);
+    // The proxy's own close_notify on the other leg, before its end there: the TLS closed
+    // in order although the application's end was not.
+    let (other, proxy_side) = if app_role == Role::Server {
+        (front, Role::Server)
+    } else {
+        (back, Role::Client)
+    };
+    let close_notify = other
+        .tls
+        .as_ref()
+        .and_then(|t| match proxy_side {
+            Role::Server => t.close_notify.server,
+            Role::Client => t.close_notify.client,
+        })
+        .filter(|&n| n <= p.end.packet);
     let summary =
         text::relayed_end_summary(app_role, app_leg, &app.end, &p.end, other_leg, delay_ms);
     let packets = vec![
@@ -304,6 +319,7 @@ fn ending(front: &ConnectionReport, back: &ConnectionReport) -> Option<Verdict> 
             proxy_end: p.end,
             other_leg,
             delay_ms,
+            close_notify,
         },
         summary,
         packets,

@@ -384,15 +384,22 @@ impl Display for Cause {
                 proxy_end,
                 other_leg,
                 delay_ms,
+                close_notify,
             } => {
                 let (who, peer) = leg_names(*app);
+                let clean = close_notify
+                    .map(|n| format!("a TLS close_notify (packet {n}), then "))
+                    .unwrap_or_default();
                 write!(
                     f,
-                    "The {who} ended its leg (connection {app_leg}) with {} and no close frame; the proxy passed that on {} later, closing the {peer}'s leg (connection {other_leg}) with {}. Neither application sent a close frame, so both see 1006; the proxy only relayed the end.",
+                    "The {who} ended its leg (connection {app_leg}) with {} and no close frame; the proxy passed that on {} later, closing the {peer}'s leg (connection {other_leg}) with {clean}{}. Neither application sent a close frame, so both see 1006; the proxy only relayed the end.",
                     LegEnd(app_end),
                     Ms(*delay_ms),
                     LegEnd(proxy_end)
                 )?;
+                if close_notify.is_some() {
+                    write!(f, " The proxy ended the TLS of the {peer}'s leg in order, as a TLS terminator (stunnel, a load balancer) does whatever ended its other side: a clean close_notify there says nothing of how the {who} ended.")?;
+                }
                 if *app == Role::Server {
                     f.write_str(" A backend that drops its connections without a close frame crashed, was killed (SIGKILL, the OOM killer) or restarted.")?;
                 }

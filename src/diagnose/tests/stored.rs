@@ -97,6 +97,7 @@ fn one_of_each() -> Vec<Cause> {
             proxy_end: leg_end(Role::Server, "RST_STREAM CANCEL on h2 stream 5", 31),
             other_leg: 1,
             delay_ms: 0.4,
+            close_notify: Some(29),
         },
         Cause::QuietSpell {
             seconds: 60.02,
