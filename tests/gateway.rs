@@ -144,6 +144,11 @@ fn varnish_pipe_timeout_ends_both_legs() {
             .as_str()
             .unwrap()
             .contains("an idle timeout of that length (2 s)"));
+        // Varnish's own setting is among the idle timeouts named for the spell.
+        assert!(c["status"]["cause"]
+            .as_str()
+            .unwrap()
+            .contains("Varnish pipe_timeout"));
     }
 }
 
