@@ -10,7 +10,6 @@ mod run;
 #[path = "common/skip.rs"]
 mod skip;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 fn fixture(name: &str) -> String {
@@ -18,19 +17,7 @@ fn fixture(name: &str) -> String {
 }
 
 /// (stdout, stderr, exit code).
-fn run(args: &[&str]) -> (Vec<u8>, String, Option<i32>) {
-    let out = Command::cargo_bin("wsclose")
-        .unwrap()
-        .env_remove("SSLKEYLOGFILE")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.stdout,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.code(),
-    )
-}
+use run::wsclose as run;
 
 fn report(args: &[&str]) -> Value {
     let mut all = vec!["analyze", "--format", "json", "--threads", "1"];

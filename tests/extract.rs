@@ -16,20 +16,8 @@ fn fixture(name: &str) -> String {
     format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
-/// (stdout bytes, stderr, exit code).
-fn run(args: &[&str]) -> (Vec<u8>, String, Option<i32>) {
-    let out = Command::cargo_bin("wsclose")
-        .unwrap()
-        .env_remove("SSLKEYLOGFILE")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.stdout,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.code(),
-    )
-}
+/// (stdout, stderr, exit code).
+use run::wsclose as run;
 
 fn have(tool: &str) -> bool {
     let found = std::process::Command::new(tool)
