@@ -403,7 +403,7 @@ fn version_type(ip: &[u8]) -> Option<(u16, &[u8])> {
 /// The common case without building a full sliced packet (which is large to move around):
 /// `None` sends the packet to the lax slicer, which handles everything else.
 #[inline(always)]
-fn fast<'a>(pkt: &Packet<'a>) -> Option<Segment<'a>> {
+pub(crate) fn fast<'a>(pkt: &Packet<'a>) -> Option<Segment<'a>> {
     decode_plain(pkt, Plain::find(pkt.link, pkt.data)?)
 }
 
@@ -607,7 +607,7 @@ impl Plain {
 /// then the tunnels, when it finds no TCP.
 #[cold]
 #[inline(never)]
-fn lax<'a>(pkt: &Packet<'a>) -> Result<Segment<'a>, Skip> {
+pub(crate) fn lax<'a>(pkt: &Packet<'a>) -> Result<Segment<'a>, Skip> {
     match sliced(pkt) {
         Err(e) => match tunnel::peel(pkt) {
             Some(peeled) => peeled.map(|(seg, _)| seg),
