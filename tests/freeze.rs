@@ -151,11 +151,12 @@ fn generated_deflate_captures_report_the_same_with_any_freezing_and_threads() {
     assert!(thawed > 10_000, "thawed {thawed}");
 }
 
-/// Connections frozen while quiet still end at their idle timeout, each at the first
-/// sweep past it, and a frozen connection is not looked at before then: A (quiet from the
-/// start) ends at 61 s and C (quiet from 30 s) at 91 s, so an ACK of either just after is
-/// a flow of its own and not the connection's last packet. B, sending every 5 s, moves the
-/// clock (and the sweeps) along and is open at the end. The same report with freezing off.
+/// Connections frozen while quiet, or kept in memory, still end at their idle timeout, each
+/// at the first sweep past it, and a frozen connection is not looked at before then (nor
+/// one in memory: the sweeps before find none can be due): A (quiet from the start) ends
+/// at 61 s and C (quiet from 30 s) at 91 s, so an ACK of either just after is a flow of its
+/// own and not the connection's last packet. B, sending every 5 s, moves the clock (and the
+/// sweeps) along and is open at the end. The same report with freezing off.
 #[test]
 fn frozen_connections_end_at_their_idle_timeout() {
     use common::*;
@@ -192,34 +193,154 @@ fn frozen_connections_end_at_their_idle_timeout() {
     // The number of the packet at `ts` (one per millisecond of each session's clock).
     let number = |ts: Timestamp| pkts.iter().position(|p| p.ts == ts).unwrap() as u64 + 1;
     let ms = |t: Timestamp, n: i64| Timestamp(t.0 + n * 1_000_000);
+    for freeze in [Freeze::quiet_always(), Freeze::Never] {
+        let opts = Options {
+            idle_timeout_s: 60,
+            freeze,
+            ..Options::default()
+        };
+        let (frozen, _) = freeze_counts(&path, opts);
+        if freeze != Freeze::Never {
+            assert!(frozen >= 2, "A and C are frozen while quiet ({frozen})");
+        }
+        let r = wsclose::analyze_files(std::slice::from_ref(&path), opts).unwrap();
+        assert_eq!(r.connections.len(), 3, "{:#?}", r.connections);
+        // A, B, C, and the two late ACKs' flows; A and C ended by their idle timeout.
+        assert_eq!((r.seen.tcp_connections, r.seen.evicted_flows), (5, 2));
+        let last = |port: u16| {
+            r.connections
+                .iter()
+                .find(|c| c.client == format!("10.0.0.1:{port}"))
+                .unwrap()
+                .last_packet
+        };
+        // Each one's text frame, the sixth packet it sent, and not the ACK after the timeout.
+        assert_eq!(last(41400), number(ms(at(0.0), 5)));
+        assert_eq!(last(41402), number(ms(at(30.0), 5)));
+        assert_ne!(last(41402), number(at(91.5)));
+        let never = Options {
+            freeze: Freeze::Never,
+            ..opts
+        };
+        let one = std::slice::from_ref(&path);
+        assert_eq!(report(one, opts), report(one, never));
+    }
+}
+
+/// A sweep that finds no connection in memory (the others frozen or closed) trusts no
+/// bound until one comes back: the next connection to come into memory, woken from its
+/// frozen form or new, sets it. F, active to 5 s and then closed, holds the bound at 10 s;
+/// E, quiet from 1 s, is frozen at 3 s; D's late ACKs (D closed at 0.5 s) move the clock
+/// and the sweeps; the one at 10.5 s finds none in memory, and E wakes at 10.7 s; E, frozen
+/// again at 15 s, ends at its idle timeout at the sweep of 21 s, which finds none in memory
+/// either, and G opens at 22 s: after each packet no connection in memory can be due before
+/// the bound.
+#[test]
+fn a_connection_back_in_memory_sets_the_sweeps_bound() {
+    use common::*;
+    use wsclose::__internals::capture::{write::PcapWriter, LinkType, Timestamp};
+    use wsclose::__internals::flow::Role::{Client, Server};
+    let at = |s: f64| Timestamp(T0.0 + (s * 1e9) as i64);
+    let mut d = Session::new(41600, 80);
+    d.clock = at(0.2);
+    d.open();
+    d.fins(Client);
+    for t in [3.0, 6.0, 9.0, 10.5, 12.0, 15.0, 18.0, 21.0, 24.0] {
+        d.clock = at(t);
+        d.ack(Client);
+    }
+    let mut f = Session::new(41601, 80);
+    f.open();
+    for t in [1.0, 2.0, 3.0, 4.0] {
+        f.clock = at(t);
+        f.send(Server, &text(Server, "f"));
+    }
+    f.clock = at(5.0);
+    f.fins(Client);
+    let mut e = Session::new(41602, 80);
+    e.clock = at(1.0);
+    e.open();
+    e.clock = at(10.7);
+    e.send(Server, &text(Server, "e"));
+    let mut g = Session::new(41603, 80);
+    g.clock = at(22.0);
+    g.open();
+    let mut pkts = [d.pkts, f.pkts, e.pkts, g.pkts].concat();
+    pkts.sort_by_key(|p| p.ts);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("back.pcap");
+    let mut w = PcapWriter::new(Vec::new(), LinkType::RAW, 262_144).unwrap();
+    for p in &pkts {
+        w.packet(p.ts, &p.data, p.orig_len).unwrap();
+    }
+    std::fs::write(&path, w.into_inner()).unwrap();
     let opts = Options {
-        idle_timeout_s: 60,
+        idle_timeout_s: 10,
         freeze: Freeze::quiet_always(),
         ..Options::default()
     };
-    let (frozen, _) = freeze_counts(&path, opts);
-    assert!(frozen >= 2, "A and C are frozen while quiet ({frozen})");
-    let r = wsclose::analyze_files(std::slice::from_ref(&path), opts).unwrap();
-    assert_eq!(r.connections.len(), 3, "{:#?}", r.connections);
-    // A, B, C, and the two late ACKs' flows; A and C ended by their idle timeout.
-    assert_eq!((r.seen.tcp_connections, r.seen.evicted_flows), (5, 2));
-    let last = |port: u16| {
-        r.connections
-            .iter()
-            .find(|c| c.client == format!("10.0.0.1:{port}"))
-            .unwrap()
-            .last_packet
-    };
-    // Each one's text frame, the sixth packet it sent, and not the ACK after the timeout.
-    assert_eq!(last(41400), number(ms(at(0.0), 5)));
-    assert_eq!(last(41402), number(ms(at(30.0), 5)));
-    assert_ne!(last(41402), number(at(91.5)));
-    let never = Options {
-        freeze: Freeze::Never,
-        ..opts
-    };
-    let path = std::slice::from_ref(&path);
-    assert_eq!(report(path, opts), report(path, never));
+    let mut a = Analyzer::new(opts);
+    a.begin_input(0);
+    let mut n = 0;
+    wsclose::__internals::capture::file::read(&path, &mut |p| {
+        a.packet(p);
+        n += 1;
+        assert!(a.sweep_bound_holds(), "packet {n}");
+    })
+    .unwrap();
+    // E was frozen twice while quiet, and woken by its packet at 10.7 s (and to be ended).
+    assert_eq!(a.freeze_counts(), (2, 2));
+    let (reports, seen) = a.finish_input().unwrap();
+    // D, F, E (ended by the idle timeout) and G; D's nine ACKs after its close (and the
+    // last ACKs of the closes) are late packets of connections already reported.
+    assert_eq!((reports.len(), seen.evicted_flows), (4, 1));
+    assert!(seen.late_packets >= 9, "{}", seen.late_packets);
+}
+
+/// The sweeps look at the connections in memory only once one of them can be due (idle,
+/// or closed and past its grace): after every packet of a generated capture of hundreds of
+/// interleaved connections, none can be due before the bound they trust, whether quiet
+/// connections are frozen (and woken) or not, closed ones kept or not, with idle timeouts
+/// of 2 s to the default. Connections were evicted by those sweeps, so they did look.
+#[test]
+fn the_sweeps_bound_holds_after_every_packet() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = gen::Config::new(300, 6 << 20, 19);
+    cfg.rate_mbps = 2;
+    let pcap = dir.path().join("sweep.pcap");
+    let mut w = gen::pcap_file(&pcap).unwrap();
+    gen::generate(&cfg, &mut w, &mut Vec::new()).unwrap();
+    std::io::Write::flush(&mut w.into_inner()).unwrap();
+    let mut evicted = 0;
+    for (freeze, keep_closed, idle_timeout_s) in [
+        (Freeze::Never, false, 2),
+        (Freeze::Never, true, 5),
+        (Freeze::quiet_always(), false, 3),
+        (Freeze::quiet_always(), true, 600),
+        (Freeze::EveryPacket, false, 2),
+    ] {
+        let opts = Options {
+            freeze,
+            keep_closed,
+            idle_timeout_s,
+            ..Options::default()
+        };
+        let mut a = Analyzer::new(opts);
+        a.begin_input(0);
+        let mut packets = 0u64;
+        wsclose::__internals::capture::file::read(&pcap, &mut |p| {
+            a.packet(p);
+            packets += 1;
+            assert!(
+                a.sweep_bound_holds(),
+                "{freeze:?} {keep_closed} {idle_timeout_s}: packet {packets}"
+            );
+        })
+        .unwrap();
+        let (_, seen) = a.finish_input().unwrap();
+        evicted += seen.evicted_flows;
+    }
+    assert!(evicted > 100, "{evicted} connections evicted by the sweeps");
 }
 
 /// The default policy freezes quiet connections only once their group of flows holds a

@@ -183,6 +183,10 @@ impl super::Analyzer {
         closed: bool,
         cost: Option<(usize, usize)>,
     ) {
+        if closed {
+            // Closed, it may be due sooner than the sweep's bound (kept with `keep_closed`).
+            self.sweep_due = self.sweep_due.min(Self::due(at.0, true, self.idle_ns()));
+        }
         if let Some((from, to)) = cost {
             let g = self.group(&key);
             self.budget.change(g, from, to);

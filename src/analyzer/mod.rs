@@ -155,6 +155,11 @@ pub struct Analyzer {
     /// A sweep came due while `ahead` was pending: it runs once the step is judged.
     sweep_owed: bool,
     last_sweep: Timestamp,
+    /// No connection in memory can be idle (or closed and past its grace) before the clock
+    /// passes this (ns): the least such moment at the last sweep that looked, lowered by
+    /// every connection fed since (a new one, or one that closed). Until then a sweep need
+    /// not look at each connection.
+    sweep_due: i64,
     /// Called with each finished WebSocket connection as it is reported (live mode).
     on_event: Option<OnEvent>,
 }
@@ -209,6 +214,7 @@ impl Analyzer {
             ahead: None,
             sweep_owed: false,
             last_sweep: Timestamp(i64::MIN),
+            sweep_due: i64::MIN,
             on_event: None,
         }
     }
@@ -567,6 +573,9 @@ impl Analyzer {
                     let g = self.group(&key);
                     self.budget.change(g, budget::FROZEN_BYTES, c.charged);
                     self.flows.insert(key, c);
+                    // Not among those the last sweep looked at: active from now on.
+                    let at = self.now.max(pkt.ts);
+                    self.sweep_due = self.sweep_due.min(Self::due(at.0, false, self.idle_ns()));
                     return self.route(pkt, seg, key);
                 }
                 None => {
@@ -593,8 +602,10 @@ impl Analyzer {
         c.up.ctx.app = self.opts.app;
         self.grew = Some(self.track(&key));
         c.encapsulation = decode::encapsulation(pkt).map(Box::new);
-        let conn = self.flows.entry(key).or_insert_with(|| Box::new(c));
         let at = self.now.max(pkt.ts);
+        // A new connection, active from now on (the sweep's bound is of the others).
+        self.sweep_due = self.sweep_due.min(Self::due(at.0, false, self.idle_ns()));
+        let conn = self.flows.entry(key).or_insert_with(|| Box::new(c));
         let env = Env {
             limits: &self.opts.limits,
             keys: &self.keys,
@@ -727,15 +738,19 @@ impl Analyzer {
             self.group_flows.iter().map(|&n| n as usize).sum::<usize>(),
             self.flows.len() + self.frozen.len()
         );
-        let mut expired: Vec<FlowKey> = self
-            .flows
-            .iter()
-            .filter(|(_, c)| {
+        let mut expired: Vec<FlowKey> = Vec::new();
+        if now > self.sweep_due {
+            let mut due = i64::MAX;
+            for (k, c) in &self.flows {
                 let quiet = now.saturating_sub(c.active_at.0);
-                quiet > idle || (c.closed() && quiet > grace)
-            })
-            .map(|(k, _)| *k)
-            .collect();
+                if quiet > idle || (c.closed() && quiet > grace) {
+                    expired.push(*k);
+                } else {
+                    due = due.min(Self::due(c.active_at.0, c.closed(), idle));
+                }
+            }
+            self.sweep_due = due;
+        }
         // Every frozen connection was active at `frozen_oldest` or later: none is idle
         // before the clock is an idle timeout past it.
         if now.saturating_sub(self.frozen_oldest) > idle {
@@ -757,6 +772,27 @@ impl Analyzer {
         if self.freezer.wants_compaction() {
             self.freezer.compact(self.frozen.values_mut());
         }
+    }
+
+    /// Whether no connection in memory can be found expired by a sweep before the bound the
+    /// sweeps trust (`sweep_due`): for tests, after any packet.
+    #[doc(hidden)]
+    pub fn sweep_bound_holds(&self) -> bool {
+        let idle = self.idle_ns();
+        self.flows
+            .values()
+            .all(|c| Self::due(c.active_at.0, c.closed(), idle) >= self.sweep_due)
+    }
+
+    /// When a connection last active at `active` (ns) can first be found expired by a
+    /// sweep: an idle timeout after it, or, closed, its grace (if that is shorter).
+    fn due(active: i64, closed: bool, idle: i64) -> i64 {
+        let wait = if closed {
+            idle.min(CLOSED_GRACE_S * 1_000_000_000)
+        } else {
+            idle
+        };
+        active.saturating_add(wait)
     }
 
     /// Every tracked connection, in memory or frozen, as (`of` it, its key).
