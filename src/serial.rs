@@ -16,6 +16,10 @@
 use postcard::ser_flavors::Flavor;
 use serde::{Deserialize, Serialize};
 
+/// Finished reports' own stored form, field by field.
+#[path = "serial_report.rs"]
+pub(crate) mod report;
+
 /// Appends `v`'s bytes to `out`. On failure (a type's serde helper refused a value) `out`
 /// is left as it was.
 pub fn append<T: Serialize + ?Sized>(v: &T, out: &mut Vec<u8>) -> Option<()> {

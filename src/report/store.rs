@@ -371,7 +371,7 @@ impl Store {
         let mut written = None;
         let (at, len) = f
             .scratch
-            .append(|out| written = serial::append(r, out))
+            .append(|out| written = serial::report::append(r, out))
             .ok_or_else(|| io::Error::other("a report of 4 GiB or more"))?;
         if written.is_none() {
             return Err(io::Error::other("a report that cannot be written out"));
@@ -565,7 +565,7 @@ impl Store {
                     .get(usize::from(file))
                     .ok_or_else(|| damaged("a report's file is missing"))?;
                 f.scratch.read(at, len, buf)?;
-                serial::read(buf).ok_or_else(|| damaged("a report cannot be decoded"))?
+                serial::report::read(buf).ok_or_else(|| damaged("a report cannot be decoded"))?
             }
             Place::Dropped => return Err(io::Error::other("a dropped report")),
         };
