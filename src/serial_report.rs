@@ -50,7 +50,7 @@ pub fn read(bytes: &[u8]) -> Option<ConnectionReport> {
 struct Writer<'a>(&'a mut Vec<u8>);
 
 impl Writer<'_> {
-    #[inline]
+    #[inline(always)]
     fn u64(&mut self, mut v: u64) {
         while v >= 0x80 {
             self.0.push(v as u8 | 0x80);
@@ -91,7 +91,7 @@ impl Writer<'_> {
     }
 
     /// A 0/1 tag, then the value if there is one.
-    #[inline]
+    #[inline(always)]
     fn opt<T>(&mut self, v: &Option<T>, f: impl FnOnce(&mut Self, &T)) {
         match v {
             None => self.0.push(0),
@@ -151,13 +151,25 @@ impl<'a> Reader<'a> {
         Some(b)
     }
 
-    #[inline]
+    #[inline(always)]
     fn u64(&mut self) -> Option<u64> {
-        let b = self.byte()?;
-        if b < 0x80 {
-            return Some(u64::from(b));
+        // Most are below 128: one byte, here; the longer ones in a call.
+        match self.0.split_first() {
+            Some((&b, rest)) if b < 0x80 => {
+                self.0 = rest;
+                Some(u64::from(b))
+            }
+            _ => self.long_u64(),
         }
+    }
+
+    #[inline(never)]
+    fn long_u64(&mut self) -> Option<u64> {
+        let b = self.byte()?;
         let mut v = u64::from(b & 0x7f);
+        if b < 0x80 {
+            return Some(v);
+        }
         let mut shift = 7;
         loop {
             let b = self.byte()?;
@@ -228,7 +240,7 @@ impl<'a> Reader<'a> {
             .map(|s| if s { Role::Server } else { Role::Client })
     }
 
-    #[inline]
+    #[inline(always)]
     fn opt<T>(&mut self, f: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
         match self.byte()? {
             0 => Some(None),

@@ -85,9 +85,8 @@ impl Report {
         // Room for the part made once: growing it would copy whole reports.
         let mut part = Vec::with_capacity(to.saturating_sub(from));
         for i in from..to {
-            let mut c = store.get(i, &mut buf)?;
-            self.as_shown(&mut c, &mut names);
-            part.push(c);
+            let c = store.get_onto(i, &mut buf, &mut part)?;
+            self.as_shown(c, &mut names);
         }
         Ok(Cow::Owned(part))
     }
