@@ -235,14 +235,31 @@ impl Index {
     /// The pairs of legs: by key first, then HTTP/2 front legs by path and timing among
     /// the connections no key linked.
     pub fn pairs(mut self) -> Vec<Pair> {
-        // Same input and key together, in order of start.
-        self.legs
-            .sort_unstable_by_key(|l| (l.order >> 48, l.key, l.start, l.order));
-        let mut keyed = Vec::new();
-        for group in self
+        // Only a key that two legs or more of one input share can pair them: the legs of
+        // the others (most keys) are left out before the sort.
+        let mut count: rustc_hash::FxHashMap<(u64, [u8; KEY_MAX]), u32> = Default::default();
+        count.reserve(self.legs.len());
+        for l in &self.legs {
+            *count.entry((l.order >> 48, l.key)).or_default() += 1;
+        }
+        let mut shared: Vec<Leg> = self
             .legs
-            .chunk_by(|x, y| (x.order >> 48, x.key) == (y.order >> 48, y.key))
-        {
+            .iter()
+            .filter(|l| count.get(&(l.order >> 48, l.key)).is_some_and(|&n| n > 1))
+            .copied()
+            .collect();
+        drop(count);
+        // Same input and key together, in order of start: compared field by field, not
+        // through a tuple of copies of each (the key is 32 bytes).
+        shared.sort_unstable_by(|a, b| {
+            (a.order >> 48)
+                .cmp(&(b.order >> 48))
+                .then_with(|| a.key.cmp(&b.key))
+                .then_with(|| a.start.cmp(&b.start))
+                .then_with(|| a.order.cmp(&b.order))
+        });
+        let mut keyed = Vec::new();
+        for group in shared.chunk_by(|x, y| (x.order >> 48, x.key) == (y.order >> 48, y.key)) {
             pair_group(group, &mut keyed);
         }
         let mut linked: Vec<u64> = keyed.iter().flat_map(|&(f, b)| [f, b]).collect();
@@ -270,7 +287,7 @@ impl Index {
                 };
             }
         }
-        pair_by_path(&mut self.candidates, &mut pairs);
+        pair_by_path(&self.candidates, &mut pairs);
         pairs
     }
 }
@@ -329,7 +346,23 @@ fn closes_follow(f: &Candidate, b: &Candidate) -> Option<Option<f64>> {
 
 /// Pairs HTTP/2 front legs with HTTP/1.1 back legs by path and timing, where exactly one
 /// candidate fits each way; adds the pairs to `pairs`.
-fn pair_by_path(all: &mut [Candidate], pairs: &mut Vec<Pair>) {
+fn pair_by_path(all: &[Candidate], pairs: &mut Vec<Pair>) {
+    // Only an input and path with an HTTP/2 front leg can pair: the candidates of the
+    // others (every one of a capture without HTTP/2 WebSockets) are left out before the
+    // sort.
+    let fronts: rustc_hash::FxHashSet<(u64, u64)> = all
+        .iter()
+        .filter(|c| c.stream > 0)
+        .map(|c| (c.order >> 48, c.path))
+        .collect();
+    if fronts.is_empty() {
+        return;
+    }
+    let mut all: Vec<Candidate> = all
+        .iter()
+        .filter(|c| fronts.contains(&(c.order >> 48, c.path)))
+        .copied()
+        .collect();
     // One input and path at a time, in packet order of the requests.
     all.sort_unstable_by_key(|c| (c.order >> 48, c.path, c.request, c.stream));
     for group in all.chunk_by(|x, y| (x.order >> 48, x.path) == (y.order >> 48, y.path)) {
@@ -733,9 +766,9 @@ mod tests {
         }
     }
 
-    fn by_path(mut c: Vec<Candidate>) -> Vec<((u64, u32), (u64, u32))> {
+    fn by_path(c: Vec<Candidate>) -> Vec<((u64, u32), (u64, u32))> {
         let mut pairs = Vec::new();
-        pair_by_path(&mut c, &mut pairs);
+        pair_by_path(&c, &mut pairs);
         let mut p: Vec<_> = pairs.into_iter().map(|p| (p.front, p.back)).collect();
         p.sort_unstable();
         p
@@ -754,7 +787,7 @@ mod tests {
         assert_eq!(p, [((1, 1), (10, 0)), ((1, 3), (11, 0))]);
         let by = |c: Vec<Candidate>| {
             let mut pairs = Vec::new();
-            pair_by_path(&mut c.clone(), &mut pairs);
+            pair_by_path(&c, &mut pairs);
             pairs
         };
         let one = by(vec![

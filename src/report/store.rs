@@ -584,10 +584,8 @@ impl Store {
             .ok_or_else(|| io::Error::other("no such report"))?;
         if let Place::File { file, at, len } = e.place() {
             self.read_file(file, at, len, buf)?;
-            match serial::report::read(buf) {
-                Some(r) => out.push(r),
-                None => return Err(damaged("a report cannot be decoded")),
-            }
+            serial::report::read_onto(buf, out)
+                .ok_or_else(|| damaged("a report cannot be decoded"))?;
         } else {
             out.push(self.get(index, buf)?);
         }
