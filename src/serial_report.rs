@@ -52,7 +52,7 @@ pub fn read(bytes: &[u8]) -> Option<ConnectionReport> {
 /// `bytes` are not exactly one report.
 pub fn read_onto(bytes: &[u8], out: &mut Vec<ConnectionReport>) -> Option<()> {
     let mut r = Reader(bytes);
-    out.push(read_report(&mut r)?);
+    read_report(&mut r, out)?;
     if !r.0.is_empty() {
         out.pop();
         return None;
@@ -413,8 +413,10 @@ fn report(w: &mut Writer<'_>, r: &ConnectionReport) -> Option<()> {
     Some(())
 }
 
-fn read_report(r: &mut Reader<'_>) -> Option<ConnectionReport> {
-    Some(ConnectionReport {
+/// Reads a report onto the end of `out` (pushed as it is made, not moved out of an
+/// `Option` first).
+fn read_report(r: &mut Reader<'_>, out: &mut Vec<ConnectionReport>) -> Option<()> {
+    out.push(ConnectionReport {
         id: r.u64()?,
         input: r.usize()?,
         last_input: r.usize()?,
@@ -473,7 +475,8 @@ fn read_report(r: &mut Reader<'_>) -> Option<ConnectionReport> {
         application: r.opt_serde()?,
         encapsulation: r.opt_serde()?,
         tunnel: r.opt_serde()?,
-    })
+    });
+    Some(())
 }
 
 /// The TCP ending a report's `tcp_end` names: 0 open, 1 FIN, 2 RST.
