@@ -235,20 +235,39 @@ impl Index {
     /// The pairs of legs: by key first, then HTTP/2 front legs by path and timing among
     /// the connections no key linked.
     pub fn pairs(mut self) -> Vec<Pair> {
-        // Only a key that two legs or more of one input share can pair them: the legs of
-        // the others (most keys) are left out before the sort.
-        let mut count: rustc_hash::FxHashMap<(u64, [u8; KEY_MAX]), u32> = Default::default();
-        count.reserve(self.legs.len());
+        // Only a key that two legs or more of one input share can pair them: those legs
+        // are moved to the front and sorted, the others (most keys are alone) left out of
+        // the sort. A count per hash slot (a byte per slot, four slots a leg at least, not
+        // a copy of the legs): legs that share a slot by chance are sorted too, and grouped
+        // by their real keys.
+        let slots = self.legs.len().saturating_mul(4).next_power_of_two();
+        let slot = |l: &Leg| {
+            use std::hash::{Hash, Hasher};
+            let mut h = rustc_hash::FxHasher::default();
+            (l.order >> 48).hash(&mut h);
+            l.key.hash(&mut h);
+            h.finish() as usize & (slots - 1)
+        };
+        let mut count = vec![0u8; slots];
         for l in &self.legs {
-            *count.entry((l.order >> 48, l.key)).or_default() += 1;
+            if let Some(c) = count.get_mut(slot(l)) {
+                *c = c.saturating_add(1);
+            }
         }
-        let mut shared: Vec<Leg> = self
-            .legs
-            .iter()
-            .filter(|l| count.get(&(l.order >> 48, l.key)).is_some_and(|&n| n > 1))
-            .copied()
-            .collect();
+        let mut shared = 0;
+        for i in 0..self.legs.len() {
+            if self
+                .legs
+                .get(i)
+                .and_then(|l| count.get(slot(l)))
+                .is_some_and(|&c| c > 1)
+            {
+                self.legs.swap(shared, i);
+                shared += 1;
+            }
+        }
         drop(count);
+        let shared = self.legs.get_mut(..shared).unwrap_or_default();
         // Same input and key together, in order of start: compared field by field, not
         // through a tuple of copies of each (the key is 32 bytes).
         shared.sort_unstable_by(|a, b| {
@@ -748,6 +767,16 @@ mod tests {
             leg(0, A, 3, 20, 80),
         ]);
         assert_eq!(p, [(1, 2)]);
+        // Many keys alone around the two that share one (left out of the sort): the
+        // same pair, whatever the order the legs were noted in.
+        let mut legs: Vec<Leg> = (0..200)
+            .map(|i| leg(0, &format!("alone-{i}"), 100 + i, 5, 50))
+            .collect();
+        legs.insert(57, leg(0, A, 1, 0, 100));
+        legs.insert(3, leg(0, A, 2, 10, 90));
+        assert_eq!(pairs(legs.clone()), [(1, 2)]);
+        legs.reverse();
+        assert_eq!(pairs(legs), [(1, 2)]);
     }
 
     /// An HTTP/2 WebSocket (`stream` > 0) or an HTTP/1.1 upgrade of input 0: its path,
