@@ -2,7 +2,8 @@
 //! that made it: quiet connections frozen out of memory (`freeze`) and finished reports
 //! kept in the report store's temporary file (`report::store`). Never shown to anyone, and
 //! no RFC applies. Only those two call it: the stages' types carry serde derives and know
-//! nothing of the format.
+//! nothing of the format. A finished report's common fields are written by hand
+//! (`report`, `serial_report.rs`), its rarer parts in this form.
 //!
 //! In: a value whose type implements serde's `Serialize` (the types derive it; the few
 //! whose JSON form differs pick their stored form when the serializer is not
@@ -15,6 +16,10 @@
 
 use postcard::ser_flavors::Flavor;
 use serde::{Deserialize, Serialize};
+
+/// Finished reports' own stored form, field by field.
+#[path = "serial_report.rs"]
+pub(crate) mod report;
 
 /// Appends `v`'s bytes to `out`. On failure (a type's serde helper refused a value) `out`
 /// is left as it was.

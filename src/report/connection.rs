@@ -593,7 +593,7 @@ pub use crate::diagnose::text::{EVICTED_IDLE, EVICTED_MAX_FLOWS, EVICTED_MAX_MEM
 
 /// What `summary.by_status` counts a connection under: its code, "open", "refused" or
 /// "unknown".
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StatusKey {
     /// Closed with this code (or saw it: 1005, 1006).
     Code(u16),

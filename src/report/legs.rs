@@ -235,14 +235,50 @@ impl Index {
     /// The pairs of legs: by key first, then HTTP/2 front legs by path and timing among
     /// the connections no key linked.
     pub fn pairs(mut self) -> Vec<Pair> {
-        // Same input and key together, in order of start.
-        self.legs
-            .sort_unstable_by_key(|l| (l.order >> 48, l.key, l.start, l.order));
+        // Only a key that two legs or more of one input share can pair them: those legs
+        // are moved to the front and sorted, the others (most keys are alone) left out of
+        // the sort. A count per hash slot (a byte per slot, four slots a leg at least, not
+        // a copy of the legs): legs that share a slot by chance are sorted too, and grouped
+        // by their real keys.
+        let slots = self.legs.len().saturating_mul(4).next_power_of_two();
+        let slot = |l: &Leg| {
+            use std::hash::{Hash, Hasher};
+            let mut h = rustc_hash::FxHasher::default();
+            (l.order >> 48).hash(&mut h);
+            l.key.hash(&mut h);
+            h.finish() as usize & (slots - 1)
+        };
+        let mut count = vec![0u8; slots];
+        for l in &self.legs {
+            if let Some(c) = count.get_mut(slot(l)) {
+                *c = c.saturating_add(1);
+            }
+        }
+        let mut shared = 0;
+        for i in 0..self.legs.len() {
+            if self
+                .legs
+                .get(i)
+                .and_then(|l| count.get(slot(l)))
+                .is_some_and(|&c| c > 1)
+            {
+                self.legs.swap(shared, i);
+                shared += 1;
+            }
+        }
+        drop(count);
+        let shared = self.legs.get_mut(..shared).unwrap_or_default();
+        // Same input and key together, in order of start: compared field by field, not
+        // through a tuple of copies of each (the key is 32 bytes).
+        shared.sort_unstable_by(|a, b| {
+            (a.order >> 48)
+                .cmp(&(b.order >> 48))
+                .then_with(|| a.key.cmp(&b.key))
+                .then_with(|| a.start.cmp(&b.start))
+                .then_with(|| a.order.cmp(&b.order))
+        });
         let mut keyed = Vec::new();
-        for group in self
-            .legs
-            .chunk_by(|x, y| (x.order >> 48, x.key) == (y.order >> 48, y.key))
-        {
+        for group in shared.chunk_by(|x, y| (x.order >> 48, x.key) == (y.order >> 48, y.key)) {
             pair_group(group, &mut keyed);
         }
         let mut linked: Vec<u64> = keyed.iter().flat_map(|&(f, b)| [f, b]).collect();
@@ -270,7 +306,7 @@ impl Index {
                 };
             }
         }
-        pair_by_path(&mut self.candidates, &mut pairs);
+        pair_by_path(&self.candidates, &mut pairs);
         pairs
     }
 }
@@ -329,7 +365,23 @@ fn closes_follow(f: &Candidate, b: &Candidate) -> Option<Option<f64>> {
 
 /// Pairs HTTP/2 front legs with HTTP/1.1 back legs by path and timing, where exactly one
 /// candidate fits each way; adds the pairs to `pairs`.
-fn pair_by_path(all: &mut [Candidate], pairs: &mut Vec<Pair>) {
+fn pair_by_path(all: &[Candidate], pairs: &mut Vec<Pair>) {
+    // Only an input and path with an HTTP/2 front leg can pair: the candidates of the
+    // others (every one of a capture without HTTP/2 WebSockets) are left out before the
+    // sort.
+    let fronts: rustc_hash::FxHashSet<(u64, u64)> = all
+        .iter()
+        .filter(|c| c.stream > 0)
+        .map(|c| (c.order >> 48, c.path))
+        .collect();
+    if fronts.is_empty() {
+        return;
+    }
+    let mut all: Vec<Candidate> = all
+        .iter()
+        .filter(|c| fronts.contains(&(c.order >> 48, c.path)))
+        .copied()
+        .collect();
     // One input and path at a time, in packet order of the requests.
     all.sort_unstable_by_key(|c| (c.order >> 48, c.path, c.request, c.stream));
     for group in all.chunk_by(|x, y| (x.order >> 48, x.path) == (y.order >> 48, y.path)) {
@@ -715,6 +767,16 @@ mod tests {
             leg(0, A, 3, 20, 80),
         ]);
         assert_eq!(p, [(1, 2)]);
+        // Many keys alone around the two that share one (left out of the sort): the
+        // same pair, whatever the order the legs were noted in.
+        let mut legs: Vec<Leg> = (0..200)
+            .map(|i| leg(0, &format!("alone-{i}"), 100 + i, 5, 50))
+            .collect();
+        legs.insert(57, leg(0, A, 1, 0, 100));
+        legs.insert(3, leg(0, A, 2, 10, 90));
+        assert_eq!(pairs(legs.clone()), [(1, 2)]);
+        legs.reverse();
+        assert_eq!(pairs(legs), [(1, 2)]);
     }
 
     /// An HTTP/2 WebSocket (`stream` > 0) or an HTTP/1.1 upgrade of input 0: its path,
@@ -733,9 +795,9 @@ mod tests {
         }
     }
 
-    fn by_path(mut c: Vec<Candidate>) -> Vec<((u64, u32), (u64, u32))> {
+    fn by_path(c: Vec<Candidate>) -> Vec<((u64, u32), (u64, u32))> {
         let mut pairs = Vec::new();
-        pair_by_path(&mut c, &mut pairs);
+        pair_by_path(&c, &mut pairs);
         let mut p: Vec<_> = pairs.into_iter().map(|p| (p.front, p.back)).collect();
         p.sort_unstable();
         p
@@ -754,7 +816,7 @@ mod tests {
         assert_eq!(p, [((1, 1), (10, 0)), ((1, 3), (11, 0))]);
         let by = |c: Vec<Candidate>| {
             let mut pairs = Vec::new();
-            pair_by_path(&mut c.clone(), &mut pairs);
+            pair_by_path(&c, &mut pairs);
             pairs
         };
         let one = by(vec![

@@ -334,8 +334,14 @@ impl Report {
                 self.connections.len(),
             ),
         };
+        // Counted by key, each key's name made once (a name per connection cost an
+        // allocation and a formatting each).
+        let mut counts: rustc_hash::FxHashMap<StatusKey, u64> = Default::default();
         for k in keys {
-            *self.summary.by_status.entry(k.to_string()).or_default() += 1;
+            *counts.entry(k).or_default() += 1;
+        }
+        for (k, n) in counts {
+            *self.summary.by_status.entry(k.to_string()).or_default() += n;
         }
         self.summary.connections = n as u64;
     }

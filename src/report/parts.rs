@@ -82,14 +82,13 @@ impl Report {
         };
         let mut buf = Vec::new();
         let mut names = None;
-        (from..to)
-            .map(|i| {
-                let mut c = store.get(i, &mut buf)?;
-                self.as_shown(&mut c, &mut names);
-                Ok(c)
-            })
-            .collect::<io::Result<Vec<_>>>()
-            .map(Cow::Owned)
+        // Room for the part made once: growing it would copy whole reports.
+        let mut part = Vec::with_capacity(to.saturating_sub(from));
+        for i in from..to {
+            let c = store.get_onto(i, &mut buf, &mut part)?;
+            self.as_shown(c, &mut names);
+        }
+        Ok(Cow::Owned(part))
     }
 
     /// [`Report::render_chunks`] with each part read back and rendered by whichever

@@ -371,7 +371,7 @@ impl Store {
         let mut written = None;
         let (at, len) = f
             .scratch
-            .append(|out| written = serial::append(r, out))
+            .append(|out| written = serial::report::append(r, out))
             .ok_or_else(|| io::Error::other("a report of 4 GiB or more"))?;
         if written.is_none() {
             return Err(io::Error::other("a report that cannot be written out"));
@@ -560,17 +560,49 @@ impl Store {
                 .cloned()
                 .ok_or_else(|| damaged("a report kept in memory is missing"))?,
             Place::File { file, at, len } => {
-                let f = self
-                    .files
-                    .get(usize::from(file))
-                    .ok_or_else(|| damaged("a report's file is missing"))?;
-                f.scratch.read(at, len, buf)?;
-                serial::read(buf).ok_or_else(|| damaged("a report cannot be decoded"))?
+                self.read_file(file, at, len, buf)?;
+                serial::report::read(buf).ok_or_else(|| damaged("a report cannot be decoded"))?
             }
             Place::Dropped => return Err(io::Error::other("a dropped report")),
         };
         Self::settle(&self.ids, index, e, &mut r);
         Ok(r)
+    }
+
+    /// [`Store::get`], the report put at the end of `out`: one read back from the file
+    /// is decoded straight into `out`'s room, not moved through the calls between (a
+    /// report is over a kilobyte).
+    pub fn get_onto<'v>(
+        &self,
+        index: usize,
+        buf: &mut Vec<u8>,
+        out: &'v mut Vec<ConnectionReport>,
+    ) -> io::Result<&'v mut ConnectionReport> {
+        let e = self
+            .entries
+            .get(index)
+            .ok_or_else(|| io::Error::other("no such report"))?;
+        if let Place::File { file, at, len } = e.place() {
+            self.read_file(file, at, len, buf)?;
+            serial::report::read_onto(buf, out)
+                .ok_or_else(|| damaged("a report cannot be decoded"))?;
+        } else {
+            out.push(self.get(index, buf)?);
+        }
+        let r = out
+            .last_mut()
+            .ok_or_else(|| io::Error::other("no such report"))?;
+        Self::settle(&self.ids, index, e, r);
+        Ok(r)
+    }
+
+    /// Reads the bytes of a report in file `file` into `buf`.
+    fn read_file(&self, file: u16, at: u64, len: u32, buf: &mut Vec<u8>) -> io::Result<()> {
+        self.files
+            .get(usize::from(file))
+            .ok_or_else(|| damaged("a report's file is missing"))?
+            .scratch
+            .read(at, len, buf)
     }
 
     /// What the entry knows better than the stored report: the id `sort` gave (a report

@@ -1,0 +1,953 @@
+//! The stored form of a finished connection report (`report::store`'s temporary file),
+//! written and read field by field: what every report has (endpoints, handshake, close
+//! frames, TCP endings, frame and TCP counts, times) by hand, the rest (the status, TLS,
+//! findings, the application, ...: a few per report, or none) as `serial`'s postcard form
+//! behind a one-byte tag. Never shown to anyone, and no RFC applies.
+//!
+//! In: a [`ConnectionReport`]. Out: its bytes appended to a buffer ([`append`]), and back
+//! ([`read`]). Integers are LEB128 varints, times and seconds eight little-endian bytes,
+//! texts length-prefixed UTF-8, options a 0/1 tag, lists a count; texts from a fixed table
+//! (catalog names, opcode names, close problems, the TCP ending and transport) are written
+//! as the code they come from and read back as the very same statics. The postcard form
+//! took about three times the instructions per report, both ways, through serde's generic
+//! visitors. Reading returns `None` on bytes that are not exactly one report (a bug or a
+//! damaged file), never panics.
+
+use crate::capture::Timestamp;
+use crate::close::{catalog, Problem};
+use crate::decode::Endpoint;
+use crate::diagnose::status::CloseHandshake;
+use crate::flow::{PerSide, Role};
+use crate::report::{
+    tcp_end_name, transport_name, CloseFrameReport, ConnectionReport, HandshakeReport, Host,
+    LaterRstReport, SeenBy, TcpEndReport,
+};
+use crate::stack::tcp::connection::EndKind;
+use crate::stack::tcp::Counters;
+use crate::websocket::decoder::{FrameRecord, Stats};
+use crate::websocket::frame::Opcode;
+use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
+
+/// Appends `r`'s bytes to `out`. On failure (a text that no table holds where one should)
+/// `out` is left as it was.
+pub fn append(r: &ConnectionReport, out: &mut Vec<u8>) -> Option<()> {
+    let start = out.len();
+    let done = report(&mut Writer(out), r);
+    if done.is_none() {
+        out.truncate(start);
+    }
+    done
+}
+
+/// Reads one report written by [`append`]; `None` unless `bytes` hold exactly one.
+pub fn read(bytes: &[u8]) -> Option<ConnectionReport> {
+    let mut out = Vec::with_capacity(1);
+    read_onto(bytes, &mut out)?;
+    out.pop()
+}
+
+/// [`read`], the report put at the end of `out` (decoded into its room rather than moved
+/// there through the calls: a report is over a kilobyte); `out` is left as it was when
+/// `bytes` are not exactly one report.
+pub fn read_onto(bytes: &[u8], out: &mut Vec<ConnectionReport>) -> Option<()> {
+    let mut r = Reader(bytes);
+    read_report(&mut r, out)?;
+    if !r.0.is_empty() {
+        out.pop();
+        return None;
+    }
+    Some(())
+}
+
+struct Writer<'a>(&'a mut Vec<u8>);
+
+impl Writer<'_> {
+    #[inline(always)]
+    fn u64(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.0.push(v as u8 | 0x80);
+            v >>= 7;
+        }
+        self.0.push(v as u8);
+    }
+
+    #[inline]
+    fn bool(&mut self, b: bool) {
+        self.0.push(u8::from(b));
+    }
+
+    #[inline]
+    fn fixed(&mut self, v: u64) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+
+    #[inline]
+    fn time(&mut self, t: Timestamp) {
+        self.fixed(t.0 as u64);
+    }
+
+    #[inline]
+    fn f64(&mut self, v: f64) {
+        self.fixed(v.to_bits());
+    }
+
+    #[inline]
+    fn str(&mut self, s: &str) {
+        self.u64(s.len() as u64);
+        self.0.extend_from_slice(s.as_bytes());
+    }
+
+    #[inline]
+    fn role(&mut self, r: Role) {
+        self.bool(r == Role::Server);
+    }
+
+    /// A 0/1 tag, then the value if there is one.
+    #[inline(always)]
+    fn opt<T>(&mut self, v: &Option<T>, f: impl FnOnce(&mut Self, &T)) {
+        match v {
+            None => self.0.push(0),
+            Some(x) => {
+                self.0.push(1);
+                f(self, x);
+            }
+        }
+    }
+
+    fn opt_u64(&mut self, v: Option<u64>) {
+        self.opt(&v, |w, &x| w.u64(x));
+    }
+
+    fn opt_str(&mut self, v: &Option<String>) {
+        self.opt(v, |w, s| w.str(s));
+    }
+
+    /// A value of a type written rarely: postcard's form (`serial`).
+    fn serde<T: Serialize>(&mut self, v: &T) -> Option<()> {
+        super::append(v, self.0)
+    }
+
+    /// An option of a type written rarely: the tag, then postcard's form.
+    fn opt_serde<T: Serialize>(&mut self, v: &Option<T>) -> Option<()> {
+        match v {
+            None => {
+                self.0.push(0);
+                Some(())
+            }
+            Some(x) => {
+                self.0.push(1);
+                self.serde(x)
+            }
+        }
+    }
+
+    /// A list of a type written rarely: 0 when empty, else 1 and postcard's form.
+    fn vec_serde<T: Serialize>(&mut self, v: &Vec<T>) -> Option<()> {
+        if v.is_empty() {
+            self.0.push(0);
+            Some(())
+        } else {
+            self.0.push(1);
+            self.serde(v)
+        }
+    }
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    #[inline]
+    fn byte(&mut self) -> Option<u8> {
+        let (&b, rest) = self.0.split_first()?;
+        self.0 = rest;
+        Some(b)
+    }
+
+    #[inline(always)]
+    fn u64(&mut self) -> Option<u64> {
+        // Most are below 128: one byte, here; the longer ones in a call.
+        match self.0.split_first() {
+            Some((&b, rest)) if b < 0x80 => {
+                self.0 = rest;
+                Some(u64::from(b))
+            }
+            _ => self.long_u64(),
+        }
+    }
+
+    #[inline(never)]
+    fn long_u64(&mut self) -> Option<u64> {
+        let b = self.byte()?;
+        let mut v = u64::from(b & 0x7f);
+        if b < 0x80 {
+            return Some(v);
+        }
+        let mut shift = 7;
+        loop {
+            let b = self.byte()?;
+            // The tenth byte holds the top bit only.
+            if shift == 63 && b > 1 {
+                return None;
+            }
+            v |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return Some(v);
+            }
+            shift += 7;
+            if shift > 63 {
+                return None;
+            }
+        }
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        u32::try_from(self.u64()?).ok()
+    }
+
+    fn u16(&mut self) -> Option<u16> {
+        u16::try_from(self.u64()?).ok()
+    }
+
+    fn usize(&mut self) -> Option<usize> {
+        usize::try_from(self.u64()?).ok()
+    }
+
+    #[inline]
+    fn bool(&mut self) -> Option<bool> {
+        match self.byte()? {
+            0 => Some(false),
+            1 => Some(true),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn fixed(&mut self) -> Option<u64> {
+        let (head, rest) = self.0.split_first_chunk::<8>()?;
+        self.0 = rest;
+        Some(u64::from_le_bytes(*head))
+    }
+
+    fn time(&mut self) -> Option<Timestamp> {
+        self.fixed().map(|v| Timestamp(v as i64))
+    }
+
+    fn f64(&mut self) -> Option<f64> {
+        self.fixed().map(f64::from_bits)
+    }
+
+    fn str(&mut self) -> Option<&'a str> {
+        let n = self.usize()?;
+        let bytes = self.0.get(..n)?;
+        self.0 = self.0.get(n..)?;
+        std::str::from_utf8(bytes).ok()
+    }
+
+    fn string(&mut self) -> Option<String> {
+        self.str().map(str::to_owned)
+    }
+
+    fn role(&mut self) -> Option<Role> {
+        self.bool()
+            .map(|s| if s { Role::Server } else { Role::Client })
+    }
+
+    #[inline(always)]
+    fn opt<T>(&mut self, f: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
+        match self.byte()? {
+            0 => Some(None),
+            1 => f(self).map(Some),
+            _ => None,
+        }
+    }
+
+    fn opt_u64(&mut self) -> Option<Option<u64>> {
+        self.opt(Self::u64)
+    }
+
+    fn opt_u16(&mut self) -> Option<Option<u16>> {
+        self.opt(Self::u16)
+    }
+
+    fn opt_string(&mut self) -> Option<Option<String>> {
+        self.opt(Self::string)
+    }
+
+    /// A count, then that many values. The room made is bounded by the bytes left (each
+    /// value takes one at least), so a damaged count cannot ask for much memory.
+    fn vec<T>(&mut self, mut f: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+        let n = self.usize()?;
+        if n > self.0.len() {
+            return None;
+        }
+        let mut v = Vec::with_capacity(n);
+        for _ in 0..n {
+            v.push(f(self)?);
+        }
+        Some(v)
+    }
+
+    fn serde<T: Deserialize<'a>>(&mut self) -> Option<T> {
+        let (v, rest) = postcard::take_from_bytes(self.0).ok()?;
+        self.0 = rest;
+        Some(v)
+    }
+
+    fn opt_serde<T: Deserialize<'a>>(&mut self) -> Option<Option<T>> {
+        self.opt(Self::serde)
+    }
+
+    fn vec_serde<T: Deserialize<'a>>(&mut self) -> Option<Vec<T>> {
+        match self.byte()? {
+            0 => Some(Vec::new()),
+            1 => self.serde(),
+            _ => None,
+        }
+    }
+}
+
+fn report(w: &mut Writer<'_>, r: &ConnectionReport) -> Option<()> {
+    // Every field, named: a field added to the report and not here does not compile.
+    let ConnectionReport {
+        id,
+        input,
+        last_input,
+        client,
+        server,
+        tls,
+        handshake,
+        close_frames,
+        tcp_end,
+        tcp_end_by,
+        tcp_end_packet,
+        tcp_ends,
+        transport,
+        h2_stream,
+        stream_ends,
+        status,
+        evidence,
+        evicted,
+        seen_by,
+        close_handshake,
+        decoded_to_end,
+        findings,
+        findings_dropped,
+        idle_before_end_s,
+        first_packet,
+        last_packet,
+        start,
+        end,
+        duration_s,
+        frames,
+        tcp,
+        timeline,
+        recent_frames,
+        frames_not_logged,
+        endpoints,
+        ws_key,
+        other_leg,
+        leg,
+        application,
+        encapsulation,
+        tunnel,
+    } = r;
+    w.u64(*id);
+    w.u64(*input as u64);
+    w.u64(*last_input as u64);
+    host(w, client);
+    host(w, server);
+    w.opt_serde(tls)?;
+    handshake_report(w, handshake);
+    w.u64(close_frames.len() as u64);
+    for f in close_frames {
+        close_frame(w, f)?;
+    }
+    w.0.push(tcp_end_code(tcp_end)?);
+    w.opt(tcp_end_by, |w, &r| w.role(r));
+    w.opt_u64(*tcp_end_packet);
+    w.u64(tcp_ends.len() as u64);
+    for e in tcp_ends {
+        tcp_end_report(w, e);
+    }
+    w.bool(*transport == transport_name(true));
+    w.opt(h2_stream, |w, &s| w.u64(u64::from(s)));
+    w.vec_serde(stream_ends)?;
+    w.serde(status)?;
+    w.opt_serde(evidence)?;
+    w.opt_serde(evicted)?;
+    w.opt(&seen_by.client, |w, &c| w.u64(u64::from(c)));
+    w.opt(&seen_by.server, |w, &c| w.u64(u64::from(c)));
+    w.opt(close_handshake, closing);
+    w.bool(decoded_to_end.client);
+    w.bool(decoded_to_end.server);
+    w.vec_serde(findings)?;
+    w.u64(*findings_dropped);
+    w.opt(idle_before_end_s, |w, &s| w.f64(s));
+    w.u64(*first_packet);
+    w.u64(*last_packet);
+    w.time(*start);
+    w.time(*end);
+    w.f64(*duration_s);
+    stats(w, &frames.client);
+    stats(w, &frames.server);
+    counters(w, &tcp.client);
+    counters(w, &tcp.server);
+    match timeline {
+        None => w.0.push(0),
+        Some(t) => {
+            w.0.push(1);
+            frame_records(w, t)?;
+        }
+    }
+    frame_records(w, recent_frames)?;
+    w.u64(*frames_not_logged);
+    endpoint(w, &endpoints.0);
+    endpoint(w, &endpoints.1);
+    w.opt_str(ws_key);
+    w.opt_u64(*other_leg);
+    w.opt_serde(leg)?;
+    w.opt_serde(application)?;
+    w.opt_serde(encapsulation)?;
+    w.opt_serde(tunnel)?;
+    Some(())
+}
+
+/// Reads a report onto the end of `out` (pushed as it is made, not moved out of an
+/// `Option` first).
+fn read_report(r: &mut Reader<'_>, out: &mut Vec<ConnectionReport>) -> Option<()> {
+    out.push(ConnectionReport {
+        id: r.u64()?,
+        input: r.usize()?,
+        last_input: r.usize()?,
+        client: read_host(r)?,
+        server: read_host(r)?,
+        tls: r.opt_serde()?,
+        handshake: read_handshake(r)?,
+        close_frames: r.vec(read_close_frame)?,
+        tcp_end: tcp_end_name(match r.byte()? {
+            0 => None,
+            1 => Some(EndKind::Fin),
+            2 => Some(EndKind::Rst),
+            _ => return None,
+        }),
+        tcp_end_by: r.opt(Reader::role)?,
+        tcp_end_packet: r.opt_u64()?,
+        tcp_ends: r.vec(read_tcp_end)?,
+        transport: transport_name(r.bool()?),
+        h2_stream: r.opt(Reader::u32)?,
+        stream_ends: r.vec_serde()?,
+        status: r.serde()?,
+        evidence: r.opt_serde()?,
+        evicted: r.opt_serde()?,
+        seen_by: SeenBy {
+            client: r.opt_u16()?,
+            server: r.opt_u16()?,
+        },
+        close_handshake: r.opt(read_closing)?,
+        decoded_to_end: PerSide {
+            client: r.bool()?,
+            server: r.bool()?,
+        },
+        findings: r.vec_serde()?,
+        findings_dropped: r.u64()?,
+        idle_before_end_s: r.opt(Reader::f64)?,
+        first_packet: r.u64()?,
+        last_packet: r.u64()?,
+        start: r.time()?,
+        end: r.time()?,
+        duration_s: r.f64()?,
+        frames: PerSide {
+            client: read_stats(r)?,
+            server: read_stats(r)?,
+        },
+        tcp: PerSide {
+            client: read_counters(r)?,
+            server: read_counters(r)?,
+        },
+        timeline: r.opt(|r| r.vec(read_frame_record))?,
+        recent_frames: r.vec(read_frame_record)?,
+        frames_not_logged: r.u64()?,
+        endpoints: (read_endpoint(r)?, read_endpoint(r)?),
+        ws_key: r.opt_string()?,
+        other_leg: r.opt_u64()?,
+        leg: r.opt_serde()?,
+        application: r.opt_serde()?,
+        encapsulation: r.opt_serde()?,
+        tunnel: r.opt_serde()?,
+    });
+    Some(())
+}
+
+/// The TCP ending a report's `tcp_end` names: 0 open, 1 FIN, 2 RST.
+fn tcp_end_code(name: &str) -> Option<u8> {
+    [None, Some(EndKind::Fin), Some(EndKind::Rst)]
+        .into_iter()
+        .position(|k| tcp_end_name(k) == name)
+        .and_then(|i| u8::try_from(i).ok())
+}
+
+fn endpoint(w: &mut Writer<'_>, ep: &Endpoint) {
+    match ep.ip() {
+        IpAddr::V4(a) => {
+            w.0.push(4);
+            w.0.extend_from_slice(&a.octets());
+        }
+        IpAddr::V6(a) => {
+            w.0.push(6);
+            w.0.extend_from_slice(&a.octets());
+        }
+    }
+    w.0.extend_from_slice(&ep.port.to_le_bytes());
+}
+
+fn read_endpoint(r: &mut Reader<'_>) -> Option<Endpoint> {
+    let ep = match r.byte()? {
+        4 => {
+            let (a, rest) = r.0.split_first_chunk::<4>()?;
+            r.0 = rest;
+            (u32::from_be_bytes(*a), None)
+        }
+        6 => {
+            let (a, rest) = r.0.split_first_chunk::<16>()?;
+            r.0 = rest;
+            (0, Some(u128::from_be_bytes(*a)))
+        }
+        _ => return None,
+    };
+    let (p, rest) = r.0.split_first_chunk::<2>()?;
+    r.0 = rest;
+    let port = u16::from_le_bytes(*p);
+    Some(match ep {
+        (v4, None) => Endpoint::v4(v4, port),
+        (_, Some(v6)) => Endpoint::v6(v6, port),
+    })
+}
+
+fn host(w: &mut Writer<'_>, h: &Host) {
+    match h {
+        Host::Addr(ep) => {
+            w.0.push(0);
+            endpoint(w, ep);
+        }
+        Host::Named(name) => {
+            w.0.push(1);
+            w.str(name);
+        }
+    }
+}
+
+fn read_host(r: &mut Reader<'_>) -> Option<Host> {
+    match r.byte()? {
+        0 => read_endpoint(r).map(Host::Addr),
+        1 => r.string().map(Host::Named),
+        _ => None,
+    }
+}
+
+fn handshake_report(w: &mut Writer<'_>, h: &HandshakeReport) {
+    let HandshakeReport {
+        seen,
+        host,
+        path,
+        status,
+        subprotocol,
+        extensions,
+        accept_valid,
+        request_packet,
+        response_packet,
+        deflate,
+        cut,
+    } = h;
+    w.bool(*seen);
+    w.opt_str(host);
+    w.opt_str(path);
+    w.opt(status, |w, &s| w.u64(u64::from(s)));
+    w.opt_str(subprotocol);
+    w.opt_str(extensions);
+    w.opt(accept_valid, |w, &b| w.bool(b));
+    w.opt_u64(*request_packet);
+    w.opt_u64(*response_packet);
+    w.bool(*deflate);
+    w.opt_str(cut);
+}
+
+fn read_handshake(r: &mut Reader<'_>) -> Option<HandshakeReport> {
+    Some(HandshakeReport {
+        seen: r.bool()?,
+        host: r.opt_string()?,
+        path: r.opt_string()?,
+        status: r.opt_u16()?,
+        subprotocol: r.opt_string()?,
+        extensions: r.opt_string()?,
+        accept_valid: r.opt(Reader::bool)?,
+        request_packet: r.opt_u64()?,
+        response_packet: r.opt_u64()?,
+        deflate: r.bool()?,
+        cut: r.opt_string()?,
+    })
+}
+
+fn close_frame(w: &mut Writer<'_>, f: &CloseFrameReport) -> Option<()> {
+    let CloseFrameReport {
+        from,
+        code,
+        name,
+        reason,
+        packet,
+        time,
+        problems,
+    } = f;
+    w.role(*from);
+    w.opt(code, |w, &c| w.u64(u64::from(c)));
+    // The name as the first code of its catalog row (usually the frame's own code's).
+    let row = match name {
+        None => None,
+        Some(n) => match code
+            .map(catalog::lookup)
+            .filter(|e| std::ptr::eq(e.name, *n))
+        {
+            Some(e) => Some(e.first),
+            None => Some(
+                catalog::ENTRIES
+                    .iter()
+                    .find(|e| std::ptr::eq(e.name, *n))?
+                    .first,
+            ),
+        },
+    };
+    w.opt(&row, |w, &c| w.u64(u64::from(c)));
+    w.str(reason);
+    w.u64(*packet);
+    w.time(*time);
+    w.u64(problems.len() as u64);
+    for p in problems {
+        let i = Problem::ALL.iter().position(|x| x.as_str() == *p)?;
+        w.u64(i as u64);
+    }
+    Some(())
+}
+
+fn read_close_frame(r: &mut Reader<'_>) -> Option<CloseFrameReport> {
+    Some(CloseFrameReport {
+        from: r.role()?,
+        code: r.opt_u16()?,
+        name: r.opt_u16()?.map(|c| catalog::lookup(c).name),
+        reason: r.string()?,
+        packet: r.u64()?,
+        time: r.time()?,
+        problems: r.vec(|r| Problem::ALL.get(r.usize()?).map(|p| p.as_str()))?,
+    })
+}
+
+fn tcp_end_report(w: &mut Writer<'_>, e: &TcpEndReport) {
+    let TcpEndReport {
+        by,
+        kind,
+        packet,
+        time,
+        rst_after_fin,
+    } = e;
+    w.role(*by);
+    w.bool(*kind == EndKind::Rst);
+    w.u64(*packet);
+    w.time(*time);
+    w.opt(rst_after_fin, |w, l| {
+        w.u64(l.packet);
+        w.time(l.time);
+    });
+}
+
+fn read_tcp_end(r: &mut Reader<'_>) -> Option<TcpEndReport> {
+    Some(TcpEndReport {
+        by: r.role()?,
+        kind: if r.bool()? {
+            EndKind::Rst
+        } else {
+            EndKind::Fin
+        },
+        packet: r.u64()?,
+        time: r.time()?,
+        rst_after_fin: r.opt(|r| {
+            Some(LaterRstReport {
+                packet: r.u64()?,
+                time: r.time()?,
+            })
+        })?,
+    })
+}
+
+fn closing(w: &mut Writer<'_>, h: &CloseHandshake) {
+    let CloseHandshake {
+        initiator,
+        reply,
+        reply_code,
+        reply_may_be_missing,
+        echoed,
+        reply_after_s,
+        tcp_closed_first_by,
+    } = h;
+    w.role(*initiator);
+    w.bool(*reply);
+    w.opt(reply_code, |w, &c| w.u64(u64::from(c)));
+    w.bool(*reply_may_be_missing);
+    w.bool(*echoed);
+    w.opt(reply_after_s, |w, &s| w.f64(s));
+    w.opt(tcp_closed_first_by, |w, &r| w.role(r));
+}
+
+fn read_closing(r: &mut Reader<'_>) -> Option<CloseHandshake> {
+    Some(CloseHandshake {
+        initiator: r.role()?,
+        reply: r.bool()?,
+        reply_code: r.opt_u16()?,
+        reply_may_be_missing: r.bool()?,
+        echoed: r.bool()?,
+        reply_after_s: r.opt(Reader::f64)?,
+        tcp_closed_first_by: r.opt(Reader::role)?,
+    })
+}
+
+fn stats(w: &mut Writer<'_>, s: &Stats) {
+    let Stats {
+        frames,
+        messages,
+        text_messages,
+        binary_messages,
+        compressed_messages,
+        pings,
+        pongs,
+        payload_bytes,
+        largest_message,
+        last_frame,
+        last_non_close,
+        last_ping,
+        last_pong,
+        largest_frame,
+        last_message,
+    } = s;
+    for v in [
+        frames,
+        messages,
+        text_messages,
+        binary_messages,
+        compressed_messages,
+        pings,
+        pongs,
+        payload_bytes,
+    ] {
+        w.u64(*v);
+    }
+    w.opt(largest_message, |w, &(a, b)| {
+        w.u64(a);
+        w.u64(b);
+    });
+    for mark in [last_frame, last_non_close, last_ping, last_pong] {
+        w.opt(mark, |w, &(p, t)| {
+            w.u64(p);
+            w.time(t);
+        });
+    }
+    w.opt(largest_frame, |w, &(a, b, op)| {
+        w.u64(a);
+        w.u64(b);
+        w.0.push(op.0);
+    });
+    w.opt(last_message, |w, &(op, a, b)| {
+        w.0.push(op.0);
+        w.u64(a);
+        w.u64(b);
+    });
+}
+
+fn read_stats(r: &mut Reader<'_>) -> Option<Stats> {
+    let mark = |r: &mut Reader<'_>| r.opt(|r| Some((r.u64()?, r.time()?)));
+    Some(Stats {
+        frames: r.u64()?,
+        messages: r.u64()?,
+        text_messages: r.u64()?,
+        binary_messages: r.u64()?,
+        compressed_messages: r.u64()?,
+        pings: r.u64()?,
+        pongs: r.u64()?,
+        payload_bytes: r.u64()?,
+        largest_message: r.opt(|r| Some((r.u64()?, r.u64()?)))?,
+        last_frame: mark(r)?,
+        last_non_close: mark(r)?,
+        last_ping: mark(r)?,
+        last_pong: mark(r)?,
+        largest_frame: r.opt(|r| Some((r.u64()?, r.u64()?, Opcode(r.byte()?))))?,
+        last_message: r.opt(|r| Some((Opcode(r.byte()?), r.u64()?, r.u64()?)))?,
+    })
+}
+
+fn counters(w: &mut Writer<'_>, c: &Counters) {
+    let Counters {
+        bytes,
+        segments,
+        retransmissions,
+        out_of_order,
+        gaps,
+        missing_bytes,
+        inconsistencies,
+        after_fin,
+        implausible,
+    } = c;
+    for v in [
+        bytes,
+        segments,
+        retransmissions,
+        out_of_order,
+        gaps,
+        missing_bytes,
+        inconsistencies,
+        after_fin,
+        implausible,
+    ] {
+        w.u64(*v);
+    }
+}
+
+fn read_counters(r: &mut Reader<'_>) -> Option<Counters> {
+    Some(Counters {
+        bytes: r.u64()?,
+        segments: r.u64()?,
+        retransmissions: r.u64()?,
+        out_of_order: r.u64()?,
+        gaps: r.u64()?,
+        missing_bytes: r.u64()?,
+        inconsistencies: r.u64()?,
+        after_fin: r.u64()?,
+        implausible: r.u64()?,
+    })
+}
+
+fn frame_records(w: &mut Writer<'_>, frames: &[FrameRecord]) -> Option<()> {
+    w.u64(frames.len() as u64);
+    for f in frames {
+        let FrameRecord {
+            packet,
+            ts,
+            order,
+            from,
+            opcode,
+            fin,
+            rsv,
+            masked,
+            len,
+            detail,
+        } = f;
+        w.u64(*packet);
+        w.time(*ts);
+        w.u64(*order);
+        w.role(*from);
+        w.0.push((0..16u8).find(|&b| Opcode(b).name() == *opcode)?);
+        w.bool(*fin);
+        w.0.push(*rsv);
+        w.bool(*masked);
+        w.u64(*len);
+        w.opt_str(detail);
+    }
+    Some(())
+}
+
+fn read_frame_record(r: &mut Reader<'_>) -> Option<FrameRecord> {
+    Some(FrameRecord {
+        packet: r.u64()?,
+        ts: r.time()?,
+        order: r.u64()?,
+        from: r.role()?,
+        opcode: match r.byte()? {
+            b @ 0..16 => Opcode(b).name(),
+            _ => return None,
+        },
+        fin: r.bool()?,
+        rsv: r.byte()?,
+        masked: r.bool()?,
+        len: r.u64()?,
+        detail: r.opt_string()?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every field survives, including those JSON leaves out, and the statics come back
+    /// as the very same statics; damaged bytes (cut short, or a byte changed) read back as
+    /// `None` or some report, never as a panic.
+    #[test]
+    fn reports_round_trip_and_damage_never_panics() {
+        let opts = crate::analyzer::Options {
+            frame_log: 100,
+            previews: true,
+            ..Default::default()
+        };
+        let report = crate::analyze_files(&crate::fixture_paths(), opts).unwrap();
+        let mut all = report.connections;
+        assert!(all.iter().any(|c| c.timeline.is_some()));
+        // A redacted one: its hosts are pseudonyms.
+        let mut named = all[0].clone();
+        named.client = Host::Named("host-1:41008".into());
+        all.push(named);
+        for (k, c) in all.iter().enumerate() {
+            let mut bytes = vec![9];
+            append(c, &mut bytes).unwrap();
+            assert_eq!(bytes[0], 9, "appended after what was there");
+            let back = read(&bytes[1..]).unwrap();
+            assert_eq!(format!("{c:?}"), format!("{back:?}"));
+            assert!(std::ptr::eq(c.tcp_end, back.tcp_end));
+            assert!(std::ptr::eq(c.transport, back.transport));
+            for (x, y) in c.close_frames.iter().zip(&back.close_frames) {
+                assert_eq!(x.name.map(str::as_ptr), y.name.map(str::as_ptr));
+            }
+            for (x, y) in c.recent_frames.iter().zip(&back.recent_frames) {
+                assert!(std::ptr::eq(x.opcode, y.opcode));
+            }
+            // Trailing bytes: not exactly one report.
+            bytes.push(0);
+            assert!(read(&bytes[1..]).is_none());
+            if k % 7 != 0 {
+                continue;
+            }
+            let bytes = &bytes[1..bytes.len() - 1];
+            for n in 0..bytes.len() {
+                assert!(read(&bytes[..n]).is_none());
+            }
+            for (i, x) in [0x00u8, 0x7f, 0x80, 0xff].into_iter().enumerate() {
+                for at in (i..bytes.len()).step_by(3) {
+                    let mut b = bytes.to_vec();
+                    b[at] = x;
+                    let _ = read(&b);
+                }
+            }
+        }
+    }
+
+    /// Varints of every length read back, and one longer than a u64 is refused.
+    #[test]
+    fn varints_round_trip() {
+        for v in [
+            0u64,
+            1,
+            127,
+            128,
+            300,
+            u64::from(u32::MAX),
+            1 << 63,
+            u64::MAX,
+        ] {
+            let mut out = Vec::new();
+            Writer(&mut out).u64(v);
+            let mut r = Reader(&out);
+            assert_eq!(r.u64(), Some(v));
+            assert!(r.0.is_empty());
+            // Cut short: refused.
+            assert_eq!(Reader(&out[..out.len() - 1]).u64(), None);
+        }
+        assert_eq!(Reader(&[0xff; 11]).u64(), None);
+        let mut tenth = [0xff; 10];
+        tenth[9] = 2;
+        assert_eq!(Reader(&tenth).u64(), None);
+    }
+}
