@@ -16,7 +16,7 @@
 //! (each key escaped as a string, written in several small writes). Here a key (always a
 //! field name from the code, as a unit variant's name is) is copied as it is, and a string
 //! is one check over its bytes (a word of eight at a time) and one copy when it needs no
-//! escape. The bytes go into a [`Buffer`] whose vector runs ahead of what is written, so
+//! escape. The bytes go into a `Buffer` whose vector runs ahead of what is written, so
 //! that a key's line (comma, newline, indentation, quoted key and colon) is one check for
 //! room and a few copies of constant size, not a push per piece; `benches/json_writer.rs`
 //! weighs the two (BENCHMARKS.md).
