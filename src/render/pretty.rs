@@ -159,17 +159,6 @@ impl Buffer {
     }
 }
 
-/// Starts a line at `depth`: a newline and the indentation.
-pub fn newline(out: &mut Vec<u8>, depth: usize) {
-    match NEW_LINE.get(..1 + 2 * depth) {
-        Some(line) => out.extend_from_slice(line),
-        None => {
-            out.push(b'\n');
-            out.resize(out.len() + 2 * depth, b' ');
-        }
-    }
-}
-
 /// Why a value could not be written: serde's custom errors (a `Serialize` impl that
 /// failed), or a map key that is not a string, a number, a character or a boolean.
 #[derive(Debug)]

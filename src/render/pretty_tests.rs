@@ -97,8 +97,10 @@ fn every_shape_as_serde_json_pretty() {
 /// document is.
 #[test]
 fn a_part_starts_at_its_depth() {
-    let mut buf = b"[".to_vec();
-    newline(&mut buf, 1);
+    let mut part = Buffer::default();
+    part.push(b'[');
+    part.newline(1);
+    let mut buf = part.into_bytes();
     write(&mut buf, 1, &vec![vec![1u8]]).unwrap();
     buf.extend_from_slice(b"\n]");
     let whole = serde_json::to_string_pretty(&vec![vec![vec![1u8]]]).unwrap();
