@@ -16,6 +16,7 @@ pub mod shared;
 pub mod write;
 
 use serde::Serialize;
+use std::cell::Cell;
 
 /// What a live capture took: packets, link type, and libpcap's counters (`capture::live`).
 #[cfg(feature = "live")]
@@ -99,6 +100,14 @@ impl Timestamp {
     }
 }
 
+/// Writes the last two digits of `v` at `at` in `out`.
+fn two(out: &mut [u8], at: usize, v: u32) {
+    let i = 2 * (v % 100) as usize;
+    if let (Some(dst), Some(src)) = (out.get_mut(at..at + 2), PAIRS.get(i..i + 2)) {
+        dst.copy_from_slice(src);
+    }
+}
+
 /// "00", "01", …, "99".
 const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 2021222324252627282930313233343536373839\
@@ -109,36 +118,54 @@ const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 impl Timestamp {
     /// The RFC 3339 text of a time in the years 0 to 9999 (every capture's), built digit
     /// by digit in place: reports hold several times per connection, and the formatting
-    /// machinery took a few percent of a whole run. `None` for other years.
+    /// machinery took a few percent of a whole run. The date and time of day are kept for
+    /// the last second written (on this thread), so that the times of one second (most of
+    /// a connection's) only write their nanoseconds. `None` for other years.
     fn text(self) -> Option<[u8; 30]> {
+        thread_local! {
+            /// The last second written: its whole seconds and its first 20 bytes.
+            static LAST: Cell<(i64, [u8; 20])> = const { Cell::new((i64::MIN, [0; 20])) };
+        }
+        let secs = self.secs();
+        let head = match LAST.get() {
+            (last, head) if last == secs => head,
+            _ => {
+                let head = self.second_text()?;
+                LAST.set((secs, head));
+                head
+            }
+        };
+        let mut out = *b"0000-00-00T00:00:00.000000000Z";
+        if let Some(at) = out.first_chunk_mut::<20>() {
+            *at = head;
+        }
+        let n = self.subsec_nanos();
+        two(&mut out, 20, n / 10_000_000);
+        two(&mut out, 22, n / 100_000);
+        two(&mut out, 24, n / 1_000);
+        two(&mut out, 26, n / 10);
+        if let Some(b) = out.get_mut(28) {
+            *b = b'0' + (n % 10) as u8;
+        }
+        Some(out)
+    }
+
+    /// The first 20 bytes of [`Timestamp::text`]: `YYYY-MM-DDTHH:MM:SS.`, built two digits
+    /// at a time from a table (a division by 100 for each pair rather than one by 10 for
+    /// each digit).
+    fn second_text(self) -> Option<[u8; 20]> {
         let (y, m, d, rem) = self.civil();
         let year @ 0..=9999 = u32::try_from(y).ok()? else {
             return None;
         };
-        let mut out = *b"0000-00-00T00:00:00.000000000Z";
-        // Two digits at a time, from a table: a division by 100 for each pair rather than
-        // one by 10 for each digit.
-        let mut two = |at: usize, v: u32| {
-            let i = 2 * (v % 100) as usize;
-            if let (Some(dst), Some(src)) = (out.get_mut(at..at + 2), PAIRS.get(i..i + 2)) {
-                dst.copy_from_slice(src);
-            }
-        };
-        let n = self.subsec_nanos();
-        two(0, year / 100);
-        two(2, year);
-        two(5, m);
-        two(8, d);
-        two(11, rem / 3600);
-        two(14, (rem / 60) % 60);
-        two(17, rem % 60);
-        two(20, n / 10_000_000);
-        two(22, n / 100_000);
-        two(24, n / 1_000);
-        two(26, n / 10);
-        if let Some(b) = out.get_mut(28) {
-            *b = b'0' + (n % 10) as u8;
-        }
+        let mut out = *b"0000-00-00T00:00:00.";
+        two(&mut out, 0, year / 100);
+        two(&mut out, 2, year);
+        two(&mut out, 5, m);
+        two(&mut out, 8, d);
+        two(&mut out, 11, rem / 3600);
+        two(&mut out, 14, (rem / 60) % 60);
+        two(&mut out, 17, rem % 60);
         Some(out)
     }
 
@@ -391,6 +418,24 @@ mod tests {
                 ts.subsec_nanos()
             );
             assert_eq!(ts.rfc3339(), want);
+            // Another time of the same second (its date kept from the one before), then
+            // the first again.
+            let same = Timestamp::from_parts(ts.secs(), (t % 1_000_000_000).unsigned_abs() as u32);
+            assert_eq!(same.rfc3339()[..20], want[..20]);
+            assert_eq!(ts.rfc3339(), want);
+        }
+        // Two seconds in turn, with a third between them.
+        let (a, b) = (
+            Timestamp::from_parts(86_399, 1),
+            Timestamp::from_parts(86_400, 2),
+        );
+        for _ in 0..3 {
+            assert_eq!(a.rfc3339(), "1970-01-01T23:59:59.000000001Z");
+            assert_eq!(
+                Timestamp(i64::MIN).rfc3339(),
+                "1677-09-21T00:12:43.145224192Z"
+            );
+            assert_eq!(b.rfc3339(), "1970-01-02T00:00:00.000000002Z");
         }
     }
 }

@@ -295,12 +295,15 @@ impl Display for Cause {
                 code,
                 reason,
                 packet,
-            } => write!(
-                f,
-                "The {from} closed with {code} ({}){} at packet {packet}.",
-                catalog::lookup(*code).name,
-                Quoted(reason)
-            ),
+            } => {
+                // The most common sentences, in pieces rather than through `write!` (a few
+                // percent of a report of many short connections).
+                let mut n = itoa::Buffer::new();
+                words(f, &["The ", from.as_str(), " closed with ", n.format(*code)])?;
+                words(f, &[" (", catalog::lookup(*code).name, ")"])?;
+                Quoted(reason).fmt(f)?;
+                words(f, &[" at packet ", n.format(*packet), "."])
+            }
             Cause::EmptyClose { from, packet } => write!(
                 f,
                 "The {from} sent a close frame with no status code (packet {packet}), so the {}'s application sees 1005.",
@@ -506,7 +509,12 @@ impl Display for Cause {
                 code: Some(code),
                 reason,
                 packet,
-            } => write!(f, "The {from} replied {code}{} (packet {packet}).", Quoted(reason)),
+            } => {
+                let mut n = itoa::Buffer::new();
+                words(f, &["The ", from.as_str(), " replied ", n.format(*code)])?;
+                Quoted(reason).fmt(f)?;
+                words(f, &[" (packet ", n.format(*packet), ")."])
+            }
             Cause::CloseReply {
                 from,
                 code: None,
@@ -516,7 +524,9 @@ impl Display for Cause {
                 f,
                 "The {from} replied with an empty close frame (packet {packet})."
             ),
-            Cause::NoCloseReply { from } => write!(f, "The {from} sent no close frame in reply."),
+            Cause::NoCloseReply { from } => {
+                words(f, &["The ", from.as_str(), " sent no close frame in reply."])
+            }
             Cause::CloseReplyNotCaptured { from, gap_packet } => {
                 let at = gap_packet
                     .map(|p| format!(" found at packet {p}"))
@@ -832,9 +842,15 @@ impl Display for Quoted<'_> {
         if self.0.is_empty() {
             Ok(())
         } else {
-            write!(f, " \"{}\"", self.0)
+            words(f, &[" \"", self.0, "\""])
         }
     }
+}
+
+/// Writes `pieces` one after the other: a sentence of plain pieces without the formatting
+/// machinery's work per argument.
+fn words(f: &mut Formatter<'_>, pieces: &[&str]) -> fmt::Result {
+    pieces.iter().try_for_each(|p| f.write_str(p))
 }
 
 /// "FIN" or "RST".

@@ -8,7 +8,7 @@
 //! line separators and Hangul fillers (`sanitize::is_unsafe`). The layout is
 //! serde_json's pretty layout, byte for byte (RFC 8259 text).
 
-use super::pretty::{self, newline};
+use super::pretty;
 use crate::report::{ConnectionReport, Report};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -75,13 +75,13 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 fn connections(report: &Report, out: &mut dyn Write) -> io::Result<bool> {
     let chunks = report.render_chunks(
         |k: usize, part: &[ConnectionReport]| -> io::Result<Vec<u8>> {
-            let mut buf = Vec::with_capacity(part.len() * 4096);
+            let mut buf = pretty::Buffer::with_capacity(part.len() * 4096);
             for (i, c) in part.iter().enumerate() {
                 buf.push(if k == 0 && i == 0 { b'[' } else { b',' });
-                newline(&mut buf, 2);
-                pretty::write(&mut buf, 2, c)?;
+                buf.newline(2);
+                buf.write(2, c)?;
             }
-            Ok(buf)
+            Ok(buf.into_bytes())
         },
         out,
     )?;

@@ -14,17 +14,32 @@
 //!
 //! Why not serde_json with a `Formatter`: a connection's JSON costs mostly per field there
 //! (each key escaped as a string, written in several small writes). Here a key (always a
-//! field name from the code) is copied as it is, and a string is one check over its bytes
-//! and one copy when it needs no escape; `benches/json_writer.rs` weighs the two
-//! (BENCHMARKS.md).
+//! field name from the code, as a unit variant's name is) is copied as it is, and a string
+//! is one check over its bytes (a word of eight at a time) and one copy when it needs no
+//! escape. The bytes go into a `Buffer` whose vector runs ahead of what is written, so
+//! that a key's line (comma, newline, indentation, quoted key and colon) is one check for
+//! room and a few copies of constant size, not a push per piece; `benches/json_writer.rs`
+//! weighs the two (BENCHMARKS.md).
 
 use crate::sanitize::is_unsafe;
 use serde::ser::{self, Serialize};
-use std::fmt::{self, Write as _};
+use std::fmt;
+use std::io;
 
-/// A newline and 32 levels of indentation: `INDENT[..=2 * depth]` is the start of a line
-/// at `depth`.
-const INDENT: &[u8; 65] = b"\n                                                                ";
+/// A comma, a newline and 32 levels of indentation: `LINE[..2 + 2 * depth]` is the end of
+/// an element and the start of the next line at `depth`.
+const LINE: &[u8; 66] = b",\n                                                                ";
+
+/// The same without the comma, and one space longer (so both are copied as one size).
+const NEW_LINE: &[u8; 66] = b"\n                                                                 ";
+
+/// The most bytes a key line's fast path writes: a line, a quote, a key of up to 32 bytes
+/// and `": `.
+const KEY_ROOM: usize = LINE.len() + 1 + 32 + 3;
+
+/// Spare bytes the buffer grows by beyond what is asked, so that it grows (and its new
+/// part is filled) a few times a connection, not at every write.
+const SLACK: usize = 4096;
 
 /// Writes `value` as pretty JSON at `depth` levels of indentation to the end of `out`.
 pub fn write<T: Serialize + ?Sized>(
@@ -32,24 +47,23 @@ pub fn write<T: Serialize + ?Sized>(
     depth: usize,
     value: &T,
 ) -> Result<(), Error> {
-    value.serialize(&mut Pretty {
-        out,
-        depth,
-        compact: false,
-    })
+    let mut buf = Buffer::from(std::mem::take(out));
+    let result = buf.write(depth, value);
+    *out = buf.into_bytes();
+    result
 }
 
 /// `value` as compact JSON on one line (serde_json's compact layout: no space, no line
 /// break), with the same terminal-safe strings: for the lines of a live capture.
 pub fn compact<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
-    let mut out = Vec::new();
+    let mut buf = Buffer::default();
     value.serialize(&mut Pretty {
-        out: &mut out,
+        buf: &mut buf,
         depth: 0,
         compact: true,
     })?;
     // Only whole strings and ASCII are written.
-    String::from_utf8(out).map_err(|_| Error("the JSON is not UTF-8".into()))
+    String::from_utf8(buf.into_bytes()).map_err(|_| Error("the JSON is not UTF-8".into()))
 }
 
 /// `value` as compact JSON on one line, with the same terminal-safe strings: the lines of a
@@ -58,23 +72,89 @@ pub fn line<T: Serialize + ?Sized>(value: &T) -> String {
     compact(value).unwrap_or_default()
 }
 
-/// Starts a line at `depth`: a newline and the indentation. Up to depth 7 (all of a
-/// report but its frame timeline's deepest parts) as a copy of a constant 16 bytes cut to
-/// length, which compiles to a move or two where a copy of a length known only at run time
-/// is a call.
-pub fn newline(out: &mut Vec<u8>, depth: usize) {
-    let n = 1 + 2 * depth;
-    if let Some(short) = INDENT.first_chunk::<16>().filter(|_| n <= 16) {
-        let len = out.len();
-        out.extend_from_slice(short);
-        out.truncate(len + n);
-        return;
+/// Bytes that values are written to one after the other, as pretty JSON.
+///
+/// Its vector runs past what is written by spare bytes that the writer writes into: each
+/// write is a few stores into a slice whose length is known, checked once, rather than a
+/// push that checks and updates the vector's length and capacity at every byte. The spare
+/// bytes are cut off at the end ([`Buffer::into_bytes`]).
+#[derive(Default)]
+pub struct Buffer {
+    out: Vec<u8>,
+    /// The end of what is written.
+    pos: usize,
+}
+
+impl From<Vec<u8>> for Buffer {
+    /// Writes after what `out` holds.
+    fn from(out: Vec<u8>) -> Buffer {
+        Buffer {
+            pos: out.len(),
+            out,
+        }
     }
-    match INDENT.get(..n) {
-        Some(line) => out.extend_from_slice(line),
-        None => {
-            out.push(b'\n');
-            out.resize(out.len() + n - 1, b' ');
+}
+
+impl Buffer {
+    /// An empty buffer with room for `n` bytes.
+    pub fn with_capacity(n: usize) -> Buffer {
+        Buffer::from(Vec::with_capacity(n))
+    }
+
+    /// Writes `value` as pretty JSON at `depth` levels of indentation.
+    pub fn write<T: Serialize + ?Sized>(&mut self, depth: usize, value: &T) -> Result<(), Error> {
+        value.serialize(&mut Pretty {
+            buf: self,
+            depth,
+            compact: false,
+        })
+    }
+
+    /// Appends one byte.
+    pub fn push(&mut self, b: u8) {
+        if let Some(at) = self.room(1).first_mut() {
+            *at = b;
+            self.pos += 1;
+        }
+    }
+
+    /// Starts a line at `depth`: a newline and the indentation.
+    pub fn newline(&mut self, depth: usize) {
+        let mut ser = Pretty {
+            buf: self,
+            depth,
+            compact: false,
+        };
+        ser.line(false);
+    }
+
+    /// What is written.
+    pub fn into_bytes(self) -> Vec<u8> {
+        let Buffer { mut out, pos } = self;
+        out.truncate(pos);
+        out
+    }
+
+    /// At least `n` bytes to write into, from the end of what is written.
+    #[inline(always)]
+    fn room(&mut self, n: usize) -> &mut [u8] {
+        if self.out.len().saturating_sub(self.pos) < n {
+            self.grow(n);
+        }
+        self.out.get_mut(self.pos..).unwrap_or_default()
+    }
+
+    /// Makes room for `n` bytes and some more: spaces, overwritten as they are written
+    /// (copied from a constant 1 KiB at a time: a vector copy, where a fill is a string
+    /// instruction that costs one step a byte).
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, n: usize) {
+        const SPACES: &[u8; 1024] = &[b' '; 1024];
+        let want = self.pos.saturating_add(n).saturating_add(SLACK);
+        self.out.reserve(want.saturating_sub(self.out.len()));
+        while self.out.len() < want {
+            self.out.extend_from_slice(SPACES);
         }
     }
 }
@@ -98,138 +178,347 @@ impl ser::Error for Error {
     }
 }
 
-impl From<Error> for std::io::Error {
-    fn from(e: Error) -> std::io::Error {
-        std::io::Error::other(e)
+impl From<Error> for io::Error {
+    fn from(e: Error) -> io::Error {
+        io::Error::other(e)
     }
 }
 
 /// The serializer: where it writes, the depth of what it writes, and whether on one line.
 pub struct Pretty<'a> {
-    out: &'a mut Vec<u8>,
+    buf: &'a mut Buffer,
     depth: usize,
     compact: bool,
 }
 
 impl Pretty<'_> {
-    /// Starts a line at the current depth, unless compact.
-    fn line(&mut self) {
+    /// At least `n` bytes to write into, from the end of what is written.
+    #[inline(always)]
+    fn room(&mut self, n: usize) -> &mut [u8] {
+        self.buf.room(n)
+    }
+
+    /// Counts `n` bytes written into [`Pretty::room`].
+    #[inline(always)]
+    fn wrote(&mut self, n: usize) {
+        self.buf.pos += n;
+    }
+
+    /// Appends `s`.
+    #[inline(always)]
+    fn bytes(&mut self, s: &[u8]) {
+        let n = s.len();
+        let room = self.room(n);
+        put(room, 0, s);
+        self.wrote(n);
+    }
+
+    /// Appends one byte.
+    #[inline(always)]
+    fn byte(&mut self, b: u8) {
+        self.buf.push(b);
+    }
+
+    /// With `comma`, a comma; then, unless compact, a new line at the current depth.
+    #[inline(always)]
+    fn line(&mut self, comma: bool) {
+        let n = usize::from(comma) + 1 + 2 * self.depth;
+        if self.compact || n > LINE.len() {
+            return self.long_line(comma);
+        }
+        let room = self.room(LINE.len());
+        let line = if comma { LINE } else { NEW_LINE };
+        if let Some(at) = room.first_chunk_mut::<66>() {
+            *at = *line;
+        }
+        self.wrote(n);
+    }
+
+    /// [`Pretty::line`] compact, or deeper than its constant lines reach.
+    #[cold]
+    fn long_line(&mut self, comma: bool) {
+        if comma {
+            self.byte(b',');
+        }
         if !self.compact {
-            newline(self.out, self.depth);
+            self.byte(b'\n');
+            for _ in 0..self.depth {
+                self.bytes(b"  ");
+            }
         }
     }
 
-    /// After a key: `: `, or `:` when compact; with `quote`, the key's closing quote
-    /// first. Each a copy of constant length (inlined, not a call).
-    fn colon(&mut self, quote: bool) {
-        let out = &mut *self.out;
-        match (quote, self.compact) {
-            (true, false) => out.extend_from_slice(b"\": "),
-            (true, true) => out.extend_from_slice(b"\":"),
-            (false, false) => out.extend_from_slice(b": "),
-            (false, true) => out.push(b':'),
+    /// A key of the code's own (a field or variant name), which needs no escape, on a new
+    /// line (with a comma before it unless it is the first): `"key": `, or `"key":` when
+    /// compact. A key of up to 32 bytes at most 32 levels deep is one check for room and
+    /// copies of constant sizes.
+    #[inline(always)]
+    fn key(&mut self, comma: bool, key: &str) {
+        let k = key.as_bytes();
+        let n = usize::from(comma) + 1 + 2 * self.depth;
+        if self.compact || n > LINE.len() || k.len() > 32 {
+            return self.long_key(comma, k);
         }
+        let room = self.room(KEY_ROOM);
+        let line = if comma { LINE } else { NEW_LINE };
+        if let Some(at) = room.first_chunk_mut::<66>() {
+            *at = *line;
+        }
+        if let Some(at) = room.get_mut(n) {
+            *at = b'"';
+        }
+        let end = put(room, n + 1, k);
+        if let Some(at) = room.get_mut(end..).and_then(|r| r.first_chunk_mut::<3>()) {
+            *at = *b"\": ";
+        }
+        self.wrote(end + 3);
+    }
+
+    /// [`Pretty::key`] compact, long or deep.
+    #[cold]
+    fn long_key(&mut self, comma: bool, key: &[u8]) {
+        self.line(comma);
+        self.byte(b'"');
+        self.bytes(key);
+        self.bytes(if self.compact { b"\":" } else { b"\": " });
+    }
+
+    /// After a map key: `: `, or `:` when compact.
+    fn colon(&mut self) {
+        self.bytes(if self.compact { b":" } else { b": " });
+    }
+
+    /// Writes `s` quoted and escaped.
+    #[inline(always)]
+    fn string(&mut self, s: &str) {
+        let b = s.as_bytes();
+        if needs_escape(b) {
+            return self.escaped_string(s);
+        }
+        let n = b.len();
+        let room = self.room(n + 2);
+        if let Some(at) = room.first_mut() {
+            *at = b'"';
+        }
+        let end = put(room, 1, b);
+        if let Some(at) = room.get_mut(end) {
+            *at = b'"';
+        }
+        self.wrote(n + 2);
+    }
+
+    /// [`Pretty::string`] of a string that holds a byte that may need an escape.
+    fn escaped_string(&mut self, s: &str) {
+        self.byte(b'"');
+        self.escape(s);
+        self.byte(b'"');
+    }
+
+    /// Writes `s` escaped, without quotes: copied as it is when nothing in it needs an
+    /// escape.
+    fn fragment(&mut self, s: &str) {
+        if needs_escape(s.as_bytes()) {
+            self.escape(s);
+        } else {
+            self.bytes(s.as_bytes());
+        }
+    }
+
+    /// [`Pretty::fragment`] of a string that may need an escape: the runs of plain
+    /// printable ASCII between the bytes that may need one are copied whole (found sixteen
+    /// bytes at a time), and only at those bytes is a character looked at (a cause quoting
+    /// a close reason has two `"` in a few hundred bytes).
+    fn escape(&mut self, s: &str) {
+        let bytes = s.as_bytes();
+        let mut start = 0;
+        let mut i = 0;
+        while let Some(k) = bytes.get(i..).and_then(next_to_look_at) {
+            i += k;
+            let Some(c) = s.get(i..).and_then(|rest| rest.chars().next()) else {
+                break;
+            };
+            let next = i + c.len_utf8();
+            let short: &[u8] = match c {
+                '"' => b"\\\"",
+                '\\' => b"\\\\",
+                '\n' => b"\\n",
+                '\t' => b"\\t",
+                '\r' => b"\\r",
+                '\u{8}' => b"\\b",
+                '\u{c}' => b"\\f",
+                c if c < ' ' || is_unsafe(c) => b"",
+                _ => {
+                    i = next;
+                    continue;
+                }
+            };
+            self.bytes(bytes.get(start..i).unwrap_or_default());
+            if short.is_empty() {
+                // One `\uXXXX` per UTF-16 unit: a surrogate pair beyond the Basic
+                // Multilingual Plane (the tag characters), as RFC 8259 §7 writes it.
+                let mut units = [0u16; 2];
+                for &mut unit in c.encode_utf16(&mut units) {
+                    self.bytes(&unicode_escape(unit));
+                }
+            } else {
+                self.bytes(short);
+            }
+            i = next;
+            start = next;
+        }
+        self.bytes(bytes.get(start..).unwrap_or_default());
+    }
+
+    /// An integer: a single digit as one byte (most counters are 0), else its digits as
+    /// `itoa` writes them, copied as a short string.
+    #[inline(always)]
+    fn integer<I: itoa::Integer + TryInto<u8> + Copy>(&mut self, n: I) {
+        match n.try_into() {
+            Ok(d @ 0..=9) => self.byte(b'0' + d),
+            _ => self.bytes(itoa::Buffer::new().format(n).as_bytes()),
+        }
+    }
+}
+
+/// `\uXXXX` for one UTF-16 unit, lowercase hex as serde_json writes it.
+fn unicode_escape(unit: u16) -> [u8; 6] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let hex = |shift: u16| HEX.get(usize::from((unit >> shift) & 0xf)).copied();
+    let digit = |shift| hex(shift).unwrap_or(b'0');
+    [b'\\', b'u', digit(12), digit(8), digit(4), digit(0)]
+}
+
+/// Raw bytes into the buffer (numbers from serde_json's formatter).
+impl io::Write for Pretty<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.bytes(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Writes `s` at `at` in `room`, which has room for it; returns where it ends. A string
+/// of at most 32 bytes (nearly every key, number and short string) as two copies of a
+/// constant size, overlapping: moves, not a call.
+#[inline(always)]
+fn put(room: &mut [u8], at: usize, s: &[u8]) -> usize {
+    let n = s.len();
+    let end = at + n;
+    let Some(dst) = room.get_mut(at..end) else {
+        return at;
+    };
+    if n > 32 {
+        dst.copy_from_slice(s);
+    } else if let (Some(a), Some(b)) = (s.first_chunk::<16>(), s.last_chunk::<16>()) {
+        put_two(dst, a, b);
+    } else if let (Some(a), Some(b)) = (s.first_chunk::<8>(), s.last_chunk::<8>()) {
+        put_two(dst, a, b);
+    } else if let (Some(a), Some(b)) = (s.first_chunk::<4>(), s.last_chunk::<4>()) {
+        put_two(dst, a, b);
+    } else {
+        for (d, &b) in dst.iter_mut().zip(s) {
+            *d = b;
+        }
+    }
+    end
+}
+
+/// Fills `dst` (of N to 2N bytes) with `first` at its start and `last` at its end.
+#[inline(always)]
+fn put_two<const N: usize>(dst: &mut [u8], first: &[u8; N], last: &[u8; N]) {
+    if let Some(d) = dst.first_chunk_mut::<N>() {
+        *d = *first;
+    }
+    if let Some(d) = dst.last_chunk_mut::<N>() {
+        *d = *last;
     }
 }
 
 /// Does `s` hold a byte that a JSON string cannot carry as it is, or that is not plain
 /// printable ASCII: a control, `"`, `\`, DEL, or any byte of a character beyond ASCII?
-/// Without a branch per byte, so that the compiler vectorizes it.
+/// Up to 16 bytes as two words of eight, overlapping, each checked at once; longer strings
+/// sixteen bytes at a time without a branch per byte, so that the compiler vectorizes it.
+#[inline(always)]
 fn needs_escape(s: &[u8]) -> bool {
-    s.iter().fold(false, |acc, &b| {
-        // Outside 0x20..0x7f: one unsigned comparison.
-        acc | (b.wrapping_sub(0x20) >= 0x5f) | (b == b'"') | (b == b'\\')
-    })
-}
-
-/// Writes `s` quoted and escaped.
-fn string(out: &mut Vec<u8>, s: &str) {
-    out.push(b'"');
-    fragment(out, s);
-    out.push(b'"');
-}
-
-/// Writes `s` escaped, without quotes: copied as it is when nothing in it needs an escape.
-/// Otherwise the runs of plain printable ASCII between the bytes that may need one are
-/// copied whole, and only at those bytes is a character looked at (a cause quoting a close
-/// reason has two `"` in a few hundred bytes).
-fn fragment(out: &mut Vec<u8>, s: &str) {
-    let bytes = s.as_bytes();
-    if !needs_escape(bytes) {
-        out.extend_from_slice(bytes);
-        return;
-    }
-    let mut start = 0;
-    let mut i = 0;
-    while let Some(k) = bytes
-        .get(i..)
-        .and_then(|rest| rest.iter().position(|&b| needs_escape(&[b])))
-    {
-        i += k;
-        let Some(c) = s.get(i..).and_then(|rest| rest.chars().next()) else {
-            break;
-        };
-        let next = i + c.len_utf8();
-        let short: &[u8] = match c {
-            '"' => b"\\\"",
-            '\\' => b"\\\\",
-            '\n' => b"\\n",
-            '\t' => b"\\t",
-            '\r' => b"\\r",
-            '\u{8}' => b"\\b",
-            '\u{c}' => b"\\f",
-            c if c < ' ' || is_unsafe(c) => b"",
-            _ => {
-                i = next;
-                continue;
-            }
-        };
-        out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
-        if short.is_empty() {
-            // One `\uXXXX` per UTF-16 unit: a surrogate pair beyond the Basic Multilingual
-            // Plane (the tag characters), as RFC 8259 §7 writes it.
-            let mut units = [0u16; 2];
-            for unit in c.encode_utf16(&mut units) {
-                let _ = write!(Bytes(out), "\\u{unit:04x}");
-            }
-        } else {
-            out.extend_from_slice(short);
+    if let (Some(a), Some(b)) = (s.first_chunk::<8>(), s.last_chunk::<8>()) {
+        if s.len() <= 16 {
+            return word_needs_escape(u64::from_le_bytes(*a))
+                | word_needs_escape(u64::from_le_bytes(*b));
         }
-        i = next;
-        start = next;
+        return long_needs_escape(s);
     }
-    out.extend_from_slice(bytes.get(start..).unwrap_or_default());
+    if let (Some(a), Some(b)) = (s.first_chunk::<4>(), s.last_chunk::<4>()) {
+        let (a, b) = (u32::from_le_bytes(*a), u32::from_le_bytes(*b));
+        return word_needs_escape(u64::from(a) | u64::from(b) << 32);
+    }
+    s.iter().any(|&b| byte_needs_escape(b))
 }
 
-/// `fmt::Write` into the buffer.
-struct Bytes<'a>(&'a mut Vec<u8>);
+/// [`needs_escape`] of more than 16 bytes: by blocks of 64 (vector code), then by words
+/// of eight, the last one overlapping.
+fn long_needs_escape(s: &[u8]) -> bool {
+    let (blocks, rest) = s.as_chunks::<64>();
+    let (words, _) = rest.as_chunks::<8>();
+    blocks
+        .iter()
+        .any(|b| b.iter().fold(false, |acc, &b| acc | byte_needs_escape(b)))
+        || words
+            .iter()
+            .any(|w| word_needs_escape(u64::from_le_bytes(*w)))
+        || s.last_chunk::<8>()
+            .is_some_and(|w| word_needs_escape(u64::from_le_bytes(*w)))
+}
 
-impl fmt::Write for Bytes<'_> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        self.0.extend_from_slice(s.as_bytes());
-        Ok(())
-    }
+/// Where the first byte of `s` that may need an escape is: the blocks of sixteen bytes
+/// that need none are passed over whole (vector code), then the words of eight.
+fn next_to_look_at(s: &[u8]) -> Option<usize> {
+    let (blocks, _) = s.as_chunks::<16>();
+    let blocks = blocks
+        .iter()
+        .take_while(|b| !b.iter().fold(false, |acc, &b| acc | byte_needs_escape(b)))
+        .count();
+    let rest = s.get(16 * blocks..)?;
+    let (words, _) = rest.as_chunks::<8>();
+    let words = words
+        .iter()
+        .take_while(|w| !word_needs_escape(u64::from_le_bytes(**w)))
+        .count();
+    let skip = 16 * blocks + 8 * words;
+    let k = s.get(skip..)?.iter().position(|&b| byte_needs_escape(b))?;
+    Some(skip + k)
+}
+
+/// One byte of [`needs_escape`]: outside 0x20..0x7f (one unsigned comparison), or `"` or `\`.
+#[inline(always)]
+fn byte_needs_escape(b: u8) -> bool {
+    (b.wrapping_sub(0x20) >= 0x5f) | (b == b'"') | (b == b'\\')
+}
+
+/// Eight bytes of [`needs_escape`] in one word: the high bit of a byte of a term is set
+/// where that byte is below 0x20, at least 0x7f, `"` or `\` (a borrow or carry crosses into
+/// the next byte only from a byte that is one of those, so the answer is exact).
+#[inline(always)]
+fn word_needs_escape(x: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v;
+    let control = x.wrapping_sub(ONES * 0x20) & !x;
+    let del_or_more = x.wrapping_add(ONES) | x;
+    let quote = zero(x ^ (ONES * u64::from(b'"')));
+    let backslash = zero(x ^ (ONES * u64::from(b'\\')));
+    (control | del_or_more | quote | backslash) & HIGH != 0
 }
 
 /// `fmt::Write` into the buffer, escaping as a string's contents (for `collect_str`).
-struct Escaped<'a>(&'a mut Vec<u8>);
+struct Escaped<'p, 'a>(&'p mut Pretty<'a>);
 
-impl fmt::Write for Escaped<'_> {
+impl fmt::Write for Escaped<'_, '_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        fragment(self.0, s);
+        self.0.fragment(s);
         Ok(())
-    }
-}
-
-fn integer<I: itoa::Integer>(out: &mut Vec<u8>, n: I) {
-    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-}
-
-/// A float as serde_json writes it: through its own formatter when finite, else `null`.
-fn float(out: &mut Vec<u8>, f: f64) {
-    use serde_json::ser::Formatter;
-    if !f.is_finite() || serde_json::ser::CompactFormatter.write_f64(out, f).is_err() {
-        out.extend_from_slice(b"null");
     }
 }
 
@@ -250,18 +539,9 @@ macro_rules! integers {
     )*};
 }
 
-/// What both serializers write as what is inside: a unit variant as its name, a newtype
-/// struct as its one field.
-macro_rules! as_inside {
+/// What both serializers write as what is inside: a newtype struct as its one field.
+macro_rules! newtype_struct {
     () => {
-        fn serialize_unit_variant(
-            self,
-            _name: &'static str,
-            _index: u32,
-            variant: &'static str,
-        ) -> Result<(), Error> {
-            self.serialize_str(variant)
-        }
         fn serialize_newtype_struct<T: Serialize + ?Sized>(
             self,
             _name: &'static str,
@@ -300,35 +580,42 @@ impl<'a, 'b> ser::Serializer for &'b mut Pretty<'a> {
     type SerializeStructVariant = Compound<'a, 'b>;
 
     fn serialize_bool(self, v: bool) -> Result<(), Error> {
-        self.out
-            .extend_from_slice(if v { b"true" } else { b"false" });
+        self.bytes(if v { b"true" } else { b"false" });
         Ok(())
     }
     integers!(|ser, v| {
-        integer(ser.out, v);
+        ser.integer(v);
         Ok(())
     });
     fn serialize_f32(self, v: f32) -> Result<(), Error> {
         use serde_json::ser::Formatter;
         if !v.is_finite()
             || serde_json::ser::CompactFormatter
-                .write_f32(self.out, v)
+                .write_f32(self, v)
                 .is_err()
         {
-            self.out.extend_from_slice(b"null");
+            self.bytes(b"null");
         }
         Ok(())
     }
     fn serialize_f64(self, v: f64) -> Result<(), Error> {
-        float(self.out, v);
+        // As serde_json writes it: through its own formatter when finite, else `null`.
+        use serde_json::ser::Formatter;
+        if !v.is_finite()
+            || serde_json::ser::CompactFormatter
+                .write_f64(self, v)
+                .is_err()
+        {
+            self.bytes(b"null");
+        }
         Ok(())
     }
     fn serialize_char(self, v: char) -> Result<(), Error> {
-        string(self.out, v.encode_utf8(&mut [0; 4]));
+        self.string(v.encode_utf8(&mut [0; 4]));
         Ok(())
     }
     fn serialize_str(self, v: &str) -> Result<(), Error> {
-        string(self.out, v);
+        self.string(v);
         Ok(())
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<(), Error> {
@@ -340,7 +627,7 @@ impl<'a, 'b> ser::Serializer for &'b mut Pretty<'a> {
         seq.end()
     }
     fn serialize_none(self) -> Result<(), Error> {
-        self.out.extend_from_slice(b"null");
+        self.bytes(b"null");
         Ok(())
     }
     fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
@@ -352,7 +639,28 @@ impl<'a, 'b> ser::Serializer for &'b mut Pretty<'a> {
     fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
         self.serialize_none()
     }
-    as_inside!();
+    /// Its name, a string of the code's own (as a key is) that needs no escape: copied
+    /// as it is.
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Result<(), Error> {
+        debug_assert!(!needs_escape(variant.as_bytes()), "{variant}");
+        let n = variant.len();
+        let room = self.room(n + 2);
+        if let Some(at) = room.first_mut() {
+            *at = b'"';
+        }
+        let end = put(room, 1, variant.as_bytes());
+        if let Some(at) = room.get_mut(end) {
+            *at = b'"';
+        }
+        self.wrote(n + 2);
+        Ok(())
+    }
+    newtype_struct!();
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,
         _name: &'static str,
@@ -390,10 +698,11 @@ impl<'a, 'b> ser::Serializer for &'b mut Pretty<'a> {
     }
     variant!(serialize_struct_variant, b'{', b'}');
     fn collect_str<T: fmt::Display + ?Sized>(self, value: &T) -> Result<(), Error> {
-        self.out.push(b'"');
-        write!(Escaped(self.out), "{value}")
+        use fmt::Write as _;
+        self.byte(b'"');
+        write!(Escaped(self), "{value}")
             .map_err(|_| Error("a value could not be written as text".into()))?;
-        self.out.push(b'"');
+        self.byte(b'"');
         Ok(())
     }
 }
@@ -409,7 +718,7 @@ pub struct Compound<'a, 'b> {
 
 impl<'a, 'b> Compound<'a, 'b> {
     fn open(ser: &'b mut Pretty<'a>, open: u8, close: u8) -> Compound<'a, 'b> {
-        ser.out.push(open);
+        ser.byte(open);
         ser.depth += 1;
         Compound {
             ser,
@@ -435,21 +744,19 @@ impl<'a, 'b> Compound<'a, 'b> {
     }
 
     /// Before an element: a comma after the first, and a new line.
+    #[inline(always)]
     fn next(&mut self) {
-        if !self.empty {
-            self.ser.out.push(b',');
-        }
+        let comma = !self.empty;
         self.empty = false;
-        self.ser.line();
+        self.ser.line(comma);
     }
 
     /// A key of the code's own (a field or variant name), which needs no escape.
+    #[inline(always)]
     fn key(&mut self, key: &'static str) {
-        self.next();
-        let out = &mut *self.ser.out;
-        out.push(b'"');
-        out.extend_from_slice(key.as_bytes());
-        self.ser.colon(true);
+        let comma = !self.empty;
+        self.empty = false;
+        self.ser.key(comma, key);
     }
 
     fn close(self) {
@@ -461,14 +768,14 @@ impl<'a, 'b> Compound<'a, 'b> {
         } = self;
         ser.depth = ser.depth.saturating_sub(1);
         if !empty {
-            ser.line();
+            ser.line(false);
         }
-        ser.out.push(close);
+        ser.byte(close);
         if in_variant {
             // The object around a tuple or struct variant held its one key.
             ser.depth = ser.depth.saturating_sub(1);
-            ser.line();
-            ser.out.push(b'}');
+            ser.line(false);
+            ser.byte(b'}');
         }
     }
 
@@ -508,8 +815,8 @@ impl ser::SerializeMap for Compound<'_, '_> {
     type Error = Error;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
         self.next();
-        key.serialize(MapKey(self.ser.out))?;
-        self.ser.colon(false);
+        key.serialize(MapKey(&mut *self.ser))?;
+        self.ser.colon();
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
@@ -547,13 +854,13 @@ objects!(SerializeStruct, SerializeStructVariant);
 
 /// A map key: a string as it is, a number, character or boolean as a string (as
 /// serde_json writes them); anything else is an error.
-struct MapKey<'a>(&'a mut Vec<u8>);
+struct MapKey<'p, 'a>(&'p mut Pretty<'a>);
 
-impl MapKey<'_> {
+impl MapKey<'_, '_> {
     fn quoted(self, text: &[u8]) -> Result<(), Error> {
-        self.0.push(b'"');
-        self.0.extend_from_slice(text);
-        self.0.push(b'"');
+        self.0.byte(b'"');
+        self.0.bytes(text);
+        self.0.byte(b'"');
         Ok(())
     }
 
@@ -566,7 +873,7 @@ fn key_must_be_a_string() -> Error {
     Error("a map key must be a string".into())
 }
 
-impl ser::Serializer for MapKey<'_> {
+impl ser::Serializer for MapKey<'_, '_> {
     type Ok = ();
     type Error = Error;
     type SerializeSeq = ser::Impossible<(), Error>;
@@ -588,11 +895,11 @@ impl ser::Serializer for MapKey<'_> {
         Err(key_must_be_a_string())
     }
     fn serialize_char(self, v: char) -> Result<(), Error> {
-        string(self.0, v.encode_utf8(&mut [0; 4]));
+        self.0.string(v.encode_utf8(&mut [0; 4]));
         Ok(())
     }
     fn serialize_str(self, v: &str) -> Result<(), Error> {
-        string(self.0, v);
+        self.0.string(v);
         Ok(())
     }
     fn serialize_bytes(self, _v: &[u8]) -> Result<(), Error> {
@@ -610,7 +917,15 @@ impl ser::Serializer for MapKey<'_> {
     fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
         Err(key_must_be_a_string())
     }
-    as_inside!();
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Result<(), Error> {
+        self.serialize_str(variant)
+    }
+    newtype_struct!();
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,
         _name: &'static str,
@@ -662,236 +977,15 @@ impl ser::Serializer for MapKey<'_> {
         Err(key_must_be_a_string())
     }
     fn collect_str<T: fmt::Display + ?Sized>(self, value: &T) -> Result<(), Error> {
-        self.0.push(b'"');
-        write!(Escaped(self.0), "{value}")
+        use fmt::Write as _;
+        self.0.byte(b'"');
+        write!(Escaped(&mut *self.0), "{value}")
             .map_err(|_| Error("a key could not be written as text".into()))?;
-        self.0.push(b'"');
+        self.0.byte(b'"');
         Ok(())
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde::Serialize;
-    use std::collections::BTreeMap;
-
-    fn ours<T: Serialize + ?Sized>(v: &T) -> String {
-        let mut buf = Vec::new();
-        write(&mut buf, 0, v).unwrap();
-        String::from_utf8(buf).unwrap()
-    }
-
-    #[derive(Serialize)]
-    enum E {
-        Unit,
-        Newtype(u8),
-        Tuple(u8, &'static str),
-        Struct { a: Vec<u8>, b: Option<bool> },
-        EmptyTuple(),
-        EmptyStruct {},
-    }
-
-    #[derive(Serialize)]
-    struct Unit;
-
-    #[derive(Serialize)]
-    struct Shapes {
-        empty_seq: Vec<u8>,
-        empty_map: BTreeMap<String, u8>,
-        nested: Vec<Vec<Vec<u8>>>,
-        tuple: (u8, i64, f64),
-        unit: (),
-        unit_struct: Unit,
-        variants: Vec<E>,
-        by_number: BTreeMap<u32, &'static str>,
-        by_flag: BTreeMap<bool, u8>,
-        by_char: BTreeMap<char, u8>,
-        chars: [char; 3],
-        bytes: serde_bytes_like::Bytes,
-        extremes: (i8, i128, u128, f32, f64, f64),
-    }
-
-    /// `serialize_bytes` without a crate for it.
-    mod serde_bytes_like {
-        pub struct Bytes(pub &'static [u8]);
-        impl serde::Serialize for Bytes {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_bytes(self.0)
-            }
-        }
-    }
-
-    fn shapes() -> Shapes {
-        Shapes {
-            empty_seq: vec![],
-            empty_map: BTreeMap::new(),
-            nested: vec![vec![], vec![vec![]], vec![vec![1, 2], vec![]]],
-            tuple: (7, -3, 0.5),
-            unit: (),
-            unit_struct: Unit,
-            variants: vec![
-                E::Unit,
-                E::Newtype(4),
-                E::Tuple(5, "x"),
-                E::Struct {
-                    a: vec![1],
-                    b: None,
-                },
-                E::EmptyTuple(),
-                E::EmptyStruct {},
-            ],
-            by_number: BTreeMap::from([(1, "one"), (20, "twenty")]),
-            by_flag: BTreeMap::from([(false, 0), (true, 1)]),
-            by_char: BTreeMap::from([('"', 1), ('é', 2)]),
-            chars: ['a', '\n', '"'],
-            bytes: serde_bytes_like::Bytes(b"\x00\xff"),
-            extremes: (i8::MIN, i128::MIN, u128::MAX, 0.1, f64::NAN, f64::INFINITY),
-        }
-    }
-
-    /// Every shape serde can ask for is laid out as serde_json's pretty printer lays it
-    /// out, at the top and nested.
-    #[test]
-    fn every_shape_as_serde_json_pretty() {
-        let v = shapes();
-        assert_eq!(ours(&v), serde_json::to_string_pretty(&v).unwrap());
-        for e in &v.variants {
-            assert_eq!(ours(e), serde_json::to_string_pretty(e).unwrap());
-        }
-        assert_eq!(ours(&E::Newtype(1)), "{\n  \"Newtype\": 1\n}");
-    }
-
-    /// A value started deeper than the top is indented from there, as a part of a larger
-    /// document is.
-    #[test]
-    fn a_part_starts_at_its_depth() {
-        let mut buf = b"[".to_vec();
-        newline(&mut buf, 1);
-        write(&mut buf, 1, &vec![vec![1u8]]).unwrap();
-        buf.extend_from_slice(b"\n]");
-        let whole = serde_json::to_string_pretty(&vec![vec![vec![1u8]]]).unwrap();
-        assert_eq!(String::from_utf8(buf).unwrap(), whole);
-        // Past the prepared indentation too.
-        let deep: serde_json::Value =
-            (0..40).fold(serde_json::json!(1), |v, _| serde_json::json!([v]));
-        assert_eq!(ours(&deep), serde_json::to_string_pretty(&deep).unwrap());
-    }
-
-    /// Numbers as serde_json writes them: floats of every scale and arbitrary finite bit
-    /// patterns (a xorshift walk over them), integers at their edges.
-    #[test]
-    fn numbers_written_as_serde_json_writes_them() {
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        let mut floats = vec![
-            0.0,
-            -0.0,
-            0.000_996,
-            1e-7,
-            123_456_789.123,
-            1e15,
-            1e16,
-            1e21,
-            5e-324,
-        ];
-        for _ in 0..20_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let f = f64::from_bits(x);
-            if f.is_finite() {
-                floats.push(f);
-            }
-            floats.push((x % 100_000_000) as f64 / 1e6);
-        }
-        for f in floats {
-            assert_eq!(ours(&f), serde_json::to_string(&f).unwrap());
-        }
-        for n in [0u64, 1, 9, 10, 99_999, u64::from(u32::MAX), u64::MAX] {
-            assert_eq!(ours(&n), serde_json::to_string(&n).unwrap());
-        }
-        for n in [i64::MIN, -1, 0, i64::MAX] {
-            assert_eq!(ours(&n), serde_json::to_string(&n).unwrap());
-        }
-    }
-
-    /// Strings: every control character and the JSON specials escaped as serde_json
-    /// escapes them; the characters only this writer escapes (DEL, C1, bidirectional
-    /// overrides) as `\uXXXX`; anything else, non-ASCII letters included, as it is; and
-    /// the same through `collect_str`, whose text comes in pieces.
-    #[test]
-    fn strings_are_terminal_safe_and_still_the_same_json() {
-        let controls: String = (0u8..0x20).map(char::from).collect();
-        for text in [
-            controls.as_str(),
-            "tab\there \"quoted\" back\\slash",
-            "plain ASCII ~ text",
-            "ünïcödé ✓ 𝄞",
-        ] {
-            assert_eq!(ours(text), serde_json::to_string(text).unwrap(), "{text:?}");
-            assert_eq!(ours(&format_args!("{text}")), ours(text));
-        }
-        let hostile = "a\u{9b}b\u{1b}c\u{2066}d\u{7f}e\u{85}f\u{61c}g\u{202e}h ✓";
-        let text = ours(hostile);
-        assert_eq!(
-            text,
-            "\"a\\u009bb\\u001bc\\u2066d\\u007fe\\u0085f\\u061cg\\u202eh ✓\""
-        );
-        assert!(!text.chars().any(is_unsafe), "{text}");
-        let back: String = serde_json::from_str(&text).unwrap();
-        assert_eq!(back, hostile);
-        assert_eq!(ours(&format_args!("{hostile}")), text);
-        // Invisible characters too; a tag character (beyond the BMP) as a surrogate pair.
-        let hidden = "a\u{200b}b\u{feff}c\u{2028}d\u{3164}e\u{e0041}f";
-        let text = ours(hidden);
-        assert_eq!(text, "\"a\\u200bb\\ufeffc\\u2028d\\u3164e\\udb40\\udc41f\"");
-        assert!(!text.chars().any(is_unsafe), "{text}");
-        assert_eq!(serde_json::from_str::<String>(&text).unwrap(), hidden);
-    }
-
-    /// The check that lets a string be copied as it is lets nothing through that needs
-    /// an escape, wherever it sits in the string.
-    #[test]
-    fn the_fast_check_lets_nothing_through_that_needs_an_escape() {
-        assert!(!needs_escape(b"plain ASCII ~ text"));
-        for c in [
-            '\0', '\n', '\u{1f}', '"', '\\', '\u{7f}', '\u{85}', '\u{9b}', '\u{61c}', '\u{200e}',
-            '\u{202e}', '\u{2069}', 'é',
-        ] {
-            for at in [0, 1, 15, 16, 31, 40] {
-                let mut s = "x".repeat(at);
-                s.push(c);
-                s.push_str(&"y".repeat(7));
-                assert!(needs_escape(s.as_bytes()), "{c:?} at {at}");
-            }
-        }
-    }
-
-    /// The compact layout is serde_json's compact one, byte for byte, on every shape, and
-    /// its strings are as terminal-safe as the pretty layout's: what a live capture prints.
-    #[test]
-    fn compact_as_serde_json_compact_and_terminal_safe() {
-        let v = shapes();
-        assert_eq!(compact(&v).unwrap(), serde_json::to_string(&v).unwrap());
-        let nested = serde_json::json!({"a": [1, {"b": []}], "c": {}, "d": "x"});
-        assert_eq!(
-            compact(&nested).unwrap(),
-            serde_json::to_string(&nested).unwrap()
-        );
-        let hostile = serde_json::json!({"r": "a\u{9b}b\u{1b}c\u{2066}"});
-        let safe = compact(&hostile).unwrap();
-        assert!(!safe.contains('\n'));
-        assert!(!safe.chars().any(is_unsafe));
-        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
-        assert_eq!(back["r"], "a\u{9b}b\u{1b}c\u{2066}");
-    }
-
-    /// A map whose keys cannot be JSON strings is an error, not a panic or bad JSON.
-    #[test]
-    fn a_map_with_keys_that_are_not_strings_is_an_error() {
-        let m = BTreeMap::from([(vec![1u8], 1u8)]);
-        let mut buf = Vec::new();
-        assert!(write(&mut buf, 0, &m).is_err());
-        assert!(serde_json::to_string(&m).is_err());
-    }
-}
+#[path = "pretty_tests.rs"]
+mod tests;
