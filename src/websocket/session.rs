@@ -150,7 +150,7 @@ impl Handshake {
 
     fn check_accept(&mut self) {
         self.accept_ok = match (self.key.as_deref(), self.accept.as_deref()) {
-            (Some(key), Some(accept)) => Some(accept_for(key) == accept.trim()),
+            (Some(key), Some(accept)) => Some(accept_matches(key, accept)),
             _ => None,
         };
     }
@@ -323,8 +323,12 @@ impl Session {
     /// only once a protocol is known.
     fn app_start(&mut self, client: Side, answer: &mut Decoder) {
         let hs = &self.handshake;
-        let tracker = crate::app::Tracker::new(hs.subprotocol.as_deref(), hs.path.as_deref())
-            .offered(hs.offered_protocols.as_deref());
+        let mut tracker = crate::app::Tracker::new(hs.subprotocol.as_deref(), hs.path.as_deref());
+        // Most requests offer no subprotocol: the tracker (a kilobyte) is not moved through
+        // `offered` for nothing.
+        if hs.offered_protocols.is_some() {
+            tracker = tracker.offered(hs.offered_protocols.as_deref());
+        }
         if !tracker.listening() {
             return;
         }
@@ -418,12 +422,25 @@ impl Session {
 /// The GUID that §1.3 appends to Sec-WebSocket-Key.
 const WS_GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
-/// The Sec-WebSocket-Accept value a server must send for `key` (§4.2.2 step 5.4).
-pub fn accept_for(key: &str) -> String {
+/// The SHA-1 of `key` (trimmed) and the GUID: what Sec-WebSocket-Accept encodes.
+fn accept_digest(key: &str) -> [u8; 20] {
     let mut h = Sha1::new();
     h.update(key.trim().as_bytes());
     h.update(WS_GUID.as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(h.finalize())
+    h.finalize().into()
+}
+
+/// The Sec-WebSocket-Accept value a server must send for `key` (§4.2.2 step 5.4).
+pub fn accept_for(key: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(accept_digest(key))
+}
+
+/// `accept` (trimmed) is [`accept_for`] `key`: encoded on the stack, compared there.
+fn accept_matches(key: &str, accept: &str) -> bool {
+    let mut out = [0u8; 28];
+    base64::engine::general_purpose::STANDARD
+        .encode_slice(accept_digest(key), &mut out)
+        .is_ok_and(|n| out.get(..n) == Some(accept.trim().as_bytes()))
 }
 
 #[cfg(test)]
