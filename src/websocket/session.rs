@@ -32,7 +32,8 @@ pub struct Handshake {
     /// The server's reply status, when captured.
     pub status: Option<u16>,
     pub response_packet: Option<u64>,
-    pub reason: Option<String>,
+    /// The reason phrase of the server's reply.
+    pub reason: Option<std::borrow::Cow<'static, str>>,
     pub subprotocol: Option<String>,
     pub extensions: Option<String>,
     /// Set through `set_accept`, which checks it against the key.
@@ -435,12 +436,54 @@ pub fn accept_for(key: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(accept_digest(key))
 }
 
-/// `accept` (trimmed) is [`accept_for`] `key`: encoded on the stack, compared there.
+/// `accept` (trimmed) is [`accept_for`] `key`: the digest encoded on the stack (base64,
+/// RFC 4648 §4: 20 bytes are six groups of three and one of two, padded), compared there.
 fn accept_matches(key: &str, accept: &str) -> bool {
-    let mut out = [0u8; 28];
-    base64::engine::general_purpose::STANDARD
-        .encode_slice(accept_digest(key), &mut out)
-        .is_ok_and(|n| out.get(..n) == Some(accept.trim().as_bytes()))
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let digest = accept_digest(key);
+    let mut out = [b'='; 28];
+    for (group, chars) in digest.chunks(3).zip(out.chunks_mut(4)) {
+        let byte = |i: usize| u32::from(group.get(i).copied().unwrap_or(0));
+        let n = byte(0) << 16 | byte(1) << 8 | byte(2);
+        // A group of two bytes makes three characters, the fourth stays `=`.
+        for (k, c) in chars.iter_mut().enumerate().take(group.len() + 1) {
+            *c = ALPHABET
+                .get((n >> (18 - 6 * k) & 0x3f) as usize)
+                .copied()
+                .unwrap_or(b'=');
+        }
+    }
+    out == accept.trim().as_bytes()
+}
+
+#[cfg(test)]
+mod accept_tests {
+    use super::{accept_for, accept_matches};
+
+    /// The accept value is compared as `accept_for` encodes it, for keys of every length
+    /// and digests of every shape.
+    #[test]
+    fn the_accept_check_is_accept_for() {
+        assert!(accept_matches(
+            "dGhlIHNhbXBsZSBub25jZQ==",
+            " s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\t"
+        ));
+        assert!(!accept_matches(
+            "dGhlIHNhbXBsZSBub25jZQ==",
+            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo"
+        ));
+        for i in 0..2000u32 {
+            let key = format!("{:x}", u64::from(i).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+                .repeat(1 + (i % 5) as usize);
+            let want = accept_for(&key);
+            assert!(accept_matches(&key, &want), "{key}");
+            let mut wrong = want.clone().into_bytes();
+            let at = (i as usize) % wrong.len();
+            wrong[at] = if wrong[at] == b'A' { b'B' } else { b'A' };
+            let wrong = String::from_utf8(wrong).unwrap_or_default();
+            assert!(!accept_matches(&key, &wrong), "{key} {wrong}");
+        }
+    }
 }
 
 #[cfg(test)]

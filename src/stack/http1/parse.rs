@@ -21,7 +21,8 @@ const MAX_HEADERS: usize = 64;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Request {
-    pub method: String,
+    /// The method; a `GET` (every upgrade's) is not copied.
+    pub method: std::borrow::Cow<'static, str>,
     pub path: String,
     pub host: Option<String>,
     pub key: Option<String>,
@@ -76,7 +77,8 @@ impl Request {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Response {
     pub status: u16,
-    pub reason: String,
+    /// The reason phrase; a `101`'s usual one is not copied.
+    pub reason: std::borrow::Cow<'static, str>,
     pub accept: Option<String>,
     pub protocol: Option<String>,
     pub extensions: Option<String>,
@@ -111,7 +113,13 @@ pub enum Parsed<T> {
 /// Joins repeated headers with ", " as RFC 9110 §5.3 allows; `value` is as sent, trimmed
 /// of whitespace (Unicode's, as `str::trim` does).
 fn append(slot: &mut Option<String>, value: &str) {
-    let v = value.trim();
+    // A value that starts and ends with a visible ASCII byte has nothing to trim.
+    let visible = |b: Option<&u8>| b.is_some_and(u8::is_ascii_graphic);
+    let v = if visible(value.as_bytes().first()) && visible(value.as_bytes().last()) {
+        value
+    } else {
+        value.trim()
+    };
     match slot {
         Some(s) => {
             s.push_str(", ");
@@ -166,14 +174,19 @@ impl Field {
     }
 }
 
-/// `n` is `lower` (a lowercase field name) but for the case of its letters: what
-/// `eq_ignore_ascii_case` says, byte by byte in place (`lower` is a constant here).
+/// `n`, a field name as httparse read it, is `lower` (a lowercase field name: letters,
+/// digits, `-`) but for the case of its letters. `a | 0x20 == b` is exact here: it
+/// holds for `b` a lowercase letter only when `a` is that letter in either case, for `-`
+/// and `2` only when `a` is that byte or a control byte (0x0d, 0x12), which a name httparse
+/// accepts (a token, RFC 9110 §5.1) never holds. No early exit: the bytes are compared
+/// together.
 #[inline(always)]
 fn same_name(n: &[u8], lower: &[u8]) -> bool {
     n.len() == lower.len()
         && n.iter()
             .zip(lower)
-            .all(|(&a, &b)| a == b || (b.is_ascii_lowercase() && a | 0x20 == b))
+            .fold(0, |diff, (&a, &b)| diff | ((a | 0x20) ^ b))
+            == 0
 }
 
 /// A head's bytes as sent, and as text when they are all UTF-8 (checked once per head,
@@ -267,7 +280,10 @@ fn request_in(buf: &[u8], sent: &[u8]) -> Result<Parsed<Request>, httparse::Erro
         httparse::Status::Partial => Ok(partial(buf)),
         httparse::Status::Complete(n) => {
             let mut r = Request {
-                method: req.method.unwrap_or_default().to_string(),
+                method: match req.method.unwrap_or_default() {
+                    "GET" => std::borrow::Cow::Borrowed("GET"),
+                    m => std::borrow::Cow::Owned(m.to_string()),
+                },
                 path: req.path.unwrap_or_default().to_string(),
                 minor_version: req.version.unwrap_or(1),
                 ..Request::default()
@@ -438,22 +454,28 @@ impl Response {
 /// characters of the alphabet, the last of which leaves no bits over (its low four bits
 /// zero), then `==`. Checked in place: a key is not decoded to be measured.
 fn key_is_16_bytes(k: &str) -> bool {
-    let sextet = |c: u8| match c {
-        b'A'..=b'Z' => Some(c - b'A'),
-        b'a'..=b'z' => Some(c - b'a' + 26),
-        b'0'..=b'9' => Some(c - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
-    };
     match k.as_bytes() {
         [data @ .., last, b'=', b'='] if data.len() == 21 => {
-            data.iter().all(|&c| sextet(c).is_some())
-                && sextet(*last).is_some_and(|v| v & 0x0f == 0)
+            let sextet = |c: u8| SEXTET.get(usize::from(c)).copied().unwrap_or(0);
+            data.iter().all(|&c| sextet(c) != 0) && sextet(*last).wrapping_sub(1) & 0x0f == 0
         }
         _ => false,
     }
 }
+
+/// Each byte's value in base64's alphabet (RFC 4648 §4) plus one; 0 for bytes outside it.
+/// (Built at compile time: the indices are below 64 and 256.)
+#[allow(clippy::indexing_slicing)]
+static SEXTET: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 64 {
+        let c = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[i];
+        t[c as usize] = i as u8 + 1;
+        i += 1;
+    }
+    t
+};
 
 pub fn parse_response(buf: &[u8]) -> Parsed<Response> {
     #[cfg(test)]
@@ -491,7 +513,10 @@ fn response_in(buf: &[u8], sent: &[u8]) -> Result<Parsed<Response>, httparse::Er
         httparse::Status::Complete(n) => {
             let mut r = Response {
                 status: resp.code.unwrap_or(0),
-                reason: resp.reason.unwrap_or_default().to_string(),
+                reason: match resp.reason.unwrap_or_default() {
+                    "Switching Protocols" => std::borrow::Cow::Borrowed("Switching Protocols"),
+                    r => std::borrow::Cow::Owned(r.to_string()),
+                },
                 ..Response::default()
             };
             let head = Head::new(buf, sent, n);
@@ -549,6 +574,10 @@ pub fn http2_settings_payload(value: &str) -> Option<Vec<u8>> {
 /// An `Upgrade` field's tokens (comma-separated, case-insensitive): whether it lists
 /// `websocket`, and whether it lists `h2c` (HTTP/2 over cleartext TCP, RFC 7540 §3.2).
 fn upgrade_tokens(value: &[u8]) -> (bool, bool) {
+    // Most often the list is `websocket` alone.
+    if value.trim_ascii().eq_ignore_ascii_case(b"websocket") {
+        return (true, false);
+    }
     let (mut websocket, mut h2c) = (false, false);
     for t in value.split(|&b| b == b',') {
         let t = t.trim_ascii();
@@ -560,9 +589,11 @@ fn upgrade_tokens(value: &[u8]) -> (bool, bool) {
 
 /// Comma-separated token list contains `token` (case-insensitive).
 fn has_token(value: &[u8], token: &str) -> bool {
-    value
-        .split(|&b| b == b',')
-        .any(|t| t.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
+    // Most often the list is that one token.
+    value.trim_ascii().eq_ignore_ascii_case(token.as_bytes())
+        || value
+            .split(|&b| b == b',')
+            .any(|t| t.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
 }
 
 /// Does the extension list name permessage-deflate (RFC 7692 §7)?
