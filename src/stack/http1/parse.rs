@@ -620,7 +620,8 @@ pub fn looks_like_request(b: &[u8]) -> bool {
         b"CONNECT ",
         b"TRACE ",
     ];
-    METHODS.iter().any(|m| agrees(b, m))
+    // An upgrade's `GET` first.
+    b.starts_with(b"GET ") || METHODS.iter().any(|m| agrees(b, m))
 }
 
 /// Does this look like the start of an HTTP response?
