@@ -502,10 +502,10 @@ impl Tracker {
         let names: Vec<&str> = offer
             .split(',')
             .map(str::trim)
-            .filter_map(|p| match p.to_ascii_lowercase().as_str() {
-                "graphql-ws" => Some("graphql-ws"),
-                "graphql-transport-ws" => Some("graphql-transport-ws"),
-                _ => None,
+            .filter_map(|p| {
+                ["graphql-ws", "graphql-transport-ws"]
+                    .into_iter()
+                    .find(|name| p.eq_ignore_ascii_case(name))
             })
             .collect();
         if let Some(&first) = names.first() {

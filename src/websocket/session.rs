@@ -426,7 +426,7 @@ const WS_GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 /// The SHA-1 of `key` (trimmed) and the GUID: what Sec-WebSocket-Accept encodes.
 fn accept_digest(key: &str) -> [u8; 20] {
     let mut h = Sha1::new();
-    h.update(key.trim().as_bytes());
+    h.update(crate::stack::http1::parse::trim(key).as_bytes());
     h.update(WS_GUID.as_bytes());
     h.finalize().into()
 }
@@ -453,7 +453,7 @@ fn accept_matches(key: &str, accept: &str) -> bool {
                 .unwrap_or(b'=');
         }
     }
-    out == accept.trim().as_bytes()
+    out == crate::stack::http1::parse::trim(accept).as_bytes()
 }
 
 #[cfg(test)]

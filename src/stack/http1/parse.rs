@@ -113,19 +113,24 @@ pub enum Parsed<T> {
 /// Joins repeated headers with ", " as RFC 9110 §5.3 allows; `value` is as sent, trimmed
 /// of whitespace (Unicode's, as `str::trim` does).
 fn append(slot: &mut Option<String>, value: &str) {
-    // A value that starts and ends with a visible ASCII byte has nothing to trim.
-    let visible = |b: Option<&u8>| b.is_some_and(u8::is_ascii_graphic);
-    let v = if visible(value.as_bytes().first()) && visible(value.as_bytes().last()) {
-        value
-    } else {
-        value.trim()
-    };
+    let v = trim(value);
     match slot {
         Some(s) => {
             s.push_str(", ");
             s.push_str(v);
         }
         None => *slot = Some(v.to_string()),
+    }
+}
+
+/// `str::trim`, answered at once for a value that starts and ends with a visible ASCII
+/// byte (no whitespace to trim, the usual case).
+pub(crate) fn trim(value: &str) -> &str {
+    let visible = |b: Option<&u8>| b.is_some_and(u8::is_ascii_graphic);
+    if visible(value.as_bytes().first()) && visible(value.as_bytes().last()) {
+        value
+    } else {
+        value.trim()
     }
 }
 
@@ -408,14 +413,14 @@ impl Request {
         if !self.connection_upgrade {
             p.push("the Connection header does not list \"Upgrade\"".to_string());
         }
-        match self.key.as_deref().map(str::trim) {
+        match self.key.as_deref().map(trim) {
             None => p.push("Sec-WebSocket-Key is missing".to_string()),
             Some(k) if !key_is_16_bytes(k) => p.push(format!(
                 "Sec-WebSocket-Key \"{k}\" is not 16 bytes in base64"
             )),
             _ => {}
         }
-        match self.version.as_deref().map(str::trim) {
+        match self.version.as_deref().map(trim) {
             None => p.push("Sec-WebSocket-Version is missing".to_string()),
             Some("13") => {}
             Some(v) => p.push(format!(
