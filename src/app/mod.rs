@@ -684,8 +684,14 @@ pub(crate) fn generic_close(reason: &str) -> Option<String> {
 
 /// The protocol a subprotocol names.
 fn by_subprotocol(sp: &str) -> Option<(Protocol, Proto)> {
-    let lower = sp.to_ascii_lowercase();
-    Some(match lower.as_str() {
+    // Copied only when it has a capital to lower.
+    let lower = if sp.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(sp.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(sp)
+    };
+    let lower: &str = &lower;
+    Some(match lower {
         "graphql-transport-ws" => (
             Protocol::GraphqlTransportWs,
             Proto::Graphql(graphql::Graphql::new(true)),
@@ -709,7 +715,7 @@ fn by_subprotocol(sp: &str) -> Option<(Protocol, Proto)> {
         ),
         "actioncable-v1-json" | "actioncable-v1-msgpack" | "actioncable-unsupported" => (
             Protocol::ActionCable,
-            Proto::ActionCable(actioncable::ActionCable::new(&lower)),
+            Proto::ActionCable(actioncable::ActionCable::new(lower)),
         ),
         "wamp.2.json" => (Protocol::Wamp, Proto::Wamp(ocpp::Wamp::default())),
         _ => return None,

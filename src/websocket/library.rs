@@ -78,7 +78,8 @@ impl Software {
             .filter(|v| {
                 !v.is_empty() && v.len() <= 16 && v.iter().all(|&b| b.is_ascii_digit() || b == b'.')
             })
-            .map(|v| v.iter().map(|&b| char::from(b)).collect());
+            .and_then(|v| std::str::from_utf8(v).ok())
+            .map(str::to_string);
         Some(Software { library, version })
     }
 }
