@@ -767,9 +767,10 @@ mod query_tests {
 
 /// The protocol a request target names.
 fn by_target(target: &str) -> Option<(Protocol, String, Proto)> {
-    let path = target.split('?').next().unwrap_or_default();
+    // The path (before any `?`), looked at only for a target whose query names a protocol.
+    let path = || target.split('?').next().unwrap_or_default();
     if let Some(eio) = query_value(target, "EIO") {
-        if path.contains("socket.io") || query_value(target, "transport") == Some("websocket") {
+        if path().contains("socket.io") || query_value(target, "transport") == Some("websocket") {
             let v = match eio {
                 "3" => 3,
                 "4" => 4,
@@ -783,7 +784,7 @@ fn by_target(target: &str) -> Option<(Protocol, String, Proto)> {
         }
     }
     if let Some(vsn) = query_value(target, "vsn") {
-        if path.ends_with("/websocket") && (vsn.starts_with("1.") || vsn.starts_with("2.")) {
+        if path().ends_with("/websocket") && (vsn.starts_with("1.") || vsn.starts_with("2.")) {
             return Some((
                 Protocol::Phoenix,
                 format!("request target: …/websocket?vsn={vsn}"),
