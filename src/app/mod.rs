@@ -502,10 +502,10 @@ impl Tracker {
         let names: Vec<&str> = offer
             .split(',')
             .map(str::trim)
-            .filter_map(|p| match p.to_ascii_lowercase().as_str() {
-                "graphql-ws" => Some("graphql-ws"),
-                "graphql-transport-ws" => Some("graphql-transport-ws"),
-                _ => None,
+            .filter_map(|p| {
+                ["graphql-ws", "graphql-transport-ws"]
+                    .into_iter()
+                    .find(|name| p.eq_ignore_ascii_case(name))
             })
             .collect();
         if let Some(&first) = names.first() {
@@ -684,8 +684,14 @@ pub(crate) fn generic_close(reason: &str) -> Option<String> {
 
 /// The protocol a subprotocol names.
 fn by_subprotocol(sp: &str) -> Option<(Protocol, Proto)> {
-    let lower = sp.to_ascii_lowercase();
-    Some(match lower.as_str() {
+    // Copied only when it has a capital to lower.
+    let lower = if sp.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(sp.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(sp)
+    };
+    let lower: &str = &lower;
+    Some(match lower {
         "graphql-transport-ws" => (
             Protocol::GraphqlTransportWs,
             Proto::Graphql(graphql::Graphql::new(true)),
@@ -709,28 +715,62 @@ fn by_subprotocol(sp: &str) -> Option<(Protocol, Proto)> {
         ),
         "actioncable-v1-json" | "actioncable-v1-msgpack" | "actioncable-unsupported" => (
             Protocol::ActionCable,
-            Proto::ActionCable(actioncable::ActionCable::new(&lower)),
+            Proto::ActionCable(actioncable::ActionCable::new(lower)),
         ),
         "wamp.2.json" => (Protocol::Wamp, Proto::Wamp(ocpp::Wamp::default())),
         _ => return None,
     })
 }
 
-/// The value of `key` in a request target's query.
+/// The value of `key` in a request target's query (after the first `?`, pairs split at
+/// `&`, each at its first `=`; the first pair named `key`).
 pub(crate) fn query_value<'a>(target: &'a str, key: &str) -> Option<&'a str> {
-    let query = target.split_once('?')?.1;
-    query
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .find(|(k, _)| *k == key)
-        .map(|(_, v)| v)
+    // Byte by byte: a target is short and this runs a few times for every session. The
+    // separators are ASCII, so every cut falls between characters.
+    let b = target.as_bytes();
+    let mut at = b.iter().position(|&c| c == b'?')? + 1;
+    loop {
+        let rest = b.get(at..)?;
+        let end = rest.iter().position(|&c| c == b'&').unwrap_or(rest.len());
+        let pair = rest.get(..end)?;
+        if let Some(eq) = pair.iter().position(|&c| c == b'=') {
+            if pair.get(..eq) == Some(key.as_bytes()) {
+                return target.get(at + eq + 1..at + end);
+            }
+        }
+        if end == rest.len() {
+            return None;
+        }
+        at += end + 1;
+    }
+}
+
+#[cfg(test)]
+mod query_tests {
+    use super::query_value;
+
+    #[test]
+    fn a_querys_value_is_its_first_pair_named_so() {
+        let t = "/socket.io/?EIO=4&transport=websocket&sid=a=b&&x&EIO=3";
+        assert_eq!(query_value(t, "EIO"), Some("4"));
+        assert_eq!(query_value(t, "transport"), Some("websocket"));
+        assert_eq!(query_value(t, "sid"), Some("a=b"));
+        assert_eq!(query_value(t, "x"), None);
+        assert_eq!(query_value(t, "vsn"), None);
+        assert_eq!(query_value("/ws", "EIO"), None);
+        assert_eq!(query_value("/ws?", "EIO"), None);
+        assert_eq!(query_value("/é?vsn=2.0.0?x", "vsn"), Some("2.0.0?x"));
+        assert_eq!(query_value("/?EIO=", "EIO"), Some(""));
+        assert_eq!(query_value("/?a=1&EIO", "EIO"), None);
+    }
 }
 
 /// The protocol a request target names.
 fn by_target(target: &str) -> Option<(Protocol, String, Proto)> {
-    let path = target.split('?').next().unwrap_or_default();
+    // The path (before any `?`), looked at only for a target whose query names a protocol.
+    let path = || target.split('?').next().unwrap_or_default();
     if let Some(eio) = query_value(target, "EIO") {
-        if path.contains("socket.io") || query_value(target, "transport") == Some("websocket") {
+        if path().contains("socket.io") || query_value(target, "transport") == Some("websocket") {
             let v = match eio {
                 "3" => 3,
                 "4" => 4,
@@ -744,7 +784,7 @@ fn by_target(target: &str) -> Option<(Protocol, String, Proto)> {
         }
     }
     if let Some(vsn) = query_value(target, "vsn") {
-        if path.ends_with("/websocket") && (vsn.starts_with("1.") || vsn.starts_with("2.")) {
+        if path().ends_with("/websocket") && (vsn.starts_with("1.") || vsn.starts_with("2.")) {
             return Some((
                 Protocol::Phoenix,
                 format!("request target: …/websocket?vsn={vsn}"),

@@ -470,7 +470,7 @@ impl Connect {
             return Step::Wait;
         };
         t.status = Some(r.status);
-        t.reason = r.reason;
+        t.reason = r.reason.into_owned();
         t.response_packet = Some(packet);
         t.response_ts = Some(ts);
         t.content_type = r.content_type;

@@ -44,30 +44,43 @@ pub struct Software {
 impl Software {
     /// The library a `User-Agent` or `Server` value names, if one wsclose knows.
     pub fn of(value: &[u8]) -> Option<Software> {
-        // Byte by byte, the names compared in place: a browser's User-Agent has a dozen
-        // products, and this runs for every handshake.
-        let found = value.split(u8::is_ascii_whitespace).find_map(|product| {
-            let mut parts = product.splitn(2, |&b| b == b'/');
-            let (name, version) = (parts.next().unwrap_or_default(), parts.next());
-            let library = match name.len() {
-                10 if name.eq_ignore_ascii_case(b"websockets") => Library::PythonWebsockets,
-                7 if name.eq_ignore_ascii_case(b"aiohttp") => Library::Aiohttp,
-                7 if name.eq_ignore_ascii_case(b"uvicorn") => Library::Uvicorn,
-                8 if name.eq_ignore_ascii_case(b"lighttpd") => Library::Lighttpd,
-                _ => return None,
-            };
-            let version = version
-                .filter(|v| {
-                    !v.is_empty()
-                        && v.len() <= 16
-                        && v.iter().all(|&b| b.is_ascii_digit() || b == b'.')
-                })
-                .map(|v| v.iter().map(|&b| char::from(b)).collect());
-            Some(Software { library, version })
-        })?;
+        // The products (runs of bytes other than ASCII whitespace) are only measured until
+        // one could be `name` or `name/version` for a name of a library's length: a
+        // browser's User-Agent has a dozen products, and this runs for every handshake.
+        let found = value
+            .split(u8::is_ascii_whitespace)
+            .find_map(Self::product)?;
         // A value that is not UTF-8 names nothing (as before: the whole value is text).
         std::str::from_utf8(value).ok()?;
         Some(found)
+    }
+
+    /// The library one product (`name` or `name/version`, split at its first `/`) names.
+    fn product(product: &[u8]) -> Option<Software> {
+        // The name is the product up to its first `/`; a name of length `n` is the first
+        // `n` bytes of a product that ends there or has its first `/` there (a `/` before
+        // it is in no library's name, so such a prefix names none).
+        let named = |n: usize| product.len() == n || product.get(n) == Some(&b'/');
+        let name = |n: usize| product.get(..n).unwrap_or_default();
+        let (library, n) = if named(10) && name(10).eq_ignore_ascii_case(b"websockets") {
+            (Library::PythonWebsockets, 10)
+        } else if named(7) && name(7).eq_ignore_ascii_case(b"aiohttp") {
+            (Library::Aiohttp, 7)
+        } else if named(7) && name(7).eq_ignore_ascii_case(b"uvicorn") {
+            (Library::Uvicorn, 7)
+        } else if named(8) && name(8).eq_ignore_ascii_case(b"lighttpd") {
+            (Library::Lighttpd, 8)
+        } else {
+            return None;
+        };
+        let version = product
+            .get(n + 1..)
+            .filter(|v| {
+                !v.is_empty() && v.len() <= 16 && v.iter().all(|&b| b.is_ascii_digit() || b == b'.')
+            })
+            .and_then(|v| std::str::from_utf8(v).ok())
+            .map(str::to_string);
+        Some(Software { library, version })
     }
 }
 
@@ -101,5 +114,12 @@ mod tests {
         // A version that is not digits and dots is not kept.
         assert_eq!(s("websockets/<b>").as_deref(), Some("Python websockets"));
         assert_eq!(Software::of(b"\xff websockets/1"), None);
+        // The name ends at the first `/`; products are split at any ASCII whitespace.
+        assert_eq!(s("WebSockets/1/2").as_deref(), Some("Python websockets"));
+        assert_eq!(s("x/websockets/1 lighttpd").as_deref(), Some("lighttpd"));
+        assert_eq!(s("websockets2/1 aiohttp/").as_deref(), Some("aiohttp"));
+        assert_eq!(s("a\tUVICORN\r\x0cb").as_deref(), Some("uvicorn"));
+        assert_eq!(s("uvicorn/1.2 aiohttp/3").as_deref(), Some("uvicorn 1.2"));
+        assert_eq!(s("aiohttpx/1 websocket/1 lighttp"), None);
     }
 }

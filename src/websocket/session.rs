@@ -32,7 +32,8 @@ pub struct Handshake {
     /// The server's reply status, when captured.
     pub status: Option<u16>,
     pub response_packet: Option<u64>,
-    pub reason: Option<String>,
+    /// The reason phrase of the server's reply.
+    pub reason: Option<std::borrow::Cow<'static, str>>,
     pub subprotocol: Option<String>,
     pub extensions: Option<String>,
     /// Set through `set_accept`, which checks it against the key.
@@ -150,7 +151,7 @@ impl Handshake {
 
     fn check_accept(&mut self) {
         self.accept_ok = match (self.key.as_deref(), self.accept.as_deref()) {
-            (Some(key), Some(accept)) => Some(accept_for(key) == accept.trim()),
+            (Some(key), Some(accept)) => Some(accept_matches(key, accept)),
             _ => None,
         };
     }
@@ -323,8 +324,12 @@ impl Session {
     /// only once a protocol is known.
     fn app_start(&mut self, client: Side, answer: &mut Decoder) {
         let hs = &self.handshake;
-        let tracker = crate::app::Tracker::new(hs.subprotocol.as_deref(), hs.path.as_deref())
-            .offered(hs.offered_protocols.as_deref());
+        let mut tracker = crate::app::Tracker::new(hs.subprotocol.as_deref(), hs.path.as_deref());
+        // Most requests offer no subprotocol: the tracker (a kilobyte) is not moved through
+        // `offered` for nothing.
+        if hs.offered_protocols.is_some() {
+            tracker = tracker.offered(hs.offered_protocols.as_deref());
+        }
         if !tracker.listening() {
             return;
         }
@@ -418,12 +423,67 @@ impl Session {
 /// The GUID that §1.3 appends to Sec-WebSocket-Key.
 const WS_GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
+/// The SHA-1 of `key` (trimmed) and the GUID: what Sec-WebSocket-Accept encodes.
+fn accept_digest(key: &str) -> [u8; 20] {
+    let mut h = Sha1::new();
+    h.update(crate::stack::http1::parse::trim(key).as_bytes());
+    h.update(WS_GUID.as_bytes());
+    h.finalize().into()
+}
+
 /// The Sec-WebSocket-Accept value a server must send for `key` (§4.2.2 step 5.4).
 pub fn accept_for(key: &str) -> String {
-    let mut h = Sha1::new();
-    h.update(key.trim().as_bytes());
-    h.update(WS_GUID.as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(h.finalize())
+    base64::engine::general_purpose::STANDARD.encode(accept_digest(key))
+}
+
+/// `accept` (trimmed) is [`accept_for`] `key`: the digest encoded on the stack (base64,
+/// RFC 4648 §4: 20 bytes are six groups of three and one of two, padded), compared there.
+fn accept_matches(key: &str, accept: &str) -> bool {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let digest = accept_digest(key);
+    let mut out = [b'='; 28];
+    for (group, chars) in digest.chunks(3).zip(out.chunks_mut(4)) {
+        let byte = |i: usize| u32::from(group.get(i).copied().unwrap_or(0));
+        let n = byte(0) << 16 | byte(1) << 8 | byte(2);
+        // A group of two bytes makes three characters, the fourth stays `=`.
+        for (k, c) in chars.iter_mut().enumerate().take(group.len() + 1) {
+            *c = ALPHABET
+                .get((n >> (18 - 6 * k) & 0x3f) as usize)
+                .copied()
+                .unwrap_or(b'=');
+        }
+    }
+    out == crate::stack::http1::parse::trim(accept).as_bytes()
+}
+
+#[cfg(test)]
+mod accept_tests {
+    use super::{accept_for, accept_matches};
+
+    /// The accept value is compared as `accept_for` encodes it, for keys of every length
+    /// and digests of every shape.
+    #[test]
+    fn the_accept_check_is_accept_for() {
+        assert!(accept_matches(
+            "dGhlIHNhbXBsZSBub25jZQ==",
+            " s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\t"
+        ));
+        assert!(!accept_matches(
+            "dGhlIHNhbXBsZSBub25jZQ==",
+            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo"
+        ));
+        for i in 0..2000u32 {
+            let key = format!("{:x}", u64::from(i).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+                .repeat(1 + (i % 5) as usize);
+            let want = accept_for(&key);
+            assert!(accept_matches(&key, &want), "{key}");
+            let mut wrong = want.clone().into_bytes();
+            let at = (i as usize) % wrong.len();
+            wrong[at] = if wrong[at] == b'A' { b'B' } else { b'A' };
+            let wrong = String::from_utf8(wrong).unwrap_or_default();
+            assert!(!accept_matches(&key, &wrong), "{key} {wrong}");
+        }
+    }
 }
 
 #[cfg(test)]

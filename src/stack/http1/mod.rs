@@ -41,6 +41,7 @@ use crate::flow::{Side, Sides};
 use crate::websocket::decoder::{Decoder, Origin};
 use crate::websocket::session::{new_decoder, HandshakeCut, Session};
 use parse::{self as http, Parsed};
+use std::borrow::Cow;
 
 /// The state of one direction.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
@@ -326,11 +327,17 @@ impl Http1 {
                 Event::Data {
                     bytes, packet, ts, ..
                 } => {
+                    if buf.is_empty() {
+                        // The head's first bytes (most often all of it): parsed where they
+                        // lie, copied only when more is to come.
+                        self.http(ctx, s, Cow::Borrowed(bytes), packet, ts);
+                        return;
+                    }
                     buf.extend_from_slice(bytes);
                     // Still partial unless a line ended (`worth_parsing`).
                     if http::worth_parsing(buf, bytes.len()) {
                         let buf = std::mem::take(buf);
-                        self.http(ctx, s, buf, packet, ts);
+                        self.http(ctx, s, Cow::Owned(buf), packet, ts);
                     }
                 }
             },
@@ -457,8 +464,9 @@ impl Http1 {
         }
     }
 
-    /// Try to complete the request or response buffered for side `s`.
-    fn http(&mut self, ctx: &mut Ctx, s: Side, buf: Vec<u8>, packet: u64, ts: Timestamp) {
+    /// Try to complete the request or response buffered for side `s` (`buf`: what was
+    /// buffered and the new bytes, or the new bytes alone when nothing was).
+    fn http(&mut self, ctx: &mut Ctx, s: Side, buf: Cow<'_, [u8]>, packet: u64, ts: Timestamp) {
         let at = Origin {
             packet,
             ts,
@@ -466,7 +474,7 @@ impl Http1 {
         };
         if http::looks_like_response(&buf) {
             match http::parse_response(&buf) {
-                Parsed::Partial => self.sides[s] = App::Http(buf),
+                Parsed::Partial => self.sides[s] = App::Http(buf.into_owned()),
                 Parsed::Invalid => self.sides[s] = App::Off,
                 Parsed::Done(r, n)
                     if self.h2c.is_some() || r.switches_to_h2c() && !self.session.transport.tls =>
@@ -573,7 +581,7 @@ impl Http1 {
             }
         } else {
             match http::parse_request(&buf) {
-                Parsed::Partial => self.sides[s] = App::Http(buf),
+                Parsed::Partial => self.sides[s] = App::Http(buf.into_owned()),
                 Parsed::Invalid => self.sides[s] = App::Off,
                 Parsed::Done(r, n) if r.is_websocket_upgrade() => {
                     if let Some(why) = &r.malformed {

@@ -21,7 +21,8 @@ const MAX_HEADERS: usize = 64;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Request {
-    pub method: String,
+    /// The method; a `GET` (every upgrade's) is not copied.
+    pub method: std::borrow::Cow<'static, str>,
     pub path: String,
     pub host: Option<String>,
     pub key: Option<String>,
@@ -76,7 +77,8 @@ impl Request {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Response {
     pub status: u16,
-    pub reason: String,
+    /// The reason phrase; a `101`'s usual one is not copied.
+    pub reason: std::borrow::Cow<'static, str>,
     pub accept: Option<String>,
     pub protocol: Option<String>,
     pub extensions: Option<String>,
@@ -108,16 +110,125 @@ pub enum Parsed<T> {
     Invalid,
 }
 
-/// Joins repeated headers with ", " as RFC 9110 §5.3 allows.
-fn append(slot: &mut Option<String>, value: &[u8]) {
-    let v = String::from_utf8_lossy(value);
-    let v = v.trim();
+/// Joins repeated headers with ", " as RFC 9110 §5.3 allows; `value` is as sent, trimmed
+/// of whitespace (Unicode's, as `str::trim` does).
+fn append(slot: &mut Option<String>, value: &str) {
+    let v = trim(value);
     match slot {
         Some(s) => {
             s.push_str(", ");
             s.push_str(v);
         }
         None => *slot = Some(v.to_string()),
+    }
+}
+
+/// `str::trim`, answered at once for a value that starts and ends with a visible ASCII
+/// byte (no whitespace to trim, the usual case).
+pub(crate) fn trim(value: &str) -> &str {
+    let visible = |b: Option<&u8>| b.is_some_and(u8::is_ascii_graphic);
+    if visible(value.as_bytes().first()) && visible(value.as_bytes().last()) {
+        value
+    } else {
+        value.trim()
+    }
+}
+
+/// The header fields the handshake reads, told by their names (case-insensitive, RFC 9110
+/// §5.1): by length first, so most names are compared with one string at most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Host,
+    Key,
+    Version,
+    Http2Settings,
+    ContentLength,
+    TransferEncoding,
+    UserAgent,
+    Accept,
+    Server,
+    ContentType,
+    Protocol,
+    Extensions,
+    Upgrade,
+    Connection,
+    Other,
+}
+
+impl Field {
+    fn of(name: &str) -> Field {
+        let n = name.as_bytes();
+        let is = |s: &str| same_name(n, s.as_bytes());
+        match n.len() {
+            4 if is("host") => Field::Host,
+            6 if is("server") => Field::Server,
+            7 if is("upgrade") => Field::Upgrade,
+            10 if is("connection") => Field::Connection,
+            10 if is("user-agent") => Field::UserAgent,
+            12 if is("content-type") => Field::ContentType,
+            14 if is("content-length") => Field::ContentLength,
+            14 if is("http2-settings") => Field::Http2Settings,
+            17 if is("sec-websocket-key") => Field::Key,
+            17 if is("transfer-encoding") => Field::TransferEncoding,
+            20 if is("sec-websocket-accept") => Field::Accept,
+            21 if is("sec-websocket-version") => Field::Version,
+            22 if is("sec-websocket-protocol") => Field::Protocol,
+            24 if is("sec-websocket-extensions") => Field::Extensions,
+            _ => Field::Other,
+        }
+    }
+}
+
+/// `n`, a field name as httparse read it, is `lower` (a lowercase field name: letters,
+/// digits, `-`) but for the case of its letters. `a | 0x20 == b` is exact here: it
+/// holds for `b` a lowercase letter only when `a` is that letter in either case, for `-`
+/// and `2` only when `a` is that byte or a control byte (0x0d, 0x12), which a name httparse
+/// accepts (a token, RFC 9110 §5.1) never holds. No early exit: the bytes are compared
+/// together.
+#[inline(always)]
+fn same_name(n: &[u8], lower: &[u8]) -> bool {
+    n.len() == lower.len()
+        && n.iter()
+            .zip(lower)
+            .fold(0, |diff, (&a, &b)| diff | ((a | 0x20) ^ b))
+            == 0
+}
+
+/// A head's bytes as sent, and as text when they are all UTF-8 (checked once per head,
+/// not once per value).
+struct Head<'a> {
+    /// What httparse parsed (`sent`, or [`lenient`]'s copy of it).
+    parsed: &'a [u8],
+    sent: &'a [u8],
+    text: Option<&'a str>,
+}
+
+impl<'a> Head<'a> {
+    fn new(parsed: &'a [u8], sent: &'a [u8], n: usize) -> Head<'a> {
+        let text = sent.get(..n).and_then(|h| std::str::from_utf8(h).ok());
+        Head { parsed, sent, text }
+    }
+
+    /// Where `value`, a part of the parsed bytes, lies in them.
+    fn range(&self, value: &[u8]) -> Option<std::ops::Range<usize>> {
+        let at = (value.as_ptr() as usize).wrapping_sub(self.parsed.as_ptr() as usize);
+        Some(at..at.checked_add(value.len())?)
+    }
+
+    /// `value`, a part of the parsed bytes, as `sent` holds it at the same place (the
+    /// bytes [`lenient`] took as opaque, as they were sent).
+    fn bytes(&self, value: &'a [u8]) -> &'a [u8] {
+        self.range(value)
+            .and_then(|r| self.sent.get(r))
+            .unwrap_or(value)
+    }
+
+    /// `value` as sent, as text (bytes that are not UTF-8 replaced by U+FFFD).
+    fn text(&self, value: &'a [u8]) -> std::borrow::Cow<'a, str> {
+        match self.text.zip(self.range(value)).and_then(|(t, r)| t.get(r)) {
+            Some(t) => std::borrow::Cow::Borrowed(t),
+            None => String::from_utf8_lossy(self.bytes(value)),
+        }
     }
 }
 
@@ -168,57 +279,50 @@ pub fn parse_request(buf: &[u8]) -> Parsed<Request> {
 /// Parses the request in `buf`, whose header values are read from `sent` at the same
 /// offsets (`buf` itself, or [`lenient`]'s copy of it).
 fn request_in(buf: &[u8], sent: &[u8]) -> Result<Parsed<Request>, httparse::Error> {
-    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut req = httparse::Request::new(&mut headers);
-    match req.parse(buf)? {
+    let mut headers = [const { std::mem::MaybeUninit::uninit() }; MAX_HEADERS];
+    let mut req = httparse::Request::new(&mut []);
+    match req.parse_with_uninit_headers(buf, &mut headers)? {
         httparse::Status::Partial => Ok(partial(buf)),
         httparse::Status::Complete(n) => {
             let mut r = Request {
-                method: req.method.unwrap_or_default().to_string(),
+                method: match req.method.unwrap_or_default() {
+                    "GET" => std::borrow::Cow::Borrowed("GET"),
+                    m => std::borrow::Cow::Owned(m.to_string()),
+                },
                 path: req.path.unwrap_or_default().to_string(),
                 minor_version: req.version.unwrap_or(1),
                 ..Request::default()
             };
+            let head = Head::new(buf, sent, n);
             for h in req.headers.iter() {
-                let (name, value) = (h.name, as_sent(h.value, buf, sent));
-                if name.eq_ignore_ascii_case("host") {
-                    append(&mut r.host, value);
-                } else if name.eq_ignore_ascii_case("sec-websocket-key") {
-                    append(&mut r.key, value);
-                } else if name.eq_ignore_ascii_case("sec-websocket-version") {
-                    append(&mut r.version, value);
-                } else if name.eq_ignore_ascii_case("http2-settings") {
-                    append(&mut r.http2_settings, value);
-                } else if name.eq_ignore_ascii_case("content-length") {
-                    append(&mut r.content_length, value);
-                } else if name.eq_ignore_ascii_case("transfer-encoding") {
-                    r.transfer_encoding = true;
-                } else if name.eq_ignore_ascii_case("user-agent") {
-                    r.software = r.software.or_else(|| Software::of(value));
-                } else {
-                    r.h2c |= is_h2c(name, value);
-                    shared_header(
-                        name,
-                        value,
-                        &mut r.protocols,
-                        &mut r.extensions,
-                        &mut r.upgrade,
-                        &mut r.connection_upgrade,
-                    );
+                match Field::of(h.name) {
+                    Field::Host => append(&mut r.host, &head.text(h.value)),
+                    Field::Key => append(&mut r.key, &head.text(h.value)),
+                    Field::Version => append(&mut r.version, &head.text(h.value)),
+                    Field::Http2Settings => append(&mut r.http2_settings, &head.text(h.value)),
+                    Field::ContentLength => append(&mut r.content_length, &head.text(h.value)),
+                    Field::TransferEncoding => r.transfer_encoding = true,
+                    Field::UserAgent => {
+                        if r.software.is_none() {
+                            r.software = Software::of(head.bytes(h.value));
+                        }
+                    }
+                    Field::Protocol => append(&mut r.protocols, &head.text(h.value)),
+                    Field::Extensions => append(&mut r.extensions, &head.text(h.value)),
+                    Field::Upgrade => {
+                        let (websocket, h2c) = upgrade_tokens(head.bytes(h.value));
+                        r.upgrade |= websocket;
+                        r.h2c |= h2c;
+                    }
+                    Field::Connection => {
+                        r.connection_upgrade |= has_token(head.bytes(h.value), "upgrade")
+                    }
+                    Field::Accept | Field::Server | Field::ContentType | Field::Other => {}
                 }
             }
             Ok(Parsed::Done(r, n))
         }
     }
-}
-
-/// `value`, a part of `buf`, as `sent` holds it at the same place (the bytes [`lenient`]
-/// took as opaque, as they were sent).
-fn as_sent<'a>(value: &'a [u8], buf: &[u8], sent: &'a [u8]) -> &'a [u8] {
-    let at = (value.as_ptr() as usize).wrapping_sub(buf.as_ptr() as usize);
-    at.checked_add(value.len())
-        .and_then(|end| sent.get(at..end))
-        .unwrap_or(value)
 }
 
 /// Header lines whose names or values hold a control byte this many are named at most.
@@ -309,14 +413,14 @@ impl Request {
         if !self.connection_upgrade {
             p.push("the Connection header does not list \"Upgrade\"".to_string());
         }
-        match self.key.as_deref().map(str::trim) {
+        match self.key.as_deref().map(trim) {
             None => p.push("Sec-WebSocket-Key is missing".to_string()),
-            Some(k) if base64_len(k) != Some(16) => p.push(format!(
+            Some(k) if !key_is_16_bytes(k) => p.push(format!(
                 "Sec-WebSocket-Key \"{k}\" is not 16 bytes in base64"
             )),
             _ => {}
         }
-        match self.version.as_deref().map(str::trim) {
+        match self.version.as_deref().map(trim) {
             None => p.push("Sec-WebSocket-Version is missing".to_string()),
             Some("13") => {}
             Some(v) => p.push(format!(
@@ -351,13 +455,32 @@ impl Response {
     }
 }
 
-/// Decoded length of a base64 string, if it is base64.
-fn base64_len(s: &str) -> Option<usize> {
-    base64::engine::general_purpose::STANDARD
-        .decode(s)
-        .ok()
-        .map(|v| v.len())
+/// `k` is 16 bytes in base64 (RFC 4648 §4, padded, as RFC 6455 §4.1 wants a key): 22
+/// characters of the alphabet, the last of which leaves no bits over (its low four bits
+/// zero), then `==`. Checked in place: a key is not decoded to be measured.
+fn key_is_16_bytes(k: &str) -> bool {
+    match k.as_bytes() {
+        [data @ .., last, b'=', b'='] if data.len() == 21 => {
+            let sextet = |c: u8| SEXTET.get(usize::from(c)).copied().unwrap_or(0);
+            data.iter().all(|&c| sextet(c) != 0) && sextet(*last).wrapping_sub(1) & 0x0f == 0
+        }
+        _ => false,
+    }
 }
+
+/// Each byte's value in base64's alphabet (RFC 4648 §4) plus one; 0 for bytes outside it.
+/// (Built at compile time: the indices are below 64 and 256.)
+#[allow(clippy::indexing_slicing)]
+static SEXTET: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 64 {
+        let c = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[i];
+        t[c as usize] = i as u8 + 1;
+        i += 1;
+    }
+    t
+};
 
 pub fn parse_response(buf: &[u8]) -> Parsed<Response> {
     #[cfg(test)]
@@ -384,38 +507,51 @@ pub fn parse_response(buf: &[u8]) -> Parsed<Response> {
 /// Parses the response in `buf`, whose header values are read from `sent` at the same
 /// offsets (`buf` itself, or [`lenient`]'s copy of it).
 fn response_in(buf: &[u8], sent: &[u8]) -> Result<Parsed<Response>, httparse::Error> {
-    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut resp = httparse::Response::new(&mut headers);
-    match resp.parse(buf)? {
+    let mut headers = [const { std::mem::MaybeUninit::uninit() }; MAX_HEADERS];
+    let mut resp = httparse::Response::new(&mut []);
+    match httparse::ParserConfig::default().parse_response_with_uninit_headers(
+        &mut resp,
+        buf,
+        &mut headers,
+    )? {
         httparse::Status::Partial => Ok(partial(buf)),
         httparse::Status::Complete(n) => {
             let mut r = Response {
                 status: resp.code.unwrap_or(0),
-                reason: resp.reason.unwrap_or_default().to_string(),
+                reason: match resp.reason.unwrap_or_default() {
+                    "Switching Protocols" => std::borrow::Cow::Borrowed("Switching Protocols"),
+                    r => std::borrow::Cow::Owned(r.to_string()),
+                },
                 ..Response::default()
             };
+            let head = Head::new(buf, sent, n);
             for h in resp.headers.iter() {
-                let (name, value) = (h.name, as_sent(h.value, buf, sent));
-                if name.eq_ignore_ascii_case("sec-websocket-accept") {
-                    append(&mut r.accept, value);
-                } else if name.eq_ignore_ascii_case("server") {
-                    r.software = r.software.or_else(|| Software::of(value));
-                } else if name.eq_ignore_ascii_case("content-length") {
-                    append(&mut r.content_length, value);
-                } else if name.eq_ignore_ascii_case("transfer-encoding") {
-                    r.transfer_encoding = true;
-                } else if name.eq_ignore_ascii_case("content-type") {
-                    append(&mut r.content_type, value);
-                } else {
-                    r.h2c |= is_h2c(name, value);
-                    shared_header(
-                        name,
-                        value,
-                        &mut r.protocol,
-                        &mut r.extensions,
-                        &mut r.upgrade,
-                        &mut r.connection_upgrade,
-                    );
+                match Field::of(h.name) {
+                    Field::Accept => append(&mut r.accept, &head.text(h.value)),
+                    Field::Server => {
+                        if r.software.is_none() {
+                            r.software = Software::of(head.bytes(h.value));
+                        }
+                    }
+                    Field::ContentLength => append(&mut r.content_length, &head.text(h.value)),
+                    Field::TransferEncoding => r.transfer_encoding = true,
+                    Field::ContentType => append(&mut r.content_type, &head.text(h.value)),
+                    Field::Protocol => append(&mut r.protocol, &head.text(h.value)),
+                    Field::Extensions => append(&mut r.extensions, &head.text(h.value)),
+                    Field::Upgrade => {
+                        let (websocket, h2c) = upgrade_tokens(head.bytes(h.value));
+                        r.upgrade |= websocket;
+                        r.h2c |= h2c;
+                    }
+                    Field::Connection => {
+                        r.connection_upgrade |= has_token(head.bytes(h.value), "upgrade")
+                    }
+                    Field::Host
+                    | Field::Key
+                    | Field::Version
+                    | Field::Http2Settings
+                    | Field::UserAgent
+                    | Field::Other => {}
                 }
             }
             Ok(Parsed::Done(r, n))
@@ -432,27 +568,6 @@ fn partial<T>(buf: &[u8]) -> Parsed<T> {
     }
 }
 
-/// The headers both halves of the handshake carry: subprotocol(s), extensions, `Upgrade`
-/// and `Connection`.
-fn shared_header(
-    name: &str,
-    value: &[u8],
-    protocol: &mut Option<String>,
-    extensions: &mut Option<String>,
-    upgrade: &mut bool,
-    connection_upgrade: &mut bool,
-) {
-    if name.eq_ignore_ascii_case("sec-websocket-protocol") {
-        append(protocol, value);
-    } else if name.eq_ignore_ascii_case("sec-websocket-extensions") {
-        append(extensions, value);
-    } else if name.eq_ignore_ascii_case("upgrade") {
-        *upgrade |= has_token(value, "websocket");
-    } else if name.eq_ignore_ascii_case("connection") {
-        *connection_upgrade |= has_token(value, "upgrade");
-    }
-}
-
 /// The SETTINGS payload an `HTTP2-Settings` field carries (base64url, RFC 7540 §3.2.1;
 /// padding tolerated), if it decodes.
 pub fn http2_settings_payload(value: &str) -> Option<Vec<u8>> {
@@ -461,16 +576,29 @@ pub fn http2_settings_payload(value: &str) -> Option<Vec<u8>> {
         .ok()
 }
 
-/// An `Upgrade` field listing `h2c` (HTTP/2 over cleartext TCP, RFC 7540 §3.2).
-fn is_h2c(name: &str, value: &[u8]) -> bool {
-    name.eq_ignore_ascii_case("upgrade") && has_token(value, "h2c")
+/// An `Upgrade` field's tokens (comma-separated, case-insensitive): whether it lists
+/// `websocket`, and whether it lists `h2c` (HTTP/2 over cleartext TCP, RFC 7540 §3.2).
+fn upgrade_tokens(value: &[u8]) -> (bool, bool) {
+    // Most often the list is `websocket` alone.
+    if value.trim_ascii().eq_ignore_ascii_case(b"websocket") {
+        return (true, false);
+    }
+    let (mut websocket, mut h2c) = (false, false);
+    for t in value.split(|&b| b == b',') {
+        let t = t.trim_ascii();
+        websocket |= t.eq_ignore_ascii_case(b"websocket");
+        h2c |= t.eq_ignore_ascii_case(b"h2c");
+    }
+    (websocket, h2c)
 }
 
 /// Comma-separated token list contains `token` (case-insensitive).
 fn has_token(value: &[u8], token: &str) -> bool {
-    value
-        .split(|&b| b == b',')
-        .any(|t| t.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
+    // Most often the list is that one token.
+    value.trim_ascii().eq_ignore_ascii_case(token.as_bytes())
+        || value
+            .split(|&b| b == b',')
+            .any(|t| t.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
 }
 
 /// Does the extension list name permessage-deflate (RFC 7692 §7)?
@@ -497,7 +625,8 @@ pub fn looks_like_request(b: &[u8]) -> bool {
         b"CONNECT ",
         b"TRACE ",
     ];
-    METHODS.iter().any(|m| agrees(b, m))
+    // An upgrade's `GET` first.
+    b.starts_with(b"GET ") || METHODS.iter().any(|m| agrees(b, m))
 }
 
 /// Does this look like the start of an HTTP response?
@@ -663,6 +792,65 @@ Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nX-\x01: 1\r\nA: \r2\r\nB: 
             parse_response(b"HTTP/1.1 101 \x1b\r\n\r\n"),
             Parsed::Invalid
         );
+    }
+
+    /// The key's length is checked in place as the base64 decoder would measure it: every
+    /// 24-character string over the alphabet, `=` and a stray byte that a key could be is
+    /// judged alike by both (16 bytes, or not).
+    #[test]
+    fn a_key_is_measured_as_the_decoder_would() {
+        let decoded_16 = |k: &str| {
+            base64::engine::general_purpose::STANDARD
+                .decode(k)
+                .is_ok_and(|v| v.len() == 16)
+        };
+        let chars = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ .";
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |m: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % m as u64) as usize
+        };
+        let mut agreed_16 = 0;
+        for round in 0..50_000 {
+            let len = [24, 24, 24, 22, 23, 25, 28, 0][round % 8];
+            let mut k: Vec<u8> = (0..len).map(|_| chars[next(64)]).collect();
+            // Mostly a key's shape: `==` at its end, sometimes a stray byte anywhere.
+            if len == 24 && next(4) != 0 {
+                k[22] = b'=';
+                k[23] = b'=';
+            }
+            if next(8) == 0 && len > 0 {
+                k[next(len)] = chars[next(chars.len())];
+            }
+            let k = String::from_utf8(k).unwrap_or_default();
+            assert_eq!(key_is_16_bytes(&k), decoded_16(&k), "{k:?}");
+            agreed_16 += usize::from(decoded_16(&k));
+        }
+        assert!(agreed_16 > 400, "{agreed_16}");
+        assert!(key_is_16_bytes("dGhlIHNhbXBsZSBub25jZQ=="));
+        assert!(!key_is_16_bytes("dGhlIHNhbXBsZSBub25jZR=="));
+    }
+
+    /// Header values are read as sent: trimmed of Unicode whitespace, bytes that are not
+    /// UTF-8 replaced in that value alone, names told apart whatever their case.
+    #[test]
+    fn values_as_sent() {
+        let raw = "GET /x HTTP/1.1\r\nHOST: \u{2003}h\u{e9}te\u{a0}\r\nsec-websocket-PROTOCOL: a\r\nSec-WebSocket-Protocol:b \r\nUpgrade: foo, WebSocket \r\n\r\n";
+        let Parsed::Done(r, _) = parse_request(raw.as_bytes()) else {
+            panic!()
+        };
+        assert_eq!(r.host.as_deref(), Some("h\u{e9}te"));
+        assert_eq!(r.protocols.as_deref(), Some("a, b"));
+        assert!(r.upgrade && !r.h2c);
+        let raw = b"HTTP/1.1 101 OK\r\nSEC-WEBSOCKET-ACCEPT: \xffab\r\nsec-websocket-extensions: x\xc3\xa9\r\nUpgrade: h2c\r\n\r\n";
+        let Parsed::Done(r, _) = parse_response(raw) else {
+            panic!()
+        };
+        assert_eq!(r.accept.as_deref(), Some("\u{fffd}ab"));
+        assert_eq!(r.extensions.as_deref(), Some("x\u{e9}"));
+        assert!(r.h2c && !r.upgrade && r.switches_to_h2c());
     }
 
     #[test]
