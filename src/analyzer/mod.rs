@@ -88,6 +88,11 @@ impl Tombstone {
     fn kept(&self, now: i64) -> bool {
         now.saturating_sub(i64::from(self.at_s) * Self::NS) <= CLOSED_GRACE_S * Self::NS
     }
+
+    /// The last clock time (ns) at which it is kept.
+    fn until(&self) -> i64 {
+        i64::from(self.at_s) * Self::NS + CLOSED_GRACE_S * Self::NS
+    }
 }
 
 const NO_REPORT: u32 = u32::MAX;
@@ -118,6 +123,9 @@ pub struct Analyzer {
     /// Connections finished because both sides closed, by [`tomb`] of their key (see
     /// `MAX_TOMBSTONES`).
     closed: FxHashMap<u64, Tombstone>,
+    /// No tombstone is past its grace before the clock passes this (ns): the least
+    /// `Tombstone::until` at the last prune that looked, lowered by each one buried since.
+    tombs_due: i64,
     done: Store,
     /// Finished WebSocket connections whose reports are not built yet, each with the entry
     /// `done` reserved for it, oldest first: built while this thread would otherwise wait
@@ -197,6 +205,7 @@ impl Analyzer {
             frozen_oldest: i64::MAX,
             freezer: Freezer::new(),
             closed: FxHashMap::default(),
+            tombs_due: i64::MAX,
             done,
             pending: VecDeque::new(),
             seen: Seen::default(),
@@ -652,17 +661,36 @@ impl Analyzer {
                 .finish(c)
                 .and_then(|i| u32::try_from(i).ok())
                 .unwrap_or(NO_REPORT);
-            self.closed.insert(tomb(&key), Tombstone::new(ts, done));
+            self.bury(tomb(&key), Tombstone::new(ts, done));
         }
     }
 
     /// Drops the tombstones past their grace period, and all of them if too many remain.
+    /// Looks at each tombstone only once one can be past its grace (`tombs_due`).
     fn prune_tombstones(&mut self) {
         let now = self.now.0;
-        self.closed.retain(|_, t| t.kept(now));
+        if now <= self.tombs_due && self.closed.len() <= MAX_TOMBSTONES {
+            return;
+        }
+        let mut due = i64::MAX;
+        self.closed.retain(|_, t| {
+            let kept = t.kept(now);
+            if kept {
+                due = due.min(t.until());
+            }
+            kept
+        });
         if self.closed.len() > MAX_TOMBSTONES {
             self.closed.clear();
+            due = i64::MAX;
         }
+        self.tombs_due = due;
+    }
+
+    /// A tombstone for the connection of `key` (its `tomb` hash).
+    fn bury(&mut self, key: u64, t: Tombstone) {
+        self.tombs_due = self.tombs_due.min(t.until());
+        self.closed.insert(key, t);
     }
 
     /// A flow of group `g` has just started: when the group tracks more flows than its

@@ -15,6 +15,8 @@ fn a_tombstone_is_small_and_kept_through_the_grace_period() {
     assert!(t.kept(s(41.0)));
     assert!(!t.kept(s(41.0) + 1));
     assert!(!t.kept(s(10.4) + s(31.1)));
+    // Kept up to `until` and not after: what the prunes' bound is made of.
+    assert!(t.kept(t.until()) && !t.kept(t.until() + 1));
     // A whole second is not rounded up; times outside u32 seconds are clamped (a
     // capture dated after 2106 loses its tombstones at the next sweep).
     assert_eq!(Tombstone::new(Timestamp(s(12.0)), 0).at_s, 12);
@@ -170,7 +172,7 @@ fn a_run_of_other_shards_packets_moves_an_analyzer_as_each_of_them_does() {
                     let now = a.now.0;
                     for key in 0..MAX_TOMBSTONES as u64 + 10 {
                         let at = Timestamp(now - (key % 60) as i64 * 1_000_000_000);
-                        a.closed.insert(key, Tombstone::new(at, 0));
+                        a.bury(key, Tombstone::new(at, 0));
                     }
                 }
             }
