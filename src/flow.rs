@@ -84,7 +84,7 @@ impl std::fmt::Display for Role {
 /// Both endpoints of a connection, lower one first, and where they live: the VLAN ids
 /// and tunnel identifiers its packets came through (`decode::Segment::scope`; 0 for
 /// none), so that the same addresses in two VLANs or two VXLAN VNIs are two flows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FlowKey {
     pub lo: Endpoint,
     pub hi: Endpoint,
@@ -122,9 +122,56 @@ impl FlowKey {
     }
 }
 
+/// The key hashed as one word (both endpoints and the scope folded), not field by field:
+/// every packet looks its flow up, and the derived hash fed the hasher nine words.
+impl std::hash::Hash for FlowKey {
+    #[inline]
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.lo.fold() ^ self.hi.fold().rotate_left(32) ^ self.scope);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Flow keys that differ in one field alone (either endpoint's address, port or
+    /// family, the scope) hash apart, and a key hashes the same each time.
+    #[test]
+    fn keys_differing_in_one_field_hash_apart() {
+        use std::hash::BuildHasher;
+        let h = |k: &FlowKey| rustc_hash::FxBuildHasher.hash_one(k);
+        let v4 = |a: u32, p: u16| Endpoint::v4(a, p);
+        let key = |a: Endpoint, b: Endpoint, scope: u64| FlowKey {
+            lo: a,
+            hi: b,
+            scope,
+        };
+        let base = key(v4(0x0a00_0001, 40000), v4(0x0a00_0002, 80), 0);
+        assert_eq!(
+            h(&base),
+            h(&key(v4(0x0a00_0001, 40000), v4(0x0a00_0002, 80), 0))
+        );
+        let others = [
+            key(v4(0x0a00_0003, 40000), v4(0x0a00_0002, 80), 0),
+            key(v4(0x0a00_0001, 40001), v4(0x0a00_0002, 80), 0),
+            key(v4(0x0a00_0001, 40000), v4(0x0a00_0004, 80), 0),
+            key(v4(0x0a00_0001, 40000), v4(0x0a00_0002, 81), 0),
+            key(v4(0x0a00_0001, 40000), v4(0x0a00_0002, 80), 7),
+            key(Endpoint::v6(0x0a00_0001, 40000), v4(0x0a00_0002, 80), 0),
+            key(v4(0x0a00_0001, 40000), Endpoint::v6(0x0a00_0002, 80), 0),
+            key(
+                Endpoint::v6(1 << 64 | 0x0a00_0001, 40000),
+                v4(0x0a00_0002, 80),
+                0,
+            ),
+        ];
+        let mut seen: Vec<u64> = others.iter().map(h).collect();
+        seen.push(h(&base));
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen.len(), others.len() + 1);
+    }
 
     /// Endpoints order as (`IpAddr`, port) do, whatever their integer layout, and the key
     /// puts the lower one first: every pair of a set mixing IPv4, IPv6 (v4-mapped too) and

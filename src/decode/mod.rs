@@ -80,6 +80,16 @@ impl Endpoint {
         }
     }
 
+    /// The endpoint in one word (its address's halves, its port and its family folded):
+    /// equal endpoints fold alike, for a hash table's hasher to mix.
+    #[inline]
+    pub fn fold(&self) -> u64 {
+        self.lo
+            ^ self.hi.rotate_left(29)
+            ^ (u64::from(self.port) << 48)
+            ^ (u64::from(self.v6) << 47)
+    }
+
     /// A hash of the endpoint whose high bits are well mixed (one multiplication), for
     /// spreading flows over the analyzer threads; not for tables an adversary could fill.
     #[inline]
