@@ -629,7 +629,7 @@ fn proxy_fix(legs: &BothLegs) -> String {
     match whole_seconds(secs) {
         Some(n) => format!(
             "Keep the session busy for the proxy: send a ping (or an application heartbeat) from either end well inside {n} s (every {} s, say; a proxy counts any frame as activity), or raise the proxy's idle timeout (nginx proxy_read_timeout, HAProxy timeout tunnel, the load balancer's idle timeout) above the longest quiet spell the application needs. Clients should reconnect with backoff.",
-            heartbeat(secs)
+            text_proxy::heartbeat(secs)
         ),
         None => "If the proxy's idle timeout is that short, send pings (or application heartbeats) more often or raise it (nginx proxy_read_timeout, HAProxy timeout tunnel); if the proxy was stopped or restarted, drain it gracefully (nginx -s quit with worker_shutdown_timeout, HAProxy hard-stop-after, a load balancer's deregistration delay) and have clients reconnect with backoff.".to_string(),
     }
@@ -720,12 +720,6 @@ impl Display for LegEnd<'_> {
 pub fn whole_seconds(secs: f64) -> Option<u64> {
     let whole = secs.round();
     (whole >= 1.0 && (secs - whole).abs() <= (0.02 * secs).max(0.05)).then_some(whole as u64)
-}
-
-/// A heartbeat interval well inside a timeout of `secs` seconds: about half, in whole
-/// seconds (at least 1).
-pub fn heartbeat(secs: f64) -> u64 {
-    ((secs / 2.0).floor() as u64).max(1)
 }
 
 /// One relayed close frame, as the leg's `relayed` list and the detail say it.

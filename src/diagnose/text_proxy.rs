@@ -206,7 +206,7 @@ pub fn tunnel_idle_fix(legs: &BothLegs) -> String {
     let secs = legs.quiet_ms / 1000.0;
     format!(
         "Keep the tunnel busy for the proxy: send a WebSocket ping (or an application heartbeat) from either end well inside its idle timeout (every {} s, say; any byte either way counts), or raise the timeout (Squid: read_timeout) above the longest quiet spell the application needs. Clients should reconnect with backoff.",
-        super::text::heartbeat(secs)
+        heartbeat(secs)
     )
 }
 
@@ -216,4 +216,10 @@ pub fn tunnel_idle_summary(l: &BothLegs) -> String {
         "the forward proxy closed both legs of the tunnel: {} to the client (connection {}, packet {}), {} to the backend (connection {}, packet {}), after {:.0} ms of quiet on both legs: its tunnel idle timeout",
         l.front_end.name, l.front, l.front_end.packet, l.back_end.name, l.back, l.back_end.packet, l.quiet_ms,
     )
+}
+
+/// A heartbeat interval well inside a timeout of `secs` seconds: about half, in whole
+/// seconds (at least 1).
+pub fn heartbeat(secs: f64) -> u64 {
+    ((secs / 2.0).floor() as u64).max(1)
 }

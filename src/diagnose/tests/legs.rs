@@ -1,6 +1,7 @@
 //! The lengths of a proxy's quiet spells.
 
-use crate::diagnose::text::{heartbeat, whole_seconds};
+use crate::diagnose::text::whole_seconds;
+use crate::diagnose::text_proxy::heartbeat;
 
 #[test]
 fn timeouts_read_as_configured_lengths() {
