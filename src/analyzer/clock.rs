@@ -7,9 +7,11 @@
 //! Out: the clock's reading (`Analyzer::now`), a step ahead held until the next packet
 //! confirms it, and the sweeps and tombstone prunes that come due.
 
-use super::{Analyzer, MAX_TOMBSTONES, SWEEP_EVERY_NS};
+use super::{Analyzer, Tombstone, CLOSED_GRACE_S, MAX_TOMBSTONES, SWEEP_EVERY_NS};
 use crate::capture::shared::{Rec, NO_TCP};
 use crate::capture::Timestamp;
+use crate::flow::FlowKey;
+use crate::report::Eviction;
 
 impl Analyzer {
     /// A packet at `ts` of another shard's flow, known without decoding it: the reader of a
@@ -126,5 +128,106 @@ impl Analyzer {
             // Not a sweep: sweeps come at the same moments in every shard.
             self.prune_tombstones();
         }
+    }
+}
+
+/// The sweeps, and the tombstones' prunes, with the bounds that spare them a walk over their
+/// tables when nothing there can be due.
+impl Analyzer {
+    /// Finish flows that are idle, or closed and past the grace period (the flow cap is
+    /// kept as flows start, `cap_group`).
+    pub(super) fn sweep(&mut self) {
+        self.last_sweep = self.now;
+        let now = self.now.0;
+        let idle = self.idle_ns();
+        let grace = CLOSED_GRACE_S * 1_000_000_000;
+        self.prune_tombstones();
+        debug_assert_eq!(
+            self.group_flows.iter().map(|&n| n as usize).sum::<usize>(),
+            self.flows.len() + self.frozen.len()
+        );
+        let mut expired: Vec<FlowKey> = Vec::new();
+        if now > self.sweep_due {
+            let mut due = i64::MAX;
+            for (k, c) in &self.flows {
+                let quiet = now.saturating_sub(c.active_at.0);
+                if quiet > idle || (c.closed() && quiet > grace) {
+                    expired.push(*k);
+                } else {
+                    due = due.min(Self::due(c.active_at.0, c.closed(), idle));
+                }
+            }
+            self.sweep_due = due;
+        }
+        // Every frozen connection was active at `frozen_oldest` or later: none is idle
+        // before the clock is an idle timeout past it.
+        if now.saturating_sub(self.frozen_oldest) > idle {
+            let mut oldest = i64::MAX;
+            for (k, f) in &self.frozen {
+                if now.saturating_sub(f.active_at.0) > idle {
+                    expired.push(*k);
+                }
+                // Those expired count too: with more flows than the cap, not all of them
+                // may be finished below.
+                oldest = oldest.min(f.active_at.0);
+            }
+            self.frozen_oldest = oldest;
+        }
+        for k in expired {
+            self.evict(&k, Eviction::MaxFlows);
+        }
+        self.freeze_quiet(now);
+        if self.freezer.wants_compaction() {
+            self.freezer.compact(self.frozen.values_mut());
+        }
+    }
+
+    /// Whether no connection in memory can be found expired by a sweep before the bound the
+    /// sweeps trust (`sweep_due`): for tests, after any packet.
+    #[doc(hidden)]
+    pub fn sweep_bound_holds(&self) -> bool {
+        let idle = self.idle_ns();
+        self.flows
+            .values()
+            .all(|c| Self::due(c.active_at.0, c.closed(), idle) >= self.sweep_due)
+    }
+
+    /// When a connection last active at `active` (ns) can first be found expired by a
+    /// sweep: an idle timeout after it, or, closed, its grace (if that is shorter).
+    pub(super) fn due(active: i64, closed: bool, idle: i64) -> i64 {
+        let wait = if closed {
+            idle.min(CLOSED_GRACE_S * 1_000_000_000)
+        } else {
+            idle
+        };
+        active.saturating_add(wait)
+    }
+
+    /// Drops the tombstones past their grace period, and all of them if too many remain.
+    /// Looks at each tombstone only once one can be past its grace (`tombs_due`).
+    pub(super) fn prune_tombstones(&mut self) {
+        let now = self.now.0;
+        if now <= self.tombs_due && self.closed.len() <= MAX_TOMBSTONES {
+            return;
+        }
+        let mut due = i64::MAX;
+        self.closed.retain(|_, t| {
+            let kept = t.kept(now);
+            if kept {
+                due = due.min(t.until());
+            }
+            kept
+        });
+        if self.closed.len() > MAX_TOMBSTONES {
+            self.closed.clear();
+            due = i64::MAX;
+        }
+        self.tombs_due = due;
+    }
+
+    /// A tombstone for the connection of `key` (its `tomb` hash).
+    pub(super) fn bury(&mut self, key: u64, t: Tombstone) {
+        self.tombs_due = self.tombs_due.min(t.until());
+        self.closed.insert(key, t);
     }
 }
