@@ -436,24 +436,14 @@ pub fn accept_for(key: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(accept_digest(key))
 }
 
-/// `accept` (trimmed) is [`accept_for`] `key`: the digest encoded on the stack (base64,
-/// RFC 4648 §4: 20 bytes are six groups of three and one of two, padded), compared there.
+/// `accept` (trimmed) is [`accept_for`] `key`: the digest (20 bytes, 28 characters of
+/// base64) encoded onto the stack and compared there.
 fn accept_matches(key: &str, accept: &str) -> bool {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let digest = accept_digest(key);
-    let mut out = [b'='; 28];
-    for (group, chars) in digest.chunks(3).zip(out.chunks_mut(4)) {
-        let byte = |i: usize| u32::from(group.get(i).copied().unwrap_or(0));
-        let n = byte(0) << 16 | byte(1) << 8 | byte(2);
-        // A group of two bytes makes three characters, the fourth stays `=`.
-        for (k, c) in chars.iter_mut().enumerate().take(group.len() + 1) {
-            *c = ALPHABET
-                .get((n >> (18 - 6 * k) & 0x3f) as usize)
-                .copied()
-                .unwrap_or(b'=');
-        }
-    }
-    out == crate::stack::http1::parse::trim(accept).as_bytes()
+    let mut out = [0u8; 28];
+    let written =
+        base64::engine::general_purpose::STANDARD.encode_slice(accept_digest(key), &mut out);
+    let accept = crate::stack::http1::parse::trim(accept).as_bytes();
+    written.is_ok_and(|n| out.get(..n) == Some(accept))
 }
 
 #[cfg(test)]

@@ -455,32 +455,12 @@ impl Response {
     }
 }
 
-/// `k` is 16 bytes in base64 (RFC 4648 §4, padded, as RFC 6455 §4.1 wants a key): 22
-/// characters of the alphabet, the last of which leaves no bits over (its low four bits
-/// zero), then `==`. Checked in place: a key is not decoded to be measured.
+/// `k` is 16 bytes in base64 (RFC 4648 §4, padded, as RFC 6455 §4.1 wants a key): decoded
+/// onto the stack, not the heap (a longer key does not fit the 18 bytes and is not 16).
 fn key_is_16_bytes(k: &str) -> bool {
-    match k.as_bytes() {
-        [data @ .., last, b'=', b'='] if data.len() == 21 => {
-            let sextet = |c: u8| SEXTET.get(usize::from(c)).copied().unwrap_or(0);
-            data.iter().all(|&c| sextet(c) != 0) && sextet(*last).wrapping_sub(1) & 0x0f == 0
-        }
-        _ => false,
-    }
+    let mut out = [0u8; 18];
+    base64::engine::general_purpose::STANDARD.decode_slice(k, &mut out) == Ok(16)
 }
-
-/// Each byte's value in base64's alphabet (RFC 4648 §4) plus one; 0 for bytes outside it.
-/// (Built at compile time: the indices are below 64 and 256.)
-#[allow(clippy::indexing_slicing)]
-static SEXTET: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut i = 0;
-    while i < 64 {
-        let c = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[i];
-        t[c as usize] = i as u8 + 1;
-        i += 1;
-    }
-    t
-};
 
 pub fn parse_response(buf: &[u8]) -> Parsed<Response> {
     #[cfg(test)]
