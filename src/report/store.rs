@@ -582,13 +582,15 @@ impl Store {
             .entries
             .get(index)
             .ok_or_else(|| io::Error::other("no such report"))?;
-        if let Place::File { file, at, len } = e.place() {
-            self.read_file(file, at, len, buf)?;
-            serial::report::read_onto(buf, out)
-                .ok_or_else(|| damaged("a report cannot be decoded"))?;
-        } else {
+        let Place::File { file, at, len } = e.place() else {
+            // Kept in memory (or dropped): as `get` gives it, settled there.
             out.push(self.get(index, buf)?);
-        }
+            return out
+                .last_mut()
+                .ok_or_else(|| io::Error::other("no such report"));
+        };
+        self.read_file(file, at, len, buf)?;
+        serial::report::read_onto(buf, out).ok_or_else(|| damaged("a report cannot be decoded"))?;
         let r = out
             .last_mut()
             .ok_or_else(|| io::Error::other("no such report"))?;
