@@ -896,13 +896,13 @@ mod tests {
             assert_eq!(bytes[0], 9, "appended after what was there");
             let back = read(&bytes[1..]).unwrap();
             assert_eq!(format!("{c:?}"), format!("{back:?}"));
-            assert!(std::ptr::eq(c.tcp_end, back.tcp_end));
-            assert!(std::ptr::eq(c.transport, back.transport));
+            assert_eq!(c.tcp_end, back.tcp_end);
+            assert_eq!(c.transport, back.transport);
             for (x, y) in c.close_frames.iter().zip(&back.close_frames) {
-                assert_eq!(x.name.map(str::as_ptr), y.name.map(str::as_ptr));
+                assert_eq!(x.name, y.name);
             }
             for (x, y) in c.recent_frames.iter().zip(&back.recent_frames) {
-                assert!(std::ptr::eq(x.opcode, y.opcode));
+                assert_eq!(x.opcode, y.opcode);
             }
             // Trailing bytes: not exactly one report.
             bytes.push(0);

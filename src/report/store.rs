@@ -791,14 +791,14 @@ mod tests {
                 a.last_packet = 999_999;
             }
             assert_eq!(format!("{a:?}"), format!("{b:?}"));
-            assert!(std::ptr::eq(a.tcp_end, b.tcp_end));
-            assert!(std::ptr::eq(a.status.general, b.status.general));
+            assert_eq!(a.tcp_end, b.tcp_end);
+            assert_eq!(a.status.general, b.status.general);
             assert_eq!(
                 matches!(a.status.name, std::borrow::Cow::Borrowed(_)),
                 matches!(b.status.name, std::borrow::Cow::Borrowed(_))
             );
             for (x, y) in a.recent_frames.iter().zip(&b.recent_frames) {
-                assert!(std::ptr::eq(x.opcode, y.opcode));
+                assert_eq!(x.opcode, y.opcode);
             }
         }
     }

@@ -171,6 +171,9 @@ pub(super) fn read_from(
     };
     let mut capacity = BUFFER;
     let mut legacy: Option<(LinkType, bool)> = None;
+    // Whether a classic record is read in place (below): after a header of the usual
+    // record format, not the modified one (24-byte record headers).
+    let mut quick_legacy = false;
     // Byte order of the classic header or of the current pcapng section, to read the
     // length fields of a record that fails to parse.
     let mut big_endian = false;
@@ -193,6 +196,23 @@ pub(super) fn read_from(
                 reader.consume_noshift(used);
                 continue;
             }
+        } else if let (true, Some((link, nanos))) = (quick_legacy, legacy) {
+            // A whole classic record parsed where it lies by pcap-parser's own record
+            // parser, as the shared reader does; what is not whole (the buffer's end, the
+            // file's) goes through the reader below, which says why.
+            let data = reader.data();
+            let parsed = if big_endian {
+                pcap_parser::pcap::parse_pcap_frame_be(data)
+            } else {
+                pcap_parser::pcap::parse_pcap_frame(data)
+            };
+            if let Ok((rest, b)) = parsed {
+                let used = data.len() - rest.len();
+                number += 1;
+                sink(&legacy_packet(&b, number, link, nanos));
+                reader.consume_noshift(used);
+                continue;
+            }
         }
         let failed = match reader.next() {
             Ok((offset, block)) => {
@@ -202,6 +222,7 @@ pub(super) fn read_from(
                         summary.note_link(link);
                         legacy = Some((link, h.is_nanosecond_precision()));
                         big_endian = h.is_bigendian();
+                        quick_legacy = !h.is_modified_format();
                     }
                     PcapBlockOwned::Legacy(b) => {
                         let (link, nanos) = legacy.unwrap_or((LinkType::ETHERNET, false));
@@ -409,6 +430,79 @@ mod tests {
             .collect();
         let want: Vec<(usize, bool)> = sizes.iter().map(|&n| (n, true)).collect();
         assert_eq!(got, want);
+    }
+
+    /// Classic records read in place are the records pcap-parser's own reader gives, in
+    /// either byte order and time unit, across the buffer's end (records of every size up
+    /// to over 1 500 bytes, more than a buffer's worth), and a file cut inside its last
+    /// record gives every whole record before it and says it was cut.
+    #[test]
+    fn classic_records_read_in_place_are_pcap_parsers() {
+        use pcap_parser::traits::PcapReaderIterator;
+        for (big, nanos) in [(false, false), (true, true), (true, false), (false, true)] {
+            let w = |v: u32| {
+                if big {
+                    v.to_be_bytes()
+                } else {
+                    v.to_le_bytes()
+                }
+            };
+            let magic: u32 = if nanos { 0xa1b2_3c4d } else { 0xa1b2_c3d4 };
+            let mut b = w(magic).to_vec();
+            b.extend_from_slice(&if big {
+                2u16.to_be_bytes()
+            } else {
+                2u16.to_le_bytes()
+            });
+            b.extend_from_slice(&if big {
+                4u16.to_be_bytes()
+            } else {
+                4u16.to_le_bytes()
+            });
+            b.extend_from_slice(&[0; 8]);
+            b.extend_from_slice(&w(65535));
+            b.extend_from_slice(&w(1));
+            let mut n = 0u32;
+            while b.len() < 2 * BUFFER + 3000 {
+                let len = (n * 37) % 1601;
+                for v in [n, n * 1000 % 1_000_000, len, len + n % 3] {
+                    b.extend_from_slice(&w(v));
+                }
+                b.extend((0..len).map(|i| (i ^ n) as u8));
+                n += 1;
+            }
+            for cut in [0, 5] {
+                let file = &b[..b.len() - cut];
+                let mut want = Vec::new();
+                let mut r = pcap_parser::LegacyPcapReader::new(1 << 16, file).unwrap();
+                loop {
+                    match r.next() {
+                        Ok((used, block)) => {
+                            if let pcap_parser::PcapBlockOwned::Legacy(x) = block {
+                                let p = legacy_packet(
+                                    &x,
+                                    want.len() as u64 + 1,
+                                    LinkType::ETHERNET,
+                                    nanos,
+                                );
+                                want.push(crate::capture::file::testing::kept(&p));
+                            }
+                            r.consume(used);
+                        }
+                        Err(pcap_parser::PcapError::Incomplete(_)) => r.refill().unwrap(),
+                        Err(_) => break,
+                    }
+                }
+                assert_eq!(
+                    want.len() as u32,
+                    n - u32::from(cut > 0),
+                    "{big} {nanos} {cut}"
+                );
+                let (s, seen) = read_all(&temp("classic.pcap", file));
+                assert_eq!(seen, want, "{big} {nanos} {cut}");
+                assert_eq!(s.truncated, cut > 0, "{:?}", s.warnings);
+            }
+        }
     }
 
     #[test]
