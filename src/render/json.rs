@@ -75,7 +75,9 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 fn connections(report: &Report, out: &mut dyn Write) -> io::Result<bool> {
     let chunks = report.render_chunks(
         |k: usize, part: &[ConnectionReport]| -> io::Result<Vec<u8>> {
-            let mut buf = pretty::Buffer::with_capacity(part.len() * 4096);
+            // Room for twice the usual connection (4-5 KB of JSON): a part that outgrew
+            // its buffer was copied as it grew, whole, into one twice the size.
+            let mut buf = pretty::Buffer::with_capacity(part.len() * 8192);
             for (i, c) in part.iter().enumerate() {
                 buf.push(if k == 0 && i == 0 { b'[' } else { b',' });
                 buf.newline(2);
