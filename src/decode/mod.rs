@@ -470,12 +470,13 @@ pub fn never_tcp(link: LinkType, data: &[u8]) -> bool {
 /// segment read from where that found its parts, without looking at the headers again.
 #[inline(always)]
 pub fn decode_plain<'a>(pkt: &Packet<'a>, plain: Plain) -> Option<Segment<'a>> {
-    let mut seg = plain.segment_in(pkt.data.get(plain.ip as usize..)?)?;
-    seg.iface = iface_of(pkt);
-    if plain.ip > 14 {
-        seg.scope = vlan_scope(pkt.link, pkt.data);
-    }
-    Some(seg)
+    let scope = if plain.ip > 14 {
+        vlan_scope(pkt.link, pkt.data)
+    } else {
+        0
+    };
+    // Built where it is returned: a segment changed after it was built was copied.
+    plain.segment_at(pkt.data.get(plain.ip as usize..)?, iface_of(pkt), scope)
 }
 
 /// Where the parts of a plain TCP packet are in its bytes: a whole IPv4 or IPv6 packet
@@ -582,6 +583,12 @@ impl Plain {
     /// (RFC 9293 §3.1).
     #[inline(always)]
     fn segment_in<'a>(&self, ip: &'a [u8]) -> Option<Segment<'a>> {
+        self.segment_at(ip, None, 0)
+    }
+
+    /// [`Plain::segment_in`], on interface `iface` and in `scope`.
+    #[inline(always)]
+    fn segment_at<'a>(&self, ip: &'a [u8], iface: Option<u32>, scope: u64) -> Option<Segment<'a>> {
         let tcp: &[u8; 20] = ip.get(self.tcp as usize..)?.first_chunk()?;
         let (ports, _) = tcp.split_first_chunk::<4>()?;
         let (src, dst) = self.ends_in(ip, ports)?;
@@ -607,8 +614,8 @@ impl Plain {
             ttl,
             ip_id,
             window: u16::from_be_bytes([w0, w1]),
-            iface: None,
-            scope: 0,
+            iface,
+            scope,
         })
     }
 }
