@@ -43,6 +43,24 @@ pub fn read_room(max_memory: usize) -> usize {
     max_memory / 16
 }
 
+/// A TLS connection listed in `seen.encrypted` (`report::tls::EncryptedReport`: its
+/// endpoints, TLS facts, reason and advice; 720 bytes of heap each, measured on 10 000),
+/// rounded up, beside the JSON it renders to (1.6 KB each, written whole with `seen`).
+pub const ENCRYPTED_BYTES: usize = 1 << 10;
+
+/// The part of `max_memory` the list of encrypted connections may take (a sixty-fourth,
+/// taken from the flows' part): 512 KiB at the least budget.
+pub fn encrypted_room(max_memory: usize) -> usize {
+    max_memory.max(MIN_MAX_MEMORY) / 64
+}
+
+/// Encrypted connections listed one by one under `max_memory` (the rest only counted): as
+/// many as [`encrypted_room`] holds, at most 10 000 (the default budget lists 10 000; 1 024 at
+/// `--max-memory 64M`).
+pub fn encrypted_listed(max_memory: usize) -> usize {
+    (encrypted_room(max_memory) / ENCRYPTED_BYTES).min(10_000)
+}
+
 /// A finished report kept in memory (most are 1 to 3 KiB; frame logs make them larger).
 pub const REPORT_BYTES: usize = 2 << 10;
 

@@ -93,9 +93,9 @@ impl<W: Write> Pcap<W> {
     }
 }
 
-/// A child's peak resident memory (`ru_maxrss`) counts the pages of this test process it
-/// was forked with, so a test holding a large report while another starts its child
-/// inflated that one's peak (328 MiB for 61): the tests run one at a time.
+/// The tests run one at a time: each child is measured alone (a child started with
+/// `Command::spawn` while another test held a large report counted it: 328 MiB for 61,
+/// which [`spawn_measured`] now prevents), and two children at once would share two cores.
 fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
     static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
     ONE.lock()
@@ -197,27 +197,14 @@ fn run_measured(
 /// [`run_measured`], the report read from its file into `T` (only the fields a test needs:
 /// a large report read whole stays in this process's memory, which the next child's peak
 /// counts, see [`one_at_a_time`]).
-#[allow(clippy::type_complexity, clippy::zombie_processes)]
+#[allow(clippy::type_complexity)]
 fn run_measured_as<T: serde::de::DeserializeOwned>(
     args: &[&str],
     write: Option<Box<dyn FnOnce(std::process::ChildStdin) -> std::io::Result<()> + Send>>,
 ) -> (T, String, usize) {
     let dir = tempfile::tempdir().unwrap();
     let (out, err) = (dir.path().join("out.json"), dir.path().join("err.txt"));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wsclose"))
-        .args(["analyze", "--format", "json"])
-        .args(args)
-        .args(write.is_some().then_some("-"))
-        .stdin(if write.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(std::fs::File::create(&out).unwrap())
-        .stderr(std::fs::File::create(&err).unwrap())
-        .spawn()
-        .unwrap();
-    let stdin = child.stdin.take();
+    let (stdin, pid) = spawn_measured(args, write.is_some(), &out, &err);
     let writer = std::thread::spawn(move || match (write, stdin) {
         (Some(write), Some(stdin)) => write(stdin),
         _ => Ok(()),
@@ -227,8 +214,7 @@ fn run_measured_as<T: serde::de::DeserializeOwned>(
     // SAFETY: a zeroed rusage is a valid value for wait4 to fill in.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: the child's pid, a valid status and rusage to write to.
-    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
-    assert_eq!(pid, child.id() as i32);
+    assert_eq!(unsafe { libc::wait4(pid, &mut status, 0, &mut usage) }, pid);
     writer.join().unwrap().unwrap();
     let err = std::fs::read_to_string(&err).unwrap();
     // 1: no WebSocket connection found (the SYN flood).
@@ -242,6 +228,56 @@ fn run_measured_as<T: serde::de::DeserializeOwned>(
     (report, err, peak)
 }
 
+/// Starts `wsclose analyze --format json ARGS` (reading standard input, piped from the
+/// returned end, when `stdin`), writing to `out` and `err`, so that its `ru_maxrss` is its
+/// own; returns the pipe's end and its pid, to be reaped with `wait4`.
+///
+/// At `execve` the kernel folds the peak resident memory of the process's memory before into
+/// its `ru_maxrss`. `Command::spawn` uses `posix_spawn`, whose child shares this process's
+/// memory until it execs, so its `ru_maxrss` was this test process's peak (155 MiB for a
+/// child of 52 MiB once a test had analyzed in this process; which ran first changed with
+/// the machine's load); a fork of this process counts its resident memory of the moment
+/// (46 MiB for a child of 21). Here a shell starts wsclose in the background and exits:
+/// wsclose is a fork of the small shell, and this process, a subreaper, inherits and reaps it.
+fn spawn_measured(
+    args: &[&str],
+    stdin: bool,
+    out: &Path,
+    err: &Path,
+) -> (Option<std::process::ChildStdin>, i32) {
+    // SAFETY: prctl with PR_SET_CHILD_SUBREAPER only sets a flag of this process.
+    assert_eq!(unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1) }, 0);
+    // An asynchronous list's standard input is /dev/null unless redirected: fd 3 carries it.
+    let mut sh = Command::new("/bin/sh")
+        .args([
+            "-c",
+            r#"exec 3<&0; "$@" <&3 >"$OUT" 2>"$ERR" 3<&- & echo $!"#,
+            "sh",
+        ])
+        .arg(env!("CARGO_BIN_EXE_wsclose"))
+        .args(["analyze", "--format", "json"])
+        .args(args)
+        .args(stdin.then_some("-"))
+        .env("OUT", out)
+        .env("ERR", err)
+        .stdin(if stdin { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::Read::read_to_string(&mut sh.stdout.take().unwrap(), &mut line).unwrap();
+    // Taken first: `wait` closes the child's standard input.
+    let pipe = sh.stdin.take();
+    assert!(sh.wait().unwrap().success());
+    (pipe, line.trim().parse().unwrap())
+}
+
+/// The margin each test keeps under its `--max-memory`: a sixteenth of it (4 MiB at 64M,
+/// 2 MiB at 32M), for what varies from run to run (the allocator's slack, the read buffers
+/// in flight), so that a run beside other work stays under the budget.
+fn under(budget: usize) -> usize {
+    budget - budget / 16
+}
 fn count(report: &serde_json::Value, what: &str) -> u64 {
     report["seen"][what].as_u64().unwrap_or(0)
 }
@@ -273,7 +309,7 @@ fn a_key_log_too_large_for_the_budget_keeps_only_the_captures_connections() {
     assert_eq!(source(&whole), (Some(90_000), None));
     let (kept, _, peak) = run_measured(&["--max-memory", "32M", "--keylog", log, capture], None);
     assert_eq!(source(&kept), (Some(0), Some(90_000)));
-    assert!(peak < 32 * MIB, "peak {} MiB", peak / MIB);
+    assert!(peak <= under(32 * MIB), "peak {} MiB", peak / MIB);
     assert!(
         peak_whole > peak + 20 * MIB,
         "{} MiB, {} MiB",
@@ -291,7 +327,7 @@ fn held_out_of_order_bytes_stay_under_the_budget() {
         let w = out_of_order(std::io::BufWriter::new(stdin), 150, 3_900_000, 60_000)?;
         w.into_inner().map(drop).map_err(|e| e.into_error())
     });
-    assert!(peak < 64 * MIB, "peak {} MiB", peak / MIB);
+    assert!(peak <= under(64 * MIB), "peak {} MiB", peak / MIB);
     let conns = report["connections"].as_array().unwrap();
     assert_eq!(conns.len(), 150);
     assert!(count(&report, "shed_buffers") > 0, "{}", report["seen"]);
@@ -321,7 +357,7 @@ fn a_syn_flood_stays_under_the_budget() {
         let w = syn_flood(std::io::BufWriter::new(stdin), 1_000_000)?;
         w.into_inner().map(drop).map_err(|e| e.into_error())
     });
-    assert!(peak < 64 * MIB, "peak {} MiB", peak / MIB);
+    assert!(peak <= under(64 * MIB), "peak {} MiB", peak / MIB);
     assert_eq!(count(&report, "tcp_connections"), 1_000_000);
     assert!(
         count(&report, "evicted_max_memory") > 900_000,
@@ -398,6 +434,24 @@ fn the_budget_sheds_the_same_state_with_any_number_of_threads() {
         let plain = json(p, 1, Options::default());
         assert_eq!(count(&plain, what), 0);
     }
+}
+
+/// A child's peak is its own, whatever this process held before: after this process
+/// touched 256 MiB (and gave it back), wsclose on a small fixture still measures as the
+/// small run it is. (Started with `Command::spawn`, it measured 256 MiB: this process's peak.)
+#[test]
+fn a_childs_peak_is_its_own() {
+    let _alone = one_at_a_time();
+    let mut big = vec![0u8; 256 * MIB];
+    for page in big.chunks_mut(4096) {
+        page[0] = 1;
+    }
+    std::hint::black_box(&big);
+    drop(big);
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/node-many.pcap.gz");
+    let (report, _, peak) = run_measured(&[fixture], None);
+    assert_eq!(count(&report, "tcp_connections"), 5);
+    assert!(peak < 64 * MIB, "peak {} MiB", peak / MIB);
 }
 
 /// `--max-memory` takes sizes with K, M, G and T (powers of 1024), refuses less than 32M or
@@ -481,9 +535,14 @@ fn partial_tls_records_stay_under_the_budget() {
         let w = partial_records(std::io::BufWriter::new(stdin), 10_000)?;
         w.into_inner().map(drop).map_err(|e| e.into_error())
     });
-    assert!(peak < 64 * MIB, "peak {} MiB", peak / MIB);
+    assert!(peak <= under(64 * MIB), "peak {} MiB", peak / MIB);
     assert_eq!(count(&report, "tcp_connections"), 10_000);
     assert!(count(&report, "evicted_max_memory") > 5_000);
+    // Listed as encrypted up to what a sixty-fourth of the budget holds, the rest counted
+    // (listing 10 000 took 7 MiB, and 16 MiB more to write them).
+    let listed = report["seen"]["encrypted"].as_array().map_or(0, Vec::len);
+    assert_eq!(listed, 1_024);
+    assert_eq!(count(&report, "encrypted_not_listed"), 10_000 - 1_024);
 }
 
 /// `conns` MQTT-over-WebSocket sessions one after the other, every client with the client
@@ -557,7 +616,7 @@ fn connections_sharing_a_client_id_are_linked_under_the_budget() {
         "10 000 MQTT connections, one client id: peak {} MiB",
         peak / MIB
     );
-    assert!(peak < 32 * MIB, "peak {} MiB", peak / MIB);
+    assert!(peak <= under(32 * MIB), "peak {} MiB", peak / MIB);
     let conns = &report.connections;
     assert_eq!(conns.len(), 10_000);
     for (k, c) in conns.iter().enumerate() {

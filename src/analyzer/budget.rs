@@ -95,7 +95,10 @@ impl Budget {
     pub fn new(max_memory: usize, groups: usize) -> Budget {
         let max_memory = max_memory.max(MIN_MAX_MEMORY);
         let groups = groups.max(1);
-        let flows = max_memory.saturating_sub(reserved(max_memory));
+        // The list of encrypted connections takes its room from the flows' part.
+        let flows = max_memory
+            .saturating_sub(reserved(max_memory))
+            .saturating_sub(crate::memory::encrypted_room(max_memory));
         Budget {
             flows,
             share: (flows / groups).max(FLOW_BYTES),
@@ -329,7 +332,8 @@ mod tests {
     #[test]
     fn shares_and_charges() {
         let mut b = Budget::new(64 << 20, 64);
-        let share = ((64usize << 20) - (16 << 20) - (8 << 20)) / 64;
+        // Less the 16 MiB and an eighth set aside, and the sixty-fourth of the encrypted list.
+        let share = ((64usize << 20) - (16 << 20) - (8 << 20) - (1 << 20)) / 64;
         assert_eq!(b.share(), share);
         b.change(3, 0, share);
         assert_eq!((b.over(3), b.excess(3, 9)), (0, share - share / 10 * 9));

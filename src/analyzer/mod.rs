@@ -208,7 +208,10 @@ impl Analyzer {
             tombs_due: i64::MAX,
             done,
             pending: VecDeque::new(),
-            seen: Seen::default(),
+            seen: Seen {
+                encrypted_cap: crate::memory::encrypted_listed(opts.max_memory),
+                ..Seen::default()
+            },
             unsupported: Vec::new(),
             defrag: decode::defrag::Defrag::new(opts.max_memory),
             first_malformed: None,
@@ -914,6 +917,12 @@ impl Analyzer {
             seen.polling.append(s.polling);
         }
         seen.encrypted.sort_by_key(|e| (e.input, e.first_packet));
+        // Each thread listed up to the cap: the first of them in capture order are kept.
+        let cap = seen.max_encrypted();
+        if seen.encrypted.len() > cap {
+            seen.encrypted_not_listed += (seen.encrypted.len() - cap) as u64;
+            seen.encrypted.truncate(cap);
+        }
         // The store took in the others' drops and notes.
         Self::temp_files(&done, &mut seen);
         (done, seen)

@@ -210,12 +210,17 @@ pub struct Seen {
     pub(crate) temp_notes: Vec<String>,
     /// TLS connections that carried no WebSocket the report could read (not decrypted: no
     /// key, a key that does not match; or not a WebSocket inside), in capture order, at
-    /// most [`Seen::MAX_ENCRYPTED`] of them.
+    /// most [`Seen::max_encrypted`] of them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub encrypted: Vec<tls::EncryptedReport>,
     /// Such connections beyond that cap (counted, not listed).
     #[serde(skip_serializing_if = "is_zero")]
     pub encrypted_not_listed: u64,
+    /// The cap on `encrypted` the memory budget sets (`memory::encrypted_listed`); 0 for
+    /// [`Seen::MAX_ENCRYPTED`].
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub(crate) encrypted_cap: usize,
     /// engine.io long-polling connections by sid, to link the socket.io sessions upgraded
     /// from them (`app::Polls`).
     #[serde(skip)]
@@ -224,12 +229,21 @@ pub struct Seen {
 }
 
 impl Seen {
-    /// Encrypted connections listed one by one; past this, only counted.
+    /// Encrypted connections listed one by one at the most; past this, only counted. A
+    /// smaller memory budget lists fewer ([`Seen::max_encrypted`]).
     pub const MAX_ENCRYPTED: usize = 10_000;
+
+    /// Encrypted connections listed one by one under this analysis's memory budget.
+    pub fn max_encrypted(&self) -> usize {
+        match self.encrypted_cap {
+            0 => Self::MAX_ENCRYPTED,
+            n => n.min(Self::MAX_ENCRYPTED),
+        }
+    }
 
     /// Lists `e` (or counts it, past the cap).
     pub fn add_encrypted(&mut self, e: tls::EncryptedReport) {
-        if self.encrypted.len() < Self::MAX_ENCRYPTED {
+        if self.encrypted.len() < self.max_encrypted() {
             self.encrypted.push(e);
         } else {
             self.encrypted_not_listed += 1;

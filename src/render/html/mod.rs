@@ -544,7 +544,7 @@ fn encrypted(report: &Report, limit: Option<usize>) -> String {
         let _ = writeln!(
             o,
             "<p class=\"left\">… and {not_listed} more encrypted connections (counted, not listed; <code>--format json</code> lists up to {}).</p>",
-            crate::report::Seen::MAX_ENCRYPTED
+            seen.max_encrypted()
         );
     }
     for line in crate::report::tls::advice_lines(&seen.encrypted) {

@@ -469,7 +469,7 @@ fn encrypted(report: &Report, limit: Option<usize>) -> String {
         let _ = writeln!(
             o,
             "\n… and {not_listed} more encrypted connections (counted, not listed; `--format json` lists up to {}).",
-            crate::report::Seen::MAX_ENCRYPTED
+            seen.max_encrypted()
         );
     }
     for line in crate::report::tls::advice_lines(&seen.encrypted) {
