@@ -176,7 +176,7 @@ impl Ng {
                 let link = LinkType(idb.linktype.0 as u32);
                 self.interfaces.push(Interface {
                     link,
-                    resolution: idb.ts_resolution().unwrap_or(1_000_000),
+                    resolution: resolution(idb.if_tsresol).unwrap_or(1_000_000),
                     offset: idb.ts_offset(),
                     snaplen: idb.snaplen,
                     lost: false,
@@ -471,6 +471,19 @@ impl Epb<'_> {
     }
 }
 
+/// An interface's time units per second from its `if_tsresol` (pcapng §4.2, option 9):
+/// 10^-n s, or 2^-n s when the top bit is set; none past what 64 bits hold. (pcap-parser's
+/// `ts_resolution` compares the byte, top bit included, with 63, so it refused every
+/// power-of-two base, and 2^-20 s units were read as microseconds.)
+fn resolution(tsresol: u8) -> Option<u64> {
+    let n = u32::from(tsresol & 0x7f);
+    if tsresol & 0x80 != 0 {
+        1u64.checked_shl(n)
+    } else {
+        10u64.checked_pow(n)
+    }
+}
+
 fn ng_timestamp(high: u32, low: u32, iface: Interface) -> Timestamp {
     let units = u64::from(high) << 32 | u64::from(low);
     let res = iface.resolution.max(1);
@@ -567,6 +580,49 @@ mod tests {
 
     /// pcapng times in any resolution: the same as exact 128-bit arithmetic, including
     /// resolutions finer than a nanosecond and the largest timestamps.
+    #[test]
+    #[test]
+    fn power_of_two_resolutions_are_read() {
+        assert_eq!(resolution(0x94), Some(1 << 20));
+        assert_eq!(resolution(0x80), Some(1));
+        assert_eq!(resolution(0x80 | 63), Some(1 << 63));
+        assert_eq!(resolution(0x80 | 64), None);
+        assert_eq!(resolution(6), Some(1_000_000));
+        assert_eq!(resolution(19), Some(10_000_000_000_000_000_000));
+        assert_eq!(resolution(20), None);
+        // A file whose interface counts 2^-20 s: 1 700 000 000.5 s is that, not 2029.
+        let body = |v: &[u32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+        let block = |kind: u32, b: Vec<u8>| {
+            let len = 12 + b.len() as u32;
+            let mut out = body(&[kind, len]);
+            out.extend(b);
+            out.extend(len.to_le_bytes());
+            out
+        };
+        let mut f = block(0x0A0D_0D0A, {
+            let mut b = body(&[0x1A2B_3C4D, 1]);
+            b.extend(body(&[u32::MAX, u32::MAX]));
+            b
+        });
+        // Raw IP, snaplen 0, if_tsresol (9, length 1) = 0x94, end of options.
+        let mut idb = body(&[101, 0]);
+        idb.extend([9, 0, 1, 0, 0x94, 0, 0, 0, 0, 0, 0, 0]);
+        f.extend(block(1, idb));
+        let units = (1_700_000_000u64 << 20) + (1 << 19);
+        let pkt = [
+            0x45u8, 0, 0, 20, 0, 0, 0, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+        ];
+        let mut epb = body(&[0, (units >> 32) as u32, units as u32, 20, 20]);
+        epb.extend(pkt);
+        f.extend(block(6, epb));
+        let (summary, packets) = read_all(&temp("tsresol-2-20.pcapng", &f));
+        assert_eq!(packets.len(), 1, "{summary:?}");
+        assert_eq!(
+            packets[0].1,
+            Timestamp::from_parts(1_700_000_000, 500_000_000)
+        );
+    }
+
     #[test]
     fn ng_timestamps_in_any_resolution() {
         for res in [
