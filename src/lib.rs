@@ -461,7 +461,7 @@ pub fn analyze_files_with_progress(
             .seen
             .unpeeled_warnings(unpeeled_before, packet_base);
         summary.warnings.extend(unpeeled);
-        // IPv4 fragments whose datagram never came whole (those still waiting are given up
+        // IP fragments whose datagram never came whole (those still waiting are given up
         // at the end of each input, by every thread alike).
         for h in helpers.iter_mut().take(shards - 1) {
             h.fragments_lost(true);
@@ -469,7 +469,7 @@ pub fn analyze_files_with_progress(
         let (lost, first) = analyzer.fragments_lost(true);
         if lost > 0 {
             summary.warnings.push(format!(
-                "{lost} IPv4 fragments of TCP packets could not be put back together{}: their datagram never came whole (a fragment not captured, cut by the snap length, or disagreeing with another), or more were waiting than wsclose holds ({} datagrams, {} KiB); the TCP bytes they carried are missing from their connections",
+                "{lost} IP fragments of TCP packets could not be put back together{}: their datagram never came whole (a fragment not captured, cut by the snap length, or disagreeing with another), or more were waiting than wsclose holds ({} datagrams, {} KiB); the TCP bytes they carried are missing from their connections",
                 first_packet(first),
                 decode::defrag::MAX_DATAGRAMS,
                 analyzer.fragments_cap() >> 10

@@ -135,7 +135,7 @@ pub struct Analyzer {
     pub seen: Seen,
     /// Per undecodable link type: packets so far, and the first of them in this input.
     unsupported: Vec<(LinkType, u64, Option<u64>)>,
-    /// IPv4 fragments of TCP packets waiting for the rest of their datagram (bounded:
+    /// IPv4 and IPv6 fragments of TCP packets waiting for the rest of their datagram (bounded:
     /// `decode::defrag`).
     defrag: decode::defrag::Defrag,
     /// The first packet of this input with cut or damaged IP/TCP headers.
@@ -291,7 +291,7 @@ impl Analyzer {
         self.first_malformed.map(|n| n - self.base)
     }
 
-    /// The IPv4 fragments of TCP packets given up since the last call (their datagram
+    /// The IP fragments of TCP packets given up since the last call (their datagram
     /// never completed, or broke a bound of `decode::defrag`; with `finish`, those still
     /// waiting too), and the first packet among them as the file numbers it.
     pub fn fragments_lost(&mut self, finish: bool) -> (u64, Option<u64>) {
@@ -443,7 +443,7 @@ impl Analyzer {
     }
 
     /// A packet in which decoding found no TCP segment (`skip` says why), in the first shard:
-    /// counted as what it is, or, an IPv4 fragment, held for reassembly.
+    /// counted as what it is, or, an IP fragment, held for reassembly.
     #[cold]
     fn skipped(&mut self, pkt: &Packet<'_>, skip: Skip) {
         match skip {
@@ -469,7 +469,7 @@ impl Analyzer {
         }
     }
 
-    /// The packet `whole` that the IPv4 fragment `pkt` completed: decoded as any, numbered
+    /// The packet `whole` that the IP fragment `pkt` completed: decoded as any, numbered
     /// and timed by `pkt`.
     #[cold]
     fn defragmented(&mut self, pkt: &Packet<'_>, whole: &[u8]) {

@@ -1,16 +1,20 @@
-//! IPv4 fragments of TCP packets put back together (RFC 791 §3.2, "Fragmentation and
-//! reassembly"), within fixed bounds.
+//! IPv4 and IPv6 fragments of TCP packets put back together (RFC 791 §3.2, "Fragmentation
+//! and reassembly"; RFC 8200 §4.5, the Fragment header), within fixed bounds.
 //!
 //! In: a packet in which [`super::decode`] found no TCP segment, on a link type read by the
 //! fast decoding (`network`): an IPv4 fragment (more fragments, or an offset) of protocol
-//! TCP. Out: once every fragment of its datagram came, the whole packet (the link header and
-//! the IP header of the first fragment, its length and fragment fields rewritten, and the
-//! payload put together), which decodes as any TCP packet and is numbered and timed by the
-//! fragment that completed it; else nothing, and the fragments of every datagram given up
-//! are counted ([`Defrag::lost`]) for the input's warning.
+//! TCP, or an IPv6 packet whose Fragment header (after any Hop-by-Hop, Routing or Destination
+//! Options headers) says more fragments or an offset and TCP next. Out: once every fragment
+//! of its datagram came, the whole packet (the link header and the IP header of the first
+//! fragment, its length and fragment fields rewritten; in IPv6 the unfragmentable headers,
+//! the Fragment header taken out and the header before it naming TCP), and the payload put
+//! together, which decodes as any TCP packet and is numbered and timed by the fragment that
+//! completed it; else nothing, and the fragments of every datagram given up are counted
+//! ([`Defrag::lost`]) for the input's warning.
 //!
 //! A datagram is keyed by its addresses, identification and VLAN ids (RFC 791: source,
-//! destination, protocol and identification). Given up, its fragments counted as lost:
+//! destination, protocol and identification; RFC 8200: source, destination and the 32-bit
+//! identification). Given up, its fragments counted as lost:
 //! one whose fragments disagree on bytes they both carry or on where it ends (RFC 5722's
 //! rule for IPv6, which Linux also applies to IPv4 since 4.19), one a snap length cut (its
 //! bytes are not all in the capture), one reaching past 65 535 bytes or of more than
@@ -22,9 +26,11 @@
 //! captured again on another interface) and is left out. The bound is small and does not
 //! depend on the number of threads (each thread reads every fragment and holds the same
 //! datagrams, so that each decides alike): it is part of what `budget::reserved` sets aside
-//! for the program, not of the flows' share. Fragments of IPv6 (whose fragment header etherparse reads), of other
-//! protocols and inside tunnels are not reassembled here (a tunnel's outer fragments are
-//! counted by `tunnel`).
+//! for the program, not of the flows' share. Fragments of other protocols and inside tunnels
+//! are not reassembled here (a tunnel's outer fragments are counted by `tunnel`).
+//! etherparse's `IpDefragPool` reads both versions too, but keeps any number of datagrams
+//! of any size until told to drop them by time, accepts overlaps that disagree, and keeps
+//! no copy window: the rules above are this module's, for both versions.
 
 use super::{network, vlan_scope};
 use crate::capture::{LinkType, Packet, Timestamp};
@@ -54,9 +60,10 @@ pub const TIMEOUT_NS: i64 = 30_000_000_000;
 /// What identifies a datagram's fragments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Key {
-    src: [u8; 4],
-    dst: [u8; 4],
-    id: u16,
+    v6: bool,
+    src: [u8; 16],
+    dst: [u8; 16],
+    id: u32,
     scope: u64,
 }
 
@@ -66,8 +73,8 @@ struct Datagram {
     key: Key,
     first_ts: Timestamp,
     /// The link header and IP header of the fragment at offset 0, once it came, and where
-    /// its IP header starts.
-    head: Option<(Vec<u8>, usize)>,
+    /// its IP header starts (see [`Fragment`]).
+    head: Option<(Vec<u8>, usize, Option<usize>)>,
     /// The payload so far, each fragment at its offset.
     payload: Vec<u8>,
     /// The ranges of `payload` that came, in order, apart from each other.
@@ -81,7 +88,7 @@ struct Datagram {
 impl Datagram {
     fn bytes(&self) -> usize {
         self.payload.capacity()
-            + self.head.as_ref().map_or(0, |(h, _)| h.capacity())
+            + self.head.as_ref().map_or(0, |(h, _, _)| h.capacity())
             + 16 * self.have.capacity()
     }
 
@@ -151,12 +158,15 @@ pub struct Defrag {
     pub reassembled: u64,
 }
 
-/// An IPv4 fragment of a TCP packet, where it is in the packet's bytes.
+/// An IPv4 or IPv6 fragment of a TCP packet, where it is in the packet's bytes.
 struct Fragment<'a> {
     key: Key,
-    /// The link header and IP header, and where the IP header starts.
+    /// The link header and IP header (in IPv6, the headers before the Fragment header), and
+    /// where the IP header starts.
     head: &'a [u8],
     ip_at: usize,
+    /// In IPv6, where in `head` the Next Header field that names the Fragment header is.
+    next_at: Option<usize>,
     /// Its payload's offset in the datagram and whether more fragments follow.
     offset: usize,
     more: bool,
@@ -165,12 +175,69 @@ struct Fragment<'a> {
     cut: bool,
 }
 
-/// The IPv4 fragment of a TCP packet `pkt` is, if it is one.
+/// The IPv4 or IPv6 fragment of a TCP packet `pkt` is, if it is one.
 fn fragment<'a>(pkt: &Packet<'a>) -> Option<Fragment<'a>> {
     let (ether_type, ip) = network(pkt.link, pkt.data)?;
-    if ether_type != 0x0800 {
+    match ether_type {
+        0x0800 => fragment_v4(pkt, ip),
+        0x86dd => fragment_v6(pkt, ip),
+        _ => None,
+    }
+}
+
+/// [`fragment`] in IPv6 (RFC 8200 §4.5): the Fragment header found after the Hop-by-Hop,
+/// Routing and Destination Options headers (at most eight of them), TCP next.
+fn fragment_v6<'a>(pkt: &Packet<'a>, ip: &'a [u8]) -> Option<Fragment<'a>> {
+    let head: &[u8; 40] = ip.first_chunk()?;
+    if head[0] >> 4 != 6 {
         return None;
     }
+    let (mut next, mut next_at, mut at) = (head[6], 6, 40);
+    for _ in 0..8 {
+        if next != 0 && next != 43 && next != 60 {
+            break;
+        }
+        next_at = at;
+        next = *ip.get(at)?;
+        at += (usize::from(*ip.get(at + 1)?) + 1) * 8;
+    }
+    let frag: &[u8; 8] = ip.get(at..)?.first_chunk()?;
+    let field = u16::from_be_bytes([frag[2], frag[3]]);
+    let (more, offset) = (field & 1 != 0, usize::from(field >> 3) * 8);
+    // An atomic fragment (RFC 6946: no offset, no more) is a whole packet.
+    if next != 44 || frag[0] != 6 || (!more && offset == 0) {
+        return None;
+    }
+    let total = 40 + usize::from(u16::from_be_bytes([head[4], head[5]]));
+    if total < at + 8 {
+        return None;
+    }
+    let ip_at = pkt.data.len() - ip.len();
+    let payload = ip.get(at + 8..total.min(ip.len()))?;
+    let mut src = [0; 16];
+    let mut dst = [0; 16];
+    src.copy_from_slice(head.get(8..24)?);
+    dst.copy_from_slice(head.get(24..40)?);
+    Some(Fragment {
+        key: Key {
+            v6: true,
+            src,
+            dst,
+            id: u32::from_be_bytes([frag[4], frag[5], frag[6], frag[7]]),
+            scope: vlan_scope(pkt.link, pkt.data),
+        },
+        head: pkt.data.get(..ip_at + at)?,
+        ip_at,
+        next_at: Some(ip_at + next_at),
+        offset,
+        more,
+        payload,
+        cut: total > ip.len(),
+    })
+}
+
+/// [`fragment`] in IPv4.
+fn fragment_v4<'a>(pkt: &Packet<'a>, ip: &'a [u8]) -> Option<Fragment<'a>> {
     let head: &[u8; 20] = ip.first_chunk()?;
     let hl = usize::from(head[0] & 0x0f) * 4;
     let total = usize::from(u16::from_be_bytes([head[2], head[3]]));
@@ -183,15 +250,21 @@ fn fragment<'a>(pkt: &Packet<'a>) -> Option<Fragment<'a>> {
     // Its payload is not all in the capture (a snap length cut it).
     let cut = total > ip.len();
     let payload = ip.get(hl..total.min(ip.len()))?;
+    let mut src = [0; 16];
+    let mut dst = [0; 16];
+    src[..4].copy_from_slice(&head[12..16]);
+    dst[..4].copy_from_slice(&head[16..20]);
     Some(Fragment {
         key: Key {
-            src: [head[12], head[13], head[14], head[15]],
-            dst: [head[16], head[17], head[18], head[19]],
-            id: u16::from_be_bytes([head[4], head[5]]),
+            v6: false,
+            src,
+            dst,
+            id: u32::from(u16::from_be_bytes([head[4], head[5]])),
             scope: vlan_scope(pkt.link, pkt.data),
         },
         head: pkt.data.get(..at + hl)?,
         ip_at: at,
+        next_at: None,
         offset,
         more,
         payload,
@@ -241,8 +314,8 @@ impl Defrag {
         self.cap
     }
 
-    /// Whether `pkt` is an IPv4 fragment of a TCP packet (then taken here); its datagram
-    /// whole, once this fragment completed it.
+    /// Whether `pkt` is an IPv4 or IPv6 fragment of a TCP packet (then taken here); its
+    /// datagram whole, once this fragment completed it.
     pub fn take(&mut self, pkt: &Packet<'_>) -> Option<Option<Vec<u8>>> {
         if !matches!(
             pkt.link,
@@ -253,6 +326,7 @@ impl Defrag {
                 | LinkType::LOOP
                 | LinkType::RAW
                 | LinkType::IPV4
+                | LinkType::IPV6
                 | LinkType(12)
                 | LinkType(14)
         ) {
@@ -309,12 +383,14 @@ impl Defrag {
             return None;
         }
         if f.offset == 0 && d.head.is_none() {
-            d.head = Some((f.head.to_vec(), f.ip_at));
+            d.head = Some((f.head.to_vec(), f.ip_at, f.next_at));
         }
         if d.complete() {
-            // Its header and payload must fit an IPv4 total length.
-            let whole = d.head.as_ref().and_then(|(h, at)| {
-                u16::try_from(h.len() - at.min(&h.len()) + d.payload.len()).ok()
+            // Its header and payload must fit an IPv4 total length (IPv6: a payload length,
+            // which leaves out the 40-byte header).
+            let whole = d.head.as_ref().and_then(|(h, at, next_at)| {
+                let fixed = if next_at.is_some() { 40 } else { 0 };
+                u16::try_from(h.len() - at.min(&h.len()) - fixed + d.payload.len()).ok()
             });
             let Some(total) = whole else {
                 self.give_up(i);
@@ -335,9 +411,21 @@ impl Defrag {
     }
 
     /// The packet of a complete datagram: the first fragment's headers, the IP header's
-    /// total length (`total`), flags, offset and checksum rewritten, and the payload.
+    /// total length (`total`), flags, offset and checksum rewritten, and the payload. In
+    /// IPv6, `total` is the payload length, and the header before the Fragment header names
+    /// TCP next (the Fragment header itself is not in `head`).
     fn whole(d: Datagram, total: u16) -> Vec<u8> {
-        let (mut out, ip_at) = d.head.unwrap_or_default();
+        let (mut out, ip_at, next_at) = d.head.unwrap_or_default();
+        if let Some(next_at) = next_at {
+            if let Some(h) = out.get_mut(ip_at + 4..ip_at + 6) {
+                h.copy_from_slice(&total.to_be_bytes());
+            }
+            if let Some(n) = out.get_mut(next_at) {
+                *n = 6;
+            }
+            out.extend_from_slice(&d.payload);
+            return out;
+        }
         if let Some(ip) = out.get_mut(ip_at..) {
             if let Some(h) = ip.get_mut(2..4) {
                 h.copy_from_slice(&total.to_be_bytes());

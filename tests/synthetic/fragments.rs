@@ -1,4 +1,4 @@
-//! IPv4-fragmented TCP (RFC 791 §3.2): a segment that came in IP fragments, in any order,
+//! IP-fragmented TCP (RFC 791 §3.2, RFC 8200 §4.5): a segment that came in IP fragments, in any order,
 //! is put back together and read as any other; a datagram that never came whole is said in
 //! the input's warnings, not only as bytes missing from the connection.
 
@@ -159,7 +159,7 @@ fn a_datagram_never_whole_is_said_in_the_warnings() {
     let warnings = &r.inputs[0].warnings;
     assert!(
         warnings.iter().any(|w| w.starts_with(&format!(
-            "2 IPv4 fragments of TCP packets could not be put back together (the first: packet {first_fragment})"
+            "2 IP fragments of TCP packets could not be put back together (the first: packet {first_fragment})"
         ))),
         "{warnings:?}"
     );
@@ -170,4 +170,121 @@ fn a_datagram_never_whole_is_said_in_the_warnings() {
         "{:?}",
         findings(c)
     );
+}
+
+/// Raw IPv4 packet `p` (20-byte header) as the same TCP segment over IPv6, from and to
+/// `fd00::` and the IPv4 address.
+fn to_v6(p: &Pkt) -> Pkt {
+    let total = usize::from(u16::from_be_bytes([p.data[2], p.data[3]]));
+    let tcp = &p.data[20..total];
+    let mut h = vec![0x60, 0, 0, 0];
+    h.extend_from_slice(&(tcp.len() as u16).to_be_bytes());
+    h.extend_from_slice(&[6, 64]);
+    for addr in [&p.data[12..16], &p.data[16..20]] {
+        h.extend_from_slice(&[0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        h.extend_from_slice(addr);
+    }
+    h.extend_from_slice(tcp);
+    Pkt {
+        orig_len: h.len() as u32,
+        data: h,
+        ..p.clone()
+    }
+}
+
+/// IPv6 packet `p` (40-byte header, TCP next) as fragments (RFC 8200 §4.5) cut at the
+/// offsets `cuts` of its TCP segment, in the order `order`; with `options`, a Destination
+/// Options header (padding only) stands before each Fragment header.
+fn fragmented_v6(p: &Pkt, cuts: &[usize], order: &[usize], options: bool) -> Vec<Pkt> {
+    let (head, payload) = p.data.split_at(40);
+    let mut frags = Vec::new();
+    let mut at = 0;
+    for (i, &end) in cuts.iter().chain([payload.len()].iter()).enumerate() {
+        let more = i < cuts.len();
+        let mut h = head.to_vec();
+        h[6] = if options { 60 } else { 44 };
+        if options {
+            h.extend_from_slice(&[44, 0, 1, 4, 0, 0, 0, 0]);
+        }
+        h.extend_from_slice(&[6, 0]);
+        h.extend_from_slice(&(((at / 8) as u16) << 3 | u16::from(more)).to_be_bytes());
+        h.extend_from_slice(&0x0bad_cafeu32.to_be_bytes());
+        h.extend_from_slice(&payload[at..end]);
+        let len = (h.len() - 40) as u16;
+        h[4..6].copy_from_slice(&len.to_be_bytes());
+        frags.push(h);
+        at = end;
+    }
+    order
+        .iter()
+        .enumerate()
+        .map(|(k, &i)| Pkt {
+            orig_len: frags[i].len() as u32,
+            data: frags[i].clone(),
+            ts: Timestamp(p.ts.0 + k as i64 * 100_000),
+            ..p.clone()
+        })
+        .collect()
+}
+
+/// IPv6 fragments (RFC 8200 §4.5) are put back together as IPv4's are: in any order, with
+/// or without a Destination Options header before the Fragment header, the first fragment
+/// holding only the ports; one never whole is said. (Before, they were other packets and
+/// the segment's bytes a gap.)
+#[test]
+fn ipv6_fragments_are_put_back_together() {
+    let (s, big, close_at) = session(40203);
+    let v6: Vec<Pkt> = s.pkts.iter().map(to_v6).collect();
+    let whole = analyze_packets(&v6);
+    let want = only(&whole);
+    assert_eq!(want.status.code, Some(1000));
+    for options in [false, true] {
+        let mut pkts = Vec::new();
+        for (i, p) in v6.iter().enumerate() {
+            if i == big {
+                pkts.extend(fragmented_v6(p, &[1448, 2896], &[2, 0, 1], options));
+            } else if i == close_at {
+                pkts.extend(fragmented_v6(p, &[8, 24], &[1, 2, 0], options));
+            } else {
+                pkts.push(p.clone());
+            }
+        }
+        let r = analyze_packets(&pkts);
+        let c = only(&r);
+        assert_eq!(c.status.code, Some(1000), "{}", c.status.detail);
+        assert_eq!(findings(c), vec![], "{}", c.status.detail);
+        let (got, was) = (
+            serde_json::to_value(c.frames).unwrap(),
+            serde_json::to_value(want.frames).unwrap(),
+        );
+        assert_eq!(got["server"]["largest_message"][0], 3000);
+        assert_eq!(
+            got["server"]["payload_bytes"],
+            was["server"]["payload_bytes"]
+        );
+        assert!(
+            r.inputs[0].warnings.is_empty(),
+            "{:?}",
+            r.inputs[0].warnings
+        );
+        assert_eq!(r.seen.other_packets, 0);
+    }
+    // The middle fragment not captured: the datagram is given up and said.
+    let mut pkts = Vec::new();
+    for (i, p) in v6.iter().enumerate() {
+        if i == big {
+            pkts.extend(fragmented_v6(p, &[1448, 2896], &[0, 2], false));
+        } else {
+            pkts.push(p.clone());
+        }
+    }
+    let r = analyze_packets(&pkts);
+    let warnings = &r.inputs[0].warnings;
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.starts_with("2 IP fragments of TCP packets could not be put back together")),
+        "{warnings:?}"
+    );
+    assert!(findings(only(&r)).iter().any(|f| f.0 == Kind::Gap));
 }
