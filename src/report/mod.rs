@@ -210,7 +210,7 @@ pub struct Seen {
     pub(crate) temp_notes: Vec<String>,
     /// TLS connections that carried no WebSocket the report could read (not decrypted: no
     /// key, a key that does not match; or not a WebSocket inside), in capture order, at
-    /// most [`Seen::max_encrypted`] of them.
+    /// most 10 000 of them, fewer under a small `--max-memory` ([`Seen::max_encrypted`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub encrypted: Vec<tls::EncryptedReport>,
     /// Such connections beyond that cap (counted, not listed).
