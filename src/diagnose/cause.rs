@@ -126,6 +126,14 @@ causes! {
         /// bytes.
         limit: u64,
     }
+    /// The capture holds the packets of one side only (a capture filter, a SPAN or tap port
+    /// that copies one direction): what the other side sent, whether its close frame came
+    /// first and the status the captured side saw are unknown; the causes that would rest
+    /// on the other direction are withheld.
+    "one-direction" => OneDirection {
+        /// The side whose packets are in the capture.
+        seen: Role,
+    }
     /// The capture file stops early, so a connection still open may have closed after it.
     "capture-cut" => CaptureCut {
         /// The upgrade was answered (the status stays "Open"; else "Open (handshake

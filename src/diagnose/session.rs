@@ -174,9 +174,20 @@ pub fn diagnose(
     // frame boundaries at a gap, or it never got a decoder and has a gap (one in the
     // handshake stops it there). A gap inside a payload of known length keeps the
     // decoder in step: a later close frame would still be seen.
-    let lost = |s: Side| match w.decoder(s) {
-        Some(d) => d.out_of_sync.is_some(),
-        None => c.tcp[s].counters.gaps > 0,
+    // A direction of which the capture holds no packet at all, while the other's are there
+    // (a capture filter or tap of one direction): lost whole.
+    let unseen = |s: Side| !c.tcp[s].seen_any() && c.tcp[s.other()].seen_any();
+    let one_direction = match (unseen(client_side), unseen(server_side)) {
+        (true, false) => Some(Role::Server),
+        (false, true) => Some(Role::Client),
+        _ => None,
+    };
+    let lost = |s: Side| {
+        unseen(s)
+            || match w.decoder(s) {
+                Some(d) => d.out_of_sync.is_some(),
+                None => c.tcp[s].counters.gaps > 0,
+            }
     };
     // Where a lost direction's frames stop: its decoder's out-of-sync point, or (no
     // decoder) its first gap; unknown if that finding was dropped at the cap.
@@ -209,6 +220,23 @@ pub fn diagnose(
         (Some(code), Some(_)) => vec![status::refused(code, true)],
         _ => status::causes(closes, &ends, http_status, upgraded, missing),
     };
+    // One direction captured: the first close frame on the wire may be the unseen side's,
+    // so the status is unknown, and what rests on the unseen direction (its answers, its
+    // acknowledgements, its silence) is withheld; what the captured side sent is kept.
+    if let Some(seen) = one_direction {
+        causes.retain(|c| {
+            matches!(
+                c,
+                Cause::Closed { .. }
+                    | Cause::EmptyClose { .. }
+                    | Cause::CodeNotCaptured { .. }
+                    | Cause::NoCloseFrame { .. }
+                    | Cause::InvalidCloseFrame { .. }
+                    | Cause::UpgradeRefused { .. }
+            )
+        });
+        causes.insert(0, Cause::OneDirection { seen });
+    }
     // A refusal's body is the server's own reason.
     if let Some(Cause::UpgradeRefused { body, .. }) = causes.first_mut() {
         body.clone_from(&w.handshake.refusal_body);

@@ -43,6 +43,7 @@ pub fn rank(c: &Cause) -> u8 {
         | Cause::TunnelRefused { .. }
         | Cause::Evicted { .. }
         | Cause::CaptureCut { .. }
+        | Cause::OneDirection { .. }
         | Cause::ProxyIdleTimeout { .. }
         | Cause::ProxyEndedBothLegs { .. }
         | Cause::TunnelIdleTimeout { .. }
@@ -124,6 +125,7 @@ pub fn head(first: &Cause) -> Head {
         Cause::Closed { code, .. } => coded(*code, false),
         Cause::EmptyClose { .. } => coded(1005, true),
         Cause::CodeNotCaptured { .. } => none(UNKNOWN_TRUNCATED, FIX_FULL_SNAPLEN.into()),
+        Cause::OneDirection { .. } => none(UNKNOWN_ONE_DIRECTION, FIX_BOTH_DIRECTIONS.into()),
         Cause::NoCloseFrame { .. }
         | Cause::CloseNotRead { .. }
         | Cause::CloseNotDelivered { .. } => coded(1006, true),
@@ -214,6 +216,9 @@ pub const OPEN: &str = "Open";
 pub const OPEN_PENDING: &str = "Open (handshake pending)";
 /// A close frame whose code bytes are not in the capture.
 pub const UNKNOWN_TRUNCATED: &str = "Unknown (close frame truncated)";
+/// The status name of a connection of which the capture holds one direction only.
+pub const UNKNOWN_ONE_DIRECTION: &str = "Unknown (one direction captured)";
+const FIX_BOTH_DIRECTIONS: &str = "Capture both directions: on the host of either end, without a filter on one address or port's source or destination (tcpdump 'tcp port 443', not 'src port 443'), or from a tap or SPAN port that copies both.";
 const FIX_REFUSAL_BODY: &str = "Change the request as the server's reason in the response's body asks (a subprotocol it speaks in Sec-WebSocket-Protocol, credentials, an Origin it allows, a path); the client's library usually reports only the status, so log the body there too.";
 const FIX_CAPTURE_TO_CLOSE: &str =
     "Capture until the connection closes (or reproduce the close while capturing).";
@@ -308,6 +313,11 @@ impl Display for Cause {
                 f,
                 "The {from} sent a close frame with no status code (packet {packet}), so the {}'s application sees 1005.",
                 from.peer()
+            ),
+            Cause::OneDirection { seen } => write!(
+                f,
+                "Only the {seen}'s packets are in the capture (a capture filter on one direction, or a SPAN or tap port that copies one): what the {} sent, whether its close frame came first, and the status the {seen}'s application saw are unknown from here; what the {seen} sent follows.",
+                seen.peer()
             ),
             Cause::CodeNotCaptured { from, packet } => write!(
                 f,

@@ -27,7 +27,9 @@ const FINDINGS_SHOWN: usize = 3;
 fn close_lines(c: &ConnectionReport, from: Role) -> String {
     let frames: Vec<_> = c.close_frames.iter().filter(|f| f.from == from).collect();
     if frames.is_empty() {
-        return if *c.decoded_to_end.of(from) {
+        return if c.not_captured(from) {
+            format!("{from}: not captured")
+        } else if *c.decoded_to_end.of(from) {
             format!("{from}: no close frame")
         } else {
             // Its frames stop at a gap: one may have been sent there or after it.
@@ -107,7 +109,9 @@ fn brief_status(c: &ConnectionReport) -> String {
         parts.push(p);
     }
     let side_none = |side: Role| {
-        if *c.decoded_to_end.of(side) {
+        if c.not_captured(side) {
+            format!("the {side}'s packets not captured")
+        } else if *c.decoded_to_end.of(side) {
             format!("no close frame from the {side}")
         } else {
             format!("none seen from the {side} (bytes missing)")

@@ -546,6 +546,15 @@ mod transport_serde {
 }
 
 impl ConnectionReport {
+    /// Whether the capture holds none of `side`'s packets, the other side's being there
+    /// (the `one-direction` cause).
+    pub fn not_captured(&self, side: Role) -> bool {
+        matches!(
+            self.status.causes.first(),
+            Some(crate::diagnose::Cause::OneDirection { seen }) if *seen != side
+        )
+    }
+
     /// With a timeline (`--timeline`): the frames that fell out of the frame log before it,
     /// not in it (0 when it holds them all); `None` without a timeline.
     pub fn timeline_frames_left_out(&self) -> Option<u64> {

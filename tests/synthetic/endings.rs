@@ -298,3 +298,52 @@ fn zero_window_probes_answered_at_once_are_no_dead_path() {
         c.status.detail
     );
 }
+
+/// A capture of one direction (a capture filter on `src port`, a tap copying one way):
+/// the server closed first with 1000 and the client echoed it. Holding only the client's
+/// packets, the report does not say the client closed first or that the server sent no
+/// close frame: the status is "Unknown (one direction captured)", the client's own view
+/// unknown, the server's the client's 1000, and nothing rests on the unseen direction.
+/// Holding only the server's, the server's close stays, and the client's view is unknown.
+/// (Before: "1000: client 1000 [...], no close frame from the server".)
+#[test]
+fn a_capture_of_one_direction_says_so_and_withholds_the_other() {
+    let mut s = Session::new(40095, 8080);
+    s.open();
+    s.send(Client, &text(Client, "hello"));
+    let server_close = s.send(Server, &close(Server, 1000, "bye"));
+    let echo = s.send(Client, &close(Client, 1000, "bye"));
+    s.fins(Server);
+    let both = s.analyze();
+    assert_eq!(only(&both).status.code, Some(1000));
+    assert_eq!(closes(only(&both))[0].0, Server);
+    for seen in [Client, Server] {
+        let kept: Vec<Pkt> = s.pkts.iter().filter(|p| p.from == seen).cloned().collect();
+        let r = analyze(s.link, &kept);
+        let c = only(&r);
+        let json = serde_json::to_value(c).unwrap();
+        let kinds: Vec<&str> = json["status"]["causes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds[0], "one-direction", "{seen}: {kinds:?}");
+        assert_eq!(json["status"]["causes"][0]["seen"], seen.to_string());
+        assert!(
+            kinds[1..].iter().all(|k| *k == "close-frame"),
+            "{seen}: {kinds:?}"
+        );
+        assert_eq!(c.status.code, None);
+        assert_eq!(c.status.name, "Unknown (one direction captured)");
+        assert!(!*c.decoded_to_end.of(seen.peer()), "{seen}");
+        assert!(c.not_captured(seen.peer()) && !c.not_captured(seen));
+        // The seen side's own view rests on what the other sent: unknown.
+        assert_eq!(json["seen_by"][seen.to_string()], serde_json::Value::Null);
+        // The unseen side received the seen side's close.
+        assert_eq!(json["seen_by"][seen.peer().to_string()], 1000);
+        let frames: Vec<Role> = closes(c).iter().map(|f| f.0).collect();
+        assert_eq!(frames, vec![seen]);
+        let _ = (server_close, echo);
+    }
+}

@@ -83,6 +83,12 @@ pub struct HalfStream {
 }
 
 impl HalfStream {
+    /// Whether any segment of this direction came (a SYN, data, an ACK, a FIN or an RST
+    /// read as a segment), held or not.
+    pub fn seen_any(&self) -> bool {
+        self.base.is_some() || !self.early.is_empty()
+    }
+
     pub fn new() -> HalfStream {
         HalfStream::default()
     }
