@@ -70,7 +70,7 @@ fn each_kind_of_ending_has_its_causes() {
         ),
         (
             "node-close-1008.pcap",
-            vec![vec!["close-frame", "close-reply"]],
+            vec![vec!["close-frame", "reason-words", "close-reply"]],
         ),
         (
             "tls/go-tls13-aes128gcm-close-1000.pcap",

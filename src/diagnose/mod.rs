@@ -29,6 +29,7 @@ pub mod idle;
 pub mod legs;
 pub mod live;
 pub mod path;
+pub mod reason;
 pub mod reload;
 pub mod session;
 pub mod status;

@@ -174,9 +174,12 @@ pub fn diagnose(
     // frame boundaries at a gap, or it never got a decoder and has a gap (one in the
     // handshake stops it there). A gap inside a payload of known length keeps the
     // decoder in step: a later close frame would still be seen.
-    // A direction of which the capture holds no packet at all, while the other's are there
-    // (a capture filter or tap of one direction): lost whole.
-    let unseen = |s: Side| !c.tcp[s].seen_any() && c.tcp[s.other()].seen_any();
+    // A direction of which the capture holds no packet at all, while the other side's
+    // acknowledgements of it moved forward (it sent bytes the capture does not hold: a
+    // capture filter or tap of one direction): lost whole. A side that sent nothing (a
+    // server that never answered, a connection evicted early) is no such direction.
+    let unseen =
+        |s: Side| !c.tcp[s].seen_any() && c.tcp[s.other()].seen_any() && c.path[s].acks_moved();
     let one_direction = match (unseen(client_side), unseen(server_side)) {
         (true, false) => Some(Role::Server),
         (false, true) => Some(Role::Client),
@@ -220,23 +223,6 @@ pub fn diagnose(
         (Some(code), Some(_)) => vec![status::refused(code, true)],
         _ => status::causes(closes, &ends, http_status, upgraded, missing),
     };
-    // One direction captured: the first close frame on the wire may be the unseen side's,
-    // so the status is unknown, and what rests on the unseen direction (its answers, its
-    // acknowledgements, its silence) is withheld; what the captured side sent is kept.
-    if let Some(seen) = one_direction {
-        causes.retain(|c| {
-            matches!(
-                c,
-                Cause::Closed { .. }
-                    | Cause::EmptyClose { .. }
-                    | Cause::CodeNotCaptured { .. }
-                    | Cause::NoCloseFrame { .. }
-                    | Cause::InvalidCloseFrame { .. }
-                    | Cause::UpgradeRefused { .. }
-            )
-        });
-        causes.insert(0, Cause::OneDirection { seen });
-    }
     // A refusal's body is the server's own reason.
     if let Some(Cause::UpgradeRefused { body, .. }) = causes.first_mut() {
         body.clone_from(&w.handshake.refusal_body);
@@ -346,7 +332,7 @@ pub fn diagnose(
             missing: missing.any(),
         },
     );
-    if let Some(ev) = &mut evidence {
+    if let (Some(ev), None) = (&mut evidence, one_direction) {
         for (clause, packets) in path_causes.iter().filter_map(super::text::path_evidence) {
             ev.add(format_args!("; {clause}"), packets);
         }
@@ -415,6 +401,34 @@ pub fn diagnose(
     // The TCP ending that answered a close_notify is named after it.
     if let (Some(_), Some(tcp), Some(ev)) = (close_notify_end, tcp_ends.first(), &mut evidence) {
         ev.add(format_args!("; then {}", end_phrase(tcp)), [tcp.packet]);
+    }
+    // The first close frame's reason, when its code leaves the why to it, read for the kind
+    // of cause its words name (a heartbeat timeout already said stands for itself).
+    if let Some(Cause::Closed { .. }) = causes.first() {
+        if !causes
+            .iter()
+            .any(|c| matches!(c, Cause::HeartbeatTimeout { .. }))
+        {
+            let first = closes.iter().copied().find(|c| !c.rejected());
+            causes.extend(first.and_then(super::reason::cause));
+        }
+    }
+    // One direction captured: the first close frame on the wire may be the unseen side's,
+    // so the status is unknown, and what rests on the unseen direction (its answers, its
+    // acknowledgements, its silence) is withheld; what the captured side sent is kept.
+    if let Some(seen) = one_direction {
+        causes.retain(|c| {
+            matches!(
+                c,
+                Cause::Closed { .. }
+                    | Cause::EmptyClose { .. }
+                    | Cause::CodeNotCaptured { .. }
+                    | Cause::NoCloseFrame { .. }
+                    | Cause::InvalidCloseFrame { .. }
+                    | Cause::UpgradeRefused { .. }
+            )
+        });
+        causes.insert(0, Cause::OneDirection { seen });
     }
     // A refused upgrade never became a WebSocket: no application saw a close status.
     let seen_by = if http_status.is_some_and(|s| s != 101) {

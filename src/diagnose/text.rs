@@ -58,6 +58,7 @@ pub fn rank(c: &Cause) -> u8 {
         | Cause::MtuBlackHole { .. }
         | Cause::GatewayIdleClose { .. } => 1,
         Cause::QuietSpell { .. } | Cause::UnansweredMessage { .. } => 1,
+        Cause::ReasonWords { .. } => 1,
         Cause::IdleTimeout { .. } => 2,
         Cause::InvalidCloseFrame { .. } => 3,
         Cause::CloseReply { .. }
@@ -192,6 +193,11 @@ fn hint(c: &Cause) -> Option<String> {
         | Cause::StoppedReading { .. }
         | Cause::MtuBlackHole { .. } => Some(path_hint(c)),
         Cause::GatewayIdleClose { .. } => Some(text_proxy::GATEWAY_IDLE_FIX.into()),
+        Cause::ReasonWords { from, names, .. } => Some(super::reason::fix(
+            names,
+            from.as_str(),
+            from.peer().as_str(),
+        )),
         Cause::PingsStopped { from, .. } => Some(format!("Look at the {from}'s side at the time of its last ping: a crash or kill, a device that slept or lost its network, a NAT or firewall on the way that dropped the flow. The {} should not wait for TCP to notice: ping the {from} itself, or close it after a few of its pings are missing.", from.peer())),
         Cause::IdleTimeout { .. } => Some(
             "Keep the connection busy: send a ping (or an application heartbeat) well inside the timeout, for example every 20-30 s, or raise the proxy's idle timeout.".into(),
@@ -314,6 +320,17 @@ impl Display for Cause {
                 "The {from} sent a close frame with no status code (packet {packet}), so the {}'s application sees 1005.",
                 from.peer()
             ),
+            Cause::ReasonWords {
+                from,
+                names,
+                reason,
+                ..
+            } => {
+                let said = super::reason::meaning(names, from.as_str(), from.peer().as_str());
+                f.write_str("Its reason's words,")?;
+                Quoted(reason).fmt(f)?;
+                write!(f, ", name {said}.")
+            }
             Cause::OneDirection { seen } => write!(
                 f,
                 "Only the {seen}'s packets are in the capture (a capture filter on one direction, or a SPAN or tap port that copies one): what the {} sent, whether its close frame came first, and the status the {seen}'s application saw are unknown from here; what the {seen} sent follows.",

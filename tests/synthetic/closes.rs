@@ -305,3 +305,53 @@ fn brief(r: &Report) -> String {
     .unwrap();
     String::from_utf8(out).unwrap()
 }
+
+/// A close reason's words name their kind of cause when the code leaves the why to them
+/// (issue 68, item 2): 1000 "ping timed out" is a keepalive timeout, not a clean close; a
+/// code that says the why (1011) decides before the words; "normal" names nothing.
+#[test]
+fn a_close_reasons_words_name_its_cause() {
+    let kinds = |code: u16, reason: &str| {
+        let mut s = Session::new(40310, 8080);
+        s.open();
+        s.send(Server, &close(Server, code, reason));
+        s.send(Client, &close(Client, code, reason));
+        s.fins(Server);
+        let r = s.analyze();
+        let c = only(&r);
+        let json = serde_json::to_value(&c.status).unwrap();
+        let words: Vec<String> = json["causes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|k| k["kind"] == "reason-words")
+            .map(|k| k["names"].as_str().unwrap().to_string())
+            .collect();
+        let problem = wsclose::report::filter::is_problem(c);
+        (
+            words,
+            problem,
+            c.status.detail.clone(),
+            c.status.fix.to_string(),
+        )
+    };
+    let (words, problem, detail, fix) = kinds(1000, "ping timed out");
+    assert_eq!(words, ["keepalive-timeout"]);
+    assert!(problem);
+    assert!(
+        detail.contains("\"ping timed out\", name a keepalive timeout"),
+        "{detail}"
+    );
+    assert!(
+        fix.contains("did not answer the server's heartbeat"),
+        "{fix}"
+    );
+    let (words, problem, ..) = kinds(4001, "JWT expired");
+    assert_eq!((words, problem), (vec!["credentials".to_string()], true));
+    let (words, problem, ..) = kinds(1001, "shutting down");
+    assert_eq!((words, problem), (vec!["shutdown".to_string()], false));
+    let (words, ..) = kinds(1011, "ping timed out");
+    assert!(words.is_empty());
+    let (words, problem, ..) = kinds(1000, "normal");
+    assert_eq!((words.len(), problem), (0, false));
+}

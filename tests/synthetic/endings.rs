@@ -346,4 +346,27 @@ fn a_capture_of_one_direction_says_so_and_withholds_the_other() {
         assert_eq!(frames, vec![seen]);
         let _ = (server_close, echo);
     }
+    // Nothing of the server's but its SYN/ACK, not captured: the client's acknowledgements
+    // never moved past it, so nothing shows the server sent more (a server that never
+    // answered the upgrade, a connection cut short): no capture of one direction is said.
+    let mut silent = Session::new(40096, 8080);
+    silent.handshake();
+    silent.send(Client, &request());
+    silent.fin(Client);
+    let kept: Vec<Pkt> = silent
+        .pkts
+        .iter()
+        .filter(|p| p.from == Client)
+        .cloned()
+        .collect();
+    let r = analyze(silent.link, &kept);
+    let causes = serde_json::to_value(&only(&r).status.causes).unwrap();
+    assert!(
+        causes
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|k| k["kind"] != "one-direction"),
+        "{causes}"
+    );
 }

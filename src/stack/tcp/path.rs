@@ -230,6 +230,10 @@ pub struct PathWatch {
     /// The interfaces the capture named for this direction's packets (the first four).
     ifaces: [u32; 4],
     n_ifaces: u8,
+    /// The peer's acknowledgement of this direction moved forward after its first: the peer
+    /// acknowledged bytes of this direction (beyond a SYN), whether or not the capture
+    /// holds them.
+    acks_moved: bool,
     pub reset: Option<ResetMark>,
 }
 
@@ -459,7 +463,9 @@ impl PathWatch {
     #[inline]
     pub fn acked(&mut self, ack: u32) -> bool {
         let l = &mut self.line;
-        let moved = l.bits & HAS_ACKED == 0 || before(l.acked, ack);
+        let had = l.bits & HAS_ACKED != 0;
+        let moved = !had || before(l.acked, ack);
+        self.acks_moved |= moved && had;
         if moved {
             l.acked = ack;
             l.bits = (l.bits | HAS_ACKED) & !(STALLED | WINDOW_SHUT);
@@ -577,6 +583,12 @@ impl PathWatch {
             acked_peer: (c.acked_peer != 0).then_some(c.acked_peer),
             largest_acked: self.line.big,
         })
+    }
+
+    /// Whether the peer's acknowledgement of this direction moved forward after its first
+    /// (the peer took bytes of this direction, captured or not).
+    pub fn acks_moved(&self) -> bool {
+        self.acks_moved
     }
 
     /// Whether the peer ever acknowledged this direction's bytes (its SYN included).

@@ -1,0 +1,228 @@
+//! The words of a close reason, read for the kind of cause they name, for any library.
+//!
+//! In: the first valid close frame (RFC 6455 §5.5.1: a code, then a UTF-8 reason the
+//! application chose). Out: a [`Cause::ReasonWords`] when its code leaves the why to the
+//! application (1000, 1001, 1008, and the 3000-4999 codes registered or private, §7.4.2)
+//! and its reason names one of [`KINDS`] by whole words ("ping timed out", "JWT expired",
+//! "server overloaded, retry later", "shutting down"). A code that says the why itself
+//! (1011 internal error, 1012 restart, 1013 try again later, ...) decides: its reason is
+//! not read here. Words are runs of letters and digits (a lower-to-upper case change starts
+//! a new one: "PingTimeout"), so "auth" inside "OAuth" or "busy" inside "busybox" name
+//! nothing.
+
+use super::cause::Cause;
+use crate::close::CloseFrame;
+
+/// The kinds of cause a reason's words can name, by stable name (the cause's `kind`).
+pub const KINDS: [&str; 5] = [
+    "keepalive-timeout",
+    "idle-timeout",
+    "credentials",
+    "overload",
+    "shutdown",
+];
+
+/// Whether a close code leaves the why to the reason: 1000, 1001, 1008 and 3000-4999.
+fn reason_decides(code: u16) -> bool {
+    matches!(code, 1000 | 1001 | 1008 | 3000..=4999)
+}
+
+/// The reason's words, lowercased (at most 32 of them: a reason is at most 123 bytes).
+fn words(reason: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut word = String::new();
+    let mut prev_lower = false;
+    for ch in reason.chars() {
+        let alnum = ch.is_alphanumeric();
+        if (!alnum || (prev_lower && ch.is_uppercase())) && !word.is_empty() {
+            out.push(std::mem::take(&mut word));
+        }
+        if alnum {
+            word.extend(ch.to_lowercase());
+        }
+        prev_lower = ch.is_lowercase();
+        if out.len() >= 32 {
+            return out;
+        }
+    }
+    if !word.is_empty() {
+        out.push(word);
+    }
+    out
+}
+
+/// The kind of cause `reason` names, if its words name one.
+pub fn kind(reason: &str) -> Option<&'static str> {
+    let w = words(reason);
+    let has = |set: &[&str]| w.iter().any(|x| set.contains(&x.as_str()));
+    // "timed out", "time out" and "timeout" alike.
+    let timed_out = has(&["timeout", "timedout", "timeouts"])
+        || w.windows(2)
+            .any(|p| matches!(p[0].as_str(), "timed" | "time") && p[1] == "out");
+    let expired = has(&[
+        "expired", "expiry", "expire", "expires", "invalid", "revoked", "rejected",
+    ]);
+    if (has(&[
+        "ping",
+        "pong",
+        "pings",
+        "pongs",
+        "heartbeat",
+        "heartbeats",
+        "keepalive",
+    ]) || w.windows(2).any(|p| p[0] == "keep" && p[1] == "alive"))
+        && (timed_out || has(&["missed", "unanswered", "lost", "expired"]))
+    {
+        return Some("keepalive-timeout");
+    }
+    if has(&["idle", "inactivity", "inactive"]) && (timed_out || w.len() <= 3) {
+        return Some("idle-timeout");
+    }
+    if has(&[
+        "unauthorized",
+        "unauthorised",
+        "unauthenticated",
+        "forbidden",
+    ]) || (has(&[
+        "token",
+        "jwt",
+        "credential",
+        "credentials",
+        "session",
+        "ticket",
+        "auth",
+        "authentication",
+        "login",
+        "password",
+    ]) && (expired || has(&["failed", "denied", "refused"])))
+    {
+        return Some("credentials");
+    }
+    if has(&[
+        "overloaded",
+        "overload",
+        "capacity",
+        "busy",
+        "throttled",
+        "throttling",
+    ]) || w.windows(2).any(|p| {
+        matches!(
+            (p[0].as_str(), p[1].as_str()),
+            ("too", "many")
+                | ("rate", "limit")
+                | ("rate", "limited")
+                | ("retry", "later")
+                | ("try", "again")
+        )
+    }) {
+        return Some("overload");
+    }
+    if has(&[
+        "shutdown",
+        "shutting",
+        "restart",
+        "restarting",
+        "maintenance",
+        "draining",
+        "redeploy",
+        "deploying",
+        "terminating",
+    ]) || w.windows(2).any(|p| p[0] == "going" && p[1] == "down")
+    {
+        return Some("shutdown");
+    }
+    None
+}
+
+/// The cause the first close frame's reason names, if its code leaves the why to it.
+pub fn cause(first: &CloseFrame) -> Option<Cause> {
+    let code = first.code.filter(|&c| reason_decides(c))?;
+    let kind = kind(&first.reason)?;
+    Some(Cause::ReasonWords {
+        from: first.from,
+        code,
+        names: kind.to_string(),
+        reason: first.reason.clone(),
+        packet: first.packet,
+    })
+}
+
+/// What a kind of cause is, in words, for the side `from` that wrote the reason.
+pub fn meaning(kind: &str, from: &str, peer: &str) -> String {
+    match kind {
+        "keepalive-timeout" => format!("a keepalive timeout: the {from}'s heartbeat (a ping or an application ping) went unanswered for too long, and it closed the connection"),
+        "idle-timeout" => format!("an idle timeout: nothing was sent for longer than the {from} allows"),
+        "credentials" => format!("credentials that expired or were refused: the {from} no longer accepts the {peer}'s token or session"),
+        "overload" => format!("overload: the {from} shed this connection to keep up (too many connections or messages)"),
+        _ => format!("a shutdown or restart of the {from}"),
+    }
+}
+
+/// The fix for a kind of cause, for the side `from` that wrote the reason.
+pub fn fix(kind: &str, from: &str, peer: &str) -> String {
+    match kind {
+        "keepalive-timeout" => format!("Find why the {peer} did not answer the {from}'s heartbeat in time (an event loop blocked by long work, a paused process, a path that dropped packets), or raise the {from}'s ping timeout."),
+        "idle-timeout" => format!("Send messages or pings more often than the {from}'s idle limit, or raise the limit."),
+        "credentials" => format!("Renew the {peer}'s token or credentials before they expire, and reconnect with fresh ones when the {from} closes for this reason."),
+        "overload" => format!("Reconnect with exponential backoff and jitter, and look at the {from}'s load and connection limits at that time."),
+        _ => format!("Reconnect after a short delay; a {from} going down should close with 1001 (or 1012 for a restart) so that clients know to come back."),
+    }
+}
+
+/// Whether a kind of cause is something to fix (a shutdown is an ordinary going away).
+pub fn is_problem(kind: &str) -> bool {
+    kind != "shutdown"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_name_their_kind_by_whole_words() {
+        for (reason, want) in [
+            ("ping timed out", Some("keepalive-timeout")),
+            ("keepalive ping timeout", Some("keepalive-timeout")),
+            ("PongTimeout", Some("keepalive-timeout")),
+            ("heartbeat missed", Some("keepalive-timeout")),
+            ("keep alive timeout", Some("keepalive-timeout")),
+            ("idle timeout", Some("idle-timeout")),
+            ("closed for inactivity", Some("idle-timeout")),
+            ("token expired", Some("credentials")),
+            ("JWT expired", Some("credentials")),
+            ("Unauthorized", Some("credentials")),
+            ("authentication failed", Some("credentials")),
+            ("server overloaded, retry later", Some("overload")),
+            ("too many connections", Some("overload")),
+            ("rate limited", Some("overload")),
+            ("shutting down", Some("shutdown")),
+            ("server restart", Some("shutdown")),
+            ("normal", None),
+            ("bye", None),
+            ("OAuth provider down", None),
+            ("busybox exited", None),
+            ("timeout", None),
+            ("session ended by user", None),
+            ("", None),
+        ] {
+            assert_eq!(kind(reason), want, "{reason:?}");
+        }
+    }
+
+    #[test]
+    fn a_code_that_says_the_why_decides_before_the_words() {
+        let frame = |code: u16, reason: &str| {
+            let mut payload = code.to_be_bytes().to_vec();
+            payload.extend_from_slice(reason.as_bytes());
+            let len = payload.len() as u64;
+            let ts = crate::capture::Timestamp(0);
+            CloseFrame::parse(crate::flow::Role::Server, &payload, true, len, 7, ts, 0)
+        };
+        assert!(cause(&frame(1000, "ping timed out")).is_some());
+        assert!(cause(&frame(4001, "token expired")).is_some());
+        for code in [1011, 1012, 1013, 1014, 1002, 1009] {
+            assert!(cause(&frame(code, "ping timed out")).is_none(), "{code}");
+        }
+        assert!(cause(&frame(1000, "normal")).is_none());
+    }
+}
