@@ -282,3 +282,71 @@ fn a_hostile_target_and_refusal_page_are_shown_inert() {
         assert!(out.contains("x1b"), "{name}: the escape shown:\n{out}");
     }
 }
+
+/// A CONNECT (with credentials when `auth`) from the client of `s`.
+fn connect_request(auth: bool) -> Vec<u8> {
+    let creds = if auth {
+        "Proxy-Authorization: Basic dTpw\r\n"
+    } else {
+        ""
+    };
+    format!("CONNECT 10.9.9.9:8080 HTTP/1.1\r\nHost: 10.9.9.9:8080\r\n{creds}\r\n").into_bytes()
+}
+
+/// A `407` whose body is chunked (RFC 9112 §7.1: extensions, a trailer), keep-alive.
+const CHUNKED_407: &[u8] = b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"p\"\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n7;lang=en\r\nlog in \r\nB\r\nfirst, 0\r\n\r\n\r\n0\r\nX-Trailer: 1\r\n\r\n";
+
+/// A tunnel refused by `refusal` (sent split at `cuts`), asked again with credentials and
+/// opened, carrying a WebSocket closed 1000 by its client.
+fn tunnel_after(refusal: &[u8], cuts: &[usize]) -> wsclose::report::Report {
+    use common::Session;
+    use wsclose::__internals::flow::Role::{Client, Server};
+    let mut s = Session::new(42020, 3128);
+    s.handshake();
+    s.send(Client, &connect_request(false));
+    s.send_split(Server, refusal, cuts);
+    s.send(Client, &connect_request(true));
+    s.send(Server, b"HTTP/1.1 200 Connection established\r\n\r\n");
+    s.send(Client, &common::request());
+    s.send(Server, &common::response(false));
+    s.send(Client, &common::close(Client, 1000, "bye"));
+    s.send(Server, &common::close(Server, 1000, "bye"));
+    s.fins(Client);
+    s.analyze()
+}
+
+/// The report of [`tunnel_after`]: one WebSocket through the tunnel, the 407 before it.
+fn assert_opened_after_407(r: &wsclose::report::Report, what: &str) {
+    assert_eq!(r.connections.len(), 1, "{what}: {:#?}", r.connections);
+    let c = &r.connections[0];
+    let t = c.tunnel.as_ref().expect("its tunnel");
+    assert_eq!(t.status, Some(200), "{what}");
+    assert_eq!(t.target, "10.9.9.9:8080", "{what}");
+    assert_eq!(t.earlier.len(), 1, "{what}");
+    assert_eq!(t.earlier[0].status, 407, "{what}");
+    assert_eq!(c.status.code, Some(1000), "{what}");
+    assert_eq!(c.close_frames.len(), 2, "{what}");
+}
+
+#[test]
+fn a_chunked_407_then_an_accepted_retry_opens_the_tunnel() {
+    // In one segment, then split across segments at every byte of the answer.
+    assert_opened_after_407(&tunnel_after(CHUNKED_407, &[]), "whole");
+    for i in 1..CHUNKED_407.len() {
+        assert_opened_after_407(&tunnel_after(CHUNKED_407, &[i]), &format!("cut at {i}"));
+    }
+    let every: Vec<usize> = (1..CHUNKED_407.len()).collect();
+    assert_opened_after_407(&tunnel_after(CHUNKED_407, &every), "a byte per segment");
+    // Transfer-Encoding wins over a Content-Length that would end the body too early.
+    let both = String::from_utf8(CHUNKED_407.to_vec())
+        .unwrap()
+        .replace("Connection:", "Content-Length: 3\r\nConnection:");
+    assert_opened_after_407(&tunnel_after(both.as_bytes(), &[200]), "both fields");
+    // A Content-Length body, as before.
+    let page = "log in first";
+    let framed = format!(
+        "HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: {}\r\n\r\n{page}",
+        page.len()
+    );
+    assert_opened_after_407(&tunnel_after(framed.as_bytes(), &[60]), "content-length");
+}

@@ -13,9 +13,10 @@
 //!   the byte after the answer's head, the client's bytes sent before the answer first
 //!   (at most [`MAX_HELD`] kept), and the stack chooses TLS, HTTP/1.1 or HTTP/2 again as
 //!   for any connection;
-//! - any other final status is a refusal: the first [`MAX_BODY`] bytes of its body (its
-//!   `Content-Length`, else up to the end of the connection) are kept for the report, and
-//!   the connection stays here: a client may send another CONNECT on it (after a `407`,
+//! - any other final status is a refusal: its body is read by its framing (RFC 9112 §6.3,
+//!   `http1::body`: chunked transfer coding, else `Content-Length`, else up to the end of
+//!   the connection), its first [`MAX_BODY`] bytes kept for the report, and the connection
+//!   stays here: a client may send another CONNECT on it (after a `407`,
 //!   with credentials), which starts over, the earlier answers kept in `earlier`;
 //! - interim `1xx` answers are passed over (§15.2);
 //! - a first request that is no CONNECT after all goes back to the stack whole.
@@ -23,6 +24,7 @@
 //! A gap in either head ends the layer's reading (nothing is guessed across it); a gap
 //! in a refusal's body marks the body cut.
 
+use super::http1::body::Body;
 use super::http1::parse::{self, Parsed};
 use super::http1::Held;
 use super::tcp::Event;
@@ -189,8 +191,8 @@ enum Client {
 enum Proxy {
     /// Its answer head so far.
     Head(Vec<u8>),
-    /// A refusal's body: bytes still to come (`u64::MAX`: up to the end).
-    Body(u64),
+    /// A refusal's body, read by its framing.
+    Body(Body),
     /// Not read any more.
     Off,
 }
@@ -401,18 +403,24 @@ impl Connect {
                 self.side_proxy = Proxy::Off;
                 Step::Wait
             }
-            (Proxy::Body(left), Event::Data { bytes, .. }) => {
-                let take = usize::try_from(*left)
-                    .unwrap_or(usize::MAX)
-                    .min(bytes.len());
-                *left -= take as u64;
-                let done = *left == 0;
-                self.body(bytes.get(..take).unwrap_or_default());
-                if done {
-                    self.side_proxy = Proxy::Head(Vec::new());
-                    let rest = bytes.get(take..).unwrap_or_default();
-                    if !rest.is_empty() {
-                        // Bytes after the body with no request for them: not read.
+            (Proxy::Body(framing), Event::Data { bytes, .. }) => {
+                let tunnel = &mut self.tunnel;
+                let read = framing.read(bytes, |b| keep_body(tunnel.as_mut(), b));
+                let done = framing.done();
+                match read {
+                    Ok(used) if done => {
+                        self.side_proxy = Proxy::Head(Vec::new());
+                        if used < bytes.len() {
+                            // Bytes after the body with no request for them: not read.
+                            self.side_proxy = Proxy::Off;
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(_) => {
+                        // A chunked body whose framing broke: where it ends is unknown.
+                        if let Some(t) = self.tunnel.as_mut() {
+                            t.body_cut = true;
+                        }
                         self.side_proxy = Proxy::Off;
                     }
                 }
@@ -493,24 +501,22 @@ impl Connect {
             self.side_proxy = Proxy::Off;
             return Step::Open(next);
         }
-        // Refused: the body is kept; the client may ask again on this connection.
-        let left = if r.transfer_encoding {
-            u64::MAX
-        } else {
-            match r.content_length.as_deref().map(|v| v.trim().parse::<u64>()) {
-                Some(Ok(n)) => n,
-                Some(Err(_)) => u64::MAX,
-                // RFC 9112 §6.3: a response without either field ends with the connection.
-                None => u64::MAX,
-            }
-        };
+        // Refused: the body, read by its framing (RFC 9112 §6.3), is kept; the client may
+        // ask again on this connection once it ended.
+        let framing = Body::of(
+            r.status,
+            r.content_length.as_deref(),
+            r.transfer_encoding,
+            r.chunked,
+        );
         self.held.clear();
         self.held_len = 0;
         self.side_client = Client::Head(Vec::new());
-        self.side_proxy = Proxy::Body(left);
-        if left == 0 {
-            self.side_proxy = Proxy::Head(Vec::new());
-        }
+        self.side_proxy = if framing.done() {
+            Proxy::Head(Vec::new())
+        } else {
+            Proxy::Body(framing)
+        };
         if !rest.is_empty() {
             return self.proxy_event(Event::Data {
                 offset: 0,
@@ -521,19 +527,19 @@ impl Connect {
         }
         Step::Wait
     }
+}
 
-    /// Keeps the body's bytes up to [`MAX_BODY`].
-    fn body(&mut self, bytes: &[u8]) {
-        let Some(t) = self.tunnel.as_mut() else {
-            return;
-        };
-        let room = MAX_BODY.saturating_sub(t.body.len());
-        if bytes.len() > room {
-            t.body_cut = true;
-        }
-        t.body
-            .extend_from_slice(bytes.get(..room.min(bytes.len())).unwrap_or_default());
+/// Keeps a refusal's body bytes in `t` up to [`MAX_BODY`].
+fn keep_body(t: Option<&mut Tunnel>, bytes: &[u8]) {
+    let Some(t) = t else {
+        return;
+    };
+    let room = MAX_BODY.saturating_sub(t.body.len());
+    if bytes.len() > room {
+        t.body_cut = true;
     }
+    t.body
+        .extend_from_slice(bytes.get(..room.min(bytes.len())).unwrap_or_default());
 }
 
 #[cfg(test)]
@@ -680,6 +686,49 @@ mod tests {
         assert_eq!(t.status, Some(200));
         assert_eq!(t.earlier, vec![(407, 2)]);
         assert_eq!(st.sessions().count(), 1);
+    }
+
+    #[test]
+    fn a_chunked_407_split_anywhere_keeps_its_page_and_the_retry_opens() {
+        // RFC 9112 §7.1: sizes in hex with extensions, the last chunk, a trailer line.
+        let answer = b"HTTP/1.1 407 Proxy Authentication Required\r\nTransfer-Encoding: gzip, chunked\r\nContent-Length: 2\r\n\r\n5;a=\"b\"\r\nlog i\r\n9\r\nn first\r\n\r\n0\r\nX-T: 1\r\n\r\n";
+        let cuts: Vec<Vec<usize>> = (0..=answer.len())
+            .map(|i| vec![i])
+            .chain([(1..answer.len()).collect()])
+            .collect();
+        for cut in &cuts {
+            let mut st = Stack::default();
+            feed(&mut st, Side::A, REQUEST, &[], 1);
+            feed(&mut st, Side::B, answer, cut, 2);
+            let t = st.tunnel().expect("the tunnel asked for");
+            assert_eq!(t.status, Some(407), "{cut:?}");
+            assert_eq!(t.body, b"log in first\r\n", "{cut:?}");
+            assert!(!t.body_cut, "{cut:?}");
+            feed(&mut st, Side::A, REQUEST, &[], 500);
+            feed(&mut st, Side::B, OK, &[], 501);
+            feed(&mut st, Side::A, UPGRADE, &[], 502);
+            feed(&mut st, Side::B, SWITCH, &[], 503);
+            let t = st.tunnel().expect("the tunnel");
+            assert_eq!(t.status, Some(200), "{cut:?}");
+            assert_eq!(t.earlier.iter().map(|e| e.0).collect::<Vec<_>>(), [407]);
+            assert_eq!(st.sessions().count(), 1, "{cut:?}");
+        }
+        // A chunked body whose framing breaks: cut, and the proxy's bytes are read again
+        // only as the answer to the client's next CONNECT.
+        let mut st = Stack::default();
+        feed(&mut st, Side::A, REQUEST, &[], 1);
+        feed(
+            &mut st,
+            Side::B,
+            b"HTTP/1.1 407 No\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+            &[],
+            2,
+        );
+        assert!(st.tunnel().is_some_and(|t| t.body_cut));
+        feed(&mut st, Side::A, REQUEST, &[], 3);
+        feed(&mut st, Side::B, OK, &[], 4);
+        let t = st.tunnel().expect("the second CONNECT");
+        assert_eq!((t.status, &t.earlier), (Some(200), &vec![(407, 2)]));
     }
 
     #[test]

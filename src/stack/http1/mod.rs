@@ -29,6 +29,7 @@
 //! answer to the upgraded request on stream 1). Any other answer keeps HTTP/1.1 as a plain
 //! request would.
 
+pub mod body;
 pub mod parse;
 pub mod polling;
 

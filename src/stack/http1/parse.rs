@@ -92,6 +92,9 @@ pub struct Response {
     pub content_length: Option<String>,
     /// A `Transfer-Encoding` field is present.
     pub transfer_encoding: bool,
+    /// The final coding `Transfer-Encoding` lists is `chunked` (RFC 9112 §6.3 rule 4: the
+    /// body is read as chunks, §7.1).
+    pub chunked: bool,
     /// `Content-Type`, as sent.
     pub content_type: Option<String>,
     /// The header lines read leniently, and why (see [`lenient`]); `None` when there were
@@ -514,7 +517,12 @@ fn response_in(buf: &[u8], sent: &[u8]) -> Result<Parsed<Response>, httparse::Er
                         }
                     }
                     Field::ContentLength => append(&mut r.content_length, &head.text(h.value)),
-                    Field::TransferEncoding => r.transfer_encoding = true,
+                    Field::TransferEncoding => {
+                        r.transfer_encoding = true;
+                        if let Some(last) = last_coding(head.bytes(h.value)) {
+                            r.chunked = last.eq_ignore_ascii_case(b"chunked");
+                        }
+                    }
                     Field::ContentType => append(&mut r.content_type, &head.text(h.value)),
                     Field::Protocol => append(&mut r.protocol, &head.text(h.value)),
                     Field::Extensions => append(&mut r.extensions, &head.text(h.value)),
@@ -537,6 +545,18 @@ fn response_in(buf: &[u8], sent: &[u8]) -> Result<Parsed<Response>, httparse::Er
             Ok(Parsed::Done(r, n))
         }
     }
+}
+
+/// The last coding a `Transfer-Encoding` value lists (its parameters left out), or `None`
+/// when the list is empty (RFC 9110 §5.6.1: empty elements do not count).
+fn last_coding(value: &[u8]) -> Option<&[u8]> {
+    value
+        .split(|&b| b == b',')
+        .map(|c| {
+            let c = c.split(|&b| b == b';').next().unwrap_or_default();
+            c.trim_ascii()
+        })
+        .rfind(|c| !c.is_empty())
 }
 
 /// Headers not finished yet: wait for more, unless they are already too long to be real.
