@@ -136,49 +136,53 @@ fn wss_inside_a_tunnel_read_with_the_key_log_node_and_python() {
 
 #[test]
 fn a_refused_connect_is_a_refusal_with_the_proxys_status_and_page() {
-    for (name, status, reason, words) in [
-        (
-            "squid-connect-refused-403-node",
-            403,
-            "Forbidden",
-            "Access Denied. Access control configuration prevents your request",
-        ),
-        (
-            "squid-connect-refused-503-py",
-            503,
-            "Service Unavailable",
-            "Connection to 127.0.0.1 failed. The system returned: (111) Connection refused",
-        ),
-    ] {
-        let r = json(name);
-        let conns = r["connections"].as_array().unwrap();
-        assert_eq!(conns.len(), 1, "{name}");
-        let c = &conns[0];
-        let t = &c["tunnel"];
-        assert_eq!(t["status"], status, "{name}");
-        assert_eq!(t["reason"], reason, "{name}");
-        let body = t["body"].as_str().unwrap();
-        assert!(body.contains(words), "{name}: {body}");
-        assert!(!body.contains('<'), "{name}: tags left in {body}");
-        assert!(body.len() <= 300 + '…'.len_utf8(), "{name}");
-        // No close code: a refusal, counted as one.
-        assert!(c["status"]["code"].is_null(), "{name}");
-        assert_eq!(c["status"]["name"], "Tunnel refused", "{name}");
-        let cause = &c["status"]["causes"][0];
-        assert_eq!(cause["kind"], "tunnel-refused", "{name}");
-        assert_eq!(cause["http_status"], status, "{name}");
-        assert_eq!(cause["packet"], t["response_packet"], "{name}");
-        assert!(c["close_frames"].as_array().unwrap().is_empty());
-        assert!(c["seen_by"]["client"].is_null() && c["seen_by"]["server"].is_null());
-        assert_eq!(r["summary"]["by_status"]["refused"], 1, "{name}");
-        // The table says it too, with the page's words.
-        let table = String::from_utf8(analyze(name, "markdown")).unwrap();
-        assert!(table.contains("refused by the forward proxy"), "{table}");
-        assert!(
-            table.contains(&format!("HTTP {status} {reason}")),
-            "{table}"
-        );
-    }
+    // Python websockets names itself in the CONNECT's User-Agent: a refused WebSocket.
+    let (name, status, reason, words) = (
+        "squid-connect-refused-503-py",
+        503,
+        "Service Unavailable",
+        "Connection to 127.0.0.1 failed. The system returned: (111) Connection refused",
+    );
+    let r = json(name);
+    let conns = r["connections"].as_array().unwrap();
+    assert_eq!(conns.len(), 1, "{name}");
+    let c = &conns[0];
+    let t = &c["tunnel"];
+    assert_eq!(t["status"], status, "{name}");
+    assert_eq!(t["reason"], reason, "{name}");
+    let body = t["body"].as_str().unwrap();
+    assert!(body.contains(words), "{name}: {body}");
+    assert!(!body.contains('<'), "{name}: tags left in {body}");
+    assert!(body.len() <= 300 + '…'.len_utf8(), "{name}");
+    // No close code: a refusal, counted as one.
+    assert!(c["status"]["code"].is_null(), "{name}");
+    assert_eq!(c["status"]["name"], "Tunnel refused", "{name}");
+    let cause = &c["status"]["causes"][0];
+    assert_eq!(cause["kind"], "tunnel-refused", "{name}");
+    assert_eq!(cause["http_status"], status, "{name}");
+    assert_eq!(cause["packet"], t["response_packet"], "{name}");
+    assert!(c["close_frames"].as_array().unwrap().is_empty());
+    assert!(c["seen_by"]["client"].is_null() && c["seen_by"]["server"].is_null());
+    assert_eq!(r["summary"]["by_status"]["refused"], 1, "{name}");
+    // The table says it too, with the page's words.
+    let table = String::from_utf8(analyze(name, "markdown")).unwrap();
+    assert!(table.contains("refused by the forward proxy"), "{table}");
+    assert!(
+        table.contains(&format!("HTTP {status} {reason}")),
+        "{table}"
+    );
+    // Node's CONNECT (no User-Agent, nothing sent before the answer) shows nothing of a
+    // WebSocket: its refusal is counted apart, not reported as a refused WebSocket.
+    let pcap = fixture("squid-connect-refused-403-node.pcap");
+    let (out, err, code) = run::wsclose(&["analyze", "--format", "json", pcap.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{err}");
+    let r: Value = serde_json::from_slice(&out).unwrap();
+    assert!(r["connections"].as_array().unwrap().is_empty());
+    assert_eq!(r["seen"]["refused_tunnels"], 1);
+    assert!(
+        err.contains("1 CONNECT tunnel refused by a forward proxy"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -252,7 +256,8 @@ fn a_hostile_target_and_refusal_page_are_shown_inert() {
     s.handshake();
     s.send(
         Client,
-        "CONNECT evil\u{202e}gnp.example:443 HTTP/1.1\r\nHost: x\r\n\r\n".as_bytes(),
+        "CONNECT evil\u{202e}gnp.example:443 HTTP/1.1\r\nHost: x\r\nUser-Agent: websockets/17.4\r\n\r\n"
+            .as_bytes(),
     );
     let page = "denied \x1b]0;pwned\x07 \u{202e}gnp.exe";
     let answer = format!(
@@ -349,4 +354,112 @@ fn a_chunked_407_then_an_accepted_retry_opens_the_tunnel() {
         page.len()
     );
     assert_opened_after_407(&tunnel_after(framed.as_bytes(), &[60]), "content-length");
+}
+
+/// `pkts` written as a pcap (1 ms apart, in order) in a fresh temporary directory.
+fn pcap_of(pkts: &[common::Pkt]) -> (tempfile::TempDir, PathBuf) {
+    use wsclose::__internals::capture::{write::PcapWriter, LinkType, Timestamp};
+    let mut w = PcapWriter::new(Vec::new(), LinkType::RAW, 262_144).unwrap();
+    for (i, p) in pkts.iter().enumerate() {
+        let ts = Timestamp(common::T0.0 + i as i64 * 1_000_000);
+        w.packet(ts, &p.data, p.orig_len).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("connects.pcap");
+    std::fs::write(&path, w.into_inner()).unwrap();
+    (dir, path)
+}
+
+/// A CONNECT to `target` from client port `port`, with `agent` as its User-Agent and
+/// `ahead` sent before the answer, refused `403` by the proxy; both close.
+fn denied(port: u16, target: &str, agent: &str, ahead: &[u8]) -> Vec<common::Pkt> {
+    use common::Session;
+    use wsclose::__internals::flow::Role::{Client, Server};
+    let mut s = Session::new(port, 3128);
+    s.handshake();
+    s.send(
+        Client,
+        format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\nUser-Agent: {agent}\r\n\r\n")
+            .as_bytes(),
+    );
+    if !ahead.is_empty() {
+        s.send(Client, ahead);
+    }
+    s.send(
+        Server,
+        b"HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 6\r\n\r\ndenied",
+    );
+    s.fins(Client);
+    s.pkts
+}
+
+const BROWSER: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+
+#[test]
+fn denied_connects_that_show_no_websocket_are_counted_apart() {
+    let mut pkts = Vec::new();
+    for k in 0..20 {
+        pkts.extend(denied(
+            41000 + k,
+            &format!("site{k}.example:443"),
+            BROWSER,
+            b"",
+        ));
+    }
+    let (_dir, browsers) = pcap_of(&pkts);
+    let browsers = browsers.to_str().unwrap();
+    // Nothing there is a WebSocket: none reported, none refused, --fail-on does not fire.
+    let (out, err, code) = run::wsclose(&[
+        "analyze",
+        "--format",
+        "json",
+        "--fail-on",
+        "refused",
+        browsers,
+    ]);
+    assert_eq!(code, Some(1), "{err}");
+    let r: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(r["connections"].as_array().unwrap().len(), 0);
+    assert!(r["summary"]["by_status"].get("refused").is_none(), "{r:#}");
+    assert_eq!(r["seen"]["refused_tunnels"], 20);
+    assert!(
+        err.contains("20 CONNECT tunnels refused by a forward proxy"),
+        "{err}"
+    );
+    // A WebSocket client's CONNECT (its User-Agent names the library), and one whose
+    // client sent its upgrade before the answer, are refused WebSockets; the others stay
+    // apart.
+    pkts.extend(denied(
+        42000,
+        "ws.example:443",
+        "Python/3.11 websockets/17.4",
+        b"",
+    ));
+    let upgrade = b"GET /chat HTTP/1.1\r\nHost: ws.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    pkts.extend(denied(42001, "ws.example:80", BROWSER, upgrade));
+    let (_dir, mixed) = pcap_of(&pkts);
+    let mixed = mixed.to_str().unwrap();
+    let (out, err, code) =
+        run::wsclose(&["analyze", "--format", "json", "--fail-on", "refused", mixed]);
+    assert_eq!(code, Some(5), "{err}");
+    let r: Value = serde_json::from_slice(&out).unwrap();
+    let conns = r["connections"].as_array().unwrap();
+    let targets: Vec<&str> = conns
+        .iter()
+        .map(|c| c["tunnel"]["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(targets, ["ws.example:443", "ws.example:80"]);
+    assert_eq!(r["summary"]["by_status"]["refused"], 2);
+    assert_eq!(r["seen"]["refused_tunnels"], 20);
+    // The table and Markdown say what was left apart.
+    for format in ["table", "markdown"] {
+        let (out, err, code) = run::wsclose(&["analyze", "--format", format, mixed]);
+        assert_eq!(code, Some(0), "{err}");
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.contains("2 WebSocket connections"), "{format}: {out}");
+        assert!(
+            out.contains("20 CONNECT tunnels refused, not WebSocket"),
+            "{format}: {out}"
+        );
+    }
 }

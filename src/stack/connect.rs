@@ -221,6 +221,9 @@ pub struct Connect {
     held_len: usize,
     /// The packet (and its time) of the client's last bytes in its request head.
     last: (u64, Timestamp),
+    /// Something showed that a WebSocket was asked for through the tunnel (see
+    /// [`Connect::refused`]).
+    asked: bool,
     /// What a refused tunnel is reported as: a session with no WebSocket.
     pub(crate) session: Session,
 }
@@ -236,15 +239,21 @@ impl Connect {
             held: Vec::new(),
             held_len: 0,
             last: (0, Timestamp::default()),
+            asked: false,
             session: Session::default(),
         }
     }
 
-    /// The session a refused tunnel is reported as.
+    /// The session a refused tunnel is reported as, when something the client sent shows
+    /// that it asked for a WebSocket: a CONNECT whose `User-Agent` names a WebSocket client
+    /// library, or a WebSocket upgrade (RFC 6455 §4.1) sent ahead of the proxy's answer or
+    /// after it on the same connection. A refused CONNECT tells nothing else about what the
+    /// tunnel was for (a browser's to port 443 is mostly HTTPS): without such evidence it is
+    /// no WebSocket connection (counted as `seen.refused_tunnels`).
     pub fn refused(&self) -> Option<&Session> {
         self.tunnel
             .as_ref()
-            .filter(|t| t.refused())
+            .filter(|t| t.refused() && self.asked)
             .map(|_| &self.session)
     }
 
@@ -298,6 +307,7 @@ impl Connect {
                 match parse::parse_request(buf) {
                     Parsed::Partial if starts(buf) => Step::Wait,
                     Parsed::Done(r, n) if r.method == "CONNECT" => {
+                        self.asked |= websocket_client(&r);
                         let rest = buf.get(n..).unwrap_or_default().to_vec();
                         let mut target = r.path;
                         target.truncate(crate::sanitize::cut(&target, MAX_TARGET).len());
@@ -331,6 +341,13 @@ impl Connect {
                         }
                         Step::Wait
                     }
+                    // A WebSocket upgrade sent to the proxy after its refusal: not read
+                    // further, but it shows what the tunnel was for.
+                    Parsed::Done(r, _) if self.tunnel.is_some() && r.is_websocket_upgrade() => {
+                        self.asked = true;
+                        self.side_client = Client::Off;
+                        Step::Wait
+                    }
                     // Not a CONNECT (or not HTTP): a first request goes back to the stack
                     // whole; after a refusal the connection is not read further.
                     _ => {
@@ -355,6 +372,18 @@ impl Connect {
                 Step::Wait
             }
         }
+    }
+
+    /// The client's bytes held before the answer start a WebSocket upgrade request.
+    fn upgrade_held(&self) -> bool {
+        let mut head = Vec::new();
+        for h in &self.held {
+            match h {
+                Held::Data { bytes, .. } => head.extend_from_slice(bytes),
+                Held::Gap { .. } | Held::NotKept { .. } => break,
+            }
+        }
+        matches!(parse::parse_request(&head), Parsed::Done(r, _) if r.is_websocket_upgrade())
     }
 
     /// Keeps what the client sends before the answer, up to [`MAX_HELD`] bytes.
@@ -503,6 +532,7 @@ impl Connect {
         }
         // Refused: the body, read by its framing (RFC 9112 §6.3), is kept; the client may
         // ask again on this connection once it ended.
+        self.asked |= self.upgrade_held();
         let framing = Body::of(
             r.status,
             r.content_length.as_deref(),
@@ -527,6 +557,14 @@ impl Connect {
         }
         Step::Wait
     }
+}
+
+/// A CONNECT whose `User-Agent` names a client library that speaks only WebSocket.
+fn websocket_client(r: &parse::Request) -> bool {
+    use crate::websocket::library::Library;
+    r.software
+        .as_ref()
+        .is_some_and(|s| s.library == Library::PythonWebsockets)
 }
 
 /// Keeps a refusal's body bytes in `t` up to [`MAX_BODY`].
@@ -561,6 +599,9 @@ mod tests {
 
     const REQUEST: &[u8] =
         b"CONNECT 10.0.0.9:8443 HTTP/1.1\r\nHost: 10.0.0.9:8443\r\nUser-Agent: t\r\n\r\n";
+    /// A CONNECT from a WebSocket client library (Python websockets names itself).
+    const WS_REQUEST: &[u8] =
+        b"CONNECT 10.0.0.9:8443 HTTP/1.1\r\nHost: 10.0.0.9:8443\r\nUser-Agent: Python/3.11 websockets/17.4\r\n\r\n";
     const OK: &[u8] = b"HTTP/1.1 200 Connection established\r\n\r\n";
     const UPGRADE: &[u8] = b"GET /chat HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
     const SWITCH: &[u8] = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
@@ -650,7 +691,7 @@ mod tests {
         assert_eq!(body_len, 78);
         for i in 0..=answer.len() {
             let mut st = Stack::default();
-            feed(&mut st, Side::A, REQUEST, &[], 1);
+            feed(&mut st, Side::A, WS_REQUEST, &[], 1);
             feed(&mut st, Side::B, answer, &[i], 2);
             let t = st.tunnel().expect("the tunnel asked for");
             assert_eq!(
@@ -729,6 +770,37 @@ mod tests {
         feed(&mut st, Side::B, OK, &[], 4);
         let t = st.tunnel().expect("the second CONNECT");
         assert_eq!((t.status, &t.earlier), (Some(200), &vec![(407, 2)]));
+    }
+
+    #[test]
+    fn a_refusal_is_a_websocket_only_when_the_client_showed_it_asked_for_one() {
+        const DENIED: &[u8] = b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n";
+        let refused = |ahead: &[u8], after: &[u8], request: &[u8]| {
+            let mut st = Stack::default();
+            feed(&mut st, Side::A, request, &[], 1);
+            feed(&mut st, Side::A, ahead, &[], 2);
+            feed(&mut st, Side::B, DENIED, &[], 3);
+            feed(&mut st, Side::A, after, &[], 4);
+            assert_eq!(st.tunnel().and_then(|t| t.status), Some(403));
+            st.sessions().count()
+        };
+        // Nothing but the CONNECT: no WebSocket, counted apart.
+        assert_eq!(refused(b"", b"", REQUEST), 0);
+        // A ClientHello sent ahead is no evidence (TLS carries any protocol).
+        assert_eq!(refused(&[0x16, 3, 1, 0, 1, 1], b"", REQUEST), 0);
+        // A plain GET sent after the refusal is none either.
+        assert_eq!(
+            refused(b"", b"GET / HTTP/1.1\r\nHost: h\r\n\r\n", REQUEST),
+            0
+        );
+        // The library's User-Agent, an upgrade sent ahead, or after the refusal: one is.
+        assert_eq!(refused(b"", b"", WS_REQUEST), 1);
+        assert_eq!(refused(UPGRADE, b"", REQUEST), 1);
+        assert_eq!(refused(b"", UPGRADE, REQUEST), 1);
+        // An upgrade cut by the hold limit is no evidence: the head is not whole.
+        let mut long = UPGRADE[..UPGRADE.len() - 2].to_vec();
+        long.extend(format!("X: {}\r\n\r\n", "x".repeat(super::MAX_HELD)).bytes());
+        assert_eq!(refused(&long, b"", REQUEST), 0);
     }
 
     #[test]
