@@ -463,3 +463,49 @@ fn denied_connects_that_show_no_websocket_are_counted_apart() {
         );
     }
 }
+
+#[test]
+fn redaction_names_the_connect_target_in_the_link_evidence_too() {
+    // Every address of the capture is 127.0.0.1: none may be left, in any format, and the
+    // evidence names the target by the tunnel's pseudonym.
+    for name in ["squid-connect-ws-py", "squid-connect-wss-node"] {
+        let pcap = fixture(&format!("{name}.pcap"));
+        let keylog = fixture(&format!("{name}.keylog"));
+        let mut outs = Vec::new();
+        for format in ["json", "markdown", "html", "table", "csv"] {
+            let mut args = vec!["analyze", "--redact", "--format", format];
+            if keylog.exists() {
+                args.extend(["--keylog", keylog.to_str().unwrap()]);
+            }
+            args.push(pcap.to_str().unwrap());
+            let (out, err, code) = run::wsclose(&args);
+            assert_eq!(code, Some(0), "{name} {format}: {err}");
+            let out = String::from_utf8(out).unwrap();
+            assert!(!out.contains("127.0.0.1"), "{name} {format}: {out}");
+            if format != "csv" {
+                assert!(out.contains("CONNECT"), "{name} {format}: {out}");
+            }
+            outs.push(out);
+        }
+        let r: Value = serde_json::from_str(&outs[0]).unwrap();
+        let front = r["connections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["tunnel"].is_object())
+            .expect("the front leg");
+        let target = front["tunnel"]["target"].as_str().unwrap();
+        assert!(target.starts_with("host-"), "{name}: {target}");
+        for c in r["connections"].as_array().unwrap() {
+            let evidence = c["leg"]["link_evidence"].as_str().unwrap();
+            assert!(
+                evidence.contains(&format!("its target, {target},")),
+                "{name}: {evidence}"
+            );
+        }
+        // Markdown and HTML say the evidence with that name.
+        for out in &outs[1..3] {
+            assert!(out.contains(&format!("its target, {target},")), "{name}");
+        }
+    }
+}
