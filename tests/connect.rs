@@ -509,3 +509,53 @@ fn redaction_names_the_connect_target_in_the_link_evidence_too() {
         }
     }
 }
+
+#[test]
+fn a_proxys_long_reason_phrase_is_cut_as_other_wire_text() {
+    use common::Session;
+    use wsclose::__internals::flow::Role::{Client, Server};
+    let refusal = |reason: &str| {
+        let mut s = Session::new(42030, 3128);
+        s.handshake();
+        s.send(
+            Client,
+            b"CONNECT ws.example:443 HTTP/1.1\r\nHost: ws.example:443\r\nUser-Agent: websockets/17.4\r\n\r\n",
+        );
+        s.send(
+            Server,
+            format!("HTTP/1.1 403 {reason}\r\nContent-Length: 0\r\n\r\n").as_bytes(),
+        );
+        s.fins(Client);
+        let (_dir, pcap) = pcap_of(&s.pkts);
+        let table = |format: &str| {
+            let (out, err, code) =
+                run::wsclose(&["analyze", "--format", format, pcap.to_str().unwrap()]);
+            assert_eq!(code, Some(0), "{err}");
+            String::from_utf8(out).unwrap()
+        };
+        let r: Value = serde_json::from_str(&table("json")).unwrap();
+        let reason = r["connections"][0]["tunnel"]["reason"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        (reason, table("table").lines().count(), table("markdown"))
+    };
+    let (short, short_lines, _) = refusal("Forbidden");
+    assert_eq!(short, "Forbidden");
+    let long = format!("Forbidden {}", "by policy ".repeat(300));
+    let (cut, lines, markdown) = refusal(&long);
+    assert!(
+        cut.len() <= 128 + '…'.len_utf8(),
+        "{} bytes kept",
+        cut.len()
+    );
+    assert!(
+        cut.starts_with("Forbidden by policy") && cut.ends_with('…'),
+        "{cut}"
+    );
+    assert!(
+        lines <= short_lines + 3,
+        "{lines} table lines against {short_lines}"
+    );
+    assert!(!markdown.contains(&long[..200]), "kept whole in Markdown");
+}

@@ -63,7 +63,7 @@ pub struct Tunnel {
     pub request_ts: Timestamp,
     /// The proxy's final status; `None` while unanswered.
     pub status: Option<u16>,
-    /// Its reason phrase, as sent.
+    /// Its reason phrase, as sent (at most `parse::MAX_REASON` bytes and a `…`).
     pub reason: String,
     pub response_packet: Option<u64>,
     pub response_ts: Option<Timestamp>,
