@@ -244,6 +244,36 @@ impl Connect {
         }
     }
 
+    /// Bytes this layer takes in memory: itself, its heads so far (at most
+    /// `parse::MAX_HEADER_BYTES` each), the client's bytes held until the answer (at most
+    /// [`MAX_HELD`]), and the tunnel's facts (a refusal's body at most [`MAX_BODY`]), each
+    /// buffer at its capacity.
+    pub fn heap_bytes(&self) -> usize {
+        let head_c = match &self.side_client {
+            Client::Head(buf) => buf.capacity(),
+            Client::Sent | Client::Off => 0,
+        };
+        let head_p = match &self.side_proxy {
+            Proxy::Head(buf) => buf.capacity(),
+            Proxy::Body(_) | Proxy::Off => 0,
+        };
+        let held: usize = self.held.iter().map(Held::heap_bytes).sum();
+        let tunnel = self.tunnel.as_ref().map_or(0, |t| {
+            std::mem::size_of::<Tunnel>()
+                + t.target.capacity()
+                + t.reason.capacity()
+                + t.body.capacity()
+                + t.content_type.as_ref().map_or(0, String::capacity)
+                + t.earlier.capacity() * std::mem::size_of::<(u16, u64)>()
+        });
+        std::mem::size_of::<Connect>()
+            + head_c
+            + head_p
+            + held
+            + self.held.capacity() * std::mem::size_of::<Held>()
+            + tunnel
+    }
+
     /// The session a refused tunnel is reported as, when something the client sent shows
     /// that it asked for a WebSocket: a CONNECT whose `User-Agent` names a WebSocket client
     /// library, or a WebSocket upgrade (RFC 6455 §4.1) sent ahead of the proxy's answer or
