@@ -335,7 +335,10 @@ impl Connect {
                     return Step::Wait;
                 }
                 match parse::parse_request(buf) {
-                    Parsed::Partial if starts(buf) => Step::Wait,
+                    // A first request is told from a CONNECT at its first bytes; one after a
+                    // refusal is read whole (another CONNECT, or an upgrade that shows what
+                    // the tunnel was for), wherever its segments end.
+                    Parsed::Partial if starts(buf) || self.tunnel.is_some() => Step::Wait,
                     Parsed::Done(r, n) if r.method == "CONNECT" => {
                         self.asked |= websocket_client(&r);
                         let rest = buf.get(n..).unwrap_or_default().to_vec();
@@ -805,15 +808,18 @@ mod tests {
     #[test]
     fn a_refusal_is_a_websocket_only_when_the_client_showed_it_asked_for_one() {
         const DENIED: &[u8] = b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n";
-        let refused = |ahead: &[u8], after: &[u8], request: &[u8]| {
+        let refused_cut = |ahead: &[u8], after: &[u8], request: &[u8], cut: &[usize]| {
             let mut st = Stack::default();
             feed(&mut st, Side::A, request, &[], 1);
-            feed(&mut st, Side::A, ahead, &[], 2);
-            feed(&mut st, Side::B, DENIED, &[], 3);
-            feed(&mut st, Side::A, after, &[], 4);
+            let at = |b: &[u8]| if b.is_empty() { &[][..] } else { cut };
+            feed(&mut st, Side::A, ahead, at(ahead), 2);
+            feed(&mut st, Side::B, DENIED, &[], 30);
+            feed(&mut st, Side::A, after, at(after), 40);
             assert_eq!(st.tunnel().and_then(|t| t.status), Some(403));
             st.sessions().count()
         };
+        let refused =
+            |ahead: &[u8], after: &[u8], request: &[u8]| refused_cut(ahead, after, request, &[]);
         // Nothing but the CONNECT: no WebSocket, counted apart.
         assert_eq!(refused(b"", b"", REQUEST), 0);
         // A ClientHello sent ahead is no evidence (TLS carries any protocol).
@@ -827,6 +833,20 @@ mod tests {
         assert_eq!(refused(b"", b"", WS_REQUEST), 1);
         assert_eq!(refused(UPGRADE, b"", REQUEST), 1);
         assert_eq!(refused(b"", UPGRADE, REQUEST), 1);
+        // Split anywhere, ahead or after (found by the connect_head fuzz target: a head
+        // after the refusal was judged at its first piece).
+        for i in 1..UPGRADE.len() {
+            assert_eq!(
+                refused_cut(UPGRADE, b"", REQUEST, &[i]),
+                1,
+                "ahead, cut at {i}"
+            );
+            assert_eq!(
+                refused_cut(b"", UPGRADE, REQUEST, &[i]),
+                1,
+                "after, cut at {i}"
+            );
+        }
         // An upgrade cut by the hold limit is no evidence: the head is not whole.
         let mut long = UPGRADE[..UPGRADE.len() - 2].to_vec();
         long.extend(format!("X: {}\r\n\r\n", "x".repeat(super::MAX_HELD)).bytes());
