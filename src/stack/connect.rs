@@ -257,7 +257,9 @@ impl Connect {
             Proxy::Head(buf) => buf.capacity(),
             Proxy::Body(_) | Proxy::Off => 0,
         };
-        let held: usize = self.held.iter().map(Held::heap_bytes).sum();
+        // Each held piece is a copy of its bytes: `held_len` is their capacity, kept as
+        // they come (no walk of the pieces, which this runs twice per event).
+        let held = self.held_len;
         let tunnel = self.tunnel.as_ref().map_or(0, |t| {
             std::mem::size_of::<Tunnel>()
                 + t.target.capacity()
