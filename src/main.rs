@@ -346,7 +346,7 @@ fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclose::error::E
     if found == 0 {
         let s = &report.seen;
         eprintln!(
-            "wsclose: no WebSocket connection found: {}, {} in {} (none asked for a WebSocket upgrade or carried WebSocket frames{}), {} other, {} with cut or damaged headers{}",
+            "wsclose: no WebSocket connection found: {}, {} in {} (none asked for a WebSocket upgrade or carried WebSocket frames{}), {} other, {} with cut or damaged headers{}{}",
             plural(s.packets, "packet"),
             plural(s.tcp_packets, "TCP packet"),
             plural(s.tcp_connections, "TCP connection"),
@@ -369,6 +369,15 @@ fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclose::error::E
                     ", undecoded link types: {}",
                     s.unsupported_link_types.keys().cloned().collect::<Vec<_>>().join(", ")
                 )
+            },
+            if s.refused_tunnels > 0 {
+                let n = s.refused_tunnels;
+                format!(
+                    "; {n} CONNECT tunnel{} refused by a forward proxy, none shown to be for a WebSocket",
+                    if n == 1 { "" } else { "s" }
+                )
+            } else {
+                String::new()
             }
         );
         return Ok(1);

@@ -307,6 +307,16 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// A leg and, after it, its CONNECT (which its serde form leaves out).
+fn read_leg(r: &mut Reader<'_>) -> Option<Option<crate::report::legs::LegReport>> {
+    let mut leg: Option<crate::report::legs::LegReport> = r.opt_serde()?;
+    let connect = r.opt_serde()?;
+    if let Some(l) = &mut leg {
+        l.connect = connect;
+    }
+    Some(leg)
+}
+
 fn report(w: &mut Writer<'_>, r: &ConnectionReport) -> Option<()> {
     // Every field, named: a field added to the report and not here does not compile.
     let ConnectionReport {
@@ -407,6 +417,7 @@ fn report(w: &mut Writer<'_>, r: &ConnectionReport) -> Option<()> {
     w.opt_str(ws_key);
     w.opt_u64(*other_leg);
     w.opt_serde(leg)?;
+    w.opt_serde(&leg.as_ref().and_then(|l| l.connect.clone()))?;
     w.opt_serde(application)?;
     w.opt_serde(encapsulation)?;
     w.opt_serde(tunnel)?;
@@ -471,7 +482,7 @@ fn read_report(r: &mut Reader<'_>, out: &mut Vec<ConnectionReport>) -> Option<()
         endpoints: (read_endpoint(r)?, read_endpoint(r)?),
         ws_key: r.opt_string()?,
         other_leg: r.opt_u64()?,
-        leg: r.opt_serde()?,
+        leg: read_leg(r)?,
         application: r.opt_serde()?,
         encapsulation: r.opt_serde()?,
         tunnel: r.opt_serde()?,
@@ -883,9 +894,15 @@ mod tests {
             previews: true,
             ..Default::default()
         };
-        let report = crate::analyze_files(&crate::fixture_paths(), opts).unwrap();
+        let mut paths = crate::fixture_paths();
+        paths.push(paths[0].with_file_name("connect/squid-connect-ws-py.pcap"));
+        let report = crate::analyze_files(&paths, opts).unwrap();
         let mut all = report.connections;
         assert!(all.iter().any(|c| c.timeline.is_some()));
+        // A leg linked by its CONNECT keeps it, which JSON leaves out.
+        assert!(all
+            .iter()
+            .any(|c| c.leg.as_ref().is_some_and(|l| l.connect.is_some())));
         // A redacted one: its hosts are pseudonyms.
         let mut named = all[0].clone();
         named.client = Host::Named("host-1:41008".into());

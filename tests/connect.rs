@@ -136,49 +136,53 @@ fn wss_inside_a_tunnel_read_with_the_key_log_node_and_python() {
 
 #[test]
 fn a_refused_connect_is_a_refusal_with_the_proxys_status_and_page() {
-    for (name, status, reason, words) in [
-        (
-            "squid-connect-refused-403-node",
-            403,
-            "Forbidden",
-            "Access Denied. Access control configuration prevents your request",
-        ),
-        (
-            "squid-connect-refused-503-py",
-            503,
-            "Service Unavailable",
-            "Connection to 127.0.0.1 failed. The system returned: (111) Connection refused",
-        ),
-    ] {
-        let r = json(name);
-        let conns = r["connections"].as_array().unwrap();
-        assert_eq!(conns.len(), 1, "{name}");
-        let c = &conns[0];
-        let t = &c["tunnel"];
-        assert_eq!(t["status"], status, "{name}");
-        assert_eq!(t["reason"], reason, "{name}");
-        let body = t["body"].as_str().unwrap();
-        assert!(body.contains(words), "{name}: {body}");
-        assert!(!body.contains('<'), "{name}: tags left in {body}");
-        assert!(body.len() <= 300 + '…'.len_utf8(), "{name}");
-        // No close code: a refusal, counted as one.
-        assert!(c["status"]["code"].is_null(), "{name}");
-        assert_eq!(c["status"]["name"], "Tunnel refused", "{name}");
-        let cause = &c["status"]["causes"][0];
-        assert_eq!(cause["kind"], "tunnel-refused", "{name}");
-        assert_eq!(cause["http_status"], status, "{name}");
-        assert_eq!(cause["packet"], t["response_packet"], "{name}");
-        assert!(c["close_frames"].as_array().unwrap().is_empty());
-        assert!(c["seen_by"]["client"].is_null() && c["seen_by"]["server"].is_null());
-        assert_eq!(r["summary"]["by_status"]["refused"], 1, "{name}");
-        // The table says it too, with the page's words.
-        let table = String::from_utf8(analyze(name, "markdown")).unwrap();
-        assert!(table.contains("refused by the forward proxy"), "{table}");
-        assert!(
-            table.contains(&format!("HTTP {status} {reason}")),
-            "{table}"
-        );
-    }
+    // Python websockets names itself in the CONNECT's User-Agent: a refused WebSocket.
+    let (name, status, reason, words) = (
+        "squid-connect-refused-503-py",
+        503,
+        "Service Unavailable",
+        "Connection to 127.0.0.1 failed. The system returned: (111) Connection refused",
+    );
+    let r = json(name);
+    let conns = r["connections"].as_array().unwrap();
+    assert_eq!(conns.len(), 1, "{name}");
+    let c = &conns[0];
+    let t = &c["tunnel"];
+    assert_eq!(t["status"], status, "{name}");
+    assert_eq!(t["reason"], reason, "{name}");
+    let body = t["body"].as_str().unwrap();
+    assert!(body.contains(words), "{name}: {body}");
+    assert!(!body.contains('<'), "{name}: tags left in {body}");
+    assert!(body.len() <= 300 + '…'.len_utf8(), "{name}");
+    // No close code: a refusal, counted as one.
+    assert!(c["status"]["code"].is_null(), "{name}");
+    assert_eq!(c["status"]["name"], "Tunnel refused", "{name}");
+    let cause = &c["status"]["causes"][0];
+    assert_eq!(cause["kind"], "tunnel-refused", "{name}");
+    assert_eq!(cause["http_status"], status, "{name}");
+    assert_eq!(cause["packet"], t["response_packet"], "{name}");
+    assert!(c["close_frames"].as_array().unwrap().is_empty());
+    assert!(c["seen_by"]["client"].is_null() && c["seen_by"]["server"].is_null());
+    assert_eq!(r["summary"]["by_status"]["refused"], 1, "{name}");
+    // The table says it too, with the page's words.
+    let table = String::from_utf8(analyze(name, "markdown")).unwrap();
+    assert!(table.contains("refused by the forward proxy"), "{table}");
+    assert!(
+        table.contains(&format!("HTTP {status} {reason}")),
+        "{table}"
+    );
+    // Node's CONNECT (no User-Agent, nothing sent before the answer) shows nothing of a
+    // WebSocket: its refusal is counted apart, not reported as a refused WebSocket.
+    let pcap = fixture("squid-connect-refused-403-node.pcap");
+    let (out, err, code) = run::wsclose(&["analyze", "--format", "json", pcap.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{err}");
+    let r: Value = serde_json::from_slice(&out).unwrap();
+    assert!(r["connections"].as_array().unwrap().is_empty());
+    assert_eq!(r["seen"]["refused_tunnels"], 1);
+    assert!(
+        err.contains("1 CONNECT tunnel refused by a forward proxy"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -252,7 +256,8 @@ fn a_hostile_target_and_refusal_page_are_shown_inert() {
     s.handshake();
     s.send(
         Client,
-        "CONNECT evil\u{202e}gnp.example:443 HTTP/1.1\r\nHost: x\r\n\r\n".as_bytes(),
+        "CONNECT evil\u{202e}gnp.example:443 HTTP/1.1\r\nHost: x\r\nUser-Agent: websockets/17.4\r\n\r\n"
+            .as_bytes(),
     );
     let page = "denied \x1b]0;pwned\x07 \u{202e}gnp.exe";
     let answer = format!(
@@ -281,4 +286,276 @@ fn a_hostile_target_and_refusal_page_are_shown_inert() {
         assert!(out.contains("Tunnel refused"), "{name}:\n{out}");
         assert!(out.contains("x1b"), "{name}: the escape shown:\n{out}");
     }
+}
+
+/// A CONNECT (with credentials when `auth`) from the client of `s`.
+fn connect_request(auth: bool) -> Vec<u8> {
+    let creds = if auth {
+        "Proxy-Authorization: Basic dTpw\r\n"
+    } else {
+        ""
+    };
+    format!("CONNECT 10.9.9.9:8080 HTTP/1.1\r\nHost: 10.9.9.9:8080\r\n{creds}\r\n").into_bytes()
+}
+
+/// A `407` whose body is chunked (RFC 9112 §7.1: extensions, a trailer), keep-alive.
+const CHUNKED_407: &[u8] = b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"p\"\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n7;lang=en\r\nlog in \r\nB\r\nfirst, 0\r\n\r\n\r\n0\r\nX-Trailer: 1\r\n\r\n";
+
+/// A tunnel refused by `refusal` (sent split at `cuts`), asked again with credentials and
+/// opened, carrying a WebSocket closed 1000 by its client.
+fn tunnel_after(refusal: &[u8], cuts: &[usize]) -> wsclose::report::Report {
+    use common::Session;
+    use wsclose::__internals::flow::Role::{Client, Server};
+    let mut s = Session::new(42020, 3128);
+    s.handshake();
+    s.send(Client, &connect_request(false));
+    s.send_split(Server, refusal, cuts);
+    s.send(Client, &connect_request(true));
+    s.send(Server, b"HTTP/1.1 200 Connection established\r\n\r\n");
+    s.send(Client, &common::request());
+    s.send(Server, &common::response(false));
+    s.send(Client, &common::close(Client, 1000, "bye"));
+    s.send(Server, &common::close(Server, 1000, "bye"));
+    s.fins(Client);
+    s.analyze()
+}
+
+/// The report of [`tunnel_after`]: one WebSocket through the tunnel, the 407 before it.
+fn assert_opened_after_407(r: &wsclose::report::Report, what: &str) {
+    assert_eq!(r.connections.len(), 1, "{what}: {:#?}", r.connections);
+    let c = &r.connections[0];
+    let t = c.tunnel.as_ref().expect("its tunnel");
+    assert_eq!(t.status, Some(200), "{what}");
+    assert_eq!(t.target, "10.9.9.9:8080", "{what}");
+    assert_eq!(t.earlier.len(), 1, "{what}");
+    assert_eq!(t.earlier[0].status, 407, "{what}");
+    assert_eq!(c.status.code, Some(1000), "{what}");
+    assert_eq!(c.close_frames.len(), 2, "{what}");
+}
+
+#[test]
+fn a_chunked_407_then_an_accepted_retry_opens_the_tunnel() {
+    // In one segment, then split across segments at every byte of the answer.
+    assert_opened_after_407(&tunnel_after(CHUNKED_407, &[]), "whole");
+    for i in 1..CHUNKED_407.len() {
+        assert_opened_after_407(&tunnel_after(CHUNKED_407, &[i]), &format!("cut at {i}"));
+    }
+    let every: Vec<usize> = (1..CHUNKED_407.len()).collect();
+    assert_opened_after_407(&tunnel_after(CHUNKED_407, &every), "a byte per segment");
+    // Transfer-Encoding wins over a Content-Length that would end the body too early.
+    let both = String::from_utf8(CHUNKED_407.to_vec())
+        .unwrap()
+        .replace("Connection:", "Content-Length: 3\r\nConnection:");
+    assert_opened_after_407(&tunnel_after(both.as_bytes(), &[200]), "both fields");
+    // A Content-Length body, as before.
+    let page = "log in first";
+    let framed = format!(
+        "HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: {}\r\n\r\n{page}",
+        page.len()
+    );
+    assert_opened_after_407(&tunnel_after(framed.as_bytes(), &[60]), "content-length");
+}
+
+/// `pkts` written as a pcap (1 ms apart, in order) in a fresh temporary directory.
+fn pcap_of(pkts: &[common::Pkt]) -> (tempfile::TempDir, PathBuf) {
+    use wsclose::__internals::capture::{write::PcapWriter, LinkType, Timestamp};
+    let mut w = PcapWriter::new(Vec::new(), LinkType::RAW, 262_144).unwrap();
+    for (i, p) in pkts.iter().enumerate() {
+        let ts = Timestamp(common::T0.0 + i as i64 * 1_000_000);
+        w.packet(ts, &p.data, p.orig_len).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("connects.pcap");
+    std::fs::write(&path, w.into_inner()).unwrap();
+    (dir, path)
+}
+
+/// A CONNECT to `target` from client port `port`, with `agent` as its User-Agent and
+/// `ahead` sent before the answer, refused `403` by the proxy; both close.
+fn denied(port: u16, target: &str, agent: &str, ahead: &[u8]) -> Vec<common::Pkt> {
+    use common::Session;
+    use wsclose::__internals::flow::Role::{Client, Server};
+    let mut s = Session::new(port, 3128);
+    s.handshake();
+    s.send(
+        Client,
+        format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\nUser-Agent: {agent}\r\n\r\n")
+            .as_bytes(),
+    );
+    if !ahead.is_empty() {
+        s.send(Client, ahead);
+    }
+    s.send(
+        Server,
+        b"HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 6\r\n\r\ndenied",
+    );
+    s.fins(Client);
+    s.pkts
+}
+
+const BROWSER: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+
+#[test]
+fn denied_connects_that_show_no_websocket_are_counted_apart() {
+    let mut pkts = Vec::new();
+    for k in 0..20 {
+        pkts.extend(denied(
+            41000 + k,
+            &format!("site{k}.example:443"),
+            BROWSER,
+            b"",
+        ));
+    }
+    let (_dir, browsers) = pcap_of(&pkts);
+    let browsers = browsers.to_str().unwrap();
+    // Nothing there is a WebSocket: none reported, none refused, --fail-on does not fire.
+    let (out, err, code) = run::wsclose(&[
+        "analyze",
+        "--format",
+        "json",
+        "--fail-on",
+        "refused",
+        browsers,
+    ]);
+    assert_eq!(code, Some(1), "{err}");
+    let r: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(r["connections"].as_array().unwrap().len(), 0);
+    assert!(r["summary"]["by_status"].get("refused").is_none(), "{r:#}");
+    assert_eq!(r["seen"]["refused_tunnels"], 20);
+    assert!(
+        err.contains("20 CONNECT tunnels refused by a forward proxy"),
+        "{err}"
+    );
+    // A WebSocket client's CONNECT (its User-Agent names the library), and one whose
+    // client sent its upgrade before the answer, are refused WebSockets; the others stay
+    // apart.
+    pkts.extend(denied(
+        42000,
+        "ws.example:443",
+        "Python/3.11 websockets/17.4",
+        b"",
+    ));
+    let upgrade = b"GET /chat HTTP/1.1\r\nHost: ws.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    pkts.extend(denied(42001, "ws.example:80", BROWSER, upgrade));
+    let (_dir, mixed) = pcap_of(&pkts);
+    let mixed = mixed.to_str().unwrap();
+    let (out, err, code) =
+        run::wsclose(&["analyze", "--format", "json", "--fail-on", "refused", mixed]);
+    assert_eq!(code, Some(5), "{err}");
+    let r: Value = serde_json::from_slice(&out).unwrap();
+    let conns = r["connections"].as_array().unwrap();
+    let targets: Vec<&str> = conns
+        .iter()
+        .map(|c| c["tunnel"]["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(targets, ["ws.example:443", "ws.example:80"]);
+    assert_eq!(r["summary"]["by_status"]["refused"], 2);
+    assert_eq!(r["seen"]["refused_tunnels"], 20);
+    // The table and Markdown say what was left apart.
+    for format in ["table", "markdown"] {
+        let (out, err, code) = run::wsclose(&["analyze", "--format", format, mixed]);
+        assert_eq!(code, Some(0), "{err}");
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.contains("2 WebSocket connections"), "{format}: {out}");
+        assert!(
+            out.contains("20 CONNECT tunnels refused, not WebSocket"),
+            "{format}: {out}"
+        );
+    }
+}
+
+#[test]
+fn redaction_names_the_connect_target_in_the_link_evidence_too() {
+    // Every address of the capture is 127.0.0.1: none may be left, in any format, and the
+    // evidence names the target by the tunnel's pseudonym.
+    for name in ["squid-connect-ws-py", "squid-connect-wss-node"] {
+        let pcap = fixture(&format!("{name}.pcap"));
+        let keylog = fixture(&format!("{name}.keylog"));
+        let mut outs = Vec::new();
+        for format in ["json", "markdown", "html", "table", "csv"] {
+            let mut args = vec!["analyze", "--redact", "--format", format];
+            if keylog.exists() {
+                args.extend(["--keylog", keylog.to_str().unwrap()]);
+            }
+            args.push(pcap.to_str().unwrap());
+            let (out, err, code) = run::wsclose(&args);
+            assert_eq!(code, Some(0), "{name} {format}: {err}");
+            let out = String::from_utf8(out).unwrap();
+            assert!(!out.contains("127.0.0.1"), "{name} {format}: {out}");
+            if format != "csv" {
+                assert!(out.contains("CONNECT"), "{name} {format}: {out}");
+            }
+            outs.push(out);
+        }
+        let r: Value = serde_json::from_str(&outs[0]).unwrap();
+        let front = r["connections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["tunnel"].is_object())
+            .expect("the front leg");
+        let target = front["tunnel"]["target"].as_str().unwrap();
+        assert!(target.starts_with("host-"), "{name}: {target}");
+        for c in r["connections"].as_array().unwrap() {
+            let evidence = c["leg"]["link_evidence"].as_str().unwrap();
+            assert!(
+                evidence.contains(&format!("its target, {target},")),
+                "{name}: {evidence}"
+            );
+        }
+        // Markdown and HTML say the evidence with that name.
+        for out in &outs[1..3] {
+            assert!(out.contains(&format!("its target, {target},")), "{name}");
+        }
+    }
+}
+
+#[test]
+fn a_proxys_long_reason_phrase_is_cut_as_other_wire_text() {
+    use common::Session;
+    use wsclose::__internals::flow::Role::{Client, Server};
+    let refusal = |reason: &str| {
+        let mut s = Session::new(42030, 3128);
+        s.handshake();
+        s.send(
+            Client,
+            b"CONNECT ws.example:443 HTTP/1.1\r\nHost: ws.example:443\r\nUser-Agent: websockets/17.4\r\n\r\n",
+        );
+        s.send(
+            Server,
+            format!("HTTP/1.1 403 {reason}\r\nContent-Length: 0\r\n\r\n").as_bytes(),
+        );
+        s.fins(Client);
+        let (_dir, pcap) = pcap_of(&s.pkts);
+        let table = |format: &str| {
+            let (out, err, code) =
+                run::wsclose(&["analyze", "--format", format, pcap.to_str().unwrap()]);
+            assert_eq!(code, Some(0), "{err}");
+            String::from_utf8(out).unwrap()
+        };
+        let r: Value = serde_json::from_str(&table("json")).unwrap();
+        let reason = r["connections"][0]["tunnel"]["reason"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        (reason, table("table").lines().count(), table("markdown"))
+    };
+    let (short, short_lines, _) = refusal("Forbidden");
+    assert_eq!(short, "Forbidden");
+    let long = format!("Forbidden {}", "by policy ".repeat(300));
+    let (cut, lines, markdown) = refusal(&long);
+    assert!(
+        cut.len() <= 128 + '…'.len_utf8(),
+        "{} bytes kept",
+        cut.len()
+    );
+    assert!(
+        cut.starts_with("Forbidden by policy") && cut.ends_with('…'),
+        "{cut}"
+    );
+    assert!(
+        lines <= short_lines + 3,
+        "{lines} table lines against {short_lines}"
+    );
+    assert!(!markdown.contains(&long[..200]), "kept whole in Markdown");
 }

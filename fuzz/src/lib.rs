@@ -21,6 +21,7 @@ use wsclose::__internals::websocket::frame::{
 };
 
 pub mod app;
+pub mod connect;
 pub mod h2;
 pub mod h2_streams;
 pub mod keylog;
@@ -30,13 +31,14 @@ pub mod seeds;
 pub mod tls;
 
 pub use app::{app_json, app_mqtt};
+pub use connect::connect_head;
 pub use h2::h2;
 pub use h2_streams::h2_streams;
 pub use keylog::keylog;
 pub use tls::tls_session;
 
 /// The names of the targets, in the order `scripts/fuzz` runs them.
-pub const TARGETS: [&str; 11] = [
+pub const TARGETS: [&str; 12] = [
     "frame_header",
     "http_handshake",
     "tcp_stream",
@@ -48,6 +50,7 @@ pub const TARGETS: [&str; 11] = [
     "app_mqtt",
     "app_json",
     "h2_streams",
+    "connect_head",
 ];
 
 /// Runs the body of target `name` on `data`; false if there is no such target.
@@ -64,6 +67,7 @@ pub fn run(name: &str, data: &[u8]) -> bool {
         "app_mqtt" => app_mqtt(data),
         "app_json" => app_json(data),
         "h2_streams" => h2_streams(data),
+        "connect_head" => connect_head(data),
         _ => return false,
     }
     true

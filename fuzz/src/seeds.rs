@@ -193,6 +193,7 @@ pub fn all(dir: &Path) -> std::io::Result<Vec<Seed>> {
     seeds.extend(app_mqtt_seeds(&dir.join("app"))?);
     seeds.extend(app_json_seeds(&dir.join("app"))?);
     seeds.extend(h2_streams_seeds());
+    seeds.extend(crate::connect::seeds());
     Ok(seeds)
 }
 

@@ -11,7 +11,8 @@
 //! state (the `Connection` itself, about 2.7 KiB, its slot in the flow table, and the heap
 //! of a plaintext stack), plus what its two directions hold while waiting (each byte, and
 //! [`RANGE_BYTES`] per held range), plus [`TLS_BYTES`] or [`H2_BYTES`] for a TLS or HTTP/2
-//! layer. A frozen connection costs [`FROZEN_BYTES`] (its handle and table slot; the rest
+//! layer or [`CONNECT_BYTES`] for a CONNECT one, plus the buffers of unfinished HTTP/1.1 and
+//! CONNECT heads and of bytes held for a layer to come, at their capacity. A frozen connection costs [`FROZEN_BYTES`] (its handle and table slot; the rest
 //! is in the temporary file). The program itself, its read buffers and the reports kept in
 //! memory are not charged per flow: [`reserved`] sets that part aside. The TLS secrets
 //! read from key logs ([`KEY_BYTES`] a connection) are shared by every flow: they are
@@ -39,10 +40,10 @@ pub const TLS_BYTES: usize = 40 << 10;
 /// An HTTP/2 layer: its streams' table and two HPACK tables of 4 KiB.
 pub const H2_BYTES: usize = 16 << 10;
 
-/// A CONNECT waiting for its answer, or refused (`stack::connect`): its heads (a few
-/// hundred bytes as clients send them), the client's bytes held until the answer (at most
-/// 16 KiB) and a refusal's body (at most 4 KiB).
-pub const CONNECT_BYTES: usize = 8 << 10;
+/// A CONNECT waiting for its answer, or refused (`stack::connect`), beside what its
+/// buffers hold (its heads, the client's bytes held until the answer, a refusal's body:
+/// `Stack::head_bytes`, at their size): its box and the tunnel's small allocations.
+pub const CONNECT_BYTES: usize = 1 << 10;
 
 /// An HTTP/2 WebSocket stream of a connection: its session (frame decoders, logs, the
 /// application tracker) and its slot in the stream table; charged per stream kept, so that
@@ -77,7 +78,9 @@ pub fn cost(c: &Connection) -> usize {
         Layer::Connect => CONNECT_BYTES,
     };
     let streams = c.up.streams().saturating_mul(STREAM_BYTES);
-    FLOW_BYTES + bytes + ranges * RANGE_BYTES + layer + streams
+    // Unfinished heads (up to 64 KiB a direction) and bytes held for a layer to come.
+    let heads = c.up.head_bytes();
+    FLOW_BYTES + bytes + ranges * RANGE_BYTES + layer + streams + heads
 }
 
 /// The estimated bytes of each group's flows, against its share of the budget.

@@ -796,6 +796,8 @@ impl Analyzer {
             Some(at)
         } else {
             self.seen.other_tcp_connections += 1;
+            // A refused CONNECT with no session: nothing showed it was for a WebSocket.
+            self.seen.refused_tunnels += u64::from(c.up.tunnel().is_some_and(|t| t.refused()));
             if let Some(p) = c.up.polling() {
                 self.seen.polling.add(c.input, p, c.first_packet);
             }
@@ -903,6 +905,7 @@ impl Analyzer {
             seen.tcp_packets += s.tcp_packets;
             seen.tcp_connections += s.tcp_connections;
             seen.other_tcp_connections += s.other_tcp_connections;
+            seen.refused_tunnels += s.refused_tunnels;
             seen.evicted_flows += s.evicted_flows;
             seen.evicted_idle += s.evicted_idle;
             seen.evicted_max_flows += s.evicted_max_flows;

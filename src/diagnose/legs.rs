@@ -110,6 +110,10 @@ pub fn link(front: &mut ConnectionReport, back: &mut ConnectionReport, by: &Link
             ended_by: judged.ended_by.map(str::to_string),
             linked_by: by.name().to_string(),
             link_evidence: by.text(),
+            connect: match by {
+                LinkedBy::KeyAndConnect { connect, target } => Some((*connect, target.clone())),
+                _ => None,
+            },
         });
         judged.apply(r);
     }

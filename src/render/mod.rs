@@ -255,5 +255,20 @@ pub(crate) fn summary_line(report: &Report, esc: impl Fn(&str) -> String) -> Str
     if s.encrypted_connections > 0 {
         let _ = write!(t, "; {} encrypted", s.encrypted_connections);
     }
+    if let Some(note) = refused_tunnels(report) {
+        let _ = write!(t, "; {note}");
+    }
     t
+}
+
+/// "20 CONNECT tunnels refused, not WebSocket": the tunnels a forward proxy refused where
+/// nothing showed a WebSocket was asked for (`seen.refused_tunnels`), when there were any.
+pub(crate) fn refused_tunnels(report: &Report) -> Option<String> {
+    let n = report.seen.refused_tunnels;
+    (n > 0).then(|| {
+        format!(
+            "{n} CONNECT tunnel{} refused, not WebSocket",
+            if n == 1 { "" } else { "s" }
+        )
+    })
 }

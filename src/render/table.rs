@@ -278,6 +278,12 @@ pub fn write_detail(
         }
         head.push('\n');
     }
+    if let Some(note) = super::refused_tunnels(report) {
+        let _ = writeln!(
+            head,
+            "{note} (nothing the client sent asked for a WebSocket)"
+        );
+    }
     if report.redacted {
         let _ = writeln!(
             head,

@@ -535,6 +535,12 @@ pub struct LegReport {
     pub linked_by: String,
     /// That evidence in words, with its packets.
     pub link_evidence: String,
+    /// The front leg's CONNECT (its packet, its target as sent) when it linked the legs:
+    /// what `link_evidence` names, kept as a value so that `--redact` names the target
+    /// there by the pseudonym `tunnel.target` gets. Not in JSON; the stored form keeps it.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub(crate) connect: Option<(u64, String)>,
 }
 
 /// Where the report of store order `order` and HTTP/2 stream `stream` (0: none) is among

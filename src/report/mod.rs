@@ -178,6 +178,12 @@ pub struct Seen {
     pub(crate) first_unpeeled: [Option<u64>; 2],
     /// TCP connections that spoke HTTP but never asked for an upgrade, or spoke something else.
     pub other_tcp_connections: u64,
+    /// Of those, CONNECT tunnels a forward proxy refused where nothing the client sent
+    /// shows it asked for a WebSocket (no WebSocket client library named in the CONNECT,
+    /// no upgrade request sent): not WebSocket connections, so not reported as refused
+    /// ones.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub refused_tunnels: u64,
     /// Flows evicted before the end of the input (idle timeout, flow cap or memory budget).
     pub evicted_flows: u64,
     /// Of those, flows finished after the idle timeout (`--idle-timeout`) without a packet.

@@ -3,8 +3,8 @@
 //! In: a finished [`Report`]. Out: the same report with every IP address replaced by a
 //! stable pseudonym (the same address gets the same name throughout one report; ports are
 //! kept), host names in Host headers (HTTP/2: `:authority`), in request targets of the
-//! absolute form (`GET ws://host:port/path`) and in TLS server names (SNI) replaced the same
-//! way, TLS client randoms left out (they find a connection's lines in a key log), query
+//! absolute form (`GET ws://host:port/path`), in TLS server names (SNI) and in a CONNECT's
+//! target (the tunnel's, and the one a leg's link evidence names) replaced the same way, TLS client randoms left out (they find a connection's lines in a key log), query
 //! strings dropped from paths, payload previews left out, the paths of
 //! inputs and key logs cut to their file names, the value of a `--host` selection and the
 //! command line dropped. This covers the WebSocket connections, their TLS, and the TLS
@@ -131,6 +131,23 @@ impl Names {
             t.proxy = Host::Named(self.endpoint(&t.proxy.to_string()));
             t.target = self.host(&t.target);
             t.body = None;
+        }
+        // The link's evidence names the CONNECT's target: said again with its pseudonym.
+        if let Some(leg) = &mut c.leg {
+            match &mut leg.connect {
+                Some((connect, target)) => {
+                    *target = self.host(target);
+                    leg.link_evidence = super::legs::LinkedBy::KeyAndConnect {
+                        connect: *connect,
+                        target: target.clone(),
+                    }
+                    .text();
+                }
+                None if leg.linked_by == "sec_websocket_key_and_connect_target" => {
+                    leg.link_evidence = "linked by the Sec-WebSocket-Key both upgrade requests carry and by the client's CONNECT to the back leg's server".into();
+                }
+                None => {}
+            }
         }
         // The protocol and its cause stay; what names a client or carries its words goes.
         if let Some(a) = &mut c.application {

@@ -26,7 +26,7 @@ pub struct TunnelReport {
     /// then the WebSocket, ran inside it); anything else refused it; null when no answer
     /// was captured.
     pub status: Option<u16>,
-    /// Its reason phrase, as sent.
+    /// Its reason phrase, as sent (one longer than 128 bytes cut there, ending in `…`).
     pub reason: Option<String>,
     /// The packet that completed the CONNECT request.
     pub request_packet: u64,

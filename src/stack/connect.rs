@@ -13,9 +13,10 @@
 //!   the byte after the answer's head, the client's bytes sent before the answer first
 //!   (at most [`MAX_HELD`] kept), and the stack chooses TLS, HTTP/1.1 or HTTP/2 again as
 //!   for any connection;
-//! - any other final status is a refusal: the first [`MAX_BODY`] bytes of its body (its
-//!   `Content-Length`, else up to the end of the connection) are kept for the report, and
-//!   the connection stays here: a client may send another CONNECT on it (after a `407`,
+//! - any other final status is a refusal: its body is read by its framing (RFC 9112 §6.3,
+//!   `http1::body`: chunked transfer coding, else `Content-Length`, else up to the end of
+//!   the connection), its first [`MAX_BODY`] bytes kept for the report, and the connection
+//!   stays here: a client may send another CONNECT on it (after a `407`,
 //!   with credentials), which starts over, the earlier answers kept in `earlier`;
 //! - interim `1xx` answers are passed over (§15.2);
 //! - a first request that is no CONNECT after all goes back to the stack whole.
@@ -23,6 +24,7 @@
 //! A gap in either head ends the layer's reading (nothing is guessed across it); a gap
 //! in a refusal's body marks the body cut.
 
+use super::http1::body::Body;
 use super::http1::parse::{self, Parsed};
 use super::http1::Held;
 use super::tcp::Event;
@@ -61,7 +63,7 @@ pub struct Tunnel {
     pub request_ts: Timestamp,
     /// The proxy's final status; `None` while unanswered.
     pub status: Option<u16>,
-    /// Its reason phrase, as sent.
+    /// Its reason phrase, as sent (at most `parse::MAX_REASON` bytes and a `…`).
     pub reason: String,
     pub response_packet: Option<u64>,
     pub response_ts: Option<Timestamp>,
@@ -189,8 +191,8 @@ enum Client {
 enum Proxy {
     /// Its answer head so far.
     Head(Vec<u8>),
-    /// A refusal's body: bytes still to come (`u64::MAX`: up to the end).
-    Body(u64),
+    /// A refusal's body, read by its framing.
+    Body(Body),
     /// Not read any more.
     Off,
 }
@@ -219,6 +221,9 @@ pub struct Connect {
     held_len: usize,
     /// The packet (and its time) of the client's last bytes in its request head.
     last: (u64, Timestamp),
+    /// Something showed that a WebSocket was asked for through the tunnel (see
+    /// [`Connect::refused`]).
+    asked: bool,
     /// What a refused tunnel is reported as: a session with no WebSocket.
     pub(crate) session: Session,
 }
@@ -234,15 +239,53 @@ impl Connect {
             held: Vec::new(),
             held_len: 0,
             last: (0, Timestamp::default()),
+            asked: false,
             session: Session::default(),
         }
     }
 
-    /// The session a refused tunnel is reported as.
+    /// Bytes this layer takes in memory: itself, its heads so far (at most
+    /// `parse::MAX_HEADER_BYTES` each), the client's bytes held until the answer (at most
+    /// [`MAX_HELD`]), and the tunnel's facts (a refusal's body at most [`MAX_BODY`]), each
+    /// buffer at its capacity.
+    pub fn heap_bytes(&self) -> usize {
+        let head_c = match &self.side_client {
+            Client::Head(buf) => buf.capacity(),
+            Client::Sent | Client::Off => 0,
+        };
+        let head_p = match &self.side_proxy {
+            Proxy::Head(buf) => buf.capacity(),
+            Proxy::Body(_) | Proxy::Off => 0,
+        };
+        // Each held piece is a copy of its bytes: `held_len` is their capacity, kept as
+        // they come (no walk of the pieces, which this runs twice per event).
+        let held = self.held_len;
+        let tunnel = self.tunnel.as_ref().map_or(0, |t| {
+            std::mem::size_of::<Tunnel>()
+                + t.target.capacity()
+                + t.reason.capacity()
+                + t.body.capacity()
+                + t.content_type.as_ref().map_or(0, String::capacity)
+                + t.earlier.capacity() * std::mem::size_of::<(u16, u64)>()
+        });
+        std::mem::size_of::<Connect>()
+            + head_c
+            + head_p
+            + held
+            + self.held.capacity() * std::mem::size_of::<Held>()
+            + tunnel
+    }
+
+    /// The session a refused tunnel is reported as, when something the client sent shows
+    /// that it asked for a WebSocket: a CONNECT whose `User-Agent` names a WebSocket client
+    /// library, or a WebSocket upgrade (RFC 6455 §4.1) sent ahead of the proxy's answer or
+    /// after it on the same connection. A refused CONNECT tells nothing else about what the
+    /// tunnel was for (a browser's to port 443 is mostly HTTPS): without such evidence it is
+    /// no WebSocket connection (counted as `seen.refused_tunnels`).
     pub fn refused(&self) -> Option<&Session> {
         self.tunnel
             .as_ref()
-            .filter(|t| t.refused())
+            .filter(|t| t.refused() && self.asked)
             .map(|_| &self.session)
     }
 
@@ -294,8 +337,12 @@ impl Connect {
                     return Step::Wait;
                 }
                 match parse::parse_request(buf) {
-                    Parsed::Partial if starts(buf) => Step::Wait,
+                    // A first request is told from a CONNECT at its first bytes; one after a
+                    // refusal is read whole (another CONNECT, or an upgrade that shows what
+                    // the tunnel was for), wherever its segments end.
+                    Parsed::Partial if starts(buf) || self.tunnel.is_some() => Step::Wait,
                     Parsed::Done(r, n) if r.method == "CONNECT" => {
+                        self.asked |= websocket_client(&r);
                         let rest = buf.get(n..).unwrap_or_default().to_vec();
                         let mut target = r.path;
                         target.truncate(crate::sanitize::cut(&target, MAX_TARGET).len());
@@ -329,6 +376,13 @@ impl Connect {
                         }
                         Step::Wait
                     }
+                    // A WebSocket upgrade sent to the proxy after its refusal: not read
+                    // further, but it shows what the tunnel was for.
+                    Parsed::Done(r, _) if self.tunnel.is_some() && r.is_websocket_upgrade() => {
+                        self.asked = true;
+                        self.side_client = Client::Off;
+                        Step::Wait
+                    }
                     // Not a CONNECT (or not HTTP): a first request goes back to the stack
                     // whole; after a refusal the connection is not read further.
                     _ => {
@@ -353,6 +407,18 @@ impl Connect {
                 Step::Wait
             }
         }
+    }
+
+    /// The client's bytes held before the answer start a WebSocket upgrade request.
+    fn upgrade_held(&self) -> bool {
+        let mut head = Vec::new();
+        for h in &self.held {
+            match h {
+                Held::Data { bytes, .. } => head.extend_from_slice(bytes),
+                Held::Gap { .. } | Held::NotKept { .. } => break,
+            }
+        }
+        matches!(parse::parse_request(&head), Parsed::Done(r, _) if r.is_websocket_upgrade())
     }
 
     /// Keeps what the client sends before the answer, up to [`MAX_HELD`] bytes.
@@ -401,18 +467,24 @@ impl Connect {
                 self.side_proxy = Proxy::Off;
                 Step::Wait
             }
-            (Proxy::Body(left), Event::Data { bytes, .. }) => {
-                let take = usize::try_from(*left)
-                    .unwrap_or(usize::MAX)
-                    .min(bytes.len());
-                *left -= take as u64;
-                let done = *left == 0;
-                self.body(bytes.get(..take).unwrap_or_default());
-                if done {
-                    self.side_proxy = Proxy::Head(Vec::new());
-                    let rest = bytes.get(take..).unwrap_or_default();
-                    if !rest.is_empty() {
-                        // Bytes after the body with no request for them: not read.
+            (Proxy::Body(framing), Event::Data { bytes, .. }) => {
+                let tunnel = &mut self.tunnel;
+                let read = framing.read(bytes, |b| keep_body(tunnel.as_mut(), b));
+                let done = framing.done();
+                match read {
+                    Ok(used) if done => {
+                        self.side_proxy = Proxy::Head(Vec::new());
+                        if used < bytes.len() {
+                            // Bytes after the body with no request for them: not read.
+                            self.side_proxy = Proxy::Off;
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(_) => {
+                        // A chunked body whose framing broke: where it ends is unknown.
+                        if let Some(t) = self.tunnel.as_mut() {
+                            t.body_cut = true;
+                        }
                         self.side_proxy = Proxy::Off;
                     }
                 }
@@ -493,24 +565,23 @@ impl Connect {
             self.side_proxy = Proxy::Off;
             return Step::Open(next);
         }
-        // Refused: the body is kept; the client may ask again on this connection.
-        let left = if r.transfer_encoding {
-            u64::MAX
-        } else {
-            match r.content_length.as_deref().map(|v| v.trim().parse::<u64>()) {
-                Some(Ok(n)) => n,
-                Some(Err(_)) => u64::MAX,
-                // RFC 9112 §6.3: a response without either field ends with the connection.
-                None => u64::MAX,
-            }
-        };
+        // Refused: the body, read by its framing (RFC 9112 §6.3), is kept; the client may
+        // ask again on this connection once it ended.
+        self.asked |= self.upgrade_held();
+        let framing = Body::of(
+            r.status,
+            r.content_length.as_deref(),
+            r.transfer_encoding,
+            r.chunked,
+        );
         self.held.clear();
         self.held_len = 0;
         self.side_client = Client::Head(Vec::new());
-        self.side_proxy = Proxy::Body(left);
-        if left == 0 {
-            self.side_proxy = Proxy::Head(Vec::new());
-        }
+        self.side_proxy = if framing.done() {
+            Proxy::Head(Vec::new())
+        } else {
+            Proxy::Body(framing)
+        };
         if !rest.is_empty() {
             return self.proxy_event(Event::Data {
                 offset: 0,
@@ -521,19 +592,27 @@ impl Connect {
         }
         Step::Wait
     }
+}
 
-    /// Keeps the body's bytes up to [`MAX_BODY`].
-    fn body(&mut self, bytes: &[u8]) {
-        let Some(t) = self.tunnel.as_mut() else {
-            return;
-        };
-        let room = MAX_BODY.saturating_sub(t.body.len());
-        if bytes.len() > room {
-            t.body_cut = true;
-        }
-        t.body
-            .extend_from_slice(bytes.get(..room.min(bytes.len())).unwrap_or_default());
+/// A CONNECT whose `User-Agent` names a client library that speaks only WebSocket.
+fn websocket_client(r: &parse::Request) -> bool {
+    use crate::websocket::library::Library;
+    r.software
+        .as_ref()
+        .is_some_and(|s| s.library == Library::PythonWebsockets)
+}
+
+/// Keeps a refusal's body bytes in `t` up to [`MAX_BODY`].
+fn keep_body(t: Option<&mut Tunnel>, bytes: &[u8]) {
+    let Some(t) = t else {
+        return;
+    };
+    let room = MAX_BODY.saturating_sub(t.body.len());
+    if bytes.len() > room {
+        t.body_cut = true;
     }
+    t.body
+        .extend_from_slice(bytes.get(..room.min(bytes.len())).unwrap_or_default());
 }
 
 #[cfg(test)]
@@ -555,6 +634,9 @@ mod tests {
 
     const REQUEST: &[u8] =
         b"CONNECT 10.0.0.9:8443 HTTP/1.1\r\nHost: 10.0.0.9:8443\r\nUser-Agent: t\r\n\r\n";
+    /// A CONNECT from a WebSocket client library (Python websockets names itself).
+    const WS_REQUEST: &[u8] =
+        b"CONNECT 10.0.0.9:8443 HTTP/1.1\r\nHost: 10.0.0.9:8443\r\nUser-Agent: Python/3.11 websockets/17.4\r\n\r\n";
     const OK: &[u8] = b"HTTP/1.1 200 Connection established\r\n\r\n";
     const UPGRADE: &[u8] = b"GET /chat HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
     const SWITCH: &[u8] = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
@@ -644,7 +726,7 @@ mod tests {
         assert_eq!(body_len, 78);
         for i in 0..=answer.len() {
             let mut st = Stack::default();
-            feed(&mut st, Side::A, REQUEST, &[], 1);
+            feed(&mut st, Side::A, WS_REQUEST, &[], 1);
             feed(&mut st, Side::B, answer, &[i], 2);
             let t = st.tunnel().expect("the tunnel asked for");
             assert_eq!(
@@ -680,6 +762,97 @@ mod tests {
         assert_eq!(t.status, Some(200));
         assert_eq!(t.earlier, vec![(407, 2)]);
         assert_eq!(st.sessions().count(), 1);
+    }
+
+    #[test]
+    fn a_chunked_407_split_anywhere_keeps_its_page_and_the_retry_opens() {
+        // RFC 9112 §7.1: sizes in hex with extensions, the last chunk, a trailer line.
+        let answer = b"HTTP/1.1 407 Proxy Authentication Required\r\nTransfer-Encoding: gzip, chunked\r\nContent-Length: 2\r\n\r\n5;a=\"b\"\r\nlog i\r\n9\r\nn first\r\n\r\n0\r\nX-T: 1\r\n\r\n";
+        let cuts: Vec<Vec<usize>> = (0..=answer.len())
+            .map(|i| vec![i])
+            .chain([(1..answer.len()).collect()])
+            .collect();
+        for cut in &cuts {
+            let mut st = Stack::default();
+            feed(&mut st, Side::A, REQUEST, &[], 1);
+            feed(&mut st, Side::B, answer, cut, 2);
+            let t = st.tunnel().expect("the tunnel asked for");
+            assert_eq!(t.status, Some(407), "{cut:?}");
+            assert_eq!(t.body, b"log in first\r\n", "{cut:?}");
+            assert!(!t.body_cut, "{cut:?}");
+            feed(&mut st, Side::A, REQUEST, &[], 500);
+            feed(&mut st, Side::B, OK, &[], 501);
+            feed(&mut st, Side::A, UPGRADE, &[], 502);
+            feed(&mut st, Side::B, SWITCH, &[], 503);
+            let t = st.tunnel().expect("the tunnel");
+            assert_eq!(t.status, Some(200), "{cut:?}");
+            assert_eq!(t.earlier.iter().map(|e| e.0).collect::<Vec<_>>(), [407]);
+            assert_eq!(st.sessions().count(), 1, "{cut:?}");
+        }
+        // A chunked body whose framing breaks: cut, and the proxy's bytes are read again
+        // only as the answer to the client's next CONNECT.
+        let mut st = Stack::default();
+        feed(&mut st, Side::A, REQUEST, &[], 1);
+        feed(
+            &mut st,
+            Side::B,
+            b"HTTP/1.1 407 No\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+            &[],
+            2,
+        );
+        assert!(st.tunnel().is_some_and(|t| t.body_cut));
+        feed(&mut st, Side::A, REQUEST, &[], 3);
+        feed(&mut st, Side::B, OK, &[], 4);
+        let t = st.tunnel().expect("the second CONNECT");
+        assert_eq!((t.status, &t.earlier), (Some(200), &vec![(407, 2)]));
+    }
+
+    #[test]
+    fn a_refusal_is_a_websocket_only_when_the_client_showed_it_asked_for_one() {
+        const DENIED: &[u8] = b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n";
+        let refused_cut = |ahead: &[u8], after: &[u8], request: &[u8], cut: &[usize]| {
+            let mut st = Stack::default();
+            feed(&mut st, Side::A, request, &[], 1);
+            let at = |b: &[u8]| if b.is_empty() { &[][..] } else { cut };
+            feed(&mut st, Side::A, ahead, at(ahead), 2);
+            feed(&mut st, Side::B, DENIED, &[], 30);
+            feed(&mut st, Side::A, after, at(after), 40);
+            assert_eq!(st.tunnel().and_then(|t| t.status), Some(403));
+            st.sessions().count()
+        };
+        let refused =
+            |ahead: &[u8], after: &[u8], request: &[u8]| refused_cut(ahead, after, request, &[]);
+        // Nothing but the CONNECT: no WebSocket, counted apart.
+        assert_eq!(refused(b"", b"", REQUEST), 0);
+        // A ClientHello sent ahead is no evidence (TLS carries any protocol).
+        assert_eq!(refused(&[0x16, 3, 1, 0, 1, 1], b"", REQUEST), 0);
+        // A plain GET sent after the refusal is none either.
+        assert_eq!(
+            refused(b"", b"GET / HTTP/1.1\r\nHost: h\r\n\r\n", REQUEST),
+            0
+        );
+        // The library's User-Agent, an upgrade sent ahead, or after the refusal: one is.
+        assert_eq!(refused(b"", b"", WS_REQUEST), 1);
+        assert_eq!(refused(UPGRADE, b"", REQUEST), 1);
+        assert_eq!(refused(b"", UPGRADE, REQUEST), 1);
+        // Split anywhere, ahead or after (found by the connect_head fuzz target: a head
+        // after the refusal was judged at its first piece).
+        for i in 1..UPGRADE.len() {
+            assert_eq!(
+                refused_cut(UPGRADE, b"", REQUEST, &[i]),
+                1,
+                "ahead, cut at {i}"
+            );
+            assert_eq!(
+                refused_cut(b"", UPGRADE, REQUEST, &[i]),
+                1,
+                "after, cut at {i}"
+            );
+        }
+        // An upgrade cut by the hold limit is no evidence: the head is not whole.
+        let mut long = UPGRADE[..UPGRADE.len() - 2].to_vec();
+        long.extend(format!("X: {}\r\n\r\n", "x".repeat(super::MAX_HELD)).bytes());
+        assert_eq!(refused(&long, b"", REQUEST), 0);
     }
 
     #[test]

@@ -92,8 +92,9 @@ impl Ctx {
 pub struct Stack {
     pub ctx: Ctx,
     top: Top,
-    /// The layer above TCP changed since the analyzer last looked ([`Stack::layer`]: the
-    /// memory budget's estimate follows it). Not part of the stored form.
+    /// The layer above TCP, its streams or its unfinished heads changed since the analyzer
+    /// last looked ([`Stack::layer`], [`Stack::head_bytes`]: the memory budget's estimate
+    /// follows them). Not part of the stored form.
     #[serde(skip)]
     pub layer_changed: bool,
     /// The CONNECT tunnel (RFC 9110 §9.3.6) the layers above run in, once the proxy
@@ -194,6 +195,21 @@ impl Stack {
         }
     }
 
+    /// Bytes the layers' unfinished heads and held bytes take (HTTP/1.1, inside TLS too,
+    /// and a CONNECT layer whole), charged to the memory budget at their buffers' size.
+    #[inline]
+    pub fn head_bytes(&self) -> usize {
+        match &self.top {
+            Top::Http1(h) => h.head_bytes(),
+            Top::Tls(t) => match &t.inner {
+                tls::layer::Inner::Http1(h) => h.head_bytes(),
+                tls::layer::Inner::H2(_) => 0,
+            },
+            Top::H2(_) => 0,
+            Top::Connect(c) => c.heap_bytes(),
+        }
+    }
+
     /// Bytes or a gap of side `s`, in stream order, from TCP; `keys` for a TLS layer.
     #[inline]
     pub fn on_event(&mut self, s: Side, ev: Event<'_>, keys: &KeyLog) {
@@ -221,7 +237,10 @@ impl Stack {
             }
             Event::Data { .. } => {}
         }
+        let heads = self.head_bytes();
         self.deliver(s, ev, keys);
+        // A head that grew (or ended) is charged anew: the analyzer looks again.
+        self.layer_changed |= self.head_bytes() != heads;
     }
 
     /// Bytes or a gap of side `s` to the layers (a gap already said): from TCP, or from
@@ -289,7 +308,7 @@ impl Stack {
                 Step::NotConnect(back) => {
                     let mut h = http1::Http1::default();
                     for (side, held) in &back {
-                        h.on_event(&mut self.ctx, *side, held_event(held));
+                        h.on_event(&mut self.ctx, *side, held.event());
                     }
                     self.top = Top::Http1(h);
                     self.layer_changed = true;
@@ -308,7 +327,7 @@ impl Stack {
     /// with the packet that carried it; what was not kept is a hole there.
     fn replay(&mut self, held: Vec<(Side, http1::Held)>, keys: &KeyLog) {
         for (side, h) in &held {
-            self.deliver(*side, held_event(h), keys);
+            self.deliver(*side, h.event(), keys);
         }
         // The layers above may already have finished what they read.
         match &mut self.top {
@@ -484,30 +503,6 @@ impl Stack {
             // and a CONNECT's heads have no frozen form.
             Top::Tls(_) | Top::H2(_) | Top::Connect(_) => false,
         }
-    }
-}
-
-/// Bytes a layer kept, as the event that delivered them; what was not kept is a hole.
-fn held_event(h: &http1::Held) -> Event<'_> {
-    match h {
-        http1::Held::Data { bytes, packet, ts } => Event::Data {
-            offset: 0,
-            bytes,
-            packet: *packet,
-            ts: *ts,
-        },
-        http1::Held::Gap { packet, cut } => Event::Gap {
-            offset: 0,
-            len: 0,
-            packet: *packet,
-            cut: *cut,
-        },
-        http1::Held::NotKept { packet } => Event::Gap {
-            offset: 0,
-            len: 0,
-            packet: Some(*packet),
-            cut: false,
-        },
     }
 }
 

@@ -233,6 +233,9 @@ fn title(report: &Report) -> String {
     if s.encrypted_connections > 0 {
         let _ = write!(t, "; {} encrypted", s.encrypted_connections);
     }
+    if let Some(note) = super::refused_tunnels(report) {
+        let _ = write!(t, "; {note}");
+    }
     t.push_str("\n\n");
     t
 }

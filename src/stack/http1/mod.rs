@@ -29,6 +29,7 @@
 //! answer to the upgraded request on stream 1). Any other answer keeps HTTP/1.1 as a plain
 //! request would.
 
+pub mod body;
 pub mod parse;
 pub mod polling;
 
@@ -103,6 +104,40 @@ pub enum Held {
     },
 }
 
+impl Held {
+    /// These bytes as the event that delivered them; what was not kept is a hole.
+    pub fn event(&self) -> Event<'_> {
+        match self {
+            Held::Data { bytes, packet, ts } => Event::Data {
+                offset: 0,
+                bytes,
+                packet: *packet,
+                ts: *ts,
+            },
+            Held::Gap { packet, cut } => Event::Gap {
+                offset: 0,
+                len: 0,
+                packet: *packet,
+                cut: *cut,
+            },
+            Held::NotKept { packet } => Event::Gap {
+                offset: 0,
+                len: 0,
+                packet: Some(*packet),
+                cut: false,
+            },
+        }
+    }
+
+    /// Bytes this takes in memory: its buffer's capacity.
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            Held::Data { bytes, .. } => bytes.capacity(),
+            Held::Gap { .. } | Held::NotKept { .. } => 0,
+        }
+    }
+}
+
 /// Bytes the client may send after an `Upgrade: h2c` request before the answer comes
 /// (RFC 7540 §3.2: nothing but the request's body; it sends its preface after the `101`).
 pub const MAX_H2C_HELD: usize = 64 * 1024;
@@ -156,6 +191,23 @@ impl Http1 {
     /// Hands what the session's decoders tapped to its application tracker.
     pub(crate) fn app_drain(&mut self) {
         self.session.app_drain();
+    }
+
+    /// Bytes its unfinished heads (at most [`parse::MAX_HEADER_BYTES`] a direction) and an
+    /// `Upgrade: h2c` request's held bytes take: their buffers' capacity, charged to the
+    /// memory budget as they grow.
+    #[inline]
+    pub fn head_bytes(&self) -> usize {
+        let head = |a: &App| match a {
+            App::Http(buf) => buf.capacity(),
+            _ => 0,
+        };
+        let h2c = self.h2c.as_ref().map_or(0, |o| {
+            o.held_len
+                + o.held.capacity() * std::mem::size_of::<Held>()
+                + o.switched.as_ref().map_or(0, |(h, _)| h.heap_bytes())
+        });
+        head(&self.sides[Side::A]) + head(&self.sides[Side::B]) + h2c
     }
 
     /// Nothing of side `s` has arrived yet.

@@ -19,6 +19,11 @@ use base64::Engine;
 pub const MAX_HEADER_BYTES: usize = 64 * 1024;
 const MAX_HEADERS: usize = 64;
 
+/// Bytes of a reason phrase kept (RFC 9112 §4: the phrase is textual description, as
+/// short as `Proxy Authentication Required`); a longer one is cut there, and says so
+/// with a trailing `…`.
+pub const MAX_REASON: usize = 128;
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Request {
     /// The method; a `GET` (every upgrade's) is not copied.
@@ -92,6 +97,9 @@ pub struct Response {
     pub content_length: Option<String>,
     /// A `Transfer-Encoding` field is present.
     pub transfer_encoding: bool,
+    /// The final coding `Transfer-Encoding` lists is `chunked` (RFC 9112 §6.3 rule 4: the
+    /// body is read as chunks, §7.1).
+    pub chunked: bool,
     /// `Content-Type`, as sent.
     pub content_type: Option<String>,
     /// The header lines read leniently, and why (see [`lenient`]); `None` when there were
@@ -500,7 +508,7 @@ fn response_in(buf: &[u8], sent: &[u8]) -> Result<Parsed<Response>, httparse::Er
                 status: resp.code.unwrap_or(0),
                 reason: match resp.reason.unwrap_or_default() {
                     "Switching Protocols" => std::borrow::Cow::Borrowed("Switching Protocols"),
-                    r => std::borrow::Cow::Owned(r.to_string()),
+                    r => std::borrow::Cow::Owned(bounded(r, MAX_REASON)),
                 },
                 ..Response::default()
             };
@@ -514,7 +522,12 @@ fn response_in(buf: &[u8], sent: &[u8]) -> Result<Parsed<Response>, httparse::Er
                         }
                     }
                     Field::ContentLength => append(&mut r.content_length, &head.text(h.value)),
-                    Field::TransferEncoding => r.transfer_encoding = true,
+                    Field::TransferEncoding => {
+                        r.transfer_encoding = true;
+                        if let Some(last) = last_coding(head.bytes(h.value)) {
+                            r.chunked = last.eq_ignore_ascii_case(b"chunked");
+                        }
+                    }
                     Field::ContentType => append(&mut r.content_type, &head.text(h.value)),
                     Field::Protocol => append(&mut r.protocol, &head.text(h.value)),
                     Field::Extensions => append(&mut r.extensions, &head.text(h.value)),
@@ -537,6 +550,28 @@ fn response_in(buf: &[u8], sent: &[u8]) -> Result<Parsed<Response>, httparse::Er
             Ok(Parsed::Done(r, n))
         }
     }
+}
+
+/// `text` cut at `max` bytes (at a character boundary), with `…` when something was left.
+fn bounded(text: &str, max: usize) -> String {
+    let kept = crate::sanitize::cut(text, max);
+    if kept.len() < text.len() {
+        format!("{kept}…")
+    } else {
+        kept.to_string()
+    }
+}
+
+/// The last coding a `Transfer-Encoding` value lists (its parameters left out), or `None`
+/// when the list is empty (RFC 9110 §5.6.1: empty elements do not count).
+fn last_coding(value: &[u8]) -> Option<&[u8]> {
+    value
+        .split(|&b| b == b',')
+        .map(|c| {
+            let c = c.split(|&b| b == b';').next().unwrap_or_default();
+            c.trim_ascii()
+        })
+        .rfind(|c| !c.is_empty())
 }
 
 /// Headers not finished yet: wait for more, unless they are already too long to be real.
@@ -695,6 +730,25 @@ Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Extensions: 
             parse_response(b"SSH-2.0-OpenSSH\r\n\r\n"),
             Parsed::Invalid
         ));
+    }
+
+    #[test]
+    fn a_long_reason_phrase_is_cut_and_says_so() {
+        let long = format!("Denied {}", "by policy ".repeat(300));
+        let head = format!("HTTP/1.1 403 {long}\r\nContent-Length: 0\r\n\r\n");
+        let Parsed::Done(r, n) = parse_response(head.as_bytes()) else {
+            panic!("not parsed");
+        };
+        assert_eq!(n, head.len());
+        assert!(r.reason.len() <= MAX_REASON + '…'.len_utf8());
+        assert!(r.reason.starts_with("Denied by policy") && r.reason.ends_with('…'));
+        // Up to the limit, whole.
+        let exact = "x".repeat(MAX_REASON);
+        let head = format!("HTTP/1.1 403 {exact}\r\n\r\n");
+        let Parsed::Done(r, _) = parse_response(head.as_bytes()) else {
+            panic!("not parsed");
+        };
+        assert_eq!(r.reason, exact);
     }
 
     #[test]
