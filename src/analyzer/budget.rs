@@ -17,6 +17,15 @@
 //! memory are not charged per flow: [`reserved`] sets that part aside. The TLS secrets
 //! read from key logs ([`KEY_BYTES`] a connection) are shared by every flow: they are
 //! taken from the flows' part before it is divided ([`Budget::set_keys`]).
+//!
+//! A group may go past its share by the streams of an HTTP/2 connection ([`STREAM_BYTES`]
+//! each), borrowing from the other groups while the analyzer's groups together hold no
+//! more than their shares together ([`Budget::borrow`]): one connection carrying 10 000
+//! WebSockets (40 MiB) needs what the whole budget allows, not a 64th of it. When the
+//! groups together go past their shares, each group that borrowed gives it back at once
+//! (sheds down to its own share: [`Budget::overdrawn`]). Only that lending depends on the
+//! other groups (and so on how the groups are dealt to threads); a group of plain
+//! connections is held to its share alone, as before.
 
 use crate::capture::Timestamp;
 use crate::decode::Endpoint;
@@ -90,6 +99,12 @@ pub struct Budget {
     flows: usize,
     share: usize,
     used: Vec<usize>,
+    /// What each group borrowed beyond its share for HTTP/2 streams ([`Budget::borrow`]).
+    borrowed: Vec<usize>,
+    /// What the groups hold together, and how many groups this analyzer reads (all, or its
+    /// shard's: [`Budget::set_groups_read`]): together they may hold that many shares.
+    total: usize,
+    read: usize,
 }
 
 impl Budget {
@@ -106,7 +121,53 @@ impl Budget {
             flows,
             share: (flows / groups).max(FLOW_BYTES),
             used: vec![0; groups],
+            borrowed: vec![0; groups],
+            total: 0,
+            read: groups,
         }
+    }
+
+    /// This analyzer reads `n` of the groups (a shard's): it may lend only what their
+    /// shares hold together.
+    pub fn set_groups_read(&mut self, n: usize) {
+        self.read = n.clamp(1, self.used.len().max(1));
+    }
+
+    /// What the groups read may hold together: their shares.
+    fn limit(&self) -> usize {
+        self.share.saturating_mul(self.read)
+    }
+
+    /// Group `g`, over its share by a packet of a connection whose HTTP/2 streams cost
+    /// `streams` bytes, may keep that (true) when those streams cover what the group holds
+    /// past its share and what it borrowed already, and the groups together are still within
+    /// their shares together; it then holds the excess as borrowed.
+    pub fn borrow(&mut self, g: usize, streams: usize) -> bool {
+        let (need, within) = (self.over(g), self.total <= self.limit());
+        let Some(b) = self.borrowed.get_mut(g) else {
+            return false;
+        };
+        if need == 0 || !within || b.saturating_add(need) > streams {
+            return false;
+        }
+        *b += need;
+        true
+    }
+
+    /// When the groups together hold more than their shares: the groups that borrowed, each
+    /// now held to its own share again (to be brought back within it). Empty otherwise.
+    pub fn overdrawn(&mut self) -> Vec<usize> {
+        if self.total <= self.limit() {
+            return Vec::new();
+        }
+        let mut due = Vec::new();
+        for (g, b) in self.borrowed.iter_mut().enumerate() {
+            if *b > 0 {
+                *b = 0;
+                due.push(g);
+            }
+        }
+        due
     }
 
     /// The flows' part less the secrets of `keys` connections ([`KEY_BYTES`] each), shared
@@ -120,22 +181,30 @@ impl Budget {
     #[inline]
     pub fn change(&mut self, g: usize, from: usize, to: usize) {
         if let Some(u) = self.used.get_mut(g) {
+            let was = *u;
             *u = u.saturating_sub(from).saturating_add(to);
+            self.total = self.total.saturating_sub(was).saturating_add(*u);
+            // What it borrowed shrinks with what it holds past its share.
+            if let Some(b) = self.borrowed.get_mut(g) {
+                *b = (*b).min(u.saturating_sub(self.share));
+            }
         }
     }
 
-    /// Bytes group `g` holds beyond its share (0 when within it).
+    /// Bytes group `g` holds beyond its share and what it borrowed (0 when within them).
     #[inline]
     pub fn over(&self, g: usize) -> usize {
+        let lent = self.borrowed.get(g).copied().unwrap_or(0);
         self.used
             .get(g)
-            .map_or(0, |&u| u.saturating_sub(self.share))
+            .map_or(0, |&u| u.saturating_sub(self.share.saturating_add(lent)))
     }
 
-    /// Bytes group `g` must shed to get back down to `tenths` tenths of its share, so that
-    /// the next flows do not shed again at once.
+    /// Bytes group `g` must shed to get back down to `tenths` tenths of its share (beside
+    /// what it borrowed), so that the next flows do not shed again at once.
     pub fn excess(&self, g: usize, tenths: usize) -> usize {
-        let floor = self.share / 10 * tenths;
+        let lent = self.borrowed.get(g).copied().unwrap_or(0);
+        let floor = (self.share / 10 * tenths).saturating_add(lent);
         self.used.get(g).map_or(0, |&u| u.saturating_sub(floor))
     }
 
@@ -197,7 +266,19 @@ impl super::Analyzer {
             let g = self.group(&key);
             self.budget.change(g, from, to);
             if to > from && self.budget.over(g) > 0 && !closed {
-                self.spend(g, packet);
+                // An HTTP/2 connection's streams may borrow from the other groups.
+                let streams = self
+                    .flows
+                    .get(&key)
+                    .map_or(0, |c| c.up.streams().saturating_mul(STREAM_BYTES));
+                if !self.budget.borrow(g, streams) {
+                    self.spend(g, packet);
+                }
+            }
+            if to > from {
+                for lender in self.budget.overdrawn() {
+                    self.spend(lender, packet);
+                }
             }
         }
         if closed {
@@ -361,6 +442,51 @@ mod tests {
         assert_eq!(b.used(3), 0);
         b.set_keys(0);
         assert_eq!(b.share(), share);
+    }
+
+    /// A group over its share by an HTTP/2 connection's streams borrows while the groups
+    /// together are within their shares, never more than those streams; plain growth is
+    /// held to the share; when the groups together go past their shares, every group that
+    /// borrowed is due to shed again, and a shard lends only its own groups' shares.
+    #[test]
+    fn streams_borrow_what_the_other_groups_do_not_use() {
+        let mut b = Budget::new(64 << 20, 64);
+        let share = b.share();
+        // 3 shares in group 5, 2 of them an HTTP/2 connection's streams: borrowed.
+        b.change(5, 0, 3 * share);
+        assert_eq!(b.over(5), 2 * share);
+        assert!(!b.borrow(5, share), "streams of one share cannot cover two");
+        assert!(b.borrow(5, 2 * share));
+        assert_eq!((b.over(5), b.excess(5, 10)), (0, 0));
+        // Plain growth past that is over, and sheds down to the share beside the loan.
+        b.change(5, 0, 100);
+        assert_eq!(b.over(5), 100);
+        assert_eq!(
+            b.excess(5, 7),
+            3 * share + 100 - (share / 10 * 7 + 2 * share)
+        );
+        b.change(5, 100, 0);
+        // What it holds shrinks: so does the loan.
+        b.change(5, share, 0);
+        assert_eq!((b.over(5), b.over(6)), (0, 0));
+        assert!(b.overdrawn().is_empty());
+        // The other groups fill their shares: the groups together are past theirs; group 5
+        // is due to give its loan back, once.
+        for g in (0..64).filter(|&g| g != 5) {
+            b.change(g, 0, share);
+        }
+        assert_eq!(b.overdrawn(), [5]);
+        assert_eq!(b.over(5), share);
+        assert!(b.overdrawn().is_empty());
+        assert!(!b.borrow(5, 10 * share), "nothing left to lend");
+        // A shard of 2 groups of 64 lends only their two shares.
+        let mut b = Budget::new(64 << 20, 64);
+        b.set_groups_read(2);
+        b.change(1, 0, 2 * share);
+        assert!(b.borrow(1, 2 * share));
+        b.change(1, 2 * share, 3 * share);
+        assert!(!b.borrow(1, 3 * share));
+        assert_eq!(b.overdrawn(), [1]);
     }
 
     /// Key logs read whole take at most a sixteenth of the budget, at their worst (a

@@ -338,6 +338,17 @@ impl Analyzer {
     /// analyzer; counts of non-TCP packets are kept by shard 0 alone.
     pub fn set_shard(&mut self, shard: Option<(u64, u64)>) {
         self.shard = shard.map(|(me, n)| (me, Shards::new(self.groups, n)));
+        // The groups this analyzer reads lend one another what they do not use.
+        let read = match shard {
+            None => self.groups,
+            Some((me, n)) => {
+                let n = n.clamp(1, self.groups.max(1));
+                (0..self.groups)
+                    .filter(|g| g * n / self.groups == me)
+                    .count() as u64
+            }
+        };
+        self.budget.set_groups_read(read as usize);
         // The budget of reports kept in memory is shared among the shards.
         let n = shard.map_or(1, |(_, n)| n.max(1) as usize);
         self.done.set_budget(self.opts.keep_reports / n);

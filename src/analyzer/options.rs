@@ -53,7 +53,9 @@ pub struct Options {
     /// and the reports kept in memory. Kept per group of flows (as `max_flows`), so that
     /// what is shed does not depend on `threads`. A group over its share gives up its held
     /// out-of-order bytes (gaps, never made-up bytes) and then its least recently active
-    /// flows (evicted, marked `max_memory`). At least 32 MiB (`budget::MIN_MAX_MEMORY`:
+    /// flows (evicted, marked `max_memory`); a group past its share by an HTTP/2
+    /// connection's streams borrows what the other groups of its thread do not use
+    /// (`budget::Budget::borrow`). At least 32 MiB (`budget::MIN_MAX_MEMORY`:
     /// less is taken as that); 1 GiB by default.
     pub max_memory: usize,
     /// When quiet connections are frozen out of memory (see `freeze`).

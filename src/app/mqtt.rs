@@ -572,21 +572,13 @@ impl Mqtt {
                 }
             },
         );
-        // The close reason names a refused login: the only word the broker gave.
-        let auth = close.is_some_and(|c| {
-            let r = c.2.to_ascii_lowercase();
-            ["auth", "password", "credential", "login"]
-                .iter()
-                .any(|w| r.contains(w))
-        });
-        let crashed = close.is_some_and(|c| c.1 == Some(1011));
-        let (cause, what, fix) = if auth && creds {
-            (
-                "login refused, no CONNACK",
-                "the login was refused without the CONNACK MQTT §3.1.4 says a broker should send",
-                fix_for("bad user name or password"),
-            )
-        } else if crashed {
+        // A server failure code decides first (RFC 6455 §7.4.1's 1011, IANA's 1013): the
+        // broker failed or was too busy, whatever its reason's words ("auth backend
+        // unavailable" is no refused login). Only then does a reason naming a refused login
+        // speak: the only word the broker gave.
+        let code = close.and_then(|c| c.1);
+        let auth = close.is_some_and(|c| names_a_login(&c.2));
+        let (cause, what, fix) = if code == Some(1011) {
             (
                 "closed before CONNACK",
                 "the broker failed while handling the CONNECT (1011, an internal error) and answered nothing in MQTT",
@@ -595,6 +587,18 @@ impl Mqtt {
                 } else {
                     "The broker failed on the CONNECT: read its log at that time."
                 },
+            )
+        } else if code == Some(1013) {
+            (
+                "closed before CONNACK",
+                "the broker was too busy to take the CONNECT (1013, try again later) and answered nothing in MQTT",
+                "The broker is overloaded or out of capacity (or a service it depends on is): reconnect with exponential backoff, and check the broker's load and connection limits at that time.",
+            )
+        } else if auth && creds {
+            (
+                "login refused, no CONNACK",
+                "the login was refused without the CONNACK MQTT §3.1.4 says a broker should send",
+                fix_for("bad user name or password"),
             )
         } else {
             (
@@ -635,4 +639,40 @@ impl Mqtt {
             )
         })
     }
+}
+
+/// Whether a close reason names a refused login, read word by word (runs of letters and
+/// digits, a lower-to-upper case change starting a new word): "auth failed", "NotAuthorized",
+/// "bad_password", "unauthenticated" do; "OAuth provider down" and "certificate authority"
+/// do not, their letters inside other words.
+fn names_a_login(reason: &str) -> bool {
+    const WORDS: [&str; 4] = ["auth", "login", "logon", "passwd"];
+    const STEMS: [&str; 8] = [
+        "authent",
+        "authoriz",
+        "authoris",
+        "unauthent",
+        "unauthoriz",
+        "unauthoris",
+        "password",
+        "credential",
+    ];
+    let mut word = String::new();
+    let mut prev_lower = false;
+    let mut found = false;
+    let mut end = |word: &mut String| {
+        found |= WORDS.contains(&word.as_str()) || STEMS.iter().any(|s| word.starts_with(s));
+        word.clear();
+    };
+    for ch in reason.chars() {
+        if !ch.is_ascii_alphanumeric() || (prev_lower && ch.is_ascii_uppercase()) {
+            end(&mut word);
+        }
+        if ch.is_ascii_alphanumeric() {
+            word.push(ch.to_ascii_lowercase());
+        }
+        prev_lower = ch.is_ascii_lowercase();
+    }
+    end(&mut word);
+    found
 }

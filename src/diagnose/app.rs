@@ -55,13 +55,14 @@ pub fn link_store(store: &mut crate::report::Store) -> std::io::Result<()> {
             if group.len() < 2 {
                 continue;
             }
+            let starts = mqtt_id(kind).then(|| Starts::new(&group));
             for k in 0..group.len() {
                 let Some(i) = group.get(k).map(|m| m.index) else {
                     continue;
                 };
                 let mut r = store.get(i, &mut buf)?;
                 let was = r.application.clone();
-                link_one(&mut r, kind, Some(value), k, &group);
+                link_one(&mut r, (kind, Some(value)), k, &group, starts.as_ref());
                 if r.application != was {
                     store.replace(i, r)?;
                 }
@@ -69,6 +70,12 @@ pub fn link_store(store: &mut crate::report::Store) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether an identity of kind `kind` is an MQTT client id, whose connections may take a
+/// session over from each other.
+fn mqtt_id(kind: &str) -> bool {
+    kind == "mqtt-client-id"
 }
 
 /// What linking a connection needs of the others sharing its identity.
@@ -96,8 +103,15 @@ impl Member {
 /// (and value `value`; any value of the kind when None): the nearest others in report
 /// order, half before and half after (more after when there are fewer before), at most
 /// [`Identity::MAX_LISTED`](crate::app::Identity::MAX_LISTED), and their count, bounded
-/// whatever the number sharing it; then an MQTT takeover.
-fn link_one(r: &mut ConnectionReport, kind: &str, value: Option<&str>, k: usize, group: &[Member]) {
+/// whatever the number sharing it; then an MQTT takeover (`starts`: the group's starts, for
+/// an MQTT client id).
+fn link_one(
+    r: &mut ConnectionReport,
+    (kind, value): (&str, Option<&str>),
+    k: usize,
+    group: &[Member],
+    starts: Option<&Starts>,
+) {
     let max = crate::app::Identity::MAX_LISTED;
     let from = k
         .saturating_sub(max / 2)
@@ -116,8 +130,8 @@ fn link_one(r: &mut ConnectionReport, kind: &str, value: Option<&str>, k: usize,
             id.connections_total = group.len() as u64 - 1;
         }
     }
-    if kind == "mqtt-client-id" {
-        takeover(r, group.get(k + 1..).unwrap_or_default());
+    if let Some(starts) = starts {
+        takeover(r, group, starts, k);
     }
 }
 
@@ -184,9 +198,10 @@ pub fn link(reports: &mut [ConnectionReport]) {
             .iter()
             .filter_map(|&i| reports.get(i).map(|r| Member::of(r, i)))
             .collect();
+        let starts = mqtt_id(kind).then(|| Starts::new(&group));
         for (k, m) in group.iter().enumerate() {
             if let Some(r) = reports.get_mut(m.index) {
-                link_one(r, kind, Some(value), k, &group);
+                link_one(r, (kind, Some(value)), k, &group, starts.as_ref());
             }
         }
     }
@@ -232,10 +247,10 @@ pub fn status_cause(r: &mut ConnectionReport) {
     r.status = Status::of(causes);
 }
 
-/// Names the takeover of `r` by one of the connections `later` (those after it in report
-/// order with its client id), when the broker closed `r` without a word shortly after the
-/// other connected.
-fn takeover(r: &mut ConnectionReport, later: &[Member]) {
+/// Names the takeover of `r`, the `k`th of `group` (the connections with its client id, in
+/// report order; `starts`, their starts), by one after it, when the broker closed `r`
+/// without a word shortly after the other connected.
+fn takeover(r: &mut ConnectionReport, group: &[Member], starts: &Starts, k: usize) {
     // Not when a message could not be read, or a side's stream is unknown from some packet
     // (the summary of a session with no cause says so): it may have said why.
     // A broker's close with no MQTT reason is what a takeover looks like on its own
@@ -271,13 +286,8 @@ fn takeover(r: &mut ConnectionReport, later: &[Member]) {
         .map(|x| x.value.clone())
         .unwrap_or_default();
     // The connections after it in report order (which is their first packets' order),
-    // while they start before its end: work that does not grow with the connections
-    // sharing the client id, beyond those that overlap it.
-    let other = later
-        .iter()
-        .take_while(|o| o.start <= end.1)
-        .find(|o| o.start >= r.start && end.1.since(o.start) <= TAKEOVER_S);
-    let Some(o) = other else {
+    // while they start before its end.
+    let Some(o) = taken_by(group, starts, k, r.start, end.1, &mut 0) else {
         return;
     };
     let (other_id, other_packet) = (o.id, o.first_packet);
@@ -299,4 +309,220 @@ fn takeover(r: &mut ConnectionReport, later: &[Member]) {
     app.fix = Some("Give each client its own client id: two tabs, devices or processes sharing one, or a reconnect racing the old connection, take the session from each other in turn.".into());
     app.evidence = vec![other_packet, end.0];
     status_cause(r);
+}
+
+/// The connection that took over the `k`th of `group` (those sharing its client id, in
+/// report order; `starts`, their starts) when the broker closed it at `end`: the first
+/// after it in report order that started after it (at `start`) and within [`TAKEOVER_S`]
+/// before `end`, among those after it up to the first that started after `end`. Two
+/// searches of `starts` in O(log n), however many connections share the client id and are
+/// open at once (issue 67 item 13: a scan of every later connection was O(n²)). Adds to
+/// `work` the nodes of `starts` looked at.
+fn taken_by(
+    group: &[Member],
+    starts: &Starts,
+    k: usize,
+    start: crate::capture::Timestamp,
+    end: crate::capture::Timestamp,
+    work: &mut u64,
+) -> Option<Member> {
+    // `end.since(o.start) <= TAKEOVER_S` in whole nanoseconds.
+    let window = (TAKEOVER_S * 1e9) as i64;
+    let from = start.0.max(end.0.saturating_sub(window));
+    let stop = starts.first_from(k + 1, end.0.saturating_add(1), work);
+    let first = starts.first_from(k + 1, from, work)?;
+    if stop.is_some_and(|s| s <= first) {
+        return None;
+    }
+    group.get(first).copied()
+}
+
+/// The starts of the connections sharing an identity, in report order, as a tree of
+/// maxima (a segment tree): the first connection from a place on that started at or after
+/// a time, in O(log n).
+struct Starts {
+    /// Leaves: a power of two at least the connections.
+    leaves: usize,
+    len: usize,
+    /// Node `i`'s children are `2i` and `2i + 1`; leaf `j` is node `leaves + j`; each node
+    /// the latest start below it (`i64::MIN` past the connections).
+    max: Vec<i64>,
+}
+
+impl Starts {
+    fn new(group: &[Member]) -> Starts {
+        let leaves = group.len().max(1).next_power_of_two();
+        let mut max = vec![i64::MIN; 2 * leaves];
+        for (slot, m) in max.iter_mut().skip(leaves).zip(group) {
+            *slot = m.start.0;
+        }
+        for i in (1..leaves).rev() {
+            let (l, r) = (max.get(2 * i), max.get(2 * i + 1));
+            if let (Some(&l), Some(&r)) = (l, r) {
+                if let Some(m) = max.get_mut(i) {
+                    *m = l.max(r);
+                }
+            }
+        }
+        Starts {
+            leaves,
+            len: group.len(),
+            max,
+        }
+    }
+
+    /// The first place at or after `from` whose start is at least `at`.
+    fn first_from(&self, from: usize, at: i64, work: &mut u64) -> Option<usize> {
+        if from >= self.len {
+            return None;
+        }
+        let max = |i: usize| self.max.get(i).copied().unwrap_or(i64::MIN);
+        // Up and to the right from the leaf `from`, to the first whole subtree (each to
+        // the right of the last) that holds a start at least `at`...
+        let mut i = self.leaves + from;
+        loop {
+            *work += 1;
+            if max(i) >= at {
+                break;
+            }
+            while i & 1 == 1 {
+                i >>= 1;
+            }
+            if i == 0 {
+                return None;
+            }
+            i += 1;
+        }
+        // ... then down to its leftmost such leaf.
+        while i < self.leaves {
+            *work += 1;
+            i *= 2;
+            if max(i) < at {
+                i += 1;
+            }
+        }
+        Some(i - self.leaves).filter(|&p| p < self.len)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::Timestamp;
+
+    const MS: i64 = 1_000_000;
+
+    fn member(i: usize, start_ms: i64) -> Member {
+        Member {
+            index: i,
+            id: i as u64 + 1,
+            start: Timestamp(start_ms * MS),
+            first_packet: i as u64 * 10 + 1,
+        }
+    }
+
+    /// The takeover search, as it was first written: a scan of the later connections.
+    fn scan(later: &[Member], start: Timestamp, end: Timestamp) -> Option<u64> {
+        later
+            .iter()
+            .take_while(|o| o.start <= end)
+            .find(|o| o.start >= start && end.since(o.start) <= TAKEOVER_S)
+            .map(|o| o.id)
+    }
+
+    /// The work of searching a takeover for each of `group`, closed at `ends`; and the
+    /// connections found, checked against the scan.
+    fn search(group: &[Member], ends: &[i64]) -> (u64, Vec<Option<u64>>) {
+        let mut work = 0;
+        let mut found = Vec::new();
+        let starts = Starts::new(group);
+        for (k, (m, &end)) in group.iter().zip(ends).enumerate() {
+            let later = group.get(k + 1..).unwrap_or_default();
+            let end = Timestamp(end * MS);
+            let got = taken_by(group, &starts, k, m.start, end, &mut work).map(|o| o.id);
+            // The scan is O(n²): checked against at every 64th.
+            if k % 64 == 0 {
+                assert_eq!(got, scan(later, m.start, end), "{k}");
+            }
+            found.push(got);
+        }
+        (work, found)
+    }
+
+    /// The tree's search finds what the scan finds, with starts in any order (two inputs,
+    /// or timestamps that step back), ends anywhere, and groups of every size to 40.
+    #[test]
+    fn a_takeover_search_finds_what_a_scan_finds() {
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |m: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % m) as i64
+        };
+        let (mut found, mut searched) = (0u64, 0u64);
+        for n in 0..=40 {
+            for _ in 0..50 {
+                let group: Vec<Member> = (0..n).map(|i| member(i, next(20_000))).collect();
+                let starts = Starts::new(&group);
+                for (k, m) in group.iter().enumerate() {
+                    let end = Timestamp(next(24_000) * MS);
+                    let later = group.get(k + 1..).unwrap_or_default();
+                    let got = taken_by(&group, &starts, k, m.start, end, &mut 0).map(|o| o.id);
+                    assert_eq!(got, scan(later, m.start, end), "{n} {k}");
+                    found += u64::from(got.is_some());
+                    searched += 1;
+                }
+            }
+        }
+        // Both answers are common.
+        assert!(
+            found > searched / 20 && found < searched / 2,
+            "{found} of {searched}"
+        );
+    }
+
+    /// Issue 67 item 13: MQTT connections sharing one client id, all open at once, cost the
+    /// takeover search work that grows as n log n, not n² (160 000 took 25 s): twice the
+    /// connections, about twice the work. Counted, not timed. Each is closed by the broker
+    /// an hour later (no takeover), or 1.5 s after the one n/2 later connected (taken over
+    /// by it).
+    #[test]
+    fn a_takeover_search_grows_as_n_log_n_with_one_client_id() {
+        let hour = 3_600_000;
+        let mut seen = [Vec::new(), Vec::new()];
+        for n in [10_000usize, 20_000] {
+            let group: Vec<Member> = (0..n).map(|i| member(i, i as i64)).collect();
+            let ends = vec![n as i64 + hour; n];
+            let (work, found) = search(&group, &ends);
+            assert!(found.iter().all(Option::is_none));
+            seen[0].push(work);
+            // Each taken over by the one n/2 after it, which connects 1.5 s before the
+            // broker closes it, all those between open (1 s apart, the last n/2 closed an
+            // hour later).
+            let group: Vec<Member> = (0..n).map(|i| member(i, i as i64 * 1_000)).collect();
+            let ends: Vec<i64> = (0..n)
+                .map(|i| {
+                    if i < n / 2 {
+                        (i + n / 2) as i64 * 1_000 + 1_500
+                    } else {
+                        n as i64 * 1_000 + hour
+                    }
+                })
+                .collect();
+            let (work, found) = search(&group, &ends);
+            for (k, f) in found.iter().enumerate() {
+                let want = (k < n / 2).then_some((k + n / 2) as u64 + 1);
+                assert_eq!(*f, want, "{k}");
+            }
+            seen[1].push(work);
+        }
+        for (what, w) in ["none taken over", "taken over by one n/2 later"]
+            .iter()
+            .zip(&seen)
+        {
+            let ratio = w[1] as f64 / w[0] as f64;
+            assert!(ratio < 2.5, "{what}: work {w:?}, ratio {ratio:.2}");
+        }
+    }
 }

@@ -234,7 +234,14 @@ impl Index {
 
     /// The pairs of legs: by key first, then HTTP/2 front legs by path and timing among
     /// the connections no key linked.
-    pub fn pairs(mut self) -> Vec<Pair> {
+    pub fn pairs(self) -> Vec<Pair> {
+        self.pairs_counted(&mut 0)
+    }
+
+    /// [`Index::pairs`], adding to `work` the legs it looked at (one for each leg it
+    /// considered as a front or a back, or searched for): what tests count to see that the
+    /// work grows as n log n, not n², with the sessions sharing one key.
+    fn pairs_counted(mut self, work: &mut u64) -> Vec<Pair> {
         // Only a key that two legs or more of one input share can pair them: those legs
         // are moved to the front and sorted, the others (most keys are alone) left out of
         // the sort. A count per hash slot (a byte per slot, four slots a leg at least, not
@@ -279,7 +286,7 @@ impl Index {
         });
         let mut keyed = Vec::new();
         for group in shared.chunk_by(|x, y| (x.order >> 48, x.key) == (y.order >> 48, y.key)) {
-            pair_group(group, &mut keyed);
+            pair_group(group, &mut keyed, work);
         }
         let mut linked: Vec<u64> = keyed.iter().flat_map(|&(f, b)| [f, b]).collect();
         linked.sort_unstable();
@@ -294,12 +301,16 @@ impl Index {
             })
             .collect();
         // A front leg in a tunnel says what linked it in the report (`link`).
+        let mut tunnels: Vec<u64> = self
+            .legs
+            .iter()
+            .filter(|l| l.target_port != 0)
+            .map(|l| l.order)
+            .collect();
+        tunnels.sort_unstable();
         for p in &mut pairs {
-            if self
-                .legs
-                .iter()
-                .any(|l| l.order == p.front.0 && l.target_port != 0)
-            {
+            *work += 1;
+            if tunnels.binary_search(&p.front.0).is_ok() {
                 p.by = LinkedBy::KeyAndConnect {
                     connect: 0,
                     target: String::new(),
@@ -465,30 +476,82 @@ fn pair_path_group(group: &[Candidate], pairs: &mut Vec<Pair>) {
 /// it is open, leaves from its server's address (the proxy's) and goes to another endpoint
 /// than it, each leg at most once. A key alone links nothing: embedded clients and load
 /// tests send one constant key, and their unrelated sessions are no proxy's legs.
-fn pair_group(group: &[Leg], pairs: &mut Vec<(u64, u64)>) {
-    let mut used = vec![false; group.len()];
+///
+/// In O(n log n) however many legs share the key (issue 67 item 12): a front leg looks only
+/// among the legs leaving from its server's address (`from`: the legs by client address,
+/// each address's in start order), from the first that starts after it up to the first
+/// that starts after it ended; legs already paired are passed over through `next` (a
+/// union-find of the next leg not yet paired), and a run of legs to the front's own server
+/// at once (`run_end`).
+fn pair_group(group: &[Leg], pairs: &mut Vec<(u64, u64)>, work: &mut u64) {
+    let n = group.len();
+    let leg = |i: usize| group.get(i);
+    let mut from: Vec<usize> = (0..n).collect();
+    from.sort_unstable_by_key(|&i| (leg(i).map_or(0, |l| l.client_ip), i));
+    let at = |j: usize| from.get(j).and_then(|&i| leg(i));
+    // The first place after each in `from` that leaves from another address or goes to
+    // another server.
+    let mut run_end = vec![n; n];
+    for j in (0..n.saturating_sub(1)).rev() {
+        let same = match (at(j), at(j + 1)) {
+            (Some(x), Some(y)) => (x.client_ip, x.server) == (y.client_ip, y.server),
+            _ => false,
+        };
+        let end = if same {
+            run_end.get(j + 1).copied().unwrap_or(n)
+        } else {
+            j + 1
+        };
+        if let Some(e) = run_end.get_mut(j) {
+            *e = end;
+        }
+    }
+    let mut next: Vec<usize> = (0..=n).collect();
+    let find = |next: &mut [usize], mut j: usize| {
+        while let Some(&p) = next.get(j).filter(|&&p| p != j) {
+            let skip = next.get(p).copied().unwrap_or(p);
+            if let Some(q) = next.get_mut(j) {
+                *q = skip;
+            }
+            j = skip;
+        }
+        j
+    };
+    let mut used = vec![false; n];
     for (a, front) in group.iter().enumerate() {
+        *work += 1;
         if used.get(a).copied().unwrap_or(true) {
             continue;
         }
-        let back = group.iter().enumerate().skip(a + 1).find(|(b, l)| {
-            !used.get(*b).copied().unwrap_or(true)
-                && l.start >= front.start
-                && l.start <= front.end
-                && l.client_ip == front.server_ip
-                && l.server != front.server
+        let lo = from
+            .partition_point(|&i| (leg(i).map_or(0, |l| l.client_ip), i) <= (front.server_ip, a));
+        let mut j = find(&mut next, lo);
+        while let Some(l) = at(j) {
+            *work += 1;
+            if l.client_ip != front.server_ip || l.start > front.end {
+                break;
+            }
+            if l.server == front.server {
+                j = find(&mut next, run_end.get(j).copied().unwrap_or(n));
+                continue;
+            }
+            let fits = l.start >= front.start
                 && (front.target_port == 0
                     || (l.server_port == front.target_port
                         && (front.target_ip == 0 || l.server_ip == front.target_ip)
-                        && l.start >= front.connect))
-        });
-        if let Some((b, back)) = back {
-            for k in [a, b] {
-                if let Some(u) = used.get_mut(k) {
-                    *u = true;
-                }
+                        && l.start >= front.connect));
+            if !fits {
+                j = find(&mut next, j + 1);
+                continue;
             }
-            pairs.push((front.order, back.order));
+            if let Some(u) = from.get(j).and_then(|&b| used.get_mut(b)) {
+                *u = true;
+            }
+            if let Some(q) = next.get_mut(j) {
+                *q = j + 1;
+            }
+            pairs.push((front.order, l.order));
+            break;
         }
     }
 }
@@ -651,299 +714,4 @@ pub fn describe(l: &LegReport) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A leg on a host that is both a client and the proxy (every leg leaves from the
-    /// address the others are served on, each to an endpoint of its own).
-    fn leg(input: u64, key: &str, first: u64, start: i64, end: i64) -> Leg {
-        at(input, key, first, start, end, ("proxy", "proxy", first))
-    }
-
-    /// A leg from client address `c` to server address `s`, port `port`.
-    fn at(
-        input: u64,
-        key: &str,
-        first: u64,
-        start: i64,
-        end: i64,
-        (c, s, port): (&str, &str, u64),
-    ) -> Leg {
-        Leg {
-            key: fixed(key).unwrap(),
-            order: input << 48 | first,
-            start: Timestamp(start),
-            end: Timestamp(end),
-            client_ip: digest(c) as u32,
-            server_ip: digest(s) as u32,
-            server: digest(&(s, port)) as u32,
-            server_port: port as u16,
-            target_port: 0,
-            target_ip: 0,
-            connect: Timestamp(start),
-        }
-    }
-
-    #[test]
-    fn a_tunnel_links_only_the_leg_to_its_connect_target_after_the_connect() {
-        // The client's leg to the proxy, in a CONNECT tunnel to "backend" port 9000 sent at
-        // t=5; three connections from the proxy with the same key: one to another port,
-        // one to port 9000 before the CONNECT, one to port 9000 after it.
-        let mut front = at(0, "k", 1, 0, 100, ("client", "proxy", 3128));
-        front.target_port = 9000;
-        front.target_ip = digest("backend") as u32;
-        front.connect = Timestamp(5);
-        let other_port = at(0, "k", 2, 6, 90, ("proxy", "backend", 9001));
-        let too_early = at(0, "k", 3, 4, 90, ("proxy", "backend", 9000));
-        let other_host = at(0, "k", 4, 6, 90, ("proxy", "elsewhere", 9000));
-        let right = at(0, "k", 5, 7, 90, ("proxy", "backend", 9000));
-        let mut group = vec![front, too_early, other_port, other_host, right];
-        group.sort_by_key(|l| (l.start, l.order));
-        let mut pairs = Vec::new();
-        pair_group(&group, &mut pairs);
-        assert_eq!(pairs, vec![(1, 5)]);
-        // Without the tunnel, the key alone links the first that leaves from the proxy.
-        let mut plain = group.clone();
-        for l in &mut plain {
-            l.target_port = 0;
-        }
-        let mut pairs = Vec::new();
-        pair_group(&plain, &mut pairs);
-        assert_eq!(pairs.first(), Some(&(1, 3)));
-    }
-
-    #[test]
-    fn a_shared_key_links_only_a_leg_that_leaves_from_the_proxy() {
-        const K: &str = "dGhlIHNhbXBsZSBub25jZQ==";
-        // A proxy: the client talks to it, it talks to the backend with the same key.
-        let proxied = pairs(vec![
-            at(0, K, 1, 0, 100, ("client", "proxy", 443)),
-            at(0, K, 2, 10, 90, ("proxy", "backend", 8080)),
-        ]);
-        assert_eq!(proxied, [(1, 2)]);
-        // Two unrelated clients sending one constant key to one server at once: no legs.
-        assert!(pairs(vec![
-            at(0, K, 1, 0, 100, ("client-a", "server", 80)),
-            at(0, K, 2, 10, 90, ("client-b", "server", 80)),
-        ])
-        .is_empty());
-        // Two sessions with one constant key from the server's own host to one endpoint
-        // (a load test on the server): the back leg would go where the front leg went.
-        assert!(pairs(vec![
-            at(0, K, 1, 0, 100, ("server", "server", 80)),
-            at(0, K, 2, 10, 90, ("server", "server", 80)),
-        ])
-        .is_empty());
-    }
-
-    fn pairs(legs: Vec<Leg>) -> Vec<(u64, u64)> {
-        let mut p: Vec<(u64, u64)> = Index {
-            legs,
-            candidates: Vec::new(),
-        }
-        .pairs()
-        .into_iter()
-        .map(|p| (p.front.0, p.back.0))
-        .collect();
-        p.sort_unstable();
-        p
-    }
-
-    #[test]
-    fn legs_pair_by_key_and_nesting_only() {
-        const A: &str = "qtxv6qxPKu9EgLpm6exfaQ==";
-        const B: &str = "7+pmlFpabfgIyqjmv8ukSA==";
-        // Two sessions at once, interleaved: each front with the back leg of its own key.
-        let p = pairs(vec![
-            leg(0, A, 1, 0, 100),
-            leg(0, B, 2, 5, 100),
-            leg(0, A, 3, 10, 90),
-            leg(0, B, 4, 12, 90),
-        ]);
-        assert_eq!(p, [(1, 3), (2, 4)]);
-        // The same key again after the first connection ended (a client that reuses its
-        // key): not a leg of it.
-        assert!(pairs(vec![leg(0, A, 1, 0, 100), leg(0, A, 9, 200, 300)]).is_empty());
-        // The same key in two inputs: not linked.
-        assert!(pairs(vec![leg(0, A, 1, 0, 100), leg(1, A, 1, 10, 90)]).is_empty());
-        // Three with one key (two proxies in a row): paired in time order, each once.
-        let p = pairs(vec![
-            leg(0, A, 1, 0, 100),
-            leg(0, A, 2, 10, 90),
-            leg(0, A, 3, 20, 80),
-        ]);
-        assert_eq!(p, [(1, 2)]);
-        // Many keys alone around the two that share one (left out of the sort): the
-        // same pair, whatever the order the legs were noted in.
-        let mut legs: Vec<Leg> = (0..200)
-            .map(|i| leg(0, &format!("alone-{i}"), 100 + i, 5, 50))
-            .collect();
-        legs.insert(57, leg(0, A, 1, 0, 100));
-        legs.insert(3, leg(0, A, 2, 10, 90));
-        assert_eq!(pairs(legs.clone()), [(1, 2)]);
-        legs.reverse();
-        assert_eq!(pairs(legs), [(1, 2)]);
-    }
-
-    /// An HTTP/2 WebSocket (`stream` > 0) or an HTTP/1.1 upgrade of input 0: its path,
-    /// request and answer packets, and when it began to close (ms).
-    fn cand(order: u64, stream: u32, path: &str, req: u64, resp: u64, closing: i64) -> Candidate {
-        Candidate {
-            order,
-            stream,
-            path: digest(path),
-            host: digest("h"),
-            // The proxy's address for a stream, the backend's for an HTTP/1.1 connection.
-            server: digest(if stream > 0 { "proxy" } else { "backend" }),
-            request: req,
-            response: resp,
-            closing: Some(Timestamp(closing * 1_000_000)),
-        }
-    }
-
-    fn by_path(c: Vec<Candidate>) -> Vec<((u64, u32), (u64, u32))> {
-        let mut pairs = Vec::new();
-        pair_by_path(&c, &mut pairs);
-        let mut p: Vec<_> = pairs.into_iter().map(|p| (p.front, p.back)).collect();
-        p.sort_unstable();
-        p
-    }
-
-    #[test]
-    fn http2_legs_pair_by_path_and_timing_only_when_unambiguous() {
-        // Streams 1 and 3 of connection 1 (CONNECTs in packet 7, 200s in 30), back legs
-        // 10 and 11 (upgrades in packets 20 and 21): each path has one of each.
-        let p = by_path(vec![
-            cand(1, 1, "/a", 7, 30, 1000),
-            cand(1, 3, "/b", 7, 30, 2000),
-            cand(10, 0, "/a", 20, 25, 1001),
-            cand(11, 0, "/b", 21, 26, 2003),
-        ]);
-        assert_eq!(p, [((1, 1), (10, 0)), ((1, 3), (11, 0))]);
-        let by = |c: Vec<Candidate>| {
-            let mut pairs = Vec::new();
-            pair_by_path(&c, &mut pairs);
-            pairs
-        };
-        let one = by(vec![
-            cand(1, 1, "/a", 7, 30, 1000),
-            cand(10, 0, "/a", 20, 25, 1001),
-        ]);
-        match one.first().map(|p| &p.by) {
-            Some(LinkedBy::PathAndTiming {
-                host: true,
-                connect: 7,
-                upgrade: 20,
-                answer: 30,
-                closes_ms: Some(ms),
-            }) => assert!((ms - 1.0).abs() < 1e-6),
-            other => panic!("{other:?}"),
-        }
-        // The closes tell two streams of one path apart when only one stream's close
-        // follows the back leg's.
-        assert_eq!(
-            by_path(vec![
-                cand(1, 1, "/a", 7, 30, 1000),
-                cand(1, 3, "/a", 8, 31, 9000),
-                cand(10, 0, "/a", 20, 25, 9001),
-            ]),
-            [((1, 3), (10, 0))]
-        );
-        let stream = || cand(1, 1, "/a", 7, 30, 1000);
-        let back = |order: u64, path: &str, req: u64, closing: i64| {
-            cand(order, 0, path, req, req + 5, closing)
-        };
-        let mut open = back(10, "/a", 20, 0);
-        open.closing = None;
-        let mut to_proxy = back(10, "/a", 20, 1001);
-        to_proxy.server = digest("proxy");
-        for (why, c) in [
-            (
-                "two streams of one path at once, two back legs",
-                vec![
-                    stream(),
-                    cand(1, 3, "/a", 7, 30, 1000),
-                    back(10, "/a", 20, 1001),
-                    back(11, "/a", 21, 1001),
-                ],
-            ),
-            (
-                "one stream, two back legs in its window",
-                vec![stream(), back(10, "/a", 20, 1001), back(11, "/a", 21, 1001)],
-            ),
-            (
-                "two streams of one path, one back leg",
-                vec![
-                    stream(),
-                    cand(1, 3, "/a", 8, 31, 1000),
-                    back(10, "/a", 20, 1001),
-                ],
-            ),
-            // The path alone is not enough.
-            (
-                "an upgrade before the CONNECT",
-                vec![stream(), back(10, "/a", 5, 1001)],
-            ),
-            (
-                "an upgrade after the 200",
-                vec![stream(), back(10, "/a", 31, 1001)],
-            ),
-            (
-                "closes farther apart than CLOSE_GAP_S",
-                vec![stream(), back(10, "/a", 20, 2001)],
-            ),
-            ("one leg still open", vec![stream(), open]),
-            (
-                "a connection to the proxy itself (another client's)",
-                vec![stream(), to_proxy],
-            ),
-            ("another path", vec![stream(), back(10, "/b", 20, 1001)]),
-            (
-                "another input",
-                vec![stream(), back(1 << 48 | 10, "/a", 20, 1001)],
-            ),
-        ] {
-            assert!(by_path(c).is_empty(), "linked: {why}");
-        }
-    }
-
-    /// A key link takes its connections out of the path-and-timing pairing.
-    #[test]
-    fn keyed_legs_are_not_paired_again_by_path() {
-        const A: &str = "qtxv6qxPKu9EgLpm6exfaQ==";
-        let index = Index {
-            legs: vec![leg(0, A, 10, 0, 100), leg(0, A, 11, 1, 90)],
-            candidates: vec![cand(1, 1, "/a", 7, 30, 0), cand(11, 0, "/a", 20, 25, 0)],
-        };
-        let p = index.pairs();
-        assert_eq!(p.len(), 1);
-        assert_eq!(
-            (p[0].front, p[0].back, &p[0].by),
-            ((10, 0), (11, 0), &LinkedBy::Key)
-        );
-    }
-
-    #[test]
-    fn too_many_streams_at_once_are_left_unlinked() {
-        let mut c: Vec<Candidate> = (0..=ACTIVE_MAX as u32)
-            .map(|k| cand(1, 2 * k + 1, "/a", 7, 1000, 1000))
-            .collect();
-        c.push(cand(10, 0, "/a", 20, 25, 1000));
-        assert!(by_path(c).is_empty());
-    }
-
-    /// What the index keeps per session stays small: it is the one part of linking that
-    /// grows with the sessions of a capture.
-    #[test]
-    fn an_index_entry_is_at_most_88_bytes() {
-        assert_eq!(std::mem::size_of::<Leg>(), 88);
-        assert_eq!(std::mem::size_of::<Candidate>(), 72);
-    }
-
-    #[test]
-    fn keys_too_long_or_empty_are_not_indexed() {
-        assert!(fixed("").is_none());
-        assert!(fixed(&"k".repeat(KEY_MAX + 1)).is_none());
-        assert_eq!(fixed(" abc ").unwrap()[..3], *b"abc");
-    }
-}
+mod tests;

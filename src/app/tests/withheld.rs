@@ -196,6 +196,71 @@ fn mqtt_a_close_without_connack_names_what_it_can() {
     assert_eq!(r.cause, None);
 }
 
+/// A server failure code decides before any word of the close reason (RFC 6455 §7.4.1's
+/// 1011, IANA's 1013): "auth backend unavailable" with 1011 is the broker failing, not a
+/// refused login. The reason's words are matched as words: "OAuth provider down" names no
+/// login, "NotAuthorized" and "bad_password" do (issue 67 item 9).
+#[test]
+fn mqtt_a_server_failure_code_decides_before_the_reason_words() {
+    let cases = [
+        (
+            1011,
+            "auth backend unavailable",
+            "closed before CONNACK",
+            "1011, an internal error",
+        ),
+        (
+            1013,
+            "login service overloaded",
+            "closed before CONNACK",
+            "1013, try again later",
+        ),
+        (
+            1002,
+            "OAuth provider down",
+            "closed before CONNACK",
+            "without saying why",
+        ),
+        (
+            1002,
+            "Certificate authority unreachable",
+            "closed before CONNACK",
+            "without saying why",
+        ),
+        (
+            1002,
+            "NotAuthorized",
+            "login refused, no CONNACK",
+            "login was refused",
+        ),
+        (
+            1008,
+            "bad_password",
+            "login refused, no CONNACK",
+            "login was refused",
+        ),
+        (
+            1002,
+            "auth failed",
+            "login refused, no CONNACK",
+            "login was refused",
+        ),
+    ];
+    for (code, reason, want, said) in cases {
+        let mut c = connect(4, "c", 60);
+        // With a user name and a password (flags 0xC2), as in the test above.
+        c[9] = 0xC2;
+        let mut s = Script::new(Some("mqtt"), None);
+        s.bin(Client, &c, 4, 0);
+        let r =
+            s.t.finish(&closed(Server, Some(code), reason, 6, 10))
+                .unwrap();
+        assert_eq!(r.cause.as_deref(), Some(want), "{code} {reason}");
+        let summary = r.summary.unwrap_or_default();
+        assert!(summary.contains(said), "{code} {reason}: {summary}");
+    }
+}
+
 /// `completed` needs every subscription ended: one still open at the close 1000 leaves no
 /// verdict. A GraphQL offer the response did not select is read from the offer, and only
 /// the server's 4406 names the mismatch.
