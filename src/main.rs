@@ -30,6 +30,9 @@ mod annotate;
 mod cli;
 #[path = "main/man.rs"]
 mod man;
+#[path = "main/output.rs"]
+mod output;
+use output::OutputFile;
 #[path = "main/progress.rs"]
 mod progress;
 use progress::{Bar, Timing};
@@ -205,9 +208,14 @@ fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclose::error::E
         note!("wsclose: {}", terminal(&n));
     }
     args.files = files;
-    if let Some(out) = &args.annotate {
-        annotate::check(&args.files, out, &args.keys, args.redact)?;
-    }
+    // Opened before the analysis: a target that cannot be written fails at once.
+    let annotated = match &args.annotate {
+        Some(out) => {
+            annotate::check(&args.files, out, &args.keys, args.redact)?;
+            Some(annotate::prepare("--annotate", out, true, args.notes)?)
+        }
+        None => None,
+    };
     let opts = args.options();
     if opts.threads < args.read.threads {
         note!(
@@ -262,8 +270,8 @@ fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclose::error::E
     let found = report.summary.total_connections;
     let spill = wsclose::error::Error::Spill;
     select(&args.select, &mut report)?;
-    if let Some(out) = &args.annotate {
-        annotate::write(&report, out, &args.files, &args.keys, args.notes)?;
+    if let (Some(file), Some(out)) = (annotated, &args.annotate) {
+        annotate::write(&report, file, out, &args.files, &args.keys, args.notes)?;
     }
     if args.redact {
         redact::redact(&mut report);
@@ -549,48 +557,19 @@ fn extract(args: ExtractArgs, verbose: bool) -> Result<u8, wsclose::error::Error
     }
     // The output is prepared before the analysis (a bad path fails at once, not after a
     // long read), but a file is only replaced once the whole extract is written.
-    let to_stdout = args.write.as_os_str() == "-";
-    if to_stdout && std::io::stdout().is_terminal() {
-        return Err(wsclose::error::Error::Usage(
-            "extract -w - writes a binary capture to standard output, which is a terminal: \
-             redirect it (`> conn.pcapng`) or pipe it (`| tshark -r -`)"
-                .into(),
-        ));
-    }
-    if !to_stdout {
+    if output::is_stdout(&args.write) {
+        output::check_stdout("-w", &args.write, "the extract", false)?;
+    } else {
         refuse_overwriting_an_input(&args)?;
     }
-    let out = if to_stdout {
-        OutputFile::Stdout
-    } else {
-        OutputFile::open(&args.write)?
+    let out = OutputFile::open(&args.write, !args.redact)?;
+    let fail = |e: std::io::Error| wsclose::error::Error::Write {
+        path: args.write.clone(),
+        source: e,
     };
-    match out {
-        OutputFile::Stdout => extract_to(
-            &args,
-            verbose,
-            Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-        ),
-        OutputFile::Direct(file) => {
-            extract_to(&args, verbose, Box::new(std::io::BufWriter::new(file)))
-        }
-        OutputFile::Replace { temp, target } => {
-            let file = temp.reopen().map_err(|e| wsclose::error::Error::Write {
-                path: args.write.clone(),
-                source: e,
-            })?;
-            let written = extract_to(&args, verbose, Box::new(std::io::BufWriter::new(file)))?;
-            // Only now, with the whole extract written and flushed, does it take the
-            // target's place (one rename: the target is never seen half written). On
-            // failure `temp` is dropped, which removes it, and the target is untouched.
-            temp.persist(&target)
-                .map_err(|e| wsclose::error::Error::Write {
-                    path: args.write.clone(),
-                    source: e.error,
-                })?;
-            Ok(written)
-        }
-    }
+    let (code, secrets) = extract_to(&args, verbose, out.writer().map_err(fail)?)?;
+    out.finish(secrets).map_err(fail)?;
+    Ok(code)
 }
 
 /// Applies the selection flags to `report`; a `--connection` id it does not have is a
@@ -613,78 +592,6 @@ fn select(
             "there is no connection {id}: the report has {found} (ids 1 to {found})"
         ))),
         None => Ok(()),
-    }
-}
-
-/// Where `extract -w` writes.
-pub(crate) enum OutputFile {
-    Stdout,
-    /// An existing file that is not a regular file (a device such as /dev/null, a FIFO):
-    /// written in place, as nothing in it can be lost.
-    Direct(std::fs::File),
-    /// A regular file, existing or not: the extract goes to a temporary file in the same
-    /// directory, renamed over `target` once it is complete.
-    Replace {
-        temp: tempfile::NamedTempFile,
-        target: std::path::PathBuf,
-    },
-}
-
-impl OutputFile {
-    pub(crate) fn open(path: &std::path::Path) -> Result<OutputFile, wsclose::error::Error> {
-        let fail = |e: std::io::Error| wsclose::error::Error::Write {
-            path: path.to_path_buf(),
-            source: e,
-        };
-        // Through a symbolic link: the file it names is the one replaced, the link stays.
-        let (target, existing) = match std::fs::metadata(path) {
-            Ok(meta) => (std::fs::canonicalize(path).map_err(fail)?, Some(meta)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (path.to_path_buf(), None),
-            Err(e) => return Err(fail(e)),
-        };
-        if let Some(meta) = &existing {
-            if meta.is_dir() {
-                return Err(fail(std::io::Error::other("it is a directory")));
-            }
-            if !meta.is_file() {
-                let file = std::fs::OpenOptions::new()
-                    .write(true)
-                    .open(path)
-                    .map_err(fail)?;
-                return Ok(OutputFile::Direct(file));
-            }
-        }
-        let dir = match target.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => std::path::PathBuf::from("."),
-        };
-        let temp = tempfile::Builder::new()
-            .prefix(".wsclose-extract-")
-            .suffix(".part")
-            .tempfile_in(&dir)
-            .map_err(|e| fail(os_error(e)))?;
-        // A replaced file keeps its permissions; a new one gets the usual rw-r--r-- (the
-        // temporary file was made owner-only).
-        let permissions = match &existing {
-            Some(meta) => meta.permissions(),
-            None => {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::Permissions::from_mode(0o644)
-            }
-        };
-        temp.as_file().set_permissions(permissions).map_err(fail)?;
-        Ok(OutputFile::Replace { temp, target })
-    }
-}
-
-/// The error of creating the temporary file, without the temporary file's name: tempfile
-/// says `<the OS error> at path "DIR/.wsclose-extract-XXXX.part"`, and the user named only
-/// the output (which the error names).
-fn os_error(e: std::io::Error) -> std::io::Error {
-    let text = e.to_string();
-    match text.split_once(" at path \"") {
-        Some((os, _)) => std::io::Error::new(e.kind(), os.to_string()),
-        None => e,
     }
 }
 
@@ -720,11 +627,12 @@ fn refuse_overwriting_an_input(args: &ExtractArgs) -> Result<(), wsclose::error:
     Ok(())
 }
 
+/// Writes the extract to `out`: its exit code, and whether TLS secrets were written.
 fn extract_to(
     args: &ExtractArgs,
     verbose: bool,
     out: Box<dyn Write>,
-) -> Result<u8, wsclose::error::Error> {
+) -> Result<(u8, bool), wsclose::error::Error> {
     // Only the one connection is read back from the store.
     let report = wsclose::analyze_files_with_progress(
         std::slice::from_ref(&args.capture),
@@ -784,11 +692,12 @@ fn extract_to(
         TlsSecrets::Lines(lines) if !args.redact => Some(lines.as_str()),
         _ => None,
     };
-    let out_name = if args.write.as_os_str() == "-" {
+    let out_name = if output::is_stdout(&args.write) {
         std::path::PathBuf::from("standard output")
     } else {
         args.write.clone()
     };
+    let wrote_secrets = key_log.is_some_and(|k| !k.is_empty());
     let done = wsclose::extract::extract(&args.capture, &conn, out, &out_name, key_log)?;
     // With --redact the addresses stay in the file (it is the capture) but are not said.
     let between = if args.redact {
@@ -818,7 +727,7 @@ fn extract_to(
             done.skipped_other_link
         );
     }
-    Ok(0)
+    Ok((0, wrote_secrets))
 }
 
 #[cfg(not(feature = "live"))]

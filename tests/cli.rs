@@ -11,6 +11,8 @@ use std::fs;
 mod habits;
 #[path = "cli/keylogs.rs"]
 mod keylogs;
+#[path = "cli/outputs.rs"]
+mod outputs;
 
 fn fixture(name: &str) -> String {
     format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))

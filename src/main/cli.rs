@@ -282,7 +282,8 @@ pub struct AnalyzeArgs {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, help_heading = "Output")]
     pub color: ColorChoice,
     /// Also write the captures, every packet, into this pcapng with the diagnosis as packet
-    /// comments (as `wsclose annotate`; the selection chooses the connections commented).
+    /// comments (as `wsclose annotate`; the selection chooses the connections commented);
+    /// not standard output, where the report goes.
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub annotate: Option<PathBuf>,
     #[command(flatten)]
@@ -314,7 +315,8 @@ pub struct AnnotateArgs {
     #[arg(required = true, value_name = "CAPTURE")]
     pub files: Vec<PathBuf>,
     /// The pcapng to write: every packet of the captures, in order, unchanged, with
-    /// comments; written to a temporary file renamed into place, never over an input.
+    /// comments; written to a temporary file renamed into place, never over an input
+    /// (- for standard output).
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: PathBuf,
     /// Refused: the packets themselves carry what redaction would hide.
