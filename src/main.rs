@@ -796,7 +796,7 @@ fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::Error> {
     let opts = LiveOptions {
         interface: interface.clone(),
         filter: args.filter.clone(),
-        duration: args.duration.map(std::time::Duration::from_secs_f64),
+        duration: args.duration,
         count: args.count,
         write: args.write.clone(),
         buffer_size: args.buffer_size,

@@ -464,8 +464,8 @@ pub struct LiveArgs {
     #[arg(long, conflicts_with = "format")]
     pub json: bool,
     /// Stop after this many seconds (default: at Ctrl-C).
-    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
-    pub duration: Option<f64>,
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true, value_parser = seconds)]
+    pub duration: Option<std::time::Duration>,
     /// Stop after this many packets.
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub count: Option<u64>,
@@ -526,6 +526,21 @@ fn buffer_size(s: &str) -> Result<usize, String> {
         ));
     }
     Ok(bytes)
+}
+
+/// `live --duration SECONDS`: a finite number of seconds, 0 or more (fractions allowed),
+/// that a span of time can hold.
+fn seconds(s: &str) -> Result<std::time::Duration, String> {
+    let what = "--duration takes a number of seconds, 0 or more (e.g. 30 or 0.5)";
+    let n: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number: {what}"))?;
+    if !n.is_finite() || n < 0.0 {
+        return Err(format!("'{s}' is no span of time: {what}"));
+    }
+    std::time::Duration::try_from_secs_f64(n)
+        .map_err(|_| format!("'{s}' is too long a span of time: {what}"))
 }
 
 /// `--max-memory SIZE`: bytes, or a number with K, M, G or T (powers of 1024, an optional
