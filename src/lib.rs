@@ -619,13 +619,31 @@ pub fn live_session(
         &drops.counts,
         opts.write.is_some() && saved,
     ));
+    // `-w -`: the packets went to standard output, a stream the secrets cannot be put
+    // back into.
+    let to_stdout = opts.write.as_ref().is_some_and(|w| w.as_os_str() == "-");
     if let Some(w) = opts.write.as_ref().filter(|_| saved) {
-        warnings.push(format!(
-            "every captured packet was saved to {} ({} packets); `wsclose analyze {}` reproduces this report",
-            w.display(),
-            summary.packets,
-            w.display()
-        ));
+        warnings.push(if to_stdout {
+            format!(
+                "every captured packet was written to standard output ({} packets); \
+                 `wsclose analyze` of what it was saved to reproduces this report",
+                summary.packets
+            )
+        } else {
+            format!(
+                "every captured packet was saved to {} ({} packets); `wsclose analyze {}` reproduces this report",
+                w.display(),
+                summary.packets,
+                w.display()
+            )
+        });
+    }
+    if to_stdout && saved && following {
+        warnings.push(
+            "the TLS secrets are not in the capture written to standard output (a stream is \
+             not rewritten once written): give the key log with it to decrypt it"
+                .into(),
+        );
     }
     let input = capture::file::InputSummary {
         path: format!("live:{}", opts.interface),
@@ -688,7 +706,11 @@ pub fn live_session(
     let mut report = Report::new(vec![input], connections, seen);
     // The saved file carries the TLS secrets of the connections in it, before its first
     // packet (where Wireshark and wsclose read them), when key logs were followed.
-    if let Some(w) = opts.write.as_ref().filter(|_| saved && following) {
+    if let Some(w) = opts
+        .write
+        .as_ref()
+        .filter(|_| saved && following && !to_stdout)
+    {
         let added = extract::report_secrets(&report, &keys).and_then(|text| {
             if text.is_empty() {
                 return Ok(0);

@@ -785,6 +785,19 @@ fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::Error> {
     use wsclose::LiveOptions;
 
     let interface = args.interface.clone().unwrap_or_default();
+    // `-w -` (or /dev/stdout): the pcapng goes to standard output, as tcpdump's does, and
+    // the lines and the report to standard error.
+    let to_stdout = args.write.as_deref().is_some_and(output::is_stdout);
+    if let Some(w) = args.write.as_deref().filter(|_| to_stdout) {
+        output::check_stdout("-w", w, "the capture", false)?;
+    }
+    let say = move |text: &str| {
+        if to_stdout {
+            eprint!("{text}");
+        } else {
+            emit(text);
+        }
+    };
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     // A second Ctrl-C while the report is printed ends the process the usual way.
@@ -798,7 +811,11 @@ fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::Error> {
         filter: args.filter.clone(),
         duration: args.duration,
         count: args.count,
-        write: args.write.clone(),
+        write: if to_stdout {
+            Some("-".into())
+        } else {
+            args.write.clone()
+        },
         buffer_size: args.buffer_size,
     };
     let format = args.format;
@@ -808,10 +825,11 @@ fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::Error> {
             "wsclose: capturing on {} (filter '{}'){}; Ctrl-C stops and prints the report",
             interface,
             args.filter,
-            args.write
-                .as_ref()
-                .map(|w| format!(", saving packets to {}", w.display()))
-                .unwrap_or_default()
+            match &args.write {
+                Some(_) if to_stdout => ", writing packets to standard output".into(),
+                Some(w) => format!(", saving packets to {}", terminal(&w.display().to_string())),
+                None => String::new(),
+            }
         )
     };
     let on_event = Box::new(move |ev: &wsclose::CloseEvent| {
@@ -821,7 +839,7 @@ fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::Error> {
             TextFormat::Json => events::json_line(ev),
         };
         line.push('\n');
-        emit(&line);
+        say(&line);
     });
     // Said as they rise, at most once a second: the person watching knows at once that
     // closes may be missing.
@@ -866,10 +884,10 @@ fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::Error> {
             };
             let mut out = Vec::new();
             let _ = table::write_detail(&report, width(), color(args.color), detail, &mut out);
-            emit(&format!("\n{}", String::from_utf8_lossy(&out)));
+            say(&format!("\n{}", String::from_utf8_lossy(&out)));
         }
         TextFormat::Json => {
-            emit(&(wsclose::render::json::line(&report) + "\n"));
+            say(&(wsclose::render::json::line(&report) + "\n"));
         }
     }
     // The exit codes `analyze` gives (`cli::EXIT_CODES`): 1 when no WebSocket connection

@@ -135,34 +135,7 @@ fn live_reports_the_close_as_it_happens_and_write_reproduces_it() {
     // Give libpcap a moment to open the interface.
     std::thread::sleep(Duration::from_millis(1000));
 
-    let server = std::thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
-        let mut ws = tungstenite::accept(stream).unwrap();
-        loop {
-            match ws.read() {
-                Ok(Message::Text(_)) => {
-                    ws.close(Some(CloseFrame {
-                        code: CloseCode::Library(4001),
-                        reason: REASON.into(),
-                    }))
-                    .unwrap();
-                }
-                Ok(_) => {}
-                Err(_) => break,
-            }
-        }
-    });
-    let (mut client, _) = tungstenite::connect(format!("ws://127.0.0.1:{port}/live-test")).unwrap();
-    client.send(Message::Text("hello".into())).unwrap();
-    loop {
-        match client.read() {
-            Ok(Message::Close(_)) | Err(_) => break,
-            Ok(_) => {}
-        }
-    }
-    let _ = client.flush();
-    drop(client);
-    server.join().unwrap();
+    close_4001(listener, port);
 
     let stdout = child.stdout.take().unwrap();
     let lines: Vec<Value> = BufReader::new(stdout)
@@ -207,6 +180,39 @@ fn live_reports_the_close_as_it_happens_and_write_reproduces_it() {
     let bytes = std::fs::read(&saved).unwrap();
     assert_eq!(bytes[..4], [0x0a, 0x0d, 0x0d, 0x0a]);
     assert_eq!(if_names(&bytes), vec!["lo".to_string()]);
+}
+
+/// A tungstenite client and server on `listener`: the client says hello, the server closes
+/// with 4001 and [`REASON`].
+fn close_4001(listener: TcpListener, port: u16) {
+    let server = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut ws = tungstenite::accept(stream).unwrap();
+        loop {
+            match ws.read() {
+                Ok(Message::Text(_)) => {
+                    ws.close(Some(CloseFrame {
+                        code: CloseCode::Library(4001),
+                        reason: REASON.into(),
+                    }))
+                    .unwrap();
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+    });
+    let (mut client, _) = tungstenite::connect(format!("ws://127.0.0.1:{port}/live-test")).unwrap();
+    client.send(Message::Text("hello".into())).unwrap();
+    loop {
+        match client.read() {
+            Ok(Message::Close(_)) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    let _ = client.flush();
+    drop(client);
+    server.join().unwrap();
 }
 
 /// The `if_name` options (pcapng §4.2, option 2) of a little-endian pcapng's interfaces.
@@ -815,4 +821,97 @@ fn live_says_what_the_analysis_skipped_and_the_saved_file_has_it() {
         .filter_map(|c| c["status"]["code"].as_u64())
         .collect();
     assert_eq!(codes, (4000..4000 + n as u64).collect());
+}
+
+/// `-w -` writes the pcapng to standard output, as tcpdump's `-w -` does (`wsclose live -w
+/// - | wireshark -k -i -`), and the close lines and the report go to standard error;
+/// `-w /dev/stdout` is the same. No file named `-` is made.
+#[test]
+fn live_write_dash_sends_the_capture_to_stdout_and_the_report_to_stderr() {
+    if !may_capture() {
+        return;
+    }
+    for target in ["-", "/dev/stdout"] {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let dir = tempfile::tempdir().unwrap();
+        let child = Command::cargo_bin("wsclose")
+            .unwrap()
+            .args(["live", "-i", "lo", "--format", "json", "--duration", "3"])
+            .args(["-f", &format!("tcp port {port}"), "-w", target])
+            .current_dir(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(1000));
+        close_4001(listener, port);
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "-w {target}: {err}");
+        assert_eq!(
+            out.stdout[..4],
+            [0x0a, 0x0d, 0x0d, 0x0a],
+            "-w {target}: {err}"
+        );
+        // Standard error has the close as it happened and the report, as JSON lines.
+        let lines: Vec<Value> = err
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        assert!(
+            lines
+                .iter()
+                .any(|l| l["event"] == "close" && l["code"] == 4001),
+            "-w {target}: {err}"
+        );
+        let report = lines.last().expect("the report on standard error");
+        assert_eq!(report["connections"][0]["status"]["code"], 4001, "{err}");
+        // The capture on standard output gives the same report offline.
+        let saved = dir.path().join("saved.pcapng");
+        std::fs::write(&saved, &out.stdout).unwrap();
+        let offline = analyze_saved(&saved);
+        assert_eq!(
+            offline["connections"][0]["status"],
+            report["connections"][0]["status"]
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no file named -"
+        );
+    }
+}
+
+/// `-w -` onto a terminal is refused (exit 2) before anything is captured. Needs
+/// `script` to give wsclose a terminal; skipped, saying so, without it.
+#[test]
+fn live_write_dash_onto_a_terminal_is_refused() {
+    let have = Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have {
+        skip::skipped(format_args!("`script` is not installed"));
+        return;
+    }
+    let bin = assert_cmd::cargo::cargo_bin("wsclose");
+    let dir = tempfile::tempdir().unwrap();
+    for target in ["-", "/dev/stdout"] {
+        let cmd = format!(
+            "{} live -i lo --duration 0.2 -w {target}; echo rc=$?",
+            bin.display()
+        );
+        let out = Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("rc=2"), "-w {target}: {text}");
+        assert!(text.contains("terminal"), "-w {target}: {text}");
+        assert!(!text.contains("capturing on"), "-w {target}: {text}");
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }

@@ -71,7 +71,8 @@ pub struct LiveOptions {
     pub duration: Option<Duration>,
     /// Stop after this many packets.
     pub count: Option<u64>,
-    /// Save every captured packet to this file.
+    /// Save every captured packet to this file; `-`: to standard output (as tcpdump's
+    /// `-w -`; the caller then prints nothing there).
     pub write: Option<PathBuf>,
     /// The kernel's ring, in bytes (`--buffer-size`); `None`: [`DEFAULT_RING`].
     pub buffer_size: Option<usize>,
@@ -270,7 +271,16 @@ pub fn capture(
     };
     let save = match &opts.write {
         Some(p) => {
-            let file = File::create(p).map_err(|e| cannot_write(p, e))?;
+            let file = if p.as_os_str() == "-" {
+                use std::os::fd::AsFd;
+                std::io::stdout()
+                    .as_fd()
+                    .try_clone_to_owned()
+                    .map(File::from)
+            } else {
+                File::create(p)
+            }
+            .map_err(|e| cannot_write(p, e))?;
             let saver = Saver::new(BufWriter::new(file), link, SNAPLEN as u32, iface)
                 .map_err(|e| cannot_write(p, e))?;
             Some(saver)
