@@ -37,7 +37,7 @@ mod testing;
 pub use super::shared::SharedFile;
 pub use chunks::{read_shared, ShardSink};
 pub(super) use damage::framed_block;
-pub(super) use pcap::record_time;
+pub(super) use pcap::{link_and_fcs, record_time};
 pub(super) use pcapng::{takes_frame_number, NgIndexer};
 
 use super::{LinkType, Packet, Timestamp};
