@@ -436,6 +436,14 @@ pub fn analyze_files_with_progress(
                 analyzer.seen.smallest_snaplen.unwrap_or(0)
             ));
         }
+        if summary.dropped > 0 {
+            summary.warnings.push(format!(
+                "the capture says {} packets were dropped before they were written (its \
+                 Interface Statistics: isb_ifdrop, isb_osdrop): closes in them are missing, \
+                 and a connection still open at its end is \"Unknown (packets dropped)\"",
+                summary.dropped
+            ));
+        }
         let malformed = analyzer.seen.malformed_packets - malformed_before;
         if malformed > 0 {
             let first = first_packet(analyzer.first_malformed());
@@ -661,6 +669,7 @@ pub fn live_session(
         continues_previous: false,
         packet_offset: 0,
         continuity: None,
+        dropped: 0,
         span: None,
         sha256: None,
     };
@@ -684,6 +693,7 @@ pub fn live_session(
                     .iter()
                     .any(|e| e.kind == stack::tcp::connection::EndKind::Rst)
         };
+        let lost = drops.counts.kernel + drops.counts.interface + drops.counts.queue;
         for c in connections.iter_mut().filter(|c| {
             let end = if ended(c) {
                 c.end
@@ -692,6 +702,11 @@ pub fn live_session(
             };
             drops.overlaps(c.start, end)
         }) {
+            // Still open when the capture stopped, and packets were lost while it was: its
+            // end may be among them ("Unknown (packets dropped)", not "Open").
+            if !ended(c) {
+                diagnose::dropped(&mut c.status, lost);
+            }
             c.findings.push(finding::Finding {
                 kind: finding::Kind::LiveDrop,
                 from: None,
