@@ -149,12 +149,16 @@ impl OutputFile {
         Ok(OutputFile::Replace { temp, target, mode })
     }
 
-    /// A buffered writer to it (each call a new handle).
+    /// A buffered writer to it: a handle on the file already open, never the path opened
+    /// again (the temporary file may already have a mode without the owner's write bit:
+    /// that of a read-only file it replaces, or 0666 less a umask of 0222).
     pub(crate) fn writer(&self) -> io::Result<Box<dyn Write>> {
         Ok(match self {
             OutputFile::Stdout => Box::new(io::BufWriter::new(io::stdout().lock())),
             OutputFile::Direct(file) => Box::new(io::BufWriter::new(file.try_clone()?)),
-            OutputFile::Replace { temp, .. } => Box::new(io::BufWriter::new(temp.reopen()?)),
+            OutputFile::Replace { temp, .. } => {
+                Box::new(io::BufWriter::new(temp.as_file().try_clone()?))
+            }
         })
     }
 

@@ -153,6 +153,62 @@ fn output_files_take_the_umask_and_secrets_are_owner_only() {
     }
 }
 
+/// Under a umask of 0222 a new file is 0444: the capture is still written (through the
+/// handle open on the temporary file, not by opening its path again, which a user who is
+/// not root may not do once it is read-only). Run as `nobody` through `setpriv` when this
+/// test runs as root (root may open anything); skipped, saying so, otherwise.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_umask_without_write_bits_still_gets_its_file() {
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    let have = std::process::Command::new("setpriv")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !root || !have {
+        super::skip::skipped(format_args!(
+            "needs root and setpriv to run wsclose as another user"
+        ));
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
+    let input = dir.path().join("in.pcap");
+    fs::copy(fixture("node-close-1000-server.pcap"), &input).unwrap();
+    fs::set_permissions(&input, fs::Permissions::from_mode(0o644)).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("wsclose");
+    for (name, cmd) in [("a.pcapng", "annotate"), ("e.pcapng", "extract")] {
+        let extra = if cmd == "extract" {
+            "--connection 1"
+        } else {
+            ""
+        };
+        let script = format!(
+            "umask 222; exec {} {cmd} in.pcap {extra} -w {name}",
+            bin.display()
+        );
+        let out = std::process::Command::new("setpriv")
+            .args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "sh",
+                "-c",
+            ])
+            .arg(&script)
+            .current_dir(dir.path())
+            .env_remove("SSLKEYLOGFILE")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{cmd}: {err}");
+        let p = dir.path().join(name);
+        assert_eq!(mode(&p), 0o444, "{cmd}");
+        assert_eq!(fs::read(&p).unwrap()[..4], PCAPNG, "{cmd}");
+    }
+}
+
 /// (exit code, stdout, stderr) of `wsclose ARGS` with standard output piped.
 fn piped(args: &[&str]) -> (Option<i32>, Vec<u8>, String) {
     let out = wsclose()
