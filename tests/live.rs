@@ -915,3 +915,81 @@ fn live_write_dash_onto_a_terminal_is_refused() {
     }
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+/// A WebSocket still open when the capture stops, while packets were lost (here the
+/// analysis's queue, made to overflow by a slowed analysis), may have ended in what was
+/// lost: its status is "Unknown (packets dropped)" (cause `packets-dropped`), not "Open".
+#[test]
+fn live_a_connection_open_while_packets_were_lost_is_unknown() {
+    if !cfg!(debug_assertions) {
+        skip::skipped(format_args!(
+            "the slow-analysis hook exists in debug builds only (run without --release)"
+        ));
+        return;
+    }
+    if !may_capture() {
+        return;
+    }
+    let ws = TcpListener::bind("127.0.0.1:0").unwrap();
+    let ws_port = ws.local_addr().unwrap().port();
+    let noise = TcpListener::bind("127.0.0.1:0").unwrap();
+    let noise_port = noise.local_addr().unwrap().port();
+    let mut live = Command::cargo_bin("wsclose")
+        .unwrap()
+        .args(["live", "-i", "lo", "--format", "json", "--duration", "5"])
+        .args(["--max-memory", "32M", "-f"])
+        .arg(format!("tcp port {ws_port} or tcp port {noise_port}"))
+        .env("WSCLOSE_TEST_SLOW_ANALYSIS_US", "20000")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(live.stderr.take().unwrap());
+    let mut said = String::new();
+    wait_for_line(&mut err, "capturing on", "wsclose live", &mut said);
+    // The WebSocket: opened, one message, left open.
+    let server = std::thread::spawn(move || {
+        let (stream, _) = ws.accept().unwrap();
+        let mut ws = tungstenite::accept(stream).unwrap();
+        while ws.read().is_ok() {}
+    });
+    let (mut client, _) =
+        tungstenite::connect(format!("ws://127.0.0.1:{ws_port}/left-open")).unwrap();
+    client.send(Message::Text("hello".into())).unwrap();
+    // Small writes 10 ms apart, each a batch of its own: the slowed analysis (20 ms a
+    // packet) falls behind and its queue overflows.
+    let sink = std::thread::spawn(move || {
+        let (mut s, _) = noise.accept().unwrap();
+        let _ = std::io::copy(&mut s, &mut std::io::sink());
+    });
+    let mut w = std::net::TcpStream::connect(("127.0.0.1", noise_port)).unwrap();
+    for _ in 0..200 {
+        std::io::Write::write_all(&mut w, b"noise").unwrap();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    drop(w);
+    sink.join().unwrap();
+    let out = live.wait_with_output().unwrap();
+    std::io::Read::read_to_string(&mut err, &mut said).unwrap();
+    drop(client);
+    let _ = server.join();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let report: Value = serde_json::from_str(text.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}: {text}\n{said}"));
+    assert!(
+        report["seen"]["live_drops"]["queue"].as_u64().unwrap_or(0) > 0,
+        "the queue overflowed: {}\n{said}",
+        report["seen"]
+    );
+    let conns = report["connections"].as_array().unwrap();
+    assert_eq!(conns.len(), 1, "{said}");
+    let status = &conns[0]["status"];
+    assert_eq!(status["name"], "Unknown (packets dropped)", "{status}");
+    assert_eq!(status["code"], Value::Null);
+    assert_eq!(status["causes"][0]["kind"], "packets-dropped", "{status}");
+    assert_eq!(
+        report["summary"]["by_status"]["unknown"], 1,
+        "{}",
+        report["summary"]
+    );
+}
