@@ -559,9 +559,8 @@ fn extract(args: ExtractArgs, verbose: bool) -> Result<u8, wsclose::error::Error
     // long read), but a file is only replaced once the whole extract is written.
     if output::is_stdout(&args.write) {
         output::check_stdout("-w", &args.write, "the extract", false)?;
-    } else {
-        refuse_overwriting_an_input(&args)?;
     }
+    refuse_overwriting_an_input(&args)?;
     let out = OutputFile::open(&args.write, !args.redact)?;
     let fail = |e: std::io::Error| wsclose::error::Error::Write {
         path: args.write.clone(),
@@ -599,7 +598,7 @@ fn select(
 /// the path or link) is refused before anything is opened for writing.
 fn refuse_overwriting_an_input(args: &ExtractArgs) -> Result<(), wsclose::error::Error> {
     use std::os::unix::fs::MetadataExt;
-    let Ok(out) = std::fs::metadata(&args.write) else {
+    let Some(out) = output::target_meta(&args.write) else {
         return Ok(());
     };
     let same = |p: &std::path::Path| {
@@ -790,6 +789,20 @@ fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::Error> {
     let to_stdout = args.write.as_deref().is_some_and(output::is_stdout);
     if let Some(w) = args.write.as_deref().filter(|_| to_stdout) {
         output::check_stdout("-w", w, "the capture", false)?;
+        // Standard output appended to a key log being followed (`-w - >> keys.log`).
+        use std::os::unix::fs::MetadataExt;
+        if let Some(out) = output::target_meta(w) {
+            let sources = args.keys.sources();
+            if let Some(k) = sources.files.iter().chain(sources.env.iter()).find(|k| {
+                std::fs::metadata(k).is_ok_and(|m| m.dev() == out.dev() && m.ino() == out.ino())
+            }) {
+                return Err(wsclose::error::Error::Usage(format!(
+                    "-w {} is the key log {}, which live follows: write the capture elsewhere",
+                    terminal(&w.display().to_string()),
+                    terminal(&k.display().to_string())
+                )));
+            }
+        }
     }
     let say = move |text: &str| {
         if to_stdout {

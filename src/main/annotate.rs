@@ -75,7 +75,7 @@ pub fn check(
             terminal(&f.display().to_string())
         ));
     }
-    let Ok(meta) = std::fs::metadata(out) else {
+    let Some(meta) = output::target_meta(out) else {
         return Ok(());
     };
     let same = |p: &std::path::Path| {

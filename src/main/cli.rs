@@ -469,11 +469,9 @@ pub struct LiveArgs {
     /// Stop after this many packets.
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub count: Option<u64>,
-    /// Save every captured packet to this file, a pcapng (with --keylog, the TLS secrets
-    /// of its connections too); if it cannot be written, capturing stops there and the
-    /// exit code is 6 (docs/live.md). - (or /dev/stdout): to standard output, as tcpdump
-    /// -w - (`| wireshark -k -i -`); the close lines and the report then go to standard
-    /// error.
+    /// Save every captured packet to this pcapng (with --keylog, its TLS secrets too); a
+    /// write that fails stops the capture, exit 6. `-w -` writes to standard output, as
+    /// tcpdump's does; the lines and the report then go to standard error (docs/live.md).
     #[arg(short, long, value_name = "FILE")]
     pub write: Option<PathBuf>,
     /// The kernel's capture ring (K, M, G), as tcpdump's -B: what holds a burst while the

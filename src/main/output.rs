@@ -40,6 +40,16 @@ fn stdout_meta() -> Option<Metadata> {
     File::from(fd).metadata().ok()
 }
 
+/// The metadata of the file `path` names, `-` naming standard output's: to refuse an
+/// output that is one of the inputs, whichever way it is named.
+pub(crate) fn target_meta(path: &Path) -> Option<Metadata> {
+    if path.as_os_str() == "-" {
+        stdout_meta()
+    } else {
+        std::fs::metadata(path).ok()
+    }
+}
+
 /// Whether `meta` is the null device (writing both a report and a capture there loses
 /// nothing that was wanted).
 fn is_null(meta: &Metadata) -> bool {

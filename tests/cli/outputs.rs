@@ -405,3 +405,25 @@ fn a_capture_is_not_written_onto_a_terminal() {
         assert!(text.contains("terminal"), "-w {target}: {text}");
     }
 }
+
+/// `-w -` whose standard output is one of the inputs (`annotate in.pcap -w - >> in.pcap`)
+/// would write into the capture it reads: refused (exit 2) like `-w in.pcap`, the input
+/// left as it was.
+#[test]
+fn dash_onto_an_input_through_standard_output_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.pcap");
+    fs::copy(fixture("node-close-1000-server.pcap"), &input).unwrap();
+    let before = fs::read(&input).unwrap();
+    let input_s = input.to_str().unwrap();
+    for args in [
+        vec!["annotate", input_s, "-w", "-"],
+        vec!["extract", input_s, "--connection", "1", "-w", "-"],
+    ] {
+        let out = fs::OpenOptions::new().append(true).open(&input).unwrap();
+        let done = bin().args(&args).stdout(Stdio::from(out)).output().unwrap();
+        let err = String::from_utf8_lossy(&done.stderr);
+        assert_eq!(done.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(fs::read(&input).unwrap(), before, "{args:?}");
+    }
+}
