@@ -436,6 +436,14 @@ pub fn analyze_files_with_progress(
                 analyzer.seen.smallest_snaplen.unwrap_or(0)
             ));
         }
+        if summary.dropped > 0 {
+            summary.warnings.push(format!(
+                "the capture says {} packets were dropped before they were written (its \
+                 Interface Statistics: isb_ifdrop, isb_osdrop): closes in them are missing, \
+                 and a connection still open at its end is \"Unknown (packets dropped)\"",
+                summary.dropped
+            ));
+        }
         let malformed = analyzer.seen.malformed_packets - malformed_before;
         if malformed > 0 {
             let first = first_packet(analyzer.first_malformed());
@@ -619,13 +627,31 @@ pub fn live_session(
         &drops.counts,
         opts.write.is_some() && saved,
     ));
+    // `-w -`: the packets went to standard output, a stream the secrets cannot be put
+    // back into.
+    let to_stdout = opts.write.as_ref().is_some_and(|w| w.as_os_str() == "-");
     if let Some(w) = opts.write.as_ref().filter(|_| saved) {
-        warnings.push(format!(
-            "every captured packet was saved to {} ({} packets); `wsclose analyze {}` reproduces this report",
-            w.display(),
-            summary.packets,
-            w.display()
-        ));
+        warnings.push(if to_stdout {
+            format!(
+                "every captured packet was written to standard output ({} packets); \
+                 `wsclose analyze` of what it was saved to reproduces this report",
+                summary.packets
+            )
+        } else {
+            format!(
+                "every captured packet was saved to {} ({} packets); `wsclose analyze {}` reproduces this report",
+                w.display(),
+                summary.packets,
+                w.display()
+            )
+        });
+    }
+    if to_stdout && saved && following {
+        warnings.push(
+            "the TLS secrets are not in the capture written to standard output (a stream is \
+             not rewritten once written): give the key log with it to decrypt it"
+                .into(),
+        );
     }
     let input = capture::file::InputSummary {
         path: format!("live:{}", opts.interface),
@@ -643,6 +669,7 @@ pub fn live_session(
         continues_previous: false,
         packet_offset: 0,
         continuity: None,
+        dropped: 0,
         span: None,
         sha256: None,
     };
@@ -666,6 +693,7 @@ pub fn live_session(
                     .iter()
                     .any(|e| e.kind == stack::tcp::connection::EndKind::Rst)
         };
+        let lost = drops.counts.kernel + drops.counts.interface + drops.counts.queue;
         for c in connections.iter_mut().filter(|c| {
             let end = if ended(c) {
                 c.end
@@ -674,6 +702,11 @@ pub fn live_session(
             };
             drops.overlaps(c.start, end)
         }) {
+            // Still open when the capture stopped, and packets were lost while it was: its
+            // end may be among them ("Unknown (packets dropped)", not "Open").
+            if !ended(c) {
+                diagnose::dropped(&mut c.status, lost);
+            }
             c.findings.push(finding::Finding {
                 kind: finding::Kind::LiveDrop,
                 from: None,
@@ -688,7 +721,11 @@ pub fn live_session(
     let mut report = Report::new(vec![input], connections, seen);
     // The saved file carries the TLS secrets of the connections in it, before its first
     // packet (where Wireshark and wsclose read them), when key logs were followed.
-    if let Some(w) = opts.write.as_ref().filter(|_| saved && following) {
+    if let Some(w) = opts
+        .write
+        .as_ref()
+        .filter(|_| saved && following && !to_stdout)
+    {
         let added = extract::report_secrets(&report, &keys).and_then(|text| {
             if text.is_empty() {
                 return Ok(0);

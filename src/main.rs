@@ -30,6 +30,9 @@ mod annotate;
 mod cli;
 #[path = "main/man.rs"]
 mod man;
+#[path = "main/output.rs"]
+mod output;
+use output::OutputFile;
 #[path = "main/progress.rs"]
 mod progress;
 use progress::{Bar, Timing};
@@ -205,9 +208,14 @@ fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclose::error::E
         note!("wsclose: {}", terminal(&n));
     }
     args.files = files;
-    if let Some(out) = &args.annotate {
-        annotate::check(&args.files, out, &args.keys, args.redact)?;
-    }
+    // Opened before the analysis: a target that cannot be written fails at once.
+    let annotated = match &args.annotate {
+        Some(out) => {
+            annotate::check(&args.files, out, &args.keys, args.redact)?;
+            Some(annotate::prepare("--annotate", out, true, args.notes)?)
+        }
+        None => None,
+    };
     let opts = args.options();
     if opts.threads < args.read.threads {
         note!(
@@ -262,8 +270,8 @@ fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclose::error::E
     let found = report.summary.total_connections;
     let spill = wsclose::error::Error::Spill;
     select(&args.select, &mut report)?;
-    if let Some(out) = &args.annotate {
-        annotate::write(&report, out, &args.files, &args.keys, args.notes)?;
+    if let (Some(file), Some(out)) = (annotated, &args.annotate) {
+        annotate::write(&report, file, out, &args.files, &args.keys, args.notes)?;
     }
     if args.redact {
         redact::redact(&mut report);
@@ -558,48 +566,18 @@ fn extract(args: ExtractArgs, verbose: bool) -> Result<u8, wsclose::error::Error
     }
     // The output is prepared before the analysis (a bad path fails at once, not after a
     // long read), but a file is only replaced once the whole extract is written.
-    let to_stdout = args.write.as_os_str() == "-";
-    if to_stdout && std::io::stdout().is_terminal() {
-        return Err(wsclose::error::Error::Usage(
-            "extract -w - writes a binary capture to standard output, which is a terminal: \
-             redirect it (`> conn.pcapng`) or pipe it (`| tshark -r -`)"
-                .into(),
-        ));
+    if output::is_stdout(&args.write) {
+        output::check_stdout("-w", &args.write, "the extract", false)?;
     }
-    if !to_stdout {
-        refuse_overwriting_an_input(&args)?;
-    }
-    let out = if to_stdout {
-        OutputFile::Stdout
-    } else {
-        OutputFile::open(&args.write)?
+    refuse_overwriting_an_input(&args)?;
+    let out = OutputFile::open(&args.write, !args.redact)?;
+    let fail = |e: std::io::Error| wsclose::error::Error::Write {
+        path: args.write.clone(),
+        source: e,
     };
-    match out {
-        OutputFile::Stdout => extract_to(
-            &args,
-            verbose,
-            Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-        ),
-        OutputFile::Direct(file) => {
-            extract_to(&args, verbose, Box::new(std::io::BufWriter::new(file)))
-        }
-        OutputFile::Replace { temp, target } => {
-            let file = temp.reopen().map_err(|e| wsclose::error::Error::Write {
-                path: args.write.clone(),
-                source: e,
-            })?;
-            let written = extract_to(&args, verbose, Box::new(std::io::BufWriter::new(file)))?;
-            // Only now, with the whole extract written and flushed, does it take the
-            // target's place (one rename: the target is never seen half written). On
-            // failure `temp` is dropped, which removes it, and the target is untouched.
-            temp.persist(&target)
-                .map_err(|e| wsclose::error::Error::Write {
-                    path: args.write.clone(),
-                    source: e.error,
-                })?;
-            Ok(written)
-        }
-    }
+    let (code, secrets) = extract_to(&args, verbose, out.writer().map_err(fail)?)?;
+    out.finish(secrets).map_err(fail)?;
+    Ok(code)
 }
 
 /// Applies the selection flags to `report`; a `--connection` id it does not have is a
@@ -625,83 +603,11 @@ fn select(
     }
 }
 
-/// Where `extract -w` writes.
-pub(crate) enum OutputFile {
-    Stdout,
-    /// An existing file that is not a regular file (a device such as /dev/null, a FIFO):
-    /// written in place, as nothing in it can be lost.
-    Direct(std::fs::File),
-    /// A regular file, existing or not: the extract goes to a temporary file in the same
-    /// directory, renamed over `target` once it is complete.
-    Replace {
-        temp: tempfile::NamedTempFile,
-        target: std::path::PathBuf,
-    },
-}
-
-impl OutputFile {
-    pub(crate) fn open(path: &std::path::Path) -> Result<OutputFile, wsclose::error::Error> {
-        let fail = |e: std::io::Error| wsclose::error::Error::Write {
-            path: path.to_path_buf(),
-            source: e,
-        };
-        // Through a symbolic link: the file it names is the one replaced, the link stays.
-        let (target, existing) = match std::fs::metadata(path) {
-            Ok(meta) => (std::fs::canonicalize(path).map_err(fail)?, Some(meta)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (path.to_path_buf(), None),
-            Err(e) => return Err(fail(e)),
-        };
-        if let Some(meta) = &existing {
-            if meta.is_dir() {
-                return Err(fail(std::io::Error::other("it is a directory")));
-            }
-            if !meta.is_file() {
-                let file = std::fs::OpenOptions::new()
-                    .write(true)
-                    .open(path)
-                    .map_err(fail)?;
-                return Ok(OutputFile::Direct(file));
-            }
-        }
-        let dir = match target.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => std::path::PathBuf::from("."),
-        };
-        let temp = tempfile::Builder::new()
-            .prefix(".wsclose-extract-")
-            .suffix(".part")
-            .tempfile_in(&dir)
-            .map_err(|e| fail(os_error(e)))?;
-        // A replaced file keeps its permissions; a new one gets the usual rw-r--r-- (the
-        // temporary file was made owner-only).
-        let permissions = match &existing {
-            Some(meta) => meta.permissions(),
-            None => {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::Permissions::from_mode(0o644)
-            }
-        };
-        temp.as_file().set_permissions(permissions).map_err(fail)?;
-        Ok(OutputFile::Replace { temp, target })
-    }
-}
-
-/// The error of creating the temporary file, without the temporary file's name: tempfile
-/// says `<the OS error> at path "DIR/.wsclose-extract-XXXX.part"`, and the user named only
-/// the output (which the error names).
-fn os_error(e: std::io::Error) -> std::io::Error {
-    let text = e.to_string();
-    match text.split_once(" at path \"") {
-        Some((os, _)) => std::io::Error::new(e.kind(), os.to_string()),
-        None => e,
-    }
-}
-
 /// `extract -w` naming the capture it reads or a key log it reads (the same file, whatever
 /// the path or link) is refused before anything is opened for writing.
 fn refuse_overwriting_an_input(args: &ExtractArgs) -> Result<(), wsclose::error::Error> {
     use std::os::unix::fs::MetadataExt;
-    let Ok(out) = std::fs::metadata(&args.write) else {
+    let Some(out) = output::target_meta(&args.write) else {
         return Ok(());
     };
     let same = |p: &std::path::Path| {
@@ -729,11 +635,12 @@ fn refuse_overwriting_an_input(args: &ExtractArgs) -> Result<(), wsclose::error:
     Ok(())
 }
 
+/// Writes the extract to `out`: its exit code, and whether TLS secrets were written.
 fn extract_to(
     args: &ExtractArgs,
     verbose: bool,
     out: Box<dyn Write>,
-) -> Result<u8, wsclose::error::Error> {
+) -> Result<(u8, bool), wsclose::error::Error> {
     // Only the one connection is read back from the store.
     let report = wsclose::analyze_files_with_progress(
         std::slice::from_ref(&args.capture),
@@ -793,11 +700,12 @@ fn extract_to(
         TlsSecrets::Lines(lines) if !args.redact => Some(lines.as_str()),
         _ => None,
     };
-    let out_name = if args.write.as_os_str() == "-" {
+    let out_name = if output::is_stdout(&args.write) {
         std::path::PathBuf::from("standard output")
     } else {
         args.write.clone()
     };
+    let wrote_secrets = key_log.is_some_and(|k| !k.is_empty());
     let done = wsclose::extract::extract(&args.capture, &conn, out, &out_name, key_log)?;
     // With --redact the addresses stay in the file (it is the capture) but are not said.
     let between = if args.redact {
@@ -827,7 +735,7 @@ fn extract_to(
             done.skipped_other_link
         );
     }
-    Ok(0)
+    Ok((0, wrote_secrets))
 }
 
 #[cfg(not(feature = "live"))]
@@ -885,6 +793,33 @@ fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::Error> {
     use wsclose::LiveOptions;
 
     let interface = args.interface.clone().unwrap_or_default();
+    // `-w -` (or /dev/stdout): the pcapng goes to standard output, as tcpdump's does, and
+    // the lines and the report to standard error.
+    let to_stdout = args.write.as_deref().is_some_and(output::is_stdout);
+    if let Some(w) = args.write.as_deref().filter(|_| to_stdout) {
+        output::check_stdout("-w", w, "the capture", false)?;
+        // Standard output appended to a key log being followed (`-w - >> keys.log`).
+        use std::os::unix::fs::MetadataExt;
+        if let Some(out) = output::target_meta(w) {
+            let sources = args.keys.sources();
+            if let Some(k) = sources.files.iter().chain(sources.env.iter()).find(|k| {
+                std::fs::metadata(k).is_ok_and(|m| m.dev() == out.dev() && m.ino() == out.ino())
+            }) {
+                return Err(wsclose::error::Error::Usage(format!(
+                    "-w {} is the key log {}, which live follows: write the capture elsewhere",
+                    terminal(&w.display().to_string()),
+                    terminal(&k.display().to_string())
+                )));
+            }
+        }
+    }
+    let say = move |text: &str| {
+        if to_stdout {
+            eprint!("{text}");
+        } else {
+            emit(text);
+        }
+    };
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     // A second Ctrl-C while the report is printed ends the process the usual way.
@@ -896,9 +831,13 @@ fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::Error> {
     let opts = LiveOptions {
         interface: interface.clone(),
         filter: args.filter.clone(),
-        duration: args.duration.map(std::time::Duration::from_secs_f64),
+        duration: args.duration,
         count: args.count,
-        write: args.write.clone(),
+        write: if to_stdout {
+            Some("-".into())
+        } else {
+            args.write.clone()
+        },
         buffer_size: args.buffer_size,
     };
     let format = args.format;
@@ -908,10 +847,11 @@ fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::Error> {
             "wsclose: capturing on {} (filter '{}'){}; Ctrl-C stops and prints the report",
             interface,
             args.filter,
-            args.write
-                .as_ref()
-                .map(|w| format!(", saving packets to {}", w.display()))
-                .unwrap_or_default()
+            match &args.write {
+                Some(_) if to_stdout => ", writing packets to standard output".into(),
+                Some(w) => format!(", saving packets to {}", terminal(&w.display().to_string())),
+                None => String::new(),
+            }
         )
     };
     let on_event = Box::new(move |ev: &wsclose::CloseEvent| {
@@ -921,7 +861,7 @@ fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::Error> {
             TextFormat::Json => events::json_line(ev),
         };
         line.push('\n');
-        emit(&line);
+        say(&line);
     });
     // Said as they rise, at most once a second: the person watching knows at once that
     // closes may be missing.
@@ -966,10 +906,10 @@ fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::Error> {
             };
             let mut out = Vec::new();
             let _ = table::write_detail(&report, width(), color(args.color), detail, &mut out);
-            emit(&format!("\n{}", String::from_utf8_lossy(&out)));
+            say(&format!("\n{}", String::from_utf8_lossy(&out)));
         }
         TextFormat::Json => {
-            emit(&(wsclose::render::json::line(&report) + "\n"));
+            say(&(wsclose::render::json::line(&report) + "\n"));
         }
     }
     // The exit codes `analyze` gives (`cli::EXIT_CODES`): 1 when no WebSocket connection

@@ -594,3 +594,69 @@ fn markdown_html_and_comments_state_the_same_facts() {
         assert!(kinds.contains(k), "no fixture shows {k}: {kinds:?}");
     }
 }
+
+/// A classic pcap whose link type field carries libpcap's FCS bits
+/// (draft-ietf-opsawg-pcap §4: P bit 0x04000000, FCS length in 16-bit words in the top 4
+/// bits), each Ethernet frame ending with its 4-byte FCS: read as Ethernet with the FCS
+/// taken off, so it reports what the capture without FCS reports, and annotate writes link
+/// type 1 (never 65535) and the frames without their FCS.
+#[test]
+fn a_pcap_whose_link_type_field_carries_fcs_bits_reads_as_its_link_type() {
+    let input = fixture("node-close-1000-server.pcap");
+    let bytes = std::fs::read(&input).unwrap();
+    let word = |b: &[u8], i: usize| u32::from_le_bytes(b[i..i + 4].try_into().unwrap());
+    assert_eq!(word(&bytes, 0), 0xa1b2_c3d4);
+    assert_eq!(word(&bytes, 20), 1, "an Ethernet capture");
+    // The same capture, each record 4 bytes longer (its FCS), the field 0x24000001.
+    let mut fcs = bytes[..24].to_vec();
+    fcs[20..24].copy_from_slice(&0x2400_0001u32.to_le_bytes());
+    let mut at = 24;
+    let mut frames = Vec::new();
+    while at < bytes.len() {
+        let caplen = word(&bytes, at + 8) as usize;
+        let orig = word(&bytes, at + 12);
+        assert_eq!(caplen as u32, orig, "whole frames");
+        fcs.extend_from_slice(&bytes[at..at + 8]);
+        fcs.extend_from_slice(&(caplen as u32 + 4).to_le_bytes());
+        fcs.extend_from_slice(&(orig + 4).to_le_bytes());
+        let frame = &bytes[at + 16..at + 16 + caplen];
+        fcs.extend_from_slice(frame);
+        fcs.extend_from_slice(&[0xde, 0xad, 0xbe, 0xef]);
+        frames.push(frame.to_vec());
+        at += 16 + caplen;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let with_fcs = dir.path().join("fcs.pcap");
+    std::fs::write(&with_fcs, &fcs).unwrap();
+    let with_fcs = with_fcs.to_str().unwrap();
+    let plain = report(&[&input]);
+    let read = report(&[with_fcs]);
+    assert_eq!(
+        read["inputs"][0]["link_types"],
+        plain["inputs"][0]["link_types"]
+    );
+    assert_eq!(
+        connections_without_inputs(read),
+        connections_without_inputs(plain)
+    );
+    let out = dir.path().join("fcs.pcapng");
+    let (_, err, code) = run(&["annotate", with_fcs, "-w", out.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{err}");
+    let written = std::fs::read(&out).unwrap();
+    let b = blocks(&written);
+    let links: Vec<u16> = b
+        .iter()
+        .filter(|(k, _)| *k == 1)
+        .map(|(_, body)| u16::from_le_bytes([body[0], body[1]]))
+        .collect();
+    assert_eq!(links, vec![1]);
+    let packets: Vec<Vec<u8>> = b
+        .iter()
+        .filter(|(k, _)| *k == 6)
+        .map(|(_, body)| {
+            let caplen = u32::from_le_bytes(body[12..16].try_into().unwrap()) as usize;
+            body[20..20 + caplen].to_vec()
+        })
+        .collect();
+    assert_eq!(packets, frames);
+}

@@ -11,6 +11,8 @@ use std::fs;
 mod habits;
 #[path = "cli/keylogs.rs"]
 mod keylogs;
+#[path = "cli/outputs.rs"]
+mod outputs;
 
 fn fixture(name: &str) -> String {
     format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
@@ -803,4 +805,24 @@ fn threads_beyond_the_cores_are_not_started() {
         v
     };
     assert_eq!(strip(&many.stdout), strip(&fewer.stdout));
+}
+
+/// `live --duration` takes a number of seconds, 0 or more and finite: `-1`, `nan`, `inf`
+/// and one too large for a span of time are usage errors (exit 2) that say what it takes,
+/// not a panic (101), and they are refused before any interface is opened (so with or
+/// without the `live` feature, and without root).
+#[test]
+fn live_duration_that_is_no_span_of_time_is_a_usage_error() {
+    for bad in ["-1", "nan", "NaN", "inf", "-inf", "1e300", "-0.5", "soon"] {
+        // `--duration=-inf`: as two words, clap takes `-inf` for flags.
+        let out = wsclose()
+            .args(["live", "-i", "nosuchif0", &format!("--duration={bad}")])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "--duration {bad}: {err}");
+        assert!(err.contains("--duration"), "--duration {bad}: {err}");
+        assert!(err.contains("seconds"), "--duration {bad}: {err}");
+        assert!(!err.contains("panicked"), "--duration {bad}: {err}");
+    }
 }

@@ -5,6 +5,8 @@
 //! runs as root), where not capturing is a failure.
 #![cfg(feature = "live")]
 
+#[path = "live/outputs.rs"]
+mod outputs;
 #[path = "common/run.rs"]
 mod run;
 #[path = "common/skip.rs"]
@@ -135,34 +137,7 @@ fn live_reports_the_close_as_it_happens_and_write_reproduces_it() {
     // Give libpcap a moment to open the interface.
     std::thread::sleep(Duration::from_millis(1000));
 
-    let server = std::thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
-        let mut ws = tungstenite::accept(stream).unwrap();
-        loop {
-            match ws.read() {
-                Ok(Message::Text(_)) => {
-                    ws.close(Some(CloseFrame {
-                        code: CloseCode::Library(4001),
-                        reason: REASON.into(),
-                    }))
-                    .unwrap();
-                }
-                Ok(_) => {}
-                Err(_) => break,
-            }
-        }
-    });
-    let (mut client, _) = tungstenite::connect(format!("ws://127.0.0.1:{port}/live-test")).unwrap();
-    client.send(Message::Text("hello".into())).unwrap();
-    loop {
-        match client.read() {
-            Ok(Message::Close(_)) | Err(_) => break,
-            Ok(_) => {}
-        }
-    }
-    let _ = client.flush();
-    drop(client);
-    server.join().unwrap();
+    close_4001(listener, port);
 
     let stdout = child.stdout.take().unwrap();
     let lines: Vec<Value> = BufReader::new(stdout)
@@ -207,6 +182,39 @@ fn live_reports_the_close_as_it_happens_and_write_reproduces_it() {
     let bytes = std::fs::read(&saved).unwrap();
     assert_eq!(bytes[..4], [0x0a, 0x0d, 0x0d, 0x0a]);
     assert_eq!(if_names(&bytes), vec!["lo".to_string()]);
+}
+
+/// A tungstenite client and server on `listener`: the client says hello, the server closes
+/// with 4001 and [`REASON`].
+fn close_4001(listener: TcpListener, port: u16) {
+    let server = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut ws = tungstenite::accept(stream).unwrap();
+        loop {
+            match ws.read() {
+                Ok(Message::Text(_)) => {
+                    ws.close(Some(CloseFrame {
+                        code: CloseCode::Library(4001),
+                        reason: REASON.into(),
+                    }))
+                    .unwrap();
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+    });
+    let (mut client, _) = tungstenite::connect(format!("ws://127.0.0.1:{port}/live-test")).unwrap();
+    client.send(Message::Text("hello".into())).unwrap();
+    loop {
+        match client.read() {
+            Ok(Message::Close(_)) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    let _ = client.flush();
+    drop(client);
+    server.join().unwrap();
 }
 
 /// The `if_name` options (pcapng §4.2, option 2) of a little-endian pcapng's interfaces.

@@ -12,8 +12,9 @@
 //! analysis through a queue bounded in bytes. When the analysis falls behind and the queue
 //! is full, a batch is dropped from the analysis (counted, its time window kept) but is
 //! still in the saved file. The drops of the kernel's ring and of the interface come from
-//! libpcap's counters, read every [`STATS_EVERY`]. The TLS secrets are added to the saved
-//! file once the capture ends (`live_session`).
+//! libpcap's counters, read every [`STATS_EVERY`], and written to the saved file as they
+//! rise and when it ends (an Interface Statistics Block: `isb_ifdrop`, `isb_osdrop`). The
+//! TLS secrets are added to the saved file once the capture ends (`live_session`).
 
 use super::write::Saver;
 use super::{LinkType, LiveDrops, Packet, Timestamp};
@@ -71,7 +72,8 @@ pub struct LiveOptions {
     pub duration: Option<Duration>,
     /// Stop after this many packets.
     pub count: Option<u64>,
-    /// Save every captured packet to this file.
+    /// Save every captured packet to this file; `-`: to standard output (as tcpdump's
+    /// `-w -`; the caller then prints nothing there).
     pub write: Option<PathBuf>,
     /// The kernel's ring, in bytes (`--buffer-size`); `None`: [`DEFAULT_RING`].
     pub buffer_size: Option<usize>,
@@ -270,7 +272,16 @@ pub fn capture(
     };
     let save = match &opts.write {
         Some(p) => {
-            let file = File::create(p).map_err(|e| cannot_write(p, e))?;
+            let file = if p.as_os_str() == "-" {
+                use std::os::fd::AsFd;
+                std::io::stdout()
+                    .as_fd()
+                    .try_clone_to_owned()
+                    .map(File::from)
+            } else {
+                File::create(p)
+            }
+            .map_err(|e| cannot_write(p, e))?;
             let saver = Saver::new(BufWriter::new(file), link, SNAPLEN as u32, iface)
                 .map_err(|e| cannot_write(p, e))?;
             Some(saver)
@@ -472,6 +483,8 @@ fn read(
         read_ts: now(),
     };
     let mut batch = Batch::default();
+    // The drops (interface, kernel) last written to the saved file.
+    let mut saved_drops = (0u64, 0u64);
     // Sends the batch to the analysis, or, when the queue is full, drops it from the
     // analysis (it is saved already) and counts its packets. false: the analysis is gone.
     let send = |batch: &mut Batch, wait: bool| -> bool {
@@ -530,6 +543,17 @@ fn read(
         }
         if counters.read_at.elapsed() >= STATS_EVERY {
             counters.read(&mut cap, &mut summary, drops);
+            // New drops go into the file at once too: a file cut short (a full disk, a
+            // kill) still says them.
+            let counts = drops.lock().unwrap_or_else(|p| p.into_inner()).counts;
+            let lost = (counts.interface, counts.kernel);
+            if lost != saved_drops {
+                saved_drops = lost;
+                if let Some(Err(e)) = save.as_mut().map(|s| s.statistics(now(), lost.0, lost.1)) {
+                    write_error = Some(e);
+                    break;
+                }
+            }
         }
     }
     // Stopped by Ctrl-C or --duration: what the kernel holds (a block is handed over
@@ -551,12 +575,18 @@ fn read(
     }
     // The last packets wait for room: the capture has ended, the analysis catches up.
     send(&mut batch, true);
+    counters.read(&mut cap, &mut summary, drops);
+    // The file ends with the drops of the whole capture (an Interface Statistics Block),
+    // which `wsclose analyze` of it says.
     if let Some(s) = save.as_mut() {
         if write_error.is_none() {
-            write_error = s.finish().err();
+            let counts = drops.lock().unwrap_or_else(|p| p.into_inner()).counts;
+            write_error = s
+                .statistics(now(), counts.interface, counts.kernel)
+                .and_then(|()| s.finish())
+                .err();
         }
     }
-    counters.read(&mut cap, &mut summary, drops);
     Ended {
         summary,
         write_error,

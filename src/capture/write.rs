@@ -11,8 +11,9 @@
 //! pcapng spec (draft-ietf-opsawg-pcapng): §3.1 (a block is its type, total length, body
 //! padded to 32 bits, total length again), §4.1 (Section Header Block), §4.2 (Interface
 //! Description Block, options `if_name` and `if_tsresol`), §4.3 (Enhanced Packet Block),
-//! §4.7 (Decryption Secrets Block: secrets type `TLSK`, length, data; before the packets it
-//! decrypts).
+//! §4.6 (Interface Statistics Block: `isb_ifdrop`, `isb_osdrop`, the drops a live capture
+//! counted), §4.7 (Decryption Secrets Block: secrets type `TLSK`, length, data; before the
+//! packets it decrypts).
 
 use super::{LinkType, Timestamp};
 use crate::sanitize::cut;
@@ -83,6 +84,13 @@ impl<W: Write> Saver<W> {
         Ok(())
     }
 
+    /// An Interface Statistics Block: the packets lost so far, `if_drop` by the interface
+    /// and `os_drop` by the kernel's capture buffer (libpcap's `ps_ifdrop` and `ps_drop`,
+    /// totals since the capture began), at `ts`; `wsclose analyze` of the file says them.
+    pub fn statistics(&mut self, ts: Timestamp, if_drop: u64, os_drop: u64) -> io::Result<()> {
+        self.out.statistics(0, ts, Some(if_drop), Some(os_drop))
+    }
+
     /// Writes out what is still buffered: only then is the file whole.
     pub fn finish(&mut self) -> io::Result<()> {
         self.out.out.flush()
@@ -92,6 +100,7 @@ impl<W: Write> Saver<W> {
 /// pcapng block types.
 const SHB: u32 = 0x0A0D_0D0A;
 const IDB: u32 = 1;
+const ISB: u32 = 5;
 const EPB: u32 = 6;
 const DSB: u32 = 0x0000_000A;
 /// A Decryption Secrets Block's secrets type for an NSS key log ("TLSK").
@@ -148,6 +157,32 @@ impl<W: Write> PcapNgWriter<W> {
         comment: Option<&str>,
     ) -> io::Result<()> {
         epb(&mut self.out, 0, ts, data, orig_len, comment.as_slice())
+    }
+
+    /// An Interface Statistics Block (§4.6) for interface `iface` at `ts`, with
+    /// `isb_ifdrop` (option 5) and `isb_osdrop` (option 7) when given: packets the interface
+    /// and the operating system dropped, totals since the capture began.
+    pub fn statistics(
+        &mut self,
+        iface: u32,
+        ts: Timestamp,
+        if_drop: Option<u64>,
+        os_drop: Option<u64>,
+    ) -> io::Result<()> {
+        let units = u64::try_from(ts.0).unwrap_or(0);
+        let mut isb = Vec::with_capacity(44);
+        isb.extend_from_slice(&iface.to_le_bytes());
+        isb.extend_from_slice(&((units >> 32) as u32).to_le_bytes());
+        isb.extend_from_slice(&(units as u32).to_le_bytes());
+        for (code, value) in [(5, if_drop), (7, os_drop)] {
+            if let Some(v) = value {
+                option(&mut isb, code, &v.to_le_bytes());
+            }
+        }
+        if isb.len() > 12 {
+            option(&mut isb, 0, &[]);
+        }
+        block(&mut self.out, ISB, &isb)
     }
 
     /// The writer it wrote to.
@@ -610,6 +645,48 @@ mod tests {
         assert_eq!(mode & 0o777, 0o600);
         // Nothing else was left in the directory.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    /// A live capture's drops go into its file as Interface Statistics Blocks (§4.6: the
+    /// interface, the time, `isb_ifdrop` and `isb_osdrop` as 64-bit totals), which the
+    /// reader sums per interface, the highest block of each: the saved file says what the
+    /// live capture lost.
+    #[test]
+    fn a_saved_live_capture_says_its_drops() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("live.pcapng");
+        let ts = Timestamp::from_parts(1_700_000_000, 5);
+        let file = std::fs::File::create(&path).unwrap();
+        let mut s = Saver::new(io::BufWriter::new(file), LinkType::RAW, 65535, "lo").unwrap();
+        s.packet(ts, b"\x45abcde", 60).unwrap();
+        s.statistics(ts, 0, 3).unwrap();
+        s.packet(ts, b"\x45abcde", 60).unwrap();
+        s.statistics(Timestamp::from_parts(1_700_000_001, 0), 2, 5)
+            .unwrap();
+        s.finish().unwrap();
+        drop(s);
+        let bytes = std::fs::read(&path).unwrap();
+        let b = blocks(&bytes);
+        assert_eq!(
+            b.iter().map(|b| b.0).collect::<Vec<_>>(),
+            vec![SHB, IDB, EPB, ISB, EPB, ISB]
+        );
+        let last = &b[5].1;
+        let units = 1_700_000_001u64 * 1_000_000_000;
+        let mut want = Vec::new();
+        want.extend_from_slice(&0u32.to_le_bytes());
+        want.extend_from_slice(&((units >> 32) as u32).to_le_bytes());
+        want.extend_from_slice(&(units as u32).to_le_bytes());
+        want.extend_from_slice(&[5, 0, 8, 0]);
+        want.extend_from_slice(&2u64.to_le_bytes());
+        want.extend_from_slice(&[7, 0, 8, 0]);
+        want.extend_from_slice(&5u64.to_le_bytes());
+        want.extend_from_slice(&[0, 0, 0, 0]);
+        assert_eq!(last, &want);
+        let mut packets = 0;
+        let summary = crate::capture::file::read(&path, &mut |_| packets += 1).unwrap();
+        assert_eq!((packets, summary.packets, summary.dropped), (2, 2, 7));
+        assert!(summary.warnings.is_empty(), "{:?}", summary.warnings);
     }
 
     /// A file that is not a pcapng as wsclose writes it, or not a regular file, is left as

@@ -579,6 +579,15 @@ causes! {
         /// The IPv4 identification of that side's packet before it.
         id_before: Option<u16>,
     }
+    /// The capture says packets were lost before they were written (a pcapng's Interface
+    /// Statistics Blocks; a live capture's drops while the connection was open), so a
+    /// connection still open at its end may have closed in them: its ending is unknown.
+    "packets-dropped" => PacketsDropped {
+        /// The upgrade was answered.
+        upgraded: bool,
+        /// Packets the capture says were dropped.
+        dropped: u64,
+    }
 }
 
 impl Serialize for Cause {

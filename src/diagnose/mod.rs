@@ -46,7 +46,7 @@ mod tests;
 pub use cause::Cause;
 pub use evidence::Evidence;
 pub use session::{diagnose, Diagnosis};
-pub use status::{cut, evicted, CloseHandshake, Eviction, Status};
+pub use status::{cut, dropped, evicted, CloseHandshake, Eviction, Status};
 pub use text::Secs;
 pub use whole::mark_cut;
 

@@ -446,6 +446,15 @@ pub fn evicted(status: &mut Status, why: Eviction, last_packet: u64, limit: u64)
     }
 }
 
+/// The status of a connection still open at the end of a capture that dropped `dropped`
+/// packets (a pcapng's Interface Statistics Blocks, a live capture's drops): its end may
+/// be in them.
+pub fn dropped(status: &mut Status, dropped: u64) {
+    if let Some(&Cause::StillOpen { upgraded }) = status.causes.first() {
+        *status = Status::of(vec![Cause::PacketsDropped { upgraded, dropped }]);
+    }
+}
+
 /// The status of a connection still open at the end of an input that stops early
 /// (truncated or damaged): whatever ended it may be after the cut.
 pub fn cut(status: &mut Status) {

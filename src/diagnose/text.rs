@@ -44,6 +44,7 @@ pub fn rank(c: &Cause) -> u8 {
         | Cause::Evicted { .. }
         | Cause::CaptureCut { .. }
         | Cause::OneDirection { .. }
+        | Cause::PacketsDropped { .. }
         | Cause::ProxyIdleTimeout { .. }
         | Cause::ProxyEndedBothLegs { .. }
         | Cause::TunnelIdleTimeout { .. }
@@ -154,6 +155,7 @@ pub fn head(first: &Cause) -> Head {
                 FIX_CAPTURE_TO_CLOSE.into()
             },
         ),
+        Cause::PacketsDropped { .. } => none(UNKNOWN_DROPPED, FIX_DROPS.into()),
         Cause::UpgradeRefused {
             http_status, body, ..
         } => none(
@@ -225,6 +227,9 @@ pub const UNKNOWN_TRUNCATED: &str = "Unknown (close frame truncated)";
 /// The status name of a connection of which the capture holds one direction only.
 pub const UNKNOWN_ONE_DIRECTION: &str = "Unknown (one direction captured)";
 const FIX_BOTH_DIRECTIONS: &str = "Capture both directions: on the host of either end, without a filter on one address or port's source or destination (tcpdump 'tcp port 443', not 'src port 443'), or from a tap or SPAN port that copies both.";
+/// Still open at the end of a capture that dropped packets: its end may be in them.
+pub const UNKNOWN_DROPPED: &str = "Unknown (packets dropped)";
+const FIX_DROPS: &str = "Capture without drops: a larger buffer (`tcpdump -B`, `wsclose live --buffer-size`), a narrower filter, a less busy machine; or capture until the connection closes.";
 const FIX_REFUSAL_BODY: &str = "Change the request as the server's reason in the response's body asks (a subprotocol it speaks in Sec-WebSocket-Protocol, credentials, an Origin it allows, a path); the client's library usually reports only the status, so log the body there too.";
 const FIX_CAPTURE_TO_CLOSE: &str =
     "Capture until the connection closes (or reproduce the close while capturing).";
@@ -232,7 +237,7 @@ const FIX_FULL_SNAPLEN: &str =
     "Capture with a full snaplen (tcpdump -s 0) and without drops to see the code.";
 
 /// The [`Status`](super::Status) texts a stored status names by their index here.
-pub static FIXED: [&str; 9] = [
+pub static FIXED: [&str; 11] = [
     "",
     UPGRADE_REFUSED,
     OPEN,
@@ -242,6 +247,8 @@ pub static FIXED: [&str; 9] = [
     FIX_FULL_SNAPLEN,
     FIX_REFUSAL_BODY,
     TUNNEL_REFUSED,
+    UNKNOWN_DROPPED,
+    FIX_DROPS,
 ];
 
 /// The status name of an evicted connection that was still open, over `--max-flows`.
@@ -385,6 +392,7 @@ impl Display for Cause {
                 Eviction::IdleTimeout => write!(f, "No packet of this connection came for more than --idle-timeout ({limit} s of capture time) after packet {last_packet}, so wsclose finished it there. How it ended is not in this report (packets after that on the same addresses and ports start another connection); no close code is guessed."),
                 Eviction::MaxMemory => write!(f, "wsclose stopped following this connection after packet {last_packet}: the state of the TCP connections open at once reached --max-memory ({} MiB), and it was among the least recently active. How it ended is not in this report (packets after that on the same addresses and ports start another connection); no close code is guessed.", limit >> 20),
             },
+            Cause::PacketsDropped { dropped, .. } => write!(f, "The capture dropped {dropped} packet{} (see the input's warning) and this connection was still open at its end: whatever ended it may be among them, so no close code is guessed.", if *dropped == 1 { "" } else { "s" }),
             Cause::CaptureCut { .. } => f.write_str("The capture file stops early (it is truncated or damaged; see the input's warning), so whatever ended this connection is not in it; no close code is guessed."),
             Cause::ProxyIdleTimeout { legs } | Cause::ProxyEndedBothLegs { legs } => {
                 write!(f, "{}", ProxyEnded(legs))?;

@@ -1,7 +1,8 @@
 //! The causes that only the whole report shows: a session's two legs through a proxy
 //! judged together, connections sharing an application identity linked (and a session taken
-//! over named), the status of a connection still open in an input that stops early, and
-//! the note on a plaintext back leg whose client's leg stayed encrypted.
+//! over named), the status of a connection still open in an input that stops early or
+//! that dropped packets, and the note on a plaintext back leg whose client's leg stayed
+//! encrypted.
 //!
 //! In: every connection's report (in memory, or in a [`Store`]) and the input summaries.
 //! Out: the finished [`Report`] ([`Report::new`], [`Report::from_store`]); nothing reads a
@@ -12,11 +13,14 @@ use crate::capture::file::InputSummary;
 use crate::report::legs as pairs;
 use crate::report::{locate, tls, ConnectionReport, Report, Seen, StatusKey, Store};
 
-/// A connection "still open" in a file that stops early may well have closed after it:
-/// its status says so instead.
+/// A connection "still open" in a file that stops early may well have closed after it,
+/// and in one that says packets were dropped (`InputSummary::dropped`) its end may be in
+/// them: its status says so instead.
 pub fn mark_cut(inputs: &[InputSummary], c: &mut ConnectionReport) {
-    if inputs.get(c.last_input).is_some_and(|i| i.truncated) {
-        super::status::cut(&mut c.status);
+    match inputs.get(c.last_input) {
+        Some(i) if i.truncated => super::status::cut(&mut c.status),
+        Some(i) if i.dropped > 0 => super::status::dropped(&mut c.status, i.dropped),
+        _ => {}
     }
 }
 
@@ -66,7 +70,7 @@ fn finish_store(
     inputs: &[InputSummary],
     encrypted: &[tls::EncryptedReport],
 ) -> std::io::Result<()> {
-    let cut = inputs.iter().any(|i| i.truncated);
+    let cut = inputs.iter().any(|i| i.truncated || i.dropped > 0);
     if !cut && encrypted.is_empty() {
         return Ok(());
     }

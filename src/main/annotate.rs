@@ -3,7 +3,8 @@
 //! (`wsclose::annotate` makes its content).
 
 use crate::cli;
-use crate::{command_line, key_log_notes, plural, OutputFile, QUIET};
+use crate::output::{self, OutputFile};
+use crate::{command_line, key_log_notes, plural, QUIET};
 use std::sync::atomic::Ordering;
 use wsclose::sanitize::terminal;
 
@@ -15,6 +16,7 @@ pub fn annotate(mut args: cli::AnnotateArgs, verbose: bool) -> Result<u8, wsclos
     }
     args.files = files;
     check(&args.files, &args.write, &args.keys, args.redact)?;
+    let out = prepare("-w", &args.write, false, args.notes)?;
     let mut opts = args.read.options(&args.limits);
     opts.join_files = true;
     let mut report =
@@ -30,7 +32,14 @@ pub fn annotate(mut args: cli::AnnotateArgs, verbose: bool) -> Result<u8, wsclos
         }
     }
     crate::select(&args.select, &mut report)?;
-    write(&report, &args.write, &args.files, &args.keys, args.notes)?;
+    write(
+        &report,
+        out,
+        &args.write,
+        &args.files,
+        &args.keys,
+        args.notes,
+    )?;
     Ok(if report.summary.connections == 0 {
         1
     } else {
@@ -57,9 +66,6 @@ pub fn check(
                 .into(),
         );
     }
-    if out.as_os_str() == "-" {
-        return usage("the annotated capture is written to a file: give -w FILE.pcapng".into());
-    }
     if let Some(f) = files
         .iter()
         .find(|f| f.as_os_str() == "-" || cli::is_stream(f))
@@ -69,7 +75,7 @@ pub fn check(
             terminal(&f.display().to_string())
         ));
     }
-    let Ok(meta) = std::fs::metadata(out) else {
+    let Some(meta) = output::target_meta(out) else {
         return Ok(());
     };
     let same = |p: &std::path::Path| {
@@ -91,10 +97,26 @@ pub fn check(
     Ok(())
 }
 
-/// Writes the annotated copy of `report`'s captures to `out`: a temporary file beside it,
-/// renamed over it once complete (a device or FIFO is written in place).
+/// Opens where the annotated capture goes (`flag` names the option as typed), before
+/// anything is read: standard output (`-`, `/dev/stdout`) unless `report_on_stdout` or it
+/// is a terminal, a device or FIFO in place, or a temporary file beside a regular file.
+pub fn prepare(
+    flag: &str,
+    path: &std::path::Path,
+    report_on_stdout: bool,
+    notes: cli::NoteArgs,
+) -> Result<OutputFile, wsclose::error::Error> {
+    if output::is_stdout(path) {
+        output::check_stdout(flag, path, "the annotated capture", report_on_stdout)?;
+    }
+    OutputFile::open(path, notes.with_secrets)
+}
+
+/// Writes the annotated copy of `report`'s captures to `file` (opened by [`prepare`] from
+/// `out`): a temporary file renamed over its target once complete, or in place.
 pub fn write(
     report: &wsclose::report::Report,
+    file: OutputFile,
     out: &std::path::Path,
     files: &[std::path::PathBuf],
     keys: &cli::KeyArgs,
@@ -126,23 +148,8 @@ pub fn write(
         secrets: secrets.as_deref().filter(|s| !s.is_empty()),
         command: command.as_deref(),
     };
-    let done = match OutputFile::open(out)? {
-        OutputFile::Stdout => {
-            return Err(wsclose::error::Error::Usage(
-                "the annotated capture is written to a file: give -w FILE.pcapng".into(),
-            ))
-        }
-        OutputFile::Direct(file) => {
-            wsclose::annotate::annotate(report, std::io::BufWriter::new(file), out, &opts)?
-        }
-        OutputFile::Replace { temp, target } => {
-            let file = temp.reopen().map_err(fail)?;
-            let done =
-                wsclose::annotate::annotate(report, std::io::BufWriter::new(file), out, &opts)?;
-            temp.persist(&target).map_err(|e| fail(e.error))?;
-            done
-        }
-    };
+    let done = wsclose::annotate::annotate(report, file.writer().map_err(fail)?, out, &opts)?;
+    file.finish(opts.secrets.is_some()).map_err(fail)?;
     let with = match (&secrets, notes.with_secrets) {
         (Some(s), true) if !s.is_empty() => format!(
             ", with the TLS secrets of {} in it (share it as you would the key log)",
@@ -156,7 +163,11 @@ pub fn write(
         plural(done.packets, "packet"),
         done.commented,
         plural(done.connections, "connection"),
-        out.display()
+        if out.as_os_str() == "-" {
+            "standard output".to_string()
+        } else {
+            terminal(&out.display().to_string()).into_owned()
+        }
     );
     Ok(())
 }

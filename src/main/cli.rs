@@ -282,7 +282,8 @@ pub struct AnalyzeArgs {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, help_heading = "Output")]
     pub color: ColorChoice,
     /// Also write the captures, every packet, into this pcapng with the diagnosis as packet
-    /// comments (as `wsclose annotate`; the selection chooses the connections commented).
+    /// comments (as `wsclose annotate`; the selection chooses the connections commented);
+    /// not standard output, where the report goes.
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub annotate: Option<PathBuf>,
     #[command(flatten)]
@@ -314,7 +315,8 @@ pub struct AnnotateArgs {
     #[arg(required = true, value_name = "CAPTURE")]
     pub files: Vec<PathBuf>,
     /// The pcapng to write: every packet of the captures, in order, unchanged, with
-    /// comments; written to a temporary file renamed into place, never over an input.
+    /// comments; written to a temporary file renamed into place, never over an input
+    /// (- for standard output).
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: PathBuf,
     /// Refused: the packets themselves carry what redaction would hide.
@@ -462,14 +464,14 @@ pub struct LiveArgs {
     #[arg(long, conflicts_with = "format")]
     pub json: bool,
     /// Stop after this many seconds (default: at Ctrl-C).
-    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
-    pub duration: Option<f64>,
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true, value_parser = seconds)]
+    pub duration: Option<std::time::Duration>,
     /// Stop after this many packets.
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub count: Option<u64>,
-    /// Save every captured packet to this file, a pcapng (with --keylog, the TLS secrets
-    /// of its connections too); if it cannot be written, capturing stops there and the
-    /// exit code is 6 (docs/live.md).
+    /// Save every captured packet to this pcapng (with --keylog, its TLS secrets too); a
+    /// write that fails stops the capture, exit 6. `-w -` writes to standard output, as
+    /// tcpdump's does; the lines and the report then go to standard error (docs/live.md).
     #[arg(short, long, value_name = "FILE")]
     pub write: Option<PathBuf>,
     /// The kernel's capture ring (K, M, G), as tcpdump's -B: what holds a burst while the
@@ -524,6 +526,21 @@ fn buffer_size(s: &str) -> Result<usize, String> {
         ));
     }
     Ok(bytes)
+}
+
+/// `live --duration SECONDS`: a finite number of seconds, 0 or more (fractions allowed),
+/// that a span of time can hold.
+fn seconds(s: &str) -> Result<std::time::Duration, String> {
+    let what = "--duration takes a number of seconds, 0 or more (e.g. 30 or 0.5)";
+    let n: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number: {what}"))?;
+    if !n.is_finite() || n < 0.0 {
+        return Err(format!("'{s}' is no span of time: {what}"));
+    }
+    std::time::Duration::try_from_secs_f64(n)
+        .map_err(|_| format!("'{s}' is too long a span of time: {what}"))
 }
 
 /// `--max-memory SIZE`: bytes, or a number with K, M, G or T (powers of 1024, an optional

@@ -370,3 +370,79 @@ fn a_capture_of_one_direction_says_so_and_withholds_the_other() {
         "{causes}"
     );
 }
+
+/// A pcapng whose Interface Statistics Block says packets were lost before they were
+/// written (`isb_ifdrop`, `isb_osdrop`: a live capture that dropped packets, as `wsclose
+/// live -w` saves it): a connection still open at its end may have closed in what was lost,
+/// so its status is "Unknown (packets dropped)" (status key `unknown`, cause
+/// `packets-dropped`), not "Open"; one whose close is in the capture keeps its code; the
+/// input says how many were lost. Without a count, or with counts of 0, it is "Open".
+#[test]
+fn dropped_packets_a_pcapng_counts_make_an_open_connection_unknown() {
+    use wsclose::__internals::capture::write::PcapNgWriter;
+    use wsclose::__internals::capture::Timestamp;
+    let mut open = Session::new(40000, 80);
+    open.open();
+    open.send(Client, &text(Client, "hi"));
+    let mut closed = Session::new(40001, 80);
+    closed.open();
+    closed.send(Server, &close(Server, 1000, ""));
+    closed.send(Client, &close(Client, 1000, ""));
+    closed.fins(Server);
+    let pkts: Vec<&Pkt> = open.pkts.iter().chain(&closed.pkts).collect();
+    let time = |i: usize| Timestamp(T0.0 + i as i64 * 1_000_000);
+    let dir = tempfile::tempdir().unwrap();
+    // Interface Statistics Blocks (interface, isb_ifdrop, isb_osdrop), and the drops said.
+    type Isb = (u32, Option<u64>, Option<u64>);
+    let cases: [(&[Isb], u64); 6] = [
+        (&[], 0),
+        (&[(0, Some(0), Some(0))], 0),
+        (&[(0, Some(2), None)], 2),
+        (&[(0, None, Some(5))], 5),
+        // Counts are totals since the capture began: the highest block of an interface
+        // counts (a later smaller one, a counter reset, hides nothing).
+        (&[(0, Some(1), Some(1)), (0, Some(1), Some(3))], 4),
+        (&[(0, None, Some(1)), (0, Some(0), Some(0))], 1),
+    ];
+    for (n, (blocks, dropped)) in cases.iter().enumerate() {
+        let mut w = PcapNgWriter::new(Vec::new(), LinkType::RAW, 262_144, None).unwrap();
+        for (i, p) in pkts.iter().enumerate() {
+            w.packet(time(i), &p.data, p.orig_len).unwrap();
+        }
+        for &(iface, ifdrop, osdrop) in blocks.iter() {
+            w.statistics(iface, time(pkts.len()), ifdrop, osdrop)
+                .unwrap();
+        }
+        let path = dir.path().join(format!("drops-{n}.pcapng"));
+        std::fs::write(&path, w.into_inner()).unwrap();
+        let report =
+            wsclose::analyze_files(&[path], wsclose::__internals::analyzer::Options::default())
+                .unwrap();
+        let by_port = |port: u16| {
+            report
+                .connections
+                .iter()
+                .find(|c| c.endpoints.0.port == port)
+                .unwrap()
+        };
+        let (o, c) = (by_port(40000), by_port(40001));
+        assert_eq!(c.status.code, Some(1000), "case {n}");
+        let said = report.inputs[0]
+            .warnings
+            .iter()
+            .any(|w| w.contains("dropped") && w.contains(&format!("{dropped} packets")));
+        if *dropped == 0 {
+            assert_eq!(o.status.name, "Open", "case {n}");
+            assert_eq!(o.status_key(), "open", "case {n}");
+            assert!(!said, "case {n}: {:?}", report.inputs[0].warnings);
+        } else {
+            assert_eq!(o.status.name, "Unknown (packets dropped)", "case {n}");
+            assert_eq!(o.status.code, None, "case {n}");
+            assert_eq!(o.status_key(), "unknown", "case {n}");
+            assert_eq!(o.status.causes[0].kind(), "packets-dropped", "case {n}");
+            assert!(said, "case {n}: {:?}", report.inputs[0].warnings);
+            let json = serde_json::to_value(o).unwrap();
+            assert_eq!(json["status"]["causes"][0]["dropped"], *dropped, "case {n}");
+        }
+    }
+}

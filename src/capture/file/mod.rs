@@ -37,7 +37,7 @@ mod testing;
 pub use super::shared::SharedFile;
 pub use chunks::{read_shared, ShardSink};
 pub(super) use damage::framed_block;
-pub(super) use pcap::record_time;
+pub(super) use pcap::{link_and_fcs, record_time};
 pub(super) use pcapng::{takes_frame_number, NgIndexer};
 
 use super::{LinkType, Packet, Timestamp};
@@ -97,6 +97,12 @@ pub struct InputSummary {
     /// the first input).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub continuity: Option<String>,
+    /// Packets the capture says were lost before they were written: the sum over a pcapng
+    /// file's interfaces of their last Interface Statistics Block's `isb_ifdrop` and
+    /// `isb_osdrop` (a live capture's drops, as `wsclose live -w` saves them); said in a
+    /// warning.
+    #[serde(skip)]
+    pub dropped: u64,
     /// Capture time of the first and last packet (for joining the next input).
     #[serde(skip)]
     pub span: Option<(Timestamp, Timestamp)>,
@@ -134,6 +140,7 @@ impl InputSummary {
             continues_previous: false,
             packet_offset: 0,
             continuity: None,
+            dropped: 0,
             span: None,
             sha256: None,
         }
@@ -157,6 +164,7 @@ impl InputSummary {
             continues_previous: false,
             packet_offset: 0,
             continuity: None,
+            dropped: 0,
             span: None,
             sha256: None,
         }

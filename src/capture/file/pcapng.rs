@@ -14,7 +14,8 @@
 //! interfaces); §4.2 (an Interface Description Block: link type, snaplen, the options
 //! `if_name`, `if_description`, `if_tsresol` and `if_tsoffset`); §4.3 (Enhanced Packet
 //! Block: interface, 64-bit timestamp, captured and original length); §4.4 (Simple Packet
-//! Block: the first interface, no time); Appendix A (the obsolete Packet Block, read as an
+//! Block: the first interface, no time); §4.6 (Interface Statistics Block: the drops it
+//! counts, `isb_ifdrop` and `isb_osdrop`, into the summary's `dropped`); Appendix A (the obsolete Packet Block, read as an
 //! enhanced one). Custom (§4.8) and Systemd Journal Export (§4.7) blocks carry no packet
 //! but take a number, as Wireshark shows them as frames ([`takes_frame_number`]). Other
 //! blocks are skipped.
@@ -54,6 +55,11 @@ pub(super) struct Ng {
     pub(super) warned_bad_if: bool,
     /// Damaged blocks skipped so far ([`Ng::skip_damaged`]).
     pub(super) damaged: u64,
+    /// Per interface of the current section, the packets its Interface Statistics Blocks
+    /// say were dropped (`isb_ifdrop` + `isb_osdrop`, totals: the highest block's count).
+    pub(super) drops: Vec<u64>,
+    /// The drops of the sections before it.
+    pub(super) drops_before: u64,
 }
 
 impl Ng {
@@ -113,6 +119,7 @@ impl Ng {
                     });
                 }
             }
+            Block::InterfaceStatistics(isb) => self.statistics(isb, summary),
             // Blocks Wireshark shows as frames of their own: each takes a frame number.
             Block::Custom(_) | Block::SystemdJournalExport(_) => *number += 1,
             Block::Unknown(b) if b.block_type == OPB => {
@@ -120,6 +127,59 @@ impl Ng {
             }
             _ => {}
         }
+    }
+
+    /// An Interface Statistics Block (§4.6): the packets its interface dropped before they
+    /// were captured (`isb_ifdrop`, option 5) and that the operating system dropped
+    /// (`isb_osdrop`, option 7), totals since the capture began, so the highest of an
+    /// interface's blocks is its count; the input's `dropped` is the sum over its
+    /// interfaces.
+    /// A count that is not 8 bytes long is left out.
+    fn statistics(
+        &mut self,
+        isb: &pcap_parser::pcapng::InterfaceStatisticsBlock<'_>,
+        summary: &mut InputSummary,
+    ) {
+        let be = self.big_endian;
+        let count = |code: u16| {
+            isb.options
+                .iter()
+                .filter(|o| o.code.0 == code)
+                .rev()
+                .filter_map(|o| <[u8; 8]>::try_from(o.value()).ok())
+                .map(|b| {
+                    if be {
+                        u64::from_be_bytes(b)
+                    } else {
+                        u64::from_le_bytes(b)
+                    }
+                })
+                .next()
+        };
+        let (Some(slot), Some(n)) = (
+            usize::try_from(isb.if_id).ok(),
+            [count(5), count(7)]
+                .into_iter()
+                .flatten()
+                .reduce(u64::saturating_add),
+        ) else {
+            return;
+        };
+        // At most one count per described interface (a damaged ID adds no slot).
+        if slot >= self.interfaces.len().max(1) {
+            return;
+        }
+        if self.drops.len() <= slot {
+            self.drops.resize(slot + 1, 0);
+        }
+        // Totals never go down: a later, smaller count (a counter reset) hides no loss.
+        if let Some(d) = self.drops.get_mut(slot) {
+            *d = (*d).max(n);
+        }
+        summary.dropped = self
+            .drops
+            .iter()
+            .fold(self.drops_before, |a, &b| a.saturating_add(b));
     }
 
     /// An obsolete Packet Block's body (pcapng draft, Appendix A: a 16-bit interface, a
@@ -168,6 +228,10 @@ impl Ng {
         match block {
             Block::SectionHeader(shb) => {
                 self.big_endian = shb.big_endian();
+                self.drops_before = self
+                    .drops
+                    .drain(..)
+                    .fold(self.drops_before, u64::saturating_add);
                 self.interfaces.clear();
                 self.named.clear();
                 None

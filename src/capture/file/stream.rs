@@ -21,7 +21,7 @@ use super::damage::{
     record_problem, record_problem_in, which_record, Problem,
 };
 use super::input::{Counted, Damage};
-use super::pcap::{legacy_packet, HEADER_LEN};
+use super::pcap::{legacy_packet, link_and_fcs, HEADER_LEN};
 use super::pcapng::Ng;
 use super::{InputSummary, Progress, Tally};
 use crate::capture::{LinkType, Packet};
@@ -171,7 +171,7 @@ pub(super) fn read_from(
         }
     };
     let mut capacity = BUFFER;
-    let mut legacy: Option<(LinkType, bool)> = None;
+    let mut legacy: Option<(LinkType, bool, u8)> = None;
     // Whether a classic record is read in place (below): after a header of the usual
     // record format, not the modified one (24-byte record headers).
     let mut quick_legacy = false;
@@ -197,7 +197,7 @@ pub(super) fn read_from(
                 reader.consume_noshift(used);
                 continue;
             }
-        } else if let (true, Some((link, nanos))) = (quick_legacy, legacy) {
+        } else if let (true, Some((link, nanos, fcs))) = (quick_legacy, legacy) {
             // A whole classic record parsed where it lies by pcap-parser's own record
             // parser, as the shared reader does; what is not whole (the buffer's end, the
             // file's) goes through the reader below, which says why.
@@ -210,7 +210,7 @@ pub(super) fn read_from(
             if let Ok((rest, b)) = parsed {
                 let used = data.len() - rest.len();
                 number += 1;
-                sink(&legacy_packet(&b, number, link, nanos));
+                sink(&legacy_packet(&b, number, link, nanos, fcs));
                 reader.consume_noshift(used);
                 continue;
             }
@@ -219,16 +219,16 @@ pub(super) fn read_from(
             Ok((offset, block)) => {
                 match block {
                     PcapBlockOwned::LegacyHeader(h) => {
-                        let link = LinkType(h.network.0 as u32);
+                        let (link, fcs) = link_and_fcs(h.network.0 as u32);
                         summary.note_link(link);
-                        legacy = Some((link, h.is_nanosecond_precision()));
+                        legacy = Some((link, h.is_nanosecond_precision(), fcs));
                         big_endian = h.is_bigendian();
                         quick_legacy = !h.is_modified_format();
                     }
                     PcapBlockOwned::Legacy(b) => {
-                        let (link, nanos) = legacy.unwrap_or((LinkType::ETHERNET, false));
+                        let (link, nanos, fcs) = legacy.unwrap_or((LinkType::ETHERNET, false, 0));
                         number += 1;
-                        sink(&legacy_packet(&b, number, link, nanos));
+                        sink(&legacy_packet(&b, number, link, nanos, fcs));
                     }
                     PcapBlockOwned::NG(block) => {
                         ng.block(&block, &mut number, summary, &mut sink);
@@ -485,6 +485,7 @@ mod tests {
                                     want.len() as u64 + 1,
                                     LinkType::ETHERNET,
                                     nanos,
+                                    0,
                                 );
                                 want.push(crate::capture::file::testing::kept(&p));
                             }

@@ -404,12 +404,15 @@ impl SharedFile {
             (header, 0)
         } else {
             let (_, h) = pcap_parser::pcap::parse_pcap_header(&head).ok()?;
-            if h.is_modified_format() {
+            // Records that end with an FCS are read by the streaming reader, which takes it
+            // off.
+            let (link, fcs) = crate::capture::file::link_and_fcs(h.network.0 as u32);
+            if h.is_modified_format() || fcs > 0 {
                 return None;
             }
             let header = Header {
                 ng: false,
-                link: LinkType(h.network.0 as u32),
+                link,
                 nanos: h.is_nanosecond_precision(),
                 big_endian: h.is_bigendian(),
             };

@@ -348,6 +348,10 @@ fn one_of_each() -> Vec<Cause> {
             ip_id: Some(0x4242),
             id_before: None,
         },
+        Cause::PacketsDropped {
+            upgraded: true,
+            dropped: 17,
+        },
     ]
 }
 
