@@ -13,7 +13,9 @@
 //! #3 ["` filters one connection. Wire text in a comment is escaped (`sanitize::terminal`:
 //! no control or format character reaches it) and a comment is at most [`MAX_COMMENT`]
 //! bytes. TLS secrets go in (a Decryption Secrets Block, §4.7) only when the caller gives
-//! them.
+//! them; without them, the comments of a connection read through TLS hold none of the text
+//! decryption showed ([`WITHHELD`] stands for it). A redacted report (`--redact`) gives
+//! redacted comments.
 
 use crate::capture::write::NotedWriter;
 use crate::capture::{self, LinkType};
@@ -44,6 +46,9 @@ pub struct AnnotateOptions<'a> {
     pub secrets: Option<&'a str>,
     /// The command line, for the section header's comment.
     pub command: Option<&'a str>,
+    /// The inputs' paths, by the report's input index, when the report's own are cut to
+    /// their file names (`--redact`).
+    pub paths: Option<&'a [String]>,
 }
 
 /// What was written.
@@ -122,8 +127,15 @@ fn side(r: Role) -> &'static str {
     r.as_str()
 }
 
-/// The comments of one connection.
-fn connection_notes(c: &ConnectionReport, run: usize, notes: &mut Notes) {
+/// What a comment says in place of text only decryption showed.
+pub const WITHHELD: &str = "(decrypted text withheld: --with-secrets to include it)";
+
+/// The comments of one connection. `reveal`: the file carries the TLS secrets, so the
+/// comments of a connection seen through TLS may quote what decryption showed (its URL, its
+/// headers, its close reasons, its findings' and diagnosis' words); without them the packets
+/// are encrypted and the comments say only the codes, statuses and the tool's own words.
+fn connection_notes(c: &ConnectionReport, run: usize, reveal: bool, notes: &mut Notes) {
+    let hide = c.tls.is_some() && !reveal;
     let status = match c.status.code {
         Some(code) => format!("{code} {}", c.status.name),
         None => c.status.name.to_string(),
@@ -135,10 +147,12 @@ fn connection_notes(c: &ConnectionReport, run: usize, notes: &mut Notes) {
     let h = &c.handshake;
     if let Some(p) = h.request_packet {
         let mut body = String::from("WebSocket upgrade request");
-        if let Some(path) = &h.path {
+        if hide {
+            let _ = write!(body, " {WITHHELD}");
+        } else if let Some(path) = &h.path {
             let _ = write!(body, " {}", wire(path, 120));
         }
-        if let Some(host) = &h.host {
+        if let Some(host) = h.host.as_ref().filter(|_| !hide) {
             let _ = write!(body, " (Host {})", wire(host, 80));
         }
         put(p, body);
@@ -147,10 +161,13 @@ fn connection_notes(c: &ConnectionReport, run: usize, notes: &mut Notes) {
         let body = match h.status {
             Some(101) => {
                 let mut b = String::from("101 Switching Protocols: the WebSocket is open");
-                if let Some(s) = &h.subprotocol {
+                if hide && (h.subprotocol.is_some() || h.extensions.is_some()) {
+                    let _ = write!(b, ", its headers {WITHHELD}");
+                }
+                if let Some(s) = h.subprotocol.as_ref().filter(|_| !hide) {
                     let _ = write!(b, ", subprotocol {}", wire(s, 60));
                 }
-                if let Some(e) = &h.extensions {
+                if let Some(e) = h.extensions.as_ref().filter(|_| !hide) {
                     let _ = write!(b, ", extensions {}", wire(e, 80));
                 }
                 b
@@ -165,7 +182,9 @@ fn connection_notes(c: &ConnectionReport, run: usize, notes: &mut Notes) {
             Some(code) => {
                 let name = f.name.unwrap_or("");
                 let mut b = format!("{} close {code} {name}", side(f.from));
-                if !f.reason.is_empty() {
+                if hide && !f.reason.is_empty() {
+                    let _ = write!(b, ", its reason {WITHHELD}");
+                } else if !f.reason.is_empty() {
                     let _ = write!(b, " \"{}\"", wire(&f.reason, 120));
                 }
                 b
@@ -216,7 +235,12 @@ fn connection_notes(c: &ConnectionReport, run: usize, notes: &mut Notes) {
         .take(MAX_FINDINGS)
     {
         if let Some(p) = f.packet {
-            put(p, format!("{}: {}", f.kind.as_str(), wire(&f.detail, 200)));
+            let detail = if hide {
+                WITHHELD.to_string()
+            } else {
+                wire(&f.detail, 200)
+            };
+            put(p, format!("{}: {detail}", f.kind.as_str()));
         }
     }
     // The diagnosis as the reports state it (`report::facts`): what the application and
@@ -224,7 +248,12 @@ fn connection_notes(c: &ConnectionReport, run: usize, notes: &mut Notes) {
     let facts = facts::facts(c, &[], None);
     let decisive = facts::decisive(c);
     for f in facts.iter().filter(|f| f.place != Place::Row) {
-        let text = wire(&f.plain(), MAX_COMMENT);
+        // The diagnosis' words quote the wire (a reason, an application's message).
+        let text = if hide {
+            format!("{}: {WITHHELD}", f.label)
+        } else {
+            wire(&f.plain(), MAX_COMMENT)
+        };
         for &p in &f.packets {
             if f.label == "Evidence" && Some(p) == decisive {
                 continue;
@@ -234,13 +263,14 @@ fn connection_notes(c: &ConnectionReport, run: usize, notes: &mut Notes) {
     }
 }
 
-/// The comments of every connection `report` shows (its selection applied).
-pub fn notes(report: &Report) -> std::io::Result<Notes> {
+/// The comments of every connection `report` shows (its selection applied). `reveal`: the
+/// file carries the TLS secrets (see [`WITHHELD`]).
+pub fn notes(report: &Report, reveal: bool) -> std::io::Result<Notes> {
     let runs = runs(report);
     let mut notes = Notes::default();
     report.for_each_connection(|c| {
         let run = runs.get(c.input).copied().unwrap_or(c.input);
-        connection_notes(c, run, &mut notes);
+        connection_notes(c, run, reveal, &mut notes);
         let key = FlowKey::of(c.endpoints.0, c.endpoints.1).0;
         notes
             .flows
@@ -283,7 +313,7 @@ pub fn annotate<W: Write>(
         path: out_name.to_path_buf(),
         source: e,
     };
-    let notes = notes(report).map_err(Error::Spill)?;
+    let notes = notes(report, opts.secrets.is_some()).map_err(Error::Spill)?;
     let header = header(report, opts.command);
     let refs: Vec<&str> = header.iter().map(String::as_str).collect();
     let mut w = NotedWriter::new(out, &refs, opts.secrets.map(str::as_bytes)).map_err(write_err)?;
@@ -301,12 +331,11 @@ pub fn annotate<W: Write>(
             continue;
         }
         let run = runs.get(i).copied().unwrap_or(i);
+        let path = Path::new(opts.paths.and_then(|p| p.get(i)).unwrap_or(&input.path));
         // Interfaces by (the input's interface, link type).
         let mut ifaces: HashMap<(Option<u32>, LinkType), u32> = HashMap::new();
-        let file_name = Path::new(&input.path)
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned());
-        let read = capture::file::read(Path::new(&input.path), &mut |p| {
+        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        let read = capture::file::read(path, &mut |p| {
             if failure.is_some() {
                 return;
             }

@@ -206,7 +206,7 @@ fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclose::error::E
     }
     args.files = files;
     if let Some(out) = &args.annotate {
-        annotate::check(&args.files, out, &args.keys, args.redact)?;
+        annotate::check(&args.files, out, &args.keys, args.redact, args.notes)?;
     }
     let opts = args.options();
     if opts.threads < args.read.threads {
@@ -262,11 +262,13 @@ fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclose::error::E
     let found = report.summary.total_connections;
     let spill = wsclose::error::Error::Spill;
     select(&args.select, &mut report)?;
-    if let Some(out) = &args.annotate {
-        annotate::write(&report, out, &args.files, &args.keys, args.notes)?;
-    }
+    // Redacted first: the annotated capture's comments are redacted as the report is.
+    let paths = annotate::inputs(&report);
     if args.redact {
         redact::redact(&mut report);
+    }
+    if let Some(out) = &args.annotate {
+        annotate::write(&report, &paths, out, &args.files, &args.keys, args.notes)?;
     }
     match args.format {
         // Streamed, a chunk of connections at a time: a large report is never in memory.

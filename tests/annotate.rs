@@ -1,14 +1,17 @@
 //! `wsclose annotate` and `analyze --annotate`: every packet copied unchanged (the report of
 //! the copy is the report of the input), comments on the packets that matter, each
 //! starting with its connection's id and status, escaped and bounded; the selection, the
-//! secrets only when asked, and the refusals (`--redact`, standard input, an output that is
-//! an input). Wireshark's view is checked through tshark where it is installed (`.ci/run`
+//! secrets and decrypted text only when asked, `--redact`, and the refusals (standard
+//! input, an output that is an input). Wireshark's view is checked through tshark where it is installed (`.ci/run`
 //! installs it); skipped, saying so, where not.
 
+mod common;
 #[path = "common/run.rs"]
 mod run;
 #[path = "common/skip.rs"]
 mod skip;
+#[path = "common/wss.rs"]
+mod wss;
 
 use serde_json::Value;
 
@@ -341,20 +344,179 @@ fn secrets_only_when_asked() {
     assert!(packets.iter().flatten().any(|t| t.contains("close 1000")));
 }
 
-/// `--redact` is refused (the packets carry what it hides), so are standard input and an
-/// output that is the input, which is left untouched.
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+/// A wss:// session decrypted with its key log: without `--with-secrets` the file holds its
+/// packets encrypted and no secrets, so no comment may carry what only decryption showed
+/// (the URL's path and query, the close reason, the headers); the close code and status
+/// stay. With `--with-secrets` the comments say it all.
+#[test]
+fn decrypted_text_stays_out_of_comments_without_secrets() {
+    let token = "access_token=sEcReT0kEn42";
+    let reason = "kicked out alice.wonder";
+    let (pcap, keylog) = wss::session(&format!("/chat?{token}"), 4003, reason);
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("wss.pcap");
+    let keys = dir.path().join("wss.keylog");
+    std::fs::write(&input, &pcap).unwrap();
+    std::fs::write(&keys, &keylog).unwrap();
+    let (input, keys) = (input.to_str().unwrap(), keys.to_str().unwrap());
+    // The capture itself holds neither in clear; the report (decrypted) holds both.
+    assert!(!contains(&pcap, "sEcReT0kEn42") && !contains(&pcap, "alice.wonder"));
+    let r = report(&[input, "--keylog", keys]);
+    assert_eq!(r["connections"][0]["status"]["code"], 4003, "{r}");
+    assert_eq!(r["connections"][0]["close_frames"][0]["reason"], reason);
+
+    let plain = dir.path().join("plain.pcapng");
+    let (_, err, code) = run(&[
+        "annotate",
+        input,
+        "--keylog",
+        keys,
+        "-w",
+        plain.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let bytes = std::fs::read(&plain).unwrap();
+    for secret in ["sEcReT0kEn42", "access_token", "alice.wonder", "kicked out"] {
+        assert!(!contains(&bytes, secret), "{secret} is in the file");
+    }
+    assert!(!blocks(&bytes).iter().any(|(k, _)| *k == 0x0A));
+    let (_, packets) = packet_comments(&bytes);
+    let all: Vec<&String> = packets.iter().flatten().collect();
+    assert!(
+        all.iter()
+            .any(|t| t.starts_with("wsclose #1 [4003") && t.contains("close 4003")),
+        "{all:?}"
+    );
+    assert!(
+        all.iter()
+            .any(|t| t.contains("decrypted text withheld: --with-secrets")),
+        "{all:?}"
+    );
+
+    let secret = dir.path().join("secret.pcapng");
+    let (_, err, code) = run(&[
+        "annotate",
+        input,
+        "--keylog",
+        keys,
+        "--with-secrets",
+        "-w",
+        secret.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let (_, packets) = packet_comments(&std::fs::read(&secret).unwrap());
+    let all: Vec<&String> = packets.iter().flatten().collect();
+    assert!(all.iter().any(|t| t.contains(reason)), "{all:?}");
+    assert!(all.iter().any(|t| t.contains(token)), "{all:?}");
+}
+
+/// `annotate --redact` writes its comments as `analyze --redact` writes a report: host
+/// names and addresses as pseudonyms, no query string; `analyze --annotate --redact` the
+/// same. With `--with-secrets` it is refused (the secrets would decrypt what it hides).
+#[test]
+fn redact_pseudonymizes_the_comments() {
+    use common::{close, Session};
+    use wsclose::__internals::flow::Role::{Client, Server};
+    let mut s = Session::new(40_000, 8080);
+    s.handshake();
+    s.send(
+        Client,
+        b"GET /chat?ticket=T1CKET99 HTTP/1.1\r\nHost: ws.secret-corp.example\r\n\
+          Upgrade: websocket\r\nConnection: Upgrade\r\n\
+          Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    );
+    s.send(Server, &common::response(false));
+    s.send(Server, &close(Server, 1001, "restart"));
+    s.send(Client, &close(Client, 1001, "restart"));
+    s.fins(Server);
+    let mut w =
+        wsclose::__internals::capture::write::PcapWriter::new(Vec::new(), s.link, 262_144).unwrap();
+    for p in &s.pkts {
+        w.packet(p.ts, &p.data, p.orig_len).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.pcap");
+    std::fs::write(&input, w.into_inner()).unwrap();
+    let input = input.to_str().unwrap();
+    let comments_of = |p: &std::path::Path| {
+        let (header, packets) = packet_comments(&std::fs::read(p).unwrap());
+        header
+            .into_iter()
+            .chain(packets.into_iter().flatten())
+            .collect::<Vec<_>>()
+    };
+    // Without --redact the comments name the host and the query.
+    let plain = dir.path().join("plain.pcapng");
+    let (_, err, code) = run(&["annotate", input, "-w", plain.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{err}");
+    let all = comments_of(&plain);
+    assert!(
+        all.iter().any(|t| t.contains("ws.secret-corp.example")),
+        "{all:?}"
+    );
+    assert!(all.iter().any(|t| t.contains("T1CKET99")), "{all:?}");
+    for args in [
+        vec!["annotate", input, "--redact", "-w"],
+        vec![
+            "analyze",
+            input,
+            "--redact",
+            "--format",
+            "json",
+            "--annotate",
+        ],
+    ] {
+        let out = dir.path().join("redacted.pcapng");
+        let mut args = args.clone();
+        args.push(out.to_str().unwrap());
+        let (_, err, code) = run(&args);
+        assert_eq!(code, Some(0), "{args:?}: {err}");
+        let all = comments_of(&out);
+        for t in &all {
+            assert!(
+                !t.contains("secret-corp") && !t.contains("T1CKET99") && !t.contains("10.0.0."),
+                "{args:?}: {t}"
+            );
+        }
+        assert!(
+            all.iter().any(|t| t.starts_with("wsclose #1 [1001")
+                && t.contains("/chat?")
+                && t.contains("(Host host-")),
+            "{args:?}: {all:?}"
+        );
+        assert!(all.iter().any(|t| t.contains("\"restart\"")), "{all:?}");
+        std::fs::remove_file(&out).unwrap();
+    }
+    let out = dir.path().join("x.pcapng");
+    let (_, err, code) = run(&[
+        "annotate",
+        input,
+        "--redact",
+        "--with-secrets",
+        "-w",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("--redact") && err.contains("--with-secrets"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
+/// Standard input and an output that is the input are refused, and the input is left
+/// untouched.
 #[test]
 fn refusals() {
     let dir = tempfile::tempdir().unwrap();
     let input = fixture("node-many.pcap.gz");
     let out = dir.path().join("x.pcapng");
-    let (_, err, code) = run(&["annotate", &input, "--redact", "-w", out.to_str().unwrap()]);
-    assert_eq!(code, Some(2), "{err}");
-    assert!(
-        err.contains("--redact") && err.contains("packets themselves"),
-        "{err}"
-    );
-    assert!(!out.exists());
     let (_, err, code) = run(&["annotate", "-", "-w", out.to_str().unwrap()]);
     assert_eq!(code, Some(2), "{err}");
     let copy = dir.path().join("in.pcap.gz");
@@ -522,7 +684,7 @@ fn markdown_html_and_comments_state_the_same_facts() {
         let r = wsclose::analyze_files(std::slice::from_ref(f), Default::default()).unwrap();
         let md = wsclose::render::markdown::render(&r, &[None]);
         let html = wsclose::render::html::render(&r, &[None]);
-        let notes = wsclose::annotate::notes(&r).unwrap();
+        let notes = wsclose::annotate::notes(&r, true).unwrap();
         for c in &r.connections {
             let md_section = md
                 .split("\n<details><summary>Connection ")

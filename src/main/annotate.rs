@@ -14,7 +14,13 @@ pub fn annotate(mut args: cli::AnnotateArgs, verbose: bool) -> Result<u8, wsclos
         note!("wsclose: {}", terminal(&n));
     }
     args.files = files;
-    check(&args.files, &args.write, &args.keys, args.redact)?;
+    check(
+        &args.files,
+        &args.write,
+        &args.keys,
+        args.redact,
+        args.notes,
+    )?;
     let mut opts = args.read.options(&args.limits);
     opts.join_files = true;
     let mut report =
@@ -30,7 +36,18 @@ pub fn annotate(mut args: cli::AnnotateArgs, verbose: bool) -> Result<u8, wsclos
         }
     }
     crate::select(&args.select, &mut report)?;
-    write(&report, &args.write, &args.files, &args.keys, args.notes)?;
+    let paths = inputs(&report);
+    if args.redact {
+        wsclose::report::redact::redact(&mut report);
+    }
+    write(
+        &report,
+        &paths,
+        &args.write,
+        &args.files,
+        &args.keys,
+        args.notes,
+    )?;
     Ok(if report.summary.connections == 0 {
         1
     } else {
@@ -39,21 +56,22 @@ pub fn annotate(mut args: cli::AnnotateArgs, verbose: bool) -> Result<u8, wsclos
 }
 
 /// What `annotate` and `analyze --annotate` refuse before reading anything: standard
-/// input or a pipe (the captures are read twice), `--redact` (the packets carry what it
-/// hides), and an output that is one of the inputs or key logs.
+/// input or a pipe (the captures are read twice), `--redact` with `--with-secrets` (the
+/// secrets would decrypt what redaction hides), and an output that is one of the inputs or
+/// key logs.
 pub fn check(
     files: &[std::path::PathBuf],
     out: &std::path::Path,
     keys: &cli::KeyArgs,
     redact: bool,
+    notes: cli::NoteArgs,
 ) -> Result<(), wsclose::error::Error> {
     use std::os::unix::fs::MetadataExt;
     let usage = |m: String| Err(wsclose::error::Error::Usage(m));
-    if redact {
+    if redact && notes.with_secrets {
         return usage(
-            "--redact cannot go with an annotated capture: the packets themselves carry the \
-             addresses, names and payloads redaction hides. Annotate without --redact, or \
-             share the redacted report (`--format markdown --redact`) instead of the capture"
+            "--redact cannot go with --with-secrets: the secrets would decrypt the URLs, \
+             headers and messages redaction leaves out. Give one or the other"
                 .into(),
         );
     }
@@ -91,10 +109,17 @@ pub fn check(
     Ok(())
 }
 
-/// Writes the annotated copy of `report`'s captures to `out`: a temporary file beside it,
-/// renamed over it once complete (a device or FIFO is written in place).
+/// The paths of `report`'s inputs, taken before `--redact` cuts them to file names.
+pub fn inputs(report: &wsclose::report::Report) -> Vec<String> {
+    report.inputs.iter().map(|i| i.path.clone()).collect()
+}
+
+/// Writes the annotated copy of `report`'s captures (read from `paths`, [`inputs`]) to
+/// `out`: a temporary file beside it, renamed over it once complete (a device or FIFO is
+/// written in place).
 pub fn write(
     report: &wsclose::report::Report,
+    paths: &[String],
     out: &std::path::Path,
     files: &[std::path::PathBuf],
     keys: &cli::KeyArgs,
@@ -125,6 +150,7 @@ pub fn write(
         only_selected: notes.only_selected,
         secrets: secrets.as_deref().filter(|s| !s.is_empty()),
         command: command.as_deref(),
+        paths: Some(paths),
     };
     let done = match OutputFile::open(out)? {
         OutputFile::Stdout => {

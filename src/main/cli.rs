@@ -317,7 +317,9 @@ pub struct AnnotateArgs {
     /// comments; written to a temporary file renamed into place, never over an input.
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: PathBuf,
-    /// Refused: the packets themselves carry what redaction would hide.
+    /// Comments as `analyze --redact` writes reports: addresses and host names as
+    /// pseudonyms, no query strings or payloads (the packets themselves are copied as they
+    /// are; not with --with-secrets).
     #[arg(long)]
     pub redact: bool,
     #[command(flatten)]
