@@ -4,8 +4,9 @@
 //! commented) and the captures it was made from, read again. Out: a pcapng
 //! (draft-ietf-opsawg-pcapng) holding every packet of the inputs in order with its bytes,
 //! time, original length and link type unchanged (an Interface Description Block, §4.2, per
-//! input interface and link type, named after it), a comment (`opt_comment`, §4.3 option 1)
-//! on each packet that matters, and on the Section Header Block (§4.1) the tool, the
+//! input interface and link type, named after it; an Enhanced Packet Block's own options,
+//! its comments included, kept before wsclose's: `capture::write::copy_options`), a comment
+//! (`opt_comment`, §4.3 option 1) on each packet that matters, and on the Section Header Block (§4.1) the tool, the
 //! command and the summary by status. Wireshark shows the comments in the packet list
 //! (`frame.comment`), the details and Expert Info; tshark prints them.
 //!
@@ -381,7 +382,7 @@ pub fn annotate<W: Write>(
                 }
             };
             let comments = notes.on(run, number);
-            match w.packet(id, p.ts, p.data, p.orig_len, comments) {
+            match w.packet(id, p.ts, p.data, p.orig_len, p.options, comments) {
                 Ok(()) => {
                     done.packets += 1;
                     done.commented += u64::from(!comments.is_empty());

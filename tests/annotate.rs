@@ -510,6 +510,130 @@ fn redact_pseudonymizes_the_comments() {
     assert!(!out.exists());
 }
 
+/// A pcapng block in either byte order: type, total length, `body` padded, total length.
+fn ng_block(be: bool, kind: u32, body: &[u8]) -> Vec<u8> {
+    let w = |v: u32| if be { v.to_be_bytes() } else { v.to_le_bytes() };
+    let padded = body.len().div_ceil(4) * 4;
+    let total = (padded + 12) as u32;
+    let mut b = w(kind).to_vec();
+    b.extend(w(total));
+    b.extend(body);
+    b.resize(8 + padded, 0);
+    b.extend(w(total));
+    b
+}
+
+/// A pcapng option in either byte order.
+fn ng_option(be: bool, code: u16, value: &[u8]) -> Vec<u8> {
+    let h = |v: u16| if be { v.to_be_bytes() } else { v.to_le_bytes() };
+    let mut o = h(code).to_vec();
+    o.extend(h(value.len() as u16));
+    o.extend(value);
+    o.resize(4 + value.len().div_ceil(4) * 4, 0);
+    o
+}
+
+/// The options of each Enhanced Packet Block, in order: (code, value) as little-endian.
+fn packet_options(bytes: &[u8]) -> Vec<Vec<(u16, Vec<u8>)>> {
+    let mut out = Vec::new();
+    for (kind, body) in blocks(bytes) {
+        if kind != 6 {
+            continue;
+        }
+        let caplen = u32::from_le_bytes(body[12..16].try_into().unwrap()) as usize;
+        let mut o = &body[20 + caplen.div_ceil(4) * 4..];
+        let mut list = Vec::new();
+        while o.len() >= 4 {
+            let code = u16::from_le_bytes([o[0], o[1]]);
+            let len = u16::from_le_bytes([o[2], o[3]]) as usize;
+            if code == 0 {
+                break;
+            }
+            list.push((code, o[4..4 + len].to_vec()));
+            o = &o[4 + len.div_ceil(4) * 4..];
+        }
+        out.push(list);
+    }
+    out
+}
+
+/// The input's own packet options stay (a comment of its own, `epb_flags`, `epb_packetid`),
+/// before wsclose's comments, from little- and big-endian sections alike; wsclose's
+/// comments are added beside the input's, not in their place.
+#[test]
+fn the_inputs_own_packet_options_are_kept() {
+    use common::{close, Session};
+    use wsclose::__internals::flow::Role::{Client, Server};
+    let mut s = Session::new(40_001, 8080);
+    s.open();
+    let close_at = s.send(Server, &close(Server, 4001, "bye"));
+    s.send(Client, &close(Client, 4001, "bye"));
+    s.fins(Server);
+    let dir = tempfile::tempdir().unwrap();
+    for be in [false, true] {
+        let w32 = |v: u32| if be { v.to_be_bytes() } else { v.to_le_bytes() };
+        let w64 = |v: u64| if be { v.to_be_bytes() } else { v.to_le_bytes() };
+        let h16 = |v: u16| if be { v.to_be_bytes() } else { v.to_le_bytes() };
+        let mut shb = w32(0x1A2B_3C4D).to_vec();
+        shb.extend(h16(1));
+        shb.extend(h16(0));
+        shb.extend((-1i64).to_le_bytes());
+        let mut file = ng_block(be, 0x0A0D_0D0A, &shb);
+        let mut idb = h16(101).to_vec(); // LINKTYPE_RAW
+        idb.extend(h16(0));
+        idb.extend(w32(262_144));
+        file.extend(ng_block(be, 1, &idb));
+        for p in &s.pkts {
+            let mut epb = w32(0).to_vec();
+            let us = (p.ts.0 / 1000) as u64;
+            epb.extend(w32((us >> 32) as u32));
+            epb.extend(w32(us as u32));
+            epb.extend(w32(p.data.len() as u32));
+            epb.extend(w32(p.orig_len));
+            epb.extend(&p.data);
+            epb.resize(20 + p.data.len().div_ceil(4) * 4, 0);
+            epb.extend(ng_option(
+                be,
+                1,
+                format!("operator note {}", p.id).as_bytes(),
+            ));
+            epb.extend(ng_option(be, 2, &w32(0x0000_0001)));
+            epb.extend(ng_option(be, 5, &w64(7_000 + p.id)));
+            epb.extend(ng_option(be, 0, &[]));
+            file.extend(ng_block(be, 6, &epb));
+        }
+        let input = dir.path().join(format!("in-{be}.pcapng"));
+        std::fs::write(&input, &file).unwrap();
+        let out = dir.path().join(format!("out-{be}.pcapng"));
+        let (_, err, code) = run(&[
+            "annotate",
+            input.to_str().unwrap(),
+            "-w",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(code, Some(0), "{err}");
+        let options = packet_options(&std::fs::read(&out).unwrap());
+        assert_eq!(options.len(), s.pkts.len());
+        for (p, list) in s.pkts.iter().zip(&options) {
+            let note = format!("operator note {}", p.id).into_bytes();
+            assert_eq!(list[0], (1, note), "big-endian {be}, packet {}", p.id);
+            assert_eq!(list[1], (2, 1u32.to_le_bytes().to_vec()), "big-endian {be}");
+            assert_eq!(
+                list[2],
+                (5, (7_000 + p.id).to_le_bytes().to_vec()),
+                "big-endian {be}"
+            );
+        }
+        let closing = &options[close_at as usize - 1];
+        assert!(
+            closing[3..]
+                .iter()
+                .any(|(c, v)| *c == 1 && v.starts_with(b"wsclose #1 [4001")),
+            "big-endian {be}: {closing:?}"
+        );
+    }
+}
+
 /// Standard input and an output that is the input are refused, and the input is left
 /// untouched.
 #[test]

@@ -462,6 +462,7 @@ pub fn analyze_raw(pkts: &[Vec<u8>], opts: Options) -> (Vec<ConnectionReport>, r
     a.begin_input(0);
     for (i, p) in pkts.iter().enumerate() {
         a.packet(&Packet {
+            options: Default::default(),
             number: i as u64 + 1,
             ts: Timestamp(1_700_000_000_000_000_000 + i as i64 * 1_000_000),
             link: LinkType::RAW,
@@ -700,6 +701,7 @@ pub fn pipeline(data: &[u8]) {
         a.begin_input(0);
         for (i, (ts, bytes, orig)) in pkts.iter().enumerate() {
             a.packet(&Packet {
+                options: Default::default(),
                 number: i as u64 + 1,
                 ts: *ts,
                 link,

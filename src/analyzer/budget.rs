@@ -476,6 +476,7 @@ mod tests {
             }));
             for (i, data) in pkts.iter().enumerate() {
                 a.packet(&Packet {
+                    options: Default::default(),
                     number: i as u64 + 1,
                     ts: Timestamp(1_000_000_000 + i as i64),
                     link: LinkType::RAW,

@@ -22,6 +22,7 @@ pub(super) fn legacy_packet<'a>(
 ) -> Packet<'a> {
     let caplen = (b.caplen as usize).min(b.data.len());
     Packet {
+        options: Default::default(),
         number,
         ts: record_time(b.ts_sec, b.ts_usec, nanos),
         link,
