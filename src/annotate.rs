@@ -13,8 +13,8 @@
 //! Each comment starts `wsclose #ID [STATUS]:` so that `frame.comment contains "wsclose
 //! #3 ["` filters one connection. Wire text in a comment is escaped (`sanitize::terminal`:
 //! no control or format character reaches it) and a comment is at most [`MAX_COMMENT`]
-//! bytes. TLS secrets go in (a Decryption Secrets Block, §4.7) only when the caller gives
-//! them; without them, the comments of a connection read through TLS hold none of the text
+//! bytes. TLS secrets go in (a Decryption Secrets Block, §4.7) only when
+//! the caller gives them; without them, the comments of a connection read through TLS hold none of the text
 //! decryption showed ([`WITHHELD`] stands for it). A redacted report (`--redact`) gives
 //! redacted comments.
 
@@ -30,6 +30,8 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
+
+mod sorted;
 
 /// The longest comment, in bytes (cut at a character, with "…").
 pub const MAX_COMMENT: usize = 400;
@@ -50,6 +52,9 @@ pub struct AnnotateOptions<'a> {
     /// The inputs' paths, by the report's input index, when the report's own are cut to
     /// their file names (`--redact`).
     pub paths: Option<&'a [String]>,
+    /// The memory budget (`--max-memory`; 0: the analysis' default): an eighth of it holds
+    /// the comments as they are made, the rest go to a temporary file, sorted by packet.
+    pub max_memory: usize,
 }
 
 /// What was written.
@@ -68,9 +73,6 @@ pub struct Annotated {
 #[derive(Debug, Default)]
 pub struct Notes {
     by_packet: HashMap<(usize, u64), Vec<String>>,
-    /// The connections commented: their TCP connection and packet range, per run.
-    flows: HashMap<(usize, FlowKey), Vec<(u64, u64)>>,
-    connections: u64,
 }
 
 impl Notes {
@@ -88,6 +90,10 @@ impl Notes {
         }
     }
 }
+
+/// The connections commented, for `only_selected`: their TCP connection and packet range,
+/// per run.
+type Flows = HashMap<(usize, FlowKey), Vec<(u64, u64)>>;
 
 /// Each input's run: its own index, or its run's first input when it continues the one
 /// before.
@@ -135,16 +141,14 @@ pub const WITHHELD: &str = "(decrypted text withheld: --with-secrets to include 
 /// comments of a connection seen through TLS may quote what decryption showed (its URL, its
 /// headers, its close reasons, its findings' and diagnosis' words); without them the packets
 /// are encrypted and the comments say only the codes, statuses and the tool's own words.
-fn connection_notes(c: &ConnectionReport, run: usize, reveal: bool, notes: &mut Notes) {
+fn connection_notes(c: &ConnectionReport, reveal: bool, add: &mut dyn FnMut(u64, String)) {
     let hide = c.tls.is_some() && !reveal;
     let status = match c.status.code {
         Some(code) => format!("{code} {}", c.status.name),
         None => c.status.name.to_string(),
     };
     let head = format!("wsclose #{} [{}]: ", c.id, terminal(&status));
-    let mut put = |packet: u64, body: String| {
-        notes.add(run, packet, bounded(format!("{head}{body}")));
-    };
+    let mut put = |packet: u64, body: String| add(packet, bounded(format!("{head}{body}")));
     let h = &c.handshake;
     if let Some(p) = h.request_packet {
         let mut body = String::from("WebSocket upgrade request");
@@ -266,22 +270,55 @@ fn connection_notes(c: &ConnectionReport, run: usize, reveal: bool, notes: &mut 
 
 /// The comments of every connection `report` shows (its selection applied). `reveal`: the
 /// file carries the TLS secrets (see [`WITHHELD`]).
+/// They are all held in memory, by packet: [`annotate`] holds only a part of them
+/// (`sorted`).
 pub fn notes(report: &Report, reveal: bool) -> std::io::Result<Notes> {
     let runs = runs(report);
     let mut notes = Notes::default();
     report.for_each_connection(|c| {
         let run = runs.get(c.input).copied().unwrap_or(c.input);
-        connection_notes(c, run, reveal, &mut notes);
-        let key = FlowKey::of(c.endpoints.0, c.endpoints.1).0;
-        notes
-            .flows
-            .entry((run, key))
-            .or_default()
-            .push((c.first_packet, c.last_packet));
-        notes.connections += 1;
+        connection_notes(c, reveal, &mut |p, text| notes.add(run, p, text));
         Ok(())
     })?;
     Ok(notes)
+}
+
+/// Adds `c`'s TCP connection and packet range to `flows`.
+fn flow_of(c: &ConnectionReport, run: usize, flows: &mut Flows) {
+    let key = FlowKey::of(c.endpoints.0, c.endpoints.1).0;
+    flows
+        .entry((run, key))
+        .or_default()
+        .push((c.first_packet, c.last_packet));
+}
+
+/// [`notes`] within `limit` bytes of memory, to be taken packet by packet; the flows only
+/// with `only_selected`. Returns the comments, the flows and the connections commented.
+fn sorted_notes(
+    report: &Report,
+    reveal: bool,
+    limit: usize,
+    only_selected: bool,
+) -> std::io::Result<(sorted::Merge, Flows, u64)> {
+    let runs = runs(report);
+    let mut comments = sorted::Sorted::new(limit);
+    let mut flows = Flows::new();
+    let mut connections = 0;
+    report.for_each_connection(|c| {
+        let run = runs.get(c.input).copied().unwrap_or(c.input);
+        let mut failed = None;
+        connection_notes(c, reveal, &mut |p, text| {
+            if failed.is_none() {
+                failed = comments.push(run, p, text).err();
+            }
+        });
+        if only_selected {
+            flow_of(c, run, &mut flows);
+        }
+        connections += 1;
+        failed.map_or(Ok(()), Err)
+    })?;
+    Ok((comments.into_merge()?, flows, connections))
 }
 
 /// The section header's comments: the tool, the command, the summary by status.
@@ -314,16 +351,29 @@ pub fn annotate<W: Write>(
         path: out_name.to_path_buf(),
         source: e,
     };
-    let notes = notes(report, opts.secrets.is_some()).map_err(Error::Spill)?;
+    let budget = match opts.max_memory {
+        0 => crate::Options::default().max_memory,
+        m => m,
+    };
+    let (mut notes, flows, connections) = sorted_notes(
+        report,
+        opts.secrets.is_some(),
+        budget / 8,
+        opts.only_selected,
+    )
+    .map_err(Error::Spill)?;
     let header = header(report, opts.command);
     let refs: Vec<&str> = header.iter().map(String::as_str).collect();
     let mut w = NotedWriter::new(out, &refs, opts.secrets.map(str::as_bytes)).map_err(write_err)?;
     let runs = runs(report);
     let mut done = Annotated {
-        connections: notes.connections,
+        connections,
         ..Annotated::default()
     };
     let mut failure: Option<std::io::Error> = None;
+    // A failure to read the comments back from their temporary file.
+    let mut spill: Option<std::io::Error> = None;
+    let mut comments: Vec<String> = Vec::new();
     // With `only_selected`: the scope of each selected connection's first packet, by (run,
     // first packet).
     let mut scopes: HashMap<(usize, u64), u64> = HashMap::new();
@@ -344,7 +394,7 @@ pub fn annotate<W: Write>(
             if opts.only_selected {
                 let Ok(seg) = decode::decode(p) else { return };
                 let key = FlowKey::of(seg.src, seg.dst).0;
-                let Some(flows) = notes.flows.get(&(run, key)) else {
+                let Some(flows) = flows.get(&(run, key)) else {
                     return;
                 };
                 // The flow key is the analysis's: the 4-tuple and where it lives (its VLANs
@@ -381,8 +431,13 @@ pub fn annotate<W: Write>(
                     }
                 }
             };
-            let comments = notes.on(run, number);
-            match w.packet(id, p.ts, p.data, p.orig_len, p.options, comments) {
+            comments.clear();
+            if let Err(e) = notes.take(run, number, &mut comments) {
+                spill = Some(e);
+                failure = Some(std::io::Error::other("the comments could not be read back"));
+                return;
+            }
+            match w.packet(id, p.ts, p.data, p.orig_len, p.options, &comments) {
                 Ok(()) => {
                     done.packets += 1;
                     done.commented += u64::from(!comments.is_empty());
@@ -390,6 +445,9 @@ pub fn annotate<W: Write>(
                 Err(e) => failure = Some(e),
             }
         });
+        if let Some(e) = spill.take() {
+            return Err(Error::Spill(e));
+        }
         if let Some(e) = failure.take() {
             return Err(write_err(e));
         }

@@ -268,7 +268,16 @@ fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclose::error::E
         redact::redact(&mut report);
     }
     if let Some(out) = &args.annotate {
-        annotate::write(&report, &paths, out, &args.files, &args.keys, args.notes)?;
+        let budget = args.limits.max_memory;
+        annotate::write(
+            &report,
+            &paths,
+            out,
+            &args.files,
+            &args.keys,
+            args.notes,
+            budget,
+        )?;
     }
     match args.format {
         // Streamed, a chunk of connections at a time: a large report is never in memory.

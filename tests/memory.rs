@@ -571,3 +571,123 @@ fn connections_sharing_a_client_id_are_linked_under_the_budget() {
         }
     }
 }
+
+/// `conns` WebSocket connections one after the other, each opened, closed by the server
+/// with 1000 "bye" (the client echoing it) and ended by both FINs: a handful of comments
+/// each in an annotated copy.
+fn closed_one_after_another<W: Write>(out: W, conns: usize) -> std::io::Result<W> {
+    let mut w = Pcap::new(out)?;
+    let s = (SERVER, 80);
+    let server_close = [0x88, 5, 0x03, 0xe8, b'b', b'y', b'e'];
+    let mask = [1u8, 2, 3, 4];
+    let mut client_close = vec![0x88, 0x85];
+    client_close.extend(mask);
+    client_close.extend(
+        [0x03, 0xe8, b'b', b'y', b'e']
+            .iter()
+            .enumerate()
+            .map(|(i, b)| b ^ mask[i % 4]),
+    );
+    for i in 0..conns {
+        let c = client(i);
+        w.tcp(c, s, C_ISN, None, true, &[])?;
+        w.tcp(s, c, S_ISN, Some(C_ISN + 1), true, &[])?;
+        w.tcp(c, s, C_ISN + 1, Some(S_ISN + 1), false, REQUEST)?;
+        let (mut cs, mut ss) = (C_ISN + 1 + REQUEST.len() as u32, S_ISN + 1);
+        w.tcp(s, c, ss, Some(cs), false, RESPONSE)?;
+        ss += RESPONSE.len() as u32;
+        w.tcp(s, c, ss, Some(cs), false, &server_close)?;
+        ss += server_close.len() as u32;
+        w.tcp(c, s, cs, Some(ss), false, &client_close)?;
+        cs += client_close.len() as u32;
+        w.fin(s, c, ss, cs)?;
+        w.fin(c, s, cs, ss + 1)?;
+    }
+    Ok(w.out)
+}
+
+/// Runs `wsclose ARGS` to its end: its exit code, standard error and peak resident memory
+/// (`wait4`'s `ru_maxrss`, bytes).
+#[allow(clippy::zombie_processes)]
+fn peak_of(args: &[&str]) -> (i32, String, usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let err = dir.path().join("err.txt");
+    let child = Command::new(env!("CARGO_BIN_EXE_wsclose"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&err).unwrap())
+        .spawn()
+        .unwrap();
+    let mut status = 0;
+    // SAFETY: a zeroed rusage is a valid value for wait4 to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: the child's pid, a valid status and rusage to write to.
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as i32);
+    assert!(libc::WIFEXITED(status), "{status}");
+    let err = std::fs::read_to_string(&err).unwrap();
+    (
+        libc::WEXITSTATUS(status),
+        err,
+        usage.ru_maxrss as usize * 1024,
+    )
+}
+
+/// Issue 67 (11): `annotate --max-memory 32M` on 100 000 small connections (every comment of
+/// every connection was kept for the whole copy: 256 MB) stays under the budget, every
+/// connection commented.
+#[test]
+#[ignore = "long: run by .ci/run"]
+fn annotate_keeps_its_comments_under_the_budget() {
+    let _alone = one_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("many.pcap");
+    let out = dir.path().join("many.pcapng");
+    let file = std::io::BufWriter::new(std::fs::File::create(&input).unwrap());
+    closed_one_after_another(file, 100_000)
+        .unwrap()
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .unwrap();
+    let input = input.to_str().unwrap();
+    let (code, err, analysis) = peak_of(&[
+        "analyze",
+        "--max-memory",
+        "32M",
+        "--threads",
+        "1",
+        "--format",
+        "json",
+        input,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, err, peak) = peak_of(&[
+        "annotate",
+        "--max-memory",
+        "32M",
+        "--threads",
+        "1",
+        input,
+        "-w",
+        out.to_str().unwrap(),
+    ]);
+    eprintln!(
+        "100 000 connections at --max-memory 32M: annotate's peak {} MiB, analyze's {} MiB",
+        peak / MIB,
+        analysis / MIB
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("wrote 800000 packets") && err.contains("on 100000 connections"),
+        "{err}"
+    );
+    // The margin: what the analysis itself takes past the budget (its program and read
+    // buffers), plus 4 MiB for the copy's writer and the merge's reads.
+    assert!(
+        peak < (32 * MIB).max(analysis) + 4 * MIB,
+        "peak {} MiB, the analysis' {} MiB",
+        peak / MIB,
+        analysis / MIB
+    );
+}

@@ -40,6 +40,7 @@ pub fn annotate(mut args: cli::AnnotateArgs, verbose: bool) -> Result<u8, wsclos
     if args.redact {
         wsclose::report::redact::redact(&mut report);
     }
+    let budget = args.limits.max_memory;
     write(
         &report,
         &paths,
@@ -47,6 +48,7 @@ pub fn annotate(mut args: cli::AnnotateArgs, verbose: bool) -> Result<u8, wsclos
         &args.files,
         &args.keys,
         args.notes,
+        budget,
     )?;
     Ok(if report.summary.connections == 0 {
         1
@@ -124,6 +126,7 @@ pub fn write(
     files: &[std::path::PathBuf],
     keys: &cli::KeyArgs,
     notes: cli::NoteArgs,
+    max_memory: usize,
 ) -> Result<(), wsclose::error::Error> {
     let fail = |e: std::io::Error| wsclose::error::Error::Write {
         path: out.to_path_buf(),
@@ -151,6 +154,7 @@ pub fn write(
         secrets: secrets.as_deref().filter(|s| !s.is_empty()),
         command: command.as_deref(),
         paths: Some(paths),
+        max_memory,
     };
     let done = match OutputFile::open(out)? {
         OutputFile::Stdout => {
