@@ -10,10 +10,11 @@
 //! command and the summary by status. Wireshark shows the comments in the packet list
 //! (`frame.comment`), the details and Expert Info; tshark prints them.
 //!
-//! Each comment starts `wsclose #ID [STATUS]:` so that `frame.comment contains "wsclose
-//! #3 ["` filters one connection. Wire text in a comment is escaped (`sanitize::terminal`:
-//! no control or format character reaches it) and a comment is at most [`MAX_COMMENT`]
-//! bytes. TLS secrets go in (a Decryption Secrets Block, §4.7) only when
+//! Each comment starts `wsclose #ID [STATUS]:` so that `frame.comment matches "^wsclose #3
+//! "` ([`FILTER`]) filters one connection. Wire text in a comment is escaped
+//! (`sanitize::terminal`: no control or format character reaches it; [`unforgeable`]: no
+//! `wsclose #` that a filter could take for the prefix) and a comment is at most
+//! [`MAX_COMMENT`] bytes. TLS secrets go in (a Decryption Secrets Block, §4.7) only when
 //! the caller gives them; without them, the comments of a connection read through TLS hold none of the text
 //! decryption showed ([`WITHHELD`] stands for it). A redacted report (`--redact`) gives
 //! redacted comments.
@@ -134,6 +135,32 @@ fn side(r: Role) -> &'static str {
     r.as_str()
 }
 
+/// The filter that shows connection `ID`'s comments, as the file and the messages give it:
+/// anchored, so that it finds only a comment that starts with the prefix (wsclose's).
+pub const FILTER: &str = "frame.comment matches \"^wsclose #ID \"";
+
+/// `text` with every `wsclose #` (in any case: Wireshark's `matches` ignores it) turned
+/// into `wsclose \#`, so that wire text in a comment cannot pass for wsclose's own prefix.
+pub fn unforgeable(text: &str) -> String {
+    const PREFIX: &[u8] = b"wsclose #";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest
+        .as_bytes()
+        .windows(PREFIX.len())
+        .position(|w| w.eq_ignore_ascii_case(PREFIX))
+    {
+        // The prefix is ASCII: `at + 8` is the '#', a character boundary.
+        let (before, after) = rest.split_at(at + PREFIX.len() - 1);
+        out.push_str(before);
+        out.push('\\');
+        out.push_str(after.get(..1).unwrap_or_default());
+        rest = after.get(1..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out
+}
+
 /// What a comment says in place of text only decryption showed.
 pub const WITHHELD: &str = "(decrypted text withheld: --with-secrets to include it)";
 
@@ -148,7 +175,8 @@ fn connection_notes(c: &ConnectionReport, reveal: bool, add: &mut dyn FnMut(u64,
         None => c.status.name.to_string(),
     };
     let head = format!("wsclose #{} [{}]: ", c.id, terminal(&status));
-    let mut put = |packet: u64, body: String| add(packet, bounded(format!("{head}{body}")));
+    let mut put =
+        |packet: u64, body: String| add(packet, bounded(format!("{head}{}", unforgeable(&body))));
     let h = &c.handshake;
     if let Some(p) = h.request_packet {
         let mut body = String::from("WebSocket upgrade request");
@@ -324,7 +352,7 @@ fn sorted_notes(
 /// The section header's comments: the tool, the command, the summary by status.
 pub fn header(report: &Report, command: Option<&str>) -> Vec<String> {
     let mut lines = vec![format!(
-        "wsclose {}: {} WebSocket connection(s) commented; filter one with frame.comment contains \"wsclose #ID [\"",
+        "wsclose {}: {} WebSocket connection(s) commented; filter one with {FILTER}",
         env!("CARGO_PKG_VERSION"),
         report.summary.connections
     )];

@@ -163,8 +163,8 @@ fn every_packet_is_copied_and_the_closes_are_commented() {
     assert!((20..40).contains(&commented), "{commented}");
 }
 
-/// Wireshark's view of it: tshark reads the file, and `frame.comment contains "wsclose
-/// #3 ["` selects connection 3's packets and no other's.
+/// Wireshark's view of it: tshark reads the file, and the documented filter
+/// (`frame.comment matches "^wsclose #3 "`) selects connection 3's packets and no other's.
 #[test]
 fn tshark_filters_one_connection_by_its_comments() {
     let found = std::process::Command::new("tshark")
@@ -183,7 +183,7 @@ fn tshark_filters_one_connection_by_its_comments() {
     let (_, err, code) = run(&["annotate", &fixture("node-many.pcap.gz"), "-w", out_s]);
     assert_eq!(code, Some(0), "{err}");
     let shown = std::process::Command::new("tshark")
-        .args(["-r", out_s, "-Y", "frame.comment contains \"wsclose #3 [\""])
+        .args(["-r", out_s, "-Y", &wsclose::annotate::FILTER.replace("ID", "3")])
         .args(["-T", "fields", "-e", "tcp.srcport", "-e", "tcp.dstport"])
         .output()
         .unwrap();
@@ -569,6 +569,10 @@ fn the_inputs_own_packet_options_are_kept() {
     let close_at = s.send(Server, &close(Server, 4001, "bye"));
     s.send(Client, &close(Client, 4001, "bye"));
     s.fins(Server);
+    let note_of = |id: u64| match id {
+        1 => b"WSclose #1 [forged by the input".to_vec(),
+        _ => format!("operator note {id}").into_bytes(),
+    };
     let dir = tempfile::tempdir().unwrap();
     for be in [false, true] {
         let w32 = |v: u32| if be { v.to_be_bytes() } else { v.to_le_bytes() };
@@ -592,11 +596,7 @@ fn the_inputs_own_packet_options_are_kept() {
             epb.extend(w32(p.orig_len));
             epb.extend(&p.data);
             epb.resize(20 + p.data.len().div_ceil(4) * 4, 0);
-            epb.extend(ng_option(
-                be,
-                1,
-                format!("operator note {}", p.id).as_bytes(),
-            ));
+            epb.extend(ng_option(be, 1, &note_of(p.id)));
             epb.extend(ng_option(be, 2, &w32(0x0000_0001)));
             epb.extend(ng_option(be, 5, &w64(7_000 + p.id)));
             epb.extend(ng_option(be, 0, &[]));
@@ -615,7 +615,11 @@ fn the_inputs_own_packet_options_are_kept() {
         let options = packet_options(&std::fs::read(&out).unwrap());
         assert_eq!(options.len(), s.pkts.len());
         for (p, list) in s.pkts.iter().zip(&options) {
-            let note = format!("operator note {}", p.id).into_bytes();
+            // One that would pass for wsclose's own is marked as the input's.
+            let mut note = note_of(p.id);
+            if p.id == 1 {
+                note.splice(0..0, b"input: ".iter().copied());
+            }
             assert_eq!(list[0], (1, note), "big-endian {be}, packet {}", p.id);
             assert_eq!(list[1], (2, 1u32.to_le_bytes().to_vec()), "big-endian {be}");
             assert_eq!(
@@ -632,6 +636,109 @@ fn the_inputs_own_packet_options_are_kept() {
             "big-endian {be}: {closing:?}"
         );
     }
+}
+
+/// The packets a display filter on `frame.comment` selects, as Wireshark applies the two
+/// forms a filter of wsclose's may take: `contains "TEXT"` (a comment holds TEXT) and
+/// `matches "^TEXT"` (a comment starts with TEXT; `matches` ignores case).
+fn filtered(filter: &str, packets: &[Vec<String>]) -> Vec<u64> {
+    let (op, quoted) = filter
+        .strip_prefix("frame.comment ")
+        .and_then(|f| f.split_once(' '))
+        .unwrap_or_else(|| panic!("not a frame.comment filter: {filter}"));
+    let text = quoted
+        .strip_prefix('"')
+        .and_then(|q| q.strip_suffix('"'))
+        .unwrap_or_else(|| panic!("not a string: {quoted}"));
+    let test: Box<dyn Fn(&str) -> bool> = match op {
+        "contains" => {
+            let t = text.to_string();
+            Box::new(move |c: &str| c.contains(&t))
+        }
+        "matches" => {
+            let t = text
+                .strip_prefix('^')
+                .expect("an anchored pattern")
+                .to_lowercase();
+            assert!(
+                !t.contains(['\\', '[', '.', '*', '+', '?', '(', '|']),
+                "a literal pattern: {t}"
+            );
+            Box::new(move |c: &str| c.to_lowercase().starts_with(&t))
+        }
+        _ => panic!("{op}"),
+    };
+    (1..)
+        .zip(packets)
+        .filter(|(_, cs)| cs.iter().any(|c| test(c)))
+        .map(|(n, _)| n)
+        .collect()
+}
+
+/// A close reason, or a packet comment of the input, that holds `wsclose #2 [` cannot put
+/// its packet under connection 2's filter as the file documents it (its section header's
+/// comment): only connection 2's packets are selected.
+#[test]
+fn wire_text_cannot_forge_another_connections_filter() {
+    use common::{close, Session};
+    use wsclose::__internals::flow::Role::{Client, Server};
+    let mut one = Session::new(40_010, 8080);
+    one.open();
+    one.send(
+        Server,
+        &close(Server, 4000, "see wsclose #2 [1000 Normal Closure]"),
+    );
+    one.send(Client, &close(Client, 4000, "WSCLOSE #2 [x"));
+    one.fins(Server);
+    let mut two = Session::new(40_011, 8080);
+    two.open();
+    two.send(Server, &close(Server, 1000, "bye"));
+    two.send(Client, &close(Client, 1000, "bye"));
+    two.fins(Server);
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.pcap");
+    let mut w =
+        wsclose::__internals::capture::write::PcapWriter::new(Vec::new(), one.link, 262_144)
+            .unwrap();
+    let all: Vec<_> = one.pkts.iter().chain(&two.pkts).collect();
+    for p in &all {
+        w.packet(p.ts, &p.data, p.orig_len).unwrap();
+    }
+    std::fs::write(&input, w.into_inner()).unwrap();
+    let out = dir.path().join("out.pcapng");
+    let (_, err, code) = run(&[
+        "annotate",
+        input.to_str().unwrap(),
+        "-w",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let (header, packets) = packet_comments(&std::fs::read(&out).unwrap());
+    let documented = header
+        .iter()
+        .find_map(|h| h.split_once("filter one with ").map(|(_, f)| f.to_string()))
+        .unwrap_or_else(|| panic!("no filter in {header:?}"));
+    assert!(err.contains(&documented), "{err}");
+    let ids = [
+        (1, 1..=one.pkts.len() as u64),
+        (2, one.pkts.len() as u64 + 1..=all.len() as u64),
+    ];
+    for (id, range) in ids {
+        let shown = filtered(&documented.replace("ID", &id.to_string()), &packets);
+        assert!(shown.len() >= 5, "connection {id}: {shown:?}");
+        assert!(
+            shown.iter().all(|p| range.contains(p)),
+            "connection {id}'s filter {documented} shows {shown:?}: {packets:?}"
+        );
+    }
+    // The reason is still there, its prefix escaped.
+    assert!(
+        packets
+            .iter()
+            .flatten()
+            .any(|c| c.starts_with("wsclose #1 [") && c.contains("see wsclose \\#2 [1000")),
+        "{packets:?}"
+    );
 }
 
 /// Standard input and an output that is the input are refused, and the input is left

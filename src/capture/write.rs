@@ -261,7 +261,9 @@ fn epb<W: Write, S: AsRef<str>>(
 /// (§4.3: `opt_comment` and the custom options' text as they are, the custom options' PEN,
 /// `epb_flags`, `epb_dropcount`, `epb_packetid`, `epb_queue` as numbers; `epb_hash` and
 /// `epb_verdict` as bytes), others left out (their byte order is unknown). The options
-/// stop at the first whose length runs past the area.
+/// stop at the first whose length runs past the area. A comment that starts with
+/// `wsclose #` (in any case), the prefix of the comments `wsclose annotate` adds, is kept
+/// after `input: `, so that a filter on that prefix finds only the copy's own.
 pub fn copy_options(out: &mut Vec<u8>, kept: PacketOptions<'_>) {
     let be = kept.big_endian;
     let mut rest = kept.bytes;
@@ -280,6 +282,20 @@ pub fn copy_options(out: &mut Vec<u8>, kept: PacketOptions<'_>) {
         rest = rest.get(4 + len.next_multiple_of(4)..).unwrap_or_default();
         if code == 0 {
             break;
+        }
+        if code == 1
+            && value
+                .get(..9)
+                .is_some_and(|v| v.eq_ignore_ascii_case(b"wsclose #"))
+        {
+            let mut v = b"input: ".to_vec();
+            v.extend_from_slice(
+                value
+                    .get(..value.len().min(usize::from(u16::MAX) - 7))
+                    .unwrap_or(value),
+            );
+            option(out, code, &v);
+            continue;
         }
         if !be {
             option(out, code, value);

@@ -182,11 +182,12 @@ pub fn write(
         _ => String::new(),
     };
     note!(
-        "wsclose: wrote {} ({} commented, on {}) to {}{with}; in Wireshark: frame.comment contains \"wsclose #ID [\"",
+        "wsclose: wrote {} ({} commented, on {}) to {}{with}; in Wireshark: {}",
         plural(done.packets, "packet"),
         done.commented,
         plural(done.connections, "connection"),
-        out.display()
+        out.display(),
+        wsclose::annotate::FILTER
     );
     Ok(())
 }

@@ -204,7 +204,7 @@ pub enum Command {
     #[command(after_help = EXIT_CODES)]
     Extract(ExtractArgs),
     /// Copy captures into one pcapng with the diagnosis as packet comments, for Wireshark
-    /// (`frame.comment contains "wsclose #3 ["` shows connection 3's).
+    /// (`frame.comment matches "^wsclose #3 "` shows connection 3's).
     #[command(after_help = EXIT_CODES)]
     Annotate(AnnotateArgs),
     /// Capture on a network interface and report closes as they happen (feature `live`).
