@@ -741,6 +741,36 @@ fn wire_text_cannot_forge_another_connections_filter() {
     );
 }
 
+/// An input that cannot be read gives exit code 3, as `analyze` does, whether or not the
+/// others were copied (they are); the file is still written from the readable ones.
+#[test]
+fn an_unreadable_input_exits_3_as_analyze_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = fixture("node-many.pcap.gz");
+    let bad = dir.path().join("not-a-capture.pcap");
+    std::fs::write(&bad, b"this is not a capture file at all, only text\n").unwrap();
+    let bad = bad.to_str().unwrap();
+    let (_, err, analyzed) = run(&["analyze", "--format", "json", &input, bad]);
+    assert_eq!(analyzed, Some(3), "{err}");
+    let out = dir.path().join("out.pcapng");
+    let out_s = out.to_str().unwrap();
+    let (_, err, code) = run(&["annotate", &input, bad, "-w", out_s]);
+    assert_eq!(code, analyzed, "{err}");
+    assert!(err.contains("not-a-capture.pcap"), "{err}");
+    let (_, packets) = packet_comments(&std::fs::read(&out).unwrap());
+    assert_eq!(packets.len(), 72);
+    let other = dir.path().join("other.pcapng");
+    let (_, err, code) = run(&[
+        "analyze",
+        &input,
+        bad,
+        "--annotate",
+        other.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(3), "{err}");
+    assert!(other.exists());
+}
+
 /// Standard input and an output that is the input are refused, and the input is left
 /// untouched.
 #[test]

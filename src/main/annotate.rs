@@ -50,7 +50,11 @@ pub fn annotate(mut args: cli::AnnotateArgs, verbose: bool) -> Result<u8, wsclos
         args.notes,
         budget,
     )?;
-    Ok(if report.summary.connections == 0 {
+    // The exit codes of `analyze`: 3 when an input could not be read (the others were
+    // copied), else 1 when no connection is commented.
+    Ok(if report.inputs.iter().any(|i| i.error.is_some()) {
+        3
+    } else if report.summary.connections == 0 {
         1
     } else {
         0
