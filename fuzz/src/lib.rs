@@ -11,20 +11,21 @@ use std::path::{Path, PathBuf};
 use wsclose::__internals::analyzer::{Analyzer, Options};
 use wsclose::__internals::capture::file::InputSummary;
 use wsclose::__internals::capture::{LinkType, Packet, Timestamp};
-use wsclose::finding::Kind;
 use wsclose::__internals::flow::Role;
-use wsclose::report::{self, ConnectionReport, Report};
 use wsclose::__internals::stack::http1::parse::{self as http, Parsed};
 use wsclose::__internals::stack::tcp::assembler::Limits;
 use wsclose::__internals::websocket::frame::{
     parse_header, unmask, unmask_bytewise, LenEncoding, MAX_HEADER_LEN,
 };
+use wsclose::finding::Kind;
+use wsclose::report::{self, ConnectionReport, Report};
 
 pub mod app;
 pub mod h2;
 pub mod h2_streams;
 pub mod keylog;
 pub mod mem;
+pub mod pcapng_writer;
 pub mod script;
 pub mod seeds;
 pub mod tls;
@@ -33,10 +34,11 @@ pub use app::{app_json, app_mqtt};
 pub use h2::h2;
 pub use h2_streams::h2_streams;
 pub use keylog::keylog;
+pub use pcapng_writer::pcapng_writer;
 pub use tls::tls_session;
 
 /// The names of the targets, in the order `scripts/fuzz` runs them.
-pub const TARGETS: [&str; 11] = [
+pub const TARGETS: [&str; 12] = [
     "frame_header",
     "http_handshake",
     "tcp_stream",
@@ -48,6 +50,7 @@ pub const TARGETS: [&str; 11] = [
     "app_mqtt",
     "app_json",
     "h2_streams",
+    "pcapng_writer",
 ];
 
 /// Runs the body of target `name` on `data`; false if there is no such target.
@@ -64,6 +67,7 @@ pub fn run(name: &str, data: &[u8]) -> bool {
         "app_mqtt" => app_mqtt(data),
         "app_json" => app_json(data),
         "h2_streams" => h2_streams(data),
+        "pcapng_writer" => pcapng_writer(data),
         _ => return false,
     }
     true
@@ -245,10 +249,15 @@ pub fn blank_input(link: LinkType, packets: u64) -> InputSummary {
         .get_or_init(|| {
             let path = std::env::temp_dir()
                 .join(format!("wsclose-fuzz-blank-{}.pcap", std::process::id()));
-            let w = wsclose::__internals::capture::write::PcapWriter::new(Vec::new(), LinkType::RAW, 65535)
-                .expect("pcap header");
+            let w = wsclose::__internals::capture::write::PcapWriter::new(
+                Vec::new(),
+                LinkType::RAW,
+                65535,
+            )
+            .expect("pcap header");
             std::fs::write(&path, w.into_inner()).expect("write the blank capture");
-            let s = wsclose::__internals::capture::file::read(&path, &mut |_| {}).expect("read it back");
+            let s = wsclose::__internals::capture::file::read(&path, &mut |_| {})
+                .expect("read it back");
             std::fs::remove_file(&path).ok();
             s
         })
