@@ -183,7 +183,12 @@ fn tshark_filters_one_connection_by_its_comments() {
     let (_, err, code) = run(&["annotate", &fixture("node-many.pcap.gz"), "-w", out_s]);
     assert_eq!(code, Some(0), "{err}");
     let shown = std::process::Command::new("tshark")
-        .args(["-r", out_s, "-Y", &wsclose::annotate::FILTER.replace("ID", "3")])
+        .args([
+            "-r",
+            out_s,
+            "-Y",
+            &wsclose::annotate::FILTER.replace("ID", "3"),
+        ])
         .args(["-T", "fields", "-e", "tcp.srcport", "-e", "tcp.dstport"])
         .output()
         .unwrap();
