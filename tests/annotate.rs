@@ -6,12 +6,16 @@
 //! installs it); skipped, saying so, where not.
 
 mod common;
+#[path = "common/pcapng.rs"]
+mod pcapng;
 #[path = "common/run.rs"]
 mod run;
 #[path = "common/skip.rs"]
 mod skip;
 #[path = "common/wss.rs"]
 mod wss;
+
+use pcapng::{filtered, ng_block, ng_option, packet_options};
 
 use serde_json::Value;
 
@@ -515,53 +519,6 @@ fn redact_pseudonymizes_the_comments() {
     assert!(!out.exists());
 }
 
-/// A pcapng block in either byte order: type, total length, `body` padded, total length.
-fn ng_block(be: bool, kind: u32, body: &[u8]) -> Vec<u8> {
-    let w = |v: u32| if be { v.to_be_bytes() } else { v.to_le_bytes() };
-    let padded = body.len().div_ceil(4) * 4;
-    let total = (padded + 12) as u32;
-    let mut b = w(kind).to_vec();
-    b.extend(w(total));
-    b.extend(body);
-    b.resize(8 + padded, 0);
-    b.extend(w(total));
-    b
-}
-
-/// A pcapng option in either byte order.
-fn ng_option(be: bool, code: u16, value: &[u8]) -> Vec<u8> {
-    let h = |v: u16| if be { v.to_be_bytes() } else { v.to_le_bytes() };
-    let mut o = h(code).to_vec();
-    o.extend(h(value.len() as u16));
-    o.extend(value);
-    o.resize(4 + value.len().div_ceil(4) * 4, 0);
-    o
-}
-
-/// The options of each Enhanced Packet Block, in order: (code, value) as little-endian.
-fn packet_options(bytes: &[u8]) -> Vec<Vec<(u16, Vec<u8>)>> {
-    let mut out = Vec::new();
-    for (kind, body) in blocks(bytes) {
-        if kind != 6 {
-            continue;
-        }
-        let caplen = u32::from_le_bytes(body[12..16].try_into().unwrap()) as usize;
-        let mut o = &body[20 + caplen.div_ceil(4) * 4..];
-        let mut list = Vec::new();
-        while o.len() >= 4 {
-            let code = u16::from_le_bytes([o[0], o[1]]);
-            let len = u16::from_le_bytes([o[2], o[3]]) as usize;
-            if code == 0 {
-                break;
-            }
-            list.push((code, o[4..4 + len].to_vec()));
-            o = &o[4 + len.div_ceil(4) * 4..];
-        }
-        out.push(list);
-    }
-    out
-}
-
 /// The input's own packet options stay (a comment of its own, `epb_flags`, `epb_packetid`),
 /// before wsclose's comments, from little- and big-endian sections alike; wsclose's
 /// comments are added beside the input's, not in their place.
@@ -643,46 +600,10 @@ fn the_inputs_own_packet_options_are_kept() {
     }
 }
 
-/// The packets a display filter on `frame.comment` selects, as Wireshark applies the two
-/// forms a filter of wsclose's may take: `contains "TEXT"` (a comment holds TEXT) and
-/// `matches "^TEXT"` (a comment starts with TEXT; `matches` ignores case).
-fn filtered(filter: &str, packets: &[Vec<String>]) -> Vec<u64> {
-    let (op, quoted) = filter
-        .strip_prefix("frame.comment ")
-        .and_then(|f| f.split_once(' '))
-        .unwrap_or_else(|| panic!("not a frame.comment filter: {filter}"));
-    let text = quoted
-        .strip_prefix('"')
-        .and_then(|q| q.strip_suffix('"'))
-        .unwrap_or_else(|| panic!("not a string: {quoted}"));
-    let test: Box<dyn Fn(&str) -> bool> = match op {
-        "contains" => {
-            let t = text.to_string();
-            Box::new(move |c: &str| c.contains(&t))
-        }
-        "matches" => {
-            let t = text
-                .strip_prefix('^')
-                .expect("an anchored pattern")
-                .to_lowercase();
-            assert!(
-                !t.contains(['\\', '[', '.', '*', '+', '?', '(', '|']),
-                "a literal pattern: {t}"
-            );
-            Box::new(move |c: &str| c.to_lowercase().starts_with(&t))
-        }
-        _ => panic!("{op}"),
-    };
-    (1..)
-        .zip(packets)
-        .filter(|(_, cs)| cs.iter().any(|c| test(c)))
-        .map(|(n, _)| n)
-        .collect()
-}
-
-/// A close reason, or a packet comment of the input, that holds `wsclose #2 [` cannot put
-/// its packet under connection 2's filter as the file documents it (its section header's
-/// comment): only connection 2's packets are selected.
+/// A close reason that holds `wsclose #2 [` (in any case) cannot put its packet under
+/// connection 2's filter as the file documents it (its section header's comment): only
+/// connection 2's packets are selected. (An input's own comment that starts that way is
+/// marked: `the_inputs_own_packet_options_are_kept`.)
 #[test]
 fn wire_text_cannot_forge_another_connections_filter() {
     use common::{close, Session};
