@@ -5,7 +5,8 @@
 //! (draft-ietf-opsawg-pcapng) holding every packet of the inputs in order with its bytes,
 //! time, original length and link type unchanged (an Interface Description Block, §4.2, per
 //! input interface and link type, named after it; an Enhanced Packet Block's own options,
-//! its comments included, kept before wsclose's: `capture::write::copy_options`), a comment
+//! its comments included, kept before wsclose's: `capture::write::copy_options`; the
+//! input's blocks that carry no packet kept where they stood: `blocks`), a comment
 //! (`opt_comment`, §4.3 option 1) on each packet that matters, and on the Section Header Block (§4.1) the tool, the
 //! command and the summary by status. Wireshark shows the comments in the packet list
 //! (`frame.comment`), the details and Expert Info; tshark prints them.
@@ -32,6 +33,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
 
+mod blocks;
 mod sorted;
 
 /// The longest comment, in bytes (cut at a character, with "…").
@@ -67,6 +69,12 @@ pub struct Annotated {
     pub commented: u64,
     /// Connections commented.
     pub connections: u64,
+    /// Blocks of the inputs that carry no packet, copied (`blocks`).
+    pub blocks: u64,
+    /// Blocks of the inputs that carry no packet, left out: Decryption Secrets, those of a
+    /// big-endian section, custom blocks not to be copied, those past the memory allowed,
+    /// all of them with `only_selected` or a redacted report.
+    pub blocks_left_out: u64,
 }
 
 /// The comments of a report, by (run, packet number): a run is an input and the inputs
@@ -349,6 +357,41 @@ fn sorted_notes(
     Ok((comments.into_merge()?, flows, connections))
 }
 
+/// Writes the blocks of `extras` that stood before frame `before` of their input; an
+/// Interface Statistics Block with the copy's ID of its interface, or left out when none
+/// of that interface's packets was copied.
+fn put_extras<'a, W: Write>(
+    w: &mut NotedWriter<W>,
+    extras: &mut std::iter::Peekable<std::slice::Iter<'a, blocks::Extra>>,
+    before: u64,
+    ifaces: &HashMap<(Option<u32>, LinkType), u32>,
+    done: &mut Annotated,
+) -> std::io::Result<()> {
+    while let Some(x) = extras.next_if(|x| x.after < before) {
+        // Packets name no interface when their section has one (or it is SLL): then the
+        // copy's only interface without a name is it.
+        let unnamed: Vec<u32> = ifaces
+            .iter()
+            .filter(|((k, _), _)| k.is_none())
+            .map(|(_, &id)| id)
+            .collect();
+        let iface = match x.interface {
+            Some(n) => match ifaces.iter().find(|((k, _), _)| *k == Some(n)) {
+                Some((_, &id)) => Some(id),
+                None if unnamed.len() == 1 => unnamed.first().copied(),
+                None => {
+                    done.blocks_left_out += 1;
+                    continue;
+                }
+            },
+            None => None,
+        };
+        w.raw_block(&x.bytes, iface)?;
+        done.blocks += 1;
+    }
+    Ok(())
+}
+
 /// The section header's comments: the tool, the command, the summary by status.
 pub fn header(report: &Report, command: Option<&str>) -> Vec<String> {
     let mut lines = vec![format!(
@@ -414,8 +457,23 @@ pub fn annotate<W: Write>(
         // Interfaces by (the input's interface, link type).
         let mut ifaces: HashMap<(Option<u32>, LinkType), u32> = HashMap::new();
         let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        // Its blocks that carry no packet, each written before the frame that followed it.
+        let extras = capture::file::open_bytes(path)
+            .ok()
+            .and_then(|input| blocks::extras(input, budget / 16).ok())
+            .unwrap_or_default();
+        // None with `only_selected` (they may be of any traffic) or redacted (a Name
+        // Resolution Block names hosts).
+        let none = opts.only_selected || report.redacted;
+        done.blocks_left_out += extras.left_out + if none { extras.kept.len() as u64 } else { 0 };
+        let kept: &[blocks::Extra] = if none { &[] } else { &extras.kept };
+        let mut extras = kept.iter().peekable();
         let read = capture::file::read(path, &mut |p| {
             if failure.is_some() {
+                return;
+            }
+            if let Err(e) = put_extras(&mut w, &mut extras, p.number, &ifaces, &mut done) {
+                failure = Some(e);
                 return;
             }
             let number = p.number + input.packet_offset;
@@ -479,6 +537,7 @@ pub fn annotate<W: Write>(
         if let Some(e) = failure.take() {
             return Err(write_err(e));
         }
+        put_extras(&mut w, &mut extras, u64::MAX, &ifaces, &mut done).map_err(write_err)?;
         // A file that cannot be read again (it changed, or went away) is said; what was
         // copied of it stays.
         read?;

@@ -15,7 +15,7 @@ mod skip;
 #[path = "common/wss.rs"]
 mod wss;
 
-use pcapng::{filtered, ng_block, ng_option, packet_options};
+use pcapng::{blocks, filtered, packet_comments};
 
 use serde_json::Value;
 
@@ -32,54 +32,6 @@ fn report(args: &[&str]) -> Value {
     let (out, err, code) = run(&all);
     assert_eq!(code, Some(0), "{err}");
     serde_json::from_slice(&out).unwrap()
-}
-
-/// The pcapng blocks of a little-endian file: (type, body).
-fn blocks(bytes: &[u8]) -> Vec<(u32, &[u8])> {
-    let word = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap());
-    let mut out = Vec::new();
-    let mut at = 0;
-    while at < bytes.len() {
-        let len = word(at + 4) as usize;
-        assert_eq!(word(at + len - 4) as usize, len, "block at {at}");
-        out.push((word(at), &bytes[at + 8..at + len - 4]));
-        at += len;
-    }
-    out
-}
-
-/// The comment options (code 1) of an options area.
-fn comments(mut options: &[u8]) -> Vec<String> {
-    let mut out = Vec::new();
-    while options.len() >= 4 {
-        let code = u16::from_le_bytes([options[0], options[1]]);
-        let len = u16::from_le_bytes([options[2], options[3]]) as usize;
-        if code == 0 {
-            break;
-        }
-        if code == 1 {
-            out.push(String::from_utf8(options[4..4 + len].to_vec()).expect("UTF-8"));
-        }
-        options = &options[(4 + len.div_ceil(4) * 4).min(options.len())..];
-    }
-    out
-}
-
-/// Each packet's comments, in order (Enhanced Packet Blocks), and the section header's.
-fn packet_comments(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut header = Vec::new();
-    let mut packets = Vec::new();
-    for (kind, body) in blocks(bytes) {
-        match kind {
-            0x0A0D_0D0A => header = comments(&body[16..]),
-            6 => {
-                let caplen = u32::from_le_bytes(body[12..16].try_into().unwrap()) as usize;
-                packets.push(comments(&body[20 + caplen.div_ceil(4) * 4..]));
-            }
-            _ => {}
-        }
-    }
-    (header, packets)
 }
 
 fn connections_without_inputs(mut r: Value) -> Value {
@@ -517,87 +469,6 @@ fn redact_pseudonymizes_the_comments() {
         "{err}"
     );
     assert!(!out.exists());
-}
-
-/// The input's own packet options stay (a comment of its own, `epb_flags`, `epb_packetid`),
-/// before wsclose's comments, from little- and big-endian sections alike; wsclose's
-/// comments are added beside the input's, not in their place.
-#[test]
-fn the_inputs_own_packet_options_are_kept() {
-    use common::{close, Session};
-    use wsclose::__internals::flow::Role::{Client, Server};
-    let mut s = Session::new(40_001, 8080);
-    s.open();
-    let close_at = s.send(Server, &close(Server, 4001, "bye"));
-    s.send(Client, &close(Client, 4001, "bye"));
-    s.fins(Server);
-    let note_of = |id: u64| match id {
-        1 => b"WSclose #1 [forged by the input".to_vec(),
-        _ => format!("operator note {id}").into_bytes(),
-    };
-    let dir = tempfile::tempdir().unwrap();
-    for be in [false, true] {
-        let w32 = |v: u32| if be { v.to_be_bytes() } else { v.to_le_bytes() };
-        let w64 = |v: u64| if be { v.to_be_bytes() } else { v.to_le_bytes() };
-        let h16 = |v: u16| if be { v.to_be_bytes() } else { v.to_le_bytes() };
-        let mut shb = w32(0x1A2B_3C4D).to_vec();
-        shb.extend(h16(1));
-        shb.extend(h16(0));
-        shb.extend((-1i64).to_le_bytes());
-        let mut file = ng_block(be, 0x0A0D_0D0A, &shb);
-        let mut idb = h16(101).to_vec(); // LINKTYPE_RAW
-        idb.extend(h16(0));
-        idb.extend(w32(262_144));
-        file.extend(ng_block(be, 1, &idb));
-        for p in &s.pkts {
-            let mut epb = w32(0).to_vec();
-            let us = (p.ts.0 / 1000) as u64;
-            epb.extend(w32((us >> 32) as u32));
-            epb.extend(w32(us as u32));
-            epb.extend(w32(p.data.len() as u32));
-            epb.extend(w32(p.orig_len));
-            epb.extend(&p.data);
-            epb.resize(20 + p.data.len().div_ceil(4) * 4, 0);
-            epb.extend(ng_option(be, 1, &note_of(p.id)));
-            epb.extend(ng_option(be, 2, &w32(0x0000_0001)));
-            epb.extend(ng_option(be, 5, &w64(7_000 + p.id)));
-            epb.extend(ng_option(be, 0, &[]));
-            file.extend(ng_block(be, 6, &epb));
-        }
-        let input = dir.path().join(format!("in-{be}.pcapng"));
-        std::fs::write(&input, &file).unwrap();
-        let out = dir.path().join(format!("out-{be}.pcapng"));
-        let (_, err, code) = run(&[
-            "annotate",
-            input.to_str().unwrap(),
-            "-w",
-            out.to_str().unwrap(),
-        ]);
-        assert_eq!(code, Some(0), "{err}");
-        let options = packet_options(&std::fs::read(&out).unwrap());
-        assert_eq!(options.len(), s.pkts.len());
-        for (p, list) in s.pkts.iter().zip(&options) {
-            // One that would pass for wsclose's own is marked as the input's.
-            let mut note = note_of(p.id);
-            if p.id == 1 {
-                note.splice(0..0, b"input: ".iter().copied());
-            }
-            assert_eq!(list[0], (1, note), "big-endian {be}, packet {}", p.id);
-            assert_eq!(list[1], (2, 1u32.to_le_bytes().to_vec()), "big-endian {be}");
-            assert_eq!(
-                list[2],
-                (5, (7_000 + p.id).to_le_bytes().to_vec()),
-                "big-endian {be}"
-            );
-        }
-        let closing = &options[close_at as usize - 1];
-        assert!(
-            closing[3..]
-                .iter()
-                .any(|(c, v)| *c == 1 && v.starts_with(b"wsclose #1 [4001")),
-            "big-endian {be}: {closing:?}"
-        );
-    }
 }
 
 /// A close reason that holds `wsclose #2 [` (in any case) cannot put its packet under

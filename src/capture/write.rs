@@ -384,6 +384,20 @@ impl<W: Write> NotedWriter<W> {
         epb(&mut self.out, iface, ts, data, orig_len, kept, comments)
     }
 
+    /// A whole block as an input held it (little-endian, its lengths checked by the
+    /// caller), with its interface ID (bytes 8 to 12: an Interface Statistics Block's) set
+    /// to `iface` when given.
+    pub fn raw_block(&mut self, bytes: &[u8], iface: Option<u32>) -> io::Result<()> {
+        match (iface, bytes.get(..8), bytes.get(12..)) {
+            (Some(id), Some(head), Some(rest)) => {
+                self.out.write_all(head)?;
+                self.out.write_all(&id.to_le_bytes())?;
+                self.out.write_all(rest)
+            }
+            _ => self.out.write_all(bytes),
+        }
+    }
+
     /// The writer it wrote to (the secrets, if no packet came, written first).
     pub fn finish(mut self) -> io::Result<W> {
         if let Some(text) = self.secrets.take() {

@@ -185,8 +185,17 @@ pub fn write(
         (_, true) => ", without TLS secrets (no key log given has those of its connections)".into(),
         _ => String::new(),
     };
+    let blocks = match (done.blocks, done.blocks_left_out) {
+        (0, 0) => String::new(),
+        (kept, 0) => format!(", and {} of the input", plural(kept, "other block")),
+        (kept, left) => format!(
+            ", and {} of the input ({left} left out: secrets, big-endian, not to be copied, \
+             past the memory allowed, or with --only-selected or --redact)",
+            plural(kept, "other block")
+        ),
+    };
     note!(
-        "wsclose: wrote {} ({} commented, on {}) to {}{with}; in Wireshark: {}",
+        "wsclose: wrote {} ({} commented, on {}){blocks} to {}{with}; in Wireshark: {}",
         plural(done.packets, "packet"),
         done.commented,
         plural(done.connections, "connection"),

@@ -1,10 +1,11 @@
-//! pcapng built and read in the tests of `wsclose annotate`: blocks and options in either
-//! byte order, each packet's options read back, and a display filter on `frame.comment`
-//! applied as Wireshark applies it.
-//!
-//! Included with `#[path = "common/pcapng.rs"] mod pcapng;` by tests/annotate.rs.
+#![allow(dead_code)]
 
-use crate::blocks;
+//! pcapng built and read in the tests of `wsclose annotate`: blocks and options in either
+//! byte order, each block, each packet's comments and options read back, and a display
+//! filter on `frame.comment` applied as Wireshark applies it.
+//!
+//! Included with `#[path = "common/pcapng.rs"] mod pcapng;` by tests/annotate.rs and
+//! tests/annotate_input.rs.
 
 /// A pcapng block in either byte order: type, total length, `body` padded, total length.
 pub fn ng_block(be: bool, kind: u32, body: &[u8]) -> Vec<u8> {
@@ -88,4 +89,52 @@ pub fn filtered(filter: &str, packets: &[Vec<String>]) -> Vec<u64> {
         .filter(|(_, cs)| cs.iter().any(|c| test(c)))
         .map(|(n, _)| n)
         .collect()
+}
+
+/// The pcapng blocks of a little-endian file: (type, body).
+pub fn blocks(bytes: &[u8]) -> Vec<(u32, &[u8])> {
+    let word = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap());
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let len = word(at + 4) as usize;
+        assert_eq!(word(at + len - 4) as usize, len, "block at {at}");
+        out.push((word(at), &bytes[at + 8..at + len - 4]));
+        at += len;
+    }
+    out
+}
+
+/// The comment options (code 1) of an options area.
+pub fn comments(mut options: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    while options.len() >= 4 {
+        let code = u16::from_le_bytes([options[0], options[1]]);
+        let len = u16::from_le_bytes([options[2], options[3]]) as usize;
+        if code == 0 {
+            break;
+        }
+        if code == 1 {
+            out.push(String::from_utf8(options[4..4 + len].to_vec()).expect("UTF-8"));
+        }
+        options = &options[(4 + len.div_ceil(4) * 4).min(options.len())..];
+    }
+    out
+}
+
+/// Each packet's comments, in order (Enhanced Packet Blocks), and the section header's.
+pub fn packet_comments(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut header = Vec::new();
+    let mut packets = Vec::new();
+    for (kind, body) in blocks(bytes) {
+        match kind {
+            0x0A0D_0D0A => header = comments(&body[16..]),
+            6 => {
+                let caplen = u32::from_le_bytes(body[12..16].try_into().unwrap()) as usize;
+                packets.push(comments(&body[20 + caplen.div_ceil(4) * 4..]));
+            }
+            _ => {}
+        }
+    }
+    (header, packets)
 }
