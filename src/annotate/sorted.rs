@@ -27,7 +27,9 @@ fn cost(text: &str) -> usize {
     text.len() + 48
 }
 
-/// How much of a chunk a reader of it holds at once.
+/// How much of a chunk a reader of it holds at once: at most this, and together no more
+/// than the comments' share of memory (at least 1 KiB each: a comment is at most 400
+/// bytes, and a longer one is read whole).
 const READ: usize = 16 << 10;
 
 /// Comments gathered, the oldest already sorted into chunks of the temporary file.
@@ -105,7 +107,9 @@ impl Sorted {
             })
             .collect();
         sources.push(Source::Held(std::mem::take(&mut self.held).into_iter()));
+        let read = (self.limit / sources.len().max(1)).clamp(1 << 10, READ);
         let mut m = Merge {
+            read,
             scratch: self.scratch,
             heads: Vec::with_capacity(sources.len()),
             sources,
@@ -140,6 +144,8 @@ enum Source {
 /// The sorted chunks, merged.
 #[derive(Debug)]
 pub struct Merge {
+    /// Bytes each chunk's reader takes at a time.
+    read: usize,
     scratch: Option<Scratch>,
     sources: Vec<Source>,
     /// Each source's next comment.
@@ -153,6 +159,7 @@ impl Merge {
     fn next_of(&mut self, i: usize) -> io::Result<Option<Entry>> {
         let bad = || io::Error::new(io::ErrorKind::InvalidData, "a damaged chunk of comments");
         let scratch = self.scratch.as_ref();
+        let read = self.read;
         let Some(source) = self.sources.get_mut(i) else {
             return Ok(None);
         };
@@ -193,7 +200,7 @@ impl Merge {
                     // Keep what is left, read the next piece after it.
                     buf.drain(..*pos);
                     *pos = 0;
-                    let take = (*end - *at).min(READ.max(need) as u64) as u32;
+                    let take = (*end - *at).min(read.max(need) as u64) as u32;
                     let mut piece = Vec::new();
                     scratch.read(*at, take, &mut piece)?;
                     *at += u64::from(take);
