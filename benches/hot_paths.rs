@@ -231,6 +231,7 @@ fn pipeline(c: &mut Criterion) {
         for (i, &(ts, start, end)) in sink.index.iter().enumerate() {
             let data = &sink.data[start..end];
             a.packet(&Packet {
+                options: Default::default(),
                 number: i as u64 + 1,
                 ts,
                 link: LinkType::ETHERNET,
@@ -282,6 +283,7 @@ fn serial(c: &mut Criterion) {
         for (i, &(ts, start, end)) in sink.index.iter().enumerate() {
             let data = &sink.data[start..end];
             a.packet(&Packet {
+                options: Default::default(),
                 number: i as u64 + 1,
                 ts,
                 link: LinkType::ETHERNET,

@@ -4,16 +4,21 @@
 //! commented) and the captures it was made from, read again. Out: a pcapng
 //! (draft-ietf-opsawg-pcapng) holding every packet of the inputs in order with its bytes,
 //! time, original length and link type unchanged (an Interface Description Block, §4.2, per
-//! input interface and link type, named after it), a comment (`opt_comment`, §4.3 option 1)
-//! on each packet that matters, and on the Section Header Block (§4.1) the tool, the
+//! input interface and link type, named after it; an Enhanced Packet Block's own options,
+//! its comments included, kept before wsclose's: `capture::write::copy_options`; the
+//! input's blocks that carry no packet kept where they stood: `blocks`), a comment
+//! (`opt_comment`, §4.3 option 1) on each packet that matters, and on the Section Header Block (§4.1) the tool, the
 //! command and the summary by status. Wireshark shows the comments in the packet list
 //! (`frame.comment`), the details and Expert Info; tshark prints them.
 //!
-//! Each comment starts `wsclose #ID [STATUS]:` so that `frame.comment contains "wsclose
-//! #3 ["` filters one connection. Wire text in a comment is escaped (`sanitize::terminal`:
-//! no control or format character reaches it) and a comment is at most [`MAX_COMMENT`]
-//! bytes. TLS secrets go in (a Decryption Secrets Block, §4.7) only when the caller gives
-//! them.
+//! Each comment starts `wsclose #ID [STATUS]:` so that `frame.comment matches "^wsclose #3
+//! "` ([`FILTER`]) filters one connection. Wire text in a comment is escaped
+//! (`sanitize::terminal`: no control or format character reaches it; [`unforgeable`]: no
+//! `wsclose #` that a filter could take for the prefix) and a comment is at most
+//! [`MAX_COMMENT`] bytes. TLS secrets go in (a Decryption Secrets Block, §4.7) only when
+//! the caller gives them; without them, the comments of a connection read through TLS hold none of the text
+//! decryption showed ([`WITHHELD`] stands for it). A redacted report (`--redact`) gives
+//! redacted comments.
 
 use crate::capture::write::NotedWriter;
 use crate::capture::{self, LinkType};
@@ -27,6 +32,9 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
+
+mod blocks;
+mod sorted;
 
 /// The longest comment, in bytes (cut at a character, with "…").
 pub const MAX_COMMENT: usize = 400;
@@ -44,6 +52,12 @@ pub struct AnnotateOptions<'a> {
     pub secrets: Option<&'a str>,
     /// The command line, for the section header's comment.
     pub command: Option<&'a str>,
+    /// The inputs' paths, by the report's input index, when the report's own are cut to
+    /// their file names (`--redact`).
+    pub paths: Option<&'a [String]>,
+    /// The memory budget (`--max-memory`; 0: the analysis' default): a sixteenth of it holds
+    /// the comments as they are made, the rest go to a temporary file, sorted by packet.
+    pub max_memory: usize,
 }
 
 /// What was written.
@@ -55,6 +69,12 @@ pub struct Annotated {
     pub commented: u64,
     /// Connections commented.
     pub connections: u64,
+    /// Blocks of the inputs that carry no packet, copied (`blocks`).
+    pub blocks: u64,
+    /// Blocks of the inputs that carry no packet, left out: Decryption Secrets, those of a
+    /// big-endian section, custom blocks not to be copied, those past the memory allowed,
+    /// all of them with `only_selected` or a redacted report.
+    pub blocks_left_out: u64,
 }
 
 /// The comments of a report, by (run, packet number): a run is an input and the inputs
@@ -62,9 +82,6 @@ pub struct Annotated {
 #[derive(Debug, Default)]
 pub struct Notes {
     by_packet: HashMap<(usize, u64), Vec<String>>,
-    /// The connections commented: their TCP connection and packet range, per run.
-    flows: HashMap<(usize, FlowKey), Vec<(u64, u64)>>,
-    connections: u64,
 }
 
 impl Notes {
@@ -82,6 +99,10 @@ impl Notes {
         }
     }
 }
+
+/// The connections commented, for `only_selected`: their TCP connection and packet range,
+/// per run.
+type Flows = HashMap<(usize, FlowKey), Vec<(u64, u64)>>;
 
 /// Each input's run: its own index, or its run's first input when it continues the one
 /// before.
@@ -122,23 +143,57 @@ fn side(r: Role) -> &'static str {
     r.as_str()
 }
 
-/// The comments of one connection.
-fn connection_notes(c: &ConnectionReport, run: usize, notes: &mut Notes) {
+/// The filter that shows connection `ID`'s comments, as the file and the messages give it:
+/// anchored, so that it finds only a comment that starts with the prefix (wsclose's).
+pub const FILTER: &str = "frame.comment matches \"^wsclose #ID \"";
+
+/// `text` with every `wsclose #` (in any case: Wireshark's `matches` ignores it) turned
+/// into `wsclose \#`, so that wire text in a comment cannot pass for wsclose's own prefix.
+pub fn unforgeable(text: &str) -> String {
+    const PREFIX: &[u8] = b"wsclose #";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest
+        .as_bytes()
+        .windows(PREFIX.len())
+        .position(|w| w.eq_ignore_ascii_case(PREFIX))
+    {
+        // The prefix is ASCII: `at + 8` is the '#', a character boundary.
+        let (before, after) = rest.split_at(at + PREFIX.len() - 1);
+        out.push_str(before);
+        out.push('\\');
+        out.push_str(after.get(..1).unwrap_or_default());
+        rest = after.get(1..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out
+}
+
+/// What a comment says in place of text only decryption showed.
+pub const WITHHELD: &str = "(decrypted text withheld: --with-secrets to include it)";
+
+/// The comments of one connection. `reveal`: the file carries the TLS secrets, so the
+/// comments of a connection seen through TLS may quote what decryption showed (its URL, its
+/// headers, its close reasons, its findings' and diagnosis' words); without them the packets
+/// are encrypted and the comments say only the codes, statuses and the tool's own words.
+fn connection_notes(c: &ConnectionReport, reveal: bool, add: &mut dyn FnMut(u64, String)) {
+    let hide = c.tls.is_some() && !reveal;
     let status = match c.status.code {
         Some(code) => format!("{code} {}", c.status.name),
         None => c.status.name.to_string(),
     };
     let head = format!("wsclose #{} [{}]: ", c.id, terminal(&status));
-    let mut put = |packet: u64, body: String| {
-        notes.add(run, packet, bounded(format!("{head}{body}")));
-    };
+    let mut put =
+        |packet: u64, body: String| add(packet, bounded(format!("{head}{}", unforgeable(&body))));
     let h = &c.handshake;
     if let Some(p) = h.request_packet {
         let mut body = String::from("WebSocket upgrade request");
-        if let Some(path) = &h.path {
+        if hide {
+            let _ = write!(body, " {WITHHELD}");
+        } else if let Some(path) = &h.path {
             let _ = write!(body, " {}", wire(path, 120));
         }
-        if let Some(host) = &h.host {
+        if let Some(host) = h.host.as_ref().filter(|_| !hide) {
             let _ = write!(body, " (Host {})", wire(host, 80));
         }
         put(p, body);
@@ -147,10 +202,13 @@ fn connection_notes(c: &ConnectionReport, run: usize, notes: &mut Notes) {
         let body = match h.status {
             Some(101) => {
                 let mut b = String::from("101 Switching Protocols: the WebSocket is open");
-                if let Some(s) = &h.subprotocol {
+                if hide && (h.subprotocol.is_some() || h.extensions.is_some()) {
+                    let _ = write!(b, ", its headers {WITHHELD}");
+                }
+                if let Some(s) = h.subprotocol.as_ref().filter(|_| !hide) {
                     let _ = write!(b, ", subprotocol {}", wire(s, 60));
                 }
-                if let Some(e) = &h.extensions {
+                if let Some(e) = h.extensions.as_ref().filter(|_| !hide) {
                     let _ = write!(b, ", extensions {}", wire(e, 80));
                 }
                 b
@@ -165,7 +223,9 @@ fn connection_notes(c: &ConnectionReport, run: usize, notes: &mut Notes) {
             Some(code) => {
                 let name = f.name.unwrap_or("");
                 let mut b = format!("{} close {code} {name}", side(f.from));
-                if !f.reason.is_empty() {
+                if hide && !f.reason.is_empty() {
+                    let _ = write!(b, ", its reason {WITHHELD}");
+                } else if !f.reason.is_empty() {
                     let _ = write!(b, " \"{}\"", wire(&f.reason, 120));
                 }
                 b
@@ -216,7 +276,12 @@ fn connection_notes(c: &ConnectionReport, run: usize, notes: &mut Notes) {
         .take(MAX_FINDINGS)
     {
         if let Some(p) = f.packet {
-            put(p, format!("{}: {}", f.kind.as_str(), wire(&f.detail, 200)));
+            let detail = if hide {
+                WITHHELD.to_string()
+            } else {
+                wire(&f.detail, 200)
+            };
+            put(p, format!("{}: {detail}", f.kind.as_str()));
         }
     }
     // The diagnosis as the reports state it (`report::facts`): what the application and
@@ -224,7 +289,12 @@ fn connection_notes(c: &ConnectionReport, run: usize, notes: &mut Notes) {
     let facts = facts::facts(c, &[], None);
     let decisive = facts::decisive(c);
     for f in facts.iter().filter(|f| f.place != Place::Row) {
-        let text = wire(&f.plain(), MAX_COMMENT);
+        // The diagnosis' words quote the wire (a reason, an application's message).
+        let text = if hide {
+            format!("{}: {WITHHELD}", f.label)
+        } else {
+            wire(&f.plain(), MAX_COMMENT)
+        };
         for &p in &f.packets {
             if f.label == "Evidence" && Some(p) == decisive {
                 continue;
@@ -234,29 +304,98 @@ fn connection_notes(c: &ConnectionReport, run: usize, notes: &mut Notes) {
     }
 }
 
-/// The comments of every connection `report` shows (its selection applied).
-pub fn notes(report: &Report) -> std::io::Result<Notes> {
+/// The comments of every connection `report` shows (its selection applied). `reveal`: the
+/// file carries the TLS secrets (see [`WITHHELD`]).
+/// They are all held in memory, by packet: [`annotate`] holds only a part of them
+/// (`sorted`).
+pub fn notes(report: &Report, reveal: bool) -> std::io::Result<Notes> {
     let runs = runs(report);
     let mut notes = Notes::default();
     report.for_each_connection(|c| {
         let run = runs.get(c.input).copied().unwrap_or(c.input);
-        connection_notes(c, run, &mut notes);
-        let key = FlowKey::of(c.endpoints.0, c.endpoints.1).0;
-        notes
-            .flows
-            .entry((run, key))
-            .or_default()
-            .push((c.first_packet, c.last_packet));
-        notes.connections += 1;
+        connection_notes(c, reveal, &mut |p, text| notes.add(run, p, text));
         Ok(())
     })?;
     Ok(notes)
 }
 
+/// Adds `c`'s TCP connection and packet range to `flows`.
+fn flow_of(c: &ConnectionReport, run: usize, flows: &mut Flows) {
+    let key = FlowKey::of(c.endpoints.0, c.endpoints.1).0;
+    flows
+        .entry((run, key))
+        .or_default()
+        .push((c.first_packet, c.last_packet));
+}
+
+/// [`notes`] within `limit` bytes of memory, to be taken packet by packet; the flows only
+/// with `only_selected`. Returns the comments, the flows and the connections commented.
+fn sorted_notes(
+    report: &Report,
+    reveal: bool,
+    limit: usize,
+    only_selected: bool,
+) -> std::io::Result<(sorted::Merge, Flows, u64)> {
+    let runs = runs(report);
+    let mut comments = sorted::Sorted::new(limit);
+    let mut flows = Flows::new();
+    let mut connections = 0;
+    report.for_each_connection(|c| {
+        let run = runs.get(c.input).copied().unwrap_or(c.input);
+        let mut failed = None;
+        connection_notes(c, reveal, &mut |p, text| {
+            if failed.is_none() {
+                failed = comments.push(run, p, text).err();
+            }
+        });
+        if only_selected {
+            flow_of(c, run, &mut flows);
+        }
+        connections += 1;
+        failed.map_or(Ok(()), Err)
+    })?;
+    Ok((comments.into_merge()?, flows, connections))
+}
+
+/// Writes the blocks of `extras` that stood before frame `before` of their input; an
+/// Interface Statistics Block with the copy's ID of its interface, or left out when none
+/// of that interface's packets was copied.
+fn put_extras<'a, W: Write>(
+    w: &mut NotedWriter<W>,
+    extras: &mut std::iter::Peekable<std::slice::Iter<'a, blocks::Extra>>,
+    before: u64,
+    ifaces: &HashMap<(Option<u32>, LinkType), u32>,
+    done: &mut Annotated,
+) -> std::io::Result<()> {
+    while let Some(x) = extras.next_if(|x| x.after < before) {
+        // Packets name no interface when their section has one (or it is SLL): then the
+        // copy's only interface without a name is it.
+        let unnamed: Vec<u32> = ifaces
+            .iter()
+            .filter(|((k, _), _)| k.is_none())
+            .map(|(_, &id)| id)
+            .collect();
+        let iface = match x.interface {
+            Some(n) => match ifaces.iter().find(|((k, _), _)| *k == Some(n)) {
+                Some((_, &id)) => Some(id),
+                None if unnamed.len() == 1 => unnamed.first().copied(),
+                None => {
+                    done.blocks_left_out += 1;
+                    continue;
+                }
+            },
+            None => None,
+        };
+        w.raw_block(&x.bytes, iface)?;
+        done.blocks += 1;
+    }
+    Ok(())
+}
+
 /// The section header's comments: the tool, the command, the summary by status.
 pub fn header(report: &Report, command: Option<&str>) -> Vec<String> {
     let mut lines = vec![format!(
-        "wsclose {}: {} WebSocket connection(s) commented; filter one with frame.comment contains \"wsclose #ID [\"",
+        "wsclose {}: {} WebSocket connection(s) commented; filter one with {FILTER}",
         env!("CARGO_PKG_VERSION"),
         report.summary.connections
     )];
@@ -283,16 +422,29 @@ pub fn annotate<W: Write>(
         path: out_name.to_path_buf(),
         source: e,
     };
-    let notes = notes(report).map_err(Error::Spill)?;
+    let budget = match opts.max_memory {
+        0 => crate::Options::default().max_memory,
+        m => m,
+    };
+    let (mut notes, flows, connections) = sorted_notes(
+        report,
+        opts.secrets.is_some(),
+        budget / 16,
+        opts.only_selected,
+    )
+    .map_err(Error::Spill)?;
     let header = header(report, opts.command);
     let refs: Vec<&str> = header.iter().map(String::as_str).collect();
     let mut w = NotedWriter::new(out, &refs, opts.secrets.map(str::as_bytes)).map_err(write_err)?;
     let runs = runs(report);
     let mut done = Annotated {
-        connections: notes.connections,
+        connections,
         ..Annotated::default()
     };
     let mut failure: Option<std::io::Error> = None;
+    // A failure to read the comments back from their temporary file.
+    let mut spill: Option<std::io::Error> = None;
+    let mut comments: Vec<String> = Vec::new();
     // With `only_selected`: the scope of each selected connection's first packet, by (run,
     // first packet).
     let mut scopes: HashMap<(usize, u64), u64> = HashMap::new();
@@ -301,20 +453,34 @@ pub fn annotate<W: Write>(
             continue;
         }
         let run = runs.get(i).copied().unwrap_or(i);
+        let path = Path::new(opts.paths.and_then(|p| p.get(i)).unwrap_or(&input.path));
         // Interfaces by (the input's interface, link type).
         let mut ifaces: HashMap<(Option<u32>, LinkType), u32> = HashMap::new();
-        let file_name = Path::new(&input.path)
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned());
-        let read = capture::file::read(Path::new(&input.path), &mut |p| {
+        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        // Its blocks that carry no packet, each written before the frame that followed it.
+        let extras = capture::file::open_bytes(path)
+            .ok()
+            .and_then(|input| blocks::extras(input, budget / 16).ok())
+            .unwrap_or_default();
+        // None with `only_selected` (they may be of any traffic) or redacted (a Name
+        // Resolution Block names hosts).
+        let none = opts.only_selected || report.redacted;
+        done.blocks_left_out += extras.left_out + if none { extras.kept.len() as u64 } else { 0 };
+        let kept: &[blocks::Extra] = if none { &[] } else { &extras.kept };
+        let mut extras = kept.iter().peekable();
+        let read = capture::file::read(path, &mut |p| {
             if failure.is_some() {
+                return;
+            }
+            if let Err(e) = put_extras(&mut w, &mut extras, p.number, &ifaces, &mut done) {
+                failure = Some(e);
                 return;
             }
             let number = p.number + input.packet_offset;
             if opts.only_selected {
                 let Ok(seg) = decode::decode(p) else { return };
                 let key = FlowKey::of(seg.src, seg.dst).0;
-                let Some(flows) = notes.flows.get(&(run, key)) else {
+                let Some(flows) = flows.get(&(run, key)) else {
                     return;
                 };
                 // The flow key is the analysis's: the 4-tuple and where it lives (its VLANs
@@ -351,8 +517,13 @@ pub fn annotate<W: Write>(
                     }
                 }
             };
-            let comments = notes.on(run, number);
-            match w.packet(id, p.ts, p.data, p.orig_len, comments) {
+            comments.clear();
+            if let Err(e) = notes.take(run, number, &mut comments) {
+                spill = Some(e);
+                failure = Some(std::io::Error::other("the comments could not be read back"));
+                return;
+            }
+            match w.packet(id, p.ts, p.data, p.orig_len, p.options, &comments) {
                 Ok(()) => {
                     done.packets += 1;
                     done.commented += u64::from(!comments.is_empty());
@@ -360,9 +531,13 @@ pub fn annotate<W: Write>(
                 Err(e) => failure = Some(e),
             }
         });
+        if let Some(e) = spill.take() {
+            return Err(Error::Spill(e));
+        }
         if let Some(e) = failure.take() {
             return Err(write_err(e));
         }
+        put_extras(&mut w, &mut extras, u64::MAX, &ifaces, &mut done).map_err(write_err)?;
         // A file that cannot be read again (it changed, or went away) is said; what was
         // copied of it stays.
         read?;

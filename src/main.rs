@@ -211,7 +211,7 @@ fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclose::error::E
     // Opened before the analysis: a target that cannot be written fails at once.
     let annotated = match &args.annotate {
         Some(out) => {
-            annotate::check(&args.files, out, &args.keys, args.redact)?;
+            annotate::check(&args.files, out, &args.keys, args.redact, args.notes)?;
             Some(annotate::prepare("--annotate", out, true, args.notes)?)
         }
         None => None,
@@ -270,11 +270,23 @@ fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclose::error::E
     let found = report.summary.total_connections;
     let spill = wsclose::error::Error::Spill;
     select(&args.select, &mut report)?;
-    if let (Some(file), Some(out)) = (annotated, &args.annotate) {
-        annotate::write(&report, file, out, &args.files, &args.keys, args.notes)?;
-    }
+    // Redacted first: the annotated capture's comments are redacted as the report is.
+    let paths = annotate::inputs(&report);
     if args.redact {
         redact::redact(&mut report);
+    }
+    if let (Some(file), Some(out)) = (annotated, &args.annotate) {
+        let budget = args.limits.max_memory;
+        annotate::write(
+            &report,
+            file,
+            &paths,
+            out,
+            &args.files,
+            &args.keys,
+            args.notes,
+            budget,
+        )?;
     }
     match args.format {
         // Streamed, a chunk of connections at a time: a large report is never in memory.

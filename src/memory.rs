@@ -61,6 +61,13 @@ pub fn encrypted_listed(max_memory: usize) -> usize {
     (encrypted_room(max_memory) / ENCRYPTED_BYTES).min(10_000)
 }
 
+/// The part of `max_memory` the index that links the legs of proxied sessions may take
+/// (`report::legs::Index`: a few hundred bytes per WebSocket connection with a key or a
+/// path, kept to the end of the input): a thirty-second, taken from the flows' part.
+pub fn legs_room(max_memory: usize) -> usize {
+    max_memory.max(MIN_MAX_MEMORY) / 32
+}
+
 /// A finished report kept in memory (most are 1 to 3 KiB; frame logs make them larger).
 pub const REPORT_BYTES: usize = 2 << 10;
 

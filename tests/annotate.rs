@@ -1,14 +1,21 @@
 //! `wsclose annotate` and `analyze --annotate`: every packet copied unchanged (the report of
 //! the copy is the report of the input), comments on the packets that matter, each
 //! starting with its connection's id and status, escaped and bounded; the selection, the
-//! secrets only when asked, and the refusals (`--redact`, standard input, an output that is
-//! an input). Wireshark's view is checked through tshark where it is installed (`.ci/run`
+//! secrets and decrypted text only when asked, `--redact`, and the refusals (standard
+//! input, an output that is an input). Wireshark's view is checked through tshark where it is installed (`.ci/run`
 //! installs it); skipped, saying so, where not.
 
+mod common;
+#[path = "common/pcapng.rs"]
+mod pcapng;
 #[path = "common/run.rs"]
 mod run;
 #[path = "common/skip.rs"]
 mod skip;
+#[path = "common/wss.rs"]
+mod wss;
+
+use pcapng::{blocks, filtered, packet_comments};
 
 use serde_json::Value;
 
@@ -25,54 +32,6 @@ fn report(args: &[&str]) -> Value {
     let (out, err, code) = run(&all);
     assert_eq!(code, Some(0), "{err}");
     serde_json::from_slice(&out).unwrap()
-}
-
-/// The pcapng blocks of a little-endian file: (type, body).
-fn blocks(bytes: &[u8]) -> Vec<(u32, &[u8])> {
-    let word = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap());
-    let mut out = Vec::new();
-    let mut at = 0;
-    while at < bytes.len() {
-        let len = word(at + 4) as usize;
-        assert_eq!(word(at + len - 4) as usize, len, "block at {at}");
-        out.push((word(at), &bytes[at + 8..at + len - 4]));
-        at += len;
-    }
-    out
-}
-
-/// The comment options (code 1) of an options area.
-fn comments(mut options: &[u8]) -> Vec<String> {
-    let mut out = Vec::new();
-    while options.len() >= 4 {
-        let code = u16::from_le_bytes([options[0], options[1]]);
-        let len = u16::from_le_bytes([options[2], options[3]]) as usize;
-        if code == 0 {
-            break;
-        }
-        if code == 1 {
-            out.push(String::from_utf8(options[4..4 + len].to_vec()).expect("UTF-8"));
-        }
-        options = &options[(4 + len.div_ceil(4) * 4).min(options.len())..];
-    }
-    out
-}
-
-/// Each packet's comments, in order (Enhanced Packet Blocks), and the section header's.
-fn packet_comments(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut header = Vec::new();
-    let mut packets = Vec::new();
-    for (kind, body) in blocks(bytes) {
-        match kind {
-            0x0A0D_0D0A => header = comments(&body[16..]),
-            6 => {
-                let caplen = u32::from_le_bytes(body[12..16].try_into().unwrap()) as usize;
-                packets.push(comments(&body[20 + caplen.div_ceil(4) * 4..]));
-            }
-            _ => {}
-        }
-    }
-    (header, packets)
 }
 
 fn connections_without_inputs(mut r: Value) -> Value {
@@ -160,8 +119,8 @@ fn every_packet_is_copied_and_the_closes_are_commented() {
     assert!((20..40).contains(&commented), "{commented}");
 }
 
-/// Wireshark's view of it: tshark reads the file, and `frame.comment contains "wsclose
-/// #3 ["` selects connection 3's packets and no other's.
+/// Wireshark's view of it: tshark reads the file, and the documented filter
+/// (`frame.comment matches "^wsclose #3 "`) selects connection 3's packets and no other's.
 #[test]
 fn tshark_filters_one_connection_by_its_comments() {
     let found = std::process::Command::new("tshark")
@@ -180,7 +139,12 @@ fn tshark_filters_one_connection_by_its_comments() {
     let (_, err, code) = run(&["annotate", &fixture("node-many.pcap.gz"), "-w", out_s]);
     assert_eq!(code, Some(0), "{err}");
     let shown = std::process::Command::new("tshark")
-        .args(["-r", out_s, "-Y", "frame.comment contains \"wsclose #3 [\""])
+        .args([
+            "-r",
+            out_s,
+            "-Y",
+            &wsclose::annotate::FILTER.replace("ID", "3"),
+        ])
         .args(["-T", "fields", "-e", "tcp.srcport", "-e", "tcp.dstport"])
         .output()
         .unwrap();
@@ -341,20 +305,276 @@ fn secrets_only_when_asked() {
     assert!(packets.iter().flatten().any(|t| t.contains("close 1000")));
 }
 
-/// `--redact` is refused (the packets carry what it hides), so are standard input and an
-/// output that is the input, which is left untouched.
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+/// A wss:// session decrypted with its key log: without `--with-secrets` the file holds its
+/// packets encrypted and no secrets, so no comment may carry what only decryption showed
+/// (the URL's path and query, the close reason, the headers); the close code and status
+/// stay. With `--with-secrets` the comments say it all.
+#[test]
+fn decrypted_text_stays_out_of_comments_without_secrets() {
+    let token = "access_token=sEcReT0kEn42";
+    let reason = "kicked out alice.wonder";
+    let (pcap, keylog) = wss::session(&format!("/chat?{token}"), 4003, reason);
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("wss.pcap");
+    let keys = dir.path().join("wss.keylog");
+    std::fs::write(&input, &pcap).unwrap();
+    std::fs::write(&keys, &keylog).unwrap();
+    let (input, keys) = (input.to_str().unwrap(), keys.to_str().unwrap());
+    // The capture itself holds neither in clear; the report (decrypted) holds both.
+    assert!(!contains(&pcap, "sEcReT0kEn42") && !contains(&pcap, "alice.wonder"));
+    let r = report(&[input, "--keylog", keys]);
+    assert_eq!(r["connections"][0]["status"]["code"], 4003, "{r}");
+    assert_eq!(r["connections"][0]["close_frames"][0]["reason"], reason);
+
+    let plain = dir.path().join("plain.pcapng");
+    let (_, err, code) = run(&[
+        "annotate",
+        input,
+        "--keylog",
+        keys,
+        "-w",
+        plain.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let bytes = std::fs::read(&plain).unwrap();
+    for secret in ["sEcReT0kEn42", "access_token", "alice.wonder", "kicked out"] {
+        assert!(!contains(&bytes, secret), "{secret} is in the file");
+    }
+    assert!(!blocks(&bytes).iter().any(|(k, _)| *k == 0x0A));
+    let (_, packets) = packet_comments(&bytes);
+    let all: Vec<&String> = packets.iter().flatten().collect();
+    assert!(
+        all.iter()
+            .any(|t| t.starts_with("wsclose #1 [4003") && t.contains("close 4003")),
+        "{all:?}"
+    );
+    assert!(
+        all.iter()
+            .any(|t| t.contains("decrypted text withheld: --with-secrets")),
+        "{all:?}"
+    );
+
+    let secret = dir.path().join("secret.pcapng");
+    let (_, err, code) = run(&[
+        "annotate",
+        input,
+        "--keylog",
+        keys,
+        "--with-secrets",
+        "-w",
+        secret.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let (_, packets) = packet_comments(&std::fs::read(&secret).unwrap());
+    let all: Vec<&String> = packets.iter().flatten().collect();
+    assert!(all.iter().any(|t| t.contains(reason)), "{all:?}");
+    assert!(all.iter().any(|t| t.contains(token)), "{all:?}");
+}
+
+/// `annotate --redact` writes its comments as `analyze --redact` writes a report: host
+/// names and addresses as pseudonyms, no query string; `analyze --annotate --redact` the
+/// same. With `--with-secrets` it is refused (the secrets would decrypt what it hides).
+#[test]
+fn redact_pseudonymizes_the_comments() {
+    use common::{close, Session};
+    use wsclose::__internals::flow::Role::{Client, Server};
+    let mut s = Session::new(40_000, 8080);
+    s.handshake();
+    s.send(
+        Client,
+        b"GET /chat?ticket=T1CKET99 HTTP/1.1\r\nHost: ws.secret-corp.example\r\n\
+          Upgrade: websocket\r\nConnection: Upgrade\r\n\
+          Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    );
+    s.send(Server, &common::response(false));
+    s.send(Server, &close(Server, 1001, "restart"));
+    s.send(Client, &close(Client, 1001, "restart"));
+    s.fins(Server);
+    let mut w =
+        wsclose::__internals::capture::write::PcapWriter::new(Vec::new(), s.link, 262_144).unwrap();
+    for p in &s.pkts {
+        w.packet(p.ts, &p.data, p.orig_len).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.pcap");
+    std::fs::write(&input, w.into_inner()).unwrap();
+    let input = input.to_str().unwrap();
+    let comments_of = |p: &std::path::Path| {
+        let (header, packets) = packet_comments(&std::fs::read(p).unwrap());
+        header
+            .into_iter()
+            .chain(packets.into_iter().flatten())
+            .collect::<Vec<_>>()
+    };
+    // Without --redact the comments name the host and the query.
+    let plain = dir.path().join("plain.pcapng");
+    let (_, err, code) = run(&["annotate", input, "-w", plain.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{err}");
+    let all = comments_of(&plain);
+    assert!(
+        all.iter().any(|t| t.contains("ws.secret-corp.example")),
+        "{all:?}"
+    );
+    assert!(all.iter().any(|t| t.contains("T1CKET99")), "{all:?}");
+    for args in [
+        vec!["annotate", input, "--redact", "-w"],
+        vec![
+            "analyze",
+            input,
+            "--redact",
+            "--format",
+            "json",
+            "--annotate",
+        ],
+    ] {
+        let out = dir.path().join("redacted.pcapng");
+        let mut args = args.clone();
+        args.push(out.to_str().unwrap());
+        let (_, err, code) = run(&args);
+        assert_eq!(code, Some(0), "{args:?}: {err}");
+        let all = comments_of(&out);
+        for t in &all {
+            assert!(
+                !t.contains("secret-corp") && !t.contains("T1CKET99") && !t.contains("10.0.0."),
+                "{args:?}: {t}"
+            );
+        }
+        assert!(
+            all.iter().any(|t| t.starts_with("wsclose #1 [1001")
+                && t.contains("/chat?")
+                && t.contains("(Host host-")),
+            "{args:?}: {all:?}"
+        );
+        assert!(all.iter().any(|t| t.contains("\"restart\"")), "{all:?}");
+        std::fs::remove_file(&out).unwrap();
+    }
+    let out = dir.path().join("x.pcapng");
+    let (_, err, code) = run(&[
+        "annotate",
+        input,
+        "--redact",
+        "--with-secrets",
+        "-w",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("--redact") && err.contains("--with-secrets"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
+/// A close reason that holds `wsclose #2 [` (in any case) cannot put its packet under
+/// connection 2's filter as the file documents it (its section header's comment): only
+/// connection 2's packets are selected. (An input's own comment that starts that way is
+/// marked: `the_inputs_own_packet_options_are_kept`.)
+#[test]
+fn wire_text_cannot_forge_another_connections_filter() {
+    use common::{close, Session};
+    use wsclose::__internals::flow::Role::{Client, Server};
+    let mut one = Session::new(40_010, 8080);
+    one.open();
+    one.send(
+        Server,
+        &close(Server, 4000, "see wsclose #2 [1000 Normal Closure]"),
+    );
+    one.send(Client, &close(Client, 4000, "WSCLOSE #2 [x"));
+    one.fins(Server);
+    let mut two = Session::new(40_011, 8080);
+    two.open();
+    two.send(Server, &close(Server, 1000, "bye"));
+    two.send(Client, &close(Client, 1000, "bye"));
+    two.fins(Server);
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.pcap");
+    let mut w =
+        wsclose::__internals::capture::write::PcapWriter::new(Vec::new(), one.link, 262_144)
+            .unwrap();
+    let all: Vec<_> = one.pkts.iter().chain(&two.pkts).collect();
+    for p in &all {
+        w.packet(p.ts, &p.data, p.orig_len).unwrap();
+    }
+    std::fs::write(&input, w.into_inner()).unwrap();
+    let out = dir.path().join("out.pcapng");
+    let (_, err, code) = run(&[
+        "annotate",
+        input.to_str().unwrap(),
+        "-w",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let (header, packets) = packet_comments(&std::fs::read(&out).unwrap());
+    let documented = header
+        .iter()
+        .find_map(|h| h.split_once("filter one with ").map(|(_, f)| f.to_string()))
+        .unwrap_or_else(|| panic!("no filter in {header:?}"));
+    assert!(err.contains(&documented), "{err}");
+    let ids = [
+        (1, 1..=one.pkts.len() as u64),
+        (2, one.pkts.len() as u64 + 1..=all.len() as u64),
+    ];
+    for (id, range) in ids {
+        let shown = filtered(&documented.replace("ID", &id.to_string()), &packets);
+        assert!(shown.len() >= 5, "connection {id}: {shown:?}");
+        assert!(
+            shown.iter().all(|p| range.contains(p)),
+            "connection {id}'s filter {documented} shows {shown:?}: {packets:?}"
+        );
+    }
+    // The reason is still there, its prefix escaped.
+    assert!(
+        packets
+            .iter()
+            .flatten()
+            .any(|c| c.starts_with("wsclose #1 [") && c.contains("see wsclose \\#2 [1000")),
+        "{packets:?}"
+    );
+}
+
+/// An input that cannot be read gives exit code 3, as `analyze` does, whether or not the
+/// others were copied (they are); the file is still written from the readable ones.
+#[test]
+fn an_unreadable_input_exits_3_as_analyze_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = fixture("node-many.pcap.gz");
+    let bad = dir.path().join("not-a-capture.pcap");
+    std::fs::write(&bad, b"this is not a capture file at all, only text\n").unwrap();
+    let bad = bad.to_str().unwrap();
+    let (_, err, analyzed) = run(&["analyze", "--format", "json", &input, bad]);
+    assert_eq!(analyzed, Some(3), "{err}");
+    let out = dir.path().join("out.pcapng");
+    let out_s = out.to_str().unwrap();
+    let (_, err, code) = run(&["annotate", &input, bad, "-w", out_s]);
+    assert_eq!(code, analyzed, "{err}");
+    assert!(err.contains("not-a-capture.pcap"), "{err}");
+    let (_, packets) = packet_comments(&std::fs::read(&out).unwrap());
+    assert_eq!(packets.len(), 72);
+    let other = dir.path().join("other.pcapng");
+    let (_, err, code) = run(&[
+        "analyze",
+        &input,
+        bad,
+        "--annotate",
+        other.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(3), "{err}");
+    assert!(other.exists());
+}
+
+/// Standard input and an output that is the input are refused, and the input is left
+/// untouched.
 #[test]
 fn refusals() {
     let dir = tempfile::tempdir().unwrap();
     let input = fixture("node-many.pcap.gz");
     let out = dir.path().join("x.pcapng");
-    let (_, err, code) = run(&["annotate", &input, "--redact", "-w", out.to_str().unwrap()]);
-    assert_eq!(code, Some(2), "{err}");
-    assert!(
-        err.contains("--redact") && err.contains("packets themselves"),
-        "{err}"
-    );
-    assert!(!out.exists());
     let (_, err, code) = run(&["annotate", "-", "-w", out.to_str().unwrap()]);
     assert_eq!(code, Some(2), "{err}");
     let copy = dir.path().join("in.pcap.gz");
@@ -522,7 +742,7 @@ fn markdown_html_and_comments_state_the_same_facts() {
         let r = wsclose::analyze_files(std::slice::from_ref(f), Default::default()).unwrap();
         let md = wsclose::render::markdown::render(&r, &[None]);
         let html = wsclose::render::html::render(&r, &[None]);
-        let notes = wsclose::annotate::notes(&r).unwrap();
+        let notes = wsclose::annotate::notes(&r, true).unwrap();
         for c in &r.connections {
             let md_section = md
                 .split("\n<details><summary>Connection ")

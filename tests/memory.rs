@@ -204,7 +204,10 @@ fn run_measured_as<T: serde::de::DeserializeOwned>(
 ) -> (T, String, usize) {
     let dir = tempfile::tempdir().unwrap();
     let (out, err) = (dir.path().join("out.json"), dir.path().join("err.txt"));
-    let (stdin, pid) = spawn_measured(args, write.is_some(), &out, &err);
+    let mut all = vec!["analyze", "--format", "json"];
+    all.extend_from_slice(args);
+    all.extend(write.is_some().then_some("-"));
+    let (stdin, pid) = spawn_measured(&all, write.is_some(), &out, &err);
     let writer = std::thread::spawn(move || match (write, stdin) {
         (Some(write), Some(stdin)) => write(stdin),
         _ => Ok(()),
@@ -228,9 +231,9 @@ fn run_measured_as<T: serde::de::DeserializeOwned>(
     (report, err, peak)
 }
 
-/// Starts `wsclose analyze --format json ARGS` (reading standard input, piped from the
-/// returned end, when `stdin`), writing to `out` and `err`, so that its `ru_maxrss` is its
-/// own; returns the pipe's end and its pid, to be reaped with `wait4`.
+/// Starts `wsclose ARGS` (reading standard input, piped from the returned end, when
+/// `stdin`), writing to `out` and `err`, so that its `ru_maxrss` is its own; returns the
+/// pipe's end and its pid, to be reaped with `wait4`.
 ///
 /// At `execve` the kernel folds the peak resident memory of the process's memory before into
 /// its `ru_maxrss`. `Command::spawn` uses `posix_spawn`, whose child shares this process's
@@ -255,9 +258,7 @@ fn spawn_measured(
             "sh",
         ])
         .arg(env!("CARGO_BIN_EXE_wsclose"))
-        .args(["analyze", "--format", "json"])
         .args(args)
-        .args(stdin.then_some("-"))
         .env("OUT", out)
         .env("ERR", err)
         .stdin(if stdin { Stdio::piped() } else { Stdio::null() })
@@ -660,6 +661,40 @@ fn unfinished_heads<W: Write>(out: W, conns: usize, len: usize) -> std::io::Resu
     Ok(w.out)
 }
 
+/// `conns` WebSocket connections one after the other, each opened, closed by the server
+/// with 1000 "bye" (the client echoing it) and ended by both FINs: a handful of comments
+/// each in an annotated copy.
+fn closed_one_after_another<W: Write>(out: W, conns: usize) -> std::io::Result<W> {
+    let mut w = Pcap::new(out)?;
+    let s = (SERVER, 80);
+    let server_close = [0x88, 5, 0x03, 0xe8, b'b', b'y', b'e'];
+    let mask = [1u8, 2, 3, 4];
+    let mut client_close = vec![0x88, 0x85];
+    client_close.extend(mask);
+    client_close.extend(
+        [0x03, 0xe8, b'b', b'y', b'e']
+            .iter()
+            .enumerate()
+            .map(|(i, b)| b ^ mask[i % 4]),
+    );
+    for i in 0..conns {
+        let c = client(i);
+        w.tcp(c, s, C_ISN, None, true, &[])?;
+        w.tcp(s, c, S_ISN, Some(C_ISN + 1), true, &[])?;
+        w.tcp(c, s, C_ISN + 1, Some(S_ISN + 1), false, REQUEST)?;
+        let (mut cs, mut ss) = (C_ISN + 1 + REQUEST.len() as u32, S_ISN + 1);
+        w.tcp(s, c, ss, Some(cs), false, RESPONSE)?;
+        ss += RESPONSE.len() as u32;
+        w.tcp(s, c, ss, Some(cs), false, &server_close)?;
+        ss += server_close.len() as u32;
+        w.tcp(c, s, cs, Some(ss), false, &client_close)?;
+        cs += client_close.len() as u32;
+        w.fin(s, c, ss, cs)?;
+        w.fin(c, s, cs, ss + 1)?;
+    }
+    Ok(w.out)
+}
+
 /// Issue 67 (10): unfinished HTTP/1.1 and CONNECT heads were charged 3 to 8 KiB whatever
 /// they held (1 500 heads of 64 KiB took 123 MB and 101 MB at --max-memory 32M): each is
 /// charged its buffer, so the least recently active connections are evicted, and said.
@@ -677,5 +712,86 @@ fn unfinished_heads_stay_under_the_budget() {
         count(&report, "evicted_max_memory") > 0,
         "{}",
         report["seen"]
+    );
+}
+
+/// Runs `wsclose ARGS` to its end: its exit code, standard error and peak resident memory
+/// (`wait4`'s `ru_maxrss`, bytes, measured as [`spawn_measured`] says).
+fn peak_of(args: &[&str]) -> (i32, String, usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, err) = (dir.path().join("out"), dir.path().join("err.txt"));
+    let (_, pid) = spawn_measured(args, false, &out, &err);
+    let mut status = 0;
+    // SAFETY: a zeroed rusage is a valid value for wait4 to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: the child's pid, a valid status and rusage to write to.
+    assert_eq!(unsafe { libc::wait4(pid, &mut status, 0, &mut usage) }, pid);
+    assert!(libc::WIFEXITED(status), "{status}");
+    let err = std::fs::read_to_string(&err).unwrap();
+    (
+        libc::WEXITSTATUS(status),
+        err,
+        usage.ru_maxrss as usize * 1024,
+    )
+}
+
+/// Issue 67 (11): `annotate --max-memory 32M` on 100 000 small connections (every comment of
+/// every connection was kept for the whole copy: 256 MB) stays under the budget less a
+/// sixteenth, as the analysis does, every connection commented.
+#[test]
+#[ignore = "long: run by .ci/run"]
+fn annotate_keeps_its_comments_under_the_budget() {
+    let _alone = one_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("many.pcap");
+    let out = dir.path().join("many.pcapng");
+    let file = std::io::BufWriter::new(std::fs::File::create(&input).unwrap());
+    closed_one_after_another(file, 100_000)
+        .unwrap()
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .unwrap();
+    let input = input.to_str().unwrap();
+    let (code, err, analysis) = peak_of(&[
+        "analyze",
+        "--max-memory",
+        "32M",
+        "--threads",
+        "1",
+        "--format",
+        "json",
+        input,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, err, peak) = peak_of(&[
+        "annotate",
+        "--max-memory",
+        "32M",
+        "--threads",
+        "1",
+        input,
+        "-w",
+        out.to_str().unwrap(),
+    ]);
+    eprintln!(
+        "100 000 connections at --max-memory 32M: annotate's peak {} MiB, analyze's {} MiB",
+        peak / MIB,
+        analysis / MIB
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("wrote 800000 packets") && err.contains("on 100000 connections"),
+        "{err}"
+    );
+    assert!(
+        analysis <= under(32 * MIB),
+        "the analysis' {} MiB",
+        analysis / MIB
+    );
+    assert!(
+        peak <= under(32 * MIB),
+        "peak {} MiB, the analysis' {} MiB",
+        peak / MIB,
+        analysis / MIB
     );
 }

@@ -837,6 +837,7 @@ fn run_analyzer(pkts: &[Vec<u8>]) -> Vec<ConnectionReport> {
     a.begin_input(0);
     for (i, p) in pkts.iter().enumerate() {
         a.packet(&Packet {
+            options: Default::default(),
             number: i as u64 + 1,
             ts: Timestamp(1_700_000_000_000_000_000 + i as i64 * 1_000_000),
             link: LinkType::RAW,

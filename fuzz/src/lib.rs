@@ -11,14 +11,14 @@ use std::path::{Path, PathBuf};
 use wsclose::__internals::analyzer::{Analyzer, Options};
 use wsclose::__internals::capture::file::InputSummary;
 use wsclose::__internals::capture::{LinkType, Packet, Timestamp};
-use wsclose::finding::Kind;
 use wsclose::__internals::flow::Role;
-use wsclose::report::{self, ConnectionReport, Report};
 use wsclose::__internals::stack::http1::parse::{self as http, Parsed};
 use wsclose::__internals::stack::tcp::assembler::Limits;
 use wsclose::__internals::websocket::frame::{
     parse_header, unmask, unmask_bytewise, LenEncoding, MAX_HEADER_LEN,
 };
+use wsclose::finding::Kind;
+use wsclose::report::{self, ConnectionReport, Report};
 
 pub mod app;
 pub mod connect;
@@ -26,6 +26,7 @@ pub mod h2;
 pub mod h2_streams;
 pub mod keylog;
 pub mod mem;
+pub mod pcapng_writer;
 pub mod script;
 pub mod seeds;
 pub mod tls;
@@ -35,6 +36,7 @@ pub use connect::connect_head;
 pub use h2::h2;
 pub use h2_streams::h2_streams;
 pub use keylog::keylog;
+pub use pcapng_writer::pcapng_writer;
 pub use tls::tls_session;
 
 /// The names of the targets, in the order `scripts/fuzz` runs them.
@@ -51,6 +53,7 @@ pub const TARGETS: [&str; 12] = [
     "app_json",
     "h2_streams",
     "connect_head",
+    "pcapng_writer",
 ];
 
 /// Runs the body of target `name` on `data`; false if there is no such target.
@@ -68,6 +71,7 @@ pub fn run(name: &str, data: &[u8]) -> bool {
         "app_json" => app_json(data),
         "h2_streams" => h2_streams(data),
         "connect_head" => connect_head(data),
+        "pcapng_writer" => pcapng_writer(data),
         _ => return false,
     }
     true
@@ -249,10 +253,15 @@ pub fn blank_input(link: LinkType, packets: u64) -> InputSummary {
         .get_or_init(|| {
             let path = std::env::temp_dir()
                 .join(format!("wsclose-fuzz-blank-{}.pcap", std::process::id()));
-            let w = wsclose::__internals::capture::write::PcapWriter::new(Vec::new(), LinkType::RAW, 65535)
-                .expect("pcap header");
+            let w = wsclose::__internals::capture::write::PcapWriter::new(
+                Vec::new(),
+                LinkType::RAW,
+                65535,
+            )
+            .expect("pcap header");
             std::fs::write(&path, w.into_inner()).expect("write the blank capture");
-            let s = wsclose::__internals::capture::file::read(&path, &mut |_| {}).expect("read it back");
+            let s = wsclose::__internals::capture::file::read(&path, &mut |_| {})
+                .expect("read it back");
             std::fs::remove_file(&path).ok();
             s
         })
@@ -466,6 +475,7 @@ pub fn analyze_raw(pkts: &[Vec<u8>], opts: Options) -> (Vec<ConnectionReport>, r
     a.begin_input(0);
     for (i, p) in pkts.iter().enumerate() {
         a.packet(&Packet {
+            options: Default::default(),
             number: i as u64 + 1,
             ts: Timestamp(1_700_000_000_000_000_000 + i as i64 * 1_000_000),
             link: LinkType::RAW,
@@ -704,6 +714,7 @@ pub fn pipeline(data: &[u8]) {
         a.begin_input(0);
         for (i, (ts, bytes, orig)) in pkts.iter().enumerate() {
             a.packet(&Packet {
+                options: Default::default(),
                 number: i as u64 + 1,
                 ts: *ts,
                 link,

@@ -178,7 +178,8 @@ pub fn all(dir: &Path) -> std::io::Result<Vec<Seed>> {
             });
             let frame_starts = std::iter::once(h).chain(starts.iter().copied().filter(|&s| s > h));
             for (i, s) in frame_starts.filter(|&s| s < bytes.len()).enumerate() {
-                let end = (s + 2 * wsclose::__internals::websocket::frame::MAX_HEADER_LEN).min(bytes.len());
+                let end = (s + 2 * wsclose::__internals::websocket::frame::MAX_HEADER_LEN)
+                    .min(bytes.len());
                 seeds.push(Seed {
                     target: "frame_header",
                     name: format!("{name}-{i}"),
@@ -194,6 +195,61 @@ pub fn all(dir: &Path) -> std::io::Result<Vec<Seed>> {
     seeds.extend(app_json_seeds(&dir.join("app"))?);
     seeds.extend(h2_streams_seeds());
     seeds.extend(crate::connect::seeds());
+    seeds.extend(pcapng_writer_seeds(&dir.join("node-many.pcap.gz"))?);
+    Ok(seeds)
+}
+
+/// `pcapng_writer`: the packets of a fixture, each with a comment or two (one that starts
+/// as wsclose's own), some with options of their own (a comment, `epb_flags`, one cut
+/// short), in both byte orders, with and without secrets.
+fn pcapng_writer_seeds(capture: &Path) -> std::io::Result<Vec<Seed>> {
+    let mut packets = Vec::new();
+    wsclose::__internals::capture::file::read(capture, &mut |p| {
+        packets.push((p.link.0, p.data.to_vec()));
+    })
+    .map_err(std::io::Error::other)?;
+    let mut seeds = Vec::new();
+    for flags in 0..4u8 {
+        let mut data = vec![flags];
+        for (i, (link, bytes)) in packets.iter().enumerate().take(24) {
+            let n = (i % 3) as u8;
+            let mut own = Vec::new();
+            if i % 2 == 0 {
+                let be = flags & 2 == 2;
+                let h = |v: u16| if be { v.to_be_bytes() } else { v.to_le_bytes() };
+                own.extend(h(1));
+                own.extend(h(5));
+                own.extend(b"note\0\0\0\0");
+                own.extend(h(2));
+                own.extend(h(4));
+                own.extend(if be { [0, 0, 0, 1] } else { [1, 0, 0, 0] });
+                if i % 4 == 0 {
+                    own.extend(h(1));
+                    own.extend(h(200));
+                }
+            }
+            data.push(*link as u8);
+            data.push(n);
+            data.extend((bytes.len() as u16).to_le_bytes());
+            data.push(own.len() as u8);
+            data.extend(bytes);
+            data.extend(&own);
+            for k in 0..n {
+                let c = if k == 0 {
+                    format!("wsclose #{i} [1000 Normal Closure]: close ✓")
+                } else {
+                    format!("input note {k}")
+                };
+                data.push(c.len() as u8);
+                data.extend(c.as_bytes());
+            }
+        }
+        seeds.push(Seed {
+            target: "pcapng_writer",
+            name: format!("node-many-flags-{flags}"),
+            data,
+        });
+    }
     Ok(seeds)
 }
 
@@ -313,8 +369,9 @@ pub fn tls_seeds(dir: &Path) -> std::io::Result<Vec<Seed>> {
     let mut seeds = Vec::new();
     for path in files {
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
-        let keylog = std::fs::read(path.with_extension("keylog"))
-            .unwrap_or_else(|_| wsclose::__internals::capture::secrets::leading_tls_secrets(&path).concat());
+        let keylog = std::fs::read(path.with_extension("keylog")).unwrap_or_else(|_| {
+            wsclose::__internals::capture::secrets::leading_tls_secrets(&path).concat()
+        });
         let sha384 = if has_sha384_secrets(&keylog) {
             flag::SHA384
         } else {
@@ -721,7 +778,10 @@ fn fixture_files(dir: &Path, prefix: &str) -> std::io::Result<Vec<std::path::Pat
         .flatten()
         .map(|e| e.path())
         .filter(|p| {
-            let n = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let n = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             n.starts_with(prefix) && (n.ends_with(".pcap") || n.ends_with(".pcapng"))
         })
         .collect();

@@ -116,7 +116,8 @@ impl Budget {
         // The list of encrypted connections takes its room from the flows' part.
         let flows = max_memory
             .saturating_sub(reserved(max_memory))
-            .saturating_sub(crate::memory::encrypted_room(max_memory));
+            .saturating_sub(crate::memory::encrypted_room(max_memory))
+            .saturating_sub(crate::memory::legs_room(max_memory));
         Budget {
             flows,
             share: (flows / groups).max(FLOW_BYTES),
@@ -609,6 +610,7 @@ mod tests {
             }));
             for (i, data) in pkts.iter().enumerate() {
                 a.packet(&Packet {
+                    options: Default::default(),
                     number: i as u64 + 1,
                     ts: Timestamp(1_000_000_000 + i as i64),
                     link: LinkType::RAW,

@@ -196,6 +196,7 @@ impl Analyzer {
         let groups = Self::flow_groups(opts.max_flows);
         let mut done = Store::new(opts.keep_reports);
         done.set_group_cap(budget::no_disk_group_cap(&opts, groups as usize));
+        done.set_legs_room(crate::memory::legs_room(opts.max_memory));
         Analyzer {
             opts,
             keys: Arc::new(KeyLog::new()),
@@ -904,6 +905,14 @@ impl Analyzer {
     fn temp_files(done: &Store, seen: &mut Seen) {
         seen.reports_dropped = done.dropped();
         seen.temp_notes = done.notes().to_vec();
+        if done.legs_left_out() > 0 {
+            seen.temp_notes.push(format!(
+                "{} WebSocket connections were not considered when linking the two legs of \
+                 sessions through a proxy: the index of legs holds a thirty-second of \
+                 --max-memory; raise --max-memory to link them",
+                done.legs_left_out()
+            ));
+        }
     }
 
     /// Ends all input of this analyzer and of the shard analyzers that helped it: their

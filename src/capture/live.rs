@@ -372,6 +372,7 @@ fn analyse(
                         std::thread::sleep(d);
                     }
                     sink(&Packet {
+                        options: Default::default(),
                         number: h.number,
                         ts: h.ts,
                         link,

@@ -311,6 +311,22 @@ pub struct Packet<'a> {
     /// Description Block (borrowed from the reader, which made it once per block); `None`
     /// in a classic pcap file and a live capture, which name none.
     pub iface: Option<&'a Interface>,
+    /// Its Enhanced Packet Block's options as the file holds them (empty for any other
+    /// packet).
+    pub options: PacketOptions<'a>,
+}
+
+/// The options of a pcapng Enhanced Packet Block (draft-ietf-opsawg-pcapng §3.5, §4.3:
+/// each a 16-bit code, a 16-bit length and its value padded to 32 bits; `opt_comment`,
+/// `epb_flags`, `epb_hash`...), borrowed as the file holds them, in its section's byte
+/// order; `wsclose annotate` copies them (`capture::write::copy_options`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PacketOptions<'a> {
+    /// The options area, up to the block's trailing length (its end-of-options, if any,
+    /// included).
+    pub bytes: &'a [u8],
+    /// The section is big-endian.
+    pub big_endian: bool,
 }
 
 /// An interface a pcapng file describes (draft-ietf-opsawg-pcapng §4.2), as its packets

@@ -15,7 +15,7 @@
 //! counted), §4.7 (Decryption Secrets Block: secrets type `TLSK`, length, data; before the
 //! packets it decrypts).
 
-use super::{LinkType, Timestamp};
+use super::{LinkType, PacketOptions, Timestamp};
 use crate::sanitize::cut;
 use std::io::{self, Read, Write};
 use std::path::Path;
@@ -156,7 +156,15 @@ impl<W: Write> PcapNgWriter<W> {
         orig_len: u32,
         comment: Option<&str>,
     ) -> io::Result<()> {
-        epb(&mut self.out, 0, ts, data, orig_len, comment.as_slice())
+        epb(
+            &mut self.out,
+            0,
+            ts,
+            data,
+            orig_len,
+            PacketOptions::default(),
+            comment.as_slice(),
+        )
     }
 
     /// An Interface Statistics Block (§4.6) for interface `iface` at `ts`, with
@@ -231,20 +239,23 @@ fn interface_block<W: Write>(
     block(out, IDB, &idb)
 }
 
-/// An Enhanced Packet Block (§4.3) on interface `iface`, with an `opt_comment` (option 1:
-/// UTF-8 text, each cut to an option's 16-bit length at a character) per comment.
+/// An Enhanced Packet Block (§4.3) on interface `iface`, with the input's own options
+/// (`kept`, see [`copy_options`]) and then an `opt_comment` (option 1: UTF-8 text, each cut
+/// to an option's 16-bit length at a character) per comment.
 fn epb<W: Write, S: AsRef<str>>(
     out: &mut W,
     iface: u32,
     ts: Timestamp,
     data: &[u8],
     orig_len: u32,
+    kept: PacketOptions<'_>,
     comments: &[S],
 ) -> io::Result<()> {
     let caplen = u32::try_from(data.len())
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "packet too large"))?;
     let units = u64::try_from(ts.0).unwrap_or(0);
     let mut options = Vec::new();
+    copy_options(&mut options, kept);
     for text in comments {
         option(
             &mut options,
@@ -277,6 +288,80 @@ fn epb<W: Write, S: AsRef<str>>(
     out.write_all(zeros.get(..padded(data.len()) - data.len()).unwrap_or(&[]))?;
     out.write_all(&options)?;
     out.write_all(&total.to_le_bytes())
+}
+
+/// Appends an Enhanced Packet Block's options as an input held them (`opt_comment` and
+/// every other), written little-endian, without their end of options: a little-endian
+/// section's as they are; a big-endian section's options of known layout turned around
+/// (§4.3: `opt_comment` and the custom options' text as they are, the custom options' PEN,
+/// `epb_flags`, `epb_dropcount`, `epb_packetid`, `epb_queue` as numbers; `epb_hash` and
+/// `epb_verdict` as bytes), others left out (their byte order is unknown). The options
+/// stop at the first whose length runs past the area. A comment that starts with
+/// `wsclose #` (in any case), the prefix of the comments `wsclose annotate` adds, is kept
+/// after `input: `, so that a filter on that prefix finds only the copy's own.
+pub fn copy_options(out: &mut Vec<u8>, kept: PacketOptions<'_>) {
+    let be = kept.big_endian;
+    let mut rest = kept.bytes;
+    let num = |b: [u8; 2]| -> u16 {
+        if be {
+            u16::from_be_bytes(b)
+        } else {
+            u16::from_le_bytes(b)
+        }
+    };
+    while let (Some(&[c0, c1]), Some(&[l0, l1])) = (rest.get(0..2), rest.get(2..4)) {
+        let (code, len) = (num([c0, c1]), usize::from(num([l0, l1])));
+        let Some(value) = rest.get(4..4 + len) else {
+            break;
+        };
+        rest = rest.get(4 + len.next_multiple_of(4)..).unwrap_or_default();
+        if code == 0 {
+            break;
+        }
+        if code == 1
+            && value
+                .get(..9)
+                .is_some_and(|v| v.eq_ignore_ascii_case(b"wsclose #"))
+        {
+            let mut v = b"input: ".to_vec();
+            v.extend_from_slice(
+                value
+                    .get(..value.len().min(usize::from(u16::MAX) - 7))
+                    .unwrap_or(value),
+            );
+            option(out, code, &v);
+            continue;
+        }
+        if !be {
+            option(out, code, value);
+            continue;
+        }
+        let mut v = value.to_vec();
+        let turned = match code {
+            // opt_comment, epb_hash, epb_verdict: text and bytes.
+            1 | 3 | 7 => true,
+            // epb_flags, epb_queue: 32 bits; epb_dropcount, epb_packetid: 64 bits.
+            2 | 6 if v.len() == 4 => {
+                v.reverse();
+                true
+            }
+            4 | 5 if v.len() == 8 => {
+                v.reverse();
+                true
+            }
+            // Custom options: a 32-bit PEN, then the data as it is.
+            2988 | 2989 | 19372 | 19373 if v.len() >= 4 => {
+                if let Some(pen) = v.get_mut(..4) {
+                    pen.reverse();
+                }
+                true
+            }
+            _ => false,
+        };
+        if turned {
+            option(out, code, &v);
+        }
+    }
 }
 
 /// A pcapng of one section (nanosecond times) whose interfaces are added as the packets
@@ -317,19 +402,35 @@ impl<W: Write> NotedWriter<W> {
         Ok(self.interfaces - 1)
     }
 
-    /// One packet on interface `iface`, with a comment option per comment.
+    /// One packet on interface `iface`, with the input's own options (`kept`, see
+    /// [`copy_options`]) and then a comment option per comment.
     pub fn packet<S: AsRef<str>>(
         &mut self,
         iface: u32,
         ts: Timestamp,
         data: &[u8],
         orig_len: u32,
+        kept: PacketOptions<'_>,
         comments: &[S],
     ) -> io::Result<()> {
         if let Some(text) = self.secrets.take() {
             secrets_block(&mut self.out, &text)?;
         }
-        epb(&mut self.out, iface, ts, data, orig_len, comments)
+        epb(&mut self.out, iface, ts, data, orig_len, kept, comments)
+    }
+
+    /// A whole block as an input held it (little-endian, its lengths checked by the
+    /// caller), with its interface ID (bytes 8 to 12: an Interface Statistics Block's) set
+    /// to `iface` when given.
+    pub fn raw_block(&mut self, bytes: &[u8], iface: Option<u32>) -> io::Result<()> {
+        match (iface, bytes.get(..8), bytes.get(12..)) {
+            (Some(id), Some(head), Some(rest)) => {
+                self.out.write_all(head)?;
+                self.out.write_all(&id.to_le_bytes())?;
+                self.out.write_all(rest)
+            }
+            _ => self.out.write_all(bytes),
+        }
     }
 
     /// The writer it wrote to (the secrets, if no packet came, written first).

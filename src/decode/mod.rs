@@ -766,6 +766,7 @@ mod tests {
 
     fn pkt(link: LinkType, data: &[u8]) -> Packet<'_> {
         Packet {
+            options: Default::default(),
             number: 1,
             ts: Timestamp(0),
             link,

@@ -493,6 +493,7 @@ mod tests {
 
     fn pkt(data: &[u8]) -> Packet<'_> {
         Packet {
+            options: Default::default(),
             number: 1,
             ts: Timestamp(0),
             link: LinkType::ETHERNET,

@@ -15,7 +15,13 @@ pub fn annotate(mut args: cli::AnnotateArgs, verbose: bool) -> Result<u8, wsclos
         note!("wsclose: {}", terminal(&n));
     }
     args.files = files;
-    check(&args.files, &args.write, &args.keys, args.redact)?;
+    check(
+        &args.files,
+        &args.write,
+        &args.keys,
+        args.redact,
+        args.notes,
+    )?;
     let out = prepare("-w", &args.write, false, args.notes)?;
     let mut opts = args.read.options(&args.limits);
     opts.join_files = true;
@@ -32,15 +38,26 @@ pub fn annotate(mut args: cli::AnnotateArgs, verbose: bool) -> Result<u8, wsclos
         }
     }
     crate::select(&args.select, &mut report)?;
+    let paths = inputs(&report);
+    if args.redact {
+        wsclose::report::redact::redact(&mut report);
+    }
+    let budget = args.limits.max_memory;
     write(
         &report,
         out,
+        &paths,
         &args.write,
         &args.files,
         &args.keys,
         args.notes,
+        budget,
     )?;
-    Ok(if report.summary.connections == 0 {
+    // The exit codes of `analyze`: 3 when an input could not be read (the others were
+    // copied), else 1 when no connection is commented.
+    Ok(if report.inputs.iter().any(|i| i.error.is_some()) {
+        3
+    } else if report.summary.connections == 0 {
         1
     } else {
         0
@@ -48,21 +65,22 @@ pub fn annotate(mut args: cli::AnnotateArgs, verbose: bool) -> Result<u8, wsclos
 }
 
 /// What `annotate` and `analyze --annotate` refuse before reading anything: standard
-/// input or a pipe (the captures are read twice), `--redact` (the packets carry what it
-/// hides), and an output that is one of the inputs or key logs.
+/// input or a pipe (the captures are read twice), `--redact` with `--with-secrets` (the
+/// secrets would decrypt what redaction hides), and an output that is one of the inputs or
+/// key logs.
 pub fn check(
     files: &[std::path::PathBuf],
     out: &std::path::Path,
     keys: &cli::KeyArgs,
     redact: bool,
+    notes: cli::NoteArgs,
 ) -> Result<(), wsclose::error::Error> {
     use std::os::unix::fs::MetadataExt;
     let usage = |m: String| Err(wsclose::error::Error::Usage(m));
-    if redact {
+    if redact && notes.with_secrets {
         return usage(
-            "--redact cannot go with an annotated capture: the packets themselves carry the \
-             addresses, names and payloads redaction hides. Annotate without --redact, or \
-             share the redacted report (`--format markdown --redact`) instead of the capture"
+            "--redact cannot go with --with-secrets: the secrets would decrypt the URLs, \
+             headers and messages redaction leaves out. Give one or the other"
                 .into(),
         );
     }
@@ -112,15 +130,23 @@ pub fn prepare(
     OutputFile::open(path, notes.with_secrets)
 }
 
-/// Writes the annotated copy of `report`'s captures to `file` (opened by [`prepare`] from
-/// `out`): a temporary file renamed over its target once complete, or in place.
+/// The paths of `report`'s inputs, taken before `--redact` cuts them to file names.
+pub fn inputs(report: &wsclose::report::Report) -> Vec<String> {
+    report.inputs.iter().map(|i| i.path.clone()).collect()
+}
+
+/// Writes the annotated copy of `report`'s captures (read from `paths`, [`inputs`]) to
+/// `file`, opened by [`prepare`] from `out`: a temporary file renamed over its target once
+/// complete, or in place.
 pub fn write(
     report: &wsclose::report::Report,
     file: OutputFile,
+    paths: &[String],
     out: &std::path::Path,
     files: &[std::path::PathBuf],
     keys: &cli::KeyArgs,
     notes: cli::NoteArgs,
+    max_memory: usize,
 ) -> Result<(), wsclose::error::Error> {
     let fail = |e: std::io::Error| wsclose::error::Error::Write {
         path: out.to_path_buf(),
@@ -147,6 +173,8 @@ pub fn write(
         only_selected: notes.only_selected,
         secrets: secrets.as_deref().filter(|s| !s.is_empty()),
         command: command.as_deref(),
+        paths: Some(paths),
+        max_memory,
     };
     let done = wsclose::annotate::annotate(report, file.writer().map_err(fail)?, out, &opts)?;
     file.finish(opts.secrets.is_some()).map_err(fail)?;
@@ -158,8 +186,17 @@ pub fn write(
         (_, true) => ", without TLS secrets (no key log given has those of its connections)".into(),
         _ => String::new(),
     };
+    let blocks = match (done.blocks, done.blocks_left_out) {
+        (0, 0) => String::new(),
+        (kept, 0) => format!(", and {} of the input", plural(kept, "other block")),
+        (kept, left) => format!(
+            ", and {} of the input ({left} left out: secrets, big-endian, not to be copied, \
+             past the memory allowed, or with --only-selected or --redact)",
+            plural(kept, "other block")
+        ),
+    };
     note!(
-        "wsclose: wrote {} ({} commented, on {}) to {}{with}; in Wireshark: frame.comment contains \"wsclose #ID [\"",
+        "wsclose: wrote {} ({} commented, on {}){blocks} to {}{with}; in Wireshark: {}",
         plural(done.packets, "packet"),
         done.commented,
         plural(done.connections, "connection"),
@@ -167,7 +204,8 @@ pub fn write(
             "standard output".to_string()
         } else {
             terminal(&out.display().to_string()).into_owned()
-        }
+        },
+        wsclose::annotate::FILTER
     );
     Ok(())
 }

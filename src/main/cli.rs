@@ -204,7 +204,7 @@ pub enum Command {
     #[command(after_help = EXIT_CODES)]
     Extract(ExtractArgs),
     /// Copy captures into one pcapng with the diagnosis as packet comments, for Wireshark
-    /// (`frame.comment contains "wsclose #3 ["` shows connection 3's).
+    /// (`frame.comment matches "^wsclose #3 "` shows connection 3's).
     #[command(after_help = EXIT_CODES)]
     Annotate(AnnotateArgs),
     /// Capture on a network interface and report closes as they happen (feature `live`).
@@ -319,7 +319,9 @@ pub struct AnnotateArgs {
     /// (- for standard output).
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: PathBuf,
-    /// Refused: the packets themselves carry what redaction would hide.
+    /// Comments as `analyze --redact` writes reports: addresses and host names as
+    /// pseudonyms, no query strings or payloads (the packets themselves are copied as they
+    /// are; not with --with-secrets).
     #[arg(long)]
     pub redact: bool,
     #[command(flatten)]

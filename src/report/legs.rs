@@ -48,6 +48,10 @@ use std::fmt::Write as _;
 /// with a longer one are not linked.
 const KEY_MAX: usize = 32;
 
+/// What a leg (88 bytes) or a candidate (72) takes in the index on average, in vectors that
+/// may be twice their length.
+pub const LEG_BYTES: usize = 160;
+
 /// What the index keeps of one session to pair it: its key, where it sorts in the report,
 /// and when it started and ended.
 #[derive(Debug, Clone, Copy)]
@@ -110,6 +114,10 @@ pub struct Index {
     legs: Vec<Leg>,
     /// HTTP/2 WebSockets (`stream` > 0) and HTTP/1.1 upgrades with a path.
     candidates: Vec<Candidate>,
+    /// The legs and candidates it may hold together ([`Index::set_room`]; 0: no limit).
+    room: usize,
+    /// Connections left out past that room.
+    pub left_out: u64,
 }
 
 /// Two legs to link: the front's and the back's store order and HTTP/2 stream (0 for an
@@ -200,6 +208,13 @@ impl Index {
     /// Notes `r` if its upgrade request carried a key, or if it is an HTTP/2 WebSocket or
     /// an HTTP/1.1 upgrade with a path; `order` is its place in the store.
     pub fn add(&mut self, order: u64, r: &ConnectionReport) {
+        if self.room > 0 && self.legs.len() + self.candidates.len() >= self.room {
+            let noted = r.ws_key.as_deref().and_then(fixed).is_some();
+            if noted || candidate(order, r).is_some() {
+                self.left_out += 1;
+            }
+            return;
+        }
         if let Some(key) = r.ws_key.as_deref().and_then(fixed) {
             let (client, server) = r.endpoints;
             let tunnel = r.tunnel.as_ref().filter(|t| t.opened());
@@ -230,6 +245,13 @@ impl Index {
     pub fn append(&mut self, other: Index) {
         self.legs.extend(other.legs);
         self.candidates.extend(other.candidates);
+        self.left_out += other.left_out;
+    }
+
+    /// Holds what `bytes` of memory hold from now on, at [`LEG_BYTES`] a leg or candidate
+    /// (each thread's store holds its own).
+    pub fn set_room(&mut self, bytes: usize) {
+        self.room = (bytes / LEG_BYTES).max(1);
     }
 
     /// The pairs of legs: by key first, then HTTP/2 front legs by path and timing among

@@ -486,6 +486,16 @@ impl Store {
             })
     }
 
+    /// Holds what `bytes` hold in the index of the proxied sessions' legs from now on.
+    pub fn set_legs_room(&mut self, bytes: usize) {
+        self.legs.set_room(bytes);
+    }
+
+    /// WebSocket connections the index of legs left out, past its room.
+    pub fn legs_left_out(&self) -> u64 {
+        self.legs.left_out
+    }
+
     /// The index of the proxied sessions' legs, taken out (`legs::link_store`).
     pub fn take_legs(&mut self) -> legs::Index {
         std::mem::take(&mut self.legs)

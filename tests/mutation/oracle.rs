@@ -35,6 +35,7 @@ pub(crate) fn seq_bytes(plain: &[u8]) -> SeqBytes {
     let mut add = |data: &[u8]| {
         for link in LINKS {
             let pkt = Packet {
+                options: Default::default(),
                 number: 0,
                 ts: Timestamp(0),
                 link,

@@ -359,6 +359,7 @@ fn s12_stream_longer_than_4_gib_keeps_offsets_growing() {
     let mut feed = |a: &mut Analyzer, data: &[u8], ts: Timestamp| {
         number += 1;
         a.packet(&Packet {
+            options: Default::default(),
             number,
             ts,
             link: LinkType::RAW,

@@ -578,6 +578,7 @@ mod tests {
             for (k, call) in calls.iter().enumerate() {
                 let (number, ts, link, data, orig_len, iface) = &all[k];
                 let pkt = Packet {
+                    options: Default::default(),
                     number: *number,
                     ts: *ts,
                     link: *link,

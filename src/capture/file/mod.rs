@@ -38,7 +38,8 @@ pub use super::shared::SharedFile;
 pub use chunks::{read_shared, ShardSink};
 pub(super) use damage::framed_block;
 pub(super) use pcap::{link_and_fcs, record_time};
-pub(super) use pcapng::{takes_frame_number, NgIndexer};
+pub(crate) use pcapng::takes_frame_number;
+pub(super) use pcapng::NgIndexer;
 
 use super::{LinkType, Packet, Timestamp};
 use crate::error::Error;
@@ -169,6 +170,12 @@ impl InputSummary {
             sha256: None,
         }
     }
+}
+
+/// The bytes of the capture at `path`, decompressed when it is compressed, from its start
+/// (`wsclose annotate` walks a pcapng's blocks that carry no packet).
+pub fn open_bytes(path: &Path) -> Result<Box<dyn Read + Send>, Error> {
+    Ok(open(path, None, false)?.reader)
 }
 
 /// Reads every packet of `path`, calling `sink` for each. Fatal only when the file cannot

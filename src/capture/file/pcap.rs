@@ -41,6 +41,7 @@ pub(super) fn legacy_packet<'a>(
     let orig_len = b.origlen.max(caplen as u32).saturating_sub(u32::from(fcs));
     let keep = caplen.min(orig_len as usize);
     Packet {
+        options: Default::default(),
         number,
         ts: record_time(b.ts_sec, b.ts_usec, nanos),
         link,

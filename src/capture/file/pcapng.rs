@@ -97,6 +97,7 @@ impl Ng {
                     caplen: epb.caplen,
                     origlen: epb.origlen,
                     data: epb.data,
+                    options: &[],
                 },
                 number,
                 summary,
@@ -110,6 +111,7 @@ impl Ng {
                         caplen = caplen.min(iface.snaplen as usize);
                     }
                     sink(&Packet {
+                        options: Default::default(),
                         number: *number,
                         ts: Timestamp(0),
                         link: iface.link,
@@ -212,6 +214,7 @@ impl Ng {
         let data = body.get(20..).unwrap_or_default();
         let caplen = caplen.min(data.len() as u32);
         let epb = Epb {
+            options: &[],
             if_id: u32::from(if_id),
             ts_high,
             ts_low,
@@ -369,6 +372,9 @@ impl Ng {
             caplen,
             origlen,
             data: data.get(EPB_DATA..EPB_DATA + caplen as usize)?,
+            options: data
+                .get(EPB_DATA + (caplen as usize).next_multiple_of(4)..end - 4)
+                .unwrap_or_default(),
         };
         Some((epb, data.get(end..)?))
     }
@@ -405,6 +411,10 @@ impl Ng {
             data: epb.data.get(..caplen).unwrap_or(epb.data),
             orig_len,
             iface: self.interface(epb.if_id),
+            options: crate::capture::PacketOptions {
+                bytes: epb.options,
+                big_endian: self.big_endian,
+            },
         });
     }
 
@@ -524,6 +534,9 @@ pub(super) struct Epb<'a> {
     origlen: u32,
     /// The packet data (at least `caplen` bytes).
     data: &'a [u8],
+    /// The options after the padded data, in the section's byte order (empty when the
+    /// block was read by pcap-parser, which parses them apart).
+    options: &'a [u8],
 }
 
 impl Epb<'_> {

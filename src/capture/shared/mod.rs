@@ -150,6 +150,7 @@ impl Rec {
     pub fn packet<'a>(&self, records: &'a [u8], number: u64) -> Packet<'a> {
         let start = self.at as usize;
         Packet {
+            options: Default::default(),
             number,
             ts: self.ts,
             link: self.link,

@@ -40,6 +40,7 @@ fn fragments(packet: &[u8], cuts: &[usize]) -> Vec<Vec<u8>> {
 
 fn pkt(data: &[u8], number: u64, secs: i64) -> Packet<'_> {
     Packet {
+        options: Default::default(),
         number,
         ts: Timestamp(1_700_000_000_000_000_000 + secs * 1_000_000_000),
         link: LinkType::RAW,
