@@ -58,7 +58,7 @@ pub fn kind(reason: &str) -> Option<&'static str> {
     // "timed out", "time out" and "timeout" alike.
     let timed_out = has(&["timeout", "timedout", "timeouts"])
         || w.windows(2)
-            .any(|p| matches!(p[0].as_str(), "timed" | "time") && p[1] == "out");
+            .any(|p| matches!(p, [a, b] if (a == "timed" || a == "time") && b == "out"));
     let expired = has(&[
         "expired", "expiry", "expire", "expires", "invalid", "revoked", "rejected",
     ]);
@@ -70,7 +70,9 @@ pub fn kind(reason: &str) -> Option<&'static str> {
         "heartbeat",
         "heartbeats",
         "keepalive",
-    ]) || w.windows(2).any(|p| p[0] == "keep" && p[1] == "alive"))
+    ]) || w
+        .windows(2)
+        .any(|p| matches!(p, [a, b] if a == "keep" && b == "alive")))
         && (timed_out || has(&["missed", "unanswered", "lost", "expired"]))
     {
         return Some("keepalive-timeout");
@@ -106,8 +108,9 @@ pub fn kind(reason: &str) -> Option<&'static str> {
         "throttled",
         "throttling",
     ]) || w.windows(2).any(|p| {
+        let [a, b] = p else { return false };
         matches!(
-            (p[0].as_str(), p[1].as_str()),
+            (a.as_str(), b.as_str()),
             ("too", "many")
                 | ("rate", "limit")
                 | ("rate", "limited")
@@ -127,7 +130,9 @@ pub fn kind(reason: &str) -> Option<&'static str> {
         "redeploy",
         "deploying",
         "terminating",
-    ]) || w.windows(2).any(|p| p[0] == "going" && p[1] == "down")
+    ]) || w
+        .windows(2)
+        .any(|p| matches!(p, [a, b] if a == "going" && b == "down"))
     {
         return Some("shutdown");
     }

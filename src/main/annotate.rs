@@ -138,6 +138,8 @@ pub fn inputs(report: &wsclose::report::Report) -> Vec<String> {
 /// Writes the annotated copy of `report`'s captures (read from `paths`, [`inputs`]) to
 /// `file`, opened by [`prepare`] from `out`: a temporary file renamed over its target once
 /// complete, or in place.
+// What the two commands share of their arguments, as they hold them.
+#[allow(clippy::too_many_arguments)]
 pub fn write(
     report: &wsclose::report::Report,
     file: OutputFile,

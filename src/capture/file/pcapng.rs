@@ -655,9 +655,7 @@ mod tests {
         assert_eq!(names, [None, Some("eth0".into()), None]);
     }
 
-    /// pcapng times in any resolution: the same as exact 128-bit arithmetic, including
-    /// resolutions finer than a nanosecond and the largest timestamps.
-    #[test]
+    /// An interface's `if_tsresol` with the top bit set counts 2^-n s.
     #[test]
     fn power_of_two_resolutions_are_read() {
         assert_eq!(resolution(0x94), Some(1 << 20));
@@ -700,6 +698,8 @@ mod tests {
         );
     }
 
+    /// pcapng times in any resolution: the same as exact 128-bit arithmetic, including
+    /// resolutions finer than a nanosecond and the largest timestamps.
     #[test]
     fn ng_timestamps_in_any_resolution() {
         for res in [

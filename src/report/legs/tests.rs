@@ -89,6 +89,7 @@ fn pairs(legs: Vec<Leg>) -> Vec<(u64, u64)> {
     let mut p: Vec<(u64, u64)> = Index {
         legs,
         candidates: Vec::new(),
+        ..Index::default()
     }
     .pairs()
     .into_iter()
@@ -263,6 +264,7 @@ fn keyed_legs_are_not_paired_again_by_path() {
     let index = Index {
         legs: vec![leg(0, A, 10, 0, 100), leg(0, A, 11, 1, 90)],
         candidates: vec![cand(1, 1, "/a", 7, 30, 0), cand(11, 0, "/a", 20, 25, 0)],
+        ..Index::default()
     };
     let p = index.pairs();
     assert_eq!(p.len(), 1);
@@ -302,6 +304,7 @@ fn work(legs: Vec<Leg>) -> (u64, Vec<(u64, u64)>) {
     let mut p: Vec<(u64, u64)> = Index {
         legs,
         candidates: Vec::new(),
+        ..Index::default()
     }
     .pairs_counted(&mut work)
     .into_iter()
