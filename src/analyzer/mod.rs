@@ -196,7 +196,8 @@ impl Analyzer {
         let groups = Self::flow_groups(opts.max_flows);
         let mut done = Store::new(opts.keep_reports);
         done.set_group_cap(budget::no_disk_group_cap(&opts, groups as usize));
-        done.set_legs_room(crate::memory::legs_room(opts.max_memory));
+        done.legs_mut()
+            .set_room(crate::memory::legs_room(opts.max_memory));
         Analyzer {
             opts,
             keys: Arc::new(KeyLog::new()),
@@ -897,20 +898,23 @@ impl Analyzer {
         if let Some(note) = self.freezer.note.take() {
             self.done.note(note);
         }
-        Self::temp_files(&self.done, &mut self.seen);
+        Self::temp_files(&mut self.done, &mut self.seen);
         (self.done, self.seen)
     }
 
     /// What `done` says of its temporary files, into `seen` (for the report's warnings).
-    fn temp_files(done: &Store, seen: &mut Seen) {
+    fn temp_files(done: &mut Store, seen: &mut Seen) {
         seen.reports_dropped = done.dropped();
         seen.temp_notes = done.notes().to_vec();
-        if done.legs_left_out() > 0 {
+        let left_out = done.legs_mut().left_out();
+        if left_out > 0 {
             seen.temp_notes.push(format!(
-                "{} WebSocket connections were not considered when linking the two legs of \
-                 sessions through a proxy: the index of legs holds a thirty-second of \
-                 --max-memory; raise --max-memory to link them",
-                done.legs_left_out()
+                "the index that links the two legs of sessions through a proxy left out its \
+                 {} last entries (a WebSocket connection has one for its key and one for its \
+                 path, an HTTP/2 stream one): it holds a thirty-second of --max-memory, so \
+                 the connections that started last may be left unlinked; raise \
+                 --max-memory to link them",
+                left_out
             ));
         }
     }
@@ -947,7 +951,7 @@ impl Analyzer {
             seen.encrypted.truncate(cap);
         }
         // The store took in the others' drops and notes.
-        Self::temp_files(&done, &mut seen);
+        Self::temp_files(&mut done, &mut seen);
         (done, seen)
     }
 }

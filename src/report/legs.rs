@@ -114,10 +114,13 @@ pub struct Index {
     legs: Vec<Leg>,
     /// HTTP/2 WebSockets (`stream` > 0) and HTTP/1.1 upgrades with a path.
     candidates: Vec<Candidate>,
-    /// The legs and candidates it may hold together ([`Index::set_room`]; 0: no limit).
+    /// The legs, and the candidates, it keeps at the end: those of the smallest orders
+    /// ([`Index::set_room`]; 0: no limit). Each vector may grow to twice this before it is
+    /// cut back, so that what is kept does not depend on the order reports came in, nor
+    /// on how many stores (threads) noted them.
     room: usize,
-    /// Connections left out past that room.
-    pub left_out: u64,
+    /// Legs and candidates left out past that room.
+    left_out: u64,
 }
 
 /// Two legs to link: the front's and the back's store order and HTTP/2 stream (0 for an
@@ -208,13 +211,6 @@ impl Index {
     /// Notes `r` if its upgrade request carried a key, or if it is an HTTP/2 WebSocket or
     /// an HTTP/1.1 upgrade with a path; `order` is its place in the store.
     pub fn add(&mut self, order: u64, r: &ConnectionReport) {
-        if self.room > 0 && self.legs.len() + self.candidates.len() >= self.room {
-            let noted = r.ws_key.as_deref().and_then(fixed).is_some();
-            if noted || candidate(order, r).is_some() {
-                self.left_out += 1;
-            }
-            return;
-        }
         if let Some(key) = r.ws_key.as_deref().and_then(fixed) {
             let (client, server) = r.endpoints;
             let tunnel = r.tunnel.as_ref().filter(|t| t.opened());
@@ -239,6 +235,33 @@ impl Index {
         if let Some(c) = candidate(order, r) {
             self.candidates.push(c);
         }
+        self.trim(2);
+    }
+
+    /// Cuts each vector back to the `room` of smallest orders once it holds `slack` times
+    /// that, counting what it leaves out.
+    fn trim(&mut self, slack: usize) {
+        let room = self.room;
+        if room == 0 {
+            return;
+        }
+        if self.legs.len() >= room.saturating_mul(slack) && self.legs.len() > room {
+            self.legs.sort_unstable_by_key(|l| l.order);
+            self.left_out += (self.legs.len() - room) as u64;
+            self.legs.truncate(room);
+        }
+        if self.candidates.len() >= room.saturating_mul(slack) && self.candidates.len() > room {
+            self.candidates
+                .sort_unstable_by_key(|c| (c.order, c.stream));
+            self.left_out += (self.candidates.len() - room) as u64;
+            self.candidates.truncate(room);
+        }
+    }
+
+    /// Legs and candidates left out past the room, once cut back to it.
+    pub fn left_out(&mut self) -> u64 {
+        self.trim(1);
+        self.left_out
     }
 
     /// Adds the legs and candidates another index noted (of another shard or input).
@@ -246,17 +269,20 @@ impl Index {
         self.legs.extend(other.legs);
         self.candidates.extend(other.candidates);
         self.left_out += other.left_out;
+        self.room = self.room.max(other.room);
+        self.trim(1);
     }
 
     /// Holds what `bytes` of memory hold from now on, at [`LEG_BYTES`] a leg or candidate
     /// (each thread's store holds its own).
     pub fn set_room(&mut self, bytes: usize) {
-        self.room = (bytes / LEG_BYTES).max(1);
+        self.room = (bytes / LEG_BYTES / 2).max(1);
     }
 
     /// The pairs of legs: by key first, then HTTP/2 front legs by path and timing among
     /// the connections no key linked.
-    pub fn pairs(self) -> Vec<Pair> {
+    pub fn pairs(mut self) -> Vec<Pair> {
+        self.trim(1);
         self.pairs_counted(&mut 0)
     }
 

@@ -486,14 +486,9 @@ impl Store {
             })
     }
 
-    /// Holds what `bytes` hold in the index of the proxied sessions' legs from now on.
-    pub fn set_legs_room(&mut self, bytes: usize) {
-        self.legs.set_room(bytes);
-    }
-
-    /// WebSocket connections the index of legs left out, past its room.
-    pub fn legs_left_out(&self) -> u64 {
-        self.legs.left_out
+    /// The index of the proxied sessions' legs (its room, what it left out).
+    pub fn legs_mut(&mut self) -> &mut legs::Index {
+        &mut self.legs
     }
 
     /// The index of the proxied sessions' legs, taken out (`legs::link_store`).
