@@ -385,7 +385,7 @@ pub struct Head {
     pub fix: Cow<'static, str>,
 }
 
-/// What a segment never acknowledged carried ([`Cause::Unacknowledged`](super::Cause::Unacknowledged)).
+/// What a segment never acknowledged carried (the cause `unacknowledged`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Unacked {
