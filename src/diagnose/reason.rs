@@ -27,42 +27,58 @@ fn reason_decides(code: u16) -> bool {
     matches!(code, 1000 | 1001 | 1008 | 3000..=4999)
 }
 
-/// The reason's words, lowercased (at most 32 of them: a reason is at most 123 bytes).
-fn words(reason: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut word = String::new();
+/// The reason's words (at most 32: a reason is at most 123 bytes), as slices of it, with
+/// how many there are; compared without regard to ASCII case.
+fn words(reason: &str) -> ([&str; 32], usize) {
+    let mut out = [""; 32];
+    let mut n = 0;
+    let mut start: Option<usize> = None;
     let mut prev_lower = false;
-    for ch in reason.chars() {
+    for (i, ch) in reason.char_indices() {
         let alnum = ch.is_alphanumeric();
-        if (!alnum || (prev_lower && ch.is_uppercase())) && !word.is_empty() {
-            out.push(std::mem::take(&mut word));
+        if let Some(s) = start.filter(|_| !alnum || (prev_lower && ch.is_uppercase())) {
+            if let Some(slot) = out.get_mut(n) {
+                *slot = reason.get(s..i).unwrap_or_default();
+                n += 1;
+            }
+            start = None;
         }
-        if alnum {
-            word.extend(ch.to_lowercase());
+        if alnum && start.is_none() {
+            start = Some(i);
         }
         prev_lower = ch.is_lowercase();
-        if out.len() >= 32 {
-            return out;
-        }
     }
-    if !word.is_empty() {
-        out.push(word);
+    if let (Some(s), Some(slot)) = (start, out.get_mut(n)) {
+        *slot = reason.get(s..).unwrap_or_default();
+        n += 1;
     }
-    out
+    (out, n)
+}
+
+/// Whether `p` is the two words `a` and `b`.
+fn pair(p: &[&str], a: &str, b: &str) -> bool {
+    matches!(p, [x, y] if x.eq_ignore_ascii_case(a) && y.eq_ignore_ascii_case(b))
 }
 
 /// The kind of cause `reason` names, if its words name one.
 pub fn kind(reason: &str) -> Option<&'static str> {
-    let w = words(reason);
-    let has = |set: &[&str]| w.iter().any(|x| set.contains(&x.as_str()));
+    if reason.is_empty() {
+        return None;
+    }
+    let (all, n) = words(reason);
+    let w = all.get(..n).unwrap_or_default();
+    let has = |set: &[&str]| {
+        w.iter()
+            .any(|x| set.iter().any(|y| x.eq_ignore_ascii_case(y)))
+    };
+    let pairs = |set: &[(&str, &str)]| w.windows(2).any(|p| set.iter().any(|(a, b)| pair(p, a, b)));
     // "timed out", "time out" and "timeout" alike.
-    let timed_out = has(&["timeout", "timedout", "timeouts"])
-        || w.windows(2)
-            .any(|p| matches!(p, [a, b] if (a == "timed" || a == "time") && b == "out"));
+    let timed_out =
+        has(&["timeout", "timedout", "timeouts"]) || pairs(&[("timed", "out"), ("time", "out")]);
     let expired = has(&[
         "expired", "expiry", "expire", "expires", "invalid", "revoked", "rejected",
     ]);
-    if (has(&[
+    let beat = has(&[
         "ping",
         "pong",
         "pings",
@@ -70,22 +86,14 @@ pub fn kind(reason: &str) -> Option<&'static str> {
         "heartbeat",
         "heartbeats",
         "keepalive",
-    ]) || w
-        .windows(2)
-        .any(|p| matches!(p, [a, b] if a == "keep" && b == "alive")))
-        && (timed_out || has(&["missed", "unanswered", "lost", "expired"]))
-    {
+    ]) || pairs(&[("keep", "alive")]);
+    if beat && (timed_out || has(&["missed", "unanswered", "lost", "expired"])) {
         return Some("keepalive-timeout");
     }
     if has(&["idle", "inactivity", "inactive"]) && (timed_out || w.len() <= 3) {
         return Some("idle-timeout");
     }
-    if has(&[
-        "unauthorized",
-        "unauthorised",
-        "unauthenticated",
-        "forbidden",
-    ]) || (has(&[
+    let credential = has(&[
         "token",
         "jwt",
         "credential",
@@ -96,7 +104,13 @@ pub fn kind(reason: &str) -> Option<&'static str> {
         "authentication",
         "login",
         "password",
-    ]) && (expired || has(&["failed", "denied", "refused"])))
+    ]);
+    if has(&[
+        "unauthorized",
+        "unauthorised",
+        "unauthenticated",
+        "forbidden",
+    ]) || (credential && (expired || has(&["failed", "denied", "refused"])))
     {
         return Some("credentials");
     }
@@ -107,17 +121,13 @@ pub fn kind(reason: &str) -> Option<&'static str> {
         "busy",
         "throttled",
         "throttling",
-    ]) || w.windows(2).any(|p| {
-        let [a, b] = p else { return false };
-        matches!(
-            (a.as_str(), b.as_str()),
-            ("too", "many")
-                | ("rate", "limit")
-                | ("rate", "limited")
-                | ("retry", "later")
-                | ("try", "again")
-        )
-    }) {
+    ]) || pairs(&[
+        ("too", "many"),
+        ("rate", "limit"),
+        ("rate", "limited"),
+        ("retry", "later"),
+        ("try", "again"),
+    ]) {
         return Some("overload");
     }
     if has(&[
@@ -130,9 +140,7 @@ pub fn kind(reason: &str) -> Option<&'static str> {
         "redeploy",
         "deploying",
         "terminating",
-    ]) || w
-        .windows(2)
-        .any(|p| matches!(p, [a, b] if a == "going" && b == "down"))
+    ]) || pairs(&[("going", "down")])
     {
         return Some("shutdown");
     }

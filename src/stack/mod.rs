@@ -97,6 +97,9 @@ pub struct Stack {
     /// follows them). Not part of the stored form.
     #[serde(skip)]
     pub layer_changed: bool,
+    /// [`Stack::head_bytes`] when last looked at (saturating), to see it change.
+    #[serde(skip)]
+    heads: u32,
     /// The CONNECT tunnel (RFC 9110 §9.3.6) the layers above run in, once the proxy
     /// answered 2xx.
     tunnel: Option<Box<Tunnel>>,
@@ -155,6 +158,7 @@ impl Default for Stack {
             },
             top: Top::Http1(http1::Http1::default()),
             layer_changed: false,
+            heads: 0,
             tunnel: None,
         }
     }
@@ -237,10 +241,13 @@ impl Stack {
             }
             Event::Data { .. } => {}
         }
-        let heads = self.head_bytes();
         self.deliver(s, ev, keys);
         // A head that grew (or ended) is charged anew: the analyzer looks again.
-        self.layer_changed |= self.head_bytes() != heads;
+        let heads = u32::try_from(self.head_bytes()).unwrap_or(u32::MAX);
+        if heads != self.heads {
+            self.heads = heads;
+            self.layer_changed = true;
+        }
     }
 
     /// Bytes or a gap of side `s` to the layers (a gap already said): from TCP, or from
