@@ -355,3 +355,21 @@ fn a_close_reasons_words_name_its_cause() {
     let (words, problem, ..) = kinds(1000, "normal");
     assert_eq!((words.len(), problem), (0, false));
 }
+
+/// A refused upgrade whose body is chunked (RFC 9112 §7.1) quotes its content, not its
+/// chunk sizes, as a CONNECT's refusal does (before: "7 no auth 0").
+#[test]
+fn a_chunked_refusal_body_is_read_by_its_framing() {
+    let mut s = Session::new(40320, 8080);
+    s.handshake();
+    s.send(Client, &request());
+    s.send(
+        Server,
+        b"HTTP/1.1 403 Forbidden\r\nTransfer-Encoding: chunked\r\n\r\n7\r\nno auth\r\n5;x=1\r\n here\r\n0\r\n\r\n",
+    );
+    s.fins(Server);
+    let r = s.analyze();
+    let json = serde_json::to_value(&only(&r).status.causes).unwrap();
+    assert_eq!(json[0]["kind"], "upgrade-refused", "{json}");
+    assert_eq!(json[0]["body"], "no auth here", "{json}");
+}

@@ -611,9 +611,11 @@ impl Http1 {
                             );
                         }
                     } else {
-                        hs.refusal_body = crate::websocket::session::refusal_body(
-                            buf.get(n..).unwrap_or_default(),
+                        hs.refusal_body = refused_body(
+                            r.status,
+                            r.chunked,
                             r.content_length.as_deref(),
+                            buf.get(n..).unwrap_or_default(),
                         );
                         if hs.request_seen || r.upgrade {
                             ctx.findings.push(
@@ -723,4 +725,24 @@ impl Http1 {
         self.session.decoders = Sides::default();
         self.h2c = None;
     }
+}
+
+/// The text of a refused upgrade's body (status `status`, chunked or of `content_length`),
+/// of which `rest` holds what came with the head: read by its framing (RFC 9112 §6.3,
+/// `body::Body`), so that a chunked body is its content, not its chunk sizes; as far as it
+/// came.
+fn refused_body(
+    status: u16,
+    chunked: bool,
+    content_length: Option<&str>,
+    rest: &[u8],
+) -> Option<String> {
+    if !chunked {
+        return crate::websocket::session::refusal_body(rest, content_length);
+    }
+    let mut body = body::Body::of(status, None, true, true);
+    let mut content = Vec::new();
+    // A chunk's framing broken where the content stops: what came before it is kept.
+    let _ = body.read(rest, |c| content.extend_from_slice(c));
+    crate::websocket::session::refusal_body(&content, None)
 }
