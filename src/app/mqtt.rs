@@ -657,22 +657,11 @@ fn names_a_login(reason: &str) -> bool {
         "password",
         "credential",
     ];
-    let mut word = String::new();
-    let mut prev_lower = false;
-    let mut found = false;
-    let mut end = |word: &mut String| {
-        found |= WORDS.contains(&word.as_str()) || STEMS.iter().any(|s| word.starts_with(s));
-        word.clear();
-    };
-    for ch in reason.chars() {
-        if !ch.is_ascii_alphanumeric() || (prev_lower && ch.is_ascii_uppercase()) {
-            end(&mut word);
-        }
-        if ch.is_ascii_alphanumeric() {
-            word.push(ch.to_ascii_lowercase());
-        }
-        prev_lower = ch.is_ascii_lowercase();
-    }
-    end(&mut word);
-    found
+    let (words, n) = crate::close::words(reason);
+    words.iter().take(n).any(|w| {
+        WORDS.iter().any(|x| w.eq_ignore_ascii_case(x))
+            || STEMS
+                .iter()
+                .any(|s| w.get(..s.len()).is_some_and(|p| p.eq_ignore_ascii_case(s)))
+    })
 }

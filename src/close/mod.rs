@@ -194,6 +194,36 @@ pub fn problem_names(problems: &[Problem]) -> String {
         .join(", ")
 }
 
+/// A close reason's words (at most 32: a reason is at most 123 bytes), as slices of it,
+/// with how many there are: runs of letters and digits, a lower-to-upper case change
+/// starting a new one ("PingTimeout"), so that "auth" is no word of "OAuth". Read by
+/// `diagnose::reason` and the MQTT tracker; compared without regard to ASCII case.
+pub fn words(reason: &str) -> ([&str; 32], usize) {
+    let mut out = [""; 32];
+    let mut n = 0;
+    let mut start: Option<usize> = None;
+    let mut prev_lower = false;
+    for (i, ch) in reason.char_indices() {
+        let alnum = ch.is_alphanumeric();
+        if let Some(s) = start.filter(|_| !alnum || (prev_lower && ch.is_uppercase())) {
+            if let Some(slot) = out.get_mut(n) {
+                *slot = reason.get(s..i).unwrap_or_default();
+                n += 1;
+            }
+            start = None;
+        }
+        if alnum && start.is_none() {
+            start = Some(i);
+        }
+        prev_lower = ch.is_lowercase();
+    }
+    if let (Some(s), Some(slot)) = (start, out.get_mut(n)) {
+        *slot = reason.get(s..).unwrap_or_default();
+        n += 1;
+    }
+    (out, n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

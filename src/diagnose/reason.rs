@@ -11,7 +11,7 @@
 //! nothing.
 
 use super::cause::Cause;
-use crate::close::CloseFrame;
+use crate::close::{words, CloseFrame};
 
 /// The kinds of cause a reason's words can name, by stable name (the cause's `kind`).
 pub const KINDS: [&str; 5] = [
@@ -25,34 +25,6 @@ pub const KINDS: [&str; 5] = [
 /// Whether a close code leaves the why to the reason: 1000, 1001, 1008 and 3000-4999.
 fn reason_decides(code: u16) -> bool {
     matches!(code, 1000 | 1001 | 1008 | 3000..=4999)
-}
-
-/// The reason's words (at most 32: a reason is at most 123 bytes), as slices of it, with
-/// how many there are; compared without regard to ASCII case.
-fn words(reason: &str) -> ([&str; 32], usize) {
-    let mut out = [""; 32];
-    let mut n = 0;
-    let mut start: Option<usize> = None;
-    let mut prev_lower = false;
-    for (i, ch) in reason.char_indices() {
-        let alnum = ch.is_alphanumeric();
-        if let Some(s) = start.filter(|_| !alnum || (prev_lower && ch.is_uppercase())) {
-            if let Some(slot) = out.get_mut(n) {
-                *slot = reason.get(s..i).unwrap_or_default();
-                n += 1;
-            }
-            start = None;
-        }
-        if alnum && start.is_none() {
-            start = Some(i);
-        }
-        prev_lower = ch.is_lowercase();
-    }
-    if let (Some(s), Some(slot)) = (start, out.get_mut(n)) {
-        *slot = reason.get(s..).unwrap_or_default();
-        n += 1;
-    }
-    (out, n)
 }
 
 /// Whether `p` is the two words `a` and `b`.
