@@ -16,8 +16,8 @@
 use crate::capture::Timestamp;
 use crate::close::{catalog, Problem};
 use crate::decode::Endpoint;
-use crate::diagnose::status::CloseHandshake;
 use crate::flow::{PerSide, Role};
+use crate::report::CloseHandshake;
 use crate::report::{
     tcp_end_name, transport_name, CloseFrameReport, ConnectionReport, HandshakeReport, Host,
     LaterRstReport, SeenBy, TcpEndReport,

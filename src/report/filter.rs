@@ -264,8 +264,8 @@ pub fn is_problem(c: &ConnectionReport) -> bool {
             .any(|s| !matches!(s, 1000 | 1001 | 1005))
         // A clean code whose reason's words name something to fix ("ping timed out").
         || c.status.causes.iter().any(|k| {
-            matches!(k, crate::diagnose::Cause::ReasonWords { names, .. }
-                if crate::diagnose::reason::is_problem(names))
+            matches!(k, crate::report::Cause::ReasonWords { names, .. }
+                if crate::report::words::reason::is_problem(names))
         })
 }
 

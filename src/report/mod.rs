@@ -32,18 +32,22 @@
 //! reading them back only places their last packet among the inputs and applies
 //! `--redact`.
 
+pub mod cause;
 pub mod encapsulation;
+pub mod evidence;
 pub mod facts;
 pub mod filter;
 pub mod legs;
 mod parts;
 pub mod redact;
 pub mod schema;
+pub mod status;
 pub mod statuses;
 pub mod store;
 pub mod tls;
 pub mod tunnel;
 pub mod wireshark;
+pub mod words;
 
 use crate::capture::file::InputSummary;
 pub use crate::flow::PerSide;
@@ -52,6 +56,10 @@ use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 pub use store::Store;
+
+pub use cause::{Cause, Eviction};
+pub use evidence::Evidence;
+pub use status::{CloseHandshake, Status};
 
 /// A whole report: the inputs, the WebSocket connections, what else the capture held, and a summary
 /// (the JSON contract of docs/json.md).

@@ -21,8 +21,8 @@
 //! (`Report::names`), so the pseudonyms are the same.
 
 use super::tls::{EncryptedReport, TlsReport};
+use super::{Cause, Status};
 use super::{ConnectionReport, Host, Report};
-use crate::diagnose::{Cause, Status};
 use std::collections::HashMap;
 
 /// The pseudonyms given so far.

@@ -4,9 +4,9 @@ use crate::capture::Timestamp;
 use crate::close::CloseFrame;
 use crate::diagnose::idle::{self, idle_timeout_match, unanswered, Idle};
 use crate::diagnose::status::{causes, close_handshake, seen_by, End, EndHow, Missing, Status};
-use crate::diagnose::Secs;
 use crate::flow::{PerSide, Role};
 use crate::stack::tcp::connection::EndKind;
+use crate::units::Secs;
 use crate::websocket::decoder::Stats;
 use crate::websocket::frame::Opcode;
 

@@ -6,24 +6,27 @@
 //! the hints of the causes that add one, the most specific first). The phrases the
 //! evidence and the live lines share (an ending, a span of time, a message) are here too;
 //! a proxy's reload or stop and the known timeouts a spell matches are worded in
-//! `text_proxy`, which the match arms here call.
+//! `proxy.rs`, heartbeats and applications in `app.rs`, the path under a session in
+//! `path.rs`, a close reason's kind in `reason.rs`; the match arms here call them.
 
-use super::cause::{
-    BothLegs, Cause, End, EndHow, Ending, Eviction, Head, LegEnding, PeerSent, PeerSentWhat, Relay,
-    RelayHow,
-};
-use super::text_proxy;
-pub use super::units::{article, Ms, Secs, AN_LETTERS};
 use crate::close::timeouts::{self, Kind};
 use crate::close::{catalog, problem_names};
 use crate::flow::Role;
+use crate::report::cause::{
+    BothLegs, Cause, End, EndHow, Ending, Eviction, Head, LegEnding, PeerSent, PeerSentWhat, Relay,
+    RelayHow,
+};
 use crate::stack::tcp::connection::EndKind;
+pub use crate::units::{article, Ms, Secs, AN_LETTERS};
 use crate::websocket::session::StreamEndKind;
 use crate::websocket::unanswered::Unanswered;
 use std::borrow::Cow;
 use std::fmt::{self, Display, Formatter, Write as _};
 
+pub mod app;
 mod path;
+pub mod proxy;
+pub mod reason;
 pub use path::path_evidence;
 use path::{path_hint, path_words};
 
@@ -75,7 +78,7 @@ pub fn rank(c: &Cause) -> u8 {
         Cause::RelayedClose { .. } => 8,
         Cause::BehindTlsProxy { .. } => 9,
         Cause::HeartbeatTimeout { .. } | Cause::Application { .. } | Cause::PingsStopped { .. } => {
-            super::text_app::rank(c)
+            app::rank(c)
         }
     }
 }
@@ -140,11 +143,11 @@ pub fn head(first: &Cause) -> Head {
             ..coded(1006, true)
         },
         Cause::TunnelIdleTimeout { legs } => Head {
-            fix: text_proxy::tunnel_idle_fix(legs).into(),
+            fix: proxy::tunnel_idle_fix(legs).into(),
             ..coded(1006, true)
         },
         Cause::ProxyReloadOrStop { .. } => Head {
-            fix: text_proxy::RELOAD_FIX.into(),
+            fix: proxy::RELOAD_FIX.into(),
             ..coded(1006, true)
         },
         Cause::StillOpen { upgraded } | Cause::CaptureCut { upgraded } => none(
@@ -166,10 +169,9 @@ pub fn head(first: &Cause) -> Head {
                 refusal(*http_status).1.into()
             },
         ),
-        Cause::TunnelRefused { http_status, .. } => none(
-            TUNNEL_REFUSED,
-            text_proxy::tunnel_refusal(*http_status).1.into(),
-        ),
+        Cause::TunnelRefused { http_status, .. } => {
+            none(TUNNEL_REFUSED, proxy::tunnel_refusal(*http_status).1.into())
+        }
         Cause::Evicted { why, .. } => match why {
             Eviction::MaxFlows => none(EVICTED_MAX_FLOWS, FIX_MAX_FLOWS.into()),
             Eviction::IdleTimeout => none(EVICTED_IDLE, FIX_IDLE_TIMEOUT.into()),
@@ -194,8 +196,8 @@ fn hint(c: &Cause) -> Option<String> {
         | Cause::WindowClosed { .. }
         | Cause::StoppedReading { .. }
         | Cause::MtuBlackHole { .. } => Some(path_hint(c)),
-        Cause::GatewayIdleClose { .. } => Some(text_proxy::GATEWAY_IDLE_FIX.into()),
-        Cause::ReasonWords { from, names, .. } => Some(super::reason::fix(
+        Cause::GatewayIdleClose { .. } => Some(proxy::GATEWAY_IDLE_FIX.into()),
+        Cause::ReasonWords { from, names, .. } => Some(reason::fix(
             names,
             from.as_str(),
             from.peer().as_str(),
@@ -208,7 +210,7 @@ fn hint(c: &Cause) -> Option<String> {
         // code, and this is the fix.
         Cause::ProxyReloadOrStop {
             close_frames: true, ..
-        } => Some(text_proxy::RELOAD_FIX.into()),
+        } => Some(proxy::RELOAD_FIX.into()),
         _ => None,
     }
 }
@@ -333,7 +335,7 @@ impl Display for Cause {
                 reason,
                 ..
             } => {
-                let said = super::reason::meaning(names, from.as_str(), from.peer().as_str());
+                let said = reason::meaning(names, from.as_str(), from.peer().as_str());
                 f.write_str("Its reason's words,")?;
                 Quoted(reason).fmt(f)?;
                 write!(f, ", name {said}.")
@@ -382,7 +384,7 @@ impl Display for Cause {
             Cause::TunnelRefused {
                 http_status,
                 packet,
-            } => write!(f, "The forward proxy answered the client's CONNECT with HTTP {http_status} (packet {packet}) instead of a 2xx, so no tunnel was opened and no WebSocket with it: no close code applies (the client's library reports a proxy error, not a close). {}", text_proxy::tunnel_refusal(*http_status).0),
+            } => write!(f, "The forward proxy answered the client's CONNECT with HTTP {http_status} (packet {packet}) instead of a 2xx, so no tunnel was opened and no WebSocket with it: no close code applies (the client's library reports a proxy error, not a close). {}", proxy::tunnel_refusal(*http_status).0),
             Cause::Evicted {
                 why,
                 last_packet,
@@ -403,7 +405,7 @@ impl Display for Cause {
                         if known.is_empty() {
                             Ok(())
                         } else {
-                            write!(f, " It matches the default of {}.", text_proxy::matched(&known))
+                            write!(f, " It matches the default of {}.", proxy::matched(&known))
                         }
                     }
                     None => write!(f, " A proxy drops both sides at once when its idle timeout expires, but {} is not a whole number of seconds, as configured timeouts usually are: either the timeout is set that short (nginx proxy_read_timeout, HAProxy timeout tunnel and load balancers take milliseconds too), or the proxy was stopped, reloaded or restarted at that moment (nginx -s stop, an HAProxy hard stop, a deploy); the proxy's logs for that moment say which.", Secs(legs.quiet_ms / 1000.0)),
@@ -413,8 +415,8 @@ impl Display for Cause {
                 legs,
                 close_frames,
                 apart_ms,
-            } => text_proxy::reload(f, legs, *close_frames, *apart_ms),
-            Cause::TunnelIdleTimeout { legs } => text_proxy::tunnel_idle(f, legs),
+            } => proxy::reload(f, legs, *close_frames, *apart_ms),
+            Cause::TunnelIdleTimeout { legs } => proxy::tunnel_idle(f, legs),
             Cause::RelayedEnd {
                 app,
                 app_leg,
@@ -515,7 +517,7 @@ impl Display for Cause {
                         f,
                         "That quiet spell ({}) matches the default of {}: {peer} may have closed the idle connection on such a timeout.",
                         Secs(*seconds),
-                        text_proxy::matched(&idle)
+                        proxy::matched(&idle)
                     )?;
                 }
                 if !life.is_empty() {
@@ -524,7 +526,7 @@ impl Display for Cause {
                         f,
                         "{sp}The connection lasted {}, which matches {}: {peer} may have ended it at that limit, busy or not.",
                         Secs(*lasted_s),
-                        text_proxy::matched(&life)
+                        proxy::matched(&life)
                     )?;
                 }
                 Ok(())
@@ -636,7 +638,7 @@ impl Display for Cause {
             }
             Cause::HeartbeatTimeout { .. }
             | Cause::Application { .. }
-            | Cause::PingsStopped { .. } => super::text_app::words(self, f),
+            | Cause::PingsStopped { .. } => app::words(self, f),
             Cause::CloseNotRead { .. }
             | Cause::CloseNotDelivered { .. }
             | Cause::Unacknowledged { .. }
@@ -644,8 +646,8 @@ impl Display for Cause {
             | Cause::WindowClosed { .. }
             | Cause::StoppedReading { .. }
             | Cause::MtuBlackHole { .. } => path_words(self, f),
-            Cause::GatewayIdleClose { .. } => text_proxy::gateway_idle(self, f),
-            Cause::GatewayFrames { .. } => text_proxy::gateway_frames(self, f),
+            Cause::GatewayIdleClose { .. } => proxy::gateway_idle(self, f),
+            Cause::GatewayFrames { .. } => proxy::gateway_frames(self, f),
             Cause::BehindTlsProxy { candidates } => {
                 let which = if *candidates == 1 {
                     "the server of a TLS connection of this capture that was not decrypted (under \"Encrypted connections\"): this is most likely the back leg of a session through a TLS-terminating proxy, its client the proxy, and that connection the client's leg"
@@ -664,7 +666,7 @@ fn proxy_fix(legs: &BothLegs) -> String {
     match whole_seconds(secs) {
         Some(n) => format!(
             "Keep the session busy for the proxy: send a ping (or an application heartbeat) from either end well inside {n} s (every {} s, say; a proxy counts any frame as activity), or raise the proxy's idle timeout (nginx proxy_read_timeout, HAProxy timeout tunnel, the load balancer's idle timeout) above the longest quiet spell the application needs. Clients should reconnect with backoff.",
-            text_proxy::heartbeat(secs)
+            proxy::heartbeat(secs)
         ),
         None => "If the proxy's idle timeout is that short, send pings (or application heartbeats) more often or raise it (nginx proxy_read_timeout, HAProxy timeout tunnel); if the proxy was stopped or restarted, drain it gracefully (nginx -s quit with worker_shutdown_timeout, HAProxy hard-stop-after, a load balancer's deregistration delay) and have clients reconnect with backoff.".to_string(),
     }

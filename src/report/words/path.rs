@@ -4,7 +4,7 @@
 
 use super::{article, Ms, Secs};
 use crate::close::catalog;
-use crate::diagnose::cause::{Cause, EndHow, Ending, Unacked};
+use crate::report::cause::{Cause, EndHow, Ending, Unacked};
 use crate::stack::tcp::connection::EndKind;
 use std::fmt::{self, Formatter};
 

@@ -1,15 +1,15 @@
 //! Words for a proxy reloaded or stopped, and for a quiet spell that matches a known
 //! timeout: the part of `text` that these causes share with nothing else.
 //!
-//! In: [`Cause::ProxyReloadOrStop`](super::Cause::ProxyReloadOrStop)'s legs, and the
+//! In: [`Cause::ProxyReloadOrStop`](crate::report::Cause::ProxyReloadOrStop)'s legs, and the
 //! timeouts of `close::timeouts` a quiet spell matched. Out: their sentences, evidence
 //! lines and fix. A match is said as a match ("matches the default of …"), never as what
 //! happened: a spell of 60 s may as well be the application's own timer.
 
-use super::cause::{BothLegs, LegEnding};
-use super::units::{article, Ms, Secs};
 use crate::close::timeouts::Timeout;
 use crate::close::timeouts::{self, Kind};
+use crate::report::cause::{BothLegs, LegEnding};
+use crate::units::{article, Ms, Secs};
 use std::fmt::{self, Formatter};
 
 /// "a close frame 1001 (packet 45)".
@@ -79,9 +79,9 @@ pub fn reload_summary(l: &BothLegs, apart_ms: f64) -> String {
 
 /// A proxy that closed both legs with close frames of its own, in one line for a report's
 /// status cell, when a status has one (ended with FINs or RSTs, the evidence's line says it).
-pub fn reload_line(causes: &[super::Cause]) -> Option<String> {
+pub fn reload_line(causes: &[crate::report::Cause]) -> Option<String> {
     causes.iter().find_map(|c| match c {
-        super::Cause::ProxyReloadOrStop {
+        crate::report::Cause::ProxyReloadOrStop {
             legs,
             close_frames: true,
             apart_ms,
@@ -106,12 +106,12 @@ pub fn matched(ts: &[&Timeout]) -> String {
     s
 }
 
-/// The fix of a gateway's read-idle close ([`Cause::GatewayIdleClose`](super::Cause::GatewayIdleClose)).
+/// The fix of a gateway's read-idle close ([`Cause::GatewayIdleClose`](crate::report::Cause::GatewayIdleClose)).
 pub const GATEWAY_IDLE_FIX: &str = "Keep the client's side of the session busy for the gateway: have the client send a message or a ping more often than lighttpd's server.max-read-idle (60 s by default), or set wstunnel.ping-interval below it so that lighttpd pings the client itself (the client's pongs count as reading), or raise server.max-read-idle.";
 
 /// The words of a gateway's read-idle close.
-pub fn gateway_idle(c: &super::Cause, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-    let super::Cause::GatewayIdleClose {
+pub fn gateway_idle(c: &crate::report::Cause, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    let crate::report::Cause::GatewayIdleClose {
         gateway,
         packet,
         quiet_s,
@@ -127,9 +127,12 @@ pub fn gateway_idle(c: &super::Cause, f: &mut std::fmt::Formatter<'_>) -> std::f
     write!(f, "That empty close frame (packet {packet}) came from the gateway itself, {gateway} (its 101 names it; mod_wstunnel passes only the payloads to its backend over plain TCP, so the backend cannot send a close frame), after {} of quiet on the session{since}: lighttpd ends a session it has read nothing from for server.max-read-idle seconds (60 s by default; it checks once a second, so up to a second later) with an empty close frame, which the client's library reports as 1005.", super::Secs(*quiet_s))
 }
 
-/// The words of a gateway's own frames ([`Cause::GatewayFrames`](super::Cause::GatewayFrames)).
-pub fn gateway_frames(c: &super::Cause, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-    let super::Cause::GatewayFrames {
+/// The words of a gateway's own frames ([`Cause::GatewayFrames`](crate::report::Cause::GatewayFrames)).
+pub fn gateway_frames(
+    c: &crate::report::Cause,
+    f: &mut std::fmt::Formatter<'_>,
+) -> std::fmt::Result {
+    let crate::report::Cause::GatewayFrames {
         gateway,
         pings,
         last_ping,
