@@ -49,8 +49,6 @@ pub mod tunnel;
 pub mod wireshark;
 pub mod words;
 
-use crate::capture::file::InputSummary;
-pub use crate::flow::PerSide;
 pub(crate) use parts::RENDER_CHUNK;
 use serde::Serialize;
 use std::borrow::Cow;
@@ -60,6 +58,21 @@ pub use store::Store;
 pub use cause::{Cause, Eviction};
 pub use evidence::Evidence;
 pub use status::{CloseHandshake, Status};
+
+// What the stages saw that a report holds as they saw it: their own types, named here so
+// that renderers (and the library's users) read the model alone. They stay where they are
+// made; moving them here would make those stages import the report that imports them.
+pub use crate::capture::file::rotation::file_name;
+pub use crate::capture::file::InputSummary;
+pub use crate::capture::{LiveDrops, Timestamp};
+pub use crate::decode::Endpoint;
+pub use crate::flow::{PerSide, Role};
+pub use crate::stack::tcp::connection::{CloseEvent, EndKind, EventWhat};
+pub use crate::stack::tcp::Counters;
+pub use crate::websocket::decoder::{FrameRecord, Stats};
+pub use crate::websocket::frame::Opcode;
+pub use crate::websocket::session::StreamEndKind;
+pub use crate::websocket::unanswered::Unanswered;
 
 /// A whole report: the inputs, the WebSocket connections, what else the capture held, and a summary
 /// (the JSON contract of docs/json.md).
