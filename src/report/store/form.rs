@@ -13,10 +13,9 @@
 //! visitors. Reading returns `None` on bytes that are not exactly one report (a bug or a
 //! damaged file), never panics.
 
-use crate::capture::Timestamp;
 use crate::close::{catalog, Problem};
 use crate::decode::Endpoint;
-use crate::flow::{PerSide, Role};
+use crate::flow::PerSide;
 use crate::report::CloseHandshake;
 use crate::report::{
     tcp_end_name, transport_name, CloseFrameReport, ConnectionReport, HandshakeReport, Host,
@@ -26,8 +25,10 @@ use crate::stack::tcp::connection::EndKind;
 use crate::stack::tcp::Counters;
 use crate::websocket::decoder::{FrameRecord, Stats};
 use crate::websocket::frame::Opcode;
-use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
+
+mod bytes;
+use bytes::{Reader, Writer};
 
 /// Appends `r`'s bytes to `out`. On failure (a text that no table holds where one should)
 /// `out` is left as it was.
@@ -58,253 +59,6 @@ pub fn read_onto(bytes: &[u8], out: &mut Vec<ConnectionReport>) -> Option<()> {
         return None;
     }
     Some(())
-}
-
-struct Writer<'a>(&'a mut Vec<u8>);
-
-impl Writer<'_> {
-    #[inline(always)]
-    fn u64(&mut self, mut v: u64) {
-        while v >= 0x80 {
-            self.0.push(v as u8 | 0x80);
-            v >>= 7;
-        }
-        self.0.push(v as u8);
-    }
-
-    #[inline]
-    fn bool(&mut self, b: bool) {
-        self.0.push(u8::from(b));
-    }
-
-    #[inline]
-    fn fixed(&mut self, v: u64) {
-        self.0.extend_from_slice(&v.to_le_bytes());
-    }
-
-    #[inline]
-    fn time(&mut self, t: Timestamp) {
-        self.fixed(t.0 as u64);
-    }
-
-    #[inline]
-    fn f64(&mut self, v: f64) {
-        self.fixed(v.to_bits());
-    }
-
-    #[inline]
-    fn str(&mut self, s: &str) {
-        self.u64(s.len() as u64);
-        self.0.extend_from_slice(s.as_bytes());
-    }
-
-    #[inline]
-    fn role(&mut self, r: Role) {
-        self.bool(r == Role::Server);
-    }
-
-    /// A 0/1 tag, then the value if there is one.
-    #[inline(always)]
-    fn opt<T>(&mut self, v: &Option<T>, f: impl FnOnce(&mut Self, &T)) {
-        match v {
-            None => self.0.push(0),
-            Some(x) => {
-                self.0.push(1);
-                f(self, x);
-            }
-        }
-    }
-
-    fn opt_u64(&mut self, v: Option<u64>) {
-        self.opt(&v, |w, &x| w.u64(x));
-    }
-
-    fn opt_str(&mut self, v: &Option<String>) {
-        self.opt(v, |w, s| w.str(s));
-    }
-
-    /// A value of a type written rarely: postcard's form (`serial`).
-    fn serde<T: Serialize>(&mut self, v: &T) -> Option<()> {
-        crate::serial::append(v, self.0)
-    }
-
-    /// An option of a type written rarely: the tag, then postcard's form.
-    fn opt_serde<T: Serialize>(&mut self, v: &Option<T>) -> Option<()> {
-        match v {
-            None => {
-                self.0.push(0);
-                Some(())
-            }
-            Some(x) => {
-                self.0.push(1);
-                self.serde(x)
-            }
-        }
-    }
-
-    /// A list of a type written rarely: 0 when empty, else 1 and postcard's form.
-    fn vec_serde<T: Serialize>(&mut self, v: &Vec<T>) -> Option<()> {
-        if v.is_empty() {
-            self.0.push(0);
-            Some(())
-        } else {
-            self.0.push(1);
-            self.serde(v)
-        }
-    }
-}
-
-struct Reader<'a>(&'a [u8]);
-
-impl<'a> Reader<'a> {
-    #[inline]
-    fn byte(&mut self) -> Option<u8> {
-        let (&b, rest) = self.0.split_first()?;
-        self.0 = rest;
-        Some(b)
-    }
-
-    #[inline(always)]
-    fn u64(&mut self) -> Option<u64> {
-        // Most are below 128: one byte, here; the longer ones in a call.
-        match self.0.split_first() {
-            Some((&b, rest)) if b < 0x80 => {
-                self.0 = rest;
-                Some(u64::from(b))
-            }
-            _ => self.long_u64(),
-        }
-    }
-
-    #[inline(never)]
-    fn long_u64(&mut self) -> Option<u64> {
-        let b = self.byte()?;
-        let mut v = u64::from(b & 0x7f);
-        if b < 0x80 {
-            return Some(v);
-        }
-        let mut shift = 7;
-        loop {
-            let b = self.byte()?;
-            // The tenth byte holds the top bit only.
-            if shift == 63 && b > 1 {
-                return None;
-            }
-            v |= u64::from(b & 0x7f) << shift;
-            if b < 0x80 {
-                return Some(v);
-            }
-            shift += 7;
-            if shift > 63 {
-                return None;
-            }
-        }
-    }
-
-    fn u32(&mut self) -> Option<u32> {
-        u32::try_from(self.u64()?).ok()
-    }
-
-    fn u16(&mut self) -> Option<u16> {
-        u16::try_from(self.u64()?).ok()
-    }
-
-    fn usize(&mut self) -> Option<usize> {
-        usize::try_from(self.u64()?).ok()
-    }
-
-    #[inline]
-    fn bool(&mut self) -> Option<bool> {
-        match self.byte()? {
-            0 => Some(false),
-            1 => Some(true),
-            _ => None,
-        }
-    }
-
-    #[inline]
-    fn fixed(&mut self) -> Option<u64> {
-        let (head, rest) = self.0.split_first_chunk::<8>()?;
-        self.0 = rest;
-        Some(u64::from_le_bytes(*head))
-    }
-
-    fn time(&mut self) -> Option<Timestamp> {
-        self.fixed().map(|v| Timestamp(v as i64))
-    }
-
-    fn f64(&mut self) -> Option<f64> {
-        self.fixed().map(f64::from_bits)
-    }
-
-    fn str(&mut self) -> Option<&'a str> {
-        let n = self.usize()?;
-        let bytes = self.0.get(..n)?;
-        self.0 = self.0.get(n..)?;
-        std::str::from_utf8(bytes).ok()
-    }
-
-    fn string(&mut self) -> Option<String> {
-        self.str().map(str::to_owned)
-    }
-
-    fn role(&mut self) -> Option<Role> {
-        self.bool()
-            .map(|s| if s { Role::Server } else { Role::Client })
-    }
-
-    #[inline(always)]
-    fn opt<T>(&mut self, f: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
-        match self.byte()? {
-            0 => Some(None),
-            1 => f(self).map(Some),
-            _ => None,
-        }
-    }
-
-    fn opt_u64(&mut self) -> Option<Option<u64>> {
-        self.opt(Self::u64)
-    }
-
-    fn opt_u16(&mut self) -> Option<Option<u16>> {
-        self.opt(Self::u16)
-    }
-
-    fn opt_string(&mut self) -> Option<Option<String>> {
-        self.opt(Self::string)
-    }
-
-    /// A count, then that many values. The room made is bounded by the bytes left (each
-    /// value takes one at least), so a damaged count cannot ask for much memory.
-    fn vec<T>(&mut self, mut f: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
-        let n = self.usize()?;
-        if n > self.0.len() {
-            return None;
-        }
-        let mut v = Vec::with_capacity(n);
-        for _ in 0..n {
-            v.push(f(self)?);
-        }
-        Some(v)
-    }
-
-    fn serde<T: Deserialize<'a>>(&mut self) -> Option<T> {
-        let (v, rest) = postcard::take_from_bytes(self.0).ok()?;
-        self.0 = rest;
-        Some(v)
-    }
-
-    fn opt_serde<T: Deserialize<'a>>(&mut self) -> Option<Option<T>> {
-        self.opt(Self::serde)
-    }
-
-    fn vec_serde<T: Deserialize<'a>>(&mut self) -> Option<Vec<T>> {
-        match self.byte()? {
-            0 => Some(Vec::new()),
-            1 => self.serde(),
-            _ => None,
-        }
-    }
 }
 
 /// A leg and, after it, its CONNECT (which its serde form leaves out).
