@@ -13,7 +13,8 @@ use crate::finding::{Finding, Kind};
 use crate::flow::PerSide;
 use crate::report::cause::End;
 pub use crate::report::evidence::Evidence;
-use crate::report::words::{end_phrase, Secs};
+use crate::report::words::phrases::end_phrase;
+use crate::report::words::Secs;
 use crate::websocket::decoder::Stats;
 use std::fmt::Write as _;
 

@@ -21,8 +21,10 @@ use crate::flow::Role;
 use crate::report::cause::{BothLegs, Cause, LegEnding, Relay, RelayHow};
 use crate::report::legs::{LegReport, LinkedBy, Side};
 use crate::report::tls::EncryptedReport;
+use crate::report::words::article;
+use crate::report::words::phrases::kind_name;
 use crate::report::words::proxy;
-use crate::report::words::{self, article, kind_name, whole_seconds};
+use crate::report::words::proxy::whole_seconds;
 use crate::report::ConnectionReport;
 use std::fmt::Write as _;
 
@@ -252,12 +254,12 @@ fn ending(front: &ConnectionReport, back: &ConnectionReport) -> Option<Verdict> 
             let summary = proxy::tunnel_idle_summary(&legs);
             (Cause::TunnelIdleTimeout { legs }, summary)
         } else if whole_seconds(legs.quiet_ms / 1000.0).is_some() {
-            let summary = words::proxy_summary(&legs);
+            let summary = proxy::proxy_summary(&legs);
             (Cause::ProxyIdleTimeout { legs }, summary)
         } else if let Some((cause, apart_ms)) = reload::ends(&legs, f0.time, b0.time) {
             (cause, proxy::reload_summary(&legs, apart_ms))
         } else {
-            let summary = words::proxy_summary(&legs);
+            let summary = proxy::proxy_summary(&legs);
             (Cause::ProxyEndedBothLegs { legs }, summary)
         };
         return Some(Verdict {
@@ -310,7 +312,7 @@ fn ending(front: &ConnectionReport, back: &ConnectionReport) -> Option<Verdict> 
         })
         .filter(|&n| n <= p.end.packet);
     let summary =
-        words::relayed_end_summary(app_role, app_leg, &app.end, &p.end, other_leg, delay_ms);
+        proxy::relayed_end_summary(app_role, app_leg, &app.end, &p.end, other_leg, delay_ms);
     let packets = vec![
         app.end.packet.min(p.end.packet),
         app.end.packet.max(p.end.packet),

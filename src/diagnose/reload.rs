@@ -16,7 +16,7 @@
 use crate::capture::Timestamp;
 use crate::flow::Role;
 use crate::report::cause::{BothLegs, Cause, LegEnding};
-use crate::report::words::whole_seconds;
+use crate::report::words::proxy::whole_seconds;
 use crate::report::{CloseFrameReport, ConnectionReport};
 
 /// Longest time between the proxy's endings of the two legs that counts as one instant,

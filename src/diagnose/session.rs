@@ -19,7 +19,7 @@ use crate::flow::Side;
 use crate::flow::{PerSide, Role};
 use crate::report::cause::{Cause, Ending, OpcodeName, PeerSent, PeerSentWhat, StreamFrame};
 use crate::report::tls::TlsReport;
-use crate::report::words::{end_phrase, StreamFrames};
+use crate::report::words::phrases::{end_phrase, StreamFrames};
 use crate::stack::tcp::connection::{Connection, EndKind};
 use crate::stack::tls::layer::TlsFacts;
 use crate::websocket::session::Session;

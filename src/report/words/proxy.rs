@@ -1,16 +1,18 @@
-//! Words for a proxy reloaded or stopped, and for a quiet spell that matches a known
-//! timeout: the part of `text` that these causes share with nothing else.
+//! Words for a proxy: a session both of whose legs a proxy ended, or whose end it relayed
+//! (and each relayed close frame), a proxy reloaded or stopped, a gateway's own frames, a
+//! forward proxy's tunnel, and a quiet spell that matches a known timeout.
 //!
-//! In: [`Cause::ProxyReloadOrStop`](crate::report::Cause::ProxyReloadOrStop)'s legs, and the
-//! timeouts of `close::timeouts` a quiet spell matched. Out: their sentences, evidence
-//! lines and fix. A match is said as a match ("matches the default of …"), never as what
+//! In: [`Cause::ProxyReloadOrStop`](crate::report::Cause::ProxyReloadOrStop)'s and the other
+//! proxy causes' legs, and the timeouts of `close::timeouts` a quiet spell matched. Out:
+//! their sentences, evidence lines and fix. A match is said as a match ("matches the default of …"), never as what
 //! happened: a spell of 60 s may as well be the application's own timer.
 
 use crate::close::timeouts::Timeout;
 use crate::close::timeouts::{self, Kind};
-use crate::report::cause::{BothLegs, LegEnding};
+use crate::flow::Role;
+use crate::report::cause::{BothLegs, LegEnding, Relay, RelayHow};
 use crate::units::{article, Ms, Secs};
-use std::fmt::{self, Formatter};
+use std::fmt::{self, Display, Formatter};
 
 /// "a close frame 1001 (packet 45)".
 fn end(e: &LegEnding) -> String {
@@ -225,4 +227,151 @@ pub fn tunnel_idle_summary(l: &BothLegs) -> String {
 /// seconds (at least 1).
 pub fn heartbeat(secs: f64) -> u64 {
     ((secs / 2.0).floor() as u64).max(1)
+}
+
+/// The fix of a session whose proxy ended both legs.
+pub(super) fn proxy_fix(legs: &BothLegs) -> String {
+    let secs = legs.quiet_ms / 1000.0;
+    match whole_seconds(secs) {
+        Some(n) => format!(
+            "Keep the session busy for the proxy: send a ping (or an application heartbeat) from either end well inside {n} s (every {} s, say; a proxy counts any frame as activity), or raise the proxy's idle timeout (nginx proxy_read_timeout, HAProxy timeout tunnel, the load balancer's idle timeout) above the longest quiet spell the application needs. Clients should reconnect with backoff.",
+            heartbeat(secs)
+        ),
+        None => "If the proxy's idle timeout is that short, send pings (or application heartbeats) more often or raise it (nginx proxy_read_timeout, HAProxy timeout tunnel); if the proxy was stopped or restarted, drain it gracefully (nginx -s quit with worker_shutdown_timeout, HAProxy hard-stop-after, a load balancer's deregistration delay) and have clients reconnect with backoff.".to_string(),
+    }
+}
+
+/// The fix of a session one application ended, the proxy relaying it.
+pub(super) fn relayed_end_fix(app: Role, app_end: &LegEnding) -> String {
+    if app == Role::Server {
+        format!("Read the backend's logs (and the system's: OOM killer, restarts) at the time of packet {}. On shutdown have it close its WebSockets with 1001, and with 1011 on errors, so that the proxy relays a code instead of a bare end. Clients should reconnect with backoff.", app_end.packet)
+    } else {
+        "The client left without a close frame (a closed tab, a killed process, a lost network): have it close with 1000 or 1001 when it can; the backend should treat a bare end as a normal disconnect.".to_string()
+    }
+}
+
+/// The first sentence of the proxy's ending of both legs.
+pub(super) struct ProxyEnded<'a>(pub(super) &'a BothLegs);
+
+impl Display for ProxyEnded<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let l = self.0;
+        let last = match l.last_frame_packet {
+            Some(p) => format!("the last frame on either leg was packet {p}"),
+            None => "no frame was sent on either leg".to_string(),
+        };
+        write!(
+            f,
+            "The proxy ended both legs of this session with no close frame from either application: it closed the client's leg (connection {}) with {} and the backend's leg (connection {}) with {}, after {:.0} ms of quiet on both legs ({last}); both applications see 1006.",
+            l.front,
+            LegEnd(&l.front_end),
+            l.back,
+            LegEnd(&l.back_end),
+            l.quiet_ms
+        )
+    }
+}
+
+/// The evidence's line for a proxy that ended both legs.
+pub fn proxy_summary(l: &BothLegs) -> String {
+    let ends = format!(
+        "the proxy closed both legs: {} to the client (connection {}, packet {}), {} to the backend (connection {}, packet {}), after {:.0} ms of quiet on both legs",
+        l.front_end.name, l.front, l.front_end.packet, l.back_end.name, l.back, l.back_end.packet, l.quiet_ms,
+    );
+    match whole_seconds(l.quiet_ms / 1000.0) {
+        Some(n) => format!("{ends}: an idle timeout of {n} s"),
+        None => format!("{ends}: an idle timeout that short, or the proxy stopped or restarted"),
+    }
+}
+
+/// The evidence's line for an application's end relayed by the proxy.
+pub fn relayed_end_summary(
+    app: Role,
+    app_leg: u64,
+    app_end: &LegEnding,
+    proxy_end: &LegEnding,
+    other_leg: u64,
+    delay_ms: f64,
+) -> String {
+    let (who, peer) = leg_names(app);
+    format!(
+        "the {who} ended its leg (connection {app_leg}) with {} and no close frame; the proxy relayed it {} later to the {peer}'s leg (connection {other_leg}) with {}",
+        LegEnd(app_end),
+        Ms(delay_ms),
+        LegEnd(proxy_end)
+    )
+}
+
+/// The application of a proxied session's leg where `role` is, and the one on the other
+/// leg: ("backend", "client") for a server.
+pub(super) fn leg_names(role: Role) -> (&'static str, &'static str) {
+    match role {
+        Role::Server => ("backend", "client"),
+        Role::Client => ("client", "backend"),
+    }
+}
+
+/// "a FIN (packet 21)", "an RST_STREAM CANCEL on h2 stream 5 (packet 350)".
+pub(super) struct LegEnd<'a>(pub(super) &'a LegEnding);
+
+impl Display for LegEnd<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let e = self.0;
+        write!(f, "{} {} (packet {})", article(&e.name), e.name, e.packet)
+    }
+}
+
+/// A quiet spell of `secs` as a configured timeout's length: its whole seconds when it is
+/// within 2 % (or 50 ms) of them, as a timer that fires on time is.
+pub fn whole_seconds(secs: f64) -> Option<u64> {
+    let whole = secs.round();
+    (whole >= 1.0 && (secs - whole).abs() <= (0.02 * secs).max(0.05)).then_some(whole as u64)
+}
+
+/// One relayed close frame, as the leg's `relayed` list and the detail say it.
+impl Display for Relay {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let code = |c: Option<u16>, none: &str| c.map_or(none.to_string(), |c| c.to_string());
+        let who = leg_names(self.role).0;
+        let (from, p, to) = (self.connection, self.packet, self.to_connection);
+        let sent = code(self.code, "with no code");
+        match self.how {
+            RelayHow::Unchanged => write!(
+                f,
+                "the {who}'s close frame {sent} (connection {from}, packet {p}) was relayed unchanged to connection {to} (packet {})",
+                self.to_packet.unwrap_or_default()
+            ),
+            RelayHow::Changed => {
+                write!(
+                    f,
+                    "the {who}'s close frame {sent} (connection {from}, packet {p}) was changed in transit by the proxy: connection {to} got {} (packet {})",
+                    code(self.to_code, "no code"),
+                    self.to_packet.unwrap_or_default()
+                )?;
+                if self.to_code == self.code {
+                    f.write_str(" with another reason")?;
+                }
+                Ok(())
+            }
+            RelayHow::NotPassedOn | RelayHow::AnsweredByProxy => {
+                write!(
+                    f,
+                    "the {who}'s close frame {sent} (connection {from}, packet {p}) was not passed on to connection {to}"
+                )?;
+                if self.how == RelayHow::AnsweredByProxy {
+                    f.write_str(": the proxy answered it itself")?;
+                }
+                Ok(())
+            }
+            RelayHow::ProxyOwn => write!(
+                f,
+                "the proxy sent its own close frame {sent} to the {who} (connection {from}, packet {p}): neither application started the close"
+            ),
+            RelayHow::AnswersProxy => write!(
+                f,
+                "the {who}'s close frame {sent} (connection {from}, packet {p}) answered the proxy's own (packet {}) and was not relayed",
+                self.to_packet.unwrap_or_default()
+            ),
+        }
+    }
 }
