@@ -422,7 +422,11 @@ fn connections_table(
             let _ = write!(conn, "\n{}", terminal(&t.phrase(120)));
         }
         if let Some(leg) = &c.leg {
-            let _ = write!(conn, "\n{}", terminal(&crate::report::legs::phrase(leg)));
+            let _ = write!(
+                conn,
+                "\n{}",
+                terminal(&crate::report::words::proxy::leg_phrase(leg))
+            );
         }
         match facts::behind_tls_proxy(c) {
             0 => {}

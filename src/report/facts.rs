@@ -360,7 +360,10 @@ pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&
         out.push(Fact::new(
             "Proxied",
             Place::Row,
-            vec![text(super::legs::describe(leg)), Piece::Leg(leg.other_leg)],
+            vec![
+                text(super::words::proxy::leg_description(leg)),
+                Piece::Leg(leg.other_leg),
+            ],
         ));
     }
     if let Some(e) = &c.encapsulation {

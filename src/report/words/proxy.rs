@@ -1,18 +1,22 @@
 //! Words for a proxy: a session both of whose legs a proxy ended, or whose end it relayed
 //! (and each relayed close frame), a proxy reloaded or stopped, a gateway's own frames, a
-//! forward proxy's tunnel, and a quiet spell that matches a known timeout.
+//! forward proxy's tunnel, a quiet spell that matches a known timeout, and the legs of a
+//! proxied session (which leg, how they were linked).
 //!
 //! In: [`Cause::ProxyReloadOrStop`](crate::report::Cause::ProxyReloadOrStop)'s and the other
-//! proxy causes' legs, and the timeouts of `close::timeouts` a quiet spell matched. Out:
-//! their sentences, evidence lines and fix. A match is said as a match ("matches the default of …"), never as what
-//! happened: a spell of 60 s may as well be the application's own timer.
+//! proxy causes' legs, the timeouts of `close::timeouts` a quiet spell matched, a
+//! connection's [`LegReport`] and [`TunnelReport`]. Out: their sentences, evidence lines and
+//! fix. A match is said as a match ("matches the default of …"), never as what happened: a
+//! spell of 60 s may as well be the application's own timer.
 
 use crate::close::timeouts::Timeout;
 use crate::close::timeouts::{self, Kind};
 use crate::flow::Role;
 use crate::report::cause::{BothLegs, LegEnding, Relay, RelayHow};
+use crate::report::legs::{LegReport, LinkedBy, Side};
+use crate::report::tunnel::TunnelReport;
 use crate::units::{article, Ms, Secs};
-use std::fmt::{self, Display, Formatter};
+use std::fmt::{self, Display, Formatter, Write as _};
 
 /// "a close frame 1001 (packet 45)".
 fn end(e: &LegEnding) -> String {
@@ -373,5 +377,129 @@ impl Display for Relay {
                 self.to_packet.unwrap_or_default()
             ),
         }
+    }
+}
+
+impl LinkedBy {
+    /// How the link was made, for a report: the key's certainty, or the evidence and how
+    /// much weaker it is.
+    pub fn text(&self) -> String {
+        match self {
+            LinkedBy::Key => "linked by the Sec-WebSocket-Key both upgrade requests carry".into(),
+            LinkedBy::KeyAndConnect { connect, target } => format!(
+                "linked by the Sec-WebSocket-Key both upgrade requests carry and by the client's CONNECT (packet {connect}): the back leg goes to its target, {target}, and starts after it"
+            ),
+            LinkedBy::PathAndTiming {
+                host,
+                connect,
+                upgrade,
+                answer,
+                closes_ms,
+            } => {
+                let closes = match closes_ms {
+                    Some(ms) => format!("the two legs began to close {} apart", Ms(*ms)),
+                    None => "both legs were still open at the end of the capture".into(),
+                };
+                format!(
+                    "linked by path{} and timing, not by a key (HTTP/2 carries no Sec-WebSocket-Key): the same path{}, the back leg's upgrade request (packet {upgrade}) sent between the stream's CONNECT (packet {connect}) and its 200 (packet {answer}), and {closes}; no other connection of the capture fits either leg, but this is weaker evidence than a shared key",
+                    if *host { ", host" } else { "" },
+                    if *host { " and host" } else { "" },
+                )
+            }
+        }
+    }
+}
+
+/// "leg of connection N through ADDR:PORT".
+fn leg_of(l: &LegReport) -> String {
+    format!("leg of connection {} through {}", l.other_leg, l.proxy)
+}
+
+/// "leg of connection N through ADDR:PORT", for the table, with "(linked by path and
+/// timing, not by key)" when that is so.
+pub fn leg_phrase(l: &LegReport) -> String {
+    let weaker = if l.linked_by
+        != (LinkedBy::PathAndTiming {
+            host: false,
+            connect: 0,
+            upgrade: 0,
+            answer: 0,
+            closes_ms: None,
+        })
+        .name()
+    {
+        ""
+    } else {
+        " (linked by path and timing, not by key)"
+    };
+    format!("{}{weaker}", leg_of(l))
+}
+
+/// The whole part of a leg, for Markdown: which leg of which connection, which end it is,
+/// what was relayed, and (when it was not a key) what linked the legs, said once.
+pub fn leg_description(l: &LegReport) -> String {
+    let mut s = format!(
+        "{} ({})",
+        leg_of(l),
+        match l.side {
+            Side::Front => "the client's leg, to the proxy",
+            Side::Back => "the proxy's leg, to the backend",
+        }
+    );
+    if let Some(who) = &l.ended_by {
+        let _ = write!(s, "; ended by the {who}");
+    }
+    for r in &l.relayed {
+        let _ = write!(s, "; {r}");
+    }
+    if l.proxy_changed_close {
+        s.push_str(" (the proxy changed a close in transit)");
+    }
+    if l.linked_by != LinkedBy::Key.name() {
+        let _ = write!(s, "; {}", l.link_evidence);
+    }
+    s
+}
+
+impl TunnelReport {
+    /// "through the forward proxy P to T" (opened), "CONNECT to T refused by the forward
+    /// proxy P: HTTP 403 Forbidden: «body»", or "CONNECT to T through P, no answer
+    /// captured", the body cut at `body_max` bytes; wire text as sent (the renderer escapes
+    /// it).
+    pub fn phrase(&self, body_max: usize) -> String {
+        let mut s = match self.status {
+            Some(_) if self.opened() => format!(
+                "through the forward proxy {} to {} (CONNECT)",
+                self.proxy, self.target
+            ),
+            Some(code) => format!(
+                "CONNECT to {} refused by the forward proxy {}: HTTP {code} {}",
+                self.target,
+                self.proxy,
+                self.reason.as_deref().unwrap_or_default()
+            ),
+            None => format!(
+                "CONNECT to {} through the forward proxy {}: no answer captured",
+                self.target, self.proxy
+            ),
+        };
+        if !self.opened() {
+            if let Some(body) = &self.body {
+                let short = crate::sanitize::cut(body, body_max);
+                let more = if short.len() < body.len() && !short.ends_with('…') {
+                    "…"
+                } else {
+                    ""
+                };
+                s.push_str(&format!("; its page: \"{short}{more}\""));
+            }
+        }
+        for e in &self.earlier {
+            s.push_str(&format!(
+                "; an earlier CONNECT was answered {} (packet {})",
+                e.status, e.packet
+            ));
+        }
+        s
     }
 }
