@@ -13,24 +13,24 @@
 //!
 //! A new cause is a variant of [`Cause`] (`report/cause.rs`), decided where its facts are
 //! (`status.rs` for close frames and endings, `idle.rs` for quiet spells, `tls.rs`,
-//! `legs.rs` and `reload.rs` for proxies, `path.rs` for the path under the session,
-//! `session.rs` for the rest of a session), and said in words in one place:
+//! `proxied.rs` and `reload.rs` for proxies, `delivery.rs` for the path under the
+//! session, `diagnosis.rs` for the rest of a session), and said in words in one place:
 //! `report/words/` (`words::detail`, the `Display` of [`Cause`], and `words::fix`).
-//! `connection.rs` builds one session's report with its diagnosis; `whole.rs` finishes the
-//! whole report with the causes only several connections show (`legs.rs` for proxies,
+//! `build.rs` builds one session's report with its diagnosis; `whole.rs` finishes the
+//! whole report with the causes only several connections show (`proxied.rs` for proxies,
 //! `app.rs` for shared application identities).
 
 pub mod app;
-mod connection;
+mod build;
+pub mod delivery;
+pub mod diagnosis;
 pub mod evidence;
 pub mod heartbeat;
 pub mod idle;
-pub mod legs;
 pub mod live;
-pub mod path;
+pub mod proxied;
 pub mod reason;
 pub mod reload;
-pub mod session;
 pub mod status;
 pub mod tls;
 pub use crate::units;
@@ -40,7 +40,7 @@ mod whole;
 mod tests;
 
 pub use crate::report::{Cause, CloseHandshake, Eviction, Evidence, Status};
-pub use session::{diagnose, Diagnosis};
+pub use diagnosis::{diagnose, Diagnosis};
 pub use status::{cut, dropped, evicted};
 pub use whole::mark_cut;
 

@@ -4,7 +4,7 @@
 //! In: finished [`ConnectionReport`]s of one report (in memory, or in a [`Store`](super::Store) whose
 //! index of legs, [`Index`], was filled as the reports came in). Out: the same reports with
 //! each leg naming the other (`other_leg`, `leg`) and what the two legs show together (the
-//! relayed close frames, who ended the session), which `diagnose::legs::link` writes.
+//! relayed close frames, who ended the session), which `diagnose::proxied::link` writes.
 //!
 //! Two connections of one input are two legs of one session when their upgrade requests
 //! carry the same `Sec-WebSocket-Key` (RFC 6455 §4.1: 16 random bytes per handshake,

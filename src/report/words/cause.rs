@@ -1,8 +1,8 @@
 //! Each cause's sentences: the `Display` of [`Cause`], one arm per kind, calling the
 //! phrases (`phrases.rs`) and the words of a proxy (`proxy.rs`), an application
-//! (`app.rs`) and the path (`path.rs`) where those say it.
+//! (`app.rs`) and the path (`delivery.rs`) where those say it.
 
-use super::path::path_words;
+use super::delivery::path_words;
 use super::phrases::{
     kind_name, words, Did, EndPhrase, Ended, PingPong, Quoted, Sent, StreamFrames,
 };

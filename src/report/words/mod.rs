@@ -6,7 +6,7 @@
 //! the hints of the causes that add one, the most specific first). Each cause's sentences are in `cause.rs` (the `Display` of [`Cause`]), the phrases they
 //! share with the evidence and the live lines in `phrases.rs`; a proxy's legs, reload or
 //! stop and the known timeouts a spell matches are worded in `proxy.rs`, heartbeats and
-//! applications in `app.rs`, the path under a session in `path.rs`, a close reason's kind
+//! applications in `app.rs`, the path under a session in `delivery.rs`, a close reason's kind
 //! in `reason.rs`.
 
 use crate::close::catalog;
@@ -17,12 +17,12 @@ use std::fmt::Write as _;
 
 pub mod app;
 mod cause;
-mod path;
+mod delivery;
 pub mod phrases;
 pub mod proxy;
 pub mod reason;
-pub use path::path_evidence;
-use path::path_hint;
+pub use delivery::path_evidence;
+use delivery::path_hint;
 
 /// Where a cause is said in the detail: the status's own cause first, then the quiet spell
 /// before a 1006 and what the side that ended reacted to, a close frame that could not be

@@ -120,7 +120,7 @@ pub fn diagnose(
     // no longer had the connection) set no status: the frames below are the others.
     let all_closes = closes;
     let unread = match w.transport.h2_stream {
-        None => super::path::unread_closes(c, all_closes, sent),
+        None => super::delivery::unread_closes(c, all_closes, sent),
         Some(_) => Vec::new(),
     };
     let read: Vec<&CloseFrame> = all_closes
@@ -256,9 +256,9 @@ pub fn diagnose(
                 unanswered: idle::unanswered(end.by, sent, end.packet, end.ts),
             }
         });
-    let path_causes: Vec<Cause> = super::path::unacknowledged(c, all_closes, sent)
+    let path_causes: Vec<Cause> = super::delivery::unacknowledged(c, all_closes, sent)
         .into_iter()
-        .chain(super::path::foreign_resets(c))
+        .chain(super::delivery::foreign_resets(c))
         .collect();
     causes.extend(path_causes.iter().cloned());
     // A heartbeat that gave up, said before the quiet spell it explains.

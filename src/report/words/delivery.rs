@@ -1,4 +1,4 @@
-//! The words of the causes the path under a session shows (`diagnose::path`): a close
+//! The words of the causes the path under a session shows (`diagnose::delivery`): a close
 //! frame that a host without the connection answered, data never acknowledged, an RST
 //! that its sender's address did not send; their hints and evidence clauses.
 
