@@ -124,6 +124,10 @@ pub struct Report {
     /// (`--threads`, 0 for one per core), at least two.
     #[serde(skip)]
     pub(crate) render_threads: usize,
+    /// The selection `summary.filter` says, as given (`filter::Selection::apply`): what
+    /// `--redact` says it from, without the host.
+    #[serde(skip)]
+    pub(crate) selection: Option<filter::Selection>,
 }
 
 /// Counts over the connections shown.
@@ -358,6 +362,7 @@ impl Report {
             warnings,
             names: None,
             render_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            selection: None,
         };
         r.recount();
         r.summary.total_connections = r.summary.connections;
