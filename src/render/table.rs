@@ -193,7 +193,7 @@ fn status_color(c: &ConnectionReport) -> Color {
 }
 
 /// "kind [pkt N]" for up to `FINDINGS_SHOWN` findings, then how many more.
-fn finding_list(out: &mut String, title: &str, items: &[&crate::finding::Finding]) {
+fn finding_list(out: &mut String, title: &str, items: &[&crate::report::Finding]) {
     if items.is_empty() {
         return;
     }

@@ -66,6 +66,7 @@ pub use crate::capture::file::rotation::file_name;
 pub use crate::capture::file::InputSummary;
 pub use crate::capture::{LiveDrops, Timestamp};
 pub use crate::decode::Endpoint;
+pub use crate::finding::Finding;
 pub use crate::flow::{PerSide, Role};
 pub use crate::stack::tcp::connection::{CloseEvent, EndKind, EventWhat};
 pub use crate::stack::tcp::Counters;
