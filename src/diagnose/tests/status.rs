@@ -265,7 +265,7 @@ fn a_session_as_long_as_a_known_lifetime_is_said_as_a_match() {
         .causes
         .iter()
         .find_map(|c| match c {
-            crate::diagnose::Cause::IdleTimeout { matches, .. } => Some(matches.clone()),
+            crate::report::Cause::IdleTimeout { matches, .. } => Some(matches.clone()),
             _ => None,
         })
         .unwrap();
@@ -304,7 +304,7 @@ fn a_session_as_long_as_a_known_lifetime_is_said_as_a_match() {
     assert!(!s
         .causes
         .iter()
-        .any(|c| matches!(c, crate::diagnose::Cause::IdleTimeout { .. })));
+        .any(|c| matches!(c, crate::report::Cause::IdleTimeout { .. })));
 }
 
 #[test]

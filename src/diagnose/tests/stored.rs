@@ -2,12 +2,12 @@
 
 use crate::close::Problem;
 use crate::diagnose::status::{EndHow, Status};
-use crate::diagnose::Eviction;
 use crate::flow::Role;
 use crate::report::cause::{
     BothLegs, Cause, Ending, LegEnding, Message, OpcodeName, PeerSent, PeerSentWhat, Relay,
     RelayHow, StreamFrame, TcpEnding,
 };
+use crate::report::Eviction;
 use crate::stack::tcp::connection::EndKind;
 use crate::websocket::frame::Opcode;
 use crate::websocket::session::StreamEndKind;
