@@ -264,8 +264,8 @@ fn connection_notes(c: &ConnectionReport, reveal: bool, add: &mut dyn FnMut(u64,
     }
     for e in &c.tcp_ends {
         let kind = match e.kind {
-            crate::stack::tcp::connection::EndKind::Fin => "FIN",
-            crate::stack::tcp::connection::EndKind::Rst => "RST",
+            crate::report::EndKind::Fin => "FIN",
+            crate::report::EndKind::Rst => "RST",
         };
         put(e.packet, format!("TCP {kind} by the {}", side(e.by)));
     }

@@ -141,18 +141,13 @@ use __internals::{analyzer, capture, decode, flow, freeze, scratch, serial, stac
 // What the public API is made of, from the private stages: the analysis options, and the
 // types the report model's fields and the live events hold.
 pub use analyzer::{Freeze, OnEvent, Options};
-pub use capture::file::{Compression, InputSummary, Progress};
+pub use capture::file::{Compression, Progress};
 #[cfg(feature = "live")]
 pub use capture::live::{interfaces, Interface, LiveOptions, LiveSummary};
-pub use capture::{LinkType, LiveDrops, Timestamp};
-pub use decode::Endpoint;
-pub use flow::{PerSide, Role};
+pub use capture::LinkType;
+pub use report::{CloseEvent, EndKind, EventWhat, InputSummary, LiveDrops, Timestamp};
+pub use report::{Counters, Endpoint, FrameRecord, Opcode, PerSide, Role, Stats, StreamEndKind};
 pub use stack::tcp::assembler::Limits;
-pub use stack::tcp::connection::{CloseEvent, EndKind, EventWhat};
-pub use stack::tcp::Counters;
-pub use websocket::decoder::{FrameRecord, Stats};
-pub use websocket::frame::Opcode;
-pub use websocket::session::StreamEndKind;
 
 /// Inputs as a command line names them: a directory expanded into its capture files in
 /// the order they were recorded ([`inputs::expand`]), whether a path is read as a stream

@@ -3,7 +3,7 @@
 //! kept in the report store's temporary file (`report::store`). Never shown to anyone, and
 //! no RFC applies. Only those two call it: the stages' types carry serde derives and know
 //! nothing of the format. A finished report's common fields are written by hand
-//! (`report`, `serial_report.rs`), its rarer parts in this form.
+//! (`report::store::form`), its rarer parts in this form.
 //!
 //! In: a value whose type implements serde's `Serialize` (the types derive it; the few
 //! whose JSON form differs pick their stored form when the serializer is not
@@ -16,10 +16,6 @@
 
 use postcard::ser_flavors::Flavor;
 use serde::{Deserialize, Serialize};
-
-/// Finished reports' own stored form, field by field.
-#[path = "serial_report.rs"]
-pub(crate) mod report;
 
 /// Appends `v`'s bytes to `out`. On failure (a type's serde helper refused a value) `out`
 /// is left as it was.
@@ -94,31 +90,5 @@ mod tests {
         assert_eq!(read::<u64>(&[0xff; 11]), None);
         // Trailing bytes: not exactly one value.
         assert_eq!(read::<u64>(&[1, 2]), None);
-        assert!(read::<crate::report::ConnectionReport>(&[1, 2, 3]).is_none());
-    }
-
-    /// Damaged bytes (cut short, or with a byte changed) read back as `None` or as some
-    /// value, never as a panic.
-    #[test]
-    fn damaged_reports_never_panic() {
-        let opts = crate::analyzer::Options {
-            frame_log: 100,
-            previews: true,
-            ..Default::default()
-        };
-        let report = crate::analyze_files(&crate::fixture_paths(), opts).unwrap();
-        for r in report.connections.iter().step_by(7) {
-            let bytes = to_vec(r).unwrap();
-            for n in 0..bytes.len() {
-                assert!(read::<crate::report::ConnectionReport>(&bytes[..n]).is_none());
-            }
-            for (i, x) in [0x00u8, 0x7f, 0x80, 0xff].into_iter().enumerate() {
-                for at in (i..bytes.len()).step_by(3) {
-                    let mut b = bytes.clone();
-                    b[at] = x;
-                    let _ = read::<crate::report::ConnectionReport>(&b);
-                }
-            }
-        }
     }
 }

@@ -122,7 +122,7 @@ fn the_docs_list_every_cause_kind() {
     for doc in ["docs/causes.md", "docs/json.md"] {
         let text =
             std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(doc)).unwrap();
-        for kind in wsclose::diagnose::Cause::KINDS {
+        for kind in wsclose::report::Cause::KINDS {
             assert!(text.contains(&format!("`{kind}`")), "{doc} lacks `{kind}`");
         }
     }

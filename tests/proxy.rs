@@ -442,7 +442,7 @@ fn a_close_changed_in_transit_is_flagged() {
         .find(|x| x.from == wsclose::__internals::flow::Role::Server)
         .unwrap();
     relayed.code = Some(1001);
-    wsclose::diagnose::legs::link(f, b, &wsclose::report::legs::LinkedBy::Key);
+    wsclose::diagnose::proxied::link(f, b, &wsclose::report::legs::LinkedBy::Key);
     let leg = f.leg.as_ref().unwrap();
     assert!(leg.proxy_changed_close);
     assert!(
@@ -460,7 +460,7 @@ fn a_close_changed_in_transit_is_flagged() {
     };
     b.close_frames
         .retain(|x| x.from != wsclose::__internals::flow::Role::Client);
-    wsclose::diagnose::legs::link(f, b, &wsclose::report::legs::LinkedBy::Key);
+    wsclose::diagnose::proxied::link(f, b, &wsclose::report::legs::LinkedBy::Key);
     let leg = f.leg.as_ref().unwrap();
     assert!(
         leg.relayed
@@ -482,7 +482,7 @@ fn a_close_changed_in_transit_is_flagged() {
     let (packet, time) = (f.close_frames[0].packet, f.close_frames[0].time);
     f.close_frames[1].packet = packet + 1;
     f.close_frames[1].time = wsclose::Timestamp(time.0 + 1_000_000);
-    wsclose::diagnose::legs::link(f, b, &wsclose::report::legs::LinkedBy::Key);
+    wsclose::diagnose::proxied::link(f, b, &wsclose::report::legs::LinkedBy::Key);
     let leg = f.leg.as_ref().unwrap();
     assert!(leg.proxy_changed_close);
     assert!(
@@ -572,7 +572,7 @@ fn a_close_the_proxy_started_is_the_proxys() {
     assert_eq!(f.leg.as_ref().unwrap().ended_by.as_deref(), Some("backend"));
     b.close_frames
         .retain(|x| x.from != wsclose::__internals::flow::Role::Server);
-    wsclose::diagnose::legs::link(f, b, &wsclose::report::legs::LinkedBy::Key);
+    wsclose::diagnose::proxied::link(f, b, &wsclose::report::legs::LinkedBy::Key);
     let leg = f.leg.as_ref().unwrap();
     assert_eq!(leg.ended_by.as_deref(), Some("proxy"));
     assert!(leg.proxy_changed_close);

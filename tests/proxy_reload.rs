@@ -347,7 +347,7 @@ fn own_closes_apart_are_not_one_reload() {
     b.status
         .causes
         .retain(|c| c.kind() != "proxy-reload-or-stop");
-    wsclose::diagnose::legs::link(f, b, &wsclose::report::legs::LinkedBy::Key);
+    wsclose::diagnose::proxied::link(f, b, &wsclose::report::legs::LinkedBy::Key);
     assert!(!has(f) && !has(b), "{:?}", f.status.causes);
     assert_ne!(before, f.status.causes);
     // Still the proxy's own frames, each.

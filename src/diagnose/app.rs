@@ -7,9 +7,9 @@
 //! after another one connected with its client id. [`status_cause`] puts an application's
 //! cause into the connection's status, where it composes with the WebSocket and TCP ones.
 
-use super::{Cause, Status};
 use crate::flow::Role;
 use crate::report::ConnectionReport;
+use crate::report::{Cause, Status};
 
 /// How long after a second CONNECT (its connection's first packet) the broker's closing of
 /// the first counts as the takeover.

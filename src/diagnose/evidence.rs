@@ -7,46 +7,16 @@
 //! type before it, for 1005 the empty close frame, for 1006 how the carrier ended and the
 //! quiet spell before it (RFC 6455 §7.4.1); and whether the code and the capture agree.
 
-use super::cause::End;
 use super::idle::{idle_timeout_match, Idle};
-use super::text::{end_phrase, Secs};
 use crate::close::{CloseFrame, Problem};
 use crate::finding::{Finding, Kind};
 use crate::flow::PerSide;
+use crate::report::cause::End;
+pub use crate::report::evidence::Evidence;
+use crate::report::words::phrases::end_phrase;
+use crate::report::words::Secs;
 use crate::websocket::decoder::Stats;
-use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
-
-/// What the capture shows that explains (or contradicts) the status, with packet numbers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[non_exhaustive]
-pub struct Evidence {
-    /// One line, for the table.
-    pub summary: String,
-    /// The packets that show it.
-    pub packets: Vec<u64>,
-    /// False when the code and the capture disagree (e.g. a 1002 with no violation visible).
-    pub consistent: bool,
-}
-
-impl Evidence {
-    /// Evidence the capture agrees with.
-    pub fn new(summary: String, packets: Vec<u64>) -> Evidence {
-        Evidence {
-            summary,
-            packets,
-            consistent: true,
-        }
-    }
-
-    /// Adds a clause ("; then the server reset TCP (RST, packet 14)") and its packets.
-    pub fn add(&mut self, clause: std::fmt::Arguments<'_>, packets: impl IntoIterator<Item = u64>) {
-        let _ = self.summary.write_fmt(clause);
-        self.packets.extend(packets);
-        self.packets.sort_unstable();
-        self.packets.dedup();
-    }
-}
 
 /// Facts about a connection that evidence is drawn from.
 #[derive(Debug, Clone, Copy)]

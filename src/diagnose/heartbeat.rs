@@ -12,11 +12,11 @@
 //! with no close frame or with 1011, or written a reason a library writes for its keepalive.
 //! And [`stopped`]: a side whose regular pings stopped coming ([`Cause::PingsStopped`]).
 
-use super::cause::Cause;
 use super::status::End;
 use crate::app::ControlMarks;
 use crate::close::CloseFrame;
 use crate::flow::{PerSide, Role};
+use crate::report::cause::Cause;
 use crate::websocket::library::{Library, Software};
 use crate::websocket::session::Handshake;
 
@@ -138,7 +138,7 @@ pub fn stopped(
     ended: bool,
     lost: bool,
     until: crate::capture::Timestamp,
-    end: Option<super::cause::Ending>,
+    end: Option<crate::report::cause::Ending>,
 ) -> Option<Cause> {
     if ended || lost {
         return None;

@@ -5,10 +5,10 @@
 //! ([`causes`]): a quiet spell, an unanswered message (the side that ended failed on it),
 //! a spell as long as a well-known proxy idle timeout.
 
-use super::cause::{Cause, EndHow, Message, OpcodeName};
 use crate::capture::Timestamp;
 use crate::close::timeouts::{self, Kind, Timeout};
 use crate::flow::{PerSide, Role};
+use crate::report::cause::{Cause, EndHow, Message, OpcodeName};
 use crate::websocket::decoder::Stats;
 use crate::websocket::unanswered::Unanswered;
 
@@ -51,7 +51,7 @@ pub fn timeout_matches(idle: &Idle) -> Vec<&'static Timeout> {
 
 /// What the capture shows about the quiet spell before a 1006.
 pub fn causes(idle: &Idle) -> Vec<Cause> {
-    let end = super::cause::Ending {
+    let end = crate::report::cause::Ending {
         by: idle.ended_by,
         how: idle.how,
         packet: idle.end_packet,

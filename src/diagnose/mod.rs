@@ -4,38 +4,34 @@
 //! In: what the stages below saw of a WebSocket session: its close frames, how each side
 //! ended TCP (or the HTTP/2 stream, or TLS with close_notify), what each side sent, the
 //! findings and the TLS facts; and, for a session through a proxy, both legs' reports.
-//! Out: the finished report fields: the [`Status`] each application saw (RFC 6455 §7.1.5:
-//! the first close frame's code, 1005 for none, 1006 when no close frame came first; §7.4
-//! for the codes), made of typed [`Cause`]s; the [`Evidence`] with its packets; the status
-//! each side saw; the closing handshake; and the live close events.
+//! Out: the report model's fields, filled: the [`Status`] each application saw (RFC 6455
+//! §7.1.5: the first close frame's code, 1005 for none, 1006 when no close frame came
+//! first; §7.4 for the codes), made of typed [`Cause`]s; the [`Evidence`] with its packets;
+//! the status each side saw; the closing handshake; and the live close events. The types
+//! and their words are the report's (`report::status`, `report::cause`, `report::evidence`,
+//! `report::words`): this stage produces them and imports them from there.
 //!
-//! A new cause is a variant of [`Cause`] (`cause.rs`), decided where its facts are
+//! A new cause is a variant of [`Cause`] (`report/cause.rs`), decided where its facts are
 //! (`status.rs` for close frames and endings, `idle.rs` for quiet spells, `tls.rs`,
-//! `legs.rs` and `reload.rs` for proxies, `path.rs` for the path under the session,
-//! `session.rs` for the rest of a session), and said in words in one place: `text.rs`
-//! ([`text::detail`], the `Display` of [`Cause`], and [`text::fix`]), with `text/path.rs`
-//! for the path, `text_proxy.rs` for a proxy's reload and known timeouts, `text_app.rs` for
-//! heartbeats and applications, and `units.rs` for spans of time. `connection.rs` builds one
-//! session's report with its diagnosis; `whole.rs` finishes the whole report with the causes
-//! only several connections show (`legs.rs` for proxies, `app.rs` for shared application
-//! identities).
+//! `proxied.rs` and `reload.rs` for proxies, `delivery.rs` for the path under the
+//! session, `diagnosis.rs` for the rest of a session), and said in words in one place:
+//! `report/words/` (`words::detail`, the `Display` of [`Cause`], and `words::fix`).
+//! `build.rs` builds one session's report with its diagnosis; `whole.rs` finishes the
+//! whole report with the causes only several connections show (`proxied.rs` for proxies,
+//! `app.rs` for shared application identities).
 
 pub mod app;
-pub mod cause;
-mod connection;
+mod build;
+pub mod delivery;
+pub mod diagnosis;
 pub mod evidence;
 pub mod heartbeat;
 pub mod idle;
-pub mod legs;
 pub mod live;
-pub mod path;
+pub mod proxied;
 pub mod reason;
 pub mod reload;
-pub mod session;
 pub mod status;
-pub mod text;
-pub mod text_app;
-pub mod text_proxy;
 pub mod tls;
 pub use crate::units;
 mod whole;
@@ -43,11 +39,9 @@ mod whole;
 #[cfg(test)]
 mod tests;
 
-pub use cause::Cause;
-pub use evidence::Evidence;
-pub use session::{diagnose, Diagnosis};
-pub use status::{cut, dropped, evicted, CloseHandshake, Eviction, Status};
-pub use text::Secs;
+pub use crate::report::{Cause, CloseHandshake, Eviction, Evidence, Status};
+pub use diagnosis::{diagnose, Diagnosis};
+pub use status::{cut, dropped, evicted};
 pub use whole::mark_cut;
 
 use crate::capture::Timestamp;

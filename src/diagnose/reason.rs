@@ -10,8 +10,8 @@
 //! a new one: "PingTimeout"), so "auth" inside "OAuth" or "busy" inside "busybox" name
 //! nothing.
 
-use super::cause::Cause;
 use crate::close::{words, CloseFrame};
+use crate::report::cause::Cause;
 
 /// The kinds of cause a reason's words can name, by stable name (the cause's `kind`).
 pub const KINDS: [&str; 5] = [
@@ -130,33 +130,6 @@ pub fn cause(first: &CloseFrame) -> Option<Cause> {
         reason: first.reason.clone(),
         packet: first.packet,
     })
-}
-
-/// What a kind of cause is, in words, for the side `from` that wrote the reason.
-pub fn meaning(kind: &str, from: &str, peer: &str) -> String {
-    match kind {
-        "keepalive-timeout" => format!("a keepalive timeout: the {from}'s heartbeat (a ping or an application ping) went unanswered for too long, and it closed the connection"),
-        "idle-timeout" => format!("an idle timeout: nothing was sent for longer than the {from} allows"),
-        "credentials" => format!("credentials that expired or were refused: the {from} no longer accepts the {peer}'s token or session"),
-        "overload" => format!("overload: the {from} shed this connection to keep up (too many connections or messages)"),
-        _ => format!("a shutdown or restart of the {from}"),
-    }
-}
-
-/// The fix for a kind of cause, for the side `from` that wrote the reason.
-pub fn fix(kind: &str, from: &str, peer: &str) -> String {
-    match kind {
-        "keepalive-timeout" => format!("Find why the {peer} did not answer the {from}'s heartbeat in time (an event loop blocked by long work, a paused process, a path that dropped packets), or raise the {from}'s ping timeout."),
-        "idle-timeout" => format!("Send messages or pings more often than the {from}'s idle limit, or raise the limit."),
-        "credentials" => format!("Renew the {peer}'s token or credentials before they expire, and reconnect with fresh ones when the {from} closes for this reason."),
-        "overload" => format!("Reconnect with exponential backoff and jitter, and look at the {from}'s load and connection limits at that time."),
-        _ => format!("Reconnect after a short delay; a {from} going down should close with 1001 (or 1012 for a restart) so that clients know to come back."),
-    }
-}
-
-/// Whether a kind of cause is something to fix (a shutdown is an ordinary going away).
-pub fn is_problem(kind: &str) -> bool {
-    kind != "shutdown"
 }
 
 #[cfg(test)]

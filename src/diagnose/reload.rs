@@ -13,10 +13,10 @@
 //! ends a leg only after a quiet spell of its length, and a relayed end starts with an
 //! application's; neither is this.
 
-use super::cause::{BothLegs, Cause, LegEnding};
-use super::text::whole_seconds;
 use crate::capture::Timestamp;
 use crate::flow::Role;
+use crate::report::cause::{BothLegs, Cause, LegEnding};
+use crate::report::words::proxy::whole_seconds;
 use crate::report::{CloseFrameReport, ConnectionReport};
 
 /// Longest time between the proxy's endings of the two legs that counts as one instant,

@@ -5,8 +5,8 @@
 //! (RFC 8446 §6.2), a close_notify that came first (its sender closed on purpose, §6.1),
 //! or whether the side that ended TCP first had closed TLS cleanly before.
 
-use super::cause::{Cause, TcpEnding};
 use crate::flow::Role;
+use crate::report::cause::{Cause, TcpEnding};
 use crate::report::tls::TlsReport;
 use crate::stack::tcp::connection::EndKind;
 

@@ -8,9 +8,9 @@
 //! Out: the finished [`Report`] ([`Report::new`], [`Report::from_store`]); nothing reads a
 //! stored report back to decide anything after this.
 
-use super::{app, legs};
+use super::{app, proxied};
 use crate::capture::file::InputSummary;
-use crate::report::legs as pairs;
+use crate::report::legs;
 use crate::report::{locate, tls, ConnectionReport, Report, Seen, StatusKey, Store};
 
 /// A connection "still open" in a file that stops early may well have closed after it,
@@ -38,11 +38,11 @@ impl Report {
         for (i, c) in connections.iter_mut().enumerate() {
             c.id = i as u64 + 1;
         }
-        pairs::link_vec(&mut connections, legs::link);
+        legs::link_vec(&mut connections, proxied::link);
         app::link(&mut connections);
         app::link_polling(&mut connections, &seen.polling);
         for c in &mut connections {
-            legs::mark_behind_encrypted(c, &seen.encrypted);
+            proxied::mark_behind_encrypted(c, &seen.encrypted);
         }
         Report::build(inputs, connections, None, seen)
     }
@@ -51,7 +51,7 @@ impl Report {
     pub fn from_store(inputs: Vec<InputSummary>, mut store: Store, seen: Seen) -> Report {
         store.sort();
         // Failing to read back or write a report leaves the legs unlinked, nothing worse.
-        let _ = crate::report::store::link_store(&mut store, legs::link);
+        let _ = crate::report::store::link_store(&mut store, proxied::link);
         let _ = app::link_store(&mut store);
         let _ = app::link_polling_store(&mut store, &seen.polling);
         // Failing to read back or write a report leaves it as it was made, nothing worse.
@@ -62,7 +62,7 @@ impl Report {
 
 /// Says in the stored reports what needs every input read: the status of a connection still
 /// open in an input that stops early ([`mark_cut`]), and the note on a back leg whose
-/// client's leg stayed encrypted ([`legs::mark_behind_encrypted`]). Only the reports
+/// client's leg stayed encrypted ([`proxied::mark_behind_encrypted`]). Only the reports
 /// that may change are read back, and only those that do are written again: none when no
 /// input was cut and no TLS connection stayed encrypted.
 fn finish_store(
@@ -84,7 +84,7 @@ fn finish_store(
         let made = c.status.clone();
         c.last_input = locate(inputs, c.input, c.last_packet).0;
         mark_cut(inputs, &mut c);
-        legs::mark_behind_encrypted(&mut c, encrypted);
+        proxied::mark_behind_encrypted(&mut c, encrypted);
         if c.status != made {
             store.replace(i, c)?;
         }

@@ -9,7 +9,7 @@
 //! row per frame instead; the frames that fell out of the frame log are said apart from the
 //! CSV ([`left_out_note`], on standard error).
 
-use crate::flow::Role;
+use crate::report::Role;
 use crate::report::{ConnectionReport, Report};
 use std::io::{self, Write};
 

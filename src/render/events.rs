@@ -4,8 +4,8 @@
 //! and its name, the reason, a short cause), or one JSON object per line for piping.
 
 use crate::report::facts::{code_gist, code_name, problem_names};
+use crate::report::{CloseEvent, EndKind, EventWhat};
 use crate::sanitize::terminal;
-use crate::stack::tcp::connection::{CloseEvent, EndKind, EventWhat};
 use std::fmt::Write;
 
 fn clock(ev: &CloseEvent) -> String {
@@ -117,9 +117,9 @@ pub fn json_line(ev: &CloseEvent) -> String {
         EventWhat::Tcp(EndKind::Rst) => ("rst", Some(1006).filter(|_| ev.first), None, vec![]),
         EventWhat::Stream(kind) => (
             match kind {
-                crate::websocket::session::StreamEndKind::EndStream => "end_stream",
-                crate::websocket::session::StreamEndKind::Reset(_) => "rst_stream",
-                crate::websocket::session::StreamEndKind::GoAway { .. } => "goaway",
+                crate::report::StreamEndKind::EndStream => "end_stream",
+                crate::report::StreamEndKind::Reset(_) => "rst_stream",
+                crate::report::StreamEndKind::GoAway { .. } => "goaway",
             },
             Some(1006).filter(|_| ev.first),
             None,
@@ -164,9 +164,9 @@ pub fn json_line(ev: &CloseEvent) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::Timestamp;
-    use crate::decode::Endpoint;
-    use crate::flow::Role;
+    use crate::report::Endpoint;
+    use crate::report::Role;
+    use crate::report::Timestamp;
 
     /// A FIN that comes before any close frame is a 1006; with bytes missing, the line says
     /// that a close frame may have been lost rather than that none was sent.
@@ -193,9 +193,9 @@ mod tests {
         );
         // Right after the peer's message: the line names it, as the report does.
         let with = CloseEvent {
-            unanswered: Some(crate::websocket::unanswered::Unanswered {
+            unanswered: Some(crate::report::Unanswered {
                 from: Role::Client,
-                opcode: crate::websocket::frame::Opcode::TEXT,
+                opcode: crate::report::Opcode::TEXT,
                 size: 100,
                 packet: 8,
             }),
@@ -219,7 +219,7 @@ mod tests {
         // stream and the error code, and the status is 1006 as for TCP.
         let rst = CloseEvent {
             h2_stream: Some(5),
-            what: EventWhat::Stream(crate::websocket::session::StreamEndKind::Reset(8)),
+            what: EventWhat::Stream(crate::report::StreamEndKind::Reset(8)),
             ..ev(false)
         };
         let said = line(&rst);

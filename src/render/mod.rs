@@ -39,7 +39,7 @@ pub(crate) fn clean(c: &ConnectionReport) -> bool {
 
 /// An input's file name without its folders (the whole path if it has no file name).
 pub(crate) fn file_name(path: &str) -> String {
-    crate::capture::file::rotation::file_name(path)
+    crate::report::file_name(path)
 }
 
 /// Who closed: the side of the first close frame, else the side that ended TCP first.

@@ -11,10 +11,10 @@
 //! counts by status. Every string from the wire goes through `sanitize::terminal`.
 
 use super::text::{fill, first_sentence, string_of, TcpEnding};
-use crate::capture::file::rotation;
-use crate::flow::Role;
 use crate::report::facts;
+use crate::report::file_name;
 use crate::report::statuses::{self, Statuses};
+use crate::report::Role;
 use crate::report::{CloseFrameReport, ConnectionReport, Report};
 use crate::sanitize::terminal;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
@@ -193,7 +193,7 @@ fn status_color(c: &ConnectionReport) -> Color {
 }
 
 /// "kind [pkt N]" for up to `FINDINGS_SHOWN` findings, then how many more.
-fn finding_list(out: &mut String, title: &str, items: &[&crate::finding::Finding]) {
+fn finding_list(out: &mut String, title: &str, items: &[&crate::report::Finding]) {
     if items.is_empty() {
         return;
     }
@@ -346,7 +346,7 @@ pub fn write_detail(
 
 /// How an input after the first was taken, for its header line: as the continuation of the
 /// one before (rotated files) or as a capture of its own, and why.
-fn continuity(input: &crate::capture::file::InputSummary) -> String {
+fn continuity(input: &crate::report::InputSummary) -> String {
     match &input.continuity {
         Some(_) if input.continues_previous => format!(
             " (continues the file before: one capture with it, its packets numbered {} to {} here)",
@@ -422,7 +422,11 @@ fn connections_table(
             let _ = write!(conn, "\n{}", terminal(&t.phrase(120)));
         }
         if let Some(leg) = &c.leg {
-            let _ = write!(conn, "\n{}", terminal(&crate::report::legs::phrase(leg)));
+            let _ = write!(
+                conn,
+                "\n{}",
+                terminal(&crate::report::words::proxy::leg_phrase(leg))
+            );
         }
         match facts::behind_tls_proxy(c) {
             0 => {}
@@ -438,11 +442,11 @@ fn connections_table(
                 // A connection that goes on into the files continuing its own: where it ends.
                 let last = match report.inputs.get(c.last_input) {
                     Some(l) if c.last_input != c.input => {
-                        format!(" → {}", rotation::file_name(&l.path))
+                        format!(" → {}", file_name(&l.path))
                     }
                     _ => String::new(),
                 };
-                let name = rotation::file_name(&input.path);
+                let name = file_name(&input.path);
                 let _ = write!(conn, "\n[{}]", terminal(&format!("{name}{last}")));
             }
         }
@@ -524,7 +528,7 @@ fn tcp_text(c: &ConnectionReport) -> String {
 /// flags, length, preview), headed by its endpoints and Wireshark filter.
 fn timeline(
     c: &ConnectionReport,
-    frames: &[crate::websocket::decoder::FrameRecord],
+    frames: &[crate::report::FrameRecord],
     width: Option<u16>,
 ) -> String {
     let mut out = format!(

@@ -4,8 +4,8 @@
 //! first, as a value each renderer words ([`TcpEnding`]); a written report as a string
 //! ([`string_of`]). The facts every report states of a connection are `report::facts`.
 
-use crate::flow::Role;
 use crate::report::ConnectionReport;
+use crate::report::Role;
 
 /// What `write` writes, as a string (a renderer's `render`: tests, small reports).
 pub(crate) fn string_of(write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {

@@ -9,10 +9,10 @@
 
 use super::wireshark;
 use super::{legs, schema, tls, PerSide};
+use super::{CloseHandshake, Evidence, Status};
 use crate::capture::Timestamp;
 use crate::close::catalog;
 use crate::decode::Endpoint;
-use crate::diagnose::{evidence::Evidence, status::CloseHandshake, status::Status};
 use crate::finding::Finding;
 use crate::flow::Role;
 use crate::stack::tcp::connection::EndKind;
@@ -551,7 +551,7 @@ impl ConnectionReport {
     pub fn not_captured(&self, side: Role) -> bool {
         matches!(
             self.status.causes.first(),
-            Some(crate::diagnose::Cause::OneDirection { seen }) if *seen != side
+            Some(crate::report::Cause::OneDirection { seen }) if *seen != side
         )
     }
 
@@ -597,8 +597,8 @@ impl ConnectionReport {
     }
 }
 
-pub use crate::diagnose::status::Eviction;
-pub use crate::diagnose::text::{EVICTED_IDLE, EVICTED_MAX_FLOWS, EVICTED_MAX_MEMORY};
+pub use super::cause::Eviction;
+pub use super::words::{EVICTED_IDLE, EVICTED_MAX_FLOWS, EVICTED_MAX_MEMORY};
 
 /// What `summary.by_status` counts a connection under: its code, "open", "refused" or
 /// "unknown".

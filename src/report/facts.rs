@@ -132,7 +132,7 @@ pub fn app_line(a: &crate::app::ApplicationReport) -> Option<String> {
 /// \"Failed to open a WebSocket connection: missing subprotocol.\""), when it gave one.
 pub fn refusal_line(c: &ConnectionReport) -> Option<String> {
     c.status.causes.iter().find_map(|cause| match cause {
-        crate::diagnose::Cause::UpgradeRefused {
+        crate::report::Cause::UpgradeRefused {
             http_status,
             body: Some(body),
             ..
@@ -170,9 +170,9 @@ pub fn lead_line(c: &ConnectionReport) -> Option<String> {
     c.application
         .as_ref()
         .and_then(app_line)
-        .or_else(|| crate::diagnose::text_app::heartbeat_line(&c.status.causes))
+        .or_else(|| crate::report::words::app::heartbeat_line(&c.status.causes))
         .or_else(|| refusal_line(c))
-        .or_else(|| crate::diagnose::text_proxy::reload_line(&c.status.causes))
+        .or_else(|| crate::report::words::proxy::reload_line(&c.status.causes))
 }
 
 /// How many encrypted connections' servers this plaintext connection's Host names (0: none):
@@ -182,7 +182,7 @@ pub fn behind_tls_proxy(c: &ConnectionReport) -> u64 {
         .causes
         .iter()
         .find_map(|k| match k {
-            crate::diagnose::cause::Cause::BehindTlsProxy { candidates } => Some(*candidates),
+            crate::report::Cause::BehindTlsProxy { candidates } => Some(*candidates),
             _ => None,
         })
         .unwrap_or(0)
@@ -360,7 +360,10 @@ pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&
         out.push(Fact::new(
             "Proxied",
             Place::Row,
-            vec![text(super::legs::describe(leg)), Piece::Leg(leg.other_leg)],
+            vec![
+                text(super::words::proxy::leg_description(leg)),
+                Piece::Leg(leg.other_leg),
+            ],
         ));
     }
     if let Some(e) = &c.encapsulation {

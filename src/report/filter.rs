@@ -114,13 +114,23 @@ impl Selection {
     /// The selection as the command line gave it ("--status 1006 --port 443"), for the
     /// reports that say what a filter hid.
     pub fn describe(&self) -> String {
+        self.describe_host(self.host.as_deref())
+    }
+
+    /// [`Selection::describe`] with the value of `--host` left out, for `--redact`.
+    pub fn describe_redacted(&self) -> String {
+        self.describe_host(self.host.as_ref().map(|_| "[redacted]"))
+    }
+
+    /// The selection's text, `--host` said as `host`.
+    fn describe_host(&self, host: Option<&str>) -> String {
         let mut parts: Vec<String> = Vec::new();
         parts.extend(self.connections.iter().map(|c| format!("--connection {c}")));
         parts.extend(self.statuses.iter().map(|s| format!("--status {s}")));
         if self.problems {
             parts.push("--problems".into());
         }
-        if let Some(h) = &self.host {
+        if let Some(h) = host {
             parts.push(format!("--host {h}"));
         }
         if let Some(p) = self.port {
@@ -188,6 +198,7 @@ impl Selection {
             }
         }
         report.summary.filter = Some(self.describe());
+        report.selection = Some(self.clone());
         Ok(())
     }
 }
@@ -264,8 +275,8 @@ pub fn is_problem(c: &ConnectionReport) -> bool {
             .any(|s| !matches!(s, 1000 | 1001 | 1005))
         // A clean code whose reason's words name something to fix ("ping timed out").
         || c.status.causes.iter().any(|k| {
-            matches!(k, crate::diagnose::Cause::ReasonWords { names, .. }
-                if crate::diagnose::reason::is_problem(names))
+            matches!(k, crate::report::Cause::ReasonWords { names, .. }
+                if crate::report::words::reason::is_problem(names))
         })
 }
 
@@ -309,6 +320,27 @@ mod tests {
             ..none
         };
         assert_eq!(narrowing_hint(&big, &selected), None);
+    }
+
+    #[test]
+    fn a_redacted_selection_leaves_the_host_out() {
+        let s = Selection {
+            connections: vec![],
+            statuses: vec![StatusSpec::Codes(1006, 1006)],
+            problems: false,
+            host: Some("db.internal".into()),
+            port: Some(443),
+        };
+        assert_eq!(s.describe(), "--status 1006 --host db.internal --port 443");
+        assert_eq!(
+            s.describe_redacted(),
+            "--status 1006 --host [redacted] --port 443"
+        );
+        let port = Selection {
+            host: None,
+            ..s.clone()
+        };
+        assert_eq!(port.describe_redacted(), "--status 1006 --port 443");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! In: finished [`ConnectionReport`]s of one report (in memory, or in a [`Store`](super::Store) whose
 //! index of legs, [`Index`], was filled as the reports came in). Out: the same reports with
 //! each leg naming the other (`other_leg`, `leg`) and what the two legs show together (the
-//! relayed close frames, who ended the session), which `diagnose::legs::link` writes.
+//! relayed close frames, who ended the session), which `diagnose::proxied::link` writes.
 //!
 //! Two connections of one input are two legs of one session when their upgrade requests
 //! carry the same `Sec-WebSocket-Key` (RFC 6455 §4.1: 16 random bytes per handshake,
@@ -40,9 +40,7 @@
 
 use super::{ConnectionReport, Host};
 use crate::capture::Timestamp;
-use crate::units::Ms;
 use serde::{Deserialize, Serialize};
-use std::fmt::Write as _;
 
 /// Longest key the index keeps (a conforming key is 24 characters of base64); sessions
 /// with a longer one are not linked.
@@ -175,34 +173,6 @@ impl LinkedBy {
             LinkedBy::Key => "sec_websocket_key",
             LinkedBy::KeyAndConnect { .. } => "sec_websocket_key_and_connect_target",
             LinkedBy::PathAndTiming { .. } => "path_and_timing",
-        }
-    }
-
-    /// How the link was made, for a report: the key's certainty, or the evidence and how
-    /// much weaker it is.
-    pub fn text(&self) -> String {
-        match self {
-            LinkedBy::Key => "linked by the Sec-WebSocket-Key both upgrade requests carry".into(),
-            LinkedBy::KeyAndConnect { connect, target } => format!(
-                "linked by the Sec-WebSocket-Key both upgrade requests carry and by the client's CONNECT (packet {connect}): the back leg goes to its target, {target}, and starts after it"
-            ),
-            LinkedBy::PathAndTiming {
-                host,
-                connect,
-                upgrade,
-                answer,
-                closes_ms,
-            } => {
-                let closes = match closes_ms {
-                    Some(ms) => format!("the two legs began to close {} apart", Ms(*ms)),
-                    None => "both legs were still open at the end of the capture".into(),
-                };
-                format!(
-                    "linked by path{} and timing, not by a key (HTTP/2 carries no Sec-WebSocket-Key): the same path{}, the back leg's upgrade request (packet {upgrade}) sent between the stream's CONNECT (packet {connect}) and its 200 (packet {answer}), and {closes}; no other connection of the capture fits either leg, but this is weaker evidence than a shared key",
-                    if *host { ", host" } else { "" },
-                    if *host { " and host" } else { "" },
-                )
-            }
         }
     }
 }
@@ -708,57 +678,6 @@ pub fn link_vec(
             }
         }
     }
-}
-
-/// "leg of connection N through ADDR:PORT".
-fn leg_of(l: &LegReport) -> String {
-    format!("leg of connection {} through {}", l.other_leg, l.proxy)
-}
-
-/// "leg of connection N through ADDR:PORT", for the table, with "(linked by path and
-/// timing, not by key)" when that is so.
-pub fn phrase(l: &LegReport) -> String {
-    let weaker = if l.linked_by
-        != (LinkedBy::PathAndTiming {
-            host: false,
-            connect: 0,
-            upgrade: 0,
-            answer: 0,
-            closes_ms: None,
-        })
-        .name()
-    {
-        ""
-    } else {
-        " (linked by path and timing, not by key)"
-    };
-    format!("{}{weaker}", leg_of(l))
-}
-
-/// The whole part of a leg, for Markdown: which leg of which connection, which end it is,
-/// what was relayed, and (when it was not a key) what linked the legs, said once.
-pub fn describe(l: &LegReport) -> String {
-    let mut s = format!(
-        "{} ({})",
-        leg_of(l),
-        match l.side {
-            Side::Front => "the client's leg, to the proxy",
-            Side::Back => "the proxy's leg, to the backend",
-        }
-    );
-    if let Some(who) = &l.ended_by {
-        let _ = write!(s, "; ended by the {who}");
-    }
-    for r in &l.relayed {
-        let _ = write!(s, "; {r}");
-    }
-    if l.proxy_changed_close {
-        s.push_str(" (the proxy changed a close in transit)");
-    }
-    if l.linked_by != LinkedBy::Key.name() {
-        let _ = write!(s, "; {}", l.link_evidence);
-    }
-    s
 }
 
 #[cfg(test)]

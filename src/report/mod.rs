@@ -1,5 +1,5 @@
 //! The report model, built once from the analyzed connections and rendered by one module
-//! per format ([`crate::render`]: table, json, markdown, csv, html).
+//! per format (`render`: table, json, markdown, csv, html).
 //!
 //! ```
 //! let capture = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/python-close-1011.pcap");
@@ -32,26 +32,48 @@
 //! reading them back only places their last packet among the inputs and applies
 //! `--redact`.
 
+pub mod cause;
+mod chunks;
 pub mod encapsulation;
+pub mod evidence;
 pub mod facts;
 pub mod filter;
 pub mod legs;
-mod parts;
 pub mod redact;
 pub mod schema;
+pub mod status;
 pub mod statuses;
 pub mod store;
 pub mod tls;
 pub mod tunnel;
 pub mod wireshark;
+pub mod words;
 
-use crate::capture::file::InputSummary;
-pub use crate::flow::PerSide;
-pub(crate) use parts::RENDER_CHUNK;
+pub(crate) use chunks::RENDER_CHUNK;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 pub use store::Store;
+
+pub use cause::{Cause, Eviction};
+pub use evidence::Evidence;
+pub use status::{CloseHandshake, Status};
+
+// What the stages saw that a report holds as they saw it: their own types, named here so
+// that renderers (and the library's users) read the model alone. They stay where they are
+// made; moving them here would make those stages import the report that imports them.
+pub use crate::capture::file::rotation::file_name;
+pub use crate::capture::file::InputSummary;
+pub use crate::capture::{LiveDrops, Timestamp};
+pub use crate::decode::Endpoint;
+pub use crate::finding::Finding;
+pub use crate::flow::{PerSide, Role};
+pub use crate::stack::tcp::connection::{CloseEvent, EndKind, EventWhat};
+pub use crate::stack::tcp::Counters;
+pub use crate::websocket::decoder::{FrameRecord, Stats};
+pub use crate::websocket::frame::Opcode;
+pub use crate::websocket::session::StreamEndKind;
+pub use crate::websocket::unanswered::Unanswered;
 
 /// A whole report: the inputs, the WebSocket connections, what else the capture held, and a summary
 /// (the JSON contract of docs/json.md).
@@ -103,6 +125,10 @@ pub struct Report {
     /// (`--threads`, 0 for one per core), at least two.
     #[serde(skip)]
     pub(crate) render_threads: usize,
+    /// The selection `summary.filter` says, as given (`filter::Selection::apply`): what
+    /// `--redact` says it from, without the host.
+    #[serde(skip)]
+    pub(crate) selection: Option<filter::Selection>,
 }
 
 /// Counts over the connections shown.
@@ -337,6 +363,7 @@ impl Report {
             warnings,
             names: None,
             render_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            selection: None,
         };
         r.recount();
         r.summary.total_connections = r.summary.connections;
@@ -480,128 +507,7 @@ impl Report {
     }
 }
 
-/// The report of every fixture with its connections repeated until there are at least
-/// `n`, numbered from 1: for the tests of the writers that render in parts.
 #[cfg(test)]
-pub(crate) fn repeated_fixture_report(n: usize) -> Report {
-    let paths = crate::fixture_paths();
-    let mut report = crate::analyze_files(&paths, crate::analyzer::Options::default())
-        .unwrap_or_else(|e| panic!("the fixtures: {e}"));
-    let all = report.connections.clone();
-    assert!(!all.is_empty());
-    while report.connections.len() < n {
-        report.connections.extend(all.iter().cloned());
-    }
-    for (i, c) in report.connections.iter_mut().enumerate() {
-        c.id = i as u64 + 1;
-    }
-    report
-}
-
+mod tests;
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The reports in a store are finished before they are read: a connection open at the
-    /// cut of a truncated input says so, and a back leg whose client's leg stayed encrypted
-    /// says that, in the stored copy itself; reading them back twice gives the same.
-    #[test]
-    fn stored_reports_are_finished_once() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-        let data = std::fs::read(dir.join("node-close-1008.pcap")).unwrap();
-        // The header and the first 7 records (handshake and a message), then half a record.
-        let mut end = 24;
-        for _ in 0..7 {
-            let caplen = u32::from_le_bytes(data[end + 8..end + 12].try_into().unwrap());
-            end += 16 + caplen as usize;
-        }
-        let tmp = tempfile::tempdir().unwrap();
-        let cut = tmp.path().join("cut.pcap");
-        std::fs::write(&cut, &data[..end + 20]).unwrap();
-        let behind = dir.join("tls/firefox-haproxy-h2-close-1000.pcap");
-        for (path, kind) in [(cut, "capture-cut"), (behind, "behind-tls-proxy")] {
-            let report = crate::analyze_files_with_progress(
-                &[path],
-                crate::analyzer::Options::default(),
-                &crate::keys::KeySources::default(),
-                None,
-            )
-            .unwrap();
-            let store = report.stored.as_ref().unwrap();
-            let mut buf = Vec::new();
-            let stored: Vec<ConnectionReport> = (0..store.len())
-                .map(|i| store.get(i, &mut buf).unwrap())
-                .collect();
-            assert!(
-                stored
-                    .iter()
-                    .any(|c| c.status.causes.iter().any(|x| x.kind() == kind)),
-                "{kind}"
-            );
-            let read = |report: &Report| {
-                let mut all = Vec::new();
-                report
-                    .for_each_connection(|c| {
-                        all.push(format!("{:?}", c.status));
-                        Ok(())
-                    })
-                    .unwrap();
-                all
-            };
-            let once = read(&report);
-            assert_eq!(once, read(&report));
-            let stored: Vec<String> = stored.iter().map(|c| format!("{:?}", c.status)).collect();
-            assert_eq!(once, stored);
-        }
-    }
-    use std::sync::atomic::{AtomicBool, Ordering};
-
-    /// Set when a rendering thread's thread-locals are destroyed, as the thread exits.
-    static EXITED: AtomicBool = AtomicBool::new(false);
-
-    struct OnExit;
-    impl Drop for OnExit {
-        fn drop(&mut self) {
-            // Slow, so that a call that does not wait for the exit returns first.
-            std::thread::sleep(std::time::Duration::from_millis(30));
-            EXITED.store(true, Ordering::SeqCst);
-        }
-    }
-
-    thread_local!(static GUARD: OnExit = const { OnExit });
-
-    /// `render_chunks` returns only once its rendering threads have exited, thread-local
-    /// destructors and all (a scoped thread not joined by hand is waited for only until its
-    /// closure returns), and writes every part in order.
-    #[test]
-    fn render_chunks_waits_for_its_thread_to_exit() {
-        let report = repeated_fixture_report(4 * RENDER_CHUNK);
-        let me = std::thread::current().id();
-        let mut out = Vec::new();
-        let parts = report
-            .render_chunks(
-                |k, part| {
-                    if std::thread::current().id() != me {
-                        GUARD.with(|_| ());
-                    }
-                    Ok(format!("{k}:{} ", part.len()).into_bytes())
-                },
-                &mut out,
-            )
-            .unwrap();
-        assert!(parts >= 4, "{parts} parts");
-        let want: String = (0..parts)
-            .map(|k| {
-                format!(
-                    "{k}:{} ",
-                    RENDER_CHUNK.min(report.connections.len() - k * RENDER_CHUNK)
-                )
-            })
-            .collect();
-        assert_eq!(String::from_utf8(out).unwrap(), want);
-        assert!(
-            EXITED.load(Ordering::SeqCst),
-            "the rendering thread had not exited"
-        );
-    }
-}
+pub(crate) use tests::repeated_fixture_report;

@@ -21,8 +21,8 @@
 //! (`Report::names`), so the pseudonyms are the same.
 
 use super::tls::{EncryptedReport, TlsReport};
+use super::{Cause, Status};
 use super::{ConnectionReport, Host, Report};
-use crate::diagnose::{Cause, Status};
 use std::collections::HashMap;
 
 /// The pseudonyms given so far.
@@ -306,22 +306,11 @@ pub fn redact(report: &mut Report) {
         *w = cut_paths(w, &paths);
     }
     // The selection as the command line gave it: `--host` names a host.
-    if let Some(filter) = &mut report.summary.filter {
-        *filter = host_filter_left_out(filter);
+    if let (Some(filter), Some(selection)) = (&mut report.summary.filter, &report.selection) {
+        *filter = selection.describe_redacted();
     }
     report.command = None;
     report.redacted = true;
-}
-
-/// A selection's text (`filter::Selection::describe`) with the value of `--host` left out
-/// (it runs to the `--port` that may follow it, or to the end).
-fn host_filter_left_out(filter: &str) -> String {
-    const HOST: &str = "--host ";
-    let Some((head, value)) = filter.split_once(HOST) else {
-        return filter.to_owned();
-    };
-    let tail = value.find(" --port ").map_or("", |i| value.split_at(i).1);
-    format!("{head}{HOST}[redacted]{tail}")
 }
 
 #[cfg(test)]
@@ -390,16 +379,6 @@ mod tests {
             cut_paths("the connection's client random (tls.client_random)", &paths),
             "the connection's client random (tls.client_random)"
         );
-    }
-
-    #[test]
-    fn a_host_filter_is_left_out() {
-        assert_eq!(
-            host_filter_left_out("--status 1006 --host db.internal --port 443"),
-            "--status 1006 --host [redacted] --port 443"
-        );
-        assert_eq!(host_filter_left_out("--host 10.0.0.1"), "--host [redacted]");
-        assert_eq!(host_filter_left_out("--port 443"), "--port 443");
     }
 
     #[test]

@@ -96,7 +96,7 @@ impl JsonSchema for crate::capture::Timestamp {
 
 /// A connection's status as `Status`'s `Serialize` writes it (the cause joined from the
 /// capture's detail and the catalog's text, and the causes typed).
-impl JsonSchema for crate::diagnose::status::Status {
+impl JsonSchema for crate::report::Status {
     fn schema_name() -> Cow<'static, str> {
         "Status".into()
     }
@@ -111,7 +111,7 @@ impl JsonSchema for crate::diagnose::status::Status {
                 "inferred": g.subschema_for::<bool>(),
                 "cause": g.subschema_for::<String>(),
                 "fix": g.subschema_for::<String>(),
-                "causes": g.subschema_for::<Vec<crate::diagnose::cause::Cause>>(),
+                "causes": g.subschema_for::<Vec<crate::report::Cause>>(),
             },
             "required": ["code", "name", "inferred", "cause", "fix", "causes"]
         })

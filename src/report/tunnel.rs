@@ -1,8 +1,8 @@
 //! A connection through a forward proxy's CONNECT tunnel (RFC 9110 §9.3.6), as reported.
 //!
 //! In: the [`Tunnel`] of a finished connection (`stack::connect`) and the connection's
-//! server, the proxy. Out: [`TunnelReport`] (JSON `tunnel`) and the phrases the renderers
-//! write for it. The target, the reason phrase and the body are wire text: kept as sent
+//! server, the proxy. Out: [`TunnelReport`] (JSON `tunnel`); its phrase is in
+//! `words::proxy`. The target, the reason phrase and the body are wire text: kept as sent
 //! here (the body as the words of its page, cut at [`BODY_TEXT`] bytes), escaped by each
 //! renderer.
 
@@ -78,46 +78,5 @@ impl TunnelReport {
     /// The proxy answered 2xx.
     pub fn opened(&self) -> bool {
         self.status.is_some_and(|s| (200..300).contains(&s))
-    }
-
-    /// "through the forward proxy P to T" (opened), "CONNECT to T refused by the forward
-    /// proxy P: HTTP 403 Forbidden: «body»", or "CONNECT to T through P, no answer
-    /// captured", the body cut at `body_max` bytes; wire text as sent (the renderer escapes
-    /// it).
-    pub fn phrase(&self, body_max: usize) -> String {
-        let mut s = match self.status {
-            Some(_) if self.opened() => format!(
-                "through the forward proxy {} to {} (CONNECT)",
-                self.proxy, self.target
-            ),
-            Some(code) => format!(
-                "CONNECT to {} refused by the forward proxy {}: HTTP {code} {}",
-                self.target,
-                self.proxy,
-                self.reason.as_deref().unwrap_or_default()
-            ),
-            None => format!(
-                "CONNECT to {} through the forward proxy {}: no answer captured",
-                self.target, self.proxy
-            ),
-        };
-        if !self.opened() {
-            if let Some(body) = &self.body {
-                let short = crate::sanitize::cut(body, body_max);
-                let more = if short.len() < body.len() && !short.ends_with('…') {
-                    "…"
-                } else {
-                    ""
-                };
-                s.push_str(&format!("; its page: \"{short}{more}\""));
-            }
-        }
-        for e in &self.earlier {
-            s.push_str(&format!(
-                "; an earlier CONNECT was answered {} (packet {})",
-                e.status, e.packet
-            ));
-        }
-        s
     }
 }

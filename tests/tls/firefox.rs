@@ -367,7 +367,7 @@ fn a_back_leg_whose_client_leg_is_encrypted_says_so() {
             c.status.detail
         );
         assert_eq!(
-            wsclose::diagnose::legs::encrypted_fronts(c, &r.seen.encrypted),
+            wsclose::diagnose::proxied::encrypted_fronts(c, &r.seen.encrypted),
             n,
             "{name}"
         );

@@ -1,8 +1,8 @@
 //! Unit tests of the diagnosis: the status decision and the quiet spell (`status`), what
-//! TLS adds (`tls`), the proxy's timeouts (`legs`), and the causes stored and in JSON
+//! TLS adds (`tls`), the proxy's timeouts (`proxied`), and the causes stored and in JSON
 //! (`stored`).
 
-mod legs;
+mod proxied;
 mod status;
 mod stored;
 mod tls;

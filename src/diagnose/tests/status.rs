@@ -4,9 +4,9 @@ use crate::capture::Timestamp;
 use crate::close::CloseFrame;
 use crate::diagnose::idle::{self, idle_timeout_match, unanswered, Idle};
 use crate::diagnose::status::{causes, close_handshake, seen_by, End, EndHow, Missing, Status};
-use crate::diagnose::Secs;
 use crate::flow::{PerSide, Role};
 use crate::stack::tcp::connection::EndKind;
+use crate::units::Secs;
 use crate::websocket::decoder::Stats;
 use crate::websocket::frame::Opcode;
 
@@ -265,7 +265,7 @@ fn a_session_as_long_as_a_known_lifetime_is_said_as_a_match() {
         .causes
         .iter()
         .find_map(|c| match c {
-            crate::diagnose::Cause::IdleTimeout { matches, .. } => Some(matches.clone()),
+            crate::report::Cause::IdleTimeout { matches, .. } => Some(matches.clone()),
             _ => None,
         })
         .unwrap();
@@ -304,7 +304,7 @@ fn a_session_as_long_as_a_known_lifetime_is_said_as_a_match() {
     assert!(!s
         .causes
         .iter()
-        .any(|c| matches!(c, crate::diagnose::Cause::IdleTimeout { .. })));
+        .any(|c| matches!(c, crate::report::Cause::IdleTimeout { .. })));
 }
 
 #[test]

@@ -1,13 +1,13 @@
 //! Causes survive the stored form (`serial`, postcard) and are written in JSON by kind.
 
 use crate::close::Problem;
-use crate::diagnose::cause::{
+use crate::diagnose::status::{EndHow, Status};
+use crate::flow::Role;
+use crate::report::cause::{
     BothLegs, Cause, Ending, LegEnding, Message, OpcodeName, PeerSent, PeerSentWhat, Relay,
     RelayHow, StreamFrame, TcpEnding,
 };
-use crate::diagnose::status::{EndHow, Status};
-use crate::diagnose::Eviction;
-use crate::flow::Role;
+use crate::report::Eviction;
 use crate::stack::tcp::connection::EndKind;
 use crate::websocket::frame::Opcode;
 use crate::websocket::session::StreamEndKind;
@@ -273,7 +273,7 @@ fn one_of_each() -> Vec<Cause> {
             from: Role::Client,
             first_packet: 33,
             at: "2026-11-25T21:03:39.953788000Z".into(),
-            what: Some(crate::diagnose::cause::Unacked::Message {
+            what: Some(crate::report::cause::Unacked::Message {
                 opcode: OpcodeName(Opcode::TEXT),
                 size: 5,
             }),

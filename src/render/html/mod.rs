@@ -30,9 +30,9 @@ mod timeline;
 pub use sequence::AppMessage;
 
 use super::{closed_by, codes, problems_first, report_ids_not_in, tls_parts, Best, Names};
-use crate::capture::file::InputSummary;
 use crate::report::facts::{self, Fact, Piece, Place};
 use crate::report::statuses::{label as status_label, Statuses};
+use crate::report::InputSummary;
 use crate::report::{ConnectionReport, Report};
 use crate::units::Secs;
 use sequence::Sketch;
@@ -753,7 +753,7 @@ fn app_messages(c: &ConnectionReport) -> Vec<AppMessage> {
         return Vec::new();
     };
     vec![AppMessage {
-        from: a.ended_by.unwrap_or(crate::flow::Role::Client),
+        from: a.ended_by.unwrap_or(crate::report::Role::Client),
         packet,
         time: None,
         label: format!("{}: {cause}", a.protocol),

@@ -11,11 +11,11 @@
 //! packet. Every label is wire text escaped by `sanitize::html`, cut to fit its arrow.
 
 use super::h;
-use crate::capture::Timestamp;
-use crate::flow::Role;
 use crate::report::legs::Side as LegSide;
+use crate::report::EndKind;
+use crate::report::Role;
+use crate::report::Timestamp;
 use crate::report::{ConnectionReport, Host, StreamEndName};
-use crate::stack::tcp::connection::EndKind;
 use crate::units::Secs;
 use std::fmt::Write;
 

@@ -12,13 +12,13 @@
 //! (retransmissions are counted per direction, not timed): the caption says what it shows.
 
 use super::h;
-use crate::capture::Timestamp;
-use crate::flow::{PerSide, Role};
+use crate::report::EndKind;
+use crate::report::FrameRecord;
+use crate::report::Timestamp;
 use crate::report::{ConnectionReport, StreamEndName};
-use crate::stack::tcp::connection::EndKind;
+use crate::report::{PerSide, Role};
 use crate::units::Ms;
 use crate::units::Secs;
-use crate::websocket::decoder::FrameRecord;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 

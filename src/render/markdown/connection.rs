@@ -8,10 +8,10 @@
 
 use super::sequence::sequence;
 use super::Names;
-use crate::capture::file::InputSummary;
 use crate::report::facts::{self, Piece};
 use crate::report::statuses::{self, Statuses};
 use crate::report::ConnectionReport;
+use crate::report::InputSummary;
 use crate::sanitize::{html, markdown as md};
 use std::fmt::Write;
 

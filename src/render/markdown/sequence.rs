@@ -5,8 +5,8 @@
 //! stream endings and TLS close_notify, with packet numbers and seconds since the
 //! connection's first packet. Text from the wire goes through `sanitize::mermaid`.
 
-use crate::flow::Role;
 use crate::report::ConnectionReport;
+use crate::report::Role;
 use crate::sanitize::mermaid;
 use crate::units::Secs;
 use std::fmt::Write;
@@ -115,8 +115,8 @@ pub(super) fn sequence(o: &mut String, c: &ConnectionReport) {
     for (k, e) in c.tcp_ends.iter().enumerate() {
         let (a, b) = side(e.by);
         let (arrow, kind) = match e.kind {
-            crate::stack::tcp::connection::EndKind::Fin => ("--)", "FIN"),
-            crate::stack::tcp::connection::EndKind::Rst => ("-x", "RST"),
+            crate::report::EndKind::Fin => ("--)", "FIN"),
+            crate::report::EndKind::Rst => ("-x", "RST"),
         };
         let mut line = String::new();
         if k == 0 {

@@ -6,10 +6,10 @@
 //! the reading they give a status ([`own_reading`]): the catalog's typical causes of the
 //! code are left out (the software said why) and the fix is the software's setting.
 
-use super::cause::Cause;
-use super::cause::Head;
-use super::units::Secs;
 use crate::flow::Role;
+use crate::report::cause::Cause;
+use crate::report::cause::Head;
+use crate::units::Secs;
 use crate::websocket::library::{Library, Software};
 use std::borrow::Cow;
 use std::fmt::{self, Formatter};

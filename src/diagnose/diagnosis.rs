@@ -8,18 +8,18 @@
 //! the closing handshake (RFC 6455 §7.1.1-§7.1.5, §7.4.1) and which directions were decoded
 //! to their end.
 
-use super::cause::{Cause, Ending, OpcodeName, PeerSent, PeerSentWhat, StreamFrame};
 use super::evidence::{self, Evidence, Facts};
 use super::idle::{self, Idle};
 use super::latest;
 use super::status::{self, CloseHandshake, End, EndHow, Missing, Status};
-use super::text::{end_phrase, StreamFrames};
 use crate::capture::Timestamp;
 use crate::close::CloseFrame;
 use crate::finding::{Finding, Kind};
 use crate::flow::Side;
 use crate::flow::{PerSide, Role};
+use crate::report::cause::{Cause, Ending, OpcodeName, PeerSent, PeerSentWhat, StreamFrame};
 use crate::report::tls::TlsReport;
+use crate::report::words::phrases::{end_phrase, StreamFrames};
 use crate::stack::tcp::connection::{Connection, EndKind};
 use crate::stack::tls::layer::TlsFacts;
 use crate::websocket::session::Session;
@@ -120,7 +120,7 @@ pub fn diagnose(
     // no longer had the connection) set no status: the frames below are the others.
     let all_closes = closes;
     let unread = match w.transport.h2_stream {
-        None => super::path::unread_closes(c, all_closes, sent),
+        None => super::delivery::unread_closes(c, all_closes, sent),
         Some(_) => Vec::new(),
     };
     let read: Vec<&CloseFrame> = all_closes
@@ -232,7 +232,9 @@ pub fn diagnose(
     if let (false, Some(Cause::NoCloseFrame { .. })) = (unread.is_empty(), causes.first()) {
         causes.splice(0..1, unread.iter().map(|(_, cause)| cause.clone()));
     }
-    let code = causes.first().and_then(|c| super::text::head(c).code);
+    let code = causes
+        .first()
+        .and_then(|c| crate::report::words::head(c).code);
     let last_frame = latest(cs.last_frame, ss.last_frame);
     // The quiet spell before the first ending, unless a frame came after that ending:
     // only each side's last frame is known, so the last one before the ending is not,
@@ -254,9 +256,9 @@ pub fn diagnose(
                 unanswered: idle::unanswered(end.by, sent, end.packet, end.ts),
             }
         });
-    let path_causes: Vec<Cause> = super::path::unacknowledged(c, all_closes, sent)
+    let path_causes: Vec<Cause> = super::delivery::unacknowledged(c, all_closes, sent)
         .into_iter()
-        .chain(super::path::foreign_resets(c))
+        .chain(super::delivery::foreign_resets(c))
         .collect();
     causes.extend(path_causes.iter().cloned());
     // A heartbeat that gave up, said before the quiet spell it explains.
@@ -333,7 +335,10 @@ pub fn diagnose(
         },
     );
     if let (Some(ev), None) = (&mut evidence, one_direction) {
-        for (clause, packets) in path_causes.iter().filter_map(super::text::path_evidence) {
+        for (clause, packets) in path_causes
+            .iter()
+            .filter_map(crate::report::words::path_evidence)
+        {
             ev.add(format_args!("; {clause}"), packets);
         }
     }

@@ -5,7 +5,7 @@
 //! status, evidence, status seen by each side and closing handshake that [`diagnose`]
 //! decides (RFC 6455 §7.1.5, §7.4).
 
-use super::session::diagnose;
+use super::diagnosis::diagnose;
 use crate::close::{catalog, CloseFrame};
 use crate::finding::Finding;
 use crate::flow::Side;

@@ -117,7 +117,7 @@ causes! {
     /// wsclose stopped following a connection still open, at a cap.
     "evicted" => Evicted {
         /// Which cap: `max_flows` or `idle_timeout`.
-        why: crate::diagnose::Eviction,
+        why: Eviction,
         /// The last packet of the connection before it was evicted.
         last_packet: u64,
         /// The cap: `--max-flows` connections, `--idle-timeout` seconds, or `--max-memory`

@@ -14,10 +14,10 @@
 //! ACK when the segment had one), RFC 6298 §5 (retransmissions back off), RFC 791 §3.2 and
 //! RFC 8200 §3 (TTL and hop limit fall by one per router).
 
-use super::cause::{Cause, EndHow, Ending, OpcodeName, Unacked};
 use crate::close::CloseFrame;
 use crate::flow::Side;
 use crate::flow::{PerSide, Role};
+use crate::report::cause::{Cause, EndHow, Ending, OpcodeName, Unacked};
 use crate::stack::tcp::connection::{Connection, EndKind};
 use crate::stack::tcp::path::Stall;
 use crate::websocket::decoder::Stats;

@@ -1,10 +1,10 @@
-//! The words of the causes the path under a session shows (`diagnose::path`): a close
+//! The words of the causes the path under a session shows (`diagnose::delivery`): a close
 //! frame that a host without the connection answered, data never acknowledged, an RST
 //! that its sender's address did not send; their hints and evidence clauses.
 
 use super::{article, Ms, Secs};
 use crate::close::catalog;
-use crate::diagnose::cause::{Cause, EndHow, Ending, Unacked};
+use crate::report::cause::{Cause, EndHow, Ending, Unacked};
 use crate::stack::tcp::connection::EndKind;
 use std::fmt::{self, Formatter};
 

@@ -12,17 +12,19 @@
 //! nowhere. Also the note on a plaintext WebSocket that is most likely the back leg of a
 //! TLS-terminating proxy whose client's leg was not decrypted.
 
-use super::cause::{BothLegs, Cause, LegEnding, Relay, RelayHow};
 use super::evidence::Evidence;
 use super::latest;
 use super::reload;
 use super::status::Status;
-use super::text::{self, article, kind_name, whole_seconds};
-use super::text_proxy;
 use crate::capture::Timestamp;
 use crate::flow::Role;
+use crate::report::cause::{BothLegs, Cause, LegEnding, Relay, RelayHow};
 use crate::report::legs::{LegReport, LinkedBy, Side};
 use crate::report::tls::EncryptedReport;
+use crate::report::words::article;
+use crate::report::words::phrases::kind_name;
+use crate::report::words::proxy;
+use crate::report::words::proxy::whole_seconds;
 use crate::report::ConnectionReport;
 use std::fmt::Write as _;
 
@@ -249,15 +251,15 @@ fn ending(front: &ConnectionReport, back: &ConnectionReport) -> Option<Verdict> 
         let tunnel = front.tunnel.as_ref().is_some_and(|t| t.opened());
         let fins = f0.end.name == "FIN" && b0.end.name == "FIN";
         let (cause, summary) = if tunnel && fins && legs.quiet_ms >= 1000.0 {
-            let summary = text_proxy::tunnel_idle_summary(&legs);
+            let summary = proxy::tunnel_idle_summary(&legs);
             (Cause::TunnelIdleTimeout { legs }, summary)
         } else if whole_seconds(legs.quiet_ms / 1000.0).is_some() {
-            let summary = text::proxy_summary(&legs);
+            let summary = proxy::proxy_summary(&legs);
             (Cause::ProxyIdleTimeout { legs }, summary)
         } else if let Some((cause, apart_ms)) = reload::ends(&legs, f0.time, b0.time) {
-            (cause, text_proxy::reload_summary(&legs, apart_ms))
+            (cause, proxy::reload_summary(&legs, apart_ms))
         } else {
-            let summary = text::proxy_summary(&legs);
+            let summary = proxy::proxy_summary(&legs);
             (Cause::ProxyEndedBothLegs { legs }, summary)
         };
         return Some(Verdict {
@@ -310,7 +312,7 @@ fn ending(front: &ConnectionReport, back: &ConnectionReport) -> Option<Verdict> 
         })
         .filter(|&n| n <= p.end.packet);
     let summary =
-        text::relayed_end_summary(app_role, app_leg, &app.end, &p.end, other_leg, delay_ms);
+        proxy::relayed_end_summary(app_role, app_leg, &app.end, &p.end, other_leg, delay_ms);
     let packets = vec![
         app.end.packet.min(p.end.packet),
         app.end.packet.max(p.end.packet),

@@ -1,7 +1,7 @@
 //! The lengths of a proxy's quiet spells.
 
-use crate::diagnose::text::whole_seconds;
-use crate::diagnose::text_proxy::heartbeat;
+use crate::report::words::proxy::heartbeat;
+use crate::report::words::proxy::whole_seconds;
 
 #[test]
 fn timeouts_read_as_configured_lengths() {

@@ -1,0 +1,250 @@
+//! The status each application saw, as the report holds it: a code, its name, the detail
+//! and fix in words, and the typed [`Cause`]s it follows from ([`Status::of`]); and the
+//! closing handshake ([`CloseHandshake`]). `diagnose::status` decides them.
+
+use super::cause::Cause;
+pub use super::cause::{End, EndHow, Eviction};
+use super::words;
+use crate::close::catalog;
+use crate::flow::Role;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+
+/// The status of a connection. In JSON: `code`, `name`, `inferred`, `cause`, `fix` and
+/// `causes`, where `cause` is this capture's `detail` followed by the catalog's typical
+/// causes (`general`): kept apart in memory so thousands of reports do not each copy the
+/// catalog text. Every field follows from `causes` ([`Status::of`]). Stored (`serial`),
+/// its texts are written as where they come from (`Source`).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Status {
+    /// The status code, or `None` (JSON null) when there is none to report.
+    pub code: Option<u16>,
+    /// The code's name (or the status's, when there is no code: "Open", "Upgrade refused").
+    pub name: Cow<'static, str>,
+    /// True for 1005 and 1006, which are never on the wire.
+    pub inferred: bool,
+    /// What this capture shows, with packet numbers: `causes` in words.
+    pub detail: String,
+    /// The catalog's typical causes of the code (empty when there is no code).
+    pub general: &'static str,
+    /// What to check or change.
+    pub fix: Cow<'static, str>,
+    /// What happened, typed, in the order the detail says it; the first sets the code.
+    pub causes: Vec<Cause>,
+}
+
+impl Status {
+    /// The status `causes` make (put in the order they are said).
+    pub fn of(mut causes: Vec<Cause>) -> Status {
+        causes.sort_by_key(words::rank);
+        let mut head = causes.first().map(words::head).unwrap_or_default();
+        super::words::app::own_reading(&mut head, &causes);
+        Status {
+            code: head.code,
+            name: head.name,
+            inferred: head.inferred,
+            detail: words::detail(&causes),
+            general: head.general,
+            fix: words::fix(head.fix, &causes),
+            causes,
+        }
+    }
+
+    /// Adds `cause` where it is said, and says the status again.
+    pub fn add(&mut self, cause: Cause) {
+        let mut causes = std::mem::take(&mut self.causes);
+        causes.push(cause);
+        *self = Status::of(causes);
+    }
+
+    /// The whole cause: this capture's detail, then the typical causes.
+    pub fn cause(&self) -> String {
+        if self.general.is_empty() {
+            self.detail.clone()
+        } else {
+            format!("{} {}", self.detail, self.general)
+        }
+    }
+}
+
+impl Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        if !s.is_human_readable() {
+            return Stored::of(self)
+                .ok_or_else(|| serde::ser::Error::custom("a status text of unknown origin"))?
+                .serialize(s);
+        }
+        let mut st = s.serialize_struct("Status", 6)?;
+        st.serialize_field("code", &self.code)?;
+        st.serialize_field("name", &self.name)?;
+        st.serialize_field("inferred", &self.inferred)?;
+        st.serialize_field("cause", &Joined(self))?;
+        st.serialize_field("fix", &self.fix)?;
+        st.serialize_field("causes", &self.causes)?;
+        st.end()
+    }
+}
+
+/// The stored form of a [`Status`] (`serial`).
+#[derive(Serialize, Deserialize)]
+struct Stored<'a> {
+    code: Option<u16>,
+    #[serde(borrow)]
+    name: Source<'a>,
+    inferred: bool,
+    #[serde(borrow)]
+    detail: Cow<'a, str>,
+    #[serde(borrow)]
+    general: Source<'a>,
+    #[serde(borrow)]
+    fix: Source<'a>,
+    causes: Cow<'a, [Cause]>,
+}
+
+/// Where a status text comes from, as a stored status names it.
+#[derive(Serialize, Deserialize)]
+enum Source<'a> {
+    /// This text of the catalog row of the status's code.
+    Catalog,
+    /// The fix [`words::refusal`] gives for this HTTP status.
+    Refusal(u16),
+    /// One of [`words::FIXED`].
+    Fixed(u8),
+    /// Made for this connection: the text itself.
+    Own(#[serde(borrow)] Cow<'a, str>),
+}
+
+/// A catalog row's text: its name, its typical causes or its fix.
+type Field = fn(&catalog::Entry) -> &'static str;
+
+const NAME: Field = |e| e.name;
+const CAUSES: Field = |e| e.causes;
+const FIX: Field = |e| e.fix;
+
+/// HTTP statuses that pick each of [`words::refusal`]'s texts.
+const REFUSALS: [u16; 9] = [400, 401, 404, 426, 429, 200, 300, 500, 0];
+
+impl<'a> Stored<'a> {
+    fn of(st: &'a Status) -> Option<Stored<'a>> {
+        let code = st.code;
+        Some(Stored {
+            code,
+            name: Source::of(&st.name, code, NAME),
+            inferred: st.inferred,
+            detail: Cow::Borrowed(&st.detail),
+            general: Source::of_static(st.general, code, CAUSES)?,
+            fix: Source::of(&st.fix, code, FIX),
+            causes: Cow::Borrowed(&st.causes),
+        })
+    }
+
+    fn status(self) -> Option<Status> {
+        let code = self.code;
+        let general = match self.general.text(code, CAUSES)? {
+            Cow::Borrowed(s) => s,
+            Cow::Owned(_) => return None,
+        };
+        Some(Status {
+            code,
+            name: self.name.text(code, NAME)?,
+            inferred: self.inferred,
+            detail: self.detail.into_owned(),
+            general,
+            fix: self.fix.text(code, FIX)?,
+            causes: self.causes.into_owned(),
+        })
+    }
+}
+
+impl<'a> Source<'a> {
+    /// Where `text` (a status's `field`) comes from; the text itself if it was made.
+    #[allow(clippy::ptr_arg)] // Borrowed or owned is what is asked.
+    fn of(text: &'a Cow<'static, str>, code: Option<u16>, field: Field) -> Source<'a> {
+        match text {
+            Cow::Borrowed(s) => {
+                Source::of_static(s, code, field).unwrap_or(Source::Own(Cow::Borrowed(s)))
+            }
+            Cow::Owned(s) => Source::Own(Cow::Borrowed(s)),
+        }
+    }
+
+    /// Which table `text` comes from, if any.
+    fn of_static(text: &'static str, code: Option<u16>, field: Field) -> Option<Source<'a>> {
+        if code.is_some_and(|c| std::ptr::eq(field(catalog::lookup(c)), text)) {
+            return Some(Source::Catalog);
+        }
+        if let Some(i) = words::FIXED.iter().position(|f| *f == text) {
+            return u8::try_from(i).ok().map(Source::Fixed);
+        }
+        REFUSALS
+            .into_iter()
+            .find(|&c| words::refusal(c).1 == text)
+            .map(Source::Refusal)
+    }
+
+    /// The text back: the very same static for one from a table.
+    fn text(self, code: Option<u16>, field: Field) -> Option<Cow<'static, str>> {
+        match self {
+            Source::Catalog => code.map(|c| Cow::Borrowed(field(catalog::lookup(c)))),
+            Source::Refusal(c) => Some(Cow::Borrowed(words::refusal(c).1)),
+            Source::Fixed(i) => words::FIXED.get(usize::from(i)).map(|s| Cow::Borrowed(*s)),
+            Source::Own(s) => Some(Cow::Owned(s.into_owned())),
+        }
+    }
+}
+
+/// The stored form only, as [`Serialize`] writes it for `serial`.
+impl<'de> Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Status, D::Error> {
+        Stored::deserialize(d)?
+            .status()
+            .ok_or_else(|| serde::de::Error::custom("a status text that is not in its table"))
+    }
+}
+
+/// [`Status::cause`] written straight into the serializer, without the joined string.
+struct Joined<'a>(&'a Status);
+
+impl std::fmt::Display for Joined<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.detail)?;
+        if !self.0.general.is_empty() {
+            f.write_str(" ")?;
+            f.write_str(self.0.general)?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for Joined<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// The closing handshake (RFC 6455 §5.5.1, §7.1.1-§7.1.4): who started it, how the peer
+/// answered, and who closed TCP first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[non_exhaustive]
+pub struct CloseHandshake {
+    /// The side that sent the first close frame.
+    pub initiator: Role,
+    /// The peer's close frame, if it sent one: its code (null for an empty one).
+    pub reply: bool,
+    /// Its code (null for an empty one).
+    pub reply_code: Option<u16>,
+    /// No reply was seen, but bytes of the peer's direction are missing: it may have sent
+    /// one that is not in the capture.
+    pub reply_may_be_missing: bool,
+    /// The reply carried the same code as the initiator's frame (the usual, polite answer).
+    pub echoed: bool,
+    /// Seconds from the initiator's close frame to the reply.
+    pub reply_after_s: Option<f64>,
+    /// Who ended TCP first after the close frames (RFC 6455 §7.1.1: the server should).
+    /// For a WebSocket on an HTTP/2 stream (RFC 8441), who ended the stream first
+    /// (END_STREAM, RST_STREAM, or a GOAWAY that covers it), or the TCP connection if
+    /// that came first: the field keeps its name for the contract's sake.
+    pub tcp_closed_first_by: Option<Role>,
+}

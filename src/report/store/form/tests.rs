@@ -1,0 +1,85 @@
+use super::*;
+
+/// Every field survives, including those JSON leaves out, and the statics come back
+/// as the very same statics; damaged bytes (cut short, or a byte changed) read back as
+/// `None` or some report, never as a panic.
+#[test]
+fn reports_round_trip_and_damage_never_panics() {
+    let opts = crate::analyzer::Options {
+        frame_log: 100,
+        previews: true,
+        ..Default::default()
+    };
+    let mut paths = crate::fixture_paths();
+    paths.push(paths[0].with_file_name("connect/squid-connect-ws-py.pcap"));
+    let report = crate::analyze_files(&paths, opts).unwrap();
+    let mut all = report.connections;
+    assert!(all.iter().any(|c| c.timeline.is_some()));
+    // A leg linked by its CONNECT keeps it, which JSON leaves out.
+    assert!(all
+        .iter()
+        .any(|c| c.leg.as_ref().is_some_and(|l| l.connect.is_some())));
+    // A redacted one: its hosts are pseudonyms.
+    let mut named = all[0].clone();
+    named.client = Host::Named("host-1:41008".into());
+    all.push(named);
+    for (k, c) in all.iter().enumerate() {
+        let mut bytes = vec![9];
+        append(c, &mut bytes).unwrap();
+        assert_eq!(bytes[0], 9, "appended after what was there");
+        let back = read(&bytes[1..]).unwrap();
+        assert_eq!(format!("{c:?}"), format!("{back:?}"));
+        assert_eq!(c.tcp_end, back.tcp_end);
+        assert_eq!(c.transport, back.transport);
+        for (x, y) in c.close_frames.iter().zip(&back.close_frames) {
+            assert_eq!(x.name, y.name);
+        }
+        for (x, y) in c.recent_frames.iter().zip(&back.recent_frames) {
+            assert_eq!(x.opcode, y.opcode);
+        }
+        // Trailing bytes: not exactly one report.
+        bytes.push(0);
+        assert!(read(&bytes[1..]).is_none());
+        if k % 7 != 0 {
+            continue;
+        }
+        let bytes = &bytes[1..bytes.len() - 1];
+        for n in 0..bytes.len() {
+            assert!(read(&bytes[..n]).is_none());
+        }
+        for (i, x) in [0x00u8, 0x7f, 0x80, 0xff].into_iter().enumerate() {
+            for at in (i..bytes.len()).step_by(3) {
+                let mut b = bytes.to_vec();
+                b[at] = x;
+                let _ = read(&b);
+            }
+        }
+    }
+}
+
+/// Varints of every length read back, and one longer than a u64 is refused.
+#[test]
+fn varints_round_trip() {
+    for v in [
+        0u64,
+        1,
+        127,
+        128,
+        300,
+        u64::from(u32::MAX),
+        1 << 63,
+        u64::MAX,
+    ] {
+        let mut out = Vec::new();
+        Writer(&mut out).u64(v);
+        let mut r = Reader(&out);
+        assert_eq!(r.u64(), Some(v));
+        assert!(r.0.is_empty());
+        // Cut short: refused.
+        assert_eq!(Reader(&out[..out.len() - 1]).u64(), None);
+    }
+    assert_eq!(Reader(&[0xff; 11]).u64(), None);
+    let mut tenth = [0xff; 10];
+    tenth[9] = 2;
+    assert_eq!(Reader(&tenth).u64(), None);
+}
