@@ -130,13 +130,39 @@ pub mod report;
 pub mod sanitize;
 pub mod units;
 
-/// The stages inside, public only for this package's own tests, examples, benches and
-/// fuzz targets: hidden from the docs and **outside the semver promise**.
+// The stages, in the order the data flows through them (see "Inside" above): public only
+// for this package's own tests, examples, benches and fuzz targets (`__internals`), hidden
+// from the docs. Inside the crate they are reached at its root (`crate::capture`, ...).
 #[doc(hidden)]
-#[path = "internals.rs"]
-pub mod __internals;
-// Inside the crate the stages are reached at its root (`crate::capture`, ...).
-use __internals::{analyzer, capture, decode, flow, freeze, scratch, serial, stack, websocket};
+pub mod analyzer;
+#[doc(hidden)]
+pub mod capture;
+#[doc(hidden)]
+pub mod decode;
+#[doc(hidden)]
+pub mod flow;
+#[doc(hidden)]
+pub mod freeze;
+#[doc(hidden)]
+pub mod scratch;
+#[doc(hidden)]
+pub mod serial;
+#[doc(hidden)]
+pub mod stack;
+#[doc(hidden)]
+pub mod websocket;
+
+/// The stages inside the crate, public only for this package's own tests, examples,
+/// benches and fuzz targets, which drive them one by one (`wsclose::__internals::stack::tls`,
+/// ...): hidden from the docs and **outside the semver promise**: anything here may change
+/// or go in any release. Not for library users, whose API is what the crate's docs show. No
+/// feature changes what is public.
+#[doc(hidden)]
+pub mod __internals {
+    pub use crate::{analyzer, capture, decode, flow, freeze, scratch, serial, stack, websocket};
+    /// The JSON writer of [`render::json`](crate::render::json).
+    pub use crate::render::pretty;
+}
 
 // What the public API is made of, from the private stages: the analysis options, and the
 // types the report model's fields and the live events hold.
