@@ -30,6 +30,9 @@ use std::sync::Arc;
 
 pub mod budget;
 mod clock;
+pub(crate) mod files;
+#[cfg(feature = "live")]
+pub(crate) mod live;
 mod tomb;
 use tomb::tomb;
 mod options;

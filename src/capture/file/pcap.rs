@@ -53,11 +53,7 @@ pub(super) fn legacy_packet<'a>(
 
 /// A classic pcap record's time from its header's two words, in nanoseconds (a fraction
 /// past its unit's second is clamped).
-pub(in crate::capture) fn record_time(
-    secs: u32,
-    fraction: u32,
-    nanos: bool,
-) -> Timestamp {
+pub(in crate::capture) fn record_time(secs: u32, fraction: u32, nanos: bool) -> Timestamp {
     let frac = if nanos {
         fraction.min(999_999_999)
     } else {

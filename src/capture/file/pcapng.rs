@@ -468,10 +468,7 @@ impl NgIndexer {
     /// Block that [`Ng::quick_epb`] reads, on a described interface (any other block, a
     /// reader reads itself). `None` when the block does not parse (the readers go on alone
     /// from there).
-    pub(in crate::capture) fn next(
-        &mut self,
-        data: &[u8],
-    ) -> Option<(usize, Option<Found>)> {
+    pub(in crate::capture) fn next(&mut self, data: &[u8]) -> Option<(usize, Option<Found>)> {
         let ng = &mut self.0;
         if let Some((epb, rest)) = ng.quick_epb(data) {
             let len = data.len() - rest.len();
