@@ -51,13 +51,7 @@ pub fn analyze_files_with_progress(
     let mut inputs: Vec<InputSummary> = Vec::with_capacity(paths.len());
     let mut first_error = None;
     for (i, path) in paths.iter().enumerate() {
-        match files.input(i, path) {
-            Ok(summary) => inputs.push(summary),
-            Err((summary, e)) => {
-                first_error.get_or_insert(e);
-                inputs.push(summary);
-            }
-        }
+        inputs.push(files.input(i, path, &mut first_error));
     }
     // The connections of the last capture end with it, on all the shards at once.
     files.end_all();
@@ -123,9 +117,9 @@ impl Files {
         }
     }
 
-    /// Reads input `i`: its summary, or the summary of an input that could not be read and
-    /// why.
-    fn input(&mut self, i: usize, path: &Path) -> Result<InputSummary, (InputSummary, Error)> {
+    /// Reads input `i`: its summary (with its error if it could not be read, which is kept in
+    /// `first_error` if none came before).
+    fn input(&mut self, i: usize, path: &Path, first_error: &mut Option<Error>) -> InputSummary {
         // Standard input or a pipe: opened once, read once (nothing peeks at it first).
         let stream = file::is_stream(path);
         // Does this file continue the capture before it? Its first packet says (a peek).
@@ -157,7 +151,8 @@ impl Files {
             Err(e) => {
                 let mut summary = InputSummary::failed(path, &e);
                 summary.continuity = taken.map(|t| t.unwrap_or_else(|e| e));
-                return Err((summary, e));
+                first_error.get_or_insert(e);
+                return summary;
             }
         };
         self.warn(&mut summary, &before, &helper_packets);
@@ -165,7 +160,7 @@ impl Files {
         summary.packet_offset = if joined { base } else { 0 };
         summary.continuity = taken.map(|t| t.unwrap_or_else(|e| e));
         self.extend_run(&summary, joined);
-        Ok(summary)
+        summary
     }
 
     /// Whether the input at `path` continues the capture before it, and why.
