@@ -264,7 +264,7 @@ pub fn live_session(
     on_event: OnEvent,
     on_drops: &mut dyn FnMut(&LiveDrops),
 ) -> Result<(Report, LiveSummary, Option<Error>), Error> {
-    analyzer::live::live_session(
+    analyzer::live_session::live_session(
         opts,
         analysis,
         key_sources,
@@ -277,6 +277,6 @@ pub fn live_session(
 
 // What the unit tests share: the fixtures' paths, a deterministic random generator.
 #[cfg(test)]
-mod testing;
+mod test_helpers;
 #[cfg(test)]
-pub(crate) use testing::{fixture_paths, Rng};
+pub(crate) use test_helpers::{fixture_paths, Rng};

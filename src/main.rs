@@ -23,16 +23,16 @@ macro_rules! note {
 }
 
 // The commands, each in a file of its own under src/main/, and what they share.
-#[path = "main/analyze.rs"]
-mod analyze;
-#[path = "main/annotate.rs"]
-mod annotate;
+#[path = "main/analyze_command.rs"]
+mod analyze_command;
+#[path = "main/annotate_command.rs"]
+mod annotate_command;
 #[path = "main/cli.rs"]
 mod cli;
-#[path = "main/extract.rs"]
-mod extract;
-#[path = "main/live.rs"]
-mod live;
+#[path = "main/extract_command.rs"]
+mod extract_command;
+#[path = "main/live_command.rs"]
+mod live_command;
 #[path = "main/man.rs"]
 mod man;
 #[path = "main/notes.rs"]
@@ -119,7 +119,7 @@ fn width() -> Option<u16> {
 fn run(cli: Cli) -> Result<u8, wsclose::error::Error> {
     let verbose = cli.verbose > 0;
     match cli.command {
-        Command::Analyze(args) => analyze::analyze(args, verbose),
+        Command::Analyze(args) => analyze_command::analyze(args, verbose),
         Command::Explain {
             mut codes, format, ..
         } => {
@@ -137,11 +137,11 @@ fn run(cli: Cli) -> Result<u8, wsclose::error::Error> {
             });
             Ok(0)
         }
-        Command::Extract(args) => extract::extract(args, verbose),
-        Command::Annotate(args) => annotate::annotate(args, verbose),
-        Command::Live(args) if args.list => live::interfaces(),
-        Command::Live(args) => live::live(args, verbose),
-        Command::Interfaces => live::interfaces(),
+        Command::Extract(args) => extract_command::extract(args, verbose),
+        Command::Annotate(args) => annotate_command::annotate(args, verbose),
+        Command::Live(args) if args.list => live_command::interfaces(),
+        Command::Live(args) => live_command::live(args, verbose),
+        Command::Interfaces => live_command::interfaces(),
         Command::Schema => {
             emit(&wsclose::report::schema::report_text());
             Ok(0)

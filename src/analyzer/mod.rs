@@ -32,7 +32,7 @@ pub mod budget;
 mod clock;
 pub(crate) mod files;
 #[cfg(feature = "live")]
-pub(crate) mod live;
+pub(crate) mod live_session;
 mod tomb;
 use tomb::tomb;
 mod options;

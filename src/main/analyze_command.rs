@@ -1,7 +1,7 @@
 //! `wsclose analyze`: the captures analysed, the notes said, the selection, redaction and
 //! annotated capture applied, the report written in its format, and the exit code.
 
-use crate::annotate;
+use crate::annotate_command;
 use crate::cli::{self, AnalyzeArgs, Format};
 use crate::notes::{evictions_note, joins_note, key_log_notes, nothing_found};
 use crate::progress::{Bar, Timing};
@@ -24,8 +24,13 @@ pub(crate) fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclos
     // Opened before the analysis: a target that cannot be written fails at once.
     let annotated = match &args.annotate {
         Some(out) => {
-            annotate::check(&args.files, out, &args.keys, args.redact, args.notes)?;
-            Some(annotate::prepare("--annotate", out, true, args.notes)?)
+            annotate_command::check(&args.files, out, &args.keys, args.redact, args.notes)?;
+            Some(annotate_command::prepare(
+                "--annotate",
+                out,
+                true,
+                args.notes,
+            )?)
         }
         None => None,
     };
@@ -58,13 +63,13 @@ pub(crate) fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclos
     let found = report.summary.total_connections;
     select(&args.select, &mut report)?;
     // Redacted first: the annotated capture's comments are redacted as the report is.
-    let paths = annotate::inputs(&report);
+    let paths = annotate_command::inputs(&report);
     if args.redact {
         redact::redact(&mut report);
     }
     if let (Some(file), Some(out)) = (annotated, &args.annotate) {
         let budget = args.limits.max_memory;
-        annotate::write(
+        annotate_command::write(
             &report,
             file,
             &paths,
