@@ -97,8 +97,10 @@
 //! - [`close`]: close frames and the close-code catalog.
 //! - [`diagnose`]: every status, cause, fix and verdict: typed causes (`diagnose::cause`)
 //!   decided from what the stages saw, and put in words in one place (`diagnose::text`).
-//! - `analyzer`: the flow table that drives every packet through the stages above and
-//!   reports each session.
+//! - `analyzer`: the one driver of the analysis: capture files (`analyzer::files`: each
+//!   input joined to the one before or read on its own, a large one by several threads)
+//!   and live input (`analyzer::live_session`) go through its flow table, which drives
+//!   every packet through the stages above and reports each session.
 //! - `freeze`: quiet connections written out of memory and read back on their next packet;
 //!   `serial` is the stored form of their state (and of finished reports), `scratch` the
 //!   temporary file both go to.
@@ -164,7 +166,7 @@ pub mod __internals {
     pub use crate::{analyzer, capture, decode, flow, freeze, scratch, serial, stack, websocket};
 }
 
-// What the public API is made of, from the private stages: the analysis options, and the
+// What the public API is made of, from the hidden stages: the analysis options, and the
 // types the report model's fields and the live events hold.
 pub use analyzer::{Freeze, OnEvent, Options};
 pub use capture::file::{Compression, InputSummary, Progress};
