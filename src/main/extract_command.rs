@@ -6,6 +6,7 @@ use crate::output::{self, OutputFile};
 use crate::{cli, plural};
 use cli::ExtractArgs;
 use std::io::Write;
+use wsclose::extract::TlsSecrets;
 use wsclose::sanitize::terminal;
 
 pub(crate) fn extract(args: ExtractArgs, verbose: bool) -> Result<u8, wsclose::error::Error> {
@@ -101,34 +102,8 @@ fn extract_to(
             args.capture.display()
         )));
     };
-    use wsclose::extract::TlsSecrets;
-    // A TLS connection's extract carries its own secrets (and no other connection's), read
-    // again from the same sources; they are written to the file, never printed.
-    let secrets = match &conn.tls {
-        None => TlsSecrets::NotTls,
-        // With --redact they are not even read.
-        Some(_) if args.redact => TlsSecrets::Unknown,
-        Some(_) => {
-            // Only this connection's secrets are kept.
-            let wanted: Vec<[u8; 32]> =
-                wsclose::extract::client_random(&conn).into_iter().collect();
-            let loaded = wsclose::keys::load_for(
-                &args.keys.sources(),
-                std::slice::from_ref(&args.capture),
-                &wanted,
-            );
-            wsclose::extract::tls_secrets(&conn, &loaded.keys)
-        }
-    };
-    let decrypted = conn.tls.as_ref().is_some_and(|t| t.decrypted);
-    let note = match (&secrets, args.redact) {
-        (TlsSecrets::NotTls, _) => "",
-        (_, true) => " (pcapng without TLS secrets, as --redact asks: it opens encrypted)",
-        (TlsSecrets::NoClientRandom, _) => " (pcapng without TLS secrets: its ClientHello is not in the capture, so its key-log lines cannot be told apart from other connections'; it opens encrypted)",
-        (TlsSecrets::Unknown, _) => " (pcapng without TLS secrets: no key log given has this connection's; it opens encrypted)",
-        (TlsSecrets::Lines(_), _) if decrypted => " (pcapng with this connection's TLS secrets: open it in Wireshark to see it decrypted)",
-        (TlsSecrets::Lines(_), _) => " (pcapng with the TLS secrets logged for this connection, though they did not decrypt it here)",
-    };
+    let secrets = secrets(args, &conn);
+    let note = secrets_note(&secrets, args.redact, &conn);
     let key_log = match &secrets {
         TlsSecrets::Lines(lines) if !args.redact => Some(lines.as_str()),
         _ => None,
@@ -169,4 +144,41 @@ fn extract_to(
         );
     }
     Ok((0, wrote_secrets))
+}
+
+/// The TLS secrets the extract of `conn` carries: its own (and no other connection's), read
+/// again from the same sources; they are written to the file, never printed.
+fn secrets(args: &ExtractArgs, conn: &wsclose::report::ConnectionReport) -> TlsSecrets {
+    match &conn.tls {
+        None => TlsSecrets::NotTls,
+        // With --redact they are not even read.
+        Some(_) if args.redact => TlsSecrets::Unknown,
+        Some(_) => {
+            // Only this connection's secrets are kept.
+            let wanted: Vec<[u8; 32]> = wsclose::extract::client_random(conn).into_iter().collect();
+            let loaded = wsclose::keys::load_for(
+                &args.keys.sources(),
+                std::slice::from_ref(&args.capture),
+                &wanted,
+            );
+            wsclose::extract::tls_secrets(conn, &loaded.keys)
+        }
+    }
+}
+
+/// What the note on standard error says of the extract's TLS secrets.
+fn secrets_note(
+    secrets: &TlsSecrets,
+    redact: bool,
+    conn: &wsclose::report::ConnectionReport,
+) -> &'static str {
+    let decrypted = conn.tls.as_ref().is_some_and(|t| t.decrypted);
+    match (secrets, redact) {
+        (TlsSecrets::NotTls, _) => "",
+        (_, true) => " (pcapng without TLS secrets, as --redact asks: it opens encrypted)",
+        (TlsSecrets::NoClientRandom, _) => " (pcapng without TLS secrets: its ClientHello is not in the capture, so its key-log lines cannot be told apart from other connections'; it opens encrypted)",
+        (TlsSecrets::Unknown, _) => " (pcapng without TLS secrets: no key log given has this connection's; it opens encrypted)",
+        (TlsSecrets::Lines(_), _) if decrypted => " (pcapng with this connection's TLS secrets: open it in Wireshark to see it decrypted)",
+        (TlsSecrets::Lines(_), _) => " (pcapng with the TLS secrets logged for this connection, though they did not decrypt it here)",
+    }
 }

@@ -69,22 +69,8 @@ pub(crate) fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::
     // `-w -` (or /dev/stdout): the pcapng goes to standard output, as tcpdump's does, and
     // the lines and the report to standard error.
     let to_stdout = args.write.as_deref().is_some_and(output::is_stdout);
-    if let Some(w) = args.write.as_deref().filter(|_| to_stdout) {
-        output::check_stdout("-w", w, "the capture", false)?;
-        // Standard output appended to a key log being followed (`-w - >> keys.log`).
-        use std::os::unix::fs::MetadataExt;
-        if let Some(out) = output::target_meta(w) {
-            let sources = args.keys.sources();
-            if let Some(k) = sources.files.iter().chain(sources.env.iter()).find(|k| {
-                std::fs::metadata(k).is_ok_and(|m| m.dev() == out.dev() && m.ino() == out.ino())
-            }) {
-                return Err(wsclose::error::Error::Usage(format!(
-                    "-w {} is the key log {}, which live follows: write the capture elsewhere",
-                    terminal(&w.display().to_string()),
-                    terminal(&k.display().to_string())
-                )));
-            }
-        }
+    if to_stdout {
+        check_stdout(&args)?;
     }
     let say = move |text: &str| {
         if to_stdout {
@@ -149,42 +135,8 @@ pub(crate) fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::
         on_event,
         &mut on_drops,
     )?;
-    // Not libpcap's count of packets received: on a loopback interface the kernel counts
-    // each packet twice (going out and coming in), which reads like half of them were lost.
-    let drops = report.seen.live_drops.unwrap_or_default();
-    if drops.any() {
-        note!(
-            "wsclose: {} captured; lost: {}",
-            plural(summary.packets, "packet"),
-            drops_line(&drops)
-        )
-    } else {
-        note!(
-            "wsclose: {} captured, none dropped",
-            plural(summary.packets, "packet")
-        )
-    }
-    for w in &report.inputs[0].warnings {
-        note!("wsclose: {}", terminal(w));
-    }
-    for w in &report.warnings {
-        note!("wsclose: warning: {}", terminal(w));
-    }
-    match format {
-        TextFormat::Table => {
-            let detail = if verbose {
-                table::Detail::Full
-            } else {
-                table::Detail::Brief
-            };
-            let mut out = Vec::new();
-            let _ = table::write_detail(&report, width(), color(args.color), detail, &mut out);
-            say(&format!("\n{}", String::from_utf8_lossy(&out)));
-        }
-        TextFormat::Json => {
-            say(&(wsclose::render::json::line(&report) + "\n"));
-        }
-    }
+    say_captured(&report, summary.packets);
+    say(&report_text(&report, format, verbose, color(args.color)));
     // The exit codes `analyze` gives (`cli::EXIT_CODES`): 1 when no WebSocket connection
     // was seen, so that a script can tell a capture that missed the traffic; 4 when the
     // capture failed, 6 when the file it saved to could not be written (each said above).
@@ -199,4 +151,79 @@ pub(crate) fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::
     } else {
         0
     })
+}
+
+/// `-w -`: standard output must be no terminal, and not a key log being followed
+/// (`-w - >> keys.log`).
+#[cfg(feature = "live")]
+fn check_stdout(args: &LiveArgs) -> Result<(), wsclose::error::Error> {
+    let Some(w) = args.write.as_deref() else {
+        return Ok(());
+    };
+    output::check_stdout("-w", w, "the capture", false)?;
+    // Standard output appended to a key log being followed (`-w - >> keys.log`).
+    use std::os::unix::fs::MetadataExt;
+    if let Some(out) = output::target_meta(w) {
+        let sources = args.keys.sources();
+        if let Some(k) = sources.files.iter().chain(sources.env.iter()).find(|k| {
+            std::fs::metadata(k).is_ok_and(|m| m.dev() == out.dev() && m.ino() == out.ino())
+        }) {
+            return Err(wsclose::error::Error::Usage(format!(
+                "-w {} is the key log {}, which live follows: write the capture elsewhere",
+                terminal(&w.display().to_string()),
+                terminal(&k.display().to_string())
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// On standard error: the packets captured and lost, the input's notes and the report's
+/// warnings.
+#[cfg(feature = "live")]
+fn say_captured(report: &wsclose::report::Report, packets: u64) {
+    // Not libpcap's count of packets received: on a loopback interface the kernel counts
+    // each packet twice (going out and coming in), which reads like half of them were lost.
+    let drops = report.seen.live_drops.unwrap_or_default();
+    if drops.any() {
+        note!(
+            "wsclose: {} captured; lost: {}",
+            plural(packets, "packet"),
+            drops_line(&drops)
+        )
+    } else {
+        note!(
+            "wsclose: {} captured, none dropped",
+            plural(packets, "packet")
+        )
+    }
+    for w in &report.inputs[0].warnings {
+        note!("wsclose: {}", terminal(w));
+    }
+    for w in &report.warnings {
+        note!("wsclose: warning: {}", terminal(w));
+    }
+}
+
+/// The report, as the table or one line of JSON, to print when the capture stops.
+#[cfg(feature = "live")]
+fn report_text(
+    report: &wsclose::report::Report,
+    format: TextFormat,
+    verbose: bool,
+    color: bool,
+) -> String {
+    match format {
+        TextFormat::Table => {
+            let detail = if verbose {
+                table::Detail::Full
+            } else {
+                table::Detail::Brief
+            };
+            let mut out = Vec::new();
+            let _ = table::write_detail(report, width(), color, detail, &mut out);
+            format!("\n{}", String::from_utf8_lossy(&out))
+        }
+        TextFormat::Json => wsclose::render::json::line(report) + "\n",
+    }
 }
