@@ -97,8 +97,10 @@
 //! - [`close`]: close frames and the close-code catalog.
 //! - [`diagnose`]: every status, cause, fix and verdict: typed causes (`diagnose::cause`)
 //!   decided from what the stages saw, and put in words in one place (`diagnose::text`).
-//! - `analyzer`: the flow table that drives every packet through the stages above and
-//!   reports each session.
+//! - `analyzer`: the one driver of the analysis: capture files (`analyzer::files`: each
+//!   input joined to the one before or read on its own, a large one by several threads)
+//!   and live input (`analyzer::live_session`) go through its flow table, which drives
+//!   every packet through the stages above and reports each session.
 //! - `freeze`: quiet connections written out of memory and read back on their next packet;
 //!   `serial` is the stored form of their state (and of finished reports), `scratch` the
 //!   temporary file both go to.
@@ -130,15 +132,41 @@ pub mod report;
 pub mod sanitize;
 pub mod units;
 
-/// The stages inside, public only for this package's own tests, examples, benches and
-/// fuzz targets: hidden from the docs and **outside the semver promise**.
+// The stages, in the order the data flows through them (see "Inside" above): public only
+// for this package's own tests, examples, benches and fuzz targets (`__internals`), hidden
+// from the docs. Inside the crate they are reached at its root (`crate::capture`, ...).
 #[doc(hidden)]
-#[path = "internals.rs"]
-pub mod __internals;
-// Inside the crate the stages are reached at its root (`crate::capture`, ...).
-use __internals::{analyzer, capture, decode, flow, freeze, scratch, serial, stack, websocket};
+pub mod analyzer;
+#[doc(hidden)]
+pub mod capture;
+#[doc(hidden)]
+pub mod decode;
+#[doc(hidden)]
+pub mod flow;
+#[doc(hidden)]
+pub mod freeze;
+#[doc(hidden)]
+pub mod scratch;
+#[doc(hidden)]
+pub mod serial;
+#[doc(hidden)]
+pub mod stack;
+#[doc(hidden)]
+pub mod websocket;
 
-// What the public API is made of, from the private stages: the analysis options, and the
+/// The stages inside the crate, public only for this package's own tests, examples,
+/// benches and fuzz targets, which drive them one by one (`wsclose::__internals::stack::tls`,
+/// ...): hidden from the docs and **outside the semver promise**: anything here may change
+/// or go in any release. Not for library users, whose API is what the crate's docs show. No
+/// feature changes what is public.
+#[doc(hidden)]
+pub mod __internals {
+    /// The JSON writer of [`render::json`](crate::render::json).
+    pub use crate::render::pretty;
+    pub use crate::{analyzer, capture, decode, flow, freeze, scratch, serial, stack, websocket};
+}
+
+// What the public API is made of, from the hidden stages: the analysis options, and the
 // types the report model's fields and the live events hold.
 pub use analyzer::{Freeze, OnEvent, Options};
 pub use capture::file::{Compression, Progress};
@@ -159,7 +187,6 @@ pub mod inputs {
 pub use analyzer::MAX_THREADS;
 pub use memory::MIN_MAX_MEMORY;
 
-use analyzer::Analyzer;
 use error::Error;
 use report::Report;
 use std::path::PathBuf;
@@ -207,323 +234,9 @@ pub fn analyze_files_with_progress(
     paths: &[PathBuf],
     opts: Options,
     key_sources: &keys::KeySources,
-    progress: Option<capture::file::Progress>,
+    progress: Option<Progress>,
 ) -> Result<Report, Error> {
-    // A directory stands for the captures in it, in time order.
-    let (paths, _) = capture::file::rotation::expand(paths)?;
-    let paths = &paths[..];
-    // TLS secrets: the key logs given, and those the pcapng inputs carry.
-    // (A large key log keeps only the connections the captures hold, which are read for
-    // their ClientHellos first: by as many threads as the analysis.)
-    let mut loaded = keys::load(
-        key_sources,
-        paths,
-        Analyzer::threads(&opts),
-        opts.max_memory,
-    );
-    // A `--keylog` file that is missing or is no key log fails as a missing capture does.
-    if let Some(e) = loaded.refused.take() {
-        return Err(e);
-    }
-    // Every source is read: records of a connection with no key are not held for one.
-    loaded.keys.set_complete();
-    let secrets = std::sync::Arc::new(loaded.keys);
-    let mut analyzer = Analyzer::new(opts);
-    analyzer.set_keys(std::sync::Arc::clone(&secrets));
-    // Analyzers of the other shards, for large uncompressed pcap and pcapng files (see
-    // `Options::threads`).
-    let mut helpers: Vec<Analyzer> = Vec::new();
-    let threads = Analyzer::threads(&opts);
-    // A file's threads take whole groups of flows (the flow cap is kept per group).
-    let groups = Analyzer::flow_groups(opts.max_flows);
-    let mut inputs: Vec<capture::file::InputSummary> = Vec::with_capacity(paths.len());
-    let mut first_error = None;
-    // The capture the inputs read so far make up (rotated files joined), and its shards.
-    let mut run: Option<capture::file::rotation::Run> = None;
-    let mut shards = 1;
-    for (i, path) in paths.iter().enumerate() {
-        // Standard input or a pipe: opened once, read once (nothing peeks at it first).
-        let stream = capture::file::is_stream(path);
-        // Does this file continue the capture before it? Its first packet says (a peek).
-        let first = capture::file::rotation::first_packet(path);
-        let taken = match (&run, first) {
-            (None, _) => None,
-            (Some(_), _) if !opts.join_files => {
-                Some(Err("every input read on its own (--separate-files)".into()))
-            }
-            (Some(r), Some(f)) => {
-                // Asked only when the names need it: does a TCP connection that this
-                // capture follows (on any of its shards) go on into the file?
-                let followers =
-                    || std::iter::once(&analyzer).chain(helpers.iter().take(shards - 1));
-                let carried = || {
-                    let mut found = None;
-                    let looked = capture::file::rotation::peek(
-                        path,
-                        capture::file::rotation::PEEK_PACKETS,
-                        &mut |p| {
-                            let Ok(seg) = decode::decode(p) else {
-                                return false;
-                            };
-                            if seg.syn && !seg.ack_flag {
-                                return false;
-                            }
-                            let (key, _) = flow::FlowKey::scoped(seg.src, seg.dst, seg.scope);
-                            if followers().any(|a| a.follows(&key)) {
-                                found = Some(p.number);
-                            }
-                            found.is_some()
-                        },
-                    );
-                    capture::file::rotation::Carried {
-                        open: followers().map(Analyzer::following).sum(),
-                        found,
-                        looked,
-                    }
-                };
-                Some(capture::file::rotation::continues(
-                    r,
-                    &path.display().to_string(),
-                    &f,
-                    opts.idle_timeout_s,
-                    opts.force_join,
-                    carried,
-                ))
-            }
-            (Some(r), None) if stream => Some(Err(format!(
-                "not joined to {}: {} is read as a capture of its own",
-                capture::file::rotation::file_name(&r.path),
-                if path.as_os_str() == "-" {
-                    "standard input".to_string()
-                } else {
-                    format!(
-                        "{} (a pipe or device, read as a stream)",
-                        capture::file::rotation::file_name(&path.display().to_string())
-                    )
-                }
-            ))),
-            // No packet to join (or none readable): nothing carries over either way.
-            (Some(_), None) => Some(Err("no packet to join to the input before it".into())),
-        };
-        let joined = matches!(taken, Some(Ok(_)));
-        let base = run.as_ref().map_or(0, |r| r.packets);
-        if joined || (run.is_some() && first.is_none() && !stream) {
-            // The same flows go on (an empty input changes nothing).
-            analyzer.continue_input(i, base);
-            for h in helpers.iter_mut().take(shards - 1) {
-                h.continue_input(i, base);
-            }
-        } else {
-            // A capture of its own: the connections of the one before end with it (on all
-            // the shards at once), and this file decides how many threads read the new one.
-            end_all(&mut analyzer, &mut helpers, shards - 1);
-            run = None;
-            analyzer.begin_input(i);
-            // Every shard sees every packet and keeps its own flows.
-            let sharded = threads > 1
-                && capture::file::shardable(path).is_some_and(|size| size >= opts.shard_min_bytes);
-            shards = if sharded {
-                threads.min(groups as usize)
-            } else {
-                1
-            };
-            while helpers.len() + 1 < shards {
-                let mut h = Analyzer::new(opts);
-                h.set_keys(std::sync::Arc::clone(&secrets));
-                helpers.push(h);
-            }
-            let n = shards as u64;
-            analyzer.set_shard((shards > 1).then_some((0, n)));
-            for (k, h) in helpers.iter_mut().enumerate() {
-                h.begin_input(i);
-                h.set_shard(Some((k as u64 + 1, n)));
-            }
-        }
-        // A file read by several threads (a run started on a large file keeps its threads
-        // for the files that continue it) is read once when it can be: its chunks shared.
-        let sharded = shards > 1 && capture::file::shardable(path).is_some();
-        let before = analyzer.unsupported().to_vec();
-        let (cut_before, malformed_before) = (
-            analyzer.seen.snaplen_cut_packets,
-            analyzer.seen.malformed_packets,
-        );
-        let unpeeled_before = (
-            analyzer.seen.tunnel_fragments,
-            analyzer.seen.too_deep_packets,
-        );
-        // A sharded file is read once: its chunks are shared by the threads.
-        let shared = sharded
-            .then(|| {
-                let dealt = decode::Shards::new(groups, shards as u64);
-                // Its chunks take their share of the memory budget.
-                let room = memory::read_room(opts.max_memory);
-                let chunk = capture::shared::chunk_for(shards, room);
-                capture::file::SharedFile::open_sized(path, dealt, progress.clone(), chunk)
-            })
-            .flatten();
-        let (read, helper_packets) = std::thread::scope(|scope| {
-            let shared = shared.as_ref();
-            let helpers: Vec<_> = helpers
-                .iter_mut()
-                .take(shards - 1)
-                .enumerate()
-                .map(|(k, h)| {
-                    let spawned = std::thread::Builder::new().spawn_scoped(scope, move || {
-                        let read = match shared {
-                            Some(s) => capture::file::read_shared(path, s, k + 1, h, None),
-                            None => capture::file::read_counted(path, &mut |p| h.packet(p), None),
-                        };
-                        read.map(|s| s.packets)
-                    });
-                    // A thread that cannot be made reads nothing (the warning below says
-                    // so): the shared reader must not wait for it.
-                    if spawned.is_err() {
-                        if let Some(s) = shared {
-                            s.leave(k + 1);
-                        }
-                    }
-                    spawned.ok()
-                })
-                .collect();
-            let read = match shared {
-                Some(s) => capture::file::read_shared(path, s, 0, &mut analyzer, progress.clone()),
-                // Not shared (a small file, a gzip one, standard input): with more than one
-                // thread, a gzip input is decompressed on a second one.
-                None => capture::file::read_counted_ahead(
-                    path,
-                    &mut |p| analyzer.packet(p),
-                    progress.clone(),
-                    threads > 1,
-                    opts.hash_streams,
-                ),
-            };
-            let counts: Vec<Option<u64>> = helpers
-                .into_iter()
-                .map(|h| h.and_then(|h| h.join().ok()).and_then(Result::ok))
-                .collect();
-            (read, counts)
-        });
-        let mut summary = match read {
-            Ok(s) => s,
-            Err(e) => {
-                let mut summary = capture::file::InputSummary::failed(path, &e);
-                summary.continuity = taken.map(|t| t.unwrap_or_else(|e| e));
-                first_error.get_or_insert(e);
-                inputs.push(summary);
-                continue;
-            }
-        };
-        // Each shard reads on its own past a damaged record (or all of the file if it could
-        // not be shared): one that read less (the file changed under it, or could not be
-        // opened again) has lost connections, and the report says so.
-        if helper_packets.iter().any(|&n| n != Some(summary.packets)) {
-            summary.warnings.push(format!(
-                "the file changed or could not be read again while its {} analyzer threads read it \
-                 (or one of them could not be started), so connections may be missing; run \
-                 again on a copy that nothing writes to, or with --threads 1",
-                shards
-            ));
-        }
-        let cut = analyzer.seen.snaplen_cut_packets - cut_before;
-        if cut > 0 {
-            summary.warnings.push(format!(
-                "{cut} packets were cut by the capture's snap length (some kept only {} bytes): what lay beyond the cut is missing, never guessed; capture with `tcpdump -s 0` to keep whole packets",
-                analyzer.seen.smallest_snaplen.unwrap_or(0)
-            ));
-        }
-        if summary.dropped > 0 {
-            summary.warnings.push(format!(
-                "the capture says {} packets were dropped before they were written (its \
-                 Interface Statistics: isb_ifdrop, isb_osdrop): closes in them are missing, \
-                 and a connection still open at its end is \"Unknown (packets dropped)\"",
-                summary.dropped
-            ));
-        }
-        let malformed = analyzer.seen.malformed_packets - malformed_before;
-        if malformed > 0 {
-            let first = first_packet(analyzer.first_malformed());
-            summary.warnings.push(format!(
-                "{malformed} packets have cut or damaged IP/TCP headers and were skipped{first}"
-            ));
-        }
-        for (link, n, first) in analyzer.unsupported() {
-            let earlier = before
-                .iter()
-                .find(|(l, _, _)| l == link)
-                .map_or(0, |(_, m, _)| *m);
-            let new = n - earlier;
-            if new > 0 {
-                let first = first_packet(first.map(|n| n - analyzer.packet_base()));
-                summary.warnings.push(format!(
-                    "{new} packets with link type {link} were not decoded{first}: wsclose reads Ethernet, Linux cooked (SLL/SLL2), BSD loopback, raw IP, NFLOG and PKTAP"
-                ));
-            }
-        }
-        let packet_base = analyzer.packet_base();
-        let unpeeled = analyzer
-            .seen
-            .unpeeled_warnings(unpeeled_before, packet_base);
-        summary.warnings.extend(unpeeled);
-        // IP fragments whose datagram never came whole (those still waiting are given up
-        // at the end of each input, by every thread alike).
-        for h in helpers.iter_mut().take(shards - 1) {
-            h.fragments_lost(true);
-        }
-        let (lost, first) = analyzer.fragments_lost(true);
-        if lost > 0 {
-            summary.warnings.push(format!(
-                "{lost} IP fragments of TCP packets could not be put back together{}: their datagram never came whole (a fragment not captured, cut by the snap length, or disagreeing with another), or more were waiting than wsclose holds ({} datagrams, {} KiB); the TCP bytes they carried are missing from their connections",
-                first_packet(first),
-                decode::defrag::MAX_DATAGRAMS,
-                analyzer.fragments_cap() >> 10
-            ));
-        }
-        summary.continues_previous = joined;
-        summary.packet_offset = if joined { base } else { 0 };
-        summary.continuity = taken.map(|t| t.unwrap_or_else(|e| e));
-        if let Some((first, last)) = summary.span {
-            match &mut run {
-                Some(r) if joined => {
-                    r.path = summary.path.clone();
-                    r.last = r.last.max(last);
-                    r.last_file_first = first;
-                    r.packets += summary.packets;
-                    for l in &summary.link_types {
-                        if !r.links.contains(l) {
-                            r.links.push(*l);
-                        }
-                    }
-                }
-                _ => {
-                    run = Some(capture::file::rotation::Run {
-                        path: summary.path.clone(),
-                        links: summary.link_types.clone(),
-                        last,
-                        last_file_first: first,
-                        packets: summary.packets,
-                    })
-                }
-            }
-        }
-        inputs.push(summary);
-    }
-    // The connections of the last capture end with it, on all the shards at once.
-    end_all(&mut analyzer, &mut helpers, shards - 1);
-    if let Some(e) = first_error {
-        if inputs.iter().all(|i| i.error.is_some()) {
-            return Err(e);
-        }
-    }
-    let (store, seen) = analyzer.finish_with(helpers);
-    // A connection "still open" in a truncated input is marked so as it is read back
-    // (`diagnose::mark_cut`).
-    let mut report = Report::from_store(inputs, store, seen);
-    // The report is rendered on as many threads as the analysis used (more than the cores
-    // would only take turns).
-    report.render_threads = threads.min(report.render_threads);
-    report.set_key_logs(loaded.sources);
-    report.key_log_warnings = loaded.warnings;
-    Ok(report)
+    analyzer::files::analyze_files_with_progress(paths, opts, key_sources, progress)
 }
 
 /// Captures live (feature `live`) through the same pipeline as [`analyze_files`], calling
@@ -540,307 +253,27 @@ pub fn analyze_files_with_progress(
 /// sixteenth of `analysis.max_memory` (`memory::read_room`: no file is read).
 #[cfg(feature = "live")]
 pub fn live_session(
-    opts: &capture::live::LiveOptions,
+    opts: &LiveOptions,
     analysis: Options,
     key_sources: &keys::KeySources,
     stop: &std::sync::atomic::AtomicBool,
     opened: &mut dyn FnMut(),
-    on_event: analyzer::OnEvent,
+    on_event: OnEvent,
     on_drops: &mut dyn FnMut(&LiveDrops),
-) -> Result<(Report, capture::live::LiveSummary, Option<Error>), Error> {
-    // The file to save to is the user's: it never replaces one of the key logs to follow.
-    if let Some(w) = &opts.write {
-        let same = |k: &std::path::Path| matches!((std::fs::canonicalize(w), std::fs::canonicalize(k)), (Ok(a), Ok(b)) if a == b);
-        if let Some((_, name, _)) = key_sources.named().find(|(k, _, _)| same(k)) {
-            return Err(Error::Usage(format!(
-                "--write {} names the key log {name}: saving the capture there would replace \
-                 it; write the capture to another file",
-                w.display()
-            )));
-        }
-    }
-    let mut analyzer = Analyzer::new(analysis);
-    analyzer.on_event(on_event);
-    // Key logs are reread as they grow, at most every 2 ms while packets come (a poll is an
-    // open and a stat: at most 500 a second). Chromium 156 appends a connection's lines up
-    // to 20 ms after its first encrypted request (measured on loopback), and a WebSocket can
-    // close within that: polled every 50 ms, a connection could end, and be reported with
-    // "no key", before its lines were read; its records wait (held) until they are.
-    let mut followers = keys::Follower::all(key_sources);
-    let following = !followers.is_empty();
-    let mut key_warnings = Vec::new();
-    let mut poll_keys = |analyzer: &mut Analyzer, warnings: &mut Vec<String>| {
-        if let Some(keys) = analyzer.keys_mut() {
-            for f in followers.iter_mut() {
-                warnings.extend(f.poll(keys));
-            }
-        }
-        // The secrets read take their part of the memory budget.
-        analyzer.recount_keys();
-    };
-    poll_keys(&mut analyzer, &mut key_warnings);
-    let mut polled = std::time::Instant::now();
-    let queue = memory::read_room(analysis.max_memory.max(MIN_MAX_MEMORY));
-    let drops = std::sync::Mutex::new(capture::live::DropLog::default());
-    let result = capture::live::capture(
+) -> Result<(Report, LiveSummary, Option<Error>), Error> {
+    analyzer::live_session::live_session(
         opts,
+        analysis,
+        key_sources,
         stop,
-        queue,
         opened,
-        &mut |pkt| {
-            if following && polled.elapsed() >= std::time::Duration::from_millis(2) {
-                polled = std::time::Instant::now();
-                poll_keys(&mut analyzer, &mut key_warnings);
-            }
-            analyzer.packet(pkt)
-        },
+        on_event,
         on_drops,
-        &drops,
-    );
-    let drops = drops.into_inner().unwrap_or_else(|p| p.into_inner());
-    let (summary, failure) = match result {
-        Ok(s) => (s, None),
-        Err(e) => match &e {
-            Error::LiveStopped { summary, .. } | Error::LiveWriteFailed { summary, .. } => {
-                (*summary, Some(e))
-            }
-            _ => return Err(e),
-        },
-    };
-    let mut warnings: Vec<String> = Vec::new();
-    let mut saved = opts.write.is_some();
-    match &failure {
-        Some(Error::LiveWriteFailed { stopped, .. }) => {
-            warnings.extend(stopped.iter().cloned());
-            warnings.push(failure.iter().map(|e| e.to_string()).collect());
-            saved = false;
-        }
-        Some(e) => warnings.push(e.to_string()),
-        None => {}
-    }
-    warnings.extend(live_drop_warnings(
-        &drops.counts,
-        opts.write.is_some() && saved,
-    ));
-    // `-w -`: the packets went to standard output, a stream the secrets cannot be put
-    // back into.
-    let to_stdout = opts.write.as_ref().is_some_and(|w| w.as_os_str() == "-");
-    if let Some(w) = opts.write.as_ref().filter(|_| saved) {
-        warnings.push(if to_stdout {
-            format!(
-                "every captured packet was written to standard output ({} packets); \
-                 `wsclose analyze` of what it was saved to reproduces this report",
-                summary.packets
-            )
-        } else {
-            format!(
-                "every captured packet was saved to {} ({} packets); `wsclose analyze {}` reproduces this report",
-                w.display(),
-                summary.packets,
-                w.display()
-            )
-        });
-    }
-    if to_stdout && saved && following {
-        warnings.push(
-            "the TLS secrets are not in the capture written to standard output (a stream is \
-             not rewritten once written): give the key log with it to decrypt it"
-                .into(),
-        );
-    }
-    let input = capture::file::InputSummary {
-        path: format!("live:{}", opts.interface),
-        format: "live",
-        gzip: false,
-        compression: None,
-        link_types: summary.link.into_iter().collect(),
-        packets: summary.packets,
-        warnings,
-        bytes: None,
-        first_time: None,
-        last_time: None,
-        truncated: failure.is_some(),
-        error: None,
-        continues_previous: false,
-        packet_offset: 0,
-        continuity: None,
-        dropped: 0,
-        span: None,
-        sha256: None,
-    };
-    poll_keys(&mut analyzer, &mut key_warnings);
-    // The count of each key log's bad lines beyond those listed.
-    if let Some(keys) = analyzer.keys_mut() {
-        for f in &followers {
-            key_warnings.extend(keys.more_warnings(f.name()).map(|w| w.to_string()));
-        }
-    }
-    let keys = analyzer.key_log();
-    let (mut connections, mut seen) = analyzer.finish_input()?;
-    seen.live_drops = Some(drops.counts);
-    if drops.counts.any() {
-        // A connection was open from its first packet to its TCP ending both ways (an RST,
-        // or a FIN each way); one the analysis did not see end was open until the capture
-        // stopped (its ending may be what was lost).
-        let ended = |c: &report::ConnectionReport| {
-            c.tcp_ends.len() >= 2
-                || c.tcp_ends
-                    .iter()
-                    .any(|e| e.kind == stack::tcp::connection::EndKind::Rst)
-        };
-        let lost = drops.counts.kernel + drops.counts.interface + drops.counts.queue;
-        for c in connections.iter_mut().filter(|c| {
-            let end = if ended(c) {
-                c.end
-            } else {
-                capture::Timestamp(i64::MAX)
-            };
-            drops.overlaps(c.start, end)
-        }) {
-            // Still open when the capture stopped, and packets were lost while it was: its
-            // end may be among them ("Unknown (packets dropped)", not "Open").
-            if !ended(c) {
-                diagnose::dropped(&mut c.status, lost);
-            }
-            c.findings.push(finding::Finding {
-                kind: finding::Kind::LiveDrop,
-                from: None,
-                packet: None,
-                detail: "packets were lost from the live capture while this connection was \
-                         open (seen.live_drops): its report may be missing a close frame or \
-                         its TCP ending"
-                    .into(),
-            });
-        }
-    }
-    let mut report = Report::new(vec![input], connections, seen);
-    // The saved file carries the TLS secrets of the connections in it, before its first
-    // packet (where Wireshark and wsclose read them), when key logs were followed.
-    if let Some(w) = opts
-        .write
-        .as_ref()
-        .filter(|_| saved && following && !to_stdout)
-    {
-        let added = extract::report_secrets(&report, &keys).and_then(|text| {
-            if text.is_empty() {
-                return Ok(0);
-            }
-            capture::write::insert_secrets(w, text.as_bytes()).map(|()| text.lines().count())
-        });
-        let note = match added {
-            Ok(0) => None,
-            Ok(n) => Some(format!(
-                "{}: the TLS secrets of its connections ({n} key-log lines) are in it, in a \
-                 Decryption Secrets Block: Wireshark and `wsclose analyze` decrypt it with no \
-                 key log; share it as you would the key log",
-                w.display()
-            )),
-            Err(e) => Some(format!(
-                "{}: the TLS secrets could not be added to it ({e}): its packets are whole; \
-                 give the key log with it to decrypt them",
-                w.display()
-            )),
-        };
-        if let (Some(note), Some(input)) = (note, report.inputs.first_mut()) {
-            input.warnings.push(note);
-        }
-    }
-    report.set_key_logs(
-        followers
-            .iter()
-            .map(|f| keys::KeySource {
-                source: f.name().to_owned(),
-                connections: f.connections(),
-                unmatched_lines: 0,
-                error: None,
-            })
-            .collect(),
-    );
-    report.key_log_warnings = key_warnings;
-    Ok((report, summary, failure))
+    )
 }
 
-/// The report's warnings for a live capture's lost packets, one per place they were lost.
-#[cfg(feature = "live")]
-fn live_drop_warnings(d: &capture::LiveDrops, saved: bool) -> Vec<String> {
-    let plural = |n: u64, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
-    let mut w = Vec::new();
-    if d.kernel > 0 {
-        w.push(format!(
-            "the kernel dropped {} (its capture ring was full: the capture fell behind); they \
-             are neither analysed nor saved, and closes in them are missing: a larger \
-             --buffer-size, a narrower -f filter",
-            plural(d.kernel, "packet")
-        ));
-    }
-    if d.interface > 0 {
-        w.push(format!(
-            "the interface dropped {} before capture; closes in them are missing",
-            plural(d.interface, "packet")
-        ));
-    }
-    if d.queue > 0 {
-        w.push(format!(
-            "the analysis fell behind and skipped {} (its queue, a sixteenth of --max-memory, \
-             was full); {}",
-            plural(d.queue, "captured packet"),
-            if saved {
-                "the saved file has them all: `wsclose analyze` on it gives the whole report"
-            } else {
-                "closes in them are missing from this report: save the packets with -w and \
-                 analyse the file"
-            }
-        ));
-    }
-    w
-}
-
-/// Ends the input on `analyzer` and on the `n` shard analyzers that help it, each on a thread of
-/// its own (the flows still open are finished and reported, side by side rather than one
-/// shard after another). A helper whose thread cannot be made ends with its next input.
-fn end_all(analyzer: &mut Analyzer, helpers: &mut [Analyzer], n: usize) {
-    std::thread::scope(|s| {
-        for h in helpers.iter_mut().take(n) {
-            let _ = std::thread::Builder::new().spawn_scoped(s, move || h.end_input());
-        }
-        analyzer.end_input();
-    });
-}
-
-/// " (the first: packet N)" for a warning that counts packets, or nothing.
-fn first_packet(number: Option<u64>) -> String {
-    number.map_or_else(String::new, |n| format!(" (the first: packet {n})"))
-}
-
-/// The recorded captures in `fixtures/`, sorted, for the unit tests that run on all of them.
+// What the unit tests share: the fixtures' paths, a deterministic random generator.
 #[cfg(test)]
-pub(crate) fn fixture_paths() -> Vec<std::path::PathBuf> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let mut paths: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().contains(".pcap"))
-        .collect();
-    paths.sort();
-    assert!(paths.len() > 10, "fixtures missing from {}", dir.display());
-    paths
-}
-
-/// A deterministic xorshift generator for the unit tests' random inputs (the same every
-/// run; the seed must not be 0).
+mod test_helpers;
 #[cfg(test)]
-pub(crate) struct Rng(pub u64);
-
-#[cfg(test)]
-impl Rng {
-    pub fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+pub(crate) use test_helpers::{fixture_paths, Rng};

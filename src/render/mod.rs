@@ -19,7 +19,8 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 // The JSON writer, kept among the crate's internals (benches/json_writer.rs weighs it).
-use crate::__internals::pretty;
+#[doc(hidden)]
+pub mod pretty;
 
 pub mod table;
 mod text;

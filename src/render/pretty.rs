@@ -5,7 +5,7 @@
 //! 8259 text, byte for byte the layout serde_json's pretty printer gives (two-space
 //! indentation, `"key": value`, `[]` and `{}` when empty; numbers as serde_json writes
 //! them, floats through serde_json's own formatter), at any starting depth so that parts of
-//! one document can be written apart; or compact, on one line ([`line`]). Strings are
+//! one document can be written apart; or compact, on one line ([`line()`]). Strings are
 //! escaped as serde_json escapes them (the C0 controls, `"` and `\`), and also every other
 //! character `sanitize::is_unsafe` names (DEL, the C1 controls, format characters such as
 //! the bidirectional overrides, zero-width and tag characters, line separators, Hangul

@@ -17,7 +17,7 @@ use pcap_parser::LegacyPcapBlock;
 /// the P bit (26, 0x04000000) is set, its top 4 bits give the length of the Frame Check
 /// Sequence every record ends with, in 16-bit words. Returns the link type and that FCS
 /// length in bytes (0 when none or unknown).
-pub(in crate::__internals::capture) fn link_and_fcs(field: u32) -> (LinkType, u8) {
+pub(in crate::capture) fn link_and_fcs(field: u32) -> (LinkType, u8) {
     let fcs = if field & 0x0400_0000 != 0 {
         (field >> 28) as u8 * 2
     } else {
@@ -53,11 +53,7 @@ pub(super) fn legacy_packet<'a>(
 
 /// A classic pcap record's time from its header's two words, in nanoseconds (a fraction
 /// past its unit's second is clamped).
-pub(in crate::__internals::capture) fn record_time(
-    secs: u32,
-    fraction: u32,
-    nanos: bool,
-) -> Timestamp {
+pub(in crate::capture) fn record_time(secs: u32, fraction: u32, nanos: bool) -> Timestamp {
     let frac = if nanos {
         fraction.min(999_999_999)
     } else {

@@ -461,17 +461,14 @@ fn name_of(idb: &InterfaceDescriptionBlock<'_>) -> Option<Box<str>> {
 /// to index them (`shared::Chunk::index`): the sections' byte order and interfaces, as
 /// each reader's own [`Ng`] learns them from the same blocks.
 #[derive(Default)]
-pub(in crate::__internals::capture) struct NgIndexer(Ng);
+pub(in crate::capture) struct NgIndexer(Ng);
 
 impl NgIndexer {
     /// The block at the start of `data`: its length, and the packet of an Enhanced Packet
     /// Block that [`Ng::quick_epb`] reads, on a described interface (any other block, a
     /// reader reads itself). `None` when the block does not parse (the readers go on alone
     /// from there).
-    pub(in crate::__internals::capture) fn next(
-        &mut self,
-        data: &[u8],
-    ) -> Option<(usize, Option<Found>)> {
+    pub(in crate::capture) fn next(&mut self, data: &[u8]) -> Option<(usize, Option<Found>)> {
         let ng = &mut self.0;
         if let Some((epb, rest)) = ng.quick_epb(data) {
             let len = data.len() - rest.len();

@@ -3,9 +3,9 @@
 //! (`wsclose::annotate` makes its content).
 
 use crate::cli;
+use crate::notes::key_log_notes;
 use crate::output::{self, OutputFile};
-use crate::{command_line, key_log_notes, plural, QUIET};
-use std::sync::atomic::Ordering;
+use crate::{command_line, plural};
 use wsclose::sanitize::terminal;
 
 /// `annotate`: the captures copied, with the diagnosis as comments, into one pcapng.
@@ -37,7 +37,7 @@ pub fn annotate(mut args: cli::AnnotateArgs, verbose: bool) -> Result<u8, wsclos
             eprintln!("wsclose: {} (the other inputs were copied)", terminal(e));
         }
     }
-    crate::select(&args.select, &mut report)?;
+    crate::analyze_command::select(&args.select, &mut report)?;
     let paths = inputs(&report);
     if args.redact {
         wsclose::report::redact::redact(&mut report);

@@ -1,0 +1,205 @@
+//! A flow's way out of the table: closed both ways (reported now, a tombstone kept for its
+//! late packets), evicted by a cap (the flow cap per group, the memory budget, the idle
+//! timeout: least recently active first), frozen out of memory, or finished at the end of
+//! its input; and its report built, a few at a time (`PENDING`), into the store.
+//!
+//! In: the key of a flow to finish. Out: its [`ConnectionReport`]s in the store, or the
+//! counts of what it was when it was no WebSocket.
+
+use super::{budget, tomb, Analyzer, Tombstone, NO_REPORT, PENDING};
+use crate::capture::Timestamp;
+use crate::decode::Endpoint;
+use crate::flow::FlowKey;
+use crate::freeze::Frozen;
+use crate::report::{ConnectionReport, Eviction};
+use crate::stack::tcp::connection::Connection;
+
+impl Analyzer {
+    /// Both sides of `key` are done (at clock time `ts`): report it now and keep only a
+    /// tombstone, so memory follows the connections in flight.
+    pub(super) fn closed_now(&mut self, key: FlowKey, ts: Timestamp) {
+        if self.opts.keep_closed {
+            return;
+        }
+        if let Some(c) = self.flows.remove(&key) {
+            self.untrack(&key, c.charged);
+            let done = self
+                .finish(c)
+                .and_then(|i| u32::try_from(i).ok())
+                .unwrap_or(NO_REPORT);
+            self.bury(tomb(&key), Tombstone::new(ts, done));
+        }
+    }
+
+    /// A flow of group `g` has just started: when the group tracks more flows than its
+    /// share of the cap, its least recently active ones (the oldest connection first among
+    /// those last active at the same time) are finished, down to nine tenths of its share.
+    /// A group's flows are all on one shard, and every shard's clock is the same: what is
+    /// evicted, and when, does not depend on the number of shards.
+    pub(super) fn cap_group(&mut self, g: usize) {
+        let cap = self.group_cap(g);
+        let tracked = self.group_flows.get(g).copied().unwrap_or(0) as usize;
+        if tracked <= cap {
+            return;
+        }
+        let excess = tracked - cap * 9 / 10;
+        for k in self.by_age(g).into_iter().take(excess) {
+            self.evict(&k, Eviction::MaxFlows);
+        }
+    }
+
+    /// The flows of group `g`, live and frozen, least recently active first (the oldest
+    /// connection first among those last active at the same time): the order in which the
+    /// flow cap and the memory budget finish flows.
+    pub(super) fn by_age(&self, g: usize) -> Vec<FlowKey> {
+        let groups = self.groups;
+        let mine = |k: &FlowKey| Endpoint::group(&k.lo, &k.hi, groups) as usize == g;
+        let mut by_age: Vec<(Timestamp, u64, FlowKey)> = self
+            .flows
+            .iter()
+            .filter(|(k, _)| mine(k))
+            .map(|(k, c)| (c.active_at, c.first_packet, *k))
+            .chain(
+                self.frozen
+                    .iter()
+                    .filter(|(k, _)| mine(k))
+                    .map(|(k, f)| (f.active_at, f.first_packet, *k)),
+            )
+            .collect();
+        by_age.sort_unstable_by_key(|&(at, first, _)| (at, first));
+        by_age.into_iter().map(|(_, _, k)| k).collect()
+    }
+
+    /// Finishes the flow of `key` before its end (idle too long, or over the cap of `cap`:
+    /// the flow cap or the memory budget), and counts why.
+    pub(super) fn evict(&mut self, key: &FlowKey, cap: Eviction) {
+        let Some(c) = self.take(key) else { return };
+        let idle = self.idle_ns();
+        self.seen.evicted_flows += 1;
+        let quiet = self.now.0.saturating_sub(c.active_at.0);
+        let why = if quiet > idle {
+            self.seen.evicted_idle += 1;
+            Some(Eviction::IdleTimeout)
+        } else if c.closed() {
+            None
+        } else {
+            match cap {
+                Eviction::MaxMemory => self.seen.evicted_max_memory += 1,
+                _ => self.seen.evicted_max_flows += 1,
+            }
+            Some(cap)
+        };
+        self.finish_as(c, why);
+    }
+
+    /// Every tracked connection, in memory or frozen, as (`of` it, its key).
+    pub(super) fn tracked<T>(
+        &self,
+        of: impl Fn(&Connection) -> T,
+        of_frozen: impl Fn(&Frozen) -> T,
+    ) -> Vec<(T, FlowKey)> {
+        self.flows
+            .iter()
+            .map(|(k, c)| (of(c), *k))
+            .chain(self.frozen.iter().map(|(k, f)| (of_frozen(f), *k)))
+            .collect()
+    }
+
+    /// Freezes the connection of `key` out of memory, if it can be.
+    pub(super) fn freeze_one(&mut self, key: FlowKey) {
+        if let Some(c) = self.flows.get(&key) {
+            if c.closed() {
+                return;
+            }
+            if let Some(f) = self.freezer.freeze(c) {
+                let (g, charged) = (self.group(&key), c.charged);
+                self.budget.change(g, charged, budget::FROZEN_BYTES);
+                self.flows.remove(&key);
+                self.frozen_oldest = self.frozen_oldest.min(f.active_at.0);
+                self.frozen.insert(key, f);
+            }
+        }
+    }
+
+    /// Takes the connection of `key` out of the table, thawing it if it was frozen.
+    pub(super) fn take(&mut self, key: &FlowKey) -> Option<Box<Connection>> {
+        if let Some(c) = self.flows.remove(key) {
+            self.untrack(key, c.charged);
+            return Some(c);
+        }
+        let f = self.frozen.remove(key)?;
+        self.untrack(key, budget::FROZEN_BYTES);
+        let c = self.freezer.thaw(&f);
+        if c.is_none() {
+            self.seen.lost_frozen += 1;
+        }
+        c
+    }
+
+    /// Reports a connection; returns the index of its report if it was a WebSocket.
+    pub(super) fn finish(&mut self, c: Box<Connection>) -> Option<usize> {
+        self.finish_as(c, None)
+    }
+
+    /// [`Analyzer::finish`] of a connection ended early by a cap (`evicted`), or not.
+    pub(super) fn finish_as(
+        &mut self,
+        mut c: Box<Connection>,
+        evicted: Option<Eviction>,
+    ) -> Option<usize> {
+        self.seen.tcp_connections += 1;
+        c.finish(&self.keys, &self.ifaces);
+        let sessions = c.sessions().count();
+        if sessions > 0 {
+            // One entry per WebSocket session, reserved in a row: the first is `at`.
+            let at = self.done.reserve(c.input, c.first_packet, c.last_packet);
+            for _ in 1..sessions {
+                self.done.reserve(c.input, c.first_packet, c.last_packet);
+            }
+            self.pending.push_back((at, c, evicted));
+            if self.pending.len() > PENDING {
+                self.report_one();
+            }
+            Some(at)
+        } else {
+            self.seen.other_tcp_connections += 1;
+            // A refused CONNECT with no session: nothing showed it was for a WebSocket.
+            self.seen.refused_tunnels += u64::from(c.up.tunnel().is_some_and(|t| t.refused()));
+            if let Some(p) = c.up.polling() {
+                self.seen.polling.add(c.input, p, c.first_packet);
+            }
+            // A TLS connection that could not be read is listed; one decrypted whole that
+            // carried another protocol is simply another TCP connection.
+            if let Some(e) = crate::report::tls::EncryptedReport::of(&c)
+                .filter(|e| !e.tls.decrypted || e.tls.not_decrypted.is_some())
+            {
+                self.seen.add_encrypted(e);
+            }
+            None
+        }
+    }
+
+    /// Builds the report of the oldest finished connection still waiting for one, if any.
+    pub(super) fn report_one(&mut self) -> bool {
+        let Some((at, c, evicted)) = self.pending.pop_front() else {
+            return false;
+        };
+        let group = self.group(&FlowKey::of(c.ep.a, c.ep.b).0);
+        for (k, w) in c.sessions().enumerate() {
+            let mut r = ConnectionReport::from_session(&c, w, 0);
+            if let Some(e) = evicted {
+                let limit = match e {
+                    Eviction::MaxFlows => self.opts.max_flows as u64,
+                    Eviction::IdleTimeout => self.opts.idle_timeout_s,
+                    Eviction::MaxMemory => self.opts.max_memory as u64,
+                };
+                r.mark_evicted(e, limit);
+            }
+            if self.opts.previews {
+                r.timeline = Some(r.recent_frames.clone());
+            }
+            self.done.fill(at + k, r, group);
+        }
+        true
+    }
+}

@@ -1,0 +1,293 @@
+//! `wsclose analyze`: the captures analysed, the notes said, the selection, redaction and
+//! annotated capture applied, the report written in its format, and the exit code.
+
+use crate::annotate_command;
+use crate::cli::{self, AnalyzeArgs, Format};
+use crate::notes::{evictions_note, joins_note, key_log_notes, nothing_found};
+use crate::progress::{Bar, Timing};
+use crate::{color, command_line, plural, stream, width, QUIET};
+use std::io::IsTerminal;
+use std::sync::atomic::Ordering;
+use std::thread::JoinHandle;
+use wsclose::render::{csv, html, json, markdown, table};
+use wsclose::report::redact;
+use wsclose::sanitize::terminal;
+
+/// `wsclose analyze`: its exit code (`cli::EXIT_CODES`).
+pub(crate) fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclose::error::Error> {
+    // A directory stands for the captures in it, in time order (rotated files).
+    let (files, notes) = cli::expand(&args.files)?;
+    for n in notes {
+        note!("wsclose: {}", terminal(&n));
+    }
+    args.files = files;
+    // Opened before the analysis: a target that cannot be written fails at once.
+    let annotated = match &args.annotate {
+        Some(out) => {
+            annotate_command::check(&args.files, out, &args.keys, args.redact, args.notes)?;
+            Some(annotate_command::prepare(
+                "--annotate",
+                out,
+                true,
+                args.notes,
+            )?)
+        }
+        None => None,
+    };
+    let opts = args.options();
+    if opts.threads < args.read.threads {
+        note!(
+            "wsclose: --threads {}: using {} (one per core: more threads would only take turns)",
+            args.read.threads,
+            opts.threads
+        );
+    }
+    let hashed = opts.hash_streams;
+    let timing = Timing::start(verbose);
+    // A Markdown report opens with each capture's SHA-256. It is computed on a thread of its
+    // own while the analysis runs, instead of by a second read of every file after it (that
+    // read and hash, about half a second per GB, used to come on top of the analysis).
+    let hashing = hashed
+        .then(|| {
+            let files = args.files.clone();
+            std::thread::Builder::new()
+                .spawn(move || files.iter().map(|p| sha256(p)).collect::<Vec<_>>())
+                .ok()
+        })
+        .flatten();
+    let mut report = analyze_with_bar(&args, opts)?;
+    timing.lap("analysis");
+    report.command = Some(command_line());
+    say_notes(&report, &args, verbose);
+    let unreadable = report.inputs.iter().any(|i| i.error.is_some());
+    let found = report.summary.total_connections;
+    select(&args.select, &mut report)?;
+    // Redacted first: the annotated capture's comments are redacted as the report is.
+    let paths = annotate_command::inputs(&report);
+    if args.redact {
+        redact::redact(&mut report);
+    }
+    if let (Some(file), Some(out)) = (annotated, &args.annotate) {
+        let budget = args.limits.max_memory;
+        annotate_command::write(
+            &report,
+            file,
+            &paths,
+            out,
+            &args.files,
+            &args.keys,
+            args.notes,
+            budget,
+        )?;
+    }
+    write(&args, &mut report, hashing, &timing, verbose)?;
+    exit_code(&args, &report, unreadable, found)
+}
+
+/// Applies the selection flags to `report`; a `--connection` id it does not have is a
+/// usage error.
+pub(crate) fn select(
+    select: &cli::SelectArgs,
+    report: &mut wsclose::report::Report,
+) -> Result<(), wsclose::error::Error> {
+    let found = report.summary.total_connections;
+    select
+        .selection()
+        .apply(report)
+        .map_err(wsclose::error::Error::Spill)?;
+    match select
+        .connections
+        .iter()
+        .find(|id| **id == 0 || **id > found)
+    {
+        Some(id) => Err(wsclose::error::Error::Usage(format!(
+            "there is no connection {id}: the report has {found} (ids 1 to {found})"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// SHA-256 of a file, streamed (none for an unreadable file, and for standard input or a
+/// pipe, which is read once, by the analysis, and hashed there: `InputSummary::sha256`).
+fn sha256(path: &std::path::Path) -> Option<String> {
+    use sha2::Digest;
+    if cli::is_stream(path) {
+        return None;
+    }
+    let f = std::fs::File::open(path).ok()?;
+    let mut h = sha2::Sha256::new();
+    // Read 64 KiB at a time (`io::copy` hashes straight from a `BufReader`'s buffer): its
+    // own 8 KiB made eight times the system calls.
+    std::io::copy(&mut std::io::BufReader::with_capacity(64 << 10, f), &mut h).ok()?;
+    Some(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The inputs' SHA-256s, computed on a thread of their own while the analysis runs.
+type Hashing = JoinHandle<Vec<Option<String>>>;
+
+/// The analysis, with a progress bar on standard error unless `-q`.
+fn analyze_with_bar(
+    args: &AnalyzeArgs,
+    opts: wsclose::Options,
+) -> Result<wsclose::report::Report, wsclose::error::Error> {
+    let bar = (!QUIET.load(Ordering::Relaxed))
+        .then(|| Bar::start(&args.files))
+        .flatten();
+    let analyzed = wsclose::analyze_files_with_progress(
+        &args.files,
+        opts,
+        &args.keys.sources(),
+        bar.as_ref().map(|b| std::sync::Arc::clone(&b.counter)),
+    );
+    if let Some(b) = bar {
+        b.finish();
+    }
+    analyzed
+}
+
+/// On standard error: what the key logs gave, the warnings of the report and of each
+/// input, an input that could not be read, how the inputs were taken, and the connections
+/// a cap ended early.
+fn say_notes(report: &wsclose::report::Report, args: &AnalyzeArgs, verbose: bool) {
+    key_log_notes(&report.key_logs, &report.key_log_warnings, verbose);
+    for w in &report.warnings {
+        note!("wsclose: warning: {}", terminal(w));
+    }
+    for input in &report.inputs {
+        for w in &input.warnings {
+            note!("wsclose: warning: {}: {}", terminal(&input.path), w);
+        }
+        if let Some(e) = &input.error {
+            eprintln!("wsclose: {} (the other inputs were analyzed)", terminal(e));
+        }
+    }
+    joins_note(&report.inputs);
+    evictions_note(&report.seen, &args.limits);
+}
+
+/// Writes the report to standard output in the format asked for.
+fn write(
+    args: &AnalyzeArgs,
+    report: &mut wsclose::report::Report,
+    hashing: Option<Hashing>,
+    timing: &Timing,
+    verbose: bool,
+) -> Result<(), wsclose::error::Error> {
+    let spill = wsclose::error::Error::Spill;
+    match args.format {
+        // Streamed, a chunk of connections at a time: a large report is never in memory.
+        Format::Json | Format::Csv => {
+            if report.stored.as_ref().is_some_and(|s| s.on_disk() == 0) {
+                // All in memory anyway: move them out of the store rather than copy chunks.
+                report.load().map_err(spill)?;
+            }
+            let mut left_out = Vec::new();
+            stream(|out| match args.format {
+                Format::Json => json::write(report, out),
+                _ if args.timeline => csv::write_timeline(report, out).map(|left| left_out = left),
+                _ => csv::write(report, out),
+            });
+            // What the CSV cannot say in a row: frames that fell out of the frame log.
+            if let Some(left) = csv::left_out_note(&left_out) {
+                note!("wsclose: warning: {left}");
+            }
+            timing.lap("report");
+        }
+        // A table at a time, read back from the store: a large report is never in memory.
+        Format::Table => {
+            let detail = if verbose {
+                table::Detail::Full
+            } else {
+                table::Detail::Brief
+            };
+            stream(|out| table::write_detail(report, width(), color(args.color), detail, out));
+            timing.lap("report");
+            // Read on a terminal, a table of thousands of connections scrolls away: say how
+            // to narrow it (on standard error, so a redirected table stays the same).
+            if std::io::stdout().is_terminal() {
+                if let Some(hint) =
+                    wsclose::report::filter::narrowing_hint(report, &args.select.selection())
+                {
+                    note!("wsclose: {hint}");
+                }
+            }
+        }
+        Format::Markdown | Format::Html => {
+            let hashes: Vec<Option<String>> = match hashing.map(|h| h.join()) {
+                Some(Ok(hashes)) => hashes,
+                // No thread could be made (or it failed): hash here.
+                _ => args.files.iter().map(|p| sha256(p)).collect(),
+            };
+            timing.lap("hash");
+            if args.format == Format::Html {
+                let limit = (!args.full).then_some(html::LIMIT);
+                stream(|out| html::write_with(report, &hashes, limit, out));
+            } else {
+                let limit = (!args.full).then_some(markdown::LIMIT);
+                stream(|out| markdown::write_with(report, &hashes, limit, out));
+            }
+            timing.lap("report");
+        }
+    }
+    Ok(())
+}
+
+/// The exit code, and on standard error why it is not 0: an input that could not be read
+/// (3), no WebSocket connection read or left by the selection (1), a connection whose
+/// status `--fail-on` lists (5).
+fn exit_code(
+    args: &AnalyzeArgs,
+    report: &wsclose::report::Report,
+    unreadable: bool,
+    found: u64,
+) -> Result<u8, wsclose::error::Error> {
+    let spill = wsclose::error::Error::Spill;
+    if unreadable {
+        return Ok(3);
+    }
+    if found == 0 && report.summary.encrypted_connections > 0 {
+        eprintln!(
+            "wsclose: no WebSocket connection could be read: {} encrypted (listed in the report, with why and what to do)",
+            plural(report.summary.encrypted_connections, "TLS connection"),
+        );
+        return Ok(1);
+    }
+    // A selection that left none of them listed.
+    if let (0, Some(all)) = (found, report.summary.total_encrypted_connections) {
+        let line = wsclose::report::filter::shown_line(report).unwrap_or_default();
+        eprintln!(
+            "wsclose: no WebSocket connection could be read: {} encrypted; {}",
+            plural(all, "TLS connection"),
+            terminal(&line)
+        );
+        return Ok(1);
+    }
+    if found == 0 {
+        eprintln!("wsclose: {}", nothing_found(&report.seen));
+        return Ok(1);
+    }
+    // A filter that left nothing: said, and exit 1, as grep does with no match.
+    if report.summary.connections == 0 {
+        if let Some(line) = wsclose::report::filter::shown_line(report) {
+            eprintln!("wsclose: {}", terminal(&line));
+            return Ok(1);
+        }
+    }
+    if !args.fail_on.is_empty() {
+        let mut hits = 0;
+        report
+            .for_each_connection(|c| {
+                hits += usize::from(args.fail_on.iter().any(|s| s.matches(c)));
+                Ok(())
+            })
+            .map_err(spill)?;
+        if hits > 0 {
+            eprintln!(
+                "wsclose: {} ended with a status listed in --fail-on",
+                plural(hits as u64, "connection")
+            );
+            return Ok(5);
+        }
+    }
+    Ok(0)
+}
