@@ -13,6 +13,7 @@
 //! display filter is a field of the model (`report::wireshark`).
 
 pub mod csv;
+mod document;
 pub mod events;
 pub mod explain;
 pub mod html;
@@ -24,6 +25,7 @@ use crate::__internals::pretty;
 pub mod table;
 mod text;
 
+use crate::report::facts::clean_key;
 use crate::report::{ConnectionReport, Report};
 use std::collections::BinaryHeap;
 use std::fmt::Write;
@@ -31,11 +33,7 @@ use std::fmt::Write;
 pub(crate) use crate::report::facts::refusal_line;
 pub use crate::report::facts::{app_line, app_text};
 
-/// A clean close: 1000 or 1001 without a protocol violation, and what each application
-/// saw a clean status too (`report::filter::is_problem`, which `--problems` keeps).
-pub(crate) fn clean(c: &ConnectionReport) -> bool {
-    !crate::report::filter::is_problem(c)
-}
+pub(crate) use crate::report::facts::clean_close as clean;
 
 /// An input's file name without its folders (the whole path if it has no file name).
 pub(crate) fn file_name(path: &str) -> String {
@@ -208,14 +206,12 @@ impl<T> Best<T> {
     }
 }
 
-pub(crate) use crate::report::tls::parts as tls_parts;
 
 pub(crate) use crate::report::statuses::key_label as status_key_label;
 
 /// The statuses of `summary.by_status`, problems first, then by count.
 pub(crate) fn statuses_in_order(report: &Report) -> Vec<(&String, &u64)> {
     let mut by: Vec<(&String, &u64)> = report.summary.by_status.iter().collect();
-    let clean_key = |k: &str| matches!(k, "1000" | "1001");
     by.sort_by_key(|(k, n)| (clean_key(k), std::cmp::Reverse(**n)));
     by
 }

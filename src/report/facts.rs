@@ -175,6 +175,37 @@ pub fn lead_line(c: &ConnectionReport) -> Option<String> {
         .or_else(|| crate::diagnose::text_proxy::reload_line(&c.status.causes))
 }
 
+/// A clean close code: 1000 (Normal Closure) or 1001 (Going Away). The one test of the
+/// code that [`clean_close`], [`clean_key`] and a status group's cleanness rest on.
+pub fn clean_code(code: Option<u16>) -> bool {
+    matches!(code, Some(1000 | 1001))
+}
+
+/// A status key of `summary.by_status` ("1000", "1006", "open") that names a clean close
+/// code: the keys of [`clean_code`]'s codes.
+pub fn clean_key(key: &str) -> bool {
+    matches!(key, "1000" | "1001")
+}
+
+/// A clean close: 1000 or 1001 without a protocol violation, that each application got as
+/// a clean close too, and whose reason names nothing to fix. Every report decides it here:
+/// the order of the tables and sections (problems first), the colours, `--problems`.
+pub fn clean_close(c: &ConnectionReport) -> bool {
+    clean_code(c.status.code)
+        && !c.findings.iter().any(|f| f.kind.is_violation())
+        // A clean code that an application did not get: the peer's reply was no valid
+        // close frame (lighttpd's "1000" as text, read as 12592), so its library saw 1006.
+        && [c.seen_by.client, c.seen_by.server]
+            .into_iter()
+            .flatten()
+            .all(|s| matches!(s, 1000 | 1001 | 1005))
+        // A clean code whose reason's words name something to fix ("ping timed out").
+        && !c.status.causes.iter().any(|k| {
+            matches!(k, crate::diagnose::Cause::ReasonWords { names, .. }
+                if crate::diagnose::reason::is_problem(names))
+        })
+}
+
 /// How many encrypted connections' servers this plaintext connection's Host names (0: none):
 /// the back leg of a TLS-terminating proxy, perhaps.
 pub fn behind_tls_proxy(c: &ConnectionReport) -> u64 {

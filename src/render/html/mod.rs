@@ -25,17 +25,20 @@
 //! references), in text, attributes and SVG alike, so nothing from the wire becomes markup.
 
 mod sequence;
+mod sink;
 mod timeline;
 
 pub use sequence::AppMessage;
 
-use super::{closed_by, codes, problems_first, report_ids_not_in, tls_parts, Best, Names};
+use super::document::{self, Column, Sink, Span, TableKind};
+use super::{closed_by, codes, problems_first, report_ids_not_in, Best, Names};
 use crate::capture::file::InputSummary;
 use crate::report::facts::{self, Fact, Piece, Place};
 use crate::report::statuses::{label as status_label, Statuses};
 use crate::report::{ConnectionReport, Report};
 use crate::units::Secs;
 use sequence::Sketch;
+use sink::Html;
 use std::collections::HashMap;
 use std::fmt::Write;
 
@@ -51,6 +54,19 @@ pub const FRAME_LOG: usize = 64;
 /// at most [`FRAMES_LISTED`].
 const AROUND_CLOSE: usize = 12;
 const FRAMES_LISTED: usize = 200;
+
+/// The columns of the table of frames.
+const FRAMES: [Column; 9] = [
+    Column::num("Packet"),
+    Column::num("Time"),
+    Column::col("From"),
+    Column::col("Opcode"),
+    Column::col("FIN"),
+    Column::col("RSV"),
+    Column::col("Mask"),
+    Column::num("Length"),
+    Column::wire("Detail"),
+];
 
 /// Characters of a close reason in the overview table.
 const REASON_SHOWN: usize = 60;
@@ -79,13 +95,7 @@ fn h(s: &str) -> String {
 /// "bad", "warn" or "ok": a status's colour (as the table's: clean closes green, 1005 and
 /// no code yellow, the rest red).
 fn tone(c: &ConnectionReport) -> &'static str {
-    if super::clean(c) {
-        "ok"
-    } else if matches!(c.status.code, Some(1005) | None) {
-        "warn"
-    } else {
-        "bad"
-    }
+    sink::tone(document::tone(c))
 }
 
 /// The whole report as a string, within [`LIMIT`] bytes. `hashes[i]` is the SHA-256 of
@@ -144,11 +154,11 @@ pub fn write_with(
     };
     let mut head = String::new();
     document_head(&mut head, report);
-    header(&mut head, report, hashes);
+    document::header(&mut head, report, hashes, &Html);
     let encrypted = if report.seen.encrypted.is_empty() {
         String::new()
     } else {
-        encrypted(report, limit.map(|_| ENCRYPTED))
+        document::encrypted(report, limit.map(|_| ENCRYPTED), &Html)
     };
 
     // The first pass: the statuses, the legs' sketches, and (within a limit) the rows and
@@ -182,7 +192,8 @@ pub fn write_with(
         out.write_all(encrypted.as_bytes())?;
         return out.write_all(END.as_bytes());
     }
-    let meanings = meanings(&cx.groups, limit.map(|_| MEANINGS));
+    let mut meanings = String::new();
+    document::meanings(&mut meanings, &cx.groups, limit.map(|_| MEANINGS), &Html);
 
     let Some((mut rows, mut sections)) = chosen else {
         // No limit: the problems' rows, then the clean closes', then every section.
@@ -320,76 +331,6 @@ fn document_head(o: &mut String, report: &Report) {
     o.push_str("</p>\n");
 }
 
-/// The tool, the command line, the inputs.
-fn header(o: &mut String, report: &Report, hashes: &[Option<String>]) {
-    o.push_str("<dl class=\"meta\">\n");
-    let _ = writeln!(o, "<dt>Tool</dt><dd>{}</dd>", h(&report.tool));
-    if let Some(cmd) = &report.command {
-        let _ = writeln!(o, "<dt>Command</dt><dd><code>{}</code></dd>", h(cmd));
-    }
-    for (i, input) in report.inputs.iter().enumerate() {
-        let _ = write!(o, "<dt>Input</dt><dd>{}", h(&input.path));
-        if let Some(b) = input.bytes {
-            let _ = write!(o, ", {b} bytes");
-        }
-        match (hashes.get(i), &input.sha256) {
-            (Some(Some(hash)), _) | (_, Some(Ok(hash))) => {
-                let _ = write!(o, ", SHA-256 <code>{}</code>", h(hash));
-            }
-            (_, Some(Err(why))) => {
-                let _ = write!(o, ", SHA-256 unknown ({})", h(why));
-            }
-            _ => {}
-        }
-        let links: Vec<&str> = input.link_types.iter().map(|l| l.name()).collect();
-        let _ = write!(
-            o,
-            ", {} ({}), {} packets",
-            h(input.format),
-            h(&links.join(", ")),
-            input.packets
-        );
-        if let (Some(a), Some(b)) = (&input.first_time, &input.last_time) {
-            let _ = write!(o, ", {} to {}", h(a), h(b));
-        }
-        if let Some(e) = &input.error {
-            let _ = write!(o, " <strong class=\"bad\">not read: {}</strong>", h(e));
-        }
-        // Only a file joined to the one before says so (its packets are numbered on); why
-        // the others were read as captures of their own is said once on stderr and in JSON.
-        if input.packets > 0 && input.continues_previous {
-            if let Some(why) = &input.continuity {
-                let _ = write!(o, " — {}", h(why));
-            }
-        }
-        for w in &input.warnings {
-            let _ = write!(o, "<br><span class=\"warn\">⚠ {}</span>", h(w));
-        }
-        o.push_str("</dd>\n");
-    }
-    if let Some(d) = &report.seen.live_drops {
-        let _ = writeln!(
-            o,
-            "<dt>Live capture</dt><dd{}>{}.</dd>",
-            if d.any() { " class=\"warn\"" } else { "" },
-            h(&crate::report::live_drops_line(d))
-        );
-    }
-    if report.redacted {
-        o.push_str("<dt>Redacted</dt><dd>addresses and host names (Host, SNI) are replaced by stable pseudonyms; query strings, credentials, payloads and TLS client randoms are left out; close reasons are kept.</dd>\n");
-    }
-    if let Some(line) = crate::report::filter::shown_line(report) {
-        let _ = writeln!(o, "<dt>Selected</dt><dd>{}.</dd>", h(&line));
-    } else if report.summary.total_connections != report.summary.connections {
-        let _ = writeln!(
-            o,
-            "<dt>Selected</dt><dd>{} of {} WebSocket connections (on the command line).</dd>",
-            report.summary.connections, report.summary.total_connections
-        );
-    }
-    o.push_str("</dl>\n");
-}
-
 fn table_head(names: &Names) -> String {
     let file = if names.0.is_some() {
         "<th>File</th>"
@@ -451,109 +392,6 @@ fn row(o: &mut String, c: &ConnectionReport, names: &Names, link: bool) {
     );
 }
 
-/// The section on what each status means (problems first, then by count), within
-/// `limit` bytes if given.
-fn meanings(groups: &Statuses, limit: Option<usize>) -> String {
-    let mut o = String::from("<section id=\"statuses\"><h2>What the statuses mean</h2>\n");
-    let mut not_shown = Vec::new();
-    for g in groups.problems_first() {
-        let mut s = String::new();
-        let ids: Vec<String> = g
-            .ids
-            .iter()
-            .map(|id| format!("<a href=\"#c{id}\">{id}</a>"))
-            .collect();
-        let more = if g.count > g.ids.len() as u64 {
-            ", …"
-        } else {
-            ""
-        };
-        let tone = if g.label.starts_with("1000 ") || g.label.starts_with("1001 ") {
-            "ok"
-        } else if g.label.starts_with("1005 ") || !g.label.starts_with(char::is_numeric) {
-            "warn"
-        } else {
-            "bad"
-        };
-        let _ = writeln!(
-            s,
-            "<div class=\"status\"><h3><span class=\"st {tone}\">{}</span> {} connection{}: {}{more}</h3>",
-            h(&g.label),
-            g.count,
-            if g.count == 1 { "" } else { "s" },
-            ids.join(", ")
-        );
-        for app in &g.apps {
-            let _ = writeln!(s, "<p><strong>Application:</strong> {}</p>", h(&app.text()));
-        }
-        if !g.cause.is_empty() {
-            let _ = writeln!(s, "<p><strong>Cause:</strong> {}</p>", h(&g.cause));
-        }
-        let _ = writeln!(s, "<p><strong>Fix:</strong> {}</p></div>", h(&g.fix));
-        if limit.is_some_and(|l| o.len() + s.len() > l) {
-            not_shown.push(g.label.split(' ').next().unwrap_or_default().to_string());
-            continue;
-        }
-        o.push_str(&s);
-    }
-    if !not_shown.is_empty() {
-        let _ = writeln!(
-            o,
-            "<p class=\"left\">Left out to fit: what {} mean{} (<code>wsclose explain CODE</code> says it).</p>",
-            h(&not_shown.join(", ")),
-            if not_shown.len() == 1 { "s" } else { "" }
-        );
-    }
-    o.push_str("</section>\n");
-    o
-}
-
-/// The TLS connections that could not be read, and what to do about each reason; within
-/// `limit` bytes if given.
-fn encrypted(report: &Report, limit: Option<usize>) -> String {
-    let seen = &report.seen;
-    let mut o = String::from(
-        "<section id=\"encrypted\"><h2>Encrypted connections</h2>\n<table><thead><tr><th>Client → server</th><th>TLS</th><th>Not read because</th><th>TCP</th></tr></thead><tbody>\n",
-    );
-    let mut not_listed = seen.encrypted_not_listed;
-    for (i, e) in seen.encrypted.iter().enumerate() {
-        let mut tls = tls_parts(&e.tls).join(", ");
-        if e.without_sni() {
-            tls.push_str(", no SNI");
-        }
-        let line = format!(
-            "<tr><td>{} → {}</td><td class=\"wire\">{}</td><td>{}</td><td>{}</td></tr>\n",
-            h(&e.client.to_string()),
-            h(&e.server.to_string()),
-            h(&tls),
-            h(&e.why()),
-            h(&crate::report::tls::tcp_end_text(
-                e.tcp_end,
-                e.tcp_end_by,
-                e.tcp_end_packet
-            ))
-        );
-        if limit.is_some_and(|l| o.len() + line.len() > l) {
-            not_listed += (seen.encrypted.len() - i) as u64;
-            break;
-        }
-        o.push_str(&line);
-    }
-    o.push_str("</tbody></table>\n");
-    if not_listed > 0 {
-        let _ = writeln!(
-            o,
-            "<p class=\"left\">… and {not_listed} more encrypted connections (counted, not listed; <code>--format json</code> lists up to {}).</p>",
-            seen.max_encrypted()
-        );
-    }
-    for line in crate::report::tls::advice_lines(&seen.encrypted) {
-        let _ = writeln!(o, "<p>{}</p>", h(&line));
-    }
-    o.push_str("</section>\n");
-    o
-}
-
 /// One connection's section.
 fn connection(o: &mut String, c: &ConnectionReport, cx: &Context<'_>) {
     let t = tone(c);
@@ -601,9 +439,9 @@ fn connection(o: &mut String, c: &ConnectionReport, cx: &Context<'_>) {
         o.push_str("</dd>\n");
     }
     o.push_str("</dl>\n");
-    close_frames(o, c);
+    document::close_frames(o, c, &Html);
     frames(o, c);
-    findings(o, c);
+    document::findings(o, c, &Html);
     o.push_str("</section>\n");
 }
 
@@ -639,36 +477,6 @@ fn pieces(ps: &[Piece]) -> String {
     s
 }
 
-fn close_frames(o: &mut String, c: &ConnectionReport) {
-    if c.close_frames.is_empty() {
-        o.push_str("<p>No close frame in the capture.</p>\n");
-        return;
-    }
-    o.push_str("<table class=\"closes\"><thead><tr><th>Close at packet</th><th>Time</th><th>From</th><th>Code</th><th>Name</th><th>Reason</th><th>Problems</th></tr></thead><tbody>\n");
-    for f in &c.close_frames {
-        let _ = writeln!(
-            o,
-            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"wire\">{}</td><td>{}</td></tr>",
-            f.packet,
-            h(&f.time.rfc3339()),
-            f.from,
-            f.code.map_or("—".into(), |v| v.to_string()),
-            f.name.map_or("no status code".to_string(), h),
-            if f.reason.is_empty() {
-                "—".to_string()
-            } else {
-                h(&f.reason)
-            },
-            if f.problems.is_empty() {
-                "—".to_string()
-            } else {
-                h(&f.problems.join(", "))
-            }
-        );
-    }
-    o.push_str("</tbody></table>\n");
-}
-
 fn frames(o: &mut String, c: &ConnectionReport) {
     let all = c.timeline.as_ref().unwrap_or(&c.recent_frames);
     if all.is_empty() {
@@ -685,7 +493,7 @@ fn frames(o: &mut String, c: &ConnectionReport) {
     } else {
         "The frames around the close"
     };
-    let _ = writeln!(o, "<h4>{title}</h4>");
+    Html.heading(o, title);
     let earlier = (all.len() - shown.len()) as u64 + c.frames_not_logged;
     let total = c.frames.client.frames + c.frames.server.frames;
     if earlier > 0 || (shown.len() as u64) < total {
@@ -695,48 +503,22 @@ fn frames(o: &mut String, c: &ConnectionReport) {
             shown.len()
         );
     }
-    o.push_str("<table class=\"frames\"><thead><tr><th>Packet</th><th>Time</th><th>From</th><th>Opcode</th><th>FIN</th><th>RSV</th><th>Mask</th><th>Length</th><th>Detail</th></tr></thead><tbody>\n");
+    Html.table_head(o, TableKind::Frames, &FRAMES);
     for f in shown {
-        let _ = writeln!(
-            o,
-            "<tr><td class=\"n\">{}</td><td class=\"n\">+{:.3} s</td><td>{}</td><td>{}</td><td>{}</td><td>{:03b}</td><td>{}</td><td class=\"n\">{}</td><td class=\"wire\">{}</td></tr>",
-            f.packet,
-            f.ts.since(c.start).max(0.0),
-            f.from,
-            h(f.opcode),
-            if f.fin { "✓" } else { "" },
-            f.rsv,
-            if f.masked { "✓" } else { "" },
-            f.len,
-            f.detail.as_deref().map_or(String::new(), h)
-        );
+        let cells = [
+            vec![Span::Own(f.packet.to_string())],
+            vec![Span::Own(format!("+{:.3} s", f.ts.since(c.start).max(0.0)))],
+            vec![Span::Own(f.from.to_string())],
+            vec![Span::Own(f.opcode.to_string())],
+            vec![Span::Own(if f.fin { "✓" } else { "" }.into())],
+            vec![Span::Own(format!("{:03b}", f.rsv))],
+            vec![Span::Own(if f.masked { "✓" } else { "" }.into())],
+            vec![Span::Own(f.len.to_string())],
+            vec![Span::Text(f.detail.clone().unwrap_or_default())],
+        ];
+        Html.table_row(o, &FRAMES, &cells);
     }
-    o.push_str("</tbody></table>\n");
-}
-
-fn findings(o: &mut String, c: &ConnectionReport) {
-    if c.findings.is_empty() {
-        return;
-    }
-    o.push_str("<h4>Findings</h4>\n<table class=\"findings\"><thead><tr><th>Packet</th><th>From</th><th>Kind</th><th>Detail</th></tr></thead><tbody>\n");
-    for f in &c.findings {
-        let _ = writeln!(
-            o,
-            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td class=\"wire\">{}</td></tr>",
-            f.packet.map_or("—".into(), |p| p.to_string()),
-            f.from.map_or("—", |r| r.as_str()),
-            h(f.kind.as_str()),
-            h(&f.detail)
-        );
-    }
-    o.push_str("</tbody></table>\n");
-    if c.findings_dropped > 0 {
-        let _ = writeln!(
-            o,
-            "<p class=\"left\">…and {} more findings not listed.</p>",
-            c.findings_dropped
-        );
-    }
+    Html.table_end(o);
 }
 
 /// The document's style: light, dark (`prefers-color-scheme`) and print; the pictures take

@@ -20,13 +20,17 @@
 
 mod connection;
 mod sequence;
+mod sink;
 
+use super::document;
 use super::text::string_of;
 use super::{clean, closed_by, codes, report_ids_not_in, Best, Names};
+use crate::report::facts;
 use crate::report::statuses::{self, Statuses};
 use crate::report::{ConnectionReport, Report};
 use crate::sanitize::markdown as md;
 use connection::connection;
+use sink::Markdown;
 use std::fmt::Write;
 
 /// The default size of a report, in characters: what a GitHub issue or comment holds.
@@ -75,11 +79,11 @@ pub fn write_with(
 ) -> std::io::Result<()> {
     let names = Names::of(report);
     let mut head = title(report);
-    header(&mut head, report, hashes);
+    document::header(&mut head, report, hashes, &Markdown);
     let encrypted = if report.seen.encrypted.is_empty() {
         String::new()
     } else {
-        encrypted(report, limit.map(|_| ENCRYPTED))
+        document::encrypted(report, limit.map(|_| ENCRYPTED), &Markdown)
     };
 
     // The first pass: the statuses, and (within a limit) the rows and sections that fit.
@@ -106,7 +110,8 @@ pub fn write_with(
         out.write_all(b"\nNo WebSocket connection to show.\n")?;
         return out.write_all(encrypted.as_bytes());
     }
-    let meanings = meanings(&statuses, limit.map(|_| MEANINGS));
+    let mut meanings = String::new();
+    document::meanings(&mut meanings, &statuses, limit.map(|_| MEANINGS), &Markdown);
 
     let Some((mut rows, mut sections)) = chosen else {
         // No limit: the rows as they are read again, then every section.
@@ -210,8 +215,7 @@ fn title(report: &Report) -> String {
     }
     // Problems first, then by count.
     let mut by: Vec<(&String, &u64)> = s.by_status.iter().collect();
-    let clean_key = |k: &str| matches!(k, "1000" | "1001");
-    by.sort_by_key(|(k, n)| (clean_key(k), std::cmp::Reverse(**n)));
+    by.sort_by_key(|(k, n)| (facts::clean_key(k), std::cmp::Reverse(**n)));
     for (i, (key, count)) in by.iter().enumerate() {
         if i == 3 {
             let _ = write!(
@@ -258,81 +262,6 @@ fn head_budget(head: &str, report: &Report) -> usize {
 const COMMAND_ALLOWANCE: usize = 256;
 /// What an input's path counts for in the size limit, whatever its length.
 const PATH_ALLOWANCE: usize = 96;
-
-/// The tool, the command line, the inputs.
-fn header(o: &mut String, report: &Report, hashes: &[Option<String>]) {
-    let _ = writeln!(o, "- **Tool:** {}", md(&report.tool));
-    if let Some(cmd) = &report.command {
-        let _ = writeln!(o, "- **Command:** {}", md(cmd));
-    }
-    for (i, input) in report.inputs.iter().enumerate() {
-        let _ = write!(o, "- **Input:** {}", md(&input.path));
-        if let Some(b) = input.bytes {
-            let _ = write!(o, ", {b} bytes");
-        }
-        // The caller's hash of a file, or the one computed as a stream was read.
-        match (hashes.get(i), &input.sha256) {
-            (Some(Some(h)), _) | (_, Some(Ok(h))) => {
-                let _ = write!(o, ", SHA-256 {}", md(h));
-            }
-            (_, Some(Err(why))) => {
-                let _ = write!(o, ", SHA-256 unknown ({})", md(why));
-            }
-            _ => {}
-        }
-        let _ = write!(
-            o,
-            ", {} ({}), {} packets",
-            input.format,
-            input
-                .link_types
-                .iter()
-                .map(|l| l.name())
-                .collect::<Vec<_>>()
-                .join(", "),
-            input.packets
-        );
-        if let (Some(a), Some(b)) = (&input.first_time, &input.last_time) {
-            let _ = write!(o, ", {} to {}", md(a), md(b));
-        }
-        if let Some(e) = &input.error {
-            let _ = write!(o, " — ⚠️ not read: {}", md(e));
-        }
-        // Only a file joined to the one before says so (its packets are numbered on); why
-        // the others were read as captures of their own is said once on stderr and in JSON.
-        if input.packets > 0 && input.continues_previous {
-            if let Some(why) = &input.continuity {
-                let _ = write!(o, " — {}", md(why));
-            }
-        }
-        o.push('\n');
-        for w in &input.warnings {
-            let _ = writeln!(o, "  - ⚠️ {}", md(w));
-        }
-    }
-    if let Some(d) = &report.seen.live_drops {
-        let _ = writeln!(
-            o,
-            "- **Live capture:** {}.",
-            crate::report::live_drops_line(d)
-        );
-    }
-    if report.redacted {
-        let _ = writeln!(
-            o,
-            "- **Redacted:** addresses and host names (Host, SNI) are replaced by stable pseudonyms; query strings, credentials, payloads and TLS client randoms are left out; close reasons are kept."
-        );
-    }
-    if let Some(line) = crate::report::filter::shown_line(report) {
-        let _ = writeln!(o, "- **Selected:** {}.", md(&line));
-    } else if report.summary.total_connections != report.summary.connections {
-        let _ = writeln!(
-            o,
-            "- **Selected:** {} of {} WebSocket connections (on the command line).",
-            report.summary.connections, report.summary.total_connections
-        );
-    }
-}
 
 fn table_head(names: &Names) -> String {
     let file = if names.0.is_some() { " File |" } else { "" };
@@ -388,97 +317,6 @@ fn row(o: &mut String, c: &ConnectionReport, names: &Names) {
         c.first_packet,
         c.last_packet
     );
-}
-
-/// The section on what each status means (problems first, then by count), within `limit`
-/// characters if given.
-fn meanings(statuses: &Statuses, limit: Option<usize>) -> String {
-    let mut o = String::from("\n## What the statuses mean\n");
-    let mut not_shown = Vec::new();
-    for status in statuses.problems_first() {
-        let (label, n, ids) = (&status.label, status.count, &status.ids);
-        let mut s = String::new();
-        let mut list: Vec<String> = ids.iter().map(u64::to_string).collect();
-        if n > ids.len() as u64 {
-            list.push("…".into());
-        }
-        let _ = writeln!(
-            s,
-            "\n### {} — {n} connection{}: {}\n",
-            md(label),
-            if n == 1 { "" } else { "s" },
-            list.join(", ")
-        );
-        for app in &status.apps {
-            let _ = writeln!(s, "- **Application:** {}", md(&app.text()));
-        }
-        if !status.cause.is_empty() {
-            let _ = writeln!(s, "- **Cause:** {}", md(&status.cause));
-        }
-        let _ = writeln!(s, "- **Fix:** {}", md(&status.fix));
-        if limit.is_some_and(|l| o.chars().count() + s.chars().count() > l) {
-            not_shown.push(label.split(' ').next().unwrap_or_default().to_string());
-            continue;
-        }
-        o.push_str(&s);
-    }
-    if !not_shown.is_empty() {
-        let _ = writeln!(
-            o,
-            "\nLeft out to fit: what {} mean{} (`wsclose explain CODE` says it).",
-            md(&not_shown.join(", ")),
-            if not_shown.len() == 1 { "s" } else { "" }
-        );
-    }
-    o
-}
-
-/// A TLS report in a sentence: "TLS 1.3, TLS_AES_128_GCM_SHA256, SNI example.com, ALPN
-/// http/1.1".
-fn tls_text(tls: &crate::report::tls::TlsReport) -> String {
-    md(&crate::report::tls::parts(tls).join(", "))
-}
-
-/// The TLS connections that could not be read, and what to do about each reason; within `limit`
-/// characters if given.
-fn encrypted(report: &Report, limit: Option<usize>) -> String {
-    let seen = &report.seen;
-    let mut o = String::new();
-    let _ = writeln!(
-        o,
-        "\n## Encrypted connections\n\n| Client → server | TLS | Not read because | TCP |\n|---|---|---|---|"
-    );
-    let mut not_listed = seen.encrypted_not_listed;
-    for (i, e) in seen.encrypted.iter().enumerate() {
-        let line = format!(
-            "| {} → {} | {} | {} | {} |\n",
-            md(&e.client.to_string()),
-            md(&e.server.to_string()),
-            tls_text(&e.tls) + if e.without_sni() { ", no SNI" } else { "" },
-            md(&e.why()),
-            md(&crate::report::tls::tcp_end_text(
-                e.tcp_end,
-                e.tcp_end_by,
-                e.tcp_end_packet
-            ))
-        );
-        if limit.is_some_and(|l| o.len() + line.len() > l) {
-            not_listed += (seen.encrypted.len() - i) as u64;
-            break;
-        }
-        o.push_str(&line);
-    }
-    if not_listed > 0 {
-        let _ = writeln!(
-            o,
-            "\n… and {not_listed} more encrypted connections (counted, not listed; `--format json` lists up to {}).",
-            seen.max_encrypted()
-        );
-    }
-    for line in crate::report::tls::advice_lines(&seen.encrypted) {
-        let _ = writeln!(o, "\n{}", md(&line));
-    }
-    o
 }
 
 #[cfg(test)]
