@@ -237,12 +237,7 @@ pub(crate) fn tone_of_key(key: &str) -> Tone {
 
 /// What each status means (problems first, then by count), within `limit` (as the sink
 /// counts) if given; the statuses past it are named with `wsclose explain`.
-pub(crate) fn meanings(
-    o: &mut String,
-    statuses: &Statuses,
-    limit: Option<usize>,
-    s: &impl Sink,
-) {
+pub(crate) fn meanings(o: &mut String, statuses: &Statuses, limit: Option<usize>, s: &impl Sink) {
     let start = o.len();
     s.section(o, "statuses", "What the statuses mean");
     let mut not_shown = Vec::new();
@@ -330,7 +325,12 @@ pub(crate) fn close_frames(o: &mut String, c: &ConnectionReport, s: &impl Sink) 
     s.table_end(o);
 }
 
-const FINDINGS: [Column; 4] = [Column::num("Packet"), Column::col("From"), Column::col("Kind"), Column::wire("Detail")];
+const FINDINGS: [Column; 4] = [
+    Column::num("Packet"),
+    Column::col("From"),
+    Column::col("Kind"),
+    Column::wire("Detail"),
+];
 
 /// A connection's findings, and how many more were not kept.
 pub(crate) fn findings(o: &mut String, c: &ConnectionReport, s: &impl Sink) {

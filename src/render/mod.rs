@@ -206,7 +206,6 @@ impl<T> Best<T> {
     }
 }
 
-
 pub(crate) use crate::report::statuses::key_label as status_key_label;
 
 /// The statuses of `summary.by_status`, problems first, then by count.

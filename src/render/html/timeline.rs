@@ -13,7 +13,8 @@
 
 use super::h;
 use crate::capture::Timestamp;
-use crate::flow::{PerSide, Role};
+use crate::flow::Role;
+use crate::report::PerSide;
 use crate::report::{ConnectionReport, StreamEndName};
 use crate::stack::tcp::connection::EndKind;
 use crate::units::Ms;

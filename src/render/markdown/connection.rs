@@ -9,8 +9,8 @@
 use super::sequence::sequence;
 use super::sink::Markdown;
 use super::Names;
-use crate::render::document::{self, Column, Sink, Span, TableKind};
 use crate::capture::file::InputSummary;
+use crate::render::document::{self, Column, Sink, Span, TableKind};
 use crate::report::facts::{self, Piece};
 use crate::report::statuses::{self, Statuses};
 use crate::report::ConnectionReport;
