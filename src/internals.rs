@@ -16,7 +16,7 @@ pub mod flow;
 #[path = "freeze.rs"]
 pub mod freeze;
 /// The JSON writer of [`render::json`](crate::render::json).
-#[path = "render/pretty.rs"]
+#[path = "render/pretty/mod.rs"]
 pub mod pretty;
 #[path = "scratch.rs"]
 pub mod scratch;
