@@ -14,6 +14,8 @@
 //! text from the model or the wire ([`Span::Text`]: escaped by both), a value to copy
 //! ([`Span::Value`]), a command to type ([`Span::Code`]) and a warning ([`Span::Bad`]).
 
+use crate::capture::file::InputSummary;
+use crate::report::facts::{self, Fact, Place};
 use crate::report::statuses::Statuses;
 use crate::report::{ConnectionReport, Report};
 
@@ -214,7 +216,7 @@ pub(crate) fn header(o: &mut String, report: &Report, hashes: &[Option<String>],
 
 /// The colour of a connection's status: clean closes, 1005 and no code, the rest.
 pub(crate) fn tone(c: &ConnectionReport) -> Tone {
-    if crate::report::facts::clean_close(c) {
+    if facts::clean_close(c) {
         Tone::Ok
     } else if matches!(c.status.code, Some(1005) | None) {
         Tone::Warn
@@ -226,7 +228,7 @@ pub(crate) fn tone(c: &ConnectionReport) -> Tone {
 /// The colour of a status by its key in `summary.by_status` or its label's first word:
 /// clean closes, 1005 and the statuses without a code, the rest.
 pub(crate) fn tone_of_key(key: &str) -> Tone {
-    if crate::report::facts::clean_key(key) {
+    if facts::clean_key(key) {
         Tone::Ok
     } else if key == "1005" || !key.starts_with(char::is_numeric) {
         Tone::Warn
@@ -420,4 +422,82 @@ pub(crate) fn encrypted(report: &Report, limit: Option<usize>, s: &impl Sink) ->
     }
     s.section_end(&mut o);
     o
+}
+
+/// What a connection's section is headed with.
+pub(crate) struct Heading<'a> {
+    pub id: u64,
+    pub client: String,
+    pub server: String,
+    /// The status's label.
+    pub status: String,
+    pub tone: Tone,
+    /// The HTTP/2 stream the WebSocket is carried on.
+    pub h2_stream: Option<u32>,
+    /// The input's file name, when there are several.
+    pub file: Option<&'a str>,
+}
+
+/// A connection's section in a format, beyond the blocks of [`Sink`]: its heading, its
+/// facts (the headline and lead ones, then the rows), where its pictures go, and its end.
+pub(crate) trait Section {
+    /// The section's start and heading.
+    fn start(&self, o: &mut String, h: &Heading<'_>);
+    /// A headline or lead fact.
+    fn lead(&self, o: &mut String, f: &Fact);
+    /// What comes between the lead facts and the rows (pictures).
+    fn after_lead(&self, o: &mut String, c: &ConnectionReport);
+    /// The list of facts: its start.
+    fn rows_start(&self, o: &mut String);
+    /// A fact of the list.
+    fn row(&self, o: &mut String, f: &Fact);
+    /// The list's end.
+    fn rows_end(&self, o: &mut String);
+    /// What comes after the facts (pictures).
+    fn after_facts(&self, o: &mut String, c: &ConnectionReport);
+    /// The frames around the close, as the format lists them (or not).
+    fn frames(&self, o: &mut String, c: &ConnectionReport);
+    /// The section's end.
+    fn end(&self, o: &mut String);
+}
+
+/// One connection's section: its heading, its facts ([`facts::facts`], with the fix its
+/// status group shares left to the group), the pictures where the format puts them, its
+/// close frames, the frames around the close and its findings.
+pub(crate) fn connection(
+    o: &mut String,
+    c: &ConnectionReport,
+    inputs: &[InputSummary],
+    file: Option<&str>,
+    statuses: &Statuses,
+    sink: &impl Sink,
+    section: &impl Section,
+) {
+    section.start(
+        o,
+        &Heading {
+            id: c.id,
+            client: c.client.to_string(),
+            server: c.server.to_string(),
+            status: crate::report::statuses::label(c),
+            tone: tone(c),
+            h2_stream: c.h2_stream,
+            file,
+        },
+    );
+    let facts = facts::facts(c, inputs, statuses.of(c).map(|g| g.fix.as_str()));
+    for f in facts.iter().filter(|f| f.place != Place::Row) {
+        section.lead(o, f);
+    }
+    section.after_lead(o, c);
+    section.rows_start(o);
+    for f in facts.iter().filter(|f| f.place == Place::Row) {
+        section.row(o, f);
+    }
+    section.rows_end(o);
+    section.after_facts(o, c);
+    close_frames(o, c, sink);
+    section.frames(o, c);
+    findings(o, c, sink);
+    section.end(o);
 }

@@ -30,10 +30,10 @@ mod timeline;
 
 pub use sequence::AppMessage;
 
-use super::document::{self, Column, Sink, Span, TableKind};
+use super::document::{self, Column, Heading, Section, Sink, Span, TableKind};
 use super::{closed_by, codes, problems_first, report_ids_not_in, Best, Names};
 use crate::capture::file::InputSummary;
-use crate::report::facts::{self, Fact, Piece, Place};
+use crate::report::facts::{Fact, Piece, Place};
 use crate::report::statuses::{label as status_label, Statuses};
 use crate::report::{ConnectionReport, Report};
 use crate::units::Secs;
@@ -394,24 +394,37 @@ fn row(o: &mut String, c: &ConnectionReport, names: &Names, link: bool) {
 
 /// One connection's section.
 fn connection(o: &mut String, c: &ConnectionReport, cx: &Context<'_>) {
-    let t = tone(c);
-    let _ = write!(
-        o,
-        "<section class=\"conn {t}\" id=\"c{id}\"><h3>Connection {id}: {} → {} <span class=\"st {t}\">{}</span>",
-        h(&c.client.to_string()),
-        h(&c.server.to_string()),
-        h(&status_label(c)),
-        id = c.id
-    );
-    if let Some(n) = c.h2_stream {
-        let _ = write!(o, " <small>HTTP/2 stream {n}</small>");
+    let file = cx.names.of_connection(c);
+    document::connection(o, c, cx.inputs, file, &cx.groups, &Html, &Drawn { cx });
+}
+
+/// The section with its pictures: what the capture shows and the evidence, the sequence
+/// and the timeline, then the facts as a list of terms.
+struct Drawn<'a> {
+    cx: &'a Context<'a>,
+}
+
+impl Section for Drawn<'_> {
+    fn start(&self, o: &mut String, hd: &Heading<'_>) {
+        let t = sink::tone(hd.tone);
+        let _ = write!(
+            o,
+            "<section class=\"conn {t}\" id=\"c{id}\"><h3>Connection {id}: {} → {} <span class=\"st {t}\">{}</span>",
+            h(&hd.client),
+            h(&hd.server),
+            h(&hd.status),
+            id = hd.id
+        );
+        if let Some(n) = hd.h2_stream {
+            let _ = write!(o, " <small>HTTP/2 stream {n}</small>");
+        }
+        if let Some(name) = hd.file {
+            let _ = write!(o, " <small>{}</small>", h(name));
+        }
+        o.push_str("</h3>\n");
     }
-    if let Some(name) = cx.names.of_connection(c) {
-        let _ = write!(o, " <small>{}</small>", h(name));
-    }
-    o.push_str("</h3>\n");
-    let facts = facts::facts(c, cx.inputs, cx.groups.of(c).map(|g| g.fix.as_str()));
-    for f in facts.iter().filter(|f| f.place != Place::Row) {
+
+    fn lead(&self, o: &mut String, f: &Fact) {
         let class = if f.place == Place::Headline {
             " class=\"what\""
         } else {
@@ -424,25 +437,41 @@ fn connection(o: &mut String, c: &ConnectionReport, cx: &Context<'_>) {
             pieces(&f.line)
         );
     }
-    o.push_str("<figure class=\"pic\">");
-    let caption = sequence::write(o, c, cx.other_leg(c), &app_messages(c));
-    let _ = writeln!(o, "<figcaption>{caption}</figcaption></figure>");
-    o.push_str("<figure class=\"pic\">");
-    let caption = timeline::write(o, c, cx.frame_log);
-    let _ = writeln!(o, "<figcaption>{caption}</figcaption></figure>");
-    o.push_str("<dl class=\"facts\">\n");
-    for f in facts.iter().filter(|f| f.place == Place::Row) {
+
+    fn after_lead(&self, o: &mut String, c: &ConnectionReport) {
+        o.push_str("<figure class=\"pic\">");
+        let caption = sequence::write(o, c, self.cx.other_leg(c), &app_messages(c));
+        let _ = writeln!(o, "<figcaption>{caption}</figcaption></figure>");
+        o.push_str("<figure class=\"pic\">");
+        let caption = timeline::write(o, c, self.cx.frame_log);
+        let _ = writeln!(o, "<figcaption>{caption}</figcaption></figure>");
+    }
+
+    fn rows_start(&self, o: &mut String) {
+        o.push_str("<dl class=\"facts\">\n");
+    }
+
+    fn row(&self, o: &mut String, f: &Fact) {
         let _ = write!(o, "<dt>{}</dt><dd>{}", label(f), pieces(&f.line));
         for m in &f.more {
             let _ = write!(o, "<br>{}", pieces(m));
         }
         o.push_str("</dd>\n");
     }
-    o.push_str("</dl>\n");
-    document::close_frames(o, c, &Html);
-    frames(o, c);
-    document::findings(o, c, &Html);
-    o.push_str("</section>\n");
+
+    fn rows_end(&self, o: &mut String) {
+        o.push_str("</dl>\n");
+    }
+
+    fn after_facts(&self, _o: &mut String, _c: &ConnectionReport) {}
+
+    fn frames(&self, o: &mut String, c: &ConnectionReport) {
+        frames(o, c);
+    }
+
+    fn end(&self, o: &mut String) {
+        o.push_str("</section>\n");
+    }
 }
 
 /// A fact's label, with the wire text it names.

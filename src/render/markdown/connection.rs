@@ -10,9 +10,9 @@ use super::sequence::sequence;
 use super::sink::Markdown;
 use super::Names;
 use crate::capture::file::InputSummary;
-use crate::render::document::{self, Column, Sink, Span, TableKind};
-use crate::report::facts::{self, Piece};
-use crate::report::statuses::{self, Statuses};
+use crate::render::document::{self, Column, Heading, Section, Sink, Span, TableKind};
+use crate::report::facts::{Fact, Piece};
+use crate::report::statuses::Statuses;
 use crate::report::ConnectionReport;
 use crate::sanitize::{html, markdown as md};
 use std::fmt::Write;
@@ -44,20 +44,42 @@ pub(super) fn connection(
     statuses: &Statuses,
     full: bool,
 ) {
-    let _ = write!(
-        o,
-        "\n<details><summary>Connection {}: {} → {} — {}",
-        c.id,
-        html(&c.client.to_string()),
-        html(&c.server.to_string()),
-        html(&statuses::label(c))
-    );
-    if let Some(name) = names.of_connection(c) {
-        let _ = write!(o, " — {}", html(name));
+    let file = names.of_connection(c);
+    document::connection(o, c, inputs, file, statuses, &Markdown, &Folded { full });
+}
+
+/// The section as a folded `<details>`: its facts one list, the sequence diagram under
+/// them.
+struct Folded {
+    /// With the table of the frames around the close.
+    full: bool,
+}
+
+impl Section for Folded {
+    fn start(&self, o: &mut String, h: &Heading<'_>) {
+        let _ = write!(
+            o,
+            "\n<details><summary>Connection {}: {} → {} — {}",
+            h.id,
+            html(&h.client),
+            html(&h.server),
+            html(&h.status)
+        );
+        if let Some(name) = h.file {
+            let _ = write!(o, " — {}", html(name));
+        }
+        o.push_str("</summary>\n\n");
     }
-    o.push_str("</summary>\n\n");
-    let facts = facts::facts(c, inputs, statuses.of(c).map(|s| s.fix.as_str()));
-    for f in &facts {
+
+    fn lead(&self, o: &mut String, f: &Fact) {
+        self.row(o, f);
+    }
+
+    fn after_lead(&self, _o: &mut String, _c: &ConnectionReport) {}
+
+    fn rows_start(&self, _o: &mut String) {}
+
+    fn row(&self, o: &mut String, f: &Fact) {
         let _ = write!(o, "- **{}", f.label);
         if let Some(of) = &f.label_of {
             let _ = write!(o, " ({})", md(of));
@@ -67,13 +89,22 @@ pub(super) fn connection(
             let _ = writeln!(o, "  - {}", pieces(m));
         }
     }
-    sequence(o, c);
-    document::close_frames(o, c, &Markdown);
-    if full || c.timeline.is_some() {
-        frames(o, c);
+
+    fn rows_end(&self, _o: &mut String) {}
+
+    fn after_facts(&self, o: &mut String, c: &ConnectionReport) {
+        sequence(o, c);
     }
-    document::findings(o, c, &Markdown);
-    o.push_str("\n</details>\n");
+
+    fn frames(&self, o: &mut String, c: &ConnectionReport) {
+        if self.full || c.timeline.is_some() {
+            frames(o, c);
+        }
+    }
+
+    fn end(&self, o: &mut String) {
+        o.push_str("\n</details>\n");
+    }
 }
 
 /// A fact's pieces in Markdown: wire text and the tool's escaped alike, a filter as code,
