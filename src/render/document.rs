@@ -501,3 +501,64 @@ pub(crate) fn connection(
     findings(o, c, sink);
     section.end(o);
 }
+
+/// Characters of a close reason in the overview table.
+const REASON_SHOWN: usize = 60;
+
+/// A row of the overview table: what every format's row says of a connection (each
+/// format picks its cells and writes them).
+pub(crate) struct Row<'a> {
+    pub id: u64,
+    /// The HTTP/2 stream: the streams of one HTTP/2 connection share its endpoints and
+    /// packets.
+    pub h2_stream: Option<u32>,
+    /// The input's file name, when there are several.
+    pub file: Option<&'a str>,
+    /// The application's verdict, else a refused upgrade's reason: it leads the status.
+    pub verdict: Option<String>,
+    /// The status's label.
+    pub status: String,
+    pub tone: Tone,
+    pub closed_by: String,
+    pub codes: String,
+    /// The first close reason given, cut at [`REASON_SHOWN`] characters, and whether it
+    /// was cut.
+    pub reason: Option<(String, bool)>,
+    /// The quiet spell before the end.
+    pub quiet: Option<String>,
+    pub first_packet: u64,
+    pub last_packet: u64,
+}
+
+/// A connection's row of the overview table; `file`: its input's name, when there are
+/// several.
+pub(crate) fn row<'a>(c: &ConnectionReport, file: Option<&'a str>) -> Row<'a> {
+    Row {
+        id: c.id,
+        h2_stream: c.h2_stream,
+        file,
+        verdict: c
+            .application
+            .as_ref()
+            .and_then(facts::app_line)
+            .or_else(|| facts::refusal_line(c)),
+        status: crate::report::statuses::label(c),
+        tone: tone(c),
+        closed_by: super::closed_by(c),
+        codes: super::codes(c),
+        reason: c
+            .close_frames
+            .iter()
+            .find(|f| !f.reason.is_empty())
+            .map(|f| {
+                let shown: String = f.reason.chars().take(REASON_SHOWN).collect();
+                let cut = shown.len() < f.reason.len();
+                (shown, cut)
+            }),
+        quiet: c
+            .idle_before_end_s
+            .map(|s| crate::units::Secs(s).to_string()),
+        first_packet: c.first_packet,
+        last_packet: c.last_packet,
+    }
+}

@@ -30,7 +30,6 @@ use crate::report::{ConnectionReport, Report};
 use std::collections::BinaryHeap;
 use std::fmt::Write;
 
-pub(crate) use crate::report::facts::refusal_line;
 pub use crate::report::facts::{app_line, app_text};
 
 pub(crate) use crate::report::facts::clean_close as clean;

@@ -31,12 +31,11 @@ mod timeline;
 pub use sequence::AppMessage;
 
 use super::document::{self, Column, Heading, Section, Sink, Span, TableKind};
-use super::{closed_by, codes, problems_first, report_ids_not_in, Best, Names};
+use super::{problems_first, report_ids_not_in, Best, Names};
 use crate::capture::file::InputSummary;
 use crate::report::facts::{Fact, Piece, Place};
-use crate::report::statuses::{label as status_label, Statuses};
+use crate::report::statuses::Statuses;
 use crate::report::{ConnectionReport, Report};
-use crate::units::Secs;
 use sequence::Sketch;
 use sink::Html;
 use std::collections::HashMap;
@@ -68,9 +67,6 @@ const FRAMES: [Column; 9] = [
     Column::wire("Detail"),
 ];
 
-/// Characters of a close reason in the overview table.
-const REASON_SHOWN: usize = 60;
-
 /// Bytes kept back for the notes on what was left out and the end of the document.
 const NOTES: usize = 2_000;
 
@@ -90,12 +86,6 @@ const SKETCHES: usize = 20_000;
 /// The one escape for everything written into the document.
 fn h(s: &str) -> String {
     crate::sanitize::html(s)
-}
-
-/// "bad", "warn" or "ok": a status's colour (as the table's: clean closes green, 1005 and
-/// no code yellow, the rest red).
-fn tone(c: &ConnectionReport) -> &'static str {
-    sink::tone(document::tone(c))
 }
 
 /// The whole report as a string, within [`LIMIT`] bytes. `hashes[i]` is the SHA-256 of
@@ -344,51 +334,37 @@ fn table_head(names: &Names) -> String {
 
 /// A row of the overview table (linked to the connection's section when `link`).
 fn row(o: &mut String, c: &ConnectionReport, names: &Names, link: bool) {
-    let _ = write!(o, "<tr class=\"{}\"><td class=\"n\">", tone(c));
+    let r = document::row(c, names.of_connection(c));
+    let tone = sink::tone(r.tone);
+    let _ = write!(o, "<tr class=\"{tone}\"><td class=\"n\">");
     if link {
-        let _ = write!(o, "<a href=\"#c{id}\">{id}</a>", id = c.id);
+        let _ = write!(o, "<a href=\"#c{id}\">{id}</a>", id = r.id);
     } else {
-        let _ = write!(o, "{}", c.id);
+        let _ = write!(o, "{}", r.id);
     }
-    if let Some(n) = c.h2_stream {
+    if let Some(n) = r.h2_stream {
         let _ = write!(o, " <small>h2 stream {n}</small>");
     }
     o.push_str("</td>");
-    if let Some(name) = names.of_connection(c) {
+    if let Some(name) = r.file {
         let _ = write!(o, "<td>{}</td>", h(name));
     }
-    let reason =
-        c.close_frames
-            .iter()
-            .find(|f| !f.reason.is_empty())
-            .map_or("—".to_string(), |f| {
-                let shown: String = f.reason.chars().take(REASON_SHOWN).collect();
-                let more = if shown.len() < f.reason.len() {
-                    "…"
-                } else {
-                    ""
-                };
-                format!("{}{more}", h(&shown))
-            });
+    let reason = r.reason.map_or("—".to_string(), |(shown, cut)| {
+        format!("{}{}", h(&shown), if cut { "…" } else { "" })
+    });
     // The application's verdict leads, as in the table.
-    let app = c
-        .application
-        .as_ref()
-        .and_then(crate::render::app_line)
-        .or_else(|| crate::render::refusal_line(c))
+    let app = r
+        .verdict
         .map_or_else(String::new, |a| format!("<strong>{}</strong><br>", h(&a)));
-    let quiet = c
-        .idle_before_end_s
-        .map_or("—".to_string(), |s| Secs(s).to_string());
+    let quiet = r.quiet.unwrap_or_else(|| "—".to_string());
     let _ = writeln!(
         o,
-        "<td>{app}<span class=\"st {}\">{}</span></td><td>{}</td><td>{}</td><td class=\"wire\">{reason}</td><td class=\"n\">{quiet}</td><td class=\"n\">{}–{}</td></tr>",
-        tone(c),
-        h(&status_label(c)),
-        h(&closed_by(c)),
-        h(&codes(c)),
-        c.first_packet,
-        c.last_packet
+        "<td>{app}<span class=\"st {tone}\">{}</span></td><td>{}</td><td>{}</td><td class=\"wire\">{reason}</td><td class=\"n\">{quiet}</td><td class=\"n\">{}–{}</td></tr>",
+        h(&r.status),
+        h(&r.closed_by),
+        h(&r.codes),
+        r.first_packet,
+        r.last_packet
     );
 }
 

@@ -24,7 +24,7 @@ mod sink;
 
 use super::document;
 use super::text::string_of;
-use super::{clean, closed_by, codes, report_ids_not_in, Best, Names};
+use super::{clean, report_ids_not_in, Best, Names};
 use crate::report::facts;
 use crate::report::statuses::{self, Statuses};
 use crate::report::{ConnectionReport, Report};
@@ -35,9 +35,6 @@ use std::fmt::Write;
 
 /// The default size of a report, in characters: what a GitHub issue or comment holds.
 pub const LIMIT: usize = 65_536;
-
-/// Characters of a close reason in the overview table.
-const REASON_SHOWN: usize = 60;
 
 /// Characters kept back for the notes on what was left out.
 const NOTES: usize = 1_500;
@@ -273,49 +270,34 @@ fn table_head(names: &Names) -> String {
 
 /// A row of the overview table.
 fn row(o: &mut String, c: &ConnectionReport, names: &Names) {
-    match c.h2_stream {
-        // The streams of one HTTP/2 connection share its endpoints and packets.
+    let r = document::row(c, names.of_connection(c));
+    match r.h2_stream {
         Some(n) => {
-            let _ = write!(o, "| {} (h2 stream {n}) |", c.id);
+            let _ = write!(o, "| {} (h2 stream {n}) |", r.id);
         }
         None => {
-            let _ = write!(o, "| {} |", c.id);
+            let _ = write!(o, "| {} |", r.id);
         }
     }
-    if let Some(name) = names.of_connection(c) {
+    if let Some(name) = r.file {
         let _ = write!(o, " {} |", md(name));
     }
-    let reason =
-        c.close_frames
-            .iter()
-            .find(|f| !f.reason.is_empty())
-            .map_or("—".to_string(), |f| {
-                let shown: String = f.reason.chars().take(REASON_SHOWN).collect();
-                let more = if shown.len() < f.reason.len() {
-                    "…"
-                } else {
-                    ""
-                };
-                format!("{}{more}", md(&shown))
-            });
+    let reason = r.reason.map_or("—".to_string(), |(shown, cut)| {
+        format!("{}{}", md(&shown), if cut { "…" } else { "" })
+    });
     // The application's verdict leads, as in the table.
-    let status = match c
-        .application
-        .as_ref()
-        .and_then(crate::render::app_line)
-        .or_else(|| crate::render::refusal_line(c))
-    {
-        Some(app) => format!("{app}; {}", statuses::label(c)),
-        None => statuses::label(c),
+    let status = match r.verdict {
+        Some(app) => format!("{app}; {}", r.status),
+        None => r.status,
     };
     let _ = writeln!(
         o,
         " {} | {} | {} | {reason} | {}–{} |",
         md(&status),
-        closed_by(c),
-        codes(c),
-        c.first_packet,
-        c.last_packet
+        r.closed_by,
+        r.codes,
+        r.first_packet,
+        r.last_packet
     );
 }
 
