@@ -33,7 +33,7 @@ pub use sequence::AppMessage;
 use super::document::{self, Column, Heading, Section, Sink, Span, TableKind};
 use super::{problems_first, report_ids_not_in, Best, Names};
 use crate::capture::file::InputSummary;
-use crate::report::facts::{Fact, Piece, Place};
+use crate::report::facts::{self, Fact, Piece, Place};
 use crate::report::statuses::Statuses;
 use crate::report::{ConnectionReport, Report};
 use sequence::Sketch;
@@ -308,7 +308,7 @@ fn document_head(o: &mut String, report: &Report) {
     for (key, n) in super::statuses_in_order(report) {
         let label = super::status_key_label(key);
         let class = match key.as_str() {
-            "1000" | "1001" => "ok",
+            k if facts::clean_key(k) => "ok",
             "1005" | "open" | "evicted" | "unknown" => "warn",
             _ => "bad",
         };

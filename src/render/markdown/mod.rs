@@ -25,8 +25,7 @@ mod sink;
 use super::document;
 use super::text::string_of;
 use super::{clean, report_ids_not_in, Best, Names};
-use crate::report::facts;
-use crate::report::statuses::{self, Statuses};
+use crate::report::statuses::Statuses;
 use crate::report::{ConnectionReport, Report};
 use crate::sanitize::markdown as md;
 use connection::connection;
@@ -201,44 +200,7 @@ pub fn write_with(
 
 /// The first line: what the report shows, fit for a ticket's title.
 fn title(report: &Report) -> String {
-    let s = &report.summary;
-    let n = s.connections;
-    let mut t = format!(
-        "# wsclose: {n} WebSocket connection{}",
-        if n == 1 { "" } else { "s" }
-    );
-    if s.total_connections != n {
-        let _ = write!(t, " (of {})", s.total_connections);
-    }
-    // Problems first, then by count.
-    let mut by: Vec<(&String, &u64)> = s.by_status.iter().collect();
-    by.sort_by_key(|(k, n)| (facts::clean_key(k), std::cmp::Reverse(**n)));
-    for (i, (key, count)) in by.iter().enumerate() {
-        if i == 3 {
-            let _ = write!(
-                t,
-                ", {} more status{}",
-                by.len() - 3,
-                if by.len() == 4 { "" } else { "es" }
-            );
-            break;
-        }
-        let label = statuses::key_label(key);
-        let sep = if i == 0 { ": " } else { ", " };
-        if n == 1 {
-            let _ = write!(t, "{sep}{}", md(&label));
-        } else {
-            let _ = write!(t, "{sep}{count} × {}", md(&label));
-        }
-    }
-    if s.encrypted_connections > 0 {
-        let _ = write!(t, "; {} encrypted", s.encrypted_connections);
-    }
-    if let Some(note) = super::refused_tunnels(report) {
-        let _ = write!(t, "; {note}");
-    }
-    t.push_str("\n\n");
-    t
+    format!("# {}\n\n", super::summary_line(report, md))
 }
 
 /// Characters of the head, with the command line counted as [`COMMAND_ALLOWANCE`] and
