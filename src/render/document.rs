@@ -562,3 +562,49 @@ pub(crate) fn row<'a>(c: &ConnectionReport, file: Option<&'a str>) -> Row<'a> {
         last_packet: c.last_packet,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sanitize::html;
+
+    /// The ticket reports walk one document: every fact of every fixture connection, its
+    /// close frames and its findings are in its Markdown section and in its HTML section.
+    #[test]
+    fn every_fact_is_in_markdown_and_in_html() {
+        let report = crate::report::repeated_fixture_report(0);
+        let md = crate::render::markdown::render_with(&report, &[], None);
+        let page = crate::render::html::render_with(&report, &[], None);
+        let mut statuses = Statuses::default();
+        for c in &report.connections {
+            statuses.add(c);
+        }
+        let section = |text: &str, start: &str, end: &str| -> String {
+            let at = text.find(start).unwrap_or_else(|| panic!("{start}"));
+            let rest = &text[at..];
+            rest[..rest.find(end).unwrap_or(rest.len())].to_string()
+        };
+        for c in &report.connections {
+            let in_md = section(&md, &format!("<summary>Connection {}:", c.id), "</details>");
+            let in_html = section(&page, &format!("id=\"c{}\"><h3>", c.id), "</section>");
+            let fix = statuses.of(c).map(|g| g.fix.as_str());
+            for f in facts::facts(c, &report.inputs, fix) {
+                assert!(
+                    in_md.contains(&format!("**{}", f.label)),
+                    "{}: {}",
+                    c.id,
+                    f.label
+                );
+                assert!(in_html.contains(&html(&f.label)), "{}: {}", c.id, f.label);
+            }
+            for f in &c.close_frames {
+                assert!(in_md.contains(&format!("| {} |", f.packet)), "{}", c.id);
+                assert!(in_html.contains(&format!(">{}</td>", f.packet)), "{}", c.id);
+            }
+            for f in &c.findings {
+                assert!(in_md.contains(f.kind.as_str()), "{}", c.id);
+                assert!(in_html.contains(f.kind.as_str()), "{}", c.id);
+            }
+        }
+    }
+}

@@ -7,10 +7,18 @@
 //! (live lines), [`explain`] (the catalog).
 //! Every string from the wire goes through `sanitize` for the medium it lands in.
 //!
-//! No renderer imports another; what several share sits below them: `statuses` (each
-//! status explained once per report: the connections grouped by status), `text` (pieces
-//! each renderer words itself) and `pretty` (the JSON writer); a connection's Wireshark
-//! display filter is a field of the model (`report::wireshark`).
+//! No renderer imports another; what several share sits below them: `document` (the
+//! ticket reports' one walk: which blocks a report holds, in what order, and what each
+//! says, over `report::facts`; Markdown and HTML each give it a `Sink` and a `Section`
+//! that decide only the markup), `text` (pieces each renderer words itself) and `pretty`
+//! (the JSON writer). What a connection's facts are (`report::facts`), whether it closed
+//! cleanly (`report::facts::clean_close`), each status explained once
+//! (`report::statuses`) and its Wireshark filter (`report::wireshark`) are the model's.
+//!
+//! A new fact of a connection goes in `report::facts::facts`: Markdown and HTML show it,
+//! and the annotated capture's comments a headline or lead one. A new block of the ticket
+//! reports goes in `document` (a walker function, and a `Sink` method if it needs new
+//! markup). A new format implements `Sink` and `Section` and walks `document`.
 
 pub mod csv;
 mod document;

@@ -181,10 +181,11 @@ fn shown_reason(reason: &str) -> &str {
         .map_or(reason, |(i, _)| reason.get(..i).unwrap_or(reason))
 }
 
-/// Green for clean closes, yellow for 1005 and still-open, red for the rest.
+/// Green for a clean code without a protocol violation, yellow for 1005 and still-open,
+/// red for the rest.
 fn status_color(c: &ConnectionReport) -> Color {
     match c.status.code {
-        Some(1000) | Some(1001) if !c.findings.iter().any(|f| f.kind.is_violation()) => {
+        code if facts::clean_code(code) && !c.findings.iter().any(|f| f.kind.is_violation()) => {
             Color::Green
         }
         Some(1005) | None => Color::Yellow,
