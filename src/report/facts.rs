@@ -206,6 +206,28 @@ pub fn clean_close(c: &ConnectionReport) -> bool {
         })
 }
 
+/// Why a side's close frame is not in the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoClose {
+    /// The side's packets were not captured.
+    NotCaptured,
+    /// Its frames were read to the end: it sent none.
+    NotSent,
+    /// Its frames stop at a gap: one may have been sent there or after it.
+    BytesMissing,
+}
+
+/// Why `side` sent no close frame the report shows (asked of a side that has none).
+pub fn no_close(c: &ConnectionReport, side: Role) -> NoClose {
+    if c.not_captured(side) {
+        NoClose::NotCaptured
+    } else if *c.decoded_to_end.of(side) {
+        NoClose::NotSent
+    } else {
+        NoClose::BytesMissing
+    }
+}
+
 /// How many encrypted connections' servers this plaintext connection's Host names (0: none):
 /// the back leg of a TLS-terminating proxy, perhaps.
 pub fn behind_tls_proxy(c: &ConnectionReport) -> u64 {
