@@ -7,12 +7,21 @@
 //! (live lines), [`explain`] (the catalog).
 //! Every string from the wire goes through `sanitize` for the medium it lands in.
 //!
-//! No renderer imports another; what several share sits below them: `statuses` (each
-//! status explained once per report: the connections grouped by status), `text` (pieces
-//! each renderer words itself) and `pretty` (the JSON writer); a connection's Wireshark
-//! display filter is a field of the model (`report::wireshark`).
+//! No renderer imports another; what several share sits below them: `document` (the
+//! ticket reports' one walk: which blocks a report holds, in what order, and what each
+//! says, over `report::facts`; Markdown and HTML each give it a `Sink` and a `Section`
+//! that decide only the markup), `text` (pieces each renderer words itself) and `pretty`
+//! (the JSON writer). What a connection's facts are (`report::facts`), whether it closed
+//! cleanly (`report::facts::clean_close`), each status explained once
+//! (`report::statuses`) and its Wireshark filter (`report::wireshark`) are the model's.
+//!
+//! A new fact of a connection goes in `report::facts::facts`: Markdown and HTML show it,
+//! and the annotated capture's comments a headline or lead one. A new block of the ticket
+//! reports goes in `document` (a walker function, and a `Sink` method if it needs new
+//! markup). A new format implements `Sink` and `Section` and walks `document`.
 
 pub mod csv;
+mod document;
 pub mod events;
 pub mod explain;
 pub mod html;
@@ -25,18 +34,14 @@ pub mod pretty;
 pub mod table;
 mod text;
 
+use crate::report::facts::clean_key;
 use crate::report::{ConnectionReport, Report};
 use std::collections::BinaryHeap;
 use std::fmt::Write;
 
-pub(crate) use crate::report::facts::refusal_line;
 pub use crate::report::facts::{app_line, app_text};
 
-/// A clean close: 1000 or 1001 without a protocol violation, and what each application
-/// saw a clean status too (`report::filter::is_problem`, which `--problems` keeps).
-pub(crate) fn clean(c: &ConnectionReport) -> bool {
-    !crate::report::filter::is_problem(c)
-}
+pub(crate) use crate::report::facts::clean_close as clean;
 
 /// An input's file name without its folders (the whole path if it has no file name).
 pub(crate) fn file_name(path: &str) -> String {
@@ -209,14 +214,11 @@ impl<T> Best<T> {
     }
 }
 
-pub(crate) use crate::report::tls::parts as tls_parts;
-
 pub(crate) use crate::report::statuses::key_label as status_key_label;
 
 /// The statuses of `summary.by_status`, problems first, then by count.
 pub(crate) fn statuses_in_order(report: &Report) -> Vec<(&String, &u64)> {
     let mut by: Vec<(&String, &u64)> = report.summary.by_status.iter().collect();
-    let clean_key = |k: &str| matches!(k, "1000" | "1001");
     by.sort_by_key(|(k, n)| (clean_key(k), std::cmp::Reverse(**n)));
     by
 }

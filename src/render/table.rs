@@ -11,7 +11,7 @@
 //! counts by status. Every string from the wire goes through `sanitize::terminal`.
 
 use super::text::{fill, first_sentence, string_of, TcpEnding};
-use crate::report::facts;
+use crate::report::facts::{self, NoClose};
 use crate::report::file_name;
 use crate::report::statuses::{self, Statuses};
 use crate::report::Role;
@@ -27,13 +27,10 @@ const FINDINGS_SHOWN: usize = 3;
 fn close_lines(c: &ConnectionReport, from: Role) -> String {
     let frames: Vec<_> = c.close_frames.iter().filter(|f| f.from == from).collect();
     if frames.is_empty() {
-        return if c.not_captured(from) {
-            format!("{from}: not captured")
-        } else if *c.decoded_to_end.of(from) {
-            format!("{from}: no close frame")
-        } else {
-            // Its frames stop at a gap: one may have been sent there or after it.
-            format!("{from}: none seen (bytes missing)")
+        return match facts::no_close(c, from) {
+            NoClose::NotCaptured => format!("{from}: not captured"),
+            NoClose::NotSent => format!("{from}: no close frame"),
+            NoClose::BytesMissing => format!("{from}: none seen (bytes missing)"),
         };
     }
     let mut out = String::new();
@@ -108,14 +105,10 @@ fn brief_status(c: &ConnectionReport) -> String {
         }
         parts.push(p);
     }
-    let side_none = |side: Role| {
-        if c.not_captured(side) {
-            format!("the {side}'s packets not captured")
-        } else if *c.decoded_to_end.of(side) {
-            format!("no close frame from the {side}")
-        } else {
-            format!("none seen from the {side} (bytes missing)")
-        }
+    let side_none = |side: Role| match facts::no_close(c, side) {
+        NoClose::NotCaptured => format!("the {side}'s packets not captured"),
+        NoClose::NotSent => format!("no close frame from the {side}"),
+        NoClose::BytesMissing => format!("none seen from the {side} (bytes missing)"),
     };
     match first {
         None if c.decoded_to_end.client && c.decoded_to_end.server => {
@@ -181,10 +174,11 @@ fn shown_reason(reason: &str) -> &str {
         .map_or(reason, |(i, _)| reason.get(..i).unwrap_or(reason))
 }
 
-/// Green for clean closes, yellow for 1005 and still-open, red for the rest.
+/// Green for a clean code without a protocol violation, yellow for 1005 and still-open,
+/// red for the rest.
 fn status_color(c: &ConnectionReport) -> Color {
     match c.status.code {
-        Some(1000) | Some(1001) if !c.findings.iter().any(|f| f.kind.is_violation()) => {
+        code if facts::clean_code(code) && !c.findings.iter().any(|f| f.kind.is_violation()) => {
             Color::Green
         }
         Some(1005) | None => Color::Yellow,

@@ -13,9 +13,9 @@
 //! render these: no renderer looks up the close-code catalog or the diagnosis itself.
 
 use super::ConnectionReport;
-use crate::capture::file::InputSummary;
 use crate::close::catalog;
-use crate::flow::Role;
+use crate::report::InputSummary;
+use crate::report::Role;
 use crate::units::Secs;
 
 /// A piece of a fact's text.
@@ -173,6 +173,59 @@ pub fn lead_line(c: &ConnectionReport) -> Option<String> {
         .or_else(|| crate::report::words::app::heartbeat_line(&c.status.causes))
         .or_else(|| refusal_line(c))
         .or_else(|| crate::report::words::proxy::reload_line(&c.status.causes))
+}
+
+/// A clean close code: 1000 (Normal Closure) or 1001 (Going Away). The one test of the
+/// code that [`clean_close`], [`clean_key`] and a status group's cleanness rest on.
+pub fn clean_code(code: Option<u16>) -> bool {
+    matches!(code, Some(1000 | 1001))
+}
+
+/// A status key of `summary.by_status` ("1000", "1006", "open") that names a clean close
+/// code: the keys of [`clean_code`]'s codes.
+pub fn clean_key(key: &str) -> bool {
+    matches!(key, "1000" | "1001")
+}
+
+/// A clean close: 1000 or 1001 without a protocol violation, that each application got as
+/// a clean close too, and whose reason names nothing to fix. Every report decides it here:
+/// the order of the tables and sections (problems first), the colours, `--problems`.
+pub fn clean_close(c: &ConnectionReport) -> bool {
+    clean_code(c.status.code)
+        && !c.findings.iter().any(|f| f.kind.is_violation())
+        // A clean code that an application did not get: the peer's reply was no valid
+        // close frame (lighttpd's "1000" as text, read as 12592), so its library saw 1006.
+        && [c.seen_by.client, c.seen_by.server]
+            .into_iter()
+            .flatten()
+            .all(|s| matches!(s, 1000 | 1001 | 1005))
+        // A clean code whose reason's words name something to fix ("ping timed out").
+        && !c.status.causes.iter().any(|k| {
+            matches!(k, crate::report::Cause::ReasonWords { names, .. }
+                if crate::report::words::reason::is_problem(names))
+        })
+}
+
+/// Why a side's close frame is not in the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoClose {
+    /// The side's packets were not captured.
+    NotCaptured,
+    /// Its frames were read to the end: it sent none.
+    NotSent,
+    /// Its frames stop at a gap: one may have been sent there or after it.
+    BytesMissing,
+}
+
+/// Why `side` sent no close frame the report shows (asked of a side that has none).
+pub fn no_close(c: &ConnectionReport, side: Role) -> NoClose {
+    if c.not_captured(side) {
+        NoClose::NotCaptured
+    } else if *c.decoded_to_end.of(side) {
+        NoClose::NotSent
+    } else {
+        NoClose::BytesMissing
+    }
 }
 
 /// How many encrypted connections' servers this plaintext connection's Host names (0: none):

@@ -25,17 +25,19 @@
 //! references), in text, attributes and SVG alike, so nothing from the wire becomes markup.
 
 mod sequence;
+mod sink;
 mod timeline;
 
 pub use sequence::AppMessage;
 
-use super::{closed_by, codes, problems_first, report_ids_not_in, tls_parts, Best, Names};
+use super::document::{self, Column, Heading, Section, Sink, Span, TableKind};
+use super::{problems_first, report_ids_not_in, Best, Names};
 use crate::report::facts::{self, Fact, Piece, Place};
-use crate::report::statuses::{label as status_label, Statuses};
+use crate::report::statuses::Statuses;
 use crate::report::InputSummary;
 use crate::report::{ConnectionReport, Report};
-use crate::units::Secs;
 use sequence::Sketch;
+use sink::Html;
 use std::collections::HashMap;
 use std::fmt::Write;
 
@@ -52,8 +54,18 @@ pub const FRAME_LOG: usize = 64;
 const AROUND_CLOSE: usize = 12;
 const FRAMES_LISTED: usize = 200;
 
-/// Characters of a close reason in the overview table.
-const REASON_SHOWN: usize = 60;
+/// The columns of the table of frames.
+const FRAMES: [Column; 9] = [
+    Column::num("Packet"),
+    Column::num("Time"),
+    Column::col("From"),
+    Column::col("Opcode"),
+    Column::col("FIN"),
+    Column::col("RSV"),
+    Column::col("Mask"),
+    Column::num("Length"),
+    Column::wire("Detail"),
+];
 
 /// Bytes kept back for the notes on what was left out and the end of the document.
 const NOTES: usize = 2_000;
@@ -74,18 +86,6 @@ const SKETCHES: usize = 20_000;
 /// The one escape for everything written into the document.
 fn h(s: &str) -> String {
     crate::sanitize::html(s)
-}
-
-/// "bad", "warn" or "ok": a status's colour (as the table's: clean closes green, 1005 and
-/// no code yellow, the rest red).
-fn tone(c: &ConnectionReport) -> &'static str {
-    if super::clean(c) {
-        "ok"
-    } else if matches!(c.status.code, Some(1005) | None) {
-        "warn"
-    } else {
-        "bad"
-    }
 }
 
 /// The whole report as a string, within [`LIMIT`] bytes. `hashes[i]` is the SHA-256 of
@@ -144,11 +144,11 @@ pub fn write_with(
     };
     let mut head = String::new();
     document_head(&mut head, report);
-    header(&mut head, report, hashes);
+    document::header(&mut head, report, hashes, &Html);
     let encrypted = if report.seen.encrypted.is_empty() {
         String::new()
     } else {
-        encrypted(report, limit.map(|_| ENCRYPTED))
+        document::encrypted(report, limit.map(|_| ENCRYPTED), &Html)
     };
 
     // The first pass: the statuses, the legs' sketches, and (within a limit) the rows and
@@ -182,7 +182,8 @@ pub fn write_with(
         out.write_all(encrypted.as_bytes())?;
         return out.write_all(END.as_bytes());
     }
-    let meanings = meanings(&cx.groups, limit.map(|_| MEANINGS));
+    let mut meanings = String::new();
+    document::meanings(&mut meanings, &cx.groups, limit.map(|_| MEANINGS), &Html);
 
     let Some((mut rows, mut sections)) = chosen else {
         // No limit: the problems' rows, then the clean closes', then every section.
@@ -307,7 +308,7 @@ fn document_head(o: &mut String, report: &Report) {
     for (key, n) in super::statuses_in_order(report) {
         let label = super::status_key_label(key);
         let class = match key.as_str() {
-            "1000" | "1001" => "ok",
+            k if facts::clean_key(k) => "ok",
             "1005" | "open" | "evicted" | "unknown" => "warn",
             _ => "bad",
         };
@@ -318,76 +319,6 @@ fn document_head(o: &mut String, report: &Report) {
         );
     }
     o.push_str("</p>\n");
-}
-
-/// The tool, the command line, the inputs.
-fn header(o: &mut String, report: &Report, hashes: &[Option<String>]) {
-    o.push_str("<dl class=\"meta\">\n");
-    let _ = writeln!(o, "<dt>Tool</dt><dd>{}</dd>", h(&report.tool));
-    if let Some(cmd) = &report.command {
-        let _ = writeln!(o, "<dt>Command</dt><dd><code>{}</code></dd>", h(cmd));
-    }
-    for (i, input) in report.inputs.iter().enumerate() {
-        let _ = write!(o, "<dt>Input</dt><dd>{}", h(&input.path));
-        if let Some(b) = input.bytes {
-            let _ = write!(o, ", {b} bytes");
-        }
-        match (hashes.get(i), &input.sha256) {
-            (Some(Some(hash)), _) | (_, Some(Ok(hash))) => {
-                let _ = write!(o, ", SHA-256 <code>{}</code>", h(hash));
-            }
-            (_, Some(Err(why))) => {
-                let _ = write!(o, ", SHA-256 unknown ({})", h(why));
-            }
-            _ => {}
-        }
-        let links: Vec<&str> = input.link_types.iter().map(|l| l.name()).collect();
-        let _ = write!(
-            o,
-            ", {} ({}), {} packets",
-            h(input.format),
-            h(&links.join(", ")),
-            input.packets
-        );
-        if let (Some(a), Some(b)) = (&input.first_time, &input.last_time) {
-            let _ = write!(o, ", {} to {}", h(a), h(b));
-        }
-        if let Some(e) = &input.error {
-            let _ = write!(o, " <strong class=\"bad\">not read: {}</strong>", h(e));
-        }
-        // Only a file joined to the one before says so (its packets are numbered on); why
-        // the others were read as captures of their own is said once on stderr and in JSON.
-        if input.packets > 0 && input.continues_previous {
-            if let Some(why) = &input.continuity {
-                let _ = write!(o, " — {}", h(why));
-            }
-        }
-        for w in &input.warnings {
-            let _ = write!(o, "<br><span class=\"warn\">⚠ {}</span>", h(w));
-        }
-        o.push_str("</dd>\n");
-    }
-    if let Some(d) = &report.seen.live_drops {
-        let _ = writeln!(
-            o,
-            "<dt>Live capture</dt><dd{}>{}.</dd>",
-            if d.any() { " class=\"warn\"" } else { "" },
-            h(&crate::report::live_drops_line(d))
-        );
-    }
-    if report.redacted {
-        o.push_str("<dt>Redacted</dt><dd>addresses and host names (Host, SNI) are replaced by stable pseudonyms; query strings, credentials, payloads and TLS client randoms are left out; close reasons are kept.</dd>\n");
-    }
-    if let Some(line) = crate::report::filter::shown_line(report) {
-        let _ = writeln!(o, "<dt>Selected</dt><dd>{}.</dd>", h(&line));
-    } else if report.summary.total_connections != report.summary.connections {
-        let _ = writeln!(
-            o,
-            "<dt>Selected</dt><dd>{} of {} WebSocket connections (on the command line).</dd>",
-            report.summary.connections, report.summary.total_connections
-        );
-    }
-    o.push_str("</dl>\n");
 }
 
 fn table_head(names: &Names) -> String {
@@ -403,177 +334,73 @@ fn table_head(names: &Names) -> String {
 
 /// A row of the overview table (linked to the connection's section when `link`).
 fn row(o: &mut String, c: &ConnectionReport, names: &Names, link: bool) {
-    let _ = write!(o, "<tr class=\"{}\"><td class=\"n\">", tone(c));
+    let r = document::row(c, names.of_connection(c));
+    let tone = sink::tone(r.tone);
+    let _ = write!(o, "<tr class=\"{tone}\"><td class=\"n\">");
     if link {
-        let _ = write!(o, "<a href=\"#c{id}\">{id}</a>", id = c.id);
+        let _ = write!(o, "<a href=\"#c{id}\">{id}</a>", id = r.id);
     } else {
-        let _ = write!(o, "{}", c.id);
+        let _ = write!(o, "{}", r.id);
     }
-    if let Some(n) = c.h2_stream {
+    if let Some(n) = r.h2_stream {
         let _ = write!(o, " <small>h2 stream {n}</small>");
     }
     o.push_str("</td>");
-    if let Some(name) = names.of_connection(c) {
+    if let Some(name) = r.file {
         let _ = write!(o, "<td>{}</td>", h(name));
     }
-    let reason =
-        c.close_frames
-            .iter()
-            .find(|f| !f.reason.is_empty())
-            .map_or("—".to_string(), |f| {
-                let shown: String = f.reason.chars().take(REASON_SHOWN).collect();
-                let more = if shown.len() < f.reason.len() {
-                    "…"
-                } else {
-                    ""
-                };
-                format!("{}{more}", h(&shown))
-            });
+    let reason = r.reason.map_or("—".to_string(), |(shown, cut)| {
+        format!("{}{}", h(&shown), if cut { "…" } else { "" })
+    });
     // The application's verdict leads, as in the table.
-    let app = c
-        .application
-        .as_ref()
-        .and_then(crate::render::app_line)
-        .or_else(|| crate::render::refusal_line(c))
+    let app = r
+        .verdict
         .map_or_else(String::new, |a| format!("<strong>{}</strong><br>", h(&a)));
-    let quiet = c
-        .idle_before_end_s
-        .map_or("—".to_string(), |s| Secs(s).to_string());
+    let quiet = r.quiet.unwrap_or_else(|| "—".to_string());
     let _ = writeln!(
         o,
-        "<td>{app}<span class=\"st {}\">{}</span></td><td>{}</td><td>{}</td><td class=\"wire\">{reason}</td><td class=\"n\">{quiet}</td><td class=\"n\">{}–{}</td></tr>",
-        tone(c),
-        h(&status_label(c)),
-        h(&closed_by(c)),
-        h(&codes(c)),
-        c.first_packet,
-        c.last_packet
+        "<td>{app}<span class=\"st {tone}\">{}</span></td><td>{}</td><td>{}</td><td class=\"wire\">{reason}</td><td class=\"n\">{quiet}</td><td class=\"n\">{}–{}</td></tr>",
+        h(&r.status),
+        h(&r.closed_by),
+        h(&r.codes),
+        r.first_packet,
+        r.last_packet
     );
-}
-
-/// The section on what each status means (problems first, then by count), within
-/// `limit` bytes if given.
-fn meanings(groups: &Statuses, limit: Option<usize>) -> String {
-    let mut o = String::from("<section id=\"statuses\"><h2>What the statuses mean</h2>\n");
-    let mut not_shown = Vec::new();
-    for g in groups.problems_first() {
-        let mut s = String::new();
-        let ids: Vec<String> = g
-            .ids
-            .iter()
-            .map(|id| format!("<a href=\"#c{id}\">{id}</a>"))
-            .collect();
-        let more = if g.count > g.ids.len() as u64 {
-            ", …"
-        } else {
-            ""
-        };
-        let tone = if g.label.starts_with("1000 ") || g.label.starts_with("1001 ") {
-            "ok"
-        } else if g.label.starts_with("1005 ") || !g.label.starts_with(char::is_numeric) {
-            "warn"
-        } else {
-            "bad"
-        };
-        let _ = writeln!(
-            s,
-            "<div class=\"status\"><h3><span class=\"st {tone}\">{}</span> {} connection{}: {}{more}</h3>",
-            h(&g.label),
-            g.count,
-            if g.count == 1 { "" } else { "s" },
-            ids.join(", ")
-        );
-        for app in &g.apps {
-            let _ = writeln!(s, "<p><strong>Application:</strong> {}</p>", h(&app.text()));
-        }
-        if !g.cause.is_empty() {
-            let _ = writeln!(s, "<p><strong>Cause:</strong> {}</p>", h(&g.cause));
-        }
-        let _ = writeln!(s, "<p><strong>Fix:</strong> {}</p></div>", h(&g.fix));
-        if limit.is_some_and(|l| o.len() + s.len() > l) {
-            not_shown.push(g.label.split(' ').next().unwrap_or_default().to_string());
-            continue;
-        }
-        o.push_str(&s);
-    }
-    if !not_shown.is_empty() {
-        let _ = writeln!(
-            o,
-            "<p class=\"left\">Left out to fit: what {} mean{} (<code>wsclose explain CODE</code> says it).</p>",
-            h(&not_shown.join(", ")),
-            if not_shown.len() == 1 { "s" } else { "" }
-        );
-    }
-    o.push_str("</section>\n");
-    o
-}
-
-/// The TLS connections that could not be read, and what to do about each reason; within
-/// `limit` bytes if given.
-fn encrypted(report: &Report, limit: Option<usize>) -> String {
-    let seen = &report.seen;
-    let mut o = String::from(
-        "<section id=\"encrypted\"><h2>Encrypted connections</h2>\n<table><thead><tr><th>Client → server</th><th>TLS</th><th>Not read because</th><th>TCP</th></tr></thead><tbody>\n",
-    );
-    let mut not_listed = seen.encrypted_not_listed;
-    for (i, e) in seen.encrypted.iter().enumerate() {
-        let mut tls = tls_parts(&e.tls).join(", ");
-        if e.without_sni() {
-            tls.push_str(", no SNI");
-        }
-        let line = format!(
-            "<tr><td>{} → {}</td><td class=\"wire\">{}</td><td>{}</td><td>{}</td></tr>\n",
-            h(&e.client.to_string()),
-            h(&e.server.to_string()),
-            h(&tls),
-            h(&e.why()),
-            h(&crate::report::tls::tcp_end_text(
-                e.tcp_end,
-                e.tcp_end_by,
-                e.tcp_end_packet
-            ))
-        );
-        if limit.is_some_and(|l| o.len() + line.len() > l) {
-            not_listed += (seen.encrypted.len() - i) as u64;
-            break;
-        }
-        o.push_str(&line);
-    }
-    o.push_str("</tbody></table>\n");
-    if not_listed > 0 {
-        let _ = writeln!(
-            o,
-            "<p class=\"left\">… and {not_listed} more encrypted connections (counted, not listed; <code>--format json</code> lists up to {}).</p>",
-            seen.max_encrypted()
-        );
-    }
-    for line in crate::report::tls::advice_lines(&seen.encrypted) {
-        let _ = writeln!(o, "<p>{}</p>", h(&line));
-    }
-    o.push_str("</section>\n");
-    o
 }
 
 /// One connection's section.
 fn connection(o: &mut String, c: &ConnectionReport, cx: &Context<'_>) {
-    let t = tone(c);
-    let _ = write!(
-        o,
-        "<section class=\"conn {t}\" id=\"c{id}\"><h3>Connection {id}: {} → {} <span class=\"st {t}\">{}</span>",
-        h(&c.client.to_string()),
-        h(&c.server.to_string()),
-        h(&status_label(c)),
-        id = c.id
-    );
-    if let Some(n) = c.h2_stream {
-        let _ = write!(o, " <small>HTTP/2 stream {n}</small>");
+    let file = cx.names.of_connection(c);
+    document::connection(o, c, cx.inputs, file, &cx.groups, &Html, &Drawn { cx });
+}
+
+/// The section with its pictures: what the capture shows and the evidence, the sequence
+/// and the timeline, then the facts as a list of terms.
+struct Drawn<'a> {
+    cx: &'a Context<'a>,
+}
+
+impl Section for Drawn<'_> {
+    fn start(&self, o: &mut String, hd: &Heading<'_>) {
+        let t = sink::tone(hd.tone);
+        let _ = write!(
+            o,
+            "<section class=\"conn {t}\" id=\"c{id}\"><h3>Connection {id}: {} → {} <span class=\"st {t}\">{}</span>",
+            h(&hd.client),
+            h(&hd.server),
+            h(&hd.status),
+            id = hd.id
+        );
+        if let Some(n) = hd.h2_stream {
+            let _ = write!(o, " <small>HTTP/2 stream {n}</small>");
+        }
+        if let Some(name) = hd.file {
+            let _ = write!(o, " <small>{}</small>", h(name));
+        }
+        o.push_str("</h3>\n");
     }
-    if let Some(name) = cx.names.of_connection(c) {
-        let _ = write!(o, " <small>{}</small>", h(name));
-    }
-    o.push_str("</h3>\n");
-    let facts = facts::facts(c, cx.inputs, cx.groups.of(c).map(|g| g.fix.as_str()));
-    for f in facts.iter().filter(|f| f.place != Place::Row) {
+
+    fn lead(&self, o: &mut String, f: &Fact) {
         let class = if f.place == Place::Headline {
             " class=\"what\""
         } else {
@@ -586,25 +413,41 @@ fn connection(o: &mut String, c: &ConnectionReport, cx: &Context<'_>) {
             pieces(&f.line)
         );
     }
-    o.push_str("<figure class=\"pic\">");
-    let caption = sequence::write(o, c, cx.other_leg(c), &app_messages(c));
-    let _ = writeln!(o, "<figcaption>{caption}</figcaption></figure>");
-    o.push_str("<figure class=\"pic\">");
-    let caption = timeline::write(o, c, cx.frame_log);
-    let _ = writeln!(o, "<figcaption>{caption}</figcaption></figure>");
-    o.push_str("<dl class=\"facts\">\n");
-    for f in facts.iter().filter(|f| f.place == Place::Row) {
+
+    fn after_lead(&self, o: &mut String, c: &ConnectionReport) {
+        o.push_str("<figure class=\"pic\">");
+        let caption = sequence::write(o, c, self.cx.other_leg(c), &app_messages(c));
+        let _ = writeln!(o, "<figcaption>{caption}</figcaption></figure>");
+        o.push_str("<figure class=\"pic\">");
+        let caption = timeline::write(o, c, self.cx.frame_log);
+        let _ = writeln!(o, "<figcaption>{caption}</figcaption></figure>");
+    }
+
+    fn rows_start(&self, o: &mut String) {
+        o.push_str("<dl class=\"facts\">\n");
+    }
+
+    fn row(&self, o: &mut String, f: &Fact) {
         let _ = write!(o, "<dt>{}</dt><dd>{}", label(f), pieces(&f.line));
         for m in &f.more {
             let _ = write!(o, "<br>{}", pieces(m));
         }
         o.push_str("</dd>\n");
     }
-    o.push_str("</dl>\n");
-    close_frames(o, c);
-    frames(o, c);
-    findings(o, c);
-    o.push_str("</section>\n");
+
+    fn rows_end(&self, o: &mut String) {
+        o.push_str("</dl>\n");
+    }
+
+    fn after_facts(&self, _o: &mut String, _c: &ConnectionReport) {}
+
+    fn frames(&self, o: &mut String, c: &ConnectionReport) {
+        frames(o, c);
+    }
+
+    fn end(&self, o: &mut String) {
+        o.push_str("</section>\n");
+    }
 }
 
 /// A fact's label, with the wire text it names.
@@ -639,36 +482,6 @@ fn pieces(ps: &[Piece]) -> String {
     s
 }
 
-fn close_frames(o: &mut String, c: &ConnectionReport) {
-    if c.close_frames.is_empty() {
-        o.push_str("<p>No close frame in the capture.</p>\n");
-        return;
-    }
-    o.push_str("<table class=\"closes\"><thead><tr><th>Close at packet</th><th>Time</th><th>From</th><th>Code</th><th>Name</th><th>Reason</th><th>Problems</th></tr></thead><tbody>\n");
-    for f in &c.close_frames {
-        let _ = writeln!(
-            o,
-            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"wire\">{}</td><td>{}</td></tr>",
-            f.packet,
-            h(&f.time.rfc3339()),
-            f.from,
-            f.code.map_or("—".into(), |v| v.to_string()),
-            f.name.map_or("no status code".to_string(), h),
-            if f.reason.is_empty() {
-                "—".to_string()
-            } else {
-                h(&f.reason)
-            },
-            if f.problems.is_empty() {
-                "—".to_string()
-            } else {
-                h(&f.problems.join(", "))
-            }
-        );
-    }
-    o.push_str("</tbody></table>\n");
-}
-
 fn frames(o: &mut String, c: &ConnectionReport) {
     let all = c.timeline.as_ref().unwrap_or(&c.recent_frames);
     if all.is_empty() {
@@ -685,7 +498,7 @@ fn frames(o: &mut String, c: &ConnectionReport) {
     } else {
         "The frames around the close"
     };
-    let _ = writeln!(o, "<h4>{title}</h4>");
+    Html.heading(o, title);
     let earlier = (all.len() - shown.len()) as u64 + c.frames_not_logged;
     let total = c.frames.client.frames + c.frames.server.frames;
     if earlier > 0 || (shown.len() as u64) < total {
@@ -695,48 +508,22 @@ fn frames(o: &mut String, c: &ConnectionReport) {
             shown.len()
         );
     }
-    o.push_str("<table class=\"frames\"><thead><tr><th>Packet</th><th>Time</th><th>From</th><th>Opcode</th><th>FIN</th><th>RSV</th><th>Mask</th><th>Length</th><th>Detail</th></tr></thead><tbody>\n");
+    Html.table_head(o, TableKind::Frames, &FRAMES);
     for f in shown {
-        let _ = writeln!(
-            o,
-            "<tr><td class=\"n\">{}</td><td class=\"n\">+{:.3} s</td><td>{}</td><td>{}</td><td>{}</td><td>{:03b}</td><td>{}</td><td class=\"n\">{}</td><td class=\"wire\">{}</td></tr>",
-            f.packet,
-            f.ts.since(c.start).max(0.0),
-            f.from,
-            h(f.opcode),
-            if f.fin { "✓" } else { "" },
-            f.rsv,
-            if f.masked { "✓" } else { "" },
-            f.len,
-            f.detail.as_deref().map_or(String::new(), h)
-        );
+        let cells = [
+            vec![Span::Own(f.packet.to_string())],
+            vec![Span::Own(format!("+{:.3} s", f.ts.since(c.start).max(0.0)))],
+            vec![Span::Own(f.from.to_string())],
+            vec![Span::Own(f.opcode.to_string())],
+            vec![Span::Own(if f.fin { "✓" } else { "" }.into())],
+            vec![Span::Own(format!("{:03b}", f.rsv))],
+            vec![Span::Own(if f.masked { "✓" } else { "" }.into())],
+            vec![Span::Own(f.len.to_string())],
+            vec![Span::Text(f.detail.clone().unwrap_or_default())],
+        ];
+        Html.table_row(o, &FRAMES, &cells);
     }
-    o.push_str("</tbody></table>\n");
-}
-
-fn findings(o: &mut String, c: &ConnectionReport) {
-    if c.findings.is_empty() {
-        return;
-    }
-    o.push_str("<h4>Findings</h4>\n<table class=\"findings\"><thead><tr><th>Packet</th><th>From</th><th>Kind</th><th>Detail</th></tr></thead><tbody>\n");
-    for f in &c.findings {
-        let _ = writeln!(
-            o,
-            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td class=\"wire\">{}</td></tr>",
-            f.packet.map_or("—".into(), |p| p.to_string()),
-            f.from.map_or("—", |r| r.as_str()),
-            h(f.kind.as_str()),
-            h(&f.detail)
-        );
-    }
-    o.push_str("</tbody></table>\n");
-    if c.findings_dropped > 0 {
-        let _ = writeln!(
-            o,
-            "<p class=\"left\">…and {} more findings not listed.</p>",
-            c.findings_dropped
-        );
-    }
+    Html.table_end(o);
 }
 
 /// The document's style: light, dark (`prefers-color-scheme`) and print; the pictures take

@@ -12,10 +12,8 @@
 //! (retransmissions are counted per direction, not timed): the caption says what it shows.
 
 use super::h;
-use crate::report::EndKind;
-use crate::report::FrameRecord;
-use crate::report::Timestamp;
 use crate::report::{ConnectionReport, StreamEndName};
+use crate::report::{EndKind, FrameRecord, Timestamp};
 use crate::report::{PerSide, Role};
 use crate::units::Ms;
 use crate::units::Secs;

@@ -7,13 +7,28 @@
 //! (`full`, or with `--timeline` every frame) and the findings.
 
 use super::sequence::sequence;
+use super::sink::Markdown;
 use super::Names;
-use crate::report::facts::{self, Piece};
-use crate::report::statuses::{self, Statuses};
+use crate::render::document::{self, Column, Heading, Section, Sink, Span, TableKind};
+use crate::report::facts::{Fact, Piece};
+use crate::report::statuses::Statuses;
 use crate::report::ConnectionReport;
 use crate::report::InputSummary;
 use crate::sanitize::{html, markdown as md};
 use std::fmt::Write;
+
+/// The columns of the table of frames (the connection's start is in the diagram, not a
+/// column).
+const FRAMES: [Column; 8] = [
+    Column::num("Packet"),
+    Column::col("From"),
+    Column::col("Opcode"),
+    Column::col("FIN"),
+    Column::col("RSV"),
+    Column::col("Mask"),
+    Column::num("Length"),
+    Column::col("Detail"),
+];
 
 /// How many frames before the end the "frames around the close" table shows.
 const AROUND_CLOSE: usize = 12;
@@ -29,20 +44,42 @@ pub(super) fn connection(
     statuses: &Statuses,
     full: bool,
 ) {
-    let _ = write!(
-        o,
-        "\n<details><summary>Connection {}: {} → {} — {}",
-        c.id,
-        html(&c.client.to_string()),
-        html(&c.server.to_string()),
-        html(&statuses::label(c))
-    );
-    if let Some(name) = names.of_connection(c) {
-        let _ = write!(o, " — {}", html(name));
+    let file = names.of_connection(c);
+    document::connection(o, c, inputs, file, statuses, &Markdown, &Folded { full });
+}
+
+/// The section as a folded `<details>`: its facts one list, the sequence diagram under
+/// them.
+struct Folded {
+    /// With the table of the frames around the close.
+    full: bool,
+}
+
+impl Section for Folded {
+    fn start(&self, o: &mut String, h: &Heading<'_>) {
+        let _ = write!(
+            o,
+            "\n<details><summary>Connection {}: {} → {} — {}",
+            h.id,
+            html(&h.client),
+            html(&h.server),
+            html(&h.status)
+        );
+        if let Some(name) = h.file {
+            let _ = write!(o, " — {}", html(name));
+        }
+        o.push_str("</summary>\n\n");
     }
-    o.push_str("</summary>\n\n");
-    let facts = facts::facts(c, inputs, statuses.of(c).map(|s| s.fix.as_str()));
-    for f in &facts {
+
+    fn lead(&self, o: &mut String, f: &Fact) {
+        self.row(o, f);
+    }
+
+    fn after_lead(&self, _o: &mut String, _c: &ConnectionReport) {}
+
+    fn rows_start(&self, _o: &mut String) {}
+
+    fn row(&self, o: &mut String, f: &Fact) {
         let _ = write!(o, "- **{}", f.label);
         if let Some(of) = &f.label_of {
             let _ = write!(o, " ({})", md(of));
@@ -52,13 +89,22 @@ pub(super) fn connection(
             let _ = writeln!(o, "  - {}", pieces(m));
         }
     }
-    sequence(o, c);
-    close_frames(o, c);
-    if full || c.timeline.is_some() {
-        frames(o, c);
+
+    fn rows_end(&self, _o: &mut String) {}
+
+    fn after_facts(&self, o: &mut String, c: &ConnectionReport) {
+        sequence(o, c);
     }
-    findings(o, c);
-    o.push_str("\n</details>\n");
+
+    fn frames(&self, o: &mut String, c: &ConnectionReport) {
+        if self.full || c.timeline.is_some() {
+            frames(o, c);
+        }
+    }
+
+    fn end(&self, o: &mut String) {
+        o.push_str("\n</details>\n");
+    }
 }
 
 /// A fact's pieces in Markdown: wire text and the tool's escaped alike, a filter as code,
@@ -79,38 +125,6 @@ fn pieces(ps: &[Piece]) -> String {
     }
     s
 }
-fn close_frames(o: &mut String, c: &ConnectionReport) {
-    if c.close_frames.is_empty() {
-        let _ = writeln!(o, "\nNo close frame in the capture.");
-        return;
-    }
-    let _ = writeln!(
-        o,
-        "\n| Close at packet | Time | From | Code | Name | Reason | Problems |\n|---:|---|---|---:|---|---|---|"
-    );
-    for f in &c.close_frames {
-        let _ = writeln!(
-            o,
-            "| {} | {} | {} | {} | {} | {} | {} |",
-            f.packet,
-            md(&f.time.rfc3339()),
-            f.from,
-            f.code.map_or("—".into(), |v| v.to_string()),
-            f.name.map_or("no status code".to_string(), md),
-            if f.reason.is_empty() {
-                "—".to_string()
-            } else {
-                md(&f.reason)
-            },
-            if f.problems.is_empty() {
-                "—".to_string()
-            } else {
-                md(&f.problems.join(", "))
-            }
-        );
-    }
-}
-
 fn frames(o: &mut String, c: &ConnectionReport) {
     let frames = c.timeline.as_ref().unwrap_or(&c.recent_frames);
     if frames.is_empty() {
@@ -128,50 +142,26 @@ fn frames(o: &mut String, c: &ConnectionReport) {
     } else {
         "Frames around the close"
     };
-    let _ = writeln!(o, "\n**{title}**");
+    Markdown.heading(o, title);
     if let Some(n) = c.timeline_frames_left_out().filter(|n| *n > 0) {
         let _ = writeln!(
             o,
             "\n({n} earlier frames fell out of the frame log and are not listed)"
         );
     }
-    let _ = writeln!(o, "\n| Packet | From | Opcode | FIN | RSV | Mask | Length | Detail |\n|---:|---|---|---|---|---|---:|---|");
+    Markdown.table_head(o, TableKind::Frames, &FRAMES);
     for f in shown {
-        let _ = writeln!(
-            o,
-            "| {} | {} | {} | {} | {:03b} | {} | {} | {} |",
-            f.packet,
-            f.from,
-            f.opcode,
-            if f.fin { "✓" } else { "" },
-            f.rsv,
-            if f.masked { "✓" } else { "" },
-            f.len,
-            f.detail.as_deref().map_or(String::new(), md)
-        );
-    }
-}
-
-fn findings(o: &mut String, c: &ConnectionReport) {
-    if c.findings.is_empty() {
-        return;
-    }
-    let _ = writeln!(
-        o,
-        "\n**Findings**\n\n| Packet | From | Kind | Detail |\n|---:|---|---|---|"
-    );
-    for f in &c.findings {
-        let _ = writeln!(
-            o,
-            "| {} | {} | {} | {} |",
-            f.packet.map_or("—".into(), |p| p.to_string()),
-            f.from.map_or("—", |r| r.as_str()),
-            f.kind.as_str(),
-            md(&f.detail)
-        );
-    }
-    if c.findings_dropped > 0 {
-        let _ = writeln!(o, "\n…and {} more findings not listed.", c.findings_dropped);
+        let cells = [
+            vec![Span::Own(f.packet.to_string())],
+            vec![Span::Own(f.from.to_string())],
+            vec![Span::Own(f.opcode.to_string())],
+            vec![Span::Own(if f.fin { "✓" } else { "" }.into())],
+            vec![Span::Own(format!("{:03b}", f.rsv))],
+            vec![Span::Own(if f.masked { "✓" } else { "" }.into())],
+            vec![Span::Own(f.len.to_string())],
+            vec![Span::Text(f.detail.clone().unwrap_or_default())],
+        ];
+        Markdown.table_row(o, &FRAMES, &cells);
     }
 }
 

@@ -20,20 +20,20 @@
 
 mod connection;
 mod sequence;
+mod sink;
 
+use super::document;
 use super::text::string_of;
-use super::{clean, closed_by, codes, report_ids_not_in, Best, Names};
-use crate::report::statuses::{self, Statuses};
+use super::{clean, report_ids_not_in, Best, Names};
+use crate::report::statuses::Statuses;
 use crate::report::{ConnectionReport, Report};
 use crate::sanitize::markdown as md;
 use connection::connection;
+use sink::Markdown;
 use std::fmt::Write;
 
 /// The default size of a report, in characters: what a GitHub issue or comment holds.
 pub const LIMIT: usize = 65_536;
-
-/// Characters of a close reason in the overview table.
-const REASON_SHOWN: usize = 60;
 
 /// Characters kept back for the notes on what was left out.
 const NOTES: usize = 1_500;
@@ -75,11 +75,11 @@ pub fn write_with(
 ) -> std::io::Result<()> {
     let names = Names::of(report);
     let mut head = title(report);
-    header(&mut head, report, hashes);
+    document::header(&mut head, report, hashes, &Markdown);
     let encrypted = if report.seen.encrypted.is_empty() {
         String::new()
     } else {
-        encrypted(report, limit.map(|_| ENCRYPTED))
+        document::encrypted(report, limit.map(|_| ENCRYPTED), &Markdown)
     };
 
     // The first pass: the statuses, and (within a limit) the rows and sections that fit.
@@ -106,7 +106,8 @@ pub fn write_with(
         out.write_all(b"\nNo WebSocket connection to show.\n")?;
         return out.write_all(encrypted.as_bytes());
     }
-    let meanings = meanings(&statuses, limit.map(|_| MEANINGS));
+    let mut meanings = String::new();
+    document::meanings(&mut meanings, &statuses, limit.map(|_| MEANINGS), &Markdown);
 
     let Some((mut rows, mut sections)) = chosen else {
         // No limit: the rows as they are read again, then every section.
@@ -199,45 +200,7 @@ pub fn write_with(
 
 /// The first line: what the report shows, fit for a ticket's title.
 fn title(report: &Report) -> String {
-    let s = &report.summary;
-    let n = s.connections;
-    let mut t = format!(
-        "# wsclose: {n} WebSocket connection{}",
-        if n == 1 { "" } else { "s" }
-    );
-    if s.total_connections != n {
-        let _ = write!(t, " (of {})", s.total_connections);
-    }
-    // Problems first, then by count.
-    let mut by: Vec<(&String, &u64)> = s.by_status.iter().collect();
-    let clean_key = |k: &str| matches!(k, "1000" | "1001");
-    by.sort_by_key(|(k, n)| (clean_key(k), std::cmp::Reverse(**n)));
-    for (i, (key, count)) in by.iter().enumerate() {
-        if i == 3 {
-            let _ = write!(
-                t,
-                ", {} more status{}",
-                by.len() - 3,
-                if by.len() == 4 { "" } else { "es" }
-            );
-            break;
-        }
-        let label = statuses::key_label(key);
-        let sep = if i == 0 { ": " } else { ", " };
-        if n == 1 {
-            let _ = write!(t, "{sep}{}", md(&label));
-        } else {
-            let _ = write!(t, "{sep}{count} × {}", md(&label));
-        }
-    }
-    if s.encrypted_connections > 0 {
-        let _ = write!(t, "; {} encrypted", s.encrypted_connections);
-    }
-    if let Some(note) = super::refused_tunnels(report) {
-        let _ = write!(t, "; {note}");
-    }
-    t.push_str("\n\n");
-    t
+    format!("# {}\n\n", super::summary_line(report, md))
 }
 
 /// Characters of the head, with the command line counted as [`COMMAND_ALLOWANCE`] and
@@ -259,81 +222,6 @@ const COMMAND_ALLOWANCE: usize = 256;
 /// What an input's path counts for in the size limit, whatever its length.
 const PATH_ALLOWANCE: usize = 96;
 
-/// The tool, the command line, the inputs.
-fn header(o: &mut String, report: &Report, hashes: &[Option<String>]) {
-    let _ = writeln!(o, "- **Tool:** {}", md(&report.tool));
-    if let Some(cmd) = &report.command {
-        let _ = writeln!(o, "- **Command:** {}", md(cmd));
-    }
-    for (i, input) in report.inputs.iter().enumerate() {
-        let _ = write!(o, "- **Input:** {}", md(&input.path));
-        if let Some(b) = input.bytes {
-            let _ = write!(o, ", {b} bytes");
-        }
-        // The caller's hash of a file, or the one computed as a stream was read.
-        match (hashes.get(i), &input.sha256) {
-            (Some(Some(h)), _) | (_, Some(Ok(h))) => {
-                let _ = write!(o, ", SHA-256 {}", md(h));
-            }
-            (_, Some(Err(why))) => {
-                let _ = write!(o, ", SHA-256 unknown ({})", md(why));
-            }
-            _ => {}
-        }
-        let _ = write!(
-            o,
-            ", {} ({}), {} packets",
-            input.format,
-            input
-                .link_types
-                .iter()
-                .map(|l| l.name())
-                .collect::<Vec<_>>()
-                .join(", "),
-            input.packets
-        );
-        if let (Some(a), Some(b)) = (&input.first_time, &input.last_time) {
-            let _ = write!(o, ", {} to {}", md(a), md(b));
-        }
-        if let Some(e) = &input.error {
-            let _ = write!(o, " — ⚠️ not read: {}", md(e));
-        }
-        // Only a file joined to the one before says so (its packets are numbered on); why
-        // the others were read as captures of their own is said once on stderr and in JSON.
-        if input.packets > 0 && input.continues_previous {
-            if let Some(why) = &input.continuity {
-                let _ = write!(o, " — {}", md(why));
-            }
-        }
-        o.push('\n');
-        for w in &input.warnings {
-            let _ = writeln!(o, "  - ⚠️ {}", md(w));
-        }
-    }
-    if let Some(d) = &report.seen.live_drops {
-        let _ = writeln!(
-            o,
-            "- **Live capture:** {}.",
-            crate::report::live_drops_line(d)
-        );
-    }
-    if report.redacted {
-        let _ = writeln!(
-            o,
-            "- **Redacted:** addresses and host names (Host, SNI) are replaced by stable pseudonyms; query strings, credentials, payloads and TLS client randoms are left out; close reasons are kept."
-        );
-    }
-    if let Some(line) = crate::report::filter::shown_line(report) {
-        let _ = writeln!(o, "- **Selected:** {}.", md(&line));
-    } else if report.summary.total_connections != report.summary.connections {
-        let _ = writeln!(
-            o,
-            "- **Selected:** {} of {} WebSocket connections (on the command line).",
-            report.summary.connections, report.summary.total_connections
-        );
-    }
-}
-
 fn table_head(names: &Names) -> String {
     let file = if names.0.is_some() { " File |" } else { "" };
     let line = if names.0.is_some() { "---|" } else { "" };
@@ -344,141 +232,35 @@ fn table_head(names: &Names) -> String {
 
 /// A row of the overview table.
 fn row(o: &mut String, c: &ConnectionReport, names: &Names) {
-    match c.h2_stream {
-        // The streams of one HTTP/2 connection share its endpoints and packets.
+    let r = document::row(c, names.of_connection(c));
+    match r.h2_stream {
         Some(n) => {
-            let _ = write!(o, "| {} (h2 stream {n}) |", c.id);
+            let _ = write!(o, "| {} (h2 stream {n}) |", r.id);
         }
         None => {
-            let _ = write!(o, "| {} |", c.id);
+            let _ = write!(o, "| {} |", r.id);
         }
     }
-    if let Some(name) = names.of_connection(c) {
+    if let Some(name) = r.file {
         let _ = write!(o, " {} |", md(name));
     }
-    let reason =
-        c.close_frames
-            .iter()
-            .find(|f| !f.reason.is_empty())
-            .map_or("—".to_string(), |f| {
-                let shown: String = f.reason.chars().take(REASON_SHOWN).collect();
-                let more = if shown.len() < f.reason.len() {
-                    "…"
-                } else {
-                    ""
-                };
-                format!("{}{more}", md(&shown))
-            });
+    let reason = r.reason.map_or("—".to_string(), |(shown, cut)| {
+        format!("{}{}", md(&shown), if cut { "…" } else { "" })
+    });
     // The application's verdict leads, as in the table.
-    let status = match c
-        .application
-        .as_ref()
-        .and_then(crate::render::app_line)
-        .or_else(|| crate::render::refusal_line(c))
-    {
-        Some(app) => format!("{app}; {}", statuses::label(c)),
-        None => statuses::label(c),
+    let status = match r.verdict {
+        Some(app) => format!("{app}; {}", r.status),
+        None => r.status,
     };
     let _ = writeln!(
         o,
         " {} | {} | {} | {reason} | {}–{} |",
         md(&status),
-        closed_by(c),
-        codes(c),
-        c.first_packet,
-        c.last_packet
+        r.closed_by,
+        r.codes,
+        r.first_packet,
+        r.last_packet
     );
-}
-
-/// The section on what each status means (problems first, then by count), within `limit`
-/// characters if given.
-fn meanings(statuses: &Statuses, limit: Option<usize>) -> String {
-    let mut o = String::from("\n## What the statuses mean\n");
-    let mut not_shown = Vec::new();
-    for status in statuses.problems_first() {
-        let (label, n, ids) = (&status.label, status.count, &status.ids);
-        let mut s = String::new();
-        let mut list: Vec<String> = ids.iter().map(u64::to_string).collect();
-        if n > ids.len() as u64 {
-            list.push("…".into());
-        }
-        let _ = writeln!(
-            s,
-            "\n### {} — {n} connection{}: {}\n",
-            md(label),
-            if n == 1 { "" } else { "s" },
-            list.join(", ")
-        );
-        for app in &status.apps {
-            let _ = writeln!(s, "- **Application:** {}", md(&app.text()));
-        }
-        if !status.cause.is_empty() {
-            let _ = writeln!(s, "- **Cause:** {}", md(&status.cause));
-        }
-        let _ = writeln!(s, "- **Fix:** {}", md(&status.fix));
-        if limit.is_some_and(|l| o.chars().count() + s.chars().count() > l) {
-            not_shown.push(label.split(' ').next().unwrap_or_default().to_string());
-            continue;
-        }
-        o.push_str(&s);
-    }
-    if !not_shown.is_empty() {
-        let _ = writeln!(
-            o,
-            "\nLeft out to fit: what {} mean{} (`wsclose explain CODE` says it).",
-            md(&not_shown.join(", ")),
-            if not_shown.len() == 1 { "s" } else { "" }
-        );
-    }
-    o
-}
-
-/// A TLS report in a sentence: "TLS 1.3, TLS_AES_128_GCM_SHA256, SNI example.com, ALPN
-/// http/1.1".
-fn tls_text(tls: &crate::report::tls::TlsReport) -> String {
-    md(&crate::report::tls::parts(tls).join(", "))
-}
-
-/// The TLS connections that could not be read, and what to do about each reason; within `limit`
-/// characters if given.
-fn encrypted(report: &Report, limit: Option<usize>) -> String {
-    let seen = &report.seen;
-    let mut o = String::new();
-    let _ = writeln!(
-        o,
-        "\n## Encrypted connections\n\n| Client → server | TLS | Not read because | TCP |\n|---|---|---|---|"
-    );
-    let mut not_listed = seen.encrypted_not_listed;
-    for (i, e) in seen.encrypted.iter().enumerate() {
-        let line = format!(
-            "| {} → {} | {} | {} | {} |\n",
-            md(&e.client.to_string()),
-            md(&e.server.to_string()),
-            tls_text(&e.tls) + if e.without_sni() { ", no SNI" } else { "" },
-            md(&e.why()),
-            md(&crate::report::tls::tcp_end_text(
-                e.tcp_end,
-                e.tcp_end_by,
-                e.tcp_end_packet
-            ))
-        );
-        if limit.is_some_and(|l| o.len() + line.len() > l) {
-            not_listed += (seen.encrypted.len() - i) as u64;
-            break;
-        }
-        o.push_str(&line);
-    }
-    if not_listed > 0 {
-        let _ = writeln!(
-            o,
-            "\n… and {not_listed} more encrypted connections (counted, not listed; `--format json` lists up to {}).",
-            seen.max_encrypted()
-        );
-    }
-    for line in crate::report::tls::advice_lines(&seen.encrypted) {
-        let _ = writeln!(o, "\n{}", md(&line));
-    }
-    o
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The JSON writer's tests: its layout and numbers against serde_json's, its
 //! terminal-safe strings, and the pieces its speed rests on (the escape check, the short
 //! copies, the buffer's spare bytes).
+use super::escape::byte_needs_escape;
 use super::*;
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -1,0 +1,610 @@
+//! The document the ticket reports share, walked once: which blocks a report holds, in
+//! what order, and what each line and cell says; a [`Sink`] (Markdown's, HTML's) decides
+//! only the markup and the escape.
+//!
+//! In: a [`Report`] and its connections. Out: through a sink, the header (tool, command
+//! line, inputs, live drops, redaction, selection), the meaning of each status
+//! ([`meanings`]), a connection's close frames ([`close_frames`]) and findings
+//! ([`findings`]), and the encrypted connections ([`encrypted`]). A fact added here
+//! appears in every format that walks the document; one a format words its own way (the
+//! overview's row, the frames around the close) stays in that format.
+//!
+//! The words are the model's or this walker's, as [`Span`]s: the tool's own words
+//! ([`Span::Own`]: Markdown writes them as they are, HTML escapes them as everything),
+//! text from the model or the wire ([`Span::Text`]: escaped by both), a value to copy
+//! ([`Span::Value`]), a command to type ([`Span::Code`]) and a warning ([`Span::Bad`]).
+
+use crate::report::facts::{self, Fact, Place};
+use crate::report::statuses::Statuses;
+use crate::report::InputSummary;
+use crate::report::{ConnectionReport, Report};
+
+/// A piece of a line or a cell.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Span {
+    /// The tool's own words, numbers and names: nothing a format's markup reads in them.
+    Own(String),
+    /// Text from the model or the wire: escaped for the medium.
+    Text(String),
+    /// A value the reader copies (a hash, the command line): set apart where the format
+    /// can, else escaped in the line.
+    Value(String),
+    /// A command to type: code in every format.
+    Code(String),
+    /// Something that went wrong, with its sign.
+    Bad(String),
+}
+
+fn own(s: impl Into<String>) -> Span {
+    Span::Own(s.into())
+}
+
+fn text(s: impl Into<String>) -> Span {
+    Span::Text(s.into())
+}
+
+/// A column of a table: its title, whether it holds numbers (aligned right), and whether
+/// it holds text from the wire (marked as such where the format can).
+pub(crate) struct Column {
+    pub title: &'static str,
+    pub numeric: bool,
+    pub wire: bool,
+}
+
+impl Column {
+    /// A column of words.
+    pub(crate) const fn col(title: &'static str) -> Column {
+        Column {
+            title,
+            numeric: false,
+            wire: false,
+        }
+    }
+
+    /// A column of numbers.
+    pub(crate) const fn num(title: &'static str) -> Column {
+        Column {
+            title,
+            numeric: true,
+            wire: false,
+        }
+    }
+
+    /// A column of text from the wire.
+    pub(crate) const fn wire(title: &'static str) -> Column {
+        Column {
+            title,
+            numeric: false,
+            wire: true,
+        }
+    }
+}
+
+/// A table's kind, for the formats that style each (HTML's class).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TableKind {
+    Closes,
+    Frames,
+    Findings,
+    Encrypted,
+}
+
+/// The colour of a status: a clean close, one to look at (1005, no code, still open), a
+/// problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tone {
+    Ok,
+    Warn,
+    Bad,
+}
+
+/// What each status means, for [`Sink::status`].
+pub(crate) struct StatusBlock<'a> {
+    pub label: &'a str,
+    pub tone: Tone,
+    pub count: u64,
+    /// The ids listed (some of `count` when there are many).
+    pub ids: &'a [u64],
+    /// Labelled lines: what each application saw, the cause, the fix.
+    pub lines: Vec<(&'static str, &'a str)>,
+}
+
+/// The markup of a format: every method writes one block into `o`, in the format's
+/// markup, escaping [`Span::Text`] as the medium needs.
+pub(crate) trait Sink {
+    /// The size of a block, as the format counts its limit.
+    fn size(&self, s: &str) -> usize;
+    /// Spans in a line.
+    fn spans(&self, o: &mut String, spans: &[Span]);
+    /// A paragraph.
+    fn paragraph(&self, o: &mut String, spans: &[Span]);
+    /// A note on what was left out.
+    fn note(&self, o: &mut String, spans: &[Span]);
+    /// A block's small heading ("Findings").
+    fn heading(&self, o: &mut String, title: &str);
+    /// A section's start, with its heading.
+    fn section(&self, o: &mut String, id: &str, title: &str);
+    /// A section's end.
+    fn section_end(&self, o: &mut String);
+    /// The header's list of labelled lines: its start.
+    fn meta_start(&self, o: &mut String);
+    /// A labelled line of the header, with warnings under it; `warn`: the whole line is one.
+    fn meta(&self, o: &mut String, label: &str, value: &[Span], warnings: &[String], warn: bool);
+    /// The header's end.
+    fn meta_end(&self, o: &mut String);
+    /// A table's head.
+    fn table_head(&self, o: &mut String, kind: TableKind, columns: &[Column]);
+    /// A table's row.
+    fn table_row(&self, o: &mut String, columns: &[Column], cells: &[Vec<Span>]);
+    /// A table's end.
+    fn table_end(&self, o: &mut String);
+    /// What a status means.
+    fn status(&self, o: &mut String, s: &StatusBlock<'_>);
+}
+
+/// The tool, the command line, the inputs (each with its size, hash, format, packets,
+/// times, and what went wrong reading it), live drops, redaction and the selection.
+/// `hashes[i]` is the SHA-256 of input `i`, when the caller computed it.
+pub(crate) fn header(o: &mut String, report: &Report, hashes: &[Option<String>], s: &impl Sink) {
+    s.meta_start(o);
+    s.meta(o, "Tool", &[text(&report.tool)], &[], false);
+    if let Some(cmd) = &report.command {
+        s.meta(o, "Command", &[Span::Value(cmd.clone())], &[], false);
+    }
+    for (i, input) in report.inputs.iter().enumerate() {
+        let mut v = vec![text(&input.path)];
+        if let Some(b) = input.bytes {
+            v.push(own(format!(", {b} bytes")));
+        }
+        // The caller's hash of a file, or the one computed as a stream was read.
+        match (hashes.get(i), &input.sha256) {
+            (Some(Some(h)), _) | (_, Some(Ok(h))) => {
+                v.push(own(", SHA-256 "));
+                v.push(Span::Value(h.clone()));
+            }
+            (_, Some(Err(why))) => {
+                v.push(own(", SHA-256 unknown ("));
+                v.push(text(why));
+                v.push(own(")"));
+            }
+            _ => {}
+        }
+        let links: Vec<&str> = input.link_types.iter().map(|l| l.name()).collect();
+        v.push(own(format!(
+            ", {} ({}), {} packets",
+            input.format,
+            links.join(", "),
+            input.packets
+        )));
+        if let (Some(a), Some(b)) = (&input.first_time, &input.last_time) {
+            v.push(own(", "));
+            v.push(text(a));
+            v.push(own(" to "));
+            v.push(text(b));
+        }
+        if let Some(e) = &input.error {
+            v.push(Span::Bad(format!("not read: {e}")));
+        }
+        // Only a file joined to the one before says so (its packets are numbered on); why
+        // the others were read as captures of their own is said once on stderr and in JSON.
+        if input.packets > 0 && input.continues_previous {
+            if let Some(why) = &input.continuity {
+                v.push(own(" — "));
+                v.push(text(why));
+            }
+        }
+        s.meta(o, "Input", &v, &input.warnings, false);
+    }
+    if let Some(d) = &report.seen.live_drops {
+        let line = format!("{}.", crate::report::live_drops_line(d));
+        s.meta(o, "Live capture", &[own(line)], &[], d.any());
+    }
+    if report.redacted {
+        s.meta(o, "Redacted", &[own("addresses and host names (Host, SNI) are replaced by stable pseudonyms; query strings, credentials, payloads and TLS client randoms are left out; close reasons are kept.")], &[], false);
+    }
+    if let Some(line) = crate::report::filter::shown_line(report) {
+        s.meta(o, "Selected", &[text(line), own(".")], &[], false);
+    } else if report.summary.total_connections != report.summary.connections {
+        let line = format!(
+            "{} of {} WebSocket connections (on the command line).",
+            report.summary.connections, report.summary.total_connections
+        );
+        s.meta(o, "Selected", &[own(line)], &[], false);
+    }
+    s.meta_end(o);
+}
+
+/// The colour of a connection's status: clean closes, 1005 and no code, the rest.
+pub(crate) fn tone(c: &ConnectionReport) -> Tone {
+    if facts::clean_close(c) {
+        Tone::Ok
+    } else if matches!(c.status.code, Some(1005) | None) {
+        Tone::Warn
+    } else {
+        Tone::Bad
+    }
+}
+
+/// The colour of a status by its key in `summary.by_status` or its label's first word:
+/// clean closes, 1005 and the statuses without a code, the rest.
+pub(crate) fn tone_of_key(key: &str) -> Tone {
+    if facts::clean_key(key) {
+        Tone::Ok
+    } else if key == "1005" || !key.starts_with(char::is_numeric) {
+        Tone::Warn
+    } else {
+        Tone::Bad
+    }
+}
+
+/// What each status means (problems first, then by count), within `limit` (as the sink
+/// counts) if given; the statuses past it are named with `wsclose explain`.
+pub(crate) fn meanings(o: &mut String, statuses: &Statuses, limit: Option<usize>, s: &impl Sink) {
+    let start = o.len();
+    s.section(o, "statuses", "What the statuses mean");
+    let mut not_shown = Vec::new();
+    for g in statuses.problems_first() {
+        let apps: Vec<String> = g.apps.iter().map(|a| a.text()).collect();
+        let mut lines: Vec<(&'static str, &str)> =
+            apps.iter().map(|a| ("Application", a.as_str())).collect();
+        if !g.cause.is_empty() {
+            lines.push(("Cause", &g.cause));
+        }
+        lines.push(("Fix", &g.fix));
+        let mut block = String::new();
+        s.status(
+            &mut block,
+            &StatusBlock {
+                label: &g.label,
+                tone: tone_of_key(g.label.split(' ').next().unwrap_or_default()),
+                count: g.count,
+                ids: &g.ids,
+                lines,
+            },
+        );
+        if limit.is_some_and(|l| s.size(&o[start..]) + s.size(&block) > l) {
+            not_shown.push(g.label.split(' ').next().unwrap_or_default().to_string());
+            continue;
+        }
+        o.push_str(&block);
+    }
+    if !not_shown.is_empty() {
+        s.note(
+            o,
+            &[
+                own("Left out to fit: what "),
+                text(not_shown.join(", ")),
+                own(format!(
+                    " mean{} (",
+                    if not_shown.len() == 1 { "s" } else { "" }
+                )),
+                Span::Code("wsclose explain CODE".into()),
+                own(" says it)."),
+            ],
+        );
+    }
+    s.section_end(o);
+}
+
+const CLOSES: [Column; 7] = [
+    Column::num("Close at packet"),
+    Column::col("Time"),
+    Column::col("From"),
+    Column::num("Code"),
+    Column::col("Name"),
+    Column::wire("Reason"),
+    Column::col("Problems"),
+];
+
+/// A connection's close frames: when, from whom, the code, its name, the reason and what
+/// was wrong with each.
+pub(crate) fn close_frames(o: &mut String, c: &ConnectionReport, s: &impl Sink) {
+    if c.close_frames.is_empty() {
+        s.paragraph(o, &[own("No close frame in the capture.")]);
+        return;
+    }
+    s.table_head(o, TableKind::Closes, &CLOSES);
+    for f in &c.close_frames {
+        let cells = [
+            vec![own(f.packet.to_string())],
+            vec![text(f.time.rfc3339())],
+            vec![own(f.from.to_string())],
+            vec![own(f.code.map_or("—".into(), |v| v.to_string()))],
+            vec![f.name.map_or(own("no status code"), text)],
+            vec![if f.reason.is_empty() {
+                own("—")
+            } else {
+                text(&f.reason)
+            }],
+            vec![if f.problems.is_empty() {
+                own("—")
+            } else {
+                text(f.problems.join(", "))
+            }],
+        ];
+        s.table_row(o, &CLOSES, &cells);
+    }
+    s.table_end(o);
+}
+
+const FINDINGS: [Column; 4] = [
+    Column::num("Packet"),
+    Column::col("From"),
+    Column::col("Kind"),
+    Column::wire("Detail"),
+];
+
+/// A connection's findings, and how many more were not kept.
+pub(crate) fn findings(o: &mut String, c: &ConnectionReport, s: &impl Sink) {
+    if c.findings.is_empty() {
+        return;
+    }
+    s.heading(o, "Findings");
+    s.table_head(o, TableKind::Findings, &FINDINGS);
+    for f in &c.findings {
+        let cells = [
+            vec![own(f.packet.map_or("—".into(), |p| p.to_string()))],
+            vec![own(f.from.map_or("—", |r| r.as_str()))],
+            vec![own(f.kind.as_str())],
+            vec![text(&f.detail)],
+        ];
+        s.table_row(o, &FINDINGS, &cells);
+    }
+    s.table_end(o);
+    if c.findings_dropped > 0 {
+        s.note(
+            o,
+            &[own(format!(
+                "…and {} more findings not listed.",
+                c.findings_dropped
+            ))],
+        );
+    }
+}
+
+const ENCRYPTED: [Column; 4] = [
+    Column::col("Client → server"),
+    Column::wire("TLS"),
+    Column::col("Not read because"),
+    Column::col("TCP"),
+];
+
+/// The TLS connections that could not be read, and what to do about each reason; within
+/// `limit` bytes if given.
+pub(crate) fn encrypted(report: &Report, limit: Option<usize>, s: &impl Sink) -> String {
+    let seen = &report.seen;
+    let mut o = String::new();
+    s.section(&mut o, "encrypted", "Encrypted connections");
+    s.table_head(&mut o, TableKind::Encrypted, &ENCRYPTED);
+    let mut not_listed = seen.encrypted_not_listed;
+    for (i, e) in seen.encrypted.iter().enumerate() {
+        let mut tls = crate::report::tls::parts(&e.tls).join(", ");
+        if e.without_sni() {
+            tls.push_str(", no SNI");
+        }
+        let cells = [
+            vec![
+                text(e.client.to_string()),
+                own(" → "),
+                text(e.server.to_string()),
+            ],
+            vec![text(tls)],
+            vec![text(e.why())],
+            vec![text(crate::report::tls::tcp_end_text(
+                e.tcp_end,
+                e.tcp_end_by,
+                e.tcp_end_packet,
+            ))],
+        ];
+        let mut line = String::new();
+        s.table_row(&mut line, &ENCRYPTED, &cells);
+        if limit.is_some_and(|l| o.len() + line.len() > l) {
+            not_listed += (seen.encrypted.len() - i) as u64;
+            break;
+        }
+        o.push_str(&line);
+    }
+    s.table_end(&mut o);
+    if not_listed > 0 {
+        s.note(
+            &mut o,
+            &[
+                own(format!(
+                    "… and {not_listed} more encrypted connections (counted, not listed; "
+                )),
+                Span::Code("--format json".into()),
+                own(format!(" lists up to {}).", seen.max_encrypted())),
+            ],
+        );
+    }
+    for line in crate::report::tls::advice_lines(&seen.encrypted) {
+        s.paragraph(&mut o, &[text(line)]);
+    }
+    s.section_end(&mut o);
+    o
+}
+
+/// What a connection's section is headed with.
+pub(crate) struct Heading<'a> {
+    pub id: u64,
+    pub client: String,
+    pub server: String,
+    /// The status's label.
+    pub status: String,
+    pub tone: Tone,
+    /// The HTTP/2 stream the WebSocket is carried on.
+    pub h2_stream: Option<u32>,
+    /// The input's file name, when there are several.
+    pub file: Option<&'a str>,
+}
+
+/// A connection's section in a format, beyond the blocks of [`Sink`]: its heading, its
+/// facts (the headline and lead ones, then the rows), where its pictures go, and its end.
+pub(crate) trait Section {
+    /// The section's start and heading.
+    fn start(&self, o: &mut String, h: &Heading<'_>);
+    /// A headline or lead fact.
+    fn lead(&self, o: &mut String, f: &Fact);
+    /// What comes between the lead facts and the rows (pictures).
+    fn after_lead(&self, o: &mut String, c: &ConnectionReport);
+    /// The list of facts: its start.
+    fn rows_start(&self, o: &mut String);
+    /// A fact of the list.
+    fn row(&self, o: &mut String, f: &Fact);
+    /// The list's end.
+    fn rows_end(&self, o: &mut String);
+    /// What comes after the facts (pictures).
+    fn after_facts(&self, o: &mut String, c: &ConnectionReport);
+    /// The frames around the close, as the format lists them (or not).
+    fn frames(&self, o: &mut String, c: &ConnectionReport);
+    /// The section's end.
+    fn end(&self, o: &mut String);
+}
+
+/// One connection's section: its heading, its facts ([`facts::facts`], with the fix its
+/// status group shares left to the group), the pictures where the format puts them, its
+/// close frames, the frames around the close and its findings.
+pub(crate) fn connection(
+    o: &mut String,
+    c: &ConnectionReport,
+    inputs: &[InputSummary],
+    file: Option<&str>,
+    statuses: &Statuses,
+    sink: &impl Sink,
+    section: &impl Section,
+) {
+    section.start(
+        o,
+        &Heading {
+            id: c.id,
+            client: c.client.to_string(),
+            server: c.server.to_string(),
+            status: crate::report::statuses::label(c),
+            tone: tone(c),
+            h2_stream: c.h2_stream,
+            file,
+        },
+    );
+    let facts = facts::facts(c, inputs, statuses.of(c).map(|g| g.fix.as_str()));
+    for f in facts.iter().filter(|f| f.place != Place::Row) {
+        section.lead(o, f);
+    }
+    section.after_lead(o, c);
+    section.rows_start(o);
+    for f in facts.iter().filter(|f| f.place == Place::Row) {
+        section.row(o, f);
+    }
+    section.rows_end(o);
+    section.after_facts(o, c);
+    close_frames(o, c, sink);
+    section.frames(o, c);
+    findings(o, c, sink);
+    section.end(o);
+}
+
+/// Characters of a close reason in the overview table.
+const REASON_SHOWN: usize = 60;
+
+/// A row of the overview table: what every format's row says of a connection (each
+/// format picks its cells and writes them).
+pub(crate) struct Row<'a> {
+    pub id: u64,
+    /// The HTTP/2 stream: the streams of one HTTP/2 connection share its endpoints and
+    /// packets.
+    pub h2_stream: Option<u32>,
+    /// The input's file name, when there are several.
+    pub file: Option<&'a str>,
+    /// The application's verdict, else a refused upgrade's reason: it leads the status.
+    pub verdict: Option<String>,
+    /// The status's label.
+    pub status: String,
+    pub tone: Tone,
+    pub closed_by: String,
+    pub codes: String,
+    /// The first close reason given, cut at [`REASON_SHOWN`] characters, and whether it
+    /// was cut.
+    pub reason: Option<(String, bool)>,
+    /// The quiet spell before the end.
+    pub quiet: Option<String>,
+    pub first_packet: u64,
+    pub last_packet: u64,
+}
+
+/// A connection's row of the overview table; `file`: its input's name, when there are
+/// several.
+pub(crate) fn row<'a>(c: &ConnectionReport, file: Option<&'a str>) -> Row<'a> {
+    Row {
+        id: c.id,
+        h2_stream: c.h2_stream,
+        file,
+        verdict: c
+            .application
+            .as_ref()
+            .and_then(facts::app_line)
+            .or_else(|| facts::refusal_line(c)),
+        status: crate::report::statuses::label(c),
+        tone: tone(c),
+        closed_by: super::closed_by(c),
+        codes: super::codes(c),
+        reason: c
+            .close_frames
+            .iter()
+            .find(|f| !f.reason.is_empty())
+            .map(|f| {
+                let shown: String = f.reason.chars().take(REASON_SHOWN).collect();
+                let cut = shown.len() < f.reason.len();
+                (shown, cut)
+            }),
+        quiet: c
+            .idle_before_end_s
+            .map(|s| crate::units::Secs(s).to_string()),
+        first_packet: c.first_packet,
+        last_packet: c.last_packet,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sanitize::html;
+
+    /// The ticket reports walk one document: every fact of every fixture connection, its
+    /// close frames and its findings are in its Markdown section and in its HTML section.
+    #[test]
+    fn every_fact_is_in_markdown_and_in_html() {
+        let report = crate::report::repeated_fixture_report(0);
+        let md = crate::render::markdown::render_with(&report, &[], None);
+        let page = crate::render::html::render_with(&report, &[], None);
+        let mut statuses = Statuses::default();
+        for c in &report.connections {
+            statuses.add(c);
+        }
+        let section = |text: &str, start: &str, end: &str| -> String {
+            let at = text.find(start).unwrap_or_else(|| panic!("{start}"));
+            let rest = &text[at..];
+            rest[..rest.find(end).unwrap_or(rest.len())].to_string()
+        };
+        for c in &report.connections {
+            let in_md = section(&md, &format!("<summary>Connection {}:", c.id), "</details>");
+            let in_html = section(&page, &format!("id=\"c{}\"><h3>", c.id), "</section>");
+            let fix = statuses.of(c).map(|g| g.fix.as_str());
+            for f in facts::facts(c, &report.inputs, fix) {
+                assert!(
+                    in_md.contains(&format!("**{}", f.label)),
+                    "{}: {}",
+                    c.id,
+                    f.label
+                );
+                assert!(in_html.contains(&html(&f.label)), "{}: {}", c.id, f.label);
+            }
+            for f in &c.close_frames {
+                assert!(in_md.contains(&format!("| {} |", f.packet)), "{}", c.id);
+                assert!(in_html.contains(&format!(">{}</td>", f.packet)), "{}", c.id);
+            }
+            for f in &c.findings {
+                assert!(in_md.contains(f.kind.as_str()), "{}", c.id);
+                assert!(in_html.contains(f.kind.as_str()), "{}", c.id);
+            }
+        }
+    }
+}
