@@ -291,7 +291,7 @@ fn checksum(header: &[u8]) -> u16 {
 
 impl Default for Defrag {
     fn default() -> Self {
-        Defrag::new(crate::analyzer::budget::DEFAULT_MAX_MEMORY)
+        Defrag::new(crate::memory::DEFAULT_MAX_MEMORY)
     }
 }
 
