@@ -57,7 +57,7 @@ impl Polls {
     pub fn add(
         &mut self,
         input: usize,
-        p: &crate::stack::http1::polling::Polling,
+        p: &crate::stack::http1::engineio::Polling,
         first_packet: u64,
     ) {
         let Some(sid) = p.sid.as_ref() else {
@@ -230,6 +230,12 @@ fn said(
 mod tests {
     use super::super::{ApplicationReport, Identity, Protocol};
     use super::*;
+
+    /// The polling reader keeps sids as long as the identities sessions are linked by.
+    #[test]
+    fn the_polling_readers_longest_sid_is_the_longest_identity() {
+        assert_eq!(crate::stack::http1::engineio::MAX_SID, Identity::MAX_LEN);
+    }
 
     /// Thousands of polling connections with one sid: a session lists the last
     /// `Identity::MAX_LISTED` (nearest its upgrade), counts them all, and its summary names

@@ -433,7 +433,7 @@ impl Stack {
 
     /// What an engine.io long-polling connection showed, when this was one (in plaintext or
     /// decrypted TLS).
-    pub fn polling(&self) -> Option<&http1::polling::Polling> {
+    pub fn polling(&self) -> Option<&http1::engineio::Polling> {
         match &self.top {
             Top::Http1(h) => h.polling(),
             Top::Tls(t) => match &t.inner {

@@ -5,7 +5,6 @@ pub mod decoder;
 pub mod deflate;
 pub mod frame;
 pub mod library;
-pub mod pool;
 pub mod probe;
 pub mod session;
 pub mod tap;

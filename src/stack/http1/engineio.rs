@@ -12,9 +12,15 @@
 //! payload with `\x1e`; v3 prefixes each packet with its length and `:`.
 
 use super::parse::{self as http, Parsed};
-use crate::app::query_value;
+use super::target::query_value;
 use crate::capture::Timestamp;
 use crate::flow::{Side, Sides};
+
+/// The longest sid kept (an engine.io sid is 20 characters): as long as the longest
+/// identity the application layer links sessions by (`app::Identity::MAX_LEN`, which a
+/// test of `app::polls` holds equal), so that a polling connection keeps no wire string
+/// of the peer's choosing beyond that.
+pub const MAX_SID: usize = 128;
 
 /// Bytes of a handshake response's body kept to read the OPEN packet (the OPEN of
 /// socket.io's servers is about 120 bytes).
@@ -93,8 +99,7 @@ impl Polling {
     /// A request for `target` with a body of `body` bytes (`None`: not delimited).
     fn request(&mut self, target: &str, body: Option<u64>) {
         self.requests = self.requests.saturating_add(1);
-        let sid = query_value(target, "sid")
-            .filter(|s| !s.is_empty() && s.len() <= crate::app::Identity::MAX_LEN);
+        let sid = query_value(target, "sid").filter(|s| !s.is_empty() && s.len() <= MAX_SID);
         if self.sid.is_none() {
             self.sid = sid.map(str::to_string);
         }
@@ -223,7 +228,7 @@ impl Polling {
         if let Some(sid) = v
             .get("sid")
             .and_then(|s| s.as_str())
-            .filter(|s| s.len() <= crate::app::Identity::MAX_LEN)
+            .filter(|s| s.len() <= MAX_SID)
         {
             self.sid.get_or_insert_with(|| sid.to_string());
         }
@@ -426,18 +431,18 @@ mod tests {
         }
     }
 
-    /// A sid longer than any engine.io sid (`Identity::MAX_LEN`) is not kept: a polling
+    /// A sid longer than any engine.io sid ([`MAX_SID`]) is not kept: a polling
     /// connection holds no wire string of the peer's choosing beyond that (issue 57 item 9:
     /// long-polling sids took 452 MB in a capture with no WebSocket at all).
     #[test]
     fn a_sid_over_the_longest_identity_is_not_kept() {
-        let long = "s".repeat(crate::app::Identity::MAX_LEN + 1);
+        let long = "s".repeat(MAX_SID + 1);
         let p = start(
             Side::A,
             &format!("/socket.io/?EIO=4&transport=polling&sid={long}"),
         );
         assert_eq!(p.expect("a polling connection").sid, None);
-        let fits = "s".repeat(crate::app::Identity::MAX_LEN);
+        let fits = "s".repeat(MAX_SID);
         let p = start(
             Side::A,
             &format!("/socket.io/?EIO=4&transport=polling&sid={fits}"),
