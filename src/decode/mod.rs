@@ -16,6 +16,8 @@ pub mod defrag;
 mod link;
 pub mod tunnel;
 
+pub use crate::capture::shared::Plain;
+use crate::capture::shared::{Deal, Dealt};
 use crate::capture::{LinkType, Packet};
 use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};
 use std::net::IpAddr;
@@ -135,6 +137,25 @@ pub struct Shards {
     n: u64,
     /// The shard of each group.
     owner: [u8; MAX_GROUPS as usize],
+}
+
+/// A shared file's packets dealt by flow: plain TCP to the reader of its flow's shard, what
+/// [`never_tcp`] can tell has no TCP to none, the rest to every reader.
+impl Deal for Shards {
+    fn readers(&self) -> u64 {
+        self.count()
+    }
+
+    fn deal(&self, link: LinkType, data: &[u8]) -> Dealt {
+        let plain = Plain::find(link, data);
+        if let Some((plain, (a, b))) = plain.and_then(|x| Some((x, x.ends(data)?))) {
+            Dealt::Reader(self.owner(&a, &b) as u8, plain)
+        } else if never_tcp(link, data) {
+            Dealt::NoTcp
+        } else {
+            Dealt::Every
+        }
+    }
 }
 
 impl Shards {
@@ -477,22 +498,6 @@ pub fn decode_plain<'a>(pkt: &Packet<'a>, plain: Plain) -> Option<Segment<'a>> {
     };
     // Built where it is returned: a segment changed after it was built was copied.
     plain.segment_at(pkt.data.get(plain.ip as usize..)?, iface_of(pkt), scope)
-}
-
-/// Where the parts of a plain TCP packet are in its bytes: a whole IPv4 or IPv6 packet
-/// (no fragment, no extension header) carrying a whole TCP header, on a link type read
-/// here; the packets [`decode`] takes by its fast path. Found once by the reader of a file
-/// shared by several threads ([`Plain::find`]), it tells which thread's flow the packet
-/// is ([`Plain::ends`]) and spares that thread the decoding ([`decode_plain`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Plain {
-    v6: bool,
-    /// Where the IP header starts in the packet's bytes; from there, where the TCP header
-    /// and its payload start and where the IP packet ends.
-    ip: u32,
-    tcp: u32,
-    payload: u32,
-    end: u32,
 }
 
 impl Plain {
