@@ -12,6 +12,7 @@
 pub mod assembler;
 pub mod connection;
 pub mod path;
+mod seq;
 
 pub use crate::flow::Event;
 
