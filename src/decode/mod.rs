@@ -278,7 +278,7 @@ pub struct Segment<'a> {
     pub window: u16,
     /// The interface the capture names for the packet, when it names one: a Linux cooked
     /// v2 header's interface index (read here), else the key of the pcapng interface the
-    /// packet was captured on (given by the analyzer, `stack::tcp::path::ifaces`).
+    /// packet was captured on (given by the analyzer, `stack::tcp::path_watch::ifaces`).
     pub iface: Option<u32>,
     /// Where the 4-tuple lives ([`scope`]): 0 for a packet without VLAN tags or tunnels,
     /// else the VLAN ids and tunnel identifiers it came through, folded. Part of the flow
