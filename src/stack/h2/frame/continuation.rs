@@ -1,7 +1,7 @@
 //! CONTINUATION (RFC 9113 §6.10): the next fragment of a header block, on its stream.
 
 use super::head::{flags, FrameHeader};
-use super::payload::on_stream;
+use super::rules::on_stream;
 use super::{Frame, FrameError};
 
 /// A CONTINUATION frame: the payload is the fragment, on a stream.

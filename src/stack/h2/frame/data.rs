@@ -1,7 +1,7 @@
 //! DATA (RFC 9113 §6.1): a stream's bytes, padded or not, END_STREAM its last.
 
 use super::head::{flags, FrameHeader};
-use super::payload::{on_stream, strip_padding};
+use super::rules::{on_stream, strip_padding};
 use super::{Frame, FrameError};
 
 /// A DATA frame: its data without the padding, on a stream.

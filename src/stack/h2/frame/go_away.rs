@@ -2,8 +2,8 @@
 //! and debug data, on stream 0.
 
 use super::head::FrameHeader;
-use super::payload::{bad_length, on_zero, short};
 use super::reason::ErrorCode;
+use super::rules::{bad_length, on_zero, short};
 use super::{Frame, FrameError};
 use nom::number::complete::be_u32 as c_be_u32;
 

@@ -2,8 +2,8 @@
 //! fields when the PRIORITY flag is set.
 
 use super::head::{flags, FrameHeader};
-use super::payload::{on_stream, strip_padding, unpadded_short};
 use super::priority::parse_priority;
+use super::rules::{on_stream, strip_padding, unpadded_short};
 use super::{Frame, FrameError};
 
 /// A HEADERS frame: its fragment without the padding and the priority fields, on a stream.

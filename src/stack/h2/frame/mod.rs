@@ -15,7 +15,7 @@
 //!
 //! One file per frame type, as hyperium/h2's: `data`, `headers`, `priority`, `rst_stream`,
 //! `settings` (with the SETTINGS parameters), `push_promise`, `ping`, `go_away`,
-//! `window_update`, `continuation`; `payload` dispatches by type and holds the padding and
+//! `window_update`, `continuation`; `payload` dispatches by type, `rules` holds the padding and
 //! stream rules they share; `head` has the header, `reason` the error codes, `ids` the
 //! registries' numbers, `error` what can be wrong.
 
@@ -32,6 +32,7 @@ mod priority;
 mod push_promise;
 mod reason;
 mod rst_stream;
+mod rules;
 mod settings;
 mod window_update;
 

@@ -1,7 +1,7 @@
 //! PING (RFC 9113 §6.7): eight opaque bytes, on stream 0, ACK in the answer.
 
 use super::head::{flags, FrameHeader};
-use super::payload::{bad_length, on_zero, short};
+use super::rules::{bad_length, on_zero, short};
 use super::{Frame, FrameError};
 use nom::bytes::complete::take;
 

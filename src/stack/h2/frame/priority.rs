@@ -4,7 +4,7 @@
 //! In: five bytes. Out: a [`Priority`].
 
 use super::head::FrameHeader;
-use super::payload::{bad_length, on_stream, short};
+use super::rules::{bad_length, on_stream, short};
 use super::{Frame, FrameError};
 use nom::number::complete::{be_u32 as c_be_u32, be_u8 as c_be_u8};
 use nom::IResult;

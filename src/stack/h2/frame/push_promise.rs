@@ -2,7 +2,7 @@
 //! or not.
 
 use super::head::{flags, FrameHeader};
-use super::payload::{on_stream, strip_padding, unpadded_short};
+use super::rules::{on_stream, strip_padding, unpadded_short};
 use super::{Frame, FrameError};
 use nom::number::complete::be_u32 as c_be_u32;
 

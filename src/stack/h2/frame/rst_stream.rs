@@ -1,8 +1,8 @@
 //! RST_STREAM (RFC 9113 §6.4): a stream ended at once, with an error code (§7).
 
 use super::head::FrameHeader;
-use super::payload::{bad_length, on_stream, short};
 use super::reason::ErrorCode;
+use super::rules::{bad_length, on_stream, short};
 use super::{Frame, FrameError};
 use nom::number::complete::be_u32 as c_be_u32;
 

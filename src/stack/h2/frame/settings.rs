@@ -6,7 +6,7 @@
 use super::error::FrameError;
 use super::head::{flags, FrameHeader, FrameType};
 use super::ids::{setting, DEFAULT_MAX_FRAME_SIZE, MAX_MAX_FRAME_SIZE};
-use super::payload::{bad_length, on_zero};
+use super::rules::{bad_length, on_zero};
 use super::Frame;
 use nom::number::complete::{be_u16 as c_be_u16, be_u32 as c_be_u32};
 use nom::IResult;

@@ -2,7 +2,7 @@
 //! connection (stream 0).
 
 use super::head::FrameHeader;
-use super::payload::{bad_length, short};
+use super::rules::{bad_length, short};
 use super::{Frame, FrameError};
 use nom::number::complete::be_u32 as c_be_u32;
 
