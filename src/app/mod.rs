@@ -17,6 +17,10 @@
 //! guessed from it. Memory per session is constant: one partial message per side, capped,
 //! and each protocol's own state (MQTT, a byte stream: per side the packet in progress's
 //! header and at most 1 KiB of its body).
+//!
+//! The last of the stream stages: the stack and the WebSocket session hand it what they read
+//! (messages through `websocket::tap`, long-polling connections as [`PollingFacts`]) and it
+//! imports nothing of them, only the capture's and the flow's types.
 
 mod actioncable;
 mod graphql;
@@ -33,11 +37,10 @@ mod stomp;
 
 use crate::capture::Timestamp;
 use crate::flow::Role;
-use crate::stack::http1::target::query_value;
 use serde::{Deserialize, Serialize};
 
 pub use heartbeat::{ControlMarks, HeartbeatReport, Recent, SideBeat};
-pub use polls::{PollingConnection, Polls};
+pub use polls::{Open, PollingConnection, PollingFacts, Polls};
 
 /// Bytes of each data message kept for the protocol decoders: every message that says why
 /// a session ended is far shorter; the rest of a longer message is counted, not kept.
@@ -722,6 +725,49 @@ fn by_subprotocol(sp: &str) -> Option<(Protocol, Proto)> {
         "wamp.2.json" => (Protocol::Wamp, Proto::Wamp(ocpp::Wamp::default())),
         _ => return None,
     })
+}
+
+/// The value of `key` in a request target's query (after the first `?`, pairs split at
+/// `&`, each at its first `=`; the first pair named `key`).
+pub(crate) fn query_value<'a>(target: &'a str, key: &str) -> Option<&'a str> {
+    // Byte by byte: a target is short and this runs a few times for every session. The
+    // separators are ASCII, so every cut falls between characters.
+    let b = target.as_bytes();
+    let mut at = b.iter().position(|&c| c == b'?')? + 1;
+    loop {
+        let rest = b.get(at..)?;
+        let end = rest.iter().position(|&c| c == b'&').unwrap_or(rest.len());
+        let pair = rest.get(..end)?;
+        if let Some(eq) = pair.iter().position(|&c| c == b'=') {
+            if pair.get(..eq) == Some(key.as_bytes()) {
+                return target.get(at + eq + 1..at + end);
+            }
+        }
+        if end == rest.len() {
+            return None;
+        }
+        at += end + 1;
+    }
+}
+
+#[cfg(test)]
+mod query_tests {
+    use super::query_value;
+
+    #[test]
+    fn a_querys_value_is_its_first_pair_named_so() {
+        let t = "/socket.io/?EIO=4&transport=websocket&sid=a=b&&x&EIO=3";
+        assert_eq!(query_value(t, "EIO"), Some("4"));
+        assert_eq!(query_value(t, "transport"), Some("websocket"));
+        assert_eq!(query_value(t, "sid"), Some("a=b"));
+        assert_eq!(query_value(t, "x"), None);
+        assert_eq!(query_value(t, "vsn"), None);
+        assert_eq!(query_value("/ws", "EIO"), None);
+        assert_eq!(query_value("/ws?", "EIO"), None);
+        assert_eq!(query_value("/é?vsn=2.0.0?x", "vsn"), Some("2.0.0?x"));
+        assert_eq!(query_value("/?EIO=", "EIO"), Some(""));
+        assert_eq!(query_value("/?a=1&EIO", "EIO"), None);
+    }
 }
 
 /// The protocol a request target names.

@@ -32,7 +32,6 @@
 pub mod body;
 pub mod engineio;
 pub mod parse;
-pub mod target;
 
 use super::tcp::Event;
 use super::Ctx;
