@@ -6,6 +6,26 @@
 
 use std::path::PathBuf;
 
+/// What a live capture took: packets, link type, and libpcap's counters (`capture::live`
+/// returns it, and re-exports it; defined here, as the live variants of [`Error`] carry it).
+#[cfg(feature = "live")]
+#[derive(Debug, Clone, Copy, Default)]
+#[non_exhaustive]
+pub struct LiveSummary {
+    /// Packets captured (read from the kernel's ring, and saved when saving).
+    pub packets: u64,
+    /// The interface's link type, once it was opened.
+    pub link: Option<crate::link_type::LinkType>,
+    /// libpcap: packets received by the filter.
+    pub received: u32,
+    /// Dropped by the kernel because its ring was full (the reader fell behind).
+    pub dropped: u64,
+    /// Dropped by the interface or its driver.
+    pub if_dropped: u64,
+    /// Captured (and saved) but not analysed: the queue to the analysis was full.
+    pub queue_dropped: u64,
+}
+
 /// What stops a run: each message says what to do next, and [`Error::exit_code`] gives the exit
 /// code the binary documents.
 #[derive(Debug, thiserror::Error)]
@@ -141,7 +161,7 @@ pub enum Error {
         /// What failed.
         message: String,
         /// What was captured until then.
-        summary: crate::capture::LiveSummary,
+        summary: LiveSummary,
     },
 
     /// The file a live capture saves its packets to (`live --write FILE`) could not be
@@ -156,7 +176,7 @@ pub enum Error {
         #[source]
         source: std::io::Error,
         /// What was captured until then.
-        summary: crate::capture::LiveSummary,
+        summary: LiveSummary,
         /// Why the capture itself failed too, when it did.
         stopped: Option<String>,
     },

@@ -126,6 +126,7 @@ pub mod error;
 pub mod extract;
 pub mod finding;
 pub mod keys;
+mod link_type;
 mod memory;
 pub mod render;
 pub mod report;

@@ -31,7 +31,7 @@ use crate::flow::FlowKey;
 use crate::freeze::{Freezer, Frozen};
 use crate::report::{ConnectionReport, Eviction, Seen, Store};
 use crate::stack::tcp::connection::{CloseEvent, Connection};
-use crate::stack::tcp::path::Interfaces;
+use crate::stack::tcp::path_watch::Interfaces;
 use crate::stack::tls::keylog::KeyLog;
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;

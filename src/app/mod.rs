@@ -17,6 +17,10 @@
 //! guessed from it. Memory per session is constant: one partial message per side, capped,
 //! and each protocol's own state (MQTT, a byte stream: per side the packet in progress's
 //! header and at most 1 KiB of its body).
+//!
+//! The last of the stream stages: the stack and the WebSocket session hand it what they read
+//! (messages through `websocket::tap`, long-polling connections as [`PollingFacts`]) and it
+//! imports nothing of them, only the capture's and the flow's types.
 
 mod actioncable;
 mod graphql;
@@ -25,7 +29,8 @@ mod lite;
 mod mqtt;
 mod ocpp;
 mod phoenix;
-mod polling;
+mod polls;
+pub(crate) mod pool;
 mod signalr;
 mod socketio;
 mod stomp;
@@ -35,7 +40,7 @@ use crate::flow::Role;
 use serde::{Deserialize, Serialize};
 
 pub use heartbeat::{ControlMarks, HeartbeatReport, Recent, SideBeat};
-pub use polling::{PollingConnection, Polls};
+pub use polls::{Open, PollingConnection, PollingFacts, Polls};
 
 /// Bytes of each data message kept for the protocol decoders: every message that says why
 /// a session ended is far shorter; the rest of a longer message is counted, not kept.
@@ -558,7 +563,7 @@ impl Tracker {
                     ts,
                 });
                 // Its buffer serves a later message (no allocation per message).
-                crate::websocket::pool::recycle(bytes);
+                pool::recycle(bytes);
             }
             Tapped::Control { pong, packet, ts } => self.control(from, pong, packet, ts),
             Tapped::Lost { packet } => {

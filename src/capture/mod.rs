@@ -15,27 +15,9 @@ pub mod secrets;
 pub mod shared;
 pub mod write;
 
+pub use crate::link_type::LinkType;
 use serde::Serialize;
 use std::cell::Cell;
-
-/// What a live capture took: packets, link type, and libpcap's counters (`capture::live`).
-#[cfg(feature = "live")]
-#[derive(Debug, Clone, Copy, Default)]
-#[non_exhaustive]
-pub struct LiveSummary {
-    /// Packets captured (read from the kernel's ring, and saved when saving).
-    pub packets: u64,
-    /// The interface's link type, once it was opened.
-    pub link: Option<LinkType>,
-    /// libpcap: packets received by the filter.
-    pub received: u32,
-    /// Dropped by the kernel because its ring was full (the reader fell behind).
-    pub dropped: u64,
-    /// Dropped by the interface or its driver.
-    pub if_dropped: u64,
-    /// Captured (and saved) but not analysed: the queue to the analysis was full.
-    pub queue_dropped: u64,
-}
 
 /// A live capture's packets lost, by where they were lost (`seen.live_drops` in JSON).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -232,69 +214,6 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
-/// A link-layer header type as numbered by the tcpdump.org LINKTYPE registry.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema,
-)]
-#[serde(transparent)]
-pub struct LinkType(pub u32);
-
-impl LinkType {
-    /// BSD loopback (a 4-byte address family in host order).
-    pub const NULL: LinkType = LinkType(0);
-    /// Ethernet.
-    pub const ETHERNET: LinkType = LinkType(1);
-    /// Raw IP (101).
-    pub const RAW: LinkType = LinkType(101);
-    /// OpenBSD loopback (address family in network order).
-    pub const LOOP: LinkType = LinkType(108);
-    /// Linux cooked capture (SLL), `tcpdump -i any`.
-    pub const LINUX_SLL: LinkType = LinkType(113);
-    /// Raw IPv4.
-    pub const IPV4: LinkType = LinkType(228);
-    /// Raw IPv6.
-    pub const IPV6: LinkType = LinkType(229);
-    /// Linux NFLOG.
-    pub const NFLOG: LinkType = LinkType(239);
-    /// Apple's PKTAP.
-    pub const PKTAP: LinkType = LinkType(258);
-    /// Linux cooked capture v2 (SLL2).
-    pub const LINUX_SLL2: LinkType = LinkType(276);
-
-    /// Its name in the LINKTYPE registry ("ETHERNET", "LINUX_SLL", ...), for warnings.
-    pub fn name(self) -> &'static str {
-        match self.0 {
-            0 => "NULL (BSD loopback)",
-            1 => "ETHERNET",
-            12 | 14 | 101 => "RAW",
-            9 => "PPP",
-            104 => "C_HDLC",
-            105 => "IEEE802_11",
-            108 => "LOOP (OpenBSD loopback)",
-            113 => "LINUX_SLL",
-            127 => "IEEE802_11_RADIOTAP",
-            147..=162 => "USER (147-162, private use)",
-            192 => "PPI",
-            195 => "IEEE802_15_4",
-            201 => "BLUETOOTH_HCI_H4_WITH_PHDR",
-            220 => "USB_LINUX_MMAPPED",
-            253 => "NETLINK",
-            228 => "IPV4",
-            229 => "IPV6",
-            239 => "NFLOG",
-            258 => "PKTAP",
-            276 => "LINUX_SLL2",
-            _ => "unknown",
-        }
-    }
-}
-
-impl std::fmt::Display for LinkType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({})", self.name(), self.0)
-    }
 }
 
 /// One captured packet, borrowed from the reader's buffer.

@@ -49,7 +49,7 @@ pub const MIN_BYTES: usize = 128 << 10;
 pub const MAX_PARTS: usize = 256;
 
 /// A fragment of a datagram completed at most this long before is a copy of one of its
-/// fragments (as `stack::tcp::path` tells copies of segments): an identification is not
+/// fragments (as `stack::tcp::path_watch` tells copies of segments): an identification is not
 /// used again between the same hosts so soon.
 pub const COPY_WINDOW_NS: i64 = 200_000_000;
 
@@ -291,7 +291,7 @@ fn checksum(header: &[u8]) -> u16 {
 
 impl Default for Defrag {
     fn default() -> Self {
-        Defrag::new(crate::analyzer::budget::DEFAULT_MAX_MEMORY)
+        Defrag::new(crate::memory::DEFAULT_MAX_MEMORY)
     }
 }
 

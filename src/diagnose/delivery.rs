@@ -19,7 +19,7 @@ use crate::flow::Side;
 use crate::flow::{PerSide, Role};
 use crate::report::cause::{Cause, EndHow, Ending, OpcodeName, Unacked};
 use crate::stack::tcp::connection::{Connection, EndKind};
-use crate::stack::tcp::path::Stall;
+use crate::stack::tcp::path_watch::Stall;
 use crate::websocket::decoder::Stats;
 
 /// Retransmissions of data never acknowledged before the path is said to have died: a

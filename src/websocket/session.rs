@@ -159,6 +159,8 @@ impl Handshake {
 
 /// How the HTTP/2 stream carrying a session ended, one way or for both (RFC 9113 §5.1,
 /// §6.4, §6.8). Over HTTP/1.1 these do not exist: TCP's FIN and RST stand in their place.
+/// Its `Display` (the frame as a line says it) is `stack::h2::frame::reason`'s, next to the
+/// error codes it names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum StreamEndKind {
@@ -174,21 +176,6 @@ pub enum StreamEndKind {
         /// Its error code (RFC 9113 §7).
         code: u32,
     },
-}
-
-/// The frame as a line says it: "END_STREAM", "RST_STREAM CANCEL", "GOAWAY NO_ERROR (last
-/// stream 7)" (error codes by their RFC 9113 §7 names).
-impl std::fmt::Display for StreamEndKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use crate::stack::h2::frame::ErrorCode;
-        match *self {
-            StreamEndKind::EndStream => f.write_str("END_STREAM"),
-            StreamEndKind::Reset(code) => write!(f, "RST_STREAM {}", ErrorCode(code)),
-            StreamEndKind::GoAway { last_stream, code } => {
-                write!(f, "GOAWAY {} (last stream {last_stream})", ErrorCode(code))
-            }
-        }
-    }
 }
 
 /// One ending of an HTTP/2 stream: who, how, where, and its place in the connection's
@@ -426,7 +413,7 @@ const WS_GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 /// The SHA-1 of `key` (trimmed) and the GUID: what Sec-WebSocket-Accept encodes.
 fn accept_digest(key: &str) -> [u8; 20] {
     let mut h = Sha1::new();
-    h.update(crate::stack::http1::parse::trim(key).as_bytes());
+    h.update(key.trim().as_bytes());
     h.update(WS_GUID.as_bytes());
     h.finalize().into()
 }
@@ -442,7 +429,7 @@ fn accept_matches(key: &str, accept: &str) -> bool {
     let mut out = [0u8; 28];
     let written =
         base64::engine::general_purpose::STANDARD.encode_slice(accept_digest(key), &mut out);
-    let accept = crate::stack::http1::parse::trim(accept).as_bytes();
+    let accept = accept.trim().as_bytes();
     written.is_ok_and(|n| out.get(..n) == Some(accept))
 }
 

@@ -8,7 +8,7 @@
 //! application protocol is recognized (or still being sniffed) have a tap, so plain
 //! WebSockets pay nothing.
 
-use super::pool::{pooled, recycle};
+use crate::app::pool::{pooled, recycle};
 use crate::app::{Keep, Tapped};
 use crate::capture::Timestamp;
 use crate::flow::Role;

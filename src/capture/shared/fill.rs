@@ -20,10 +20,9 @@
 //! index reads a classic record's time words itself, and pcapng blocks through
 //! [`NgIndexer`] (the readers' own pcapng state, `file::pcapng`).
 
-use super::{Chunk, End, Header, Rec, ANY, NO_TCP};
+use super::{Chunk, Deal, Dealt, End, Header, Plain, Rec, ANY, NO_TCP};
 use crate::capture::file::{record_time, takes_frame_number, word, Found, NgIndexer, Part};
 use crate::capture::Timestamp;
-use crate::decode::{never_tcp, Plain, Shards};
 use std::fs::File;
 use std::io;
 
@@ -288,13 +287,13 @@ pub(super) fn cut(
     end.is_none().then_some(at.block + pos as u64)
 }
 
-/// Fills in [`Chunk::index`] for a reader per shard of `shards` (nothing with one reader),
+/// Fills in [`Chunk::index`] for a reader per shard `deal` deals to (nothing with one reader),
 /// `ng` following a pcapng file's sections and interfaces from chunk to chunk.
-pub(super) fn index(chunk: &mut Chunk, header: &Header, shards: &Shards, ng: &mut NgIndexer) {
+pub(super) fn index(chunk: &mut Chunk, header: &Header, deal: &dyn Deal, ng: &mut NgIndexer) {
     chunk.index.clear();
     chunk.owners.clear();
     chunk.tally = None;
-    if shards.count() < 2 || shards.count() >= u64::from(NO_TCP) {
+    if deal.readers() < 2 || deal.readers() >= u64::from(NO_TCP) {
         return;
     }
     let big = header.big_endian;
@@ -336,12 +335,10 @@ pub(super) fn index(chunk: &mut Chunk, header: &Header, shards: &Shards, ng: &mu
             let bytes = rest.get(p.at..p.at + p.len).unwrap_or_default();
             // One cut by the snap length goes to every reader: shard 0 counts those.
             let whole = p.orig_len as usize <= p.len;
-            let plain = whole.then(|| Plain::find(p.link, bytes)).flatten();
-            if let Some((plain, (a, b))) = plain.and_then(|x| Some((x, x.ends(bytes)?))) {
-                rec.owner = shards.owner(&a, &b) as u8;
-                rec.plain = plain;
-            } else if whole && never_tcp(p.link, bytes) {
-                rec.owner = NO_TCP;
+            match whole.then(|| deal.deal(p.link, bytes)) {
+                Some(Dealt::Reader(owner, plain)) => (rec.owner, rec.plain) = (owner, plain),
+                Some(Dealt::NoTcp) => rec.owner = NO_TCP,
+                Some(Dealt::Every) | None => {}
             }
             (rec.ts, rec.at, rec.len, rec.orig_len, rec.link, rec.iface) = (
                 p.ts,

@@ -53,7 +53,6 @@ mod fill;
 use super::file::{NgIndexer, Part, Progress};
 use super::LinkType;
 use super::{Packet, Timestamp};
-use crate::decode::{Plain, Shards};
 pub(crate) use fill::read_full;
 use fill::{index, Guess, Section};
 use parking_lot::{Condvar, Mutex, MutexGuard};
@@ -115,11 +114,49 @@ pub enum End {
     Resume { offset: u64, number: u64 },
 }
 
+/// Where the parts of a plain TCP packet are in its bytes: a whole IPv4 or IPv6 packet
+/// (no fragment, no extension header) carrying a whole TCP header, on a link type read
+/// here; the packets `decode::decode` takes by its fast path. Found once by the reader of a file
+/// shared by several threads (`decode::Plain::find`, through [`Deal`]), it tells which
+/// thread's flow the packet is (`Plain::ends`) and spares that thread the decoding
+/// (`decode::decode_plain`). Its fields are the index's; reading them is decode's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Plain {
+    pub(crate) v6: bool,
+    /// Where the IP header starts in the packet's bytes; from there, where the TCP header
+    /// and its payload start and where the IP packet ends.
+    pub(crate) ip: u32,
+    pub(crate) tcp: u32,
+    pub(crate) payload: u32,
+    pub(crate) end: u32,
+}
+
+/// How a shared file's packets are dealt to its readers: by the flow each whole packet's
+/// headers name. Decoding those headers is the decode stage's (`decode::Shards` deals so),
+/// which the caller hands in: this stage reads records and decodes nothing.
+pub trait Deal: Send + Sync {
+    /// How many readers share the file.
+    fn readers(&self) -> u64;
+    /// Which reader takes a whole packet of link type `link` and bytes `data`.
+    fn deal(&self, link: LinkType, data: &[u8]) -> Dealt;
+}
+
+/// What [`Deal::deal`] says of a whole packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dealt {
+    /// Plain TCP (its parts where [`Plain`] says) of the flow reader `.0` analyzes.
+    Reader(u8, Plain),
+    /// No TCP segment inside, and decoding can tell so from its headers alone: see [`NO_TCP`].
+    NoTcp,
+    /// Anything else: every reader decodes it.
+    Every,
+}
+
 /// In [`Rec::owner`]: a record or block every reader reads and decodes.
 pub const ANY: u8 = u8::MAX;
 
 /// In [`Rec::owner`]: a whole packet in which decoding finds no TCP segment and says so
-/// ([`crate::decode::never_tcp`]: UDP that is no tunnel, with sound headers). No reader
+/// (`decode::never_tcp`: UDP that is no tunnel, with sound headers). No reader
 /// decodes it: the first counts it, every reader takes its time.
 pub const NO_TCP: u8 = u8::MAX - 1;
 
@@ -361,7 +398,7 @@ pub struct SharedFile {
     chunk: usize,
     header: Header,
     /// Which reader's shard each flow is.
-    shards: Shards,
+    deal: Box<dyn Deal>,
     size: u64,
     progress: Option<Progress>,
     /// In tests: the chunk whose making panics.
@@ -377,7 +414,11 @@ impl SharedFile {
     /// flows of shard `k`), in chunks of [`CHUNK`] bytes; `None` when it cannot be opened or
     /// does not start with a classic pcap header (the caller reads it the ordinary way,
     /// which says why).
-    pub fn open(path: &Path, shards: Shards, progress: Option<Progress>) -> Option<SharedFile> {
+    pub fn open(
+        path: &Path,
+        shards: impl Deal + 'static,
+        progress: Option<Progress>,
+    ) -> Option<SharedFile> {
         Self::open_sized(path, shards, progress, CHUNK)
     }
 
@@ -385,11 +426,11 @@ impl SharedFile {
     /// [`chunk_for`]).
     pub fn open_sized(
         path: &Path,
-        shards: Shards,
+        shards: impl Deal + 'static,
         progress: Option<Progress>,
         chunk: usize,
     ) -> Option<SharedFile> {
-        let readers = shards.count() as usize;
+        let readers = shards.readers() as usize;
         let mut file = File::open(path).ok()?;
         let size = file.metadata().ok()?.len();
         let mut head = [0u8; HEADER];
@@ -466,7 +507,7 @@ impl SharedFile {
             base,
             chunk: chunk.clamp(MIN_CHUNK, CHUNK),
             header,
-            shards,
+            deal: Box::new(shards),
             size,
             progress,
             #[cfg(test)]
@@ -693,7 +734,7 @@ impl SharedFile {
                 // block, so it is made here, in order; a classic one's by any thread.
                 let indexed = self.header.ng;
                 if indexed {
-                    index(&mut chunk, &self.header, &self.shards, &mut ng);
+                    index(&mut chunk, &self.header, &*self.deal, &mut ng);
                 }
                 let mut st = self.lock();
                 st.section = section;
@@ -731,7 +772,7 @@ impl SharedFile {
                 index(
                     &mut chunk,
                     &self.header,
-                    &self.shards,
+                    &*self.deal,
                     &mut NgIndexer::default(),
                 );
                 let mut st = self.lock();

@@ -1,8 +1,10 @@
 //! The shared reader's tests: every reader sees every record, at the blocks' edges and
 //! whatever the readers' paces; a reader that waits, leaves or panics holds nobody back.
+//! The files are dealt by decode's `Shards`, as the analyzer deals them (a test's import only).
 
 use super::fill::{record_len, RECORD_HEADER};
 use super::*;
+use crate::decode::Shards;
 
 fn pcap(records: &[usize]) -> Vec<u8> {
     pcap_filled(records, |i| i as u8)

@@ -10,7 +10,7 @@
 //! The header parsing is `parse` (httparse; a control byte in a header line is read
 //! leniently there and reported here as `handshake-invalid`).
 //! A connection whose first request is for engine.io's HTTP long-polling transport
-//! (`EIO=` and `transport=polling` in its target) is read on by `polling`, for the session
+//! (`EIO=` and `transport=polling` in its target) is read on by `engineio`, for the session
 //! id and OPEN packet that link it to the socket.io WebSocket it was upgraded to.
 //!
 //! A handshake the capture holds only in part (cut by the snap length, `tcpdump -s 96`, or
@@ -30,8 +30,8 @@
 //! request would.
 
 pub mod body;
+pub mod engineio;
 pub mod parse;
-pub mod polling;
 
 use super::tcp::Event;
 use super::Ctx;
@@ -72,7 +72,7 @@ pub struct Http1 {
     #[serde(skip)]
     h2c: Option<Box<H2cOffer>>,
     /// An engine.io long-polling connection (`polling`), when its first request was one.
-    polling: Option<Box<polling::Polling>>,
+    polling: Option<Box<engineio::Polling>>,
 }
 
 impl Default for Http1 {
@@ -184,7 +184,7 @@ impl Http1 {
     }
 
     /// What an engine.io long-polling connection showed, when this was one.
-    pub fn polling(&self) -> Option<&polling::Polling> {
+    pub fn polling(&self) -> Option<&engineio::Polling> {
         self.polling.as_deref()
     }
 
@@ -695,7 +695,7 @@ impl Http1 {
                     // engine.io long-polling: its requests and responses are read for the
                     // session id and the OPEN packet (`polling`).
                     _ if self.polling.is_none() && ctx.app => {
-                        match polling::Polling::start(s, &r) {
+                        match engineio::Polling::start(s, &r) {
                             Some(mut p) => {
                                 if let Some(rest) = buf.get(n..).filter(|b| !b.is_empty()) {
                                     p.data(s, rest, packet, ts);

@@ -20,7 +20,7 @@ use crate::finding::Kind;
 use crate::flow::Role;
 use crate::flow::{Side, Sides};
 use crate::stack::tcp::assembler::HalfStream;
-use crate::stack::tcp::path::{self, PathWatch};
+use crate::stack::tcp::path_watch::{self, PathWatch};
 use crate::stack::tls::keylog::KeyLog;
 use crate::stack::{Env, Stack};
 use crate::websocket::session::Session;
@@ -289,7 +289,7 @@ impl Connection {
             path,
             ..
         } = self;
-        path::segment(path, s, seg, packet, ts);
+        path_watch::segment(path, s, seg, packet, ts);
         if !tcp[s].started() && !seg.syn {
             up.ctx.partial[s] = true;
         }
@@ -420,7 +420,7 @@ impl Connection {
 
     /// End of input (or eviction): deliver what is held, with gaps over the holes; the
     /// note on copies names the interfaces as the run's table `ifaces` calls them.
-    pub fn finish(&mut self, keys: &KeyLog, ifaces: &path::Interfaces) {
+    pub fn finish(&mut self, keys: &KeyLog, ifaces: &path_watch::Interfaces) {
         let Connection {
             tcp,
             up,
@@ -470,7 +470,9 @@ impl Connection {
                 );
             }
         }
-        if let Some(note) = path::copies_note(&path[Side::A], &path[Side::B], *packets, ifaces) {
+        if let Some(note) =
+            path_watch::copies_note(&path[Side::A], &path[Side::B], *packets, ifaces)
+        {
             if !up.ctx.findings.has(Kind::CapturedCopies) {
                 up.ctx.findings.push(Kind::CapturedCopies, None, None, note);
             }

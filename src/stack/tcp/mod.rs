@@ -11,7 +11,8 @@
 
 pub mod assembler;
 pub mod connection;
-pub mod path;
+pub mod path_watch;
+mod seq;
 
 pub use crate::flow::Event;
 

@@ -13,8 +13,8 @@
 //! - [`keys`]: cipher suites and key schedules (RFC 8446 §7, RFC 5246 §5 and §6.3).
 //! - [`record`]: record framing and protection (RFC 8446 §5, RFC 5246 §6.2, RFC 5288,
 //!   RFC 7905, RFC 7366).
-//! - `session`: the per-connection state machine, its TLS 1.3 (`session::tls13`) and
-//!   TLS 1.2 (`session::tls12`) parts.
+//! - `machine`: the per-connection state machine (`TlsSession`), its TLS 1.3
+//!   (`machine::tls13`) and TLS 1.2 (`machine::tls12`) parts.
 //! - `summary`: what a session tells the report; `names`: version and alert names.
 //!
 //! Key material is never printed or logged.
@@ -46,17 +46,17 @@ pub mod handshake;
 pub mod keylog;
 pub mod keys;
 pub mod layer;
+mod machine;
 mod names;
 pub mod record;
-mod session;
 mod summary;
 
 pub use keylog::KeyLog;
 pub use keylog::{ClientRandom, ConnectionSecrets, KeyLogWarning, Label};
+pub use machine::Events;
+pub use machine::TlsSession;
 pub use names::alert_name;
 pub use names::{alert_level_name, version_name};
-pub use session::Events;
-pub use session::TlsSession;
 pub use summary::DirectionSummary;
 pub use summary::{NotDecrypted, Summary};
 

@@ -13,16 +13,28 @@
 //! caller, which reports it with the variants of [`FrameError`] it shares with this module.
 //! Unknown frame types parse to [`Frame::Unknown`]: §4.1 says to ignore and discard them.
 //!
-//! `head` has the header, `reason` the error codes, `settings` the SETTINGS parameters,
-//! `priority` the priority fields, `payload` the frame kinds, `error` what can be wrong.
+//! One file per frame type, as hyperium/h2's: `data`, `headers`, `priority`, `rst_stream`,
+//! `settings` (with the SETTINGS parameters), `push_promise`, `ping`, `go_away`,
+//! `window_update`, `continuation`; `payload` dispatches by type, `rules` holds the padding and
+//! stream rules they share; `head` has the header, `reason` the error codes, `ids` the
+//! registries' numbers, `error` what can be wrong.
 
+mod continuation;
+mod data;
 mod error;
+mod go_away;
 mod head;
+mod headers;
 mod ids;
 mod payload;
+mod ping;
 mod priority;
+mod push_promise;
 mod reason;
+mod rst_stream;
+mod rules;
 mod settings;
+mod window_update;
 
 pub use error::FrameError;
 pub use head::{

@@ -3,6 +3,9 @@
 //!
 //! In: five bytes. Out: a [`Priority`].
 
+use super::head::FrameHeader;
+use super::rules::{bad_length, on_stream, short};
+use super::{Frame, FrameError};
 use nom::number::complete::{be_u32 as c_be_u32, be_u8 as c_be_u8};
 use nom::IResult;
 
@@ -27,4 +30,13 @@ pub(super) fn parse_priority(input: &[u8]) -> IResult<&[u8], Priority> {
             weight,
         },
     ))
+}
+
+/// A PRIORITY frame (RFC 9113 §6.3): five bytes, the priority fields, on a stream.
+pub(super) fn parse<'a>(header: &FrameHeader, payload: &'a [u8]) -> Result<Frame<'a>, FrameError> {
+    if header.len != 5 {
+        return Err(bad_length(header));
+    }
+    let (_, p) = parse_priority(payload).map_err(|e| short(header, e))?;
+    on_stream(header, Frame::Priority(p))
 }

@@ -1,8 +1,10 @@
 //! HTTP/2 error codes (RFC 9113 §7), the 32-bit value of RST_STREAM and GOAWAY.
 //!
 //! In: the value on the wire. Out: an [`ErrorCode`] that keeps unknown values and prints
-//! the §7 name or the value in hex.
+//! the §7 name or the value in hex; and the line a stream's ending (`StreamEndKind`, kept
+//! by the WebSocket session it ended) prints, which names them.
 
+use crate::websocket::session::StreamEndKind;
 use std::fmt;
 
 /// An error code of RST_STREAM and GOAWAY (§7), kept as the 32-bit value on the wire.
@@ -58,6 +60,20 @@ impl fmt::Display for ErrorCode {
         match self.name() {
             Some(name) => f.write_str(name),
             None => write!(f, "0x{:x}", self.0),
+        }
+    }
+}
+
+/// The frame as a line says it: "END_STREAM", "RST_STREAM CANCEL", "GOAWAY NO_ERROR (last
+/// stream 7)" (error codes by their RFC 9113 §7 names).
+impl fmt::Display for StreamEndKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            StreamEndKind::EndStream => f.write_str("END_STREAM"),
+            StreamEndKind::Reset(code) => write!(f, "RST_STREAM {}", ErrorCode(code)),
+            StreamEndKind::GoAway { last_stream, code } => {
+                write!(f, "GOAWAY {} (last stream {last_stream})", ErrorCode(code))
+            }
         }
     }
 }

@@ -4,8 +4,10 @@
 //! [`Settings`] it sets, or a [`FrameError`] for a value out of its range (§6.5.2).
 
 use super::error::FrameError;
-use super::head::FrameType;
+use super::head::{flags, FrameHeader, FrameType};
 use super::ids::{setting, DEFAULT_MAX_FRAME_SIZE, MAX_MAX_FRAME_SIZE};
+use super::rules::{bad_length, on_zero};
+use super::Frame;
 use nom::number::complete::{be_u16 as c_be_u16, be_u32 as c_be_u32};
 use nom::IResult;
 
@@ -75,4 +77,21 @@ pub(super) fn parse_settings(payload: &[u8]) -> Result<Settings, FrameError> {
         }
     }
     Ok(settings)
+}
+
+/// A SETTINGS frame (RFC 9113 §6.5): on stream 0, empty when it is an ACK, else a multiple
+/// of six bytes, each parameter in its range.
+pub(super) fn parse<'a>(header: &FrameHeader, payload: &'a [u8]) -> Result<Frame<'a>, FrameError> {
+    if header.stream != 0 {
+        return on_zero(header, Frame::Unknown(header.kind));
+    }
+    let ack = header.has(flags::ACK);
+    if ack && header.len != 0 {
+        return Err(FrameError::SettingsAckWithPayload { len: header.len });
+    }
+    if !header.len.is_multiple_of(6) {
+        return Err(bad_length(header));
+    }
+    let settings = parse_settings(payload)?;
+    Ok(Frame::Settings { ack, settings })
 }

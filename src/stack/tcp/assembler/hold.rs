@@ -21,8 +21,9 @@
 //! with the ACK's packet, when that window ends, at a flush, or when a cap forces it; if
 //! the bytes arrive first, nothing is missing (reassembly rule 6, scenario 33).
 
-use super::{seq, HalfStream, Limits};
+use super::{HalfStream, Limits};
 use crate::capture::Timestamp;
+use crate::stack::tcp::seq;
 use crate::stack::tcp::Event;
 
 /// Bytes held, per direction, while its start is unknown (no SYN yet): a SYN captured

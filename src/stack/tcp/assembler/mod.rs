@@ -16,11 +16,11 @@
 
 mod hold;
 mod ranges;
-mod seq;
 mod tail;
 #[cfg(test)]
 mod tests;
 
+use super::seq;
 use super::{Counters, Event};
 use crate::capture::Timestamp;
 pub use hold::EARLY_MAX_BYTES;

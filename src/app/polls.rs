@@ -12,6 +12,7 @@
 //! for it (`socketio::PingFacts`), before the causes it comes before.
 
 use super::{ms, quote, ApplicationReport, HeartbeatReport};
+use crate::capture::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -37,7 +38,31 @@ struct Polled {
     /// The OPEN's pingInterval and pingTimeout (ms).
     open: (Option<u64>, Option<u64>),
     /// The OPEN's packet and time.
-    open_at: Option<(u64, crate::capture::Timestamp)>,
+    open_at: Option<(u64, Timestamp)>,
+}
+
+/// What an engine.io OPEN packet announced.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Open {
+    /// The packet that completed the response carrying it, and its time.
+    pub packet: u64,
+    pub ts: Timestamp,
+    pub ping_interval: Option<u64>,
+    pub ping_timeout: Option<u64>,
+}
+
+/// What a finished engine.io long-polling connection showed, as the polling reader
+/// (`stack::http1::engineio`) gives it: the stack hands it on, and this layer imports
+/// nothing of the stack.
+pub trait PollingFacts {
+    /// Its session id: a request's `sid`, or the OPEN packet's.
+    fn sid(&self) -> Option<&String>;
+    /// The packet that completed the last response read, and its time.
+    fn last_response(&self) -> Option<(u64, Timestamp)>;
+    /// Requests read.
+    fn requests(&self) -> u32;
+    /// The OPEN packet its handshake response carried.
+    fn open(&self) -> Option<Open>;
 }
 
 /// The polling connections of one analysis, by sid.
@@ -54,13 +79,8 @@ impl Polls {
     pub const CAP: usize = 10_000;
 
     /// Keeps a finished polling connection of input `input`.
-    pub fn add(
-        &mut self,
-        input: usize,
-        p: &crate::stack::http1::polling::Polling,
-        first_packet: u64,
-    ) {
-        let Some(sid) = p.sid.as_ref() else {
+    pub fn add(&mut self, input: usize, p: &impl PollingFacts, first_packet: u64) {
+        let Some(sid) = p.sid() else {
             return;
         };
         if self.kept >= Self::CAP {
@@ -72,14 +92,14 @@ impl Polls {
             input,
             conn: PollingConnection {
                 first_packet,
-                last_response: p.last_response.map(|l| l.0),
-                requests: p.requests,
-                open_packet: p.open.map(|o| o.packet),
+                last_response: p.last_response().map(|l| l.0),
+                requests: p.requests(),
+                open_packet: p.open().map(|o| o.packet),
             },
             open: p
-                .open
+                .open()
                 .map_or((None, None), |o| (o.ping_interval, o.ping_timeout)),
-            open_at: p.open.map(|o| (o.packet, o.ts)),
+            open_at: p.open().map(|o| (o.packet, o.ts)),
         });
     }
 

@@ -27,6 +27,7 @@
 //! A segment is compared with the ring's slots through one key each (its sequence and
 //! acknowledgement numbers folded), all eight at once, so a longer ring costs no more.
 
+use super::seq::before;
 use crate::capture::Timestamp;
 use crate::decode::Segment;
 use crate::flow::{Side, Sides};
@@ -235,11 +236,6 @@ pub struct PathWatch {
     /// holds them.
     acks_moved: bool,
     pub reset: Option<ResetMark>,
-}
-
-/// `a < b` in sequence space (RFC 9293 §3.4).
-fn before(a: u32, b: u32) -> bool {
-    (a.wrapping_sub(b) as i32) < 0
 }
 
 /// A segment's key in the ring: its sequence and acknowledgement numbers folded into one

@@ -1,7 +1,8 @@
 //! A per-thread pool of message buffers: the tap (`websocket::tap`) takes one for each
-//! message's kept bytes, and the application layer (`crate::app`) gives it back once it has
-//! read the message, so that a message costs no allocation. In: buffers read; out: empty
-//! buffers. A leaf, so that the tap and the application layer do not import each other.
+//! message's kept bytes, and the application layer gives it back once it has read the
+//! message, so that a message costs no allocation. In: buffers read; out: empty buffers.
+//! The application layer's, as the bytes it keeps ([`super::KEEP`]) are: the tap hands
+//! messages on to it, and it imports nothing of the WebSocket stage.
 
 /// Buffers of taken messages kept for the next ones, per thread: a message's kept bytes
 /// were a fresh allocation, grown a piece at a time, and freed once read. At most this many,

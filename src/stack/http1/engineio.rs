@@ -12,23 +12,13 @@
 //! payload with `\x1e`; v3 prefixes each packet with its length and `:`.
 
 use super::parse::{self as http, Parsed};
-use crate::app::query_value;
+use crate::app::{query_value, Identity, Open, PollingFacts};
 use crate::capture::Timestamp;
 use crate::flow::{Side, Sides};
 
 /// Bytes of a handshake response's body kept to read the OPEN packet (the OPEN of
 /// socket.io's servers is about 120 bytes).
 const KEEP_OPEN: usize = 1024;
-
-/// What an engine.io OPEN packet announced.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Open {
-    /// The packet that completed the response carrying it, and its time.
-    pub packet: u64,
-    pub ts: Timestamp,
-    pub ping_interval: Option<u64>,
-    pub ping_timeout: Option<u64>,
-}
 
 /// One direction's place in its HTTP/1.1 messages.
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
@@ -58,6 +48,25 @@ pub struct Polling {
     /// Responses still owed to handshake requests (a request without `sid`), and to the
     /// others, in order: true for a handshake.
     owed: Vec<bool>,
+}
+
+/// What the application layer links to socket.io sessions (`app::Polls`).
+impl PollingFacts for Polling {
+    fn sid(&self) -> Option<&String> {
+        self.sid.as_ref()
+    }
+
+    fn last_response(&self) -> Option<(u64, Timestamp)> {
+        self.last_response
+    }
+
+    fn requests(&self) -> u32 {
+        self.requests
+    }
+
+    fn open(&self) -> Option<Open> {
+        self.open
+    }
 }
 
 impl Polling {
@@ -93,8 +102,8 @@ impl Polling {
     /// A request for `target` with a body of `body` bytes (`None`: not delimited).
     fn request(&mut self, target: &str, body: Option<u64>) {
         self.requests = self.requests.saturating_add(1);
-        let sid = query_value(target, "sid")
-            .filter(|s| !s.is_empty() && s.len() <= crate::app::Identity::MAX_LEN);
+        let sid =
+            query_value(target, "sid").filter(|s| !s.is_empty() && s.len() <= Identity::MAX_LEN);
         if self.sid.is_none() {
             self.sid = sid.map(str::to_string);
         }
@@ -223,7 +232,7 @@ impl Polling {
         if let Some(sid) = v
             .get("sid")
             .and_then(|s| s.as_str())
-            .filter(|s| s.len() <= crate::app::Identity::MAX_LEN)
+            .filter(|s| s.len() <= Identity::MAX_LEN)
         {
             self.sid.get_or_insert_with(|| sid.to_string());
         }
@@ -431,13 +440,13 @@ mod tests {
     /// long-polling sids took 452 MB in a capture with no WebSocket at all).
     #[test]
     fn a_sid_over_the_longest_identity_is_not_kept() {
-        let long = "s".repeat(crate::app::Identity::MAX_LEN + 1);
+        let long = "s".repeat(Identity::MAX_LEN + 1);
         let p = start(
             Side::A,
             &format!("/socket.io/?EIO=4&transport=polling&sid={long}"),
         );
         assert_eq!(p.expect("a polling connection").sid, None);
-        let fits = "s".repeat(crate::app::Identity::MAX_LEN);
+        let fits = "s".repeat(Identity::MAX_LEN);
         let p = start(
             Side::A,
             &format!("/socket.io/?EIO=4&transport=polling&sid={fits}"),

@@ -1,0 +1,106 @@
+//! GraphQL over WebSocket's verdicts: graphql-transport-ws codes by name, the protocols
+//! mismatched, the legacy subscriptions-transport-ws errors and keep-alives.
+
+use super::*;
+
+#[test]
+fn graphql_transport_ws_codes_by_name_with_context() {
+    let mut s = Script::new(Some("graphql-transport-ws"), Some("/graphql"));
+    let r =
+        s.t.finish(&closed(
+            Server,
+            Some(4408),
+            "Connection initialisation timeout",
+            5,
+            3000,
+        ))
+        .unwrap();
+    assert_eq!(r.protocol, "graphql-transport-ws");
+    assert_eq!(
+        r.cause.as_deref(),
+        Some("connection initialisation timeout")
+    );
+    assert!(r.summary.unwrap().contains("no connection_init"));
+    s.text(Client, r#"{"type":"connection_init"}"#, 4, 0)
+        .text(Server, r#"{"type":"connection_ack"}"#, 5, 1)
+        .text(
+            Client,
+            r#"{"type":"subscribe","id":"1","payload":{"query":"subscription{a}"}}"#,
+            6,
+            2,
+        )
+        .text(
+            Client,
+            r#"{"type":"subscribe","id":"1","payload":{"query":"subscription{a}"}}"#,
+            8,
+            3,
+        );
+    let r =
+        s.t.finish(&closed(
+            Server,
+            Some(4409),
+            "Subscriber for 1 already exists",
+            9,
+            4,
+        ))
+        .unwrap();
+    assert_eq!(r.cause.as_deref(), Some("subscriber already exists"));
+    assert_eq!(r.evidence, [8, 9]);
+    // A code the protocol does not define: nothing claimed.
+    assert!(s
+        .t
+        .finish(&closed(Server, Some(4000), "", 9, 4))
+        .unwrap()
+        .cause
+        .is_none());
+}
+
+#[test]
+fn graphql_protocol_mismatch_either_way() {
+    let mut s = Script::new(Some("graphql-transport-ws"), None);
+    s.text(Client, r#"{"type":"connection_init"}"#, 4, 0).text(
+        Client,
+        r#"{"type":"start","id":"1","payload":{}}"#,
+        6,
+        1,
+    );
+    let r = s.t.finish(&closed(Server, Some(4400), "", 7, 2)).unwrap();
+    assert_eq!(r.cause.as_deref(), Some("protocol mismatch"));
+    let mut s = Script::new(Some("graphql-ws"), None);
+    s.text(
+        Client,
+        r#"{"type":"subscribe","id":"1","payload":{}}"#,
+        6,
+        1,
+    );
+    let r = s.t.finish(&closed(Server, Some(1002), "", 7, 2)).unwrap();
+    assert_eq!(r.cause.as_deref(), Some("protocol mismatch"));
+    assert_eq!(r.protocol, "graphql-ws");
+}
+
+#[test]
+fn graphql_legacy_errors_and_keepalives() {
+    let mut s = Script::new(Some("graphql-ws"), None);
+    s.text(Client, r#"{"type":"connection_init","payload":{}}"#, 4, 0)
+        .text(Server, r#"{"type":"connection_ack"}"#, 5, 1)
+        .text(Server, r#"{"type":"ka"}"#, 6, 10)
+        .text(Server, r#"{"type":"ka"}"#, 8, 1010);
+    let r =
+        s.t.finish(&closed(Client, Some(1000), "", 12, 4000))
+            .unwrap();
+    assert_eq!(r.cause.as_deref(), Some("keep-alive missed"));
+    let r =
+        s.t.finish(&closed(Client, Some(1000), "", 12, 1500))
+            .unwrap();
+    assert_eq!(r.cause, None);
+    s.text(
+        Server,
+        r#"{"type":"connection_error","payload":{"message":"bad token"}}"#,
+        9,
+        1100,
+    );
+    let r =
+        s.t.finish(&closed(Server, Some(1011), "", 12, 1200))
+            .unwrap();
+    assert_eq!(r.cause.as_deref(), Some("connection error"));
+}
