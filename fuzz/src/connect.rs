@@ -205,14 +205,14 @@ pub fn encode(cuts: &[u16], messages: &[(bool, &[u8])]) -> Vec<u8> {
 
 /// Seeds: a tunnel opened with a WebSocket inside, a chunked 407 then the retry opened,
 /// a refusal with a `Content-Length` page, one whose body runs to the end.
-pub fn seeds() -> Vec<crate::seeds::Seed> {
+pub fn seeds() -> Vec<crate::seed::Seed> {
     const CONNECT: &[u8] = b"CONNECT ws.example:443 HTTP/1.1\r\nHost: ws.example:443\r\nUser-Agent: Python/3.11 websockets/17.4\r\n\r\n";
     const OK: &[u8] = b"HTTP/1.1 200 Connection established\r\n\r\n";
     const UPGRADE: &[u8] = b"GET /chat HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
     const CHUNKED: &[u8] = b"HTTP/1.1 407 Proxy Authentication Required\r\nTransfer-Encoding: chunked\r\n\r\n7;a=b\r\nlog in \r\n5\r\nfirst\r\n0\r\nX-T: 1\r\n\r\n";
     const PAGE: &[u8] = b"HTTP/1.1 403 Forbidden\r\nContent-Type: text/html\r\nContent-Length: 30\r\n\r\n<html><b>denied</b> &lt;</html>";
     const TO_CLOSE: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\n\r\nno route to host";
-    let seed = |name: &str, cuts: &[u16], m: &[(bool, &[u8])]| crate::seeds::Seed {
+    let seed = |name: &str, cuts: &[u16], m: &[(bool, &[u8])]| crate::seed::Seed {
         target: "connect_head",
         name: name.into(),
         data: encode(cuts, m),

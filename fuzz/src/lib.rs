@@ -28,6 +28,7 @@ pub mod keylog;
 pub mod mem;
 pub mod pcapng_writer;
 pub mod script;
+pub mod seed;
 pub mod seeds;
 pub mod tls;
 
@@ -40,7 +41,7 @@ pub use pcapng_writer::pcapng_writer;
 pub use tls::tls_session;
 
 /// The names of the targets, in the order `scripts/fuzz` runs them.
-pub const TARGETS: [&str; 12] = [
+pub const TARGETS: [&str; 13] = [
     "frame_header",
     "http_handshake",
     "tcp_stream",

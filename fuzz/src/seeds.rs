@@ -11,12 +11,7 @@ use std::path::Path;
 use wsclose::__internals::capture::LinkType;
 use wsclose::__internals::decode::Endpoint;
 
-#[derive(Debug, Clone)]
-pub struct Seed {
-    pub target: &'static str,
-    pub name: String,
-    pub data: Vec<u8>,
-}
+pub use crate::seed::Seed;
 
 /// Where the IP header starts in a packet of this link type (the fixtures' link types).
 fn ip_offset(link: LinkType, data: &[u8]) -> usize {
