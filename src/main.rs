@@ -61,6 +61,10 @@ fn main() -> ExitCode {
 /// code: clap's (0 for help and version, 2 for a usage error), or 6 when help or version
 /// could not be written to standard output (a closed pipe is no failure, as in `stream`).
 fn clap_exit(e: &clap::Error) -> u8 {
+    if let Some(said) = tshark_habit(e) {
+        eprintln!("wsclose: {said}");
+        return 2;
+    }
     // `-V` after a command: wsclose's version, not clap's "wsclose-analyze 0.1.0".
     let printed = if e.kind() == clap::error::ErrorKind::DisplayVersion {
         writeln!(std::io::stdout(), "wsclose {}", env!("CARGO_PKG_VERSION"))
@@ -80,6 +84,29 @@ fn clap_exit(e: &clap::Error) -> u8 {
             6
         }
         _ => u8::try_from(e.exit_code()).unwrap_or(2),
+    }
+}
+
+/// A usage error that is a tshark user's habit (`-Y`, `-R` display filters, `-T` output
+/// formats), answered with what wsclose takes instead of clap's "use -- -Y".
+fn tshark_habit(e: &clap::Error) -> Option<&'static str> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::UnknownArgument {
+        return None;
+    }
+    let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    match arg.as_str() {
+        "-Y" | "-R" => Some(
+            "-Y and -R are tshark's display filters; wsclose selects connections with \
+             --status, --host, --port, --connection and --problems (wsclose analyze --help)",
+        ),
+        "-T" => Some(
+            "-T is tshark's output format; wsclose takes --format (wsclose analyze --help \
+             lists them) or --json",
+        ),
+        _ => None,
     }
 }
 
@@ -184,9 +211,62 @@ fn color(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        ColorChoice::Auto => auto_color(std::io::stdout().is_terminal(), |name| {
+            std::env::var_os(name).filter(|v| !v.is_empty())
+        }),
+    }
+}
+
+/// `--color auto` as the conventions other tools follow decide it, in this order: NO_COLOR
+/// set: never (no-color.org); CLICOLOR_FORCE set and not `0`: always, piped too; CLICOLOR
+/// `0` or TERM `dumb`: never; else on a terminal. `var` gives a set, non-empty variable.
+fn auto_color(terminal: bool, var: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
+    if var("NO_COLOR").is_some() {
+        return false;
+    }
+    if var("CLICOLOR_FORCE").is_some_and(|v| v != "0") {
+        return true;
+    }
+    if var("CLICOLOR").is_some_and(|v| v == "0") || var("TERM").is_some_and(|v| v == "dumb") {
+        return false;
+    }
+    terminal
+}
+
+#[cfg(test)]
+mod tests {
+    use super::auto_color;
+    use std::ffi::OsString;
+
+    fn with<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<OsString> + 'a {
+        move |name| {
+            vars.iter()
+                .find(|(n, v)| *n == name && !v.is_empty())
+                .map(|(_, v)| OsString::from(v))
         }
+    }
+
+    #[test]
+    fn auto_color_follows_no_color_clicolor_and_term() {
+        assert!(auto_color(true, with(&[])));
+        assert!(!auto_color(false, with(&[])));
+        assert!(!auto_color(true, with(&[("NO_COLOR", "1")])));
+        assert!(auto_color(true, with(&[("NO_COLOR", "")])));
+        assert!(auto_color(false, with(&[("CLICOLOR_FORCE", "1")])));
+        assert!(!auto_color(false, with(&[("CLICOLOR_FORCE", "0")])));
+        assert!(!auto_color(
+            false,
+            with(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")])
+        ));
+        assert!(!auto_color(true, with(&[("TERM", "dumb")])));
+        assert!(auto_color(
+            false,
+            with(&[("TERM", "dumb"), ("CLICOLOR_FORCE", "1")])
+        ));
+        assert!(!auto_color(true, with(&[("CLICOLOR", "0")])));
+        assert!(auto_color(
+            true,
+            with(&[("CLICOLOR", "1"), ("TERM", "xterm")])
+        ));
     }
 }

@@ -1,5 +1,5 @@
 //! The command line as a user meets it: errors, exit codes, warnings, and the catalog
-//! commands. Exit codes are documented in README.md and `wsclose --help`.
+//! commands. Exit codes are documented in docs/reports.md and `wsclose --help`.
 
 #[path = "common/skip.rs"]
 mod skip;

@@ -170,7 +170,8 @@ pub enum TextFormat {
 /// When to colour the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
-    /// On a terminal, unless NO_COLOR is set.
+    /// On a terminal, unless NO_COLOR is set, CLICOLOR is 0 or TERM is dumb; piped too when
+    /// CLICOLOR_FORCE is set (not 0).
     Auto,
     Always,
     Never,

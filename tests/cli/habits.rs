@@ -417,3 +417,48 @@ fn color_values_are_said_once() {
         assert_eq!(help.matches("NO_COLOR").count(), 1, "{cmd}: {help}");
     }
 }
+
+/// tshark's display filter and output-format flags are answered with what wsclose takes
+/// instead (exit 2, as any usage error), not with clap's "use -- -Y".
+#[test]
+fn tshark_filters_are_answered_with_wsclose_selection() {
+    let capture = fixture("node-close-1008.pcap");
+    for flag in ["-Y", "-R"] {
+        let (code, out, err) = run(&["-r", &capture, flag, "websocket"]);
+        assert_eq!(code, Some(2), "{flag}: {err}");
+        assert!(out.is_empty(), "{flag}: {out}");
+        assert!(
+            err.contains("--status, --host, --port, --connection"),
+            "{flag}: {err}"
+        );
+        assert!(!err.contains("use '--"), "{flag}: {err}");
+    }
+    let (code, _, err) = run(&["-r", &capture, "-T", "fields"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--format"), "{err}");
+    // Any other unknown flag keeps clap's own message.
+    let (code, _, err) = run(&["-r", &capture, "--bogus"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("unexpected argument '--bogus'"), "{err}");
+}
+
+/// Piped, `--color auto` colours when CLICOLOR_FORCE says so, and NO_COLOR still wins.
+#[test]
+fn clicolor_force_colours_a_pipe() {
+    let capture = fixture("node-close-1008.pcap");
+    let piped = |vars: &[(&str, &str)]| {
+        let mut cmd = wsclose();
+        cmd.env("COLUMNS", "120")
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE");
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        let out = cmd.args(["-q", &capture]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).contains('\u{1b}')
+    };
+    assert!(!piped(&[]));
+    assert!(piped(&[("CLICOLOR_FORCE", "1")]));
+    assert!(!piped(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]));
+    assert!(!piped(&[("CLICOLOR_FORCE", "0")]));
+}
