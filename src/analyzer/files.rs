@@ -126,6 +126,7 @@ impl Files {
         let first = rotation::first_packet(path);
         let taken = self.taken(path, stream, first);
         let joined = matches!(taken, Some(Ok(_)));
+        let apart = !joined && self.named_apart(path);
         let base = self.run.as_ref().map_or(0, |r| r.packets);
         if joined || (self.run.is_some() && first.is_none() && !stream) {
             // The same flows go on (an empty input changes nothing).
@@ -159,8 +160,22 @@ impl Files {
         summary.continues_previous = joined;
         summary.packet_offset = if joined { base } else { 0 };
         summary.continuity = taken.map(|t| t.unwrap_or_else(|e| e));
+        summary.unrelated = apart;
         self.extend_run(&summary, joined);
         summary
+    }
+
+    /// Whether the input at `path` is named unlike the capture before it (not as one
+    /// rotation's files are named), outside `--join-files`: a separate recording.
+    fn named_apart(&self, path: &Path) -> bool {
+        let Some(run) = &self.run else {
+            return false;
+        };
+        !self.opts.force_join
+            && rotation::names(
+                &rotation::file_name(&run.path),
+                &rotation::file_name(&path.display().to_string()),
+            ) == rotation::Names::Unrelated
     }
 
     /// Whether the input at `path` continues the capture before it, and why.

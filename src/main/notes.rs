@@ -108,7 +108,11 @@ pub(crate) fn joins_note(inputs: &[wsclose::InputSummary]) {
                 name(second),
                 inputs[second].packet_offset + 1
             );
-        } else if i > 0 && inputs[i].packets > 0 && inputs[i].continuity.is_some() {
+        } else if i > 0
+            && inputs[i].packets > 0
+            && inputs[i].continuity.is_some()
+            && !inputs[i].unrelated
+        {
             match &mut alone {
                 None => {
                     note!(

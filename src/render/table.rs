@@ -347,7 +347,9 @@ fn continuity(input: &crate::report::InputSummary) -> String {
             input.packet_offset + 1,
             input.packet_offset + input.packets
         ),
-        Some(why) if input.packets > 0 => format!(" (a capture of its own: {})", terminal(why)),
+        Some(why) if input.packets > 0 && !input.unrelated => {
+            format!(" (a capture of its own: {})", terminal(why))
+        }
         _ => String::new(),
     }
 }

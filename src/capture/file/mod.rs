@@ -98,6 +98,11 @@ pub struct InputSummary {
     /// the first input).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub continuity: Option<String>,
+    /// Named unlike the input before it (their names differ in more than digits, see
+    /// `rotation::names`): a separate recording given with it, never news, so the notes and
+    /// the table's header say nothing of it (`continuity` still says why).
+    #[serde(skip)]
+    pub unrelated: bool,
     /// Packets the capture says were lost before they were written: the sum over a pcapng
     /// file's interfaces of their last Interface Statistics Block's `isb_ifdrop` and
     /// `isb_osdrop` (a live capture's drops, as `wsclose live -w` saves them); said in a
@@ -141,6 +146,7 @@ impl InputSummary {
             continues_previous: false,
             packet_offset: 0,
             continuity: None,
+            unrelated: false,
             dropped: 0,
             span: None,
             sha256: None,
@@ -165,6 +171,7 @@ impl InputSummary {
             continues_previous: false,
             packet_offset: 0,
             continuity: None,
+            unrelated: false,
             dropped: 0,
             span: None,
             sha256: None,

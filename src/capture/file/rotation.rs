@@ -303,6 +303,8 @@ pub fn continues(
     carried: impl FnOnce() -> Carried,
 ) -> Result<String, String> {
     let prev = file_name(&run.path);
+    let name = file_name(next_path);
+    let names = names(&prev, &name);
     if !run.links.contains(&next.link) {
         return Err(format!(
             "not joined to {prev}: its link type ({}) differs from {prev}'s ({})",
@@ -313,6 +315,15 @@ pub fn continues(
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
+    }
+    // Separate recordings named apart: why they are apart needs no times.
+    let unrelated = || {
+        format!(
+            "not joined to {prev}: the names differ in more than their digits, so the files are separate recordings (those of one tcpdump -C/-G/-W, dumpcap -b or editcap -c run differ only in numbers); --join-files joins them anyway"
+        )
+    };
+    if !force && names == Names::Unrelated {
+        return Err(unrelated());
     }
     let gap = next.ts.0.saturating_sub(run.last.0);
     let max_gap = i64::try_from(max_gap_s)
@@ -340,12 +351,9 @@ pub fn continues(
     if force {
         return joined("--join-files; ".into());
     }
-    let name = file_name(next_path);
-    match names(&prev, &name) {
+    match names {
         Names::Tool(tool) => joined(format!("named as {tool} names a set's files; ")),
-        Names::Unrelated => Err(format!(
-            "not joined to {prev}: the names differ in more than their digits, so the files are separate recordings (those of one tcpdump -C/-G/-W, dumpcap -b or editcap -c run differ only in numbers); --join-files joins them anyway"
-        )),
+        Names::Unrelated => Err(unrelated()),
         Names::Digits => {
             let c = carried();
             match c.found {
