@@ -166,7 +166,13 @@ fn a_session_split_in_files_is_one_connection_and_the_report_says_how() {
     let dir = tempfile::tempdir().unwrap();
     let pieces = split(&fixture("python-close-1001.pcap"), 10, dir.path(), "cap");
     assert_eq!(pieces.len(), 2);
-    let out = wsclose().arg("analyze").args(&pieces).output().unwrap();
+    // Wide enough that the file range sits on one line of its cell.
+    let out = wsclose()
+        .env("COLUMNS", "160")
+        .arg("analyze")
+        .args(&pieces)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let table = String::from_utf8_lossy(&out.stdout);
     let err = String::from_utf8_lossy(&out.stderr);

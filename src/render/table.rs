@@ -312,10 +312,10 @@ pub fn write_detail(
     }
     let mut tail = String::new();
     if detail == Detail::Brief {
-        briefly(&mut tail, report, &statuses, width.unwrap_or(160));
+        briefly(&mut tail, report, &statuses, width.unwrap_or(120));
         return out.write_all(tail.as_bytes());
     }
-    explained(&mut tail, &statuses, width.unwrap_or(160));
+    explained(&mut tail, &statuses, width.unwrap_or(120));
     let mut sum = Table::new();
     sum.force_no_tty();
     sum.load_style(UTF8_FULL_CONDENSED)
@@ -354,7 +354,7 @@ fn continuity(input: &crate::report::InputSummary) -> String {
     }
 }
 
-/// A table with `header`, fitted to `width` columns (160 when not known), in colour
+/// A table with `header`, fitted to `width` columns (120 when not known: piped, as wide as the prose under it), in colour
 /// only when `color`.
 fn new_table(header: Vec<&str>, width: Option<u16>, color: bool) -> Table {
     let mut t = Table::new();
@@ -366,7 +366,7 @@ fn new_table(header: Vec<&str>, width: Option<u16>, color: bool) -> Table {
     t.load_style(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_header(header);
-    t.set_width(width.unwrap_or(160));
+    t.set_width(width.unwrap_or(120));
     t
 }
 
