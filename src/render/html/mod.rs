@@ -6,8 +6,9 @@
 //! default, none with `--full`). Out: one HTML5 document with its CSS inline (light and
 //! dark by `prefers-color-scheme`, and for print) and its pictures as inline SVG; no
 //! script, font, image or stylesheet from elsewhere. It holds a one-line summary; the
-//! tool, command line and inputs; the overview table of every connection, problems first
-//! (status, who closed, codes, reason, the quiet spell before the end, packets); each
+//! tool, command line and inputs; the overview table of every connection in id order
+//! (client → server, status coloured by tone, who closed, codes, reason, the quiet spell
+//! before the end, packets); each
 //! status's cause and fix once; then per connection what the capture shows, the evidence,
 //! its own fix, a sequence picture of its last moments (`sequence`: both legs when a
 //! proxy is in between), a timeline drawn to scale (`timeline`), the facts (TLS,
@@ -17,7 +18,7 @@
 //!
 //! Within the limit, as the Markdown report: the connections are read twice; the first
 //! pass sizes every row and section and keeps the best that fit (problems first, then by
-//! id), the second writes them; the report says what it left out and that `--full` shows
+//! id; the rows kept are shown in id order), the second writes them; the report says what it left out and that `--full` shows
 //! it all.
 //!
 //! Every string of the model goes through one function, `sanitize::html` (control and
@@ -165,7 +166,7 @@ pub fn write_with(
             let key = problems_first(c);
             let mut r = String::new();
             row(&mut r, c, &cx.names, true);
-            rows.offer(key, r.len(), (super::clean(c), r));
+            rows.offer(key, r.len(), r);
             if sections.would_take(key) {
                 let mut o = String::new();
                 connection(&mut o, c, &cx);
@@ -189,15 +190,13 @@ pub fn write_with(
         // No limit: the problems' rows, then the clean closes', then every section.
         out.write_all(head.as_bytes())?;
         out.write_all(table_head(&cx.names).as_bytes())?;
-        for clean in [false, true] {
-            report.for_each_chunk(crate::report::RENDER_CHUNK, |part| {
-                let mut o = String::new();
-                for c in part.iter().filter(|c| super::clean(c) == clean) {
-                    row(&mut o, c, &cx.names, true);
-                }
-                out.write_all(o.as_bytes())
-            })?;
-        }
+        report.for_each_chunk(crate::report::RENDER_CHUNK, |part| {
+            let mut o = String::new();
+            for c in part.iter() {
+                row(&mut o, c, &cx.names, true);
+            }
+            out.write_all(o.as_bytes())
+        })?;
         out.write_all(b"</tbody></table></section>\n")?;
         out.write_all(meanings.as_bytes())?;
         out.write_all(DETAILS.as_bytes())?;
@@ -235,13 +234,14 @@ pub fn write_with(
         .into_iter()
         .map(|(id, ())| id)
         .collect();
-    // Problems first, then by id; a row links to its section when it is shown.
+    // By id, as every other format lists them (the problems are chosen first to fit, and
+    // coloured); a row links to its section when it is shown.
     let mut rows = rows.into_sorted();
-    rows.sort_by_key(|(id, (clean, _))| (*clean, *id));
+    rows.sort_by_key(|(id, _)| *id);
     out.write_all(head.as_bytes())?;
     let mut o = table_head(&cx.names);
     let n_rows = rows.len() as u64;
-    for (id, (_, r)) in &rows {
+    for (id, r) in &rows {
         if shown.binary_search(id).is_ok() {
             o.push_str(r);
         } else {
@@ -328,7 +328,7 @@ fn table_head(names: &Names) -> String {
         ""
     };
     format!(
-        "<section id=\"connections\"><h2>Connections</h2>\n<table class=\"overview\"><thead><tr><th>#</th>{file}<th>Status</th><th>Closed by</th><th>Codes</th><th>Reason</th><th>Quiet before the end</th><th>Packets</th></tr></thead><tbody>\n"
+        "<section id=\"connections\"><h2>Connections</h2>\n<table class=\"overview\"><thead><tr><th>#</th>{file}<th>Client → server</th><th>Status</th><th>Closed by</th><th>Codes</th><th>Reason</th><th>Quiet before the end</th><th>Packets</th></tr></thead><tbody>\n"
     )
 }
 
@@ -349,6 +349,12 @@ fn row(o: &mut String, c: &ConnectionReport, names: &Names, link: bool) {
     if let Some(name) = r.file {
         let _ = write!(o, "<td>{}</td>", h(name));
     }
+    let _ = write!(
+        o,
+        "<td class=\"wire\">{} → {}</td>",
+        h(&c.client.to_string()),
+        h(&c.server.to_string())
+    );
     let reason = r.reason.map_or("—".to_string(), |(shown, cut)| {
         format!("{}{}", h(&shown), if cut { "…" } else { "" })
     });
