@@ -258,6 +258,7 @@ pub fn diagnose(
         });
     let path_causes: Vec<Cause> = super::delivery::unacknowledged(c, all_closes, sent)
         .into_iter()
+        .chain(super::delivery::keepalives(c))
         .chain(super::delivery::foreign_resets(c))
         .collect();
     causes.extend(path_causes.iter().cloned());
