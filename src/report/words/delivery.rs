@@ -189,15 +189,21 @@ pub(super) fn path_words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
                 (0, _) => {}
                 (n, Some(p)) => {
                     let s = if *n == 1 { "" } else { "s" };
-                    write!(f, " (the {peer} had answered its {n} probe{s} before, the last at packet {p}: it was there then)")?;
+                    write!(f, " (the {peer} had answered the {by}'s {n} probe{s} before, the last at packet {p}: it was there then)")?;
                 }
                 (n, None) => {
                     let s = if *n == 1 { "" } else { "s" };
-                    write!(f, " (the {peer} had answered its {n} probe{s} before)")?;
+                    write!(
+                        f,
+                        " (the {peer} had answered the {by}'s {n} probe{s} before)"
+                    )?;
                 }
             }
+            // The kernel's RST comes one interval after the last probe (Linux: after
+            // TCP_KEEPCNT probes); a later one is the application's own.
             match rst_packet {
-                Some(r) => write!(f, "; {} after the last, the {by}'s kernel gave up and reset the connection (RST, packet {r}): Linux does so after TCP_KEEPCNT probes unanswered, and the {by}'s application sees the connection fail (ETIMEDOUT).", Secs(*then_s))?,
+                Some(r) if *then_s <= interval_s * 1.5 => write!(f, "; {} after the last, one interval on, the {by}'s kernel gave up and reset the connection (RST, packet {r}), as Linux does after TCP_KEEPCNT probes unanswered; the {by}'s application sees the connection fail (ETIMEDOUT).", Secs(*then_s))?,
+                Some(r) => write!(f, "; the {by} reset the connection (RST, packet {r}) {} after the last.", Secs(*then_s))?,
                 None => write!(f, "; nothing came from the {peer} in the {} to the end of the capture.", Secs(*then_s))?,
             }
             write!(f, " The {peer} vanished without a FIN or RST, or the path to it did (a host that crashed, slept or lost its network, a NAT or firewall that forgot the flow); a capture at either end shows the same, the probes and no answer.")
