@@ -6,6 +6,11 @@
 //! namespace then drops everything, captured at once in the server's namespace and in the
 //! client's. Each view names the server's keepalive, its probes and its RST; probes that
 //! were answered, and a capture of one direction alone, name none.
+//!
+//! And half-open seen from the server (item 6): `fixtures/path/{python,node}-half-open-
+//! {server,client}.pcap`, the same vanishing client and a server that pings every second
+//! with no TCP keepalive: its ping never acknowledged, retransmitted, its later pings
+//! waiting behind it; its kernel then gives up without a packet (ETIMEDOUT, no RST).
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -201,4 +206,38 @@ fn no_other_path_fixture_names_a_keepalive() {
         }
     }
     assert!(seen >= 9, "{seen}");
+}
+
+/// The server kept pinging a client that vanished: its first ping nobody acknowledged and
+/// its retransmissions are the path that died; its pings did not stop (the later ones
+/// waited behind that one), so no `pings-stopped` blames the server. Linux gives up on
+/// retransmissions without a packet: no FIN or RST in either view.
+#[test]
+fn half_open_seen_from_the_server_is_the_servers_unacknowledged_ping() {
+    for stem in ["python", "node"] {
+        for view in ["server", "client"] {
+            let name = format!("path/{stem}-half-open-{view}.pcap");
+            let all = connections(&fixture(&name));
+            assert_eq!(all.len(), 1, "{name}");
+            let c = &all[0];
+            assert_eq!(c["tcp_end"], "open", "{name}");
+            let causes = c["status"]["causes"].as_array().unwrap();
+            let kinds: Vec<&str> = causes.iter().map(|k| k["kind"].as_str().unwrap()).collect();
+            assert!(!kinds.contains(&"pings-stopped"), "{name}: {kinds:?}");
+            assert!(!kinds.contains(&"tcp-keepalive"), "{name}: {kinds:?}");
+            let u = causes
+                .iter()
+                .find(|k| k["kind"] == "unacknowledged-data")
+                .unwrap_or_else(|| panic!("{name}: {kinds:?}"));
+            assert_eq!(
+                (&u["from"], &u["what"]),
+                (&"server".into(), &"ping".into()),
+                "{name}"
+            );
+            // tcp_retries2=4: at least 4 retransmissions, backing off over seconds.
+            assert!(u["retransmissions"].as_u64().unwrap() >= 4, "{name}: {u}");
+            assert!(u["seconds"].as_f64().unwrap() >= 1.0, "{name}: {u}");
+            assert_eq!(u["peer_next"], Value::Null, "{name}");
+        }
+    }
 }
