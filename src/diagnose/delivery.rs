@@ -9,7 +9,9 @@
 //! RFC 9293 §3.8.6.1), `reader-stopped` (a zero window the other side probed, and the
 //! connection's end during it or queued behind it, §3.8.6), `mtu-black-hole` (data never
 //! acknowledged that starts with a segment larger than any acknowledged, while the
-//! peer's frames were acknowledged: RFC 2923 §2.1) and `reset-not-from-peer`.
+//! peer's frames were acknowledged: RFC 2923 §2.1), `tcp-keepalive` (keepalive probes at a
+//! steady interval that nothing answered to the end, RFC 9293 §3.8.4, RFC 1122 §4.2.3.6)
+//! and `reset-not-from-peer`.
 //! RFC 9293 §3.10.7.1 (a host with no connection answers a segment with an RST, without
 //! ACK when the segment had one), RFC 6298 §5 (retransmissions back off), RFC 791 §3.2 and
 //! RFC 8200 §3 (TTL and hop limit fall by one per router).
@@ -267,6 +269,54 @@ pub fn unacknowledged(c: &Connection, closes: &[&CloseFrame], sent: PerSide<&Sta
         });
     }
     out
+}
+
+/// The fewest keepalive probes in a row, unanswered, that show the other side gone: one
+/// lost probe is a lost packet; Linux gives up after `TCP_KEEPCNT` (9 by default, at
+/// least 1), and two make an interval.
+pub const MIN_KEEPALIVE_PROBES: u64 = 2;
+
+/// The least time between two keepalive probes: `TCP_KEEPINTVL` counts whole seconds (at
+/// least 1), Windows' `KeepAliveInterval` defaults to 1 s; segments repeated faster are
+/// something else.
+pub const MIN_KEEPALIVE_INTERVAL_S: f64 = 0.5;
+
+/// Each side whose keepalive found the other gone: its last run of probes, at least
+/// [`MIN_KEEPALIVE_PROBES`] at a steady interval (the longest at most 1.5 times the
+/// shortest: retransmissions back off, doubling; keepalive probes do not), none answered
+/// to the end; with the prober's RST after the last probe, if one came.
+pub fn keepalives(c: &Connection) -> Vec<Cause> {
+    Side::BOTH
+        .into_iter()
+        .filter_map(|s| {
+            let w = &c.path[s];
+            let run = w.keepalive_run().filter(|r| {
+                r.unanswered
+                    && r.probes >= MIN_KEEPALIVE_PROBES
+                    && r.min_gap_s >= MIN_KEEPALIVE_INTERVAL_S
+                    && r.max_gap_s <= r.min_gap_s * 1.5
+            })?;
+            let rst = w.reset.filter(|m| m.packet > run.last_packet);
+            let until = rst.map_or(c.last_ts, |m| m.ts);
+            let steps = (run.probes - 1) as f64;
+            let mean = run.last_ts.since(run.first_ts) / steps;
+            Some(Cause::Keepalive {
+                by: c.role(s),
+                probes: run.probes,
+                first_packet: run.first_packet,
+                at: run.first_ts.rfc3339(),
+                last_packet: run.last_packet,
+                interval_s: round_ms(mean),
+                min_interval_s: round_ms(run.min_gap_s),
+                max_interval_s: round_ms(run.max_gap_s),
+                probe_bytes: u64::from(run.bytes),
+                answered: run.answered,
+                last_answer: run.last_answer,
+                rst_packet: rst.map(|m| m.packet),
+                then_s: round_ms(until.since(run.last_ts)),
+            })
+        })
+        .collect()
 }
 
 /// Each side's first RST whose TTL is outside those of the side's packets before it.

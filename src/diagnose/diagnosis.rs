@@ -258,6 +258,7 @@ pub fn diagnose(
         });
     let path_causes: Vec<Cause> = super::delivery::unacknowledged(c, all_closes, sent)
         .into_iter()
+        .chain(super::delivery::keepalives(c))
         .chain(super::delivery::foreign_resets(c))
         .collect();
     causes.extend(path_causes.iter().cloned());
@@ -279,12 +280,25 @@ pub fn diagnose(
     }
     queued_behind_window(&mut causes);
     // A side whose regular pings stopped, when the other side or the capture's end came
-    // at least two pings later.
+    // at least two pings later; not a side whose last ping is data of its own never
+    // acknowledged (or after it): its pings did not stop, the later ones waited behind it
+    // while its kernel retransmitted (a peer gone, seen from the side still sending).
+    let queued = |role: Role, last_ping: u64| {
+        path_causes.iter().any(|k| match k {
+            Cause::Unacknowledged {
+                from, first_packet, ..
+            }
+            | Cause::MtuBlackHole {
+                from, first_packet, ..
+            } => *from == role && *first_packet <= last_ping,
+            _ => false,
+        })
+    };
     if upgraded {
         for s in Side::BOTH {
             let role = c.role(s);
             let end = ends.first().filter(|e| e.by != role);
-            causes.extend(super::heartbeat::stopped(
+            let stopped = super::heartbeat::stopped(
                 role,
                 &w.controls(s),
                 sent.of(role).last_frame.map(|(p, _)| p),
@@ -296,7 +310,11 @@ pub fn diagnose(
                     how: e.how,
                     packet: e.packet,
                 }),
-            ));
+            );
+            causes.extend(stopped.filter(|p| match p {
+                Cause::PingsStopped { last_ping, .. } => !queued(role, *last_ping),
+                _ => true,
+            }));
         }
     }
     causes.extend(gateway_idle_close(&causes, closes, &w.handshake, sent));

@@ -533,6 +533,42 @@ causes! {
         /// Its code.
         close_code: Option<u16>,
     }
+    /// One side's TCP keepalive found the other gone: after an idle spell it sent keepalive
+    /// probes (RFC 9293 §3.8.4: a segment one byte below its next sequence number, with no
+    /// data or one byte) at a steady interval, none answered to the end, and (most often)
+    /// its kernel then reset the connection (Linux: after `TCP_KEEPCNT` probes, the
+    /// socket's error `ETIMEDOUT`). The peer vanished without a FIN or RST, or the path to
+    /// it did. A capture at either end shows the same: the probes, and no answer.
+    "tcp-keepalive" => Keepalive {
+        /// The side whose keepalive probed (it found the other gone).
+        by: Role,
+        /// Its probes that went unanswered, one after another.
+        probes: u64,
+        /// The first of them.
+        first_packet: u64,
+        /// Its time (RFC 3339).
+        at: String,
+        /// The last of them.
+        last_packet: u64,
+        /// Seconds between two probes, on average (from the first to the last, over the
+        /// probes less one).
+        interval_s: f64,
+        /// The shortest time between two of them.
+        min_interval_s: f64,
+        /// The longest time between two of them.
+        max_interval_s: f64,
+        /// Payload bytes of each probe: 0 (Linux) or 1 (BSD, Windows).
+        probe_bytes: u64,
+        /// Probes of the same side the other answered before (it was there then), and its
+        /// last answer.
+        answered: u64,
+        /// The other side's last answer to a probe.
+        last_answer: Option<u64>,
+        /// The prober's RST after the last probe (its kernel gave up), if any.
+        rst_packet: Option<u64>,
+        /// Seconds from the last probe to that RST (or to the end of the capture).
+        then_s: f64,
+    }
     /// A gateway that speaks WebSocket to the client and only passes payloads to its
     /// backend (lighttpd's mod_wstunnel: its 101 names it) sent the first close frame, an
     /// empty one, after a quiet spell: its own read-idle timeout (lighttpd's

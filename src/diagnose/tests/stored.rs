@@ -321,6 +321,21 @@ fn one_of_each() -> Vec<Cause> {
             close_packet: Some(109),
             close_code: Some(1011),
         },
+        Cause::Keepalive {
+            by: Role::Server,
+            probes: 3,
+            first_packet: 15,
+            at: "2026-11-27T07:32:20.931616000Z".into(),
+            last_packet: 17,
+            interval_s: 1.024,
+            min_interval_s: 1.024,
+            max_interval_s: 1.024,
+            probe_bytes: 0,
+            answered: 2,
+            last_answer: Some(14),
+            rst_packet: Some(18),
+            then_s: 1.024,
+        },
         Cause::GatewayIdleClose {
             gateway: crate::websocket::library::Software {
                 library: crate::websocket::library::Library::Lighttpd,

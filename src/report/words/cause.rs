@@ -354,7 +354,8 @@ impl Display for Cause {
             | Cause::ForeignReset { .. }
             | Cause::WindowClosed { .. }
             | Cause::StoppedReading { .. }
-            | Cause::MtuBlackHole { .. } => path_words(self, f),
+            | Cause::MtuBlackHole { .. }
+            | Cause::Keepalive { .. } => path_words(self, f),
             Cause::GatewayIdleClose { .. } => proxy::gateway_idle(self, f),
             Cause::GatewayFrames { .. } => proxy::gateway_frames(self, f),
             Cause::BehindTlsProxy { candidates } => {

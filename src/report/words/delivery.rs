@@ -164,6 +164,50 @@ pub(super) fn path_words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
                 _ => write!(f, " Its window was still closed when the capture ended."),
             }
         }
+        Cause::Keepalive {
+            by,
+            probes,
+            first_packet,
+            at,
+            last_packet,
+            interval_s,
+            probe_bytes,
+            answered,
+            last_answer,
+            rst_packet,
+            then_s,
+            ..
+        } => {
+            let peer = by.peer();
+            let what = if *probe_bytes == 0 {
+                "a segment with no data"
+            } else {
+                "a segment with one byte already acknowledged"
+            };
+            write!(f, "The {by}'s TCP keepalive found the {peer} gone: from {at} it sent {probes} keepalive probes (packets {first_packet} to {last_packet}; each {what}, one byte below its next sequence number), {} apart, and none was answered", Secs(*interval_s))?;
+            match (answered, last_answer) {
+                (0, _) => {}
+                (n, Some(p)) => {
+                    let s = if *n == 1 { "" } else { "s" };
+                    write!(f, " (the {peer} had answered the {by}'s {n} probe{s} before, the last at packet {p}: it was there then)")?;
+                }
+                (n, None) => {
+                    let s = if *n == 1 { "" } else { "s" };
+                    write!(
+                        f,
+                        " (the {peer} had answered the {by}'s {n} probe{s} before)"
+                    )?;
+                }
+            }
+            // The kernel's RST comes one interval after the last probe (Linux: after
+            // TCP_KEEPCNT probes); a later one is the application's own.
+            match rst_packet {
+                Some(r) if *then_s <= interval_s * 1.5 => write!(f, "; {} after the last, one interval on, the {by}'s kernel gave up and reset the connection (RST, packet {r}), as Linux does after TCP_KEEPCNT probes unanswered; the {by}'s application sees the connection fail (ETIMEDOUT).", Secs(*then_s))?,
+                Some(r) => write!(f, "; the {by} reset the connection (RST, packet {r}) {} after the last.", Secs(*then_s))?,
+                None => write!(f, "; nothing came from the {peer} in the {} to the end of the capture.", Secs(*then_s))?,
+            }
+            write!(f, " The {peer} vanished without a FIN or RST, or the path to it did (a host that crashed, slept or lost its network, a NAT or firewall that forgot the flow); a capture at either end shows the same, the probes and no answer.")
+        }
         Cause::ForeignReset {
             by,
             packet,
@@ -213,6 +257,14 @@ pub(super) fn path_hint(c: &Cause) -> String {
         Cause::WindowClosed { reader, .. } => format!("Find why the {reader}'s application stopped reading the connection: a blocked or busy event loop, a handler that never returns, back-pressure it never released, or a consumer slower than what the other side sends; the other side should bound what it queues for a slow {reader} (a send buffer limit, dropping or closing with 1008 or 1013)."),
         Cause::StoppedReading { reader, .. } => format!("Find why the {reader}'s application stopped reading: a blocked or busy event loop, a handler that never returns, a pause (GC, a debugger, a suspended device), or a consumer slower than what the other side sends. If the {reader} is only slow, let it catch up before the other side's ping timeout or write deadline runs out; else have the other side bound what it queues for it and close with 1008 or 1013 instead of dropping it."),
         Cause::MtuBlackHole { from, .. } => format!("Let ICMP \"fragmentation needed\" (IPv4 type 3 code 4) and ICMPv6 \"packet too big\" (type 2) through every firewall on the path, or clamp the TCP MSS on the router before the narrow link (nftables: tcp flags syn tcp option maxseg size set rt mtu; iptables: TCPMSS --clamp-mss-to-pmtu), or lower the MTU of the {from}'s interface to the path's; Linux can also find the path's MTU without ICMP (net.ipv4.tcp_mtu_probing=1, RFC 4821)."),
+        Cause::Keepalive { by, last_answer, .. } => {
+            let peer = by.peer();
+            let when = match last_answer {
+                Some(p) => format!("after its last answer (packet {p})"),
+                None => "after its last packet".into(),
+            };
+            format!("Look at the {peer}'s side {when}: a crash or kill, a device that slept or lost its network, a NAT or firewall on the way that dropped the flow. The {by}'s keepalive did its job; to find a vanished {peer} sooner, lower TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT (or set TCP_USER_TIMEOUT), or ping at the WebSocket level and close after a missed pong.")
+        }
         Cause::ForeignReset { by, .. } => format!("Find the box between the two that resets connections in the {by}'s name: firewall or IDS rules, a NAT or load balancer whose flow table dropped the connection (an idle timeout there); a capture on the {by}'s own host shows it never sent that RST."),
         _ => "Nothing the peers sent was wrong: the path between them broke. Look at what sits between them (NAT, firewall, load balancer, Wi-Fi or mobile link) at that time, send pings often enough to notice a dead path quickly, and reconnect with backoff.".into(),
     }
@@ -274,6 +326,23 @@ pub fn path_evidence(c: &Cause) -> Option<(String, Vec<u64>)> {
             if let Some(e) = end {
                 clause.push_str(&format!(", the {}'s {} at packet {}", e.by, end_how(e), e.packet));
                 packets.push(e.packet);
+            }
+            Some((clause, packets))
+        }
+        Cause::Keepalive {
+            by,
+            probes,
+            first_packet,
+            last_packet,
+            interval_s,
+            rst_packet,
+            ..
+        } => {
+            let mut clause = format!("the {by}'s {probes} keepalive probes (packets {first_packet} to {last_packet}, {} apart) got no answer", Secs(*interval_s));
+            let mut packets = vec![*first_packet, *last_packet];
+            if let Some(r) = rst_packet {
+                clause.push_str(&format!(", then its RST (packet {r})"));
+                packets.push(*r);
             }
             Some((clause, packets))
         }

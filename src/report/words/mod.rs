@@ -54,6 +54,7 @@ pub fn rank(c: &Cause) -> u8 {
         | Cause::WindowClosed { .. }
         | Cause::StoppedReading { .. }
         | Cause::MtuBlackHole { .. }
+        | Cause::Keepalive { .. }
         | Cause::GatewayIdleClose { .. } => 1,
         Cause::QuietSpell { .. } | Cause::UnansweredMessage { .. } => 1,
         Cause::ReasonWords { .. } => 1,
@@ -189,7 +190,8 @@ fn hint(c: &Cause) -> Option<String> {
         | Cause::ForeignReset { .. }
         | Cause::WindowClosed { .. }
         | Cause::StoppedReading { .. }
-        | Cause::MtuBlackHole { .. } => Some(path_hint(c)),
+        | Cause::MtuBlackHole { .. }
+        | Cause::Keepalive { .. } => Some(path_hint(c)),
         Cause::GatewayIdleClose { .. } => Some(proxy::GATEWAY_IDLE_FIX.into()),
         Cause::ReasonWords { from, names, .. } => Some(reason::fix(
             names,

@@ -22,6 +22,10 @@
 //!   advertised a zero window, this direction's zero-window probes while it lasted (Linux
 //!   sends a segment with no data one byte below the acknowledged point, BSD, macOS and
 //!   Windows one byte beyond it), and the window update that ended it, if one came.
+//! - this direction's TCP keepalive probes while the peer's window is open and nothing of
+//!   this direction waits for an acknowledgement (RFC 9293 §3.8.4: a segment one byte below
+//!   the acknowledged point, with no data or one byte): the last run of them with no
+//!   packet of the peer between, and whether the peer answered ([`keepalive`]).
 //!
 //! Memory is constant: a ring of [`RING`] recent segment fingerprints and a few numbers.
 //! A segment is compared with the ring's slots through one key each (its sequence and
@@ -32,8 +36,10 @@ use crate::capture::Timestamp;
 use crate::decode::Segment;
 use crate::flow::{Side, Sides};
 pub use ifaces::{Interfaces, Label};
+pub use keepalive::Run as KeepaliveRun;
 
 pub mod ifaces;
+pub mod keepalive;
 
 /// Recent segments remembered per direction: the copies `tcpdump -i any` takes of a
 /// packet follow it at once (the kernel forwards it in the same pass), one other packet of
@@ -148,6 +154,14 @@ struct Zero {
     answers: u16,
 }
 
+/// What few connections ever see, boxed together: the peer's last zero-window spell and
+/// this direction's last run of keepalive probes.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
+struct Rare {
+    zero: Zero,
+    keep: keepalive::Keep,
+}
+
 /// The peer's last zero-window spell: its receive buffer was full, its application read
 /// nothing (RFC 9293 §3.8.6: a zero window is "no more").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -221,9 +235,9 @@ pub struct PathWatch {
     /// the one written).
     prints: [Print; RING],
     cold: Cold,
-    /// Boxed: few connections ever see a zero window, and every connection's size is
-    /// charged to the budget (`analyzer::budget::FLOW_BYTES`).
-    zero: Option<Box<Zero>>,
+    /// Boxed: few connections ever see a zero window or a keepalive probe, and every
+    /// connection's size is charged to the budget (`analyzer::budget::FLOW_BYTES`).
+    rare: Option<Box<Rare>>,
     /// Copies of this direction's packets left out.
     pub copies: u64,
     /// This direction's packets that were captured more than once.
@@ -491,17 +505,17 @@ impl PathWatch {
         if window == 0 {
             if l.bits & ZERO_OPEN == 0 {
                 l.bits |= ZERO_OPEN;
-                **self.zero.get_or_insert_with(Box::default) = Zero {
+                self.rare.get_or_insert_with(Box::default).zero = Zero {
                     since_packet: packet,
                     since_ts: ts,
                     ..Zero::default()
                 };
-            } else if let Some(z) = self.zero.as_deref_mut() {
+            } else if let Some(z) = self.rare.as_deref_mut().map(|r| &mut r.zero) {
                 z.answers = z.answers.saturating_add(1);
             }
         } else if l.bits & ZERO_OPEN != 0 {
             l.bits &= !ZERO_OPEN;
-            if let Some(z) = self.zero.as_deref_mut() {
+            if let Some(z) = self.rare.as_deref_mut().map(|r| &mut r.zero) {
                 z.reopen_packet = packet;
                 let us = ts.since(z.since_ts) * 1e6;
                 z.reopen_us = if us < f64::from(u32::MAX) {
@@ -528,7 +542,12 @@ impl PathWatch {
         } else {
             l.acked
         };
-        if let Some(z) = self.zero.as_deref_mut().filter(|_| seg.seq == at) {
+        if let Some(z) = self
+            .rare
+            .as_deref_mut()
+            .map(|r| &mut r.zero)
+            .filter(|_| seg.seq == at)
+        {
             if z.probes == 0 {
                 z.first_probe = packet;
             }
@@ -539,7 +558,7 @@ impl PathWatch {
 
     /// The peer's last zero-window spell, if it advertised a zero window at all.
     pub fn zero_spell(&self) -> Option<ZeroSpell> {
-        let z = self.zero.as_deref()?;
+        let z = &self.rare.as_deref()?.zero;
         (z.since_packet != 0).then_some(ZeroSpell {
             since_packet: z.since_packet,
             since_ts: z.since_ts,
@@ -554,13 +573,43 @@ impl PathWatch {
         })
     }
 
-    /// A packet of the peer (not a copy) that did not end the stall.
+    /// A packet of the peer (not a copy) that did not end the stall: it also answers this
+    /// direction's last keepalive probe.
     #[inline]
     pub fn peer_sent(&mut self, packet: u64, ts: Timestamp) {
         if self.line.bits & STALLED != 0 && self.cold.peer_packet == 0 {
             self.cold.peer_packet = packet;
             self.cold.peer_ts = ts;
         }
+        if let Some(r) = self.rare.as_deref_mut() {
+            r.keep.peer(packet);
+        }
+    }
+
+    /// A segment of this direction while the peer's window is open: a keepalive probe when
+    /// it carries at most one byte (no SYN or FIN), starts one byte below the peer's
+    /// acknowledged point, and nothing of this direction waits for an acknowledgement.
+    #[inline]
+    fn keepalive(&mut self, seg: &Segment<'_>, packet: u64, ts: Timestamp) {
+        let l = &self.line;
+        if l.bits & HAS_ACKED == 0 || seg.seq != l.acked.wrapping_sub(1) {
+            return;
+        }
+        let len = seg.payload.len() as u64 + u64::from(seg.missing);
+        let waiting =
+            l.bits & STALLED != 0 || (l.bits & HAS_SENT != 0 && before(l.acked, l.sent_end));
+        if seg.fin || seg.syn || len > 1 || waiting {
+            return;
+        }
+        self.rare
+            .get_or_insert_with(Box::default)
+            .keep
+            .probe(packet, ts, len as u8);
+    }
+
+    /// This direction's last run of keepalive probes, if it sent any.
+    pub fn keepalive_run(&self) -> Option<KeepaliveRun> {
+        self.rare.as_deref()?.keep.run()
     }
 
     /// The stall still open, if any.
@@ -615,6 +664,8 @@ pub fn segment(
         me.own(seg, packet, ts);
         if me.line.bits & ZERO_OPEN != 0 {
             me.probe(seg, packet);
+        } else {
+            me.keepalive(seg, packet, ts);
         }
         me.sent(seg, packet, ts);
         if seg.ack_flag {

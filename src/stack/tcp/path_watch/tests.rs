@@ -314,3 +314,73 @@ fn a_stall_knows_its_segment_size_and_the_largest_acknowledged() {
     assert_eq!(path[Side::A].stall(), None);
     assert_eq!(path[Side::A].line.big, 1448);
 }
+
+/// Keepalive probes (no data, or one byte, one below the acknowledged point) while the
+/// peer's window is open: a run ends at the peer's next packet (an answer); the last run
+/// keeps its count, its first and last, and its gaps. Zero-window probes, data and probes
+/// while data waits for an acknowledgement are none.
+#[test]
+fn keepalive_probes_make_runs_that_an_answer_ends() {
+    let mut path: Sides<PathWatch> = Sides::default();
+    let data = |seq: u32, payload: &'static [u8]| Segment {
+        seq,
+        ack: 1,
+        ack_flag: true,
+        window: 64,
+        ..Segment::test(payload)
+    };
+    let ack = |ack: u32, window: u16| Segment {
+        seq: 1,
+        ack,
+        ack_flag: true,
+        window,
+        ..Segment::test(b"")
+    };
+    segment(&mut path, Side::A, &data(1000, b"0123456789"), 1, at(0));
+    // Not a probe: the data still waits for its acknowledgement.
+    segment(&mut path, Side::A, &data(1009, b""), 2, at(100));
+    assert_eq!(path[Side::A].keepalive_run(), None);
+    segment(&mut path, Side::B, &ack(1010, 512), 3, at(110));
+    // Two probes, the first answered.
+    segment(&mut path, Side::A, &data(1009, b""), 4, at(1110));
+    segment(&mut path, Side::B, &ack(1010, 512), 5, at(1111));
+    segment(&mut path, Side::A, &data(1009, b""), 6, at(2110));
+    let r = path[Side::A].keepalive_run().unwrap();
+    assert_eq!(
+        (
+            r.probes,
+            r.first_packet,
+            r.answered,
+            r.last_answer,
+            r.unanswered
+        ),
+        (1, 6, 1, Some(5), true)
+    );
+    // Not probes: a pure ACK at the next sequence number, and two bytes already
+    // acknowledged.
+    segment(&mut path, Side::A, &data(1010, b""), 7, at(2500));
+    segment(&mut path, Side::A, &data(1008, b"xy"), 8, at(2600));
+    // A BSD probe (one byte already acknowledged), then a Linux one, unanswered.
+    segment(&mut path, Side::A, &data(1009, b"x"), 9, at(3110));
+    segment(&mut path, Side::A, &data(1009, b""), 10, at(4210));
+    let r = path[Side::A].keepalive_run().unwrap();
+    assert_eq!(
+        (
+            r.probes,
+            r.first_packet,
+            r.last_packet,
+            r.unanswered,
+            r.bytes
+        ),
+        (3, 6, 10, true, 0)
+    );
+    assert_eq!((r.min_gap_s, r.max_gap_s), (1.0, 1.1));
+    // The peer's window shuts: a probe then is a zero-window probe, not a keepalive.
+    segment(&mut path, Side::B, &ack(1010, 0), 11, at(4300));
+    let r = path[Side::A].keepalive_run().unwrap();
+    assert_eq!((r.probes, r.unanswered, r.answered), (3, false, 4));
+    segment(&mut path, Side::A, &data(1009, b""), 12, at(4500));
+    assert_eq!(path[Side::A].keepalive_run().unwrap().last_packet, 10);
+    assert_eq!(path[Side::A].zero_spell().unwrap().probes, 1);
+    assert_eq!(path[Side::B].keepalive_run(), None);
+}
