@@ -44,10 +44,13 @@ struct Polled {
 /// What an engine.io OPEN packet announced.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Open {
-    /// The packet that completed the response carrying it, and its time.
+    /// The packet that completed the response carrying it.
     pub packet: u64,
+    /// That packet's time.
     pub ts: Timestamp,
+    /// The `pingInterval` it announced (ms).
     pub ping_interval: Option<u64>,
+    /// The `pingTimeout` it announced (ms).
     pub ping_timeout: Option<u64>,
 }
 

@@ -64,7 +64,7 @@ impl fmt::Display for LostReason {
 }
 
 /// What an HTTP/2 connection said. Strings are the header field values (invalid UTF-8
-/// replaced, cut at [`hpack::MAX_FIELD_LEN`] bytes); byte slices borrow the caller's chunk or
+/// replaced, cut at [`super::hpack::MAX_FIELD_LEN`] bytes); byte slices borrow the caller's chunk or
 /// an internal buffer, for the duration of the callback.
 ///
 /// Every HEADERS block of a stream is reported as exactly one of `Request`, `Response`,

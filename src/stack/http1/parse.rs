@@ -56,7 +56,7 @@ pub struct Request {
     pub transfer_encoding: bool,
     /// The WebSocket library its `User-Agent` names.
     pub software: Option<crate::websocket::library::Software>,
-    /// The header lines read leniently, and why (see [`lenient`]); `None` when there were
+    /// The header lines read leniently, and why (see `parse::lenient`); `None` when there were
     /// none.
     pub malformed: Option<String>,
 }
@@ -108,7 +108,7 @@ pub struct Response {
     pub chunked: bool,
     /// `Content-Type`, as sent.
     pub content_type: Option<String>,
-    /// The header lines read leniently, and why (see [`lenient`]); `None` when there were
+    /// The header lines read leniently, and why (see `parse::lenient`); `None` when there were
     /// none.
     pub malformed: Option<String>,
 }
