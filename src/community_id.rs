@@ -64,14 +64,36 @@ mod tests {
     #[test]
     fn matches_the_reference_implementation() {
         let cases = [
-            ("127.0.0.1", 54321, "127.0.0.1", 8080, "1:SymodDhxDhgOvFBIsM4bc64GInk="),
-            ("10.0.0.1", 443, "192.168.1.2", 51000, "1:nQrgTCo1zJCFy5uFGj4tFmRvjyc="),
+            (
+                "127.0.0.1",
+                54321,
+                "127.0.0.1",
+                8080,
+                "1:SymodDhxDhgOvFBIsM4bc64GInk=",
+            ),
+            (
+                "10.0.0.1",
+                443,
+                "192.168.1.2",
+                51000,
+                "1:nQrgTCo1zJCFy5uFGj4tFmRvjyc=",
+            ),
             ("::1", 40000, "::1", 443, "1:tYQIaE6aISTYb9ZCu9tlAAvKvdY="),
-            ("2001:db8::1", 1234, "2001:db8::2", 80, "1:r0kqPLw6hSIAasyo9ANthUgbhVA="),
+            (
+                "2001:db8::1",
+                1234,
+                "2001:db8::2",
+                80,
+                "1:r0kqPLw6hSIAasyo9ANthUgbhVA=",
+            ),
         ];
         for (a, ap, b, bp, want) in cases {
             assert_eq!(id(a, ap, b, bp).as_deref(), Some(want), "{a}:{ap} {b}:{bp}");
-            assert_eq!(id(b, bp, a, ap).as_deref(), Some(want), "reversed {a}:{ap} {b}:{bp}");
+            assert_eq!(
+                id(b, bp, a, ap).as_deref(),
+                Some(want),
+                "reversed {a}:{ap} {b}:{bp}"
+            );
         }
     }
 
