@@ -15,25 +15,23 @@ use std::net::IpAddr;
 /// The protocol number of TCP.
 const TCP: u8 = 6;
 
-fn octets(ip: IpAddr) -> ([u8; 16], usize) {
-    let mut out = [0u8; 16];
-    match ip {
-        IpAddr::V4(v4) => {
-            out[..4].copy_from_slice(&v4.octets());
-            (out, 4)
-        }
-        IpAddr::V6(v6) => (v6.octets(), 16),
-    }
-}
-
 /// The Community ID (v1, seed 0) of the TCP flow between `a` and `b`, in either order.
 /// `None` when one address is IPv4 and the other IPv6, which no flow is.
 pub fn tcp(a: (IpAddr, u16), b: (IpAddr, u16)) -> Option<String> {
-    let ((ab, alen), (bb, blen)) = (octets(a.0), octets(b.0));
-    if alen != blen {
-        return None;
-    }
-    let (ka, kb) = ((&ab[..alen], a.1), (&bb[..blen], b.1));
+    // Each address its own length: 4 bytes for IPv4, 16 for IPv6.
+    let (a4, b4, a6, b6);
+    let (ab, bb): (&[u8], &[u8]) = match (a.0, b.0) {
+        (IpAddr::V4(x), IpAddr::V4(y)) => {
+            (a4, b4) = (x.octets(), y.octets());
+            (&a4, &b4)
+        }
+        (IpAddr::V6(x), IpAddr::V6(y)) => {
+            (a6, b6) = (x.octets(), y.octets());
+            (&a6, &b6)
+        }
+        _ => return None,
+    };
+    let (ka, kb) = ((ab, a.1), (bb, b.1));
     let (lo, hi) = if ka <= kb { (ka, kb) } else { (kb, ka) };
     let mut sha = Sha1::new();
     sha.update(0u16.to_be_bytes());
