@@ -6,13 +6,34 @@
 //! connection's first packet. Text from the wire goes through `sanitize::mermaid`.
 
 use crate::report::ConnectionReport;
-use crate::report::Role;
+use crate::report::{FrameRecord, Role};
 use crate::sanitize::mermaid;
 use crate::units::Secs;
 use std::fmt::Write;
 
 /// Frames other than close frames the sequence diagram shows before the end.
 const DIAGRAM_FRAMES: usize = 6;
+
+/// The last `n` frames each way of `frames`, in order: what a frame log of `n` frames each
+/// way keeps. A report analysed with a longer log (for an HTML export beside the Markdown)
+/// draws the diagram a Markdown report alone draws.
+fn last_each_way(frames: &[FrameRecord], n: usize) -> Vec<&FrameRecord> {
+    let (mut client, mut server) = (0, 0);
+    let mut kept: Vec<&FrameRecord> = frames
+        .iter()
+        .rev()
+        .filter(|f| {
+            let seen = match f.from {
+                Role::Client => &mut client,
+                Role::Server => &mut server,
+            };
+            *seen += 1;
+            *seen <= n
+        })
+        .collect();
+    kept.reverse();
+    kept
+}
 
 /// The Mermaid sequence diagram of the connection's last moments: the handshake, the last
 /// frames (every close frame among them), FIN and RST each way, with packet numbers and
@@ -52,8 +73,12 @@ pub(super) fn sequence(o: &mut String, c: &ConnectionReport) {
     if c.tls.is_some() {
         let _ = writeln!(o, "    Note over C,S: inside TLS (wss)");
     }
-    // The last frames that are not close frames, and every close frame.
-    let all = c.timeline.as_ref().unwrap_or(&c.recent_frames);
+    // The last frames that are not close frames, and every close frame, of what a Markdown
+    // report's frame log keeps.
+    let all: Vec<&FrameRecord> = match &c.timeline {
+        Some(t) => t.iter().collect(),
+        None => last_each_way(&c.recent_frames, super::FRAME_LOG),
+    };
     let others: Vec<usize> = (0..all.len())
         .filter(|&i| all.get(i).is_some_and(|f| f.opcode != "close"))
         .collect();
