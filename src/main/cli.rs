@@ -292,19 +292,19 @@ pub struct AnalyzeArgs {
     /// Also write the JSON report (as --format json) to FILE, from the same analysis; each
     /// --export-* once, any number of them, beside the format on standard output.
     /// --timeline, --full, --redact and the selection apply to every export.
-    #[arg(long, value_name = "FILE", help_heading = "Export")]
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub export_json: Option<PathBuf>,
     /// Also write the JSON Lines report (as --format jsonl) to FILE.
-    #[arg(long, value_name = "FILE", help_heading = "Export")]
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub export_jsonl: Option<PathBuf>,
     /// Also write the Markdown report (as --format markdown) to FILE.
-    #[arg(long, value_name = "FILE", help_heading = "Export")]
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub export_markdown: Option<PathBuf>,
     /// Also write the HTML report (as --format html) to FILE.
-    #[arg(long, value_name = "FILE", help_heading = "Export")]
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub export_html: Option<PathBuf>,
     /// Also write the CSV report (as --format csv) to FILE.
-    #[arg(long, value_name = "FILE", help_heading = "Export")]
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub export_csv: Option<PathBuf>,
     #[command(flatten)]
     pub notes: NoteArgs,

@@ -218,3 +218,53 @@ pub(super) fn sequence(o: &mut String, c: &ConnectionReport) {
     }
     o.push_str("```\n");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A report analysed with HTML's longer frame log draws the diagram one analysed for
+    /// Markdown alone draws: not a close frame that a log of 12 each way had dropped.
+    #[test]
+    fn a_longer_frame_log_draws_what_markdowns_own_draws() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/path/python-slow-reader.pcap");
+        let opts = crate::analyzer::Options {
+            frame_log: crate::render::html::FRAME_LOG,
+            threads: 1,
+            ..Default::default()
+        };
+        let report = crate::analyze_files(&[path], opts).unwrap();
+        let mut long = report.connections[0].clone();
+        // A close frame 20 frames before the end of its side's frames: in the long log
+        // only.
+        let side = long.recent_frames.last().unwrap().from;
+        let at = long
+            .recent_frames
+            .iter()
+            .enumerate()
+            .rev()
+            .filter(|(_, f)| f.from == side)
+            .nth(20)
+            .unwrap()
+            .0;
+        long.recent_frames[at].opcode = "close";
+        long.recent_frames[at].detail = Some("4999 \"long ago\"".into());
+        // What a log of 12 each way keeps: the last 12 of each side.
+        let mut short = long.clone();
+        let kept: Vec<FrameRecord> = last_each_way(&long.recent_frames, super::super::FRAME_LOG)
+            .into_iter()
+            .cloned()
+            .collect();
+        short.frames_not_logged += (long.recent_frames.len() - kept.len()) as u64;
+        short.recent_frames = kept;
+        assert!(short.recent_frames.len() < long.recent_frames.len());
+        let draw = |c: &ConnectionReport| {
+            let mut o = String::new();
+            sequence(&mut o, c);
+            o
+        };
+        assert_eq!(draw(&long), draw(&short));
+        assert!(!draw(&long).contains("long ago"));
+    }
+}
