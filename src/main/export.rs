@@ -65,7 +65,8 @@ pub(crate) fn open(args: &AnalyzeArgs) -> Result<Vec<Export<'_>>, Error> {
                 "{flag} {} is standard output, where the report goes: write the export to a \
                  file, or the report itself with --format {}",
                 said(path),
-                format!("{format:?}").to_lowercase()
+                clap::ValueEnum::to_possible_value(&format)
+                    .map_or(String::new(), |v| v.get_name().to_string())
             ));
         }
         if let Some(input) = output::an_input(path, &args.files, &args.keys) {
