@@ -414,3 +414,29 @@ fn an_export_is_renamed_into_place() {
     ]);
     assert!(err.is_empty(), "{err}");
 }
+
+/// The fixture's close reason (an escape sequence, a pipe, a backtick, HTML, a newline):
+/// escaped, never a line break inside a line, and read back exactly.
+#[test]
+fn a_hostile_reason_stays_on_its_line() {
+    let out = String::from_utf8(stdout(&[
+        "analyze",
+        "-q",
+        "--format",
+        "jsonl",
+        "fixtures/node-close-hostile-reason.pcap",
+    ]))
+    .unwrap();
+    assert!(!out.contains('\x1b'));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2);
+    let c: Value = serde_json::from_str(lines[0]).unwrap();
+    let frames = c["close_frames"].as_array().unwrap();
+    assert_eq!(frames.len(), 2);
+    for f in frames {
+        assert_eq!(
+            f["reason"],
+            "\x1b[31mred\x1b[0m | `tick` <b>x</b>\nsecond line"
+        );
+    }
+}
