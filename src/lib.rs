@@ -121,6 +121,7 @@
 pub mod annotate;
 pub mod app;
 pub mod close;
+pub mod community_id;
 pub mod diagnose;
 pub mod error;
 pub mod extract;

@@ -29,6 +29,8 @@ mod analyze_command;
 mod annotate_command;
 #[path = "main/cli.rs"]
 mod cli;
+#[path = "main/export.rs"]
+mod export;
 #[path = "main/extract_command.rs"]
 mod extract_command;
 #[path = "main/live_command.rs"]
@@ -193,9 +195,30 @@ fn plural(n: u64, what: &str) -> String {
 
 /// The command line as typed, for the report header (arguments with spaces quoted).
 fn command_line() -> String {
+    command_line_less(&[])
+}
+
+/// The command line less the options `skip` names (each with its value: `--opt VALUE` or
+/// `--opt=VALUE`; none after `--`).
+fn command_line_less(skip: &[&str]) -> String {
+    let mut args = Vec::new();
+    let (mut options, mut value_next) = (true, false);
+    for a in std::env::args().skip(1) {
+        if value_next {
+            value_next = false;
+            continue;
+        }
+        if options && a == "--" {
+            options = false;
+        } else if options && skip.contains(&a.split('=').next().unwrap_or_default()) {
+            value_next = !a.contains('=');
+            continue;
+        }
+        args.push(a);
+    }
     // "wsclose" rather than the binary's path, which says nothing to the ticket's reader.
     std::iter::once("wsclose".to_string())
-        .chain(std::env::args().skip(1))
+        .chain(args)
         .map(|a| {
             if a.contains(' ') || a.is_empty() {
                 format!("'{a}'")

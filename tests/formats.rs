@@ -201,7 +201,7 @@ fn hostile_reason_csv_quotes_correctly_and_shows_escapes() {
 
 #[test]
 fn redaction_leaves_no_address_in_any_format() {
-    for format in ["table", "json", "markdown", "csv", "html"] {
+    for format in ["table", "json", "jsonl", "markdown", "csv", "html"] {
         let out = stdout(&[
             "analyze",
             "--redact",
@@ -251,7 +251,7 @@ fn redaction_leaves_no_address_in_any_format() {
 /// connection's SNI (a host name, as the Host header's) is renamed as its Host is.
 #[test]
 fn redaction_renames_encrypted_connections_and_snis() {
-    for format in ["table", "json", "markdown", "csv", "html"] {
+    for format in ["table", "json", "jsonl", "markdown", "csv", "html"] {
         for file in [
             "fixtures/tls/firefox-haproxy-h2-backend-kill.pcap",
             "fixtures/tls/python-tls13-aes128gcm-close-1000.pcap",

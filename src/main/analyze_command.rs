@@ -3,13 +3,14 @@
 
 use crate::annotate_command;
 use crate::cli::{self, AnalyzeArgs, Format};
+use crate::export;
 use crate::notes::{evictions_note, joins_note, key_log_notes, nothing_found};
 use crate::progress::{Bar, Timing};
-use crate::{color, command_line, plural, stream, width, QUIET};
+use crate::{color, command_line_less, plural, stream, width, QUIET};
 use std::io::IsTerminal;
 use std::sync::atomic::Ordering;
 use std::thread::JoinHandle;
-use wsclose::render::{csv, html, json, markdown, table};
+use wsclose::render::{csv, table};
 use wsclose::report::redact;
 use wsclose::sanitize::terminal;
 
@@ -34,6 +35,7 @@ pub(crate) fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclos
         }
         None => None,
     };
+    let exports = export::open(&args)?;
     let opts = args.options();
     if opts.threads < args.read.threads {
         note!(
@@ -57,7 +59,7 @@ pub(crate) fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclos
         .flatten();
     let mut report = analyze_with_bar(&args, opts)?;
     timing.lap("analysis");
-    report.command = Some(command_line());
+    report.command = Some(command_line_less(EXPORT_FLAGS));
     say_notes(&report, &args, verbose);
     let unreadable = report.inputs.iter().any(|i| i.error.is_some());
     let found = report.summary.total_connections;
@@ -80,7 +82,7 @@ pub(crate) fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclos
             budget,
         )?;
     }
-    write(&args, &mut report, hashing, &timing, verbose)?;
+    write(&args, exports, &mut report, hashing, &timing, verbose)?;
     exit_code(&args, &report, unreadable, found)
 }
 
@@ -165,34 +167,64 @@ fn say_notes(report: &wsclose::report::Report, args: &AnalyzeArgs, verbose: bool
     evictions_note(&report.seen, &args.limits);
 }
 
-/// Writes the report to standard output in the format asked for.
+/// The options of the exports, left out of the command a report says made it (as a
+/// shell's redirection is): every export of a run, and a run that writes only one of them,
+/// say the same command.
+const EXPORT_FLAGS: &[&str] = &[
+    "--export-json",
+    "--export-jsonl",
+    "--export-markdown",
+    "--export-html",
+    "--export-csv",
+];
+
+/// Writes the report to every export, then to standard output in the format asked for.
 fn write(
     args: &AnalyzeArgs,
+    exports: Vec<export::Export<'_>>,
     report: &mut wsclose::report::Report,
     hashing: Option<Hashing>,
     timing: &Timing,
     verbose: bool,
 ) -> Result<(), wsclose::error::Error> {
     let spill = wsclose::error::Error::Spill;
+    let formats: Vec<Format> = args.formats().collect();
+    // JSON, JSON Lines and CSV are streamed, a chunk of connections at a time: a large
+    // report is never in memory.
+    if formats
+        .iter()
+        .any(|f| matches!(f, Format::Json | Format::Jsonl | Format::Csv))
+        && report.stored.as_ref().is_some_and(|s| s.on_disk() == 0)
+    {
+        // All in memory anyway: move them out of the store rather than copy chunks.
+        report.load().map_err(spill)?;
+    }
+    let hashes: Vec<Option<String>> = if formats
+        .iter()
+        .any(|f| matches!(f, Format::Markdown | Format::Html))
+    {
+        let hashes = match hashing.map(|h| h.join()) {
+            Some(Ok(hashes)) => hashes,
+            // No thread could be made (or it failed): hash here.
+            _ => args.files.iter().map(|p| sha256(p)).collect(),
+        };
+        timing.lap("hash");
+        hashes
+    } else {
+        Vec::new()
+    };
+    let how = export::Render {
+        hashes: &hashes,
+        timeline: args.timeline,
+        full: args.full,
+    };
+    // The exports first: a standard output that fails ends the run (exit 6).
+    let mut left_out = Vec::new();
+    if !exports.is_empty() {
+        left_out = export::write(exports, report, &how)?;
+        timing.lap("exports");
+    }
     match args.format {
-        // Streamed, a chunk of connections at a time: a large report is never in memory.
-        Format::Json | Format::Csv => {
-            if report.stored.as_ref().is_some_and(|s| s.on_disk() == 0) {
-                // All in memory anyway: move them out of the store rather than copy chunks.
-                report.load().map_err(spill)?;
-            }
-            let mut left_out = Vec::new();
-            stream(|out| match args.format {
-                Format::Json => json::write(report, out),
-                _ if args.timeline => csv::write_timeline(report, out).map(|left| left_out = left),
-                _ => csv::write(report, out),
-            });
-            // What the CSV cannot say in a row: frames that fell out of the frame log.
-            if let Some(left) = csv::left_out_note(&left_out) {
-                note!("wsclose: warning: {left}");
-            }
-            timing.lap("report");
-        }
         // A table at a time, read back from the store: a large report is never in memory.
         Format::Table => {
             let detail = if verbose {
@@ -212,22 +244,20 @@ fn write(
                 }
             }
         }
-        Format::Markdown | Format::Html => {
-            let hashes: Vec<Option<String>> = match hashing.map(|h| h.join()) {
-                Some(Ok(hashes)) => hashes,
-                // No thread could be made (or it failed): hash here.
-                _ => args.files.iter().map(|p| sha256(p)).collect(),
-            };
-            timing.lap("hash");
-            if args.format == Format::Html {
-                let limit = (!args.full).then_some(html::LIMIT);
-                stream(|out| html::write_with(report, &hashes, limit, out));
-            } else {
-                let limit = (!args.full).then_some(markdown::LIMIT);
-                stream(|out| markdown::write_with(report, &hashes, limit, out));
-            }
+        format => {
+            stream(|out| {
+                how.write(format, report, out).map(|left| {
+                    if !left.is_empty() {
+                        left_out = left;
+                    }
+                })
+            });
             timing.lap("report");
         }
+    }
+    // What the CSV cannot say in a row: frames that fell out of the frame log.
+    if let Some(left) = csv::left_out_note(&left_out) {
+        note!("wsclose: warning: {left}");
     }
     Ok(())
 }

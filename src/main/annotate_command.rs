@@ -75,7 +75,6 @@ pub fn check(
     redact: bool,
     notes: cli::NoteArgs,
 ) -> Result<(), wsclose::error::Error> {
-    use std::os::unix::fs::MetadataExt;
     let usage = |m: String| Err(wsclose::error::Error::Usage(m));
     if redact && notes.with_secrets {
         return usage(
@@ -93,19 +92,7 @@ pub fn check(
             terminal(&f.display().to_string())
         ));
     }
-    let Some(meta) = output::target_meta(out) else {
-        return Ok(());
-    };
-    let same = |p: &std::path::Path| {
-        std::fs::metadata(p).is_ok_and(|m| m.dev() == meta.dev() && m.ino() == meta.ino())
-    };
-    let sources = keys.sources();
-    if let Some(f) = files
-        .iter()
-        .chain(sources.files.iter())
-        .chain(sources.env.iter())
-        .find(|f| same(f))
-    {
+    if let Some(f) = output::an_input(out, files, keys) {
         return usage(format!(
             "{} is an input ({}): write the annotated capture to another file",
             terminal(&out.display().to_string()),

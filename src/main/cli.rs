@@ -150,6 +150,9 @@ pub enum Format {
     Table,
     /// The stable JSON contract (docs/json.md; `wsclose schema` prints its JSON Schema).
     Json,
+    /// The JSON contract as JSON Lines, for log shippers: one line per connection, then a
+    /// line with the summary (docs/json.md).
+    Jsonl,
     /// A report to paste into a bug ticket (GitHub/GitLab/Jira).
     Markdown,
     /// One row per connection.
@@ -287,6 +290,23 @@ pub struct AnalyzeArgs {
     /// not standard output, where the report goes.
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub annotate: Option<PathBuf>,
+    /// Also write the JSON report (as --format json) to FILE, from the same analysis; each
+    /// --export-* once, any number of them, beside the format on standard output.
+    /// --timeline, --full, --redact and the selection apply to every export.
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub export_json: Option<PathBuf>,
+    /// Also write the JSON Lines report (as --format jsonl) to FILE.
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub export_jsonl: Option<PathBuf>,
+    /// Also write the Markdown report (as --format markdown) to FILE.
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub export_markdown: Option<PathBuf>,
+    /// Also write the HTML report (as --format html) to FILE.
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub export_html: Option<PathBuf>,
+    /// Also write the CSV report (as --format csv) to FILE.
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub export_csv: Option<PathBuf>,
     #[command(flatten)]
     pub notes: NoteArgs,
     #[command(flatten)]
@@ -624,20 +644,53 @@ impl AnalyzeArgs {
     /// `--timeline`, the frames around each close for Markdown, the last frames each way for
     /// HTML's pictures; and for Markdown and HTML (which open with each capture's SHA-256)
     /// a stream's hash computed as it is read.
+    ///
+    /// One analysis serves standard output's format and every `--export-*`: it keeps what
+    /// the most demanding of them needs (HTML's frame log is longer than Markdown's, which
+    /// reads only its own last frames each way of it), so each is written as it would be
+    /// alone.
     pub fn options(&self) -> wsclose::Options {
         let mut opts = self.read.options(&self.limits);
         opts.join_files = !self.separate_files;
         opts.force_join = self.join_files;
+        let formats: Vec<Format> = self.formats().collect();
         if self.timeline {
             opts.frame_log = 100_000;
             opts.previews = true;
-        } else if self.format == Format::Markdown {
-            opts.frame_log = 12;
-        } else if self.format == Format::Html {
-            opts.frame_log = wsclose::render::html::FRAME_LOG;
+        } else {
+            opts.frame_log = formats
+                .iter()
+                .map(|f| match f {
+                    Format::Markdown => wsclose::render::markdown::FRAME_LOG,
+                    Format::Html => wsclose::render::html::FRAME_LOG,
+                    _ => 0,
+                })
+                .max()
+                .unwrap_or(0);
         }
-        opts.hash_streams = matches!(self.format, Format::Markdown | Format::Html);
+        opts.hash_streams = formats
+            .iter()
+            .any(|f| matches!(f, Format::Markdown | Format::Html));
         opts
+    }
+
+    /// The `--export-*` asked for: each format and its file, in a fixed order.
+    pub fn exports(&self) -> Vec<(Format, &Path)> {
+        [
+            (Format::Json, &self.export_json),
+            (Format::Jsonl, &self.export_jsonl),
+            (Format::Markdown, &self.export_markdown),
+            (Format::Html, &self.export_html),
+            (Format::Csv, &self.export_csv),
+        ]
+        .into_iter()
+        .filter_map(|(f, p)| p.as_deref().map(|p| (f, p)))
+        .collect()
+    }
+
+    /// Every format written: standard output's, then the exports'.
+    pub fn formats(&self) -> impl Iterator<Item = Format> + '_ {
+        std::iter::once(self.format).chain(self.exports().into_iter().map(|(f, _)| f))
     }
 }
 

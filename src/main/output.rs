@@ -50,6 +50,36 @@ pub(crate) fn target_meta(path: &Path) -> Option<Metadata> {
     }
 }
 
+/// Whether `a` and `b` name the same file (one of them existing, the same path if
+/// neither does), `-` naming standard output's.
+pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
+    match (target_meta(a), target_meta(b)) {
+        (Some(a), Some(b)) => a.dev() == b.dev() && a.ino() == b.ino() && !is_null(&a),
+        (None, None) => a == b,
+        _ => false,
+    }
+}
+
+/// The input or key log (`files`, `keys`) that `out` names, whichever way it is named:
+/// an output that would replace what is read.
+pub(crate) fn an_input(
+    out: &Path,
+    files: &[PathBuf],
+    keys: &crate::cli::KeyArgs,
+) -> Option<PathBuf> {
+    let meta = target_meta(out)?;
+    let same = |p: &Path| {
+        std::fs::metadata(p).is_ok_and(|m| m.dev() == meta.dev() && m.ino() == meta.ino())
+    };
+    let sources = keys.sources();
+    files
+        .iter()
+        .chain(sources.files.iter())
+        .chain(sources.env.iter())
+        .find(|f| same(f))
+        .cloned()
+}
+
 /// Whether `meta` is the null device (writing both a report and a capture there loses
 /// nothing that was wanted).
 fn is_null(meta: &Metadata) -> bool {

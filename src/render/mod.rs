@@ -2,7 +2,7 @@
 //!
 //! In: a report (connections in memory or in its store), or for [`events`] one live
 //! [`CloseEvent`](crate::CloseEvent), or for [`explain`] close codes. Out: text, written as
-//! it is made: [`table`] (the terminal), [`json`] (the stable contract), [`markdown`] (a
+//! it is made: [`table`] (the terminal), [`json`] (the stable contract), [`jsonl`] (the same, one line per connection), [`markdown`] (a
 //! ticket), [`html`] (a ticket anywhere, with pictures), [`csv`] (spreadsheets), [`events`]
 //! (live lines), [`explain`] (the catalog).
 //! Every string from the wire goes through `sanitize` for the medium it lands in.
@@ -26,6 +26,7 @@ pub mod events;
 pub mod explain;
 pub mod html;
 pub mod json;
+pub mod jsonl;
 pub mod markdown;
 // The JSON writer, kept among the crate's internals (benches/json_writer.rs weighs it).
 #[doc(hidden)]

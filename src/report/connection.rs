@@ -441,6 +441,11 @@ pub struct ConnectionReportJson {
     /// A Wireshark display filter selecting this connection (null when redacted).
     #[serde(getter = "wireshark::filter")]
     wireshark_filter: Option<String>,
+    /// The Community ID (v1, seed 0) of the TCP connection between `client` and `server`,
+    /// the flow hash Zeek's and Suricata's logs carry as `community_id` (null when
+    /// redacted: it would give the addresses away).
+    #[serde(getter = "ConnectionReport::community_id")]
+    community_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     timeline: Option<Vec<FrameRecord>>,
     /// With `timeline`: how many earlier frames fell out of the frame log (`--timeline`
@@ -553,6 +558,17 @@ impl ConnectionReport {
             self.status.causes.first(),
             Some(crate::report::Cause::OneDirection { seen }) if *seen != side
         )
+    }
+
+    /// The Community ID (v1, seed 0) of the TCP connection between the report's client
+    /// and server ([`crate::community_id`]): the `community_id` of Zeek's and Suricata's
+    /// records of the same connection. None when the endpoints were redacted (the hash of
+    /// an address pair and ports can be searched back to them).
+    pub fn community_id(&self) -> Option<String> {
+        match (&self.client, &self.server) {
+            (Host::Addr(c), Host::Addr(s)) => crate::community_id::tcp((*c).into(), (*s).into()),
+            _ => None,
+        }
     }
 
     /// With a timeline (`--timeline`): the frames that fell out of the frame log before it,

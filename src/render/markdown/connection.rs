@@ -32,6 +32,9 @@ const FRAMES: [Column; 8] = [
 
 /// How many frames before the end the "frames around the close" table shows.
 const AROUND_CLOSE: usize = 12;
+// The last 12 of the merged frames are the last 12 of a log of `FRAME_LOG` each way however
+// long the log was: a report analysed for an HTML export beside the Markdown lists the same.
+const _: () = assert!(AROUND_CLOSE <= super::FRAME_LOG);
 
 /// One connection's folded section.
 /// `full`: with the table of the frames around the close (the diagram shows the last of

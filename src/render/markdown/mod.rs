@@ -35,6 +35,10 @@ use std::fmt::Write;
 /// The default size of a report, in characters: what a GitHub issue or comment holds.
 pub const LIMIT: usize = 65_536;
 
+/// Frames each way a Markdown report needs logged (`Options::frame_log`): the frames around
+/// each close and its sequence diagram read no further back.
+pub const FRAME_LOG: usize = 12;
+
 /// Characters kept back for the notes on what was left out.
 const NOTES: usize = 1_500;
 

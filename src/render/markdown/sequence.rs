@@ -6,13 +6,34 @@
 //! connection's first packet. Text from the wire goes through `sanitize::mermaid`.
 
 use crate::report::ConnectionReport;
-use crate::report::Role;
+use crate::report::{FrameRecord, Role};
 use crate::sanitize::mermaid;
 use crate::units::Secs;
 use std::fmt::Write;
 
 /// Frames other than close frames the sequence diagram shows before the end.
 const DIAGRAM_FRAMES: usize = 6;
+
+/// The last `n` frames each way of `frames`, in order: what a frame log of `n` frames each
+/// way keeps. A report analysed with a longer log (for an HTML export beside the Markdown)
+/// draws the diagram a Markdown report alone draws.
+fn last_each_way(frames: &[FrameRecord], n: usize) -> Vec<&FrameRecord> {
+    let (mut client, mut server) = (0, 0);
+    let mut kept: Vec<&FrameRecord> = frames
+        .iter()
+        .rev()
+        .filter(|f| {
+            let seen = match f.from {
+                Role::Client => &mut client,
+                Role::Server => &mut server,
+            };
+            *seen += 1;
+            *seen <= n
+        })
+        .collect();
+    kept.reverse();
+    kept
+}
 
 /// The Mermaid sequence diagram of the connection's last moments: the handshake, the last
 /// frames (every close frame among them), FIN and RST each way, with packet numbers and
@@ -52,8 +73,12 @@ pub(super) fn sequence(o: &mut String, c: &ConnectionReport) {
     if c.tls.is_some() {
         let _ = writeln!(o, "    Note over C,S: inside TLS (wss)");
     }
-    // The last frames that are not close frames, and every close frame.
-    let all = c.timeline.as_ref().unwrap_or(&c.recent_frames);
+    // The last frames that are not close frames, and every close frame, of what a Markdown
+    // report's frame log keeps.
+    let all: Vec<&FrameRecord> = match &c.timeline {
+        Some(t) => t.iter().collect(),
+        None => last_each_way(&c.recent_frames, super::FRAME_LOG),
+    };
     let others: Vec<usize> = (0..all.len())
         .filter(|&i| all.get(i).is_some_and(|f| f.opcode != "close"))
         .collect();
@@ -192,4 +217,54 @@ pub(super) fn sequence(o: &mut String, c: &ConnectionReport) {
         let _ = writeln!(o, "    Note over C,S: {}", mermaid(note, 80));
     }
     o.push_str("```\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A report analysed with HTML's longer frame log draws the diagram one analysed for
+    /// Markdown alone draws: not a close frame that a log of 12 each way had dropped.
+    #[test]
+    fn a_longer_frame_log_draws_what_markdowns_own_draws() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/path/python-slow-reader.pcap");
+        let opts = crate::analyzer::Options {
+            frame_log: crate::render::html::FRAME_LOG,
+            threads: 1,
+            ..Default::default()
+        };
+        let report = crate::analyze_files(&[path], opts).unwrap();
+        let mut long = report.connections[0].clone();
+        // A close frame 20 frames before the end of its side's frames: in the long log
+        // only.
+        let side = long.recent_frames.last().unwrap().from;
+        let at = long
+            .recent_frames
+            .iter()
+            .enumerate()
+            .rev()
+            .filter(|(_, f)| f.from == side)
+            .nth(20)
+            .unwrap()
+            .0;
+        long.recent_frames[at].opcode = "close";
+        long.recent_frames[at].detail = Some("4999 \"long ago\"".into());
+        // What a log of 12 each way keeps: the last 12 of each side.
+        let mut short = long.clone();
+        let kept: Vec<FrameRecord> = last_each_way(&long.recent_frames, super::super::FRAME_LOG)
+            .into_iter()
+            .cloned()
+            .collect();
+        short.frames_not_logged += (long.recent_frames.len() - kept.len()) as u64;
+        short.recent_frames = kept;
+        assert!(short.recent_frames.len() < long.recent_frames.len());
+        let draw = |c: &ConnectionReport| {
+            let mut o = String::new();
+            sequence(&mut o, c);
+            o
+        };
+        assert_eq!(draw(&long), draw(&short));
+        assert!(!draw(&long).contains("long ago"));
+    }
 }

@@ -116,6 +116,35 @@ impl Buffer {
         })
     }
 
+    /// Writes `value`, which serializes as an object, as compact JSON on one line with
+    /// `"type":"<kind>"` as its first member (`kind` is a name from the code, written as
+    /// it is): a line of JSON Lines. Anything else is written as it serializes.
+    pub fn write_tagged<T: Serialize + ?Sized>(
+        &mut self,
+        kind: &str,
+        value: &T,
+    ) -> Result<(), Error> {
+        let start = self.pos;
+        value.serialize(&mut Pretty {
+            buf: self,
+            depth: 0,
+            compact: true,
+        })?;
+        if self.out.get(start) != Some(&b'{') {
+            return Ok(());
+        }
+        let empty = self.out.get(start + 1) == Some(&b'}');
+        let mut tag = Vec::with_capacity(kind.len() + 12);
+        tag.extend_from_slice(b"\"type\":\"");
+        tag.extend_from_slice(kind.as_bytes());
+        tag.extend_from_slice(if empty { b"\"" } else { b"\"," });
+        let at = start + 1;
+        let n = tag.len();
+        self.out.splice(at..at, tag);
+        self.pos += n;
+        Ok(())
+    }
+
     /// Appends one byte.
     pub fn push(&mut self, b: u8) {
         if let Some(at) = self.room(1).first_mut() {

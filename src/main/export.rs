@@ -1,0 +1,155 @@
+//! `analyze --export-json FILE` (and `-jsonl`, `-markdown`, `-html`, `-csv`): the report of
+//! the one analysis written in other formats to files, beside the format on standard
+//! output, each as `--format` would write it alone.
+//!
+//! Each file is opened before the analysis (a target that cannot be written fails at
+//! once) and written as `-w` and `--annotate` write theirs (`output`): to a temporary file
+//! beside it, 0666 less the umask (a report holds no secret), renamed into place once
+//! complete. Refused before anything is read: standard output (where the report goes), a
+//! file that is one of the inputs or key logs, and one file named twice.
+
+use crate::cli::{AnalyzeArgs, Format};
+use crate::output::{self, OutputFile};
+use std::io::{self, Write};
+use std::path::Path;
+use wsclose::error::Error;
+use wsclose::render::{csv, html, json, jsonl, markdown};
+use wsclose::report::Report;
+use wsclose::sanitize::terminal;
+
+/// One export: its format, the file as named, and where it is written.
+pub(crate) struct Export<'a> {
+    pub(crate) format: Format,
+    pub(crate) path: &'a Path,
+    file: OutputFile,
+}
+
+/// The option that asks for `format`'s export, as typed.
+pub(crate) fn flag(format: Format) -> &'static str {
+    match format {
+        Format::Json => "--export-json",
+        Format::Jsonl => "--export-jsonl",
+        Format::Markdown => "--export-markdown",
+        Format::Html => "--export-html",
+        Format::Csv => "--export-csv",
+        Format::Table => "--format table",
+    }
+}
+
+/// What a format's report is called in a note ("the Markdown report").
+fn name(format: Format) -> &'static str {
+    match format {
+        Format::Json => "JSON",
+        Format::Jsonl => "JSON Lines",
+        Format::Markdown => "Markdown",
+        Format::Html => "HTML",
+        Format::Csv => "CSV",
+        Format::Table => "table",
+    }
+}
+
+/// Checks every `--export-*` of `args` and opens its file, before the analysis.
+pub(crate) fn open(args: &AnalyzeArgs) -> Result<Vec<Export<'_>>, Error> {
+    let usage = |m: String| Err(Error::Usage(m));
+    let said = |p: &Path| terminal(&p.display().to_string()).into_owned();
+    let wanted = args.exports();
+    let mut taken: Vec<(&'static str, &Path)> = Vec::new();
+    if let Some(a) = &args.annotate {
+        taken.push(("--annotate", a));
+    }
+    let mut exports = Vec::with_capacity(wanted.len());
+    for (format, path) in wanted {
+        let flag = flag(format);
+        if output::is_stdout(path) {
+            return usage(format!(
+                "{flag} {} is standard output, where the report goes: write the export to a \
+                 file, or the report itself with --format {}",
+                said(path),
+                clap::ValueEnum::to_possible_value(&format)
+                    .map_or(String::new(), |v| v.get_name().to_string())
+            ));
+        }
+        if let Some(input) = output::an_input(path, &args.files, &args.keys) {
+            return usage(format!(
+                "{flag} {} is an input ({}): write the export to another file",
+                said(path),
+                said(&input)
+            ));
+        }
+        if let Some((other, _)) = taken.iter().find(|(_, p)| output::same_file(p, path)) {
+            return usage(format!(
+                "{flag} {} is the file {other} writes: give each its own file",
+                said(path)
+            ));
+        }
+        taken.push((flag, path));
+        let file = OutputFile::open(path, false)?;
+        exports.push(Export { format, path, file });
+    }
+    Ok(exports)
+}
+
+/// How the report is written, the same for standard output and every export.
+pub(crate) struct Render<'a> {
+    /// The inputs' SHA-256s (Markdown and HTML open with them).
+    pub(crate) hashes: &'a [Option<String>],
+    /// `--timeline`: the CSV is one row per frame.
+    pub(crate) timeline: bool,
+    /// `--full`: Markdown and HTML without their size limits.
+    pub(crate) full: bool,
+}
+
+impl Render<'_> {
+    /// Writes `report` in `format` (not the table, which only standard output takes) to
+    /// `out`; returns the frames a timeline CSV could not list (`csv::left_out_note`).
+    pub(crate) fn write(
+        &self,
+        format: Format,
+        report: &Report,
+        out: &mut dyn Write,
+    ) -> io::Result<Vec<(u64, u64)>> {
+        match format {
+            Format::Json => json::write(report, out)?,
+            Format::Jsonl => jsonl::write(report, out)?,
+            Format::Csv if self.timeline => return csv::write_timeline(report, out),
+            Format::Csv => csv::write(report, out)?,
+            Format::Html => {
+                let limit = (!self.full).then_some(html::LIMIT);
+                html::write_with(report, self.hashes, limit, out)?;
+            }
+            Format::Markdown => {
+                let limit = (!self.full).then_some(markdown::LIMIT);
+                markdown::write_with(report, self.hashes, limit, out)?;
+            }
+            Format::Table => {}
+        }
+        Ok(Vec::new())
+    }
+}
+
+/// Writes every export of the report, each to its temporary file renamed into place, and
+/// says where on standard error; returns the frames a timeline CSV could not list.
+pub(crate) fn write(
+    exports: Vec<Export<'_>>,
+    report: &Report,
+    how: &Render<'_>,
+) -> Result<Vec<(u64, u64)>, Error> {
+    let mut left_out = Vec::new();
+    for Export { format, path, file } in exports {
+        let fail = |e: io::Error| Error::Write {
+            path: path.to_path_buf(),
+            source: e,
+        };
+        let mut out = file.writer().map_err(fail)?;
+        left_out = how.write(format, report, &mut out).map_err(fail)?;
+        out.flush().map_err(fail)?;
+        drop(out);
+        file.finish(false).map_err(fail)?;
+        note!(
+            "wsclose: wrote the {} report to {}",
+            name(format),
+            terminal(&path.display().to_string())
+        );
+    }
+    Ok(left_out)
+}
