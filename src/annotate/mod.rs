@@ -11,11 +11,12 @@
 //! command and the summary by status. Wireshark shows the comments in the packet list
 //! (`frame.comment`), the details and Expert Info; tshark prints them.
 //!
-//! Each comment starts `wsclose #ID [STATUS]:` so that `frame.comment matches "^wsclose #3
-//! "` ([`FILTER`]) filters one connection. Wire text in a comment is escaped
+//! Each comment starts `wsclose #ID [STATUS] LEVEL:` so that `frame.comment matches
+//! "^wsclose #3 "` ([`FILTER`]) filters one connection, and [`PLUGIN`] raises Expert Info at
+//! its [`Level`]. Wire text in a comment is escaped
 //! (`sanitize::terminal`: no control or format character reaches it; [`unforgeable`]: no
 //! `wsclose #` that a filter could take for the prefix) and a comment is at most
-//! [`MAX_COMMENT`] bytes. TLS secrets go in (a Decryption Secrets Block, §4.7) only when
+//! [`MAX_COMMENT`] bytes (a longer fact is split into several, at its sentences). TLS secrets go in (a Decryption Secrets Block, §4.7) only when
 //! the caller gives them; without them, the comments of a connection read through TLS hold none of the text
 //! decryption showed ([`WITHHELD`] stands for it). A redacted report (`--redact`) gives
 //! redacted comments.
@@ -35,7 +36,13 @@ mod comments;
 mod sorted;
 
 use comments::connection_notes;
-pub use comments::{header, unforgeable, FILTER, MAX_COMMENT, WITHHELD};
+pub use comments::{failed, header, split, unforgeable, Level, FILTER, MAX_COMMENT, WITHHELD};
+
+/// wsclose's Wireshark plugin (Lua, `wsclose wireshark-plugin` prints it): a post-dissector
+/// that reads the comments written here and raises Expert Info at each one's [`Level`], with
+/// a `wsclose` tree and the fields `wsclose.id`, `wsclose.status`, `wsclose.code`,
+/// `wsclose.level` and `wsclose.text`. Its header says how to install it.
+pub const PLUGIN: &str = include_str!("wireshark.lua");
 
 /// How to annotate.
 #[derive(Debug, Clone, Copy, Default)]
