@@ -23,8 +23,8 @@ use std::fmt::Write as _;
 
 /// The longest comment, in bytes: what Wireshark shows whole of a line of its packet
 /// details (`ITEM_LABEL_LENGTH`, 240 bytes with its NUL; a longer comment is shown
-/// "[truncated]" there and in Expert Info, though pcapng's option holds 65 535). A longer
-/// fact is split into several comments, at its sentences where it can ([`split`]).
+/// `[truncated]` there and in Expert Info, though pcapng's option holds 65 535). A longer
+/// fact is split into several comments, at its sentences where it can (`split`).
 pub const MAX_COMMENT: usize = 239;
 
 /// The longest section header comment, in bytes (cut at a character, with "…"): Wireshark
@@ -45,7 +45,8 @@ pub enum Level {
     Note,
     /// A problem connection's diagnosis, on its deciding packet; a protocol violation.
     Warning,
-    /// The diagnosis of a connection that failed ([`failed`]), on its deciding packet.
+    /// The diagnosis of a connection that failed (`failed`: 1006, 1011, 1014, 1015, an upgrade
+    /// refused), on its deciding packet.
     Error,
 }
 
