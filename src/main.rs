@@ -43,6 +43,8 @@ mod notes;
 mod output;
 #[path = "main/progress.rs"]
 mod progress;
+#[path = "main/wireshark_command.rs"]
+mod wireshark_command;
 
 fn main() -> ExitCode {
     let cli = match cli::parse_from(std::env::args_os()) {
@@ -168,6 +170,7 @@ fn run(cli: Cli) -> Result<u8, wsclose::error::Error> {
         }
         Command::Extract(args) => extract_command::extract(args, verbose),
         Command::Annotate(args) => annotate_command::annotate(args, verbose),
+        Command::WiresharkPlugin => wireshark_command::plugin(),
         Command::Live(args) if args.list => live_command::interfaces(),
         Command::Live(args) => live_command::live(args, verbose),
         Command::Interfaces => live_command::interfaces(),

@@ -103,16 +103,28 @@ fn every_packet_is_copied_and_the_closes_are_commented() {
                 "connection {id}: {here:?}"
             );
         }
+        // The diagnosis once (its first part), at the level its status gives it: a note
+        // for a clean 1000 or 1001, an error for a 1006, a warning for another problem.
+        let level = match c["status"]["code"].as_u64() {
+            Some(1000 | 1001) => "note",
+            Some(1006) => "error",
+            _ => "warning",
+        };
         let why: Vec<_> = packets
             .iter()
             .flatten()
-            .filter(|t| t.starts_with(&head) && t.contains("]: What the capture shows: "))
+            .filter(|t| t.starts_with(&head) && t.contains("What the capture shows: "))
             .collect();
         assert_eq!(why.len(), 1, "connection {id}: one diagnosis: {why:?}");
+        assert!(
+            why[0].contains(&format!("] {level}: What the capture shows: ")),
+            "connection {id}: {level}: {why:?}"
+        );
     }
-    // Connection 3's status starts its comments, and its close is its own code's.
+    // Connection 3's status starts its comments, and its close is its own code's, said as
+    // chat: what happened, not the diagnosis.
     assert!(packets.iter().flatten().any(|t| t.starts_with(
-        "wsclose #3 [4000 Private Use]: server close 4000 Private Use \"app specific\""
+        "wsclose #3 [4000 Private Use] chat: server close 4000 Private Use \"app specific\""
     )));
     // Nothing else is commented: packets with no event of a connection have none.
     let commented = packets.iter().filter(|p| !p.is_empty()).count();
@@ -172,7 +184,8 @@ fn wire_text_in_comments_is_escaped_and_bounded() {
     let all: Vec<&String> = packets.iter().flatten().collect();
     assert!(all.iter().any(|t| t.contains(" close ")), "{all:?}");
     for t in &all {
-        assert!(t.len() <= 400, "{} bytes: {t}", t.len());
+        // What Wireshark's packet details show whole of one line (240 bytes with its NUL).
+        assert!(t.len() <= 239, "{} bytes: {t}", t.len());
         assert!(
             !t.chars().any(|c| c.is_control()
                 || ('\u{200b}'..='\u{200f}').contains(&c)
@@ -738,6 +751,7 @@ fn markdown_html_and_comments_state_the_same_facts() {
     }
     files.sort();
     let (mut checked, mut kinds) = (0, std::collections::BTreeSet::new());
+    let mut split = 0;
     for f in &files {
         let r = wsclose::analyze_files(std::slice::from_ref(f), Default::default()).unwrap();
         let md = wsclose::render::markdown::render(&r, &[None]);
@@ -780,8 +794,7 @@ fn markdown_html_and_comments_state_the_same_facts() {
                 kinds.insert(fact.label.clone());
                 if fact.place != Place::Row {
                     let plain = fact.plain();
-                    let text = terminal(&plain);
-                    let head: String = text.chars().take(60).collect();
+                    let text = wsclose::annotate::unforgeable(&terminal(&plain));
                     // The evidence is not said again on the packet the diagnosis is on.
                     let decisive = facts::decisive(c);
                     for &p in fact
@@ -789,13 +802,17 @@ fn markdown_html_and_comments_state_the_same_facts() {
                         .iter()
                         .filter(|&&p| fact.label != "Evidence" || Some(p) != decisive)
                     {
-                        assert!(
-                            notes.on(c.input, p).iter().any(|n| n.contains(&head)),
-                            "{}: connection {}: packet {p} lacks the comment {head:?}: {:?}",
+                        let said = said(notes.on(c.input, p), c.id, &text);
+                        assert_eq!(
+                            said.as_deref(),
+                            Some(&*text),
+                            "{}: connection {}: packet {p} does not say the whole fact: {:?}",
                             f.display(),
                             c.id,
                             notes.on(c.input, p)
                         );
+                        split +=
+                            usize::from(notes.on(c.input, p).iter().any(|n| n.ends_with("(1/2)")));
                     }
                 }
                 checked += 1;
@@ -803,6 +820,7 @@ fn markdown_html_and_comments_state_the_same_facts() {
         }
     }
     assert!(checked > 1000, "only {checked} facts checked");
+    assert!(split > 10, "only {split} facts long enough to be split");
     for k in [
         "Application",
         "Evidence",
@@ -813,6 +831,49 @@ fn markdown_html_and_comments_state_the_same_facts() {
     ] {
         assert!(kinds.contains(k), "no fixture shows {k}: {kinds:?}");
     }
+}
+
+/// The text of connection `id`'s comments among `comments` that start with `text`'s first
+/// 60 characters, its parts (`… (1/3)`, `… (2/3)`, …) joined again: each at most
+/// [`wsclose::annotate::MAX_COMMENT`] bytes, prefixed `wsclose #ID [STATUS] LEVEL: `.
+fn said(comments: &[String], id: u64, text: &str) -> Option<String> {
+    let head = format!("wsclose #{id} [");
+    let body = |c: &String| -> String {
+        assert!(
+            c.len() <= wsclose::annotate::MAX_COMMENT,
+            "{} bytes: {c}",
+            c.len()
+        );
+        assert!(c.starts_with(&head), "{c}");
+        let (_, b) = c.split_once("] ").unwrap();
+        let (level, b) = b.split_once(": ").unwrap();
+        assert!(["error", "warning", "note", "chat"].contains(&level), "{c}");
+        b.to_string()
+    };
+    let start: String = text.chars().take(60).collect();
+    let first = comments
+        .iter()
+        .position(|c| c.starts_with(&head) && body(c).starts_with(&start))?;
+    let whole = body(&comments[first]);
+    let Some(n) = whole
+        .strip_suffix(")")
+        .and_then(|w| w.rsplit_once(" (1/"))
+        .and_then(|(_, n)| n.parse::<usize>().ok())
+    else {
+        return Some(whole);
+    };
+    let mut parts = Vec::new();
+    for (k, c) in comments[first..first + n].iter().enumerate() {
+        let b = body(c);
+        let suffix = format!(" ({}/{n})", k + 1);
+        parts.push(
+            b.strip_suffix(&suffix)
+                .unwrap_or_else(|| panic!("{c}"))
+                .to_string(),
+        );
+    }
+    // Split at a sentence, clause or word: the space there is dropped.
+    Some(parts.join(" "))
 }
 
 /// A classic pcap whose link type field carries libpcap's FCS bits

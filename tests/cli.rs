@@ -461,8 +461,9 @@ fn run_into(args: &[&str], out: impl Into<std::process::Stdio>) -> (Option<i32>,
 /// full disk with exit 6 and a message, and a closed pipe with success; never a panic.
 #[test]
 fn every_printing_command_exits_6_on_a_full_disk_and_0_on_a_closed_pipe() {
-    let cases: [&[&str]; 9] = [
+    let cases: [&[&str]; 10] = [
         &["completions", "bash"],
+        &["wireshark-plugin"],
         &["completions", "zsh"],
         &["man"],
         &["man", "analyze"],

@@ -193,3 +193,45 @@ fn statuses_that_mean_the_same_are_explained_once() {
         "{text}"
     );
 }
+
+/// The brief form gives a connection's own fix, fitted to what its capture shows, where it
+/// has one: the proxy's 60 s idle timeout's "well inside 60 s" in place of the status's
+/// generic fix when every connection of the status has it, a line for each connection's
+/// own beside the generic fix when only some do; every line within the width.
+#[test]
+fn the_brief_form_gives_each_connections_own_fix() {
+    let brief = |fixture: &str| {
+        let capture = format!("{}/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"));
+        let report = wsclose::analyze_files(&[capture.into()], Options::default()).unwrap();
+        let mut out = Vec::new();
+        table::write_detail(&report, Some(100), false, table::Detail::Brief, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.lines().all(|l| l.chars().count() <= 100),
+            "wider than 100 columns:\n{text}"
+        );
+        (text.replace('\n', " "), text)
+    };
+    let (joined, text) = brief("proxy/nginx-idle-60s.pcap");
+    assert!(
+        joined.contains("Fix: Keep the session busy for the proxy: send a ping")
+            && joined.contains("well inside 60 s (every 30 s, say;"),
+        "{text}"
+    );
+    assert!(!joined.contains("see how TCP ended"), "{text}");
+    assert!(!joined.contains("Fix for "), "{text}");
+    // Connection 1 has the status's fix, connection 2 its own.
+    let (joined, text) = brief("h2/hypercorn-h2c-close-crash.pcap");
+    assert!(
+        joined.contains("Fix: In the capture, see how TCP ended"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  Fix for connection 2: Read the client's logs at the time of packet 17."),
+        "{text}"
+    );
+    // A status whose connections have only its fix says it as before.
+    let (joined, text) = brief("python-close-1002.pcap");
+    assert!(joined.contains("Fix: Decode the last few frames"), "{text}");
+    assert!(!joined.contains("Fix for "), "{text}");
+}

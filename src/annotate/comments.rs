@@ -1,9 +1,19 @@
 //! What the annotated capture's comments say: one connection's comments on the packets
 //! they are about (the handshake, the close frames, HTTP/2 stream and TLS endings, TCP
 //! FIN and RST, findings, and the diagnosis as `report::facts` states it), the section
-//! header's comments, and the rules every comment keeps (the `wsclose #ID [STATUS]:`
-//! prefix, wire text escaped and unforgeable, at most [`MAX_COMMENT`] bytes, text only
-//! decryption showed [`WITHHELD`]). Writing them into the capture is `annotate`'s.
+//! header's comments, and the rules every comment keeps (the `wsclose #ID [STATUS] LEVEL:`
+//! prefix, one fact a comment, wire text escaped and unforgeable, at most [`MAX_COMMENT`]
+//! bytes, a longer fact split at its sentences into several comments rather than cut, text
+//! only decryption showed [`WITHHELD`]). Writing them into the capture is `annotate`'s.
+//!
+//! The [`Level`] is wsclose's: Wireshark's Expert Info severities, which the plugin
+//! (`wsclose wireshark-plugin`, [`super::PLUGIN`]) raises from the comments. The diagnosis
+//! on the deciding packet (`report::facts::decisive`) of a problem connection (not
+//! `report::facts::clean_close`) is an error when the connection failed ([`failed`]: 1006,
+//! 1011, 1014, 1015, or the upgrade refused), else a warning; a protocol violation's finding
+//! is a warning; that of a clean close is a note, as are the other lines of a problem's
+//! diagnosis (its evidence, the application's words, its fix); everything else (the
+//! handshake, the close frames, the endings) is chat.
 
 use crate::flow::Role;
 use crate::report::facts::{self, Place};
@@ -11,8 +21,58 @@ use crate::report::{ConnectionReport, Report};
 use crate::sanitize::{cut, terminal};
 use std::fmt::Write as _;
 
-/// The longest comment, in bytes (cut at a character, with "…").
-pub const MAX_COMMENT: usize = 400;
+/// The longest comment, in bytes: what Wireshark shows whole of a line of its packet
+/// details (`ITEM_LABEL_LENGTH`, 240 bytes with its NUL; a longer comment is shown
+/// `[truncated]` there and in Expert Info, though pcapng's option holds 65 535). A longer
+/// fact is split into several comments, at its sentences where it can (`split`).
+pub const MAX_COMMENT: usize = 239;
+
+/// The longest section header comment, in bytes (cut at a character, with "…"): Wireshark
+/// shows those whole in the capture file's properties.
+const MAX_HEADER: usize = 400;
+
+/// The longest text of one fact, in bytes, before it is split into comments (cut at a
+/// character, with "…", past it): some twenty comments, more than any diagnosis needs.
+const MAX_FACT: usize = 4096;
+
+/// How much a comment matters: Wireshark's Expert Info severities, that the comment states
+/// after its connection and status (`wsclose #3 [1006 Abnormal Closure] error: …`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// What happened, for the record: the handshake, the close frames, the endings.
+    Chat,
+    /// A clean close's diagnosis; the other lines of a problem's (evidence, its fix).
+    Note,
+    /// A problem connection's diagnosis, on its deciding packet; a protocol violation.
+    Warning,
+    /// The diagnosis of a connection that failed (`failed`: 1006, 1011, 1014, 1015, an upgrade
+    /// refused), on its deciding packet.
+    Error,
+}
+
+impl Level {
+    /// The word the comment says it with.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Chat => "chat",
+            Level::Note => "note",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+}
+
+/// A connection that failed rather than closed with a problem: no close handshake (1006),
+/// an endpoint's or a proxy's failure (1011 Internal Error, 1014 Bad Gateway, 1015 TLS
+/// handshake), or an upgrade refused (no status code, a refusal among its causes).
+pub fn failed(c: &ConnectionReport) -> bool {
+    matches!(c.status.code, Some(1006 | 1011 | 1014 | 1015))
+        || (c.status.code.is_none()
+            && c.status
+                .causes
+                .iter()
+                .any(|k| matches!(k, crate::report::Cause::UpgradeRefused { .. })))
+}
 
 /// The most findings commented on one connection (the report keeps up to 200).
 const MAX_FINDINGS: usize = 16;
@@ -25,12 +85,102 @@ fn ellipsis(text: &str, max: usize) -> String {
     format!("{}…", cut(text, max - '…'.len_utf8()))
 }
 
-/// `text` cut to [`MAX_COMMENT`] bytes.
+/// `text` cut to [`MAX_HEADER`] bytes.
 fn bounded(text: String) -> String {
-    if text.len() <= MAX_COMMENT {
+    if text.len() <= MAX_HEADER {
         return text;
     }
-    ellipsis(&text, MAX_COMMENT)
+    ellipsis(&text, MAX_HEADER)
+}
+
+/// The places `text` may be split, finest last: after a sentence (". "), a clause ("; ",
+/// ": ", ", "), a word (" ").
+const BREAKS: [&[&str]; 3] = [&[". "], &["; ", ": ", ", "], &[" "]];
+
+/// `text` in pieces of at most `max` bytes, none lost: whole sentences packed into each
+/// while they fit; a sentence longer than `max` starts a piece of its own and is split at
+/// its clauses, then its words, and a word longer than `max` at a character. Each piece
+/// keeps its sentence's full stop; the space between two pieces is dropped.
+pub fn split(text: &str, max: usize) -> Vec<String> {
+    let max = max.max(8);
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let pack = |piece: &str, current: &mut String, out: &mut Vec<String>| {
+        let joined = current.len() + usize::from(!current.is_empty()) + piece.len();
+        if !current.is_empty() && joined > max {
+            out.push(std::mem::take(current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(piece);
+    };
+    for sentence in pieces(text, usize::MAX, 0) {
+        if sentence.len() <= max {
+            pack(sentence, &mut current, &mut out);
+            continue;
+        }
+        if !current.is_empty() {
+            out.push(std::mem::take(&mut current));
+        }
+        for piece in pieces(sentence, max, 1) {
+            pack(piece, &mut current, &mut out);
+        }
+    }
+    if !current.is_empty() || out.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// `text` cut after the separators of `BREAKS[level]` (each piece trimmed of the space that
+/// follows), the pieces longer than `max` cut at the next level's, and at a character last.
+fn pieces(text: &str, max: usize, level: usize) -> Vec<&str> {
+    let Some(seps) = BREAKS.get(level) else {
+        // No separator left: at characters.
+        let mut out = Vec::new();
+        let mut rest = text;
+        while !rest.is_empty() {
+            let head = cut(rest, max);
+            let head = if head.is_empty() {
+                // One character longer than `max`: whole.
+                rest.char_indices()
+                    .nth(1)
+                    .and_then(|(i, _)| rest.get(..i))
+                    .unwrap_or(rest)
+            } else {
+                head
+            };
+            out.push(head);
+            rest = rest.get(head.len()..).unwrap_or_default();
+        }
+        return out;
+    };
+    let mut out = Vec::new();
+    let mut rest = text;
+    loop {
+        let at = seps
+            .iter()
+            .filter_map(|sep| rest.find(sep).map(|i| i + sep.len()))
+            .min();
+        let (piece, next) = match at {
+            // The separator's space ends it; the piece keeps the rest of it.
+            Some(i) => (
+                rest.get(..i).unwrap_or(rest).trim_end(),
+                rest.get(i..).unwrap_or_default(),
+            ),
+            None => (rest, ""),
+        };
+        if piece.len() > max {
+            out.extend(pieces(piece, max, level + 1));
+        } else if !piece.is_empty() {
+            out.push(piece);
+        }
+        if next.is_empty() {
+            return out;
+        }
+        rest = next;
+    }
 }
 
 /// Wire text made safe and short (a reason, a path, a finding's detail).
@@ -85,9 +235,23 @@ pub(super) fn connection_notes(
         Some(code) => format!("{code} {}", c.status.name),
         None => c.status.name.to_string(),
     };
-    let head = format!("wsclose #{} [{}]: ", c.id, terminal(&status));
-    let mut put =
-        |packet: u64, body: String| add(packet, bounded(format!("{head}{}", unforgeable(&body))));
+    let status = terminal(&status);
+    let mut put_at = |level: Level, packet: u64, body: String| {
+        let head = format!("wsclose #{} [{status}] {}: ", c.id, level.as_str());
+        let body = ellipsis(&unforgeable(&body), MAX_FACT);
+        // Room for " (10/10)" after the part when it is split.
+        let room = MAX_COMMENT.saturating_sub(head.len());
+        if body.len() <= room {
+            add(packet, format!("{head}{body}"));
+            return;
+        }
+        let parts = split(&body, room.saturating_sub(" (10/10)".len()));
+        let n = parts.len();
+        for (i, part) in parts.into_iter().enumerate() {
+            add(packet, format!("{head}{part} ({}/{n})", i + 1));
+        }
+    };
+    let chat = Level::Chat;
     let h = &c.handshake;
     if let Some(p) = h.request_packet {
         let mut body = String::from("WebSocket upgrade request");
@@ -99,7 +263,7 @@ pub(super) fn connection_notes(
         if let Some(host) = h.host.as_ref().filter(|_| !hide) {
             let _ = write!(body, " (Host {})", wire(host, 80));
         }
-        put(p, body);
+        put_at(chat, p, body);
     }
     if let Some(p) = h.response_packet {
         let body = match h.status {
@@ -119,7 +283,7 @@ pub(super) fn connection_notes(
             Some(code) => format!("HTTP {code}: the upgrade was refused"),
             None => "the upgrade's answer".into(),
         };
-        put(p, body);
+        put_at(chat, p, body);
     }
     for f in &c.close_frames {
         let body = match f.code {
@@ -135,14 +299,14 @@ pub(super) fn connection_notes(
             }
             None => format!("{} close frame with no status code", side(f.from)),
         };
-        put(f.packet, body);
+        put_at(chat, f.packet, body);
     }
     for e in &c.stream_ends {
         let mut body = format!("{} HTTP/2 {}", side(e.by), e.kind.frame());
         if let Some(code) = &e.error_code {
             let _ = write!(body, " {}", wire(code, 40));
         }
-        put(e.packet, body);
+        put_at(chat, e.packet, body);
     }
     if let Some(tls) = &c.tls {
         for (role, p) in [
@@ -150,11 +314,12 @@ pub(super) fn connection_notes(
             (Role::Server, tls.close_notify.server),
         ] {
             if let Some(p) = p {
-                put(p, format!("{} TLS close_notify", side(role)));
+                put_at(chat, p, format!("{} TLS close_notify", side(role)));
             }
         }
         for a in &tls.alerts {
-            put(
+            put_at(
+                chat,
                 a.packet,
                 format!(
                     "{} TLS alert {} {}",
@@ -170,7 +335,7 @@ pub(super) fn connection_notes(
             crate::report::EndKind::Fin => "FIN",
             crate::report::EndKind::Rst => "RST",
         };
-        put(e.packet, format!("TCP {kind} by the {}", side(e.by)));
+        put_at(chat, e.packet, format!("TCP {kind} by the {}", side(e.by)));
     }
     for f in c
         .findings
@@ -184,25 +349,47 @@ pub(super) fn connection_notes(
             } else {
                 wire(&f.detail, 200)
             };
-            put(p, format!("{}: {detail}", f.kind.as_str()));
+            let level = if f.kind.is_violation() {
+                Level::Warning
+            } else {
+                Level::Chat
+            };
+            put_at(level, p, format!("{}: {detail}", f.kind.as_str()));
         }
     }
     // The diagnosis as the reports state it (`report::facts`): what the application and
     // the capture show, on the packets they rest on, and the evidence on its own packets.
     let facts = facts::facts(c, &[], None);
     let decisive = facts::decisive(c);
+    let clean = facts::clean_close(c);
+    let verdict = if clean {
+        Level::Note
+    } else if failed(c) {
+        Level::Error
+    } else {
+        Level::Warning
+    };
     for f in facts.iter().filter(|f| f.place != Place::Row) {
         // The diagnosis' words quote the wire (a reason, an application's message).
         let text = if hide {
             format!("{}: {WITHHELD}", f.label)
         } else {
-            wire(&f.plain(), MAX_COMMENT)
+            terminal(&f.plain()).into_owned()
         };
         for &p in &f.packets {
             if f.label == "Evidence" && Some(p) == decisive {
                 continue;
             }
-            put(p, text.clone());
+            // What the capture shows, on the deciding packet, carries the verdict; the
+            // rest of a problem's diagnosis is a note, of a clean close chat.
+            let level = if f.label == facts::SHOWS && Some(p) == decisive {
+                verdict
+            } else if clean {
+                Level::Chat
+            } else {
+                Level::Note
+            };
+            put_at(level, p, text.clone());
         }
     }
 }
@@ -223,4 +410,40 @@ pub fn header(report: &Report, command: Option<&str>) -> Vec<String> {
     }
     lines.push(bounded(by.trim_end_matches(';').to_string()));
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whole sentences go together while they fit; a longer one is split at its clauses,
+    /// then its words, then its characters; nothing is lost and no part is over the limit.
+    #[test]
+    fn split_keeps_sentences_and_loses_nothing() {
+        let text = "One sentence here. Another one, a little longer; with clauses. Third.";
+        assert_eq!(
+            split(text, 40),
+            [
+                "One sentence here.",
+                "Another one, a little longer;",
+                "with clauses. Third."
+            ]
+        );
+        assert_eq!(split(text, 200), [text]);
+        assert_eq!(split("", 10), [""]);
+        let long = format!("{} end.", "é".repeat(30));
+        for max in [8, 9, 13, 40] {
+            let parts = split(&long, max);
+            assert!(parts.iter().all(|p| p.len() <= max), "{max}: {parts:?}");
+            assert_eq!(
+                parts.concat().replace(' ', ""),
+                long.replace(' ', ""),
+                "{max}"
+            );
+        }
+        let words = "alpha beta gamma delta epsilon zeta eta theta iota kappa";
+        let parts = split(words, 17);
+        assert!(parts.iter().all(|p| p.len() <= 17), "{parts:?}");
+        assert_eq!(parts.join(" "), words);
+    }
 }

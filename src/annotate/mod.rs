@@ -7,18 +7,20 @@
 //! input interface and link type, named after it; an Enhanced Packet Block's own options,
 //! its comments included, kept before wsclose's: `capture::write::copy_options`; the
 //! input's blocks that carry no packet kept where they stood: `blocks`), a comment
-//! (`opt_comment`, §4.3 option 1) on each packet that matters (what each says: `comments`), and on the Section Header Block (§4.1) the tool, the
-//! command and the summary by status. Wireshark shows the comments in the packet list
-//! (`frame.comment`), the details and Expert Info; tshark prints them.
+//! (`opt_comment`, §4.3 option 1) on each packet that matters (what each says:
+//! `comments`), and on the Section Header Block (§4.1) the tool, the command and the
+//! summary by status. Wireshark shows the comments in the packet list (`frame.comment`), the
+//! details and Expert Info; tshark prints them.
 //!
-//! Each comment starts `wsclose #ID [STATUS]:` so that `frame.comment matches "^wsclose #3
-//! "` ([`FILTER`]) filters one connection. Wire text in a comment is escaped
-//! (`sanitize::terminal`: no control or format character reaches it; [`unforgeable`]: no
-//! `wsclose #` that a filter could take for the prefix) and a comment is at most
-//! [`MAX_COMMENT`] bytes. TLS secrets go in (a Decryption Secrets Block, §4.7) only when
-//! the caller gives them; without them, the comments of a connection read through TLS hold none of the text
-//! decryption showed ([`WITHHELD`] stands for it). A redacted report (`--redact`) gives
-//! redacted comments.
+//! Each comment starts `wsclose #ID [STATUS] LEVEL:` so that `frame.comment matches
+//! "^wsclose #3 "` ([`FILTER`]) filters one connection, and [`PLUGIN`] raises Expert Info at
+//! its [`Level`]. Wire text in a comment is escaped (`sanitize::terminal`: no control or
+//! format character reaches it; [`unforgeable`]: no `wsclose #` that a filter could take
+//! for the prefix) and a comment is at most [`MAX_COMMENT`] bytes (a longer fact is split
+//! into several, at its sentences). TLS secrets go in (a Decryption Secrets Block, §4.7)
+//! only when the caller gives them; without them, the comments of a connection read through
+//! TLS hold none of the text decryption showed ([`WITHHELD`] stands for it). A redacted
+//! report (`--redact`) gives redacted comments.
 
 use crate::capture::write::NotedWriter;
 use crate::capture::{self, LinkType};
@@ -35,7 +37,13 @@ mod comments;
 mod sorted;
 
 use comments::connection_notes;
-pub use comments::{header, unforgeable, FILTER, MAX_COMMENT, WITHHELD};
+pub use comments::{header, unforgeable, Level, FILTER, MAX_COMMENT, WITHHELD};
+
+/// wsclose's Wireshark plugin (Lua, `wsclose wireshark-plugin` prints it): a post-dissector
+/// that reads the comments written here and raises Expert Info at each one's [`Level`], with
+/// a `wsclose` tree and the fields `wsclose.id`, `wsclose.status`, `wsclose.code`,
+/// `wsclose.level` and `wsclose.text`. Its header says how to install it.
+pub const PLUGIN: &str = include_str!("wireshark.lua");
 
 /// How to annotate.
 #[derive(Debug, Clone, Copy, Default)]

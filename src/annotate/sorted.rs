@@ -28,7 +28,7 @@ fn cost(text: &str) -> usize {
 }
 
 /// How much of a chunk a reader of it holds at once: at most this, and together no more
-/// than the comments' share of memory (at least 1 KiB each: a comment is at most 400
+/// than the comments' share of memory (at least 1 KiB each: a comment is at most 239
 /// bytes, and a longer one is read whole).
 const READ: usize = 16 << 10;
 

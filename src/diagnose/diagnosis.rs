@@ -232,6 +232,17 @@ pub fn diagnose(
     if let (false, Some(Cause::NoCloseFrame { .. })) = (unread.is_empty(), causes.first()) {
         causes.splice(0..1, unread.iter().map(|(_, cause)| cause.clone()));
     }
+    // A 101 whose Sec-WebSocket-Accept does not answer the key, and not a frame from the
+    // client after it: a conforming client failed the connection there (RFC 6455 §4.1),
+    // so the handshake finding is why it ended, and the ending that follows its answer.
+    if let (Some(Cause::NoCloseFrame { .. }), Some(false), Some(packet), 0) = (
+        causes.first(),
+        w.handshake.accept_valid(),
+        w.handshake.response_packet,
+        cs.frames,
+    ) {
+        causes.insert(0, Cause::AcceptMismatch { packet });
+    }
     let code = causes
         .first()
         .and_then(|c| crate::report::words::head(c).code);
@@ -352,6 +363,14 @@ pub fn diagnose(
             missing: missing.any(),
         },
     );
+    // The handshake that made the client fail the connection leads what the capture shows.
+    if let (Some(Cause::AcceptMismatch { packet }), Some(ev)) = (causes.first(), &mut evidence) {
+        ev.summary = format!(
+            "the server's 101 (packet {packet}) has a Sec-WebSocket-Accept that does not match the client's key, on which a conforming client fails the connection; {}",
+            ev.summary
+        );
+        ev.packets.insert(0, *packet);
+    }
     if let (Some(ev), None) = (&mut evidence, one_direction) {
         for (clause, packets) in path_causes
             .iter()

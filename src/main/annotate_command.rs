@@ -185,7 +185,8 @@ pub fn write(
         ),
     };
     note!(
-        "wsclose: wrote {} ({} commented, on {}){blocks} to {}{with}; in Wireshark: {}",
+        "wsclose: wrote {} ({} commented, on {}){blocks} to {}{with}; in Wireshark: {} \
+         (Expert Info: `wsclose wireshark-plugin`)",
         plural(done.packets, "packet"),
         done.commented,
         plural(done.connections, "connection"),

@@ -180,6 +180,20 @@ pub enum ColorChoice {
     Never,
 }
 
+/// Where `wireshark-plugin`'s output goes, and what it does.
+const WIRESHARK_PLUGIN: &str = "\
+Install it in your personal Lua plugins folder (Help > About Wireshark > Folders names it),
+then restart Wireshark or reload the Lua plugins (Ctrl+Shift+L):
+  Linux, macOS: wsclose wireshark-plugin > ~/.local/lib/wireshark/plugins/wsclose.lua
+  Windows:      wsclose wireshark-plugin > %APPDATA%\\Wireshark\\plugins\\wsclose.lua
+Or give it to one run: tshark -X lua_script:wsclose.lua -r annotated.pcapng -z expert,warn -q
+
+On a capture written by `wsclose annotate` each wsclose comment becomes Expert Info at the
+level wsclose gave it: the diagnosis on the deciding packet of a connection that failed
+(1006, 1011, 1014, 1015, an upgrade refused) an error, of another problem a warning, of a
+clean close a note; the handshake, close frames and endings chat. Fields: wsclose.id,
+wsclose.status, wsclose.code, wsclose.level, wsclose.text (e.g. wsclose.level == \"error\").";
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Report every WebSocket connection in capture files and how each one closed.
@@ -208,9 +222,14 @@ pub enum Command {
     #[command(after_help = EXIT_CODES)]
     Extract(ExtractArgs),
     /// Copy captures into one pcapng with the diagnosis as packet comments, for Wireshark
-    /// (`frame.comment matches "^wsclose #3 "` shows connection 3's).
+    /// (`frame.comment matches "^wsclose #3 "` shows connection 3's; `wsclose
+    /// wireshark-plugin` raises them as Expert Info).
     #[command(after_help = EXIT_CODES)]
     Annotate(AnnotateArgs),
+    /// Print wsclose's Wireshark plugin (Lua): Expert Info and a `wsclose` tree, with fields
+    /// to filter and colour on, from the comments of `wsclose annotate`.
+    #[command(after_help = WIRESHARK_PLUGIN)]
+    WiresharkPlugin,
     /// Capture on a network interface and report closes as they happen (feature `live`).
     #[command(after_help = EXIT_CODES)]
     Live(LiveArgs),
@@ -229,7 +248,8 @@ pub enum Command {
     /// Print the man page (roff) of wsclose, or of one of its commands (`wsclose man analyze`
     /// is wsclose-analyze(1)), e.g. `wsclose man | man -l -`.
     Man {
-        /// A command: analyze, explain, codes, extract, annotate, live, interfaces, schema.
+        /// A command: analyze, explain, codes, extract, annotate, wireshark-plugin, live,
+        /// interfaces, schema.
         #[arg(value_name = "COMMAND")]
         command: Option<String>,
     },

@@ -622,12 +622,50 @@ fn explained(out: &mut String, statuses: &Statuses, width: u16) {
     }
 }
 
-/// Sentences of meaning and fix, and the statuses (label, connections) they explain.
-type Said<'a> = (&'a str, &'a str, Vec<(&'a str, String)>);
+/// Sentences of meaning and fix, the statuses (label, connections) they explain, and the
+/// lines of the fixes of their own of some of those connections ([`own_fixes`]).
+type Said<'a> = (&'a str, &'a str, Vec<(&'a str, String)>, Vec<String>);
+
+/// Fixes of their own shown per status in the brief form, before "and N more".
+const OWN_FIXES: usize = 3;
+
+/// What [`own_fixes`] finds of a status.
+struct OwnFixes<'a> {
+    /// Which connections, and the first sentence of their own fix: the first [`OWN_FIXES`].
+    fixes: Vec<(String, &'a str)>,
+    /// Fixes of their own not in `fixes`.
+    more: usize,
+    /// Some of its connections have only the status's fix.
+    generic: bool,
+}
+
+/// The fixes of status `s`'s connections that are their own (fitted to what the capture
+/// shows: a proxy's idle timeout in seconds, the packet to read the logs at), not the
+/// status's.
+fn own_fixes<'a>(s: &crate::report::statuses::Status, statuses: &'a Statuses) -> OwnFixes<'a> {
+    let mut own = OwnFixes {
+        fixes: Vec::new(),
+        more: 0,
+        generic: false,
+    };
+    for (_, g) in statuses.by_fix().filter(|(st, _)| std::ptr::eq(*st, s)) {
+        let fix = first_sentence(&g.fix);
+        if g.fix == s.fix || fix.is_empty() {
+            own.generic = true;
+        } else if own.fixes.len() < OWN_FIXES {
+            let ids = g.ids.get(..g.ids.len().min(8)).unwrap_or_default();
+            own.fixes.push((connections(ids, g.ids.len() as u64), fix));
+        } else {
+            own.more += 1;
+        }
+    }
+    own
+}
 
 /// Each status in a few lines: the clean closes together in one line, each problem status
 /// once with the first sentence of its meaning and of its fix (what happened on each
-/// connection is in its row), then the counts by status in one line.
+/// connection is in its row), its connections' own fix in its place when they share one,
+/// else a line for each (`Fix for connection 3: …`), then the counts by status in one line.
 fn briefly(out: &mut String, report: &Report, statuses: &Statuses, width: u16) {
     let width = usize::from(width).clamp(40, 120);
     let ids = |s: &crate::report::statuses::Status| connections(&s.ids, s.count);
@@ -641,17 +679,46 @@ fn briefly(out: &mut String, report: &Report, statuses: &Statuses, width: u16) {
         .filter(|s| s.is_clean())
         .map(|s| format!("{} ({})", s.label, ids(s)))
         .collect();
-    // Statuses whose sentences are the same (the private-use codes, say) share them.
+    // Statuses whose sentences are the same (the private-use codes, say) share them, unless
+    // their connections have fixes of their own.
     let mut said: Vec<Said<'_>> = Vec::new();
     for s in order.iter().filter(|s| !s.is_clean()) {
-        let (meaning, fix) = (first_sentence(&s.cause), first_sentence(&s.fix));
+        let own = own_fixes(s, statuses);
+        let meaning = first_sentence(&s.cause);
+        let (fix, lines) = match own.fixes.as_slice() {
+            [] => (first_sentence(&s.fix), Vec::new()),
+            // One fix of its own for all of them: it is the status's fix here.
+            [(_, only)] if !own.generic && own.more == 0 => (*only, Vec::new()),
+            many => {
+                let mut lines: Vec<String> = many
+                    .iter()
+                    .map(|(who, fix)| format!("Fix for {who}: {}", terminal(fix)))
+                    .collect();
+                if own.more > 0 {
+                    lines.push(format!(
+                        "({} more fix{} of their own: -v)",
+                        own.more,
+                        if own.more == 1 { "" } else { "es" }
+                    ));
+                }
+                let generic = if own.generic {
+                    first_sentence(&s.fix)
+                } else {
+                    ""
+                };
+                (generic, lines)
+            }
+        };
         let one = (s.label.as_str(), ids(s));
-        match said.iter_mut().find(|(m, f, _)| *m == meaning && *f == fix) {
-            Some((_, _, who)) => who.push(one),
-            None => said.push((meaning, fix, vec![one])),
+        let shared = said
+            .iter_mut()
+            .find(|(m, f, _, l)| l.is_empty() && lines.is_empty() && *m == meaning && *f == fix);
+        match shared {
+            Some((_, _, who, _)) => who.push(one),
+            None => said.push((meaning, fix, vec![one], lines)),
         }
     }
-    for (meaning, fix, who) in said {
+    for (meaning, fix, who, lines) in said {
         let who: Vec<String> = match who.as_slice() {
             [(label, ids)] => vec![format!("{label} — {ids}")],
             many => many.iter().map(|(l, i)| format!("{l} ({i})")).collect(),
@@ -664,6 +731,9 @@ fn briefly(out: &mut String, report: &Report, statuses: &Statuses, width: u16) {
             let _ = write!(text, " Fix: {}", terminal(fix));
         }
         wrap(out, &text, "", width);
+        for line in lines {
+            wrap(out, &line, "  ", width);
+        }
     }
     if !clean.is_empty() {
         wrap(

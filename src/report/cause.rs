@@ -624,6 +624,15 @@ causes! {
         /// Packets the capture says were dropped.
         dropped: u64,
     }
+    /// The server's 101 carried a Sec-WebSocket-Accept that is not the one the client's
+    /// Sec-WebSocket-Key asks for (RFC 6455 §4.2.2), and the client sent no frame after it:
+    /// a conforming client fails the connection there (§4.1: "the client MUST _Fail the
+    /// WebSocket Connection_"), so without a close frame (§7.1.7), and its library reports
+    /// 1006 or a handshake error. Said before the ending it explains.
+    "accept-mismatch" => AcceptMismatch {
+        /// The response's packet.
+        packet: u64,
+    }
 }
 
 impl Serialize for Cause {

@@ -353,6 +353,10 @@ fn handshake(c: &ConnectionReport) -> Fact {
     f
 }
 
+/// The label of the fact that states the diagnosis, on the packet it rests on
+/// ([`decisive`]).
+pub const SHOWS: &str = "What the capture shows";
+
 /// The facts of `c`, in the order the reports show them. `shared_fix`: the fix its status
 /// group states once for all its connections (a section then says only what is its own).
 pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&str>) -> Vec<Fact> {
@@ -363,11 +367,7 @@ pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&
         f.packets = a.evidence.clone();
         out.push(f);
     }
-    let mut shows = Fact::new(
-        "What the capture shows",
-        Place::Headline,
-        vec![text(c.status.detail.clone())],
-    );
+    let mut shows = Fact::new(SHOWS, Place::Headline, vec![text(c.status.detail.clone())]);
     shows.packets = decisive(c).into_iter().collect();
     out.push(shows);
     if let Some(e) = &c.evidence {

@@ -446,3 +446,66 @@ fn dropped_packets_a_pcapng_counts_make_an_open_connection_unknown() {
         }
     }
 }
+
+/// A 101 whose Sec-WebSocket-Accept does not answer the key, and the client ending TCP
+/// without a frame: a conforming client failed the connection there (RFC 6455 §4.1), so the
+/// mismatch is the cause, said first, with the handshake's fix; the status stays 1006. A
+/// client that went on sending frames did not fail it: the mismatch is then a finding only.
+#[test]
+fn a_wrong_accept_that_the_client_fails_on_is_the_cause() {
+    let wrong = String::from_utf8(response(false)).unwrap().replace(
+        "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+    );
+    let run = |client_frame: bool| {
+        let mut s = Session::new(40095, 8080);
+        s.handshake();
+        s.send(Client, &request());
+        let answer = s.send(Server, wrong.as_bytes());
+        if client_frame {
+            s.send(Client, &text(Client, "hello anyway"));
+        }
+        s.fins(Client);
+        (answer, s.analyze())
+    };
+    let (answer, r) = run(false);
+    let c = only(&r);
+    assert_eq!(c.handshake.accept_valid, Some(false));
+    assert_eq!(c.status.code, Some(1006));
+    let kinds: Vec<&str> = c.status.causes.iter().map(|k| k.kind()).collect();
+    assert_eq!(kinds.first(), Some(&"accept-mismatch"), "{kinds:?}");
+    assert!(kinds.contains(&"no-close-frame"), "{kinds:?}");
+    assert!(
+        matches!(c.status.causes[0], wsclose::report::Cause::AcceptMismatch { packet } if packet == answer)
+    );
+    assert!(
+        c.status.detail.starts_with("The server's 101"),
+        "{}",
+        c.status.detail
+    );
+    assert!(
+        c.status.fix.contains("Sec-WebSocket-Accept"),
+        "{}",
+        c.status.fix
+    );
+    let ev = c.evidence.as_ref().unwrap();
+    assert!(
+        ev.summary.contains("Sec-WebSocket-Accept"),
+        "{}",
+        ev.summary
+    );
+    assert!(ev.packets.contains(&answer));
+
+    let (_, r) = run(true);
+    let c = only(&r);
+    assert_eq!(c.handshake.accept_valid, Some(false));
+    assert!(
+        c.status
+            .causes
+            .iter()
+            .all(|k| k.kind() != "accept-mismatch"),
+        "{:?}",
+        c.status.causes
+    );
+    assert!(findings(c).iter().any(|f| f.0 == Kind::AcceptMismatch));
+}

@@ -367,6 +367,7 @@ fn one_of_each() -> Vec<Cause> {
             upgraded: true,
             dropped: 17,
         },
+        Cause::AcceptMismatch { packet: 6 },
     ]
 }
 

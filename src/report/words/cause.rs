@@ -71,6 +71,7 @@ impl Display for Cause {
                     write!(f, "No {valid}close frame was sent before {end}; both applications see 1006.")
                 }
             }
+            Cause::AcceptMismatch { packet } => write!(f, "The server's 101 (packet {packet}) carried a Sec-WebSocket-Accept that does not match the client's Sec-WebSocket-Key, and the client sent no frame after it: a conforming client fails the connection on that (RFC 6455 §4.1), without a close frame, and its library reports 1006 or a handshake error, so this is why it ended."),
             Cause::StillOpen { upgraded } => f.write_str(if *upgraded {
                 "The connection was still open when the capture ended: no close frame, FIN or RST was captured."
             } else {

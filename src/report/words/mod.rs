@@ -48,7 +48,8 @@ pub fn rank(c: &Cause) -> u8 {
         | Cause::ProxyReloadOrStop { .. }
         | Cause::RelayedEnd { .. }
         | Cause::CloseNotRead { .. }
-        | Cause::CloseNotDelivered { .. } => 0,
+        | Cause::CloseNotDelivered { .. }
+        | Cause::AcceptMismatch { .. } => 0,
         Cause::Unacknowledged { .. }
         | Cause::ForeignReset { .. }
         | Cause::WindowClosed { .. }
@@ -129,6 +130,10 @@ pub fn head(first: &Cause) -> Head {
         Cause::NoCloseFrame { .. }
         | Cause::CloseNotRead { .. }
         | Cause::CloseNotDelivered { .. } => coded(1006, true),
+        Cause::AcceptMismatch { .. } => Head {
+            fix: FIX_ACCEPT.into(),
+            ..coded(1006, true)
+        },
         Cause::RelayedEnd { app, app_end, .. } => Head {
             fix: proxy::relayed_end_fix(*app, app_end).into(),
             ..coded(1006, true)
@@ -229,6 +234,8 @@ const FIX_BOTH_DIRECTIONS: &str = "Capture both directions: on the host of eithe
 pub const UNKNOWN_DROPPED: &str = "Unknown (packets dropped)";
 const FIX_DROPS: &str = "Capture without drops: a larger buffer (`tcpdump -B`, `wsclose live --buffer-size`), a narrower filter, a less busy machine; or capture until the connection closes.";
 const FIX_REFUSAL_BODY: &str = "Change the request as the server's reason in the response's body asks (a subprotocol it speaks in Sec-WebSocket-Protocol, credentials, an Origin it allows, a path); the client's library usually reports only the status, so log the body there too.";
+/// The fix of a 101 whose Sec-WebSocket-Accept the client could not take.
+const FIX_ACCEPT: &str = "Make whatever answers the upgrade compute Sec-WebSocket-Accept from this request's Sec-WebSocket-Key: base64 of the SHA-1 of the key followed by 258EAFA5-E914-47DA-95CA-C5AB0DC85B11 (RFC 6455 §4.2.2). A hand-written handshake, a key a proxy rewrote or a response cached and replayed by a proxy or CDN are the usual culprits; compare the two headers in the capture.";
 const FIX_CAPTURE_TO_CLOSE: &str =
     "Capture until the connection closes (or reproduce the close while capturing).";
 const FIX_FULL_SNAPLEN: &str =
