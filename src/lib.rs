@@ -241,6 +241,20 @@ pub fn analyze_files_with_progress(
     analyzer::files::analyze_files_with_progress(paths, opts, key_sources, progress)
 }
 
+/// One capture read as it is written (`wsclose analyze --follow`): standard input (`-`), a
+/// FIFO or a pipe, read to its end on this thread by one analyzer, which calls `on_event`
+/// for each close frame and TCP ending as soon as the packets that make it are read (as
+/// `live_session` does, without libpcap); then its report, as
+/// [`analyze_files_with_progress`] makes it.
+pub fn analyze_follow(
+    path: &std::path::Path,
+    opts: Options,
+    key_sources: &keys::KeySources,
+    on_event: OnEvent,
+) -> Result<Report, Error> {
+    analyzer::files::analyze_follow(path, opts, key_sources, on_event)
+}
+
 /// Captures live (feature `live`) through the same pipeline as [`analyze_files`], calling
 /// `on_event` for each close frame and TCP ending as it happens, until `stop` is set or a
 /// limit in `opts` is reached; `opened` is called once the capture has started (after the

@@ -4,10 +4,13 @@
 //! for a large file, by one per shard ([`Options::threads`]) reading it once; what each
 //! input held that no connection shows is a warning on its summary.
 //!
+//! [`analyze_follow`] reads one stream (standard input, a FIFO) the same way on one
+//! analyzer, which says each close as it is read (`wsclose analyze --follow`).
+//!
 //! In: paths, options, key sources, a byte counter. Out: the [`Report`], its connections in
 //! a store.
 
-use super::{Analyzer, Options};
+use super::{Analyzer, OnEvent, Options};
 use crate::capture::file::rotation::{self, FirstPacket, Run};
 use crate::capture::file::{self, InputSummary, Progress};
 use crate::capture::LinkType;
@@ -29,6 +32,35 @@ pub fn analyze_files_with_progress(
     key_sources: &keys::KeySources,
     progress: Option<Progress>,
 ) -> Result<Report, Error> {
+    analyze(paths, opts, key_sources, progress, None)
+}
+
+/// See [`crate::analyze_follow`]: one input, read by one analyzer on this thread, which
+/// calls `on_event` for each close as the packets that make it are read.
+pub fn analyze_follow(
+    path: &Path,
+    mut opts: Options,
+    key_sources: &keys::KeySources,
+    on_event: OnEvent,
+) -> Result<Report, Error> {
+    opts.threads = 1;
+    analyze(
+        &[path.to_path_buf()],
+        opts,
+        key_sources,
+        None,
+        Some(on_event),
+    )
+}
+
+/// The analysis of `paths`, with `on_event` given to the (then single) analyzer.
+fn analyze(
+    paths: &[PathBuf],
+    opts: Options,
+    key_sources: &keys::KeySources,
+    progress: Option<Progress>,
+    on_event: Option<OnEvent>,
+) -> Result<Report, Error> {
     // A directory stands for the captures in it, in time order.
     let (paths, _) = rotation::expand(paths)?;
     let paths = &paths[..];
@@ -48,6 +80,9 @@ pub fn analyze_files_with_progress(
     // Every source is read: records of a connection with no key are not held for one.
     loaded.keys.set_complete();
     let mut files = Files::new(opts, Arc::new(loaded.keys), progress);
+    if let Some(f) = on_event {
+        files.analyzer.on_event(f);
+    }
     let mut inputs: Vec<InputSummary> = Vec::with_capacity(paths.len());
     let mut first_error = None;
     for (i, path) in paths.iter().enumerate() {

@@ -22,6 +22,9 @@ pub(crate) fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclos
         note!("wsclose: {}", terminal(&n));
     }
     args.files = files;
+    if args.follow {
+        check_follow(&args)?;
+    }
     // Opened before the analysis: a target that cannot be written fails at once.
     let annotated = match &args.annotate {
         Some(out) => {
@@ -57,7 +60,11 @@ pub(crate) fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclos
                 .ok()
         })
         .flatten();
-    let mut report = analyze_with_bar(&args, opts)?;
+    let mut report = if args.follow {
+        follow(&args, opts, verbose)?
+    } else {
+        analyze_with_bar(&args, opts)?
+    };
     timing.lap("analysis");
     report.command = Some(command_line_less(EXPORT_FLAGS));
     say_notes(&report, &args, verbose);
@@ -126,6 +133,71 @@ fn sha256(path: &std::path::Path) -> Option<String> {
 
 /// The inputs' SHA-256s, computed on a thread of their own while the analysis runs.
 type Hashing = JoinHandle<Vec<Option<String>>>;
+
+/// `--follow`: one input, standard input or a FIFO (a regular file is not followed as it
+/// grows); anything else is a usage error.
+fn check_follow(args: &AnalyzeArgs) -> Result<(), wsclose::error::Error> {
+    let usage = wsclose::error::Error::Usage;
+    // The close lines are not redacted, and the input cannot be read again to annotate.
+    if args.redact || args.annotate.is_some() {
+        return Err(usage(format!(
+            "--follow cannot be used with --{}: {}",
+            if args.redact { "redact" } else { "annotate" },
+            if args.redact {
+                "the close lines it prints as they happen are not redacted"
+            } else {
+                "a followed input is read once and cannot be read again to copy its packets"
+            }
+        )));
+    }
+    match &args.files[..] {
+        [one] if cli::is_stream(one) => Ok(()),
+        [one] => Err(usage(format!(
+            "--follow reads standard input (-) or a FIFO, and {} is neither: a regular file \
+             is not followed as it grows; run `wsclose analyze {0}` to read it as it is, or \
+             pipe the capture: `tcpdump -U -w - | wsclose analyze --follow -`",
+            terminal(&one.display().to_string())
+        ))),
+        many => Err(usage(format!(
+            "--follow reads one capture (standard input or a FIFO), not {}",
+            many.len()
+        ))),
+    }
+}
+
+/// `--follow`: the input read on one analyzer, each close said on standard output as it
+/// is read (as `wsclose live` says it: a line, or a JSON line with --format json or
+/// jsonl), flushed at once.
+fn follow(
+    args: &AnalyzeArgs,
+    opts: wsclose::Options,
+    verbose: bool,
+) -> Result<wsclose::report::Report, wsclose::error::Error> {
+    use std::io::Write;
+    use wsclose::render::events;
+    let (Some(path), json) = (
+        args.files.first(),
+        matches!(args.format, Format::Json | Format::Jsonl),
+    ) else {
+        return Err(wsclose::error::Error::Usage(
+            "--follow needs a capture".into(),
+        ));
+    };
+    let on_event = Box::new(move |ev: &wsclose::CloseEvent| {
+        let mut line = if json {
+            events::json_line(ev)
+        } else if verbose {
+            events::line_verbose(ev)
+        } else {
+            events::line(ev)
+        };
+        line.push('\n');
+        let mut out = std::io::stdout().lock();
+        // A standard output that is gone (a closed pipe) fails the report after, which says so.
+        let _ = out.write_all(line.as_bytes()).and_then(|()| out.flush());
+    });
+    wsclose::analyze_follow(path, opts, &args.keys.sources(), on_event)
+}
 
 /// The analysis, with a progress bar on standard error unless `-q`.
 fn analyze_with_bar(

@@ -274,6 +274,11 @@ pub struct AnalyzeArgs {
     /// one before ends (from 1 s before to --idle-timeout after).
     #[arg(long, conflicts_with = "separate_files", help_heading = "Input")]
     pub join_files: bool,
+    /// Read one capture as it is written, as `tail -f` does: standard input (-) or a FIFO
+    /// (`tcpdump -U -w - | wsclose analyze --follow -`), printing each connection's close as
+    /// its packets arrive (as `wsclose live` does), then the report when the input ends.
+    #[arg(long, help_heading = "Input")]
+    pub follow: bool,
     #[command(flatten)]
     pub select: SelectArgs,
     #[arg(long, value_enum, default_value_t = Format::Table, help_heading = "Output")]

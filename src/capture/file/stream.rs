@@ -47,11 +47,14 @@ const BUFFER_MAX: usize = 2 << 20;
 const HEAD: usize = 64 << 10;
 
 /// The first [`HEAD`] bytes of `reader`, or all of it if it ends before, or what came
-/// before a read error (which the next read meets again).
+/// before a read error (which the next read meets again); from a pipe, only until the
+/// capture's header is whole ([`header_len`]): a capture written as it is taken
+/// (`tcpdump -U -w - | wsclose analyze --follow -`) is read as its packets come, not once
+/// 64 KiB of them came.
 fn read_head(reader: &mut dyn Read) -> Vec<u8> {
     let mut head = vec![0; HEAD];
     let mut have = 0;
-    while have < HEAD {
+    while have < HEAD && header_len(head.get(..have).unwrap_or_default()).is_none_or(|n| have < n) {
         match reader.read(head.get_mut(have..).unwrap_or_default()) {
             Ok(0) => break,
             Ok(n) => have += n,
@@ -61,6 +64,60 @@ fn read_head(reader: &mut dyn Read) -> Vec<u8> {
     }
     head.truncate(have);
     head
+}
+
+/// An input's first bytes, read already ([`read_head`]), then the rest of it. pcap-parser
+/// reads twice before it hands the first record on (in `create_reader`, then in its
+/// reader's `from_buffer`): the first read takes the whole head (smaller than [`BUFFER`]),
+/// and the second is answered with nothing rather than made on the input, where it would
+/// wait for more bytes from a pipe (a capture followed as it is written would show
+/// nothing until 256 KiB more came). An empty read there does not end the input: reads
+/// after it go on.
+struct Headed<R> {
+    head: std::io::Cursor<Arc<[u8]>>,
+    /// The next read after the head answers nothing.
+    wait: bool,
+    rest: R,
+}
+
+impl<R: Read> Read for Headed<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.head.read(buf)?;
+        if n > 0 || buf.is_empty() {
+            return Ok(n);
+        }
+        if std::mem::take(&mut self.wait) {
+            return Ok(0);
+        }
+        self.rest.read(buf)
+    }
+}
+
+/// The length of the capture header that `head` starts, once its first bytes say it: 24
+/// bytes for a pcap file, the Section Header Block's length for a pcapng one (when it fits
+/// in [`HEAD`]); none for anything else, or not yet known.
+fn header_len(head: &[u8]) -> Option<usize> {
+    let word = |at: usize| -> Option<[u8; 4]> { head.get(at..at + 4)?.try_into().ok() };
+    let magic = word(0)?;
+    const PCAP: [[u8; 4]; 4] = [
+        [0xd4, 0xc3, 0xb2, 0xa1],
+        [0xa1, 0xb2, 0xc3, 0xd4],
+        [0x4d, 0x3c, 0xb2, 0xa1],
+        [0xa1, 0xb2, 0x3c, 0x4d],
+    ];
+    if PCAP.contains(&magic) {
+        return Some(24);
+    }
+    if magic != [0x0a, 0x0d, 0x0d, 0x0a] {
+        return None;
+    }
+    let len = word(4)?;
+    let len = match word(8)? {
+        [0x4d, 0x3c, 0x2b, 0x1a] => u32::from_le_bytes(len),
+        [0x1a, 0x2b, 0x3c, 0x4d] => u32::from_be_bytes(len),
+        _ => return None,
+    };
+    usize::try_from(len).ok().filter(|&n| n <= HEAD)
 }
 
 /// Why pcap-parser refused the record at the reader's position (its error, which borrows
@@ -139,7 +196,11 @@ pub(super) fn read_from(
     // header (the input is not opened again to quote them: a stream could not be).
     let mut reader = reader;
     let head: Arc<[u8]> = read_head(&mut reader).into();
-    let reader = std::io::Cursor::new(Arc::clone(&head)).chain(reader);
+    let reader = Headed {
+        head: std::io::Cursor::new(Arc::clone(&head)),
+        wait: !head.is_empty(),
+        rest: reader,
+    };
     let mut reader = match pcap_parser::create_reader(BUFFER, reader) {
         Ok(r) => r,
         Err(e) => {
