@@ -33,7 +33,7 @@ fn open_writer(path: &Path, child: &mut Child) -> std::fs::File {
         // O_NONBLOCK: fails (ENXIO) while no reader has it open.
         match std::fs::OpenOptions::new()
             .write(true)
-            .custom_flags(libc_o_nonblock())
+            .custom_flags(libc::O_NONBLOCK)
             .open(path)
         {
             Ok(f) => return f,
@@ -45,15 +45,6 @@ fn open_writer(path: &Path, child: &mut Child) -> std::fs::File {
             }
             Err(e) => panic!("wsclose never opened the FIFO: {e}"),
         }
-    }
-}
-
-/// O_NONBLOCK on Linux (and the other Unix systems the tests run on).
-fn libc_o_nonblock() -> i32 {
-    if cfg!(target_os = "linux") {
-        0o4000
-    } else {
-        0x0004
     }
 }
 
