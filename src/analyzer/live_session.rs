@@ -259,6 +259,7 @@ fn input_summary(
         continues_previous: false,
         packet_offset: 0,
         continuity: None,
+        unrelated: false,
         dropped: 0,
         span: None,
         sha256: None,
