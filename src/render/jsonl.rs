@@ -11,8 +11,8 @@
 //! memory; strings as terminal-safe as there (`pretty`), and no line break inside a line.
 
 use super::pretty;
-use crate::capture::file::InputSummary;
-use crate::keys::KeySource;
+use crate::report::InputSummary;
+use crate::report::KeySource;
 use crate::report::{ConnectionReport, Report, Seen, Summary};
 use serde::Serialize;
 use std::io::{self, Write};

@@ -68,6 +68,7 @@ pub use crate::capture::{LiveDrops, Timestamp};
 pub use crate::decode::Endpoint;
 pub use crate::finding::Finding;
 pub use crate::flow::{PerSide, Role};
+pub use crate::keys::KeySource;
 pub use crate::stack::tcp::connection::{CloseEvent, EndKind, EventWhat};
 pub use crate::stack::tcp::Counters;
 pub use crate::websocket::decoder::{FrameRecord, Stats};
