@@ -161,7 +161,7 @@ causes! {
         legs: BothLegs,
     }
     /// A forward proxy ended a CONNECT tunnel with a FIN on both legs after a quiet spell
-    /// of a second or more: its tunnel idle timeout (Squid's `read_timeout`).
+    /// of a second or more: its tunnel idle timeout (the usual setting: Squid's `read_timeout`).
     "tunnel-idle-timeout" => TunnelIdleTimeout {
         /// Both legs and how the proxy ended each.
         legs: BothLegs,

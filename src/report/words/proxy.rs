@@ -187,7 +187,7 @@ pub fn tunnel_idle(f: &mut Formatter<'_>, legs: &BothLegs) -> fmt::Result {
     let secs = legs.quiet_ms / 1000.0;
     write!(
         f,
-        "The forward proxy ended the CONNECT tunnel with {} to the client (connection {}, packet {}) and {} to the backend (connection {}, packet {}) after {} of quiet on both legs: most likely its tunnel idle timeout. Squid ends a tunnel that carried nothing either way for read_timeout (default 15 minutes) and checks its timeouts about once a second, so the spell runs up to a second past the setting",
+        "The forward proxy ended the CONNECT tunnel with {} to the client (connection {}, packet {}) and {} to the backend (connection {}, packet {}) after {} of quiet on both legs: most likely the proxy's tunnel idle timeout. The capture does not name the proxy's product; the usual setting is Squid's read_timeout (default 15 minutes; Squid checks its timeouts about once a second, so the spell runs up to a second past the setting)",
         legs.front_end.name,
         legs.front,
         legs.front_end.packet,
@@ -200,21 +200,21 @@ pub fn tunnel_idle(f: &mut Formatter<'_>, legs: &BothLegs) -> fmt::Result {
     // the spell less the second of the proxy's timer.
     let setting = secs.floor();
     if setting >= 1.0 {
-        write!(f, ": this one fits a read_timeout of {setting:.0} s")?;
+        write!(f, ": this spell fits a timeout of {setting:.0} s")?;
     }
     f.write_str(".")?;
     let known = timeouts::matching(Kind::Idle, secs);
     if !known.is_empty() {
         write!(f, " It matches the default of {}.", matched(&known))?;
     }
-    f.write_str(" If the proxy was stopped at that moment instead, its log says so (Squid logs each tunnel's end with its duration).")
+    f.write_str(" If the proxy was stopped at that moment instead, its log says so (Squid, for one, logs each tunnel's end with its duration).")
 }
 
 /// The fix of a tunnel the forward proxy ended for being idle.
 pub fn tunnel_idle_fix(legs: &BothLegs) -> String {
     let secs = legs.quiet_ms / 1000.0;
     format!(
-        "Keep the tunnel busy for the proxy: send a WebSocket ping (or an application heartbeat) from either end well inside its idle timeout (every {} s, say; any byte either way counts), or raise the timeout (Squid: read_timeout) above the longest quiet spell the application needs. Clients should reconnect with backoff.",
+        "Keep the tunnel busy for the proxy: send a WebSocket ping (or an application heartbeat) from either end well inside its idle timeout (every {} s, say; any byte either way counts), or raise the proxy's tunnel idle timeout (in Squid: read_timeout) above the longest quiet spell the application needs. Clients should reconnect with backoff.",
         heartbeat(secs)
     )
 }
