@@ -89,7 +89,9 @@ pub fn cost(c: &Connection) -> usize {
     let streams = c.up.streams().saturating_mul(STREAM_BYTES);
     // Unfinished heads (up to 64 KiB a direction) and bytes held for a layer to come.
     let heads = c.up.head_bytes();
-    FLOW_BYTES + bytes + ranges * RANGE_BYTES + layer + streams + heads
+    // A zero window's spell or a keepalive run, boxed apart from the connection.
+    let path = c.path.a.heap_bytes() + c.path.b.heap_bytes();
+    FLOW_BYTES + bytes + ranges * RANGE_BYTES + layer + streams + heads + path
 }
 
 /// The estimated bytes of each group's flows, against its share of the budget.

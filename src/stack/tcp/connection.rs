@@ -289,7 +289,12 @@ impl Connection {
             path,
             ..
         } = self;
+        let boxed = path.a.heap_bytes() + path.b.heap_bytes();
         path_watch::segment(path, s, seg, packet, ts);
+        // A zero window or a keepalive probe boxed new state: its bytes are charged.
+        if path.a.heap_bytes() + path.b.heap_bytes() != boxed {
+            tcp[s].held_changed = true;
+        }
         if !tcp[s].started() && !seg.syn {
             up.ctx.partial[s] = true;
         }

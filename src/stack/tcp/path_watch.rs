@@ -162,6 +162,11 @@ struct Rare {
     keep: keepalive::Keep,
 }
 
+/// The heap a direction's boxed rare state takes once it is made (a zero window or a
+/// keepalive probe), with the allocator's overhead: charged to the memory budget on top of
+/// the connection's estimate ([`PathWatch::heap_bytes`]).
+pub const RARE_BYTES: usize = std::mem::size_of::<Rare>() + 16;
+
 /// The peer's last zero-window spell: its receive buffer was full, its application read
 /// nothing (RFC 9293 §3.8.6: a zero window is "no more").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -605,6 +610,17 @@ impl PathWatch {
             .get_or_insert_with(Box::default)
             .keep
             .probe(packet, ts, len as u8);
+    }
+
+    /// The heap this direction's path watch holds beyond itself: its rare state's box, once
+    /// a zero window or a keepalive probe made it.
+    #[inline]
+    pub fn heap_bytes(&self) -> usize {
+        if self.rare.is_some() {
+            RARE_BYTES
+        } else {
+            0
+        }
     }
 
     /// This direction's last run of keepalive probes, if it sent any.
