@@ -135,6 +135,12 @@ fn key_log_bytes(sources: &KeySources) -> u64 {
         .fold(0, u64::saturating_add)
 }
 
+/// [`load`] keeping every secret, without reading `inputs` for their client randoms
+/// first: for a capture followed as it is written, which does not hold its connections yet.
+pub fn load_all(sources: &KeySources, inputs: &[PathBuf], threads: usize) -> Loaded {
+    load_keeping(sources, inputs, None, threads)
+}
+
 /// [`load`], keeping only the secrets of the connections whose client randoms are
 /// `randoms` (for one connection's extract), without reading `inputs` for theirs.
 pub fn load_for(sources: &KeySources, inputs: &[PathBuf], randoms: &[[u8; 32]]) -> Loaded {

@@ -242,17 +242,20 @@ pub fn analyze_files_with_progress(
 }
 
 /// One capture read as it is written (`wsclose analyze --follow`): standard input (`-`), a
-/// FIFO or a pipe, read to its end on this thread by one analyzer, which calls `on_event`
-/// for each close frame and TCP ending as soon as the packets that make it are read (as
-/// `live_session` does, without libpcap); then its report, as
-/// [`analyze_files_with_progress`] makes it.
+/// FIFO or a pipe, read to its end, or a regular file read as `tail -f` reads it (to its
+/// current end, then again as it grows), on this thread by one analyzer, which calls
+/// `on_event` for each close frame and TCP ending as soon as the packets that make it are
+/// read (as `live_session` does, without libpcap), until the input ends or `stop` is set;
+/// then its report, as [`analyze_files_with_progress`] makes it. A compressed regular file
+/// cannot be followed ([`Error::Usage`]).
 pub fn analyze_follow(
     path: &std::path::Path,
     opts: Options,
     key_sources: &keys::KeySources,
     on_event: OnEvent,
+    stop: &std::sync::Arc<std::sync::atomic::AtomicBool>,
 ) -> Result<Report, Error> {
-    analyzer::files::analyze_follow(path, opts, key_sources, on_event)
+    analyzer::files::analyze_follow(path, opts, key_sources, on_event, stop)
 }
 
 /// Captures live (feature `live`) through the same pipeline as [`analyze_files`], calling

@@ -1,5 +1,6 @@
-//! `wsclose analyze --follow`: a capture read from a FIFO as it is written shows each close
-//! while the writer still holds the FIFO open, then the report when it closes it (issue 70).
+//! `wsclose analyze --follow`: a capture read from a FIFO or a regular file as it is
+//! written shows each close while the writer still writes, then the report when the input
+//! ends or a signal (SIGINT, SIGTERM) stops the reading (issue 70).
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -179,9 +180,8 @@ fn a_json_line_per_close_then_the_json_report_from_standard_input() {
 }
 
 #[test]
-fn follow_refuses_a_regular_file_two_inputs_and_redact() {
+fn follow_refuses_two_inputs_and_redact() {
     for (args, says) in [
-        (vec![FIXTURE], "regular file"),
         (vec!["-", FIXTURE], "one capture"),
         (vec!["--redact", "-"], "--redact"),
     ] {
@@ -194,5 +194,255 @@ fn follow_refuses_a_regular_file_two_inputs_and_redact() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(says), "{args:?}: {err}");
+    }
+}
+
+/// The records of a classic little-endian pcap file: the header, then each record's bytes.
+fn records(pcap: &[u8]) -> (&[u8], Vec<&[u8]>) {
+    let (header, mut rest) = pcap.split_at(24);
+    let mut out = Vec::new();
+    while !rest.is_empty() {
+        let len = u32::from_le_bytes(rest[8..12].try_into().unwrap()) as usize;
+        let (record, after) = rest.split_at(16 + len);
+        out.push(record);
+        rest = after;
+    }
+    (header, out)
+}
+
+/// `wsclose analyze --follow PATH`, its standard output's lines on a channel, its standard
+/// error kept.
+fn follow(path: &Path, extra: &[&str]) -> (Killed, Receiver<String>) {
+    let child = Command::new(env!("CARGO_BIN_EXE_wsclose"))
+        .args(["analyze", "--follow", "--color", "never"])
+        .args(extra)
+        .arg(path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut child = Killed(child);
+    let rx = lines(child.0.stdout.take().unwrap());
+    (child, rx)
+}
+
+/// Sends `signal` ("INT", "TERM") to the child.
+fn signal(child: &Child, signal: &str) {
+    let sent = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(sent.success());
+}
+
+/// The child's exit code within `limit` (none if it is still running then), and its
+/// standard error.
+fn ended(child: &mut Killed, limit: Duration) -> (Option<i32>, String) {
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut err = String::new();
+    if status.is_some() {
+        use std::io::Read;
+        child
+            .0
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+    }
+    (status.and_then(|s| s.code()), err)
+}
+
+/// A regular file written in pieces as tcpdump -U writes it (the header, records with
+/// pauses, one record split across two writes): each close shows within a second of its
+/// last byte being written, a record half written is waited for, and SIGINT stops the
+/// reading with the report, exit 0 (as `analyze` gives it).
+#[test]
+fn a_growing_file_shows_each_close_as_written_then_the_report_on_sigint() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("growing.pcap");
+    let mut file = std::fs::File::create(&path).unwrap();
+    let (mut child, rx) = follow(&path, &[]);
+    let pcap = std::fs::read(FIXTURE).unwrap();
+    let (header, records) = records(&pcap);
+    let mut seen = Vec::new();
+    let pause = |ms| std::thread::sleep(Duration::from_millis(ms));
+    // Nothing yet: the file is empty, and is waited for.
+    pause(300);
+    assert_eq!(child.0.try_wait().unwrap(), None, "ended on an empty file");
+    file.write_all(header).unwrap();
+    pause(200);
+    // The handshake and the data, then the server's close frame (packet 9) in two writes.
+    for r in &records[..8] {
+        file.write_all(r).unwrap();
+        pause(20);
+    }
+    let (first, second) = records[8].split_at(30);
+    file.write_all(first).unwrap();
+    let half = wait_for(&rx, &mut seen, Duration::from_millis(600), |l| {
+        l.contains("server sent close")
+    });
+    assert_eq!(half, None, "a close from half a record: {seen:?}");
+    assert_eq!(
+        child.0.try_wait().unwrap(),
+        None,
+        "a half-written record ended the reading"
+    );
+    file.write_all(second).unwrap();
+    let written = Instant::now();
+    let close = wait_for(&rx, &mut seen, Duration::from_secs(5), |l| {
+        l.contains("server sent close 1008")
+    });
+    let took = written.elapsed();
+    assert!(close.is_some(), "no close line after packet 9: {seen:?}");
+    eprintln!("close shown {took:?} after its last byte was written");
+    assert!(
+        took < Duration::from_secs(1),
+        "the close line came {took:?} after its packet was written"
+    );
+    // The rest: the client's close and both FINs.
+    for r in &records[9..] {
+        file.write_all(r).unwrap();
+    }
+    let fin = wait_for(&rx, &mut seen, Duration::from_secs(5), |l| {
+        l.contains("server sent TCP FIN")
+    });
+    assert!(fin.is_some(), "{seen:?}");
+    // A file does not end: the report waits for the signal.
+    pause(400);
+    assert!(
+        !seen.iter().any(|l| l.contains("WebSocket connection")),
+        "the report came before the signal: {seen:?}"
+    );
+    assert_eq!(child.0.try_wait().unwrap(), None);
+    signal(&child.0, "INT");
+    let report = wait_for(&rx, &mut seen, Duration::from_secs(20), |l| {
+        l.contains("1 WebSocket connection")
+    });
+    assert!(report.is_some(), "no report after SIGINT: {seen:?}");
+    let (code, err) = ended(&mut child, Duration::from_secs(20));
+    let _ = wait_for(&rx, &mut seen, Duration::from_secs(5), |_| false);
+    assert!(
+        seen.iter().any(|l| l.contains("1008 Policy Violation")),
+        "{seen:?}"
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("stopped following"), "{err}");
+    // Every packet was read: no record was taken for cut.
+    assert!(!err.contains("cut"), "{err}");
+}
+
+/// SIGTERM stops the following of a FIFO whose writer stays silent (as a tcpdump that
+/// sees no traffic): the report of what was read, exit 0.
+#[test]
+fn sigterm_stops_a_silent_fifo_with_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("capture.fifo");
+    mkfifo(&fifo);
+    let (mut child, rx) = follow(&fifo, &[]);
+    let mut writer = open_writer(&fifo, &mut child.0);
+    writer.write_all(&std::fs::read(FIXTURE).unwrap()).unwrap();
+    writer.flush().unwrap();
+    let mut seen = Vec::new();
+    let fin = wait_for(&rx, &mut seen, Duration::from_secs(5), |l| {
+        l.contains("server sent TCP FIN")
+    });
+    assert!(fin.is_some(), "{seen:?}");
+    // The writer holds the FIFO open and writes nothing more.
+    signal(&child.0, "TERM");
+    let report = wait_for(&rx, &mut seen, Duration::from_secs(20), |l| {
+        l.contains("1 WebSocket connection")
+    });
+    assert!(report.is_some(), "no report after SIGTERM: {seen:?}");
+    let (code, err) = ended(&mut child, Duration::from_secs(20));
+    assert_eq!(code, Some(0), "{err}");
+    drop(writer);
+}
+
+/// A file that shrinks while it is followed (truncated, as logrotate's copytruncate does)
+/// stops the following with a warning, and the report of what was read.
+#[test]
+fn a_truncated_file_stops_the_following_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rotated.pcap");
+    std::fs::write(&path, std::fs::read(FIXTURE).unwrap()).unwrap();
+    let (mut child, rx) = follow(&path, &[]);
+    let mut seen = Vec::new();
+    let fin = wait_for(&rx, &mut seen, Duration::from_secs(5), |l| {
+        l.contains("server sent TCP FIN")
+    });
+    assert!(fin.is_some(), "{seen:?}");
+    std::fs::File::create(&path).unwrap();
+    let (code, err) = ended(&mut child, Duration::from_secs(20));
+    let _ = wait_for(&rx, &mut seen, Duration::from_secs(5), |_| false);
+    assert!(
+        seen.iter().any(|l| l.contains("1 WebSocket connection")),
+        "{seen:?}"
+    );
+    assert!(err.contains("shrank from 1454 to 0 bytes"), "{err}");
+    assert_eq!(code, Some(0), "{err}");
+}
+
+/// A compressed file cannot be followed as it grows: a usage error that says why.
+#[test]
+fn a_compressed_file_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("capture.pcap.gz");
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&path).unwrap(),
+        flate2::Compression::default(),
+    );
+    gz.write_all(&std::fs::read(FIXTURE).unwrap()).unwrap();
+    gz.finish().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_wsclose"))
+        .args(["analyze", "--follow"])
+        .arg(&path)
+        .stdin(Stdio::null())
+        .timeout_output(Duration::from_secs(20));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("gzip compressed"), "{err}");
+}
+
+/// `output()` with a time limit: the child is killed after `limit`.
+trait TimeoutOutput {
+    fn timeout_output(&mut self, limit: Duration) -> std::process::Output;
+}
+
+impl TimeoutOutput for Command {
+    fn timeout_output(&mut self, limit: Duration) -> std::process::Output {
+        let mut child = Killed(
+            self.stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        let (code, err) = ended(&mut child, limit);
+        assert!(code.is_some(), "still running after {limit:?}: {err}");
+        let mut out = Vec::new();
+        use std::io::Read;
+        child
+            .0
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_end(&mut out)
+            .unwrap();
+        std::process::Output {
+            status: child.0.wait().unwrap(),
+            stdout: out,
+            stderr: err.into_bytes(),
+        }
     }
 }

@@ -4,8 +4,9 @@
 //! for a large file, by one per shard ([`Options::threads`]) reading it once; what each
 //! input held that no connection shows is a warning on its summary.
 //!
-//! [`analyze_follow`] reads one stream (standard input, a FIFO) the same way on one
-//! analyzer, which says each close as it is read (`wsclose analyze --follow`).
+//! [`analyze_follow`] reads one input as it is written (standard input, a FIFO, a growing
+//! regular file: `capture::file::read_follow`) the same way on one analyzer, which says
+//! each close as it is read (`wsclose analyze --follow`), until the input ends or a stop.
 //!
 //! In: paths, options, key sources, a byte counter. Out: the [`Report`], its connections in
 //! a store.
@@ -42,6 +43,7 @@ pub fn analyze_follow(
     mut opts: Options,
     key_sources: &keys::KeySources,
     on_event: OnEvent,
+    stop: &file::Stop,
 ) -> Result<Report, Error> {
     opts.threads = 1;
     analyze(
@@ -49,30 +51,36 @@ pub fn analyze_follow(
         opts,
         key_sources,
         None,
-        Some(on_event),
+        Some((on_event, Arc::clone(stop))),
     )
 }
 
-/// The analysis of `paths`, with `on_event` given to the (then single) analyzer.
+/// The analysis of `paths`; when followed, with `on_event` given to the (then single)
+/// analyzer and the input read until it ends or the stop is set.
 fn analyze(
     paths: &[PathBuf],
     opts: Options,
     key_sources: &keys::KeySources,
     progress: Option<Progress>,
-    on_event: Option<OnEvent>,
+    follow: Option<(OnEvent, file::Stop)>,
 ) -> Result<Report, Error> {
     // A directory stands for the captures in it, in time order.
     let (paths, _) = rotation::expand(paths)?;
     let paths = &paths[..];
     // TLS secrets: the key logs given, and those the pcapng inputs carry.
     // (A large key log keeps only the connections the captures hold, which are read for
-    // their ClientHellos first: by as many threads as the analysis.)
-    let mut loaded = keys::load(
-        key_sources,
-        paths,
-        Analyzer::threads(&opts),
-        opts.max_memory,
-    );
+    // their ClientHellos first: by as many threads as the analysis. A followed capture is
+    // not read ahead: the connections it will hold are not in it yet.)
+    let mut loaded = if follow.is_some() {
+        keys::load_all(key_sources, paths, Analyzer::threads(&opts))
+    } else {
+        keys::load(
+            key_sources,
+            paths,
+            Analyzer::threads(&opts),
+            opts.max_memory,
+        )
+    };
     // A `--keylog` file that is missing or is no key log fails as a missing capture does.
     if let Some(e) = loaded.refused.take() {
         return Err(e);
@@ -80,8 +88,9 @@ fn analyze(
     // Every source is read: records of a connection with no key are not held for one.
     loaded.keys.set_complete();
     let mut files = Files::new(opts, Arc::new(loaded.keys), progress);
-    if let Some(f) = on_event {
+    if let Some((f, stop)) = follow {
         files.analyzer.on_event(f);
+        files.follow = Some(stop);
     }
     let mut inputs: Vec<InputSummary> = Vec::with_capacity(paths.len());
     let mut first_error = None;
@@ -125,6 +134,8 @@ struct Files {
     run: Option<Run>,
     /// ... and its shards.
     shards: usize,
+    /// The input is followed as it is written, until it ends or this is set.
+    follow: Option<file::Stop>,
 }
 
 /// The analyzer's counters before an input, for the warnings about what it added.
@@ -149,6 +160,7 @@ impl Files {
             groups: Analyzer::flow_groups(opts.max_flows),
             run: None,
             shards: 1,
+            follow: None,
         }
     }
 
@@ -317,6 +329,7 @@ impl Files {
             })
             .flatten();
         let (threads, hash_streams) = (self.threads, self.opts.hash_streams);
+        let follow = self.follow.as_ref();
         let analyzer = &mut self.analyzer;
         let helpers = &mut self.helpers;
         std::thread::scope(|scope| {
@@ -343,11 +356,14 @@ impl Files {
                     spawned.ok()
                 })
                 .collect();
-            let read = match shared {
-                Some(s) => file::read_shared(path, s, 0, analyzer, progress.clone()),
+            let read = match (shared, follow) {
+                (_, Some(stop)) => {
+                    file::read_follow(path, &mut |p| analyzer.packet(p), stop, hash_streams)
+                }
+                (Some(s), None) => file::read_shared(path, s, 0, analyzer, progress.clone()),
                 // Not shared (a small file, a gzip one, standard input): with more than one
                 // thread, a gzip input is decompressed on a second one.
-                None => file::read_counted_ahead(
+                (None, None) => file::read_counted_ahead(
                     path,
                     &mut |p| analyzer.packet(p),
                     progress.clone(),

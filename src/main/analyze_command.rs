@@ -134,8 +134,8 @@ fn sha256(path: &std::path::Path) -> Option<String> {
 /// The inputs' SHA-256s, computed on a thread of their own while the analysis runs.
 type Hashing = JoinHandle<Vec<Option<String>>>;
 
-/// `--follow`: one input, standard input or a FIFO (a regular file is not followed as it
-/// grows); anything else is a usage error.
+/// `--follow`: one input, standard input, a FIFO or a regular file (followed as it grows);
+/// anything else is a usage error.
 fn check_follow(args: &AnalyzeArgs) -> Result<(), wsclose::error::Error> {
     let usage = wsclose::error::Error::Usage;
     // The close lines are not redacted, and the input cannot be read again to annotate.
@@ -151,15 +151,9 @@ fn check_follow(args: &AnalyzeArgs) -> Result<(), wsclose::error::Error> {
         )));
     }
     match &args.files[..] {
-        [one] if cli::is_stream(one) => Ok(()),
-        [one] => Err(usage(format!(
-            "--follow reads standard input (-) or a FIFO, and {} is neither: a regular file \
-             is not followed as it grows; run `wsclose analyze {0}` to read it as it is, or \
-             pipe the capture: `tcpdump -U -w - | wsclose analyze --follow -`",
-            terminal(&one.display().to_string())
-        ))),
+        [_] => Ok(()),
         many => Err(usage(format!(
-            "--follow reads one capture (standard input or a FIFO), not {}",
+            "--follow reads one capture (standard input, a FIFO or a file being written), not {}",
             many.len()
         ))),
     }
@@ -167,7 +161,9 @@ fn check_follow(args: &AnalyzeArgs) -> Result<(), wsclose::error::Error> {
 
 /// `--follow`: the input read on one analyzer, each close said on standard output as it
 /// is read (as `wsclose live` says it: a line, or a JSON line with --format json or
-/// jsonl), flushed at once.
+/// jsonl), flushed at once, until the input ends or SIGINT, SIGTERM or SIGHUP stops the
+/// reading (a regular file does not end: it is followed as it grows); the report follows.
+/// A second signal while the report is written ends the process the usual way (130).
 fn follow(
     args: &AnalyzeArgs,
     opts: wsclose::Options,
@@ -196,7 +192,21 @@ fn follow(
         // A standard output that is gone (a closed pipe) fails the report after, which says so.
         let _ = out.write_all(line.as_bytes()).and_then(|()| out.flush());
     });
-    wsclose::analyze_follow(path, opts, &args.keys.sources(), on_event)
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = std::sync::Arc::clone(&stop);
+    let _ = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
+    let report = wsclose::analyze_follow(path, opts, &args.keys.sources(), on_event, &stop)?;
+    if stop.load(Ordering::SeqCst) {
+        note!(
+            "wsclose: stopped following {} (a signal: Ctrl-C, SIGTERM or SIGHUP); the report covers what was read",
+            terminal(&path.display().to_string())
+        );
+    }
+    Ok(report)
 }
 
 /// The analysis, with a progress bar on standard error unless `-q`.

@@ -427,10 +427,9 @@ impl Read for Blocks {
     }
 }
 
-/// Opens `path` ("-" for standard input), undoing gzip, zstd or lz4 when the data starts
-/// with its magic; with `hash`, a stream's bytes are hashed as they are read.
-pub(super) fn open(path: &Path, progress: Option<Progress>, hash: bool) -> Result<Opened, Error> {
-    let map_err = |e: io::Error| match e.kind() {
+/// An error opening or reading `path`, as the user is told it.
+pub(super) fn io_error(path: &Path, e: io::Error) -> Error {
+    match e.kind() {
         io::ErrorKind::NotFound => Error::NotFound {
             path: path.to_path_buf(),
         },
@@ -441,7 +440,13 @@ pub(super) fn open(path: &Path, progress: Option<Progress>, hash: bool) -> Resul
             path: path.to_path_buf(),
             source: e,
         },
-    };
+    }
+}
+
+/// Opens `path` ("-" for standard input), undoing gzip, zstd or lz4 when the data starts
+/// with its magic; with `hash`, a stream's bytes are hashed as they are read.
+pub(super) fn open(path: &Path, progress: Option<Progress>, hash: bool) -> Result<Opened, Error> {
+    let map_err = |e| io_error(path, e);
     let (raw, size): (Box<dyn Read + Send>, Option<u64>) = if path.as_os_str() == "-" {
         (Box::new(io::stdin()), None)
     } else {
@@ -456,6 +461,18 @@ pub(super) fn open(path: &Path, progress: Option<Progress>, hash: bool) -> Resul
         }
         (Box::new(f), meta.is_file().then_some(meta.len()))
     };
+    open_raw(path, raw, size, progress, hash)
+}
+
+/// [`open`] from the raw bytes of `path` and its size on disk (none for a stream).
+pub(super) fn open_raw(
+    path: &Path,
+    raw: Box<dyn Read + Send>,
+    size: Option<u64>,
+    progress: Option<Progress>,
+    hash: bool,
+) -> Result<Opened, Error> {
+    let map_err = |e| io_error(path, e);
     // Anything but a regular file is read as a stream (`is_stream`, here from the file
     // opened).
     let stream = size.is_none();

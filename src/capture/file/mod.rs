@@ -17,6 +17,8 @@
 //! - `input`: a path or standard input opened, gzip undone (RFC 1952), decompressed ahead
 //!   on a thread of its own when asked, the file's bytes counted for a progress bar;
 //! - `stream`: the streaming loop over a bounded buffer, for either format;
+//! - `follow`: one input followed as it is written (`--follow`): a stream, or a regular
+//!   file read again as it grows, until a stop;
 //! - `pcap`: classic pcap records as packets (the libpcap file format);
 //! - `pcapng`: pcapng sections, interfaces and packet blocks (draft-ietf-opsawg-pcapng
 //!   §3.1, §4.1-4.4);
@@ -26,6 +28,7 @@
 
 mod chunks;
 mod damage;
+mod follow;
 mod input;
 mod pcap;
 mod pcapng;
@@ -37,6 +40,7 @@ mod testing;
 pub use super::shared::SharedFile;
 pub use chunks::{read_shared, ShardSink};
 pub(super) use damage::framed_block;
+pub use follow::{read_follow, Stop};
 pub(super) use pcap::{link_and_fcs, record_time};
 pub(crate) use pcapng::takes_frame_number;
 pub(super) use pcapng::NgIndexer;

@@ -1,0 +1,359 @@
+//! One capture followed as it is written (`wsclose analyze --follow`), as `tail -f` follows
+//! a file: standard input, a FIFO or a pipe read as its bytes come, or a regular file read
+//! to its current end and then again each time it grows, until the input ends (a stream's
+//! writer closes it) or [`Stop`] is set (the binary sets it on SIGINT or SIGTERM).
+//!
+//! A regular file is looked at again every [`POLL`] when it has nothing more (no busy
+//! wait): a record half written is waited for, not taken for the file's end. A file that
+//! shrinks while it is followed (truncated, as logrotate's `copytruncate` does) stops the
+//! following there, with a warning on the input; a file renamed away (`tcpdump -C`/`-G`,
+//! logrotate's default) goes on being read under its new name, as `tail -f` (not `-F`)
+//! does. A compressed regular file cannot be followed (its decompressor would take the
+//! file's current end for the end of its data): refused. A stream is read on a thread of
+//! its own into a small queue ([`QUEUE`] chunks of [`CHUNK`] bytes), so that a stop is
+//! seen within [`POLL`] even while its writer is silent.
+//!
+//! In: a path, a stop flag. Out: each packet to a callback as its record is whole, and the
+//! input's [`InputSummary`].
+
+use super::input::{io_error, open_raw, Blocks};
+use super::stream::{read_from, Stream};
+use super::{InputSummary, Tally};
+use crate::capture::Packet;
+use crate::error::Error;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Set to stop following: the bytes already there are read, then the input ends.
+pub type Stop = Arc<AtomicBool>;
+
+/// How long a followed input that has nothing more is left before it is looked at again.
+pub const POLL: Duration = Duration::from_millis(150);
+
+/// Bytes one read of a followed stream hands over at most.
+const CHUNK: usize = 64 << 10;
+
+/// Chunks of a followed stream read ahead at most (the reading thread then waits).
+const QUEUE: usize = 4;
+
+/// A regular file shrank under its reader: its size then, and the bytes read before.
+type Shrank = Arc<Mutex<Option<(u64, u64)>>>;
+
+/// Reads every packet of `path` as it is written, calling `sink` for each, until the input
+/// ends or `stop` is set; with `hash`, its bytes are hashed as they are read.
+pub fn read_follow(
+    path: &Path,
+    sink: &mut dyn FnMut(&Packet<'_>),
+    stop: &Stop,
+    hash: bool,
+) -> Result<InputSummary, Error> {
+    let map_err = |e| io_error(path, e);
+    let shrank: Shrank = Arc::default();
+    let (raw, regular): (Box<dyn Read + Send>, bool) = if path.as_os_str() == "-" {
+        (Box::new(Pumped::start(io::stdin(), stop)), false)
+    } else {
+        // A FIFO's open waits for a writer, as any reader of one does.
+        let f = File::open(path).map_err(map_err)?;
+        let meta = f.metadata().map_err(map_err)?;
+        if meta.is_dir() {
+            return Err(Error::Io {
+                path: path.to_path_buf(),
+                source: io::Error::other("is a directory, not a capture file"),
+            });
+        }
+        if meta.is_file() {
+            let tail = Tail {
+                file: f,
+                read: 0,
+                stop: Arc::clone(stop),
+                until: None,
+                shrank: Arc::clone(&shrank),
+            };
+            (Box::new(tail), true)
+        } else {
+            (Box::new(Pumped::start(f, stop)), false)
+        }
+    };
+    // Followed, a file is read as a stream: its size on disk is not its size.
+    let opened = open_raw(path, raw, None, None, hash)?;
+    if let (true, Some(kind)) = (regular, opened.compression) {
+        return Err(Error::Usage(format!(
+            "--follow cannot follow {} as it grows: it is {} compressed, and a decompressor \
+             takes the file's current end for the end of its data; run `wsclose analyze {0}` \
+             to read it as it is, or follow the uncompressed capture as it is written",
+            crate::sanitize::terminal(&path.display().to_string()),
+            kind.name()
+        )));
+    }
+    let mut reader = opened.reader;
+    if opened.compression.is_some() {
+        reader = Box::new(Blocks::new(reader, false, false));
+    }
+    let mut summary = InputSummary::empty(path, opened.compression, None);
+    let mut tally = Tally::default();
+    let stream = Stream {
+        reader,
+        damage: opened.damage,
+        base: 0,
+        number: 0,
+        delivered: 0,
+        warned_bad_if: false,
+    };
+    read_from(path, stream, &mut summary, &mut tally, sink)?;
+    summary.sha256 = opened.digest.map(|d| d.finish());
+    if let Some((size, read)) = shrank.lock().ok().and_then(|s| *s) {
+        summary.truncated = true;
+        summary.warnings.push(format!(
+            "the file shrank from {read} to {size} bytes while it was followed (truncated, \
+             as logrotate's copytruncate does): following stopped there, and the report \
+             covers the {} packets read before; follow the new capture with a new run",
+            summary.packets
+        ));
+    }
+    Ok(tally.finish(summary))
+}
+
+/// A regular file read as `tail -f` reads it: at its end, looked at again every [`POLL`]
+/// until it grows, shrinks (the end, said in `shrank`) or `stop` is set (the end once the
+/// bytes the file held then are read).
+struct Tail {
+    file: File,
+    /// Bytes read so far.
+    read: u64,
+    stop: Stop,
+    /// The file's size when `stop` was seen: read up to there, then the end.
+    until: Option<u64>,
+    shrank: Shrank,
+}
+
+impl Read for Tail {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            if self.until.is_none() && self.stop.load(Ordering::Relaxed) {
+                self.until = Some(self.file.metadata()?.len());
+            }
+            let room = match self.until {
+                Some(end) => usize::try_from(end.saturating_sub(self.read))
+                    .unwrap_or(usize::MAX)
+                    .min(buf.len()),
+                None => buf.len(),
+            };
+            if room == 0 {
+                return Ok(0);
+            }
+            let n = match self.file.read(buf.get_mut(..room).unwrap_or_default()) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                r => r?,
+            };
+            if n > 0 {
+                self.read += n as u64;
+                return Ok(n);
+            }
+            if self.until.is_some() {
+                return Ok(0);
+            }
+            let size = self.file.metadata()?.len();
+            if size < self.read {
+                if let Ok(mut s) = self.shrank.lock() {
+                    *s = Some((size, self.read));
+                }
+                return Ok(0);
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+}
+
+/// A stream read on a thread of its own, its bytes handed over through a bounded queue, so
+/// that its reader sees `stop` within [`POLL`] even while the writer sends nothing. Once
+/// stopped, what the queue holds is read, then the end (the thread, waiting on its input,
+/// ends with the process).
+struct Pumped {
+    queue: Receiver<io::Result<Vec<u8>>>,
+    chunk: Vec<u8>,
+    at: usize,
+    stop: Stop,
+    ended: bool,
+}
+
+impl Pumped {
+    fn start<R: Read + Send + 'static>(mut input: R, stop: &Stop) -> Pumped {
+        let (tx, rx) = mpsc::sync_channel(QUEUE);
+        let spawned = std::thread::Builder::new()
+            .name("follow".into())
+            .spawn(move || loop {
+                let mut chunk = vec![0; CHUNK];
+                match input.read(&mut chunk) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Ok(n) => {
+                        chunk.truncate(n);
+                        if tx.send(Ok(chunk)).is_err() || n == 0 {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        break;
+                    }
+                }
+            });
+        let (queue, ended) = match spawned {
+            Ok(_) => (rx, false),
+            // No thread: an empty input (the error below says why).
+            Err(_) => (rx, true),
+        };
+        Pumped {
+            queue,
+            chunk: Vec::new(),
+            at: 0,
+            stop: Arc::clone(stop),
+            ended,
+        }
+    }
+}
+
+impl Read for Pumped {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.at >= self.chunk.len() {
+            if self.ended || buf.is_empty() {
+                return Ok(0);
+            }
+            let next = if self.stop.load(Ordering::Relaxed) {
+                match self.queue.try_recv() {
+                    Ok(c) => c,
+                    Err(TryRecvError::Empty | TryRecvError::Disconnected) => {
+                        self.ended = true;
+                        return Ok(0);
+                    }
+                }
+            } else {
+                match self.queue.recv_timeout(POLL) {
+                    Ok(c) => c,
+                    Err(RecvTimeoutError::Timeout) => continue,
+                    Err(RecvTimeoutError::Disconnected) => {
+                        self.ended = true;
+                        return Ok(0);
+                    }
+                }
+            };
+            self.chunk = next?;
+            self.at = 0;
+            if self.chunk.is_empty() {
+                self.ended = true;
+                return Ok(0);
+            }
+        }
+        let rest = self.chunk.get(self.at..).unwrap_or_default();
+        let n = rest.len().min(buf.len());
+        if let (Some(to), Some(from)) = (buf.get_mut(..n), rest.get(..n)) {
+            to.copy_from_slice(from);
+        }
+        self.at += n;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::time::Instant;
+
+    /// A file read to its end waits for more: bytes appended later are read, a read
+    /// in between answers nothing only once stopped.
+    #[test]
+    fn a_file_is_read_as_it_grows_until_stopped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("grows");
+        let mut w = File::create(&path).unwrap();
+        w.write_all(b"abc").unwrap();
+        let stop: Stop = Arc::default();
+        let mut tail = Tail {
+            file: File::open(&path).unwrap(),
+            read: 0,
+            stop: Arc::clone(&stop),
+            until: None,
+            shrank: Arc::default(),
+        };
+        let mut buf = [0u8; 16];
+        assert_eq!(tail.read(&mut buf).unwrap(), 3);
+        let writer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            w.write_all(b"de").unwrap();
+            std::thread::sleep(Duration::from_millis(300));
+            w.write_all(b"f").unwrap();
+            stop.store(true, Ordering::Relaxed);
+        });
+        let started = Instant::now();
+        assert_eq!(tail.read(&mut buf).unwrap(), 2);
+        assert_eq!(&buf[..2], b"de");
+        assert!(started.elapsed() >= Duration::from_millis(250));
+        let mut rest = Vec::new();
+        tail.read_to_end(&mut rest).unwrap();
+        // The byte written before the stop is read; then the end.
+        assert_eq!(rest, b"f");
+        writer.join().unwrap();
+    }
+
+    /// A file that shrinks under its reader ends the reading, and says so.
+    #[test]
+    fn a_file_that_shrinks_ends_the_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shrinks");
+        std::fs::write(&path, b"abcdef").unwrap();
+        let shrank: Shrank = Arc::default();
+        let mut tail = Tail {
+            file: File::open(&path).unwrap(),
+            read: 0,
+            stop: Arc::default(),
+            until: None,
+            shrank: Arc::clone(&shrank),
+        };
+        let mut buf = [0u8; 16];
+        assert_eq!(tail.read(&mut buf).unwrap(), 6);
+        std::fs::write(&path, b"ab").unwrap();
+        assert_eq!(tail.read(&mut buf).unwrap(), 0);
+        assert_eq!(*shrank.lock().unwrap(), Some((2, 6)));
+    }
+
+    /// A silent stream is left within a poll of the stop, what came before it read.
+    #[test]
+    fn a_silent_stream_ends_soon_after_the_stop() {
+        /// Gives its bytes once, then blocks for ever (a writer that keeps the pipe open).
+        struct Silent(Option<Vec<u8>>);
+        impl Read for Silent {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                match self.0.take() {
+                    Some(b) => {
+                        buf[..b.len()].copy_from_slice(&b);
+                        Ok(b.len())
+                    }
+                    None => loop {
+                        std::thread::sleep(Duration::from_secs(3600));
+                    },
+                }
+            }
+        }
+        let stop: Stop = Arc::default();
+        let mut p = Pumped::start(Silent(Some(b"xyz".to_vec())), &stop);
+        let mut buf = [0u8; 8];
+        assert_eq!(p.read(&mut buf).unwrap(), 3);
+        let flag = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            flag.store(true, Ordering::Relaxed);
+        });
+        let started = Instant::now();
+        assert_eq!(p.read(&mut buf).unwrap(), 0);
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(2), "{took:?}");
+    }
+}
