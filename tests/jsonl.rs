@@ -440,3 +440,84 @@ fn a_hostile_reason_stays_on_its_line() {
         );
     }
 }
+
+/// The CSV's last column is each connection's `community_id`, the JSON's (empty when
+/// redacted); the columns before it keep their order.
+#[test]
+fn the_csv_carries_each_connections_community_id() {
+    for fixture in [
+        "fixtures/node-close-1008.pcap",
+        "fixtures/node-many.pcap.gz",
+    ] {
+        let r = json(&["analyze", "-q", "--format", "json", fixture]);
+        let want: Vec<&str> = r["connections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["community_id"].as_str().unwrap())
+            .collect();
+        for redact in [false, true] {
+            let mut args = vec!["analyze", "-q", "--format", "csv"];
+            if redact {
+                args.push("--redact");
+            }
+            args.push(fixture);
+            let csv = stdout(&args);
+            let mut rows = csv::Reader::from_reader(&csv[..]);
+            let header = rows.headers().unwrap().clone();
+            assert_eq!(header.iter().next_back(), Some("community_id"), "{fixture}");
+            assert_eq!(header.get(0), Some("id"));
+            assert_eq!(header.get(25), Some("tcp_rst_after_fin"));
+            let got: Vec<String> = rows
+                .records()
+                .map(|r| r.unwrap().iter().next_back().unwrap().to_string())
+                .collect();
+            assert_eq!(got.len(), want.len(), "{fixture}");
+            if redact {
+                assert!(got.iter().all(String::is_empty), "{fixture}: {got:?}");
+            } else {
+                assert_eq!(got, want, "{fixture}");
+            }
+        }
+    }
+}
+
+/// A TLS connection listed in `seen.encrypted` (no key log) carries its TCP connection's
+/// `community_id`: the one the same connection has when its key log decrypts it, and null
+/// when redacted.
+#[test]
+fn encrypted_connections_carry_community_id() {
+    for stem in [
+        "fixtures/tls/go-tls13-aes128gcm-close-1000",
+        "fixtures/tls/node-tls12-chacha20-close-1011",
+    ] {
+        let pcap = format!("{stem}.pcap");
+        let keylog = format!("{stem}.keylog");
+        let decrypted = json(&[
+            "analyze", "-q", "--format", "json", "--keylog", &keylog, &pcap,
+        ]);
+        let c = &decrypted["connections"][0];
+        let want = c["community_id"].as_str().unwrap();
+        assert!(want.starts_with("1:"), "{want}");
+        for redact in [false, true] {
+            let mut args = vec!["analyze", "-q", "--format", "json"];
+            if redact {
+                args.push("--redact");
+            }
+            args.push(&pcap);
+            // No WebSocket could be read: exit 1, the report all the same.
+            let (out, err, code) = run(&args);
+            assert_eq!(code, Some(1), "{pcap}: {err}");
+            let r: Value = serde_json::from_slice(&out).unwrap();
+            let listed = r["seen"]["encrypted"].as_array().unwrap();
+            assert_eq!(listed.len(), 1, "{pcap}");
+            let e = &listed[0];
+            if redact {
+                assert_eq!(e["community_id"], Value::Null, "{pcap}");
+            } else {
+                assert_eq!((&e["client"], &e["server"]), (&c["client"], &c["server"]));
+                assert_eq!(e["community_id"], want, "{pcap}");
+            }
+        }
+    }
+}

@@ -5,7 +5,8 @@
 //! server, host, path, status code, status name, inferred, initiator, client/server close
 //! code and reason, tcp end and by whom, evidence, violations, first and last packet, evicted (why
 //! wsclose stopped following it early, if it did), transport, HTTP/2 stream, other leg, and the
-//! packet of an RST the side that ended TCP first sent after its FIN. With `--timeline` ([`write_timeline`]), one
+//! packet of an RST the side that ended TCP first sent after its FIN, and the TCP connection's
+//! Community ID (empty when redacted). With `--timeline` ([`write_timeline`]), one
 //! row per frame instead; the frames that fell out of the frame log are said apart from the
 //! CSV ([`left_out_note`], on standard error).
 
@@ -13,7 +14,7 @@ use crate::report::Role;
 use crate::report::{ConnectionReport, Report};
 use std::io::{self, Write};
 
-const HEADER: [&str; 26] = [
+const HEADER: [&str; 27] = [
     "id",
     "input",
     "client",
@@ -40,6 +41,7 @@ const HEADER: [&str; 26] = [
     "h2_stream",
     "other_leg",
     "tcp_rst_after_fin",
+    "community_id",
 ];
 
 /// Rows written per round (each round is sanitized and written out as one piece).
@@ -209,6 +211,8 @@ fn row(report: &Report, c: &ConnectionReport) -> [String; HEADER.len()] {
             .first()
             .and_then(|e| e.rst_after_fin)
             .map_or(String::new(), |r| r.packet.to_string()),
+        // Empty when redacted, as the JSON's is null.
+        c.community_id().unwrap_or_default(),
     ]
 }
 

@@ -374,8 +374,9 @@ impl EncryptedReport {
 }
 
 /// A TLS connection that carried no WebSocket the report could read: it was not decrypted
-/// (no key, a key that does not match) or its plaintext was not a WebSocket.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+/// (no key, a key that does not match) or its plaintext was not a WebSocket. In JSON,
+/// [`EncryptedReportJson`].
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct EncryptedReport {
     /// Index into `inputs`.
@@ -387,7 +388,6 @@ pub struct EncryptedReport {
     /// What its handshake showed, and why it was not decrypted.
     pub tls: TlsReport,
     /// "fin", "rst" or "open": how TCP ended first, and who ended it.
-    #[schemars(schema_with = "super::schema::tcp_end")]
     pub tcp_end: &'static str,
     /// Who ended TCP first; null while open.
     pub tcp_end_by: Option<Role>,
@@ -399,11 +399,55 @@ pub struct EncryptedReport {
     pub last_packet: u64,
     /// Why it is listed, by a stable name (`no-key`, `key-mismatch`, …); `tls.not_decrypted`
     /// says it in words.
-    #[schemars(schema_with = "super::schema::encrypted_reason")]
     pub reason: &'static str,
     /// What to do to read it, for its reason and the key logs given (null when a key log
     /// would not help).
     pub advice: Option<String>,
+}
+
+// The JSON view of an [`EncryptedReport`]: its fields, and its TCP connection's Community
+// ID (the doc comment below is the schema's description).
+/// A TLS connection that carried no WebSocket the report could read: it was not decrypted
+/// (no key, a key that does not match) or its plaintext was not a WebSocket.
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(remote = "EncryptedReport", rename = "EncryptedReport")]
+pub struct EncryptedReportJson {
+    /// Index into `inputs`.
+    input: usize,
+    /// The client's endpoint.
+    client: Host,
+    /// The server's endpoint.
+    server: Host,
+    /// The Community ID (v1, seed 0) of its TCP connection, as a connection's
+    /// `community_id` (null when redacted: it would give the addresses away).
+    #[serde(getter = "EncryptedReport::community_id")]
+    community_id: Option<String>,
+    /// What its handshake showed, and why it was not decrypted.
+    tls: TlsReport,
+    /// "fin", "rst" or "open": how TCP ended first, and who ended it.
+    #[schemars(schema_with = "super::schema::tcp_end")]
+    tcp_end: &'static str,
+    /// Who ended TCP first; null while open.
+    tcp_end_by: Option<Role>,
+    /// The packet of that first FIN or RST.
+    tcp_end_packet: Option<u64>,
+    /// The connection's first packet.
+    first_packet: u64,
+    /// The connection's last packet.
+    last_packet: u64,
+    /// Why it is listed, by a stable name (`no-key`, `key-mismatch`, …); `tls.not_decrypted`
+    /// says it in words.
+    #[schemars(schema_with = "super::schema::encrypted_reason")]
+    reason: &'static str,
+    /// What to do to read it, for its reason and the key logs given (null when a key log
+    /// would not help).
+    advice: Option<String>,
+}
+
+impl Serialize for EncryptedReport {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        EncryptedReportJson::serialize(self, s)
+    }
 }
 
 impl EncryptedReport {
@@ -427,6 +471,16 @@ impl EncryptedReport {
             reason: reason.as_str(),
             advice: advice(reason, &[]),
         })
+    }
+
+    /// The Community ID (v1, seed 0) of its TCP connection ([`crate::community_id`]), as
+    /// [`super::ConnectionReport::community_id`] gives a connection's; none when the
+    /// endpoints were redacted.
+    pub fn community_id(&self) -> Option<String> {
+        match (&self.client, &self.server) {
+            (Host::Addr(c), Host::Addr(s)) => crate::community_id::tcp((*c).into(), (*s).into()),
+            _ => None,
+        }
     }
 
     /// Sets the advice for the key logs that were read (`Report::key_logs`).
