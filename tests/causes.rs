@@ -127,3 +127,67 @@ fn the_docs_list_every_cause_kind() {
         }
     }
 }
+
+/// A 101 that breaks a rule of RFC 6455 §4.1 other than the accept value, met by two real
+/// clients (Python websockets 17.4, Node ws 8.23.0) that fail the connection by closing TCP
+/// without a frame (fixtures/handshake/, their logs beside them): the fault is the cause,
+/// said first with the 101's packet, before the ending's `no-close-frame`; the status stays
+/// 1006, the fix is the handshake's, and the fault is a `handshake-invalid` finding too.
+#[test]
+fn a_101_fault_the_client_fails_on_is_the_cause() {
+    for (fault, name, header) in [
+        (
+            "upgrade-missing",
+            "upgrade-not-websocket",
+            "Upgrade: websocket",
+        ),
+        (
+            "connection-missing",
+            "connection-not-upgrade",
+            "Connection: Upgrade",
+        ),
+        (
+            "extension-not-offered",
+            "extension-not-offered",
+            "Sec-WebSocket-Extensions",
+        ),
+        (
+            "protocol-not-offered",
+            "protocol-not-offered",
+            "Sec-WebSocket-Protocol",
+        ),
+    ] {
+        for client in ["py", "node"] {
+            let capture = format!("handshake/{client}-101-{fault}.pcap");
+            let cs = connections(&capture);
+            assert_eq!(cs.len(), 1, "{capture}");
+            let c = &cs[0];
+            let causes = c["status"]["causes"].as_array().unwrap();
+            let response = c["handshake"]["response_packet"].as_u64().unwrap();
+            assert_eq!(
+                causes[0]["kind"], "handshake-fault",
+                "{capture}: {causes:?}"
+            );
+            assert_eq!(causes[0]["fault"], name, "{capture}");
+            assert_eq!(causes[0]["packet"], response, "{capture}");
+            assert_eq!(causes[1]["kind"], "no-close-frame", "{capture}: {causes:?}");
+            assert_eq!(c["status"]["code"], 1006, "{capture}");
+            let fix = c["status"]["fix"].as_str().unwrap();
+            assert!(fix.contains(header), "{capture}: {fix}");
+            assert!(
+                c["findings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|f| f["kind"] == "handshake-invalid" && f["packet"] == response),
+                "{capture}: {}",
+                c["findings"]
+            );
+            let evidence = c["evidence"]["summary"].as_str().unwrap();
+            assert!(
+                evidence.starts_with("the server's 101"),
+                "{capture}: {evidence}"
+            );
+        }
+    }
+}

@@ -243,6 +243,16 @@ pub fn diagnose(
     ) {
         causes.insert(0, Cause::AcceptMismatch { packet });
     }
+    // Another rule of the 101 a conforming client fails the connection on (RFC 6455 §4.1),
+    // the same way.
+    if let (Some(Cause::NoCloseFrame { .. }), Some(fault), Some(packet), 0) = (
+        causes.first(),
+        w.handshake.fault,
+        w.handshake.response_packet,
+        cs.frames,
+    ) {
+        causes.insert(0, Cause::HandshakeFault { fault, packet });
+    }
     let code = causes
         .first()
         .and_then(|c| crate::report::words::head(c).code);
@@ -367,6 +377,16 @@ pub fn diagnose(
     if let (Some(Cause::AcceptMismatch { packet }), Some(ev)) = (causes.first(), &mut evidence) {
         ev.summary = format!(
             "the server's 101 (packet {packet}) has a Sec-WebSocket-Accept that does not match the client's key, on which a conforming client fails the connection; {}",
+            ev.summary
+        );
+        ev.packets.insert(0, *packet);
+    }
+    if let (Some(Cause::HandshakeFault { fault, packet }), Some(ev)) =
+        (causes.first(), &mut evidence)
+    {
+        ev.summary = format!(
+            "the server's 101 (packet {packet}) {}, on which a conforming client fails the connection; {}",
+            crate::report::words::fault_words(*fault),
             ev.summary
         );
         ev.packets.insert(0, *packet);

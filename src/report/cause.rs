@@ -10,6 +10,7 @@
 
 use crate::close::Problem;
 use crate::flow::Role;
+pub use crate::websocket::session::ResponseFault;
 use serde::{Deserialize, Serialize};
 
 mod parts;
@@ -630,6 +631,18 @@ causes! {
     /// WebSocket Connection_"), so without a close frame (§7.1.7), and its library reports
     /// 1006 or a handshake error. Said before the ending it explains.
     "accept-mismatch" => AcceptMismatch {
+        /// The response's packet.
+        packet: u64,
+    }
+    /// The server's 101 broke another rule on which RFC 6455 §4.1 says the client "MUST
+    /// _Fail the WebSocket Connection_" (no `Upgrade: websocket`, no `Connection: Upgrade`,
+    /// an extension or a subprotocol the client did not offer), and the client sent no frame
+    /// after it: a conforming client failed the connection there, without a close frame,
+    /// and its library reports 1006 or a handshake error. Said before the ending it
+    /// explains, as `accept-mismatch`.
+    "handshake-fault" => HandshakeFault {
+        /// What the 101 got wrong.
+        fault: ResponseFault,
         /// The response's packet.
         packet: u64,
     }

@@ -55,7 +55,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 pub use store::Store;
 
-pub use cause::{Cause, Eviction};
+pub use cause::{Cause, Eviction, ResponseFault};
 pub use evidence::Evidence;
 pub use status::{CloseHandshake, Status};
 

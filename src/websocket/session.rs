@@ -56,6 +56,73 @@ pub struct Handshake {
     /// Bytes of the upgrade request or response are missing from the capture (the first
     /// side whose handshake was cut, and why): its frames were found by the probe.
     pub cut: Option<HandshakeCut>,
+    /// The first thing a 101 gets wrong that makes a conforming client fail the
+    /// connection (RFC 6455 §4.1), the accept value aside (`accept_valid`).
+    #[serde(default)]
+    pub fault: Option<ResponseFault>,
+}
+
+/// What an HTTP/1.1 101 answer to a WebSocket upgrade gets wrong, on which RFC 6455 §4.1
+/// says a client _MUST_ _Fail the WebSocket Connection_ (the accept value is checked apart:
+/// `Handshake::accept_valid`). Its stable names are the JSON's (`status.causes[].fault`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResponseFault {
+    /// No `Upgrade` header, or one whose value is not `websocket` (§4.1, point 2).
+    UpgradeNotWebsocket,
+    /// No `Connection` header, or one that does not list `Upgrade` (§4.1, point 3).
+    ConnectionNotUpgrade,
+    /// A `Sec-WebSocket-Extensions` naming an extension the client did not offer (§4.1,
+    /// point 5).
+    ExtensionNotOffered,
+    /// A `Sec-WebSocket-Protocol` naming a subprotocol the client did not offer (§4.1,
+    /// point 6).
+    ProtocolNotOffered,
+}
+
+impl ResponseFault {
+    /// The first fault of a 101 with these headers, for a request that offered
+    /// `offered_extensions` and `offered_protocols` (each a header's value, comma lists).
+    pub fn of(
+        upgrade: bool,
+        connection_upgrade: bool,
+        extensions: Option<&str>,
+        protocol: Option<&str>,
+        offered_extensions: Option<&str>,
+        offered_protocols: Option<&str>,
+    ) -> Option<ResponseFault> {
+        let names = |list: Option<&str>| -> Vec<String> {
+            list.unwrap_or_default()
+                .split(',')
+                .filter_map(|e| e.split(';').next())
+                .map(|n| n.trim().to_ascii_lowercase())
+                .filter(|n| !n.is_empty())
+                .collect()
+        };
+        let offered_ext = names(offered_extensions);
+        let offered_proto: Vec<&str> = offered_protocols
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
+        if !upgrade {
+            Some(ResponseFault::UpgradeNotWebsocket)
+        } else if !connection_upgrade {
+            Some(ResponseFault::ConnectionNotUpgrade)
+        } else if names(extensions).iter().any(|e| !offered_ext.contains(e)) {
+            Some(ResponseFault::ExtensionNotOffered)
+        } else if protocol
+            .map(str::trim)
+            .is_some_and(|p| !p.is_empty() && !offered_proto.contains(&p))
+        {
+            Some(ResponseFault::ProtocolNotOffered)
+        } else {
+            None
+        }
+    }
 }
 
 /// The most of a refusal's body kept, in bytes.

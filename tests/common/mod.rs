@@ -288,9 +288,17 @@ impl Session {
         self.open_with(false);
     }
 
+    /// [`Session::open`], with permessage-deflate offered and agreed if `deflate`.
     pub fn open_with(&mut self, deflate: bool) {
         self.handshake();
-        self.send(Client, &request());
+        let mut req = request();
+        if deflate {
+            // The offer the agreement answers (RFC 6455 §9.1: a server agrees only to
+            // extensions offered).
+            req.truncate(req.len() - 2);
+            req.extend_from_slice(b"Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n");
+        }
+        self.send(Client, &req);
         self.send(Server, &response(deflate));
     }
 

@@ -509,3 +509,113 @@ fn a_wrong_accept_that_the_client_fails_on_is_the_cause() {
     );
     assert!(findings(c).iter().any(|f| f.0 == Kind::AcceptMismatch));
 }
+
+/// A 101 naming a subprotocol the request did not offer: a client that ends TCP without a
+/// frame failed the connection on it (RFC 6455 §4.1), so it is the cause; one that offered
+/// it, or that went on sending frames, did not, and there is no such cause.
+#[test]
+fn a_subprotocol_not_offered_is_the_cause_only_when_the_client_fails_on_it() {
+    let answer = String::from_utf8(response(false))
+        .unwrap()
+        .replace("\r\n\r\n", "\r\nSec-WebSocket-Protocol: chat\r\n\r\n");
+    let run = |offer: bool, client_frame: bool| {
+        let mut s = Session::new(40096, 8080);
+        s.handshake();
+        let req = String::from_utf8(request()).unwrap();
+        let req = if offer {
+            req.replace(
+                "\r\n\r\n",
+                "\r\nSec-WebSocket-Protocol: chat, superchat\r\n\r\n",
+            )
+        } else {
+            req
+        };
+        s.send(Client, req.as_bytes());
+        let packet = s.send(Server, answer.as_bytes());
+        if client_frame {
+            s.send(Client, &text(Client, "hello anyway"));
+        }
+        s.fins(Client);
+        (packet, s.analyze())
+    };
+    let kinds = |r: &wsclose::report::Report| -> Vec<&'static str> {
+        only(r).status.causes.iter().map(|k| k.kind()).collect()
+    };
+    let (packet, r) = run(false, false);
+    let c = only(&r);
+    assert_eq!(c.status.code, Some(1006));
+    assert!(
+        matches!(
+            c.status.causes[0],
+            wsclose::report::Cause::HandshakeFault {
+                fault: wsclose::report::ResponseFault::ProtocolNotOffered,
+                packet: p,
+            } if p == packet
+        ),
+        "{:?}",
+        c.status.causes
+    );
+    assert!(
+        c.status.detail.starts_with("The server's 101"),
+        "{}",
+        c.status.detail
+    );
+    assert!(findings(c).iter().any(|f| f.0 == Kind::HandshakeInvalid));
+    let (_, r) = run(true, false);
+    assert!(!kinds(&r).contains(&"handshake-fault"), "{:?}", kinds(&r));
+    assert!(!findings(only(&r))
+        .iter()
+        .any(|f| f.0 == Kind::HandshakeInvalid));
+    let (_, r) = run(false, true);
+    assert!(!kinds(&r).contains(&"handshake-fault"), "{:?}", kinds(&r));
+    assert!(findings(only(&r))
+        .iter()
+        .any(|f| f.0 == Kind::HandshakeInvalid));
+}
+
+/// The broken 101 split across two segments is read whole: the cause names the packet that
+/// completed it. Its second segment lost from the capture: the 101 is not read, and no
+/// handshake fault is made up (the ending says what the capture shows).
+#[test]
+fn a_broken_101_split_or_cut_by_a_lost_segment() {
+    let answer = String::from_utf8(response(false))
+        .unwrap()
+        .replace("Upgrade: websocket\r\n", "");
+    let cut = answer.len() / 2;
+    let mut s = Session::new(40097, 8080);
+    s.handshake();
+    s.send(Client, &request());
+    let packets = s.send_split(Server, answer.as_bytes(), &[cut]);
+    s.fins(Client);
+    let r = s.analyze();
+    let c = only(&r);
+    assert!(
+        matches!(
+            c.status.causes[0],
+            wsclose::report::Cause::HandshakeFault {
+                fault: wsclose::report::ResponseFault::UpgradeNotWebsocket,
+                packet,
+            } if Some(&packet) == packets.last()
+        ),
+        "{packets:?} {:?}",
+        c.status.causes
+    );
+
+    let mut s = Session::new(40098, 8080);
+    s.handshake();
+    s.send(Client, &request());
+    s.send(Server, &answer.as_bytes()[..cut]);
+    s.lose(Server, &answer.as_bytes()[cut..]);
+    s.fins(Client);
+    let r = s.analyze();
+    for c in &r.connections {
+        assert!(
+            c.status
+                .causes
+                .iter()
+                .all(|k| k.kind() != "handshake-fault"),
+            "{:?}",
+            c.status.causes
+        );
+    }
+}

@@ -368,6 +368,10 @@ fn one_of_each() -> Vec<Cause> {
             dropped: 17,
         },
         Cause::AcceptMismatch { packet: 6 },
+        Cause::HandshakeFault {
+            fault: crate::report::ResponseFault::ProtocolNotOffered,
+            packet: 6,
+        },
     ]
 }
 

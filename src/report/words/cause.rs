@@ -72,6 +72,7 @@ impl Display for Cause {
                 }
             }
             Cause::AcceptMismatch { packet } => write!(f, "The server's 101 (packet {packet}) carried a Sec-WebSocket-Accept that does not match the client's Sec-WebSocket-Key, and the client sent no frame after it: a conforming client fails the connection on that (RFC 6455 §4.1), without a close frame, and its library reports 1006 or a handshake error, so this is why it ended."),
+            Cause::HandshakeFault { fault, packet } => write!(f, "The server's 101 (packet {packet}) {}, and the client sent no frame after it: a conforming client fails the connection on that (RFC 6455 §4.1), without a close frame, and its library reports 1006 or a handshake error, so this is why it ended.", super::fault_words(*fault)),
             Cause::StillOpen { upgraded } => f.write_str(if *upgraded {
                 "The connection was still open when the capture ended: no close frame, FIN or RST was captured."
             } else {

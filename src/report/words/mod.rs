@@ -49,7 +49,8 @@ pub fn rank(c: &Cause) -> u8 {
         | Cause::RelayedEnd { .. }
         | Cause::CloseNotRead { .. }
         | Cause::CloseNotDelivered { .. }
-        | Cause::AcceptMismatch { .. } => 0,
+        | Cause::AcceptMismatch { .. }
+        | Cause::HandshakeFault { .. } => 0,
         Cause::Unacknowledged { .. }
         | Cause::ForeignReset { .. }
         | Cause::WindowClosed { .. }
@@ -132,6 +133,10 @@ pub fn head(first: &Cause) -> Head {
         | Cause::CloseNotDelivered { .. } => coded(1006, true),
         Cause::AcceptMismatch { .. } => Head {
             fix: FIX_ACCEPT.into(),
+            ..coded(1006, true)
+        },
+        Cause::HandshakeFault { fault, .. } => Head {
+            fix: fault_fix(*fault).into(),
             ..coded(1006, true)
         },
         Cause::RelayedEnd { app, app_end, .. } => Head {
@@ -234,6 +239,31 @@ const FIX_BOTH_DIRECTIONS: &str = "Capture both directions: on the host of eithe
 pub const UNKNOWN_DROPPED: &str = "Unknown (packets dropped)";
 const FIX_DROPS: &str = "Capture without drops: a larger buffer (`tcpdump -B`, `wsclose live --buffer-size`), a narrower filter, a less busy machine; or capture until the connection closes.";
 const FIX_REFUSAL_BODY: &str = "Change the request as the server's reason in the response's body asks (a subprotocol it speaks in Sec-WebSocket-Protocol, credentials, an Origin it allows, a path); the client's library usually reports only the status, so log the body there too.";
+/// What a 101 got wrong, as a clause: "has no `Upgrade: websocket`".
+pub fn fault_words(fault: crate::report::ResponseFault) -> &'static str {
+    use crate::report::ResponseFault as F;
+    match fault {
+        F::UpgradeNotWebsocket => "has no \"Upgrade: websocket\" header",
+        F::ConnectionNotUpgrade => "has no Connection header listing \"Upgrade\"",
+        F::ExtensionNotOffered => {
+            "names in Sec-WebSocket-Extensions an extension the client did not offer"
+        }
+        F::ProtocolNotOffered => {
+            "names in Sec-WebSocket-Protocol a subprotocol the client did not offer"
+        }
+    }
+}
+
+/// The fix of a 101 that got `fault` wrong.
+fn fault_fix(fault: crate::report::ResponseFault) -> &'static str {
+    use crate::report::ResponseFault as F;
+    match fault {
+        F::UpgradeNotWebsocket | F::ConnectionNotUpgrade => "Make whatever answers the upgrade send \"Upgrade: websocket\" and \"Connection: Upgrade\" with its 101 (RFC 6455 §4.2.2). A hand-written handshake, or a proxy that drops or rewrites hop-by-hop headers (Connection and Upgrade are hop-by-hop: a proxy must set them again on its own 101), are the usual culprits; compare the 101 with the request in the capture.",
+        F::ExtensionNotOffered => "Make the server agree only to extensions the request offered in Sec-WebSocket-Extensions (RFC 6455 §9.1): a server configured to always compress (permessage-deflate), or a proxy that rewrote the request's extensions, are the usual culprits; or let the client offer the extension.",
+        F::ProtocolNotOffered => "Make the server answer with a subprotocol the request offered in Sec-WebSocket-Protocol, or with none when the request offered none (RFC 6455 §4.2.2); or have the client offer the subprotocol the server speaks.",
+    }
+}
+
 /// The fix of a 101 whose Sec-WebSocket-Accept the client could not take.
 const FIX_ACCEPT: &str = "Make whatever answers the upgrade compute Sec-WebSocket-Accept from this request's Sec-WebSocket-Key: base64 of the SHA-1 of the key followed by 258EAFA5-E914-47DA-95CA-C5AB0DC85B11 (RFC 6455 §4.2.2). A hand-written handshake, a key a proxy rewrote or a response cached and replayed by a proxy or CDN are the usual culprits; compare the two headers in the capture.";
 const FIX_CAPTURE_TO_CLOSE: &str =

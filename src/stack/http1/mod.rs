@@ -582,6 +582,57 @@ impl Http1 {
                         }
                     }
                     let hs = &mut self.session.handshake;
+                    if r.status == 101 {
+                        hs.fault = crate::websocket::session::ResponseFault::of(
+                            r.upgrade,
+                            r.connection_upgrade,
+                            r.extensions.as_deref(),
+                            r.protocol.as_deref(),
+                            hs.offered_extensions.as_deref(),
+                            hs.offered_protocols.as_deref(),
+                        );
+                        // What the client did not offer (the missing headers are among
+                        // the response's problems).
+                        let offered =
+                            |what: &str, value: Option<&String>, list: &Option<String>| {
+                                value.map(|v| {
+                                format!(
+                                    "the 101 response's {what} \"{}\" was not offered by the client ({}); a conforming client fails the connection (RFC 6455 §4.1)",
+                                    crate::sanitize::cut(v, 80),
+                                    match list {
+                                        Some(l) => format!("it offered \"{}\"", crate::sanitize::cut(l, 80)),
+                                        None => "it offered none".into(),
+                                    }
+                                )
+                            })
+                            };
+                        let why = match hs.fault {
+                            Some(crate::websocket::session::ResponseFault::ExtensionNotOffered) => {
+                                offered(
+                                    "Sec-WebSocket-Extensions",
+                                    r.extensions.as_ref(),
+                                    &hs.offered_extensions,
+                                )
+                            }
+                            Some(crate::websocket::session::ResponseFault::ProtocolNotOffered) => {
+                                offered(
+                                    "Sec-WebSocket-Protocol",
+                                    r.protocol.as_ref(),
+                                    &hs.offered_protocols,
+                                )
+                            }
+                            _ => None,
+                        };
+                        if let Some(why) = why {
+                            ctx.findings.push(
+                                Kind::HandshakeInvalid,
+                                Some(Role::Server),
+                                Some(packet),
+                                why,
+                            );
+                        }
+                    }
+                    let hs = &mut self.session.handshake;
                     hs.status = Some(r.status);
                     hs.response_packet = Some(packet);
                     hs.reason = Some(r.reason);
