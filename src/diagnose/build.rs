@@ -160,6 +160,13 @@ impl ConnectionReport {
                 .up
                 .tunnel()
                 .map(|t| TunnelReport::new(t, Host::Addr(c.ep[server_side]))),
+            last_words: [client_side, server_side]
+                .into_iter()
+                .filter_map(|s| {
+                    let d = w.decoder(s)?;
+                    super::lastwords::report(c.role(s), &d.last_words)
+                })
+                .collect(),
             application: w.app.as_deref().and_then(|t| {
                 let close = closes
                     .first()
@@ -173,6 +180,7 @@ impl ConnectionReport {
             }),
         };
         super::app::status_cause(&mut report);
+        super::lastwords::status_cause(&mut report);
         report
     }
 
