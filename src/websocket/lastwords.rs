@@ -61,6 +61,10 @@ impl LastWords {
     #[inline]
     pub fn bytes(&mut self, b: &[u8]) {
         self.len += b.len() as u64;
+        // Bytes after a hole are never joined to bytes before it.
+        if self.damaged {
+            return;
+        }
         let room = LAST_WORDS.saturating_sub(self.bytes.len());
         if room == 0 {
             return;
