@@ -18,9 +18,13 @@ fn path(name: &str) -> String {
 }
 
 fn out(args: &[&str]) -> String {
-    let (stdout, err, code) = run::wsclose(args);
-    assert_eq!(code, Some(0), "{args:?}: {err}");
-    String::from_utf8(stdout).unwrap()
+    let o = assert_cmd::Command::cargo_bin("wsclose")
+        .unwrap()
+        .env_remove("SSLKEYLOGFILE")
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8(run::stdout_of(o)).unwrap()
 }
 
 /// Each fixture, the encoding its server's last message is read as, and words of it.
@@ -48,29 +52,56 @@ fn the_json_report_decodes_the_servers_last_message_and_its_cause_quotes_it() {
             .find(|w| w["from"] == "server")
             .unwrap_or_else(|| panic!("{name}: no server last words"));
         assert_eq!(
-            (&server["packet"], server["encoding"].as_str(), &server["truncated"]),
+            (
+                &server["packet"],
+                server["encoding"].as_str(),
+                &server["truncated"]
+            ),
             (&Value::from(9), Some(encoding), &Value::from(false)),
             "{name}"
         );
-        assert!(server["text"].as_str().unwrap().contains(words), "{name}: {server}");
+        assert!(
+            server["text"].as_str().unwrap().contains(words),
+            "{name}: {server}"
+        );
         assert_eq!(server["error_like"], true, "{name}");
         // The client's subscribe is no error.
-        let client = c["last_words"].as_array().unwrap().iter().find(|w| w["from"] == "client");
-        assert_eq!(client.map(|w| &w["error_like"]), Some(&Value::from(false)), "{name}");
+        let client = c["last_words"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["from"] == "client");
+        assert_eq!(
+            client.map(|w| &w["error_like"]),
+            Some(&Value::from(false)),
+            "{name}"
+        );
         let cause = c["status"]["causes"]
             .as_array()
             .unwrap()
             .iter()
             .find(|k| k["kind"] == "last-words")
             .unwrap_or_else(|| panic!("{name}: no last-words cause: {}", c["status"]));
-        assert_eq!((&cause["from"], &cause["packet"]), (&Value::from("server"), &Value::from(9)));
+        assert_eq!(
+            (&cause["from"], &cause["packet"]),
+            (&Value::from("server"), &Value::from(9))
+        );
         assert!(cause["words"].as_str().unwrap().contains(words), "{name}");
-        assert!(c["status"]["cause"].as_str().unwrap().contains(words), "{name}");
+        assert!(
+            c["status"]["cause"].as_str().unwrap().contains(words),
+            "{name}"
+        );
         // The typical causes of the code are not said after it, and the fix is the
         // application's: it said why.
         let said = c["status"]["cause"].as_str().unwrap();
-        assert!(said.contains("these are the application's own last words."), "{name}: {said}");
-        assert!(!said.contains("Typical sources") && !said.contains("A deliberate close"), "{name}: {said}");
+        assert!(
+            said.contains("these are the application's own last words."),
+            "{name}: {said}"
+        );
+        assert!(
+            !said.contains("Typical sources") && !said.contains("A deliberate close"),
+            "{name}: {said}"
+        );
         let fix = c["status"]["fix"].as_str().unwrap();
         assert!(fix.contains("in the close frame too"), "{name}: {fix}");
     }
@@ -84,7 +115,10 @@ fn every_format_quotes_the_last_words_and_redact_hides_them() {
             let plain = out(&["analyze", &p, "--format", format]);
             assert!(plain.contains(words), "{name} {format}: {plain}");
             let redacted = out(&["analyze", &p, "--format", format, "--redact"]);
-            assert!(!redacted.contains(words), "{name} {format} --redact: {redacted}");
+            assert!(
+                !redacted.contains(words),
+                "{name} {format} --redact: {redacted}"
+            );
         }
         // A close after an error message is never summed up as clean.
         let table = out(&["analyze", &p]);
@@ -106,7 +140,10 @@ fn every_format_quotes_the_last_words_and_redact_hides_them() {
                 .filter(|x| *x == words.as_bytes())
                 .count();
             if redact {
-                assert!(n <= 1, "{name}: the words in {n} places of the redacted capture");
+                assert!(
+                    n <= 1,
+                    "{name}: the words in {n} places of the redacted capture"
+                );
             } else {
                 assert!(n >= 2, "{name}: the words in {n} places only (the payload)");
             }
@@ -139,7 +176,13 @@ fn a_last_message_the_capture_lacks_part_of_is_said_truncated() {
         .iter()
         .find(|k| k.kind() == "last-words")
         .unwrap();
-    assert!(matches!(cause, wsclose::report::Cause::LastWords { truncated: true, .. }));
+    assert!(matches!(
+        cause,
+        wsclose::report::Cause::LastWords {
+            truncated: true,
+            ..
+        }
+    ));
     assert!(c.status.detail.contains("truncated"), "{}", c.status.detail);
 }
 
@@ -154,7 +197,10 @@ fn a_binary_message_that_is_no_map_or_array_is_shown_in_hex_and_gives_no_cause()
     let r = s.analyze();
     let c = common::only(&r);
     let w = c.last_words.iter().find(|w| w.from == Server).unwrap();
-    assert_eq!((w.encoding.as_str(), w.text.as_str()), ("hex", "05 ff 00 41"));
+    assert_eq!(
+        (w.encoding.as_str(), w.text.as_str()),
+        ("hex", "05 ff 00 41")
+    );
     assert!(!w.error_like);
     assert!(c.status.causes.iter().all(|k| k.kind() != "last-words"));
     assert!(wsclose::report::facts::clean_close(c));

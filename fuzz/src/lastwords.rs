@@ -14,7 +14,9 @@ pub fn last_words(data: &[u8]) {
     let Some((&flags, msg)) = data.split_first() else {
         return;
     };
-    let msg = &msg[..msg.len().min(wsclose::__internals::websocket::lastwords::LAST_WORDS)];
+    let msg = &msg[..msg
+        .len()
+        .min(wsclose::__internals::websocket::lastwords::LAST_WORDS)];
     let (text, whole) = (flags & 1 == 1, flags & 2 == 2);
     let (encoding, shown) = read(msg, text, whole);
     assert!(
@@ -22,13 +24,24 @@ pub fn last_words(data: &[u8]) {
         "{encoding}"
     );
     // Characters: the first SHOWN, "…", and the hex of at most 64 bytes.
-    assert!(shown.chars().count() <= SHOWN + 1, "{} chars", shown.chars().count());
+    assert!(
+        shown.chars().count() <= SHOWN + 1,
+        "{} chars",
+        shown.chars().count()
+    );
     if !whole {
-        assert!(encoding == "text" || encoding == "hex", "{encoding} of a cut message");
+        assert!(
+            encoding == "text" || encoding == "hex",
+            "{encoding} of a cut message"
+        );
     }
     if matches!(encoding, "cbor" | "msgpack") {
         assert!(!text && whole);
-        let direct = if encoding == "cbor" { cbor(msg) } else { msgpack(msg) };
+        let direct = if encoding == "cbor" {
+            cbor(msg)
+        } else {
+            msgpack(msg)
+        };
         assert!(direct.is_some_and(|d| d.starts_with('{') || d.starts_with('[')));
     }
     // Both readers alone, on any bytes: no panic, and nothing from a lone scalar.
@@ -41,9 +54,21 @@ pub fn last_words(data: &[u8]) {
 /// written here as the recordings carry them, whole and cut, and a few texts.
 pub fn seeds() -> Vec<crate::seeds::Seed> {
     let msgs: [(&str, u8, &[u8]); 6] = [
-        ("msgpack-map", 2, b"\x82\xa5error\xacrate limited\xabretry_after\x1e"),
-        ("cbor-map", 2, b"\xa2\x65error\x6cunauthorized\x66detail\x6dtoken revoked"),
-        ("cbor-map-16", 2, b"\xb9\x00\x02\x65error\x6cunauthorized\x66detail\x6dtoken revoked"),
+        (
+            "msgpack-map",
+            2,
+            b"\x82\xa5error\xacrate limited\xabretry_after\x1e",
+        ),
+        (
+            "cbor-map",
+            2,
+            b"\xa2\x65error\x6cunauthorized\x66detail\x6dtoken revoked",
+        ),
+        (
+            "cbor-map-16",
+            2,
+            b"\xb9\x00\x02\x65error\x6cunauthorized\x66detail\x6dtoken revoked",
+        ),
         ("cbor-deep", 2, &[0x81; 40]),
         ("json", 3, br#"{"type":"error","code":"SESSION_EXPIRED"}"#),
         ("text-cut", 1, "ERROR quota é".as_bytes()),

@@ -75,7 +75,9 @@ pub fn read(bytes: &[u8], text: bool, whole: bool) -> (&'static str, String) {
             return ("cbor", shown(&t, false));
         }
     }
-    if let Some(s) = utf8.filter(|s| !s.is_empty() && s.chars().all(|c| !c.is_control() || c.is_whitespace())) {
+    if let Some(s) =
+        utf8.filter(|s| !s.is_empty() && s.chars().all(|c| !c.is_control() || c.is_whitespace()))
+    {
         return ("text", shown(s.trim(), more));
     }
     let mut h = String::new();
@@ -366,10 +368,16 @@ mod tests {
     fn binary_is_read_as_cbor_or_msgpack_only_when_a_whole_map_or_array() {
         // MessagePack {"error": "rate limited"}.
         let mp = b"\x81\xa5error\xacrate limited";
-        assert_eq!(read(mp, false, true), ("msgpack", r#"{"error":"rate limited"}"#.into()));
+        assert_eq!(
+            read(mp, false, true),
+            ("msgpack", r#"{"error":"rate limited"}"#.into())
+        );
         // CBOR {"error": "unauthorized"}.
         let cb = b"\xa1\x65error\x6cunauthorized";
-        assert_eq!(read(cb, false, true), ("cbor", r#"{"error":"unauthorized"}"#.into()));
+        assert_eq!(
+            read(cb, false, true),
+            ("cbor", r#"{"error":"unauthorized"}"#.into())
+        );
         // A lone integer parses as either: not counted.
         assert_eq!(read(&[0x05], false, true).0, "hex");
         // Bytes left after the value: not counted.
@@ -381,11 +389,17 @@ mod tests {
 
     #[test]
     fn text_is_json_when_it_parses_and_error_words_are_whole_words() {
-        assert_eq!(read(br#" {"a": 1} "#, true, true), ("json", r#"{"a": 1}"#.into()));
+        assert_eq!(
+            read(br#" {"a": 1} "#, true, true),
+            ("json", r#"{"a": 1}"#.into())
+        );
         assert_eq!(read(b"hello", true, true), ("text", "hello".into()));
         assert_eq!(read(b"hello", true, false), ("text", "hello…".into()));
         // A cut inside a character keeps the characters before it.
-        assert_eq!(read("é".as_bytes().get(..1).unwrap_or_default(), true, false).1, "…");
+        assert_eq!(
+            read("é".as_bytes().get(..1).unwrap_or_default(), true, false).1,
+            "…"
+        );
         assert!(error_like("ERROR quota exceeded"));
         assert!(error_like(r#"{"code":"SESSION_EXPIRED"}"#));
         assert!(error_like("TokenRevoked"));

@@ -371,8 +371,7 @@ pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&
         out.push(f);
     }
     // A side's last words that give the cause: quoted, on their packet.
-    if c
-        .status
+    if c.status
         .causes
         .iter()
         .any(|k| matches!(k, crate::report::Cause::LastWords { .. }))

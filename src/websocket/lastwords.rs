@@ -126,7 +126,10 @@ mod tests {
         l.start(true, 3, Timestamp(1));
         l.bytes(b"hello");
         l.end(4, Timestamp(2));
-        assert_eq!((l.kept(), l.len, l.ended, l.packet), (&b"hello"[..], 5, true, 4));
+        assert_eq!(
+            (l.kept(), l.len, l.ended, l.packet),
+            (&b"hello"[..], 5, true, 4)
+        );
         l.start(false, 5, Timestamp(3));
         l.bytes(&[7; 700]);
         l.bytes(&[8; 700]);

@@ -208,7 +208,10 @@ impl Http1 {
                 + o.held.capacity() * std::mem::size_of::<Held>()
                 + o.switched.as_ref().map_or(0, |(h, _)| h.heap_bytes())
         });
-        head(&self.sides[Side::A]) + head(&self.sides[Side::B]) + h2c + self.session.last_words_bytes()
+        head(&self.sides[Side::A])
+            + head(&self.sides[Side::B])
+            + h2c
+            + self.session.last_words_bytes()
     }
 
     /// Nothing of side `s` has arrived yet.
