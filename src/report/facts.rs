@@ -370,28 +370,30 @@ pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&
         f.packets = a.evidence.clone();
         out.push(f);
     }
-    // A side's last words that give the cause: quoted, on their packet.
-    if c.status
-        .causes
+    // The last words that give the cause: quoted, on their packet.
+    let said = c.status.causes.iter().find_map(|k| match k {
+        crate::report::Cause::LastWords { from, packet, .. } => Some((*from, *packet)),
+        _ => None,
+    });
+    for w in c
+        .last_words
         .iter()
-        .any(|k| matches!(k, crate::report::Cause::LastWords { .. }))
+        .filter(|w| said == Some((w.from, w.packet)))
     {
-        for w in &c.last_words {
-            let cut = if w.truncated { ", truncated" } else { "" };
-            let mut f = Fact::new(
-                "Last words",
-                Place::Headline,
-                vec![
-                    text(format!(
-                        "the {}'s last message (packet {}, {} bytes, {}{cut}): ",
-                        w.from, w.packet, w.length, w.encoding
-                    )),
-                    Piece::Wire(w.text.clone()),
-                ],
-            );
-            f.packets = vec![w.packet];
-            out.push(f);
-        }
+        let cut = if w.truncated { ", truncated" } else { "" };
+        let mut f = Fact::new(
+            "Last words",
+            Place::Headline,
+            vec![
+                text(format!(
+                    "the {}'s last message (packet {}, {} bytes, {}{cut}): ",
+                    w.from, w.packet, w.length, w.encoding
+                )),
+                Piece::Wire(w.text.clone()),
+            ],
+        );
+        f.packets = vec![w.packet];
+        out.push(f);
     }
     let mut shows = Fact::new(
         "What the capture shows",
