@@ -3,7 +3,7 @@
 //! depth, else hex).
 //!
 //! Byte 0's bit 0 says text (else binary), bit 1 whole (else cut); the rest is the message.
-//! Invariants: no panic; what is shown is bounded (the message's first KiB, a few bytes of
+//! Invariants: no panic; what is shown is bounded (the message's first 256 characters, a few bytes of
 //! JSON-like punctuation over it for a map or array, "…" after); CBOR or MessagePack only
 //! for a whole binary message that is a map or array; a cut message is never read as CBOR,
 //! MessagePack or JSON.

@@ -18,8 +18,8 @@ use std::fmt::Write as _;
 
 /// Nesting read in a CBOR or MessagePack message at most.
 pub const MAX_DEPTH: usize = 16;
-/// Characters of a message shown at most (in `last_words` and the cause: [`CAUSE_SHOWN`]).
-pub const SHOWN: usize = 1024;
+/// Characters of a message shown at most in `last_words` (the cause: [`CAUSE_SHOWN`]).
+pub const SHOWN: usize = 256;
 /// Characters of a message the cause quotes.
 pub const CAUSE_SHOWN: usize = 200;
 /// Bytes of a binary message shown in hex.
@@ -33,8 +33,9 @@ pub fn report(from: Role, l: &LastWords) -> Option<LastWordsReport> {
         return None;
     }
     let truncated = l.damaged || !l.ended;
-    let whole = !truncated && l.len == l.kept().len() as u64;
-    let (encoding, text) = read(l.kept(), l.text, whole);
+    let kept = l.kept();
+    let whole = !truncated && l.len == kept.len() as u64;
+    let (encoding, text) = read(&kept, l.text, whole);
     let error_like = error_like(&text);
     Some(LastWordsReport {
         from,
@@ -80,12 +81,14 @@ pub fn read(bytes: &[u8], text: bool, whole: bool) -> (&'static str, String) {
     {
         return ("text", shown(s.trim(), more));
     }
-    let mut h = String::new();
-    for (i, b) in bytes.iter().take(HEX_SHOWN).enumerate() {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut h = String::with_capacity(3 * HEX_SHOWN + 3);
+    for (i, &b) in bytes.iter().take(HEX_SHOWN).enumerate() {
         if i > 0 {
             h.push(' ');
         }
-        let _ = write!(h, "{b:02x}");
+        h.push(char::from(HEX[usize::from(b >> 4)]));
+        h.push(char::from(HEX[usize::from(b & 15)]));
     }
     if more || bytes.len() > HEX_SHOWN {
         h.push('…');
@@ -99,8 +102,10 @@ fn shown(s: &str, more: bool) -> String {
 }
 
 fn cut(s: &str, n: usize, more: bool) -> String {
-    let mut out: String = s.chars().take(n).collect();
-    if more || out.len() < s.len() {
+    let end = s.char_indices().nth(n).map_or(s.len(), |(i, _)| i);
+    let mut out = String::with_capacity(end + 3);
+    out.push_str(s.get(..end).unwrap_or(s));
+    if more || end < s.len() {
         out.push('…');
     }
     out
@@ -280,15 +285,24 @@ const ERROR_WORDS: [&str; 27] = [
 ];
 
 /// Whether a message's words read as an error: one of [`ERROR_WORDS`], by whole words (runs
-/// of letters and digits, a lower-to-upper change starting a new one, as `close::words`).
+/// of ASCII letters and digits, any other byte of UTF-8 text counted as a letter so that
+/// no word is cut out of a longer one; a lower-to-upper change starts a new word, as in
+/// `close::words`). Only its first [`CAUSE_SHOWN`] bytes are read (what the cause quotes).
 pub fn error_like(text: &str) -> bool {
+    let b = text.as_bytes();
+    let b = b.get(..CAUSE_SHOWN).unwrap_or(b);
+    let is = |w: &[u8]| {
+        (3..=15).contains(&w.len())
+            && ERROR_WORDS
+                .iter()
+                .any(|e| e.len() == w.len() && e.as_bytes().eq_ignore_ascii_case(w))
+    };
     let mut start: Option<usize> = None;
     let mut prev_lower = false;
-    let is = |w: &str| ERROR_WORDS.iter().any(|e| w.eq_ignore_ascii_case(e));
-    for (i, ch) in text.char_indices() {
-        let alnum = ch.is_alphanumeric();
-        if let Some(s) = start.filter(|_| !alnum || (prev_lower && ch.is_uppercase())) {
-            if is(text.get(s..i).unwrap_or_default()) {
+    for (i, &c) in b.iter().enumerate() {
+        let alnum = c.is_ascii_alphanumeric() || c >= 0x80;
+        if let Some(s) = start.filter(|_| !alnum || (prev_lower && c.is_ascii_uppercase())) {
+            if is(b.get(s..i).unwrap_or_default()) {
                 return true;
             }
             start = None;
@@ -296,9 +310,9 @@ pub fn error_like(text: &str) -> bool {
         if alnum && start.is_none() {
             start = Some(i);
         }
-        prev_lower = ch.is_lowercase();
+        prev_lower = c.is_ascii_lowercase();
     }
-    start.is_some_and(|s| is(text.get(s..).unwrap_or_default()))
+    start.is_some_and(|s| is(b.get(s..).unwrap_or_default()))
 }
 
 /// Adds the cause a side's last words give (in place of the typical causes of the code),

@@ -35,6 +35,12 @@ pub struct LastWords {
     pub packet: u64,
     /// That packet's time.
     pub ts: Timestamp,
+    /// The masking key of the bytes from `mask_at` on, still masked (unmasked only when
+    /// read: most messages are followed by another before the end), and the frame payload
+    /// offset of the first of them.
+    mask: Option<[u8; 4]>,
+    mask_at: usize,
+    mask_off: u64,
 }
 
 impl LastWords {
@@ -49,6 +55,7 @@ impl LastWords {
         self.ended = false;
         self.packet = packet;
         self.ts = ts;
+        self.mask = None;
     }
 
     /// Whether its next bytes are wanted (fewer than [`LAST_WORDS`] kept).
@@ -79,6 +86,41 @@ impl LastWords {
         self.bytes.extend_from_slice(take);
     }
 
+    /// Payload bytes as captured, masked with `mask` from frame payload offset `off` (a
+    /// message that is not compressed): kept as they are, unmasked when read.
+    #[inline]
+    pub fn raw(&mut self, b: &[u8], mask: Option<[u8; 4]>, off: u64) {
+        if self.damaged || self.bytes.len() >= LAST_WORDS {
+            self.len += b.len() as u64;
+            return;
+        }
+        // Another frame (another key, or not where the masked bytes left off): the bytes
+        // kept so far are unmasked first.
+        if let Some(key) = self.mask {
+            let next = self.mask_off + (self.bytes.len() - self.mask_at) as u64;
+            if mask != Some(key) || off != next {
+                self.settle();
+            }
+        }
+        if self.mask.is_none() {
+            if let Some(key) = mask {
+                self.mask = Some(key);
+                self.mask_at = self.bytes.len();
+                self.mask_off = off;
+            }
+        }
+        self.bytes(b);
+    }
+
+    /// Unmasks the bytes still masked.
+    fn settle(&mut self) {
+        if let Some(key) = self.mask.take() {
+            if let Some(b) = self.bytes.get_mut(self.mask_at..) {
+                crate::websocket::frame::unmask(b, key, self.mask_off);
+            }
+        }
+    }
+
     /// `n` bytes of the message that were not looked at (past what is kept).
     #[inline]
     pub fn skip(&mut self, n: u64) {
@@ -103,9 +145,16 @@ impl LastWords {
         }
     }
 
-    /// The first bytes kept.
-    pub fn kept(&self) -> &[u8] {
-        &self.bytes
+    /// The first bytes kept, unmasked.
+    pub fn kept(&self) -> std::borrow::Cow<'_, [u8]> {
+        match self.mask {
+            None => std::borrow::Cow::Borrowed(&self.bytes),
+            Some(_) => {
+                let mut c = self.clone();
+                c.settle();
+                std::borrow::Cow::Owned(c.bytes)
+            }
+        }
     }
 
     /// Bytes its buffer takes in memory.
@@ -127,7 +176,7 @@ mod tests {
         l.bytes(b"hello");
         l.end(4, Timestamp(2));
         assert_eq!(
-            (l.kept(), l.len, l.ended, l.packet),
+            (&*l.kept(), l.len, l.ended, l.packet),
             (&b"hello"[..], 5, true, 4)
         );
         l.start(false, 5, Timestamp(3));
@@ -139,5 +188,17 @@ mod tests {
         assert!(l.heap_bytes() <= LAST_WORDS);
         l.damaged();
         assert!(l.damaged);
+        // Masked bytes of two frames (two keys), kept as captured, read unmasked.
+        let (k1, k2) = ([1, 2, 3, 4], [9, 8, 7, 6]);
+        let mut one = *b"hello ";
+        crate::websocket::frame::unmask(&mut one, k1, 0);
+        let mut two = *b"world";
+        crate::websocket::frame::unmask(&mut two, k2, 0);
+        l.start(true, 6, Timestamp(4));
+        l.raw(&one[..2], Some(k1), 0);
+        l.raw(&one[2..], Some(k1), 2);
+        l.raw(&two, Some(k2), 0);
+        l.end(7, Timestamp(5));
+        assert_eq!(&*l.kept(), b"hello world");
     }
 }

@@ -533,17 +533,19 @@ impl Decoder {
         };
         m.len += chunk.len() as u64;
         let mut tap = self.tap.as_deref_mut();
-        let mut last = Some(&mut self.last_words);
+        // The last words keep the bytes as captured (unmasked only if read); what is
+        // inflated, as the application gets it.
+        let mut last = None;
+        if m.inflate {
+            last = Some(&mut self.last_words);
+        } else {
+            self.last_words.raw(chunk, f.h.mask, start);
+        }
         if !m.inflate {
             // Bytes the protocol does not read are counted, not unmasked for it.
             if let Some(t) = tap.as_deref_mut().filter(|t| !t.wants()) {
                 t.skip(chunk.len() as u64);
                 tap = None;
-            }
-            // Nor past the last words' first bytes.
-            if let Some(l) = last.as_deref_mut().filter(|l| !l.wants()) {
-                l.skip(chunk.len() as u64);
-                last = None;
             }
         }
         if m.utf8.is_none() && !m.inflate && tap.is_none() && last.is_none() {
