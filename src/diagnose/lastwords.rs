@@ -87,8 +87,9 @@ pub fn read(bytes: &[u8], text: bool, whole: bool) -> (&'static str, String) {
         if i > 0 {
             h.push(' ');
         }
-        h.push(char::from(HEX[usize::from(b >> 4)]));
-        h.push(char::from(HEX[usize::from(b & 15)]));
+        for d in [b >> 4, b & 15] {
+            h.push(char::from(HEX.get(usize::from(d)).copied().unwrap_or(b'?')));
+        }
     }
     if more || bytes.len() > HEX_SHOWN {
         h.push('…');
