@@ -25,7 +25,7 @@ pub const CAUSE_SHOWN: usize = 200;
 /// Bytes of a binary message shown in hex.
 const HEX_SHOWN: usize = 64;
 /// The longest time from a message to the first ending for it to be the last words.
-const BEFORE_S: f64 = 10.0;
+pub const BEFORE_S: f64 = 10.0;
 
 /// The report of one side's last message, if it sent one.
 pub fn report(from: Role, l: &LastWords) -> Option<LastWordsReport> {
@@ -255,6 +255,8 @@ fn hex_bytes(out: &mut String, b: &[u8]) {
 }
 
 /// Words that make a message read as an error.
+// The list `is_error_word` matches, kept as data for its test and for the docs.
+#[cfg_attr(not(test), allow(dead_code))]
 const ERROR_WORDS: [&str; 27] = [
     "error",
     "errors",
@@ -285,6 +287,48 @@ const ERROR_WORDS: [&str; 27] = [
     "overloaded",
 ];
 
+/// Whether `w` is one of [`ERROR_WORDS`], without regard to ASCII case: one lower-casing
+/// copy and one `match` (a length switch), not a comparison with each word in turn.
+fn is_error_word(w: &[u8]) -> bool {
+    if !(3..=15).contains(&w.len()) {
+        return false;
+    }
+    let mut low = [0u8; 15];
+    for (d, c) in low.iter_mut().zip(w) {
+        *d = c.to_ascii_lowercase();
+    }
+    matches!(
+        low.get(..w.len()).unwrap_or_default(),
+        b"error"
+            | b"errors"
+            | b"err"
+            | b"denied"
+            | b"expired"
+            | b"unauthorized"
+            | b"unauthorised"
+            | b"unauthenticated"
+            | b"forbidden"
+            | b"invalid"
+            | b"exceeded"
+            | b"quota"
+            | b"limit"
+            | b"limited"
+            | b"revoked"
+            | b"failed"
+            | b"failure"
+            | b"refused"
+            | b"rejected"
+            | b"kicked"
+            | b"banned"
+            | b"timeout"
+            | b"fatal"
+            | b"exception"
+            | b"violation"
+            | b"throttled"
+            | b"overloaded"
+    )
+}
+
 /// Whether a message's words read as an error: one of [`ERROR_WORDS`], by whole words (runs
 /// of ASCII letters and digits, any other byte of UTF-8 text counted as a letter so that
 /// no word is cut out of a longer one; a lower-to-upper change starts a new word, as in
@@ -292,12 +336,7 @@ const ERROR_WORDS: [&str; 27] = [
 pub fn error_like(text: &str) -> bool {
     let b = text.as_bytes();
     let b = b.get(..CAUSE_SHOWN).unwrap_or(b);
-    let is = |w: &[u8]| {
-        (3..=15).contains(&w.len())
-            && ERROR_WORDS
-                .iter()
-                .any(|e| e.len() == w.len() && e.as_bytes().eq_ignore_ascii_case(w))
-    };
+    let is = is_error_word;
     let mut start: Option<usize> = None;
     let mut prev_lower = false;
     for (i, &c) in b.iter().enumerate() {
@@ -378,6 +417,16 @@ pub fn status_cause(r: &mut ConnectionReport) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_word_match_is_the_word_list() {
+        for w in ERROR_WORDS {
+            assert!(is_error_word(w.as_bytes()), "{w}");
+            assert!(is_error_word(w.to_ascii_uppercase().as_bytes()), "{w}");
+            assert!(!is_error_word(format!("{w}x").as_bytes()), "{w}x");
+        }
+        assert!(!is_error_word(b"hello"));
+    }
 
     #[test]
     fn binary_is_read_as_cbor_or_msgpack_only_when_a_whole_map_or_array() {
