@@ -367,6 +367,16 @@ impl Session {
         }
     }
 
+    /// Bytes the decoders' last words take (charged to the memory budget).
+    #[inline]
+    pub fn last_words_bytes(&self) -> usize {
+        self.decoders
+            .iter()
+            .flatten()
+            .map(|d| d.last_words.heap_bytes())
+            .sum()
+    }
+
     /// The decoder of side `s`, if that side became a WebSocket stream.
     pub fn decoder(&self, s: Side) -> Option<&Decoder> {
         self.decoders[s].as_deref()
