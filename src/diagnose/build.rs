@@ -174,6 +174,10 @@ impl ConnectionReport {
                     if !(0.0..=super::lastwords::BEFORE_S).contains(&before) {
                         return None;
                     }
+                    // Decided on the kept bytes before anything is decoded or allocated.
+                    if !super::lastwords::worth_reading(&d.last_words) {
+                        return None;
+                    }
                     super::lastwords::report(c.role(s), &d.last_words).filter(|r| r.error_like)
                 })
                 .collect(),

@@ -13,7 +13,7 @@
 use crate::flow::Role;
 use crate::report::lastwords::LastWordsReport;
 use crate::report::{Cause, ConnectionReport, Status};
-use crate::websocket::lastwords::LastWords;
+use crate::websocket::lastwords::{LastWords, LAST_WORDS as LAST_WORDS_KEPT};
 use std::fmt::Write as _;
 
 /// Nesting read in a CBOR or MessagePack message at most.
@@ -35,8 +35,7 @@ pub fn report(from: Role, l: &LastWords) -> Option<LastWordsReport> {
     let truncated = l.damaged || !l.ended;
     let kept = l.kept();
     let whole = !truncated && l.len == kept.len() as u64;
-    let (encoding, text) = read(&kept, l.text, whole);
-    let error_like = error_like(&text);
+    let (encoding, text, error_like) = read_words(&kept, l.text, whole);
     Some(LastWordsReport {
         from,
         packet: l.packet,
@@ -52,6 +51,13 @@ pub fn report(from: Role, l: &LastWords) -> Option<LastWordsReport> {
 /// A message's first bytes read for a person: its encoding and its text. `whole`: the
 /// bytes are the whole message (else only UTF-8 text and hex are read).
 pub fn read(bytes: &[u8], text: bool, whole: bool) -> (&'static str, String) {
+    let (encoding, shown, _) = read_words(bytes, text, whole);
+    (encoding, shown)
+}
+
+/// [`read`], and whether the words read as an error ([`error_like`] of the text before it
+/// is cut for showing: a "…" is not part of the last word).
+fn read_words(bytes: &[u8], text: bool, whole: bool) -> (&'static str, String, bool) {
     let utf8 = match std::str::from_utf8(bytes) {
         Ok(s) => Some(s),
         // Cut inside a character by the kept length: the characters before it.
@@ -66,20 +72,21 @@ pub fn read(bytes: &[u8], text: bool, whole: bool) -> (&'static str, String) {
         let json = whole
             && (trimmed.starts_with('{') || trimmed.starts_with('['))
             && serde_json::from_str::<serde::de::IgnoredAny>(trimmed).is_ok();
-        return (if json { "json" } else { "text" }, shown(trimmed, more));
+        let enc = if json { "json" } else { "text" };
+        return (enc, shown(trimmed, more), error_like(trimmed));
     }
     if !text && whole {
         if let Some(t) = msgpack(bytes) {
-            return ("msgpack", shown(&t, false));
+            return ("msgpack", shown(&t, false), error_like(&t));
         }
         if let Some(t) = cbor(bytes) {
-            return ("cbor", shown(&t, false));
+            return ("cbor", shown(&t, false), error_like(&t));
         }
     }
     if let Some(s) =
         utf8.filter(|s| !s.is_empty() && s.chars().all(|c| !c.is_control() || c.is_whitespace()))
     {
-        return ("text", shown(s.trim(), more));
+        return ("text", shown(s.trim(), more), error_like(s.trim()));
     }
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut h = String::with_capacity(3 * HEX_SHOWN + 3);
@@ -94,7 +101,8 @@ pub fn read(bytes: &[u8], text: bool, whole: bool) -> (&'static str, String) {
     if more || bytes.len() > HEX_SHOWN {
         h.push('…');
     }
-    ("hex", h)
+    // Hex (two digits a word) never reads as an error.
+    ("hex", h, false)
 }
 
 /// `s` cut to [`SHOWN`] characters, "…" after when cut or when more of it is missing.
@@ -254,10 +262,8 @@ fn hex_bytes(out: &mut String, b: &[u8]) {
     out.push('\'');
 }
 
-/// Words that make a message read as an error.
-// The list `is_error_word` matches, kept as data for its test and for the docs.
-#[cfg_attr(not(test), allow(dead_code))]
-const ERROR_WORDS: [&str; 27] = [
+/// Words that make a message read as an error (matched without regard to ASCII case).
+pub const ERROR_WORDS: [&str; 27] = [
     "error",
     "errors",
     "err",
@@ -287,46 +293,42 @@ const ERROR_WORDS: [&str; 27] = [
     "overloaded",
 ];
 
-/// Whether `w` is one of [`ERROR_WORDS`], without regard to ASCII case: one lower-casing
-/// copy and one `match` (a length switch), not a comparison with each word in turn.
-fn is_error_word(w: &[u8]) -> bool {
-    if !(3..=15).contains(&w.len()) {
-        return false;
+/// [`ERROR_WORDS`] as one automaton, built once: the leftmost occurrence from a place on in
+/// text lower-cased first (so that its SIMD prefilter, which is case-sensitive, skips the
+/// bytes where none can start), then checked for whole-word edges on the text itself.
+/// (`None` never happens: the words are fixed and few.)
+fn error_words() -> Option<&'static aho_corasick::AhoCorasick> {
+    static WORDS: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::OnceLock::new();
+    WORDS
+        .get_or_init(|| {
+            aho_corasick::AhoCorasick::builder()
+                // No DFA to build: the prefilter skips most bytes.
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+                .build(ERROR_WORDS)
+                .ok()
+        })
+        .as_ref()
+}
+
+/// A byte inside a word: ASCII letters and digits, and any byte of a non-ASCII character
+/// (so that no word is cut out of a longer one).
+#[inline]
+fn in_word(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c >= 0x80
+}
+
+/// Whether a word starts at `i` of `b`: the byte before is no word byte, or a lower-case
+/// letter before an upper-case one (`authError`, as in `close::words`).
+#[inline]
+fn edge(b: &[u8], i: usize) -> bool {
+    match (i.checked_sub(1).and_then(|j| b.get(j)), b.get(i)) {
+        (None, _) | (_, None) => true,
+        (Some(&p), Some(&c)) => {
+            !in_word(p) || !in_word(c) || (p.is_ascii_lowercase() && c.is_ascii_uppercase())
+        }
     }
-    let mut low = [0u8; 15];
-    for (d, c) in low.iter_mut().zip(w) {
-        *d = c.to_ascii_lowercase();
-    }
-    matches!(
-        low.get(..w.len()).unwrap_or_default(),
-        b"error"
-            | b"errors"
-            | b"err"
-            | b"denied"
-            | b"expired"
-            | b"unauthorized"
-            | b"unauthorised"
-            | b"unauthenticated"
-            | b"forbidden"
-            | b"invalid"
-            | b"exceeded"
-            | b"quota"
-            | b"limit"
-            | b"limited"
-            | b"revoked"
-            | b"failed"
-            | b"failure"
-            | b"refused"
-            | b"rejected"
-            | b"kicked"
-            | b"banned"
-            | b"timeout"
-            | b"fatal"
-            | b"exception"
-            | b"violation"
-            | b"throttled"
-            | b"overloaded"
-    )
 }
 
 /// Whether a message's words read as an error: one of [`ERROR_WORDS`], by whole words (runs
@@ -334,25 +336,93 @@ fn is_error_word(w: &[u8]) -> bool {
 /// no word is cut out of a longer one; a lower-to-upper change starts a new word, as in
 /// `close::words`). Only its first [`CAUSE_SHOWN`] bytes are read (what the cause quotes).
 pub fn error_like(text: &str) -> bool {
-    let b = text.as_bytes();
+    error_like_bytes(text.as_bytes())
+}
+
+fn error_like_bytes(b: &[u8]) -> bool {
     let b = b.get(..CAUSE_SHOWN).unwrap_or(b);
-    let is = is_error_word;
-    let mut start: Option<usize> = None;
-    let mut prev_lower = false;
-    for (i, &c) in b.iter().enumerate() {
-        let alnum = c.is_ascii_alphanumeric() || c >= 0x80;
-        if let Some(s) = start.filter(|_| !alnum || (prev_lower && c.is_ascii_uppercase())) {
-            if is(b.get(s..i).unwrap_or_default()) {
-                return true;
-            }
-            start = None;
-        }
-        if alnum && start.is_none() {
-            start = Some(i);
-        }
-        prev_lower = c.is_ascii_lowercase();
+    let Some(words) = error_words() else {
+        return false;
+    };
+    let mut low = [0u8; CAUSE_SHOWN];
+    let low = low.get_mut(..b.len()).unwrap_or_default();
+    for (l, c) in low.iter_mut().zip(b) {
+        *l = c.to_ascii_lowercase();
     }
-    start.is_some_and(|s| is(b.get(s..).unwrap_or_default()))
+    let low = &*low;
+    let mut at = 0;
+    while let Some(m) = words.find(aho_corasick::Input::new(low).span(at..low.len())) {
+        let s = m.start();
+        // Any word of the list that starts there (err, error, errors) and ends a word.
+        if edge(b, s)
+            && ERROR_WORDS.iter().any(|w| {
+                low.get(s..s + w.len())
+                    .is_some_and(|x| x == w.as_bytes() && edge(b, s + w.len()))
+            })
+        {
+            return true;
+        }
+        at = s + 1;
+    }
+    false
+}
+
+/// Whether a side's last message is worth reading for the report, tested on every
+/// connection before anything is decoded or allocated: never false where [`report`] would
+/// find the words error-like. Text (and binary that is printable UTF-8): its kept bytes,
+/// leading white space skipped, read as [`read`] reads them (the same words in the same
+/// [`CAUSE_SHOWN`] bytes); other binary only when it may be CBOR or MessagePack (kept whole,
+/// starting as a map or an array), since hex never reads as an error.
+pub fn worth_reading(l: &LastWords) -> bool {
+    if !l.seen {
+        return false;
+    }
+    let whole = !l.damaged && l.ended && l.len <= LAST_WORDS_KEPT as u64;
+    let mut buf = [0u8; LAST_WORDS_KEPT];
+    let b = l.first(&mut buf);
+    // MessagePack fixmap/fixarray, array16/32, map16/32; CBOR major types 4 and 5.
+    if !l.text
+        && whole
+        && b.first()
+            .is_some_and(|&c| (0x80..=0xbf).contains(&c) || (0xdc..=0xdf).contains(&c))
+    {
+        return true;
+    }
+    // Most messages read as no error at all: their bytes are looked at as they are, and
+    // only words found are checked against the text `read` reads (valid UTF-8, trimmed).
+    // The same bytes as there, unless the message starts with a non-ASCII character
+    // (white space `trim` removes) or ends inside one (a cut `read` drops).
+    if b.first().is_some_and(|&c| c < 0x80)
+        && b.last().is_some_and(|&c| c < 0x80)
+        && !error_like_bytes(
+            // `str::trim_start`'s ASCII white space (U+0009 to U+000D, U+0020).
+            b.get(
+                b.iter()
+                    .take_while(|c| matches!(c, b'\t'..=b'\r' | b' '))
+                    .count()..,
+            )
+            .unwrap_or_default(),
+        )
+    {
+        return false;
+    }
+    let s = match simdutf8::compat::from_utf8(b) {
+        Ok(s) => s,
+        // Cut inside a character by the kept length (`read` reads the characters before
+        // it); an invalid byte anywhere else makes it hex there.
+        Err(e) if !whole && e.error_len().is_none() => {
+            match b.get(..e.valid_up_to()).map(simdutf8::basic::from_utf8) {
+                Some(Ok(s)) => s,
+                _ => return false,
+            }
+        }
+        Err(_) => return false,
+    };
+    // Binary is read as text only when it is printable text.
+    if !l.text && (s.is_empty() || s.chars().any(|c| c.is_control() && !c.is_whitespace())) {
+        return false;
+    }
+    error_like(s.trim_start())
 }
 
 /// Adds the cause a side's last words give (in place of the typical causes of the code),
@@ -421,11 +491,18 @@ mod tests {
     #[test]
     fn the_word_match_is_the_word_list() {
         for w in ERROR_WORDS {
-            assert!(is_error_word(w.as_bytes()), "{w}");
-            assert!(is_error_word(w.to_ascii_uppercase().as_bytes()), "{w}");
-            assert!(!is_error_word(format!("{w}x").as_bytes()), "{w}x");
+            assert!(error_like(w), "{w}");
+            assert!(error_like(&w.to_ascii_uppercase()), "{w}");
+            assert!(error_like(&format!("x {w}.")), "{w}");
+            assert!(
+                error_like(&format!("auth{}", w.to_ascii_uppercase())),
+                "{w}"
+            );
+            assert!(!error_like(&format!("{w}x")), "{w}x");
+            assert!(!error_like(&format!("x{w}")), "x{w}");
+            assert!(!error_like(&format!("{w}é")), "{w}é");
         }
-        assert!(!is_error_word(b"hello"));
+        assert!(!error_like("hello"));
     }
 
     #[test]
@@ -469,5 +546,70 @@ mod tests {
         assert!(error_like("TokenRevoked"));
         assert!(!error_like("terror of the errands"));
         assert!(!error_like("bye"));
+    }
+
+    #[test]
+    fn the_cheap_test_never_passes_over_words_the_report_reads_as_an_error() {
+        let mp = b"\x81\xa5error\xacrate limited".to_vec();
+        let cases: Vec<(bool, Vec<u8>, bool)> = vec![
+            (true, b"token expired".to_vec(), true),
+            (true, b"  \n\x0b token expired".to_vec(), true),
+            (true, b"token expired".to_vec(), false),
+            (true, b"{\"error\":\"x\"}".to_vec(), true),
+            (true, b"all good".to_vec(), true),
+            (true, b"erroneous".to_vec(), true),
+            (true, "\u{a0}denied".as_bytes().to_vec(), true),
+            (true, b"denied \xff".to_vec(), true),
+            (
+                true,
+                [&b"expired "[..], &"\u{20ac}".as_bytes()[..2]].concat(),
+                false,
+            ),
+            (
+                true,
+                [&[b'x'; 195][..], b" error".as_slice()].concat(),
+                true,
+            ),
+            (true, [&[b' '; 60][..], b"error".as_slice()].concat(), true),
+            (
+                true,
+                [&[b'\x0b'; 60][..], &[b'x'; 195][..], b" error".as_slice()].concat(),
+                true,
+            ),
+            (false, mp.clone(), true),
+            (false, mp[..10].to_vec(), false),
+            (false, b"quota exceeded".to_vec(), true),
+            (false, b"quota\x01exceeded".to_vec(), true),
+            (
+                false,
+                vec![0xa1, 0x65, b'e', b'r', b'r', b'o', b'r', 0x61, b'x'],
+                true,
+            ),
+        ];
+        for (i, (text, msg, ended)) in cases.into_iter().enumerate() {
+            for mask in [None, Some([7, 0x55, 0xaa, 1])] {
+                let mut l = LastWords::default();
+                l.start(text, 1, crate::capture::Timestamp(1));
+                let mut wire = msg.clone();
+                if let Some(k) = mask {
+                    crate::websocket::frame::unmask(&mut wire, k, 0);
+                }
+                let (a, b) = wire.split_at(wire.len() / 2);
+                l.raw(a, mask, 0);
+                l.raw(b, mask, a.len() as u64);
+                if ended {
+                    l.end(2, crate::capture::Timestamp(2));
+                }
+                let r = report(Role::Server, &l).map(|r| r.error_like);
+                let gate = worth_reading(&l);
+                assert!(
+                    gate || r != Some(true),
+                    "case {i} {mask:?}: the test passed over {r:?}"
+                );
+                if text {
+                    assert_eq!(Some(gate), r, "case {i} {mask:?}: text is tested exactly");
+                }
+            }
+        }
     }
 }

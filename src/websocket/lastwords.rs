@@ -11,9 +11,10 @@
 use crate::capture::Timestamp;
 use serde::{Deserialize, Serialize};
 
-/// Bytes of a direction's last message kept: an error message a server sends before it
-/// ends a session is far shorter.
-pub const LAST_WORDS: usize = 1024;
+/// Bytes of a direction's last message kept: what the report shows of it (256 characters of
+/// ASCII text; the cause quotes 200), and more than an error message a server sends before
+/// it ends a session usually takes, so that JSON, CBOR and MessagePack are read whole.
+pub const LAST_WORDS: usize = 256;
 
 /// One direction's last data message.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,11 +78,10 @@ impl LastWords {
             return;
         }
         let take = b.get(..room).unwrap_or(b);
-        // Grown to what it holds, never past LAST_WORDS (no doubling past it).
-        let need = self.bytes.len() + take.len();
-        if need > self.bytes.capacity() {
-            let want = need.max(self.bytes.capacity() * 2).min(LAST_WORDS);
-            self.bytes.reserve_exact(want - self.bytes.len());
+        // One allocation of LAST_WORDS at the first bytes, reused from message to message
+        // (growing by doubling cost more than its copies).
+        if self.bytes.capacity() < LAST_WORDS {
+            self.bytes.reserve_exact(LAST_WORDS - self.bytes.len());
         }
         self.bytes.extend_from_slice(take);
     }
@@ -157,6 +157,24 @@ impl LastWords {
         }
     }
 
+    /// Its first bytes (at most `out.len()`), unmasked into `out`: what [`Self::kept`]
+    /// begins with, without allocating.
+    /// Bytes not masked are not copied.
+    pub fn first<'a>(&'a self, out: &'a mut [u8]) -> &'a [u8] {
+        let n = out.len().min(self.bytes.len());
+        if self.mask.is_none() {
+            return self.bytes.get(..n).unwrap_or_default();
+        }
+        let (Some(o), Some(b)) = (out.get_mut(..n), self.bytes.get(..n)) else {
+            return &[];
+        };
+        o.copy_from_slice(b);
+        if let (Some(key), Some(m)) = (self.mask, o.get_mut(self.mask_at..)) {
+            crate::websocket::frame::unmask(m, key, self.mask_off);
+        }
+        o
+    }
+
     /// Bytes its buffer takes in memory.
     #[inline]
     pub fn heap_bytes(&self) -> usize {
@@ -169,7 +187,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_last_message_replaces_the_one_before_and_keeps_at_most_a_kibibyte() {
+    fn the_last_message_replaces_the_one_before_and_keeps_at_most_last_words() {
         let mut l = LastWords::default();
         assert!(!l.wants());
         l.start(true, 3, Timestamp(1));
@@ -180,11 +198,11 @@ mod tests {
             (&b"hello"[..], 5, true, 4)
         );
         l.start(false, 5, Timestamp(3));
-        l.bytes(&[7; 700]);
-        l.bytes(&[8; 700]);
+        l.bytes(&[7; 200]);
+        l.bytes(&[8; 200]);
         l.skip(10);
         assert!(!l.wants());
-        assert_eq!((l.kept().len(), l.len, l.ended), (LAST_WORDS, 1410, false));
+        assert_eq!((l.kept().len(), l.len, l.ended), (LAST_WORDS, 410, false));
         assert!(l.heap_bytes() <= LAST_WORDS);
         l.damaged();
         assert!(l.damaged);
@@ -200,5 +218,9 @@ mod tests {
         l.raw(&two, Some(k2), 0);
         l.end(7, Timestamp(5));
         assert_eq!(&*l.kept(), b"hello world");
+        let mut five = [0; 5];
+        assert_eq!(l.first(&mut five), b"hello");
+        let mut more = [0; 64];
+        assert_eq!(l.first(&mut more), b"hello world");
     }
 }
