@@ -690,6 +690,12 @@ fn every_cited_packet_is_commented_and_no_other() {
             for p in conn["evidence"]["packets"].as_array().into_iter().flatten() {
                 cite(p);
             }
+            // The last words a cause quotes, on their packet.
+            for k in conn["status"]["causes"].as_array().unwrap() {
+                if k["kind"] == "last-words" {
+                    cite(&k["packet"]);
+                }
+            }
             for p in conn["application"]["evidence"]
                 .as_array()
                 .into_iter()

@@ -25,6 +25,7 @@ pub mod connect;
 pub mod h2;
 pub mod h2_streams;
 pub mod keylog;
+pub mod lastwords;
 pub mod mem;
 pub mod pcapng_writer;
 pub mod script;
@@ -37,11 +38,12 @@ pub use connect::connect_head;
 pub use h2::h2;
 pub use h2_streams::h2_streams;
 pub use keylog::keylog;
+pub use lastwords::last_words;
 pub use pcapng_writer::pcapng_writer;
 pub use tls::tls_session;
 
 /// The names of the targets, in the order `scripts/fuzz` runs them.
-pub const TARGETS: [&str; 13] = [
+pub const TARGETS: [&str; 14] = [
     "frame_header",
     "http_handshake",
     "tcp_stream",
@@ -55,6 +57,7 @@ pub const TARGETS: [&str; 13] = [
     "h2_streams",
     "connect_head",
     "pcapng_writer",
+    "last_words",
 ];
 
 /// Runs the body of target `name` on `data`; false if there is no such target.
@@ -73,6 +76,7 @@ pub fn run(name: &str, data: &[u8]) -> bool {
         "h2_streams" => h2_streams(data),
         "connect_head" => connect_head(data),
         "pcapng_writer" => pcapng_writer(data),
+        "last_words" => last_words(data),
         _ => return false,
     }
     true

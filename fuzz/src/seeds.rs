@@ -191,6 +191,7 @@ pub fn all(dir: &Path) -> std::io::Result<Vec<Seed>> {
     seeds.extend(h2_streams_seeds());
     seeds.extend(crate::connect::seeds());
     seeds.extend(pcapng_writer_seeds(&dir.join("node-many.pcap.gz"))?);
+    seeds.extend(crate::lastwords::seeds());
     Ok(seeds)
 }
 

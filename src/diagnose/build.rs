@@ -160,6 +160,27 @@ impl ConnectionReport {
                 .up
                 .tunnel()
                 .map(|t| TunnelReport::new(t, Host::Addr(c.ep[server_side]))),
+            last_words: [client_side, server_side]
+                .into_iter()
+                .filter_map(|s| {
+                    let d = w.decoder(s)?;
+                    // Only the words a cause can rest on are read and reported (a message
+                    // shortly before the first ending, that reads as an error).
+                    let end = match (closes.first().map(|f| f.ts), tcp_first.map(|(_, e)| e.ts)) {
+                        (Some(a), Some(b)) => a.min(b),
+                        (a, b) => a.or(b)?,
+                    };
+                    let before = end.since(d.last_words.ts);
+                    if !(0.0..=super::lastwords::BEFORE_S).contains(&before) {
+                        return None;
+                    }
+                    // Decided on the kept bytes before anything is decoded or allocated.
+                    if !super::lastwords::worth_reading(&d.last_words) {
+                        return None;
+                    }
+                    super::lastwords::report(c.role(s), &d.last_words).filter(|r| r.error_like)
+                })
+                .collect(),
             application: w.app.as_deref().and_then(|t| {
                 let close = closes
                     .first()
@@ -173,6 +194,7 @@ impl ConnectionReport {
             }),
         };
         super::app::status_cause(&mut report);
+        super::lastwords::status_cause(&mut report);
         report
     }
 

@@ -27,6 +27,7 @@ pub mod diagnosis;
 pub mod evidence;
 pub mod heartbeat;
 pub mod idle;
+pub mod lastwords;
 pub mod live;
 pub mod proxied;
 pub mod reason;

@@ -401,6 +401,34 @@ causes! {
         /// What to change, specific to the protocol and its libraries.
         fix: Option<String>,
     }
+    /// No application protocol gave a verdict, and a side's last data message shortly
+    /// before the end reads as an error (its words: error, denied, expired, quota, …): the
+    /// application said why there (the connection's `last_words` has the messages).
+    "last-words" => LastWords {
+        /// The side that sent the message.
+        from: Role,
+        /// The packet that completed it.
+        packet: u64,
+        /// Seconds from it to the first ending.
+        before_s: f64,
+        /// How it was read: `text`, `json`, `cbor`, `msgpack` or `hex`.
+        encoding: String,
+        /// The message for reading, cut to 200 characters ("…" after).
+        words: String,
+        /// Part of it is missing from the capture.
+        truncated: bool,
+        /// The kind of cause its words name, as a close reason's would (`reason-words`'s
+        /// `names`), if any.
+        names: Option<String>,
+        /// The side that ended first.
+        end_by: Role,
+        /// How: `close-frame`, `fin` or `rst`.
+        end_how: String,
+        /// The close frame's code, for `close-frame`.
+        close_code: Option<u16>,
+        /// The packet of that ending.
+        end_packet: u64,
+    }
     /// A plaintext WebSocket whose Host names the server of TLS connections not decrypted:
     /// most likely the back leg of a TLS-terminating proxy.
     "behind-tls-proxy" => BehindTlsProxy {

@@ -389,6 +389,8 @@ pub struct ConnectionReport {
     /// The application protocol the session carried, when it was recognized, and what its
     /// messages say of the ending.
     pub application: Option<crate::app::ApplicationReport>,
+    /// The last data message each side sent (at most one a side), decoded for reading.
+    pub last_words: Vec<super::lastwords::LastWordsReport>,
     /// The tunnel its first packet came through, if any.
     pub encapsulation: Option<super::encapsulation::EncapsulationReport>,
     /// The forward proxy's CONNECT tunnel the session ran in, or that it refused.
@@ -463,6 +465,10 @@ pub struct ConnectionReportJson {
     /// recognized: how, and what its own messages say of the ending.
     #[serde(skip_serializing_if = "Option::is_none")]
     application: Option<crate::app::ApplicationReport>,
+    /// The last data message each side sent before the close or the end (its first KiB,
+    /// decoded for reading: text, JSON, CBOR, MessagePack or hex), client's first; empty
+    /// when neither side sent one.
+    last_words: Vec<super::lastwords::LastWordsReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     encapsulation: Option<super::encapsulation::EncapsulationReport>,
     /// The CONNECT tunnel through a forward proxy (RFC 9110 §9.3.6) the session ran in,

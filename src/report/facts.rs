@@ -170,6 +170,7 @@ pub fn lead_line(c: &ConnectionReport) -> Option<String> {
     c.application
         .as_ref()
         .and_then(app_line)
+        .or_else(|| crate::report::words::app::last_words_line(&c.status.causes))
         .or_else(|| crate::report::words::app::heartbeat_line(&c.status.causes))
         .or_else(|| refusal_line(c))
         .or_else(|| crate::report::words::proxy::reload_line(&c.status.causes))
@@ -204,6 +205,12 @@ pub fn clean_close(c: &ConnectionReport) -> bool {
             matches!(k, crate::report::Cause::ReasonWords { names, .. }
                 if crate::report::words::reason::is_problem(names))
         })
+        // A clean code right after a last message that reads as an error.
+        && !c
+            .status
+            .causes
+            .iter()
+            .any(|k| matches!(k, crate::report::Cause::LastWords { .. }))
 }
 
 /// Why a side's close frame is not in the report.
@@ -365,6 +372,31 @@ pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&
         let mut f = Fact::new("Application", Place::Headline, vec![text(app_text(a))]);
         f.label_of = Some(a.protocol.clone());
         f.packets = a.evidence.clone();
+        out.push(f);
+    }
+    // The last words that give the cause: quoted, on their packet.
+    let said = c.status.causes.iter().find_map(|k| match k {
+        crate::report::Cause::LastWords { from, packet, .. } => Some((*from, *packet)),
+        _ => None,
+    });
+    for w in c
+        .last_words
+        .iter()
+        .filter(|w| said == Some((w.from, w.packet)))
+    {
+        let cut = if w.truncated { ", truncated" } else { "" };
+        let mut f = Fact::new(
+            "Last words",
+            Place::Headline,
+            vec![
+                text(format!(
+                    "the {}'s last message (packet {}, {} bytes, {}{cut}): ",
+                    w.from, w.packet, w.length, w.encoding
+                )),
+                Piece::Wire(w.text.clone()),
+            ],
+        );
+        f.packets = vec![w.packet];
         out.push(f);
     }
     let mut shows = Fact::new(SHOWS, Place::Headline, vec![text(c.status.detail.clone())]);

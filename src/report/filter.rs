@@ -278,6 +278,11 @@ pub fn is_problem(c: &ConnectionReport) -> bool {
             matches!(k, crate::report::Cause::ReasonWords { names, .. }
                 if crate::report::words::reason::is_problem(names))
         })
+        // A clean code right after a last message that reads as an error.
+        || c.status
+            .causes
+            .iter()
+            .any(|k| matches!(k, crate::report::Cause::LastWords { .. }))
 }
 
 #[cfg(test)]

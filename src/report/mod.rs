@@ -38,6 +38,7 @@ pub mod encapsulation;
 pub mod evidence;
 pub mod facts;
 pub mod filter;
+pub mod lastwords;
 pub mod legs;
 pub mod redact;
 pub mod schema;

@@ -5,7 +5,8 @@
 //! kept), host names in Host headers (HTTP/2: `:authority`), in request targets of the
 //! absolute form (`GET ws://host:port/path`), in TLS server names (SNI) and in a CONNECT's
 //! target (the tunnel's, and the one a leg's link evidence names) replaced the same way, TLS client randoms left out (they find a connection's lines in a key log), query
-//! strings dropped from paths, payload previews left out, the paths of
+//! strings dropped from paths, payload previews and the last words (`last_words`, and
+//! their quote in a `last-words` cause) left out, the paths of
 //! inputs and key logs cut to their file names, the value of a `--host` selection and the
 //! command line dropped. This covers the WebSocket connections, their TLS, and the TLS
 //! connections listed as encrypted (`seen.encrypted`). Close reasons, codes and packet
@@ -169,6 +170,11 @@ impl Names {
                     relabelled = true;
                 }
             }
+            // The last words are the application's payload.
+            if let Cause::LastWords { words, .. } = cause {
+                *words = "[redacted]".into();
+                relabelled = true;
+            }
             // A refusal's body may repeat what the request carried (a token, a user).
             if let Cause::UpgradeRefused { body: Some(b), .. } = cause {
                 *b = "[redacted]".into();
@@ -177,6 +183,9 @@ impl Names {
         }
         if relabelled {
             c.status = Status::of(std::mem::take(&mut c.status.causes));
+        }
+        for w in &mut c.last_words {
+            w.text = "[redacted]".into();
         }
         let h = &mut c.handshake;
         h.host = h.host.as_deref().map(|x| self.host(x));

@@ -74,10 +74,16 @@ pub(crate) const APPS: usize = 8;
 
 impl Status {
     fn add_app(&mut self, c: &ConnectionReport) {
-        let Some(a) = c.application.as_ref() else {
-            return;
-        };
-        let Some(line) = super::facts::app_line(a) else {
+        // The application's verdict, else the last words that gave the cause (with the
+        // connection's fix: what the application said leads).
+        let app = c
+            .application
+            .as_ref()
+            .and_then(|a| Some((super::facts::app_line(a)?, a.fix.clone())));
+        let Some((line, fix)) = app.or_else(|| {
+            let line = super::words::app::last_words_line(&c.status.causes)?;
+            Some((line, Some(c.status.fix.to_string())))
+        }) else {
             return;
         };
         if let Some(v) = self.apps.iter_mut().find(|v| v.line == line) {
@@ -88,7 +94,7 @@ impl Status {
         } else if self.apps.len() < APPS {
             self.apps.push(AppVerdict {
                 line,
-                fix: a.fix.clone(),
+                fix,
                 ids: vec![c.id],
                 count: 1,
             });

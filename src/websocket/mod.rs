@@ -8,6 +8,7 @@
 pub mod decoder;
 pub mod deflate;
 pub mod frame;
+pub mod lastwords;
 pub mod library;
 pub mod probe;
 pub mod session;

@@ -113,6 +113,7 @@ fn report(w: &mut Writer<'_>, r: &ConnectionReport) -> Option<()> {
         other_leg,
         leg,
         application,
+        last_words,
         encapsulation,
         tunnel,
     } = r;
@@ -173,6 +174,7 @@ fn report(w: &mut Writer<'_>, r: &ConnectionReport) -> Option<()> {
     w.opt_serde(leg)?;
     w.opt_serde(&leg.as_ref().and_then(|l| l.connect.clone()))?;
     w.opt_serde(application)?;
+    w.vec_serde(last_words)?;
     w.opt_serde(encapsulation)?;
     w.opt_serde(tunnel)?;
     Some(())
@@ -238,6 +240,7 @@ fn read_report(r: &mut Reader<'_>, out: &mut Vec<ConnectionReport>) -> Option<()
         other_leg: r.opt_u64()?,
         leg: read_leg(r)?,
         application: r.opt_serde()?,
+        last_words: r.vec_serde()?,
         encapsulation: r.opt_serde()?,
         tunnel: r.opt_serde()?,
     });

@@ -38,6 +38,11 @@ pub fn own_reading(head: &mut Head, causes: &[Cause]) {
         head.fix = Cow::Owned(fix);
         return;
     }
+    if let Some(fix) = causes.iter().find_map(last_words_fix) {
+        head.general = "";
+        head.fix = Cow::Owned(fix);
+        return;
+    }
     if let Some(c) = causes
         .iter()
         .find(|c| matches!(c, Cause::HeartbeatTimeout { .. }))
@@ -45,6 +50,46 @@ pub fn own_reading(head: &mut Head, causes: &[Cause]) {
         head.general = "";
         head.fix = Cow::Owned(heartbeat_fix(c));
     }
+}
+
+/// The fix of a status whose cause is in a side's last message ([`Cause::LastWords`]):
+/// the fix its words' kind names, else to read it; and to say it in the close frame too.
+fn last_words_fix(c: &Cause) -> Option<String> {
+    let Cause::LastWords {
+        from,
+        packet,
+        names,
+        ..
+    } = c
+    else {
+        return None;
+    };
+    let peer = from.peer();
+    let first = match names {
+        Some(kind) => super::reason::fix(kind, from.as_str(), peer.as_str()),
+        None => format!("Read the {from}'s last message (packet {packet}) and its logs at that time, and change what the message names."),
+    };
+    Some(format!("{first} Have the {from} say it in the close frame too (a code 4000-4999 and the message's words as the reason), so that the {peer}'s library reports why instead of a bare close."))
+}
+
+/// A side's last words that read as an error, in one line for a report's status cell
+/// ("last words: the server's message at packet 9: …"), when a status has them.
+pub fn last_words_line(causes: &[Cause]) -> Option<String> {
+    causes.iter().find_map(|c| match c {
+        Cause::LastWords {
+            from,
+            packet,
+            words,
+            truncated,
+            ..
+        } => {
+            let cut = if *truncated { " (truncated)" } else { "" };
+            Some(format!(
+                "last words: the {from}'s message at packet {packet}{cut}: {words}"
+            ))
+        }
+        _ => None,
+    })
 }
 
 /// A heartbeat that gave up, in one line for a report's status cell ("heartbeat timeout:
@@ -74,6 +119,43 @@ pub fn heartbeat_line(causes: &[Cause]) -> Option<String> {
 /// The sentences of a heartbeat or application cause.
 pub fn words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
     match c {
+        Cause::LastWords {
+            from,
+            packet,
+            before_s,
+            encoding,
+            words,
+            truncated,
+            end_by,
+            end_how,
+            close_code,
+            end_packet,
+            ..
+        } => {
+            let ended = match (end_how.as_str(), close_code) {
+                ("close-frame", Some(code)) => format!("closed with {code} (packet {end_packet})"),
+                ("close-frame", None) => format!("sent an empty close frame (packet {end_packet})"),
+                ("rst", _) => format!("reset TCP without a close frame (packet {end_packet})"),
+                _ => format!("ended TCP without a close frame (packet {end_packet})"),
+            };
+            let how = match encoding.as_str() {
+                "json" => "JSON text",
+                "cbor" => "binary CBOR, read as JSON",
+                "msgpack" => "binary MessagePack, read as JSON",
+                "hex" => "binary, in hex",
+                _ => "text",
+            };
+            let cut = if *truncated {
+                "; truncated: part of it is not in the capture, and nothing is guessed of the rest"
+            } else {
+                ""
+            };
+            write!(
+                f,
+                "The {from}'s last message, {} before the {end_by} {ended}, reads as an error (packet {packet}, {how}{cut}): {words}. No application protocol wsclose knows gave a verdict; these are the application's own last words.",
+                Secs(*before_s)
+            )
+        }
         Cause::HeartbeatTimeout {
             by,
             library,

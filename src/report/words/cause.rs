@@ -349,7 +349,8 @@ impl Display for Cause {
             }
             Cause::HeartbeatTimeout { .. }
             | Cause::Application { .. }
-            | Cause::PingsStopped { .. } => app::words(self, f),
+            | Cause::PingsStopped { .. }
+            | Cause::LastWords { .. } => app::words(self, f),
             Cause::CloseNotRead { .. }
             | Cause::CloseNotDelivered { .. }
             | Cause::Unacknowledged { .. }

@@ -74,9 +74,10 @@ pub fn rank(c: &Cause) -> u8 {
         Cause::RstAfterFin { .. } | Cause::GatewayFrames { .. } => 7,
         Cause::RelayedClose { .. } => 8,
         Cause::BehindTlsProxy { .. } => 9,
-        Cause::HeartbeatTimeout { .. } | Cause::Application { .. } | Cause::PingsStopped { .. } => {
-            app::rank(c)
-        }
+        Cause::HeartbeatTimeout { .. }
+        | Cause::Application { .. }
+        | Cause::PingsStopped { .. }
+        | Cause::LastWords { .. } => app::rank(c),
     }
 }
 

@@ -193,9 +193,10 @@ impl Http1 {
         self.session.app_drain();
     }
 
-    /// Bytes its unfinished heads (at most [`parse::MAX_HEADER_BYTES`] a direction) and an
-    /// `Upgrade: h2c` request's held bytes take: their buffers' capacity, charged to the
-    /// memory budget as they grow.
+    /// Bytes its unfinished heads (at most [`parse::MAX_HEADER_BYTES`] a direction), an
+    /// `Upgrade: h2c` request's held bytes and the session's last words (at most
+    /// `websocket::lastwords::LAST_WORDS` a direction) take: their buffers' capacity,
+    /// charged to the memory budget as they grow.
     #[inline]
     pub fn head_bytes(&self) -> usize {
         let head = |a: &App| match a {
@@ -207,7 +208,10 @@ impl Http1 {
                 + o.held.capacity() * std::mem::size_of::<Held>()
                 + o.switched.as_ref().map_or(0, |(h, _)| h.heap_bytes())
         });
-        head(&self.sides[Side::A]) + head(&self.sides[Side::B]) + h2c
+        head(&self.sides[Side::A])
+            + head(&self.sides[Side::B])
+            + h2c
+            + self.session.last_words_bytes()
     }
 
     /// Nothing of side `s` has arrived yet.

@@ -69,6 +69,7 @@ impl Decoder {
         if let Some(t) = self.tap.as_deref_mut() {
             t.damaged();
         }
+        self.last_words.damaged();
         self.inflater = None;
         let (kind, detail) = match e {
             InflateError::Corrupt(why) => (

@@ -99,6 +99,8 @@ pub struct Decoder {
     pub log_dropped: u64,
     /// The messages handed to the application layer, when its protocol is read.
     pub tap: Option<Box<super::tap::Tap>>,
+    /// Its last data message's first bytes (the report's last words).
+    pub last_words: super::lastwords::LastWords,
 }
 
 /// Where the current bytes came from, passed down with each chunk.
@@ -132,6 +134,7 @@ impl Decoder {
             log_previews: false,
             log_dropped: 0,
             tap: None,
+            last_words: super::lastwords::LastWords::default(),
         }
     }
 
@@ -247,6 +250,8 @@ impl Decoder {
                     if !f.h.opcode.is_control() {
                         m.truncated = true;
                         m.len += len;
+                        self.last_words.damaged();
+                        self.last_words.skip(len);
                         m.utf8 = None;
                         if m.inflate {
                             // The window is lost with the missing bytes (reassembly rule 8).
@@ -317,6 +322,10 @@ impl Decoder {
     /// the last packet with bytes of it).
     fn tap_lost(&mut self, packet: Option<u64>) {
         let at = packet.or(self.last.map(|o| o.packet)).unwrap_or(0);
+        // A message in progress never ends whole.
+        if self.msg.is_some() {
+            self.last_words.damaged();
+        }
         if let Some(t) = self.tap.as_deref_mut() {
             t.lost(at);
         }
@@ -453,6 +462,10 @@ impl Decoder {
             }
             let compressed = self.deflate && h.rsv1();
             let inflate = compressed && self.inflater.is_some();
+            self.last_words.start(op == Opcode::TEXT, at.packet, at.ts);
+            if compressed && !inflate {
+                self.last_words.damaged();
+            }
             if let Some(t) = self.tap.as_deref_mut() {
                 t.start(op == Opcode::TEXT);
                 // Compressed bytes that cannot be inflated are not the application's.
@@ -520,6 +533,14 @@ impl Decoder {
         };
         m.len += chunk.len() as u64;
         let mut tap = self.tap.as_deref_mut();
+        // The last words keep the bytes as captured (unmasked only if read); what is
+        // inflated, as the application gets it.
+        let mut last = None;
+        if m.inflate {
+            last = Some(&mut self.last_words);
+        } else {
+            self.last_words.raw(chunk, f.h.mask, start);
+        }
         if !m.inflate {
             // Bytes the protocol does not read are counted, not unmasked for it.
             if let Some(t) = tap.as_deref_mut().filter(|t| !t.wants()) {
@@ -527,7 +548,7 @@ impl Decoder {
                 tap = None;
             }
         }
-        if m.utf8.is_none() && !m.inflate && tap.is_none() {
+        if m.utf8.is_none() && !m.inflate && tap.is_none() && last.is_none() {
             return;
         }
         let from = self.from;
@@ -547,9 +568,12 @@ impl Decoder {
                     if let Some(t) = tap.as_deref_mut() {
                         t.bytes(data);
                     }
+                    if let Some(l) = last.as_deref_mut() {
+                        l.bytes(data);
+                    }
                     check_utf8(m, from, data, at.packet, findings);
                     // Nothing more to check once the text is known to be invalid.
-                    if m.utf8.is_none() && tap.is_none() {
+                    if m.utf8.is_none() && tap.is_none() && last.is_none() {
                         return None;
                     }
                     continue;
@@ -561,6 +585,9 @@ impl Decoder {
                     check_utf8(m, from, p, at.packet, findings);
                     if let Some(t) = tap.as_deref_mut() {
                         t.bytes(p);
+                    }
+                    if let Some(l) = last.as_deref_mut() {
+                        l.bytes(p);
                     }
                 });
                 m.inflated += inflated;
@@ -657,12 +684,14 @@ impl Decoder {
                             let from = self.from;
                             let mut inflated = 0u64;
                             let mut tap = self.tap.as_deref_mut();
+                            let last = &mut self.last_words;
                             let res = inf.end_message(&mut |piece| {
                                 inflated += piece.len() as u64;
                                 check_utf8(m, from, piece, at.packet, findings);
                                 if let Some(t) = tap.as_deref_mut() {
                                     t.bytes(piece);
                                 }
+                                last.bytes(piece);
                             });
                             m.inflated += inflated;
                             if let Err(e) = res {
@@ -671,6 +700,10 @@ impl Decoder {
                         }
                     }
                     if let Some(mut m) = self.msg.take() {
+                        if m.truncated {
+                            self.last_words.damaged();
+                        }
+                        self.last_words.end(at.packet, at.ts);
                         if let Some(t) = self.tap.as_deref_mut() {
                             if m.truncated {
                                 t.damaged();

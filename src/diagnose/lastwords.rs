@@ -1,0 +1,615 @@
+//! The last words: each side's last data message, read for a person, and the cause they give
+//! when no application protocol said why the session ended.
+//!
+//! In: the WebSocket decoders' last messages (`websocket::lastwords`: first bytes, length,
+//! whether cut) and the finished report. Out: the report's `last_words` ([`report`]: UTF-8
+//! text; JSON; binary as CBOR or MessagePack when it parses whole as a map or array, depth
+//! and size bounded; else hex), and a [`Cause::LastWords`] ([`status_cause`]) when a side's
+//! last message shortly before the first ending reads as an error and no application
+//! protocol gave a verdict: the application's own words lead, and a 1000 or 1001 after them
+//! is no clean close (`report::facts::clean_close`). Nothing is guessed of a message the
+//! capture does not hold whole: it is marked truncated.
+
+use crate::flow::Role;
+use crate::report::lastwords::LastWordsReport;
+use crate::report::{Cause, ConnectionReport, Status};
+use crate::websocket::lastwords::{LastWords, LAST_WORDS as LAST_WORDS_KEPT};
+use std::fmt::Write as _;
+
+/// Nesting read in a CBOR or MessagePack message at most.
+pub const MAX_DEPTH: usize = 16;
+/// Characters of a message shown at most in `last_words` (the cause: [`CAUSE_SHOWN`]).
+pub const SHOWN: usize = 256;
+/// Characters of a message the cause quotes.
+pub const CAUSE_SHOWN: usize = 200;
+/// Bytes of a binary message shown in hex.
+const HEX_SHOWN: usize = 64;
+/// The longest time from a message to the first ending for it to be the last words.
+pub const BEFORE_S: f64 = 10.0;
+
+/// The report of one side's last message, if it sent one.
+pub fn report(from: Role, l: &LastWords) -> Option<LastWordsReport> {
+    if !l.seen {
+        return None;
+    }
+    let truncated = l.damaged || !l.ended;
+    let kept = l.kept();
+    let whole = !truncated && l.len == kept.len() as u64;
+    let (encoding, text, error_like) = read_words(&kept, l.text, whole);
+    Some(LastWordsReport {
+        from,
+        packet: l.packet,
+        time: l.ts,
+        length: l.len,
+        truncated,
+        encoding: encoding.to_string(),
+        text,
+        error_like,
+    })
+}
+
+/// A message's first bytes read for a person: its encoding and its text. `whole`: the
+/// bytes are the whole message (else only UTF-8 text and hex are read).
+pub fn read(bytes: &[u8], text: bool, whole: bool) -> (&'static str, String) {
+    let (encoding, shown, _) = read_words(bytes, text, whole);
+    (encoding, shown)
+}
+
+/// [`read`], and whether the words read as an error ([`error_like`] of the text before it
+/// is cut for showing: a "…" is not part of the last word).
+fn read_words(bytes: &[u8], text: bool, whole: bool) -> (&'static str, String, bool) {
+    let utf8 = match std::str::from_utf8(bytes) {
+        Ok(s) => Some(s),
+        // Cut inside a character by the kept length: the characters before it.
+        Err(e) if !whole && e.error_len().is_none() => bytes
+            .get(..e.valid_up_to())
+            .and_then(|b| std::str::from_utf8(b).ok()),
+        Err(_) => None,
+    };
+    let more = !whole;
+    if let Some(s) = utf8.filter(|_| text) {
+        let trimmed = s.trim();
+        let json = whole
+            && (trimmed.starts_with('{') || trimmed.starts_with('['))
+            && serde_json::from_str::<serde::de::IgnoredAny>(trimmed).is_ok();
+        let enc = if json { "json" } else { "text" };
+        return (enc, shown(trimmed, more), error_like(trimmed));
+    }
+    if !text && whole {
+        if let Some(t) = msgpack(bytes) {
+            return ("msgpack", shown(&t, false), error_like(&t));
+        }
+        if let Some(t) = cbor(bytes) {
+            return ("cbor", shown(&t, false), error_like(&t));
+        }
+    }
+    if let Some(s) =
+        utf8.filter(|s| !s.is_empty() && s.chars().all(|c| !c.is_control() || c.is_whitespace()))
+    {
+        return ("text", shown(s.trim(), more), error_like(s.trim()));
+    }
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut h = String::with_capacity(3 * HEX_SHOWN + 3);
+    for (i, &b) in bytes.iter().take(HEX_SHOWN).enumerate() {
+        if i > 0 {
+            h.push(' ');
+        }
+        for d in [b >> 4, b & 15] {
+            h.push(char::from(HEX.get(usize::from(d)).copied().unwrap_or(b'?')));
+        }
+    }
+    if more || bytes.len() > HEX_SHOWN {
+        h.push('…');
+    }
+    // Hex (two digits a word) never reads as an error.
+    ("hex", h, false)
+}
+
+/// `s` cut to [`SHOWN`] characters, "…" after when cut or when more of it is missing.
+fn shown(s: &str, more: bool) -> String {
+    cut(s, SHOWN, more)
+}
+
+fn cut(s: &str, n: usize, more: bool) -> String {
+    let end = s.char_indices().nth(n).map_or(s.len(), |(i, _)| i);
+    let mut out = String::with_capacity(end + 3);
+    out.push_str(s.get(..end).unwrap_or(s));
+    if more || end < s.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// A MessagePack map or array that is the whole of `b`, as JSON-like text.
+pub fn msgpack(b: &[u8]) -> Option<String> {
+    let mut rd = b;
+    let v = rmpv::decode::read_value_with_max_depth(&mut rd, MAX_DEPTH).ok()?;
+    if !rd.is_empty() || !matches!(v, rmpv::Value::Map(_) | rmpv::Value::Array(_)) {
+        return None;
+    }
+    let mut out = String::new();
+    write_msgpack(&mut out, &v);
+    Some(out)
+}
+
+fn write_msgpack(out: &mut String, v: &rmpv::Value) {
+    use rmpv::Value as V;
+    if out.len() > SHOWN {
+        return;
+    }
+    match v {
+        V::Nil => out.push_str("null"),
+        V::Boolean(b) => out.push_str(if *b { "true" } else { "false" }),
+        V::Integer(i) => {
+            let _ = write!(out, "{i}");
+        }
+        V::F32(f) => {
+            let _ = write!(out, "{f}");
+        }
+        V::F64(f) => {
+            let _ = write!(out, "{f}");
+        }
+        V::String(s) => match s.as_str() {
+            Some(s) => json_str(out, s),
+            None => hex_bytes(out, s.as_bytes()),
+        },
+        V::Binary(b) => hex_bytes(out, b),
+        V::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_msgpack(out, x);
+            }
+            out.push(']');
+        }
+        V::Map(m) => {
+            out.push('{');
+            for (i, (k, x)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_msgpack(out, k);
+                out.push(':');
+                write_msgpack(out, x);
+            }
+            out.push('}');
+        }
+        V::Ext(t, b) => {
+            let _ = write!(out, "ext({t},");
+            hex_bytes(out, b);
+            out.push(')');
+        }
+    }
+}
+
+/// A CBOR map or array that is the whole of `b`, as JSON-like text.
+pub fn cbor(b: &[u8]) -> Option<String> {
+    let mut rd = b;
+    let v: ciborium::Value =
+        ciborium::de::from_reader_with_recursion_limit(&mut rd, MAX_DEPTH).ok()?;
+    if !rd.is_empty() || !matches!(v, ciborium::Value::Map(_) | ciborium::Value::Array(_)) {
+        return None;
+    }
+    let mut out = String::new();
+    write_cbor(&mut out, &v);
+    Some(out)
+}
+
+fn write_cbor(out: &mut String, v: &ciborium::Value) {
+    use ciborium::Value as V;
+    if out.len() > SHOWN {
+        return;
+    }
+    match v {
+        V::Null => out.push_str("null"),
+        V::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        V::Integer(i) => {
+            let _ = write!(out, "{}", i128::from(*i));
+        }
+        V::Float(f) => {
+            let _ = write!(out, "{f}");
+        }
+        V::Text(s) => json_str(out, s),
+        V::Bytes(b) => hex_bytes(out, b),
+        V::Tag(t, x) => {
+            let _ = write!(out, "{t}(");
+            write_cbor(out, x);
+            out.push(')');
+        }
+        V::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_cbor(out, x);
+            }
+            out.push(']');
+        }
+        V::Map(m) => {
+            out.push('{');
+            for (i, (k, x)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_cbor(out, k);
+                out.push(':');
+                write_cbor(out, x);
+            }
+            out.push('}');
+        }
+        _ => out.push('?'),
+    }
+}
+
+fn json_str(out: &mut String, s: &str) {
+    match serde_json::to_string(s) {
+        Ok(q) => out.push_str(&q),
+        Err(_) => out.push_str("\"?\""),
+    }
+}
+
+fn hex_bytes(out: &mut String, b: &[u8]) {
+    out.push_str("h'");
+    for x in b.iter().take(HEX_SHOWN) {
+        let _ = write!(out, "{x:02x}");
+    }
+    if b.len() > HEX_SHOWN {
+        out.push('…');
+    }
+    out.push('\'');
+}
+
+/// Words that make a message read as an error (matched without regard to ASCII case).
+pub const ERROR_WORDS: [&str; 27] = [
+    "error",
+    "errors",
+    "err",
+    "denied",
+    "expired",
+    "unauthorized",
+    "unauthorised",
+    "unauthenticated",
+    "forbidden",
+    "invalid",
+    "exceeded",
+    "quota",
+    "limit",
+    "limited",
+    "revoked",
+    "failed",
+    "failure",
+    "refused",
+    "rejected",
+    "kicked",
+    "banned",
+    "timeout",
+    "fatal",
+    "exception",
+    "violation",
+    "throttled",
+    "overloaded",
+];
+
+/// [`ERROR_WORDS`] as one automaton, built once: the leftmost occurrence from a place on in
+/// text lower-cased first (so that its SIMD prefilter, which is case-sensitive, skips the
+/// bytes where none can start), then checked for whole-word edges on the text itself.
+/// (`None` never happens: the words are fixed and few.)
+fn error_words() -> Option<&'static aho_corasick::AhoCorasick> {
+    static WORDS: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::OnceLock::new();
+    WORDS
+        .get_or_init(|| {
+            aho_corasick::AhoCorasick::builder()
+                // No DFA to build: the prefilter skips most bytes.
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+                .build(ERROR_WORDS)
+                .ok()
+        })
+        .as_ref()
+}
+
+/// A byte inside a word: ASCII letters and digits, and any byte of a non-ASCII character
+/// (so that no word is cut out of a longer one).
+#[inline]
+fn in_word(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c >= 0x80
+}
+
+/// Whether a word starts at `i` of `b`: the byte before is no word byte, or a lower-case
+/// letter before an upper-case one (`authError`, as in `close::words`).
+#[inline]
+fn edge(b: &[u8], i: usize) -> bool {
+    match (i.checked_sub(1).and_then(|j| b.get(j)), b.get(i)) {
+        (None, _) | (_, None) => true,
+        (Some(&p), Some(&c)) => {
+            !in_word(p) || !in_word(c) || (p.is_ascii_lowercase() && c.is_ascii_uppercase())
+        }
+    }
+}
+
+/// Whether a message's words read as an error: one of [`ERROR_WORDS`], by whole words (runs
+/// of ASCII letters and digits, any other byte of UTF-8 text counted as a letter so that
+/// no word is cut out of a longer one; a lower-to-upper change starts a new word, as in
+/// `close::words`). Only its first [`CAUSE_SHOWN`] bytes are read (what the cause quotes).
+pub fn error_like(text: &str) -> bool {
+    error_like_bytes(text.as_bytes())
+}
+
+fn error_like_bytes(b: &[u8]) -> bool {
+    let b = b.get(..CAUSE_SHOWN).unwrap_or(b);
+    let Some(words) = error_words() else {
+        return false;
+    };
+    let mut low = [0u8; CAUSE_SHOWN];
+    let low = low.get_mut(..b.len()).unwrap_or_default();
+    for (l, c) in low.iter_mut().zip(b) {
+        *l = c.to_ascii_lowercase();
+    }
+    let low = &*low;
+    let mut at = 0;
+    while let Some(m) = words.find(aho_corasick::Input::new(low).span(at..low.len())) {
+        let s = m.start();
+        // Any word of the list that starts there (err, error, errors) and ends a word.
+        if edge(b, s)
+            && ERROR_WORDS.iter().any(|w| {
+                low.get(s..s + w.len())
+                    .is_some_and(|x| x == w.as_bytes() && edge(b, s + w.len()))
+            })
+        {
+            return true;
+        }
+        at = s + 1;
+    }
+    false
+}
+
+/// Whether a side's last message is worth reading for the report, tested on every
+/// connection before anything is decoded or allocated: never false where [`report`] would
+/// find the words error-like. Text (and binary that is printable UTF-8): its kept bytes,
+/// leading white space skipped, read as [`read`] reads them (the same words in the same
+/// [`CAUSE_SHOWN`] bytes); other binary only when it may be CBOR or MessagePack (kept whole,
+/// starting as a map or an array), since hex never reads as an error.
+pub fn worth_reading(l: &LastWords) -> bool {
+    if !l.seen {
+        return false;
+    }
+    let whole = !l.damaged && l.ended && l.len <= LAST_WORDS_KEPT as u64;
+    let mut buf = [0u8; LAST_WORDS_KEPT];
+    let b = l.first(&mut buf);
+    // MessagePack fixmap/fixarray, array16/32, map16/32; CBOR major types 4 and 5.
+    if !l.text
+        && whole
+        && b.first()
+            .is_some_and(|&c| (0x80..=0xbf).contains(&c) || (0xdc..=0xdf).contains(&c))
+    {
+        return true;
+    }
+    // Most messages read as no error at all: their bytes are looked at as they are, and
+    // only words found are checked against the text `read` reads (valid UTF-8, trimmed).
+    // The same bytes as there, unless the message starts with a non-ASCII character
+    // (white space `trim` removes) or ends inside one (a cut `read` drops).
+    if b.first().is_some_and(|&c| c < 0x80)
+        && b.last().is_some_and(|&c| c < 0x80)
+        && !error_like_bytes(
+            // `str::trim_start`'s ASCII white space (U+0009 to U+000D, U+0020).
+            b.get(
+                b.iter()
+                    .take_while(|c| matches!(c, b'\t'..=b'\r' | b' '))
+                    .count()..,
+            )
+            .unwrap_or_default(),
+        )
+    {
+        return false;
+    }
+    let s = match simdutf8::compat::from_utf8(b) {
+        Ok(s) => s,
+        // Cut inside a character by the kept length (`read` reads the characters before
+        // it); an invalid byte anywhere else makes it hex there.
+        Err(e) if !whole && e.error_len().is_none() => {
+            match b.get(..e.valid_up_to()).map(simdutf8::basic::from_utf8) {
+                Some(Ok(s)) => s,
+                _ => return false,
+            }
+        }
+        Err(_) => return false,
+    };
+    // Binary is read as text only when it is printable text.
+    if !l.text && (s.is_empty() || s.chars().any(|c| c.is_control() && !c.is_whitespace())) {
+        return false;
+    }
+    error_like(s.trim_start())
+}
+
+/// Adds the cause a side's last words give (in place of the typical causes of the code),
+/// when no application protocol named one and a last message that reads as an error came
+/// shortly before the first ending.
+pub fn status_cause(r: &mut ConnectionReport) {
+    if r.application.as_ref().is_some_and(|a| a.cause.is_some()) {
+        return;
+    }
+    // The first ending: a close frame, or a FIN or RST before it.
+    let close = r
+        .close_frames
+        .first()
+        .map(|c| (c.from, "close-frame", c.code, c.packet, c.time));
+    let tcp = r.tcp_ends.first().map(|t| {
+        let how = if t.kind == crate::report::EndKind::Rst {
+            "rst"
+        } else {
+            "fin"
+        };
+        (t.by, how, None, t.packet, t.time)
+    });
+    let end = match (close, tcp) {
+        (Some(c), Some(t)) => Some(if t.3 < c.3 { t } else { c }),
+        (c, t) => c.or(t),
+    };
+    let Some((end_by, end_how, close_code, end_packet, end_time)) = end else {
+        return;
+    };
+    // The latest message that reads as an error, before the ending and shortly before it.
+    let Some(w) = r
+        .last_words
+        .iter()
+        .filter(|w| w.error_like && w.packet < end_packet)
+        .filter(|w| {
+            let before = end_time.since(w.time);
+            (0.0..=BEFORE_S).contains(&before)
+        })
+        .max_by_key(|w| w.packet)
+    else {
+        return;
+    };
+    let words = cut(&w.text, CAUSE_SHOWN, false);
+    let cause = Cause::LastWords {
+        from: w.from,
+        packet: w.packet,
+        before_s: end_time.since(w.time),
+        encoding: w.encoding.clone(),
+        names: super::reason::kind(&words).map(str::to_string),
+        words,
+        truncated: w.truncated,
+        end_by,
+        end_how: end_how.to_string(),
+        close_code,
+        end_packet,
+    };
+    let mut causes = std::mem::take(&mut r.status.causes);
+    causes.push(cause);
+    r.status = Status::of(causes);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_word_match_is_the_word_list() {
+        for w in ERROR_WORDS {
+            assert!(error_like(w), "{w}");
+            assert!(error_like(&w.to_ascii_uppercase()), "{w}");
+            assert!(error_like(&format!("x {w}.")), "{w}");
+            assert!(
+                error_like(&format!("auth{}", w.to_ascii_uppercase())),
+                "{w}"
+            );
+            assert!(!error_like(&format!("{w}x")), "{w}x");
+            assert!(!error_like(&format!("x{w}")), "x{w}");
+            assert!(!error_like(&format!("{w}é")), "{w}é");
+        }
+        assert!(!error_like("hello"));
+    }
+
+    #[test]
+    fn binary_is_read_as_cbor_or_msgpack_only_when_a_whole_map_or_array() {
+        // MessagePack {"error": "rate limited"}.
+        let mp = b"\x81\xa5error\xacrate limited";
+        assert_eq!(
+            read(mp, false, true),
+            ("msgpack", r#"{"error":"rate limited"}"#.into())
+        );
+        // CBOR {"error": "unauthorized"}.
+        let cb = b"\xa1\x65error\x6cunauthorized";
+        assert_eq!(
+            read(cb, false, true),
+            ("cbor", r#"{"error":"unauthorized"}"#.into())
+        );
+        // A lone integer parses as either: not counted.
+        assert_eq!(read(&[0x05], false, true).0, "hex");
+        // Bytes left after the value: not counted.
+        assert_eq!(read(b"\x81\xa5error\xa1x\x00", false, true).0, "hex");
+        // Cut: no decoding of a part.
+        assert_eq!(read(&mp[..10], false, false).0, "hex");
+        assert!(read(&mp[..10], false, false).1.ends_with('…'));
+    }
+
+    #[test]
+    fn text_is_json_when_it_parses_and_error_words_are_whole_words() {
+        assert_eq!(
+            read(br#" {"a": 1} "#, true, true),
+            ("json", r#"{"a": 1}"#.into())
+        );
+        assert_eq!(read(b"hello", true, true), ("text", "hello".into()));
+        assert_eq!(read(b"hello", true, false), ("text", "hello…".into()));
+        // A cut inside a character keeps the characters before it.
+        assert_eq!(
+            read("é".as_bytes().get(..1).unwrap_or_default(), true, false).1,
+            "…"
+        );
+        assert!(error_like("ERROR quota exceeded"));
+        assert!(error_like(r#"{"code":"SESSION_EXPIRED"}"#));
+        assert!(error_like("TokenRevoked"));
+        assert!(!error_like("terror of the errands"));
+        assert!(!error_like("bye"));
+    }
+
+    #[test]
+    fn the_cheap_test_never_passes_over_words_the_report_reads_as_an_error() {
+        let mp = b"\x81\xa5error\xacrate limited".to_vec();
+        let cases: Vec<(bool, Vec<u8>, bool)> = vec![
+            (true, b"token expired".to_vec(), true),
+            (true, b"  \n\x0b token expired".to_vec(), true),
+            (true, b"token expired".to_vec(), false),
+            (true, b"{\"error\":\"x\"}".to_vec(), true),
+            (true, b"all good".to_vec(), true),
+            (true, b"erroneous".to_vec(), true),
+            (true, "\u{a0}denied".as_bytes().to_vec(), true),
+            (true, b"denied \xff".to_vec(), true),
+            (
+                true,
+                [&b"expired "[..], &"\u{20ac}".as_bytes()[..2]].concat(),
+                false,
+            ),
+            (
+                true,
+                [&[b'x'; 195][..], b" error".as_slice()].concat(),
+                true,
+            ),
+            (true, [&[b' '; 60][..], b"error".as_slice()].concat(), true),
+            (
+                true,
+                [&[b'\x0b'; 60][..], &[b'x'; 195][..], b" error".as_slice()].concat(),
+                true,
+            ),
+            (false, mp.clone(), true),
+            (false, mp[..10].to_vec(), false),
+            (false, b"quota exceeded".to_vec(), true),
+            (false, b"quota\x01exceeded".to_vec(), true),
+            (
+                false,
+                vec![0xa1, 0x65, b'e', b'r', b'r', b'o', b'r', 0x61, b'x'],
+                true,
+            ),
+        ];
+        for (i, (text, msg, ended)) in cases.into_iter().enumerate() {
+            for mask in [None, Some([7, 0x55, 0xaa, 1])] {
+                let mut l = LastWords::default();
+                l.start(text, 1, crate::capture::Timestamp(1));
+                let mut wire = msg.clone();
+                if let Some(k) = mask {
+                    crate::websocket::frame::unmask(&mut wire, k, 0);
+                }
+                let (a, b) = wire.split_at(wire.len() / 2);
+                l.raw(a, mask, 0);
+                l.raw(b, mask, a.len() as u64);
+                if ended {
+                    l.end(2, crate::capture::Timestamp(2));
+                }
+                let r = report(Role::Server, &l).map(|r| r.error_like);
+                let gate = worth_reading(&l);
+                assert!(
+                    gate || r != Some(true),
+                    "case {i} {mask:?}: the test passed over {r:?}"
+                );
+                if text {
+                    assert_eq!(Some(gate), r, "case {i} {mask:?}: text is tested exactly");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! The last words of a connection: the last data message each side sent, as the report
+//! shows it (JSON `last_words`), decoded for reading by `diagnose::lastwords`.
+
+use crate::capture::Timestamp;
+use crate::flow::Role;
+use serde::{Deserialize, Serialize};
+
+/// One side's last data message before the close or the end (its first
+/// `websocket::lastwords::LAST_WORDS` bytes, decoded for reading).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct LastWordsReport {
+    /// The side that sent it.
+    pub from: Role,
+    /// The packet that completed it (or, when it never ended, the one that started it).
+    pub packet: u64,
+    /// That packet's time.
+    pub time: Timestamp,
+    /// Its whole length in bytes (as the application gets it: inflated when compressed).
+    pub length: u64,
+    /// Part of it is missing from the capture (a gap, it does not inflate, or it never
+    /// ended): `text` is what the capture holds of it, never completed by a guess.
+    pub truncated: bool,
+    /// How `text` was read: `text` (UTF-8 text), `json` (text that parses as JSON), `cbor`
+    /// or `msgpack` (binary that parses whole as a CBOR or MessagePack map or array, shown
+    /// as JSON-like text), `hex` (anything else: its first bytes in hex).
+    pub encoding: String,
+    /// The message for reading (wire text: escaped by every format; "…" where more of it
+    /// is not shown; `[redacted]` under `--redact`).
+    pub text: String,
+    /// Its words read as an error (error, denied, expired, unauthorized, quota, …, or a
+    /// JSON key "error").
+    pub error_like: bool,
+}

@@ -1,0 +1,204 @@
+//! The last words: an unknown protocol's reason, only in its server's last message
+//! (fixtures/lastwords/, recorded by fixtures/record/lastwords/record.sh with Python
+//! websockets and Node ws; what both endpoints logged is in the .log beside each capture).
+//! Every format quotes the message, `--redact` hides it, and a capture that lacks part of
+//! the message says it is truncated.
+
+#[path = "common/run.rs"]
+mod run;
+
+mod common;
+
+use common::{binary, text, Session};
+use serde_json::Value;
+use wsclose::flow::Role::{Client, Server};
+
+fn path(name: &str) -> String {
+    format!("{}/fixtures/lastwords/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn out(args: &[&str]) -> String {
+    let o = assert_cmd::Command::cargo_bin("wsclose")
+        .unwrap()
+        .env_remove("SSLKEYLOGFILE")
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8(run::stdout_of(o)).unwrap()
+}
+
+/// Each fixture, the encoding its server's last message is read as, and words of it.
+const CASES: [(&str, &str, &str); 8] = [
+    ("py-json-fin.pcap", "json", "session expired"),
+    ("node-json-fin.pcap", "json", "session expired"),
+    ("py-text-1000.pcap", "text", "quota exceeded"),
+    ("node-text-1000.pcap", "text", "quota exceeded"),
+    ("py-msgpack-4000.pcap", "msgpack", "rate limited"),
+    ("node-msgpack-4000.pcap", "msgpack", "rate limited"),
+    ("py-cbor-fin.pcap", "cbor", "token revoked"),
+    ("node-cbor-fin.pcap", "cbor", "token revoked"),
+];
+
+#[test]
+fn the_json_report_decodes_the_servers_last_message_and_its_cause_quotes_it() {
+    for (name, encoding, words) in CASES {
+        let p = path(name);
+        let r: Value = serde_json::from_str(&out(&["analyze", &p, "--format", "json"])).unwrap();
+        let c = &r["connections"][0];
+        let server = c["last_words"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["from"] == "server")
+            .unwrap_or_else(|| panic!("{name}: no server last words"));
+        assert_eq!(
+            (
+                &server["packet"],
+                server["encoding"].as_str(),
+                &server["truncated"]
+            ),
+            (&Value::from(9), Some(encoding), &Value::from(false)),
+            "{name}"
+        );
+        assert!(
+            server["text"].as_str().unwrap().contains(words),
+            "{name}: {server}"
+        );
+        assert_eq!(server["error_like"], true, "{name}");
+        // The client's subscribe is no error, so it is not listed: only the words a
+        // cause can rest on are.
+        let client = c["last_words"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["from"] == "client");
+        assert!(client.is_none(), "{name}: {client:?}");
+        let cause = c["status"]["causes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["kind"] == "last-words")
+            .unwrap_or_else(|| panic!("{name}: no last-words cause: {}", c["status"]));
+        assert_eq!(
+            (&cause["from"], &cause["packet"]),
+            (&Value::from("server"), &Value::from(9))
+        );
+        assert!(cause["words"].as_str().unwrap().contains(words), "{name}");
+        assert!(
+            c["status"]["cause"].as_str().unwrap().contains(words),
+            "{name}"
+        );
+        // The typical causes of the code are not said after it, and the fix is the
+        // application's: it said why.
+        let said = c["status"]["cause"].as_str().unwrap();
+        assert!(
+            said.contains("these are the application's own last words."),
+            "{name}: {said}"
+        );
+        assert!(
+            !said.contains("Typical sources") && !said.contains("A deliberate close"),
+            "{name}: {said}"
+        );
+        let fix = c["status"]["fix"].as_str().unwrap();
+        assert!(fix.contains("in the close frame too"), "{name}: {fix}");
+    }
+}
+
+#[test]
+fn every_format_quotes_the_last_words_and_redact_hides_them() {
+    for (name, _, words) in CASES {
+        let p = path(name);
+        for format in ["table", "markdown", "html", "json"] {
+            let plain = out(&["analyze", &p, "--format", format]);
+            assert!(plain.contains(words), "{name} {format}: {plain}");
+            let redacted = out(&["analyze", &p, "--format", format, "--redact"]);
+            assert!(
+                !redacted.contains(words),
+                "{name} {format} --redact: {redacted}"
+            );
+        }
+        // A close after an error message is never summed up as clean.
+        let table = out(&["analyze", &p]);
+        assert!(!table.contains("clean closes"), "{name}: {table}");
+        assert!(table.contains("last words"), "{name}: {table}");
+        // The annotated capture's comments quote it beside the payload's own bytes.
+        let dir = tempfile::tempdir().unwrap();
+        for (redact, file) in [(false, "a.pcapng"), (true, "r.pcapng")] {
+            let w = dir.path().join(file);
+            let w = w.to_str().unwrap();
+            let mut args = vec!["annotate", &p, "-w", w];
+            if redact {
+                args.push("--redact");
+            }
+            out(&args);
+            let bytes = std::fs::read(w).unwrap();
+            let n = bytes
+                .windows(words.len())
+                .filter(|x| *x == words.as_bytes())
+                .count();
+            if redact {
+                assert!(
+                    n <= 1,
+                    "{name}: the words in {n} places of the redacted capture"
+                );
+            } else {
+                assert!(n >= 2, "{name}: the words in {n} places only (the payload)");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_last_message_the_capture_lacks_part_of_is_said_truncated() {
+    let msg = format!("ERROR quota exceeded: {}", "x".repeat(300));
+    let frame = text(Server, &msg);
+    let mut s = Session::new(40000, 8080);
+    s.open();
+    s.send(Client, &text(Client, "{\"type\":\"subscribe\"}"));
+    // The frame's middle is not in the capture.
+    s.send(Server, &frame[..100]);
+    s.lose(Server, &frame[100..200]);
+    s.send(Server, &frame[200..]);
+    s.fin(Server);
+    let r = s.analyze();
+    let c = common::only(&r);
+    let w = c.last_words.iter().find(|w| w.from == Server).unwrap();
+    assert!(w.truncated, "{w:?}");
+    assert_eq!(w.length, msg.len() as u64);
+    // Only what came before the hole, and "…" for the rest.
+    assert!(w.text.ends_with('…') && w.text.len() < 100, "{w:?}");
+    let cause = c
+        .status
+        .causes
+        .iter()
+        .find(|k| k.kind() == "last-words")
+        .unwrap();
+    assert!(matches!(
+        cause,
+        wsclose::report::Cause::LastWords {
+            truncated: true,
+            ..
+        }
+    ));
+    assert!(c.status.detail.contains("truncated"), "{}", c.status.detail);
+}
+
+#[test]
+fn a_binary_message_that_is_no_map_or_array_reads_as_hex_and_gives_no_cause() {
+    let mut s = Session::new(40001, 8080);
+    s.open();
+    s.send(Server, &binary(Server, &[0x05, 0xff, 0x00, 0x41]));
+    s.send(Server, &common::close(Server, 1000, ""));
+    s.send(Client, &common::close(Client, 1000, ""));
+    s.fins(Server);
+    let r = s.analyze();
+    let c = common::only(&r);
+    // No error words: not listed, and no cause.
+    assert!(c.last_words.is_empty(), "{:?}", c.last_words);
+    assert!(c.status.causes.iter().all(|k| k.kind() != "last-words"));
+    // How it would read: hex, as it is no map or array.
+    let (encoding, text) =
+        wsclose::diagnose::lastwords::read(&[0x05, 0xff, 0x00, 0x41], false, true);
+    assert_eq!((encoding, text.as_str()), ("hex", "05 ff 00 41"));
+    assert!(wsclose::report::facts::clean_close(c));
+}
