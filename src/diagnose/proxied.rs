@@ -251,8 +251,15 @@ fn ending(front: &ConnectionReport, back: &ConnectionReport) -> Option<Verdict> 
         let tunnel = front.tunnel.as_ref().is_some_and(|t| t.opened());
         let fins = f0.end.name == "FIN" && b0.end.name == "FIN";
         let (cause, summary) = if tunnel && fins && legs.quiet_ms >= 1000.0 {
-            let summary = proxy::tunnel_idle_summary(&legs);
-            (Cause::TunnelIdleTimeout { legs }, summary)
+            let proxy_product = front.tunnel.as_ref().and_then(|t| t.proxy_product.clone());
+            let summary = proxy::tunnel_idle_summary(&legs, proxy_product.as_ref());
+            (
+                Cause::TunnelIdleTimeout {
+                    legs,
+                    proxy_product,
+                },
+                summary,
+            )
         } else if whole_seconds(legs.quiet_ms / 1000.0).is_some() {
             let summary = proxy::proxy_summary(&legs);
             (Cause::ProxyIdleTimeout { legs }, summary)

@@ -161,10 +161,14 @@ causes! {
         legs: BothLegs,
     }
     /// A forward proxy ended a CONNECT tunnel with a FIN on both legs after a quiet spell
-    /// of a second or more: its tunnel idle timeout (the usual setting: Squid's `read_timeout`).
+    /// of a second or more: its tunnel idle timeout (the product's own setting when its
+    /// CONNECT answer names it, else the usual settings as candidates).
     "tunnel-idle-timeout" => TunnelIdleTimeout {
         /// Both legs and how the proxy ended each.
         legs: BothLegs,
+        /// The proxy product its CONNECT answer names (as `tunnel.proxy_product`); null
+        /// when it names none.
+        proxy_product: Option<crate::close::proxies::ProxyProduct>,
     }
     /// The proxy ended both legs at once after a quiet spell that is not whole seconds: a
     /// timeout set that short, or the proxy stopped or restarted.

@@ -91,7 +91,14 @@ fn one_of_each() -> Vec<Cause> {
         Cause::OneDirection { seen: Role::Client },
         Cause::CaptureCut { upgraded: true },
         Cause::ProxyIdleTimeout { legs: legs.clone() },
-        Cause::TunnelIdleTimeout { legs: legs.clone() },
+        Cause::TunnelIdleTimeout {
+            legs: legs.clone(),
+            proxy_product: Some(crate::close::proxies::ProxyProduct {
+                product: crate::close::proxies::Product::Tinyproxy,
+                version: Some("1.11.1".into()),
+                header: crate::close::proxies::Header::ProxyAgent,
+            }),
+        },
         Cause::ProxyEndedBothLegs { legs: legs.clone() },
         Cause::ProxyReloadOrStop {
             legs,

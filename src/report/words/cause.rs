@@ -126,7 +126,10 @@ impl Display for Cause {
                 close_frames,
                 apart_ms,
             } => proxy::reload(f, legs, *close_frames, *apart_ms),
-            Cause::TunnelIdleTimeout { legs } => proxy::tunnel_idle(f, legs),
+            Cause::TunnelIdleTimeout {
+                legs,
+                proxy_product,
+            } => proxy::tunnel_idle(f, legs, proxy_product.as_ref()),
             Cause::RelayedEnd {
                 app,
                 app_leg,

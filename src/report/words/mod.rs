@@ -142,8 +142,11 @@ pub fn head(first: &Cause) -> Head {
             fix: proxy::proxy_fix(legs).into(),
             ..coded(1006, true)
         },
-        Cause::TunnelIdleTimeout { legs } => Head {
-            fix: proxy::tunnel_idle_fix(legs).into(),
+        Cause::TunnelIdleTimeout {
+            legs,
+            proxy_product,
+        } => Head {
+            fix: proxy::tunnel_idle_fix(legs, proxy_product.as_ref()).into(),
             ..coded(1006, true)
         },
         Cause::ProxyReloadOrStop { .. } => Head {

@@ -9,6 +9,7 @@
 //! fix. A match is said as a match ("matches the default of …"), never as what happened: a
 //! spell of 60 s may as well be the application's own timer.
 
+use crate::close::proxies::{Product, ProxyProduct, TUNNEL_CANDIDATES};
 use crate::close::timeouts::Timeout;
 use crate::close::timeouts::{self, Kind};
 use crate::flow::Role;
@@ -182,12 +183,18 @@ pub fn tunnel_refusal(code: u16) -> (&'static str, &'static str) {
     }
 }
 
-/// The words of a forward proxy's tunnel idle timeout (`tunnel-idle-timeout`).
-pub fn tunnel_idle(f: &mut Formatter<'_>, legs: &BothLegs) -> fmt::Result {
+/// The words of a forward proxy's tunnel idle timeout (`tunnel-idle-timeout`): the
+/// product's own setting when its CONNECT answer names it (`product`), else the usual
+/// forward proxies' settings as candidates.
+pub fn tunnel_idle(
+    f: &mut Formatter<'_>,
+    legs: &BothLegs,
+    product: Option<&ProxyProduct>,
+) -> fmt::Result {
     let secs = legs.quiet_ms / 1000.0;
     write!(
         f,
-        "The forward proxy ended the CONNECT tunnel with {} to the client (connection {}, packet {}) and {} to the backend (connection {}, packet {}) after {} of quiet on both legs: most likely the proxy's tunnel idle timeout. The capture does not name the proxy's product; the usual setting is Squid's read_timeout (default 15 minutes; Squid checks its timeouts about once a second, so the spell runs up to a second past the setting)",
+        "The forward proxy ended the CONNECT tunnel with {} to the client (connection {}, packet {}) and {} to the backend (connection {}, packet {}) after {} of quiet on both legs: most likely ",
         legs.front_end.name,
         legs.front,
         legs.front_end.packet,
@@ -196,33 +203,118 @@ pub fn tunnel_idle(f: &mut Formatter<'_>, legs: &BothLegs) -> fmt::Result {
         legs.back_end.packet,
         Secs(secs),
     )?;
+    let setting = match product {
+        Some(p) => {
+            write!(
+                f,
+                "its tunnel idle timeout. The proxy names itself in its CONNECT answer's {}: {p}",
+                p.header_name()
+            )?;
+            match p.product.tunnel_idle() {
+                Some(t) => {
+                    write!(f, ", whose setting for that is {}", t.setting_name())?;
+                    if let Some(d) = t.default_text() {
+                        write!(f, " (default {d})")?;
+                    }
+                    t.setting_name()
+                }
+                None => {
+                    f.write_str(
+                        "; wsclose knows no tunnel idle setting of its own for it, so its configuration says which one this is",
+                    )?;
+                    "timeout"
+                }
+            }
+        }
+        None => {
+            f.write_str(
+                "the proxy's tunnel idle timeout. The capture does not name the proxy's product; the usual settings, candidates, are ",
+            )?;
+            for (i, p) in TUNNEL_CANDIDATES.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(if i + 1 == TUNNEL_CANDIDATES.len() {
+                        " and "
+                    } else {
+                        ", "
+                    })?;
+                }
+                candidate(f, *p)?;
+            }
+            "timeout"
+        }
+    };
+    if let Some(note) = product.and_then(|p| p.product.timer_note()) {
+        write!(f, " ({note})")?;
+    }
     // The whole seconds the spell fits: the setting is at most the spell, and more than
     // the spell less the second of the proxy's timer.
-    let setting = secs.floor();
-    if setting >= 1.0 {
-        write!(f, ": this spell fits a timeout of {setting:.0} s")?;
+    let whole = secs.floor();
+    if whole >= 1.0 {
+        write!(f, ": this spell fits a {setting} of {whole:.0} s")?;
     }
     f.write_str(".")?;
     let known = timeouts::matching(Kind::Idle, secs);
     if !known.is_empty() {
         write!(f, " It matches the default of {}.", matched(&known))?;
     }
-    f.write_str(" If the proxy was stopped at that moment instead, its log says so (Squid, for one, logs each tunnel's end with its duration).")
+    match product.and_then(|p| p.product.idle_log()) {
+        Some(log) => write!(f, " If the proxy was stopped at that moment instead, its log says so ({log})."),
+        None => f.write_str(" If the proxy was stopped at that moment instead, its log says so (Squid, for one, logs each tunnel's end with its duration)."),
+    }
 }
 
-/// The fix of a tunnel the forward proxy ended for being idle.
-pub fn tunnel_idle_fix(legs: &BothLegs) -> String {
+/// "Squid's read_timeout (default 15 min; Squid checks its timeouts about once a second,
+/// so the spell runs up to a second past the setting)": a candidate setting.
+fn candidate(f: &mut Formatter<'_>, p: Product) -> fmt::Result {
+    let Some(t) = p.tunnel_idle() else {
+        return Ok(());
+    };
+    write!(f, "{}'s {}", p.name(), t.setting_name())?;
+    let notes: Vec<String> = t
+        .default_text()
+        .map(|d| format!("default {d}"))
+        .into_iter()
+        .chain(p.timer_note().map(str::to_string))
+        .collect();
+    if !notes.is_empty() {
+        write!(f, " ({})", notes.join("; "))?;
+    }
+    Ok(())
+}
+
+/// The fix of a tunnel the forward proxy ended for being idle: raise the named product's
+/// setting, or one of the candidates'.
+pub fn tunnel_idle_fix(legs: &BothLegs, product: Option<&ProxyProduct>) -> String {
     let secs = legs.quiet_ms / 1000.0;
+    let setting = match product.and_then(|p| Some((p, p.product.tunnel_idle()?))) {
+        Some((p, t)) => format!("{}'s {}", p.product.name(), t.setting_name()),
+        None if product.is_some() => "the proxy's tunnel idle timeout".to_string(),
+        None => {
+            let names: Vec<String> = TUNNEL_CANDIDATES
+                .iter()
+                .filter_map(|p| Some(format!("{}: {}", p.name(), p.tunnel_idle()?.setting_name())))
+                .collect();
+            format!("the proxy's tunnel idle timeout (in {})", names.join("; "))
+        }
+    };
     format!(
-        "Keep the tunnel busy for the proxy: send a WebSocket ping (or an application heartbeat) from either end well inside its idle timeout (every {} s, say; any byte either way counts), or raise the proxy's tunnel idle timeout (in Squid: read_timeout) above the longest quiet spell the application needs. Clients should reconnect with backoff.",
+        "Keep the tunnel busy for the proxy: send a WebSocket ping (or an application heartbeat) from either end well inside its idle timeout (every {} s, say; any byte either way counts), or raise {setting} above the longest quiet spell the application needs. Clients should reconnect with backoff.",
         heartbeat(secs)
     )
 }
 
-/// The evidence's line for a tunnel the forward proxy ended for being idle.
-pub fn tunnel_idle_summary(l: &BothLegs) -> String {
+/// The evidence's line for a tunnel the forward proxy ended for being idle, with the
+/// product's setting when its CONNECT answer names it.
+pub fn tunnel_idle_summary(l: &BothLegs, product: Option<&ProxyProduct>) -> String {
+    let named = match product {
+        Some(p) => match p.product.tunnel_idle() {
+            Some(t) => format!(" ({p}: {})", t.setting_name()),
+            None => format!(" ({p})"),
+        },
+        None => String::new(),
+    };
     format!(
-        "the forward proxy closed both legs of the tunnel: {} to the client (connection {}, packet {}), {} to the backend (connection {}, packet {}), after {:.0} ms of quiet on both legs: its tunnel idle timeout",
+        "the forward proxy closed both legs of the tunnel: {} to the client (connection {}, packet {}), {} to the backend (connection {}, packet {}), after {:.0} ms of quiet on both legs: its tunnel idle timeout{named}",
         l.front_end.name, l.front, l.front_end.packet, l.back_end.name, l.back, l.back_end.packet, l.quiet_ms,
     )
 }
