@@ -103,6 +103,21 @@ impl Product {
         }
     }
 
+    /// The catalog entry of the setting with which it ends a proxied WebSocket (a reverse
+    /// proxy's session, or a tunnel) that carried nothing for that long, when wsclose knows
+    /// one.
+    pub fn proxy_idle(self) -> Option<&'static Timeout> {
+        match self {
+            Product::Nginx => timeouts::by_id("nginx"),
+            Product::ApacheHttpd => timeouts::by_id("apache"),
+            Product::Varnish => timeouts::by_id("varnish-pipe"),
+            Product::Envoy => timeouts::by_id("envoy-stream-idle"),
+            Product::Caddy => timeouts::by_id("caddy"),
+            Product::Squid | Product::Tinyproxy => self.tunnel_idle(),
+            Product::Haproxy => None,
+        }
+    }
+
     /// How its idle timer runs, when that makes a spell longer than the setting.
     pub fn timer_note(self) -> Option<&'static str> {
         match self {

@@ -159,6 +159,9 @@ causes! {
     "proxy-idle-timeout" => ProxyIdleTimeout {
         /// Both legs and how the proxy ended each.
         legs: BothLegs,
+        /// The proxy product the client's 101 names and the backend's does not (the proxy
+        /// added it: nginx's `Server`); null when none does.
+        proxy_product: Option<crate::close::proxies::ProxyProduct>,
     }
     /// A forward proxy ended a CONNECT tunnel with a FIN on both legs after a quiet spell
     /// of a second or more: its tunnel idle timeout (the product's own setting when its

@@ -90,7 +90,14 @@ fn one_of_each() -> Vec<Cause> {
         },
         Cause::OneDirection { seen: Role::Client },
         Cause::CaptureCut { upgraded: true },
-        Cause::ProxyIdleTimeout { legs: legs.clone() },
+        Cause::ProxyIdleTimeout {
+            legs: legs.clone(),
+            proxy_product: Some(crate::close::proxies::ProxyProduct {
+                product: crate::close::proxies::Product::Nginx,
+                version: Some("1.22.1".into()),
+                header: crate::close::proxies::Header::Server,
+            }),
+        },
         Cause::TunnelIdleTimeout {
             legs: legs.clone(),
             proxy_product: Some(crate::close::proxies::ProxyProduct {

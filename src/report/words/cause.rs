@@ -106,7 +106,11 @@ impl Display for Cause {
             },
             Cause::PacketsDropped { dropped, .. } => write!(f, "The capture dropped {dropped} packet{} (see the input's warning) and this connection was still open at its end: whatever ended it may be among them, so no close code is guessed.", if *dropped == 1 { "" } else { "s" }),
             Cause::CaptureCut { .. } => f.write_str("The capture file stops early (it is truncated or damaged; see the input's warning), so whatever ended this connection is not in it; no close code is guessed."),
-            Cause::ProxyIdleTimeout { legs } | Cause::ProxyEndedBothLegs { legs } => {
+            Cause::ProxyIdleTimeout {
+                legs,
+                proxy_product: Some(p),
+            } => proxy::proxy_idle_named(f, legs, p),
+            Cause::ProxyIdleTimeout { legs, .. } | Cause::ProxyEndedBothLegs { legs } => {
                 write!(f, "{}", ProxyEnded(legs))?;
                 match whole_seconds(legs.quiet_ms / 1000.0) {
                     Some(n) => {

@@ -138,7 +138,14 @@ pub fn head(first: &Cause) -> Head {
             fix: proxy::relayed_end_fix(*app, app_end).into(),
             ..coded(1006, true)
         },
-        Cause::ProxyIdleTimeout { legs } | Cause::ProxyEndedBothLegs { legs } => Head {
+        Cause::ProxyIdleTimeout {
+            legs,
+            proxy_product: Some(p),
+        } => Head {
+            fix: proxy::proxy_idle_named_fix(legs, p).into(),
+            ..coded(1006, true)
+        },
+        Cause::ProxyIdleTimeout { legs, .. } | Cause::ProxyEndedBothLegs { legs } => Head {
             fix: proxy::proxy_fix(legs).into(),
             ..coded(1006, true)
         },

@@ -380,6 +380,68 @@ pub fn proxy_summary(l: &BothLegs) -> String {
     }
 }
 
+/// The words of a proxy's idle timeout whose product the client's 101 names (a header the
+/// back leg's 101 does not carry: the proxy added it): the product and its own setting.
+pub fn proxy_idle_named(f: &mut Formatter<'_>, l: &BothLegs, p: &ProxyProduct) -> fmt::Result {
+    let secs = l.quiet_ms / 1000.0;
+    write!(
+        f,
+        "{} A proxy that drops both sides at once after a quiet spell is the signature of an idle timeout of that length",
+        ProxyEnded(l)
+    )?;
+    if let Some(n) = whole_seconds(secs) {
+        write!(f, " ({n} s)")?;
+    }
+    write!(
+        f,
+        ". The proxy names itself in the client's 101 (its {}, which the backend's 101 does not carry): {p}",
+        p.header_name()
+    )?;
+    match p.product.proxy_idle() {
+        Some(t) => {
+            write!(f, ", whose setting for that is {}", t.setting_name())?;
+            match t.default_text() {
+                Some(d) => write!(f, " (default {d})")?,
+                None => f.write_str(" (off unless set)")?,
+            }
+        }
+        None => f.write_str("; wsclose knows no idle setting of its own for it, so its configuration says which one this is")?,
+    }
+    f.write_str(".")?;
+    let known = timeouts::matching(Kind::Idle, secs);
+    if !known.is_empty() {
+        write!(f, " It matches the default of {}.", matched(&known))?;
+    }
+    Ok(())
+}
+
+/// The fix of a proxy's idle timeout whose product the client's 101 names.
+pub fn proxy_idle_named_fix(l: &BothLegs, p: &ProxyProduct) -> String {
+    let secs = l.quiet_ms / 1000.0;
+    let setting = match p.product.proxy_idle() {
+        Some(t) => format!("{}'s {}", p.product.name(), t.setting_name()),
+        None => format!("{}'s idle timeout", p.product.name()),
+    };
+    let inside = whole_seconds(secs).map_or("its idle timeout".to_string(), |n| format!("{n} s"));
+    format!(
+        "Keep the session busy for the proxy: send a ping (or an application heartbeat) from either end well inside {inside} (every {} s, say; a proxy counts any frame as activity), or raise {setting} above the longest quiet spell the application needs. Clients should reconnect with backoff.",
+        heartbeat(secs)
+    )
+}
+
+/// The evidence's line for a proxy's idle timeout, with the product when the client's 101
+/// names it.
+pub fn proxy_idle_summary(l: &BothLegs, p: Option<&ProxyProduct>) -> String {
+    let s = proxy_summary(l);
+    match p {
+        Some(p) => match p.product.proxy_idle() {
+            Some(t) => format!("{s} ({p}: {})", t.setting_name()),
+            None => format!("{s} ({p})"),
+        },
+        None => s,
+    }
+}
+
 /// The evidence's line for an application's end relayed by the proxy.
 pub fn relayed_end_summary(
     app: Role,
