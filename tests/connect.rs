@@ -756,3 +756,90 @@ fn a_proxys_long_reason_phrase_is_cut_as_other_wire_text() {
     );
     assert!(!markdown.contains(&long[..200]), "kept whole in Markdown");
 }
+
+/// The cause and fix words of the one connection of `r`.
+fn words_of(r: &Value) -> (String, String) {
+    let c = &r["connections"][0];
+    assert_eq!(c["status"]["causes"][0]["kind"], "tunnel-refused", "{c}");
+    (
+        c["status"]["cause"].as_str().unwrap().to_string(),
+        c["status"]["fix"].as_str().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn a_refusal_names_only_the_rules_of_the_product_its_answer_names() {
+    // tinyproxy 1.11.1 and Apache httpd 2.4.71 refuse a CONNECT to a port they do not
+    // allow (ConnectPort, AllowCONNECT) with a 403 whose Server names them (issue 69 item
+    // 1): their own rules, not Squid's.
+    for (name, product, rule, shown) in [
+        (
+            "tinyproxy-connect-refused-403-py",
+            "tinyproxy",
+            "ConnectPort",
+            "tinyproxy 1.11.1",
+        ),
+        (
+            "apache-connect-refused-403-py",
+            "apache-httpd",
+            "AllowCONNECT",
+            "Apache httpd 2.4.71",
+        ),
+    ] {
+        let r = json(name);
+        let c = &r["connections"][0];
+        assert_eq!(c["tunnel"]["status"], 403, "{name}");
+        assert_eq!(c["tunnel"]["proxy_product"]["product"], product, "{name}");
+        assert_eq!(c["tunnel"]["proxy_product"]["header"], "server", "{name}");
+        assert_eq!(
+            c["status"]["causes"][0]["proxy_product"],
+            c["tunnel"]["proxy_product"]
+        );
+        let (cause, fix) = words_of(&r);
+        assert!(
+            cause.contains(rule) && fix.contains(rule),
+            "{name}: {cause} / {fix}"
+        );
+        assert!(
+            cause.contains(&format!("Its answer's Server names it: {shown}.")),
+            "{cause}"
+        );
+        for other in ["Squid", "http_access", "SSL_ports"] {
+            assert!(
+                !cause.contains(other) && !fix.contains(other),
+                "{name}: {cause} / {fix}"
+            );
+        }
+    }
+    // Squid's 503 names Squid (Server: squid/5.7): its own words.
+    let (cause, _) = words_of(&json("squid-connect-refused-503-py"));
+    assert!(
+        cause.contains("Squid answers 503") && cause.contains("names it: Squid 5.7"),
+        "{cause}"
+    );
+    // A 403 that names no product: the usual products' rules as candidates, none said as
+    // this proxy's.
+    let (_dir, path) = pcap_of(&denied(
+        41100,
+        "10.9.9.9:8080",
+        "Python/3.11 websockets/17.4",
+        b"",
+    ));
+    let (out, _, _) = run::wsclose(&["analyze", "--format", "json", path.to_str().unwrap()]);
+    let r: Value = serde_json::from_slice(&out).unwrap();
+    assert!(r["connections"][0]["tunnel"]["proxy_product"].is_null());
+    let (cause, fix) = words_of(&r);
+    assert!(cause.contains("does not name a forward proxy"), "{cause}");
+    assert!(
+        cause.contains("candidates: Squid's http_access rules"),
+        "{cause}"
+    );
+    assert!(
+        !cause.contains("(Squid: an http_access deny rule"),
+        "{cause}"
+    );
+    assert!(
+        fix.contains("in Squid:") && fix.contains("tinyproxy: ConnectPort"),
+        "{fix}"
+    );
+}

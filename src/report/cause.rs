@@ -113,6 +113,9 @@ causes! {
         http_status: u16,
         /// The packet of its answer.
         packet: u64,
+        /// The proxy product its answer names (as `tunnel.proxy_product`): the rules and
+        /// settings the words name are that product's; null when it names none.
+        proxy_product: Option<crate::close::proxies::ProxyProduct>,
     }
     /// wsclose stopped following a connection still open, at a cap.
     "evicted" => Evicted {

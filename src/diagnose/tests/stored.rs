@@ -75,6 +75,7 @@ fn one_of_each() -> Vec<Cause> {
         Cause::TunnelRefused {
             http_status: 407,
             packet: 6,
+            proxy_product: None,
         },
         Cause::Evicted {
             why: Eviction::IdleTimeout,

@@ -94,7 +94,8 @@ impl Display for Cause {
             Cause::TunnelRefused {
                 http_status,
                 packet,
-            } => write!(f, "The forward proxy answered the client's CONNECT with HTTP {http_status} (packet {packet}) instead of a 2xx, so no tunnel was opened and no WebSocket with it: no close code applies (the client's library reports a proxy error, not a close). {}", proxy::tunnel_refusal(*http_status).0),
+                proxy_product,
+            } => write!(f, "The forward proxy answered the client's CONNECT with HTTP {http_status} (packet {packet}) instead of a 2xx, so no tunnel was opened and no WebSocket with it: no close code applies (the client's library reports a proxy error, not a close). {}", proxy::tunnel_refusal(*http_status, proxy_product.as_ref()).0),
             Cause::Evicted {
                 why,
                 last_packet,

@@ -179,9 +179,16 @@ pub fn head(first: &Cause) -> Head {
                 refusal(*http_status).1.into()
             },
         ),
-        Cause::TunnelRefused { http_status, .. } => {
-            none(TUNNEL_REFUSED, proxy::tunnel_refusal(*http_status).1.into())
-        }
+        Cause::TunnelRefused {
+            http_status,
+            proxy_product,
+            ..
+        } => none(
+            TUNNEL_REFUSED,
+            proxy::tunnel_refusal(*http_status, proxy_product.as_ref())
+                .1
+                .into(),
+        ),
         Cause::Evicted { why, .. } => match why {
             Eviction::MaxFlows => none(EVICTED_MAX_FLOWS, FIX_MAX_FLOWS.into()),
             Eviction::IdleTimeout => none(EVICTED_IDLE, FIX_IDLE_TIMEOUT.into()),

@@ -161,26 +161,50 @@ pub fn gateway_frames(
     Ok(())
 }
 
-/// The likely cause and fix of a status with which a forward proxy refused a CONNECT.
-pub fn tunnel_refusal(code: u16) -> (&'static str, &'static str) {
-    match code {
-        403 => (
+/// The likely cause and fix of a status with which a forward proxy refused a CONNECT: the
+/// rules of the product its answer names (`product`), else the usual products' as
+/// candidates; no product's rule is said as this proxy's without its answer naming it.
+pub fn tunnel_refusal(code: u16, product: Option<&ProxyProduct>) -> (String, String) {
+    let named = product.map(|p| p.product);
+    let (cause, fix) = match (code, named) {
+        (403, Some(Product::Squid)) => (
             "403 means the proxy's access rules deny this target (Squid: an http_access deny rule; its default configuration allows CONNECT only to port 443, SSL_ports).",
             "Allow CONNECT to the target's host and port in the proxy (Squid: acl SSL_ports port N, and an http_access allow rule before the deny), or serve the WebSocket on a port the proxy allows (443).",
         ),
-        407 => (
+        (403, Some(Product::Tinyproxy)) => (
+            "403 means the proxy's access rules deny this target: tinyproxy refuses a CONNECT to a port that no ConnectPort line lists (with none, it allows every port) and a client that no Allow line admits.",
+            "Add a ConnectPort line for the target's port to tinyproxy's configuration (or an Allow line for the client), or serve the WebSocket on a port it allows.",
+        ),
+        (403, Some(Product::ApacheHttpd)) => (
+            "403 means the proxy's access rules deny this target: Apache httpd's mod_proxy_connect allows CONNECT only to the ports AllowCONNECT lists (443 and 563 by default), and its Require rules may deny the client.",
+            "Add the target's port to AllowCONNECT in httpd's configuration (or allow the client in the proxy's Require rules), or serve the WebSocket on a port it allows (443).",
+        ),
+        (403, _) => (
+            "403 means the proxy's access rules deny this target; its page and its log say which rule. The capture does not name a forward proxy whose rules wsclose knows; the usual ones, candidates: Squid's http_access rules (its default configuration allows CONNECT only to port 443, SSL_ports), tinyproxy's ConnectPort and Allow lines, Apache httpd's AllowCONNECT (443 and 563 by default).",
+            "Allow CONNECT to the target's host and port in the proxy (in Squid: acl SSL_ports port N and an http_access allow rule before the deny; tinyproxy: ConnectPort N; Apache httpd: AllowCONNECT), or serve the WebSocket on a port the proxy allows (443).",
+        ),
+        (407, _) => (
             "407 means the proxy wants credentials (its Proxy-Authenticate field names the scheme) and the CONNECT carried none that it accepted.",
             "Give the client the proxy's credentials (Proxy-Authorization; in most clients a proxy URL of the form http://user:password@proxy:port).",
         ),
-        502..=504 => (
+        (502..=504, None | Some(Product::Squid)) => (
             "502, 503 and 504 mean the proxy could not reach the target: nothing listening there, no route, a name it could not resolve, or a connection that timed out (Squid answers 503 when its connection to the target fails).",
+            "Check that the target listens on that address and port and that the proxy can reach it (its error page and its log name the failure).",
+        ),
+        (502..=504, _) => (
+            "502, 503 and 504 mean the proxy could not reach the target: nothing listening there, no route, a name it could not resolve, or a connection that timed out.",
             "Check that the target listens on that address and port and that the proxy can reach it (its error page and its log name the failure).",
         ),
         _ => (
             "The proxy's answer body, when it sent one, says why.",
             "Read the proxy's answer and its log for this CONNECT.",
         ),
+    };
+    let mut cause = cause.to_string();
+    if let Some(p) = product {
+        let _ = write!(cause, " Its answer's {} names it: {p}.", p.header_name());
     }
+    (cause, fix.to_string())
 }
 
 /// The words of a forward proxy's tunnel idle timeout (`tunnel-idle-timeout`): the
