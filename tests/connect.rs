@@ -5,7 +5,9 @@
 //! tunnel's target (ws:// inside, and wss:// read with the client's key log), linked to the
 //! proxy's leg to that target; a refused CONNECT is a refusal with the proxy's status and
 //! page, no close code; a tunnel the proxy ended for being idle is named so, with the
-//! spell's length, and Squid's read_timeout only as a candidate (its answer names no product).
+//! spell's length, and Squid's read_timeout only as a candidate (its answer names no
+//! product). Through tinyproxy 1.11.1 and Apache httpd 2.4.71 (mod_proxy_connect), whose
+//! answers name them (`Proxy-agent`), the product and its own setting are named.
 
 mod common;
 #[path = "common/run.rs"]
@@ -63,7 +65,14 @@ fn legs(r: &Value, proxy: u16, target: u16) -> (Value, Value) {
         .expect("the proxy's leg");
     let t = &front["tunnel"];
     assert_eq!(t["status"], 200);
-    assert_eq!(t["reason"], "Connection established");
+    // Squid's and tinyproxy's phrase; Apache httpd capitalises it.
+    assert!(
+        t["reason"]
+            .as_str()
+            .unwrap()
+            .eq_ignore_ascii_case("Connection established"),
+        "{t}"
+    );
     assert_eq!(t["target"], format!("127.0.0.1:{target}"));
     assert_eq!(t["proxy"], front["server"]);
     assert_eq!(port(&front["server"]), proxy);
@@ -216,11 +225,191 @@ fn a_tunnel_the_proxy_ended_for_being_idle_names_the_spell_and_squid_only_as_a_c
             assert!(!words.contains("Squid ends"), "{name}: {words}");
             assert!(words.contains("Squid's read_timeout"), "{name}: {words}");
             assert!(words.contains("fits a timeout of 3 s"), "{name}: {words}");
+            // The other usual forward proxies' settings are candidates too.
+            assert!(words.contains("tinyproxy's Timeout"), "{name}: {words}");
+            assert!(cause["proxy_product"].is_null(), "{name}");
         }
+        assert!(front["tunnel"]["proxy_product"].is_null(), "{name}");
         // The proxy ended both legs: the client's by its server side, the backend's by
         // its client side.
         assert_eq!(front["tcp_ends"][0]["by"], "server");
         assert_eq!(back["tcp_ends"][0]["by"], "client");
+    }
+}
+
+#[test]
+fn a_tunnel_ended_by_a_proxy_that_names_itself_names_its_product_and_setting() {
+    // tinyproxy 1.11.1 and Apache httpd 2.4.71's mod_proxy_connect answer a CONNECT with
+    // Proxy-agent; each ran with its idle timeout (Timeout) at 3 s (issue 69 item 1).
+    for (name, proxy, target, product, version, setting) in [
+        (
+            "tinyproxy-connect-idle-py",
+            18967,
+            18977,
+            "tinyproxy",
+            "1.11.1",
+            "Timeout",
+        ),
+        (
+            "tinyproxy-connect-idle-node",
+            18968,
+            18978,
+            "tinyproxy",
+            "1.11.1",
+            "Timeout",
+        ),
+        (
+            "apache-connect-idle-py",
+            18969,
+            18979,
+            "apache-httpd",
+            "2.4.71",
+            "Timeout / ProxyTimeout",
+        ),
+        (
+            "apache-connect-idle-node",
+            18957,
+            18987,
+            "apache-httpd",
+            "2.4.71",
+            "Timeout / ProxyTimeout",
+        ),
+    ] {
+        let r = json(name);
+        let (front, back) = legs(&r, proxy, target);
+        let named = &front["tunnel"]["proxy_product"];
+        assert_eq!(named["product"], product, "{name}");
+        assert_eq!(named["version"], version, "{name}");
+        assert_eq!(named["header"], "proxy-agent", "{name}");
+        let shown = if product == "tinyproxy" {
+            "tinyproxy 1.11.1"
+        } else {
+            "Apache httpd 2.4.71"
+        };
+        for leg in [&front, &back] {
+            assert_eq!(leg["status"]["code"], 1006, "{name}");
+            let cause = &leg["status"]["causes"][0];
+            assert_eq!(cause["kind"], "tunnel-idle-timeout", "{name}");
+            assert_eq!(&cause["proxy_product"], named, "{name}");
+            let quiet = cause["legs"]["quiet_ms"].as_f64().unwrap();
+            assert!((3000.0..4100.0).contains(&quiet), "{name}: {quiet}");
+            let words = leg["status"]["cause"].as_str().unwrap();
+            assert!(
+                words.contains(&format!(
+                    "names itself in its CONNECT answer's Proxy-agent: {shown}, whose setting for that is {setting}"
+                )),
+                "{name}: {words}"
+            );
+            assert!(
+                words.contains(&format!("fits a {setting} of 3 s")),
+                "{name}: {words}"
+            );
+            // Named, it is no candidate among others: no other product's setting.
+            assert!(!words.contains("does not name"), "{name}: {words}");
+            assert!(!words.contains("Squid's read_timeout"), "{name}: {words}");
+            assert!(!words.contains("Squid"), "{name}: {words}");
+            let fix = leg["status"]["fix"].as_str().unwrap();
+            let owner = shown.rsplit_once(' ').unwrap().0;
+            assert!(
+                fix.contains(&format!("raise {owner}'s {setting}")),
+                "{name}: {fix}"
+            );
+            assert!(!fix.contains("Squid"), "{name}: {fix}");
+        }
+        let ev = front["evidence"]["summary"].as_str().unwrap();
+        assert!(
+            ev.ends_with(&format!("({shown}: {setting})")),
+            "{name}: {ev}"
+        );
+    }
+}
+
+/// The report of one tunnel whose 200 carries `headers` (sent split at `cuts`), with a
+/// WebSocket closed 1000 inside.
+fn tunnel_answered(headers: &str, cuts: &[usize]) -> wsclose::report::Report {
+    use common::Session;
+    use wsclose::__internals::flow::Role::{Client, Server};
+    let mut s = Session::new(42021, 8888);
+    s.handshake();
+    s.send(Client, &connect_request(false));
+    let answer = format!("HTTP/1.0 200 Connection established\r\n{headers}\r\n");
+    s.send_split(Server, answer.as_bytes(), cuts);
+    s.send(Client, &common::request());
+    s.send(Server, &common::response(false));
+    s.send(Client, &common::close(Client, 1000, "bye"));
+    s.send(Server, &common::close(Server, 1000, "bye"));
+    s.fins(Client);
+    s.analyze()
+}
+
+/// The product, version and header the one tunnel of `r` names, as JSON writes them.
+fn named(r: &wsclose::report::Report) -> Option<(String, Option<String>, String)> {
+    assert_eq!(r.connections.len(), 1, "{:#?}", r.connections);
+    let t = r.connections[0].tunnel.as_ref().expect("its tunnel");
+    assert_eq!(t.status, Some(200));
+    let p = serde_json::to_value(t.proxy_product.as_ref()?).unwrap();
+    Some((
+        p["product"].as_str()?.to_string(),
+        p["version"].as_str().map(str::to_string),
+        p["header"].as_str()?.to_string(),
+    ))
+}
+
+#[test]
+fn the_connect_answers_product_is_read_however_the_segments_cut_it() {
+    let headers = "Via: 1.1 gw (squid/5.7)\r\nProxy-agent: tinyproxy/1.11.1\r\nServer: nginx\r\n";
+    let want = Some((
+        "tinyproxy".into(),
+        Some("1.11.1".into()),
+        "proxy-agent".into(),
+    ));
+    let len = "HTTP/1.0 200 Connection established\r\n".len() + headers.len() + 2;
+    // Proxy-agent names it before Server and Via, whatever their order; at every cut.
+    for cut in 1..len {
+        assert_eq!(
+            named(&tunnel_answered(headers, &[cut])),
+            want,
+            "cut at {cut}"
+        );
+    }
+    let every: Vec<usize> = (1..len).collect();
+    assert_eq!(named(&tunnel_answered(headers, &every)), want);
+    // Without Proxy-agent, Server before Via; without either, Via's comment.
+    assert_eq!(
+        named(&tunnel_answered(
+            "Via: 1.1 gw (squid/5.7)\r\nServer: Apache/2.4.71 (Debian)\r\n",
+            &[]
+        )),
+        Some((
+            "apache-httpd".into(),
+            Some("2.4.71".into()),
+            "server".into()
+        ))
+    );
+    assert_eq!(
+        named(&tunnel_answered("Via: 1.1 gw (squid/5.7)\r\n", &[])),
+        Some(("squid".into(), Some("5.7".into()), "via".into()))
+    );
+    // A product wsclose does not know, or none: nothing named (Squid's own 200).
+    assert_eq!(
+        named(&tunnel_answered("Proxy-agent: MyProxy/2.0\r\n", &[])),
+        None
+    );
+    assert_eq!(named(&tunnel_answered("", &[])), None);
+}
+
+#[test]
+fn a_hostile_proxy_agent_keeps_only_the_product() {
+    let hostile =
+        "Proxy-agent: tinyproxy/1.11<script>alert(1)</script>\x1b[2J\u{202e}secret-token\r\n";
+    let r = tunnel_answered(hostile, &[]);
+    assert_eq!(
+        named(&r),
+        Some(("tinyproxy".into(), None, "proxy-agent".into()))
+    );
+    let json = serde_json::to_string(&r.connections[0].tunnel).unwrap();
+    for wire in ["script", "secret-token", "\\u001b", "1.11"] {
+        assert!(!json.contains(wire), "{wire} in {json}");
     }
 }
 
@@ -566,4 +755,91 @@ fn a_proxys_long_reason_phrase_is_cut_as_other_wire_text() {
         "{lines} table lines against {short_lines}"
     );
     assert!(!markdown.contains(&long[..200]), "kept whole in Markdown");
+}
+
+/// The cause and fix words of the one connection of `r`.
+fn words_of(r: &Value) -> (String, String) {
+    let c = &r["connections"][0];
+    assert_eq!(c["status"]["causes"][0]["kind"], "tunnel-refused", "{c}");
+    (
+        c["status"]["cause"].as_str().unwrap().to_string(),
+        c["status"]["fix"].as_str().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn a_refusal_names_only_the_rules_of_the_product_its_answer_names() {
+    // tinyproxy 1.11.1 and Apache httpd 2.4.71 refuse a CONNECT to a port they do not
+    // allow (ConnectPort, AllowCONNECT) with a 403 whose Server names them (issue 69 item
+    // 1): their own rules, not Squid's.
+    for (name, product, rule, shown) in [
+        (
+            "tinyproxy-connect-refused-403-py",
+            "tinyproxy",
+            "ConnectPort",
+            "tinyproxy 1.11.1",
+        ),
+        (
+            "apache-connect-refused-403-py",
+            "apache-httpd",
+            "AllowCONNECT",
+            "Apache httpd 2.4.71",
+        ),
+    ] {
+        let r = json(name);
+        let c = &r["connections"][0];
+        assert_eq!(c["tunnel"]["status"], 403, "{name}");
+        assert_eq!(c["tunnel"]["proxy_product"]["product"], product, "{name}");
+        assert_eq!(c["tunnel"]["proxy_product"]["header"], "server", "{name}");
+        assert_eq!(
+            c["status"]["causes"][0]["proxy_product"],
+            c["tunnel"]["proxy_product"]
+        );
+        let (cause, fix) = words_of(&r);
+        assert!(
+            cause.contains(rule) && fix.contains(rule),
+            "{name}: {cause} / {fix}"
+        );
+        assert!(
+            cause.contains(&format!("Its answer's Server names it: {shown}.")),
+            "{cause}"
+        );
+        for other in ["Squid", "http_access", "SSL_ports"] {
+            assert!(
+                !cause.contains(other) && !fix.contains(other),
+                "{name}: {cause} / {fix}"
+            );
+        }
+    }
+    // Squid's 503 names Squid (Server: squid/5.7): its own words.
+    let (cause, _) = words_of(&json("squid-connect-refused-503-py"));
+    assert!(
+        cause.contains("Squid answers 503") && cause.contains("names it: Squid 5.7"),
+        "{cause}"
+    );
+    // A 403 that names no product: the usual products' rules as candidates, none said as
+    // this proxy's.
+    let (_dir, path) = pcap_of(&denied(
+        41100,
+        "10.9.9.9:8080",
+        "Python/3.11 websockets/17.4",
+        b"",
+    ));
+    let (out, _, _) = run::wsclose(&["analyze", "--format", "json", path.to_str().unwrap()]);
+    let r: Value = serde_json::from_slice(&out).unwrap();
+    assert!(r["connections"][0]["tunnel"]["proxy_product"].is_null());
+    let (cause, fix) = words_of(&r);
+    assert!(cause.contains("does not name a forward proxy"), "{cause}");
+    assert!(
+        cause.contains("candidates: Squid's http_access rules"),
+        "{cause}"
+    );
+    assert!(
+        !cause.contains("(Squid: an http_access deny rule"),
+        "{cause}"
+    );
+    assert!(
+        fix.contains("in Squid:") && fix.contains("tinyproxy: ConnectPort"),
+        "{fix}"
+    );
 }

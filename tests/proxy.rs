@@ -162,9 +162,34 @@ fn idle_timeout_names_the_proxy_with_the_quiet_time_on_both_legs() {
                 cause.contains("an idle timeout of that length (2 s)"),
                 "{cause}"
             );
-            assert!(cause.contains("proxy_read_timeout") && cause.contains("timeout tunnel"));
             let fix = c["status"]["fix"].as_str().unwrap();
             assert!(fix.contains("ping") && fix.contains("raise"), "{fix}");
+            // nginx names itself in the client's 101 (Server: nginx/1.22.1; the backend's
+            // says Python websockets): its own setting, no other product's. HAProxy passes
+            // the backend's Server on: no product, the usual settings as candidates
+            // (issue 69 item 1).
+            if name == "nginx-idle" {
+                assert_eq!(f["handshake"]["proxy_product"]["product"], "nginx");
+                assert_eq!(f["handshake"]["proxy_product"]["version"], "1.22.1");
+                assert!(b["handshake"].get("proxy_product").is_none(), "{b}");
+                let named = &c["status"]["causes"][0]["proxy_product"];
+                assert_eq!(named["product"], "nginx", "{c}");
+                assert_eq!(named["header"], "server", "{c}");
+                assert!(
+                    cause.contains("The proxy names itself in the client's 101 (its Server, which the backend's 101 does not carry): nginx 1.22.1, whose setting for that is proxy_read_timeout / proxy_send_timeout (default 60 s)."),
+                    "{cause}"
+                );
+                assert!(!cause.contains("timeout tunnel"), "{cause}");
+                assert!(
+                    fix.contains("raise nginx's proxy_read_timeout / proxy_send_timeout"),
+                    "{fix}"
+                );
+            } else {
+                assert!(f["handshake"].get("proxy_product").is_none(), "{f}");
+                assert!(c["status"]["causes"][0]["proxy_product"].is_null(), "{c}");
+                assert!(cause.contains("proxy_read_timeout") && cause.contains("timeout tunnel"));
+                assert!(!cause.contains("names itself"), "{cause}");
+            }
             let ev = &c["evidence"];
             assert!(
                 ev["summary"]

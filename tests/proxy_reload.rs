@@ -388,3 +388,109 @@ fn the_table_names_the_reload_a_proxy_closed_with_close_frames() {
         assert!(table.contains("the proxy reloaded or stopped"), "{table}");
     }
 }
+
+/// The records of a classic pcap file: its global header, and each record's header and
+/// bytes.
+fn pcap_records(bytes: &[u8]) -> (Vec<u8>, Vec<Vec<u8>>) {
+    assert_eq!(
+        &bytes[..4],
+        &[0xd4, 0xc3, 0xb2, 0xa1],
+        "little-endian, microseconds"
+    );
+    let mut at = 24;
+    let mut records = Vec::new();
+    while at < bytes.len() {
+        let caplen = u32::from_le_bytes(bytes[at + 8..at + 12].try_into().unwrap()) as usize;
+        records.push(bytes[at..at + 16 + caplen].to_vec());
+        at += 16 + caplen;
+    }
+    (bytes[..24].to_vec(), records)
+}
+
+/// A record's time in microseconds, and set.
+fn record_us(r: &[u8]) -> u64 {
+    let s = u32::from_le_bytes(r[0..4].try_into().unwrap()) as u64;
+    s * 1_000_000 + u32::from_le_bytes(r[4..8].try_into().unwrap()) as u64
+}
+
+fn set_record_us(r: &mut [u8], us: u64) {
+    r[0..4].copy_from_slice(&((us / 1_000_000) as u32).to_le_bytes());
+    r[4..8].copy_from_slice(&((us % 1_000_000) as u32).to_le_bytes());
+}
+
+/// Issue 69 item 5: the proxy sends its own 1001 to the client, the client's echo reaches
+/// it, and only then does it close the backend itself. Built from caddy-stop.pcap (Caddy
+/// 2.6.2 closes both legs 0.07 ms apart, the client's echo after both): the client's echo
+/// (#52, 8 bytes) moved to just after the proxy's FIN to it (#47), before the proxy's 1001
+/// to the backend (#48), each TCP connection's own packets left in their order. The
+/// proxy's close on the back leg is its own, not a relay of the client's echo, and the
+/// stop is named on both legs.
+#[test]
+fn the_proxys_own_close_on_the_back_leg_after_the_clients_echo_is_its_own() {
+    let (head, recs) = pcap_records(&std::fs::read(fixture("proxy/caddy-stop.pcap")).unwrap());
+    assert_eq!(recs.len(), 53);
+    let echo_at = 51; // #52
+    assert_eq!(
+        recs[echo_at].len(),
+        16 + 14 + 20 + 32 + 8,
+        "the client's echo"
+    );
+    let mut order: Vec<Vec<u8>> = recs[..47].to_vec();
+    let mut echo = recs[echo_at].clone();
+    set_record_us(&mut echo, record_us(&recs[46]) + 5);
+    assert!(record_us(&echo) < record_us(&recs[47]));
+    order.push(echo);
+    order.extend(recs[47..51].iter().cloned());
+    order.push(recs[52].clone());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("caddy-stop-echo-first.pcap");
+    let mut bytes = head;
+    order.iter().for_each(|r| bytes.extend_from_slice(r));
+    std::fs::write(&path, bytes).unwrap();
+
+    let report = wsclose::analyze_files(&[path], Options::default()).unwrap();
+    let r: Value = serde_json::to_value(&report.connections).unwrap();
+    let cs = r.as_array().unwrap();
+    assert_eq!(cs.len(), 2);
+    for c in cs {
+        assert_eq!(c["status"]["code"], 1001, "{c}");
+        assert_eq!(c["leg"]["ended_by"], "proxy");
+        let p = cause(c, "proxy-reload-or-stop");
+        assert_eq!(p["close_frames"], true);
+        assert_eq!(p["legs"]["front_end"]["packet"], 45);
+        assert_eq!(p["legs"]["back_end"]["packet"], 49);
+        assert!(p["apart_ms"].as_f64().unwrap() < 1.0, "{p}");
+        let relays: Vec<(&str, u64, Option<u64>)> = cause(c, "relayed-close")["relays"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                (
+                    x["how"].as_str().unwrap(),
+                    x["packet"].as_u64().unwrap(),
+                    x["to_packet"].as_u64(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            relays,
+            [
+                ("proxy-own", 45, None),
+                ("answers-proxy", 48, Some(45)),
+                ("proxy-own", 49, None),
+                ("answers-proxy", 51, Some(49)),
+            ],
+            "{c}"
+        );
+        let said = c["leg"]["relayed"].to_string();
+        assert!(!said.contains("was relayed"), "{said}");
+        assert!(
+            said.contains(
+                "the proxy sent its own close frame 1001 to the backend (connection 2, packet 49)"
+            ),
+            "{said}"
+        );
+        let t = text(c);
+        assert!(t.contains("The proxy closed both legs itself"), "{t}");
+    }
+}

@@ -7,6 +7,7 @@
 //! connection's closes and endings into the status each application saw.
 
 pub mod catalog;
+pub mod proxies;
 pub mod timeouts;
 
 use crate::capture::Timestamp;

@@ -162,6 +162,14 @@ pub static TIMEOUTS: &[Timeout] = &[
         source: "Squid configuration reference, read_timeout, \"Default: read_timeout 15 minutes\" (squid.conf.documented of Squid 5.7; https://www.squid-cache.org/Doc/config/read_timeout/)",
     },
     Timeout {
+        id: "tinyproxy",
+        who: "tinyproxy",
+        setting: "Timeout (it ends a connection, a CONNECT tunnel included, that carried nothing either way for that long: tinyproxy 1.11.1 as recorded in fixtures/connect)",
+        kind: Kind::Idle,
+        default_s: Some(600),
+        source: "tinyproxy.conf(5) of tinyproxy 1.11.1, Timeout (https://tinyproxy.github.io/), and the tinyproxy.conf it ships: \"Timeout 600\"",
+    },
+    Timeout {
         id: "gcp-backend-service",
         who: "a Google Cloud external Application Load Balancer",
         setting: "backend service timeout (timeoutSec; for a WebSocket the longest it may stay open, idle or not)",
@@ -223,17 +231,29 @@ pub fn by_id(id: &str) -> Option<&'static Timeout> {
     TIMEOUTS.iter().find(|t| t.id == id)
 }
 
+impl Timeout {
+    /// The setting's name, without what the catalog says of it: "Timeout", "read_timeout",
+    /// "idle timeout" for one that cannot be set.
+    pub fn setting_name(&self) -> &'static str {
+        let setting = self.setting.split(" (").next().unwrap_or(self.setting);
+        match (setting, self.kind) {
+            ("none", Kind::Idle) => "idle timeout",
+            ("none", Kind::Lifetime) => "longest connection",
+            (s, _) => s,
+        }
+    }
+
+    /// Its default as said: "10 min", "60 s"; none when it is off unless set.
+    pub fn default_text(&self) -> Option<String> {
+        self.default_s.map(|d| Span(d).to_string())
+    }
+}
+
 /// "nginx's proxy_read_timeout / proxy_send_timeout (60 s)", "the Heroku router's idle
 /// timeout (55 s)".
 impl Display for Timeout {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        let setting = self.setting.split(" (").next().unwrap_or(self.setting);
-        let setting = match (setting, self.kind) {
-            ("none", Kind::Idle) => "idle timeout",
-            ("none", Kind::Lifetime) => "longest connection",
-            (s, _) => s,
-        };
-        write!(f, "{}'s {setting}", self.who)?;
+        write!(f, "{}'s {}", self.who, self.setting_name())?;
         match self.default_s {
             Some(d) => write!(f, " ({})", Span(d)),
             None => Ok(()),
@@ -300,7 +320,10 @@ mod tests {
         assert_eq!(ids(Kind::Idle, 240.5), ["azure-lb"]);
         assert_eq!(ids(Kind::Idle, 300.2), ["envoy-stream-idle"]);
         assert_eq!(ids(Kind::Idle, 350.1), ["aws-nlb"]);
-        assert_eq!(ids(Kind::Idle, 601.0), ["aws-api-gateway-idle"]);
+        assert_eq!(
+            ids(Kind::Idle, 601.0),
+            ["aws-api-gateway-idle", "tinyproxy"]
+        );
         assert_eq!(ids(Kind::Idle, 900.8), ["squid-read"]);
         assert_eq!(ids(Kind::Lifetime, 86_400.5), ["squid-client-lifetime"]);
         // Lifetimes are matched against a session's length, not its quiet spell.

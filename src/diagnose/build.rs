@@ -67,6 +67,7 @@ impl ConnectionReport {
                 response_packet: hs.response_packet,
                 deflate: hs.deflate,
                 cut: hs.cut.map(|c| c.as_str().to_string()),
+                proxy_product: hs.server_proxy.as_deref().cloned(),
             },
             close_frames: closes
                 .iter()

@@ -57,6 +57,7 @@ fn tunnel_refused(c: &Connection) -> Option<Diagnosis> {
         status: Status::of(vec![Cause::TunnelRefused {
             http_status: status,
             packet,
+            proxy_product: t.proxy.clone(),
         }]),
         evidence: Some(evidence),
         seen_by: PerSide {

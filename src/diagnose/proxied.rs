@@ -251,11 +251,25 @@ fn ending(front: &ConnectionReport, back: &ConnectionReport) -> Option<Verdict> 
         let tunnel = front.tunnel.as_ref().is_some_and(|t| t.opened());
         let fins = f0.end.name == "FIN" && b0.end.name == "FIN";
         let (cause, summary) = if tunnel && fins && legs.quiet_ms >= 1000.0 {
-            let summary = proxy::tunnel_idle_summary(&legs);
-            (Cause::TunnelIdleTimeout { legs }, summary)
+            let proxy_product = front.tunnel.as_ref().and_then(|t| t.proxy_product.clone());
+            let summary = proxy::tunnel_idle_summary(&legs, proxy_product.as_ref());
+            (
+                Cause::TunnelIdleTimeout {
+                    legs,
+                    proxy_product,
+                },
+                summary,
+            )
         } else if whole_seconds(legs.quiet_ms / 1000.0).is_some() {
-            let summary = proxy::proxy_summary(&legs);
-            (Cause::ProxyIdleTimeout { legs }, summary)
+            let proxy_product = added_by_proxy(front, back);
+            let summary = proxy::proxy_idle_summary(&legs, proxy_product.as_ref());
+            (
+                Cause::ProxyIdleTimeout {
+                    legs,
+                    proxy_product,
+                },
+                summary,
+            )
         } else if let Some((cause, apart_ms)) = reload::ends(&legs, f0.time, b0.time) {
             (cause, proxy::reload_summary(&legs, apart_ms))
         } else {
@@ -330,6 +344,23 @@ fn ending(front: &ConnectionReport, back: &ConnectionReport) -> Option<Verdict> 
         summary,
         packets,
     })
+}
+
+/// The proxy product the front leg's 101 names and the back leg's does not: a header the
+/// proxy added (nginx replaces the backend's `Server` with its own; Caddy adds its own
+/// beside it), so it names the proxy, not the backend. One both carry is the backend's,
+/// passed on.
+pub(crate) fn added_by_proxy(
+    front: &ConnectionReport,
+    back: &ConnectionReport,
+) -> Option<crate::close::proxies::ProxyProduct> {
+    let named = front.handshake.proxy_product.clone()?;
+    let passed_on = back
+        .handshake
+        .proxy_product
+        .as_ref()
+        .is_some_and(|b| b.product == named.product);
+    (!passed_on).then_some(named)
 }
 
 /// The close frames each leg carried, matched with the other leg's: which were relayed

@@ -31,23 +31,35 @@ pub const QUIET_MAX_MS: f64 = 1000.0;
 
 /// The close frames the proxy sent on its own: on the front leg, the first close frame when
 /// it is the proxy's (the server's) and the backend sent none before it; on the back leg,
-/// the first when it is the proxy's (the client's) and the client sent none before it.
+/// the first when it is the proxy's (the client's) and the client sent none before it. A
+/// close frame that answered the proxy's own on the other leg is no close for the proxy to
+/// relay: a proxy that sent its own 1001 to the client, read the client's echo and only
+/// then closed the backend (a reload or stop) closed the back leg itself too (issue 69
+/// item 5), and the same the other way round.
 pub fn own_closes<'a>(
     front: &'a ConnectionReport,
     back: &'a ConnectionReport,
 ) -> (Option<&'a CloseFrameReport>, Option<&'a CloseFrameReport>) {
-    let own = |leg: &'a ConnectionReport, proxy: Role, other: &ConnectionReport| {
+    // `answered`: the proxy's own close on `other`, which the frames after it there answer.
+    let own = |leg: &'a ConnectionReport,
+               proxy: Role,
+               other: &ConnectionReport,
+               answered: Option<&CloseFrameReport>| {
         let first = leg.close_frames.first().filter(|f| f.from == proxy)?;
-        let relaying = other
-            .close_frames
-            .iter()
-            .any(|g| g.from == proxy && g.packet < first.packet);
+        let relaying = other.close_frames.iter().any(|g| {
+            g.from == proxy
+                && g.packet < first.packet
+                && answered.is_none_or(|a| a.packet >= g.packet)
+        });
         (!relaying).then_some(first)
     };
-    (
-        own(front, Role::Server, back),
-        own(back, Role::Client, front),
-    )
+    let front_own = own(front, Role::Server, back, None);
+    let back_own = own(back, Role::Client, front, None);
+    match (front_own, back_own) {
+        (Some(f), None) => (Some(f), own(back, Role::Client, front, Some(f))),
+        (None, Some(b)) => (own(front, Role::Server, back, Some(b)), Some(b)),
+        both => both,
+    }
 }
 
 /// Milliseconds from `a` to `b` (0 when `b` is earlier).

@@ -114,6 +114,9 @@ causes! {
         http_status: u16,
         /// The packet of its answer.
         packet: u64,
+        /// The proxy product its answer names (as `tunnel.proxy_product`): the rules and
+        /// settings the words name are that product's; null when it names none.
+        proxy_product: Option<crate::close::proxies::ProxyProduct>,
     }
     /// wsclose stopped following a connection still open, at a cap.
     "evicted" => Evicted {
@@ -160,12 +163,19 @@ causes! {
     "proxy-idle-timeout" => ProxyIdleTimeout {
         /// Both legs and how the proxy ended each.
         legs: BothLegs,
+        /// The proxy product the client's 101 names and the backend's does not (the proxy
+        /// added it: nginx's `Server`); null when none does.
+        proxy_product: Option<crate::close::proxies::ProxyProduct>,
     }
     /// A forward proxy ended a CONNECT tunnel with a FIN on both legs after a quiet spell
-    /// of a second or more: its tunnel idle timeout (the usual setting: Squid's `read_timeout`).
+    /// of a second or more: its tunnel idle timeout (the product's own setting when its
+    /// CONNECT answer names it, else the usual settings as candidates).
     "tunnel-idle-timeout" => TunnelIdleTimeout {
         /// Both legs and how the proxy ended each.
         legs: BothLegs,
+        /// The proxy product its CONNECT answer names (as `tunnel.proxy_product`); null
+        /// when it names none.
+        proxy_product: Option<crate::close::proxies::ProxyProduct>,
     }
     /// The proxy ended both legs at once after a quiet spell that is not whole seconds: a
     /// timeout set that short, or the proxy stopped or restarted.

@@ -43,6 +43,11 @@ pub struct TunnelReport {
     /// The proxy's answers to earlier CONNECTs on the same connection (a 407 before the
     /// client sent credentials), in order.
     pub earlier: Vec<EarlierAnswer>,
+    /// The proxy product its final answer names (its `Proxy-agent`, else its `Server`,
+    /// else its `Via`: tinyproxy and Apache httpd name themselves in a CONNECT's 200,
+    /// Squid only in a refusal), one wsclose knows; null when it names none. Only the
+    /// product and a version of digits and dots are kept.
+    pub proxy_product: Option<crate::close::proxies::ProxyProduct>,
 }
 
 /// An answer the proxy gave to an earlier CONNECT on the same connection.
@@ -72,6 +77,7 @@ impl TunnelReport {
                 .iter()
                 .map(|&(status, packet)| EarlierAnswer { status, packet })
                 .collect(),
+            proxy_product: t.proxy.clone(),
         }
     }
 

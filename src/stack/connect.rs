@@ -148,6 +148,10 @@ impl Connect {
                 + t.body.capacity()
                 + t.content_type.as_ref().map_or(0, String::capacity)
                 + t.earlier.capacity() * std::mem::size_of::<(u16, u64)>()
+                + t.proxy
+                    .as_ref()
+                    .and_then(|p| p.version.as_ref())
+                    .map_or(0, String::capacity)
         });
         std::mem::size_of::<Connect>()
             + head_c
@@ -427,6 +431,7 @@ impl Connect {
         t.response_packet = Some(packet);
         t.response_ts = Some(ts);
         t.content_type = r.content_type;
+        t.proxy = r.proxy;
         if (200..300).contains(&r.status) {
             let mut next: Vec<(Side, Held)> = std::mem::take(&mut self.held)
                 .into_iter()

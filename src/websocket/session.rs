@@ -47,6 +47,10 @@ pub struct Handshake {
     /// The WebSocket library the request's `User-Agent` and the response's `Server` name.
     pub client_software: Option<crate::websocket::library::Software>,
     pub server_software: Option<crate::websocket::library::Software>,
+    /// The proxy product the response's `Proxy-agent`, `Server` or `Via` names (boxed: a
+    /// few dozen bytes on the heap for the few handshakes that have one).
+    #[serde(default)]
+    pub server_proxy: Option<Box<crate::close::proxies::ProxyProduct>>,
     /// A refusal's body as the server sent it, as text (tags of an HTML body left out,
     /// spaces joined), cut to [`REFUSAL_BODY`] bytes ("…" after a cut, or when the capture
     /// holds less of it than `Content-Length` says): the server's own reason. Only what

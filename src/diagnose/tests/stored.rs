@@ -75,6 +75,7 @@ fn one_of_each() -> Vec<Cause> {
         Cause::TunnelRefused {
             http_status: 407,
             packet: 6,
+            proxy_product: None,
         },
         Cause::Evicted {
             why: Eviction::IdleTimeout,
@@ -90,8 +91,22 @@ fn one_of_each() -> Vec<Cause> {
         },
         Cause::OneDirection { seen: Role::Client },
         Cause::CaptureCut { upgraded: true },
-        Cause::ProxyIdleTimeout { legs: legs.clone() },
-        Cause::TunnelIdleTimeout { legs: legs.clone() },
+        Cause::ProxyIdleTimeout {
+            legs: legs.clone(),
+            proxy_product: Some(crate::close::proxies::ProxyProduct {
+                product: crate::close::proxies::Product::Nginx,
+                version: Some("1.22.1".into()),
+                header: crate::close::proxies::Header::Server,
+            }),
+        },
+        Cause::TunnelIdleTimeout {
+            legs: legs.clone(),
+            proxy_product: Some(crate::close::proxies::ProxyProduct {
+                product: crate::close::proxies::Product::Tinyproxy,
+                version: Some("1.11.1".into()),
+                header: crate::close::proxies::Header::ProxyAgent,
+            }),
+        },
         Cause::ProxyEndedBothLegs { legs: legs.clone() },
         Cause::ProxyReloadOrStop {
             legs,

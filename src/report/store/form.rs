@@ -123,7 +123,7 @@ fn report(w: &mut Writer<'_>, r: &ConnectionReport) -> Option<()> {
     host(w, client);
     host(w, server);
     w.opt_serde(tls)?;
-    handshake_report(w, handshake);
+    handshake_report(w, handshake)?;
     w.u64(close_frames.len() as u64);
     for f in close_frames {
         close_frame(w, f)?;
@@ -313,7 +313,7 @@ fn read_host(r: &mut Reader<'_>) -> Option<Host> {
     }
 }
 
-fn handshake_report(w: &mut Writer<'_>, h: &HandshakeReport) {
+fn handshake_report(w: &mut Writer<'_>, h: &HandshakeReport) -> Option<()> {
     let HandshakeReport {
         seen,
         host,
@@ -326,6 +326,7 @@ fn handshake_report(w: &mut Writer<'_>, h: &HandshakeReport) {
         response_packet,
         deflate,
         cut,
+        proxy_product,
     } = h;
     w.bool(*seen);
     w.opt_str(host);
@@ -338,6 +339,7 @@ fn handshake_report(w: &mut Writer<'_>, h: &HandshakeReport) {
     w.opt_u64(*response_packet);
     w.bool(*deflate);
     w.opt_str(cut);
+    w.opt_serde(proxy_product)
 }
 
 fn read_handshake(r: &mut Reader<'_>) -> Option<HandshakeReport> {
@@ -353,6 +355,7 @@ fn read_handshake(r: &mut Reader<'_>) -> Option<HandshakeReport> {
         response_packet: r.opt_u64()?,
         deflate: r.bool()?,
         cut: r.opt_string()?,
+        proxy_product: r.opt_serde()?,
     })
 }
 

@@ -95,7 +95,8 @@ impl Display for Cause {
             Cause::TunnelRefused {
                 http_status,
                 packet,
-            } => write!(f, "The forward proxy answered the client's CONNECT with HTTP {http_status} (packet {packet}) instead of a 2xx, so no tunnel was opened and no WebSocket with it: no close code applies (the client's library reports a proxy error, not a close). {}", proxy::tunnel_refusal(*http_status).0),
+                proxy_product,
+            } => write!(f, "The forward proxy answered the client's CONNECT with HTTP {http_status} (packet {packet}) instead of a 2xx, so no tunnel was opened and no WebSocket with it: no close code applies (the client's library reports a proxy error, not a close). {}", proxy::tunnel_refusal(*http_status, proxy_product.as_ref()).0),
             Cause::Evicted {
                 why,
                 last_packet,
@@ -107,7 +108,11 @@ impl Display for Cause {
             },
             Cause::PacketsDropped { dropped, .. } => write!(f, "The capture dropped {dropped} packet{} (see the input's warning) and this connection was still open at its end: whatever ended it may be among them, so no close code is guessed.", if *dropped == 1 { "" } else { "s" }),
             Cause::CaptureCut { .. } => f.write_str("The capture file stops early (it is truncated or damaged; see the input's warning), so whatever ended this connection is not in it; no close code is guessed."),
-            Cause::ProxyIdleTimeout { legs } | Cause::ProxyEndedBothLegs { legs } => {
+            Cause::ProxyIdleTimeout {
+                legs,
+                proxy_product: Some(p),
+            } => proxy::proxy_idle_named(f, legs, p),
+            Cause::ProxyIdleTimeout { legs, .. } | Cause::ProxyEndedBothLegs { legs } => {
                 write!(f, "{}", ProxyEnded(legs))?;
                 match whole_seconds(legs.quiet_ms / 1000.0) {
                     Some(n) => {
@@ -127,7 +132,10 @@ impl Display for Cause {
                 close_frames,
                 apart_ms,
             } => proxy::reload(f, legs, *close_frames, *apart_ms),
-            Cause::TunnelIdleTimeout { legs } => proxy::tunnel_idle(f, legs),
+            Cause::TunnelIdleTimeout {
+                legs,
+                proxy_product,
+            } => proxy::tunnel_idle(f, legs, proxy_product.as_ref()),
             Cause::RelayedEnd {
                 app,
                 app_leg,

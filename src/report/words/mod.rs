@@ -144,12 +144,22 @@ pub fn head(first: &Cause) -> Head {
             fix: proxy::relayed_end_fix(*app, app_end).into(),
             ..coded(1006, true)
         },
-        Cause::ProxyIdleTimeout { legs } | Cause::ProxyEndedBothLegs { legs } => Head {
+        Cause::ProxyIdleTimeout {
+            legs,
+            proxy_product: Some(p),
+        } => Head {
+            fix: proxy::proxy_idle_named_fix(legs, p).into(),
+            ..coded(1006, true)
+        },
+        Cause::ProxyIdleTimeout { legs, .. } | Cause::ProxyEndedBothLegs { legs } => Head {
             fix: proxy::proxy_fix(legs).into(),
             ..coded(1006, true)
         },
-        Cause::TunnelIdleTimeout { legs } => Head {
-            fix: proxy::tunnel_idle_fix(legs).into(),
+        Cause::TunnelIdleTimeout {
+            legs,
+            proxy_product,
+        } => Head {
+            fix: proxy::tunnel_idle_fix(legs, proxy_product.as_ref()).into(),
             ..coded(1006, true)
         },
         Cause::ProxyReloadOrStop { .. } => Head {
@@ -175,9 +185,16 @@ pub fn head(first: &Cause) -> Head {
                 refusal(*http_status).1.into()
             },
         ),
-        Cause::TunnelRefused { http_status, .. } => {
-            none(TUNNEL_REFUSED, proxy::tunnel_refusal(*http_status).1.into())
-        }
+        Cause::TunnelRefused {
+            http_status,
+            proxy_product,
+            ..
+        } => none(
+            TUNNEL_REFUSED,
+            proxy::tunnel_refusal(*http_status, proxy_product.as_ref())
+                .1
+                .into(),
+        ),
         Cause::Evicted { why, .. } => match why {
             Eviction::MaxFlows => none(EVICTED_MAX_FLOWS, FIX_MAX_FLOWS.into()),
             Eviction::IdleTimeout => none(EVICTED_IDLE, FIX_IDLE_TIMEOUT.into()),

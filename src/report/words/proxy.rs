@@ -9,6 +9,7 @@
 //! fix. A match is said as a match ("matches the default of …"), never as what happened: a
 //! spell of 60 s may as well be the application's own timer.
 
+use crate::close::proxies::{Product, ProxyProduct, TUNNEL_CANDIDATES};
 use crate::close::timeouts::Timeout;
 use crate::close::timeouts::{self, Kind};
 use crate::flow::Role;
@@ -160,34 +161,64 @@ pub fn gateway_frames(
     Ok(())
 }
 
-/// The likely cause and fix of a status with which a forward proxy refused a CONNECT.
-pub fn tunnel_refusal(code: u16) -> (&'static str, &'static str) {
-    match code {
-        403 => (
+/// The likely cause and fix of a status with which a forward proxy refused a CONNECT: the
+/// rules of the product its answer names (`product`), else the usual products' as
+/// candidates; no product's rule is said as this proxy's without its answer naming it.
+pub fn tunnel_refusal(code: u16, product: Option<&ProxyProduct>) -> (String, String) {
+    let named = product.map(|p| p.product);
+    let (cause, fix) = match (code, named) {
+        (403, Some(Product::Squid)) => (
             "403 means the proxy's access rules deny this target (Squid: an http_access deny rule; its default configuration allows CONNECT only to port 443, SSL_ports).",
             "Allow CONNECT to the target's host and port in the proxy (Squid: acl SSL_ports port N, and an http_access allow rule before the deny), or serve the WebSocket on a port the proxy allows (443).",
         ),
-        407 => (
+        (403, Some(Product::Tinyproxy)) => (
+            "403 means the proxy's access rules deny this target: tinyproxy refuses a CONNECT to a port that no ConnectPort line lists (with none, it allows every port) and a client that no Allow line admits.",
+            "Add a ConnectPort line for the target's port to tinyproxy's configuration (or an Allow line for the client), or serve the WebSocket on a port it allows.",
+        ),
+        (403, Some(Product::ApacheHttpd)) => (
+            "403 means the proxy's access rules deny this target: Apache httpd's mod_proxy_connect allows CONNECT only to the ports AllowCONNECT lists (443 and 563 by default), and its Require rules may deny the client.",
+            "Add the target's port to AllowCONNECT in httpd's configuration (or allow the client in the proxy's Require rules), or serve the WebSocket on a port it allows (443).",
+        ),
+        (403, _) => (
+            "403 means the proxy's access rules deny this target; its page and its log say which rule. The capture does not name a forward proxy whose rules wsclose knows; the usual ones, candidates: Squid's http_access rules (its default configuration allows CONNECT only to port 443, SSL_ports), tinyproxy's ConnectPort and Allow lines, Apache httpd's AllowCONNECT (443 and 563 by default).",
+            "Allow CONNECT to the target's host and port in the proxy (in Squid: acl SSL_ports port N and an http_access allow rule before the deny; tinyproxy: ConnectPort N; Apache httpd: AllowCONNECT), or serve the WebSocket on a port the proxy allows (443).",
+        ),
+        (407, _) => (
             "407 means the proxy wants credentials (its Proxy-Authenticate field names the scheme) and the CONNECT carried none that it accepted.",
             "Give the client the proxy's credentials (Proxy-Authorization; in most clients a proxy URL of the form http://user:password@proxy:port).",
         ),
-        502..=504 => (
+        (502..=504, None | Some(Product::Squid)) => (
             "502, 503 and 504 mean the proxy could not reach the target: nothing listening there, no route, a name it could not resolve, or a connection that timed out (Squid answers 503 when its connection to the target fails).",
+            "Check that the target listens on that address and port and that the proxy can reach it (its error page and its log name the failure).",
+        ),
+        (502..=504, _) => (
+            "502, 503 and 504 mean the proxy could not reach the target: nothing listening there, no route, a name it could not resolve, or a connection that timed out.",
             "Check that the target listens on that address and port and that the proxy can reach it (its error page and its log name the failure).",
         ),
         _ => (
             "The proxy's answer body, when it sent one, says why.",
             "Read the proxy's answer and its log for this CONNECT.",
         ),
+    };
+    let mut cause = cause.to_string();
+    if let Some(p) = product {
+        let _ = write!(cause, " Its answer's {} names it: {p}.", p.header_name());
     }
+    (cause, fix.to_string())
 }
 
-/// The words of a forward proxy's tunnel idle timeout (`tunnel-idle-timeout`).
-pub fn tunnel_idle(f: &mut Formatter<'_>, legs: &BothLegs) -> fmt::Result {
+/// The words of a forward proxy's tunnel idle timeout (`tunnel-idle-timeout`): the
+/// product's own setting when its CONNECT answer names it (`product`), else the usual
+/// forward proxies' settings as candidates.
+pub fn tunnel_idle(
+    f: &mut Formatter<'_>,
+    legs: &BothLegs,
+    product: Option<&ProxyProduct>,
+) -> fmt::Result {
     let secs = legs.quiet_ms / 1000.0;
     write!(
         f,
-        "The forward proxy ended the CONNECT tunnel with {} to the client (connection {}, packet {}) and {} to the backend (connection {}, packet {}) after {} of quiet on both legs: most likely the proxy's tunnel idle timeout. The capture does not name the proxy's product; the usual setting is Squid's read_timeout (default 15 minutes; Squid checks its timeouts about once a second, so the spell runs up to a second past the setting)",
+        "The forward proxy ended the CONNECT tunnel with {} to the client (connection {}, packet {}) and {} to the backend (connection {}, packet {}) after {} of quiet on both legs: most likely ",
         legs.front_end.name,
         legs.front,
         legs.front_end.packet,
@@ -196,33 +227,118 @@ pub fn tunnel_idle(f: &mut Formatter<'_>, legs: &BothLegs) -> fmt::Result {
         legs.back_end.packet,
         Secs(secs),
     )?;
+    let setting = match product {
+        Some(p) => {
+            write!(
+                f,
+                "its tunnel idle timeout. The proxy names itself in its CONNECT answer's {}: {p}",
+                p.header_name()
+            )?;
+            match p.product.tunnel_idle() {
+                Some(t) => {
+                    write!(f, ", whose setting for that is {}", t.setting_name())?;
+                    if let Some(d) = t.default_text() {
+                        write!(f, " (default {d})")?;
+                    }
+                    t.setting_name()
+                }
+                None => {
+                    f.write_str(
+                        "; wsclose knows no tunnel idle setting of its own for it, so its configuration says which one this is",
+                    )?;
+                    "timeout"
+                }
+            }
+        }
+        None => {
+            f.write_str(
+                "the proxy's tunnel idle timeout. The capture does not name the proxy's product; the usual settings, candidates, are ",
+            )?;
+            for (i, p) in TUNNEL_CANDIDATES.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(if i + 1 == TUNNEL_CANDIDATES.len() {
+                        " and "
+                    } else {
+                        ", "
+                    })?;
+                }
+                candidate(f, *p)?;
+            }
+            "timeout"
+        }
+    };
+    if let Some(note) = product.and_then(|p| p.product.timer_note()) {
+        write!(f, " ({note})")?;
+    }
     // The whole seconds the spell fits: the setting is at most the spell, and more than
     // the spell less the second of the proxy's timer.
-    let setting = secs.floor();
-    if setting >= 1.0 {
-        write!(f, ": this spell fits a timeout of {setting:.0} s")?;
+    let whole = secs.floor();
+    if whole >= 1.0 {
+        write!(f, ": this spell fits a {setting} of {whole:.0} s")?;
     }
     f.write_str(".")?;
     let known = timeouts::matching(Kind::Idle, secs);
     if !known.is_empty() {
         write!(f, " It matches the default of {}.", matched(&known))?;
     }
-    f.write_str(" If the proxy was stopped at that moment instead, its log says so (Squid, for one, logs each tunnel's end with its duration).")
+    match product.and_then(|p| p.product.idle_log()) {
+        Some(log) => write!(f, " If the proxy was stopped at that moment instead, its log says so ({log})."),
+        None => f.write_str(" If the proxy was stopped at that moment instead, its log says so (Squid, for one, logs each tunnel's end with its duration)."),
+    }
 }
 
-/// The fix of a tunnel the forward proxy ended for being idle.
-pub fn tunnel_idle_fix(legs: &BothLegs) -> String {
+/// "Squid's read_timeout (default 15 min; Squid checks its timeouts about once a second,
+/// so the spell runs up to a second past the setting)": a candidate setting.
+fn candidate(f: &mut Formatter<'_>, p: Product) -> fmt::Result {
+    let Some(t) = p.tunnel_idle() else {
+        return Ok(());
+    };
+    write!(f, "{}'s {}", p.name(), t.setting_name())?;
+    let notes: Vec<String> = t
+        .default_text()
+        .map(|d| format!("default {d}"))
+        .into_iter()
+        .chain(p.timer_note().map(str::to_string))
+        .collect();
+    if !notes.is_empty() {
+        write!(f, " ({})", notes.join("; "))?;
+    }
+    Ok(())
+}
+
+/// The fix of a tunnel the forward proxy ended for being idle: raise the named product's
+/// setting, or one of the candidates'.
+pub fn tunnel_idle_fix(legs: &BothLegs, product: Option<&ProxyProduct>) -> String {
     let secs = legs.quiet_ms / 1000.0;
+    let setting = match product.and_then(|p| Some((p, p.product.tunnel_idle()?))) {
+        Some((p, t)) => format!("{}'s {}", p.product.name(), t.setting_name()),
+        None if product.is_some() => "the proxy's tunnel idle timeout".to_string(),
+        None => {
+            let names: Vec<String> = TUNNEL_CANDIDATES
+                .iter()
+                .filter_map(|p| Some(format!("{}: {}", p.name(), p.tunnel_idle()?.setting_name())))
+                .collect();
+            format!("the proxy's tunnel idle timeout (in {})", names.join("; "))
+        }
+    };
     format!(
-        "Keep the tunnel busy for the proxy: send a WebSocket ping (or an application heartbeat) from either end well inside its idle timeout (every {} s, say; any byte either way counts), or raise the proxy's tunnel idle timeout (in Squid: read_timeout) above the longest quiet spell the application needs. Clients should reconnect with backoff.",
+        "Keep the tunnel busy for the proxy: send a WebSocket ping (or an application heartbeat) from either end well inside its idle timeout (every {} s, say; any byte either way counts), or raise {setting} above the longest quiet spell the application needs. Clients should reconnect with backoff.",
         heartbeat(secs)
     )
 }
 
-/// The evidence's line for a tunnel the forward proxy ended for being idle.
-pub fn tunnel_idle_summary(l: &BothLegs) -> String {
+/// The evidence's line for a tunnel the forward proxy ended for being idle, with the
+/// product's setting when its CONNECT answer names it.
+pub fn tunnel_idle_summary(l: &BothLegs, product: Option<&ProxyProduct>) -> String {
+    let named = match product {
+        Some(p) => match p.product.tunnel_idle() {
+            Some(t) => format!(" ({p}: {})", t.setting_name()),
+            None => format!(" ({p})"),
+        },
+        None => String::new(),
+    };
     format!(
-        "the forward proxy closed both legs of the tunnel: {} to the client (connection {}, packet {}), {} to the backend (connection {}, packet {}), after {:.0} ms of quiet on both legs: its tunnel idle timeout",
+        "the forward proxy closed both legs of the tunnel: {} to the client (connection {}, packet {}), {} to the backend (connection {}, packet {}), after {:.0} ms of quiet on both legs: its tunnel idle timeout{named}",
         l.front_end.name, l.front, l.front_end.packet, l.back_end.name, l.back, l.back_end.packet, l.quiet_ms,
     )
 }
@@ -285,6 +401,68 @@ pub fn proxy_summary(l: &BothLegs) -> String {
     match whole_seconds(l.quiet_ms / 1000.0) {
         Some(n) => format!("{ends}: an idle timeout of {n} s"),
         None => format!("{ends}: an idle timeout that short, or the proxy stopped or restarted"),
+    }
+}
+
+/// The words of a proxy's idle timeout whose product the client's 101 names (a header the
+/// back leg's 101 does not carry: the proxy added it): the product and its own setting.
+pub fn proxy_idle_named(f: &mut Formatter<'_>, l: &BothLegs, p: &ProxyProduct) -> fmt::Result {
+    let secs = l.quiet_ms / 1000.0;
+    write!(
+        f,
+        "{} A proxy that drops both sides at once after a quiet spell is the signature of an idle timeout of that length",
+        ProxyEnded(l)
+    )?;
+    if let Some(n) = whole_seconds(secs) {
+        write!(f, " ({n} s)")?;
+    }
+    write!(
+        f,
+        ". The proxy names itself in the client's 101 (its {}, which the backend's 101 does not carry): {p}",
+        p.header_name()
+    )?;
+    match p.product.proxy_idle() {
+        Some(t) => {
+            write!(f, ", whose setting for that is {}", t.setting_name())?;
+            match t.default_text() {
+                Some(d) => write!(f, " (default {d})")?,
+                None => f.write_str(" (off unless set)")?,
+            }
+        }
+        None => f.write_str("; wsclose knows no idle setting of its own for it, so its configuration says which one this is")?,
+    }
+    f.write_str(".")?;
+    let known = timeouts::matching(Kind::Idle, secs);
+    if !known.is_empty() {
+        write!(f, " It matches the default of {}.", matched(&known))?;
+    }
+    Ok(())
+}
+
+/// The fix of a proxy's idle timeout whose product the client's 101 names.
+pub fn proxy_idle_named_fix(l: &BothLegs, p: &ProxyProduct) -> String {
+    let secs = l.quiet_ms / 1000.0;
+    let setting = match p.product.proxy_idle() {
+        Some(t) => format!("{}'s {}", p.product.name(), t.setting_name()),
+        None => format!("{}'s idle timeout", p.product.name()),
+    };
+    let inside = whole_seconds(secs).map_or("its idle timeout".to_string(), |n| format!("{n} s"));
+    format!(
+        "Keep the session busy for the proxy: send a ping (or an application heartbeat) from either end well inside {inside} (every {} s, say; a proxy counts any frame as activity), or raise {setting} above the longest quiet spell the application needs. Clients should reconnect with backoff.",
+        heartbeat(secs)
+    )
+}
+
+/// The evidence's line for a proxy's idle timeout, with the product when the client's 101
+/// names it.
+pub fn proxy_idle_summary(l: &BothLegs, p: Option<&ProxyProduct>) -> String {
+    let s = proxy_summary(l);
+    match p {
+        Some(p) => match p.product.proxy_idle() {
+            Some(t) => format!("{s} ({p}: {})", t.setting_name()),
+            None => format!("{s} ({p})"),
+        },
+        None => s,
     }
 }
 

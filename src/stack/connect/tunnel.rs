@@ -28,6 +28,8 @@ pub struct Tunnel {
     /// Answers the proxy gave to earlier CONNECTs on this connection (status, packet), in
     /// order.
     pub earlier: Vec<(u16, u64)>,
+    /// The proxy product the final answer's `Proxy-agent`, `Server` or `Via` names.
+    pub proxy: Option<crate::close::proxies::ProxyProduct>,
 }
 
 impl Tunnel {

@@ -642,6 +642,7 @@ impl Http1 {
                     hs.reason = Some(r.reason);
                     hs.subprotocol = r.protocol;
                     hs.server_software = r.software;
+                    hs.server_proxy = r.proxy.map(Box::new);
                     hs.deflate = http::has_permessage_deflate(r.extensions.as_deref());
                     hs.extensions = r.extensions;
                     hs.set_accept(r.accept);

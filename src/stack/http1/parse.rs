@@ -18,6 +18,7 @@ mod sniff;
 pub use lenient::lenient;
 pub use sniff::{looks_like_request, looks_like_response, status_of_cut_response};
 
+use crate::close::proxies::{Header, ProxyProduct};
 use crate::websocket::library::Software;
 use base64::Engine;
 
@@ -99,6 +100,9 @@ pub struct Response {
     pub h2c: bool,
     /// The WebSocket library its `Server` header names.
     pub software: Option<crate::websocket::library::Software>,
+    /// The proxy product its `Proxy-agent`, `Server` or `Via` names (in that order of
+    /// preference; see `close::proxies`).
+    pub proxy: Option<crate::close::proxies::ProxyProduct>,
     /// `Content-Length`, as sent (joined when repeated).
     pub content_length: Option<String>,
     /// A `Transfer-Encoding` field is present.
@@ -161,6 +165,8 @@ enum Field {
     UserAgent,
     Accept,
     Server,
+    ProxyAgent,
+    Via,
     ContentType,
     Protocol,
     Extensions,
@@ -174,11 +180,13 @@ impl Field {
         let n = name.as_bytes();
         let is = |s: &str| same_name(n, s.as_bytes());
         match n.len() {
+            3 if is("via") => Field::Via,
             4 if is("host") => Field::Host,
             6 if is("server") => Field::Server,
             7 if is("upgrade") => Field::Upgrade,
             10 if is("connection") => Field::Connection,
             10 if is("user-agent") => Field::UserAgent,
+            11 if is("proxy-agent") => Field::ProxyAgent,
             12 if is("content-type") => Field::ContentType,
             14 if is("content-length") => Field::ContentLength,
             14 if is("http2-settings") => Field::Http2Settings,
@@ -331,7 +339,12 @@ fn request_in(buf: &[u8], sent: &[u8]) -> Result<Parsed<Request>, httparse::Erro
                     Field::Connection => {
                         r.connection_upgrade |= has_token(head.bytes(h.value), "upgrade")
                     }
-                    Field::Accept | Field::Server | Field::ContentType | Field::Other => {}
+                    Field::Accept
+                    | Field::Server
+                    | Field::ProxyAgent
+                    | Field::Via
+                    | Field::ContentType
+                    | Field::Other => {}
                 }
             }
             Ok(Parsed::Done(r, n))
@@ -448,7 +461,12 @@ fn response_in(buf: &[u8], sent: &[u8]) -> Result<Parsed<Response>, httparse::Er
                         if r.software.is_none() {
                             r.software = Software::of(head.bytes(h.value));
                         }
+                        proxy_product(&mut r.proxy, Header::Server, head.bytes(h.value));
                     }
+                    Field::ProxyAgent => {
+                        proxy_product(&mut r.proxy, Header::ProxyAgent, head.bytes(h.value))
+                    }
+                    Field::Via => proxy_product(&mut r.proxy, Header::Via, head.bytes(h.value)),
                     Field::ContentLength => append(&mut r.content_length, &head.text(h.value)),
                     Field::TransferEncoding => {
                         r.transfer_encoding = true;
@@ -477,6 +495,26 @@ fn response_in(buf: &[u8], sent: &[u8]) -> Result<Parsed<Response>, httparse::Er
             }
             Ok(Parsed::Done(r, n))
         }
+    }
+}
+
+/// Keeps in `slot` the proxy product `value` (of `header`) names, unless a header that
+/// names one better is there already: `Proxy-agent` before `Server` before `Via`, the
+/// first of each.
+fn proxy_product(slot: &mut Option<ProxyProduct>, header: Header, value: &[u8]) {
+    let rank = |h: Header| match h {
+        Header::ProxyAgent => 0,
+        Header::Server => 1,
+        Header::Via => 2,
+    };
+    if slot
+        .as_ref()
+        .is_some_and(|p| rank(p.header) <= rank(header))
+    {
+        return;
+    }
+    if let Some(p) = ProxyProduct::of(header, value) {
+        *slot = Some(p);
     }
 }
 
