@@ -181,7 +181,9 @@ impl Machine for Graphql {
                     self.ka_gap = Some(between(t, m.ts));
                 }
                 self.ka = Some((m.packet, m.ts));
-                return Seen::Ping;
+                // The server's keep-alive asks for no answer (subscriptions-transport-ws's
+                // client only restarts its timer): never an unanswered ping.
+                return Seen::Keepalive;
             }
             ("ping", _) => return Seen::Ping,
             ("pong", _) => return Seen::Pong,

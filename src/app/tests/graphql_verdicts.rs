@@ -89,6 +89,9 @@ fn graphql_legacy_errors_and_keepalives() {
         s.t.finish(&closed(Client, Some(1000), "", 12, 4000))
             .unwrap();
     assert_eq!(r.cause.as_deref(), Some("keep-alive missed"));
+    // The server's ka asks for no answer: the server's heartbeat, never unanswered.
+    let server = r.heartbeat.unwrap().server;
+    assert_eq!((server.pings, server.unanswered), (2, 0));
     let r =
         s.t.finish(&closed(Client, Some(1000), "", 12, 1500))
             .unwrap();
