@@ -11,8 +11,9 @@
 //! the packets, and the heartbeat each side kept.
 //!
 //! A protocol is recognized by the subprotocol the server agreed to, by the request target
-//! (socket.io's `EIO=`, Phoenix's `vsn=`), or by a first message that only that protocol
-//! sends (SignalR's handshake); never from one ambiguous message. A message cut by a gap,
+//! (socket.io's `EIO=`, Phoenix's `vsn=`; SockJS's `…/<server>/<session>/websocket` once the
+//! server's first message is its open frame `o`), or by a first message that only that
+//! protocol sends (SignalR's handshake); never from one ambiguous message. A message cut by a gap,
 //! or longer than [`KEEP`] where its end matters, is counted as undecodable: nothing is
 //! guessed from it. Memory per session is constant: one partial message per side, capped,
 //! and each protocol's own state (MQTT, a byte stream: per side the packet in progress's
@@ -33,6 +34,7 @@ mod polls;
 pub(crate) mod pool;
 mod signalr;
 mod socketio;
+mod sockjs;
 mod stomp;
 
 use crate::capture::Timestamp;
@@ -180,6 +182,8 @@ pub enum Protocol {
     Ocpp,
     /// WAMP (the Web Application Messaging Protocol).
     Wamp,
+    /// SockJS on its raw WebSocket transport.
+    SockJs,
 }
 
 impl Protocol {
@@ -196,6 +200,7 @@ impl Protocol {
             Protocol::ActionCable => "Action Cable",
             Protocol::Ocpp => "OCPP-J",
             Protocol::Wamp => "WAMP",
+            Protocol::SockJs => "SockJS",
         }
     }
 }
@@ -409,6 +414,7 @@ enum Proto {
     ActionCable(actioncable::ActionCable),
     Ocpp(ocpp::Ocpp),
     Wamp(ocpp::Wamp),
+    SockJs(sockjs::SockJs),
 }
 
 impl Proto {
@@ -423,6 +429,7 @@ impl Proto {
             Proto::ActionCable(m) => m,
             Proto::Ocpp(m) => m,
             Proto::Wamp(m) => m,
+            Proto::SockJs(m) => m,
         }
     }
 
@@ -437,6 +444,7 @@ impl Proto {
             Proto::ActionCable(m) => m,
             Proto::Ocpp(m) => m,
             Proto::Wamp(m) => m,
+            Proto::SockJs(m) => m,
         }
     }
 }
@@ -622,6 +630,20 @@ impl Tracker {
         for pong in machine.more_beats() {
             self.beats.app(m.from, pong, m.packet, m.ts);
         }
+        if seen == Seen::Bad {
+            self.unconfirmed();
+        }
+    }
+
+    /// Forgets a protocol that its first server message showed not to be there (a target
+    /// of SockJS's shape whose server did not open with `o`).
+    fn unconfirmed(&mut self) {
+        if let Some(Proto::SockJs(s)) = &self.machine {
+            if s.refused() {
+                *self = Tracker::new(None, None);
+                self.sniff = false;
+            }
+        }
     }
 
     /// A WebSocket ping (`pong` false) or pong from `from`.
@@ -632,6 +654,11 @@ impl Tracker {
     /// The report, for a recognized protocol only.
     pub fn finish(&self, end: &Ending) -> Option<ApplicationReport> {
         let p = self.protocol?;
+        if let Some(Proto::SockJs(s)) = &self.machine {
+            if !s.confirmed() {
+                return None;
+            }
+        }
         let machine = self.machine.as_ref()?.machine();
         let mut verdict = machine.verdict(end, &self.beats).unwrap_or_default();
         if let (Some(summary), Some(note)) = (
@@ -796,6 +823,14 @@ fn by_target(target: &str) -> Option<(Protocol, String, Proto)> {
                 Proto::Phoenix(phoenix::Phoenix::new(vsn.starts_with("2."), vsn)),
             ));
         }
+    }
+    if sockjs::target(target) {
+        return Some((
+            Protocol::SockJs,
+            "request target: …/<server>/<session>/websocket, then the server's open frame \"o\""
+                .into(),
+            Proto::SockJs(sockjs::SockJs::default()),
+        ));
     }
     None
 }
