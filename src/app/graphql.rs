@@ -53,6 +53,10 @@ pub(crate) struct Graphql {
     completes: u32,
     #[serde(default)]
     last_complete: Option<(Role, u64)>,
+    /// The first packet from which the server's messages are not all in the capture: a ka
+    /// may have been lost there, so none is said to have stopped.
+    #[serde(default)]
+    server_lost: Option<u64>,
 }
 
 /// Subscription ids remembered per session.
@@ -109,6 +113,12 @@ fn close_code(code: u16) -> Option<(&'static str, &'static str)> {
 }
 
 impl Machine for Graphql {
+    fn lost(&mut self, from: Role, packet: u64) {
+        if from == Role::Server {
+            self.server_lost.get_or_insert(packet);
+        }
+    }
+
     fn message(&mut self, m: &Message<'_>) -> Seen {
         // Only `type` and `id` are read of most messages: the whole message is checked as
         // JSON, but not built (a `next` carries the subscription's data).
@@ -312,7 +322,7 @@ impl Machine for Graphql {
             ));
         }
         // The legacy client gives up when keep-alives stop.
-        if !self.modern && by == Role::Client {
+        if !self.modern && by == Role::Client && self.server_lost.is_none() {
             if let (Some((kp, kt)), Some(gap)) = (self.ka, self.ka_gap) {
                 let quiet = between(kt, end_ts);
                 if gap > 0 && quiet >= 2 * gap {

@@ -37,6 +37,9 @@ pub(crate) struct SockJs {
     beats: u64,
     last_beat: Option<(u64, Timestamp)>,
     period: Option<u64>,
+    /// The first packet from which the server's messages are not all in the capture: an `h`
+    /// (or the close frame) may have been lost there.
+    server_lost: Option<u64>,
 }
 
 /// Whether `target` has the shape of SockJS's raw WebSocket transport:
@@ -122,6 +125,12 @@ fn meaning(code: u64, reason: &str) -> Option<(&'static str, &'static str)> {
 }
 
 impl Machine for SockJs {
+    fn lost(&mut self, from: Role, packet: u64) {
+        if from == Role::Server {
+            self.server_lost.get_or_insert(packet);
+        }
+    }
+
     fn message(&mut self, m: &Message<'_>) -> Seen {
         match m.from {
             Role::Server => self.server(m),
@@ -169,9 +178,13 @@ impl Machine for SockJs {
                 ));
             }
         }
-        // The server's heartbeat stopped well before the end.
-        let (Some((hp, ht)), Some(period)) = (self.last_beat, self.period.filter(|&p| p > 0))
-        else {
+        // The server's heartbeat stopped well before the end, and the capture holds all that
+        // the server sent.
+        let (Some((hp, ht)), Some(period), None) = (
+            self.last_beat,
+            self.period.filter(|&p| p > 0),
+            self.server_lost,
+        ) else {
             return None;
         };
         let quiet = between(ht, end_ts);

@@ -137,3 +137,13 @@ fn a_heartbeat_stopped_for_two_periods_before_the_end_is_named() {
         .unwrap();
     assert_eq!(r.cause, None);
 }
+
+#[test]
+fn a_heartbeat_is_not_called_stopped_where_the_capture_lost_the_servers_messages() {
+    let mut s = opened(4);
+    s.t.tapped(Server, Tapped::Lost { packet: 15 });
+    let r =
+        s.t.finish(&closed(Client, Some(1000), "", 20, 7000))
+            .unwrap();
+    assert_eq!(r.cause, None);
+}
