@@ -399,6 +399,11 @@ pub(crate) trait Machine {
     fn identities(&self) -> Vec<Identity> {
         Vec::new()
     }
+    /// The protocol both sides' messages show, where it is not the one recognized (both
+    /// GraphQL protocols share the name `graphql-ws`'s history): with how it shows.
+    fn spoken(&self) -> Option<(Protocol, String)> {
+        None
+    }
 }
 
 /// One protocol's state, of whichever protocol (an enum, so that a session with its tracker
@@ -677,10 +682,14 @@ impl Tracker {
                 related.iter_mut().for_each(|id| id.ping = Some(facts));
             }
         }
+        let (p, recognized_by) = match machine.spoken() {
+            Some((spoken, how)) => (spoken, format!("{}; {how}", self.recognized_by)),
+            None => (p, self.recognized_by.clone()),
+        };
         Some(ApplicationReport {
             protocol: p.name().to_string(),
             version: machine.version(),
-            recognized_by: self.recognized_by.clone(),
+            recognized_by,
             ended_by: verdict.ended_by,
             cause: verdict.cause,
             summary: verdict.summary,
