@@ -147,6 +147,27 @@ fn a_heartbeat_that_stopped_before_the_client_gave_up_is_named() {
         summary.starts_with("the server's heartbeat (h, every 1.0 s) stopped after packet 24; the client closed the WebSocket 3.0 s later at packet 26"),
         "{summary}"
     );
+    // The server stopped, then killed: its kernel's FIN ends it, 3 s after its last h.
+    let r = json("sockjs-tornado-heartbeat-killed.pcap", &[]);
+    let conn = &r["connections"][0];
+    let a = &conn["application"];
+    assert_eq!(
+        json!([
+            conn["status"]["code"],
+            a["cause"],
+            a["ended_by"],
+            a["evidence"]
+        ]),
+        json!([1006, "heartbeat stopped", "server", [18, 20]])
+    );
+    let summary = a["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.contains("stopped after packet 18; the server ended the TCP connection (FIN) 3.0 s later at packet 20"),
+        "{summary}"
+    );
+    // Not the 1006's typical causes (a proxy's idle timeout, …): the application said why.
+    let cause = conn["status"]["cause"].as_str().unwrap_or_default();
+    assert!(!cause.contains("idle timeout"), "{cause}");
 }
 
 /// `fixtures/app/NAME` without its record `drop` (1-based), written beside the test binary's
