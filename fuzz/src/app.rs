@@ -10,8 +10,8 @@
 //! WebSocket messages (read, undecodable) may differ.
 //!
 //! `app_json`: hostile JSON through every JSON protocol (socket.io, graphql-ws and
-//! graphql-transport-ws, SignalR, Phoenix, Action Cable, OCPP, WAMP): the input is cut into
-//! messages, each one of them may be wrapped in nesting 1 000 deep, given a number of 400
+//! graphql-transport-ws, SignalR, Phoenix, Action Cable, OCPP, WAMP, SockJS): the input is
+//! cut into messages, each one of them may be wrapped in nesting 1 000 deep, given a number of 400
 //! digits or a string of 4 000 bytes, or made invalid UTF-8. Checked: no panic; the work
 //! and memory stay bounded (reading a message takes at most 1 MiB at its peak, and the
 //! decoder holds at most 64 KiB more after it than before, whatever its length); a cause that quotes the peer's text is
@@ -159,7 +159,7 @@ pub fn app_mqtt(data: &[u8]) {
 }
 
 /// The JSON protocols, as a session names them: (subprotocol, request target).
-pub const JSON_SESSIONS: [(Option<&str>, Option<&str>); 10] = [
+pub const JSON_SESSIONS: [(Option<&str>, Option<&str>); 11] = [
     (None, Some("/socket.io/?EIO=4&transport=websocket")),
     (None, Some("/socket.io/?EIO=3&transport=websocket")),
     (Some("graphql-transport-ws"), None),
@@ -170,6 +170,7 @@ pub const JSON_SESSIONS: [(Option<&str>, Option<&str>); 10] = [
     (Some("actioncable-v1-json"), None),
     (Some("ocpp1.6"), None),
     (Some("wamp.2.json"), None),
+    (None, Some("/echo/123/a1b2c3d4/websocket")),
 ];
 
 /// Makes one message hostile as `how` says: nested 1 000 deep, a 400-digit number, a

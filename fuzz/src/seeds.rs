@@ -680,11 +680,13 @@ fn json_session(stem: &str) -> Option<u8> {
         s if s.starts_with("socketio2") => 1,
         s if s.starts_with("socketio") => 0,
         "graphql-legacy-client" => 3,
+        s if s.starts_with("graphql-legacy-") => 3,
         s if s.starts_with("graphql") => 2,
         s if s.starts_with("signalr") && !s.contains("msgpack") => 4,
         s if s.starts_with("phoenix") => 5,
         s if s.starts_with("actioncable") => 7,
         s if s.starts_with("ocpp") => 8,
+        s if s.starts_with("sockjs") => 10,
         _ => return None,
     })
 }

@@ -53,6 +53,19 @@ pub(crate) struct Graphql {
     completes: u32,
     #[serde(default)]
     last_complete: Option<(Role, u64)>,
+    /// The first packet from which the server's messages are not all in the capture: a ka
+    /// may have been lost there, so none is said to have stopped.
+    #[serde(default)]
+    server_lost: Option<u64>,
+    /// Each side spoke the other protocol's messages (client, server), and whether any
+    /// message of the agreed protocol came: when both sides spoke only the other one, it is
+    /// the session's protocol, whatever the name agreed ([`Graphql::spoken`]).
+    #[serde(default)]
+    other_by: [bool; 2],
+    #[serde(default)]
+    agreed_seen: bool,
+    #[serde(default)]
+    switched: bool,
 }
 
 /// Subscription ids remembered per session.
@@ -109,6 +122,12 @@ fn close_code(code: u16) -> Option<(&'static str, &'static str)> {
 }
 
 impl Machine for Graphql {
+    fn lost(&mut self, from: Role, packet: u64) {
+        if from == Role::Server {
+            self.server_lost.get_or_insert(packet);
+        }
+    }
+
     fn message(&mut self, m: &Message<'_>) -> Seen {
         // Only `type` and `id` are read of most messages: the whole message is checked as
         // JSON, but not built (a `next` carries the subscription's data).
@@ -122,13 +141,24 @@ impl Machine for Graphql {
             return Seen::Bad;
         };
         let id = id.as_str();
-        let other = if self.modern {
-            LEGACY_ONLY.contains(&kind)
-        } else {
-            MODERN_ONLY.contains(&kind)
-        };
-        if other && self.mismatch.is_none() {
-            self.mismatch = Some((kind.to_string(), m.from, m.packet));
+        let (legacy, modern) = (LEGACY_ONLY.contains(&kind), MODERN_ONLY.contains(&kind));
+        let other = if self.modern { legacy } else { modern };
+        self.agreed_seen |= if self.modern { modern } else { legacy };
+        if other {
+            let side = usize::from(m.from == Role::Server);
+            if let Some(o) = self.other_by.get_mut(side) {
+                *o = true;
+            }
+            // Both sides speak the other protocol, and neither spoke the agreed one: the
+            // session speaks it (told apart by its messages, not by the name).
+            if self.other_by == [true, true] && !self.agreed_seen && !self.switched {
+                self.modern = !self.modern;
+                self.switched = true;
+                self.mismatch = None;
+                self.other_by = [false, false];
+            } else if self.mismatch.is_none() {
+                self.mismatch = Some((kind.to_string(), m.from, m.packet));
+            }
         }
         match (kind, m.from) {
             ("connection_init", Role::Client) => {
@@ -181,13 +211,32 @@ impl Machine for Graphql {
                     self.ka_gap = Some(between(t, m.ts));
                 }
                 self.ka = Some((m.packet, m.ts));
-                return Seen::Ping;
+                // The server's keep-alive asks for no answer (subscriptions-transport-ws's
+                // client only restarts its timer): never an unanswered ping.
+                return Seen::Keepalive;
             }
             ("ping", _) => return Seen::Ping,
             ("pong", _) => return Seen::Pong,
             _ => {}
         }
         Seen::Data
+    }
+
+    fn spoken(&self) -> Option<(super::Protocol, String)> {
+        self.switched.then(|| {
+            if self.modern {
+                (
+                    super::Protocol::GraphqlTransportWs,
+                    "both sides' messages are graphql-transport-ws's (subscribe, next)".to_string(),
+                )
+            } else {
+                (
+                    super::Protocol::GraphqlWs,
+                    "both sides' messages are the legacy graphql-ws's (start, data, ka)"
+                        .to_string(),
+                )
+            }
+        })
     }
 
     fn verdict(&self, end: &Ending, _beats: &Beats) -> Option<Verdict> {
@@ -310,7 +359,7 @@ impl Machine for Graphql {
             ));
         }
         // The legacy client gives up when keep-alives stop.
-        if !self.modern && by == Role::Client {
+        if !self.modern && by == Role::Client && self.server_lost.is_none() {
             if let (Some((kp, kt)), Some(gap)) = (self.ka, self.ka_gap) {
                 let quiet = between(kt, end_ts);
                 if gap > 0 && quiet >= 2 * gap {

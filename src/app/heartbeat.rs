@@ -41,9 +41,27 @@ pub(crate) struct Side {
     /// The last run of protocol pings the other side's pong answered: its first ping
     /// (packet, time) and the pong's packet.
     answered_run: Option<(u64, Timestamp, u64)>,
+    /// The shortest interval between two of its protocol heartbeats in a row (ms).
+    #[serde(default)]
+    ping_gap: Option<u64>,
 }
 
 impl Side {
+    /// One of its protocol heartbeats.
+    fn ping(&mut self, packet: u64, ts: Timestamp) {
+        if let Some((_, last)) = self.app_pings.last {
+            let gap = super::between(last, ts);
+            self.ping_gap = Some(self.ping_gap.map_or(gap, |g| g.min(gap)));
+        }
+        self.app_pings.add(packet, ts);
+    }
+
+    /// Its heartbeat's period as the capture shows it: the shortest interval between two of
+    /// its protocol heartbeats in a row, once it sent at least [`PERIOD_AFTER`].
+    pub fn period(&self) -> Option<u64> {
+        self.ping_gap.filter(|_| self.app_pings.n >= PERIOD_AFTER)
+    }
+
     /// Its last data message before packet `end` (a side resumed after the other ended
     /// still sends; what came after the end is not what the end followed).
     pub fn last_message_before(&self, end: u64) -> Option<(u64, Timestamp)> {
@@ -62,6 +80,9 @@ impl Side {
         run.filter(|&(p, _)| p < end)
     }
 }
+
+/// Heartbeats a side sends before their period is given (two intervals at least).
+pub(crate) const PERIOD_AFTER: u64 = 3;
 
 /// Both sides' heartbeats.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
@@ -100,7 +121,7 @@ impl Beats {
             other.first_unanswered_app = None;
         } else {
             let s = self.side_mut(from);
-            s.app_pings.add(packet, ts);
+            s.ping(packet, ts);
             s.unanswered_app += 1;
             s.first_unanswered_app.get_or_insert((packet, ts));
         }
@@ -108,7 +129,7 @@ impl Beats {
 
     /// A protocol heartbeat that asks for no answer.
     pub fn keepalive(&mut self, from: Role, packet: u64, ts: Timestamp) {
-        self.side_mut(from).app_pings.add(packet, ts);
+        self.side_mut(from).ping(packet, ts);
     }
 
     /// A WebSocket ping or pong.
@@ -134,6 +155,7 @@ impl Beats {
     ) -> Option<HeartbeatReport> {
         let side = |s: &Side| SideBeat {
             pings: s.app_pings.n,
+            period_ms: s.period(),
             pongs: s.app_pongs.n,
             last_ping: s.app_pings.last.map(|l| l.0),
             last_pong: s.app_pongs.last.map(|l| l.0),
@@ -172,6 +194,9 @@ pub struct HeartbeatReport {
 pub struct SideBeat {
     /// The protocol's heartbeat requests this side sent, and its answers to the other's.
     pub pings: u64,
+    /// The period of those heartbeats as the capture shows it: the shortest interval
+    /// between two in a row, in ms, once at least three were sent (null before).
+    pub period_ms: Option<u64>,
     /// Its answers to the other side's heartbeat requests.
     pub pongs: u64,
     /// Packets of the last of each.

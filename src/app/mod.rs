@@ -11,8 +11,9 @@
 //! the packets, and the heartbeat each side kept.
 //!
 //! A protocol is recognized by the subprotocol the server agreed to, by the request target
-//! (socket.io's `EIO=`, Phoenix's `vsn=`), or by a first message that only that protocol
-//! sends (SignalR's handshake); never from one ambiguous message. A message cut by a gap,
+//! (socket.io's `EIO=`, Phoenix's `vsn=`; SockJS's `…/<server>/<session>/websocket` once the
+//! server's first message is its open frame `o`), or by a first message that only that
+//! protocol sends (SignalR's handshake); never from one ambiguous message. A message cut by a gap,
 //! or longer than [`KEEP`] where its end matters, is counted as undecodable: nothing is
 //! guessed from it. Memory per session is constant: one partial message per side, capped,
 //! and each protocol's own state (MQTT, a byte stream: per side the packet in progress's
@@ -33,6 +34,7 @@ mod polls;
 pub(crate) mod pool;
 mod signalr;
 mod socketio;
+mod sockjs;
 mod stomp;
 
 use crate::capture::Timestamp;
@@ -180,6 +182,8 @@ pub enum Protocol {
     Ocpp,
     /// WAMP (the Web Application Messaging Protocol).
     Wamp,
+    /// SockJS on its raw WebSocket transport.
+    SockJs,
 }
 
 impl Protocol {
@@ -196,6 +200,7 @@ impl Protocol {
             Protocol::ActionCable => "Action Cable",
             Protocol::Ocpp => "OCPP-J",
             Protocol::Wamp => "WAMP",
+            Protocol::SockJs => "SockJS",
         }
     }
 }
@@ -394,6 +399,11 @@ pub(crate) trait Machine {
     fn identities(&self) -> Vec<Identity> {
         Vec::new()
     }
+    /// The protocol both sides' messages show, where it is not the one recognized (both
+    /// GraphQL protocols share the name `graphql-ws`'s history): with how it shows.
+    fn spoken(&self) -> Option<(Protocol, String)> {
+        None
+    }
 }
 
 /// One protocol's state, of whichever protocol (an enum, so that a session with its tracker
@@ -409,6 +419,7 @@ enum Proto {
     ActionCable(actioncable::ActionCable),
     Ocpp(ocpp::Ocpp),
     Wamp(ocpp::Wamp),
+    SockJs(sockjs::SockJs),
 }
 
 impl Proto {
@@ -423,6 +434,7 @@ impl Proto {
             Proto::ActionCable(m) => m,
             Proto::Ocpp(m) => m,
             Proto::Wamp(m) => m,
+            Proto::SockJs(m) => m,
         }
     }
 
@@ -437,6 +449,7 @@ impl Proto {
             Proto::ActionCable(m) => m,
             Proto::Ocpp(m) => m,
             Proto::Wamp(m) => m,
+            Proto::SockJs(m) => m,
         }
     }
 }
@@ -622,6 +635,20 @@ impl Tracker {
         for pong in machine.more_beats() {
             self.beats.app(m.from, pong, m.packet, m.ts);
         }
+        if seen == Seen::Bad {
+            self.unconfirmed();
+        }
+    }
+
+    /// Forgets a protocol that its first server message showed not to be there (a target
+    /// of SockJS's shape whose server did not open with `o`).
+    fn unconfirmed(&mut self) {
+        if let Some(Proto::SockJs(s)) = &self.machine {
+            if s.refused() {
+                *self = Tracker::new(None, None);
+                self.sniff = false;
+            }
+        }
     }
 
     /// A WebSocket ping (`pong` false) or pong from `from`.
@@ -632,6 +659,11 @@ impl Tracker {
     /// The report, for a recognized protocol only.
     pub fn finish(&self, end: &Ending) -> Option<ApplicationReport> {
         let p = self.protocol?;
+        if let Some(Proto::SockJs(s)) = &self.machine {
+            if !s.confirmed() {
+                return None;
+            }
+        }
         let machine = self.machine.as_ref()?.machine();
         let mut verdict = machine.verdict(end, &self.beats).unwrap_or_default();
         if let (Some(summary), Some(note)) = (
@@ -650,10 +682,14 @@ impl Tracker {
                 related.iter_mut().for_each(|id| id.ping = Some(facts));
             }
         }
+        let (p, recognized_by) = match machine.spoken() {
+            Some((spoken, how)) => (spoken, format!("{}; {how}", self.recognized_by)),
+            None => (p, self.recognized_by.clone()),
+        };
         Some(ApplicationReport {
             protocol: p.name().to_string(),
             version: machine.version(),
-            recognized_by: self.recognized_by.clone(),
+            recognized_by,
             ended_by: verdict.ended_by,
             cause: verdict.cause,
             summary: verdict.summary,
@@ -796,6 +832,14 @@ fn by_target(target: &str) -> Option<(Protocol, String, Proto)> {
                 Proto::Phoenix(phoenix::Phoenix::new(vsn.starts_with("2."), vsn)),
             ));
         }
+    }
+    if sockjs::target(target) {
+        return Some((
+            Protocol::SockJs,
+            "request target: …/<server>/<session>/websocket, then the server's open frame \"o\""
+                .into(),
+            Proto::SockJs(sockjs::SockJs::default()),
+        ));
     }
     None
 }

@@ -35,6 +35,25 @@ pub(crate) fn key_label(key: &str) -> String {
     }
 }
 
+/// Whether `c`'s application said why its session ended (an application cause): then the
+/// code's typical causes (a 1000's "for example on logout") are not what happened, and
+/// are not said beside it (issue 68 item 4).
+fn told_by_app(c: &ConnectionReport) -> bool {
+    c.status
+        .causes
+        .iter()
+        .any(|x| matches!(x, crate::report::Cause::Application { .. }))
+}
+
+/// A catalog row's meaning, with its typical causes when `typical`.
+fn meaning(e: &catalog::Entry, typical: bool) -> String {
+    if typical {
+        format!("{} {}", e.meaning, e.causes)
+    } else {
+        e.meaning.to_string()
+    }
+}
+
 /// Ids kept per status (all of them are kept per fix group).
 pub(crate) const IDS: usize = 20;
 
@@ -50,10 +69,16 @@ pub(crate) struct Status {
     /// with no valid close frame is not.
     pub all_clean: bool,
     /// What the status means and its typical causes: the catalog's meaning and causes of
-    /// the code; without a code, the general causes of the first connection's status.
+    /// the code (its meaning alone while every connection's application said why it ended:
+    /// [`told_by_app`]); without a code, the general causes of the first connection's status.
     pub cause: String,
-    /// The status's fix: the catalog's for a code, else the first connection's.
+    /// `cause` has the code's typical causes.
+    typical: bool,
+    /// The status's fix: the catalog's for a code, else the first connection's; while
+    /// every connection's application said why it ended and all gave the same fix, that fix.
     pub fix: String,
+    /// `fix` is the applications' own.
+    own_fix: bool,
     /// The applications' verdicts among its connections ("MQTT: session taken over (ended by
     /// the server)"), the first [`APPS`] distinct ones, each with the first [`IDS`] ids and
     /// its fix: what the application said leads the status's generic meaning.
@@ -167,16 +192,33 @@ impl Statuses {
         {
             s.count += 1;
             s.all_clean &= !super::filter::is_problem(c);
+            let told = told_by_app(c);
+            if let (false, false, Some(code)) = (s.typical, told, c.status.code) {
+                s.cause.push(' ');
+                s.cause.push_str(catalog::lookup(code).causes);
+                s.typical = true;
+            }
+            if let (true, Some(code)) = (s.own_fix, c.status.code) {
+                if !told || s.fix != *c.status.fix {
+                    s.fix = catalog::lookup(code).fix.to_string();
+                    s.own_fix = false;
+                }
+            }
             if s.ids.len() < IDS {
                 s.ids.push(c.id);
             }
             s.add_app(c);
             return;
         }
+        let typical = !told_by_app(c);
         let (cause, fix) = match c.status.code {
+            Some(code) if !typical => (
+                meaning(catalog::lookup(code), false),
+                c.status.fix.to_string(),
+            ),
             Some(code) => {
                 let e = catalog::lookup(code);
-                (format!("{} {}", e.meaning, e.causes), e.fix.to_string())
+                (meaning(e, typical), e.fix.to_string())
             }
             None => (c.status.general.to_string(), c.status.fix.to_string()),
         };
@@ -188,7 +230,9 @@ impl Statuses {
             ids: vec![c.id],
             all_clean: !super::filter::is_problem(c),
             cause,
+            typical,
             fix,
+            own_fix: !typical && c.status.code.is_some(),
             apps: Vec::new(),
         };
         status.add_app(c);
@@ -241,10 +285,7 @@ impl Fixes {
             Some(g) => g.ids.push(c.id),
             None => {
                 let cause = match c.status.code {
-                    Some(code) => {
-                        let e = catalog::lookup(code);
-                        format!("{} {}", e.meaning, e.causes)
-                    }
+                    Some(code) => meaning(catalog::lookup(code), !told_by_app(c)),
                     None => c.status.cause(),
                 };
                 self.by_hash.entry(hash).or_insert(self.groups.len());

@@ -89,6 +89,20 @@ fn graphql_legacy_errors_and_keepalives() {
         s.t.finish(&closed(Client, Some(1000), "", 12, 4000))
             .unwrap();
     assert_eq!(r.cause.as_deref(), Some("keep-alive missed"));
+    // The server's ka asks for no answer: the server's heartbeat, never unanswered.
+    let server = r.heartbeat.unwrap().server;
+    assert_eq!((server.pings, server.unanswered), (2, 0));
+    // Where the server's messages are not all in the capture, a ka may have been lost:
+    // none is said to have been missed.
+    let mut lost = Script::new(Some("graphql-ws"), None);
+    lost.text(Server, r#"{"type":"ka"}"#, 6, 10)
+        .text(Server, r#"{"type":"ka"}"#, 8, 1010);
+    lost.t.tapped(Server, Tapped::Lost { packet: 9 });
+    let r = lost
+        .t
+        .finish(&closed(Client, Some(1000), "", 12, 4000))
+        .unwrap();
+    assert_eq!(r.cause, None);
     let r =
         s.t.finish(&closed(Client, Some(1000), "", 12, 1500))
             .unwrap();
@@ -103,4 +117,72 @@ fn graphql_legacy_errors_and_keepalives() {
         s.t.finish(&closed(Server, Some(1011), "", 12, 1200))
             .unwrap();
     assert_eq!(r.cause.as_deref(), Some("connection error"));
+}
+
+#[test]
+fn graphql_protocols_are_told_apart_by_both_sides_messages_not_the_name() {
+    // Agreed as `graphql-ws`, but both sides speak graphql-transport-ws: it is that
+    // protocol, and its close codes are named.
+    let mut s = Script::new(Some("graphql-ws"), None);
+    s.text(Client, r#"{"type":"connection_init"}"#, 4, 0)
+        .text(Server, r#"{"type":"connection_ack"}"#, 5, 1)
+        .text(
+            Client,
+            r#"{"type":"subscribe","id":"1","payload":{}}"#,
+            6,
+            2,
+        )
+        .text(Server, r#"{"type":"next","id":"1","payload":{}}"#, 7, 3)
+        .text(
+            Client,
+            r#"{"type":"subscribe","id":"1","payload":{}}"#,
+            8,
+            4,
+        );
+    let r = s.t.finish(&closed(Server, Some(4409), "", 9, 5)).unwrap();
+    assert_eq!(r.protocol, "graphql-transport-ws");
+    assert!(
+        r.recognized_by.starts_with(
+            "Sec-WebSocket-Protocol: graphql-ws; both sides' messages are graphql-transport-ws's"
+        ),
+        "{}",
+        r.recognized_by
+    );
+    assert_eq!(r.cause.as_deref(), Some("subscriber already exists"));
+    // Agreed as graphql-transport-ws, both sides speak the legacy protocol: its ka is the
+    // server's keep-alive, and its stop is named.
+    let mut s = Script::new(Some("graphql-transport-ws"), None);
+    s.text(Client, r#"{"type":"connection_init"}"#, 4, 0)
+        .text(Server, r#"{"type":"connection_ack"}"#, 5, 1)
+        .text(Client, r#"{"type":"start","id":"1","payload":{}}"#, 6, 2)
+        .text(Server, r#"{"type":"ka"}"#, 7, 10)
+        .text(Server, r#"{"type":"ka"}"#, 8, 1010);
+    let r =
+        s.t.finish(&closed(Client, Some(1000), "", 12, 4000))
+            .unwrap();
+    assert_eq!(r.protocol, "graphql-ws");
+    assert_eq!(r.cause.as_deref(), Some("keep-alive missed"));
+    // One side only speaks the other protocol: a mismatch, as before.
+    let mut s = Script::new(Some("graphql-transport-ws"), None);
+    s.text(Client, r#"{"type":"start","id":"1","payload":{}}"#, 6, 2);
+    let r = s.t.finish(&closed(Server, Some(4400), "", 7, 3)).unwrap();
+    assert_eq!(
+        (r.protocol.as_str(), r.cause.as_deref()),
+        ("graphql-transport-ws", Some("protocol mismatch"))
+    );
+    // Both, but one of them had spoken the agreed protocol first: a mismatch.
+    let mut s = Script::new(Some("graphql-ws"), None);
+    s.text(Server, r#"{"type":"ka"}"#, 5, 1)
+        .text(
+            Client,
+            r#"{"type":"subscribe","id":"1","payload":{}}"#,
+            6,
+            2,
+        )
+        .text(Server, r#"{"type":"next","id":"1","payload":{}}"#, 7, 3);
+    let r = s.t.finish(&closed(Server, Some(1002), "", 8, 4)).unwrap();
+    assert_eq!(
+        (r.protocol.as_str(), r.cause.as_deref()),
+        ("graphql-ws", Some("protocol mismatch"))
+    );
 }

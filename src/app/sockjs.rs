@@ -1,0 +1,237 @@
+//! SockJS (the sockjs-protocol document, 0.3.3) on its raw WebSocket transport,
+//! `/<prefix>/<server>/<session>/websocket`: every WebSocket message of the server is a SockJS
+//! frame, `o` (open, the first), `h` (the server's heartbeat, every `heartbeat_delay`: 25 s
+//! by default), `a["…",…]` (messages), `m"…"` (one message, in older servers) or
+//! `c[code,"reason"]` (the server closed the session: 3000 "Go away!", 2010 "Another connection
+//! still open", 1002 "Connection interrupted", and the codes servers give on their own); the
+//! client's messages are JSON strings or arrays of them. The close of a session is said inside
+//! a message: the WebSocket close frame that follows it (often a plain 1000) only ends the
+//! transport.
+//!
+//! Recognized by the request target's shape and confirmed by the server's first message
+//! `o`: a session whose first server message is anything else is not SockJS, and nothing is
+//! reported of one whose `o` the capture does not hold. State: constant (the close frame's
+//! reason cut to [`REASON`] bytes).
+
+use super::heartbeat::Beats;
+use super::{between, lite, ms, quote, wire_label, Ending, Machine, Message, Seen, Verdict};
+use crate::capture::Timestamp;
+use crate::flow::Role;
+
+/// Bytes of a close frame's reason kept (sockjs-protocol's reasons are under 40).
+const REASON: usize = 128;
+
+/// How many heartbeat periods without an `h` make the heartbeat stopped.
+const MISSED: u64 = 2;
+
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+pub(crate) struct SockJs {
+    /// The server's open frame `o`: its packet. Nothing is reported until it came.
+    open: Option<u64>,
+    /// The server's first message was not `o`: the session is not SockJS.
+    not_sockjs: bool,
+    /// The server's close frame: code, reason (cut), packet, time.
+    close: Option<(u64, String, u64, Timestamp)>,
+    /// The server's heartbeats: how many, the last one (packet, time), the shortest interval
+    /// between two in a row (ms).
+    beats: u64,
+    last_beat: Option<(u64, Timestamp)>,
+    period: Option<u64>,
+    /// The first packet from which the server's messages are not all in the capture: an `h`
+    /// (or the close frame) may have been lost there.
+    server_lost: Option<u64>,
+}
+
+/// Whether `target` has the shape of SockJS's raw WebSocket transport:
+/// `…/<server>/<session>/websocket`, neither id empty nor with a dot (sockjs-protocol's
+/// session URL).
+pub(crate) fn target(target: &str) -> bool {
+    let path = target.split('?').next().unwrap_or_default();
+    let Some(rest) = path.strip_suffix("/websocket") else {
+        return false;
+    };
+    let mut ids = rest.rsplit('/');
+    let (Some(session), Some(server), Some(_prefix)) = (ids.next(), ids.next(), ids.next()) else {
+        return false;
+    };
+    [session, server]
+        .iter()
+        .all(|id| !id.is_empty() && !id.contains('.'))
+}
+
+impl SockJs {
+    /// Whether the server's first message was `o`: the session is SockJS.
+    pub fn confirmed(&self) -> bool {
+        self.open.is_some()
+    }
+
+    /// Whether the server's first message showed the session is not SockJS.
+    pub fn refused(&self) -> bool {
+        self.not_sockjs
+    }
+
+    /// The server's message `m`.
+    fn server(&mut self, m: &Message<'_>) -> Seen {
+        let first = m.bytes.first().copied();
+        if self.open.is_none() {
+            if first == Some(b'o') && m.len == 1 {
+                self.open = Some(m.packet);
+                return Seen::Data;
+            }
+            self.not_sockjs = true;
+            return Seen::Bad;
+        }
+        match first {
+            Some(b'h') if m.len == 1 => {
+                if let Some((_, t)) = self.last_beat {
+                    let gap = between(t, m.ts);
+                    self.period = Some(self.period.map_or(gap, |p| p.min(gap)));
+                }
+                self.beats += 1;
+                self.last_beat = Some((m.packet, m.ts));
+                Seen::Keepalive
+            }
+            // Messages: only their first byte matters here.
+            Some(b'a' | b'm') => Seen::Data,
+            Some(b'c') if m.whole() => {
+                let Some([code, reason, ..]) = m.bytes.get(1..).and_then(lite::array) else {
+                    return Seen::Bad;
+                };
+                let (Some(code), Some(reason)) = (code.as_u64(), reason.as_str()) else {
+                    return Seen::Bad;
+                };
+                if self.close.is_none() {
+                    let reason = crate::sanitize::cut(reason, REASON).to_string();
+                    self.close = Some((code, reason, m.packet, m.ts));
+                }
+                Seen::Data
+            }
+            _ => Seen::Bad,
+        }
+    }
+}
+
+/// What SockJS and its servers mean by a close frame: the cause label and the fix.
+fn meaning(code: u64, reason: &str) -> Option<(&'static str, &'static str)> {
+    Some(match (code, reason) {
+        (3000, "Go away!") => ("go away", "The server application closed the session on purpose (conn.close() or session.close(), whose default is 3000 \"Go away!\"): find why in the server's code or log at that time; nothing failed on the wire."),
+        (1000, "Normal closure") => ("normal closure", "The server application closed the session (sockjs-node's conn.close() with no code sends 1000 \"Normal closure\"): nothing failed; find why in the server's code if it should not have."),
+        (3000, "No response from heartbeat") => ("no response from heartbeat", "The client did not answer the server's heartbeat in time (sockjs-node and aiohttp sockjs ping over the WebSocket and wait 10 s for the pong): the client was blocked, or the path dropped the pong."),
+        (3000, "Internal error") => ("internal error", "The server's SockJS handler raised an exception (aiohttp sockjs then closes 3000 \"Internal error\"): see the server's log at that time."),
+        (2010, "Another connection still open") => ("another connection still open", "A second connection tried to receive on a session that already had one (SockJS allows one per session): the client opened the session twice or reused its session id."),
+        (1002, "Connection interrupted") => ("connection interrupted", "The session's earlier receiving connection was cut before it closed (the network or a proxy dropped it): open a new session."),
+        _ => return None,
+    })
+}
+
+impl Machine for SockJs {
+    fn lost(&mut self, from: Role, packet: u64) {
+        if from == Role::Server {
+            self.server_lost.get_or_insert(packet);
+        }
+    }
+
+    fn message(&mut self, m: &Message<'_>) -> Seen {
+        match m.from {
+            Role::Server => self.server(m),
+            // The client's messages (JSON strings, or arrays of them) carry only the
+            // application's data.
+            Role::Client => Seen::Data,
+        }
+    }
+
+    fn verdict(&self, end: &Ending, beats: &Beats) -> Option<Verdict> {
+        let (by, end_packet, end_ts) = end.first()?;
+        if let Some((code, reason, p, _)) = &self.close {
+            // The server's close frame, when it came before the session's end (a close frame
+            // sent after the client had closed answers it).
+            if *p < end_packet || by == Role::Server {
+                let shown = format!("c[{code},{}]", quote(reason));
+                let (label, fix) = match meaning(*code, reason) {
+                    Some((label, fix)) => (label.to_string(), fix),
+                    None => (
+                        wire_label(&format!("close {code}"), reason),
+                        "The server application closed the session with its own code and reason: see what they mean in the application.",
+                    ),
+                };
+                let after = match &end.close {
+                    Some((who, code, _, cp, _)) if cp > p => format!(
+                        "; the {who}'s WebSocket close {} at packet {cp} only ended the transport after it",
+                        code.map_or_else(|| "with no status code".to_string(), |c| c.to_string())
+                    ),
+                    _ if end_packet > *p => format!(
+                        "; the {by}'s {} at packet {end_packet} only ended the transport after it",
+                        if end.tcp.is_some_and(|t| t.1) { "RST" } else { "FIN" }
+                    ),
+                    _ => String::new(),
+                };
+                let mut evidence = vec![*p];
+                if end_packet != *p {
+                    evidence.push(end_packet.max(*p));
+                }
+                return Some(Verdict::new(
+                    Some(Role::Server),
+                    &label,
+                    format!("the server closed the SockJS session with its close frame {shown} at packet {p}{after}"),
+                    fix,
+                    evidence,
+                ));
+            }
+        }
+        // The server's heartbeat stopped well before the end, and the capture holds all that
+        // the server sent.
+        let (Some((hp, ht)), Some(period), None) = (
+            self.last_beat,
+            self.period.filter(|&p| p > 0),
+            self.server_lost,
+        ) else {
+            return None;
+        };
+        let quiet = between(ht, end_ts);
+        if quiet < MISSED * period {
+            return None;
+        }
+        // Not when the server sent data after its last heartbeat: it was not silent.
+        let server_last = beats.side(Role::Server).last_message_before(end_packet);
+        if server_last.is_some_and(|(p, _)| p > hp) {
+            return None;
+        }
+        let ending = match (&end.close, end.tcp) {
+            (Some((who, _, _, cp, _)), _) if *cp == end_packet => {
+                format!("the {who} closed the WebSocket")
+            }
+            (_, Some((who, rst, tp, _))) if tp == end_packet => {
+                format!(
+                    "the {who} ended the TCP connection ({})",
+                    if rst { "RST" } else { "FIN" }
+                )
+            }
+            _ => format!("the {by} ended the session"),
+        };
+        Some(Verdict::new(
+            Some(by),
+            "heartbeat stopped",
+            format!("the server's heartbeat (h, every {}) stopped after packet {hp}; {ending} {} later at packet {end_packet}", ms(period), ms(quiet)),
+            "The server stopped sending h: its process was blocked, stopped or gone, or the path dropped; SockJS servers send h every heartbeat_delay (25 s by default), and a client that watches for it gives up after its own timeout.",
+            vec![hp, end_packet],
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::target;
+
+    #[test]
+    fn the_raw_websocket_transports_target() {
+        assert!(target("/echo/123/a1b2c3d4/websocket"));
+        assert!(target("/a/b/echo/950/3oz1var5/websocket?x=1"));
+        assert!(target("/123/abc/websocket"));
+        assert!(!target("/echo/websocket"));
+        assert!(!target("/websocket"));
+        assert!(!target("/echo/1.2/abc/websocket"));
+        assert!(!target("/echo//abc/websocket"));
+        assert!(!target("/echo/123/abc/xhr_streaming"));
+        assert!(!target("echo/123/websocket"));
+    }
+}
