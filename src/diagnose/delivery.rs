@@ -128,11 +128,23 @@ fn window_closed(c: &Connection, s: Side) -> Option<Cause> {
 /// narrow links that make black holes (tunnels, PPPoE, VPNs) are over 1 200 bytes.
 pub const BLACK_HOLE_MIN_BYTES: u16 = 1000;
 
-/// Side `s`'s dead stall `st` read as a path MTU black hole: its first segment carried at
-/// least [`BLACK_HOLE_MIN_BYTES`] and more than any segment of `s` the peer acknowledged
-/// (one was), and a smaller packet of `s` during the stall acknowledged new bytes of the
-/// peer's that the peer then did not send again (that packet got through).
-fn black_hole(c: &Connection, s: Side, st: &Stall) -> Option<Cause> {
+/// Side `s`'s stall read as a path MTU black hole: data never acknowledged, sent again at
+/// least [`MIN_RETRANSMISSIONS`] times (not zero-window probes the peer answered), whose
+/// first segment carried at least [`BLACK_HOLE_MIN_BYTES`] and more than any segment of `s`
+/// the peer acknowledged (one was), and a smaller packet of `s` during the stall that
+/// acknowledged new bytes of the peer's that the peer then did not send again (that packet
+/// got through). The stall lasted at least [`MIN_STALL_SECONDS`] to its last
+/// retransmission, or to the peer's last packet during it: a sender that gives up sooner
+/// (an application's heartbeat ends the connection 0.7 s into the stall) leaves a peer
+/// that, alive, still had not acknowledged the segment a second after it was first sent.
+fn black_hole(c: &Connection, s: Side) -> Option<Cause> {
+    let w = &c.path[s];
+    let st = w.unacknowledged(MIN_RETRANSMISSIONS).filter(|st| {
+        let until = st.peer_last.map_or(st.last_ts, |p| p.max(st.last_ts));
+        w.was_acknowledged()
+            && (!st.window_shut || st.since_answer >= MIN_RETRANSMISSIONS)
+            && until.since(st.first_ts) >= MIN_STALL_SECONDS
+    })?;
     let ack = st.acked_peer?;
     let peer_ok = c.path[s.other()]
         .stall()
@@ -225,6 +237,10 @@ fn stopped_reading(c: &Connection, s: Side, closes: &[&CloseFrame]) -> Option<Ca
 pub fn unacknowledged(c: &Connection, closes: &[&CloseFrame], sent: PerSide<&Stats>) -> Vec<Cause> {
     let mut out = Vec::new();
     for s in Side::BOTH {
+        if let Some(cause) = black_hole(c, s) {
+            out.push(cause);
+            continue;
+        }
         let Some(st) = dead(c, s) else {
             match window_closed(c, s) {
                 Some(cause) => out.push(cause),
@@ -234,10 +250,6 @@ pub fn unacknowledged(c: &Connection, closes: &[&CloseFrame], sent: PerSide<&Sta
         };
         let from = c.role(s);
         let stats = *sent.of(from);
-        if let Some(cause) = black_hole(c, s, &st) {
-            out.push(cause);
-            continue;
-        }
         let first = st.first_packet;
         let what = if stats.last_ping.is_some_and(|(p, _)| p == first) {
             Some(Unacked::Ping)

@@ -129,8 +129,11 @@ struct Cold {
     peer_packet: u64,
     peer_ts: Timestamp,
     /// `retransmissions` when the peer last answered with a zero window (see
-    /// [`WINDOW_SHUT`]).
-    answered_at: u64,
+    /// [`WINDOW_SHUT`]), saturating.
+    answered_at: u32,
+    /// Microseconds from the stall's start to the peer's last packet during it (which did
+    /// not end it), saturating; 0: none.
+    peer_last_us: u32,
     /// This direction's first packet during the stall that acknowledged new bytes of the
     /// peer's (0: none).
     acked_peer: u64,
@@ -213,6 +216,9 @@ pub struct Stall {
     pub last_ts: Timestamp,
     /// The first packet the peer sent after the stall began (that did not end it).
     pub peer_next: Option<(u64, Timestamp)>,
+    /// When the peer's last packet during the stall came (it did not end it either: the
+    /// peer, alive, still had not acknowledged the stall's start), to the microsecond.
+    pub peer_last: Option<Timestamp>,
     /// The peer answered during the stall with an acknowledgement of its start and a zero
     /// window: the peer is alive and its application reads nothing (its receive buffer is
     /// full); what was sent are zero-window probes, not data a dead path lost...
@@ -464,6 +470,7 @@ impl PathWatch {
                 peer_packet: 0,
                 peer_ts: Timestamp::default(),
                 answered_at: 0,
+                peer_last_us: 0,
                 acked_peer: 0,
             };
         }
@@ -502,7 +509,8 @@ impl PathWatch {
         if l.bits & STALLED != 0 && l.bits & HAS_ACKED != 0 && l.acked == ack {
             if window == 0 {
                 l.bits |= WINDOW_SHUT;
-                self.cold.answered_at = self.cold.retransmissions;
+                self.cold.answered_at =
+                    u32::try_from(self.cold.retransmissions).unwrap_or(u32::MAX);
             } else {
                 l.bits &= !WINDOW_SHUT;
             }
@@ -582,9 +590,14 @@ impl PathWatch {
     /// direction's last keepalive probe.
     #[inline]
     pub fn peer_sent(&mut self, packet: u64, ts: Timestamp) {
-        if self.line.bits & STALLED != 0 && self.cold.peer_packet == 0 {
-            self.cold.peer_packet = packet;
-            self.cold.peer_ts = ts;
+        if self.line.bits & STALLED != 0 {
+            let c = &mut self.cold;
+            if c.peer_packet == 0 {
+                c.peer_packet = packet;
+                c.peer_ts = ts;
+            }
+            let us = ts.0.saturating_sub(c.since_ts.0) / 1000;
+            c.peer_last_us = u32::try_from(us.max(1)).unwrap_or(u32::MAX);
         }
         if let Some(r) = self.rare.as_deref_mut() {
             r.keep.peer(packet);
@@ -639,7 +652,9 @@ impl PathWatch {
             last_ts: c.last_ts,
             peer_next: (c.peer_packet != 0).then_some((c.peer_packet, c.peer_ts)),
             window_shut: self.line.bits & WINDOW_SHUT != 0,
-            since_answer: c.retransmissions - c.answered_at.min(c.retransmissions),
+            since_answer: c.retransmissions - u64::from(c.answered_at).min(c.retransmissions),
+            peer_last: (c.peer_last_us != 0)
+                .then(|| Timestamp(c.since_ts.0 + i64::from(c.peer_last_us) * 1000)),
             first_len: self.line.stall_len,
             acked_peer: (c.acked_peer != 0).then_some(c.acked_peer),
             largest_acked: self.line.big,
