@@ -9,7 +9,9 @@
 //! RFC 9293 §3.8.6.1), `reader-stopped` (a zero window the other side probed, and the
 //! connection's end during it or queued behind it, §3.8.6), `mtu-black-hole` (data never
 //! acknowledged that starts with a segment larger than any acknowledged, while the
-//! peer's frames were acknowledged: RFC 2923 §2.1), `tcp-keepalive` (keepalive probes at a
+//! peer's frames were acknowledged: RFC 2923 §2.1), `mtu-black-hole-receiver` (the same
+//! seen from the receiver: bytes it never had, its acknowledgements at their start, while
+//! the sender's smaller segments after them arrived), `tcp-keepalive` (keepalive probes at a
 //! steady interval that nothing answered to the end, RFC 9293 §3.8.4, RFC 1122 §4.2.3.6)
 //! and `reset-not-from-peer`.
 //! RFC 9293 §3.10.7.1 (a host with no connection answers a segment with an RST, without
@@ -166,6 +168,39 @@ fn black_hole(c: &Connection, s: Side) -> Option<Cause> {
         })
 }
 
+/// Side `s`'s bytes the peer never received, read as a path MTU black hole seen from the
+/// receiver's capture (`stack::tcp::path_watch::hole`): at least [`BLACK_HOLE_MIN_BYTES`]
+/// missing, the peer's acknowledgements at their start to the end (it had all before
+/// them, none of them) and the peer sending after them; none of `s`'s segments that
+/// arrived carried [`BLACK_HOLE_MIN_BYTES`], and the peer had acknowledged bytes of `s`; a
+/// packet of `s` after them acknowledged the peer's new bytes (`s` was there and its small
+/// packets crossed), and `s`'s packets kept coming for at least [`MIN_STALL_SECONDS`] after
+/// them, time for its kernel to send the missing bytes again (RFC 6298 §2.4, §5.5).
+fn receiver_black_hole(c: &Connection, s: Side) -> Option<Cause> {
+    let w = &c.path[s];
+    let m = w.missing()?;
+    let largest = w.largest_sent();
+    let small_ack = m.ack_packet?;
+    let last_ack = m.peer_last?;
+    let seconds = m.last_ts.since(m.ts);
+    (m.bytes >= u32::from(BLACK_HOLE_MIN_BYTES)
+        && w.acks_moved()
+        && largest < BLACK_HOLE_MIN_BYTES
+        && seconds >= MIN_STALL_SECONDS)
+        .then(|| Cause::MtuBlackHoleReceiver {
+            from: c.role(s),
+            packet: m.packet,
+            at: m.ts.rfc3339(),
+            missing_bytes: u64::from(m.bytes),
+            after_bytes: u64::from(m.after_len),
+            largest_received: u64::from(largest),
+            small_ack,
+            last_ack,
+            last_packet: m.last_packet,
+            seconds: round_ms(seconds),
+        })
+}
+
 /// How soon after a window update the sender's end must come to have been queued behind
 /// the closed window: its bytes then leave at once, paced by nothing but the reader's
 /// ACKs; an application still writing would have decided to end within this of the
@@ -237,7 +272,7 @@ fn stopped_reading(c: &Connection, s: Side, closes: &[&CloseFrame]) -> Option<Ca
 pub fn unacknowledged(c: &Connection, closes: &[&CloseFrame], sent: PerSide<&Stats>) -> Vec<Cause> {
     let mut out = Vec::new();
     for s in Side::BOTH {
-        if let Some(cause) = black_hole(c, s) {
+        if let Some(cause) = black_hole(c, s).or_else(|| receiver_black_hole(c, s)) {
             out.push(cause);
             continue;
         }

@@ -26,6 +26,11 @@
 //!   this direction waits for an acknowledgement (RFC 9293 §3.8.4: a segment one byte below
 //!   the acknowledged point, with no data or one byte): the last run of them with no
 //!   packet of the peer between, and whether the peer answered ([`keepalive`]).
+//! - this direction's first bytes the peer never received ([`hole`]): a segment beyond
+//!   bytes never captured, right after the peer acknowledged all before them, the peer's
+//!   acknowledgements staying at their start to the end (a receiver's view of its
+//!   sender's lost segments; a capture that only missed them shows the peer's
+//!   acknowledgement pass them).
 //!
 //! Memory is constant: a ring of [`RING`] recent segment fingerprints and a few numbers.
 //! A segment is compared with the ring's slots through one key each (its sequence and
@@ -35,9 +40,11 @@ use super::seq::before;
 use crate::capture::Timestamp;
 use crate::decode::Segment;
 use crate::flow::{Side, Sides};
+pub use hole::Missing;
 pub use ifaces::{Interfaces, Label};
 pub use keepalive::Run as KeepaliveRun;
 
+pub mod hole;
 pub mod ifaces;
 pub mod keepalive;
 
@@ -157,16 +164,18 @@ struct Zero {
     answers: u16,
 }
 
-/// What few connections ever see, boxed together: the peer's last zero-window spell and
-/// this direction's last run of keepalive probes.
+/// What few connections ever see, boxed together: the peer's last zero-window spell,
+/// this direction's last run of keepalive probes, and its first bytes the peer never
+/// received ([`hole`]).
 #[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
 struct Rare {
     zero: Zero,
     keep: keepalive::Keep,
+    hole: hole::Hole,
 }
 
-/// The heap a direction's boxed rare state takes once it is made (a zero window or a
-/// keepalive probe), with the allocator's overhead: charged to the memory budget on top of
+/// The heap a direction's boxed rare state takes once it is made (a zero window, a
+/// keepalive probe, or a segment beyond bytes never captured), with the allocator's overhead: charged to the memory budget on top of
 /// the connection's estimate ([`PathWatch::heap_bytes`]).
 pub const RARE_BYTES: usize = std::mem::size_of::<Rare>() + 16;
 
@@ -452,6 +461,18 @@ impl PathWatch {
         if !again && bytes > l.big && bytes > l.cand {
             (l.cand, l.cand_end) = (bytes, end);
         }
+        if l.bits & (HAS_SENT | HAS_ACKED) == HAS_SENT | HAS_ACKED
+            && l.acked == l.sent_end
+            && before(l.sent_end, seg.seq)
+        {
+            // Beyond bytes never captured, the peer having acknowledged all before them.
+            let at = l.sent_end;
+            self.rare
+                .get_or_insert_with(Box::default)
+                .hole
+                .jump(at, seg.seq, bytes, packet, ts);
+        }
+        let l = &mut self.line;
         if l.bits & STALLED != 0 {
             let c = &mut self.cold;
             c.retransmissions += u64::from(again);
@@ -493,6 +514,9 @@ impl PathWatch {
             l.bits = (l.bits | HAS_ACKED) & !(STALLED | WINDOW_SHUT);
             if l.cand != 0 && !before(ack, l.cand_end) {
                 (l.big, l.cand) = (l.cand, 0);
+            }
+            if let Some(r) = self.rare.as_deref_mut() {
+                r.hole.acked(ack);
             }
         }
         moved
@@ -601,6 +625,7 @@ impl PathWatch {
         }
         if let Some(r) = self.rare.as_deref_mut() {
             r.keep.peer(packet);
+            r.hole.peer(packet);
         }
     }
 
@@ -672,6 +697,22 @@ impl PathWatch {
         self.line.bits & HAS_ACKED != 0
     }
 
+    /// This direction's first bytes the peer never received, when they are still missing at
+    /// the end (the peer's acknowledgement at their start): see [`hole`].
+    pub fn missing(&self) -> Option<Missing> {
+        let l = &self.line;
+        if l.bits & HAS_ACKED == 0 {
+            return None;
+        }
+        self.rare.as_deref()?.hole.missing(l.acked)
+    }
+
+    /// The payload bytes of the largest segment of this direction that carried new bytes
+    /// (up to 65 535; the peer's acknowledgements do not matter).
+    pub fn largest_sent(&self) -> u16 {
+        self.line.big.max(self.line.cand)
+    }
+
     /// The stall still open: data never acknowledged, with at least `min` retransmissions.
     pub fn unacknowledged(&self, min: u64) -> Option<Stall> {
         self.stall().filter(|s| s.retransmissions >= min)
@@ -691,6 +732,7 @@ pub fn segment(
     ts: Timestamp,
 ) {
     let (me, peer) = path.pair_mut(s);
+    let mut took = false;
     if !seg.rst {
         me.own(seg, packet, ts);
         if me.line.bits & ZERO_OPEN != 0 {
@@ -702,7 +744,8 @@ pub fn segment(
         if seg.ack_flag {
             // (During a stall, a packet smaller than the stall's first segment that
             // acknowledges the peer's new bytes: whether such packets still get through.)
-            if peer.acked(seg.ack)
+            took = peer.acked(seg.ack);
+            if took
                 && me.line.bits & STALLED != 0
                 && me.cold.acked_peer == 0
                 && seg.payload.len() < usize::from(me.line.stall_len)
@@ -714,6 +757,9 @@ pub fn segment(
                 peer.window(seg.ack, seg.window, packet, ts);
             }
         }
+    }
+    if let Some(r) = me.rare.as_deref_mut() {
+        r.hole.own(packet, ts, took);
     }
     peer.peer_sent(packet, ts);
 }
