@@ -138,9 +138,10 @@ struct Cold {
     /// `retransmissions` when the peer last answered with a zero window (see
     /// [`WINDOW_SHUT`]), saturating.
     answered_at: u32,
-    /// Microseconds from the stall's start to the peer's last packet during it (which did
-    /// not end it), saturating; 0: none.
-    peer_last_us: u32,
+    /// The time of the peer's last packet during the stall (which did not end it), in
+    /// units of 1 024 ns, its low 32 bits (read against `since_ts`: a stall of over 36
+    /// minutes reads shorter, never longer); none when `peer_packet` is 0.
+    peer_last: u32,
     /// This direction's first packet during the stall that acknowledged new bytes of the
     /// peer's (0: none).
     acked_peer: u64,
@@ -467,10 +468,7 @@ impl PathWatch {
         {
             // Beyond bytes never captured, the peer having acknowledged all before them.
             let at = l.sent_end;
-            self.rare
-                .get_or_insert_with(Box::default)
-                .hole
-                .jump(at, seg.seq, bytes, packet, ts);
+            self.jump(at, seg.seq, bytes, packet, ts);
         }
         let l = &mut self.line;
         if l.bits & STALLED != 0 {
@@ -491,7 +489,7 @@ impl PathWatch {
                 peer_packet: 0,
                 peer_ts: Timestamp::default(),
                 answered_at: 0,
-                peer_last_us: 0,
+                peer_last: 0,
                 acked_peer: 0,
             };
         }
@@ -501,12 +499,24 @@ impl PathWatch {
         }
     }
 
+    /// A segment beyond bytes never captured (see [`hole`]): rare, kept out of line.
+    #[cold]
+    #[inline(never)]
+    fn jump(&mut self, at: u32, seq: u32, bytes: u16, packet: u64, ts: Timestamp) {
+        self.rare
+            .get_or_insert_with(Box::default)
+            .hole
+            .jump(at, seq, bytes, packet, ts);
+    }
+
     /// The peer acknowledged everything before `ack`: a stall ends when it moves forward.
     /// Whether it moved forward.
     #[inline]
     pub fn acked(&mut self, ack: u32) -> bool {
         let l = &mut self.line;
         let had = l.bits & HAS_ACKED != 0;
+        // (A hole open is a stall open: its segment beyond started one.)
+        let stalled = l.bits & STALLED != 0;
         let moved = !had || before(l.acked, ack);
         self.acks_moved |= moved && had;
         if moved {
@@ -515,7 +525,7 @@ impl PathWatch {
             if l.cand != 0 && !before(ack, l.cand_end) {
                 (l.big, l.cand) = (l.cand, 0);
             }
-            if let Some(r) = self.rare.as_deref_mut() {
+            if let Some(r) = self.rare.as_deref_mut().filter(|_| stalled) {
                 r.hole.acked(ack);
             }
         }
@@ -620,8 +630,7 @@ impl PathWatch {
                 c.peer_packet = packet;
                 c.peer_ts = ts;
             }
-            let us = ts.0.saturating_sub(c.since_ts.0) / 1000;
-            c.peer_last_us = u32::try_from(us.max(1)).unwrap_or(u32::MAX);
+            c.peer_last = (ts.0 >> 10) as u32;
         }
         if let Some(r) = self.rare.as_deref_mut() {
             r.keep.peer(packet);
@@ -678,8 +687,10 @@ impl PathWatch {
             peer_next: (c.peer_packet != 0).then_some((c.peer_packet, c.peer_ts)),
             window_shut: self.line.bits & WINDOW_SHUT != 0,
             since_answer: c.retransmissions - u64::from(c.answered_at).min(c.retransmissions),
-            peer_last: (c.peer_last_us != 0)
-                .then(|| Timestamp(c.since_ts.0 + i64::from(c.peer_last_us) * 1000)),
+            peer_last: (c.peer_packet != 0).then(|| {
+                let units = c.peer_last.wrapping_sub((c.since_ts.0 >> 10) as u32) as i32;
+                Timestamp(c.since_ts.0 + (i64::from(units.max(0)) << 10))
+            }),
             first_len: self.line.stall_len,
             acked_peer: (c.acked_peer != 0).then_some(c.acked_peer),
             largest_acked: self.line.big,
@@ -758,8 +769,12 @@ pub fn segment(
             }
         }
     }
-    if let Some(r) = me.rare.as_deref_mut() {
-        r.hole.own(packet, ts, took);
+    // (A hole open is a stall open: its segment beyond started one, and only an
+    // acknowledgement that moves, which closes the hole, ends it.)
+    if me.line.bits & STALLED != 0 {
+        if let Some(r) = me.rare.as_deref_mut() {
+            r.hole.own(packet, ts, took);
+        }
     }
     peer.peer_sent(packet, ts);
 }
