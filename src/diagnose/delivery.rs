@@ -9,7 +9,9 @@
 //! RFC 9293 §3.8.6.1), `reader-stopped` (a zero window the other side probed, and the
 //! connection's end during it or queued behind it, §3.8.6), `mtu-black-hole` (data never
 //! acknowledged that starts with a segment larger than any acknowledged, while the
-//! peer's frames were acknowledged: RFC 2923 §2.1), `tcp-keepalive` (keepalive probes at a
+//! peer's frames were acknowledged: RFC 2923 §2.1), `mtu-black-hole-receiver` (the same
+//! seen from the receiver: bytes it never had, its acknowledgements at their start, while
+//! the sender's smaller segments after them arrived), `tcp-keepalive` (keepalive probes at a
 //! steady interval that nothing answered to the end, RFC 9293 §3.8.4, RFC 1122 §4.2.3.6)
 //! and `reset-not-from-peer`.
 //! RFC 9293 §3.10.7.1 (a host with no connection answers a segment with an RST, without
@@ -128,11 +130,23 @@ fn window_closed(c: &Connection, s: Side) -> Option<Cause> {
 /// narrow links that make black holes (tunnels, PPPoE, VPNs) are over 1 200 bytes.
 pub const BLACK_HOLE_MIN_BYTES: u16 = 1000;
 
-/// Side `s`'s dead stall `st` read as a path MTU black hole: its first segment carried at
-/// least [`BLACK_HOLE_MIN_BYTES`] and more than any segment of `s` the peer acknowledged
-/// (one was), and a smaller packet of `s` during the stall acknowledged new bytes of the
-/// peer's that the peer then did not send again (that packet got through).
-fn black_hole(c: &Connection, s: Side, st: &Stall) -> Option<Cause> {
+/// Side `s`'s stall read as a path MTU black hole: data never acknowledged, sent again at
+/// least [`MIN_RETRANSMISSIONS`] times (not zero-window probes the peer answered), whose
+/// first segment carried at least [`BLACK_HOLE_MIN_BYTES`] and more than any segment of `s`
+/// the peer acknowledged (one was), and a smaller packet of `s` during the stall that
+/// acknowledged new bytes of the peer's that the peer then did not send again (that packet
+/// got through). The stall lasted at least [`MIN_STALL_SECONDS`] to its last
+/// retransmission, or to the peer's last packet during it: a sender that gives up sooner
+/// (an application's heartbeat ends the connection 0.7 s into the stall) leaves a peer
+/// that, alive, still had not acknowledged the segment a second after it was first sent.
+fn black_hole(c: &Connection, s: Side) -> Option<Cause> {
+    let w = &c.path[s];
+    let st = w.unacknowledged(MIN_RETRANSMISSIONS).filter(|st| {
+        let until = st.peer_last.map_or(st.last_ts, |p| p.max(st.last_ts));
+        w.was_acknowledged()
+            && (!st.window_shut || st.since_answer >= MIN_RETRANSMISSIONS)
+            && until.since(st.first_ts) >= MIN_STALL_SECONDS
+    })?;
     let ack = st.acked_peer?;
     let peer_ok = c.path[s.other()]
         .stall()
@@ -151,6 +165,39 @@ fn black_hole(c: &Connection, s: Side, st: &Stall) -> Option<Cause> {
             seconds: round_ms(st.last_ts.since(st.first_ts)),
             last_packet: st.last_packet,
             small_ack: ack,
+        })
+}
+
+/// Side `s`'s bytes the peer never received, read as a path MTU black hole seen from the
+/// receiver's capture (`stack::tcp::path_watch::hole`): at least [`BLACK_HOLE_MIN_BYTES`]
+/// missing, the peer's acknowledgements at their start to the end (it had all before
+/// them, none of them) and the peer sending after them; none of `s`'s segments that
+/// arrived carried [`BLACK_HOLE_MIN_BYTES`], and the peer had acknowledged bytes of `s`; a
+/// packet of `s` after them acknowledged the peer's new bytes (`s` was there and its small
+/// packets crossed), and `s`'s packets kept coming for at least [`MIN_STALL_SECONDS`] after
+/// them, time for its kernel to send the missing bytes again (RFC 6298 §2.4, §5.5).
+fn receiver_black_hole(c: &Connection, s: Side) -> Option<Cause> {
+    let w = &c.path[s];
+    let m = w.missing()?;
+    let largest = w.largest_sent();
+    let small_ack = m.ack_packet?;
+    let last_ack = m.peer_last?;
+    let seconds = m.last_ts.since(m.ts);
+    (m.bytes >= u32::from(BLACK_HOLE_MIN_BYTES)
+        && w.acks_moved()
+        && largest < BLACK_HOLE_MIN_BYTES
+        && seconds >= MIN_STALL_SECONDS)
+        .then(|| Cause::MtuBlackHoleReceiver {
+            from: c.role(s),
+            packet: m.packet,
+            at: m.ts.rfc3339(),
+            missing_bytes: u64::from(m.bytes),
+            after_bytes: u64::from(m.after_len),
+            largest_received: u64::from(largest),
+            small_ack,
+            last_ack,
+            last_packet: m.last_packet,
+            seconds: round_ms(seconds),
         })
 }
 
@@ -225,6 +272,10 @@ fn stopped_reading(c: &Connection, s: Side, closes: &[&CloseFrame]) -> Option<Ca
 pub fn unacknowledged(c: &Connection, closes: &[&CloseFrame], sent: PerSide<&Stats>) -> Vec<Cause> {
     let mut out = Vec::new();
     for s in Side::BOTH {
+        if let Some(cause) = black_hole(c, s).or_else(|| receiver_black_hole(c, s)) {
+            out.push(cause);
+            continue;
+        }
         let Some(st) = dead(c, s) else {
             match window_closed(c, s) {
                 Some(cause) => out.push(cause),
@@ -234,10 +285,6 @@ pub fn unacknowledged(c: &Connection, closes: &[&CloseFrame], sent: PerSide<&Sta
         };
         let from = c.role(s);
         let stats = *sent.of(from);
-        if let Some(cause) = black_hole(c, s, &st) {
-            out.push(cause);
-            continue;
-        }
         let first = st.first_packet;
         let what = if stats.last_ping.is_some_and(|(p, _)| p == first) {
             Some(Unacked::Ping)

@@ -520,6 +520,37 @@ causes! {
         /// the peer's, which the peer did not send again (it got through).
         small_ack: u64,
     }
+    /// The same black hole seen from the receiver's capture: bytes of one side (at least
+    /// 1 000) never reached the other, whose acknowledgements stayed at their start to the
+    /// end, while that side's smaller segments after them arrived, none of its segments that
+    /// arrived carried 1 000 bytes or more, and it was there for a second and more after
+    /// (a packet of its acknowledged the other's later bytes): its full-size segments, and
+    /// its kernel's retransmissions of them, died on the path (RFC 2923 §2.1).
+    "mtu-black-hole-receiver" => MtuBlackHoleReceiver {
+        /// The side whose bytes never arrived.
+        from: Role,
+        /// Its segment that arrived beyond them.
+        packet: u64,
+        /// Its time (RFC 3339).
+        at: String,
+        /// The bytes that never arrived (from the other side's last acknowledgement to that
+        /// segment).
+        missing_bytes: u64,
+        /// The payload bytes of that segment.
+        after_bytes: u64,
+        /// The payload bytes of the largest of that side's segments that arrived.
+        largest_received: u64,
+        /// That side's first packet after them that acknowledged the other side's new
+        /// bytes (it got through).
+        small_ack: u64,
+        /// The other side's last packet, its acknowledgement still at the missing bytes'
+        /// start.
+        last_ack: u64,
+        /// That side's last packet, and seconds from `packet` to it.
+        last_packet: u64,
+        /// Seconds from `packet` to `last_packet`.
+        seconds: f64,
+    }
     /// One side's receive window stayed closed to the end: the other side's zero-window
     /// probes (RFC 9293 §3.8.6.1) kept being answered with a zero window (fewer than three
     /// unanswered after the last answer). The reader is alive and its application reads

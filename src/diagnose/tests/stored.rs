@@ -322,6 +322,18 @@ fn one_of_each() -> Vec<Cause> {
             last_packet: 29,
             small_ack: 26,
         },
+        Cause::MtuBlackHoleReceiver {
+            from: Role::Server,
+            packet: 11,
+            at: "2026-11-27T09:20:10.626391000Z".into(),
+            missing_bytes: 2896,
+            after_bytes: 108,
+            largest_received: 204,
+            small_ack: 14,
+            last_ack: 15,
+            last_packet: 16,
+            seconds: 1.511,
+        },
         Cause::WindowClosed {
             reader: Role::Client,
             first_packet: 9,

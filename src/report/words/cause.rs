@@ -366,6 +366,7 @@ impl Display for Cause {
             | Cause::WindowClosed { .. }
             | Cause::StoppedReading { .. }
             | Cause::MtuBlackHole { .. }
+            | Cause::MtuBlackHoleReceiver { .. }
             | Cause::Keepalive { .. } => path_words(self, f),
             Cause::GatewayIdleClose { .. } => proxy::gateway_idle(self, f),
             Cause::GatewayFrames { .. } => proxy::gateway_frames(self, f),

@@ -105,6 +105,21 @@ pub(super) fn path_words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
             let s = if *retransmissions == 1 { "" } else { "s" };
             write!(f, "Only the {from}'s large segments died, from {at}: its segment of {segment_bytes} bytes (packet {first_packet}) and {retransmissions} retransmission{s} of it over {} (the last at packet {last_packet}) were never acknowledged, while its smaller packets got through: the largest of its segments the {peer} had acknowledged carried {largest_acked} bytes, and its packet {small_ack}, an acknowledgement of the {peer}'s later bytes, reached the {peer} (it did not send them again). This is a path MTU black hole (RFC 2923 §2.1): a link between them carries packets smaller than the {from}'s full-size segments, and the ICMP \"fragmentation needed\" (ICMPv6 \"packet too big\") that would have told the {from} to send smaller ones did not reach it; everything the {from} sent after that segment (a ping, a close frame) waited behind it.", Secs(*seconds))
         }
+        Cause::MtuBlackHoleReceiver {
+            from,
+            packet,
+            at,
+            missing_bytes,
+            after_bytes,
+            largest_received,
+            small_ack,
+            last_ack,
+            last_packet,
+            seconds,
+        } => {
+            let peer = from.peer();
+            write!(f, "The {from}'s large segments never reached the {peer}, from {at}: {missing_bytes} bytes of the {from}'s never arrived, while its {after_bytes}-byte segment after them did (packet {packet}); the {peer}'s acknowledgements stayed at their start to its last packet ({last_ack}), so the {peer} never had them, and none of the {from}'s segments that reached it carried more than {largest_received} bytes. The {from} was there: its packet {small_ack}, an acknowledgement of the {peer}'s later bytes, got through, and its packets kept coming for {} (to packet {last_packet}), time for its kernel to send the missing bytes again, and none of that reached the {peer}. Seen from the receiver, this is a path MTU black hole (RFC 2923 §2.1): a link between them carries packets smaller than the {from}'s full-size segments, and the ICMP \"fragmentation needed\" (ICMPv6 \"packet too big\") that would have told the {from} to send smaller ones did not reach it; a capture on the {from}'s side shows the retransmissions.", Secs(*seconds))
+        }
         Cause::StoppedReading {
             reader,
             zero_packet,
@@ -256,7 +271,7 @@ pub(super) fn path_hint(c: &Cause) -> String {
     match c {
         Cause::WindowClosed { reader, .. } => format!("Find why the {reader}'s application stopped reading the connection: a blocked or busy event loop, a handler that never returns, back-pressure it never released, or a consumer slower than what the other side sends; the other side should bound what it queues for a slow {reader} (a send buffer limit, dropping or closing with 1008 or 1013)."),
         Cause::StoppedReading { reader, .. } => format!("Find why the {reader}'s application stopped reading: a blocked or busy event loop, a handler that never returns, a pause (GC, a debugger, a suspended device), or a consumer slower than what the other side sends. If the {reader} is only slow, let it catch up before the other side's ping timeout or write deadline runs out; else have the other side bound what it queues for it and close with 1008 or 1013 instead of dropping it."),
-        Cause::MtuBlackHole { from, .. } => format!("Let ICMP \"fragmentation needed\" (IPv4 type 3 code 4) and ICMPv6 \"packet too big\" (type 2) through every firewall on the path, or clamp the TCP MSS on the router before the narrow link (nftables: tcp flags syn tcp option maxseg size set rt mtu; iptables: TCPMSS --clamp-mss-to-pmtu), or lower the MTU of the {from}'s interface to the path's; Linux can also find the path's MTU without ICMP (net.ipv4.tcp_mtu_probing=1, RFC 4821)."),
+        Cause::MtuBlackHole { from, .. } | Cause::MtuBlackHoleReceiver { from, .. } => format!("Let ICMP \"fragmentation needed\" (IPv4 type 3 code 4) and ICMPv6 \"packet too big\" (type 2) through every firewall on the path, or clamp the TCP MSS on the router before the narrow link (nftables: tcp flags syn tcp option maxseg size set rt mtu; iptables: TCPMSS --clamp-mss-to-pmtu), or lower the MTU of the {from}'s interface to the path's; Linux can also find the path's MTU without ICMP (net.ipv4.tcp_mtu_probing=1, RFC 4821)."),
         Cause::Keepalive { by, last_answer, .. } => {
             let peer = by.peer();
             let when = match last_answer {
@@ -302,6 +317,17 @@ pub fn path_evidence(c: &Cause) -> Option<(String, Vec<u64>)> {
         } => Some((
             format!("the {from}'s {segment_bytes}-byte segment (packet {first_packet}) and its retransmissions (to packet {last_packet}) were never acknowledged; its segments up to {largest_acked} bytes were"),
             vec![*first_packet, *last_packet],
+        )),
+        Cause::MtuBlackHoleReceiver {
+            from,
+            packet,
+            missing_bytes,
+            largest_received,
+            last_ack,
+            ..
+        } => Some((
+            format!("{missing_bytes} bytes of the {from}'s before packet {packet} never reached the {}, its acknowledgements at their start to packet {last_ack}; its segments up to {largest_received} bytes did", from.peer()),
+            vec![*packet, *last_ack],
         )),
         Cause::StoppedReading {
             reader,

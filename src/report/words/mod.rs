@@ -56,6 +56,7 @@ pub fn rank(c: &Cause) -> u8 {
         | Cause::WindowClosed { .. }
         | Cause::StoppedReading { .. }
         | Cause::MtuBlackHole { .. }
+        | Cause::MtuBlackHoleReceiver { .. }
         | Cause::Keepalive { .. }
         | Cause::GatewayIdleClose { .. } => 1,
         Cause::QuietSpell { .. } | Cause::UnansweredMessage { .. } => 1,
@@ -219,6 +220,7 @@ fn hint(c: &Cause) -> Option<String> {
         | Cause::WindowClosed { .. }
         | Cause::StoppedReading { .. }
         | Cause::MtuBlackHole { .. }
+        | Cause::MtuBlackHoleReceiver { .. }
         | Cause::Keepalive { .. } => Some(path_hint(c)),
         Cause::GatewayIdleClose { .. } => Some(proxy::GATEWAY_IDLE_FIX.into()),
         Cause::ReasonWords { from, names, .. } => Some(reason::fix(

@@ -26,6 +26,11 @@
 //!   this direction waits for an acknowledgement (RFC 9293 §3.8.4: a segment one byte below
 //!   the acknowledged point, with no data or one byte): the last run of them with no
 //!   packet of the peer between, and whether the peer answered ([`keepalive`]).
+//! - this direction's first bytes the peer never received ([`hole`]): a segment beyond
+//!   bytes never captured, right after the peer acknowledged all before them, the peer's
+//!   acknowledgements staying at their start to the end (a receiver's view of its
+//!   sender's lost segments; a capture that only missed them shows the peer's
+//!   acknowledgement pass them).
 //!
 //! Memory is constant: a ring of [`RING`] recent segment fingerprints and a few numbers.
 //! A segment is compared with the ring's slots through one key each (its sequence and
@@ -35,9 +40,11 @@ use super::seq::before;
 use crate::capture::Timestamp;
 use crate::decode::Segment;
 use crate::flow::{Side, Sides};
+pub use hole::Missing;
 pub use ifaces::{Interfaces, Label};
 pub use keepalive::Run as KeepaliveRun;
 
+pub mod hole;
 pub mod ifaces;
 pub mod keepalive;
 
@@ -129,8 +136,12 @@ struct Cold {
     peer_packet: u64,
     peer_ts: Timestamp,
     /// `retransmissions` when the peer last answered with a zero window (see
-    /// [`WINDOW_SHUT`]).
-    answered_at: u64,
+    /// [`WINDOW_SHUT`]), saturating.
+    answered_at: u32,
+    /// The time of the peer's last packet during the stall (which did not end it), in
+    /// units of 1 024 ns, its low 32 bits (read against `since_ts`: a stall of over 36
+    /// minutes reads shorter, never longer); none when `peer_packet` is 0.
+    peer_last: u32,
     /// This direction's first packet during the stall that acknowledged new bytes of the
     /// peer's (0: none).
     acked_peer: u64,
@@ -154,16 +165,18 @@ struct Zero {
     answers: u16,
 }
 
-/// What few connections ever see, boxed together: the peer's last zero-window spell and
-/// this direction's last run of keepalive probes.
+/// What few connections ever see, boxed together: the peer's last zero-window spell,
+/// this direction's last run of keepalive probes, and its first bytes the peer never
+/// received ([`hole`]).
 #[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
 struct Rare {
     zero: Zero,
     keep: keepalive::Keep,
+    hole: hole::Hole,
 }
 
-/// The heap a direction's boxed rare state takes once it is made (a zero window or a
-/// keepalive probe), with the allocator's overhead: charged to the memory budget on top of
+/// The heap a direction's boxed rare state takes once it is made (a zero window, a
+/// keepalive probe, or a segment beyond bytes never captured), with the allocator's overhead: charged to the memory budget on top of
 /// the connection's estimate ([`PathWatch::heap_bytes`]).
 pub const RARE_BYTES: usize = std::mem::size_of::<Rare>() + 16;
 
@@ -213,6 +226,9 @@ pub struct Stall {
     pub last_ts: Timestamp,
     /// The first packet the peer sent after the stall began (that did not end it).
     pub peer_next: Option<(u64, Timestamp)>,
+    /// When the peer's last packet during the stall came (it did not end it either: the
+    /// peer, alive, still had not acknowledged the stall's start), to the microsecond.
+    pub peer_last: Option<Timestamp>,
     /// The peer answered during the stall with an acknowledgement of its start and a zero
     /// window: the peer is alive and its application reads nothing (its receive buffer is
     /// full); what was sent are zero-window probes, not data a dead path lost...
@@ -446,6 +462,15 @@ impl PathWatch {
         if !again && bytes > l.big && bytes > l.cand {
             (l.cand, l.cand_end) = (bytes, end);
         }
+        if l.bits & (HAS_SENT | HAS_ACKED) == HAS_SENT | HAS_ACKED
+            && l.acked == l.sent_end
+            && before(l.sent_end, seg.seq)
+        {
+            // Beyond bytes never captured, the peer having acknowledged all before them.
+            let at = l.sent_end;
+            self.jump(at, seg.seq, bytes, packet, ts);
+        }
+        let l = &mut self.line;
         if l.bits & STALLED != 0 {
             let c = &mut self.cold;
             c.retransmissions += u64::from(again);
@@ -464,6 +489,7 @@ impl PathWatch {
                 peer_packet: 0,
                 peer_ts: Timestamp::default(),
                 answered_at: 0,
+                peer_last: 0,
                 acked_peer: 0,
             };
         }
@@ -473,12 +499,24 @@ impl PathWatch {
         }
     }
 
+    /// A segment beyond bytes never captured (see [`hole`]): rare, kept out of line.
+    #[cold]
+    #[inline(never)]
+    fn jump(&mut self, at: u32, seq: u32, bytes: u16, packet: u64, ts: Timestamp) {
+        self.rare
+            .get_or_insert_with(Box::default)
+            .hole
+            .jump(at, seq, bytes, packet, ts);
+    }
+
     /// The peer acknowledged everything before `ack`: a stall ends when it moves forward.
     /// Whether it moved forward.
     #[inline]
     pub fn acked(&mut self, ack: u32) -> bool {
         let l = &mut self.line;
         let had = l.bits & HAS_ACKED != 0;
+        // (A hole open is a stall open: its segment beyond started one.)
+        let stalled = l.bits & STALLED != 0;
         let moved = !had || before(l.acked, ack);
         self.acks_moved |= moved && had;
         if moved {
@@ -486,6 +524,9 @@ impl PathWatch {
             l.bits = (l.bits | HAS_ACKED) & !(STALLED | WINDOW_SHUT);
             if l.cand != 0 && !before(ack, l.cand_end) {
                 (l.big, l.cand) = (l.cand, 0);
+            }
+            if let Some(r) = self.rare.as_deref_mut().filter(|_| stalled) {
+                r.hole.acked(ack);
             }
         }
         moved
@@ -502,7 +543,8 @@ impl PathWatch {
         if l.bits & STALLED != 0 && l.bits & HAS_ACKED != 0 && l.acked == ack {
             if window == 0 {
                 l.bits |= WINDOW_SHUT;
-                self.cold.answered_at = self.cold.retransmissions;
+                self.cold.answered_at =
+                    u32::try_from(self.cold.retransmissions).unwrap_or(u32::MAX);
             } else {
                 l.bits &= !WINDOW_SHUT;
             }
@@ -582,12 +624,17 @@ impl PathWatch {
     /// direction's last keepalive probe.
     #[inline]
     pub fn peer_sent(&mut self, packet: u64, ts: Timestamp) {
-        if self.line.bits & STALLED != 0 && self.cold.peer_packet == 0 {
-            self.cold.peer_packet = packet;
-            self.cold.peer_ts = ts;
+        if self.line.bits & STALLED != 0 {
+            let c = &mut self.cold;
+            if c.peer_packet == 0 {
+                c.peer_packet = packet;
+                c.peer_ts = ts;
+            }
+            c.peer_last = (ts.0 >> 10) as u32;
         }
         if let Some(r) = self.rare.as_deref_mut() {
             r.keep.peer(packet);
+            r.hole.peer(packet);
         }
     }
 
@@ -639,7 +686,11 @@ impl PathWatch {
             last_ts: c.last_ts,
             peer_next: (c.peer_packet != 0).then_some((c.peer_packet, c.peer_ts)),
             window_shut: self.line.bits & WINDOW_SHUT != 0,
-            since_answer: c.retransmissions - c.answered_at.min(c.retransmissions),
+            since_answer: c.retransmissions - u64::from(c.answered_at).min(c.retransmissions),
+            peer_last: (c.peer_packet != 0).then(|| {
+                let units = c.peer_last.wrapping_sub((c.since_ts.0 >> 10) as u32) as i32;
+                Timestamp(c.since_ts.0 + (i64::from(units.max(0)) << 10))
+            }),
             first_len: self.line.stall_len,
             acked_peer: (c.acked_peer != 0).then_some(c.acked_peer),
             largest_acked: self.line.big,
@@ -655,6 +706,22 @@ impl PathWatch {
     /// Whether the peer ever acknowledged this direction's bytes (its SYN included).
     pub fn was_acknowledged(&self) -> bool {
         self.line.bits & HAS_ACKED != 0
+    }
+
+    /// This direction's first bytes the peer never received, when they are still missing at
+    /// the end (the peer's acknowledgement at their start): see [`hole`].
+    pub fn missing(&self) -> Option<Missing> {
+        let l = &self.line;
+        if l.bits & HAS_ACKED == 0 {
+            return None;
+        }
+        self.rare.as_deref()?.hole.missing(l.acked)
+    }
+
+    /// The payload bytes of the largest segment of this direction that carried new bytes
+    /// (up to 65 535; the peer's acknowledgements do not matter).
+    pub fn largest_sent(&self) -> u16 {
+        self.line.big.max(self.line.cand)
     }
 
     /// The stall still open: data never acknowledged, with at least `min` retransmissions.
@@ -676,6 +743,7 @@ pub fn segment(
     ts: Timestamp,
 ) {
     let (me, peer) = path.pair_mut(s);
+    let mut took = false;
     if !seg.rst {
         me.own(seg, packet, ts);
         if me.line.bits & ZERO_OPEN != 0 {
@@ -687,7 +755,8 @@ pub fn segment(
         if seg.ack_flag {
             // (During a stall, a packet smaller than the stall's first segment that
             // acknowledges the peer's new bytes: whether such packets still get through.)
-            if peer.acked(seg.ack)
+            took = peer.acked(seg.ack);
+            if took
                 && me.line.bits & STALLED != 0
                 && me.cold.acked_peer == 0
                 && seg.payload.len() < usize::from(me.line.stall_len)
@@ -698,6 +767,13 @@ pub fn segment(
             if !seg.syn {
                 peer.window(seg.ack, seg.window, packet, ts);
             }
+        }
+    }
+    // (A hole open is a stall open: its segment beyond started one, and only an
+    // acknowledgement that moves, which closes the hole, ends it.)
+    if me.line.bits & STALLED != 0 {
+        if let Some(r) = me.rare.as_deref_mut() {
+            r.hole.own(packet, ts, took);
         }
     }
     peer.peer_sent(packet, ts);

@@ -1,0 +1,312 @@
+//! A path MTU black hole in every view (fixtures/record/path/record_mtu.sh): links of MTU
+//! 1500 at both ends, 1280 between two routers, the ICMP "fragmentation needed" (IPv4) or
+//! "packet too big" (ICMPv6) each router sends dropped by its own nft. Each session was
+//! captured at once in the client's and in the server's namespace; Python websockets 17.4
+//! and Node ws 8.23.0. `down`: the server sends a 3 000-byte message; `up`: the client
+//! does; `mtu6`: over IPv6; `quiet`: the receiver sends nothing of its own.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use wsclose::__internals::analyzer::Options;
+use wsclose::__internals::capture::write::PcapWriter;
+use wsclose::__internals::capture::{LinkType, Timestamp};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/path")
+        .join(name)
+}
+
+/// The first connection's report as JSON.
+fn connection(name: &str) -> Value {
+    report(&fixture(name))
+}
+
+fn report(path: &Path) -> Value {
+    let r = wsclose::analyze_files(&[path.to_path_buf()], Options::default()).unwrap();
+    assert_eq!(r.connections.len(), 1, "{}", path.display());
+    serde_json::to_value(&r.connections[0]).unwrap()
+}
+
+/// A fixture's packets, their times and bytes.
+fn raw(name: &str) -> Vec<(Timestamp, Vec<u8>)> {
+    let mut out = Vec::new();
+    wsclose::__internals::capture::file::read(&fixture(name), &mut |p| {
+        out.push((p.ts, p.data.to_vec()))
+    })
+    .unwrap();
+    out
+}
+
+fn write(dir: &Path, name: &str, pkts: &[(Timestamp, Vec<u8>)]) -> PathBuf {
+    let mut w = PcapWriter::new(Vec::new(), LinkType::ETHERNET, 262_144).unwrap();
+    for (ts, d) in pkts {
+        w.packet(*ts, d, d.len() as u32).unwrap();
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, w.into_inner()).unwrap();
+    path
+}
+
+fn causes(c: &Value) -> Vec<Value> {
+    c["status"]["causes"].as_array().unwrap().clone()
+}
+
+fn kinds(c: &Value) -> Vec<String> {
+    causes(c)
+        .iter()
+        .map(|k| k["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// One packet as the wire had it: the source address's last byte (client ::2 or .2 in
+/// fd79:1:: / 10.79.1.0, server in fd79:3:: / 10.79.3.0: the third byte of an IPv4
+/// address, the fourth of an IPv6 one, says which), its sequence number and payload bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Seg {
+    net: u8,
+    seq: u32,
+    len: usize,
+}
+
+const CLIENT_NET: u8 = 1;
+const SERVER_NET: u8 = 3;
+
+fn segments(name: &str) -> Vec<Seg> {
+    let mut out = Vec::new();
+    wsclose::__internals::capture::file::read(&fixture(name), &mut |p| {
+        assert_eq!(p.link, LinkType::ETHERNET);
+        let d = p.data;
+        let (net, t, total) = match u16::from_be_bytes([d[12], d[13]]) {
+            0x0800 => {
+                let ihl = usize::from(d[14] & 0x0f) * 4;
+                let total = usize::from(u16::from_be_bytes([d[16], d[17]]));
+                (d[14 + 12 + 2], 14 + ihl, 14 + total)
+            }
+            0x86dd => {
+                let plen = usize::from(u16::from_be_bytes([d[18], d[19]]));
+                (d[14 + 8 + 3], 14 + 40, 14 + 40 + plen)
+            }
+            e => panic!("{name}: ethertype {e:#x}"),
+        };
+        let header = usize::from(d[t + 12] >> 4) * 4;
+        out.push(Seg {
+            net,
+            seq: u32::from_be_bytes([d[t + 4], d[t + 5], d[t + 6], d[t + 7]]),
+            len: total - t - header,
+        });
+    })
+    .unwrap();
+    out
+}
+
+/// The sender's capture of each fault names the black hole with its sizes: the sender's
+/// full-size segments (1448 bytes over IPv4, 1428 over IPv6, for links of MTU 1500 and
+/// timestamps) never acknowledged, its 200-byte message acknowledged, and its ACK of the
+/// peer's ping getting through. Node's senders give up at their heartbeat 0.7 s into the
+/// stall (their last retransmission), the peer's packets still not acknowledging the
+/// segment a second and more after it was first sent: named too.
+#[test]
+fn the_senders_capture_names_the_black_hole_in_both_directions_and_over_ipv6() {
+    for (name, from, net, bytes, acked) in [
+        (
+            "python-mtu-down-server.pcap",
+            "server",
+            SERVER_NET,
+            1448,
+            204,
+        ),
+        ("node-mtu-down-server.pcap", "server", SERVER_NET, 1448, 204),
+        ("python-mtu-up-client.pcap", "client", CLIENT_NET, 1448, 208),
+        ("node-mtu-up-client.pcap", "client", CLIENT_NET, 1448, 208),
+        (
+            "python-mtu6-up-client.pcap",
+            "client",
+            CLIENT_NET,
+            1428,
+            208,
+        ),
+        ("node-mtu6-up-client.pcap", "client", CLIENT_NET, 1428, 208),
+    ] {
+        let c = connection(name);
+        let all = causes(&c);
+        let b = all
+            .iter()
+            .find(|k| k["kind"] == "mtu-black-hole")
+            .unwrap_or_else(|| panic!("{name}: {all:?}"));
+        assert!(
+            all.iter().all(|k| k["kind"] != "unacknowledged-data"),
+            "{name}: {all:?}"
+        );
+        assert_eq!(
+            (&b["from"], &b["segment_bytes"], &b["largest_acked"]),
+            (&from.into(), &bytes.into(), &acked.into()),
+            "{name}"
+        );
+        assert!(b["retransmissions"].as_u64().unwrap() >= 3, "{name}: {b}");
+        // The packets say so: the first and the last of the stall are the sender's
+        // full-size segment at one sequence number, no segment of the sender that size
+        // was ever acknowledged (its largest before carried `acked` bytes), and the small
+        // ACK is the sender's, without data.
+        let segs = segments(name);
+        let p = |k: &str| segs[b[k].as_u64().unwrap() as usize - 1];
+        let (first, last, small) = (p("first_packet"), p("last_packet"), p("small_ack"));
+        assert_eq!((first.net, first.len), (net, bytes), "{name}");
+        assert_eq!((last.net, last.len, last.seq), (net, bytes, first.seq));
+        assert_eq!((small.net, small.len), (net, 0), "{name}");
+        assert!(
+            segs.iter().any(|s| s.net == net && s.len == acked),
+            "{name}"
+        );
+        let words = c["status"]["cause"].as_str().unwrap();
+        for said in [
+            format!("Only the {from}'s large segments died"),
+            format!("its segment of {bytes} bytes"),
+            "path MTU black hole".into(),
+        ] {
+            assert!(words.contains(&said), "{name}: {said}: {words}");
+        }
+    }
+}
+
+/// A receiver that sends nothing during the stall (`quiet`: no pings of its own): no
+/// packet of the sender smaller than its big segment is known to have reached it (the
+/// receiver acknowledged nothing new of the sender's after the stall began, and sent
+/// nothing the sender had to acknowledge), so neither view can tell a black hole from a
+/// path dead one way; none is named. The sender's retransmissions over 3.2 s (Python, its
+/// kernel still trying) stay data never acknowledged.
+#[test]
+fn a_quiet_receiver_leaves_the_black_hole_unproven() {
+    for name in [
+        "python-mtu-quiet-server.pcap",
+        "python-mtu-quiet-client.pcap",
+        "node-mtu-quiet-server.pcap",
+        "node-mtu-quiet-client.pcap",
+    ] {
+        let c = connection(name);
+        assert!(
+            !kinds(&c).iter().any(|k| k.starts_with("mtu-black-hole")),
+            "{name}: {:?}",
+            kinds(&c)
+        );
+    }
+    let c = connection("python-mtu-quiet-server.pcap");
+    assert!(kinds(&c).contains(&"unacknowledged-data".to_string()));
+}
+
+/// The receiver's capture of each fault, where the sender's large segments and their
+/// retransmissions never appear: the bytes it never had (two full-size segments: 2 896
+/// bytes over IPv4, 2 856 over IPv6), its acknowledgements at their start to the end, the
+/// sender's smaller segment beyond them and its ACK of the receiver's ping arriving. Before,
+/// a reset, a close frame nobody read, or a gap in the capture, and no black hole.
+#[test]
+fn the_receivers_capture_names_the_black_hole_in_both_directions_and_over_ipv6() {
+    for (name, from, net, missing, after) in [
+        (
+            "python-mtu-down-client.pcap",
+            "server",
+            SERVER_NET,
+            2896,
+            108,
+        ),
+        ("node-mtu-down-client.pcap", "server", SERVER_NET, 2896, 108),
+        ("python-mtu-up-server.pcap", "client", CLIENT_NET, 2896, 112),
+        ("node-mtu-up-server.pcap", "client", CLIENT_NET, 2896, 112),
+        (
+            "python-mtu6-up-server.pcap",
+            "client",
+            CLIENT_NET,
+            2856,
+            152,
+        ),
+        ("node-mtu6-up-server.pcap", "client", CLIENT_NET, 2856, 152),
+    ] {
+        let c = connection(name);
+        let all = causes(&c);
+        let b = all
+            .iter()
+            .find(|k| k["kind"] == "mtu-black-hole-receiver")
+            .unwrap_or_else(|| panic!("{name}: {all:?}"));
+        assert!(all.iter().all(|k| k["kind"] != "mtu-black-hole"), "{name}");
+        assert_eq!(
+            (&b["from"], &b["missing_bytes"], &b["after_bytes"]),
+            (&from.into(), &missing.into(), &after.into()),
+            "{name}"
+        );
+        assert!(b["seconds"].as_f64().unwrap() >= 1.0, "{name}: {b}");
+        // The packets say so: the segment beyond starts `missing` bytes past the end of
+        // the sender's last segment before it, nothing of the sender's captured falls in
+        // between, and nothing it sent carried 1 000 bytes.
+        let segs = segments(name);
+        let n = |k: &str| b[k].as_u64().unwrap() as usize;
+        let beyond = segs[n("packet") - 1];
+        assert_eq!((beyond.net, beyond.len), (net, after), "{name}");
+        let before = segs[..n("packet") - 1]
+            .iter()
+            .rev()
+            .find(|s| s.net == net && s.len > 0)
+            .unwrap();
+        assert_eq!(
+            beyond.seq.wrapping_sub(before.seq + before.len as u32),
+            missing as u32,
+            "{name}"
+        );
+        let sender: Vec<&Seg> = segs.iter().filter(|s| s.net == net).collect();
+        assert!(sender.iter().all(|s| s.len < 1000), "{name}");
+        assert_eq!(
+            b["largest_received"],
+            sender.iter().map(|s| s.len).max().unwrap()
+        );
+        let (small, last_ack) = (segs[n("small_ack") - 1], segs[n("last_ack") - 1]);
+        assert_eq!((small.net, small.len), (net, 0), "{name}");
+        assert_ne!(last_ack.net, net, "{name}");
+        let words = c["status"]["cause"].as_str().unwrap();
+        for said in [
+            format!("The {from}'s large segments never reached the"),
+            format!("{missing} bytes of the {from}'s never arrived"),
+            "path MTU black hole".into(),
+        ] {
+            assert!(words.contains(&said), "{name}: {said}: {words}");
+        }
+    }
+}
+
+/// The receiver's view made doubtful: when its acknowledgements pass the missing bytes
+/// (it had them: the capture missed them), or when the capture ends half a second after
+/// them (the sender's kernel may not have sent them again yet), nothing is named.
+#[test]
+fn missing_bytes_the_receiver_had_or_a_capture_ending_soon_name_no_black_hole() {
+    let name = "python-mtu-up-server.pcap";
+    let pkts = raw(name);
+    let segs = segments(name);
+    let dir = tempfile::tempdir().unwrap();
+    // The server's acknowledgements after the client's segment beyond the missing bytes
+    // (#12) acknowledge all of the client's bytes to that segment's end.
+    let beyond = segs[11];
+    assert_eq!((beyond.net, beyond.len), (CLIENT_NET, 112));
+    let end = beyond.seq + 112;
+    let mut had = pkts.clone();
+    for (i, (_, d)) in had.iter_mut().enumerate().skip(12) {
+        if segs[i].net == SERVER_NET {
+            let t = 14 + usize::from(d[14] & 0x0f) * 4;
+            d[t + 8..t + 12].copy_from_slice(&end.to_be_bytes());
+        }
+    }
+    let c = report(&write(dir.path(), "had.pcap", &had));
+    assert!(
+        !kinds(&c).iter().any(|k| k.starts_with("mtu-black-hole")),
+        "{:?}",
+        kinds(&c)
+    );
+    // To the client's ACK of the server's ping (#15), 0.53 s after #12.
+    let short = &pkts[..15];
+    assert!(short[14].0 .0 - short[11].0 .0 < 1_000_000_000);
+    let c = report(&write(dir.path(), "short.pcap", short));
+    assert!(
+        !kinds(&c).iter().any(|k| k.starts_with("mtu-black-hole")),
+        "{:?}",
+        kinds(&c)
+    );
+    // The whole capture names it (the test above).
+    assert!(kinds(&connection(name)).contains(&"mtu-black-hole-receiver".to_string()));
+}
