@@ -34,6 +34,7 @@ pub(crate) mod pool;
 mod signalr;
 mod socketio;
 mod stomp;
+mod wamp;
 
 use crate::capture::Timestamp;
 use crate::flow::Role;
@@ -408,7 +409,7 @@ enum Proto {
     Phoenix(phoenix::Phoenix),
     ActionCable(actioncable::ActionCable),
     Ocpp(ocpp::Ocpp),
-    Wamp(ocpp::Wamp),
+    Wamp(wamp::Wamp),
 }
 
 impl Proto {
@@ -722,8 +723,10 @@ fn by_subprotocol(sp: &str) -> Option<(Protocol, Proto)> {
             Protocol::ActionCable,
             Proto::ActionCable(actioncable::ActionCable::new(lower)),
         ),
-        "wamp.2.json" => (Protocol::Wamp, Proto::Wamp(ocpp::Wamp::default())),
-        _ => return None,
+        _ => {
+            let w = wamp::Wamp::of(lower)?;
+            (Protocol::Wamp, Proto::Wamp(w))
+        }
     })
 }
 
