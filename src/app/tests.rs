@@ -9,6 +9,7 @@ mod mqtt_stream;
 mod mqtt_verdicts;
 mod signalr_verdicts;
 mod socketio_verdicts;
+mod wamp_verdicts;
 mod withheld;
 
 /// A session script: (from, text, bytes, packet, time in ms).

@@ -75,6 +75,9 @@ pub(crate) struct Wamp {
     answer: Option<(String, u64)>,
     /// The last ERROR.
     error: Option<Error>,
+    /// The first packet from which each side's messages (client, server) are not all in
+    /// the capture.
+    lost: [Option<u64>; 2],
 }
 
 impl Wamp {
@@ -100,6 +103,7 @@ impl Wamp {
             closing: None,
             answer: None,
             error: None,
+            lost: [None, None],
         })
     }
 
@@ -158,6 +162,11 @@ impl Machine for Wamp {
         }
     }
 
+    fn lost(&mut self, from: Role, packet: u64) {
+        let slot = &mut self.lost[usize::from(from == Role::Server)];
+        slot.get_or_insert(packet);
+    }
+
     fn version(&self) -> Option<String> {
         let batched = if self.batched { ", batched" } else { "" };
         Some(format!("2 ({}{batched})", self.ser.name()))
@@ -184,21 +193,33 @@ impl Wamp {
     /// request and ends no session), only what the messages show: the session established
     /// and the connection ended under it, and the last ERROR with its URI.
     fn open_verdict(&self, end: &Ending) -> Option<Verdict> {
-        if self.welcome.is_none() && self.error.is_none() {
+        let lost: Vec<String> = [Role::Client, Role::Server]
+            .into_iter()
+            .zip(self.lost)
+            .filter_map(|(r, p)| {
+                p.map(|p| format!("the {}'s messages are not all in the capture from packet {p}: what it said there (an ABORT or GOODBYE among it) is unknown", name(r)))
+            })
+            .collect();
+        if self.welcome.is_none() && self.error.is_none() && lost.is_empty() {
             return None;
         }
         let mut parts = Vec::new();
         let mut evidence = Vec::new();
+        let none = if lost.is_empty() {
+            "neither side sent GOODBYE or ABORT"
+        } else {
+            "no GOODBYE or ABORT is in the capture"
+        };
         let ended = end
             .first()
             .map(|(by, p, _)| format!("the {} ended the connection at packet {p}", name(by)))
             .unwrap_or_else(|| "the capture ends".into());
         match self.welcome {
             Some(w) => {
-                parts.push(format!("the WAMP session was established (WELCOME at packet {w}) and neither side sent GOODBYE or ABORT before {ended}"));
+                parts.push(format!("the WAMP session was established (WELCOME at packet {w}) and {none} before {ended}"));
                 evidence.push(w);
             }
-            None => parts.push(format!("neither side sent GOODBYE or ABORT before {ended}")),
+            None => parts.push(format!("{none} before {ended}")),
         }
         if let Some(e) = &self.error {
             let request = match e.request {
@@ -221,6 +242,7 @@ impl Wamp {
             parts.push(s);
             evidence.push(e.packet);
         }
+        parts.extend(lost);
         Some(Verdict {
             ended_by: None,
             cause: None,
