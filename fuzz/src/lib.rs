@@ -32,7 +32,7 @@ pub mod seed;
 pub mod seeds;
 pub mod tls;
 
-pub use app::{app_json, app_mqtt};
+pub use app::{app_json, app_mqtt, app_wamp};
 pub use connect::connect_head;
 pub use h2::h2;
 pub use h2_streams::h2_streams;
@@ -41,7 +41,7 @@ pub use pcapng_writer::pcapng_writer;
 pub use tls::tls_session;
 
 /// The names of the targets, in the order `scripts/fuzz` runs them.
-pub const TARGETS: [&str; 13] = [
+pub const TARGETS: [&str; 14] = [
     "frame_header",
     "http_handshake",
     "tcp_stream",
@@ -55,6 +55,7 @@ pub const TARGETS: [&str; 13] = [
     "h2_streams",
     "connect_head",
     "pcapng_writer",
+    "app_wamp",
 ];
 
 /// Runs the body of target `name` on `data`; false if there is no such target.
@@ -73,6 +74,7 @@ pub fn run(name: &str, data: &[u8]) -> bool {
         "h2_streams" => h2_streams(data),
         "connect_head" => connect_head(data),
         "pcapng_writer" => pcapng_writer(data),
+        "app_wamp" => app_wamp(data),
         _ => return false,
     }
     true
