@@ -516,3 +516,36 @@ fn a_connects_level_rules_the_packets_after_it_in_the_same_message() {
     let two = report(&[connect, disconnect]);
     assert_eq!((&two.cause, two.ended_by), (&None, None), "{two:?}");
 }
+
+/// Issue 68 item 4: a DISCONNECT, then the broker's FIN (mosquitto, mqtt.js): the status
+/// says the code's meaning and the application's fix, not the 1006's typical causes (a
+/// crashed server, an idle proxy), which would contradict the client's own DISCONNECT. A
+/// 1006 with no application verdict (Crossbar.io stopped) still lists them.
+#[test]
+fn the_applications_verdict_is_not_contradicted_by_the_codes_typical_causes() {
+    let verbose = |name: &str| {
+        let out = assert_cmd::Command::cargo_bin("wsclose")
+            .unwrap()
+            .env("COLUMNS", "200")
+            .args(["analyze", "-v", &fixture::path(name)])
+            .output()
+            .unwrap();
+        String::from_utf8(run::stdout_of(out)).unwrap()
+    };
+    for name in [
+        "mqttjs-normal-disconnect.pcap",
+        "mqtt-normal-disconnect.pcap",
+        "mqtt-aedes-not-authorized.pcap",
+    ] {
+        let t = verbose(name);
+        assert!(t.contains("Application: MQTT: "), "{name}: {t}");
+        assert!(
+            t.contains("Cause: A local status, not a wire code"),
+            "{name}: {t}"
+        );
+        assert!(!t.contains("Typical sources"), "{name}: {t}");
+        assert!(!t.contains("OOM killer"), "{name}: {t}");
+    }
+    let t = verbose("wamp-crossbar-shutdown.pcap");
+    assert!(t.contains("Typical sources"), "{t}");
+}

@@ -235,6 +235,10 @@ impl Fixes {
             Some(g) => g.ids.push(c.id),
             None => {
                 let cause = match c.status.code {
+                    // The application's messages said why (its fix is the group's): the
+                    // code's meaning, not the catalog's typical causes, which would offer
+                    // other reasons than the one the peer gave (issue 68 item 4).
+                    Some(code) if app_said(c) => catalog::lookup(code).meaning.to_string(),
                     Some(code) => {
                         let e = catalog::lookup(code);
                         format!("{} {}", e.meaning, e.causes)
@@ -251,6 +255,15 @@ impl Fixes {
             }
         }
     }
+}
+
+/// Whether `c`'s status follows an application's verdict (its cause and fix are the
+/// application's: `words::app::own_reading`).
+fn app_said(c: &ConnectionReport) -> bool {
+    c.status
+        .causes
+        .iter()
+        .any(|x| matches!(x, super::Cause::Application { .. }))
 }
 
 impl AppVerdict {
