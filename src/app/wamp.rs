@@ -163,8 +163,9 @@ impl Machine for Wamp {
     }
 
     fn lost(&mut self, from: Role, packet: u64) {
-        let slot = &mut self.lost[usize::from(from == Role::Server)];
-        slot.get_or_insert(packet);
+        if let Some(slot) = self.lost.get_mut(usize::from(from == Role::Server)) {
+            slot.get_or_insert(packet);
+        }
     }
 
     fn version(&self) -> Option<String> {
