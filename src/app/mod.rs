@@ -409,7 +409,8 @@ enum Proto {
     Phoenix(phoenix::Phoenix),
     ActionCable(actioncable::ActionCable),
     Ocpp(ocpp::Ocpp),
-    Wamp(wamp::Wamp),
+    // Boxed: its state (about 300 bytes) would make every session's `Proto` that large.
+    Wamp(Box<wamp::Wamp>),
 }
 
 impl Proto {
@@ -423,7 +424,7 @@ impl Proto {
             Proto::Phoenix(m) => m,
             Proto::ActionCable(m) => m,
             Proto::Ocpp(m) => m,
-            Proto::Wamp(m) => m,
+            Proto::Wamp(m) => m.as_ref(),
         }
     }
 
@@ -437,7 +438,7 @@ impl Proto {
             Proto::Phoenix(m) => m,
             Proto::ActionCable(m) => m,
             Proto::Ocpp(m) => m,
-            Proto::Wamp(m) => m,
+            Proto::Wamp(m) => m.as_mut(),
         }
     }
 }
@@ -725,7 +726,7 @@ fn by_subprotocol(sp: &str) -> Option<(Protocol, Proto)> {
         ),
         _ => {
             let w = wamp::Wamp::of(lower)?;
-            (Protocol::Wamp, Proto::Wamp(w))
+            (Protocol::Wamp, Proto::Wamp(Box::new(w)))
         }
     })
 }
