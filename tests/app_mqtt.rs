@@ -1,5 +1,6 @@
-//! MQTT over WebSocket from two independent clients against mosquitto 2.0.11 (fixtures/app,
-//! recorded by fixtures/record/app/record.sh, sections `mqtt` and `mqttjs`; what each
+//! MQTT over WebSocket from two independent clients against mosquitto 2.0.11, and mqtt.js
+//! against aedes 0.51.3 (fixtures/app, recorded by fixtures/record/app/record.sh, sections
+//! `mqtt`, `mqttjs` and `aedes`; what each
 //! endpoint logged is in the .log beside each capture): mqtt.js 5.16.0, which writes each
 //! field of a packet as its own WebSocket message (MQTT is a byte stream, §6), and
 //! paho-mqtt 2.2.0. Each report is asserted whole: the WebSocket status, and the
@@ -108,6 +109,44 @@ fn each_mqtt_fixture_reads_as_its_endpoints_logged() {
             "mqtt-keepalive-timeout.pcap",
             0,
             json!([1006, "server", "keep alive timeout", [8, 12], "3.1.1", 2, 0]),
+        ),
+        // aedes 0.51.3 (a third broker, section `aedes`), mqtt.js 5.16.0: the client's
+        // DISCONNECT, then aedes ends the stream (an empty close frame); aedes logged
+        // "clientDisconnect".
+        (
+            "mqtt-aedes-normal-disconnect.pcap",
+            0,
+            json!([1005, "client", "client disconnected", [30], "3.1.1", 12, 0]),
+        ),
+        // aedes' authenticate refuses the password: CONNACK 4, then the client's FIN and
+        // RST and no close frame from the client (mqtt.js: "Bad username or password").
+        (
+            "mqtt-aedes-not-authorized.pcap",
+            0,
+            json!([
+                1006,
+                "server",
+                "connection refused: bad user name or password",
+                [21],
+                "3.1.1",
+                14,
+                0
+            ]),
+        ),
+        // mqtt.js's keep alive timer stopped (keep alive 2 s): aedes logged
+        // "keepaliveTimeout" and closed 3.0 s after the client's last packet.
+        (
+            "mqtt-aedes-keepalive.pcap",
+            0,
+            json!([
+                1005,
+                "server",
+                "keep alive timeout",
+                [16, 20],
+                "3.1.1",
+                10,
+                0
+            ]),
         ),
         // The capture lost a segment of the client's CONNECT (packet 24 acknowledges bytes
         // it does not hold): no verdict, although the endpoints logged a normal end.
@@ -476,4 +515,37 @@ fn a_connects_level_rules_the_packets_after_it_in_the_same_message() {
     );
     let two = report(&[connect, disconnect]);
     assert_eq!((&two.cause, two.ended_by), (&None, None), "{two:?}");
+}
+
+/// Issue 68 item 4: a DISCONNECT, then the broker's FIN (mosquitto, mqtt.js): the status
+/// says the code's meaning and the application's fix, not the 1006's typical causes (a
+/// crashed server, an idle proxy), which would contradict the client's own DISCONNECT. A
+/// 1006 with no application verdict (Crossbar.io stopped) still lists them.
+#[test]
+fn the_applications_verdict_is_not_contradicted_by_the_codes_typical_causes() {
+    let verbose = |name: &str| {
+        let out = assert_cmd::Command::cargo_bin("wsclose")
+            .unwrap()
+            .env("COLUMNS", "200")
+            .args(["analyze", "-v", &fixture::path(name)])
+            .output()
+            .unwrap();
+        String::from_utf8(run::stdout_of(out)).unwrap()
+    };
+    for name in [
+        "mqttjs-normal-disconnect.pcap",
+        "mqtt-normal-disconnect.pcap",
+        "mqtt-aedes-not-authorized.pcap",
+    ] {
+        let t = verbose(name);
+        assert!(t.contains("Application: MQTT: "), "{name}: {t}");
+        assert!(
+            t.contains("Cause: A local status, not a wire code"),
+            "{name}: {t}"
+        );
+        assert!(!t.contains("Typical sources"), "{name}: {t}");
+        assert!(!t.contains("OOM killer"), "{name}: {t}");
+    }
+    let t = verbose("wamp-crossbar-shutdown.pcap");
+    assert!(t.contains("Typical sources"), "{t}");
 }

@@ -254,10 +254,35 @@ pub fn label_is_concluded_or_quoted(label: &str) -> bool {
 /// side of the first message (each next message alternates unless its own byte says
 /// otherwise); then messages `[how][len][bytes]` (len 0-255), each made hostile by `how`.
 pub fn app_json(data: &[u8]) {
+    app_messages(data, &JSON_SESSIONS);
+}
+
+/// WAMP's subprotocols, one per serialization (`app_wamp`).
+pub const WAMP_SESSIONS: [(Option<&str>, Option<&str>); 6] = [
+    (Some("wamp.2.json"), None),
+    (Some("wamp.2.json.batched"), None),
+    (Some("wamp.2.msgpack"), None),
+    (Some("wamp.2.msgpack.batched"), None),
+    (Some("wamp.2.cbor"), None),
+    (Some("wamp.2.cbor.batched"), None),
+];
+
+/// The `app_wamp` target's body: as `app_json`'s (the same input, hostile changes and
+/// checks), byte 0 picking one of WAMP's serializations: the MessagePack and CBOR readers
+/// (`app::wamp::codec`) fed declared lengths and nesting beyond the bytes there.
+pub fn app_wamp(data: &[u8]) {
+    app_messages(data, &WAMP_SESSIONS);
+}
+
+/// The body of `app_json` and `app_wamp`, for a protocol of `sessions`.
+fn app_messages(data: &[u8], sessions: &[(Option<&str>, Option<&str>)]) {
     let [pick, _, rest @ ..] = data else {
         return;
     };
-    let (sp, target) = JSON_SESSIONS[usize::from(*pick) % JSON_SESSIONS.len()];
+    let (sp, target) = sessions
+        .get(usize::from(*pick) % sessions.len())
+        .copied()
+        .unwrap_or_default();
     let mut t = Tracker::new(sp, target);
     let (mut packet, mut ms) = (4u64, 0i64);
     let mut rest = rest;

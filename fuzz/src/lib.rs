@@ -33,7 +33,7 @@ pub mod seed;
 pub mod seeds;
 pub mod tls;
 
-pub use app::{app_json, app_mqtt};
+pub use app::{app_json, app_mqtt, app_wamp};
 pub use connect::connect_head;
 pub use h2::h2;
 pub use h2_streams::h2_streams;
@@ -43,7 +43,7 @@ pub use pcapng_writer::pcapng_writer;
 pub use tls::tls_session;
 
 /// The names of the targets, in the order `scripts/fuzz` runs them.
-pub const TARGETS: [&str; 14] = [
+pub const TARGETS: [&str; 15] = [
     "frame_header",
     "http_handshake",
     "tcp_stream",
@@ -58,6 +58,7 @@ pub const TARGETS: [&str; 14] = [
     "connect_head",
     "pcapng_writer",
     "last_words",
+    "app_wamp",
 ];
 
 /// Runs the body of target `name` on `data`; false if there is no such target.
@@ -77,6 +78,7 @@ pub fn run(name: &str, data: &[u8]) -> bool {
         "connect_head" => connect_head(data),
         "pcapng_writer" => pcapng_writer(data),
         "last_words" => last_words(data),
+        "app_wamp" => app_wamp(data),
         _ => return false,
     }
     true

@@ -188,6 +188,7 @@ pub fn all(dir: &Path) -> std::io::Result<Vec<Seed>> {
     seeds.extend(h2_seeds(&dir.join("node-h2-websockets.pcap"))?);
     seeds.extend(app_mqtt_seeds(&dir.join("app"))?);
     seeds.extend(app_json_seeds(&dir.join("app"))?);
+    seeds.extend(app_wamp_seeds(&dir.join("app"))?);
     seeds.extend(h2_streams_seeds());
     seeds.extend(crate::connect::seeds());
     seeds.extend(pcapng_writer_seeds(&dir.join("node-many.pcap.gz"))?);
@@ -689,6 +690,48 @@ fn json_session(stem: &str) -> Option<u8> {
         s if s.starts_with("sockjs") => 10,
         _ => return None,
     })
+}
+
+/// `app_wamp` seeds: the messages of `fixtures/app/wamp-*.pcap`, each fixture under its
+/// serialization (`WAMP_SESSIONS`' order, from the scenario the file is named after), as
+/// they are and made hostile in turn; binary for MessagePack and CBOR (bit 7).
+pub fn app_wamp_seeds(dir: &Path) -> std::io::Result<Vec<Seed>> {
+    let mut seeds = Vec::new();
+    for path in fixture_files(dir, "wamp-")? {
+        let stem = file_stem(&path);
+        let pick: u8 = match stem.trim_start_matches("wamp-") {
+            "crossbar-killed" => 1,
+            "crossbar-auth-failed" => 2,
+            "crossbar-goodbye" => 3,
+            "crossbar-shutdown" => 4,
+            "crossbar-error" => 5,
+            _ => 0,
+        };
+        let binary = if pick >= 2 { 0x80 } else { 0 };
+        for (k, conv) in conversations(&path)?.iter().enumerate() {
+            let msgs = ws_messages(conv);
+            let Some(&(first, _)) = msgs.first() else {
+                continue;
+            };
+            for how in [5u8, 0, 1, 2] {
+                let mut data = vec![pick, u8::from(!first)];
+                let mut client = first;
+                for (from_client, m) in &msgs {
+                    let flip = if *from_client == client { 0 } else { 0x40 };
+                    let m = &m[..m.len().min(255)];
+                    data.extend([how | flip | binary | 0x08, m.len() as u8]);
+                    data.extend_from_slice(m);
+                    client = !*from_client;
+                }
+                seeds.push(Seed {
+                    target: "app_wamp",
+                    name: format!("{stem}-{k}-{how}"),
+                    data,
+                });
+            }
+        }
+    }
+    Ok(seeds)
 }
 
 /// `app_json` seeds: the text messages of the JSON protocols' fixtures in `fixtures/app/`

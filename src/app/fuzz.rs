@@ -8,7 +8,7 @@ use crate::flow::Role::{Client, Server};
 use proptest::prelude::*;
 
 /// Each protocol as a session names it: (subprotocol, request target).
-const SESSIONS: [(Option<&str>, Option<&str>); 13] = [
+const SESSIONS: [(Option<&str>, Option<&str>); 16] = [
     (None, Some("/socket.io/?EIO=4&transport=websocket")),
     (None, Some("/socket.io/?EIO=3&transport=websocket&sid=abc")),
     (Some("graphql-transport-ws"), None),
@@ -24,6 +24,9 @@ const SESSIONS: [(Option<&str>, Option<&str>); 13] = [
     (Some("wamp.2.json"), None),
     // SockJS: known once the server's first message is `o`.
     (None, Some("/echo/123/a1b2c3d4/websocket")),
+    (Some("wamp.2.json.batched"), None),
+    (Some("wamp.2.msgpack.batched"), None),
+    (Some("wamp.2.cbor"), None),
 ];
 
 /// Messages the protocols send, as their documents write them: the seeds that get cut and
@@ -86,6 +89,13 @@ const SEEDS: &[&[u8]] = &[
     b"[4,\"1\",\"GenericError\",\"x\",{}]",
     b"[3,{},\"wamp.close.goodbye\"]",
     b"[6,{},\"wamp.error.system_shutdown\"]",
+    b"[8,48,7,{},\"wamp.error.no_such_procedure\"]\x18[2,1,{}]\x1e",
+    // MessagePack: ABORT [3, {"message": "m"}, "wamp.error.no_such_realm"], batched.
+    b"\x00\x00\x00\x26\x93\x03\x81\xa7message\xa1m\xb8wamp.error.no_such_realm",
+    // CBOR: GOODBYE [6, {}, "wamp.close.system_shutdown"], HELLO [1, "realm1", {}] with
+    // an indefinite map.
+    b"\x83\x06\xa0\x78\x1awamp.close.system_shutdown",
+    b"\x83\x01\x66realm1\xbf\xff",
     b"",
 ];
 

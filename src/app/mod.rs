@@ -36,6 +36,7 @@ mod signalr;
 mod socketio;
 mod sockjs;
 mod stomp;
+mod wamp;
 
 use crate::capture::Timestamp;
 use crate::flow::Role;
@@ -418,7 +419,8 @@ enum Proto {
     Phoenix(phoenix::Phoenix),
     ActionCable(actioncable::ActionCable),
     Ocpp(ocpp::Ocpp),
-    Wamp(ocpp::Wamp),
+    // Boxed: its state (about 300 bytes) would make every session's `Proto` that large.
+    Wamp(Box<wamp::Wamp>),
     SockJs(sockjs::SockJs),
 }
 
@@ -433,7 +435,7 @@ impl Proto {
             Proto::Phoenix(m) => m,
             Proto::ActionCable(m) => m,
             Proto::Ocpp(m) => m,
-            Proto::Wamp(m) => m,
+            Proto::Wamp(m) => m.as_ref(),
             Proto::SockJs(m) => m,
         }
     }
@@ -448,7 +450,7 @@ impl Proto {
             Proto::Phoenix(m) => m,
             Proto::ActionCable(m) => m,
             Proto::Ocpp(m) => m,
-            Proto::Wamp(m) => m,
+            Proto::Wamp(m) => m.as_mut(),
             Proto::SockJs(m) => m,
         }
     }
@@ -758,8 +760,10 @@ fn by_subprotocol(sp: &str) -> Option<(Protocol, Proto)> {
             Protocol::ActionCable,
             Proto::ActionCable(actioncable::ActionCable::new(lower)),
         ),
-        "wamp.2.json" => (Protocol::Wamp, Proto::Wamp(ocpp::Wamp::default())),
-        _ => return None,
+        _ => {
+            let w = wamp::Wamp::of(lower)?;
+            (Protocol::Wamp, Proto::Wamp(Box::new(w)))
+        }
     })
 }
 

@@ -1,7 +1,6 @@
 //! OCPP-J (OCPP 1.6 and 2.0.1 over WebSocket, JSON arrays): CALL `[2, id, action, payload]`,
 //! CALLRESULT `[3, id, payload]`, CALLERROR `[4, id, code, description, details]`; the
 //! charging station's Heartbeat and the BootNotification answer's `interval` and `status`.
-//! And WAMP (`wamp.2.json`): ABORT `[3, details, reason]` and GOODBYE `[6, details, reason]`.
 
 use super::heartbeat::Beats;
 use super::{json, lite, quote, wire_label, Ending, Machine, Message, Seen, Verdict};
@@ -142,68 +141,3 @@ const CALLERROR_CODES: [&str; 14] = [
     "MessageTypeNotSupported",
     "RpcFrameworkError",
 ];
-
-/// Whether a WAMP reason is one of the protocol's own: a URI of the `wamp.close.` or
-/// `wamp.error.` namespaces, which the specification reserves for itself (§"URIs"), in
-/// lowercase letters, digits, `_` and `.`, at most 64 characters.
-fn wamp_own(reason: &str) -> bool {
-    (reason.starts_with("wamp.close.") || reason.starts_with("wamp.error."))
-        && reason.len() <= 64
-        && reason
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.')
-}
-
-#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
-pub(crate) struct Wamp {
-    /// The first ABORT or GOODBYE: who, which, reason URI, packet.
-    ending: Option<(Role, String, String, u64)>,
-}
-
-impl Machine for Wamp {
-    fn message(&mut self, m: &Message<'_>) -> Seen {
-        if !m.whole() {
-            return Seen::Bad;
-        }
-        let Some(a) = lite::array(m.bytes) else {
-            return Seen::Bad;
-        };
-        let [kind, _, reason, _] = &a;
-        let which = match kind.as_u64() {
-            Some(3) => "ABORT",
-            Some(6) => "GOODBYE",
-            Some(_) => return Seen::Data,
-            None => return Seen::Bad,
-        };
-        if self.ending.is_none() {
-            let reason = reason.as_str().unwrap_or("").to_string();
-            self.ending = Some((m.from, which.to_string(), reason, m.packet));
-        }
-        Seen::Data
-    }
-
-    fn version(&self) -> Option<String> {
-        Some("2".into())
-    }
-
-    fn verdict(&self, _end: &Ending, _beats: &Beats) -> Option<Verdict> {
-        let (who, which, reason, p) = self.ending.as_ref()?;
-        let label = if wamp_own(reason) {
-            reason.clone()
-        } else if reason.is_empty() {
-            which.clone()
-        } else {
-            wire_label(which, reason)
-        };
-        Some(Verdict::new(
-            Some(*who),
-            &label,
-            format!(
-                "the {who} sent {which} with reason {} at packet {p}",
-                quote(reason)
-            ),
-            "",
-            vec![*p],
-        ))
-    }
-}

@@ -10,6 +10,7 @@ mod mqtt_verdicts;
 mod signalr_verdicts;
 mod socketio_verdicts;
 mod sockjs_verdicts;
+mod wamp_verdicts;
 mod withheld;
 
 /// A session script: (from, text, bytes, packet, time in ms).

@@ -35,14 +35,16 @@ pub(crate) fn key_label(key: &str) -> String {
     }
 }
 
-/// Whether `c`'s application said why its session ended (an application cause): then the
-/// code's typical causes (a 1000's "for example on logout") are not what happened, and
-/// are not said beside it (issue 68 item 4).
+/// Whether `c`'s application said why its session ended (an application cause, or its last
+/// words): then the code's typical causes (a 1000's "for example on logout") are not what
+/// happened, and are not said beside it (issue 68 item 4).
 fn told_by_app(c: &ConnectionReport) -> bool {
-    c.status
-        .causes
-        .iter()
-        .any(|x| matches!(x, crate::report::Cause::Application { .. }))
+    c.status.causes.iter().any(|x| {
+        matches!(
+            x,
+            crate::report::Cause::Application { .. } | crate::report::Cause::LastWords { .. }
+        )
+    })
 }
 
 /// A catalog row's meaning, with its typical causes when `typical`.
