@@ -202,3 +202,70 @@ fn a_binary_message_that_is_no_map_or_array_reads_as_hex_and_gives_no_cause() {
     assert_eq!((encoding, text.as_str()), ("hex", "05 ff 00 41"));
     assert!(wsclose::report::facts::clean_close(c));
 }
+
+/// The recording with its packet number `drop` (1-based) left out (a classic pcap).
+fn without(name: &str, drop: usize) -> tempfile::NamedTempFile {
+    let b = std::fs::read(path(name)).unwrap();
+    let mut out = b[..24].to_vec();
+    let (mut at, mut n) = (24, 0);
+    while at + 16 <= b.len() {
+        let len = u32::from_le_bytes(b[at + 8..at + 12].try_into().unwrap()) as usize;
+        n += 1;
+        if n != drop {
+            out.extend_from_slice(&b[at..at + 16 + len]);
+        }
+        at += 16 + len;
+    }
+    let f = tempfile::Builder::new().suffix(".pcap").tempfile().unwrap();
+    std::fs::write(f.path(), out).unwrap();
+    f
+}
+
+fn pings_stopped(p: &str) -> Option<Value> {
+    let r: Value = serde_json::from_str(&out(&["analyze", p, "--format", "json"])).unwrap();
+    r["connections"][0]["status"]["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kind"] == "pings-stopped")
+        .cloned()
+}
+
+/// An application heartbeat of a protocol wsclose does not know: the client sends
+/// {"type":"ping"} every 0.3 s, then stops (its process stalled, the connection kept); the
+/// server, finding no ping for 1 s, ends TCP with no close frame. Both libraries logged it
+/// (the .log files). Before, wsclose gave only 1006's typical sources.
+#[test]
+fn a_heartbeat_of_an_unknown_protocol_that_stopped_is_named_with_its_cadence() {
+    // Python's json.dumps writes `{"type": "ping"}`, Node's JSON.stringify `{"type":"ping"}`.
+    for (name, bytes) in [("py-beat-stop.pcap", 16), ("node-beat-stop.pcap", 15)] {
+        let k = pings_stopped(&path(name)).unwrap_or_else(|| panic!("{name}: no pings-stopped"));
+        assert_eq!(k["from"], "client", "{name}");
+        assert_eq!(k["message_bytes"], bytes, "{name}");
+        assert_eq!(k["pings"], 4, "{name}");
+        let interval = k["interval_ms"].as_f64().unwrap();
+        assert!((270.0..=330.0).contains(&interval), "{name}: {interval}");
+        assert_eq!(k["end"]["by"], "server", "{name}");
+        assert!(k["silent_s"].as_f64().unwrap() >= 0.9, "{name}");
+        let md = out(&["analyze", &path(name), "--format", "markdown"]);
+        assert!(
+            md.contains(&format!("the same {bytes}-byte data message every")),
+            "{name}"
+        );
+        assert!(md.contains("application heartbeat timeout"), "{name}");
+    }
+}
+
+/// Withheld when the capture lost part of what the client sent: a later beat may be among
+/// the missing bytes. Packet 23 is the client's last ping in both recordings: without it, its
+/// three pings before still came at the cadence, and only the gap withholds the verdict.
+#[test]
+fn a_stopped_heartbeat_is_withheld_when_the_senders_direction_has_a_gap() {
+    for name in ["py-beat-stop.pcap", "node-beat-stop.pcap"] {
+        let f = without(name, 23);
+        assert!(
+            pings_stopped(f.path().to_str().unwrap()).is_none(),
+            "{name} without packet 23"
+        );
+    }
+}

@@ -320,19 +320,34 @@ pub fn diagnose(
         for s in Side::BOTH {
             let role = c.role(s);
             let end = ends.first().filter(|e| e.by != role);
-            let stopped = super::heartbeat::stopped(
-                role,
-                &w.controls(s),
-                sent.of(role).last_frame.map(|(p, _)| p),
-                c.ends[s].is_some(),
-                lost(s) || c.tcp[s].counters.gaps > 0,
-                end.map_or(c.last_ts, |e| e.ts),
-                end.map(|e| Ending {
-                    by: e.by,
-                    how: e.how,
-                    packet: e.packet,
-                }),
-            );
+            // A side that ended TCP sent nothing more; one whose application only stopped
+            // its heartbeat ends TCP when the other side does (after it: not counted).
+            let ended = |app: bool| match app {
+                false => c.ends[s].is_some(),
+                true => ends.first().is_none_or(|e| e.by == role) && c.ends[s].is_some(),
+            };
+            let stopped = |marks: &crate::app::Recent, message_bytes: Option<u64>| {
+                super::heartbeat::stopped(
+                    role,
+                    (marks, message_bytes),
+                    sent.of(role).last_frame.map(|(p, _)| p),
+                    ended(message_bytes.is_some()),
+                    lost(s) || c.tcp[s].counters.gaps > 0,
+                    end.map_or(c.last_ts, |e| e.ts),
+                    end.map(|e| Ending {
+                        by: e.by,
+                        how: e.how,
+                        packet: e.packet,
+                    }),
+                )
+            };
+            // WebSocket pings; else, where no application protocol was recognized, the
+            // short message the side sent most often again (its application's heartbeat).
+            let stopped = stopped(&w.controls(s).pings, None).or_else(|| {
+                let beats = w.app.is_none().then(|| w.decoder(s)).flatten()?;
+                let (bytes, marks) = beats.last_words.beats()?;
+                stopped(marks, Some(bytes))
+            });
             causes.extend(stopped.filter(|p| match p {
                 Cause::PingsStopped { last_ping, .. } => !queued(role, *last_ping),
                 _ => true,

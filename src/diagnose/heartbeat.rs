@@ -130,10 +130,12 @@ pub const CADENCE_SLACK: f64 = 0.10;
 /// last few kept) came at a regular cadence, its last frame is its last ping, it ended
 /// nothing, its direction was followed to the end (`lost`: a gap or a lost frame boundary
 /// in it could hide later pings, and then nothing is said), and at least two more pings
-/// were due before `until` (the first ending, or the end of the capture).
+/// were due before `until` (the first ending, or the end of the capture). The pings are
+/// `marks`: WebSocket pings, or with `message_bytes` the copies of the short data message
+/// that is the side's application heartbeat.
 pub fn stopped(
     from: Role,
-    marks: &ControlMarks,
+    (marks, message_bytes): (&crate::app::Recent, Option<u64>),
     last_frame: Option<u64>,
     ended: bool,
     lost: bool,
@@ -143,7 +145,7 @@ pub fn stopped(
     if ended || lost {
         return None;
     }
-    let pings: Vec<_> = marks.pings.iter().collect();
+    let pings: Vec<_> = marks.iter().collect();
     if pings.len() < CADENCE_PINGS {
         return None;
     }
@@ -170,6 +172,7 @@ pub fn stopped(
         at: at.rfc3339(),
         silent_s: (silent * 1000.0).round() / 1000.0,
         end,
+        message_bytes,
     })
 }
 

@@ -376,7 +376,8 @@ causes! {
         /// The code of its close frame; null when it ended TCP without one.
         close_code: Option<u16>,
     }
-    /// One side's pings came at a regular cadence, then stopped: no frame of that side
+    /// One side's pings (or its application's heartbeat, the same short data message sent
+    /// again and again) came at a regular cadence, then stopped: no frame of that side
     /// came after its last ping, it did not end TCP, and at least two of its pings were
     /// due before the end of the connection (or of the capture): a peer gone silent
     /// (half-open from the other side's point of view).
@@ -395,6 +396,10 @@ causes! {
         silent_s: f64,
         /// That first ending, if the connection ended.
         end: Option<Ending>,
+        /// Null for WebSocket pings. For an application's heartbeat (a protocol wsclose does
+        /// not know, whose side sent the same short data message again and again: its
+        /// "pings" above are those messages), that message's length in bytes.
+        message_bytes: Option<u64>,
     }
     /// The application protocol's own messages say why the session ended (the
     /// connection's `application` object has the rest: summary, heartbeat, messages).

@@ -4,12 +4,16 @@
 //! application gets it (unmasked, inflated when compressed; RFC 6455 §5.3, RFC 7692 §7.2),
 //! a gap inside it, its end. Out: the last message's first [`LAST_WORDS`] bytes, its whole
 //! length, text or binary, whether part of it is missing or it never ended, and the packet
-//! and time of its end (or of its start while it has not ended). One buffer per direction,
+//! and time of its end (or of its start while it has not ended); and the short message it
+//! sent most often again, with when its last few copies ended (an application heartbeat of
+//! a protocol wsclose does not know, [`LastWords::beats`]). One buffer per direction,
 //! reused from message to message and never larger than [`LAST_WORDS`]: what it holds is
 //! charged to the memory budget (`Stack::head_bytes`), and it is frozen with the decoder.
 
+use crate::app::Recent;
 use crate::capture::Timestamp;
 use serde::{Deserialize, Serialize};
+use std::hash::BuildHasher as _;
 
 /// Bytes of a direction's last message kept: what the report shows of it (256 characters of
 /// ASCII text; the cause quotes 200), and more than an error message a server sends before
@@ -42,6 +46,25 @@ pub struct LastWords {
     mask: Option<[u8; 4]>,
     mask_at: usize,
     mask_off: u64,
+    /// Short messages sent again and again: the two most repeated of late.
+    beats: [Beat; 2],
+}
+
+/// Bytes a direction's last words may take in all, charged to the memory budget from its
+/// decoder's start: the kept message and the two beats (inside the decoder).
+pub const CHARGED: usize = LAST_WORDS + 2 * std::mem::size_of::<Beat>();
+
+/// Messages of at most this many bytes are looked at as beats of a heartbeat.
+pub const BEAT_BYTES: usize = 64;
+
+/// One short message that a side sent again and again (an application's heartbeat, such as
+/// `{"type":"ping"}`): its hash (with its kind, text or binary), its length, and when the
+/// last few of its copies ended.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Beat {
+    hash: u64,
+    len: u16,
+    marks: Recent,
 }
 
 impl LastWords {
@@ -142,7 +165,47 @@ impl LastWords {
             self.ended = true;
             self.packet = packet;
             self.ts = ts;
+            if !self.damaged && self.len <= BEAT_BYTES as u64 {
+                self.beat(packet, ts);
+            }
         }
+    }
+
+    /// A short message that ended whole: counted as a beat of the same message sent before,
+    /// or as a new candidate in place of the candidate with fewer beats.
+    fn beat(&mut self, packet: u64, ts: Timestamp) {
+        self.settle();
+        let hash = rustc_hash::FxBuildHasher.hash_one((self.text, &self.bytes));
+        let len = self.bytes.len() as u16;
+        let same = |b: &&mut Beat| b.hash == hash && b.len == len && b.marks.added() > 0;
+        if let Some(b) = self.beats.iter_mut().find(same) {
+            b.marks.add(packet, ts);
+            return;
+        }
+        let [a, b] = &mut self.beats;
+        let fewer = if a.marks.added() < b.marks.added() {
+            a
+        } else {
+            b
+        };
+        *fewer = Beat {
+            hash,
+            len,
+            marks: Recent::default(),
+        };
+        fewer.marks.add(packet, ts);
+    }
+
+    /// The message sent most often again, as a beat (at least twice), with its length:
+    /// the side's application heartbeat when its beats came at a steady cadence.
+    pub fn beats(&self) -> Option<(u64, &Recent)> {
+        let [a, b] = &self.beats;
+        let most = if a.marks.added() >= b.marks.added() {
+            a
+        } else {
+            b
+        };
+        (most.marks.added() >= 2).then_some((u64::from(most.len), &most.marks))
     }
 
     /// The first bytes kept, unmasked.

@@ -439,12 +439,12 @@ impl Session {
     }
 
     /// Bytes the decoders' last words may take, charged to the memory budget from the
-    /// decoder's start: [`super::lastwords::LAST_WORDS`] a decoder (its buffer is made at
-    /// the first data bytes and never grows past that). Counted without reading the
+    /// decoder's start: [`super::lastwords::CHARGED`] a decoder (its buffer is made at the
+    /// first data bytes and never grows past [`super::lastwords::LAST_WORDS`]; its beats). Counted without reading the
     /// decoders, so that the per-packet charge touches no more memory.
     #[inline]
     pub fn last_words_bytes(&self) -> usize {
-        self.decoders.iter().filter(|d| d.is_some()).count() * super::lastwords::LAST_WORDS
+        self.decoders.iter().filter(|d| d.is_some()).count() * super::lastwords::CHARGED
     }
 
     /// The decoder of side `s`, if that side became a WebSocket stream.

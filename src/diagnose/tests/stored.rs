@@ -263,6 +263,7 @@ fn one_of_each() -> Vec<Cause> {
                 how: EndHow::Tcp(EndKind::Fin),
                 packet: 30,
             }),
+            message_bytes: Some(15),
         },
         Cause::Application {
             protocol: "socket.io".into(),

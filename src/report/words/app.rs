@@ -225,9 +225,13 @@ pub fn words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
             at,
             silent_s,
             end,
+            message_bytes,
         } => {
             let peer = from.peer();
-            write!(f, "The {from}'s pings came every {} (its last {pings}), then stopped: its last ping was packet {last_ping} at {at}, and no frame came from the {from} after it", Secs(interval_ms / 1000.0))?;
+            match message_bytes {
+                None => write!(f, "The {from}'s pings came every {} (its last {pings}), then stopped: its last ping was packet {last_ping} at {at}, and no frame came from the {from} after it", Secs(interval_ms / 1000.0))?,
+                Some(n) => write!(f, "The {from} sent the same {n}-byte data message every {} (its last {pings}: its application's heartbeat, by its cadence), then stopped: the last one was packet {last_ping} at {at}, and no frame came from the {from} after it", Secs(interval_ms / 1000.0))?,
+            }
             match end {
                 Some(e) => write!(
                     f,
@@ -238,7 +242,11 @@ pub fn words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
                 )?,
                 None => write!(f, " for {} to the end of the capture", Secs(*silent_s))?,
             }
-            write!(f, ": the {from} went silent (its host, process or path gone, the connection half-open as the {peer} saw it).")
+            match (message_bytes, end) {
+                (Some(_), Some(e)) if e.by == peer => write!(f, ": the {from}'s application stopped its heartbeat (its process stalled or gone, its timers throttled as a background browser tab's are, or its host or path gone), and the {peer} ending the connection {} later is what an application heartbeat timeout does.", Secs(*silent_s)),
+                (Some(_), _) => write!(f, ": the {from}'s application stopped its heartbeat (its process stalled or gone, its timers throttled as a background browser tab's are, or its host or path gone)."),
+                (None, _) => write!(f, ": the {from} went silent (its host, process or path gone, the connection half-open as the {peer} saw it)."),
+            }
         }
         Cause::Application {
             protocol,

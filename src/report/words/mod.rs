@@ -228,6 +228,7 @@ fn hint(c: &Cause) -> Option<String> {
             from.as_str(),
             from.peer().as_str(),
         )),
+        Cause::PingsStopped { from, message_bytes: Some(_), .. } => Some(format!("Look at the {from}'s side at the time of its last heartbeat: a stalled or killed process, a browser tab in the background (browsers slow the timers of hidden tabs), a device that slept or lost its network. If the {from} was only slow, make the {}'s heartbeat timeout longer than the {from}'s cadence can stretch, or let the {from} answer the {}'s pings (WebSocket pongs come from the library, not the application's timers).", from.peer(), from.peer())),
         Cause::PingsStopped { from, .. } => Some(format!("Look at the {from}'s side at the time of its last ping: a crash or kill, a device that slept or lost its network, a NAT or firewall on the way that dropped the flow. The {} should not wait for TCP to notice: ping the {from} itself, or close it after a few of its pings are missing.", from.peer())),
         Cause::IdleTimeout { .. } => Some(
             "Keep the connection busy: send a ping (or an application heartbeat) well inside the timeout, for example every 20-30 s, or raise the proxy's idle timeout.".into(),
