@@ -269,3 +269,41 @@ fn a_stopped_heartbeat_is_withheld_when_the_senders_direction_has_a_gap() {
         );
     }
 }
+
+/// Wire text as markup (THREATS kind 8): a last message of terminal escapes, bidi controls,
+/// HTML and Markdown reaches no format raw, and its words are still read as an error.
+#[test]
+fn hostile_last_words_reach_no_format_raw() {
+    let msg = "error \u{1b}[2J\u{1b}]8;;http://x\u{7}<script>alert(1)</script> | `x` **y** \u{202e}gnp.exe";
+    let mut s = Session::new(40002, 8080);
+    s.open();
+    s.send(Client, &text(Client, "{\"type\":\"subscribe\"}"));
+    s.send(Server, &text(Server, msg));
+    s.fin(Server);
+    let r = s.analyze();
+    let c = common::only(&r);
+    assert!(
+        c.status.causes.iter().any(|k| k.kind() == "last-words"),
+        "{:?}",
+        c.status.causes
+    );
+    let outputs = [
+        (
+            "table",
+            wsclose::render::table::render(&r, Some(100), false),
+        ),
+        ("markdown", wsclose::render::markdown::render(&r, &[None])),
+        ("html", wsclose::render::html::render(&r, &[None])),
+    ];
+    for (name, out) in &outputs {
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{7}'),
+            "{name}: raw escape"
+        );
+        assert!(!out.contains('\u{202e}'), "{name}: raw bidi override");
+        // A terminal reads no markup; Markdown and HTML must not carry it raw.
+        if *name != "table" {
+            assert!(!out.contains("<script>"), "{name}: raw markup");
+        }
+    }
+}
