@@ -188,6 +188,14 @@ fn a_101_fault_the_client_fails_on_is_the_cause() {
                 evidence.starts_with("the server's 101"),
                 "{capture}: {evidence}"
             );
+            // No frame went either way: the spell before the FIN is not "after the last
+            // frame" (it was, before).
+            assert!(
+                !evidence.contains("after the last frame")
+                    && evidence
+                        .contains("after the connection's first packet (no frame either way)"),
+                "{capture}: {evidence}"
+            );
         }
     }
 }

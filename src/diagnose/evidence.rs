@@ -75,7 +75,12 @@ pub fn evidence(code: Option<u16>, f: &Facts<'_>) -> Option<Evidence> {
                 packets.push(u.packet);
             }
             Some(idle) => {
-                let _ = write!(summary, ", {} after the last frame", Secs(idle.seconds));
+                // With no frame either way, the spell runs from the connection's first packet.
+                let since = match idle.last_frame_packet {
+                    Some(_) => "the last frame",
+                    None => "the connection's first packet (no frame either way)",
+                };
+                let _ = write!(summary, ", {} after {since}", Secs(idle.seconds));
                 if !idle_timeout_match(idle.seconds).is_empty() {
                     summary.push_str(" (an idle timeout of the peer, a proxy or the ");
                     summary.push_str(e.by.as_str());
