@@ -124,22 +124,9 @@ fn connection_error_and_terminate_give_the_verdict() {
     );
 }
 
-/// `fixtures/app/NAME` without its record `drop` (1-based), written beside the test binary's
-/// temporary files (classic pcap: a 24-byte file header, then 16-byte record headers).
+/// `fixtures/app/NAME` without its record `drop` (1-based).
 fn without_record(name: &str, drop: usize) -> String {
-    let b = std::fs::read(fixture::path(name)).unwrap();
-    let (mut out, mut at, mut n) = (b[..24].to_vec(), 24, 0);
-    while at + 16 <= b.len() {
-        let len = u32::from_le_bytes(b[at + 8..at + 12].try_into().unwrap()) as usize;
-        n += 1;
-        if n != drop {
-            out.extend(&b[at..at + 16 + len]);
-        }
-        at += 16 + len;
-    }
-    let path = format!("{}/{name}-without-{drop}", env!("CARGO_TARGET_TMPDIR"));
-    std::fs::write(&path, out).unwrap();
-    path
+    run::pcap_without(&fixture::path(name), drop)
 }
 
 #[test]

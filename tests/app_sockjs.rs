@@ -170,22 +170,9 @@ fn a_heartbeat_that_stopped_before_the_client_gave_up_is_named() {
     assert!(!cause.contains("idle timeout"), "{cause}");
 }
 
-/// `fixtures/app/NAME` without its record `drop` (1-based), written beside the test binary's
-/// temporary files (classic pcap: a 24-byte file header, then 16-byte record headers).
+/// `fixtures/app/NAME` without its record `drop` (1-based).
 fn without_record(name: &str, drop: usize) -> String {
-    let b = std::fs::read(fixture::path(name)).unwrap();
-    let (mut out, mut at, mut n) = (b[..24].to_vec(), 24, 0);
-    while at + 16 <= b.len() {
-        let len = u32::from_le_bytes(b[at + 8..at + 12].try_into().unwrap()) as usize;
-        n += 1;
-        if n != drop {
-            out.extend(&b[at..at + 16 + len]);
-        }
-        at += 16 + len;
-    }
-    let path = format!("{}/{name}-without-{drop}", env!("CARGO_TARGET_TMPDIR"));
-    std::fs::write(&path, out).unwrap();
-    path
+    run::pcap_without(&fixture::path(name), drop)
 }
 
 fn analyze(path: &str, extra: &[&str]) -> Value {

@@ -203,24 +203,6 @@ fn a_binary_message_that_is_no_map_or_array_reads_as_hex_and_gives_no_cause() {
     assert!(wsclose::report::facts::clean_close(c));
 }
 
-/// The recording with its packet number `drop` (1-based) left out (a classic pcap).
-fn without(name: &str, drop: usize) -> tempfile::NamedTempFile {
-    let b = std::fs::read(path(name)).unwrap();
-    let mut out = b[..24].to_vec();
-    let (mut at, mut n) = (24, 0);
-    while at + 16 <= b.len() {
-        let len = u32::from_le_bytes(b[at + 8..at + 12].try_into().unwrap()) as usize;
-        n += 1;
-        if n != drop {
-            out.extend_from_slice(&b[at..at + 16 + len]);
-        }
-        at += 16 + len;
-    }
-    let f = tempfile::Builder::new().suffix(".pcap").tempfile().unwrap();
-    std::fs::write(f.path(), out).unwrap();
-    f
-}
-
 fn pings_stopped(p: &str) -> Option<Value> {
     let r: Value = serde_json::from_str(&out(&["analyze", p, "--format", "json"])).unwrap();
     r["connections"][0]["status"]["causes"]
@@ -262,11 +244,8 @@ fn a_heartbeat_of_an_unknown_protocol_that_stopped_is_named_with_its_cadence() {
 #[test]
 fn a_stopped_heartbeat_is_withheld_when_the_senders_direction_has_a_gap() {
     for name in ["py-beat-stop.pcap", "node-beat-stop.pcap"] {
-        let f = without(name, 23);
-        assert!(
-            pings_stopped(f.path().to_str().unwrap()).is_none(),
-            "{name} without packet 23"
-        );
+        let f = run::pcap_without(&path(name), 23);
+        assert!(pings_stopped(&f).is_none(), "{name} without packet 23");
     }
 }
 

@@ -30,3 +30,27 @@ pub fn wsclose(args: &[&str]) -> (Vec<u8>, String, Option<i32>) {
         out.status.code(),
     )
 }
+
+/// The classic pcap at `path` without its record `drop` (1-based: a packet the capture
+/// lost), written beside the test binaries' temporary files; its path. (A 24-byte file
+/// header, then records of a 16-byte header and the bytes it counts.)
+#[allow(dead_code)]
+pub fn pcap_without(path: &str, drop: usize) -> String {
+    let b = std::fs::read(path).unwrap();
+    let (mut out, mut at, mut n) = (b[..24].to_vec(), 24, 0);
+    while at + 16 <= b.len() {
+        let len = u32::from_le_bytes(b[at + 8..at + 12].try_into().unwrap()) as usize;
+        n += 1;
+        if n != drop {
+            out.extend(&b[at..at + 16 + len]);
+        }
+        at += 16 + len;
+    }
+    let name = std::path::Path::new(path)
+        .file_name()
+        .unwrap()
+        .to_string_lossy();
+    let out_path = format!("{}/{name}-without-{drop}", env!("CARGO_TARGET_TMPDIR"));
+    std::fs::write(&out_path, out).unwrap();
+    out_path
+}
