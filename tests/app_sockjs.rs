@@ -9,6 +9,12 @@
 #[path = "common/run.rs"]
 mod run;
 
+#[path = "common/pcapng.rs"]
+mod pcapng;
+
+#[path = "common/markup.rs"]
+mod markup;
+
 #[path = "common/app.rs"]
 mod fixture;
 use fixture::json;
@@ -227,4 +233,22 @@ fn redaction_keeps_the_protocols_label_and_drops_the_summary() {
     let r = json("sockjs-aiohttp-go-away.pcap", &["--redact"]);
     let a = &r["connections"][0]["application"];
     assert_eq!(json!([a["cause"], a["summary"]]), json!(["go away", null]));
+}
+
+/// Wire text as markup (THREATS kind 8): sockjs-node's `c[3000,"Go away!"]` rewritten in
+/// place as `c[401,"<b>\u001b"]` (the same 18 bytes): the reason is quoted, and no format
+/// and no comment of the annotated capture carries the tag or the escape raw.
+#[test]
+fn a_hostile_close_reason_reaches_no_format_raw() {
+    let path = run::pcap_swapped(
+        &fixture::path("sockjs-node-go-away.pcap"),
+        &[(br#"c[3000,"Go away!"]"#, br#"c[401,"<b>\u001b"]"#)],
+        "sockjs-hostile-close.pcap",
+    );
+    let r = analyze(&path, &[]);
+    let cause = r["connections"][0]["application"]["cause"]
+        .as_str()
+        .unwrap();
+    assert!(cause.contains("401") && cause.contains("<b>"), "{cause}");
+    markup::formats_carry_no_raw_markup(&path, "<b>", &["<b>"]);
 }

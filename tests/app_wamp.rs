@@ -8,6 +8,12 @@
 #[path = "common/run.rs"]
 mod run;
 
+#[path = "common/pcapng.rs"]
+mod pcapng;
+
+#[path = "common/markup.rs"]
+mod markup;
+
 #[path = "common/app.rs"]
 mod fixture;
 use fixture::json;
@@ -243,4 +249,29 @@ fn an_abort_split_across_segments_reads_the_same() {
             0
         ])
     );
+}
+
+/// Wire text as markup (THREATS kind 8): the router's ABORT of `wamp-crossbar-no-such-realm`
+/// rewritten in place to carry a reason URI and a Details message of JSON-escaped terminal
+/// escapes, a bidi override, HTML and Markdown: no format and no comment of the annotated
+/// capture carries them raw, and the verdict quotes the URI.
+#[test]
+fn a_hostile_abort_reaches_no_format_raw() {
+    let path = run::pcap_swapped(
+        &fixture::path("wamp-crossbar-no-such-realm.pcap"),
+        &[
+            (
+                br#"no realm \"no-such-realm\" exists on this router"#,
+                br#"\u001b[2J\u202e<script>x</script>|y|**z**`"#,
+            ),
+            (b"wamp.error.no_such_realm", br"<i>x</i>\u001b[31m"),
+        ],
+        "wamp-hostile-abort.pcap",
+    );
+    let r = analyze(&path);
+    assert_eq!(
+        r["connections"][0]["application"]["cause"], "ABORT \"<i>x</i>\u{1b}[31m......\"",
+        "{r}"
+    );
+    markup::formats_carry_no_raw_markup(&path, "<i>x</i>", &["<i>", "<script>"]);
 }

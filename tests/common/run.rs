@@ -54,3 +54,21 @@ pub fn pcap_without(path: &str, drop: usize) -> String {
     std::fs::write(&out_path, out).unwrap();
     out_path
 }
+
+/// The capture at `path` with each `(old, new)` swapped in place, `new` padded with dots to
+/// `old`'s length so that frames and segments keep their lengths (checksums are not read),
+/// written as `name` beside the test binaries' temporary files; its path.
+#[allow(dead_code)]
+pub fn pcap_swapped(path: &str, swaps: &[(&[u8], &[u8])], name: &str) -> String {
+    let mut b = std::fs::read(path).unwrap();
+    for (old, new) in swaps {
+        assert!(new.len() <= old.len(), "{new:?} is longer than {old:?}");
+        let mut new = new.to_vec();
+        new.resize(old.len(), b'.');
+        let at = b.windows(old.len()).position(|w| w == *old).unwrap();
+        b[at..at + old.len()].copy_from_slice(&new);
+    }
+    let out_path = format!("{}/{name}", env!("CARGO_TARGET_TMPDIR"));
+    std::fs::write(&out_path, b).unwrap();
+    out_path
+}
