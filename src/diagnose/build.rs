@@ -68,6 +68,7 @@ impl ConnectionReport {
                 deflate: hs.deflate,
                 cut: hs.cut.map(|c| c.as_str().to_string()),
                 proxy_product: hs.server_proxy.as_deref().cloned(),
+                request_proxy_product: hs.client_proxy.as_deref().cloned(),
             },
             close_frames: closes
                 .iter()

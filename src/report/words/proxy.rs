@@ -9,7 +9,7 @@
 //! fix. A match is said as a match ("matches the default of …"), never as what happened: a
 //! spell of 60 s may as well be the application's own timer.
 
-use crate::close::proxies::{Product, ProxyProduct, TUNNEL_CANDIDATES};
+use crate::close::proxies::{Header, Product, ProxyProduct, TUNNEL_CANDIDATES};
 use crate::close::timeouts::Timeout;
 use crate::close::timeouts::{self, Kind};
 use crate::flow::Role;
@@ -416,11 +416,20 @@ pub fn proxy_idle_named(f: &mut Formatter<'_>, l: &BothLegs, p: &ProxyProduct) -
     if let Some(n) = whole_seconds(secs) {
         write!(f, " ({n} s)")?;
     }
-    write!(
-        f,
-        ". The proxy names itself in the client's 101 (its {}, which the backend's 101 does not carry): {p}",
-        p.header_name()
-    )?;
+    if p.header == Header::XVarnish {
+        // Read on requests only: the back leg's, which the proxy sent.
+        write!(
+            f,
+            ". The proxy names itself in the request it sent the backend (its {}, which the client's request does not carry): {p}",
+            p.header_name()
+        )?;
+    } else {
+        write!(
+            f,
+            ". The proxy names itself in the client's 101 (its {}, which the backend's 101 does not carry): {p}",
+            p.header_name()
+        )?;
+    }
     match p.product.proxy_idle() {
         Some(t) => {
             write!(f, ", whose setting for that is {}", t.setting_name())?;
