@@ -609,3 +609,33 @@ fn a_close_the_proxy_started_is_the_proxys() {
         leg.relayed
     );
 }
+
+/// Apache httpd 2.4.71 with an HTTP/2 front (mod_http2, H2WebSockets on, h2c) ending an idle
+/// RFC 8441 session at its Timeout / ProxyTimeout of 2 s (record_h2_front.sh), in front of
+/// a Python websockets backend and of a Node ws one. Over HTTP/2 Apache names itself in no
+/// header: its 200 carries the backend's `server` (Python/3.11 websockets/17.4), or none
+/// when the backend's 101 has none (ws). So no product is named, and the candidates are
+/// listed, Apache httpd's setting among them.
+#[test]
+fn an_http2_front_that_names_no_product_gets_the_candidates() {
+    for name in ["apache-h2c-idle", "apache-h2c-idle-node"] {
+        let r = json(&[name], &[]);
+        let cs = conns(&r);
+        assert_eq!(cs.len(), 2, "{name}");
+        let front = cs.iter().find(|c| c["transport"] == "h2").unwrap();
+        assert!(front["handshake"].get("proxy_product").is_none(), "{front}");
+        for c in cs {
+            let k = &c["status"]["causes"][0];
+            assert_eq!(k["kind"], "proxy-idle-timeout", "{name}: {c}");
+            assert!(k["proxy_product"].is_null(), "{name}: {k}");
+            let quiet = k["legs"]["quiet_ms"].as_f64().unwrap();
+            assert!((2000.0..2010.0).contains(&quiet), "{quiet}");
+            let t = c["status"]["cause"].as_str().unwrap();
+            assert!(
+                t.contains("an idle timeout of that length (2 s): nginx proxy_read_timeout / proxy_send_timeout, HAProxy timeout tunnel, Apache httpd Timeout / ProxyTimeout"),
+                "{t}"
+            );
+            assert!(!t.contains("names itself"), "{t}");
+        }
+    }
+}

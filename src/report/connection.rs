@@ -49,7 +49,8 @@ pub struct HandshakeReport {
     /// "missing" (a segment not captured); the frames after it were found by the probe.
     /// `null` when the handshake was captured whole (or not at all).
     pub cut: Option<String>,
-    /// The proxy product the response's `Server` or `Via` names (HTTP/1.1; a product
+    /// The proxy product the response's `Server` or `Via` names (HTTP/1.1, or HTTP/2's
+    /// `server` or `via` on an extended CONNECT's answer; a product
     /// wsclose knows, as `tunnel.proxy_product`); absent when it names none. On a proxied
     /// session's front leg, one the back leg's response does not name was added by the
     /// proxy: it names the proxy.

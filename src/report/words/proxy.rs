@@ -354,7 +354,7 @@ pub(super) fn proxy_fix(legs: &BothLegs) -> String {
     let secs = legs.quiet_ms / 1000.0;
     match whole_seconds(secs) {
         Some(n) => format!(
-            "Keep the session busy for the proxy: send a ping (or an application heartbeat) from either end well inside {n} s (every {} s, say; a proxy counts any frame as activity), or raise the proxy's idle timeout (nginx proxy_read_timeout, HAProxy timeout tunnel, the load balancer's idle timeout) above the longest quiet spell the application needs. Clients should reconnect with backoff.",
+            "Keep the session busy for the proxy: send a ping (or an application heartbeat) from either end well inside {n} s (every {} s, say; a proxy counts any frame as activity), or raise the proxy's idle timeout (nginx proxy_read_timeout, HAProxy timeout tunnel, Apache httpd ProxyTimeout, the load balancer's idle timeout) above the longest quiet spell the application needs. Clients should reconnect with backoff.",
             heartbeat(secs)
         ),
         None => "If the proxy's idle timeout is that short, send pings (or application heartbeats) more often or raise it (nginx proxy_read_timeout, HAProxy timeout tunnel); if the proxy was stopped or restarted, drain it gracefully (nginx -s quit with worker_shutdown_timeout, HAProxy hard-stop-after, a load balancer's deregistration delay) and have clients reconnect with backoff.".to_string(),
