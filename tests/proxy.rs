@@ -639,3 +639,37 @@ fn an_http2_front_that_names_no_product_gets_the_candidates() {
         }
     }
 }
+
+/// The HTTP/2 answer's `server` read as an HTTP/1.1 answer's: Apache httpd's h2c front
+/// before nginx 1.22.1 before the Python backend (record_h2_front.sh
+/// apache-h2c-nginx-idle). nginx's 101 names it (`Server: nginx/1.22.1`), and httpd passes
+/// that on in its HTTP/2 200 (#25), so the client's stream names nginx: a fact of the
+/// answer, not the proxy that ended it. httpd ended its leg to nginx at its 2 s
+/// ProxyTimeout and nginx relayed that to the backend; the HTTP/2 stream matches two
+/// back legs by path, so it is linked to neither, and nothing says nginx closed it.
+#[test]
+fn an_http2_answer_names_the_product_its_server_field_names() {
+    let r = json(&["apache-h2c-nginx-idle"], &[]);
+    let cs = conns(&r);
+    assert_eq!(cs.len(), 3);
+    let front = cs.iter().find(|c| c["transport"] == "h2").unwrap();
+    assert_eq!(
+        front["handshake"]["proxy_product"],
+        serde_json::json!({"product": "nginx", "version": "1.22.1", "header": "server"})
+    );
+    assert!(front.get("leg").is_none_or(Value::is_null), "{front}");
+    assert!(!front["status"]["cause"]
+        .as_str()
+        .unwrap()
+        .contains("names itself"));
+    // httpd's leg to nginx: nginx's 101 names it; the backend's leg: no product.
+    let mid = cs.iter().find(|c| port(&c["server"]) == 18875).unwrap();
+    assert_eq!(mid["handshake"]["proxy_product"]["product"], "nginx");
+    let back = cs.iter().find(|c| port(&c["server"]) == 18974).unwrap();
+    assert!(back["handshake"].get("proxy_product").is_none());
+    for c in [mid, back] {
+        let k = &c["status"]["causes"][0];
+        assert_eq!(k["kind"], "relayed-end", "{c}");
+        assert_eq!(k["app"], "client", "{k}");
+    }
+}
