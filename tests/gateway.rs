@@ -128,27 +128,90 @@ fn lighttpd_pings_keep_a_session_and_its_close_reply_is_malformed() {
     );
 }
 
-/// Varnish (return (pipe), pipe_timeout = 2): both legs linked, ended by Varnish after
-/// 2.0 s of quiet, as its idle timeout.
+/// Varnish (return (pipe), pipe_timeout = 2), with a Python websockets client and backend
+/// and with Node ws ones: both legs linked, ended by Varnish after 2.0 s of quiet, as its
+/// idle timeout. Varnish names itself only on the request it sends the backend (its
+/// `X-Varnish`, a transaction id; the 101 it pipes back is the backend's, `Server:
+/// Python/3.11 websockets/17.4` or none), so that is where the product is read: Varnish
+/// and its pipe_timeout, no other product's setting.
 #[test]
 fn varnish_pipe_timeout_ends_both_legs() {
-    let cs = connections("proxy/varnish-pipe.pcap");
-    assert_eq!(cs.len(), 2);
-    for c in &cs {
-        assert_eq!(c["status"]["code"], 1006);
-        let t = cause(c, "proxy-idle-timeout");
-        let quiet = t["legs"]["quiet_ms"].as_f64().unwrap();
-        assert!((2000.0..2010.0).contains(&quiet), "{quiet}");
-        assert_eq!(c["leg"]["proxy"], "127.0.0.1:18843");
-        assert!(c["status"]["cause"]
-            .as_str()
-            .unwrap()
-            .contains("an idle timeout of that length (2 s)"));
-        // Varnish's own setting is among the idle timeouts named for the spell.
-        assert!(c["status"]["cause"]
-            .as_str()
-            .unwrap()
-            .contains("Varnish pipe_timeout"));
+    for name in ["proxy/varnish-pipe.pcap", "proxy/varnish-pipe-node.pcap"] {
+        let cs = connections(name);
+        assert_eq!(cs.len(), 2);
+        for c in &cs {
+            assert_eq!(c["status"]["code"], 1006);
+            let t = cause(c, "proxy-idle-timeout");
+            let quiet = t["legs"]["quiet_ms"].as_f64().unwrap();
+            assert!((2000.0..2010.0).contains(&quiet), "{quiet}");
+            assert_eq!(
+                t["proxy_product"],
+                serde_json::json!({"product": "varnish", "version": null, "header": "x-varnish"}),
+                "{name}"
+            );
+            assert!(c["handshake"].get("proxy_product").is_none(), "{c}");
+            let words = c["status"]["cause"].as_str().unwrap();
+            for said in [
+                "an idle timeout of that length (2 s)",
+                "The proxy names itself in the request it sent the backend (its X-Varnish, which the client's request does not carry): Varnish, whose setting for that is pipe_timeout (default 60 s)",
+            ] {
+                assert!(words.contains(said), "{name}: {said}: {words}");
+            }
+            // Its own setting in the fix, not the usual proxies' list.
+            let fix = c["status"]["fix"].as_str().unwrap();
+            assert!(fix.contains("raise Varnish's pipe_timeout"), "{fix}");
+            assert!(!fix.contains("HAProxy timeout tunnel"), "{fix}");
+        }
+        // The mark is on the back leg's request only (the backend's port is 18943, 18944).
+        let marked: Vec<&str> = cs
+            .iter()
+            .filter(|c| c["handshake"]["request_proxy_product"]["product"] == "varnish")
+            .map(|c| c["server"].as_str().unwrap())
+            .collect();
+        assert_eq!(marked.len(), 1, "{name}");
+        assert!(
+            marked[0].ends_with(":18943") || marked[0].ends_with(":18944"),
+            "{marked:?}"
+        );
+    }
+}
+
+/// The same capture with its `X-Varnish` made something Varnish never writes there (not a
+/// transaction id), or with the client's own request carrying one too (a Varnish before
+/// this proxy: the mark was passed on, not added): no product is named, only the spell and
+/// the candidates.
+#[test]
+fn an_x_varnish_that_is_no_transaction_id_or_was_passed_on_names_no_product() {
+    let bytes = std::fs::read(fixture("proxy/varnish-pipe.pcap")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let find = |b: &[u8], what: &[u8]| b.windows(what.len()).position(|w| w == what).unwrap();
+    // Not a transaction id.
+    let mut odd = bytes.clone();
+    let at = find(&odd, b"X-Varnish: 2\r\n");
+    odd[at + 11] = b'<';
+    // The client's request (the first with a User-Agent) carrying an X-Varnish too, in
+    // place of the same number of bytes of its User-Agent line.
+    let mut passed = bytes.clone();
+    let ua = b"User-Agent: Python/3.11 websock";
+    let at = find(&passed, ua);
+    let mut with = b"X-Varnish: 7\r\nX-A: ".to_vec();
+    with.resize(ua.len(), b'P');
+    passed[at..at + ua.len()].copy_from_slice(&with);
+    for (name, pcap) in [("odd.pcap", odd), ("passed.pcap", passed)] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, pcap).unwrap();
+        let r = wsclose::analyze_files(&[path], Options::default()).unwrap();
+        assert_eq!(r.connections.len(), 2, "{name}");
+        for c in &r.connections {
+            let c = serde_json::to_value(c).unwrap();
+            let t = cause(&c, "proxy-idle-timeout");
+            assert!(t["proxy_product"].is_null(), "{name}: {t}");
+            let words = c["status"]["cause"].as_str().unwrap();
+            assert!(!words.contains("names itself"), "{name}: {words}");
+            assert!(words.contains("an idle timeout of that length (2 s)"));
+            let fix = c["status"]["fix"].as_str().unwrap();
+            assert!(fix.contains("HAProxy timeout tunnel"), "{fix}");
+        }
     }
 }
 

@@ -1,9 +1,10 @@
 //! A path MTU black hole in every view (fixtures/record/path/record_mtu.sh): links of MTU
 //! 1500 at both ends, 1280 between two routers, the ICMP "fragmentation needed" (IPv4) or
 //! "packet too big" (ICMPv6) each router sends dropped by its own nft. Each session was
-//! captured at once in the client's and in the server's namespace; Python websockets 17.4
-//! and Node ws 8.23.0. `down`: the server sends a 3 000-byte message; `up`: the client
-//! does; `mtu6`: over IPv6; `quiet`: the receiver sends nothing of its own.
+//! captured at once in the client's and in the server's namespace; Python websockets 17.4,
+//! Node ws 8.23.0 and Go gorilla/websocket 1.5.0. `down`: the server sends a 3 000-byte
+//! message; `up`: the client does; `mtu6`: over IPv6 (both directions); `quiet`: the
+//! receiver sends nothing of its own.
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -127,6 +128,24 @@ fn the_senders_capture_names_the_black_hole_in_both_directions_and_over_ipv6() {
             208,
         ),
         ("node-mtu6-up-client.pcap", "client", CLIENT_NET, 1428, 208),
+        (
+            "python-mtu6-down-server.pcap",
+            "server",
+            SERVER_NET,
+            1428,
+            204,
+        ),
+        (
+            "node-mtu6-down-server.pcap",
+            "server",
+            SERVER_NET,
+            1428,
+            204,
+        ),
+        ("go-mtu-down-server.pcap", "server", SERVER_NET, 1448, 204),
+        ("go-mtu-up-client.pcap", "client", CLIENT_NET, 1448, 208),
+        ("go-mtu6-down-server.pcap", "server", SERVER_NET, 1428, 204),
+        ("go-mtu6-up-client.pcap", "client", CLIENT_NET, 1428, 208),
     ] {
         let c = connection(name);
         let all = causes(&c);
@@ -182,6 +201,8 @@ fn a_quiet_receiver_leaves_the_black_hole_unproven() {
         "python-mtu-quiet-client.pcap",
         "node-mtu-quiet-server.pcap",
         "node-mtu-quiet-client.pcap",
+        "go-mtu-quiet-server.pcap",
+        "go-mtu-quiet-client.pcap",
     ] {
         let c = connection(name);
         assert!(
@@ -220,6 +241,24 @@ fn the_receivers_capture_names_the_black_hole_in_both_directions_and_over_ipv6()
             152,
         ),
         ("node-mtu6-up-server.pcap", "client", CLIENT_NET, 2856, 152),
+        (
+            "python-mtu6-down-client.pcap",
+            "server",
+            SERVER_NET,
+            2856,
+            148,
+        ),
+        (
+            "node-mtu6-down-client.pcap",
+            "server",
+            SERVER_NET,
+            2856,
+            148,
+        ),
+        ("go-mtu-down-client.pcap", "server", SERVER_NET, 2896, 108),
+        ("go-mtu-up-server.pcap", "client", CLIENT_NET, 2896, 112),
+        ("go-mtu6-down-client.pcap", "server", SERVER_NET, 2856, 148),
+        ("go-mtu6-up-server.pcap", "client", CLIENT_NET, 2856, 152),
     ] {
         let c = connection(name);
         let all = causes(&c);
@@ -260,6 +299,24 @@ fn the_receivers_capture_names_the_black_hole_in_both_directions_and_over_ipv6()
         let (small, last_ack) = (segs[n("small_ack") - 1], segs[n("last_ack") - 1]);
         assert_eq!((small.net, small.len), (net, 0), "{name}");
         assert_ne!(last_ack.net, net, "{name}");
+        // The gap's note says where the bytes went, as the cause does, not that the
+        // capture dropped them.
+        let peer = if from == "server" { "client" } else { "server" };
+        let gaps: Vec<&str> = c["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["kind"] == "gap")
+            .map(|f| f["detail"].as_str().unwrap())
+            .collect();
+        assert_eq!(gaps.len(), 1, "{name}: {gaps:?}");
+        assert!(
+            gaps[0].starts_with(&format!("{missing} bytes of the {from}'s stream"))
+                && gaps[0].contains(&format!("never reached the {peer}: its acknowledgements stayed at their start (the path MTU black hole of the cause)"))
+                && !gaps[0].contains("dropped"),
+            "{name}: {}",
+            gaps[0]
+        );
         let words = c["status"]["cause"].as_str().unwrap();
         for said in [
             format!("The {from}'s large segments never reached the"),
@@ -308,5 +365,36 @@ fn missing_bytes_the_receiver_had_or_a_capture_ending_soon_name_no_black_hole() 
         kinds(&c)
     );
     // The whole capture names it (the test above).
+    assert!(kinds(&connection(name)).contains(&"mtu-black-hole-receiver".to_string()));
+}
+
+/// The receiver's view where nothing of the sender's smaller than its full-size segments
+/// arrived beyond the missing bytes (its 108-byte tail, #11, taken out: a message that
+/// filled whole segments): only the sender's ACK without data (#14) says bytes are missing,
+/// and a path dead one way says the same, so no black hole is named, in the causes or in
+/// the capture notes.
+#[test]
+fn no_smaller_segment_beyond_the_missing_bytes_names_no_black_hole() {
+    let name = "python-mtu-down-client.pcap";
+    let pkts = raw(name);
+    let segs = segments(name);
+    assert_eq!((segs[10].net, segs[10].len), (SERVER_NET, 108));
+    assert!(segs
+        .iter()
+        .filter(|s| s.net == SERVER_NET && s.len > 0)
+        .all(|s| s.seq < segs[10].seq || s.seq == segs[10].seq && s.len == 108));
+    let mut full = pkts.clone();
+    full.remove(10);
+    let dir = tempfile::tempdir().unwrap();
+    let c = report(&write(dir.path(), "full.pcap", &full));
+    assert!(
+        !kinds(&c).iter().any(|k| k.starts_with("mtu-black-hole")),
+        "{:?}",
+        kinds(&c)
+    );
+    let words = c["status"]["cause"].as_str().unwrap();
+    assert!(!words.contains("black hole"), "{words}");
+    assert!(!c["findings"].to_string().contains("black hole"));
+    // The same capture whole names it (the test above).
     assert!(kinds(&connection(name)).contains(&"mtu-black-hole-receiver".to_string()));
 }

@@ -609,3 +609,67 @@ fn a_close_the_proxy_started_is_the_proxys() {
         leg.relayed
     );
 }
+
+/// Apache httpd 2.4.71 with an HTTP/2 front (mod_http2, H2WebSockets on, h2c) ending an idle
+/// RFC 8441 session at its Timeout / ProxyTimeout of 2 s (record_h2_front.sh), in front of
+/// a Python websockets backend and of a Node ws one. Over HTTP/2 Apache names itself in no
+/// header: its 200 carries the backend's `server` (Python/3.11 websockets/17.4), or none
+/// when the backend's 101 has none (ws). So no product is named, and the candidates are
+/// listed, Apache httpd's setting among them.
+#[test]
+fn an_http2_front_that_names_no_product_gets_the_candidates() {
+    for name in ["apache-h2c-idle", "apache-h2c-idle-node"] {
+        let r = json(&[name], &[]);
+        let cs = conns(&r);
+        assert_eq!(cs.len(), 2, "{name}");
+        let front = cs.iter().find(|c| c["transport"] == "h2").unwrap();
+        assert!(front["handshake"].get("proxy_product").is_none(), "{front}");
+        for c in cs {
+            let k = &c["status"]["causes"][0];
+            assert_eq!(k["kind"], "proxy-idle-timeout", "{name}: {c}");
+            assert!(k["proxy_product"].is_null(), "{name}: {k}");
+            let quiet = k["legs"]["quiet_ms"].as_f64().unwrap();
+            assert!((2000.0..2010.0).contains(&quiet), "{quiet}");
+            let t = c["status"]["cause"].as_str().unwrap();
+            assert!(
+                t.contains("an idle timeout of that length (2 s): nginx proxy_read_timeout / proxy_send_timeout, HAProxy timeout tunnel, Apache httpd Timeout / ProxyTimeout"),
+                "{t}"
+            );
+            assert!(!t.contains("names itself"), "{t}");
+        }
+    }
+}
+
+/// The HTTP/2 answer's `server` read as an HTTP/1.1 answer's: Apache httpd's h2c front
+/// before nginx 1.22.1 before the Python backend (record_h2_front.sh
+/// apache-h2c-nginx-idle). nginx's 101 names it (`Server: nginx/1.22.1`), and httpd passes
+/// that on in its HTTP/2 200 (#25), so the client's stream names nginx: a fact of the
+/// answer, not the proxy that ended it. httpd ended its leg to nginx at its 2 s
+/// ProxyTimeout and nginx relayed that to the backend; the HTTP/2 stream matches two
+/// back legs by path, so it is linked to neither, and nothing says nginx closed it.
+#[test]
+fn an_http2_answer_names_the_product_its_server_field_names() {
+    let r = json(&["apache-h2c-nginx-idle"], &[]);
+    let cs = conns(&r);
+    assert_eq!(cs.len(), 3);
+    let front = cs.iter().find(|c| c["transport"] == "h2").unwrap();
+    assert_eq!(
+        front["handshake"]["proxy_product"],
+        serde_json::json!({"product": "nginx", "version": "1.22.1", "header": "server"})
+    );
+    assert!(front.get("leg").is_none_or(Value::is_null), "{front}");
+    assert!(!front["status"]["cause"]
+        .as_str()
+        .unwrap()
+        .contains("names itself"));
+    // httpd's leg to nginx: nginx's 101 names it; the backend's leg: no product.
+    let mid = cs.iter().find(|c| port(&c["server"]) == 18875).unwrap();
+    assert_eq!(mid["handshake"]["proxy_product"]["product"], "nginx");
+    let back = cs.iter().find(|c| port(&c["server"]) == 18974).unwrap();
+    assert!(back["handshake"].get("proxy_product").is_none());
+    for c in [mid, back] {
+        let k = &c["status"]["causes"][0];
+        assert_eq!(k["kind"], "relayed-end", "{c}");
+        assert_eq!(k["app"], "client", "{k}");
+    }
+}

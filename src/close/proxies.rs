@@ -3,7 +3,9 @@
 //! In: a header value a proxy sent: a forward proxy's CONNECT answer's `Proxy-agent`
 //! (RFC 9110 §9.3.6 leaves its fields free; tinyproxy sends `Proxy-agent: tinyproxy/1.11.1`,
 //! Apache httpd's mod_proxy_connect `Proxy-agent: Apache/2.4.71 (Debian)`), or a `Server`
-//! or `Via` (RFC 9110 §10.2.4, §7.6.3: `1.1 host (squid/5.7)`) on any answer. Out:
+//! or `Via` (RFC 9110 §10.2.4, §7.6.3: `1.1 host (squid/5.7)`) on any answer, or a
+//! proxy's mark on a request it passed on (Varnish's `X-Varnish`, its transaction ids,
+//! which it puts on a piped upgrade's request to the backend, not on the 101). Out:
 //! [`ProxyProduct`] when a product token names one of [`Product`] (its version, digits and
 //! dots only, at most 16 bytes, and which header named it); nothing else of the value is
 //! kept, so nothing free-form from the wire reaches a report, and a product token is no
@@ -49,6 +51,9 @@ pub enum Header {
     Server,
     /// `Via`.
     Via,
+    /// `X-Varnish`: Varnish's transaction ids, on every request it sends a backend (a
+    /// piped WebSocket upgrade's too); read on requests only.
+    XVarnish,
 }
 
 /// A proxy product a header named, its version and the header (JSON
@@ -146,6 +151,13 @@ impl ProxyProduct {
     /// product token (`name` or `name/version`; in a `Via`, also one in parentheses, its
     /// comment) whose name is one of [`Product`]'s. A value that is not UTF-8 names none.
     pub fn of(header: Header, value: &[u8]) -> Option<ProxyProduct> {
+        if header == Header::XVarnish {
+            return varnish_xids(value).then_some(ProxyProduct {
+                product: Product::Varnish,
+                version: None,
+                header,
+            });
+        }
         let found = value
             .split(|&b| b.is_ascii_whitespace() || b == b',')
             .map(|t| t.strip_prefix(b"(").unwrap_or(t))
@@ -165,8 +177,23 @@ impl ProxyProduct {
             Header::ProxyAgent => "Proxy-agent",
             Header::Server => "Server",
             Header::Via => "Via",
+            Header::XVarnish => "X-Varnish",
         }
     }
+}
+
+/// `value` is what Varnish writes in `X-Varnish`: one transaction id, or two (the request's
+/// and the cached object's), decimal, space-separated (Varnish's vcl(7), `req.xid`). Any
+/// other value names nothing: the header's name alone is no proof.
+fn varnish_xids(value: &[u8]) -> bool {
+    let mut ids = 0;
+    for t in value.split(|&b| b == b' ').filter(|t| !t.is_empty()) {
+        ids += 1;
+        if ids > 2 || t.len() > 20 || !t.iter().all(u8::is_ascii_digit) {
+            return false;
+        }
+    }
+    ids > 0
 }
 
 /// The product one token names: its name is the token up to its first `/` (or all of it).
@@ -245,6 +272,22 @@ mod tests {
             Some("tinyproxy")
         );
         assert_eq!(of(pa, "TinyProxy/").as_deref(), Some("tinyproxy"));
+        // X-Varnish names Varnish by its transaction ids, one or two decimal numbers;
+        // anything else in it names nothing.
+        let xv = Header::XVarnish;
+        assert_eq!(of(xv, "2").as_deref(), Some("Varnish"));
+        assert_eq!(of(xv, "32770 3").as_deref(), Some("Varnish"));
+        for bad in [
+            "",
+            " ",
+            "1 2 3",
+            "varnish",
+            "12a",
+            "1\t2",
+            "123456789012345678901",
+        ] {
+            assert_eq!(of(xv, bad), None, "{bad:?}");
+        }
         let p = ProxyProduct::of(Header::Via, b"1.1 h (squid/5.7)").unwrap();
         assert_eq!((p.product, p.header_name()), (Product::Squid, "Via"));
     }

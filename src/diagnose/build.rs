@@ -7,8 +7,9 @@
 
 use super::diagnosis::diagnose;
 use crate::close::{catalog, CloseFrame};
-use crate::finding::Finding;
+use crate::finding::{Finding, Kind};
 use crate::flow::Side;
+use crate::report::cause::Cause;
 use crate::report::tls::TlsReport;
 use crate::report::tunnel::TunnelReport;
 use crate::report::{tcp_end_name, transport_name, Eviction};
@@ -46,6 +47,7 @@ impl ConnectionReport {
         let tls_facts = c.up.tls();
         let tls = tls_facts.as_ref().map(|f| TlsReport::new(f, c));
         let d = diagnose(c, w, &closes, &findings, tls_facts.as_ref(), tls.as_ref());
+        let findings = black_hole_gaps(findings, &d.status.causes);
         let tcp_first = c.first_end();
         let (cs, ss) = (w.stats(client_side), w.stats(server_side));
         let mut report = ConnectionReport {
@@ -68,6 +70,7 @@ impl ConnectionReport {
                 deflate: hs.deflate,
                 cut: hs.cut.map(|c| c.as_str().to_string()),
                 proxy_product: hs.server_proxy.as_deref().cloned(),
+                request_proxy_product: hs.client_proxy.as_deref().cloned(),
             },
             close_frames: closes
                 .iter()
@@ -206,4 +209,46 @@ impl ConnectionReport {
         self.evicted = Some(why);
         super::status::evicted(&mut self.status, why, self.last_packet, limit);
     }
+}
+
+/// The findings with the gap notes of a side whose bytes a path MTU black hole kept from
+/// the receiver (`mtu-black-hole-receiver`, seen from the receiver's capture) reworded: those
+/// bytes never reached the receiver (its acknowledgements say so), so the capture did not
+/// drop them, as a gap's note says of bytes it cannot explain.
+fn black_hole_gaps<'a>(findings: Cow<'a, [Finding]>, causes: &[Cause]) -> Cow<'a, [Finding]> {
+    let Some((from, bytes)) = causes.iter().find_map(|c| match c {
+        Cause::MtuBlackHoleReceiver {
+            from,
+            missing_bytes,
+            ..
+        } => Some((*from, *missing_bytes)),
+        _ => None,
+    }) else {
+        return findings;
+    };
+    let lead = format!("{bytes} bytes of the {from}'s stream at offset ");
+    let said = format!(
+        "are not in the capture ({})",
+        crate::stack::GAP_NOT_CAPTURED
+    );
+    let hole = |f: &Finding| {
+        f.kind == Kind::Gap
+            && f.from == Some(from)
+            && f.detail.starts_with(&lead)
+            && f.detail.contains(&said)
+    };
+    if !findings.iter().any(hole) {
+        return findings;
+    }
+    let mut all = findings.into_owned();
+    for f in all.iter_mut().filter(|f| hole(f)) {
+        f.detail = f.detail.replace(
+            &said,
+            &format!(
+                "never reached the {}: its acknowledgements stayed at their start (the path MTU black hole of the cause), so no capture on its side holds them",
+                from.peer()
+            ),
+        );
+    }
+    Cow::Owned(all)
 }

@@ -349,18 +349,32 @@ fn ending(front: &ConnectionReport, back: &ConnectionReport) -> Option<Verdict> 
 /// The proxy product the front leg's 101 names and the back leg's does not: a header the
 /// proxy added (nginx replaces the backend's `Server` with its own; Caddy adds its own
 /// beside it), so it names the proxy, not the backend. One both carry is the backend's,
-/// passed on.
+/// passed on. Failing that, the product the back leg's request names and the front leg's
+/// does not: the proxy's mark on the request it sent the backend (Varnish's `X-Varnish`,
+/// which it puts there and not on the 101 it pipes back; its [`Header`] is
+/// `XVarnish`, which no answer is read for).
+///
+/// [`Header`]: crate::close::proxies::Header
 pub(crate) fn added_by_proxy(
     front: &ConnectionReport,
     back: &ConnectionReport,
 ) -> Option<crate::close::proxies::ProxyProduct> {
-    let named = front.handshake.proxy_product.clone()?;
-    let passed_on = back
-        .handshake
-        .proxy_product
-        .as_ref()
-        .is_some_and(|b| b.product == named.product);
-    (!passed_on).then_some(named)
+    let added = |named: &Option<crate::close::proxies::ProxyProduct>,
+                 other: &Option<crate::close::proxies::ProxyProduct>| {
+        let named = named.clone()?;
+        let passed_on = other.as_ref().is_some_and(|o| o.product == named.product);
+        (!passed_on).then_some(named)
+    };
+    added(
+        &front.handshake.proxy_product,
+        &back.handshake.proxy_product,
+    )
+    .or_else(|| {
+        added(
+            &back.handshake.request_proxy_product,
+            &front.handshake.request_proxy_product,
+        )
+    })
 }
 
 /// The close frames each leg carried, matched with the other leg's: which were relayed

@@ -231,7 +231,7 @@ impl Stack {
                 let why = if cut {
                     "cut off by the capture's snap length"
                 } else {
-                    "dropped or cut by the snaplen"
+                    GAP_NOT_CAPTURED
                 };
                 self.ctx.findings.push(
                     Kind::Gap,
@@ -441,3 +441,7 @@ impl Stack {
 
 #[cfg(test)]
 mod tests;
+
+/// Why a gap not cut by the snap length is missing, as its note says it; the report
+/// rewords the note of a gap that a path MTU black hole explains (`diagnose::build`).
+pub(crate) const GAP_NOT_CAPTURED: &str = "dropped or cut by the snaplen";

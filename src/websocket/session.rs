@@ -51,6 +51,10 @@ pub struct Handshake {
     /// few dozen bytes on the heap for the few handshakes that have one).
     #[serde(default)]
     pub server_proxy: Option<Box<crate::close::proxies::ProxyProduct>>,
+    /// The proxy product the request's `X-Varnish` names: the mark of a proxy that passed
+    /// the request on (boxed, as `server_proxy`).
+    #[serde(default)]
+    pub client_proxy: Option<Box<crate::close::proxies::ProxyProduct>>,
     /// A refusal's body as the server sent it, as text (tags of an HTML body left out,
     /// spaces joined), cut to [`REFUSAL_BODY`] bytes ("…" after a cut, or when the capture
     /// holds less of it than `Content-Length` says): the server's own reason. Only what

@@ -327,6 +327,7 @@ fn handshake_report(w: &mut Writer<'_>, h: &HandshakeReport) -> Option<()> {
         deflate,
         cut,
         proxy_product,
+        request_proxy_product,
     } = h;
     w.bool(*seen);
     w.opt_str(host);
@@ -339,7 +340,8 @@ fn handshake_report(w: &mut Writer<'_>, h: &HandshakeReport) -> Option<()> {
     w.opt_u64(*response_packet);
     w.bool(*deflate);
     w.opt_str(cut);
-    w.opt_serde(proxy_product)
+    w.opt_serde(proxy_product)?;
+    w.opt_serde(request_proxy_product)
 }
 
 fn read_handshake(r: &mut Reader<'_>) -> Option<HandshakeReport> {
@@ -356,6 +358,7 @@ fn read_handshake(r: &mut Reader<'_>) -> Option<HandshakeReport> {
         deflate: r.bool()?,
         cut: r.opt_string()?,
         proxy_product: r.opt_serde()?,
+        request_proxy_product: r.opt_serde()?,
     })
 }
 

@@ -116,7 +116,7 @@ impl Display for Cause {
                 write!(f, "{}", ProxyEnded(legs))?;
                 match whole_seconds(legs.quiet_ms / 1000.0) {
                     Some(n) => {
-                        write!(f, " A proxy that drops both sides at once after a quiet spell is the signature of an idle timeout of that length ({n} s): nginx proxy_read_timeout / proxy_send_timeout, HAProxy timeout tunnel, Varnish pipe_timeout (a WebSocket it pipes), an AWS ALB idle timeout.")?;
+                        write!(f, " A proxy that drops both sides at once after a quiet spell is the signature of an idle timeout of that length ({n} s): nginx proxy_read_timeout / proxy_send_timeout, HAProxy timeout tunnel, Apache httpd Timeout / ProxyTimeout, Varnish pipe_timeout (a WebSocket it pipes), an AWS ALB idle timeout.")?;
                         let known = timeouts::matching(Kind::Idle, legs.quiet_ms / 1000.0);
                         if known.is_empty() {
                             Ok(())

@@ -9,7 +9,7 @@
 //! fix. A match is said as a match ("matches the default of …"), never as what happened: a
 //! spell of 60 s may as well be the application's own timer.
 
-use crate::close::proxies::{Product, ProxyProduct, TUNNEL_CANDIDATES};
+use crate::close::proxies::{Header, Product, ProxyProduct, TUNNEL_CANDIDATES};
 use crate::close::timeouts::Timeout;
 use crate::close::timeouts::{self, Kind};
 use crate::flow::Role;
@@ -354,7 +354,7 @@ pub(super) fn proxy_fix(legs: &BothLegs) -> String {
     let secs = legs.quiet_ms / 1000.0;
     match whole_seconds(secs) {
         Some(n) => format!(
-            "Keep the session busy for the proxy: send a ping (or an application heartbeat) from either end well inside {n} s (every {} s, say; a proxy counts any frame as activity), or raise the proxy's idle timeout (nginx proxy_read_timeout, HAProxy timeout tunnel, the load balancer's idle timeout) above the longest quiet spell the application needs. Clients should reconnect with backoff.",
+            "Keep the session busy for the proxy: send a ping (or an application heartbeat) from either end well inside {n} s (every {} s, say; a proxy counts any frame as activity), or raise the proxy's idle timeout (nginx proxy_read_timeout, HAProxy timeout tunnel, Apache httpd ProxyTimeout, the load balancer's idle timeout) above the longest quiet spell the application needs. Clients should reconnect with backoff.",
             heartbeat(secs)
         ),
         None => "If the proxy's idle timeout is that short, send pings (or application heartbeats) more often or raise it (nginx proxy_read_timeout, HAProxy timeout tunnel); if the proxy was stopped or restarted, drain it gracefully (nginx -s quit with worker_shutdown_timeout, HAProxy hard-stop-after, a load balancer's deregistration delay) and have clients reconnect with backoff.".to_string(),
@@ -416,11 +416,20 @@ pub fn proxy_idle_named(f: &mut Formatter<'_>, l: &BothLegs, p: &ProxyProduct) -
     if let Some(n) = whole_seconds(secs) {
         write!(f, " ({n} s)")?;
     }
-    write!(
-        f,
-        ". The proxy names itself in the client's 101 (its {}, which the backend's 101 does not carry): {p}",
-        p.header_name()
-    )?;
+    if p.header == Header::XVarnish {
+        // Read on requests only: the back leg's, which the proxy sent.
+        write!(
+            f,
+            ". The proxy names itself in the request it sent the backend (its {}, which the client's request does not carry): {p}",
+            p.header_name()
+        )?;
+    } else {
+        write!(
+            f,
+            ". The proxy names itself in the client's 101 (its {}, which the backend's 101 does not carry): {p}",
+            p.header_name()
+        )?;
+    }
     match p.product.proxy_idle() {
         Some(t) => {
             write!(f, ", whose setting for that is {}", t.setting_name())?;

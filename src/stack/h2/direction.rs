@@ -622,6 +622,7 @@ pub(super) fn report_head(
             ws_protocol: head.ws_protocols.as_deref(),
             ws_extensions: head.ws_extensions.as_deref(),
             software: head.software.as_ref(),
+            proxy: head.proxy.as_ref(),
             end_stream,
             packet,
             ts,

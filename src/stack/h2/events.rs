@@ -109,6 +109,8 @@ pub enum H2Event<'a> {
         ws_extensions: Option<&'a str>,
         /// The WebSocket library its `server` field names.
         software: Option<&'a crate::websocket::library::Software>,
+        /// The proxy product its `server` or `via` field names.
+        proxy: Option<&'a crate::close::proxies::ProxyProduct>,
         end_stream: bool,
         packet: u64,
         ts: Timestamp,

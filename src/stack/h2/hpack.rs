@@ -21,6 +21,7 @@
 //! per Huffman bit (`huffman`), one allocation per dynamic table entry.
 
 use super::huffman;
+use crate::close::proxies::{Header, ProxyProduct};
 use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fmt;
@@ -49,6 +50,9 @@ pub struct Head {
     pub ws_extensions: Option<String>,
     /// The WebSocket library a `user-agent` or `server` field names.
     pub software: Option<crate::websocket::library::Software>,
+    /// The proxy product a `server` or `via` field names (`server` first), as an HTTP/1.1
+    /// answer's (RFC 9110 §10.2.4, §7.6.3; RFC 9113 §8.2 lowercases the names).
+    pub proxy: Option<crate::close::proxies::ProxyProduct>,
     /// Fields in the block, pseudo or not.
     pub fields: usize,
 }
@@ -393,11 +397,25 @@ fn take_field(head: &mut Head, name: &[u8], value: Cow<'_, [u8]>) {
         _ if name.eq_ignore_ascii_case(b"sec-websocket-extensions") => {
             join(&mut head.ws_extensions, value)
         }
-        _ if head.software.is_none()
-            && (name.eq_ignore_ascii_case(b"user-agent")
-                || name.eq_ignore_ascii_case(b"server")) =>
-        {
+        _ if name.eq_ignore_ascii_case(b"server") => {
+            if head.software.is_none() {
+                head.software = crate::websocket::library::Software::of(&value);
+            }
+            let named = head
+                .proxy
+                .as_ref()
+                .is_some_and(|p| p.header == Header::Server);
+            if !named {
+                if let Some(p) = ProxyProduct::of(Header::Server, &value) {
+                    head.proxy = Some(p);
+                }
+            }
+        }
+        _ if head.software.is_none() && name.eq_ignore_ascii_case(b"user-agent") => {
             head.software = crate::websocket::library::Software::of(&value);
+        }
+        _ if head.proxy.is_none() && name.eq_ignore_ascii_case(b"via") => {
+            head.proxy = ProxyProduct::of(Header::Via, &value);
         }
         _ => {}
     }
@@ -406,6 +424,41 @@ fn take_field(head: &mut Head, name: &[u8], value: Cow<'_, [u8]>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An answer's `server` names the proxy product as an HTTP/1.1 answer's does (`via`
+    /// when it names none), the library it names is kept beside it, and a value that
+    /// names no product names none (RFC 9113 §8.2: lowercase names).
+    #[test]
+    fn server_and_via_name_a_proxy_product() {
+        let head = |fields: &[(&str, &str)]| {
+            let mut enc = loona_hpack::Encoder::new();
+            let block = enc.encode(fields.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes())));
+            BlockDecoder::new().decode(&block).unwrap()
+        };
+        let h = head(&[(":status", "200"), ("server", "Apache/2.4.71 (Debian)")]);
+        assert_eq!(
+            h.proxy.map(|p| p.to_string()).as_deref(),
+            Some("Apache httpd 2.4.71")
+        );
+        let h = head(&[
+            (":status", "200"),
+            ("via", "2 proxy (squid/5.7)"),
+            ("server", "envoy"),
+        ]);
+        let p = h.proxy.unwrap();
+        assert_eq!(
+            (p.to_string().as_str(), p.header),
+            ("Envoy", Header::Server)
+        );
+        let h = head(&[(":status", "200"), ("via", "2 proxy (squid/5.7)")]);
+        assert_eq!(h.proxy.unwrap().header, Header::Via);
+        let h = head(&[
+            (":status", "200"),
+            ("server", "Python/3.11 websockets/17.4"),
+        ]);
+        assert!(h.proxy.is_none());
+        assert!(h.software.is_some());
+    }
 
     /// RFC 7541 Appendix C.3: three requests without Huffman coding, sharing a table.
     #[test]

@@ -717,6 +717,7 @@ impl Http1 {
                     hs.host = r.host;
                     hs.path = Some(r.path);
                     hs.client_software = r.software;
+                    hs.client_proxy = r.proxy.map(Box::new);
                     hs.set_key(r.key);
                     hs.version = r.version;
                     hs.offered_protocols = r.protocols;

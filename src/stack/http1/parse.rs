@@ -57,6 +57,9 @@ pub struct Request {
     pub transfer_encoding: bool,
     /// The WebSocket library its `User-Agent` names.
     pub software: Option<crate::websocket::library::Software>,
+    /// The proxy product its `X-Varnish` names (Varnish's transaction id, on the request it
+    /// sends a backend, a piped upgrade's too): a proxy's mark on a request it passed on.
+    pub proxy: Option<ProxyProduct>,
     /// The header lines read leniently, and why (see `parse::lenient`); `None` when there were
     /// none.
     pub malformed: Option<String>,
@@ -167,6 +170,7 @@ enum Field {
     Server,
     ProxyAgent,
     Via,
+    XVarnish,
     ContentType,
     Protocol,
     Extensions,
@@ -184,6 +188,7 @@ impl Field {
             4 if is("host") => Field::Host,
             6 if is("server") => Field::Server,
             7 if is("upgrade") => Field::Upgrade,
+            9 if is("x-varnish") => Field::XVarnish,
             10 if is("connection") => Field::Connection,
             10 if is("user-agent") => Field::UserAgent,
             11 if is("proxy-agent") => Field::ProxyAgent,
@@ -339,6 +344,9 @@ fn request_in(buf: &[u8], sent: &[u8]) -> Result<Parsed<Request>, httparse::Erro
                     Field::Connection => {
                         r.connection_upgrade |= has_token(head.bytes(h.value), "upgrade")
                     }
+                    Field::XVarnish => {
+                        proxy_product(&mut r.proxy, Header::XVarnish, head.bytes(h.value))
+                    }
                     Field::Accept
                     | Field::Server
                     | Field::ProxyAgent
@@ -490,6 +498,7 @@ fn response_in(buf: &[u8], sent: &[u8]) -> Result<Parsed<Response>, httparse::Er
                     | Field::Version
                     | Field::Http2Settings
                     | Field::UserAgent
+                    | Field::XVarnish
                     | Field::Other => {}
                 }
             }
@@ -499,13 +508,14 @@ fn response_in(buf: &[u8], sent: &[u8]) -> Result<Parsed<Response>, httparse::Er
 }
 
 /// Keeps in `slot` the proxy product `value` (of `header`) names, unless a header that
-/// names one better is there already: `Proxy-agent` before `Server` before `Via`, the
-/// first of each.
+/// names one better is there already: `Proxy-agent` before `Server` before `X-Varnish`
+/// before `Via`, the first of each.
 fn proxy_product(slot: &mut Option<ProxyProduct>, header: Header, value: &[u8]) {
     let rank = |h: Header| match h {
         Header::ProxyAgent => 0,
         Header::Server => 1,
-        Header::Via => 2,
+        Header::XVarnish => 2,
+        Header::Via => 3,
     };
     if slot
         .as_ref()
