@@ -645,7 +645,7 @@ impl Mqtt {
         let id = quote(self.client_id.as_deref().unwrap_or(""));
         let said = |from: u64, spell: u64, then: String| {
             format!(
-                "the client (client id {id}) sent no MQTT packet for {} after packet {from}, past 1.5 × its keep alive of {} ({}){}, after which MQTT §3.1.2.10 says the broker must close the connection; the broker, which accepted the session at packet {accepted}, did not: {then}",
+                "the client (client id {id}) sent no MQTT packet for {} after packet {from}, past 1.5 × its keep alive of {} ({}){}, after which MQTT §3.1.2.10 says the broker must close the connection; the broker, which accepted the session at packet {accepted}, did not (the capture holds no close frame, FIN or RST from it before the end): {then}",
                 ms(spell),
                 ms(keep),
                 ms(limit),
