@@ -148,6 +148,63 @@ fn each_mqtt_fixture_reads_as_its_endpoints_logged() {
                 0
             ]),
         ),
+        // amqtt 0.12.1 (section `brokers`), which logs "Input stream read timeout" every
+        // keep alive and acts on none: paho's network loop stopped 8 s (keep alive 2 s),
+        // then a PINGREQ (packet 11) and its exit with no DISCONNECT.
+        (
+            "mqtt-amqtt-keepalive-paho.pcap",
+            0,
+            json!([
+                1006,
+                "client",
+                "keep alive not enforced",
+                [8, 11],
+                "3.1.1",
+                4,
+                0
+            ]),
+        ),
+        // The same with mqtt.js, its keep alive timer stopped: end(true) 8 s later, a bare
+        // FIN (packet 23) with no DISCONNECT.
+        (
+            "mqtt-amqtt-keepalive-mqttjs.pcap",
+            0,
+            json!([
+                1006,
+                "client",
+                "keep alive not enforced",
+                [20, 23],
+                "3.1.1",
+                10,
+                0
+            ]),
+        ),
+        // The same left open: the capture ends 23 s in, its last packets the WebSocket ping
+        // of amqtt's WebSocket layer 20 s after the client's last packet, and the pong.
+        (
+            "mqtt-amqtt-keepalive-open.pcap",
+            0,
+            json!([null, null, "keep alive not enforced", [20], "3.1.1", 10, 0]),
+        ),
+        // amqtt refuses a client with no user name: CONNACK 5, then a close frame 1000.
+        (
+            "mqtt-amqtt-anonymous.pcap",
+            0,
+            json!([
+                1000,
+                "server",
+                "connection refused: not authorized",
+                [21],
+                "3.1.1",
+                10,
+                0
+            ]),
+        ),
+        (
+            "mqtt-amqtt-normal-disconnect.pcap",
+            0,
+            json!([1005, "client", "client disconnected", [26], "3.1.1", 17, 0]),
+        ),
         // The capture lost a segment of the client's CONNECT (packet 24 acknowledges bytes
         // it does not hold): no verdict, although the endpoints logged a normal end.
         (
@@ -379,12 +436,14 @@ fn tracked(
 }
 
 /// MQTT over WebSocket is a byte stream (§6): the recorded sessions of mqtt.js (a field
-/// per message) and paho, each of their messages cut in two at every byte boundary in
+/// per message) and paho (those without permessage-deflate: mqtt.js against amqtt's Python
+/// websockets compresses, and the messages are read here as sent), each of their messages cut in two at every byte boundary in
 /// turn, and all of them cut into single bytes, give the report of the messages as
 /// recorded (which is the one `analyze` gives), cause, evidence, heartbeat and all.
 #[test]
 fn a_real_mqtt_stream_cut_at_every_byte_gives_the_same_report() {
     for name in [
+        "mqtt-amqtt-keepalive-paho.pcap",
         "mqttjs-normal-disconnect.pcap",
         "mqttjs-not-authorized.pcap",
         "mqttjs-v5-bad-login.pcap",
@@ -397,7 +456,7 @@ fn a_real_mqtt_stream_cut_at_every_byte_gives_the_same_report() {
         let whole = tracked(&sp, &msgs, &end, |_, _| Vec::new());
         // The extraction is faithful: the tool's own report of the capture says the same.
         let app = &json(name, &[])["connections"][0]["application"];
-        assert_eq!(app["cause"], json!(whole.cause), "{name}");
+        assert_eq!(app["cause"], json!(whole.cause), "{name}: {whole:?}");
         assert_eq!(app["evidence"], json!(whole.evidence), "{name}");
         assert!(whole.cause.is_some(), "{name}: {whole:?}");
         let bytes: usize = msgs.iter().map(|m| m.payload.len()).sum();
@@ -535,4 +594,80 @@ fn the_applications_verdict_is_not_contradicted_by_the_codes_typical_causes() {
     }
     let t = verbose("wamp-crossbar-shutdown.pcap");
     assert!(t.contains("Typical sources"), "{t}");
+}
+
+/// The application's verdict of `fixtures/app/NAME` (or of a path), connection 0.
+fn app_of(path: &str) -> Value {
+    let out = assert_cmd::Command::cargo_bin("wsclose")
+        .unwrap()
+        .args(["analyze", path, "--format", "json"])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&run::stdout_of(out)).unwrap();
+    r["connections"][0].clone()
+}
+
+/// Issue 68, MQTT brokers: a broker that never enforces a keep alive (amqtt 0.12.1, with
+/// paho-mqtt and mqtt.js clients) is said from the MQTT facts: the keep alive in CONNECT,
+/// the client's silence past 2 × 1.5 × it, and how the session ended (the client's bare FIN,
+/// or still open at the capture's end); the status does not guess that the client failed
+/// on the broker's last message.
+#[test]
+fn a_broker_that_never_enforces_the_keep_alive_is_named() {
+    for (name, silent, then) in [
+        (
+            "mqtt-amqtt-keepalive-paho.pcap",
+            "sent no MQTT packet for 8.4 s after packet 8, past 1.5 × its keep alive of 2 s (3 s)",
+            "the client's next packet came at packet 11, and the client itself ended the connection at packet 14 with a bare FIN (no close frame)",
+        ),
+        (
+            "mqtt-amqtt-keepalive-mqttjs.pcap",
+            "sent no MQTT packet for 8.0 s after packet 20, past 1.5 × its keep alive of 2 s (3 s)",
+            "the client itself ended the connection at packet 23 with a bare FIN (no close frame), with no DISCONNECT",
+        ),
+        (
+            "mqtt-amqtt-keepalive-open.pcap",
+            "sent no MQTT packet for 20.0 s after packet 20",
+            "the connection was still open when the capture ended",
+        ),
+    ] {
+        let c = app_of(&fixture::path(name));
+        let s = c["application"]["summary"].as_str().unwrap_or_default();
+        assert!(s.contains(silent), "{name}: {s}");
+        assert!(s.contains(then), "{name}: {s}");
+        assert!(s.contains("the broker, which accepted the session at packet"), "{name}: {s}");
+        let status = c["status"].to_string();
+        assert!(!status.contains("unanswered-message"), "{name}: {status}");
+        assert!(!status.contains("reacted to that message"), "{name}: {status}");
+    }
+}
+
+/// Lost segments of the amqtt recordings: a packet the verdict rests on (the client's
+/// resumed PINGREQ, the client's FIN, the broker's WebSocket ping 20 s in, which could have
+/// been a close) withholds it; a lost ACK, or the broker's FIN after the client's, does not.
+#[test]
+fn a_keep_alive_left_unenforced_is_not_claimed_over_a_lost_packet() {
+    for (name, drop, kept) in [
+        ("mqtt-amqtt-keepalive-paho.pcap", 11, false),
+        ("mqtt-amqtt-keepalive-mqttjs.pcap", 23, false),
+        ("mqtt-amqtt-keepalive-mqttjs.pcap", 24, true),
+        ("mqtt-amqtt-keepalive-open.pcap", 23, false),
+        ("mqtt-amqtt-keepalive-open.pcap", 25, false),
+        ("mqtt-amqtt-keepalive-open.pcap", 26, true),
+    ] {
+        let a = &app_of(&without_record(name, drop))["application"];
+        if kept {
+            assert_eq!(
+                a["cause"], "keep alive not enforced",
+                "{name} without {drop}: {a}"
+            );
+        } else {
+            assert_eq!(a["cause"], Value::Null, "{name} without {drop}: {a}");
+            let s = a["summary"].as_str().unwrap_or_default();
+            assert!(
+                s.contains("MQTT byte stream is unknown from packet"),
+                "{name} without {drop}: {s}"
+            );
+        }
+    }
 }
