@@ -205,6 +205,14 @@ fn each_mqtt_fixture_reads_as_its_endpoints_logged() {
             0,
             json!([1005, "client", "client disconnected", [26], "3.1.1", 17, 0]),
         ),
+        // mosquitto 2.0.11 with mqtt.js (section `brokers`), its keep alive timer stopped
+        // (keep alive 2 s): a bare FIN 4.2 s after the client's last packet; mosquitto:
+        // "Client mqttjs-keepalive-stop closed its connection."
+        (
+            "mqttjs-keepalive-stop.pcap",
+            0,
+            json!([1006, "server", "keep alive timeout", [24, 28], "3.1.1", 10, 0]),
+        ),
         // The capture lost a segment of the client's CONNECT (packet 24 acknowledges bytes
         // it does not hold): no verdict, although the endpoints logged a normal end.
         (
@@ -669,5 +677,32 @@ fn a_keep_alive_left_unenforced_is_not_claimed_over_a_lost_packet() {
                 "{name} without {drop}: {s}"
             );
         }
+    }
+}
+
+/// Issue 68, MQTT brokers: a keep alive breach the broker answers with no close frame is
+/// said from the MQTT facts and with how the broker ended (mosquitto 2.0.11 with paho-mqtt
+/// and with mqtt.js, a bare FIN; aedes' empty close frame for contrast).
+#[test]
+fn a_keep_alive_timeout_says_how_the_broker_ended() {
+    for (name, said) in [
+        (
+            "mqtt-keepalive-timeout.pcap",
+            "the client's last packet was at packet 8; the broker closed 3.8 s later at packet 12 with a bare FIN (no close frame), past 1.5 × its keep alive of 2 s",
+        ),
+        (
+            "mqttjs-keepalive-stop.pcap",
+            "the client's last packet was at packet 24; the broker closed 4.2 s later at packet 28 with a bare FIN (no close frame), past 1.5 × its keep alive of 2 s",
+        ),
+        (
+            "mqtt-aedes-keepalive.pcap",
+            "at packet 20 with an empty close frame, past 1.5 × its keep alive of 2 s",
+        ),
+    ] {
+        let c = app_of(&fixture::path(name));
+        let s = c["application"]["summary"].as_str().unwrap_or_default();
+        assert!(s.contains(said), "{name}: {s}");
+        let status = c["status"].to_string();
+        assert!(!status.contains("reacted to that message"), "{name}: {status}");
     }
 }
