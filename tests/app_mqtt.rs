@@ -211,7 +211,15 @@ fn each_mqtt_fixture_reads_as_its_endpoints_logged() {
         (
             "mqttjs-keepalive-stop.pcap",
             0,
-            json!([1006, "server", "keep alive timeout", [24, 28], "3.1.1", 10, 0]),
+            json!([
+                1006,
+                "server",
+                "keep alive timeout",
+                [24, 28],
+                "3.1.1",
+                10,
+                0
+            ]),
         ),
         // The capture lost a segment of the client's CONNECT (packet 24 acknowledges bytes
         // it does not hold): no verdict, although the endpoints logged a normal end.
@@ -705,4 +713,33 @@ fn a_keep_alive_timeout_says_how_the_broker_ended() {
         let status = c["status"].to_string();
         assert!(!status.contains("reacted to that message"), "{name}: {status}");
     }
+}
+
+/// Issue 68 item 4, as the issue saw it: the client's DISCONNECT, then the broker's FIN and
+/// nothing more from the client (mqttjs-normal-disconnect without the client's late close
+/// frame and the broker's RST, packets 40 and 41, which came after the FIN). The status
+/// said the server "reacted to that message … usually failed on it" beside the application's
+/// "client disconnected"; it now keeps the quiet spell's facts only.
+#[test]
+fn a_disconnect_then_the_brokers_fin_is_not_read_as_the_broker_failing() {
+    let path = without_record("mqttjs-normal-disconnect.pcap", 41);
+    let path = run::pcap_without(&path, 40);
+    let c = app_of(&path);
+    assert_eq!(c["application"]["cause"], "client disconnected", "{c}");
+    let kinds: Vec<&str> = c["status"]["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|k| k["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["no-close-frame", "quiet-spell", "application"]);
+    let cause = c["status"]["cause"].as_str().unwrap();
+    assert!(!cause.contains("reacted to that message"), "{cause}");
+    assert!(!cause.contains("failed on it"), "{cause}");
+    assert!(
+        cause.contains("The last WebSocket frame was at packet 37"),
+        "{cause}"
+    );
+    let fix = c["status"]["fix"].as_str().unwrap();
+    assert!(!fix.contains("size limit"), "{fix}");
 }
