@@ -44,17 +44,10 @@ pub(crate) struct Mqtt {
     /// The first CONNACK, accepting or not: its packet.
     #[serde(default)]
     connack_at: Option<u64>,
-    /// MQTT 5: the Server Keep Alive (property 0x13) of the accepting CONNACK, which the
-    /// client must use in place of its own (§3.2.2.3.14).
+    /// What the keep alive is judged by, from the client's first message on (boxed: every
+    /// application session's state is as large as the largest protocol's).
     #[serde(default)]
-    server_keep_alive: Option<u16>,
-    /// The client's last data message: its packet and time.
-    #[serde(default)]
-    client_last: Option<(u64, Timestamp)>,
-    /// The first spell between two client messages of at least [`NOT_ENFORCED`] × 1.5 ×
-    /// the keep alive: (packet before, its time, packet after, its time).
-    #[serde(default)]
-    client_quiet: Option<(u64, Timestamp, u64, Timestamp)>,
+    silence: Option<Box<Silence>>,
     /// The client's byte stream.
     client: Stream,
     /// The broker's byte stream.
@@ -63,6 +56,19 @@ pub(crate) struct Mqtt {
     /// [`Machine::more_beats`] (empty between messages).
     #[serde(skip)]
     more: Vec<bool>,
+}
+
+/// The keep alive in force and the client's silences.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct Silence {
+    /// MQTT 5: the Server Keep Alive (property 0x13) of the accepting CONNACK, which the
+    /// client must use in place of its own (§3.2.2.3.14).
+    server_keep_alive: Option<u16>,
+    /// The client's last data message: its packet and time.
+    client_last: Option<(u64, Timestamp)>,
+    /// The first spell between two client messages of at least [`NOT_ENFORCED`] × 1.5 ×
+    /// the keep alive: (packet before, its time, packet after, its time).
+    client_quiet: Option<(u64, Timestamp, u64, Timestamp)>,
 }
 
 /// The value of property `want` among MQTT 5 properties `props` (§2.2.2.2): its bytes (a
@@ -300,7 +306,8 @@ impl Mqtt {
                     self.max_packet = Some((max, packet));
                 }
                 if let Some(&[a, b]) = props.and_then(|p| property(p, 0x13)) {
-                    self.server_keep_alive = Some(u16::from_be_bytes([a, b]));
+                    self.silence.get_or_insert_default().server_keep_alive =
+                        Some(u16::from_be_bytes([a, b]));
                 }
                 Seen::Data
             }
@@ -595,7 +602,9 @@ impl Mqtt {
     /// The keep alive in force, in ms: the MQTT 5 broker's Server Keep Alive, else the
     /// client's CONNECT; None when 0 (no keep alive).
     fn keep_alive_ms(&self) -> Option<u64> {
-        self.server_keep_alive
+        self.silence
+            .as_ref()
+            .and_then(|s| s.server_keep_alive)
             .or(self.keep_alive_s)
             .filter(|&k| k > 0)
             .map(|k| u64::from(k) * 1000)
@@ -603,7 +612,11 @@ impl Mqtt {
 
     /// Where the keep alive in force was given, when not in the client's CONNECT.
     fn keep_alive_from(&self) -> &'static str {
-        if self.server_keep_alive.is_some() {
+        if self
+            .silence
+            .as_ref()
+            .is_some_and(|s| s.server_keep_alive.is_some())
+        {
             " (the Server Keep Alive the broker gave in CONNACK)"
         } else {
             ""
@@ -613,14 +626,14 @@ impl Mqtt {
     /// A client data message at `packet`: the first long spell since its last one is kept
     /// (O(1) a message).
     fn client_spoke(&mut self, packet: u64, ts: Timestamp) {
-        if let (None, Some((p, t)), Some(keep)) =
-            (self.client_quiet, self.client_last, self.keep_alive_ms())
-        {
+        let keep = self.keep_alive_ms();
+        let s = self.silence.get_or_insert_default();
+        if let (None, Some((p, t)), Some(keep)) = (s.client_quiet, s.client_last, keep) {
             if between(t, ts) >= keep * 3 / 2 * NOT_ENFORCED {
-                self.client_quiet = Some((p, t, packet, ts));
+                s.client_quiet = Some((p, t, packet, ts));
             }
         }
-        self.client_last = Some((packet, ts));
+        s.client_last = Some((packet, ts));
     }
 
     /// The broker accepted the session and let the client stay silent for [`NOT_ENFORCED`]
@@ -653,7 +666,8 @@ impl Mqtt {
             )
         };
         let fix = "The client stopped its keep alive (a stalled process or event loop, a suspended device or tab, a half-open network path) and the broker did not enforce it, so a silent client's session stays open until TCP itself fails: enable or fix the broker's keep-alive checks (or use a broker that enforces them) and find what stopped the client.";
-        if let Some((p, t, q, u)) = self.client_quiet.filter(|q| before_end(q.2)) {
+        let silence = self.silence.as_deref()?;
+        if let Some((p, t, q, u)) = silence.client_quiet.filter(|q| before_end(q.2)) {
             let then = match first {
                 Some((_, e, _)) => format!(
                     "the client's next packet came at packet {q}, and the client itself ended the connection at packet {e}{}",
@@ -671,7 +685,7 @@ impl Mqtt {
                 vec![p, q],
             ));
         }
-        let (p, t) = self.client_last.filter(|&(p, _)| before_end(p))?;
+        let (p, t) = silence.client_last.filter(|&(p, _)| before_end(p))?;
         let (to, then, evidence) = match first {
             Some((_, e, at)) => (
                 at,
