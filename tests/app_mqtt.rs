@@ -221,6 +221,48 @@ fn each_mqtt_fixture_reads_as_its_endpoints_logged() {
                 0
             ]),
         ),
+        // rumqttd 0.20.0 (section `brokers`) drops a client silent for 1.5 × its keep alive
+        // with a bare FIN, logging "disconnected, error: Network(KeepAlive(Elapsed(())))":
+        // paho's loop stopped, and mqtt.js' keep alive timer stopped.
+        (
+            "mqtt-rumqttd-keepalive-paho.pcap",
+            0,
+            json!([1006, "server", "keep alive timeout", [8, 11], "3.1.1", 2, 0]),
+        ),
+        (
+            "mqtt-rumqttd-keepalive-mqttjs.pcap",
+            0,
+            json!([
+                1006,
+                "server",
+                "keep alive timeout",
+                [20, 23],
+                "3.1.1",
+                10,
+                0
+            ]),
+        ),
+        // rumqttd refuses the password with no CONNACK at all, a bare FIN; rumqttd: "Error
+        // while handling MQTT connect packet, error: InvalidAuth".
+        (
+            "mqtt-rumqttd-not-authorized.pcap",
+            0,
+            json!([
+                1006,
+                "server",
+                "closed before CONNACK",
+                [26, 27],
+                "3.1.1",
+                13,
+                0
+            ]),
+        ),
+        // The client's DISCONNECT, rumqttd's bare FIN, then mqtt.js' close frame.
+        (
+            "mqtt-rumqttd-normal-disconnect.pcap",
+            0,
+            json!([1006, "client", "client disconnected", [30], "3.1.1", 17, 0]),
+        ),
         // The capture lost a segment of the client's CONNECT (packet 24 acknowledges bytes
         // it does not hold): no verdict, although the endpoints logged a normal end.
         (
@@ -460,6 +502,9 @@ fn tracked(
 fn a_real_mqtt_stream_cut_at_every_byte_gives_the_same_report() {
     for name in [
         "mqtt-amqtt-keepalive-paho.pcap",
+        "mqtt-rumqttd-keepalive-paho.pcap",
+        "mqtt-rumqttd-keepalive-mqttjs.pcap",
+        "mqtt-rumqttd-not-authorized.pcap",
         "mqttjs-normal-disconnect.pcap",
         "mqttjs-not-authorized.pcap",
         "mqttjs-v5-bad-login.pcap",
@@ -689,8 +734,8 @@ fn a_keep_alive_left_unenforced_is_not_claimed_over_a_lost_packet() {
 }
 
 /// Issue 68, MQTT brokers: a keep alive breach the broker answers with no close frame is
-/// said from the MQTT facts and with how the broker ended (mosquitto 2.0.11 with paho-mqtt
-/// and with mqtt.js, a bare FIN; aedes' empty close frame for contrast).
+/// said from the MQTT facts and with how the broker ended (mosquitto 2.0.11 and rumqttd
+/// 0.20.0, each with paho-mqtt and with mqtt.js, a bare FIN; aedes' empty close frame).
 #[test]
 fn a_keep_alive_timeout_says_how_the_broker_ended() {
     for (name, said) in [
@@ -701,6 +746,14 @@ fn a_keep_alive_timeout_says_how_the_broker_ended() {
         (
             "mqttjs-keepalive-stop.pcap",
             "the client's last packet was at packet 24; the broker closed 4.2 s later at packet 28 with a bare FIN (no close frame), past 1.5 × its keep alive of 2 s",
+        ),
+        (
+            "mqtt-rumqttd-keepalive-paho.pcap",
+            "the client's last packet was at packet 8; the broker closed 3.0 s later at packet 11 with a bare FIN (no close frame), past 1.5 × its keep alive of 2 s",
+        ),
+        (
+            "mqtt-rumqttd-keepalive-mqttjs.pcap",
+            "the client's last packet was at packet 20; the broker closed 3.0 s later at packet 23 with a bare FIN (no close frame), past 1.5 × its keep alive of 2 s",
         ),
         (
             "mqtt-aedes-keepalive.pcap",
@@ -742,4 +795,29 @@ fn a_disconnect_then_the_brokers_fin_is_not_read_as_the_broker_failing() {
     );
     let fix = c["status"]["fix"].as_str().unwrap();
     assert!(!fix.contains("size limit"), "{fix}");
+}
+
+/// Lost segments of the rumqttd recordings: the client's last packet (its keep alive
+/// silence then unknown), the broker's FIN (found by the client's ACK of it), the refused
+/// CONNECT, or the broker's FIN after it: each withholds the verdict, and says from where.
+#[test]
+fn a_bare_fin_verdict_is_withheld_over_a_lost_packet() {
+    for (name, drop, side) in [
+        ("mqtt-rumqttd-keepalive-paho.pcap", 8, "client"),
+        ("mqtt-rumqttd-keepalive-paho.pcap", 11, "broker"),
+        ("mqtt-rumqttd-keepalive-mqttjs.pcap", 20, "client"),
+        ("mqtt-rumqttd-keepalive-mqttjs.pcap", 23, "broker"),
+        ("mqtt-rumqttd-not-authorized.pcap", 26, "client"),
+        ("mqtt-rumqttd-not-authorized.pcap", 27, "broker"),
+    ] {
+        let a = &app_of(&without_record(name, drop))["application"];
+        assert_eq!(a["cause"], Value::Null, "{name} without {drop}: {a}");
+        let s = a["summary"].as_str().unwrap_or_default();
+        assert!(
+            s.contains(&format!(
+                "the {side}'s MQTT byte stream is unknown from packet"
+            )),
+            "{name} without {drop}: {s}"
+        );
+    }
 }
