@@ -258,7 +258,7 @@ pub fn status_cause(r: &mut ConnectionReport) {
         {
             *c = Cause::QuietSpell {
                 seconds: *seconds,
-                end: end.clone(),
+                end: *end,
                 last_frame_packet: Some(message.packet),
                 last_ping_packet: *last_ping_packet,
                 last_pong_packet: *last_pong_packet,
