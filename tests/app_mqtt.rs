@@ -148,6 +148,121 @@ fn each_mqtt_fixture_reads_as_its_endpoints_logged() {
                 0
             ]),
         ),
+        // amqtt 0.12.1 (section `brokers`), which logs "Input stream read timeout" every
+        // keep alive and acts on none: paho's network loop stopped 8 s (keep alive 2 s),
+        // then a PINGREQ (packet 11) and its exit with no DISCONNECT.
+        (
+            "mqtt-amqtt-keepalive-paho.pcap",
+            0,
+            json!([
+                1006,
+                "client",
+                "keep alive not enforced",
+                [8, 11],
+                "3.1.1",
+                4,
+                0
+            ]),
+        ),
+        // The same with mqtt.js, its keep alive timer stopped: end(true) 8 s later, a bare
+        // FIN (packet 23) with no DISCONNECT.
+        (
+            "mqtt-amqtt-keepalive-mqttjs.pcap",
+            0,
+            json!([
+                1006,
+                "client",
+                "keep alive not enforced",
+                [20, 23],
+                "3.1.1",
+                10,
+                0
+            ]),
+        ),
+        // The same left open: the capture ends 23 s in, its last packets the WebSocket ping
+        // of amqtt's WebSocket layer 20 s after the client's last packet, and the pong.
+        (
+            "mqtt-amqtt-keepalive-open.pcap",
+            0,
+            json!([null, null, "keep alive not enforced", [20], "3.1.1", 10, 0]),
+        ),
+        // amqtt refuses a client with no user name: CONNACK 5, then a close frame 1000.
+        (
+            "mqtt-amqtt-anonymous.pcap",
+            0,
+            json!([
+                1000,
+                "server",
+                "connection refused: not authorized",
+                [21],
+                "3.1.1",
+                10,
+                0
+            ]),
+        ),
+        (
+            "mqtt-amqtt-normal-disconnect.pcap",
+            0,
+            json!([1005, "client", "client disconnected", [26], "3.1.1", 17, 0]),
+        ),
+        // mosquitto 2.0.11 with mqtt.js (section `brokers`), its keep alive timer stopped
+        // (keep alive 2 s): a bare FIN 4.2 s after the client's last packet; mosquitto:
+        // "Client mqttjs-keepalive-stop closed its connection."
+        (
+            "mqttjs-keepalive-stop.pcap",
+            0,
+            json!([
+                1006,
+                "server",
+                "keep alive timeout",
+                [24, 28],
+                "3.1.1",
+                10,
+                0
+            ]),
+        ),
+        // rumqttd 0.20.0 (section `brokers`) drops a client silent for 1.5 × its keep alive
+        // with a bare FIN, logging "disconnected, error: Network(KeepAlive(Elapsed(())))":
+        // paho's loop stopped, and mqtt.js' keep alive timer stopped.
+        (
+            "mqtt-rumqttd-keepalive-paho.pcap",
+            0,
+            json!([1006, "server", "keep alive timeout", [8, 11], "3.1.1", 2, 0]),
+        ),
+        (
+            "mqtt-rumqttd-keepalive-mqttjs.pcap",
+            0,
+            json!([
+                1006,
+                "server",
+                "keep alive timeout",
+                [20, 23],
+                "3.1.1",
+                10,
+                0
+            ]),
+        ),
+        // rumqttd refuses the password with no CONNACK at all, a bare FIN; rumqttd: "Error
+        // while handling MQTT connect packet, error: InvalidAuth".
+        (
+            "mqtt-rumqttd-not-authorized.pcap",
+            0,
+            json!([
+                1006,
+                "server",
+                "closed before CONNACK",
+                [26, 27],
+                "3.1.1",
+                13,
+                0
+            ]),
+        ),
+        // The client's DISCONNECT, rumqttd's bare FIN, then mqtt.js' close frame.
+        (
+            "mqtt-rumqttd-normal-disconnect.pcap",
+            0,
+            json!([1006, "client", "client disconnected", [30], "3.1.1", 17, 0]),
+        ),
         // The capture lost a segment of the client's CONNECT (packet 24 acknowledges bytes
         // it does not hold): no verdict, although the endpoints logged a normal end.
         (
@@ -379,12 +494,17 @@ fn tracked(
 }
 
 /// MQTT over WebSocket is a byte stream (§6): the recorded sessions of mqtt.js (a field
-/// per message) and paho, each of their messages cut in two at every byte boundary in
+/// per message) and paho (those without permessage-deflate: mqtt.js against amqtt's Python
+/// websockets compresses, and the messages are read here as sent), each of their messages cut in two at every byte boundary in
 /// turn, and all of them cut into single bytes, give the report of the messages as
 /// recorded (which is the one `analyze` gives), cause, evidence, heartbeat and all.
 #[test]
 fn a_real_mqtt_stream_cut_at_every_byte_gives_the_same_report() {
     for name in [
+        "mqtt-amqtt-keepalive-paho.pcap",
+        "mqtt-rumqttd-keepalive-paho.pcap",
+        "mqtt-rumqttd-keepalive-mqttjs.pcap",
+        "mqtt-rumqttd-not-authorized.pcap",
         "mqttjs-normal-disconnect.pcap",
         "mqttjs-not-authorized.pcap",
         "mqttjs-v5-bad-login.pcap",
@@ -397,7 +517,7 @@ fn a_real_mqtt_stream_cut_at_every_byte_gives_the_same_report() {
         let whole = tracked(&sp, &msgs, &end, |_, _| Vec::new());
         // The extraction is faithful: the tool's own report of the capture says the same.
         let app = &json(name, &[])["connections"][0]["application"];
-        assert_eq!(app["cause"], json!(whole.cause), "{name}");
+        assert_eq!(app["cause"], json!(whole.cause), "{name}: {whole:?}");
         assert_eq!(app["evidence"], json!(whole.evidence), "{name}");
         assert!(whole.cause.is_some(), "{name}: {whole:?}");
         let bytes: usize = msgs.iter().map(|m| m.payload.len()).sum();
@@ -535,4 +655,169 @@ fn the_applications_verdict_is_not_contradicted_by_the_codes_typical_causes() {
     }
     let t = verbose("wamp-crossbar-shutdown.pcap");
     assert!(t.contains("Typical sources"), "{t}");
+}
+
+/// The application's verdict of `fixtures/app/NAME` (or of a path), connection 0.
+fn app_of(path: &str) -> Value {
+    let out = assert_cmd::Command::cargo_bin("wsclose")
+        .unwrap()
+        .args(["analyze", path, "--format", "json"])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&run::stdout_of(out)).unwrap();
+    r["connections"][0].clone()
+}
+
+/// Issue 68, MQTT brokers: a broker that never enforces a keep alive (amqtt 0.12.1, with
+/// paho-mqtt and mqtt.js clients) is said from the MQTT facts: the keep alive in CONNECT,
+/// the client's silence past 2 × 1.5 × it, and how the session ended (the client's bare FIN,
+/// or still open at the capture's end); the status does not guess that the client failed
+/// on the broker's last message.
+#[test]
+fn a_broker_that_never_enforces_the_keep_alive_is_named() {
+    for (name, silent, then) in [
+        (
+            "mqtt-amqtt-keepalive-paho.pcap",
+            "sent no MQTT packet for 8.4 s after packet 8, past 1.5 × its keep alive of 2 s (3 s)",
+            "the client's next packet came at packet 11, and the client itself ended the connection at packet 14 with a bare FIN (no close frame)",
+        ),
+        (
+            "mqtt-amqtt-keepalive-mqttjs.pcap",
+            "sent no MQTT packet for 8.0 s after packet 20, past 1.5 × its keep alive of 2 s (3 s)",
+            "the client itself ended the connection at packet 23 with a bare FIN (no close frame), with no DISCONNECT",
+        ),
+        (
+            "mqtt-amqtt-keepalive-open.pcap",
+            "sent no MQTT packet for 20.0 s after packet 20",
+            "the connection was still open when the capture ended",
+        ),
+    ] {
+        let c = app_of(&fixture::path(name));
+        let s = c["application"]["summary"].as_str().unwrap_or_default();
+        assert!(s.contains(silent), "{name}: {s}");
+        assert!(s.contains(then), "{name}: {s}");
+        assert!(s.contains("the broker, which accepted the session at packet"), "{name}: {s}");
+        let status = c["status"].to_string();
+        assert!(!status.contains("unanswered-message"), "{name}: {status}");
+        assert!(!status.contains("reacted to that message"), "{name}: {status}");
+    }
+}
+
+/// Lost segments of the amqtt recordings: a packet the verdict rests on (the client's
+/// resumed PINGREQ, the client's FIN, the broker's WebSocket ping 20 s in, which could have
+/// been a close) withholds it; a lost ACK, or the broker's FIN after the client's, does not.
+#[test]
+fn a_keep_alive_left_unenforced_is_not_claimed_over_a_lost_packet() {
+    for (name, drop, kept) in [
+        ("mqtt-amqtt-keepalive-paho.pcap", 11, false),
+        ("mqtt-amqtt-keepalive-mqttjs.pcap", 23, false),
+        ("mqtt-amqtt-keepalive-mqttjs.pcap", 24, true),
+        ("mqtt-amqtt-keepalive-open.pcap", 23, false),
+        ("mqtt-amqtt-keepalive-open.pcap", 25, false),
+        ("mqtt-amqtt-keepalive-open.pcap", 26, true),
+    ] {
+        let a = &app_of(&without_record(name, drop))["application"];
+        if kept {
+            assert_eq!(
+                a["cause"], "keep alive not enforced",
+                "{name} without {drop}: {a}"
+            );
+        } else {
+            assert_eq!(a["cause"], Value::Null, "{name} without {drop}: {a}");
+            let s = a["summary"].as_str().unwrap_or_default();
+            assert!(
+                s.contains("MQTT byte stream is unknown from packet"),
+                "{name} without {drop}: {s}"
+            );
+        }
+    }
+}
+
+/// Issue 68, MQTT brokers: a keep alive breach the broker answers with no close frame is
+/// said from the MQTT facts and with how the broker ended (mosquitto 2.0.11 and rumqttd
+/// 0.20.0, each with paho-mqtt and with mqtt.js, a bare FIN; aedes' empty close frame).
+#[test]
+fn a_keep_alive_timeout_says_how_the_broker_ended() {
+    for (name, said) in [
+        (
+            "mqtt-keepalive-timeout.pcap",
+            "the client's last packet was at packet 8; the broker closed 3.8 s later at packet 12 with a bare FIN (no close frame), past 1.5 × its keep alive of 2 s",
+        ),
+        (
+            "mqttjs-keepalive-stop.pcap",
+            "the client's last packet was at packet 24; the broker closed 4.2 s later at packet 28 with a bare FIN (no close frame), past 1.5 × its keep alive of 2 s",
+        ),
+        (
+            "mqtt-rumqttd-keepalive-paho.pcap",
+            "the client's last packet was at packet 8; the broker closed 3.0 s later at packet 11 with a bare FIN (no close frame), past 1.5 × its keep alive of 2 s",
+        ),
+        (
+            "mqtt-rumqttd-keepalive-mqttjs.pcap",
+            "the client's last packet was at packet 20; the broker closed 3.0 s later at packet 23 with a bare FIN (no close frame), past 1.5 × its keep alive of 2 s",
+        ),
+        (
+            "mqtt-aedes-keepalive.pcap",
+            "at packet 20 with an empty close frame, past 1.5 × its keep alive of 2 s",
+        ),
+    ] {
+        let c = app_of(&fixture::path(name));
+        let s = c["application"]["summary"].as_str().unwrap_or_default();
+        assert!(s.contains(said), "{name}: {s}");
+        let status = c["status"].to_string();
+        assert!(!status.contains("reacted to that message"), "{name}: {status}");
+    }
+}
+
+/// Issue 68 item 4, as the issue saw it: the client's DISCONNECT, then the broker's FIN and
+/// nothing more from the client (mqttjs-normal-disconnect without the client's late close
+/// frame and the broker's RST, packets 40 and 41, which came after the FIN). The status
+/// said the server "reacted to that message … usually failed on it" beside the application's
+/// "client disconnected"; it now keeps the quiet spell's facts only.
+#[test]
+fn a_disconnect_then_the_brokers_fin_is_not_read_as_the_broker_failing() {
+    let path = without_record("mqttjs-normal-disconnect.pcap", 41);
+    let path = run::pcap_without(&path, 40);
+    let c = app_of(&path);
+    assert_eq!(c["application"]["cause"], "client disconnected", "{c}");
+    let kinds: Vec<&str> = c["status"]["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|k| k["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["no-close-frame", "quiet-spell", "application"]);
+    let cause = c["status"]["cause"].as_str().unwrap();
+    assert!(!cause.contains("reacted to that message"), "{cause}");
+    assert!(!cause.contains("failed on it"), "{cause}");
+    assert!(
+        cause.contains("The last WebSocket frame was at packet 37"),
+        "{cause}"
+    );
+    let fix = c["status"]["fix"].as_str().unwrap();
+    assert!(!fix.contains("size limit"), "{fix}");
+}
+
+/// Lost segments of the rumqttd recordings: the client's last packet (its keep alive
+/// silence then unknown), the broker's FIN (found by the client's ACK of it), the refused
+/// CONNECT, or the broker's FIN after it: each withholds the verdict, and says from where.
+#[test]
+fn a_bare_fin_verdict_is_withheld_over_a_lost_packet() {
+    for (name, drop, side) in [
+        ("mqtt-rumqttd-keepalive-paho.pcap", 8, "client"),
+        ("mqtt-rumqttd-keepalive-paho.pcap", 11, "broker"),
+        ("mqtt-rumqttd-keepalive-mqttjs.pcap", 20, "client"),
+        ("mqtt-rumqttd-keepalive-mqttjs.pcap", 23, "broker"),
+        ("mqtt-rumqttd-not-authorized.pcap", 26, "client"),
+        ("mqtt-rumqttd-not-authorized.pcap", 27, "broker"),
+    ] {
+        let a = &app_of(&without_record(name, drop))["application"];
+        assert_eq!(a["cause"], Value::Null, "{name} without {drop}: {a}");
+        let s = a["summary"].as_str().unwrap_or_default();
+        assert!(
+            s.contains(&format!(
+                "the {side}'s MQTT byte stream is unknown from packet"
+            )),
+            "{name} without {drop}: {s}"
+        );
+    }
 }

@@ -241,7 +241,7 @@ fn the_broker_times_the_silence_it_closed_on() {
     );
     let s = summary(&json("rabbitmq-mqtt-keepalive.pcap", &[]), 0);
     assert!(
-        s.starts_with("the client's last packet was at packet 20; the broker closed 6.0 s later at packet 23, past 1.5 × its keep alive of 2 s"),
+        s.starts_with("the client's last packet was at packet 20; the broker closed 6.0 s later at packet 23 with close frame 1000 \"MQTT died\", past 1.5 × its keep alive of 2 s"),
         "{s}"
     );
 }

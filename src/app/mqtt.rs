@@ -1,7 +1,11 @@
 //! MQTT 3.1, 3.1.1 and 5.0 over WebSocket (binary messages, MQTT 3.1.1 §6 / MQTT 5 §6):
 //! CONNECT (client id, keep alive, clean start), CONNACK and its refusal, PINGREQ and
 //! PINGRESP, DISCONNECT and its reason code (MQTT 5 §3.14.2.1). A broker may drop a client
-//! that sends nothing for one and a half times its keep alive (3.1.1 §3.1.2.10, 5 §3.1.2.10).
+//! that sends nothing for one and a half times its keep alive (3.1.1 §3.1.2.10, 5 §3.1.2.10;
+//! in MQTT 5 the CONNACK's Server Keep Alive, §3.2.2.3.14, replaces the client's): the
+//! verdict says who ended such a session and how (a close frame, a bare FIN or RST), and a
+//! broker that let a client stay silent for twice that long, and ended nothing, did not
+//! enforce it.
 //! MQTT over WebSocket is a byte stream (§6): a message may carry several packets or part of
 //! one (mqtt.js writes each field of a packet as its own message), so each direction is read
 //! by a [`stream::Stream`]. A direction whose bytes the capture does not hold whole is out
@@ -12,6 +16,7 @@ mod stream;
 
 use super::heartbeat::Beats;
 use super::{between, ms, quote, Ending, Identity, Machine, Message, Seen, Verdict};
+use crate::capture::Timestamp;
 use crate::flow::Role;
 use stream::{Event, Stream};
 
@@ -39,6 +44,10 @@ pub(crate) struct Mqtt {
     /// The first CONNACK, accepting or not: its packet.
     #[serde(default)]
     connack_at: Option<u64>,
+    /// What the keep alive is judged by, from the client's first message on (boxed: every
+    /// application session's state is as large as the largest protocol's).
+    #[serde(default)]
+    silence: Option<Box<Silence>>,
     /// The client's byte stream.
     client: Stream,
     /// The broker's byte stream.
@@ -47,6 +56,19 @@ pub(crate) struct Mqtt {
     /// [`Machine::more_beats`] (empty between messages).
     #[serde(skip)]
     more: Vec<bool>,
+}
+
+/// The keep alive in force and the client's silences.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct Silence {
+    /// MQTT 5: the Server Keep Alive (property 0x13) of the accepting CONNACK, which the
+    /// client must use in place of its own (§3.2.2.3.14).
+    server_keep_alive: Option<u16>,
+    /// The client's last data message: its packet and time.
+    client_last: Option<(u64, Timestamp)>,
+    /// The first spell between two client messages of at least [`NOT_ENFORCED`] × 1.5 ×
+    /// the keep alive: (packet before, its time, packet after, its time).
+    client_quiet: Option<(u64, Timestamp, u64, Timestamp)>,
 }
 
 /// The value of property `want` among MQTT 5 properties `props` (§2.2.2.2): its bytes (a
@@ -283,6 +305,10 @@ impl Mqtt {
                 if let Some(max) = props.and_then(max_packet_size) {
                     self.max_packet = Some((max, packet));
                 }
+                if let Some(&[a, b]) = props.and_then(|p| property(p, 0x13)) {
+                    self.silence.get_or_insert_default().server_keep_alive =
+                        Some(u16::from_be_bytes([a, b]));
+                }
                 Seen::Data
             }
             (12, _) => Seen::Ping,
@@ -367,6 +393,9 @@ impl Mqtt {
 
 impl Machine for Mqtt {
     fn message(&mut self, m: &Message<'_>) -> Seen {
+        if m.from == Role::Client {
+            self.client_spoke(m.packet, m.ts);
+        }
         if m.text {
             // Not part of the byte stream (§6.0: MQTT travels in binary messages only).
             return Seen::Bad;
@@ -410,10 +439,7 @@ impl Machine for Mqtt {
     }
 
     fn negotiated(&self) -> (Option<u64>, Option<u64>) {
-        let keep = self
-            .keep_alive_s
-            .filter(|&k| k > 0)
-            .map(|k| u64::from(k) * 1000);
+        let keep = self.keep_alive_ms();
         (keep, keep.map(|k| k * 3 / 2))
     }
 
@@ -435,7 +461,14 @@ impl Machine for Mqtt {
     }
 
     fn verdict(&self, end: &Ending, beats: &Beats) -> Option<Verdict> {
-        let (by, end_packet, end_ts) = end.first()?;
+        let Some((by, end_packet, end_ts)) = end.first() else {
+            // Still open when the capture ended: only a keep alive left unenforced is said,
+            // every byte of both sides in the capture.
+            if let Some((side, at)) = self.lost_before(None, &[Role::Client, Role::Server]) {
+                return self.not_enforced(end).map(|_| Mqtt::unknown(side, at));
+            }
+            return self.not_enforced(end);
+        };
         if let Some((code, p)) = self.refused {
             let name = self.reason(code, true);
             return Some(Verdict::new(
@@ -500,11 +533,7 @@ impl Machine for Mqtt {
         if let (Role::Server, Some((at, creds)), None) = (by, self.connect_at, self.connack_at) {
             return Some(self.no_connack(end, at, creds));
         }
-        let Some(keep) = self
-            .keep_alive_s
-            .filter(|&k| k > 0)
-            .map(|k| u64::from(k) * 1000)
-        else {
+        let Some(keep) = self.keep_alive_ms() else {
             return self.no_reason(end);
         };
         if by == Role::Server {
@@ -516,9 +545,11 @@ impl Machine for Mqtt {
                     Some(Role::Server),
                     "keep alive timeout",
                     format!(
-                        "the client's last packet was at packet {p}; the broker closed {} later at packet {end_packet}, past 1.5 × its keep alive of {} (client id {})",
+                        "the client's last packet was at packet {p}; the broker closed {} later at packet {end_packet}{}, past 1.5 × its keep alive of {}{} (client id {})",
                         ms(quiet),
+                        how_closed(end, end_packet),
                         ms(keep),
+                        self.keep_alive_from(),
                         quote(self.client_id.as_deref().unwrap_or(""))
                     ),
                     fix_for("keep alive timeout"),
@@ -526,7 +557,8 @@ impl Machine for Mqtt {
                 ));
             }
             return self.no_reason(end);
-        } else if let Some((p, t)) = beats.side(Role::Client).first_unanswered_app {
+        }
+        if let Some((p, t)) = beats.side(Role::Client).first_unanswered_app {
             // The client gave up on a PINGREQ the broker did not answer.
             let quiet = between(t, end_ts);
             if quiet as f64 >= keep as f64 * 0.5 {
@@ -539,9 +571,152 @@ impl Machine for Mqtt {
                 ));
             }
         }
-        None
+        self.not_enforced(end)
     }
 }
+
+/// How many times the 1.5 × keep alive MQTT gives a broker (§3.1.2.10) a client's silence
+/// must last, with the session still open, before the broker is said not to enforce it:
+/// brokers check on a timer of their own (RabbitMQ 3.10 closed 2 × later, 6 s after a
+/// client of keep alive 2 s fell silent), so a shorter overrun proves nothing.
+const NOT_ENFORCED: u64 = 2;
+
+/// ", with a close frame 1000", ", with a bare FIN (no close frame)" or ", with a TCP RST
+/// (no close frame)": how the side that ended at `packet` ended.
+fn how_closed(end: &Ending, packet: u64) -> String {
+    if let Some(c) = end.close.as_ref().filter(|c| c.3 == packet) {
+        return match (c.1, c.2.is_empty()) {
+            (None, _) => " with an empty close frame".to_string(),
+            (Some(code), true) => format!(" with close frame {code}"),
+            (Some(code), false) => format!(" with close frame {code} {}", quote(&c.2)),
+        };
+    }
+    match end.tcp.filter(|t| t.2 == packet) {
+        Some((_, true, _, _)) => " with a TCP RST (no close frame)".to_string(),
+        Some(_) => " with a bare FIN (no close frame)".to_string(),
+        None => String::new(),
+    }
+}
+
+impl Mqtt {
+    /// The keep alive in force, in ms: the MQTT 5 broker's Server Keep Alive, else the
+    /// client's CONNECT; None when 0 (no keep alive).
+    fn keep_alive_ms(&self) -> Option<u64> {
+        self.silence
+            .as_ref()
+            .and_then(|s| s.server_keep_alive)
+            .or(self.keep_alive_s)
+            .filter(|&k| k > 0)
+            .map(|k| u64::from(k) * 1000)
+    }
+
+    /// Where the keep alive in force was given, when not in the client's CONNECT.
+    fn keep_alive_from(&self) -> &'static str {
+        if self
+            .silence
+            .as_ref()
+            .is_some_and(|s| s.server_keep_alive.is_some())
+        {
+            " (the Server Keep Alive the broker gave in CONNACK)"
+        } else {
+            ""
+        }
+    }
+
+    /// A client data message at `packet`: the first long spell since its last one is kept
+    /// (O(1) a message).
+    fn client_spoke(&mut self, packet: u64, ts: Timestamp) {
+        let keep = self.keep_alive_ms();
+        let s = self.silence.get_or_insert_default();
+        if let (None, Some((p, t)), Some(keep)) = (s.client_quiet, s.client_last, keep) {
+            if between(t, ts) >= keep * 3 / 2 * NOT_ENFORCED {
+                s.client_quiet = Some((p, t, packet, ts));
+            }
+        }
+        s.client_last = Some((packet, ts));
+    }
+
+    /// The broker accepted the session and let the client stay silent for [`NOT_ENFORCED`]
+    /// × 1.5 × its keep alive without closing (between two of the client's packets, or from
+    /// its last to the client's own ending or the capture's end): MQTT §3.1.2.10 says it
+    /// must close after 1.5 ×. Said only from what the capture holds: both sides' streams
+    /// whole up to the end (checked by the caller when the session ended), no ending by the
+    /// broker.
+    fn not_enforced(&self, end: &Ending) -> Option<Verdict> {
+        let first = end.first();
+        if first.is_some_and(|(by, _, _)| by == Role::Server)
+            || self.refused.is_some()
+            || self.disconnect.is_some()
+        {
+            return None;
+        }
+        let ended_by = first.map(|f| f.0);
+        let accepted = self.connack_at?;
+        let keep = self.keep_alive_ms()?;
+        let limit = keep * 3 / 2;
+        let before_end = |p: u64| first.is_none_or(|(_, e, _)| p < e);
+        let id = quote(self.client_id.as_deref().unwrap_or(""));
+        let said = |from: u64, spell: u64, then: String| {
+            format!(
+                "the client (client id {id}) sent no MQTT packet for {} after packet {from}, past 1.5 × its keep alive of {} ({}){}, after which MQTT §3.1.2.10 says the broker must close the connection; the broker, which accepted the session at packet {accepted}, did not (the capture holds no close frame, FIN or RST from it before the end): {then}",
+                ms(spell),
+                ms(keep),
+                ms(limit),
+                self.keep_alive_from(),
+            )
+        };
+        let fix = "The client stopped its keep alive (a stalled process or event loop, a suspended device or tab, a half-open network path) and the broker did not enforce it, so a silent client's session stays open until TCP itself fails: enable or fix the broker's keep-alive checks (or use a broker that enforces them) and find what stopped the client.";
+        let silence = self.silence.as_deref()?;
+        if let Some((p, t, q, u)) = silence.client_quiet.filter(|q| before_end(q.2)) {
+            let then = match first {
+                Some((_, e, _)) => format!(
+                    "the client's next packet came at packet {q}, and the client itself ended the connection at packet {e}{}",
+                    how_closed(end, e)
+                ),
+                None => format!(
+                    "the client's next packet came at packet {q}, and the connection was still open when the capture ended"
+                ),
+            };
+            return Some(Verdict::new(
+                ended_by,
+                NOT_ENFORCED_CAUSE,
+                said(p, between(t, u), then),
+                fix,
+                vec![p, q],
+            ));
+        }
+        let (p, t) = silence.client_last.filter(|&(p, _)| before_end(p))?;
+        let (to, then, evidence) = match first {
+            Some((_, e, at)) => (
+                at,
+                format!(
+                    "the client itself ended the connection at packet {e}{}, with no DISCONNECT",
+                    how_closed(end, e),
+                ),
+                vec![p, e],
+            ),
+            None => (
+                end.last_ts?,
+                "the connection was still open when the capture ended".to_string(),
+                vec![p],
+            ),
+        };
+        let spell = between(t, to);
+        (spell >= limit * NOT_ENFORCED).then(|| {
+            Verdict::new(
+                ended_by,
+                NOT_ENFORCED_CAUSE,
+                said(p, spell, then),
+                fix,
+                evidence,
+            )
+        })
+    }
+}
+
+/// The cause of a session whose client fell silent past its keep alive, the broker not
+/// closing it.
+pub(crate) const NOT_ENFORCED_CAUSE: &str = "keep alive not enforced";
 
 /// The cause of a session the broker closed with no MQTT packet saying why (and no takeover
 /// seen: `diagnose::app` names one in its place).
@@ -561,7 +736,10 @@ impl Mqtt {
             .as_ref()
             .filter(|c| c.0 == Role::Server && c.3 == end_packet);
         let said = close.map_or_else(
-            || " (no close frame: its TCP ended)".to_string(),
+            || match how_closed(end, end_packet) {
+                h if h.is_empty() => " (no close frame: its TCP ended)".to_string(),
+                h => h,
+            },
             |c| {
                 let code =
                     c.1.map_or_else(|| "no status".to_string(), |c| c.to_string());

@@ -5,7 +5,8 @@
 //! In: every connection's report with its `application`. Out: each shared identity's
 //! connections listed in `related`, and the cause of a connection the broker closed just
 //! after another one connected with its client id. [`status_cause`] puts an application's
-//! cause into the connection's status, where it composes with the WebSocket and TCP ones.
+//! cause into the connection's status, where it composes with the WebSocket and TCP ones
+//! (a guess that the side ending TCP failed on the other's last message gives way to it).
 
 use crate::flow::Role;
 use crate::report::ConnectionReport;
@@ -243,6 +244,27 @@ pub fn status_cause(r: &mut ConnectionReport) {
     }
     let mut causes = std::mem::take(&mut r.status.causes);
     causes.retain(|c| !matches!(c, Cause::Application { .. }));
+    // The application said why it ended: the side that dropped TCP right after the other's
+    // last message did not fail on it (a broker closing after the client's DISCONNECT); the
+    // quiet spell's facts stay, its guess goes.
+    for c in &mut causes {
+        if let Cause::UnansweredMessage {
+            seconds,
+            end,
+            message,
+            last_ping_packet,
+            last_pong_packet,
+        } = c
+        {
+            *c = Cause::QuietSpell {
+                seconds: *seconds,
+                end: *end,
+                last_frame_packet: Some(message.packet),
+                last_ping_packet: *last_ping_packet,
+                last_pong_packet: *last_pong_packet,
+            };
+        }
+    }
     causes.push(cause);
     r.status = Status::of(causes);
 }

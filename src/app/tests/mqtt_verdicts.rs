@@ -94,3 +94,117 @@ fn mqtt_malformed_is_counted_not_read() {
     assert_eq!((r.messages, r.undecodable), (3, 3));
     assert_eq!(r.cause, None);
 }
+
+/// Keep alive 2 s: a broker that lets a client stay silent for 2 × 1.5 × 2 s = 6 s with
+/// the session open did not enforce it (MQTT §3.1.2.10), between two client packets or up to
+/// the client's own ending or the capture's end; a shorter silence proves nothing (brokers
+/// check on timers of their own). The broker ending it is a keep alive timeout, said with how.
+#[test]
+fn mqtt_keepalive_not_enforced_and_how_the_broker_ended() {
+    let session = |resume_ms: Option<i64>| {
+        let mut s = Script::new(Some("mqtt"), None);
+        s.bin(Client, &connect(4, "c", 2), 4, 0)
+            .bin(Server, &[0x20, 2, 0, 0], 5, 1);
+        if let Some(at) = resume_ms {
+            s.bin(Client, &[0xc0, 0], 6, at)
+                .bin(Server, &[0xd0, 0], 7, at + 1);
+        }
+        s
+    };
+    // Silent 8 s between CONNECT and a PINGREQ, then the client's FIN.
+    let s = session(Some(8_000));
+    let r = s.t.finish(&tcp_end(Client, false, 9, 8_500)).unwrap();
+    assert_eq!(r.cause.as_deref(), Some(mqtt::NOT_ENFORCED_CAUSE), "{r:?}");
+    assert_eq!((r.ended_by, &r.evidence[..]), (Some(Client), &[4, 6][..]));
+    let summary = r.summary.unwrap();
+    assert!(
+        summary.contains(
+            "sent no MQTT packet for 8 s after packet 4, past 1.5 × its keep alive of 2 s (3 s)"
+        ),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("at packet 9 with a bare FIN (no close frame)"),
+        "{summary}"
+    );
+    // Silent 5 s only (past 1.5 ×, under 2 × that): nothing claimed.
+    let s = session(Some(5_000));
+    let r = s.t.finish(&tcp_end(Client, false, 9, 5_500)).unwrap();
+    assert_eq!(r.cause, None, "{r:?}");
+    // Silent from its CONNECT to its own RST 7 s later.
+    let s = session(None);
+    let r = s.t.finish(&tcp_end(Client, true, 9, 7_000)).unwrap();
+    assert_eq!(r.cause.as_deref(), Some(mqtt::NOT_ENFORCED_CAUSE), "{r:?}");
+    assert_eq!(r.evidence, [4, 9]);
+    assert!(r
+        .summary
+        .unwrap()
+        .contains("with a TCP RST (no close frame), with no DISCONNECT"));
+    // Still open at the capture's end (its last packet 7 s in): no one ended it.
+    let r =
+        s.t.finish(&Ending {
+            last_ts: Some(ts(7_000)),
+            ..Ending::default()
+        })
+        .unwrap();
+    assert_eq!(
+        (r.cause.as_deref(), r.ended_by),
+        (Some(mqtt::NOT_ENFORCED_CAUSE), None)
+    );
+    assert!(r
+        .summary
+        .unwrap()
+        .contains("still open when the capture ended"));
+    // The capture's end 5 s in: too soon to say.
+    let r =
+        s.t.finish(&Ending {
+            last_ts: Some(ts(5_000)),
+            ..Ending::default()
+        })
+        .unwrap();
+    assert_eq!(r.cause, None, "{r:?}");
+    // The broker ending it 7 s in is its keep alive timeout, with how it ended.
+    let r = s.t.finish(&tcp_end(Server, true, 9, 7_000)).unwrap();
+    assert_eq!(r.cause.as_deref(), Some("keep alive timeout"));
+    assert!(r
+        .summary
+        .unwrap()
+        .contains("at packet 9 with a TCP RST (no close frame), past 1.5 × its keep alive of 2 s"));
+    let r =
+        s.t.finish(&closed(Server, Some(1000), "", 9, 3_100))
+            .unwrap();
+    assert!(r
+        .summary
+        .unwrap()
+        .contains("at packet 9 with close frame 1000, past"));
+    // A client that said DISCONNECT after its silence ended it normally.
+    let mut s = session(None);
+    s.bin(Client, &[0xe0, 0], 8, 7_000);
+    let r = s.t.finish(&tcp_end(Server, false, 9, 7_001)).unwrap();
+    assert_eq!(r.cause.as_deref(), Some("client disconnected"));
+    // A refused session has no keep alive to enforce.
+    let mut s = Script::new(Some("mqtt"), None);
+    s.bin(Client, &connect(4, "c", 2), 4, 0)
+        .bin(Server, &[0x20, 2, 0, 5], 5, 1);
+    let r = s.t.finish(&tcp_end(Client, false, 9, 9_000)).unwrap();
+    assert_eq!(
+        r.cause.as_deref(),
+        Some("connection refused: not authorized")
+    );
+}
+
+/// MQTT 5 §3.2.2.3.14: the Server Keep Alive in CONNACK replaces the client's keep alive.
+#[test]
+fn mqtt_server_keep_alive_replaces_the_clients() {
+    // CONNECT keep alive 60 s; CONNACK: properties of 3 bytes, Server Keep Alive (0x13) 2 s.
+    let mut s = Script::new(Some("mqtt"), None);
+    s.bin(Client, &connect(5, "c", 60), 4, 0)
+        .bin(Server, &[0x20, 6, 0, 0, 3, 0x13, 0, 2], 5, 1);
+    let r = s.t.finish(&tcp_end(Server, false, 9, 3_500)).unwrap();
+    assert_eq!(r.cause.as_deref(), Some("keep alive timeout"), "{r:?}");
+    assert!(r.summary.unwrap().contains(
+        "past 1.5 × its keep alive of 2 s (the Server Keep Alive the broker gave in CONNACK)"
+    ));
+    let hb = r.heartbeat.unwrap();
+    assert_eq!((hb.interval_ms, hb.timeout_ms), (Some(2_000), Some(3_000)));
+}
