@@ -837,7 +837,7 @@ fn in_order<W: Write>(out: W, conns: usize, frames: usize) -> std::io::Result<W>
 
 /// A file read by two threads (shared, in chunks) peaks within 3 MiB of one thread: the
 /// ring of chunks the two share is six chunks of 256 KiB (with 1 MiB chunks it peaked
-/// 6.5 MiB over one thread on this 21 MB capture).
+/// 4.9 MiB over one thread on this 21 MB capture).
 #[test]
 fn two_threads_peak_near_one() {
     let _alone = one_at_a_time();

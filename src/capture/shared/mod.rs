@@ -82,7 +82,7 @@ pub const MIN_CHUNK: usize = CHUNK / 4;
 
 /// A chunk's bytes per reader sharing it: two readers take [`MIN_CHUNK`]s, eight and more
 /// [`CHUNK`]s. The ring's chunks are the largest thing a shared file's run holds (six of
-/// them with two readers: 6 MiB of its 27 MiB peak at 1 MiB each, 1.5 MiB at 256 KiB), and
+/// them with two readers: 6 MiB of its 26.5 MiB peak at 1 MiB each, 1.5 MiB at 256 KiB), and
 /// a larger chunk pays only where many readers hand chunks over (16 threads on 16 cores:
 /// 0.363 s with 256 KiB, 0.268 s with 1 MiB; two threads on two cores: the same CPU time
 /// with either; BENCHMARKS.md).
