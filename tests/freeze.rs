@@ -344,9 +344,9 @@ fn the_sweeps_bound_holds_after_every_packet() {
 }
 
 /// The default policy freezes quiet connections only once their group of flows holds a
-/// sixteenth of its share of `--max-memory`: none of a few hundred connections at the
-/// default budget (freezing would only cost time), many of the same under a small one; the
-/// report the same bytes either way.
+/// sixteenth of its share of `--max-memory`, and those quiet for 10 s once it holds 64 KiB
+/// (`budget::FREEZE_FROM`): of 256 connections open at once (four a group) few at the
+/// default budget, many of the same under a small one; the report the same bytes either way.
 #[test]
 fn quiet_connections_are_frozen_only_when_memory_is_scarce() {
     let dir = tempfile::tempdir().unwrap();
@@ -365,13 +365,43 @@ fn quiet_connections_are_frozen_only_when_memory_is_scarce() {
     let (frozen_roomy, _) = freeze_counts(&pcap, roomy);
     let (frozen_scarce, _) = freeze_counts(&pcap, scarce);
     let (frozen_always, _) = freeze_counts(&pcap, with(Freeze::quiet_always(), 0, false));
-    assert_eq!(frozen_roomy, 0, "frozen at the default budget");
+    assert!(
+        frozen_roomy * 10 < frozen_scarce,
+        "frozen at the default budget: {frozen_roomy}, under 32M: {frozen_scarce}"
+    );
     assert!(
         frozen_scarce > 100 && frozen_always >= frozen_scarce,
         "frozen under 32M: {frozen_scarce}, whatever the flows hold: {frozen_always}"
     );
     let one = std::slice::from_ref(&pcap);
     assert_eq!(report(one, roomy), report(one, scarce));
+}
+
+/// Two thousand connections open at once hold more than 64 KiB in each group of flows
+/// (`budget::FREEZE_FROM`): under the default budget those quiet for 10 s are frozen, as a
+/// sixteenth of a group's share (800 KiB at 1 GiB) never let them be, and the report is the
+/// same bytes as with none frozen.
+#[test]
+fn many_quiet_connections_are_frozen_under_the_default_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = gen::Config::new(3000, 6 << 20, 17);
+    cfg.rate_mbps = 2;
+    cfg.concurrency = 2000;
+    let pcap = dir.path().join("gen-17-crowd.pcap");
+    let mut w = gen::pcap_file(&pcap).unwrap();
+    gen::generate(&cfg, &mut w, &mut Vec::new()).unwrap();
+    std::io::Write::flush(&mut w.into_inner()).unwrap();
+    let default = with(Freeze::default(), 0, false);
+    let (frozen, thawed) = freeze_counts(&pcap, default);
+    assert!(
+        frozen > 100 && thawed > 0,
+        "frozen {frozen}, thawed {thawed}"
+    );
+    let one = std::slice::from_ref(&pcap);
+    assert_eq!(
+        report(one, default),
+        report(one, with(Freeze::Never, 0, false))
+    );
 }
 
 /// A side's RST after its own FIN is kept beside the FIN through freezing: frozen after

@@ -8,7 +8,7 @@
 //! out-of-order bytes first, then the least recently active flows: `Analyzer::spend`).
 //!
 //! A connection is charged an estimate, not a measure of the heap: [`FLOW_BYTES`] for its
-//! state (the `Connection` itself, about 2.7 KiB, its slot in the flow table, and the heap
+//! state (the `Connection` itself, about 2.4 KiB, its slot in the flow table, and the heap
 //! of a plaintext stack), plus what its two directions hold while waiting (each byte, and
 //! [`RANGE_BYTES`] per held range), plus [`TLS_BYTES`] or [`H2_BYTES`] for a TLS or HTTP/2
 //! layer or [`CONNECT_BYTES`] for a CONNECT one, plus the buffers of unfinished HTTP/1.1 and
@@ -38,7 +38,7 @@ use crate::report::Eviction;
 use crate::stack::tcp::connection::Connection;
 use crate::stack::{Env, Layer};
 
-/// A connection's own state: the `Connection` (2 808 bytes on x86-64), its table slot and
+/// A connection's own state: the `Connection` (2 448 bytes on x86-64), its table slot and
 /// the small allocations of a plaintext HTTP/1.1 and WebSocket stack.
 pub const FLOW_BYTES: usize = 3 << 10;
 
@@ -64,6 +64,24 @@ pub const RANGE_BYTES: usize = 96;
 
 /// A frozen connection: its handle and its slot in the table of frozen ones.
 pub const FROZEN_BYTES: usize = 128;
+
+/// Past this, a group's connections quiet for [`LONG_QUIET_NS`] are frozen whatever
+/// `Freeze`'s sixteenths of its share say: 64 KiB a group, 4 MiB over the 64 groups, about
+/// 14 connections each. Long quiet connections then cost the run's peak RSS (the 1 GB
+/// capture of `scripts/walltime`: 918 connections quiet until its 600 s idle timeout, 2 MiB)
+/// more than their one freeze and thaw cost in time.
+pub const FREEZE_FROM: usize = 64 << 10;
+
+/// Capture time (ns) without a packet after which a connection of a group past
+/// [`FREEZE_FROM`] is frozen (doubled for each time it was thawed, as `Freeze`'s own): 10 s,
+/// longer than the pause between the messages or heartbeats of most connections, which
+/// would be frozen and thawed again and again for nothing.
+pub const LONG_QUIET_NS: i64 = 10_000_000_000;
+
+/// Capture time (ns) between two looks for such connections: a quarter of
+/// [`LONG_QUIET_NS`], so that the look over every connection in memory is not made at each
+/// sweep (every 250 ms), where it cost as much as the freezing.
+const LONG_SWEEP_NS: i64 = LONG_QUIET_NS / 4;
 
 /// Without a temporary file, the reports each of `groups` groups of flows may keep in
 /// memory: what the memory budget allows ([`reports_without_disk`]) and at most
@@ -91,7 +109,9 @@ pub fn cost(c: &Connection) -> usize {
     let heads = c.up.head_bytes();
     // A zero window's spell or a keepalive run, boxed apart from the connection.
     let path = c.path.a.heap_bytes() + c.path.b.heap_bytes();
-    FLOW_BYTES + bytes + ranges * RANGE_BYTES + layer + streams + heads + path
+    // Each direction's rare reassembly state, boxed apart likewise.
+    let rare = c.tcp.a.heap_bytes() + c.tcp.b.heap_bytes();
+    FLOW_BYTES + bytes + ranges * RANGE_BYTES + layer + streams + heads + path + rare
 }
 
 /// The estimated bytes of each group's flows, against its share of the budget.
@@ -213,8 +233,12 @@ impl Budget {
 
     /// For each group, whether it holds more than `sixteenths` sixteenths of its share.
     pub fn warm(&self, sixteenths: usize) -> Vec<bool> {
-        let mark = self.share / 16 * sixteenths;
-        self.used.iter().map(|&u| u > mark).collect()
+        self.past(self.share / 16 * sixteenths)
+    }
+
+    /// For each group, whether it holds more than `bytes`.
+    pub fn past(&self, bytes: usize) -> Vec<bool> {
+        self.used.iter().map(|&u| u > bytes).collect()
     }
 
     /// Each group's share.
@@ -364,17 +388,29 @@ impl super::Analyzer {
             let (ended, open) = (quiet_for(ended_ms), quiet_for(open_ms));
             // Only the groups that hold enough for freezing to matter (see `Freeze`).
             let warm = self.budget.warm(usize::from(from_sixteenths));
+            // And, every `LONG_SWEEP_NS`, the long quiet connections of the groups past
+            // `FREEZE_FROM`.
+            let crowded = if now >= self.long_sweep_at {
+                self.long_sweep_at = now.saturating_add(LONG_SWEEP_NS);
+                self.budget.past(FREEZE_FROM)
+            } else {
+                Vec::new()
+            };
+            let any = |v: &[bool]| v.iter().any(|&w| w);
             // A connection woken up again and again (packets a few seconds apart) waits
             // twice as long after each wake, up to 32 times, before it is frozen again.
-            let quiet: Vec<FlowKey> = if warm.iter().any(|&w| w) {
+            let quiet: Vec<FlowKey> = if any(&warm) || any(&crowded) {
                 self.flows
                     .iter()
                     .filter(|(k, c)| {
+                        let g = self.group(k);
                         let quiet = now.saturating_sub(c.active_at.0);
                         let base = if c.ended() { ended } else { open };
+                        let wait = base.saturating_mul(1 << c.thaws.min(5));
+                        let long = LONG_QUIET_NS.saturating_mul(1 << c.thaws.min(5));
                         !c.closed()
-                            && quiet >= base.saturating_mul(1 << c.thaws.min(5))
-                            && warm.get(self.group(k)).is_some_and(|&w| w)
+                            && ((quiet >= wait && warm.get(g).is_some_and(|&w| w))
+                                || (quiet >= wait.max(long) && crowded.get(g).is_some_and(|&w| w)))
                     })
                     .map(|(k, _)| *k)
                     .collect()
@@ -412,6 +448,59 @@ mod tests {
     #[test]
     fn a_flow_is_charged_at_least_its_connection() {
         assert!(std::mem::size_of::<Connection>() + 256 <= FLOW_BYTES);
+    }
+
+    /// A connection in flight carries what its packets need inline; what few need (how a
+    /// side ended, what a direction held before its start, an ACK past a hole) is boxed on
+    /// first need: 2 448 bytes on x86-64 (2 768 with them inline). Its rare reassembly
+    /// state, once made, is charged beside it.
+    #[test]
+    fn a_connection_in_flight_is_small_and_its_rare_state_charged() {
+        #[cfg(target_pointer_width = "64")]
+        assert!(
+            std::mem::size_of::<Connection>() <= 2_448,
+            "{}",
+            std::mem::size_of::<Connection>()
+        );
+        let e = |port| Endpoint::new(std::net::IpAddr::from([10, 0, 0, 1]), port);
+        let mut c = Connection::new(e(1), e(2), 0, 1, Timestamp(0));
+        assert_eq!(c.tcp.a.heap_bytes() + c.tcp.b.heap_bytes(), 0);
+        assert_eq!(cost(&c), FLOW_BYTES);
+        // A direction picked up without its SYN holds its first segment: its rare state
+        // is made and charged, with the held bytes and their range.
+        let limits = crate::stack::tcp::assembler::Limits::default();
+        c.tcp.a.segment(
+            1000,
+            &[7; 100],
+            0,
+            false,
+            2,
+            Timestamp(1),
+            &limits,
+            &mut |_| {},
+        );
+        assert_eq!(c.tcp.a.held(), (100, 1));
+        assert!(c.tcp.a.heap_bytes() > 0);
+        assert_eq!(
+            cost(&c),
+            FLOW_BYTES + 100 + RANGE_BYTES + c.tcp.a.heap_bytes()
+        );
+    }
+
+    /// A group is warm past its sixteenths of its share, and past [`FREEZE_FROM`] (where
+    /// its long quiet flows are frozen) at the default budget long before that.
+    #[test]
+    fn groups_past_a_mark() {
+        let mut b = Budget::new(DEFAULT_MAX_MEMORY, 64);
+        assert!(b.share() / 16 > FREEZE_FROM);
+        b.change(5, 0, FREEZE_FROM);
+        assert!(!b.past(FREEZE_FROM)[5]);
+        b.change(5, FREEZE_FROM, FREEZE_FROM + 1);
+        assert_eq!(b.past(FREEZE_FROM).iter().filter(|&&w| w).count(), 1);
+        assert!(b.past(FREEZE_FROM)[5] && !b.warm(1)[5]);
+        let mark = b.share() / 16;
+        b.change(5, FREEZE_FROM + 1, mark + 1);
+        assert!(b.warm(1)[5]);
     }
 
     /// The budget less what is set aside, divided among the groups; a flow's cost moves its

@@ -182,6 +182,8 @@ pub struct Analyzer {
     /// every connection fed since (a new one, or one that closed). Until then a sweep need
     /// not look at each connection.
     sweep_due: i64,
+    /// When the sweeps next look for long quiet connections to freeze (`budget::FREEZE_FROM`).
+    long_sweep_at: i64,
     /// Called with each finished WebSocket connection as it is reported (live mode).
     on_event: Option<OnEvent>,
 }
@@ -243,6 +245,7 @@ impl Analyzer {
             sweep_owed: false,
             last_sweep: Timestamp(i64::MIN),
             sweep_due: i64::MIN,
+            long_sweep_at: i64::MIN,
             on_event: None,
         }
     }

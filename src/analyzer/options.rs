@@ -85,7 +85,8 @@ pub enum Freeze {
     /// After this long without a packet (capture time, milliseconds): `ended` for a
     /// connection one side has ended (FIN or RST seen), `open` for the others; only while
     /// the connection's group of flows holds more than `from_sixteenths` sixteenths of its
-    /// share of `--max-memory` (0: whatever it holds). Freezing costs a write and a read
+    /// share of `--max-memory` (0: whatever it holds); and, whatever those say, after 10 s
+    /// once the group holds 64 KiB (`budget::FREEZE_FROM`, `budget::LONG_QUIET_NS`). Freezing costs a write and a read
     /// of the whole state (the same capture took 8 % more instructions when every quiet
     /// connection was frozen): below that mark it would save memory nobody is short of.
     Quiet {
@@ -119,7 +120,8 @@ impl Default for Freeze {
     /// done; an open connection quiet for two seconds is between messages or heartbeats,
     /// and one that keeps waking up waits longer each time (see `sweep`). Only once a group
     /// holds a sixteenth of its share: at the default `--max-memory` (1 GiB) the flows keep
-    /// up to about 60 MiB in memory before any is frozen; at 32 MiB, half a MiB.
+    /// up to about 60 MiB in memory before any is frozen; at 32 MiB, half a MiB. A connection
+    /// quiet for 10 s is frozen once its group holds 64 KiB (4 MiB over the 64 groups).
     fn default() -> Self {
         match Freeze::quiet_always() {
             Freeze::Quiet {

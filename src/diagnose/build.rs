@@ -102,7 +102,7 @@ impl ConnectionReport {
             tcp_ends: {
                 let mut v: Vec<(u64, TcpEndReport)> = Side::BOTH
                     .into_iter()
-                    .filter_map(|s| c.ends[s].map(|e| (c.role(s), e)))
+                    .filter_map(|s| c.ends[s].as_deref().map(|&e| (c.role(s), e)))
                     .map(|(by, e)| {
                         let r = TcpEndReport {
                             by,

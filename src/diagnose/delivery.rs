@@ -81,7 +81,7 @@ pub fn unread_closes(
             .of(f.from.peer())
             .last_frame
             .is_some_and(|(p, _)| p > f.packet);
-        let no_socket = match (c.path[peer].reset, c.ends[peer]) {
+        let no_socket = match (c.path[peer].reset, c.ends[peer].as_deref().copied()) {
             (Some(mark), Some(end)) => {
                 !mark.ack_flag
                     && mark.packet > f.packet

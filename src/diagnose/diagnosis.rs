@@ -134,7 +134,7 @@ pub fn diagnose(
     // the side could still read (both ways, as any RST does).
     let mut tcp_ends: Vec<End> = Side::BOTH
         .into_iter()
-        .filter_map(|s| c.ends[s].map(|e| (c.role(s), e)))
+        .filter_map(|s| c.ends[s].as_deref().map(|&e| (c.role(s), e)))
         .flat_map(|(by, e)| {
             let first = End::tcp(by, e.kind, e.packet, e.ts, e.order);
             let rst = e

@@ -36,7 +36,7 @@ pub fn events(c: &Connection, n: usize) -> Vec<CloseEvent> {
                     },
                 ));
             }
-            if let Some(e) = c.ends[s] {
+            if let Some(&e) = c.ends[s].as_deref() {
                 all.push((
                     e.order,
                     k,

@@ -27,7 +27,7 @@
 //! more being made, reused once every reader has released them, so a fast thread runs at
 //! most that far ahead of a slow one. A chunk holds its block and the rest of its last
 //! record (at most one more chunk's bytes, usually a few hundred). The chunks share the room
-//! the memory budget gives them ([`chunk_for`]), each 256 KiB to 1 MiB.
+//! the memory budget gives them ([`chunk_for`]), each 256 KiB to 1 MiB: 128 KiB a reader.
 //!
 //! Waiting: a reader that must wait (for the chunk another thread is reading, or for a slot
 //! the slowest reader holds) first does the work its thread has that can wait (the
@@ -80,10 +80,19 @@ pub const CHUNK: usize = 64 << 10;
 /// quarter of [`CHUNK`] (256 KiB; two threads took the same time with either on 2 cores).
 pub const MIN_CHUNK: usize = CHUNK / 4;
 
-/// The chunk size for `readers` readers whose ring may take `room` bytes: the ring's
-/// slots share it, each between [`MIN_CHUNK`] and [`CHUNK`] (whole pages).
+/// A chunk's bytes per reader sharing it: two readers take [`MIN_CHUNK`]s, eight and more
+/// [`CHUNK`]s. The ring's chunks are the largest thing a shared file's run holds (six of
+/// them with two readers: 6 MiB of its 26.5 MiB peak at 1 MiB each, 1.5 MiB at 256 KiB), and
+/// a larger chunk pays only where many readers hand chunks over (16 threads on 16 cores:
+/// 0.363 s with 256 KiB, 0.268 s with 1 MiB; two threads on two cores: the same CPU time
+/// with either; BENCHMARKS.md).
+pub const PER_READER: usize = CHUNK / 8;
+
+/// The chunk size for `readers` readers whose ring may take `room` bytes: [`PER_READER`]
+/// bytes a reader, at most the ring's slots' share of `room`, each between [`MIN_CHUNK`]
+/// and [`CHUNK`] (whole pages).
 pub fn chunk_for(readers: usize, room: usize) -> usize {
-    let each = room / ring_len(readers).max(1);
+    let each = (room / ring_len(readers).max(1)).min(readers.saturating_mul(PER_READER));
     (each & !4095).clamp(MIN_CHUNK, CHUNK)
 }
 

@@ -361,11 +361,23 @@ fn a_panic_while_making_a_chunk_hangs_nobody() {
 /// The ring's chunks share the room given them, within their bounds.
 #[test]
 fn chunks_share_their_room() {
-    assert_eq!(chunk_for(2, 64 << 20), CHUNK);
+    assert_eq!(chunk_for(64, 64 << 20), CHUNK);
     assert_eq!(chunk_for(64, 0), MIN_CHUNK);
-    let c = chunk_for(2, 6 * (MIN_CHUNK + 10_000));
+    let c = chunk_for(8, ring_len(8) * (MIN_CHUNK + 10_000));
     assert!(c > MIN_CHUNK && c < CHUNK && c.is_multiple_of(4096), "{c}");
-    assert!(c * ring_len(2) <= 6 * (MIN_CHUNK + 10_000));
+    assert!(c * ring_len(8) <= ring_len(8) * (MIN_CHUNK + 10_000));
+}
+
+/// With room to spare, a chunk takes [`PER_READER`] bytes a reader: the least chunks for
+/// two readers (the default on two cores), the largest from eight.
+#[test]
+fn chunks_grow_with_their_readers() {
+    let room = 64 << 20;
+    assert_eq!(chunk_for(1, room), MIN_CHUNK);
+    assert_eq!(chunk_for(2, room), MIN_CHUNK);
+    assert_eq!(chunk_for(4, room), CHUNK / 2);
+    assert_eq!(chunk_for(8, room), CHUNK);
+    assert_eq!(chunk_for(16, room), CHUNK);
 }
 
 /// Readers at uneven paces (0 to 280 µs of work per chunk, longer than a waiting reader

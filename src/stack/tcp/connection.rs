@@ -135,7 +135,9 @@ pub struct Connection {
     /// When this connection last had a packet, by the analyzer's eviction clock (which
     /// neither goes back nor leaps on one packet, rule 15); idleness is measured from it.
     pub active_at: Timestamp,
-    pub ends: Sides<Option<End>>,
+    /// How each side ended TCP, once it did (boxed: 64 bytes a side that a connection in
+    /// flight would carry for nothing).
+    pub ends: Sides<Option<Box<End>>>,
     /// What each direction's packets say of the path: copies, TTLs, unacknowledged data.
     pub path: Sides<PathWatch>,
     pub isn: Sides<Option<u32>>,
@@ -233,7 +235,7 @@ impl Connection {
     pub fn first_end(&self) -> Option<(Role, End)> {
         Side::BOTH
             .into_iter()
-            .filter_map(|s| self.ends[s].map(|e| (self.role(s), e)))
+            .filter_map(|s| self.ends[s].as_deref().map(|&e| (self.role(s), e)))
             .min_by_key(|(_, e)| e.order)
     }
 
@@ -335,24 +337,18 @@ impl Connection {
             tcp[s].flush_at(Some(packet), &mut |ev| up.on_event(s, ev, keys));
             match &mut ends[s] {
                 None => {
-                    ends[s] = Some(End {
+                    ends[s] = Some(Box::new(End {
                         kind: EndKind::Rst,
                         packet,
                         ts,
                         order: up.next_order(),
                         then_rst: None,
-                    });
+                    }));
                     up.on_end(s, "reset TCP (RST)", packet);
                 }
                 // The same side's RST after its FIN: kept beside the FIN, which stays how
                 // this side ended first (its data had ended there).
-                Some(
-                    e @ End {
-                        kind: EndKind::Fin,
-                        then_rst: None,
-                        ..
-                    },
-                ) => {
+                Some(e) if e.kind == EndKind::Fin && e.then_rst.is_none() => {
                     e.then_rst = Some(LaterRst {
                         packet,
                         ts,
@@ -406,19 +402,19 @@ impl Connection {
     fn note_fin(
         s: Side,
         tcp: &HalfStream,
-        end: &mut Option<End>,
+        end: &mut Option<Box<End>>,
         up: &mut Stack,
         packet: u64,
         ts: Timestamp,
     ) {
         if end.is_none() && tcp.fin_reached() {
-            *end = Some(End {
+            *end = Some(Box::new(End {
                 kind: EndKind::Fin,
                 packet,
                 ts,
                 order: up.next_order(),
                 then_rst: None,
-            });
+            }));
             up.on_end(s, "closed TCP (FIN)", packet);
         }
     }
@@ -446,13 +442,13 @@ impl Connection {
                 (
                     Kind::DataAfterFin,
                     c.after_fin,
-                    tcp[s].first_after_fin,
+                    tcp[s].first_after_fin(),
                     "carried data after its FIN (RFC 9293 §3.10.7.4); it was not decoded",
                 ),
                 (
                     Kind::ImplausibleSegment,
                     c.implausible,
-                    tcp[s].first_implausible,
+                    tcp[s].first_implausible(),
                     "started more than 1 GiB past the bytes delivered so far (a corrupt or forged sequence number); they were ignored, not held",
                 ),
             ];

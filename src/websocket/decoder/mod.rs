@@ -74,8 +74,9 @@ pub struct Decoder {
     from: Role,
     /// permessage-deflate was negotiated: RSV1 may be set on a message's first frame.
     pub deflate: bool,
-    /// Inflates compressed messages, when the handshake told how (RFC 7692).
-    inflater: Option<Inflater>,
+    /// Inflates compressed messages, when the handshake told how (RFC 7692). Boxed: 216
+    /// bytes that a decoder without permessage-deflate (most) would carry for nothing.
+    inflater: Option<Box<Inflater>>,
     hdr: [u8; MAX_HEADER_LEN],
     hdr_len: usize,
     frame: Option<Frame>,
@@ -141,7 +142,7 @@ impl Decoder {
     /// Inflate this direction's compressed messages with `inflater`.
     pub fn set_inflater(&mut self, inflater: Inflater) {
         self.deflate = true;
-        self.inflater = Some(inflater);
+        self.inflater = Some(Box::new(inflater));
     }
 
     /// Keep the last `cap` frames (16 by default), with payload previews if `previews`.
@@ -258,9 +259,9 @@ impl Decoder {
                             m.inflate = false;
                             self.inflater = self
                                 .inflater
-                                .as_ref()
+                                .as_deref()
                                 .filter(|i| i.resets_each_message())
-                                .map(Inflater::fresh);
+                                .map(|i| Box::new(i.fresh()));
                             if self.inflater.is_none() {
                                 findings.push(
                                     Kind::InflateStopped,
@@ -803,6 +804,6 @@ impl Decoder {
     /// Whether this decoder can be frozen (see `freeze`): always, except in the middle of
     /// a compressed message (an inflater's state then is more than its history).
     pub fn can_freeze(&self) -> bool {
-        self.inflater.as_ref().is_none_or(Inflater::idle)
+        self.inflater.as_deref().is_none_or(Inflater::idle)
     }
 }

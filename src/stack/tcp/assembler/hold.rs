@@ -33,6 +33,27 @@ pub const EARLY_MAX_BYTES: usize = 64 << 10;
 /// Segments held while the start is unknown.
 pub(super) const EARLY_MAX_SEGMENTS: usize = 8;
 
+/// What few directions of a connection need, boxed apart from the [`HalfStream`] on first
+/// need: most never hold a segment before their start or an ACK past a hole, and never
+/// ignore a segment.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+pub(super) struct Rare {
+    /// Segments seen before the start was known, in capture order, held until the SYN
+    /// comes, the stream moves on past them, or the caller's window ends (`release`).
+    pub(super) early: Vec<Early>,
+    pub(super) early_bytes: usize,
+    /// An ACK of the peer past a hole, held in case the segment comes later in the capture.
+    pub(super) acked: Option<AckedAhead>,
+    /// The first packet that carried data after the FIN.
+    pub(super) first_after_fin: Option<u64>,
+    /// The first packet whose segment lay implausibly far ahead (`MAX_AHEAD`).
+    pub(super) first_implausible: Option<u64>,
+}
+
+/// The heap a direction's [`Rare`] takes once made, with the allocator's overhead (its
+/// held segments are charged apart, as held bytes and ranges: [`HalfStream::held`]).
+pub(super) const RARE_BYTES: usize = std::mem::size_of::<Rare>() + 16;
+
 /// A segment seen before this direction's start was known.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(super) struct Early {
@@ -55,12 +76,53 @@ pub(super) struct AckedAhead {
 }
 
 impl HalfStream {
+    /// The rare state, made on first need (the memory budget then charges it).
+    pub(super) fn rare_mut(&mut self) -> &mut Rare {
+        if self.rare.is_none() {
+            self.held_changed = true;
+        }
+        self.rare.get_or_insert_with(Box::default)
+    }
+
+    /// The segments held before the start was known.
+    pub(super) fn early(&self) -> &[Early] {
+        self.rare.as_deref().map_or(&[], |r| &r.early)
+    }
+
+    /// Their payload bytes.
+    pub(super) fn early_bytes(&self) -> usize {
+        self.rare.as_deref().map_or(0, |r| r.early_bytes)
+    }
+
+    /// The first packet that carried data after the FIN (counted, not decoded).
+    pub fn first_after_fin(&self) -> Option<u64> {
+        self.rare.as_deref().and_then(|r| r.first_after_fin)
+    }
+
+    /// The first packet whose segment lay implausibly far ahead (counted, ignored).
+    pub fn first_implausible(&self) -> Option<u64> {
+        self.rare.as_deref().and_then(|r| r.first_implausible)
+    }
+
+    /// The heap this direction keeps beside its held bytes: its rare state, once made.
+    pub fn heap_bytes(&self) -> usize {
+        if self.rare.is_some() {
+            RARE_BYTES
+        } else {
+            0
+        }
+    }
+
     /// The packet and time since which this direction waits for bytes a reordered capture
     /// may still hold: the first segment held while the start is unknown, or the first ACK
     /// of the peer past a hole. `None` when it waits for nothing.
     pub fn held_since(&self) -> Option<(u64, Timestamp)> {
-        let early = self.early.first().map(|e| (e.packet, e.ts));
-        let acked = self.acked.map(|a| (a.packet, a.ts));
+        let early = self.early().first().map(|e| (e.packet, e.ts));
+        let acked = self
+            .rare
+            .as_deref()
+            .and_then(|r| r.acked)
+            .map(|a| (a.packet, a.ts));
         match (early, acked) {
             (Some(e), Some(a)) => Some(e.min(a)),
             (e, a) => e.or(a),
@@ -78,12 +140,12 @@ impl HalfStream {
     /// Stop waiting for a SYN: deliver the segments held before the start was known. If
     /// no SYN came, the stream starts at the lowest of them and is partial (rule 3).
     pub fn release(&mut self, limits: &Limits, out: &mut impl FnMut(Event<'_>)) {
-        if self.early.is_empty() {
+        let Some(rare) = self.rare.as_deref_mut().filter(|r| !r.early.is_empty()) else {
             return;
-        }
-        let early = std::mem::take(&mut self.early);
+        };
+        let early = std::mem::take(&mut rare.early);
+        rare.early_bytes = 0;
         self.held_changed = true;
-        self.early_bytes = 0;
         if self.base.is_none() {
             let first = early.first().map_or(0, |e| e.seq);
             let lowest = early
@@ -108,18 +170,18 @@ impl HalfStream {
     pub(super) fn should_hold(&self, seq: u32, payload: &[u8], limits: &Limits) -> bool {
         // A keep-alive (one old byte) comes from an idle sender, long after its SYN.
         if payload.len() <= 1
-            || self.early.len() >= EARLY_MAX_SEGMENTS
-            || self.early_bytes.saturating_add(payload.len())
+            || self.early().len() >= EARLY_MAX_SEGMENTS
+            || self.early_bytes().saturating_add(payload.len())
                 > EARLY_MAX_BYTES.min(limits.max_pending_bytes)
         {
             return false;
         }
-        let Some(first) = self.early.first() else {
+        let Some(first) = self.early().first() else {
             return true;
         };
         let rel = |s: u32| i64::from(seq::diff(s, first.seq));
         let held_end = self
-            .early
+            .early()
             .iter()
             .map(|e| rel(e.seq) + e.data.len() as i64 + i64::from(e.missing))
             .max()
@@ -143,23 +205,26 @@ impl HalfStream {
             return;
         }
         let upto = acked as u64;
-        match &mut self.acked {
+        match self.rare.as_deref_mut().and_then(|r| r.acked.as_mut()) {
             Some(a) => a.upto = a.upto.max(upto),
-            None => self.acked = Some(AckedAhead { upto, packet, ts }),
+            None => self.rare_mut().acked = Some(AckedAhead { upto, packet, ts }),
         }
     }
 
     /// Forget an acknowledged hole once the frontier has passed it (its bytes arrived).
     pub(super) fn settle_acked(&mut self) {
-        if self.acked.is_some_and(|a| a.upto <= self.next) {
-            self.acked = None;
+        let next = self.next;
+        if let Some(r) = self.rare.as_deref_mut() {
+            if r.acked.is_some_and(|a| a.upto <= next) {
+                r.acked = None;
+            }
         }
     }
 
     /// The bytes below the held ACK that the capture does not hold: gaps now, each marked
     /// with the ACK's packet; bytes held past them are delivered.
     pub(super) fn declare_acked(&mut self, out: &mut impl FnMut(Event<'_>)) {
-        let Some(a) = self.acked.take() else {
+        let Some(a) = self.rare.as_deref_mut().and_then(|r| r.acked.take()) else {
             return;
         };
         while self.next < a.upto {

@@ -24,7 +24,7 @@ use super::seq;
 use super::{Counters, Event};
 use crate::capture::Timestamp;
 pub use hold::EARLY_MAX_BYTES;
-use hold::{AckedAhead, Early};
+use hold::{Early, Rare};
 use ranges::Ranges;
 use tail::{Tail, RECENT};
 
@@ -66,16 +66,10 @@ pub struct HalfStream {
     pub cap_hit: bool,
     /// The last delivered bytes (at most `RECENT`), contiguous up to `next`.
     recent: Tail,
-    /// The first packet that carried data after the FIN.
-    pub first_after_fin: Option<u64>,
-    /// The first packet whose segment lay implausibly far ahead (`MAX_AHEAD`).
-    pub first_implausible: Option<u64>,
-    /// Segments seen before the start was known, in capture order, held until the SYN
-    /// comes, the stream moves on past them, or the caller's window ends (`release`).
-    early: Vec<Early>,
-    early_bytes: usize,
-    /// An ACK of the peer past a hole, held in case the segment comes later in the capture.
-    acked: Option<AckedAhead>,
+    /// What few directions need (segments held before the start was known, an ACK past a
+    /// hole, the first segment ignored): boxed on first need ([`Rare`]), charged to the
+    /// memory budget then ([`HalfStream::heap_bytes`]).
+    rare: Option<Box<Rare>>,
     /// What is held ([`HalfStream::held`]) changed since the analyzer last looked (the
     /// memory budget charges it). Not part of the stored form.
     #[serde(skip)]
@@ -86,7 +80,7 @@ impl HalfStream {
     /// Whether any segment of this direction came (a SYN, data, an ACK, a FIN or an RST
     /// read as a segment), held or not.
     pub fn seen_any(&self) -> bool {
-        self.base.is_some() || !self.early.is_empty()
+        self.base.is_some() || !self.early().is_empty()
     }
 
     pub fn new() -> HalfStream {
@@ -154,15 +148,15 @@ impl HalfStream {
         if self.base.is_none() {
             // A keep-alive (at most one old byte) says nothing about where data starts
             // (rule 14): wait for real data.
-            if payload.len() + missing as usize <= 1 && !fin && self.early.is_empty() {
+            if payload.len() + missing as usize <= 1 && !fin && self.early().is_empty() {
                 return;
             }
             // The SYN may have been captured after this data (a reordered capture): hold
             // the first segments briefly rather than fix the start on them.
             if self.should_hold(seq, payload, limits) {
-                self.early_bytes += payload.len();
-                self.held_changed = true;
-                self.early.push(Early {
+                let rare = self.rare_mut();
+                rare.early_bytes += payload.len();
+                rare.early.push(Early {
                     seq,
                     data: payload.to_vec(),
                     missing,
@@ -170,6 +164,7 @@ impl HalfStream {
                     packet,
                     ts,
                 });
+                self.held_changed = true;
                 return;
             }
             // Picked up mid-stream (rule 3): start at the lowest byte seen.
@@ -178,7 +173,7 @@ impl HalfStream {
                 self.base = Some(seq);
                 self.partial = true;
             }
-        } else if !self.early.is_empty() {
+        } else if !self.early().is_empty() {
             // The SYN came after held segments: they go first.
             self.release(limits, out);
         }
@@ -189,14 +184,14 @@ impl HalfStream {
         if start - (self.next as i64) > seq::MAX_AHEAD {
             // Not believed (rule 2): counted and reported, never held.
             self.counters.implausible += 1;
-            self.first_implausible.get_or_insert(packet);
+            self.rare_mut().first_implausible.get_or_insert(packet);
             return;
         }
         if let Some(f) = self.fin_at {
             if len > 0 && start >= f as i64 {
                 // Nothing follows a FIN (rule 11): count it, decode none of it.
                 self.counters.after_fin += 1;
-                self.first_after_fin.get_or_insert(packet);
+                self.rare_mut().first_after_fin.get_or_insert(packet);
                 return;
             }
         }
@@ -406,8 +401,8 @@ impl HalfStream {
     /// many ranges: what a memory budget charges this direction for (`analyzer::budget`).
     pub fn held(&self) -> (usize, usize) {
         (
-            self.pending.bytes() + self.early_bytes,
-            self.pending.count() + self.early.len(),
+            self.pending.bytes() + self.early_bytes(),
+            self.pending.count() + self.early().len(),
         )
     }
 

@@ -9,16 +9,18 @@ use std::borrow::Cow;
 /// Delivered bytes kept to compare retransmissions against (close frames fit easily);
 /// segments larger than this are not kept.
 pub(super) const RECENT: usize = 256;
+const _: () = assert!(RECENT <= u16::MAX as usize);
 
 /// The last `RECENT` delivered bytes, in a ring: each delivery copies at most `RECENT`
-/// bytes and moves none.
+/// bytes and moves none. Its two positions are `u16`: 260 bytes, not 272, in each direction
+/// of every connection.
 #[derive(Debug, Clone)]
 pub(super) struct Tail {
     buf: [u8; RECENT],
     /// Where the next byte goes.
-    end: usize,
+    end: u16,
     /// How many bytes are valid (at most `RECENT`).
-    pub(super) len: usize,
+    pub(super) len: u16,
 }
 
 impl Default for Tail {
@@ -38,7 +40,8 @@ impl Tail {
             .unwrap_or_default();
         // The ring from `end` to its end, then from its start: the copy wraps at most once,
         // and what wraps (`data.len() - back.len()` bytes) fits before `end`.
-        let (front, back) = self.buf.split_at_mut_checked(self.end).unwrap_or_default();
+        let end = usize::from(self.end);
+        let (front, back) = self.buf.split_at_mut_checked(end).unwrap_or_default();
         let (first, wrapped) = data
             .split_at_checked(back.len().min(data.len()))
             .unwrap_or_default();
@@ -48,8 +51,9 @@ impl Tail {
         if let Some(dst) = front.get_mut(..wrapped.len()) {
             dst.copy_from_slice(wrapped);
         }
-        self.end = (self.end + data.len()) % RECENT;
-        self.len = (self.len + data.len()).min(RECENT);
+        // Both below `RECENT` (256), which a u16 holds.
+        self.end = ((end + data.len()) % RECENT) as u16;
+        self.len = (usize::from(self.len) + data.len()).min(RECENT) as u16;
     }
 
     /// The tail's bytes, oldest first.
@@ -60,10 +64,11 @@ impl Tail {
 
     /// The tail's bytes as two slices, the older first.
     fn parts(&self) -> (&[u8], &[u8]) {
-        let start = (self.end + RECENT - self.len) % RECENT;
+        let len = usize::from(self.len);
+        let start = (usize::from(self.end) + RECENT - len) % RECENT;
         let (before, from) = self.buf.split_at_checked(start).unwrap_or_default();
-        let older = from.get(..self.len.min(from.len())).unwrap_or_default();
-        let newer = before.get(..self.len - older.len()).unwrap_or_default();
+        let older = from.get(..len.min(from.len())).unwrap_or_default();
+        let newer = before.get(..len - older.len()).unwrap_or_default();
         (older, newer)
     }
 }

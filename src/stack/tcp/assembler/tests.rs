@@ -72,7 +72,7 @@ fn tail_keeps_the_last_recent_bytes_across_wraps() {
         all.extend_from_slice(&piece);
         let want = &all[all.len().saturating_sub(RECENT)..];
         assert_eq!(t.iter().copied().collect::<Vec<u8>>(), want, "after {size}");
-        assert_eq!(t.len, want.len());
+        assert_eq!(usize::from(t.len), want.len());
     }
 }
 
@@ -351,7 +351,7 @@ fn data_held_before_the_start_is_bounded() {
     let n = EARLY_MAX_SEGMENTS as u32 + 3;
     for i in (0..n).rev() {
         seg(&mut h, &mut s, 1000 + i * 2, b"xy");
-        assert!(h.early.len() <= EARLY_MAX_SEGMENTS);
+        assert!(h.early().len() <= EARLY_MAX_SEGMENTS);
     }
     assert_eq!(s.text(), "xy".repeat(EARLY_MAX_SEGMENTS));
     assert!(s.gaps.is_empty());
@@ -365,7 +365,7 @@ fn data_held_before_the_start_is_bounded() {
     let big = vec![b'b'; EARLY_MAX_BYTES + 1];
     seg(&mut h, &mut s, 9, &big);
     assert_eq!(s.bytes.len(), big.len());
-    assert!(h.early_bytes <= EARLY_MAX_BYTES);
+    assert!(h.early_bytes() <= EARLY_MAX_BYTES);
 }
 
 /// Giving up what is held (the memory budget): the held ranges are delivered after gaps
