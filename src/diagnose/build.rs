@@ -69,8 +69,8 @@ impl ConnectionReport {
                 response_packet: hs.response_packet,
                 deflate: hs.deflate,
                 cut: hs.cut.map(|c| c.as_str().to_string()),
-                proxy_product: hs.server_proxy.as_deref().cloned(),
-                request_proxy_product: hs.client_proxy.as_deref().cloned(),
+                proxy_product: hs.server_proxy().cloned(),
+                request_proxy_product: hs.client_proxy().cloned(),
             },
             close_frames: closes
                 .iter()

@@ -47,14 +47,10 @@ pub struct Handshake {
     /// The WebSocket library the request's `User-Agent` and the response's `Server` name.
     pub client_software: Option<crate::websocket::library::Software>,
     pub server_software: Option<crate::websocket::library::Software>,
-    /// The proxy product the response's `Proxy-agent`, `Server` or `Via` names (boxed: a
-    /// few dozen bytes on the heap for the few handshakes that have one).
+    /// The proxy products the handshake names, boxed together: a few dozen bytes on the
+    /// heap for the few handshakes that name one, 8 bytes in every connection.
     #[serde(default)]
-    pub server_proxy: Option<Box<crate::close::proxies::ProxyProduct>>,
-    /// The proxy product the request's `X-Varnish` names: the mark of a proxy that passed
-    /// the request on (boxed, as `server_proxy`).
-    #[serde(default)]
-    pub client_proxy: Option<Box<crate::close::proxies::ProxyProduct>>,
+    proxies: Option<Box<Proxies>>,
     /// A refusal's body as the server sent it, as text (tags of an HTML body left out,
     /// spaces joined), cut to [`REFUSAL_BODY`] bytes ("…" after a cut, or when the capture
     /// holds less of it than `Content-Length` says): the server's own reason. Only what
@@ -201,7 +197,48 @@ impl HandshakeCut {
     }
 }
 
+/// The proxy products a handshake names (see [`Handshake::server_proxy`] and
+/// [`Handshake::client_proxy`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Proxies {
+    server: Option<crate::close::proxies::ProxyProduct>,
+    client: Option<crate::close::proxies::ProxyProduct>,
+}
+
 impl Handshake {
+    /// The proxy product the response's `Proxy-agent`, `Server` or `Via` names.
+    pub fn server_proxy(&self) -> Option<&crate::close::proxies::ProxyProduct> {
+        self.proxies.as_ref()?.server.as_ref()
+    }
+
+    /// The proxy product the request's `X-Varnish` names: the mark of a proxy that passed
+    /// the request on.
+    pub fn client_proxy(&self) -> Option<&crate::close::proxies::ProxyProduct> {
+        self.proxies.as_ref()?.client.as_ref()
+    }
+
+    /// Sets [`Handshake::server_proxy`].
+    pub fn set_server_proxy(&mut self, p: Option<crate::close::proxies::ProxyProduct>) {
+        self.set_proxy(p, |x| &mut x.server);
+    }
+
+    /// Sets [`Handshake::client_proxy`].
+    pub fn set_client_proxy(&mut self, p: Option<crate::close::proxies::ProxyProduct>) {
+        self.set_proxy(p, |x| &mut x.client);
+    }
+
+    fn set_proxy(
+        &mut self,
+        p: Option<crate::close::proxies::ProxyProduct>,
+        slot: fn(&mut Proxies) -> &mut Option<crate::close::proxies::ProxyProduct>,
+    ) {
+        match (&mut self.proxies, p) {
+            (Some(b), p) => *slot(b) = p,
+            (None, Some(p)) => *slot(self.proxies.insert(Box::default())) = Some(p),
+            (None, None) => {}
+        }
+    }
+
     /// Sec-WebSocket-Accept matches the key (None if either is missing).
     pub fn accept_valid(&self) -> Option<bool> {
         self.accept_ok

@@ -429,7 +429,7 @@ impl State<'_> {
                 hs.deflate = http::has_permessage_deflate(ws_extensions);
                 hs.extensions = ws_extensions.map(str::to_owned);
                 hs.server_software = software.cloned();
-                hs.server_proxy = proxy.cloned().map(Box::new);
+                hs.set_server_proxy(proxy.cloned());
                 match status {
                     Some(200..=299) => {
                         let dec = w.agreed(client, Role::Server, frame_log, app);

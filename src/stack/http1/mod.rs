@@ -642,7 +642,7 @@ impl Http1 {
                     hs.reason = Some(r.reason);
                     hs.subprotocol = r.protocol;
                     hs.server_software = r.software;
-                    hs.server_proxy = r.proxy.map(Box::new);
+                    hs.set_server_proxy(r.proxy);
                     hs.deflate = http::has_permessage_deflate(r.extensions.as_deref());
                     hs.extensions = r.extensions;
                     hs.set_accept(r.accept);
@@ -717,7 +717,7 @@ impl Http1 {
                     hs.host = r.host;
                     hs.path = Some(r.path);
                     hs.client_software = r.software;
-                    hs.client_proxy = r.proxy.map(Box::new);
+                    hs.set_client_proxy(r.proxy);
                     hs.set_key(r.key);
                     hs.version = r.version;
                     hs.offered_protocols = r.protocols;
