@@ -74,6 +74,13 @@ const HOT: usize = 16;
 /// history every inflater keeps (see [`Inflater::new`]).
 const WINDOW: usize = 1 << 15;
 
+/// What one direction's inflater may keep between messages, charged to the memory budget
+/// from the handshake that agreed to permessage-deflate: the inflater and its history at
+/// the most it can hold (the window; empty with `*_no_context_takeover`).
+pub fn charged(no_context_takeover: bool) -> usize {
+    std::mem::size_of::<Inflater>() + if no_context_takeover { 0 } else { WINDOW }
+}
+
 /// An inflating state between messages, and the direction it belongs to.
 struct Hot {
     id: u64,

@@ -479,13 +479,24 @@ impl Session {
         }
     }
 
-    /// Bytes the decoders' last words may take, charged to the memory budget from the
-    /// decoder's start: [`super::lastwords::CHARGED`] a decoder (its buffer is made at the
-    /// first data bytes and never grows past [`super::lastwords::LAST_WORDS`]; its beats). Counted without reading the
-    /// decoders, so that the per-packet charge touches no more memory.
+    /// Bytes the decoders may keep beyond themselves, charged to the memory budget from
+    /// the decoder's start: [`super::lastwords::CHARGED`] a decoder (its last words'
+    /// buffer is made at the first data bytes and never grows past
+    /// [`super::lastwords::LAST_WORDS`]; its beats), and where permessage-deflate was
+    /// agreed, each direction's inflater at the most its history holds
+    /// ([`deflate::charged`]). Counted from the pointers and the handshake, without
+    /// reading the decoders, so that the per-packet charge touches no more memory.
     #[inline]
     pub fn last_words_bytes(&self) -> usize {
-        self.decoders.iter().filter(|d| d.is_some()).count() * super::lastwords::CHARGED
+        let n = self.decoders.iter().filter(|d| d.is_some()).count();
+        let inflaters = match self.handshake.deflate_params {
+            Some(p) => {
+                deflate::charged(p.client_no_context_takeover)
+                    + deflate::charged(p.server_no_context_takeover)
+            }
+            None => 0,
+        };
+        n * super::lastwords::CHARGED + if n > 0 { inflaters } else { 0 }
     }
 
     /// The decoder of side `s`, if that side became a WebSocket stream.
@@ -615,5 +626,32 @@ mod refusal_tests {
             got.ends_with('…') && got.len() <= REFUSAL_BODY + '…'.len_utf8(),
             "{got}"
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// THREATS kind 2: a direction's inflater keeps up to a 32 KiB window between messages,
+    /// and that is charged to the budget once permessage-deflate is agreed (none with
+    /// `*_no_context_takeover` both ways beyond the inflaters themselves).
+    #[test]
+    fn agreed_inflaters_are_charged_at_their_window() {
+        let mut s = Session::default();
+        let plain = |s: &Session| s.last_words_bytes();
+        assert_eq!(plain(&s), 0);
+        s.handshake.extensions = Some("permessage-deflate".into());
+        s.handshake.deflate = true;
+        let dec = s.agreed(Side::A, Role::Server, (0, false), false);
+        s.decoders[Side::B] = Some(dec);
+        let one = super::super::lastwords::CHARGED;
+        assert!(plain(&s) >= one + 2 * (1 << 15), "{}", plain(&s));
+        s.handshake.deflate_params = Some(deflate::Params {
+            server_no_context_takeover: true,
+            client_no_context_takeover: true,
+            ..Default::default()
+        });
+        assert!(plain(&s) < one + 1024, "{}", plain(&s));
     }
 }
