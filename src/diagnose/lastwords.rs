@@ -256,6 +256,12 @@ pub fn worth_reading(l: &LastWords) -> bool {
     {
         return true;
     }
+    // Binary is read as text only when it is printable text: an ASCII control character
+    // that is no white space (U+0000-U+0008, U+000E-U+001F, U+007F: always itself in
+    // UTF-8) anywhere in it makes it hex, found before any word is looked for.
+    if !l.text && b.iter().any(|&c| matches!(c, 0..=8 | 0x0e..=0x1f | 0x7f)) {
+        return false;
+    }
     // Most messages read as no error at all: their bytes are looked at as they are, and
     // only words found are checked against the text `read` reads (valid UTF-8, trimmed).
     // The same bytes as there, unless the message starts with a non-ASCII character
