@@ -350,3 +350,45 @@ fn hostile_last_words_reach_no_format_raw() {
         }
     }
 }
+
+/// Which side's pings stopped, in a session whose client pings every second four times
+/// (WebSocket pings, or `app`: an application heartbeat of its own) and then goes silent,
+/// and whose server ends TCP 4 s after the last; the client ends TCP too, after the
+/// server (`client_first`: before it).
+fn stopped_side(app: bool, client_first: bool) -> Option<wsclose::flow::Role> {
+    use common::{analyze_timed, ping, T0};
+    use wsclose::__internals::capture::Timestamp;
+    let at = |s: f64| Timestamp(T0.0 + (s * 1e9) as i64);
+    let mut s = Session::new(40003, 8080);
+    s.open();
+    for k in 0..4 {
+        s.clock = at(1.0 + f64::from(k));
+        if app {
+            s.send(Client, &text(Client, r#"{"type":"ping"}"#));
+        } else {
+            s.send(Client, &ping(Client, b""));
+        }
+        s.ack(Server);
+    }
+    s.clock = at(8.0);
+    s.fin(if client_first { Client } else { Server });
+    s.clock = at(8.001);
+    s.fin(if client_first { Server } else { Client });
+    let r = analyze_timed(s.link, &s.pkts, Default::default());
+    r.connections[0].status.causes.iter().find_map(|k| match k {
+        wsclose::report::Cause::PingsStopped { from, .. } => Some(*from),
+        _ => None,
+    })
+}
+
+/// One rule for WebSocket pings and application heartbeats: a side whose pings stopped and
+/// that ended TCP only after the other side did still stopped first (its kernel or library
+/// answers the other side's FIN); one that ended first stopped by ending. Before, a side's
+/// WebSocket pings were never said to have stopped once it ended TCP at all.
+#[test]
+fn pings_that_stopped_before_the_other_side_ended_are_named_whoever_ends_last() {
+    for app in [false, true] {
+        assert_eq!(stopped_side(app, false), Some(Client), "app {app}");
+        assert_eq!(stopped_side(app, true), None, "app {app}");
+    }
+}
