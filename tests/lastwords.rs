@@ -249,6 +249,70 @@ fn a_stopped_heartbeat_is_withheld_when_the_senders_direction_has_a_gap() {
     }
 }
 
+fn report_of(p: &str) -> Value {
+    serde_json::from_str(&out(&["analyze", p, "--format", "json"])).unwrap()
+}
+
+/// A steady heartbeat of a protocol wsclose does not know (`beat-steady`): the client sends
+/// {"type":"ping"} every 0.3 s, eight times, each answered by {"type":"pong"}, then closes
+/// 1000 "bye". Each side's message is named with its period, as a known protocol's
+/// `heartbeat.<side>.period_ms`; nothing is a WebSocket ping left unanswered or a stopped
+/// heartbeat. Before, `message_heartbeats` did not exist: the period was given only once
+/// the heartbeat stopped (`pings-stopped`).
+#[test]
+fn a_steady_heartbeat_of_an_unknown_protocol_is_named_with_its_period() {
+    for (name, bytes) in [("py-beat-steady.pcap", 16), ("node-beat-steady.pcap", 15)] {
+        let r = report_of(&path(name));
+        let c = &r["connections"][0];
+        assert_eq!(c["application"], Value::Null, "{name}");
+        assert_eq!(c["status"]["code"], 1000, "{name}");
+        let beats = c["message_heartbeats"].as_array().unwrap();
+        let sides: Vec<&str> = beats.iter().map(|b| b["from"].as_str().unwrap()).collect();
+        assert_eq!(sides, ["client", "server"], "{name}: {beats:?}");
+        // The client's last ping and the server's last pong (packets 32, 33 in both).
+        let last: Vec<&Value> = beats.iter().map(|b| &b["last_packet"]).collect();
+        assert_eq!(last, [32, 33], "{name}");
+        for b in beats {
+            // {"type":"ping"} and {"type":"pong"} are as long.
+            assert_eq!(b["message_bytes"], bytes, "{name}: {b}");
+            let period = b["period_ms"].as_f64().unwrap();
+            assert!((270.0..=330.0).contains(&period), "{name}: {b}");
+            assert_eq!(b["sent"], 8, "{name}: {b}");
+        }
+        let kinds: Vec<&str> = c["status"]["causes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["kind"].as_str().unwrap())
+            .collect();
+        for k in ["pings-stopped", "heartbeat-timeout", "idle-timeout"] {
+            assert!(!kinds.contains(&k), "{name}: {kinds:?}");
+        }
+        for side in ["client", "server"] {
+            assert_eq!(c["frames"][side]["pings"], 0, "{name}: {side}");
+        }
+    }
+    // The heartbeat that stopped has its period too; a known protocol's heartbeat is the
+    // application's, not listed here.
+    for (name, bytes) in [("py-beat-stop.pcap", 16), ("node-beat-stop.pcap", 15)] {
+        let c = &report_of(&path(name))["connections"][0];
+        let b = &c["message_heartbeats"][0];
+        assert_eq!(
+            (&b["from"], &b["message_bytes"]),
+            (&"client".into(), &bytes.into()),
+            "{name}"
+        );
+        assert_eq!(b["last_packet"], 23, "{name}");
+    }
+    let legacy = format!(
+        "{}/fixtures/app/graphql-legacy-node-ka-stopped.pcap",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let c = &report_of(&legacy)["connections"][0];
+    assert_eq!(c["message_heartbeats"], serde_json::json!([]));
+    assert_eq!(c["application"]["heartbeat"]["server"]["unanswered"], 0);
+}
+
 /// Wire text as markup (THREATS kind 8): a last message of terminal escapes, bidi controls,
 /// HTML and Markdown reaches no format raw, and its words are still read as an error.
 #[test]
@@ -284,5 +348,47 @@ fn hostile_last_words_reach_no_format_raw() {
         if *name != "table" {
             assert!(!out.contains("<script>"), "{name}: raw markup");
         }
+    }
+}
+
+/// Which side's pings stopped, in a session whose client pings every second four times
+/// (WebSocket pings, or `app`: an application heartbeat of its own) and then goes silent,
+/// and whose server ends TCP 4 s after the last; the client ends TCP too, after the
+/// server (`client_first`: before it).
+fn stopped_side(app: bool, client_first: bool) -> Option<wsclose::flow::Role> {
+    use common::{analyze_timed, ping, T0};
+    use wsclose::__internals::capture::Timestamp;
+    let at = |s: f64| Timestamp(T0.0 + (s * 1e9) as i64);
+    let mut s = Session::new(40003, 8080);
+    s.open();
+    for k in 0..4 {
+        s.clock = at(1.0 + f64::from(k));
+        if app {
+            s.send(Client, &text(Client, r#"{"type":"ping"}"#));
+        } else {
+            s.send(Client, &ping(Client, b""));
+        }
+        s.ack(Server);
+    }
+    s.clock = at(8.0);
+    s.fin(if client_first { Client } else { Server });
+    s.clock = at(8.001);
+    s.fin(if client_first { Server } else { Client });
+    let r = analyze_timed(s.link, &s.pkts, Default::default());
+    r.connections[0].status.causes.iter().find_map(|k| match k {
+        wsclose::report::Cause::PingsStopped { from, .. } => Some(*from),
+        _ => None,
+    })
+}
+
+/// One rule for WebSocket pings and application heartbeats: a side whose pings stopped and
+/// that ended TCP only after the other side did still stopped first (its kernel or library
+/// answers the other side's FIN); one that ended first stopped by ending. Before, a side's
+/// WebSocket pings were never said to have stopped once it ended TCP at all.
+#[test]
+fn pings_that_stopped_before_the_other_side_ended_are_named_whoever_ends_last() {
+    for app in [false, true] {
+        assert_eq!(stopped_side(app, false), Some(Client), "app {app}");
+        assert_eq!(stopped_side(app, true), None, "app {app}");
     }
 }

@@ -24,6 +24,7 @@
 //! imports nothing of them, only the capture's and the flow's types.
 
 mod actioncable;
+pub(crate) mod binser;
 mod graphql;
 mod heartbeat;
 mod lite;

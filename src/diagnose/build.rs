@@ -185,6 +185,24 @@ impl ConnectionReport {
                     super::lastwords::report(c.role(s), &d.last_words).filter(|r| r.error_like)
                 })
                 .collect(),
+            // An unknown protocol's heartbeat: a short message sent at a cadence.
+            message_heartbeats: match w.app {
+                Some(_) => Vec::new(),
+                None => [client_side, server_side]
+                    .into_iter()
+                    .filter_map(|s| {
+                        let (bytes, marks) = w.decoder(s)?.last_words.beats()?;
+                        let mean = super::heartbeat::cadence(marks)?;
+                        Some(crate::report::lastwords::MessageHeartbeat {
+                            from: c.role(s),
+                            message_bytes: bytes,
+                            period_ms: (mean * 1e6).round() / 1e3,
+                            sent: marks.added(),
+                            last_packet: marks.iter().last()?.0,
+                        })
+                    })
+                    .collect(),
+            },
             application: w.app.as_deref().and_then(|t| {
                 let close = closes
                     .first()

@@ -320,18 +320,18 @@ pub fn diagnose(
         for s in Side::BOTH {
             let role = c.role(s);
             let end = ends.first().filter(|e| e.by != role);
-            // A side that ended TCP sent nothing more; one whose application only stopped
-            // its heartbeat ends TCP when the other side does (after it: not counted).
-            let ended = |app: bool| match app {
-                false => c.ends[s].is_some(),
-                true => ends.first().is_none_or(|e| e.by == role) && c.ends[s].is_some(),
-            };
+            // A side that ended first sent nothing more, and its pings stopping is its own
+            // ending; one whose pings stopped and that ended TCP only after the other side
+            // ended still stopped first (a live client, its library or its kernel, answers
+            // the server's FIN or close): the same for WebSocket pings and application
+            // heartbeats.
+            let ended = ends.first().is_none_or(|e| e.by == role) && c.ends[s].is_some();
             let stopped = |marks: &crate::app::Recent, message_bytes: Option<u64>| {
                 super::heartbeat::stopped(
                     role,
                     (marks, message_bytes),
                     sent.of(role).last_frame.map(|(p, _)| p),
-                    ended(message_bytes.is_some()),
+                    ended,
                     lost(s) || c.tcp[s].counters.gaps > 0,
                     end.map_or(c.last_ts, |e| e.ts),
                     end.map(|e| Ending {

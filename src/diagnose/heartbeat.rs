@@ -126,9 +126,27 @@ pub const CADENCE_PINGS: usize = 3;
 /// 10 % of it, or 50 ms (a timer's jitter on a busy host).
 pub const CADENCE_SLACK: f64 = 0.10;
 
+/// The interval (s) between the last pings kept of `marks` when they came at a cadence: at
+/// least [`CADENCE_PINGS`] of them, each gap within [`CADENCE_SLACK`] (or 50 ms) of the
+/// gaps' mean.
+pub fn cadence(marks: &crate::app::Recent) -> Option<f64> {
+    let pings: Vec<_> = marks.iter().collect();
+    if pings.len() < CADENCE_PINGS {
+        return None;
+    }
+    let gaps: Vec<f64> = pings
+        .iter()
+        .zip(pings.iter().skip(1))
+        .map(|(a, b)| b.1.since(a.1))
+        .collect();
+    let mean = gaps.iter().sum::<f64>() / gaps.len() as f64;
+    let slack = (mean * CADENCE_SLACK).max(0.05);
+    (mean > 0.0 && gaps.iter().all(|g| (g - mean).abs() <= slack)).then_some(mean)
+}
+
 /// Side `from`'s regular pings that stopped: its last [`CADENCE_PINGS`] or more pings (the
-/// last few kept) came at a regular cadence, its last frame is its last ping, it ended
-/// nothing, its direction was followed to the end (`lost`: a gap or a lost frame boundary
+/// last few kept) came at a regular cadence ([`cadence`]), its last frame is its last
+/// ping, it did not end the session first (`ended`), its direction was followed to the end (`lost`: a gap or a lost frame boundary
 /// in it could hide later pings, and then nothing is said), and at least two more pings
 /// were due before `until` (the first ending, or the end of the capture). The pings are
 /// `marks`: WebSocket pings, or with `message_bytes` the copies of the short data message
@@ -145,20 +163,8 @@ pub fn stopped(
     if ended || lost {
         return None;
     }
+    let mean = cadence(marks)?;
     let pings: Vec<_> = marks.iter().collect();
-    if pings.len() < CADENCE_PINGS {
-        return None;
-    }
-    let gaps: Vec<f64> = pings
-        .iter()
-        .zip(pings.iter().skip(1))
-        .map(|(a, b)| b.1.since(a.1))
-        .collect();
-    let mean = gaps.iter().sum::<f64>() / gaps.len() as f64;
-    let slack = (mean * CADENCE_SLACK).max(0.05);
-    if mean <= 0.0 || gaps.iter().any(|g| (g - mean).abs() > slack) {
-        return None;
-    }
     let &(last, at) = pings.last()?;
     if last_frame != Some(last) {
         return None;
@@ -352,5 +358,28 @@ mod tests {
             panic!()
         };
         assert_eq!((unanswered, at_least, ping_packet), (4, true, Some(30)));
+    }
+
+    #[test]
+    fn a_cadence_is_three_copies_at_least_each_gap_near_their_mean() {
+        let marks = |ms: &[i64]| {
+            let mut r = crate::app::Recent::default();
+            for (i, &m) in ms.iter().enumerate() {
+                r.add(i as u64 + 1, at(m));
+            }
+            r
+        };
+        let near =
+            |ms: &[i64], want: f64| cadence(&marks(ms)).is_some_and(|c| (c - want).abs() < 1e-9);
+        assert!(near(&[0, 300, 600, 900], 0.3));
+        // Only the last four are kept: an early copy out of step does not count.
+        assert!(near(&[0, 50, 350, 650, 950], 0.3));
+        // Within 10 % (or 50 ms) of the mean.
+        assert!(near(&[0, 1000, 2080, 3000], 1.0));
+        assert_eq!(cadence(&marks(&[0, 300])), None);
+        // A copy missing doubles one gap.
+        assert_eq!(cadence(&marks(&[0, 300, 900, 1200])), None);
+        assert_eq!(cadence(&marks(&[0, 1000, 2200, 3000])), None);
+        assert_eq!(cadence(&marks(&[5, 5, 5])), None);
     }
 }

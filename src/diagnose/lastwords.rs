@@ -3,8 +3,8 @@
 //!
 //! In: the WebSocket decoders' last messages (`websocket::lastwords`: first bytes, length,
 //! whether cut) and the finished report. Out: the report's `last_words` ([`report`]: UTF-8
-//! text; JSON; binary as CBOR or MessagePack when it parses whole as a map or array, depth
-//! and size bounded; else hex), and a [`Cause::LastWords`] ([`status_cause`]) when a side's
+//! text; JSON; binary as CBOR or MessagePack, read by `app::binser`, when it parses whole
+//! as a map or array, depth and size bounded; else hex), and a [`Cause::LastWords`] ([`status_cause`]) when a side's
 //! last message shortly before the first ending reads as an error and no application
 //! protocol gave a verdict: the application's own words lead, and a 1000 or 1001 after them
 //! is no clean close (`report::facts::clean_close`). Nothing is guessed of a message the
@@ -14,7 +14,6 @@ use crate::flow::Role;
 use crate::report::lastwords::LastWordsReport;
 use crate::report::{Cause, ConnectionReport, Status};
 use crate::websocket::lastwords::{LastWords, LAST_WORDS as LAST_WORDS_KEPT};
-use std::fmt::Write as _;
 
 /// Nesting read in a CBOR or MessagePack message at most.
 pub const MAX_DEPTH: usize = 16;
@@ -120,146 +119,15 @@ fn cut(s: &str, n: usize, more: bool) -> String {
     out
 }
 
-/// A MessagePack map or array that is the whole of `b`, as JSON-like text.
+/// A MessagePack map or array that is the whole of `b`, as JSON-like text
+/// (`app::binser::show`).
 pub fn msgpack(b: &[u8]) -> Option<String> {
-    let mut rd = b;
-    let v = rmpv::decode::read_value_with_max_depth(&mut rd, MAX_DEPTH).ok()?;
-    if !rd.is_empty() || !matches!(v, rmpv::Value::Map(_) | rmpv::Value::Array(_)) {
-        return None;
-    }
-    let mut out = String::new();
-    write_msgpack(&mut out, &v);
-    Some(out)
-}
-
-fn write_msgpack(out: &mut String, v: &rmpv::Value) {
-    use rmpv::Value as V;
-    if out.len() > SHOWN {
-        return;
-    }
-    match v {
-        V::Nil => out.push_str("null"),
-        V::Boolean(b) => out.push_str(if *b { "true" } else { "false" }),
-        V::Integer(i) => {
-            let _ = write!(out, "{i}");
-        }
-        V::F32(f) => {
-            let _ = write!(out, "{f}");
-        }
-        V::F64(f) => {
-            let _ = write!(out, "{f}");
-        }
-        V::String(s) => match s.as_str() {
-            Some(s) => json_str(out, s),
-            None => hex_bytes(out, s.as_bytes()),
-        },
-        V::Binary(b) => hex_bytes(out, b),
-        V::Array(a) => {
-            out.push('[');
-            for (i, x) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_msgpack(out, x);
-            }
-            out.push(']');
-        }
-        V::Map(m) => {
-            out.push('{');
-            for (i, (k, x)) in m.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_msgpack(out, k);
-                out.push(':');
-                write_msgpack(out, x);
-            }
-            out.push('}');
-        }
-        V::Ext(t, b) => {
-            let _ = write!(out, "ext({t},");
-            hex_bytes(out, b);
-            out.push(')');
-        }
-    }
+    crate::app::binser::show::<crate::app::binser::Pack>(b, MAX_DEPTH, SHOWN)
 }
 
 /// A CBOR map or array that is the whole of `b`, as JSON-like text.
 pub fn cbor(b: &[u8]) -> Option<String> {
-    let mut rd = b;
-    let v: ciborium::Value =
-        ciborium::de::from_reader_with_recursion_limit(&mut rd, MAX_DEPTH).ok()?;
-    if !rd.is_empty() || !matches!(v, ciborium::Value::Map(_) | ciborium::Value::Array(_)) {
-        return None;
-    }
-    let mut out = String::new();
-    write_cbor(&mut out, &v);
-    Some(out)
-}
-
-fn write_cbor(out: &mut String, v: &ciborium::Value) {
-    use ciborium::Value as V;
-    if out.len() > SHOWN {
-        return;
-    }
-    match v {
-        V::Null => out.push_str("null"),
-        V::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        V::Integer(i) => {
-            let _ = write!(out, "{}", i128::from(*i));
-        }
-        V::Float(f) => {
-            let _ = write!(out, "{f}");
-        }
-        V::Text(s) => json_str(out, s),
-        V::Bytes(b) => hex_bytes(out, b),
-        V::Tag(t, x) => {
-            let _ = write!(out, "{t}(");
-            write_cbor(out, x);
-            out.push(')');
-        }
-        V::Array(a) => {
-            out.push('[');
-            for (i, x) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_cbor(out, x);
-            }
-            out.push(']');
-        }
-        V::Map(m) => {
-            out.push('{');
-            for (i, (k, x)) in m.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_cbor(out, k);
-                out.push(':');
-                write_cbor(out, x);
-            }
-            out.push('}');
-        }
-        _ => out.push('?'),
-    }
-}
-
-fn json_str(out: &mut String, s: &str) {
-    match serde_json::to_string(s) {
-        Ok(q) => out.push_str(&q),
-        Err(_) => out.push_str("\"?\""),
-    }
-}
-
-fn hex_bytes(out: &mut String, b: &[u8]) {
-    out.push_str("h'");
-    for x in b.iter().take(HEX_SHOWN) {
-        let _ = write!(out, "{x:02x}");
-    }
-    if b.len() > HEX_SHOWN {
-        out.push('…');
-    }
-    out.push('\'');
+    crate::app::binser::show::<crate::app::binser::Cbor>(b, MAX_DEPTH, SHOWN)
 }
 
 /// Words that make a message read as an error (matched without regard to ASCII case).
@@ -387,6 +255,12 @@ pub fn worth_reading(l: &LastWords) -> bool {
             .is_some_and(|&c| (0x80..=0xbf).contains(&c) || (0xdc..=0xdf).contains(&c))
     {
         return true;
+    }
+    // Binary is read as text only when it is printable text: an ASCII control character
+    // that is no white space (U+0000-U+0008, U+000E-U+001F, U+007F: always itself in
+    // UTF-8) anywhere in it makes it hex, found before any word is looked for.
+    if !l.text && b.iter().any(|&c| matches!(c, 0..=8 | 0x0e..=0x1f | 0x7f)) {
+        return false;
     }
     // Most messages read as no error at all: their bytes are looked at as they are, and
     // only words found are checked against the text `read` reads (valid UTF-8, trimmed).

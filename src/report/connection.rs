@@ -404,6 +404,9 @@ pub struct ConnectionReport {
     pub application: Option<crate::app::ApplicationReport>,
     /// The last data message each side sent (at most one a side), decoded for reading.
     pub last_words: Vec<super::lastwords::LastWordsReport>,
+    /// Where no application protocol was recognized: each side's short message sent at a
+    /// steady cadence (its application's heartbeat), client's first.
+    pub message_heartbeats: Vec<super::lastwords::MessageHeartbeat>,
     /// The tunnel its first packet came through, if any.
     pub encapsulation: Option<super::encapsulation::EncapsulationReport>,
     /// The forward proxy's CONNECT tunnel the session ran in, or that it refused.
@@ -482,6 +485,10 @@ pub struct ConnectionReportJson {
     /// decoded for reading: text, JSON, CBOR, MessagePack or hex), client's first; empty
     /// when neither side sent one.
     last_words: Vec<super::lastwords::LastWordsReport>,
+    /// Where no application protocol was recognized: each side's short data message sent
+    /// again and again at a steady cadence (its application's heartbeat), with its period;
+    /// client's first, empty when none.
+    message_heartbeats: Vec<super::lastwords::MessageHeartbeat>,
     #[serde(skip_serializing_if = "Option::is_none")]
     encapsulation: Option<super::encapsulation::EncapsulationReport>,
     /// The CONNECT tunnel through a forward proxy (RFC 9110 §9.3.6) the session ran in,

@@ -31,3 +31,23 @@ pub struct LastWordsReport {
     /// JSON key "error").
     pub error_like: bool,
 }
+
+/// A short data message one side sent again and again at a steady cadence, in a session
+/// whose protocol wsclose does not know: that application's heartbeat (or its answers to
+/// the other side's), with its period, as `application.heartbeat.<side>.period_ms` gives a
+/// known protocol's. It is data, never a WebSocket ping: no pong is awaited for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct MessageHeartbeat {
+    /// The side that sent it.
+    pub from: Role,
+    /// The message's length in bytes (every copy the same bytes).
+    pub message_bytes: u64,
+    /// Its period: the mean interval between its last copies (at most four are kept), in
+    /// ms; each interval within 10 % (or 50 ms) of it.
+    pub period_ms: f64,
+    /// How many copies it sent, counted from the first one seen since it became one of the
+    /// two short messages of that side followed.
+    pub sent: u64,
+    /// The packet of its last copy.
+    pub last_packet: u64,
+}

@@ -7,7 +7,7 @@
 //! and time of its end (or of its start while it has not ended); and the short message it
 //! sent most often again, with when its last few copies ended (an application heartbeat of
 //! a protocol wsclose does not know, [`LastWords::beats`]). One buffer per direction,
-//! reused from message to message and never larger than [`LAST_WORDS`]: what it holds is
+//! inside its decoder (no allocation), reused from message to message: what it holds is
 //! charged to the memory budget (`Stack::head_bytes`), and it is frozen with the decoder.
 
 use crate::app::Recent;
@@ -24,8 +24,7 @@ pub const LAST_WORDS: usize = 256;
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LastWords {
     /// Its first bytes (at most [`LAST_WORDS`]).
-    #[serde(with = "serde_bytes")]
-    bytes: Vec<u8>,
+    bytes: Kept,
     /// A message started (else nothing below means anything).
     pub seen: bool,
     /// A text message (else binary).
@@ -51,7 +50,7 @@ pub struct LastWords {
 }
 
 /// Bytes a direction's last words may take in all, charged to the memory budget from its
-/// decoder's start: the kept message and the two beats (inside the decoder).
+/// decoder's start: the kept message and the two beats (both inside the decoder).
 pub const CHARGED: usize = LAST_WORDS + 2 * std::mem::size_of::<Beat>();
 
 /// Messages of at most this many bytes are looked at as beats of a heartbeat.
@@ -65,6 +64,82 @@ struct Beat {
     hash: u64,
     len: u16,
     marks: Recent,
+}
+
+/// The first bytes of a message, in place: a buffer inside the decoder (no allocation per
+/// decoder, none per message), its bytes in use read as a slice.
+#[derive(Clone, PartialEq, Eq)]
+struct Kept {
+    buf: [u8; LAST_WORDS],
+    len: u16,
+}
+
+impl Default for Kept {
+    fn default() -> Self {
+        Kept {
+            buf: [0; LAST_WORDS],
+            len: 0,
+        }
+    }
+}
+
+impl std::fmt::Debug for Kept {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl std::ops::Deref for Kept {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.buf.get(..usize::from(self.len)).unwrap_or_default()
+    }
+}
+
+impl std::ops::DerefMut for Kept {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        self.buf
+            .get_mut(..usize::from(self.len))
+            .unwrap_or_default()
+    }
+}
+
+impl Kept {
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// `b` after the bytes kept, as far as there is room.
+    #[inline]
+    fn extend(&mut self, b: &[u8]) {
+        let at = usize::from(self.len);
+        let n = b.len().min(LAST_WORDS.saturating_sub(at));
+        if let (Some(to), Some(from)) = (self.buf.get_mut(at..at + n), b.get(..n)) {
+            to.copy_from_slice(from);
+            self.len += n as u16;
+        }
+    }
+}
+
+impl Serialize for Kept {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serde_bytes::Bytes::new(self).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Kept {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Kept, D::Error> {
+        let b = serde_bytes::ByteBuf::deserialize(d)?;
+        if b.len() > LAST_WORDS {
+            return Err(serde::de::Error::invalid_length(
+                b.len(),
+                &"at most LAST_WORDS bytes",
+            ));
+        }
+        let mut k = Kept::default();
+        k.extend(&b);
+        Ok(k)
+    }
 }
 
 impl LastWords {
@@ -91,6 +166,16 @@ impl LastWords {
     /// Payload bytes as the application gets them.
     #[inline]
     pub fn bytes(&mut self, b: &[u8]) {
+        // After bytes kept masked (by `raw`), those are unmasked first.
+        if self.mask.is_some() {
+            self.settle();
+        }
+        self.keep(b);
+    }
+
+    /// Bytes kept as they are.
+    #[inline]
+    fn keep(&mut self, b: &[u8]) {
         self.len += b.len() as u64;
         // Bytes after a hole are never joined to bytes before it.
         if self.damaged {
@@ -100,13 +185,7 @@ impl LastWords {
         if room == 0 {
             return;
         }
-        let take = b.get(..room).unwrap_or(b);
-        // One allocation of LAST_WORDS at the first bytes, reused from message to message
-        // (growing by doubling cost more than its copies).
-        if self.bytes.capacity() < LAST_WORDS {
-            self.bytes.reserve_exact(LAST_WORDS - self.bytes.len());
-        }
-        self.bytes.extend_from_slice(take);
+        self.bytes.extend(b.get(..room).unwrap_or(b));
     }
 
     /// Payload bytes as captured, masked with `mask` from frame payload offset `off` (a
@@ -132,7 +211,7 @@ impl LastWords {
                 self.mask_off = off;
             }
         }
-        self.bytes(b);
+        self.keep(b);
     }
 
     /// Unmasks the bytes still masked.
@@ -175,7 +254,7 @@ impl LastWords {
     /// or as a new candidate in place of the candidate with fewer beats.
     fn beat(&mut self, packet: u64, ts: Timestamp) {
         self.settle();
-        let hash = rustc_hash::FxBuildHasher.hash_one((self.text, &self.bytes));
+        let hash = rustc_hash::FxBuildHasher.hash_one((self.text, &*self.bytes));
         let len = self.bytes.len() as u16;
         let same = |b: &&mut Beat| b.hash == hash && b.len == len && b.marks.added() > 0;
         if let Some(b) = self.beats.iter_mut().find(same) {
@@ -215,7 +294,7 @@ impl LastWords {
             Some(_) => {
                 let mut c = self.clone();
                 c.settle();
-                std::borrow::Cow::Owned(c.bytes)
+                std::borrow::Cow::Owned(c.bytes.to_vec())
             }
         }
     }
@@ -236,12 +315,6 @@ impl LastWords {
             crate::websocket::frame::unmask(m, key, self.mask_off);
         }
         o
-    }
-
-    /// Bytes its buffer takes in memory.
-    #[inline]
-    pub fn heap_bytes(&self) -> usize {
-        self.bytes.capacity()
     }
 }
 
@@ -266,7 +339,6 @@ mod tests {
         l.skip(10);
         assert!(!l.wants());
         assert_eq!((l.kept().len(), l.len, l.ended), (LAST_WORDS, 410, false));
-        assert!(l.heap_bytes() <= LAST_WORDS);
         l.damaged();
         assert!(l.damaged);
         // Masked bytes of two frames (two keys), kept as captured, read unmasked.
@@ -285,5 +357,12 @@ mod tests {
         assert_eq!(l.first(&mut five), b"hello");
         let mut more = [0; 64];
         assert_eq!(l.first(&mut more), b"hello world");
+        // Bytes kept masked, then bytes given unmasked (unmasked for another reader): the
+        // masked ones are unmasked first, the others kept as they are.
+        l.start(true, 8, Timestamp(6));
+        l.raw(&one, Some(k1), 0);
+        l.bytes(b"world");
+        l.end(9, Timestamp(7));
+        assert_eq!(&*l.kept(), b"hello world");
     }
 }

@@ -10,13 +10,14 @@
 //! WAMP message it holds as a [`Msg`]: its type, and for the messages that open, refuse or
 //! end a session or report an error (HELLO, WELCOME, ABORT, GOODBYE, ERROR) the fields that
 //! say why; every other type only by its type code, read from the first bytes without
-//! decoding the rest. MessagePack's markers are read by `rmp`, CBOR's headers by
-//! `ciborium-ll`: no value tree is built, strings are borrowed from the message, nesting is
+//! decoding the rest. MessagePack and CBOR are read item by item (`app::binser`): no value
+//! tree is built, strings are borrowed from the message, nesting is
 //! bounded by [`DEPTH`], and every declared length is checked against the bytes that are
 //! there before it is used (nothing is allocated from a length on the wire). A message that
 //! is not whole is read only as far as its type; one whose type matters and that is not
 //! whole is undecodable.
 
+use super::super::binser::{self, Cbor, Format, Pack, Tok};
 use std::borrow::Cow;
 
 /// The deepest nesting read (a WAMP message is an array of dictionaries: 3 levels; a
@@ -212,76 +213,21 @@ fn json_kind(bytes: &[u8]) -> Option<u64> {
         .then_some(kind)
 }
 
-/// An item of a binary serialization, as its header says.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Tok<'a> {
-    Uint(u64),
-    Str(&'a str),
-    /// A string that is not UTF-8, or sent in chunks (CBOR's indefinite length): not read.
-    OtherStr,
-    /// An array or a map (its entries: keys and values), of a length, or indefinite (CBOR:
-    /// up to a break).
-    Array(Option<usize>),
-    Map(Option<usize>),
-    /// CBOR's end of an indefinite-length item.
-    Break,
-    /// Any other item that holds nothing more (a number, a bool, null, bytes).
-    Scalar,
-}
-
-/// A binary serialization's items, one header at a time.
-trait Format {
-    /// The next item of `bytes` from `at`, and where the next one starts.
-    fn next(bytes: &[u8], at: usize) -> Option<(Tok<'_>, usize)>;
-}
-
-/// A reader of a binary serialization.
-struct Tokens<'a, F> {
-    bytes: &'a [u8],
-    at: usize,
-    _f: std::marker::PhantomData<F>,
-}
+/// A WAMP message's reader in a binary serialization.
+struct Tokens<'a, F>(binser::Tokens<'a, F>);
 
 impl<'a, F: Format> Tokens<'a, F> {
     fn new(bytes: &'a [u8]) -> Self {
-        Tokens {
-            bytes,
-            at: 0,
-            _f: std::marker::PhantomData,
-        }
+        Tokens(binser::Tokens::new(bytes))
     }
 
+    /// The next item, read through its tags.
     fn next(&mut self) -> Option<Tok<'a>> {
-        let (t, at) = F::next(self.bytes, self.at)?;
-        self.at = at;
-        Some(t)
+        self.0.next(DEPTH)
     }
 
-    /// Skips the item `t` began (its entries too), at most `depth` deep.
     fn skip(&mut self, t: Tok<'a>, depth: usize) -> Option<()> {
-        let (n, per) = match t {
-            Tok::Array(n) => (n, 1),
-            Tok::Map(n) => (n, 2),
-            Tok::Break => return None,
-            _ => return Some(()),
-        };
-        let depth = depth.checked_sub(1)?;
-        match n {
-            Some(n) => {
-                for _ in 0..n.checked_mul(per)? {
-                    let t = self.next()?;
-                    self.skip(t, depth)?;
-                }
-            }
-            None => loop {
-                let t = self.next()?;
-                if t == Tok::Break {
-                    break;
-                }
-                self.skip(t, depth)?;
-            },
-        }
-        Some(())
+        self.0.skip(t, depth)
     }
 
     /// A string item, or None for any other (skipped).
@@ -391,138 +337,6 @@ impl<'a, F: Format> Tokens<'a, F> {
                 self.skip(t, DEPTH)?;
             }
         }
-        (self.at == self.bytes.len()).then_some(m)
-    }
-}
-
-/// `n` bytes of `bytes` from `at` as a big-endian number, and where they end.
-fn be(bytes: &[u8], at: usize, n: usize) -> Option<(u64, usize)> {
-    let end = at.checked_add(n)?;
-    let v = bytes
-        .get(at..end)?
-        .iter()
-        .fold(0u64, |v, &b| (v << 8) | u64::from(b));
-    Some((v, end))
-}
-
-/// The string of `len` bytes (a declared length: checked against what is there) at `at`.
-fn text(bytes: &[u8], at: usize, len: u64) -> Option<(Tok<'_>, usize)> {
-    let end = at.checked_add(usize::try_from(len).ok()?)?;
-    let s = bytes.get(at..end)?;
-    let t = match simdutf8::basic::from_utf8(s) {
-        Ok(s) => Tok::Str(s),
-        Err(_) => Tok::OtherStr,
-    };
-    Some((t, end))
-}
-
-/// The `len` bytes (a declared length) at `at`, skipped.
-fn skip_bytes(bytes: &[u8], at: usize, len: u64) -> Option<(Tok<'_>, usize)> {
-    let end = at.checked_add(usize::try_from(len).ok()?)?;
-    (end <= bytes.len()).then_some((Tok::Scalar, end))
-}
-
-/// MessagePack (its markers as `rmp` names them).
-struct Pack;
-
-impl Format for Pack {
-    fn next(bytes: &[u8], at: usize) -> Option<(Tok<'_>, usize)> {
-        use rmp::Marker as M;
-        let marker = M::from_u8(*bytes.get(at)?);
-        let at = at + 1;
-        // A collection's declared length is at most the bytes left (each entry takes one
-        // at least): a longer one is not MessagePack that is here.
-        let left = bytes.len().saturating_sub(at) as u64;
-        let coll = |n: u64, at: usize, per: u64, map: bool| {
-            (n.saturating_mul(per) <= left).then(|| {
-                let n = Some(n as usize);
-                (if map { Tok::Map(n) } else { Tok::Array(n) }, at)
-            })
-        };
-        match marker {
-            M::FixPos(v) => Some((Tok::Uint(u64::from(v)), at)),
-            M::U8 => be(bytes, at, 1).map(|(v, e)| (Tok::Uint(v), e)),
-            M::U16 => be(bytes, at, 2).map(|(v, e)| (Tok::Uint(v), e)),
-            M::U32 => be(bytes, at, 4).map(|(v, e)| (Tok::Uint(v), e)),
-            M::U64 => be(bytes, at, 8).map(|(v, e)| (Tok::Uint(v), e)),
-            M::Null | M::True | M::False | M::FixNeg(_) => Some((Tok::Scalar, at)),
-            M::I8 => skip_bytes(bytes, at, 1),
-            M::I16 => skip_bytes(bytes, at, 2),
-            M::I32 | M::F32 => skip_bytes(bytes, at, 4),
-            M::I64 | M::F64 => skip_bytes(bytes, at, 8),
-            M::FixStr(n) => text(bytes, at, u64::from(n)),
-            M::Str8 => be(bytes, at, 1).and_then(|(n, e)| text(bytes, e, n)),
-            M::Str16 => be(bytes, at, 2).and_then(|(n, e)| text(bytes, e, n)),
-            M::Str32 => be(bytes, at, 4).and_then(|(n, e)| text(bytes, e, n)),
-            M::Bin8 => be(bytes, at, 1).and_then(|(n, e)| skip_bytes(bytes, e, n)),
-            M::Bin16 => be(bytes, at, 2).and_then(|(n, e)| skip_bytes(bytes, e, n)),
-            M::Bin32 => be(bytes, at, 4).and_then(|(n, e)| skip_bytes(bytes, e, n)),
-            M::FixExt1 => skip_bytes(bytes, at, 2),
-            M::FixExt2 => skip_bytes(bytes, at, 3),
-            M::FixExt4 => skip_bytes(bytes, at, 5),
-            M::FixExt8 => skip_bytes(bytes, at, 9),
-            M::FixExt16 => skip_bytes(bytes, at, 17),
-            M::Ext8 => be(bytes, at, 1).and_then(|(n, e)| skip_bytes(bytes, e, n + 1)),
-            M::Ext16 => be(bytes, at, 2).and_then(|(n, e)| skip_bytes(bytes, e, n + 1)),
-            M::Ext32 => be(bytes, at, 4).and_then(|(n, e)| skip_bytes(bytes, e, n + 1)),
-            M::FixArray(n) => coll(u64::from(n), at, 1, false),
-            M::Array16 => be(bytes, at, 2).and_then(|(n, e)| coll(n, e, 1, false)),
-            M::Array32 => be(bytes, at, 4).and_then(|(n, e)| coll(n, e, 1, false)),
-            M::FixMap(n) => coll(u64::from(n), at, 2, true),
-            M::Map16 => be(bytes, at, 2).and_then(|(n, e)| coll(n, e, 2, true)),
-            M::Map32 => be(bytes, at, 4).and_then(|(n, e)| coll(n, e, 2, true)),
-            M::Reserved => None,
-        }
-    }
-}
-
-/// CBOR (RFC 8949; its headers as `ciborium-ll` reads them). Tags are read through: the
-/// tagged item stands for itself.
-struct Cbor;
-
-impl Format for Cbor {
-    fn next(bytes: &[u8], at: usize) -> Option<(Tok<'_>, usize)> {
-        use ciborium_ll::Header as H;
-        let mut at = at;
-        // A run of tags before an item (each one header).
-        for _ in 0..DEPTH {
-            let rest = bytes.get(at..)?;
-            let mut d = ciborium_ll::Decoder::from(rest);
-            let h = d.pull().ok()?;
-            at = at.checked_add(d.offset())?;
-            let left = bytes.len().saturating_sub(at);
-            let coll = |n: Option<usize>, per: usize, map: bool| {
-                n.is_none_or(|n| n.saturating_mul(per) <= left)
-                    .then_some((if map { Tok::Map(n) } else { Tok::Array(n) }, at))
-            };
-            return match h {
-                H::Tag(_) => continue,
-                H::Positive(v) => Some((Tok::Uint(v), at)),
-                H::Negative(_) | H::Float(_) | H::Simple(_) => Some((Tok::Scalar, at)),
-                H::Break => Some((Tok::Break, at)),
-                H::Text(Some(n)) => text(bytes, at, n as u64),
-                H::Bytes(Some(n)) => skip_bytes(bytes, at, n as u64),
-                // Chunks up to a break: each a definite string of the same kind.
-                H::Text(None) | H::Bytes(None) => {
-                    let text = matches!(h, H::Text(None));
-                    loop {
-                        let rest = bytes.get(at..)?;
-                        let mut d = ciborium_ll::Decoder::from(rest);
-                        let c = d.pull().ok()?;
-                        at = at.checked_add(d.offset())?;
-                        match c {
-                            H::Break => break,
-                            H::Text(Some(n)) if text => at = skip_bytes(bytes, at, n as u64)?.1,
-                            H::Bytes(Some(n)) if !text => at = skip_bytes(bytes, at, n as u64)?.1,
-                            _ => return None,
-                        }
-                    }
-                    Some((if text { Tok::OtherStr } else { Tok::Scalar }, at))
-                }
-                H::Array(n) => coll(n, 1, false),
-                H::Map(n) => coll(n, 2, true),
-            };
-        }
-        None
+        (self.0.at == self.0.bytes.len()).then_some(m)
     }
 }

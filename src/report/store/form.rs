@@ -114,6 +114,7 @@ fn report(w: &mut Writer<'_>, r: &ConnectionReport) -> Option<()> {
         leg,
         application,
         last_words,
+        message_heartbeats,
         encapsulation,
         tunnel,
     } = r;
@@ -175,6 +176,7 @@ fn report(w: &mut Writer<'_>, r: &ConnectionReport) -> Option<()> {
     w.opt_serde(&leg.as_ref().and_then(|l| l.connect.clone()))?;
     w.opt_serde(application)?;
     w.vec_serde(last_words)?;
+    w.vec_serde(message_heartbeats)?;
     w.opt_serde(encapsulation)?;
     w.opt_serde(tunnel)?;
     Some(())
@@ -241,6 +243,7 @@ fn read_report(r: &mut Reader<'_>, out: &mut Vec<ConnectionReport>) -> Option<()
         leg: read_leg(r)?,
         application: r.opt_serde()?,
         last_words: r.vec_serde()?,
+        message_heartbeats: r.vec_serde()?,
         encapsulation: r.opt_serde()?,
         tunnel: r.opt_serde()?,
     });

@@ -534,20 +534,21 @@ impl Decoder {
         };
         m.len += chunk.len() as u64;
         let mut tap = self.tap.as_deref_mut();
-        // The last words keep the bytes as captured (unmasked only if read); what is
-        // inflated, as the application gets it.
-        let mut last = None;
-        if m.inflate {
-            last = Some(&mut self.last_words);
-        } else {
-            self.last_words.raw(chunk, f.h.mask, start);
-        }
         if !m.inflate {
             // Bytes the protocol does not read are counted, not unmasked for it.
             if let Some(t) = tap.as_deref_mut().filter(|t| !t.wants()) {
                 t.skip(chunk.len() as u64);
                 tap = None;
             }
+        }
+        // The last words take what is inflated, and masked bytes that are unmasked below
+        // anyway (for the UTF-8 check or the protocol), as the application gets them; any
+        // other bytes as captured (unmasked only if read).
+        let mut last = None;
+        if m.inflate || (f.h.mask.is_some() && (m.utf8.is_some() || tap.is_some())) {
+            last = Some(&mut self.last_words);
+        } else {
+            self.last_words.raw(chunk, f.h.mask, start);
         }
         if m.utf8.is_none() && !m.inflate && tap.is_none() && last.is_none() {
             return;
