@@ -418,6 +418,74 @@ fn set_record_us(r: &mut [u8], us: u64) {
     r[4..8].copy_from_slice(&((us % 1_000_000) as u32).to_le_bytes());
 }
 
+/// Issue 69 item 5 on real packets: Caddy 2.6.2 reloaded and stopped with its path to the
+/// backend 50 ms long, each leg captured where it arrives (fixtures/README.md,
+/// record_reload_netns.sh): Caddy's 1001 to the client (#43), the client's echo (#46), and
+/// 50 ms later Caddy's own unmasked 1001 reaching the backend (#48), which answers it. The
+/// back-leg 1001 is the proxy's own, not a relay of the echo, and the reload or stop is
+/// named on both legs. At the fix's parent (1b81ee9^) the echo was "relayed unchanged" to
+/// #48 and no `proxy-reload-or-stop` was named.
+#[test]
+fn the_proxys_own_close_reaching_the_backend_after_the_clients_echo_is_its_own() {
+    for (name, backend_reply) in [
+        ("proxy/caddy-reload-delayed.pcap", 50),
+        ("proxy/caddy-stop-delayed.pcap", 49),
+    ] {
+        let r = json(&[name], &[]);
+        assert_eq!(conns(&r).len(), 2, "{name}");
+        for c in conns(&r) {
+            assert_eq!(c["status"]["code"], 1001, "{name}: {c}");
+            assert_eq!(c["leg"]["ended_by"], "proxy", "{name}");
+            let k = kinds(c);
+            assert_eq!(
+                k[..2],
+                ["close-frame", "proxy-reload-or-stop"],
+                "{name}: {k:?}"
+            );
+            let p = cause(c, "proxy-reload-or-stop");
+            assert_eq!(p["close_frames"], true);
+            assert_eq!(p["legs"]["front_end"]["packet"], 43, "{name}: {p}");
+            assert_eq!(p["legs"]["back_end"]["packet"], 48, "{name}: {p}");
+            // Sent at once, seen 50 ms apart: the back leg's packets arrive 50 ms late.
+            let apart = p["apart_ms"].as_f64().unwrap();
+            assert!((45.0..60.0).contains(&apart), "{name}: {p}");
+            let relays: Vec<(&str, u64, Option<u64>)> = cause(c, "relayed-close")["relays"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| {
+                    (
+                        x["how"].as_str().unwrap(),
+                        x["packet"].as_u64().unwrap(),
+                        x["to_packet"].as_u64(),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                relays,
+                [
+                    ("proxy-own", 43, None),
+                    ("answers-proxy", 46, Some(43)),
+                    ("proxy-own", 48, None),
+                    ("answers-proxy", backend_reply, Some(48)),
+                ],
+                "{name}: {c}"
+            );
+            let said = c["leg"]["relayed"].to_string();
+            assert!(!said.contains("was relayed"), "{name}: {said}");
+            assert!(
+                said.contains("the proxy sent its own close frame 1001 to the backend (connection 2, packet 48)"),
+                "{name}: {said}"
+            );
+            let t = text(c);
+            assert!(
+                t.contains("The proxy closed both legs itself"),
+                "{name}: {t}"
+            );
+        }
+    }
+}
+
 /// Issue 69 item 5: the proxy sends its own 1001 to the client, the client's echo reaches
 /// it, and only then does it close the backend itself. Built from caddy-stop.pcap (Caddy
 /// 2.6.2 closes both legs 0.07 ms apart, the client's echo after both): the client's echo
