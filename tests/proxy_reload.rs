@@ -420,16 +420,20 @@ fn set_record_us(r: &mut [u8], us: u64) {
 
 /// Issue 69 item 5 on real packets: Caddy 2.6.2 reloaded and stopped with its path to the
 /// backend 50 ms long, each leg captured where it arrives (fixtures/README.md,
-/// record_reload_netns.sh): Caddy's 1001 to the client (#43), the client's echo (#46), and
-/// 50 ms later Caddy's own unmasked 1001 reaching the backend (#48), which answers it. The
-/// back-leg 1001 is the proxy's own, not a relay of the echo, and the reload or stop is
-/// named on both legs. At the fix's parent (1b81ee9^) the echo was "relayed unchanged" to
-/// #48 and no `proxy-reload-or-stop` was named.
+/// record_reload_netns.sh), with a Python `websockets` client and with a Node `ws` one:
+/// Caddy's 1001 to the client (#43), the client's echo, and 50 ms later Caddy's own
+/// unmasked 1001 reaching the backend, which answers it. The back-leg 1001 is the proxy's
+/// own, not a relay of the echo, and the reload or stop is named on both legs. At the fix's
+/// parent (1b81ee9^) the echo was "relayed unchanged" to the back-leg 1001 and no
+/// `proxy-reload-or-stop` was named, on all four.
 #[test]
 fn the_proxys_own_close_reaching_the_backend_after_the_clients_echo_is_its_own() {
-    for (name, backend_reply) in [
-        ("proxy/caddy-reload-delayed.pcap", 50),
-        ("proxy/caddy-stop-delayed.pcap", 49),
+    // The capture, the client's echo, the proxy's 1001 to the backend, the backend's answer.
+    for (name, echo, own, reply) in [
+        ("proxy/caddy-reload-delayed.pcap", 46, 48, 50),
+        ("proxy/caddy-stop-delayed.pcap", 46, 48, 49),
+        ("proxy/caddy-reload-delayed-node.pcap", 45, 49, 51),
+        ("proxy/caddy-stop-delayed-node.pcap", 45, 48, 49),
     ] {
         let r = json(&[name], &[]);
         assert_eq!(conns(&r).len(), 2, "{name}");
@@ -445,7 +449,7 @@ fn the_proxys_own_close_reaching_the_backend_after_the_clients_echo_is_its_own()
             let p = cause(c, "proxy-reload-or-stop");
             assert_eq!(p["close_frames"], true);
             assert_eq!(p["legs"]["front_end"]["packet"], 43, "{name}: {p}");
-            assert_eq!(p["legs"]["back_end"]["packet"], 48, "{name}: {p}");
+            assert_eq!(p["legs"]["back_end"]["packet"], own, "{name}: {p}");
             // Sent at once, seen 50 ms apart: the back leg's packets arrive 50 ms late.
             let apart = p["apart_ms"].as_f64().unwrap();
             assert!((45.0..60.0).contains(&apart), "{name}: {p}");
@@ -465,16 +469,18 @@ fn the_proxys_own_close_reaching_the_backend_after_the_clients_echo_is_its_own()
                 relays,
                 [
                     ("proxy-own", 43, None),
-                    ("answers-proxy", 46, Some(43)),
-                    ("proxy-own", 48, None),
-                    ("answers-proxy", backend_reply, Some(48)),
+                    ("answers-proxy", echo, Some(43)),
+                    ("proxy-own", own, None),
+                    ("answers-proxy", reply, Some(own)),
                 ],
                 "{name}: {c}"
             );
             let said = c["leg"]["relayed"].to_string();
             assert!(!said.contains("was relayed"), "{name}: {said}");
             assert!(
-                said.contains("the proxy sent its own close frame 1001 to the backend (connection 2, packet 48)"),
+                said.contains(&format!(
+                    "the proxy sent its own close frame 1001 to the backend (connection 2, packet {own})"
+                )),
                 "{name}: {said}"
             );
             let t = text(c);
