@@ -453,18 +453,7 @@ fn the_proxys_own_close_reaching_the_backend_after_the_clients_echo_is_its_own()
             // Sent at once, seen 50 ms apart: the back leg's packets arrive 50 ms late.
             let apart = p["apart_ms"].as_f64().unwrap();
             assert!((45.0..60.0).contains(&apart), "{name}: {p}");
-            let relays: Vec<(&str, u64, Option<u64>)> = cause(c, "relayed-close")["relays"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|x| {
-                    (
-                        x["how"].as_str().unwrap(),
-                        x["packet"].as_u64().unwrap(),
-                        x["to_packet"].as_u64(),
-                    )
-                })
-                .collect();
+            let relays = relays(c);
             assert_eq!(
                 relays,
                 [
@@ -507,18 +496,7 @@ fn a_relayed_echo_before_the_proxys_own_close_is_a_relay() {
     for c in conns(&r) {
         let p = cause(c, "proxy-reload-or-stop");
         assert_eq!(p["legs"]["back_end"]["packet"], 52, "{p}");
-        let relays: Vec<(&str, u64, Option<u64>)> = cause(c, "relayed-close")["relays"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| {
-                (
-                    x["how"].as_str().unwrap(),
-                    x["packet"].as_u64().unwrap(),
-                    x["to_packet"].as_u64(),
-                )
-            })
-            .collect();
+        let relays = relays(c);
         assert!(relays.contains(&("unchanged", 45, Some(50))), "{relays:?}");
         assert!(relays.contains(&("proxy-own", 52, None)), "{relays:?}");
         assert!(
@@ -570,18 +548,7 @@ fn the_proxys_own_close_on_the_back_leg_after_the_clients_echo_is_its_own() {
         assert_eq!(p["legs"]["front_end"]["packet"], 45);
         assert_eq!(p["legs"]["back_end"]["packet"], 49);
         assert!(p["apart_ms"].as_f64().unwrap() < 1.0, "{p}");
-        let relays: Vec<(&str, u64, Option<u64>)> = cause(c, "relayed-close")["relays"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| {
-                (
-                    x["how"].as_str().unwrap(),
-                    x["packet"].as_u64().unwrap(),
-                    x["to_packet"].as_u64(),
-                )
-            })
-            .collect();
+        let relays = relays(c);
         assert_eq!(
             relays,
             [
@@ -603,4 +570,21 @@ fn the_proxys_own_close_on_the_back_leg_after_the_clients_echo_is_its_own() {
         let t = text(c);
         assert!(t.contains("The proxy closed both legs itself"), "{t}");
     }
+}
+
+/// The `relayed-close` cause's relays of connection `c`: (how, packet, the packet it went
+/// to).
+fn relays(c: &Value) -> Vec<(&str, u64, Option<u64>)> {
+    cause(c, "relayed-close")["relays"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["how"].as_str().unwrap(),
+                x["packet"].as_u64().unwrap(),
+                x["to_packet"].as_u64(),
+            )
+        })
+        .collect()
 }
