@@ -16,9 +16,8 @@
 //! In: a path, a stop flag. Out: each packet to a callback as its record is whole, and the
 //! input's [`InputSummary`].
 
-use super::input::{io_error, open_raw, Blocks};
-use super::stream::{read_from, Stream};
-use super::{InputSummary, Tally};
+use super::input::{io_error, open_raw};
+use super::InputSummary;
 use crate::capture::Packet;
 use crate::error::Error;
 use std::fs::File;
@@ -90,22 +89,8 @@ pub fn read_follow(
             kind.name()
         )));
     }
-    let mut reader = opened.reader;
-    if opened.compression.is_some() {
-        reader = Box::new(Blocks::new(reader, false, false));
-    }
-    let mut summary = InputSummary::empty(path, opened.compression, None);
-    let mut tally = Tally::default();
-    let stream = Stream {
-        reader,
-        damage: opened.damage,
-        base: 0,
-        number: 0,
-        delivered: 0,
-        warned_bad_if: false,
-    };
-    read_from(path, stream, &mut summary, &mut tally, sink)?;
-    summary.sha256 = opened.digest.map(|d| d.finish());
+    // Read as a stream (no size on disk), a compressed pipe is decompressed in turn.
+    let (mut summary, tally) = super::read_opened(path, opened, false, sink)?;
     if let Some((size, read)) = shrank.lock().ok().and_then(|s| *s) {
         summary.truncated = true;
         summary.warnings.push(format!(

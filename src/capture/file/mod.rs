@@ -217,6 +217,19 @@ pub fn read_counted_ahead(
     hash_stream: bool,
 ) -> Result<InputSummary, Error> {
     let opened = open(path, progress, hash_stream)?;
+    let (summary, tally) = read_opened(path, opened, ahead, sink)?;
+    Ok(tally.finish(summary))
+}
+
+/// Reads an opened input to its end into `sink`, a compressed one through [`Blocks`] (with
+/// `ahead`, decompressed on a thread of its own): its summary, with the stream's hash when
+/// one was asked for, and its tally, not yet finished.
+fn read_opened(
+    path: &Path,
+    opened: input::Opened,
+    ahead: bool,
+    sink: &mut dyn FnMut(&Packet<'_>),
+) -> Result<(InputSummary, Tally), Error> {
     let mut reader = opened.reader;
     if opened.compression.is_some() {
         reader = Box::new(Blocks::new(reader, ahead, !opened.stream));
@@ -233,7 +246,7 @@ pub fn read_counted_ahead(
     };
     read_from(path, stream, &mut summary, &mut tally, sink)?;
     summary.sha256 = opened.digest.map(|d| d.finish());
-    Ok(tally.finish(summary))
+    Ok((summary, tally))
 }
 
 /// What every packet of an input adds to its summary: the first and last capture time,
