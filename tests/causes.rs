@@ -199,3 +199,39 @@ fn a_101_fault_the_client_fails_on_is_the_cause() {
         }
     }
 }
+
+/// Issue 69 item 4: where a cause names what happened (a path fault, a proxy's timeout or
+/// reload, pings that stopped), the catalog's list of a 1006's typical sources ("an idle
+/// timeout on a proxy …, a server process that crashed …") is not said beside it; a 1006
+/// that only says TCP ended keeps that list, since nothing in the capture says more.
+#[test]
+fn a_named_cause_is_not_followed_by_the_codes_typical_sources() {
+    let typical = wsclose::close::catalog::lookup(1006).causes;
+    let named = [
+        "path/python-mtu-down-client.pcap",
+        "path/node-mtu-down-server.pcap",
+        "path/go-mtu-up-client.pcap",
+        "path/node-keepalive-client.pcap",
+        "path/node-half-open-server.pcap",
+        "path/python-slow-reader.pcap",
+        "proxy/nginx-idle.pcap",
+        "proxy/haproxy-idle.pcap",
+        "proxy/caddy-reload-delayed.pcap",
+    ];
+    let mut seen = 0;
+    for capture in named {
+        for c in connections(capture) {
+            let status = &c["status"];
+            let cause = status["cause"].as_str().unwrap();
+            assert!(!cause.contains(typical), "{capture}: {cause}");
+            if status["code"] == 1006 {
+                seen += 1;
+            }
+        }
+    }
+    assert!(seen >= 8, "1006s seen: {seen}");
+    let bare = connections("python-no-close-fin.pcap");
+    let cause = bare[0]["status"]["cause"].as_str().unwrap();
+    assert_eq!(bare[0]["status"]["code"], 1006);
+    assert!(cause.ends_with(typical), "{cause}");
+}

@@ -26,7 +26,8 @@ pub struct Status {
     pub inferred: bool,
     /// What this capture shows, with packet numbers: `causes` in words.
     pub detail: String,
-    /// The catalog's typical causes of the code (empty when there is no code).
+    /// The catalog's typical causes of the code (empty when there is no code, when a cause
+    /// names what happened: [`words::names_what_happened`], or when the application said).
     pub general: &'static str,
     /// What to check or change.
     pub fix: Cow<'static, str>,
@@ -40,6 +41,9 @@ impl Status {
         causes.sort_by_key(words::rank);
         let mut head = causes.first().map(words::head).unwrap_or_default();
         super::words::app::own_reading(&mut head, &causes);
+        if causes.iter().any(words::names_what_happened) {
+            head.general = "";
+        }
         Status {
             code: head.code,
             name: head.name,

@@ -82,6 +82,35 @@ pub fn rank(c: &Cause) -> u8 {
     }
 }
 
+/// Whether `c` names what happened at the layer where it happened (the path, a proxy, the
+/// handshake, TLS, a quiet spell of a timeout, a side's pings that stopped): then the
+/// catalog's list of a code's typical sources ("Typical sources: an idle timeout on a
+/// proxy …, a server process that crashed …") is not said beside it (issue 69 item 4);
+/// causes that only say how the transport ended (no close frame, an RST) keep it.
+pub fn names_what_happened(c: &Cause) -> bool {
+    matches!(
+        c,
+        Cause::Unacknowledged { .. }
+            | Cause::MtuBlackHole { .. }
+            | Cause::MtuBlackHoleReceiver { .. }
+            | Cause::WindowClosed { .. }
+            | Cause::StoppedReading { .. }
+            | Cause::Keepalive { .. }
+            | Cause::ForeignReset { .. }
+            | Cause::GatewayIdleClose { .. }
+            | Cause::ProxyIdleTimeout { .. }
+            | Cause::TunnelIdleTimeout { .. }
+            | Cause::ProxyEndedBothLegs { .. }
+            | Cause::ProxyReloadOrStop { .. }
+            | Cause::RelayedEnd { .. }
+            | Cause::AcceptMismatch { .. }
+            | Cause::HandshakeFault { .. }
+            | Cause::TlsFatalAlert { .. }
+            | Cause::IdleTimeout { .. }
+            | Cause::PingsStopped { .. }
+    )
+}
+
 /// The detail of a status: its causes' sentences, in order, one space apart.
 pub fn detail(causes: &[Cause]) -> String {
     // Room for a few sentences at once (written piece by piece, the text otherwise grows
