@@ -408,3 +408,45 @@ fn s12_stream_longer_than_4_gib_keeps_offsets_growing() {
         clean(response(false).len() + header.len() + LEN as usize + sc.len())
     );
 }
+
+/// THREATS kind 6 on issue 69 item 1's `X-Varnish` (the mark Varnish puts on the request it
+/// passes a backend): the request head cut in two at every byte, and sent one byte per
+/// segment, names Varnish as the whole head does; a head cut inside its `X-Varnish` value
+/// (no blank line) names nothing.
+#[test]
+fn an_x_varnish_split_at_every_byte_names_varnish() {
+    let mut req = request();
+    req.truncate(req.len() - 2);
+    req.extend_from_slice(b"X-Varnish: 32770\r\n\r\n");
+    let product = |s: &Session| {
+        let r = s.analyze();
+        let c = serde_json::to_value(only(&r)).unwrap();
+        c["handshake"]["request_proxy_product"]["product"].clone()
+    };
+    let session = |cuts: &[usize]| {
+        let mut s = Session::new(41033, 8080);
+        s.handshake();
+        s.send_split(Client, &req, cuts);
+        s.send(Server, &response(false));
+        s.send(Client, &close(Client, 1000, ""));
+        s.send(Server, &close(Server, 1000, ""));
+        s
+    };
+    assert_eq!(product(&session(&[])), "varnish");
+    for k in 1..req.len() {
+        assert_eq!(product(&session(&[k])), "varnish", "cut at {k}");
+    }
+    let bytes: Vec<usize> = (1..req.len()).collect();
+    assert_eq!(product(&session(&bytes)), "varnish", "one byte per segment");
+    // Cut off inside the header's value, the 101 then sent: the head is not whole, so no
+    // product is named from it.
+    let mut s = Session::new(41034, 8080);
+    s.handshake();
+    s.send(Client, &req[..req.len() - 6]);
+    s.send(Server, &response(false));
+    let r = s.analyze();
+    for c in &r.connections {
+        let c = serde_json::to_value(c).unwrap();
+        assert!(c["handshake"]["request_proxy_product"].is_null(), "{c}");
+    }
+}
