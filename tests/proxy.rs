@@ -673,3 +673,46 @@ fn an_http2_answer_names_the_product_its_server_field_names() {
         assert_eq!(k["app"], "client", "{k}");
     }
 }
+
+/// An HTTP/2 front that names itself (issue 69 item 1): nghttp2's nghttpx 1.52.0 (h2c,
+/// `--backend-read-timeout=2s`) in front of a Python websockets backend and of a Node ws one
+/// (record_h2_front.sh nghttpx-h2c-idle, -node). Its 200 to the extended CONNECT carries
+/// `server: nghttpx` (and `via: 1.1 nghttpx`), which neither backend's 101 carries, so the
+/// proxy is named, with its own setting, and not the usual list; 2 s after the echo it FINs
+/// the back leg and ends stream 1 (END_STREAM, RST_STREAM NO_ERROR). The client's stream
+/// is answered with a 200, not a 101, and the words say so.
+#[test]
+fn an_http2_front_that_names_itself_is_named_with_its_setting() {
+    for name in ["nghttpx-h2c-idle", "nghttpx-h2c-idle-node"] {
+        let r = json(&[name], &[]);
+        let cs = conns(&r);
+        assert_eq!(cs.len(), 2, "{name}");
+        let front = cs.iter().find(|c| c["transport"] == "h2").unwrap();
+        assert_eq!(
+            front["handshake"]["proxy_product"],
+            serde_json::json!({"product": "nghttpx", "version": null, "header": "server"}),
+            "{name}"
+        );
+        let back = cs.iter().find(|c| c["transport"] != "h2").unwrap();
+        assert!(back["handshake"].get("proxy_product").is_none(), "{back}");
+        for c in cs {
+            let k = &c["status"]["causes"][0];
+            assert_eq!(k["kind"], "proxy-idle-timeout", "{name}: {c}");
+            assert_eq!(k["proxy_product"]["product"], "nghttpx", "{name}: {k}");
+            let quiet = k["legs"]["quiet_ms"].as_f64().unwrap();
+            assert!((2000.0..2010.0).contains(&quiet), "{quiet}");
+            let t = c["status"]["cause"].as_str().unwrap();
+            assert!(
+                t.contains("The proxy names itself in its HTTP/2 answer to the client's extended CONNECT (its Server, which the backend's 101 does not carry): nghttpx, whose setting for that is --backend-read-timeout (default 60 s)."),
+                "{name}: {t}"
+            );
+            assert!(!t.contains("HAProxy timeout tunnel"), "{t}");
+            assert!(!t.contains("client's 101"), "{t}");
+            let fix = c["status"]["fix"].as_str().unwrap();
+            assert!(
+                fix.contains("raise nghttpx's --backend-read-timeout"),
+                "{fix}"
+            );
+        }
+    }
+}

@@ -282,6 +282,7 @@ fn a_quiet_spell_of_a_known_default_is_said_as_a_match() {
             "ingress-nginx",
             "apache",
             "aws-alb",
+            "nghttpx-backend-read",
             "lighttpd",
             "varnish-pipe"
         ])

@@ -39,6 +39,9 @@ pub enum Product {
     Caddy,
     /// Envoy (`server: envoy`).
     Envoy,
+    /// nghttpx, nghttp2's proxy (`server: nghttpx` and `via: 1.1 nghttpx` on the HTTP/2
+    /// answer to an extended CONNECT it passes to an HTTP/1.1 backend, nghttp2 1.52).
+    Nghttpx,
 }
 
 /// The header that named the product.
@@ -80,6 +83,7 @@ const NAMES: &[(&[u8], Product)] = &[
     (b"varnish", Product::Varnish),
     (b"caddy", Product::Caddy),
     (b"envoy", Product::Envoy),
+    (b"nghttpx", Product::Nghttpx),
 ];
 
 impl Product {
@@ -94,6 +98,7 @@ impl Product {
             Product::Varnish => "Varnish",
             Product::Caddy => "Caddy",
             Product::Envoy => "Envoy",
+            Product::Nghttpx => "nghttpx",
         }
     }
 
@@ -118,6 +123,7 @@ impl Product {
             Product::Varnish => timeouts::by_id("varnish-pipe"),
             Product::Envoy => timeouts::by_id("envoy-stream-idle"),
             Product::Caddy => timeouts::by_id("caddy"),
+            Product::Nghttpx => timeouts::by_id("nghttpx-backend-read"),
             Product::Squid | Product::Tinyproxy => self.tunnel_idle(),
             Product::Haproxy => None,
         }
@@ -251,6 +257,7 @@ mod tests {
             Some("Squid 5.7")
         );
         assert_eq!(of(Header::Server, "envoy").as_deref(), Some("Envoy"));
+        assert_eq!(of(Header::Server, "nghttpx").as_deref(), Some("nghttpx"));
         // A Via names the product in its comment; the received-by host is passed over.
         assert_eq!(
             of(Header::Via, "1.1 vm (squid/5.7)").as_deref(),

@@ -146,6 +146,14 @@ pub static TIMEOUTS: &[Timeout] = &[
         source: "Envoy, \"How do I configure timeouts?\" (1 hour by default, for connections with no active stream)",
     },
     Timeout {
+        id: "nghttpx-backend-read",
+        who: "nghttpx",
+        setting: "--backend-read-timeout (backend-read-timeout in nghttpx.conf); it ends a WebSocket it passes to an HTTP/1.1 backend when the backend sent nothing for that long: nghttpx 1.52 as recorded in fixtures/proxy",
+        kind: Kind::Idle,
+        default_s: Some(60),
+        source: "nghttpx(1) of nghttp2 1.52.0, --backend-read-timeout, \"Default: 1m\" (https://nghttp2.org/documentation/nghttpx.1.html)",
+    },
+    Timeout {
         id: "caddy",
         who: "Caddy",
         setting: "reverse_proxy stream_timeout (off unless set; Caddy 2.6 has none)",
@@ -291,13 +299,14 @@ mod tests {
                 "ingress-nginx",
                 "apache",
                 "aws-alb",
+                "nghttpx-backend-read",
                 "lighttpd",
                 "varnish-pipe"
             ]
         );
         // 5 % of 60 s either way, and no further.
-        assert_eq!(ids(Kind::Idle, 58.0).len(), 6);
-        assert_eq!(ids(Kind::Idle, 63.0).len(), 6);
+        assert_eq!(ids(Kind::Idle, 58.0).len(), 7);
+        assert_eq!(ids(Kind::Idle, 63.0).len(), 7);
         assert!(!ids(Kind::Idle, 63.2).contains(&"nginx"));
         assert!(!ids(Kind::Idle, 56.9).contains(&"nginx"));
         // Heroku's 55 s window and nginx's 60 s overlap from 57 s to 57.75 s: both match.
@@ -310,6 +319,7 @@ mod tests {
                 "apache",
                 "aws-alb",
                 "heroku",
+                "nghttpx-backend-read",
                 "lighttpd",
                 "varnish-pipe"
             ]

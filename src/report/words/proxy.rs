@@ -424,9 +424,16 @@ pub fn proxy_idle_named(f: &mut Formatter<'_>, l: &BothLegs, p: &ProxyProduct) -
             p.header_name()
         )?;
     } else {
+        // Over HTTP/2 the client's leg was opened by an extended CONNECT (RFC 8441 §4),
+        // answered with a 200, not a 101 (the leg's ending names its stream).
+        let answer = if l.front_end.name.contains(" on h2 stream ") {
+            "its HTTP/2 answer to the client's extended CONNECT"
+        } else {
+            "the client's 101"
+        };
         write!(
             f,
-            ". The proxy names itself in the client's 101 (its {}, which the backend's 101 does not carry): {p}",
+            ". The proxy names itself in {answer} (its {}, which the backend's 101 does not carry): {p}",
             p.header_name()
         )?;
     }
