@@ -832,3 +832,85 @@ fn proxies_relay_the_clients_close_frame_byte_for_byte() {
         );
     }
 }
+
+/// Issue 69: a proxy with an address on each network. caddy-reload-delayed-relay.pcap with
+/// the back leg's proxy address rewritten from 10.69.1.2 (the address the client reached,
+/// which record_reload_netns.sh makes Caddy's back leg leave from) to 10.69.2.1 (Caddy's
+/// address on the backend's network, where its back leg left from before the script set
+/// the route's source): the legs are linked by the key, which they alone carry, and their
+/// nested handshakes, and read as before. At 017b5f6 (a back leg had to leave from the
+/// front leg's server address) they were not linked and no reload was named.
+#[test]
+fn a_back_leg_from_the_proxys_other_address_is_linked() {
+    let (head, recs) =
+        pcap_records(&std::fs::read(fixture("proxy/caddy-reload-delayed-relay.pcap")).unwrap());
+    let (front_addr, back_addr, backend) = ([10, 69, 1, 2], [10, 69, 2, 1], [10, 69, 2, 2]);
+    let mut bytes = head;
+    let mut moved = 0;
+    for r in &recs {
+        let mut r = r.clone();
+        let ip = 16 + 14;
+        let (src, dst) = (ip + 12, ip + 16);
+        if r[src..src + 4] == front_addr && r[dst..dst + 4] == backend {
+            r[src..src + 4].copy_from_slice(&back_addr);
+            moved += 1;
+        } else if r[src..src + 4] == backend && r[dst..dst + 4] == front_addr {
+            r[dst..dst + 4].copy_from_slice(&back_addr);
+            moved += 1;
+        }
+        bytes.extend_from_slice(&r);
+    }
+    assert!(moved > 20, "{moved}");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir
+        .path()
+        .join("caddy-reload-delayed-relay-two-addresses.pcap");
+    std::fs::write(&path, bytes).unwrap();
+    kept::same_in_memory_on_disk_and_sharded(std::slice::from_ref(&path));
+    let out = Command::cargo_bin("wsclose")
+        .unwrap()
+        .args(["analyze", "--format", "json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&run::stdout_of(out)).unwrap();
+    let was = json(&["proxy/caddy-reload-delayed-relay.pcap"], &[]);
+    assert_eq!(conns(&r).len(), 2);
+    assert_eq!(
+        conns(&r)[1]["client"].as_str().unwrap().split(':').next(),
+        Some("10.69.2.1")
+    );
+    for (c, w) in conns(&r).iter().zip(conns(&was)) {
+        let leg = &c["leg"];
+        assert_eq!(leg["linked_by"], "sec_websocket_key_and_handshakes", "{c}");
+        let ev = leg["link_evidence"].as_str().unwrap();
+        assert!(
+            ev.contains("which no other connection of the capture does"),
+            "{ev}"
+        );
+        assert_eq!(leg["relayed"], w["leg"]["relayed"]);
+        assert_eq!(kinds(c), kinds(w));
+        assert_eq!(
+            cause(c, "proxy-reload-or-stop")["legs"],
+            cause(w, "proxy-reload-or-stop")["legs"]
+        );
+        assert_eq!(leg["proxy"], w["leg"]["proxy"]);
+    }
+    // Each handshake packet the evidence names, in order: the client's request, the
+    // backend's request and 101, the client's 101.
+    let ev = conns(&r)[0]["leg"]["link_evidence"].as_str().unwrap();
+    let h = |c: &Value, k: &str| c["handshake"][k].as_u64().unwrap();
+    let (f, b) = (&conns(&r)[0], &conns(&r)[1]);
+    assert!(h(f, "request_packet") < h(b, "request_packet"));
+    assert!(h(b, "response_packet") < h(f, "response_packet"));
+    for (what, p) in [
+        (
+            "the back leg's upgrade request (packet",
+            h(b, "request_packet"),
+        ),
+        ("its 101 (packet", h(b, "response_packet")),
+        ("the client's request (packet", h(f, "request_packet")),
+    ] {
+        assert!(ev.contains(&format!("{what} {p})")), "{ev}");
+    }
+}
