@@ -914,3 +914,62 @@ fn a_back_leg_from_the_proxys_other_address_is_linked() {
         assert!(ev.contains(&format!("{what} {p})")), "{ev}");
     }
 }
+
+/// Real proxies with an address per leg (fixtures/README.md): nginx 1.22.1 with its back
+/// leg from 127.0.0.2 (`proxy_bind`) while the client reached it at 127.0.0.1, and Caddy
+/// 2.6.2 with its back leg from its own address on the backend's network (10.69.2.1, the
+/// client at 10.69.1.2). Each pair of legs is linked by its key and nested handshakes and
+/// read as the same recording with one address is (nginx-backend-close.pcap: the
+/// backend's 4001 relayed both ways; caddy-reload-delayed.pcap: the reload named on both
+/// legs). At 017b5f6 neither was linked.
+#[test]
+fn real_proxies_with_an_address_per_leg_are_linked() {
+    for (name, same, front_ip, back_ip) in [
+        (
+            "proxy/nginx-backend-close-two-addresses.pcap",
+            "proxy/nginx-backend-close.pcap",
+            "127.0.0.1",
+            "127.0.0.2",
+        ),
+        (
+            "proxy/caddy-reload-delayed-two-addresses.pcap",
+            "proxy/caddy-reload-delayed.pcap",
+            "10.69.1.2",
+            "10.69.2.1",
+        ),
+    ] {
+        let r = json(&[name], &[]);
+        let was = json(&[same], &[]);
+        let (f, b) = (&conns(&r)[0], &conns(&r)[1]);
+        let ip = |h: &Value| h.as_str().unwrap().rsplit_once(':').unwrap().0.to_string();
+        assert_eq!(
+            (ip(&f["server"]), ip(&b["client"])),
+            (front_ip.into(), back_ip.into())
+        );
+        for (c, w) in [f, b].into_iter().zip(conns(&was)) {
+            assert_eq!(
+                c["leg"]["linked_by"], "sec_websocket_key_and_handshakes",
+                "{name}: {c}"
+            );
+            assert_eq!(w["leg"]["linked_by"], "sec_websocket_key", "{same}");
+            assert_eq!(c["status"]["code"], w["status"]["code"], "{name}");
+            assert_eq!(kinds(c), kinds(w), "{name}");
+            assert_eq!(c["leg"]["ended_by"], w["leg"]["ended_by"], "{name}");
+            let how = |c: &Value| {
+                relays(c)
+                    .iter()
+                    .map(|x| x.0.to_string())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(how(c), how(w), "{name}");
+        }
+    }
+    let r = json(&["proxy/caddy-reload-delayed-two-addresses.pcap"], &[]);
+    for c in conns(&r) {
+        let legs = &cause(c, "proxy-reload-or-stop")["legs"];
+        assert_eq!(
+            (&legs["front_end"]["packet"], &legs["back_end"]["packet"]),
+            (&43.into(), &48.into())
+        );
+    }
+}
