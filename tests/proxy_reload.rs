@@ -2,8 +2,10 @@
 //! recorded through Caddy 2.6, Apache httpd 2.4, nginx 1.22 and HAProxy 2.6 (fixtures/proxy/,
 //! fixtures/record/proxy/record_reload.sh): the reload or stop named as a cause with its
 //! packets and its fix, the close frames each application sent in answer to the proxy's own
-//! never said to be relayed to a frame that came before them, and a spell of a known default
-//! said as a match. The same with the reports spilled to the temporary file and sharded.
+//! never said to be relayed to a frame that came before them, a proxy's byte-for-byte copy
+//! of the client's close frame (its masking key and payload) told from its own close, also
+//! with a close frame lost or split, and a spell of a known default said as a match. The
+//! same with the reports spilled to the temporary file and sharded.
 
 #[path = "common/kept.rs"]
 mod kept;
@@ -312,6 +314,7 @@ fn the_reload_is_the_same_in_memory_on_disk_and_sharded() {
         "proxy/nginx-reload.pcap",
         "proxy/haproxy-reload.pcap",
         "proxy/apache-idle.pcap",
+        "proxy/caddy-reload-delayed-relay.pcap",
     ];
     let paths: Vec<PathBuf> = names.iter().map(|n| fixture(n)).collect();
     kept::same_in_memory_on_disk_and_sharded(&paths);
@@ -484,26 +487,188 @@ fn the_proxys_own_close_reaching_the_backend_after_the_clients_echo_is_its_own()
 
 /// The same reload where Caddy did relay the client's echo (fixtures/README.md): the back
 /// leg's first close frame (#50) is the client's #45 byte for byte (`88827ae5d5e6790c`,
-/// its mask key and all), the backend answered it (#51), and only then came Caddy's own
-/// unmasked 1001 (#52). Wrong on this commit: the first back-leg close after an echo of the
-/// proxy's own is taken to be the proxy's own (src/diagnose/reload.rs, `own_closes`), so
-/// #50 is called the proxy's and the echo "relayed unchanged" to #52. Close frames keep no
-/// mask key or bytes to tell a copy from the proxy's own.
+/// its masking key and all), the backend answered it (#51), and only then came Caddy's own
+/// unmasked 1001 (#52). The copy is a relay, the backend's answer to it nothing to pass on
+/// (the client had answered the proxy already), and the proxy's own close on the back leg
+/// is #52. At 017b5f6, whose close frames kept no masking key, #50 was called the proxy's
+/// own and the echo "relayed unchanged" to #52.
 #[test]
-#[ignore = "known wrong: a relayed echo taken for the proxy's own close (issue 69 item 5)"]
 fn a_relayed_echo_before_the_proxys_own_close_is_a_relay() {
     let r = json(&["proxy/caddy-reload-delayed-relay.pcap"], &[]);
     assert_eq!(conns(&r).len(), 2);
     for c in conns(&r) {
+        assert_eq!(c["status"]["code"], 1001, "{c}");
         let p = cause(c, "proxy-reload-or-stop");
+        assert_eq!(p["close_frames"], true);
+        assert_eq!(p["legs"]["front_end"]["packet"], 43, "{p}");
         assert_eq!(p["legs"]["back_end"]["packet"], 52, "{p}");
+        let apart = p["apart_ms"].as_f64().unwrap();
+        assert!((45.0..60.0).contains(&apart), "{p}");
+        assert_eq!(
+            relays(c),
+            [
+                ("proxy-own", 43, None),
+                ("unchanged", 45, Some(50)),
+                ("not-passed-on", 51, None),
+                ("proxy-own", 52, None),
+            ],
+            "{c}"
+        );
+        let said = c["leg"]["relayed"].to_string();
+        assert!(
+            said.contains("the client's close frame 1001 (connection 1, packet 45) was relayed unchanged to connection 2 (packet 50)"),
+            "{said}"
+        );
+        assert!(
+            said.contains(
+                "the proxy sent its own close frame 1001 to the backend (connection 2, packet 52)"
+            ),
+            "{said}"
+        );
+        assert!(
+            text(c).contains("The proxy closed both legs itself"),
+            "{}",
+            text(c)
+        );
+    }
+}
+
+/// The relayed reload with one of its close frames lost (THREATS kind 4: each record cut
+/// out of the recording in turn). Where the capture cannot show which of the proxy's close
+/// frames on the back leg is its own, none is said to be, and no reload is named on close
+/// frames; a frame whose relay may be in the lost bytes is not said to be "not relayed".
+/// At 017b5f6 each of the three read a relay or an own close the capture does not show.
+#[test]
+fn a_lost_close_frame_leaves_the_relay_unsaid() {
+    let path = fixture("proxy/caddy-reload-delayed-relay.pcap");
+    let without = |drop: usize| {
+        let p = run::pcap_without(path.to_str().unwrap(), drop);
+        let out = Command::cargo_bin("wsclose")
+            .unwrap()
+            .args(["analyze", "--format", "json", &p])
+            .output()
+            .unwrap();
+        let r: Value = serde_json::from_slice(&run::stdout_of(out)).unwrap();
+        assert_eq!(conns(&r).len(), 2, "without #{drop}");
+        r
+    };
+    // Without the client's echo (#45): the back leg's #49 (the copy) and #51 (the
+    // proxy's own) cannot be told apart, the front leg's client frames not all decoded.
+    let r = without(45);
+    for c in conns(&r) {
+        assert!(!kinds(c).contains(&"proxy-reload-or-stop"), "{c}");
+        let said = c["leg"]["relayed"].to_string();
+        assert!(!said.contains("to the backend"), "{said}");
+        assert_eq!(relays(c)[0], ("proxy-own", 43, None), "{said}");
+    }
+    // Without the copy (#50): the echo may have been relayed in the bytes lost.
+    let r = without(50);
+    for c in conns(&r) {
+        assert!(!kinds(c).contains(&"proxy-reload-or-stop"), "{c}");
+        assert!(!relays(c).iter().any(|x| x.1 == 45), "{:?}", relays(c));
+        let said = c["leg"]["relayed"].to_string();
+        assert!(!said.contains("not relayed"), "{said}");
+    }
+    // Without the proxy's own (#52): the copy is still the echo relayed, never its own.
+    let r = without(52);
+    for c in conns(&r) {
+        assert!(!kinds(c).contains(&"proxy-reload-or-stop"), "{c}");
         let relays = relays(c);
         assert!(relays.contains(&("unchanged", 45, Some(50))), "{relays:?}");
-        assert!(relays.contains(&("proxy-own", 52, None)), "{relays:?}");
         assert!(
-            !relays.iter().any(|r| r.1 == 50 && r.0 == "proxy-own"),
+            !relays.iter().any(|x| x.0 == "proxy-own" && x.1 == 50),
             "{relays:?}"
         );
+    }
+}
+
+/// The record `rec` of a classic pcap of Ethernet, IPv4 and TCP, as two: the TCP payload
+/// cut after `k` bytes, the second segment's sequence number moved on by `k`, each IPv4
+/// total length and record length set to match (checksums are not read).
+fn split_record(rec: &[u8], k: usize) -> [Vec<u8>; 2] {
+    let ip = 16 + 14;
+    assert_eq!(rec[ip] >> 4, 4, "IPv4");
+    let tcp = ip + usize::from(rec[ip] & 0x0f) * 4;
+    let payload = tcp + usize::from(rec[tcp + 12] >> 4) * 4;
+    assert!(k > 0 && payload + k < rec.len());
+    let part = |bytes: &[u8], seq_add: u32| {
+        let mut r = rec[..payload].to_vec();
+        r.extend_from_slice(bytes);
+        let caplen = (r.len() - 16) as u32;
+        r[8..12].copy_from_slice(&caplen.to_le_bytes());
+        r[12..16].copy_from_slice(&caplen.to_le_bytes());
+        let total = (r.len() - ip) as u16;
+        r[ip + 2..ip + 4].copy_from_slice(&total.to_be_bytes());
+        let seq = u32::from_be_bytes(r[tcp + 4..tcp + 8].try_into().unwrap());
+        r[tcp + 4..tcp + 8].copy_from_slice(&seq.wrapping_add(seq_add).to_be_bytes());
+        r
+    };
+    [
+        part(&rec[payload..payload + k], 0),
+        part(&rec[payload + k..], k as u32),
+    ]
+}
+
+/// The relayed reload with the client's echo (#45) and its copy (#50) each cut in two
+/// segments at every byte (THREATS kind 6: the masking key split), so every packet after
+/// each moves on by one: the copy is still the echo relayed, the proxy's own the last.
+#[test]
+fn the_relay_is_read_with_the_close_frames_split_at_every_byte() {
+    let (head, recs) =
+        pcap_records(&std::fs::read(fixture("proxy/caddy-reload-delayed-relay.pcap")).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    for k in 1..8 {
+        let mut bytes = head.clone();
+        for (i, r) in recs.iter().enumerate() {
+            if i == 44 || i == 49 {
+                assert_eq!(&r[r.len() - 8..], b"\x88\x82\x7a\xe5\xd5\xe6\x79\x0c");
+                split_record(r, k)
+                    .iter()
+                    .for_each(|p| bytes.extend_from_slice(p));
+            } else {
+                bytes.extend_from_slice(r);
+            }
+        }
+        let path = dir.path().join(format!("relay-split-{k}.pcap"));
+        std::fs::write(&path, bytes).unwrap();
+        let report = wsclose::analyze_files(&[path], Options::default()).unwrap();
+        let r: Value = serde_json::to_value(&report.connections).unwrap();
+        let cs = r.as_array().unwrap();
+        assert_eq!(cs.len(), 2, "split at {k}");
+        for c in cs {
+            let p = cause(c, "proxy-reload-or-stop");
+            assert_eq!(p["legs"]["back_end"]["packet"], 54, "split at {k}: {p}");
+            assert_eq!(
+                relays(c),
+                [
+                    ("proxy-own", 43, None),
+                    ("unchanged", 46, Some(52)),
+                    ("not-passed-on", 53, None),
+                    ("proxy-own", 54, None),
+                ],
+                "split at {k}"
+            );
+        }
+    }
+}
+
+/// The masking key a close frame is kept with is not in JSON (nor in any output): the
+/// close frames show the documented fields only, with or without `--redact`.
+#[test]
+fn the_masking_key_is_kept_but_not_shown() {
+    for extra in [&[][..], &["--redact"][..]] {
+        let r = json(&["proxy/caddy-reload-delayed-relay.pcap"], extra);
+        for c in conns(&r) {
+            for f in c["close_frames"].as_array().unwrap() {
+                let keys: Vec<&String> = f.as_object().unwrap().keys().collect();
+                assert_eq!(
+                    keys,
+                    ["code", "from", "name", "packet", "problems", "reason", "time"],
+                    "{f}"
+                );
+            }
+        }
+        assert!(!r.to_string().contains("7ae5d5e6"), "{extra:?}");
     }
 }
 
@@ -588,4 +753,224 @@ fn relays(c: &Value) -> Vec<(&str, u64, Option<u64>)> {
             )
         })
         .collect()
+}
+
+/// The copy rule on three proxies' recordings: nginx 1.22 and HAProxy 2.6 (HTTP/1.1 and an
+/// HTTP/2 front) pass the client's close frame on byte for byte, its masking key and all,
+/// as Caddy 2.6.2 did in the relayed reload; each such relay is read as "unchanged" from the
+/// client's frame to its copy. The proxy's own close frames to the backend in every Caddy
+/// recording are unmasked: never a copy of the client's.
+#[test]
+fn proxies_relay_the_clients_close_frame_byte_for_byte() {
+    use wsclose::diagnose::reload::same_bytes;
+    let mut copies = 0;
+    for name in [
+        "proxy/nginx-backend-close.pcap",
+        "proxy/nginx-many.pcap",
+        "proxy/haproxy-backend-close.pcap",
+        "proxy/haproxy-many.pcap",
+        "proxy/haproxy-h2c-front.pcap",
+        "proxy/caddy-reload-delayed-relay.pcap",
+    ] {
+        let report = wsclose::analyze_files(&[fixture(name)], Options::default()).unwrap();
+        let frame = |conn: u64, packet: u64| {
+            let c = report.connections.iter().find(|c| c.id == conn).unwrap();
+            c.close_frames.iter().find(|f| f.packet == packet).unwrap()
+        };
+        let json: Value = serde_json::to_value(&report.connections).unwrap();
+        let mut seen = 0;
+        for c in json.as_array().unwrap() {
+            if c["leg"]["side"] != "front" {
+                continue;
+            }
+            let Some(rc) = c["status"]["causes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|k| k["kind"] == "relayed-close")
+            else {
+                continue;
+            };
+            for x in rc["relays"].as_array().unwrap() {
+                if x["role"] != "client" || x["how"] != "unchanged" {
+                    continue;
+                }
+                let f = frame(
+                    x["connection"].as_u64().unwrap(),
+                    x["packet"].as_u64().unwrap(),
+                );
+                let g = frame(
+                    x["to_connection"].as_u64().unwrap(),
+                    x["to_packet"].as_u64().unwrap(),
+                );
+                assert!(f.mask_key.is_some(), "{name}: {x}");
+                assert!(same_bytes(g, f), "{name}: {x}: {f:?} {g:?}");
+                seen += 1;
+            }
+        }
+        assert!(seen >= 1, "{name}");
+        copies += seen;
+    }
+    assert!(copies >= 10, "{copies}");
+    for name in [
+        "proxy/caddy-reload.pcap",
+        "proxy/caddy-stop.pcap",
+        "proxy/caddy-reload-delayed.pcap",
+        "proxy/caddy-stop-delayed.pcap",
+        "proxy/caddy-reload-delayed-node.pcap",
+        "proxy/caddy-stop-delayed-node.pcap",
+        "proxy/caddy-reload-delayed-relay.pcap",
+    ] {
+        let report = wsclose::analyze_files(&[fixture(name)], Options::default()).unwrap();
+        let json: Value = serde_json::to_value(&report.connections).unwrap();
+        let own = &cause(&json[0], "proxy-reload-or-stop")["legs"]["back_end"]["packet"];
+        let back = &report.connections[1];
+        let f = back.close_frames.iter().find(|f| *own == f.packet).unwrap();
+        assert_eq!(
+            (f.from, f.mask_key),
+            (wsclose::Role::Client, None),
+            "{name}"
+        );
+    }
+}
+
+/// Issue 69: a proxy with an address on each network. caddy-reload-delayed-relay.pcap with
+/// the back leg's proxy address rewritten from 10.69.1.2 (the address the client reached,
+/// which record_reload_netns.sh makes Caddy's back leg leave from) to 10.69.2.1 (Caddy's
+/// address on the backend's network, where its back leg left from before the script set
+/// the route's source): the legs are linked by the key, which they alone carry, and their
+/// nested handshakes, and read as before. At 017b5f6 (a back leg had to leave from the
+/// front leg's server address) they were not linked and no reload was named.
+#[test]
+fn a_back_leg_from_the_proxys_other_address_is_linked() {
+    let (head, recs) =
+        pcap_records(&std::fs::read(fixture("proxy/caddy-reload-delayed-relay.pcap")).unwrap());
+    let (front_addr, back_addr, backend) = ([10, 69, 1, 2], [10, 69, 2, 1], [10, 69, 2, 2]);
+    let mut bytes = head;
+    let mut moved = 0;
+    for r in &recs {
+        let mut r = r.clone();
+        let ip = 16 + 14;
+        let (src, dst) = (ip + 12, ip + 16);
+        if r[src..src + 4] == front_addr && r[dst..dst + 4] == backend {
+            r[src..src + 4].copy_from_slice(&back_addr);
+            moved += 1;
+        } else if r[src..src + 4] == backend && r[dst..dst + 4] == front_addr {
+            r[dst..dst + 4].copy_from_slice(&back_addr);
+            moved += 1;
+        }
+        bytes.extend_from_slice(&r);
+    }
+    assert!(moved > 20, "{moved}");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir
+        .path()
+        .join("caddy-reload-delayed-relay-two-addresses.pcap");
+    std::fs::write(&path, bytes).unwrap();
+    kept::same_in_memory_on_disk_and_sharded(std::slice::from_ref(&path));
+    let out = Command::cargo_bin("wsclose")
+        .unwrap()
+        .args(["analyze", "--format", "json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&run::stdout_of(out)).unwrap();
+    let was = json(&["proxy/caddy-reload-delayed-relay.pcap"], &[]);
+    assert_eq!(conns(&r).len(), 2);
+    assert_eq!(
+        conns(&r)[1]["client"].as_str().unwrap().split(':').next(),
+        Some("10.69.2.1")
+    );
+    for (c, w) in conns(&r).iter().zip(conns(&was)) {
+        let leg = &c["leg"];
+        assert_eq!(leg["linked_by"], "sec_websocket_key_and_handshakes", "{c}");
+        let ev = leg["link_evidence"].as_str().unwrap();
+        assert!(
+            ev.contains("which no other connection of the capture does"),
+            "{ev}"
+        );
+        assert_eq!(leg["relayed"], w["leg"]["relayed"]);
+        assert_eq!(kinds(c), kinds(w));
+        assert_eq!(
+            cause(c, "proxy-reload-or-stop")["legs"],
+            cause(w, "proxy-reload-or-stop")["legs"]
+        );
+        assert_eq!(leg["proxy"], w["leg"]["proxy"]);
+    }
+    // Each handshake packet the evidence names, in order: the client's request, the
+    // backend's request and 101, the client's 101.
+    let ev = conns(&r)[0]["leg"]["link_evidence"].as_str().unwrap();
+    let h = |c: &Value, k: &str| c["handshake"][k].as_u64().unwrap();
+    let (f, b) = (&conns(&r)[0], &conns(&r)[1]);
+    assert!(h(f, "request_packet") < h(b, "request_packet"));
+    assert!(h(b, "response_packet") < h(f, "response_packet"));
+    for (what, p) in [
+        (
+            "the back leg's upgrade request (packet",
+            h(b, "request_packet"),
+        ),
+        ("its 101 (packet", h(b, "response_packet")),
+        ("the client's request (packet", h(f, "request_packet")),
+    ] {
+        assert!(ev.contains(&format!("{what} {p})")), "{ev}");
+    }
+}
+
+/// Real proxies with an address per leg (fixtures/README.md): nginx 1.22.1 with its back
+/// leg from 127.0.0.2 (`proxy_bind`) while the client reached it at 127.0.0.1, and Caddy
+/// 2.6.2 with its back leg from its own address on the backend's network (10.69.2.1, the
+/// client at 10.69.1.2). Each pair of legs is linked by its key and nested handshakes and
+/// read as the same recording with one address is (nginx-backend-close.pcap: the
+/// backend's 4001 relayed both ways; caddy-reload-delayed.pcap: the reload named on both
+/// legs). At 017b5f6 neither was linked.
+#[test]
+fn real_proxies_with_an_address_per_leg_are_linked() {
+    for (name, same, front_ip, back_ip) in [
+        (
+            "proxy/nginx-backend-close-two-addresses.pcap",
+            "proxy/nginx-backend-close.pcap",
+            "127.0.0.1",
+            "127.0.0.2",
+        ),
+        (
+            "proxy/caddy-reload-delayed-two-addresses.pcap",
+            "proxy/caddy-reload-delayed.pcap",
+            "10.69.1.2",
+            "10.69.2.1",
+        ),
+    ] {
+        let r = json(&[name], &[]);
+        let was = json(&[same], &[]);
+        let (f, b) = (&conns(&r)[0], &conns(&r)[1]);
+        let ip = |h: &Value| h.as_str().unwrap().rsplit_once(':').unwrap().0.to_string();
+        assert_eq!(
+            (ip(&f["server"]), ip(&b["client"])),
+            (front_ip.into(), back_ip.into())
+        );
+        for (c, w) in [f, b].into_iter().zip(conns(&was)) {
+            assert_eq!(
+                c["leg"]["linked_by"], "sec_websocket_key_and_handshakes",
+                "{name}: {c}"
+            );
+            assert_eq!(w["leg"]["linked_by"], "sec_websocket_key", "{same}");
+            assert_eq!(c["status"]["code"], w["status"]["code"], "{name}");
+            assert_eq!(kinds(c), kinds(w), "{name}");
+            assert_eq!(c["leg"]["ended_by"], w["leg"]["ended_by"], "{name}");
+            let how = |c: &Value| {
+                relays(c)
+                    .iter()
+                    .map(|x| x.0.to_string())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(how(c), how(w), "{name}");
+        }
+    }
+    let r = json(&["proxy/caddy-reload-delayed-two-addresses.pcap"], &[]);
+    for c in conns(&r) {
+        let legs = &cause(c, "proxy-reload-or-stop")["legs"];
+        assert_eq!(
+            (&legs["front_end"]["packet"], &legs["back_end"]["packet"]),
+            (&43.into(), &48.into())
+        );
+    }
 }

@@ -82,6 +82,7 @@ impl ConnectionReport {
                     packet: f.packet,
                     time: f.ts,
                     problems: f.problems.iter().map(|p| p.as_str()).collect(),
+                    mask_key: f.mask,
                 })
                 .collect(),
             tcp_end: tcp_end_name(tcp_first.map(|(_, e)| e.kind)),

@@ -202,6 +202,7 @@ mod tests {
             ts: at(packet as i64 * 100),
             problems: Vec::new(),
             order: packet,
+            mask: None,
         }
     }
 

@@ -8,8 +8,9 @@
 //! or at one instant with no quiet spell (a reload or stop, `reload`), or one application
 //! whose end the proxy relayed to the other leg; for close frames the proxy sent to both
 //! legs at one instant, the reload or stop added to each leg's status. A frame is relayed
-//! only to a frame after it, and a frame the proxy sent on its own is relayed from
-//! nowhere. Also the note on a plaintext WebSocket that is most likely the back leg of a
+//! only to a frame after it (its byte-for-byte copy first, `reload::same_bytes`), a frame
+//! the proxy sent on its own is relayed from nowhere, and one whose relay may be in bytes
+//! missing from the other leg is not said to be relayed or not. Also the note on a plaintext WebSocket that is most likely the back leg of a
 //! TLS-terminating proxy whose client's leg was not decrypted.
 
 use super::evidence::Evidence;
@@ -409,11 +410,24 @@ fn relays(front: &ConnectionReport, back: &ConnectionReport) -> (Vec<Relay>, boo
                 to_code: None,
                 to_packet: None,
             };
+            // Its byte-for-byte copy ([`reload::same_bytes`]) when the proxy passed it on
+            // so, else the next frame of its role after it.
             let found = got
                 .iter()
                 .enumerate()
                 .skip(next)
-                .find(|(_, g)| g.packet > f.packet && g.time >= f.time);
+                .find(|(_, g)| reload::same_bytes(g, f) && g.packet > f.packet)
+                .or_else(|| {
+                    got.iter()
+                        .enumerate()
+                        .skip(next)
+                        .find(|(_, g)| g.packet > f.packet && g.time >= f.time)
+                });
+            // Not found where the other leg's frames of its role were not all decoded: it
+            // may have been relayed in the bytes missing there, so nothing is said of it.
+            if found.is_none() && !*to_leg.decoded_to_end.of(role) {
+                continue;
+            }
             match found {
                 Some((k, g)) => {
                     next = k + 1;
@@ -433,11 +447,14 @@ fn relays(front: &ConnectionReport, back: &ConnectionReport) -> (Vec<Relay>, boo
                         relay.to_packet = Some(o.packet);
                     }
                     None => {
-                        // Answered on its own leg by the proxy, with nothing passed on?
+                        // Answered on its own leg by the proxy, with nothing passed on? The
+                        // proxy's first close frame there came after it (a second one, or
+                        // its own after relaying another, answers nothing).
                         let answered = from_leg
                             .close_frames
                             .iter()
-                            .any(|g| g.from != role && g.packet > f.packet);
+                            .find(|g| g.from != role)
+                            .is_some_and(|g| g.packet > f.packet);
                         changed |= answered;
                         relay.how = if answered {
                             RelayHow::AnsweredByProxy

@@ -3,7 +3,8 @@
 //! In: the two legs of a proxied session (front: client → proxy, back: proxy → backend).
 //! Out: the close frames the proxy sent on its own ([`own_closes`]: on each leg, the first
 //! close frame, when the proxy sent it before the other application sent any it could be
-//! relaying), and [`Cause::ProxyReloadOrStop`] ([`closes`], [`ends`]) when the proxy ended
+//! relaying, past those it passed on byte for byte: [`same_bytes`], the client's masking
+//! key and payload, RFC 6455 §5.3), and [`Cause::ProxyReloadOrStop`] ([`closes`], [`ends`]) when the proxy ended
 //! both legs at one instant with no quiet spell before: close frames of its own to both
 //! applications (an intermediary that closes is the endpoint of each leg, RFC 6455 §7.1.2),
 //! or FINs or RSTs on both legs while the session was busy. That is how proxies end their
@@ -29,13 +30,42 @@ pub const INSTANT_MS: f64 = 100.0;
 /// that soon after the last frame is not one.
 pub const QUIET_MAX_MS: f64 = 1000.0;
 
+/// Whether `copy` is `of` byte for byte: sent with the same masking key and carrying the
+/// same payload (the same code and reason, read whole: no problem with either frame, so
+/// that the payload was at most 125 bytes, all captured, and its reason is its bytes).
+/// A client masks each frame with a fresh key of its own (RFC 6455 §5.3), so a proxy's
+/// close frame with the client's key and payload is the client's frame passed on. A
+/// different key proves nothing: a proxy that relays a close frame may mask it anew, as
+/// it must mask its own (or, as Caddy 2.6, not mask it at all).
+pub fn same_bytes(copy: &CloseFrameReport, of: &CloseFrameReport) -> bool {
+    copy.mask_key.is_some()
+        && copy.mask_key == of.mask_key
+        && copy.problems.is_empty()
+        && of.problems.is_empty()
+        && copy.code == of.code
+        && copy.reason == of.reason
+}
+
+/// The close frame of `from` on `leg` after it that is a byte-for-byte copy of `f`
+/// ([`same_bytes`]): `f` passed on by the proxy.
+fn copied_to<'a>(f: &CloseFrameReport, leg: &'a ConnectionReport) -> Option<&'a CloseFrameReport> {
+    leg.close_frames
+        .iter()
+        .find(|g| g.from == f.from && g.packet > f.packet && same_bytes(g, f))
+}
+
 /// The close frames the proxy sent on its own: on the front leg, the first close frame when
 /// it is the proxy's (the server's) and the backend sent none before it; on the back leg,
 /// the first when it is the proxy's (the client's) and the client sent none before it. A
-/// close frame that answered the proxy's own on the other leg is no close for the proxy to
+/// close frame the proxy passed on byte for byte from the other leg ([`same_bytes`]: the
+/// client's masking key and payload) is a relay, and the other application's answer to it
+/// no close of either's: the proxy's own is its first close frame after them. A close
+/// frame that answered the proxy's own on the other leg is no close for the proxy to
 /// relay: a proxy that sent its own 1001 to the client, read the client's echo and only
 /// then closed the backend (a reload or stop) closed the back leg itself too (issue 69
-/// item 5), and the same the other way round.
+/// item 5), and the same the other way round. Where the other leg's frames of that role
+/// were not all decoded (bytes missing where a frame header was expected), one of them may
+/// have been relayed there: none is said to be the proxy's own.
 pub fn own_closes<'a>(
     front: &'a ConnectionReport,
     back: &'a ConnectionReport,
@@ -43,13 +73,36 @@ pub fn own_closes<'a>(
     // `answered`: the proxy's own close on `other`, which the frames after it there answer.
     let own = |leg: &'a ConnectionReport,
                proxy: Role,
-               other: &ConnectionReport,
+               other: &'a ConnectionReport,
                answered: Option<&CloseFrameReport>| {
-        let first = leg.close_frames.first().filter(|f| f.from == proxy)?;
+        let relayed = |f: &CloseFrameReport| {
+            f.from == proxy
+                && other
+                    .close_frames
+                    .iter()
+                    .any(|h| h.from == proxy && h.packet < f.packet && same_bytes(f, h))
+        };
+        // Past the relays and what answered them.
+        let mut after_relay = false;
+        let first = leg
+            .close_frames
+            .iter()
+            .find(|f| {
+                if relayed(f) {
+                    after_relay = true;
+                    return false;
+                }
+                f.from == proxy || !after_relay
+            })
+            .filter(|f| f.from == proxy)?;
+        if !*other.decoded_to_end.of(proxy) {
+            return None;
+        }
         let relaying = other.close_frames.iter().any(|g| {
             g.from == proxy
                 && g.packet < first.packet
                 && answered.is_none_or(|a| a.packet >= g.packet)
+                && copied_to(g, leg).is_none()
         });
         (!relaying).then_some(first)
     };

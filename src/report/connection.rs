@@ -69,8 +69,10 @@ pub struct HandshakeReport {
 /// text borrowed from its input, which only a `'static` input could give.
 type Static = &'static str;
 
-/// One close frame (RFC 6455 §5.5.1), as captured.
-#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+/// One close frame (RFC 6455 §5.5.1), as captured. Stored (`serial`), every field; in
+/// JSON ([`CloseFrameReportJson`]), all but its masking key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 #[non_exhaustive]
 pub struct CloseFrameReport {
     /// The side that sent it.
@@ -79,7 +81,6 @@ pub struct CloseFrameReport {
     pub code: Option<u16>,
     /// The code's name in the catalog, when it has one.
     #[serde(with = "catalog::name_serde")]
-    #[schemars(with = "Option<String>")]
     pub name: Option<Static>,
     /// Its reason text (escaped when written out).
     pub reason: String,
@@ -90,8 +91,53 @@ pub struct CloseFrameReport {
     /// What is wrong with it: `one-byte-payload`, `too-long`, `reason-not-utf8`, ...
     /// (docs/json.md).
     #[serde(with = "crate::close::names_serde")]
-    #[schemars(schema_with = "schema::close_problems")]
     pub problems: Vec<&'static str>,
+    /// The masking key it was sent with (RFC 6455 §5.3), none when unmasked: what tells a
+    /// proxy's byte-for-byte copy of the client's close frame from its own
+    /// ([`crate::diagnose::reload`]). Not in JSON.
+    pub mask_key: Option<[u8; 4]>,
+}
+
+/// The JSON view of a [`CloseFrameReport`]: every field but the masking key.
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(remote = "CloseFrameReport", rename = "CloseFrameReport")]
+#[schemars(description = "One close frame (RFC 6455 §5.5.1), as captured.")]
+pub struct CloseFrameReportJson {
+    /// The side that sent it.
+    from: Role,
+    /// Its status code; null for a close frame with no payload.
+    code: Option<u16>,
+    /// The code's name in the catalog, when it has one.
+    #[serde(with = "catalog::name_serde")]
+    #[schemars(with = "Option<String>")]
+    name: Option<Static>,
+    /// Its reason text (escaped when written out).
+    reason: String,
+    /// The packet that completed the frame.
+    packet: u64,
+    /// When that packet was captured.
+    time: Timestamp,
+    /// What is wrong with it: `one-byte-payload`, `too-long`, `reason-not-utf8`, ...
+    /// (docs/json.md).
+    #[serde(with = "crate::close::names_serde")]
+    #[schemars(schema_with = "schema::close_problems")]
+    problems: Vec<&'static str>,
+}
+
+impl Serialize for CloseFrameReport {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            CloseFrameReportJson::serialize(self, s)
+        } else {
+            CloseFrameReport::serialize(self, s)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for CloseFrameReport {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<CloseFrameReport, D::Error> {
+        CloseFrameReport::deserialize(d)
+    }
 }
 
 /// One side's ending of TCP. Stored (`serial`), every field; in JSON

@@ -12,7 +12,11 @@
 //! is open, and it leaves from the front leg's server address for another endpoint (the
 //! key alone is not enough: some clients send a constant one). The front leg is the one that started first; the proxy is its server and the
 //! back leg's client. A key seen on more than two connections is paired in time order,
-//! each connection at most once.
+//! each connection at most once. A proxy with an address on each network sends its back
+//! leg from another address: two connections that alone carry a key are linked then when
+//! their handshakes nest (the back leg's upgrade request and 101 between the front leg's
+//! request and 101: the proxy passes the upgrade on and answers the client once the
+//! backend has; [`LinkedBy::KeyAndHandshakes`]); with a third, none is.
 //!
 //! An HTTP/2 front leg (RFC 8441 §4: a WebSocket on a stream, opened by an extended
 //! CONNECT) carries no key, and the proxy opens an HTTP/1.1 WebSocket to the backend with
@@ -148,6 +152,21 @@ pub enum LinkedBy {
         /// Its target, as sent.
         target: String,
     },
+    /// The key, shared by these two connections alone in their input, where the back leg
+    /// leaves from another address than the front leg's server (a proxy with an address
+    /// on each network): both handshakes nested, the back leg's upgrade request and 101
+    /// between the front leg's request and 101, as a proxy passes the upgrade on and
+    /// answers the client once the backend answered.
+    KeyAndHandshakes {
+        /// The front leg's upgrade request.
+        request: u64,
+        /// The back leg's upgrade request.
+        upgrade: u64,
+        /// The back leg's 101.
+        upgrade_answer: u64,
+        /// The front leg's 101.
+        answer: u64,
+    },
     /// An HTTP/2 front leg: the same path, the back leg's upgrade between the stream's
     /// CONNECT and its 200, the closes within [`CLOSE_GAP_S`], and no other candidate
     /// either way.
@@ -167,11 +186,13 @@ pub enum LinkedBy {
 }
 
 impl LinkedBy {
-    /// "sec_websocket_key" or "path_and_timing".
+    /// "sec_websocket_key", "sec_websocket_key_and_connect_target",
+    /// "sec_websocket_key_and_handshakes" or "path_and_timing".
     pub fn name(&self) -> &'static str {
         match self {
             LinkedBy::Key => "sec_websocket_key",
             LinkedBy::KeyAndConnect { .. } => "sec_websocket_key_and_connect_target",
+            LinkedBy::KeyAndHandshakes { .. } => "sec_websocket_key_and_handshakes",
             LinkedBy::PathAndTiming { .. } => "path_and_timing",
         }
     }
@@ -302,11 +323,20 @@ impl Index {
                 .then_with(|| a.start.cmp(&b.start))
                 .then_with(|| a.order.cmp(&b.order))
         });
-        let mut keyed = Vec::new();
+        let (mut keyed, mut apart) = (Vec::new(), Vec::new());
         for group in shared.chunk_by(|x, y| (x.order >> 48, x.key) == (y.order >> 48, y.key)) {
+            let before = keyed.len();
             pair_group(group, &mut keyed, work);
+            if keyed.len() == before {
+                apart.extend(apart_pair(group));
+            }
         }
-        let mut linked: Vec<u64> = keyed.iter().flat_map(|&(f, b)| [f, b]).collect();
+        let nested = nested_handshakes(&self.candidates, &apart, work);
+        let mut linked: Vec<u64> = keyed
+            .iter()
+            .flat_map(|&(f, b)| [f, b])
+            .chain(nested.iter().flat_map(|p| [p.front.0, p.back.0]))
+            .collect();
         linked.sort_unstable();
         self.candidates
             .retain(|c| c.stream > 0 || linked.binary_search(&c.order).is_err());
@@ -335,9 +365,75 @@ impl Index {
                 };
             }
         }
+        pairs.extend(nested);
         pair_by_path(&self.candidates, &mut pairs);
         pairs
     }
+}
+
+/// The two legs of `group` (one input's connections with one key, by start) to link by
+/// their handshakes ([`nested_handshakes`]) though the back leg leaves from another
+/// address than the front leg's server (the group's legs linked by address, none): when
+/// the key is these two connections' alone (more share it: a load test or a client's
+/// constant key, and nothing tells which is which, THREATS kind 3), the second starts
+/// while the first is open, from another address than the first's client and than its
+/// server, to another endpoint, and the first is in no CONNECT tunnel.
+fn apart_pair(group: &[Leg]) -> Option<(u64, u64)> {
+    let [front, back] = group else {
+        return None;
+    };
+    (front.target_port == 0
+        && back.start >= front.start
+        && back.start <= front.end
+        && back.client_ip != front.client_ip
+        && back.client_ip != front.server_ip
+        && back.server != front.server)
+        .then_some((front.order, back.order))
+}
+
+/// The pairs of `apart` ([`apart_pair`]) whose handshakes are nested: the back leg's
+/// upgrade request and its 101 both between the front leg's request and its 101 (a proxy
+/// passes the upgrade on and answers the client once the backend answered; RFC 6455 §4.1
+/// lets no endpoint answer before the request). Their handshakes are those of
+/// `candidates` (HTTP/1.1 upgrades answered 101, with a path); a leg without one is not
+/// linked. `work` counts the candidates looked at.
+fn nested_handshakes(candidates: &[Candidate], apart: &[(u64, u64)], work: &mut u64) -> Vec<Pair> {
+    if apart.is_empty() {
+        return Vec::new();
+    }
+    let mut wanted: Vec<u64> = apart.iter().flat_map(|&(f, b)| [f, b]).collect();
+    wanted.sort_unstable();
+    let mut hs: Vec<(u64, u64, u64)> = candidates
+        .iter()
+        .filter(|c| c.stream == 0 && wanted.binary_search(&c.order).is_ok())
+        .map(|c| (c.order, c.request, c.response))
+        .collect();
+    *work += candidates.len() as u64;
+    hs.sort_unstable();
+    let of = |o: u64| {
+        hs.binary_search_by_key(&o, |h| h.0)
+            .ok()
+            .and_then(|i| hs.get(i))
+            .copied()
+    };
+    apart
+        .iter()
+        .filter_map(|&(f, b)| {
+            let ((_, request, answer), (_, upgrade, upgrade_answer)) = (of(f)?, of(b)?);
+            (request < upgrade && upgrade < upgrade_answer && upgrade_answer < answer).then_some(
+                Pair {
+                    front: (f, 0),
+                    back: (b, 0),
+                    by: LinkedBy::KeyAndHandshakes {
+                        request,
+                        upgrade,
+                        upgrade_answer,
+                        answer,
+                    },
+                },
+            )
+        })
+        .collect()
 }
 
 /// A hash of a path, a host or a server address, the same in every run (std's SipHash with
@@ -611,8 +707,11 @@ pub struct LegReport {
     pub proxy_changed_close: bool,
     /// Who ended the session, as the two legs together show it (when they do).
     pub ended_by: Option<String>,
-    /// What linked the legs: "sec_websocket_key", or "path_and_timing" (an HTTP/2 front
-    /// leg; weaker evidence, made only when unambiguous).
+    /// What linked the legs: "sec_websocket_key", "sec_websocket_key_and_connect_target"
+    /// (a front leg in a CONNECT tunnel), "sec_websocket_key_and_handshakes" (a back leg
+    /// from another address than the proxy's; made only when unambiguous), or
+    /// "path_and_timing" (an HTTP/2 front leg; weaker evidence, made only when
+    /// unambiguous).
     pub linked_by: String,
     /// That evidence in words, with its packets.
     pub link_evidence: String,

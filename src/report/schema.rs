@@ -61,6 +61,7 @@ macro_rules! schema_as {
 
 schema_as!(super::ConnectionReport => super::ConnectionReportJson);
 schema_as!(super::TcpEndReport => super::TcpEndReportJson);
+schema_as!(super::CloseFrameReport => super::CloseFrameReportJson);
 schema_as!(super::tls::EncryptedReport => super::tls::EncryptedReportJson);
 schema_as!(super::encapsulation::EncapsulationReport => super::encapsulation::EncapsulationReportJson);
 schema_as!(crate::websocket::decoder::Stats => crate::websocket::decoder::StatsJson);

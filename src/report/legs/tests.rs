@@ -378,3 +378,102 @@ fn legs_sharing_one_key_are_paired_in_n_log_n() {
         assert!(ratio < 2.5, "{what}: work {seen:?}, ratio {ratio:.2}");
     }
 }
+
+/// A proxy with an address on each network (issue 69): the back leg leaves from another
+/// address than the one the client reached. Linked by the key when these two alone carry
+/// it and their handshakes nest (the back leg's upgrade and 101 between the client's
+/// upgrade and 101); else not at all.
+#[test]
+fn a_back_leg_from_another_address_is_linked_by_its_nested_handshake() {
+    const K: &str = "x3JJHMbDL1EzLkh9GBhXDw==";
+    let front = at(0, K, 1, 0, 100, ("client", "proxy-front", 443));
+    let back = at(0, K, 2, 10, 90, ("proxy-back", "backend", 8080));
+    // Upgrade requests and 101s: the client's in packets 4 and 12, the backend's in 7
+    // and 9.
+    let hs = |f: (u64, u64), b: (u64, u64)| {
+        vec![
+            cand(1, 0, "/ws", f.0, f.1, 95),
+            cand(2, 0, "/ws", b.0, b.1, 95),
+        ]
+    };
+    let linked = |legs: Vec<Leg>, candidates: Vec<Candidate>| {
+        let mut p: Vec<Pair> = Index {
+            legs,
+            candidates,
+            ..Index::default()
+        }
+        .pairs();
+        p.sort_unstable_by_key(|p| p.front);
+        p
+    };
+    let p = linked(vec![front, back], hs((4, 12), (7, 9)));
+    assert_eq!(
+        p,
+        [Pair {
+            front: (1, 0),
+            back: (2, 0),
+            by: LinkedBy::KeyAndHandshakes {
+                request: 4,
+                upgrade: 7,
+                upgrade_answer: 9,
+                answer: 12,
+            },
+        }]
+    );
+    assert_eq!(p[0].by.name(), "sec_websocket_key_and_handshakes");
+    // Not nested: the client answered before the backend, or the back leg's upgrade
+    // sent before the client's.
+    assert!(linked(vec![front, back], hs((4, 8), (7, 9))).is_empty());
+    assert!(linked(vec![front, back], hs((6, 12), (5, 9))).is_empty());
+    // A handshake not captured (no candidate): not linked.
+    assert!(linked(vec![front, back], hs((4, 12), (7, 9))[..1].to_vec()).is_empty());
+    // A third connection with the key (a load test replaying one key, THREATS kind 3):
+    // nothing tells which is the back leg, none is linked.
+    let third = at(0, K, 3, 11, 90, ("proxy-back", "backend", 8080));
+    let mut three = hs((4, 12), (7, 9));
+    three.push(cand(3, 0, "/ws", 8, 10, 95));
+    assert!(linked(vec![front, back, third], three).is_empty());
+    // From the client's own address (a client with a constant key opening a second
+    // connection), after the front leg ended, or to the front leg's own server: no.
+    let same_client = at(0, K, 2, 10, 90, ("client", "backend", 8080));
+    assert!(linked(vec![front, same_client], hs((4, 12), (7, 9))).is_empty());
+    let later = at(0, K, 2, 101, 190, ("proxy-back", "backend", 8080));
+    assert!(linked(vec![front, later], hs((4, 12), (7, 9))).is_empty());
+    let same_server = at(0, K, 2, 10, 90, ("proxy-back", "proxy-front", 443));
+    assert!(linked(vec![front, same_server], hs((4, 12), (7, 9))).is_empty());
+    // Where the back leg leaves from the proxy's address, the address rule links it, as
+    // before, by the key.
+    let from_proxy = at(0, K, 2, 10, 90, ("proxy-front", "backend", 8080));
+    let p = linked(vec![front, from_proxy], hs((4, 12), (7, 9)));
+    assert_eq!(p.len(), 1);
+    assert_eq!(p[0].by, LinkedBy::Key);
+}
+
+/// Many pairs of legs from other addresses, each pair with a key of its own: each linked,
+/// the work linear in the connections.
+#[test]
+fn pairs_from_other_addresses_are_linked_in_linear_work() {
+    let n = 2_000u64;
+    let mut legs = Vec::new();
+    let mut candidates = Vec::new();
+    for i in 0..n {
+        let key = format!("key-{i}");
+        let (f, b) = (10 * i + 1, 10 * i + 2);
+        legs.push(at(0, &key, f, 0, 100, ("client", "proxy-front", 443)));
+        legs.push(at(0, &key, b, 10, 90, ("proxy-back", "backend", 8080)));
+        candidates.push(cand(f, 0, "/ws", f + 3, f + 8, 95));
+        candidates.push(cand(b, 0, "/ws", f + 4, f + 5, 95));
+    }
+    let mut work = 0;
+    let pairs = Index {
+        legs,
+        candidates,
+        ..Index::default()
+    }
+    .pairs_counted(&mut work);
+    assert_eq!(pairs.len() as u64, n);
+    assert!(pairs
+        .iter()
+        .all(|p| matches!(p.by, LinkedBy::KeyAndHandshakes { .. }) && p.back.0 == p.front.0 + 1));
+    assert!(work <= 10 * n, "{work}");
+}

@@ -374,6 +374,7 @@ fn close_frame(w: &mut Writer<'_>, f: &CloseFrameReport) -> Option<()> {
         packet,
         time,
         problems,
+        mask_key,
     } = f;
     w.role(*from);
     w.opt(code, |w, &c| w.u64(u64::from(c)));
@@ -402,6 +403,7 @@ fn close_frame(w: &mut Writer<'_>, f: &CloseFrameReport) -> Option<()> {
         let i = Problem::ALL.iter().position(|x| x.as_str() == *p)?;
         w.u64(i as u64);
     }
+    w.opt(mask_key, |w, k| w.u64(u64::from(u32::from_be_bytes(*k))));
     Some(())
 }
 
@@ -414,6 +416,9 @@ fn read_close_frame(r: &mut Reader<'_>) -> Option<CloseFrameReport> {
         packet: r.u64()?,
         time: r.time()?,
         problems: r.vec(|r| Problem::ALL.get(r.usize()?).map(|p| p.as_str()))?,
+        mask_key: r
+            .opt(|r| u32::try_from(r.u64()?).ok())?
+            .map(u32::to_be_bytes),
     })
 }
 

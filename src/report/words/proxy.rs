@@ -583,6 +583,14 @@ impl LinkedBy {
             LinkedBy::KeyAndConnect { connect, target } => format!(
                 "linked by the Sec-WebSocket-Key both upgrade requests carry and by the client's CONNECT (packet {connect}): the back leg goes to its target, {target}, and starts after it"
             ),
+            LinkedBy::KeyAndHandshakes {
+                request,
+                upgrade,
+                upgrade_answer,
+                answer,
+            } => format!(
+                "linked by the Sec-WebSocket-Key both upgrade requests carry, which no other connection of the capture does, and by their handshakes: the back leg's upgrade request (packet {upgrade}) and its 101 (packet {upgrade_answer}) came between the client's request (packet {request}) and its 101 (packet {answer}); the back leg leaves from another address than the one the client reached the proxy at"
+            ),
             LinkedBy::PathAndTiming {
                 host,
                 connect,

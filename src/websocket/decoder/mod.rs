@@ -770,7 +770,7 @@ impl Decoder {
         };
         // `control` may be shorter than the payload because of the keep cap (not a capture
         // problem) or a gap (`truncated`).
-        let close = CloseFrame::parse(
+        let mut close = CloseFrame::parse(
             self.from,
             &f.control,
             !f.truncated,
@@ -779,6 +779,7 @@ impl Decoder {
             ts,
             order,
         );
+        close.mask = f.h.mask;
         // A capture that lost part of the frame is a note (already made), not the sender's fault.
         if close.problems.iter().any(|p| *p != Problem::Truncated) {
             findings.push(

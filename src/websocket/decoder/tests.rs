@@ -1,5 +1,5 @@
 //! The decoder on hand-made frames: permessage-deflate inflating, UTF-8 after inflating,
-//! corrupt data and a decompression bomb.
+//! corrupt data and a decompression bomb; a close frame's masking key across segments.
 
 use super::*;
 use flate2::{Compress, Compression, FlushCompress};
@@ -110,4 +110,42 @@ fn without_an_inflater_compressed_text_is_not_judged() {
     d.data(&frame(0xC1, b"\xff\xfe not deflate"), at(1), &mut f);
     assert!(f.items.is_empty());
     assert_eq!(d.stats.compressed_messages, 1);
+}
+
+/// A client's masked close frame (Caddy's recorded `88827ae5d5e6790c`: 1001, key
+/// 7ae5d5e6, and one with a reason) keeps its masking key however its bytes are cut: in
+/// two at every byte, and a byte a segment; a server's unmasked one keeps none.
+#[test]
+fn a_close_frames_masking_key_is_kept_at_every_split() {
+    let key = [0x7a, 0xe5, 0xd5, 0xe6];
+    let masked = |payload: &[u8]| {
+        let mut f = vec![0x88, 0x80 | payload.len() as u8];
+        f.extend_from_slice(&key);
+        f.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+        f
+    };
+    let caddy = masked(&1001u16.to_be_bytes());
+    assert_eq!(caddy, [0x88, 0x82, 0x7a, 0xe5, 0xd5, 0xe6, 0x79, 0x0c]);
+    let with_reason = masked(b"\x0f\xa0bye");
+    for (bytes, code, reason) in [(&caddy, 1001, ""), (&with_reason, 4000, "bye")] {
+        let mut cuts: Vec<Vec<&[u8]>> = (1..bytes.len())
+            .map(|k| vec![&bytes[..k], &bytes[k..]])
+            .collect();
+        cuts.push(bytes.chunks(1).collect());
+        for parts in cuts {
+            let mut d = Decoder::new(Role::Client, false);
+            let mut f = Findings::default();
+            for (i, p) in parts.iter().enumerate() {
+                d.data(p, at(i as u64 + 1), &mut f);
+            }
+            assert_eq!(d.closes.len(), 1, "{parts:?}");
+            let c = &d.closes[0];
+            assert_eq!(c.mask, Some(key), "{parts:?}");
+            assert_eq!((c.code, c.reason.as_str()), (Some(code), reason));
+            assert_eq!(c.packet, parts.len() as u64);
+        }
+    }
+    let mut d = Decoder::new(Role::Server, false);
+    d.data(&frame(0x88, b"\x03\xe9"), at(1), &mut Findings::default());
+    assert_eq!((d.closes[0].code, d.closes[0].mask), (Some(1001), None));
 }
