@@ -36,7 +36,7 @@ impl TlsSession {
                     self.fail(NotDecrypted::HandshakeNotCaptured);
                     return;
                 }
-                let version = self.server_hello.as_ref().map(ServerHello::version);
+                let version = self.version;
                 if version != Some(TLS12) {
                     return; // TLS 1.3 middlebox compatibility (RFC 8446 §D.4): ignored
                 }
@@ -52,7 +52,7 @@ impl TlsSession {
                 }
             }
             _ => {
-                if first && (from_client || self.server_hello.is_none()) {
+                if first && (from_client || self.version.is_none()) {
                     self.fail(NotDecrypted::HandshakeNotCaptured);
                 }
                 // Plaintext application data or heartbeats: not ours to emit.

@@ -31,6 +31,7 @@ impl TlsSession {
                 Some(ch) => {
                     self.client.early_offered = ch.early_data;
                     self.client_hello = Some(ch);
+                    self.client_hello_seen = true;
                 }
                 None => self.fail(NotDecrypted::ProtocolViolation(
                     "malformed ClientHello".into(),
@@ -93,6 +94,7 @@ impl TlsSession {
         }
         let suite_id = sh.cipher_suite;
         self.server_hello = Some(sh);
+        self.version = Some(version);
         if version != TLS12 && version != TLS13 {
             self.fail(NotDecrypted::UnsupportedVersion(version));
             return;
