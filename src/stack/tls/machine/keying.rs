@@ -6,6 +6,15 @@
 
 use super::*;
 
+/// A ClientHello as the session keeps it: the offered suites and versions, which nothing
+/// after the parse reads (the server's choice decides), freed now while in cache rather
+/// than at the connection's end.
+fn without_lists(mut ch: ClientHello) -> ClientHello {
+    ch.cipher_suites = Vec::new();
+    ch.supported_versions = Vec::new();
+    ch
+}
+
 impl TlsSession {
     pub(super) fn message(
         &mut self,
@@ -27,7 +36,7 @@ impl TlsSession {
                 self.fail(NotDecrypted::HandshakeNotCaptured);
                 return;
             }
-            match handshake::parse_client_hello(m.body) {
+            match handshake::parse_client_hello(m.body).map(without_lists) {
                 Some(ch) => {
                     self.client.early_offered = ch.early_data;
                     self.client_hello = Some(ch);
@@ -41,7 +50,7 @@ impl TlsSession {
         }
         match m.kind {
             kind::CLIENT_HELLO if self.hello_retry_request && self.client_hello2.is_none() => {
-                self.client_hello2 = handshake::parse_client_hello(m.body);
+                self.client_hello2 = handshake::parse_client_hello(m.body).map(without_lists);
             }
             kind::END_OF_EARLY_DATA if early => self.client.phase = Some(Phase::Handshake),
             kind::FINISHED => self.finished(true),

@@ -606,6 +606,35 @@ mod scratch_tests {
 }
 
 #[cfg(test)]
+mod hello_tests {
+    use super::*;
+    use crate::stack::tls::handshake::tests::{full_client_hello, message};
+
+    /// The session keeps of a ClientHello what it reads later (random, SNI, ALPN, early
+    /// data), not the offered suites and versions, which nothing reads after the parse.
+    #[test]
+    fn kept_client_hello_has_no_offered_lists() {
+        let keys = keylog::KeyLog::new();
+        let m = message(kind::CLIENT_HELLO, &full_client_hello([3; 32]));
+        let mut rec = vec![content::HANDSHAKE, 3, 1];
+        rec.extend_from_slice(&u16::try_from(m.len()).expect("short").to_be_bytes());
+        rec.extend_from_slice(&m);
+        let mut s = TlsSession::new();
+        assert_eq!(s.feed(true, &rec, 1, &keys).count(), 0);
+        s.release();
+        let ch = s.client_hello.as_ref().expect("the ClientHello was read");
+        assert_eq!(ch.random, [3; 32]);
+        assert_eq!(ch.sni.as_deref(), Some("example.com"));
+        assert!(ch.early_data && s.client.early_offered);
+        assert_eq!(ch.cipher_suites.capacity(), 0);
+        assert_eq!(ch.supported_versions.capacity(), 0);
+        let summary = s.summary();
+        assert_eq!(summary.alpn_offered, ["h2", "http/1.1"]);
+        assert_eq!(summary.client_random, Some([3; 32]));
+    }
+}
+
+#[cfg(test)]
 mod layout_tests {
     use super::*;
     use std::mem::{offset_of, size_of};
