@@ -179,6 +179,7 @@ impl TlsSession {
             self.early_accepted = Some(false);
         }
         let d = self.dir(from_client);
+        d.finished = true;
         if d.phase == Some(Phase::Handshake) {
             d.phase = Some(Phase::Application);
             // This side's early and handshake keys are done with (RFC 8446 §7.3: its next

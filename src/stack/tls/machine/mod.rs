@@ -133,6 +133,8 @@ struct Dir {
     app_secret: Option<Secret>,
     handshake_opened: bool,
     early_offered: bool,
+    /// This side's Finished was read (either version).
+    finished: bool,
     hs: Reassembler,
     pending_bytes: usize,
     early: Option<Box<RecordCipher>>,
