@@ -202,22 +202,39 @@ impl TlsLayer {
         self.times[s].find(packet).unwrap_or(now)
     }
 
-    pub fn on_event(&mut self, ctx: &mut Ctx, s: Side, ev: Event<'_>, keys: &KeyLog) {
+    /// Side `s`'s TCP bytes or gap. Returns whether the number of HTTP/2 streams inside
+    /// changed (the memory budget charges each). The layer above is not read when nothing
+    /// reaches it, as on most packets of a record that spans several: its state stays out
+    /// of cache.
+    pub fn on_event(&mut self, ctx: &mut Ctx, s: Side, ev: Event<'_>, keys: &KeyLog) -> bool {
         let from_client = s == self.client;
+        let mut changed = false;
         match ev {
             Event::Data {
                 bytes, packet, ts, ..
             } => {
                 self.times[s].push(packet, ts);
                 self.tls.feed(from_client, bytes, packet, keys);
-                self.hand_up(ctx, ts);
+                if self.tls.has_events() {
+                    let before = self.streams();
+                    self.hand_up(ctx, ts);
+                    changed = self.streams() != before;
+                }
                 self.tls.release();
             }
             Event::Gap { packet, .. } => {
                 self.tls.gap(from_client, packet);
             }
         }
-        self.check_lost(ctx);
+        self.check_lost(ctx) || changed
+    }
+
+    /// The HTTP/2 WebSocket streams inside (none with HTTP/1.1).
+    pub(crate) fn streams(&self) -> usize {
+        match &self.inner {
+            Inner::H2(h) => h.stream_count(),
+            Inner::Http1(_) => 0,
+        }
     }
 
     /// Hands the last feed's decrypted data up and notes its alerts.
@@ -302,7 +319,9 @@ impl TlsLayer {
 
     /// A direction that stopped decrypting (a gap, a key that does not match, a protocol
     /// violation) is lost to the layer above from where its plaintext stopped.
-    fn check_lost(&mut self, ctx: &mut Ctx) {
+    /// Returns whether the number of HTTP/2 streams inside changed.
+    fn check_lost(&mut self, ctx: &mut Ctx) -> bool {
+        let mut changed = false;
         for from_client in [true, false] {
             let side = self.side(from_client);
             if self.lost[side] {
@@ -321,9 +340,12 @@ impl TlsLayer {
                     at,
                     format!("the {from}'s TLS stream could not be decrypted any further: {why}; nothing after it in this direction is decoded"),
                 );
+                let before = self.streams();
                 self.inner.lost(ctx, side, self.offset[side], at);
+                changed |= self.streams() != before;
             }
         }
+        changed
     }
 
     /// Side `s` ended TCP (`how`) at `packet`.

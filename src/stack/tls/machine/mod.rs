@@ -322,6 +322,12 @@ impl TlsSession {
         self.events()
     }
 
+    /// Whether the last [`TlsSession::feed`] produced any event (none after
+    /// [`TlsSession::release`]).
+    pub fn has_events(&self) -> bool {
+        !self.out.is_empty()
+    }
+
     /// The events of the last [`TlsSession::feed`] (none after [`TlsSession::release`]).
     pub fn events(&self) -> Events<'_> {
         Events {
