@@ -108,14 +108,6 @@ pub struct Stack {
     tunnel: Option<Box<Tunnel>>,
 }
 
-/// The HTTP/2 WebSocket streams inside a TLS layer.
-fn tls_streams(t: &TlsLayer) -> usize {
-    match &t.inner {
-        tls::layer::Inner::H2(h) => h.stream_count(),
-        tls::layer::Inner::Http1(_) => 0,
-    }
-}
-
 /// The layer right above TCP ([`Stack::layer`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layer {
@@ -198,7 +190,7 @@ impl Stack {
         match &self.top {
             Top::Http1(_) | Top::Connect(_) => 0,
             Top::H2(h) => h.stream_count(),
-            Top::Tls(t) => tls_streams(t),
+            Top::Tls(t) => t.streams(),
         }
     }
 
@@ -289,10 +281,8 @@ impl Stack {
                 }
             }
             Top::Tls(t) => {
-                let before = tls_streams(t);
-                t.on_event(&mut self.ctx, s, ev, keys);
                 // A new stream is charged to the memory budget: the analyzer looks again.
-                if tls_streams(t) != before {
+                if t.on_event(&mut self.ctx, s, ev, keys) {
                     self.layer_changed = true;
                 }
             }

@@ -26,14 +26,15 @@ use crate::websocket::session::Session;
 const TIMES: usize = 16;
 
 /// The capture times of a direction's last [`TIMES`] packets: held in the layer itself
-/// (touched on every packet: no allocation, no pointer to follow).
+/// (touched on every packet: no allocation, no pointer to follow), the ring's place first.
 #[derive(Debug, Clone, Copy, Default)]
+#[repr(C)]
 struct Recent {
-    at: [(u64, Timestamp); TIMES],
     /// Where the next packet goes.
     next: usize,
     /// Slots filled so far (up to [`TIMES`]).
     len: usize,
+    at: [(u64, Timestamp); TIMES],
 }
 
 impl Recent {
@@ -149,18 +150,22 @@ impl Inner {
     }
 }
 
-/// TLS under HTTP/1.1 or HTTP/2 for one TCP connection.
+/// TLS under HTTP/1.1 or HTTP/2 for one TCP connection, laid out in the order written
+/// (`repr(C)`): what every packet reads here, then the session, whose hot fields lead, so
+/// that a packet of a connection out of cache reads one stretch of a few lines.
 #[derive(Debug)]
+#[repr(C)]
 pub struct TlsLayer {
-    tls: TlsSession,
-    pub(crate) inner: Inner,
-    /// The side that sent the ClientHello.
+    /// The side that sent the ClientHello (a packet's first read).
     client: Side,
-    /// Plaintext bytes handed up so far, per side.
-    offset: Sides<u64>,
-    times: Sides<Recent>,
     /// The layer above was told this side's stream is lost.
     lost: Sides<bool>,
+    /// Plaintext bytes handed up so far, per side.
+    offset: Sides<u64>,
+    /// Its hot fields first (`TlsSession`'s header and directions), right after these.
+    tls: TlsSession,
+    times: Sides<Recent>,
+    pub(crate) inner: Inner,
     close_notify: Sides<Option<u64>>,
     close_notify_at: Sides<Option<NotifyAt>>,
     alerts: Vec<AlertSeen>,
@@ -172,12 +177,12 @@ impl TlsLayer {
         let mut inner = Http1::default();
         inner.session.transport.tls = true;
         TlsLayer {
-            tls: TlsSession::new(),
-            inner: Inner::Http1(inner),
             client,
-            offset: Sides::default(),
-            times: Sides::default(),
             lost: Sides::default(),
+            offset: Sides::default(),
+            tls: TlsSession::new(),
+            times: Sides::default(),
+            inner: Inner::Http1(inner),
             close_notify: Sides::default(),
             close_notify_at: Sides::default(),
             alerts: Vec::new(),
@@ -197,27 +202,46 @@ impl TlsLayer {
         self.times[s].find(packet).unwrap_or(now)
     }
 
-    pub fn on_event(&mut self, ctx: &mut Ctx, s: Side, ev: Event<'_>, keys: &KeyLog) {
+    /// Side `s`'s TCP bytes or gap. Returns whether the number of HTTP/2 streams inside
+    /// changed (the memory budget charges each). The layer above is not read when nothing
+    /// reaches it, as on most packets of a record that spans several: its state stays out
+    /// of cache.
+    pub fn on_event(&mut self, ctx: &mut Ctx, s: Side, ev: Event<'_>, keys: &KeyLog) -> bool {
         let from_client = s == self.client;
+        let mut changed = false;
         match ev {
             Event::Data {
                 bytes, packet, ts, ..
             } => {
                 self.times[s].push(packet, ts);
                 self.tls.feed(from_client, bytes, packet, keys);
-                self.hand_up(ctx, ts);
+                if self.tls.has_events() {
+                    let before = self.streams();
+                    self.hand_up(ctx, ts);
+                    changed = self.streams() != before;
+                }
                 self.tls.release();
             }
             Event::Gap { packet, .. } => {
                 self.tls.gap(from_client, packet);
             }
         }
-        self.check_lost(ctx);
+        self.check_lost(ctx) || changed
+    }
+
+    /// The HTTP/2 WebSocket streams inside (none with HTTP/1.1).
+    pub(crate) fn streams(&self) -> usize {
+        match &self.inner {
+            Inner::H2(h) => h.stream_count(),
+            Inner::Http1(_) => 0,
+        }
     }
 
     /// Hands the last feed's decrypted data up and notes its alerts.
     fn hand_up(&mut self, ctx: &mut Ctx, now: Timestamp) {
-        let alpn_h2 = (self.tls.alpn_chosen() == Some(&b"h2"[..])).then_some(self.client);
+        // ALPN is read only while the inner layer has not chosen yet (its first bytes).
+        let fresh = self.inner.untouched(Side::A) && self.inner.untouched(Side::B);
+        let alpn_h2 = (fresh && self.tls.alpn_chosen() == Some(&b"h2"[..])).then_some(self.client);
         for ev in self.tls.events() {
             match ev {
                 TlsEvent::Data {
@@ -295,7 +319,9 @@ impl TlsLayer {
 
     /// A direction that stopped decrypting (a gap, a key that does not match, a protocol
     /// violation) is lost to the layer above from where its plaintext stopped.
-    fn check_lost(&mut self, ctx: &mut Ctx) {
+    /// Returns whether the number of HTTP/2 streams inside changed.
+    fn check_lost(&mut self, ctx: &mut Ctx) -> bool {
+        let mut changed = false;
         for from_client in [true, false] {
             let side = self.side(from_client);
             if self.lost[side] {
@@ -314,9 +340,12 @@ impl TlsLayer {
                     at,
                     format!("the {from}'s TLS stream could not be decrypted any further: {why}; nothing after it in this direction is decoded"),
                 );
+                let before = self.streams();
                 self.inner.lost(ctx, side, self.offset[side], at);
+                changed |= self.streams() != before;
             }
         }
+        changed
     }
 
     /// Side `s` ended TCP (`how`) at `packet`.
@@ -344,6 +373,17 @@ impl TlsLayer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What every packet reads of the layer itself leads it, right before the session
+    /// (whose hot fields lead it): one stretch of a few lines.
+    #[test]
+    fn layer_hot_fields_lead() {
+        use std::mem::offset_of;
+        assert_eq!(offset_of!(TlsLayer, client), 0);
+        assert!(offset_of!(TlsLayer, lost) < 8);
+        assert_eq!(offset_of!(TlsLayer, offset), 8);
+        assert_eq!(offset_of!(TlsLayer, tls), 24);
+    }
 
     /// The ring keeps the last [`TIMES`] packets, newest first, and forgets older ones.
     #[test]

@@ -56,23 +56,25 @@ impl fmt::Display for NotDecrypted {
     }
 }
 
-/// One direction's counters and state for the report.
+/// One direction's counters and state for the report. Laid out in the order written
+/// (`repr(C)`): what every record reads or updates first, in the session's hot lines.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[repr(C)]
 pub struct DirectionSummary {
+    /// Why this direction stopped, if it did.
+    pub stopped: Option<NotDecrypted>,
     /// Records framed.
     pub records: u64,
     /// Protected records opened.
     pub decrypted_records: u64,
     /// Application data bytes emitted.
     pub app_bytes: u64,
-    /// Of those, early data (0-RTT) bytes.
+    /// Of `app_bytes`, early data (0-RTT) bytes.
     pub early_bytes: u64,
     /// Early-data records that could not be decrypted and were skipped.
     pub skipped_early_records: u64,
     /// KeyUpdates followed.
     pub key_updates: u64,
-    /// Why this direction stopped, if it did.
-    pub stopped: Option<NotDecrypted>,
 }
 
 /// What a session found.

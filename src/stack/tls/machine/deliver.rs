@@ -36,7 +36,7 @@ impl TlsSession {
                     self.fail(NotDecrypted::HandshakeNotCaptured);
                     return;
                 }
-                let version = self.server_hello.as_ref().map(ServerHello::version);
+                let version = self.version;
                 if version != Some(TLS12) {
                     return; // TLS 1.3 middlebox compatibility (RFC 8446 §D.4): ignored
                 }
@@ -52,7 +52,7 @@ impl TlsSession {
                 }
             }
             _ => {
-                if first && (from_client || self.server_hello.is_none()) {
+                if first && (from_client || self.version.is_none()) {
                     self.fail(NotDecrypted::HandshakeNotCaptured);
                 }
                 // Plaintext application data or heartbeats: not ours to emit.
@@ -123,9 +123,11 @@ impl TlsSession {
                 if self.dir_ref(from_client).stopped() {
                     hs.clear(); // as stopping the direction does
                 }
-                // Past this side's Finished, the buffer that joined its flight is given
-                // back while it is in cache (a later message, a ticket, gets a new one).
-                if self.dir_ref(from_client).phase == Some(Phase::Application) {
+                // Past this side's Finished (TLS 1.3: its application phase), the buffer
+                // that joined its flight is given back while it is in cache (a later
+                // message, a ticket, gets a new one).
+                let d = self.dir_ref(from_client);
+                if d.finished || d.phase == Some(Phase::Application) {
                     hs.release_if_empty();
                 }
                 self.dir(from_client).hs = hs;

@@ -6,6 +6,15 @@
 
 use super::*;
 
+/// A ClientHello as the session keeps it: the offered suites and versions, which nothing
+/// after the parse reads (the server's choice decides), freed now while in cache rather
+/// than at the connection's end.
+fn without_lists(mut ch: ClientHello) -> ClientHello {
+    ch.cipher_suites = Vec::new();
+    ch.supported_versions = Vec::new();
+    ch
+}
+
 impl TlsSession {
     pub(super) fn message(
         &mut self,
@@ -27,10 +36,11 @@ impl TlsSession {
                 self.fail(NotDecrypted::HandshakeNotCaptured);
                 return;
             }
-            match handshake::parse_client_hello(m.body) {
+            match handshake::parse_client_hello(m.body).map(without_lists) {
                 Some(ch) => {
                     self.client.early_offered = ch.early_data;
                     self.client_hello = Some(ch);
+                    self.client_hello_seen = true;
                 }
                 None => self.fail(NotDecrypted::ProtocolViolation(
                     "malformed ClientHello".into(),
@@ -40,7 +50,7 @@ impl TlsSession {
         }
         match m.kind {
             kind::CLIENT_HELLO if self.hello_retry_request && self.client_hello2.is_none() => {
-                self.client_hello2 = handshake::parse_client_hello(m.body);
+                self.client_hello2 = handshake::parse_client_hello(m.body).map(without_lists);
             }
             kind::END_OF_EARLY_DATA if early => self.client.phase = Some(Phase::Handshake),
             kind::FINISHED => self.finished(true),
@@ -93,6 +103,7 @@ impl TlsSession {
         }
         let suite_id = sh.cipher_suite;
         self.server_hello = Some(sh);
+        self.version = Some(version);
         if version != TLS12 && version != TLS13 {
             self.fail(NotDecrypted::UnsupportedVersion(version));
             return;
@@ -168,6 +179,7 @@ impl TlsSession {
             self.early_accepted = Some(false);
         }
         let d = self.dir(from_client);
+        d.finished = true;
         if d.phase == Some(Phase::Handshake) {
             d.phase = Some(Phase::Application);
             // This side's early and handshake keys are done with (RFC 8446 §7.3: its next

@@ -113,27 +113,33 @@ enum Phase {
 
 /// One direction's state. Its ciphers are boxed (a key schedule is about 600 bytes, and
 /// of the five at most two are set at a time): the session's fields that every packet
-/// reads stay in a few cache lines.
+/// reads stay in a few cache lines. Laid out in the order written (`repr(C)`): first what
+/// every record reads or writes (framing, the queue's length, the counters and whether the
+/// direction stopped, the cipher in use), then what the handshake alone uses.
 #[derive(Debug, Default)]
+#[repr(C)]
 struct Dir {
-    framer: Framer,
-    hs: Reassembler,
+    // First what the other direction's packets read too (whether records wait, whether
+    // the direction stopped): one line of the direction that is not being fed.
     pending: VecDeque<Record>,
-    pending_bytes: usize,
+    stats: DirectionSummary,
+    framer: Framer,
+    app: Option<Box<RecordCipher>>,
+    current12: Option<Box<RecordCipher>>,
+    phase: Option<Phase>,
     /// Any record framed (a framing error before is "handshake not captured").
     framed_any: bool,
-    stats: DirectionSummary,
-    // TLS 1.3
-    phase: Option<Phase>,
-    early: Option<Box<RecordCipher>>,
-    handshake: Option<Box<RecordCipher>>,
-    app: Option<Box<RecordCipher>>,
+    // Read by the handshake only.
     app_secret: Option<Secret>,
     handshake_opened: bool,
     early_offered: bool,
-    // TLS 1.2
+    /// This side's Finished was read (either version).
+    finished: bool,
+    hs: Reassembler,
+    pending_bytes: usize,
+    early: Option<Box<RecordCipher>>,
+    handshake: Option<Box<RecordCipher>>,
     next12: Option<Box<RecordCipher>>,
-    current12: Option<Box<RecordCipher>>,
 }
 
 impl Dir {
@@ -169,23 +175,14 @@ enum KeyState {
     Failed,
 }
 
-/// One TCP connection's TLS state.
+/// One TCP connection's TLS state, laid out in the order written (`repr(C)`): first what
+/// every packet reads (the feed's buffers, the state that
+/// decides whether a record waits, each direction's per-record fields), then what the
+/// handshake and the summary use. Of the hundreds of connections whose packets interleave,
+/// a packet finds its connection's state out of cache: the fewer lines it reads, the fewer
+/// misses.
+#[repr(C)]
 pub struct TlsSession {
-    client: Dir,
-    server: Dir,
-    client_hello: Option<ClientHello>,
-    /// The second ClientHello, after a HelloRetryRequest.
-    client_hello2: Option<ClientHello>,
-    server_hello: Option<ServerHello>,
-    hello_retry_request: bool,
-    suite: Option<&'static Suite>,
-    alpn_chosen: Option<Vec<u8>>,
-    /// Whether the server accepted early data: `None` until its EncryptedExtensions.
-    early_accepted: Option<bool>,
-    key_state: KeyState,
-    /// Some of the connection's secrets are logged, not all that are needed.
-    partial_key: bool,
-    problem: Option<NotDecrypted>,
     /// The last feed's events.
     out: Vec<Out>,
     /// The last feed's records: each is gathered at the end, decrypted in place, and cut
@@ -193,6 +190,27 @@ pub struct TlsSession {
     /// buffer from a feed to [`TlsSession::release`] (`record::spare`).
     plain: Vec<u8>,
     keep: usize,
+    /// The negotiated version, once the ServerHello was read (`server_hello`'s, kept here
+    /// for the records that read it).
+    version: Option<u16>,
+    key_state: KeyState,
+    /// Whether the server accepted early data: `None` until its EncryptedExtensions.
+    early_accepted: Option<bool>,
+    /// Whether `client_hello` is set (kept here for the records that read it).
+    client_hello_seen: bool,
+    hello_retry_request: bool,
+    client: Dir,
+    server: Dir,
+    // Read by the handshake and the summary only.
+    client_hello: Option<ClientHello>,
+    /// The second ClientHello, after a HelloRetryRequest.
+    client_hello2: Option<ClientHello>,
+    server_hello: Option<ServerHello>,
+    /// Some of the connection's secrets are logged, not all that are needed.
+    partial_key: bool,
+    suite: Option<&'static Suite>,
+    alpn_chosen: Option<Vec<u8>>,
+    problem: Option<NotDecrypted>,
 }
 
 impl fmt::Debug for TlsSession {
@@ -218,21 +236,23 @@ impl Default for TlsSession {
 impl TlsSession {
     pub fn new() -> TlsSession {
         TlsSession {
+            out: Vec::new(),
+            plain: Vec::new(),
+            keep: 0,
+            version: None,
+            key_state: KeyState::Unknown,
+            early_accepted: None,
+            client_hello_seen: false,
+            hello_retry_request: false,
             client: Dir::default(),
             server: Dir::default(),
             client_hello: None,
             client_hello2: None,
             server_hello: None,
-            hello_retry_request: false,
+            partial_key: false,
             suite: None,
             alpn_chosen: None,
-            early_accepted: None,
-            key_state: KeyState::Unknown,
-            partial_key: false,
             problem: None,
-            out: Vec::new(),
-            plain: Vec::new(),
-            keep: 0,
         }
     }
 
@@ -300,6 +320,12 @@ impl TlsSession {
         }
         self.settle(keys);
         self.events()
+    }
+
+    /// Whether the last [`TlsSession::feed`] produced any event (none after
+    /// [`TlsSession::release`]).
+    pub fn has_events(&self) -> bool {
+        !self.out.is_empty()
     }
 
     /// The events of the last [`TlsSession::feed`] (none after [`TlsSession::release`]).
@@ -432,15 +458,15 @@ impl TlsSession {
     /// Whether a record of `content_type` must wait (for the other side's hello, or for keys).
     fn blocked(&self, from_client: bool, content_type: u8) -> bool {
         if from_client {
-            if self.client_hello.is_none() {
+            if !self.client_hello_seen {
                 return false;
             }
-            if self.server_hello.is_none() {
+            if self.version.is_none() {
                 // Plaintext handshake and alerts go on (a second ClientHello after a
                 // HelloRetryRequest); protected records wait for the server's choice.
                 return !matches!(content_type, content::HANDSHAKE | content::ALERT);
             }
-        } else if self.client_hello.is_none() {
+        } else if !self.client_hello_seen {
             return true;
         }
         if from_client
@@ -455,7 +481,7 @@ impl TlsSession {
         if self.key_state != KeyState::Awaiting {
             return false;
         }
-        match self.server_hello.as_ref().map(ServerHello::version) {
+        match self.version {
             Some(TLS13) => content_type == content::APPLICATION_DATA,
             _ => {
                 content_type == content::CHANGE_CIPHER_SPEC
@@ -540,7 +566,7 @@ impl TlsSession {
         if self.dir_ref(from_client).stopped() {
             return;
         }
-        let version = self.server_hello.as_ref().map(ServerHello::version);
+        let version = self.version;
         let protected = match version {
             Some(TLS13) => head.content_type == content::APPLICATION_DATA,
             Some(_) => self.dir_ref(from_client).current12.is_some(),
@@ -584,5 +610,97 @@ mod scratch_tests {
         assert_ne!(c.plain.as_ptr(), ptr);
         drop(b); // gives it back
         c.release();
+    }
+}
+
+#[cfg(test)]
+mod hello_tests {
+    use super::*;
+    use crate::stack::tls::handshake::tests::{full_client_hello, message};
+
+    /// The session keeps of a ClientHello what it reads later (random, SNI, ALPN, early
+    /// data), not the offered suites and versions, which nothing reads after the parse.
+    #[test]
+    fn kept_client_hello_has_no_offered_lists() {
+        let keys = keylog::KeyLog::new();
+        let m = message(kind::CLIENT_HELLO, &full_client_hello([3; 32]));
+        let mut rec = vec![content::HANDSHAKE, 3, 1];
+        rec.extend_from_slice(&u16::try_from(m.len()).expect("short").to_be_bytes());
+        rec.extend_from_slice(&m);
+        let mut s = TlsSession::new();
+        assert_eq!(s.feed(true, &rec, 1, &keys).count(), 0);
+        s.release();
+        let ch = s.client_hello.as_ref().expect("the ClientHello was read");
+        assert_eq!(ch.random, [3; 32]);
+        assert_eq!(ch.sni.as_deref(), Some("example.com"));
+        assert!(ch.early_data && s.client.early_offered);
+        assert_eq!(ch.cipher_suites.capacity(), 0);
+        assert_eq!(ch.supported_versions.capacity(), 0);
+        let summary = s.summary();
+        assert_eq!(summary.alpn_offered, ["h2", "http/1.1"]);
+        assert_eq!(summary.client_random, Some([3; 32]));
+    }
+}
+
+#[cfg(test)]
+mod layout_tests {
+    use super::*;
+    use std::mem::{offset_of, size_of};
+
+    /// The fields every record reads lie together at the session's start: the feed's
+    /// buffers and the state that decides whether a record waits (64 bytes), each
+    /// direction's per-record fields (under 150 bytes), the other direction's queue and
+    /// whether it stopped at its start; what only the handshake reads comes after them.
+    #[test]
+    fn per_record_fields_lead_the_session() {
+        let header = [
+            offset_of!(TlsSession, out) + size_of::<Vec<Out>>(),
+            offset_of!(TlsSession, plain) + size_of::<Vec<u8>>(),
+            offset_of!(TlsSession, keep) + size_of::<usize>(),
+            offset_of!(TlsSession, version) + size_of::<Option<u16>>(),
+            offset_of!(TlsSession, key_state) + 1,
+            offset_of!(TlsSession, early_accepted) + 1,
+            offset_of!(TlsSession, client_hello_seen) + 1,
+        ];
+        assert!(header.iter().all(|&end| end <= 64), "{header:?}");
+        // A direction's per-record fields, up to `framed_any`, then the handshake's.
+        let hot_end = offset_of!(Dir, framed_any) + 1;
+        for at in [
+            offset_of!(Dir, pending),
+            offset_of!(Dir, stats) + offset_of!(DirectionSummary, app_bytes),
+            offset_of!(Dir, framer),
+            offset_of!(Dir, app),
+            offset_of!(Dir, current12),
+            offset_of!(Dir, phase),
+        ] {
+            assert!(at < hot_end, "{at} >= {hot_end}");
+        }
+        for cold in [
+            offset_of!(Dir, hs),
+            offset_of!(Dir, early),
+            offset_of!(Dir, handshake),
+            offset_of!(Dir, next12),
+            offset_of!(Dir, app_secret),
+        ] {
+            assert!(cold >= hot_end, "{cold} < {hot_end}");
+        }
+        assert!(hot_end <= 150, "{hot_end}");
+        assert_eq!(offset_of!(TlsSession, client), 64);
+        let server = offset_of!(TlsSession, server);
+        assert_eq!(offset_of!(Dir, pending), 0);
+        let stopped_end = offset_of!(Dir, stats)
+            + offset_of!(DirectionSummary, stopped)
+            + size_of::<Option<NotDecrypted>>();
+        assert!(stopped_end <= 64, "{stopped_end}");
+        // The hellos, the ALPN and the problem come after both directions.
+        for cold in [
+            offset_of!(TlsSession, client_hello),
+            offset_of!(TlsSession, server_hello),
+            offset_of!(TlsSession, alpn_chosen),
+            offset_of!(TlsSession, problem),
+        ] {
+            assert!(cold >= server + size_of::<Dir>());
+        }
+        assert!(size_of::<Dir>() <= 256, "Dir is {} bytes", size_of::<Dir>());
     }
 }
