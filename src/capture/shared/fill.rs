@@ -224,21 +224,19 @@ pub(super) fn cut(
     let mut have = read;
     // Makes bytes up to `to` of the chunk's data present, reading on from the file where
     // the block ended (at most a chunk more); false where the file ends or fails first.
-    let mut ensure = |data: &mut Vec<u8>, to: usize| -> bool {
-        if have >= to {
-            return true;
-        }
+    // Asked only past what was read (`have`): once a chunk, for its last record.
+    let more = |data: &mut Vec<u8>, have: &mut usize, to: usize| -> bool {
         if failed || to > 2 * at.size {
             return false;
         }
-        let want = to.max(have + TAIL_READ).min(2 * at.size);
+        let want = to.max(*have + TAIL_READ).min(2 * at.size);
         if data.len() < want {
             data.resize(want, 0);
         }
-        if let Some(buf) = data.get_mut(have..want) {
-            have += read_full(file, buf, at.block + have as u64).0;
+        if let Some(buf) = data.get_mut(*have..want) {
+            *have += read_full(file, buf, at.block + *have as u64).0;
         }
-        have >= to
+        *have >= to
     };
     let head = if header.ng { BLOCK_HEAD } else { RECORD_HEADER };
     let mut pos = first;
@@ -263,7 +261,7 @@ pub(super) fn cut(
         }
         // The record's length (a record larger than a chunk, or a length that cannot be,
         // is not shared), then the record whole (the file may end inside it).
-        if !ensure(&mut chunk.data, pos + head) {
+        if pos + head > have && !more(&mut chunk.data, &mut have, pos + head) {
             break resume;
         }
         let found = if header.ng {
@@ -274,7 +272,7 @@ pub(super) fn cut(
         let Some((len, packet, big)) = found.filter(|f| f.0 <= at.size) else {
             break resume;
         };
-        if !ensure(&mut chunk.data, pos + len) {
+        if pos + len > have && !more(&mut chunk.data, &mut have, pos + len) {
             break resume;
         }
         if header.ng {
