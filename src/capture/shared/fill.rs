@@ -292,7 +292,7 @@ pub(super) fn cut(
 
 /// Fills in [`Chunk::index`] for a reader per shard `deal` deals to (nothing with one reader),
 /// `ng` following a pcapng file's sections and interfaces from chunk to chunk.
-pub(super) fn index(chunk: &mut Chunk, header: &Header, deal: &dyn Deal, ng: &mut NgIndexer) {
+pub(super) fn index<D: Deal>(chunk: &mut Chunk, header: &Header, deal: &D, ng: &mut NgIndexer) {
     chunk.index.clear();
     chunk.owners.clear();
     chunk.tally = None;
