@@ -293,19 +293,34 @@ pub(super) fn cut(
 /// Fills in [`Chunk::index`] for a reader per shard `deal` deals to (nothing with one reader),
 /// `ng` following a pcapng file's sections and interfaces from chunk to chunk.
 pub(super) fn index<D: Deal>(chunk: &mut Chunk, header: &Header, deal: &D, ng: &mut NgIndexer) {
+    // Made for each framing and byte order: tested once a chunk, not at every word.
+    match (header.ng, header.big_endian) {
+        (true, _) => index_as::<D, true, false>(chunk, header, deal, ng),
+        (false, false) => index_as::<D, false, false>(chunk, header, deal, ng),
+        (false, true) => index_as::<D, false, true>(chunk, header, deal, ng),
+    }
+}
+
+/// [`index`] of a pcapng file (`NG`), or of a classic one in the byte order `BIG`.
+fn index_as<D: Deal, const NG: bool, const BIG: bool>(
+    chunk: &mut Chunk,
+    header: &Header,
+    deal: &D,
+    ng: &mut NgIndexer,
+) {
     chunk.index.clear();
     chunk.owners.clear();
     chunk.tally = None;
     if deal.readers() < 2 || deal.readers() >= u64::from(NO_TCP) {
         return;
     }
-    let big = header.big_endian;
+    let big = BIG;
     let data = chunk.data.get(chunk.first..chunk.len).unwrap_or_default();
     let mut pos = 0;
     while pos < data.len() {
         let rest = data.get(pos..).unwrap_or_default();
         // The record or block's length, and its packet.
-        let found = if header.ng {
+        let found = if NG {
             ng.next(rest)
         } else {
             record_len(data, pos, big).map(|len| {
@@ -354,7 +369,7 @@ pub(super) fn index<D: Deal>(chunk: &mut Chunk, header: &Header, deal: &D, ng: &
         }
         // A pcapng block with no packet of plain TCP is read by every reader, as any
         // block: it needs no more here.
-        if !header.ng {
+        if !NG {
             // Each record is a packet, numbered in turn.
             let number = chunk.number + chunk.index.len() as u64 + 1;
             match &mut chunk.tally {
