@@ -99,6 +99,7 @@ impl FlowKey {
     }
 
     /// The key for a segment from `src` to `dst` in `scope`, and whether `src` is `lo`.
+    #[inline]
     pub fn scoped(src: Endpoint, dst: Endpoint, scope: u64) -> (FlowKey, bool) {
         if src <= dst {
             (

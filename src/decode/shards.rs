@@ -29,6 +29,7 @@ impl Deal for Shards {
         self.count()
     }
 
+    #[inline(always)]
     fn deal(&self, link: LinkType, data: &[u8]) -> Dealt {
         let plain = Plain::find(link, data);
         if let Some((plain, (a, b))) = plain.and_then(|x| Some((x, x.ends(data)?))) {

@@ -212,6 +212,7 @@ pub fn unmask(buf: &mut [u8], key: [u8; 4], pos: u64) {
 
 /// Copies `src` into `dst` (same length) unmasked in one pass, a word at a time:
 /// `dst[j] = src[j] ^ key[(pos + j) % 4]`.
+#[inline(never)]
 pub fn unmask_into(dst: &mut [u8], src: &[u8], key: [u8; 4], pos: u64) {
     let mask = mask8(key, pos);
     let word = u64::from_ne_bytes(mask);

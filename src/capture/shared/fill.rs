@@ -224,21 +224,19 @@ pub(super) fn cut(
     let mut have = read;
     // Makes bytes up to `to` of the chunk's data present, reading on from the file where
     // the block ended (at most a chunk more); false where the file ends or fails first.
-    let mut ensure = |data: &mut Vec<u8>, to: usize| -> bool {
-        if have >= to {
-            return true;
-        }
+    // Asked only past what was read (`have`): once a chunk, for its last record.
+    let more = |data: &mut Vec<u8>, have: &mut usize, to: usize| -> bool {
         if failed || to > 2 * at.size {
             return false;
         }
-        let want = to.max(have + TAIL_READ).min(2 * at.size);
+        let want = to.max(*have + TAIL_READ).min(2 * at.size);
         if data.len() < want {
             data.resize(want, 0);
         }
-        if let Some(buf) = data.get_mut(have..want) {
-            have += read_full(file, buf, at.block + have as u64).0;
+        if let Some(buf) = data.get_mut(*have..want) {
+            *have += read_full(file, buf, at.block + *have as u64).0;
         }
-        have >= to
+        *have >= to
     };
     let head = if header.ng { BLOCK_HEAD } else { RECORD_HEADER };
     let mut pos = first;
@@ -263,7 +261,7 @@ pub(super) fn cut(
         }
         // The record's length (a record larger than a chunk, or a length that cannot be,
         // is not shared), then the record whole (the file may end inside it).
-        if !ensure(&mut chunk.data, pos + head) {
+        if pos + head > have && !more(&mut chunk.data, &mut have, pos + head) {
             break resume;
         }
         let found = if header.ng {
@@ -274,7 +272,7 @@ pub(super) fn cut(
         let Some((len, packet, big)) = found.filter(|f| f.0 <= at.size) else {
             break resume;
         };
-        if !ensure(&mut chunk.data, pos + len) {
+        if pos + len > have && !more(&mut chunk.data, &mut have, pos + len) {
             break resume;
         }
         if header.ng {
@@ -294,20 +292,35 @@ pub(super) fn cut(
 
 /// Fills in [`Chunk::index`] for a reader per shard `deal` deals to (nothing with one reader),
 /// `ng` following a pcapng file's sections and interfaces from chunk to chunk.
-pub(super) fn index(chunk: &mut Chunk, header: &Header, deal: &dyn Deal, ng: &mut NgIndexer) {
+pub(super) fn index<D: Deal>(chunk: &mut Chunk, header: &Header, deal: &D, ng: &mut NgIndexer) {
+    // Made for each framing and byte order: tested once a chunk, not at every word.
+    match (header.ng, header.big_endian) {
+        (true, _) => index_as::<D, true, false>(chunk, header, deal, ng),
+        (false, false) => index_as::<D, false, false>(chunk, header, deal, ng),
+        (false, true) => index_as::<D, false, true>(chunk, header, deal, ng),
+    }
+}
+
+/// [`index`] of a pcapng file (`NG`), or of a classic one in the byte order `BIG`.
+fn index_as<D: Deal, const NG: bool, const BIG: bool>(
+    chunk: &mut Chunk,
+    header: &Header,
+    deal: &D,
+    ng: &mut NgIndexer,
+) {
     chunk.index.clear();
     chunk.owners.clear();
     chunk.tally = None;
     if deal.readers() < 2 || deal.readers() >= u64::from(NO_TCP) {
         return;
     }
-    let big = header.big_endian;
+    let big = BIG;
     let data = chunk.data.get(chunk.first..chunk.len).unwrap_or_default();
     let mut pos = 0;
     while pos < data.len() {
         let rest = data.get(pos..).unwrap_or_default();
         // The record or block's length, and its packet.
-        let found = if header.ng {
+        let found = if NG {
             ng.next(rest)
         } else {
             record_len(data, pos, big).map(|len| {
@@ -356,7 +369,7 @@ pub(super) fn index(chunk: &mut Chunk, header: &Header, deal: &dyn Deal, ng: &mu
         }
         // A pcapng block with no packet of plain TCP is read by every reader, as any
         // block: it needs no more here.
-        if !header.ng {
+        if !NG {
             // Each record is a packet, numbered in turn.
             let number = chunk.number + chunk.index.len() as u64 + 1;
             match &mut chunk.tally {

@@ -420,6 +420,37 @@ fn two_readers_share_plain_tcp_packets_by_flow() {
     assert_eq!(plain[0] + plain[1], whole_tcp());
 }
 
+/// The same in a big-endian classic pcap file (the index is made for each byte order):
+/// the file above with its header's and records' words turned around.
+#[test]
+fn two_readers_share_plain_tcp_packets_of_a_big_endian_file_by_flow() {
+    use crate::capture::write::PcapWriter;
+    let mut w = PcapWriter::new(Vec::new(), LinkType::ETHERNET, 65535).unwrap();
+    for (i, (frame, kept)) in mixed_frames().iter().enumerate() {
+        let ts = Timestamp::from_parts(1000 + i as i64, 7);
+        w.packet(ts, &frame[..*kept], frame.len() as u32).unwrap();
+    }
+    let le = w.into_inner();
+    let swap = |b: &mut [u8]| b.chunks_exact_mut(4).for_each(|w| w.reverse());
+    let mut be = le.clone();
+    // The global header: magic, then versions (two 16-bit words), zone, sigfigs, snap
+    // length, link type.
+    swap(&mut be[..4]);
+    be[4..6].reverse();
+    be[6..8].reverse();
+    swap(&mut be[8..24]);
+    let mut at = 24;
+    while at < be.len() {
+        let caplen = u32::from_le_bytes(le[at + 8..at + 12].try_into().unwrap()) as usize;
+        swap(&mut be[at..at + 16]);
+        at += 16 + caplen;
+    }
+    assert_eq!(at, be.len());
+    assert_eq!(be[..4], [0xa1, 0xb2, 0xc3, 0xd4], "a big-endian file");
+    let plain = two_readers(&temp("two-readers-be.pcap", &be));
+    assert_eq!(plain[0] + plain[1], whole_tcp());
+}
+
 /// The same as pcapng: two sections (little-endian, then big-endian, see
 /// [`ng_section_head`]), the packets of the first half in the first, on the two
 /// Ethernet interfaces in turn (`eth0`, and `br0` after the section's raw IP one, then
