@@ -535,11 +535,13 @@ fn a_relayed_echo_before_the_proxys_own_close_is_a_relay() {
 
 /// The relayed reload with one of its close frames lost (THREATS kind 4: each record cut
 /// out of the recording in turn). Where the capture cannot show which of the proxy's close
-/// frames on the back leg is its own, none is said to be, and no reload is named on close
-/// frames; a frame whose relay may be in the lost bytes is not said to be "not relayed".
-/// At 017b5f6 each of the three read a relay or an own close the capture does not show.
+/// frames on the back leg is its own, none is said to be, each is said to be unknown from
+/// here (with the packet where the other leg's frames stop), and no reload is named on
+/// close frames; a frame whose relay may be in the lost bytes is said to be unknown, never
+/// "not relayed". At 017b5f6 each of the three read a relay or an own close the capture
+/// does not show; at 9a5bdf7 the first two left those frames out of the relays unsaid.
 #[test]
-fn a_lost_close_frame_leaves_the_relay_unsaid() {
+fn a_lost_close_frame_says_the_relay_is_unknown() {
     let path = fixture("proxy/caddy-reload-delayed-relay.pcap");
     let without = |drop: usize| {
         let p = run::pcap_without(path.to_str().unwrap(), drop);
@@ -552,24 +554,68 @@ fn a_lost_close_frame_leaves_the_relay_unsaid() {
         assert_eq!(conns(&r).len(), 2, "without #{drop}");
         r
     };
-    // Without the client's echo (#45): the back leg's #49 (the copy) and #51 (the
-    // proxy's own) cannot be told apart, the front leg's client frames not all decoded.
+    // Each relay's (how, packet, gap_packet, connection, to_connection, role).
+    let unknowns = |c: &Value| -> Vec<(String, u64, Option<u64>, u64, u64, String)> {
+        cause(c, "relayed-close")["relays"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x["how"].as_str().unwrap().contains("unknown"))
+            .map(|x| {
+                assert!(x["to_packet"].is_null() && x["to_code"].is_null(), "{x}");
+                (
+                    x["how"].as_str().unwrap().to_string(),
+                    x["packet"].as_u64().unwrap(),
+                    x["gap_packet"].as_u64(),
+                    x["connection"].as_u64().unwrap(),
+                    x["to_connection"].as_u64().unwrap(),
+                    x["role"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    // Without the client's echo (#45; the records after it are one lower): the back leg's
+    // #49 (the copy) and #51 (the proxy's own) cannot be told apart, the front leg's client
+    // frames not followed past packet 45: each is "origin unknown", to the backend.
     let r = without(45);
     for c in conns(&r) {
         assert!(!kinds(c).contains(&"proxy-reload-or-stop"), "{c}");
+        assert_eq!(relays(c)[0], ("proxy-own", 43, None), "{c}");
+        assert!(!relays(c).iter().any(|x| x.0 == "proxy-own" && x.1 != 43));
+        let b = "server".to_string();
+        assert_eq!(
+            unknowns(c),
+            [
+                ("origin-unknown".into(), 49, Some(45), 2, 1, b.clone()),
+                ("origin-unknown".into(), 51, Some(45), 2, 1, b),
+            ],
+            "{c}"
+        );
         let said = c["leg"]["relayed"].to_string();
-        assert!(!said.contains("to the backend"), "{said}");
-        assert_eq!(relays(c)[0], ("proxy-own", 43, None), "{said}");
+        for p in [49, 51] {
+            assert!(said.contains(&format!(
+                "the proxy's close frame 1001 to the backend (connection 2, packet {p}): whether it was its own or the client's relayed is unknown from here (bytes missing on the client's leg, connection 1, at packet 45)"
+            )), "{said}");
+        }
+        assert!(!said.contains("proxy sent its own close frame 1001 to the backend"));
+        assert!(text(c).contains("unknown from here"), "{}", text(c));
     }
-    // Without the copy (#50): the echo may have been relayed in the bytes lost.
+    // Without the copy (#50): the echo may have been relayed in the bytes lost there.
     let r = without(50);
     for c in conns(&r) {
         assert!(!kinds(c).contains(&"proxy-reload-or-stop"), "{c}");
-        assert!(!relays(c).iter().any(|x| x.1 == 45), "{:?}", relays(c));
+        assert_eq!(
+            unknowns(c),
+            [("unknown".into(), 45, Some(50), 1, 2, "client".into())],
+            "{c}"
+        );
+        assert!(!relays(c).iter().any(|x| x.1 == 45 && x.0 != "unknown"));
         let said = c["leg"]["relayed"].to_string();
         assert!(!said.contains("not relayed"), "{said}");
+        assert!(said.contains("the client's close frame 1001 (connection 1, packet 45): whether it was relayed to connection 2 is unknown from here (bytes missing on the backend's leg, connection 2, at packet 50)"), "{said}");
     }
-    // Without the proxy's own (#52): the copy is still the echo relayed, never its own.
+    // Without the proxy's own (#52): the copy is still the echo relayed, never its own, and
+    // nothing the capture shows is unknown.
     let r = without(52);
     for c in conns(&r) {
         assert!(!kinds(c).contains(&"proxy-reload-or-stop"), "{c}");
@@ -579,6 +625,23 @@ fn a_lost_close_frame_leaves_the_relay_unsaid() {
             !relays.iter().any(|x| x.0 == "proxy-own" && x.1 == 50),
             "{relays:?}"
         );
+        assert!(unknowns(c).is_empty(), "{relays:?}");
+    }
+}
+
+/// The relays said to be unknown (a_lost_close_frame_says_the_relay_is_unknown) are the
+/// same read back from the report store: in memory, on disk and sharded.
+#[test]
+fn unknown_relays_are_the_same_in_memory_on_disk_and_sharded() {
+    let path = fixture("proxy/caddy-reload-delayed-relay.pcap");
+    for drop in [45, 50] {
+        let p = PathBuf::from(run::pcap_without(path.to_str().unwrap(), drop));
+        let r = json(&[p.to_str().unwrap()], &[]);
+        assert!(
+            r.to_string().contains("unknown from here"),
+            "without #{drop}"
+        );
+        kept::same_in_memory_on_disk_and_sharded(&[p]);
     }
 }
 
