@@ -629,6 +629,59 @@ fn a_lost_close_frame_says_the_relay_is_unknown() {
     }
 }
 
+/// A capture that ends before the other leg could show the relay (THREATS kind 4, a
+/// truncated file): each recording cut after its record `keep`, where the other leg is
+/// still open that way, says the frame's relay is unknown from here, with no gap packet.
+/// Caddy 2.6.2 did relay the Python client's echo #45 (as #50), nginx 1.22 the backend's
+/// 4001 #19 (as #21); with the Node client Caddy sent its own 1001 (#49) instead. At
+/// 9a5bdf7 the first read "answered the proxy's own and was not relayed", the last "was
+/// not passed on".
+#[test]
+fn a_capture_that_ends_before_the_relay_says_it_is_unknown() {
+    for (name, keep, frame, from, to) in [
+        ("proxy/caddy-reload-delayed-relay.pcap", 49, 45, 1, 2),
+        ("proxy/caddy-reload-delayed-node.pcap", 48, 45, 1, 2),
+        ("proxy/nginx-backend-close.pcap", 20, 19, 2, 1),
+    ] {
+        let bytes = std::fs::read(fixture(name)).unwrap();
+        let (head, records) = pcap_records(&bytes);
+        let mut cut = head;
+        for r in &records[..keep] {
+            cut.extend_from_slice(r);
+        }
+        let file = name.replace('/', "-");
+        let p = format!("{}/{file}-first-{keep}", env!("CARGO_TARGET_TMPDIR"));
+        std::fs::write(&p, cut).unwrap();
+        let r = json(&[p.as_str()], &[]);
+        let c = conns(&r).iter().find(|c| c["id"] == from).unwrap();
+        let x = cause(c, "relayed-close")["relays"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["packet"] == frame)
+            .unwrap_or_else(|| panic!("{name}: {c}"));
+        assert_eq!(x["how"], "unknown", "{name}: {x}");
+        assert_eq!(x["connection"], from, "{name}: {x}");
+        assert_eq!(x["to_connection"], to, "{name}: {x}");
+        assert!(
+            x["gap_packet"].is_null() && x["to_packet"].is_null(),
+            "{name}: {x}"
+        );
+        let said = c["leg"]["relayed"].to_string();
+        let leg = if to == 2 { "backend" } else { "client" };
+        assert!(
+            said.contains(&format!(
+                "packet {frame}): whether it was relayed to connection {to} is unknown from here (the {leg}'s leg, connection {to}, is not in the capture that far)"
+            )),
+            "{name}: {said}"
+        );
+        assert!(
+            !said.contains("not relayed") && !said.contains("not passed on"),
+            "{name}: {said}"
+        );
+    }
+}
+
 /// The relays said to be unknown (a_lost_close_frame_says_the_relay_is_unknown) are the
 /// same read back from the report store: in memory, on disk and sharded.
 #[test]

@@ -10,9 +10,9 @@
 //! legs at one instant, the reload or stop added to each leg's status. A frame is relayed
 //! only to a frame after it (its byte-for-byte copy first, `reload::same_bytes`), a frame
 //! the proxy sent on its own is relayed from nowhere, and one whose relay may be in bytes
-//! missing from the other leg is said to be unknown from here (as is whether a close frame
-//! of the proxy's that may relay one in them is its own), with the packet where that leg's
-//! frames stop. Also the note on a plaintext WebSocket that is most likely the back leg of
+//! missing from the other leg, or after the capture's end while that leg is open, is said
+//! to be unknown from here (as is whether a close frame of the proxy's that may relay one
+//! in missing bytes is its own), with the packet where that leg's frames stop. Also the note on a plaintext WebSocket that is most likely the back leg of
 //! a TLS-terminating proxy whose client's leg was not decrypted.
 
 use super::evidence::Evidence;
@@ -29,7 +29,8 @@ use crate::report::words::article;
 use crate::report::words::phrases::kind_name;
 use crate::report::words::proxy;
 use crate::report::words::proxy::whole_seconds;
-use crate::report::ConnectionReport;
+use crate::report::{ConnectionReport, StreamEndName};
+use crate::stack::tcp::connection::EndKind;
 use std::fmt::Write as _;
 
 /// What the two legs of a session show together.
@@ -428,11 +429,13 @@ fn relays(front: &ConnectionReport, back: &ConnectionReport) -> (Vec<Relay>, boo
                         .skip(next)
                         .find(|(_, g)| g.packet > f.packet && g.time >= f.time)
                 });
-            // Not found where the other leg's frames of its role were not all decoded: it
-            // may have been relayed in the bytes missing there, so that is unknown.
-            if found.is_none() && !*to_leg.decoded_to_end.of(role) {
+            // Not found where the other leg's frames of its role were not all decoded, or
+            // go on past the capture's end: it may have been relayed in the bytes missing
+            // there, or after the end, so that is unknown.
+            let decoded = *to_leg.decoded_to_end.of(role);
+            if found.is_none() && (!decoded || open_at_end(to_leg, role)) {
                 relay.how = RelayHow::Unknown;
-                relay.gap_packet = gap_at(to_leg, role);
+                relay.gap_packet = if decoded { None } else { gap_at(to_leg, role) };
                 notes.push((f.time.0, relay));
                 continue;
             }
@@ -536,6 +539,21 @@ fn gap_at(c: &ConnectionReport, role: Role) -> Option<u64> {
             .min()
     };
     first(Kind::OutOfSync).or_else(|| first(Kind::Gap))
+}
+
+/// Whether the frames `role` sends on leg `c` may go on past the capture's end: it sent no
+/// close frame there (a side sends nothing after its close frame, RFC 6455 §5.5.1), and
+/// neither its FIN or END_STREAM nor an RST or RST_STREAM ended that direction.
+fn open_at_end(c: &ConnectionReport, role: Role) -> bool {
+    !c.close_frames.iter().any(|g| g.from == role)
+        && !c
+            .tcp_ends
+            .iter()
+            .any(|e| e.by == role || e.kind == EndKind::Rst)
+        && !c
+            .stream_ends
+            .iter()
+            .any(|e| e.ends_stream && (e.by == role || e.kind != StreamEndName::EndStream))
 }
 
 /// How many of `encrypted` (TLS connections listed as not decrypted) the plaintext

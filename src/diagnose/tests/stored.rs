@@ -523,7 +523,7 @@ fn unknown_relays_say_unknown_from_here() {
     );
     assert_eq!(
         relays[2].to_string(),
-        "the proxy's close frame with no code to the backend (connection 2, packet 23): whether it was its own or the client's relayed is unknown from here (bytes missing on the client's leg, connection 1)"
+        "the proxy's close frame with no code to the backend (connection 2, packet 23): whether it was its own or the client's relayed is unknown from here (the client's leg, connection 1, is not in the capture that far)"
     );
     let json = serde_json::to_value(&relays).unwrap();
     assert_eq!(json[1]["how"], "unknown");

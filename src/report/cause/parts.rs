@@ -240,7 +240,7 @@ pub struct Relay {
     /// The packet of the frame the other leg got.
     pub to_packet: Option<u64>,
     /// For `unknown` and `origin-unknown`: the packet where the frames that would decide
-    /// stop on `to_connection` (its gap), when known.
+    /// stop on `to_connection` (its gap), when known; null when the capture ends first.
     pub gap_packet: Option<u64>,
 }
 
@@ -262,7 +262,8 @@ pub enum RelayHow {
     /// leg, `to_packet` the proxy's frame): there was nothing to relay.
     AnswersProxy,
     /// Not known from the capture: the other leg's frames of its sender's role were not all
-    /// decoded (bytes missing there, from `gap_packet`), so it may have been relayed in them.
+    /// decoded (bytes missing there, from `gap_packet`), or go on past the capture's end
+    /// (`gap_packet` null), so it may have been relayed there.
     Unknown,
     /// A close frame the proxy sent (`role`: to whom) that is its own or a relay of one in
     /// bytes the other leg (`to_connection`) lost, from `gap_packet`: not known which.

@@ -585,17 +585,23 @@ impl Display for Relay {
     }
 }
 
-/// "bytes missing on the backend's leg, connection 2, at packet 50": where the frames
-/// that would decide a relay stop, on the leg named after `app`.
+/// "bytes missing on the backend's leg, connection 2, at packet 50": where the frames that
+/// would decide a relay stop, on the leg named after `app`; with no packet (the capture
+/// ends first, or the gap's finding was dropped at the cap), "the backend's leg, connection
+/// 2, is not in the capture that far".
 struct Missing(&'static str, u64, Option<u64>);
 
 impl Display for Missing {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        let Missing(app, leg, gap) = *self;
-        write!(f, "bytes missing on the {app}'s leg, connection {leg}")?;
-        match gap {
-            Some(p) => write!(f, ", at packet {p}"),
-            None => Ok(()),
+        match *self {
+            Missing(app, leg, Some(p)) => write!(
+                f,
+                "bytes missing on the {app}'s leg, connection {leg}, at packet {p}"
+            ),
+            Missing(app, leg, None) => write!(
+                f,
+                "the {app}'s leg, connection {leg}, is not in the capture that far"
+            ),
         }
     }
 }
