@@ -10,14 +10,17 @@
 //! legs at one instant, the reload or stop added to each leg's status. A frame is relayed
 //! only to a frame after it (its byte-for-byte copy first, `reload::same_bytes`), a frame
 //! the proxy sent on its own is relayed from nowhere, and one whose relay may be in bytes
-//! missing from the other leg is not said to be relayed or not. Also the note on a plaintext WebSocket that is most likely the back leg of a
-//! TLS-terminating proxy whose client's leg was not decrypted.
+//! missing from the other leg, or after the capture's end while that leg is open, is said
+//! to be unknown from here (as is whether a close frame of the proxy's that may relay one
+//! in missing bytes is its own), with the packet where that leg's frames stop. Also the note on a plaintext WebSocket that is most likely the back leg of
+//! a TLS-terminating proxy whose client's leg was not decrypted.
 
 use super::evidence::Evidence;
 use super::latest;
 use super::reload;
 use super::status::Status;
 use crate::capture::Timestamp;
+use crate::finding::Kind;
 use crate::flow::Role;
 use crate::report::cause::{BothLegs, Cause, LegEnding, Relay, RelayHow};
 use crate::report::legs::{LegReport, LinkedBy, Side};
@@ -26,7 +29,8 @@ use crate::report::words::article;
 use crate::report::words::phrases::kind_name;
 use crate::report::words::proxy;
 use crate::report::words::proxy::whole_seconds;
-use crate::report::ConnectionReport;
+use crate::report::{ConnectionReport, StreamEndName};
+use crate::stack::tcp::connection::EndKind;
 use std::fmt::Write as _;
 
 /// What the two legs of a session show together.
@@ -399,6 +403,7 @@ fn relays(front: &ConnectionReport, back: &ConnectionReport) -> (Vec<Relay>, boo
             .filter(|f| f.from == role && !is_own(f.packet))
             .collect();
         let mut next = 0;
+        let mut matched = Vec::new();
         for f in from_leg.close_frames.iter().filter(|f| f.from == role) {
             let mut relay = Relay {
                 how: RelayHow::Unchanged,
@@ -409,6 +414,7 @@ fn relays(front: &ConnectionReport, back: &ConnectionReport) -> (Vec<Relay>, boo
                 to_connection: to_leg.id,
                 to_code: None,
                 to_packet: None,
+                gap_packet: None,
             };
             // Its byte-for-byte copy ([`reload::same_bytes`]) when the proxy passed it on
             // so, else the next frame of its role after it.
@@ -423,14 +429,20 @@ fn relays(front: &ConnectionReport, back: &ConnectionReport) -> (Vec<Relay>, boo
                         .skip(next)
                         .find(|(_, g)| g.packet > f.packet && g.time >= f.time)
                 });
-            // Not found where the other leg's frames of its role were not all decoded: it
-            // may have been relayed in the bytes missing there, so nothing is said of it.
-            if found.is_none() && !*to_leg.decoded_to_end.of(role) {
+            // Not found where the other leg's frames of its role were not all decoded, or
+            // go on past the capture's end: it may have been relayed in the bytes missing
+            // there, or after the end, so that is unknown.
+            let decoded = *to_leg.decoded_to_end.of(role);
+            if found.is_none() && (!decoded || open_at_end(to_leg, role)) {
+                relay.how = RelayHow::Unknown;
+                relay.gap_packet = if decoded { None } else { gap_at(to_leg, role) };
+                notes.push((f.time.0, relay));
                 continue;
             }
             match found {
                 Some((k, g)) => {
                     next = k + 1;
+                    matched.push(g.packet);
                     if g.code != f.code || g.reason != f.reason {
                         changed = true;
                         relay.how = RelayHow::Changed;
@@ -466,6 +478,28 @@ fn relays(front: &ConnectionReport, back: &ConnectionReport) -> (Vec<Relay>, boo
             }
             notes.push((f.time.0, relay));
         }
+        // The proxy's frames of this role that relay nothing seen, where the other leg's
+        // frames of the role were not all decoded: each is its own or a relay of a frame
+        // in the bytes missing there (`reload::own_closes` names none its own), unknown.
+        if !*from_leg.decoded_to_end.of(role) {
+            let gap_packet = gap_at(from_leg, role);
+            for g in got.iter().filter(|g| !matched.contains(&g.packet)) {
+                notes.push((
+                    g.time.0,
+                    Relay {
+                        how: RelayHow::OriginUnknown,
+                        role: role.peer(),
+                        code: g.code,
+                        connection: to_leg.id,
+                        packet: g.packet,
+                        to_connection: from_leg.id,
+                        to_code: None,
+                        to_packet: None,
+                        gap_packet,
+                    },
+                ));
+            }
+        }
     }
     for (leg, own, to) in [
         (front, own_front, Role::Client),
@@ -484,12 +518,42 @@ fn relays(front: &ConnectionReport, back: &ConnectionReport) -> (Vec<Relay>, boo
                     to_connection: leg.id,
                     to_code: None,
                     to_packet: None,
+                    gap_packet: None,
                 },
             ));
         }
     }
     notes.sort_by_key(|n| n.0);
     (notes.into_iter().map(|n| n.1).collect(), changed)
+}
+
+/// The packet where the frames `role` sent on leg `c` stop being decoded: its out-of-sync
+/// finding's (bytes missing where a frame header was due), else its first gap's; `None`
+/// when the direction was not captured at all or the finding was dropped at the cap.
+fn gap_at(c: &ConnectionReport, role: Role) -> Option<u64> {
+    let first = |kind: Kind| {
+        c.findings
+            .iter()
+            .filter(|f| f.kind == kind && f.from == Some(role))
+            .filter_map(|f| f.packet)
+            .min()
+    };
+    first(Kind::OutOfSync).or_else(|| first(Kind::Gap))
+}
+
+/// Whether the frames `role` sends on leg `c` may go on past the capture's end: it sent no
+/// close frame there (a side sends nothing after its close frame, RFC 6455 §5.5.1), and
+/// neither its FIN or END_STREAM nor an RST or RST_STREAM ended that direction.
+fn open_at_end(c: &ConnectionReport, role: Role) -> bool {
+    !c.close_frames.iter().any(|g| g.from == role)
+        && !c
+            .tcp_ends
+            .iter()
+            .any(|e| e.by == role || e.kind == EndKind::Rst)
+        && !c
+            .stream_ends
+            .iter()
+            .any(|e| e.ends_stream && (e.by == role || e.kind != StreamEndName::EndStream))
 }
 
 /// How many of `encrypted` (TLS connections listed as not decrypted) the plaintext

@@ -224,16 +224,41 @@ fn one_of_each() -> Vec<Cause> {
             }),
         },
         Cause::RelayedClose {
-            relays: vec![Relay {
-                how: RelayHow::Changed,
-                role: Role::Server,
-                code: Some(4001),
-                connection: 2,
-                packet: 18,
-                to_connection: 1,
-                to_code: Some(1001),
-                to_packet: Some(20),
-            }],
+            relays: vec![
+                Relay {
+                    how: RelayHow::Changed,
+                    role: Role::Server,
+                    code: Some(4001),
+                    connection: 2,
+                    packet: 18,
+                    to_connection: 1,
+                    to_code: Some(1001),
+                    to_packet: Some(20),
+                    gap_packet: None,
+                },
+                Relay {
+                    how: RelayHow::Unknown,
+                    role: Role::Client,
+                    code: Some(1001),
+                    connection: 1,
+                    packet: 21,
+                    to_connection: 2,
+                    to_code: None,
+                    to_packet: None,
+                    gap_packet: Some(22),
+                },
+                Relay {
+                    how: RelayHow::OriginUnknown,
+                    role: Role::Server,
+                    code: None,
+                    connection: 2,
+                    packet: 23,
+                    to_connection: 1,
+                    to_code: None,
+                    to_packet: None,
+                    gap_packet: None,
+                },
+            ],
         },
         Cause::HeartbeatTimeout {
             by: Role::Server,
@@ -478,4 +503,31 @@ fn causes_in_json_are_objects_by_kind() {
     );
     let text = serde_json::to_string(&Cause::CaptureCut { upgraded: true }).unwrap();
     assert_eq!(text, r#"{"kind":"capture-cut","upgraded":true}"#);
+}
+
+/// A relay not known from the capture says so, with the packet where the frames that would
+/// decide stop when it is known, and names no packet when it is not (its finding dropped
+/// at the cap, or the direction not captured).
+#[test]
+fn unknown_relays_say_unknown_from_here() {
+    let Cause::RelayedClose { relays } = one_of_each()
+        .into_iter()
+        .find(|c| c.kind() == "relayed-close")
+        .unwrap()
+    else {
+        unreachable!()
+    };
+    assert_eq!(
+        relays[1].to_string(),
+        "the client's close frame 1001 (connection 1, packet 21): whether it was relayed to connection 2 is unknown from here (bytes missing on the backend's leg, connection 2, at packet 22)"
+    );
+    assert_eq!(
+        relays[2].to_string(),
+        "the proxy's close frame with no code to the backend (connection 2, packet 23): whether it was its own or the client's relayed is unknown from here (the client's leg, connection 1, is not in the capture that far)"
+    );
+    let json = serde_json::to_value(&relays).unwrap();
+    assert_eq!(json[1]["how"], "unknown");
+    assert_eq!(json[1]["gap_packet"], 22);
+    assert_eq!(json[2]["how"], "origin-unknown");
+    assert!(json[2]["gap_packet"].is_null());
 }

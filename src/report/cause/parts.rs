@@ -239,6 +239,9 @@ pub struct Relay {
     pub to_code: Option<u16>,
     /// The packet of the frame the other leg got.
     pub to_packet: Option<u64>,
+    /// For `unknown` and `origin-unknown`: the packet where the frames that would decide
+    /// stop on `to_connection` (its gap), when known; null when the capture ends first.
+    pub gap_packet: Option<u64>,
 }
 
 /// What became of a close frame on the other leg.
@@ -258,6 +261,13 @@ pub enum RelayHow {
     /// The application's close frame answered the proxy's own (`to_connection` is its own
     /// leg, `to_packet` the proxy's frame): there was nothing to relay.
     AnswersProxy,
+    /// Not known from the capture: the other leg's frames of its sender's role were not all
+    /// decoded (bytes missing there, from `gap_packet`), or go on past the capture's end
+    /// (`gap_packet` null), so it may have been relayed there.
+    Unknown,
+    /// A close frame the proxy sent (`role`: to whom) that is its own or a relay of one in
+    /// bytes the other leg (`to_connection`) lost, from `gap_packet`: not known which.
+    OriginUnknown,
 }
 
 /// How one side ended its half of what carried the session: the TCP connection, or the

@@ -570,6 +570,38 @@ impl Display for Relay {
                 "the {who}'s close frame {sent} (connection {from}, packet {p}) answered the proxy's own (packet {}) and was not relayed",
                 self.to_packet.unwrap_or_default()
             ),
+            RelayHow::Unknown => write!(
+                f,
+                "the {who}'s close frame {sent} (connection {from}, packet {p}): whether it was relayed to connection {to} is unknown from here ({})",
+                Missing(leg_names(self.role).1, to, self.gap_packet)
+            ),
+            RelayHow::OriginUnknown => write!(
+                f,
+                "the proxy's close frame {sent} to the {who} (connection {from}, packet {p}): whether it was its own or the {}'s relayed is unknown from here ({})",
+                leg_names(self.role).1,
+                Missing(leg_names(self.role).1, to, self.gap_packet)
+            ),
+        }
+    }
+}
+
+/// "bytes missing on the backend's leg, connection 2, at packet 50": where the frames that
+/// would decide a relay stop, on the leg named after `app`; with no packet (the capture
+/// ends first, or the gap's finding was dropped at the cap), "the backend's leg, connection
+/// 2, is not in the capture that far".
+struct Missing(&'static str, u64, Option<u64>);
+
+impl Display for Missing {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match *self {
+            Missing(app, leg, Some(p)) => write!(
+                f,
+                "bytes missing on the {app}'s leg, connection {leg}, at packet {p}"
+            ),
+            Missing(app, leg, None) => write!(
+                f,
+                "the {app}'s leg, connection {leg}, is not in the capture that far"
+            ),
         }
     }
 }
