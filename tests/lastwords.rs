@@ -392,3 +392,69 @@ fn pings_that_stopped_before_the_other_side_ended_are_named_whoever_ends_last() 
         assert_eq!(stopped_side(app, true), None, "app {app}");
     }
 }
+
+/// THREATS kind 5 on the last words: a connection evicted at `--max-flows` (or still open
+/// at the end of the capture) after its server's last message read as an error keeps that
+/// message in `last_words`, as what it said before wsclose lost sight of it; no
+/// `last-words` cause rests on it, since the capture shows no ending. Before, an evicted
+/// connection's last words were dropped without a word.
+#[test]
+fn an_evicted_connections_last_words_are_kept_without_a_cause() {
+    use common::{analyze_timed, T0};
+    use wsclose::__internals::analyzer::Options;
+    use wsclose::__internals::capture::Timestamp;
+    let at = |s: f64| Timestamp(T0.0 + (s * 1e9) as i64);
+    let mut a = Session::new(40010, 8080);
+    a.open();
+    a.send(Client, &text(Client, r#"{"type":"subscribe"}"#));
+    a.clock = at(1.0);
+    a.send(
+        Server,
+        &text(Server, r#"{"type":"error","message":"session expired"}"#),
+    );
+    a.ack(Client);
+    // A second connection opens 2 s later: with one flow allowed, the first is evicted.
+    let mut b = Session::new(40011, 8080);
+    b.clock = at(3.0);
+    b.open();
+    b.send(Client, &common::close(Client, 1000, ""));
+    b.send(Server, &common::close(Server, 1000, ""));
+    b.fins(Client);
+    let pkts: Vec<_> = a.pkts.iter().chain(b.pkts.iter()).cloned().collect();
+    let evicted = analyze_timed(
+        a.link,
+        &pkts,
+        Options {
+            max_flows: 1,
+            ..Options::default()
+        },
+    );
+    let open = analyze_timed(a.link, &a.pkts, Options::default());
+    for (what, r) in [("evicted", &evicted), ("open", &open)] {
+        let c = r
+            .connections
+            .iter()
+            .find(|c| c.endpoints.0.port == 40010)
+            .unwrap_or_else(|| panic!("{what}: the first connection is listed"));
+        let w = c
+            .last_words
+            .iter()
+            .find(|w| w.from == Server)
+            .unwrap_or_else(|| panic!("{what}: no last words: {:?}", c.status));
+        assert!(
+            w.error_like && w.text.contains("session expired"),
+            "{what}: {w:?}"
+        );
+        assert!(
+            c.status.causes.iter().all(|k| k.kind() != "last-words"),
+            "{what}: {:?}",
+            c.status.causes
+        );
+    }
+    let c = &evicted.connections[0];
+    assert!(
+        c.status.causes.iter().any(|k| k.kind() == "evicted"),
+        "{:?}",
+        c.status.causes
+    );
+}

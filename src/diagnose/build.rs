@@ -170,10 +170,13 @@ impl ConnectionReport {
                 .filter_map(|s| {
                     let d = w.decoder(s)?;
                     // Only the words a cause can rest on are read and reported (a message
-                    // shortly before the first ending, that reads as an error).
+                    // shortly before the first ending, that reads as an error). A
+                    // connection the capture shows no ending of (still open, or evicted at
+                    // a cap) is measured from its last packet: its last words are what it
+                    // said before wsclose lost sight of it, and no cause rests on them.
                     let end = match (closes.first().map(|f| f.ts), tcp_first.map(|(_, e)| e.ts)) {
                         (Some(a), Some(b)) => a.min(b),
-                        (a, b) => a.or(b)?,
+                        (a, b) => a.or(b).unwrap_or(c.last_ts),
                     };
                     let before = end.since(d.last_words.ts);
                     if !(0.0..=super::lastwords::BEFORE_S).contains(&before) {
