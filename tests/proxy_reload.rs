@@ -10,56 +10,15 @@
 
 #[path = "common/kept.rs"]
 mod kept;
+#[path = "common/proxied.rs"]
+mod proxied;
 #[path = "common/run.rs"]
 mod run;
 use assert_cmd::Command;
+use proxied::*;
 use serde_json::Value;
 use std::path::PathBuf;
 use wsclose::__internals::analyzer::Options;
-
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(name)
-}
-
-/// `wsclose analyze --format json` of fixtures (paths under fixtures/), with extra arguments.
-fn json(names: &[&str], extra: &[&str]) -> Value {
-    let out = Command::cargo_bin("wsclose")
-        .unwrap()
-        .args(["analyze", "--format", "json"])
-        .args(extra)
-        .args(names.iter().map(|n| fixture(n)))
-        .output()
-        .unwrap();
-    serde_json::from_slice(&run::stdout_of(out)).unwrap()
-}
-
-fn conns(r: &Value) -> &Vec<Value> {
-    r["connections"].as_array().unwrap()
-}
-
-fn kinds(c: &Value) -> Vec<&str> {
-    c["status"]["causes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["kind"].as_str().unwrap())
-        .collect()
-}
-
-fn cause<'a>(c: &'a Value, kind: &str) -> &'a Value {
-    c["status"]["causes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["kind"] == kind)
-        .unwrap_or_else(|| panic!("no {kind} in {}", c["status"]))
-}
-
-fn text(c: &Value) -> &str {
-    c["status"]["cause"].as_str().unwrap()
-}
 
 #[test]
 fn caddy_reload_and_stop_are_named_with_the_proxys_own_close_frames() {
@@ -394,35 +353,6 @@ fn the_table_names_the_reload_a_proxy_closed_with_close_frames() {
     }
 }
 
-/// The records of a classic pcap file: its global header, and each record's header and
-/// bytes.
-fn pcap_records(bytes: &[u8]) -> (Vec<u8>, Vec<Vec<u8>>) {
-    assert_eq!(
-        &bytes[..4],
-        &[0xd4, 0xc3, 0xb2, 0xa1],
-        "little-endian, microseconds"
-    );
-    let mut at = 24;
-    let mut records = Vec::new();
-    while at < bytes.len() {
-        let caplen = u32::from_le_bytes(bytes[at + 8..at + 12].try_into().unwrap()) as usize;
-        records.push(bytes[at..at + 16 + caplen].to_vec());
-        at += 16 + caplen;
-    }
-    (bytes[..24].to_vec(), records)
-}
-
-/// A record's time in microseconds, and set.
-fn record_us(r: &[u8]) -> u64 {
-    let s = u32::from_le_bytes(r[0..4].try_into().unwrap()) as u64;
-    s * 1_000_000 + u32::from_le_bytes(r[4..8].try_into().unwrap()) as u64
-}
-
-fn set_record_us(r: &mut [u8], us: u64) {
-    r[0..4].copy_from_slice(&((us / 1_000_000) as u32).to_le_bytes());
-    r[4..8].copy_from_slice(&((us % 1_000_000) as u32).to_le_bytes());
-}
-
 /// Issue 69 item 5 on real packets: Caddy 2.6.2 reloaded and stopped with its path to the
 /// backend 50 ms long, each leg captured where it arrives (fixtures/README.md,
 /// record_reload_netns.sh), with a Python `websockets` client and with a Node `ws` one:
@@ -688,23 +618,6 @@ fn the_proxys_own_close_on_the_back_leg_after_the_clients_echo_is_its_own() {
         let t = text(c);
         assert!(t.contains("The proxy closed both legs itself"), "{t}");
     }
-}
-
-/// The `relayed-close` cause's relays of connection `c`: (how, packet, the packet it went
-/// to).
-fn relays(c: &Value) -> Vec<(&str, u64, Option<u64>)> {
-    cause(c, "relayed-close")["relays"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| {
-            (
-                x["how"].as_str().unwrap(),
-                x["packet"].as_u64().unwrap(),
-                x["to_packet"].as_u64(),
-            )
-        })
-        .collect()
 }
 
 /// The copy rule on three proxies' recordings: nginx 1.22 and HAProxy 2.6 (HTTP/1.1 and an

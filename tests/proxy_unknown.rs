@@ -7,91 +7,14 @@
 
 #[path = "common/kept.rs"]
 mod kept;
+#[path = "common/proxied.rs"]
+mod proxied;
 #[path = "common/run.rs"]
 mod run;
 use assert_cmd::Command;
+use proxied::*;
 use serde_json::Value;
 use std::path::PathBuf;
-
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(name)
-}
-
-/// `wsclose analyze --format json` of `paths` (under fixtures/, or absolute).
-fn json(paths: &[&str]) -> Value {
-    let out = Command::cargo_bin("wsclose")
-        .unwrap()
-        .args(["analyze", "--format", "json"])
-        .args(paths.iter().map(|n| fixture(n)))
-        .output()
-        .unwrap();
-    serde_json::from_slice(&run::stdout_of(out)).unwrap()
-}
-
-fn conns(r: &Value) -> &Vec<Value> {
-    r["connections"].as_array().unwrap()
-}
-
-fn kinds(c: &Value) -> Vec<&str> {
-    c["status"]["causes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["kind"].as_str().unwrap())
-        .collect()
-}
-
-fn cause<'a>(c: &'a Value, kind: &str) -> &'a Value {
-    c["status"]["causes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["kind"] == kind)
-        .unwrap_or_else(|| panic!("no {kind} in {}", c["status"]))
-}
-
-fn text(c: &Value) -> &str {
-    c["status"]["cause"].as_str().unwrap()
-}
-
-/// The `relayed-close` cause's relays of connection `c`: (how, packet, the packet it went
-/// to).
-fn relays(c: &Value) -> Vec<(&str, u64, Option<u64>)> {
-    cause(c, "relayed-close")["relays"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| {
-            (
-                x["how"].as_str().unwrap(),
-                x["packet"].as_u64().unwrap(),
-                x["to_packet"].as_u64(),
-            )
-        })
-        .collect()
-}
-
-/// The capture at fixtures/`name` (a classic little-endian pcap) cut after its record
-/// `keep`, written beside the test binaries' temporary files; its path.
-fn pcap_first(name: &str, keep: usize) -> String {
-    let b = std::fs::read(fixture(name)).unwrap();
-    assert_eq!(&b[..4], &[0xd4, 0xc3, 0xb2, 0xa1]);
-    let (mut at, mut n) = (24, 0);
-    while n < keep {
-        let caplen = u32::from_le_bytes(b[at + 8..at + 12].try_into().unwrap()) as usize;
-        at += 16 + caplen;
-        n += 1;
-    }
-    let p = format!(
-        "{}/{}-first-{keep}",
-        env!("CARGO_TARGET_TMPDIR"),
-        name.replace('/', "-")
-    );
-    std::fs::write(&p, &b[..at]).unwrap();
-    p
-}
 
 /// The relayed reload with one of its close frames lost (THREATS kind 4: each record cut
 /// out of the recording in turn). Where the capture cannot show which of the proxy's close
@@ -204,7 +127,7 @@ fn a_capture_that_ends_before_the_relay_says_it_is_unknown() {
         ("proxy/nginx-backend-close.pcap", 20, 19, 2, 1),
     ] {
         let p = pcap_first(name, keep);
-        let r = json(&[p.as_str()]);
+        let r = json(&[p.as_str()], &[]);
         let c = conns(&r).iter().find(|c| c["id"] == from).unwrap();
         let x = cause(c, "relayed-close")["relays"]
             .as_array()
@@ -241,7 +164,7 @@ fn unknown_relays_are_the_same_in_memory_on_disk_and_sharded() {
     let path = fixture("proxy/caddy-reload-delayed-relay.pcap");
     for drop in [45, 50] {
         let p = PathBuf::from(run::pcap_without(path.to_str().unwrap(), drop));
-        let r = json(&[p.to_str().unwrap()]);
+        let r = json(&[p.to_str().unwrap()], &[]);
         assert!(
             r.to_string().contains("unknown from here"),
             "without #{drop}"

@@ -176,7 +176,7 @@ fn leg_ends(r: &ConnectionReport) -> Vec<LegEnd> {
     }
     if let Some(s) = r.h2_stream {
         for e in &mut ends {
-            let _ = write!(e.end.name, " on h2 stream {s}");
+            let _ = write!(e.end.name, "{}{s}", proxy::ON_H2_STREAM);
         }
     }
     let whole = if r.h2_stream.is_some() {

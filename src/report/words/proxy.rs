@@ -404,6 +404,10 @@ pub fn proxy_summary(l: &BothLegs) -> String {
     }
 }
 
+/// What follows a leg's ending's name when it ended an HTTP/2 stream ("RST_STREAM CANCEL
+/// on h2 stream 5"): written by `diagnose::proxied`, and how the words tell an HTTP/2 leg.
+pub const ON_H2_STREAM: &str = " on h2 stream ";
+
 /// The words of a proxy's idle timeout whose product the client's 101 names (a header the
 /// back leg's 101 does not carry: the proxy added it): the product and its own setting.
 pub fn proxy_idle_named(f: &mut Formatter<'_>, l: &BothLegs, p: &ProxyProduct) -> fmt::Result {
@@ -426,7 +430,7 @@ pub fn proxy_idle_named(f: &mut Formatter<'_>, l: &BothLegs, p: &ProxyProduct) -
     } else {
         // Over HTTP/2 the client's leg was opened by an extended CONNECT (RFC 8441 §4),
         // answered with a 200, not a 101 (the leg's ending names its stream).
-        let answer = if l.front_end.name.contains(" on h2 stream ") {
+        let answer = if l.front_end.name.contains(ON_H2_STREAM) {
             "its HTTP/2 answer to the client's extended CONNECT"
         } else {
             "the client's 101"
