@@ -175,21 +175,40 @@ impl Reassembler {
         Ok(())
     }
 
+    /// [`Reassembler::add`] then [`Reassembler::drain`], without the copy when no part of
+    /// a message waits: the whole messages at the start of `bytes` are handed on where
+    /// they are, and only an unfinished one after them is kept (the buffer is allocated
+    /// only for a message that spans records).
+    pub fn drain_from(
+        &mut self,
+        bytes: &[u8],
+        mut f: impl FnMut(MessageRef<'_>) -> bool,
+    ) -> Result<(), ReassemblyError> {
+        if !self.buf.is_empty() {
+            self.add(bytes);
+            return self.drain(f);
+        }
+        let whole = whole(bytes)?;
+        let (mut rest, tail) = bytes.split_at(whole.min(bytes.len()));
+        while let Some((kind, len, after_head)) = header(rest) {
+            let (body, after) = after_head.split_at(len.min(after_head.len()));
+            rest = after;
+            if !f(MessageRef { kind, body }) {
+                break;
+            }
+        }
+        self.buf.extend_from_slice(tail);
+        Ok(())
+    }
+
     /// The length of the whole messages at the buffer's start; an error (the buffer
     /// cleared) at a header over [`MAX_MESSAGE`].
     fn whole(&mut self) -> Result<usize, ReassemblyError> {
-        let mut used = 0usize;
-        while let Some((kind, len, tail)) = header(self.buf.get(used..).unwrap_or_default()) {
-            if len > MAX_MESSAGE {
-                self.buf.clear();
-                return Err(ReassemblyError::TooLong { kind, len });
-            }
-            if tail.len() < len {
-                break;
-            }
-            used = used.saturating_add(4).saturating_add(len);
+        let used = whole(&self.buf);
+        if used.is_err() {
+            self.buf.clear();
         }
-        Ok(used)
+        used
     }
 
     /// Whether part of a message is waiting for the rest.
@@ -214,6 +233,22 @@ impl Reassembler {
             self.buf = Vec::new();
         }
     }
+}
+
+/// The length of the whole messages at the start of `bytes`; an error at a header over
+/// [`MAX_MESSAGE`].
+fn whole(bytes: &[u8]) -> Result<usize, ReassemblyError> {
+    let mut used = 0usize;
+    while let Some((kind, len, tail)) = header(bytes.get(used..).unwrap_or_default()) {
+        if len > MAX_MESSAGE {
+            return Err(ReassemblyError::TooLong { kind, len });
+        }
+        if tail.len() < len {
+            break;
+        }
+        used = used.saturating_add(4).saturating_add(len);
+    }
+    Ok(used)
 }
 
 /// A message header at the start of `bytes`: its type, its announced length and the bytes
@@ -627,6 +662,72 @@ pub(crate) mod tests {
         r.add(&[a.clone(), vec![11, 0xff, 0xff, 0xff]].concat());
         let mut called = false;
         let e = r.drain(|_| {
+            called = true;
+            true
+        });
+        assert_eq!(
+            e,
+            Err(ReassemblyError::TooLong {
+                kind: 11,
+                len: 0xff_ffff
+            })
+        );
+        assert!(!called && !r.has_partial());
+    }
+
+    /// `drain_from` hands on the same messages as `add` then `drain` for records cut at
+    /// every pair of places; a record of whole messages leaves no buffer (nothing copied,
+    /// nothing allocated), one cut inside a message keeps only its start; a too-long
+    /// header after whole messages hands none of them on and keeps nothing.
+    #[test]
+    fn drain_from_reads_whole_messages_in_place() {
+        let a = message(kind::CLIENT_HELLO, &full_client_hello([1; 32]));
+        let b = message(kind::FINISHED, &[0xaa; 32]);
+        let c = message(kind::KEY_UPDATE, &[1]);
+        let all = [a.clone(), b.clone(), c.clone()].concat();
+        let collect = |r: &mut Reassembler, rec: &[u8], got: &mut Vec<(u8, Vec<u8>)>| {
+            r.drain_from(rec, |m| {
+                got.push((m.kind, m.body.to_vec()));
+                true
+            })
+            .unwrap();
+        };
+        for split1 in 0..=all.len() {
+            for split2 in split1..=(split1 + 40).min(all.len()) {
+                let (mut r, mut got) = (Reassembler::default(), Vec::new());
+                for rec in [&all[..split1], &all[split1..split2], &all[split2..]] {
+                    collect(&mut r, rec, &mut got);
+                }
+                assert!(!r.has_partial(), "{split1} {split2}");
+                let kinds: Vec<u8> = got.iter().map(|m| m.0).collect();
+                assert_eq!(kinds, vec![1, 20, 24], "split at {split1} {split2}");
+                assert_eq!(got[0].1, a[4..], "{split1} {split2}");
+                assert_eq!(got[1].1, vec![0xaa; 32]);
+                assert_eq!(got[2].1, vec![1]);
+            }
+        }
+        // Whole messages: no buffer at all.
+        let (mut r, mut got) = (Reassembler::default(), Vec::new());
+        collect(&mut r, &[a.clone(), b.clone()].concat(), &mut got);
+        assert_eq!((got.len(), r.held()), (2, 0));
+        // A message cut after whole ones: only its start is kept.
+        collect(&mut r, &[b.clone(), c[..3].to_vec()].concat(), &mut got);
+        assert_eq!(got.len(), 3);
+        assert!(r.has_partial() && r.held() >= 3);
+        collect(&mut r, &c[3..], &mut got);
+        assert_eq!(got.last(), Some(&(24, vec![1])));
+        // Stopped when told: the rest of the record's whole messages are not handed on.
+        let mut r = Reassembler::default();
+        let mut kinds = Vec::new();
+        r.drain_from(&all, |m| {
+            kinds.push(m.kind);
+            false
+        })
+        .unwrap();
+        assert_eq!(kinds, vec![1]);
+        // Too long after whole messages: an error before any is handed on.
+        let mut called = false;
+        let e = r.drain_from(&[b.clone(), vec![11, 0xff, 0xff, 0xff]].concat(), |_| {
             called = true;
             true
         });
