@@ -1,7 +1,7 @@
 //! Record framing at every split, and the four protections (TLS 1.3 AEAD, TLS 1.2 GCM,
 //! ChaCha20, CBC in both MAC orders) sealed and opened.
 
-use super::super::keys::{suite, tls12_keys, tls13_traffic_keys, TrafficKeys};
+use super::super::keys::{suite, tls12_keys, tls13_traffic_keys, KeyBytes, TrafficKeys};
 use super::aead::xor_seq;
 use super::cipher::Protection;
 use super::*;
@@ -218,9 +218,9 @@ fn tls12_cbc_sha256_record_built_by_hand() {
         packet: 9,
     };
     let keys = TrafficKeys {
-        mac_key: mac_key.to_vec(),
-        key: enc_key.to_vec(),
-        iv: Vec::new(),
+        mac_key: KeyBytes::new(&mac_key).unwrap(),
+        key: KeyBytes::new(&enc_key).unwrap(),
+        iv: KeyBytes::EMPTY,
     };
     let s = suite(0x003c).unwrap(); // TLS_RSA_WITH_AES_128_CBC_SHA256
     let mut c = RecordCipher::tls12(s, &keys, false).unwrap();
