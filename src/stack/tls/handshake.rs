@@ -323,6 +323,16 @@ fn for_each_extension(block: &[u8], mut f: impl FnMut(u16, &[u8]) -> Option<()>)
 
 /// Parses a ClientHello body (after the 4-byte handshake header).
 pub fn parse_client_hello(body: &[u8]) -> Option<ClientHello> {
+    client_hello(body, true)
+}
+
+/// [`parse_client_hello`] without the offered suites and versions (left empty, still
+/// checked), which a session does not read after the parse: two allocations fewer.
+pub(crate) fn parse_client_hello_lean(body: &[u8]) -> Option<ClientHello> {
+    client_hello(body, false)
+}
+
+fn client_hello(body: &[u8], lists: bool) -> Option<ClientHello> {
     let mut r = Reader::new(body);
     let mut ch = ClientHello {
         legacy_version: r.u16()?,
@@ -334,10 +344,12 @@ pub fn parse_client_hello(body: &[u8]) -> Option<ClientHello> {
     if !suites.len().is_multiple_of(2) {
         return None;
     }
-    ch.cipher_suites = suites
-        .chunks_exact(2)
-        .filter_map(|c| Some(u16::from_be_bytes(c.try_into().ok()?)))
-        .collect();
+    if lists {
+        ch.cipher_suites = suites
+            .chunks_exact(2)
+            .filter_map(|c| Some(u16::from_be_bytes(c.try_into().ok()?)))
+            .collect();
+    }
     r.vec8()?; // legacy_compression_methods
     if r.is_empty() {
         return Some(ch); // no extensions (allowed before TLS 1.3)
@@ -366,10 +378,12 @@ pub fn parse_client_hello(body: &[u8]) -> Option<ClientHello> {
                 if !list.len().is_multiple_of(2) {
                     return None;
                 }
-                ch.supported_versions = list
-                    .chunks_exact(2)
-                    .filter_map(|c| Some(u16::from_be_bytes(c.try_into().ok()?)))
-                    .collect();
+                if lists {
+                    ch.supported_versions = list
+                        .chunks_exact(2)
+                        .filter_map(|c| Some(u16::from_be_bytes(c.try_into().ok()?)))
+                        .collect();
+                }
             }
             _ => {}
         }
@@ -387,6 +401,22 @@ fn parse_alpn_list(body: &[u8]) -> Option<Vec<Vec<u8>>> {
         out.push(list.vec8()?.to_vec());
     }
     Some(out)
+}
+
+/// The first name of an ALPN extension body (a server's choice: one name), the whole
+/// list checked as [`parse_alpn_list`] does; one allocation, not one per name and one for
+/// the list.
+fn first_alpn(body: &[u8]) -> Option<Option<Vec<u8>>> {
+    let mut b = Reader::new(body);
+    let mut list = Reader::new(b.vec16()?);
+    let mut first = None;
+    while !list.is_empty() {
+        let name = list.vec8()?;
+        if first.is_none() {
+            first = Some(name);
+        }
+    }
+    Some(first.map(<[u8]>::to_vec))
 }
 
 /// What a ServerHello (or HelloRetryRequest) tells.
@@ -438,7 +468,7 @@ pub fn parse_server_hello(body: &[u8]) -> Option<ServerHello> {
             ext::ENCRYPT_THEN_MAC => sh.encrypt_then_mac = true,
             ext::EXTENDED_MASTER_SECRET => sh.extended_master_secret = true,
             ext::PRE_SHARED_KEY => sh.pre_shared_key = true,
-            ext::ALPN => sh.alpn = parse_alpn_list(body)?.into_iter().next(),
+            ext::ALPN => sh.alpn = first_alpn(body)?,
             _ => {}
         }
         Some(())
@@ -461,7 +491,7 @@ pub fn parse_encrypted_extensions(body: &[u8]) -> Option<EncryptedExtensions> {
     let mut ee = EncryptedExtensions::default();
     for_each_extension(exts, |ty, body| {
         match ty {
-            ext::ALPN => ee.alpn = parse_alpn_list(body)?.into_iter().next(),
+            ext::ALPN => ee.alpn = first_alpn(body)?,
             ext::EARLY_DATA => ee.early_data = true,
             _ => {}
         }
@@ -739,6 +769,39 @@ pub(crate) mod tests {
             })
         );
         assert!(!called && !r.has_partial());
+    }
+
+    /// The session's lean ClientHello is the full one without its two lists, and refuses
+    /// what the full parse refuses (odd lists, cut bodies); a server's ALPN is the first
+    /// name of a list checked whole.
+    #[test]
+    fn lean_hello_and_first_alpn_agree_with_the_full_parse() {
+        let body = full_client_hello([4; 32]);
+        let full = parse_client_hello(&body).unwrap();
+        assert!(!full.cipher_suites.is_empty() && !full.supported_versions.is_empty());
+        let lean = parse_client_hello_lean(&body).unwrap();
+        let mut expect = full.clone();
+        expect.cipher_suites = Vec::new();
+        expect.supported_versions = Vec::new();
+        assert_eq!(lean, expect);
+        for cut in 0..body.len() {
+            assert_eq!(
+                parse_client_hello_lean(&body[..cut]).is_some(),
+                parse_client_hello(&body[..cut]).is_some(),
+                "cut at {cut}"
+            );
+        }
+        let odd_versions =
+            client_hello_body([5; 32], &[ext(ext::SUPPORTED_VERSIONS, &[3, 3, 4, 3])]);
+        assert_eq!(parse_client_hello(&odd_versions), None);
+        assert_eq!(parse_client_hello_lean(&odd_versions), None);
+        for names in [&[][..], &[&b"h2"[..]], &[b"h2", b"http/1.1"]] {
+            let list = alpn(names);
+            let all = parse_alpn_list(&list).unwrap();
+            assert_eq!(first_alpn(&list), Some(all.first().cloned()));
+        }
+        let bad = [0, 4, 2, b'h', b'2', 9];
+        assert_eq!((parse_alpn_list(&bad), first_alpn(&bad)), (None, None));
     }
 
     #[test]
