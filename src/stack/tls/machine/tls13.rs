@@ -140,9 +140,13 @@ impl TlsSession {
         else {
             return Setup::Mismatch; // a secret of the wrong length for this suite's hash
         };
-        let early = s.get(Label::ClientEarlyTrafficSecret).and_then(cipher);
+        // The early key only when the client offered early data (else it is never read).
+        let early = s
+            .get(Label::ClientEarlyTrafficSecret)
+            .filter(|_| early_offered)
+            .and_then(cipher);
         self.client.early_offered = early_offered;
-        self.client.early = early.filter(|_| early_offered);
+        self.client.early = early;
         self.client.handshake = Some(ch);
         self.client.app = Some(ca);
         self.client.app_secret = Secret::new(cts);
