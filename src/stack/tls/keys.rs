@@ -2,7 +2,8 @@
 //!
 //! In: a cipher suite number and the secrets of a key log (a TLS 1.3 traffic secret, or a
 //! TLS 1.2 master secret with both randoms). Out: per-direction write keys and IVs
-//! ([`TrafficKeys`], [`Tls12Keys`]), never printed (`Debug` is redacted).
+//! ([`TrafficKeys`], [`Tls12Keys`]), held inline (no allocation) and zeroed when dropped,
+//! never printed (`Debug` is redacted).
 //!
 //! - TLS 1.3 (RFC 8446 §7.1 HKDF-Expand-Label, §7.2 "traffic upd" for KeyUpdate, §7.3
 //!   traffic keys: `key = Expand-Label(secret, "key", "", key_len)`,
