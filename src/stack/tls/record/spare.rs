@@ -41,6 +41,8 @@ pub(crate) fn with_backup<T, E>(
 ) -> Result<T, E> {
     let mut copy = BACKUP.try_with(Cell::take).unwrap_or_default();
     copy.clear();
+    // Exactly a record's room (no doubling past it), so that the buffer is kept.
+    copy.reserve_exact(rec.len());
     copy.extend_from_slice(rec);
     let r = f(rec);
     if r.is_err() {
@@ -101,6 +103,15 @@ pub(crate) fn give(mut v: Vec<u8>) {
             s.push(v);
         }
     });
+}
+
+/// The room of the backup buffer kept on this thread now.
+#[cfg(test)]
+pub(crate) fn backup_room() -> usize {
+    let v = BACKUP.take();
+    let room = v.capacity();
+    BACKUP.set(v);
+    room
 }
 
 /// Buffers kept on this thread now.

@@ -421,4 +421,15 @@ fn tried_records_are_put_back_when_they_do_not_open() {
     assert_eq!(ty, content::HANDSHAKE);
     assert_eq!(rec.get(plain), Some(&[0x14; 300][..]));
     assert_eq!(wrong.seq(), 0, "a failed try leaves the sequence number");
+    // Records of growing sizes up to the largest: the backup is kept, never past a record.
+    for len in [300, 0x4000, super::MAX_RECORD] {
+        let mut big = vec![7u8; len];
+        let r: Result<(), ()> = spare::with_backup(&mut big, |b| {
+            b.fill(1);
+            Err(())
+        });
+        assert!(r.is_err() && big.iter().all(|&b| b == 7), "{len}");
+        let room = spare::backup_room();
+        assert!((len..=spare::RECORD_BUF).contains(&room), "{len}: {room}");
+    }
 }
