@@ -44,8 +44,8 @@ impl ConnectionReport {
             Cow::Owned(all)
         };
         let hs = &w.handshake;
-        let tls_facts = c.up.tls();
-        let tls = tls_facts.as_ref().map(|f| TlsReport::new(f, c));
+        let mut tls_facts = c.up.tls();
+        let tls = tls_facts.as_mut().map(|f| TlsReport::new(f, c));
         let d = diagnose(c, w, &closes, &findings, tls_facts.as_ref(), tls.as_ref());
         let findings = black_hole_gaps(findings, &d.status.causes);
         let tcp_first = c.first_end();

@@ -281,9 +281,10 @@ pub struct TlsReport {
 }
 
 impl TlsReport {
-    /// The report of `facts`, whose TLS client is the connection's side `tls_client`.
-    pub(crate) fn new(facts: &TlsFacts, c: &Connection) -> TlsReport {
-        let s = &facts.summary;
+    /// The report of `facts`, whose TLS client is the connection's side `tls_client`. The
+    /// summary's server name and ALPN protocols are moved into the report, not copied
+    /// (left empty in `facts`: nothing reads them there after).
+    pub(crate) fn new(facts: &mut TlsFacts, c: &Connection) -> TlsReport {
         // The TLS client is the side that sent the ClientHello; the report's roles are
         // the connection's, which agree but for captures that defy rule 3.
         let role = |from_client: bool| {
@@ -291,13 +292,20 @@ impl TlsReport {
             c.role(if from_client { client } else { client.other() })
         };
         let (cn_client, cn_server) = facts.close_notify;
+        let s = &mut facts.summary;
+        let (sni, alpn_offered, alpn) = (
+            s.sni.take(),
+            std::mem::take(&mut s.alpn_offered),
+            s.alpn_chosen.take(),
+        );
+        let s = &facts.summary;
         TlsReport {
             client_random: s.client_random.map(|r| hex_lower(&r)),
             version: s.version_name(),
             cipher_suite: s.cipher_suite_name(),
-            sni: s.sni.clone(),
-            alpn_offered: s.alpn_offered.clone(),
-            alpn: s.alpn_chosen.clone(),
+            sni,
+            alpn_offered,
+            alpn,
             decrypted: s.decrypted,
             not_decrypted: s.why_not.as_ref().map(ToString::to_string),
             close_notify: PerSide {
@@ -453,8 +461,8 @@ impl Serialize for EncryptedReport {
 impl EncryptedReport {
     /// The entry of finished connection `c`, if it was TLS and carried no session.
     pub(crate) fn of(c: &Connection) -> Option<EncryptedReport> {
-        let facts = c.up.tls()?;
-        let tls = TlsReport::new(&facts, c);
+        let mut facts = c.up.tls()?;
+        let tls = TlsReport::new(&mut facts, c);
         let reason = Reason::of(facts.summary.why_not.as_ref(), facts.summary.decrypted);
         let client = c.client_side();
         let first_end = c.first_end();

@@ -175,21 +175,40 @@ impl Reassembler {
         Ok(())
     }
 
+    /// [`Reassembler::add`] then [`Reassembler::drain`], without the copy when no part of
+    /// a message waits: the whole messages at the start of `bytes` are handed on where
+    /// they are, and only an unfinished one after them is kept (the buffer is allocated
+    /// only for a message that spans records).
+    pub fn drain_from(
+        &mut self,
+        bytes: &[u8],
+        mut f: impl FnMut(MessageRef<'_>) -> bool,
+    ) -> Result<(), ReassemblyError> {
+        if !self.buf.is_empty() {
+            self.add(bytes);
+            return self.drain(f);
+        }
+        let whole = whole(bytes)?;
+        let (mut rest, tail) = bytes.split_at(whole.min(bytes.len()));
+        while let Some((kind, len, after_head)) = header(rest) {
+            let (body, after) = after_head.split_at(len.min(after_head.len()));
+            rest = after;
+            if !f(MessageRef { kind, body }) {
+                break;
+            }
+        }
+        self.buf.extend_from_slice(tail);
+        Ok(())
+    }
+
     /// The length of the whole messages at the buffer's start; an error (the buffer
     /// cleared) at a header over [`MAX_MESSAGE`].
     fn whole(&mut self) -> Result<usize, ReassemblyError> {
-        let mut used = 0usize;
-        while let Some((kind, len, tail)) = header(self.buf.get(used..).unwrap_or_default()) {
-            if len > MAX_MESSAGE {
-                self.buf.clear();
-                return Err(ReassemblyError::TooLong { kind, len });
-            }
-            if tail.len() < len {
-                break;
-            }
-            used = used.saturating_add(4).saturating_add(len);
+        let used = whole(&self.buf);
+        if used.is_err() {
+            self.buf.clear();
         }
-        Ok(used)
+        used
     }
 
     /// Whether part of a message is waiting for the rest.
@@ -214,6 +233,22 @@ impl Reassembler {
             self.buf = Vec::new();
         }
     }
+}
+
+/// The length of the whole messages at the start of `bytes`; an error at a header over
+/// [`MAX_MESSAGE`].
+fn whole(bytes: &[u8]) -> Result<usize, ReassemblyError> {
+    let mut used = 0usize;
+    while let Some((kind, len, tail)) = header(bytes.get(used..).unwrap_or_default()) {
+        if len > MAX_MESSAGE {
+            return Err(ReassemblyError::TooLong { kind, len });
+        }
+        if tail.len() < len {
+            break;
+        }
+        used = used.saturating_add(4).saturating_add(len);
+    }
+    Ok(used)
 }
 
 /// A message header at the start of `bytes`: its type, its announced length and the bytes
@@ -288,6 +323,16 @@ fn for_each_extension(block: &[u8], mut f: impl FnMut(u16, &[u8]) -> Option<()>)
 
 /// Parses a ClientHello body (after the 4-byte handshake header).
 pub fn parse_client_hello(body: &[u8]) -> Option<ClientHello> {
+    client_hello(body, true)
+}
+
+/// [`parse_client_hello`] without the offered suites and versions (left empty, still
+/// checked), which a session does not read after the parse: two allocations fewer.
+pub(crate) fn parse_client_hello_lean(body: &[u8]) -> Option<ClientHello> {
+    client_hello(body, false)
+}
+
+fn client_hello(body: &[u8], lists: bool) -> Option<ClientHello> {
     let mut r = Reader::new(body);
     let mut ch = ClientHello {
         legacy_version: r.u16()?,
@@ -299,10 +344,12 @@ pub fn parse_client_hello(body: &[u8]) -> Option<ClientHello> {
     if !suites.len().is_multiple_of(2) {
         return None;
     }
-    ch.cipher_suites = suites
-        .chunks_exact(2)
-        .filter_map(|c| Some(u16::from_be_bytes(c.try_into().ok()?)))
-        .collect();
+    if lists {
+        ch.cipher_suites = suites
+            .chunks_exact(2)
+            .filter_map(|c| Some(u16::from_be_bytes(c.try_into().ok()?)))
+            .collect();
+    }
     r.vec8()?; // legacy_compression_methods
     if r.is_empty() {
         return Some(ch); // no extensions (allowed before TLS 1.3)
@@ -331,10 +378,12 @@ pub fn parse_client_hello(body: &[u8]) -> Option<ClientHello> {
                 if !list.len().is_multiple_of(2) {
                     return None;
                 }
-                ch.supported_versions = list
-                    .chunks_exact(2)
-                    .filter_map(|c| Some(u16::from_be_bytes(c.try_into().ok()?)))
-                    .collect();
+                if lists {
+                    ch.supported_versions = list
+                        .chunks_exact(2)
+                        .filter_map(|c| Some(u16::from_be_bytes(c.try_into().ok()?)))
+                        .collect();
+                }
             }
             _ => {}
         }
@@ -352,6 +401,22 @@ fn parse_alpn_list(body: &[u8]) -> Option<Vec<Vec<u8>>> {
         out.push(list.vec8()?.to_vec());
     }
     Some(out)
+}
+
+/// The first name of an ALPN extension body (a server's choice: one name), the whole
+/// list checked as [`parse_alpn_list`] does; one allocation, not one per name and one for
+/// the list.
+fn first_alpn(body: &[u8]) -> Option<Option<Vec<u8>>> {
+    let mut b = Reader::new(body);
+    let mut list = Reader::new(b.vec16()?);
+    let mut first = None;
+    while !list.is_empty() {
+        let name = list.vec8()?;
+        if first.is_none() {
+            first = Some(name);
+        }
+    }
+    Some(first.map(<[u8]>::to_vec))
 }
 
 /// What a ServerHello (or HelloRetryRequest) tells.
@@ -403,7 +468,7 @@ pub fn parse_server_hello(body: &[u8]) -> Option<ServerHello> {
             ext::ENCRYPT_THEN_MAC => sh.encrypt_then_mac = true,
             ext::EXTENDED_MASTER_SECRET => sh.extended_master_secret = true,
             ext::PRE_SHARED_KEY => sh.pre_shared_key = true,
-            ext::ALPN => sh.alpn = parse_alpn_list(body)?.into_iter().next(),
+            ext::ALPN => sh.alpn = first_alpn(body)?,
             _ => {}
         }
         Some(())
@@ -426,7 +491,7 @@ pub fn parse_encrypted_extensions(body: &[u8]) -> Option<EncryptedExtensions> {
     let mut ee = EncryptedExtensions::default();
     for_each_extension(exts, |ty, body| {
         match ty {
-            ext::ALPN => ee.alpn = parse_alpn_list(body)?.into_iter().next(),
+            ext::ALPN => ee.alpn = first_alpn(body)?,
             ext::EARLY_DATA => ee.early_data = true,
             _ => {}
         }
@@ -638,6 +703,105 @@ pub(crate) mod tests {
             })
         );
         assert!(!called && !r.has_partial());
+    }
+
+    /// `drain_from` hands on the same messages as `add` then `drain` for records cut at
+    /// every pair of places; a record of whole messages leaves no buffer (nothing copied,
+    /// nothing allocated), one cut inside a message keeps only its start; a too-long
+    /// header after whole messages hands none of them on and keeps nothing.
+    #[test]
+    fn drain_from_reads_whole_messages_in_place() {
+        let a = message(kind::CLIENT_HELLO, &full_client_hello([1; 32]));
+        let b = message(kind::FINISHED, &[0xaa; 32]);
+        let c = message(kind::KEY_UPDATE, &[1]);
+        let all = [a.clone(), b.clone(), c.clone()].concat();
+        let collect = |r: &mut Reassembler, rec: &[u8], got: &mut Vec<(u8, Vec<u8>)>| {
+            r.drain_from(rec, |m| {
+                got.push((m.kind, m.body.to_vec()));
+                true
+            })
+            .unwrap();
+        };
+        for split1 in 0..=all.len() {
+            for split2 in split1..=(split1 + 40).min(all.len()) {
+                let (mut r, mut got) = (Reassembler::default(), Vec::new());
+                for rec in [&all[..split1], &all[split1..split2], &all[split2..]] {
+                    collect(&mut r, rec, &mut got);
+                }
+                assert!(!r.has_partial(), "{split1} {split2}");
+                let kinds: Vec<u8> = got.iter().map(|m| m.0).collect();
+                assert_eq!(kinds, vec![1, 20, 24], "split at {split1} {split2}");
+                assert_eq!(got[0].1, a[4..], "{split1} {split2}");
+                assert_eq!(got[1].1, vec![0xaa; 32]);
+                assert_eq!(got[2].1, vec![1]);
+            }
+        }
+        // Whole messages: no buffer at all.
+        let (mut r, mut got) = (Reassembler::default(), Vec::new());
+        collect(&mut r, &[a.clone(), b.clone()].concat(), &mut got);
+        assert_eq!((got.len(), r.held()), (2, 0));
+        // A message cut after whole ones: only its start is kept.
+        collect(&mut r, &[b.clone(), c[..3].to_vec()].concat(), &mut got);
+        assert_eq!(got.len(), 3);
+        assert!(r.has_partial() && r.held() >= 3);
+        collect(&mut r, &c[3..], &mut got);
+        assert_eq!(got.last(), Some(&(24, vec![1])));
+        // Stopped when told: the rest of the record's whole messages are not handed on.
+        let mut r = Reassembler::default();
+        let mut kinds = Vec::new();
+        r.drain_from(&all, |m| {
+            kinds.push(m.kind);
+            false
+        })
+        .unwrap();
+        assert_eq!(kinds, vec![1]);
+        // Too long after whole messages: an error before any is handed on.
+        let mut called = false;
+        let e = r.drain_from(&[b.clone(), vec![11, 0xff, 0xff, 0xff]].concat(), |_| {
+            called = true;
+            true
+        });
+        assert_eq!(
+            e,
+            Err(ReassemblyError::TooLong {
+                kind: 11,
+                len: 0xff_ffff
+            })
+        );
+        assert!(!called && !r.has_partial());
+    }
+
+    /// The session's lean ClientHello is the full one without its two lists, and refuses
+    /// what the full parse refuses (odd lists, cut bodies); a server's ALPN is the first
+    /// name of a list checked whole.
+    #[test]
+    fn lean_hello_and_first_alpn_agree_with_the_full_parse() {
+        let body = full_client_hello([4; 32]);
+        let full = parse_client_hello(&body).unwrap();
+        assert!(!full.cipher_suites.is_empty() && !full.supported_versions.is_empty());
+        let lean = parse_client_hello_lean(&body).unwrap();
+        let mut expect = full.clone();
+        expect.cipher_suites = Vec::new();
+        expect.supported_versions = Vec::new();
+        assert_eq!(lean, expect);
+        for cut in 0..body.len() {
+            assert_eq!(
+                parse_client_hello_lean(&body[..cut]).is_some(),
+                parse_client_hello(&body[..cut]).is_some(),
+                "cut at {cut}"
+            );
+        }
+        let odd_versions =
+            client_hello_body([5; 32], &[ext(ext::SUPPORTED_VERSIONS, &[3, 3, 4, 3])]);
+        assert_eq!(parse_client_hello(&odd_versions), None);
+        assert_eq!(parse_client_hello_lean(&odd_versions), None);
+        for names in [&[][..], &[&b"h2"[..]], &[b"h2", b"http/1.1"]] {
+            let list = alpn(names);
+            let all = parse_alpn_list(&list).unwrap();
+            assert_eq!(first_alpn(&list), Some(all.first().cloned()));
+        }
+        let bad = [0, 4, 2, b'h', b'2', 9];
+        assert_eq!((parse_alpn_list(&bad), first_alpn(&bad)), (None, None));
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! In: a cipher suite number and the secrets of a key log (a TLS 1.3 traffic secret, or a
 //! TLS 1.2 master secret with both randoms). Out: per-direction write keys and IVs
-//! ([`TrafficKeys`], [`Tls12Keys`]), never printed (`Debug` is redacted).
+//! ([`TrafficKeys`], [`Tls12Keys`]), held inline (no allocation) and zeroed when dropped,
+//! never printed (`Debug` is redacted).
 //!
 //! - TLS 1.3 (RFC 8446 §7.1 HKDF-Expand-Label, §7.2 "traffic upd" for KeyUpdate, §7.3
 //!   traffic keys: `key = Expand-Label(secret, "key", "", key_len)`,
@@ -249,41 +250,44 @@ pub fn hkdf_expand_label(
     context: &[u8],
     len: usize,
 ) -> Result<Vec<u8>, KeyError> {
-    let [out] = hkdf_expand_labels(hash, secret, &[(label, context, len)])?;
+    let mut out = vec![0; len];
+    hkdf_expand_labels(hash, secret, &[(label, context)], [&mut out])?;
     Ok(out)
 }
 
 /// HKDF-Expand-Label of several labels from one secret, whose HMAC key is set up once
-/// (two hash blocks saved per further label); one allocation per output.
+/// (two hash blocks saved per further label), each filling its output.
 fn hkdf_expand_labels<const N: usize>(
     hash: HashAlg,
     secret: &[u8],
-    labels: &[(&[u8], &[u8], usize); N],
-) -> Result<[Vec<u8>; N], KeyError> {
+    labels: &[(&[u8], &[u8]); N],
+    outs: [&mut [u8]; N],
+) -> Result<(), KeyError> {
     if secret.len() != hash.output_len() {
         return Err(KeyError::SecretLength);
     }
     fn run<H: hkdf::HmacImpl<D>, D: hmac::digest::OutputSizeUser, const N: usize>(
         h: &Hkdf<D, H>,
-        labels: &[(&[u8], &[u8], usize); N],
-    ) -> Result<[Vec<u8>; N], KeyError> {
-        let mut outs: [Vec<u8>; N] = std::array::from_fn(|_| Vec::new());
+        labels: &[(&[u8], &[u8]); N],
+        outs: [&mut [u8]; N],
+    ) -> Result<(), KeyError> {
         let mut buf = [0u8; MAX_INFO];
-        for (out, &(label, context, len)) in outs.iter_mut().zip(labels) {
-            let info = label_info(&mut buf, label, context, len)?;
-            out.resize(len, 0);
+        for (out, &(label, context)) in outs.into_iter().zip(labels) {
+            let info = label_info(&mut buf, label, context, out.len())?;
             h.expand(info, out).map_err(|_| KeyError::Length)?;
         }
-        Ok(outs)
+        Ok(())
     }
     match hash {
         HashAlg::Sha256 => run(
             &Hkdf::<Sha256>::from_prk(secret).map_err(|_| KeyError::SecretLength)?,
             labels,
+            outs,
         ),
         HashAlg::Sha384 => run(
             &Hkdf::<Sha384>::from_prk(secret).map_err(|_| KeyError::SecretLength)?,
             labels,
+            outs,
         ),
         HashAlg::Sha1 => Err(KeyError::Length),
     }
@@ -317,13 +321,79 @@ fn label_info<'b>(
     buf.get(..at).ok_or(KeyError::Length)
 }
 
+/// Key bytes held inline (up to `N`), zeroed when dropped; read as a slice. `Debug`
+/// shows the length only.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KeyBytes<const N: usize> {
+    len: u8,
+    bytes: [u8; N],
+}
+
+impl<const N: usize> KeyBytes<N> {
+    /// No bytes.
+    pub const EMPTY: KeyBytes<N> = KeyBytes {
+        len: 0,
+        bytes: [0; N],
+    };
+
+    /// A copy of `b`; `None` when it is longer than `N`.
+    pub fn new(b: &[u8]) -> Option<KeyBytes<N>> {
+        let mut k = KeyBytes::EMPTY;
+        k.bytes.get_mut(..b.len())?.copy_from_slice(b);
+        k.len = u8::try_from(b.len()).ok()?;
+        Some(k)
+    }
+
+    /// `len` zero bytes to be filled (`as_mut_slice`); `None` when longer than `N`.
+    fn zeroed(len: usize) -> Option<KeyBytes<N>> {
+        KeyBytes::new([0; N].get(..len)?)
+    }
+
+    pub fn as_slice(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [u8] {
+        self.bytes
+            .get_mut(..usize::from(self.len))
+            .unwrap_or_default()
+    }
+}
+
+impl<const N: usize> std::ops::Deref for KeyBytes<N> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
+impl<const N: usize> PartialEq<Vec<u8>> for KeyBytes<N> {
+    fn eq(&self, other: &Vec<u8>) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl<const N: usize> fmt::Debug for KeyBytes<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} bytes, redacted", self.len)
+    }
+}
+
+impl<const N: usize> Drop for KeyBytes<N> {
+    fn drop(&mut self) {
+        self.bytes.fill(0);
+        std::hint::black_box(&self.bytes);
+    }
+}
+
 /// One direction's record key and IV (the IV is the 12-byte TLS 1.3 / ChaCha20 IV, the
-/// 4-byte AES-GCM salt of TLS 1.2, or empty for CBC). `Debug` is redacted.
+/// 4-byte AES-GCM salt of TLS 1.2, or empty for CBC), held inline (no allocation), zeroed
+/// when dropped. `Debug` is redacted.
 #[derive(Clone, PartialEq, Eq)]
 pub struct TrafficKeys {
-    pub mac_key: Vec<u8>,
-    pub key: Vec<u8>,
-    pub iv: Vec<u8>,
+    pub mac_key: KeyBytes<48>,
+    pub key: KeyBytes<32>,
+    pub iv: KeyBytes<12>,
 }
 
 impl fmt::Debug for TrafficKeys {
@@ -338,27 +408,24 @@ impl fmt::Debug for TrafficKeys {
     }
 }
 
-impl Drop for TrafficKeys {
-    fn drop(&mut self) {
-        self.mac_key.fill(0);
-        self.key.fill(0);
-        self.iv.fill(0);
-        std::hint::black_box((&self.mac_key, &self.key, &self.iv));
-    }
-}
-
 /// TLS 1.3 write key and IV from a traffic secret (RFC 8446 §7.3).
 pub fn tls13_traffic_keys(suite: &Suite, secret: &[u8]) -> Result<TrafficKeys, KeyError> {
     let Bulk::Aead(aead) = suite.bulk else {
         return Err(KeyError::Length);
     };
-    let labels: [(&[u8], &[u8], usize); 2] = [(b"key", b"", aead.key_len()), (b"iv", b"", 12)];
-    let [key, iv] = hkdf_expand_labels(suite.hash, secret, &labels)?;
-    Ok(TrafficKeys {
-        mac_key: Vec::new(),
-        key,
-        iv,
-    })
+    let mut k = TrafficKeys {
+        mac_key: KeyBytes::EMPTY,
+        key: KeyBytes::zeroed(aead.key_len()).ok_or(KeyError::Length)?,
+        iv: KeyBytes::zeroed(12).ok_or(KeyError::Length)?,
+    };
+    let labels: [(&[u8], &[u8]); 2] = [(b"key", b""), (b"iv", b"")];
+    hkdf_expand_labels(
+        suite.hash,
+        secret,
+        &labels,
+        [k.key.as_mut_slice(), k.iv.as_mut_slice()],
+    )?;
+    Ok(k)
 }
 
 /// The traffic secret after a KeyUpdate (RFC 8446 §7.2).
@@ -372,42 +439,49 @@ pub fn tls13_next_secret(suite: &Suite, secret: &[u8]) -> Result<Vec<u8>, KeyErr
     )
 }
 
-/// P_hash (RFC 5246 §5) with HMAC `M`, filling `out`.
-fn p_hash<M: Mac + hmac::digest::KeyInit + Clone>(secret: &[u8], seed: &[u8], out: &mut [u8]) {
+/// P_hash (RFC 5246 §5) with HMAC `M` over the seed `seed[0] + seed[1] + …`, filling
+/// `out`; no A(i) is computed past the last block `out` needs.
+fn p_hash<M: Mac + hmac::digest::KeyInit + Clone>(secret: &[u8], seed: &[&[u8]], out: &mut [u8]) {
     let Ok(keyed) = <M as hmac::digest::KeyInit>::new_from_slice(secret) else {
         return; // HMAC takes keys of any length
     };
     // A(1) = HMAC(secret, seed); A(i) = HMAC(secret, A(i-1)).
     let mut a = {
         let mut m = keyed.clone();
-        m.update(seed);
+        seed.iter().for_each(|s| m.update(s));
         m.finalize().into_bytes()
     };
-    for chunk in out.chunks_mut(a.len()) {
+    let mut chunks = out.chunks_mut(a.len()).peekable();
+    while let Some(chunk) = chunks.next() {
         let mut m = keyed.clone();
         m.update(&a);
-        m.update(seed);
+        seed.iter().for_each(|s| m.update(s));
         let block = m.finalize().into_bytes();
         for (o, b) in chunk.iter_mut().zip(block.iter()) {
             *o = *b;
         }
-        let mut m = keyed.clone();
-        m.update(&a);
-        a = m.finalize().into_bytes();
+        if chunks.peek().is_some() {
+            let mut m = keyed.clone();
+            m.update(&a);
+            a = m.finalize().into_bytes();
+        }
+    }
+}
+
+/// The TLS 1.2 PRF (RFC 5246 §5): `P_<hash>(secret, seed[0] + seed[1] + …)` (the label
+/// first), filling `out`.
+fn prf_parts(hash: HashAlg, secret: &[u8], seed: &[&[u8]], out: &mut [u8]) {
+    match hash {
+        HashAlg::Sha384 => p_hash::<Hmac<Sha384>>(secret, seed, out),
+        // SHA-1 is never a TLS 1.2 PRF hash; SHA-256 is the default (RFC 5246 §5).
+        HashAlg::Sha256 | HashAlg::Sha1 => p_hash::<Hmac<Sha256>>(secret, seed, out),
     }
 }
 
 /// The TLS 1.2 PRF (RFC 5246 §5): `P_<hash>(secret, label + seed)`, `len` bytes.
 pub fn prf(hash: HashAlg, secret: &[u8], label: &[u8], seed: &[u8], len: usize) -> Vec<u8> {
-    let mut full_seed = Vec::with_capacity(label.len() + seed.len());
-    full_seed.extend_from_slice(label);
-    full_seed.extend_from_slice(seed);
     let mut out = vec![0; len];
-    match hash {
-        HashAlg::Sha384 => p_hash::<Hmac<Sha384>>(secret, &full_seed, &mut out),
-        // SHA-1 is never a TLS 1.2 PRF hash; SHA-256 is the default (RFC 5246 §5).
-        HashAlg::Sha256 | HashAlg::Sha1 => p_hash::<Hmac<Sha256>>(secret, &full_seed, &mut out),
-    }
+    prf_parts(hash, secret, &[label, seed], &mut out);
     out
 }
 
@@ -417,6 +491,9 @@ pub struct Tls12Keys {
     pub client: TrafficKeys,
     pub server: TrafficKeys,
 }
+
+/// The longest TLS 1.2 key block: two SHA-384 MAC keys, AES-256 keys, ChaCha20 IVs.
+const MAX_KEY_BLOCK: usize = 2 * (48 + 32 + 12);
 
 /// The TLS 1.2 key block (RFC 5246 §6.3) split for `suite`.
 pub fn tls12_keys(
@@ -433,25 +510,43 @@ pub fn tls12_keys(
         Bulk::Aead(aead) => (0, aead.key_len(), 4),
         Bulk::Cbc { key_len, mac } => (mac.output_len(), key_len, 0),
     };
-    let seed = [server_random.as_slice(), client_random.as_slice()].concat();
     let total = 2 * (mac_len + key_len + iv_len);
-    let block = prf(suite.hash, master_secret, b"key expansion", &seed, total);
-    let mut r = super::handshake::Reader::new(&block);
-    let mut take = |n| r.take(n).map(<[u8]>::to_vec).ok_or(KeyError::Length);
+    let mut block = [0u8; MAX_KEY_BLOCK];
+    let keys = match block.get_mut(..total) {
+        Some(out) => {
+            let seed: [&[u8]; 3] = [b"key expansion", server_random, client_random];
+            prf_parts(suite.hash, master_secret, &seed, out);
+            split_key_block(out, mac_len, key_len, iv_len)
+        }
+        None => Err(KeyError::Length),
+    };
+    block.fill(0);
+    std::hint::black_box(&block);
+    keys
+}
+
+/// Both directions' keys out of a key block: MAC keys, keys, IVs, the client's first.
+fn split_key_block(
+    block: &[u8],
+    mac_len: usize,
+    key_len: usize,
+    iv_len: usize,
+) -> Result<Tls12Keys, KeyError> {
+    let mut r = super::handshake::Reader::new(block);
+    let mut take = |n| r.take(n).ok_or(KeyError::Length);
     let (client_mac, server_mac) = (take(mac_len)?, take(mac_len)?);
     let (client_key, server_key) = (take(key_len)?, take(key_len)?);
     let (client_iv, server_iv) = (take(iv_len)?, take(iv_len)?);
+    let keys = |mac, key, iv| {
+        Some(TrafficKeys {
+            mac_key: KeyBytes::new(mac)?,
+            key: KeyBytes::new(key)?,
+            iv: KeyBytes::new(iv)?,
+        })
+    };
     Ok(Tls12Keys {
-        client: TrafficKeys {
-            mac_key: client_mac,
-            key: client_key,
-            iv: client_iv,
-        },
-        server: TrafficKeys {
-            mac_key: server_mac,
-            key: server_key,
-            iv: server_iv,
-        },
+        client: keys(client_mac, client_key, client_iv).ok_or(KeyError::Length)?,
+        server: keys(server_mac, server_key, server_iv).ok_or(KeyError::Length)?,
     })
 }
 
@@ -584,6 +679,29 @@ mod tests {
                87347b66"
             )
         );
+    }
+
+    /// Every output length, at block boundaries and between them (P_hash stops its A(i)
+    /// chain at the last block it needs), is a prefix of the longest, for both hashes.
+    #[test]
+    fn prf_every_length_is_a_prefix() {
+        for hash in [HashAlg::Sha256, HashAlg::Sha384] {
+            let long = prf(hash, b"secret", b"label", b"seed", 200);
+            for len in 0..200 {
+                assert_eq!(prf(hash, b"secret", b"label", b"seed", len), long[..len]);
+            }
+        }
+    }
+
+    /// Key bytes are held inline up to their room, never shown.
+    #[test]
+    fn key_bytes_hold_up_to_their_room() {
+        let k = KeyBytes::<12>::new(&[9; 12]).unwrap();
+        assert_eq!(k.as_slice(), &[9; 12]);
+        assert_eq!(k, vec![9; 12]);
+        assert!(KeyBytes::<12>::new(&[9; 13]).is_none());
+        assert_eq!(KeyBytes::<4>::EMPTY.len(), 0);
+        assert_eq!(format!("{k:?}"), "12 bytes, redacted");
     }
 
     #[test]

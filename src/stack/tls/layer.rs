@@ -21,12 +21,15 @@ use crate::stack::tcp::Event;
 use crate::stack::Ctx;
 use crate::websocket::session::Session;
 
-/// Capture times of a direction's last packets, for a record completed by a packet fed
-/// earlier than the one being fed (client records that waited for the server's hello).
+/// How many of a direction's last packets a record completed earlier can name for its
+/// capture time (client records that waited for the server's hello).
 const TIMES: usize = 16;
 
-/// The capture times of a direction's last [`TIMES`] packets: held in the layer itself
-/// (touched on every packet: no allocation, no pointer to follow), the ring's place first.
+/// The capture times of a direction's packets after which records waited: the one being
+/// fed is known without it, and only a packet that leaves records waiting can be named
+/// by a later feed's event. Each is kept while it is among the direction's last [`TIMES`]
+/// packets (`fed` counts them). Held in the layer itself (no allocation, no pointer to
+/// follow), written only when records wait: most packets leave it out of cache.
 #[derive(Debug, Clone, Copy, Default)]
 #[repr(C)]
 struct Recent {
@@ -34,26 +37,30 @@ struct Recent {
     next: usize,
     /// Slots filled so far (up to [`TIMES`]).
     len: usize,
-    at: [(u64, Timestamp); TIMES],
+    /// Each slot: the packet, its time and its place among the direction's packets.
+    at: [(u64, Timestamp, u64); TIMES],
 }
 
 impl Recent {
-    fn push(&mut self, packet: u64, ts: Timestamp) {
+    /// Keeps `packet`'s time; `fed`: its place among the direction's packets.
+    fn push(&mut self, packet: u64, ts: Timestamp, fed: u64) {
         if let Some(slot) = self.at.get_mut(self.next) {
-            *slot = (packet, ts);
+            *slot = (packet, ts, fed);
         }
         self.next = (self.next + 1) % TIMES;
         self.len = (self.len + 1).min(TIMES);
     }
 
-    /// The time of `packet`, if it is among the last ones.
-    fn find(&self, packet: u64) -> Option<Timestamp> {
+    /// The time of `packet`, if it was kept and is among the direction's last [`TIMES`]
+    /// packets (`fed` of them so far).
+    fn find(&self, packet: u64, fed: u64) -> Option<Timestamp> {
         // Newest first: a packet fed twice (a retransmission) is its latest time.
         (1..=self.len)
             .map(|back| (self.next + TIMES - back) % TIMES)
             .filter_map(|i| self.at.get(i))
-            .find(|(p, _)| *p == packet)
-            .map(|(_, t)| *t)
+            .take_while(|(_, _, n)| fed.saturating_sub(*n) < TIMES as u64)
+            .find(|(p, _, _)| *p == packet)
+            .map(|(_, t, _)| *t)
     }
 }
 
@@ -162,6 +169,8 @@ pub struct TlsLayer {
     lost: Sides<bool>,
     /// Plaintext bytes handed up so far, per side.
     offset: Sides<u64>,
+    /// Packets fed so far, per side (the current one included).
+    fed: Sides<u64>,
     /// Its hot fields first (`TlsSession`'s header and directions), right after these.
     tls: TlsSession,
     times: Sides<Recent>,
@@ -180,6 +189,7 @@ impl TlsLayer {
             client,
             lost: Sides::default(),
             offset: Sides::default(),
+            fed: Sides::default(),
             tls: TlsSession::new(),
             times: Sides::default(),
             inner: Inner::Http1(inner),
@@ -197,9 +207,14 @@ impl TlsLayer {
         }
     }
 
-    /// The capture time of `packet` of side `s`, as far as it is remembered.
-    fn time_of(&self, s: Side, packet: u64, now: Timestamp) -> Timestamp {
-        self.times[s].find(packet).unwrap_or(now)
+    /// The capture time of `packet` of side `s`: `now` for the packet being fed
+    /// (`current`, its side and number), else as far as it is remembered (`now` when it is
+    /// not).
+    fn time_of(&self, s: Side, packet: u64, now: Timestamp, current: (Side, u64)) -> Timestamp {
+        if current == (s, packet) {
+            return now;
+        }
+        self.times[s].find(packet, self.fed[s]).unwrap_or(now)
     }
 
     /// Side `s`'s TCP bytes or gap. Returns whether the number of HTTP/2 streams inside
@@ -213,11 +228,15 @@ impl TlsLayer {
             Event::Data {
                 bytes, packet, ts, ..
             } => {
-                self.times[s].push(packet, ts);
+                self.fed[s] = self.fed[s].saturating_add(1);
                 self.tls.feed(from_client, bytes, packet, keys);
+                if self.tls.holds_records(from_client) {
+                    // A record this packet completed may be handed on by a later feed.
+                    self.times[s].push(packet, ts, self.fed[s]);
+                }
                 if self.tls.has_events() {
                     let before = self.streams();
-                    self.hand_up(ctx, ts);
+                    self.hand_up(ctx, ts, (s, packet));
                     changed = self.streams() != before;
                 }
                 self.tls.release();
@@ -237,8 +256,9 @@ impl TlsLayer {
         }
     }
 
-    /// Hands the last feed's decrypted data up and notes its alerts.
-    fn hand_up(&mut self, ctx: &mut Ctx, now: Timestamp) {
+    /// Hands the last feed's decrypted data up and notes its alerts; `now` is the time of
+    /// the packet being fed, `current` its side and number.
+    fn hand_up(&mut self, ctx: &mut Ctx, now: Timestamp, current: (Side, u64)) {
         // ALPN is read only while the inner layer has not chosen yet (its first bytes).
         let fresh = self.inner.untouched(Side::A) && self.inner.untouched(Side::B);
         let alpn_h2 = (fresh && self.tls.alpn_chosen() == Some(&b"h2"[..])).then_some(self.client);
@@ -253,7 +273,7 @@ impl TlsLayer {
                     if self.lost[side] {
                         continue;
                     }
-                    let ts = self.time_of(side, packet, now);
+                    let ts = self.time_of(side, packet, now, current);
                     let offset = self.offset[side];
                     self.offset[side] = offset.saturating_add(bytes.len() as u64);
                     self.inner.on_event(
@@ -282,11 +302,11 @@ impl TlsLayer {
                             ctx.order += 1;
                             self.close_notify[side] = Some(packet);
                             self.close_notify_at[side] =
-                                Some((self.time_of(side, packet, now), ctx.order));
+                                Some((self.time_of(side, packet, now, current), ctx.order));
                         }
                         continue;
                     }
-                    let ts = self.time_of(side, packet, now);
+                    let ts = self.time_of(side, packet, now, current);
                     let alert = AlertSeen {
                         from_client,
                         fatal: level == 2,
@@ -382,24 +402,31 @@ mod tests {
         assert_eq!(offset_of!(TlsLayer, client), 0);
         assert!(offset_of!(TlsLayer, lost) < 8);
         assert_eq!(offset_of!(TlsLayer, offset), 8);
-        assert_eq!(offset_of!(TlsLayer, tls), 24);
+        assert_eq!(offset_of!(TlsLayer, fed), 24);
+        assert_eq!(offset_of!(TlsLayer, tls), 40);
     }
 
-    /// The ring keeps the last [`TIMES`] packets, newest first, and forgets older ones.
+    /// The ring keeps the packets pushed while they are among the direction's last
+    /// [`TIMES`] packets (`fed`), newest first, and forgets older ones.
     #[test]
     fn recent_times_keep_the_last_packets() {
         let mut r = Recent::default();
-        assert_eq!(r.find(0), None, "nothing pushed: not even packet 0");
+        assert_eq!(r.find(0, 0), None, "nothing pushed: not even packet 0");
         for p in 1..=40u64 {
-            r.push(p, Timestamp(i64::try_from(p).expect("small") * 10));
+            r.push(p, Timestamp(i64::try_from(p).expect("small") * 10), p);
         }
-        assert_eq!(r.find(40), Some(Timestamp(400)));
-        assert_eq!(r.find(25), Some(Timestamp(250)));
-        assert_eq!(r.find(24), None, "older than the last 16");
-        r.push(40, Timestamp(999)); // fed again: the newest time wins
-        assert_eq!(r.find(40), Some(Timestamp(999)));
+        assert_eq!(r.find(40, 40), Some(Timestamp(400)));
+        assert_eq!(r.find(25, 40), Some(Timestamp(250)));
+        assert_eq!(r.find(24, 40), None, "older than the last 16");
+        r.push(40, Timestamp(999), 41); // fed again: the newest time wins
+        assert_eq!(r.find(40, 41), Some(Timestamp(999)));
         let mut one = Recent::default();
-        one.push(0, Timestamp(5));
-        assert_eq!(one.find(0), Some(Timestamp(5)));
+        one.push(0, Timestamp(5), 1);
+        assert_eq!(one.find(0, 1), Some(Timestamp(5)));
+        // Pushed, then 15 more packets of the direction not pushed: still kept; 16: not.
+        let mut few = Recent::default();
+        few.push(7, Timestamp(70), 3);
+        assert_eq!(few.find(7, 18), Some(Timestamp(70)));
+        assert_eq!(few.find(7, 19), None, "16 packets later");
     }
 }

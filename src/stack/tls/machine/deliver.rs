@@ -109,17 +109,20 @@ impl TlsSession {
                 }
             }
             content::HANDSHAKE => {
-                // The messages are read where they were joined, the reassembler taken out
-                // of the direction meanwhile (its messages change the session).
+                // The messages are read in the record's plaintext (or where they were
+                // joined, when one spans records), the reassembler and the feed's buffer
+                // taken out of the session meanwhile (its messages change the session;
+                // none of them reads the buffer).
                 let mut hs = std::mem::take(&mut d.hs);
-                hs.add(bytes);
-                let joined = hs.drain(|m| {
+                let plain = std::mem::take(&mut self.plain);
+                let joined = hs.drain_from(plain.get(start..end).unwrap_or_default(), |m| {
                     if self.dir_ref(from_client).stopped() {
                         return false;
                     }
                     self.message(from_client, m, early, keys);
                     true
                 });
+                self.plain = plain;
                 if self.dir_ref(from_client).stopped() {
                     hs.clear(); // as stopping the direction does
                 }

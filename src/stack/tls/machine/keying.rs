@@ -6,15 +6,6 @@
 
 use super::*;
 
-/// A ClientHello as the session keeps it: the offered suites and versions, which nothing
-/// after the parse reads (the server's choice decides), freed now while in cache rather
-/// than at the connection's end.
-fn without_lists(mut ch: ClientHello) -> ClientHello {
-    ch.cipher_suites = Vec::new();
-    ch.supported_versions = Vec::new();
-    ch
-}
-
 impl TlsSession {
     pub(super) fn message(
         &mut self,
@@ -36,7 +27,7 @@ impl TlsSession {
                 self.fail(NotDecrypted::HandshakeNotCaptured);
                 return;
             }
-            match handshake::parse_client_hello(m.body).map(without_lists) {
+            match handshake::parse_client_hello_lean(m.body) {
                 Some(ch) => {
                     self.client.early_offered = ch.early_data;
                     self.client_hello = Some(ch);
@@ -50,7 +41,7 @@ impl TlsSession {
         }
         match m.kind {
             kind::CLIENT_HELLO if self.hello_retry_request && self.client_hello2.is_none() => {
-                self.client_hello2 = handshake::parse_client_hello(m.body).map(without_lists);
+                self.client_hello2 = handshake::parse_client_hello_lean(m.body);
             }
             kind::END_OF_EARLY_DATA if early => self.client.phase = Some(Phase::Handshake),
             kind::FINISHED => self.finished(true),

@@ -322,6 +322,13 @@ impl TlsSession {
         self.events()
     }
 
+    /// Whether records of one direction wait (for the other side's hello, for keys, or
+    /// for the server's word on early data): their events come with a later feed, tagged
+    /// with the packet that completed them.
+    pub fn holds_records(&self, from_client: bool) -> bool {
+        !self.dir_ref(from_client).pending.is_empty()
+    }
+
     /// Whether the last [`TlsSession::feed`] produced any event (none after
     /// [`TlsSession::release`]).
     pub fn has_events(&self) -> bool {

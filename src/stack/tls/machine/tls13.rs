@@ -9,7 +9,7 @@
 use super::super::handshake;
 use super::super::keylog::{self, ConnectionSecrets, Label, Secret};
 use super::super::keys::{self, Suite};
-use super::super::record::{OpenError, RecordCipher, RecordHead};
+use super::super::record::{spare, OpenError, RecordCipher, RecordHead};
 use super::super::summary::NotDecrypted;
 use super::{Phase, Setup, TlsSession};
 
@@ -38,18 +38,11 @@ impl TlsSession {
             // Keys not set (cannot happen once the state is Ready).
             return;
         };
-        // A failed open may garble the record: a trial works on a copy. (Only the few
-        // records of the early and handshake phases are tried; application data opens in
-        // place.)
+        // A failed open may garble the record: a trial puts it back from the thread's
+        // backup when it fails. (Only the few records of the early and handshake phases
+        // are tried; application data opens in place.)
         let try_open = |c: &mut Option<Box<RecordCipher>>, rec: &mut [u8]| match c.as_mut() {
-            Some(c) => {
-                let mut copy = rec.to_vec();
-                let r = c.open(head, &mut copy);
-                if r.is_ok() {
-                    rec.copy_from_slice(&copy);
-                }
-                r
-            }
+            Some(c) => spare::with_backup(rec, |rec| c.open(head, rec)),
             None => Err(OpenError::Auth),
         };
         let open_in_place = |c: &mut Option<Box<RecordCipher>>, rec: &mut [u8]| match c.as_mut() {
@@ -147,9 +140,13 @@ impl TlsSession {
         else {
             return Setup::Mismatch; // a secret of the wrong length for this suite's hash
         };
-        let early = s.get(Label::ClientEarlyTrafficSecret).and_then(cipher);
+        // The early key only when the client offered early data (else it is never read).
+        let early = s
+            .get(Label::ClientEarlyTrafficSecret)
+            .filter(|_| early_offered)
+            .and_then(cipher);
         self.client.early_offered = early_offered;
-        self.client.early = early.filter(|_| early_offered);
+        self.client.early = early;
         self.client.handshake = Some(ch);
         self.client.app = Some(ca);
         self.client.app_secret = Secret::new(cts);

@@ -128,7 +128,7 @@ impl RecordCipher {
                     return None;
                 }
                 Protection::Tls12Cbc {
-                    key: keys.key.clone(),
+                    key: keys.key.to_vec(),
                     mac: MacKey::new(mac, &keys.mac_key)?,
                     encrypt_then_mac,
                 }

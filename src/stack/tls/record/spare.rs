@@ -9,6 +9,10 @@
 //! Also the thread's scratch buffer, in which a session gathers and decrypts one feed's
 //! records: one buffer per thread, which stays in cache, instead of one per connection.
 //!
+//! And the thread's backup of a record tried under a key that may not be its own (TLS 1.3's
+//! early and handshake phases): a failed open may garble the record, which is put back as
+//! it was from here ([`with_backup`]); it holds ciphertext only.
+//!
 //! In: a record buffer a framer is done with. Out: an empty buffer with room for a record.
 
 use std::cell::{Cell, RefCell};
@@ -25,6 +29,31 @@ const SCRATCH_KEEP: usize = 64 << 10;
 thread_local! {
     static SPARE: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
     static SCRATCH: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+    static BACKUP: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+/// `f(rec)`, with `rec` put back as it was when `f` fails (`f` may have changed it): a
+/// copy kept in the thread's backup buffer (at most one record's room is kept), not a
+/// new allocation per try.
+pub(crate) fn with_backup<T, E>(
+    rec: &mut [u8],
+    f: impl FnOnce(&mut [u8]) -> Result<T, E>,
+) -> Result<T, E> {
+    let mut copy = BACKUP.try_with(Cell::take).unwrap_or_default();
+    copy.clear();
+    // Exactly a record's room (no doubling past it), so that the buffer is kept.
+    copy.reserve_exact(rec.len());
+    copy.extend_from_slice(rec);
+    let r = f(rec);
+    if r.is_err() {
+        rec.copy_from_slice(&copy);
+    }
+    if copy.capacity() <= RECORD_BUF {
+        copy.clear();
+        // At thread exit (the slot gone) the buffer is simply freed.
+        let _ = BACKUP.try_with(|b| b.set(copy));
+    }
+    r
 }
 
 /// The thread's scratch buffer, empty (a new one when it is out: taken and not given
@@ -74,6 +103,15 @@ pub(crate) fn give(mut v: Vec<u8>) {
             s.push(v);
         }
     });
+}
+
+/// The room of the backup buffer kept on this thread now.
+#[cfg(test)]
+pub(crate) fn backup_room() -> usize {
+    let v = BACKUP.take();
+    let room = v.capacity();
+    BACKUP.set(v);
+    room
 }
 
 /// Buffers kept on this thread now.

@@ -1,7 +1,7 @@
 //! Record framing at every split, and the four protections (TLS 1.3 AEAD, TLS 1.2 GCM,
 //! ChaCha20, CBC in both MAC orders) sealed and opened.
 
-use super::super::keys::{suite, tls12_keys, tls13_traffic_keys, TrafficKeys};
+use super::super::keys::{suite, tls12_keys, tls13_traffic_keys, KeyBytes, TrafficKeys};
 use super::aead::xor_seq;
 use super::cipher::Protection;
 use super::*;
@@ -218,9 +218,9 @@ fn tls12_cbc_sha256_record_built_by_hand() {
         packet: 9,
     };
     let keys = TrafficKeys {
-        mac_key: mac_key.to_vec(),
-        key: enc_key.to_vec(),
-        iv: Vec::new(),
+        mac_key: KeyBytes::new(&mac_key).unwrap(),
+        key: KeyBytes::new(&enc_key).unwrap(),
+        iv: KeyBytes::EMPTY,
     };
     let s = suite(0x003c).unwrap(); // TLS_RSA_WITH_AES_128_CBC_SHA256
     let mut c = RecordCipher::tls12(s, &keys, false).unwrap();
@@ -386,4 +386,50 @@ fn a_completed_record_leaves_no_buffer_with_its_direction() {
     assert_eq!((at2, buf.len()), (at + 0x800, at + 0x1000));
     assert_eq!(f.partial.capacity(), 0);
     assert_eq!(spare::kept(), start + 1);
+}
+
+/// A record tried under a key that is not its own is put back byte for byte from the
+/// thread's backup (the same buffer try after try), and kept as opened when it opens.
+#[test]
+fn tried_records_are_put_back_when_they_do_not_open() {
+    let s = suite(0x1301).unwrap();
+    let (own, other) = (
+        tls13_traffic_keys(s, &[1; 32]).unwrap(),
+        tls13_traffic_keys(s, &[2; 32]).unwrap(),
+    );
+    let mut sealer = RecordCipher::tls13(s, &own).unwrap();
+    let sealed = frame_all(&sealer.seal(content::HANDSHAKE, &[0x14; 300], [0; 16]), &[])
+        .unwrap()
+        .remove(0);
+    let mut rec = sealed.payload.clone();
+    let mut wrong = RecordCipher::tls13(s, &other).unwrap();
+    let head = sealed.head();
+    for _ in 0..3 {
+        let r = spare::with_backup(&mut rec, |rec| wrong.open(head, rec));
+        assert_eq!(r, Err(OpenError::Auth));
+        assert_eq!(rec, sealed.payload, "put back as it was");
+    }
+    // A failure that garbles the record on purpose is undone too.
+    let r: Result<(), ()> = spare::with_backup(&mut rec, |rec| {
+        rec.fill(0);
+        Err(())
+    });
+    assert!(r.is_err());
+    assert_eq!(rec, sealed.payload);
+    let mut right = RecordCipher::tls13(s, &own).unwrap();
+    let (ty, plain) = spare::with_backup(&mut rec, |rec| right.open(head, rec)).unwrap();
+    assert_eq!(ty, content::HANDSHAKE);
+    assert_eq!(rec.get(plain), Some(&[0x14; 300][..]));
+    assert_eq!(wrong.seq(), 0, "a failed try leaves the sequence number");
+    // Records of growing sizes up to the largest: the backup is kept, never past a record.
+    for len in [300, 0x4000, super::MAX_RECORD] {
+        let mut big = vec![7u8; len];
+        let r: Result<(), ()> = spare::with_backup(&mut big, |b| {
+            b.fill(1);
+            Err(())
+        });
+        assert!(r.is_err() && big.iter().all(|&b| b == 7), "{len}");
+        let room = spare::backup_room();
+        assert!((len..=spare::RECORD_BUF).contains(&room), "{len}: {room}");
+    }
 }

@@ -111,3 +111,78 @@ fn tls13_wrong_key_emits_nothing() {
     assert_eq!(sum.client.stopped, Some(NotDecrypted::KeyMismatch));
     assert!(!sum.decrypted);
 }
+
+/// A client record that waited (early data, for the server's EncryptedExtensions) is
+/// handed on by a server packet's feed with the time of the client packet that completed
+/// it, also after 15 other client packets; the time of one fed 16 client packets before is
+/// no longer known (the packet's own is taken then).
+#[test]
+fn a_waiting_record_keeps_the_time_of_its_packet() {
+    use crate::capture::Timestamp;
+    use crate::flow::Side;
+    use crate::stack::tcp::Event;
+    use crate::stack::tls::layer::TlsLayer;
+    use crate::stack::Ctx;
+    let cr = [0x77u8; 32];
+    let log = tls13_log(&cr, true);
+    let z = [0u8; 16];
+    let (mut early, mut shs) = (cipher13(&S13.early), cipher13(&S13.shs));
+    let sv = ext(43, &[3, 4]);
+    let sh = message(
+        kind::SERVER_HELLO,
+        &server_hello_body([0x88; 32], 0x1301, &sv),
+    );
+    let ee_exts = [ext(16, &[0, 3, 2, b'h', b'2']), ext(42, &[])].concat();
+    let ee = message(
+        kind::ENCRYPTED_EXTENSIONS,
+        &[(ee_exts.len() as u16).to_be_bytes().to_vec(), ee_exts].concat(),
+    );
+    let hello = [
+        plain_record(22, &message(kind::CLIENT_HELLO, &full_client_hello(cr))),
+        plain_record(20, &[1]),
+    ]
+    .concat();
+    let notify = early.seal(21, &[1, 0], z); // close_notify as early data: it waits
+    let server = [
+        plain_record(22, &sh),
+        plain_record(20, &[1]),
+        shs.seal(22, &[ee, message(kind::FINISHED, &[0xf5; 32])].concat(), z),
+    ]
+    .concat();
+    // `between` client packets of early data after the close_notify's, each a record of
+    // its own (they wait too), then the server's flight in one packet.
+    for (between, expect) in [(0u64, 2i64), (15, 2), (16, 1000)] {
+        let mut ctx = Ctx {
+            client: Some(Side::A),
+            findings: Default::default(),
+            order: 0,
+            partial: Default::default(),
+            frame_log: (0, false),
+            app: false,
+        };
+        let mut layer = TlsLayer::new(Side::A);
+        let feed = |layer: &mut TlsLayer, ctx: &mut Ctx, s: Side, bytes: &[u8], packet: u64| {
+            let ev = Event::Data {
+                offset: 0,
+                bytes,
+                packet,
+                ts: Timestamp(i64::try_from(packet).unwrap()),
+            };
+            layer.on_event(ctx, s, ev, &log);
+        };
+        feed(&mut layer, &mut ctx, Side::A, &hello, 1);
+        feed(&mut layer, &mut ctx, Side::A, &notify, 2);
+        for p in 0..between {
+            let more = early.seal(23, b"x", z);
+            feed(&mut layer, &mut ctx, Side::A, &more, 3 + p);
+        }
+        feed(&mut layer, &mut ctx, Side::B, &server, 1000);
+        let facts = layer.facts();
+        assert_eq!(facts.close_notify.0, Some(2), "{between}");
+        assert_eq!(
+            facts.close_notify_at.0.map(|(ts, _)| ts),
+            Some(Timestamp(expect)),
+            "{between} client packets after it"
+        );
+    }
+}
