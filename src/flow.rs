@@ -5,8 +5,9 @@
 //! (the same for both directions, so its hash is symmetric and could shard flows across
 //! threads) and which side of the key sent the segment; the names every stage shares for the
 //! two directions ([`Side`]: as captured, [`Role`]: client or server) and for how a session
-//! was carried ([`Transport`]). The table itself, with eviction by
-//! capture time, lives in `analyzer` (reassembly rules 12-13).
+//! was carried ([`Transport`]); the keyed hasher of tables of flow keys ([`FlowHasher`]).
+//! The table itself, with eviction by capture time, lives in `analyzer` (reassembly rules
+//! 12-13).
 
 use crate::capture::Timestamp;
 use crate::decode::Endpoint;

@@ -13,8 +13,9 @@
 //!
 //! Spec: the libpcap file format (a file header, then records: `pcap`) and pcapng
 //! (draft-ietf-opsawg-pcapng §3.1 blocks, §4.1-4.4: `pcapng`), both parsed by pcap-parser:
-//! Enhanced Packet Blocks (§4.3) read in place first, and whole classic records by its
-//! record parser where they lie; the rest through its reader.
+//! Enhanced Packet Blocks (§4.3) read in place first, and whole classic records where they
+//! lie (their 16-byte headers read here, all that the buffer holds at once); the rest
+//! through its reader.
 
 use super::damage::{
     analyzed_before, cut_warning, declared_len, declares, describe, framed_block, header_error,
