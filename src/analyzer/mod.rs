@@ -2,7 +2,7 @@
 //!
 //! In: packets from any source (file or live), one input at a time. Out: finished
 //! [`ConnectionReport`]s and counts of what else was seen. Holds the flow table (a fast
-//! FxHash map keyed by the symmetric [`FlowKey`]), starts a new connection on port reuse
+//! map keyed by the symmetric [`FlowKey`], its hash seeded at random: [`FlowHasher`]), starts a new connection on port reuse
 //! (reassembly rule 13), and evicts flows by capture time — idle ones, closed ones after
 //! a grace period, the least recently active ones beyond the flow cap — so memory follows
 //! what is in flight, not the size of the input (rules 10, 12, 15). The cap is kept per
@@ -27,14 +27,14 @@
 use crate::capture::{LinkType, Packet, Timestamp};
 use crate::decode::{self, Endpoint, Shards, MAX_GROUPS};
 use crate::error::Error;
-use crate::flow::FlowKey;
+use crate::flow::{FlowHasher, FlowKey};
 use crate::freeze::{Freezer, Frozen};
 use crate::report::{ConnectionReport, Eviction, Seen, Store};
 use crate::stack::tcp::connection::{CloseEvent, Connection};
 use crate::stack::tcp::path_watch::Interfaces;
 use crate::stack::tls::keylog::KeyLog;
 use rustc_hash::FxHashMap;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 pub mod budget;
@@ -123,10 +123,10 @@ pub struct Analyzer {
     ifaces: Interfaces,
     /// Boxed: a table sized for the busiest moment then costs a pointer per free slot, not
     /// a whole connection, and the flows left at the end are sorted as pointers.
-    flows: FxHashMap<FlowKey, Box<Connection>>,
+    flows: HashMap<FlowKey, Box<Connection>, FlowHasher>,
     /// Connections frozen out of memory (a key is never both here and in `flows` or
     /// `closed`), and the file that holds them.
-    frozen: FxHashMap<FlowKey, Frozen>,
+    frozen: HashMap<FlowKey, Frozen, FlowHasher>,
     /// No frozen connection was last active before this clock time (ns): a lower bound,
     /// lowered as connections are frozen and set by each sweep that looks through them. A
     /// sweep looks for idle ones among the frozen only once the clock is an idle timeout
@@ -218,8 +218,8 @@ impl Analyzer {
             opts,
             keys: Arc::new(KeyLog::new()),
             ifaces: Interfaces::default(),
-            flows: FxHashMap::default(),
-            frozen: FxHashMap::default(),
+            flows: HashMap::default(),
+            frozen: HashMap::default(),
             frozen_oldest: i64::MAX,
             freezer: Freezer::new(),
             closed: FxHashMap::default(),

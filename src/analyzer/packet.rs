@@ -195,8 +195,9 @@ impl Analyzer {
     /// [`Analyzer::tcp`] after the count.
     pub(super) fn route(&mut self, pkt: &Packet<'_>, seg: &decode::Segment<'_>, key: FlowKey) {
         if let Some(conn) = self.flows.get_mut(&key) {
-            let s = conn.side_of(seg.src);
-            if !conn.is_reuse(s, seg) {
+            // Which side sent it matters only to a SYN (a reuse is a SYN): not looked up
+            // for the others.
+            if !(seg.syn && conn.is_reuse(conn.side_of(seg.src), seg)) {
                 let at = self.now.max(pkt.ts);
                 let env = Env {
                     limits: &self.opts.limits,

@@ -62,14 +62,16 @@ impl Endpoint {
         }
     }
 
-    /// The endpoint in one word (its address's halves, its port and its family folded):
-    /// equal endpoints fold alike, for a hash table's hasher to mix.
-    #[inline]
-    pub fn fold(&self) -> u64 {
-        self.lo
-            ^ self.hi.rotate_left(29)
-            ^ (u64::from(self.port) << 48)
-            ^ (u64::from(self.v6) << 47)
+    /// The address's low and high 64 bits (the high ones 0 for IPv4) and the port and
+    /// family folded into one word (port in the low 16 bits, bit 16 set for IPv6): the
+    /// whole endpoint as three words, for hashing and comparing flow keys.
+    #[inline(always)]
+    pub fn words(&self) -> (u64, u64, u64) {
+        (
+            self.lo,
+            self.hi,
+            u64::from(self.port) | u64::from(self.v6) << 16,
+        )
     }
 
     /// A hash of the endpoint whose high bits are well mixed (one multiplication), for

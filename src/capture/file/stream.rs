@@ -13,8 +13,9 @@
 //!
 //! Spec: the libpcap file format (a file header, then records: `pcap`) and pcapng
 //! (draft-ietf-opsawg-pcapng §3.1 blocks, §4.1-4.4: `pcapng`), both parsed by pcap-parser:
-//! Enhanced Packet Blocks (§4.3) read in place first, and whole classic records by its
-//! record parser where they lie; the rest through its reader.
+//! Enhanced Packet Blocks (§4.3) read in place first, and whole classic records where they
+//! lie (their 16-byte headers read here, all that the buffer holds at once); the rest
+//! through its reader.
 
 use super::damage::{
     analyzed_before, cut_warning, declared_len, declares, describe, framed_block, header_error,
@@ -26,7 +27,7 @@ use super::pcapng::Ng;
 use super::{InputSummary, Progress, Tally};
 use crate::capture::{LinkType, Packet};
 use crate::error::Error;
-use pcap_parser::{PcapBlockOwned, PcapError};
+use pcap_parser::{LegacyPcapBlock, PcapBlockOwned, PcapError};
 use std::fs::File;
 use std::io::{self, Read, Seek};
 use std::path::Path;
@@ -163,6 +164,32 @@ pub(super) struct Stream {
     pub(super) warned_bad_if: bool,
 }
 
+/// The classic pcap record at the start of `data` when it is whole there (its 16-byte
+/// header and the `caplen` bytes it declares), and its length; `None` otherwise. What
+/// pcap-parser's `parse_pcap_frame` (`_be`) reads, without its error values.
+#[inline(always)]
+fn whole_record(data: &[u8], big_endian: bool) -> Option<(LegacyPcapBlock<'_>, usize)> {
+    let (head, rest) = data.split_first_chunk::<16>()?;
+    let [s0, s1, s2, s3, f0, f1, f2, f3, c0, c1, c2, c3, o0, o1, o2, o3] = *head;
+    let word = |w: [u8; 4]| {
+        if big_endian {
+            u32::from_be_bytes(w)
+        } else {
+            u32::from_le_bytes(w)
+        }
+    };
+    let caplen = word([c0, c1, c2, c3]);
+    let bytes = rest.get(..caplen as usize)?;
+    let block = LegacyPcapBlock {
+        ts_sec: word([s0, s1, s2, s3]),
+        ts_usec: word([f0, f1, f2, f3]),
+        caplen,
+        origlen: word([o0, o1, o2, o3]),
+        data: bytes,
+    };
+    Some((block, 16 + bytes.len()))
+}
+
 /// The reading loop of [`read_counted`](super::read_counted) and of a
 /// [`read_shared`](super::read_shared) reader that goes on alone: every packet of `stream`
 /// to `sink` (through `tally`), its format, link types, packet count and damage into
@@ -259,19 +286,20 @@ pub(super) fn read_from(
                 continue;
             }
         } else if let (true, Some((link, nanos, fcs))) = (quick_legacy, legacy) {
-            // A whole classic record parsed where it lies by pcap-parser's own record
-            // parser, as the shared reader does; what is not whole (the buffer's end, the
-            // file's) goes through the reader below, which says why.
+            // Whole classic records read where they lie, as the shared reader does, all
+            // that the buffer holds, then consumed at once (one call into the reader a
+            // buffer, not two a record); what is not whole (the buffer's end, the file's)
+            // goes through the reader below, which says why.
             let data = reader.data();
-            let parsed = if big_endian {
-                pcap_parser::pcap::parse_pcap_frame_be(data)
-            } else {
-                pcap_parser::pcap::parse_pcap_frame(data)
-            };
-            if let Ok((rest, b)) = parsed {
-                let used = data.len() - rest.len();
+            let mut used = 0;
+            while let Some((b, len)) =
+                whole_record(data.get(used..).unwrap_or_default(), big_endian)
+            {
                 number += 1;
                 sink(&legacy_packet(&b, number, link, nanos, fcs));
+                used += len;
+            }
+            if used > 0 {
                 reader.consume_noshift(used);
                 continue;
             }

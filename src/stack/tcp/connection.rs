@@ -313,17 +313,20 @@ impl Connection {
         // peer acknowledged, when the other direction moves on, this direction resets, or
         // the window is over; data held in this direction is released by the next segment
         // that follows it.
-        for x in Side::BOTH {
-            let half = &mut tcp[x];
-            if let Some((first, first_ts)) = half.held_since() {
-                let moves = !seg.payload.is_empty() || seg.missing > 0 || seg.fin || seg.rst;
-                let over = packet.saturating_sub(first) > EARLY_WINDOW_PACKETS
-                    || ts.0.saturating_sub(first_ts.0) > EARLY_WINDOW_NS;
-                if (x != s && moves) || (x == s && seg.rst) || over {
-                    half.give_up(limits, &mut |ev| up.on_event(x, ev, keys));
-                    // A FIN reached because the wait is over ended the side at its own packet.
-                    let (p, t) = tcp[x].fin_seen().unwrap_or((packet, ts));
-                    Self::note_fin(x, &tcp[x], &mut ends[x], up, p, t);
+        // Most directions hold nothing (nothing in their rare state): one test for both.
+        if tcp.a.may_hold() || tcp.b.may_hold() {
+            for x in Side::BOTH {
+                let half = &mut tcp[x];
+                if let Some((first, first_ts)) = half.held_since() {
+                    let moves = !seg.payload.is_empty() || seg.missing > 0 || seg.fin || seg.rst;
+                    let over = packet.saturating_sub(first) > EARLY_WINDOW_PACKETS
+                        || ts.0.saturating_sub(first_ts.0) > EARLY_WINDOW_NS;
+                    if (x != s && moves) || (x == s && seg.rst) || over {
+                        half.give_up(limits, &mut |ev| up.on_event(x, ev, keys));
+                        // A FIN reached because the wait is over ended the side at its own packet.
+                        let (p, t) = tcp[x].fin_seen().unwrap_or((packet, ts));
+                        Self::note_fin(x, &tcp[x], &mut ends[x], up, p, t);
+                    }
                 }
             }
         }

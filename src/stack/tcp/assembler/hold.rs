@@ -113,6 +113,14 @@ impl HalfStream {
         }
     }
 
+    /// Whether [`HalfStream::held_since`] may be `Some`: what it reads lives in the rare
+    /// state, which most directions never make. One test a packet for both directions
+    /// instead of the two lookups of each.
+    #[inline]
+    pub fn may_hold(&self) -> bool {
+        self.rare.is_some()
+    }
+
     /// The packet and time since which this direction waits for bytes a reordered capture
     /// may still hold: the first segment held while the start is unknown, or the first ACK
     /// of the peer past a hole. `None` when it waits for nothing.
