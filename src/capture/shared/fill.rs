@@ -109,8 +109,15 @@ pub(crate) fn read_full(file: &File, buf: &mut [u8], at: u64) -> (usize, bool) {
 /// start of `chunk`; a read error ends the block where it happened. Returns the bytes
 /// read and whether an error stopped it.
 pub(super) fn read_block(file: &File, at: u64, size: usize, chunk: &mut Chunk) -> (usize, bool) {
-    chunk.data.resize(size, 0);
-    read_full(file, &mut chunk.data, at)
+    // The buffer keeps the length it grew to (its last record's rest, read by `cut`): only
+    // bytes read into it are ever looked at, so none is zeroed again for the next block.
+    if chunk.data.len() < size {
+        chunk.data.resize(size, 0);
+    }
+    match chunk.data.get_mut(..size) {
+        Some(block) => read_full(file, block, at),
+        None => (0, true),
+    }
 }
 
 /// Where chunk `s` starts and what is known there: the file offset of its block and the
