@@ -248,6 +248,21 @@ pub(super) fn cut(
     let head = if header.ng { BLOCK_HEAD } else { RECORD_HEADER };
     let mut pos = first;
     let mut n = 0;
+    // Classic pcap: the records whole in the bytes read, each no larger than a block and
+    // starting in it, by their lengths alone (what the loop below does with each of them,
+    // without its other cases); the loop then goes on from the first that is not.
+    if !header.ng {
+        let data = chunk.data.get(..read).unwrap_or_default();
+        while pos < at.size {
+            match record_len(data, pos, header.big_endian) {
+                Some(len) if len <= at.size => {
+                    pos += len;
+                    n += 1;
+                }
+                _ => break,
+            }
+        }
+    }
     let end = loop {
         // A record that starts past the block is the next chunk's.
         if pos >= at.size {
