@@ -345,19 +345,33 @@ fn index_as<D: Deal, const NG: bool, const BIG: bool>(
         let found = if NG {
             ng.next(rest)
         } else {
-            record_len(data, pos, big).map(|len| {
-                let head = |at: usize| word(rest, at, big).unwrap_or_default();
-                let (caplen, origlen) = (head(8), head(12));
-                let packet = Found {
-                    ts: record_time(head(0), head(4), header.nanos),
-                    at: RECORD_HEADER,
-                    len: caplen as usize,
-                    orig_len: origlen.max(caplen),
-                    link: header.link,
-                    iface: u32::MAX,
-                };
-                (len, Some(packet))
-            })
+            // The header's four words read at once, from its 16 bytes; the record whole.
+            rest.split_first_chunk::<RECORD_HEADER>()
+                .and_then(|(head, body)| {
+                    let [s0, s1, s2, s3, f0, f1, f2, f3, c0, c1, c2, c3, o0, o1, o2, o3] = *head;
+                    let word = |w: [u8; 4]| {
+                        if big {
+                            u32::from_be_bytes(w)
+                        } else {
+                            u32::from_le_bytes(w)
+                        }
+                    };
+                    let (caplen, origlen) = (word([c0, c1, c2, c3]), word([o0, o1, o2, o3]));
+                    let len = body.get(..caplen as usize)?.len();
+                    let packet = Found {
+                        ts: record_time(
+                            word([s0, s1, s2, s3]),
+                            word([f0, f1, f2, f3]),
+                            header.nanos,
+                        ),
+                        at: RECORD_HEADER,
+                        len,
+                        orig_len: origlen.max(caplen),
+                        link: header.link,
+                        iface: u32::MAX,
+                    };
+                    Some((RECORD_HEADER + len, Some(packet)))
+                })
         };
         let Some((len, packet)) = found else { break };
         let mut rec = Rec {
