@@ -7,6 +7,8 @@
 //! interface (this reader's own, of the ID the index found), the others being handed only
 //! its time; every other packet to every reader, read here as the
 //! streaming reader would (classic pcap records, pcapng blocks, see `pcap` and `pcapng`).
+//! A classic pcap chunk whose index covers every record (each a packet, its time and bytes
+//! in the index) is read from the index alone.
 //! From the first record or block that is not shared (cut, too large, damaged), the reader
 //! goes on alone with the streaming reader (`stream`), from that record of a classic file
 //! or from the start of a pcapng file: every reader gives the same summary and warnings as
