@@ -7,6 +7,8 @@
 //! interface (this reader's own, of the ID the index found), the others being handed only
 //! its time; every other packet to every reader, read here as the
 //! streaming reader would (classic pcap records, pcapng blocks, see `pcap` and `pcapng`).
+//! A classic pcap chunk whose index covers every record (each a packet, its time and bytes
+//! in the index) is read from the index alone.
 //! From the first record or block that is not shared (cut, too large, damaged), the reader
 //! goes on alone with the streaming reader (`stream`), from that record of a classic file
 //! or from the start of a pcapng file: every reader gives the same summary and warnings as
@@ -72,6 +74,33 @@ pub fn read_shared(
         let tallied = chunk.tally().inspect(|part| tally.add(part)).is_some();
         // Below ANY: the index has no reader beyond.
         let me = u8::try_from(reader).unwrap_or(ANY);
+        // A classic pcap chunk indexed and tallied whole, each record a packet (as
+        // below, read from the index alone): in order, each record this reader's, every
+        // reader's, or the first of a run of others'.
+        if tallied && !header.ng && index.last().map(|r| r.end as usize) == Some(records.len()) {
+            let mut at = 0;
+            while let Some(rec) = index.get(at) {
+                at += 1;
+                if rec.owner == me {
+                    number += 1;
+                    sink.plain(&rec.packet(records, number), rec.plain);
+                } else if rec.owner == ANY {
+                    number += 1;
+                    sink.packet(&rec.packet(records, number));
+                } else {
+                    let first = at - 1;
+                    at = run_end(owners, at, me);
+                    let run = index.get(first..at).unwrap_or_default();
+                    number += run.len() as u64;
+                    let latest = run.iter().map(|r| r.ts).max().unwrap_or(rec.ts);
+                    sink.elsewhere_run(run, latest);
+                }
+            }
+            packets = chunk.number + chunk.count;
+            end = chunk.end;
+            prev = Some(chunk);
+            continue;
+        }
         let mut at = 0;
         let mut data = records;
         // The chunk holds whole records or blocks only. A pcapng block may still not parse:
@@ -97,17 +126,7 @@ pub fn read_shared(
                     // once: other readers' packets, and those with no TCP inside. With many
                     // readers most packets are another's, and each reader passes each.
                     let first = at - 1;
-                    let o = owners.get(at..).unwrap_or_default();
-                    // With two readers a run averages about two packets: its first owners
-                    // are looked at here, before a call to memchr2 for a longer one.
-                    at += o
-                        .iter()
-                        .take(NEAR)
-                        .position(|&b| b == me || b == ANY)
-                        .unwrap_or_else(|| {
-                            let far = o.get(NEAR..).unwrap_or_default();
-                            NEAR.min(o.len()) + memchr::memchr2(me, ANY, far).unwrap_or(far.len())
-                        });
+                    at = run_end(owners, at, me);
                     let run = index.get(first..at).unwrap_or_default();
                     if !tallied {
                         for (k, r) in run.iter().enumerate() {
@@ -200,6 +219,23 @@ pub fn read_shared(
         summary.packets = packets;
     }
     Ok(tally.finish(summary))
+}
+
+/// Where the run of other readers' packets (and those with no TCP inside) that goes on at
+/// `at` ends: the next of `owners` that is `me`'s or every reader's, or their end.
+#[inline(always)]
+fn run_end(owners: &[u8], at: usize, me: u8) -> usize {
+    let o = owners.get(at..).unwrap_or_default();
+    // With two readers a run averages about two packets: its first owners are looked at
+    // here, before a call to memchr2 for a longer one.
+    at + o
+        .iter()
+        .take(NEAR)
+        .position(|&b| b == me || b == ANY)
+        .unwrap_or_else(|| {
+            let far = o.get(NEAR..).unwrap_or_default();
+            NEAR.min(o.len()) + memchr::memchr2(me, ANY, far).unwrap_or(far.len())
+        })
 }
 
 /// What reader `k` of a shared file hands each packet to: the analyzer of shard `k` (of as

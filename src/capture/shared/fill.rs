@@ -109,8 +109,15 @@ pub(crate) fn read_full(file: &File, buf: &mut [u8], at: u64) -> (usize, bool) {
 /// start of `chunk`; a read error ends the block where it happened. Returns the bytes
 /// read and whether an error stopped it.
 pub(super) fn read_block(file: &File, at: u64, size: usize, chunk: &mut Chunk) -> (usize, bool) {
-    chunk.data.resize(size, 0);
-    read_full(file, &mut chunk.data, at)
+    // The buffer keeps the length it grew to (its last record's rest, read by `cut`): only
+    // bytes read into it are ever looked at, so none is zeroed again for the next block.
+    if chunk.data.len() < size {
+        chunk.data.resize(size, 0);
+    }
+    match chunk.data.get_mut(..size) {
+        Some(block) => read_full(file, block, at),
+        None => (0, true),
+    }
 }
 
 /// Where chunk `s` starts and what is known there: the file offset of its block and the
@@ -241,6 +248,21 @@ pub(super) fn cut(
     let head = if header.ng { BLOCK_HEAD } else { RECORD_HEADER };
     let mut pos = first;
     let mut n = 0;
+    // Classic pcap: the records whole in the bytes read, each no larger than a block and
+    // starting in it, by their lengths alone (what the loop below does with each of them,
+    // without its other cases); the loop then goes on from the first that is not.
+    if !header.ng {
+        let data = chunk.data.get(..read).unwrap_or_default();
+        while pos < at.size {
+            match record_len(data, pos, header.big_endian) {
+                Some(len) if len <= at.size => {
+                    pos += len;
+                    n += 1;
+                }
+                _ => break,
+            }
+        }
+    }
     let end = loop {
         // A record that starts past the block is the next chunk's.
         if pos >= at.size {
@@ -323,19 +345,33 @@ fn index_as<D: Deal, const NG: bool, const BIG: bool>(
         let found = if NG {
             ng.next(rest)
         } else {
-            record_len(data, pos, big).map(|len| {
-                let head = |at: usize| word(rest, at, big).unwrap_or_default();
-                let (caplen, origlen) = (head(8), head(12));
-                let packet = Found {
-                    ts: record_time(head(0), head(4), header.nanos),
-                    at: RECORD_HEADER,
-                    len: caplen as usize,
-                    orig_len: origlen.max(caplen),
-                    link: header.link,
-                    iface: u32::MAX,
-                };
-                (len, Some(packet))
-            })
+            // The header's four words read at once, from its 16 bytes; the record whole.
+            rest.split_first_chunk::<RECORD_HEADER>()
+                .and_then(|(head, body)| {
+                    let [s0, s1, s2, s3, f0, f1, f2, f3, c0, c1, c2, c3, o0, o1, o2, o3] = *head;
+                    let word = |w: [u8; 4]| {
+                        if big {
+                            u32::from_be_bytes(w)
+                        } else {
+                            u32::from_le_bytes(w)
+                        }
+                    };
+                    let (caplen, origlen) = (word([c0, c1, c2, c3]), word([o0, o1, o2, o3]));
+                    let len = body.get(..caplen as usize)?.len();
+                    let packet = Found {
+                        ts: record_time(
+                            word([s0, s1, s2, s3]),
+                            word([f0, f1, f2, f3]),
+                            header.nanos,
+                        ),
+                        at: RECORD_HEADER,
+                        len,
+                        orig_len: origlen.max(caplen),
+                        link: header.link,
+                        iface: u32::MAX,
+                    };
+                    Some((RECORD_HEADER + len, Some(packet)))
+                })
         };
         let Some((len, packet)) = found else { break };
         let mut rec = Rec {

@@ -191,6 +191,36 @@ fn records_cut_at_the_edges_of_blocks() {
     }
 }
 
+/// A ring buffer keeps the bytes of the chunks it held before (it is not zeroed for the
+/// next block): each chunk here ends with a record that runs far past its block, so every
+/// buffer holds such bytes past its block; the file is cut inside its last record, and the
+/// readers, one or two, still stop where that record starts, whichever the buffer's old
+/// bytes beyond the end of the file.
+#[test]
+fn bytes_left_in_a_reused_buffer_are_never_read() {
+    let size = MIN_CHUNK;
+    let lens = vec![size - 200; 40];
+    let whole = pcap(&lens);
+    for cut in [whole.len() - 100, whole.len() - (size - 200) - 8] {
+        let bytes = &whole[..cut];
+        let p = temp(&format!("reused-{cut}"), bytes);
+        let (want, want_end) = expected(bytes, size);
+        assert!(matches!(want_end, End::Resume { .. }), "cut at {cut}");
+        for readers in [1, 2] {
+            let shared =
+                SharedFile::open_sized(&p, Shards::even(readers as u64), None, size).unwrap();
+            assert!(ring_len(readers) < 40, "every slot is used more than once");
+            all_see(
+                &shared,
+                readers,
+                (&want, want_end),
+                &format!("cut at {cut}"),
+            );
+        }
+        std::fs::remove_file(p).unwrap();
+    }
+}
+
 /// The reader of a classic pcap block cuts it from where its first record probably starts,
 /// and the cut in order keeps it only if the chunk before ends there. A payload of zeros
 /// looks like a chain of empty records from any of its bytes, so a block that starts
