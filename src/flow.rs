@@ -204,13 +204,20 @@ impl std::hash::Hasher for FlowHash {
     /// Not used by [`FlowKey`]; each 8 bytes (the last padded, the length in its top
     /// byte) as a word, so that the hasher is whole.
     fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut w = [0u8; 8];
-            w.get_mut(..chunk.len())
-                .unwrap_or_default()
-                .copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(w) ^ (chunk.len() as u64) << 56);
-        }
+        byte_words(bytes, |w| self.write_u64(w));
+    }
+}
+
+/// Bytes as 64-bit words for a word hasher's `write`: each 8 bytes little-endian, the last
+/// padded with zeros, the chunk's length in each word's top byte (so that `[0]` and
+/// `[0, 0]` differ).
+pub(crate) fn byte_words(bytes: &[u8], mut word: impl FnMut(u64)) {
+    for chunk in bytes.chunks(8) {
+        let mut w = [0u8; 8];
+        w.get_mut(..chunk.len())
+            .unwrap_or_default()
+            .copy_from_slice(chunk);
+        word(u64::from_le_bytes(w) ^ (chunk.len() as u64) << 56);
     }
 }
 

@@ -39,13 +39,7 @@ impl std::hash::Hasher for Mix64 {
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut w = [0u8; 8];
-            w.get_mut(..chunk.len())
-                .unwrap_or_default()
-                .copy_from_slice(chunk);
-            self.mix(u64::from_le_bytes(w) ^ (chunk.len() as u64) << 56);
-        }
+        crate::flow::byte_words(bytes, |w| self.mix(w));
     }
 
     fn write_u8(&mut self, i: u8) {
