@@ -338,6 +338,17 @@ impl Part {
         }
     }
 
+    /// The same part numbered `by` packets later (made before the packets ahead of it
+    /// were counted).
+    pub(crate) fn shift(&mut self, by: u64) {
+        let b = &mut self.tally.backwards;
+        self.first.0 += by;
+        b.last_number += by;
+        for (n, prev, _) in b.first.iter_mut().chain(b.first_small.iter_mut()) {
+            (*n, *prev) = (*n + by, *prev + by);
+        }
+    }
+
     /// The part's next packet.
     #[inline(always)]
     pub(crate) fn see_at(&mut self, number: u64, ts: Timestamp) {

@@ -190,8 +190,8 @@ pub(super) fn guess_first(data: &[u8], size: usize, header: &Header) -> Option<u
 }
 
 /// A cut made from a guessed start by the thread that read the block ([`guess_first`]):
-/// the start (a file offset), and what [`cut`] returned, numbered as if no packet came
-/// before.
+/// the start (a file offset), and what [`cut`] returned; the chunk was cut and indexed as
+/// if no packet came before.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Guess {
     pub first: u64,
@@ -208,6 +208,9 @@ impl Guess {
         chunk.number = packets;
         if let Some(End::Resume { number, .. }) = &mut chunk.end {
             *number += packets;
+        }
+        if let Some(t) = &mut chunk.tally {
+            t.shift(packets);
         }
         Some(self.next)
     }
@@ -226,6 +229,7 @@ pub(super) fn cut(
     section: &mut Section,
     chunk: &mut Chunk,
     header: &Header,
+    walked: Walked,
 ) -> Option<u64> {
     let first = usize::try_from(at.first.saturating_sub(at.block)).unwrap_or(usize::MAX);
     let mut have = read;
@@ -246,8 +250,9 @@ pub(super) fn cut(
         *have >= to
     };
     let head = if header.ng { BLOCK_HEAD } else { RECORD_HEADER };
-    let mut pos = first;
-    let mut n = 0;
+    // From past the records already walked (and indexed) from `first`.
+    let mut pos = first.saturating_add(walked.to);
+    let mut n = walked.records;
     // Classic pcap: the records whole in the bytes read, each no larger than a block and
     // starting in it, by their lengths alone (what the loop below does with each of them,
     // without its other cases); the loop then goes on from the first that is not.
@@ -312,14 +317,41 @@ pub(super) fn cut(
     end.is_none().then_some(at.block + pos as u64)
 }
 
+/// Which records of a chunk [`index`] takes.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Span {
+    /// Every record of the cut chunk, from `chunk.first` to `chunk.len`, on from the
+    /// first `from` bytes' (0: the index is made anew).
+    From(usize),
+    /// Cutting a classic pcap chunk while indexing it: from `chunk.first`, the records
+    /// whole in its first `read` bytes that start in its block of `size` bytes and are no
+    /// larger, as [`cut`]'s first loop walks them; `cut` goes on from where this stops.
+    Block { read: usize, size: usize },
+}
+
+/// The records an index walked: `records` of them, in the first `to` bytes from
+/// `chunk.first`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Walked {
+    pub to: usize,
+    pub records: u64,
+}
+
 /// Fills in [`Chunk::index`] for a reader per shard `deal` deals to (nothing with one reader),
-/// `ng` following a pcapng file's sections and interfaces from chunk to chunk.
-pub(super) fn index<D: Deal>(chunk: &mut Chunk, header: &Header, deal: &D, ng: &mut NgIndexer) {
+/// `ng` following a pcapng file's sections and interfaces from chunk to chunk, for the
+/// records `span` says; returns what it walked (nothing with one reader).
+pub(super) fn index<D: Deal>(
+    chunk: &mut Chunk,
+    header: &Header,
+    deal: &D,
+    ng: &mut NgIndexer,
+    span: Span,
+) -> Walked {
     // Made for each framing and byte order: tested once a chunk, not at every word.
     match (header.ng, header.big_endian) {
-        (true, _) => index_as::<D, true, false>(chunk, header, deal, ng),
-        (false, false) => index_as::<D, false, false>(chunk, header, deal, ng),
-        (false, true) => index_as::<D, false, true>(chunk, header, deal, ng),
+        (true, _) => index_as::<D, true, false>(chunk, header, deal, ng, span),
+        (false, false) => index_as::<D, false, false>(chunk, header, deal, ng, span),
+        (false, true) => index_as::<D, false, true>(chunk, header, deal, ng, span),
     }
 }
 
@@ -329,17 +361,30 @@ fn index_as<D: Deal, const NG: bool, const BIG: bool>(
     header: &Header,
     deal: &D,
     ng: &mut NgIndexer,
-) {
-    chunk.index.clear();
-    chunk.owners.clear();
-    chunk.tally = None;
+    span: Span,
+) -> Walked {
+    // The records from `from` in the chunk's bytes up to `end` that start before `starts`
+    // and are at most `largest` bytes long.
+    let (from, end, starts, largest) = match span {
+        Span::From(from) => (from, chunk.len, usize::MAX, usize::MAX),
+        // Only a classic pcap chunk is cut so.
+        Span::Block { read, size } if !NG => (0, read, size.saturating_sub(chunk.first), size),
+        Span::Block { .. } => return Walked::default(),
+    };
+    if from == 0 {
+        chunk.index.clear();
+        chunk.owners.clear();
+        chunk.tally = None;
+    }
     if deal.readers() < 2 || deal.readers() >= u64::from(NO_TCP) {
-        return;
+        return Walked::default();
     }
     let big = BIG;
-    let data = chunk.data.get(chunk.first..chunk.len).unwrap_or_default();
-    let mut pos = 0;
-    while pos < data.len() {
+    let data = chunk.data.get(chunk.first..end).unwrap_or_default();
+    let indexed = chunk.index.len();
+    let mut pos = from;
+    // A record that starts past the block (`cut`'s to take), or is larger than the block.
+    while pos < data.len() && pos < starts {
         let rest = data.get(pos..).unwrap_or_default();
         // The record or block's length, and its packet.
         let found = if NG {
@@ -358,6 +403,9 @@ fn index_as<D: Deal, const NG: bool, const BIG: bool>(
                     };
                     let (caplen, origlen) = (word([c0, c1, c2, c3]), word([o0, o1, o2, o3]));
                     let len = body.get(..caplen as usize)?.len();
+                    if RECORD_HEADER + len > largest {
+                        return None;
+                    }
                     let packet = Found {
                         ts: record_time(
                             word([s0, s1, s2, s3]),
@@ -416,5 +464,9 @@ fn index_as<D: Deal, const NG: bool, const BIG: bool>(
         chunk.owners.push(rec.owner);
         chunk.index.push(rec);
         pos += len;
+    }
+    Walked {
+        to: pos,
+        records: (chunk.index.len() - indexed) as u64,
     }
 }

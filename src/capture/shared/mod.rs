@@ -55,7 +55,7 @@ use super::file::{NgIndexer, Part, Progress};
 use super::LinkType;
 use super::{Packet, Timestamp};
 pub(crate) use fill::read_full;
-use fill::{index, Guess, Section};
+use fill::{index, Guess, Section, Span, Walked};
 use parking_lot::{Condvar, Mutex, MutexGuard};
 use std::fs::File;
 use std::io::Read;
@@ -283,8 +283,8 @@ enum Work {
     Free,
     /// A thread is reading, cutting or indexing it.
     Busy,
-    /// Its block is read (this many bytes; whether an error stopped it), and cut from a
-    /// guessed start if one was found: it waits to be cut, after the chunk before it.
+    /// Its block is read (this many bytes; whether an error stopped it), and cut and indexed
+    /// from a guessed start if one was found: it waits to be cut, after the chunk before it.
     Read(Chunk, (usize, bool), Option<Guess>),
     /// Cut into whole records: it waits to be indexed.
     Cut(Chunk),
@@ -389,7 +389,7 @@ enum Job {
 }
 
 /// What indexes a chunk, following a pcapng file's sections in `NgIndexer`.
-type Indexer = Box<dyn Fn(&mut Chunk, &Header, &mut NgIndexer) + Send + Sync>;
+type Indexer = Box<dyn Fn(&mut Chunk, &Header, &mut NgIndexer, Span) -> Walked + Send + Sync>;
 
 /// The shared reader: create it once per file, then call [`SharedFile::next`] from each
 /// reader thread.
@@ -526,8 +526,8 @@ impl SharedFile {
             chunk: chunk.clamp(MIN_CHUNK, CHUNK),
             header,
             index: Box::new(
-                move |chunk: &mut Chunk, header: &Header, ng: &mut NgIndexer| {
-                    index(chunk, header, &shards, ng)
+                move |chunk: &mut Chunk, header: &Header, ng: &mut NgIndexer, span: Span| {
+                    index(chunk, header, &shards, ng, span)
                 },
             ),
             size,
@@ -722,8 +722,30 @@ impl SharedFile {
                             packets: 0,
                         };
                         let mut section = Section::default();
-                        let next =
-                            fill::cut(&self.file, at, read, &mut section, &mut chunk, &self.header);
+                        // Indexed as it is cut, in one walk of its records while they are
+                        // in this core's cache (numbered from 0 until the guess is kept,
+                        // `Guess::adopt`): the index walks the records whole in the block,
+                        // the cut goes on from there, and the rest (the last record, read
+                        // on past the block) is indexed after.
+                        let mut ng = NgIndexer::default();
+                        (chunk.first, chunk.number) = (start, 0);
+                        let (size, header) = (self.chunk, &self.header);
+                        let walked = (self.index)(
+                            &mut chunk,
+                            header,
+                            &mut ng,
+                            Span::Block { read: read.0, size },
+                        );
+                        let next = fill::cut(
+                            &self.file,
+                            at,
+                            read,
+                            &mut section,
+                            &mut chunk,
+                            header,
+                            walked,
+                        );
+                        (self.index)(&mut chunk, header, &mut ng, Span::From(walked.to));
                         Guess { first, next }
                     });
                 let mut st = self.lock();
@@ -752,7 +774,18 @@ impl SharedFile {
                 }
                 let next = match kept {
                     Some(next) => next,
-                    None => fill::cut(&self.file, at, read, &mut section, &mut chunk, &self.header),
+                    None => {
+                        let nothing = Walked::default();
+                        fill::cut(
+                            &self.file,
+                            at,
+                            read,
+                            &mut section,
+                            &mut chunk,
+                            &self.header,
+                            nothing,
+                        )
+                    }
                 };
                 if let Some(p) = &self.progress {
                     p.fetch_add(
@@ -761,10 +794,11 @@ impl SharedFile {
                     );
                 }
                 // A pcapng file's index follows its sections and interfaces from block to
-                // block, so it is made here, in order; a classic one's by any thread.
-                let indexed = self.header.ng;
-                if indexed {
-                    (self.index)(&mut chunk, &self.header, &mut ng);
+                // block, so it is made here, in order; a classic one's by any thread: with
+                // the guessed cut, by the thread that read the block, else after this cut.
+                let indexed = self.header.ng || kept.is_some();
+                if self.header.ng {
+                    (self.index)(&mut chunk, &self.header, &mut ng, Span::From(0));
                 }
                 let mut st = self.lock();
                 st.section = section;
@@ -799,7 +833,12 @@ impl SharedFile {
                 st
             }
             Job::Index(s, mut chunk) => {
-                (self.index)(&mut chunk, &self.header, &mut NgIndexer::default());
+                (self.index)(
+                    &mut chunk,
+                    &self.header,
+                    &mut NgIndexer::default(),
+                    Span::From(0),
+                );
                 let mut st = self.lock();
                 let at = st.slot(s);
                 if let Some(w) = st.work.get_mut(at) {
