@@ -8,7 +8,7 @@
 //! confirms it, and the sweeps and tombstone prunes that come due.
 
 use super::{Analyzer, Tombstone, CLOSED_GRACE_S, MAX_TOMBSTONES, SWEEP_EVERY_NS};
-use crate::capture::shared::{Rec, NO_TCP};
+use crate::capture::shared::{Run, NO_TCP};
 use crate::capture::Timestamp;
 use crate::flow::FlowKey;
 use crate::report::Eviction;
@@ -32,7 +32,7 @@ impl Analyzer {
     /// more than the clock's reading (no step ahead pending or made, no sweep coming due,
     /// no tombstones to prune): the clock then reads the latest, as it would after each in
     /// turn.
-    pub(super) fn elsewhere_run(&mut self, recs: &[Rec], latest: Timestamp) {
+    pub(super) fn elsewhere_run(&mut self, run: Run<'_>, latest: Timestamp) {
         let idle = self.idle_ns();
         let now = self.now.0;
         let quiet = self.ahead.is_none()
@@ -42,19 +42,18 @@ impl Analyzer {
             && latest.0.max(now).saturating_sub(self.last_sweep.0) <= SWEEP_EVERY_NS
             && self.closed.len() <= MAX_TOMBSTONES;
         if !quiet {
-            for r in recs {
-                if r.owner == NO_TCP {
-                    self.no_tcp(r.ts);
+            for (owner, ts) in run.iter() {
+                if owner == NO_TCP {
+                    self.no_tcp(ts);
                 } else {
-                    Analyzer::elsewhere(self, r.ts);
+                    Analyzer::elsewhere(self, ts);
                 }
             }
         } else {
             self.now = self.now.max(latest);
             if self.primary() {
-                self.seen.packets += recs.len() as u64;
-                let other = recs.iter().filter(|r| r.owner == NO_TCP).count();
-                self.seen.other_packets += other as u64;
+                self.seen.packets += run.len() as u64;
+                self.seen.other_packets += run.no_tcp() as u64;
             }
         }
     }

@@ -532,8 +532,8 @@ impl crate::capture::file::ShardSink for Analyzer {
         self.no_tcp(ts);
     }
 
-    fn elsewhere_run(&mut self, recs: &[crate::capture::shared::Rec], latest: Timestamp) {
-        Analyzer::elsewhere_run(self, recs, latest);
+    fn elsewhere_run(&mut self, run: crate::capture::shared::Run<'_>, latest: Timestamp) {
+        Analyzer::elsewhere_run(self, run, latest);
     }
 
     fn idle(&mut self) -> bool {

@@ -111,20 +111,9 @@ fn each_flow_has_one_shard_whichever_way_its_packets_go() {
 /// and without more tombstones than are kept.
 #[test]
 fn a_run_of_other_shards_packets_moves_an_analyzer_as_each_of_them_does() {
-    use crate::capture::shared::{Rec, NO_TCP};
+    use crate::capture::shared::{Run, NO_TCP};
     let mut rng = crate::Rng(0x9e37_79b9_7f4a_7c15);
     let mut next = move || rng.next();
-    let rec = |ts: i64, owner: u8| Rec {
-        end: 0,
-        owner,
-        ts: Timestamp(ts),
-        at: 0,
-        len: 0,
-        orig_len: 0,
-        link: crate::capture::LinkType::ETHERNET,
-        iface: 0,
-        plain: decode::Plain::default(),
-    };
     let state = |a: &Analyzer| {
         (
             a.now,
@@ -180,22 +169,21 @@ fn a_run_of_other_shards_packets_moves_an_analyzer_as_each_of_them_does() {
             let (run, after) = rest.split_at(n);
             rest = after;
             // A packet in three with no TCP inside.
-            let recs: Vec<Rec> = run
+            let owners: Vec<u8> = run
                 .iter()
-                .map(|&t| match next() % 3 {
-                    0 => rec(t, NO_TCP),
-                    _ => rec(t, 1),
-                })
+                .map(|_| if next() % 3 == 0 { NO_TCP } else { 1 })
                 .collect();
+            let times: Vec<Timestamp> = run.iter().map(|&t| Timestamp(t)).collect();
             let latest = Timestamp(*run.iter().max().unwrap());
             let before = state(&runs);
-            for r in &recs {
-                match r.owner {
-                    NO_TCP => each.no_tcp(r.ts),
-                    _ => each.elsewhere(r.ts),
+            for (&owner, &ts) in owners.iter().zip(&times) {
+                match owner {
+                    NO_TCP => each.no_tcp(ts),
+                    _ => each.elsewhere(ts),
                 }
             }
-            runs.elsewhere_run(&recs, latest);
+            let (owners, times) = (&owners[..], &times[..]);
+            runs.elsewhere_run(Run { owners, times }, latest);
             assert_eq!(state(&each), state(&runs), "round {round}, run {run:?}");
             // Which way it went: a quiet run moved only the clock's reading.
             let after = state(&runs);

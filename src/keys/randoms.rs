@@ -105,7 +105,7 @@ impl ShardSink for Part {
 
     fn passed(&mut self, _: Timestamp) {}
 
-    fn elsewhere_run(&mut self, _: &[crate::capture::shared::Rec], _: Timestamp) {}
+    fn elsewhere_run(&mut self, _: crate::capture::shared::Run<'_>, _: Timestamp) {}
 }
 
 /// The first bytes of a direction that started like a ClientHello in fewer than

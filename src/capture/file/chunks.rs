@@ -25,7 +25,7 @@ use super::stream::read_from;
 use super::stream::{open_at, reopen};
 use super::{InputSummary, Progress, SharedFile, Tally};
 use crate::capture::shared::Plain;
-use crate::capture::shared::{End, Rec, ANY, NO_TCP};
+use crate::capture::shared::{End, Run, ANY, NO_TCP};
 use crate::capture::{Packet, Timestamp};
 use crate::error::Error;
 use std::path::Path;
@@ -68,7 +68,16 @@ pub fn read_shared(
         let records = chunk.records();
         // What the thread that read the chunk found in its records or blocks, in order
         // (`Chunk::index`); the ones it does not cover are read here as they come.
-        let (index, owners) = (chunk.index(), chunk.owners());
+        let (index, owners, times) = (chunk.index(), chunk.owners(), chunk.times());
+        // The run of other readers' packets from `first` to `at`, and its latest time.
+        let run = |first: usize, at: usize| {
+            let run = Run {
+                owners: owners.get(first..at).unwrap_or_default(),
+                times: times.get(first..at).unwrap_or_default(),
+            };
+            (run, run.times.iter().copied().max().unwrap_or(Timestamp(0)))
+        };
+        let time = |at: usize| times.get(at).copied().unwrap_or(Timestamp(0));
         // The tally of the indexed packets, made once by its indexer (classic pcap): none to
         // make here for them.
         let tallied = chunk.tally().inspect(|part| tally.add(part)).is_some();
@@ -83,16 +92,15 @@ pub fn read_shared(
                 at += 1;
                 if rec.owner == me {
                     number += 1;
-                    sink.plain(&rec.packet(records, number), rec.plain);
+                    sink.plain(&rec.packet(records, number, time(at - 1)), rec.plain);
                 } else if rec.owner == ANY {
                     number += 1;
-                    sink.packet(&rec.packet(records, number));
+                    sink.packet(&rec.packet(records, number, time(at - 1)));
                 } else {
                     let first = at - 1;
                     at = run_end(owners, at, me);
-                    let run = index.get(first..at).unwrap_or_default();
+                    let (run, latest) = run(first, at);
                     number += run.len() as u64;
-                    let latest = run.iter().map(|r| r.ts).max().unwrap_or(rec.ts);
                     sink.elsewhere_run(run, latest);
                 }
             }
@@ -111,7 +119,7 @@ pub fn read_shared(
                 let next = records.get(rec.end as usize..).unwrap_or_default();
                 if rec.owner == me {
                     number += 1;
-                    let mut p = rec.packet(records, number);
+                    let mut p = rec.packet(records, number, time(at - 1));
                     // This reader read the section's interfaces itself, as the indexer did.
                     p.iface = ng.interface(rec.iface);
                     if !tallied {
@@ -127,22 +135,21 @@ pub fn read_shared(
                     // readers most packets are another's, and each reader passes each.
                     let first = at - 1;
                     at = run_end(owners, at, me);
-                    let run = index.get(first..at).unwrap_or_default();
+                    let (run, latest) = run(first, at);
                     if !tallied {
-                        for (k, r) in run.iter().enumerate() {
-                            tally.see_at(number + 1 + k as u64, r.ts);
+                        for (k, ts) in run.times.iter().enumerate() {
+                            tally.see_at(number + 1 + k as u64, *ts);
                         }
                     }
                     number += run.len() as u64;
-                    let latest = run.iter().map(|r| r.ts).max().unwrap_or(rec.ts);
                     sink.elsewhere_run(run, latest);
-                    let end = run.last().map_or(rec.end, |r| r.end);
+                    let end = index.get(at - 1).map_or(rec.end, |r| r.end);
                     data = records.get(end as usize..).unwrap_or_default();
                     continue;
                 }
                 if !header.ng {
                     number += 1;
-                    let p = rec.packet(records, number);
+                    let p = rec.packet(records, number, time(at - 1));
                     if !tallied {
                         tally.see(&p);
                     }
@@ -251,17 +258,17 @@ pub trait ShardSink {
     /// ([`NO_TCP`](crate::capture::shared::NO_TCP)), at `ts`: what analyzing it would do,
     /// without decoding it.
     fn passed(&mut self, ts: Timestamp);
-    /// Packets in a row (`recs`, at least one, in file order), the latest at `latest`, each
+    /// Packets in a row (`run`, at least one, in file order), the latest at `latest`, each
     /// of a plain TCP flow another reader's shard owns or with no TCP inside ([`NO_TCP`]):
     /// what [`ShardSink::elsewhere`] or [`ShardSink::passed`] does with each of their
     /// times, in turn.
-    fn elsewhere_run(&mut self, recs: &[Rec], latest: Timestamp) {
+    fn elsewhere_run(&mut self, run: Run<'_>, latest: Timestamp) {
         let _ = latest;
-        for r in recs {
-            if r.owner == NO_TCP {
-                self.passed(r.ts);
+        for (owner, ts) in run.iter() {
+            if owner == NO_TCP {
+                self.passed(ts);
             } else {
-                self.elsewhere(r.ts);
+                self.elsewhere(ts);
             }
         }
     }

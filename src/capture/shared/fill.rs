@@ -374,6 +374,7 @@ fn index_as<D: Deal, const NG: bool, const BIG: bool>(
     if from == 0 {
         chunk.index.clear();
         chunk.owners.clear();
+        chunk.times.clear();
         chunk.tally = None;
     }
     if deal.readers() < 2 || deal.readers() >= u64::from(NO_TCP) {
@@ -422,10 +423,10 @@ fn index_as<D: Deal, const NG: bool, const BIG: bool>(
                 })
         };
         let Some((len, packet)) = found else { break };
+        let mut ts = Timestamp(0);
         let mut rec = Rec {
             end: (pos + len) as u32,
             owner: ANY,
-            ts: Timestamp(0),
             at: 0,
             len: 0,
             orig_len: 0,
@@ -442,8 +443,8 @@ fn index_as<D: Deal, const NG: bool, const BIG: bool>(
                 Some(Dealt::NoTcp) => rec.owner = NO_TCP,
                 Some(Dealt::Every) | None => {}
             }
-            (rec.ts, rec.at, rec.len, rec.orig_len, rec.link, rec.iface) = (
-                p.ts,
+            ts = p.ts;
+            (rec.at, rec.len, rec.orig_len, rec.link, rec.iface) = (
                 (pos + p.at) as u32,
                 p.len as u32,
                 p.orig_len,
@@ -457,11 +458,12 @@ fn index_as<D: Deal, const NG: bool, const BIG: bool>(
             // Each record is a packet, numbered in turn.
             let number = chunk.number + chunk.index.len() as u64 + 1;
             match &mut chunk.tally {
-                Some(t) => t.see_at(number, rec.ts),
-                None => chunk.tally = Some(Part::new(number, rec.ts)),
+                Some(t) => t.see_at(number, ts),
+                None => chunk.tally = Some(Part::new(number, ts)),
             }
         }
         chunk.owners.push(rec.owner);
+        chunk.times.push(ts);
         chunk.index.push(rec);
         pos += len;
     }

@@ -170,6 +170,37 @@ pub const ANY: u8 = u8::MAX;
 /// decodes it: the first counts it, every reader takes its time.
 pub const NO_TCP: u8 = u8::MAX - 1;
 
+/// Packets in a row of a chunk's index that a reader passes (see
+/// `file::ShardSink::elsewhere_run`): each one's owner (another reader, or [`NO_TCP`]) and
+/// time, side by side, as long as each other.
+#[derive(Debug, Clone, Copy)]
+pub struct Run<'a> {
+    pub owners: &'a [u8],
+    pub times: &'a [Timestamp],
+}
+
+impl Run<'_> {
+    /// How many packets.
+    pub fn len(&self) -> usize {
+        self.times.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.times.is_empty()
+    }
+
+    /// Each packet's owner and time, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (u8, Timestamp)> + '_ {
+        self.owners.iter().copied().zip(self.times.iter().copied())
+    }
+
+    /// How many have no TCP inside ([`NO_TCP`]).
+    pub fn no_tcp(&self) -> usize {
+        self.owners.iter().filter(|&&o| o == NO_TCP).count()
+    }
+}
+
 /// What the indexer of a chunk found in one of its records or blocks (see
 /// [`Chunk::index`]).
 #[derive(Debug, Clone, Copy)]
@@ -178,11 +209,11 @@ pub struct Rec {
     pub end: u32,
     /// The reader whose shard owns its packet, or [`ANY`].
     pub owner: u8,
-    /// Its packet (a classic pcap record's, or an owned pcapng block's): its time, where
-    /// its bytes start in the chunk and how many there are, its length on the wire (at
-    /// least `len`), its link type, its interface ID in its pcapng section (the reader
-    /// finds the interface it names), and where its IP and TCP parts are (an owned one's).
-    pub ts: Timestamp,
+    /// Its packet (a classic pcap record's, or an owned pcapng block's; its time is in
+    /// [`Chunk::times`]): where its bytes start in the chunk and how many there are, its
+    /// length on the wire (at least `len`), its link type, its interface ID in its pcapng
+    /// section (the reader finds the interface it names), and where its IP and TCP parts
+    /// are (an owned one's).
     pub at: u32,
     pub len: u32,
     pub orig_len: u32,
@@ -192,14 +223,14 @@ pub struct Rec {
 }
 
 impl Rec {
-    /// Its packet, numbered `number`, from the chunk's `records` (with no interface: the
-    /// reader of a pcapng file names it, from [`Rec::iface`]).
-    pub fn packet<'a>(&self, records: &'a [u8], number: u64) -> Packet<'a> {
+    /// Its packet, numbered `number`, at `ts`, from the chunk's `records` (with no
+    /// interface: the reader of a pcapng file names it, from [`Rec::iface`]).
+    pub fn packet<'a>(&self, records: &'a [u8], number: u64, ts: Timestamp) -> Packet<'a> {
         let start = self.at as usize;
         Packet {
             options: Default::default(),
             number,
-            ts: self.ts,
+            ts,
             link: self.link,
             data: records
                 .get(start..start + self.len as usize)
@@ -220,9 +251,12 @@ pub struct Chunk {
     len: usize,
     /// See [`Chunk::index`].
     index: Vec<Rec>,
-    /// Each indexed record's owner again, side by side: a reader finds the next of its own
-    /// records among them with one pass over a byte a record.
+    /// Each indexed record's owner and time, side by side: a reader finds the next of its
+    /// own records among the owners with one pass over a byte a record, and passes the
+    /// others' knowing their owners and times alone, never reading their [`Rec`]s (which
+    /// the thread that indexed them wrote, often on another core).
     owners: Vec<u8>,
+    times: Vec<Timestamp>,
     /// The tally of the indexed records, when every one is a packet (classic pcap).
     tally: Option<Part>,
     /// The file offset of its first byte.
@@ -255,6 +289,12 @@ impl Chunk {
     /// The owners of the [`Chunk::index`]'s records, in order.
     pub fn owners(&self) -> &[u8] {
         &self.owners
+    }
+
+    /// The times of the [`Chunk::index`]'s records' packets, in order (0 for a pcapng
+    /// block with no packet).
+    pub fn times(&self) -> &[Timestamp] {
+        &self.times
     }
 
     /// The first and last time of the packets the index covers, and their steps back:
@@ -492,6 +532,7 @@ impl SharedFile {
                         len: 0,
                         index: Vec::new(),
                         owners: Vec::new(),
+                        times: Vec::new(),
                         tally: None,
                         offset: 0,
                         number: 0,
