@@ -2,7 +2,8 @@
 //! records, indexing them. The work of whichever reader threads claim it
 //! ([`SharedFile::next`](super::SharedFile::next)), done outside the lock: blocks are read
 //! by several threads at once, cut one after another (each needs where the one before
-//! ended), and indexed by several at once.
+//! ended), and indexed by several at once; a classic pcap block is cut and indexed in one
+//! walk by the thread that read it, from where its first record probably starts.
 //!
 //! In: the file, the chunk's block (the `size` bytes from the file offset `base + s ×
 //! size`, `size` at most [`CHUNK`](super::CHUNK)), where its first record starts (where
@@ -10,9 +11,9 @@
 //! the current pcapng section and its interfaces ([`NgIndexer`]), the number of readers.
 //! Out: the [`Chunk`]: the whole records or blocks that start in its block (the last one's
 //! end read from the file where it runs past the block), where sharing ends if it ends
-//! there ([`End`]), and the index of its records ([`Rec`]): for a whole packet of plain
-//! TCP, the reader whose shard owns its flow and where its IP and TCP parts are; for a
-//! pcapng one, its interface ID too.
+//! there ([`End`]), and the index of its records ([`Rec`], with each one's owner and time
+//! beside it): for a whole packet of plain TCP, the reader whose shard owns its flow and
+//! where its IP and TCP parts are; for a pcapng one, its interface ID too.
 //!
 //! Spec: only the framing is read to cut: a classic pcap record's 16-byte header (its
 //! captured length; the libpcap file format), a pcapng block's type and total length

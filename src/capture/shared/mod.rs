@@ -10,10 +10,10 @@
 //! must wait or has just taken a chunk (`fill`): several read blocks at once (positioned
 //! reads), one at a time cuts the next block into whole records (its start is where the
 //! previous chunk's last record ended: header lengths only), several index cut chunks at
-//! once; chunks are published in order. A classic pcap block is cut by the thread that
-//! read it, at once, from where its first record probably starts (`fill::guess_first`);
-//! the cut in order then only checks that the chunk before ended there, and cuts again
-//! if not.
+//! once; chunks are published in order. A classic pcap block is cut and indexed (in one
+//! walk) by the thread that read it, at once, from where its first record probably starts
+//! (`fill::guess_first`); the cut in order then only checks that the chunk before ended
+//! there, and cuts and indexes again if not.
 //!
 //! The index ([`Chunk::index`]): for a whole packet of plain TCP, its time, the reader
 //! whose shard owns its flow (reader `k` analyzes shard `k` of as many as there are
@@ -21,7 +21,7 @@
 //! interfaces as the readers do, so a pcapng chunk is indexed as it is cut, in order. Each
 //! packet's headers are then decoded once, not once per reader: its owner reads the
 //! segment from where they were found, and the other readers pass it knowing only its
-//! time.
+//! owner and time ([`Chunk::owners`], [`Chunk::times`]), never reading its [`Rec`].
 //!
 //! Memory: a ring of [`RING`] chunks (one per reader where there are more) and `AHEAD`
 //! more being made, reused once every reader has released them, so a fast thread runs at
