@@ -87,15 +87,20 @@ pub fn read_shared(
         // below, read from the index alone): in order, each record this reader's, every
         // reader's, or the first of a run of others'.
         if tallied && !header.ng && index.last().map(|r| r.end as usize) == Some(records.len()) {
+            // The owners are read first: a record's `Rec` (written by the thread that
+            // indexed the chunk, often on the other core) only where it is read.
             let mut at = 0;
-            while let Some(rec) = index.get(at) {
+            while let Some(&owner) = owners.get(at) {
                 at += 1;
-                if rec.owner == me {
+                if owner == me || owner == ANY {
+                    let Some(rec) = index.get(at - 1) else { break };
                     number += 1;
-                    sink.plain(&rec.packet(records, number, time(at - 1)), rec.plain);
-                } else if rec.owner == ANY {
-                    number += 1;
-                    sink.packet(&rec.packet(records, number, time(at - 1)));
+                    let p = rec.packet(records, number, time(at - 1));
+                    if owner == me {
+                        sink.plain(&p, rec.plain);
+                    } else {
+                        sink.packet(&p);
+                    }
                 } else {
                     let first = at - 1;
                     at = run_end(owners, at, me);
