@@ -34,6 +34,10 @@ pub(super) const RECORD_HEADER: usize = 16;
 /// order: type, total length, byte-order magic.
 const BLOCK_HEAD: usize = 12;
 
+/// The bytes a record's entry in the index takes: its [`Rec`], owner and time.
+pub(super) const INDEX_ENTRY: usize =
+    std::mem::size_of::<Rec>() + std::mem::size_of::<u8>() + std::mem::size_of::<Timestamp>();
+
 /// Bytes asked for at once when the last record of a block runs past it: most records'
 /// rest in one system call.
 const TAIL_READ: usize = 4096;
@@ -384,9 +388,12 @@ fn index_as<D: Deal, const NG: bool, const BIG: bool>(
     let big = BIG;
     let data = chunk.data.get(chunk.first..end).unwrap_or_default();
     let indexed = chunk.index.len();
+    // The index never takes more bytes than the records it covers: records smaller than
+    // an entry (16-byte headers of empty records, 41 bytes of Raw IP) are read past it.
+    let most = data.len() / INDEX_ENTRY;
     let mut pos = from;
     // A record that starts past the block (`cut`'s to take), or is larger than the block.
-    while pos < data.len() && pos < starts {
+    while pos < data.len() && pos < starts && chunk.index.len() < most {
         let rest = data.get(pos..).unwrap_or_default();
         // The record or block's length, and its packet.
         let found = if NG {

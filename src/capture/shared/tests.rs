@@ -539,3 +539,50 @@ fn a_reader_that_leaves_holds_nobody_back() {
     assert_eq!(end, Some(End::Clean));
     std::fs::remove_file(p).unwrap();
 }
+
+/// Records smaller than an entry of the index (empty ones, 16 bytes with their header) are
+/// read past it: no chunk's index takes more bytes than the records it covers (on
+/// `e4bb769` a chunk of empty records had an entry of 56 bytes for each 16), the indexed
+/// records are the chunk's first ones, and each reader still sees every record.
+#[test]
+fn the_index_takes_no_more_bytes_than_its_records() {
+    use super::fill::INDEX_ENTRY;
+    // Runs of empty records, and records of a packet's size among them.
+    let lens: Vec<usize> = (0..30_000)
+        .map(|i| if i % 50 < 45 { 0 } else { 60 + i % 7 })
+        .collect();
+    let bytes = pcap(&lens);
+    let p = temp("tiny", &bytes);
+    let (want, want_end) = expected(&bytes, CHUNK);
+    let shared = SharedFile::open(&p, Shards::even(2), None).unwrap();
+    // Reader 1 takes none: reader 0 must not wait for it.
+    shared.leave(1);
+    let (mut short, mut chunks) = (0, 0);
+    let mut prev = None;
+    while let Some(c) = shared.next(0, prev.take(), &mut || false) {
+        let (records, index) = (c.records(), c.index());
+        assert!(index.len() * INDEX_ENTRY <= records.len(), "chunk {chunks}");
+        assert_eq!(
+            (c.owners().len(), c.times().len()),
+            (index.len(), index.len())
+        );
+        // The index covers the chunk's first records, in order.
+        let mut pos = 0;
+        for rec in index {
+            pos += record_len(records, pos, false).unwrap();
+            assert_eq!(rec.end as usize, pos, "chunk {chunks}");
+        }
+        short += usize::from(pos < records.len());
+        chunks += 1;
+        prev = Some(c);
+    }
+    drop(prev);
+    shared.leave(0);
+    assert!(
+        chunks > 3 && short > 0,
+        "{chunks} chunks, {short} read past the index"
+    );
+    let shared = SharedFile::open(&p, Shards::even(2), None).unwrap();
+    all_see(&shared, 2, (&want, want_end), "tiny records");
+    std::fs::remove_file(p).unwrap();
+}

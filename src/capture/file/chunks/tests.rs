@@ -565,3 +565,39 @@ fn a_file_removed_while_read_keeps_what_was_read_and_says_where() {
         );
     }
 }
+
+/// A chunk whose index stops early (its records smaller than an index entry: empty ones,
+/// among packets) is read on past the index: each of two threads gets what the streaming
+/// reader gives one, the same packets and the same summary, with times that go backwards
+/// in the indexed records and in those read past them.
+#[test]
+fn records_read_past_a_short_index_are_what_the_streaming_reader_gives() {
+    use crate::capture::write::PcapWriter;
+    let mut w = PcapWriter::new(Vec::new(), LinkType::ETHERNET, 1 << 21).unwrap();
+    for i in 0..30_000usize {
+        let n = if i % 50 < 45 { 0 } else { 60 + i % 7 };
+        // Steps back of 50 s, on an empty record and on a packet.
+        let secs = match i {
+            10_000 | 20_047 => 50,
+            _ => 100 + (i / 10) as i64,
+        };
+        w.packet(Timestamp::from_parts(secs, 0), &vec![i as u8; n], n as u32)
+            .unwrap();
+    }
+    let p = temp("short-index.pcap", &w.into_inner());
+    let (want, one, [a, b], _) = streaming_and_shared::<Every>(&p);
+    assert_eq!(want.packets, 30_000);
+    let back = want
+        .warnings
+        .iter()
+        .find(|w| w.contains("backwards"))
+        .unwrap();
+    assert!(
+        back.contains("packet 10001 ") && back.contains("1 more packets"),
+        "{back}"
+    );
+    assert_eq!(a.0, want);
+    assert_eq!(b.0, want);
+    assert!(a.1 .0 == one && b.1 .0 == one, "other packets");
+    std::fs::remove_file(&p).ok();
+}
