@@ -388,8 +388,9 @@ fn index_as<D: Deal, const NG: bool, const BIG: bool>(
     let big = BIG;
     let data = chunk.data.get(chunk.first..end).unwrap_or_default();
     let indexed = chunk.index.len();
-    // The index never takes more bytes than the records it covers: records smaller than
-    // an entry (16-byte headers of empty records, 41 bytes of Raw IP) are read past it.
+    // The index never takes more bytes than the records it covers: where records are
+    // smaller than an entry on average (empty ones are 16 bytes; a bare ACK in Raw IP, 56),
+    // the last ones are read past it, as any record it does not cover.
     let most = data.len() / INDEX_ENTRY;
     let mut pos = from;
     // A record that starts past the block (`cut`'s to take), or is larger than the block.
