@@ -44,6 +44,7 @@ pub use follow::{read_follow, Stop};
 pub(super) use pcap::{link_and_fcs, record_time};
 pub(crate) use pcapng::takes_frame_number;
 pub(super) use pcapng::NgIndexer;
+pub(crate) use stream::whole_record;
 
 use super::{LinkType, Packet, Timestamp};
 use crate::error::Error;

@@ -166,9 +166,10 @@ pub(super) struct Stream {
 
 /// The classic pcap record at the start of `data` when it is whole there (its 16-byte
 /// header and the `caplen` bytes it declares), and its length; `None` otherwise. What
-/// pcap-parser's `parse_pcap_frame` (`_be`) reads, without its error values.
+/// pcap-parser's `parse_pcap_frame` (`_be`) reads, without its error values. Also what
+/// the index of a shared file reads each classic record with (`capture::shared`).
 #[inline(always)]
-fn whole_record(data: &[u8], big_endian: bool) -> Option<(LegacyPcapBlock<'_>, usize)> {
+pub(crate) fn whole_record(data: &[u8], big_endian: bool) -> Option<(LegacyPcapBlock<'_>, usize)> {
     let (head, rest) = data.split_first_chunk::<16>()?;
     let [s0, s1, s2, s3, f0, f1, f2, f3, c0, c1, c2, c3, o0, o1, o2, o3] = *head;
     let word = |w: [u8; 4]| {

@@ -22,7 +22,9 @@
 //! [`NgIndexer`] (the readers' own pcapng state, `file::pcapng`).
 
 use super::{Chunk, Deal, Dealt, End, Header, Plain, Rec, ANY, NO_TCP};
-use crate::capture::file::{record_time, takes_frame_number, word, Found, NgIndexer, Part};
+use crate::capture::file::{
+    record_time, takes_frame_number, whole_record, word, Found, NgIndexer, Part,
+};
 use crate::capture::Timestamp;
 use std::fs::File;
 use std::io;
@@ -400,35 +402,20 @@ fn index_as<D: Deal, const NG: bool, const BIG: bool>(
         let found = if NG {
             ng.next(rest)
         } else {
-            // The header's four words read at once, from its 16 bytes; the record whole.
-            rest.split_first_chunk::<RECORD_HEADER>()
-                .and_then(|(head, body)| {
-                    let [s0, s1, s2, s3, f0, f1, f2, f3, c0, c1, c2, c3, o0, o1, o2, o3] = *head;
-                    let word = |w: [u8; 4]| {
-                        if big {
-                            u32::from_be_bytes(w)
-                        } else {
-                            u32::from_le_bytes(w)
-                        }
-                    };
-                    let (caplen, origlen) = (word([c0, c1, c2, c3]), word([o0, o1, o2, o3]));
-                    let len = body.get(..caplen as usize)?.len();
-                    if RECORD_HEADER + len > largest {
-                        return None;
-                    }
+            // The header's four words read at once (as the streaming reader reads them);
+            // the record whole.
+            whole_record(rest, big)
+                .filter(|&(_, len)| len <= largest)
+                .map(|(b, len)| {
                     let packet = Found {
-                        ts: record_time(
-                            word([s0, s1, s2, s3]),
-                            word([f0, f1, f2, f3]),
-                            header.nanos,
-                        ),
+                        ts: record_time(b.ts_sec, b.ts_usec, header.nanos),
                         at: RECORD_HEADER,
-                        len,
-                        orig_len: origlen.max(caplen),
+                        len: b.data.len(),
+                        orig_len: b.origlen.max(b.caplen),
                         link: header.link,
                         iface: u32::MAX,
                     };
-                    Some((RECORD_HEADER + len, Some(packet)))
+                    (len, Some(packet))
                 })
         };
         let Some((len, packet)) = found else { break };
