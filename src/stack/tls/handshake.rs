@@ -695,13 +695,17 @@ pub(crate) mod tests {
             called = true;
             true
         });
-        assert_eq!(
-            e,
-            Err(ReassemblyError::TooLong {
-                kind: 11,
-                len: 0xff_ffff
-            })
-        );
+        refused_too_long(e, called, &r);
+    }
+
+    /// What a header declaring a message too long (kind 11, 2^24 - 1 bytes) leaves: the
+    /// error, no message handed on, nothing kept.
+    fn refused_too_long(e: Result<(), ReassemblyError>, called: bool, r: &Reassembler) {
+        let too_long = ReassemblyError::TooLong {
+            kind: 11,
+            len: 0xff_ffff,
+        };
+        assert_eq!(e, Err(too_long));
         assert!(!called && !r.has_partial());
     }
 
@@ -761,14 +765,7 @@ pub(crate) mod tests {
             called = true;
             true
         });
-        assert_eq!(
-            e,
-            Err(ReassemblyError::TooLong {
-                kind: 11,
-                len: 0xff_ffff
-            })
-        );
-        assert!(!called && !r.has_partial());
+        refused_too_long(e, called, &r);
     }
 
     /// The session's lean ClientHello is the full one without its two lists, and refuses
