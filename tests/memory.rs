@@ -559,6 +559,68 @@ fn partial_tls_records_stay_under_the_budget() {
     assert_eq!(count(&report, "encrypted_not_listed"), 10_000 - 1_024);
 }
 
+/// A TLS record of `ty` holding one handshake message of `kind` and `body`.
+fn handshake_record(kind: u8, body: &[u8]) -> Vec<u8> {
+    let len = body.len() as u32;
+    let mut m = vec![kind, (len >> 16) as u8, (len >> 8) as u8, len as u8];
+    m.extend_from_slice(body);
+    let mut r = vec![0x16, 3, 1];
+    r.extend_from_slice(&(m.len() as u16).to_be_bytes());
+    r.extend(m);
+    r
+}
+
+/// `conns` TLS connections, one after the other, each a whole ClientHello (SNI
+/// `quiet.example`) and the server's ServerHello (TLS 1.2, AES-128-GCM), then nothing: no
+/// key is logged, and every connection stays open and quiet to the end.
+fn quiet_tls<W: Write>(out: W, conns: usize) -> std::io::Result<W> {
+    let mut w = Pcap::new(out)?;
+    let s = (SERVER, 443);
+    let mut ch = vec![3, 3];
+    ch.extend([7u8; 32]); // random
+    ch.push(0); // session id
+    ch.extend([0, 2, 0xc0, 0x2f]); // one suite: ECDHE-RSA-AES128-GCM-SHA256
+    ch.extend([1, 0]); // compression: null
+    let name = b"quiet.example";
+    let mut sni = vec![0, (name.len() + 3) as u8, 0, 0, name.len() as u8];
+    sni.extend_from_slice(name);
+    ch.extend((sni.len() as u16 + 4).to_be_bytes()); // extensions
+    ch.extend([0, 0]); // server_name
+    ch.extend((sni.len() as u16).to_be_bytes());
+    ch.extend(sni);
+    let mut sh = vec![3, 3];
+    sh.extend([9u8; 32]);
+    sh.push(0);
+    sh.extend([0xc0, 0x2f, 0]);
+    let (hello, reply) = (handshake_record(1, &ch), handshake_record(2, &sh));
+    for i in 0..conns {
+        let c = client(i);
+        w.tcp(c, s, C_ISN, None, true, &[])?;
+        w.tcp(s, c, S_ISN, Some(C_ISN + 1), true, &[])?;
+        w.tcp(c, s, C_ISN + 1, Some(S_ISN + 1), false, &hello)?;
+        let after = C_ISN + 1 + hello.len() as u32;
+        w.tcp(s, c, S_ISN + 1, Some(after), false, &reply)?;
+    }
+    Ok(w.out)
+}
+
+/// 4 000 quiet TLS connections (a TLS connection is never frozen) fit in `--max-memory
+/// 64M`, none evicted: a TLS layer is charged its box and what it holds (about 7 KiB a
+/// connection here with the TCP state), not a flat 40 KiB for records it may never hold,
+/// which evicted about 3 000 of them. The peak stays under the budget.
+#[test]
+fn quiet_tls_connections_are_charged_what_they_hold() {
+    let _alone = one_at_a_time();
+    let (report, err, peak) = run_streamed(&["--max-memory", "64M"], |stdin| {
+        let w = quiet_tls(std::io::BufWriter::new(stdin), 4_000)?;
+        w.into_inner().map(drop).map_err(|e| e.into_error())
+    });
+    assert!(peak <= under(64 * MIB), "peak {} MiB", peak / MIB);
+    assert_eq!(count(&report, "tcp_connections"), 4_000);
+    assert_eq!(count(&report, "evicted_max_memory"), 0, "{err}");
+    assert!(!err.contains("evicted"), "{err}");
+}
+
 /// `conns` MQTT-over-WebSocket sessions one after the other, every client with the client
 /// id `shared-id`: each connects (CONNECT, CONNACK) and the broker then closes it (FIN).
 fn mqtt_one_client_id<W: Write>(out: W, conns: usize) -> std::io::Result<W> {

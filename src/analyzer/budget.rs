@@ -12,7 +12,8 @@
 //! of a plaintext stack), plus what its two directions hold while waiting (each byte, and
 //! [`RANGE_BYTES`] per held range), plus [`TLS_BYTES`] or [`H2_BYTES`] for a TLS or HTTP/2
 //! layer or [`CONNECT_BYTES`] for a CONNECT one, plus the buffers of unfinished HTTP/1.1 and
-//! CONNECT heads and of bytes held for a layer to come, at their capacity. A frozen connection costs [`FROZEN_BYTES`] (its handle and table slot; the rest
+//! CONNECT heads and of bytes held for a layer to come, and what a TLS layer holds (records,
+//! ciphers, names), at their capacity. A frozen connection costs [`FROZEN_BYTES`] (its handle and table slot; the rest
 //! is in the temporary file). The program itself, its read buffers and the reports kept in
 //! memory are not charged per flow: [`reserved`] sets that part aside. The TLS secrets
 //! read from key logs ([`KEY_BYTES`] a connection) are shared by every flow: they are
@@ -42,9 +43,12 @@ use crate::stack::{Env, Layer};
 /// the small allocations of a plaintext HTTP/1.1 and WebSocket stack.
 pub const FLOW_BYTES: usize = 3 << 10;
 
-/// A TLS layer: the layer itself (about 8 KiB), the secrets and transcript, and a partial
-/// record of up to 16 KiB in each direction.
-pub const TLS_BYTES: usize = 40 << 10;
+/// A TLS layer's box (`TlsLayer`: its session, its capture-time rings and the HTTP/1.1
+/// layer inside), and a KiB for the allocator's headers and rounding of its dozen small
+/// allocations. What it holds beside (records waiting or in part, the handshake's joining
+/// buffer, ciphers, names) is charged as it holds it, at its capacities
+/// (`TlsLayer::heap_bytes`, through `Stack::head_bytes`).
+pub const TLS_BYTES: usize = std::mem::size_of::<crate::stack::tls::layer::TlsLayer>() + (1 << 10);
 
 /// An HTTP/2 layer: its streams' table and two HPACK tables of 4 KiB.
 pub const H2_BYTES: usize = 16 << 10;

@@ -195,15 +195,20 @@ impl Stack {
     }
 
     /// Bytes the layers' unfinished heads and held bytes take (HTTP/1.1, inside TLS too,
-    /// and a CONNECT layer whole), charged to the memory budget at their buffers' size.
+    /// and a CONNECT layer whole), and what a TLS layer holds beside its box (its records,
+    /// ciphers and names: `TlsLayer::heap`), charged to the memory budget at their
+    /// buffers' size.
     #[inline]
     pub fn head_bytes(&self) -> usize {
         match &self.top {
             Top::Http1(h) => h.head_bytes(),
-            Top::Tls(t) => match &t.inner {
-                tls::layer::Inner::Http1(h) => h.head_bytes(),
-                tls::layer::Inner::H2(_) => 0,
-            },
+            Top::Tls(t) => {
+                let heads = match &t.inner {
+                    tls::layer::Inner::Http1(h) => h.head_bytes(),
+                    tls::layer::Inner::H2(_) => 0,
+                };
+                heads + t.heap()
+            }
             Top::H2(_) => 0,
             Top::Connect(c) => c.heap_bytes(),
         }

@@ -221,8 +221,7 @@ impl Reassembler {
         self.buf.clear();
     }
 
-    /// For tests: the buffer's capacity.
-    #[cfg(test)]
+    /// Bytes its buffer takes (its capacity).
     pub(crate) fn held(&self) -> usize {
         self.buf.capacity()
     }

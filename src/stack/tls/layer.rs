@@ -167,6 +167,9 @@ pub struct TlsLayer {
     client: Side,
     /// The layer above was told this side's stream is lost.
     lost: Sides<bool>,
+    /// What the layer held on the heap when last counted ([`TlsLayer::heap_bytes`],
+    /// saturating): counted again only after a packet that may have changed it.
+    heap: u32,
     /// Plaintext bytes handed up so far, per side.
     offset: Sides<u64>,
     /// Packets fed so far, per side (the current one included).
@@ -188,6 +191,7 @@ impl TlsLayer {
         TlsLayer {
             client,
             lost: Sides::default(),
+            heap: 0,
             offset: Sides::default(),
             fed: Sides::default(),
             tls: TlsSession::new(),
@@ -234,18 +238,57 @@ impl TlsLayer {
                     // A record this packet completed may be handed on by a later feed.
                     self.times[s].push(packet, ts, self.fed[s]);
                 }
+                // Counted again after a packet that may have changed what the layer holds:
+                // the session says so for its own (an alert record among them, which adds
+                // to `alerts` here); HTTP/2 starting inside is seen here.
+                let mut recount = false;
                 if self.tls.has_events() {
+                    let h2 = self.inner_is_h2();
                     let before = self.streams();
                     self.hand_up(ctx, ts, (s, packet));
                     changed = self.streams() != before;
+                    recount = self.inner_is_h2() != h2;
                 }
                 self.tls.release();
+                if self.tls.take_heap_changed() || recount {
+                    self.count_heap();
+                }
             }
             Event::Gap { packet, .. } => {
                 self.tls.gap(from_client, packet);
+                if self.tls.take_heap_changed() {
+                    self.count_heap();
+                }
             }
         }
         self.check_lost(ctx) || changed
+    }
+
+    /// What the layer holds on the heap beside itself (its box): the session's buffers,
+    /// records, ciphers and names ([`TlsSession::heap_bytes`]), its alerts, and an HTTP/2
+    /// layer inside (its tables: `budget::H2_BYTES`; its streams are charged apart). The
+    /// HTTP/1.1 layer inside is charged as a plaintext connection's is, with its heads.
+    pub fn heap_bytes(&self) -> usize {
+        let h2 = if self.inner_is_h2() {
+            crate::analyzer::budget::H2_BYTES
+        } else {
+            0
+        };
+        self.tls.heap_bytes() + self.alerts.capacity() * std::mem::size_of::<AlertSeen>() + h2
+    }
+
+    /// [`TlsLayer::heap_bytes`] as last counted (after the last packet that may have
+    /// changed it).
+    pub fn heap(&self) -> usize {
+        self.heap as usize
+    }
+
+    fn count_heap(&mut self) {
+        self.heap = u32::try_from(self.heap_bytes()).unwrap_or(u32::MAX);
+    }
+
+    fn inner_is_h2(&self) -> bool {
+        matches!(self.inner, Inner::H2(_))
     }
 
     /// The HTTP/2 WebSocket streams inside (none with HTTP/1.1).

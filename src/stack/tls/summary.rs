@@ -33,6 +33,16 @@ pub enum NotDecrypted {
     ProtocolViolation(String),
 }
 
+impl NotDecrypted {
+    /// Bytes its words take on the heap.
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            NotDecrypted::ProtocolViolation(s) => s.capacity(),
+            _ => 0,
+        }
+    }
+}
+
 impl fmt::Display for NotDecrypted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

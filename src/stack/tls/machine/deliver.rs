@@ -7,6 +7,7 @@ use super::*;
 
 impl TlsSession {
     pub(super) fn open_failed(&mut self, from_client: bool, e: OpenError, packet: u64) {
+        self.heap_changed = true;
         let why = match e {
             OpenError::Auth => NotDecrypted::KeyMismatch,
             OpenError::Malformed => NotDecrypted::ProtocolViolation(format!(
@@ -25,6 +26,8 @@ impl TlsSession {
         start: usize,
         keys: &keylog::KeyLog,
     ) {
+        // Hellos, alerts, a ChangeCipherSpec: what the session holds may change.
+        self.heap_changed = true;
         let first = self.dir_ref(from_client).stats.records == 1;
         let end = self.plain.len();
         match head.content_type {
@@ -72,6 +75,10 @@ impl TlsSession {
         early: bool,
         keys: &keylog::KeyLog,
     ) {
+        if ty != content::APPLICATION_DATA {
+            // A handshake message (keys set up or dropped, names kept) or an alert.
+            self.heap_changed = true;
+        }
         let d = if from_client {
             &mut self.client
         } else {

@@ -143,6 +143,37 @@ struct Dir {
 }
 
 impl Dir {
+    /// Bytes the direction holds on the heap: waiting records, the partial record, the
+    /// handshake's joining buffer, its ciphers and the words of why it stopped.
+    fn heap_bytes(&self) -> usize {
+        let pending = self.pending.capacity() * std::mem::size_of::<Record>()
+            + self
+                .pending
+                .iter()
+                .map(|r| r.payload.capacity())
+                .sum::<usize>();
+        let ciphers = [
+            &self.app,
+            &self.current12,
+            &self.early,
+            &self.handshake,
+            &self.next12,
+        ]
+        .into_iter()
+        .flatten()
+        .map(|c| c.heap_bytes())
+        .sum::<usize>();
+        pending
+            + self.framer.held()
+            + self.hs.held()
+            + ciphers
+            + self
+                .stats
+                .stopped
+                .as_ref()
+                .map_or(0, NotDecrypted::heap_bytes)
+    }
+
     fn stopped(&self) -> bool {
         self.stats.stopped.is_some()
     }
@@ -198,10 +229,14 @@ pub struct TlsSession {
     early_accepted: Option<bool>,
     /// Whether `client_hello` is set (kept here for the records that read it).
     client_hello_seen: bool,
-    hello_retry_request: bool,
+    /// What the session holds on the heap may have changed since
+    /// [`TlsSession::take_heap_changed`] last said so: a handshake or alert record, a
+    /// record held or let go, keys set up or dropped.
+    heap_changed: bool,
     client: Dir,
     server: Dir,
     // Read by the handshake and the summary only.
+    hello_retry_request: bool,
     client_hello: Option<ClientHello>,
     /// The second ClientHello, after a HelloRetryRequest.
     client_hello2: Option<ClientHello>,
@@ -243,9 +278,10 @@ impl TlsSession {
             key_state: KeyState::Unknown,
             early_accepted: None,
             client_hello_seen: false,
-            hello_retry_request: false,
+            heap_changed: false,
             client: Dir::default(),
             server: Dir::default(),
+            hello_retry_request: false,
             client_hello: None,
             client_hello2: None,
             server_hello: None,
@@ -299,6 +335,7 @@ impl TlsSession {
         }
         self.plain.clear();
         self.keep = 0;
+        let held_before = (self.out.capacity(), self.dir_ref(from_client).framer.held());
         while !self.dir_ref(from_client).stopped() {
             let d = if from_client {
                 &mut self.client
@@ -319,6 +356,8 @@ impl TlsSession {
             }
         }
         self.settle(keys);
+        let held_after = (self.out.capacity(), self.dir_ref(from_client).framer.held());
+        self.heap_changed |= held_after != held_before;
         self.events()
     }
 
@@ -327,6 +366,41 @@ impl TlsSession {
     /// with the packet that completed them.
     pub fn holds_records(&self, from_client: bool) -> bool {
         !self.dir_ref(from_client).pending.is_empty()
+    }
+
+    /// Whether what the session holds on the heap may have changed since this was last
+    /// asked (then [`TlsSession::heap_bytes`] says how much it holds now).
+    pub fn take_heap_changed(&mut self) -> bool {
+        std::mem::take(&mut self.heap_changed)
+    }
+
+    /// Bytes the session holds on the heap between feeds (its capacities: what the memory
+    /// budget charges): both directions' ([`Dir::heap_bytes`]), the feed's event buffer,
+    /// the hellos' names and offers, the chosen ALPN and the words of a problem. The feed's
+    /// record buffer is the thread's, handed back after each feed.
+    pub fn heap_bytes(&self) -> usize {
+        let hello = |ch: &Option<ClientHello>| {
+            ch.as_ref().map_or(0, |c| {
+                c.cipher_suites.capacity() * 2
+                    + c.supported_versions.capacity() * 2
+                    + c.sni.as_ref().map_or(0, String::capacity)
+                    + c.alpn.capacity() * std::mem::size_of::<Vec<u8>>()
+                    + c.alpn.iter().map(Vec::capacity).sum::<usize>()
+            })
+        };
+        self.client.heap_bytes()
+            + self.server.heap_bytes()
+            + self.out.capacity() * std::mem::size_of::<Out>()
+            + self.plain.capacity()
+            + hello(&self.client_hello)
+            + hello(&self.client_hello2)
+            + self
+                .server_hello
+                .as_ref()
+                .and_then(|s| s.alpn.as_ref())
+                .map_or(0, Vec::capacity)
+            + self.alpn_chosen.as_ref().map_or(0, Vec::capacity)
+            + self.problem.as_ref().map_or(0, NotDecrypted::heap_bytes)
     }
 
     /// Whether the last [`TlsSession::feed`] produced any event (none after
@@ -356,6 +430,7 @@ impl TlsSession {
     /// stops there. If that direction's hello had not been read yet, the other direction
     /// cannot be decrypted either (its keys need both hellos).
     pub fn gap(&mut self, from_client: bool, packet: Option<u64>) {
+        self.heap_changed = true;
         let why = NotDecrypted::Gap { packet };
         self.dir(from_client).stop(why.clone());
         let own_hello_known = if from_client {
@@ -444,6 +519,7 @@ impl TlsSession {
 
     /// Stops both directions for a reason that concerns the whole connection.
     fn fail(&mut self, why: NotDecrypted) {
+        self.heap_changed = true;
         if self.problem.is_none() {
             self.problem = Some(why.clone());
         }
@@ -453,6 +529,7 @@ impl TlsSession {
     }
 
     fn frame_error(&mut self, from_client: bool, e: FrameError) {
+        self.heap_changed = true;
         let started = self.dir_ref(from_client).framed_any;
         if !started && (from_client || self.server_hello.is_none()) {
             self.fail(NotDecrypted::HandshakeNotCaptured);
@@ -511,6 +588,7 @@ impl TlsSession {
                 payload: self.plain.get(start..).unwrap_or_default().to_vec(),
                 packet: head.packet,
             };
+            self.heap_changed = true;
             let d = self.dir(from_client);
             d.pending_bytes = d.pending_bytes.saturating_add(held(&rec));
             d.pending.push_back(rec);
@@ -533,6 +611,7 @@ impl TlsSession {
         loop {
             if self.key_state == KeyState::Awaiting {
                 self.resolve_keys(keys);
+                self.heap_changed = true;
             }
             let mut progressed = false;
             for from_client in [true, false] {
@@ -549,6 +628,7 @@ impl TlsSession {
                         break;
                     };
                     d.pending_bytes = d.pending_bytes.saturating_sub(held(&rec));
+                    self.heap_changed = true;
                     let start = self.plain.len();
                     self.plain.extend_from_slice(&rec.payload);
                     self.process(from_client, rec.head(), start, keys);

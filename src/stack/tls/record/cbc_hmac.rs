@@ -20,6 +20,15 @@ pub(super) enum MacKey {
 }
 
 impl MacKey {
+    /// Bytes its boxed HMAC state takes on the heap.
+    pub(super) fn heap_bytes(&self) -> usize {
+        match self {
+            MacKey::Sha1(h) => std::mem::size_of_val(&**h),
+            MacKey::Sha256(h) => std::mem::size_of_val(&**h),
+            MacKey::Sha384(h) => std::mem::size_of_val(&**h),
+        }
+    }
+
     pub(super) fn new(alg: HashAlg, key: &[u8]) -> Option<MacKey> {
         Some(match alg {
             HashAlg::Sha1 => MacKey::Sha1(Box::new(<Hmac<_> as Mac>::new_from_slice(key).ok()?)),

@@ -93,6 +93,16 @@ fn tls12_header(seq: u64, ty: u8, version: u16, len: usize) -> [u8; 13] {
 }
 
 impl RecordCipher {
+    /// Bytes a boxed cipher takes on the heap: the box, and a CBC suite's key and HMAC
+    /// state.
+    pub fn heap_bytes(&self) -> usize {
+        let inner = match &self.protection {
+            Protection::Tls12Cbc { key, mac, .. } => key.capacity() + mac.heap_bytes(),
+            _ => 0,
+        };
+        std::mem::size_of::<RecordCipher>() + inner
+    }
+
     /// TLS 1.3 protection for `suite` from `keys` (RFC 8446 §7.3).
     pub fn tls13(suite: &Suite, keys: &TrafficKeys) -> Option<RecordCipher> {
         let Bulk::Aead(alg) = suite.bulk else {

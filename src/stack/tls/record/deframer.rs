@@ -132,6 +132,11 @@ impl Framer {
         Ok(None)
     }
 
+    /// Bytes the partial record's buffer takes (its capacity: room for the whole record).
+    pub fn held(&self) -> usize {
+        self.partial.capacity()
+    }
+
     /// Whether part of a record is waiting for more bytes.
     pub fn has_partial(&self) -> bool {
         !self.partial.is_empty()

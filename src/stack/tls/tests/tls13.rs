@@ -186,3 +186,53 @@ fn a_waiting_record_keeps_the_time_of_its_packet() {
         );
     }
 }
+
+/// What a session holds on the heap is counted again only after a feed that may have
+/// changed it: the handshake (keys set up, the early and handshake keys dropped), and a
+/// record begun and not finished (a buffer for all of it, held until it is complete). A
+/// whole application-data record changes nothing and is not counted again, so the memory
+/// budget's look costs the packets in between nothing.
+#[test]
+fn the_heap_is_counted_again_where_it_changes() {
+    let (flights, cr) = tls13_early_script(false, true);
+    let log = tls13_log(&cr.try_into().unwrap(), true);
+    let mut s = TlsSession::new();
+    // As the layer feeds: the feed's buffer goes back to the thread after each.
+    let feed = |s: &mut TlsSession, from_client: bool, bytes: &[u8], packet: u64| {
+        let ev = s.feed_owned(from_client, bytes, packet, &log);
+        s.release();
+        ev
+    };
+    for (n, f) in flights.iter().enumerate() {
+        feed(&mut s, f.from_client, &f.bytes, n as u64 + 1);
+        assert!(s.take_heap_changed(), "flight {n}");
+    }
+    assert!(!s.take_heap_changed(), "said once");
+    let settled = s.heap_bytes();
+    let cipher = std::mem::size_of::<RecordCipher>();
+    // Each side's application cipher; the early and handshake ones are gone.
+    assert!(settled >= 2 * cipher, "{settled}");
+    assert!(settled < 3 * cipher + 4096, "{settled}");
+    // The server's next records (its cipher has sealed a ticket and one record so far).
+    let mut sap = cipher13(&S13.sap);
+    let z = [0u8; 16];
+    sap.seal(22, &message(kind::NEW_SESSION_TICKET, &[0; 20]), z);
+    sap.seal(23, b"server hello", z);
+    let whole = sap.seal(23, b"a whole record", z);
+    let big = sap.seal(23, &[0x42; 12_000], z);
+    let ev = feed(&mut s, false, &whole, 10);
+    assert_eq!(ev.len(), 1);
+    assert!(!s.take_heap_changed(), "a whole record changes nothing");
+    assert_eq!(s.heap_bytes(), settled);
+    // A record in three parts: its buffer is counted while it is held.
+    let (a, rest) = big.split_at(3);
+    let (b, c) = rest.split_at(5_000);
+    assert!(feed(&mut s, false, a, 11).is_empty());
+    assert!(feed(&mut s, false, b, 12).is_empty());
+    assert!(s.take_heap_changed());
+    assert!(s.heap_bytes() >= settled + big.len(), "{}", s.heap_bytes());
+    let ev = feed(&mut s, false, c, 13);
+    assert!(matches!(&ev[..], [Ev::Data { bytes, .. }] if bytes.len() == 12_000));
+    assert!(s.take_heap_changed());
+    assert_eq!(s.heap_bytes(), settled, "the record's buffer went back");
+}
