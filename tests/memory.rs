@@ -621,6 +621,57 @@ fn quiet_tls_connections_are_charged_what_they_hold() {
     assert!(!err.contains("evicted"), "{err}");
 }
 
+/// `conns` TLS connections, interleaved, each client sending its ClientHello and then
+/// `records` protected records of 16 000 bytes before any ServerHello: each waits for the
+/// server's choice (held by the TLS layer, up to 4 MiB a direction), none is ever opened.
+fn records_before_the_server_hello<W: Write>(
+    out: W,
+    conns: usize,
+    records: usize,
+) -> std::io::Result<W> {
+    let mut w = Pcap::new(out)?;
+    let s = (SERVER, 443);
+    let mut ch = vec![3, 3];
+    ch.extend([7u8; 32]);
+    ch.push(0);
+    ch.extend([0, 2, 0x13, 0x01, 1, 0]);
+    let hello = handshake_record(1, &ch);
+    let mut data = vec![0x17, 3, 3];
+    data.extend(16_000u16.to_be_bytes());
+    data.extend(std::iter::repeat_n(0xa5, 16_000));
+    for i in 0..conns {
+        let c = client(i);
+        w.tcp(c, s, C_ISN, None, true, &[])?;
+        w.tcp(s, c, S_ISN, Some(C_ISN + 1), true, &[])?;
+        w.tcp(c, s, C_ISN + 1, Some(S_ISN + 1), false, &hello)?;
+    }
+    let start = C_ISN + 1 + hello.len() as u32;
+    for k in 0..records {
+        for i in 0..conns {
+            let seq = start.wrapping_add((k * data.len()) as u32);
+            w.tcp(client(i), s, seq, Some(S_ISN + 1), false, &data)?;
+        }
+    }
+    Ok(w.out)
+}
+
+/// 1 000 TLS connections each holding 16 records its client sent before the server's
+/// hello (256 MB in all, waiting for the server's choice) stay under `--max-memory 64M`:
+/// the records a TLS layer holds are charged to the budget. With a flat 40 KiB a TLS layer,
+/// they were not, and nothing was evicted.
+#[test]
+fn tls_records_waiting_for_the_server_hello_stay_under_the_budget() {
+    let _alone = one_at_a_time();
+    let (report, _, peak) = run_streamed(&["--max-memory", "64M"], |stdin| {
+        let w = records_before_the_server_hello(std::io::BufWriter::new(stdin), 1_000, 16)?;
+        w.into_inner().map(drop).map_err(|e| e.into_error())
+    });
+    assert!(peak <= under(64 * MIB), "peak {} MiB", peak / MIB);
+    // An evicted connection's later packets start it again (picked up mid-stream).
+    assert!(count(&report, "tcp_connections") >= 1_000);
+    assert!(count(&report, "evicted_max_memory") > 0);
+}
+
 /// `conns` MQTT-over-WebSocket sessions one after the other, every client with the client
 /// id `shared-id`: each connects (CONNECT, CONNACK) and the broker then closes it (FIN).
 fn mqtt_one_client_id<W: Write>(out: W, conns: usize) -> std::io::Result<W> {

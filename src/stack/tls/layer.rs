@@ -157,6 +157,11 @@ impl Inner {
     }
 }
 
+/// A count of bytes in a `u32` (saturating: 4 GiB is past any budget).
+fn clamp(bytes: usize) -> u32 {
+    u32::try_from(bytes).unwrap_or(u32::MAX)
+}
+
 /// TLS under HTTP/1.1 or HTTP/2 for one TCP connection, laid out in the order written
 /// (`repr(C)`): what every packet reads here, then the session, whose hot fields lead, so
 /// that a packet of a connection out of cache reads one stretch of a few lines.
@@ -167,9 +172,15 @@ pub struct TlsLayer {
     client: Side,
     /// The layer above was told this side's stream is lost.
     lost: Sides<bool>,
-    /// What the layer held on the heap when last counted ([`TlsLayer::heap_bytes`],
-    /// saturating): counted again only after a packet that may have changed it.
+    /// What the layer holds on the heap beside its box (saturating): `held` and both
+    /// sides' `partial`, as last counted.
     heap: u32,
+    /// [`TlsLayer::heap_bytes`] when last counted: again only after a packet that may have
+    /// changed it.
+    held: u32,
+    /// Each side's partial record ([`TlsSession::partial_bytes`]), read after each of its
+    /// packets.
+    partial: Sides<u32>,
     /// Plaintext bytes handed up so far, per side.
     offset: Sides<u64>,
     /// Packets fed so far, per side (the current one included).
@@ -192,6 +203,8 @@ impl TlsLayer {
             client,
             lost: Sides::default(),
             heap: 0,
+            held: 0,
+            partial: Sides::default(),
             offset: Sides::default(),
             fed: Sides::default(),
             tls: TlsSession::new(),
@@ -252,6 +265,9 @@ impl TlsLayer {
                 self.tls.release();
                 if self.tls.take_heap_changed() || recount {
                     self.count_heap();
+                } else {
+                    self.partial[s] = clamp(self.tls.partial_bytes(from_client));
+                    self.sum_heap();
                 }
             }
             Event::Gap { packet, .. } => {
@@ -264,10 +280,11 @@ impl TlsLayer {
         self.check_lost(ctx) || changed
     }
 
-    /// What the layer holds on the heap beside itself (its box): the session's buffers,
-    /// records, ciphers and names ([`TlsSession::heap_bytes`]), its alerts, and an HTTP/2
-    /// layer inside (its tables: `budget::H2_BYTES`; its streams are charged apart). The
-    /// HTTP/1.1 layer inside is charged as a plaintext connection's is, with its heads.
+    /// What the layer holds on the heap beside itself (its box) and its partial records:
+    /// the session's buffers, records, ciphers and names ([`TlsSession::heap_bytes`]), its
+    /// alerts, and an HTTP/2 layer inside (its tables: `budget::H2_BYTES`; its streams are
+    /// charged apart). The HTTP/1.1 layer inside is charged as a plaintext connection's is,
+    /// with its heads.
     pub fn heap_bytes(&self) -> usize {
         let h2 = if self.inner_is_h2() {
             crate::analyzer::budget::H2_BYTES
@@ -277,14 +294,26 @@ impl TlsLayer {
         self.tls.heap_bytes() + self.alerts.capacity() * std::mem::size_of::<AlertSeen>() + h2
     }
 
-    /// [`TlsLayer::heap_bytes`] as last counted (after the last packet that may have
-    /// changed it).
+    /// What the layer holds on the heap beside its box, as counted after its last packet:
+    /// [`TlsLayer::heap_bytes`] and both sides' partial records.
     pub fn heap(&self) -> usize {
         self.heap as usize
     }
 
+    /// Everything counted again (a stop may have dropped the other side's partial record).
     fn count_heap(&mut self) {
-        self.heap = u32::try_from(self.heap_bytes()).unwrap_or(u32::MAX);
+        self.held = clamp(self.heap_bytes());
+        for (side, from_client) in [(self.client, true), (self.client.other(), false)] {
+            self.partial[side] = clamp(self.tls.partial_bytes(from_client));
+        }
+        self.sum_heap();
+    }
+
+    fn sum_heap(&mut self) {
+        self.heap = self
+            .held
+            .saturating_add(self.partial[Side::A])
+            .saturating_add(self.partial[Side::B]);
     }
 
     fn inner_is_h2(&self) -> bool {
@@ -443,10 +472,14 @@ mod tests {
     fn layer_hot_fields_lead() {
         use std::mem::offset_of;
         assert_eq!(offset_of!(TlsLayer, client), 0);
-        assert!(offset_of!(TlsLayer, lost) < 8);
-        assert_eq!(offset_of!(TlsLayer, offset), 8);
-        assert_eq!(offset_of!(TlsLayer, fed), 24);
-        assert_eq!(offset_of!(TlsLayer, tls), 40);
+        assert!(offset_of!(TlsLayer, lost) < 4);
+        // What the memory budget reads and writes after each packet.
+        assert_eq!(offset_of!(TlsLayer, heap), 4);
+        assert_eq!(offset_of!(TlsLayer, held), 8);
+        assert_eq!(offset_of!(TlsLayer, partial), 12);
+        assert_eq!(offset_of!(TlsLayer, offset), 24);
+        assert_eq!(offset_of!(TlsLayer, fed), 40);
+        assert_eq!(offset_of!(TlsLayer, tls), 56);
     }
 
     /// The ring keeps the packets pushed while they are among the direction's last

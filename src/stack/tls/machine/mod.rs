@@ -143,8 +143,9 @@ struct Dir {
 }
 
 impl Dir {
-    /// Bytes the direction holds on the heap: waiting records, the partial record, the
-    /// handshake's joining buffer, its ciphers and the words of why it stopped.
+    /// Bytes the direction holds on the heap but its partial record's buffer (that one is
+    /// [`TlsSession::partial_bytes`]): waiting records, the handshake's joining buffer, its
+    /// ciphers and the words of why it stopped.
     fn heap_bytes(&self) -> usize {
         let pending = self.pending.capacity() * std::mem::size_of::<Record>()
             + self
@@ -164,7 +165,6 @@ impl Dir {
         .map(|c| c.heap_bytes())
         .sum::<usize>();
         pending
-            + self.framer.held()
             + self.hs.held()
             + ciphers
             + self
@@ -335,7 +335,7 @@ impl TlsSession {
         }
         self.plain.clear();
         self.keep = 0;
-        let held_before = (self.out.capacity(), self.dir_ref(from_client).framer.held());
+        let events_room = self.out.capacity();
         while !self.dir_ref(from_client).stopped() {
             let d = if from_client {
                 &mut self.client
@@ -356,8 +356,7 @@ impl TlsSession {
             }
         }
         self.settle(keys);
-        let held_after = (self.out.capacity(), self.dir_ref(from_client).framer.held());
-        self.heap_changed |= held_after != held_before;
+        self.heap_changed |= self.out.capacity() != events_room;
         self.events()
     }
 
@@ -368,16 +367,23 @@ impl TlsSession {
         !self.dir_ref(from_client).pending.is_empty()
     }
 
-    /// Whether what the session holds on the heap may have changed since this was last
-    /// asked (then [`TlsSession::heap_bytes`] says how much it holds now).
+    /// Whether what [`TlsSession::heap_bytes`] counts may have changed since this was last
+    /// asked. (A direction's partial record changes with most packets of a record that
+    /// spans several: [`TlsSession::partial_bytes`], read from the direction fed.)
     pub fn take_heap_changed(&mut self) -> bool {
         std::mem::take(&mut self.heap_changed)
     }
 
-    /// Bytes the session holds on the heap between feeds (its capacities: what the memory
-    /// budget charges): both directions' ([`Dir::heap_bytes`]), the feed's event buffer,
-    /// the hellos' names and offers, the chosen ALPN and the words of a problem. The feed's
-    /// record buffer is the thread's, handed back after each feed.
+    /// Bytes one direction's partial record takes (the buffer that gathers a record begun
+    /// and not finished, with room for all of it).
+    pub fn partial_bytes(&self, from_client: bool) -> usize {
+        self.dir_ref(from_client).framer.held()
+    }
+
+    /// Bytes the session holds on the heap between feeds but its partial records (its
+    /// capacities: what the memory budget charges): both directions' ([`Dir::heap_bytes`]),
+    /// the feed's event buffer, the hellos' names and offers, the chosen ALPN and the words
+    /// of a problem. The feed's record buffer is the thread's, handed back after each feed.
     pub fn heap_bytes(&self) -> usize {
         let hello = |ch: &Option<ClientHello>| {
             ch.as_ref().map_or(0, |c| {

@@ -188,10 +188,10 @@ fn a_waiting_record_keeps_the_time_of_its_packet() {
 }
 
 /// What a session holds on the heap is counted again only after a feed that may have
-/// changed it: the handshake (keys set up, the early and handshake keys dropped), and a
-/// record begun and not finished (a buffer for all of it, held until it is complete). A
-/// whole application-data record changes nothing and is not counted again, so the memory
-/// budget's look costs the packets in between nothing.
+/// changed it: the handshake (keys set up, the early and handshake keys dropped). A whole
+/// application-data record changes nothing and is not counted again, so the memory
+/// budget's look costs the packets in between nothing; a record begun and not finished is
+/// its direction's partial record (a buffer for all of it), read on its own.
 #[test]
 fn the_heap_is_counted_again_where_it_changes() {
     let (flights, cr) = tls13_early_script(false, true);
@@ -224,15 +224,23 @@ fn the_heap_is_counted_again_where_it_changes() {
     assert_eq!(ev.len(), 1);
     assert!(!s.take_heap_changed(), "a whole record changes nothing");
     assert_eq!(s.heap_bytes(), settled);
-    // A record in three parts: its buffer is counted while it is held.
+    // A record in three parts: its buffer is the direction's partial record while it is
+    // held (read from the direction after each of its packets), and the rest is unchanged.
     let (a, rest) = big.split_at(3);
     let (b, c) = rest.split_at(5_000);
+    assert_eq!(s.partial_bytes(false), 0);
     assert!(feed(&mut s, false, a, 11).is_empty());
     assert!(feed(&mut s, false, b, 12).is_empty());
-    assert!(s.take_heap_changed());
-    assert!(s.heap_bytes() >= settled + big.len(), "{}", s.heap_bytes());
+    assert!(
+        s.partial_bytes(false) >= big.len(),
+        "{}",
+        s.partial_bytes(false)
+    );
+    assert_eq!(s.partial_bytes(true), 0);
+    assert!(!s.take_heap_changed());
+    assert_eq!(s.heap_bytes(), settled);
     let ev = feed(&mut s, false, c, 13);
     assert!(matches!(&ev[..], [Ev::Data { bytes, .. }] if bytes.len() == 12_000));
-    assert!(s.take_heap_changed());
-    assert_eq!(s.heap_bytes(), settled, "the record's buffer went back");
+    assert_eq!(s.partial_bytes(false), 0, "the record's buffer went back");
+    assert_eq!(s.heap_bytes(), settled);
 }
