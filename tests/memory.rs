@@ -512,12 +512,33 @@ fn the_flag_takes_sizes_and_says_when_the_budget_bites() {
     }
 }
 
+/// Connections 0 to `conns` to port 443, one after the other: the TCP handshake, the
+/// client's `hello`, and the server's `reply` when there is one.
+fn open_tls<W: Write>(
+    w: &mut Pcap<W>,
+    conns: usize,
+    hello: &[u8],
+    reply: Option<&[u8]>,
+) -> std::io::Result<()> {
+    let s = (SERVER, 443);
+    for i in 0..conns {
+        let c = client(i);
+        w.tcp(c, s, C_ISN, None, true, &[])?;
+        w.tcp(s, c, S_ISN, Some(C_ISN + 1), true, &[])?;
+        w.tcp(c, s, C_ISN + 1, Some(S_ISN + 1), false, hello)?;
+        if let Some(reply) = reply {
+            let after = C_ISN + 1 + hello.len() as u32;
+            w.tcp(s, c, S_ISN + 1, Some(after), false, reply)?;
+        }
+    }
+    Ok(())
+}
+
 /// `conns` connections, each side sending most of a 16 KiB TLS record (a ClientHello's
 /// header first, so each is read as TLS) and no more: every TLS layer holds a partial
 /// record each way.
 fn partial_records<W: Write>(out: W, conns: usize) -> std::io::Result<W> {
     let mut w = Pcap::new(out)?;
-    let s = (SERVER, 443);
     let record = |ty: u8| {
         let mut r = vec![ty, 3, 3, 0x40, 0];
         r.push(1); // a ClientHello (the server's is a ServerHello: 2)
@@ -529,14 +550,7 @@ fn partial_records<W: Write>(out: W, conns: usize) -> std::io::Result<W> {
         r[5] = 2;
         r
     });
-    for i in 0..conns {
-        let c = client(i);
-        w.tcp(c, s, C_ISN, None, true, &[])?;
-        w.tcp(s, c, S_ISN, Some(C_ISN + 1), true, &[])?;
-        w.tcp(c, s, C_ISN + 1, Some(S_ISN + 1), false, &hello)?;
-        let after = C_ISN + 1 + hello.len() as u32;
-        w.tcp(s, c, S_ISN + 1, Some(after), false, &reply)?;
-    }
+    open_tls(&mut w, conns, &hello, Some(&reply))?;
     Ok(w.out)
 }
 
@@ -575,7 +589,6 @@ fn handshake_record(kind: u8, body: &[u8]) -> Vec<u8> {
 /// key is logged, and every connection stays open and quiet to the end.
 fn quiet_tls<W: Write>(out: W, conns: usize) -> std::io::Result<W> {
     let mut w = Pcap::new(out)?;
-    let s = (SERVER, 443);
     let mut ch = vec![3, 3];
     ch.extend([7u8; 32]); // random
     ch.push(0); // session id
@@ -593,14 +606,7 @@ fn quiet_tls<W: Write>(out: W, conns: usize) -> std::io::Result<W> {
     sh.push(0);
     sh.extend([0xc0, 0x2f, 0]);
     let (hello, reply) = (handshake_record(1, &ch), handshake_record(2, &sh));
-    for i in 0..conns {
-        let c = client(i);
-        w.tcp(c, s, C_ISN, None, true, &[])?;
-        w.tcp(s, c, S_ISN, Some(C_ISN + 1), true, &[])?;
-        w.tcp(c, s, C_ISN + 1, Some(S_ISN + 1), false, &hello)?;
-        let after = C_ISN + 1 + hello.len() as u32;
-        w.tcp(s, c, S_ISN + 1, Some(after), false, &reply)?;
-    }
+    open_tls(&mut w, conns, &hello, Some(&reply))?;
     Ok(w.out)
 }
 
@@ -639,12 +645,7 @@ fn records_before_the_server_hello<W: Write>(
     let mut data = vec![0x17, 3, 3];
     data.extend(16_000u16.to_be_bytes());
     data.extend(std::iter::repeat_n(0xa5, 16_000));
-    for i in 0..conns {
-        let c = client(i);
-        w.tcp(c, s, C_ISN, None, true, &[])?;
-        w.tcp(s, c, S_ISN, Some(C_ISN + 1), true, &[])?;
-        w.tcp(c, s, C_ISN + 1, Some(S_ISN + 1), false, &hello)?;
-    }
+    open_tls(&mut w, conns, &hello, None)?;
     let start = C_ISN + 1 + hello.len() as u32;
     for k in 0..records {
         for i in 0..conns {
@@ -662,7 +663,7 @@ fn records_before_the_server_hello<W: Write>(
 #[test]
 fn tls_records_waiting_for_the_server_hello_stay_under_the_budget() {
     let _alone = one_at_a_time();
-    let (report, _, peak) = run_streamed(&["--max-memory", "64M"], |stdin| {
+    let (report, err, peak) = run_streamed(&["--max-memory", "64M"], |stdin| {
         let w = records_before_the_server_hello(std::io::BufWriter::new(stdin), 1_000, 16)?;
         w.into_inner().map(drop).map_err(|e| e.into_error())
     });
@@ -670,6 +671,8 @@ fn tls_records_waiting_for_the_server_hello_stay_under_the_budget() {
     // An evicted connection's later packets start it again (picked up mid-stream).
     assert!(count(&report, "tcp_connections") >= 1_000);
     assert!(count(&report, "evicted_max_memory") > 0);
+    // What was given up is said (THREATS kind 5).
+    assert!(err.contains("evicted while still open"), "{err}");
 }
 
 /// `conns` MQTT-over-WebSocket sessions one after the other, every client with the client
