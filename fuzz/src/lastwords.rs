@@ -52,7 +52,7 @@ pub fn last_words(data: &[u8]) {
 
 /// Seeds: the fixtures' binary last words (CBOR and MessagePack from two libraries each),
 /// written here as the recordings carry them, whole and cut, and a few texts.
-pub fn seeds() -> Vec<crate::seeds::Seed> {
+pub fn seeds() -> Vec<crate::seed::Seed> {
     let msgs: [(&str, u8, &[u8]); 6] = [
         (
             "msgpack-map",
@@ -78,7 +78,7 @@ pub fn seeds() -> Vec<crate::seeds::Seed> {
         for (cut, n) in [("", m.len()), ("-cut", m.len() / 2)] {
             let mut data = vec![if cut.is_empty() { flags } else { flags & 1 }];
             data.extend_from_slice(&m[..n]);
-            out.push(crate::seeds::Seed {
+            out.push(crate::seed::Seed {
                 target: "last_words",
                 name: format!("{name}{cut}"),
                 data,
