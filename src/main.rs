@@ -43,6 +43,8 @@ mod notes;
 mod output;
 #[path = "main/progress.rs"]
 mod progress;
+#[path = "main/signals.rs"]
+mod signals;
 #[path = "main/wireshark_command.rs"]
 mod wireshark_command;
 

@@ -13,6 +13,8 @@ mod habits;
 mod keylogs;
 #[path = "cli/outputs.rs"]
 mod outputs;
+#[path = "cli/signals.rs"]
+mod signals;
 
 fn fixture(name: &str) -> String {
     format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))

@@ -446,3 +446,83 @@ impl TimeoutOutput for Command {
         }
     }
 }
+
+/// `… | wsclose analyze --follow - | head -1`: once the reader of standard output has gone,
+/// the run ends (as `tail -f` does), though the capture's writer stays open and silent
+/// (a `tcpdump -U -w -` that sees no traffic). Issue 84, item 9.
+#[test]
+fn a_closed_standard_output_ends_the_following() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("capture.fifo");
+    mkfifo(&fifo);
+    let child = Command::new(env!("CARGO_BIN_EXE_wsclose"))
+        .args(["analyze", "--follow", "--color", "never"])
+        .arg(&fifo)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut child = Killed(child);
+    let mut writer = open_writer(&fifo, &mut child.0);
+    writer.write_all(&std::fs::read(FIXTURE).unwrap()).unwrap();
+    writer.flush().unwrap();
+    // `head -1`: one line read, then the pipe closed.
+    let mut out = BufReader::new(child.0.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    assert!(first.contains("close"), "{first}");
+    drop(out);
+    // The writer holds the FIFO open and writes nothing more.
+    let (code, err) = ended(&mut child, Duration::from_secs(20));
+    assert!(
+        code.is_some(),
+        "still following 20 s after its standard output was closed"
+    );
+    assert!(err.contains("standard output"), "{err}");
+    drop(writer);
+}
+
+/// `--follow FIFO` that no writer has opened yet: one signal (SIGINT, SIGTERM or SIGHUP)
+/// ends it, not a second one with exit 130. Issue 84, item 10.
+#[test]
+fn one_signal_stops_a_fifo_that_no_writer_opened() {
+    for sig in ["INT", "TERM", "HUP"] {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("capture.fifo");
+        mkfifo(&fifo);
+        let (mut child, _rx) = follow(&fifo, &[]);
+        waiting_on(&child.0, &fifo);
+        signal(&child.0, sig);
+        let (code, err) = ended(&mut child, Duration::from_secs(20));
+        assert!(code.is_some(), "{sig}: still running after one signal");
+        assert_ne!(code, Some(130), "{sig}: {err}");
+        assert!(err.contains("stopped following"), "{sig}: {err}");
+    }
+}
+
+/// Waits (bounded) until `child` has reached the FIFO: it holds it open, or is waiting in
+/// the FIFO's open for a writer (`/proc/PID/task/*/wchan`, where the kernel says it);
+/// after 3 s it is taken as there.
+fn waiting_on(child: &Child, fifo: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let pid = child.id();
+    while Instant::now() < deadline {
+        let holds = std::fs::read_dir(format!("/proc/{pid}/fd"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| std::fs::read_link(e.path()).is_ok_and(|l| l == fifo));
+        let opening = std::fs::read_dir(format!("/proc/{pid}/task"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|t| {
+                std::fs::read_to_string(t.path().join("wchan")).is_ok_and(|w| w.contains("fifo"))
+            });
+        if holds || opening {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}

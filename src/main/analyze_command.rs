@@ -161,15 +161,19 @@ fn check_follow(args: &AnalyzeArgs) -> Result<(), wsclose::error::Error> {
 
 /// `--follow`: the input read on one analyzer, each close said on standard output as it
 /// is read (as `wsclose live` says it: a line, or a JSON line with --format json or
-/// jsonl), flushed at once, until the input ends or SIGINT, SIGTERM or SIGHUP stops the
-/// reading (a regular file does not end: it is followed as it grows); the report follows.
-/// A second signal while the report is written ends the process the usual way (130).
+/// jsonl), flushed at once, until the input ends, SIGINT, SIGTERM or SIGHUP stops the
+/// reading (a regular file does not end: it is followed as it grows), or standard output
+/// is closed (its reader gone, as `| head -1` goes: the run ends, as `tail -f`'s does);
+/// the report follows. A second signal while the report is written ends the process the
+/// usual way (130).
 fn follow(
     args: &AnalyzeArgs,
     opts: wsclose::Options,
     verbose: bool,
 ) -> Result<wsclose::report::Report, wsclose::error::Error> {
     use std::io::Write;
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
     use wsclose::render::events;
     let (Some(path), json) = (
         args.files.first(),
@@ -179,6 +183,11 @@ fn follow(
             "--follow needs a capture".into(),
         ));
     };
+    let stop = Arc::new(AtomicBool::new(false));
+    // Standard output closed: seen when a line fails to go out, or by the watch below while
+    // no close comes.
+    let closed = Arc::new(AtomicBool::new(false));
+    let (on_stop, on_closed) = (Arc::clone(&stop), Arc::clone(&closed));
     let on_event = Box::new(move |ev: &wsclose::CloseEvent| {
         let mut line = if json {
             events::json_line(ev)
@@ -189,24 +198,71 @@ fn follow(
         };
         line.push('\n');
         let mut out = std::io::stdout().lock();
-        // A standard output that is gone (a closed pipe) fails the report after, which says so.
-        let _ = out.write_all(line.as_bytes()).and_then(|()| out.flush());
-    });
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let flag = std::sync::Arc::clone(&stop);
-    let _ = ctrlc::set_handler(move || {
-        if flag.swap(true, Ordering::SeqCst) {
-            std::process::exit(130);
+        // A standard output that is gone otherwise fails the report after, which says so.
+        if let Err(e) = out.write_all(line.as_bytes()).and_then(|()| out.flush()) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                on_closed.store(true, Ordering::SeqCst);
+                on_stop.store(true, Ordering::SeqCst);
+            }
         }
     });
-    let report = wsclose::analyze_follow(path, opts, &args.keys.sources(), on_event, &stop)?;
-    if stop.load(Ordering::SeqCst) {
+    crate::signals::stop_on_signal(&stop);
+    watch_stdout(&stop, &closed);
+    let report = match wsclose::analyze_follow(path, opts, &args.keys.sources(), on_event, &stop) {
+        // Stopped before a byte came (a FIFO no writer opened): said, then the error of an
+        // empty input (exit 3).
+        Err(e @ wsclose::error::Error::Empty { .. }) if stop.load(Ordering::SeqCst) => {
+            note!(
+                "wsclose: stopped following {} before anything was written to it (a signal, or standard output closed)",
+                terminal(&path.display().to_string())
+            );
+            return Err(e);
+        }
+        r => r?,
+    };
+    if closed.load(Ordering::SeqCst) {
+        note!(
+            "wsclose: stopped following {}: standard output was closed (its reader is gone)",
+            terminal(&path.display().to_string())
+        );
+    } else if stop.load(Ordering::SeqCst) {
         note!(
             "wsclose: stopped following {} (a signal: Ctrl-C, SIGTERM or SIGHUP); the report covers what was read",
             terminal(&path.display().to_string())
         );
     }
     Ok(report)
+}
+
+/// Watches standard output on a thread of its own while a capture is followed: a pipe whose
+/// reader is gone (POLLERR) or a terminal hung up (POLLHUP) sets `closed` and `stop`, so
+/// that the run ends though no close comes to be written. Looked at every 150 ms (the
+/// follow's own poll) until `stop` is set; nothing happens to a file or `/dev/null`.
+fn watch_stdout(
+    stop: &std::sync::Arc<std::sync::atomic::AtomicBool>,
+    closed: &std::sync::Arc<std::sync::atomic::AtomicBool>,
+) {
+    let (stop, closed) = (std::sync::Arc::clone(stop), std::sync::Arc::clone(closed));
+    let _ = std::thread::Builder::new()
+        .name("stdout-watch".into())
+        .spawn(move || {
+            while !stop.load(Ordering::SeqCst) {
+                let mut fd = libc::pollfd {
+                    fd: libc::STDOUT_FILENO,
+                    events: 0,
+                    revents: 0,
+                };
+                // SAFETY: one valid pollfd, for the length given.
+                let n = unsafe { libc::poll(&mut fd, 1, 150) };
+                if n > 0 && fd.revents & (libc::POLLERR | libc::POLLHUP) != 0 {
+                    closed.store(true, Ordering::SeqCst);
+                    stop.store(true, Ordering::SeqCst);
+                }
+                if n < 0 || fd.revents & libc::POLLNVAL != 0 {
+                    break;
+                }
+            }
+        });
 }
 
 /// The analysis, with a progress bar on standard error unless `-q`.

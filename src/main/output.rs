@@ -7,7 +7,13 @@
 //! named: `-`, `/dev/stdout`, `/proc/self/fd/1`, or the path of the file it was redirected
 //! to (renaming a file over that path would replace another file than the one named). A
 //! new file's mode is 0666 less the umask, as with any tool; a file that carries TLS
-//! secrets is readable by its owner only (0600).
+//! secrets is readable by its owner only (0600). A temporary file is registered with
+//! `signals` while it exists: a run that SIGINT, SIGTERM or SIGHUP ends leaves no
+//! temporary file and its targets as they were.
+//!
+//! Two outputs, or an output and an input, are the same file when they are one existing
+//! file (device and inode), or, not there yet, the same name in the same directory once
+//! the directory is resolved (`r.json`, `./r.json`, `sub/../r.json`).
 
 use std::fs::{File, Metadata};
 use std::io::{self, Write};
@@ -15,6 +21,8 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use wsclose::error::Error;
 use wsclose::sanitize::terminal;
+
+use crate::signals::{Registered, Temps};
 
 /// Where a capture is written.
 pub(crate) enum OutputFile {
@@ -27,6 +35,8 @@ pub(crate) enum OutputFile {
     /// over `target` once it is complete.
     Replace {
         temp: tempfile::NamedTempFile,
+        /// The temporary file's entry in the registry of those a signal removes.
+        registered: Registered,
         target: PathBuf,
         /// The mode the file gets: an existing file's own, a new one's 0666 less the umask.
         mode: u32,
@@ -50,14 +60,27 @@ pub(crate) fn target_meta(path: &Path) -> Option<Metadata> {
     }
 }
 
-/// Whether `a` and `b` name the same file (one of them existing, the same path if
-/// neither does), `-` naming standard output's.
+/// Whether `a` and `b` name the same file (one existing file; the same name in the same
+/// resolved directory if neither is there yet: `r.json` and `./r.json`), `-` naming
+/// standard output's.
 pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
     match (target_meta(a), target_meta(b)) {
         (Some(a), Some(b)) => a.dev() == b.dev() && a.ino() == b.ino() && !is_null(&a),
-        (None, None) => a == b,
+        (None, None) => a == b || resolved(a).is_some_and(|r| resolved(b) == Some(r)),
         _ => false,
     }
+}
+
+/// The file a path that is not there yet names: its directory resolved (links, `.` and
+/// `..` followed) and its name; none when the directory cannot be resolved or the path
+/// ends in `..`.
+fn resolved(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    Some(std::fs::canonicalize(dir).ok()?.join(name))
 }
 
 /// The input or key log (`files`, `keys`) that `out` names, whichever way it is named:
@@ -67,11 +90,19 @@ pub(crate) fn an_input(
     files: &[PathBuf],
     keys: &crate::cli::KeyArgs,
 ) -> Option<PathBuf> {
-    let meta = target_meta(out)?;
+    let sources = keys.sources();
+    let Some(meta) = target_meta(out) else {
+        // Not there yet: one that is not there either, under the same name.
+        return files
+            .iter()
+            .chain(sources.files.iter())
+            .chain(sources.env.iter())
+            .find(|f| same_file(out, f))
+            .cloned();
+    };
     let same = |p: &Path| {
         std::fs::metadata(p).is_ok_and(|m| m.dev() == meta.dev() && m.ino() == meta.ino())
     };
-    let sources = keys.sources();
     files
         .iter()
         .chain(sources.files.iter())
@@ -166,13 +197,17 @@ impl OutputFile {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        // A new file: created 0666, which the system lessens by the umask.
+        // A new file: created 0666, which the system lessens by the umask. Registered
+        // under the same lock: a signal finds it.
+        let mut held = Temps::lock();
         let temp = tempfile::Builder::new()
             .prefix(".wsclose-extract-")
             .suffix(".part")
             .permissions(std::fs::Permissions::from_mode(0o666))
             .tempfile_in(&dir)
             .map_err(|e| fail(os_error(e)))?;
+        let registered = held.register(temp.path());
+        drop(held);
         let mode = match &existing {
             Some(meta) => meta.permissions().mode(),
             None => temp
@@ -186,7 +221,12 @@ impl OutputFile {
         temp.as_file()
             .set_permissions(std::fs::Permissions::from_mode(start))
             .map_err(fail)?;
-        Ok(OutputFile::Replace { temp, target, mode })
+        Ok(OutputFile::Replace {
+            temp,
+            registered,
+            target,
+            mode,
+        })
     }
 
     /// A buffered writer to it: a handle on the file already open, never the path opened
@@ -209,11 +249,21 @@ impl OutputFile {
         match self {
             OutputFile::Stdout => io::stdout().flush(),
             OutputFile::Direct(_) => Ok(()),
-            OutputFile::Replace { temp, target, mode } => {
+            OutputFile::Replace {
+                temp,
+                registered,
+                target,
+                mode,
+            } => {
                 let mode = if secrets { mode & 0o600 } else { mode };
                 temp.as_file()
                     .set_permissions(std::fs::Permissions::from_mode(mode))?;
-                temp.persist(&target).map(|_| ()).map_err(|e| e.error)
+                // Renamed under the lock: a signal now waits for the rename, and then
+                // finds the file no longer registered (it is the target).
+                let mut held = Temps::lock();
+                let renamed = temp.persist(&target).map(|_| ()).map_err(|e| e.error);
+                held.forget(registered);
+                renamed
             }
         }
     }

@@ -11,7 +11,8 @@
 //! does. A compressed regular file cannot be followed (its decompressor would take the
 //! file's current end for the end of its data): refused. A stream is read on a thread of
 //! its own into a small queue ([`QUEUE`] chunks of [`CHUNK`] bytes), so that a stop is
-//! seen within [`POLL`] even while its writer is silent.
+//! seen within [`POLL`] even while its writer is silent, or while no writer has opened a
+//! FIFO yet (its open, which waits for one, is made on that thread).
 //!
 //! In: a path, a stop flag. Out: each packet to a callback as its record is whole, and the
 //! input's [`InputSummary`].
@@ -22,6 +23,7 @@ use crate::capture::Packet;
 use crate::error::Error;
 use std::fs::File;
 use std::io::{self, Read};
+use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
@@ -55,8 +57,20 @@ pub fn read_follow(
     let shrank: Shrank = Arc::default();
     let (raw, regular): (Box<dyn Read + Send>, bool) = if path.as_os_str() == "-" {
         (Box::new(Pumped::start(io::stdin(), stop)), false)
+    } else if std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo()) {
+        // A FIFO's open waits for a writer, as any reader of one does: on the reading
+        // thread, so that a stop is seen while none has come. Opened here first without
+        // waiting (`O_NONBLOCK`), so that one that cannot be read fails at once.
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)
+            .map_err(map_err)?;
+        let fifo = path.to_path_buf();
+        let opened = Pumped::start(Opening::Fifo(fifo), stop);
+        (Box::new(opened), false)
     } else {
-        // A FIFO's open waits for a writer, as any reader of one does.
         let f = File::open(path).map_err(map_err)?;
         let meta = f.metadata().map_err(map_err)?;
         if meta.is_dir() {
@@ -153,6 +167,25 @@ impl Read for Tail {
                 return Ok(0);
             }
             std::thread::sleep(POLL);
+        }
+    }
+}
+
+/// A FIFO opened by the first read (on [`Pumped`]'s thread, which waits there for a
+/// writer), then read.
+enum Opening {
+    Fifo(std::path::PathBuf),
+    Open(File),
+}
+
+impl Read for Opening {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Opening::Fifo(path) = self {
+            *self = Opening::Open(File::open(path)?);
+        }
+        match self {
+            Opening::Open(f) => f.read(buf),
+            Opening::Fifo(_) => Ok(0),
         }
     }
 }
