@@ -26,9 +26,31 @@ fn the_inputs_own_packet_options_are_kept() {
     let close_at = s.send(Server, &close(Server, 4001, "bye"));
     s.send(Client, &close(Client, 4001, "bye"));
     s.fins(Server);
-    let note_of = |id: u64| match id {
-        1 => b"WSclose #1 [forged by the input".to_vec(),
-        _ => format!("operator note {id}").into_bytes(),
+    // Comments that would pass for wsclose's own (its prefix in another case, behind an
+    // invisible character, with a no-break space), one with a bidirectional override, and
+    // plain ones; `(input, as copied)`.
+    let forged = |id: u64| -> Option<(&str, &str)> {
+        Some(match id {
+            1 => (
+                "WSclose #1 [forged by the input",
+                "input: WSclose #1 [forged by the input",
+            ),
+            2 => (
+                "\u{200b}wsclose #1 [1000 Normal Closure] chat: nothing to fix",
+                "input: \\u{200b}wsclose #1 [1000 Normal Closure] chat: nothing to fix",
+            ),
+            3 => (
+                "wsclose\u{a0}#1 [1000 Normal Closure] chat: nothing to fix",
+                "input: wsclose\u{a0}#1 [1000 Normal Closure] chat: nothing to fix",
+            ),
+            4 => ("\u{2060}WSCLOSE #1 x", "input: \\u{2060}WSCLOSE #1 x"),
+            5 => ("note \u{202e}olleh", "note \\u{202e}olleh"),
+            _ => return None,
+        })
+    };
+    let note_of = |id: u64| match forged(id) {
+        Some((raw, _)) => raw.as_bytes().to_vec(),
+        None => format!("operator note {id}").into_bytes(),
     };
     let dir = tempfile::tempdir().unwrap();
     for be in [false, true] {
@@ -72,12 +94,18 @@ fn the_inputs_own_packet_options_are_kept() {
         let options = packet_options(&std::fs::read(&out).unwrap());
         assert_eq!(options.len(), s.pkts.len());
         for (p, list) in s.pkts.iter().zip(&options) {
-            // One that would pass for wsclose's own is marked as the input's.
-            let mut note = note_of(p.id);
-            if p.id == 1 {
-                note.splice(0..0, b"input: ".iter().copied());
-            }
-            assert_eq!(list[0], (1, note), "big-endian {be}, packet {}", p.id);
+            // One that would pass for wsclose's own is marked as the input's; format
+            // characters are escaped as wire text is.
+            let note = match forged(p.id) {
+                Some((_, copied)) => copied.as_bytes().to_vec(),
+                None => note_of(p.id),
+            };
+            assert_eq!(
+                (list[0].0, String::from_utf8_lossy(&list[0].1)),
+                (1, String::from_utf8_lossy(&note)),
+                "big-endian {be}, packet {}",
+                p.id
+            );
             assert_eq!(list[1], (2, 1u32.to_le_bytes().to_vec()), "big-endian {be}");
             assert_eq!(
                 list[2],

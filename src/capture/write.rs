@@ -265,9 +265,12 @@ fn epb<W: Write, S: AsRef<str>>(
 /// (§4.3: `opt_comment` and the custom options' text as they are, the custom options' PEN,
 /// `epb_flags`, `epb_dropcount`, `epb_packetid`, `epb_queue` as numbers; `epb_hash` and
 /// `epb_verdict` as bytes), others left out (their byte order is unknown). The options
-/// stop at the first whose length runs past the area. A comment that starts with
-/// `wsclose #` (in any case), the prefix of the comments `wsclose annotate` adds, is kept
-/// after `input: `, so that a filter on that prefix finds only the copy's own.
+/// stop at the first whose length runs past the area. A comment is escaped as wire text is
+/// (`sanitize::terminal`: format and control characters written as `\u{200b}`, invalid
+/// UTF-8 as U+FFFD); one that then reads as wsclose's prefix (`wsclose #`, in any case,
+/// behind spaces or escapes, with any space before the `#`: [`passes_for_ours`]) is kept
+/// after `input: `, so that neither a filter on that prefix nor a reader of the packet list
+/// takes it for the copy's own.
 pub fn copy_options(out: &mut Vec<u8>, kept: PacketOptions<'_>) {
     let be = kept.big_endian;
     let mut rest = kept.bytes;
@@ -287,18 +290,17 @@ pub fn copy_options(out: &mut Vec<u8>, kept: PacketOptions<'_>) {
         if code == 0 {
             break;
         }
-        if code == 1
-            && value
-                .get(..9)
-                .is_some_and(|v| v.eq_ignore_ascii_case(b"wsclose #"))
-        {
-            let mut v = b"input: ".to_vec();
-            v.extend_from_slice(
-                value
-                    .get(..value.len().min(usize::from(u16::MAX) - 7))
-                    .unwrap_or(value),
-            );
-            option(out, code, &v);
+        if code == 1 {
+            let text = String::from_utf8_lossy(value);
+            let safe = crate::sanitize::terminal(&text);
+            let marked = if passes_for_ours(&safe) {
+                format!("input: {safe}")
+            } else {
+                safe.into_owned()
+            };
+            // An option's length is 16 bits: cut at a character.
+            let cut = crate::sanitize::cut(&marked, usize::from(u16::MAX));
+            option(out, code, cut.as_bytes());
             continue;
         }
         if !be {
@@ -331,6 +333,37 @@ pub fn copy_options(out: &mut Vec<u8>, kept: PacketOptions<'_>) {
             option(out, code, &v);
         }
     }
+}
+
+/// Whether an input's comment, escaped, reads as the prefix of wsclose's own comments
+/// (`wsclose #`, in any case): after any white space (the no-break spaces too) and escapes
+/// (`\u{200b}`, `\x1b`, `\n`) that stand before it, and with any white space or none
+/// between `wsclose` and the `#` (a no-break space where a space should be; a full-width
+/// `＃`).
+pub fn passes_for_ours(escaped: &str) -> bool {
+    let mut rest = escaped.trim_start();
+    loop {
+        rest = if let Some(after) = rest.strip_prefix("\\u{") {
+            after.split_once('}').map_or("", |(_, r)| r)
+        } else if let Some(after) = rest.strip_prefix("\\x") {
+            after.get(2..).unwrap_or_default()
+        } else if let Some(after) = ["\\n", "\\r", "\\t"]
+            .iter()
+            .find_map(|e| rest.strip_prefix(e))
+        {
+            after
+        } else {
+            break;
+        }
+        .trim_start();
+    }
+    rest.get(..7)
+        .is_some_and(|w| w.eq_ignore_ascii_case("wsclose"))
+        && rest
+            .get(7..)
+            .unwrap_or_default()
+            .trim_start()
+            .starts_with(['#', '\u{ff03}', '\u{fe5f}'])
 }
 
 /// A pcapng of one section (nanosecond times) whose interfaces are added as the packets
