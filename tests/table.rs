@@ -202,7 +202,14 @@ fn statuses_that_mean_the_same_are_explained_once() {
 fn the_brief_form_gives_each_connections_own_fix() {
     let brief = |fixture: &str| {
         let capture = format!("{}/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"));
-        let report = wsclose::analyze_files(&[capture.into()], Options::default()).unwrap();
+        let mut report = wsclose::analyze_files(&[capture.into()], Options::default()).unwrap();
+        // The input's line fits the width whatever the path (a clone in a deep folder, a
+        // long `mktemp -d` name): one longer than the width, one word of it too.
+        report.inputs[0].path = format!(
+            "/tmp/tmp.{}/a clone/{}/fixtures/{fixture}",
+            "x".repeat(120),
+            "long-folder-name-".repeat(4)
+        );
         let mut out = Vec::new();
         table::write_detail(&report, Some(100), false, table::Detail::Brief, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();

@@ -287,6 +287,9 @@ pub fn write_detail(
     if let Some(line) = crate::report::filter::shown_line(report) {
         let _ = writeln!(head, "{}", terminal(&line));
     }
+    if let Some(w) = width {
+        head = fitted(&head, usize::from(w));
+    }
     out.write_all(head.as_bytes())?;
     let mut statuses = Statuses::with_fixes();
     let mut any = false;
@@ -336,6 +339,27 @@ pub fn write_detail(
     }
     let _ = writeln!(tail, "{sum}");
     out.write_all(tail.as_bytes())
+}
+
+/// `lines` with each line wider than `width` columns wrapped to it (a path longer than the
+/// width cut where it must), its continuations indented.
+fn fitted(lines: &str, width: usize) -> String {
+    let mut out = String::with_capacity(lines.len());
+    for line in lines.lines() {
+        if textwrap::core::display_width(line) <= width {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        let opts = textwrap::Options::new(width.max(8))
+            .break_words(true)
+            .subsequent_indent("  ");
+        for part in textwrap::wrap(line, opts) {
+            out.push_str(&part);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// How an input after the first was taken, for its header line: as the continuation of the
