@@ -156,7 +156,11 @@ fn output_files_take_the_umask_and_secrets_are_owner_only() {
 /// Under a umask of 0222 a new file is 0444: the capture is still written (through the
 /// handle open on the temporary file, not by opening its path again, which a user who is
 /// not root may not do once it is read-only). Run as `nobody` through `setpriv` when this
-/// test runs as root (root may open anything); skipped, saying so, otherwise.
+/// test runs as root (root may open anything); skipped, saying so, otherwise. `nobody`
+/// must reach the folder and the binary: the clone and `TMPDIR` may sit under a private
+/// (0700) folder, as a home directory often is, so the binary is copied into a folder made
+/// where every folder above it lets others through (`TMPDIR`, else /tmp, /var/tmp,
+/// /dev/shm); skipped, saying so, when there is none.
 #[cfg(target_os = "linux")]
 #[test]
 fn a_umask_without_write_bits_still_gets_its_file() {
@@ -172,12 +176,35 @@ fn a_umask_without_write_bits_still_gets_its_file() {
         ));
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
+    // Every folder from `/` to `d` lets others through (o+x).
+    let reachable = |d: &Path| {
+        d.ancestors()
+            .all(|a| fs::metadata(a).is_ok_and(|m| m.permissions().mode() & 0o001 != 0))
+    };
+    let base = [
+        std::env::temp_dir(),
+        "/tmp".into(),
+        "/var/tmp".into(),
+        "/dev/shm".into(),
+    ]
+    .into_iter()
+    .filter_map(|b| fs::canonicalize(b).ok())
+    .find(|b| reachable(b));
+    let Some(base) = base else {
+        super::skip::skipped(format_args!(
+            "no temporary folder that another user can reach (TMPDIR, /tmp, /var/tmp, /dev/shm)"
+        ));
+        return;
+    };
+    let dir = tempfile::tempdir_in(&base).unwrap();
     fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
     let input = dir.path().join("in.pcap");
     fs::copy(fixture("node-close-1000-server.pcap"), &input).unwrap();
     fs::set_permissions(&input, fs::Permissions::from_mode(0o644)).unwrap();
-    let bin = assert_cmd::cargo::cargo_bin("wsclose");
+    // The binary where `nobody` can run it, whatever folder holds the clone.
+    let bin = dir.path().join("wsclose");
+    fs::copy(assert_cmd::cargo::cargo_bin("wsclose"), &bin).unwrap();
+    fs::set_permissions(&bin, fs::Permissions::from_mode(0o755)).unwrap();
     for (name, cmd) in [("a.pcapng", "annotate"), ("e.pcapng", "extract")] {
         let extra = if cmd == "extract" {
             "--connection 1"
