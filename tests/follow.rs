@@ -526,3 +526,27 @@ fn waiting_on(child: &Child, fifo: &Path) {
         std::thread::sleep(Duration::from_millis(10));
     }
 }
+
+/// A writer already waiting in its open of the FIFO (`cat cap.pcap > fifo` started first)
+/// is read whole: wsclose's open lets it on, and it is read until it closes.
+#[test]
+fn a_writer_waiting_before_the_fifo_is_followed_is_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("capture.fifo");
+    mkfifo(&fifo);
+    let path = fifo.clone();
+    // Its open waits for a reader; then it writes everything and closes.
+    let writer = std::thread::spawn(move || {
+        let mut w = std::fs::OpenOptions::new().write(true).open(&path)?;
+        w.write_all(&std::fs::read(FIXTURE)?)
+    });
+    let (mut child, rx) = follow(&fifo, &[]);
+    let mut seen = Vec::new();
+    let report = wait_for(&rx, &mut seen, Duration::from_secs(20), |l| {
+        l.contains("1 WebSocket connection")
+    });
+    assert!(report.is_some(), "{seen:?}");
+    let (code, err) = ended(&mut child, Duration::from_secs(20));
+    assert_eq!(code, Some(0), "{err}");
+    writer.join().unwrap().unwrap();
+}

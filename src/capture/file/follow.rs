@@ -12,7 +12,7 @@
 //! file's current end for the end of its data): refused. A stream is read on a thread of
 //! its own into a small queue ([`QUEUE`] chunks of [`CHUNK`] bytes), so that a stop is
 //! seen within [`POLL`] even while its writer is silent, or while no writer has opened a
-//! FIFO yet (its open, which waits for one, is made on that thread).
+//! FIFO yet (opened without waiting, it is waited on by that thread).
 //!
 //! In: a path, a stop flag. Out: each packet to a callback as its record is whole, and the
 //! input's [`InputSummary`].
@@ -58,18 +58,17 @@ pub fn read_follow(
     let (raw, regular): (Box<dyn Read + Send>, bool) = if path.as_os_str() == "-" {
         (Box::new(Pumped::start(io::stdin(), stop)), false)
     } else if std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo()) {
-        // A FIFO's open waits for a writer, as any reader of one does: on the reading
-        // thread, so that a stop is seen while none has come. Opened here first without
-        // waiting (`O_NONBLOCK`), so that one that cannot be read fails at once.
+        // A FIFO's open waits for a writer, as any reader of one does; a stop would not be
+        // seen there. Opened without waiting (`O_NONBLOCK`: one that cannot be read fails
+        // at once), and read on the reading thread, which waits in `poll` for a writer's
+        // bytes or its going ([`Fifo`]).
         use std::os::unix::fs::OpenOptionsExt;
-        std::fs::OpenOptions::new()
+        let f = std::fs::OpenOptions::new()
             .read(true)
             .custom_flags(libc::O_NONBLOCK)
             .open(path)
             .map_err(map_err)?;
-        let fifo = path.to_path_buf();
-        let opened = Pumped::start(Opening::Fifo(fifo), stop);
-        (Box::new(opened), false)
+        (Box::new(Pumped::start(Fifo(f), stop)), false)
     } else {
         let f = File::open(path).map_err(map_err)?;
         let meta = f.metadata().map_err(map_err)?;
@@ -171,21 +170,34 @@ impl Read for Tail {
     }
 }
 
-/// A FIFO opened by the first read (on [`Pumped`]'s thread, which waits there for a
-/// writer), then read.
-enum Opening {
-    Fifo(std::path::PathBuf),
-    Open(File),
-}
+/// A FIFO opened with `O_NONBLOCK`, read as if it had been opened the usual way: a read
+/// waits in `poll` until there are bytes or a writer that came has gone (Linux reports no
+/// hang-up before a first writer has opened it), then reads what there is (nothing: the
+/// end). Opened so, it never lets a writer waiting in its own open go on without a reader
+/// (which a probe opened and closed would: the writer's next write fails).
+struct Fifo(File);
 
-impl Read for Opening {
+impl Read for Fifo {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if let Opening::Fifo(path) = self {
-            *self = Opening::Open(File::open(path)?);
-        }
-        match self {
-            Opening::Open(f) => f.read(buf),
-            Opening::Fifo(_) => Ok(0),
+        use std::os::fd::AsRawFd;
+        loop {
+            let mut fd = libc::pollfd {
+                fd: self.0.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: one valid pollfd, for the length given.
+            if unsafe { libc::poll(&mut fd, 1, -1) } < 0 {
+                let e = io::Error::last_os_error();
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(e);
+            }
+            match self.0.read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                r => return r,
+            }
         }
     }
 }
