@@ -70,6 +70,13 @@ const SWEEP_EVERY_NS: i64 = 250_000_000;
 /// of about a hundred, for the memory of as many connections.
 const PENDING: usize = 16;
 
+/// What those connections may hold together (`budget::cost`, as charged before they
+/// finished), beyond which the oldest are reported at once: they are no longer charged to
+/// the flows' budget, and one HTTP/2 connection of thousands of streams holds megabytes
+/// (16 of them evicted one after another held 160 MB past a 64 MiB budget). A part of
+/// what `memory::reserved` sets aside for the program.
+const PENDING_BYTES: usize = 1 << 20;
+
 /// At most this many tombstones (16 bytes each in the table, with their keys) are kept.
 const MAX_TOMBSTONES: usize = 1 << 16;
 
@@ -146,6 +153,8 @@ pub struct Analyzer {
     /// for another ([`ShardSink::idle`](crate::capture::file::ShardSink::idle)), or as soon
     /// as more than [`PENDING`] wait, and all of them at the end of an input.
     pending: VecDeque<(usize, Box<Connection>, Option<Eviction>)>,
+    /// What they hold together (at most about [`PENDING_BYTES`]).
+    pending_bytes: usize,
     pub seen: Seen,
     /// Per undecodable link type: packets so far, and the first of them in this input.
     unsupported: Vec<(LinkType, u64, Option<u64>)>,
@@ -226,6 +235,7 @@ impl Analyzer {
             tombs_due: i64::MAX,
             done,
             pending: VecDeque::new(),
+            pending_bytes: 0,
             seen: Seen {
                 encrypted_cap: crate::memory::encrypted_listed(opts.max_memory),
                 ..Seen::default()

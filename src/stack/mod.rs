@@ -184,13 +184,25 @@ impl Stack {
         }
     }
 
-    /// The HTTP/2 WebSocket streams this connection keeps (inside TLS too), each charged
-    /// to the memory budget (`budget::STREAM_BYTES`); 0 without HTTP/2.
+    /// The HTTP/2 WebSocket streams this connection keeps (inside TLS too); 0 without
+    /// HTTP/2.
     pub fn streams(&self) -> usize {
         match &self.top {
             Top::Http1(_) | Top::Connect(_) => 0,
             Top::H2(h) => h.stream_count(),
             Top::Tls(t) => t.streams(),
+        }
+    }
+
+    /// What those streams are charged to the memory budget (`H2Layer::stream_bytes`:
+    /// each one's session and what its decoders may keep, inflaters included); 0 without
+    /// HTTP/2.
+    #[inline]
+    pub fn stream_bytes(&self) -> usize {
+        match &self.top {
+            Top::Http1(_) | Top::Connect(_) => 0,
+            Top::H2(h) => h.stream_bytes(),
+            Top::Tls(t) => t.stream_bytes(),
         }
     }
 
@@ -292,9 +304,10 @@ impl Stack {
                 }
             }
             Top::H2(h) => {
-                let before = h.stream_count();
+                // A new stream, or one whose decoders changed, is charged anew.
+                let before = h.stream_bytes();
                 h.on_event(&mut self.ctx, s, ev);
-                if h.stream_count() != before {
+                if h.stream_bytes() != before {
                     self.layer_changed = true;
                 }
             }

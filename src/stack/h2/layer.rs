@@ -19,12 +19,16 @@
 //! and said to be missing, never named; a direction whose framing is lost stops every
 //! decoder of that direction there, out of sync. Memory: one entry per WebSocket stream, up
 //! to [`MAX_STREAMS`] per connection (the rest are counted and said to be missing); other
-//! streams cost nothing.
+//! streams cost nothing. Each stream kept is charged to the memory budget what it may hold
+//! ([`H2Layer::stream_bytes`]: `memory::STREAM_BYTES` and its decoders' last words and
+//! inflaters, as an HTTP/1.1 WebSocket's are), kept as a sum updated where a stream's
+//! decoders change, so that the charge after a packet reads no stream.
 
 use super::{H2Conn, H2Event, LostReason};
 use crate::finding::Kind;
 use crate::flow::Role;
 use crate::flow::{Side, Sides, Transport};
+use crate::memory::STREAM_BYTES;
 use crate::stack::http1::parse as http;
 use crate::stack::tcp::Event;
 use crate::stack::Ctx;
@@ -86,6 +90,8 @@ pub struct H2Layer {
     /// Streams visited by drains and by GOAWAYs (the work per packet, for tests and the
     /// fuzz target `h2_streams`).
     visits: u64,
+    /// What the streams kept are charged together ([`H2Layer::stream_bytes`]).
+    held: usize,
 }
 
 impl H2Layer {
@@ -106,6 +112,7 @@ impl H2Layer {
             drain_all: false,
             goaways: Sides::default(),
             visits: 0,
+            held: 0,
         }
     }
 
@@ -120,9 +127,18 @@ impl H2Layer {
         }
     }
 
-    /// The WebSocket streams kept (for the memory budget: `budget::STREAM_BYTES` each).
+    /// The WebSocket streams kept.
     pub fn stream_count(&self) -> usize {
         self.streams.len()
+    }
+
+    /// What the streams kept are charged to the memory budget: `memory::STREAM_BYTES` each
+    /// (its session and table slots), and what each one's decoders may keep beside
+    /// (`Session::last_words_bytes`: their last words and, where permessage-deflate was
+    /// agreed, each direction's inflater at its window), as an HTTP/1.1 WebSocket is
+    /// charged. A sum kept up to date where a stream's decoders are made or dropped.
+    pub fn stream_bytes(&self) -> usize {
+        self.held
     }
 
     /// The WebSocket sessions, in the order their streams opened.
@@ -203,6 +219,7 @@ impl H2Layer {
             drain_all,
             goaways,
             visits,
+            held,
             ..
         } = self;
         let mut st = State {
@@ -218,6 +235,7 @@ impl H2Layer {
             drain_all,
             goaways,
             visits,
+            held,
         };
         f(conn, from_client, &mut |e| st.on(e));
     }
@@ -264,6 +282,7 @@ struct State<'a> {
     drain_all: &'a mut bool,
     goaways: &'a mut Sides<u32>,
     visits: &'a mut u64,
+    held: &'a mut usize,
 }
 
 impl State<'_> {
@@ -278,6 +297,14 @@ impl State<'_> {
     fn stream(&mut self, id: u32) -> Option<&mut Stream> {
         let i = *self.index.get(&id)?;
         self.streams.get_mut(i)
+    }
+
+    /// Stream `id`'s decoders changed (made, agreed to extensions, dropped): what they
+    /// may keep was `before` and is charged anew.
+    fn recharge(&mut self, id: u32, before: usize) {
+        if let Some(now) = self.stream(id).map(|s| s.session.last_words_bytes()) {
+            *self.held = self.held.saturating_sub(before).saturating_add(now);
+        }
     }
 
     /// Records an ending of stream `id` (if it is a WebSocket's) by side `by`.
@@ -391,6 +418,9 @@ impl State<'_> {
                 let dec = w.request_decoder(Role::Client, self.ctx.frame_log);
                 w.decoders[self.client] = Some(dec);
                 let i = self.streams.len();
+                *self.held = self
+                    .held
+                    .saturating_add(STREAM_BYTES + w.last_words_bytes());
                 self.streams.push(Stream {
                     session: w,
                     offset: Sides::default(),
@@ -422,6 +452,7 @@ impl State<'_> {
                     return;
                 }
                 let w = &mut st.session;
+                let before = w.last_words_bytes();
                 let hs = &mut w.handshake;
                 hs.status = status;
                 hs.response_packet = Some(packet);
@@ -451,6 +482,7 @@ impl State<'_> {
                         format!("the server's answer on stream {stream} has no valid :status (RFC 9113 §8.3.2)"),
                     ),
                 }
+                self.recharge(stream, before);
                 if end_stream {
                     self.end(stream, client.other(), StreamEndKind::EndStream, packet, ts);
                 }
@@ -483,6 +515,7 @@ impl State<'_> {
                 match self.stream(stream) {
                     Some(st) => {
                         let w = &mut st.session;
+                        let before = w.last_words_bytes();
                         w.findings.push(
                             Kind::H2Lost,
                             Some(Role::Server),
@@ -497,6 +530,7 @@ impl State<'_> {
                                 true,
                             ));
                         }
+                        self.recharge(stream, before);
                     }
                     None if from_client => {
                         *self.unnamed += 1;
