@@ -90,6 +90,10 @@ impl Analyzer {
             }
             Some(cap)
         };
+        if why.is_some() {
+            // What an HTTP/2 connection carries after this is counted, not lost unsaid.
+            self.follow_evicted(key, &c);
+        }
         self.finish_as(c, why);
     }
 

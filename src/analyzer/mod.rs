@@ -47,6 +47,7 @@ mod packet;
 mod tomb;
 use tomb::tomb;
 mod options;
+mod unread;
 use budget::Budget;
 pub use options::{Freeze, Options};
 
@@ -155,6 +156,10 @@ pub struct Analyzer {
     pending: VecDeque<(usize, Box<Connection>, Option<Eviction>)>,
     /// What they hold together (at most about [`PENDING_BYTES`]).
     pending_bytes: usize,
+    /// HTTP/2 connections evicted while open, by [`tomb`] of their key: their later packets
+    /// are counted (`unread`), and what they carried since the input's last warning.
+    ghosts: FxHashMap<u64, unread::Ghost>,
+    unread_input: crate::report::UnreadAfterEviction,
     pub seen: Seen,
     /// Per undecodable link type: packets so far, and the first of them in this input.
     unsupported: Vec<(LinkType, u64, Option<u64>)>,
@@ -236,6 +241,8 @@ impl Analyzer {
             done,
             pending: VecDeque::new(),
             pending_bytes: 0,
+            ghosts: FxHashMap::default(),
+            unread_input: Default::default(),
             seen: Seen {
                 encrypted_cap: crate::memory::encrypted_listed(opts.max_memory),
                 ..Seen::default()
@@ -505,6 +512,11 @@ impl Analyzer {
             seen.shed_buffers += s.shed_buffers;
             seen.late_packets += s.late_packets;
             seen.lost_frozen += s.lost_frozen;
+            if let Some(u) = s.unread_after_eviction {
+                seen.unread_after_eviction
+                    .get_or_insert_with(Default::default)
+                    .add(&u);
+            }
             seen.encrypted_not_listed += s.encrypted_not_listed;
             for e in s.encrypted {
                 seen.add_encrypted(e);

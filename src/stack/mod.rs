@@ -184,6 +184,21 @@ impl Stack {
         }
     }
 
+    /// For an HTTP/2 connection (h2c, or inside TLS): its client's side, and the client's
+    /// framing from where the reading stops, to count the streams it opens once the
+    /// connection is let go (`None` inside TLS, whose records cannot be read past that, or
+    /// when the framing was lost). `None` without HTTP/2.
+    pub fn h2_unread(&self) -> Option<(Side, Option<h2::unread::Frames>)> {
+        match &self.top {
+            Top::Http1(_) | Top::Connect(_) => None,
+            Top::H2(h) => Some((h.client(), h.client_frames())),
+            Top::Tls(t) => match &t.inner {
+                tls::layer::Inner::H2(h) => Some((h.client(), None)),
+                tls::layer::Inner::Http1(_) => None,
+            },
+        }
+    }
+
     /// The HTTP/2 WebSocket streams this connection keeps (inside TLS too); 0 without
     /// HTTP/2.
     pub fn streams(&self) -> usize {

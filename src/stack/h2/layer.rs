@@ -92,6 +92,8 @@ pub struct H2Layer {
     visits: u64,
     /// What the streams kept are charged together ([`H2Layer::stream_bytes`]).
     held: usize,
+    /// The highest stream the client opened (any request head, read or not).
+    opened: u32,
 }
 
 impl H2Layer {
@@ -113,6 +115,7 @@ impl H2Layer {
             goaways: Sides::default(),
             visits: 0,
             held: 0,
+            opened: 0,
         }
     }
 
@@ -139,6 +142,17 @@ impl H2Layer {
     /// charged. A sum kept up to date where a stream's decoders are made or dropped.
     pub fn stream_bytes(&self) -> usize {
         self.held
+    }
+
+    /// The side that sent the connection preface.
+    pub fn client(&self) -> Side {
+        self.client
+    }
+
+    /// The client's framing from where this layer's reading stops, to count the streams
+    /// it opens after the connection is let go (`None` when it cannot be followed).
+    pub fn client_frames(&self) -> Option<super::unread::Frames> {
+        self.conn.client_frames(self.opened)
     }
 
     /// The WebSocket sessions, in the order their streams opened.
@@ -220,6 +234,7 @@ impl H2Layer {
             goaways,
             visits,
             held,
+            opened,
             ..
         } = self;
         let mut st = State {
@@ -236,6 +251,7 @@ impl H2Layer {
             goaways,
             visits,
             held,
+            opened,
         };
         f(conn, from_client, &mut |e| st.on(e));
     }
@@ -283,6 +299,7 @@ struct State<'a> {
     goaways: &'a mut Sides<u32>,
     visits: &'a mut u64,
     held: &'a mut usize,
+    opened: &'a mut u32,
 }
 
 impl State<'_> {
@@ -368,6 +385,7 @@ impl State<'_> {
                 ts,
                 ..
             } => {
+                *self.opened = (*self.opened).max(stream);
                 let extended = method == Some("CONNECT")
                     && protocol.is_some_and(|p| p.eq_ignore_ascii_case("websocket"));
                 if !extended || self.index.contains_key(&stream) {
@@ -508,6 +526,9 @@ impl State<'_> {
                 ts,
             } => {
                 let by = self.side(from_client);
+                if from_client {
+                    *self.opened = (*self.opened).max(stream);
+                }
                 let frame_log = self.ctx.frame_log;
                 let at = lost_at
                     .map(|p| format!(" at packet {p}"))
