@@ -127,3 +127,58 @@ impl Analyzer {
         std::mem::take(&mut self.unread_input)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The client's new streams are counted from its bytes in order: a retransmission adds
+    /// nothing and a segment that overlaps only its tail; past a hole the framing is lost
+    /// and the client's bytes are said uncounted. Every packet and byte is counted, the
+    /// connection once.
+    #[test]
+    fn a_ghost_counts_in_order_and_says_what_it_could_not_follow() {
+        let client = Endpoint::new([10, 0, 0, 2].into(), 40_000);
+        let server = Endpoint::new([10, 0, 0, 1].into(), 8080);
+        let headers = |id: u32| {
+            let mut f = vec![0, 0, 1, 0x1, 0x4];
+            f.extend(id.to_be_bytes());
+            f.push(0x82);
+            f
+        };
+        let mut g = Ghost {
+            client,
+            next: Some(1000),
+            frames: Some(Frames::new(&[], 0, 3)),
+            sent: false,
+        };
+        let seg = |src, seq, payload| decode::Segment {
+            src,
+            dst: if src == client { server } else { client },
+            seq,
+            ..decode::Segment::test(payload)
+        };
+        let mut u = UnreadAfterEviction::default();
+        let (five, seven, nine) = (headers(5), headers(7), headers(9));
+        g.count(&seg(client, 1000, &five), &mut u);
+        g.count(&seg(server, 7, &[1, 2, 3]), &mut u);
+        // A copy of the first, then one that overlaps it and brings stream 7.
+        g.count(&seg(client, 1000, &five), &mut u);
+        let mut both = five.clone();
+        both.extend(&seven);
+        g.count(&seg(client, 1000, &both), &mut u);
+        assert_eq!(
+            (u.streams_opened_at_least, u.streams_uncounted_bytes),
+            (2, 0)
+        );
+        // A hole of 10 bytes before stream 9's HEADERS: not followed from there.
+        g.count(&seg(client, 1000 + 20 + 10, &nine), &mut u);
+        g.count(&seg(client, 1000 + 20 + 10 + 10, &nine), &mut u);
+        assert_eq!(
+            (u.streams_opened_at_least, u.streams_uncounted_bytes),
+            (2, 20)
+        );
+        assert_eq!((u.connections, u.packets), (1, 6));
+        assert_eq!(u.bytes, 10 + 3 + 10 + 20 + 10 + 10);
+    }
+}
