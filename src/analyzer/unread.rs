@@ -8,7 +8,7 @@
 //! again mid-stream, its header blocks could not be decoded and its streams would be in no
 //! report, said nowhere. A new connection on the same 4-tuple (a SYN) ends the following.
 //!
-//! Memory: [`Ghost`] (about 48 bytes) per evicted HTTP/2 connection, at most
+//! Memory: a [`Ghost`] (about 60 bytes) per evicted HTTP/2 connection, at most
 //! [`MAX_GHOSTS`]; past that, an evicted connection's later packets start a connection of
 //! their own, as before.
 
@@ -19,9 +19,9 @@ use crate::report::UnreadAfterEviction;
 use crate::stack::h2::unread::Frames;
 use crate::stack::tcp::connection::Connection;
 
-/// Evicted HTTP/2 connections followed at once (about 3 MiB at the most, within what
-/// `memory::reserved` sets aside for the program).
-pub(super) const MAX_GHOSTS: usize = 65_536;
+/// Evicted HTTP/2 connections followed at once (about 1 MiB at the most with the table's
+/// slots, within what `memory::reserved` sets aside for the program).
+pub(super) const MAX_GHOSTS: usize = 16_384;
 
 /// An evicted HTTP/2 connection, followed.
 #[derive(Debug)]
