@@ -1,8 +1,9 @@
 //! The arithmetic of the memory budget (`--max-memory`): its least and default sizes, the
 //! part set aside for the program and the reports, what the read buffers, the reports kept
 //! without a disk and the key logs read whole may take. In: a `max_memory`. Out: bytes.
-//! A leaf: the analyzer's per-group accounting (`analyzer::budget`), the key logs (`keys`)
-//! and the readers all size themselves from here, and it imports nothing of theirs.
+//! A leaf: the analyzer's per-group accounting (`analyzer::budget`), the key logs (`keys`),
+//! the layers that charge what they hold (`stack::tls`, `stack::h2`) and the readers all
+//! size themselves from here, and it imports nothing of theirs.
 
 /// A connection's TLS secrets from a key log: its slot in the table of client randoms and
 /// its boxed secrets (90 000 TLS 1.2 `CLIENT_RANDOM` lines, one connection each, took
@@ -22,6 +23,17 @@ pub const KEY_LINE: usize = 176;
 pub fn key_log_whole(max_memory: usize) -> u64 {
     (max_memory.max(MIN_MAX_MEMORY) / 16 / KEY_BYTES * KEY_LINE) as u64
 }
+
+/// An HTTP/2 layer: its streams' table and two HPACK tables of 4 KiB.
+pub const H2_BYTES: usize = 16 << 10;
+
+/// An HTTP/2 WebSocket stream of a connection, beside what its decoders keep: its session
+/// (handshake, frame decoders' state, logs, the application tracker), its slot in the
+/// stream table and its entry in the table of stream ids. What its decoders may keep past
+/// that (last words and, where permessage-deflate was agreed, each direction's inflater at
+/// its window: `Session::last_words_bytes`) is charged on top, as for an HTTP/1.1
+/// WebSocket (`H2Layer::stream_bytes`).
+pub const STREAM_BYTES: usize = 4 << 10;
 
 /// The least `--max-memory` taken: below it the part set aside ([`reserved`]) leaves the
 /// flows next to nothing.

@@ -973,3 +973,7 @@ fn two_threads_peak_near_one() {
         peak1 >> 10
     );
 }
+
+/// HTTP/2 connections of many WebSocket streams under the budget (issue 84).
+#[path = "memory/h2.rs"]
+mod h2;

@@ -20,7 +20,7 @@
 //! taken from the flows' part before it is divided ([`Budget::set_keys`]).
 //!
 //! A group may go past its share by the streams of an HTTP/2 connection ([`STREAM_BYTES`]
-//! each), borrowing from the other groups while the analyzer's groups together hold no
+//! each and what its decoders may keep: `Stack::stream_bytes`), borrowing from the other groups while the analyzer's groups together hold no
 //! more than their shares together ([`Budget::borrow`]): one connection carrying 10 000
 //! WebSockets (40 MiB) needs what the whole budget allows, not a 64th of it. When the
 //! groups together go past their shares, each group that borrowed gives it back at once
@@ -32,8 +32,8 @@ use crate::capture::Timestamp;
 use crate::decode::Endpoint;
 use crate::flow::FlowKey;
 pub use crate::memory::{
-    key_log_whole, read_room, reports_without_disk, reserved, DEFAULT_MAX_MEMORY, KEY_BYTES,
-    MIN_MAX_MEMORY, REPORT_BYTES,
+    key_log_whole, read_room, reports_without_disk, reserved, DEFAULT_MAX_MEMORY, H2_BYTES,
+    KEY_BYTES, MIN_MAX_MEMORY, REPORT_BYTES, STREAM_BYTES,
 };
 use crate::report::Eviction;
 use crate::stack::tcp::connection::Connection;
@@ -50,18 +50,10 @@ pub const FLOW_BYTES: usize = 3 << 10;
 /// (`TlsLayer::heap_bytes`, through `Stack::head_bytes`).
 pub const TLS_BYTES: usize = std::mem::size_of::<crate::stack::tls::layer::TlsLayer>() + (1 << 10);
 
-/// An HTTP/2 layer: its streams' table and two HPACK tables of 4 KiB.
-pub const H2_BYTES: usize = 16 << 10;
-
 /// A CONNECT waiting for its answer, or refused (`stack::connect`), beside what its
 /// buffers hold (its heads, the client's bytes held until the answer, a refusal's body:
 /// `Stack::head_bytes`, at their size): its box and the tunnel's small allocations.
 pub const CONNECT_BYTES: usize = 1 << 10;
-
-/// An HTTP/2 WebSocket stream of a connection: its session (frame decoders, logs, the
-/// application tracker) and its slot in the stream table; charged per stream kept, so that
-/// a connection of 10 000 streams costs what it holds (`H2_BYTES` is the layer alone).
-pub const STREAM_BYTES: usize = 4 << 10;
 
 /// A held range beside its bytes: its entry in the ordered map and the allocation's own.
 pub const RANGE_BYTES: usize = 96;
@@ -108,7 +100,8 @@ pub fn cost(c: &Connection) -> usize {
         Layer::H2 => H2_BYTES,
         Layer::Connect => CONNECT_BYTES,
     };
-    let streams = c.up.streams().saturating_mul(STREAM_BYTES);
+    // Its HTTP/2 streams, each with what its decoders may keep (inflaters included).
+    let streams = c.up.stream_bytes();
     // Unfinished heads (up to 64 KiB a direction) and bytes held for a layer to come.
     let heads = c.up.head_bytes();
     // A zero window's spell or a keepalive run, boxed apart from the connection.
@@ -298,10 +291,7 @@ impl super::Analyzer {
             self.budget.change(g, from, to);
             if to > from && self.budget.over(g) > 0 && !closed {
                 // An HTTP/2 connection's streams may borrow from the other groups.
-                let streams = self
-                    .flows
-                    .get(&key)
-                    .map_or(0, |c| c.up.streams().saturating_mul(STREAM_BYTES));
+                let streams = self.flows.get(&key).map_or(0, |c| c.up.stream_bytes());
                 if !self.budget.borrow(g, streams) {
                     self.spend(g, packet);
                 }

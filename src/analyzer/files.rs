@@ -435,6 +435,15 @@ impl Files {
                 ));
             }
         }
+        // What HTTP/2 connections evicted while open carried after it, in every shard.
+        let mut unread = analyzer.take_unread();
+        for h in self.helpers.iter_mut().take(self.shards - 1) {
+            unread.add(&h.take_unread());
+        }
+        let analyzer = &mut self.analyzer;
+        if unread.packets > 0 {
+            summary.warnings.push(unread.words());
+        }
         let packet_base = analyzer.packet_base();
         let unpeeled = analyzer
             .seen

@@ -1,12 +1,13 @@
 //! A flow's way out of the table: closed both ways (reported now, a tombstone kept for its
 //! late packets), evicted by a cap (the flow cap per group, the memory budget, the idle
 //! timeout: least recently active first), frozen out of memory, or finished at the end of
-//! its input; and its report built, a few at a time (`PENDING`), into the store.
+//! its input; and its report built, a few at a time (`PENDING`, at most `PENDING_BYTES` of
+//! connections waiting), into the store.
 //!
 //! In: the key of a flow to finish. Out: its [`ConnectionReport`]s in the store, or the
 //! counts of what it was when it was no WebSocket.
 
-use super::{budget, tomb, Analyzer, Tombstone, NO_REPORT, PENDING};
+use super::{budget, tomb, Analyzer, Tombstone, NO_REPORT, PENDING, PENDING_BYTES};
 use crate::capture::Timestamp;
 use crate::decode::Endpoint;
 use crate::flow::FlowKey;
@@ -89,6 +90,10 @@ impl Analyzer {
             }
             Some(cap)
         };
+        if why.is_some() {
+            // What an HTTP/2 connection carries after this is counted, not lost unsaid.
+            self.follow_evicted(key, &c);
+        }
         self.finish_as(c, why);
     }
 
@@ -156,9 +161,12 @@ impl Analyzer {
             for _ in 1..sessions {
                 self.done.reserve(c.input, c.first_packet, c.last_packet);
             }
+            self.pending_bytes = self.pending_bytes.saturating_add(budget::cost(&c));
             self.pending.push_back((at, c, evicted));
-            if self.pending.len() > PENDING {
-                self.report_one();
+            while self.pending.len() > PENDING || self.pending_bytes > PENDING_BYTES {
+                if !self.report_one() {
+                    break;
+                }
             }
             Some(at)
         } else {
@@ -184,6 +192,7 @@ impl Analyzer {
         let Some((at, c, evicted)) = self.pending.pop_front() else {
             return false;
         };
+        self.pending_bytes = self.pending_bytes.saturating_sub(budget::cost(&c));
         let group = self.group(&FlowKey::of(c.ep.a, c.ep.b).0);
         for (k, w) in c.sessions().enumerate() {
             let mut r = ConnectionReport::from_session(&c, w, 0);

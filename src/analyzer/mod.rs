@@ -47,6 +47,7 @@ mod packet;
 mod tomb;
 use tomb::tomb;
 mod options;
+mod unread;
 use budget::Budget;
 pub use options::{Freeze, Options};
 
@@ -69,6 +70,13 @@ const SWEEP_EVERY_NS: i64 = 250_000_000;
 /// `Analyzer::pending`): a report takes a few microseconds to build, so these fill a wait
 /// of about a hundred, for the memory of as many connections.
 const PENDING: usize = 16;
+
+/// What those connections may hold together (`budget::cost`, as charged before they
+/// finished), beyond which the oldest are reported at once: they are no longer charged to
+/// the flows' budget, and one HTTP/2 connection of thousands of streams holds megabytes
+/// (16 of them evicted one after another held 160 MB past a 64 MiB budget). A part of
+/// what `memory::reserved` sets aside for the program.
+const PENDING_BYTES: usize = 1 << 20;
 
 /// At most this many tombstones (16 bytes each in the table, with their keys) are kept.
 const MAX_TOMBSTONES: usize = 1 << 16;
@@ -146,6 +154,12 @@ pub struct Analyzer {
     /// for another ([`ShardSink::idle`](crate::capture::file::ShardSink::idle)), or as soon
     /// as more than [`PENDING`] wait, and all of them at the end of an input.
     pending: VecDeque<(usize, Box<Connection>, Option<Eviction>)>,
+    /// What they hold together (at most about [`PENDING_BYTES`]).
+    pending_bytes: usize,
+    /// HTTP/2 connections evicted while open, by [`tomb`] of their key: their later packets
+    /// are counted (`unread`), and what they carried since the input's last warning.
+    ghosts: FxHashMap<u64, unread::Ghost>,
+    unread_input: crate::report::UnreadAfterEviction,
     pub seen: Seen,
     /// Per undecodable link type: packets so far, and the first of them in this input.
     unsupported: Vec<(LinkType, u64, Option<u64>)>,
@@ -226,6 +240,9 @@ impl Analyzer {
             tombs_due: i64::MAX,
             done,
             pending: VecDeque::new(),
+            pending_bytes: 0,
+            ghosts: FxHashMap::default(),
+            unread_input: Default::default(),
             seen: Seen {
                 encrypted_cap: crate::memory::encrypted_listed(opts.max_memory),
                 ..Seen::default()
@@ -495,6 +512,11 @@ impl Analyzer {
             seen.shed_buffers += s.shed_buffers;
             seen.late_packets += s.late_packets;
             seen.lost_frozen += s.lost_frozen;
+            if let Some(u) = s.unread_after_eviction {
+                seen.unread_after_eviction
+                    .get_or_insert_with(Default::default)
+                    .add(&u);
+            }
             seen.encrypted_not_listed += s.encrypted_not_listed;
             for e in s.encrypted {
                 seen.add_encrypted(e);

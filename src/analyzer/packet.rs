@@ -250,6 +250,9 @@ impl Analyzer {
                 }
                 return;
             }
+        } else if !self.ghosts.is_empty() && self.unread(seg, &key) {
+            // A later packet of an HTTP/2 connection evicted while open: counted.
+            return;
         }
         let mut c = Connection::new(seg.src, seg.dst, self.input, pkt.number, pkt.ts);
         c.up.ctx.frame_log = (self.opts.frame_log, self.opts.previews);

@@ -224,6 +224,10 @@ pub struct Seen {
     /// out-of-order buffer of their group was given up: `shed_buffers`).
     #[serde(skip_serializing_if = "is_zero")]
     pub evicted_max_memory: u64,
+    /// What HTTP/2 connections evicted while open carried after their eviction, counted,
+    /// not read (absent when none sent anything after it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unread_after_eviction: Option<UnreadAfterEviction>,
     /// Connections whose held out-of-order bytes were given up (delivered past gaps) because
     /// the state of the flows open at once reached `--max-memory`.
     #[serde(skip_serializing_if = "is_zero")]
@@ -292,6 +296,64 @@ impl Seen {
 
 fn is_zero(n: &u64) -> bool {
     *n == 0
+}
+
+/// What HTTP/2 connections (RFC 8441: a WebSocket per stream, thousands on one) carried
+/// after wsclose evicted them while still open (`evicted_max_memory`, `evicted_max_flows`,
+/// `evicted_idle`). A connection's HPACK tables and streams go with it, so nothing it
+/// carried after can be decoded: its streams after the eviction are in no report, and this
+/// says how much was left unread.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct UnreadAfterEviction {
+    /// Evicted HTTP/2 connections that sent packets after their eviction.
+    pub connections: u64,
+    /// Their packets after the eviction, both directions.
+    pub packets: u64,
+    /// The TCP payload bytes of those packets.
+    pub bytes: u64,
+    /// Streams their clients opened after the eviction: HEADERS frames on stream ids above
+    /// every one they used before (RFC 9113 §5.1.1), counted where the client's frames
+    /// could be followed. WebSockets or other requests alike: their header blocks cannot
+    /// be decoded. At least this many; exactly this many when `streams_uncounted_bytes` is 0.
+    pub streams_opened_at_least: u64,
+    /// Client bytes after the evictions that could not be followed frame by frame (inside
+    /// TLS, or after a segment missing or out of order): the streams they opened are not
+    /// counted.
+    pub streams_uncounted_bytes: u64,
+}
+
+impl UnreadAfterEviction {
+    /// Adds `other`'s counts.
+    pub fn add(&mut self, other: &UnreadAfterEviction) {
+        self.connections += other.connections;
+        self.packets += other.packets;
+        self.bytes += other.bytes;
+        self.streams_opened_at_least += other.streams_opened_at_least;
+        self.streams_uncounted_bytes += other.streams_uncounted_bytes;
+    }
+
+    /// In words, for warnings: "3 HTTP/2 connections evicted while open sent 1 200 packets
+    /// (5 000 000 bytes) after their eviction, opening at least 17 316 streams …".
+    pub fn words(&self) -> String {
+        let streams = if self.streams_uncounted_bytes == 0 {
+            format!("{} streams", self.streams_opened_at_least)
+        } else {
+            format!(
+                "at least {} streams ({} bytes of the clients' could not be followed frame by frame, so how many more is unknown)",
+                self.streams_opened_at_least, self.streams_uncounted_bytes
+            )
+        };
+        format!(
+            "{} evicted while open sent {} packets ({} bytes) after the eviction, not read (seen.unread_after_eviction): an HTTP/2 connection's HPACK state goes with it, so the {streams} its client opened there (WebSockets or other requests: unknown) are in no report; raise the limit that evicted it (--max-memory, --max-flows, --idle-timeout) to read them",
+            if self.connections == 1 {
+                "1 HTTP/2 connection".to_string()
+            } else {
+                format!("{} HTTP/2 connections", self.connections)
+            },
+            self.packets,
+            self.bytes,
+        )
+    }
 }
 
 mod connection;

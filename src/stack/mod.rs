@@ -184,13 +184,40 @@ impl Stack {
         }
     }
 
-    /// The HTTP/2 WebSocket streams this connection keeps (inside TLS too), each charged
-    /// to the memory budget (`budget::STREAM_BYTES`); 0 without HTTP/2.
+    /// For an HTTP/2 connection (h2c, or inside TLS): its client's side, and the client's
+    /// framing from where the reading stops, to count the streams it opens once the
+    /// connection is let go (`None` inside TLS, whose records cannot be read past that, or
+    /// when the framing was lost). `None` without HTTP/2.
+    pub fn h2_unread(&self) -> Option<(Side, Option<h2::unread::Frames>)> {
+        match &self.top {
+            Top::Http1(_) | Top::Connect(_) => None,
+            Top::H2(h) => Some((h.client(), h.client_frames())),
+            Top::Tls(t) => match &t.inner {
+                tls::layer::Inner::H2(h) => Some((h.client(), None)),
+                tls::layer::Inner::Http1(_) => None,
+            },
+        }
+    }
+
+    /// The HTTP/2 WebSocket streams this connection keeps (inside TLS too); 0 without
+    /// HTTP/2.
     pub fn streams(&self) -> usize {
         match &self.top {
             Top::Http1(_) | Top::Connect(_) => 0,
             Top::H2(h) => h.stream_count(),
             Top::Tls(t) => t.streams(),
+        }
+    }
+
+    /// What those streams are charged to the memory budget (`H2Layer::stream_bytes`:
+    /// each one's session and what its decoders may keep, inflaters included); 0 without
+    /// HTTP/2.
+    #[inline]
+    pub fn stream_bytes(&self) -> usize {
+        match &self.top {
+            Top::Http1(_) | Top::Connect(_) => 0,
+            Top::H2(h) => h.stream_bytes(),
+            Top::Tls(t) => t.stream_bytes(),
         }
     }
 
@@ -292,9 +319,10 @@ impl Stack {
                 }
             }
             Top::H2(h) => {
-                let before = h.stream_count();
+                // A new stream, or one whose decoders changed, is charged anew.
+                let before = h.stream_bytes();
                 h.on_event(&mut self.ctx, s, ev);
-                if h.stream_count() != before {
+                if h.stream_bytes() != before {
                     self.layer_changed = true;
                 }
             }

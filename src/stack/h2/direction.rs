@@ -108,6 +108,26 @@ impl Dir {
         }
     }
 
+    /// Where this direction stands in its framing: the part of a frame header seen and the
+    /// payload bytes of the current frame still to come; `None` before its frames (the
+    /// preface not read whole) or once it is lost.
+    pub(super) fn position(&self) -> Option<(&[u8], u32)> {
+        if self.phase != Phase::Frames {
+            return None;
+        }
+        let left = match self.body {
+            Body::Header => 0,
+            Body::Data {
+                data_left,
+                pad_left,
+                ..
+            } => data_left.saturating_add(pad_left),
+            Body::Skip(left) => left,
+            Body::Whole(h) => h.len.saturating_sub(self.pending.len() as u32),
+        };
+        Some((self.hdr.get(..self.hdr_len).unwrap_or_default(), left))
+    }
+
     pub(super) fn lose(
         &mut self,
         reason: LostReason,

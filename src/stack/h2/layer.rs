@@ -19,12 +19,16 @@
 //! and said to be missing, never named; a direction whose framing is lost stops every
 //! decoder of that direction there, out of sync. Memory: one entry per WebSocket stream, up
 //! to [`MAX_STREAMS`] per connection (the rest are counted and said to be missing); other
-//! streams cost nothing.
+//! streams cost nothing. Each stream kept is charged to the memory budget what it may hold
+//! ([`H2Layer::stream_bytes`]: `memory::STREAM_BYTES` and its decoders' last words and
+//! inflaters, as an HTTP/1.1 WebSocket's are), kept as a sum updated where a stream's
+//! decoders change, so that the charge after a packet reads no stream.
 
 use super::{H2Conn, H2Event, LostReason};
 use crate::finding::Kind;
 use crate::flow::Role;
 use crate::flow::{Side, Sides, Transport};
+use crate::memory::STREAM_BYTES;
 use crate::stack::http1::parse as http;
 use crate::stack::tcp::Event;
 use crate::stack::Ctx;
@@ -86,6 +90,10 @@ pub struct H2Layer {
     /// Streams visited by drains and by GOAWAYs (the work per packet, for tests and the
     /// fuzz target `h2_streams`).
     visits: u64,
+    /// What the streams kept are charged together ([`H2Layer::stream_bytes`]).
+    held: usize,
+    /// The highest stream the client opened (any request head, read or not).
+    opened: u32,
 }
 
 impl H2Layer {
@@ -106,6 +114,8 @@ impl H2Layer {
             drain_all: false,
             goaways: Sides::default(),
             visits: 0,
+            held: 0,
+            opened: 0,
         }
     }
 
@@ -120,9 +130,29 @@ impl H2Layer {
         }
     }
 
-    /// The WebSocket streams kept (for the memory budget: `budget::STREAM_BYTES` each).
+    /// The WebSocket streams kept.
     pub fn stream_count(&self) -> usize {
         self.streams.len()
+    }
+
+    /// What the streams kept are charged to the memory budget: `memory::STREAM_BYTES` each
+    /// (its session and table slots), and what each one's decoders may keep beside
+    /// (`Session::last_words_bytes`: their last words and, where permessage-deflate was
+    /// agreed, each direction's inflater at its window), as an HTTP/1.1 WebSocket is
+    /// charged. A sum kept up to date where a stream's decoders are made or dropped.
+    pub fn stream_bytes(&self) -> usize {
+        self.held
+    }
+
+    /// The side that sent the connection preface.
+    pub fn client(&self) -> Side {
+        self.client
+    }
+
+    /// The client's framing from where this layer's reading stops, to count the streams
+    /// it opens after the connection is let go (`None` when it cannot be followed).
+    pub fn client_frames(&self) -> Option<super::unread::Frames> {
+        self.conn.client_frames(self.opened)
     }
 
     /// The WebSocket sessions, in the order their streams opened.
@@ -203,6 +233,8 @@ impl H2Layer {
             drain_all,
             goaways,
             visits,
+            held,
+            opened,
             ..
         } = self;
         let mut st = State {
@@ -218,6 +250,8 @@ impl H2Layer {
             drain_all,
             goaways,
             visits,
+            held,
+            opened,
         };
         f(conn, from_client, &mut |e| st.on(e));
     }
@@ -264,6 +298,8 @@ struct State<'a> {
     drain_all: &'a mut bool,
     goaways: &'a mut Sides<u32>,
     visits: &'a mut u64,
+    held: &'a mut usize,
+    opened: &'a mut u32,
 }
 
 impl State<'_> {
@@ -278,6 +314,14 @@ impl State<'_> {
     fn stream(&mut self, id: u32) -> Option<&mut Stream> {
         let i = *self.index.get(&id)?;
         self.streams.get_mut(i)
+    }
+
+    /// Stream `id`'s decoders changed (made, agreed to extensions, dropped): what they
+    /// may keep was `before` and is charged anew.
+    fn recharge(&mut self, id: u32, before: usize) {
+        if let Some(now) = self.stream(id).map(|s| s.session.last_words_bytes()) {
+            *self.held = self.held.saturating_sub(before).saturating_add(now);
+        }
     }
 
     /// Records an ending of stream `id` (if it is a WebSocket's) by side `by`.
@@ -341,6 +385,7 @@ impl State<'_> {
                 ts,
                 ..
             } => {
+                *self.opened = (*self.opened).max(stream);
                 let extended = method == Some("CONNECT")
                     && protocol.is_some_and(|p| p.eq_ignore_ascii_case("websocket"));
                 if !extended || self.index.contains_key(&stream) {
@@ -391,6 +436,9 @@ impl State<'_> {
                 let dec = w.request_decoder(Role::Client, self.ctx.frame_log);
                 w.decoders[self.client] = Some(dec);
                 let i = self.streams.len();
+                *self.held = self
+                    .held
+                    .saturating_add(STREAM_BYTES + w.last_words_bytes());
                 self.streams.push(Stream {
                     session: w,
                     offset: Sides::default(),
@@ -422,6 +470,7 @@ impl State<'_> {
                     return;
                 }
                 let w = &mut st.session;
+                let before = w.last_words_bytes();
                 let hs = &mut w.handshake;
                 hs.status = status;
                 hs.response_packet = Some(packet);
@@ -451,6 +500,7 @@ impl State<'_> {
                         format!("the server's answer on stream {stream} has no valid :status (RFC 9113 §8.3.2)"),
                     ),
                 }
+                self.recharge(stream, before);
                 if end_stream {
                     self.end(stream, client.other(), StreamEndKind::EndStream, packet, ts);
                 }
@@ -476,6 +526,9 @@ impl State<'_> {
                 ts,
             } => {
                 let by = self.side(from_client);
+                if from_client {
+                    *self.opened = (*self.opened).max(stream);
+                }
                 let frame_log = self.ctx.frame_log;
                 let at = lost_at
                     .map(|p| format!(" at packet {p}"))
@@ -483,6 +536,7 @@ impl State<'_> {
                 match self.stream(stream) {
                     Some(st) => {
                         let w = &mut st.session;
+                        let before = w.last_words_bytes();
                         w.findings.push(
                             Kind::H2Lost,
                             Some(Role::Server),
@@ -497,6 +551,7 @@ impl State<'_> {
                                 true,
                             ));
                         }
+                        self.recharge(stream, before);
                     }
                     None if from_client => {
                         *self.unnamed += 1;

@@ -29,7 +29,8 @@
 //! Files: this one holds the connection ([`H2Conn`]: its two directions, the h2c upgrade's
 //! SETTINGS); `direction` reads one direction frame by frame; `events` is what they say
 //! ([`H2Event`], [`LostReason`]); `frame` parses a frame, `hpack` a header block, `layer`
-//! puts the events to the WebSocket sessions of the streams.
+//! puts the events to the WebSocket sessions of the streams; `unread` counts the streams a
+//! client opened after its connection was let go.
 
 mod direction;
 mod events;
@@ -37,6 +38,7 @@ pub mod frame;
 pub mod hpack;
 mod huffman;
 pub mod layer;
+pub mod unread;
 
 use crate::capture::Timestamp;
 use direction::{At, Dir, Phase};
@@ -146,6 +148,14 @@ impl H2Conn {
     ) {
         let (me, _) = self.dirs(from_client);
         me.lose(reason, packet, out);
+    }
+
+    /// The client's framing from where its reading stops, to count the streams it opens
+    /// after (`max_id`: the highest it opened so far); `None` when it is not inside its
+    /// frames (lost, or its preface not read whole).
+    pub fn client_frames(&self, max_id: u32) -> Option<unread::Frames> {
+        let (hdr, left) = self.client.position()?;
+        Some(unread::Frames::new(hdr, left, max_id))
     }
 
     /// Whether a direction can no longer be read.

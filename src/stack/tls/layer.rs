@@ -257,9 +257,9 @@ impl TlsLayer {
                 let mut recount = false;
                 if self.tls.has_events() {
                     let h2 = self.inner_is_h2();
-                    let before = self.streams();
+                    let before = self.stream_bytes();
                     self.hand_up(ctx, ts, (s, packet));
-                    changed = self.streams() != before;
+                    changed = self.stream_bytes() != before;
                     recount = self.inner_is_h2() != h2;
                 }
                 self.tls.release();
@@ -282,12 +282,12 @@ impl TlsLayer {
 
     /// What the layer holds on the heap beside itself (its box) and its partial records:
     /// the session's buffers, records, ciphers and names ([`TlsSession::heap_bytes`]), its
-    /// alerts, and an HTTP/2 layer inside (its tables: `budget::H2_BYTES`; its streams are
+    /// alerts, and an HTTP/2 layer inside (its tables: `memory::H2_BYTES`; its streams are
     /// charged apart). The HTTP/1.1 layer inside is charged as a plaintext connection's is,
     /// with its heads.
     pub fn heap_bytes(&self) -> usize {
         let h2 = if self.inner_is_h2() {
-            crate::analyzer::budget::H2_BYTES
+            crate::memory::H2_BYTES
         } else {
             0
         };
@@ -324,6 +324,14 @@ impl TlsLayer {
     pub(crate) fn streams(&self) -> usize {
         match &self.inner {
             Inner::H2(h) => h.stream_count(),
+            Inner::Http1(_) => 0,
+        }
+    }
+
+    /// What those streams are charged to the memory budget (`H2Layer::stream_bytes`).
+    pub(crate) fn stream_bytes(&self) -> usize {
+        match &self.inner {
+            Inner::H2(h) => h.stream_bytes(),
             Inner::Http1(_) => 0,
         }
     }
@@ -432,9 +440,9 @@ impl TlsLayer {
                     at,
                     format!("the {from}'s TLS stream could not be decrypted any further: {why}; nothing after it in this direction is decoded"),
                 );
-                let before = self.streams();
+                let before = self.stream_bytes();
                 self.inner.lost(ctx, side, self.offset[side], at);
-                changed |= self.streams() != before;
+                changed |= self.stream_bytes() != before;
             }
         }
         changed

@@ -363,7 +363,7 @@ fn a_packet_visits_only_the_streams_it_carries_bytes_for() {
         c.answer(id, "200", false);
     }
     assert_eq!(c.sessions().len(), streams as usize);
-    // Each stream is charged to the memory budget (`budget::cost` adds STREAM_BYTES each),
+    // Each stream is charged to the memory budget (`H2Layer::stream_bytes`: `memory::STREAM_BYTES` each and what its decoders keep),
     // and a new one makes the analyzer count the connection again.
     assert_eq!(c.st.streams(), streams as usize);
     c.st.layer_changed = false;
@@ -383,6 +383,39 @@ fn a_packet_visits_only_the_streams_it_carries_bytes_for() {
     assert_eq!(drained(&c) - before, 500, "one stream a DATA frame");
 }
 
+/// Each stream kept is charged its session and what its decoders may keep (issue 84 item
+/// 1: a flat 4 KiB left out the inflaters' windows): after the CONNECTs, after a 200 that
+/// agrees to permessage-deflate (two 32 KiB windows more), after a refusal (no decoders
+/// left); the sum the layer keeps is always the streams' own, and a change is recounted.
+#[test]
+fn a_stream_is_charged_what_its_decoders_keep() {
+    let mut c = Conn::new(Some(1));
+    let sum = |c: &Conn| -> usize {
+        c.sessions()
+            .iter()
+            .map(|w| crate::memory::STREAM_BYTES + w.last_words_bytes())
+            .sum()
+    };
+    c.connect(1, "/a");
+    c.connect(3, "/b");
+    assert_eq!(c.st.stream_bytes(), sum(&c));
+    let plain = c.st.stream_bytes();
+    c.st.layer_changed = false;
+    let block = hpack_block(
+        &mut c.server_enc,
+        &[
+            (":status", "200"),
+            ("sec-websocket-extensions", "permessage-deflate"),
+        ],
+    );
+    c.send(SERVER, &frame(0x1, 0x4, 1, &block));
+    assert!(c.st.layer_changed, "agreed inflaters are not recounted");
+    assert_eq!(c.st.stream_bytes(), sum(&c));
+    assert!(c.st.stream_bytes() >= plain + 2 * (1 << 15));
+    c.answer(3, "403", false);
+    assert_eq!(c.st.stream_bytes(), sum(&c));
+}
+
 /// A stream's charge to the memory budget covers its session: the struct itself and what
 /// a session holds at least (two decoders' state); the test fails when the struct outgrows
 /// half of it.
@@ -390,7 +423,7 @@ fn a_packet_visits_only_the_streams_it_carries_bytes_for() {
 fn a_stream_fits_its_charge() {
     let size = super::super::layer::STREAM_SIZE;
     assert!(
-        size * 2 <= crate::analyzer::budget::STREAM_BYTES,
+        size * 2 <= crate::memory::STREAM_BYTES,
         "a stream is {size} bytes"
     );
 }

@@ -87,6 +87,11 @@ impl HalfStream {
         HalfStream::default()
     }
 
+    /// The sequence number of the next byte to deliver, once the start is known.
+    pub fn next_seq(&self) -> Option<u32> {
+        self.base.map(|b| b.wrapping_add(self.next as u32))
+    }
+
     /// The SYN (or SYN/ACK) of this direction: data starts at `isn + 1`. Segments held
     /// because they came before it are delivered by the next `segment` or `release`.
     pub fn syn(&mut self, isn: u32) {
