@@ -14,7 +14,9 @@
 //! reason cut to [`REASON`] bytes).
 
 use super::heartbeat::Beats;
-use super::{between, lite, ms, quote, wire_label, Ending, Machine, Message, Seen, Verdict};
+use super::{
+    between, lite, ms, quote, wire_label, EndHow, Ending, Machine, Message, Seen, Verdict,
+};
 use crate::capture::Timestamp;
 use crate::flow::Role;
 
@@ -161,7 +163,7 @@ impl Machine for SockJs {
                     ),
                     _ if end_packet > *p => format!(
                         "; the {by}'s {} at packet {end_packet} only ended the transport after it",
-                        if end.tcp.is_some_and(|t| t.1) { "RST" } else { "FIN" }
+                        end.transport.as_ref().map_or("FIN", |t| t.how.name())
                     ),
                     _ => String::new(),
                 };
@@ -196,16 +198,16 @@ impl Machine for SockJs {
         if server_last.is_some_and(|(p, _)| p > hp) {
             return None;
         }
-        let ending = match (&end.close, end.tcp) {
+        let ending = match (&end.close, &end.transport) {
             (Some((who, _, _, cp, _)), _) if *cp == end_packet => {
                 format!("the {who} closed the WebSocket")
             }
-            (_, Some((who, rst, tp, _))) if tp == end_packet => {
-                format!(
-                    "the {who} ended the TCP connection ({})",
-                    if rst { "RST" } else { "FIN" }
-                )
-            }
+            (_, Some(t)) if t.packet == end_packet => match &t.how {
+                EndHow::Stream { frame, .. } => {
+                    format!("the {} ended its HTTP/2 stream ({frame})", t.by)
+                }
+                how => format!("the {} ended the TCP connection ({})", t.by, how.name()),
+            },
             _ => format!("the {by} ended the session"),
         };
         Some(Verdict::new(

@@ -211,10 +211,9 @@ impl ConnectionReport {
                 let close = closes
                     .first()
                     .map(|f| (f.from, f.code, f.reason.clone(), f.packet, f.ts));
-                let tcp = tcp_first.map(|(by, e)| (by, e.kind == EndKind::Rst, e.packet, e.ts));
                 t.finish(&crate::app::Ending {
                     close,
-                    tcp,
+                    transport: transport_end(c, w),
                     last_ts: Some(c.last_ts),
                 })
             }),
@@ -231,6 +230,50 @@ impl ConnectionReport {
         self.evicted = Some(why);
         super::status::evicted(&mut self.status, why, self.last_packet, limit);
     }
+}
+
+/// The first ending of what carried session `w`, read at its nearest layer (ARCHITECTURE:
+/// a session's transport ending): over HTTP/2 the first frame that ended its own stream
+/// (END_STREAM, RST_STREAM, a GOAWAY that ends it), or the TCP connection's first FIN or
+/// RST when that came first (it ends every stream); else the first FIN or RST. An HTTP/2
+/// stream's verdict never rests on its connection's later ending, which other streams and
+/// PINGs may keep open long after.
+fn transport_end(c: &Connection, w: &Session) -> Option<crate::app::TransportEnd> {
+    use crate::app::{EndHow, TransportEnd};
+    use crate::websocket::session::StreamEndKind;
+    let tcp = c.first_end().map(|(by, e)| {
+        let how = if e.kind == EndKind::Rst {
+            EndHow::Rst
+        } else {
+            EndHow::Fin
+        };
+        (
+            e.order,
+            TransportEnd {
+                by,
+                how,
+                packet: e.packet,
+                ts: e.ts,
+            },
+        )
+    });
+    let stream = w.stream_ends.iter().filter(|e| e.ends_stream()).map(|e| {
+        let how = EndHow::Stream {
+            frame: e.kind.to_string(),
+            abrupt: !matches!(e.kind, StreamEndKind::EndStream),
+        };
+        let end = TransportEnd {
+            by: c.role(e.by),
+            how,
+            packet: e.packet,
+            ts: e.ts,
+        };
+        (e.order, end)
+    });
+    stream
+        .chain(tcp)
+        .min_by_key(|(order, _)| *order)
+        .map(|(_, e)| e)
 }
 
 /// The findings with the gap notes of a side whose bytes a path MTU black hole kept from
