@@ -79,10 +79,9 @@ pub fn cause(
         .collect();
     let at_least = !mine.pings.whole() && unanswered.len() == pings.len();
     let first = unanswered.first().copied();
-    let interval_ms = match pings.as_slice() {
-        [.., (_, a), (_, b)] => Some(ms(b.since(*a))),
-        _ => None,
-    };
+    // Its ping interval: the cadence of its last pings before the end (several gaps that
+    // agree), never the one gap between its last two.
+    let interval_ms = mine.pings.cadence_before(end_packet).map(|i| i as f64);
     let code_fits = match close {
         None => true,
         Some(c) => c.code == Some(1011) || said.is_some(),
@@ -256,7 +255,7 @@ mod tests {
 
     #[test]
     fn an_unanswered_ping_then_a_fin_is_a_heartbeat_timeout() {
-        let server = sent(&[10, 20], &[]);
+        let server = sent(&[0, 10, 20], &[]);
         let client = sent(&[], &[11, 30]); // 30: a late pong, after the end
         let c = run(None, Some(&fin(Role::Server, 25)), &server, &client).unwrap();
         let Cause::HeartbeatTimeout {
@@ -279,6 +278,20 @@ mod tests {
         assert_eq!(waited_ms, Some(500.0));
         assert_eq!(interval_ms, Some(1000.0));
         assert_eq!(close_code, None);
+        // Two pings are one gap: no interval is claimed (issue 84 item 6), nor with a
+        // third out of step.
+        for pings in [&[10, 20][..], &[0, 19, 20]] {
+            let c = run(
+                None,
+                Some(&fin(Role::Server, 25)),
+                &sent(pings, &[]),
+                &client,
+            );
+            let Some(Cause::HeartbeatTimeout { interval_ms, .. }) = c else {
+                panic!("{c:?}")
+            };
+            assert_eq!(interval_ms, None, "{pings:?}");
+        }
     }
 
     #[test]
