@@ -16,6 +16,7 @@
 mod common;
 
 use assert_cmd::Command;
+use common::h2::{h2_frame, literal_block};
 use serde_json::Value;
 
 fn fixture(name: &str) -> String {
@@ -861,27 +862,6 @@ fn markdown_gives_each_h2_stream_its_wireshark_filter() {
     assert!(!md("python-close-1001.pcap").contains("HTTP/2 stream only"));
 }
 
-/// An HTTP/2 frame (RFC 9113 §4.1).
-fn h2_frame(out: &mut Vec<u8>, kind: u8, flags: u8, stream: u32, payload: &[u8]) {
-    out.extend(&(payload.len() as u32).to_be_bytes()[1..]);
-    out.extend([kind, flags]);
-    out.extend(stream.to_be_bytes());
-    out.extend(payload);
-}
-
-/// A header block of literal fields without indexing, no Huffman coding (RFC 7541 §6.2.2).
-fn literal_block(fields: &[(&str, &str)]) -> Vec<u8> {
-    let mut v = Vec::new();
-    for (name, value) in fields {
-        v.push(0);
-        v.push(name.len() as u8);
-        v.extend(name.as_bytes());
-        v.push(value.len() as u8);
-        v.extend(value.as_bytes());
-    }
-    v
-}
-
 /// One h2c connection (prior knowledge) carrying `streams` WebSockets (RFC 8441), all open
 /// at once: every extended CONNECT and its 200 first, then each stream closed cleanly (the
 /// client's close 1000 and the server's, each with END_STREAM), then the TCP connection;
@@ -992,120 +972,4 @@ fn ten_thousand_websockets_on_one_h2_connection_are_all_listed_at_the_default_bu
         report["seen"]
     );
     assert_eq!(report["seen"]["evicted_flows"], 0, "{}", report["seen"]);
-}
-
-/// An h2c connection (prior knowledge) carrying one MQTT 3.1.1 session on an RFC 8441
-/// stream (stream 1, subprotocol `mqtt`): the client's CONNECT with keep alive 2 s at
-/// packet 8 (10 ms in) and the broker's CONNACK; then the client says nothing, and 3.1 s
-/// after the CONNACK `reset_by` sends RST_STREAM CANCEL on stream 1. The TCP connection
-/// runs on with HTTP/2 PINGs (client) and their acknowledgements every 10 s, and at 40 s
-/// `fin_by` ends it with a FIN. Returns the session and the RST_STREAM's packet.
-fn mqtt_on_a_reset_stream(
-    reset_by: wsclose::__internals::flow::Role,
-    fin_by: wsclose::__internals::flow::Role,
-) -> (common::Session, u64) {
-    use common::{Session, T0};
-    use wsclose::__internals::capture::Timestamp;
-    use wsclose::__internals::flow::Role::{Client, Server};
-    let at = |ms: i64| Timestamp(T0.0 + ms * 1_000_000);
-    let mut s = Session::new(40_001, 8080);
-    s.handshake();
-    let mut hello = wsclose::__internals::stack::h2::PREFACE.to_vec();
-    h2_frame(&mut hello, 0x4, 0, 0, &[]);
-    s.send(Client, &hello);
-    let mut settings = Vec::new();
-    h2_frame(&mut settings, 0x4, 0, 0, &[0, 8, 0, 0, 0, 1]);
-    h2_frame(&mut settings, 0x4, 1, 0, &[]);
-    s.send(Server, &settings);
-    let mut ack = Vec::new();
-    h2_frame(&mut ack, 0x4, 1, 0, &[]);
-    let head = literal_block(&[
-        (":method", "CONNECT"),
-        (":protocol", "websocket"),
-        (":scheme", "http"),
-        (":path", "/mqtt"),
-        (":authority", "broker.example"),
-        ("sec-websocket-version", "13"),
-        ("sec-websocket-protocol", "mqtt"),
-    ]);
-    h2_frame(&mut ack, 0x1, 0x4, 1, &head);
-    s.send(Client, &ack);
-    let mut answer = Vec::new();
-    let head = literal_block(&[(":status", "200"), ("sec-websocket-protocol", "mqtt")]);
-    h2_frame(&mut answer, 0x1, 0x4, 1, &head);
-    s.send(Server, &answer);
-    // CONNECT: MQTT 3.1.1 (level 4), clean session, keep alive 2 s, client id "dev-7".
-    let mut connect = vec![0x10, 17, 0, 4, b'M', b'Q', b'T', b'T', 4, 0x02, 0, 2, 0, 5];
-    connect.extend(b"dev-7");
-    let mut data = Vec::new();
-    h2_frame(&mut data, 0x0, 0, 1, &common::binary(Client, &connect));
-    s.clock = at(10);
-    s.send(Client, &data);
-    let mut data = Vec::new();
-    h2_frame(
-        &mut data,
-        0x0,
-        0,
-        1,
-        &common::binary(Server, &[0x20, 2, 0, 0]),
-    );
-    s.send(Server, &data);
-    // 3.1 s after the CONNACK: RST_STREAM CANCEL (0x8) on stream 1.
-    s.clock = at(3_111);
-    let mut rst = Vec::new();
-    h2_frame(&mut rst, 0x3, 0, 1, &[0, 0, 0, 8]);
-    let reset = s.send(reset_by, &rst);
-    for i in 1..=4i64 {
-        s.clock = at(i * 10_000);
-        let (mut ping, mut pong) = (Vec::new(), Vec::new());
-        h2_frame(&mut ping, 0x6, 0, 0, &i.to_be_bytes());
-        h2_frame(&mut pong, 0x6, 0x1, 0, &i.to_be_bytes());
-        s.send(Client, &ping);
-        s.send(Server, &pong);
-    }
-    s.fins(fin_by);
-    (s, reset)
-}
-
-/// Issue 84 item 2: an application's verdict on an HTTP/2 stream rests on that stream's own
-/// ending, not on its TCP connection's. The client's RST_STREAM 3.1 s after the CONNACK is
-/// the client ending the stream, not the broker's keep alive timeout 39 s later with a FIN;
-/// the broker's RST_STREAM 3.1 s after the client's last packet (keep alive 2 s × 1.5 =
-/// 3 s) is the broker enforcing its keep alive, not a broker that never does.
-#[test]
-fn an_mqtt_verdict_on_an_h2_stream_rests_on_the_streams_own_reset() {
-    use wsclose::__internals::analyzer::Options;
-    use wsclose::__internals::flow::Role::{Client, Server};
-    let verdict = |reset_by, fin_by| {
-        let (s, reset) = mqtt_on_a_reset_stream(reset_by, fin_by);
-        let r = common::analyze_timed(s.link, &s.pkts, Options::default());
-        let c = common::only(&r);
-        assert_eq!(c.h2_stream, Some(1));
-        let a = c.application.clone().expect("MQTT on stream 1");
-        assert_eq!(a.protocol, "MQTT");
-        (a, reset)
-    };
-    // The client reset its stream: no broker verdict, and nothing of the TCP FIN.
-    let (a, _) = verdict(Client, Server);
-    assert_ne!(a.ended_by, Some(Server), "{a:?}");
-    let said = format!("{:?} {:?}", a.cause, a.summary);
-    for wrong in ["keep alive", "FIN", "broker"] {
-        assert!(!said.contains(wrong), "{wrong}: {a:?}");
-    }
-    // The broker reset it 3.1 s after the client's last packet: its keep alive timeout,
-    // at the RST_STREAM's packet, said as a RST_STREAM.
-    let (a, reset) = verdict(Server, Client);
-    assert_eq!(
-        (a.cause.as_deref(), a.ended_by, a.evidence.last()),
-        (Some("keep alive timeout"), Some(Server), Some(&reset)),
-        "{a:?}"
-    );
-    let summary = a.summary.unwrap_or_default();
-    assert!(
-        summary.contains(&format!(
-            "the broker closed 3.1 s later at packet {reset} with RST_STREAM CANCEL on its HTTP/2 stream (no close frame)"
-        )),
-        "{summary}"
-    );
-    assert!(!summary.contains("FIN"), "{summary}");
 }

@@ -160,6 +160,19 @@ pub struct TransportEnd {
     pub ts: Timestamp,
 }
 
+impl TransportEnd {
+    /// A TCP FIN (or, when `rst`, a RST) from `by` at `packet`, captured at `ts`.
+    pub fn tcp(by: Role, rst: bool, packet: u64, ts: Timestamp) -> TransportEnd {
+        let how = if rst { EndHow::Rst } else { EndHow::Fin };
+        TransportEnd {
+            by,
+            how,
+            packet,
+            ts,
+        }
+    }
+}
+
 /// How the layer that carried a session ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EndHow {

@@ -64,12 +64,7 @@ fn closed(by: Role, code: Option<u16>, reason: &str, packet: u64, at_ms: i64) ->
 fn tcp_end(by: Role, rst: bool, packet: u64, at_ms: i64) -> Ending {
     Ending {
         close: None,
-        transport: Some(TransportEnd {
-            by,
-            how: if rst { EndHow::Rst } else { EndHow::Fin },
-            packet,
-            ts: ts(at_ms),
-        }),
+        transport: Some(TransportEnd::tcp(by, rst, packet, ts(at_ms))),
         last_ts: Some(ts(at_ms)),
     }
 }
