@@ -843,38 +843,15 @@ fn a_bare_fin_verdict_is_withheld_over_a_lost_packet() {
 fn mqtt_on_a_reset_stream(
     reset_by: wsclose::__internals::flow::Role,
     fin_by: wsclose::__internals::flow::Role,
+    lose_reset: bool,
 ) -> (common::Session, u64) {
-    use common::h2::{h2_frame, literal_block};
+    use common::h2::h2_frame;
     use common::{Session, T0};
     use wsclose::__internals::capture::Timestamp;
     use wsclose::__internals::flow::Role::{Client, Server};
     let at = |ms: i64| Timestamp(T0.0 + ms * 1_000_000);
     let mut s = Session::new(40_001, 8080);
-    s.handshake();
-    let mut hello = wsclose::__internals::stack::h2::PREFACE.to_vec();
-    h2_frame(&mut hello, 0x4, 0, 0, &[]);
-    s.send(Client, &hello);
-    let mut settings = Vec::new();
-    h2_frame(&mut settings, 0x4, 0, 0, &[0, 8, 0, 0, 0, 1]);
-    h2_frame(&mut settings, 0x4, 1, 0, &[]);
-    s.send(Server, &settings);
-    let mut ack = Vec::new();
-    h2_frame(&mut ack, 0x4, 1, 0, &[]);
-    let head = literal_block(&[
-        (":method", "CONNECT"),
-        (":protocol", "websocket"),
-        (":scheme", "http"),
-        (":path", "/mqtt"),
-        (":authority", "broker.example"),
-        ("sec-websocket-version", "13"),
-        ("sec-websocket-protocol", "mqtt"),
-    ]);
-    h2_frame(&mut ack, 0x1, 0x4, 1, &head);
-    s.send(Client, &ack);
-    let mut answer = Vec::new();
-    let head = literal_block(&[(":status", "200"), ("sec-websocket-protocol", "mqtt")]);
-    h2_frame(&mut answer, 0x1, 0x4, 1, &head);
-    s.send(Server, &answer);
+    common::h2::h2c_websocket(&mut s, "/mqtt", Some("mqtt"));
     // CONNECT: MQTT 3.1.1 (level 4), clean session, keep alive 2 s, client id "dev-7".
     let mut connect = vec![0x10, 17, 0, 4, b'M', b'Q', b'T', b'T', 4, 0x02, 0, 2, 0, 5];
     connect.extend(b"dev-7");
@@ -895,7 +872,12 @@ fn mqtt_on_a_reset_stream(
     s.clock = at(3_111);
     let mut rst = Vec::new();
     h2_frame(&mut rst, 0x3, 0, 1, &[0, 0, 0, 8]);
-    let reset = s.send(reset_by, &rst);
+    let reset = if lose_reset {
+        s.lose(reset_by, &rst);
+        0
+    } else {
+        s.send(reset_by, &rst)
+    };
     for i in 1..=4i64 {
         s.clock = at(i * 10_000);
         let (mut ping, mut pong) = (Vec::new(), Vec::new());
@@ -918,7 +900,7 @@ fn an_mqtt_verdict_on_an_h2_stream_rests_on_the_streams_own_reset() {
     use wsclose::__internals::analyzer::Options;
     use wsclose::__internals::flow::Role::{Client, Server};
     let verdict = |reset_by, fin_by| {
-        let (s, reset) = mqtt_on_a_reset_stream(reset_by, fin_by);
+        let (s, reset) = mqtt_on_a_reset_stream(reset_by, fin_by, false);
         let r = common::analyze_timed(s.link, &s.pkts, Options::default());
         let c = common::only(&r);
         assert_eq!(c.h2_stream, Some(1));
@@ -949,4 +931,28 @@ fn an_mqtt_verdict_on_an_h2_stream_rests_on_the_streams_own_reset() {
         "{summary}"
     );
     assert!(!summary.contains("FIN"), "{summary}");
+}
+
+/// THREATS kind 4 on issue 84 item 2: the broker's RST_STREAM is lost from the capture, so
+/// the stream's own ending is unknown and its direction's framing lost from there: the
+/// verdict must not fall back on the TCP connection's FIN 40 s later ("the broker closed
+/// 40.0 s later ... with a bare FIN", or "keep alive not enforced").
+#[test]
+fn an_mqtt_verdict_on_an_h2_stream_whose_reset_was_lost_is_withheld() {
+    use wsclose::__internals::analyzer::Options;
+    use wsclose::__internals::flow::Role::{Client, Server};
+    let (s, _) = mqtt_on_a_reset_stream(Server, Client, true);
+    let r = common::analyze_timed(s.link, &s.pkts, Options::default());
+    let c = common::only(&r);
+    let a = c.application.clone().expect("MQTT on stream 1");
+    let said = format!("{:?} {:?}", a.cause, a.summary);
+    assert!(
+        a.cause.is_none() && !said.contains("FIN") && !said.contains("40.0 s"),
+        "{a:?}"
+    );
+    // What is said instead: where the broker's stream stopped being known.
+    assert!(
+        said.contains("the broker's MQTT byte stream is unknown from packet"),
+        "{a:?}"
+    );
 }

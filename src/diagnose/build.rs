@@ -49,6 +49,9 @@ impl ConnectionReport {
         let d = diagnose(c, w, &closes, &findings, tls_facts.as_ref(), tls.as_ref());
         let findings = black_hole_gaps(findings, &d.status.causes);
         let tcp_first = c.first_end();
+        // What carried the session ended first, at its nearest layer (an HTTP/2 stream's
+        // own ending, else TCP's): what the application's verdict and last words rest on.
+        let transport = transport_end(c, w);
         let (cs, ss) = (w.stats(client_side), w.stats(server_side));
         let mut report = ConnectionReport {
             id,
@@ -174,7 +177,10 @@ impl ConnectionReport {
                     // connection the capture shows no ending of (still open, or evicted at
                     // a cap) is measured from its last packet: its last words are what it
                     // said before wsclose lost sight of it, and no cause rests on them.
-                    let end = match (closes.first().map(|f| f.ts), tcp_first.map(|(_, e)| e.ts)) {
+                    let end = match (
+                        closes.first().map(|f| f.ts),
+                        transport.as_ref().map(|t| t.ts),
+                    ) {
                         (Some(a), Some(b)) => a.min(b),
                         (a, b) => a.or(b).unwrap_or(c.last_ts),
                     };
@@ -213,7 +219,7 @@ impl ConnectionReport {
                     .map(|f| (f.from, f.code, f.reason.clone(), f.packet, f.ts));
                 t.finish(&crate::app::Ending {
                     close,
-                    transport: transport_end(c, w),
+                    transport: transport.clone(),
                     last_ts: Some(c.last_ts),
                 })
             }),

@@ -439,7 +439,8 @@ causes! {
         names: Option<String>,
         /// The side that ended first.
         end_by: Role,
-        /// How: `close-frame`, `fin` or `rst`.
+        /// How: `close-frame`, `fin` or `rst`; on an HTTP/2 stream whose own frame ended
+        /// it first, `end-stream`, `rst-stream` or `goaway`.
         end_how: String,
         /// The close frame's code, for `close-frame`.
         close_code: Option<u16>,
