@@ -145,7 +145,8 @@ pub struct Ending {
     pub close: Option<(Role, Option<u16>, String, u64, Timestamp)>,
     /// The first ending of what carried the session, read at its nearest layer: over HTTP/2
     /// the stream's own END_STREAM, RST_STREAM or a GOAWAY that ends it (RFC 9113 §5.1,
-    /// §6.4, §6.8), or the TCP connection's FIN or RST when that came first; else TCP's.
+    /// §6.4, §6.8), over TLS a close_notify, or else (or when first) the TCP connection's
+    /// FIN or RST.
     pub transport: Option<TransportEnd>,
     /// The last packet of the capture's time for this connection.
     pub last_ts: Option<Timestamp>,
@@ -180,6 +181,9 @@ pub enum EndHow {
     Fin,
     /// A TCP RST: the connection is over both ways at once.
     Rst,
+    /// A TLS close_notify alert (RFC 8446 §6.1) before either side ended TCP: the sender
+    /// closed its TLS on purpose.
+    CloseNotify,
     /// A frame that ended the session's HTTP/2 stream: `frame` as RFC 9113 names it, with
     /// its error code ("END_STREAM", "RST_STREAM CANCEL", "GOAWAY NO_ERROR (last stream
     /// 1)"); `abrupt` for RST_STREAM and GOAWAY (the stream over both ways at once), not
@@ -191,7 +195,7 @@ impl EndHow {
     /// Whether it cut the session both ways at once (a RST, a RST_STREAM, a GOAWAY).
     pub fn abrupt(&self) -> bool {
         match self {
-            EndHow::Fin => false,
+            EndHow::Fin | EndHow::CloseNotify => false,
             EndHow::Rst => true,
             EndHow::Stream { abrupt, .. } => *abrupt,
         }
@@ -203,6 +207,7 @@ impl EndHow {
         match self {
             EndHow::Fin => "a bare FIN".to_string(),
             EndHow::Rst => "a TCP RST".to_string(),
+            EndHow::CloseNotify => "a TLS close_notify".to_string(),
             EndHow::Stream { frame, .. } => format!("{frame} on its HTTP/2 stream"),
         }
     }
@@ -212,6 +217,7 @@ impl EndHow {
         match self {
             EndHow::Fin => "FIN",
             EndHow::Rst => "RST",
+            EndHow::CloseNotify => "close_notify",
             EndHow::Stream { frame, .. } => frame,
         }
     }

@@ -51,7 +51,7 @@ impl ConnectionReport {
         let tcp_first = c.first_end();
         // What carried the session ended first, at its nearest layer (an HTTP/2 stream's
         // own ending, else TCP's): what the application's verdict and last words rest on.
-        let transport = transport_end(c, w);
+        let transport = transport_end(c, w, tls_facts.as_ref());
         let (cs, ss) = (w.stats(client_side), w.stats(server_side));
         let mut report = ConnectionReport {
             id,
@@ -241,10 +241,15 @@ impl ConnectionReport {
 /// The first ending of what carried session `w`, read at its nearest layer (ARCHITECTURE:
 /// a session's transport ending): over HTTP/2 the first frame that ended its own stream
 /// (END_STREAM, RST_STREAM, a GOAWAY that ends it), or the TCP connection's first FIN or
-/// RST when that came first (it ends every stream); else the first FIN or RST. An HTTP/2
-/// stream's verdict never rests on its connection's later ending, which other streams and
-/// PINGs may keep open long after.
-fn transport_end(c: &Connection, w: &Session) -> Option<crate::app::TransportEnd> {
+/// RST when that came first (it ends every stream); over TLS (`tls`) the first close_notify
+/// when it came before TCP's ending; else the first FIN or RST. An HTTP/2 stream's verdict
+/// never rests on its connection's later ending, which other streams and PINGs may keep
+/// open long after.
+fn transport_end(
+    c: &Connection,
+    w: &Session,
+    tls: Option<&crate::stack::tls::layer::TlsFacts>,
+) -> Option<crate::app::TransportEnd> {
     use crate::app::{EndHow, TransportEnd};
     use crate::websocket::session::StreamEndKind;
     let tcp = c.first_end().map(|(by, e)| {
@@ -276,7 +281,30 @@ fn transport_end(c: &Connection, w: &Session) -> Option<crate::app::TransportEnd
         };
         (e.order, end)
     });
+    // A close_notify ends the TLS that carries the session (RFC 8446 §6.1); over HTTP/2 the
+    // stream's own frames are nearer.
+    let client = c.client_side();
+    let notify = tls
+        .filter(|_| w.transport.h2_stream.is_none())
+        .into_iter()
+        .flat_map(|f| {
+            [
+                (client, f.close_notify.0, f.close_notify_at.0),
+                (client.other(), f.close_notify.1, f.close_notify_at.1),
+            ]
+        })
+        .filter_map(|(side, packet, at)| {
+            let ((ts, order), packet) = (at?, packet?);
+            let end = TransportEnd {
+                by: c.role(side),
+                how: EndHow::CloseNotify,
+                packet,
+                ts,
+            };
+            Some((order, end))
+        });
     stream
+        .chain(notify)
         .chain(tcp)
         .min_by_key(|(order, _)| *order)
         .map(|(_, e)| e)
