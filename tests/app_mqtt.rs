@@ -9,6 +9,8 @@
 #[path = "common/run.rs"]
 mod run;
 
+mod common;
+
 #[path = "common/app.rs"]
 mod fixture;
 use fixture::json;
@@ -337,7 +339,7 @@ fn a_takeover_is_not_claimed_when_the_brokers_stream_is_unknown() {
 use wsclose::__internals::capture::{file, Timestamp};
 use wsclose::__internals::decode::{self, Endpoint};
 use wsclose::__internals::websocket::frame::{parse_header, unmask};
-use wsclose::app::{ApplicationReport, Ending, Message, Tracker};
+use wsclose::app::{ApplicationReport, Ending, Message, Tracker, TransportEnd};
 use wsclose::Role;
 
 /// One WebSocket data message of a fixture: its side, payload, and the packet (number,
@@ -456,7 +458,7 @@ fn fixture_session(name: &str) -> (String, Vec<Msg>, Ending) {
         msgs,
         Ending {
             close,
-            tcp,
+            transport: tcp.map(|(by, rst, packet, ts)| TransportEnd::tcp(by, rst, packet, ts)),
             last_ts,
         },
     )
@@ -569,7 +571,12 @@ fn every_pingreq_counts_however_the_messages_cut_them() {
         }
         let end = Ending {
             close: None,
-            tcp: Some((Role::Server, false, 7, Timestamp(7_000_000))),
+            transport: Some(TransportEnd::tcp(
+                Role::Server,
+                false,
+                7,
+                Timestamp(7_000_000),
+            )),
             last_ts: Some(Timestamp(7_000_000)),
         };
         let h = t.finish(&end).unwrap().heartbeat.unwrap();
@@ -605,7 +612,12 @@ fn a_connects_level_rules_the_packets_after_it_in_the_same_message() {
         }
         let end = Ending {
             close: None,
-            tcp: Some((Role::Client, false, 9, Timestamp(1_000_000))),
+            transport: Some(TransportEnd::tcp(
+                Role::Client,
+                false,
+                9,
+                Timestamp(1_000_000),
+            )),
             last_ts: Some(Timestamp(1_000_000)),
         };
         t.finish(&end).unwrap()
@@ -820,4 +832,127 @@ fn a_bare_fin_verdict_is_withheld_over_a_lost_packet() {
             "{name} without {drop}: {s}"
         );
     }
+}
+
+/// An h2c connection (prior knowledge) carrying one MQTT 3.1.1 session on an RFC 8441
+/// stream (stream 1, subprotocol `mqtt`): the client's CONNECT with keep alive 2 s at
+/// packet 8 (10 ms in) and the broker's CONNACK; then the client says nothing, and 3.1 s
+/// after the CONNACK `reset_by` sends RST_STREAM CANCEL on stream 1. The TCP connection
+/// runs on with HTTP/2 PINGs (client) and their acknowledgements every 10 s, and at 40 s
+/// `fin_by` ends it with a FIN. Returns the session and the RST_STREAM's packet.
+fn mqtt_on_a_reset_stream(
+    reset_by: wsclose::__internals::flow::Role,
+    fin_by: wsclose::__internals::flow::Role,
+    lose_reset: bool,
+) -> (common::Session, u64) {
+    use common::h2::h2_frame;
+    use common::{Session, T0};
+    use wsclose::__internals::capture::Timestamp;
+    use wsclose::__internals::flow::Role::{Client, Server};
+    let at = |ms: i64| Timestamp(T0.0 + ms * 1_000_000);
+    let mut s = Session::new(40_001, 8080);
+    common::h2::h2c_websocket(&mut s, "/mqtt", Some("mqtt"));
+    // CONNECT: MQTT 3.1.1 (level 4), clean session, keep alive 2 s, client id "dev-7".
+    let mut connect = vec![0x10, 17, 0, 4, b'M', b'Q', b'T', b'T', 4, 0x02, 0, 2, 0, 5];
+    connect.extend(b"dev-7");
+    let mut data = Vec::new();
+    h2_frame(&mut data, 0x0, 0, 1, &common::binary(Client, &connect));
+    s.clock = at(10);
+    s.send(Client, &data);
+    let mut data = Vec::new();
+    h2_frame(
+        &mut data,
+        0x0,
+        0,
+        1,
+        &common::binary(Server, &[0x20, 2, 0, 0]),
+    );
+    s.send(Server, &data);
+    // 3.1 s after the CONNACK: RST_STREAM CANCEL (0x8) on stream 1.
+    s.clock = at(3_111);
+    let mut rst = Vec::new();
+    h2_frame(&mut rst, 0x3, 0, 1, &[0, 0, 0, 8]);
+    let reset = if lose_reset {
+        s.lose(reset_by, &rst);
+        0
+    } else {
+        s.send(reset_by, &rst)
+    };
+    for i in 1..=4i64 {
+        s.clock = at(i * 10_000);
+        let (mut ping, mut pong) = (Vec::new(), Vec::new());
+        h2_frame(&mut ping, 0x6, 0, 0, &i.to_be_bytes());
+        h2_frame(&mut pong, 0x6, 0x1, 0, &i.to_be_bytes());
+        s.send(Client, &ping);
+        s.send(Server, &pong);
+    }
+    s.fins(fin_by);
+    (s, reset)
+}
+
+/// Issue 84 item 2: an application's verdict on an HTTP/2 stream rests on that stream's own
+/// ending, not on its TCP connection's. The client's RST_STREAM 3.1 s after the CONNACK is
+/// the client ending the stream, not the broker's keep alive timeout 39 s later with a FIN;
+/// the broker's RST_STREAM 3.1 s after the client's last packet (keep alive 2 s × 1.5 =
+/// 3 s) is the broker enforcing its keep alive, not a broker that never does.
+#[test]
+fn an_mqtt_verdict_on_an_h2_stream_rests_on_the_streams_own_reset() {
+    use wsclose::__internals::analyzer::Options;
+    use wsclose::__internals::flow::Role::{Client, Server};
+    let verdict = |reset_by, fin_by| {
+        let (s, reset) = mqtt_on_a_reset_stream(reset_by, fin_by, false);
+        let r = common::analyze_timed(s.link, &s.pkts, Options::default());
+        let c = common::only(&r);
+        assert_eq!(c.h2_stream, Some(1));
+        let a = c.application.clone().expect("MQTT on stream 1");
+        assert_eq!(a.protocol, "MQTT");
+        (a, reset)
+    };
+    // The client reset its stream: no broker verdict, and nothing of the TCP FIN.
+    let (a, _) = verdict(Client, Server);
+    assert_ne!(a.ended_by, Some(Server), "{a:?}");
+    let said = format!("{:?} {:?}", a.cause, a.summary);
+    for wrong in ["keep alive", "FIN", "broker"] {
+        assert!(!said.contains(wrong), "{wrong}: {a:?}");
+    }
+    // The broker reset it 3.1 s after the client's last packet: its keep alive timeout,
+    // at the RST_STREAM's packet, said as a RST_STREAM.
+    let (a, reset) = verdict(Server, Client);
+    assert_eq!(
+        (a.cause.as_deref(), a.ended_by, a.evidence.last()),
+        (Some("keep alive timeout"), Some(Server), Some(&reset)),
+        "{a:?}"
+    );
+    let summary = a.summary.unwrap_or_default();
+    assert!(
+        summary.contains(&format!(
+            "the broker closed 3.1 s later at packet {reset} with RST_STREAM CANCEL on its HTTP/2 stream (no close frame)"
+        )),
+        "{summary}"
+    );
+    assert!(!summary.contains("FIN"), "{summary}");
+}
+
+/// THREATS kind 4 on issue 84 item 2: the broker's RST_STREAM is lost from the capture, so
+/// the stream's own ending is unknown and its direction's framing lost from there: the
+/// verdict must not fall back on the TCP connection's FIN 40 s later ("the broker closed
+/// 40.0 s later ... with a bare FIN", or "keep alive not enforced").
+#[test]
+fn an_mqtt_verdict_on_an_h2_stream_whose_reset_was_lost_is_withheld() {
+    use wsclose::__internals::analyzer::Options;
+    use wsclose::__internals::flow::Role::{Client, Server};
+    let (s, _) = mqtt_on_a_reset_stream(Server, Client, true);
+    let r = common::analyze_timed(s.link, &s.pkts, Options::default());
+    let c = common::only(&r);
+    let a = c.application.clone().expect("MQTT on stream 1");
+    let said = format!("{:?} {:?}", a.cause, a.summary);
+    assert!(
+        a.cause.is_none() && !said.contains("FIN") && !said.contains("40.0 s"),
+        "{a:?}"
+    );
+    // What is said instead: where the broker's stream stopped being known.
+    assert!(
+        said.contains("the broker's MQTT byte stream is unknown from packet"),
+        "{a:?}"
+    );
 }

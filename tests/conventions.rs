@@ -370,3 +370,66 @@ fn no_source_file_is_over_1000_lines() {
     }
     assert!(long.is_empty(), "over 1000 lines: {long:?}");
 }
+
+/// Issue 86 item 6: the limits' defaults are defined once, in the library
+/// (`Options::DEFAULT_*`, `Limits::DEFAULT_MAX_PENDING_BYTES`): `Options::default()` holds
+/// them, `wsclose analyze --help` gives them, and docs/limits.md's table states them.
+#[test]
+fn the_limits_defaults_are_the_librarys() {
+    use wsclose::{Limits, Options};
+    let o = Options::default();
+    assert_eq!(
+        (
+            o.idle_timeout_s,
+            o.max_flows,
+            o.limits.max_pending_bytes,
+            o.max_memory
+        ),
+        (
+            Options::DEFAULT_IDLE_TIMEOUT_S,
+            Options::DEFAULT_MAX_FLOWS,
+            Limits::DEFAULT_MAX_PENDING_BYTES,
+            Options::DEFAULT_MAX_MEMORY
+        )
+    );
+    let help = stdout(&["analyze", "--help"]);
+    let limits =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/limits.md")).unwrap();
+    for (flag, value, doc) in [
+        (
+            "--idle-timeout",
+            Options::DEFAULT_IDLE_TIMEOUT_S.to_string(),
+            "`--idle-timeout SECONDS`",
+        ),
+        (
+            "--max-flows",
+            Options::DEFAULT_MAX_FLOWS.to_string(),
+            "`--max-flows N`",
+        ),
+        (
+            "--max-buffer",
+            Limits::DEFAULT_MAX_PENDING_BYTES.to_string(),
+            "`--max-buffer BYTES`",
+        ),
+        (
+            "--max-memory",
+            format!("{}G", Options::DEFAULT_MAX_MEMORY >> 30),
+            "`--max-memory SIZE`",
+        ),
+    ] {
+        let at = help.find(&format!("{flag} <")).expect(flag);
+        let next = help[at + 2..]
+            .find("\n      --")
+            .map_or(help.len(), |n| at + 2 + n);
+        assert!(
+            help[at..next].contains(&format!("[default: {value}]")),
+            "{flag}: {}",
+            &help[at..next]
+        );
+        let row = limits
+            .lines()
+            .find(|l| l.starts_with(&format!("| {doc}")))
+            .expect(doc);
+        assert!(row.starts_with(&format!("| {doc} | {value} |")), "{row}");
+    }
+}

@@ -16,6 +16,7 @@
 mod common;
 
 use assert_cmd::Command;
+use common::h2::{h2_frame, literal_block};
 use serde_json::Value;
 
 fn fixture(name: &str) -> String {
@@ -859,27 +860,6 @@ fn markdown_gives_each_h2_stream_its_wireshark_filter() {
         assert!(line.contains(" && http2.streamid=="), "{line}");
     }
     assert!(!md("python-close-1001.pcap").contains("HTTP/2 stream only"));
-}
-
-/// An HTTP/2 frame (RFC 9113 §4.1).
-fn h2_frame(out: &mut Vec<u8>, kind: u8, flags: u8, stream: u32, payload: &[u8]) {
-    out.extend(&(payload.len() as u32).to_be_bytes()[1..]);
-    out.extend([kind, flags]);
-    out.extend(stream.to_be_bytes());
-    out.extend(payload);
-}
-
-/// A header block of literal fields without indexing, no Huffman coding (RFC 7541 §6.2.2).
-fn literal_block(fields: &[(&str, &str)]) -> Vec<u8> {
-    let mut v = Vec::new();
-    for (name, value) in fields {
-        v.push(0);
-        v.push(name.len() as u8);
-        v.extend(name.as_bytes());
-        v.push(value.len() as u8);
-        v.extend(value.as_bytes());
-    }
-    v
 }
 
 /// One h2c connection (prior knowledge) carrying `streams` WebSockets (RFC 8441), all open

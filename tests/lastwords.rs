@@ -458,3 +458,65 @@ fn an_evicted_connections_last_words_are_kept_without_a_cause() {
         c.status.causes
     );
 }
+
+/// Issue 84 item 2, for the last words: over HTTP/2 the first ending is the stream's own.
+/// The server's last message on stream 1 reads as an error, and its RST_STREAM follows 1 s
+/// later; the TCP connection runs on with HTTP/2 PINGs until the server's FIN 40 s later.
+/// The words are the cause, measured to the RST_STREAM, not dropped as 41 s before the FIN.
+#[test]
+fn the_last_words_on_an_h2_stream_are_measured_to_its_own_reset() {
+    use common::h2::h2_frame;
+    use wsclose::__internals::analyzer::Options;
+    use wsclose::__internals::capture::Timestamp;
+    use wsclose::report::Cause;
+    let at = |ms: i64| Timestamp(common::T0.0 + ms * 1_000_000);
+    let mut s = Session::new(40_002, 8080);
+    common::h2::h2c_websocket(&mut s, "/feed", None);
+    s.clock = at(1_000);
+    let mut data = Vec::new();
+    h2_frame(
+        &mut data,
+        0x0,
+        0,
+        1,
+        &text(Server, r#"{"error":"session expired"}"#),
+    );
+    let said = s.send(Server, &data);
+    s.clock = at(2_000);
+    let mut rst = Vec::new();
+    h2_frame(&mut rst, 0x3, 0, 1, &[0, 0, 0, 8]);
+    let reset = s.send(Server, &rst);
+    for i in 1..=4i64 {
+        s.clock = at(i * 10_000);
+        let (mut ping, mut pong) = (Vec::new(), Vec::new());
+        h2_frame(&mut ping, 0x6, 0, 0, &i.to_be_bytes());
+        h2_frame(&mut pong, 0x6, 0x1, 0, &i.to_be_bytes());
+        s.send(Client, &ping);
+        s.send(Server, &pong);
+    }
+    s.fins(Server);
+    let r = common::analyze_timed(s.link, &s.pkts, Options::default());
+    let c = common::only(&r);
+    assert_eq!(c.h2_stream, Some(1));
+    let words = c.status.causes.iter().find_map(|k| match k {
+        Cause::LastWords {
+            packet,
+            end_how,
+            end_packet,
+            before_s,
+            ..
+        } => Some((*packet, end_how.clone(), *end_packet, *before_s)),
+        _ => None,
+    });
+    assert_eq!(
+        words,
+        Some((said, "rst-stream".to_string(), reset, 1.0)),
+        "{:?}",
+        c.status
+    );
+    let cause = c.status.cause();
+    assert!(
+        cause.contains(&format!("1.000 s before the server reset its HTTP/2 stream (RST_STREAM) without a close frame (packet {reset})")),
+        "{cause}"
+    );
+}

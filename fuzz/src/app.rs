@@ -21,7 +21,7 @@
 use crate::mem;
 use wsclose::__internals::capture::Timestamp;
 use wsclose::__internals::flow::Role;
-use wsclose::app::{ApplicationReport, Ending, Message, Tracker, KEEP};
+use wsclose::app::{ApplicationReport, Ending, Message, Tracker, TransportEnd, KEEP};
 
 /// A side's bytes that one packet of the capture carried, with the cuts into messages.
 #[derive(Debug, Clone)]
@@ -84,17 +84,22 @@ pub fn endings(p: u64, ms: i64) -> Vec<Ending> {
         Ending::default(),
         Ending {
             close: None,
-            tcp: Some((Role::Server, false, p + 1, t(ms + 1))),
+            transport: Some(TransportEnd::tcp(Role::Server, false, p + 1, t(ms + 1))),
             last_ts: Some(t(ms + 1)),
         },
         Ending {
             close: Some((Role::Client, Some(1000), String::new(), p + 1, t(ms + 5))),
-            tcp: Some((Role::Client, false, p + 2, t(ms + 6))),
+            transport: Some(TransportEnd::tcp(Role::Client, false, p + 2, t(ms + 6))),
             last_ts: Some(t(ms + 6)),
         },
         Ending {
             close: None,
-            tcp: Some((Role::Server, true, p + 1, t(ms + 400_000))),
+            transport: Some(TransportEnd::tcp(
+                Role::Server,
+                true,
+                p + 1,
+                t(ms + 400_000),
+            )),
             last_ts: Some(t(ms + 400_000)),
         },
     ]

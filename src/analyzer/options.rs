@@ -1,5 +1,7 @@
 //! The analysis options ([`Options`]) and when connections are frozen ([`Freeze`]): what
-//! the analysis keeps and how far it goes, with the defaults `wsclose analyze` uses.
+//! the analysis keeps and how far it goes, with the defaults `wsclose analyze` uses (each
+//! defined once, as a constant here or on [`Limits`], which the command line's flags take
+//! as their defaults).
 
 use crate::stack::tcp::assembler::Limits;
 
@@ -56,7 +58,7 @@ pub struct Options {
     /// flows (evicted, marked `max_memory`); a group past its share by an HTTP/2
     /// connection's streams borrows what the other groups of its thread do not use
     /// (`budget::Budget::borrow`). At least 32 MiB (`budget::MIN_MAX_MEMORY`:
-    /// less is taken as that); 1 GiB by default.
+    /// less is taken as that); [`Options::DEFAULT_MAX_MEMORY`] by default.
     pub max_memory: usize,
     /// When quiet connections are frozen out of memory (see `freeze`).
     pub freeze: Freeze,
@@ -136,12 +138,25 @@ impl Default for Freeze {
     }
 }
 
+impl Options {
+    /// `idle_timeout_s` by default (`--idle-timeout`'s default): ten minutes of capture time
+    /// without a packet, longer than the keepalives and proxy idle timeouts that keep a
+    /// quiet WebSocket open.
+    pub const DEFAULT_IDLE_TIMEOUT_S: u64 = 600;
+    /// `max_flows` by default (`--max-flows`'s default): 200 000 connections tracked at
+    /// once, whose state fits the default `max_memory` (about 600 MiB at 3 KiB each).
+    pub const DEFAULT_MAX_FLOWS: usize = 200_000;
+    /// `max_memory` by default (`--max-memory`'s default): 1 GiB
+    /// (`memory::DEFAULT_MAX_MEMORY`).
+    pub const DEFAULT_MAX_MEMORY: usize = crate::memory::DEFAULT_MAX_MEMORY;
+}
+
 impl Default for Options {
     fn default() -> Self {
         Options {
             limits: Limits::default(),
-            idle_timeout_s: 600,
-            max_flows: 200_000,
+            idle_timeout_s: Self::DEFAULT_IDLE_TIMEOUT_S,
+            max_flows: Self::DEFAULT_MAX_FLOWS,
             // Frame logs cost memory per connection: only reports that show frames ask.
             frame_log: 0,
             previews: false,
@@ -149,7 +164,7 @@ impl Default for Options {
             threads: 0,
             shard_min_bytes: 16 << 20,
             keep_reports: crate::report::store::DEFAULT_BUDGET,
-            max_memory: super::budget::DEFAULT_MAX_MEMORY,
+            max_memory: Self::DEFAULT_MAX_MEMORY,
             freeze: Freeze::default(),
             join_files: true,
             force_join: false,

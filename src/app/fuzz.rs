@@ -187,18 +187,42 @@ fn endings(p: u64, ms: i64) -> Vec<Ending> {
         Ending::default(),
         Ending {
             close: Some((Server, Some(1000), String::new(), p + 1, t(ms + 1))),
-            tcp: Some((Server, false, p + 2, t(ms + 2))),
+            transport: Some(TransportEnd {
+                by: Server,
+                how: EndHow::Fin,
+                packet: p + 2,
+                ts: t(ms + 2),
+            }),
             last_ts: Some(t(ms + 2)),
         },
         Ending {
             close: Some((Client, None, "\u{1b}[31m".into(), p + 1, t(ms + 1))),
-            tcp: None,
+            transport: None,
             last_ts: Some(t(ms + 1)),
         },
         Ending {
             close: None,
-            tcp: Some((Client, true, p + 1, t(ms + 5000))),
+            transport: Some(TransportEnd {
+                by: Client,
+                how: EndHow::Rst,
+                packet: p + 1,
+                ts: t(ms + 5000),
+            }),
             last_ts: Some(t(ms + 5000)),
+        },
+        // An HTTP/2 stream reset by the server, its TCP connection running on.
+        Ending {
+            close: None,
+            transport: Some(TransportEnd {
+                by: Server,
+                how: EndHow::Stream {
+                    frame: "RST_STREAM CANCEL".into(),
+                    abrupt: true,
+                },
+                packet: p + 1,
+                ts: t(ms + 3100),
+            }),
+            last_ts: Some(t(ms + 40_000)),
         },
     ]
 }

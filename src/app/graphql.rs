@@ -41,9 +41,10 @@ pub(crate) struct Graphql {
     connection_error: Option<(String, u64)>,
     /// The legacy connection_terminate: packet.
     terminate: Option<u64>,
-    /// Keep-alive (`ka`) packets and times, the last two.
+    /// Keep-alive (`ka`) packets and times: the last one, and the last few (their cadence
+    /// is the server's keep-alive period: several intervals that agree, never one).
     ka: Option<(u64, crate::capture::Timestamp)>,
-    ka_gap: Option<u64>,
+    ka_kept: super::Recent,
     /// The client's offer when the response selected no subprotocol (see
     /// [`Graphql::offered_only`]).
     #[serde(default)]
@@ -207,9 +208,7 @@ impl Machine for Graphql {
             }
             ("connection_terminate", Role::Client) => self.terminate = Some(m.packet),
             ("ka", Role::Server) => {
-                if let Some((_, t)) = self.ka {
-                    self.ka_gap = Some(between(t, m.ts));
-                }
+                self.ka_kept.add(m.packet, m.ts);
                 self.ka = Some((m.packet, m.ts));
                 // The server's keep-alive asks for no answer (subscriptions-transport-ws's
                 // client only restarts its timer): never an unanswered ping.
@@ -360,9 +359,10 @@ impl Machine for Graphql {
         }
         // The legacy client gives up when keep-alives stop.
         if !self.modern && by == Role::Client && self.server_lost.is_none() {
-            if let (Some((kp, kt)), Some(gap)) = (self.ka, self.ka_gap) {
+            if let (Some((kp, kt)), Some(gap)) = (self.ka, self.ka_kept.cadence_before(end_packet))
+            {
                 let quiet = between(kt, end_ts);
-                if gap > 0 && quiet >= 2 * gap {
+                if kp < end_packet && quiet >= 2 * gap {
                     return Some(Verdict::new(
                         Some(Role::Client),
                         "keep-alive missed",

@@ -266,4 +266,45 @@ impl Recent {
     pub fn whole(&self) -> bool {
         self.added <= Self::N as u64
     }
+
+    /// The interval (s) between the ones kept when they came at a cadence: at least
+    /// [`CADENCE_PINGS`] of them, each gap within [`CADENCE_SLACK`] (or 50 ms) of the gaps'
+    /// mean. A period rests on several intervals that agree, never on one: two heartbeats
+    /// 10 ms apart (a sender catching up) give none.
+    pub fn cadence(&self) -> Option<f64> {
+        cadence(self.iter())
+    }
+
+    /// [`Recent::cadence`] of the ones kept before packet `end`, in whole ms (what came
+    /// after an ending is not what the ending followed).
+    pub fn cadence_before(&self, end: u64) -> Option<u64> {
+        cadence(self.iter().filter(|&(p, _)| p < end))
+            .map(|s| (s * 1000.0).round() as u64)
+            .filter(|&ms| ms > 0)
+    }
 }
+
+/// The interval (s) between `marks` (packet and time, oldest first) when they came at a
+/// cadence: at least [`CADENCE_PINGS`], each gap within [`CADENCE_SLACK`] (or 50 ms) of the
+/// gaps' mean.
+fn cadence(marks: impl Iterator<Item = (u64, Timestamp)>) -> Option<f64> {
+    let pings: Vec<_> = marks.collect();
+    if pings.len() < CADENCE_PINGS {
+        return None;
+    }
+    let gaps: Vec<f64> = pings
+        .iter()
+        .zip(pings.iter().skip(1))
+        .map(|(a, b)| b.1.since(a.1))
+        .collect();
+    let mean = gaps.iter().sum::<f64>() / gaps.len() as f64;
+    let slack = (mean * CADENCE_SLACK).max(0.05);
+    (mean > 0.0 && gaps.iter().all(|g| (g - mean).abs() <= slack)).then_some(mean)
+}
+
+/// Pings at least this many (the last ones kept) show a cadence.
+pub const CADENCE_PINGS: usize = 3;
+
+/// How far the gaps between those pings may stray from their mean and still be a cadence:
+/// 10 % of it, or 50 ms (a timer's jitter on a busy host).
+pub const CADENCE_SLACK: f64 = 0.10;

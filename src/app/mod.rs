@@ -143,17 +143,91 @@ impl Message<'_> {
 pub struct Ending {
     /// The first close frame: who sent it, its code and reason, its packet and time.
     pub close: Option<(Role, Option<u16>, String, u64, Timestamp)>,
-    /// The first FIN or RST: who sent it, whether it was a RST, its packet and time.
-    pub tcp: Option<(Role, bool, u64, Timestamp)>,
+    /// The first ending of what carried the session, read at its nearest layer: over HTTP/2
+    /// the stream's own END_STREAM, RST_STREAM or a GOAWAY that ends it (RFC 9113 §5.1,
+    /// §6.4, §6.8), over TLS a close_notify, or else (or when first) the TCP connection's
+    /// FIN or RST.
+    pub transport: Option<TransportEnd>,
     /// The last packet of the capture's time for this connection.
     pub last_ts: Option<Timestamp>,
+}
+
+/// The first ending of the layer that carried a session: who, how, its packet and time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransportEnd {
+    pub by: Role,
+    pub how: EndHow,
+    pub packet: u64,
+    pub ts: Timestamp,
+}
+
+impl TransportEnd {
+    /// A TCP FIN (or, when `rst`, a RST) from `by` at `packet`, captured at `ts`.
+    pub fn tcp(by: Role, rst: bool, packet: u64, ts: Timestamp) -> TransportEnd {
+        let how = if rst { EndHow::Rst } else { EndHow::Fin };
+        TransportEnd {
+            by,
+            how,
+            packet,
+            ts,
+        }
+    }
+}
+
+/// How the layer that carried a session ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EndHow {
+    /// A TCP FIN: the sender sends nothing more.
+    Fin,
+    /// A TCP RST: the connection is over both ways at once.
+    Rst,
+    /// A TLS close_notify alert (RFC 8446 §6.1) before either side ended TCP: the sender
+    /// closed its TLS on purpose.
+    CloseNotify,
+    /// A frame that ended the session's HTTP/2 stream: `frame` as RFC 9113 names it, with
+    /// its error code ("END_STREAM", "RST_STREAM CANCEL", "GOAWAY NO_ERROR (last stream
+    /// 1)"); `abrupt` for RST_STREAM and GOAWAY (the stream over both ways at once), not
+    /// END_STREAM (the sender's half only, as a FIN).
+    Stream { frame: String, abrupt: bool },
+}
+
+impl EndHow {
+    /// Whether it cut the session both ways at once (a RST, a RST_STREAM, a GOAWAY).
+    pub fn abrupt(&self) -> bool {
+        match self {
+            EndHow::Fin | EndHow::CloseNotify => false,
+            EndHow::Rst => true,
+            EndHow::Stream { abrupt, .. } => *abrupt,
+        }
+    }
+
+    /// What ended, as a phrase: "a bare FIN", "a TCP RST", "RST_STREAM CANCEL on its
+    /// HTTP/2 stream".
+    pub fn phrase(&self) -> String {
+        match self {
+            EndHow::Fin => "a bare FIN".to_string(),
+            EndHow::Rst => "a TCP RST".to_string(),
+            EndHow::CloseNotify => "a TLS close_notify".to_string(),
+            EndHow::Stream { frame, .. } => format!("{frame} on its HTTP/2 stream"),
+        }
+    }
+
+    /// Its frame or flag alone: "FIN", "RST", "RST_STREAM CANCEL".
+    pub fn name(&self) -> &str {
+        match self {
+            EndHow::Fin => "FIN",
+            EndHow::Rst => "RST",
+            EndHow::CloseNotify => "close_notify",
+            EndHow::Stream { frame, .. } => frame,
+        }
+    }
 }
 
 impl Ending {
     /// Who ended the session first below the application, when, and at which packet.
     pub fn first(&self) -> Option<(Role, u64, Timestamp)> {
         let close = self.close.as_ref().map(|c| (c.0, c.3, c.4));
-        let tcp = self.tcp.map(|t| (t.0, t.2, t.3));
+        let tcp = self.transport.as_ref().map(|t| (t.by, t.packet, t.ts));
         match (close, tcp) {
             (Some(c), Some(t)) => Some(if t.1 < c.1 { t } else { c }),
             (c, t) => c.or(t),

@@ -581,8 +581,9 @@ impl Machine for Mqtt {
 /// client of keep alive 2 s fell silent), so a shorter overrun proves nothing.
 const NOT_ENFORCED: u64 = 2;
 
-/// ", with a close frame 1000", ", with a bare FIN (no close frame)" or ", with a TCP RST
-/// (no close frame)": how the side that ended at `packet` ended.
+/// ", with a close frame 1000", ", with a bare FIN (no close frame)", ", with a TCP RST
+/// (no close frame)" or ", with RST_STREAM CANCEL on its HTTP/2 stream (no close frame)":
+/// how the side that ended at `packet` ended.
 fn how_closed(end: &Ending, packet: u64) -> String {
     if let Some(c) = end.close.as_ref().filter(|c| c.3 == packet) {
         return match (c.1, c.2.is_empty()) {
@@ -591,9 +592,8 @@ fn how_closed(end: &Ending, packet: u64) -> String {
             (Some(code), false) => format!(" with close frame {code} {}", quote(&c.2)),
         };
     }
-    match end.tcp.filter(|t| t.2 == packet) {
-        Some((_, true, _, _)) => " with a TCP RST (no close frame)".to_string(),
-        Some(_) => " with a bare FIN (no close frame)".to_string(),
+    match end.transport.as_ref().filter(|t| t.packet == packet) {
+        Some(t) => format!(" with {} (no close frame)", t.how.phrase()),
         None => String::new(),
     }
 }

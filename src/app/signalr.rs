@@ -229,17 +229,13 @@ fn msgpack_str(b: &[u8]) -> Option<(Option<String>, &[u8])> {
     Some((Some(s), rest.get(n..)?))
 }
 
-/// The longest gap between `side`'s last data messages before `end`, when they include at
-/// least two of its pings: the cadence it kept. None when too few were seen.
+/// The cadence of `side`'s last data messages before `end` (ms), when they include at
+/// least two of its pings: several intervals that agree ([`super::Recent::cadence`]), never
+/// one gap. None when too few were seen, or they came at no cadence.
 fn cadence(beats: &Beats, side: Role, end: u64) -> Option<u64> {
     let s = beats.side(side);
     if s.app_pings.n < 2 {
         return None;
     }
-    let kept: Vec<_> = s.messages.iter().filter(|&(p, _)| p < end).collect();
-    kept.iter()
-        .zip(kept.iter().skip(1))
-        .map(|(a, b)| between(a.1, b.1))
-        .max()
-        .filter(|&g| g > 0)
+    s.messages.cadence_before(end)
 }

@@ -6,7 +6,7 @@
 //! server pings and the client answers; in version 3 the client pings.
 
 use super::heartbeat::Beats;
-use super::{between, ms, quote, Ending, Identity, Machine, Message, Seen, Verdict};
+use super::{between, ms, quote, EndHow, Ending, Identity, Machine, Message, Seen, Verdict};
 use crate::flow::Role;
 
 /// Timers are exact but captures see them a little late or early: a quiet spell counts as a
@@ -274,11 +274,17 @@ impl Machine for SocketIo {
                 ));
             }
         }
-        let rst = end.tcp.is_some_and(|t| t.1 && t.2 == end_packet);
-        let (cause, how) = if rst {
-            ("transport error", "reset the TCP connection")
-        } else {
-            ("transport close", "closed the WebSocket")
+        let reset = end
+            .transport
+            .as_ref()
+            .filter(|t| t.how.abrupt() && t.packet == end_packet);
+        let (cause, how) = match reset.map(|t| &t.how) {
+            Some(EndHow::Stream { frame, .. }) => (
+                "transport error",
+                format!("reset its HTTP/2 stream ({frame})"),
+            ),
+            Some(_) => ("transport error", "reset the TCP connection".to_string()),
+            None => ("transport close", "closed the WebSocket".to_string()),
         };
         Some(Verdict::new(
             Some(by),

@@ -11,10 +11,14 @@
 //! Recognized by the request target's shape and confirmed by the server's first message
 //! `o`: a session whose first server message is anything else is not SockJS, and nothing is
 //! reported of one whose `o` the capture does not hold. State: constant (the close frame's
-//! reason cut to [`REASON`] bytes).
+//! reason cut to [`REASON`] bytes, the last few `h`). The heartbeat is said to have stopped
+//! only after a period the server kept (several `h` at one cadence) was missed [`MISSED`]
+//! times before the session ended.
 
-use super::heartbeat::Beats;
-use super::{between, lite, ms, quote, wire_label, Ending, Machine, Message, Seen, Verdict};
+use super::heartbeat::{Beats, Recent};
+use super::{
+    between, lite, ms, quote, wire_label, EndHow, Ending, Machine, Message, Seen, Verdict,
+};
 use crate::capture::Timestamp;
 use crate::flow::Role;
 
@@ -32,11 +36,11 @@ pub(crate) struct SockJs {
     not_sockjs: bool,
     /// The server's close frame: code, reason (cut), packet, time.
     close: Option<(u64, String, u64, Timestamp)>,
-    /// The server's heartbeats: how many, the last one (packet, time), the shortest interval
-    /// between two in a row (ms).
+    /// The server's heartbeats: how many, the last one (packet, time), and the last few
+    /// (their cadence is the period: several intervals that agree, never one).
     beats: u64,
     last_beat: Option<(u64, Timestamp)>,
-    period: Option<u64>,
+    kept: Recent,
     /// The first packet from which the server's messages are not all in the capture: an `h`
     /// (or the close frame) may have been lost there.
     server_lost: Option<u64>,
@@ -83,10 +87,7 @@ impl SockJs {
         }
         match first {
             Some(b'h') if m.len == 1 => {
-                if let Some((_, t)) = self.last_beat {
-                    let gap = between(t, m.ts);
-                    self.period = Some(self.period.map_or(gap, |p| p.min(gap)));
-                }
+                self.kept.add(m.packet, m.ts);
                 self.beats += 1;
                 self.last_beat = Some((m.packet, m.ts));
                 Seen::Keepalive
@@ -161,7 +162,7 @@ impl Machine for SockJs {
                     ),
                     _ if end_packet > *p => format!(
                         "; the {by}'s {} at packet {end_packet} only ended the transport after it",
-                        if end.tcp.is_some_and(|t| t.1) { "RST" } else { "FIN" }
+                        end.transport.as_ref().map_or("FIN", |t| t.how.name())
                     ),
                     _ => String::new(),
                 };
@@ -179,10 +180,12 @@ impl Machine for SockJs {
             }
         }
         // The server's heartbeat stopped well before the end, and the capture holds all that
-        // the server sent.
+        // the server sent. Its period is the cadence of its last beats: a gap of one pair
+        // (two `h` 10 ms apart, a server catching up) is no period, and a close the client
+        // made on its own a moment later is no heartbeat missed.
         let (Some((hp, ht)), Some(period), None) = (
             self.last_beat,
-            self.period.filter(|&p| p > 0),
+            self.kept.cadence_before(end_packet),
             self.server_lost,
         ) else {
             return None;
@@ -196,16 +199,16 @@ impl Machine for SockJs {
         if server_last.is_some_and(|(p, _)| p > hp) {
             return None;
         }
-        let ending = match (&end.close, end.tcp) {
+        let ending = match (&end.close, &end.transport) {
             (Some((who, _, _, cp, _)), _) if *cp == end_packet => {
                 format!("the {who} closed the WebSocket")
             }
-            (_, Some((who, rst, tp, _))) if tp == end_packet => {
-                format!(
-                    "the {who} ended the TCP connection ({})",
-                    if rst { "RST" } else { "FIN" }
-                )
-            }
+            (_, Some(t)) if t.packet == end_packet => match &t.how {
+                EndHow::Stream { frame, .. } => {
+                    format!("the {} ended its HTTP/2 stream ({frame})", t.by)
+                }
+                how => format!("the {} ended the TCP connection ({})", t.by, how.name()),
+            },
             _ => format!("the {by} ended the session"),
         };
         Some(Verdict::new(

@@ -55,7 +55,7 @@ fn ts(ms: i64) -> Timestamp {
 fn closed(by: Role, code: Option<u16>, reason: &str, packet: u64, at_ms: i64) -> Ending {
     Ending {
         close: Some((by, code, reason.into(), packet, ts(at_ms))),
-        tcp: None,
+        transport: None,
         last_ts: Some(ts(at_ms)),
     }
 }
@@ -64,7 +64,7 @@ fn closed(by: Role, code: Option<u16>, reason: &str, packet: u64, at_ms: i64) ->
 fn tcp_end(by: Role, rst: bool, packet: u64, at_ms: i64) -> Ending {
     Ending {
         close: None,
-        tcp: Some((by, rst, packet, ts(at_ms))),
+        transport: Some(TransportEnd::tcp(by, rst, packet, ts(at_ms))),
         last_ts: Some(ts(at_ms)),
     }
 }

@@ -286,19 +286,23 @@ fn takeover(r: &mut ConnectionReport, group: &[Member], starts: &Starts, k: usiz
     }) else {
         return;
     };
-    // The broker ended it: its close frame, FIN or RST came first.
-    let by_server = match (r.close_frames.first(), r.tcp_ends.first()) {
-        (Some(c), Some(t)) if t.packet < c.packet => t.by == Role::Server,
+    // The broker ended it: its close frame, FIN or RST came first; over HTTP/2, its
+    // stream's own END_STREAM, RST_STREAM or GOAWAY (the nearest layer's ending) counts
+    // before the TCP connection's, which other streams keep open.
+    let transport = r
+        .stream_ends
+        .iter()
+        .filter(|e| e.ends_stream)
+        .map(|e| (e.by, e.packet, e.time))
+        .chain(r.tcp_ends.first().map(|t| (t.by, t.packet, t.time)))
+        .min_by_key(|&(_, packet, _)| packet);
+    let by_server = match (r.close_frames.first(), transport) {
+        (Some(c), Some(t)) if t.1 < c.packet => t.0 == Role::Server,
         (Some(c), _) => c.from == Role::Server,
-        (None, Some(t)) => t.by == Role::Server,
+        (None, Some(t)) => t.0 == Role::Server,
         (None, None) => false,
     };
-    let Some(end) = r
-        .tcp_ends
-        .first()
-        .map(|t| (t.packet, t.time))
-        .filter(|_| by_server)
-    else {
+    let Some(end) = transport.map(|t| (t.1, t.2)).filter(|_| by_server) else {
         return;
     };
     let value = app

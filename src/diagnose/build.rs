@@ -49,6 +49,9 @@ impl ConnectionReport {
         let d = diagnose(c, w, &closes, &findings, tls_facts.as_ref(), tls.as_ref());
         let findings = black_hole_gaps(findings, &d.status.causes);
         let tcp_first = c.first_end();
+        // What carried the session ended first, at its nearest layer (an HTTP/2 stream's
+        // own ending, else TCP's): what the application's verdict and last words rest on.
+        let transport = transport_end(c, w, tls_facts.as_ref());
         let (cs, ss) = (w.stats(client_side), w.stats(server_side));
         let mut report = ConnectionReport {
             id,
@@ -174,7 +177,10 @@ impl ConnectionReport {
                     // connection the capture shows no ending of (still open, or evicted at
                     // a cap) is measured from its last packet: its last words are what it
                     // said before wsclose lost sight of it, and no cause rests on them.
-                    let end = match (closes.first().map(|f| f.ts), tcp_first.map(|(_, e)| e.ts)) {
+                    let end = match (
+                        closes.first().map(|f| f.ts),
+                        transport.as_ref().map(|t| t.ts),
+                    ) {
                         (Some(a), Some(b)) => a.min(b),
                         (a, b) => a.or(b).unwrap_or(c.last_ts),
                     };
@@ -211,10 +217,9 @@ impl ConnectionReport {
                 let close = closes
                     .first()
                     .map(|f| (f.from, f.code, f.reason.clone(), f.packet, f.ts));
-                let tcp = tcp_first.map(|(by, e)| (by, e.kind == EndKind::Rst, e.packet, e.ts));
                 t.finish(&crate::app::Ending {
                     close,
-                    tcp,
+                    transport: transport.clone(),
                     last_ts: Some(c.last_ts),
                 })
             }),
@@ -231,6 +236,78 @@ impl ConnectionReport {
         self.evicted = Some(why);
         super::status::evicted(&mut self.status, why, self.last_packet, limit);
     }
+}
+
+/// The first ending of what carried session `w`, read at its nearest layer (ARCHITECTURE:
+/// a session's transport ending): over HTTP/2 the first frame that ended its own stream
+/// (END_STREAM, RST_STREAM, a GOAWAY that ends it), or the TCP connection's first FIN or
+/// RST when that came first (it ends every stream); over TLS (`tls`) the first close_notify
+/// when it came before TCP's ending; else the first FIN or RST. An HTTP/2 stream's verdict
+/// never rests on its connection's later ending, which other streams and PINGs may keep
+/// open long after.
+fn transport_end(
+    c: &Connection,
+    w: &Session,
+    tls: Option<&crate::stack::tls::layer::TlsFacts>,
+) -> Option<crate::app::TransportEnd> {
+    use crate::app::{EndHow, TransportEnd};
+    use crate::websocket::session::StreamEndKind;
+    let tcp = c.first_end().map(|(by, e)| {
+        let how = if e.kind == EndKind::Rst {
+            EndHow::Rst
+        } else {
+            EndHow::Fin
+        };
+        (
+            e.order,
+            TransportEnd {
+                by,
+                how,
+                packet: e.packet,
+                ts: e.ts,
+            },
+        )
+    });
+    let stream = w.stream_ends.iter().filter(|e| e.ends_stream()).map(|e| {
+        let how = EndHow::Stream {
+            frame: e.kind.to_string(),
+            abrupt: !matches!(e.kind, StreamEndKind::EndStream),
+        };
+        let end = TransportEnd {
+            by: c.role(e.by),
+            how,
+            packet: e.packet,
+            ts: e.ts,
+        };
+        (e.order, end)
+    });
+    // A close_notify ends the TLS that carries the session (RFC 8446 §6.1); over HTTP/2 the
+    // stream's own frames are nearer.
+    let client = c.client_side();
+    let notify = tls
+        .filter(|_| w.transport.h2_stream.is_none())
+        .into_iter()
+        .flat_map(|f| {
+            [
+                (client, f.close_notify.0, f.close_notify_at.0),
+                (client.other(), f.close_notify.1, f.close_notify_at.1),
+            ]
+        })
+        .filter_map(|(side, packet, at)| {
+            let ((ts, order), packet) = (at?, packet?);
+            let end = TransportEnd {
+                by: c.role(side),
+                how: EndHow::CloseNotify,
+                packet,
+                ts,
+            };
+            Some((order, end))
+        });
+    stream
+        .chain(notify)
+        .chain(tcp)
+        .min_by_key(|(order, _)| *order)
+        .map(|(_, e)| e)
 }
 
 /// The findings with the gap notes of a side whose bytes a path MTU black hole kept from

@@ -79,10 +79,9 @@ pub fn cause(
         .collect();
     let at_least = !mine.pings.whole() && unanswered.len() == pings.len();
     let first = unanswered.first().copied();
-    let interval_ms = match pings.as_slice() {
-        [.., (_, a), (_, b)] => Some(ms(b.since(*a))),
-        _ => None,
-    };
+    // Its ping interval: the cadence of its last pings before the end (several gaps that
+    // agree), never the one gap between its last two.
+    let interval_ms = mine.pings.cadence_before(end_packet).map(|i| i as f64);
     let code_fits = match close {
         None => true,
         Some(c) => c.code == Some(1011) || said.is_some(),
@@ -119,35 +118,16 @@ fn ms(seconds: f64) -> f64 {
     (seconds.max(0.0) * 1000.0).round()
 }
 
-/// Pings at least this many (the last ones kept) show a cadence.
-pub const CADENCE_PINGS: usize = 3;
-
-/// How far the gaps between those pings may stray from their mean and still be a cadence:
-/// 10 % of it, or 50 ms (a timer's jitter on a busy host).
-pub const CADENCE_SLACK: f64 = 0.10;
-
-/// The interval (s) between the last pings kept of `marks` when they came at a cadence: at
-/// least [`CADENCE_PINGS`] of them, each gap within [`CADENCE_SLACK`] (or 50 ms) of the
-/// gaps' mean.
+/// The interval (s) between the last pings kept of `marks` when they came at a cadence
+/// ([`crate::app::Recent::cadence`]: at least three, each gap near the gaps' mean).
 pub fn cadence(marks: &crate::app::Recent) -> Option<f64> {
-    let pings: Vec<_> = marks.iter().collect();
-    if pings.len() < CADENCE_PINGS {
-        return None;
-    }
-    let gaps: Vec<f64> = pings
-        .iter()
-        .zip(pings.iter().skip(1))
-        .map(|(a, b)| b.1.since(a.1))
-        .collect();
-    let mean = gaps.iter().sum::<f64>() / gaps.len() as f64;
-    let slack = (mean * CADENCE_SLACK).max(0.05);
-    (mean > 0.0 && gaps.iter().all(|g| (g - mean).abs() <= slack)).then_some(mean)
+    marks.cadence()
 }
 
-/// Side `from`'s regular pings that stopped: its last [`CADENCE_PINGS`] or more pings (the
-/// last few kept) came at a regular cadence ([`cadence`]), its last frame is its last
-/// ping, it did not end the session first (`ended`), its direction was followed to the end (`lost`: a gap or a lost frame boundary
-/// in it could hide later pings, and then nothing is said), and at least two more pings
+/// Side `from`'s regular pings that stopped: its last three or more pings (the last few
+/// kept) came at a regular cadence ([`cadence`]), its last frame is its last ping, it did
+/// not end the session first (`ended`), its direction was followed to the end (`lost`: a
+/// gap or a lost frame boundary in it could hide later pings, and then nothing is said), and at least two more pings
 /// were due before `until` (the first ending, or the end of the capture). The pings are
 /// `marks`: WebSocket pings, or with `message_bytes` the copies of the short data message
 /// that is the side's application heartbeat.
@@ -275,7 +255,7 @@ mod tests {
 
     #[test]
     fn an_unanswered_ping_then_a_fin_is_a_heartbeat_timeout() {
-        let server = sent(&[10, 20], &[]);
+        let server = sent(&[0, 10, 20], &[]);
         let client = sent(&[], &[11, 30]); // 30: a late pong, after the end
         let c = run(None, Some(&fin(Role::Server, 25)), &server, &client).unwrap();
         let Cause::HeartbeatTimeout {
@@ -298,6 +278,20 @@ mod tests {
         assert_eq!(waited_ms, Some(500.0));
         assert_eq!(interval_ms, Some(1000.0));
         assert_eq!(close_code, None);
+        // Two pings are one gap: no interval is claimed (issue 84 item 6), nor with a
+        // third out of step.
+        for pings in [&[10, 20][..], &[0, 19, 20]] {
+            let c = run(
+                None,
+                Some(&fin(Role::Server, 25)),
+                &sent(pings, &[]),
+                &client,
+            );
+            let Some(Cause::HeartbeatTimeout { interval_ms, .. }) = c else {
+                panic!("{c:?}")
+            };
+            assert_eq!(interval_ms, None, "{pings:?}");
+        }
     }
 
     #[test]

@@ -306,11 +306,21 @@ pub fn status_cause(r: &mut ConnectionReport) {
     if r.application.as_ref().is_some_and(|a| a.cause.is_some()) {
         return;
     }
-    // The first ending: a close frame, or a FIN or RST before it.
+    // The first ending: a close frame, or what carried the session ending before it, read
+    // at its nearest layer: over HTTP/2 the stream's own END_STREAM, RST_STREAM or GOAWAY
+    // (its TCP connection may run on long after), else (or when first) a FIN or RST.
     let close = r
         .close_frames
         .first()
         .map(|c| (c.from, "close-frame", c.code, c.packet, c.time));
+    let stream = r.stream_ends.iter().filter(|e| e.ends_stream).map(|e| {
+        let how = match e.kind {
+            crate::report::StreamEndName::EndStream => "end-stream",
+            crate::report::StreamEndName::RstStream => "rst-stream",
+            crate::report::StreamEndName::Goaway => "goaway",
+        };
+        (e.by, how, None, e.packet, e.time)
+    });
     let tcp = r.tcp_ends.first().map(|t| {
         let how = if t.kind == crate::report::EndKind::Rst {
             "rst"
@@ -319,6 +329,7 @@ pub fn status_cause(r: &mut ConnectionReport) {
         };
         (t.by, how, None, t.packet, t.time)
     });
+    let tcp = stream.chain(tcp).min_by_key(|e| e.3);
     let end = match (close, tcp) {
         (Some(c), Some(t)) => Some(if t.3 < c.3 { t } else { c }),
         (c, t) => c.or(t),

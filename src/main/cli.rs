@@ -448,21 +448,21 @@ pub struct LimitArgs {
     #[arg(
         long,
         value_name = "SECONDS",
-        default_value_t = 600,
+        default_value_t = wsclose::Options::DEFAULT_IDLE_TIMEOUT_S,
         allow_negative_numbers = true
     )]
     pub idle_timeout: u64,
     /// Track at most this many TCP connections at once: the least recently active are
     /// finished first (the cap is kept per group of flows: docs/limits.md).
-    #[arg(long, value_name = "N", default_value_t = 200_000, value_parser = max_flows, allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", default_value_t = wsclose::Options::DEFAULT_MAX_FLOWS, value_parser = max_flows, allow_negative_numbers = true)]
     pub max_flows: usize,
     /// Out-of-order bytes held per direction before the oldest hole is declared a gap.
-    #[arg(long, value_name = "BYTES", default_value_t = 4 << 20, allow_negative_numbers = true)]
+    #[arg(long, value_name = "BYTES", default_value_t = wsclose::Limits::DEFAULT_MAX_PENDING_BYTES, allow_negative_numbers = true)]
     pub max_buffer: usize,
     /// The memory the analysis may use (e.g. 256M, 2G; at least 32M): past it, held
     /// out-of-order bytes are given up, then the least recently active connections are
     /// evicted (docs/limits.md).
-    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = max_memory, allow_negative_numbers = true)]
+    #[arg(long, value_name = "SIZE", default_value = size_text(wsclose::Options::DEFAULT_MAX_MEMORY), value_parser = max_memory, allow_negative_numbers = true)]
     pub max_memory: usize,
     /// Finished connection reports kept in memory; the rest go to a temporary file (tests).
     #[arg(long, hide = true, value_name = "N", default_value_t = wsclose::report::store::DEFAULT_BUDGET)]
@@ -629,6 +629,18 @@ fn size(s: &str) -> Result<usize, String> {
         .ok_or_else(|| format!("'{s}' is more memory than this machine can address"))
 }
 
+/// `bytes` as [`size`] reads it, in the largest of T, G, M and K that divides it whole
+/// (1 GiB: "1G"): how `--help` writes a size flag's default.
+fn size_text(bytes: usize) -> String {
+    [(40, "T"), (30, "G"), (20, "M"), (10, "K")]
+        .into_iter()
+        .find(|&(shift, _)| bytes > 0 && bytes.trailing_zeros() >= shift)
+        .map_or_else(
+            || bytes.to_string(),
+            |(shift, unit)| format!("{}{unit}", bytes >> shift),
+        )
+}
+
 /// `--threads N`: at most [`MAX_THREADS`](wsclose::MAX_THREADS). A larger number is
 /// refused rather than lowered: the threads of a file take whole groups of flows, of which
 /// there are at most 64, and every thread reads every packet, so more would only slow the
@@ -739,5 +751,21 @@ impl ReadArgs {
             0 => 0,
             n => n.min(cores),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{size, size_text};
+
+    /// The text `--help` gives a size's default reads back as that size.
+    #[test]
+    fn a_sizes_text_reads_back_as_it() {
+        for b in [1 << 30, 32 << 20, 1536 << 20, 5 << 40, 4096, 1000, 0] {
+            assert_eq!(size(&size_text(b)), Ok(b), "{b}");
+        }
+        assert_eq!(size_text(wsclose::Options::DEFAULT_MAX_MEMORY), "1G");
+        assert_eq!(size_text(1536 << 20), "1536M");
+        assert_eq!(size_text(1000), "1000");
     }
 }

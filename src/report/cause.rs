@@ -369,7 +369,9 @@ causes! {
         last_pong_packet: Option<u64>,
         /// Milliseconds from the first unanswered ping to the end.
         waited_ms: Option<f64>,
-        /// Milliseconds between its last two pings before the end.
+        /// Milliseconds between its pings before the end, when its last ones (at least
+        /// three) came at a cadence: the mean of their gaps, each within 10 % (or 50 ms) of
+        /// it; null otherwise (one gap is no interval).
         interval_ms: Option<f64>,
         /// Its close frame, or (none) its TCP ending.
         end_packet: u64,
@@ -437,7 +439,8 @@ causes! {
         names: Option<String>,
         /// The side that ended first.
         end_by: Role,
-        /// How: `close-frame`, `fin` or `rst`.
+        /// How: `close-frame`, `fin` or `rst`; on an HTTP/2 stream whose own frame ended
+        /// it first, `end-stream`, `rst-stream` or `goaway`.
         end_how: String,
         /// The close frame's code, for `close-frame`.
         close_code: Option<u16>,

@@ -6,6 +6,8 @@
 //! Each test binary uses a different subset of these helpers.
 #![allow(dead_code)]
 
+pub mod h2;
+
 /// The recorded captures in `fixtures/`, sorted by name.
 pub fn fixtures() -> Vec<std::path::PathBuf> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");

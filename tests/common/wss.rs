@@ -2,9 +2,11 @@
 //! rustls' `KeyLog` hook, written as a classic pcap of one TCP connection
 //! ([`common::Session`]): the upgrade request for a chosen path, the 101, a close frame
 //! from the server with a chosen code and reason, the client's echo, both close_notify,
-//! both FINs.
+//! both FINs; or ([`Wss`]) one played step by step.
 //!
-//! Included with `#[path = "common/wss.rs"] mod wss;` beside `mod common;`.
+//! Included with `#[path = "common/wss.rs"] mod wss;` beside `mod common;`; each test
+//! binary uses a part of it.
+#![allow(dead_code)]
 
 use crate::common::{self, Session};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
@@ -66,63 +68,113 @@ fn pump(c: &mut ClientConnection, s: &mut ServerConnection, tcp: &mut Session) {
     }
 }
 
+/// A wss:// session played step by step: TLS 1.3 between rustls ends, each flight one
+/// TCP segment of a [`Session`] whose clock the caller may move.
+pub struct Wss {
+    client: ClientConnection,
+    server: ServerConnection,
+    pub tcp: Session,
+    keylog: Arc<Capture>,
+}
+
+impl Wss {
+    /// The TCP and TLS handshakes, the upgrade request for `path` and the 101, with
+    /// `subprotocol` asked and agreed when given.
+    pub fn open(path: &str, subprotocol: Option<&str>) -> Wss {
+        let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+        let cert_der: CertificateDer<'static> = cert.cert.der().clone();
+        let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let keylog = Arc::new(Capture::default());
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(cert_der.clone()).unwrap();
+        let mut cc = ClientConfig::builder_with_provider(provider.clone())
+            .with_protocol_versions(&[&rustls::version::TLS13])
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        cc.key_log = keylog.clone();
+        cc.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let mut sc = ServerConfig::builder_with_provider(provider)
+            .with_protocol_versions(&[&rustls::version::TLS13])
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert_der], key_der)
+            .unwrap();
+        sc.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let client =
+            ClientConnection::new(Arc::new(cc), ServerName::try_from("localhost").unwrap())
+                .unwrap();
+        let server = ServerConnection::new(Arc::new(sc)).unwrap();
+        let mut tcp = Session::new(50_000, 443);
+        tcp.handshake();
+        let mut w = Wss {
+            client,
+            server,
+            tcp,
+            keylog,
+        };
+        w.pump();
+        let asked =
+            subprotocol.map_or_else(String::new, |p| format!("Sec-WebSocket-Protocol: {p}\r\n"));
+        let upgrade = format!(
+            "GET {path} HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n\
+             Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+             Sec-WebSocket-Version: 13\r\n{asked}\r\n"
+        );
+        w.send(true, upgrade.as_bytes());
+        let mut response = common::response(false);
+        response.truncate(response.len() - 2);
+        response.extend(asked.as_bytes());
+        response.extend(b"\r\n");
+        w.send(false, &response);
+        w
+    }
+
+    /// `bytes` written by the client (`from_client`) or the server, and sent.
+    pub fn send(&mut self, from_client: bool, bytes: &[u8]) {
+        if from_client {
+            self.client.writer().write_all(bytes).unwrap();
+        } else {
+            self.server.writer().write_all(bytes).unwrap();
+        }
+        self.pump();
+    }
+
+    /// A close_notify from the client (`from_client`) or the server, and sent.
+    pub fn close_notify(&mut self, from_client: bool) {
+        if from_client {
+            self.client.send_close_notify();
+        } else {
+            self.server.send_close_notify();
+        }
+        self.pump();
+    }
+
+    fn pump(&mut self) {
+        pump(&mut self.client, &mut self.server, &mut self.tcp);
+    }
+
+    /// The pcap and the key log.
+    pub fn finish(self) -> (Vec<u8>, String) {
+        let mut w = PcapWriter::new(Vec::new(), self.tcp.link, 262_144).unwrap();
+        for p in &self.tcp.pkts {
+            w.packet(p.ts, &p.data, p.orig_len).unwrap();
+        }
+        let log = self.keylog.0.lock().unwrap().clone();
+        (w.into_inner(), log)
+    }
+}
+
 /// The pcap and the key log of a wss:// session whose upgrade asks for `path` and whose
 /// server closes with `code` and `reason` (the client echoes it).
 pub fn session(path: &str, code: u16, reason: &str) -> (Vec<u8>, String) {
-    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-    let cert_der: CertificateDer<'static> = cert.cert.der().clone();
-    let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let keylog = Arc::new(Capture::default());
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(cert_der.clone()).unwrap();
-    let mut cc = ClientConfig::builder_with_provider(provider.clone())
-        .with_protocol_versions(&[&rustls::version::TLS13])
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    cc.key_log = keylog.clone();
-    cc.alpn_protocols = vec![b"http/1.1".to_vec()];
-    let mut sc = ServerConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS13])
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![cert_der], key_der)
-        .unwrap();
-    sc.alpn_protocols = vec![b"http/1.1".to_vec()];
-    let mut client =
-        ClientConnection::new(Arc::new(cc), ServerName::try_from("localhost").unwrap()).unwrap();
-    let mut server = ServerConnection::new(Arc::new(sc)).unwrap();
-    let mut tcp = Session::new(50_000, 443);
-    tcp.handshake();
-    pump(&mut client, &mut server, &mut tcp);
-    let upgrade = format!(
-        "GET {path} HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n\
-         Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
-         Sec-WebSocket-Version: 13\r\n\r\n"
-    );
-    client.writer().write_all(upgrade.as_bytes()).unwrap();
-    pump(&mut client, &mut server, &mut tcp);
-    server.writer().write_all(&common::response(false)).unwrap();
-    pump(&mut client, &mut server, &mut tcp);
-    server
-        .writer()
-        .write_all(&common::close(Server, code, reason))
-        .unwrap();
-    pump(&mut client, &mut server, &mut tcp);
-    client
-        .writer()
-        .write_all(&common::close(Client, code, reason))
-        .unwrap();
-    pump(&mut client, &mut server, &mut tcp);
-    server.send_close_notify();
-    client.send_close_notify();
-    pump(&mut client, &mut server, &mut tcp);
-    tcp.fins(Server);
-    let mut w = PcapWriter::new(Vec::new(), tcp.link, 262_144).unwrap();
-    for p in &tcp.pkts {
-        w.packet(p.ts, &p.data, p.orig_len).unwrap();
-    }
-    let log = keylog.0.lock().unwrap().clone();
-    (w.into_inner(), log)
+    let mut w = Wss::open(path, None);
+    w.send(false, &common::close(Server, code, reason));
+    w.send(true, &common::close(Client, code, reason));
+    w.server.send_close_notify();
+    w.client.send_close_notify();
+    w.pump();
+    w.tcp.fins(Server);
+    w.finish()
 }

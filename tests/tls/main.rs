@@ -4,8 +4,12 @@
 //! connection is listed as encrypted and says why, and no close code is made up. One module
 //! per subject; this one holds the helpers they share.
 
+#[path = "../common/mod.rs"]
+mod common;
 #[path = "../common/skip.rs"]
 mod skip;
+#[path = "../common/wss.rs"]
+mod wss;
 
 use std::path::PathBuf;
 use wsclose::__internals::analyzer::Options;
@@ -13,6 +17,7 @@ use wsclose::__internals::flow::Role;
 use wsclose::keys::KeySources;
 use wsclose::report::{ConnectionReport, Report};
 
+mod app_ending;
 mod decrypted;
 mod encrypted;
 mod firefox;

@@ -84,14 +84,20 @@ fn graphql_legacy_errors_and_keepalives() {
     s.text(Client, r#"{"type":"connection_init","payload":{}}"#, 4, 0)
         .text(Server, r#"{"type":"connection_ack"}"#, 5, 1)
         .text(Server, r#"{"type":"ka"}"#, 6, 10)
-        .text(Server, r#"{"type":"ka"}"#, 8, 1010);
+        .text(Server, r#"{"type":"ka"}"#, 8, 1010)
+        .text(Server, r#"{"type":"ka"}"#, 9, 2010);
     let r =
-        s.t.finish(&closed(Client, Some(1000), "", 12, 4000))
+        s.t.finish(&closed(Client, Some(1000), "", 12, 5000))
             .unwrap();
     assert_eq!(r.cause.as_deref(), Some("keep-alive missed"));
+    assert!(r
+        .summary
+        .as_deref()
+        .unwrap_or_default()
+        .contains("(ka, every 1 s)"));
     // The server's ka asks for no answer: the server's heartbeat, never unanswered.
     let server = r.heartbeat.unwrap().server;
-    assert_eq!((server.pings, server.unanswered), (2, 0));
+    assert_eq!((server.pings, server.unanswered), (3, 0));
     // Where the server's messages are not all in the capture, a ka may have been lost:
     // none is said to have been missed.
     let mut lost = Script::new(Some("graphql-ws"), None);
@@ -156,9 +162,10 @@ fn graphql_protocols_are_told_apart_by_both_sides_messages_not_the_name() {
         .text(Server, r#"{"type":"connection_ack"}"#, 5, 1)
         .text(Client, r#"{"type":"start","id":"1","payload":{}}"#, 6, 2)
         .text(Server, r#"{"type":"ka"}"#, 7, 10)
-        .text(Server, r#"{"type":"ka"}"#, 8, 1010);
+        .text(Server, r#"{"type":"ka"}"#, 8, 1010)
+        .text(Server, r#"{"type":"ka"}"#, 9, 2010);
     let r =
-        s.t.finish(&closed(Client, Some(1000), "", 12, 4000))
+        s.t.finish(&closed(Client, Some(1000), "", 12, 5000))
             .unwrap();
     assert_eq!(r.protocol, "graphql-ws");
     assert_eq!(r.cause.as_deref(), Some("keep-alive missed"));
@@ -185,4 +192,33 @@ fn graphql_protocols_are_told_apart_by_both_sides_messages_not_the_name() {
         (r.protocol.as_str(), r.cause.as_deref()),
         ("graphql-ws", Some("protocol mismatch"))
     );
+}
+
+/// Issue 84 item 6, for graphql-ws's keep-alive: two `ka` 10 ms apart (a server catching
+/// up) are no period, and the client's own clean close 1.5 s later is no keep-alive missed.
+/// Nor is a regular `ka` followed by one 10 ms later. Several intervals that agree are.
+#[test]
+fn graphql_legacy_one_short_ka_gap_is_no_period() {
+    let opened = || {
+        let mut s = Script::new(Some("graphql-ws"), None);
+        s.text(Client, r#"{"type":"connection_init","payload":{}}"#, 4, 0)
+            .text(Server, r#"{"type":"connection_ack"}"#, 5, 1);
+        s
+    };
+    let mut s = opened();
+    s.text(Server, r#"{"type":"ka"}"#, 6, 1000)
+        .text(Server, r#"{"type":"ka"}"#, 7, 1010);
+    let r =
+        s.t.finish(&closed(Client, Some(1000), "", 9, 2510))
+            .unwrap();
+    assert_eq!(r.cause, None, "{:?}", r.summary);
+    let mut s = opened();
+    s.text(Server, r#"{"type":"ka"}"#, 6, 1000)
+        .text(Server, r#"{"type":"ka"}"#, 7, 2000)
+        .text(Server, r#"{"type":"ka"}"#, 8, 3000)
+        .text(Server, r#"{"type":"ka"}"#, 9, 3010);
+    let r =
+        s.t.finish(&closed(Client, Some(1000), "", 11, 4510))
+            .unwrap();
+    assert_eq!(r.cause, None, "{:?}", r.summary);
 }

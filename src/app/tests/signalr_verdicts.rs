@@ -141,3 +141,17 @@ fn signalr_messagepack_close_reads_error_and_allow_reconnect() {
     assert_eq!(r.cause, None);
     assert_eq!(r.undecodable, 1);
 }
+
+/// Issue 84 item 6, for SignalR's short server timeout: a handshake answer and two pings
+/// 10 ms apart give one long gap and one short, which agree on no cadence; the client's
+/// close without a Close record 1.1 s later is not read as the server falling silent.
+#[test]
+fn signalr_one_gap_is_no_cadence() {
+    let mut s = Script::new(None, Some("/hub"));
+    s.text(Client, "{\"protocol\":\"json\",\"version\":1}\x1e", 4, 0)
+        .text(Server, "{}\x1e", 5, 1)
+        .text(Server, "{\"type\":6}\x1e", 6, 501)
+        .text(Server, "{\"type\":6}\x1e", 7, 511);
+    let r = s.t.finish(&closed(Client, None, "", 10, 1600)).unwrap();
+    assert_eq!(r.cause, None, "{:?}", r.summary);
+}

@@ -147,3 +147,34 @@ fn a_heartbeat_is_not_called_stopped_where_the_capture_lost_the_servers_messages
             .unwrap();
     assert_eq!(r.cause, None);
 }
+
+/// Issue 84 item 6: two `h` 10 ms apart (a server catching up) are no period, and the
+/// client's own clean close 1.5 s later is no heartbeat of the server's missed; nor is a
+/// burst after a regular beat (its last gaps do not agree). A period needs several
+/// intervals that agree.
+#[test]
+fn one_short_gap_is_no_period_and_a_clean_close_after_it_no_stopped_heartbeat() {
+    let mut s = Script::new(None, Some(TARGET));
+    s.text(Server, "o", 5, 0)
+        .text(Server, "h", 7, 25_000)
+        .text(Server, "h", 8, 25_010);
+    let r =
+        s.t.finish(&closed(Client, Some(1000), "", 10, 26_510))
+            .unwrap();
+    assert_eq!((r.cause, r.ended_by), (None, None), "{:?}", r.summary);
+    // A regular beat every second, then one 10 ms after the last: the last gaps disagree.
+    let mut s = opened(4);
+    s.text(Server, "h", 14, 4_010);
+    let r =
+        s.t.finish(&closed(Client, Some(1000), "", 20, 5_500))
+            .unwrap();
+    assert_eq!(r.cause, None, "{:?}", r.summary);
+    // The regular beat missed twice before the client's close is still a stopped heartbeat,
+    // its period the beat's cadence.
+    let r = opened(4)
+        .t
+        .finish(&closed(Client, Some(1000), "", 20, 7_000))
+        .unwrap();
+    assert_eq!(r.cause.as_deref(), Some("heartbeat stopped"));
+    assert!(r.summary.unwrap().contains("(h, every 1 s)"));
+}

@@ -136,6 +136,15 @@ pub fn words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
                 ("close-frame", Some(code)) => format!("closed with {code} (packet {end_packet})"),
                 ("close-frame", None) => format!("sent an empty close frame (packet {end_packet})"),
                 ("rst", _) => format!("reset TCP without a close frame (packet {end_packet})"),
+                ("end-stream", _) => format!(
+                    "ended its HTTP/2 stream (END_STREAM) without a close frame (packet {end_packet})"
+                ),
+                ("rst-stream", _) => format!(
+                    "reset its HTTP/2 stream (RST_STREAM) without a close frame (packet {end_packet})"
+                ),
+                ("goaway", _) => format!(
+                    "ended its HTTP/2 stream with a GOAWAY, without a close frame (packet {end_packet})"
+                ),
                 _ => format!("ended TCP without a close frame (packet {end_packet})"),
             };
             let how = match encoding.as_str() {

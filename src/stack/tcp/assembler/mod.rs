@@ -37,10 +37,16 @@ pub struct Limits {
     pub max_pending_ranges: usize,
 }
 
+impl Limits {
+    /// `max_pending_bytes` by default (`--max-buffer`'s default): 4 MiB, a few round trips
+    /// of a fast path's window.
+    pub const DEFAULT_MAX_PENDING_BYTES: usize = 4 << 20;
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_pending_bytes: 4 << 20,
+            max_pending_bytes: Self::DEFAULT_MAX_PENDING_BYTES,
             max_pending_ranges: 1024,
         }
     }
