@@ -491,6 +491,12 @@ pub fn diagnose(
             causes.extend(first.and_then(super::reason::cause));
         }
     }
+    // A session ended without a close frame: whose software ended it, read from the
+    // capture, where nothing above named what happened.
+    if code == Some(1006) {
+        let abrupt = super::ending::cause(&causes, idle.as_ref());
+        causes.extend(abrupt);
+    }
     // One direction captured: the first close frame on the wire may be the unseen side's,
     // so the status is unknown, and what rests on the unseen direction (its answers, its
     // acknowledgements, its silence) is withheld; what the captured side sent is kept.

@@ -438,6 +438,17 @@ fn one_of_each() -> Vec<Cause> {
             fault: crate::report::ResponseFault::ProtocolNotOffered,
             packet: 6,
         },
+        Cause::AbruptEnding {
+            verdict: crate::report::cause::EndingVerdict::ServerProcess,
+            end: Ending {
+                by: Role::Server,
+                how: EndHow::Tcp(EndKind::Fin),
+                packet: 11,
+            },
+            quiet_s: Some(4.844),
+            after_message: None,
+            reset_packet: Some(14),
+        },
     ]
 }
 
