@@ -262,3 +262,50 @@ fn recorded_abrupt_endings_name_their_side() {
     assert_eq!(a["verdict"], "client-process", "{a}");
     assert_eq!(a["after_message"], 9, "{a}");
 }
+
+/// `wsclose analyze --format json` of fixtures/NAME: its connections.
+fn fixture_connections(name: &str) -> Vec<Value> {
+    let out = Command::cargo_bin("wsclose")
+        .unwrap()
+        .args(["analyze", "--format", "json"])
+        .arg(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures")
+                .join(name),
+        )
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&run::stdout_of(out)).unwrap();
+    v["connections"].as_array().unwrap().clone()
+}
+
+/// A Mojolicious 9.31 server stopped with SIGTERM and SIGKILL under an aiohttp 3.14.5
+/// client that reconnects (fixtures/ending/, the verdicts in fixtures/README.md written
+/// from the endpoints' logs first): the first session is the server's own doing, named
+/// with the server's FIN; the session after the restart is the client's clean 1000; the
+/// refused attempts (a SYN answered by an RST) are no WebSocket connections.
+#[test]
+fn a_server_stopped_under_its_clients_is_named() {
+    for (name, fin, close) in [
+        ("ending/mojo-sigterm.pcap", 16, 46),
+        ("ending/mojo-sigkill.pcap", 16, 44),
+        ("ending/mojo-sigkill-no-backoff.pcap", 18, 252),
+    ] {
+        let cs = fixture_connections(name);
+        assert_eq!(cs.len(), 2, "{name}");
+        let st = &cs[0]["status"];
+        assert_eq!(st["code"], 1006, "{name}: {st}");
+        let a = abrupt(st).unwrap_or_else(|| panic!("{name}: {st}"));
+        assert_eq!(a["verdict"], "server-process", "{name}: {a}");
+        assert_eq!(a["end"]["packet"], fin, "{name}: {a}");
+        assert_eq!(a["end"]["by"], "server", "{name}: {a}");
+        assert_eq!(a["end"]["how"], "fin", "{name}: {a}");
+        let cause = st["cause"].as_str().unwrap();
+        assert!(!cause.contains(TYPICAL), "{name}: {cause}");
+        let st = &cs[1]["status"];
+        assert_eq!(st["code"], 1000, "{name}: {st}");
+        assert_eq!(st["causes"][0]["packet"], close, "{name}: {st}");
+        assert_eq!(st["causes"][0]["from"], "client", "{name}: {st}");
+        assert_eq!(st["causes"][0]["reason"], "done", "{name}: {st}");
+    }
+}
