@@ -309,3 +309,83 @@ fn a_server_stopped_under_its_clients_is_named() {
         assert_eq!(st["causes"][0]["reason"], "done", "{name}: {st}");
     }
 }
+
+/// A capture of one direction whose side closed first (issue 82 item 6: its own close
+/// frame on the wire, the other side's data after it, its reply, in the acknowledgements):
+/// the frame's code is the status (what the other side's application saw), the other
+/// side's reply is marked as not captured, and what the captured side saw stays unknown.
+/// Before, the status was withheld ("Unknown (one direction captured)", no code).
+#[test]
+fn one_direction_with_its_own_close_frame_reports_the_code() {
+    for (closer, code) in [(Client, 1000), (Server, 1001)] {
+        let mut s = Session::new(41010 + code - 1000, 8080);
+        s.open();
+        s.send(Client, &text(Client, "hi"));
+        s.send(Server, &text(Server, "yo"));
+        let close_at = s.send(closer, &close(closer, code, "bye"));
+        s.ack(closer.peer());
+        s.send(closer.peer(), &close(closer.peer(), code, "bye"));
+        s.fins(closer);
+        // Only the closing side's packets, numbered as the capture numbers them.
+        let kept: Vec<Pkt> = s
+            .pkts
+            .iter()
+            .filter(|p| p.from == closer)
+            .cloned()
+            .collect();
+        let packet = kept.iter().position(|p| p.id == close_at).unwrap() as u64 + 1;
+        let r = analyze_timed(s.link, &kept, Options::default());
+        let c = only(&r);
+        let v = serde_json::to_value(c).unwrap();
+        let st = &v["status"];
+        assert_eq!(st["code"], code, "{st}");
+        assert_eq!(st["causes"][0]["kind"], "one-direction", "{st}");
+        assert_eq!(st["causes"][0]["close_packet"], packet, "{st}");
+        assert_eq!(st["causes"][1]["kind"], "close-frame", "{st}");
+        assert_eq!(st["causes"][1]["from"], closer.as_str(), "{st}");
+        let peer = closer.peer().as_str();
+        assert_eq!(v["seen_by"][peer], code, "{v}");
+        assert!(v["seen_by"][closer.as_str()].is_null(), "{v}");
+        assert_eq!(v["close_handshake"]["reply_may_be_missing"], true, "{v}");
+        let cause = st["cause"].as_str().unwrap();
+        assert!(
+            cause.contains(&format!(
+                "the {}'s close frame (packet {packet}) is on the wire",
+                closer.as_str()
+            )),
+            "{cause}"
+        );
+        assert!(
+            cause.contains(&format!(
+                "came first: the {}'s acknowledgements show the {peer} sent data after it",
+                closer.as_str()
+            )),
+            "{cause}"
+        );
+        assert!(cause.contains(&format!("the {peer}'s reply, and so the status the {}'s application saw, are not in the capture", closer.as_str())), "{cause}");
+    }
+}
+
+/// One direction whose side sent no close frame: the first close frame may be the unseen
+/// side's, so the status stays unknown.
+#[test]
+fn one_direction_without_its_close_frame_stays_unknown() {
+    let mut s = Session::new(41020, 8080);
+    s.open();
+    s.send(Client, &text(Client, "hi"));
+    s.send(Server, &text(Server, "yo"));
+    s.send(Server, &close(Server, 1000, ""));
+    s.fins(Client);
+    let kept: Vec<Pkt> = s
+        .pkts
+        .iter()
+        .filter(|p| p.from == Client)
+        .cloned()
+        .collect();
+    let r = analyze_timed(s.link, &kept, Options::default());
+    let st = serde_json::to_value(&only(&r).status).unwrap();
+    assert_eq!(st["causes"][0]["kind"], "one-direction", "{st}");
+    assert!(st["causes"][0]["close_packet"].is_null(), "{st}");
+    assert!(st["code"].is_null(), "{st}");
+    assert_eq!(st["name"], "Unknown (one direction captured)", "{st}");
+}

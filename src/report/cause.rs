@@ -151,6 +151,14 @@ causes! {
     "one-direction" => OneDirection {
         /// The side whose packets are in the capture.
         seen: Role,
+        /// The captured side's close frame, when it is on the wire and came first: the
+        /// captured side's acknowledgements show the other side sent data after it (at least
+        /// 2 bytes past what the close frame's segment acknowledged), which an endpoint that
+        /// had sent its own close frame does not (RFC 6455 §5.5.1). Its code is then the
+        /// status (the close frame's cause follows) and the other side's reply is not
+        /// captured. Null otherwise (no close frame, or one that may answer the other
+        /// side's): then the status is unknown.
+        close_packet: Option<u64>,
     }
     /// The capture file stops early, so a connection still open may have closed after it.
     "capture-cut" => CaptureCut {

@@ -51,7 +51,7 @@ impl Status {
             causes.retain(|c| !matches!(c, Cause::AbruptEnding { .. }));
         }
         causes.sort_by_key(words::rank);
-        let mut head = causes.first().map(words::head).unwrap_or_default();
+        let mut head = words::head_of(&causes);
         super::words::app::own_reading(&mut head, &causes);
         // An abrupt ending read from its evidence has its own fix, not the code's.
         if let Some(fix) = causes.iter().find_map(words::ending::fix) {

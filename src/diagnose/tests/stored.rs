@@ -89,7 +89,10 @@ fn one_of_each() -> Vec<Cause> {
             reason: "ping timed out".into(),
             packet: 12,
         },
-        Cause::OneDirection { seen: Role::Client },
+        Cause::OneDirection {
+            seen: Role::Client,
+            close_packet: Some(9),
+        },
         Cause::CaptureCut { upgraded: true },
         Cause::ProxyIdleTimeout {
             legs: legs.clone(),

@@ -157,6 +157,20 @@ pub fn fix(base: Cow<'static, str>, causes: &[Cause]) -> Cow<'static, str> {
         .fold(base, |fix, hint| Cow::Owned(format!("{hint} {fix}")))
 }
 
+/// The head of a status with `causes` (in the order said): its first cause's, but where
+/// one direction was captured and that side's close frame is on the wire, the close
+/// frame's (its code is the status the other side saw).
+pub fn head_of(causes: &[Cause]) -> Head {
+    match causes {
+        [Cause::OneDirection {
+            close_packet: Some(_),
+            ..
+        }, close @ (Cause::Closed { .. } | Cause::EmptyClose { .. }), ..] => head(close),
+        [first, ..] => head(first),
+        [] => Head::default(),
+    }
+}
+
 /// The head a status's first cause gives it.
 pub fn head(first: &Cause) -> Head {
     let coded = |code: u16, inferred: bool| {
