@@ -389,3 +389,22 @@ fn one_direction_without_its_close_frame_stays_unknown() {
     assert!(st["code"].is_null(), "{st}");
     assert_eq!(st["name"], "Unknown (one direction captured)", "{st}");
 }
+
+/// Data sent again and never acknowledged, too little for `unacknowledged-data`: the
+/// network is not ruled out, so the capture cannot tell (recorded: path/node-mtu-quiet-
+/// server, the server's segment #11 lost to an MTU black hole, sent again 4 times; the
+/// client's own timer ended it 9.4 s later, its log: "10 s passed, terminate()").
+#[test]
+fn data_left_unacknowledged_keeps_the_network_in_the_running() {
+    let st = fixture_status("path/node-mtu-quiet-server.pcap");
+    let a = abrupt(&st).unwrap_or_else(|| panic!("{st}"));
+    assert_eq!(a["verdict"], "unknown", "{a}");
+    assert_eq!(a["unacknowledged"]["from"], "server", "{a}");
+    assert_eq!(a["unacknowledged"]["packet"], 11, "{a}");
+    let cause = st["cause"].as_str().unwrap();
+    assert!(
+        cause.contains("the server's data from packet 11 was still unacknowledged, sent again 4 times. First, the path"),
+        "{cause}"
+    );
+    assert!(!cause.contains("Not the network"), "{cause}");
+}

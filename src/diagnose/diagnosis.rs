@@ -494,7 +494,15 @@ pub fn diagnose(
     // A session ended without a close frame: whose software ended it, read from the
     // capture, where nothing above named what happened.
     if code == Some(1006) {
-        let abrupt = super::ending::cause(&causes, idle.as_ref());
+        let unacked = Side::BOTH.into_iter().find_map(|s| {
+            let st = c.path[s].unacknowledged(1)?;
+            Some(crate::report::cause::StillUnacked {
+                from: c.role(s),
+                packet: st.first_packet,
+                retransmissions: st.retransmissions,
+            })
+        });
+        let abrupt = super::ending::cause(&causes, idle.as_ref(), unacked);
         causes.extend(abrupt);
     }
     // One direction captured: the first close frame on the wire may be the unseen side's,

@@ -10,6 +10,9 @@
 //!
 //! The reading (RFC 6455 §7.1.1: an endpoint that closes on purpose sends a close frame
 //! first; §7.1.5 and §7.4.1: without one both see 1006):
+//! - data of either side was sent again and never acknowledged (too little for
+//!   `unacknowledged-data`): the network or the process; the capture cannot tell
+//!   (`unknown`);
 //! - the spell before the ending is whole seconds ([`whole_seconds`]) that no known
 //!   timeout matches, and the side did not end right after a message: a timeout of that
 //!   length in the application or a middlebox, or the process by chance; the capture
@@ -25,13 +28,18 @@
 //! `pings-stopped`'s, decided before this; a known idle timeout is `idle-timeout`'s.
 
 use super::idle::Idle;
-use crate::report::cause::{Cause, EndHow, Ending, EndingVerdict};
+use crate::report::cause::{Cause, EndHow, Ending, EndingVerdict, StillUnacked};
 use crate::report::words::proxy::whole_seconds;
 use crate::report::words::{names_what_happened, states_own_cause};
 
 /// The abrupt ending of a session whose `causes` begin with `no-close-frame`, read from
-/// its quiet spell `idle` before the first ending (none when a frame came after it).
-pub fn cause(causes: &[Cause], idle: Option<&Idle>) -> Option<Cause> {
+/// its quiet spell `idle` before the first ending (none when a frame came after it) and
+/// the data still unacknowledged at the end though sent again, if any (`unacked`).
+pub fn cause(
+    causes: &[Cause],
+    idle: Option<&Idle>,
+    unacked: Option<StillUnacked>,
+) -> Option<Cause> {
     let Some(Cause::NoCloseFrame {
         end,
         bytes_missing: false,
@@ -64,11 +72,12 @@ pub fn cause(causes: &[Cause], idle: Option<&Idle>) -> Option<Cause> {
     }
     let after_message = idle.and_then(|i| i.unanswered).map(|u| u.packet);
     let whole = idle.is_some_and(|i| whole_seconds(i.seconds).is_some());
-    let verdict = if whole && after_message.is_none() && reset_packet.is_none() {
-        EndingVerdict::Unknown
-    } else {
-        EndingVerdict::process(by)
-    };
+    let verdict =
+        if unacked.is_some() || (whole && after_message.is_none() && reset_packet.is_none()) {
+            EndingVerdict::Unknown
+        } else {
+            EndingVerdict::process(by)
+        };
     Some(Cause::AbruptEnding {
         verdict,
         end: Ending {
@@ -79,6 +88,7 @@ pub fn cause(causes: &[Cause], idle: Option<&Idle>) -> Option<Cause> {
         quiet_s: idle.map(|i| (i.seconds * 1000.0).round() / 1000.0),
         after_message,
         reset_packet,
+        unacknowledged: unacked,
     })
 }
 

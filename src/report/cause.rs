@@ -750,6 +750,10 @@ causes! {
         /// The RST the side that ended sent after its FIN, answering what the peer sent
         /// after that FIN (its socket was gone, not half-closed), if any.
         reset_packet: Option<u64>,
+        /// Data still unacknowledged at the end though sent again (too few times, or over
+        /// too short a spell, for `unacknowledged-data`): the network is then not ruled out
+        /// and the verdict is `unknown`; null when none.
+        unacknowledged: Option<StillUnacked>,
     }
 }
 

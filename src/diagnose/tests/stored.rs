@@ -451,6 +451,11 @@ fn one_of_each() -> Vec<Cause> {
             quiet_s: Some(4.844),
             after_message: None,
             reset_packet: Some(14),
+            unacknowledged: Some(crate::report::cause::StillUnacked {
+                from: Role::Server,
+                packet: 12,
+                retransmissions: 2,
+            }),
         },
     ]
 }

@@ -448,3 +448,15 @@ impl EndingVerdict {
         }
     }
 }
+
+/// Data of one side still unacknowledged at the end though sent again
+/// (`abrupt-ending`'s `unacknowledged`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct StillUnacked {
+    /// The side that sent it.
+    pub from: Role,
+    /// The packet of its first segment.
+    pub packet: u64,
+    /// How many times it was sent again.
+    pub retransmissions: u64,
+}

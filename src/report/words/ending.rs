@@ -7,7 +7,7 @@ use super::phrases::EndPhrase;
 use super::proxy::whole_seconds;
 use super::Secs;
 use crate::flow::Role;
-use crate::report::cause::{Cause, EndHow, EndingVerdict};
+use crate::report::cause::{Cause, EndHow, EndingVerdict, StillUnacked};
 use crate::stack::tcp::connection::EndKind;
 use std::fmt::{self, Formatter};
 
@@ -19,6 +19,7 @@ pub fn words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
         quiet_s,
         after_message,
         reset_packet,
+        unacknowledged,
     } = c
     else {
         return Ok(());
@@ -51,7 +52,25 @@ pub fn words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
             if let Some(r) = reset_packet {
                 write!(f, ", and its RST (packet {r}) answered what the {peer} sent after that: its socket was gone, not only shut for sending")?;
             }
-            write!(f, ". Not the network (no data was left unacknowledged) and not a frozen {peer} (no heartbeat gave up on it); {stopped_on_purpose}.")
+            write!(f, ". Not the network (no data was sent again and left unacknowledged) and not a frozen {peer} (no heartbeat gave up on it); {stopped_on_purpose}.")
+        }
+        EndingVerdict::Unknown if unacknowledged.is_some() => {
+            let u = unacknowledged.unwrap_or(StillUnacked {
+                from: by,
+                packet: 0,
+                retransmissions: 0,
+            });
+            write!(
+                f,
+                "The capture cannot tell who ended the session: when {}, the {}'s data from packet {} was still unacknowledged, sent again {}. First, the path (for: that data never arrived; against: too few retransmissions, over too short a spell, to call the path dead), the session then ended over it by a timeout or a heartbeat; else the {by}'s own software ended it (for: it is the side that ended; against: the data left unacknowledged). Either way, {stopped_on_purpose}.",
+                EndPhrase(end),
+                u.from,
+                u.packet,
+                match u.retransmissions {
+                    1 => "once".to_string(),
+                    n => format!("{n} times"),
+                }
+            )
         }
         EndingVerdict::Unknown => {
             let how = match end.how {
@@ -61,7 +80,7 @@ pub fn words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
             };
             write!(
                 f,
-                "The capture cannot tell who ended the session: the {by}'s {how} (packet {}) came after a quiet spell of {}, a whole number of seconds that no known timeout's default matches. Most likely, first, an idle timeout of that length in the {by}'s application or in a middlebox between that ends TCP in the {by}'s name (for: the whole seconds; against: nothing in the capture names one); else the {by}'s own software ended it by chance at that moment (for: it is the side that ended; against: the whole seconds). Not the network (no data was left unacknowledged) and not a frozen {peer} (no heartbeat gave up on it).",
+                "The capture cannot tell who ended the session: the {by}'s {how} (packet {}) came after a quiet spell of {}, a whole number of seconds that no known timeout's default matches. Most likely, first, an idle timeout of that length in the {by}'s application or in a middlebox between that ends TCP in the {by}'s name (for: the whole seconds; against: nothing in the capture names one); else the {by}'s own software ended it by chance at that moment (for: it is the side that ended; against: the whole seconds). Not the network (no data was sent again and left unacknowledged) and not a frozen {peer} (no heartbeat gave up on it).",
                 end.packet,
                 Secs(quiet_s.unwrap_or_default())
             )
@@ -76,6 +95,7 @@ pub fn fix(c: &Cause) -> Option<String> {
         end,
         quiet_s,
         after_message,
+        unacknowledged,
         ..
     } = c
     else {
@@ -91,6 +111,7 @@ pub fn fix(c: &Cause) -> Option<String> {
     Some(match verdict {
         EndingVerdict::ServerProcess => format!("{}Have the server close its sessions with 1001 or 1012 and a reason before it exits (catch SIGTERM and drain), and close with 1011 on a handler's error; have clients reconnect with jittered backoff.", read("server", ", and its supervisor's (systemd, Kubernetes events, the kernel's OOM killer in dmesg), for a stop, a crash, a kill or a handler that returned or raised")),
         EndingVerdict::ClientProcess => format!("{}Have the client close with 1000 or 1001 before it exits or navigates away, so that the server learns it left on purpose.", read("client", ": an application or tab that was closed, killed or crashed, or code that dropped the socket")),
+        EndingVerdict::Unknown if unacknowledged.is_some() => format!("Look at the path between the two for what drops packets (an MTU too small with ICMP blocked, a firewall or NAT that lost the flow, a link that went down), and at the {}'s logs at the time of packet {p}; a capture on the other end shows whether the data arrived.", end.by),
         EndingVerdict::Unknown => format!("Look for an idle timeout of {} in the {}'s application and in anything between the two (load balancer, proxy, NAT, firewall): if one matches, send pings or heartbeats more often than it, or raise it; else read the {}'s logs at the time of packet {p}.", Secs(quiet_s.unwrap_or_default()), end.by, end.by),
     })
 }
