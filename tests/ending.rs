@@ -408,3 +408,18 @@ fn data_left_unacknowledged_keeps_the_network_in_the_running() {
     );
     assert!(!cause.contains("Not the network"), "{cause}");
 }
+
+/// A session whose HTTP/2 stream the client ended 8 ms after the server's message
+/// (h2/hypercorn-h2c-close-crash, connection 2): the reaction is the cause, with no quiet
+/// spell, so the catalog's list (which leads with a proxy's idle timeout) is not said.
+#[test]
+fn a_reaction_to_a_message_carries_no_idle_timeout_list() {
+    let st = &fixture_connections("h2/hypercorn-h2c-close-crash.pcap")[1]["status"];
+    assert_eq!(st["causes"][1]["kind"], "unanswered-message", "{st}");
+    let cause = st["cause"].as_str().unwrap();
+    assert!(
+        cause.contains("The client reacted to that message"),
+        "{cause}"
+    );
+    assert!(!cause.contains(TYPICAL), "{cause}");
+}

@@ -51,7 +51,7 @@ pub fn cause(
     if !matches!(end.how, EndHow::Tcp(_) | EndHow::CloseNotify)
         || causes
             .iter()
-            .any(|c| names_what_happened(c) || states_own_cause(c) || explained(c))
+            .any(|c| names_what_happened(c) || own(c) || explained(c))
     {
         return None;
     }
@@ -90,6 +90,12 @@ pub fn cause(
         reset_packet,
         unacknowledged: unacked,
     })
+}
+
+/// A cause that gives the session's own cause, but a reaction to the peer's message: that
+/// one is read here too, as the process's doing right after it (`after_message`).
+fn own(c: &Cause) -> bool {
+    states_own_cause(c) && !matches!(c, Cause::UnansweredMessage { .. })
 }
 
 /// Causes that explain a 1006 in their own way without being a path fault or the

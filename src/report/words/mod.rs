@@ -114,6 +114,8 @@ pub fn names_what_happened(c: &Cause) -> bool {
 
 /// Whether `c` gives the connection's own cause: the reason's words name its kind
 /// ([`Cause::ReasonWords`]), a side's last message says why ([`Cause::LastWords`]), the
+/// side that ended did so right after the peer's message, unanswered
+/// ([`Cause::UnansweredMessage`]: no quiet spell, so no idle timeout to list), the
 /// application protocol or a heartbeat gave its verdict, an abrupt ending was read from
 /// its evidence ([`Cause::AbruptEnding`], whose words rank what remains when the capture
 /// cannot tell), or a close frame in the private
@@ -124,6 +126,7 @@ pub fn names_what_happened(c: &Cause) -> bool {
 pub fn states_own_cause(c: &Cause) -> bool {
     match c {
         Cause::ReasonWords { .. }
+        | Cause::UnansweredMessage { .. }
         | Cause::LastWords { .. }
         | Cause::Application { .. }
         | Cause::HeartbeatTimeout { .. } => true,
