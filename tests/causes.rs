@@ -61,7 +61,11 @@ fn each_kind_of_ending_has_its_causes() {
         ),
         (
             "tungstenite-max-size-drop.pcap",
-            vec![vec!["no-close-frame", "unanswered-message"]],
+            vec![vec![
+                "no-close-frame",
+                "unanswered-message",
+                "abrupt-ending",
+            ]],
         ),
         ("python-refused-403.pcap", vec![vec!["upgrade-refused"]]),
         (
@@ -78,7 +82,12 @@ fn each_kind_of_ending_has_its_causes() {
         ),
         (
             "tls/go-tls13-rst.pcap",
-            vec![vec!["no-close-frame", "quiet-spell", "tls-not-closed"]],
+            vec![vec![
+                "no-close-frame",
+                "quiet-spell",
+                "abrupt-ending",
+                "tls-not-closed",
+            ]],
         ),
     ] {
         assert_eq!(kinds(capture), want, "{capture}");
@@ -230,8 +239,13 @@ fn a_named_cause_is_not_followed_by_the_codes_typical_sources() {
         }
     }
     assert!(seen >= 8, "1006s seen: {seen}");
+    // A 1006 with nothing more than how TCP ended is now read from its evidence too
+    // (issue 82 item 1): the client's FIN right after the server's message is the
+    // client's own doing, and the list is not said (tests/ending.rs keeps it where
+    // nothing can be read: bytes missing).
     let bare = connections("python-no-close-fin.pcap");
     let cause = bare[0]["status"]["cause"].as_str().unwrap();
     assert_eq!(bare[0]["status"]["code"], 1006);
-    assert!(cause.ends_with(typical), "{cause}");
+    assert_eq!(bare[0]["status"]["causes"][2]["verdict"], "client-process");
+    assert!(!cause.contains(typical), "{cause}");
 }

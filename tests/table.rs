@@ -227,12 +227,15 @@ fn the_brief_form_gives_each_connections_own_fix() {
     );
     assert!(!joined.contains("see how TCP ended"), "{text}");
     assert!(!joined.contains("Fix for "), "{text}");
-    // Connection 1 has the status's fix, connection 2 its own.
+    // Each 1006 has its own fix: connection 1 the server's (its FIN read as its own
+    // doing, issue 82 item 1), connection 2 the client's (its stream ended right after a
+    // message); the status's generic fix is not said.
     let (joined, text) = brief("h2/hypercorn-h2c-close-crash.pcap");
     assert!(
-        joined.contains("Fix: In the capture, see how TCP ended"),
+        text.contains("  Fix for connection 1: Read the server's logs at the time of packet 28"),
         "{text}"
     );
+    assert!(!joined.contains("see how TCP ended"), "{text}");
     assert!(
         text.contains("  Fix for connection 2: Read the client's logs at the time of packet 17."),
         "{text}"

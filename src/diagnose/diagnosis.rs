@@ -491,10 +491,42 @@ pub fn diagnose(
             causes.extend(first.and_then(super::reason::cause));
         }
     }
+    // A session ended without a close frame: whose software ended it, read from the
+    // capture, where nothing above named what happened.
+    if code == Some(1006) {
+        let unacked = Side::BOTH.into_iter().find_map(|s| {
+            let st = c.path[s].unacknowledged(1)?;
+            Some(crate::report::cause::StillUnacked {
+                from: c.role(s),
+                packet: st.first_packet,
+                retransmissions: st.retransmissions,
+            })
+        });
+        let abrupt = super::ending::cause(&causes, idle.as_ref(), unacked);
+        causes.extend(abrupt);
+    }
     // One direction captured: the first close frame on the wire may be the unseen side's,
-    // so the status is unknown, and what rests on the unseen direction (its answers, its
-    // acknowledgements, its silence) is withheld; what the captured side sent is kept.
+    // and what rests on the unseen direction (its answers, its acknowledgements, its
+    // silence) is withheld; what the captured side sent is kept. Where the captured side's
+    // own close frame is on the wire, it is the only one the unseen side's application can
+    // have received: its code is the status that side saw, reported with the unseen side's
+    // reply marked as not captured (issue 82 item 6); otherwise the status is unknown.
     if let Some(seen) = one_direction {
+        let seen_side = if seen == c.role(client_side) {
+            client_side
+        } else {
+            server_side
+        };
+        let close_packet = match causes.first() {
+            Some(Cause::Closed { from, packet, .. } | Cause::EmptyClose { from, packet })
+                if *from == seen
+                    && sent.of(seen).last_frame.map(|(p, _)| p) == Some(*packet)
+                    && sent_after(c, seen_side) =>
+            {
+                Some(*packet)
+            }
+            _ => None,
+        };
         causes.retain(|c| {
             matches!(
                 c,
@@ -506,7 +538,7 @@ pub fn diagnose(
                     | Cause::UpgradeRefused { .. }
             )
         });
-        causes.insert(0, Cause::OneDirection { seen });
+        causes.insert(0, Cause::OneDirection { seen, close_packet });
     }
     // A refused upgrade never became a WebSocket: no application saw a close status.
     let seen_by = if http_status.is_some_and(|s| s != 101) {
@@ -531,6 +563,23 @@ pub fn diagnose(
             server: !lost_server,
         },
     }
+}
+
+/// Whether, in a capture of side `seen` only, the other side sent data after `seen`'s last
+/// data (its close frame): the other direction's bytes `seen` acknowledged at the end run
+/// at least 2 past what its last segment with payload acknowledged (a FIN takes one
+/// sequence number, a close frame at least 2 bytes). An endpoint sends no data after its
+/// own close frame (RFC 6455 §5.5.1), so the other side had not closed when `seen`'s close
+/// frame left: it was the first, the closing side's own (its reply is among those bytes).
+/// An echo of a close the other side sent first is followed by nothing but its FIN.
+fn sent_after(c: &Connection, seen: Side) -> bool {
+    let (Some(at_close), Some(end)) =
+        (c.path[seen].payload_ack(), c.path[seen.other()].acked_end())
+    else {
+        return false;
+    };
+    let after = end.wrapping_sub(at_close);
+    (2..1 << 30).contains(&after)
 }
 
 /// What the peer of a side that reset TCP after its FIN sent between the two that the

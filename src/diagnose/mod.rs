@@ -24,6 +24,7 @@ pub mod app;
 mod build;
 pub mod delivery;
 pub mod diagnosis;
+pub mod ending;
 pub mod evidence;
 pub mod heartbeat;
 pub mod idle;

@@ -151,6 +151,14 @@ causes! {
     "one-direction" => OneDirection {
         /// The side whose packets are in the capture.
         seen: Role,
+        /// The captured side's close frame, when it is on the wire and came first: the
+        /// captured side's acknowledgements show the other side sent data after it (at least
+        /// 2 bytes past what the close frame's segment acknowledged), which an endpoint that
+        /// had sent its own close frame does not (RFC 6455 §5.5.1). Its code is then the
+        /// status (the close frame's cause follows) and the other side's reply is not
+        /// captured. Null otherwise (no close frame, or one that may answer the other
+        /// side's): then the status is unknown.
+        close_packet: Option<u64>,
     }
     /// The capture file stops early, so a connection still open may have closed after it.
     "capture-cut" => CaptureCut {
@@ -722,6 +730,33 @@ causes! {
         fault: ResponseFault,
         /// The response's packet.
         packet: u64,
+    }
+    /// A session that ended without a close frame, read from what the capture holds
+    /// (`diagnose::ending`): whose software ended it and the packets that show it, or that
+    /// the capture cannot tell, with what remains ranked. Only where no other cause already
+    /// names what happened (a path fault, a proxy, a known timeout, a heartbeat, the
+    /// application's words).
+    "abrupt-ending" => AbruptEnding {
+        /// `server-process`, `client-process` (that side's own software ended it: a stop,
+        /// crash or kill, or its code closing the socket) or `unknown` (a quiet spell of
+        /// whole seconds no known timeout matches: a timeout of that length, or that side's
+        /// process). A peer that froze is `heartbeat-timeout`'s (or `pings-stopped`'s).
+        verdict: EndingVerdict,
+        /// The first ending.
+        end: Ending,
+        /// Seconds from the last frame (either way) to that ending; null when a frame came
+        /// after it (the peer's data after a FIN), so the spell before it is not known.
+        quiet_s: Option<f64>,
+        /// The peer's message the side that ended had just received, with nothing sent in
+        /// reply (the packet where it ended), if any.
+        after_message: Option<u64>,
+        /// The RST the side that ended sent after its FIN, answering what the peer sent
+        /// after that FIN (its socket was gone, not half-closed), if any.
+        reset_packet: Option<u64>,
+        /// Data still unacknowledged at the end though sent again (too few times, or over
+        /// too short a spell, for `unacknowledged-data`): the network is then not ruled out
+        /// and the verdict is `unknown`; null when none.
+        unacknowledged: Option<StillUnacked>,
     }
 }
 

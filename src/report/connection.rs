@@ -628,7 +628,7 @@ impl ConnectionReport {
     pub fn not_captured(&self, side: Role) -> bool {
         matches!(
             self.status.causes.first(),
-            Some(crate::report::Cause::OneDirection { seen }) if *seen != side
+            Some(crate::report::Cause::OneDirection { seen, .. }) if *seen != side
         )
     }
 

@@ -38,10 +38,29 @@ pub struct Status {
 impl Status {
     /// The status `causes` make (put in the order they are said).
     pub fn of(mut causes: Vec<Cause>) -> Status {
+        // One cause stated once: where the application, its heartbeat or a side's last
+        // message says why the session ended, the reading of the abrupt ending gives way.
+        if causes.iter().any(|c| {
+            matches!(
+                c,
+                Cause::Application { .. }
+                    | Cause::LastWords { .. }
+                    | Cause::HeartbeatTimeout { .. }
+            )
+        }) {
+            causes.retain(|c| !matches!(c, Cause::AbruptEnding { .. }));
+        }
         causes.sort_by_key(words::rank);
-        let mut head = causes.first().map(words::head).unwrap_or_default();
+        let mut head = words::head_of(&causes);
         super::words::app::own_reading(&mut head, &causes);
-        if causes.iter().any(words::names_what_happened) {
+        // An abrupt ending read from its evidence has its own fix, not the code's.
+        if let Some(fix) = causes.iter().find_map(words::ending::fix) {
+            head.fix = std::borrow::Cow::Owned(fix);
+        }
+        if causes
+            .iter()
+            .any(|c| words::names_what_happened(c) || words::states_own_cause(c))
+        {
             head.general = "";
         }
         Status {

@@ -378,9 +378,11 @@ fn s24_one_sided_capture() {
             vec![cl(Server, 1000, "one-sided", 4)],
             "isn {isn}"
         );
-        // Which close frame came first on the wire is not in a capture of one direction.
-        assert_eq!(c.status.code, None);
-        assert_eq!(c.status.name, "Unknown (one direction captured)");
+        // The server's close frame came first: its acknowledgements show the client sent
+        // data after it (its close, not captured), so its code is the status (issue 82
+        // item 6; before, the status was withheld).
+        assert_eq!(c.status.code, Some(1000), "isn {isn}");
+        assert_eq!(c.status.causes[0].kind(), "one-direction", "isn {isn}");
         assert_eq!(
             (c.tcp_end, c.tcp_end_by, c.tcp_end_packet),
             ("fin", Some(Server), Some(5))
@@ -406,6 +408,8 @@ fn s24_one_sided_capture() {
             vec![cl(Client, 1000, "one-sided", 5)],
             "isn {isn}"
         );
+        // The client's close answers the server's (nothing but the server's FIN after
+        // it): which came first is not in this capture.
         assert_eq!(c.status.code, None);
         assert_eq!(c.status.name, "Unknown (one direction captured)");
         assert_eq!(

@@ -89,7 +89,10 @@ fn one_of_each() -> Vec<Cause> {
             reason: "ping timed out".into(),
             packet: 12,
         },
-        Cause::OneDirection { seen: Role::Client },
+        Cause::OneDirection {
+            seen: Role::Client,
+            close_packet: Some(9),
+        },
         Cause::CaptureCut { upgraded: true },
         Cause::ProxyIdleTimeout {
             legs: legs.clone(),
@@ -437,6 +440,22 @@ fn one_of_each() -> Vec<Cause> {
         Cause::HandshakeFault {
             fault: crate::report::ResponseFault::ProtocolNotOffered,
             packet: 6,
+        },
+        Cause::AbruptEnding {
+            verdict: crate::report::cause::EndingVerdict::ServerProcess,
+            end: Ending {
+                by: Role::Server,
+                how: EndHow::Tcp(EndKind::Fin),
+                packet: 11,
+            },
+            quiet_s: Some(4.844),
+            after_message: None,
+            reset_packet: Some(14),
+            unacknowledged: Some(crate::report::cause::StillUnacked {
+                from: Role::Server,
+                packet: 12,
+                retransmissions: 2,
+            }),
         },
     ]
 }

@@ -411,3 +411,52 @@ pub enum Unacked {
         size: u64,
     },
 }
+
+/// What an abrupt ending was, read from the capture (`abrupt-ending`'s `verdict`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum EndingVerdict {
+    /// The server's own software ended the session (its process stopped, crashed or was
+    /// killed, or its code closed the socket).
+    ServerProcess,
+    /// The client's own software ended the session.
+    ClientProcess,
+    /// The capture cannot tell which of the candidates it was.
+    Unknown,
+}
+
+impl EndingVerdict {
+    /// The side's own software ending the session.
+    pub fn process(by: Role) -> EndingVerdict {
+        match by {
+            Role::Client => EndingVerdict::ClientProcess,
+            Role::Server => EndingVerdict::ServerProcess,
+        }
+    }
+
+    /// The capture decides it (not [`EndingVerdict::Unknown`]).
+    pub fn known(self) -> bool {
+        self != EndingVerdict::Unknown
+    }
+
+    /// Its JSON name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndingVerdict::ServerProcess => "server-process",
+            EndingVerdict::ClientProcess => "client-process",
+            EndingVerdict::Unknown => "unknown",
+        }
+    }
+}
+
+/// Data of one side still unacknowledged at the end though sent again
+/// (`abrupt-ending`'s `unacknowledged`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct StillUnacked {
+    /// The side that sent it.
+    pub from: Role,
+    /// The packet of its first segment.
+    pub packet: u64,
+    /// How many times it was sent again.
+    pub retransmissions: u64,
+}

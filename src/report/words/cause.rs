@@ -49,7 +49,15 @@ impl Display for Cause {
                 Quoted(reason).fmt(f)?;
                 write!(f, ", name {said}.")
             }
-            Cause::OneDirection { seen } => write!(
+            Cause::OneDirection {
+                seen,
+                close_packet: Some(p),
+            } => write!(
+                f,
+                "Only the {seen}'s packets are in the capture (a capture filter on one direction, or a SPAN or tap port that copies one): what the {peer} sent is unknown from here, but the {seen}'s close frame (packet {p}) is on the wire and came first: the {seen}'s acknowledgements show the {peer} sent data after it, which an endpoint that had sent its own close frame does not (RFC 6455 §5.5.1). Its code is the status, the one the {peer}'s application saw; the {peer}'s reply, and so the status the {seen}'s application saw, are not in the capture.",
+                peer = seen.peer()
+            ),
+            Cause::OneDirection { seen, .. } => write!(
                 f,
                 "Only the {seen}'s packets are in the capture (a capture filter on one direction, or a SPAN or tap port that copies one): what the {} sent, whether its close frame came first, and the status the {seen}'s application saw are unknown from here; what the {seen} sent follows.",
                 seen.peer()
@@ -368,6 +376,7 @@ impl Display for Cause {
             | Cause::MtuBlackHole { .. }
             | Cause::MtuBlackHoleReceiver { .. }
             | Cause::Keepalive { .. } => path_words(self, f),
+            Cause::AbruptEnding { .. } => super::ending::words(self, f),
             Cause::GatewayIdleClose { .. } => proxy::gateway_idle(self, f),
             Cause::GatewayFrames { .. } => proxy::gateway_frames(self, f),
             Cause::BehindTlsProxy { candidates } => {

@@ -18,6 +18,7 @@ use std::fmt::Write as _;
 pub mod app;
 mod cause;
 mod delivery;
+pub mod ending;
 pub mod phrases;
 pub mod proxy;
 pub mod reason;
@@ -61,7 +62,7 @@ pub fn rank(c: &Cause) -> u8 {
         | Cause::GatewayIdleClose { .. } => 1,
         Cause::QuietSpell { .. } | Cause::UnansweredMessage { .. } => 1,
         Cause::ReasonWords { .. } => 1,
-        Cause::IdleTimeout { .. } => 2,
+        Cause::IdleTimeout { .. } | Cause::AbruptEnding { .. } => 2,
         Cause::InvalidCloseFrame { .. } => 3,
         Cause::CloseReply { .. }
         | Cause::NoCloseReply { .. }
@@ -111,6 +112,30 @@ pub fn names_what_happened(c: &Cause) -> bool {
     )
 }
 
+/// Whether `c` gives the connection's own cause: the reason's words name its kind
+/// ([`Cause::ReasonWords`]), a side's last message says why ([`Cause::LastWords`]), the
+/// side that ended did so right after the peer's message, unanswered
+/// ([`Cause::UnansweredMessage`]: no quiet spell, so no idle timeout to list), the
+/// application protocol or a heartbeat gave its verdict, an abrupt ending was read from
+/// its evidence ([`Cause::AbruptEnding`], whose words rank what remains when the capture
+/// cannot tell), or a close frame in the private
+/// ranges (3000-4999) carries the application's own reason. Then the status's cause says
+/// that cause and its fix alone: the code's typical sources and other protocols' codes
+/// ("graphql-ws uses … 4408 init timeout …") stay in `wsclose explain CODE` and in a
+/// report's "what the statuses mean" (issues 68, 82 item 2, 83 item 5).
+pub fn states_own_cause(c: &Cause) -> bool {
+    match c {
+        Cause::ReasonWords { .. }
+        | Cause::UnansweredMessage { .. }
+        | Cause::LastWords { .. }
+        | Cause::Application { .. }
+        | Cause::HeartbeatTimeout { .. } => true,
+        Cause::AbruptEnding { .. } => true,
+        Cause::Closed { code, reason, .. } => (3000..=4999).contains(code) && !reason.is_empty(),
+        _ => false,
+    }
+}
+
 /// The detail of a status: its causes' sentences, in order, one space apart.
 pub fn detail(causes: &[Cause]) -> String {
     // Room for a few sentences at once (written piece by piece, the text otherwise grows
@@ -133,6 +158,20 @@ pub fn fix(base: Cow<'static, str>, causes: &[Cause]) -> Cow<'static, str> {
         .iter()
         .filter_map(hint)
         .fold(base, |fix, hint| Cow::Owned(format!("{hint} {fix}")))
+}
+
+/// The head of a status with `causes` (in the order said): its first cause's, but where
+/// one direction was captured and that side's close frame is on the wire, the close
+/// frame's (its code is the status the other side saw).
+pub fn head_of(causes: &[Cause]) -> Head {
+    match causes {
+        [Cause::OneDirection {
+            close_packet: Some(_),
+            ..
+        }, close @ (Cause::Closed { .. } | Cause::EmptyClose { .. }), ..] => head(close),
+        [first, ..] => head(first),
+        [] => Head::default(),
+    }
 }
 
 /// The head a status's first cause gives it.

@@ -270,6 +270,11 @@ pub struct PathWatch {
     /// acknowledged bytes of this direction (beyond a SYN), whether or not the capture
     /// holds them.
     acks_moved: bool,
+    /// The acknowledgement number this direction's last segment with payload carried (what
+    /// of the peer's bytes it had received when it sent its last data: with a WebSocket,
+    /// its close frame, after which it sends no data); 0 with none. In the padding before
+    /// `reset`.
+    payload_ack: u32,
     pub reset: Option<ResetMark>,
 }
 
@@ -703,6 +708,20 @@ impl PathWatch {
         self.acks_moved
     }
 
+    /// The acknowledgement number this direction's last segment with payload carried, and
+    /// the peer's last acknowledgement of this direction's bytes (RFC 9293 §3.4): with a
+    /// capture of one direction, how many bytes the other direction sent after this one's
+    /// last data is the difference of the other direction's `acked` and this one's
+    /// `payload_ack`.
+    pub fn payload_ack(&self) -> Option<u32> {
+        (self.payload_ack != 0).then_some(self.payload_ack)
+    }
+
+    /// The peer's last acknowledgement of this direction (everything before it), if any.
+    pub fn acked_end(&self) -> Option<u32> {
+        (self.line.bits & HAS_ACKED != 0).then_some(self.line.acked)
+    }
+
     /// Whether the peer ever acknowledged this direction's bytes (its SYN included).
     pub fn was_acknowledged(&self) -> bool {
         self.line.bits & HAS_ACKED != 0
@@ -752,6 +771,9 @@ pub fn segment(
             me.keepalive(seg, packet, ts);
         }
         me.sent(seg, packet, ts);
+        if seg.ack_flag && !seg.payload.is_empty() {
+            me.payload_ack = seg.ack;
+        }
         if seg.ack_flag {
             // (During a stall, a packet smaller than the stall's first segment that
             // acknowledges the peer's new bytes: whether such packets still get through.)

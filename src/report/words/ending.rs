@@ -1,0 +1,117 @@
+//! The words of an abrupt ending read from its evidence ([`Cause::AbruptEnding`], decided
+//! in `diagnose::ending`): the verdict with the packets that show it and the causes the
+//! capture rules out ([`words`]), and its fix ([`fix`]). Part of `words`, which calls in
+//! here for them.
+
+use super::phrases::EndPhrase;
+use super::proxy::whole_seconds;
+use super::Secs;
+use crate::flow::Role;
+use crate::report::cause::{Cause, EndHow, EndingVerdict, StillUnacked};
+use crate::stack::tcp::connection::EndKind;
+use std::fmt::{self, Formatter};
+
+/// The sentences of an [`Cause::AbruptEnding`] (nothing for any other cause).
+pub fn words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
+    let Cause::AbruptEnding {
+        verdict,
+        end,
+        quiet_s,
+        after_message,
+        reset_packet,
+        unacknowledged,
+    } = c
+    else {
+        return Ok(());
+    };
+    let (by, peer) = (end.by, end.by.peer());
+    let stopped_on_purpose = match by {
+        Role::Client => "a browser that navigates away or an application that exits in order sends a close frame first (1001 going away or 1000); a killed or crashed process, or code that drops the socket, does not",
+        Role::Server => "a server that stops in order (a deploy, a restart, a drain on SIGTERM) sends a close frame first (1001 going away or 1012 service restart); a killed or crashed process, or a handler that returns or raises without closing, does not",
+    };
+    match verdict {
+        EndingVerdict::ServerProcess | EndingVerdict::ClientProcess => {
+            write!(
+                f,
+                "Read from the capture: the {by}'s own software ended the session (its process stopped, crashed or was killed, or its code closed the socket): {}",
+                EndPhrase(end)
+            )?;
+            match (after_message, quiet_s) {
+                (Some(m), _) => write!(
+                    f,
+                    " right after the {peer}'s message (packet {m}), with nothing sent in reply"
+                )?,
+                (None, Some(q)) if whole_seconds(*q).is_none() => write!(
+                    f,
+                    " {} after the last frame, not at an idle boundary (no whole number of seconds, no known timeout)",
+                    Secs(*q)
+                )?,
+                (None, Some(q)) => write!(f, " {} after the last frame", Secs(*q))?,
+                (None, None) => {}
+            }
+            if let Some(r) = reset_packet {
+                write!(f, ", and its RST (packet {r}) answered what the {peer} sent after that: its socket was gone, not only shut for sending")?;
+            }
+            write!(f, ". Not the network (no data was sent again and left unacknowledged) and not a frozen {peer} (no heartbeat gave up on it); {stopped_on_purpose}.")
+        }
+        EndingVerdict::Unknown if unacknowledged.is_some() => {
+            let u = unacknowledged.unwrap_or(StillUnacked {
+                from: by,
+                packet: 0,
+                retransmissions: 0,
+            });
+            write!(
+                f,
+                "The capture cannot tell who ended the session: when {}, the {}'s data from packet {} was still unacknowledged, sent again {}. First, the path (for: that data never arrived; against: too few retransmissions, over too short a spell, to call the path dead), the session then ended over it by a timeout or a heartbeat; else the {by}'s own software ended it (for: it is the side that ended; against: the data left unacknowledged). Either way, {stopped_on_purpose}.",
+                EndPhrase(end),
+                u.from,
+                u.packet,
+                match u.retransmissions {
+                    1 => "once".to_string(),
+                    n => format!("{n} times"),
+                }
+            )
+        }
+        EndingVerdict::Unknown => {
+            let how = match end.how {
+                EndHow::Tcp(EndKind::Rst) => "RST",
+                EndHow::CloseNotify => "close_notify",
+                _ => "FIN",
+            };
+            write!(
+                f,
+                "The capture cannot tell who ended the session: the {by}'s {how} (packet {}) came after a quiet spell of {}, a whole number of seconds that no known timeout's default matches. Most likely, first, an idle timeout of that length in the {by}'s application or in a middlebox between that ends TCP in the {by}'s name (for: the whole seconds; against: nothing in the capture names one); else the {by}'s own software ended it by chance at that moment (for: it is the side that ended; against: the whole seconds). Not the network (no data was sent again and left unacknowledged) and not a frozen {peer} (no heartbeat gave up on it).",
+                end.packet,
+                Secs(quiet_s.unwrap_or_default())
+            )
+        }
+    }
+}
+
+/// The fix of an [`Cause::AbruptEnding`]: the status's own, in place of the code's.
+pub fn fix(c: &Cause) -> Option<String> {
+    let Cause::AbruptEnding {
+        verdict,
+        end,
+        quiet_s,
+        after_message,
+        unacknowledged,
+        ..
+    } = c
+    else {
+        return None;
+    };
+    let p = end.packet;
+    // Where the side ended right after a message, the message's hint already sends the
+    // reader to its logs at that packet.
+    let read = |who: &str, what: &str| match after_message {
+        Some(_) => String::new(),
+        None => format!("Read the {who}'s logs at the time of packet {p}{what}. "),
+    };
+    Some(match verdict {
+        EndingVerdict::ServerProcess => format!("{}Have the server close its sessions with 1001 or 1012 and a reason before it exits (catch SIGTERM and drain), and close with 1011 on a handler's error; have clients reconnect with jittered backoff.", read("server", ", and its supervisor's (systemd, Kubernetes events, the kernel's OOM killer in dmesg), for a stop, a crash, a kill or a handler that returned or raised")),
+        EndingVerdict::ClientProcess => format!("{}Have the client close with 1000 or 1001 before it exits or navigates away, so that the server learns it left on purpose.", read("client", ": an application or tab that was closed, killed or crashed, or code that dropped the socket")),
+        EndingVerdict::Unknown if unacknowledged.is_some() => format!("Look at the path between the two for what drops packets (an MTU too small with ICMP blocked, a firewall or NAT that lost the flow, a link that went down), and at the {}'s logs at the time of packet {p}; a capture on the other end shows whether the data arrived.", end.by),
+        EndingVerdict::Unknown => format!("Look for an idle timeout of {} in the {}'s application and in anything between the two (load balancer, proxy, NAT, firewall): if one matches, send pings or heartbeats more often than it, or raise it; else read the {}'s logs at the time of packet {p}.", Secs(quiet_s.unwrap_or_default()), end.by, end.by),
+    })
+}
