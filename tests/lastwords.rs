@@ -458,3 +458,52 @@ fn an_evicted_connections_last_words_are_kept_without_a_cause() {
         c.status.causes
     );
 }
+
+/// Issue 84, item 5: a reason (or a last message) that says a fault did not happen names
+/// no fault. Each 1000 below was taken before for the fault its reason denies
+/// (keepalive-timeout, credentials, overload) and listed by `--problems` with a fix for it;
+/// each is a clean close now, and a reason that affirms its fault still names it.
+#[test]
+fn negated_reasons_name_no_fault_and_no_problem() {
+    let negated = [
+        "no ping timeout, all good",
+        "session is valid, not expired",
+        "Not busy",
+    ];
+    for reason in negated {
+        let mut s = Session::new(40020, 8080);
+        s.open();
+        // The same words in the server's last message too: no error either.
+        s.send(Server, &text(Server, reason));
+        s.send(Server, &common::close(Server, 1000, reason));
+        s.send(Client, &common::close(Client, 1000, reason));
+        s.fins(Server);
+        let r = s.analyze();
+        let c = common::only(&r);
+        assert!(
+            c.status
+                .causes
+                .iter()
+                .all(|k| !matches!(k.kind(), "reason-words" | "last-words")),
+            "{reason}: {:?}",
+            c.status.causes
+        );
+        assert!(
+            wsclose::report::facts::clean_close(c),
+            "{reason}: {:?}",
+            c.status
+        );
+        assert_eq!(wsclose::diagnose::reason::kind(reason), None, "{reason}");
+    }
+    for (reason, kind) in [
+        ("ping timeout, no pong", "keepalive-timeout"),
+        ("session expired, not retrying", "credentials"),
+        ("busy; no slot free", "overload"),
+    ] {
+        assert_eq!(
+            wsclose::diagnose::reason::kind(reason),
+            Some(kind),
+            "{reason}"
+        );
+    }
+}

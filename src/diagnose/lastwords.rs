@@ -203,8 +203,25 @@ fn edge(b: &[u8], i: usize) -> bool {
 /// of ASCII letters and digits, any other byte of UTF-8 text counted as a letter so that
 /// no word is cut out of a longer one; a lower-to-upper change starts a new word, as in
 /// `close::words`). Only its first [`CAUSE_SHOWN`] bytes are read (what the cause quotes).
+/// A clause that denies ("no errors", "not expired", "all good": `reason::clause_denies`)
+/// makes no error of the words in it.
 pub fn error_like(text: &str) -> bool {
-    error_like_bytes(text.as_bytes())
+    let b = text.as_bytes();
+    let b = b.get(..CAUSE_SHOWN).unwrap_or(b);
+    b.split(|c| super::reason::CLAUSE_ENDS.contains(&char::from(*c)))
+        .any(|clause| {
+            error_like_bytes(clause) && {
+                // The last clause may be cut inside a character by the first bytes read.
+                let s = match std::str::from_utf8(clause) {
+                    Ok(s) => s,
+                    Err(e) => clause
+                        .get(..e.valid_up_to())
+                        .and_then(|c| std::str::from_utf8(c).ok())
+                        .unwrap_or_default(),
+                };
+                !super::reason::clause_denies(s)
+            }
+        })
 }
 
 fn error_like_bytes(b: &[u8]) -> bool {
@@ -420,6 +437,13 @@ mod tests {
         assert!(error_like("TokenRevoked"));
         assert!(!error_like("terror of the errands"));
         assert!(!error_like("bye"));
+        // A clause that denies names no error (issue 84, item 5).
+        assert!(!error_like("no errors, all good"));
+        assert!(!error_like("finished without error"));
+        assert!(!error_like("session is valid, not expired"));
+        assert!(!error_like("no ping timeout, all good"));
+        assert!(error_like("saved; upload failed"));
+        assert!(error_like("no retry; quota exceeded."));
     }
 
     #[test]
