@@ -262,6 +262,8 @@ causes! {
         packet: u64,
         /// The rules it breaks.
         problems: Vec<Problem>,
+        /// Its code as sent (10001 for a code outside 0-4999), if it has one.
+        code: Option<u16>,
     }
     /// The peer answered the first close frame with its own.
     "close-reply" => CloseReply {
@@ -417,7 +419,8 @@ causes! {
         fix: Option<String>,
     }
     /// No application protocol gave a verdict, and a side's last data message shortly
-    /// before the end reads as an error (its words: error, denied, expired, quota, …): the
+    /// before the end announces or explains it (an error: error, denied, expired, quota,
+    /// …; a reason or code field; an event named like an ending; a sign-off): the
     /// application said why there (the connection's `last_words` has the messages).
     "last-words" => LastWords {
         /// The side that sent the message.
@@ -435,6 +438,9 @@ causes! {
         /// The kind of cause its words name, as a close reason's would (`reason-words`'s
         /// `names`), if any.
         names: Option<String>,
+        /// How it announces the end (`last_words[].announces`: `error`, `reason`, `event`,
+        /// `sign-off`).
+        announces: Option<String>,
         /// The side that ended first.
         end_by: Role,
         /// How: `close-frame`, `fin` or `rst`.

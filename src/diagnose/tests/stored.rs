@@ -146,6 +146,7 @@ fn one_of_each() -> Vec<Cause> {
             from: Role::Client,
             packet: 7,
             problems: vec![Problem::TooLong, Problem::ReasonNotUtf8],
+            code: Some(1000),
         },
         Cause::CloseReply {
             from: Role::Server,
@@ -305,6 +306,7 @@ fn one_of_each() -> Vec<Cause> {
             words: r#"{"error":"expired"}"#.into(),
             truncated: false,
             names: Some("credentials".into()),
+            announces: Some("error".into()),
             end_by: Role::Server,
             end_how: "fin".into(),
             close_code: None,

@@ -130,6 +130,7 @@ pub fn words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
             end_how,
             close_code,
             end_packet,
+            announces,
             ..
         } => {
             let ended = match (end_how.as_str(), close_code) {
@@ -143,7 +144,16 @@ pub fn words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
                 "cbor" => "binary CBOR, read as JSON",
                 "msgpack" => "binary MessagePack, read as JSON",
                 "hex" => "binary, in hex",
+                "xml" => "XML text",
+                "protobuf" => "binary protobuf, read without a schema",
+                "strings" => "binary, its printable strings",
                 _ => "text",
+            };
+            let reads = match announces.as_deref() {
+                Some("reason") => "says why the session ends",
+                Some("event") => "announces the end",
+                Some("sign-off") => "signs off",
+                _ => "reads as an error",
             };
             let cut = if *truncated {
                 "; truncated: part of it is not in the capture, and nothing is guessed of the rest"
@@ -152,7 +162,7 @@ pub fn words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
             };
             write!(
                 f,
-                "The {from}'s last message, {} before the {end_by} {ended}, reads as an error (packet {packet}, {how}{cut}): {words}. No application protocol wsclose knows gave a verdict; these are the application's own last words.",
+                "The {from}'s last message, {} before the {end_by} {ended}, {reads} (packet {packet}, {how}{cut}): {words}. No application protocol wsclose knows gave a verdict; these are the application's own last words.",
                 Secs(*before_s)
             )
         }
