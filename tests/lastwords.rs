@@ -706,3 +706,40 @@ fn clean_sessions_whose_messages_mention_faults_are_no_problem() {
         assert!(stderr.contains("0 of 1"), "{name}: {stderr}");
     }
 }
+
+/// A side that signs off and then closes cleanly itself ended the session on purpose, and
+/// an echo server's copy of that sign-off is no account of its own: the session stays
+/// clean (fixtures/path/copies-*: "bye" echoed, then the client's 1000 "bye"). The same
+/// sign-off before the other side's FIN is that side's account.
+#[test]
+fn a_sign_off_before_its_own_clean_close_and_an_echo_of_it_are_no_cause() {
+    let mut s = Session::new(40030, 8080);
+    s.open();
+    s.send(Client, &text(Client, "bye"));
+    s.send(Server, &text(Server, "bye"));
+    s.send(Client, &common::close(Client, 1000, "bye"));
+    s.send(Server, &common::close(Server, 1000, "bye"));
+    s.fins(Server);
+    let r = s.analyze();
+    let c = common::only(&r);
+    assert!(
+        c.last_words
+            .iter()
+            .all(|w| w.announces.as_deref() == Some("sign-off")),
+        "{:?}",
+        c.last_words
+    );
+    assert!(wsclose::report::facts::clean_close(c), "{:?}", c.status);
+    let mut s = Session::new(40031, 8080);
+    s.open();
+    s.send(Client, &text(Client, "hello"));
+    s.send(Server, &text(Server, "maintenance window, goodbye"));
+    s.fins(Server);
+    let r = s.analyze();
+    let c = common::only(&r);
+    assert!(
+        c.status.causes.iter().any(|k| k.kind() == "last-words"),
+        "{:?}",
+        c.status.causes
+    );
+}

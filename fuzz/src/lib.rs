@@ -31,6 +31,7 @@ pub mod pcapng_writer;
 pub mod script;
 pub mod seed;
 pub mod seeds;
+pub mod shapes;
 pub mod tls;
 
 pub use app::{app_json, app_mqtt, app_wamp};
@@ -40,6 +41,7 @@ pub use h2_streams::h2_streams;
 pub use keylog::keylog;
 pub use lastwords::last_words;
 pub use pcapng_writer::pcapng_writer;
+pub use shapes::shapes;
 pub use tls::tls_session;
 
 /// The names of the targets, in the order `scripts/fuzz` runs them.

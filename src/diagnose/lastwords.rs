@@ -315,6 +315,20 @@ pub fn status_cause(r: &mut ConnectionReport) {
     };
     // The latest message that announces or explains the end (an error, a reason, an
     // event named like an ending, a sign-off), before the ending and shortly before it.
+    // Not an echo (the same words as the other side's last message before it: an echo
+    // server's "bye" is the client's), and not a sign-off of the side that then closes
+    // cleanly itself ("bye", then its own 1000: a deliberate end, announced).
+    let echo = |w: &&LastWordsReport| {
+        r.last_words
+            .iter()
+            .any(|o| o.from != w.from && o.packet < w.packet && o.text == w.text)
+    };
+    let own_clean = |w: &&LastWordsReport| {
+        w.announces.as_deref() == Some("sign-off")
+            && end_how == "close-frame"
+            && end_by == w.from
+            && crate::report::facts::clean_code(close_code)
+    };
     let Some(w) = r
         .last_words
         .iter()
@@ -323,6 +337,7 @@ pub fn status_cause(r: &mut ConnectionReport) {
             let before = end_time.since(w.time);
             (0.0..=BEFORE_S).contains(&before)
         })
+        .filter(|w| !echo(w) && !own_clean(w))
         .max_by_key(|w| w.packet)
     else {
         return;

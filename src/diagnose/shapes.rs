@@ -322,6 +322,13 @@ pub fn json(v: &serde_json::Value) -> Gist {
     g
 }
 
+/// The gist of text that parses as JSON, if it does.
+pub fn json_text(s: &str) -> Option<Gist> {
+    serde_json::from_str::<serde_json::Value>(s)
+        .ok()
+        .map(|v| json(&v))
+}
+
 fn walk(v: &serde_json::Value, key: Option<&str>, depth: usize, g: &mut Gist) {
     use serde_json::Value;
     let Some(depth) = depth.checked_sub(1) else {
@@ -379,6 +386,11 @@ fn walk(v: &serde_json::Value, key: Option<&str>, depth: usize, g: &mut Gist) {
         Value::String(s) if key.is_none() && names_end(s) && s.len() <= 64 => {
             g.put(s);
             g.mark(Announces::Event);
+        }
+        // Or one that reads as an error (WAMP's ERROR: [8,48,1,{},"wamp.error.…",[…]]).
+        Value::String(s) if key.is_none() && super::lastwords::error_like(s) => {
+            g.put(s);
+            g.mark(Announces::Error);
         }
         _ => {}
     }
