@@ -743,3 +743,50 @@ fn a_sign_off_before_its_own_clean_close_and_an_echo_of_it_are_no_cause() {
         c.status.causes
     );
 }
+
+/// The ending side's last message shortly before an ending that is no clean close, when
+/// nothing announced the end and no cause names what happened, is quoted as that side's
+/// account (`last-message`), claiming no cause; a clean close, or a code that says the why
+/// itself (1011), quotes none.
+#[test]
+fn the_ending_sides_last_message_is_quoted_as_its_account() {
+    let mut s = Session::new(40040, 8080);
+    s.open();
+    s.send(Client, &text(Client, "hello"));
+    s.send(Server, &text(Server, r#"{"type":"tick","n":7}"#));
+    s.fins(Server);
+    let r = s.analyze();
+    let c = common::only(&r);
+    let account = c
+        .status
+        .causes
+        .iter()
+        .find(|k| k.kind() == "last-message")
+        .unwrap_or_else(|| panic!("{:?}", c.status.causes));
+    assert!(
+        matches!(account, wsclose::report::Cause::LastMessage { from: Server, words, end_how, .. }
+            if words.contains("tick") && end_how == "fin"),
+        "{account:?}"
+    );
+    assert!(
+        c.status.cause().contains("The server's last message"),
+        "{}",
+        c.status.cause()
+    );
+    assert!(c.status.causes.iter().all(|k| k.kind() != "last-words"));
+    for code in [1000, 1011] {
+        let mut s = Session::new(40041, 8080);
+        s.open();
+        s.send(Server, &text(Server, r#"{"type":"tick","n":7}"#));
+        s.send(Server, &common::close(Server, code, ""));
+        s.send(Client, &common::close(Client, code, ""));
+        s.fins(Server);
+        let r = s.analyze();
+        let c = common::only(&r);
+        assert!(
+            c.status.causes.iter().all(|k| k.kind() != "last-message"),
+            "{code}: {:?}",
+            c.status.causes
+        );
+    }
+}

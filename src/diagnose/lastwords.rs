@@ -10,7 +10,9 @@
 //! ([`status_cause`]) when a side's last message shortly before the first ending announces
 //! it (an error, a reason or code field, an event named like an ending, a sign-off) and no
 //! application protocol gave a verdict: the application's own words lead, and a 1000 or
-//! 1001 after them is no clean close (`report::facts::clean_close`). Words are read with
+//! 1001 after them is no clean close (`report::facts::clean_close`); where none announces
+//! it and the ending is no clean close, the ending side's last message shortly before is
+//! quoted as its account ([`Cause::LastMessage`]). Words are read with
 //! their negation ("no errors", "not expired": `reason::clause_denies`). Nothing is guessed
 //! of a message the capture does not hold whole: it is marked truncated.
 
@@ -286,9 +288,22 @@ fn error_like_bytes(b: &[u8]) -> bool {
     false
 }
 
+/// A last message as a cause quotes it: cut to [`CAUSE_SHOWN`] characters; text of several
+/// lines by its last (what it ends with, `shapes::text`).
+fn quoted(w: &LastWordsReport) -> String {
+    match w.encoding.as_str() {
+        "text" if w.text.trim_end_matches('…').contains('\n') && !w.gist.is_empty() => {
+            cut(&w.gist, CAUSE_SHOWN, w.truncated)
+        }
+        _ => cut(&w.text, CAUSE_SHOWN, false),
+    }
+}
+
 /// Adds the cause a side's last words give (in place of the typical causes of the code),
-/// when no application protocol named one and a last message that reads as an error came
-/// shortly before the first ending.
+/// when no application protocol named one and a last message that announces or explains
+/// the end came shortly before the first ending; else, where that ending is no clean close,
+/// the ending side's last message shortly before it as its account ([`Cause::LastMessage`],
+/// which claims no cause).
 pub fn status_cause(r: &mut ConnectionReport) {
     if r.application.as_ref().is_some_and(|a| a.cause.is_some()) {
         return;
@@ -329,26 +344,61 @@ pub fn status_cause(r: &mut ConnectionReport) {
             && end_by == w.from
             && crate::report::facts::clean_code(close_code)
     };
+    let near = |w: &&LastWordsReport| {
+        w.packet < end_packet && (0.0..=BEFORE_S).contains(&end_time.since(w.time))
+    };
     let Some(w) = r
         .last_words
         .iter()
-        .filter(|w| w.announces.is_some() && w.packet < end_packet)
-        .filter(|w| {
-            let before = end_time.since(w.time);
-            (0.0..=BEFORE_S).contains(&before)
-        })
+        .filter(|w| w.announces.is_some())
+        .filter(near)
         .filter(|w| !echo(w) && !own_clean(w))
         .max_by_key(|w| w.packet)
     else {
+        // No message announced the end. Where the ending is no clean close and no cause
+        // names what happened (the path, a proxy, a heartbeat, an idle timeout: then the
+        // message is no part of the story), the message that the side which ended sent
+        // shortly before is quoted as its account.
+        // (A code that says the why itself, 1009 or 1011, is the account.)
+        let clean = end_how == "close-frame"
+            && (crate::report::facts::clean_code(close_code)
+                || close_code.is_some_and(|c| !super::reason::reason_decides(c)));
+        // (A breach of the protocol names it too: the findings say what broke.)
+        let named = r.findings.iter().any(|f| f.kind.is_violation())
+            || r.status.causes.iter().any(|c| {
+                crate::report::words::names_what_happened(c)
+                    || matches!(
+                        c,
+                        Cause::HeartbeatTimeout { .. }
+                            | Cause::ReasonWords { .. }
+                            | Cause::InvalidCloseFrame { .. }
+                    )
+            });
+        let account = r
+            .last_words
+            .iter()
+            .filter(|w| w.from == end_by)
+            .filter(near)
+            .find(|w| !echo(w));
+        if let (false, false, Some(w)) = (clean, named, account) {
+            let cause = Cause::LastMessage {
+                from: w.from,
+                packet: w.packet,
+                before_s: end_time.since(w.time),
+                encoding: w.encoding.clone(),
+                words: quoted(w),
+                truncated: w.truncated,
+                end_how: end_how.to_string(),
+                close_code,
+                end_packet,
+            };
+            let mut causes = std::mem::take(&mut r.status.causes);
+            causes.push(cause);
+            r.status = Status::of(causes);
+        }
         return;
     };
-    // Text of several lines is quoted by its last (what it ends with, `shapes::text`).
-    let words = match w.encoding.as_str() {
-        "text" if w.text.trim_end_matches('…').contains('\n') && !w.gist.is_empty() => {
-            cut(&w.gist, CAUSE_SHOWN, w.truncated)
-        }
-        _ => cut(&w.text, CAUSE_SHOWN, false),
-    };
+    let words = quoted(w);
     let cause = Cause::LastWords {
         from: w.from,
         packet: w.packet,

@@ -24,7 +24,7 @@ pub const KINDS: [&str; 5] = [
 ];
 
 /// Whether a close code leaves the why to the reason: 1000, 1001, 1008 and 3000-4999.
-fn reason_decides(code: u16) -> bool {
+pub(crate) fn reason_decides(code: u16) -> bool {
     matches!(code, 1000 | 1001 | 1008 | 3000..=4999)
 }
 

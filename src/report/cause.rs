@@ -450,6 +450,30 @@ causes! {
         /// The packet of that ending.
         end_packet: u64,
     }
+    /// The ending is no clean close, no application protocol gave a verdict and no last
+    /// message announced the end, but the side that ended first sent a data message shortly
+    /// before (at most 10 s): quoted as that side's account of the moment, claiming no
+    /// cause (the connection's `last_words` has it, read by shape).
+    "last-message" => LastMessage {
+        /// The side that sent it (the side that ended first).
+        from: Role,
+        /// The packet that completed it.
+        packet: u64,
+        /// Seconds from it to the ending.
+        before_s: f64,
+        /// How it was read (`last_words[].encoding`).
+        encoding: String,
+        /// The message for reading, cut to 200 characters ("…" after).
+        words: String,
+        /// Part of it is missing from the capture.
+        truncated: bool,
+        /// How the side ended: `close-frame`, `fin` or `rst`.
+        end_how: String,
+        /// The close frame's code, for `close-frame`.
+        close_code: Option<u16>,
+        /// The packet of that ending.
+        end_packet: u64,
+    }
     /// A plaintext WebSocket whose Host names the server of TLS connections not decrypted:
     /// most likely the back leg of a TLS-terminating proxy.
     "behind-tls-proxy" => BehindTlsProxy {

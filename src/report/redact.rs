@@ -171,7 +171,7 @@ impl Names {
                 }
             }
             // The last words are the application's payload.
-            if let Cause::LastWords { words, .. } = cause {
+            if let Cause::LastWords { words, .. } | Cause::LastMessage { words, .. } = cause {
                 *words = "[redacted]".into();
                 relabelled = true;
             }

@@ -166,6 +166,30 @@ pub fn words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
                 Secs(*before_s)
             )
         }
+        Cause::LastMessage {
+            from,
+            packet,
+            before_s,
+            encoding,
+            words,
+            truncated,
+            end_how,
+            close_code,
+            end_packet,
+        } => {
+            let ended = match (end_how.as_str(), close_code) {
+                ("close-frame", Some(code)) => format!("its close {code} (packet {end_packet})"),
+                ("close-frame", None) => format!("its empty close frame (packet {end_packet})"),
+                ("rst", _) => format!("its RST (packet {end_packet})"),
+                _ => format!("its FIN (packet {end_packet})"),
+            };
+            let cut = if *truncated { ", truncated" } else { "" };
+            write!(
+                f,
+                "The {from}'s last message, {} before {ended}, was packet {packet} ({encoding}{cut}): {words}. It names no cause; it is what the {from}'s application said last.",
+                Secs(*before_s)
+            )
+        }
         Cause::HeartbeatTimeout {
             by,
             library,

@@ -368,7 +368,8 @@ impl Display for Cause {
             Cause::HeartbeatTimeout { .. }
             | Cause::Application { .. }
             | Cause::PingsStopped { .. }
-            | Cause::LastWords { .. } => app::words(self, f),
+            | Cause::LastWords { .. }
+            | Cause::LastMessage { .. } => app::words(self, f),
             Cause::CloseNotRead { .. }
             | Cause::CloseNotDelivered { .. }
             | Cause::Unacknowledged { .. }
