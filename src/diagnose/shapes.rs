@@ -92,7 +92,7 @@ impl Gist {
 
 /// Words that name an ending when they name an event, an element or a method (whole
 /// words, a case change or `_` `.` `-` between them).
-const END_EVENTS: [&str; 41] = [
+const END_EVENTS: [&str; 32] = [
     "detached",
     "deleted",
     "detach",
@@ -103,7 +103,6 @@ const END_EVENTS: [&str; 41] = [
     "kicked",
     "kick",
     "closing",
-    "closed",
     "close",
     "shutdown",
     "shutting",
@@ -121,19 +120,11 @@ const END_EVENTS: [&str; 41] = [
     "disconnect",
     "disconnected",
     "disconnecting",
-    "quit",
-    "exit",
     "expired",
     "revoked",
     "banned",
-    "removed",
-    "ended",
-    "ending",
-    "leave",
-    "leaving",
     "destroyed",
     "teardown",
-    "unsubscribed",
 ];
 
 /// Words that sign a session off in a line of text.
@@ -315,11 +306,25 @@ fn scalar(v: &serde_json::Value) -> Option<String> {
     }
 }
 
-/// The gist of a JSON value: the fields that carry the why, at any depth.
+/// The gist of a JSON value: the fields that carry the why, at any depth. A reason or code
+/// field in a message that names itself an event other than an ending (`{"type":"update",
+/// "reason":"user_edit"}`) is that event's reason, not the end's: it announces nothing.
 pub fn json(v: &serde_json::Value) -> Gist {
     let mut g = Gist::default();
-    walk(v, None, DEPTH, &mut g);
+    let mut names = Names::default();
+    walk(v, None, DEPTH, &mut g, &mut names);
+    if g.announces == Some(Announces::Reason) && names.other && !names.end {
+        g.announces = None;
+    }
     g
+}
+
+/// The `type`/`event`/`method` names a JSON message gives itself: one that names an ending,
+/// one that names anything else.
+#[derive(Default)]
+struct Names {
+    end: bool,
+    other: bool,
 }
 
 /// The gist of text that parses as JSON, if it does.
@@ -329,7 +334,7 @@ pub fn json_text(s: &str) -> Option<Gist> {
         .map(|v| json(&v))
 }
 
-fn walk(v: &serde_json::Value, key: Option<&str>, depth: usize, g: &mut Gist) {
+fn walk(v: &serde_json::Value, key: Option<&str>, depth: usize, g: &mut Gist, names: &mut Names) {
     use serde_json::Value;
     let Some(depth) = depth.checked_sub(1) else {
         return;
@@ -363,9 +368,13 @@ fn walk(v: &serde_json::Value, key: Option<&str>, depth: usize, g: &mut Gist) {
                 if names_end(&s) {
                     g.put(&format!("{k}: {s}"));
                     g.mark(Announces::Event);
+                    names.end = true;
                 } else if super::lastwords::error_like(&s) {
                     g.put(&format!("{k}: {s}"));
                     g.mark(Announces::Error);
+                    names.end = true;
+                } else {
+                    names.other = true;
                 }
             }
         }
@@ -373,12 +382,12 @@ fn walk(v: &serde_json::Value, key: Option<&str>, depth: usize, g: &mut Gist) {
     match v {
         Value::Object(o) => {
             for (k, x) in o.iter().take(64) {
-                walk(x, Some(k), depth, g);
+                walk(x, Some(k), depth, g, names);
             }
         }
         Value::Array(a) => {
             for x in a.iter().take(64) {
-                walk(x, None, depth, g);
+                walk(x, None, depth, g, names);
             }
         }
         // A JSON-RPC-like array of names first (WAMP, Phoenix: ["room:1","phx_close",…]):
@@ -670,6 +679,10 @@ mod tests {
             r#"{"status":"not closed"}"#,
             r#"{"reason":"none"}"#,
             r#"{"type":"chat","user":"ann","body":"what an error"}"#,
+            // A reason of another event than the end.
+            r#"{"type":"update","reason":"user_edit","code":7}"#,
+            // Someone else left: no ending word of this session.
+            r#"{"type":"leave","user":"bob"}"#,
         ] {
             assert_eq!(j(quiet).announces, None, "{quiet}");
         }

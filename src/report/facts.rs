@@ -379,12 +379,18 @@ pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&
         crate::report::Cause::LastWords { from, packet, .. } => Some((*from, *packet)),
         _ => None,
     });
-    // And, where the ending is no plain clean close, each side's last message shortly
-    // before it: the evidence of what the applications said last.
-    let plain = clean_close(c);
+    // And, where a last message is part of the story (a `last-words` cause, or the ending
+    // side's account, `last-message`: no plain clean close), each side's last message
+    // shortly before the end: the evidence of what the applications said last.
+    let told = c.status.causes.iter().any(|k| {
+        matches!(
+            k,
+            crate::report::Cause::LastWords { .. } | crate::report::Cause::LastMessage { .. }
+        )
+    });
     for w in c.last_words.iter().filter(|w| {
         said == Some((w.from, w.packet))
-            || (!plain
+            || (told
                 && w.before_end_s
                     .is_some_and(|b| b <= crate::diagnose::lastwords::BEFORE_S))
     }) {

@@ -312,6 +312,17 @@ fn one_of_each() -> Vec<Cause> {
             close_code: None,
             end_packet: 11,
         },
+        Cause::LastMessage {
+            from: Role::Server,
+            packet: 33,
+            before_s: 0.3,
+            encoding: "json".into(),
+            words: r#"{"type":"tick"}"#.into(),
+            truncated: false,
+            end_how: "fin".into(),
+            close_code: None,
+            end_packet: 35,
+        },
         Cause::BehindTlsProxy { candidates: 2 },
         Cause::CloseNotRead {
             from: Role::Server,
