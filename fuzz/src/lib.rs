@@ -45,7 +45,7 @@ pub use shapes::shapes;
 pub use tls::tls_session;
 
 /// The names of the targets, in the order `scripts/fuzz` runs them.
-pub const TARGETS: [&str; 15] = [
+pub const TARGETS: [&str; 16] = [
     "frame_header",
     "http_handshake",
     "tcp_stream",
@@ -61,6 +61,7 @@ pub const TARGETS: [&str; 15] = [
     "pcapng_writer",
     "last_words",
     "app_wamp",
+    "shapes",
 ];
 
 /// Runs the body of target `name` on `data`; false if there is no such target.
@@ -80,6 +81,7 @@ pub fn run(name: &str, data: &[u8]) -> bool {
         "connect_head" => connect_head(data),
         "pcapng_writer" => pcapng_writer(data),
         "last_words" => last_words(data),
+        "shapes" => shapes(data),
         "app_wamp" => app_wamp(data),
         _ => return false,
     }
