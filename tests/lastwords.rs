@@ -336,17 +336,24 @@ fn a_steady_heartbeat_of_an_unknown_protocol_is_named_with_its_period() {
 /// HTML and Markdown reaches no format raw, and its words are still read as an error.
 #[test]
 fn hostile_last_words_reach_no_format_raw() {
-    let msg = "error \u{1b}[2J\u{1b}]8;;http://x\u{7}<script>alert(1)</script> | `x` **y** \u{202e}gnp.exe";
+    // As the cause (error words), and as the ending side's account (`last-message`).
+    for (lead, kind) in [("error", "last-words"), ("hello", "last-message")] {
+        hostile_words_in_every_format(lead, kind);
+    }
+}
+
+fn hostile_words_in_every_format(lead: &str, kind: &str) {
+    let msg = format!("{lead} \u{1b}[2J\u{1b}]8;;http://x\u{7}<script>alert(1)</script> | `x` **y** \u{202e}gnp.exe");
     let mut s = Session::new(40002, 8080);
     s.open();
     s.send(Client, &text(Client, "{\"type\":\"subscribe\"}"));
-    s.send(Server, &text(Server, msg));
+    s.send(Server, &text(Server, &msg));
     s.fin(Server);
     let r = s.analyze();
     let c = common::only(&r);
     assert!(
-        c.status.causes.iter().any(|k| k.kind() == "last-words"),
-        "{:?}",
+        c.status.causes.iter().any(|k| k.kind() == kind),
+        "{kind}: {:?}",
         c.status.causes
     );
     let outputs = [
