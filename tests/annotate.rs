@@ -690,10 +690,18 @@ fn every_cited_packet_is_commented_and_no_other() {
             for p in conn["evidence"]["packets"].as_array().into_iter().flatten() {
                 cite(p);
             }
-            // The last words a cause quotes, on their packet.
+            // The last words a cause quotes, on their packet; and where a cause quotes one
+            // (`last-words`, `last-message`), each side's last message shortly before the end.
+            let mut told = false;
             for k in conn["status"]["causes"].as_array().unwrap() {
-                if k["kind"] == "last-words" {
+                if k["kind"] == "last-words" || k["kind"] == "last-message" {
                     cite(&k["packet"]);
+                    told = true;
+                }
+            }
+            for w in conn["last_words"].as_array().into_iter().flatten() {
+                if told && w["before_end_s"].as_f64().is_some_and(|b| b <= 10.0) {
+                    cite(&w["packet"]);
                 }
             }
             for p in conn["application"]["evidence"]
@@ -878,8 +886,18 @@ fn said(comments: &[String], id: u64, text: &str) -> Option<String> {
                 .to_string(),
         );
     }
-    // Split at a sentence, clause or word: the space there is dropped.
-    Some(parts.join(" "))
+    // Split at a sentence, clause or word: the space there is dropped; a word longer than
+    // a comment (a 200-byte message of one word) is split at a character, with no space.
+    let mut joined = String::new();
+    for (k, p) in parts.iter().enumerate() {
+        let spaced = format!("{joined} {p}");
+        if k > 0 && text.starts_with(&spaced) {
+            joined = spaced;
+        } else {
+            joined.push_str(p);
+        }
+    }
+    Some(joined)
 }
 
 /// A classic pcap whose link type field carries libpcap's FCS bits

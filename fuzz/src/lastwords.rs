@@ -1,12 +1,12 @@
 //! The `last_words` target: a message's first bytes read for a person
-//! (`wsclose::diagnose::lastwords::read`: UTF-8 text, JSON, CBOR or MessagePack with bounded
-//! depth, else hex).
+//! (`wsclose::diagnose::lastwords::read`: UTF-8 text, JSON, XML, CBOR or MessagePack with
+//! bounded depth, protobuf without a schema, printable strings, else hex).
 //!
 //! Byte 0's bit 0 says text (else binary), bit 1 whole (else cut); the rest is the message.
 //! Invariants: no panic; what is shown is bounded (the message's first 256 characters, a few bytes of
 //! JSON-like punctuation over it for a map or array, "…" after); CBOR or MessagePack only
 //! for a whole binary message that is a map or array; a cut message is never read as CBOR,
-//! MessagePack or JSON.
+//! MessagePack, JSON, XML or protobuf.
 
 use wsclose::diagnose::lastwords::{cbor, msgpack, read, SHOWN};
 
@@ -20,7 +20,8 @@ pub fn last_words(data: &[u8]) {
     let (text, whole) = (flags & 1 == 1, flags & 2 == 2);
     let (encoding, shown) = read(msg, text, whole);
     assert!(
-        ["text", "json", "cbor", "msgpack", "hex"].contains(&encoding),
+        ["text", "json", "xml", "cbor", "msgpack", "protobuf", "strings", "hex"]
+            .contains(&encoding),
         "{encoding}"
     );
     // Characters: the first SHOWN, "…", and the hex of at most 64 bytes.
@@ -31,7 +32,7 @@ pub fn last_words(data: &[u8]) {
     );
     if !whole {
         assert!(
-            encoding == "text" || encoding == "hex",
+            matches!(encoding, "text" | "strings" | "hex"),
             "{encoding} of a cut message"
         );
     }

@@ -31,6 +31,7 @@ pub mod pcapng_writer;
 pub mod script;
 pub mod seed;
 pub mod seeds;
+pub mod shapes;
 pub mod tls;
 
 pub use app::{app_json, app_mqtt, app_wamp};
@@ -40,10 +41,11 @@ pub use h2_streams::h2_streams;
 pub use keylog::keylog;
 pub use lastwords::last_words;
 pub use pcapng_writer::pcapng_writer;
+pub use shapes::shapes;
 pub use tls::tls_session;
 
 /// The names of the targets, in the order `scripts/fuzz` runs them.
-pub const TARGETS: [&str; 15] = [
+pub const TARGETS: [&str; 16] = [
     "frame_header",
     "http_handshake",
     "tcp_stream",
@@ -59,6 +61,7 @@ pub const TARGETS: [&str; 15] = [
     "pcapng_writer",
     "last_words",
     "app_wamp",
+    "shapes",
 ];
 
 /// Runs the body of target `name` on `data`; false if there is no such target.
@@ -78,6 +81,7 @@ pub fn run(name: &str, data: &[u8]) -> bool {
         "connect_head" => connect_head(data),
         "pcapng_writer" => pcapng_writer(data),
         "last_words" => last_words(data),
+        "shapes" => shapes(data),
         "app_wamp" => app_wamp(data),
         _ => return false,
     }

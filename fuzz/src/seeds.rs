@@ -193,6 +193,11 @@ pub fn all(dir: &Path) -> std::io::Result<Vec<Seed>> {
     seeds.extend(crate::connect::seeds());
     seeds.extend(pcapng_writer_seeds(&dir.join("node-many.pcap.gz"))?);
     seeds.extend(crate::lastwords::seeds());
+    seeds.extend(crate::shapes::seeds().into_iter().map(|(name, data)| Seed {
+        target: "shapes",
+        name,
+        data,
+    }));
     Ok(seeds)
 }
 

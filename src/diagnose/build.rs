@@ -172,27 +172,20 @@ impl ConnectionReport {
                 .into_iter()
                 .filter_map(|s| {
                     let d = w.decoder(s)?;
-                    // Only the words a cause can rest on are read and reported (a message
-                    // shortly before the first ending, that reads as an error). A
-                    // connection the capture shows no ending of (still open, or evicted at
-                    // a cap) is measured from its last packet: its last words are what it
-                    // said before wsclose lost sight of it, and no cause rests on them.
+                    // Each side's last data message, with how long before the first ending
+                    // it came (on an HTTP/2 stream, its own ending: `transport`): the
+                    // evidence of what the application said before the end, whether or not
+                    // a cause rests on it. A connection the capture shows no ending of
+                    // (still open, or evicted at a cap) has none: its last words are what
+                    // it said before wsclose lost sight of it.
                     let end = match (
                         closes.first().map(|f| f.ts),
                         transport.as_ref().map(|t| t.ts),
                     ) {
-                        (Some(a), Some(b)) => a.min(b),
-                        (a, b) => a.or(b).unwrap_or(c.last_ts),
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
                     };
-                    let before = end.since(d.last_words.ts);
-                    if !(0.0..=super::lastwords::BEFORE_S).contains(&before) {
-                        return None;
-                    }
-                    // Decided on the kept bytes before anything is decoded or allocated.
-                    if !super::lastwords::worth_reading(&d.last_words) {
-                        return None;
-                    }
-                    super::lastwords::report(c.role(s), &d.last_words).filter(|r| r.error_like)
+                    super::lastwords::report(c.role(s), &d.last_words, end)
                 })
                 .collect(),
             // An unknown protocol's heartbeat: a short message sent at a cadence.

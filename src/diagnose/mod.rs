@@ -33,6 +33,7 @@ pub mod live;
 pub mod proxied;
 pub mod reason;
 pub mod reload;
+pub mod shapes;
 pub mod status;
 pub mod tls;
 pub use crate::units;

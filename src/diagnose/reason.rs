@@ -6,7 +6,8 @@
 //! and its reason names one of [`KINDS`] by whole words ("ping timed out", "JWT expired",
 //! "server overloaded, retry later", "shutting down"). A code that says the why itself
 //! (1011 internal error, 1012 restart, 1013 try again later, ...) decides: its reason is
-//! not read here. Words are runs of letters and digits (a lower-to-upper case change starts
+//! not read here. A clause that denies ("no ping timeout", "not expired", "Not busy", "all
+//! good") names nothing: the fault did not happen, and in doubt no kind is claimed. Words are runs of letters and digits (a lower-to-upper case change starts
 //! a new one: "PingTimeout"), so "auth" inside "OAuth" or "busy" inside "busybox" name
 //! nothing.
 
@@ -23,7 +24,7 @@ pub const KINDS: [&str; 5] = [
 ];
 
 /// Whether a close code leaves the why to the reason: 1000, 1001, 1008 and 3000-4999.
-fn reason_decides(code: u16) -> bool {
+pub(crate) fn reason_decides(code: u16) -> bool {
     matches!(code, 1000 | 1001 | 1008 | 3000..=4999)
 }
 
@@ -32,12 +33,73 @@ fn pair(p: &[&str], a: &str, b: &str) -> bool {
     matches!(p, [x, y] if x.eq_ignore_ascii_case(a) && y.eq_ignore_ascii_case(b))
 }
 
-/// The kind of cause `reason` names, if its words name one.
+/// Words that deny what their clause says ("no ping timeout", "not expired", "never
+/// throttled", "without errors", "nothing failed"): a clause holding one names no kind,
+/// whichever side of the fault word it stands ("timeout did not happen"). The second
+/// halves of contractions ("isn't", "didn't": "isn", "t") are read from the word before.
+const NEGATORS: [&str; 11] = [
+    "no", "not", "never", "without", "none", "nor", "non", "nothing", "neither", "false", "nobody",
+];
+
+/// First halves of English negative contractions ("isn't" is the words "isn" and "t").
+const CONTRACTED: [&str; 13] = [
+    "isn", "wasn", "aren", "weren", "didn", "doesn", "don", "won", "hasn", "haven", "hadn",
+    "shouldn", "wouldn",
+];
+
+/// Where a reason's clauses end: a clause that [`denies`] is read apart from the others.
+pub(crate) const CLAUSE_ENDS: [char; 8] = [',', ';', '.', '!', '?', '|', '\n', '\r'];
+
+/// Whether a clause of text denies or reassures ([`denies`] of its words).
+pub(crate) fn clause_denies(clause: &str) -> bool {
+    let (all, k) = words(clause);
+    denies(all.get(..k).unwrap_or_default())
+}
+
+/// Whether a clause's words deny or reassure: a negation ([`NEGATORS`], "n't") or "all
+/// good", "all fine", "all ok", "everything fine"/"ok"/"good".
+fn denies(w: &[&str]) -> bool {
+    let is = |x: &str, set: &[&str]| set.iter().any(|y| x.eq_ignore_ascii_case(y));
+    w.iter().any(|x| is(x, &NEGATORS))
+        || w.windows(2).any(|p| match p {
+            [a, b] => {
+                (is(a, &CONTRACTED) && b.eq_ignore_ascii_case("t"))
+                    || (is(a, &["all", "everything"])
+                        && is(b, &["good", "fine", "ok", "okay", "well"]))
+            }
+            _ => false,
+        })
+}
+
+/// The words of `reason` that may name a cause: those of its clauses (cut at `,` `;` `.`
+/// `!` `?` `|` and line ends) that deny nothing ([`denies`]), at most 32 in all.
+fn affirmed(reason: &str) -> ([&str; 32], usize) {
+    let mut out = [""; 32];
+    let mut n = 0;
+    for clause in reason.split(CLAUSE_ENDS) {
+        let (all, k) = words(clause);
+        let w = all.get(..k).unwrap_or_default();
+        if denies(w) {
+            continue;
+        }
+        for x in w {
+            if let Some(slot) = out.get_mut(n) {
+                *slot = x;
+                n += 1;
+            }
+        }
+    }
+    (out, n)
+}
+
+/// The kind of cause `reason` names, if its words name one: read clause by clause, a
+/// clause that denies ([`denies`]: "no ping timeout", "not expired", "Not busy", "all
+/// good") names nothing, so that a reason that says a fault did not happen names no fault.
 pub fn kind(reason: &str) -> Option<&'static str> {
     if reason.is_empty() {
         return None;
     }
-    let (all, n) = words(reason);
+    let (all, n) = affirmed(reason);
     let w = all.get(..n).unwrap_or_default();
     let has = |set: &[&str]| {
         w.iter()
@@ -161,6 +223,18 @@ mod tests {
             ("busybox exited", None),
             ("timeout", None),
             ("session ended by user", None),
+            // Negated or reassuring: the fault did not happen (issue 84, item 5).
+            ("no ping timeout, all good", None),
+            ("session is valid, not expired", None),
+            ("Not busy", None),
+            ("never throttled", None),
+            ("token isn't expired", None),
+            ("heartbeat timeout did not happen", None),
+            ("ping timeout: all good", None),
+            ("closed without errors; idle timeout", Some("idle-timeout")),
+            ("token expired, not retrying", Some("credentials")),
+            ("OAuth token not expired", None),
+            ("notification: ping timeout", Some("keepalive-timeout")),
             ("", None),
         ] {
             assert_eq!(kind(reason), want, "{reason:?}");

@@ -94,6 +94,7 @@ pub fn causes(
         from: bad.from,
         packet: bad.packet,
         problems: bad.problems.clone(),
+        code: bad.code,
     }));
     causes
 }

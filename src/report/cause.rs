@@ -270,6 +270,8 @@ causes! {
         packet: u64,
         /// The rules it breaks.
         problems: Vec<Problem>,
+        /// Its code as sent (10001 for a code outside 0-4999), if it has one.
+        code: Option<u16>,
     }
     /// The peer answered the first close frame with its own.
     "close-reply" => CloseReply {
@@ -427,7 +429,8 @@ causes! {
         fix: Option<String>,
     }
     /// No application protocol gave a verdict, and a side's last data message shortly
-    /// before the end reads as an error (its words: error, denied, expired, quota, …): the
+    /// before the end announces or explains it (an error: error, denied, expired, quota,
+    /// …; a reason or code field; an event named like an ending; a sign-off): the
     /// application said why there (the connection's `last_words` has the messages).
     "last-words" => LastWords {
         /// The side that sent the message.
@@ -445,10 +448,37 @@ causes! {
         /// The kind of cause its words name, as a close reason's would (`reason-words`'s
         /// `names`), if any.
         names: Option<String>,
+        /// How it announces the end (`last_words[].announces`: `error`, `reason`, `event`,
+        /// `sign-off`).
+        announces: Option<String>,
         /// The side that ended first.
         end_by: Role,
         /// How: `close-frame`, `fin` or `rst`; on an HTTP/2 stream whose own frame ended
         /// it first, `end-stream`, `rst-stream` or `goaway`.
+        end_how: String,
+        /// The close frame's code, for `close-frame`.
+        close_code: Option<u16>,
+        /// The packet of that ending.
+        end_packet: u64,
+    }
+    /// The ending is no clean close, no application protocol gave a verdict and no last
+    /// message announced the end, but the side that ended first sent a data message shortly
+    /// before (at most 10 s): quoted as that side's account of the moment, claiming no
+    /// cause (the connection's `last_words` has it, read by shape).
+    "last-message" => LastMessage {
+        /// The side that sent it (the side that ended first).
+        from: Role,
+        /// The packet that completed it.
+        packet: u64,
+        /// Seconds from it to the ending.
+        before_s: f64,
+        /// How it was read (`last_words[].encoding`).
+        encoding: String,
+        /// The message for reading, cut to 200 characters ("…" after).
+        words: String,
+        /// Part of it is missing from the capture.
+        truncated: bool,
+        /// How the side ended: `close-frame`, `fin` or `rst`.
         end_how: String,
         /// The close frame's code, for `close-frame`.
         close_code: Option<u16>,

@@ -379,18 +379,32 @@ pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&
         crate::report::Cause::LastWords { from, packet, .. } => Some((*from, *packet)),
         _ => None,
     });
-    for w in c
-        .last_words
-        .iter()
-        .filter(|w| said == Some((w.from, w.packet)))
-    {
+    // And, where a last message is part of the story (a `last-words` cause, or the ending
+    // side's account, `last-message`: no plain clean close), each side's last message
+    // shortly before the end: the evidence of what the applications said last.
+    let told = c.status.causes.iter().any(|k| {
+        matches!(
+            k,
+            crate::report::Cause::LastWords { .. } | crate::report::Cause::LastMessage { .. }
+        )
+    });
+    for w in c.last_words.iter().filter(|w| {
+        said == Some((w.from, w.packet))
+            || (told
+                && w.before_end_s
+                    .is_some_and(|b| b <= crate::diagnose::lastwords::BEFORE_S))
+    }) {
         let cut = if w.truncated { ", truncated" } else { "" };
+        let before = match w.before_end_s {
+            Some(b) => format!(", {} before the end", Secs(b)),
+            None => String::new(),
+        };
         let mut f = Fact::new(
             "Last words",
             Place::Headline,
             vec![
                 text(format!(
-                    "the {}'s last message (packet {}, {} bytes, {}{cut}): ",
+                    "the {}'s last message (packet {}{before}, {} bytes, {}{cut}): ",
                     w.from, w.packet, w.length, w.encoding
                 )),
                 Piece::Wire(w.text.clone()),

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// One side's last data message before the close or the end (its first
 /// `websocket::lastwords::LAST_WORDS` bytes, decoded for reading).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LastWordsReport {
     /// The side that sent it.
     pub from: Role,
@@ -20,16 +20,36 @@ pub struct LastWordsReport {
     /// Part of it is missing from the capture (a gap, it does not inflate, or it never
     /// ended): `text` is what the capture holds of it, never completed by a guess.
     pub truncated: bool,
-    /// How `text` was read: `text` (UTF-8 text), `json` (text that parses as JSON), `cbor`
-    /// or `msgpack` (binary that parses whole as a CBOR or MessagePack map or array, shown
-    /// as JSON-like text), `hex` (anything else: its first bytes in hex).
+    /// How `text` was read: `text` (UTF-8 text), `json` (text that parses as JSON), `xml`
+    /// (text that reads as XML elements), `cbor` or `msgpack` (binary that parses whole as
+    /// a CBOR or MessagePack map or array, shown as JSON-like text), `protobuf` (binary
+    /// that parses whole as protobuf wire format, or after a varint length prefix: its
+    /// fields by number, `1:"text" 2:7 3:{…}`), `strings` (other binary: its printable
+    /// strings of four characters or more, ` | ` between them), `hex` (anything else: its
+    /// first bytes in hex).
     pub encoding: String,
     /// The message for reading (wire text: escaped by every format; "…" where more of it
     /// is not shown; `[redacted]` under `--redact`).
     pub text: String,
     /// Its words read as an error (error, denied, expired, unauthorized, quota, …, or a
-    /// JSON key "error").
+    /// JSON key "error" that holds something), not denied ("no errors", "not expired").
     pub error_like: bool,
+    /// Seconds from it to the connection's first ending (a close frame, FIN or RST); null
+    /// when the capture shows no ending, or the message came after it.
+    #[serde(default)]
+    pub before_end_s: Option<f64>,
+    /// How it announces or explains the end, if it does: `error` (its words or an `error`
+    /// field), `reason` (a reason or code field, an XMPP condition), `event` (an event,
+    /// method or element named like an ending: detached, disposed, evicted, closing,
+    /// logout, bye, …), `sign-off` (text that signs off: "logging off", "goodbye").
+    #[serde(default)]
+    pub announces: Option<String>,
+    /// What it says of the why, in a line: the JSON fields that carry it (`error`,
+    /// `reason`, `code`, `message`, ending `type`/`event`/`method` names) at any depth, XML
+    /// element names and text, protobuf strings, the last line of text (wire text: escaped
+    /// by every format; `[redacted]` under `--redact`).
+    #[serde(default)]
+    pub gist: String,
 }
 
 /// A short data message one side sent again and again at a steady cadence, in a session

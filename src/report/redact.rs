@@ -171,7 +171,7 @@ impl Names {
                 }
             }
             // The last words are the application's payload.
-            if let Cause::LastWords { words, .. } = cause {
+            if let Cause::LastWords { words, .. } | Cause::LastMessage { words, .. } = cause {
                 *words = "[redacted]".into();
                 relabelled = true;
             }
@@ -186,6 +186,9 @@ impl Names {
         }
         for w in &mut c.last_words {
             w.text = "[redacted]".into();
+            if !w.gist.is_empty() {
+                w.gist = "[redacted]".into();
+            }
         }
         let h = &mut c.handshake;
         h.host = h.host.as_deref().map(|x| self.host(x));

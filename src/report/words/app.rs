@@ -130,6 +130,7 @@ pub fn words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
             end_how,
             close_code,
             end_packet,
+            announces,
             ..
         } => {
             let ended = match (end_how.as_str(), close_code) {
@@ -152,7 +153,16 @@ pub fn words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
                 "cbor" => "binary CBOR, read as JSON",
                 "msgpack" => "binary MessagePack, read as JSON",
                 "hex" => "binary, in hex",
+                "xml" => "XML text",
+                "protobuf" => "binary protobuf, read without a schema",
+                "strings" => "binary, its printable strings",
                 _ => "text",
+            };
+            let reads = match announces.as_deref() {
+                Some("reason") => "says why the session ends",
+                Some("event") => "announces the end",
+                Some("sign-off") => "signs off",
+                _ => "reads as an error",
             };
             let cut = if *truncated {
                 "; truncated: part of it is not in the capture, and nothing is guessed of the rest"
@@ -161,7 +171,31 @@ pub fn words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
             };
             write!(
                 f,
-                "The {from}'s last message, {} before the {end_by} {ended}, reads as an error (packet {packet}, {how}{cut}): {words}. No application protocol wsclose knows gave a verdict; these are the application's own last words.",
+                "The {from}'s last message, {} before the {end_by} {ended}, {reads} (packet {packet}, {how}{cut}): {words}. No application protocol wsclose knows gave a verdict; these are the application's own last words.",
+                Secs(*before_s)
+            )
+        }
+        Cause::LastMessage {
+            from,
+            packet,
+            before_s,
+            encoding,
+            words,
+            truncated,
+            end_how,
+            close_code,
+            end_packet,
+        } => {
+            let ended = match (end_how.as_str(), close_code) {
+                ("close-frame", Some(code)) => format!("its close {code} (packet {end_packet})"),
+                ("close-frame", None) => format!("its empty close frame (packet {end_packet})"),
+                ("rst", _) => format!("its RST (packet {end_packet})"),
+                _ => format!("its FIN (packet {end_packet})"),
+            };
+            let cut = if *truncated { ", truncated" } else { "" };
+            write!(
+                f,
+                "The {from}'s last message, {} before {ended}, was packet {packet} ({encoding}{cut}): {words}. It names no cause; it is what the {from}'s application said last.",
                 Secs(*before_s)
             )
         }

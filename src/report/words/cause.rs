@@ -262,12 +262,22 @@ impl Display for Cause {
                 from,
                 packet,
                 problems,
-            } => write!(
-                f,
-                "The {from}'s close frame at packet {packet} was not a valid close ({}), so the {} could not accept it.",
-                problem_names(problems),
-                from.peer()
-            ),
+                code,
+            } => {
+                // A code no endpoint may send is said as sent (RFC 6455 §7.4.2).
+                let sent = match code {
+                    Some(c) if problems.contains(&crate::close::Problem::CodeInvalid) => {
+                        format!(": it carried the code {c}, which no endpoint may send, as RFC 6455 §7.4.2 allows only 1000-2999 as registered and 3000-4999")
+                    }
+                    _ => String::new(),
+                };
+                write!(
+                    f,
+                    "The {from}'s close frame at packet {packet} was not a valid close ({}{sent}), so the {} could not accept it.",
+                    problem_names(problems),
+                    from.peer()
+                )
+            }
             Cause::CloseReply {
                 from,
                 code: Some(code),
@@ -366,7 +376,8 @@ impl Display for Cause {
             Cause::HeartbeatTimeout { .. }
             | Cause::Application { .. }
             | Cause::PingsStopped { .. }
-            | Cause::LastWords { .. } => app::words(self, f),
+            | Cause::LastWords { .. }
+            | Cause::LastMessage { .. } => app::words(self, f),
             Cause::CloseNotRead { .. }
             | Cause::CloseNotDelivered { .. }
             | Cause::Unacknowledged { .. }

@@ -79,7 +79,8 @@ pub fn rank(c: &Cause) -> u8 {
         Cause::HeartbeatTimeout { .. }
         | Cause::Application { .. }
         | Cause::PingsStopped { .. }
-        | Cause::LastWords { .. } => app::rank(c),
+        | Cause::LastWords { .. }
+        | Cause::LastMessage { .. } => app::rank(c),
     }
 }
 

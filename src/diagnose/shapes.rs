@@ -1,0 +1,795 @@
+//! A message of any shape, read for what it says of the end of its session.
+//!
+//! In: the first bytes of a side's last data message (at most
+//! `websocket::lastwords::LAST_WORDS`, so every reader here is bounded in size and time by
+//! them; nesting is bounded by [`DEPTH`]), whether it is text, and whether the bytes are
+//! all of it. Out: its [`Gist`]: the words that carry the why, and whether the message
+//! announces or explains the end ([`Announces`]). Shapes read:
+//! - JSON (RFC 8259): the fields that carry the why (`error`, `reason`, `code`, `message`,
+//!   …) and the names of `type`/`event`/`method`/`action` at any depth;
+//! - XML: element names and their text, with the stream error conditions of RFC 6120
+//!   §4.9.3 and the SASL failure conditions of RFC 6120 §6.5, and RFC 7395 §3.6's `close`;
+//! - UTF-8 text: its last non-empty line;
+//! - protobuf wire format without a schema (its encoding guide: varint, fixed64,
+//!   length-delimited and fixed32 fields), whole or after a varint length prefix: its
+//!   strings and small integers by field number;
+//! - other binary: its printable ASCII strings of four characters or more.
+//!
+//! CBOR and MessagePack are read by `app::binser` into JSON-like text, then read as JSON.
+//! Words are read with their negation (`reason::clause_denies`): a field or line that
+//! denies ("not expired") announces nothing.
+
+use crate::close::words;
+use std::fmt::Write as _;
+
+/// Nesting read at most (JSON values, XML elements, protobuf messages).
+pub const DEPTH: usize = 16;
+/// Characters of the gist kept at most.
+const GIST: usize = 240;
+
+/// How a message announces or explains the end of its session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Announces {
+    /// Its words read as an error (error words, an `error` field, an XML error element).
+    Error,
+    /// A field that says why (`reason`, `code` other than a success), or an XMPP
+    /// condition.
+    Reason,
+    /// An event named like an ending: detached, disposed, evicted, kicked, closing,
+    /// shutdown, logout, bye, gone, …
+    Event,
+    /// A person's or a program's sign-off: "bye", "logging off", "shutting down".
+    SignOff,
+}
+
+impl Announces {
+    /// Its stable name (the `last_words[].announces` field).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Announces::Error => "error",
+            Announces::Reason => "reason",
+            Announces::Event => "event",
+            Announces::SignOff => "sign-off",
+        }
+    }
+}
+
+/// What a message says of the end: the words that carry the why, and how it announces it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Gist {
+    /// The why in a line: `key: value` pairs of JSON, XML names and text, protobuf fields
+    /// or strings, the last line of text.
+    pub words: String,
+    /// How it announces the end, if it does.
+    pub announces: Option<Announces>,
+}
+
+impl Gist {
+    fn put(&mut self, s: &str) {
+        if self.words.chars().count() >= GIST {
+            return;
+        }
+        if !self.words.is_empty() {
+            self.words.push_str("; ");
+        }
+        let room = GIST.saturating_sub(self.words.chars().count());
+        self.words.extend(s.chars().take(room));
+    }
+
+    /// `a` unless a stronger announcement is there already (error first).
+    fn mark(&mut self, a: Announces) {
+        let rank = |a: Announces| match a {
+            Announces::Error => 0,
+            Announces::Reason => 1,
+            Announces::Event => 2,
+            Announces::SignOff => 3,
+        };
+        if self.announces.is_none_or(|b| rank(a) < rank(b)) {
+            self.announces = Some(a);
+        }
+    }
+}
+
+/// Words that name an ending when they name an event, an element or a method (whole
+/// words, a case change or `_` `.` `-` between them).
+const END_EVENTS: [&str; 32] = [
+    "detached",
+    "deleted",
+    "detach",
+    "disposed",
+    "dispose",
+    "evicted",
+    "evict",
+    "kicked",
+    "kick",
+    "closing",
+    "close",
+    "shutdown",
+    "shutting",
+    "logout",
+    "logoff",
+    "loggedout",
+    "signoff",
+    "signout",
+    "bye",
+    "goodbye",
+    "gone",
+    "terminated",
+    "terminate",
+    "terminating",
+    "disconnect",
+    "disconnected",
+    "disconnecting",
+    "expired",
+    "revoked",
+    "banned",
+    "destroyed",
+    "teardown",
+];
+
+/// Words that sign a session off in a line of text.
+const SIGN_OFFS: [&str; 6] = [
+    "bye", "goodbye", "farewell", "shutdown", "logout", "signoff",
+];
+
+/// Pairs of words that sign a session off in a line of text ("logging off").
+const SIGN_OFF_PAIRS: [(&str, &str); 10] = [
+    ("logging", "off"),
+    ("signing", "off"),
+    ("log", "off"),
+    ("sign", "off"),
+    ("logging", "out"),
+    ("shutting", "down"),
+    ("going", "away"),
+    ("see", "you"),
+    ("shift", "over"),
+    ("session", "over"),
+];
+
+/// RFC 6120 §4.9.3 stream error conditions and §6.5 SASL failure conditions (and the
+/// stanza errors of §8.3.3 that a server sends before it ends a session).
+const XMPP_CONDITIONS: [&str; 38] = [
+    "bad-format",
+    "bad-namespace-prefix",
+    "conflict",
+    "connection-timeout",
+    "host-gone",
+    "host-unknown",
+    "improper-addressing",
+    "internal-server-error",
+    "invalid-from",
+    "invalid-namespace",
+    "invalid-xml",
+    "not-authorized",
+    "not-well-formed",
+    "policy-violation",
+    "remote-connection-failed",
+    "reset",
+    "resource-constraint",
+    "restricted-xml",
+    "see-other-host",
+    "system-shutdown",
+    "undefined-condition",
+    "unsupported-encoding",
+    "unsupported-feature",
+    "unsupported-stanza-type",
+    "unsupported-version",
+    "aborted",
+    "account-disabled",
+    "credentials-expired",
+    "encryption-required",
+    "incorrect-encoding",
+    "invalid-authzid",
+    "invalid-mechanism",
+    "malformed-request",
+    "mechanism-too-weak",
+    "temporary-auth-failure",
+    "forbidden",
+    "service-unavailable",
+    "remote-server-timeout",
+];
+
+/// Whether a word of `s` is one of `set` (ASCII case ignored).
+fn has_word(s: &str, set: &[&str]) -> bool {
+    let (all, n) = words(s);
+    all.get(..n)
+        .unwrap_or_default()
+        .iter()
+        .any(|w| set.iter().any(|x| w.eq_ignore_ascii_case(x)))
+}
+
+/// Whether `s` names an ending event ([`END_EVENTS`]), and does not deny it.
+fn names_end(s: &str) -> bool {
+    // "loggedOut", "logged_out", "sign-off": the joined words too.
+    let joined: String = s
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    (has_word(s, &END_EVENTS) || END_EVENTS.iter().any(|e| joined == *e))
+        && !super::reason::clause_denies(s)
+}
+
+/// Whether a line signs off ([`SIGN_OFFS`], [`SIGN_OFF_PAIRS`]), and does not deny it.
+fn signs_off(line: &str) -> bool {
+    let (all, n) = words(line);
+    let w = all.get(..n).unwrap_or_default();
+    let one = w
+        .iter()
+        .any(|x| SIGN_OFFS.iter().any(|y| x.eq_ignore_ascii_case(y)));
+    let two = w.windows(2).any(|p| match p {
+        [a, b] => SIGN_OFF_PAIRS
+            .iter()
+            .any(|(x, y)| a.eq_ignore_ascii_case(x) && b.eq_ignore_ascii_case(y)),
+        _ => false,
+    });
+    (one || two) && !super::reason::clause_denies(line)
+}
+
+/// The gist of UTF-8 text: its last non-empty line, a sign-off or error in it.
+pub fn text(s: &str) -> Gist {
+    let line = s
+        .lines()
+        .map(str::trim)
+        .rfind(|l| !l.is_empty())
+        .unwrap_or_default();
+    let mut g = Gist::default();
+    g.put(line);
+    if super::lastwords::error_like(line) {
+        g.mark(Announces::Error);
+    } else if signs_off(line) {
+        g.mark(Announces::SignOff);
+    }
+    g
+}
+
+/// JSON keys whose value says why (an error's, a reason's).
+const ERROR_KEYS: [&str; 6] = ["error", "err", "errors", "exception", "fault", "failure"];
+const REASON_KEYS: [&str; 7] = [
+    "reason",
+    "cause",
+    "code",
+    "closecode",
+    "closereason",
+    "disconnectreason",
+    "errorcode",
+];
+const SAY_KEYS: [&str; 6] = ["message", "msg", "detail", "details", "description", "text"];
+const NAME_KEYS: [&str; 8] = [
+    "type", "event", "method", "action", "op", "cmd", "kind", "name",
+];
+
+/// A key's letters, lower-cased ("close_reason" and "closeReason" alike).
+fn key_of(k: &str) -> String {
+    k.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .take(32)
+        .collect()
+}
+
+/// Whether a JSON value says something: not null, false, 0, "" or empty.
+fn truthy(v: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => !s.trim().is_empty() && !super::reason::clause_denies(s),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }
+}
+
+/// A code that means success (0, 200, "ok", "success", "normal").
+fn success_code(v: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) => n
+            .as_u64()
+            .is_some_and(|c| c == 0 || c == 1000 || (200..300).contains(&c)),
+        Value::String(s) => ["ok", "success", "normal", "none", "0", "200", "1000"]
+            .iter()
+            .any(|x| s.trim().eq_ignore_ascii_case(x)),
+        _ => true,
+    }
+}
+
+/// A short form of a JSON scalar for the gist.
+fn scalar(v: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// The gist of a JSON value: the fields that carry the why, at any depth. A reason or code
+/// field in a message that names itself an event other than an ending (`{"type":"update",
+/// "reason":"user_edit"}`) is that event's reason, not the end's: it announces nothing.
+pub fn json(v: &serde_json::Value) -> Gist {
+    let mut g = Gist::default();
+    let mut names = Names::default();
+    walk(v, None, DEPTH, &mut g, &mut names);
+    if g.announces == Some(Announces::Reason) && names.other && !names.end {
+        g.announces = None;
+    }
+    g
+}
+
+/// The `type`/`event`/`method` names a JSON message gives itself: one that names an ending,
+/// one that names anything else.
+#[derive(Default)]
+struct Names {
+    end: bool,
+    other: bool,
+}
+
+/// The gist of text that parses as JSON, if it does.
+pub fn json_text(s: &str) -> Option<Gist> {
+    serde_json::from_str::<serde_json::Value>(s)
+        .ok()
+        .map(|v| json(&v))
+}
+
+fn walk(v: &serde_json::Value, key: Option<&str>, depth: usize, g: &mut Gist, names: &mut Names) {
+    use serde_json::Value;
+    let Some(depth) = depth.checked_sub(1) else {
+        return;
+    };
+    if let Some(k) = key {
+        let lk = key_of(k);
+        let is = |set: &[&str]| set.contains(&lk.as_str());
+        if is(&ERROR_KEYS) && truthy(v) {
+            g.mark(Announces::Error);
+            match scalar(v) {
+                Some(s) => g.put(&format!("{k}: {s}")),
+                None => g.put(k),
+            }
+        } else if is(&REASON_KEYS) && truthy(v) && !(lk.ends_with("code") && success_code(v)) {
+            if let Some(s) = scalar(v) {
+                g.put(&format!("{k}: {s}"));
+                if super::lastwords::error_like(&s) {
+                    g.mark(Announces::Error);
+                }
+                g.mark(Announces::Reason);
+            }
+        } else if is(&SAY_KEYS) {
+            if let Some(s) = scalar(v) {
+                g.put(&format!("{k}: {s}"));
+                if super::lastwords::error_like(&s) {
+                    g.mark(Announces::Error);
+                }
+            }
+        } else if is(&NAME_KEYS) {
+            if let Some(s) = scalar(v) {
+                if names_end(&s) {
+                    g.put(&format!("{k}: {s}"));
+                    g.mark(Announces::Event);
+                    names.end = true;
+                } else if super::lastwords::error_like(&s) {
+                    g.put(&format!("{k}: {s}"));
+                    g.mark(Announces::Error);
+                    names.end = true;
+                } else {
+                    names.other = true;
+                }
+            }
+        }
+    }
+    match v {
+        Value::Object(o) => {
+            for (k, x) in o.iter().take(64) {
+                walk(x, Some(k), depth, g, names);
+            }
+        }
+        Value::Array(a) => {
+            for x in a.iter().take(64) {
+                walk(x, None, depth, g, names);
+            }
+        }
+        // A JSON-RPC-like array of names first (WAMP, Phoenix: ["room:1","phx_close",…]):
+        // a string in an array that names an ending.
+        Value::String(s) if key.is_none() && names_end(s) && s.len() <= 64 => {
+            g.put(s);
+            g.mark(Announces::Event);
+        }
+        // Or one that reads as an error (WAMP's ERROR: [8,48,1,{},"wamp.error.…",[…]]).
+        Value::String(s) if key.is_none() && super::lastwords::error_like(s) => {
+            g.put(s);
+            g.mark(Announces::Error);
+        }
+        _ => {}
+    }
+}
+
+/// Whether `s` looks like XML: it starts with `<` and a name or `?`, and ends with `>`.
+pub fn looks_xml(s: &str) -> bool {
+    let t = s.trim();
+    t.starts_with('<')
+        && t.ends_with('>')
+        && t.chars()
+            .nth(1)
+            .is_some_and(|c| c.is_alphabetic() || c == '?' || c == '/' || c == '_')
+}
+
+/// The gist of XML: its element names (local names, the prefix kept for `stream:error`)
+/// and their text; an `error` or `failure` element, an RFC 6120 condition, or an element
+/// named like an ending (RFC 7395's `close`) announces the end. Read by a small scanner,
+/// not a parser: `<`, a name, attributes skipped up to `>`; text between tags.
+pub fn xml(s: &str) -> Option<Gist> {
+    if !looks_xml(s) {
+        return None;
+    }
+    let mut g = Gist::default();
+    let mut rest = s.trim();
+    let mut elements = 0;
+    while let Some(open) = rest.find('<') {
+        let text = rest.get(..open).unwrap_or_default().trim();
+        if !text.is_empty() {
+            g.put(text);
+            if super::lastwords::error_like(text) {
+                g.mark(Announces::Error);
+            }
+        }
+        rest = rest.get(open + 1..).unwrap_or_default();
+        let close = rest.find('>')?;
+        let tag = rest.get(..close).unwrap_or_default();
+        rest = rest.get(close + 1..).unwrap_or_default();
+        elements += 1;
+        if elements > 64 {
+            break;
+        }
+        // Declarations, comments and end tags name nothing new.
+        if tag.starts_with(['?', '!', '/']) {
+            continue;
+        }
+        let name = tag
+            .split(|c: char| c.is_whitespace() || c == '/')
+            .next()
+            .unwrap_or_default();
+        if name.is_empty() {
+            return None;
+        }
+        let local = name.rsplit(':').next().unwrap_or(name);
+        if matches!(
+            local,
+            "text" | "stream" | "body" | "iq" | "message" | "presence"
+        ) {
+            continue;
+        }
+        g.put(name);
+        if XMPP_CONDITIONS.contains(&local) {
+            g.mark(Announces::Reason);
+            if super::lastwords::error_like(&local.replace('-', " ")) || local.contains("not-") {
+                g.mark(Announces::Error);
+            }
+        } else if matches!(local, "error" | "failure") || super::lastwords::error_like(local) {
+            g.mark(Announces::Error);
+        } else if names_end(local) {
+            g.mark(Announces::Event);
+        }
+    }
+    Some(g)
+}
+
+/// A protobuf varint at `at`: its value and where the next byte is.
+fn varint(b: &[u8], at: usize) -> Option<(u64, usize)> {
+    let mut v = 0u64;
+    for i in 0..10 {
+        let c = *b.get(at + i)?;
+        v |= u64::from(c & 0x7f) << (7 * i);
+        if c < 0x80 {
+            return Some((v, at + i + 1));
+        }
+    }
+    None
+}
+
+/// A printable string of protobuf: valid UTF-8, no control characters but white space.
+fn printable(b: &[u8]) -> Option<&str> {
+    let s = std::str::from_utf8(b).ok()?;
+    (!s.is_empty() && s.chars().all(|c| !c.is_control() || c == '\n' || c == '\t')).then_some(s)
+}
+
+/// `b` read whole as a protobuf message, its fields written to `out` (`1:"close" 2:4001
+/// 3:{1:"x"}`): None unless every byte is part of a field, field numbers are valid
+/// (1 to 2^29-1) and the wire types known (0, 1, 2, 5). Strings found are pushed to
+/// `strings`.
+fn protobuf_fields<'a>(
+    b: &'a [u8],
+    depth: usize,
+    out: &mut String,
+    strings: &mut Vec<&'a str>,
+) -> Option<()> {
+    let depth = depth.checked_sub(1)?;
+    let mut at = 0;
+    let mut n = 0;
+    while at < b.len() {
+        let (key, next) = varint(b, at)?;
+        let (field, wire) = (key >> 3, key & 7);
+        if field == 0 || field >= 1 << 29 {
+            return None;
+        }
+        n += 1;
+        if n > 64 {
+            return None;
+        }
+        if !out.is_empty() && !out.ends_with('{') {
+            out.push(' ');
+        }
+        let _ = write!(out, "{field}:");
+        at = match wire {
+            0 => {
+                let (v, next) = varint(b, next)?;
+                let _ = write!(out, "{v}");
+                next
+            }
+            1 => {
+                let x = b.get(next..next + 8)?;
+                let _ = write!(
+                    out,
+                    "0x{}",
+                    x.iter().map(|c| format!("{c:02x}")).collect::<String>()
+                );
+                next + 8
+            }
+            5 => {
+                let x = b.get(next..next + 4)?;
+                let _ = write!(
+                    out,
+                    "0x{}",
+                    x.iter().map(|c| format!("{c:02x}")).collect::<String>()
+                );
+                next + 4
+            }
+            2 => {
+                let (len, next) = varint(b, next)?;
+                let len = usize::try_from(len).ok()?;
+                let end = next.checked_add(len)?;
+                let x = b.get(next..end)?;
+                if let Some(s) = printable(x) {
+                    out.push('"');
+                    for c in s.chars() {
+                        match c {
+                            '"' => out.push_str("\\\""),
+                            '\\' => out.push_str("\\\\"),
+                            '\n' => out.push_str("\\n"),
+                            c => out.push(c),
+                        }
+                    }
+                    out.push('"');
+                    strings.push(s);
+                } else {
+                    let mut inner = String::from("{");
+                    let mut more = Vec::new();
+                    if !x.is_empty() && protobuf_fields(x, depth, &mut inner, &mut more).is_some() {
+                        inner.push('}');
+                        out.push_str(&inner);
+                        strings.extend(more);
+                    } else {
+                        let _ = write!(out, "<{len} bytes>");
+                    }
+                }
+                end
+            }
+            _ => return None,
+        };
+    }
+    Some(())
+}
+
+/// `b` read as protobuf without a schema, whole or after a varint length prefix that
+/// counts the rest (a varint-framed message): its fields as text, and its gist (the
+/// strings, error words or endings in them). None unless it parses whole and holds a
+/// string of two characters or more (most binary parses as a field or two by chance).
+pub fn protobuf(b: &[u8]) -> Option<(String, Gist)> {
+    fn read(m: &[u8]) -> Option<(String, Vec<&str>)> {
+        let mut out = String::new();
+        let mut strings = Vec::new();
+        protobuf_fields(m, DEPTH, &mut out, &mut strings)?;
+        strings
+            .iter()
+            .any(|s| s.chars().filter(|c| c.is_alphanumeric()).count() >= 2)
+            .then_some((out, strings))
+    }
+    let framed = varint(b, 0).and_then(|(len, at)| {
+        (usize::try_from(len).ok()? == b.len().checked_sub(at)? && at < b.len())
+            .then(|| b.get(at..))
+            .flatten()
+    });
+    let (out, strings) = framed.and_then(read).or_else(|| read(b))?;
+    let mut g = Gist::default();
+    for s in strings {
+        g.put(s);
+        if super::lastwords::error_like(s) {
+            g.mark(Announces::Error);
+        } else if names_end(s) || signs_off(s) {
+            g.mark(Announces::Event);
+        }
+    }
+    Some((out, g))
+}
+
+/// The printable ASCII strings of four characters or more in binary, " | " between them,
+/// and their gist; None when there is none.
+pub fn strings(b: &[u8]) -> Option<(String, Gist)> {
+    let mut out = String::new();
+    let mut g = Gist::default();
+    for run in b.split(|c| !(0x20..0x7f).contains(c)) {
+        let Ok(s) = std::str::from_utf8(run) else {
+            continue;
+        };
+        let s = s.trim();
+        if s.len() < 4 {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(" | ");
+        }
+        out.push_str(s);
+        g.put(s);
+        if super::lastwords::error_like(s) {
+            g.mark(Announces::Error);
+        } else if names_end(s) || signs_off(s) {
+            g.mark(Announces::Event);
+        }
+    }
+    (!out.is_empty()).then_some((out, g))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn j(s: &str) -> Gist {
+        json(&serde_json::from_str(s).unwrap_or_default())
+    }
+
+    #[test]
+    fn json_events_reasons_and_errors_announce_the_end_at_any_depth() {
+        let g = j(r#"{"method":"Session.detached","params":{"reason":"target_gone"}}"#);
+        assert_eq!(g.announces, Some(Announces::Reason), "{g:?}");
+        assert!(g.words.contains("target_gone"), "{g:?}");
+        assert_eq!(
+            j(r#"{"type":"room_disposed"}"#).announces,
+            Some(Announces::Event)
+        );
+        assert_eq!(
+            j(r#"{"event":"evicted","by":"new login"}"#).announces,
+            Some(Announces::Event)
+        );
+        assert_eq!(
+            j(r#"{"jsonrpc":"2.0","id":3,"error":{"code":-32000,"message":"header not found"}}"#)
+                .announces,
+            Some(Announces::Error)
+        );
+        assert_eq!(
+            j(r#"{"a":{"b":{"c":{"error":"deep"}}}}"#).announces,
+            Some(Announces::Error)
+        );
+        // Said and denied, or a success: nothing announced.
+        for quiet in [
+            r#"{"type":"update","data":{"text":"hello"}}"#,
+            r#"{"error":null,"result":1}"#,
+            r#"{"ok":true,"code":200}"#,
+            r#"{"type":"pong"}"#,
+            r#"{"status":"not closed"}"#,
+            r#"{"reason":"none"}"#,
+            r#"{"type":"chat","user":"ann","body":"what an error"}"#,
+            // A reason of another event than the end.
+            r#"{"type":"update","reason":"user_edit","code":7}"#,
+            // Someone else left: no ending word of this session.
+            r#"{"type":"leave","user":"bob"}"#,
+        ] {
+            assert_eq!(j(quiet).announces, None, "{quiet}");
+        }
+    }
+
+    #[test]
+    fn xml_errors_and_conditions_of_rfc_6120_announce_the_end() {
+        let g =
+            xml("<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/></failure>")
+                .unwrap_or_default();
+        assert_eq!(g.announces, Some(Announces::Error), "{g:?}");
+        assert!(g.words.contains("not-authorized"));
+        let g = xml("<stream:error><host-gone xmlns='urn:ietf:params:xml:ns:xmpp-streams'/><text>moved</text></stream:error>")
+            .unwrap_or_default();
+        assert_eq!(g.announces, Some(Announces::Error), "{g:?}");
+        assert!(
+            g.words.contains("host-gone") && g.words.contains("moved"),
+            "{g:?}"
+        );
+        assert_eq!(
+            xml("<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>").map(|g| g.announces),
+            Some(Some(Announces::Event))
+        );
+        assert_eq!(
+            xml("<message to='a'><body>hi there</body></message>").map(|g| g.announces),
+            Some(None)
+        );
+        assert_eq!(xml("a < b > c"), None);
+        assert_eq!(xml("<unclosed"), None);
+    }
+
+    #[test]
+    fn protobuf_without_a_schema_gives_its_strings_by_field_number() {
+        // field 1 varint 7, field 2 "session revoked", field 3 {1: "bye"}
+        let mut m = vec![0x08, 7, 0x12, 15];
+        m.extend_from_slice(b"session revoked");
+        m.extend_from_slice(&[0x1a, 5, 0x0a, 3]);
+        m.extend_from_slice(b"bye");
+        let (shown, g) = protobuf(&m).unwrap_or_default();
+        assert_eq!(shown, r#"1:7 2:"session revoked" 3:{1:"bye"}"#);
+        assert_eq!(g.announces, Some(Announces::Error), "{g:?}");
+        // Varint-framed: a length prefix that counts the rest.
+        let mut framed = vec![m.len() as u8];
+        framed.extend_from_slice(&m);
+        assert_eq!(protobuf(&framed).map(|p| p.0), Some(shown));
+        // Not protobuf: a bad wire type, a length past the end, no string.
+        assert!(protobuf(&[0x0f, 1]).is_none());
+        assert!(protobuf(&[0x12, 40, b'a']).is_none());
+        assert!(protobuf(&[0x08, 1, 0x10, 2]).is_none());
+    }
+
+    #[test]
+    fn text_reads_its_last_line_and_sign_offs() {
+        let g = text("working\nshift over, logging off\n");
+        assert_eq!(
+            (g.words.as_str(), g.announces),
+            ("shift over, logging off", Some(Announces::SignOff))
+        );
+        assert_eq!(text("not logging off yet").announces, None);
+        assert_eq!(text("hello").announces, None);
+        let (s, g) = strings(b"\x00\x01\x02quota exceeded\x00\xffab").unwrap_or_default();
+        assert_eq!(
+            (s.as_str(), g.announces),
+            ("quota exceeded", Some(Announces::Error))
+        );
+    }
+
+    /// Every reader on random bytes: no panic, bounded output (a stable stand-in for the
+    /// fuzz target `fuzz/fuzz_targets/shapes.rs`).
+    #[test]
+    fn random_bytes_never_panic_and_stay_bounded() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for round in 0..20_000 {
+            let len = (next() % 257) as usize;
+            let alphabet: &[u8] = if round % 3 == 0 {
+                b"<>/:ab \"{}[],0189\x08\x12\x1a"
+            } else {
+                &[]
+            };
+            let b: Vec<u8> = (0..len)
+                .map(|_| {
+                    let r = next();
+                    if alphabet.is_empty() {
+                        r as u8
+                    } else {
+                        alphabet[(r as usize) % alphabet.len()]
+                    }
+                })
+                .collect();
+            if let Some((s, g)) = protobuf(&b) {
+                assert!(s.len() <= 16 * b.len() + 16 && g.words.chars().count() <= GIST + 2);
+            }
+            if let Some((_, g)) = strings(&b) {
+                assert!(g.words.chars().count() <= GIST + 2);
+            }
+            let s = String::from_utf8_lossy(&b);
+            let _ = xml(&s);
+            let _ = text(&s);
+            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&b) {
+                let _ = json(&v);
+            }
+        }
+    }
+}
