@@ -179,9 +179,10 @@ fn follow(
             "--follow needs a capture".into(),
         ));
     };
+    let stream = events::Stream::new(&path.display().to_string(), false);
     let on_event = Box::new(move |ev: &wsclose::CloseEvent| {
         let mut line = if json {
-            events::json_line(ev)
+            events::json_line(ev, &stream)
         } else if verbose {
             events::line_verbose(ev)
         } else {

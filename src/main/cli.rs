@@ -236,8 +236,14 @@ pub enum Command {
     /// List the interfaces live capture can use, with their addresses (feature `live`).
     Interfaces,
     /// Print the JSON Schema (draft 2020-12) of `analyze --format json`'s report, as
-    /// schema/report.schema.json in the source holds it.
-    Schema,
+    /// schema/report.schema.json in the source holds it (with --records, that of the JSON
+    /// Lines records, schema/records.schema.json).
+    Schema {
+        /// The schema of the records (`--format jsonl`, the event lines of `--follow` and
+        /// `live`) instead of the report's.
+        #[arg(long)]
+        records: bool,
+    },
     /// Print a shell's completion script, made from these definitions (e.g.
     /// `wsclose completions bash > /usr/share/bash-completion/completions/wsclose`).
     Completions {

@@ -113,11 +113,12 @@ pub(crate) fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::
             }
         )
     };
+    let stream = events::Stream::new(&format!("live:{interface}"), false);
     let on_event = Box::new(move |ev: &wsclose::CloseEvent| {
         let mut line = match format {
             TextFormat::Table if verbose => events::line_verbose(ev),
             TextFormat::Table => events::line(ev),
-            TextFormat::Json => events::json_line(ev),
+            TextFormat::Json => events::json_line(ev, &stream),
         };
         line.push('\n');
         say(&line);

@@ -4,6 +4,9 @@
 //! and its name, the reason, a short cause), or one JSON object per line for piping.
 
 use crate::report::facts::{code_gist, code_name, problem_names};
+use crate::report::record::{
+    epoch, event_endpoints, event_status, EventPacket, EventRecord, EventUnanswered,
+};
 use crate::report::{CloseEvent, EndKind, EventWhat};
 use crate::sanitize::terminal;
 use std::fmt::Write;
@@ -100,8 +103,37 @@ fn ending_name(what: &EventWhat) -> String {
     }
 }
 
-/// One event as a JSON line (`live --format json`).
-pub fn json_line(ev: &CloseEvent) -> String {
+/// Where the event records of a stream come from: the run, the input, and whether they are
+/// redacted (`--redact`: no addresses, no uid or Community ID, the path without its query,
+/// the input's file name without its folders).
+#[derive(Debug, Clone, Default)]
+pub struct Stream {
+    /// The run's id ([`crate::report::record::run_id`]).
+    pub run_id: String,
+    /// The input as given (`-`, a path, `live:IFACE`).
+    pub input_path: String,
+    /// Whether the records are redacted.
+    pub redacted: bool,
+}
+
+impl Stream {
+    /// The records of this run, read from `input_path`.
+    pub fn new(input_path: &str, redacted: bool) -> Stream {
+        Stream {
+            run_id: crate::report::record::run_id(),
+            input_path: if redacted {
+                crate::report::file_name(input_path)
+            } else {
+                input_path.to_string()
+            },
+            redacted,
+        }
+    }
+}
+
+/// One event as a record (docs/json.md, "Records"): what `--format json`, `jsonl` and
+/// `ecs` write of it.
+pub fn record(ev: &CloseEvent, stream: &Stream) -> EventRecord {
     let (event, code, reason, problems) = match &ev.what {
         EventWhat::Close {
             code,
@@ -110,7 +142,7 @@ pub fn json_line(ev: &CloseEvent) -> String {
         } => (
             "close",
             code.or(Some(1005).filter(|_| ev.first)),
-            Some(reason.as_str()),
+            Some(reason.clone()),
             problems.iter().map(|p| p.as_str()).collect(),
         ),
         EventWhat::Tcp(EndKind::Fin) => ("fin", Some(1006).filter(|_| ev.first), None, vec![]),
@@ -130,35 +162,60 @@ pub fn json_line(ev: &CloseEvent) -> String {
         EventWhat::Close { code, .. } => *code,
         EventWhat::Tcp(_) | EventWhat::Stream(_) => None,
     };
-    let v = serde_json::json!({
-        "time": ev.ts.rfc3339(),
-        "packet": ev.packet,
-        "client": ev.client.to_string(),
-        "server": ev.server.to_string(),
-        "path": ev.path,
-        "h2_stream": ev.h2_stream,
-        "from": ev.from,
-        "event": event,
-        "code": wire_code,
-        "reason": reason,
-        "problems": problems,
-        // The status this event gives the connection, when it is the first one.
-        "status": code.filter(|_| ev.first),
-        "name": code.filter(|_| ev.first).map(code_name),
-        // Over TLS, the close_notify that came before an ending with no close frame.
-        "close_notify": ev.close_notify.map(|(by, p)| serde_json::json!({
-            "from": by,
-            "packet": p,
-        })),
-        // A first TCP ending right after the peer's message, with no frame in reply.
-        "unanswered": ev.unanswered.map(|u| serde_json::json!({
-            "from": u.from,
-            "opcode": u.opcode.name(),
-            "size": u.size,
-            "packet": u.packet,
-        })),
+    let (client, server, community_id, mut envelope) = event_endpoints(
+        ev.client,
+        ev.server,
+        ev.start,
+        ev.h2_stream,
+        stream.redacted,
+    );
+    envelope.run_id = stream.run_id.clone();
+    envelope.input_path = Some(stream.input_path.clone());
+    envelope.ts = Some(ev.ts);
+    envelope.ts_epoch = Some(epoch(ev.ts));
+    let path = ev.path.as_ref().and_then(|p| {
+        if !stream.redacted {
+            Some(p.clone())
+        } else if p.starts_with('/') {
+            Some(crate::report::redact::strip_query(p))
+        } else {
+            // An absolute-form target names a host: left out.
+            None
+        }
     });
-    super::pretty::line(&v)
+    // The status this event gives the connection, when it is the first one.
+    let status = code.filter(|_| ev.first);
+    EventRecord {
+        envelope,
+        time: ev.ts,
+        packet: ev.packet,
+        client,
+        server,
+        path,
+        h2_stream: ev.h2_stream,
+        from: ev.from,
+        event,
+        code: wire_code,
+        reason,
+        problems,
+        status: status.map(event_status),
+        name: status.map(code_name),
+        community_id,
+        close_notify: ev
+            .close_notify
+            .map(|(from, packet)| EventPacket { from, packet }),
+        unanswered: ev.unanswered.map(|u| EventUnanswered {
+            from: u.from,
+            opcode: u.opcode.name(),
+            size: u.size,
+            packet: u.packet,
+        }),
+    }
+}
+
+/// One event as a JSON line (`--format json` or `jsonl` while following): its record.
+pub fn json_line(ev: &CloseEvent, stream: &Stream) -> String {
+    super::pretty::line(&record(ev, stream))
 }
 
 #[cfg(test)]
@@ -174,6 +231,7 @@ mod tests {
     fn a_first_tcp_ending_says_whether_bytes_are_missing() {
         let ev = |missing: bool| CloseEvent {
             ts: Timestamp(0),
+            start: Timestamp(0),
             packet: 9,
             client: Endpoint::v4(0x7f00_0001, 40000),
             server: Endpoint::v4(0x7f00_0001, 8765),
@@ -207,13 +265,21 @@ mod tests {
             "{reacted}"
         );
         let json = |ev: &CloseEvent| -> serde_json::Value {
-            serde_json::from_str(&json_line(ev)).unwrap()
+            serde_json::from_str(&json_line(ev, &Stream::new("in.pcap", false))).unwrap()
         };
         assert_eq!(
             json(&with)["unanswered"],
             serde_json::json!({"from": "client", "opcode": "text", "size": 100, "packet": 8})
         );
-        assert_eq!(json(&with)["status"], 1006);
+        assert_eq!(json(&with)["status"]["code"], 1006);
+        assert_eq!(json(&with)["status"]["name"], "Abnormal Closure");
+        assert_eq!(json(&with)["type"], "event");
+        assert_eq!(json(&with)["client_ip"], "127.0.0.1");
+        assert_eq!(json(&with)["server_port"], 8765);
+        assert!(json(&with)["community_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("1:"));
         assert!(json(&ev(false))["unanswered"].is_null());
         // An HTTP/2 WebSocket's stream reset before any close frame: its line names the
         // stream and the error code, and the status is 1006 as for TCP.
@@ -245,7 +311,7 @@ mod tests {
         );
         assert_eq!(json(&rst)["event"], "rst_stream");
         assert_eq!(json(&rst)["h2_stream"], 5);
-        assert_eq!(json(&rst)["status"], 1006);
+        assert_eq!(json(&rst)["status"]["code"], 1006);
         let lost = line(&ev(true));
         assert!(
             lost.contains(
