@@ -1,7 +1,9 @@
 //! Live output: one line per close frame or TCP ending, as it happens.
 //!
 //! In: a [`CloseEvent`]. Out: a terminal line (time, client → server, who did what, the code
-//! and its name, the reason, a short cause), or one JSON object per line for piping.
+//! and its name, the reason, a short cause), or its record (docs/json.md, "Records") as one
+//! JSON object per line for piping; redacted ([`Stream::redacted`]), neither names an
+//! address nor a path's query.
 
 use crate::report::facts::{code_gist, code_name, problem_names};
 use crate::report::record::{
@@ -21,18 +23,41 @@ fn clock(ev: &CloseEvent) -> String {
 /// and its name, the reason; the first of a connection says the status its application saw.
 /// The catalog's first sentence on what it means comes too with [`line_verbose`].
 pub fn line(ev: &CloseEvent) -> String {
-    line_with(ev, false)
+    line_with(ev, false, false)
 }
 
 /// [`line()`], with the first sentence of what the status means.
 pub fn line_verbose(ev: &CloseEvent) -> String {
-    line_with(ev, true)
+    line_with(ev, true, false)
 }
 
-fn line_with(ev: &CloseEvent, verbose: bool) -> String {
-    let mut s = format!("{} {} → {}", clock(ev), ev.client, ev.server);
-    if let Some(p) = &ev.path {
-        let _ = write!(s, " {}", terminal(p));
+/// [`line()`] or [`line_verbose`], redacted when `redacted`: "client → server" for the
+/// endpoints, the path without its query (an absolute-form target, which names a host, left
+/// out).
+pub fn line_for(ev: &CloseEvent, verbose: bool, redacted: bool) -> String {
+    line_with(ev, verbose, redacted)
+}
+
+/// The path an event's line or record gives: as sent, or redacted.
+fn shown_path(path: Option<&String>, redacted: bool) -> Option<String> {
+    let p = path?;
+    if !redacted {
+        Some(p.clone())
+    } else if p.starts_with('/') {
+        Some(crate::report::redact::strip_query(p))
+    } else {
+        None
+    }
+}
+
+fn line_with(ev: &CloseEvent, verbose: bool, redacted: bool) -> String {
+    let mut s = if redacted {
+        format!("{} client → server", clock(ev))
+    } else {
+        format!("{} {} → {}", clock(ev), ev.client, ev.server)
+    };
+    if let Some(p) = shown_path(ev.path.as_ref(), redacted) {
+        let _ = write!(s, " {}", terminal(&p));
     }
     if let Some(n) = ev.h2_stream {
         let _ = write!(s, " (h2 stream {n})");
@@ -173,16 +198,7 @@ pub fn record(ev: &CloseEvent, stream: &Stream) -> EventRecord {
     envelope.input_path = Some(stream.input_path.clone());
     envelope.ts = Some(ev.ts);
     envelope.ts_epoch = Some(epoch(ev.ts));
-    let path = ev.path.as_ref().and_then(|p| {
-        if !stream.redacted {
-            Some(p.clone())
-        } else if p.starts_with('/') {
-            Some(crate::report::redact::strip_query(p))
-        } else {
-            // An absolute-form target names a host: left out.
-            None
-        }
-    });
+    let path = shown_path(ev.path.as_ref(), stream.redacted);
     // The status this event gives the connection, when it is the first one.
     let status = code.filter(|_| ev.first);
     EventRecord {
@@ -216,6 +232,11 @@ pub fn record(ev: &CloseEvent, stream: &Stream) -> EventRecord {
 /// One event as a JSON line (`--format json` or `jsonl` while following): its record.
 pub fn json_line(ev: &CloseEvent, stream: &Stream) -> String {
     super::pretty::line(&record(ev, stream))
+}
+
+/// One event as an ECS line (`--format ecs` while following).
+pub fn ecs_line(ev: &CloseEvent, stream: &Stream) -> String {
+    super::ecs::event_line(&record(ev, stream))
 }
 
 #[cfg(test)]
@@ -312,6 +333,31 @@ mod tests {
         assert_eq!(json(&rst)["event"], "rst_stream");
         assert_eq!(json(&rst)["h2_stream"], 5);
         assert_eq!(json(&rst)["status"]["code"], 1006);
+        // Redacted: no address, no query, no uid or Community ID in the line or record.
+        let secret = CloseEvent {
+            path: Some("/chat?token=s3cret".into()),
+            ..ev(false)
+        };
+        let said = line_for(&secret, false, true);
+        assert!(said.contains("client → server /chat?[redacted]"), "{said}");
+        assert!(
+            !said.contains("127.0.0.1") && !said.contains("s3cret"),
+            "{said}"
+        );
+        let redacted = Stream::new("/home/me/caps/in.pcap", true);
+        for text in [json_line(&secret, &redacted), ecs_line(&secret, &redacted)] {
+            assert!(
+                !text.contains("127.0.0.1") && !text.contains("s3cret"),
+                "{text}"
+            );
+            assert!(
+                !text.contains("\"1:") && !text.contains("/home/me"),
+                "{text}"
+            );
+            assert!(text.contains("in.pcap"), "{text}");
+        }
+        let r: serde_json::Value = serde_json::from_str(&json_line(&secret, &redacted)).unwrap();
+        assert!(r["uid"].is_null() && r["client"].is_null() && r["community_id"].is_null());
         let lost = line(&ev(true));
         assert!(
             lost.contains(
