@@ -404,8 +404,9 @@ pub struct AnnotateArgs {
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: PathBuf,
     /// Comments as `analyze --redact` writes reports: addresses and host names as
-    /// pseudonyms, no query strings or payloads (the packets themselves are copied as they
-    /// are; not with --with-secrets).
+    /// pseudonyms, no query strings or payloads; and the packets' TCP payloads (the upgrade,
+    /// the frames) blanked to zeros in the copy (their headers, addresses and ports are
+    /// copied as captured; not with --with-secrets).
     #[arg(long)]
     pub redact: bool,
     #[command(flatten)]
