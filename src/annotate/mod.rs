@@ -38,7 +38,7 @@ mod blocks;
 mod comments;
 mod sorted;
 
-use comments::connection_notes;
+use comments::{connection_notes, connection_notes_at};
 pub use comments::{header, unforgeable, Level, FILTER, MAX_COMMENT, WITHHELD};
 
 /// wsclose's Wireshark plugin (Lua, `wsclose wireshark-plugin` prints it): a post-dissector
@@ -173,13 +173,29 @@ fn sorted_notes(
     only_selected: bool,
 ) -> std::io::Result<(sorted::Merge, Flows, u64)> {
     let runs = runs(report);
+    // Where each input's frames start in the copy: after every packet of the inputs
+    // before it (not with `only_selected`, which copies some of them).
+    let starts: Vec<u64> = report
+        .inputs
+        .iter()
+        .scan(0u64, |at, i| {
+            let start = *at;
+            *at += i.packets;
+            Some(start)
+        })
+        .collect();
     let mut comments = sorted::Sorted::new(limit);
     let mut flows = Flows::new();
     let mut connections = 0;
     report.for_each_connection(|c| {
         let run = runs.get(c.input).copied().unwrap_or(c.input);
+        let offset = if only_selected {
+            0
+        } else {
+            starts.get(run).copied().unwrap_or(0)
+        };
         let mut failed = None;
-        connection_notes(c, reveal, &mut |p, text| {
+        connection_notes_at(c, reveal, offset, &mut |p, text| {
             if failed.is_none() {
                 failed = comments.push(run, p, text).err();
             }
