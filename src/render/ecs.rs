@@ -3,7 +3,7 @@
 //! transform (docs/pipelines.md).
 //!
 //! In: a [`Report`] (a line per connection shown, then the run's summary line) or one live
-//! [`CloseEvent`] (`--follow`, `live`). Out: compact JSON lines whose fields are ECS's
+//! [`CloseEvent`](crate::CloseEvent) (`--follow`, `live`). Out: compact JSON lines whose fields are ECS's
 //! (`@timestamp`, `ecs.version`, `message`, `event.*`, `source.*`, `destination.*`,
 //! `network.*`, `url.*`, `log.file.path`), each of the type ECS defines for it
 //! ([`FIELDS`]), and wsclose's own under `wsclose.*` (the record envelope's `type`,
@@ -124,6 +124,25 @@ pub const FIELDS: &[(&str, &str, &[&str])] = &[
     ("url.query", "keyword", &[]),
     ("log.file.path", "keyword", &[]),
 ];
+
+/// Sets `value` at `path` of the object `doc`, making the objects on the way.
+fn set(doc: &mut Value, path: &[&str], value: Value) {
+    let Some((last, ways)) = path.split_last() else {
+        return;
+    };
+    let mut at = doc;
+    for k in ways {
+        let Some(obj) = at.as_object_mut() else {
+            return;
+        };
+        at = obj
+            .entry(k.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
+    }
+    if let Some(obj) = at.as_object_mut() {
+        obj.insert(last.to_string(), value);
+    }
+}
 
 /// `source` or `destination` of an endpoint: `ip` (not when redacted), `port`, `address`.
 fn endpoint(host: &Host) -> Value {
@@ -259,7 +278,7 @@ pub fn connection(report: &Report, c: &ConnectionReport, run_id: &str) -> Value 
         },
     });
     if let Some(u) = url(c.handshake.host.as_deref(), c.handshake.path.as_deref()) {
-        doc["url"] = u;
+        set(&mut doc, &["url"], u);
     }
     doc
 }
@@ -351,17 +370,21 @@ pub fn event(ev: &EventRecord) -> Value {
         },
     });
     if let Some(c) = ev.code {
-        doc["event"]["code"] = c.to_string().into();
+        set(&mut doc, &["event", "code"], c.to_string().into());
     }
     if let Some(uid) = &env.uid {
-        doc["event"]["id"] = format!("{uid}-{}", ev.packet).into();
+        set(
+            &mut doc,
+            &["event", "id"],
+            format!("{uid}-{}", ev.packet).into(),
+        );
     }
     if let Some(start) = env.start_epoch {
         let start = crate::report::Timestamp((start * 1e9).round() as i64);
-        doc["event"]["start"] = json!(start);
+        set(&mut doc, &["event", "start"], json!(start));
     }
     if let Some(u) = url(None, ev.path.as_deref()) {
-        doc["url"] = u;
+        set(&mut doc, &["url"], u);
     }
     doc
 }
@@ -398,7 +421,7 @@ pub fn summary(report: &Report, run_id: &str) -> Value {
         },
     });
     if let Some(ts) = envelope.ts {
-        doc["@timestamp"] = json!(ts);
+        set(&mut doc, &["@timestamp"], json!(ts));
     }
     doc
 }

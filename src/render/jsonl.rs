@@ -27,7 +27,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     write_records(report, &crate::report::record::run_id(), out)
 }
 
-/// [`write`], the records saying `run_id`.
+/// [`write()`], the records saying `run_id`.
 pub fn write_records(report: &Report, run_id: &str, out: &mut dyn Write) -> io::Result<()> {
     report.render_chunks(
         |_, part: &[ConnectionReport]| -> io::Result<Vec<u8>> {

@@ -83,7 +83,13 @@ pub struct Envelope {
 /// A time as `Timestamp` writes it (`2026-11-22T13:29:54.289472000Z`), read back.
 fn parse_rfc3339(t: &str) -> Option<Timestamp> {
     let b = t.as_bytes();
-    if b.len() != 30 || b[4] != b'-' || b[10] != b'T' || b[19] != b'.' || b[29] != b'Z' {
+    let at = |i: usize| b.get(i).copied();
+    if b.len() != 30
+        || at(4) != Some(b'-')
+        || at(10) != Some(b'T')
+        || at(19) != Some(b'.')
+        || at(29) != Some(b'Z')
+    {
         return None;
     }
     let n = |r: std::ops::Range<usize>| t.get(r)?.parse::<i64>().ok();
@@ -129,12 +135,14 @@ pub fn uid(client: &str, server: &str, start: Timestamp, h2_stream: Option<u32>)
     sha.update(h2_stream.map_or(u64::MAX, u64::from).to_be_bytes());
     let digest = sha.finalize();
     let mut n = [0u8; 16];
-    n[4..].copy_from_slice(&digest[..12]);
+    for (to, from) in n.iter_mut().skip(4).zip(digest.iter()) {
+        *to = *from;
+    }
     let mut v = u128::from_be_bytes(n);
     const DIGITS: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     let mut out = Vec::with_capacity(18);
     while v > 0 {
-        out.push(DIGITS[(v % 62) as usize]);
+        out.extend(DIGITS.get((v % 62) as usize));
         v /= 62;
     }
     out.push(b'C');
@@ -177,7 +185,7 @@ fn base36(mut v: u128) -> String {
     const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
     let mut out = Vec::new();
     loop {
-        out.push(DIGITS[(v % 36) as usize]);
+        out.extend(DIGITS.get((v % 36) as usize));
         v /= 36;
         if v == 0 {
             break;
@@ -241,11 +249,30 @@ impl Envelope {
     }
 }
 
+impl Envelope {
+    /// The envelope of an incident record (`type` `incident`), at `ts` (the incident's
+    /// first failure): the run's id, the first input's path, no connection's uid or
+    /// endpoints. For the report's incidents (`incidents[]`, made on another branch): each
+    /// incident's record is this envelope, then the incident's object, written by `jsonl`
+    /// and `ecs` between the connection records and the summary's. Not written yet: the
+    /// report on this branch has no incidents.
+    pub fn incident(report: &Report, run_id: &str, ts: Option<Timestamp>) -> Envelope {
+        Envelope {
+            kind: RecordType::Incident,
+            ts,
+            ts_epoch: ts.map(epoch),
+            ..Envelope::summary(report, run_id)
+        }
+    }
+}
+
 /// A connection record: the envelope, then the JSON contract's connection object.
 #[derive(Serialize, schemars::JsonSchema)]
 pub struct ConnectionRecord<'a> {
+    /// What every record starts with.
     #[serde(flatten)]
     pub envelope: Envelope,
+    /// The connection's object of the JSON contract.
     #[serde(flatten)]
     pub connection: &'a ConnectionReport,
 }
@@ -255,6 +282,7 @@ pub struct ConnectionRecord<'a> {
 /// status's object (as in a connection record) and `community_id`.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct EventRecord {
+    /// What every record starts with.
     #[serde(flatten)]
     pub envelope: Envelope,
     /// The event's packet time (RFC 3339), as `ts`.
@@ -408,22 +436,33 @@ pub fn status_counts(by_status: &std::collections::BTreeMap<String, u64>) -> Vec
 /// connections, and `by_status` as a list (`statuses`).
 #[derive(Serialize, schemars::JsonSchema)]
 pub struct SummaryRecord<'a> {
+    /// What every record starts with.
     #[serde(flatten)]
     pub envelope: Envelope,
+    /// The JSON contract's version.
     pub version: u32,
+    /// `wsclose` and its version.
     pub tool: &'a str,
+    /// The command line that made the report.
     pub command: &'a Option<String>,
+    /// Whether the report was redacted.
     pub redacted: bool,
+    /// Every input, as the report's `inputs`.
     pub inputs: &'a [super::InputSummary],
+    /// The counts over the connections shown, as the report's `summary`.
     pub summary: &'a super::Summary,
     /// `summary.by_status` as a list of `{code, key, name, count}`: a table gets a row per
     /// status rather than a column per code.
     pub statuses: Vec<StatusCount>,
+    /// What the capture held besides the connections, as the report's `seen`.
     pub seen: &'a super::Seen,
+    /// Where TLS secrets came from, as the report's `key_logs`.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub key_logs: &'a [crate::keys::KeySource],
+    /// Key-log lines that could not be read, as the report's.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub key_log_warnings: &'a [String],
+    /// What the run itself met, as the report's `warnings`.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub warnings: &'a [String],
 }
@@ -450,10 +489,14 @@ impl<'a> SummaryRecord<'a> {
 
 /// Any record, for the schema (schema/records.schema.json).
 #[derive(Serialize, schemars::JsonSchema)]
+#[allow(clippy::large_enum_variant)] // Made only for its schema.
 #[serde(untagged)]
 pub enum Record<'a> {
+    /// A connection record.
     Connection(ConnectionRecord<'a>),
+    /// An event record.
     Event(EventRecord),
+    /// The summary record.
     Summary(SummaryRecord<'a>),
 }
 
