@@ -176,8 +176,12 @@ fn run(cli: Cli) -> Result<u8, wsclose::error::Error> {
         Command::Live(args) if args.list => live_command::interfaces(),
         Command::Live(args) => live_command::live(args, verbose),
         Command::Interfaces => live_command::interfaces(),
-        Command::Schema => {
-            emit(&wsclose::report::schema::report_text());
+        Command::Schema { records } => {
+            emit(&if records {
+                wsclose::report::schema::records_text()
+            } else {
+                wsclose::report::schema::report_text()
+            });
             Ok(0)
         }
         Command::Completions { shell } => {

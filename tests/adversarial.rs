@@ -768,7 +768,10 @@ fn invisible_characters_reach_no_format_raw() {
     a.on_event(Box::new(move |ev| {
         let mut sink = sink.lock().unwrap();
         sink.push(wsclose::render::events::line(ev));
-        sink.push(wsclose::render::events::json_line(ev));
+        sink.push(wsclose::render::events::json_line(
+            ev,
+            &wsclose::render::events::Stream::default(),
+        ));
     }));
     let mut w = PcapWriter::new(Vec::new(), LinkType::RAW, 262_144).unwrap();
     for p in &s.pkts {

@@ -435,6 +435,11 @@ fn redact_pseudonymizes_the_comments() {
         "{all:?}"
     );
     assert!(all.iter().any(|t| t.contains("T1CKET99")), "{all:?}");
+    let plain_bytes = std::fs::read(&plain).unwrap();
+    assert!(
+        plain_bytes.windows(8).any(|w| w == b"T1CKET99"),
+        "the token is in the packets"
+    );
     for args in [
         vec!["annotate", input, "--redact", "-w"],
         vec![
@@ -465,6 +470,21 @@ fn redact_pseudonymizes_the_comments() {
             "{args:?}: {all:?}"
         );
         assert!(all.iter().any(|t| t.contains("\"restart\"")), "{all:?}");
+        // The packets' payloads are blanked too: neither the host nor the query's token is
+        // anywhere in the file, which has every packet, each as long as captured.
+        let bytes = std::fs::read(&out).unwrap();
+        let has = |b: &[u8], what: &[u8]| b.windows(what.len()).any(|w| w == what);
+        assert!(
+            !has(&bytes, b"T1CKET99") && !has(&bytes, b"secret-corp"),
+            "{args:?}"
+        );
+        assert!(
+            err.contains("TCP payloads of") && err.contains("blanked"),
+            "{args:?}: {err}"
+        );
+        let (_, redacted) = packet_comments(&bytes);
+        let (_, plain_packets) = packet_comments(&std::fs::read(&plain).unwrap());
+        assert_eq!(redacted.len(), plain_packets.len(), "{args:?}");
         std::fs::remove_file(&out).unwrap();
     }
     let out = dir.path().join("x.pcapng");

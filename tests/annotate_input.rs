@@ -2,7 +2,8 @@
 //! `epb_flags`, `epb_packetid`...) kept before wsclose's comments, from either byte order,
 //! and its blocks that carry no packet (Name Resolution, Interface Statistics, Custom
 //! Blocks that may be copied) kept where they stood, so that the frame numbers the comments
-//! cite are Wireshark's in the copy too. The inputs are built here.
+//! cite are Wireshark's in the copy too (with several inputs, counted from the first
+//! input's first packet). The inputs are built here.
 
 mod common;
 #[path = "common/pcapng.rs"]
@@ -260,4 +261,56 @@ fn the_inputs_other_blocks_are_kept_where_they_stood() {
         epb += 1;
     }
     assert_eq!(checked, 1);
+}
+
+/// Several inputs copied into one file: the packets a comment cites are numbered as the
+/// copy's frames (the inputs before it come first), so each packet a connection's comments
+/// cite is one of the frames that carry that connection's comments.
+#[test]
+fn several_inputs_cite_the_frames_of_the_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("both.pcapng");
+    let inputs = [
+        "fixtures/node-close-1008.pcap",
+        "fixtures/python-no-close-rst.pcap",
+        "fixtures/python-close-1002.pcap",
+    ];
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut args = vec![
+        "annotate".to_string(),
+        "-w".into(),
+        out.display().to_string(),
+    ];
+    args.extend(inputs.iter().map(|i| root.join(i).display().to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (_, err, code) = run(&args);
+    assert_eq!(code, Some(0), "{err}");
+    let (_, packets) = packet_comments(&std::fs::read(&out).unwrap());
+    let mut frames: std::collections::BTreeMap<String, Vec<u64>> = Default::default();
+    let mut cited: std::collections::BTreeMap<String, Vec<u64>> = Default::default();
+    for (i, comments) in packets.iter().enumerate() {
+        for c in comments {
+            let Some(id) = c.split(' ').nth(1).filter(|_| c.starts_with("wsclose #")) else {
+                continue;
+            };
+            frames.entry(id.to_string()).or_default().push(i as u64 + 1);
+            for part in c.split("packet ").skip(1) {
+                let digits: String = part.chars().take_while(char::is_ascii_digit).collect();
+                if let Ok(n) = digits.parse() {
+                    cited.entry(id.to_string()).or_default().push(n);
+                }
+            }
+        }
+    }
+    assert_eq!(frames.len(), 3, "{frames:?}");
+    assert!(cited.get("#2").is_some_and(|c| !c.is_empty()), "{cited:?}");
+    for (id, list) in &cited {
+        for n in list {
+            assert!(
+                frames[id].contains(n),
+                "{id} cites packet {n}, a frame it does not comment: {:?}",
+                frames[id]
+            );
+        }
+    }
 }

@@ -180,10 +180,13 @@ fn a_json_line_per_close_then_the_json_report_from_standard_input() {
 }
 
 #[test]
-fn follow_refuses_two_inputs_and_redact() {
+fn follow_refuses_two_inputs_and_annotate() {
     for (args, says) in [
         (vec!["-", FIXTURE], "one capture"),
-        (vec!["--redact", "-"], "--redact"),
+        (
+            vec!["--annotate", "/nonexistent/x.pcapng", "-"],
+            "--annotate",
+        ),
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_wsclose"))
             .args(["analyze", "--follow"])
@@ -194,6 +197,32 @@ fn follow_refuses_two_inputs_and_redact() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(says), "{args:?}: {err}");
+    }
+}
+
+/// `--follow --redact`: the lines, the records and the ECS documents streamed name no
+/// address nor the query, and the report after is redacted.
+#[test]
+fn follow_redacts_what_it_streams() {
+    for format in ["table", "jsonl", "ecs"] {
+        let out = assert_cmd::Command::cargo_bin("wsclose")
+            .unwrap()
+            .args([
+                "analyze", "-q", "--follow", "--redact", "--format", format, "-",
+            ])
+            .pipe_stdin("fixtures/node-many.pcap.gz")
+            .unwrap()
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{format}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.contains("1008") || text.contains("1006"),
+            "{format}: {text}"
+        );
+        assert!(!text.contains("127.0.0.1"), "{format}: {text}");
+        assert!(!text.contains("\"1:"), "{format}: a Community ID");
     }
 }
 

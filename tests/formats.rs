@@ -793,3 +793,65 @@ fn port_and_host_select_among_encrypted_connections() {
         }
     }
 }
+
+/// The CSV's time and split-address columns, appended after the earlier ones, say what the
+/// JSON report says: start, end and duration, and the endpoints as the records split them
+/// (IPv6 as RFC 5952 writes it; redacted, the pseudonym).
+#[test]
+fn csv_has_times_and_split_addresses() {
+    for extra in [&[][..], &["--redact"]] {
+        let mut args = vec!["analyze", "--format", "csv"];
+        args.extend_from_slice(extra);
+        args.extend(["fixtures/node-many.pcap.gz", "fixtures/node-ipv6.pcap"]);
+        let text = stdout(&args);
+        args[2] = "json";
+        let json: Value = serde_json::from_str(&stdout(&args)).unwrap();
+        let mut r = csv::Reader::from_reader(text.as_bytes());
+        let headers = r.headers().unwrap().clone();
+        let names: Vec<&str> = headers.iter().collect();
+        assert_eq!(
+            names[..27].last(),
+            Some(&"community_id"),
+            "the old columns first"
+        );
+        assert_eq!(
+            names[27..],
+            [
+                "start",
+                "end",
+                "duration_s",
+                "client_ip",
+                "client_port",
+                "server_ip",
+                "server_port"
+            ]
+        );
+        let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+        let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+        let conns = json["connections"].as_array().unwrap();
+        assert_eq!(rows.len(), conns.len());
+        for (row, c) in rows.iter().zip(conns) {
+            assert_eq!(&row[col("start")], c["start"].as_str().unwrap());
+            assert_eq!(&row[col("end")], c["end"].as_str().unwrap());
+            let d: f64 = row[col("duration_s")].parse().unwrap();
+            assert!((d - c["duration_s"].as_f64().unwrap()).abs() < 1e-6);
+            for side in ["client", "server"] {
+                let (ip, port) = c[side].as_str().unwrap().rsplit_once(':').unwrap();
+                assert_eq!(
+                    &row[col(&format!("{side}_ip"))],
+                    ip.trim_matches(['[', ']'])
+                );
+                assert_eq!(&row[col(&format!("{side}_port"))], port);
+            }
+        }
+        let ips: Vec<&str> = rows.iter().map(|r| &r[col("client_ip")]).collect();
+        if extra.is_empty() {
+            assert!(
+                ips.contains(&"::1") && ips.contains(&"127.0.0.1"),
+                "{ips:?}"
+            );
+        } else {
+            assert!(ips.iter().all(|ip| ip.starts_with("host-")), "{ips:?}");
+        }
+    }
+}

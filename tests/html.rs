@@ -739,3 +739,36 @@ fn no_quiet_spell_where_the_log_lost_frames() {
     let every = tl(&html_report(&["--timeline", path]));
     assert!(!every.contains("class=\"quiet\""), "a quiet spell: {every}");
 }
+
+/// The overview names each connection's request target (Host and path, escaped), keeps
+/// each endpoint whole (an IPv4 one never broken, an IPv6 one only at its colons, never
+/// inside a number), and a permessage-deflate message's preview is its inflated text.
+#[test]
+fn the_overview_has_the_target_whole_endpoints_and_decompressed_previews() {
+    let page = html_report(&["fixtures/node-many.pcap.gz", "fixtures/node-ipv6.pcap"]);
+    let overview = &page[page.find("<table class=\"overview\">").unwrap()..];
+    let overview = &overview[..overview.find("</table>").unwrap()];
+    assert!(overview.contains("<th>Client → server</th><th>Host / path</th>"));
+    assert!(
+        overview.contains(
+            "<td class=\"eps\"><span class=\"ep\">127.0.0.1:31020</span> → <span class=\"ep\">127.0.0.1:9020</span></td><td class=\"wire\">127.0.0.1:9020/many</td>"
+        ),
+        "{overview}"
+    );
+    assert!(
+        overview.contains("<span class=\"ep6\">[:<wbr>:<wbr>1]:<wbr>31015</span>"),
+        "{overview}"
+    );
+    // No endpoint in a cell that breaks anywhere.
+    assert!(
+        !overview.contains("<td class=\"wire\">127.0.0.1:31"),
+        "{overview}"
+    );
+    assert!(page.contains(".ep{white-space:nowrap}"));
+    let deflate = html_report(&["--timeline", "fixtures/python-deflate.pcap"]);
+    assert!(deflate.contains("(decompressed)"), "no inflated preview");
+    assert!(
+        !deflate.contains("(compressed)"),
+        "a preview still says (compressed)"
+    );
+}

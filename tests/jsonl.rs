@@ -19,6 +19,8 @@ fn run(args: &[&str]) -> (Vec<u8>, String, Option<i32>) {
         .current_dir(MANIFEST)
         .env("COLUMNS", "100")
         .env_remove("SSLKEYLOGFILE")
+        // One run id for every run: the records of two runs compare byte for byte.
+        .env("WSCLOSE_RUN_ID", "test-run")
         .args(args)
         .output()
         .unwrap();
@@ -208,11 +210,17 @@ fn jsonl_is_the_json_contract_a_line_a_connection_then_the_summary() {
                 Some(Value::from("connection")),
                 "{args:?}"
             );
+            for k in ENVELOPE {
+                assert!(o.remove(k).is_some(), "{args:?}: {k}");
+            }
             assert_eq!(&v, c, "{args:?}");
         }
         let mut last: Value = serde_json::from_str(lines.last().unwrap()).unwrap();
         let o = last.as_object_mut().unwrap();
         assert_eq!(o.remove("type"), Some(Value::from("summary")));
+        for k in ENVELOPE.iter().chain(&["statuses"]) {
+            assert!(o.remove(*k).is_some(), "{args:?}: {k}");
+        }
         // The command differs by its --format; the rest is the contract's.
         for v in [&mut last, &mut whole] {
             v.as_object_mut().unwrap().remove("command");
@@ -220,6 +228,80 @@ fn jsonl_is_the_json_contract_a_line_a_connection_then_the_summary() {
         whole.as_object_mut().unwrap().remove("connections");
         assert_eq!(last, whole, "{args:?}");
     }
+}
+
+/// The record envelope's fields but `type` (docs/json.md, "Records").
+const ENVELOPE: [&str; 12] = [
+    "record_version",
+    "run_id",
+    "input_path",
+    "uid",
+    "client_ip",
+    "client_port",
+    "server_ip",
+    "server_port",
+    "ts",
+    "ts_epoch",
+    "start_epoch",
+    "end_epoch",
+];
+
+/// Two runs over the same capture: the same uids, in the same order, and each run's own
+/// run id on every one of its records; the input's path on each connection; the split
+/// addresses those of `client` and `server` (IPv6 as RFC 5952 writes it).
+#[test]
+fn records_say_their_run_their_input_and_a_stable_uid() {
+    let args = [
+        "analyze",
+        "-q",
+        "--format",
+        "jsonl",
+        "fixtures/node-many.pcap.gz",
+        "fixtures/node-ipv6.pcap",
+    ];
+    let parse = |out: Vec<u8>| -> Vec<Value> {
+        String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let own_id = || {
+        Command::cargo_bin("wsclose")
+            .unwrap()
+            .current_dir(MANIFEST)
+            .env_remove("WSCLOSE_RUN_ID")
+            .args(args)
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let (a, b) = (parse(own_id()), parse(own_id()));
+    assert_eq!(parse(stdout(&args))[0]["run_id"], "test-run");
+    assert_eq!(a.len(), b.len());
+    let run = |r: &[Value]| r[0]["run_id"].as_str().unwrap().to_string();
+    assert_ne!(run(&a), run(&b), "a run id of each run");
+    let mut uids = std::collections::BTreeSet::new();
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x["run_id"], run(&a).as_str());
+        assert_eq!(y["run_id"], run(&b).as_str());
+        if x["type"] != "connection" {
+            continue;
+        }
+        assert_eq!(x["uid"], y["uid"]);
+        assert!(uids.insert(x["uid"].as_str().unwrap().to_string()), "{x}");
+        let input = x["input"].as_u64().unwrap() as usize;
+        assert_eq!(x["input_path"], args[4 + input]);
+        for side in ["client", "server"] {
+            let text = x[side].as_str().unwrap();
+            let (ip, port) = text.rsplit_once(':').unwrap();
+            assert_eq!(x[format!("{side}_ip")], ip.trim_matches(['[', ']']));
+            assert_eq!(x[format!("{side}_port")], port.parse::<u64>().unwrap());
+        }
+        assert!(x["ts_epoch"].as_f64().unwrap() >= x["start_epoch"].as_f64().unwrap());
+    }
+    assert!(uids.len() > 5);
+    assert!(a.iter().any(|r| r["client_ip"] == "::1"));
 }
 
 /// A scratch directory of its own, removed when dropped.
@@ -465,12 +547,13 @@ fn the_csv_carries_each_connections_community_id() {
             let csv = stdout(&args);
             let mut rows = csv::Reader::from_reader(&csv[..]);
             let header = rows.headers().unwrap().clone();
-            assert_eq!(header.iter().next_back(), Some("community_id"), "{fixture}");
+            // Column 27, where it was the last: later columns are appended after it.
+            assert_eq!(header.get(26), Some("community_id"), "{fixture}");
             assert_eq!(header.get(0), Some("id"));
             assert_eq!(header.get(25), Some("tcp_rst_after_fin"));
             let got: Vec<String> = rows
                 .records()
-                .map(|r| r.unwrap().iter().next_back().unwrap().to_string())
+                .map(|r| r.unwrap().get(26).unwrap().to_string())
                 .collect();
             assert_eq!(got.len(), want.len(), "{fixture}");
             if redact {

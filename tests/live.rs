@@ -155,7 +155,8 @@ fn live_reports_the_close_as_it_happens_and_write_reproduces_it() {
     assert_eq!(close["from"], "server");
     assert_eq!(close["code"], 4001);
     assert_eq!(close["reason"], REASON);
-    assert_eq!(close["status"], 4001);
+    assert_eq!(close["status"]["code"], 4001);
+    assert_eq!(close["type"], "event");
     assert_eq!(close["path"], "/live-test");
 
     // The last line is the full report.
@@ -182,6 +183,120 @@ fn live_reports_the_close_as_it_happens_and_write_reproduces_it() {
     let bytes = std::fs::read(&saved).unwrap();
     assert_eq!(bytes[..4], [0x0a, 0x0d, 0x0d, 0x0a]);
     assert_eq!(if_names(&bytes), vec!["lo".to_string()]);
+}
+
+/// `live` has what `analyze --follow` has: `--format jsonl` streams a record per close
+/// (redacted with `--redact`: no address, query, uid or Community ID), then the report's
+/// records; `--export-html` writes the redacted report; `--fail-on` exits 5; `--format
+/// ecs` streams ECS documents; `--problems` selects.
+#[test]
+fn live_streams_records_redacts_exports_and_fails_on() {
+    if !may_capture() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("r.html");
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let child = Command::cargo_bin("wsclose")
+        .unwrap()
+        .args([
+            "live",
+            "-i",
+            "lo",
+            "--format",
+            "jsonl",
+            "--redact",
+            "--duration",
+            "4",
+        ])
+        .args(["-f", &format!("tcp port {port}"), "--fail-on", "4001"])
+        .arg("--export-html")
+        .arg(&html)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+    close_4001(listener, port);
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "--fail-on 4001: {err}");
+    assert!(err.contains("listed in --fail-on"), "{err}");
+    let records: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kinds: Vec<&str> = records
+        .iter()
+        .map(|r| r["type"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"event") && kinds.ends_with(&["connection", "summary"]),
+        "{kinds:?}"
+    );
+    let close = records.iter().find(|r| r["event"] == "close").unwrap();
+    assert_eq!(close["status"]["code"], 4001);
+    assert!(
+        close["uid"].is_null() && close["client_ip"].is_null() && close["community_id"].is_null()
+    );
+    assert_eq!(close["input_path"], "live:lo");
+    assert_eq!(records[records.len() - 2]["status"]["code"], 4001);
+    assert_eq!(records.last().unwrap()["redacted"], true);
+    assert!(!text.contains("127.0.0.1"), "{text}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("4001") && !page.contains("127.0.0.1"));
+    assert!(err.contains("wrote the HTML report to"), "{err}");
+
+    // ECS documents streamed, then the report's; --problems keeps the 4001.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let child = Command::cargo_bin("wsclose")
+        .unwrap()
+        .args([
+            "live",
+            "-i",
+            "lo",
+            "--format",
+            "ecs",
+            "--problems",
+            "--duration",
+            "4",
+        ])
+        .args(["-f", &format!("tcp port {port}")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+    close_4001(listener, port);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let docs: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let sets: Vec<&str> = docs
+        .iter()
+        .map(|d| d["event"]["dataset"].as_str().unwrap())
+        .collect();
+    assert!(sets.contains(&"wsclose.event"), "{sets:?}");
+    assert!(
+        sets.ends_with(&["wsclose.connection", "wsclose.summary"]),
+        "{sets:?}"
+    );
+    let first = docs
+        .iter()
+        .find(|d| d["event"]["action"] == "close")
+        .unwrap();
+    assert_eq!(first["source"]["ip"], "127.0.0.1");
+    assert_eq!(first["url"]["path"], "/live-test");
+    assert_eq!(
+        first["wsclose"]["uid"],
+        docs[docs.len() - 2]["wsclose"]["uid"]
+    );
 }
 
 /// A tungstenite client and server on `listener`: the client says hello, the server closes

@@ -338,3 +338,102 @@ fn the_json_doc_names_every_field() {
     }
     assert!(missing.is_empty(), "{JSON_DOC} does not name: {missing:?}");
 }
+
+/// The records' schema (`wsclose schema --records`).
+const RECORDS_FILE: &str = "schema/records.schema.json";
+
+fn records_validator() -> jsonschema::Validator {
+    let text = std::fs::read_to_string(root().join(RECORDS_FILE)).expect("the records schema");
+    let schema: Value = serde_json::from_str(&text).expect("the records schema is JSON");
+    jsonschema::validator_for(&schema).expect("a valid JSON Schema")
+}
+
+/// Every line of `text` validates against the records' schema; the lines, parsed.
+fn check_records(v: &jsonschema::Validator, what: &str, text: &str) -> Vec<Value> {
+    text.lines()
+        .map(|line| {
+            let record: Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("{what}: not JSON: {e}: {line}"));
+            let errors: Vec<String> = v
+                .iter_errors(&record)
+                .map(|e| format!("at {}: {e}", e.instance_path()))
+                .take(5)
+                .collect();
+            assert!(errors.is_empty(), "{what}:\n{}\n{line}", errors.join("\n"));
+            record
+        })
+        .collect()
+}
+
+/// The committed records' schema is the one the code makes; every record of `--format
+/// jsonl` (plain, several inputs, redacted, with the timeline, HTTP/2 and TLS) and every
+/// event line of `--follow --format jsonl` validates against it; a record whose `status`
+/// is not the status object, or that lacks its `run_id`, fails.
+#[test]
+fn records_validate_against_the_committed_records_schema() {
+    let committed = std::fs::read_to_string(root().join(RECORDS_FILE)).unwrap();
+    let generated = String::from_utf8(wsclose(&["schema", "--records"])).unwrap();
+    assert!(
+        committed == generated,
+        "{RECORDS_FILE} is stale: regenerate it with \
+         `cargo run -- schema --records > {RECORDS_FILE}`"
+    );
+    let v = records_validator();
+    let fixture = |p: &str| root().join("fixtures").join(p).display().to_string();
+    let many = fixture("node-many.pcap.gz");
+    let ipv6 = fixture("node-ipv6.pcap");
+    let h2 = fixture("h2/hypercorn-h2c-upgrade.pcap");
+    let tls = fixture("tls/python-tls13-aes128gcm-close-1000.pcap");
+    let keylog = fixture("tls/python-tls13-aes128gcm-close-1000.keylog");
+    let mut kinds = BTreeSet::new();
+    for args in [
+        vec![many.as_str()],
+        vec![many.as_str(), ipv6.as_str(), h2.as_str()],
+        vec!["--redact", many.as_str(), ipv6.as_str()],
+        vec!["--timeline", h2.as_str()],
+        vec![tls.as_str(), "--keylog", keylog.as_str()],
+    ] {
+        let mut all = vec!["analyze", "-q", "--format", "jsonl"];
+        all.extend_from_slice(&args);
+        let text = String::from_utf8(wsclose(&all)).unwrap();
+        let records = check_records(&v, &format!("{args:?}"), &text);
+        assert!(records.len() >= 2, "{args:?}");
+        for r in &records {
+            kinds.insert(r["type"].as_str().unwrap().to_string());
+        }
+        let mut bad = records[0].clone();
+        bad["status"] = Value::from(1006);
+        assert!(!v.is_valid(&bad), "a status that is a number");
+        bad = records[0].clone();
+        bad.as_object_mut().unwrap().remove("run_id");
+        assert!(!v.is_valid(&bad), "a record without its run id");
+    }
+    // The event records of a followed capture, then its report's records.
+    let out = Command::cargo_bin("wsclose")
+        .unwrap()
+        .args(["analyze", "-q", "--follow", "--format", "jsonl", "-"])
+        .pipe_stdin(root().join("fixtures/node-close-1008.pcap"))
+        .unwrap()
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let records = check_records(&v, "--follow", &text);
+    let events: Vec<&Value> = records.iter().filter(|r| r["type"] == "event").collect();
+    assert!(events.len() >= 2, "{text}");
+    kinds.insert("event".to_string());
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        ["connection", "event", "summary"]
+    );
+    // An event and its connection's record share the uid, the Community ID and the
+    // status's shape.
+    let conn = records.iter().find(|r| r["type"] == "connection").unwrap();
+    let first = events.iter().find(|e| !e["status"].is_null()).unwrap();
+    assert_eq!(first["uid"], conn["uid"]);
+    assert_eq!(first["community_id"], conn["community_id"]);
+    assert_eq!(first["run_id"], conn["run_id"]);
+    assert_eq!(first["status"]["code"], conn["status"]["code"]);
+    let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&first["status"]), keys(&conn["status"]));
+}

@@ -86,6 +86,8 @@ fn deciding_packet(c: &Value) -> u64 {
 /// frame number, and the Errors and Warns sections of `-z expert`.
 struct Tshark {
     frames: Vec<(u64, String)>,
+    /// The whole of `-V`'s output.
+    details: String,
     serious: String,
 }
 
@@ -130,7 +132,24 @@ fn tshark(plugin: &std::path::Path, capture: &[u8]) -> Tshark {
         .next()
         .unwrap()
         .to_string();
-    Tshark { frames, serious }
+    Tshark {
+        frames,
+        details,
+        serious,
+    }
+}
+
+/// Whether a line of tshark's details ends with a later part of a split fact,
+/// `… (k/n)]` with k above 1.
+fn later_part(line: &str) -> bool {
+    let Some(rest) = line.trim_end().strip_suffix(")]") else {
+        return false;
+    };
+    let Some((_, part)) = rest.rsplit_once(" (") else {
+        return false;
+    };
+    part.split_once('/')
+        .is_some_and(|(k, n)| k != "1" && k.parse::<u32>().is_ok() && n.parse::<u32>().is_ok())
 }
 
 /// The Done-when of the plugin: a 1006 (no close frame, the client's RST) has its deciding
@@ -181,6 +200,27 @@ fn tshark_with_the_plugin_lists_a_failure_under_errors_and_no_clean_close() {
                 ))
             };
             let listed = seen.serious.contains(&format!("wsclose #{id} ["));
+            // One Expert Info entry per fact: never one per part of a fact split in
+            // several comments, so a failed connection is one entry under Errors.
+            let errors = seen
+                .details
+                .matches(&format!("Expert Info (Error/Protocol): wsclose #{id} ["))
+                .count();
+            assert!(errors <= 1, "{name} #{id}: {errors} Expert Info errors");
+            let later: Vec<&str> = seen
+                .details
+                .lines()
+                // (Wireshark's own entry for every packet comment is Comment/Comment.)
+                .filter(|l| {
+                    l.contains("Expert Info (")
+                        && !l.contains("Expert Info (Comment/Comment)")
+                        && later_part(l)
+                })
+                .collect();
+            assert!(
+                later.is_empty(),
+                "{name}: Expert Info for later parts: {later:?}"
+            );
             match status {
                 Some(1000 | 1001) => {
                     assert!(ours("Note"), "{name} #{id}: {details}");

@@ -230,6 +230,19 @@ pub(super) fn connection_notes(
     reveal: bool,
     add: &mut dyn FnMut(u64, String),
 ) {
+    connection_notes_at(c, reveal, 0, add);
+}
+
+/// [`connection_notes`] for a copy in which the connection's packets come `offset` frames
+/// after their number in its input (the inputs before it copied first): each packet the
+/// comments cite is said by its frame in the copy ([`renumber`]). `add` still gets the
+/// packet's number in its input.
+pub(super) fn connection_notes_at(
+    c: &ConnectionReport,
+    reveal: bool,
+    offset: u64,
+    add: &mut dyn FnMut(u64, String),
+) {
     let hide = c.tls.is_some() && !reveal;
     let status = match c.status.code {
         Some(code) => format!("{code} {}", c.status.name),
@@ -238,6 +251,7 @@ pub(super) fn connection_notes(
     let status = terminal(&status);
     let mut put_at = |level: Level, packet: u64, body: String| {
         let head = format!("wsclose #{} [{status}] {}: ", c.id, level.as_str());
+        let body = renumber(&body, offset);
         let body = ellipsis(&unforgeable(&body), MAX_FACT);
         // Room for " (10/10)" after the part when it is split.
         let room = MAX_COMMENT.saturating_sub(head.len());
@@ -445,5 +459,96 @@ mod tests {
         let parts = split(words, 17);
         assert!(parts.iter().all(|p| p.len() <= 17), "{parts:?}");
         assert_eq!(parts.join(" "), words);
+    }
+}
+
+/// `text` with each packet it cites moved on by `offset` frames: the numbers after
+/// "packet", "packets" or "pkt" (a space or a no-break space between), and the numbers
+/// listed or ranged after them ("packets 3, 5 and 7", "packets 3–9"); not inside double
+/// quotes, where wire text (a close reason, a message) is quoted.
+pub(super) fn renumber(text: &str, offset: u64) -> String {
+    if offset == 0 {
+        return text.to_string();
+    }
+    const WORDS: [&str; 6] = [
+        "packets ",
+        "packet ",
+        "pkt ",
+        "packets\u{a0}",
+        "packet\u{a0}",
+        "pkt\u{a0}",
+    ];
+    const JOINS: [&str; 6] = [", and ", " and ", ", ", "–", " to ", "-"];
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut rest = text;
+    let mut quoted = false;
+    // Copies the number at the start of `rest` moved on, if there is one.
+    let number = |rest: &mut &str, out: &mut String| -> bool {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        match rest[..digits].parse::<u64>() {
+            Ok(n) if digits > 0 => {
+                out.push_str(&n.saturating_add(offset).to_string());
+                *rest = &rest[digits..];
+                true
+            }
+            _ => false,
+        }
+    };
+    while let Some(c) = rest.chars().next() {
+        if c == '"' {
+            quoted = !quoted;
+        }
+        if !quoted {
+            let word = WORDS.iter().find(|w| rest.starts_with(**w));
+            let starts_word = out.chars().next_back().is_none_or(|p| !p.is_alphanumeric());
+            if let (Some(w), true) = (word, starts_word) {
+                out.push_str(w);
+                rest = &rest[w.len()..];
+                if number(&mut rest, &mut out) {
+                    // A list or range of packets goes on.
+                    while let Some(j) = JOINS.iter().find(|j| {
+                        rest.starts_with(**j)
+                            && rest[j.len()..].starts_with(|d: char| d.is_ascii_digit())
+                    }) {
+                        out.push_str(j);
+                        rest = &rest[j.len()..];
+                        number(&mut rest, &mut out);
+                    }
+                }
+                continue;
+            }
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+#[cfg(test)]
+mod renumber_tests {
+    use super::renumber;
+
+    #[test]
+    fn cited_packets_move_on_quoted_text_does_not() {
+        assert_eq!(
+            renumber(
+                "the RST (packet 10), after the message (packets 7, 8 and 9)",
+                13
+            ),
+            "the RST (packet 23), after the message (packets 20, 21 and 22)"
+        );
+        assert_eq!(
+            renumber("FIN [pkt\u{a0}4], packets 3–9", 100),
+            "FIN [pkt\u{a0}104], packets 103–109"
+        );
+        assert_eq!(
+            renumber("close 1000 \"see packet 5\" at packet 5", 10),
+            "close 1000 \"see packet 5\" at packet 15"
+        );
+        assert_eq!(renumber("packet 10", 0), "packet 10");
+        assert_eq!(
+            renumber("subpacket 3 and 1008 codes", 5),
+            "subpacket 3 and 1008 codes"
+        );
     }
 }

@@ -20,7 +20,9 @@
 //! into several, at its sentences). TLS secrets go in (a Decryption Secrets Block, §4.7)
 //! only when the caller gives them; without them, the comments of a connection read through
 //! TLS hold none of the text decryption showed ([`WITHHELD`] stands for it). A redacted
-//! report (`--redact`) gives redacted comments.
+//! report (`--redact`) gives redacted comments, and a copy whose TCP payloads are zeros
+//! (the upgrade, the frames, TLS records: what the report leaves out); the packets' headers,
+//! addresses and ports, and packets that are not TCP, are copied as they are.
 
 use crate::capture::write::NotedWriter;
 use crate::capture::{self, LinkType};
@@ -36,7 +38,7 @@ mod blocks;
 mod comments;
 mod sorted;
 
-use comments::connection_notes;
+use comments::{connection_notes, connection_notes_at};
 pub use comments::{header, unforgeable, Level, FILTER, MAX_COMMENT, WITHHELD};
 
 /// wsclose's Wireshark plugin (Lua, `wsclose wireshark-plugin` prints it): a post-dissector
@@ -78,6 +80,23 @@ pub struct Annotated {
     /// big-endian section, custom blocks not to be copied, those past the memory allowed,
     /// all of them with `only_selected` or a redacted report.
     pub blocks_left_out: u64,
+    /// With a redacted report: packets whose TCP payload was blanked (zeros) in the copy.
+    pub payloads_blanked: u64,
+}
+
+/// A packet's bytes with its TCP payload (what it carries of the upgrade, the frames, TLS
+/// records) set to zeros, its length, headers, addresses and ports kept: the copy of a
+/// redacted report's capture. None when the packet carries no TCP payload.
+fn blank_payload(p: &capture::Packet<'_>) -> Option<Vec<u8>> {
+    let seg = decode::decode(p).ok()?;
+    if seg.payload.is_empty() {
+        return None;
+    }
+    let start = (seg.payload.as_ptr() as usize).checked_sub(p.data.as_ptr() as usize)?;
+    let end = start.checked_add(seg.payload.len())?;
+    let mut data = p.data.to_vec();
+    data.get_mut(start..end)?.fill(0);
+    Some(data)
 }
 
 /// The comments of a report, by (run, packet number): a run is an input and the inputs
@@ -154,13 +173,29 @@ fn sorted_notes(
     only_selected: bool,
 ) -> std::io::Result<(sorted::Merge, Flows, u64)> {
     let runs = runs(report);
+    // Where each input's frames start in the copy: after every packet of the inputs
+    // before it (not with `only_selected`, which copies some of them).
+    let starts: Vec<u64> = report
+        .inputs
+        .iter()
+        .scan(0u64, |at, i| {
+            let start = *at;
+            *at += i.packets;
+            Some(start)
+        })
+        .collect();
     let mut comments = sorted::Sorted::new(limit);
     let mut flows = Flows::new();
     let mut connections = 0;
     report.for_each_connection(|c| {
         let run = runs.get(c.input).copied().unwrap_or(c.input);
+        let offset = if only_selected {
+            0
+        } else {
+            starts.get(run).copied().unwrap_or(0)
+        };
         let mut failed = None;
-        connection_notes(c, reveal, &mut |p, text| {
+        connection_notes_at(c, reveal, offset, &mut |p, text| {
             if failed.is_none() {
                 failed = comments.push(run, p, text).err();
             }
@@ -322,7 +357,15 @@ pub fn annotate<W: Write>(
                 failure = Some(std::io::Error::other("the comments could not be read back"));
                 return;
             }
-            match w.packet(id, p.ts, p.data, p.orig_len, p.options, &comments) {
+            // Redacted: the payloads go, as the report leaves them out.
+            let blanked = if report.redacted {
+                blank_payload(p)
+            } else {
+                None
+            };
+            done.payloads_blanked += u64::from(blanked.is_some());
+            let data = blanked.as_deref().unwrap_or(p.data);
+            match w.packet(id, p.ts, data, p.orig_len, p.options, &comments) {
                 Ok(()) => {
                     done.packets += 1;
                     done.commented += u64::from(!comments.is_empty());

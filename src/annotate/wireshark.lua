@@ -17,7 +17,9 @@
 -- nothing to fix) a note; a protocol violation is a warning; the rest of a problem's
 -- diagnosis (its evidence, the application's words) a note; the handshake, the close
 -- frames and the endings chat. A fact too long for one line of Wireshark's packet details
--- (240 bytes) is split at its sentences into several comments, each ending "(k/n)".
+-- (240 bytes) is split at its sentences into several comments, each ending "(k/n)": each
+-- part is an item of the tree, and the fact one Expert Info entry, on its first part (a
+-- failed connection is one entry under Errors, however long its diagnosis).
 -- Comments of the older form `wsclose #ID [STATUS]: TEXT` are read as chat.
 --
 -- Each comment becomes a `wsclose` item in the packet details, with Expert Info of its
@@ -86,8 +88,13 @@ function proto.dissector(tvb, pinfo, tree)
             end
             t:add(f_level, tvb(0, 0), level):set_generated()
             t:add(f_text, tvb(0, 0), text):set_generated()
-            t:add_proto_expert_info(by_level[level],
-                "wsclose #" .. id .. " [" .. status .. "]: " .. text)
+            -- One Expert Info per fact: a fact split into parts raises it on its first
+            -- part ("(1/n)", its text going on in the parts' items), not once a part.
+            local part = text:match(" %((%d+)/%d+%)$")
+            if part == nil or part == "1" then
+                t:add_proto_expert_info(by_level[level],
+                    "wsclose #" .. id .. " [" .. status .. "]: " .. text)
+            end
         end
     end
 end

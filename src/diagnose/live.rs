@@ -123,6 +123,7 @@ pub fn events(c: &Connection, n: usize) -> Vec<CloseEvent> {
                     .flatten();
             out.push(CloseEvent {
                 ts,
+                start: c.first_ts,
                 packet,
                 client: c.ep[client_side],
                 server: c.ep[client_side.other()],

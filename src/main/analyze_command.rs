@@ -138,17 +138,13 @@ type Hashing = JoinHandle<Vec<Option<String>>>;
 /// anything else is a usage error.
 fn check_follow(args: &AnalyzeArgs) -> Result<(), wsclose::error::Error> {
     let usage = wsclose::error::Error::Usage;
-    // The close lines are not redacted, and the input cannot be read again to annotate.
-    if args.redact || args.annotate.is_some() {
-        return Err(usage(format!(
-            "--follow cannot be used with --{}: {}",
-            if args.redact { "redact" } else { "annotate" },
-            if args.redact {
-                "the close lines it prints as they happen are not redacted"
-            } else {
-                "a followed input is read once and cannot be read again to copy its packets"
-            }
-        )));
+    // The input cannot be read again to annotate.
+    if args.annotate.is_some() {
+        return Err(usage(
+            "--follow cannot be used with --annotate: a followed input is read once and \
+             cannot be read again to copy its packets"
+                .into(),
+        ));
     }
     match &args.files[..] {
         [_] => Ok(()),
@@ -159,13 +155,31 @@ fn check_follow(args: &AnalyzeArgs) -> Result<(), wsclose::error::Error> {
     }
 }
 
+/// What `--follow` and `live` print for a close as it happens, in `format`: its record
+/// (json, jsonl), its ECS document (ecs), else its line; redacted as `stream` says.
+pub(crate) fn event_text(
+    format: Format,
+    verbose: bool,
+    stream: &wsclose::render::events::Stream,
+    ev: &wsclose::CloseEvent,
+) -> String {
+    use wsclose::render::events;
+    let mut line = match format {
+        Format::Json | Format::Jsonl => events::json_line(ev, stream),
+        Format::Ecs => events::ecs_line(ev, stream),
+        _ => events::line_for(ev, verbose, stream.redacted),
+    };
+    line.push('\n');
+    line
+}
+
 /// `--follow`: the input read on one analyzer, each close said on standard output as it
-/// is read (as `wsclose live` says it: a line, or a JSON line with --format json or
-/// jsonl), flushed at once, until the input ends, SIGINT, SIGTERM or SIGHUP stops the
-/// reading (a regular file does not end: it is followed as it grows), or standard output
-/// is closed (its reader gone, as `| head -1` goes: the run ends, as `tail -f`'s does);
-/// the report follows. A second signal while the report is written ends the process the
-/// usual way (130).
+/// is read (as `wsclose live` says it: [`event_text`], a line, or a record with --format
+/// json, jsonl or ecs; redacted with --redact), flushed at once, until the input ends,
+/// SIGINT, SIGTERM or SIGHUP stops the reading (a regular file does not end: it is followed
+/// as it grows), or standard output is closed (its reader gone, as `| head -1` goes: the run
+/// ends, as `tail -f`'s does); the report follows. A second signal while the report is
+/// written ends the process the usual way (130).
 fn follow(
     args: &AnalyzeArgs,
     opts: wsclose::Options,
@@ -175,10 +189,7 @@ fn follow(
     use std::sync::atomic::AtomicBool;
     use std::sync::Arc;
     use wsclose::render::events;
-    let (Some(path), json) = (
-        args.files.first(),
-        matches!(args.format, Format::Json | Format::Jsonl),
-    ) else {
+    let Some(path) = args.files.first() else {
         return Err(wsclose::error::Error::Usage(
             "--follow needs a capture".into(),
         ));
@@ -188,15 +199,10 @@ fn follow(
     // no close comes.
     let closed = Arc::new(AtomicBool::new(false));
     let (on_stop, on_closed) = (Arc::clone(&stop), Arc::clone(&closed));
+    let stream = events::Stream::new(&path.display().to_string(), args.redact);
+    let format = args.format;
     let on_event = Box::new(move |ev: &wsclose::CloseEvent| {
-        let mut line = if json {
-            events::json_line(ev)
-        } else if verbose {
-            events::line_verbose(ev)
-        } else {
-            events::line(ev)
-        };
-        line.push('\n');
+        let line = event_text(format, verbose, &stream, ev);
         let mut out = std::io::stdout().lock();
         // A standard output that is gone otherwise fails the report after, which says so.
         if let Err(e) = out.write_all(line.as_bytes()).and_then(|()| out.flush()) {
@@ -311,6 +317,7 @@ fn say_notes(report: &wsclose::report::Report, args: &AnalyzeArgs, verbose: bool
 const EXPORT_FLAGS: &[&str] = &[
     "--export-json",
     "--export-jsonl",
+    "--export-ecs",
     "--export-markdown",
     "--export-html",
     "--export-csv",
@@ -331,7 +338,7 @@ fn write(
     // report is never in memory.
     if formats
         .iter()
-        .any(|f| matches!(f, Format::Json | Format::Jsonl | Format::Csv))
+        .any(|f| matches!(f, Format::Json | Format::Jsonl | Format::Ecs | Format::Csv))
         && report.stored.as_ref().is_some_and(|s| s.on_disk() == 0)
     {
         // All in memory anyway: move them out of the store rather than copy chunks.
@@ -409,7 +416,6 @@ fn exit_code(
     unreadable: bool,
     found: u64,
 ) -> Result<u8, wsclose::error::Error> {
-    let spill = wsclose::error::Error::Spill;
     if unreadable {
         return Ok(3);
     }
@@ -441,14 +447,23 @@ fn exit_code(
             return Ok(1);
         }
     }
-    if !args.fail_on.is_empty() {
+    fail_on(&args.fail_on, report)
+}
+
+/// `--fail-on` (`analyze`, `live`): 5, said on standard error, when a shown connection has
+/// one of the statuses listed; else 0.
+pub(crate) fn fail_on(
+    fail_on: &[wsclose::report::filter::StatusSpec],
+    report: &wsclose::report::Report,
+) -> Result<u8, wsclose::error::Error> {
+    if !fail_on.is_empty() {
         let mut hits = 0;
         report
             .for_each_connection(|c| {
-                hits += usize::from(args.fail_on.iter().any(|s| s.matches(c)));
+                hits += usize::from(fail_on.iter().any(|s| s.matches(c)));
                 Ok(())
             })
-            .map_err(spill)?;
+            .map_err(wsclose::error::Error::Spill)?;
         if hits > 0 {
             eprintln!(
                 "wsclose: {} ended with a status listed in --fail-on",

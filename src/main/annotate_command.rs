@@ -184,8 +184,17 @@ pub fn write(
             plural(kept, "other block")
         ),
     };
+    let blanked = if done.payloads_blanked > 0 {
+        format!(
+            ", the TCP payloads of {} blanked (--redact; the addresses and ports in the \
+             packet headers are as captured)",
+            plural(done.payloads_blanked, "packet")
+        )
+    } else {
+        String::new()
+    };
     note!(
-        "wsclose: wrote {} ({} commented, on {}){blocks} to {}{with}; in Wireshark: {} \
+        "wsclose: wrote {} ({} commented, on {}){blocks}{blanked} to {}{with}; in Wireshark: {} \
          (Expert Info: `wsclose wireshark-plugin`)",
         plural(done.packets, "packet"),
         done.commented,

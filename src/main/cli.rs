@@ -134,10 +134,10 @@ where
         }
         | Command::Codes {
             json: true, format, ..
-        }
-        | Command::Live(LiveArgs {
+        } => *format = TextFormat::Json,
+        Command::Live(LiveArgs {
             json: true, format, ..
-        }) => *format = TextFormat::Json,
+        }) => *format = Format::Json,
         _ => {}
     }
     Ok(cli)
@@ -153,6 +153,10 @@ pub enum Format {
     /// The JSON contract as JSON Lines, for log shippers: one line per connection, then a
     /// line with the summary (docs/json.md).
     Jsonl,
+    /// The records as Elastic Common Schema documents, one per line, for log stores
+    /// (Elasticsearch, OpenSearch; Filebeat, Vector, Fluent Bit) with no transform
+    /// (docs/pipelines.md).
+    Ecs,
     /// A report to paste into a bug ticket (GitHub/GitLab/Jira).
     Markdown,
     /// One row per connection.
@@ -236,8 +240,14 @@ pub enum Command {
     /// List the interfaces live capture can use, with their addresses (feature `live`).
     Interfaces,
     /// Print the JSON Schema (draft 2020-12) of `analyze --format json`'s report, as
-    /// schema/report.schema.json in the source holds it.
-    Schema,
+    /// schema/report.schema.json in the source holds it (with --records, that of the JSON
+    /// Lines records, schema/records.schema.json).
+    Schema {
+        /// The schema of the records (`--format jsonl`, the event lines of `--follow` and
+        /// `live`) instead of the report's.
+        #[arg(long)]
+        records: bool,
+    },
     /// Print a shell's completion script, made from these definitions (e.g.
     /// `wsclose completions bash > /usr/share/bash-completion/completions/wsclose`).
     Completions {
@@ -315,6 +325,22 @@ pub struct AnalyzeArgs {
     /// not standard output, where the report goes.
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub annotate: Option<PathBuf>,
+    #[command(flatten)]
+    pub export: ExportArgs,
+    #[command(flatten)]
+    pub notes: NoteArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    #[command(flatten)]
+    pub read: ReadArgs,
+    #[command(flatten)]
+    pub keys: KeyArgs,
+}
+
+/// The `--export-*` options of `analyze` and `live`: the report in other formats, each to
+/// its file, from the same analysis.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ExportArgs {
     /// Also write the JSON report (as --format json) to FILE, from the same analysis; each
     /// --export-* once, any number of them, beside the format on standard output.
     /// --timeline, --full, --redact and the selection apply to every export.
@@ -323,6 +349,9 @@ pub struct AnalyzeArgs {
     /// Also write the JSON Lines report (as --format jsonl) to FILE.
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub export_jsonl: Option<PathBuf>,
+    /// Also write the ECS documents (as --format ecs) to FILE.
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub export_ecs: Option<PathBuf>,
     /// Also write the Markdown report (as --format markdown) to FILE.
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub export_markdown: Option<PathBuf>,
@@ -332,14 +361,23 @@ pub struct AnalyzeArgs {
     /// Also write the CSV report (as --format csv) to FILE.
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub export_csv: Option<PathBuf>,
-    #[command(flatten)]
-    pub notes: NoteArgs,
-    #[command(flatten)]
-    pub limits: LimitArgs,
-    #[command(flatten)]
-    pub read: ReadArgs,
-    #[command(flatten)]
-    pub keys: KeyArgs,
+}
+
+impl ExportArgs {
+    /// The `--export-*` asked for: each format and its file, in a fixed order.
+    pub fn exports(&self) -> Vec<(Format, &Path)> {
+        [
+            (Format::Json, &self.export_json),
+            (Format::Jsonl, &self.export_jsonl),
+            (Format::Ecs, &self.export_ecs),
+            (Format::Markdown, &self.export_markdown),
+            (Format::Html, &self.export_html),
+            (Format::Csv, &self.export_csv),
+        ]
+        .into_iter()
+        .filter_map(|(f, p)| p.as_deref().map(|p| (f, p)))
+        .collect()
+    }
 }
 
 /// How an annotated copy is written (`annotate`, `analyze --annotate`).
@@ -366,8 +404,9 @@ pub struct AnnotateArgs {
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: PathBuf,
     /// Comments as `analyze --redact` writes reports: addresses and host names as
-    /// pseudonyms, no query strings or payloads (the packets themselves are copied as they
-    /// are; not with --with-secrets).
+    /// pseudonyms, no query strings or payloads; and the packets' TCP payloads (the upgrade,
+    /// the frames) blanked to zeros in the copy (their headers, addresses and ports are
+    /// copied as captured; not with --with-secrets).
     #[arg(long)]
     pub redact: bool,
     #[command(flatten)]
@@ -505,9 +544,11 @@ pub struct LiveArgs {
     /// BPF capture filter, as tcpdump takes it, e.g. 'tcp port 8765'.
     #[arg(short, long, value_name = "FILTER", default_value = "tcp")]
     pub filter: String,
-    /// One line per close as it happens, then the report (table); or JSON lines (json).
-    #[arg(long, value_enum, default_value_t = TextFormat::Table)]
-    pub format: TextFormat,
+    /// One line per close as it happens, then the report (table); json, jsonl and ecs
+    /// stream one record per close, then the report's; markdown, html and csv print the
+    /// lines, then the report in that format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
     /// The same as --format json.
     #[arg(long, conflicts_with = "format")]
     pub json: bool,
@@ -532,6 +573,18 @@ pub struct LiveArgs {
     /// Colour the final table.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Replace addresses with pseudonyms and leave out query strings and payloads: the
+    /// report, its exports, and the lines and records streamed (no address, uid or
+    /// Community ID in them).
+    #[arg(long)]
+    pub redact: bool,
+    /// Exit with code 5 if a shown connection has one of these statuses (as `analyze`).
+    #[arg(long, value_name = "STATUS,...", value_delimiter = ',')]
+    pub fail_on: Vec<StatusSpec>,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    #[command(flatten)]
+    pub export: ExportArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
     // Key logs are reread as they grow (a browser appends each connection's line during
@@ -713,16 +766,7 @@ impl AnalyzeArgs {
 
     /// The `--export-*` asked for: each format and its file, in a fixed order.
     pub fn exports(&self) -> Vec<(Format, &Path)> {
-        [
-            (Format::Json, &self.export_json),
-            (Format::Jsonl, &self.export_jsonl),
-            (Format::Markdown, &self.export_markdown),
-            (Format::Html, &self.export_html),
-            (Format::Csv, &self.export_csv),
-        ]
-        .into_iter()
-        .filter_map(|(f, p)| p.as_deref().map(|p| (f, p)))
-        .collect()
+        self.export.exports()
     }
 
     /// Every format written: standard output's, then the exports'.

@@ -13,7 +13,7 @@ use crate::output::{self, OutputFile};
 use std::io::{self, Write};
 use std::path::Path;
 use wsclose::error::Error;
-use wsclose::render::{csv, html, json, jsonl, markdown};
+use wsclose::render::{csv, ecs, html, json, jsonl, markdown};
 use wsclose::report::Report;
 use wsclose::sanitize::terminal;
 
@@ -29,6 +29,7 @@ pub(crate) fn flag(format: Format) -> &'static str {
     match format {
         Format::Json => "--export-json",
         Format::Jsonl => "--export-jsonl",
+        Format::Ecs => "--export-ecs",
         Format::Markdown => "--export-markdown",
         Format::Html => "--export-html",
         Format::Csv => "--export-csv",
@@ -41,6 +42,7 @@ fn name(format: Format) -> &'static str {
     match format {
         Format::Json => "JSON",
         Format::Jsonl => "JSON Lines",
+        Format::Ecs => "ECS",
         Format::Markdown => "Markdown",
         Format::Html => "HTML",
         Format::Csv => "CSV",
@@ -50,13 +52,26 @@ fn name(format: Format) -> &'static str {
 
 /// Checks every `--export-*` of `args` and opens its file, before the analysis.
 pub(crate) fn open(args: &AnalyzeArgs) -> Result<Vec<Export<'_>>, Error> {
+    let taken = args
+        .annotate
+        .as_deref()
+        .map(|a| ("--annotate", a))
+        .into_iter()
+        .collect();
+    open_exports(args.exports(), taken, &args.files, &args.keys)
+}
+
+/// Checks each export of `wanted` and opens its file: not standard output, not one of
+/// `inputs` or the key logs of `keys`, not a file `taken` already (another option's
+/// output, by its flag).
+pub(crate) fn open_exports<'a>(
+    wanted: Vec<(Format, &'a Path)>,
+    mut taken: Vec<(&'static str, &'a Path)>,
+    inputs: &[std::path::PathBuf],
+    keys: &crate::cli::KeyArgs,
+) -> Result<Vec<Export<'a>>, Error> {
     let usage = |m: String| Err(Error::Usage(m));
     let said = |p: &Path| terminal(&p.display().to_string()).into_owned();
-    let wanted = args.exports();
-    let mut taken: Vec<(&'static str, &Path)> = Vec::new();
-    if let Some(a) = &args.annotate {
-        taken.push(("--annotate", a));
-    }
     let mut exports = Vec::with_capacity(wanted.len());
     for (format, path) in wanted {
         let flag = flag(format);
@@ -69,7 +84,7 @@ pub(crate) fn open(args: &AnalyzeArgs) -> Result<Vec<Export<'_>>, Error> {
                     .map_or(String::new(), |v| v.get_name().to_string())
             ));
         }
-        if let Some(input) = output::an_input(path, &args.files, &args.keys) {
+        if let Some(input) = output::an_input(path, inputs, keys) {
             return usage(format!(
                 "{flag} {} is an input ({}): write the export to another file",
                 said(path),
@@ -111,6 +126,7 @@ impl Render<'_> {
         match format {
             Format::Json => json::write(report, out)?,
             Format::Jsonl => jsonl::write(report, out)?,
+            Format::Ecs => ecs::write(report, out)?,
             Format::Csv if self.timeline => return csv::write_timeline(report, out),
             Format::Csv => csv::write(report, out)?,
             Format::Html => {

@@ -1,9 +1,9 @@
 //! `wsclose live` and `wsclose interfaces`: a live capture's close events as they happen
 //! and its report when it stops (feature `live`; without it, how to get it).
 
-use crate::cli::LiveArgs;
 #[cfg(feature = "live")]
-use crate::cli::TextFormat;
+use crate::cli::Format;
+use crate::cli::LiveArgs;
 #[cfg(feature = "live")]
 use crate::{color, emit, output, plural, width};
 #[cfg(feature = "live")]
@@ -60,7 +60,7 @@ fn drops_line(d: &wsclose::LiveDrops) -> String {
 
 #[cfg(feature = "live")]
 pub(crate) fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::Error> {
-    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::atomic::AtomicBool;
     use std::sync::Arc;
     use wsclose::render::events;
     use wsclose::LiveOptions;
@@ -79,14 +79,21 @@ pub(crate) fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::
             emit(text);
         }
     };
+    // The exports are opened before the capture: a file that cannot be written fails at
+    // once, not after an hour of capture. Not onto the capture `-w` writes.
+    let taken = args
+        .write
+        .as_deref()
+        .filter(|w| !to_stdout && !output::is_stdout(w))
+        .map(|w| ("-w", w))
+        .into_iter()
+        .collect();
+    let exports = crate::export::open_exports(args.export.exports(), taken, &[], &args.keys)?;
     let stop = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&stop);
-    // A second Ctrl-C while the report is printed ends the process the usual way.
-    let _ = ctrlc::set_handler(move || {
-        if flag.swap(true, Ordering::SeqCst) {
-            std::process::exit(130);
-        }
-    });
+    // The one handler of the process (`signals`): the first Ctrl-C, SIGTERM or SIGHUP stops
+    // the capture; a second while the report is printed ends the process (130), and removes
+    // the temporary files of the exports being written.
+    crate::signals::stop_on_signal(&stop);
     let opts = LiveOptions {
         interface: interface.clone(),
         filter: args.filter.clone(),
@@ -113,20 +120,17 @@ pub(crate) fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::
             }
         )
     };
+    let stream = events::Stream::new(&format!("live:{interface}"), args.redact);
     let on_event = Box::new(move |ev: &wsclose::CloseEvent| {
-        let mut line = match format {
-            TextFormat::Table if verbose => events::line_verbose(ev),
-            TextFormat::Table => events::line(ev),
-            TextFormat::Json => events::json_line(ev),
-        };
-        line.push('\n');
-        say(&line);
+        say(&crate::analyze_command::event_text(
+            format, verbose, &stream, ev,
+        ));
     });
     // Said as they rise, at most once a second: the person watching knows at once that
     // closes may be missing.
     let mut on_drops =
         |d: &wsclose::LiveDrops| note!("wsclose: packets lost so far: {}", drops_line(d));
-    let (report, summary, failure) = wsclose::live_session(
+    let (mut report, summary, failure) = wsclose::live_session(
         &opts,
         args.limits.options(),
         &args.keys.sources(),
@@ -136,20 +140,49 @@ pub(crate) fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::
         &mut on_drops,
     )?;
     say_captured(&report, summary.packets);
-    say(&report_text(&report, format, verbose, color(args.color)));
+    report.command = Some(crate::command_line_less(&[
+        "--export-json",
+        "--export-jsonl",
+        "--export-ecs",
+        "--export-markdown",
+        "--export-html",
+        "--export-csv",
+    ]));
+    let found = report.summary.total_connections;
+    // As `analyze` does: the selection, then the redaction, then the exports and the report.
+    crate::analyze_command::select(&args.select, &mut report)?;
+    if args.redact {
+        wsclose::report::redact::redact(&mut report);
+    }
+    let hashes = vec![None; report.inputs.len()];
+    let how = crate::export::Render {
+        hashes: &hashes,
+        timeline: false,
+        full: false,
+    };
+    if !exports.is_empty() {
+        crate::export::write(exports, &report, &how)?;
+    }
+    say(&report_text(
+        &report,
+        format,
+        verbose,
+        color(args.color),
+        &how,
+    ));
     // The exit codes `analyze` gives (`cli::EXIT_CODES`): 1 when no WebSocket connection
     // was seen, so that a script can tell a capture that missed the traffic; 4 when the
     // capture failed, 6 when the file it saved to could not be written (each said above).
     Ok(if let Some(e) = &failure {
         e.exit_code()
-    } else if report.summary.total_connections == 0 {
+    } else if found == 0 {
         eprintln!(
             "wsclose: no WebSocket connection was seen on {interface} (filter '{}'): check that the traffic crosses this interface (`wsclose interfaces`; loopback traffic is on lo), that the filter lets it through, and that WebSocket traffic (a handshake or frames) passed while it ran",
             args.filter
         );
         1
     } else {
-        0
+        crate::analyze_command::fail_on(&args.fail_on, &report)?
     })
 }
 
@@ -205,16 +238,18 @@ fn say_captured(report: &wsclose::report::Report, packets: u64) {
     }
 }
 
-/// The report, as the table or one line of JSON, to print when the capture stops.
+/// The report, to print when the capture stops: the table, one line of JSON, or the
+/// report in the format asked for (`analyze`'s).
 #[cfg(feature = "live")]
 fn report_text(
     report: &wsclose::report::Report,
-    format: TextFormat,
+    format: Format,
     verbose: bool,
     color: bool,
+    how: &crate::export::Render<'_>,
 ) -> String {
     match format {
-        TextFormat::Table => {
+        Format::Table => {
             let detail = if verbose {
                 table::Detail::Full
             } else {
@@ -224,6 +259,11 @@ fn report_text(
             let _ = table::write_detail(report, width(), color, detail, &mut out);
             format!("\n{}", String::from_utf8_lossy(&out))
         }
-        TextFormat::Json => wsclose::render::json::line(report) + "\n",
+        Format::Json => wsclose::render::json::line(report) + "\n",
+        other => {
+            let mut out = Vec::new();
+            let _ = how.write(other, report, &mut out);
+            String::from_utf8_lossy(&out).into_owned()
+        }
     }
 }

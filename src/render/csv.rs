@@ -5,8 +5,10 @@
 //! server, host, path, status code, status name, inferred, initiator, client/server close
 //! code and reason, tcp end and by whom, evidence, violations, first and last packet, evicted (why
 //! wsclose stopped following it early, if it did), transport, HTTP/2 stream, other leg, and the
-//! packet of an RST the side that ended TCP first sent after its FIN, and the TCP connection's
-//! Community ID (empty when redacted). With `--timeline` ([`write_timeline`]), one
+//! packet of an RST the side that ended TCP first sent after its FIN, the TCP connection's
+//! Community ID (empty when redacted), its start and end (RFC 3339) and duration in seconds,
+//! and the endpoints split as the records split them (`client_ip`, `client_port`,
+//! `server_ip`, `server_port`; IPv6 as RFC 5952 writes it, a pseudonym when redacted). With `--timeline` ([`write_timeline`]), one
 //! row per frame instead; the frames that fell out of the frame log are said apart from the
 //! CSV ([`left_out_note`], on standard error).
 
@@ -14,7 +16,7 @@ use crate::report::Role;
 use crate::report::{ConnectionReport, Report};
 use std::io::{self, Write};
 
-const HEADER: [&str; 27] = [
+const HEADER: [&str; 34] = [
     "id",
     "input",
     "client",
@@ -42,6 +44,13 @@ const HEADER: [&str; 27] = [
     "other_leg",
     "tcp_rst_after_fin",
     "community_id",
+    "start",
+    "end",
+    "duration_s",
+    "client_ip",
+    "client_port",
+    "server_ip",
+    "server_port",
 ];
 
 /// Rows written per round (each round is sanitized and written out as one piece).
@@ -160,6 +169,8 @@ pub fn render(report: &Report) -> String {
 
 fn row(report: &Report, c: &ConnectionReport) -> [String; HEADER.len()] {
     let close = |r: Role| c.close_frames.iter().find(|f| f.from == r);
+    let (client_ip, client_port) = crate::report::record::split(&c.client);
+    let (server_ip, server_port) = crate::report::record::split(&c.server);
     let code = |r: Role| {
         close(r).map_or(String::new(), |f| {
             f.code.map_or("empty".into(), |v| v.to_string())
@@ -213,6 +224,13 @@ fn row(report: &Report, c: &ConnectionReport) -> [String; HEADER.len()] {
             .map_or(String::new(), |r| r.packet.to_string()),
         // Empty when redacted, as the JSON's is null.
         c.community_id().unwrap_or_default(),
+        c.start.rfc3339(),
+        c.end.rfc3339(),
+        format!("{:.6}", c.duration_s),
+        client_ip,
+        client_port.map_or(String::new(), |p| p.to_string()),
+        server_ip,
+        server_port.map_or(String::new(), |p| p.to_string()),
     ]
 }
 

@@ -1,9 +1,14 @@
 //! Live output: one line per close frame or TCP ending, as it happens.
 //!
 //! In: a [`CloseEvent`]. Out: a terminal line (time, client → server, who did what, the code
-//! and its name, the reason, a short cause), or one JSON object per line for piping.
+//! and its name, the reason, a short cause), or its record (docs/json.md, "Records") as one
+//! JSON object per line for piping; redacted ([`Stream::redacted`]), neither names an
+//! address nor a path's query.
 
 use crate::report::facts::{code_gist, code_name, problem_names};
+use crate::report::record::{
+    epoch, event_endpoints, event_status, EventPacket, EventRecord, EventUnanswered,
+};
 use crate::report::{CloseEvent, EndKind, EventWhat};
 use crate::sanitize::terminal;
 use std::fmt::Write;
@@ -18,18 +23,41 @@ fn clock(ev: &CloseEvent) -> String {
 /// and its name, the reason; the first of a connection says the status its application saw.
 /// The catalog's first sentence on what it means comes too with [`line_verbose`].
 pub fn line(ev: &CloseEvent) -> String {
-    line_with(ev, false)
+    line_with(ev, false, false)
 }
 
 /// [`line()`], with the first sentence of what the status means.
 pub fn line_verbose(ev: &CloseEvent) -> String {
-    line_with(ev, true)
+    line_with(ev, true, false)
 }
 
-fn line_with(ev: &CloseEvent, verbose: bool) -> String {
-    let mut s = format!("{} {} → {}", clock(ev), ev.client, ev.server);
-    if let Some(p) = &ev.path {
-        let _ = write!(s, " {}", terminal(p));
+/// [`line()`] or [`line_verbose`], redacted when `redacted`: "client → server" for the
+/// endpoints, the path without its query (an absolute-form target, which names a host, left
+/// out).
+pub fn line_for(ev: &CloseEvent, verbose: bool, redacted: bool) -> String {
+    line_with(ev, verbose, redacted)
+}
+
+/// The path an event's line or record gives: as sent, or redacted.
+fn shown_path(path: Option<&String>, redacted: bool) -> Option<String> {
+    let p = path?;
+    if !redacted {
+        Some(p.clone())
+    } else if p.starts_with('/') {
+        Some(crate::report::redact::strip_query(p))
+    } else {
+        None
+    }
+}
+
+fn line_with(ev: &CloseEvent, verbose: bool, redacted: bool) -> String {
+    let mut s = if redacted {
+        format!("{} client → server", clock(ev))
+    } else {
+        format!("{} {} → {}", clock(ev), ev.client, ev.server)
+    };
+    if let Some(p) = shown_path(ev.path.as_ref(), redacted) {
+        let _ = write!(s, " {}", terminal(&p));
     }
     if let Some(n) = ev.h2_stream {
         let _ = write!(s, " (h2 stream {n})");
@@ -100,8 +128,37 @@ fn ending_name(what: &EventWhat) -> String {
     }
 }
 
-/// One event as a JSON line (`live --format json`).
-pub fn json_line(ev: &CloseEvent) -> String {
+/// Where the event records of a stream come from: the run, the input, and whether they are
+/// redacted (`--redact`: no addresses, no uid or Community ID, the path without its query,
+/// the input's file name without its folders).
+#[derive(Debug, Clone, Default)]
+pub struct Stream {
+    /// The run's id ([`crate::report::record::run_id`]).
+    pub run_id: String,
+    /// The input as given (`-`, a path, `live:IFACE`).
+    pub input_path: String,
+    /// Whether the records are redacted.
+    pub redacted: bool,
+}
+
+impl Stream {
+    /// The records of this run, read from `input_path`.
+    pub fn new(input_path: &str, redacted: bool) -> Stream {
+        Stream {
+            run_id: crate::report::record::run_id(),
+            input_path: if redacted {
+                crate::report::file_name(input_path)
+            } else {
+                input_path.to_string()
+            },
+            redacted,
+        }
+    }
+}
+
+/// One event as a record (docs/json.md, "Records"): what `--format json`, `jsonl` and
+/// `ecs` write of it.
+pub fn record(ev: &CloseEvent, stream: &Stream) -> EventRecord {
     let (event, code, reason, problems) = match &ev.what {
         EventWhat::Close {
             code,
@@ -110,7 +167,7 @@ pub fn json_line(ev: &CloseEvent) -> String {
         } => (
             "close",
             code.or(Some(1005).filter(|_| ev.first)),
-            Some(reason.as_str()),
+            Some(reason.clone()),
             problems.iter().map(|p| p.as_str()).collect(),
         ),
         EventWhat::Tcp(EndKind::Fin) => ("fin", Some(1006).filter(|_| ev.first), None, vec![]),
@@ -130,35 +187,56 @@ pub fn json_line(ev: &CloseEvent) -> String {
         EventWhat::Close { code, .. } => *code,
         EventWhat::Tcp(_) | EventWhat::Stream(_) => None,
     };
-    let v = serde_json::json!({
-        "time": ev.ts.rfc3339(),
-        "packet": ev.packet,
-        "client": ev.client.to_string(),
-        "server": ev.server.to_string(),
-        "path": ev.path,
-        "h2_stream": ev.h2_stream,
-        "from": ev.from,
-        "event": event,
-        "code": wire_code,
-        "reason": reason,
-        "problems": problems,
-        // The status this event gives the connection, when it is the first one.
-        "status": code.filter(|_| ev.first),
-        "name": code.filter(|_| ev.first).map(code_name),
-        // Over TLS, the close_notify that came before an ending with no close frame.
-        "close_notify": ev.close_notify.map(|(by, p)| serde_json::json!({
-            "from": by,
-            "packet": p,
-        })),
-        // A first TCP ending right after the peer's message, with no frame in reply.
-        "unanswered": ev.unanswered.map(|u| serde_json::json!({
-            "from": u.from,
-            "opcode": u.opcode.name(),
-            "size": u.size,
-            "packet": u.packet,
-        })),
-    });
-    super::pretty::line(&v)
+    let (client, server, community_id, mut envelope) = event_endpoints(
+        ev.client,
+        ev.server,
+        ev.start,
+        ev.h2_stream,
+        stream.redacted,
+    );
+    envelope.run_id = stream.run_id.clone();
+    envelope.input_path = Some(stream.input_path.clone());
+    envelope.ts = Some(ev.ts);
+    envelope.ts_epoch = Some(epoch(ev.ts));
+    let path = shown_path(ev.path.as_ref(), stream.redacted);
+    // The status this event gives the connection, when it is the first one.
+    let status = code.filter(|_| ev.first);
+    EventRecord {
+        envelope,
+        time: ev.ts,
+        packet: ev.packet,
+        client,
+        server,
+        path,
+        h2_stream: ev.h2_stream,
+        from: ev.from,
+        event,
+        code: wire_code,
+        reason,
+        problems,
+        status: status.map(event_status),
+        name: status.map(code_name),
+        community_id,
+        close_notify: ev
+            .close_notify
+            .map(|(from, packet)| EventPacket { from, packet }),
+        unanswered: ev.unanswered.map(|u| EventUnanswered {
+            from: u.from,
+            opcode: u.opcode.name(),
+            size: u.size,
+            packet: u.packet,
+        }),
+    }
+}
+
+/// One event as a JSON line (`--format json` or `jsonl` while following): its record.
+pub fn json_line(ev: &CloseEvent, stream: &Stream) -> String {
+    super::pretty::line(&record(ev, stream))
+}
+
+/// One event as an ECS line (`--format ecs` while following).
+pub fn ecs_line(ev: &CloseEvent, stream: &Stream) -> String {
+    super::ecs::event_line(&record(ev, stream))
 }
 
 #[cfg(test)]
@@ -174,6 +252,7 @@ mod tests {
     fn a_first_tcp_ending_says_whether_bytes_are_missing() {
         let ev = |missing: bool| CloseEvent {
             ts: Timestamp(0),
+            start: Timestamp(0),
             packet: 9,
             client: Endpoint::v4(0x7f00_0001, 40000),
             server: Endpoint::v4(0x7f00_0001, 8765),
@@ -207,13 +286,21 @@ mod tests {
             "{reacted}"
         );
         let json = |ev: &CloseEvent| -> serde_json::Value {
-            serde_json::from_str(&json_line(ev)).unwrap()
+            serde_json::from_str(&json_line(ev, &Stream::new("in.pcap", false))).unwrap()
         };
         assert_eq!(
             json(&with)["unanswered"],
             serde_json::json!({"from": "client", "opcode": "text", "size": 100, "packet": 8})
         );
-        assert_eq!(json(&with)["status"], 1006);
+        assert_eq!(json(&with)["status"]["code"], 1006);
+        assert_eq!(json(&with)["status"]["name"], "Abnormal Closure");
+        assert_eq!(json(&with)["type"], "event");
+        assert_eq!(json(&with)["client_ip"], "127.0.0.1");
+        assert_eq!(json(&with)["server_port"], 8765);
+        assert!(json(&with)["community_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("1:"));
         assert!(json(&ev(false))["unanswered"].is_null());
         // An HTTP/2 WebSocket's stream reset before any close frame: its line names the
         // stream and the error code, and the status is 1006 as for TCP.
@@ -245,7 +332,32 @@ mod tests {
         );
         assert_eq!(json(&rst)["event"], "rst_stream");
         assert_eq!(json(&rst)["h2_stream"], 5);
-        assert_eq!(json(&rst)["status"], 1006);
+        assert_eq!(json(&rst)["status"]["code"], 1006);
+        // Redacted: no address, no query, no uid or Community ID in the line or record.
+        let secret = CloseEvent {
+            path: Some("/chat?token=s3cret".into()),
+            ..ev(false)
+        };
+        let said = line_for(&secret, false, true);
+        assert!(said.contains("client → server /chat?[redacted]"), "{said}");
+        assert!(
+            !said.contains("127.0.0.1") && !said.contains("s3cret"),
+            "{said}"
+        );
+        let redacted = Stream::new("/home/me/caps/in.pcap", true);
+        for text in [json_line(&secret, &redacted), ecs_line(&secret, &redacted)] {
+            assert!(
+                !text.contains("127.0.0.1") && !text.contains("s3cret"),
+                "{text}"
+            );
+            assert!(
+                !text.contains("\"1:") && !text.contains("/home/me"),
+                "{text}"
+            );
+            assert!(text.contains("in.pcap"), "{text}");
+        }
+        let r: serde_json::Value = serde_json::from_str(&json_line(&secret, &redacted)).unwrap();
+        assert!(r["uid"].is_null() && r["client"].is_null() && r["community_id"].is_null());
         let lost = line(&ev(true));
         assert!(
             lost.contains(

@@ -11,10 +11,8 @@
 //! memory; strings as terminal-safe as there (`pretty`), and no line break inside a line.
 
 use super::pretty;
-use crate::report::InputSummary;
-use crate::report::KeySource;
-use crate::report::{ConnectionReport, Report, Seen, Summary};
-use serde::Serialize;
+use crate::report::record::{ConnectionRecord, Envelope, SummaryRecord};
+use crate::report::{ConnectionReport, Report};
 use std::io::{self, Write};
 
 /// What a connection's line says it is (`type`).
@@ -23,52 +21,32 @@ pub const CONNECTION: &str = "connection";
 /// What the last line says it is (`type`).
 pub const SUMMARY: &str = "summary";
 
-/// The last line: the report less its connections, in the JSON contract's order.
-#[derive(Serialize)]
-struct SummaryLine<'a> {
-    version: u32,
-    tool: &'a str,
-    command: &'a Option<String>,
-    redacted: bool,
-    inputs: &'a [InputSummary],
-    summary: &'a Summary,
-    seen: &'a Seen,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    key_logs: &'a [KeySource],
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    key_log_warnings: &'a [String],
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    warnings: &'a [String],
+/// Writes the report as JSON Lines: a line per connection shown, then the summary's, each a
+/// record of this run ([`crate::report::record::run_id`]).
+pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    write_records(report, &crate::report::record::run_id(), out)
 }
 
-/// Writes the report as JSON Lines: a line per connection shown, then the summary's.
-pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+/// [`write()`], the records saying `run_id`.
+pub fn write_records(report: &Report, run_id: &str, out: &mut dyn Write) -> io::Result<()> {
     report.render_chunks(
         |_, part: &[ConnectionReport]| -> io::Result<Vec<u8>> {
             // A connection is 2-3 KB compact; room for twice that (see `json`).
             let mut buf = pretty::Buffer::with_capacity(part.len() * 6144);
             for c in part {
-                buf.write_tagged(CONNECTION, c)?;
+                let record = ConnectionRecord {
+                    envelope: Envelope::connection(report, c, run_id),
+                    connection: c,
+                };
+                buf.write_line(&record)?;
                 buf.push(b'\n');
             }
             Ok(buf.into_bytes())
         },
         out,
     )?;
-    let last = SummaryLine {
-        version: report.version,
-        tool: &report.tool,
-        command: &report.command,
-        redacted: report.redacted,
-        inputs: &report.inputs,
-        summary: &report.summary,
-        seen: &report.seen,
-        key_logs: &report.key_logs,
-        key_log_warnings: &report.key_log_warnings,
-        warnings: &report.warnings,
-    };
     let mut buf = pretty::Buffer::with_capacity(4096);
-    buf.write_tagged(SUMMARY, &last)?;
+    buf.write_line(&SummaryRecord::of(report, run_id))?;
     buf.push(b'\n');
     out.write_all(&buf.into_bytes())
 }
@@ -84,16 +62,35 @@ mod tests {
     use crate::report::RENDER_CHUNK;
     use serde_json::Value;
 
-    /// Every line parses; a line per connection, each the contract's connection object
-    /// with `type` first, in order past two rounds of the threaded writer; then the
-    /// summary line, the contract's other fields.
+    /// The envelope's fields (`report::record::Envelope`), which every record starts with.
+    const ENVELOPE: [&str; 13] = [
+        "type",
+        "record_version",
+        "run_id",
+        "input_path",
+        "uid",
+        "client_ip",
+        "client_port",
+        "server_ip",
+        "server_port",
+        "ts",
+        "ts_epoch",
+        "start_epoch",
+        "end_epoch",
+    ];
+
+    /// Every line parses; a line per connection, each the envelope then the contract's
+    /// connection object, in order past two rounds of the threaded writer; then the
+    /// summary line, the envelope, the contract's other fields and `statuses`.
     #[test]
     fn lines_are_the_contracts_connections_then_its_summary() {
         let report = crate::report::repeated_fixture_report(2 * RENDER_CHUNK + 7);
         for n in [0, 1, RENDER_CHUNK + 1, report.connections.len()] {
             let mut r = report.clone();
             r.connections.truncate(n);
-            let text = render(&r);
+            let mut out = Vec::new();
+            write_records(&r, "run-1", &mut out).unwrap();
+            let text = String::from_utf8(out).unwrap();
             assert!(text.ends_with('\n'));
             let lines: Vec<&str> = text.lines().collect();
             assert_eq!(lines.len(), n + 1, "{n} connections");
@@ -101,14 +98,37 @@ mod tests {
             for (line, c) in lines.iter().zip(whole["connections"].as_array().unwrap()) {
                 assert!(line.starts_with("{\"type\":\"connection\","), "{line}");
                 let mut v: Value = serde_json::from_str(line).unwrap();
-                assert_eq!(v["type"].take(), Value::from("connection"));
-                v.as_object_mut().unwrap().remove("type");
+                assert_eq!(v["run_id"], "run-1");
+                assert_eq!(v["record_version"], 1);
+                assert_eq!(v["ts"], c["end"]);
+                assert_eq!(
+                    v["client_port"],
+                    c["client"]
+                        .as_str()
+                        .unwrap()
+                        .rsplit(':')
+                        .next()
+                        .unwrap()
+                        .parse::<u16>()
+                        .unwrap()
+                );
+                for k in ENVELOPE {
+                    v.as_object_mut().unwrap().remove(k).unwrap();
+                }
                 assert_eq!(&v, c);
             }
             let last = lines.last().unwrap();
             assert!(last.starts_with("{\"type\":\"summary\","), "{last}");
             let mut v: Value = serde_json::from_str(last).unwrap();
-            v.as_object_mut().unwrap().remove("type");
+            let statuses = v.as_object_mut().unwrap().remove("statuses").unwrap();
+            let by_status = whole["summary"]["by_status"].as_object().unwrap();
+            assert_eq!(statuses.as_array().unwrap().len(), by_status.len());
+            for s in statuses.as_array().unwrap() {
+                assert_eq!(by_status[s["key"].as_str().unwrap()], s["count"], "{s}");
+            }
+            for k in ENVELOPE {
+                v.as_object_mut().unwrap().remove(k).unwrap();
+            }
             let mut want = whole.clone();
             want.as_object_mut().unwrap().remove("connections");
             assert_eq!(v, want, "{n} connections");
@@ -117,7 +137,7 @@ mod tests {
 
     #[test]
     fn an_empty_object_is_tagged_too() {
-        #[derive(Serialize)]
+        #[derive(serde::Serialize)]
         struct Empty {}
         let mut buf = pretty::Buffer::default();
         buf.write_tagged("x", &Empty {}).unwrap();

@@ -2,7 +2,7 @@
 //!
 //! In: a report (connections in memory or in its store), or for [`events`] one live
 //! [`CloseEvent`](crate::CloseEvent), or for [`explain`] close codes. Out: text, written as
-//! it is made: [`table`] (the terminal), [`json`] (the stable contract), [`jsonl`] (the same, one line per connection), [`markdown`] (a
+//! it is made: [`table`] (the terminal), [`json`] (the stable contract), [`jsonl`] (the records, one line per connection), [`ecs`] (the same as Elastic Common Schema documents), [`markdown`] (a
 //! ticket), [`html`] (a ticket anywhere, with pictures), [`csv`] (spreadsheets), [`events`]
 //! (live lines), [`explain`] (the catalog).
 //! Every string from the wire goes through `sanitize` for the medium it lands in.
@@ -22,6 +22,7 @@
 
 pub mod csv;
 mod document;
+pub mod ecs;
 pub mod events;
 pub mod explain;
 pub mod html;

@@ -40,6 +40,7 @@ pub mod facts;
 pub mod filter;
 pub mod lastwords;
 pub mod legs;
+pub mod record;
 pub mod redact;
 pub mod schema;
 pub mod status;

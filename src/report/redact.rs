@@ -73,7 +73,7 @@ impl Names {
     }
 }
 
-fn strip_query(path: &str) -> String {
+pub(crate) fn strip_query(path: &str) -> String {
     match path.split_once('?') {
         Some((p, _)) => format!("{p}?[redacted]"),
         None => path.to_string(),

@@ -33,6 +33,24 @@ pub fn report_text() -> String {
     text
 }
 
+/// The schema of the records (`--format jsonl`; the event lines of `--follow` and
+/// `live`): any of a connection, an event or a summary record (`report::record`), every
+/// object closed as in [`report`].
+pub fn records() -> Schema {
+    SchemaSettings::draft2020_12()
+        .for_serialize()
+        .with_transform(RecursiveTransform(close_object))
+        .into_generator()
+        .into_root_schema_for::<super::record::Record<'static>>()
+}
+
+/// The records' schema as the committed file (schema/records.schema.json) holds it.
+pub fn records_text() -> String {
+    let mut text = serde_json::to_string_pretty(&records()).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
 /// `additionalProperties: false` on an object schema with named properties (maps, whose
 /// keys are data, keep their `additionalProperties` schema).
 fn close_object(schema: &mut Schema) {

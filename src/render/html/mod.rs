@@ -328,8 +328,42 @@ fn table_head(names: &Names) -> String {
         ""
     };
     format!(
-        "<section id=\"connections\"><h2>Connections</h2>\n<table class=\"overview\"><thead><tr><th>#</th>{file}<th>Client → server</th><th>Status</th><th>Closed by</th><th>Codes</th><th>Reason</th><th>Quiet before the end</th><th>Packets</th></tr></thead><tbody>\n"
+        "<section id=\"connections\"><h2>Connections</h2>\n<table class=\"overview\"><thead><tr><th>#</th>{file}<th>Client → server</th><th>Host / path</th><th>Status</th><th>Closed by</th><th>Codes</th><th>Reason</th><th>Quiet before the end</th><th>Packets</th></tr></thead><tbody>\n"
     )
+}
+
+/// An endpoint for the overview: escaped, kept whole (`ep`: no break inside), an IPv6
+/// one with a break allowed after each colon (`ep6`) so that it fits a narrow page.
+fn endpoint(text: &str) -> String {
+    let escaped = h(text);
+    if text.starts_with('[') {
+        format!(
+            "<span class=\"ep6\">{}</span>",
+            escaped.replace(':', ":<wbr>")
+        )
+    } else {
+        format!("<span class=\"ep\">{escaped}</span>")
+    }
+}
+
+/// The characters of a request target the overview shows before cutting it.
+const TARGET_SHOWN: usize = 80;
+
+/// The upgrade request's Host and path, as the table's `host/path` (escaped, cut at
+/// [`TARGET_SHOWN`] characters), or a dash when neither was captured.
+fn target(c: &ConnectionReport) -> String {
+    let hs = &c.handshake;
+    let text = format!(
+        "{}{}",
+        hs.host.as_deref().unwrap_or_default(),
+        hs.path.as_deref().unwrap_or_default()
+    );
+    if text.is_empty() {
+        return "—".into();
+    }
+    let shown: String = text.chars().take(TARGET_SHOWN).collect();
+    let cut = if shown.len() < text.len() { "…" } else { "" };
+    format!("{}{cut}", h(&shown))
 }
 
 /// A row of the overview table (linked to the connection's section when `link`).
@@ -349,11 +383,14 @@ fn row(o: &mut String, c: &ConnectionReport, names: &Names, link: bool) {
     if let Some(name) = r.file {
         let _ = write!(o, "<td>{}</td>", h(name));
     }
+    // Each endpoint whole on its line: a break only between them, or at an IPv6
+    // address's colons, never inside a number.
     let _ = write!(
         o,
-        "<td class=\"wire\">{} → {}</td>",
-        h(&c.client.to_string()),
-        h(&c.server.to_string())
+        "<td class=\"eps\">{} → {}</td><td class=\"wire\">{}</td>",
+        endpoint(&c.client.to_string()),
+        endpoint(&c.server.to_string()),
+        target(c)
     );
     let reason = r.reason.map_or("—".to_string(), |(shown, cut)| {
         format!("{}{}", h(&shown), if cut { "…" } else { "" })

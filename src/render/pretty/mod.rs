@@ -145,6 +145,15 @@ impl Buffer {
         Ok(())
     }
 
+    /// Writes `value` as compact JSON on one line (a line of JSON Lines, without its end).
+    pub fn write_line<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        value.serialize(&mut Pretty {
+            buf: self,
+            depth: 0,
+            compact: true,
+        })
+    }
+
     /// Appends one byte.
     pub fn push(&mut self, b: u8) {
         if let Some(at) = self.room(1).first_mut() {

@@ -76,6 +76,8 @@ pub struct LaterRst {
 pub struct CloseEvent {
     /// When the packet was captured.
     pub ts: Timestamp,
+    /// When the connection's first packet was captured (the report's `start`).
+    pub start: Timestamp,
     /// The packet that carried it.
     pub packet: u64,
     /// The client's endpoint.

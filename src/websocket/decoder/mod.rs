@@ -529,7 +529,10 @@ impl Decoder {
         if f.h.opcode.is_reserved() {
             return;
         }
-        if self.log_previews && f.preview.len() < PREVIEW_BYTES {
+        // A message being inflated shows its inflated bytes (taken as they are inflated,
+        // below), not the compressed ones.
+        let inflating = self.msg.as_ref().is_some_and(|m| m.inflate);
+        if self.log_previews && !inflating && f.preview.len() < PREVIEW_BYTES {
             let room = PREVIEW_BYTES - f.preview.len();
             let at_len = f.preview.len();
             f.preview
@@ -564,6 +567,8 @@ impl Decoder {
         }
         let from = self.from;
         let inflater = &mut self.inflater;
+        let log_previews = self.log_previews;
+        let preview = &mut f.preview;
         let failed = with_scratch(|buf| {
             for (i, piece) in chunk.chunks(UNMASK_CHUNK).enumerate() {
                 let data: &[u8] = match f.h.mask {
@@ -593,6 +598,10 @@ impl Decoder {
                 let mut inflated = 0u64;
                 let res = inf.chunk(data, &mut |p| {
                     inflated += p.len() as u64;
+                    if log_previews && preview.len() < PREVIEW_BYTES {
+                        let room = PREVIEW_BYTES - preview.len();
+                        preview.extend_from_slice(p.get(..room).unwrap_or(p));
+                    }
                     check_utf8(m, from, p, at.packet, findings);
                     if let Some(t) = tap.as_deref_mut() {
                         t.bytes(p);
@@ -651,8 +660,13 @@ impl Decoder {
         };
         if self.log_previews && !op.is_control() && !f.preview.is_empty() {
             let compressed = self.msg.as_ref().is_some_and(|m| m.compressed);
+            let inflated = self.msg.as_ref().filter(|m| m.inflate).map(|m| m.inflated);
             let text = self.msg.as_ref().is_some_and(|m| m.opcode == Opcode::TEXT);
-            record.detail = Some(if compressed {
+            record.detail = Some(if let Some(total) = inflated {
+                // Its inflated bytes so far (RFC 7692), said as such.
+                let total = total.max(f.preview.len() as u64);
+                format!("{} (decompressed)", preview_text(&f.preview, total, text))
+            } else if compressed {
                 "(compressed)".to_string()
             } else {
                 preview_text(&f.preview, f.h.payload_len, text)
