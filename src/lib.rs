@@ -126,6 +126,7 @@ pub mod diagnose;
 pub mod error;
 pub mod extract;
 pub mod finding;
+pub mod incident;
 pub mod keys;
 mod link_type;
 mod memory;

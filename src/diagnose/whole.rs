@@ -44,7 +44,10 @@ impl Report {
         for c in &mut connections {
             proxied::mark_behind_encrypted(c, &seen.encrypted);
         }
-        Report::build(inputs, connections, None, seen)
+        let incidents = crate::incident::link_vec(&mut connections);
+        let mut r = Report::build(inputs, connections, None, seen);
+        r.incidents = incidents;
+        r
     }
 
     /// A report whose connections stay in `store` (sorted and numbered here).
@@ -56,7 +59,13 @@ impl Report {
         let _ = app::link_polling_store(&mut store, &seen.polling);
         // Failing to read back or write a report leaves it as it was made, nothing worse.
         let _ = finish_store(&mut store, &inputs, &seen.encrypted);
-        Report::build(inputs, Vec::new(), Some(store), seen)
+        // The incidents, from the endings the store kept as its reports were filled: no
+        // report is read back for them; each gets its links as it is shown.
+        let out = crate::incident::detect(store.take_endings());
+        let mut r = Report::build(inputs, Vec::new(), Some(store), seen);
+        r.incidents = out.incidents;
+        r.links = out.links;
+        r
     }
 }
 
