@@ -227,6 +227,7 @@ pub const WITHHELD: &str = "(decrypted text withheld: --with-secrets to include 
 /// are encrypted and the comments say only the codes, statuses and the tool's own words.
 pub(super) fn connection_notes(
     c: &ConnectionReport,
+    incidents: &[crate::incident::Incident],
     reveal: bool,
     add: &mut dyn FnMut(u64, String),
 ) {
@@ -369,7 +370,22 @@ pub(super) fn connection_notes(
     } else {
         Level::Warning
     };
-    for f in facts.iter().filter(|f| f.place != Place::Row) {
+    // The incident this ending belongs to, on the deciding packet: its kind and headline
+    // (the tool's words and the addresses the packet carries anyway), said as a warning.
+    let incident = c
+        .incident
+        .and_then(|n| incidents.iter().find(|i| i.id == n));
+    if let (Some(i), Some(p)) = (incident, decisive) {
+        put_at(
+            Level::Warning,
+            p,
+            format!("incident {} ({}): {}", i.id, i.kind.name(), i.headline()),
+        );
+    }
+    for f in facts
+        .iter()
+        .filter(|f| f.place != Place::Row && !(incident.is_some() && f.label == "Incident"))
+    {
         // The diagnosis' words quote the wire (a reason, an application's message).
         let text = if hide {
             format!("{}: {WITHHELD}", f.label)

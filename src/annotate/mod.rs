@@ -130,7 +130,9 @@ pub fn notes(report: &Report, reveal: bool) -> std::io::Result<Notes> {
     let mut notes = Notes::default();
     report.for_each_connection(|c| {
         let run = runs.get(c.input).copied().unwrap_or(c.input);
-        connection_notes(c, reveal, &mut |p, text| notes.add(run, p, text));
+        connection_notes(c, &report.incidents, reveal, &mut |p, text| {
+            notes.add(run, p, text)
+        });
         Ok(())
     })?;
     Ok(notes)
@@ -160,7 +162,7 @@ fn sorted_notes(
     report.for_each_connection(|c| {
         let run = runs.get(c.input).copied().unwrap_or(c.input);
         let mut failed = None;
-        connection_notes(c, reveal, &mut |p, text| {
+        connection_notes(c, &report.incidents, reveal, &mut |p, text| {
             if failed.is_none() {
                 failed = comments.push(run, p, text).err();
             }

@@ -44,9 +44,9 @@ impl Report {
         for c in &mut connections {
             proxied::mark_behind_encrypted(c, &seen.encrypted);
         }
-        let incidents = crate::incident::link_vec(&mut connections);
+        let out = crate::incident::link_vec(&mut connections);
         let mut r = Report::build(inputs, connections, None, seen);
-        r.incidents = incidents;
+        r.set_incidents(out);
         r
     }
 
@@ -63,9 +63,24 @@ impl Report {
         // report is read back for them; each gets its links as it is shown.
         let out = crate::incident::detect(store.take_endings());
         let mut r = Report::build(inputs, Vec::new(), Some(store), seen);
-        r.incidents = out.incidents;
-        r.links = out.links;
+        r.set_incidents(out);
         r
+    }
+}
+
+impl Report {
+    /// Takes in what the incident stage found, and says when it kept only so many.
+    fn set_incidents(&mut self, out: crate::incident::Outcome) {
+        if out.left_out > 0 {
+            self.warnings.push(format!(
+                "{} more incidents were found than the {} kept: their connections are not \
+                 marked as members of one",
+                out.left_out,
+                crate::incident::MAX_INCIDENTS
+            ));
+        }
+        self.incidents = out.incidents;
+        self.links = out.links;
     }
 }
 

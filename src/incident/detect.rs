@@ -10,9 +10,9 @@
 
 use super::words;
 use super::{
-    Ending, How, Incident, IncidentKind, Link, Links, Outcome, Reconnect, Reconnects, BURST_S,
-    GAP_S, HERD_SPREAD_S, IDLE_MIN_S, IDLE_TOLERANCE_S, LISTED, MASS_GAP_S, MIN_MEMBERS,
-    RECONNECT_MAX_S, RETRY_GAP_S, SHED_GAP_S,
+    Bin, Ending, How, Incident, IncidentKind, Link, Links, Outcome, Reconnect, Reconnects, BURST_S,
+    GAP_S, HERD_SPREAD_S, IDLE_MIN_S, IDLE_TOLERANCE_S, LISTED, MASS_GAP_S, MAX_BINS,
+    MAX_INCIDENTS, MIN_MEMBERS, RECONNECT_MAX_S, RETRY_GAP_S, SHED_GAP_S,
 };
 use crate::capture::Timestamp;
 use crate::decode::Endpoint;
@@ -33,6 +33,7 @@ struct Work {
     prev: Vec<Option<u32>>,
     incidents: Vec<Incident>,
     steps: u64,
+    left_out: u64,
 }
 
 impl Work {
@@ -59,6 +60,7 @@ pub fn detect(endings: Vec<Ending>) -> Outcome {
         prev: vec![None; n],
         incidents: Vec::new(),
         steps: 0,
+        left_out: 0,
     };
     if n < 2 {
         return Outcome::default();
@@ -122,6 +124,7 @@ pub fn detect(endings: Vec<Ending>) -> Outcome {
         incidents: w.incidents,
         links,
         work: w.steps,
+        left_out: w.left_out,
     }
 }
 
@@ -491,6 +494,10 @@ fn idle_cohorts(w: &mut Work) {
 
 /// Records an incident of `kind` with `members` (indexes of endings, sorted by end or not).
 fn make(w: &mut Work, kind: IncidentKind, members: &[u32], down_s: Option<f64>) {
+    if w.incidents.len() >= MAX_INCIDENTS {
+        w.left_out += 1;
+        return;
+    }
     let id = w.incidents.len() as u32;
     let mut ms: Vec<&Ending> = members
         .iter()
@@ -553,6 +560,8 @@ fn make(w: &mut Work, kind: IncidentKind, members: &[u32], down_s: Option<f64>) 
         connections,
         first_packet: first.packet,
         reconnects: Reconnects::default(),
+        bin_s: 0.0,
+        bins: Vec::new(),
         cause: String::new(),
         fix: String::new(),
     };
@@ -570,6 +579,8 @@ fn make(w: &mut Work, kind: IncidentKind, members: &[u32], down_s: Option<f64>) 
 
 /// Per incident: who came back (through refused attempts), how fast, whether in a herd.
 fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
+    // Per incident: each member's end and its accepted reconnect's start, nanoseconds.
+    let mut times: Vec<Vec<(i64, Option<i64>)>> = vec![Vec::new(); w.incidents.len()];
     let mut delays: Vec<Vec<f64>> = vec![Vec::new(); w.incidents.len()];
     let mut refused = vec![0u64; w.incidents.len()];
     for (i, inc) in w.incident.iter().enumerate() {
@@ -585,18 +596,23 @@ fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
                 }
             }
         }
-        if let Some(a) = accepted
+        let back = accepted
             .get(i)
             .copied()
             .flatten()
-            .and_then(|j| w.e.get(j as usize))
-        {
+            .and_then(|j| w.e.get(j as usize));
+        if let Some(a) = back {
             if let Some(d) = delays.get_mut(k as usize) {
                 d.push((a.start - e.end) as f64 / NS);
             }
         }
+        if let Some(t) = times.get_mut(k as usize) {
+            t.push((e.end, back.map(|a| a.start)));
+        }
     }
-    for ((inc, mut d), refused) in w.incidents.iter_mut().zip(delays).zip(refused) {
+    let all = w.incidents.iter_mut().zip(delays).zip(refused).zip(times);
+    for (((inc, mut d), refused), t) in all {
+        (inc.bin_s, inc.bins) = bins(inc.start.0, &t);
         d.sort_unstable_by(f64::total_cmp);
         let pct = |p: usize| d.get((d.len().saturating_sub(1)) * p / 100).copied();
         let spread = (d.len() >= 3)
@@ -615,4 +631,32 @@ fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
         inc.cause = cause;
         inc.fix = fix;
     }
+}
+
+/// The picture's bars: from `start`, of the least width of [`WIDTHS`] that spans every end
+/// and reconnect in [`MAX_BINS`] bars (the widest, with later ones in the last bar).
+fn bins(start: i64, times: &[(i64, Option<i64>)]) -> (f64, Vec<Bin>) {
+    const WIDTHS: [f64; 9] = [0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0];
+    let last = times
+        .iter()
+        .map(|&(e, b)| b.unwrap_or(e).max(e))
+        .max()
+        .unwrap_or(start);
+    let span = (last - start) as f64 / NS;
+    let width = WIDTHS
+        .into_iter()
+        .find(|w| span / w < MAX_BINS as f64)
+        .unwrap_or(60.0);
+    let n = ((span / width) as usize + 1).min(MAX_BINS);
+    let mut out = vec![Bin::default(); n];
+    let at = |t: i64| (((t - start) as f64 / NS / width) as usize).min(n - 1);
+    for &(e, b) in times {
+        if let Some(bin) = out.get_mut(at(e)) {
+            bin.ends += 1;
+        }
+        if let Some(bin) = b.and_then(|b| out.get_mut(at(b))) {
+            bin.reconnects += 1;
+        }
+    }
+    (width, out)
 }

@@ -24,6 +24,7 @@ mod detect;
 mod words;
 
 pub use detect::detect;
+pub use words::{clock, kind_cause, kind_fix, seconds};
 
 use crate::capture::Timestamp;
 use crate::decode::Endpoint;
@@ -71,6 +72,14 @@ pub const HERD_SPREAD_S: f64 = 0.25;
 /// Connection ids an incident lists (`connections`); each connection also names its
 /// incident (`incident`), so all of them are found.
 pub const LISTED: usize = 100;
+
+/// Incidents kept at most; later ones are counted ([`Outcome::left_out`]) and their
+/// connections left to other kinds or to none (a hostile capture could make one incident
+/// per three connections).
+pub const MAX_INCIDENTS: usize = 1000;
+
+/// Bars of an incident's picture at most ([`Incident::bins`]).
+pub const MAX_BINS: usize = 60;
 
 /// What the index keeps of one ending, charged to the memory budget.
 pub const ENDING_BYTES: usize = std::mem::size_of::<Ending>() * 2;
@@ -376,6 +385,12 @@ pub struct Incident {
     /// The first member's deciding packet (its close frame, FIN or RST): where to look.
     pub first_packet: u64,
     pub reconnects: Reconnects,
+    /// The width of each of `bins`, seconds (0.1, 0.25, 0.5, 1, 2, 5, 10, 30 or 60: the
+    /// least that spans the members' ends and their reconnects in [`MAX_BINS`] bars).
+    pub bin_s: f64,
+    /// From `start`, per `bin_s`: members that ended and reconnects accepted (the picture
+    /// of the HTML report).
+    pub bins: Vec<Bin>,
     /// What happened, in words.
     pub cause: String,
     /// What to change.
@@ -388,6 +403,15 @@ impl Incident {
     pub fn headline(&self) -> String {
         words::headline(self)
     }
+}
+
+/// One bar of an incident's picture.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct Bin {
+    /// Members that ended in it.
+    pub ends: u32,
+    /// Members' reconnects accepted in it.
+    pub reconnects: u32,
 }
 
 /// A connection's reconnect: the session that replaced it.
@@ -458,26 +482,29 @@ pub struct Outcome {
     pub links: Links,
     /// Steps taken by the sweeps after sorting (to check that the work is linear).
     pub work: u64,
+    /// Incidents found past [`MAX_INCIDENTS`], not kept.
+    pub left_out: u64,
 }
 
 /// The incidents and links of connections all in memory (in the report's order, ids
-/// given), written into them.
-pub fn link_vec(connections: &mut [ConnectionReport]) -> Vec<Incident> {
+/// given), written into them (the links are left empty in the outcome).
+pub fn link_vec(connections: &mut [ConnectionReport]) -> Outcome {
     if connections.len() < 2 {
-        return Vec::new();
+        return Outcome::default();
     }
     let endings: Vec<Ending> = connections
         .iter()
         .enumerate()
         .filter_map(|(i, c)| Some(Ending::of(c, u32::try_from(i).ok()?)))
         .collect();
-    let out = detect(endings);
+    let mut out = detect(endings);
     if !out.links.is_empty() {
         for c in connections.iter_mut() {
             out.links.apply(c);
         }
     }
-    out.incidents
+    out.links = Links::default();
+    out
 }
 
 #[cfg(test)]

@@ -84,6 +84,12 @@ fn three_hundred_clean_closes_at_once_are_one_restart() {
     );
     assert!(h.contains("290 reconnected, median 1."), "{h}");
     assert!(h.contains("10 never came back"), "{h}");
+    // The picture: every end and reconnect in a bar.
+    assert_eq!(i.bin_s, 0.1);
+    assert_eq!(i.bins.iter().map(|b| b.ends).sum::<u32>(), 300);
+    assert_eq!(i.bins.iter().map(|b| b.reconnects).sum::<u32>(), 290);
+    assert_eq!(i.bins[0].ends, 300);
+    assert_eq!(i.bins[0].reconnects, 0);
     // Each member names the incident; each reconnect names its new session.
     let members = (0..600)
         .filter_map(|p| out.links.get(p))
