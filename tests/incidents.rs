@@ -278,3 +278,58 @@ fn every_format_says_the_incidents() {
         .collect();
     assert_eq!(said.len(), 40, "{said:?}");
 }
+
+/// `analyze --follow` says the incident as it forms: once 3 of the server's FINs came
+/// within the burst, again at 10, before the report at the end.
+#[test]
+fn follow_says_an_incident_as_it_forms() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_pcap(&capture(), dir.path());
+    let out = assert_cmd::Command::cargo_bin("wsclose")
+        .unwrap()
+        .args(["analyze", "--follow", "--color", "never", "-"])
+        .pipe_stdin(&path)
+        .unwrap()
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let forming: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("incident forming"))
+        .collect();
+    assert_eq!(forming.len(), 3, "{text}");
+    assert!(
+        forming[0]
+            .contains("incident forming: server 10.0.0.2:8443 ended 3 sessions by FIN within 1 ms"),
+        "{forming:?}"
+    );
+    assert!(
+        forming[1].contains("ended 10 sessions by FIN"),
+        "{forming:?}"
+    );
+    assert!(
+        forming[2].contains("server 10.0.0.2:9000 ended 3 sessions by close 1013"),
+        "{forming:?}"
+    );
+    // Each after the event that made it pass, before the report.
+    let at = text.find("incident forming").unwrap();
+    assert!(at < text.find("2 incidents:").unwrap());
+    let json = assert_cmd::Command::cargo_bin("wsclose")
+        .unwrap()
+        .args(["analyze", "--follow", "--json", "-"])
+        .pipe_stdin(&path)
+        .unwrap()
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(json.stdout).unwrap();
+    let values: Vec<Value> = serde_json::Deserializer::from_str(&text)
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let incidents: Vec<&Value> = values.iter().filter(|v| v["event"] == "incident").collect();
+    assert_eq!(incidents.len(), 3, "{text}");
+    assert_eq!(incidents[0]["members"], 3);
+    assert_eq!(incidents[0]["server"], "10.0.0.2:8443");
+}

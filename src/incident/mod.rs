@@ -21,9 +21,11 @@
 //! second, or one client reconnecting 50 000 times, cost time linear in the sessions.
 
 mod detect;
+mod watch;
 mod words;
 
 pub use detect::detect;
+pub use watch::{Forming, Watch};
 pub use words::{clock, kind_cause, kind_fix, seconds};
 
 use crate::capture::Timestamp;

@@ -179,6 +179,8 @@ fn follow(
             "--follow needs a capture".into(),
         ));
     };
+    // Incidents as they form: said when a server's endings pass a mark.
+    let mut watch = wsclose::incident::Watch::default();
     let on_event = Box::new(move |ev: &wsclose::CloseEvent| {
         let mut line = if json {
             events::json_line(ev)
@@ -188,6 +190,14 @@ fn follow(
             events::line(ev)
         };
         line.push('\n');
+        if let Some(f) = watch.event(ev) {
+            line.push_str(&if json {
+                events::incident_json_line(&f)
+            } else {
+                f.line()
+            });
+            line.push('\n');
+        }
         let mut out = std::io::stdout().lock();
         // A standard output that is gone (a closed pipe) fails the report after, which says so.
         let _ = out.write_all(line.as_bytes()).and_then(|()| out.flush());

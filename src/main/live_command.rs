@@ -113,6 +113,8 @@ pub(crate) fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::
             }
         )
     };
+    // Incidents as they form: said when a server's endings pass a mark.
+    let mut watch = wsclose::incident::Watch::default();
     let on_event = Box::new(move |ev: &wsclose::CloseEvent| {
         let mut line = match format {
             TextFormat::Table if verbose => events::line_verbose(ev),
@@ -120,6 +122,13 @@ pub(crate) fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::
             TextFormat::Json => events::json_line(ev),
         };
         line.push('\n');
+        if let Some(f) = watch.event(ev) {
+            line.push_str(&match format {
+                TextFormat::Table => f.line(),
+                TextFormat::Json => events::incident_json_line(&f),
+            });
+            line.push('\n');
+        }
         say(&line);
     });
     // Said as they rise, at most once a second: the person watching knows at once that

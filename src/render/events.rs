@@ -100,6 +100,20 @@ fn ending_name(what: &EventWhat) -> String {
     }
 }
 
+/// An incident forming (`live`, `--follow`), as a JSON line: `{"event": "incident", ...}`.
+pub fn incident_json_line(f: &crate::incident::Forming) -> String {
+    let v = serde_json::json!({
+        "time": f.last.rfc3339(),
+        "event": "incident",
+        "server": f.server.to_string(),
+        "how": f.how,
+        "members": f.members,
+        "first": f.first.rfc3339(),
+        "window_s": f.last.since(f.first),
+    });
+    super::pretty::line(&v)
+}
+
 /// One event as a JSON line (`live --format json`).
 pub fn json_line(ev: &CloseEvent) -> String {
     let (event, code, reason, problems) = match &ev.what {
