@@ -54,14 +54,18 @@ impl Report {
     pub fn from_store(inputs: Vec<InputSummary>, mut store: Store, seen: Seen) -> Report {
         store.sort();
         // Failing to read back or write a report leaves the legs unlinked, nothing worse.
-        let _ = crate::report::store::link_store(&mut store, proxied::link);
+        let legs: Vec<(u32, u32)> = crate::report::store::link_store(&mut store, proxied::link)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(f, b)| Some((u32::try_from(f).ok()?, u32::try_from(b).ok()?)))
+            .collect();
         let _ = app::link_store(&mut store);
         let _ = app::link_polling_store(&mut store, &seen.polling);
         // Failing to read back or write a report leaves it as it was made, nothing worse.
         let _ = finish_store(&mut store, &inputs, &seen.encrypted);
         // The incidents, from the endings the store kept as its reports were filled: no
         // report is read back for them; each gets its links as it is shown.
-        let out = crate::incident::detect(store.take_endings());
+        let out = crate::incident::detect(store.take_endings(), &legs);
         let mut r = Report::build(inputs, Vec::new(), Some(store), seen);
         r.set_incidents(out);
         r

@@ -11,8 +11,8 @@
 use super::words;
 use super::{
     Bin, Ending, How, Incident, IncidentKind, Link, Links, Outcome, Reconnect, Reconnects, BURST_S,
-    GAP_S, HERD_SPREAD_S, IDLE_MIN_S, IDLE_TOLERANCE_S, LISTED, MASS_GAP_S, MAX_BINS,
-    MAX_INCIDENTS, MIN_MEMBERS, RECONNECT_MAX_S, RETRY_GAP_S, SHED_GAP_S,
+    CLIENT_BURST_S, GAP_S, HERD_SPREAD_S, IDLE_MIN_S, IDLE_TOLERANCE_S, LISTED, MASS_GAP_S,
+    MAX_BINS, MAX_INCIDENTS, MIN_MEMBERS, RECONNECT_MAX_S, RETRY_GAP_S, SHED_GAP_S,
 };
 use crate::capture::Timestamp;
 use crate::decode::Endpoint;
@@ -28,6 +28,10 @@ fn ns(s: f64) -> i64 {
 /// The working state: the endings, and per ending its incident and reconnect links.
 struct Work {
     e: Vec<Ending>,
+    /// A leg of a proxied session that relayed its other leg's ending.
+    relayed: Vec<bool>,
+    /// A back leg (its client is the proxy).
+    back: Vec<bool>,
     incident: Vec<Option<u32>>,
     next: Vec<Option<u32>>,
     prev: Vec<Option<u32>>,
@@ -41,8 +45,14 @@ impl Work {
         self.e.get(i as usize)
     }
 
+    /// Not in an incident yet, and not a leg that relayed its other leg's ending.
     fn free(&self, i: u32) -> bool {
         self.incident.get(i as usize).is_some_and(Option::is_none)
+            && !self.relayed.get(i as usize).copied().unwrap_or(false)
+    }
+
+    fn is_back(&self, i: u32) -> bool {
+        self.back.get(i as usize).copied().unwrap_or(false)
     }
 
     fn next_of(&self, i: u32) -> Option<u32> {
@@ -50,10 +60,37 @@ impl Work {
     }
 }
 
-/// Finds the incidents and reconnects among `endings` (each at its `pos`).
-pub fn detect(endings: Vec<Ending>) -> Outcome {
+/// Finds the incidents and reconnects among `endings` (each at its `pos`). `legs` are the
+/// (front, back) positions of the two legs of each session through a proxy: the leg that
+/// ended later relayed the other's ending and is in no incident (the one that ended first
+/// says what happened); a back leg's client is the proxy.
+pub fn detect(endings: Vec<Ending>, legs: &[(u32, u32)]) -> Outcome {
     let n = endings.len();
+    let mut relayed = vec![false; n];
+    let mut back = vec![false; n];
+    if !legs.is_empty() {
+        // Positions to indexes (the endings are in any order).
+        let mut at: rustc_hash::FxHashMap<u32, usize> = Default::default();
+        for (i, e) in endings.iter().enumerate() {
+            at.insert(e.pos, i);
+        }
+        for &(f, b) in legs {
+            let (Some(&fi), Some(&bi)) = (at.get(&f), at.get(&b)) else {
+                continue;
+            };
+            if let Some(x) = back.get_mut(bi) {
+                *x = true;
+            }
+            let end = |i: usize| endings.get(i).map_or(i64::MAX, |e| e.end);
+            let later = if end(bi) >= end(fi) { bi } else { fi };
+            if let Some(x) = relayed.get_mut(later) {
+                *x = true;
+            }
+        }
+    }
     let mut w = Work {
+        relayed,
+        back,
         e: endings,
         incident: vec![None; n],
         next: vec![None; n],
@@ -234,7 +271,7 @@ fn codes(w: &mut Work) {
     let from_server = |e: &Ending| e.by == Some(Role::Server) && e.ended();
     // Shedding: by (server, code), gaps up to SHED_GAP_S.
     let mut cand: Vec<u32> = (0..w.e.len() as u32)
-        .filter(|&i| w.at(i).is_some_and(|e| from_server(e) && shedding(e.how)))
+        .filter(|&i| w.free(i) && w.at(i).is_some_and(|e| from_server(e) && shedding(e.how)))
         .collect();
     cand.sort_unstable_by_key(|&i| w.at(i).map(|e| (e.server, e.how, e.end)));
     clusters(
@@ -356,16 +393,20 @@ fn stops(w: &mut Work, side: Side) {
         e.by == Some(by)
             && match side {
                 Side::Server => matches!(e.how, How::Fin | How::Rst | How::Close(_)),
-                // A client host's drop: abrupt ends only (a client closing its sessions
-                // with close frames said why).
-                Side::Client => matches!(e.how, How::Fin | How::Rst),
+                // A client host's drop: abrupt ends of TCP connections only (a client
+                // closing its sessions with close frames said why; an HTTP/2 stream reset
+                // is the application's, not the host's).
+                Side::Client => matches!(e.how, How::Fin | How::Rst) && e.stream == 0,
             }
     };
     let mut cand: Vec<u32> = (0..n)
         .filter(|&i| w.free(i) && w.at(i).is_some_and(stopping))
         .collect();
     cand.sort_unstable_by_key(|&i| w.at(i).map(|e| (party(e), coarse(e.how), e.end)));
-    let (burst, gap) = (ns(BURST_S), ns(GAP_S));
+    let (burst, gap) = match side {
+        Side::Server => (ns(BURST_S), ns(GAP_S)),
+        Side::Client => (ns(CLIENT_BURST_S), ns(CLIENT_BURST_S)),
+    };
     let mut i = 0;
     let mut j = 0;
     while i < cand.len() {
@@ -415,12 +456,15 @@ fn stops(w: &mut Work, side: Side) {
             k += 1;
         }
         if members.len() >= MIN_MEMBERS {
+            let backs = members.iter().filter(|&&m| w.is_back(m)).count();
             let kind = match side {
+                // A proxy ending its back legs (their client) at once: a reload.
+                Side::Client if backs * 2 > members.len() => IncidentKind::ProxyReload,
                 Side::Client => IncidentKind::ClientDrop,
                 Side::Server => {
                     let proxied = members
                         .iter()
-                        .filter(|&&m| w.at(m).is_some_and(|e| e.proxied));
+                        .filter(|&&m| w.at(m).is_some_and(|e| e.proxied) && !w.is_back(m));
                     if proxied.count() * 2 > members.len() {
                         IncidentKind::ProxyReload
                     } else {
@@ -494,15 +538,23 @@ fn idle_cohorts(w: &mut Work) {
 
 /// Records an incident of `kind` with `members` (indexes of endings, sorted by end or not).
 fn make(w: &mut Work, kind: IncidentKind, members: &[u32], down_s: Option<f64>) {
-    if w.incidents.len() >= MAX_INCIDENTS {
-        w.left_out += 1;
-        return;
-    }
     let id = w.incidents.len() as u32;
     let mut ms: Vec<&Ending> = members
         .iter()
         .filter_map(|&m| w.e.get(m as usize))
         .collect();
+    // At least MIN_MEMBERS TCP connections: the streams of one HTTP/2 connection, ended
+    // together by its one ending, are one.
+    let mut orders: Vec<u64> = ms.iter().map(|e| e.order).collect();
+    orders.sort_unstable();
+    orders.dedup();
+    if orders.len() < MIN_MEMBERS {
+        return;
+    }
+    if w.incidents.len() >= MAX_INCIDENTS {
+        w.left_out += 1;
+        return;
+    }
     ms.sort_unstable_by_key(|e| (e.end, e.pos));
     let (Some(first), Some(last)) = (ms.first().copied(), ms.last().copied()) else {
         return;

@@ -41,6 +41,11 @@ pub const MIN_MEMBERS: usize = 3;
 /// within this many seconds, that were open at that first end.
 pub const BURST_S: f64 = 2.0;
 
+/// A client host's drop: its sessions' own FINs or RSTs within this many seconds of the
+/// first (a process that exits, or a host whose network goes, ends them all at once), each
+/// within it of the one before.
+pub const CLIENT_BURST_S: f64 = 0.25;
+
 /// Once a stop is found, later ends of sessions open at its start, each within this many
 /// seconds of the one before, belong to it too (a shutdown that closes sessions one by one).
 pub const GAP_S: f64 = 1.0;
@@ -499,7 +504,20 @@ pub fn link_vec(connections: &mut [ConnectionReport]) -> Outcome {
         .enumerate()
         .filter_map(|(i, c)| Some(Ending::of(c, u32::try_from(i).ok()?)))
         .collect();
-    let mut out = detect(endings);
+    // The proxied sessions' legs, front first, by position (id less one).
+    let legs: Vec<(u32, u32)> = connections
+        .iter()
+        .filter_map(|c| {
+            let l = c.leg.as_ref()?;
+            if l.side != crate::report::legs::Side::Front {
+                return None;
+            }
+            let f = u32::try_from(c.id.checked_sub(1)?).ok()?;
+            let b = u32::try_from(l.other_leg.checked_sub(1)?).ok()?;
+            Some((f, b))
+        })
+        .collect();
+    let mut out = detect(endings, &legs);
     if !out.links.is_empty() {
         for c in connections.iter_mut() {
             out.links.apply(c);

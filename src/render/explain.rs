@@ -143,8 +143,8 @@ fn incident_rule(k: crate::incident::IncidentKind) -> String {
             i::IDLE_MIN_S, i::IDLE_TOLERANCE_S
         ),
         K::ClientDrop => format!(
-            "{n} or more sessions of one client host ended by its own FIN or RST (no close frame) within {} s, at least three quarters of those it had open.",
-            i::BURST_S
+            "{n} or more TCP connections of one client host ended by its own FIN or RST (no close frame) within {} s, at least three quarters of those it had open.",
+            i::CLIENT_BURST_S
         ),
         K::OverloadShedding => format!(
             "{n} or more closes by one server with 1013 or 1014 (or upgrades refused with 503 or 429), each within {} s of the one before.",

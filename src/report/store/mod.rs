@@ -694,10 +694,12 @@ impl Store {
 }
 
 /// Pairs the legs of a sorted store: each pair read back, given to `link`, and written back.
+/// Returns the (front, back) indexes of the pairs linked (for the incident stage).
 pub fn link_store(
     store: &mut Store,
     mut link: impl FnMut(&mut ConnectionReport, &mut ConnectionReport, &LinkedBy),
-) -> std::io::Result<()> {
+) -> std::io::Result<Vec<(usize, usize)>> {
+    let mut linked = Vec::new();
     let mut buf = Vec::new();
     // The streams of the HTTP/2 connections read back so far: (stream, index) by order.
     let mut streams: HashMap<u64, Vec<(u32, usize)>> = HashMap::new();
@@ -731,8 +733,9 @@ pub fn link_store(
         link(&mut front, &mut back, &p.by);
         store.replace(i, front)?;
         store.replace(j, back)?;
+        linked.push((i, j));
     }
-    Ok(())
+    Ok(linked)
 }
 
 #[cfg(test)]
