@@ -333,3 +333,53 @@ fn follow_says_an_incident_as_it_forms() {
     assert_eq!(incidents[0]["members"], 3);
     assert_eq!(incidents[0]["server"], "10.0.0.2:8443");
 }
+
+/// The recorded incidents (fixtures/incident/, aiohttp server and clients): the verdicts
+/// written from the peers' logs (fixtures/README.md).
+#[test]
+fn recorded_incidents_give_the_verdicts_of_their_logs() {
+    let fixture = |name: &str| -> Value {
+        let path = format!("{}/fixtures/incident/{name}", env!("CARGO_MANIFEST_DIR"));
+        serde_json::from_str(&run_ok(&["analyze", "--format", "json", &path])).unwrap()
+    };
+    let r = fixture("aiohttp-restart.pcap.gz");
+    let i = r["incidents"].as_array().unwrap();
+    assert_eq!(i.len(), 1, "{i:?}");
+    assert_eq!(i[0]["kind"], "server-restart");
+    assert_eq!(i[0]["server"], "127.0.0.1:19801");
+    assert_eq!(i[0]["members"], 120);
+    assert_eq!(i[0]["ended_by"], "fin");
+    assert!(i[0]["window_s"].as_f64().unwrap() < 0.035);
+    let back = &i[0]["reconnects"];
+    assert_eq!(back["came_back"], 101);
+    assert_eq!(back["never"], 19);
+    let median = back["median_s"].as_f64().unwrap();
+    assert!((3.8..4.1).contains(&median), "{median}");
+    assert_eq!(back["herd"], false);
+    let down = i[0]["down_s"].as_f64().unwrap();
+    assert!((3.5..4.0).contains(&down), "{down}");
+
+    let r = fixture("aiohttp-kill.pcap.gz");
+    let i = r["incidents"].as_array().unwrap();
+    assert_eq!(i.len(), 1, "{i:?}");
+    assert_eq!(i[0]["kind"], "server-stop");
+    assert_eq!(i[0]["members"], 120);
+    assert_eq!(i[0]["reconnects"]["came_back"], 0);
+    assert_eq!(i[0]["reconnects"]["never"], 120);
+
+    let r = fixture("aiohttp-shed.pcap.gz");
+    let i = r["incidents"].as_array().unwrap();
+    assert_eq!(i.len(), 1, "{i:?}");
+    assert_eq!(i[0]["kind"], "overload-shedding");
+    assert_eq!(i[0]["code"], 1013);
+    assert_eq!(i[0]["members"], 99);
+    assert_eq!(i[0]["reconnects"]["came_back"], 0);
+    // The 4 sessions it kept closed with 1000 at the end: no incident of theirs.
+    let kept = r["connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"]["code"] == 1000)
+        .count();
+    assert_eq!(kept, 4);
+}
