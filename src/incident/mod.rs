@@ -21,7 +21,7 @@
 //! second, or one client reconnecting 50 000 times, cost time linear in the sessions.
 
 mod detect;
-mod watch;
+pub mod watch;
 mod words;
 
 pub use detect::detect;

@@ -423,3 +423,50 @@ fn the_index_is_bounded_and_placed_by_order() {
     let pos: Vec<u32> = placed.iter().map(|e| e.pos).collect();
     assert_eq!(pos, vec![2, 5]);
 }
+
+/// Live: a group says so at 3, then 10 members; FINs and RSTs of one server are one way;
+/// the client's endings and later events of a connection are not counted; the groups kept
+/// stay bounded however many servers end sessions.
+#[test]
+fn the_watch_says_a_group_as_it_passes_its_marks() {
+    use crate::report::{CloseEvent, EndKind, EventWhat};
+    let ev = |server: u16, k: i64, what: EventWhat, from: Role, first: bool| CloseEvent {
+        ts: crate::capture::Timestamp(T0 + k * MS),
+        packet: k as u64,
+        client: ep(20, 1000 + k as u16),
+        server: ep(5, server),
+        path: None,
+        h2_stream: None,
+        from,
+        what,
+        first,
+        missing: false,
+        unanswered: None,
+        close_notify: None,
+    };
+    let mut w = Watch::default();
+    let fin = || EventWhat::Tcp(EndKind::Fin);
+    let rst = || EventWhat::Tcp(EndKind::Rst);
+    assert!(w.event(&ev(1, 0, fin(), Role::Server, true)).is_none());
+    assert!(w.event(&ev(1, 1, fin(), Role::Client, true)).is_none());
+    assert!(w.event(&ev(1, 2, rst(), Role::Server, false)).is_none());
+    assert!(w.event(&ev(1, 3, rst(), Role::Server, true)).is_none());
+    let f = w.event(&ev(1, 4, fin(), Role::Server, true)).unwrap();
+    assert_eq!(f.members, 3);
+    assert!(
+        f.line()
+            .contains("incident forming: server 10.0.0.5:1 ended 3 sessions by FIN within 4 ms"),
+        "{}",
+        f.line()
+    );
+    let said: Vec<u64> = (5..40)
+        .filter_map(|k| w.event(&ev(1, k, fin(), Role::Server, true)))
+        .map(|f| f.members)
+        .collect();
+    assert_eq!(said, vec![10]);
+    // Many servers: bounded.
+    for s in 0..3 * watch::WATCHED as u16 {
+        w.event(&ev(100 + s, 50, fin(), Role::Server, true));
+    }
+    assert!(w.len() <= watch::WATCHED);
+}

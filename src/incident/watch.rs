@@ -6,7 +6,8 @@
 //! In: [`CloseEvent`]s. Out: a [`Forming`] when a group passes a mark. Live, the sessions
 //! still open are not known as they are at the end, so this is a candidate ("forming"):
 //! the final report decides the incident with every rule of `detect`. Constant work per
-//! event; at most [`WATCHED`] groups are kept (the stalest dropped first).
+//! event (amortized); at most [`WATCHED`] groups are kept (those idle past every window
+//! dropped first, then all).
 
 use super::{How, BURST_S, GAP_S, MIN_MEMBERS, RETRY_GAP_S, SHED_GAP_S};
 use crate::capture::Timestamp;
@@ -60,6 +61,16 @@ pub struct Watch {
 }
 
 impl Watch {
+    /// Groups watched now.
+    pub fn len(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// Whether none is.
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
     /// Takes in one event; a [`Forming`] when its group passes a mark.
     pub fn event(&mut self, ev: &CloseEvent) -> Option<Forming> {
         if !ev.first || ev.from != Role::Server {
@@ -82,14 +93,12 @@ impl Watch {
         };
         let gap = (gap * 1e9) as i64;
         if self.groups.len() >= WATCHED && !self.groups.contains_key(&key) {
-            // The stalest group goes (a bounded scan of a bounded map, rare).
-            if let Some(k) = self
-                .groups
-                .iter()
-                .min_by_key(|(_, g)| g.last)
-                .map(|(k, _)| *k)
-            {
-                self.groups.remove(&k);
+            // Full: the groups idle past any window go; if none is, all go (once per
+            // WATCHED new groups at most: constant work per event, amortized).
+            let stale = t.saturating_sub((RETRY_GAP_S * 1e9) as i64);
+            self.groups.retain(|_, g| g.last >= stale);
+            if self.groups.len() >= WATCHED {
+                self.groups.clear();
             }
         }
         let g = self.groups.entry(key).or_insert(Group {
