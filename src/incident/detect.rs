@@ -441,10 +441,7 @@ fn stops(w: &mut Work, side: Side) {
         let mut members: Vec<u32> = Vec::new();
         let mut last_end = t0;
         let mut k = i;
-        loop {
-            let Some((idx, e)) = cand.get(k).and_then(|&x| Some((x, *w.at(x)?))) else {
-                break;
-            };
+        while let Some((idx, e)) = cand.get(k).and_then(|&x| Some((x, *w.at(x)?))) {
             if !same(&e) || (k >= j && e.end.saturating_sub(last_end) > gap) {
                 break;
             }

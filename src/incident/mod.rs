@@ -201,46 +201,56 @@ impl Ending {
     }
 }
 
-/// The endings of a store's reports, kept as they are filled, up to a room in bytes.
+/// The endings of a store's reports, kept as they are filled, up to a room in bytes: those
+/// of the smallest orders (the connections that started first), whatever the order they
+/// finished in and the number of threads. The vector may grow to twice what it keeps
+/// before it is cut back (what [`ENDING_BYTES`] charges).
 #[derive(Debug, Clone, Default)]
 pub struct Index {
     endings: Vec<Ending>,
-    /// Endings kept at most (0: no limit); later ones are counted in `left_out`.
+    /// Endings kept at most (0: no limit).
     max: usize,
+    /// Endings cut so far.
     left_out: u64,
 }
 
 impl Index {
     /// Keeps at most `bytes` of endings (0: no limit).
     pub fn set_room(&mut self, bytes: usize) {
-        self.max = bytes / ENDING_BYTES;
+        self.max = (bytes / ENDING_BYTES).max(usize::from(bytes > 0));
     }
 
     /// Keeps the ending of `c`, whose store order is `order`.
     pub fn add(&mut self, order: u64, c: &ConnectionReport) {
-        if self.max > 0 && self.endings.len() >= self.max {
-            self.left_out += 1;
-            return;
-        }
         let mut e = Ending::of(c, 0);
         e.order = order;
         self.endings.push(e);
-    }
-
-    /// Takes in another shard's endings.
-    pub fn append(&mut self, other: Index) {
-        self.left_out += other.left_out;
-        for e in other.endings {
-            if self.max > 0 && self.endings.len() >= self.max {
-                self.left_out += 1;
-            } else {
-                self.endings.push(e);
-            }
+        if self.max > 0 && self.endings.len() >= 2 * self.max {
+            self.cut();
         }
     }
 
-    /// Endings not kept for want of room.
-    pub fn left_out(&self) -> u64 {
+    /// Keeps the `max` endings of the smallest orders.
+    fn cut(&mut self) {
+        if self.max == 0 || self.endings.len() <= self.max {
+            return;
+        }
+        self.endings
+            .select_nth_unstable_by_key(self.max, |e| (e.order, e.stream));
+        self.left_out += (self.endings.len() - self.max) as u64;
+        self.endings.truncate(self.max);
+    }
+
+    /// Takes in another shard's endings.
+    pub fn append(&mut self, mut other: Index) {
+        self.left_out += other.left_out;
+        self.endings.append(&mut other.endings);
+        self.cut();
+    }
+
+    /// Endings not kept for want of room (so far; all once cut at the end).
+    pub fn left_out(&mut self) -> u64 {
+        self.cut();
         self.left_out
     }
 
@@ -248,6 +258,7 @@ impl Index {
     /// positions once sorted (`positions`): the streams of one HTTP/2 connection share an
     /// order and are placed by stream id. Endings whose place cannot be told are dropped.
     pub fn placed(mut self, positions: impl Fn(u64) -> std::ops::Range<usize>) -> Vec<Ending> {
+        self.cut();
         self.endings.sort_unstable_by_key(|e| (e.order, e.stream));
         let mut out = Vec::with_capacity(self.endings.len());
         let mut i = 0;

@@ -191,9 +191,9 @@ fn incident_picture(o: &mut String, i: &crate::incident::Incident) {
             );
         }
     }
-    let _ = write!(
+    let _ = writeln!(
         o,
-        "<text class=\"tick\" x=\"0\" y=\"{}\" style=\"text-anchor:start\">0</text><text class=\"tick\" x=\"{}\" y=\"{}\" style=\"text-anchor:end\">{}</text></svg><figcaption>{}</figcaption></figure>\n",
+        "<text class=\"tick\" x=\"0\" y=\"{}\" style=\"text-anchor:start\">0</text><text class=\"tick\" x=\"{}\" y=\"{}\" style=\"text-anchor:end\">{}</text></svg><figcaption>{}</figcaption></figure>",
         height - 4,
         i.bins.len() * BAR,
         height - 4,
