@@ -126,8 +126,10 @@ pub fn detect(endings: Vec<Ending>, legs: &[(u32, u32)]) -> Outcome {
         }
         incidents.sort_by_key(|i| i.id);
         w.incidents = incidents;
-        let accepted = resolve_chains(&w);
-        come_back(&mut w, &accepted);
+        if !w.incidents.is_empty() {
+            let accepted = resolve_chains(&w);
+            come_back(&mut w, &accepted);
+        }
     }
     let mut links = Links::default();
     for i in 0..n as u32 {
@@ -163,6 +165,18 @@ pub fn detect(endings: Vec<Ending>, legs: &[(u32, u32)]) -> Outcome {
         work: w.steps,
         left_out: w.left_out,
     }
+}
+
+/// `cand` sorted by `key` of each ending, the keys computed once each (a key made in every
+/// comparison cost more than the rest of the stage).
+fn sorted_by<K: Ord>(w: &Work, cand: &mut Vec<u32>, key: impl Fn(&Ending) -> K) {
+    let mut keyed: Vec<(K, u32)> = cand
+        .iter()
+        .filter_map(|&i| Some((key(w.at(i)?), i)))
+        .collect();
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+    cand.clear();
+    cand.extend(keyed.into_iter().map(|(_, i)| i));
 }
 
 /// Links each session to the one it replaces: the oldest ended, not yet replaced session of
@@ -230,7 +244,7 @@ fn refused_again(w: &Work, i: u32, j: u32) -> bool {
 fn resolve_chains(w: &Work) -> Vec<Option<u32>> {
     let n = w.e.len();
     let mut by_start: Vec<u32> = (0..n as u32).collect();
-    by_start.sort_unstable_by_key(|&i| std::cmp::Reverse(w.at(i).map_or(0, |e| e.start)));
+    sorted_by(w, &mut by_start, |e| std::cmp::Reverse(e.start));
     let mut accepted: Vec<Option<u32>> = vec![None; n];
     for i in by_start {
         let got = w.next_of(i).and_then(|j| {
@@ -273,7 +287,7 @@ fn codes(w: &mut Work) {
     let mut cand: Vec<u32> = (0..w.e.len() as u32)
         .filter(|&i| w.free(i) && w.at(i).is_some_and(|e| from_server(e) && shedding(e.how)))
         .collect();
-    cand.sort_unstable_by_key(|&i| w.at(i).map(|e| (e.server, e.how, e.end)));
+    sorted_by(w, &mut cand, |e| (e.server, e.how, e.end));
     clusters(
         w,
         &cand,
@@ -294,7 +308,7 @@ fn codes(w: &mut Work) {
     let mut cand: Vec<u32> = (0..w.e.len() as u32)
         .filter(|&i| w.free(i) && w.at(i).is_some_and(rejected))
         .collect();
-    cand.sort_unstable_by_key(|&i| w.at(i).map(|e| (e.client_host(), e.server, e.how, e.end)));
+    sorted_by(w, &mut cand, |e| (e.client_host(), e.server, e.how, e.end));
     clusters(
         w,
         &cand,
@@ -306,7 +320,7 @@ fn codes(w: &mut Work) {
     let mut cand: Vec<u32> = (0..w.e.len() as u32)
         .filter(|&i| w.free(i) && w.at(i).is_some_and(rejected))
         .collect();
-    cand.sort_unstable_by_key(|&i| w.at(i).map(|e| (e.server, e.how, e.end)));
+    sorted_by(w, &mut cand, |e| (e.server, e.how, e.end));
     clusters(
         w,
         &cand,
@@ -380,11 +394,6 @@ fn stops(w: &mut Work, side: Side) {
         Side::Client => Role::Client,
     };
     let n = w.e.len() as u32;
-    // Every session's start and end per party, sorted, to count those open at a moment.
-    let mut starts: Vec<(Endpoint, i64)> = w.e.iter().map(|e| (party(e), e.start)).collect();
-    let mut ends: Vec<(Endpoint, i64)> = w.e.iter().map(|e| (party(e), e.end)).collect();
-    starts.sort_unstable();
-    ends.sort_unstable();
     let count_le =
         |v: &[(Endpoint, i64)], p: Endpoint, t: i64| v.partition_point(|&(q, x)| (q, x) <= (p, t));
     let count_lt =
@@ -402,7 +411,33 @@ fn stops(w: &mut Work, side: Side) {
     let mut cand: Vec<u32> = (0..n)
         .filter(|&i| w.free(i) && w.at(i).is_some_and(stopping))
         .collect();
-    cand.sort_unstable_by_key(|&i| w.at(i).map(|e| (party(e), coarse(e.how), e.end)));
+    sorted_by(w, &mut cand, |e| (party(e), coarse(e.how), e.end));
+    // The parties with enough candidates; only their sessions' starts and ends are sorted,
+    // to count those open at a moment (nothing at all when none has).
+    let mut parties: rustc_hash::FxHashSet<Endpoint> = Default::default();
+    for run in cand.chunk_by(|&a, &b| w.at(a).map(party) == w.at(b).map(party)) {
+        if let Some(e) = run
+            .first()
+            .and_then(|&i| w.at(i))
+            .filter(|_| run.len() >= MIN_MEMBERS)
+        {
+            parties.insert(party(e));
+        }
+    }
+    w.steps += cand.len() as u64;
+    if parties.is_empty() {
+        return;
+    }
+    let mine = |e: &&Ending| parties.contains(&party(e));
+    let mut starts: Vec<(Endpoint, i64)> =
+        w.e.iter()
+            .filter(mine)
+            .map(|e| (party(e), e.start))
+            .collect();
+    let mut ends: Vec<(Endpoint, i64)> =
+        w.e.iter().filter(mine).map(|e| (party(e), e.end)).collect();
+    starts.sort_unstable();
+    ends.sort_unstable();
     let (burst, gap) = match side {
         Side::Server => (ns(BURST_S), ns(GAP_S)),
         Side::Client => (ns(CLIENT_BURST_S), ns(CLIENT_BURST_S)),
@@ -510,7 +545,7 @@ fn idle_cohorts(w: &mut Work) {
                 })
         })
         .collect();
-    cand.sort_unstable_by_key(|&i| w.at(i).map(|e| (e.server, e.idle_ms)));
+    sorted_by(w, &mut cand, |e| (e.server, e.idle_ms));
     let mut i = 0;
     while i < cand.len() {
         w.steps += 1;

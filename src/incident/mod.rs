@@ -116,6 +116,8 @@ pub struct Ending {
     /// Its position in the report's order (its id less one).
     pub pos: u32,
     pub client: Endpoint,
+    /// The client's host: its address, port 0.
+    pub host: Endpoint,
     pub server: Endpoint,
     /// A hash of the path (without its query) and the subprotocol: what a reconnect repeats.
     pub route: u64,
@@ -179,6 +181,7 @@ impl Ending {
             stream: c.h2_stream.unwrap_or(0),
             pos,
             client,
+            host: Endpoint::new(client.ip(), 0),
             server,
             route,
             start: c.start.0,
@@ -197,7 +200,7 @@ impl Ending {
 
     /// The client's host (its address, port 0).
     fn client_host(&self) -> Endpoint {
-        Endpoint::new(self.client.ip(), 0)
+        self.host
     }
 }
 

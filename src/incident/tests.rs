@@ -17,6 +17,7 @@ fn ending(client: u8, port: u16, start: i64, end: i64, how: How, by: Option<Role
         stream: 0,
         pos: 0,
         client: ep(client, port),
+        host: ep(client, 0),
         server: ep(5, 8443),
         route: 7,
         start: T0 + start,
