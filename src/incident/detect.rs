@@ -465,6 +465,11 @@ fn stops(w: &mut Work, side: Side) {
         // were open then: a lower bound, found without walking the window. Only a window
         // that passes on it is walked (and then skipped whole), so the sweep stays linear;
         // one it cannot decide that way is no stop.
+        if j - i < MIN_MEMBERS {
+            // Too few in the window whatever was open: no search needed.
+            i += 1;
+            continue;
+        }
         let open = count_le(&starts, p, t0).saturating_sub(count_lt(&ends, p, t0));
         let last = cand.get(j - 1).and_then(|&k| w.at(k)).map_or(t0, |e| e.end);
         let started_after = count_le(&starts, p, last).saturating_sub(count_le(&starts, p, t0));
