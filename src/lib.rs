@@ -106,6 +106,9 @@
 //!   temporary file both go to.
 //! - [`report`]: one model; [`report::legs`] links the two legs of a session through a
 //!   proxy (same `Sec-WebSocket-Key`) once all reports are made.
+//! - [`incident`]: the closes of several connections that belong together (a server
+//!   restarted, a proxy reloaded, an idle cohort, load shed, a rejection loop) and the
+//!   reconnects that replace them, from a compact ending per connection.
 //! - [`render`]: one renderer per format, each a function of the finished model.
 
 #![cfg_attr(
@@ -126,6 +129,7 @@ pub mod diagnose;
 pub mod error;
 pub mod extract;
 pub mod finding;
+pub mod incident;
 pub mod keys;
 mod link_type;
 mod memory;

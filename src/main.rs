@@ -154,13 +154,39 @@ fn run(cli: Cli) -> Result<u8, wsclose::error::Error> {
     match cli.command {
         Command::Analyze(args) => analyze_command::analyze(args, verbose),
         Command::Explain {
-            mut codes, format, ..
+            codes: mut topics,
+            format,
+            ..
         } => {
-            codes.dedup();
-            emit(&match format {
-                TextFormat::Table => explain::explain(&codes, width()),
-                TextFormat::Json => explain::explain_json(&codes),
-            });
+            topics.dedup();
+            let codes: Vec<u16> = topics
+                .iter()
+                .filter_map(|t| match t {
+                    cli::Topic::Code(c) => Some(*c),
+                    cli::Topic::Incident(_) => None,
+                })
+                .collect();
+            let kinds: Vec<_> = topics
+                .iter()
+                .filter_map(|t| match t {
+                    cli::Topic::Incident(k) => Some(*k),
+                    cli::Topic::Code(_) => None,
+                })
+                .collect();
+            let mut out = String::new();
+            if !kinds.is_empty() {
+                out.push_str(&match format {
+                    TextFormat::Table => explain::explain_incidents(&kinds, width()),
+                    TextFormat::Json => explain::explain_incidents_json(&kinds),
+                });
+            }
+            if !codes.is_empty() {
+                out.push_str(&match format {
+                    TextFormat::Table => explain::explain(&codes, width()),
+                    TextFormat::Json => explain::explain_json(&codes),
+                });
+            }
+            emit(&out);
             Ok(0)
         }
         Command::Codes { format, .. } => {

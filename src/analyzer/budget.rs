@@ -136,7 +136,8 @@ impl Budget {
         let flows = max_memory
             .saturating_sub(reserved(max_memory))
             .saturating_sub(crate::memory::encrypted_room(max_memory))
-            .saturating_sub(crate::memory::legs_room(max_memory));
+            .saturating_sub(crate::memory::legs_room(max_memory))
+            .saturating_sub(crate::memory::incidents_room(max_memory));
         Budget {
             flows,
             share: (flows / groups).max(FLOW_BYTES),

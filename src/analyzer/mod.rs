@@ -228,6 +228,8 @@ impl Analyzer {
         done.set_group_cap(budget::no_disk_group_cap(&opts, groups as usize));
         done.legs_mut()
             .set_room(crate::memory::legs_room(opts.max_memory));
+        done.incidents_mut()
+            .set_room(crate::memory::incidents_room(opts.max_memory));
         Analyzer {
             opts,
             keys: Arc::new(KeyLog::new()),
@@ -481,6 +483,16 @@ impl Analyzer {
     fn temp_files(done: &mut Store, seen: &mut Seen) {
         seen.reports_dropped = done.dropped();
         seen.temp_notes = done.notes().to_vec();
+        let ends_left_out = done.incidents_mut().left_out();
+        if ends_left_out > 0 {
+            seen.temp_notes.push(format!(
+                "the incident stage kept the endings of the first connections only, {} left \
+                 out: it holds a thirty-second of --max-memory, so incidents and reconnects \
+                 among the connections that finished last may be missed; raise --max-memory \
+                 to see them",
+                ends_left_out
+            ));
+        }
         let left_out = done.legs_mut().left_out();
         if left_out > 0 {
             seen.temp_notes.push(format!(

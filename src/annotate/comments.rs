@@ -227,10 +227,11 @@ pub const WITHHELD: &str = "(decrypted text withheld: --with-secrets to include 
 /// are encrypted and the comments say only the codes, statuses and the tool's own words.
 pub(super) fn connection_notes(
     c: &ConnectionReport,
+    incidents: &[crate::incident::Incident],
     reveal: bool,
     add: &mut dyn FnMut(u64, String),
 ) {
-    connection_notes_at(c, reveal, 0, add);
+    connection_notes_at(c, incidents, reveal, 0, add);
 }
 
 /// [`connection_notes`] for a copy in which the connection's packets come `offset` frames
@@ -239,6 +240,7 @@ pub(super) fn connection_notes(
 /// packet's number in its input.
 pub(super) fn connection_notes_at(
     c: &ConnectionReport,
+    incidents: &[crate::incident::Incident],
     reveal: bool,
     offset: u64,
     add: &mut dyn FnMut(u64, String),
@@ -383,7 +385,22 @@ pub(super) fn connection_notes_at(
     } else {
         Level::Warning
     };
-    for f in facts.iter().filter(|f| f.place != Place::Row) {
+    // The incident this ending belongs to, on the deciding packet: its kind and headline
+    // (the tool's words and the addresses the packet carries anyway), said as a warning.
+    let incident = c
+        .incident
+        .and_then(|n| incidents.iter().find(|i| i.id == n));
+    if let (Some(i), Some(p)) = (incident, decisive) {
+        put_at(
+            Level::Warning,
+            p,
+            format!("incident {} ({}): {}", i.id, i.kind.name(), i.headline()),
+        );
+    }
+    for f in facts
+        .iter()
+        .filter(|f| f.place != Place::Row && !(incident.is_some() && f.label == "Incident"))
+    {
         // The diagnosis' words quote the wire (a reason, an application's message).
         let text = if hide {
             format!("{}: {WITHHELD}", f.label)

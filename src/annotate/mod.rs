@@ -149,7 +149,9 @@ pub fn notes(report: &Report, reveal: bool) -> std::io::Result<Notes> {
     let mut notes = Notes::default();
     report.for_each_connection(|c| {
         let run = runs.get(c.input).copied().unwrap_or(c.input);
-        connection_notes(c, reveal, &mut |p, text| notes.add(run, p, text));
+        connection_notes(c, &report.incidents, reveal, &mut |p, text| {
+            notes.add(run, p, text)
+        });
         Ok(())
     })?;
     Ok(notes)
@@ -195,7 +197,7 @@ fn sorted_notes(
             starts.get(run).copied().unwrap_or(0)
         };
         let mut failed = None;
-        connection_notes_at(c, reveal, offset, &mut |p, text| {
+        connection_notes_at(c, &report.incidents, reveal, offset, &mut |p, text| {
             if failed.is_none() {
                 failed = comments.push(run, p, text).err();
             }

@@ -163,6 +163,9 @@ impl ConnectionReport {
             ws_key: hs.key().map(str::to_string),
             other_leg: None,
             leg: None,
+            incident: None,
+            reconnect: None,
+            replaces: None,
             encapsulation: c.encapsulation.as_deref().map(|&e| e.into()),
             tunnel: c
                 .up

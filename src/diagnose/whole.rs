@@ -44,19 +44,47 @@ impl Report {
         for c in &mut connections {
             proxied::mark_behind_encrypted(c, &seen.encrypted);
         }
-        Report::build(inputs, connections, None, seen)
+        let out = crate::incident::link_vec(&mut connections);
+        let mut r = Report::build(inputs, connections, None, seen);
+        r.set_incidents(out);
+        r
     }
 
     /// A report whose connections stay in `store` (sorted and numbered here).
     pub fn from_store(inputs: Vec<InputSummary>, mut store: Store, seen: Seen) -> Report {
         store.sort();
         // Failing to read back or write a report leaves the legs unlinked, nothing worse.
-        let _ = crate::report::store::link_store(&mut store, proxied::link);
+        let legs: Vec<(u32, u32)> = crate::report::store::link_store(&mut store, proxied::link)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(f, b)| Some((u32::try_from(f).ok()?, u32::try_from(b).ok()?)))
+            .collect();
         let _ = app::link_store(&mut store);
         let _ = app::link_polling_store(&mut store, &seen.polling);
         // Failing to read back or write a report leaves it as it was made, nothing worse.
         let _ = finish_store(&mut store, &inputs, &seen.encrypted);
-        Report::build(inputs, Vec::new(), Some(store), seen)
+        // The incidents, from the endings the store kept as its reports were filled: no
+        // report is read back for them; each gets its links as it is shown.
+        let out = crate::incident::detect(store.take_endings(), &legs);
+        let mut r = Report::build(inputs, Vec::new(), Some(store), seen);
+        r.set_incidents(out);
+        r
+    }
+}
+
+impl Report {
+    /// Takes in what the incident stage found, and says when it kept only so many.
+    fn set_incidents(&mut self, out: crate::incident::Outcome) {
+        if out.left_out > 0 {
+            self.warnings.push(format!(
+                "{} more incidents were found than the {} kept: their connections are not \
+                 marked as members of one",
+                out.left_out,
+                crate::incident::MAX_INCIDENTS
+            ));
+        }
+        self.incidents = out.incidents;
+        self.links = out.links;
     }
 }
 

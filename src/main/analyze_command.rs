@@ -173,6 +173,27 @@ pub(crate) fn event_text(
     line
 }
 
+/// An incident forming, when `ev` takes a server's endings past a mark of `watch`: its line
+/// after the event's in a text format; on standard error beside records (json, jsonl,
+/// ecs), whose stream holds records of the schema only (the report's `incidents` follow).
+pub(crate) fn forming_incident(
+    format: Format,
+    watch: &mut wsclose::incident::Watch,
+    ev: &wsclose::CloseEvent,
+    line: &mut String,
+) {
+    let Some(f) = watch.event(ev) else {
+        return;
+    };
+    match format {
+        Format::Json | Format::Jsonl | Format::Ecs => note!("wsclose: {}", f.line()),
+        _ => {
+            line.push_str(&f.line());
+            line.push('\n');
+        }
+    }
+}
+
 /// `--follow`: the input read on one analyzer, each close said on standard output as it
 /// is read (as `wsclose live` says it: [`event_text`], a line, or a record with --format
 /// json, jsonl or ecs; redacted with --redact), flushed at once, until the input ends,
@@ -201,8 +222,11 @@ fn follow(
     let (on_stop, on_closed) = (Arc::clone(&stop), Arc::clone(&closed));
     let stream = events::Stream::new(&path.display().to_string(), args.redact);
     let format = args.format;
+    // Incidents as they form: said when a server's endings pass a mark.
+    let mut watch = wsclose::incident::Watch::default();
     let on_event = Box::new(move |ev: &wsclose::CloseEvent| {
-        let line = event_text(format, verbose, &stream, ev);
+        let mut line = event_text(format, verbose, &stream, ev);
+        forming_incident(format, &mut watch, ev, &mut line);
         let mut out = std::io::stdout().lock();
         // A standard output that is gone otherwise fails the report after, which says so.
         if let Err(e) = out.write_all(line.as_bytes()).and_then(|()| out.flush()) {

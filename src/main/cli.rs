@@ -205,9 +205,10 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// Explain one close code, or compare two.
     Explain {
-        /// One or two close codes, e.g. `1006` or `1007 1008`.
-        #[arg(required = true, num_args = 1..=2, value_name = "CODE", value_parser = close_code, allow_negative_numbers = true)]
-        codes: Vec<u16>,
+        /// One or two close codes, e.g. `1006` or `1007 1008`; or an incident's kind, e.g.
+        /// `server-restart` (closes of several connections that belong together).
+        #[arg(required = true, num_args = 1..=2, value_name = "CODE", value_parser = topic, allow_negative_numbers = true)]
+        codes: Vec<Topic>,
         #[arg(long, value_enum, default_value_t = TextFormat::Table)]
         format: TextFormat,
         /// The same as --format json.
@@ -591,6 +592,27 @@ pub struct LiveArgs {
     // its handshake).
     #[command(flatten)]
     pub keys: KeyArgs,
+}
+
+/// What `explain` explains: a close code, or an incident's kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Topic {
+    Code(u16),
+    Incident(wsclose::incident::IncidentKind),
+}
+
+/// `explain TOPIC`: an incident's kind by name, else a close code ([`close_code`]).
+fn topic(s: &str) -> Result<Topic, String> {
+    if let Some(k) = wsclose::incident::IncidentKind::named(s.trim()) {
+        return Ok(Topic::Incident(k));
+    }
+    close_code(s).map(Topic::Code).map_err(|e| {
+        let kinds: Vec<&str> = wsclose::incident::IncidentKind::ALL
+            .iter()
+            .map(|k| k.name())
+            .collect();
+        format!("{e}; or an incident's kind: {}", kinds.join(", "))
+    })
 }
 
 /// `explain CODE`: a number from 0 to 65535, or words that say what a close code is.

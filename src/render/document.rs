@@ -140,6 +140,66 @@ pub(crate) trait Sink {
     fn table_end(&self, o: &mut String);
     /// What a status means.
     fn status(&self, o: &mut String, s: &StatusBlock<'_>);
+    /// An incident's picture (its ends and reconnects over time), where the format draws.
+    fn incident_picture(&self, _o: &mut String, _i: &crate::incident::Incident) {}
+}
+
+/// The incidents: closes of several connections that belong together, each with its
+/// headline, cause, fix, connections and (where the format draws) its picture; the first
+/// [`super::INCIDENTS_SHOWN`], the rest counted. Empty when there are none.
+pub(crate) fn incidents(report: &Report, s: &impl Sink) -> String {
+    let mut o = String::new();
+    if report.incidents.is_empty() {
+        return o;
+    }
+    s.section(&mut o, "incidents", "Incidents");
+    s.paragraph(
+        &mut o,
+        &[own(
+            "Closes that belong together: each connection's own close may look clean or \
+             ordinary; together they say what happened to a server, a proxy or a client.",
+        )],
+    );
+    for i in report.incidents.iter().take(super::INCIDENTS_SHOWN) {
+        s.heading(&mut o, &format!("Incident {}: {}", i.id, i.kind.name()));
+        s.paragraph(&mut o, &[text(i.headline()), own(".")]);
+        s.paragraph(&mut o, &[own("Cause: "), text(&i.cause)]);
+        s.paragraph(&mut o, &[own("Fix: "), text(&i.fix)]);
+        let ids: Vec<String> = i.connections.iter().map(u64::to_string).collect();
+        let more = if i.members > i.connections.len() as u64 {
+            format!(", … ({} in all)", i.members)
+        } else {
+            String::new()
+        };
+        s.paragraph(
+            &mut o,
+            &[
+                own(format!(
+                    "Connections: {}{more}; the first deciding packet: {}. More: ",
+                    ids.join(", "),
+                    i.first_packet
+                )),
+                Span::Code(format!("wsclose explain {}", i.kind.name())),
+                own("."),
+            ],
+        );
+        s.incident_picture(&mut o, i);
+    }
+    if report.incidents.len() > super::INCIDENTS_SHOWN {
+        s.note(
+            &mut o,
+            &[
+                own(format!(
+                    "… and {} more incidents (",
+                    report.incidents.len() - super::INCIDENTS_SHOWN
+                )),
+                Span::Code("--format json".into()),
+                own(" lists them all)."),
+            ],
+        );
+    }
+    s.section_end(&mut o);
+    o
 }
 
 /// The tool, the command line, the inputs (each with its size, hash, format, packets,

@@ -93,6 +93,74 @@ pub fn explain(codes: &[u16], width: Option<u16>) -> String {
     out
 }
 
+/// `wsclose explain server-restart`: what each incident kind is (closes of several
+/// connections that belong together), when the report calls one, and its fix.
+pub fn explain_incidents(kinds: &[crate::incident::IncidentKind], width: Option<u16>) -> String {
+    let mut out = String::new();
+    for &k in kinds {
+        let _ = writeln!(out, "{} (an incident)", k.name());
+        field(&mut out, "Meaning", crate::incident::kind_cause(k), width);
+        field(&mut out, "Called when", &incident_rule(k), width);
+        field(
+            &mut out,
+            "How to fix it",
+            crate::incident::kind_fix(k),
+            width,
+        );
+        field(&mut out, "Reference", "docs/causes.md (Incidents)", width);
+        out.push('\n');
+    }
+    out
+}
+
+/// [`explain_incidents`] as JSON.
+pub fn explain_incidents_json(kinds: &[crate::incident::IncidentKind]) -> String {
+    let v: Vec<_> = kinds
+        .iter()
+        .map(|&k| {
+            serde_json::json!({
+                "incident": k.name(),
+                "meaning": crate::incident::kind_cause(k),
+                "when": incident_rule(k),
+                "fix": crate::incident::kind_fix(k),
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&serde_json::json!({ "incidents": v })).unwrap_or_default() + "\n"
+}
+
+/// When the report calls an incident of kind `k`: its thresholds (`incident`'s constants).
+fn incident_rule(k: crate::incident::IncidentKind) -> String {
+    use crate::incident::{self as i, IncidentKind as K};
+    let n = i::MIN_MEMBERS;
+    match k {
+        K::ServerRestart | K::ServerStop | K::ProxyReload => format!(
+            "{n} or more sessions of one server (or proxy) that it ended the same way (FIN or RST, or one close code) within {} s of the first, which were open then and are at least three quarters of the sessions open to it at that moment (later ends join while each is within {} s of the one before). A restart when the server accepted a session afterwards (or said 1012), else a stop; a proxy when most of them went through one.",
+            i::BURST_S, i::GAP_S
+        ),
+        K::IdleTimeoutCohort => format!(
+            "{n} or more sessions of one server, not already in an incident, ended after a quiet spell of at least {} s, of the same length (within {} s or 2 %, whichever is larger).",
+            i::IDLE_MIN_S, i::IDLE_TOLERANCE_S
+        ),
+        K::ClientDrop => format!(
+            "{n} or more TCP connections of one client host ended by its own FIN or RST (no close frame) within {} s, at least three quarters of those it had open.",
+            i::CLIENT_BURST_S
+        ),
+        K::OverloadShedding => format!(
+            "{n} or more closes by one server with 1013 or 1014 (or upgrades refused with 503 or 429), each within {} s of the one before.",
+            i::SHED_GAP_S
+        ),
+        K::RejectionLoop => format!(
+            "{n} or more refusals of one client host by one server with the same code (1002, 1003, 1007-1010, 3000-4999, or an upgrade refused with a 4xx but 429), each within {} s of the one before.",
+            i::RETRY_GAP_S
+        ),
+        K::MassRejection => format!(
+            "{n} or more refusals with the same code by one server, to several clients, each within {} s of the one before.",
+            i::MASS_GAP_S
+        ),
+    }
+}
+
 /// [`explain`] as JSON: the catalog's rows of `codes`.
 pub fn explain_json(codes: &[u16]) -> String {
     let entries: Vec<_> = codes

@@ -55,6 +55,10 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     value(out, 1, &report.summary)?;
     key(out, false, "seen")?;
     value(out, 1, &report.seen)?;
+    if !report.incidents.is_empty() {
+        key(out, false, "incidents")?;
+        value(out, 1, &report.incidents)?;
+    }
     if !report.key_logs.is_empty() {
         key(out, false, "key_logs")?;
         value(out, 1, &report.key_logs)?;

@@ -45,6 +45,10 @@ pub use crate::report::facts::{app_line, app_text};
 
 pub(crate) use crate::report::facts::clean_close as clean;
 
+/// Incidents described one by one in the table, Markdown and HTML; the rest are counted
+/// (JSON lists them all).
+pub(crate) const INCIDENTS_SHOWN: usize = 50;
+
 /// An input's file name without its folders (the whole path if it has no file name).
 pub(crate) fn file_name(path: &str) -> String {
     crate::report::file_name(path)

@@ -136,6 +136,9 @@ fn brief_status(c: &ConnectionReport) -> String {
         let mark = if e.consistent { "" } else { "⚠ " };
         let _ = write!(out, "; {mark}{}", terminal(&e.summary));
     }
+    if let Some(line) = facts::incident_line(c) {
+        let _ = write!(out, "\n{}", terminal(&line));
+    }
     let (violations, notes): (Vec<_>, Vec<_>) =
         c.findings.iter().partition(|f| f.kind.is_violation());
     for (title, items) in [("⚠ violations", &violations), ("capture notes", &notes)] {
@@ -314,6 +317,7 @@ pub fn write_detail(
         return Ok(());
     }
     let mut tail = String::new();
+    incidents(&mut tail, report, width.unwrap_or(120));
     if detail == Detail::Brief {
         briefly(&mut tail, report, &statuses, width.unwrap_or(120));
         return out.write_all(tail.as_bytes());
@@ -504,6 +508,9 @@ fn connections_table(
             let mark = if e.consistent { "" } else { "⚠ " };
             let _ = write!(status, "\n{mark}{}", terminal(&e.summary));
         }
+        if let Some(line) = facts::incident_line(c) {
+            let _ = write!(status, "\n{}", terminal(&line));
+        }
         let (violations, notes): (Vec<_>, Vec<_>) =
             c.findings.iter().partition(|f| f.kind.is_violation());
         finding_list(&mut status, "⚠ violations", &violations);
@@ -606,6 +613,48 @@ fn wrap(out: &mut String, text: &str, indent: &str, width: usize) {
     }
     out.push_str(&fill(text, indent, indent, width));
     out.push('\n');
+}
+
+/// The incidents, leading the summary: how many, then each one's headline, its cause's
+/// first sentence, its fix and its connections (the first [`super::INCIDENTS_SHOWN`]; the
+/// rest counted).
+fn incidents(out: &mut String, report: &Report, width: u16) {
+    let width = usize::from(width).clamp(40, 120);
+    let n = report.incidents.len();
+    if n == 0 {
+        return;
+    }
+    let many = n > 1;
+    let _ = writeln!(out, "{n} incident{}:", if many { "s" } else { "" });
+    for i in report.incidents.iter().take(super::INCIDENTS_SHOWN) {
+        let lead = if many {
+            format!("{}. ", i.id)
+        } else {
+            String::new()
+        };
+        let head = format!("{lead}{} [{}]", terminal(&i.headline()), i.kind.name());
+        out.push_str(&fill(&head, "", "   ", width));
+        out.push('\n');
+        wrap(
+            out,
+            &format!(
+                "Cause: {} Fix: {} ({}; wsclose explain {})",
+                first_sentence(&i.cause),
+                first_sentence(&i.fix),
+                connections(i.connections.get(..10).unwrap_or(&i.connections), i.members),
+                i.kind.name()
+            ),
+            "   ",
+            width,
+        );
+    }
+    if n > super::INCIDENTS_SHOWN {
+        let _ = writeln!(
+            out,
+            "… and {} more incidents (--format json lists them all).",
+            n - super::INCIDENTS_SHOWN
+        );
+    }
 }
 
 /// "connection 3", "connections 1, 4, …": `count` connections, of which `ids` are listed.
@@ -760,12 +809,13 @@ fn briefly(out: &mut String, report: &Report, statuses: &Statuses, width: u16) {
         }
     }
     if !clean.is_empty() {
-        wrap(
-            out,
-            &format!("{}: clean closes, nothing to fix.", clean.join(", ")),
-            "",
-            width,
-        );
+        // Clean closes that are members of an incident are not "nothing to fix".
+        let note = if report.incidents.is_empty() {
+            "clean closes, nothing to fix."
+        } else {
+            "clean closes each; those in an incident above belong together, and the incident's fix applies."
+        };
+        wrap(out, &format!("{}: {note}", clean.join(", ")), "", width);
     }
     let counts: Vec<String> = report
         .summary

@@ -457,6 +457,12 @@ pub struct ConnectionReport {
     pub encapsulation: Option<super::encapsulation::EncapsulationReport>,
     /// The forward proxy's CONNECT tunnel the session ran in, or that it refused.
     pub tunnel: Option<super::tunnel::TunnelReport>,
+    /// The incident this connection's ending belongs to (`Report::incidents`, by id).
+    pub incident: Option<u32>,
+    /// The session that replaced this one: its client's reconnect.
+    pub reconnect: Option<crate::incident::Reconnect>,
+    /// The connection this session replaced (its id).
+    pub replaces: Option<u64>,
 }
 
 /// The JSON view of a [`ConnectionReport`], in this order: the timeline, and the count of
@@ -541,6 +547,18 @@ pub struct ConnectionReportJson {
     /// or that the proxy refused; absent when the connection was no tunnel.
     #[serde(skip_serializing_if = "Option::is_none")]
     tunnel: Option<super::tunnel::TunnelReport>,
+    /// The incident (`incidents[].id`) this connection's ending belongs to: closes of
+    /// several connections that belong together. Absent when none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    incident: Option<u32>,
+    /// The session that replaced this one (the same client host, server and path or
+    /// subprotocol, opened after this one ended): its id and how long after. Absent when
+    /// none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reconnect: Option<crate::incident::Reconnect>,
+    /// The connection this session replaced (its id), when it is a reconnect.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replaces: Option<u64>,
 }
 
 impl Serialize for ConnectionReport {

@@ -426,6 +426,11 @@ pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&
         f.packets = e.packets.clone();
         out.push(f);
     }
+    if let Some(line) = incident_line(c) {
+        let mut f = Fact::new("Incident", Place::Lead, vec![text(line)]);
+        f.packets = decisive(c).into_iter().collect();
+        out.push(f);
+    }
     let fix: &str = &c.status.fix;
     match shared_fix {
         Some(shared) if shared == fix => {}
@@ -587,6 +592,29 @@ pub fn decisive(c: &ConnectionReport) -> Option<u64> {
         .map(|f| f.packet)
         .or_else(|| c.stream_ends.first().map(|e| e.packet))
         .or_else(|| c.tcp_ends.first().map(|e| e.packet))
+}
+
+/// A connection's incident and reconnect in words: "one of the closes of incident 1 (see
+/// the incidents); reconnected after 1.2 s as connection 14; replaces connection 3".
+pub fn incident_line(c: &ConnectionReport) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(n) = c.incident {
+        parts.push(format!(
+            "one of the closes of incident {n}, which belong together (see the incidents)"
+        ));
+    }
+    if let Some(r) = &c.reconnect {
+        let refused = if r.refused { ", refused" } else { "" };
+        parts.push(format!(
+            "reconnected after {} as connection {}{refused}",
+            crate::incident::seconds(r.after_s),
+            r.connection
+        ));
+    }
+    if let Some(p) = c.replaces {
+        parts.push(format!("replaces connection {p}"));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 /// A side in the reports' words.

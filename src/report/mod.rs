@@ -105,6 +105,16 @@ pub struct Report {
     pub summary: Summary,
     /// What the capture held besides WebSocket connections.
     pub seen: Seen,
+    /// Closes of several connections that belong together (a server stopped or restarted,
+    /// a proxy reloaded, an idle cohort, a client host dropped, load shed, a rejection
+    /// loop), in the order of their first end; each member names its incident
+    /// (`connections[].incident`). Absent when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub incidents: Vec<crate::incident::Incident>,
+    /// What the incident stage says of each connection of a store, given as each is read
+    /// back ([`Report::for_each_connection`]); connections in memory have it already.
+    #[serde(skip)]
+    pub(crate) links: crate::incident::Links,
     /// Where TLS secrets came from (key logs, `SSLKEYLOGFILE`, pcapng secrets), never the
     /// secrets themselves.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -423,6 +433,8 @@ impl Report {
             stored,
             summary: Summary::default(),
             seen,
+            incidents: Vec::new(),
+            links: crate::incident::Links::default(),
             key_logs: Vec::new(),
             key_log_warnings: Vec::new(),
             warnings,
@@ -549,6 +561,7 @@ impl Report {
     /// finished before it was read (`finish_store`).
     fn as_shown(&self, c: &mut ConnectionReport, names: &mut Option<redact::Names>) {
         c.last_input = locate(&self.inputs, c.input, c.last_packet).0;
+        self.links.apply(c);
         if let Some(names) = names {
             names.connection(c);
         }

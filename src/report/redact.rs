@@ -280,6 +280,16 @@ pub fn redact(report: &mut Report) {
     for e in &mut report.seen.encrypted {
         names.encrypted(e);
     }
+    // Then the hosts the incidents name, before the connections (the table's summary
+    // leads with them): a store's connections read later go on from these names too.
+    for i in &mut report.incidents {
+        if let Some(s) = &mut i.server {
+            *s = names.endpoint(s);
+        }
+        if let Some(c) = &mut i.client {
+            *c = names.name(c);
+        }
+    }
     report.names = Some(names.clone());
     for c in &mut report.connections {
         names.connection(c);

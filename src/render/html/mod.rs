@@ -146,6 +146,7 @@ pub fn write_with(
     let mut head = String::new();
     document_head(&mut head, report);
     document::header(&mut head, report, hashes, &Html);
+    let incidents = document::incidents(report, &Html);
     let encrypted = if report.seen.encrypted.is_empty() {
         String::new()
     } else {
@@ -189,6 +190,7 @@ pub fn write_with(
     let Some((mut rows, mut sections)) = chosen else {
         // No limit: the problems' rows, then the clean closes', then every section.
         out.write_all(head.as_bytes())?;
+        out.write_all(incidents.as_bytes())?;
         out.write_all(table_head(&cx.names).as_bytes())?;
         report.for_each_chunk(crate::report::RENDER_CHUNK, |part| {
             let mut o = String::new();
@@ -219,6 +221,7 @@ pub fn write_with(
     // rows as fit, then as many sections as fit in what is left.
     let limit = limit.unwrap_or(LIMIT);
     let fixed = head.len()
+        + incidents.len()
         + meanings.len()
         + encrypted.len()
         + table_head(&cx.names).len()
@@ -239,6 +242,7 @@ pub fn write_with(
     let mut rows = rows.into_sorted();
     rows.sort_by_key(|(id, _)| *id);
     out.write_all(head.as_bytes())?;
+    out.write_all(incidents.as_bytes())?;
     let mut o = table_head(&cx.names);
     let n_rows = rows.len() as u64;
     for (id, r) in &rows {

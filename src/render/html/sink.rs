@@ -129,6 +129,77 @@ impl Sink for Html {
         }
         o.push_str("</div>\n");
     }
+
+    fn incident_picture(&self, o: &mut String, i: &crate::incident::Incident) {
+        incident_picture(o, i);
+    }
+}
+
+/// An incident's picture: per bar of `bin_s` seconds from its first end, the members that
+/// ended (down, red) and the reconnects accepted (up, green), as an inline `<svg>` with
+/// its own scale; numbers only, and its title escaped.
+fn incident_picture(o: &mut String, i: &crate::incident::Incident) {
+    const BAR: usize = 10;
+    const HALF: usize = 40;
+    if i.bins.is_empty() {
+        return;
+    }
+    let most = i
+        .bins
+        .iter()
+        .map(|b| b.ends.max(b.reconnects))
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let width = i.bins.len() * BAR + 60;
+    let height = 2 * HALF + 30;
+    let title = format!(
+        "Incident {}: sessions ended (below the line) and reconnects (above) per {}",
+        i.id,
+        crate::incident::seconds(i.bin_s)
+    );
+    let _ = write!(
+        o,
+        "<figure><svg class=\"inc\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-labelledby=\"inc{id}\"><title id=\"inc{id}\">{t}</title>",
+        id = i.id,
+        t = h(&title)
+    );
+    let _ = write!(
+        o,
+        "<line class=\"axis\" x1=\"0\" y1=\"{HALF}\" x2=\"{}\" y2=\"{HALF}\"/>",
+        i.bins.len() * BAR
+    );
+    for (k, b) in i.bins.iter().enumerate() {
+        let x = k * BAR;
+        let up = (f64::from(b.reconnects) / most * HALF as f64).round() as usize;
+        let down = (f64::from(b.ends) / most * HALF as f64).round() as usize;
+        if up > 0 {
+            let _ = write!(
+                o,
+                "<rect class=\"i-back\" x=\"{x}\" y=\"{}\" width=\"{}\" height=\"{up}\"><title>{} reconnected</title></rect>",
+                HALF - up,
+                BAR - 2,
+                b.reconnects
+            );
+        }
+        if down > 0 {
+            let _ = write!(
+                o,
+                "<rect class=\"i-end\" x=\"{x}\" y=\"{HALF}\" width=\"{}\" height=\"{down}\"><title>{} ended</title></rect>",
+                BAR - 2,
+                b.ends
+            );
+        }
+    }
+    let _ = writeln!(
+        o,
+        "<text class=\"tick\" x=\"0\" y=\"{}\" style=\"text-anchor:start\">0</text><text class=\"tick\" x=\"{}\" y=\"{}\" style=\"text-anchor:end\">{}</text></svg><figcaption>{}</figcaption></figure>",
+        height - 4,
+        i.bins.len() * BAR,
+        height - 4,
+        h(&format!("+{}", crate::incident::seconds(i.bin_s * i.bins.len() as f64))),
+        h(&title)
+    );
 }
 
 /// A tone as its class.

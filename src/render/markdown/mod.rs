@@ -80,6 +80,7 @@ pub fn write_with(
     let names = Names::of(report);
     let mut head = title(report);
     document::header(&mut head, report, hashes, &Markdown);
+    let incidents = document::incidents(report, &Markdown);
     let encrypted = if report.seen.encrypted.is_empty() {
         String::new()
     } else {
@@ -116,6 +117,7 @@ pub fn write_with(
     let Some((mut rows, mut sections)) = chosen else {
         // No limit: the rows as they are read again, then every section.
         out.write_all(head.as_bytes())?;
+        out.write_all(incidents.as_bytes())?;
         out.write_all(table_head(&names).as_bytes())?;
         report.for_each_chunk(crate::report::RENDER_CHUNK, |part| {
             let mut o = String::new();
@@ -146,7 +148,7 @@ pub fn write_with(
     // which sections fit must not depend on where the capture lies or on flags that change
     // nothing in the report (a path longer than its allowance makes the report that much
     // longer than the limit).
-    let fixed = [&meanings, &encrypted]
+    let fixed = [&meanings, &encrypted, &incidents]
         .iter()
         .map(|t| t.chars().count())
         .sum::<usize>()
@@ -166,6 +168,7 @@ pub fn write_with(
         .collect();
 
     out.write_all(head.as_bytes())?;
+    out.write_all(incidents.as_bytes())?;
     let mut o = table_head(&names);
     for (_, r) in &rows {
         o.push_str(r);

@@ -117,6 +117,10 @@ fn report(w: &mut Writer<'_>, r: &ConnectionReport) -> Option<()> {
         message_heartbeats,
         encapsulation,
         tunnel,
+        // Given when the report is shown (`incident::Links`), never stored.
+        incident: _,
+        reconnect: _,
+        replaces: _,
     } = r;
     w.u64(*id);
     w.u64(*input as u64);
@@ -246,6 +250,9 @@ fn read_report(r: &mut Reader<'_>, out: &mut Vec<ConnectionReport>) -> Option<()
         message_heartbeats: r.vec_serde()?,
         encapsulation: r.opt_serde()?,
         tunnel: r.opt_serde()?,
+        incident: None,
+        reconnect: None,
+        replaces: None,
     });
     Some(())
 }

@@ -77,6 +77,8 @@ pub struct Store {
     notes: Vec<String>,
     /// The sessions that may be legs of a proxied session (`legs`), by order.
     legs: legs::Index,
+    /// Each report's ending, for the incident stage (`incident`).
+    incidents: crate::incident::Index,
 }
 
 /// What stays in memory of a report (32 bytes: one per connection of the capture): its
@@ -186,6 +188,7 @@ impl Store {
             dropped: 0,
             notes: Vec::new(),
             legs: legs::Index::default(),
+            incidents: crate::incident::Index::default(),
             identities: 0,
             identity_orders: std::collections::BTreeMap::new(),
         }
@@ -288,6 +291,7 @@ impl Store {
         let status = r.status_kind();
         if let Some(e) = self.entries.get(index) {
             self.legs.add(e.order, &r);
+            self.incidents.add(e.order, &r);
         }
         if let Some(a) = r.application.as_ref().filter(|a| !a.related.is_empty()) {
             self.identities += 1;
@@ -403,6 +407,7 @@ impl Store {
     pub fn append(&mut self, other: Store) {
         let base = self.files.len();
         self.legs.append(other.legs);
+        self.incidents.append(other.incidents);
         self.identities += other.identities;
         for (h, orders) in other.identity_orders {
             self.identity_orders.entry(h).or_default().extend(orders);
@@ -491,6 +496,17 @@ impl Store {
     /// The index of the proxied sessions' legs (its room, what it left out).
     pub fn legs_mut(&mut self) -> &mut legs::Index {
         &mut self.legs
+    }
+
+    /// The endings the incident stage works from (its room, what it left out).
+    pub fn incidents_mut(&mut self) -> &mut crate::incident::Index {
+        &mut self.incidents
+    }
+
+    /// The endings, each placed at its report's position once sorted (taken out).
+    pub fn take_endings(&mut self) -> Vec<crate::incident::Ending> {
+        let index = std::mem::take(&mut self.incidents);
+        index.placed(|order| self.positions(order))
     }
 
     /// The index of the proxied sessions' legs, taken out (`legs::link_store`).
@@ -678,10 +694,12 @@ impl Store {
 }
 
 /// Pairs the legs of a sorted store: each pair read back, given to `link`, and written back.
+/// Returns the (front, back) indexes of the pairs linked (for the incident stage).
 pub fn link_store(
     store: &mut Store,
     mut link: impl FnMut(&mut ConnectionReport, &mut ConnectionReport, &LinkedBy),
-) -> std::io::Result<()> {
+) -> std::io::Result<Vec<(usize, usize)>> {
+    let mut linked = Vec::new();
     let mut buf = Vec::new();
     // The streams of the HTTP/2 connections read back so far: (stream, index) by order.
     let mut streams: HashMap<u64, Vec<(u32, usize)>> = HashMap::new();
@@ -715,8 +733,9 @@ pub fn link_store(
         link(&mut front, &mut back, &p.by);
         store.replace(i, front)?;
         store.replace(j, back)?;
+        linked.push((i, j));
     }
-    Ok(())
+    Ok(linked)
 }
 
 #[cfg(test)]

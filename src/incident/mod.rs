@@ -1,0 +1,545 @@
+//! Incidents: the endings of several connections that belong together (a server stopped
+//! or restarted, a proxy reloaded, a cohort cut at one idle age, a client host dropped,
+//! a server shedding load, a client refused again and again), and reconnects: a client's
+//! new session linked to the one it replaces.
+//!
+//! In: one compact [`Ending`] per finished connection report (kept by the report store as
+//! reports finish, [`Index`], or made from reports in memory), in the report's order. Out:
+//! [`Incident`]s (`Report::incidents`, JSON `incidents[]`) and, per connection, the
+//! incident it belongs to and its reconnect ([`Links`], applied as reports are shown).
+//! Nothing here reads a report back: the stage works from the endings alone, whose memory
+//! is charged to `--max-memory` ([`crate::memory::incidents_room`]).
+//!
+//! The evidence is the connections' own: how each ended (RFC 6455 §7.1.5's close code, or
+//! TCP's FIN/RST, RFC 9293 §3.6), who ended it, when, and its quiet spell before the end.
+//! The thresholds ([`MIN_MEMBERS`], [`BURST_S`], [`GAP_S`], [`SHED_GAP_S`],
+//! [`RETRY_GAP_S`], [`IDLE_MIN_S`], [`RECONNECT_MAX_S`], [`HERD_SPREAD_S`]) are in
+//! docs/causes.md; a single connection is never an incident.
+//!
+//! Work: sorting the endings (n log n), then sweeps that visit each ending a bounded
+//! number of times ([`Outcome::work`] counts the steps), so 100 000 sessions ending in one
+//! second, or one client reconnecting 50 000 times, cost time linear in the sessions.
+
+mod detect;
+pub mod watch;
+mod words;
+
+pub use detect::detect;
+pub use watch::{Forming, Watch};
+pub use words::{clock, kind_cause, kind_fix, seconds};
+
+use crate::capture::Timestamp;
+use crate::decode::Endpoint;
+use crate::flow::Role;
+use crate::report::ConnectionReport;
+use serde::Serialize;
+
+/// Fewest connections an incident has: a single connection (or two) is never one.
+pub const MIN_MEMBERS: usize = 3;
+
+/// A server-side stop: the sessions it ended the same way from the first such end on,
+/// within this many seconds, that were open at that first end.
+pub const BURST_S: f64 = 2.0;
+
+/// A client host's drop: its sessions' own FINs or RSTs within this many seconds of the
+/// first (a process that exits, or a host whose network goes, ends them all at once), each
+/// within it of the one before.
+pub const CLIENT_BURST_S: f64 = 0.25;
+
+/// Once a stop is found, later ends of sessions open at its start, each within this many
+/// seconds of the one before, belong to it too (a shutdown that closes sessions one by one).
+pub const GAP_S: f64 = 1.0;
+
+/// Most seconds between two overload closes (1013, 1014; a refused upgrade's 503 or 429)
+/// of one server for them to be one episode of shedding.
+pub const SHED_GAP_S: f64 = 10.0;
+
+/// Most seconds between two refusals of one client by one server with the same code for
+/// them to be one rejection loop (retries with backoff come back within it).
+pub const RETRY_GAP_S: f64 = 60.0;
+
+/// Most seconds between two rejections with the same code of different clients by one
+/// server for them to be one mass rejection.
+pub const MASS_GAP_S: f64 = 2.0;
+
+/// Shortest quiet spell before the end (seconds) for a session to count in an idle cohort.
+pub const IDLE_MIN_S: f64 = 5.0;
+
+/// Idle ages within the larger of this many seconds and 2 % of the first are "the same".
+pub const IDLE_TOLERANCE_S: f64 = 1.0;
+
+/// Most seconds from a session's end to the start of the session that replaces it: a
+/// later one is a new visit, not a reconnect.
+pub const RECONNECT_MAX_S: f64 = 300.0;
+
+/// Reconnect delays spread over less than this (seconds, from the 10th to the 90th
+/// percentile) arrive in a herd: no jitter.
+pub const HERD_SPREAD_S: f64 = 0.25;
+
+/// Connection ids an incident lists (`connections`); each connection also names its
+/// incident (`incident`), so all of them are found.
+pub const LISTED: usize = 100;
+
+/// Incidents kept at most; later ones are counted ([`Outcome::left_out`]) and their
+/// connections left to other kinds or to none (a hostile capture could make one incident
+/// per three connections).
+pub const MAX_INCIDENTS: usize = 1000;
+
+/// Bars of an incident's picture at most ([`Incident::bins`]).
+pub const MAX_BINS: usize = 60;
+
+/// What the index keeps of one ending, charged to the memory budget.
+pub const ENDING_BYTES: usize = std::mem::size_of::<Ending>() * 2;
+
+/// How a session ended, in the terms incidents compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum How {
+    /// Not ended in the capture (or followed no further: evicted).
+    Open,
+    /// A FIN before any close frame.
+    Fin,
+    /// A RST before any close frame.
+    Rst,
+    /// A close frame first, with its code (`None`: no code, 1005).
+    Close(Option<u16>),
+    /// The upgrade was refused with this HTTP status.
+    Refused(u16),
+}
+
+/// The compact summary of one connection the incident stage works from (about 120 bytes).
+#[derive(Debug, Clone, Copy)]
+pub struct Ending {
+    /// The report's sort key in its store (input above bit 48, first packet below) and its
+    /// HTTP/2 stream (0 for none): placed at its position once the store is sorted.
+    pub order: u64,
+    pub stream: u32,
+    /// Its position in the report's order (its id less one).
+    pub pos: u32,
+    pub client: Endpoint,
+    /// The client's host: its address, port 0.
+    pub host: Endpoint,
+    pub server: Endpoint,
+    /// A hash of the path (without its query) and the subprotocol: what a reconnect repeats.
+    pub route: u64,
+    /// When it started and when it ended (the first close frame, FIN or RST), nanoseconds.
+    pub start: i64,
+    pub end: i64,
+    /// The packet that ended it (the deciding packet).
+    pub packet: u64,
+    pub how: How,
+    /// Who ended it.
+    pub by: Option<Role>,
+    /// Its quiet spell before the end, milliseconds (`u32::MAX`: unknown).
+    pub idle_ms: u32,
+    /// Through a proxy (a leg of a proxied session, or a response naming a proxy).
+    pub proxied: bool,
+}
+
+impl Ending {
+    /// The ending of `c`, at position `pos`.
+    pub fn of(c: &ConnectionReport, pos: u32) -> Ending {
+        let (client, server) = c.endpoints;
+        let route = {
+            use std::hash::{Hash, Hasher};
+            let mut h = rustc_hash::FxHasher::default();
+            let path = c.handshake.path.as_deref().unwrap_or("");
+            path.split('?').next().unwrap_or("").hash(&mut h);
+            c.handshake.subprotocol.hash(&mut h);
+            h.finish()
+        };
+        let (how, by, end, packet) = if let Some(s) = c
+            .handshake
+            .status
+            .filter(|&s| s != 101 && !(c.h2_stream.is_some() && (200..300).contains(&s)))
+        {
+            let packet = c.handshake.response_packet.unwrap_or(c.last_packet);
+            (How::Refused(s), Some(Role::Server), c.end.0, packet)
+        } else if c.evicted.is_some() {
+            (How::Open, None, i64::MAX, 0)
+        } else if let Some(f) = c.close_frames.first() {
+            (How::Close(f.code), Some(f.from), f.time.0, f.packet)
+        } else if let Some(e) = c.stream_ends.first() {
+            let how = if e.ends_stream { How::Fin } else { How::Rst };
+            (how, Some(e.by), e.time.0, e.packet)
+        } else if let Some(e) = c.tcp_ends.first() {
+            let how = match e.kind {
+                crate::report::EndKind::Fin => How::Fin,
+                crate::report::EndKind::Rst => How::Rst,
+            };
+            (how, Some(e.by), e.time.0, e.packet)
+        } else {
+            (How::Open, None, i64::MAX, 0)
+        };
+        let idle_ms = c
+            .idle_before_end_s
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map_or(u32::MAX, |s| {
+                (s * 1000.0).min(f64::from(u32::MAX - 1)) as u32
+            });
+        Ending {
+            order: crate::report::legs::order(c.input, c.first_packet),
+            stream: c.h2_stream.unwrap_or(0),
+            pos,
+            client,
+            host: Endpoint::new(client.ip(), 0),
+            server,
+            route,
+            start: c.start.0,
+            end,
+            packet,
+            how,
+            by,
+            idle_ms,
+            proxied: c.leg.is_some() || c.handshake.proxy_product.is_some(),
+        }
+    }
+
+    fn ended(&self) -> bool {
+        self.how != How::Open
+    }
+
+    /// The client's host (its address, port 0).
+    fn client_host(&self) -> Endpoint {
+        self.host
+    }
+}
+
+/// The endings of a store's reports, kept as they are filled, up to a room in bytes: those
+/// of the smallest orders (the connections that started first), whatever the order they
+/// finished in and the number of threads. The vector may grow to twice what it keeps
+/// before it is cut back (what [`ENDING_BYTES`] charges).
+#[derive(Debug, Clone, Default)]
+pub struct Index {
+    endings: Vec<Ending>,
+    /// Endings kept at most (0: no limit).
+    max: usize,
+    /// Endings cut so far.
+    left_out: u64,
+}
+
+impl Index {
+    /// Keeps at most `bytes` of endings (0: no limit).
+    pub fn set_room(&mut self, bytes: usize) {
+        self.max = (bytes / ENDING_BYTES).max(usize::from(bytes > 0));
+    }
+
+    /// Keeps the ending of `c`, whose store order is `order`.
+    pub fn add(&mut self, order: u64, c: &ConnectionReport) {
+        let mut e = Ending::of(c, 0);
+        e.order = order;
+        self.endings.push(e);
+        if self.max > 0 && self.endings.len() >= 2 * self.max {
+            self.cut();
+        }
+    }
+
+    /// Keeps the `max` endings of the smallest orders.
+    fn cut(&mut self) {
+        if self.max == 0 || self.endings.len() <= self.max {
+            return;
+        }
+        self.endings
+            .select_nth_unstable_by_key(self.max, |e| (e.order, e.stream));
+        self.left_out += (self.endings.len() - self.max) as u64;
+        self.endings.truncate(self.max);
+    }
+
+    /// Takes in another shard's endings.
+    pub fn append(&mut self, mut other: Index) {
+        self.left_out += other.left_out;
+        self.endings.append(&mut other.endings);
+        self.cut();
+    }
+
+    /// Endings not kept for want of room (so far; all once cut at the end).
+    pub fn left_out(&mut self) -> u64 {
+        self.cut();
+        self.left_out
+    }
+
+    /// The endings placed at their reports' positions, given each order's range of
+    /// positions once sorted (`positions`): the streams of one HTTP/2 connection share an
+    /// order and are placed by stream id. Endings whose place cannot be told are dropped.
+    pub fn placed(mut self, positions: impl Fn(u64) -> std::ops::Range<usize>) -> Vec<Ending> {
+        self.cut();
+        self.endings.sort_unstable_by_key(|e| (e.order, e.stream));
+        let mut out = Vec::with_capacity(self.endings.len());
+        let mut i = 0;
+        while i < self.endings.len() {
+            let order = self.endings.get(i).map_or(0, |e| e.order);
+            let mut j = i;
+            while self.endings.get(j).is_some_and(|e| e.order == order) {
+                j += 1;
+            }
+            let range = positions(order);
+            if range.len() == j - i {
+                for (k, pos) in (i..j).zip(range) {
+                    if let (Some(e), Ok(pos)) = (self.endings.get(k), u32::try_from(pos)) {
+                        out.push(Ending { pos, ..*e });
+                    }
+                }
+            }
+            i = j;
+        }
+        out
+    }
+}
+
+/// What kind of incident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum IncidentKind {
+    /// The server ended its sessions at once and accepted new ones later.
+    ServerRestart,
+    /// The server ended its sessions at once and accepted none after (in the capture).
+    ServerStop,
+    /// A proxy in front ended its sessions at once (a reload or restart).
+    ProxyReload,
+    /// Many sessions ended at the same idle age: a timeout.
+    IdleTimeoutCohort,
+    /// All the sessions of one client host ended at once: its process exited or its
+    /// network changed.
+    ClientDrop,
+    /// The server closed many sessions with 1013 or 1014 (or refused upgrades with 503 or
+    /// 429): it is shedding load.
+    OverloadShedding,
+    /// One client refused again and again with the same code as it retries.
+    RejectionLoop,
+    /// Many clients refused with the same code at once.
+    MassRejection,
+}
+
+impl IncidentKind {
+    /// Its name, as JSON and `wsclose explain` spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            IncidentKind::ServerRestart => "server-restart",
+            IncidentKind::ServerStop => "server-stop",
+            IncidentKind::ProxyReload => "proxy-reload",
+            IncidentKind::IdleTimeoutCohort => "idle-timeout-cohort",
+            IncidentKind::ClientDrop => "client-drop",
+            IncidentKind::OverloadShedding => "overload-shedding",
+            IncidentKind::RejectionLoop => "rejection-loop",
+            IncidentKind::MassRejection => "mass-rejection",
+        }
+    }
+
+    /// Every kind.
+    pub const ALL: [IncidentKind; 8] = [
+        IncidentKind::ServerRestart,
+        IncidentKind::ServerStop,
+        IncidentKind::ProxyReload,
+        IncidentKind::IdleTimeoutCohort,
+        IncidentKind::ClientDrop,
+        IncidentKind::OverloadShedding,
+        IncidentKind::RejectionLoop,
+        IncidentKind::MassRejection,
+    ];
+
+    /// The kind named `name` (`wsclose explain server-restart`).
+    pub fn named(name: &str) -> Option<IncidentKind> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+/// Who came back after an incident.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct Reconnects {
+    /// Members whose client opened a new session to the same server and path (or
+    /// subprotocol) within [`RECONNECT_MAX_S`] of the end, and was accepted.
+    pub came_back: u64,
+    /// Members with no accepted new session in the capture.
+    pub never: u64,
+    /// Median seconds from a member's end to its accepted new session.
+    pub median_s: Option<f64>,
+    /// The slowest of those.
+    pub slowest_s: Option<f64>,
+    /// New sessions that replaced a member and were refused: their upgrade was (an HTTP
+    /// status other than 101), or they were ended again as members of the same incident (a
+    /// rejection loop's next refusal). A SYN answered by a RST is not a WebSocket
+    /// connection and is not counted here.
+    pub refused: u64,
+    /// Seconds between the 10th and 90th percentile of the delays (with 3 or more).
+    pub spread_s: Option<f64>,
+    /// The delays spread over less than [`HERD_SPREAD_S`]: the clients came back in a herd.
+    pub herd: Option<bool>,
+}
+
+/// Closes that belong together (JSON `incidents[]`; one row of type `incident` per
+/// incident in JSON Lines).
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
+pub struct Incident {
+    /// Its number, from 1, in the order of its first end; connections name it (`incident`).
+    pub id: u32,
+    pub kind: IncidentKind,
+    /// The first member's end and the last's.
+    pub start: Timestamp,
+    pub end: Timestamp,
+    /// Seconds from `start` to `end`.
+    pub window_s: f64,
+    /// The server (or proxy) it concerns, when one: its address and port (a pseudonym when
+    /// redacted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    /// The client host it concerns, when one: its address (a pseudonym when redacted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
+    /// How the members ended: "fin", "rst", "fin/rst", "close 1000", "close", "refused 503".
+    pub ended_by: String,
+    /// Who ended them: "server", "client" or "both".
+    pub side: String,
+    /// The close code (or HTTP status of a refused upgrade) they share, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<u16>,
+    /// For an idle cohort: the idle age they share (the first member's), seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idle_s: Option<f64>,
+    /// For a restart: seconds from the last member's end to the next session the server
+    /// accepted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub down_s: Option<f64>,
+    /// How many connections it holds.
+    pub members: u64,
+    /// The first [`LISTED`] of their ids.
+    pub connections: Vec<u64>,
+    /// The first member's deciding packet (its close frame, FIN or RST): where to look.
+    pub first_packet: u64,
+    pub reconnects: Reconnects,
+    /// The width of each of `bins`, seconds (0.1, 0.25, 0.5, 1, 2, 5, 10, 30 or 60: the
+    /// least that spans the members' ends and their reconnects in [`MAX_BINS`] bars).
+    pub bin_s: f64,
+    /// From `start`, per `bin_s`: members that ended and reconnects accepted (the picture
+    /// of the HTML report).
+    pub bins: Vec<Bin>,
+    /// What happened, in words.
+    pub cause: String,
+    /// What to change.
+    pub fix: String,
+}
+
+impl Incident {
+    /// One line: "server 10.0.0.5:8443 restarted at 14:02:31.120; 312 sessions ended by
+    /// FIN within 40 ms; 290 reconnected, median 1.2 s; 22 never came back".
+    pub fn headline(&self) -> String {
+        words::headline(self)
+    }
+}
+
+/// One bar of an incident's picture.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct Bin {
+    /// Members that ended in it.
+    pub ends: u32,
+    /// Members' reconnects accepted in it.
+    pub reconnects: u32,
+}
+
+/// A connection's reconnect: the session that replaced it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct Reconnect {
+    /// The id of the new session.
+    pub connection: u64,
+    /// Seconds from this one's end to its start.
+    pub after_s: f64,
+    /// Whether the new session's upgrade was refused.
+    pub refused: bool,
+}
+
+/// What the stage says of one connection.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Link {
+    pub incident: Option<u32>,
+    pub reconnect: Option<Reconnect>,
+    /// The id of the connection this one replaced.
+    pub replaces: Option<u64>,
+}
+
+/// Per connection position, what the stage says of it (only those it says something of).
+#[derive(Debug, Clone, Default)]
+pub struct Links {
+    map: rustc_hash::FxHashMap<u32, Link>,
+}
+
+impl Links {
+    fn entry(&mut self, pos: u32) -> &mut Link {
+        self.map.entry(pos).or_default()
+    }
+
+    /// What it says of the connection at `pos`.
+    pub fn get(&self, pos: u32) -> Option<&Link> {
+        self.map.get(&pos)
+    }
+
+    /// Writes it into `c`, the connection at position `id - 1`.
+    pub fn apply(&self, c: &mut ConnectionReport) {
+        let Some(l) =
+            c.id.checked_sub(1)
+                .and_then(|p| u32::try_from(p).ok())
+                .and_then(|p| self.get(p))
+        else {
+            return;
+        };
+        c.incident = l.incident;
+        c.reconnect = l.reconnect;
+        c.replaces = l.replaces;
+    }
+
+    /// Connections it says something of.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether it says nothing.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+/// What the stage found.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub incidents: Vec<Incident>,
+    pub links: Links,
+    /// Steps taken by the sweeps after sorting (to check that the work is linear).
+    pub work: u64,
+    /// Incidents found past [`MAX_INCIDENTS`], not kept.
+    pub left_out: u64,
+}
+
+/// The incidents and links of connections all in memory (in the report's order, ids
+/// given), written into them (the links are left empty in the outcome).
+pub fn link_vec(connections: &mut [ConnectionReport]) -> Outcome {
+    if connections.len() < 2 {
+        return Outcome::default();
+    }
+    let endings: Vec<Ending> = connections
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| Some(Ending::of(c, u32::try_from(i).ok()?)))
+        .collect();
+    // The proxied sessions' legs, front first, by position (id less one).
+    let legs: Vec<(u32, u32)> = connections
+        .iter()
+        .filter_map(|c| {
+            let l = c.leg.as_ref()?;
+            if l.side != crate::report::legs::Side::Front {
+                return None;
+            }
+            let f = u32::try_from(c.id.checked_sub(1)?).ok()?;
+            let b = u32::try_from(l.other_leg.checked_sub(1)?).ok()?;
+            Some((f, b))
+        })
+        .collect();
+    let mut out = detect(endings, &legs);
+    if !out.links.is_empty() {
+        for c in connections.iter_mut() {
+            out.links.apply(c);
+        }
+    }
+    out.links = Links::default();
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,475 @@
+use super::*;
+use std::net::{IpAddr, Ipv4Addr};
+
+const S: i64 = 1_000_000_000;
+const MS: i64 = 1_000_000;
+const T0: i64 = 1_700_000_000 * S;
+
+fn ep(host: u8, port: u16) -> Endpoint {
+    Endpoint::new(IpAddr::V4(Ipv4Addr::new(10, 0, 0, host)), port)
+}
+
+/// A session from client host `client` (port `port`) to 10.0.0.5:8443, from `start` to
+/// `end` (ns past T0), ended `how` by `by`.
+fn ending(client: u8, port: u16, start: i64, end: i64, how: How, by: Option<Role>) -> Ending {
+    Ending {
+        order: 0,
+        stream: 0,
+        pos: 0,
+        client: ep(client, port),
+        host: ep(client, 0),
+        server: ep(5, 8443),
+        route: 7,
+        start: T0 + start,
+        end: if how == How::Open { i64::MAX } else { T0 + end },
+        packet: 0,
+        how,
+        by,
+        idle_ms: u32::MAX,
+        proxied: false,
+    }
+}
+
+fn detect_(v: Vec<Ending>) -> Outcome {
+    detect(v, &[])
+}
+
+fn numbered(mut v: Vec<Ending>) -> Vec<Ending> {
+    v.sort_by_key(|e| e.start);
+    for (i, e) in v.iter_mut().enumerate() {
+        e.pos = i as u32;
+        e.order = i as u64;
+        e.packet = i as u64 * 10 + 1;
+    }
+    v
+}
+
+/// 300 sessions closed by one server with 1000 within 30 ms, 290 back after about a second
+/// (spread over 0.8 s), 10 never: one server restart, its reconnects counted.
+#[test]
+fn three_hundred_clean_closes_at_once_are_one_restart() {
+    let mut v = Vec::new();
+    for k in 0..300u16 {
+        let host = (k % 50) as u8 + 20;
+        let end = 100 * S + i64::from(k) * MS / 10;
+        v.push(ending(
+            host,
+            10_000 + k,
+            i64::from(k) * MS,
+            end,
+            How::Close(Some(1000)),
+            Some(Role::Server),
+        ));
+        if k < 290 {
+            let back = end + S + i64::from(k) * 3 * MS;
+            v.push(ending(host, 20_000 + k, back, back, How::Open, None));
+        }
+    }
+    let out = detect_(numbered(v));
+    assert_eq!(out.incidents.len(), 1, "{:#?}", out.incidents);
+    let i = &out.incidents[0];
+    assert_eq!(i.kind, IncidentKind::ServerRestart);
+    assert_eq!(i.members, 300);
+    assert_eq!(i.server.as_deref(), Some("10.0.0.5:8443"));
+    assert_eq!(i.code, Some(1000));
+    assert!(i.window_s < 0.05, "{}", i.window_s);
+    assert_eq!(i.reconnects.came_back, 290);
+    assert_eq!(i.reconnects.never, 10);
+    let m = i.reconnects.median_s.unwrap();
+    assert!((1.3..1.6).contains(&m), "{m}");
+    assert_eq!(i.reconnects.herd, Some(false));
+    assert!(i.down_s.unwrap() > 0.9);
+    let h = i.headline();
+    assert!(
+        h.starts_with("server 10.0.0.5:8443 restarted at 22:15:00.000 (down 970 ms)"),
+        "{h}"
+    );
+    assert!(
+        h.contains("300 sessions ended by close 1000 within 30 ms"),
+        "{h}"
+    );
+    assert!(h.contains("290 reconnected, median 1."), "{h}");
+    assert!(h.contains("10 never came back"), "{h}");
+    // The picture: every end and reconnect in a bar.
+    assert_eq!(i.bin_s, 0.1);
+    assert_eq!(i.bins.iter().map(|b| b.ends).sum::<u32>(), 300);
+    assert_eq!(i.bins.iter().map(|b| b.reconnects).sum::<u32>(), 290);
+    assert_eq!(i.bins[0].ends, 300);
+    assert_eq!(i.bins[0].reconnects, 0);
+    // Each member names the incident; each reconnect names its new session.
+    let members = (0..600)
+        .filter_map(|p| out.links.get(p))
+        .filter(|l| l.incident == Some(1))
+        .count();
+    assert_eq!(members, 300);
+    let back = (0..600)
+        .filter_map(|p| out.links.get(p))
+        .filter(|l| l.reconnect.is_some())
+        .count();
+    assert_eq!(back, 290);
+}
+
+/// The same closes, each with its own timing over minutes (churn): no incident.
+#[test]
+fn closes_spread_over_time_are_no_incident() {
+    let mut v = Vec::new();
+    for k in 0..300u16 {
+        let start = i64::from(k) * 2 * S;
+        v.push(ending(
+            20,
+            10_000 + k,
+            start,
+            start + 30 * S,
+            How::Close(Some(1000)),
+            Some(Role::Server),
+        ));
+    }
+    let out = detect_(numbered(v));
+    assert!(out.incidents.is_empty(), "{:#?}", out.incidents);
+}
+
+/// Short sessions closed by the server one after another (each open alone): never a stop.
+#[test]
+fn short_sessions_in_a_row_are_no_stop() {
+    let mut v = Vec::new();
+    for k in 0..50u16 {
+        let start = i64::from(k) * 100 * MS;
+        v.push(ending(
+            20 + (k % 3) as u8,
+            10_000 + k,
+            start,
+            start + 50 * MS,
+            How::Fin,
+            Some(Role::Server),
+        ));
+    }
+    let out = detect_(numbered(v));
+    assert!(out.incidents.is_empty(), "{:#?}", out.incidents);
+}
+
+/// Two sessions ended at once are not an incident; three are (MIN_MEMBERS).
+#[test]
+fn fewer_than_three_is_never_an_incident() {
+    let two = vec![
+        ending(20, 1, 0, 10 * S, How::Fin, Some(Role::Server)),
+        ending(21, 2, 0, 10 * S + MS, How::Fin, Some(Role::Server)),
+    ];
+    assert!(detect_(numbered(two.clone())).incidents.is_empty());
+    let mut three = two;
+    three.push(ending(
+        22,
+        3,
+        0,
+        10 * S + 2 * MS,
+        How::Rst,
+        Some(Role::Server),
+    ));
+    let out = detect_(numbered(three));
+    assert_eq!(out.incidents.len(), 1);
+    assert_eq!(out.incidents[0].kind, IncidentKind::ServerStop);
+    assert_eq!(out.incidents[0].ended_by, "fin/rst");
+    assert_eq!(out.incidents[0].reconnects.never, 3);
+    // A single connection: nothing at all.
+    let one = vec![ending(20, 1, 0, S, How::Fin, Some(Role::Server))];
+    let out = detect_(numbered(one));
+    assert!(out.incidents.is_empty() && out.links.is_empty());
+}
+
+/// A stop that leaves most sessions of the server open is no server-wide stop.
+#[test]
+fn a_few_of_many_open_sessions_are_no_stop() {
+    let mut v = Vec::new();
+    for k in 0..40u16 {
+        v.push(ending(20, 10_000 + k, 0, 0, How::Open, None));
+    }
+    for k in 0..3u16 {
+        v.push(ending(
+            21,
+            11_000 + k,
+            0,
+            50 * S + i64::from(k) * MS,
+            How::Fin,
+            Some(Role::Server),
+        ));
+    }
+    assert!(detect_(numbered(v)).incidents.is_empty());
+}
+
+/// 1013 to many clients: overload shedding; retries without backoff come back in a herd.
+#[test]
+fn try_again_later_to_many_clients_is_shedding() {
+    let mut v = Vec::new();
+    for k in 0..20u16 {
+        let end = 10 * S + i64::from(k) * 200 * MS;
+        v.push(ending(
+            20 + k as u8,
+            10_000 + k,
+            0,
+            end,
+            How::Close(Some(1013)),
+            Some(Role::Server),
+        ));
+        v.push(ending(
+            20 + k as u8,
+            20_000 + k,
+            end + 100 * MS,
+            0,
+            How::Open,
+            None,
+        ));
+    }
+    let out = detect_(numbered(v));
+    assert_eq!(out.incidents.len(), 1, "{:#?}", out.incidents);
+    let i = &out.incidents[0];
+    assert_eq!(i.kind, IncidentKind::OverloadShedding);
+    assert_eq!(i.code, Some(1013));
+    assert_eq!(i.reconnects.came_back, 20);
+    assert_eq!(i.reconnects.herd, Some(true));
+    assert!(i.fix.contains("herd"), "{}", i.fix);
+}
+
+/// One client refused with 4001 again and again as it retries: a rejection loop, each
+/// refusal linked to the retry that replaced it.
+#[test]
+fn one_client_refused_again_and_again_is_a_rejection_loop() {
+    let mut v = Vec::new();
+    for k in 0..6i64 {
+        let start = k * 3 * S;
+        v.push(ending(
+            30,
+            40_000 + k as u16,
+            start,
+            start + 100 * MS,
+            How::Close(Some(4001)),
+            Some(Role::Server),
+        ));
+    }
+    let out = detect_(numbered(v));
+    assert_eq!(out.incidents.len(), 1, "{:#?}", out.incidents);
+    let i = &out.incidents[0];
+    assert_eq!(i.kind, IncidentKind::RejectionLoop);
+    assert_eq!(i.client.as_deref(), Some("10.0.0.30"));
+    assert_eq!(i.members, 6);
+    let first = out.links.get(0).unwrap();
+    let r = first.reconnect.unwrap();
+    assert_eq!(r.connection, 2);
+    assert!((r.after_s - 2.9).abs() < 1e-6);
+    assert_eq!(out.links.get(1).unwrap().replaces, Some(1));
+}
+
+/// Sessions cut after the same 60 s of quiet at different moments: an idle cohort.
+#[test]
+fn same_idle_age_is_a_cohort() {
+    let mut v = Vec::new();
+    for k in 0..5i64 {
+        let mut e = ending(
+            20 + k as u8,
+            1,
+            k * 7 * S,
+            k * 7 * S + 90 * S,
+            How::Rst,
+            Some(Role::Server),
+        );
+        e.idle_ms = 60_000 + k as u32 * 3;
+        v.push(e);
+    }
+    // And one idle a different time: left out.
+    let mut e = ending(40, 1, 0, 500 * S, How::Rst, Some(Role::Server));
+    e.idle_ms = 20_000;
+    v.push(e);
+    let out = detect_(numbered(v));
+    assert_eq!(out.incidents.len(), 1, "{:#?}", out.incidents);
+    assert_eq!(out.incidents[0].kind, IncidentKind::IdleTimeoutCohort);
+    assert_eq!(out.incidents[0].members, 5);
+    assert_eq!(out.incidents[0].idle_s, Some(60.0));
+}
+
+/// All sessions of one client host end by its own RSTs at once: a client drop.
+#[test]
+fn one_client_host_dropping_is_a_client_drop() {
+    let mut v = Vec::new();
+    for k in 0..4u16 {
+        v.push(ending(
+            50,
+            30_000 + k,
+            i64::from(k) * S,
+            60 * S + i64::from(k) * MS,
+            How::Rst,
+            Some(Role::Client),
+        ));
+    }
+    // Another client's sessions go on.
+    v.push(ending(51, 1, 0, 0, How::Open, None));
+    let out = detect_(numbered(v));
+    assert_eq!(out.incidents.len(), 1, "{:#?}", out.incidents);
+    assert_eq!(out.incidents[0].kind, IncidentKind::ClientDrop);
+    assert_eq!(out.incidents[0].client.as_deref(), Some("10.0.0.50"));
+}
+
+/// A reconnect whose upgrade is refused (503) before one is accepted: counted as refused,
+/// and the member came back through it.
+#[test]
+fn refused_attempts_are_counted_and_followed() {
+    let mut v = Vec::new();
+    for k in 0..3u16 {
+        let end = 10 * S + i64::from(k) * MS;
+        v.push(ending(
+            20 + k as u8,
+            1,
+            0,
+            end,
+            How::Fin,
+            Some(Role::Server),
+        ));
+        v.push(ending(
+            20 + k as u8,
+            2,
+            end + S,
+            end + S + MS,
+            How::Refused(503),
+            Some(Role::Server),
+        ));
+        v.push(ending(20 + k as u8, 3, end + 3 * S, 0, How::Open, None));
+    }
+    let out = detect_(numbered(v));
+    let stop = out
+        .incidents
+        .iter()
+        .find(|i| i.kind == IncidentKind::ServerRestart)
+        .unwrap();
+    assert_eq!(stop.reconnects.refused, 3);
+    assert_eq!(stop.reconnects.came_back, 3);
+    assert!((stop.reconnects.median_s.unwrap() - 3.0).abs() < 0.01);
+}
+
+/// THREATS kind 3: 100 000 sessions ending in one second, and one client reconnecting
+/// 50 000 times: the sweeps' steps stay a small multiple of the sessions.
+#[test]
+fn work_is_linear_in_the_sessions() {
+    let mut v = Vec::new();
+    for k in 0..100_000u32 {
+        let host = (k % 250) as u8;
+        v.push(ending(
+            host,
+            (k % 60_000) as u16,
+            i64::from(k) * 1000,
+            500 * S + i64::from(k) * 10_000,
+            How::Fin,
+            Some(Role::Server),
+        ));
+    }
+    let n = v.len() as u64;
+    let out = detect_(numbered(v));
+    assert_eq!(out.incidents.len(), 1);
+    assert_eq!(out.incidents[0].members, 100_000);
+    assert_eq!(out.incidents[0].connections.len(), LISTED);
+    assert!(out.work <= 12 * n, "{} steps for {n} sessions", out.work);
+
+    let mut v = Vec::new();
+    for k in 0..50_000i64 {
+        v.push(ending(
+            7,
+            (k % 60_000) as u16,
+            k * 2 * S,
+            k * 2 * S + S,
+            How::Close(Some(4003)),
+            Some(Role::Server),
+        ));
+    }
+    let n = v.len() as u64;
+    let out = detect_(numbered(v));
+    assert_eq!(out.incidents.len(), 1);
+    assert_eq!(out.incidents[0].kind, IncidentKind::RejectionLoop);
+    assert_eq!(out.incidents[0].reconnects.refused, 49_999);
+    assert_eq!(out.incidents[0].reconnects.came_back, 0);
+    assert_eq!(out.incidents[0].reconnects.never, 50_000);
+    assert!(out.work <= 12 * n, "{} steps for {n} sessions", out.work);
+
+    // Many sessions that each fail the stop test: still linear.
+    let mut v = Vec::new();
+    for k in 0..100_000u32 {
+        v.push(ending(9, (k % 60_000) as u16, 0, 0, How::Open, None));
+    }
+    for k in 0..30_000u32 {
+        v.push(ending(
+            8,
+            (k % 60_000) as u16,
+            0,
+            100 * S + i64::from(k) * 30_000,
+            How::Fin,
+            Some(Role::Server),
+        ));
+    }
+    let n = v.len() as u64;
+    let out = detect_(numbered(v));
+    assert!(out.incidents.is_empty());
+    assert!(out.work <= 12 * n, "{} steps for {n} sessions", out.work);
+}
+
+/// The index keeps endings up to its room and counts the rest; placed by order.
+#[test]
+fn the_index_is_bounded_and_placed_by_order() {
+    let report = crate::report::repeated_fixture_report(3);
+    let mut index = Index::default();
+    index.set_room(2 * ENDING_BYTES);
+    for (k, c) in report.connections.iter().take(3).enumerate() {
+        index.add(100 - k as u64, c);
+    }
+    assert_eq!(index.left_out(), 1);
+    // The smallest orders are kept (98 and 99), whatever the order they came in.
+    let placed = index.placed(|o| match o {
+        100 => 7..8,
+        99 => 2..3,
+        98 => 5..6,
+        _ => 0..0,
+    });
+    let pos: Vec<u32> = placed.iter().map(|e| e.pos).collect();
+    assert_eq!(pos, vec![5, 2]);
+}
+
+/// Live: a group says so at 3, then 10 members; FINs and RSTs of one server are one way;
+/// the client's endings and later events of a connection are not counted; the groups kept
+/// stay bounded however many servers end sessions.
+#[test]
+fn the_watch_says_a_group_as_it_passes_its_marks() {
+    use crate::report::{CloseEvent, EndKind, EventWhat};
+    let ev = |server: u16, k: i64, what: EventWhat, from: Role, first: bool| CloseEvent {
+        ts: crate::capture::Timestamp(T0 + k * MS),
+        packet: k as u64,
+        client: ep(20, 1000 + k as u16),
+        server: ep(5, server),
+        path: None,
+        h2_stream: None,
+        from,
+        what,
+        first,
+        missing: false,
+        unanswered: None,
+        close_notify: None,
+    };
+    let mut w = Watch::default();
+    let fin = || EventWhat::Tcp(EndKind::Fin);
+    let rst = || EventWhat::Tcp(EndKind::Rst);
+    assert!(w.event(&ev(1, 0, fin(), Role::Server, true)).is_none());
+    assert!(w.event(&ev(1, 1, fin(), Role::Client, true)).is_none());
+    assert!(w.event(&ev(1, 2, rst(), Role::Server, false)).is_none());
+    assert!(w.event(&ev(1, 3, rst(), Role::Server, true)).is_none());
+    let f = w.event(&ev(1, 4, fin(), Role::Server, true)).unwrap();
+    assert_eq!(f.members, 3);
+    assert!(
+        f.line()
+            .contains("incident forming: server 10.0.0.5:1 ended 3 sessions by FIN within 4 ms"),
+        "{}",
+        f.line()
+    );
+    let said: Vec<u64> = (5..40)
+        .filter_map(|k| w.event(&ev(1, k, fin(), Role::Server, true)))
+        .map(|f| f.members)
+        .collect();
+    assert_eq!(said, vec![10]);
+    // Many servers: bounded.
+    for s in 0..3 * watch::WATCHED as u16 {
+        w.event(&ev(100 + s, 50, fin(), Role::Server, true));
+    }
+    assert!(w.len() <= watch::WATCHED);
+}

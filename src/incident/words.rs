@@ -1,0 +1,149 @@
+//! Incidents in words: the one-line headline the table's summary leads with, and each
+//! kind's cause and fix (docs/causes.md, `wsclose explain KIND`). Addresses appear only in
+//! the headline, built from the incident's fields (which `--redact` names), never in the
+//! cause or fix.
+
+use super::{Incident, IncidentKind};
+use crate::capture::Timestamp;
+
+/// "14:02:31.120": a time of day (UTC), to the millisecond.
+pub fn clock(t: Timestamp) -> String {
+    let s = t.to_string();
+    // 2024-05-01T14:02:31.123456789Z
+    match s.split_once('T') {
+        Some((_, rest)) => rest.get(..12).unwrap_or(rest).to_string(),
+        None => s,
+    }
+}
+
+/// Seconds for reading: "40 ms", "1.2 s", "95 s".
+pub fn seconds(s: f64) -> String {
+    if !s.is_finite() {
+        return "?".into();
+    }
+    if s < 1.0 {
+        format!("{} ms", (s * 1000.0).round() as i64)
+    } else if s < 10.0 {
+        format!("{s:.1} s")
+    } else {
+        format!("{} s", s.round() as i64)
+    }
+}
+
+fn how(ended_by: &str) -> String {
+    match ended_by {
+        "fin" => "FIN".into(),
+        "rst" => "RST".into(),
+        "fin/rst" => "FIN or RST".into(),
+        "mixed" => "mixed endings".into(),
+        other => match other.strip_prefix("refused ") {
+            Some(s) => format!("a refused upgrade ({s})"),
+            None => other.to_string(),
+        },
+    }
+}
+
+/// The headline: what, where, when; how many ended how and within what; who came back.
+pub fn headline(i: &Incident) -> String {
+    let at = clock(i.start);
+    let server = i.server.as_deref().unwrap_or("several servers");
+    let client = i.client.as_deref().unwrap_or("several clients");
+    let what = match i.kind {
+        IncidentKind::ServerRestart => match i.down_s {
+            Some(d) => format!("server {server} restarted at {at} (down {})", seconds(d)),
+            None => format!("server {server} restarted at {at}"),
+        },
+        IncidentKind::ServerStop => format!("server {server} stopped at {at}"),
+        IncidentKind::ProxyReload => format!("proxy {server} reloaded or restarted at {at}"),
+        IncidentKind::IdleTimeoutCohort => format!(
+            "sessions to {server} cut at the same idle age, {}",
+            seconds(i.idle_s.unwrap_or(0.0))
+        ),
+        IncidentKind::ClientDrop => format!("client host {client} dropped its sessions at {at}"),
+        IncidentKind::OverloadShedding => format!("server {server} shed load from {at}"),
+        IncidentKind::RejectionLoop => {
+            format!("server {server} refused client {client} again and again from {at}")
+        }
+        IncidentKind::MassRejection => format!("server {server} rejected many clients at {at}"),
+    };
+    let mut out = format!(
+        "{what}; {} sessions ended by {} within {}",
+        i.members,
+        how(&i.ended_by),
+        seconds(i.window_s)
+    );
+    let r = &i.reconnects;
+    if r.came_back > 0 {
+        out.push_str(&format!("; {} reconnected", r.came_back));
+        if let Some(m) = r.median_s {
+            out.push_str(&format!(", median {}", seconds(m)));
+        }
+        if let (Some(s), true) = (r.slowest_s, r.came_back > 1) {
+            out.push_str(&format!(", slowest {}", seconds(s)));
+        }
+        match r.herd {
+            Some(true) => out.push_str(" (in a herd)"),
+            Some(false) => out.push_str(" (spread)"),
+            None => {}
+        }
+    }
+    if r.refused > 0 {
+        out.push_str(&format!("; {} reconnect attempts refused", r.refused));
+    }
+    if r.never > 0 {
+        out.push_str(&format!("; {} never came back", r.never));
+    }
+    out
+}
+
+/// Each kind's cause, in general terms (for `wsclose explain`).
+pub fn kind_cause(kind: IncidentKind) -> &'static str {
+    match kind {
+        IncidentKind::ServerRestart => "The server ended the sessions open to it within moments of each other, each the same way, and accepted new sessions afterwards: its process was stopped and started again (a deploy, a restart, a crash under a supervisor). Each connection's close may look clean; together they are one stop.",
+        IncidentKind::ServerStop => "The server ended the sessions open to it within moments of each other, each the same way, and accepted no new session in the rest of the capture: its process stopped (or its port closed).",
+        IncidentKind::ProxyReload => "A proxy in front of the servers ended the sessions through it within moments of each other: a reload or restart of the proxy (nginx, HAProxy, Envoy end or hand over their upgraded connections when their workers are replaced).",
+        IncidentKind::IdleTimeoutCohort => "Sessions to one server ended after the same quiet spell, whenever each went quiet: a timeout set on the server, on a proxy or load balancer in front, or in the client, cuts sessions idle that long.",
+        IncidentKind::ClientDrop => "All the sessions of one client host ended at once, from the client's side, without close frames: its process exited, the host slept, or its network changed (an interface went down, a VPN or Wi-Fi changed).",
+        IncidentKind::OverloadShedding => "The server closed many sessions with 1013 (Try Again Later) or 1014, or refused upgrades with 503 or 429: it is shedding load.",
+        IncidentKind::RejectionLoop => "The server refused one client with the same code again and again, and the client kept retrying: what it sends (its credentials, its subscription, its message) is refused every time.",
+        IncidentKind::MassRejection => "The server refused many clients with the same code at once: a policy or credentials check that fails for all of them (a rotated signing key, an expired certificate, a changed origin rule).",
+    }
+}
+
+/// Each kind's fix.
+pub fn kind_fix(kind: IncidentKind) -> &'static str {
+    match kind {
+        IncidentKind::ServerRestart | IncidentKind::ServerStop => "Before stopping the server, drain it: send each session a close frame with 1001 (Going Away) or 1012 (Service Restart) and a reason, and stagger those closes; let clients reconnect with jittered exponential backoff so they do not come back in a herd.",
+        IncidentKind::ProxyReload => "Let the proxy's old workers keep upgraded connections while they drain (nginx worker_shutdown_timeout, HAProxy hard-stop-after, Envoy drain time), or close them with 1001 and a reason; clients should reconnect with jittered backoff.",
+        IncidentKind::IdleTimeoutCohort => "Raise the timeout on whichever hop cuts quiet sessions, or cover it: send a ping (or an application heartbeat) more often than the shortest idle timeout on the path.",
+        IncidentKind::ClientDrop => "Nothing on the server to change: the client host went away. Clients should reconnect with jittered backoff when their network returns; the server should notice dead sessions with pings.",
+        IncidentKind::OverloadShedding => "Add capacity or lower the load; clients told 1013 must back off with jitter before retrying, or the shedding feeds itself.",
+        IncidentKind::RejectionLoop => "Fix what is refused (the credentials, the token, the request) before retrying: a client should not retry a policy or authentication refusal unchanged, or should back off and stop.",
+        IncidentKind::MassRejection => "Find what changed for all of them at that moment (keys, certificates, configuration) and fix it there; clients should not retry a refusal unchanged.",
+    }
+}
+
+/// The incident's cause and fix: its kind's, with what the capture shows of this one.
+pub fn cause_and_fix(i: &Incident) -> (String, String) {
+    let mut cause = kind_cause(i.kind).to_string();
+    if matches!(
+        i.kind,
+        IncidentKind::ServerRestart | IncidentKind::ServerStop
+    ) && matches!(i.code, Some(1001 | 1012))
+    {
+        cause.push_str(" The server said so in its close frames: the sessions were drained.");
+    }
+    let mut fix = kind_fix(i.kind).to_string();
+    if matches!(i.code, Some(1001 | 1012))
+        && matches!(
+            i.kind,
+            IncidentKind::ServerRestart | IncidentKind::ServerStop
+        )
+    {
+        fix = "The server already drained with a close code; stagger the closes and let clients reconnect with jittered backoff.".into();
+    }
+    if i.reconnects.herd == Some(true) {
+        fix.push_str(" Here the clients came back in a herd: add jitter to their backoff.");
+    }
+    (cause, fix)
+}
