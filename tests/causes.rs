@@ -251,6 +251,9 @@ fn a_named_cause_is_not_followed_by_the_codes_typical_sources() {
         .unwrap()
         .iter()
         .find(|k| k["kind"] == "abrupt-ending");
-    assert_eq!(abrupt.map(|k| &k["verdict"]), Some(&"client-process".into()));
+    assert_eq!(
+        abrupt.map(|k| &k["verdict"]),
+        Some(&"client-process".into())
+    );
     assert!(!cause.contains(typical), "{cause}");
 }

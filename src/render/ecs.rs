@@ -426,6 +426,56 @@ pub fn summary(report: &Report, run_id: &str) -> Value {
     doc
 }
 
+/// An incident as an ECS document: an event of kind `event` and action `incident`, its
+/// window as `event.start`/`event.end`, the server it concerns as `destination` (the
+/// client host as `source`), its headline as `message`, and the incident's object under
+/// `wsclose.incident`.
+pub fn incident(report: &Report, i: &crate::incident::Incident, run_id: &str) -> Value {
+    let record = crate::report::record::IncidentRecord::of(report, i, run_id);
+    let e = &record.envelope;
+    let mut doc = json!({
+        "ecs": {"version": ECS_VERSION},
+        "@timestamp": e.ts,
+        "message": format!("wsclose: incident {} ({}): {}", i.id, i.kind.name(), i.headline()),
+        "event": {
+            "kind": "event",
+            "category": ["network"],
+            "type": ["info"],
+            "action": "incident",
+            "dataset": "wsclose.incident",
+            "module": "wsclose",
+            "start": i.start,
+            "end": i.end,
+        },
+        "log": {"file": {"path": e.input_path}},
+        "wsclose": {
+            "type": RecordType::Incident,
+            "record_version": e.record_version,
+            "run_id": run_id,
+            "incident": i,
+        },
+    });
+    // An address as ECS writes one: `ip` only where it is one (not a pseudonym).
+    let host = |ip: &String, port: Option<u16>| {
+        let mut m = Map::new();
+        if ip.parse::<std::net::IpAddr>().is_ok() {
+            m.insert("ip".into(), ip.clone().into());
+        }
+        m.insert("address".into(), ip.clone().into());
+        if let Some(p) = port {
+            m.insert("port".into(), p.into());
+        }
+        Value::Object(m)
+    };
+    if let Some(ip) = &e.server_ip {
+        set(&mut doc, &["destination"], host(ip, e.server_port));
+    }
+    if let Some(ip) = &e.client_ip {
+        set(&mut doc, &["source"], host(ip, e.client_port));
+    }
+    doc
+}
+
 /// Writes the report as ECS documents: a line per connection shown, then the summary's.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let run_id = crate::report::record::run_id();
@@ -441,6 +491,10 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         out,
     )?;
     let mut buf = pretty::Buffer::with_capacity(2048);
+    for i in &report.incidents {
+        buf.write_line(&incident(report, i, &run_id))?;
+        buf.push(b'\n');
+    }
     buf.write_line(&summary(report, &run_id))?;
     buf.push(b'\n');
     out.write_all(&buf.into_bytes())

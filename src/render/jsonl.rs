@@ -11,7 +11,7 @@
 //! memory; strings as terminal-safe as there (`pretty`), and no line break inside a line.
 
 use super::pretty;
-use crate::report::record::{ConnectionRecord, Envelope, SummaryRecord};
+use crate::report::record::{ConnectionRecord, Envelope, IncidentRecord, SummaryRecord};
 use crate::report::{ConnectionReport, Report};
 use std::io::{self, Write};
 
@@ -46,6 +46,10 @@ pub fn write_records(report: &Report, run_id: &str, out: &mut dyn Write) -> io::
         out,
     )?;
     let mut buf = pretty::Buffer::with_capacity(4096);
+    for incident in &report.incidents {
+        buf.write_line(&IncidentRecord::of(report, incident, run_id))?;
+        buf.push(b'\n');
+    }
     buf.write_line(&SummaryRecord::of(report, run_id))?;
     buf.push(b'\n');
     out.write_all(&buf.into_bytes())

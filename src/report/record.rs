@@ -252,10 +252,9 @@ impl Envelope {
 impl Envelope {
     /// The envelope of an incident record (`type` `incident`), at `ts` (the incident's
     /// first failure): the run's id, the first input's path, no connection's uid or
-    /// endpoints. For the report's incidents (`incidents[]`, made on another branch): each
+    /// endpoints. For the report's incidents (`incidents[]`): each
     /// incident's record is this envelope, then the incident's object, written by `jsonl`
-    /// and `ecs` between the connection records and the summary's. Not written yet: the
-    /// report on this branch has no incidents.
+    /// and `ecs` between the connection records and the summary's ([`IncidentRecord`]).
     pub fn incident(report: &Report, run_id: &str, ts: Option<Timestamp>) -> Envelope {
         Envelope {
             kind: RecordType::Incident,
@@ -487,6 +486,43 @@ impl<'a> SummaryRecord<'a> {
     }
 }
 
+/// An incident record: the envelope (`type` `incident`, at the incident's first ending,
+/// with the server's or client's address it concerns split as a connection's are), then the
+/// report's incident object (`incidents[]`).
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct IncidentRecord<'a> {
+    /// What every record starts with.
+    #[serde(flatten)]
+    pub envelope: Envelope,
+    /// The incident's object of the JSON contract.
+    #[serde(flatten)]
+    pub incident: &'a crate::incident::Incident,
+}
+
+impl<'a> IncidentRecord<'a> {
+    /// The record of `incident`, one of `report`'s.
+    pub fn of(
+        report: &Report,
+        incident: &'a crate::incident::Incident,
+        run_id: &str,
+    ) -> IncidentRecord<'a> {
+        let mut envelope = Envelope::incident(report, run_id, Some(incident.start));
+        let named = |h: &Option<String>| {
+            h.as_deref()
+                .map(|h| split(&Host::Named(h.trim_start_matches('[').replace("]:", ":"))))
+        };
+        if let Some((ip, port)) = named(&incident.server) {
+            (envelope.server_ip, envelope.server_port) = (Some(ip), port);
+        }
+        if let Some((ip, port)) = named(&incident.client) {
+            (envelope.client_ip, envelope.client_port) = (Some(ip), port);
+        }
+        envelope.start_epoch = Some(epoch(incident.start));
+        envelope.end_epoch = Some(epoch(incident.end));
+        IncidentRecord { envelope, incident }
+    }
+}
+
 /// Any record, for the schema (schema/records.schema.json).
 #[derive(Serialize, schemars::JsonSchema)]
 #[allow(clippy::large_enum_variant)] // Made only for its schema.
@@ -496,6 +532,8 @@ pub enum Record<'a> {
     Connection(ConnectionRecord<'a>),
     /// An event record.
     Event(EventRecord),
+    /// An incident record.
+    Incident(IncidentRecord<'a>),
     /// The summary record.
     Summary(SummaryRecord<'a>),
 }
