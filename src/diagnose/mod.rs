@@ -25,6 +25,7 @@ mod build;
 pub mod delivery;
 pub mod diagnosis;
 pub mod ending;
+pub mod errorwords;
 pub mod evidence;
 pub mod heartbeat;
 pub mod idle;

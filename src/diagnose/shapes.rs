@@ -235,7 +235,7 @@ pub fn text(s: &str) -> Gist {
         .unwrap_or_default();
     let mut g = Gist::default();
     g.put(line);
-    if super::lastwords::error_like(line) {
+    if super::errorwords::error_like(line) {
         g.mark(Announces::Error);
     } else if signs_off(line) {
         g.mark(Announces::SignOff);
@@ -351,7 +351,7 @@ fn walk(v: &serde_json::Value, key: Option<&str>, depth: usize, g: &mut Gist, na
         } else if is(&REASON_KEYS) && truthy(v) && !(lk.ends_with("code") && success_code(v)) {
             if let Some(s) = scalar(v) {
                 g.put(&format!("{k}: {s}"));
-                if super::lastwords::error_like(&s) {
+                if super::errorwords::error_like(&s) {
                     g.mark(Announces::Error);
                 }
                 g.mark(Announces::Reason);
@@ -359,7 +359,7 @@ fn walk(v: &serde_json::Value, key: Option<&str>, depth: usize, g: &mut Gist, na
         } else if is(&SAY_KEYS) {
             if let Some(s) = scalar(v) {
                 g.put(&format!("{k}: {s}"));
-                if super::lastwords::error_like(&s) {
+                if super::errorwords::error_like(&s) {
                     g.mark(Announces::Error);
                 }
             }
@@ -369,7 +369,7 @@ fn walk(v: &serde_json::Value, key: Option<&str>, depth: usize, g: &mut Gist, na
                     g.put(&format!("{k}: {s}"));
                     g.mark(Announces::Event);
                     names.end = true;
-                } else if super::lastwords::error_like(&s) {
+                } else if super::errorwords::error_like(&s) {
                     g.put(&format!("{k}: {s}"));
                     g.mark(Announces::Error);
                     names.end = true;
@@ -397,7 +397,7 @@ fn walk(v: &serde_json::Value, key: Option<&str>, depth: usize, g: &mut Gist, na
             g.mark(Announces::Event);
         }
         // Or one that reads as an error (WAMP's ERROR: [8,48,1,{},"wamp.error.…",[…]]).
-        Value::String(s) if key.is_none() && super::lastwords::error_like(s) => {
+        Value::String(s) if key.is_none() && super::errorwords::error_like(s) => {
             g.put(s);
             g.mark(Announces::Error);
         }
@@ -430,7 +430,7 @@ pub fn xml(s: &str) -> Option<Gist> {
         let text = rest.get(..open).unwrap_or_default().trim();
         if !text.is_empty() {
             g.put(text);
-            if super::lastwords::error_like(text) {
+            if super::errorwords::error_like(text) {
                 g.mark(Announces::Error);
             }
         }
@@ -463,10 +463,10 @@ pub fn xml(s: &str) -> Option<Gist> {
         g.put(name);
         if XMPP_CONDITIONS.contains(&local) {
             g.mark(Announces::Reason);
-            if super::lastwords::error_like(&local.replace('-', " ")) || local.contains("not-") {
+            if super::errorwords::error_like(&local.replace('-', " ")) || local.contains("not-") {
                 g.mark(Announces::Error);
             }
-        } else if matches!(local, "error" | "failure") || super::lastwords::error_like(local) {
+        } else if matches!(local, "error" | "failure") || super::errorwords::error_like(local) {
             g.mark(Announces::Error);
         } else if names_end(local) {
             g.mark(Announces::Event);
@@ -604,7 +604,7 @@ pub fn protobuf(b: &[u8]) -> Option<(String, Gist)> {
     let mut g = Gist::default();
     for s in strings {
         g.put(s);
-        if super::lastwords::error_like(s) {
+        if super::errorwords::error_like(s) {
             g.mark(Announces::Error);
         } else if names_end(s) || signs_off(s) {
             g.mark(Announces::Event);
@@ -631,7 +631,7 @@ pub fn strings(b: &[u8]) -> Option<(String, Gist)> {
         }
         out.push_str(s);
         g.put(s);
-        if super::lastwords::error_like(s) {
+        if super::errorwords::error_like(s) {
             g.mark(Announces::Error);
         } else if names_end(s) || signs_off(s) {
             g.mark(Announces::Event);

@@ -44,7 +44,7 @@ impl Report {
         for c in &mut connections {
             proxied::mark_behind_encrypted(c, &seen.encrypted);
         }
-        let out = crate::incident::link_vec(&mut connections);
+        let out = crate::report::incidents::link_vec(&mut connections);
         let mut r = Report::build(inputs, connections, None, seen);
         r.set_incidents(out);
         r

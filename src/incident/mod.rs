@@ -31,7 +31,6 @@ pub use words::{clock, kind_cause, kind_fix, seconds};
 use crate::capture::Timestamp;
 use crate::decode::Endpoint;
 use crate::flow::Role;
-use crate::report::ConnectionReport;
 use serde::Serialize;
 
 /// Fewest connections an incident has: a single connection (or two) is never one.
@@ -136,64 +135,6 @@ pub struct Ending {
 }
 
 impl Ending {
-    /// The ending of `c`, at position `pos`.
-    pub fn of(c: &ConnectionReport, pos: u32) -> Ending {
-        let (client, server) = c.endpoints;
-        let route = {
-            use std::hash::{Hash, Hasher};
-            let mut h = rustc_hash::FxHasher::default();
-            let path = c.handshake.path.as_deref().unwrap_or("");
-            path.split('?').next().unwrap_or("").hash(&mut h);
-            c.handshake.subprotocol.hash(&mut h);
-            h.finish()
-        };
-        let (how, by, end, packet) = if let Some(s) = c
-            .handshake
-            .status
-            .filter(|&s| s != 101 && !(c.h2_stream.is_some() && (200..300).contains(&s)))
-        {
-            let packet = c.handshake.response_packet.unwrap_or(c.last_packet);
-            (How::Refused(s), Some(Role::Server), c.end.0, packet)
-        } else if c.evicted.is_some() {
-            (How::Open, None, i64::MAX, 0)
-        } else if let Some(f) = c.close_frames.first() {
-            (How::Close(f.code), Some(f.from), f.time.0, f.packet)
-        } else if let Some(e) = c.stream_ends.first() {
-            let how = if e.ends_stream { How::Fin } else { How::Rst };
-            (how, Some(e.by), e.time.0, e.packet)
-        } else if let Some(e) = c.tcp_ends.first() {
-            let how = match e.kind {
-                crate::report::EndKind::Fin => How::Fin,
-                crate::report::EndKind::Rst => How::Rst,
-            };
-            (how, Some(e.by), e.time.0, e.packet)
-        } else {
-            (How::Open, None, i64::MAX, 0)
-        };
-        let idle_ms = c
-            .idle_before_end_s
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .map_or(u32::MAX, |s| {
-                (s * 1000.0).min(f64::from(u32::MAX - 1)) as u32
-            });
-        Ending {
-            order: crate::report::legs::order(c.input, c.first_packet),
-            stream: c.h2_stream.unwrap_or(0),
-            pos,
-            client,
-            host: Endpoint::new(client.ip(), 0),
-            server,
-            route,
-            start: c.start.0,
-            end,
-            packet,
-            how,
-            by,
-            idle_ms,
-            proxied: c.leg.is_some() || c.handshake.proxy_product.is_some(),
-        }
-    }
-
     fn ended(&self) -> bool {
         self.how != How::Open
     }
@@ -223,10 +164,8 @@ impl Index {
         self.max = (bytes / ENDING_BYTES).max(usize::from(bytes > 0));
     }
 
-    /// Keeps the ending of `c`, whose store order is `order`.
-    pub fn add(&mut self, order: u64, c: &ConnectionReport) {
-        let mut e = Ending::of(c, 0);
-        e.order = order;
+    /// Keeps `e` (its `order` the store's).
+    pub fn push(&mut self, e: Ending) {
         self.endings.push(e);
         if self.max > 0 && self.endings.len() >= 2 * self.max {
             self.cut();
@@ -471,20 +410,6 @@ impl Links {
         self.map.get(&pos)
     }
 
-    /// Writes it into `c`, the connection at position `id - 1`.
-    pub fn apply(&self, c: &mut ConnectionReport) {
-        let Some(l) =
-            c.id.checked_sub(1)
-                .and_then(|p| u32::try_from(p).ok())
-                .and_then(|p| self.get(p))
-        else {
-            return;
-        };
-        c.incident = l.incident;
-        c.reconnect = l.reconnect;
-        c.replaces = l.replaces;
-    }
-
     /// Connections it says something of.
     pub fn len(&self) -> usize {
         self.map.len()
@@ -505,40 +430,6 @@ pub struct Outcome {
     pub work: u64,
     /// Incidents found past [`MAX_INCIDENTS`], not kept.
     pub left_out: u64,
-}
-
-/// The incidents and links of connections all in memory (in the report's order, ids
-/// given), written into them (the links are left empty in the outcome).
-pub fn link_vec(connections: &mut [ConnectionReport]) -> Outcome {
-    if connections.len() < 2 {
-        return Outcome::default();
-    }
-    let endings: Vec<Ending> = connections
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| Some(Ending::of(c, u32::try_from(i).ok()?)))
-        .collect();
-    // The proxied sessions' legs, front first, by position (id less one).
-    let legs: Vec<(u32, u32)> = connections
-        .iter()
-        .filter_map(|c| {
-            let l = c.leg.as_ref()?;
-            if l.side != crate::report::legs::Side::Front {
-                return None;
-            }
-            let f = u32::try_from(c.id.checked_sub(1)?).ok()?;
-            let b = u32::try_from(l.other_leg.checked_sub(1)?).ok()?;
-            Some((f, b))
-        })
-        .collect();
-    let mut out = detect(endings, &legs);
-    if !out.links.is_empty() {
-        for c in connections.iter_mut() {
-            out.links.apply(c);
-        }
-    }
-    out.links = Links::default();
-    out
 }
 
 #[cfg(test)]

@@ -413,7 +413,7 @@ fn the_index_is_bounded_and_placed_by_order() {
     let mut index = Index::default();
     index.set_room(2 * ENDING_BYTES);
     for (k, c) in report.connections.iter().take(3).enumerate() {
-        index.add(100 - k as u64, c);
+        crate::report::incidents::keep(&mut index, 100 - k as u64, c);
     }
     assert_eq!(index.left_out(), 1);
     // The smallest orders are kept (98 and 99), whatever the order they came in.
@@ -435,6 +435,7 @@ fn the_watch_says_a_group_as_it_passes_its_marks() {
     use crate::report::{CloseEvent, EndKind, EventWhat};
     let ev = |server: u16, k: i64, what: EventWhat, from: Role, first: bool| CloseEvent {
         ts: crate::capture::Timestamp(T0 + k * MS),
+        start: crate::capture::Timestamp(T0),
         packet: k as u64,
         client: ep(20, 1000 + k as u16),
         server: ep(5, server),

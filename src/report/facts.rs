@@ -392,7 +392,7 @@ pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&
         said == Some((w.from, w.packet))
             || (told
                 && w.before_end_s
-                    .is_some_and(|b| b <= crate::diagnose::lastwords::BEFORE_S))
+                    .is_some_and(|b| b <= super::lastwords::BEFORE_S))
     }) {
         let cut = if w.truncated { ", truncated" } else { "" };
         let before = match w.before_end_s {

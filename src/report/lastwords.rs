@@ -71,3 +71,6 @@ pub struct MessageHeartbeat {
     /// The packet of its last copy.
     pub last_packet: u64,
 }
+
+/// The longest time from a message to the first ending for it to be the last words.
+pub const BEFORE_S: f64 = 10.0;

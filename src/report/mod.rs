@@ -38,6 +38,7 @@ pub mod encapsulation;
 pub mod evidence;
 pub mod facts;
 pub mod filter;
+pub mod incidents;
 pub mod lastwords;
 pub mod legs;
 pub mod record;
@@ -561,7 +562,7 @@ impl Report {
     /// finished before it was read (`finish_store`).
     fn as_shown(&self, c: &mut ConnectionReport, names: &mut Option<redact::Names>) {
         c.last_input = locate(&self.inputs, c.input, c.last_packet).0;
-        self.links.apply(c);
+        incidents::apply(&self.links, c);
         if let Some(names) = names {
             names.connection(c);
         }

@@ -291,7 +291,7 @@ impl Store {
         let status = r.status_kind();
         if let Some(e) = self.entries.get(index) {
             self.legs.add(e.order, &r);
-            self.incidents.add(e.order, &r);
+            crate::report::incidents::keep(&mut self.incidents, e.order, &r);
         }
         if let Some(a) = r.application.as_ref().filter(|a| !a.related.is_empty()) {
             self.identities += 1;

@@ -1,0 +1,125 @@
+//! What the incident stage (`crate::incident`) reads of a connection's report and writes
+//! back into it: the compact [`Ending`] of each report, kept as reports are filled, and the
+//! incident, reconnect and predecessor the stage found for each. Here, beside the model,
+//! so that the stage imports nothing of `report/` (it works on endings alone).
+//!
+//! In: a [`ConnectionReport`]. Out: its [`Ending`]; its `incident`, `reconnect` and
+//! `replaces` set from the stage's [`Links`].
+
+use super::ConnectionReport;
+use crate::decode::Endpoint;
+use crate::flow::Role;
+use crate::incident::{detect, Ending, How, Index, Links, Outcome};
+
+/// The ending of `c`, at position `pos`.
+pub fn ending(c: &ConnectionReport, pos: u32) -> Ending {
+    let (client, server) = c.endpoints;
+    let route = {
+        use std::hash::{Hash, Hasher};
+        let mut h = rustc_hash::FxHasher::default();
+        let path = c.handshake.path.as_deref().unwrap_or("");
+        path.split('?').next().unwrap_or("").hash(&mut h);
+        c.handshake.subprotocol.hash(&mut h);
+        h.finish()
+    };
+    let (how, by, end, packet) = if let Some(s) = c
+        .handshake
+        .status
+        .filter(|&s| s != 101 && !(c.h2_stream.is_some() && (200..300).contains(&s)))
+    {
+        let packet = c.handshake.response_packet.unwrap_or(c.last_packet);
+        (How::Refused(s), Some(Role::Server), c.end.0, packet)
+    } else if c.evicted.is_some() {
+        (How::Open, None, i64::MAX, 0)
+    } else if let Some(f) = c.close_frames.first() {
+        (How::Close(f.code), Some(f.from), f.time.0, f.packet)
+    } else if let Some(e) = c.stream_ends.first() {
+        let how = if e.ends_stream { How::Fin } else { How::Rst };
+        (how, Some(e.by), e.time.0, e.packet)
+    } else if let Some(e) = c.tcp_ends.first() {
+        let how = match e.kind {
+            super::EndKind::Fin => How::Fin,
+            super::EndKind::Rst => How::Rst,
+        };
+        (how, Some(e.by), e.time.0, e.packet)
+    } else {
+        (How::Open, None, i64::MAX, 0)
+    };
+    let idle_ms = c
+        .idle_before_end_s
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map_or(u32::MAX, |s| {
+            (s * 1000.0).min(f64::from(u32::MAX - 1)) as u32
+        });
+    Ending {
+        order: super::legs::order(c.input, c.first_packet),
+        stream: c.h2_stream.unwrap_or(0),
+        pos,
+        client,
+        host: Endpoint::new(client.ip(), 0),
+        server,
+        route,
+        start: c.start.0,
+        end,
+        packet,
+        how,
+        by,
+        idle_ms,
+        proxied: c.leg.is_some() || c.handshake.proxy_product.is_some(),
+    }
+}
+
+/// Keeps the ending of `c`, whose store order is `order`, in `index`.
+pub fn keep(index: &mut Index, order: u64, c: &ConnectionReport) {
+    let mut e = ending(c, 0);
+    e.order = order;
+    index.push(e);
+}
+
+/// Writes it into `c`, the connection at position `id - 1`.
+pub fn apply(links: &Links, c: &mut ConnectionReport) {
+    let Some(l) =
+        c.id.checked_sub(1)
+            .and_then(|p| u32::try_from(p).ok())
+            .and_then(|p| links.get(p))
+    else {
+        return;
+    };
+    c.incident = l.incident;
+    c.reconnect = l.reconnect;
+    c.replaces = l.replaces;
+}
+
+/// The incidents and links of connections all in memory (in the report's order, ids
+/// given), written into them (the links are left empty in the outcome).
+pub fn link_vec(connections: &mut [ConnectionReport]) -> Outcome {
+    if connections.len() < 2 {
+        return Outcome::default();
+    }
+    let endings: Vec<Ending> = connections
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| Some(ending(c, u32::try_from(i).ok()?)))
+        .collect();
+    // The proxied sessions' legs, front first, by position (id less one).
+    let legs: Vec<(u32, u32)> = connections
+        .iter()
+        .filter_map(|c| {
+            let l = c.leg.as_ref()?;
+            if l.side != super::legs::Side::Front {
+                return None;
+            }
+            let f = u32::try_from(c.id.checked_sub(1)?).ok()?;
+            let b = u32::try_from(l.other_leg.checked_sub(1)?).ok()?;
+            Some((f, b))
+        })
+        .collect();
+    let mut out = detect(endings, &legs);
+    if !out.links.is_empty() {
+        for c in connections.iter_mut() {
+            apply(&out.links, c);
+        }
+    }
+    out.links = Links::default();
+    out
+}
