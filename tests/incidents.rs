@@ -170,7 +170,11 @@ fn the_endings_are_charged_to_the_budget() {
     all.load().unwrap();
     let room = (1 << 20) / wsclose::incident::ENDING_BYTES;
     for k in 0..room + 10 {
-        index.add(k as u64, &all.connections[k % all.connections.len()]);
+        wsclose::report::incidents::keep(
+            &mut index,
+            k as u64,
+            &all.connections[k % all.connections.len()],
+        );
     }
     assert_eq!(index.left_out(), 10);
 }
