@@ -331,15 +331,30 @@ fn follow_says_an_incident_as_it_forms() {
         .timeout(std::time::Duration::from_secs(60))
         .output()
         .unwrap();
+    // Beside records, standard output holds records of the schema only: each incident forming
+    // is said on standard error, and the report's incidents follow on standard output.
     let text = String::from_utf8(json.stdout).unwrap();
     let values: Vec<Value> = serde_json::Deserializer::from_str(&text)
         .into_iter()
         .map(Result::unwrap)
         .collect();
-    let incidents: Vec<&Value> = values.iter().filter(|v| v["event"] == "incident").collect();
-    assert_eq!(incidents.len(), 3, "{text}");
-    assert_eq!(incidents[0]["members"], 3);
-    assert_eq!(incidents[0]["server"], "10.0.0.2:8443");
+    assert!(values.iter().all(|v| v["event"] != "incident"), "{text}");
+    let last = values.last().unwrap();
+    assert_eq!(
+        last["incidents"].as_array().map(Vec::len),
+        Some(2),
+        "{last}"
+    );
+    let err = String::from_utf8(json.stderr).unwrap();
+    let forming: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("incident forming"))
+        .collect();
+    assert_eq!(forming.len(), 3, "{err}");
+    assert!(
+        forming[0].contains("server 10.0.0.2:8443 ended 3 sessions"),
+        "{err}"
+    );
 }
 
 /// The recorded incidents (fixtures/incident/, aiohttp server and clients): the verdicts

@@ -593,7 +593,15 @@ fn without_ids(conns: Vec<Value>) -> Vec<Value> {
     conns
         .into_iter()
         .map(|mut c| {
-            c.as_object_mut().unwrap().remove("id");
+            let o = c.as_object_mut().unwrap();
+            o.remove("id");
+            // What refers to other connections or incidents by id (the incident stage's
+            // links), numbered in the report they are in.
+            o.remove("replaces");
+            o.remove("incident");
+            if let Some(r) = o.get_mut("reconnect").and_then(Value::as_object_mut) {
+                r.remove("connection");
+            }
             c
         })
         .collect()
