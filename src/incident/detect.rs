@@ -12,7 +12,8 @@ use super::words;
 use super::{
     Bin, Ending, How, Incident, IncidentKind, Link, Links, Outcome, Reconnect, Reconnects, BURST_S,
     CLIENT_BURST_S, GAP_S, HERD_SPREAD_S, IDLE_MIN_S, IDLE_TOLERANCE_S, LISTED, MASS_GAP_S,
-    MAX_BINS, MAX_INCIDENTS, MIN_MEMBERS, RECONNECT_MAX_S, RETRY_GAP_S, SHED_GAP_S,
+    MAX_BINS, MAX_INCIDENTS, MIN_MEMBERS, RECONNECT_MAX_S, REJECTION_SHARE, RETRY_GAP_S,
+    SHED_GAP_S,
 };
 use crate::capture::Timestamp;
 use crate::decode::Endpoint;
@@ -295,8 +296,9 @@ fn codes(w: &mut Work) {
         ns(SHED_GAP_S),
         |_, _| IncidentKind::OverloadShedding,
     );
-    // Rejection loops: by (client host, server, code), gaps up to RETRY_GAP_S, each a retry
-    // (the session the one before was replaced by).
+    // Rejection loops: by (client host, server, code), gaps up to RETRY_GAP_S, each the
+    // session that replaced the one before (a retry), and at least half of that client
+    // host's endings with that server in the loop's window.
     let rejected = |e: &Ending| {
         from_server(e)
             && match e.how {
@@ -308,26 +310,100 @@ fn codes(w: &mut Work) {
     let mut cand: Vec<u32> = (0..w.e.len() as u32)
         .filter(|&i| w.free(i) && w.at(i).is_some_and(rejected))
         .collect();
+    if cand.len() < MIN_MEMBERS {
+        return;
+    }
     sorted_by(w, &mut cand, |e| (e.client_host(), e.server, e.how, e.end));
-    clusters(
+    let mut ends = Ends::default();
+    clusters_by(
         w,
         &cand,
         |e| (e.server, e.how, Some(e.client_host())),
         ns(RETRY_GAP_S),
-        |_, _| IncidentKind::RejectionLoop,
+        |w, prev, i| w.next_of(prev) == Some(i),
+        |w, run| {
+            let share = ends.share(w, run, |e| (e.server, e.client_host()));
+            (share >= REJECTION_SHARE).then_some(IncidentKind::RejectionLoop)
+        },
     );
-    // Mass rejection: what is left, by (server, code), gaps up to MASS_GAP_S.
-    let mut cand: Vec<u32> = (0..w.e.len() as u32)
-        .filter(|&i| w.free(i) && w.at(i).is_some_and(rejected))
-        .collect();
+    // Mass rejection: what is left, by (server, code), gaps up to MASS_GAP_S, of at least
+    // MIN_MEMBERS client hosts, and at least half of the server's endings in the window
+    // (a busy server whose sessions end with many codes is no incident).
+    let mut cand: Vec<u32> = cand.into_iter().filter(|&i| w.free(i)).collect();
+    if cand.len() < MIN_MEMBERS {
+        return;
+    }
     sorted_by(w, &mut cand, |e| (e.server, e.how, e.end));
-    clusters(
+    let mut ends = Ends::default();
+    clusters_by(
         w,
         &cand,
         |e| (e.server, e.how, None),
         ns(MASS_GAP_S),
-        |_, _| IncidentKind::MassRejection,
+        |_, _, _| true,
+        |w, run| {
+            let mut hosts: Vec<Endpoint> = run
+                .iter()
+                .filter_map(|&i| w.at(i).map(Ending::client_host))
+                .collect();
+            hosts.sort_unstable();
+            hosts.dedup();
+            if hosts.len() < MIN_MEMBERS {
+                return None;
+            }
+            let share = ends.share(w, run, |e| (e.server, nowhere()));
+            (share >= REJECTION_SHARE).then_some(IncidentKind::MassRejection)
+        },
     );
+}
+
+/// A placeholder endpoint: the second part of a key that has none.
+fn nowhere() -> Endpoint {
+    Endpoint::new(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), 0)
+}
+
+/// The ends of every ended session, sorted by a key of two endpoints then time: made the
+/// first time a run asks (never when no run has enough members), to count a party's
+/// endings in a window with two binary searches.
+#[derive(Default)]
+struct Ends {
+    sorted: Option<Vec<(Endpoint, Endpoint, i64)>>,
+}
+
+impl Ends {
+    /// The share of `run` (one key's members) in all the endings of its key (`key`) from
+    /// its first end to its last.
+    fn share(
+        &mut self,
+        w: &mut Work,
+        run: &[u32],
+        key: impl Fn(&Ending) -> (Endpoint, Endpoint),
+    ) -> f64 {
+        let v = self.sorted.get_or_insert_with(|| {
+            let mut v: Vec<(Endpoint, Endpoint, i64)> =
+                w.e.iter()
+                    .filter(|e| e.ended())
+                    .map(|e| {
+                        let (a, b) = (&key)(e);
+                        (a, b, e.end)
+                    })
+                    .collect();
+            v.sort_unstable();
+            v
+        });
+        let ms = run.iter().filter_map(|&i| w.at(i));
+        let (Some(lo), Some(hi)) = (ms.clone().map(|e| e.end).min(), ms.map(|e| e.end).max())
+        else {
+            return 0.0;
+        };
+        let Some((a, b)) = run.first().and_then(|&i| w.at(i)).map(&key) else {
+            return 0.0;
+        };
+        let from = v.partition_point(|&x| x < (a, b, lo));
+        let to = v.partition_point(|&x| x <= (a, b, hi));
+        w.steps += 1;
+        run.len() as f64 / (to.saturating_sub(from)).max(1) as f64
+    }
 }
 
 type Key = (Endpoint, How, Option<Endpoint>);
@@ -341,26 +417,53 @@ fn clusters(
     gap: i64,
     kind: impl Fn(&Work, &[u32]) -> IncidentKind,
 ) {
+    clusters_by(
+        w,
+        cand,
+        key,
+        gap,
+        |_, _, _| true,
+        |w, run| Some(kind(w, run)),
+    );
+}
+
+/// [`clusters`], where a member joins the one before only when `follows(w, before, it)`,
+/// and a run is an incident only when `kind` names one.
+fn clusters_by(
+    w: &mut Work,
+    cand: &[u32],
+    key: impl Fn(&Ending) -> Key,
+    gap: i64,
+    follows: impl Fn(&Work, u32, u32) -> bool,
+    mut kind: impl FnMut(&mut Work, &[u32]) -> Option<IncidentKind>,
+) {
     let mut run: Vec<u32> = Vec::new();
-    let mut last: Option<(Key, i64)> = None;
+    let mut last: Option<(Key, i64, u32)> = None;
     for &i in cand {
         w.steps += 1;
         let Some(e) = w.at(i).copied() else { continue };
         let k = key(&e);
-        let joins = last.is_some_and(|(lk, lt)| lk == k && e.end.saturating_sub(lt) <= gap);
+        let joins = last.is_some_and(|(lk, lt, li)| {
+            lk == k && e.end.saturating_sub(lt) <= gap && follows(w, li, i)
+        });
         if !joins {
-            flush_run(w, &mut run, &kind);
+            flush_run(w, &mut run, &mut kind);
         }
         run.push(i);
-        last = Some((k, e.end));
+        last = Some((k, e.end, i));
     }
-    flush_run(w, &mut run, &kind);
+    flush_run(w, &mut run, &mut kind);
 }
 
-fn flush_run(w: &mut Work, run: &mut Vec<u32>, kind: &impl Fn(&Work, &[u32]) -> IncidentKind) {
+fn flush_run(
+    w: &mut Work,
+    run: &mut Vec<u32>,
+    kind: &mut impl FnMut(&mut Work, &[u32]) -> Option<IncidentKind>,
+) {
     if run.len() >= MIN_MEMBERS {
-        let k = kind(w, run);
-        make(w, k, run, None);
+        if let Some(k) = kind(w, run) {
+            make(w, k, run, None);
+        }
     }
     run.clear();
 }

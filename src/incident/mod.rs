@@ -13,7 +13,7 @@
 //! The evidence is the connections' own: how each ended (RFC 6455 §7.1.5's close code, or
 //! TCP's FIN/RST, RFC 9293 §3.6), who ended it, when, and its quiet spell before the end.
 //! The thresholds ([`MIN_MEMBERS`], [`BURST_S`], [`GAP_S`], [`SHED_GAP_S`],
-//! [`RETRY_GAP_S`], [`IDLE_MIN_S`], [`RECONNECT_MAX_S`], [`HERD_SPREAD_S`]) are in
+//! [`RETRY_GAP_S`], [`MASS_GAP_S`], [`REJECTION_SHARE`], [`IDLE_MIN_S`], [`RECONNECT_MAX_S`], [`HERD_SPREAD_S`]) are in
 //! docs/causes.md; a single connection is never an incident.
 //!
 //! Work: sorting the endings (n log n), then sweeps that visit each ending a bounded
@@ -61,6 +61,11 @@ pub const RETRY_GAP_S: f64 = 60.0;
 /// Most seconds between two rejections with the same code of different clients by one
 /// server for them to be one mass rejection.
 pub const MASS_GAP_S: f64 = 2.0;
+
+/// Least share of a party's endings in a window that one refusal code must have for a
+/// rejection loop (the client host's endings with that server) or a mass rejection (the
+/// server's endings): a busy server whose sessions end with many codes is no incident.
+pub const REJECTION_SHARE: f64 = 0.5;
 
 /// Shortest quiet spell before the end (seconds) for a session to count in an idle cohort.
 pub const IDLE_MIN_S: f64 = 5.0;
