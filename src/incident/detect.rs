@@ -39,6 +39,13 @@ struct Work {
     incidents: Vec<Incident>,
     steps: u64,
     left_out: u64,
+    /// Per ending: its server's and its client host's number (dense, from 0), so that keys
+    /// sort and compare as integers.
+    sid: Vec<u32>,
+    hid: Vec<u32>,
+    /// How many servers and client hosts.
+    servers: u32,
+    hosts: u32,
 }
 
 impl Work {
@@ -59,6 +66,49 @@ impl Work {
     fn next_of(&self, i: u32) -> Option<u32> {
         self.next.get(i as usize).copied().flatten()
     }
+
+    fn sid(&self, i: u32) -> u32 {
+        self.sid.get(i as usize).copied().unwrap_or(u32::MAX)
+    }
+
+    fn hid(&self, i: u32) -> u32 {
+        self.hid.get(i as usize).copied().unwrap_or(u32::MAX)
+    }
+}
+
+/// A way of ending as a number (same order of kinds as [`How`]'s).
+fn how_code(h: How) -> u64 {
+    match h {
+        How::Open => 0,
+        How::Fin => 1,
+        How::Rst => 2,
+        How::Close(None) => 3,
+        How::Close(Some(c)) => 4 << 16 | u64::from(c),
+        How::Refused(s) => 5 << 16 | u64::from(s),
+    }
+}
+
+/// A time as an unsigned number of the same order.
+fn t64(t: i64) -> u64 {
+    (t as u64) ^ (1 << 63)
+}
+
+/// A key of a party's number (high) and a time (low) that sorts as the pair does.
+fn at_time(party: u64, t: i64) -> u128 {
+    u128::from(party) << 64 | u128::from(t64(t))
+}
+
+/// Numbers each distinct value of `of` (dense, from 0, in the order first seen).
+fn numbered(e: &[Ending], of: impl Fn(&Ending) -> Endpoint) -> (Vec<u32>, u32) {
+    let mut ids: rustc_hash::FxHashMap<Endpoint, u32> = Default::default();
+    let v = e
+        .iter()
+        .map(|x| {
+            let next = ids.len() as u32;
+            *ids.entry(of(x)).or_insert(next)
+        })
+        .collect();
+    (v, ids.len() as u32)
 }
 
 /// Finds the incidents and reconnects among `endings` (each at its `pos`). `legs` are the
@@ -67,6 +117,10 @@ impl Work {
 /// says what happened); a back leg's client is the proxy.
 pub fn detect(endings: Vec<Ending>, legs: &[(u32, u32)]) -> Outcome {
     let n = endings.len();
+    if n < 2 {
+        // One session (or none) is never an incident nor a reconnect: nothing to do.
+        return Outcome::default();
+    }
     let mut relayed = vec![false; n];
     let mut back = vec![false; n];
     if !legs.is_empty() {
@@ -89,9 +143,15 @@ pub fn detect(endings: Vec<Ending>, legs: &[(u32, u32)]) -> Outcome {
             }
         }
     }
+    let (sid, servers) = numbered(&endings, |e| e.server);
+    let (hid, hosts) = numbered(&endings, Ending::client_host);
     let mut w = Work {
         relayed,
         back,
+        sid,
+        hid,
+        servers,
+        hosts,
         e: endings,
         incident: vec![None; n],
         next: vec![None; n],
@@ -100,9 +160,6 @@ pub fn detect(endings: Vec<Ending>, legs: &[(u32, u32)]) -> Outcome {
         steps: 0,
         left_out: 0,
     };
-    if n < 2 {
-        return Outcome::default();
-    }
     reconnects(&mut w);
     if n >= MIN_MEMBERS {
         codes(&mut w);
@@ -170,12 +227,12 @@ pub fn detect(endings: Vec<Ending>, legs: &[(u32, u32)]) -> Outcome {
 
 /// `cand` sorted by `key` of each ending, the keys computed once each (a key made in every
 /// comparison cost more than the rest of the stage).
-fn sorted_by<K: Ord>(w: &Work, cand: &mut Vec<u32>, key: impl Fn(&Ending) -> K) {
+fn sorted_by<K: Ord + Copy>(w: &Work, cand: &mut Vec<u32>, key: impl Fn(u32, &Ending) -> K) {
     let mut keyed: Vec<(K, u32)> = cand
         .iter()
-        .filter_map(|&i| Some((key(w.at(i)?), i)))
+        .filter_map(|&i| Some((key(i, w.at(i)?), i)))
         .collect();
-    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+    keyed.sort_unstable();
     cand.clear();
     cand.extend(keyed.into_iter().map(|(_, i)| i));
 }
@@ -184,27 +241,46 @@ fn sorted_by<K: Ord>(w: &Work, cand: &mut Vec<u32>, key: impl Fn(&Ending) -> K) 
 /// the same client host, server and route that ended at most [`RECONNECT_MAX_S`] before it
 /// started (and not after).
 fn reconnects(w: &mut Work) {
+    // Only the sessions whose (client host, server, route) has two or more can be linked:
+    // counted in one pass, so a capture of distinct clients sorts nothing.
+    type Route = (u32, u32, u64);
+    let key = |w: &Work, i: u32| -> Option<Route> { Some((w.hid(i), w.sid(i), w.at(i)?.route)) };
+    let mut count: rustc_hash::FxHashMap<Route, u32> = Default::default();
+    for i in 0..w.e.len() as u32 {
+        if let Some(k) = key(w, i) {
+            *count.entry(k).or_default() += 1;
+        }
+    }
+    w.steps += w.e.len() as u64;
+    if count.len() == w.e.len() {
+        return;
+    }
     // (time, 0 for an end / 1 for a start, index): ends first at equal times.
-    let mut events: Vec<(i64, u8, u32)> = Vec::with_capacity(w.e.len() * 2);
+    let mut events: Vec<(i64, u8, u32)> = Vec::new();
     for (i, e) in w.e.iter().enumerate() {
+        let shared = key(w, i as u32)
+            .and_then(|k| count.get(&k))
+            .is_some_and(|&c| c >= 2);
+        if !shared {
+            continue;
+        }
         events.push((e.start, 1, i as u32));
         if e.ended() && e.end != i64::MAX {
             events.push((e.end.max(e.start), 0, i as u32));
         }
     }
+    drop(count);
     events.sort_unstable();
-    let mut waiting: rustc_hash::FxHashMap<(Endpoint, Endpoint, u64), VecDeque<u32>> =
-        Default::default();
+    let mut waiting: rustc_hash::FxHashMap<Route, VecDeque<u32>> = Default::default();
     let max = ns(RECONNECT_MAX_S);
     for (t, what, i) in events {
         w.steps += 1;
-        let Some(e) = w.at(i).copied() else { continue };
-        let key = (e.client_host(), e.server, e.route);
+        let Some(k) = key(w, i) else { continue };
         if what == 0 {
-            waiting.entry(key).or_default().push_back(i);
+            waiting.entry(k).or_default().push_back(i);
             continue;
         }
-        let Some(q) = waiting.get_mut(&key) else {
+        let Some(q) = waiting.get_mut(&k) else {
             continue;
         };
         while let Some(&old) = q.front() {
@@ -225,7 +301,7 @@ fn reconnects(w: &mut Work) {
             }
         }
         if q.is_empty() {
-            waiting.remove(&key);
+            waiting.remove(&k);
         }
     }
 }
@@ -245,7 +321,7 @@ fn refused_again(w: &Work, i: u32, j: u32) -> bool {
 fn resolve_chains(w: &Work) -> Vec<Option<u32>> {
     let n = w.e.len();
     let mut by_start: Vec<u32> = (0..n as u32).collect();
-    sorted_by(w, &mut by_start, |e| std::cmp::Reverse(e.start));
+    sorted_by(w, &mut by_start, |_, e| std::cmp::Reverse(e.start));
     let mut accepted: Vec<Option<u32>> = vec![None; n];
     for i in by_start {
         let got = w.next_of(i).and_then(|j| {
@@ -288,11 +364,13 @@ fn codes(w: &mut Work) {
     let mut cand: Vec<u32> = (0..w.e.len() as u32)
         .filter(|&i| w.free(i) && w.at(i).is_some_and(|e| from_server(e) && shedding(e.how)))
         .collect();
-    sorted_by(w, &mut cand, |e| (e.server, e.how, e.end));
+    sorted_by(w, &mut cand, |i, e| {
+        (u64::from(w.sid(i)) << 32 | how_code(e.how), e.end)
+    });
     clusters(
         w,
         &cand,
-        |e| (e.server, e.how, None),
+        |w, i, e| u128::from(w.sid(i)) << 32 | u128::from(how_code(e.how)),
         ns(SHED_GAP_S),
         |_, _| IncidentKind::OverloadShedding,
     );
@@ -313,16 +391,26 @@ fn codes(w: &mut Work) {
     if cand.len() < MIN_MEMBERS {
         return;
     }
-    sorted_by(w, &mut cand, |e| (e.client_host(), e.server, e.how, e.end));
+    sorted_by(w, &mut cand, |i, e| {
+        (
+            u64::from(w.hid(i)) << 32 | u64::from(w.sid(i)),
+            how_code(e.how),
+            e.end,
+        )
+    });
     let mut ends = Ends::default();
     clusters_by(
         w,
         &cand,
-        |e| (e.server, e.how, Some(e.client_host())),
+        |w, i, e| {
+            u128::from(w.hid(i)) << 64 | u128::from(w.sid(i)) << 32 | u128::from(how_code(e.how))
+        },
         ns(RETRY_GAP_S),
         |w, prev, i| w.next_of(prev) == Some(i),
         |w, run| {
-            let share = ends.share(w, run, |e| (e.server, e.client_host()));
+            let share = ends.share(w, run, |w, i| {
+                u64::from(w.sid(i)) << 32 | u64::from(w.hid(i))
+            });
             (share >= REJECTION_SHARE).then_some(IncidentKind::RejectionLoop)
         },
     );
@@ -333,87 +421,74 @@ fn codes(w: &mut Work) {
     if cand.len() < MIN_MEMBERS {
         return;
     }
-    sorted_by(w, &mut cand, |e| (e.server, e.how, e.end));
+    sorted_by(w, &mut cand, |i, e| {
+        (u64::from(w.sid(i)) << 32 | how_code(e.how), e.end)
+    });
     let mut ends = Ends::default();
     clusters_by(
         w,
         &cand,
-        |e| (e.server, e.how, None),
+        |w, i, e| u128::from(w.sid(i)) << 32 | u128::from(how_code(e.how)),
         ns(MASS_GAP_S),
         |_, _, _| true,
         |w, run| {
-            let mut hosts: Vec<Endpoint> = run
-                .iter()
-                .filter_map(|&i| w.at(i).map(Ending::client_host))
-                .collect();
+            let mut hosts: Vec<u32> = run.iter().map(|&i| w.hid(i)).collect();
             hosts.sort_unstable();
             hosts.dedup();
             if hosts.len() < MIN_MEMBERS {
                 return None;
             }
-            let share = ends.share(w, run, |e| (e.server, nowhere()));
+            let share = ends.share(w, run, |w, i| u64::from(w.sid(i)) << 32);
             (share >= REJECTION_SHARE).then_some(IncidentKind::MassRejection)
         },
     );
 }
 
-/// A placeholder endpoint: the second part of a key that has none.
-fn nowhere() -> Endpoint {
-    Endpoint::new(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), 0)
-}
-
-/// The ends of every ended session, sorted by a key of two endpoints then time: made the
-/// first time a run asks (never when no run has enough members), to count a party's
-/// endings in a window with two binary searches.
+/// The ends of every ended session, sorted by a party's number then time: made the first
+/// time a run asks (never when no run has enough members), to count a party's endings in a
+/// window with two binary searches.
 #[derive(Default)]
 struct Ends {
-    sorted: Option<Vec<(Endpoint, Endpoint, i64)>>,
+    sorted: Option<Vec<u128>>,
 }
 
 impl Ends {
-    /// The share of `run` (one key's members) in all the endings of its key (`key`) from
-    /// its first end to its last.
-    fn share(
-        &mut self,
-        w: &mut Work,
-        run: &[u32],
-        key: impl Fn(&Ending) -> (Endpoint, Endpoint),
-    ) -> f64 {
+    /// The share of `run` (one key's members) in all the endings of its party (`party`)
+    /// from its first end to its last.
+    fn share(&mut self, w: &mut Work, run: &[u32], party: impl Fn(&Work, u32) -> u64) -> f64 {
         let v = self.sorted.get_or_insert_with(|| {
-            let mut v: Vec<(Endpoint, Endpoint, i64)> =
-                w.e.iter()
-                    .filter(|e| e.ended())
-                    .map(|e| {
-                        let (a, b) = (&key)(e);
-                        (a, b, e.end)
-                    })
-                    .collect();
+            let mut v: Vec<u128> = (0..w.e.len() as u32)
+                .filter_map(|i| {
+                    let e = w.at(i).filter(|e| e.ended())?;
+                    Some(at_time(party(w, i), e.end))
+                })
+                .collect();
             v.sort_unstable();
             v
         });
-        let ms = run.iter().filter_map(|&i| w.at(i));
-        let (Some(lo), Some(hi)) = (ms.clone().map(|e| e.end).min(), ms.map(|e| e.end).max())
-        else {
+        let ends = run.iter().filter_map(|&i| w.at(i).map(|e| e.end));
+        let (Some(lo), Some(hi)) = (ends.clone().min(), ends.max()) else {
             return 0.0;
         };
-        let Some((a, b)) = run.first().and_then(|&i| w.at(i)).map(&key) else {
+        let Some(p) = run.first().map(|&i| party(w, i)) else {
             return 0.0;
         };
-        let from = v.partition_point(|&x| x < (a, b, lo));
-        let to = v.partition_point(|&x| x <= (a, b, hi));
+        let from = v.partition_point(|&x| x < at_time(p, lo));
+        let to = v.partition_point(|&x| x <= at_time(p, hi));
         w.steps += 1;
         run.len() as f64 / (to.saturating_sub(from)).max(1) as f64
     }
 }
 
-type Key = (Endpoint, How, Option<Endpoint>);
+/// A run's key: the parties' numbers and the way of ending, as one integer.
+type Key = u128;
 
 /// Runs of `cand` (sorted by key, then end) with the same key whose ends are at most `gap`
 /// apart: each run of [`MIN_MEMBERS`] or more still free is an incident.
 fn clusters(
     w: &mut Work,
     cand: &[u32],
-    key: impl Fn(&Ending) -> Key,
+    key: impl Fn(&Work, u32, &Ending) -> Key,
     gap: i64,
     kind: impl Fn(&Work, &[u32]) -> IncidentKind,
 ) {
@@ -432,7 +507,7 @@ fn clusters(
 fn clusters_by(
     w: &mut Work,
     cand: &[u32],
-    key: impl Fn(&Ending) -> Key,
+    key: impl Fn(&Work, u32, &Ending) -> Key,
     gap: i64,
     follows: impl Fn(&Work, u32, u32) -> bool,
     mut kind: impl FnMut(&mut Work, &[u32]) -> Option<IncidentKind>,
@@ -441,16 +516,16 @@ fn clusters_by(
     let mut last: Option<(Key, i64, u32)> = None;
     for &i in cand {
         w.steps += 1;
-        let Some(e) = w.at(i).copied() else { continue };
-        let k = key(&e);
+        let Some(e) = w.at(i) else { continue };
+        let (k, end) = (key(w, i, e), e.end);
         let joins = last.is_some_and(|(lk, lt, li)| {
-            lk == k && e.end.saturating_sub(lt) <= gap && follows(w, li, i)
+            lk == k && end.saturating_sub(lt) <= gap && follows(w, li, i)
         });
         if !joins {
             flush_run(w, &mut run, &mut kind);
         }
         run.push(i);
-        last = Some((k, e.end, i));
+        last = Some((k, end, i));
     }
     flush_run(w, &mut run, &mut kind);
 }
@@ -488,19 +563,24 @@ fn coarse(how: How) -> How {
 /// and three quarters of the sessions open to it at that moment; later ends of sessions
 /// open at that moment join while each is within [`GAP_S`] of the one before.
 fn stops(w: &mut Work, side: Side) {
-    let party = |e: &Ending| match side {
-        Side::Server => e.server,
-        Side::Client => e.client_host(),
+    // The party's number (a server's or a client host's).
+    let party = |w: &Work, i: u32| -> u64 {
+        u64::from(match side {
+            Side::Server => w.sid(i),
+            Side::Client => w.hid(i),
+        })
     };
+    let parties_n = match side {
+        Side::Server => w.servers,
+        Side::Client => w.hosts,
+    } as usize;
     let by = match side {
         Side::Server => Role::Server,
         Side::Client => Role::Client,
     };
     let n = w.e.len() as u32;
-    let count_le =
-        |v: &[(Endpoint, i64)], p: Endpoint, t: i64| v.partition_point(|&(q, x)| (q, x) <= (p, t));
-    let count_lt =
-        |v: &[(Endpoint, i64)], p: Endpoint, t: i64| v.partition_point(|&(q, x)| (q, x) < (p, t));
+    let count_le = |v: &[u128], p: u64, t: i64| v.partition_point(|&x| x <= at_time(p, t));
+    let count_lt = |v: &[u128], p: u64, t: i64| v.partition_point(|&x| x < at_time(p, t));
     let stopping = |e: &Ending| {
         e.by == Some(by)
             && match side {
@@ -514,31 +594,38 @@ fn stops(w: &mut Work, side: Side) {
     let mut cand: Vec<u32> = (0..n)
         .filter(|&i| w.free(i) && w.at(i).is_some_and(stopping))
         .collect();
-    sorted_by(w, &mut cand, |e| (party(e), coarse(e.how), e.end));
-    // The parties with enough candidates; only their sessions' starts and ends are sorted,
-    // to count those open at a moment (nothing at all when none has).
-    let mut parties: rustc_hash::FxHashSet<Endpoint> = Default::default();
-    for run in cand.chunk_by(|&a, &b| w.at(a).map(party) == w.at(b).map(party)) {
-        if let Some(e) = run
-            .first()
-            .and_then(|&i| w.at(i))
-            .filter(|_| run.len() >= MIN_MEMBERS)
-        {
-            parties.insert(party(e));
+    // The parties with enough candidates (counted in one pass); only their candidates are
+    // sorted, and only their sessions' starts and ends, to count those open at a moment
+    // (nothing at all when none has).
+    let mut per_party = vec![0u32; parties_n];
+    for &i in &cand {
+        if let Some(c) = per_party.get_mut(party(w, i) as usize) {
+            *c += 1;
         }
     }
     w.steps += cand.len() as u64;
-    if parties.is_empty() {
+    let mine = |w: &Work, i: u32| {
+        per_party
+            .get(party(w, i) as usize)
+            .is_some_and(|&c| c as usize >= MIN_MEMBERS)
+    };
+    cand.retain(|&i| mine(w, i));
+    if cand.is_empty() {
         return;
     }
-    let mine = |e: &&Ending| parties.contains(&party(e));
-    let mut starts: Vec<(Endpoint, i64)> =
-        w.e.iter()
-            .filter(mine)
-            .map(|e| (party(e), e.start))
-            .collect();
-    let mut ends: Vec<(Endpoint, i64)> =
-        w.e.iter().filter(mine).map(|e| (party(e), e.end)).collect();
+    sorted_by(w, &mut cand, |i, e| {
+        (party(w, i) << 32 | how_code(coarse(e.how)), e.end)
+    });
+    let mut starts: Vec<u128> = Vec::new();
+    let mut ends: Vec<u128> = Vec::new();
+    for i in 0..n {
+        if mine(w, i) {
+            if let Some(e) = w.at(i) {
+                starts.push(at_time(party(w, i), e.start));
+                ends.push(at_time(party(w, i), e.end));
+            }
+        }
+    }
     starts.sort_unstable();
     ends.sort_unstable();
     let (burst, gap) = match side {
@@ -549,17 +636,16 @@ fn stops(w: &mut Work, side: Side) {
     let mut j = 0;
     while i < cand.len() {
         w.steps += 1;
-        let Some(first) = cand.get(i).and_then(|&k| w.at(k)).copied() else {
+        let Some((fi, first)) = cand.get(i).and_then(|&k| Some((k, *w.at(k)?))) else {
             break;
         };
-        let (p, how, t0) = (party(&first), coarse(first.how), first.end);
-        let same = |e: &Ending| party(e) == p && coarse(e.how) == how;
+        let (p, how, t0) = (party(w, fi), coarse(first.how), first.end);
+        let same =
+            |w: &Work, k: u32| party(w, k) == p && w.at(k).is_some_and(|e| coarse(e.how) == how);
         j = j.max(i + 1);
-        while cand
-            .get(j)
-            .and_then(|&k| w.at(k))
-            .is_some_and(|e| same(e) && e.end <= t0.saturating_add(burst))
-        {
+        while cand.get(j).is_some_and(|&k| {
+            same(w, k) && w.at(k).is_some_and(|e| e.end <= t0.saturating_add(burst))
+        }) {
             w.steps += 1;
             j += 1;
         }
@@ -585,7 +671,7 @@ fn stops(w: &mut Work, side: Side) {
         let mut last_end = t0;
         let mut k = i;
         while let Some((idx, e)) = cand.get(k).and_then(|&x| Some((x, *w.at(x)?))) {
-            if !same(&e) || (k >= j && e.end.saturating_sub(last_end) > gap) {
+            if !same(w, idx) || (k >= j && e.end.saturating_sub(last_end) > gap) {
                 break;
             }
             w.steps += 1;
@@ -611,7 +697,7 @@ fn stops(w: &mut Work, side: Side) {
                         // Accepted a session after the stop: a restart.
                         let later = starts
                             .get(count_le(&starts, p, last_end))
-                            .is_some_and(|(q, _)| *q == p);
+                            .is_some_and(|&x| (x >> 64) as u64 == p);
                         if later || how == How::Close(Some(1012)) {
                             IncidentKind::ServerRestart
                         } else {
@@ -625,8 +711,8 @@ fn stops(w: &mut Work, side: Side) {
                     let at = count_le(&starts, p, last_end);
                     starts
                         .get(at)
-                        .filter(|(q, _)| *q == p)
-                        .map(|&(_, s)| (s - last_end) as f64 / NS)
+                        .filter(|&&x| (x >> 64) as u64 == p)
+                        .map(|&x| ((x as u64 ^ (1 << 63)) as i64 - last_end) as f64 / NS)
                 }
                 _ => None,
             };
@@ -653,7 +739,9 @@ fn idle_cohorts(w: &mut Work) {
                 })
         })
         .collect();
-    sorted_by(w, &mut cand, |e| (e.server, e.idle_ms));
+    sorted_by(w, &mut cand, |i, e| {
+        u64::from(w.sid(i)) << 32 | u64::from(e.idle_ms)
+    });
     let mut i = 0;
     while i < cand.len() {
         w.steps += 1;

@@ -267,24 +267,27 @@ impl Index {
     /// order and are placed by stream id. Endings whose place cannot be told are dropped.
     pub fn placed(mut self, positions: impl Fn(u64) -> std::ops::Range<usize>) -> Vec<Ending> {
         self.cut();
-        self.endings.sort_unstable_by_key(|e| (e.order, e.stream));
+        // Sorted by their keys (16 bytes each), not the endings themselves.
+        let mut keys: Vec<(u64, u32, u32)> = self
+            .endings
+            .iter()
+            .enumerate()
+            .map(|(k, e)| (e.order, e.stream, k as u32))
+            .collect();
+        keys.sort_unstable();
         let mut out = Vec::with_capacity(self.endings.len());
-        let mut i = 0;
-        while i < self.endings.len() {
-            let order = self.endings.get(i).map_or(0, |e| e.order);
-            let mut j = i;
-            while self.endings.get(j).is_some_and(|e| e.order == order) {
-                j += 1;
-            }
+        for run in keys.chunk_by(|a, b| a.0 == b.0) {
+            let Some(&(order, _, _)) = run.first() else {
+                continue;
+            };
             let range = positions(order);
-            if range.len() == j - i {
-                for (k, pos) in (i..j).zip(range) {
-                    if let (Some(e), Ok(pos)) = (self.endings.get(k), u32::try_from(pos)) {
+            if range.len() == run.len() {
+                for (&(_, _, k), pos) in run.iter().zip(range) {
+                    if let (Some(e), Ok(pos)) = (self.endings.get(k as usize), u32::try_from(pos)) {
                         out.push(Ending { pos, ..*e });
                     }
                 }
             }
-            i = j;
         }
         out
     }
