@@ -594,21 +594,35 @@ fn stops(w: &mut Work, side: Side) {
     let mut cand: Vec<u32> = (0..n)
         .filter(|&i| w.free(i) && w.at(i).is_some_and(stopping))
         .collect();
-    // The parties with enough candidates (counted in one pass); only their candidates are
-    // sorted, and only their sessions' starts and ends, to count those open at a moment
-    // (nothing at all when none has).
-    let mut per_party = vec![0u32; parties_n];
+    let (burst, gap) = match side {
+        Side::Server => (ns(BURST_S), ns(GAP_S)),
+        Side::Client => (ns(CLIENT_BURST_S), ns(CLIENT_BURST_S)),
+    };
+    // The parties that could have a stop: [`MIN_MEMBERS`] candidates of one way within
+    // two consecutive buckets of the burst's width (where any window of the burst lies),
+    // counted in one pass. Only their candidates are sorted, and only their sessions'
+    // starts and ends, to count those open at a moment (nothing at all when none could).
+    let mut buckets: rustc_hash::FxHashMap<(u64, i64), u32> = Default::default();
     for &i in &cand {
-        if let Some(c) = per_party.get_mut(party(w, i) as usize) {
-            *c += 1;
+        if let Some(e) = w.at(i) {
+            let k = party(w, i) << 32 | how_code(coarse(e.how));
+            *buckets
+                .entry((k, e.end.div_euclid(burst.max(1))))
+                .or_default() += 1;
         }
     }
     w.steps += cand.len() as u64;
-    let mine = |w: &Work, i: u32| {
-        per_party
-            .get(party(w, i) as usize)
-            .is_some_and(|&c| c as usize >= MIN_MEMBERS)
-    };
+    let mut could = vec![false; parties_n];
+    for (&(k, b), &c) in &buckets {
+        let next = buckets.get(&(k, b.saturating_add(1))).copied().unwrap_or(0);
+        if (c + next) as usize >= MIN_MEMBERS {
+            if let Some(x) = could.get_mut((k >> 32) as usize) {
+                *x = true;
+            }
+        }
+    }
+    drop(buckets);
+    let mine = |w: &Work, i: u32| could.get(party(w, i) as usize).copied().unwrap_or(false);
     cand.retain(|&i| mine(w, i));
     if cand.is_empty() {
         return;
@@ -628,10 +642,6 @@ fn stops(w: &mut Work, side: Side) {
     }
     starts.sort_unstable();
     ends.sort_unstable();
-    let (burst, gap) = match side {
-        Side::Server => (ns(BURST_S), ns(GAP_S)),
-        Side::Client => (ns(CLIENT_BURST_S), ns(CLIENT_BURST_S)),
-    };
     let mut i = 0;
     let mut j = 0;
     while i < cand.len() {
@@ -659,9 +669,15 @@ fn stops(w: &mut Work, side: Side) {
             i += 1;
             continue;
         }
-        let open = count_le(&starts, p, t0).saturating_sub(count_lt(&ends, p, t0));
+        let started = count_le(&starts, p, t0);
+        let open = started.saturating_sub(count_lt(&ends, p, t0));
+        if (j - i) * 4 < open * 3 {
+            // Even were every end in the window of a session open at t0: too few.
+            i += 1;
+            continue;
+        }
         let last = cand.get(j - 1).and_then(|&k| w.at(k)).map_or(t0, |e| e.end);
-        let started_after = count_le(&starts, p, last).saturating_sub(count_le(&starts, p, t0));
+        let started_after = count_le(&starts, p, last).saturating_sub(started);
         let surely = (j - i).saturating_sub(started_after);
         if surely < MIN_MEMBERS || surely * 4 < open * 3 {
             i += 1;

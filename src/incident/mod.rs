@@ -148,7 +148,8 @@ impl Ending {
             use std::hash::{Hash, Hasher};
             let mut h = rustc_hash::FxHasher::default();
             let path = c.handshake.path.as_deref().unwrap_or("");
-            path.split('?').next().unwrap_or("").hash(&mut h);
+            let end = path.bytes().position(|b| b == b'?').unwrap_or(path.len());
+            path.get(..end).unwrap_or("").hash(&mut h);
             c.handshake.subprotocol.hash(&mut h);
             h.finish()
         };
@@ -265,6 +266,7 @@ impl Index {
     /// The endings placed at their reports' positions, given each order's range of
     /// positions once sorted (`positions`): the streams of one HTTP/2 connection share an
     /// order and are placed by stream id. Endings whose place cannot be told are dropped.
+    /// `positions` is asked once per order, in increasing order.
     pub fn placed(mut self, positions: impl Fn(u64) -> std::ops::Range<usize>) -> Vec<Ending> {
         self.cut();
         // Sorted by their keys (16 bytes each), not the endings themselves.
