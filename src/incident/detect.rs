@@ -4,8 +4,11 @@
 //! connection in one incident at most, then what came back after each.
 //!
 //! In: the [`Ending`]s of a report's connections, each at its position. Out: an [`Outcome`].
-//! Every sweep sorts its candidates once and walks them with pointers that only move
-//! forward; counts of sessions open at a moment are two binary searches in sorted starts
+//! Servers and client hosts are numbered once, so keys sort as integers. A linear count
+//! first (routes seen twice, a party's candidates per burst-wide bucket) leaves out the
+//! endings no incident or reconnect can use, so a capture of distinct, spread-out sessions
+//! sorts little; every sweep sorts what remains once and walks it with pointers that only
+//! move forward; counts of sessions open at a moment are binary searches in sorted starts
 //! and ends. No step looks at more than a bounded number of endings per ending.
 
 use super::words;
