@@ -388,12 +388,29 @@ fn codes(w: &mut Work) {
                 _ => false,
             }
     };
-    let mut cand: Vec<u32> = (0..w.e.len() as u32)
+    let all: Vec<u32> = (0..w.e.len() as u32)
         .filter(|&i| w.free(i) && w.at(i).is_some_and(rejected))
         .collect();
-    if cand.len() < MIN_MEMBERS {
+    if all.len() < MIN_MEMBERS {
         return;
     }
+    // A loop's member is a retry of a refusal with its code, or was retried and refused so:
+    // the others are left out before sorting (one step each).
+    let same_refusal = |i: u32, j: Option<u32>| {
+        j.is_some_and(|j| {
+            w.free(j)
+                && w.at(j)
+                    .is_some_and(|b| rejected(b) && w.at(i).is_some_and(|a| a.how == b.how))
+        })
+    };
+    let mut cand: Vec<u32> = all
+        .iter()
+        .copied()
+        .filter(|&i| {
+            same_refusal(i, w.next_of(i))
+                || same_refusal(i, w.prev.get(i as usize).copied().flatten())
+        })
+        .collect();
     sorted_by(w, &mut cand, |i, e| {
         (
             u64::from(w.hid(i)) << 32 | u64::from(w.sid(i)),
@@ -420,7 +437,7 @@ fn codes(w: &mut Work) {
     // Mass rejection: what is left, by (server, code), gaps up to MASS_GAP_S, of at least
     // MIN_MEMBERS client hosts, and at least half of the server's endings in the window
     // (a busy server whose sessions end with many codes is no incident).
-    let mut cand: Vec<u32> = cand.into_iter().filter(|&i| w.free(i)).collect();
+    let mut cand: Vec<u32> = all.into_iter().filter(|&i| w.free(i)).collect();
     if cand.len() < MIN_MEMBERS {
         return;
     }
