@@ -4,15 +4,19 @@
 //! connection in one incident at most, then what came back after each.
 //!
 //! In: the [`Ending`]s of a report's connections, each at its position. Out: an [`Outcome`].
-//! Every sweep sorts its candidates once and walks them with pointers that only move
-//! forward; counts of sessions open at a moment are two binary searches in sorted starts
+//! Servers and client hosts are numbered once, so keys sort as integers. A linear count
+//! first (routes seen twice, a party's candidates per burst-wide bucket) leaves out the
+//! endings no incident or reconnect can use, so a capture of distinct, spread-out sessions
+//! sorts little; every sweep sorts what remains once and walks it with pointers that only
+//! move forward; counts of sessions open at a moment are binary searches in sorted starts
 //! and ends. No step looks at more than a bounded number of endings per ending.
 
 use super::words;
 use super::{
     Bin, Ending, How, Incident, IncidentKind, Link, Links, Outcome, Reconnect, Reconnects, BURST_S,
     CLIENT_BURST_S, GAP_S, HERD_SPREAD_S, IDLE_MIN_S, IDLE_TOLERANCE_S, LISTED, MASS_GAP_S,
-    MAX_BINS, MAX_INCIDENTS, MIN_MEMBERS, RECONNECT_MAX_S, RETRY_GAP_S, SHED_GAP_S,
+    MAX_BINS, MAX_INCIDENTS, MIN_MEMBERS, RECONNECT_MAX_S, REJECTION_SHARE, RETRY_GAP_S,
+    SHED_GAP_S,
 };
 use crate::capture::Timestamp;
 use crate::decode::Endpoint;
@@ -38,6 +42,13 @@ struct Work {
     incidents: Vec<Incident>,
     steps: u64,
     left_out: u64,
+    /// Per ending: its server's and its client host's number (dense, from 0), so that keys
+    /// sort and compare as integers.
+    sid: Vec<u32>,
+    hid: Vec<u32>,
+    /// How many servers and client hosts.
+    servers: u32,
+    hosts: u32,
 }
 
 impl Work {
@@ -58,6 +69,49 @@ impl Work {
     fn next_of(&self, i: u32) -> Option<u32> {
         self.next.get(i as usize).copied().flatten()
     }
+
+    fn sid(&self, i: u32) -> u32 {
+        self.sid.get(i as usize).copied().unwrap_or(u32::MAX)
+    }
+
+    fn hid(&self, i: u32) -> u32 {
+        self.hid.get(i as usize).copied().unwrap_or(u32::MAX)
+    }
+}
+
+/// A way of ending as a number (same order of kinds as [`How`]'s).
+fn how_code(h: How) -> u64 {
+    match h {
+        How::Open => 0,
+        How::Fin => 1,
+        How::Rst => 2,
+        How::Close(None) => 3,
+        How::Close(Some(c)) => 4 << 16 | u64::from(c),
+        How::Refused(s) => 5 << 16 | u64::from(s),
+    }
+}
+
+/// A time as an unsigned number of the same order.
+fn t64(t: i64) -> u64 {
+    (t as u64) ^ (1 << 63)
+}
+
+/// A key of a party's number (high) and a time (low) that sorts as the pair does.
+fn at_time(party: u64, t: i64) -> u128 {
+    u128::from(party) << 64 | u128::from(t64(t))
+}
+
+/// Numbers each distinct value of `of` (dense, from 0, in the order first seen).
+fn numbered(e: &[Ending], of: impl Fn(&Ending) -> Endpoint) -> (Vec<u32>, u32) {
+    let mut ids: rustc_hash::FxHashMap<Endpoint, u32> = Default::default();
+    let v = e
+        .iter()
+        .map(|x| {
+            let next = ids.len() as u32;
+            *ids.entry(of(x)).or_insert(next)
+        })
+        .collect();
+    (v, ids.len() as u32)
 }
 
 /// Finds the incidents and reconnects among `endings` (each at its `pos`). `legs` are the
@@ -66,6 +120,10 @@ impl Work {
 /// says what happened); a back leg's client is the proxy.
 pub fn detect(endings: Vec<Ending>, legs: &[(u32, u32)]) -> Outcome {
     let n = endings.len();
+    if n < 2 {
+        // One session (or none) is never an incident nor a reconnect: nothing to do.
+        return Outcome::default();
+    }
     let mut relayed = vec![false; n];
     let mut back = vec![false; n];
     if !legs.is_empty() {
@@ -88,9 +146,15 @@ pub fn detect(endings: Vec<Ending>, legs: &[(u32, u32)]) -> Outcome {
             }
         }
     }
+    let (sid, servers) = numbered(&endings, |e| e.server);
+    let (hid, hosts) = numbered(&endings, Ending::client_host);
     let mut w = Work {
         relayed,
         back,
+        sid,
+        hid,
+        servers,
+        hosts,
         e: endings,
         incident: vec![None; n],
         next: vec![None; n],
@@ -99,9 +163,6 @@ pub fn detect(endings: Vec<Ending>, legs: &[(u32, u32)]) -> Outcome {
         steps: 0,
         left_out: 0,
     };
-    if n < 2 {
-        return Outcome::default();
-    }
     reconnects(&mut w);
     if n >= MIN_MEMBERS {
         codes(&mut w);
@@ -169,12 +230,12 @@ pub fn detect(endings: Vec<Ending>, legs: &[(u32, u32)]) -> Outcome {
 
 /// `cand` sorted by `key` of each ending, the keys computed once each (a key made in every
 /// comparison cost more than the rest of the stage).
-fn sorted_by<K: Ord>(w: &Work, cand: &mut Vec<u32>, key: impl Fn(&Ending) -> K) {
+fn sorted_by<K: Ord + Copy>(w: &Work, cand: &mut Vec<u32>, key: impl Fn(u32, &Ending) -> K) {
     let mut keyed: Vec<(K, u32)> = cand
         .iter()
-        .filter_map(|&i| Some((key(w.at(i)?), i)))
+        .filter_map(|&i| Some((key(i, w.at(i)?), i)))
         .collect();
-    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+    keyed.sort_unstable();
     cand.clear();
     cand.extend(keyed.into_iter().map(|(_, i)| i));
 }
@@ -183,27 +244,46 @@ fn sorted_by<K: Ord>(w: &Work, cand: &mut Vec<u32>, key: impl Fn(&Ending) -> K) 
 /// the same client host, server and route that ended at most [`RECONNECT_MAX_S`] before it
 /// started (and not after).
 fn reconnects(w: &mut Work) {
+    // Only the sessions whose (client host, server, route) has two or more can be linked:
+    // counted in one pass, so a capture of distinct clients sorts nothing.
+    type Route = (u32, u32, u64);
+    let key = |w: &Work, i: u32| -> Option<Route> { Some((w.hid(i), w.sid(i), w.at(i)?.route)) };
+    let mut count: rustc_hash::FxHashMap<Route, u32> = Default::default();
+    for i in 0..w.e.len() as u32 {
+        if let Some(k) = key(w, i) {
+            *count.entry(k).or_default() += 1;
+        }
+    }
+    w.steps += w.e.len() as u64;
+    if count.len() == w.e.len() {
+        return;
+    }
     // (time, 0 for an end / 1 for a start, index): ends first at equal times.
-    let mut events: Vec<(i64, u8, u32)> = Vec::with_capacity(w.e.len() * 2);
+    let mut events: Vec<(i64, u8, u32)> = Vec::new();
     for (i, e) in w.e.iter().enumerate() {
+        let shared = key(w, i as u32)
+            .and_then(|k| count.get(&k))
+            .is_some_and(|&c| c >= 2);
+        if !shared {
+            continue;
+        }
         events.push((e.start, 1, i as u32));
         if e.ended() && e.end != i64::MAX {
             events.push((e.end.max(e.start), 0, i as u32));
         }
     }
+    drop(count);
     events.sort_unstable();
-    let mut waiting: rustc_hash::FxHashMap<(Endpoint, Endpoint, u64), VecDeque<u32>> =
-        Default::default();
+    let mut waiting: rustc_hash::FxHashMap<Route, VecDeque<u32>> = Default::default();
     let max = ns(RECONNECT_MAX_S);
     for (t, what, i) in events {
         w.steps += 1;
-        let Some(e) = w.at(i).copied() else { continue };
-        let key = (e.client_host(), e.server, e.route);
+        let Some(k) = key(w, i) else { continue };
         if what == 0 {
-            waiting.entry(key).or_default().push_back(i);
+            waiting.entry(k).or_default().push_back(i);
             continue;
         }
-        let Some(q) = waiting.get_mut(&key) else {
+        let Some(q) = waiting.get_mut(&k) else {
             continue;
         };
         while let Some(&old) = q.front() {
@@ -224,7 +304,7 @@ fn reconnects(w: &mut Work) {
             }
         }
         if q.is_empty() {
-            waiting.remove(&key);
+            waiting.remove(&k);
         }
     }
 }
@@ -244,7 +324,7 @@ fn refused_again(w: &Work, i: u32, j: u32) -> bool {
 fn resolve_chains(w: &Work) -> Vec<Option<u32>> {
     let n = w.e.len();
     let mut by_start: Vec<u32> = (0..n as u32).collect();
-    sorted_by(w, &mut by_start, |e| std::cmp::Reverse(e.start));
+    sorted_by(w, &mut by_start, |_, e| std::cmp::Reverse(e.start));
     let mut accepted: Vec<Option<u32>> = vec![None; n];
     for i in by_start {
         let got = w.next_of(i).and_then(|j| {
@@ -287,16 +367,19 @@ fn codes(w: &mut Work) {
     let mut cand: Vec<u32> = (0..w.e.len() as u32)
         .filter(|&i| w.free(i) && w.at(i).is_some_and(|e| from_server(e) && shedding(e.how)))
         .collect();
-    sorted_by(w, &mut cand, |e| (e.server, e.how, e.end));
+    sorted_by(w, &mut cand, |i, e| {
+        (u64::from(w.sid(i)) << 32 | how_code(e.how), e.end)
+    });
     clusters(
         w,
         &cand,
-        |e| (e.server, e.how, None),
+        |w, i, e| u128::from(w.sid(i)) << 32 | u128::from(how_code(e.how)),
         ns(SHED_GAP_S),
         |_, _| IncidentKind::OverloadShedding,
     );
-    // Rejection loops: by (client host, server, code), gaps up to RETRY_GAP_S, each a retry
-    // (the session the one before was replaced by).
+    // Rejection loops: by (client host, server, code), gaps up to RETRY_GAP_S, each the
+    // session that replaced the one before (a retry), and at least half of that client
+    // host's endings with that server in the loop's window.
     let rejected = |e: &Ending| {
         from_server(e)
             && match e.how {
@@ -305,62 +388,177 @@ fn codes(w: &mut Work) {
                 _ => false,
             }
     };
-    let mut cand: Vec<u32> = (0..w.e.len() as u32)
+    let all: Vec<u32> = (0..w.e.len() as u32)
         .filter(|&i| w.free(i) && w.at(i).is_some_and(rejected))
         .collect();
-    sorted_by(w, &mut cand, |e| (e.client_host(), e.server, e.how, e.end));
-    clusters(
+    if all.len() < MIN_MEMBERS {
+        return;
+    }
+    // A loop's member is a retry of a refusal with its code, or was retried and refused so:
+    // the others are left out before sorting (one step each).
+    let same_refusal = |i: u32, j: Option<u32>| {
+        j.is_some_and(|j| {
+            w.free(j)
+                && w.at(j)
+                    .is_some_and(|b| rejected(b) && w.at(i).is_some_and(|a| a.how == b.how))
+        })
+    };
+    let mut cand: Vec<u32> = all
+        .iter()
+        .copied()
+        .filter(|&i| {
+            same_refusal(i, w.next_of(i))
+                || same_refusal(i, w.prev.get(i as usize).copied().flatten())
+        })
+        .collect();
+    sorted_by(w, &mut cand, |i, e| {
+        (
+            u64::from(w.hid(i)) << 32 | u64::from(w.sid(i)),
+            how_code(e.how),
+            e.end,
+        )
+    });
+    let mut ends = Ends::default();
+    clusters_by(
         w,
         &cand,
-        |e| (e.server, e.how, Some(e.client_host())),
+        |w, i, e| {
+            u128::from(w.hid(i)) << 64 | u128::from(w.sid(i)) << 32 | u128::from(how_code(e.how))
+        },
         ns(RETRY_GAP_S),
-        |_, _| IncidentKind::RejectionLoop,
+        |w, prev, i| w.next_of(prev) == Some(i),
+        |w, run| {
+            let share = ends.share(w, run, |w, i| {
+                u64::from(w.sid(i)) << 32 | u64::from(w.hid(i))
+            });
+            (share >= REJECTION_SHARE).then_some(IncidentKind::RejectionLoop)
+        },
     );
-    // Mass rejection: what is left, by (server, code), gaps up to MASS_GAP_S.
-    let mut cand: Vec<u32> = (0..w.e.len() as u32)
-        .filter(|&i| w.free(i) && w.at(i).is_some_and(rejected))
-        .collect();
-    sorted_by(w, &mut cand, |e| (e.server, e.how, e.end));
-    clusters(
+    // Mass rejection: what is left, by (server, code), gaps up to MASS_GAP_S, of at least
+    // MIN_MEMBERS client hosts, and at least half of the server's endings in the window
+    // (a busy server whose sessions end with many codes is no incident).
+    let mut cand: Vec<u32> = all.into_iter().filter(|&i| w.free(i)).collect();
+    if cand.len() < MIN_MEMBERS {
+        return;
+    }
+    sorted_by(w, &mut cand, |i, e| {
+        (u64::from(w.sid(i)) << 32 | how_code(e.how), e.end)
+    });
+    let mut ends = Ends::default();
+    clusters_by(
         w,
         &cand,
-        |e| (e.server, e.how, None),
+        |w, i, e| u128::from(w.sid(i)) << 32 | u128::from(how_code(e.how)),
         ns(MASS_GAP_S),
-        |_, _| IncidentKind::MassRejection,
+        |_, _, _| true,
+        |w, run| {
+            let mut hosts: Vec<u32> = run.iter().map(|&i| w.hid(i)).collect();
+            hosts.sort_unstable();
+            hosts.dedup();
+            if hosts.len() < MIN_MEMBERS {
+                return None;
+            }
+            let share = ends.share(w, run, |w, i| u64::from(w.sid(i)) << 32);
+            (share >= REJECTION_SHARE).then_some(IncidentKind::MassRejection)
+        },
     );
 }
 
-type Key = (Endpoint, How, Option<Endpoint>);
+/// The ends of every ended session, sorted by a party's number then time: made the first
+/// time a run asks (never when no run has enough members), to count a party's endings in a
+/// window with two binary searches.
+#[derive(Default)]
+struct Ends {
+    sorted: Option<Vec<u128>>,
+}
+
+impl Ends {
+    /// The share of `run` (one key's members) in all the endings of its party (`party`)
+    /// from its first end to its last.
+    fn share(&mut self, w: &mut Work, run: &[u32], party: impl Fn(&Work, u32) -> u64) -> f64 {
+        let v = self.sorted.get_or_insert_with(|| {
+            let mut v: Vec<u128> = (0..w.e.len() as u32)
+                .filter_map(|i| {
+                    let e = w.at(i).filter(|e| e.ended())?;
+                    Some(at_time(party(w, i), e.end))
+                })
+                .collect();
+            v.sort_unstable();
+            v
+        });
+        let ends = run.iter().filter_map(|&i| w.at(i).map(|e| e.end));
+        let (Some(lo), Some(hi)) = (ends.clone().min(), ends.max()) else {
+            return 0.0;
+        };
+        let Some(p) = run.first().map(|&i| party(w, i)) else {
+            return 0.0;
+        };
+        let from = v.partition_point(|&x| x < at_time(p, lo));
+        let to = v.partition_point(|&x| x <= at_time(p, hi));
+        w.steps += 1;
+        run.len() as f64 / (to.saturating_sub(from)).max(1) as f64
+    }
+}
+
+/// A run's key: the parties' numbers and the way of ending, as one integer.
+type Key = u128;
 
 /// Runs of `cand` (sorted by key, then end) with the same key whose ends are at most `gap`
 /// apart: each run of [`MIN_MEMBERS`] or more still free is an incident.
 fn clusters(
     w: &mut Work,
     cand: &[u32],
-    key: impl Fn(&Ending) -> Key,
+    key: impl Fn(&Work, u32, &Ending) -> Key,
     gap: i64,
     kind: impl Fn(&Work, &[u32]) -> IncidentKind,
 ) {
-    let mut run: Vec<u32> = Vec::new();
-    let mut last: Option<(Key, i64)> = None;
-    for &i in cand {
-        w.steps += 1;
-        let Some(e) = w.at(i).copied() else { continue };
-        let k = key(&e);
-        let joins = last.is_some_and(|(lk, lt)| lk == k && e.end.saturating_sub(lt) <= gap);
-        if !joins {
-            flush_run(w, &mut run, &kind);
-        }
-        run.push(i);
-        last = Some((k, e.end));
-    }
-    flush_run(w, &mut run, &kind);
+    clusters_by(
+        w,
+        cand,
+        key,
+        gap,
+        |_, _, _| true,
+        |w, run| Some(kind(w, run)),
+    );
 }
 
-fn flush_run(w: &mut Work, run: &mut Vec<u32>, kind: &impl Fn(&Work, &[u32]) -> IncidentKind) {
+/// [`clusters`], where a member joins the one before only when `follows(w, before, it)`,
+/// and a run is an incident only when `kind` names one.
+fn clusters_by(
+    w: &mut Work,
+    cand: &[u32],
+    key: impl Fn(&Work, u32, &Ending) -> Key,
+    gap: i64,
+    follows: impl Fn(&Work, u32, u32) -> bool,
+    mut kind: impl FnMut(&mut Work, &[u32]) -> Option<IncidentKind>,
+) {
+    let mut run: Vec<u32> = Vec::new();
+    let mut last: Option<(Key, i64, u32)> = None;
+    for &i in cand {
+        w.steps += 1;
+        let Some(e) = w.at(i) else { continue };
+        let (k, end) = (key(w, i, e), e.end);
+        let joins = last.is_some_and(|(lk, lt, li)| {
+            lk == k && end.saturating_sub(lt) <= gap && follows(w, li, i)
+        });
+        if !joins {
+            flush_run(w, &mut run, &mut kind);
+        }
+        run.push(i);
+        last = Some((k, end, i));
+    }
+    flush_run(w, &mut run, &mut kind);
+}
+
+fn flush_run(
+    w: &mut Work,
+    run: &mut Vec<u32>,
+    kind: &mut impl FnMut(&mut Work, &[u32]) -> Option<IncidentKind>,
+) {
     if run.len() >= MIN_MEMBERS {
-        let k = kind(w, run);
-        make(w, k, run, None);
+        if let Some(k) = kind(w, run) {
+            make(w, k, run, None);
+        }
     }
     run.clear();
 }
@@ -385,19 +583,24 @@ fn coarse(how: How) -> How {
 /// and three quarters of the sessions open to it at that moment; later ends of sessions
 /// open at that moment join while each is within [`GAP_S`] of the one before.
 fn stops(w: &mut Work, side: Side) {
-    let party = |e: &Ending| match side {
-        Side::Server => e.server,
-        Side::Client => e.client_host(),
+    // The party's number (a server's or a client host's).
+    let party = |w: &Work, i: u32| -> u64 {
+        u64::from(match side {
+            Side::Server => w.sid(i),
+            Side::Client => w.hid(i),
+        })
     };
+    let parties_n = match side {
+        Side::Server => w.servers,
+        Side::Client => w.hosts,
+    } as usize;
     let by = match side {
         Side::Server => Role::Server,
         Side::Client => Role::Client,
     };
     let n = w.e.len() as u32;
-    let count_le =
-        |v: &[(Endpoint, i64)], p: Endpoint, t: i64| v.partition_point(|&(q, x)| (q, x) <= (p, t));
-    let count_lt =
-        |v: &[(Endpoint, i64)], p: Endpoint, t: i64| v.partition_point(|&(q, x)| (q, x) < (p, t));
+    let count_le = |v: &[u128], p: u64, t: i64| v.partition_point(|&x| x <= at_time(p, t));
+    let count_lt = |v: &[u128], p: u64, t: i64| v.partition_point(|&x| x < at_time(p, t));
     let stopping = |e: &Ending| {
         e.by == Some(by)
             && match side {
@@ -411,52 +614,68 @@ fn stops(w: &mut Work, side: Side) {
     let mut cand: Vec<u32> = (0..n)
         .filter(|&i| w.free(i) && w.at(i).is_some_and(stopping))
         .collect();
-    sorted_by(w, &mut cand, |e| (party(e), coarse(e.how), e.end));
-    // The parties with enough candidates; only their sessions' starts and ends are sorted,
-    // to count those open at a moment (nothing at all when none has).
-    let mut parties: rustc_hash::FxHashSet<Endpoint> = Default::default();
-    for run in cand.chunk_by(|&a, &b| w.at(a).map(party) == w.at(b).map(party)) {
-        if let Some(e) = run
-            .first()
-            .and_then(|&i| w.at(i))
-            .filter(|_| run.len() >= MIN_MEMBERS)
-        {
-            parties.insert(party(e));
-        }
-    }
-    w.steps += cand.len() as u64;
-    if parties.is_empty() {
-        return;
-    }
-    let mine = |e: &&Ending| parties.contains(&party(e));
-    let mut starts: Vec<(Endpoint, i64)> =
-        w.e.iter()
-            .filter(mine)
-            .map(|e| (party(e), e.start))
-            .collect();
-    let mut ends: Vec<(Endpoint, i64)> =
-        w.e.iter().filter(mine).map(|e| (party(e), e.end)).collect();
-    starts.sort_unstable();
-    ends.sort_unstable();
     let (burst, gap) = match side {
         Side::Server => (ns(BURST_S), ns(GAP_S)),
         Side::Client => (ns(CLIENT_BURST_S), ns(CLIENT_BURST_S)),
     };
+    // The parties that could have a stop: [`MIN_MEMBERS`] candidates of one way within
+    // two consecutive buckets of the burst's width (where any window of the burst lies),
+    // counted in one pass. Only their candidates are sorted, and only their sessions'
+    // starts and ends, to count those open at a moment (nothing at all when none could).
+    let mut buckets: rustc_hash::FxHashMap<(u64, i64), u32> = Default::default();
+    for &i in &cand {
+        if let Some(e) = w.at(i) {
+            let k = party(w, i) << 32 | how_code(coarse(e.how));
+            *buckets
+                .entry((k, e.end.div_euclid(burst.max(1))))
+                .or_default() += 1;
+        }
+    }
+    w.steps += cand.len() as u64;
+    let mut could = vec![false; parties_n];
+    for (&(k, b), &c) in &buckets {
+        let next = buckets.get(&(k, b.saturating_add(1))).copied().unwrap_or(0);
+        if (c + next) as usize >= MIN_MEMBERS {
+            if let Some(x) = could.get_mut((k >> 32) as usize) {
+                *x = true;
+            }
+        }
+    }
+    drop(buckets);
+    let mine = |w: &Work, i: u32| could.get(party(w, i) as usize).copied().unwrap_or(false);
+    cand.retain(|&i| mine(w, i));
+    if cand.is_empty() {
+        return;
+    }
+    sorted_by(w, &mut cand, |i, e| {
+        (party(w, i) << 32 | how_code(coarse(e.how)), e.end)
+    });
+    let mut starts: Vec<u128> = Vec::new();
+    let mut ends: Vec<u128> = Vec::new();
+    for i in 0..n {
+        if mine(w, i) {
+            if let Some(e) = w.at(i) {
+                starts.push(at_time(party(w, i), e.start));
+                ends.push(at_time(party(w, i), e.end));
+            }
+        }
+    }
+    starts.sort_unstable();
+    ends.sort_unstable();
     let mut i = 0;
     let mut j = 0;
     while i < cand.len() {
         w.steps += 1;
-        let Some(first) = cand.get(i).and_then(|&k| w.at(k)).copied() else {
+        let Some((fi, first)) = cand.get(i).and_then(|&k| Some((k, *w.at(k)?))) else {
             break;
         };
-        let (p, how, t0) = (party(&first), coarse(first.how), first.end);
-        let same = |e: &Ending| party(e) == p && coarse(e.how) == how;
+        let (p, how, t0) = (party(w, fi), coarse(first.how), first.end);
+        let same =
+            |w: &Work, k: u32| party(w, k) == p && w.at(k).is_some_and(|e| coarse(e.how) == how);
         j = j.max(i + 1);
-        while cand
-            .get(j)
-            .and_then(|&k| w.at(k))
-            .is_some_and(|e| same(e) && e.end <= t0.saturating_add(burst))
-        {
+        while cand.get(j).is_some_and(|&k| {
+            same(w, k) && w.at(k).is_some_and(|e| e.end <= t0.saturating_add(burst))
+        }) {
             w.steps += 1;
             j += 1;
         }
@@ -470,9 +689,15 @@ fn stops(w: &mut Work, side: Side) {
             i += 1;
             continue;
         }
-        let open = count_le(&starts, p, t0).saturating_sub(count_lt(&ends, p, t0));
+        let started = count_le(&starts, p, t0);
+        let open = started.saturating_sub(count_lt(&ends, p, t0));
+        if (j - i) * 4 < open * 3 {
+            // Even were every end in the window of a session open at t0: too few.
+            i += 1;
+            continue;
+        }
         let last = cand.get(j - 1).and_then(|&k| w.at(k)).map_or(t0, |e| e.end);
-        let started_after = count_le(&starts, p, last).saturating_sub(count_le(&starts, p, t0));
+        let started_after = count_le(&starts, p, last).saturating_sub(started);
         let surely = (j - i).saturating_sub(started_after);
         if surely < MIN_MEMBERS || surely * 4 < open * 3 {
             i += 1;
@@ -482,7 +707,7 @@ fn stops(w: &mut Work, side: Side) {
         let mut last_end = t0;
         let mut k = i;
         while let Some((idx, e)) = cand.get(k).and_then(|&x| Some((x, *w.at(x)?))) {
-            if !same(&e) || (k >= j && e.end.saturating_sub(last_end) > gap) {
+            if !same(w, idx) || (k >= j && e.end.saturating_sub(last_end) > gap) {
                 break;
             }
             w.steps += 1;
@@ -508,7 +733,7 @@ fn stops(w: &mut Work, side: Side) {
                         // Accepted a session after the stop: a restart.
                         let later = starts
                             .get(count_le(&starts, p, last_end))
-                            .is_some_and(|(q, _)| *q == p);
+                            .is_some_and(|&x| (x >> 64) as u64 == p);
                         if later || how == How::Close(Some(1012)) {
                             IncidentKind::ServerRestart
                         } else {
@@ -522,8 +747,8 @@ fn stops(w: &mut Work, side: Side) {
                     let at = count_le(&starts, p, last_end);
                     starts
                         .get(at)
-                        .filter(|(q, _)| *q == p)
-                        .map(|&(_, s)| (s - last_end) as f64 / NS)
+                        .filter(|&&x| (x >> 64) as u64 == p)
+                        .map(|&x| ((x as u64 ^ (1 << 63)) as i64 - last_end) as f64 / NS)
                 }
                 _ => None,
             };
@@ -550,7 +775,9 @@ fn idle_cohorts(w: &mut Work) {
                 })
         })
         .collect();
-    sorted_by(w, &mut cand, |e| (e.server, e.idle_ms));
+    sorted_by(w, &mut cand, |i, e| {
+        u64::from(w.sid(i)) << 32 | u64::from(e.idle_ms)
+    });
     let mut i = 0;
     while i < cand.len() {
         w.steps += 1;

@@ -13,7 +13,7 @@
 //! The evidence is the connections' own: how each ended (RFC 6455 §7.1.5's close code, or
 //! TCP's FIN/RST, RFC 9293 §3.6), who ended it, when, and its quiet spell before the end.
 //! The thresholds ([`MIN_MEMBERS`], [`BURST_S`], [`GAP_S`], [`SHED_GAP_S`],
-//! [`RETRY_GAP_S`], [`IDLE_MIN_S`], [`RECONNECT_MAX_S`], [`HERD_SPREAD_S`]) are in
+//! [`RETRY_GAP_S`], [`MASS_GAP_S`], [`REJECTION_SHARE`], [`IDLE_MIN_S`], [`RECONNECT_MAX_S`], [`HERD_SPREAD_S`]) are in
 //! docs/causes.md; a single connection is never an incident.
 //!
 //! Work: sorting the endings (n log n), then sweeps that visit each ending a bounded
@@ -60,6 +60,11 @@ pub const RETRY_GAP_S: f64 = 60.0;
 /// Most seconds between two rejections with the same code of different clients by one
 /// server for them to be one mass rejection.
 pub const MASS_GAP_S: f64 = 2.0;
+
+/// Least share of a party's endings in a window that one refusal code must have for a
+/// rejection loop (the client host's endings with that server) or a mass rejection (the
+/// server's endings): a busy server whose sessions end with many codes is no incident.
+pub const REJECTION_SHARE: f64 = 0.5;
 
 /// Shortest quiet spell before the end (seconds) for a session to count in an idle cohort.
 pub const IDLE_MIN_S: f64 = 5.0;
@@ -199,26 +204,30 @@ impl Index {
     /// The endings placed at their reports' positions, given each order's range of
     /// positions once sorted (`positions`): the streams of one HTTP/2 connection share an
     /// order and are placed by stream id. Endings whose place cannot be told are dropped.
+    /// `positions` is asked once per order, in increasing order.
     pub fn placed(mut self, positions: impl Fn(u64) -> std::ops::Range<usize>) -> Vec<Ending> {
         self.cut();
-        self.endings.sort_unstable_by_key(|e| (e.order, e.stream));
+        // Sorted by their keys (16 bytes each), not the endings themselves.
+        let mut keys: Vec<(u64, u32, u32)> = self
+            .endings
+            .iter()
+            .enumerate()
+            .map(|(k, e)| (e.order, e.stream, k as u32))
+            .collect();
+        keys.sort_unstable();
         let mut out = Vec::with_capacity(self.endings.len());
-        let mut i = 0;
-        while i < self.endings.len() {
-            let order = self.endings.get(i).map_or(0, |e| e.order);
-            let mut j = i;
-            while self.endings.get(j).is_some_and(|e| e.order == order) {
-                j += 1;
-            }
+        for run in keys.chunk_by(|a, b| a.0 == b.0) {
+            let Some(&(order, _, _)) = run.first() else {
+                continue;
+            };
             let range = positions(order);
-            if range.len() == j - i {
-                for (k, pos) in (i..j).zip(range) {
-                    if let (Some(e), Ok(pos)) = (self.endings.get(k), u32::try_from(pos)) {
+            if range.len() == run.len() {
+                for (&(_, _, k), pos) in run.iter().zip(range) {
+                    if let (Some(e), Ok(pos)) = (self.endings.get(k as usize), u32::try_from(pos)) {
                         out.push(Ending { pos, ..*e });
                     }
                 }
             }
-            i = j;
         }
         out
     }

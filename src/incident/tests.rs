@@ -257,6 +257,90 @@ fn one_client_refused_again_and_again_is_a_rejection_loop() {
     assert_eq!(out.links.get(1).unwrap().replaces, Some(1));
 }
 
+/// Six client hosts refused by one server with 4003 within a second, which are most of
+/// its endings then: a mass rejection.
+#[test]
+fn many_clients_refused_with_one_code_at_once_is_a_mass_rejection() {
+    let mut v = Vec::new();
+    for k in 0..6i64 {
+        v.push(ending(
+            60 + k as u8,
+            1,
+            k * MS,
+            10 * S + k * 150 * MS,
+            How::Close(Some(4003)),
+            Some(Role::Server),
+        ));
+    }
+    // Two other endings in the window: the code still dominates.
+    for k in 0..2i64 {
+        v.push(ending(
+            80 + k as u8,
+            1,
+            k * MS,
+            10 * S + 100 * MS + k * 300 * MS,
+            How::Close(Some(1000)),
+            Some(Role::Client),
+        ));
+    }
+    let out = detect_(numbered(v));
+    assert_eq!(out.incidents.len(), 1, "{:#?}", out.incidents);
+    let i = &out.incidents[0];
+    assert_eq!(i.kind, IncidentKind::MassRejection);
+    assert_eq!(i.code, Some(4003));
+    assert_eq!(i.members, 6);
+}
+
+/// A busy server whose sessions end with codes drawn at random (as gen_capture's do):
+/// every code recurs within seconds, and one client host gets the same code on sessions
+/// that overlap, but no code dominates the server's endings and no refused session is
+/// retried: no rejection incident. (Before the share and retry tests, this made dozens of
+/// mass rejections and a rejection loop per client host.)
+#[test]
+fn random_codes_across_a_busy_server_are_no_rejection_incident() {
+    const CODES: [u16; 10] = [1000, 1001, 1008, 4000, 4001, 4003, 1011, 4429, 1009, 3000];
+    let mut v = Vec::new();
+    let mut x: u64 = 7;
+    for k in 0..400i64 {
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let code = CODES[((x >> 33) % 10) as usize];
+        let end = 10 * S + k * 50 * MS;
+        v.push(ending(
+            20 + (k % 20) as u8,
+            10_000 + k as u16,
+            end - 5 * S,
+            end,
+            How::Close(Some(code)),
+            Some(Role::Server),
+        ));
+    }
+    // One host whose overlapping sessions all end with 4001: not a retry loop either.
+    for k in 0..5i64 {
+        v.push(ending(
+            90,
+            20_000 + k as u16,
+            k * 100 * MS,
+            30 * S + k * S,
+            How::Close(Some(4001)),
+            Some(Role::Server),
+        ));
+    }
+    let out = detect_(numbered(v));
+    let rejections: Vec<_> = out
+        .incidents
+        .iter()
+        .filter(|i| {
+            matches!(
+                i.kind,
+                IncidentKind::MassRejection | IncidentKind::RejectionLoop
+            )
+        })
+        .collect();
+    assert!(rejections.is_empty(), "{rejections:#?}");
+}
+
 /// Sessions cut after the same 60 s of quiet at different moments: an idle cohort.
 #[test]
 fn same_idle_age_is_a_cohort() {

@@ -151,12 +151,14 @@ fn incident_rule(k: crate::incident::IncidentKind) -> String {
             i::SHED_GAP_S
         ),
         K::RejectionLoop => format!(
-            "{n} or more refusals of one client host by one server with the same code (1002, 1003, 1007-1010, 3000-4999, or an upgrade refused with a 4xx but 429), each within {} s of the one before.",
-            i::RETRY_GAP_S
+            "{n} or more refusals of one client host by one server with the same code (1002, 1003, 1007-1010, 3000-4999, or an upgrade refused with a 4xx but 429), each the retry that replaced the one before and within {} s of it, and together at least {} % of that host's endings with that server from the first to the last.",
+            i::RETRY_GAP_S,
+            i::REJECTION_SHARE * 100.0
         ),
         K::MassRejection => format!(
-            "{n} or more refusals with the same code by one server, to several clients, each within {} s of the one before.",
-            i::MASS_GAP_S
+            "{n} or more refusals with the same code by one server, to at least {n} client hosts, each within {} s of the one before, and together at least {} % of the server's endings from the first to the last.",
+            i::MASS_GAP_S,
+            i::REJECTION_SHARE * 100.0
         ),
     }
 }

@@ -18,7 +18,8 @@ pub fn ending(c: &ConnectionReport, pos: u32) -> Ending {
         use std::hash::{Hash, Hasher};
         let mut h = rustc_hash::FxHasher::default();
         let path = c.handshake.path.as_deref().unwrap_or("");
-        path.split('?').next().unwrap_or("").hash(&mut h);
+        let end = path.bytes().position(|b| b == b'?').unwrap_or(path.len());
+        path.get(..end).unwrap_or("").hash(&mut h);
         c.handshake.subprotocol.hash(&mut h);
         h.finish()
     };

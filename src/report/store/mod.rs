@@ -506,7 +506,21 @@ impl Store {
     /// The endings, each placed at its report's position once sorted (taken out).
     pub fn take_endings(&mut self) -> Vec<crate::incident::Ending> {
         let index = std::mem::take(&mut self.incidents);
-        index.placed(|order| self.positions(order))
+        // Asked in increasing order: a cursor that only moves forward through the sorted
+        // entries (no binary search per ending).
+        let cursor = std::cell::Cell::new(0usize);
+        index.placed(|order| {
+            let mut lo = cursor.get();
+            while self.entries.get(lo).is_some_and(|e| e.order < order) {
+                lo += 1;
+            }
+            let mut hi = lo;
+            while self.entries.get(hi).is_some_and(|e| e.order == order) {
+                hi += 1;
+            }
+            cursor.set(hi);
+            lo..hi
+        })
     }
 
     /// The index of the proxied sessions' legs, taken out (`legs::link_store`).
