@@ -268,7 +268,7 @@ impl Recent {
     }
 
     /// The interval (s) between the ones kept when they came at a cadence: at least
-    /// [`CADENCE_PINGS`] of them, each gap within [`CADENCE_SLACK`] (or 50 ms) of the gaps'
+    /// `CADENCE_PINGS` (3) of them, each gap within `CADENCE_SLACK` (10 %) (or 50 ms) of the gaps'
     /// mean. A period rests on several intervals that agree, never on one: two heartbeats
     /// 10 ms apart (a sender catching up) give none.
     pub fn cadence(&self) -> Option<f64> {
@@ -285,7 +285,7 @@ impl Recent {
 }
 
 /// The interval (s) between `marks` (packet and time, oldest first) when they came at a
-/// cadence: at least [`CADENCE_PINGS`], each gap within [`CADENCE_SLACK`] (or 50 ms) of the
+/// cadence: at least `CADENCE_PINGS` (3), each gap within `CADENCE_SLACK` (10 %) (or 50 ms) of the
 /// gaps' mean.
 fn cadence(marks: impl Iterator<Item = (u64, Timestamp)>) -> Option<f64> {
     let pings: Vec<_> = marks.collect();

@@ -155,9 +155,13 @@ pub struct Ending {
 /// The first ending of the layer that carried a session: who, how, its packet and time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransportEnd {
+    /// The side that ended it.
     pub by: Role,
+    /// How it ended.
     pub how: EndHow,
+    /// The packet that ended it.
     pub packet: u64,
+    /// When that packet was captured.
     pub ts: Timestamp,
 }
 
@@ -188,7 +192,12 @@ pub enum EndHow {
     /// its error code ("END_STREAM", "RST_STREAM CANCEL", "GOAWAY NO_ERROR (last stream
     /// 1)"); `abrupt` for RST_STREAM and GOAWAY (the stream over both ways at once), not
     /// END_STREAM (the sender's half only, as a FIN).
-    Stream { frame: String, abrupt: bool },
+    Stream {
+        /// The frame and its error code, as RFC 9113 names them.
+        frame: String,
+        /// RST_STREAM or GOAWAY: the stream over both ways at once.
+        abrupt: bool,
+    },
 }
 
 impl EndHow {

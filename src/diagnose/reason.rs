@@ -93,7 +93,7 @@ fn affirmed(reason: &str) -> ([&str; 32], usize) {
 }
 
 /// The kind of cause `reason` names, if its words name one: read clause by clause, a
-/// clause that denies ([`denies`]: "no ping timeout", "not expired", "Not busy", "all
+/// clause that denies (`denies`: "no ping timeout", "not expired", "Not busy", "all
 /// good") names nothing, so that a reason that says a fault did not happen names no fault.
 pub fn kind(reason: &str) -> Option<&'static str> {
     if reason.is_empty() {

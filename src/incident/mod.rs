@@ -8,7 +8,7 @@
 //! [`Incident`]s (`Report::incidents`, JSON `incidents[]`) and, per connection, the
 //! incident it belongs to and its reconnect ([`Links`], applied as reports are shown).
 //! Nothing here reads a report back: the stage works from the endings alone, whose memory
-//! is charged to `--max-memory` ([`crate::memory::incidents_room`]).
+//! is charged to `--max-memory` (`memory::incidents_room`).
 //!
 //! The evidence is the connections' own: how each ended (RFC 6455 §7.1.5's close code, or
 //! TCP's FIN/RST, RFC 9293 §3.6), who ended it, when, and its quiet spell before the end.
@@ -116,20 +116,25 @@ pub struct Ending {
     /// The report's sort key in its store (input above bit 48, first packet below) and its
     /// HTTP/2 stream (0 for none): placed at its position once the store is sorted.
     pub order: u64,
+    /// Its HTTP/2 stream (0 for none).
     pub stream: u32,
     /// Its position in the report's order (its id less one).
     pub pos: u32,
+    /// The client's endpoint.
     pub client: Endpoint,
     /// The client's host: its address, port 0.
     pub host: Endpoint,
+    /// The server's endpoint.
     pub server: Endpoint,
     /// A hash of the path (without its query) and the subprotocol: what a reconnect repeats.
     pub route: u64,
-    /// When it started and when it ended (the first close frame, FIN or RST), nanoseconds.
+    /// When it started, nanoseconds.
     pub start: i64,
+    /// When it ended (the first close frame, FIN or RST), nanoseconds.
     pub end: i64,
     /// The packet that ended it (the deciding packet).
     pub packet: u64,
+    /// How it ended.
     pub how: How,
     /// Who ended it.
     pub by: Option<Role>,
@@ -320,9 +325,11 @@ pub struct Reconnects {
 pub struct Incident {
     /// Its number, from 1, in the order of its first end; connections name it (`incident`).
     pub id: u32,
+    /// What kind of incident.
     pub kind: IncidentKind,
-    /// The first member's end and the last's.
+    /// The first member's end.
     pub start: Timestamp,
+    /// The last member's end.
     pub end: Timestamp,
     /// Seconds from `start` to `end`.
     pub window_s: f64,
@@ -353,6 +360,7 @@ pub struct Incident {
     pub connections: Vec<u64>,
     /// The first member's deciding packet (its close frame, FIN or RST): where to look.
     pub first_packet: u64,
+    /// How its members' clients came back.
     pub reconnects: Reconnects,
     /// The width of each of `bins`, seconds (0.1, 0.25, 0.5, 1, 2, 5, 10, 30 or 60: the
     /// least that spans the members' ends and their reconnects in [`MAX_BINS`] bars).
@@ -397,7 +405,9 @@ pub struct Reconnect {
 /// What the stage says of one connection.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Link {
+    /// The incident this connection belongs to.
     pub incident: Option<u32>,
+    /// The session that replaced it.
     pub reconnect: Option<Reconnect>,
     /// The id of the connection this one replaced.
     pub replaces: Option<u64>,
@@ -433,7 +443,9 @@ impl Links {
 /// What the stage found.
 #[derive(Debug, Clone, Default)]
 pub struct Outcome {
+    /// The incidents found.
     pub incidents: Vec<Incident>,
+    /// What the stage says of each connection.
     pub links: Links,
     /// Steps taken by the sweeps after sorting (to check that the work is linear).
     pub work: u64,

@@ -26,7 +26,9 @@ pub struct Forming {
     pub how: String,
     /// How many so far, the first's time and the last's.
     pub members: u64,
+    /// The first ending's time.
     pub first: Timestamp,
+    /// The last ending's time.
     pub last: Timestamp,
 }
 
