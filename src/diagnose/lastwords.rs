@@ -146,7 +146,12 @@ fn shown(s: &str, more: bool) -> String {
 }
 
 fn cut(s: &str, n: usize, more: bool) -> String {
-    let end = s.char_indices().nth(n).map_or(s.len(), |(i, _)| i);
+    // No more bytes than `n`: no more characters either.
+    let end = if s.len() <= n {
+        s.len()
+    } else {
+        s.char_indices().nth(n).map_or(s.len(), |(i, _)| i)
+    };
     let mut out = String::with_capacity(end + 3);
     out.push_str(s.get(..end).unwrap_or(s));
     if more || end < s.len() {
