@@ -226,6 +226,60 @@ fn may_hold(
     Some(ac.is_match(&*low))
 }
 
+/// Whether a message's first bytes may announce or explain the end in any shape
+/// ([`Gist::announces`] of `text`, `json`, `xml`, `protobuf`, `strings`, CBOR and
+/// MessagePack): a test on the bytes before anything is decoded or allocated, never false
+/// where a reader would mark it. Every mark rests on one of a few words (the error words,
+/// the error, reason and code keys, the ending events and sign-offs, the XMPP conditions)
+/// found as ASCII letters and digits in the bytes, ASCII case ignored; they are looked for
+/// in the bytes' letters and digits alone (so "logged_out" holds "loggedout", as
+/// `names_end` joins it). An escape that may spell a letter (JSON's `\u`, XML's `&`) makes
+/// it true.
+pub fn may_announce(b: &[u8]) -> bool {
+    static SET: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> = std::sync::OnceLock::new();
+    let Some(ac) = SET
+        .get_or_init(|| {
+            let xmpp: Vec<String> = XMPP_CONDITIONS.iter().map(|c| c.replace('-', "")).collect();
+            let all: Vec<&str> = super::lastwords::ERROR_WORDS
+                .iter()
+                .chain(ERROR_KEYS.iter())
+                .chain(REASON_KEYS.iter())
+                .chain(END_EVENTS.iter())
+                .chain(SIGN_OFFS.iter())
+                .chain(SIGN_OFF_PAIRS.iter().map(|(_, b)| b))
+                .copied()
+                .chain(xmpp.iter().map(String::as_str))
+                .collect();
+            aho_corasick::AhoCorasick::builder()
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                .build(all)
+                .ok()
+        })
+        .as_ref()
+    else {
+        return true;
+    };
+    // And a character whose lower case is ASCII (the Kelvin sign, a dotted capital I), as
+    // `names_end` lower-cases non-ASCII text.
+    if b.contains(&b'&')
+        || [&b"\\u"[..], "\u{212a}".as_bytes(), "\u{130}".as_bytes()]
+            .iter()
+            .any(|x| memchr::memmem::find(b, x).is_some())
+    {
+        return true;
+    }
+    let mut low = [0u8; super::lastwords::SHOWN * 4];
+    let mut n = 0;
+    for &c in b.iter().filter(|c| c.is_ascii_alphanumeric()) {
+        match low.get_mut(n) {
+            Some(l) => *l = c.to_ascii_lowercase(),
+            None => return true,
+        }
+        n += 1;
+    }
+    ac.is_match(low.get(..n).unwrap_or_default())
+}
+
 /// Whether `s` may name an ending event ([`END_EVENTS`] as a part of its bytes).
 fn may_name_end(s: &str) -> bool {
     static SET: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> = std::sync::OnceLock::new();
