@@ -2,8 +2,10 @@
 //! when no application protocol said why the session ended.
 //!
 //! In: the WebSocket decoders' last messages (`websocket::lastwords`: first bytes, length,
-//! whether cut) and the finished report. Out: the report's `last_words` ([`report`], every
-//! side that sent a data message: its packet, how long before the first ending it came,
+//! whether cut) and the finished report. Out: the report's `last_words` ([`report`]: a
+//! side's last data message within [`BEFORE_S`] of the end, kept by [`keep_what_matters`]
+//! when it announces or explains the end, reads as an error, or a cause quotes a last
+//! message: its packet, how long before the first ending it came,
 //! its text read by shape (`shapes`: UTF-8 text, JSON, XML, CBOR and MessagePack read by
 //! `app::binser`, protobuf without a schema, printable strings, else hex; depth and size
 //! bounded) and whether it announces or explains the end), and a [`Cause::LastWords`]
@@ -147,7 +149,12 @@ fn shown(s: &str, more: bool) -> String {
 }
 
 fn cut(s: &str, n: usize, more: bool) -> String {
-    let end = s.char_indices().nth(n).map_or(s.len(), |(i, _)| i);
+    // No more bytes than `n`: no more characters either.
+    let end = if s.len() <= n {
+        s.len()
+    } else {
+        s.char_indices().nth(n).map_or(s.len(), |(i, _)| i)
+    };
     let mut out = String::with_capacity(end + 3);
     out.push_str(s.get(..end).unwrap_or(s));
     if more || end < s.len() {
@@ -253,17 +260,7 @@ pub fn status_cause(r: &mut ConnectionReport) {
         let clean = end_how == "close-frame"
             && (crate::report::facts::clean_code(close_code)
                 || close_code.is_some_and(|c| !super::reason::reason_decides(c)));
-        // (A breach of the protocol names it too: the findings say what broke.)
-        let named = r.findings.iter().any(|f| f.kind.is_violation())
-            || r.status.causes.iter().any(|c| {
-                crate::report::words::names_what_happened(c)
-                    || matches!(
-                        c,
-                        Cause::HeartbeatTimeout { .. }
-                            | Cause::ReasonWords { .. }
-                            | Cause::InvalidCloseFrame { .. }
-                    )
-            });
+        let named = named(&r.findings, &r.status.causes);
         let account = r
             .last_words
             .iter()
@@ -310,10 +307,92 @@ pub fn status_cause(r: &mut ConnectionReport) {
     r.status = Status::of(causes);
 }
 
+/// Whether a cause names what happened (the path, a proxy, a heartbeat, an idle timeout,
+/// words of the close reason, a bad close frame): then no last message is quoted as an
+/// account. (A breach of the protocol names it too: the findings say what broke.)
+pub fn named(findings: &[crate::report::Finding], causes: &[Cause]) -> bool {
+    findings.iter().any(|f| f.kind.is_violation())
+        || causes.iter().any(|c| {
+            crate::report::words::names_what_happened(c)
+                || matches!(
+                    c,
+                    Cause::HeartbeatTimeout { .. }
+                        | Cause::ReasonWords { .. }
+                        | Cause::InvalidCloseFrame { .. }
+                )
+        })
+}
+
+/// Whether a side's last message may announce or explain the end, tested on its kept bytes
+/// before anything is decoded or allocated: never false where [`report`] would set
+/// `announces` (`shapes::may_announce`).
+pub fn may_announce(l: &LastWords) -> bool {
+    let mut buf = [0u8; crate::websocket::lastwords::LAST_WORDS];
+    l.seen && shapes::may_announce(l.first(&mut buf))
+}
+
+/// Leaves in the report's `last_words` only the messages that matter: one that announces
+/// or explains the end (`announces`), one that reads as an error (`error_like`), and, where
+/// a cause quotes a last message ([`Cause::LastWords`], [`Cause::LastMessage`]), each side's
+/// last message shortly before the end (what `report::facts` shows beside it). A connection
+/// whose sides merely chatted before a clean end carries none.
+pub fn keep_what_matters(r: &mut ConnectionReport) {
+    if r.last_words.is_empty() {
+        return;
+    }
+    let told = r
+        .status
+        .causes
+        .iter()
+        .any(|k| matches!(k, Cause::LastWords { .. } | Cause::LastMessage { .. }));
+    r.last_words.retain(|w| {
+        w.announces.is_some()
+            || w.error_like
+            || (told && w.before_end_s.is_some_and(|b| b <= BEFORE_S))
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::diagnose::errorwords::{error_like, ERROR_WORDS};
+
+    /// The pre-check never says no where a reader marks the message: each shape that
+    /// announces, joined or escaped words included; and a chat message is not read.
+    #[test]
+    fn may_announce_is_true_wherever_a_reader_announces() {
+        let text: &[&[u8]] = &[
+            br#"{"type":"logged_out"}"#,
+            br#"{"event":"Session.detached"}"#,
+            br#"{"error":"\u0065"}"#,
+            br#"{"code":4001}"#,
+            "{\"type\":\"\u{212a}icked\"}".as_bytes(),
+            b"<failure><not-authorized/></failure>",
+            b"<stream:error><host-gone/></stream:error>",
+            b"shift over, logging off",
+            b"line one\nquota exceeded",
+            b"Sign-Off",
+        ];
+        for b in text {
+            let (_, _, g) = read_words(b, true, true);
+            assert!(g.announces.is_some(), "{:?}", String::from_utf8_lossy(b));
+            assert!(shapes::may_announce(b), "{:?}", String::from_utf8_lossy(b));
+        }
+        // Protobuf: 1:"disposed by owner".
+        let mut pb = vec![0x0a, 17];
+        pb.extend_from_slice(b"disposed by owner");
+        let (_, _, g) = read_words(&pb, false, true);
+        assert!(g.announces.is_some());
+        assert!(shapes::may_announce(&pb));
+        for b in [
+            &br#"{"type":"tick","seq":7,"data":"hello world"}"#[..],
+            b"just chatting along",
+        ] {
+            let (_, _, g) = read_words(b, true, true);
+            assert!(g.announces.is_none());
+            assert!(!shapes::may_announce(b), "{:?}", String::from_utf8_lossy(b));
+        }
+    }
 
     #[test]
     fn the_word_match_is_the_word_list() {

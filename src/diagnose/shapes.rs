@@ -66,14 +66,21 @@ pub struct Gist {
 
 impl Gist {
     fn put(&mut self, s: &str) {
-        if self.words.chars().count() >= GIST {
+        let have = self.words.chars().count();
+        if have >= GIST {
             return;
         }
         if !self.words.is_empty() {
             self.words.push_str("; ");
         }
-        let room = GIST.saturating_sub(self.words.chars().count());
-        self.words.extend(s.chars().take(room));
+        let room = GIST.saturating_sub(have + usize::from(have > 0) * 2);
+        // No more bytes than room: no more characters either, copied whole.
+        let end = if s.len() <= room {
+            s.len()
+        } else {
+            s.char_indices().nth(room).map_or(s.len(), |(i, _)| i)
+        };
+        self.words.push_str(s.get(..end).unwrap_or_default());
     }
 
     /// `a` unless a stronger announcement is there already (error first).
@@ -189,6 +196,151 @@ const XMPP_CONDITIONS: [&str; 38] = [
     "remote-server-timeout",
 ];
 
+/// Whether `s` holds one of the words `set` as a part, ASCII case ignored: a test on its
+/// bytes before any word is split out (a word equal to an ASCII word but for ASCII case is
+/// those bytes in `s`, whatever else `s` holds). `None` when it cannot tell (`s` longer
+/// than the buffer it is lower-cased into, or no automaton).
+fn may_hold(
+    s: &str,
+    set: &'static std::sync::OnceLock<Option<aho_corasick::AhoCorasick>>,
+    words: &[&str],
+) -> Option<bool> {
+    const MAX: usize = 512;
+    let b = s.as_bytes();
+    if b.len() > MAX {
+        return None;
+    }
+    let ac = set
+        .get_or_init(|| {
+            aho_corasick::AhoCorasick::builder()
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                .build(words)
+                .ok()
+        })
+        .as_ref()?;
+    let mut low = [0u8; MAX];
+    let low = low.get_mut(..b.len())?;
+    for (l, c) in low.iter_mut().zip(b) {
+        *l = c.to_ascii_lowercase();
+    }
+    Some(ac.is_match(&*low))
+}
+
+/// Whether a message's first bytes may announce or explain the end in any shape
+/// ([`Gist::announces`] of `text`, `json`, `xml`, `protobuf`, `strings`, CBOR and
+/// MessagePack): a test on the bytes before anything is decoded or allocated, never false
+/// where a reader would mark it. Every mark rests on one of a few words (the error words,
+/// the error, reason and code keys, the ending events and sign-offs, the XMPP conditions)
+/// found as ASCII letters and digits in the bytes, ASCII case ignored; they are looked for
+/// in the bytes' letters and digits alone (so "logged_out" holds "loggedout", as
+/// `names_end` joins it). An escape that may spell a letter (JSON's `\u`, XML's `&`) makes
+/// it true.
+pub fn may_announce(b: &[u8]) -> bool {
+    static SET: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> = std::sync::OnceLock::new();
+    let Some(ac) = SET
+        .get_or_init(|| {
+            let xmpp: Vec<String> = XMPP_CONDITIONS.iter().map(|c| c.replace('-', "")).collect();
+            let all: Vec<&str> = super::lastwords::ERROR_WORDS
+                .iter()
+                .chain(ERROR_KEYS.iter())
+                .chain(REASON_KEYS.iter())
+                .chain(END_EVENTS.iter())
+                .chain(SIGN_OFFS.iter())
+                .chain(SIGN_OFF_PAIRS.iter().map(|(_, b)| b))
+                .copied()
+                .chain(xmpp.iter().map(String::as_str))
+                .collect();
+            aho_corasick::AhoCorasick::builder()
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                .build(all)
+                .ok()
+        })
+        .as_ref()
+    else {
+        return true;
+    };
+    // And a character whose lower case is ASCII (the Kelvin sign, a dotted capital I), as
+    // `names_end` lower-cases non-ASCII text.
+    if b.contains(&b'&')
+        || [&b"\\u"[..], "\u{212a}".as_bytes(), "\u{130}".as_bytes()]
+            .iter()
+            .any(|x| memchr::memmem::find(b, x).is_some())
+    {
+        return true;
+    }
+    let mut low = [0u8; super::lastwords::SHOWN * 4];
+    let mut n = 0;
+    for &c in b.iter().filter(|c| c.is_ascii_alphanumeric()) {
+        match low.get_mut(n) {
+            Some(l) => *l = c.to_ascii_lowercase(),
+            None => return true,
+        }
+        n += 1;
+    }
+    ac.is_match(low.get(..n).unwrap_or_default())
+}
+
+/// Whether `s` may name an ending event ([`END_EVENTS`] as a part of its bytes).
+fn may_name_end(s: &str) -> bool {
+    static SET: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> = std::sync::OnceLock::new();
+    may_hold(s, &SET, &END_EVENTS) != Some(false)
+}
+
+/// Whether `s` may sign off: one of [`SIGN_OFFS`], or both words of one of
+/// [`SIGN_OFF_PAIRS`], as parts of its bytes (ASCII case ignored; every occurrence found,
+/// overlapping ones too). True when it cannot tell.
+fn may_sign_off(s: &str) -> bool {
+    const MAX: usize = 512;
+    static SET: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> = std::sync::OnceLock::new();
+    let Some(ac) = SET
+        .get_or_init(|| {
+            // The one-word sign-offs, then each pair's first and second words.
+            let all = SIGN_OFFS
+                .iter()
+                .chain(SIGN_OFF_PAIRS.iter().flat_map(|(a, b)| [a, b]));
+            aho_corasick::AhoCorasick::builder()
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                .build(all)
+                .ok()
+        })
+        .as_ref()
+    else {
+        return true;
+    };
+    let b = s.as_bytes();
+    let mut low = [0u8; MAX];
+    let Some(low) = low.get_mut(..b.len()) else {
+        return true;
+    };
+    for (l, c) in low.iter_mut().zip(b) {
+        *l = c.to_ascii_lowercase();
+    }
+    // Most lines hold no sign-off and no pair's second word: found by a few vector
+    // searches before the overlapping one (which has no prefilter). Each of [`SIGN_OFFS`]
+    // holds one of these (`goodbye` `bye`, `shutdown` `down`, `logout` `out`, `signoff`
+    // `off`), and so does each pair's second word.
+    static QUICK: std::sync::OnceLock<[memchr::memmem::Finder<'static>; 8]> =
+        std::sync::OnceLock::new();
+    let quick = QUICK.get_or_init(|| {
+        [
+            "bye", "farewell", "off", "out", "down", "away", "you", "over",
+        ]
+        .map(memchr::memmem::Finder::new)
+    });
+    if quick.iter().all(|f| f.find(low).is_none()) {
+        return false;
+    }
+    // Bit i: pattern i found.
+    let mut found = 0u32;
+    for m in ac.find_overlapping_iter(&*low) {
+        found |= 1 << m.pattern().as_usize();
+    }
+    let n = SIGN_OFFS.len();
+    found & ((1 << n) - 1) != 0
+        || (0..SIGN_OFF_PAIRS.len())
+            .any(|i| found & (1 << (n + 2 * i)) != 0 && found & (1 << (n + 2 * i + 1)) != 0)
+}
+
 /// Whether a word of `s` is one of `set` (ASCII case ignored).
 fn has_word(s: &str, set: &[&str]) -> bool {
     let (all, n) = words(s);
@@ -201,17 +353,36 @@ fn has_word(s: &str, set: &[&str]) -> bool {
 /// Whether `s` names an ending event ([`END_EVENTS`]), and does not deny it.
 fn names_end(s: &str) -> bool {
     // "loggedOut", "logged_out", "sign-off": the joined words too.
-    let joined: String = s
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect();
-    (has_word(s, &END_EVENTS) || END_EVENTS.iter().any(|e| joined == *e))
-        && !super::reason::clause_denies(s)
+    let joined = || -> bool {
+        // ASCII: its letters and digits lower-cased, no longer than the longest event.
+        if s.is_ascii() {
+            let mut buf = [0u8; 16];
+            let mut n = 0;
+            for c in s.bytes().filter(u8::is_ascii_alphanumeric) {
+                match buf.get_mut(n) {
+                    Some(x) => *x = c.to_ascii_lowercase(),
+                    None => return false,
+                }
+                n += 1;
+            }
+            let j = buf.get(..n).unwrap_or_default();
+            return END_EVENTS.iter().any(|e| j == e.as_bytes());
+        }
+        let joined: String = s
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect();
+        END_EVENTS.iter().any(|e| joined == *e)
+    };
+    ((may_name_end(s) && has_word(s, &END_EVENTS)) || joined()) && !super::reason::clause_denies(s)
 }
 
 /// Whether a line signs off ([`SIGN_OFFS`], [`SIGN_OFF_PAIRS`]), and does not deny it.
 fn signs_off(line: &str) -> bool {
+    if !may_sign_off(line) {
+        return false;
+    }
     let (all, n) = words(line);
     let w = all.get(..n).unwrap_or_default();
     let one = w
@@ -260,12 +431,31 @@ const NAME_KEYS: [&str; 8] = [
 ];
 
 /// A key's letters, lower-cased ("close_reason" and "closeReason" alike).
-fn key_of(k: &str) -> String {
-    k.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_lowercase())
-        .take(32)
-        .collect()
+fn key_of(k: &str) -> Key {
+    let mut key = Key([0; 32], 0);
+    for c in k.bytes().filter(u8::is_ascii_alphanumeric).take(32) {
+        if let Some(x) = key.0.get_mut(key.1) {
+            *x = c.to_ascii_lowercase();
+            key.1 += 1;
+        }
+    }
+    key
+}
+
+/// A key's letters (at most 32, ASCII), in place: no allocation for each key read.
+struct Key([u8; 32], usize);
+
+impl Key {
+    fn as_str(&self) -> &str {
+        self.0
+            .get(..self.1)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or_default()
+    }
+
+    fn ends_with(&self, s: &str) -> bool {
+        self.as_str().ends_with(s)
+    }
 }
 
 /// Whether a JSON value says something: not null, false, 0, "" or empty.
@@ -618,7 +808,29 @@ pub fn protobuf(b: &[u8]) -> Option<(String, Gist)> {
 pub fn strings(b: &[u8]) -> Option<(String, Gist)> {
     let mut out = String::new();
     let mut g = Gist::default();
-    for run in b.split(|c| !(0x20..0x7f).contains(c)) {
+    let printable = |c: &u8| (0x20..0x7f).contains(c);
+    let mut at = 0;
+    while at < b.len() {
+        // The next run of printable ASCII (valid UTF-8 whatever its length).
+        let start = at
+            + b.get(at..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|c| !printable(c))
+                .count();
+        let end = start
+            + b.get(start..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|c| printable(c))
+                .count();
+        at = end + 1;
+        // Four characters or more, its spaces trimmed (the only white space of ASCII
+        // that is printable).
+        let run = b.get(start..end).unwrap_or_default();
+        if run.len() < 4 {
+            continue;
+        }
         let Ok(s) = std::str::from_utf8(run) else {
             continue;
         };
@@ -748,6 +960,39 @@ mod tests {
             (s.as_str(), g.announces),
             ("quota exceeded", Some(Announces::Error))
         );
+    }
+
+    #[test]
+    fn the_byte_prechecks_pass_over_no_sign_off_or_ending() {
+        for s in [
+            "shift, over",
+            "Logging\tOFF",
+            "see-you",
+            "goodBye",
+            "sessionOver",
+            "SHUTDOWN now",
+            "signoff",
+        ] {
+            assert!(signs_off(s), "{s}");
+        }
+        for s in [
+            "log-out",
+            "LoggedOut",
+            "\u{212a}ick",
+            "room_disposed",
+            "Session.detached",
+        ] {
+            assert!(names_end(s), "{s}");
+        }
+        assert!(!signs_off("session update, over the wire"));
+        assert!(!signs_off("update"));
+        assert!(!names_end("update"));
+        // The gist is cut by characters, not bytes.
+        let mut g = Gist::default();
+        g.put(&"é".repeat(300));
+        assert_eq!(g.words.chars().count(), GIST);
+        g.put("more");
+        assert_eq!(g.words.chars().count(), GIST);
     }
 
     /// Every reader on random bytes: no panic, bounded output (a stable stand-in for the
