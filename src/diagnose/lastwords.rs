@@ -27,10 +27,10 @@ use crate::websocket::lastwords::LastWords;
 
 /// Nesting read in a CBOR or MessagePack message at most.
 pub const MAX_DEPTH: usize = 16;
-/// Characters of a message shown at most in `last_words` (the cause: [`CAUSE_SHOWN`]).
-pub const SHOWN: usize = 256;
 /// Characters of a message the cause quotes.
 pub use super::errorwords::CAUSE_SHOWN;
+/// Characters of a message shown at most in `last_words` (the cause: [`CAUSE_SHOWN`]).
+pub use super::shapes::SHOWN;
 /// Bytes of a binary message shown in hex.
 const HEX_SHOWN: usize = 64;
 /// The longest time from a message to the first ending for it to be the last words (the

@@ -22,6 +22,10 @@
 use crate::close::words;
 use std::fmt::Write as _;
 
+/// Characters of a message shown at most in `last_words` (the cause quotes fewer:
+/// `errorwords::CAUSE_SHOWN`).
+pub const SHOWN: usize = 256;
+
 /// Nesting read at most (JSON values, XML elements, protobuf messages).
 pub const DEPTH: usize = 16;
 /// Characters of the gist kept at most.
@@ -240,7 +244,7 @@ pub fn may_announce(b: &[u8]) -> bool {
     let Some(ac) = SET
         .get_or_init(|| {
             let xmpp: Vec<String> = XMPP_CONDITIONS.iter().map(|c| c.replace('-', "")).collect();
-            let all: Vec<&str> = super::lastwords::ERROR_WORDS
+            let all: Vec<&str> = super::errorwords::ERROR_WORDS
                 .iter()
                 .chain(ERROR_KEYS.iter())
                 .chain(REASON_KEYS.iter())
@@ -268,7 +272,7 @@ pub fn may_announce(b: &[u8]) -> bool {
     {
         return true;
     }
-    let mut low = [0u8; super::lastwords::SHOWN * 4];
+    let mut low = [0u8; SHOWN * 4];
     let mut n = 0;
     for &c in b.iter().filter(|c| c.is_ascii_alphanumeric()) {
         match low.get_mut(n) {
