@@ -722,21 +722,11 @@ fn protobuf_fields<'a>(
                 next
             }
             1 => {
-                let x = b.get(next..next + 8)?;
-                let _ = write!(
-                    out,
-                    "0x{}",
-                    x.iter().map(|c| format!("{c:02x}")).collect::<String>()
-                );
+                hex_into(out, b.get(next..next + 8)?);
                 next + 8
             }
             5 => {
-                let x = b.get(next..next + 4)?;
-                let _ = write!(
-                    out,
-                    "0x{}",
-                    x.iter().map(|c| format!("{c:02x}")).collect::<String>()
-                );
+                hex_into(out, b.get(next..next + 4)?);
                 next + 4
             }
             2 => {
@@ -854,6 +844,15 @@ pub fn strings(b: &[u8]) -> Option<(String, Gist)> {
         }
     }
     (!out.is_empty()).then_some((out, g))
+}
+
+/// `x` as `0x` and two hex digits a byte, written into `out` (a fixed-width field of the
+/// protobuf wire format), with no string made per byte.
+fn hex_into(out: &mut String, x: &[u8]) {
+    out.push_str("0x");
+    for c in x {
+        let _ = write!(out, "{c:02x}");
+    }
 }
 
 #[cfg(test)]
