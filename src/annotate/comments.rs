@@ -390,7 +390,10 @@ pub(super) fn connection_notes_at(
     let incident = c
         .incident
         .and_then(|n| incidents.iter().find(|i| i.id == n));
-    if let (Some(i), Some(p)) = (incident, decisive) {
+    // A session that fell silent has no ending packet: its first segment never
+    // acknowledged decided it (as the incident stage read it).
+    let deciding = decisive.or_else(|| crate::report::incidents::silent(c).map(|s| s.2));
+    if let (Some(i), Some(p)) = (incident, deciding) {
         put_at(
             Level::Warning,
             p,

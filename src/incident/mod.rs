@@ -108,6 +108,10 @@ pub enum How {
     Close(Option<u16>),
     /// The upgrade was refused with this HTTP status.
     Refused(u16),
+    /// No close frame, FIN or RST: one side's data went unacknowledged to the capture's
+    /// end and the other (`by`) fell silent: the path to it died (its end: the first
+    /// segment never acknowledged).
+    Silent,
 }
 
 /// The compact summary of one connection the incident stage works from (about 120 bytes).
@@ -340,7 +344,8 @@ pub struct Incident {
     /// The client host it concerns, when one: its address (a pseudonym when redacted).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client: Option<String>,
-    /// How the members ended: "fin", "rst", "fin/rst", "close 1000", "close", "refused 503".
+    /// How the members ended: "fin", "rst", "fin/rst", "close 1000", "close", "refused 503",
+    /// "silence" (no close frame, FIN or RST: data unacknowledged to the end), "mixed".
     pub ended_by: String,
     /// Who ended them: "server", "client" or "both".
     pub side: String,

@@ -390,6 +390,99 @@ fn one_client_host_dropping_is_a_client_drop() {
     assert_eq!(out.incidents[0].client.as_deref(), Some("10.0.0.50"));
 }
 
+/// Sessions opened 0.4 s apart and each cut after the same 5 s of quiet, one by one (the
+/// haproxy `timeout tunnel` recording): one idle cohort, not a stop of the server for those
+/// ending within a burst of each other (before: a server stop of the first six).
+#[test]
+fn a_cohort_cut_one_by_one_is_no_stop() {
+    let mut v = Vec::new();
+    for k in 0..7i64 {
+        let start = k * 400 * MS;
+        let mut e = ending(
+            20,
+            30_000 + k as u16,
+            start,
+            start + 5_003 * MS,
+            How::Fin,
+            Some(Role::Server),
+        );
+        e.idle_ms = 5_002 + k as u32;
+        v.push(e);
+    }
+    let out = detect_(numbered(v));
+    assert_eq!(out.incidents.len(), 1, "{:#?}", out.incidents);
+    assert_eq!(out.incidents[0].kind, IncidentKind::IdleTimeoutCohort);
+    assert_eq!(out.incidents[0].members, 7);
+}
+
+/// A proxy that ends both legs of six sessions at once, the back leg's end captured first
+/// for half of them (the nginx reload recording): one proxy reload of six, its members the
+/// front legs (before: no incident, the front and back legs each too few).
+#[test]
+fn a_proxy_ending_both_legs_is_one_reload_whichever_leg_ends_first() {
+    let mut v = Vec::new();
+    let mut legs = Vec::new();
+    for k in 0..6u16 {
+        let end = 10 * S + i64::from(k) * MS;
+        let (f, b) = if k % 2 == 0 {
+            (end, end - 10_000)
+        } else {
+            (end, end + 10_000)
+        };
+        let mut front = ending(20, 40_000 + k, 0, f, How::Fin, Some(Role::Server));
+        front.proxied = true;
+        front.pos = u32::from(k) * 2;
+        front.order = u64::from(front.pos);
+        let mut back = ending(5, 50_000 + k, 1_000, b, How::Fin, Some(Role::Client));
+        back.server = ep(6, 9000);
+        back.proxied = true;
+        back.pos = u32::from(k) * 2 + 1;
+        back.order = u64::from(back.pos);
+        legs.push((front.pos, back.pos));
+        v.push(front);
+        v.push(back);
+    }
+    let out = detect(v, &legs);
+    assert_eq!(out.incidents.len(), 1, "{:#?}", out.incidents);
+    let i = &out.incidents[0];
+    assert_eq!(i.kind, IncidentKind::ProxyReload);
+    assert_eq!(i.members, 6);
+    assert_eq!(i.server.as_deref(), Some("10.0.0.5:8443"));
+}
+
+/// A client host whose link went down: its sessions end in silence (the server's data
+/// unacknowledged to the end), at the moment of the server's next message: a client drop;
+/// another host's session that goes on is no member.
+#[test]
+fn a_host_falling_silent_is_a_client_drop() {
+    let mut v = Vec::new();
+    for k in 0..5u16 {
+        v.push(ending(
+            50,
+            30_000 + k,
+            i64::from(k) * MS,
+            20 * S + i64::from(k) * MS / 10,
+            How::Silent,
+            Some(Role::Client),
+        ));
+    }
+    v.push(ending(
+        51,
+        1,
+        0,
+        30 * S,
+        How::Close(Some(1000)),
+        Some(Role::Client),
+    ));
+    let out = detect_(numbered(v));
+    assert_eq!(out.incidents.len(), 1, "{:#?}", out.incidents);
+    let i = &out.incidents[0];
+    assert_eq!(i.kind, IncidentKind::ClientDrop);
+    assert_eq!(i.members, 5);
+    assert_eq!(i.client.as_deref(), Some("10.0.0.50"));
+    assert_eq!(i.ended_by, "silence");
+}
+
 /// A reconnect whose upgrade is refused (503) before one is accepted: counted as refused,
 /// and the member came back through it.
 #[test]

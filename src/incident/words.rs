@@ -36,6 +36,7 @@ fn how(ended_by: &str) -> String {
         "rst" => "RST".into(),
         "fin/rst" => "FIN or RST".into(),
         "mixed" => "mixed endings".into(),
+        "silence" => "silence (data unacknowledged to the end)".into(),
         other => match other.strip_prefix("refused ") {
             Some(s) => format!("a refused upgrade ({s})"),
             None => other.to_string(),
@@ -132,6 +133,10 @@ pub fn cause_and_fix(i: &Incident) -> (String, String) {
     ) && matches!(i.code, Some(1001 | 1012))
     {
         cause.push_str(" The server said so in its close frames: the sessions were drained.");
+    }
+    if i.kind == IncidentKind::ClientDrop && i.ended_by == "silence" {
+        // No FIN or RST came: an exiting process's kernel would have sent one.
+        cause.push_str(" Here the host sent nothing more, not even a FIN or RST, while the server's data went unacknowledged: its network went, not its process.");
     }
     let mut fix = kind_fix(i.kind).to_string();
     if matches!(i.code, Some(1001 | 1012))

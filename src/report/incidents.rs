@@ -43,6 +43,8 @@ pub fn ending(c: &ConnectionReport, pos: u32) -> Ending {
             super::EndKind::Rst => How::Rst,
         };
         (how, Some(e.by), e.time.0, e.packet)
+    } else if let Some((from, at, packet)) = silent(c) {
+        (How::Silent, Some(from.peer()), at, packet)
     } else {
         (How::Open, None, i64::MAX, 0)
     };
@@ -68,6 +70,22 @@ pub fn ending(c: &ConnectionReport, pos: u32) -> Ending {
         idle_ms,
         proxied: c.leg.is_some() || c.handshake.proxy_product.is_some(),
     }
+}
+
+/// A connection that fell silent: one side's data unacknowledged to the capture's end, the
+/// other sending nothing after it (`unacknowledged-data` with no next packet of the peer):
+/// that side, when its first such segment was captured, and that segment.
+pub fn silent(c: &ConnectionReport) -> Option<(Role, i64, u64)> {
+    c.status.causes.iter().find_map(|k| match k {
+        super::Cause::Unacknowledged {
+            from,
+            at,
+            first_packet,
+            peer_next: None,
+            ..
+        } => Some((*from, super::record::parse_rfc3339(at)?.0, *first_packet)),
+        _ => None,
+    })
 }
 
 /// Keeps the ending of `c`, whose store order is `order`, in `index`.

@@ -81,7 +81,7 @@ pub struct Envelope {
 }
 
 /// A time as `Timestamp` writes it (`2026-11-22T13:29:54.289472000Z`), read back.
-fn parse_rfc3339(t: &str) -> Option<Timestamp> {
+pub(crate) fn parse_rfc3339(t: &str) -> Option<Timestamp> {
     let b = t.as_bytes();
     let at = |i: usize| b.get(i).copied();
     if b.len() != 30

@@ -1,0 +1,107 @@
+//! Reconnects: each session linked to the one it replaces (a FIFO per client host, server
+//! and route), and the chains of refused attempts resolved to the session finally accepted.
+//!
+//! In: the working state's endings. Out: its `next`/`prev` links.
+
+use super::*;
+
+/// Links each session to the one it replaces: the oldest ended, not yet replaced session of
+/// the same client host, server and route that ended at most [`RECONNECT_MAX_S`] before it
+/// started (and not after).
+pub(super) fn reconnects(w: &mut Work) {
+    // Only the sessions whose (client host, server, route) has two or more can be linked:
+    // counted in one pass, so a capture of distinct clients sorts nothing.
+    type Route = (u32, u32, u64);
+    let key = |w: &Work, i: u32| -> Option<Route> { Some((w.hid(i), w.sid(i), w.at(i)?.route)) };
+    let mut count: rustc_hash::FxHashMap<Route, u32> = Default::default();
+    for i in 0..w.e.len() as u32 {
+        if let Some(k) = key(w, i) {
+            *count.entry(k).or_default() += 1;
+        }
+    }
+    w.steps += w.e.len() as u64;
+    if count.len() == w.e.len() {
+        return;
+    }
+    // (time, 0 for an end / 1 for a start, index): ends first at equal times.
+    let mut events: Vec<(i64, u8, u32)> = Vec::new();
+    for (i, e) in w.e.iter().enumerate() {
+        let shared = key(w, i as u32)
+            .and_then(|k| count.get(&k))
+            .is_some_and(|&c| c >= 2);
+        if !shared {
+            continue;
+        }
+        events.push((e.start, 1, i as u32));
+        if e.ended() && e.end != i64::MAX {
+            events.push((e.end.max(e.start), 0, i as u32));
+        }
+    }
+    drop(count);
+    events.sort_unstable();
+    let mut waiting: rustc_hash::FxHashMap<Route, VecDeque<u32>> = Default::default();
+    let max = ns(RECONNECT_MAX_S);
+    for (t, what, i) in events {
+        w.steps += 1;
+        let Some(k) = key(w, i) else { continue };
+        if what == 0 {
+            waiting.entry(k).or_default().push_back(i);
+            continue;
+        }
+        let Some(q) = waiting.get_mut(&k) else {
+            continue;
+        };
+        while let Some(&old) = q.front() {
+            w.steps += 1;
+            let end = w.e.get(old as usize).map_or(i64::MIN, |o| o.end);
+            if t.saturating_sub(end) > max {
+                q.pop_front();
+            } else {
+                break;
+            }
+        }
+        if let Some(old) = q.pop_front() {
+            if let Some(s) = w.next.get_mut(old as usize) {
+                *s = Some(i);
+            }
+            if let Some(s) = w.prev.get_mut(i as usize) {
+                *s = Some(old);
+            }
+        }
+        if q.is_empty() {
+            waiting.remove(&k);
+        }
+    }
+}
+
+/// Whether the session `j` that replaced `i` was refused: its upgrade was, or it is a
+/// member of `i`'s own incident (a rejection loop's next refusal, a session the same stop
+/// ended again).
+pub(super) fn refused_again(w: &Work, i: u32, j: u32) -> bool {
+    let inc = |k: u32| w.incident.get(k as usize).copied().flatten();
+    w.at(j).is_some_and(|e| matches!(e.how, How::Refused(_)))
+        || inc(i).is_some_and(|a| inc(j) == Some(a))
+}
+
+/// Per ending: the first accepted session down its chain of reconnects (through refused
+/// ones, [`refused_again`]), if any. Resolved from the latest start back, so each link is
+/// followed once.
+pub(super) fn resolve_chains(w: &Work) -> Vec<Option<u32>> {
+    let n = w.e.len();
+    let mut by_start: Vec<u32> = (0..n as u32).collect();
+    sorted_by(w, &mut by_start, |_, e| std::cmp::Reverse(e.start));
+    let mut accepted: Vec<Option<u32>> = vec![None; n];
+    for i in by_start {
+        let got = w.next_of(i).and_then(|j| {
+            if refused_again(w, i, j) {
+                accepted.get(j as usize).copied().flatten()
+            } else {
+                Some(j)
+            }
+        });
+        if let Some(a) = accepted.get_mut(i as usize) {
+            *a = got;
+        }
+    }
+    accepted
+}

@@ -1,0 +1,204 @@
+//! Stops: a server (or a client host) ending its sessions the same way within moments,
+//! named a server stop or restart, a proxy reload, or a client host's drop.
+//!
+//! In: the working state's free endings. Out: incidents made in it.
+
+use super::*;
+
+#[derive(Clone, Copy, PartialEq)]
+pub(super) enum Side {
+    Server,
+    Client,
+}
+
+/// The coarse way of an ending for a stop: a FIN or RST (abrupt) is one way, each close
+/// code another.
+fn coarse(how: How) -> How {
+    match how {
+        How::Rst => How::Fin,
+        h => h,
+    }
+}
+
+/// Stops: the sessions of one server (or one client host) that it ended the same way within
+/// [`BURST_S`] of the first, which were open then, when they are at least [`MIN_MEMBERS`]
+/// and three quarters of the sessions open to it at that moment; later ends of sessions
+/// open at that moment join while each is within [`GAP_S`] of the one before.
+pub(super) fn stops(w: &mut Work, side: Side) {
+    // The party's number (a server's or a client host's).
+    let party = |w: &Work, i: u32| -> u64 {
+        u64::from(match side {
+            Side::Server => w.sid(i),
+            Side::Client => w.hid(i),
+        })
+    };
+    let parties_n = match side {
+        Side::Server => w.servers,
+        Side::Client => w.hosts,
+    } as usize;
+    let by = match side {
+        Side::Server => Role::Server,
+        Side::Client => Role::Client,
+    };
+    let n = w.e.len() as u32;
+    let count_le = |v: &[u128], p: u64, t: i64| v.partition_point(|&x| x <= at_time(p, t));
+    let count_lt = |v: &[u128], p: u64, t: i64| v.partition_point(|&x| x < at_time(p, t));
+    let stopping = |e: &Ending| {
+        e.by == Some(by)
+            && match side {
+                Side::Server => matches!(e.how, How::Fin | How::Rst | How::Close(_)),
+                // A client host's drop: abrupt ends of TCP connections only (a client
+                // closing its sessions with close frames said why; an HTTP/2 stream reset
+                // is the application's, not the host's).
+                // A host whose link went down sends nothing more: its sessions fall silent
+                // (the server's data unacknowledged to the end).
+                Side::Client => matches!(e.how, How::Fin | How::Rst | How::Silent) && e.stream == 0,
+            }
+    };
+    let mut cand: Vec<u32> = (0..n)
+        .filter(|&i| w.free(i) && w.at(i).is_some_and(stopping))
+        .collect();
+    let (burst, gap) = match side {
+        Side::Server => (ns(BURST_S), ns(GAP_S)),
+        Side::Client => (ns(CLIENT_BURST_S), ns(CLIENT_BURST_S)),
+    };
+    // The parties that could have a stop: [`MIN_MEMBERS`] candidates of one way within
+    // two consecutive buckets of the burst's width (where any window of the burst lies),
+    // counted in one pass. Only their candidates are sorted, and only their sessions'
+    // starts and ends, to count those open at a moment (nothing at all when none could).
+    let mut buckets: rustc_hash::FxHashMap<(u64, i64), u32> = Default::default();
+    for &i in &cand {
+        if let Some(e) = w.at(i) {
+            let k = party(w, i) << 32 | how_code(coarse(e.how));
+            *buckets
+                .entry((k, e.end.div_euclid(burst.max(1))))
+                .or_default() += 1;
+        }
+    }
+    w.steps += cand.len() as u64;
+    let mut could = vec![false; parties_n];
+    for (&(k, b), &c) in &buckets {
+        let next = buckets.get(&(k, b.saturating_add(1))).copied().unwrap_or(0);
+        if (c + next) as usize >= MIN_MEMBERS {
+            if let Some(x) = could.get_mut((k >> 32) as usize) {
+                *x = true;
+            }
+        }
+    }
+    drop(buckets);
+    let mine = |w: &Work, i: u32| could.get(party(w, i) as usize).copied().unwrap_or(false);
+    cand.retain(|&i| mine(w, i));
+    if cand.is_empty() {
+        return;
+    }
+    sorted_by(w, &mut cand, |i, e| {
+        (party(w, i) << 32 | how_code(coarse(e.how)), e.end)
+    });
+    let mut starts: Vec<u128> = Vec::new();
+    let mut ends: Vec<u128> = Vec::new();
+    for i in 0..n {
+        if mine(w, i) {
+            if let Some(e) = w.at(i) {
+                starts.push(at_time(party(w, i), e.start));
+                ends.push(at_time(party(w, i), e.end));
+            }
+        }
+    }
+    starts.sort_unstable();
+    ends.sort_unstable();
+    let mut i = 0;
+    let mut j = 0;
+    while i < cand.len() {
+        w.steps += 1;
+        let Some((fi, first)) = cand.get(i).and_then(|&k| Some((k, *w.at(k)?))) else {
+            break;
+        };
+        let (p, how, t0) = (party(w, fi), coarse(first.how), first.end);
+        let same =
+            |w: &Work, k: u32| party(w, k) == p && w.at(k).is_some_and(|e| coarse(e.how) == how);
+        j = j.max(i + 1);
+        while cand.get(j).is_some_and(|&k| {
+            same(w, k) && w.at(k).is_some_and(|e| e.end <= t0.saturating_add(burst))
+        }) {
+            w.steps += 1;
+            j += 1;
+        }
+        // Open at t0: started by then, not ended before it. Of the window's ends, all but
+        // those of sessions that started after t0 (and ended by the window's last end)
+        // were open then: a lower bound, found without walking the window. Only a window
+        // that passes on it is walked (and then skipped whole), so the sweep stays linear;
+        // one it cannot decide that way is no stop.
+        if j - i < MIN_MEMBERS {
+            // Too few in the window whatever was open: no search needed.
+            i += 1;
+            continue;
+        }
+        let started = count_le(&starts, p, t0);
+        let open = started.saturating_sub(count_lt(&ends, p, t0));
+        if (j - i) * 4 < open * 3 {
+            // Even were every end in the window of a session open at t0: too few.
+            i += 1;
+            continue;
+        }
+        let last = cand.get(j - 1).and_then(|&k| w.at(k)).map_or(t0, |e| e.end);
+        let started_after = count_le(&starts, p, last).saturating_sub(started);
+        let surely = (j - i).saturating_sub(started_after);
+        if surely < MIN_MEMBERS || surely * 4 < open * 3 {
+            i += 1;
+            continue;
+        }
+        let mut members: Vec<u32> = Vec::new();
+        let mut last_end = t0;
+        let mut k = i;
+        while let Some((idx, e)) = cand.get(k).and_then(|&x| Some((x, *w.at(x)?))) {
+            if !same(w, idx) || (k >= j && e.end.saturating_sub(last_end) > gap) {
+                break;
+            }
+            w.steps += 1;
+            if e.start <= t0 {
+                members.push(idx);
+                last_end = last_end.max(e.end);
+            }
+            k += 1;
+        }
+        if members.len() >= MIN_MEMBERS {
+            let backs = members.iter().filter(|&&m| w.is_back(m)).count();
+            let kind = match side {
+                // A proxy ending its back legs (their client) at once: a reload.
+                Side::Client if backs * 2 > members.len() => IncidentKind::ProxyReload,
+                Side::Client => IncidentKind::ClientDrop,
+                Side::Server => {
+                    let proxied = members
+                        .iter()
+                        .filter(|&&m| w.at(m).is_some_and(|e| e.proxied) && !w.is_back(m));
+                    if proxied.count() * 2 > members.len() {
+                        IncidentKind::ProxyReload
+                    } else {
+                        // Accepted a session after the stop: a restart.
+                        let later = starts
+                            .get(count_le(&starts, p, last_end))
+                            .is_some_and(|&x| (x >> 64) as u64 == p);
+                        if later || how == How::Close(Some(1012)) {
+                            IncidentKind::ServerRestart
+                        } else {
+                            IncidentKind::ServerStop
+                        }
+                    }
+                }
+            };
+            let down = match kind {
+                IncidentKind::ServerRestart | IncidentKind::ProxyReload => {
+                    let at = count_le(&starts, p, last_end);
+                    starts
+                        .get(at)
+                        .filter(|&&x| (x >> 64) as u64 == p)
+                        .map(|&x| ((x as u64 ^ (1 << 63)) as i64 - last_end) as f64 / NS)
+                }
+                _ => None,
+            };
+            make(w, kind, &members, down);
+        }
+        i = k.max(i + 1);
+        j = j.max(i);
+    }
+}
