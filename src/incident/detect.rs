@@ -155,9 +155,8 @@ pub fn detect(endings: Vec<Ending>, legs: &[(u32, u32)]) -> Outcome {
             let by = |i: usize| endings.get(i).and_then(|e| e.by);
             // The proxy ended both legs (the front's server, the back's client): the front
             // says what its client saw, whichever leg's end was captured first.
-            let later = if by(fi) == Some(Role::Server) && by(bi) == Some(Role::Client) {
-                bi
-            } else if end(bi) >= end(fi) {
+            let proxy_ended_both = by(fi) == Some(Role::Server) && by(bi) == Some(Role::Client);
+            let later = if proxy_ended_both || end(bi) >= end(fi) {
                 bi
             } else {
                 fi
