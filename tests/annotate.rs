@@ -719,6 +719,16 @@ fn every_cited_packet_is_commented_and_no_other() {
                     told = true;
                 }
             }
+            // A member of an incident that fell silent (no close frame, FIN or RST): its
+            // first segment never acknowledged carries the incident's comment.
+            if conn["incident"].is_u64() {
+                for k in conn["status"]["causes"].as_array().unwrap() {
+                    if k["kind"] == "unacknowledged-data" && k["peer_next"].is_null() {
+                        cite(&k["first_packet"]);
+                        break;
+                    }
+                }
+            }
             for w in conn["last_words"].as_array().into_iter().flatten() {
                 if told && w["before_end_s"].as_f64().is_some_and(|b| b <= 10.0) {
                     cite(&w["packet"]);
