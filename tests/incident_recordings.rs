@@ -83,6 +83,13 @@ fn picows_sigterm_is_a_drained_stop() {
         assert_eq!(c["status"]["code"], 1001);
         let reason = c["close_frames"][0]["reason"].as_str().unwrap_or("");
         assert_eq!(reason, "server shutting down", "{c}");
+        // Its own cause, read from its reason, alone: no other sources or codes.
+        let cause = c["status"]["cause"].as_str().unwrap();
+        assert!(
+            cause.contains("name a shutdown or restart of the server"),
+            "{cause}"
+        );
+        assert!(!cause.contains("Typical sources"), "{cause}");
     }
 }
 
@@ -204,6 +211,13 @@ fn lws_netdrop_is_a_client_drop_by_silence() {
     let m = members(&r);
     assert_eq!(m.len(), 30);
     assert_eq!(with_cause(&m, "unacknowledged-data", None), 30);
+    for c in &m {
+        let cause = c["status"]["cause"].as_str().unwrap();
+        assert!(
+            cause.contains("The path between the server and the client died"),
+            "{cause}"
+        );
+    }
     let ticker = r["connections"]
         .as_array()
         .unwrap()
