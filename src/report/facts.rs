@@ -768,3 +768,76 @@ pub fn codes(c: &ConnectionReport) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Who closed: the first close frame's side, which is the JSON's closing-handshake
+    /// initiator; without one the HTTP/2 stream's or TCP's ending side. The fixtures hold
+    /// each of the three.
+    #[test]
+    fn who_closed_follows_one_rule() {
+        let report = crate::report::repeated_fixture_report(0);
+        let (mut frame, mut stream, mut tcp) = (0, 0, 0);
+        for c in &report.connections {
+            let by = closed_by(c);
+            assert_eq!(
+                by.initiator(),
+                c.close_handshake.as_ref().map(|h| h.initiator),
+                "{}",
+                c.id
+            );
+            match by {
+                ClosedBy::Frame(r) => {
+                    frame += 1;
+                    assert_eq!(by.to_string(), r.as_str());
+                }
+                ClosedBy::Stream { by: r, frame } => {
+                    stream += 1;
+                    assert!(c.close_frames.is_empty());
+                    assert_eq!(by.to_string(), format!("{r} ({frame})"));
+                }
+                ClosedBy::Tcp { by: r, kind } => {
+                    tcp += 1;
+                    assert!(c.close_frames.is_empty() && c.tcp_end_by == Some(r));
+                    assert_eq!(by.to_string(), format!("{r} ({})", kind.to_uppercase()));
+                }
+                ClosedBy::Unknown => assert_eq!(by.to_string(), "—"),
+            }
+        }
+        assert!(frame > 0 && stream > 0 && tcp > 0, "{frame} {stream} {tcp}");
+    }
+
+    /// A fact's kind gives its label and its place: a reader that picks facts by kind picks
+    /// the ones the reports label so.
+    #[test]
+    fn a_facts_kind_gives_its_label_and_place() {
+        let report = crate::report::repeated_fixture_report(0);
+        let mut kinds = Vec::new();
+        for c in &report.connections {
+            for f in facts(c, &report.inputs, None) {
+                assert_eq!(f.place, f.kind.place(), "{}", f.label);
+                match f.kind {
+                    FactKind::StreamEnded => {
+                        assert!(
+                            f.label.starts_with("HTTP/2 stream ") && f.label.ends_with(" ended")
+                        )
+                    }
+                    kind => assert_eq!(f.label, kind.label()),
+                }
+                if !kinds.contains(&f.kind) {
+                    kinds.push(f.kind);
+                }
+            }
+        }
+        for k in [
+            FactKind::Shows,
+            FactKind::Evidence,
+            FactKind::Fix,
+            FactKind::Handshake,
+        ] {
+            assert!(kinds.contains(&k), "{k:?}");
+        }
+    }
+}
