@@ -16,10 +16,11 @@
 //! the frames around the close and the findings; then the TLS connections that could not
 //! be read.
 //!
-//! Within the limit, as the Markdown report: the connections are read twice; the first
-//! pass sizes every row and section and keeps the best that fit (problems first, then by
-//! id; the rows kept are shown in id order), the second writes them; the report says what it left out and that `--full` shows
-//! it all.
+//! Within the limit, by the walk the Markdown report takes too (`document::write`, given
+//! this module's `Layout`): the connections are read twice; the first pass sizes every
+//! row and section and keeps the best that fit (problems first, then by id; the rows kept
+//! are shown in id order), the second writes them; the report says what it left out and
+//! that `--full` shows it all.
 //!
 //! Every string of the model goes through one function, `sanitize::html` (control and
 //! invisible characters made visible as for a terminal, then `& < > " '` as character

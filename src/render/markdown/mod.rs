@@ -9,6 +9,8 @@
 //! Mermaid sequence diagram of its last moments from `sequence`); then the encrypted
 //! connections that could not be read.
 //!
+//! The walk and the limit are `document::write`'s, the same for HTML; this module gives it
+//! a `Layout` (the title, the rows, the folded sections, its notes on what was left out).
 //! Within the limit: the connections are read twice. The first pass sizes every row and
 //! section and keeps the best that fit (problems before clean closes, then by id; memory
 //! bounded by the limit, not the capture); the second writes the chosen sections in id
