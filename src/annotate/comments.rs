@@ -16,7 +16,7 @@
 //! handshake, the close frames, the endings) is chat.
 
 use crate::flow::Role;
-use crate::report::facts::{self, Place};
+use crate::report::facts::{self, FactKind, Place};
 use crate::report::{ConnectionReport, Report};
 use crate::sanitize::{cut, terminal};
 use std::fmt::Write as _;
@@ -402,7 +402,7 @@ pub(super) fn connection_notes_at(
     }
     for f in facts
         .iter()
-        .filter(|f| f.place != Place::Row && !(incident.is_some() && f.label == "Incident"))
+        .filter(|f| f.place != Place::Row && !(incident.is_some() && f.kind == FactKind::Incident))
     {
         // The diagnosis' words quote the wire (a reason, an application's message).
         let text = if hide {
@@ -411,12 +411,12 @@ pub(super) fn connection_notes_at(
             terminal(&f.plain()).into_owned()
         };
         for &p in &f.packets {
-            if f.label == "Evidence" && Some(p) == decisive {
+            if f.kind == FactKind::Evidence && Some(p) == decisive {
                 continue;
             }
             // What the capture shows, on the deciding packet, carries the verdict; the
             // rest of a problem's diagnosis is a note, of a clean close chat.
-            let level = if f.label == facts::SHOWS && Some(p) == decisive {
+            let level = if f.kind == FactKind::Shows && Some(p) == decisive {
                 verdict
             } else if clean {
                 Level::Chat

@@ -382,10 +382,17 @@ fn write(
     } else {
         Vec::new()
     };
-    let how = export::Render {
+    let how = wsclose::render::Options {
         hashes: &hashes,
         timeline: args.timeline,
         full: args.full,
+        width: width(),
+        color: color(args.color),
+        detail: if verbose {
+            table::Detail::Full
+        } else {
+            table::Detail::Brief
+        },
     };
     // The exports first: a standard output that fails ends the run (exit 6).
     let mut left_out = Vec::new();
@@ -393,35 +400,23 @@ fn write(
         left_out = export::write(exports, report, &how)?;
         timing.lap("exports");
     }
-    match args.format {
-        // A table at a time, read back from the store: a large report is never in memory.
-        Format::Table => {
-            let detail = if verbose {
-                table::Detail::Full
-            } else {
-                table::Detail::Brief
-            };
-            stream(|out| table::write_detail(report, width(), color(args.color), detail, out));
-            timing.lap("report");
-            // Read on a terminal, a table of thousands of connections scrolls away: say how
-            // to narrow it (on standard error, so a redirected table stays the same).
-            if std::io::stdout().is_terminal() {
-                if let Some(hint) =
-                    wsclose::report::filter::narrowing_hint(report, &args.select.selection())
-                {
-                    note!("wsclose: {hint}");
-                }
+    // The table a table at a time, read back from the store; JSON, JSON Lines and CSV
+    // streamed a chunk at a time: a large report is never in memory.
+    stream(|out| {
+        args.format.render().write(report, out, &how).map(|left| {
+            if !left.is_empty() {
+                left_out = left;
             }
-        }
-        format => {
-            stream(|out| {
-                how.write(format, report, out).map(|left| {
-                    if !left.is_empty() {
-                        left_out = left;
-                    }
-                })
-            });
-            timing.lap("report");
+        })
+    });
+    timing.lap("report");
+    // Read on a terminal, a table of thousands of connections scrolls away: say how to
+    // narrow it (on standard error, so a redirected table stays the same).
+    if args.format == Format::Table && std::io::stdout().is_terminal() {
+        if let Some(hint) =
+            wsclose::report::filter::narrowing_hint(report, &args.select.selection())
+        {
+            note!("wsclose: {hint}");
         }
     }
     // What the CSV cannot say in a row: frames that fell out of the frame log.

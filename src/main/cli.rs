@@ -165,6 +165,22 @@ pub enum Format {
     Html,
 }
 
+impl Format {
+    /// The library's format of the same name, which writes the report.
+    pub fn render(self) -> wsclose::render::Format {
+        use wsclose::render::Format as F;
+        match self {
+            Format::Table => F::Table,
+            Format::Json => F::Json,
+            Format::Jsonl => F::Jsonl,
+            Format::Ecs => F::Ecs,
+            Format::Markdown => F::Markdown,
+            Format::Csv => F::Csv,
+            Format::Html => F::Html,
+        }
+    }
+}
+
 /// Output of `explain`, `codes` and `live`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TextFormat {

@@ -13,7 +13,7 @@ use crate::output::{self, OutputFile};
 use std::io::{self, Write};
 use std::path::Path;
 use wsclose::error::Error;
-use wsclose::render::{csv, ecs, html, json, jsonl, markdown};
+use wsclose::render::Options;
 use wsclose::report::Report;
 use wsclose::sanitize::terminal;
 
@@ -104,51 +104,12 @@ pub(crate) fn open_exports<'a>(
     Ok(exports)
 }
 
-/// How the report is written, the same for standard output and every export.
-pub(crate) struct Render<'a> {
-    /// The inputs' SHA-256s (Markdown and HTML open with them).
-    pub(crate) hashes: &'a [Option<String>],
-    /// `--timeline`: the CSV is one row per frame.
-    pub(crate) timeline: bool,
-    /// `--full`: Markdown and HTML without their size limits.
-    pub(crate) full: bool,
-}
-
-impl Render<'_> {
-    /// Writes `report` in `format` (not the table, which only standard output takes) to
-    /// `out`; returns the frames a timeline CSV could not list (`csv::left_out_note`).
-    pub(crate) fn write(
-        &self,
-        format: Format,
-        report: &Report,
-        out: &mut dyn Write,
-    ) -> io::Result<Vec<(u64, u64)>> {
-        match format {
-            Format::Json => json::write(report, out)?,
-            Format::Jsonl => jsonl::write(report, out)?,
-            Format::Ecs => ecs::write(report, out)?,
-            Format::Csv if self.timeline => return csv::write_timeline(report, out),
-            Format::Csv => csv::write(report, out)?,
-            Format::Html => {
-                let limit = (!self.full).then_some(html::LIMIT);
-                html::write_with(report, self.hashes, limit, out)?;
-            }
-            Format::Markdown => {
-                let limit = (!self.full).then_some(markdown::LIMIT);
-                markdown::write_with(report, self.hashes, limit, out)?;
-            }
-            Format::Table => {}
-        }
-        Ok(Vec::new())
-    }
-}
-
 /// Writes every export of the report, each to its temporary file renamed into place, and
 /// says where on standard error; returns the frames a timeline CSV could not list.
 pub(crate) fn write(
     exports: Vec<Export<'_>>,
     report: &Report,
-    how: &Render<'_>,
+    how: &Options<'_>,
 ) -> Result<Vec<(u64, u64)>, Error> {
     let mut left_out = Vec::new();
     for Export { format, path, file } in exports {
@@ -157,7 +118,7 @@ pub(crate) fn write(
             source: e,
         };
         let mut out = file.writer().map_err(fail)?;
-        left_out = how.write(format, report, &mut out).map_err(fail)?;
+        left_out = format.render().write(report, &mut out, how).map_err(fail)?;
         out.flush().map_err(fail)?;
         drop(out);
         file.finish(false).map_err(fail)?;

@@ -196,9 +196,10 @@ fn row(report: &Report, c: &ConnectionReport) -> [String; HEADER.len()] {
         c.status.code.map_or(String::new(), |v| v.to_string()),
         c.status.name.to_string(),
         c.status.inferred.to_string(),
-        c.close_frames
-            .first()
-            .map_or(String::new(), |f| f.from.to_string()),
+        // Who started the closing handshake, by the rule "Closed by" follows.
+        crate::report::facts::closed_by(c)
+            .initiator()
+            .map_or(String::new(), |r| r.to_string()),
         code(Role::Client),
         reason(Role::Client),
         code(Role::Server),

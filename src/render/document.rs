@@ -1,6 +1,7 @@
 //! The document the ticket reports share, walked once: which blocks a report holds, in
-//! what order, and what each line and cell says; a [`Sink`] (Markdown's, HTML's) decides
-//! only the markup and the escape.
+//! what order, what each line and cell says, and within a size limit which connections
+//! fit ([`write`], the one walk); a [`Layout`] (Markdown's, HTML's) gives what a format
+//! writes around the blocks, a [`Sink`] decides only the markup and the escape.
 //!
 //! In: a [`Report`] and its connections. Out: through a sink, the header (tool, command
 //! line, inputs, live drops, redaction, selection), the meaning of each status
@@ -13,6 +14,10 @@
 //! ([`Span::Own`]: Markdown writes them as they are, HTML escapes them as everything),
 //! text from the model or the wire ([`Span::Text`]: escaped by both), a value to copy
 //! ([`Span::Value`]), a command to type ([`Span::Code`]) and a warning ([`Span::Bad`]).
+
+mod walk;
+
+pub(crate) use walk::{write, Layout, Walk};
 
 use crate::report::facts::{self, Fact, Place};
 use crate::report::statuses::Statuses;
@@ -604,8 +609,8 @@ pub(crate) fn row<'a>(c: &ConnectionReport, file: Option<&'a str>) -> Row<'a> {
             .or_else(|| facts::refusal_line(c)),
         status: crate::report::statuses::label(c),
         tone: tone(c),
-        closed_by: super::closed_by(c),
-        codes: super::codes(c),
+        closed_by: facts::closed_by(c).to_string(),
+        codes: facts::codes(c),
         reason: c
             .close_frames
             .iter()
@@ -627,6 +632,41 @@ pub(crate) fn row<'a>(c: &ConnectionReport, file: Option<&'a str>) -> Row<'a> {
 mod tests {
     use super::*;
     use crate::sanitize::html;
+
+    /// "Closed by" and the CSV's `initiator` follow `report::facts::closed_by` in every
+    /// format that says who closed: Markdown's and HTML's rows, ECS's message, the CSV.
+    #[test]
+    fn every_format_says_who_closed_by_one_rule() {
+        let report = crate::report::repeated_fixture_report(0);
+        let csv = crate::render::csv::render(&report);
+        let mut rows = ::csv::Reader::from_reader(csv.as_bytes()).into_records();
+        let md = crate::render::markdown::render_with(&report, &[], None);
+        let page = crate::render::html::render_with(&report, &[], None);
+        for c in &report.connections {
+            let by = facts::closed_by(c);
+            let row = rows.next().unwrap().unwrap();
+            assert_eq!(row.get(0), Some(c.id.to_string().as_str()));
+            assert_eq!(
+                &row[9],
+                by.initiator().map_or("", |r| r.as_str()),
+                "{}",
+                c.id
+            );
+            let r = md
+                .lines()
+                .find(|l| l.starts_with(&format!("| {} ", c.id)))
+                .unwrap();
+            assert!(r.contains(&format!(" | {by} | ")), "{}: {r}", c.id);
+            let at = page.find(&format!("<a href=\"#c{}\">", c.id)).unwrap();
+            let tr = &page[at..at + page[at..].find("</tr>").unwrap()];
+            assert!(
+                tr.contains(&format!("<td>{}</td>", html(&by.to_string()))),
+                "{tr}"
+            );
+            let doc = crate::render::ecs::connection(&report, c, "run").to_string();
+            assert!(doc.contains(&format!("({by} closed)")), "{}", c.id);
+        }
+    }
 
     /// The ticket reports walk one document: every fact of every fixture connection, its
     /// close frames and its findings are in its Markdown section and in its HTML section.

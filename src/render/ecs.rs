@@ -230,7 +230,7 @@ pub fn connection(report: &Report, c: &ConnectionReport, run_id: &str) -> Value 
             .unwrap_or_default(),
         status.code.map(|c| format!("{c} ")).unwrap_or_default(),
         status.name,
-        super::closed_by(c),
+        crate::report::facts::closed_by(c),
     );
     let mut doc = json!({
         "@timestamp": c.end,

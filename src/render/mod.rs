@@ -7,24 +7,32 @@
 //! (live lines), [`explain`] (the catalog).
 //! Every string from the wire goes through `sanitize` for the medium it lands in.
 //!
+//! [`Format`] chooses one by value: `Format::Markdown.write(report, out, &options)` is what
+//! `--format markdown` and `--export-markdown` write.
+//!
 //! No renderer imports another; what several share sits below them: `document` (the
-//! ticket reports' one walk: which blocks a report holds, in what order, and what each
-//! says, over `report::facts`; Markdown and HTML each give it a `Sink` and a `Section`
-//! that decide only the markup), `text` (pieces each renderer words itself) and `pretty`
-//! (the JSON writer). What a connection's facts are (`report::facts`), whether it closed
-//! cleanly (`report::facts::clean_close`), each status explained once
-//! (`report::statuses`) and its Wireshark filter (`report::wireshark`) are the model's.
+//! ticket reports' one walk and size limit, `document::write`: which blocks a report
+//! holds, in what order, what each says over `report::facts`, and which connections fit;
+//! Markdown and HTML each give it a `Layout`, a `Sink` and a `Section` that decide only the
+//! markup), `text` (pieces each renderer words itself) and `pretty` (the JSON writer).
+//! What a connection's facts are (`report::facts`, each with its `FactKind`), who closed it
+//! and its codes (`report::facts::closed_by`, `codes`: the table, Markdown, HTML, ECS and
+//! the CSV's `initiator` follow that one rule), whether it closed cleanly
+//! (`report::facts::clean_close`), each status explained once (`report::statuses`) and its
+//! Wireshark filter (`report::wireshark`) are the model's.
 //!
 //! A new fact of a connection goes in `report::facts::facts`: Markdown and HTML show it,
 //! and the annotated capture's comments a headline or lead one. A new block of the ticket
-//! reports goes in `document` (a walker function, and a `Sink` method if it needs new
-//! markup). A new format implements `Sink` and `Section` and walks `document`.
+//! reports goes in `document` (a walker function called from `document::write`, and a
+//! `Sink` method if it needs new markup). A new ticket format implements `Layout`, `Sink`
+//! and `Section`, and `Format` names it.
 
 pub mod csv;
 mod document;
 pub mod ecs;
 pub mod events;
 pub mod explain;
+mod format;
 pub mod html;
 pub mod json;
 pub mod jsonl;
@@ -42,6 +50,7 @@ use std::collections::BinaryHeap;
 use std::fmt::Write;
 
 pub use crate::report::facts::{app_line, app_text};
+pub use format::{Format, Options};
 
 pub(crate) use crate::report::facts::clean_close as clean;
 
@@ -52,36 +61,6 @@ pub(crate) const INCIDENTS_SHOWN: usize = 50;
 /// An input's file name without its folders (the whole path if it has no file name).
 pub(crate) fn file_name(path: &str) -> String {
     crate::report::file_name(path)
-}
-
-/// Who closed: the side of the first close frame, else the side that ended TCP first.
-pub(crate) fn closed_by(c: &ConnectionReport) -> String {
-    if let Some(f) = c.close_frames.first() {
-        return f.from.to_string();
-    }
-    // An HTTP/2 WebSocket's stream ends before its TCP connection does, if it ends first.
-    if let Some(e) = c.stream_ends.iter().find(|e| e.ends_stream) {
-        return format!("{} ({})", e.by, e.kind.frame());
-    }
-    match (c.tcp_end, c.tcp_end_by) {
-        ("open", _) | (_, None) => "—".into(),
-        (kind, Some(by)) => format!("{by} ({})", kind.to_uppercase()),
-    }
-}
-
-/// The close codes in the order they were sent: "server 1000, client 1000".
-pub(crate) fn codes(c: &ConnectionReport) -> String {
-    if c.close_frames.is_empty() {
-        return "—".into();
-    }
-    c.close_frames
-        .iter()
-        .map(|f| match f.code {
-            Some(code) => format!("{} {code}", f.from),
-            None => format!("{} (empty)", f.from),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Ids 1..=`total` not in `shown` (sorted), as ranges ("3, 5–9"), cut after a few hundred

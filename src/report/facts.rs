@@ -1,16 +1,18 @@
 //! One connection's facts as every report shows them: built once here, worded by no renderer.
 //!
-//! In: a [`ConnectionReport`], the inputs (to place its packets in rotated files) and the fix
-//! its status group shares (so that a connection's section says only its own). Out: labelled
-//! [`Fact`]s in the order the reports show them (the application's verdict, what the
-//! capture shows, the evidence, the connection's own fix; then proxy leg, tunnel, TLS, what
-//! each application saw, time, handshake, TCP and HTTP/2 stream endings, the quiet spell,
-//! the Wireshark filter), each made of [`Piece`]s that say which text is the tool's, which
-//! came from the wire, which is a filter or a warning, and the packets it cites; a status
-//! cell's lead line ([`lead_line`]); a close code's name and gist ([`code_name`],
-//! [`code_gist`]) for the lines of a live capture. Markdown's and HTML's connection
-//! sections, the table's status cells, live lines and the annotated capture's comments
-//! render these: no renderer looks up the close-code catalog or the diagnosis itself.
+//! In: a [`ConnectionReport`], the inputs (to place its packets in rotated files) and the
+//! fix its status group shares (so that a connection's section says only its own). Out:
+//! labelled [`Fact`]s, each of a [`FactKind`], in the order the reports show them (the
+//! application's verdict, what the capture shows, the evidence, the connection's own fix;
+//! then proxy leg, tunnel, TLS, what each application saw, time, handshake, TCP and HTTP/2
+//! stream endings, the quiet spell, the Wireshark filter), each made of [`Piece`]s that say
+//! which text is the tool's, which came from the wire, which is a filter or a warning, and
+//! the packets it cites; a status cell's lead line ([`lead_line`]); a close code's name and
+//! gist ([`code_name`], [`code_gist`]) for the lines of a live capture; who closed it and
+//! the codes sent ([`closed_by`], [`codes`]), the one rule for every report. Markdown's and
+//! HTML's connection sections, the table's status cells, live lines and the annotated
+//! capture's comments render these: no renderer looks up the close-code catalog or the
+//! diagnosis itself.
 
 use super::ConnectionReport;
 use crate::close::catalog;
@@ -44,10 +46,89 @@ pub enum Place {
     Row,
 }
 
+/// What a fact states: a reader (the annotated capture's comments) picks facts by their
+/// kind, never by comparing their labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FactKind {
+    /// The application protocol's verdict.
+    Application,
+    /// A side's last message before the end.
+    LastWords,
+    /// What the capture shows: the diagnosis, on the packet it rests on ([`decisive`]).
+    Shows,
+    /// The evidence for the status, on its own packets.
+    Evidence,
+    /// The incident and reconnect the connection belongs to.
+    Incident,
+    /// The connection's own fix.
+    Fix,
+    /// The forward proxy's CONNECT tunnel it went through.
+    ForwardProxy,
+    /// A leg of a proxied session.
+    Proxied,
+    /// The tunnel (encapsulation) it was carried in.
+    Tunnel,
+    /// Its TLS layer (wss://).
+    Tls,
+    /// The codes each application saw.
+    SeenBy,
+    /// Its time span and packets.
+    Time,
+    /// The opening handshake.
+    Handshake,
+    /// How TCP ended.
+    TcpEnded,
+    /// How its HTTP/2 stream ended.
+    StreamEnded,
+    /// The quiet spell before the end.
+    Quiet,
+    /// Its Wireshark display filter.
+    Wireshark,
+}
+
+impl FactKind {
+    /// The label a fact of this kind has, in the tool's words (an HTTP/2 stream's names its
+    /// stream: [`facts`] words it).
+    pub fn label(self) -> &'static str {
+        match self {
+            FactKind::Application => "Application",
+            FactKind::LastWords => "Last words",
+            FactKind::Shows => SHOWS,
+            FactKind::Evidence => "Evidence",
+            FactKind::Incident => "Incident",
+            FactKind::Fix => "Fix for this connection",
+            FactKind::ForwardProxy => "Forward proxy",
+            FactKind::Proxied => "Proxied",
+            FactKind::Tunnel => "Tunnel",
+            FactKind::Tls => "TLS (wss://)",
+            FactKind::SeenBy => "Seen by the applications",
+            FactKind::Time => "Time",
+            FactKind::Handshake => "Handshake",
+            FactKind::TcpEnded => "TCP ended",
+            FactKind::StreamEnded => "HTTP/2 stream ended",
+            FactKind::Quiet => "Quiet before the end",
+            FactKind::Wireshark => "Wireshark",
+        }
+    }
+
+    /// Where a fact of this kind stands in a connection's section.
+    pub fn place(self) -> Place {
+        match self {
+            FactKind::Application | FactKind::LastWords | FactKind::Shows => Place::Headline,
+            FactKind::Evidence | FactKind::Incident | FactKind::Fix => Place::Lead,
+            _ => Place::Row,
+        }
+    }
+}
+
 /// One labelled fact of a connection.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fact {
-    /// The label, in the tool's words.
+    /// What it states.
+    pub kind: FactKind,
+    /// The label, in the tool's words ([`FactKind::label`], an HTTP/2 stream's with its
+    /// number).
     pub label: String,
     /// Text from the wire the label names ("Application (socket.io)").
     pub label_of: Option<String>,
@@ -62,11 +143,12 @@ pub struct Fact {
 }
 
 impl Fact {
-    fn new(label: impl Into<String>, place: Place, line: Vec<Piece>) -> Fact {
+    fn new(kind: FactKind, line: Vec<Piece>) -> Fact {
         Fact {
-            label: label.into(),
+            kind,
+            label: kind.label().to_string(),
             label_of: None,
-            place,
+            place: kind.place(),
             line,
             more: Vec::new(),
             packets: Vec::new(),
@@ -352,7 +434,7 @@ fn handshake(c: &ConnectionReport) -> Fact {
         line.push(text("; extensions "));
         line.push(wire(&hs.extensions));
     }
-    let mut f = Fact::new("Handshake", Place::Row, line);
+    let mut f = Fact::new(FactKind::Handshake, line);
     f.packets = [hs.request_packet, hs.response_packet]
         .into_iter()
         .flatten()
@@ -369,7 +451,7 @@ pub const SHOWS: &str = "What the capture shows";
 pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&str>) -> Vec<Fact> {
     let mut out = Vec::new();
     if let Some(a) = &c.application {
-        let mut f = Fact::new("Application", Place::Headline, vec![text(app_text(a))]);
+        let mut f = Fact::new(FactKind::Application, vec![text(app_text(a))]);
         f.label_of = Some(a.protocol.clone());
         f.packets = a.evidence.clone();
         out.push(f);
@@ -400,8 +482,7 @@ pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&
             None => String::new(),
         };
         let mut f = Fact::new(
-            "Last words",
-            Place::Headline,
+            FactKind::LastWords,
             vec![
                 text(format!(
                     "the {}'s last message (packet {}{before}, {} bytes, {}{cut}): ",
@@ -413,7 +494,7 @@ pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&
         f.packets = vec![w.packet];
         out.push(f);
     }
-    let mut shows = Fact::new(SHOWS, Place::Headline, vec![text(c.status.detail.clone())]);
+    let mut shows = Fact::new(FactKind::Shows, vec![text(c.status.detail.clone())]);
     shows.packets = decisive(c).into_iter().collect();
     out.push(shows);
     if let Some(e) = &c.evidence {
@@ -422,12 +503,12 @@ pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&
             line.push(Piece::Warn("the code and the capture disagree: ".into()));
         }
         line.push(text(e.summary.clone()));
-        let mut f = Fact::new("Evidence", Place::Lead, line);
+        let mut f = Fact::new(FactKind::Evidence, line);
         f.packets = e.packets.clone();
         out.push(f);
     }
     if let Some(line) = incident_line(c) {
-        let mut f = Fact::new("Incident", Place::Lead, vec![text(line)]);
+        let mut f = Fact::new(FactKind::Incident, vec![text(line)]);
         f.packets = decisive(c).into_iter().collect();
         out.push(f);
     }
@@ -437,22 +518,16 @@ pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&
         Some(shared) if fix.ends_with(shared) => {
             let own = fix.strip_suffix(shared).unwrap_or(fix).trim_end();
             out.push(Fact::new(
-                "Fix for this connection",
-                Place::Lead,
+                FactKind::Fix,
                 vec![text(format!("{own} (then the status's fix above)"))],
             ));
         }
-        _ => out.push(Fact::new(
-            "Fix for this connection",
-            Place::Lead,
-            vec![text(fix)],
-        )),
+        _ => out.push(Fact::new(FactKind::Fix, vec![text(fix)])),
     }
     if let Some(t) = &c.tunnel {
         // The phrase holds wire text (the target, a refusal's page), escaped as all text.
         let mut f = Fact::new(
-            "Forward proxy",
-            Place::Row,
+            FactKind::ForwardProxy,
             vec![text(t.phrase(super::tunnel::BODY_TEXT))],
         );
         f.packets = std::iter::once(t.request_packet)
@@ -462,8 +537,7 @@ pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&
     }
     if let Some(leg) = &c.leg {
         out.push(Fact::new(
-            "Proxied",
-            Place::Row,
+            FactKind::Proxied,
             vec![
                 text(super::words::proxy::leg_description(leg)),
                 Piece::Leg(leg.other_leg),
@@ -471,7 +545,7 @@ pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&
         ));
     }
     if let Some(e) = &c.encapsulation {
-        out.push(Fact::new("Tunnel", Place::Row, vec![text(e.to_string())]));
+        out.push(Fact::new(FactKind::Tunnel, vec![text(e.to_string())]));
     }
     if let Some(tls) = &c.tls {
         let notify = |p: Option<u64>| {
@@ -497,7 +571,7 @@ pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&
             line.push(text(format!(" at packet {}", a.packet)));
             packets.push(a.packet);
         }
-        let mut f = Fact::new("TLS (wss://)", Place::Row, line);
+        let mut f = Fact::new(FactKind::Tls, line);
         if let Some(why) = &tls.not_decrypted {
             f.more
                 .push(vec![Piece::Warn(format!("not decrypted in full: {why}"))]);
@@ -507,8 +581,7 @@ pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&
     }
     let seen = |v: Option<u16>| v.map_or("—".into(), |v| v.to_string());
     out.push(Fact::new(
-        "Seen by the applications",
-        Place::Row,
+        FactKind::SeenBy,
         vec![text(format!(
             "client {}, server {}",
             seen(c.seen_by.client),
@@ -527,8 +600,7 @@ pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&
         String::new()
     };
     out.push(Fact::new(
-        "Time",
-        Place::Row,
+        FactKind::Time,
         vec![text(format!(
             "{} to {} ({:.3} s), packets {} to {}{files}",
             c.start.rfc3339(),
@@ -540,7 +612,7 @@ pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&
     ));
     out.push(handshake(c));
     let (tcp, packets) = tcp_ended(c, "still open at the end of the capture");
-    let mut f = Fact::new("TCP ended", Place::Row, vec![text(tcp)]);
+    let mut f = Fact::new(FactKind::TcpEnded, vec![text(tcp)]);
     f.packets = packets;
     out.push(f);
     if let Some(n) = c.h2_stream {
@@ -551,24 +623,20 @@ pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&
                 "no frame of its own: it ended with its TCP connection".into()
             }
         });
-        let mut f = Fact::new(
-            format!("HTTP/2 stream {n} ended"),
-            Place::Row,
-            vec![text(ends)],
-        );
+        let mut f = Fact::new(FactKind::StreamEnded, vec![text(ends)]);
+        f.label = format!("HTTP/2 stream {n} ended");
         f.packets = c.stream_ends.iter().map(|e| e.packet).collect();
         out.push(f);
     }
     if let Some(idle) = c.idle_before_end_s {
         // As the diagnosis texts write it: milliseconds under 10 s, tenths above.
         out.push(Fact::new(
-            "Quiet before the end",
-            Place::Row,
+            FactKind::Quiet,
             vec![text(format!("{} since the last frame", Secs(idle)))],
         ));
     }
     if let Some(filter) = super::wireshark::filter(c) {
-        let mut f = Fact::new("Wireshark", Place::Row, vec![Piece::Code(filter)]);
+        let mut f = Fact::new(FactKind::Wireshark, vec![Piece::Code(filter)]);
         if let Some(s) = super::wireshark::stream_filter(c) {
             f.more
                 .push(vec![text("its HTTP/2 stream only: "), Piece::Code(s)]);
@@ -625,4 +693,151 @@ pub fn side(r: Role) -> &'static str {
 /// A close frame's problems in words ("bad code, reason not UTF-8").
 pub fn problem_names(problems: &[crate::close::Problem]) -> String {
     crate::close::problem_names(problems)
+}
+
+/// Who closed a connection: the one rule behind every report's "Closed by" (table rows,
+/// Markdown, HTML, ECS) and the CSV's `initiator`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClosedBy {
+    /// The side that sent the first close frame: the closing handshake's initiator (RFC
+    /// 6455 §7.1.2).
+    Frame(Role),
+    /// No close frame: the side whose frame ended the HTTP/2 stream first (RFC 8441, RFC
+    /// 9113 §5.1), and that frame's name (`RST_STREAM`).
+    Stream { by: Role, frame: &'static str },
+    /// Neither: the side that ended TCP first, and how (`fin`, `rst`).
+    Tcp { by: Role, kind: &'static str },
+    /// Nothing in the capture ended it (still open), or who ended it is not known.
+    Unknown,
+}
+
+/// Who closed `c`: the side of the first close frame, else the side whose frame ended its
+/// HTTP/2 stream (a stream ends before its TCP connection does, if it ends first), else
+/// the side that ended TCP first.
+pub fn closed_by(c: &ConnectionReport) -> ClosedBy {
+    if let Some(f) = c.close_frames.first() {
+        return ClosedBy::Frame(f.from);
+    }
+    if let Some(e) = c.stream_ends.iter().find(|e| e.ends_stream) {
+        return ClosedBy::Stream {
+            by: e.by,
+            frame: e.kind.frame(),
+        };
+    }
+    match (c.tcp_end, c.tcp_end_by) {
+        ("open", _) | (_, None) => ClosedBy::Unknown,
+        (kind, Some(by)) => ClosedBy::Tcp { by, kind },
+    }
+}
+
+impl ClosedBy {
+    /// The closing handshake's initiator: the side of the first close frame, none without
+    /// one (the CSV's `initiator`).
+    pub fn initiator(self) -> Option<Role> {
+        match self {
+            ClosedBy::Frame(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+/// "client", "server (RST_STREAM)", "server (FIN)", "—".
+impl std::fmt::Display for ClosedBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClosedBy::Frame(r) => write!(f, "{r}"),
+            ClosedBy::Stream { by, frame } => write!(f, "{by} ({frame})"),
+            ClosedBy::Tcp { by, kind } => write!(f, "{by} ({})", kind.to_uppercase()),
+            ClosedBy::Unknown => f.write_str("—"),
+        }
+    }
+}
+
+/// The close codes in the order they were sent: "server 1000, client 1000" ("client
+/// (empty)" for a close frame without a code), "—" without a close frame.
+pub fn codes(c: &ConnectionReport) -> String {
+    if c.close_frames.is_empty() {
+        return "—".into();
+    }
+    c.close_frames
+        .iter()
+        .map(|f| match f.code {
+            Some(code) => format!("{} {code}", f.from),
+            None => format!("{} (empty)", f.from),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Who closed: the first close frame's side, which is the JSON's closing-handshake
+    /// initiator; without one the HTTP/2 stream's or TCP's ending side. The fixtures hold
+    /// each of the three.
+    #[test]
+    fn who_closed_follows_one_rule() {
+        let report = crate::report::repeated_fixture_report(0);
+        let (mut frame, mut stream, mut tcp) = (0, 0, 0);
+        for c in &report.connections {
+            let by = closed_by(c);
+            assert_eq!(
+                by.initiator(),
+                c.close_handshake.as_ref().map(|h| h.initiator),
+                "{}",
+                c.id
+            );
+            match by {
+                ClosedBy::Frame(r) => {
+                    frame += 1;
+                    assert_eq!(by.to_string(), r.as_str());
+                }
+                ClosedBy::Stream { by: r, frame } => {
+                    stream += 1;
+                    assert!(c.close_frames.is_empty());
+                    assert_eq!(by.to_string(), format!("{r} ({frame})"));
+                }
+                ClosedBy::Tcp { by: r, kind } => {
+                    tcp += 1;
+                    assert!(c.close_frames.is_empty() && c.tcp_end_by == Some(r));
+                    assert_eq!(by.to_string(), format!("{r} ({})", kind.to_uppercase()));
+                }
+                ClosedBy::Unknown => assert_eq!(by.to_string(), "—"),
+            }
+        }
+        assert!(frame > 0 && stream > 0 && tcp > 0, "{frame} {stream} {tcp}");
+    }
+
+    /// A fact's kind gives its label and its place: a reader that picks facts by kind picks
+    /// the ones the reports label so.
+    #[test]
+    fn a_facts_kind_gives_its_label_and_place() {
+        let report = crate::report::repeated_fixture_report(0);
+        let mut kinds = Vec::new();
+        for c in &report.connections {
+            for f in facts(c, &report.inputs, None) {
+                assert_eq!(f.place, f.kind.place(), "{}", f.label);
+                match f.kind {
+                    FactKind::StreamEnded => {
+                        assert!(
+                            f.label.starts_with("HTTP/2 stream ") && f.label.ends_with(" ended")
+                        )
+                    }
+                    kind => assert_eq!(f.label, kind.label()),
+                }
+                if !kinds.contains(&f.kind) {
+                    kinds.push(f.kind);
+                }
+            }
+        }
+        for k in [
+            FactKind::Shows,
+            FactKind::Evidence,
+            FactKind::Fix,
+            FactKind::Handshake,
+        ] {
+            assert!(kinds.contains(&k), "{k:?}");
+        }
+    }
 }

@@ -16,10 +16,11 @@
 //! the frames around the close and the findings; then the TLS connections that could not
 //! be read.
 //!
-//! Within the limit, as the Markdown report: the connections are read twice; the first
-//! pass sizes every row and section and keeps the best that fit (problems first, then by
-//! id; the rows kept are shown in id order), the second writes them; the report says what it left out and that `--full` shows
-//! it all.
+//! Within the limit, by the walk the Markdown report takes too (`document::write`, given
+//! this module's `Layout`): the connections are read twice; the first pass sizes every
+//! row and section and keeps the best that fit (problems first, then by id; the rows kept
+//! are shown in id order), the second writes them; the report says what it left out and
+//! that `--full` shows it all.
 //!
 //! Every string of the model goes through one function, `sanitize::html` (control and
 //! invisible characters made visible as for a terminal, then `& < > " '` as character
@@ -31,14 +32,13 @@ mod timeline;
 
 pub use sequence::AppMessage;
 
-use super::document::{self, Column, Heading, Section, Sink, Span, TableKind};
-use super::{problems_first, report_ids_not_in, Best, Names};
+use super::document::{self, Column, Heading, Layout, Section, Sink, Span, TableKind, Walk};
+use super::Names;
 use crate::report::facts::{self, Fact, Piece, Place};
-use crate::report::statuses::Statuses;
-use crate::report::InputSummary;
 use crate::report::{ConnectionReport, Report};
 use sequence::Sketch;
 use sink::Html;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write;
 
@@ -111,17 +111,15 @@ pub fn write(
     write_with(report, hashes, Some(LIMIT), out)
 }
 
-/// What a section needs beyond its connection: the file names, each status's fix, the
-/// other legs' sketches, and how many frames the frame log kept.
-struct Context<'a> {
-    inputs: &'a [InputSummary],
-    names: Names,
-    groups: Statuses,
+/// The HTML report around its blocks: the document's head and end, the overview's rows,
+/// the sections with their pictures, and the notes on what was left out; it keeps the
+/// other legs' sketches seen in the first pass.
+struct Page {
     sketches: HashMap<u64, Sketch>,
     frame_log: usize,
 }
 
-impl Context<'_> {
+impl Page {
     /// The sketch of the other leg of `c`'s session, if `c` is a leg and it was kept.
     fn other_leg(&self, c: &ConnectionReport) -> Option<&Sketch> {
         self.sketches.get(&c.leg.as_ref()?.other_leg)
@@ -129,164 +127,98 @@ impl Context<'_> {
 }
 
 /// Writes the report, within `limit` bytes if given (else every connection's section:
-/// `--full`). Connections are read back from the store, never held whole.
+/// `--full`), as [`document::write`] walks it. Connections are read back from the store,
+/// never held whole.
 pub fn write_with(
     report: &Report,
     hashes: &[Option<String>],
     limit: Option<usize>,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    let mut cx = Context {
-        inputs: &report.inputs,
-        names: Names::of(report),
-        groups: Statuses::default(),
+    let mut page = Page {
         sketches: HashMap::new(),
         frame_log: FRAME_LOG,
     };
-    let mut head = String::new();
-    document_head(&mut head, report);
-    document::header(&mut head, report, hashes, &Html);
-    let incidents = document::incidents(report, &Html);
-    let encrypted = if report.seen.encrypted.is_empty() {
-        String::new()
-    } else {
-        document::encrypted(report, limit.map(|_| ENCRYPTED), &Html)
-    };
+    document::write(report, hashes, limit, &mut page, out)
+}
 
-    // The first pass: the statuses, the legs' sketches, and (within a limit) the rows and
-    // sections that fit.
-    let mut chosen = limit.map(|limit| (Best::new(limit), Best::new(limit)));
-    report.for_each_connection(|c| {
-        cx.groups.add(c);
-        if c.leg.is_some() && cx.sketches.len() < SKETCHES {
+impl Layout for Page {
+    type Sink = Html;
+    const MEANINGS: usize = MEANINGS;
+    const ENCRYPTED: usize = ENCRYPTED;
+    const NOTES: usize = NOTES;
+    const DETAILS: &'static str = DETAILS;
+    const DETAILS_END: &'static str = "</section>\n";
+    const END: &'static str = END;
+    const NONE: &'static str = "<p>No WebSocket connection to show.</p>\n";
+
+    fn sink(&self) -> &Html {
+        &Html
+    }
+
+    fn observe(&mut self, c: &ConnectionReport) {
+        if c.leg.is_some() && self.sketches.len() < SKETCHES {
             if let Some(s) = Sketch::of(c) {
-                cx.sketches.insert(c.id, s);
+                self.sketches.insert(c.id, s);
             }
         }
-        if let Some((rows, sections)) = &mut chosen {
-            let key = problems_first(c);
-            let mut r = String::new();
-            row(&mut r, c, &cx.names, true);
-            rows.offer(key, r.len(), r);
-            if sections.would_take(key) {
-                let mut o = String::new();
-                connection(&mut o, c, &cx);
-                let more = if c.leg.is_some() { OTHER_LEG } else { 0 };
-                sections.offer(key, o.len() + more, ());
-            }
-        }
-        Ok(())
-    })?;
-    let total = report.summary.connections;
-    if total == 0 {
-        out.write_all(head.as_bytes())?;
-        out.write_all(b"<p>No WebSocket connection to show.</p>\n")?;
-        out.write_all(encrypted.as_bytes())?;
-        return out.write_all(END.as_bytes());
     }
-    let mut meanings = String::new();
-    document::meanings(&mut meanings, &cx.groups, limit.map(|_| MEANINGS), &Html);
 
-    let Some((mut rows, mut sections)) = chosen else {
-        // No limit: the problems' rows, then the clean closes', then every section.
-        out.write_all(head.as_bytes())?;
-        out.write_all(incidents.as_bytes())?;
-        out.write_all(table_head(&cx.names).as_bytes())?;
-        report.for_each_chunk(crate::report::RENDER_CHUNK, |part| {
-            let mut o = String::new();
-            for c in part.iter() {
-                row(&mut o, c, &cx.names, true);
-            }
-            out.write_all(o.as_bytes())
-        })?;
-        out.write_all(b"</tbody></table></section>\n")?;
-        out.write_all(meanings.as_bytes())?;
-        out.write_all(DETAILS.as_bytes())?;
-        report.render_chunks(
-            |_, part| {
-                let mut o = String::with_capacity(part.len() * 16_384);
-                for c in part {
-                    connection(&mut o, c, &cx);
-                }
-                Ok(o.into_bytes())
-            },
-            out,
-        )?;
-        out.write_all(b"</section>\n")?;
-        out.write_all(encrypted.as_bytes())?;
-        return out.write_all(END.as_bytes());
-    };
+    fn head(&self, report: &Report, hashes: &[Option<String>]) -> String {
+        let mut head = String::new();
+        document_head(&mut head, report);
+        document::header(&mut head, report, hashes, &Html);
+        head
+    }
 
-    // Within the limit: the head, the statuses and the encrypted list first, then as many
-    // rows as fit, then as many sections as fit in what is left.
-    let limit = limit.unwrap_or(LIMIT);
-    let fixed = head.len()
-        + incidents.len()
-        + meanings.len()
-        + encrypted.len()
-        + table_head(&cx.names).len()
-        + DETAILS.len()
-        + END.len()
-        + NOTES;
-    let left = limit.saturating_sub(fixed);
-    rows.keep(left);
-    let left = left.saturating_sub(rows.total);
-    sections.keep(left);
-    let shown: Vec<u64> = sections
-        .into_sorted()
-        .into_iter()
-        .map(|(id, ())| id)
-        .collect();
-    // By id, as every other format lists them (the problems are chosen first to fit, and
-    // coloured); a row links to its section when it is shown.
-    let mut rows = rows.into_sorted();
-    rows.sort_by_key(|(id, _)| *id);
-    out.write_all(head.as_bytes())?;
-    out.write_all(incidents.as_bytes())?;
-    let mut o = table_head(&cx.names);
-    let n_rows = rows.len() as u64;
-    for (id, r) in &rows {
-        if shown.binary_search(id).is_ok() {
-            o.push_str(r);
+    fn table_head(&self, names: &Names) -> String {
+        table_head(names)
+    }
+
+    fn row(&self, o: &mut String, c: &ConnectionReport, names: &Names, link: bool) {
+        row(o, c, names, link);
+    }
+
+    fn unlink<'r>(&self, row: &'r str, id: u64) -> Cow<'r, str> {
+        Cow::Owned(unlink(row, id))
+    }
+
+    fn rows_end(&self, o: &mut String, left_out: Option<(u64, u64, usize)>) {
+        let Some((n, total, limit)) = left_out else {
+            o.push_str("</tbody></table></section>\n");
+            return;
+        };
+        o.push_str("</tbody></table>\n");
+        if n > 0 {
+            let _ = writeln!(
+                o,
+                "<p class=\"left\">{n} of {total} connections are not in this table (clean closes first, to fit {limit} bytes); <code>--full</code> lists them all.</p>"
+            );
+        }
+        o.push_str("</section>\n");
+    }
+
+    fn connection(&self, o: &mut String, c: &ConnectionReport, walk: &Walk<'_>, _full: bool) {
+        connection(o, c, self, walk);
+    }
+
+    // The other leg is drawn in the section, and read after it was sized.
+    fn slack(&self, c: &ConnectionReport) -> usize {
+        if c.leg.is_some() {
+            OTHER_LEG
         } else {
-            // The same row, without its link to a section that is not there.
-            o.push_str(&unlink(r, *id));
+            0
         }
     }
-    o.push_str("</tbody></table>\n");
-    if n_rows < total {
+
+    fn sections_left_out(&self, o: &mut String, n: u64, ids: &str, limit: usize) {
         let _ = writeln!(
             o,
-            "<p class=\"left\">{} of {total} connections are not in this table (clean closes first, to fit {limit} bytes); <code>--full</code> lists them all.</p>",
-            total - n_rows
-        );
-    }
-    o.push_str("</section>\n");
-    o.push_str(&meanings);
-    o.push_str(DETAILS);
-    out.write_all(o.as_bytes())?;
-    report.render_chunks(
-        |_, part| {
-            let mut o = String::new();
-            for c in part.iter().filter(|c| shown.binary_search(&c.id).is_ok()) {
-                connection(&mut o, c, &cx);
-            }
-            Ok(o.into_bytes())
-        },
-        out,
-    )?;
-    if (shown.len() as u64) < total {
-        let n = total - shown.len() as u64;
-        let _ = writeln!(
-            out,
             "<p class=\"left\">Left out to fit {limit} bytes: the details of {n} connection{} ({}; problems are shown before clean closes). <code>wsclose analyze --format html --full</code> shows it all; <code>--connection ID</code> one connection.</p>",
             if n == 1 { "" } else { "s" },
-            h(&report_ids_not_in(total, &shown)),
+            h(ids),
         );
     }
-    out.write_all(b"</section>\n")?;
-    out.write_all(encrypted.as_bytes())?;
-    out.write_all(END.as_bytes())
 }
 
 /// A row without the link to its section.
@@ -416,15 +348,23 @@ fn row(o: &mut String, c: &ConnectionReport, names: &Names, link: bool) {
 }
 
 /// One connection's section.
-fn connection(o: &mut String, c: &ConnectionReport, cx: &Context<'_>) {
-    let file = cx.names.of_connection(c);
-    document::connection(o, c, cx.inputs, file, &cx.groups, &Html, &Drawn { cx });
+fn connection(o: &mut String, c: &ConnectionReport, page: &Page, walk: &Walk<'_>) {
+    let file = walk.names.of_connection(c);
+    document::connection(
+        o,
+        c,
+        walk.inputs,
+        file,
+        &walk.statuses,
+        &Html,
+        &Drawn { page },
+    );
 }
 
 /// The section with its pictures: what the capture shows and the evidence, the sequence
 /// and the timeline, then the facts as a list of terms.
 struct Drawn<'a> {
-    cx: &'a Context<'a>,
+    page: &'a Page,
 }
 
 impl Section for Drawn<'_> {
@@ -463,10 +403,10 @@ impl Section for Drawn<'_> {
 
     fn after_lead(&self, o: &mut String, c: &ConnectionReport) {
         o.push_str("<figure class=\"pic\">");
-        let caption = sequence::write(o, c, self.cx.other_leg(c), &app_messages(c));
+        let caption = sequence::write(o, c, self.page.other_leg(c), &app_messages(c));
         let _ = writeln!(o, "<figcaption>{caption}</figcaption></figure>");
         o.push_str("<figure class=\"pic\">");
-        let caption = timeline::write(o, c, self.cx.frame_log);
+        let caption = timeline::write(o, c, self.page.frame_log);
         let _ = writeln!(o, "<figcaption>{caption}</figcaption></figure>");
     }
 

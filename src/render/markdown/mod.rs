@@ -9,6 +9,8 @@
 //! Mermaid sequence diagram of its last moments from `sequence`); then the encrypted
 //! connections that could not be read.
 //!
+//! The walk and the limit are `document::write`'s, the same for HTML; this module gives it
+//! a `Layout` (the title, the rows, the folded sections, its notes on what was left out).
 //! Within the limit: the connections are read twice. The first pass sizes every row and
 //! section and keeps the best that fit (problems before clean closes, then by id; memory
 //! bounded by the limit, not the capture); the second writes the chosen sections in id
@@ -22,10 +24,9 @@ mod connection;
 mod sequence;
 mod sink;
 
-use super::document;
+use super::document::{self, Layout, Walk};
 use super::text::string_of;
-use super::{clean, report_ids_not_in, Best, Names};
-use crate::report::statuses::Statuses;
+use super::Names;
 use crate::report::{ConnectionReport, Report};
 use crate::sanitize::markdown as md;
 use connection::connection;
@@ -70,139 +71,77 @@ pub fn write(
 }
 
 /// Writes the report, within `limit` characters if given (else every connection's
-/// section: `--full`). Connections are read back from the store, never held whole.
+/// section: `--full`), as [`document::write`] walks it. Connections are read back from the
+/// store, never held whole.
 pub fn write_with(
     report: &Report,
     hashes: &[Option<String>],
     limit: Option<usize>,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    let names = Names::of(report);
-    let mut head = title(report);
-    document::header(&mut head, report, hashes, &Markdown);
-    let incidents = document::incidents(report, &Markdown);
-    let encrypted = if report.seen.encrypted.is_empty() {
-        String::new()
-    } else {
-        document::encrypted(report, limit.map(|_| ENCRYPTED), &Markdown)
-    };
+    document::write(report, hashes, limit, &mut Ticket, out)
+}
 
-    // The first pass: the statuses, and (within a limit) the rows and sections that fit.
-    let mut statuses = Statuses::default();
-    let mut chosen = limit.map(|limit| (Best::new(limit), Best::new(limit)));
-    report.for_each_connection(|c| {
-        statuses.add(c);
-        if let Some((rows, sections)) = &mut chosen {
-            let key = (u8::from(clean(c)), c.id);
-            let mut r = String::new();
-            row(&mut r, c, &names);
-            rows.offer(key, r.chars().count(), r);
-            if sections.would_take(key) {
-                let mut o = String::new();
-                connection(&mut o, c, &report.inputs, &names, &statuses, false);
-                sections.offer(key, o.chars().count(), ());
-            }
+/// The Markdown report around its blocks: the title, the overview's rows, the folded
+/// sections and the notes on what was left out.
+struct Ticket;
+
+impl Layout for Ticket {
+    type Sink = Markdown;
+    const MEANINGS: usize = MEANINGS;
+    const ENCRYPTED: usize = ENCRYPTED;
+    const NOTES: usize = NOTES;
+    const DETAILS: &'static str = "\n## Connections in detail\n";
+    const DETAILS_END: &'static str = "";
+    const END: &'static str = "";
+    const NONE: &'static str = "\nNo WebSocket connection to show.\n";
+
+    fn sink(&self) -> &Markdown {
+        &Markdown
+    }
+
+    fn head(&self, report: &Report, hashes: &[Option<String>]) -> String {
+        let mut head = title(report);
+        document::header(&mut head, report, hashes, &Markdown);
+        head
+    }
+
+    // The command line and the input paths count as a fixed allowance, not as their
+    // length: which sections fit must not depend on where the capture lies or on flags
+    // that change nothing in the report (a path longer than its allowance makes the report
+    // that much longer than the limit).
+    fn head_budget(&self, head: &str, report: &Report) -> usize {
+        head_budget(head, report)
+    }
+
+    fn table_head(&self, names: &Names) -> String {
+        table_head(names)
+    }
+
+    fn row(&self, o: &mut String, c: &ConnectionReport, names: &Names, _link: bool) {
+        row(o, c, names);
+    }
+
+    fn rows_end(&self, o: &mut String, left_out: Option<(u64, u64, usize)>) {
+        if let Some((n, total, limit)) = left_out.filter(|(n, ..)| *n > 0) {
+            let _ = writeln!(
+                o,
+                "\n{n} of {total} connections are not in this table (clean closes first, to fit {limit} characters); `--full` lists them all."
+            );
         }
-        Ok(())
-    })?;
-    let total = report.summary.connections;
-    if total == 0 {
-        out.write_all(head.as_bytes())?;
-        out.write_all(b"\nNo WebSocket connection to show.\n")?;
-        return out.write_all(encrypted.as_bytes());
     }
-    let mut meanings = String::new();
-    document::meanings(&mut meanings, &statuses, limit.map(|_| MEANINGS), &Markdown);
 
-    let Some((mut rows, mut sections)) = chosen else {
-        // No limit: the rows as they are read again, then every section.
-        out.write_all(head.as_bytes())?;
-        out.write_all(incidents.as_bytes())?;
-        out.write_all(table_head(&names).as_bytes())?;
-        report.for_each_chunk(crate::report::RENDER_CHUNK, |part| {
-            let mut o = String::new();
-            for c in part.iter() {
-                row(&mut o, c, &names);
-            }
-            out.write_all(o.as_bytes())
-        })?;
-        out.write_all(meanings.as_bytes())?;
-        out.write_all(b"\n## Connections in detail\n")?;
-        report.render_chunks(
-            |_, part| {
-                let mut o = String::with_capacity(part.len() * 4096);
-                for c in part {
-                    connection(&mut o, c, &report.inputs, &names, &statuses, true);
-                }
-                Ok(o.into_bytes())
-            },
-            out,
-        )?;
-        return out.write_all(encrypted.as_bytes());
-    };
-
-    // Within the limit: the head, the statuses and the encrypted list first, then as many
-    // rows as fit, then as many sections as fit in what is left.
-    let limit = limit.unwrap_or(LIMIT);
-    // The command line and the input paths count as a fixed allowance, not as their length:
-    // which sections fit must not depend on where the capture lies or on flags that change
-    // nothing in the report (a path longer than its allowance makes the report that much
-    // longer than the limit).
-    let fixed = [&meanings, &encrypted, &incidents]
-        .iter()
-        .map(|t| t.chars().count())
-        .sum::<usize>()
-        + head_budget(&head, report)
-        + table_head(&names).chars().count()
-        + "\n## Connections in detail\n".len()
-        + NOTES;
-    let left = limit.saturating_sub(fixed);
-    rows.keep(left);
-    let left = left.saturating_sub(rows.total);
-    sections.keep(left);
-    let rows = rows.into_sorted();
-    let shown: Vec<u64> = sections
-        .into_sorted()
-        .into_iter()
-        .map(|(id, ())| id)
-        .collect();
-
-    out.write_all(head.as_bytes())?;
-    out.write_all(incidents.as_bytes())?;
-    let mut o = table_head(&names);
-    for (_, r) in &rows {
-        o.push_str(r);
+    fn connection(&self, o: &mut String, c: &ConnectionReport, walk: &Walk<'_>, full: bool) {
+        connection(o, c, walk.inputs, &walk.names, &walk.statuses, full);
     }
-    if (rows.len() as u64) < total {
+
+    fn sections_left_out(&self, o: &mut String, n: u64, ids: &str, limit: usize) {
         let _ = writeln!(
             o,
-            "\n{} of {total} connections are not in this table (clean closes first, to fit {limit} characters); `--full` lists them all.",
-            total - rows.len() as u64
+            "\nLeft out to fit {limit} characters: the details of {n} connection{} ({ids}; problems are shown before clean closes), and each section's table of the frames around the close. `wsclose analyze --format markdown --full` shows it all; `--connection ID` one connection.",
+            if n == 1 { "" } else { "s" },
         );
     }
-    o.push_str(&meanings);
-    o.push_str("\n## Connections in detail\n");
-    out.write_all(o.as_bytes())?;
-    report.render_chunks(
-        |_, part| {
-            let mut o = String::new();
-            for c in part.iter().filter(|c| shown.binary_search(&c.id).is_ok()) {
-                connection(&mut o, c, &report.inputs, &names, &statuses, false);
-            }
-            Ok(o.into_bytes())
-        },
-        out,
-    )?;
-    if (shown.len() as u64) < total {
-        let left_out = report_ids_not_in(total, &shown);
-        let _ = writeln!(
-            out,
-            "\nLeft out to fit {limit} characters: the details of {} connection{} ({left_out}; problems are shown before clean closes), and each section's table of the frames around the close. `wsclose analyze --format markdown --full` shows it all; `--connection ID` one connection.",
-            total - shown.len() as u64,
-            if total - shown.len() as u64 == 1 { "" } else { "s" },
-        );
-    }
-    out.write_all(encrypted.as_bytes())
 }
 
 /// The first line: what the report shows, fit for a ticket's title.
@@ -273,6 +212,7 @@ fn row(o: &mut String, c: &ConnectionReport, names: &Names) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::statuses::Statuses;
     use crate::report::RENDER_CHUNK;
 
     /// Connections rendered in parts on the rendering threads come out whole and in id
