@@ -443,7 +443,7 @@ impl Machine for Mqtt {
         (keep, keep.map(|k| k * 3 / 2))
     }
 
-    fn identities(&self) -> Vec<Identity> {
+    fn identities(&self, _end: &Ending, _beats: &Beats) -> Vec<Identity> {
         self.client_id
             .iter()
             .filter(|c| !c.is_empty() && c.len() <= Identity::MAX_LEN)

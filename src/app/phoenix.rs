@@ -6,7 +6,7 @@
 //! server's transport gives up on a client silent for its timeout (60 s by default).
 
 use super::heartbeat::Beats;
-use super::{between, json, ms, quote, Ending, Machine, Message, Seen, Verdict};
+use super::{between, json, ms, query_value, quote, Ending, Machine, Message, Seen, Verdict};
 use crate::flow::Role;
 
 const SERVER_TIMEOUT_MS: u64 = 60_000;
@@ -27,6 +27,18 @@ pub(crate) struct Phoenix {
 
 /// Unanswered joins remembered (a client joins a few topics at once, not hundreds).
 const JOINS: usize = 16;
+
+/// For a request target `…/websocket?vsn=1.x` or `2.x`: how it names Phoenix, and its state.
+pub(crate) fn by_target(target: &str) -> Option<(String, Phoenix)> {
+    let vsn = query_value(target, "vsn")?;
+    let path = target.split('?').next().unwrap_or_default();
+    (path.ends_with("/websocket") && (vsn.starts_with("1.") || vsn.starts_with("2."))).then(|| {
+        (
+            format!("request target: …/websocket?vsn={vsn}"),
+            Phoenix::new(vsn.starts_with("2."), vsn),
+        )
+    })
+}
 
 impl Phoenix {
     pub fn new(v2: bool, vsn: &str) -> Phoenix {

@@ -26,6 +26,14 @@ pub(crate) struct SignalR {
     close: Option<(Role, Option<String>, Option<bool>, u64)>,
 }
 
+/// For a session's first message: SignalR's state when it is the client's handshake
+/// (a whole text message, the record `{"protocol":…,"version":…}`).
+pub(crate) fn first(m: &Message<'_>) -> Option<SignalR> {
+    (m.from == Role::Client && m.text && m.whole())
+        .then(|| handshake(m.bytes))
+        .flatten()
+}
+
 /// The SignalR handshake, when a first client message is one.
 pub(crate) fn handshake(b: &[u8]) -> Option<SignalR> {
     let record = b.strip_suffix(&[0x1e])?;

@@ -6,7 +6,9 @@
 //! server pings and the client answers; in version 3 the client pings.
 
 use super::heartbeat::Beats;
-use super::{between, ms, quote, EndHow, Ending, Identity, Machine, Message, Seen, Verdict};
+use super::{
+    between, ms, query_value, quote, EndHow, Ending, Identity, Machine, Message, Seen, Verdict,
+};
 use crate::flow::Role;
 
 /// Timers are exact but captures see them a little late or early: a quiet spell counts as a
@@ -40,6 +42,26 @@ pub(crate) struct SocketIo {
     /// that does not inflate), and from which packet: verdicts that rest on what did not
     /// come (a ping timeout, a close with no DISCONNECT) are withheld from there.
     lost: Option<(Role, u64)>,
+}
+
+/// For a request target with socket.io's `EIO=` (and a `socket.io` path or
+/// `transport=websocket`): how it names socket.io and its state; `Some(None)` for an EIO
+/// other than 3 or 4 (socket.io's, but of no version read here).
+pub(crate) fn by_target(target: &str) -> Option<Option<(String, SocketIo)>> {
+    let eio = query_value(target, "EIO")?;
+    let path = target.split('?').next().unwrap_or_default();
+    if !path.contains("socket.io") && query_value(target, "transport") != Some("websocket") {
+        return None;
+    }
+    let v = match eio {
+        "3" => 3,
+        "4" => 4,
+        _ => return Some(None),
+    };
+    Some(Some((
+        format!("request target: EIO={eio}"),
+        SocketIo::new(v, query_value(target, "sid")),
+    )))
 }
 
 impl SocketIo {
@@ -175,7 +197,10 @@ impl Machine for SocketIo {
         (self.ping_interval, self.ping_timeout)
     }
 
-    fn identities(&self) -> Vec<Identity> {
+    fn identities(&self, end: &Ending, beats: &Beats) -> Vec<Identity> {
+        // A sid whose OPEN this WebSocket did not carry keeps what a ping timeout is judged
+        // from, for the polling connections' timers.
+        let ping = self.pending(end, beats);
         self.sid
             .iter()
             .map(|s| Identity {
@@ -186,7 +211,7 @@ impl Machine for SocketIo {
                 polling_total: 0,
                 upgrade_packet: self.upgrade,
                 polling: Vec::new(),
-                ping: None,
+                ping,
             })
             .collect()
     }

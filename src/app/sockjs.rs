@@ -64,16 +64,6 @@ pub(crate) fn target(target: &str) -> bool {
 }
 
 impl SockJs {
-    /// Whether the server's first message was `o`: the session is SockJS.
-    pub fn confirmed(&self) -> bool {
-        self.open.is_some()
-    }
-
-    /// Whether the server's first message showed the session is not SockJS.
-    pub fn refused(&self) -> bool {
-        self.not_sockjs
-    }
-
     /// The server's message `m`.
     fn server(&mut self, m: &Message<'_>) -> Seen {
         let first = m.bytes.first().copied();
@@ -126,6 +116,16 @@ fn meaning(code: u64, reason: &str) -> Option<(&'static str, &'static str)> {
 }
 
 impl Machine for SockJs {
+    /// Whether the server's first message was `o`: the session is SockJS.
+    fn confirmed(&self) -> bool {
+        self.open.is_some()
+    }
+
+    /// Whether the server's first message showed the session is not SockJS.
+    fn refused(&self) -> bool {
+        self.not_sockjs
+    }
+
     fn lost(&mut self, from: Role, packet: u64) {
         if from == Role::Server {
             self.server_lost.get_or_insert(packet);
