@@ -3,6 +3,7 @@
 //! `server_restart`, `remote`) and `reconnect`, and subscription confirmations and
 //! rejections (which leave the connection open). The JavaScript consumer reconnects when it has heard no ping for 6 s.
 
+use super::{Text, Words};
 use super::heartbeat::Beats;
 use super::{between, json, ms, quote, wire_label, Ending, Machine, Message, Seen, Verdict};
 use crate::flow::Role;
@@ -120,7 +121,7 @@ impl Machine for ActionCable {
                 }
                 other => wire_label("disconnect", other),
             };
-            return Some(Verdict::new(
+            return Some(Verdict::text(
                 Some(Role::Server),
                 &label,
                 format!(
@@ -134,18 +135,17 @@ impl Machine for ActionCable {
         if by == Role::Client {
             // The server's pings may be among the bytes the capture lost.
             if let Some(lost) = self.server_lost.filter(|&l| l <= end_packet) {
-                return Some(Verdict {
-                    summary: Some(format!(
+                return Some(Verdict::withheld(
+                    Text(Words::withheld(format!(
                         "the server's Action Cable messages are not all in the capture from packet {lost} (a gap, or one that does not inflate): its pings may have come, so no stale connection is stated"
-                    )),
-                    evidence: vec![lost],
-                    ..Verdict::default()
-                });
+                    ))),
+                    vec![lost],
+                ));
             }
             let (p, t) = beats.side(Role::Server).last_message_before(end_packet)?;
             let quiet = between(t, end_ts);
             if quiet as f64 >= STALE_MS as f64 * 0.95 {
-                return Some(Verdict::new(
+                return Some(Verdict::text(
                     Some(Role::Client),
                     "stale connection",
                     format!("the client heard nothing from the server for {} after packet {p} (it pings every 3 s; the consumer gives up after 6 s) and closed at packet {end_packet}", ms(quiet)),
@@ -155,7 +155,7 @@ impl Machine for ActionCable {
             }
             // The server's pings were on time: the client's application ended it.
             if let Some((id, rp)) = &self.rejected {
-                return Some(Verdict::new(
+                return Some(Verdict::text(
                     Some(Role::Client),
                     "subscription rejected",
                     format!("the server rejected the subscription {} at packet {rp} (reject_subscription, which leaves the connection open); the client then closed at packet {end_packet}, after the rejection", quote(id)),
@@ -167,7 +167,7 @@ impl Machine for ActionCable {
             // sends (it calls WebSocket#close() without a code).
             if let Some((Role::Client, None, _, cp, _)) = &end.close {
                 if *cp == end_packet {
-                    return Some(Verdict::new(
+                    return Some(Verdict::text(
                         Some(Role::Client),
                         "consumer disconnected",
                         format!("the client closed with an empty close frame at packet {cp}, as the consumer's disconnect() does, with no disconnect from the server and no ping overdue: the client's application ended the session"),

@@ -251,7 +251,7 @@ impl Machine for Graphql {
             } else {
                 " (graphql-ws is the legacy subscriptions-transport-ws protocol)"
             };
-            return Some(Verdict::new(
+            return Some(Verdict::text(
                 Some(Role::Server),
                 "subprotocol not acceptable",
                 format!(
@@ -279,7 +279,7 @@ impl Machine for Graphql {
                     "the legacy graphql-ws",
                 )
             };
-            return Some(Verdict::new(
+            return Some(Verdict::text(
                 Some(by),
                 "protocol mismatch",
                 format!("the handshake agreed on {agreed}, but the {who} sent {} at packet {p}, a message of {spoke}", quote(kind)),
@@ -288,7 +288,7 @@ impl Machine for Graphql {
             ));
         }
         if let Some((msg, p)) = &self.connection_error {
-            return Some(Verdict::new(
+            return Some(Verdict::text(
                 Some(Role::Server),
                 "connection error",
                 format!("the server answered connection_init with connection_error {} at packet {p}", quote(msg)),
@@ -297,7 +297,7 @@ impl Machine for Graphql {
             ));
         }
         if let Some(p) = self.terminate {
-            return Some(Verdict::new(
+            return Some(Verdict::text(
                 Some(Role::Client),
                 "connection terminate",
                 format!("the client sent connection_terminate at packet {p}"),
@@ -331,7 +331,7 @@ impl Machine for Graphql {
                     );
                     evidence.extend(self.early_subscribe.filter(|_| *code == 4401));
                     evidence.sort_unstable();
-                    return Some(Verdict::new(
+                    return Some(Verdict::text(
                         Some(*who),
                         name,
                         format!("the {who} closed with {code} ({name}) at packet {p}{context}"),
@@ -346,7 +346,7 @@ impl Machine for Graphql {
             (self.last_complete, &end.close, self.open_ids.is_empty())
         {
             let n = self.completes;
-            return Some(Verdict::new(
+            return Some(Verdict::text(
                 Some(*who),
                 "completed",
                 format!(
@@ -363,7 +363,7 @@ impl Machine for Graphql {
             {
                 let quiet = between(kt, end_ts);
                 if kp < end_packet && quiet >= 2 * gap {
-                    return Some(Verdict::new(
+                    return Some(Verdict::text(
                         Some(Role::Client),
                         "keep-alive missed",
                         format!("the server's keep-alives (ka, every {}) stopped after packet {kp}; the client closed {} later at packet {end_packet}", ms(gap), ms(quiet)),

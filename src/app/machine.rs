@@ -10,31 +10,91 @@ use super::heartbeat::Beats;
 use super::{Ending, Identity, Message, Protocol};
 use crate::flow::Role;
 
-/// The verdict a protocol decoder gives at the end.
-#[derive(Debug, Clone, Default)]
+/// The verdict a protocol decoder gives at the end: who ended the session, what the
+/// messages said of it (typed, [`Said`]), and the packets that show it.
+#[derive(Debug)]
 pub(crate) struct Verdict {
     pub ended_by: Option<Role>,
-    pub cause: Option<String>,
-    pub summary: Option<String>,
-    pub fix: Option<String>,
+    pub said: Box<dyn Said>,
     pub evidence: Vec<u64>,
 }
 
 impl Verdict {
-    pub(crate) fn new(
+    /// The verdict that `ended_by` ended the session, for the reason `said`.
+    pub(crate) fn new(ended_by: Option<Role>, said: impl Said + 'static, evidence: Vec<u64>) -> Verdict {
+        Verdict {
+            ended_by,
+            said: Box::new(said),
+            evidence,
+        }
+    }
+
+    /// A verdict withheld (no side named, no cause): what the capture lacks, in `said`.
+    pub(crate) fn withheld(said: impl Said + 'static, evidence: Vec<u64>) -> Verdict {
+        Verdict::new(None, said, evidence)
+    }
+}
+
+/// What a protocol's messages said of how its session ended, as data: one enum per
+/// protocol, beside its decoder. Its words are written in `report::words::app` (one file
+/// per protocol there), with the other causes' words; the report's `cause`, `summary` and
+/// `fix` are those words.
+pub(crate) trait Said: std::fmt::Debug {
+    /// The words of the report.
+    fn words(&self) -> Words;
+}
+
+/// A verdict's words, as the report's `application` states them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Words {
+    /// A stable label in the protocol's own words ("ping timeout"); none when withheld.
+    pub cause: Option<String>,
+    /// One sentence with the numbers and packets.
+    pub summary: Option<String>,
+    /// What to change, when something is to be changed.
+    pub fix: Option<String>,
+}
+
+impl Words {
+    /// A cause with its sentence and fix (none when `fix` is empty).
+    pub(crate) fn new(cause: impl Into<String>, summary: String, fix: &str) -> Words {
+        Words {
+            cause: Some(cause.into()),
+            summary: Some(summary),
+            fix: (!fix.is_empty()).then(|| fix.to_string()),
+        }
+    }
+
+    /// A sentence alone: a verdict withheld.
+    pub(crate) fn withheld(summary: String) -> Words {
+        Words {
+            summary: Some(summary),
+            ..Words::default()
+        }
+    }
+}
+
+/// A verdict's words made where the messages were read: the protocols not yet moved to a
+/// typed verdict.
+#[derive(Debug)]
+pub(crate) struct Text(pub Words);
+
+impl Said for Text {
+    fn words(&self) -> Words {
+        self.0.clone()
+    }
+}
+
+impl Verdict {
+    /// A verdict whose words its decoder made ([`Text`]).
+    pub(crate) fn text(
         ended_by: Option<Role>,
         cause: &str,
         summary: String,
         fix: &str,
         evidence: Vec<u64>,
     ) -> Verdict {
-        Verdict {
-            ended_by,
-            cause: Some(cause.to_string()),
-            summary: Some(summary),
-            fix: (!fix.is_empty()).then(|| fix.to_string()),
-            evidence,
-        }
+        Verdict::new(ended_by, Text(Words::new(cause, summary, fix)), evidence)
     }
 }
 

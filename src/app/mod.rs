@@ -49,7 +49,7 @@ use serde::{Deserialize, Serialize};
 
 pub use heartbeat::{ControlMarks, HeartbeatReport, Recent, SideBeat};
 pub use identity::Identity;
-pub(crate) use machine::{Machine, Seen, Verdict};
+pub(crate) use machine::{Machine, Said, Seen, Text, Verdict, Words};
 pub use polls::{Open, PollingConnection, PollingFacts, Polls};
 pub use registry::Protocol;
 pub use tracker::Tracker;

@@ -14,6 +14,7 @@
 
 mod stream;
 
+use super::{Text, Words};
 use super::heartbeat::Beats;
 use super::{between, ms, quote, Ending, Identity, Machine, Message, Seen, Verdict};
 use crate::capture::Timestamp;
@@ -363,14 +364,13 @@ impl Mqtt {
 
     /// A withheld verdict: `side`'s stream is unknown from `packet`.
     fn unknown(side: Role, packet: u64) -> Verdict {
-        Verdict {
-            summary: Some(format!(
+        Verdict::withheld(
+            Text(Words::withheld(format!(
                 "the {}'s MQTT byte stream is unknown from packet {packet} (a gap in the capture, a message it does not hold whole, or bytes that are not MQTT): no verdict rests on what it carried from there",
                 if side == Role::Server { "broker" } else { "client" }
-            )),
-            evidence: vec![packet],
-            ..Verdict::default()
-        }
+            ))),
+            vec![packet],
+        )
     }
 
     /// The first of `sides` out of sync before `packet`, with where.
@@ -471,7 +471,7 @@ impl Machine for Mqtt {
         };
         if let Some((code, p)) = self.refused {
             let name = self.reason(code, true);
-            return Some(Verdict::new(
+            return Some(Verdict::text(
                 Some(Role::Server),
                 &format!("connection refused: {name}"),
                 format!(
@@ -502,7 +502,7 @@ impl Machine for Mqtt {
                     format!("the {} sent DISCONNECT with reason {code:#04x} ({name}) at packet {p}{}", if who == Role::Server { "broker" } else { "client" }, self.said()),
                 ),
             };
-            return Some(Verdict::new(
+            return Some(Verdict::text(
                 Some(who),
                 &cause,
                 summary,
@@ -519,7 +519,7 @@ impl Machine for Mqtt {
         if let (Some((kind, size, p)), Some((max, at)), Role::Server) =
             (self.too_large, self.max_packet, by)
         {
-            return Some(Verdict::new(
+            return Some(Verdict::text(
                 Some(Role::Server),
                 "packet too large",
                 format!(
@@ -541,7 +541,7 @@ impl Machine for Mqtt {
             let (p, t) = beats.side(Role::Client).last_message_before(end_packet)?;
             let quiet = between(t, end_ts);
             if quiet as f64 >= keep as f64 * 1.5 * 0.95 {
-                return Some(Verdict::new(
+                return Some(Verdict::text(
                     Some(Role::Server),
                     "keep alive timeout",
                     format!(
@@ -562,7 +562,7 @@ impl Machine for Mqtt {
             // The client gave up on a PINGREQ the broker did not answer.
             let quiet = between(t, end_ts);
             if quiet as f64 >= keep as f64 * 0.5 {
-                return Some(Verdict::new(
+                return Some(Verdict::text(
                     Some(Role::Client),
                     "ping response timeout",
                     format!("the client's PINGREQ at packet {p} got no PINGRESP; the client closed {} later at packet {end_packet}", ms(quiet)),
@@ -677,7 +677,7 @@ impl Mqtt {
                     "the client's next packet came at packet {q}, and the connection was still open when the capture ended"
                 ),
             };
-            return Some(Verdict::new(
+            return Some(Verdict::text(
                 ended_by,
                 NOT_ENFORCED_CAUSE,
                 said(p, between(t, u), then),
@@ -703,7 +703,7 @@ impl Mqtt {
         };
         let spell = between(t, to);
         (spell >= limit * NOT_ENFORCED).then(|| {
-            Verdict::new(
+            Verdict::text(
                 ended_by,
                 NOT_ENFORCED_CAUSE,
                 said(p, spell, then),
@@ -729,7 +729,7 @@ impl Mqtt {
     /// (RabbitMQ's Web MQTT) close without one, the close frame's reason their only word.
     fn no_connack(&self, end: &Ending, at: u64, creds: bool) -> Verdict {
         let Some((_, end_packet, _)) = end.first() else {
-            return Verdict::default();
+            return Verdict::withheld(Text(Words::default()), Vec::new());
         };
         let close = end
             .close
@@ -785,7 +785,7 @@ impl Mqtt {
                 "The broker closed before answering CONNECT: read its log at that time (credentials, client id, protocol version or a policy).",
             )
         };
-        Verdict::new(
+        Verdict::text(
             Some(Role::Server),
             cause,
             format!(
@@ -805,7 +805,7 @@ impl Mqtt {
         let (by, end_packet, _) = end.first()?;
         let accepted = self.connack_at?;
         (by == Role::Server).then(|| {
-            Verdict::new(
+            Verdict::text(
                 Some(Role::Server),
                 NO_REASON,
                 format!(

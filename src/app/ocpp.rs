@@ -92,7 +92,7 @@ impl Machine for Ocpp {
     fn verdict(&self, end: &Ending, _beats: &Beats) -> Option<Verdict> {
         let (_, end_packet, _) = end.first()?;
         if let Some(p) = self.boot_rejected {
-            return Some(Verdict::new(
+            return Some(Verdict::text(
                 Some(Role::Server),
                 "boot rejected",
                 format!("the central system answered BootNotification with status Rejected at packet {p}"),
@@ -113,7 +113,7 @@ impl Machine for Ocpp {
         } else {
             wire_label("CALLERROR", code)
         };
-        Some(Verdict::new(
+        Some(Verdict::text(
             Some(*who),
             &label,
             format!("the {who} answered a CALL with CALLERROR {}{desc} at packet {p}, the last error before the end at packet {end_packet}", quote(code)),

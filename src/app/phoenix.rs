@@ -125,7 +125,7 @@ impl Machine for Phoenix {
                 let mut evidence: Vec<u64> = hb.map(|h| h.0).into_iter().collect();
                 evidence.push(*p);
                 let which = hb.map_or_else(String::new, |(hp, _)| format!(" at packet {hp}"));
-                return Some(Verdict::new(
+                return Some(Verdict::text(
                     Some(Role::Client),
                     "heartbeat timeout",
                     format!("the client's heartbeat{which} got no phx_reply before the next one was due; phoenix.js closed with \"heartbeat timeout\" at packet {p}"),
@@ -138,7 +138,7 @@ impl Machine for Phoenix {
             // Only when the refusal is the last message before the end, from either side.
             let last = |r: Role| beats.side(r).last_message_before(end_packet).map(|m| m.0);
             if last(Role::Server) == Some(*p) && last(Role::Client).is_none_or(|c| c < *p) {
-                return Some(Verdict::new(
+                return Some(Verdict::text(
                     Some(Role::Server),
                     "join refused",
                     format!("the server refused the client's join of {} at packet {p} (phx_reply status \"error\", reason {}); the client sent nothing more and closed at packet {end_packet}", quote(topic), quote(reason)),
@@ -151,7 +151,7 @@ impl Machine for Phoenix {
             let (p, t) = beats.side(Role::Client).last_message_before(end_packet)?;
             let quiet = between(t, end_ts);
             if quiet as f64 >= SERVER_TIMEOUT_MS as f64 * 0.95 {
-                return Some(Verdict::new(
+                return Some(Verdict::text(
                     Some(Role::Server),
                     "timeout",
                     format!("the client sent nothing after packet {p}, not even a heartbeat; the server closed {} later at packet {end_packet} (the socket's timeout is 60 s by default)", ms(quiet)),

@@ -151,7 +151,7 @@ impl Machine for SignalR {
     fn verdict(&self, end: &Ending, beats: &Beats) -> Option<Verdict> {
         let (by, end_packet, end_ts) = end.first()?;
         if let Some((e, p)) = &self.handshake_error {
-            return Some(Verdict::new(
+            return Some(Verdict::text(
                 Some(Role::Server),
                 "handshake error",
                 format!("the server refused the SignalR handshake: {} (packet {p})", quote(e)),
@@ -160,7 +160,7 @@ impl Machine for SignalR {
             ));
         }
         if let Some((Role::Client, _, _, p)) = &self.close {
-            return Some(Verdict::new(
+            return Some(Verdict::text(
                 Some(Role::Client),
                 "client closed",
                 format!("the client sent its own Close record at packet {p}: the application stopped the connection (HubConnection.stop())"),
@@ -175,14 +175,14 @@ impl Machine for SignalR {
                 None => "",
             };
             return Some(match error {
-                Some(e) => Verdict::new(
+                Some(e) => Verdict::text(
                     Some(Role::Server),
                     "closed with error",
                     format!("the server sent Close with error {} at packet {p}{again}", quote(e)),
                     "The hub closed the connection on an error: see the server's log at that time (EnableDetailedErrors shows more).",
                     vec![*p],
                 ),
-                None => Verdict::new(
+                None => Verdict::text(
                     Some(Role::Server),
                     "server closed",
                     format!("the server sent Close without an error at packet {p}{again}"),
@@ -209,7 +209,7 @@ impl Machine for SignalR {
         } else {
             return None;
         };
-        Some(Verdict::new(
+        Some(Verdict::text(
             Some(by),
             cause,
             summary,

@@ -5,6 +5,7 @@
 //! 4 CONNECT_ERROR, 5/6 binary), optionally with a namespace (`/admin,`). In version 4 the
 //! server pings and the client answers; in version 3 the client pings.
 
+use super::{Text, Words};
 use super::heartbeat::Beats;
 use super::{
     between, ms, query_value, quote, EndHow, Ending, Identity, Machine, Message, Seen, Verdict,
@@ -226,7 +227,7 @@ impl Machine for SocketIo {
             } else {
                 "ERROR (socket.io 2's CONNECT_ERROR)"
             };
-            return Some(Verdict::new(
+            return Some(Verdict::text(
                 Some(Role::Server),
                 "connect error",
                 format!(
@@ -242,7 +243,7 @@ impl Machine for SocketIo {
                 Role::Client => ("io client disconnect", "The client application called socket.disconnect(): nothing failed. If it should stay connected, find what makes it disconnect."),
                 Role::Server => ("io server disconnect", "The server application called socket.disconnect(): the client will not reconnect by itself (call socket.connect() on this reason if it should)."),
             };
-            return Some(Verdict::new(
+            return Some(Verdict::text(
                 Some(*who),
                 cause,
                 format!(
@@ -256,7 +257,7 @@ impl Machine for SocketIo {
         if let Some((who, size, p)) = self.too_big {
             if by != who {
                 let max = self.max_payload.unwrap_or_default();
-                return Some(Verdict::new(
+                return Some(Verdict::text(
                     Some(by),
                     "message over maxPayload",
                     format!("the {who}'s message at packet {p} was {size} bytes, over the maxPayload of {max} bytes the server announced; the server closed at packet {end_packet}"),
@@ -266,7 +267,7 @@ impl Machine for SocketIo {
             }
         }
         if let Some((who, p)) = self.close {
-            return Some(Verdict::new(
+            return Some(Verdict::text(
                 Some(who),
                 "forced close",
                 format!("the {who} closed the engine.io session with a CLOSE packet at packet {p}"),
@@ -277,20 +278,19 @@ impl Machine for SocketIo {
         // What follows rests on messages that did not come (pings, pongs, a DISCONNECT):
         // after the capture lost some of a side's, "nothing came" is unknown.
         if let Some((side, p)) = self.lost.filter(|&(_, p)| p <= end_packet) {
-            return Some(Verdict {
-                summary: Some(format!(
+            return Some(Verdict::withheld(
+                Text(Words::withheld(format!(
                     "the {side}'s socket.io messages are not all in the capture from packet {p} (a gap, or one that does not inflate): a ping, a pong or a DISCONNECT may be among them, so no verdict rests on their absence"
-                )),
-                evidence: vec![p],
-                ..Verdict::default()
-            });
+                ))),
+                vec![p],
+            ));
         }
         if let Some(v) = self.ping_verdict(by, end_packet, end_ts, beats) {
             return Some(v);
         }
         if let Some((who, p)) = self.bad {
             if who != by {
-                return Some(Verdict::new(
+                return Some(Verdict::text(
                     Some(by),
                     "parse error",
                     format!("the {who} sent a message at packet {p} that is not an engine.io packet; the {by} closed at packet {end_packet}"),
@@ -311,7 +311,7 @@ impl Machine for SocketIo {
             Some(_) => ("transport error", "reset the TCP connection".to_string()),
             None => ("transport close", "closed the WebSocket".to_string()),
         };
-        Some(Verdict::new(
+        Some(Verdict::text(
             Some(by),
             cause,
             format!(
@@ -407,7 +407,7 @@ impl PingFacts {
             let (p, t) = self.unanswered?;
             let spell = between(t, end_ts);
             return reached(spell, timeout).then(|| {
-                Verdict::new(
+                Verdict::text(
                     Some(by),
                     "ping timeout",
                     format!(
@@ -456,7 +456,7 @@ impl PingFacts {
             } else {
                 format!("the OPEN at packet {p}")
             };
-            Verdict::new(
+            Verdict::text(
                 Some(by),
                 "ping timeout",
                 format!(

@@ -170,7 +170,7 @@ impl Machine for SockJs {
                 if end_packet != *p {
                     evidence.push(end_packet.max(*p));
                 }
-                return Some(Verdict::new(
+                return Some(Verdict::text(
                     Some(Role::Server),
                     &label,
                     format!("the server closed the SockJS session with its close frame {shown} at packet {p}{after}"),
@@ -211,7 +211,7 @@ impl Machine for SockJs {
             },
             _ => format!("the {by} ended the session"),
         };
-        Some(Verdict::new(
+        Some(Verdict::text(
             Some(by),
             "heartbeat stopped",
             format!("the server's heartbeat (h, every {}) stopped after packet {hp}; {ending} {} later at packet {end_packet}", ms(period), ms(quiet)),

@@ -3,6 +3,7 @@
 //! of what its sender offers and its receiver wants, none when either says 0), heart-beats
 //! (a lone end of line), ERROR (its `message` header and body), DISCONNECT and RECEIPT.
 
+use super::{Text, Words};
 use super::heartbeat::Beats;
 use super::{between, ms, quote, Ending, Machine, Message, Seen, Verdict};
 use crate::flow::Role;
@@ -183,7 +184,7 @@ impl Machine for Stomp {
                 ),
                 (Role::Server, None) => format!("the server then closed at packet {end_packet}"),
             };
-            return Some(Verdict::new(
+            return Some(Verdict::text(
                 Some(Role::Server),
                 "error frame",
                 format!("the server sent an ERROR frame {} at packet {p}; {then}", quote(msg)),
@@ -197,7 +198,7 @@ impl Machine for Stomp {
             });
             let mut evidence = vec![p];
             evidence.extend(self.receipt);
-            return Some(Verdict::new(
+            return Some(Verdict::text(
                 Some(Role::Client),
                 "client disconnected",
                 format!("the client sent DISCONNECT at packet {p}{receipt}: a normal end"),
@@ -221,13 +222,12 @@ impl Machine for Stomp {
             Role::Server => self.lost.1,
         };
         if let Some(l) = lost.filter(|&l| l <= end_packet) {
-            return Some(Verdict {
-                summary: Some(format!(
+            return Some(Verdict::withheld(
+                Text(Words::withheld(format!(
                     "the {other}'s STOMP frames are not all in the capture from packet {l} (a gap, or one that does not inflate): its heart-beats may have come, so no missed heart-beat is stated"
-                )),
-                evidence: vec![l],
-                ..Verdict::default()
-            });
+                ))),
+                vec![l],
+            ));
         }
         let Some((p, t)) = beats.side(other).last_message_before(end_packet) else {
             return self.no_reason(end, beats);
@@ -236,7 +236,7 @@ impl Machine for Stomp {
         if quiet <= every {
             return self.no_reason(end, beats);
         }
-        Some(Verdict::new(
+        Some(Verdict::text(
             Some(by),
             "missed heart-beats",
             format!("the {other} was to beat every {}; after its last frame at packet {p} the {by} heard nothing for {} and closed at packet {end_packet}", ms(every), ms(quiet)),
@@ -262,13 +262,12 @@ impl Stomp {
             .filter(|&l| l <= end_packet)
             .min()
         {
-            return Some(Verdict {
-                summary: Some(format!(
+            return Some(Verdict::withheld(
+                Text(Words::withheld(format!(
                     "the STOMP frames are not all in the capture from packet {l} (a gap, or one that does not inflate): one of them may have said why the server closed, so no verdict is given"
-                )),
-                evidence: vec![l],
-                ..Verdict::default()
-            });
+                ))),
+                vec![l],
+            ));
         }
         let quiet = beats
             .side(Role::Client)
@@ -282,7 +281,7 @@ impl Stomp {
             ),
             _ => String::new(),
         };
-        Some(Verdict::new(
+        Some(Verdict::text(
             Some(Role::Server),
             NO_REASON,
             format!(

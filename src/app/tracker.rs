@@ -6,7 +6,7 @@
 //! [`Tapped`] items, the [`Ending`]. Out: the [`ApplicationReport`] of a recognized protocol.
 //! Nothing here names a protocol: each is a row of the registry and a [`Machine`].
 
-use super::machine::Seen;
+use super::machine::{Seen, Words};
 use super::registry::{self, Proto};
 use super::{heartbeat, mqtt, pool, ApplicationReport, Ending, Keep, Message, Protocol, Tapped};
 use crate::capture::Timestamp;
@@ -187,9 +187,12 @@ impl Tracker {
         if !machine.confirmed() {
             return None;
         }
-        let mut verdict = machine.verdict(end, &self.beats).unwrap_or_default();
+        let (ended_by, evidence, mut words) = match machine.verdict(end, &self.beats) {
+            Some(v) => (v.ended_by, v.evidence, v.said.words()),
+            None => (None, Vec::new(), Words::default()),
+        };
         if let (Some(summary), Some(note)) = (
-            verdict.summary.as_mut().filter(|_| verdict.cause.is_some()),
+            words.summary.as_mut().filter(|_| words.cause.is_some()),
             end.close
                 .as_ref()
                 .filter(|c| c.0 == Role::Server)
@@ -207,11 +210,11 @@ impl Tracker {
             protocol: p.name().to_string(),
             version: machine.version(),
             recognized_by,
-            ended_by: verdict.ended_by,
-            cause: verdict.cause,
-            summary: verdict.summary,
-            fix: verdict.fix,
-            evidence: verdict.evidence,
+            ended_by,
+            cause: words.cause,
+            summary: words.summary,
+            fix: words.fix,
+            evidence,
             heartbeat: self.beats.report(interval, timeout),
             related,
             messages: self.messages,

@@ -25,7 +25,7 @@
 pub(crate) mod codec;
 
 use super::heartbeat::Beats;
-use super::{quote, wire_label, Ending, Machine, Message, Seen, Verdict};
+use super::{quote, wire_label, Ending, Machine, Message, Seen, Text, Verdict, Words};
 use crate::flow::Role;
 use codec::{Msg, Part, Ser};
 
@@ -244,13 +244,10 @@ impl Wamp {
             evidence.push(e.packet);
         }
         parts.extend(lost);
-        Some(Verdict {
-            ended_by: None,
-            cause: None,
-            summary: Some(parts.join("; ")),
-            fix: None,
+        Some(Verdict::withheld(
+            Text(Words::withheld(parts.join("; "))),
             evidence,
-        })
+        ))
     }
 
     fn closing_verdict(&self, c: &Closing, end: &Ending) -> Verdict {
@@ -336,13 +333,15 @@ impl Wamp {
                 }
             }
         }
-        Verdict {
-            ended_by: Some(from),
-            cause: Some(label),
-            summary: Some(summary),
-            fix: fix(&c.reason).map(str::to_string),
+        Verdict::new(
+            Some(from),
+            Text(Words {
+                cause: Some(label),
+                summary: Some(summary),
+                fix: fix(&c.reason).map(str::to_string),
+            }),
             evidence,
-        }
+        )
     }
 }
 
