@@ -21,7 +21,11 @@ pub(crate) struct Verdict {
 
 impl Verdict {
     /// The verdict that `ended_by` ended the session, for the reason `said`.
-    pub(crate) fn new(ended_by: Option<Role>, said: impl Said + 'static, evidence: Vec<u64>) -> Verdict {
+    pub(crate) fn new(
+        ended_by: Option<Role>,
+        said: impl Said + 'static,
+        evidence: Vec<u64>,
+    ) -> Verdict {
         Verdict {
             ended_by,
             said: Box::new(said),
@@ -71,30 +75,6 @@ impl Words {
             summary: Some(summary),
             ..Words::default()
         }
-    }
-}
-
-/// A verdict's words made where the messages were read: the protocols not yet moved to a
-/// typed verdict.
-#[derive(Debug)]
-pub(crate) struct Text(pub Words);
-
-impl Said for Text {
-    fn words(&self) -> Words {
-        self.0.clone()
-    }
-}
-
-impl Verdict {
-    /// A verdict whose words its decoder made ([`Text`]).
-    pub(crate) fn text(
-        ended_by: Option<Role>,
-        cause: &str,
-        summary: String,
-        fix: &str,
-        evidence: Vec<u64>,
-    ) -> Verdict {
-        Verdict::new(ended_by, Text(Words::new(cause, summary, fix)), evidence)
     }
 }
 

@@ -23,25 +23,25 @@
 //! (messages through `websocket::tap`, long-polling connections as [`PollingFacts`]) and it
 //! imports nothing of them, only the capture's and the flow's types.
 
-mod actioncable;
+pub(crate) mod actioncable;
 pub(crate) mod binser;
-mod graphql;
+pub(crate) mod graphql;
 mod heartbeat;
 mod identity;
 mod lite;
 mod machine;
-mod mqtt;
-mod ocpp;
-mod phoenix;
+pub(crate) mod mqtt;
+pub(crate) mod ocpp;
+pub(crate) mod phoenix;
 mod polls;
 pub(crate) mod pool;
 mod registry;
-mod signalr;
-mod socketio;
-mod sockjs;
-mod stomp;
+pub(crate) mod signalr;
+pub(crate) mod socketio;
+pub(crate) mod sockjs;
+pub(crate) mod stomp;
 mod tracker;
-mod wamp;
+pub(crate) mod wamp;
 
 use crate::capture::Timestamp;
 use crate::flow::Role;
@@ -49,7 +49,7 @@ use serde::{Deserialize, Serialize};
 
 pub use heartbeat::{ControlMarks, HeartbeatReport, Recent, SideBeat};
 pub use identity::Identity;
-pub(crate) use machine::{Machine, Said, Seen, Text, Verdict, Words};
+pub(crate) use machine::{Machine, Said, Seen, Verdict, Words};
 pub use polls::{Open, PollingConnection, PollingFacts, Polls};
 pub use registry::Protocol;
 pub use tracker::Tracker;

@@ -6,7 +6,7 @@
 //! server's transport gives up on a client silent for its timeout (60 s by default).
 
 use super::heartbeat::Beats;
-use super::{between, json, ms, query_value, quote, Ending, Machine, Message, Seen, Verdict};
+use super::{between, json, query_value, Ending, Machine, Message, Seen, Verdict};
 use crate::flow::Role;
 
 const SERVER_TIMEOUT_MS: u64 = 60_000;
@@ -121,15 +121,15 @@ impl Machine for Phoenix {
         let (by, end_packet, end_ts) = end.first()?;
         if let Some((Role::Client, _, reason, p, _)) = &end.close {
             if reason == "heartbeat timeout" {
-                let hb = beats.side(Role::Client).first_unanswered_app;
-                let mut evidence: Vec<u64> = hb.map(|h| h.0).into_iter().collect();
+                let heartbeat = beats.side(Role::Client).first_unanswered_app.map(|h| h.0);
+                let mut evidence: Vec<u64> = heartbeat.into_iter().collect();
                 evidence.push(*p);
-                let which = hb.map_or_else(String::new, |(hp, _)| format!(" at packet {hp}"));
-                return Some(Verdict::text(
+                return Some(Verdict::new(
                     Some(Role::Client),
-                    "heartbeat timeout",
-                    format!("the client's heartbeat{which} got no phx_reply before the next one was due; phoenix.js closed with \"heartbeat timeout\" at packet {p}"),
-                    "The server (or the path) stopped answering: check the server's load and every proxy's idle timeout; heartbeatIntervalMs sets the wait (30 s by default).",
+                    Why::HeartbeatTimeout {
+                        heartbeat,
+                        close: *p,
+                    },
                     evidence,
                 ));
             }
@@ -138,11 +138,14 @@ impl Machine for Phoenix {
             // Only when the refusal is the last message before the end, from either side.
             let last = |r: Role| beats.side(r).last_message_before(end_packet).map(|m| m.0);
             if last(Role::Server) == Some(*p) && last(Role::Client).is_none_or(|c| c < *p) {
-                return Some(Verdict::text(
+                return Some(Verdict::new(
                     Some(Role::Server),
-                    "join refused",
-                    format!("the server refused the client's join of {} at packet {p} (phx_reply status \"error\", reason {}); the client sent nothing more and closed at packet {end_packet}", quote(topic), quote(reason)),
-                    "The channel's join callback returned {:error, reason}: check what it checks for that topic (often the user's token or permission); the client gave up instead of rejoining.",
+                    Why::JoinRefused {
+                        topic: topic.clone(),
+                        reason: reason.clone(),
+                        packet: *p,
+                        end_packet,
+                    },
                     vec![*p],
                 ));
             }
@@ -151,15 +154,40 @@ impl Machine for Phoenix {
             let (p, t) = beats.side(Role::Client).last_message_before(end_packet)?;
             let quiet = between(t, end_ts);
             if quiet as f64 >= SERVER_TIMEOUT_MS as f64 * 0.95 {
-                return Some(Verdict::text(
+                return Some(Verdict::new(
                     Some(Role::Server),
-                    "timeout",
-                    format!("the client sent nothing after packet {p}, not even a heartbeat; the server closed {} later at packet {end_packet} (the socket's timeout is 60 s by default)", ms(quiet)),
-                    "The client stopped its heartbeat (a paused tab, a blocked event loop, or the path dropped); raise the socket's :timeout only if that is expected.",
+                    Why::Timeout {
+                        last: p,
+                        quiet_ms: quiet,
+                        end_packet,
+                    },
                     vec![p, end_packet],
                 ));
             }
         }
         None
     }
+}
+
+/// What Phoenix's messages say ended a session (its words: `report::words::app::phoenix`).
+#[derive(Debug)]
+pub(crate) enum Why {
+    /// phoenix.js closed with "heartbeat timeout" at packet `close`: its heartbeat (at
+    /// packet `heartbeat`, when seen) got no phx_reply before the next was due.
+    HeartbeatTimeout { heartbeat: Option<u64>, close: u64 },
+    /// The server refused the client's join of `topic` (phx_reply status "error" with
+    /// `reason`) at `packet`; the client sent nothing more and closed at `end_packet`.
+    JoinRefused {
+        topic: String,
+        reason: String,
+        packet: u64,
+        end_packet: u64,
+    },
+    /// The client sent nothing after packet `last` for `quiet_ms`; the server closed at
+    /// `end_packet`.
+    Timeout {
+        last: u64,
+        quiet_ms: u64,
+        end_packet: u64,
+    },
 }

@@ -6,6 +6,18 @@
 //! the reading they give a status ([`own_reading`]): the catalog's typical causes of the
 //! code are left out (the software said why) and the fix is the software's setting.
 
+// Each protocol's verdict (`app::Said`) in its own words, one file per protocol.
+mod actioncable;
+mod graphql;
+mod mqtt;
+mod ocpp;
+mod phoenix;
+mod signalr;
+mod socketio;
+mod sockjs;
+mod stomp;
+mod wamp;
+
 use crate::flow::Role;
 use crate::report::cause::Cause;
 use crate::report::cause::Head;
