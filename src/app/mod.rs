@@ -10,6 +10,11 @@
 //! which application ended the session, why (a label in the protocol's own words), the fix,
 //! the packets, and the heartbeat each side kept.
 //!
+//! Each protocol is one file here and one row of `registry`: its name, subprotocols, target
+//! matcher and constructor; [`Tracker`] looks the rows up and has no branch of its own for
+//! any protocol. A decoder's verdict is typed (its `Why`); the words are in
+//! `report::words::app`.
+//!
 //! A protocol is recognized by the subprotocol the server agreed to, by the request target
 //! (socket.io's `EIO=`, Phoenix's `vsn=`; SockJS's `…/<server>/<session>/websocket` once the
 //! server's first message is its open frame `o`), or by a first message that only that
