@@ -10,7 +10,8 @@
 //! subprotocols that name it (lowercase), which request target names it, which first
 //! message names it, whether a client's offer alone names it, and how much of each message
 //! its decoder reads ([`Keep`]). A new protocol is one file in `app/` with its [`Machine`]
-//! and one line of [`registry!`] here.
+//! and one entry of `registry!` here (its row); its verdict's words are in
+//! `report::words::app`.
 
 use super::{
     actioncable, graphql, mqtt, ocpp, phoenix, signalr, socketio, sockjs, stomp, wamp, Keep,
@@ -27,20 +28,30 @@ pub(crate) struct Row {
     pub subprotocols: &'static [&'static str],
     /// Its state for a session whose server selected one of [`Row::subprotocols`] (given
     /// lowercase).
-    pub by_subprotocol: Option<fn(&str) -> Option<Proto>>,
+    pub by_subprotocol: Option<BySubprotocol>,
     /// For a request target that names it: how ("request target: EIO=4") and its state;
     /// `Some(None)` for a target that is its but of a version it cannot read (no protocol
     /// is then recognized by the target, not another one guessed).
-    pub by_target: Option<fn(&str) -> Option<Option<(String, Proto)>>>,
+    pub by_target: Option<ByTarget>,
     /// For a first client message that only this protocol sends: how, and its state.
-    pub by_first: Option<fn(&Message<'_>) -> Option<(&'static str, Proto)>>,
+    pub by_first: Option<ByFirst>,
     /// Its state for a session whose client offered one of [`Row::subprotocols`] and whose
     /// server selected none (given the protocol names of the offer, as shown), when the
     /// offer alone says what the client speaks.
-    pub by_offer: Option<fn(&str) -> Proto>,
+    pub by_offer: Option<ByOffer>,
     /// How much of each message its decoder reads.
     pub keep: Keep,
 }
+
+/// A protocol's state for a selected subprotocol (lowercase).
+pub(crate) type BySubprotocol = fn(&str) -> Option<Proto>;
+/// A request target's protocol: how it names it and its state, or `Some(None)` (its, but
+/// unreadable).
+pub(crate) type ByTarget = fn(&str) -> Option<Option<(String, Proto)>>;
+/// A first message's protocol: how it names it, and its state.
+pub(crate) type ByFirst = fn(&Message<'_>) -> Option<(&'static str, Proto)>;
+/// A protocol's state for a client's offer alone (the names of the offer, as shown).
+pub(crate) type ByOffer = fn(&str) -> Proto;
 
 /// A row with nothing that names its protocol, completed by each row of [`registry!`].
 const ROW: Row = Row {
@@ -78,11 +89,12 @@ impl AsMachine for Box<wamp::Wamp> {
 }
 
 /// Makes, from one line per protocol (its doc, its name in code, its state's type, its
-/// row), the [`Protocol`] enum, the [`Proto`] enum of states and [`ROWS`], in that order.
+/// row), the [`Protocol`] enum, the [`Proto`] enum of states, [`ALL`] in that order and
+/// each protocol's row ([`Protocol::row`]): a protocol cannot be without its row.
 macro_rules! registry {
     ($( $(#[doc = $doc:literal])* $variant:ident($state:ty) => $row:expr; )*) => {
-        /// The application protocols wsclose reads, one per row of [`ROWS`].
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+        /// The application protocols wsclose reads, one per row of the registry.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         pub enum Protocol {
             $( $(#[doc = $doc])* $variant, )*
         }
@@ -116,12 +128,21 @@ macro_rules! registry {
             }
         }
 
-        /// Every protocol, in the order of [`ROWS`].
+        /// Every protocol, in the order of its row here: a request target is matched
+        /// against the rows in this order.
         pub(crate) const ALL: &[Protocol] = &[ $( Protocol::$variant, )* ];
 
-        /// One row per protocol, in the order of [`Protocol`]: a request target is matched
-        /// against the rows in this order.
-        pub(crate) static ROWS: &[Row] = &[ $( $row, )* ];
+        impl Protocol {
+            /// Its row.
+            pub(crate) fn row(self) -> &'static Row {
+                match self {
+                    $( Protocol::$variant => {
+                        static THIS: Row = $row;
+                        &THIS
+                    } )*
+                }
+            }
+        }
     };
 }
 
@@ -231,12 +252,6 @@ registry! {
 }
 
 impl Protocol {
-    /// Its row.
-    pub(crate) fn row(self) -> &'static Row {
-        // `ROWS` is made with `Protocol`, in its order: every variant has its row.
-        &ROWS[self as usize]
-    }
-
     /// The name its specification gives it.
     pub fn name(self) -> &'static str {
         self.row().name
@@ -314,9 +329,9 @@ mod tests {
 
     #[test]
     fn every_protocol_has_one_row_with_a_unique_name() {
-        assert_eq!(ROWS.len(), ALL.len());
-        for (i, &p) in ALL.iter().enumerate() {
-            assert_eq!(p as usize, i, "{p:?} is not at its row");
+        let listed: HashSet<Protocol> = ALL.iter().copied().collect();
+        assert_eq!(listed.len(), ALL.len(), "a protocol listed twice");
+        for &p in ALL {
             assert!(!p.name().is_empty(), "{p:?} has no name");
         }
         let names: HashSet<&str> = ALL.iter().map(|p| p.name()).collect();
