@@ -4,7 +4,7 @@
 //! rejections (which leave the connection open). The JavaScript consumer reconnects when it has heard no ping for 6 s.
 
 use super::heartbeat::Beats;
-use super::{between, json, ms, quote, wire_label, Ending, Machine, Message, Seen, Verdict};
+use super::{between, json, Ending, Machine, Message, Seen, Verdict};
 use crate::flow::Role;
 
 /// The consumer's stale threshold.
@@ -98,58 +98,35 @@ impl Machine for ActionCable {
 
     fn verdict(&self, end: &Ending, beats: &Beats) -> Option<Verdict> {
         let (by, end_packet, end_ts) = end.first()?;
-        if let Some((reason, again, p)) = &self.disconnect {
-            let fix = match reason.as_str() {
-                "unauthorized" => "The connection's connect method rejected the user (reject_unauthorized_connection): check the cookie or token it reads.",
-                "invalid_request" => "The server refused the request (an origin not in allowed_request_origins, or not a WebSocket upgrade).",
-                "server_restart" => "The server was restarting: the consumer reconnects by itself.",
-                "remote" => "The server application disconnected this user on purpose (ActionCable.server.remote_connections…disconnect).",
-                _ => "",
-            };
-            let again = match again {
-                Some(true) => ", reconnect allowed",
-                Some(false) => ", no reconnect",
-                None => "",
-            };
-            // The reasons Action Cable defines name the cause; any other is the server's
-            // words, quoted (`wire_label`).
-            let label = match reason.as_str() {
-                "" => "disconnect".to_string(),
-                known @ ("unauthorized" | "invalid_request" | "server_restart" | "remote") => {
-                    known.to_string()
-                }
-                other => wire_label("disconnect", other),
-            };
+        if let Some((reason, reconnect, p)) = &self.disconnect {
             return Some(Verdict::new(
                 Some(Role::Server),
-                &label,
-                format!(
-                    "the server sent disconnect with reason {} at packet {p}{again}",
-                    quote(reason)
-                ),
-                fix,
+                Why::Disconnect {
+                    reason: reason.clone(),
+                    reconnect: *reconnect,
+                    packet: *p,
+                },
                 vec![*p],
             ));
         }
         if by == Role::Client {
             // The server's pings may be among the bytes the capture lost.
             if let Some(lost) = self.server_lost.filter(|&l| l <= end_packet) {
-                return Some(Verdict {
-                    summary: Some(format!(
-                        "the server's Action Cable messages are not all in the capture from packet {lost} (a gap, or one that does not inflate): its pings may have come, so no stale connection is stated"
-                    )),
-                    evidence: vec![lost],
-                    ..Verdict::default()
-                });
+                return Some(Verdict::withheld(
+                    Why::ServerLost { from: lost },
+                    vec![lost],
+                ));
             }
             let (p, t) = beats.side(Role::Server).last_message_before(end_packet)?;
             let quiet = between(t, end_ts);
             if quiet as f64 >= STALE_MS as f64 * 0.95 {
                 return Some(Verdict::new(
                     Some(Role::Client),
-                    "stale connection",
-                    format!("the client heard nothing from the server for {} after packet {p} (it pings every 3 s; the consumer gives up after 6 s) and closed at packet {end_packet}", ms(quiet)),
-                    "The server stopped pinging: it was blocked or restarting, or a proxy buffered or dropped the stream.",
+                    Why::Stale {
+                        last: p,
+                        quiet_ms: quiet,
+                        end_packet,
+                    },
                     vec![p, end_packet],
                 ));
             }
@@ -157,9 +134,11 @@ impl Machine for ActionCable {
             if let Some((id, rp)) = &self.rejected {
                 return Some(Verdict::new(
                     Some(Role::Client),
-                    "subscription rejected",
-                    format!("the server rejected the subscription {} at packet {rp} (reject_subscription, which leaves the connection open); the client then closed at packet {end_packet}, after the rejection", quote(id)),
-                    "The channel's subscribed method called reject: check the parameters it was given and the user's rights to it.",
+                    Why::Rejected {
+                        id: id.clone(),
+                        packet: *rp,
+                        end_packet,
+                    },
                     vec![*rp, end_packet],
                 ));
             }
@@ -169,9 +148,7 @@ impl Machine for ActionCable {
                 if *cp == end_packet {
                     return Some(Verdict::new(
                         Some(Role::Client),
-                        "consumer disconnected",
-                        format!("the client closed with an empty close frame at packet {cp}, as the consumer's disconnect() does, with no disconnect from the server and no ping overdue: the client's application ended the session"),
-                        "",
+                        Why::ConsumerDisconnected { close: *cp },
                         vec![*cp],
                     ));
                 }
@@ -179,4 +156,36 @@ impl Machine for ActionCable {
         }
         None
     }
+}
+
+/// What Action Cable's messages say ended a session (its words:
+/// `report::words::app::actioncable`).
+#[derive(Debug)]
+pub(crate) enum Why {
+    /// The server sent disconnect with `reason` (possibly empty) at `packet`, with
+    /// reconnect allowed or not when it said.
+    Disconnect {
+        reason: String,
+        reconnect: Option<bool>,
+        packet: u64,
+    },
+    /// Withheld: the server's messages are not all in the capture from packet `from`.
+    ServerLost { from: u64 },
+    /// The client heard nothing from the server for `quiet_ms` after packet `last` and
+    /// closed at `end_packet`.
+    Stale {
+        last: u64,
+        quiet_ms: u64,
+        end_packet: u64,
+    },
+    /// The server rejected the subscription `id` at `packet`; the client closed at
+    /// `end_packet`.
+    Rejected {
+        id: String,
+        packet: u64,
+        end_packet: u64,
+    },
+    /// The client closed with an empty close frame at packet `close`, as the consumer's
+    /// disconnect() does.
+    ConsumerDisconnected { close: u64 },
 }

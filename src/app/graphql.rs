@@ -5,7 +5,7 @@
 //! stop, connection_terminate). Messages are JSON objects with a `type`.
 
 use super::heartbeat::Beats;
-use super::{between, json, lite, ms, quote, Ending, Machine, Message, Seen, Verdict};
+use super::{between, json, lite, Ending, Machine, Message, Seen, Verdict};
 use crate::flow::Role;
 
 /// Message types only `graphql-transport-ws` has.
@@ -105,21 +105,39 @@ impl Graphql {
     }
 }
 
-/// What `graphql-transport-ws` calls a close code, with the fix.
-fn close_code(code: u16) -> Option<(&'static str, &'static str)> {
-    Some(match code {
-        4400 => ("bad request", "One side sent a message the protocol does not allow (an unknown type, a missing id, invalid JSON): check both libraries' versions."),
-        4401 => ("unauthorized", "The client subscribed before the server acknowledged connection_init: wait for connection_ack."),
-        4403 => ("forbidden", "The server's onConnect refused the connection_init (often its credentials in connectionParams)."),
-        4406 => ("subprotocol not acceptable", "The client did not offer graphql-transport-ws: use a graphql-ws client, or a server that speaks the legacy protocol."),
-        4408 => ("connection initialisation timeout", "The client must send connection_init within the server's connectionInitWaitTimeout (3 s by default in graphql-ws): send it at once, or raise the timeout."),
-        4409 => ("subscriber already exists", "The client reused the id of a subscription that is still running: give each subscribe a unique id."),
-        4429 => ("too many initialisation requests", "The client sent connection_init more than once on the same socket: send it once."),
-        4500 => ("internal error", "The server failed while handling a message: see its log at that time."),
-        4499 => ("terminated", "The client terminated the socket itself (client.terminate()): nothing failed on the wire."),
-        4504 => ("connection acknowledgement timeout", "The server did not answer connection_init within the client's connectionAckWaitTimeout: check the server's onConnect and its load."),
-        _ => return None,
-    })
+/// The close codes `graphql-transport-ws` defines (its PROTOCOL.md), by the names it
+/// gives them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CloseCode {
+    BadRequest,
+    Unauthorized,
+    Forbidden,
+    SubprotocolNotAcceptable,
+    InitTimeout,
+    SubscriberExists,
+    TooManyInits,
+    InternalError,
+    Terminated,
+    AckTimeout,
+}
+
+impl CloseCode {
+    /// The code's meaning, when the protocol defines it.
+    fn of(code: u16) -> Option<CloseCode> {
+        Some(match code {
+            4400 => CloseCode::BadRequest,
+            4401 => CloseCode::Unauthorized,
+            4403 => CloseCode::Forbidden,
+            4406 => CloseCode::SubprotocolNotAcceptable,
+            4408 => CloseCode::InitTimeout,
+            4409 => CloseCode::SubscriberExists,
+            4429 => CloseCode::TooManyInits,
+            4500 => CloseCode::InternalError,
+            4499 => CloseCode::Terminated,
+            4504 => CloseCode::AckTimeout,
+            _ => return None,
+        })
+    }
 }
 
 impl Machine for Graphql {
@@ -246,81 +264,64 @@ impl Machine for Graphql {
         if let (Some(offer), Some((Role::Server, Some(4406), _, p, _))) =
             (&self.offered, &end.close)
         {
-            let legacy = if self.modern {
-                ""
-            } else {
-                " (graphql-ws is the legacy subscriptions-transport-ws protocol)"
-            };
             return Some(Verdict::new(
                 Some(Role::Server),
-                "subprotocol not acceptable",
-                format!(
-                    "the client offered Sec-WebSocket-Protocol {}{legacy} and the server's 101 selected none; the server then closed with 4406 (subprotocol not acceptable) at packet {p}{}",
-                    quote(offer),
-                    if offer.contains("graphql-transport-ws") {
-                        ""
-                    } else {
-                        ": it speaks graphql-transport-ws, which the client did not offer"
-                    }
-                ),
-                "The client and server speak different GraphQL-over-WebSocket protocols: use a graphql-ws client (graphql-transport-ws) with this server, or enable the legacy graphql-ws protocol on the server.",
+                Why::NotAcceptable {
+                    modern: self.modern,
+                    offer: offer.clone(),
+                    packet: *p,
+                },
                 vec![*p],
             ));
         }
         if let Some((kind, who, p)) = &self.mismatch {
-            let (spoke, agreed) = if self.modern {
-                (
-                    "the legacy graphql-ws (subscriptions-transport-ws)",
-                    "graphql-transport-ws",
-                )
-            } else {
-                (
-                    "graphql-transport-ws (the graphql-ws library)",
-                    "the legacy graphql-ws",
-                )
-            };
             return Some(Verdict::new(
                 Some(by),
-                "protocol mismatch",
-                format!("the handshake agreed on {agreed}, but the {who} sent {} at packet {p}, a message of {spoke}", quote(kind)),
-                "Use the same GraphQL-over-WebSocket protocol on both sides: graphql-ws clients with graphql-ws servers (graphql-transport-ws), subscriptions-transport-ws with subscriptions-transport-ws (graphql-ws).",
+                Why::Mismatch {
+                    modern: self.modern,
+                    who: *who,
+                    kind: kind.clone(),
+                    packet: *p,
+                },
                 vec![*p, end_packet],
             ));
         }
         if let Some((msg, p)) = &self.connection_error {
             return Some(Verdict::new(
                 Some(Role::Server),
-                "connection error",
-                format!("the server answered connection_init with connection_error {} at packet {p}", quote(msg)),
-                "The server's onConnect refused the connection (often its credentials in connectionParams): fix what the message names.",
+                Why::ConnectionError {
+                    message: msg.clone(),
+                    packet: *p,
+                },
                 vec![*p],
             ));
         }
         if let Some(p) = self.terminate {
             return Some(Verdict::new(
                 Some(Role::Client),
-                "connection terminate",
-                format!("the client sent connection_terminate at packet {p}"),
-                "The client closed the connection on purpose (client.close()); nothing failed.",
+                Why::Terminate { packet: p },
                 vec![p],
             ));
         }
         if let Some((who, Some(code), _, p, _)) = &end.close {
             if self.modern {
-                if let Some((name, fix)) = close_code(*code) {
+                if let Some(meaning) = CloseCode::of(*code) {
                     let context = match code {
                         4408 => match self.init {
-                            None => " and the client had sent no connection_init".to_string(),
-                            Some(i) => format!(" although the client sent connection_init at packet {i} (it was not acknowledged in time)"),
+                            None => Context::NoInit,
+                            Some(i) => Context::InitNotAcked(i),
                         },
-                        4409 => self.duplicate.as_ref().map_or_else(String::new, |(id, dp)| {
-                            format!(" after the client subscribed again with the running id {} at packet {dp}", quote(id))
-                        }),
-                        4429 => format!(" after {} connection_init messages", self.inits),
-                        4401 => self.early_subscribe.map_or_else(String::new, |sp| {
-                            format!(" after a subscribe at packet {sp} before any connection_ack")
-                        }),
-                        _ => String::new(),
+                        4409 => self
+                            .duplicate
+                            .as_ref()
+                            .map_or(Context::Nothing, |(id, dp)| {
+                                Context::Duplicate(id.clone(), *dp)
+                            }),
+                        4429 => Context::Inits(self.inits),
+                        4401 => self
+                            .early_subscribe
+                            .map_or(Context::Nothing, Context::EarlySubscribe),
+                        _ => Context::Nothing,
                     };
                     let mut evidence = vec![*p];
                     evidence.extend(
@@ -333,9 +334,13 @@ impl Machine for Graphql {
                     evidence.sort_unstable();
                     return Some(Verdict::new(
                         Some(*who),
-                        name,
-                        format!("the {who} closed with {code} ({name}) at packet {p}{context}"),
-                        fix,
+                        Why::Closed {
+                            who: *who,
+                            code: *code,
+                            meaning,
+                            packet: *p,
+                            context,
+                        },
                         evidence,
                     ));
                 }
@@ -345,15 +350,15 @@ impl Machine for Graphql {
         if let (Some((from, cp)), Some((who, Some(1000), _, p, _)), true) =
             (self.last_complete, &end.close, self.open_ids.is_empty())
         {
-            let n = self.completes;
             return Some(Verdict::new(
                 Some(*who),
-                "completed",
-                format!(
-                    "{n} complete message{} (the last from the {from} at packet {cp}) ended every subscription; the {who} then closed with 1000 at packet {p}: a normal end",
-                    if n == 1 { "" } else { "s" }
-                ),
-                "",
+                Why::Completed {
+                    completes: self.completes,
+                    from,
+                    last: cp,
+                    who: *who,
+                    packet: *p,
+                },
                 vec![cp, *p],
             ));
         }
@@ -365,9 +370,12 @@ impl Machine for Graphql {
                 if kp < end_packet && quiet >= 2 * gap {
                     return Some(Verdict::new(
                         Some(Role::Client),
-                        "keep-alive missed",
-                        format!("the server's keep-alives (ka, every {}) stopped after packet {kp}; the client closed {} later at packet {end_packet}", ms(gap), ms(quiet)),
-                        "The server stopped sending ka: it was blocked or gone, or the path dropped; the client's timeout option (30 s by default in subscriptions-transport-ws) decides how long it waits.",
+                        Why::KeepAliveMissed {
+                            every_ms: gap,
+                            last: kp,
+                            quiet_ms: quiet,
+                            end_packet,
+                        },
                         vec![kp, end_packet],
                     ));
                 }
@@ -375,4 +383,71 @@ impl Machine for Graphql {
         }
         None
     }
+}
+
+/// What the GraphQL-over-WebSocket messages say ended a session (its words:
+/// `report::words::app::graphql`). `modern`: the session agreed on graphql-transport-ws
+/// (else the legacy graphql-ws).
+#[derive(Debug)]
+pub(crate) enum Why {
+    /// The client offered `offer`, the response selected none, and the server closed 4406
+    /// at `packet`.
+    NotAcceptable {
+        modern: bool,
+        offer: String,
+        packet: u64,
+    },
+    /// `who` sent a message of the other GraphQL protocol (its `kind`) at `packet`.
+    Mismatch {
+        modern: bool,
+        who: Role,
+        kind: String,
+        packet: u64,
+    },
+    /// The server answered connection_init with connection_error `message` at `packet`.
+    ConnectionError { message: String, packet: u64 },
+    /// The client sent connection_terminate at `packet`.
+    Terminate { packet: u64 },
+    /// `who` closed with `code`, one graphql-transport-ws defines, at `packet`.
+    Closed {
+        who: Role,
+        code: u16,
+        meaning: CloseCode,
+        packet: u64,
+        context: Context,
+    },
+    /// `completes` complete messages (the last from `from` at `last`) ended every
+    /// subscription; `who` then closed with 1000 at `packet`.
+    Completed {
+        completes: u32,
+        from: Role,
+        last: u64,
+        who: Role,
+        packet: u64,
+    },
+    /// The server's keep-alives (every `every_ms`) stopped after `last`; the client closed
+    /// `quiet_ms` later at `end_packet`.
+    KeepAliveMissed {
+        every_ms: u64,
+        last: u64,
+        quiet_ms: u64,
+        end_packet: u64,
+    },
+}
+
+/// What the messages show beside a graphql-transport-ws close code.
+#[derive(Debug)]
+pub(crate) enum Context {
+    /// 4408 and no connection_init sent.
+    NoInit,
+    /// 4408 although connection_init was sent at this packet.
+    InitNotAcked(u64),
+    /// 4409 after a subscribe with this running id at this packet.
+    Duplicate(String, u64),
+    /// 4429 after this many connection_init messages.
+    Inits(u32),
+    /// 4401 after a subscribe at this packet before any connection_ack.
+    EarlySubscribe(u64),
+    /// Nothing more.
+    Nothing,
 }

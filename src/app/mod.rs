@@ -10,6 +10,11 @@
 //! which application ended the session, why (a label in the protocol's own words), the fix,
 //! the packets, and the heartbeat each side kept.
 //!
+//! Each protocol is one file here and one row of `registry`: its name, subprotocols, target
+//! matcher and constructor; [`Tracker`] looks the rows up and has no branch of its own for
+//! any protocol. A decoder's verdict is typed (its `Why`); the words are in
+//! `report::words::app`.
+//!
 //! A protocol is recognized by the subprotocol the server agreed to, by the request target
 //! (socket.io's `EIO=`, Phoenix's `vsn=`; SockJS's `…/<server>/<session>/websocket` once the
 //! server's first message is its open frame `o`), or by a first message that only that
@@ -23,28 +28,37 @@
 //! (messages through `websocket::tap`, long-polling connections as [`PollingFacts`]) and it
 //! imports nothing of them, only the capture's and the flow's types.
 
-mod actioncable;
+pub(crate) mod actioncable;
 pub(crate) mod binser;
-mod graphql;
+pub(crate) mod graphql;
 mod heartbeat;
+mod identity;
 mod lite;
-mod mqtt;
-mod ocpp;
-mod phoenix;
+mod machine;
+pub(crate) mod mqtt;
+pub(crate) mod ocpp;
+pub(crate) mod phoenix;
 mod polls;
 pub(crate) mod pool;
-mod signalr;
-mod socketio;
-mod sockjs;
-mod stomp;
-mod wamp;
+mod registry;
+pub(crate) mod signalr;
+pub(crate) mod socketio;
+pub(crate) mod sockjs;
+pub(crate) mod stomp;
+mod tracker;
+pub(crate) mod wamp;
 
 use crate::capture::Timestamp;
 use crate::flow::Role;
 use serde::{Deserialize, Serialize};
 
 pub use heartbeat::{ControlMarks, HeartbeatReport, Recent, SideBeat};
+pub use identity::Identity;
+pub(crate) use machine::{Machine, Said, Seen, Verdict, Words};
 pub use polls::{Open, PollingConnection, PollingFacts, Polls};
+pub use registry::Protocol;
+pub use tracker::Tracker;
+pub(crate) use tracker::{generic_close, MQTT_NO_REASON};
 
 /// Bytes of each data message kept for the protocol decoders: every message that says why
 /// a session ended is far shorter; the rest of a longer message is counted, not kept.
@@ -244,52 +258,6 @@ impl Ending {
     }
 }
 
-/// The application protocols wsclose reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Protocol {
-    /// socket.io (Engine.IO over WebSocket).
-    SocketIo,
-    /// GraphQL over WebSocket, the `graphql-transport-ws` subprotocol.
-    GraphqlTransportWs,
-    /// The older `graphql-ws` subprotocol (subscriptions-transport-ws).
-    GraphqlWs,
-    /// MQTT over WebSocket.
-    Mqtt,
-    /// STOMP over WebSocket.
-    Stomp,
-    /// ASP.NET Core SignalR.
-    SignalR,
-    /// Phoenix channels (Elixir).
-    Phoenix,
-    /// Rails Action Cable.
-    ActionCable,
-    /// OCPP-J (Open Charge Point Protocol over WebSocket).
-    Ocpp,
-    /// WAMP (the Web Application Messaging Protocol).
-    Wamp,
-    /// SockJS on its raw WebSocket transport.
-    SockJs,
-}
-
-impl Protocol {
-    /// The name its specification gives it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Protocol::SocketIo => "socket.io",
-            Protocol::GraphqlTransportWs => "graphql-transport-ws",
-            Protocol::GraphqlWs => "graphql-ws",
-            Protocol::Mqtt => "MQTT",
-            Protocol::Stomp => "STOMP",
-            Protocol::SignalR => "SignalR",
-            Protocol::Phoenix => "Phoenix channels",
-            Protocol::ActionCable => "Action Cable",
-            Protocol::Ocpp => "OCPP-J",
-            Protocol::Wamp => "WAMP",
-            Protocol::SockJs => "SockJS",
-        }
-    }
-}
-
 /// What the report says of a session's application protocol (JSON `application`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
@@ -319,536 +287,6 @@ pub struct ApplicationReport {
     pub messages: u64,
     /// Data messages that could not be decoded (damaged, cut, malformed).
     pub undecodable: u64,
-}
-
-/// An identity a session carries, by which sessions are linked.
-// Its JSON leaves out the long-polling fields when they are empty; its stored form (not
-// self-describing) always has them.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
-pub struct Identity {
-    /// `mqtt-client-id`, `socket.io-sid`.
-    pub kind: String,
-    /// The identity itself (wire text, escaped when written out).
-    pub value: String,
-    /// The ids of other connections of this report with the same identity: the nearest
-    /// ones in report order, at most [`Identity::MAX_LISTED`] (`connections_total` counts
-    /// them all).
-    #[serde(default)]
-    pub connections: Vec<u64>,
-    /// How many other connections share it, when more than `connections` lists (absent
-    /// otherwise).
-    #[serde(default)]
-    #[schemars(skip_serializing_if = "u64_is_zero")]
-    pub connections_total: u64,
-    /// A socket.io sid: the packet of the engine.io UPGRADE (`5`) by which the session
-    /// moved from HTTP long-polling to this WebSocket, when it is in the capture.
-    #[serde(default)]
-    #[schemars(skip_serializing_if = "Option::is_none")]
-    pub upgrade_packet: Option<u64>,
-    /// A socket.io sid: the HTTP long-polling connections of the capture with this sid.
-    #[serde(default)]
-    #[schemars(skip_serializing_if = "Vec::is_empty")]
-    pub polling: Vec<PollingConnection>,
-    /// A socket.io sid: how many polling connections had it, when more than `polling`
-    /// lists (the last [`Identity::MAX_LISTED`], nearest the upgrade; absent otherwise).
-    #[serde(default)]
-    #[schemars(skip_serializing_if = "u64_is_zero")]
-    pub polling_total: u64,
-    /// A socket.io sid whose OPEN the WebSocket did not carry: what a ping timeout is
-    /// judged from once the polling connections give the timers (stored form only).
-    #[serde(default)]
-    #[schemars(skip)]
-    pub(crate) ping: Option<socketio::PingFacts>,
-}
-
-impl Identity {
-    /// The longest identity kept (an engine.io sid is 20 characters, an MQTT client id
-    /// usually under 64): a longer one, hostile or not, links nothing and costs nothing.
-    pub const MAX_LEN: usize = 128;
-
-    /// The most other connections an identity lists (10 000 MQTT connections sharing one
-    /// client id listed each other: a hundred million ids, 2 GB of JSON); the rest are
-    /// counted in `connections_total`.
-    pub const MAX_LISTED: usize = 8;
-}
-
-fn u64_is_zero(n: &u64) -> bool {
-    *n == 0
-}
-
-impl Serialize for Identity {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let human = s.is_human_readable();
-        let mut st = s.serialize_struct("Identity", 8)?;
-        st.serialize_field("kind", &self.kind)?;
-        st.serialize_field("value", &self.value)?;
-        st.serialize_field("connections", &self.connections)?;
-        if human && self.connections_total <= self.connections.len() as u64 {
-            st.skip_field("connections_total")?;
-        } else {
-            st.serialize_field("connections_total", &self.connections_total)?;
-        }
-        if human && self.upgrade_packet.is_none() {
-            st.skip_field("upgrade_packet")?;
-        } else {
-            st.serialize_field("upgrade_packet", &self.upgrade_packet)?;
-        }
-        if human && self.polling.is_empty() {
-            st.skip_field("polling")?;
-        } else {
-            st.serialize_field("polling", &self.polling)?;
-        }
-        if human && self.polling_total <= self.polling.len() as u64 {
-            st.skip_field("polling_total")?;
-        } else {
-            st.serialize_field("polling_total", &self.polling_total)?;
-        }
-        if human {
-            st.skip_field("ping")?;
-        } else {
-            st.serialize_field("ping", &self.ping)?;
-        }
-        st.end()
-    }
-}
-
-/// The verdict a protocol decoder gives at the end.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Verdict {
-    pub ended_by: Option<Role>,
-    pub cause: Option<String>,
-    pub summary: Option<String>,
-    pub fix: Option<String>,
-    pub evidence: Vec<u64>,
-}
-
-impl Verdict {
-    fn new(
-        ended_by: Option<Role>,
-        cause: &str,
-        summary: String,
-        fix: &str,
-        evidence: Vec<u64>,
-    ) -> Verdict {
-        Verdict {
-            ended_by,
-            cause: Some(cause.to_string()),
-            summary: Some(summary),
-            fix: (!fix.is_empty()).then(|| fix.to_string()),
-            evidence,
-        }
-    }
-}
-
-/// What one data message was to its protocol.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Seen {
-    /// It could not be decoded.
-    Bad,
-    /// A message of the protocol's own (not a heartbeat).
-    Data,
-    /// The protocol's heartbeat request (engine.io ping, MQTT PINGREQ, …).
-    Ping,
-    /// A heartbeat that asks for no answer (a STOMP heart-beat, a SignalR or Action Cable
-    /// ping): counted as the side's ping, never as unanswered.
-    Keepalive,
-    /// Its answer.
-    Pong,
-}
-
-/// One protocol's state over a session.
-pub(crate) trait Machine {
-    /// Reads one data message.
-    fn message(&mut self, m: &Message<'_>) -> Seen;
-    /// Heartbeats the last message carried besides the one [`Machine::message`] returned
-    /// (if any), in order (`true` a pong): a byte-stream protocol's message may carry
-    /// several (two PINGREQs in one message are two pings, as in two messages).
-    fn more_beats(&mut self) -> Vec<bool> {
-        Vec::new()
-    }
-    /// From `packet` on, `from`'s messages are not all there: one the capture does not hold
-    /// whole (a gap, or it does not inflate), or none at all (the WebSocket decoding stopped
-    /// at a gap). A protocol that is a byte stream loses its place by it.
-    fn lost(&mut self, _from: Role, _packet: u64) {}
-    /// The verdict at the end, from what the messages showed and how the session ended.
-    fn verdict(&self, end: &Ending, beat: &heartbeat::Beats) -> Option<Verdict>;
-    /// The version the messages or handshake named.
-    fn version(&self) -> Option<String> {
-        None
-    }
-    /// The heartbeat the protocol negotiated: (interval, timeout) in ms, when known.
-    fn negotiated(&self) -> (Option<u64>, Option<u64>) {
-        (None, None)
-    }
-    fn identities(&self) -> Vec<Identity> {
-        Vec::new()
-    }
-    /// The protocol both sides' messages show, where it is not the one recognized (both
-    /// GraphQL protocols share the name `graphql-ws`'s history): with how it shows.
-    fn spoken(&self) -> Option<(Protocol, String)> {
-        None
-    }
-}
-
-/// One protocol's state, of whichever protocol (an enum, so that a session with its tracker
-/// keeps its stored form: quiet connections are frozen to disk).
-#[derive(Debug, Serialize, Deserialize)]
-enum Proto {
-    SocketIo(socketio::SocketIo),
-    Graphql(graphql::Graphql),
-    Mqtt(mqtt::Mqtt),
-    Stomp(stomp::Stomp),
-    SignalR(signalr::SignalR),
-    Phoenix(phoenix::Phoenix),
-    ActionCable(actioncable::ActionCable),
-    Ocpp(ocpp::Ocpp),
-    // Boxed: its state (about 300 bytes) would make every session's `Proto` that large.
-    Wamp(Box<wamp::Wamp>),
-    SockJs(sockjs::SockJs),
-}
-
-impl Proto {
-    fn machine(&self) -> &dyn Machine {
-        match self {
-            Proto::SocketIo(m) => m,
-            Proto::Graphql(m) => m,
-            Proto::Mqtt(m) => m,
-            Proto::Stomp(m) => m,
-            Proto::SignalR(m) => m,
-            Proto::Phoenix(m) => m,
-            Proto::ActionCable(m) => m,
-            Proto::Ocpp(m) => m,
-            Proto::Wamp(m) => m.as_ref(),
-            Proto::SockJs(m) => m,
-        }
-    }
-
-    fn machine_mut(&mut self) -> &mut dyn Machine {
-        match self {
-            Proto::SocketIo(m) => m,
-            Proto::Graphql(m) => m,
-            Proto::Mqtt(m) => m,
-            Proto::Stomp(m) => m,
-            Proto::SignalR(m) => m,
-            Proto::Phoenix(m) => m,
-            Proto::ActionCable(m) => m,
-            Proto::Ocpp(m) => m,
-            Proto::Wamp(m) => m.as_mut(),
-            Proto::SockJs(m) => m,
-        }
-    }
-}
-
-/// One session's application tracker: fed by the WebSocket decoders, finished with the
-/// session.
-#[derive(Serialize, Deserialize)]
-pub struct Tracker {
-    protocol: Option<Protocol>,
-    recognized_by: String,
-    machine: Option<Proto>,
-    /// Waiting for a first message that names the protocol (SignalR's handshake).
-    sniff: bool,
-    beats: heartbeat::Beats,
-    messages: u64,
-    undecodable: u64,
-}
-
-impl std::fmt::Debug for Tracker {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Tracker")
-            .field("protocol", &self.protocol)
-            .field("messages", &self.messages)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Tracker {
-    /// The tracker of a session whose handshake agreed on `subprotocol` (the server's
-    /// `Sec-WebSocket-Protocol`) for the request target `target`.
-    pub fn new(subprotocol: Option<&str>, target: Option<&str>) -> Tracker {
-        let mut t = Tracker {
-            protocol: None,
-            recognized_by: String::new(),
-            machine: None,
-            sniff: true,
-            beats: heartbeat::Beats::default(),
-            messages: 0,
-            undecodable: 0,
-        };
-        if let Some(sp) = subprotocol.map(str::trim).filter(|s| !s.is_empty()) {
-            if let Some((p, m)) = by_subprotocol(sp) {
-                t.set(p, format!("Sec-WebSocket-Protocol: {sp}"), m);
-                return t;
-            }
-        }
-        if let Some(target) = target {
-            if let Some((p, how, m)) = by_target(target) {
-                t.set(p, how, m);
-            }
-        }
-        t
-    }
-
-    /// The client's offer (`Sec-WebSocket-Protocol` of the request), for a session whose
-    /// response selected no subprotocol that names a protocol: a GraphQL offer still names
-    /// what the client speaks (graphql-ws's server and strawberry accept such a session,
-    /// then close 4406), and the mismatch is read from the offer and the missing selection.
-    pub fn offered(mut self, offer: Option<&str>) -> Tracker {
-        if self.protocol.is_some() {
-            return self;
-        }
-        let Some(offer) = offer else {
-            return self;
-        };
-        // Only the GraphQL names of the offer: it may carry a token beside them (some
-        // servers take one as a subprotocol), which the report must not repeat.
-        let names: Vec<&str> = offer
-            .split(',')
-            .map(str::trim)
-            .filter_map(|p| {
-                ["graphql-ws", "graphql-transport-ws"]
-                    .into_iter()
-                    .find(|name| p.eq_ignore_ascii_case(name))
-            })
-            .collect();
-        if let Some(&first) = names.first() {
-            let modern = first == "graphql-transport-ws";
-            let shown = names.join(", ");
-            self.set(
-                if modern {
-                    Protocol::GraphqlTransportWs
-                } else {
-                    Protocol::GraphqlWs
-                },
-                format!("Sec-WebSocket-Protocol offered: {shown} (the response selected none)"),
-                Proto::Graphql(graphql::Graphql::offered_only(modern, &shown)),
-            );
-        }
-        self
-    }
-
-    fn set(&mut self, p: Protocol, how: String, m: Proto) {
-        self.protocol = Some(p);
-        self.recognized_by = how;
-        self.machine = Some(m);
-        self.sniff = false;
-    }
-
-    /// Whether messages are still wanted: a protocol was recognized, or its first message
-    /// may still name it.
-    pub fn listening(&self) -> bool {
-        self.machine.is_some() || self.sniff
-    }
-
-    /// What a direction's tap handed over.
-    pub(crate) fn tapped(&mut self, from: Role, t: Tapped) {
-        match t {
-            Tapped::Message {
-                text,
-                bytes,
-                len,
-                damaged,
-                packet,
-                ts,
-            } => {
-                self.message(&Message {
-                    from,
-                    text,
-                    bytes: &bytes,
-                    len,
-                    damaged,
-                    packet,
-                    ts,
-                });
-                // Its buffer serves a later message (no allocation per message).
-                pool::recycle(bytes);
-            }
-            Tapped::Control { pong, packet, ts } => self.control(from, pong, packet, ts),
-            Tapped::Lost { packet } => {
-                if let Some(m) = self.machine.as_mut().map(Proto::machine_mut) {
-                    m.lost(from, packet);
-                }
-            }
-        }
-    }
-
-    /// The protocol, once recognized.
-    pub fn protocol(&self) -> Option<Protocol> {
-        self.protocol
-    }
-
-    /// How much of each message its decoder reads.
-    pub fn keep(&self) -> Keep {
-        match self.protocol {
-            Some(Protocol::SocketIo) => Keep::SocketIo,
-            _ => Keep::All,
-        }
-    }
-
-    /// One complete data message.
-    pub fn message(&mut self, m: &Message<'_>) {
-        if self.sniff {
-            self.sniff = false;
-            if m.from == Role::Client && m.text && m.whole() {
-                if let Some(s) = signalr::handshake(m.bytes) {
-                    self.set(
-                        Protocol::SignalR,
-                        "first message: the SignalR handshake".into(),
-                        Proto::SignalR(s),
-                    );
-                }
-            }
-        }
-        let Some(machine) = self.machine.as_mut().map(Proto::machine_mut) else {
-            return;
-        };
-        self.messages += 1;
-        self.beats.data(m.from, m.packet, m.ts);
-        let seen = if m.damaged {
-            machine.lost(m.from, m.packet);
-            Seen::Bad
-        } else {
-            machine.message(m)
-        };
-        match seen {
-            Seen::Bad => self.undecodable += 1,
-            Seen::Data => {}
-            Seen::Ping => self.beats.app(m.from, false, m.packet, m.ts),
-            Seen::Keepalive => self.beats.keepalive(m.from, m.packet, m.ts),
-            Seen::Pong => self.beats.app(m.from, true, m.packet, m.ts),
-        }
-        for pong in machine.more_beats() {
-            self.beats.app(m.from, pong, m.packet, m.ts);
-        }
-        if seen == Seen::Bad {
-            self.unconfirmed();
-        }
-    }
-
-    /// Forgets a protocol that its first server message showed not to be there (a target
-    /// of SockJS's shape whose server did not open with `o`).
-    fn unconfirmed(&mut self) {
-        if let Some(Proto::SockJs(s)) = &self.machine {
-            if s.refused() {
-                *self = Tracker::new(None, None);
-                self.sniff = false;
-            }
-        }
-    }
-
-    /// A WebSocket ping (`pong` false) or pong from `from`.
-    pub fn control(&mut self, from: Role, pong: bool, packet: u64, ts: Timestamp) {
-        self.beats.ws_control(from, pong, packet, ts);
-    }
-
-    /// The report, for a recognized protocol only.
-    pub fn finish(&self, end: &Ending) -> Option<ApplicationReport> {
-        let p = self.protocol?;
-        if let Some(Proto::SockJs(s)) = &self.machine {
-            if !s.confirmed() {
-                return None;
-            }
-        }
-        let machine = self.machine.as_ref()?.machine();
-        let mut verdict = machine.verdict(end, &self.beats).unwrap_or_default();
-        if let (Some(summary), Some(note)) = (
-            verdict.summary.as_mut().filter(|_| verdict.cause.is_some()),
-            end.close
-                .as_ref()
-                .filter(|c| c.0 == Role::Server)
-                .and_then(|c| generic_close(&c.2)),
-        ) {
-            summary.push_str(&note);
-        }
-        let (interval, timeout) = machine.negotiated();
-        let mut related = machine.identities();
-        if let Some(Proto::SocketIo(s)) = &self.machine {
-            if let Some(facts) = s.pending(end, &self.beats) {
-                related.iter_mut().for_each(|id| id.ping = Some(facts));
-            }
-        }
-        let (p, recognized_by) = match machine.spoken() {
-            Some((spoken, how)) => (spoken, format!("{}; {how}", self.recognized_by)),
-            None => (p, self.recognized_by.clone()),
-        };
-        Some(ApplicationReport {
-            protocol: p.name().to_string(),
-            version: machine.version(),
-            recognized_by,
-            ended_by: verdict.ended_by,
-            cause: verdict.cause,
-            summary: verdict.summary,
-            fix: verdict.fix,
-            evidence: verdict.evidence,
-            heartbeat: self.beats.report(interval, timeout),
-            related,
-            messages: self.messages,
-            undecodable: self.undecodable,
-        })
-    }
-}
-
-/// The cause an MQTT session gets when the broker closed it with no packet saying why: a
-/// takeover found across connections (`diagnose::app`) is named in its place.
-pub(crate) const MQTT_NO_REASON: &str = mqtt::NO_REASON;
-
-/// Close reasons a server sends on every session whatever ended it (RabbitMQ 3.x's web
-/// plugins: `rabbit_web_stomp_handler`, `rabbit_web_mqtt_handler`), with who sends them.
-const GENERIC_CLOSE: [(&str, &str); 2] = [
-    ("STOMP died", "RabbitMQ's Web STOMP"),
-    ("MQTT died", "RabbitMQ's Web MQTT"),
-];
-
-/// For a server's close reason that some server sends whatever happened: the clause a
-/// verdict's summary ends with, saying so (the reason names no cause).
-pub(crate) fn generic_close(reason: &str) -> Option<String> {
-    let (text, who) = GENERIC_CLOSE.iter().find(|(t, _)| *t == reason)?;
-    Some(format!(
-        "; the close reason \"{text}\" is the text {who} closes every session with, not a cause"
-    ))
-}
-
-/// The protocol a subprotocol names.
-fn by_subprotocol(sp: &str) -> Option<(Protocol, Proto)> {
-    // Copied only when it has a capital to lower.
-    let lower = if sp.bytes().any(|b| b.is_ascii_uppercase()) {
-        std::borrow::Cow::Owned(sp.to_ascii_lowercase())
-    } else {
-        std::borrow::Cow::Borrowed(sp)
-    };
-    let lower: &str = &lower;
-    Some(match lower {
-        "graphql-transport-ws" => (
-            Protocol::GraphqlTransportWs,
-            Proto::Graphql(graphql::Graphql::new(true)),
-        ),
-        "graphql-ws" => (
-            Protocol::GraphqlWs,
-            Proto::Graphql(graphql::Graphql::new(false)),
-        ),
-        "mqtt" | "mqttv3.1" | "mqttv3.1.1" | "mqttv5" | "mqttv5.0" => {
-            (Protocol::Mqtt, Proto::Mqtt(mqtt::Mqtt::default()))
-        }
-        "v10.stomp" | "v11.stomp" | "v12.stomp" | "stomp" => (
-            Protocol::Stomp,
-            Proto::Stomp(stomp::Stomp::new(lower.get(1..3).map(|v| v.to_string()))),
-        ),
-        "ocpp1.2" | "ocpp1.5" | "ocpp1.6" | "ocpp2.0" | "ocpp2.0.1" | "ocpp2.1" => (
-            Protocol::Ocpp,
-            Proto::Ocpp(ocpp::Ocpp::new(
-                lower.trim_start_matches("ocpp").to_string(),
-            )),
-        ),
-        "actioncable-v1-json" | "actioncable-v1-msgpack" | "actioncable-unsupported" => (
-            Protocol::ActionCable,
-            Proto::ActionCable(actioncable::ActionCable::new(lower)),
-        ),
-        _ => {
-            let w = wamp::Wamp::of(lower)?;
-            (Protocol::Wamp, Proto::Wamp(Box::new(w)))
-        }
-    })
 }
 
 /// The value of `key` in a request target's query (after the first `?`, pairs split at
@@ -892,44 +330,6 @@ mod query_tests {
         assert_eq!(query_value("/?EIO=", "EIO"), Some(""));
         assert_eq!(query_value("/?a=1&EIO", "EIO"), None);
     }
-}
-
-/// The protocol a request target names.
-fn by_target(target: &str) -> Option<(Protocol, String, Proto)> {
-    // The path (before any `?`), looked at only for a target whose query names a protocol.
-    let path = || target.split('?').next().unwrap_or_default();
-    if let Some(eio) = query_value(target, "EIO") {
-        if path().contains("socket.io") || query_value(target, "transport") == Some("websocket") {
-            let v = match eio {
-                "3" => 3,
-                "4" => 4,
-                _ => return None,
-            };
-            return Some((
-                Protocol::SocketIo,
-                format!("request target: EIO={eio}"),
-                Proto::SocketIo(socketio::SocketIo::new(v, query_value(target, "sid"))),
-            ));
-        }
-    }
-    if let Some(vsn) = query_value(target, "vsn") {
-        if path().ends_with("/websocket") && (vsn.starts_with("1.") || vsn.starts_with("2.")) {
-            return Some((
-                Protocol::Phoenix,
-                format!("request target: …/websocket?vsn={vsn}"),
-                Proto::Phoenix(phoenix::Phoenix::new(vsn.starts_with("2."), vsn)),
-            ));
-        }
-    }
-    if sockjs::target(target) {
-        return Some((
-            Protocol::SockJs,
-            "request target: …/<server>/<session>/websocket, then the server's open frame \"o\""
-                .into(),
-            Proto::SockJs(sockjs::SockJs::default()),
-        ));
-    }
-    None
 }
 
 /// `n` ms as the report writes a duration.

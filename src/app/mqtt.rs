@@ -15,7 +15,7 @@
 mod stream;
 
 use super::heartbeat::Beats;
-use super::{between, ms, quote, Ending, Identity, Machine, Message, Seen, Verdict};
+use super::{between, quote, Ending, Identity, Machine, Message, Seen, Verdict};
 use crate::capture::Timestamp;
 use crate::flow::Role;
 use stream::{Event, Stream};
@@ -205,20 +205,6 @@ fn reason_v5(code: u8) -> &'static str {
     }
 }
 
-/// The fix for a broker's reason.
-fn fix_for(reason: &str) -> &'static str {
-    match reason {
-        "keep alive timeout" => "The client sent nothing for 1.5 × its keep alive: its process or network stalled; lower the keep alive below every proxy's idle timeout and check the client's event loop.",
-        "session taken over" => "Another connection with the same client id took the session over: give each client a unique id (two tabs or devices sharing one, or a reconnect racing the old connection).",
-        "not authorized" | "bad user name or password" | "bad authentication method" => "The broker refused the credentials: check the user, password or token and the broker's ACL.",
-        "identifier rejected" | "client identifier not valid" => "The broker refused the client id (empty with clean session off, too long, or with characters it does not allow).",
-        "unacceptable protocol version" | "unsupported protocol version" => "The client asked for an MQTT version the broker does not speak: set the client to 3.1.1 or 5 as the broker allows.",
-        "server shutting down" | "server unavailable" | "server busy" => "The broker was stopping or overloaded: reconnect with backoff.",
-        "packet too large" => "A packet was over the broker's maximum packet size: send smaller messages or raise the limit.",
-        _ => "",
-    }
-}
-
 impl Mqtt {
     fn level_name(&self) -> Option<&'static str> {
         self.level.map(|l| match l {
@@ -227,13 +213,6 @@ impl Mqtt {
             5 => "5.0",
             _ => "unknown",
         })
-    }
-
-    /// ", saying \"…\"": the Reason String, when the packet gave one.
-    fn said(&self) -> String {
-        self.reason_text
-            .as_deref()
-            .map_or(String::new(), |r| format!(", saying {r}"))
     }
 
     fn v5(&self) -> bool {
@@ -363,14 +342,7 @@ impl Mqtt {
 
     /// A withheld verdict: `side`'s stream is unknown from `packet`.
     fn unknown(side: Role, packet: u64) -> Verdict {
-        Verdict {
-            summary: Some(format!(
-                "the {}'s MQTT byte stream is unknown from packet {packet} (a gap in the capture, a message it does not hold whole, or bytes that are not MQTT): no verdict rests on what it carried from there",
-                if side == Role::Server { "broker" } else { "client" }
-            )),
-            evidence: vec![packet],
-            ..Verdict::default()
-        }
+        Verdict::withheld(Why::Unknown { side, from: packet }, vec![packet])
     }
 
     /// The first of `sides` out of sync before `packet`, with where.
@@ -443,7 +415,7 @@ impl Machine for Mqtt {
         (keep, keep.map(|k| k * 3 / 2))
     }
 
-    fn identities(&self) -> Vec<Identity> {
+    fn identities(&self, _end: &Ending, _beats: &Beats) -> Vec<Identity> {
         self.client_id
             .iter()
             .filter(|c| !c.is_empty() && c.len() <= Identity::MAX_LEN)
@@ -470,15 +442,14 @@ impl Machine for Mqtt {
             return self.not_enforced(end);
         };
         if let Some((code, p)) = self.refused {
-            let name = self.reason(code, true);
             return Some(Verdict::new(
                 Some(Role::Server),
-                &format!("connection refused: {name}"),
-                format!(
-                    "the broker refused CONNECT with CONNACK {code:#04x} ({name}) at packet {p}{}",
-                    self.said()
-                ),
-                fix_for(name),
+                Why::Refused {
+                    code,
+                    name: self.reason(code, true),
+                    packet: p,
+                    reason_text: self.reason_text.clone(),
+                },
                 vec![p],
             ));
         }
@@ -492,21 +463,15 @@ impl Machine for Mqtt {
             } else {
                 "normal disconnection"
             };
-            let (cause, summary) = match (who, code) {
-                (Role::Client, 0) => (
-                    "client disconnected".to_string(),
-                    format!("the client sent DISCONNECT at packet {p} (a normal end: the broker closes the connection after it)"),
-                ),
-                _ => (
-                    name.to_string(),
-                    format!("the {} sent DISCONNECT with reason {code:#04x} ({name}) at packet {p}{}", if who == Role::Server { "broker" } else { "client" }, self.said()),
-                ),
-            };
             return Some(Verdict::new(
                 Some(who),
-                &cause,
-                summary,
-                fix_for(name),
+                Why::Disconnect {
+                    who,
+                    code,
+                    name,
+                    packet: p,
+                    reason_text: self.reason_text.clone(),
+                },
                 vec![p],
             ));
         }
@@ -521,17 +486,19 @@ impl Machine for Mqtt {
         {
             return Some(Verdict::new(
                 Some(Role::Server),
-                "packet too large",
-                format!(
-                    "the client's {} at packet {p} was {size} bytes, over the Maximum Packet Size of {max} the broker gave in CONNACK at packet {at}; the broker closed at packet {end_packet}",
-                    packet_name(kind)
-                ),
-                fix_for("packet too large"),
+                Why::TooLarge {
+                    packet_name: packet_name(kind),
+                    size,
+                    max,
+                    at,
+                    packet: p,
+                    end_packet,
+                },
                 vec![at, p, end_packet],
             ));
         }
         if let (Role::Server, Some((at, creds)), None) = (by, self.connect_at, self.connack_at) {
-            return Some(self.no_connack(end, at, creds));
+            return self.no_connack(end, at, creds);
         }
         let Some(keep) = self.keep_alive_ms() else {
             return self.no_reason(end);
@@ -543,16 +510,15 @@ impl Machine for Mqtt {
             if quiet as f64 >= keep as f64 * 1.5 * 0.95 {
                 return Some(Verdict::new(
                     Some(Role::Server),
-                    "keep alive timeout",
-                    format!(
-                        "the client's last packet was at packet {p}; the broker closed {} later at packet {end_packet}{}, past 1.5 × its keep alive of {}{} (client id {})",
-                        ms(quiet),
-                        how_closed(end, end_packet),
-                        ms(keep),
-                        self.keep_alive_from(),
-                        quote(self.client_id.as_deref().unwrap_or(""))
-                    ),
-                    fix_for("keep alive timeout"),
+                    Why::KeepAliveTimeout {
+                        last: p,
+                        quiet_ms: quiet,
+                        end_packet,
+                        how: closed_how(end, end_packet),
+                        keep_ms: keep,
+                        server_keep_alive: self.server_keep_alive(),
+                        client_id: self.client_id.clone().unwrap_or_default(),
+                    },
                     vec![p, end_packet],
                 ));
             }
@@ -564,9 +530,11 @@ impl Machine for Mqtt {
             if quiet as f64 >= keep as f64 * 0.5 {
                 return Some(Verdict::new(
                     Some(Role::Client),
-                    "ping response timeout",
-                    format!("the client's PINGREQ at packet {p} got no PINGRESP; the client closed {} later at packet {end_packet}", ms(quiet)),
-                    "The broker stopped answering: it was overloaded or gone, or the path dropped; check the broker and every proxy between.",
+                    Why::PingUnanswered {
+                        packet: p,
+                        quiet_ms: quiet,
+                        end_packet,
+                    },
                     vec![p, end_packet],
                 ));
             }
@@ -581,20 +549,18 @@ impl Machine for Mqtt {
 /// client of keep alive 2 s fell silent), so a shorter overrun proves nothing.
 const NOT_ENFORCED: u64 = 2;
 
-/// ", with a close frame 1000", ", with a bare FIN (no close frame)", ", with a TCP RST
-/// (no close frame)" or ", with RST_STREAM CANCEL on its HTTP/2 stream (no close frame)":
-/// how the side that ended at `packet` ended.
-fn how_closed(end: &Ending, packet: u64) -> String {
+/// How the side that ended at `packet` ended: its close frame, else the transport's ending
+/// at that packet.
+fn closed_how(end: &Ending, packet: u64) -> How {
     if let Some(c) = end.close.as_ref().filter(|c| c.3 == packet) {
-        return match (c.1, c.2.is_empty()) {
-            (None, _) => " with an empty close frame".to_string(),
-            (Some(code), true) => format!(" with close frame {code}"),
-            (Some(code), false) => format!(" with close frame {code} {}", quote(&c.2)),
+        return How::Frame {
+            code: c.1,
+            reason: c.2.clone(),
         };
     }
     match end.transport.as_ref().filter(|t| t.packet == packet) {
-        Some(t) => format!(" with {} (no close frame)", t.how.phrase()),
-        None => String::new(),
+        Some(t) => How::Transport(t.how.phrase()),
+        None => How::Unknown,
     }
 }
 
@@ -610,17 +576,12 @@ impl Mqtt {
             .map(|k| u64::from(k) * 1000)
     }
 
-    /// Where the keep alive in force was given, when not in the client's CONNECT.
-    fn keep_alive_from(&self) -> &'static str {
-        if self
-            .silence
+    /// Whether the keep alive in force is the Server Keep Alive the broker gave in CONNACK
+    /// (else the client's CONNECT).
+    fn server_keep_alive(&self) -> bool {
+        self.silence
             .as_ref()
             .is_some_and(|s| s.server_keep_alive.is_some())
-        {
-            " (the Server Keep Alive the broker gave in CONNACK)"
-        } else {
-            ""
-        }
     }
 
     /// A client data message at `packet`: the first long spell since its last one is kept
@@ -655,33 +616,28 @@ impl Mqtt {
         let keep = self.keep_alive_ms()?;
         let limit = keep * 3 / 2;
         let before_end = |p: u64| first.is_none_or(|(_, e, _)| p < e);
-        let id = quote(self.client_id.as_deref().unwrap_or(""));
-        let said = |from: u64, spell: u64, then: String| {
-            format!(
-                "the client (client id {id}) sent no MQTT packet for {} after packet {from}, past 1.5 × its keep alive of {} ({}){}, after which MQTT §3.1.2.10 says the broker must close the connection; the broker, which accepted the session at packet {accepted}, did not (the capture holds no close frame, FIN or RST from it before the end): {then}",
-                ms(spell),
-                ms(keep),
-                ms(limit),
-                self.keep_alive_from(),
-            )
+        let said = |from: u64, spell: u64, then: Then| Why::NotEnforced {
+            client_id: self.client_id.clone().unwrap_or_default(),
+            from,
+            spell_ms: spell,
+            keep_ms: keep,
+            server_keep_alive: self.server_keep_alive(),
+            accepted,
+            then,
         };
-        let fix = "The client stopped its keep alive (a stalled process or event loop, a suspended device or tab, a half-open network path) and the broker did not enforce it, so a silent client's session stays open until TCP itself fails: enable or fix the broker's keep-alive checks (or use a broker that enforces them) and find what stopped the client.";
         let silence = self.silence.as_deref()?;
         if let Some((p, t, q, u)) = silence.client_quiet.filter(|q| before_end(q.2)) {
             let then = match first {
-                Some((_, e, _)) => format!(
-                    "the client's next packet came at packet {q}, and the client itself ended the connection at packet {e}{}",
-                    how_closed(end, e)
-                ),
-                None => format!(
-                    "the client's next packet came at packet {q}, and the connection was still open when the capture ended"
-                ),
+                Some((_, e, _)) => Then::NextThenEnded {
+                    next: q,
+                    end_packet: e,
+                    how: closed_how(end, e),
+                },
+                None => Then::NextThenOpen { next: q },
             };
             return Some(Verdict::new(
                 ended_by,
-                NOT_ENFORCED_CAUSE,
                 said(p, between(t, u), then),
-                fix,
                 vec![p, q],
             ));
         }
@@ -689,28 +645,17 @@ impl Mqtt {
         let (to, then, evidence) = match first {
             Some((_, e, at)) => (
                 at,
-                format!(
-                    "the client itself ended the connection at packet {e}{}, with no DISCONNECT",
-                    how_closed(end, e),
-                ),
+                Then::Ended {
+                    end_packet: e,
+                    how: closed_how(end, e),
+                },
                 vec![p, e],
             ),
-            None => (
-                end.last_ts?,
-                "the connection was still open when the capture ended".to_string(),
-                vec![p],
-            ),
+            None => (end.last_ts?, Then::Open, vec![p]),
         };
         let spell = between(t, to);
-        (spell >= limit * NOT_ENFORCED).then(|| {
-            Verdict::new(
-                ended_by,
-                NOT_ENFORCED_CAUSE,
-                said(p, spell, then),
-                fix,
-                evidence,
-            )
-        })
+        (spell >= limit * NOT_ENFORCED)
+            .then(|| Verdict::new(ended_by, said(p, spell, then), evidence))
     }
 }
 
@@ -722,80 +667,171 @@ pub(crate) const NOT_ENFORCED_CAUSE: &str = "keep alive not enforced";
 /// seen: `diagnose::app` names one in its place).
 pub(crate) const NO_REASON: &str = "broker closed, no MQTT reason";
 
+/// What MQTT's packets say ended a session (its words: `report::words::app::mqtt`).
+#[derive(Debug)]
+pub(crate) enum Why {
+    /// Withheld: `side`'s byte stream is unknown from packet `from`.
+    Unknown { side: Role, from: u64 },
+    /// The broker refused CONNECT with CONNACK `code` (`name`, the specification's) at
+    /// `packet`, with its Reason String if any.
+    Refused {
+        code: u8,
+        name: &'static str,
+        packet: u64,
+        reason_text: Option<String>,
+    },
+    /// `who` sent DISCONNECT with reason `code` (`name`) at `packet`, with its Reason
+    /// String if any.
+    Disconnect {
+        who: Role,
+        code: u8,
+        name: &'static str,
+        packet: u64,
+        reason_text: Option<String>,
+    },
+    /// The client's packet (`packet_name`) at `packet` was `size` bytes, over the Maximum
+    /// Packet Size `max` the broker gave in CONNACK at `at`; the broker closed at
+    /// `end_packet`.
+    TooLarge {
+        packet_name: &'static str,
+        size: u64,
+        max: u32,
+        at: u64,
+        packet: u64,
+        end_packet: u64,
+    },
+    /// The client's CONNECT at `at` (MQTT `level`, with credentials when `creds`) got no
+    /// CONNACK; the broker closed at `end_packet` (with its close frame's code and reason,
+    /// or else `how`); what that says of the refusal.
+    NoConnack {
+        level: Option<&'static str>,
+        creds: bool,
+        at: u64,
+        end_packet: u64,
+        server_close: Option<(Option<u16>, String)>,
+        how: How,
+        refusal: Refusal,
+    },
+    /// The client's last packet was at `last`; the broker closed `quiet_ms` later at
+    /// `end_packet` (`how`), past 1.5 × the keep alive `keep_ms` (the broker's Server Keep
+    /// Alive when `server_keep_alive`).
+    KeepAliveTimeout {
+        last: u64,
+        quiet_ms: u64,
+        end_packet: u64,
+        how: How,
+        keep_ms: u64,
+        server_keep_alive: bool,
+        client_id: String,
+    },
+    /// The client's PINGREQ at `packet` got no PINGRESP; it closed `quiet_ms` later at
+    /// `end_packet`.
+    PingUnanswered {
+        packet: u64,
+        quiet_ms: u64,
+        end_packet: u64,
+    },
+    /// The client sent nothing for `spell_ms` after packet `from`, past 1.5 × its keep
+    /// alive `keep_ms`, and the broker (which accepted the session at `accepted`) did not
+    /// close; what came `then`.
+    NotEnforced {
+        client_id: String,
+        from: u64,
+        spell_ms: u64,
+        keep_ms: u64,
+        server_keep_alive: bool,
+        accepted: u64,
+        then: Then,
+    },
+    /// The broker closed the session it had accepted at `accepted` at `end_packet` with no
+    /// MQTT packet saying why (`v5`: although MQTT 5 has reason codes for it).
+    NoReason {
+        accepted: u64,
+        end_packet: u64,
+        v5: bool,
+    },
+}
+
+/// How the side that ended at a packet ended.
+#[derive(Debug)]
+pub(crate) enum How {
+    /// With a close frame: its code (none: empty) and reason.
+    Frame { code: Option<u16>, reason: String },
+    /// With no close frame: the transport's ending, as a phrase ("a bare FIN").
+    Transport(String),
+    /// Not known at that packet.
+    Unknown,
+}
+
+/// What a broker's close before any CONNACK says of the refusal.
+#[derive(Debug)]
+pub(crate) enum Refusal {
+    /// Close code 1011: the broker failed on the CONNECT (`v5`: an MQTT 5 CONNECT).
+    Failed { v5: bool },
+    /// Close code 1013: the broker was too busy.
+    Busy,
+    /// A reason naming a refused login, the CONNECT with credentials.
+    Login,
+    /// Nothing said why.
+    Unsaid,
+}
+
+/// What followed a client's silence the broker did not enforce.
+#[derive(Debug)]
+pub(crate) enum Then {
+    /// The client's next packet at `next`; the client then ended at `end_packet` (`how`).
+    NextThenEnded {
+        next: u64,
+        end_packet: u64,
+        how: How,
+    },
+    /// The client's next packet at `next`; the connection open at the capture's end.
+    NextThenOpen { next: u64 },
+    /// The client ended at `end_packet` (`how`), with no DISCONNECT.
+    Ended { end_packet: u64, how: How },
+    /// Still open when the capture ended.
+    Open,
+}
+
 impl Mqtt {
     /// The broker closed before any CONNACK answered the client's CONNECT (at packet `at`,
     /// with credentials when `creds`). MQTT 3.1.1 §3.1.4 and 5 §3.1.4: a broker whose
     /// checks of a CONNECT fail SHOULD send a CONNACK refusing it, and MUST close; some
     /// (RabbitMQ's Web MQTT) close without one, the close frame's reason their only word.
-    fn no_connack(&self, end: &Ending, at: u64, creds: bool) -> Verdict {
-        let Some((_, end_packet, _)) = end.first() else {
-            return Verdict::default();
-        };
+    fn no_connack(&self, end: &Ending, at: u64, creds: bool) -> Option<Verdict> {
+        let (_, end_packet, _) = end.first()?;
         let close = end
             .close
             .as_ref()
             .filter(|c| c.0 == Role::Server && c.3 == end_packet);
-        let said = close.map_or_else(
-            || match how_closed(end, end_packet) {
-                h if h.is_empty() => " (no close frame: its TCP ended)".to_string(),
-                h => h,
-            },
-            |c| {
-                let code =
-                    c.1.map_or_else(|| "no status".to_string(), |c| c.to_string());
-                if c.2.is_empty() {
-                    format!(" with close frame {code}")
-                } else {
-                    format!(" with close frame {code} {}", quote(&c.2))
-                }
-            },
-        );
         // A server failure code decides first (RFC 6455 §7.4.1's 1011, IANA's 1013): the
         // broker failed or was too busy, whatever its reason's words ("auth backend
         // unavailable" is no refused login). Only then does a reason naming a refused login
         // speak: the only word the broker gave.
         let code = close.and_then(|c| c.1);
         let auth = close.is_some_and(|c| names_a_login(&c.2));
-        let (cause, what, fix) = if code == Some(1011) {
-            (
-                "closed before CONNACK",
-                "the broker failed while handling the CONNECT (1011, an internal error) and answered nothing in MQTT",
-                if self.v5() {
-                    "The broker failed on the CONNECT: read its log at that time. A broker without MQTT 5 (RabbitMQ before 3.13) fails so on an MQTT 5 CONNECT: connect with MQTT 3.1.1."
-                } else {
-                    "The broker failed on the CONNECT: read its log at that time."
-                },
-            )
+        let refusal = if code == Some(1011) {
+            Refusal::Failed { v5: self.v5() }
         } else if code == Some(1013) {
-            (
-                "closed before CONNACK",
-                "the broker was too busy to take the CONNECT (1013, try again later) and answered nothing in MQTT",
-                "The broker is overloaded or out of capacity (or a service it depends on is): reconnect with exponential backoff, and check the broker's load and connection limits at that time.",
-            )
+            Refusal::Busy
         } else if auth && creds {
-            (
-                "login refused, no CONNACK",
-                "the login was refused without the CONNACK MQTT §3.1.4 says a broker should send",
-                fix_for("bad user name or password"),
-            )
+            Refusal::Login
         } else {
-            (
-                "closed before CONNACK",
-                "the broker refused the CONNECT without saying why in MQTT (a CONNACK would have given a reason code)",
-                "The broker closed before answering CONNECT: read its log at that time (credentials, client id, protocol version or a policy).",
-            )
+            Refusal::Unsaid
         };
-        Verdict::new(
+        Some(Verdict::new(
             Some(Role::Server),
-            cause,
-            format!(
-                "the client's CONNECT{} at packet {at}{} got no CONNACK; the broker closed at packet {end_packet}{said}: {what}",
-                self.level_name().map_or_else(String::new, |l| format!(" (MQTT {l})")),
-                if creds { " (with credentials)" } else { "" }
-            ),
-            fix,
+            Why::NoConnack {
+                level: self.level_name(),
+                creds,
+                at,
+                end_packet,
+                server_close: close.map(|c| (c.1, c.2.clone())),
+                how: closed_how(end, end_packet),
+                refusal,
+            },
             vec![at, end_packet],
-        )
+        ))
     }
 
     /// The broker ended a session it had accepted with no DISCONNECT, no refusal and no
@@ -807,12 +843,11 @@ impl Mqtt {
         (by == Role::Server).then(|| {
             Verdict::new(
                 Some(Role::Server),
-                NO_REASON,
-                format!(
-                    "the broker closed the session it had accepted (CONNACK at packet {accepted}) at packet {end_packet} with no MQTT packet saying why (no DISCONNECT, the keep alive not expired){}: the broker's operator, a policy or a shutdown ended it",
-                    if self.v5() { ", although MQTT 5 gives it DISCONNECT reason codes for this" } else { "" }
-                ),
-                "MQTT does not say why here: read the broker's log at the time of the close (an operator closing connections, a policy, a restart); clients should reconnect with backoff.",
+                Why::NoReason {
+                    accepted,
+                    end_packet,
+                    v5: self.v5(),
+                },
                 vec![accepted, end_packet],
             )
         })

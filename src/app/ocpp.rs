@@ -3,7 +3,7 @@
 //! charging station's Heartbeat and the BootNotification answer's `interval` and `status`.
 
 use super::heartbeat::Beats;
-use super::{json, lite, quote, wire_label, Ending, Machine, Message, Seen, Verdict};
+use super::{json, lite, Ending, Machine, Message, Seen, Verdict};
 use crate::flow::Role;
 
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
@@ -91,41 +91,47 @@ impl Machine for Ocpp {
 
     fn verdict(&self, end: &Ending, _beats: &Beats) -> Option<Verdict> {
         let (_, end_packet, _) = end.first()?;
-        if let Some(p) = self.boot_rejected {
+        if let Some(packet) = self.boot_rejected {
             return Some(Verdict::new(
                 Some(Role::Server),
-                "boot rejected",
-                format!("the central system answered BootNotification with status Rejected at packet {p}"),
-                "The central system does not accept this charging station (unknown identity or not yet provisioned): register it there.",
-                vec![p],
+                Why::BootRejected { packet },
+                vec![packet],
             ));
         }
-        let (who, code, desc, p) = self.error.as_ref()?;
-        let desc = if desc.is_empty() {
-            String::new()
-        } else {
-            format!(" {}", quote(desc))
-        };
-        // The error codes OCPP-J defines (1.6 §4.2.3, 2.0.1 §4.3) name the cause; any other
-        // is the peer's words, quoted.
-        let label = if CALLERROR_CODES.contains(&code.as_str()) {
-            format!("CALLERROR {code}")
-        } else {
-            wire_label("CALLERROR", code)
-        };
+        let (by, code, description, packet) = self.error.clone()?;
         Some(Verdict::new(
-            Some(*who),
-            &label,
-            format!("the {who} answered a CALL with CALLERROR {}{desc} at packet {p}, the last error before the end at packet {end_packet}", quote(code)),
-            "",
-            vec![*p],
+            Some(by),
+            Why::CallError {
+                by,
+                code,
+                description,
+                packet,
+                end_packet,
+            },
+            vec![packet],
         ))
     }
 }
 
+/// What OCPP-J's messages say ended a session (its words: `report::words::app::ocpp`).
+#[derive(Debug)]
+pub(crate) enum Why {
+    /// The central system answered BootNotification with status Rejected at `packet`.
+    BootRejected { packet: u64 },
+    /// `by` answered a CALL with CALLERROR `code` (and `description`, possibly empty) at
+    /// `packet`, the last error before the end at `end_packet`.
+    CallError {
+        by: Role,
+        code: String,
+        description: String,
+        packet: u64,
+        end_packet: u64,
+    },
+}
+
 /// The CALLERROR codes of OCPP-J 1.6 (§4.2.3, "FormationViolation" and its misspelt
 /// "OccurenceConstraintViolation" included) and 2.0.1 (§4.3).
-const CALLERROR_CODES: [&str; 14] = [
+pub(crate) const CALLERROR_CODES: [&str; 14] = [
     "NotImplemented",
     "NotSupported",
     "InternalError",

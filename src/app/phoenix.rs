@@ -6,7 +6,7 @@
 //! server's transport gives up on a client silent for its timeout (60 s by default).
 
 use super::heartbeat::Beats;
-use super::{between, json, ms, quote, Ending, Machine, Message, Seen, Verdict};
+use super::{between, json, query_value, Ending, Machine, Message, Seen, Verdict};
 use crate::flow::Role;
 
 const SERVER_TIMEOUT_MS: u64 = 60_000;
@@ -27,6 +27,18 @@ pub(crate) struct Phoenix {
 
 /// Unanswered joins remembered (a client joins a few topics at once, not hundreds).
 const JOINS: usize = 16;
+
+/// For a request target `…/websocket?vsn=1.x` or `2.x`: how it names Phoenix, and its state.
+pub(crate) fn by_target(target: &str) -> Option<(String, Phoenix)> {
+    let vsn = query_value(target, "vsn")?;
+    let path = target.split('?').next().unwrap_or_default();
+    (path.ends_with("/websocket") && (vsn.starts_with("1.") || vsn.starts_with("2."))).then(|| {
+        (
+            format!("request target: …/websocket?vsn={vsn}"),
+            Phoenix::new(vsn.starts_with("2."), vsn),
+        )
+    })
+}
 
 impl Phoenix {
     pub fn new(v2: bool, vsn: &str) -> Phoenix {
@@ -109,15 +121,15 @@ impl Machine for Phoenix {
         let (by, end_packet, end_ts) = end.first()?;
         if let Some((Role::Client, _, reason, p, _)) = &end.close {
             if reason == "heartbeat timeout" {
-                let hb = beats.side(Role::Client).first_unanswered_app;
-                let mut evidence: Vec<u64> = hb.map(|h| h.0).into_iter().collect();
+                let heartbeat = beats.side(Role::Client).first_unanswered_app.map(|h| h.0);
+                let mut evidence: Vec<u64> = heartbeat.into_iter().collect();
                 evidence.push(*p);
-                let which = hb.map_or_else(String::new, |(hp, _)| format!(" at packet {hp}"));
                 return Some(Verdict::new(
                     Some(Role::Client),
-                    "heartbeat timeout",
-                    format!("the client's heartbeat{which} got no phx_reply before the next one was due; phoenix.js closed with \"heartbeat timeout\" at packet {p}"),
-                    "The server (or the path) stopped answering: check the server's load and every proxy's idle timeout; heartbeatIntervalMs sets the wait (30 s by default).",
+                    Why::HeartbeatTimeout {
+                        heartbeat,
+                        close: *p,
+                    },
                     evidence,
                 ));
             }
@@ -128,9 +140,12 @@ impl Machine for Phoenix {
             if last(Role::Server) == Some(*p) && last(Role::Client).is_none_or(|c| c < *p) {
                 return Some(Verdict::new(
                     Some(Role::Server),
-                    "join refused",
-                    format!("the server refused the client's join of {} at packet {p} (phx_reply status \"error\", reason {}); the client sent nothing more and closed at packet {end_packet}", quote(topic), quote(reason)),
-                    "The channel's join callback returned {:error, reason}: check what it checks for that topic (often the user's token or permission); the client gave up instead of rejoining.",
+                    Why::JoinRefused {
+                        topic: topic.clone(),
+                        reason: reason.clone(),
+                        packet: *p,
+                        end_packet,
+                    },
                     vec![*p],
                 ));
             }
@@ -141,13 +156,38 @@ impl Machine for Phoenix {
             if quiet as f64 >= SERVER_TIMEOUT_MS as f64 * 0.95 {
                 return Some(Verdict::new(
                     Some(Role::Server),
-                    "timeout",
-                    format!("the client sent nothing after packet {p}, not even a heartbeat; the server closed {} later at packet {end_packet} (the socket's timeout is 60 s by default)", ms(quiet)),
-                    "The client stopped its heartbeat (a paused tab, a blocked event loop, or the path dropped); raise the socket's :timeout only if that is expected.",
+                    Why::Timeout {
+                        last: p,
+                        quiet_ms: quiet,
+                        end_packet,
+                    },
                     vec![p, end_packet],
                 ));
             }
         }
         None
     }
+}
+
+/// What Phoenix's messages say ended a session (its words: `report::words::app::phoenix`).
+#[derive(Debug)]
+pub(crate) enum Why {
+    /// phoenix.js closed with "heartbeat timeout" at packet `close`: its heartbeat (at
+    /// packet `heartbeat`, when seen) got no phx_reply before the next was due.
+    HeartbeatTimeout { heartbeat: Option<u64>, close: u64 },
+    /// The server refused the client's join of `topic` (phx_reply status "error" with
+    /// `reason`) at `packet`; the client sent nothing more and closed at `end_packet`.
+    JoinRefused {
+        topic: String,
+        reason: String,
+        packet: u64,
+        end_packet: u64,
+    },
+    /// The client sent nothing after packet `last` for `quiet_ms`; the server closed at
+    /// `end_packet`.
+    Timeout {
+        last: u64,
+        quiet_ms: u64,
+        end_packet: u64,
+    },
 }

@@ -170,10 +170,11 @@ impl Polls {
         if let (Some(f), Some(o), true) = (facts, open, below) {
             if let (Some(i), Some(t)) = o.open {
                 if let Some(v) = f.judge(i, t, o.open_at) {
+                    let words = v.said.words();
                     a.ended_by = v.ended_by;
-                    a.cause = v.cause;
-                    a.summary = v.summary;
-                    a.fix = v.fix;
+                    a.cause = words.cause;
+                    a.summary = words.summary;
+                    a.fix = words.fix;
                     a.evidence = v.evidence;
                 }
             }

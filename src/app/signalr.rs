@@ -8,7 +8,7 @@
 //! (serverTimeoutInMilliseconds) by closing the WebSocket without a Close record.
 
 use super::heartbeat::Beats;
-use super::{between, ms, quote, Ending, Machine, Message, Seen, Verdict};
+use super::{between, Ending, Machine, Message, Seen, Verdict};
 use crate::flow::Role;
 
 /// SignalR's default timeouts: the client's serverTimeoutInMilliseconds and the server's
@@ -24,6 +24,14 @@ pub(crate) struct SignalR {
     handshake_error: Option<(String, u64)>,
     /// The first Close record: who sent it, its error, allowReconnect, packet.
     close: Option<(Role, Option<String>, Option<bool>, u64)>,
+}
+
+/// For a session's first message: SignalR's state when it is the client's handshake
+/// (a whole text message, the record `{"protocol":…,"version":…}`).
+pub(crate) fn first(m: &Message<'_>) -> Option<SignalR> {
+    (m.from == Role::Client && m.text && m.whole())
+        .then(|| handshake(m.bytes))
+        .flatten()
 }
 
 /// The SignalR handshake, when a first client message is one.
@@ -145,70 +153,83 @@ impl Machine for SignalR {
         if let Some((e, p)) = &self.handshake_error {
             return Some(Verdict::new(
                 Some(Role::Server),
-                "handshake error",
-                format!("the server refused the SignalR handshake: {} (packet {p})", quote(e)),
-                "Use a hub protocol and version the server has enabled (AddJsonProtocol / AddMessagePackProtocol on the server, the same on the client).",
+                Why::HandshakeError {
+                    error: e.clone(),
+                    packet: *p,
+                },
                 vec![*p],
             ));
         }
         if let Some((Role::Client, _, _, p)) = &self.close {
             return Some(Verdict::new(
                 Some(Role::Client),
-                "client closed",
-                format!("the client sent its own Close record at packet {p}: the application stopped the connection (HubConnection.stop())"),
-                "",
+                Why::ClientClosed { packet: *p },
                 vec![*p],
             ));
         }
-        if let Some((Role::Server, error, again, p)) = &self.close {
-            let again = match again {
-                Some(true) => ", reconnect allowed",
-                Some(false) => ", no reconnect",
-                None => "",
-            };
-            return Some(match error {
-                Some(e) => Verdict::new(
-                    Some(Role::Server),
-                    "closed with error",
-                    format!("the server sent Close with error {} at packet {p}{again}", quote(e)),
-                    "The hub closed the connection on an error: see the server's log at that time (EnableDetailedErrors shows more).",
-                    vec![*p],
-                ),
-                None => Verdict::new(
-                    Some(Role::Server),
-                    "server closed",
-                    format!("the server sent Close without an error at packet {p}{again}"),
-                    "",
-                    vec![*p],
-                ),
-            });
+        if let Some((Role::Server, error, reconnect, p)) = &self.close {
+            return Some(Verdict::new(
+                Some(Role::Server),
+                Why::ServerClosed {
+                    error: error.clone(),
+                    reconnect: *reconnect,
+                    packet: *p,
+                },
+                vec![*p],
+            ));
         }
         let other = by.peer();
         let (p, t) = beats.side(other).last_message_before(end_packet)?;
         let quiet = between(t, end_ts);
-        let (cause, setting) = match by {
-            Role::Client => ("server timeout", "the client's serverTimeoutInMilliseconds"),
-            Role::Server => ("client timeout", "the server's ClientTimeoutInterval"),
-        };
-        let summary = if quiet as f64 >= DEFAULT_TIMEOUT_MS as f64 * 0.95 {
-            format!("the {by} heard nothing from the {other} for {} after packet {p} (past {setting}, 30 s by default) and closed at packet {end_packet}", ms(quiet))
+        // Past the default timeout; else, for the client, a serverTimeoutInMilliseconds set
+        // shorter than the default: the server had been sending at a steady cadence, pings
+        // included, then nothing for twice that long, and the client closed without the
+        // Close record it sends when stopped on purpose.
+        let every = if quiet as f64 >= DEFAULT_TIMEOUT_MS as f64 * 0.95 {
+            None
         } else if by == Role::Client {
-            // A serverTimeoutInMilliseconds set shorter than the default: the server had been
-            // sending at a steady cadence, pings included, then nothing for twice that long,
-            // and the client closed without the Close record it sends when stopped on purpose.
-            let every = cadence(beats, other, end_packet).filter(|&g| quiet >= 2 * g)?;
-            format!("the server had sent a message at least every {} (its pings included), then nothing for {} after packet {p}; the client closed at packet {end_packet} without a Close record, as the SignalR client does when its serverTimeoutInMilliseconds (30 s by default) elapses", ms(every), ms(quiet))
+            Some(cadence(beats, other, end_packet).filter(|&g| quiet >= 2 * g)?)
         } else {
             return None;
         };
         Some(Verdict::new(
             Some(by),
-            cause,
-            summary,
-            "The other side sent nothing, not even its pings (KeepAliveInterval, 15 s by default): it was blocked or gone, or the path dropped. The client's serverTimeout should be about twice the server's KeepAliveInterval.",
+            Why::Timeout {
+                by,
+                every_ms: every,
+                last: p,
+                quiet_ms: quiet,
+                end_packet,
+            },
             vec![p, end_packet],
         ))
     }
+}
+
+/// What SignalR's messages say ended a session (its words: `report::words::app::signalr`).
+#[derive(Debug)]
+pub(crate) enum Why {
+    /// The server refused the handshake with `error` at `packet`.
+    HandshakeError { error: String, packet: u64 },
+    /// The client sent its own Close record at `packet` (HubConnection.stop()).
+    ClientClosed { packet: u64 },
+    /// The server sent Close (with `error`, if any) at `packet`, with reconnect allowed or
+    /// not when it said.
+    ServerClosed {
+        error: Option<String>,
+        reconnect: Option<bool>,
+        packet: u64,
+    },
+    /// `by` heard nothing from its peer for `quiet_ms` after packet `last` and closed at
+    /// `end_packet`: past the default timeout, or (`every_ms`, the client only) after the
+    /// server had sent at that steady cadence.
+    Timeout {
+        by: Role,
+        every_ms: Option<u64>,
+        last: u64,
+        quiet_ms: u64,
+        end_packet: u64,
+    },
 }
 
 /// A MessagePack nil or string at the start of `b` (fixstr, str 8, str 16), and what

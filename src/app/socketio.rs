@@ -6,7 +6,7 @@
 //! server pings and the client answers; in version 3 the client pings.
 
 use super::heartbeat::Beats;
-use super::{between, ms, quote, EndHow, Ending, Identity, Machine, Message, Seen, Verdict};
+use super::{between, query_value, EndHow, Ending, Identity, Machine, Message, Seen, Verdict};
 use crate::flow::Role;
 
 /// Timers are exact but captures see them a little late or early: a quiet spell counts as a
@@ -40,6 +40,26 @@ pub(crate) struct SocketIo {
     /// that does not inflate), and from which packet: verdicts that rest on what did not
     /// come (a ping timeout, a close with no DISCONNECT) are withheld from there.
     lost: Option<(Role, u64)>,
+}
+
+/// For a request target with socket.io's `EIO=` (and a `socket.io` path or
+/// `transport=websocket`): how it names socket.io and its state; `Some(None)` for an EIO
+/// other than 3 or 4 (socket.io's, but of no version read here).
+pub(crate) fn by_target(target: &str) -> Option<Option<(String, SocketIo)>> {
+    let eio = query_value(target, "EIO")?;
+    let path = target.split('?').next().unwrap_or_default();
+    if !path.contains("socket.io") && query_value(target, "transport") != Some("websocket") {
+        return None;
+    }
+    let v = match eio {
+        "3" => 3,
+        "4" => 4,
+        _ => return Some(None),
+    };
+    Some(Some((
+        format!("request target: EIO={eio}"),
+        SocketIo::new(v, query_value(target, "sid")),
+    )))
 }
 
 impl SocketIo {
@@ -175,7 +195,10 @@ impl Machine for SocketIo {
         (self.ping_interval, self.ping_timeout)
     }
 
-    fn identities(&self) -> Vec<Identity> {
+    fn identities(&self, end: &Ending, beats: &Beats) -> Vec<Identity> {
+        // A sid whose OPEN this WebSocket did not carry keeps what a ping timeout is judged
+        // from, for the polling connections' timers.
+        let ping = self.pending(end, beats);
         self.sid
             .iter()
             .map(|s| Identity {
@@ -186,7 +209,7 @@ impl Machine for SocketIo {
                 polling_total: 0,
                 upgrade_packet: self.upgrade,
                 polling: Vec::new(),
-                ping: None,
+                ping,
             })
             .collect()
     }
@@ -194,48 +217,38 @@ impl Machine for SocketIo {
     fn verdict(&self, end: &Ending, beats: &Beats) -> Option<Verdict> {
         let (by, end_packet, end_ts) = end.first()?;
         if let Some((text, p)) = &self.connect_error {
-            // socket.io 2 (over engine.io 3) names packet type 4 ERROR; its client emits
-            // it as an "error" event.
-            let name = if self.eio >= 4 {
-                "CONNECT_ERROR"
-            } else {
-                "ERROR (socket.io 2's CONNECT_ERROR)"
-            };
             return Some(Verdict::new(
                 Some(Role::Server),
-                "connect error",
-                format!(
-                    "the server refused the socket.io connection with {name} {} (packet {p})",
-                    quote(text)
-                ),
-                "The server's connection middleware (io.use) or namespace refused the client: fix what the message names (often authentication), then let the client reconnect.",
+                Why::ConnectError {
+                    eio: self.eio,
+                    text: text.clone(),
+                    packet: *p,
+                },
                 vec![*p],
             ));
         }
         if let Some((who, nsp, p)) = &self.disconnect {
-            let (cause, fix) = match who {
-                Role::Client => ("io client disconnect", "The client application called socket.disconnect(): nothing failed. If it should stay connected, find what makes it disconnect."),
-                Role::Server => ("io server disconnect", "The server application called socket.disconnect(): the client will not reconnect by itself (call socket.connect() on this reason if it should)."),
-            };
             return Some(Verdict::new(
                 Some(*who),
-                cause,
-                format!(
-                    "the {who} sent a socket.io DISCONNECT for namespace {} at packet {p}",
-                    quote(nsp)
-                ),
-                fix,
+                Why::Disconnect {
+                    who: *who,
+                    namespace: nsp.clone(),
+                    packet: *p,
+                },
                 vec![*p],
             ));
         }
         if let Some((who, size, p)) = self.too_big {
             if by != who {
-                let max = self.max_payload.unwrap_or_default();
                 return Some(Verdict::new(
                     Some(by),
-                    "message over maxPayload",
-                    format!("the {who}'s message at packet {p} was {size} bytes, over the maxPayload of {max} bytes the server announced; the server closed at packet {end_packet}"),
-                    "Raise maxHttpBufferSize on the socket.io server (default 1 MB), or send less in one message.",
+                    Why::TooBig {
+                        who,
+                        size,
+                        max: self.max_payload.unwrap_or_default(),
+                        packet: p,
+                        end_packet,
+                    },
                     vec![p, end_packet],
                 ));
             }
@@ -243,22 +256,14 @@ impl Machine for SocketIo {
         if let Some((who, p)) = self.close {
             return Some(Verdict::new(
                 Some(who),
-                "forced close",
-                format!("the {who} closed the engine.io session with a CLOSE packet at packet {p}"),
-                "The application closed the connection on purpose (socket.close() / engine close); nothing failed on the wire.",
+                Why::Close { who, packet: p },
                 vec![p],
             ));
         }
         // What follows rests on messages that did not come (pings, pongs, a DISCONNECT):
         // after the capture lost some of a side's, "nothing came" is unknown.
         if let Some((side, p)) = self.lost.filter(|&(_, p)| p <= end_packet) {
-            return Some(Verdict {
-                summary: Some(format!(
-                    "the {side}'s socket.io messages are not all in the capture from packet {p} (a gap, or one that does not inflate): a ping, a pong or a DISCONNECT may be among them, so no verdict rests on their absence"
-                )),
-                evidence: vec![p],
-                ..Verdict::default()
-            });
+            return Some(Verdict::withheld(Why::Lost { side, from: p }, vec![p]));
         }
         if let Some(v) = self.ping_verdict(by, end_packet, end_ts, beats) {
             return Some(v);
@@ -267,9 +272,12 @@ impl Machine for SocketIo {
             if who != by {
                 return Some(Verdict::new(
                     Some(by),
-                    "parse error",
-                    format!("the {who} sent a message at packet {p} that is not an engine.io packet; the {by} closed at packet {end_packet}"),
-                    "Both sides must speak the same engine.io version (EIO=3 vs 4: socket.io 2 vs 3/4 clients and servers do not mix) and send only what the socket.io library encodes.",
+                    Why::ParseError {
+                        who,
+                        by,
+                        packet: p,
+                        end_packet,
+                    },
                     vec![p, end_packet],
                 ));
             }
@@ -278,24 +286,105 @@ impl Machine for SocketIo {
             .transport
             .as_ref()
             .filter(|t| t.how.abrupt() && t.packet == end_packet);
-        let (cause, how) = match reset.map(|t| &t.how) {
-            Some(EndHow::Stream { frame, .. }) => (
-                "transport error",
-                format!("reset its HTTP/2 stream ({frame})"),
-            ),
-            Some(_) => ("transport error", "reset the TCP connection".to_string()),
-            None => ("transport close", "closed the WebSocket".to_string()),
+        let how = match reset.map(|t| &t.how) {
+            Some(EndHow::Stream { frame, .. }) => Transport::StreamReset(frame.clone()),
+            Some(_) => Transport::TcpReset,
+            None => Transport::Closed,
         };
         Some(Verdict::new(
             Some(by),
-            cause,
-            format!(
-                "the {by} {how} at packet {end_packet} with no socket.io DISCONNECT or engine.io CLOSE before it: the other side's socket.io reports \"{cause}\""
-            ),
-            "",
+            Why::Transport {
+                by,
+                how,
+                end_packet,
+            },
             vec![end_packet],
         ))
     }
+}
+
+/// What socket.io's messages say ended a session (its words: `report::words::app::socketio`).
+#[derive(Debug)]
+pub(crate) enum Why {
+    /// The server refused the connection with CONNECT_ERROR (engine.io `eio` 3: socket.io
+    /// 2's ERROR) and `text` at `packet`.
+    ConnectError { eio: u8, text: String, packet: u64 },
+    /// `who` sent a DISCONNECT for `namespace` at `packet`.
+    Disconnect {
+        who: Role,
+        namespace: String,
+        packet: u64,
+    },
+    /// `who`'s message at `packet` was `size` bytes, over the server's maxPayload `max`;
+    /// the server closed at `end_packet`.
+    TooBig {
+        who: Role,
+        size: u64,
+        max: u64,
+        packet: u64,
+        end_packet: u64,
+    },
+    /// `who` closed the engine.io session with a CLOSE packet at `packet`.
+    Close { who: Role, packet: u64 },
+    /// Withheld: `side`'s messages are not all in the capture from packet `from`.
+    Lost { side: Role, from: u64 },
+    /// The pinging side closed at `end_packet`: its ping at `packet` got no pong within
+    /// pingTimeout `timeout_ms` (`spell_ms` before the close).
+    PingUnanswered {
+        pinger: Role,
+        packet: u64,
+        timeout_ms: u64,
+        spell_ms: u64,
+        end_packet: u64,
+    },
+    /// The answering side `by` closed at `end_packet`, `spell_ms` after the last thing
+    /// that restarted its timer (`last`), past pingInterval + pingTimeout (`limit_ms`);
+    /// the pinger's ping it left unread, if any.
+    PingOverdue {
+        by: Role,
+        pinger: Role,
+        last: Last,
+        spell_ms: u64,
+        limit_ms: u64,
+        unread: Option<u64>,
+        end_packet: u64,
+    },
+    /// `who` sent a message at `packet` that is not an engine.io packet; `by` closed at
+    /// `end_packet`.
+    ParseError {
+        who: Role,
+        by: Role,
+        packet: u64,
+        end_packet: u64,
+    },
+    /// `by` ended the transport (`how`) at `end_packet` with no DISCONNECT or CLOSE before.
+    Transport {
+        by: Role,
+        how: Transport,
+        end_packet: u64,
+    },
+}
+
+/// What last restarted the answering side's ping timer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Last {
+    /// The pinger's last message of any kind, at this packet (engine.io 3).
+    Heard(u64),
+    /// Its own last pong, at this packet.
+    Pong(u64),
+    /// The OPEN, at this packet.
+    Open(u64),
+}
+
+/// How a side ended a socket.io session's transport.
+#[derive(Debug)]
+pub(crate) enum Transport {
+    /// It reset its HTTP/2 stream with this frame.
+    StreamReset(String),
+    /// It reset the TCP connection.
+    TcpReset,
+    /// It closed the WebSocket.
+    Closed,
 }
 
 impl SocketIo {
@@ -384,14 +473,13 @@ impl PingFacts {
             return reached(spell, timeout).then(|| {
                 Verdict::new(
                     Some(by),
-                    "ping timeout",
-                    format!(
-                        "the {pinger}'s ping at packet {p} got no pong from the {} within pingTimeout {}; the {pinger} closed at packet {end_packet}, {} after the ping",
-                        pinger.peer(),
-                        ms(timeout),
-                        ms(spell)
-                    ),
-                    "The other side stopped answering pings: its process was blocked (a long synchronous task, a paused tab or device) or the path dropped; raise pingTimeout if the pauses are expected.",
+                    Why::PingUnanswered {
+                        pinger,
+                        packet: p,
+                        timeout_ms: timeout,
+                        spell_ms: spell,
+                        end_packet,
+                    },
                     vec![p, end_packet],
                 )
             });
@@ -404,42 +492,32 @@ impl PingFacts {
         let (p, t) = self.heard.or(answered).or(open)?;
         let spell = between(t, end_ts);
         let limit = interval + timeout;
-        let unread = self.unanswered;
+        let unread = self.unanswered.map(|u| u.0);
         reached(spell, limit).then(|| {
-            let (why, fix, mut evidence) = match unread {
-                Some((up, _)) => (
-                    format!("; the {pinger}'s ping at packet {up} went unanswered: the {by} was not reading (its event loop blocked, or the page or device paused)"),
-                    "The side that closed stopped reading: find what blocked it (a long synchronous task, a paused tab or device); raise pingTimeout if such pauses are expected.",
-                    vec![p, up, end_packet],
-                ),
-                None => (
-                    if self.heard.is_some() {
-                        format!("; nothing came from the {pinger} after it, no ping either")
-                    } else {
-                        format!("; no ping came from the {pinger}")
-                    },
-                    "The pinging side went quiet: it was blocked or gone, or the path dropped its pings; check it and the path, and keep pingInterval + pingTimeout below every proxy's idle timeout.",
-                    vec![p, end_packet],
-                ),
+            let mut evidence = match unread {
+                Some(up) => vec![p, up, end_packet],
+                None => vec![p, end_packet],
             };
             evidence.sort_unstable();
             evidence.dedup();
             let last = if self.heard.is_some() {
-                format!("the {pinger}'s last message at packet {p}")
+                Last::Heard(p)
             } else if answered.is_some() {
-                format!("its last pong at packet {p}")
+                Last::Pong(p)
             } else {
-                format!("the OPEN at packet {p}")
+                Last::Open(p)
             };
             Verdict::new(
                 Some(by),
-                "ping timeout",
-                format!(
-                    "the {by} closed at packet {end_packet}, {} after {last} (pingInterval + pingTimeout = {}){why}",
-                    ms(spell),
-                    ms(limit)
-                ),
-                fix,
+                Why::PingOverdue {
+                    by,
+                    pinger,
+                    last,
+                    spell_ms: spell,
+                    limit_ms: limit,
+                    unread,
+                    end_packet,
+                },
                 evidence,
             )
         })

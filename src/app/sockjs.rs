@@ -16,9 +16,7 @@
 //! times before the session ended.
 
 use super::heartbeat::{Beats, Recent};
-use super::{
-    between, lite, ms, quote, wire_label, EndHow, Ending, Machine, Message, Seen, Verdict,
-};
+use super::{between, lite, EndHow, Ending, Machine, Message, Seen, Verdict};
 use crate::capture::Timestamp;
 use crate::flow::Role;
 
@@ -64,16 +62,6 @@ pub(crate) fn target(target: &str) -> bool {
 }
 
 impl SockJs {
-    /// Whether the server's first message was `o`: the session is SockJS.
-    pub fn confirmed(&self) -> bool {
-        self.open.is_some()
-    }
-
-    /// Whether the server's first message showed the session is not SockJS.
-    pub fn refused(&self) -> bool {
-        self.not_sockjs
-    }
-
     /// The server's message `m`.
     fn server(&mut self, m: &Message<'_>) -> Seen {
         let first = m.bytes.first().copied();
@@ -112,20 +100,17 @@ impl SockJs {
     }
 }
 
-/// What SockJS and its servers mean by a close frame: the cause label and the fix.
-fn meaning(code: u64, reason: &str) -> Option<(&'static str, &'static str)> {
-    Some(match (code, reason) {
-        (3000, "Go away!") => ("go away", "The server application closed the session on purpose (conn.close() or session.close(), whose default is 3000 \"Go away!\"): find why in the server's code or log at that time; nothing failed on the wire."),
-        (1000, "Normal closure") => ("normal closure", "The server application closed the session (sockjs-node's conn.close() with no code sends 1000 \"Normal closure\"): nothing failed; find why in the server's code if it should not have."),
-        (3000, "No response from heartbeat") => ("no response from heartbeat", "The client did not answer the server's heartbeat in time (sockjs-node and aiohttp sockjs ping over the WebSocket and wait 10 s for the pong): the client was blocked, or the path dropped the pong."),
-        (3000, "Internal error") => ("internal error", "The server's SockJS handler raised an exception (aiohttp sockjs then closes 3000 \"Internal error\"): see the server's log at that time."),
-        (2010, "Another connection still open") => ("another connection still open", "A second connection tried to receive on a session that already had one (SockJS allows one per session): the client opened the session twice or reused its session id."),
-        (1002, "Connection interrupted") => ("connection interrupted", "The session's earlier receiving connection was cut before it closed (the network or a proxy dropped it): open a new session."),
-        _ => return None,
-    })
-}
-
 impl Machine for SockJs {
+    /// Whether the server's first message was `o`: the session is SockJS.
+    fn confirmed(&self) -> bool {
+        self.open.is_some()
+    }
+
+    /// Whether the server's first message showed the session is not SockJS.
+    fn refused(&self) -> bool {
+        self.not_sockjs
+    }
+
     fn lost(&mut self, from: Role, packet: u64) {
         if from == Role::Server {
             self.server_lost.get_or_insert(packet);
@@ -147,24 +132,22 @@ impl Machine for SockJs {
             // The server's close frame, when it came before the session's end (a close frame
             // sent after the client had closed answers it).
             if *p < end_packet || by == Role::Server {
-                let shown = format!("c[{code},{}]", quote(reason));
-                let (label, fix) = match meaning(*code, reason) {
-                    Some((label, fix)) => (label.to_string(), fix),
-                    None => (
-                        wire_label(&format!("close {code}"), reason),
-                        "The server application closed the session with its own code and reason: see what they mean in the application.",
-                    ),
-                };
                 let after = match &end.close {
-                    Some((who, code, _, cp, _)) if cp > p => format!(
-                        "; the {who}'s WebSocket close {} at packet {cp} only ended the transport after it",
-                        code.map_or_else(|| "with no status code".to_string(), |c| c.to_string())
-                    ),
-                    _ if end_packet > *p => format!(
-                        "; the {by}'s {} at packet {end_packet} only ended the transport after it",
-                        end.transport.as_ref().map_or("FIN", |t| t.how.name())
-                    ),
-                    _ => String::new(),
+                    Some((who, code, _, cp, _)) if cp > p => After::CloseFrame {
+                        by: *who,
+                        code: *code,
+                        packet: *cp,
+                    },
+                    _ if end_packet > *p => After::Transport {
+                        by,
+                        how: end
+                            .transport
+                            .as_ref()
+                            .map_or("FIN", |t| t.how.name())
+                            .to_string(),
+                        packet: end_packet,
+                    },
+                    _ => After::Nothing,
                 };
                 let mut evidence = vec![*p];
                 if end_packet != *p {
@@ -172,9 +155,12 @@ impl Machine for SockJs {
                 }
                 return Some(Verdict::new(
                     Some(Role::Server),
-                    &label,
-                    format!("the server closed the SockJS session with its close frame {shown} at packet {p}{after}"),
-                    fix,
+                    Why::Closed {
+                        code: *code,
+                        reason: reason.clone(),
+                        packet: *p,
+                        after,
+                    },
                     evidence,
                 ));
             }
@@ -200,25 +186,75 @@ impl Machine for SockJs {
             return None;
         }
         let ending = match (&end.close, &end.transport) {
-            (Some((who, _, _, cp, _)), _) if *cp == end_packet => {
-                format!("the {who} closed the WebSocket")
-            }
+            (Some((who, _, _, cp, _)), _) if *cp == end_packet => Ended::CloseFrame(*who),
             (_, Some(t)) if t.packet == end_packet => match &t.how {
-                EndHow::Stream { frame, .. } => {
-                    format!("the {} ended its HTTP/2 stream ({frame})", t.by)
-                }
-                how => format!("the {} ended the TCP connection ({})", t.by, how.name()),
+                EndHow::Stream { frame, .. } => Ended::Stream(t.by, frame.clone()),
+                how => Ended::Tcp(t.by, how.name().to_string()),
             },
-            _ => format!("the {by} ended the session"),
+            _ => Ended::Session(by),
         };
         Some(Verdict::new(
             Some(by),
-            "heartbeat stopped",
-            format!("the server's heartbeat (h, every {}) stopped after packet {hp}; {ending} {} later at packet {end_packet}", ms(period), ms(quiet)),
-            "The server stopped sending h: its process was blocked, stopped or gone, or the path dropped; SockJS servers send h every heartbeat_delay (25 s by default), and a client that watches for it gives up after its own timeout.",
+            Why::HeartbeatStopped {
+                period_ms: period,
+                beat: hp,
+                ending,
+                quiet_ms: quiet,
+                end_packet,
+            },
             vec![hp, end_packet],
         ))
     }
+}
+
+/// What SockJS's messages say ended a session (its words: `report::words::app::sockjs`).
+#[derive(Debug)]
+pub(crate) enum Why {
+    /// The server closed the session with its close frame `c[code,"reason"]` at `packet`;
+    /// what ended the transport after it.
+    Closed {
+        code: u64,
+        reason: String,
+        packet: u64,
+        after: After,
+    },
+    /// The server's heartbeat (`h` every `period_ms`) stopped after packet `beat`; the
+    /// session ended (`ending`) `quiet_ms` later at `end_packet`.
+    HeartbeatStopped {
+        period_ms: u64,
+        beat: u64,
+        ending: Ended,
+        quiet_ms: u64,
+        end_packet: u64,
+    },
+}
+
+/// What ended the transport after a SockJS close frame.
+#[derive(Debug)]
+pub(crate) enum After {
+    /// A WebSocket close frame from `by` (with `code`, if any) at `packet`.
+    CloseFrame {
+        by: Role,
+        code: Option<u16>,
+        packet: u64,
+    },
+    /// `by`'s ending of the transport (`how`: "FIN", "RST", an HTTP/2 frame) at `packet`.
+    Transport { by: Role, how: String, packet: u64 },
+    /// Nothing after it: it was the end.
+    Nothing,
+}
+
+/// What ended a session whose SockJS heartbeat stopped.
+#[derive(Debug)]
+pub(crate) enum Ended {
+    /// A side's WebSocket close frame.
+    CloseFrame(Role),
+    /// A side's frame that ended its HTTP/2 stream (as RFC 9113 names it).
+    Stream(Role, String),
+    /// A side's TCP FIN or RST ("FIN", "RST", "close_notify").
+    Tcp(Role, String),
+    /// The side that ended the session, by nothing more precise.
+    Session(Role),
 }
 
 #[cfg(test)]

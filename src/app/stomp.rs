@@ -4,7 +4,7 @@
 //! (a lone end of line), ERROR (its `message` header and body), DISCONNECT and RECEIPT.
 
 use super::heartbeat::Beats;
-use super::{between, ms, quote, Ending, Machine, Message, Seen, Verdict};
+use super::{between, Ending, Machine, Message, Seen, Verdict};
 use crate::flow::Role;
 
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
@@ -175,33 +175,29 @@ impl Machine for Stomp {
             // STOMP 1.2 "ERROR": the server SHOULD close after it; when it keeps the socket
             // open (RabbitMQ), the client's library closes: a consequence, not a cause.
             let then = match (by, self.disconnect.filter(|&d| d > *p)) {
-                (Role::Client, _) => format!(
-                    "the client then closed at packet {end_packet}, in answer to the ERROR (its close is the consequence, not a cause of its own)"
-                ),
-                (Role::Server, Some(d)) => format!(
-                    "the client answered it with DISCONNECT at packet {d}, and the server closed at packet {end_packet}"
-                ),
-                (Role::Server, None) => format!("the server then closed at packet {end_packet}"),
+                (Role::Client, _) => Then::ClientClosed(end_packet),
+                (Role::Server, Some(d)) => Then::Disconnected(d, end_packet),
+                (Role::Server, None) => Then::ServerClosed(end_packet),
             };
             return Some(Verdict::new(
                 Some(Role::Server),
-                "error frame",
-                format!("the server sent an ERROR frame {} at packet {p}; {then}", quote(msg)),
-                "Fix what the ERROR's message names (often a refused login, a bad destination or a malformed frame).",
+                Why::Error {
+                    message: msg.clone(),
+                    packet: *p,
+                    then,
+                },
                 vec![*p],
             ));
         }
         if let Some(p) = self.disconnect {
-            let receipt = self.receipt.map_or_else(String::new, |r| {
-                format!(", its receipt answered at packet {r}")
-            });
             let mut evidence = vec![p];
             evidence.extend(self.receipt);
             return Some(Verdict::new(
                 Some(Role::Client),
-                "client disconnected",
-                format!("the client sent DISCONNECT at packet {p}{receipt}: a normal end"),
-                "",
+                Why::Disconnect {
+                    packet: p,
+                    receipt: self.receipt,
+                },
                 evidence,
             ));
         }
@@ -221,13 +217,13 @@ impl Machine for Stomp {
             Role::Server => self.lost.1,
         };
         if let Some(l) = lost.filter(|&l| l <= end_packet) {
-            return Some(Verdict {
-                summary: Some(format!(
-                    "the {other}'s STOMP frames are not all in the capture from packet {l} (a gap, or one that does not inflate): its heart-beats may have come, so no missed heart-beat is stated"
-                )),
-                evidence: vec![l],
-                ..Verdict::default()
-            });
+            return Some(Verdict::withheld(
+                Why::BeatsLost {
+                    side: other,
+                    from: l,
+                },
+                vec![l],
+            ));
         }
         let Some((p, t)) = beats.side(other).last_message_before(end_packet) else {
             return self.no_reason(end, beats);
@@ -238,9 +234,13 @@ impl Machine for Stomp {
         }
         Some(Verdict::new(
             Some(by),
-            "missed heart-beats",
-            format!("the {other} was to beat every {}; after its last frame at packet {p} the {by} heard nothing for {} and closed at packet {end_packet}", ms(every), ms(quiet)),
-            "The other side stopped sending: it was blocked or gone, or the path dropped; check it, and keep the heart-beat well below every proxy's idle timeout.",
+            Why::MissedBeats {
+                by,
+                every_ms: every,
+                last: p,
+                quiet_ms: quiet,
+                end_packet,
+            },
             vec![p, end_packet],
         ))
     }
@@ -262,36 +262,68 @@ impl Stomp {
             .filter(|&l| l <= end_packet)
             .min()
         {
-            return Some(Verdict {
-                summary: Some(format!(
-                    "the STOMP frames are not all in the capture from packet {l} (a gap, or one that does not inflate): one of them may have said why the server closed, so no verdict is given"
-                )),
-                evidence: vec![l],
-                ..Verdict::default()
-            });
+            return Some(Verdict::withheld(Why::FramesLost { from: l }, vec![l]));
         }
         let quiet = beats
             .side(Role::Client)
             .last_message_before(end_packet)
             .map(|(p, t)| (p, between(t, end_ts)));
-        let beats_note = match (self.intervals().0, quiet) {
-            (Some(every), Some((p, q))) => format!(
-                "; the client's last frame (packet {p}) was {} before, within its heart-beat of {}",
-                ms(q),
-                ms(every)
-            ),
-            _ => String::new(),
+        let client_beat = match (self.intervals().0, quiet) {
+            (Some(every), Some((p, q))) => Some((p, q, every)),
+            _ => None,
         };
         Some(Verdict::new(
             Some(Role::Server),
-            NO_REASON,
-            format!(
-                "the server closed the session at packet {end_packet} with no STOMP frame saying why (no ERROR, and the client sent no DISCONNECT){beats_note}: the broker's operator, a policy or a shutdown ended it"
-            ),
-            "The protocol does not say why: read the broker's log at the time of the close (an operator closing connections, a policy, a restart); clients should reconnect with backoff.",
+            Why::NoReason {
+                end_packet,
+                client_beat,
+            },
             vec![end_packet],
         ))
     }
+}
+
+/// What STOMP's frames say ended a session (its words: `report::words::app::stomp`).
+#[derive(Debug)]
+pub(crate) enum Why {
+    /// The server sent an ERROR frame with `message` at `packet`; what came then.
+    Error {
+        message: String,
+        packet: u64,
+        then: Then,
+    },
+    /// The client sent DISCONNECT at `packet`, its receipt answered at `receipt`.
+    Disconnect { packet: u64, receipt: Option<u64> },
+    /// Withheld: `side`'s frames are not all in the capture from packet `from`.
+    BeatsLost { side: Role, from: u64 },
+    /// `by` heard nothing for `quiet_ms` after the other's last frame at `last`, which was
+    /// to beat every `every_ms`, and closed at `end_packet`.
+    MissedBeats {
+        by: Role,
+        every_ms: u64,
+        last: u64,
+        quiet_ms: u64,
+        end_packet: u64,
+    },
+    /// Withheld: the frames are not all in the capture from packet `from`.
+    FramesLost { from: u64 },
+    /// The server closed at `end_packet` with no STOMP frame saying why; the client's last
+    /// frame (packet, ms before, its heart-beat in ms) when it beat.
+    NoReason {
+        end_packet: u64,
+        client_beat: Option<(u64, u64, u64)>,
+    },
+}
+
+/// What followed a STOMP ERROR frame.
+#[derive(Debug)]
+pub(crate) enum Then {
+    /// The client closed at this packet, in answer to it.
+    ClientClosed(u64),
+    /// The client answered with DISCONNECT (first packet), the server closed (second).
+    Disconnected(u64, u64),
+    /// The server closed at this packet.
+    ServerClosed(u64),
 }
 
 /// The cause of a session the server closed with no STOMP frame saying why.

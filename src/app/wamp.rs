@@ -25,7 +25,7 @@
 pub(crate) mod codec;
 
 use super::heartbeat::Beats;
-use super::{quote, wire_label, Ending, Machine, Message, Seen, Verdict};
+use super::{Ending, Machine, Message, Seen, Verdict};
 use crate::flow::Role;
 use codec::{Msg, Part, Ser};
 
@@ -43,22 +43,23 @@ fn kept(s: &str) -> String {
 
 /// An ABORT or GOODBYE as kept.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-struct Closing {
-    from: Role,
-    abort: bool,
-    reason: String,
-    message: Option<String>,
-    packet: u64,
+pub(crate) struct Closing {
+    pub from: Role,
+    pub abort: bool,
+    pub reason: String,
+    pub message: Option<String>,
+    pub packet: u64,
 }
 
 /// An ERROR as kept.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-struct Error {
-    from: Role,
-    request: Option<(u64, u64)>,
-    uri: String,
-    message: Option<String>,
-    packet: u64,
+pub(crate) struct Error {
+    pub from: Role,
+    /// The request it answers: its type's code and its id.
+    pub request: Option<(u64, u64)>,
+    pub uri: String,
+    pub message: Option<String>,
+    pub packet: u64,
 }
 
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
@@ -181,169 +182,77 @@ impl Machine for Wamp {
     }
 }
 
-/// The role's name in WAMP: the server is the router.
-fn name(r: Role) -> &'static str {
-    match r {
-        Role::Server => "router",
-        Role::Client => "client",
-    }
-}
-
 impl Wamp {
     /// A session that neither side refused nor closed: no cause (an ERROR answers one
     /// request and ends no session), only what the messages show: the session established
     /// and the connection ended under it, and the last ERROR with its URI.
     fn open_verdict(&self, end: &Ending) -> Option<Verdict> {
-        let lost: Vec<String> = [Role::Client, Role::Server]
-            .into_iter()
-            .zip(self.lost)
-            .filter_map(|(r, p)| {
-                p.map(|p| format!("the {}'s messages are not all in the capture from packet {p}: what it said there (an ABORT or GOODBYE among it) is unknown", name(r)))
-            })
-            .collect();
-        if self.welcome.is_none() && self.error.is_none() && lost.is_empty() {
+        if self.welcome.is_none() && self.error.is_none() && self.lost.iter().all(Option::is_none) {
             return None;
         }
-        let mut parts = Vec::new();
         let mut evidence = Vec::new();
-        let none = if lost.is_empty() {
-            "neither side sent GOODBYE or ABORT"
-        } else {
-            "no GOODBYE or ABORT is in the capture"
-        };
-        let ended = end
-            .first()
-            .map(|(by, p, _)| format!("the {} ended the connection at packet {p}", name(by)))
-            .unwrap_or_else(|| "the capture ends".into());
-        match self.welcome {
-            Some(w) => {
-                parts.push(format!("the WAMP session was established (WELCOME at packet {w}) and {none} before {ended}"));
-                evidence.push(w);
-            }
-            None => parts.push(format!("{none} before {ended}")),
-        }
-        if let Some(e) = &self.error {
-            let request = match e.request {
-                Some((t, id)) => format!("{} request {id}", request_name(t)),
-                None => "a request".into(),
-            };
-            let mut s = format!(
-                "the last ERROR: the {} answered {request} with ERROR {} at packet {}",
-                name(e.from),
-                quote(&e.uri),
-                e.packet
-            );
-            if let Some(meaning) = meaning(&e.uri) {
-                s.push_str(&format!(" ({meaning})"));
-            }
-            if let Some(msg) = &e.message {
-                s.push_str(&format!(": {}", quote(msg)));
-            }
-            s.push_str(", which answers that request and ends no session");
-            parts.push(s);
-            evidence.push(e.packet);
-        }
-        parts.extend(lost);
-        Some(Verdict {
-            ended_by: None,
-            cause: None,
-            summary: Some(parts.join("; ")),
-            fix: None,
+        evidence.extend(self.welcome);
+        evidence.extend(self.error.as_ref().map(|e| e.packet));
+        Some(Verdict::withheld(
+            Why::Open {
+                welcome: self.welcome,
+                error: self.error.clone(),
+                lost: self.lost,
+                ended: end.first().map(|(by, p, _)| (by, p)),
+            },
             evidence,
-        })
+        ))
     }
 
     fn closing_verdict(&self, c: &Closing, end: &Ending) -> Verdict {
-        let which = if c.abort { "ABORT" } else { "GOODBYE" };
-        let label = if own(&c.reason) {
-            c.reason.clone()
-        } else if c.reason.is_empty() {
-            which.to_string()
-        } else {
-            wire_label(which, &c.reason)
+        let refused_hello = match (&self.hello, self.welcome) {
+            (Some((realm, p)), None) if c.abort && c.from == Role::Server => {
+                Some((realm.clone(), *p))
+            }
+            _ => None,
         };
-        let from = c.from;
-        let peer = from.peer();
+        let answer = self.answer.clone().filter(|_| !c.abort);
         let mut evidence = Vec::new();
-        let mut summary = String::new();
-        if c.abort {
-            match (&self.hello, self.welcome) {
-                (Some((realm, p)), None) if from == Role::Server => {
-                    let realm = realm
-                        .as_deref()
-                        .map(|r| format!(" for realm {}", quote(r)))
-                        .unwrap_or_default();
-                    summary.push_str(&format!(
-                        "the router refused the session: it answered the client's HELLO{realm} (packet {p}) with ABORT {} at packet {}",
-                        quote(&c.reason),
-                        c.packet
-                    ));
-                    evidence.push(*p);
-                }
-                _ => summary.push_str(&format!(
-                    "the {} aborted the session with ABORT {} at packet {}",
-                    name(from),
-                    quote(&c.reason),
-                    c.packet
-                )),
-            }
-        } else {
-            summary.push_str(&format!(
-                "the {} closed the WAMP session with GOODBYE {} at packet {}",
-                name(from),
-                quote(&c.reason),
-                c.packet
-            ));
-        }
+        evidence.extend(refused_hello.as_ref().map(|h| h.1));
         evidence.push(c.packet);
-        if let Some(meaning) = meaning(&c.reason) {
-            summary.push_str(&format!(" ({meaning})"));
-        }
-        if let Some(msg) = &c.message {
-            summary.push_str(&format!(": {}", quote(msg)));
-        }
-        if !c.abort {
-            match &self.answer {
-                Some((reason, p)) => {
-                    summary.push_str(&format!(
-                        "; the {} answered GOODBYE {} at packet {p}: a clean end of the WAMP session",
-                        name(peer),
-                        quote(reason)
-                    ));
-                    if let Some(close) = &end.close {
-                        summary.push_str(&format!(
-                            ", and the WebSocket close after it (the {}'s, packet {}) only ends the transport",
-                            name(close.0),
-                            close.3
-                        ));
-                    }
-                    evidence.push(*p);
-                }
-                None => {
-                    let end_at = end
-                        .first()
-                        .map(|(by, p, _)| {
-                            format!(
-                                " before the {} ended the connection at packet {p}",
-                                name(by)
-                            )
-                        })
-                        .unwrap_or_else(|| " before the capture ends".into());
-                    summary.push_str(&format!(
-                        "; the {} sent no GOODBYE in answer{end_at}",
-                        name(peer)
-                    ));
-                }
-            }
-        }
-        Verdict {
-            ended_by: Some(from),
-            cause: Some(label),
-            summary: Some(summary),
-            fix: fix(&c.reason).map(str::to_string),
+        evidence.extend(answer.as_ref().map(|a| a.1));
+        Verdict::new(
+            Some(c.from),
+            Why::Closing {
+                closing: c.clone(),
+                refused_hello,
+                answer,
+                close: end.close.as_ref().map(|c| (c.0, c.3)),
+                ended: end.first().map(|(by, p, _)| (by, p)),
+            },
             evidence,
-        }
+        )
     }
+}
+
+/// What WAMP's messages say ended a session (its words: `report::words::app::wamp`).
+#[derive(Debug)]
+pub(crate) enum Why {
+    /// Neither side refused nor closed the session: whether it was established (WELCOME's
+    /// packet), the last ERROR, where each side's messages (client, server) stop being all
+    /// in the capture, and who ended the connection at which packet.
+    Open {
+        welcome: Option<u64>,
+        error: Option<Error>,
+        lost: [Option<u64>; 2],
+        ended: Option<(Role, u64)>,
+    },
+    /// The first ABORT or GOODBYE; for an ABORT the router sent before any WELCOME, the
+    /// client's HELLO it refused (realm, packet); for a GOODBYE the other's GOODBYE that
+    /// answered it (reason, packet); the WebSocket close (who, packet) and who ended the
+    /// connection (who, packet).
+    Closing {
+        closing: Closing,
+        refused_hello: Option<(Option<String>, u64)>,
+        answer: Option<(String, u64)>,
+        close: Option<(Role, u64)>,
+        ended: Option<(Role, u64)>,
+    },
 }
 
 /// Whether a WAMP reason is one of the protocol's own: a URI of the `wamp.close.` or
@@ -355,62 +264,4 @@ pub(crate) fn own(reason: &str) -> bool {
         && reason
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.')
-}
-
-/// What a reason or error URI the specification defines means, in its words.
-fn meaning(uri: &str) -> Option<&'static str> {
-    Some(match uri {
-        "wamp.close.normal" => "a normal close",
-        "wamp.close.close_realm" => "the peer is leaving the realm",
-        "wamp.close.goodbye_and_out" => "the acknowledgement of a GOODBYE",
-        "wamp.close.system_shutdown" => "the router is shutting down",
-        "wamp.close.killed" => "the session was killed by the router's management",
-        "wamp.close.protocol_violation" | "wamp.error.protocol_violation" => {
-            "the peer broke the WAMP protocol"
-        }
-        "wamp.error.no_such_realm" => "the realm does not exist on the router",
-        "wamp.error.no_such_role" => "the role the session was to take does not exist",
-        "wamp.error.no_auth_method" => {
-            "none of the authentication methods the client offered is allowed"
-        }
-        "wamp.error.not_authorized" => "the session is not authorized for this",
-        "wamp.error.authentication_failed" => "authentication failed",
-        "wamp.error.authorization_failed" => "the router's authorization itself failed",
-        "wamp.error.no_such_procedure" => "no procedure is registered under that URI",
-        "wamp.error.no_such_registration" => "no such registration",
-        "wamp.error.no_such_subscription" => "no such subscription",
-        "wamp.error.procedure_already_exists" => "a procedure is already registered under that URI",
-        "wamp.error.invalid_uri" => "the URI is not valid",
-        "wamp.error.invalid_argument" => "the call's arguments are not valid",
-        "wamp.error.canceled" => "the call was canceled",
-        "wamp.error.timeout" => "the call timed out",
-        "wamp.error.runtime_error" => "the callee raised an error",
-        "wamp.error.no_available_callee" => "no callee is available",
-        _ => return None,
-    })
-}
-
-/// The fix of a reason that names one.
-fn fix(reason: &str) -> Option<&'static str> {
-    Some(match reason {
-        "wamp.error.no_such_realm" => "Join a realm the router has: the client's realm name is wrong, or the router's configuration lacks that realm (Crossbar.io: `realms` of the router worker; other routers: their realm list), or the router does not create realms on demand.",
-        "wamp.error.authentication_failed" | "wamp.error.not_authorized" | "wamp.error.no_auth_method" | "wamp.error.no_such_role" => "Check the client's credentials (authid, ticket or secret) and authentication method against the router's auth configuration for this realm and role.",
-        "wamp.close.system_shutdown" => "The router was shut down or restarted: the session ended by design; clients reconnect when it is back.",
-        "wamp.close.killed" => "The router's management (a meta API call such as wamp.session.kill) killed the session: see who called it.",
-        _ => return None,
-    })
-}
-
-/// A request's type, by its code.
-fn request_name(t: u64) -> &'static str {
-    match t {
-        16 => "PUBLISH",
-        32 => "SUBSCRIBE",
-        34 => "UNSUBSCRIBE",
-        48 => "CALL",
-        64 => "REGISTER",
-        66 => "UNREGISTER",
-        68 => "INVOCATION",
-        _ => "a",
-    }
 }

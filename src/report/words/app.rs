@@ -5,6 +5,22 @@
 //! In: those causes. Out: their sentences ([`words`]), where they are said ([`rank`]), and
 //! the reading they give a status ([`own_reading`]): the catalog's typical causes of the
 //! code are left out (the software said why) and the fix is the software's setting.
+//!
+//! Its folder holds each application protocol's verdict words, one file per protocol
+//! (`app::Said` for the protocol's `Why`): the cause label, summary and fix that the
+//! session's `application` states.
+
+// Each protocol's verdict (`app::Said`) in its own words, one file per protocol.
+mod actioncable;
+mod graphql;
+mod mqtt;
+mod ocpp;
+mod phoenix;
+mod signalr;
+mod socketio;
+mod sockjs;
+mod stomp;
+mod wamp;
 
 use crate::flow::Role;
 use crate::report::cause::Cause;
