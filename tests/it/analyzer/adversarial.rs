@@ -5,12 +5,13 @@
 //! declared (measured per thread by a counting allocator).
 //!
 //! Already covered elsewhere, so not repeated here: a 64-bit length with the top bit set
-//! (`synthetic::length_with_top_bit_set_is_reported_not_allocated`); the far-ahead flood
-//! at the range cap and at a byte cap, with its gap, `buffer-cap-hit` and the exact close
-//! after it (`reassembly::s25_*`); single conflicting retransmissions over delivered and
-//! over queued bytes, first bytes winning (`reassembly::s05_*`, `s06_*`); a close reason
-//! with ESC, pipes, backticks, HTML and a newline in every output format (`formats::
-//! hostile_reason_*`); a close reason that is not UTF-8 (`synthetic::close_reason_not_utf8`).
+//! (`websocket::synthetic::length_with_top_bit_set_is_reported_not_allocated`); the
+//! far-ahead flood at the range cap and at a byte cap, with its gap, `buffer-cap-hit` and
+//! the exact close after it (`stack::reassembly::s25_*`); single conflicting
+//! retransmissions over delivered and over queued bytes, first bytes winning
+//! (`stack::reassembly::s05_*`, `s06_*`); a close reason with ESC, pipes, backticks, HTML
+//! and a newline in every output format (`render::formats::hostile_reason_*`); a close
+//! reason that is not UTF-8 (`websocket::synthetic::close_reason_not_utf8`).
 
 use crate::common;
 
@@ -32,7 +33,9 @@ use wsclose::report::{ConnectionReport, Report};
 
 /// The system allocator, counting what each thread has live. The analysis of a small
 /// capture runs on the calling thread (one shard), so a test's own thread sees every
-/// allocation the library makes for it, whatever other tests do meanwhile.
+/// allocation the library makes for it, whatever other tests do meanwhile. It is the
+/// allocator of the whole `it` test binary: every test's allocations pass through it, each
+/// counted on its own thread, which changes nothing for them.
 struct Counting;
 
 thread_local! {
