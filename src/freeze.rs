@@ -6,7 +6,7 @@
 //! [`Frozen`] handle, the connection's whole state written in its stored form (`serial`) to an
 //! anonymous temporary file; and back, on its next packet, at its idle timeout or at the
 //! end of the input, the very same connection, field for field, so the report does not
-//! depend on whether a connection was ever frozen (tests/freeze.rs checks that on every
+//! depend on whether a connection was ever frozen (tests/it/freeze.rs checks that on every
 //! fixture and on generated captures). A connection that inflates permessage-deflate
 //! messages (RFC 7692) is frozen between messages, its inflaters as their history (the
 //! last window of inflated bytes, `websocket::deflate::Inflater`); never in the middle of

@@ -114,7 +114,7 @@ pub fn csv(s: &str) -> String {
 /// For one CSV cell, before quoting: a cell a spreadsheet would read as a formula (one that
 /// starts with `=`, `+`, `-`, `@`, a tab or a carriage return, as OWASP's "CSV injection"
 /// lists them) gets a `'` in front: LibreOffice 7.4 imports such a cell as text, the `'`
-/// shown, nothing evaluated (tests/spreadsheet.rs). A lone `-` (standard input's name) is
+/// shown, nothing evaluated (tests/it/render/spreadsheet.rs). A lone `-` (standard input's name) is
 /// no formula and stays.
 pub fn spreadsheet(cell: String) -> String {
     match cell.chars().next() {

@@ -5,6 +5,12 @@
 //! a child `wsclose` process, `wait4`'s `ru_maxrss`), what is given up is said (gaps, held
 //! buffers given up, connections evicted and marked `max_memory`), and the report is the
 //! same with 1 and 2 threads when the budget bites.
+//!
+//! A test binary of its own, not a module of tests/it: it makes its process a child
+//! subreaper (`prctl(PR_SET_CHILD_SUBREAPER)`, process-wide), so that every orphan of every
+//! test in the process would become its child, and it measures children by `wait4`; and
+//! `.ci/run` runs it alone beside two CPU hogs, which a filter on the `it` binary would do
+//! as well but at the price of building that binary's other tests into the measurement.
 
 use etherparse::PacketBuilder;
 use std::io::Write;

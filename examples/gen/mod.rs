@@ -1,5 +1,5 @@
 //! The benchmark corpus generator, shared by `examples/gen_capture.rs` (the command),
-//! `tests/generated.rs` (ground-truth test) and `benches/hot_paths.rs` (in-memory pipeline).
+//! `tests/it/generated.rs` (ground-truth test) and `benches/hot_paths.rs` (in-memory pipeline).
 //!
 //! It plays many concurrent TCP connections, interleaved packet by packet in time, and
 //! streams every packet to a [`Sink`] (a pcap file in practice) while it writes the ground

@@ -216,7 +216,7 @@ pub fn capture_file(data: &[u8]) {
         }
     }
     if strict() {
-        // The bug this once allowed for (tests/mutation/regressions.rs,
+        // The bug this once allowed for (tests/it/mutation/regressions.rs,
         // sharded_report_equals_one_thread_after_idle_gap) is fixed: strict is the default.
         let sharded = Options {
             threads: 2,
@@ -617,7 +617,7 @@ pub fn tcp_stream(data: &[u8]) {
     if !strict()
         && (cut.kinds.contains(&Kind::InflateFailed) || whole.kinds.contains(&Kind::InflateFailed))
     {
-        // Allowance for a fixed bug (tests/properties.rs, deflate_findings_ignore_segmentation),
+        // Allowance for a fixed bug (tests/it/websocket/properties.rs, deflate_findings_ignore_segmentation),
         // kept behind WSCLOSE_FUZZ_STRICT=0: the bytes a failing decompress call inflated
         // were not UTF-8 checked, so whether a message that fails to inflate was also
         // "invalid UTF-8" depended on the segmentation.

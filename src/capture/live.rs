@@ -357,7 +357,7 @@ fn analyse(
     let mut told = LiveDrops::default();
     let mut told_at: Option<Instant> = None;
     // Tests only (debug builds): an analysis this many microseconds a packet slower, so
-    // that tests/live.rs can fill the queue and see the loss said.
+    // that tests/it/capture/live/mod.rs can fill the queue and see the loss said.
     #[cfg(debug_assertions)]
     let slow = std::env::var("WSCLOSE_TEST_SLOW_ANALYSIS_US")
         .ok()

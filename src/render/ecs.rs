@@ -24,7 +24,7 @@ pub const ECS_VERSION: &str = "9.4.0";
 
 /// Every ECS field the documents use, with its ECS type and, where ECS lists them, its
 /// allowed values: from ECS 9.4.0's field definitions (generated/ecs/ecs_flat.yml of
-/// github.com/elastic/ecs, tag v9.4.0). tests/ecs.rs checks each document against it.
+/// github.com/elastic/ecs, tag v9.4.0). tests/it/render/ecs.rs checks each document against it.
 pub const FIELDS: &[(&str, &str, &[&str])] = &[
     ("@timestamp", "date", &[]),
     ("ecs.version", "keyword", &[]),

@@ -9,7 +9,7 @@
 //! The schema describes what is written (schemars' serialize contract): a field left out
 //! when empty (`skip_serializing_if`) is optional, every other one required, `null` where
 //! the field is an `Option`. Every object is closed (`additionalProperties: false`), so that
-//! a field added to the report but not to the schema fails tests/schema.rs.
+//! a field added to the report but not to the schema fails tests/it/report/schema.rs.
 
 use super::Report;
 use schemars::generate::SchemaSettings;

@@ -1,4 +1,4 @@
-// A burst of real WebSocket sessions on loopback (node `ws`), for tests/live.rs.
+// A burst of real WebSocket sessions on loopback (node `ws`), for tests/it/capture/live/mod.rs.
 //
 // Usage: node burst.js PORT SESSIONS (with `ws` on NODE_PATH). The same sessions as
 // burst.py: each client sends three short text messages and one of 64 kB; the server

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A burst of real WebSocket sessions on loopback (python `websockets`), for tests/live.rs.
+"""A burst of real WebSocket sessions on loopback (python `websockets`), for tests/it/capture/live/mod.rs.
 
 Usage: burst.py PORT SESSIONS [--tls CERT KEY KEYLOG]. Serves on 127.0.0.1:PORT, then
 opens SESSIONS client sessions at once; each sends three short text messages and one of

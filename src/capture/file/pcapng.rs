@@ -517,7 +517,7 @@ const DAMAGED_WARNINGS: u64 = 10;
 /// the blocks it shows as frames of their own (Systemd Journal Export §4.7, Custom §4.8,
 /// copiable or not). Name Resolution, Interface Statistics, Decryption Secrets and unknown
 /// blocks take none. (Checked against tshark's `frame.number`; the test
-/// `tshark::frame_numbers_count_custom_blocks`.)
+/// `websocket::tshark::frame_numbers_count_custom_blocks`.)
 pub(crate) fn takes_frame_number(kind: u32) -> bool {
     matches!(kind, OPB | 3 | EPB | 9 | 0x0000_0BAD | 0x4000_0BAD)
 }

@@ -1,0 +1,5 @@
+//! The pipeline as a whole (`src/analyzer`): hostile inputs built to exhaust time or memory,
+//! and the same report on one thread or several.
+
+mod adversarial;
+mod threads;

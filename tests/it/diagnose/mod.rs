@@ -1,0 +1,11 @@
+//! Why a connection ended (`src/diagnose`, `src/close`): abrupt endings, last words,
+//! heartbeats and keepalives, proxies and gateways, path MTU black holes.
+
+mod ending;
+mod gateway;
+mod heartbeat;
+mod keepalive;
+mod lastwords;
+mod mtu;
+mod proxy_reload;
+mod proxy_unknown;

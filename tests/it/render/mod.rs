@@ -1,0 +1,10 @@
+//! The output formats (`src/render`): snapshots of what a user sees, HTML in a browser, the
+//! table and CSV at scale, JSON Lines, ECS and the records in DuckDB.
+
+mod duckdb;
+mod ecs;
+mod formats;
+mod html;
+mod jsonl;
+mod spreadsheet;
+mod table;

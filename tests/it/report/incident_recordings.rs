@@ -1,0 +1,333 @@
+//! The incidents of recordings made with implementations other than aiohttp (issue 82,
+//! "Prove it"): picows, websocketd and the libwebsockets test server, behind nginx and
+//! haproxy (fixtures/incident/, made by fixtures/record/incident/record_more.sh). Each
+//! verdict was written from the peers' logs before wsclose read the capture
+//! (fixtures/README.md); here the incident's kind, window, server or client host, members,
+//! reconnects and each member's cause, in JSON, and the incident in every other format.
+
+use crate::common::pcapng;
+use crate::common::run;
+
+use serde_json::Value;
+
+fn path(name: &str) -> String {
+    format!("{}/fixtures/incident/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run_ok(args: &[&str]) -> String {
+    let (out, err, code) = run::wsclose(args);
+    assert!(matches!(code, Some(0) | Some(1)), "{err}");
+    String::from_utf8(out).unwrap()
+}
+
+fn json(name: &str) -> Value {
+    serde_json::from_str(&run_ok(&["analyze", "--format", "json", &path(name)])).unwrap()
+}
+
+/// The one incident of a report.
+fn the_incident(r: &Value) -> &Value {
+    let i = r["incidents"].as_array().unwrap();
+    assert_eq!(i.len(), 1, "{i:#?}");
+    &i[0]
+}
+
+/// The connections of incident 1.
+fn members(r: &Value) -> Vec<&Value> {
+    r["connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["incident"] == 1)
+        .collect()
+}
+
+/// How many members' causes include one of this kind (and reading, when given).
+fn with_cause(members: &[&Value], kind: &str, verdict: Option<&str>) -> usize {
+    members
+        .iter()
+        .filter(|c| {
+            c["status"]["causes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|k| k["kind"] == kind && verdict.is_none_or(|v| k["verdict"] == v))
+        })
+        .count()
+}
+
+fn within(x: &Value, range: std::ops::Range<f64>) {
+    let v = x.as_f64().unwrap_or(f64::NAN);
+    assert!(range.contains(&v), "{v} not in {range:?}");
+}
+
+/// picows, SIGTERM: it closed all 80 with 1001 "server shutting down" and was not started
+/// again.
+#[test]
+fn picows_sigterm_is_a_drained_stop() {
+    let r = json("picows-sigterm.pcap.gz");
+    let i = the_incident(&r);
+    assert_eq!(i["kind"], "server-stop");
+    assert_eq!(i["server"], "127.0.0.1:19810");
+    assert_eq!(i["members"], 80);
+    assert_eq!(i["ended_by"], "close 1001");
+    within(&i["window_s"], 0.0..0.015);
+    assert_eq!(i["reconnects"]["came_back"], 0);
+    assert_eq!(i["reconnects"]["never"], 80);
+    assert!(i["cause"].as_str().unwrap().contains("drained"), "{i}");
+    let m = members(&r);
+    assert_eq!(m.len(), 80);
+    for c in &m {
+        assert_eq!(c["status"]["code"], 1001);
+        let reason = c["close_frames"][0]["reason"].as_str().unwrap_or("");
+        assert_eq!(reason, "server shutting down", "{c}");
+        // Its own cause, read from its reason, alone: no other sources or codes.
+        let cause = c["status"]["cause"].as_str().unwrap();
+        assert!(
+            cause.contains("name a shutdown or restart of the server"),
+            "{cause}"
+        );
+        assert!(!cause.contains("Typical sources"), "{cause}");
+    }
+}
+
+/// picows, SIGKILL, started again 1.5 s later: a restart, all 80 back.
+#[test]
+fn picows_sigkill_is_a_restart_all_came_back() {
+    let r = json("picows-sigkill.pcap.gz");
+    let i = the_incident(&r);
+    assert_eq!(i["kind"], "server-restart");
+    assert_eq!(i["server"], "127.0.0.1:19811");
+    assert_eq!(i["members"], 80);
+    assert_eq!(i["ended_by"], "fin");
+    within(&i["window_s"], 0.0..0.01);
+    within(&i["down_s"], 1.5..2.1);
+    let back = &i["reconnects"];
+    assert_eq!(back["came_back"], 80);
+    assert_eq!(back["never"], 0);
+    within(&back["median_s"], 1.7..2.1);
+    within(&back["slowest_s"], 4.0..4.6);
+    assert_eq!(back["herd"], false);
+    let m = members(&r);
+    // Each member: no close frame, ended by the server's FIN, read as its process's end
+    // except where the quiet spell happened to be near whole seconds (then "unknown":
+    // the member's own reading does not use the incident).
+    assert_eq!(with_cause(&m, "no-close-frame", None), 80);
+    assert!(with_cause(&m, "abrupt-ending", Some("server-process")) >= 60);
+    for c in &m {
+        assert!(c["reconnect"]["connection"].is_u64(), "{c}");
+    }
+}
+
+/// websocketd, SIGTERM, started again 1 s later, under 250 sessions from two processes.
+#[test]
+fn websocketd_restart_under_250_sessions() {
+    let r = json("websocketd-restart.pcap.gz");
+    let i = the_incident(&r);
+    assert_eq!(i["kind"], "server-restart");
+    assert_eq!(i["server"], "127.0.0.1:19812");
+    assert_eq!(i["members"], 250);
+    assert_eq!(i["ended_by"], "fin");
+    within(&i["window_s"], 0.0..0.06);
+    within(&i["down_s"], 0.9..1.2);
+    let back = &i["reconnects"];
+    assert_eq!(back["came_back"], 250);
+    assert_eq!(back["never"], 0);
+    within(&back["median_s"], 1.1..1.4);
+    within(&back["slowest_s"], 3.7..4.2);
+    let m = members(&r);
+    assert_eq!(with_cause(&m, "no-close-frame", None), 250);
+    assert!(with_cause(&m, "abrupt-ending", Some("server-process")) >= 200);
+}
+
+/// nginx reloaded (worker_shutdown_timeout 1s) in front of websocketd: a proxy reload of
+/// the 100 client legs, whichever leg's end was captured first.
+#[test]
+fn nginx_reload_is_a_proxy_reload() {
+    let r = json("nginx-reload.pcap.gz");
+    let i = the_incident(&r);
+    assert_eq!(i["kind"], "proxy-reload");
+    assert_eq!(i["server"], "127.0.0.1:19813");
+    assert_eq!(i["members"], 100);
+    within(&i["window_s"], 0.0..0.01);
+    let back = &i["reconnects"];
+    assert_eq!(back["came_back"], 100);
+    assert_eq!(back["never"], 0);
+    assert_eq!(back["refused"], 0);
+    within(&back["median_s"], 0.45..0.6);
+    let m = members(&r);
+    assert_eq!(m.len(), 100);
+    for c in &m {
+        // The client legs; each names its back leg, ended by the proxy with it.
+        assert_eq!(c["server"], "127.0.0.1:19813");
+        assert!(c["other_leg"].is_u64(), "{c}");
+    }
+    // The proxy ended both legs of each (the cause of the member names both).
+    assert!(with_cause(&m, "proxy-ended-both-legs", None) >= 80);
+}
+
+/// picows keeping 4 sessions and closing the others with 1013.
+#[test]
+fn picows_shed_is_overload_shedding() {
+    let r = json("picows-shed.pcap.gz");
+    let i = the_incident(&r);
+    assert_eq!(i["kind"], "overload-shedding");
+    assert_eq!(i["server"], "127.0.0.1:19815");
+    assert_eq!(i["code"], 1013);
+    assert_eq!(i["members"], 96);
+    within(&i["window_s"], 3.8..4.0);
+    assert_eq!(i["reconnects"]["came_back"], 0);
+    for c in members(&r) {
+        assert_eq!(c["status"]["code"], 1013);
+    }
+    let kept = r["connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"]["code"] == 1000 && c.get("incident").is_none())
+        .count();
+    assert_eq!(kept, 4);
+}
+
+/// The clients' link taken down under the libwebsockets test server: their 30 sessions
+/// fall silent (the server's messages unacknowledged to the capture's end), one client
+/// host's drop; the ticker on another host is no member.
+#[test]
+fn lws_netdrop_is_a_client_drop_by_silence() {
+    let r = json("lws-netdrop.pcap.gz");
+    let i = the_incident(&r);
+    assert_eq!(i["kind"], "client-drop");
+    assert_eq!(i["client"], "10.82.0.2");
+    assert_eq!(i["server"], "10.82.1.2:7681");
+    assert_eq!(i["members"], 30);
+    assert_eq!(i["ended_by"], "silence");
+    assert_eq!(i["reconnects"]["came_back"], 0);
+    assert!(
+        i["cause"].as_str().unwrap().contains("its network went"),
+        "{i}"
+    );
+    let m = members(&r);
+    assert_eq!(m.len(), 30);
+    assert_eq!(with_cause(&m, "unacknowledged-data", None), 30);
+    for c in &m {
+        let cause = c["status"]["cause"].as_str().unwrap();
+        assert!(
+            cause.contains("The path between the server and the client died"),
+            "{cause}"
+        );
+    }
+    let ticker = r["connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["client"].as_str().unwrap().starts_with("10.82.1.1:"))
+        .unwrap();
+    assert_eq!(ticker["status"]["code"], 1000);
+    assert!(ticker.get("incident").is_none());
+}
+
+/// haproxy `timeout tunnel 5s`: 12 sessions opened 0.4 s apart, each cut at 5 s of quiet:
+/// one idle cohort, no server stop.
+#[test]
+fn haproxy_idle_is_one_cohort() {
+    let r = json("haproxy-idle.pcap.gz");
+    let i = the_incident(&r);
+    assert_eq!(i["kind"], "idle-timeout-cohort");
+    assert_eq!(i["server"], "127.0.0.1:19817");
+    assert_eq!(i["members"], 12);
+    within(&i["idle_s"], 4.99..5.05);
+    within(&i["window_s"], 4.2..4.6);
+    let m = members(&r);
+    assert_eq!(with_cause(&m, "proxy-idle-timeout", None), 12);
+}
+
+/// Every format says each recording's incident: the table's summary, Markdown, HTML,
+/// JSON Lines and annotate's packet comments.
+#[test]
+fn every_format_says_the_recorded_incidents() {
+    let cases = [
+        (
+            "picows-sigterm.pcap.gz",
+            "server-stop",
+            "server 127.0.0.1:19810 stopped",
+            80,
+        ),
+        (
+            "picows-sigkill.pcap.gz",
+            "server-restart",
+            "server 127.0.0.1:19811 restarted",
+            80,
+        ),
+        (
+            "websocketd-restart.pcap.gz",
+            "server-restart",
+            "server 127.0.0.1:19812 restarted",
+            250,
+        ),
+        (
+            "nginx-reload.pcap.gz",
+            "proxy-reload",
+            "proxy 127.0.0.1:19813 reloaded or restarted",
+            100,
+        ),
+        (
+            "picows-shed.pcap.gz",
+            "overload-shedding",
+            "server 127.0.0.1:19815 shed load",
+            96,
+        ),
+        (
+            "lws-netdrop.pcap.gz",
+            "client-drop",
+            "client host 10.82.0.2 dropped",
+            30,
+        ),
+        (
+            "haproxy-idle.pcap.gz",
+            "idle-timeout-cohort",
+            "sessions to 127.0.0.1:19817 cut at the same idle age",
+            12,
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (name, kind, headline, n) in cases {
+        let p = path(name);
+        let table = run_ok(&["analyze", &p]);
+        let summary = table.rsplit('┘').next().unwrap();
+        let flat = summary.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.starts_with("1 incident:"), "{name}: {summary}");
+        assert!(flat.contains(headline), "{name}: {summary}");
+        assert!(flat.contains(&format!("[{kind}]")), "{name}: {summary}");
+
+        let md = run_ok(&["analyze", "--format", "markdown", &p]);
+        assert!(
+            md.contains(&format!("**Incident 1: {kind}**")),
+            "{name}: {md}"
+        );
+        let html = run_ok(&["analyze", "--format", "html", &p]);
+        assert!(
+            html.contains(&format!("<h4>Incident 1: {kind}</h4>")),
+            "{name}"
+        );
+
+        let jsonl = run_ok(&["analyze", "--format", "jsonl", &p]);
+        let incidents: Vec<Value> = jsonl
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|v| v["type"] == "incident")
+            .collect();
+        assert_eq!(incidents.len(), 1, "{name}");
+        assert_eq!(incidents[0]["kind"], kind, "{name}");
+        assert_eq!(incidents[0]["members"], n, "{name}");
+
+        let out = dir.path().join(format!("{name}.pcapng"));
+        let (_, err, code) = run::wsclose(&["annotate", &p, "-w", out.to_str().unwrap()]);
+        assert_eq!(code, Some(0), "{name}: {err}");
+        let (_, packets) = pcapng::packet_comments(&std::fs::read(&out).unwrap());
+        let said = packets
+            .iter()
+            .flatten()
+            .filter(|c| c.contains(&format!("incident 1 ({kind}): {headline}")))
+            .count();
+        assert_eq!(said, n, "{name}");
+    }
+}

@@ -1,0 +1,8 @@
+//! The report (`src/report`): typed causes, incidents, reports kept on disk beyond a budget,
+//! and the JSON Schema of the contract.
+
+mod causes;
+mod incident_recordings;
+mod incidents;
+mod schema;
+mod spill;
