@@ -423,3 +423,202 @@ fn a_reaction_to_a_message_carries_no_idle_timeout_list() {
     );
     assert!(!cause.contains(TYPICAL), "{cause}");
 }
+
+/// Every connection's JSON of `s`, analyzed with its own times.
+fn all_connections(s: &Session) -> Vec<Value> {
+    let r = analyze_timed(s.link, &s.pkts, Options::default());
+    serde_json::to_value(&r.connections)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// A new connection of the client from `port`: its SYN, answered by the server's RST
+/// (nothing listens on the port). Returns the SYN's packet.
+fn refused_syn(s: &mut Session, port: u16, isn: u32) -> u64 {
+    s.ports[0] = port;
+    s.reconnect(isn, 0);
+    let syn = s.syn();
+    s.emit(Server, RST, 0, &[], None);
+    syn
+}
+
+/// Issue 82 item 1: after a server's abrupt ending, what came next from the same client
+/// host to the same server port is cited on the connection itself: its new SYN refused
+/// with a RST (the port closed: the server was down) and its reconnect accepted after the
+/// gap (the server came back). A refusal soon after the ending decides a spell of whole
+/// seconds that alone left the verdict open: the server's process had stopped.
+#[test]
+fn a_server_down_then_back_is_read_from_the_clients_next_attempts() {
+    let mut s = Session::new(41010, 8080);
+    s.open();
+    s.send(Client, &text(Client, "hi"));
+    // 13.000 s of quiet, then the server's FIN: alone, the capture cannot tell (above).
+    wait(&mut s, 12.999);
+    let fin = s.fin(Server);
+    s.fin(Client);
+    s.ack(Server);
+    wait(&mut s, 0.8);
+    let first = refused_syn(&mut s, 41011, 7_000);
+    wait(&mut s, 0.5);
+    let last = refused_syn(&mut s, 41012, 8_000);
+    // Another port of the same server host refusing is not this server's.
+    s.ports[1] = 9090;
+    refused_syn(&mut s, 41013, 9_000);
+    s.ports[1] = 8080;
+    wait(&mut s, 0.6);
+    s.ports[0] = 41014;
+    s.reconnect(10_000, 20_000);
+    let syn = s.syn();
+    s.syn_ack();
+    s.ack(Client);
+    s.send(Client, &request());
+    s.send(Server, &response(false));
+    s.send(Client, &close(Client, 1000, "bye"));
+    s.send(Server, &close(Server, 1000, "bye"));
+    s.fins(Server);
+    let all = all_connections(&s);
+    assert_eq!(all.len(), 2, "{all:?}");
+    let st = &all[0]["status"];
+    let a = abrupt(st).unwrap_or_else(|| panic!("{st}"));
+    assert_eq!(a["end"]["packet"], fin, "{a}");
+    assert_eq!(a["verdict"], "server-process", "{a}");
+    let after = &a["afterwards"];
+    assert_eq!(
+        (
+            &after["refused"],
+            &after["first_refused"],
+            &after["last_refused"]
+        ),
+        (&2.into(), &first.into(), &last.into()),
+        "{a}"
+    );
+    assert_eq!(after["accepted"]["connection"], 2, "{a}");
+    assert_eq!(after["accepted"]["packet"], syn, "{a}");
+    assert_eq!(after["accepted"]["reconnect"], true, "{a}");
+    let gap = after["accepted"]["after_s"].as_f64().unwrap();
+    assert!((gap - 1.9).abs() < 0.01, "{a}");
+    let cause = st["cause"].as_str().unwrap();
+    for said in [
+        "were refused 2 times: the first SYN, 0.8".to_string(),
+        format!("(packet {first}), was answered by a RST"),
+        format!("(packet {last}): the server was down, so its process had stopped"),
+        "The server came back (restarted): down between 1.3".to_string(),
+        "the client's reconnect 1.9".to_string(),
+        format!("was accepted (packet {syn}), as connection 2."),
+    ] {
+        assert!(cause.contains(&said), "{said}: {cause}");
+    }
+    // No idle timeout is offered once the port was found closed.
+    assert!(!cause.contains("cannot tell"), "{cause}");
+    let ev = &all[0]["evidence"];
+    for p in [fin, first, last, syn] {
+        assert!(
+            ev["packets"].as_array().unwrap().contains(&p.into()),
+            "{ev}"
+        );
+    }
+    assert!(
+        ev["summary"]
+            .as_str()
+            .unwrap()
+            .contains("then 2 new connections of the client's host refused"),
+        "{ev}"
+    );
+}
+
+/// A refusal long after the ending says the server was down then, not that its ending was
+/// the process's: the open verdict stays open, with the refusal cited.
+#[test]
+fn a_late_refusal_is_cited_without_deciding() {
+    let mut s = Session::new(41020, 8080);
+    s.open();
+    s.send(Client, &text(Client, "hi"));
+    wait(&mut s, 12.999);
+    s.fin(Server);
+    s.fin(Client);
+    s.ack(Server);
+    wait(&mut s, 30.0);
+    let syn = refused_syn(&mut s, 41021, 7_000);
+    let all = all_connections(&s);
+    let a = abrupt(&all[0]["status"]).unwrap_or_else(|| panic!("{all:?}"));
+    assert_eq!(a["verdict"], "unknown", "{a}");
+    assert_eq!(a["afterwards"]["first_refused"], syn, "{a}");
+    assert!(a["afterwards"]["accepted"].is_null(), "{a}");
+    let cause = all[0]["status"]["cause"].as_str().unwrap();
+    assert!(cause.contains("were refused once"), "{cause}");
+    assert!(cause.contains("the server was down."), "{cause}");
+}
+
+/// A client whose process dropped the session and came back: its next session is cited.
+#[test]
+fn a_client_that_came_back_is_cited() {
+    let mut s = Session::new(41030, 8080);
+    s.open();
+    s.send(Server, &text(Server, "update"));
+    s.rst(Client);
+    wait(&mut s, 2.0);
+    s.ports[0] = 41031;
+    s.reconnect(10_000, 20_000);
+    let syn = s.syn();
+    s.syn_ack();
+    s.ack(Client);
+    s.send(Client, &request());
+    s.send(Server, &response(false));
+    let all = all_connections(&s);
+    let a = abrupt(&all[0]["status"]).unwrap_or_else(|| panic!("{all:?}"));
+    assert_eq!(a["verdict"], "client-process", "{a}");
+    assert_eq!(a["afterwards"]["refused"], 0, "{a}");
+    assert_eq!(a["afterwards"]["accepted"]["packet"], syn, "{a}");
+    assert_eq!(a["afterwards"]["accepted"]["reconnect"], true, "{a}");
+    let cause = all[0]["status"]["cause"].as_str().unwrap();
+    assert!(
+        cause.contains("The client came back 2.0")
+            && cause.contains(&format!("(packet {syn}), as connection 2")),
+        "{cause}"
+    );
+    // A session that ended with close frames gets nothing of this.
+    assert!(abrupt(&all[1]["status"]).is_none());
+}
+
+/// The recordings of a Mojolicious server stopped under an aiohttp client that reconnects:
+/// the refusals the client logged ("connect refused … 111") are the RSTs cited on the
+/// connection, each SYN answered, and the reconnect its log names is the one accepted.
+#[test]
+fn a_stopped_server_cites_the_refusals_the_client_logged() {
+    for (name, fin) in [
+        ("ending/mojo-sigterm", 16),
+        ("ending/mojo-sigkill", 16),
+        ("ending/mojo-sigkill-no-backoff", 18),
+    ] {
+        let log = std::fs::read_to_string(format!(
+            "{}/fixtures/{name}.log",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let logged = log.matches("connect refused").count() as u64;
+        assert!(logged > 0, "{name}");
+        let all = fixture_connections(&format!("{name}.pcap"));
+        let a = abrupt(&all[0]["status"]).unwrap_or_else(|| panic!("{name}: {all:?}"));
+        assert_eq!(a["end"]["packet"], fin, "{name}");
+        let after = &a["afterwards"];
+        assert_eq!(after["refused"], logged, "{name}: {a}");
+        assert_eq!(after["accepted"]["connection"], 2, "{name}: {a}");
+        assert_eq!(after["accepted"]["reconnect"], true, "{name}: {a}");
+        assert_eq!(
+            after["accepted"]["packet"].as_u64(),
+            all[1]["first_packet"].as_u64(),
+            "{name}: {a}"
+        );
+        let first = after["first_refused"].as_u64().unwrap();
+        let last = after["last_refused"].as_u64().unwrap();
+        assert!(fin < first && first < last, "{name}: {a}");
+        let cause = all[0]["status"]["cause"].as_str().unwrap();
+        assert!(
+            cause.contains(&format!("were refused {logged} times"))
+                && cause.contains("The server came back (restarted)"),
+            "{name}: {cause}"
+        );
+    }
+}

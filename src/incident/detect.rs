@@ -217,6 +217,7 @@ pub fn detect(endings: Vec<Ending>, legs: &[(u32, u32)]) -> Outcome {
                 incident,
                 reconnect,
                 replaces,
+                after: None,
             };
         }
     }

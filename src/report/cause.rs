@@ -787,6 +787,11 @@ causes! {
         /// too short a spell, for `unacknowledged-data`): the network is then not ruled out
         /// and the verdict is `unknown`; null when none.
         unacknowledged: Option<StillUnacked>,
+        /// What came after the ending from the same client host to the same server
+        /// endpoint: its new connections refused (SYN answered by RST: nothing listened on
+        /// the port) and the next new session the server accepted, with their packets;
+        /// null when the capture holds neither.
+        afterwards: Option<crate::incident::After>,
     }
 }
 

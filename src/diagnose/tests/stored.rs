@@ -469,6 +469,19 @@ fn one_of_each() -> Vec<Cause> {
                 packet: 12,
                 retransmissions: 2,
             }),
+            afterwards: Some(crate::incident::After {
+                refused: 3,
+                first_refused: Some(18),
+                first_refused_s: Some(0.4),
+                last_refused: Some(30),
+                last_refused_s: Some(1.2),
+                accepted: Some(crate::incident::Accepted {
+                    connection: 2,
+                    packet: 33,
+                    after_s: 1.9,
+                    reconnect: true,
+                }),
+            }),
         },
     ]
 }

@@ -1,12 +1,16 @@
 //! The words of an abrupt ending read from its evidence ([`Cause::AbruptEnding`], decided
 //! in `diagnose::ending`): the verdict with the packets that show it and the causes the
-//! capture rules out ([`words`]), and its fix ([`fix`]). Part of `words`, which calls in
-//! here for them.
+//! capture rules out, then what came after it from the client's host to the server's port
+//! (its attempts refused by a RST, RFC 9293 §3.10.7.1, and the session accepted when the
+//! server came back: `incident::after`) ([`words`]), and its fix ([`fix`]). Part of
+//! `words`, which calls in here for them.
 
 use super::phrases::EndPhrase;
 use super::proxy::whole_seconds;
 use super::Secs;
 use crate::flow::Role;
+use crate::incident::after::DOWN_SOON_S;
+use crate::incident::After;
 use crate::report::cause::{Cause, EndHow, EndingVerdict, StillUnacked};
 use crate::stack::tcp::connection::EndKind;
 use std::fmt::{self, Formatter};
@@ -14,16 +18,35 @@ use std::fmt::{self, Formatter};
 /// The sentences of an [`Cause::AbruptEnding`] (nothing for any other cause).
 pub fn words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
     let Cause::AbruptEnding {
+        end, afterwards, ..
+    } = c
+    else {
+        return Ok(());
+    };
+    reading(c, f)?;
+    match afterwards {
+        Some(a) => after_words(a, end.by, f),
+        None => Ok(()),
+    }
+}
+
+/// The verdict's sentences (what came after is said by [`after_words`]).
+fn reading(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
+    let Cause::AbruptEnding {
         verdict,
         end,
         quiet_s,
         after_message,
         reset_packet,
         unacknowledged,
+        afterwards,
     } = c
     else {
         return Ok(());
     };
+    // The client's attempts refused after it: the path carried them (the server host's
+    // RSTs), whatever data was left unacknowledged before.
+    let path_carried = afterwards.is_some_and(|a| a.refused > 0);
     let (by, peer) = (end.by, end.by.peer());
     let stopped_on_purpose = match by {
         Role::Client => "a browser that navigates away or an application that exits in order sends a close frame first (1001 going away or 1000); a killed or crashed process, or code that drops the socket, does not",
@@ -52,7 +75,11 @@ pub fn words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
             if let Some(r) = reset_packet {
                 write!(f, ", and its RST (packet {r}) answered what the {peer} sent after that: its socket was gone, not only shut for sending")?;
             }
-            write!(f, ". Not the network (no data was sent again and left unacknowledged) and not a frozen {peer} (no heartbeat gave up on it); {stopped_on_purpose}.")
+            let network = match unacknowledged {
+                Some(u) if path_carried => format!("Not the network: the {}'s data from packet {} was left unacknowledged, but the path carried the {peer}'s attempts after the ending, refused by the {by}'s host", u.from, u.packet),
+                _ => "Not the network (no data was sent again and left unacknowledged)".to_string(),
+            };
+            write!(f, ". {network}, and not a frozen {peer} (no heartbeat gave up on it); {stopped_on_purpose}.")
         }
         EndingVerdict::Unknown if unacknowledged.is_some() => {
             let u = unacknowledged.unwrap_or(StillUnacked {
@@ -85,6 +112,68 @@ pub fn words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
                 Secs(quiet_s.unwrap_or_default())
             )
         }
+    }
+}
+
+/// What came after the ending from the same client host to the same server endpoint, said
+/// after the verdict: its refused attempts (nothing listened on the port) and the next
+/// session accepted.
+fn after_words(a: &After, by: Role, f: &mut Formatter<'_>) -> fmt::Result {
+    if let (Some(first), Some(fs)) = (a.first_refused, a.first_refused_s) {
+        let times = match a.refused {
+            1 => "once".to_string(),
+            n => format!("{n} times"),
+        };
+        write!(
+            f,
+            " Afterwards new connections of the client's host to the server's port were refused {times}: the first SYN, {} after the ending (packet {first}), was answered by a RST, as a host answers for a port nothing listens on (RFC 9293 §3.10.7.1)",
+            Secs(fs)
+        )?;
+        if let (Some(last), Some(ls)) = (a.last_refused, a.last_refused_s) {
+            if a.refused > 1 {
+                write!(f, ", the last {} after it (packet {last})", Secs(ls))?;
+            }
+        }
+        f.write_str(": the server was down")?;
+        if by == Role::Server && fs <= DOWN_SOON_S {
+            f.write_str(", so its process had stopped, not only this session")?;
+        }
+        f.write_str(".")?;
+    }
+    let Some(n) = a.accepted else {
+        return Ok(());
+    };
+    let which = if n.reconnect {
+        "the client's reconnect"
+    } else {
+        "a new session of the client's host"
+    };
+    match (by, a.last_refused_s) {
+        (Role::Server, Some(down)) => write!(
+            f,
+            " The server came back (restarted): down between {} and {} after the ending; {which} {} after it was accepted (packet {}), as connection {}.",
+            Secs(down),
+            Secs(n.after_s),
+            Secs(n.after_s),
+            n.packet,
+            n.connection
+        ),
+        (Role::Server, None) => write!(
+            f,
+            " The server accepted {which} {} after the ending (packet {}), as connection {}: it was listening then.",
+            Secs(n.after_s),
+            n.packet,
+            n.connection
+        ),
+        (Role::Client, _) if n.reconnect => write!(
+            f,
+            " The client came back {} after the ending: its reconnect was accepted (packet {}), as connection {}, as a restarted process or its retry does.",
+            Secs(n.after_s),
+            n.packet,
+            n.connection
+        ),
+        // Another client of the same host says nothing of this one's process.
+        (Role::Client, _) => Ok(()),
     }
 }
 
