@@ -793,6 +793,25 @@ causes! {
         /// null when the capture holds neither.
         afterwards: Option<crate::incident::After>,
     }
+    /// A closing handshake cut short (`diagnose::closing`): after the first close frame,
+    /// TCP ended before the peer's close frame in reply (RFC 6455 §7.1.1 closes TCP only
+    /// once both are sent): its sender ended TCP without waiting (an RST, or a FIN whose
+    /// socket then reset the reply), or the peer ended TCP without replying.
+    "closing-cut-short" => ClosingCutShort {
+        /// The side that sent the first close frame.
+        from: Role,
+        /// Its packet.
+        close_packet: u64,
+        /// The first TCP ending after it, before any reply.
+        end: Ending,
+        /// Seconds from the close frame to that ending.
+        after_s: f64,
+        /// The peer's close frame in reply, when one came after that ending.
+        reply_packet: Option<u64>,
+        /// The close frame's sender's RST that answered that reply (its socket was gone),
+        /// if any.
+        reply_reset: Option<u64>,
+    }
 }
 
 impl Serialize for Cause {

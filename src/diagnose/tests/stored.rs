@@ -483,6 +483,18 @@ fn one_of_each() -> Vec<Cause> {
                 }),
             }),
         },
+        Cause::ClosingCutShort {
+            from: Role::Server,
+            close_packet: 9,
+            end: Ending {
+                by: Role::Server,
+                how: EndHow::Tcp(EndKind::Fin),
+                packet: 10,
+            },
+            after_s: 0.001,
+            reply_packet: Some(11),
+            reply_reset: Some(12),
+        },
     ]
 }
 

@@ -204,3 +204,58 @@ pub fn fix(c: &Cause) -> Option<String> {
         EndingVerdict::Unknown => format!("Look for an idle timeout of {} in the {}'s application and in anything between the two (load balancer, proxy, NAT, firewall): if one matches, send pings or heartbeats more often than it, or raise it; else read the {}'s logs at the time of packet {p}.", Secs(quiet_s.unwrap_or_default()), end.by, end.by),
     })
 }
+
+/// The sentences of a [`Cause::ClosingCutShort`] (nothing for any other cause).
+pub fn closing(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
+    let Cause::ClosingCutShort {
+        from,
+        close_packet,
+        end,
+        after_s,
+        reply_packet,
+        reply_reset,
+    } = c
+    else {
+        return Ok(());
+    };
+    let (from, peer) = (*from, from.peer());
+    let after = Secs(*after_s);
+    if end.by == peer {
+        write!(
+            f,
+            "The closing handshake was cut short by the {peer}: {} {after} after the {from}'s close frame (packet {close_packet}), without a close frame in reply (RFC 6455 §7.1.1 has it send one before it closes TCP): its library dropped the connection instead of completing the closing handshake, or its process ended",
+            EndPhrase(end)
+        )?;
+        if let Some(r) = reply_packet {
+            write!(f, "; its close frame (packet {r}) came only after that")?;
+        }
+        return f.write_str(".");
+    }
+    match (end.how, reply_packet, reply_reset) {
+        (EndHow::Tcp(EndKind::Rst), _, _) => write!(
+            f,
+            "The closing handshake was cut short by the {from}: {} {after} after its own close frame (packet {close_packet}), without waiting for the {peer}'s reply (RFC 6455 §7.1.1: an endpoint closes TCP once it has both sent and received a close frame). An RST flushes what the {peer} had not yet read (RFC 9293 §3.10.7.4): unless its library had read the close frame before the RST came, the {peer}'s application saw 1006, not the code.",
+            EndPhrase(end)
+        ),
+        (_, Some(r), Some(rst)) => write!(
+            f,
+            "The closing handshake was cut short by the {from}: {} {after} after its own close frame (packet {close_packet}), without waiting for the {peer}'s reply, which its RST (packet {rst}) then met (packet {r}): the {from} closed its socket, or its process ended, before the reply came, and never read it.",
+            EndPhrase(end)
+        ),
+        // Not decided (`diagnose::closing`): a FIN whose socket reset no reply.
+        _ => Ok(()),
+    }
+}
+
+/// The fix of a [`Cause::ClosingCutShort`], said before the code's.
+pub fn closing_fix(c: &Cause) -> Option<String> {
+    let Cause::ClosingCutShort { from, end, .. } = c else {
+        return None;
+    };
+    let peer = from.peer();
+    Some(match (end.by == peer, end.how) {
+        (true, _) => format!("Have the {peer} answer a close frame with its own before it closes the socket (its library does so while its read loop runs: a handler that stopped reading, or that closes the socket itself, never answers)."),
+        (false, EndHow::Tcp(EndKind::Rst)) => format!("Have the {from} wait for the {peer}'s close frame, with a close timeout of a few seconds, before it closes the socket, and close it in order (a FIN), not with an abortive RST (SO_LINGER 0), which can discard its close frame unread."),
+        (false, _) => format!("Have the {from} wait for the {peer}'s close frame, with a close timeout of a few seconds, before it closes the socket (or exits)."),
+    })
+}
