@@ -836,3 +836,88 @@ fn recorded_closings_cut_short_are_named() {
         "{st}"
     );
 }
+
+/// Issue 82 item 6: a half-open connection seen from the side that keeps sending into a
+/// peer that vanished: its ping and the retransmissions backing off are never
+/// acknowledged, nothing comes from the peer, and then the sender gives up with its own
+/// RST: that ending is read as its giving up, with the seconds it tried.
+#[test]
+fn a_sender_that_gives_up_on_a_vanished_peer_is_named() {
+    let mut s = Session::new(42100, 8080);
+    s.open();
+    s.send(Client, &text(Client, "hello"));
+    s.send(Server, &text(Server, "hello"));
+    s.ack(Client);
+    wait(&mut s, 1.0);
+    let hb = ping(Server, b"hb");
+    let seq = s.next[1];
+    let first = s.send(Server, &hb);
+    let mut last = first;
+    for backoff in [0.2, 0.4, 0.8, 1.6, 3.2] {
+        wait(&mut s, backoff);
+        last = s.emit(Server, 0, seq, &hb, None);
+    }
+    wait(&mut s, 2.0);
+    let rst = s.rst(Server);
+    let st = status(&s);
+    let u = st["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "unacknowledged-data")
+        .unwrap_or_else(|| panic!("{st}"));
+    assert_eq!(
+        (
+            &u["from"],
+            &u["first_packet"],
+            &u["last_packet"],
+            &u["retransmissions"]
+        ),
+        (&"server".into(), &first.into(), &last.into(), &5.into()),
+        "{u}"
+    );
+    assert_eq!(
+        (
+            &u["gave_up"]["by"],
+            &u["gave_up"]["how"],
+            &u["gave_up"]["packet"]
+        ),
+        (&"server".into(), &"rst".into(), &rst.into()),
+        "{u}"
+    );
+    let tried = u["gave_up_s"].as_f64().unwrap();
+    assert!((tried - 8.2).abs() < 0.02, "{u}");
+    let cause = st["cause"].as_str().unwrap();
+    assert!(
+        cause.contains(&format!(
+            "The server kept sending into a client that was gone, then gave up: the server reset TCP with an RST (packet {rst}) 8.2"
+        )),
+        "{cause}"
+    );
+}
+
+/// A sender that did not end in the capture is not said to have given up.
+#[test]
+fn a_sender_that_did_not_end_is_not_said_to_give_up() {
+    let mut s = Session::new(42101, 8080);
+    s.open();
+    s.send(Client, &text(Client, "hello"));
+    s.send(Server, &text(Server, "hello"));
+    s.ack(Client);
+    let hb = ping(Server, b"hb");
+    let seq = s.next[1];
+    s.send(Server, &hb);
+    for backoff in [0.2, 0.4, 0.8, 1.6] {
+        wait(&mut s, backoff);
+        s.emit(Server, 0, seq, &hb, None);
+    }
+    let st = status(&s);
+    let u = st["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "unacknowledged-data")
+        .unwrap_or_else(|| panic!("{st}"));
+    assert!(u["gave_up"].is_null(), "{u}");
+    assert!(!st["cause"].as_str().unwrap().contains("gave up"), "{st}");
+}

@@ -539,6 +539,11 @@ causes! {
         /// Seconds from the first segment to the peer's next packet (or to the end of the capture
         /// when it sent none).
         peer_silent_s: f64,
+        /// The sender's own ending after its last retransmission, with nothing from the
+        /// peer between (it gave up: its application's timeout, or its kernel's), if any.
+        gave_up: Option<Ending>,
+        /// Seconds from the first segment never acknowledged to that ending.
+        gave_up_s: Option<f64>,
     }
     /// Only one side's large segments died: its data never acknowledged began with a
     /// segment larger than any of its segments the peer had acknowledged, and a smaller

@@ -352,6 +352,12 @@ fn one_of_each() -> Vec<Cause> {
             last_packet: 41,
             peer_next: None,
             peer_silent_s: 9.216,
+            gave_up: Some(Ending {
+                by: Role::Client,
+                how: EndHow::Tcp(EndKind::Rst),
+                packet: 42,
+            }),
+            gave_up_s: Some(9.1),
         },
         Cause::MtuBlackHole {
             from: Role::Server,
