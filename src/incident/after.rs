@@ -7,7 +7,9 @@
 //! attempts ([`Refusals`]: one per TCP connection whose SYN was answered by the server's RST
 //! and never by a SYN-ACK, kept by the analyzer as such a flow finishes, at most a room in
 //! bytes charged to `--max-memory`, `memory::refusals_room`). Out: per connection ended by
-//! a side's FIN or RST before any close frame, its [`After`] (`Link::after`), which the
+//! a side's FIN or RST before any close frame, its [`After`] (`Link::after`): after a
+//! server's ending only where an attempt was refused, after a client's only where a session
+//! of its host was accepted (cited only when it is its own reconnect), which the
 //! report writes into the connection's `abrupt-ending` cause and its evidence. What is
 //! read is the client's host's, not one process's: several clients of one host share it
 //! (the incident stage's `reconnect` says which session is the connection's own).
@@ -187,7 +189,10 @@ pub fn link(endings: &[Ending], refusals: Refusals) -> Vec<(u32, After)> {
                 last = rs.last().copied();
             }
         }
-        if n == 0 && next.is_none() {
+        // A server's ending is followed up where its port was found closed (a session
+        // accepted later alone says nothing of it); a client's where it came back (its
+        // own reconnect, told in the report from the stage's `reconnect`).
+        if (by == Role::Server && n == 0) || (by == Role::Client && next.is_none()) {
             continue;
         }
         out.push((
@@ -323,6 +328,16 @@ mod tests {
         r.push(refusal(11 * S, 100));
         let links = links_of(link(&endings, r));
         assert!(links.get(0).is_none(), "{:?}", links.get(0));
+    }
+
+    #[test]
+    fn a_server_ending_with_nothing_refused_is_not_followed_up() {
+        let endings = [
+            ending(0, 40000, 0, 10 * S, How::Fin, Role::Server),
+            ending(1, 40009, 12 * S, 20 * S, How::Fin, Role::Server),
+        ];
+        let links = links_of(link(&endings, Refusals::default()));
+        assert!(links.is_empty(), "{:?}", links.get(0));
     }
 
     #[test]

@@ -98,7 +98,11 @@ pub fn apply(links: &Links, c: &mut ConnectionReport) {
         if let Some(n) = a.accepted.as_mut() {
             n.reconnect = l.reconnect.is_some_and(|r| r.connection == n.connection);
         }
-        cite_after(a, c);
+        // Nothing refused and not its own reconnect: another client of its host says
+        // nothing of this one.
+        if a.refused > 0 || a.accepted.is_some_and(|n| n.reconnect) {
+            cite_after(a, c);
+        }
     }
 }
 

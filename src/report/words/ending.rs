@@ -158,13 +158,8 @@ fn after_words(a: &After, by: Role, f: &mut Formatter<'_>) -> fmt::Result {
             n.packet,
             n.connection
         ),
-        (Role::Server, None) => write!(
-            f,
-            " The server accepted {which} {} after the ending (packet {}), as connection {}: it was listening then.",
-            Secs(n.after_s),
-            n.packet,
-            n.connection
-        ),
+        // Not linked (`incident::after`): a session accepted alone says nothing of it.
+        (Role::Server, None) => Ok(()),
         (Role::Client, _) if n.reconnect => write!(
             f,
             " The client came back {} after the ending: its reconnect was accepted (packet {}), as connection {}, as a restarted process or its retry does.",
