@@ -921,3 +921,45 @@ fn a_sender_that_did_not_end_is_not_said_to_give_up() {
     assert!(u["gave_up"].is_null(), "{u}");
     assert!(!st["cause"].as_str().unwrap().contains("gave up"), "{st}");
 }
+
+/// THREATS kinds 2 and 5: the refused attempts kept are bounded by `--max-memory` (a
+/// 256th of it: some 900 at the least budget, 32 MiB), the earliest kept, and the report
+/// says how many were not kept.
+#[test]
+fn refusals_past_their_room_are_counted_and_said() {
+    let mut s = Session::new(42200, 8080);
+    s.open();
+    s.send(Server, &text(Server, "hi"));
+    wait(&mut s, 0.3);
+    s.fin(Server);
+    s.fin(Client);
+    s.ack(Server);
+    let n = 2000u32;
+    for k in 0..n {
+        wait(&mut s, 0.001);
+        refused_syn(&mut s, 10_000 + k as u16, 100_000 + k * 10);
+    }
+    let opts = Options {
+        max_memory: 32 << 20,
+        ..Options::default()
+    };
+    let r = analyze_timed(s.link, &s.pkts, opts);
+    let v = serde_json::to_value(&r).unwrap();
+    let a = abrupt(&v["connections"][0]["status"]).unwrap_or_else(|| panic!("{v}"));
+    let kept = a["afterwards"]["refused"].as_u64().unwrap();
+    assert!(kept > 0 && kept < u64::from(n), "{a}");
+    // The earliest are kept: the first refusal is the first SYN after the ending.
+    assert_eq!(a["afterwards"]["first_refused"], 10, "{a}");
+    let warned = r
+        .warnings
+        .iter()
+        .find(|w| w.contains("refused connection attempts"))
+        .unwrap_or_else(|| panic!("{:?}", r.warnings));
+    assert!(
+        warned.starts_with(&format!(
+            "{} refused connection attempts",
+            u64::from(n) - kept
+        )),
+        "{warned}"
+    );
+}

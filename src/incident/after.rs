@@ -340,6 +340,36 @@ mod tests {
         assert!(links.is_empty(), "{:?}", links.get(0));
     }
 
+    /// THREATS kind 3: one client host reconnecting 50 000 times to one server, each
+    /// ending followed by one refusal: each counts its own, in time linear but for the
+    /// sorts (two binary searches per ending).
+    #[test]
+    fn one_host_ending_many_times_counts_each_its_own() {
+        let n = 50_000i64;
+        let endings: Vec<Ending> = (0..n)
+            .map(|k| {
+                ending(
+                    k as u32,
+                    40000,
+                    k * 10 * S,
+                    k * 10 * S + 5 * S,
+                    How::Rst,
+                    Role::Server,
+                )
+            })
+            .collect();
+        let mut r = Refusals::default();
+        for k in 0..n {
+            r.push(refusal(k * 10 * S + 6 * S, k as u64));
+        }
+        let out = link(&endings, r);
+        assert_eq!(out.len(), n as usize);
+        assert!(out.iter().all(|(pos, a)| a.refused == 1
+            && a.first_refused == Some(u64::from(*pos))
+            && a.accepted.map(|x| x.connection) == Some(u64::from(*pos) + 2)
+            || (*pos as i64 == n - 1 && a.accepted.is_none())));
+    }
+
     #[test]
     fn the_room_keeps_the_earliest() {
         let mut r = Refusals::default();
