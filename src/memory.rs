@@ -97,3 +97,11 @@ pub fn reports_without_disk(max_memory: usize) -> usize {
 pub fn incidents_room(max_memory: usize) -> usize {
     max_memory.max(MIN_MAX_MEMORY) / 32
 }
+
+/// The part of `max_memory` the refused connection attempts may take (`incident::Refusals`:
+/// one record of 72 bytes per SYN answered by a RST, twice that while it is cut back, kept
+/// to the end of the input): a two-hundred-and-fifty-sixth, taken from the flows' part (4
+/// MiB at the default budget: some 29 000 attempts; the earliest are kept).
+pub fn refusals_room(max_memory: usize) -> usize {
+    max_memory.max(MIN_MAX_MEMORY) / 256
+}

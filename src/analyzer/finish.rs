@@ -13,7 +13,7 @@ use crate::decode::Endpoint;
 use crate::flow::FlowKey;
 use crate::freeze::Frozen;
 use crate::report::{ConnectionReport, Eviction};
-use crate::stack::tcp::connection::Connection;
+use crate::stack::tcp::connection::{Connection, EndKind};
 
 impl Analyzer {
     /// Both sides of `key` are done (at clock time `ts`): report it now and keep only a
@@ -171,6 +171,9 @@ impl Analyzer {
             Some(at)
         } else {
             self.seen.other_tcp_connections += 1;
+            if let Some(r) = refusal(&c) {
+                self.seen.refusals.push(r);
+            }
             // A refused CONNECT with no session: nothing showed it was for a WebSocket.
             self.seen.refused_tunnels += u64::from(c.up.tunnel().is_some_and(|t| t.refused()));
             if let Some(p) = c.up.polling() {
@@ -211,4 +214,23 @@ impl Analyzer {
         }
         true
     }
+}
+
+/// The connection attempt `c` was, if its server refused it: the client's SYN answered by
+/// the server's RST, no SYN-ACK (RFC 9293 §3.10.7.1: nothing listened on the port).
+fn refusal(c: &Connection) -> Option<crate::incident::Refusal> {
+    let cs = c.up.ctx.client?;
+    let ss = cs.other();
+    let rst = c.ends[ss].as_deref().filter(|e| e.kind == EndKind::Rst)?;
+    if c.isn[cs].is_none() || c.isn[ss].is_some() {
+        return None;
+    }
+    let (client, server) = (c.ep[cs], c.ep[ss]);
+    Some(crate::incident::Refusal {
+        server,
+        host: Endpoint::new(client.ip(), 0),
+        at: c.first_ts.0,
+        syn: c.first_packet,
+        rst: rst.packet,
+    })
 }

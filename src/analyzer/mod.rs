@@ -247,6 +247,9 @@ impl Analyzer {
             unread_input: Default::default(),
             seen: Seen {
                 encrypted_cap: crate::memory::encrypted_listed(opts.max_memory),
+                refusals: crate::incident::Refusals::with_room(crate::memory::refusals_room(
+                    opts.max_memory,
+                )),
                 ..Seen::default()
             },
             unsupported: Vec::new(),
@@ -534,6 +537,7 @@ impl Analyzer {
                 seen.add_encrypted(e);
             }
             seen.polling.append(s.polling);
+            seen.refusals.append(s.refusals);
         }
         seen.encrypted.sort_by_key(|e| (e.input, e.first_packet));
         // Each thread listed up to the cap: the first of them in capture order are kept.

@@ -303,6 +303,11 @@ pub fn unacknowledged(c: &Connection, closes: &[&CloseFrame], sent: PerSide<&Sta
             Some((p, ts)) => (Some(p), ts),
             None => (None, c.last_ts),
         };
+        // The sender's own ending at or after its last retransmission, with nothing from
+        // the peer before it: it gave up on the peer.
+        let gave_up = c.ends[s]
+            .as_deref()
+            .filter(|e| e.packet >= st.last_packet && peer_next.is_none_or(|p| p > e.packet));
         out.push(Cause::Unacknowledged {
             from,
             first_packet: first,
@@ -313,6 +318,12 @@ pub fn unacknowledged(c: &Connection, closes: &[&CloseFrame], sent: PerSide<&Sta
             last_packet: st.last_packet,
             peer_next,
             peer_silent_s: round_ms(until.since(st.first_ts)),
+            gave_up: gave_up.map(|e| Ending {
+                by: from,
+                how: EndHow::Tcp(e.kind),
+                packet: e.packet,
+            }),
+            gave_up_s: gave_up.map(|e| round_ms(e.ts.since(st.first_ts))),
         });
     }
     out

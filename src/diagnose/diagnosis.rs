@@ -476,6 +476,13 @@ pub fn diagnose(
             after,
         });
     }
+    // A closing handshake that TCP's end cut short, read from who ended it and how.
+    causes.extend(super::closing::cause(
+        &causes,
+        closes,
+        &tcp_ends,
+        missing.any(),
+    ));
     // The TCP ending that answered a close_notify is named after it.
     if let (Some(_), Some(tcp), Some(ev)) = (close_notify_end, tcp_ends.first(), &mut evidence) {
         ev.add(format_args!("; then {}", end_phrase(tcp)), [tcp.packet]);

@@ -26,6 +26,11 @@
 //!
 //! A peer that froze (pings unanswered before the end) is `heartbeat-timeout`'s and
 //! `pings-stopped`'s, decided before this; a known idle timeout is `idle-timeout`'s.
+//!
+//! What came after the ending on other connections (the client host's attempts refused,
+//! the server back) is only known once every connection is read: the incident stage finds
+//! it (`incident::after`) and the report writes it into the cause (`afterwards`), where a
+//! refusal soon after a server's ending decides an `unknown` verdict (`report::incidents`).
 
 use super::idle::Idle;
 use crate::report::cause::{Cause, EndHow, Ending, EndingVerdict, StillUnacked};
@@ -89,6 +94,7 @@ pub fn cause(
         after_message,
         reset_packet,
         unacknowledged: unacked,
+        afterwards: None,
     })
 }
 

@@ -22,6 +22,7 @@
 
 pub mod app;
 mod build;
+pub mod closing;
 pub mod delivery;
 pub mod diagnosis;
 pub mod ending;

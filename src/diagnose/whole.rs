@@ -29,7 +29,7 @@ impl Report {
     pub fn new(
         inputs: Vec<InputSummary>,
         mut connections: Vec<ConnectionReport>,
-        seen: Seen,
+        mut seen: Seen,
     ) -> Report {
         // Keys are unique (one packet starts one TCP connection, and its HTTP/2 WebSockets
         // differ by stream), so an in-place unstable sort is deterministic and needs no
@@ -44,14 +44,15 @@ impl Report {
         for c in &mut connections {
             proxied::mark_behind_encrypted(c, &seen.encrypted);
         }
-        let out = crate::report::incidents::link_vec(&mut connections);
+        let refusals = refusals_of(&mut seen);
+        let out = crate::report::incidents::link_vec(&mut connections, refusals);
         let mut r = Report::build(inputs, connections, None, seen);
         r.set_incidents(out);
         r
     }
 
     /// A report whose connections stay in `store` (sorted and numbered here).
-    pub fn from_store(inputs: Vec<InputSummary>, mut store: Store, seen: Seen) -> Report {
+    pub fn from_store(inputs: Vec<InputSummary>, mut store: Store, mut seen: Seen) -> Report {
         store.sort();
         // Failing to read back or write a report leaves the legs unlinked, nothing worse.
         let legs: Vec<(u32, u32)> = crate::report::store::link_store(&mut store, proxied::link)
@@ -65,11 +66,30 @@ impl Report {
         let _ = finish_store(&mut store, &inputs, &seen.encrypted);
         // The incidents, from the endings the store kept as its reports were filled: no
         // report is read back for them; each gets its links as it is shown.
-        let out = crate::incident::detect(store.take_endings(), &legs);
+        let endings = store.take_endings();
+        let after = crate::incident::after::link(&endings, refusals_of(&mut seen));
+        let mut out = crate::incident::detect(endings, &legs);
+        out.links.set_after(after);
         let mut r = Report::build(inputs, Vec::new(), Some(store), seen);
         r.set_incidents(out);
         r
     }
+}
+
+/// The refused connection attempts `seen` kept, taken out, with a note in its `temp_notes`
+/// (the report's warnings) when some were left out for want of room.
+fn refusals_of(seen: &mut Seen) -> crate::incident::Refusals {
+    let mut refusals = std::mem::take(&mut seen.refusals);
+    let left_out = refusals.left_out();
+    if left_out > 0 {
+        seen.temp_notes.push(format!(
+            "{left_out} refused connection attempts (a SYN answered by a RST) were not kept: \
+             they hold a two-hundred-and-fifty-sixth of --max-memory, so the refusals that \
+             came last are not cited after the sessions they followed; raise --max-memory \
+             to see them"
+        ));
+    }
+    refusals
 }
 
 impl Report {

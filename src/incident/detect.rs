@@ -240,6 +240,7 @@ pub fn detect(endings: Vec<Ending>, legs: &[(u32, u32)]) -> Outcome {
                 incident,
                 reconnect,
                 replaces,
+                after: None,
             };
         }
     }

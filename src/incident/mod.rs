@@ -20,10 +20,12 @@
 //! number of times ([`Outcome::work`] counts the steps), so 100 000 sessions ending in one
 //! second, or one client reconnecting 50 000 times, cost time linear in the sessions.
 
+pub mod after;
 mod detect;
 pub mod watch;
 mod words;
 
+pub use after::{Accepted, After, Refusal, Refusals};
 pub use detect::detect;
 pub use watch::{Forming, Watch};
 pub use words::{clock, kind_cause, kind_fix, seconds};
@@ -416,6 +418,9 @@ pub struct Link {
     pub reconnect: Option<Reconnect>,
     /// The id of the connection this one replaced.
     pub replaces: Option<u64>,
+    /// What came after its abrupt ending from its client host to its server
+    /// ([`after::link`]).
+    pub after: Option<After>,
 }
 
 /// Per connection position, what the stage says of it (only those it says something of).
@@ -427,6 +432,13 @@ pub struct Links {
 impl Links {
     fn entry(&mut self, pos: u32) -> &mut Link {
         self.map.entry(pos).or_default()
+    }
+
+    /// Adds what came after the abrupt endings ([`after::link`]), by position.
+    pub fn set_after(&mut self, after: Vec<(u32, After)>) {
+        for (pos, a) in after {
+            self.entry(pos).after = Some(a);
+        }
     }
 
     /// What it says of the connection at `pos`.

@@ -539,6 +539,11 @@ causes! {
         /// Seconds from the first segment to the peer's next packet (or to the end of the capture
         /// when it sent none).
         peer_silent_s: f64,
+        /// The sender's own ending after its last retransmission, with nothing from the
+        /// peer between (it gave up: its application's timeout, or its kernel's), if any.
+        gave_up: Option<Ending>,
+        /// Seconds from the first segment never acknowledged to that ending.
+        gave_up_s: Option<f64>,
     }
     /// Only one side's large segments died: its data never acknowledged began with a
     /// segment larger than any of its segments the peer had acknowledged, and a smaller
@@ -787,6 +792,30 @@ causes! {
         /// too short a spell, for `unacknowledged-data`): the network is then not ruled out
         /// and the verdict is `unknown`; null when none.
         unacknowledged: Option<StillUnacked>,
+        /// What came after the ending from the same client host to the same server
+        /// endpoint: its new connections refused (SYN answered by RST: nothing listened on
+        /// the port) and the next new session the server accepted, with their packets;
+        /// null when the capture holds neither.
+        afterwards: Option<crate::incident::After>,
+    }
+    /// A closing handshake cut short (`diagnose::closing`): after the first close frame,
+    /// TCP ended before the peer's close frame in reply (RFC 6455 §7.1.1 closes TCP only
+    /// once both are sent): its sender ended TCP without waiting (an RST, or a FIN whose
+    /// socket then reset the reply), or the peer ended TCP without replying.
+    "closing-cut-short" => ClosingCutShort {
+        /// The side that sent the first close frame.
+        from: Role,
+        /// Its packet.
+        close_packet: u64,
+        /// The first TCP ending after it, before any reply.
+        end: Ending,
+        /// Seconds from the close frame to that ending.
+        after_s: f64,
+        /// The peer's close frame in reply, when one came after that ending.
+        reply_packet: Option<u64>,
+        /// The close frame's sender's RST that answered that reply (its socket was gone),
+        /// if any.
+        reply_reset: Option<u64>,
     }
 }
 

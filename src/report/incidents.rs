@@ -4,12 +4,16 @@
 //! so that the stage imports nothing of `report/` (it works on endings alone).
 //!
 //! In: a [`ConnectionReport`]. Out: its [`Ending`]; its `incident`, `reconnect` and
-//! `replaces` set from the stage's [`Links`].
+//! `replaces` set from the stage's [`Links`], and what came after its abrupt ending
+//! (`incident::after`) written into its `abrupt-ending` cause and its evidence.
 
-use super::ConnectionReport;
+use super::cause::{Cause, EndingVerdict};
+use super::{ConnectionReport, Status};
 use crate::decode::Endpoint;
 use crate::flow::Role;
-use crate::incident::{detect, Ending, How, Index, Links, Outcome};
+use crate::incident::after::DOWN_SOON_S;
+use crate::incident::After;
+use crate::incident::{detect, Ending, How, Index, Links, Outcome, Refusals};
 
 /// The ending of `c`, at position `pos`.
 pub fn ending(c: &ConnectionReport, pos: u32) -> Ending {
@@ -107,12 +111,90 @@ pub fn apply(links: &Links, c: &mut ConnectionReport) {
     c.incident = l.incident;
     c.reconnect = l.reconnect;
     c.replaces = l.replaces;
+    if let Some(mut a) = l.after {
+        // The session accepted is this connection's own reconnect when the stage linked it.
+        if let Some(n) = a.accepted.as_mut() {
+            n.reconnect = l.reconnect.is_some_and(|r| r.connection == n.connection);
+        }
+        // Nothing refused and not its own reconnect: another client of its host says
+        // nothing of this one.
+        if a.refused > 0 || a.accepted.is_some_and(|n| n.reconnect) {
+            cite_after(a, c);
+        }
+    }
+}
+
+/// Writes what came after `c`'s abrupt ending (`a`) into its `abrupt-ending` cause, whose
+/// words then cite it, and into its evidence. A `unknown` verdict of a server's ending
+/// becomes `server-process` when the client's new connection was refused soon after it
+/// ([`DOWN_SOON_S`]): nothing listened on the port any more, so the server's process had
+/// stopped (neither a timeout nor the path, which carried the refusal, ended it).
+fn cite_after(a: After, c: &mut ConnectionReport) {
+    let Some(k) = c
+        .status
+        .causes
+        .iter()
+        .position(|x| matches!(x, Cause::AbruptEnding { .. }))
+    else {
+        return;
+    };
+    let mut causes = c.status.causes.clone();
+    let Some(Cause::AbruptEnding {
+        afterwards,
+        verdict,
+        end,
+        ..
+    }) = causes.get_mut(k)
+    else {
+        return;
+    };
+    if *afterwards == Some(a) {
+        return;
+    }
+    *afterwards = Some(a);
+    if end.by == Role::Server && a.first_refused_s.is_some_and(|s| s <= DOWN_SOON_S) {
+        *verdict = EndingVerdict::ServerProcess;
+    }
+    let by = end.by;
+    c.status = Status::of(causes);
+    if let Some(e) = c.evidence.as_mut() {
+        if let (Some(f), Some(l)) = (a.first_refused, a.last_refused) {
+            let n = a.refused;
+            let s = if n == 1 { "" } else { "s" };
+            let at = if f == l {
+                format!("packet {f}")
+            } else {
+                format!("packets {f} to {l}")
+            };
+            e.add(
+                format_args!("; then {n} new connection{s} of the client's host refused ({at})"),
+                [f, l],
+            );
+        }
+        if let Some(n) = a.accepted {
+            let who = match (by == Role::Server && a.refused > 0, n.reconnect) {
+                (true, true) => "; the server came back: the client's reconnect",
+                (true, false) => "; the server came back: a new session of the client's host",
+                (false, true) => "; the client's reconnect",
+                (false, false) => "; a new session of the client's host",
+            };
+            e.add(
+                format_args!(
+                    "{who} accepted {} later (packet {}, connection {})",
+                    super::words::Secs(n.after_s),
+                    n.packet,
+                    n.connection
+                ),
+                [n.packet],
+            );
+        }
+    }
 }
 
 /// The incidents and links of connections all in memory (in the report's order, ids
 /// given), written into them (the links are left empty in the outcome).
-pub fn link_vec(connections: &mut [ConnectionReport]) -> Outcome {
-    if connections.len() < 2 {
+pub fn link_vec(connections: &mut [ConnectionReport], refusals: Refusals) -> Outcome {
+    if connections.len() < 2 && refusals.is_empty() {
         return Outcome::default();
     }
     let endings: Vec<Ending> = connections
@@ -120,6 +202,7 @@ pub fn link_vec(connections: &mut [ConnectionReport]) -> Outcome {
         .enumerate()
         .filter_map(|(i, c)| Some(ending(c, u32::try_from(i).ok()?)))
         .collect();
+    let after = crate::incident::after::link(&endings, refusals);
     // The proxied sessions' legs, front first, by position (id less one).
     let legs: Vec<(u32, u32)> = connections
         .iter()
@@ -134,6 +217,7 @@ pub fn link_vec(connections: &mut [ConnectionReport]) -> Outcome {
         })
         .collect();
     let mut out = detect(endings, &legs);
+    out.links.set_after(after);
     if !out.links.is_empty() {
         for c in connections.iter_mut() {
             apply(&out.links, c);

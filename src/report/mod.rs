@@ -276,6 +276,11 @@ pub struct Seen {
     #[serde(skip)]
     #[schemars(skip)]
     pub polling: crate::app::Polls,
+    /// Connection attempts refused (a SYN answered by the server's RST), for what came
+    /// after a session's abrupt ending (`incident::after`).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub(crate) refusals: crate::incident::Refusals,
 }
 
 impl Seen {

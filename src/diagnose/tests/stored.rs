@@ -352,6 +352,12 @@ fn one_of_each() -> Vec<Cause> {
             last_packet: 41,
             peer_next: None,
             peer_silent_s: 9.216,
+            gave_up: Some(Ending {
+                by: Role::Client,
+                how: EndHow::Tcp(EndKind::Rst),
+                packet: 42,
+            }),
+            gave_up_s: Some(9.1),
         },
         Cause::MtuBlackHole {
             from: Role::Server,
@@ -469,6 +475,31 @@ fn one_of_each() -> Vec<Cause> {
                 packet: 12,
                 retransmissions: 2,
             }),
+            afterwards: Some(crate::incident::After {
+                refused: 3,
+                first_refused: Some(18),
+                first_refused_s: Some(0.4),
+                last_refused: Some(30),
+                last_refused_s: Some(1.2),
+                accepted: Some(crate::incident::Accepted {
+                    connection: 2,
+                    packet: 33,
+                    after_s: 1.9,
+                    reconnect: true,
+                }),
+            }),
+        },
+        Cause::ClosingCutShort {
+            from: Role::Server,
+            close_packet: 9,
+            end: Ending {
+                by: Role::Server,
+                how: EndHow::Tcp(EndKind::Fin),
+                packet: 10,
+            },
+            after_s: 0.001,
+            reply_packet: Some(11),
+            reply_reset: Some(12),
         },
     ]
 }

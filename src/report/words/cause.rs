@@ -388,6 +388,7 @@ impl Display for Cause {
             | Cause::MtuBlackHoleReceiver { .. }
             | Cause::Keepalive { .. } => path_words(self, f),
             Cause::AbruptEnding { .. } => super::ending::words(self, f),
+            Cause::ClosingCutShort { .. } => super::ending::closing(self, f),
             Cause::GatewayIdleClose { .. } => proxy::gateway_idle(self, f),
             Cause::GatewayFrames { .. } => proxy::gateway_frames(self, f),
             Cause::BehindTlsProxy { candidates } => {

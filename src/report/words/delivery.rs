@@ -2,6 +2,7 @@
 //! frame that a host without the connection answered, data never acknowledged, an RST
 //! that its sender's address did not send; their hints and evidence clauses.
 
+use super::phrases::EndPhrase;
 use super::{article, Ms, Secs};
 use crate::close::catalog;
 use crate::report::cause::{Cause, EndHow, Ending, Unacked};
@@ -49,6 +50,8 @@ pub(super) fn path_words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
             last_packet,
             peer_next,
             peer_silent_s,
+            gave_up,
+            gave_up_s,
         } => {
             let peer = from.peer();
             write!(
@@ -70,14 +73,23 @@ pub(super) fn path_words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
             match peer_next {
                 Some(p) => write!(
                     f,
-                    "; nothing came from the {peer} for {}, until packet {p}.",
+                    "; nothing came from the {peer} for {}, until packet {p}",
                     Secs(*peer_silent_s)
-                ),
+                )?,
                 None => write!(
                     f,
-                    "; nothing came from the {peer} after it ({} to the end of the capture).",
+                    "; nothing came from the {peer} after it ({} to the end of the capture)",
                     Secs(*peer_silent_s)
+                )?,
+            }
+            match (gave_up, gave_up_s) {
+                (Some(e), Some(s)) => write!(
+                    f,
+                    ". The {from} kept sending into a {peer} that was gone, then gave up: {} {} after the first of that data (its own timeout: a heartbeat, a write deadline or its kernel's retransmission limit), a half-open connection seen from the side that still had it.",
+                    EndPhrase(e),
+                    Secs(*s)
                 ),
+                _ => f.write_str("."),
             }
         }
         Cause::WindowClosed {

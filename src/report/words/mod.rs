@@ -67,7 +67,8 @@ pub fn rank(c: &Cause) -> u8 {
         Cause::CloseReply { .. }
         | Cause::NoCloseReply { .. }
         | Cause::CloseReplyNotCaptured { .. }
-        | Cause::LateCloseFrame { .. } => 4,
+        | Cause::LateCloseFrame { .. }
+        | Cause::ClosingCutShort { .. } => 4,
         Cause::TlsFatalAlert { .. }
         | Cause::TlsCloseNotifyFirst { .. }
         | Cause::TlsClosedCleanly { .. }
@@ -155,8 +156,14 @@ pub fn detail(causes: &[Cause]) -> String {
 /// The fix of a status: `base` (its first cause's), after the hint of each cause that has
 /// one, a later cause's hint before an earlier one's.
 pub fn fix(base: Cow<'static, str>, causes: &[Cause]) -> Cow<'static, str> {
+    // How the closing handshake was cut short is no fix where the session's own cause is
+    // known: that cause's fix stands alone.
+    let own = causes
+        .iter()
+        .any(|c| states_own_cause(c) || names_what_happened(c));
     causes
         .iter()
+        .filter(|c| !(own && matches!(c, Cause::ClosingCutShort { .. })))
         .filter_map(hint)
         .fold(base, |fix, hint| Cow::Owned(format!("{hint} {fix}")))
 }
@@ -292,6 +299,7 @@ fn hint(c: &Cause) -> Option<String> {
         | Cause::MtuBlackHoleReceiver { .. }
         | Cause::Keepalive { .. } => Some(path_hint(c)),
         Cause::GatewayIdleClose { .. } => Some(proxy::GATEWAY_IDLE_FIX.into()),
+        Cause::ClosingCutShort { .. } => ending::closing_fix(c),
         Cause::ReasonWords { from, names, .. } => Some(reason::fix(
             names,
             from.as_str(),

@@ -422,3 +422,543 @@ fn a_reaction_to_a_message_carries_no_idle_timeout_list() {
     );
     assert!(!cause.contains(TYPICAL), "{cause}");
 }
+
+/// Every connection's JSON of `s`, analyzed with its own times.
+fn all_connections(s: &Session) -> Vec<Value> {
+    let r = analyze_timed(s.link, &s.pkts, Options::default());
+    serde_json::to_value(&r.connections)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// A new connection of the client from `port`: its SYN, answered by the server's RST
+/// (nothing listens on the port). Returns the SYN's packet.
+fn refused_syn(s: &mut Session, port: u16, isn: u32) -> u64 {
+    s.ports[0] = port;
+    s.reconnect(isn, 0);
+    let syn = s.syn();
+    s.emit(Server, RST, 0, &[], None);
+    syn
+}
+
+/// Issue 82 item 1: after a server's abrupt ending, what came next from the same client
+/// host to the same server port is cited on the connection itself: its new SYN refused
+/// with a RST (the port closed: the server was down) and its reconnect accepted after the
+/// gap (the server came back). A refusal soon after the ending decides a spell of whole
+/// seconds that alone left the verdict open: the server's process had stopped.
+#[test]
+fn a_server_down_then_back_is_read_from_the_clients_next_attempts() {
+    let mut s = Session::new(41010, 8080);
+    s.open();
+    s.send(Client, &text(Client, "hi"));
+    // 13.000 s of quiet, then the server's FIN: alone, the capture cannot tell (above).
+    wait(&mut s, 12.999);
+    let fin = s.fin(Server);
+    s.fin(Client);
+    s.ack(Server);
+    wait(&mut s, 0.8);
+    let first = refused_syn(&mut s, 41011, 7_000);
+    wait(&mut s, 0.5);
+    let last = refused_syn(&mut s, 41012, 8_000);
+    // Another port of the same server host refusing is not this server's.
+    s.ports[1] = 9090;
+    refused_syn(&mut s, 41013, 9_000);
+    s.ports[1] = 8080;
+    wait(&mut s, 0.6);
+    s.ports[0] = 41014;
+    s.reconnect(10_000, 20_000);
+    let syn = s.syn();
+    s.syn_ack();
+    s.ack(Client);
+    s.send(Client, &request());
+    s.send(Server, &response(false));
+    s.send(Client, &close(Client, 1000, "bye"));
+    s.send(Server, &close(Server, 1000, "bye"));
+    s.fins(Server);
+    let all = all_connections(&s);
+    assert_eq!(all.len(), 2, "{all:?}");
+    let st = &all[0]["status"];
+    let a = abrupt(st).unwrap_or_else(|| panic!("{st}"));
+    assert_eq!(a["end"]["packet"], fin, "{a}");
+    assert_eq!(a["verdict"], "server-process", "{a}");
+    let after = &a["afterwards"];
+    assert_eq!(
+        (
+            &after["refused"],
+            &after["first_refused"],
+            &after["last_refused"]
+        ),
+        (&2.into(), &first.into(), &last.into()),
+        "{a}"
+    );
+    assert_eq!(after["accepted"]["connection"], 2, "{a}");
+    assert_eq!(after["accepted"]["packet"], syn, "{a}");
+    assert_eq!(after["accepted"]["reconnect"], true, "{a}");
+    let gap = after["accepted"]["after_s"].as_f64().unwrap();
+    assert!((gap - 1.9).abs() < 0.01, "{a}");
+    let cause = st["cause"].as_str().unwrap();
+    for said in [
+        "were refused 2 times: the first SYN, 0.8".to_string(),
+        format!("(packet {first}), was answered by a RST"),
+        format!("(packet {last}): the server was down, so its process had stopped"),
+        "The server came back (restarted): down between 1.3".to_string(),
+        "the client's reconnect 1.9".to_string(),
+        format!("was accepted (packet {syn}), as connection 2."),
+    ] {
+        assert!(cause.contains(&said), "{said}: {cause}");
+    }
+    // No idle timeout is offered once the port was found closed.
+    assert!(!cause.contains("cannot tell"), "{cause}");
+    let ev = &all[0]["evidence"];
+    for p in [fin, first, last, syn] {
+        assert!(
+            ev["packets"].as_array().unwrap().contains(&p.into()),
+            "{ev}"
+        );
+    }
+    assert!(
+        ev["summary"]
+            .as_str()
+            .unwrap()
+            .contains("then 2 new connections of the client's host refused"),
+        "{ev}"
+    );
+}
+
+/// A refusal long after the ending says the server was down then, not that its ending was
+/// the process's: the open verdict stays open, with the refusal cited.
+#[test]
+fn a_late_refusal_is_cited_without_deciding() {
+    let mut s = Session::new(41020, 8080);
+    s.open();
+    s.send(Client, &text(Client, "hi"));
+    wait(&mut s, 12.999);
+    s.fin(Server);
+    s.fin(Client);
+    s.ack(Server);
+    wait(&mut s, 30.0);
+    let syn = refused_syn(&mut s, 41021, 7_000);
+    let all = all_connections(&s);
+    let a = abrupt(&all[0]["status"]).unwrap_or_else(|| panic!("{all:?}"));
+    assert_eq!(a["verdict"], "unknown", "{a}");
+    assert_eq!(a["afterwards"]["first_refused"], syn, "{a}");
+    assert!(a["afterwards"]["accepted"].is_null(), "{a}");
+    let cause = all[0]["status"]["cause"].as_str().unwrap();
+    assert!(cause.contains("were refused once"), "{cause}");
+    assert!(cause.contains("the server was down."), "{cause}");
+}
+
+/// A client whose process dropped the session and came back: its next session is cited.
+#[test]
+fn a_client_that_came_back_is_cited() {
+    let mut s = Session::new(41030, 8080);
+    s.open();
+    s.send(Server, &text(Server, "update"));
+    s.rst(Client);
+    wait(&mut s, 2.0);
+    s.ports[0] = 41031;
+    s.reconnect(10_000, 20_000);
+    let syn = s.syn();
+    s.syn_ack();
+    s.ack(Client);
+    s.send(Client, &request());
+    s.send(Server, &response(false));
+    let all = all_connections(&s);
+    let a = abrupt(&all[0]["status"]).unwrap_or_else(|| panic!("{all:?}"));
+    assert_eq!(a["verdict"], "client-process", "{a}");
+    assert_eq!(a["afterwards"]["refused"], 0, "{a}");
+    assert_eq!(a["afterwards"]["accepted"]["packet"], syn, "{a}");
+    assert_eq!(a["afterwards"]["accepted"]["reconnect"], true, "{a}");
+    let cause = all[0]["status"]["cause"].as_str().unwrap();
+    assert!(
+        cause.contains("The client came back 2.0")
+            && cause.contains(&format!("(packet {syn}), as connection 2")),
+        "{cause}"
+    );
+    // A session that ended with close frames gets nothing of this.
+    assert!(abrupt(&all[1]["status"]).is_none());
+}
+
+/// The recordings of a Mojolicious server stopped under an aiohttp client that reconnects:
+/// the refusals the client logged ("connect refused … 111") are the RSTs cited on the
+/// connection, each SYN answered, and the reconnect its log names is the one accepted.
+#[test]
+fn a_stopped_server_cites_the_refusals_the_client_logged() {
+    for (name, fin) in [
+        ("ending/mojo-sigterm", 16),
+        ("ending/mojo-sigkill", 16),
+        ("ending/mojo-sigkill-no-backoff", 18),
+    ] {
+        let log = std::fs::read_to_string(format!(
+            "{}/fixtures/{name}.log",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let logged = log.matches("connect refused").count() as u64;
+        assert!(logged > 0, "{name}");
+        let all = fixture_connections(&format!("{name}.pcap"));
+        let a = abrupt(&all[0]["status"]).unwrap_or_else(|| panic!("{name}: {all:?}"));
+        assert_eq!(a["end"]["packet"], fin, "{name}");
+        let after = &a["afterwards"];
+        assert_eq!(after["refused"], logged, "{name}: {a}");
+        assert_eq!(after["accepted"]["connection"], 2, "{name}: {a}");
+        assert_eq!(after["accepted"]["reconnect"], true, "{name}: {a}");
+        assert_eq!(
+            after["accepted"]["packet"].as_u64(),
+            all[1]["first_packet"].as_u64(),
+            "{name}: {a}"
+        );
+        let first = after["first_refused"].as_u64().unwrap();
+        let last = after["last_refused"].as_u64().unwrap();
+        assert!(fin < first && first < last, "{name}: {a}");
+        let cause = all[0]["status"]["cause"].as_str().unwrap();
+        assert!(
+            cause.contains(&format!("were refused {logged} times"))
+                && cause.contains("The server came back (restarted)"),
+            "{name}: {cause}"
+        );
+    }
+}
+
+/// The `closing-cut-short` cause of `st`, if any.
+fn cut_short(st: &Value) -> Option<&Value> {
+    st["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "closing-cut-short")
+}
+
+/// Issue 82 item 1: a close frame followed by an abrupt end is read from who sent the
+/// close, who ended TCP and how, and what met the reply; not a plain clean close.
+#[test]
+fn a_close_frame_then_the_senders_rst_is_cut_short() {
+    let mut s = Session::new(42001, 8080);
+    s.open();
+    s.send(Server, &text(Server, "hi"));
+    wait(&mut s, 1.3);
+    let close_packet = s.send(Server, &close(Server, 1001, "bye"));
+    let rst = s.rst(Server);
+    let st = status(&s);
+    assert_eq!(st["code"], 1001, "{st}");
+    let k = cut_short(&st).unwrap_or_else(|| panic!("{st}"));
+    assert_eq!(
+        (
+            &k["from"],
+            &k["close_packet"],
+            &k["end"]["by"],
+            &k["end"]["how"]
+        ),
+        (
+            &"server".into(),
+            &close_packet.into(),
+            &"server".into(),
+            &"rst".into()
+        ),
+        "{k}"
+    );
+    assert_eq!(k["end"]["packet"], rst, "{k}");
+    assert!(
+        k["reply_packet"].is_null() && k["reply_reset"].is_null(),
+        "{k}"
+    );
+    let cause = st["cause"].as_str().unwrap();
+    for said in [
+        format!("The closing handshake was cut short by the server: the server reset TCP with an RST (packet {rst})"),
+        format!("after its own close frame (packet {close_packet}), without waiting for the client's reply"),
+        "RFC 9293 §3.10.7.4".to_string(),
+    ] {
+        assert!(cause.contains(&said), "{said}: {cause}");
+    }
+    assert!(
+        st["fix"]
+            .as_str()
+            .unwrap()
+            .starts_with("Have the server wait for the client's close frame"),
+        "{st}"
+    );
+}
+
+#[test]
+fn a_reply_met_by_the_closers_rst_is_cut_short() {
+    let mut s = Session::new(42002, 8080);
+    s.open();
+    let close_packet = s.send(Server, &close(Server, 1000, ""));
+    let fin = s.fin(Server);
+    wait(&mut s, 0.05);
+    let reply = s.send(Client, &close(Client, 1000, ""));
+    let rst = s.rst(Server);
+    let st = status(&s);
+    let k = cut_short(&st).unwrap_or_else(|| panic!("{st}"));
+    assert_eq!(k["close_packet"], close_packet, "{k}");
+    assert_eq!(
+        (&k["end"]["packet"], &k["end"]["how"]),
+        (&fin.into(), &"fin".into()),
+        "{k}"
+    );
+    assert_eq!(
+        (&k["reply_packet"], &k["reply_reset"]),
+        (&reply.into(), &rst.into()),
+        "{k}"
+    );
+    let cause = st["cause"].as_str().unwrap();
+    assert!(
+        cause.contains(&format!("without waiting for the client's reply, which its RST (packet {rst}) then met (packet {reply})")),
+        "{cause}"
+    );
+}
+
+#[test]
+fn a_peer_that_ends_tcp_without_replying_cuts_it_short() {
+    let mut s = Session::new(42003, 8080);
+    s.open();
+    let close_packet = s.send(Client, &close(Client, 1000, "done"));
+    wait(&mut s, 0.2);
+    let fin = s.fin(Server);
+    s.fin(Client);
+    s.ack(Server);
+    let st = status(&s);
+    let k = cut_short(&st).unwrap_or_else(|| panic!("{st}"));
+    assert_eq!(
+        (&k["from"], &k["end"]["by"], &k["end"]["packet"]),
+        (&"client".into(), &"server".into(), &fin.into()),
+        "{k}"
+    );
+    assert!(
+        (k["after_s"].as_f64().unwrap() - 0.201).abs() < 0.002,
+        "{k}"
+    );
+    let cause = st["cause"].as_str().unwrap();
+    assert!(
+        cause.contains(&format!("The closing handshake was cut short by the server: the server closed TCP with a FIN (packet {fin}) 0.201 s after the client's close frame (packet {close_packet}), without a close frame in reply")),
+        "{cause}"
+    );
+}
+
+/// Closings that completed, or whose only fault is a reply that never came, are not cut
+/// short: the reply before TCP's end; the closer's FIN first and the reply after it; the
+/// closer's FIN and no reply at all (`no-close-reply` says it); an invalid reply (it did
+/// answer); bytes missing (the reply may be among them).
+#[test]
+fn completed_closings_are_not_cut_short() {
+    let mut cases: Vec<(&str, Session)> = Vec::new();
+    let mut s = Session::new(42010, 8080);
+    s.open();
+    s.send(Client, &close(Client, 1000, ""));
+    s.send(Server, &close(Server, 1000, ""));
+    s.fins(Server);
+    cases.push(("handshake then FINs", s));
+    let mut s = Session::new(42011, 8080);
+    s.open();
+    s.send(Client, &close(Client, 1000, ""));
+    s.fin(Client);
+    s.send(Server, &close(Server, 1000, ""));
+    s.fin(Server);
+    s.ack(Client);
+    cases.push(("half-close then reply", s));
+    let mut s = Session::new(42012, 8080);
+    s.open();
+    s.send(Server, &close(Server, 1000, ""));
+    s.fin(Server);
+    s.fin(Client);
+    s.ack(Server);
+    cases.push(("no reply after the closer's FIN", s));
+    let mut s = Session::new(42013, 8080);
+    s.open();
+    s.send(Client, &close(Client, 1000, ""));
+    s.send(Server, &close_raw(Server, b"1000"));
+    s.fin(Server);
+    s.fin(Client);
+    s.ack(Server);
+    cases.push(("an invalid reply", s));
+    let mut s = Session::new(42014, 8080);
+    s.open();
+    s.send(Server, &close(Server, 1000, ""));
+    s.lose(Client, &text(Client, "lost"));
+    s.send(Client, &text(Client, "after the gap"));
+    s.rst(Server);
+    cases.push(("bytes missing", s));
+    for (what, s) in cases {
+        let st = status(&s);
+        assert!(cut_short(&st).is_none(), "{what}: {st}");
+    }
+}
+
+/// Recorded: RabbitMQ's Web STOMP closes with 1000 and its FIN at once, and resets the
+/// client's reply (fixtures/app, `rabbitmqctl close_all_connections`); ws fails a
+/// connection whose 101 selected no subprotocol with its own FIN right after the graphql-ws
+/// server's 4406, sending no close frame (fixtures/README.md). Where the application's
+/// verdict is known, its fix stands alone.
+#[test]
+fn recorded_closings_cut_short_are_named() {
+    let all = fixture_connections("app/rabbitmq-stomp-close-all.pcap");
+    let k = cut_short(&all[0]["status"]).unwrap_or_else(|| panic!("{all:?}"));
+    assert_eq!(
+        (
+            &k["from"],
+            &k["close_packet"],
+            &k["end"]["packet"],
+            &k["reply_packet"],
+            &k["reply_reset"]
+        ),
+        (
+            &"server".into(),
+            &12.into(),
+            &13.into(),
+            &14.into(),
+            &15.into()
+        ),
+        "{k}"
+    );
+    let all = fixture_connections("app/graphql-offer-legacy.pcap");
+    let st = &all[0]["status"];
+    let k = cut_short(st).unwrap_or_else(|| panic!("{all:?}"));
+    assert_eq!(
+        (
+            &k["from"],
+            &k["end"]["by"],
+            &k["end"]["how"],
+            &k["end"]["packet"]
+        ),
+        (
+            &"server".into(),
+            &"client".into(),
+            &"fin".into(),
+            &10.into()
+        ),
+        "{k}"
+    );
+    assert!(
+        !st["fix"].as_str().unwrap().contains("answer a close frame"),
+        "{st}"
+    );
+}
+
+/// Issue 82 item 6: a half-open connection seen from the side that keeps sending into a
+/// peer that vanished: its ping and the retransmissions backing off are never
+/// acknowledged, nothing comes from the peer, and then the sender gives up with its own
+/// RST: that ending is read as its giving up, with the seconds it tried.
+#[test]
+fn a_sender_that_gives_up_on_a_vanished_peer_is_named() {
+    let mut s = Session::new(42100, 8080);
+    s.open();
+    s.send(Client, &text(Client, "hello"));
+    s.send(Server, &text(Server, "hello"));
+    s.ack(Client);
+    wait(&mut s, 1.0);
+    let hb = ping(Server, b"hb");
+    let seq = s.next[1];
+    let first = s.send(Server, &hb);
+    let mut last = first;
+    for backoff in [0.2, 0.4, 0.8, 1.6, 3.2] {
+        wait(&mut s, backoff);
+        last = s.emit(Server, 0, seq, &hb, None);
+    }
+    wait(&mut s, 2.0);
+    let rst = s.rst(Server);
+    let st = status(&s);
+    let u = st["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "unacknowledged-data")
+        .unwrap_or_else(|| panic!("{st}"));
+    assert_eq!(
+        (
+            &u["from"],
+            &u["first_packet"],
+            &u["last_packet"],
+            &u["retransmissions"]
+        ),
+        (&"server".into(), &first.into(), &last.into(), &5.into()),
+        "{u}"
+    );
+    assert_eq!(
+        (
+            &u["gave_up"]["by"],
+            &u["gave_up"]["how"],
+            &u["gave_up"]["packet"]
+        ),
+        (&"server".into(), &"rst".into(), &rst.into()),
+        "{u}"
+    );
+    let tried = u["gave_up_s"].as_f64().unwrap();
+    assert!((tried - 8.2).abs() < 0.02, "{u}");
+    let cause = st["cause"].as_str().unwrap();
+    assert!(
+        cause.contains(&format!(
+            "The server kept sending into a client that was gone, then gave up: the server reset TCP with an RST (packet {rst}) 8.2"
+        )),
+        "{cause}"
+    );
+}
+
+/// A sender that did not end in the capture is not said to have given up.
+#[test]
+fn a_sender_that_did_not_end_is_not_said_to_give_up() {
+    let mut s = Session::new(42101, 8080);
+    s.open();
+    s.send(Client, &text(Client, "hello"));
+    s.send(Server, &text(Server, "hello"));
+    s.ack(Client);
+    let hb = ping(Server, b"hb");
+    let seq = s.next[1];
+    s.send(Server, &hb);
+    for backoff in [0.2, 0.4, 0.8, 1.6] {
+        wait(&mut s, backoff);
+        s.emit(Server, 0, seq, &hb, None);
+    }
+    let st = status(&s);
+    let u = st["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "unacknowledged-data")
+        .unwrap_or_else(|| panic!("{st}"));
+    assert!(u["gave_up"].is_null(), "{u}");
+    assert!(!st["cause"].as_str().unwrap().contains("gave up"), "{st}");
+}
+
+/// THREATS kinds 2 and 5: the refused attempts kept are bounded by `--max-memory` (a
+/// 256th of it: some 900 at the least budget, 32 MiB), the earliest kept, and the report
+/// says how many were not kept.
+#[test]
+fn refusals_past_their_room_are_counted_and_said() {
+    let mut s = Session::new(42200, 8080);
+    s.open();
+    s.send(Server, &text(Server, "hi"));
+    wait(&mut s, 0.3);
+    s.fin(Server);
+    s.fin(Client);
+    s.ack(Server);
+    let n = 2000u32;
+    for k in 0..n {
+        wait(&mut s, 0.001);
+        refused_syn(&mut s, 10_000 + k as u16, 100_000 + k * 10);
+    }
+    let opts = Options {
+        max_memory: 32 << 20,
+        ..Options::default()
+    };
+    let r = analyze_timed(s.link, &s.pkts, opts);
+    let v = serde_json::to_value(&r).unwrap();
+    let a = abrupt(&v["connections"][0]["status"]).unwrap_or_else(|| panic!("{v}"));
+    let kept = a["afterwards"]["refused"].as_u64().unwrap();
+    assert!(kept > 0 && kept < u64::from(n), "{a}");
+    // The earliest are kept: the first refusal is the first SYN after the ending.
+    assert_eq!(a["afterwards"]["first_refused"], 10, "{a}");
+    let warned = r
+        .warnings
+        .iter()
+        .find(|w| w.contains("refused connection attempts"))
+        .unwrap_or_else(|| panic!("{:?}", r.warnings));
+    assert!(
+        warned.starts_with(&format!(
+            "{} refused connection attempts",
+            u64::from(n) - kept
+        )),
+        "{warned}"
+    );
+}
