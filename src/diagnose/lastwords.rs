@@ -244,12 +244,30 @@ pub fn status_cause(r: &mut ConnectionReport) {
     let near = |w: &&LastWordsReport| {
         w.packet < end_packet && (0.0..=BEFORE_S).contains(&end_time.since(w.time))
     };
+    // Error words in plain text (no field, element, event or sign-off) are a side's
+    // account of the end only as the ending side's last word: sent by the side that ended,
+    // not answered by the other side before the end, and, before a clean close, a line
+    // that states an error rather than mentions one (`errorwords::states_error`). Chat that
+    // mentions a fault ("did you see the timeout error?", "auth failed lol") claims no
+    // kind: it is quoted at most.
+    let clean_close = end_how == "close-frame" && crate::report::facts::clean_code(close_code);
+    let prose_claims = |w: &&LastWordsReport| {
+        w.encoding != "text"
+            || w.announces.as_deref() != Some("error")
+            || (w.from == end_by
+                && !r
+                    .last_words
+                    .iter()
+                    .any(|o| o.from != w.from && o.packet > w.packet && o.packet < end_packet)
+                && (!clean_close || super::errorwords::states_error(&w.gist)))
+    };
     let Some(w) = r
         .last_words
         .iter()
         .filter(|w| w.announces.is_some())
         .filter(near)
         .filter(|w| !echo(w) && !own_clean(w))
+        .filter(prose_claims)
         .max_by_key(|w| w.packet)
     else {
         // No message announced the end. Where the ending is no clean close and no cause
