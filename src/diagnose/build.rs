@@ -52,12 +52,12 @@ impl ConnectionReport {
         // What carried the session ended first, at its nearest layer (an HTTP/2 stream's
         // own ending, else TCP's): what the application's verdict and last words rest on.
         let transport = transport_end(c, w, tls_facts.as_ref());
-        // The last messages are read only where they may matter (`lastwords::
-        // keep_what_matters`): where either side's may announce the end (its kept bytes hold
-        // a word a reader marks on), or where the first ending is no clean close that no
-        // cause names (then the ending side's last message is its account,
-        // `lastwords::status_cause`). A session whose sides chatted before a clean close
-        // decodes neither.
+        // Every session lists each side's last message, but its words are read for what
+        // they say of the end only where they may matter: where either side's may announce
+        // the end (its kept bytes hold a word a reader marks on), or where the first ending
+        // is no clean close that no cause names (then the ending side's last message is its
+        // account, `lastwords::status_cause`). A session whose sides chatted before a clean
+        // close reads neither (`lastwords::report`'s `interpret`).
         let read_last_words = {
             let close = closes.first().map(|f| (f.packet, f.code));
             let clean = match (close, tcp_first.map(|(_, e)| e.packet)) {
@@ -196,7 +196,6 @@ impl ConnectionReport {
                 .map(|t| TunnelReport::new(t, Host::Addr(c.ep[server_side]))),
             last_words: [client_side, server_side]
                 .into_iter()
-                .filter(|_| read_last_words)
                 .filter_map(|s| {
                     let d = w.decoder(s)?;
                     // Each side's last data message, with how long before the first ending
@@ -204,9 +203,8 @@ impl ConnectionReport {
                     // connection the capture shows no ending of (still open, or evicted at a
                     // cap) has no `before_end_s`: its last words are what it said before
                     // wsclose lost sight of it. Only a message within `BEFORE_S` of the end
-                    // (or of the last packet) is read at all: no cause or fact rests on an
-                    // older one. Which of them stay in the report is decided below, once the
-                    // causes are known.
+                    // (or of the last packet) is read for what it says of the end: no cause
+                    // or fact rests on an older one.
                     let end = match (
                         closes.first().map(|f| f.ts),
                         transport.as_ref().map(|t| t.ts),
@@ -214,13 +212,9 @@ impl ConnectionReport {
                         (Some(a), Some(b)) => Some(a.min(b)),
                         (a, b) => a.or(b),
                     };
-                    if !d.last_words.seen
-                        || !(0.0..=super::lastwords::BEFORE_S)
-                            .contains(&end.unwrap_or(c.last_ts).since(d.last_words.ts))
-                    {
-                        return None;
-                    }
-                    super::lastwords::report(c.role(s), &d.last_words, end)
+                    let near = (0.0..=super::lastwords::BEFORE_S)
+                        .contains(&end.unwrap_or(c.last_ts).since(d.last_words.ts));
+                    super::lastwords::report(c.role(s), &d.last_words, end, read_last_words && near)
                 })
                 .collect(),
             // An unknown protocol's heartbeat: a short message sent at a cadence.
@@ -254,7 +248,6 @@ impl ConnectionReport {
         };
         super::app::status_cause(&mut report);
         super::lastwords::status_cause(&mut report);
-        super::lastwords::keep_what_matters(&mut report);
         report
     }
 

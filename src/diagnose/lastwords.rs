@@ -2,21 +2,22 @@
 //! when no application protocol said why the session ended.
 //!
 //! In: the WebSocket decoders' last messages (`websocket::lastwords`: first bytes, length,
-//! whether cut) and the finished report. Out: the report's `last_words` ([`report`]: a
-//! side's last data message within [`BEFORE_S`] of the end, kept by [`keep_what_matters`]
-//! when it announces or explains the end, reads as an error, or a cause quotes a last
-//! message: its packet, how long before the first ending it came,
-//! its text read by shape (`shapes`: UTF-8 text, JSON, XML, CBOR and MessagePack read by
-//! `app::binser`, protobuf without a schema, printable strings, else hex; depth and size
-//! bounded) and whether it announces or explains the end), and a [`Cause::LastWords`]
-//! ([`status_cause`]) when a side's last message shortly before the first ending announces
-//! it (an error, a reason or code field, an event named like an ending, a sign-off) and no
-//! application protocol gave a verdict: the application's own words lead, and a 1000 or
-//! 1001 after them is no clean close (`report::facts::clean_close`); where none announces
-//! it and the ending is no clean close, the ending side's last message shortly before is
-//! quoted as its account ([`Cause::LastMessage`]). Words are read with
-//! their negation ("no errors", "not expired": `reason::clause_denies`). Nothing is guessed
-//! of a message the capture does not hold whole: it is marked truncated.
+//! whether cut) and the finished report. Out: the report's `last_words` ([`report`], for
+//! every connection: each side's last data message, its packet, how long before the first
+//! ending it came, its text read by shape (`shapes`: UTF-8 text, JSON, XML, CBOR and
+//! MessagePack read by `app::binser`, protobuf without a schema, printable strings, else
+//! hex; depth and size bounded) and, where it may matter, whether it announces or explains
+//! the end), and a [`Cause::LastWords`] ([`status_cause`]) when a side's last message
+//! shortly before the first ending announces it (an error, a reason or code field, an
+//! event named like an ending, a sign-off) and no application protocol gave a verdict: the
+//! application's own words lead, and a 1000 or 1001 after them is no clean close
+//! (`report::facts::clean_close`); where none announces it and the ending is no clean
+//! close, the ending side's last message shortly before is quoted as its account
+//! ([`Cause::LastMessage`]). Error words in plain text count only as the ending side's
+//! unanswered last line, and before a clean close only when the line states an error
+//! (`errorwords::states_error`): chat that mentions a fault claims nothing. Words are read
+//! with their negation ("no errors", "not expired": `reason::clause_denies`). Nothing is
+//! guessed of a message the capture does not hold whole: it is marked truncated.
 
 use super::shapes::{self, Announces, Gist};
 use crate::capture::Timestamp;
@@ -39,14 +40,28 @@ pub use crate::report::lastwords::BEFORE_S;
 
 /// The report of one side's last message, if it sent one; `end`: the time of the
 /// connection's first ending (a close frame, FIN or RST), when the capture shows one.
-pub fn report(from: Role, l: &LastWords, end: Option<Timestamp>) -> Option<LastWordsReport> {
+/// `interpret`: its words are read for what they say of the end (`gist`, `announces`,
+/// `error_like`); else only its encoding and text are (where it cannot matter: nothing in
+/// either side's last message may announce the end and no account is quoted, or it came
+/// long before the end), so that a session that merely chatted costs no reading.
+pub fn report(
+    from: Role,
+    l: &LastWords,
+    end: Option<Timestamp>,
+    interpret: bool,
+) -> Option<LastWordsReport> {
     if !l.seen {
         return None;
     }
     let truncated = l.damaged || !l.ended;
     let kept = l.kept();
     let whole = !truncated && l.len == kept.len() as u64;
-    let (encoding, text, gist) = read_words(&kept, l.text, whole);
+    let (encoding, text, gist) = if interpret {
+        read_words(&kept, l.text, whole)
+    } else {
+        let (e, t) = read_plain(&kept, l.text, whole);
+        (e, t, Gist::default())
+    };
     let before_end_s = end
         .map(|e| e.since(l.ts))
         .filter(|b| *b >= 0.0)
@@ -69,6 +84,26 @@ pub fn report(from: Role, l: &LastWords, end: Option<Timestamp>) -> Option<LastW
 /// A message's first bytes read for a person: its encoding and its text. `whole`: the
 /// bytes are the whole message (else only UTF-8 text, printable strings and hex are read).
 pub fn read(bytes: &[u8], text: bool, whole: bool) -> (&'static str, String) {
+    let (encoding, shown, _) = read_words(bytes, text, whole);
+    (encoding, shown)
+}
+
+/// [`read`] without reading what the words say of the end: the same encoding and text,
+/// with no JSON value built (a JSON text is only validated) and no words looked at.
+pub fn read_plain(bytes: &[u8], text: bool, whole: bool) -> (&'static str, String) {
+    if text && whole {
+        if let Ok(s) = std::str::from_utf8(bytes) {
+            let trimmed = s.trim();
+            if (trimmed.starts_with('{') || trimmed.starts_with('['))
+                && serde_json::from_str::<serde::de::IgnoredAny>(trimmed).is_ok()
+            {
+                return ("json", shown(trimmed, false));
+            }
+            if !shapes::looks_xml(trimmed) {
+                return ("text", shown(trimmed, false));
+            }
+        }
+    }
     let (encoding, shown, _) = read_words(bytes, text, whole);
     (encoding, shown)
 }
@@ -190,9 +225,26 @@ fn quoted(w: &LastWordsReport) -> String {
 /// the end came shortly before the first ending; else, where that ending is no clean close,
 /// the ending side's last message shortly before it as its account ([`Cause::LastMessage`],
 /// which claims no cause).
+///
+/// Plain-text error words that claim nothing (chat that mentions a fault) are no
+/// announcement either: their `announces` is cleared (`error_like` still says their words
+/// read as an error).
 pub fn status_cause(r: &mut ConnectionReport) {
+    let mentions = claim(r);
+    for w in r
+        .last_words
+        .iter_mut()
+        .filter(|w| mentions.contains(&w.packet))
+    {
+        w.announces = None;
+    }
+}
+
+/// [`status_cause`]'s cause; returns the packets of the plain-text messages whose error
+/// words claim nothing.
+fn claim(r: &mut ConnectionReport) -> Vec<u64> {
     if r.application.as_ref().is_some_and(|a| a.cause.is_some()) {
-        return;
+        return Vec::new();
     }
     // The first ending: a close frame, or what carried the session ending before it, read
     // at its nearest layer: over HTTP/2 the stream's own END_STREAM, RST_STREAM or GOAWAY
@@ -223,7 +275,7 @@ pub fn status_cause(r: &mut ConnectionReport) {
         (c, t) => c.or(t),
     };
     let Some((end_by, end_how, close_code, end_packet, end_time)) = end else {
-        return;
+        return Vec::new();
     };
     // The latest message that announces or explains the end (an error, a reason, an
     // event named like an ending, a sign-off), before the ending and shortly before it.
@@ -261,6 +313,12 @@ pub fn status_cause(r: &mut ConnectionReport) {
                     .any(|o| o.from != w.from && o.packet > w.packet && o.packet < end_packet)
                 && (!clean_close || super::errorwords::states_error(&w.gist)))
     };
+    let mentions: Vec<u64> = r
+        .last_words
+        .iter()
+        .filter(|w| w.announces.as_deref() == Some("error") && !prose_claims(w))
+        .map(|w| w.packet)
+        .collect();
     let Some(w) = r
         .last_words
         .iter()
@@ -301,7 +359,7 @@ pub fn status_cause(r: &mut ConnectionReport) {
             causes.push(cause);
             r.status = Status::of(causes);
         }
-        return;
+        return mentions;
     };
     let words = quoted(w);
     let cause = Cause::LastWords {
@@ -323,6 +381,7 @@ pub fn status_cause(r: &mut ConnectionReport) {
     let mut causes = std::mem::take(&mut r.status.causes);
     causes.push(cause);
     r.status = Status::of(causes);
+    mentions
 }
 
 /// Whether a cause names what happened (the path, a proxy, a heartbeat, an idle timeout,
@@ -347,27 +406,6 @@ pub fn named(findings: &[crate::report::Finding], causes: &[Cause]) -> bool {
 pub fn may_announce(l: &LastWords) -> bool {
     let mut buf = [0u8; crate::websocket::lastwords::LAST_WORDS];
     l.seen && shapes::may_announce(l.first(&mut buf))
-}
-
-/// Leaves in the report's `last_words` only the messages that matter: one that announces
-/// or explains the end (`announces`), one that reads as an error (`error_like`), and, where
-/// a cause quotes a last message ([`Cause::LastWords`], [`Cause::LastMessage`]), each side's
-/// last message shortly before the end (what `report::facts` shows beside it). A connection
-/// whose sides merely chatted before a clean end carries none.
-pub fn keep_what_matters(r: &mut ConnectionReport) {
-    if r.last_words.is_empty() {
-        return;
-    }
-    let told = r
-        .status
-        .causes
-        .iter()
-        .any(|k| matches!(k, Cause::LastWords { .. } | Cause::LastMessage { .. }));
-    r.last_words.retain(|w| {
-        w.announces.is_some()
-            || w.error_like
-            || (told && w.before_end_s.is_some_and(|b| b <= BEFORE_S))
-    });
 }
 
 #[cfg(test)]
@@ -409,6 +447,55 @@ mod tests {
             let (_, _, g) = read_words(b, true, true);
             assert!(g.announces.is_none());
             assert!(!shapes::may_announce(b), "{:?}", String::from_utf8_lossy(b));
+        }
+    }
+
+    /// Read without interpreting, every shape gets the encoding and text that the full
+    /// reading gives it.
+    #[test]
+    fn the_plain_reading_is_the_full_readings_encoding_and_text() {
+        let cases: &[(&[u8], bool, bool)] = &[
+            (br#" {"type":"tick","n":7} "#, true, true),
+            (br#"[1, 2"#, true, true),
+            (br#"{"a": 1}"#, true, false),
+            (b"<failure><not-authorized/></failure>", true, true),
+            (b"< not xml", true, true),
+            (b"hello there\nsecond line", true, true),
+            (b"hello", true, false),
+            (b"\x81\xa5error\xacrate limited", false, true),
+            (&[0x05, 0xff, 0x00, 0x41], false, true),
+            (b"plain words in binary", false, true),
+        ];
+        for &(b, text, whole) in cases {
+            assert_eq!(
+                read_plain(b, text, whole),
+                read(b, text, whole),
+                "{:?}",
+                String::from_utf8_lossy(b)
+            );
+        }
+    }
+
+    #[test]
+    fn a_line_states_an_error_or_only_mentions_one() {
+        use crate::diagnose::errorwords::states_error;
+        for s in [
+            "ERROR quota exceeded: 100 messages per minute",
+            "quota exceeded",
+            "Denied.",
+            "auth error: token expired",
+        ] {
+            assert!(states_error(s), "{s}");
+        }
+        for s in [
+            "did you see the timeout error yesterday?",
+            "auth failed lol",
+            "the build error is fixed",
+            "error?",
+            "no errors: all good",
+            "so what I was saying is that the last deploy failed: again",
+        ] {
+            assert!(!states_error(s), "{s}");
         }
     }
 
