@@ -58,6 +58,14 @@ impl ConnectionReport {
         // is no clean close that no cause names (then the ending side's last message is its
         // account, `lastwords::status_cause`). A session whose sides chatted before a clean
         // close reads neither (`lastwords::report`'s `interpret`).
+        // Whether each side's last message may announce the end (`lastwords::may_announce`):
+        // where not, its words are not looked at.
+        let may_of = |s: Side| {
+            w.decoder(s)
+                .is_some_and(|d| super::lastwords::may_announce(&d.last_words))
+        };
+        let (may_a, may_b) = (may_of(Side::A), may_of(Side::B));
+        let may = |s: Side| if s == Side::A { may_a } else { may_b };
         let read_last_words = {
             let close = closes.first().map(|f| (f.packet, f.code));
             let clean = match (close, tcp_first.map(|(_, e)| e.packet)) {
@@ -69,11 +77,7 @@ impl ConnectionReport {
                 }
                 _ => false,
             };
-            (!clean && !super::lastwords::named(&findings, &d.status.causes))
-                || Side::BOTH
-                    .into_iter()
-                    .filter_map(|s| w.decoder(s))
-                    .any(|d| super::lastwords::may_announce(&d.last_words))
+            may_a || may_b || (!clean && !super::lastwords::named(&findings, &d.status.causes))
         };
         let (cs, ss) = (w.stats(client_side), w.stats(server_side));
         let mut report = ConnectionReport {
@@ -214,7 +218,13 @@ impl ConnectionReport {
                     };
                     let near = (0.0..=super::lastwords::BEFORE_S)
                         .contains(&end.unwrap_or(c.last_ts).since(d.last_words.ts));
-                    super::lastwords::report(c.role(s), &d.last_words, end, read_last_words && near)
+                    super::lastwords::report(
+                        c.role(s),
+                        &d.last_words,
+                        end,
+                        read_last_words && near,
+                        may(s),
+                    )
                 })
                 .collect(),
             // An unknown protocol's heartbeat: a short message sent at a cadence.

@@ -43,25 +43,25 @@ pub use crate::report::lastwords::BEFORE_S;
 /// `interpret`: its words are read for what they say of the end (`gist`, `announces`,
 /// `error_like`); else only its encoding and text are (where it cannot matter: nothing in
 /// either side's last message may announce the end and no account is quoted, or it came
-/// long before the end), so that a session that merely chatted costs no reading.
+/// long before the end), so that a session that merely chatted costs no reading. `marks`:
+/// [`may_announce`] said yes for it (else its words are not looked at, only its gist kept:
+/// no reader could mark it).
 pub fn report(
     from: Role,
     l: &LastWords,
     end: Option<Timestamp>,
     interpret: bool,
+    marks: bool,
 ) -> Option<LastWordsReport> {
     if !l.seen {
         return None;
     }
     let truncated = l.damaged || !l.ended;
-    let kept = l.kept();
+    // Unmasked into a buffer on the stack (no copy of the decoder's state).
+    let mut buf = [0u8; crate::websocket::lastwords::LAST_WORDS];
+    let kept = l.first(&mut buf);
     let whole = !truncated && l.len == kept.len() as u64;
-    let (encoding, text, gist) = if interpret {
-        read_words(&kept, l.text, whole)
-    } else {
-        let (e, t) = read_plain(&kept, l.text, whole);
-        (e, t, Gist::default())
-    };
+    let (encoding, text, gist) = read_shape(kept, l.text, whole, interpret, marks);
     let before_end_s = end
         .map(|e| e.since(l.ts))
         .filter(|b| *b >= 0.0)
@@ -91,26 +91,26 @@ pub fn read(bytes: &[u8], text: bool, whole: bool) -> (&'static str, String) {
 /// [`read`] without reading what the words say of the end: the same encoding and text,
 /// with no JSON value built (a JSON text is only validated) and no words looked at.
 pub fn read_plain(bytes: &[u8], text: bool, whole: bool) -> (&'static str, String) {
-    if text && whole {
-        if let Ok(s) = std::str::from_utf8(bytes) {
-            let trimmed = s.trim();
-            if (trimmed.starts_with('{') || trimmed.starts_with('['))
-                && serde_json::from_str::<serde::de::IgnoredAny>(trimmed).is_ok()
-            {
-                return ("json", shown(trimmed, false));
-            }
-            if !shapes::looks_xml(trimmed) {
-                return ("text", shown(trimmed, false));
-            }
-        }
-    }
-    let (encoding, shown, _) = read_words(bytes, text, whole);
+    let (encoding, shown, _) = read_shape(bytes, text, whole, false, false);
     (encoding, shown)
 }
 
 /// [`read`], and what the words say of the end ([`shapes::Gist`]: read from the text before
 /// it is cut for showing, so that a "…" is not part of the last word).
 pub fn read_words(bytes: &[u8], text: bool, whole: bool) -> (&'static str, String, Gist) {
+    read_shape(bytes, text, whole, true, true)
+}
+
+/// [`read_words`]; `interpret` false: the gist is left empty, and what only it needs is not
+/// done (a JSON value built, the words of text looked at); `marks` false: the words of text
+/// and of binary strings are not looked at (no reader could mark them: [`may_announce`]).
+fn read_shape(
+    bytes: &[u8],
+    text: bool,
+    whole: bool,
+    interpret: bool,
+    marks: bool,
+) -> (&'static str, String, Gist) {
     let utf8 = match std::str::from_utf8(bytes) {
         Ok(s) => Some(s),
         // Cut inside a character by the kept length: the characters before it.
@@ -123,24 +123,38 @@ pub fn read_words(bytes: &[u8], text: bool, whole: bool) -> (&'static str, Strin
     if let Some(s) = utf8.filter(|_| text) {
         let trimmed = s.trim();
         if whole && (trimmed.starts_with('{') || trimmed.starts_with('[')) {
-            if let Ok(v) = serde_json::from_str::<serde_json::Value>(trimmed) {
+            if !interpret {
+                if serde_json::from_str::<serde::de::IgnoredAny>(trimmed).is_ok() {
+                    return ("json", shown(trimmed, more), Gist::default());
+                }
+            } else if let Ok(v) = serde_json::from_str::<serde_json::Value>(trimmed) {
                 return ("json", shown(trimmed, more), shapes::json(&v));
             }
         }
         if whole {
             if let Some(g) = shapes::xml(trimmed) {
+                let g = if interpret { g } else { Gist::default() };
                 return ("xml", shown(trimmed, more), g);
             }
         }
-        return ("text", shown(trimmed, more), shapes::text(trimmed));
+        let g = if interpret {
+            shapes::text_of(trimmed, marks)
+        } else {
+            Gist::default()
+        };
+        return ("text", shown(trimmed, more), g);
     }
     if !text && whole {
         for (enc, t) in [("msgpack", msgpack(bytes)), ("cbor", cbor(bytes))] {
             if let Some(t) = t {
                 // Read as JSON when its JSON-like text is JSON (no tags, bytes or cut).
-                let g = match serde_json::from_str::<serde_json::Value>(&t) {
-                    Ok(v) => shapes::json(&v),
-                    Err(_) => shapes::text(&t),
+                let g = if !interpret {
+                    Gist::default()
+                } else {
+                    match serde_json::from_str::<serde_json::Value>(&t) {
+                        Ok(v) => shapes::json(&v),
+                        Err(_) => shapes::text(&t),
+                    }
                 };
                 return (enc, shown(&t, false), g);
             }
@@ -149,16 +163,29 @@ pub fn read_words(bytes: &[u8], text: bool, whole: bool) -> (&'static str, Strin
     if let Some(s) =
         utf8.filter(|s| !s.is_empty() && s.chars().all(|c| !c.is_control() || c.is_whitespace()))
     {
-        return ("text", shown(s.trim(), more), shapes::text(s.trim()));
+        let g = if interpret {
+            shapes::text_of(s.trim(), marks)
+        } else {
+            Gist::default()
+        };
+        return ("text", shown(s.trim(), more), g);
     }
     if !text && whole {
         if let Some((t, g)) = shapes::protobuf(bytes) {
-            return ("protobuf", shown(&t, false), g);
+            return (
+                "protobuf",
+                shown(&t, false),
+                if interpret { g } else { Gist::default() },
+            );
         }
     }
     if !text {
-        if let Some((t, g)) = shapes::strings(bytes) {
-            return ("strings", shown(&t, more), g);
+        if let Some((t, g)) = shapes::strings_of(bytes, interpret && marks) {
+            return (
+                "strings",
+                shown(&t, more),
+                if interpret { g } else { Gist::default() },
+            );
         }
     }
     const HEX: &[u8; 16] = b"0123456789abcdef";
