@@ -58,6 +58,7 @@ impl ConnectionReport {
         // is no clean close that no cause names (then the ending side's last message is its
         // account, `lastwords::status_cause`). A session whose sides chatted before a clean
         // close reads neither (`lastwords::report`'s `interpret`).
+        //
         // Whether each side's last message may announce the end (`lastwords::may_announce`):
         // where not, its words are not looked at.
         let may_of = |s: Side| {
@@ -68,7 +69,9 @@ impl ConnectionReport {
         let may = |s: Side| if s == Side::A { may_a } else { may_b };
         let read_last_words = {
             let close = closes.first().map(|f| (f.packet, f.code));
-            let clean = match (close, tcp_first.map(|(_, e)| e.packet)) {
+            // The first ending at its nearest layer (over HTTP/2 the stream's own), as
+            // `lastwords::status_cause` reads it.
+            let clean = match (close, transport.as_ref().map(|t| t.packet)) {
                 // No ending: no account either.
                 (None, None) => true,
                 (Some((at, code)), tcp) if tcp.is_none_or(|t| at <= t) => {
