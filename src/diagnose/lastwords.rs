@@ -475,6 +475,10 @@ mod tests {
             assert!(g.announces.is_none());
             assert!(!shapes::may_announce(b), "{:?}", String::from_utf8_lossy(b));
         }
+        // A stray `&` in binary is no escape (no reader decodes XML's references, and a
+        // named one spells no letter); a numeric reference may spell one.
+        assert!(!shapes::may_announce(b"\x01&\x02tick tock"));
+        assert!(shapes::may_announce(b"<x>&#107;</x>"));
     }
 
     /// Read without interpreting, every shape gets the encoding and text that the full

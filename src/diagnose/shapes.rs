@@ -237,7 +237,7 @@ fn may_hold(
 /// the error, reason and code keys, the ending events and sign-offs, the XMPP conditions)
 /// found as ASCII letters and digits in the bytes, ASCII case ignored; they are looked for
 /// in the bytes' letters and digits alone (so "logged_out" holds "loggedout", as
-/// `names_end` joins it). An escape that may spell a letter (JSON's `\u`, XML's `&`) makes
+/// `names_end` joins it). An escape that may spell a letter (JSON's `\u`, XML's `&#`) makes
 /// it true.
 pub fn may_announce(b: &[u8]) -> bool {
     static SET: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> = std::sync::OnceLock::new();
@@ -268,15 +268,21 @@ pub fn may_announce(b: &[u8]) -> bool {
     // And a character whose lower case is ASCII (the Kelvin sign, a dotted capital I), as
     // `names_end` lower-cases non-ASCII text.
     // (Searchers built once: a search built per call costs more than the search.)
-    static ESCAPES: std::sync::OnceLock<[memchr::memmem::Finder<'static>; 3]> =
+    // (No reader decodes XML's character references, and its named ones spell no letter:
+    // only a numeric one, `&#`, is counted, so that binary with a stray `&` is still read
+    // by its words.)
+    static ESCAPES: std::sync::OnceLock<[memchr::memmem::Finder<'static>; 4]> =
         std::sync::OnceLock::new();
     let escapes = ESCAPES.get_or_init(|| {
-        let words: [&'static [u8]; 3] = [b"\\u", "\u{212a}".as_bytes(), "\u{130}".as_bytes()];
+        let words: [&'static [u8]; 4] =
+            [b"\\u", b"&#", "\u{212a}".as_bytes(), "\u{130}".as_bytes()];
         words.map(memchr::memmem::Finder::new)
     });
-    if b.contains(&b'&') || escapes.iter().any(|f| f.find(b).is_some()) {
+    if escapes.iter().any(|f| f.find(b).is_some()) {
         return true;
     }
+    // Its ASCII letters and digits, lower-cased (most bytes of binary are neither: one
+    // test each).
     let mut low = [0u8; SHOWN * 4];
     let mut n = 0;
     for &c in b.iter().filter(|c| c.is_ascii_alphanumeric()) {
@@ -820,7 +826,7 @@ pub fn strings(b: &[u8]) -> Option<(String, Gist)> {
 /// [`strings`]; `marks` false: the words of the strings are not looked at (where
 /// [`may_announce`] said no reader could mark the message).
 pub fn strings_of(b: &[u8], marks: bool) -> Option<(String, Gist)> {
-    let mut out = String::new();
+    let mut out = String::with_capacity(b.len() + 16);
     let mut g = Gist::default();
     let printable = |c: &u8| (0x20..0x7f).contains(c);
     let mut at = 0;
